@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** The `source` of every event leadflow puts on its bus. */
+export const EVENT_SOURCE = 'leadflow';
+
+/** Bus event names: past tense, versioned through the `version` field of their detail. */
+export const DetailType = {
+  EngagementRecorded: 'engagement.recorded',
+  LeadIdentified: 'lead.identified',
+  LeadQualified: 'lead.qualified',
+} as const;
+export type DetailType = (typeof DetailType)[keyof typeof DetailType];
+
+/** Fields every detail carries: a schema version and the id that ties one request's effects together. */
+const envelope = {
+  version: z.literal(1),
+  correlationId: z.string().min(1),
+};
+
+/** An engagement event was stored; the scorer loads it by id and applies it to its lead once. */
+export const EngagementRecordedDetail = z.object({
+  ...envelope,
+  eventId: z.string().min(1),
+  leadId: z.string().min(1),
+});
+export type EngagementRecordedDetail = z.infer<typeof EngagementRecordedDetail>;
+
+/** An anonymous visitor identified themselves; their earlier events now count for the lead. */
+export const LeadIdentifiedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  anonymousId: z.string().min(1),
+});
+export type LeadIdentifiedDetail = z.infer<typeof LeadIdentifiedDetail>;
+
+export const ScoreContributor = z.object({
+  ruleId: z.string(),
+  description: z.string(),
+  points: z.number(),
+  times: z.number().int(),
+});
+export type ScoreContributor = z.infer<typeof ScoreContributor>;
+
+/** A lead crossed the ruleset's MQL criteria. `qualification` counts re-qualifications of the lead. */
+export const LeadQualifiedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  rulesetVersion: z.string().min(1),
+  qualification: z.number().int().positive(),
+  fit: z.number(),
+  engagement: z.number(),
+  score: z.number(),
+  grade: z.string(),
+  qualifiedAt: z.string(),
+  topContributors: z.array(ScoreContributor),
+});
+export type LeadQualifiedDetail = z.infer<typeof LeadQualifiedDetail>;
+
+export const detailSchemas = {
+  [DetailType.EngagementRecorded]: EngagementRecordedDetail,
+  [DetailType.LeadIdentified]: LeadIdentifiedDetail,
+  [DetailType.LeadQualified]: LeadQualifiedDetail,
+} as const;
+
+export interface DetailByType {
+  [DetailType.EngagementRecorded]: EngagementRecordedDetail;
+  [DetailType.LeadIdentified]: LeadIdentifiedDetail;
+  [DetailType.LeadQualified]: LeadQualifiedDetail;
+}
+
+/** A bus event as leadflow publishes it. */
+export type DomainEvent = {
+  [T in DetailType]: { readonly detailType: T; readonly detail: DetailByType[T] };
+}[DetailType];

@@ -1,0 +1,40 @@
+import type { FunctionSpec, Manifest } from './types';
+
+/** Values that differ per deployment; the CDK app reads them from context, the local runtime sets its own. */
+export interface DeploymentSettings {
+  readonly tableName: string;
+  readonly busName: string;
+  /** Verified SES identity that marketing and alert mail is sent from. */
+  readonly senderAddress: string;
+  /** Where MQL alerts go until owner routing exists. */
+  readonly salesInbox: string;
+  readonly configurationSetName: string;
+  /** Browser origins allowed to call the public routes (CORS). */
+  readonly allowedOrigins: readonly string[];
+}
+
+/**
+ * The environment variables a function receives, derived from what it may access, so a function
+ * never sees configuration for a resource it has no grant on. Read by the CDK stack and the local runtime.
+ */
+export function environmentFor(
+  fn: FunctionSpec,
+  manifest: Manifest,
+  settings: DeploymentSettings,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    POWERTOOLS_SERVICE_NAME: manifest.service,
+    LEADFLOW_FUNCTION: fn.name,
+  };
+  if (fn.access.includes('table:read') || fn.access.includes('table:write')) {
+    env.TABLE_NAME = settings.tableName;
+  }
+  if (fn.access.includes('bus:put')) env.EVENT_BUS_NAME = settings.busName;
+  if (fn.access.includes('ses:send')) {
+    env.SENDER_ADDRESS = settings.senderAddress;
+    env.SALES_INBOX = settings.salesInbox;
+    env.SES_CONFIGURATION_SET = settings.configurationSetName;
+  }
+  if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(manifest.http.maxBodyBytes);
+  return env;
+}

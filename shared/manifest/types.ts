@@ -1,0 +1,85 @@
+/**
+ * The shape of the wiring manifest. Both the CDK stack (infra/) and the local runtime (infra/local/)
+ * are generated from one value of this type, so what runs locally is what deploys.
+ */
+
+/** An EventBridge event pattern (content filtering), as JSON. */
+export type EventPattern = { readonly [field: string]: unknown };
+
+/** What a function may touch. Each access becomes a least-privilege grant and its environment variables. */
+export type Access =
+  | 'table:read'
+  | 'table:write'
+  | 'bus:put'
+  | 'ses:send';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpTrigger {
+  readonly kind: 'http';
+  readonly method: HttpMethod;
+  /** API Gateway route path, with `{param}` placeholders. */
+  readonly path: string;
+  /**
+   * `public`: browsers on the allowed origins may call it (CORS), throttled per route.
+   * `admin`: IAM (SigV4) in AWS, the development token in local mode.
+   */
+  readonly audience: 'public' | 'admin';
+}
+
+/** An EventBridge rule on the bus that targets this function's own SQS queue (with its DLQ). */
+export interface EventTrigger {
+  readonly kind: 'event';
+  readonly pattern: EventPattern;
+  /** Records per invocation. */
+  readonly batchSize: number;
+  /** Seconds the poller may wait to fill a batch. */
+  readonly maxBatchingWindowSeconds: number;
+  /** Deliveries before a message moves to the DLQ. */
+  readonly maxReceiveCount: number;
+}
+
+/** A timed invocation through EventBridge Scheduler. Only `rate(N minutes|hours|days)` is supported. */
+export interface ScheduleTrigger {
+  readonly kind: 'schedule';
+  readonly expression: `rate(${string})`;
+}
+
+export type Trigger = HttpTrigger | EventTrigger | ScheduleTrigger;
+
+export interface FunctionSpec {
+  /** kebab-case; also the folder under functions/ and the base of every resource name. */
+  readonly name: string;
+  readonly description: string;
+  /** Path from the project root to the module whose `handler` export is the Lambda handler. */
+  readonly entry: string;
+  readonly trigger: Trigger;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly access: readonly Access[];
+  /** Caps concurrent executions in AWS; public routes use it to bound abuse. */
+  readonly reservedConcurrency?: number;
+}
+
+export interface HttpApiSettings {
+  /** Steady-state requests per second per public route (API Gateway stage throttling). */
+  readonly throttleRatePerSecond: number;
+  readonly throttleBurst: number;
+  /** Request bodies above this are refused with 413 before any parsing. */
+  readonly maxBodyBytes: number;
+}
+
+export interface Manifest {
+  readonly service: string;
+  readonly http: HttpApiSettings;
+  readonly functions: readonly FunctionSpec[];
+}
+
+export type EventFunctionSpec = FunctionSpec & { readonly trigger: EventTrigger };
+export type HttpFunctionSpec = FunctionSpec & { readonly trigger: HttpTrigger };
+export type ScheduleFunctionSpec = FunctionSpec & { readonly trigger: ScheduleTrigger };
+
+export const isEventFunction = (f: FunctionSpec): f is EventFunctionSpec => f.trigger.kind === 'event';
+export const isHttpFunction = (f: FunctionSpec): f is HttpFunctionSpec => f.trigger.kind === 'http';
+export const isScheduleFunction = (f: FunctionSpec): f is ScheduleFunctionSpec =>
+  f.trigger.kind === 'schedule';
