@@ -1,0 +1,113 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { FormSubmission } from '../../shared/api/schemas';
+import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
+import { EventBridgePublisher, describe } from '../../shared/adapters/event-publisher';
+import { LeadStore } from '../../shared/adapters/lead-store';
+import { positiveInteger, readConfig, setting } from '../../shared/config';
+import { DetailType, type DomainEvent } from '../../shared/domain/events';
+import { profileUpdates, type Touch } from '../../shared/domain/lead';
+import type { ConsentRecord } from '../../shared/domain/subscriptions';
+import { HttpError, validationError } from '../../shared/http/errors';
+import { httpBodyHandler } from '../../shared/http/handler';
+import { json, type ParsedBodyEvent } from '../../shared/http/middleware';
+
+const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
+const logger = new Logger();
+const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+
+/** A retry with the same key maps to the same submission id, so it is recognised as the same submission. */
+function submissionIdFor(formId: string, idempotencyKey: string | undefined): string {
+  if (!idempotencyKey) return `sub_${randomUUID()}`;
+  return `sub_${createHash('sha256').update(`${formId}\u0000${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+}
+
+const FORM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (event: ParsedBodyEvent) => {
+  const formId = event.pathParameters?.formId ?? '';
+  if (!FORM_ID.test(formId)) {
+    throw new HttpError(400, 'Invalid request: formId must be 1-64 letters, digits, - or _', [
+      { field: 'formId', message: 'must be 1-64 letters, digits, - or _' },
+    ]);
+  }
+  const parsed = FormSubmission.safeParse(event.parsedBody);
+  if (!parsed.success) throw validationError(parsed.error);
+  const form = parsed.data;
+  if (form.website) {
+    logger.info('Honeypot field filled; submission dropped', { formId });
+    return json(202, { status: 'accepted' });
+  }
+
+  const now = new Date().toISOString();
+  const submissionId = submissionIdFor(formId, event.headers['idempotency-key'] ?? form.idempotencyKey);
+  const touch: Touch = {
+    at: now,
+    formId,
+    pageUrl: form.pageUrl,
+    referrer: form.referrer,
+    utmSource: form.utm_source,
+    utmMedium: form.utm_medium,
+    utmCampaign: form.utm_campaign,
+    utmTerm: form.utm_term,
+    utmContent: form.utm_content,
+  };
+  const consents: ConsentRecord[] = (form.consent ?? []).map((subscription) => ({
+    subscription,
+    status: 'opted_in',
+    at: now,
+    method: 'form_checkbox',
+    formId,
+    pageUrl: form.pageUrl,
+    ipAddress: event.requestContext.http.sourceIp,
+    userAgent: event.requestContext.http.userAgent,
+    consentText: form.consentText,
+  }));
+
+  const outcome = await store.captureSubmission({
+    email: form.email,
+    profile: profileUpdates({
+      firstName: form.firstName,
+      lastName: form.lastName,
+      company: form.company,
+      phone: form.phone,
+      preferredChannel: form.preferredChannel,
+      role: form.role,
+      industry: form.industry,
+      teamSize: form.teamSize,
+      annualRevenue: form.annualRevenue,
+      budget: form.budget,
+      country: form.country,
+    }),
+    touch,
+    consents: [...new Map(consents.map((consent) => [consent.subscription, consent])).values()],
+    event: {
+      id: submissionId,
+      type: 'form_submission',
+      occurredAt: now,
+      receivedAt: now,
+      properties: { formId, ...(form.pageUrl ? { pageUrl: form.pageUrl } : {}) },
+    },
+  });
+
+  const correlationId = event.requestContext.requestId;
+  const events: DomainEvent[] = [
+    { detailType: DetailType.EngagementRecorded, detail: { version: 1, correlationId, eventId: submissionId, leadId: outcome.leadId } },
+  ];
+  if (form.anonymousId) {
+    const link = await store.linkAnonymous(form.anonymousId, outcome.leadId, now);
+    if (link !== 'linked-to-another-lead') {
+      events.push({ detailType: DetailType.LeadIdentified, detail: { version: 1, correlationId, leadId: outcome.leadId, anonymousId: form.anonymousId } });
+    }
+  }
+  try {
+    // Published on replays too: a first attempt may have stored the submission and then failed here.
+    await publisher.publish(events);
+  } catch (error) {
+    logger.error('Submission stored but not published', { leadId: outcome.leadId, submissionId, error: describe(error) });
+    throw new HttpError(503, 'Submission stored but not yet processed; retry with the same Idempotency-Key', undefined, { 'retry-after': '2' });
+  }
+  logger.info('Form submission accepted', { formId, leadId: outcome.leadId, created: outcome.created, duplicate: outcome.duplicate });
+  return json(202, { status: 'accepted', leadId: outcome.leadId, submissionId });
+});

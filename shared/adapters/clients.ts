@@ -1,0 +1,15 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+
+/**
+ * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the
+ * standard AWS_ENDPOINT_URL_* variables, which is how the local runtime points them at its stand-ins.
+ */
+export const documentClient = () =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+export const eventBridgeClient = () => new EventBridgeClient({});
+export const sesClient = () => new SESv2Client({});

@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { Lead, LeadProfile, Touch } from '../domain/lead';
+import type { ConsentRecord } from '../domain/subscriptions';
+import type { ScoredEvent, ScoreState } from '../domain/scoring/engine';
+import type { LeadQualifiedDetail } from '../domain/events';
+import { keys, type Subject } from './keys';
+
+/** An engagement event as stored: the one record that makes "apply each event once" checkable. */
+export interface StoredEvent extends ScoredEvent {
+  readonly subject: Subject;
+  readonly receivedAt: string;
+  /** Set in the same transaction that adds the event's points to its lead. */
+  readonly scoredAt?: string;
+}
+
+export interface Submission {
+  readonly email: string;
+  readonly profile: LeadProfile;
+  readonly touch: Touch;
+  readonly consents: readonly ConsentRecord[];
+  readonly event: Omit<StoredEvent, 'subject'>;
+}
+
+export type SubmissionOutcome = { readonly leadId: string; readonly created: boolean; readonly duplicate: boolean };
+export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
+export type LinkOutcome = 'linked' | 'already-linked' | 'linked-to-another-lead';
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+/** Which items of a cancelled transaction failed their condition, by position. */
+function failedConditions(error: unknown): boolean[] | undefined {
+  if (!(error instanceof TransactionCanceledException) && !(error instanceof Error && error.name === 'TransactionCanceledException')) {
+    return undefined;
+  }
+  const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code === 'ConditionalCheckFailed');
+}
+
+/** Persists leads, their events and their consent records in the single table. */
+export class LeadStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Stores a form submission: creates the lead (one per email, even under concurrent submissions) or
+   * updates its profile, appends consent records, and records the submission as an engagement event.
+   * A replay of the same submission id changes nothing and reports `duplicate`.
+   */
+  async captureSubmission(submission: Submission): Promise<SubmissionOutcome> {
+    const created = await this.tryCreateLead(submission);
+    if (created) return created;
+    const leadId = await this.leadIdForEmail(submission.email);
+    if (!leadId) throw new Error('Lead for email vanished between create and update');
+    return this.updateLeadWithSubmission(leadId, submission);
+  }
+
+  private async tryCreateLead(submission: Submission): Promise<SubmissionOutcome | undefined> {
+    const leadId = randomUUID();
+    const now = submission.event.receivedAt;
+    const lead: Lead = {
+      id: leadId,
+      email: submission.email,
+      ...submission.profile,
+      createdAt: now,
+      updatedAt: now,
+      firstTouch: submission.touch,
+      lastTouch: submission.touch,
+      subscriptions: Object.fromEntries(submission.consents.map((consent) => [consent.subscription, consent.status])),
+      version: 1,
+    };
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: { ...keys.email(submission.email), leadId, createdAt: now }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: this.tableName, Item: { ...keys.lead(leadId), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            this.putEvent(submission.event, { kind: 'lead', id: leadId }),
+            ...this.putConsents(leadId, submission),
+          ],
+        }),
+      );
+      return { leadId, created: true, duplicate: false };
+    } catch (error) {
+      if (failedConditions(error)?.[0]) return undefined;
+      throw error;
+    }
+  }
+
+  private async updateLeadWithSubmission(leadId: string, submission: Submission): Promise<SubmissionOutcome> {
+    const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#lastTouch': 'lastTouch', '#version': 'version', '#subscriptions': 'subscriptions' };
+    const values: Record<string, unknown> = { ':updatedAt': submission.event.receivedAt, ':lastTouch': submission.touch, ':one': 1 };
+    const sets = ['#updatedAt = :updatedAt', '#lastTouch = :lastTouch'];
+    for (const [field, value] of Object.entries(submission.profile)) {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    submission.consents.forEach((consent, index) => {
+      names[`#sub${index}`] = consent.subscription;
+      values[`:sub${index}`] = consent.status;
+      sets.push(`#subscriptions.#sub${index} = :sub${index}`);
+    });
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.putEvent(submission.event, { kind: 'lead', id: leadId }),
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.lead(leadId),
+                UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeNames: submission.consents.length ? names : omit(names, '#subscriptions'),
+                ExpressionAttributeValues: values,
+              },
+            },
+            ...this.putConsents(leadId, submission),
+          ],
+        }),
+      );
+      return { leadId, created: false, duplicate: false };
+    } catch (error) {
+      if (failedConditions(error)?.[0]) return { leadId, created: false, duplicate: true };
+      throw error;
+    }
+  }
+
+  private putEvent(event: Omit<StoredEvent, 'subject'>, subject: Subject) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...keys.event(event.id),
+          ...keys.eventSubject(subject, event.occurredAt, event.id),
+          entity: 'event',
+          ...event,
+          subject,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  private putConsents(leadId: string, submission: Submission) {
+    return submission.consents.map((consent) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.consent(leadId, consent.at, consent.subscription, submission.event.id), entity: 'consent', ...consent },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    }));
+  }
+
+  async leadIdForEmail(email: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.email(email), ConsistentRead: true }));
+    return Item?.leadId as string | undefined;
+  }
+
+  /** The lead for an address, created with only the address when nobody has submitted it yet. */
+  async ensureLeadForEmail(email: string, touch: Touch): Promise<string> {
+    const existing = await this.leadIdForEmail(email);
+    if (existing) return existing;
+    const leadId = randomUUID();
+    const lead: Lead = { id: leadId, email, createdAt: touch.at, updatedAt: touch.at, firstTouch: touch, lastTouch: touch, subscriptions: {}, version: 1 };
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: { ...keys.email(email), leadId, createdAt: touch.at }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: this.tableName, Item: { ...keys.lead(leadId), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          ],
+        }),
+      );
+      return leadId;
+    } catch (error) {
+      if (!failedConditions(error)?.[0]) throw error;
+      const winner = await this.leadIdForEmail(email);
+      if (!winner) throw error;
+      return winner;
+    }
+  }
+
+  async leadIdForAnonymous(anonymousId: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.anonymousLink(anonymousId), ConsistentRead: true }));
+    return Item?.leadId as string | undefined;
+  }
+
+  /**
+   * Links a visitor id to a lead. The first identification wins: a browser shared by two people keeps
+   * pointing at the first, so the known lead's history is never moved to another lead.
+   */
+  async linkAnonymous(anonymousId: string, leadId: string, at: string): Promise<LinkOutcome> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.anonymousLink(anonymousId), leadId, linkedAt: at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return 'linked';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return (await this.leadIdForAnonymous(anonymousId)) === leadId ? 'already-linked' : 'linked-to-another-lead';
+    }
+  }
+
+  /** Stores an event once; a second event with the same id is a duplicate and changes nothing. */
+  async recordEvent(event: Omit<StoredEvent, 'subject'>, subject: Subject): Promise<'recorded' | 'duplicate'> {
+    try {
+      await this.client.send(new PutCommand(this.putEvent(event, subject).Put));
+      return 'recorded';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  async getEvent(eventId: string): Promise<StoredEvent | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.event(eventId), ConsistentRead: true }));
+    return Item ? toStoredEvent(Item) : undefined;
+  }
+
+  async getLead(leadId: string): Promise<Lead | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.lead(leadId), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, entity: _entity, ...lead } = Item;
+    return lead as Lead;
+  }
+
+  /** A subject's events, oldest first (the index is eventually consistent). */
+  async eventsOf(subject: Subject, options: { newestFirst?: boolean; limit?: number } = {}): Promise<StoredEvent[]> {
+    const events: StoredEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :subject',
+          ExpressionAttributeValues: { ':subject': keys.eventSubject(subject, '', '').gsi1pk },
+          ScanIndexForward: !options.newestFirst,
+          ExclusiveStartKey: startKey,
+          ...(options.limit ? { Limit: options.limit - events.length } : {}),
+        }),
+      );
+      events.push(...(page.Items ?? []).map(toStoredEvent));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (!options.limit || events.length < options.limit));
+    return events;
+  }
+
+  /**
+   * Adds an event's effect to its lead exactly once: the event is marked scored and the lead's score
+   * replaced in one transaction, guarded by the event not being scored yet and the lead's version
+   * being the one the score was computed from. A pending qualification is stored with the score
+   * (an outbox), so it is published even if the process dies right after this write.
+   */
+  async applyScore(
+    lead: Pick<Lead, 'id' | 'version'>,
+    event: Pick<StoredEvent, 'id' | 'occurredAt' | 'subject'>,
+    score: ScoreState,
+    scoredAt: string,
+    pendingQualification?: LeadQualifiedDetail,
+  ): Promise<ScoreWrite> {
+    const moveToLead = event.subject.kind === 'anonymous';
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.event(event.id),
+                UpdateExpression: moveToLead
+                  ? 'SET scoredAt = :scoredAt, subject = :subject, gsi1pk = :gsi1pk'
+                  : 'SET scoredAt = :scoredAt',
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(scoredAt)',
+                ExpressionAttributeValues: {
+                  ':scoredAt': scoredAt,
+                  ...(moveToLead
+                    ? { ':subject': { kind: 'lead', id: lead.id }, ':gsi1pk': keys.eventSubject({ kind: 'lead', id: lead.id }, '', '').gsi1pk }
+                    : {}),
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.lead(lead.id),
+                UpdateExpression: pendingQualification
+                  ? 'SET score = :score, pendingQualification = :pending, version = :next'
+                  : 'SET score = :score, version = :next',
+                ConditionExpression: 'version = :version',
+                ExpressionAttributeValues: {
+                  ':score': score,
+                  ':version': lead.version,
+                  ':next': lead.version + 1,
+                  ...(pendingQualification ? { ':pending': pendingQualification } : {}),
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return 'applied';
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.[0]) return 'already-applied';
+      if (failed?.[1]) return 'lead-changed';
+      throw error;
+    }
+  }
+
+  /** Clears the outbox entry once `lead.qualified` is on the bus. */
+  async clearPendingQualification(leadId: string, qualification: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.lead(leadId),
+          UpdateExpression: 'REMOVE pendingQualification',
+          ConditionExpression: 'pendingQualification.qualification = :qualification',
+          ExpressionAttributeValues: { ':qualification': qualification },
+        }),
+      );
+    } catch (error) {
+      // Another consumer cleared it, or a newer qualification replaced it: either way nothing to do.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+function toStoredEvent(item: Record<string, unknown>): StoredEvent {
+  return {
+    id: item.id as string,
+    type: item.type as string,
+    occurredAt: item.occurredAt as string,
+    properties: (item.properties ?? {}) as Record<string, unknown>,
+    subject: item.subject as Subject,
+    receivedAt: item.receivedAt as string,
+    ...(typeof item.scoredAt === 'string' ? { scoredAt: item.scoredAt } : {}),
+  };
+}
+
+function omit<T extends Record<string, unknown>>(record: T, key: string): T {
+  const { [key]: _omitted, ...rest } = record;
+  return rest as T;
+}

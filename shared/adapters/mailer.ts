@@ -1,0 +1,44 @@
+import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+
+export interface OutgoingEmail {
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** Extra headers (SES v2 `Headers`), e.g. List-Unsubscribe on marketing mail. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Tags carried into the configuration set's events, to tie bounces and clicks back to their cause. */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface Mailer {
+  /** Sends one email; resolves with the provider's message id. */
+  send(email: OutgoingEmail): Promise<string>;
+}
+
+export class SesMailer implements Mailer {
+  constructor(
+    private readonly client: SESv2Client,
+    private readonly from: string,
+    private readonly configurationSetName: string,
+  ) {}
+
+  async send(email: OutgoingEmail): Promise<string> {
+    const result = await this.client.send(
+      new SendEmailCommand({
+        FromEmailAddress: this.from,
+        Destination: { ToAddresses: [...email.to] },
+        ConfigurationSetName: this.configurationSetName,
+        Content: {
+          Simple: {
+            Subject: { Data: email.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+            ...(email.headers ? { Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })) } : {}),
+          },
+        },
+        ...(email.tags ? { EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value })) } : {}),
+      }),
+    );
+    return result.MessageId ?? '';
+  }
+}

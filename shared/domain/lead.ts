@@ -1,0 +1,69 @@
+import type { SubscriptionStatus, SubscriptionType } from './subscriptions';
+import type { ScoreState } from './scoring/engine';
+import type { LeadQualifiedDetail } from './events';
+
+/** Where a lead came from: the first touch is kept, the latest is overwritten on every submission. */
+export interface Touch {
+  readonly at: string;
+  readonly formId?: string;
+  readonly pageUrl?: string;
+  readonly referrer?: string;
+  readonly utmSource?: string;
+  readonly utmMedium?: string;
+  readonly utmCampaign?: string;
+  readonly utmTerm?: string;
+  readonly utmContent?: string;
+}
+
+/** What a person tells us about themselves; used by fit rules as `lead.<field>`. */
+export interface LeadProfile {
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly company?: string;
+  readonly phone?: string;
+  readonly preferredChannel?: 'email' | 'phone' | 'chat' | 'sms';
+  readonly role?: string;
+  readonly industry?: string;
+  readonly teamSize?: number;
+  readonly annualRevenue?: number;
+  readonly budget?: number;
+  readonly country?: string;
+}
+
+export interface Lead extends LeadProfile {
+  readonly id: string;
+  readonly email: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly firstTouch: Touch;
+  readonly lastTouch: Touch;
+  readonly subscriptions: Partial<Record<SubscriptionType, SubscriptionStatus>>;
+  readonly score?: ScoreState;
+  /** A qualification stored with the score but not yet on the bus (an outbox of one). */
+  readonly pendingQualification?: LeadQualifiedDetail;
+  /** Optimistic-lock counter: every write checks and bumps it. */
+  readonly version: number;
+}
+
+/** Profile fields a submission may set; absent or empty fields never erase what is known. */
+export function profileUpdates(submitted: LeadProfile): LeadProfile {
+  return Object.fromEntries(
+    Object.entries(submitted).filter(([, value]) => value !== undefined && value !== ''),
+  ) as LeadProfile;
+}
+
+/** The lead as scoring rules see it: `{ lead: ... }` in a rule condition. Contact details stay out. */
+export function scoringView(lead: Lead): Record<string, unknown> {
+  return {
+    role: lead.role,
+    industry: lead.industry,
+    teamSize: lead.teamSize,
+    annualRevenue: lead.annualRevenue,
+    budget: lead.budget,
+    country: lead.country,
+    company: lead.company,
+    preferredChannel: lead.preferredChannel,
+    emailDomain: lead.email.slice(lead.email.lastIndexOf('@') + 1),
+    subscriptions: lead.subscriptions,
+  };
+}

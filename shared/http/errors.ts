@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+import type { ErrorBody } from '../api/schemas';
+
+/** An error whose message and issues are safe to show to the caller. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly issues?: ErrorBody['issues'],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** `events[2].properties.url` style paths, so a 400 names the field at fault. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((joined, key) => {
+    if (typeof key === 'number') return `${joined}[${key}]`;
+    return joined ? `${joined}.${String(key)}` : String(key);
+  }, '');
+}
+
+export function validationError(error: z.ZodError): HttpError {
+  const issues = error.issues.map((issue) => ({
+    field: fieldPath(issue.path) || '(body)',
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+  const first = issues[0];
+  const summary = first ? `${first.field} ${first.message}` : 'invalid request';
+  return new HttpError(400, `Invalid request: ${summary}`, issues);
+}

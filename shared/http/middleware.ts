@@ -1,0 +1,80 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { HttpError } from './errors';
+
+type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
+
+const bodyBytes = (event: APIGatewayProxyEventV2) =>
+  event.body === undefined ? 0 : event.isBase64Encoded ? Buffer.byteLength(event.body, 'base64') : Buffer.byteLength(event.body);
+
+/** Refuses bodies over `maxBytes` with 413 before anything parses them. */
+export const limitBodySize = (maxBytes: number): HttpMiddleware => ({
+  before: ({ event }) => {
+    if (bodyBytes(event) > maxBytes) {
+      throw new HttpError(413, `Request body is larger than ${maxBytes} bytes`);
+    }
+  },
+});
+
+/**
+ * Parses JSON and application/x-www-form-urlencoded bodies (a plain HTML form posting cross-origin)
+ * into `event.parsedBody`. Repeated form fields become arrays, as checkboxes need. Other content types
+ * get 415 naming the ones accepted.
+ */
+export interface ParsedBodyEvent extends APIGatewayProxyEventV2 {
+  parsedBody?: unknown;
+}
+
+export const parseBody = (): MiddlewareObj<ParsedBodyEvent, APIGatewayProxyStructuredResultV2> => ({
+  before: ({ event }) => {
+    const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const mediaType = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (mediaType === 'application/json') {
+      try {
+        event.parsedBody = JSON.parse(raw);
+      } catch {
+        throw new HttpError(400, 'Request body is not valid JSON', [{ field: '(body)', message: 'is not valid JSON' }]);
+      }
+      return;
+    }
+    if (mediaType === 'application/x-www-form-urlencoded') {
+      const fields: Record<string, string | string[]> = {};
+      for (const [key, value] of new URLSearchParams(raw)) {
+        const existing = fields[key];
+        fields[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+      }
+      event.parsedBody = fields;
+      return;
+    }
+    throw new HttpError(415, 'Content-Type must be application/json or application/x-www-form-urlencoded');
+  },
+});
+
+const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+/**
+ * Maps errors to responses: an HttpError is shown to the caller as it is; anything else is logged
+ * (without the request body, which holds personal data) and becomes a plain 500 with no internals.
+ */
+export const errorResponses = (logger: Logger): HttpMiddleware => ({
+  onError: (request) => {
+    const { error } = request;
+    if (error instanceof HttpError) {
+      request.response = json(
+        error.statusCode,
+        { message: error.message, ...(error.issues ? { issues: error.issues } : {}) },
+        error.headers,
+      );
+      return;
+    }
+    logger.error('Unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+    request.response = json(500, { message: 'Internal Server Error' });
+  },
+});
+
+export { json };
