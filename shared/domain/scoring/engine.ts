@@ -54,7 +54,8 @@ export interface ScoreChange {
 const MS_PER_DAY = 86_400_000;
 const EVENT_IDS_KEPT = 5;
 
-const round = (value: number) => Math.round(value * 100) / 100;
+/** Scores are shown to two decimals; stored values keep full precision so replays stay exact. */
+export const round = (value: number) => Math.round(value * 100) / 100;
 
 /** Engagement `value` measured at `from`, decayed to `to` with the ruleset's half-life. */
 export function decayed(value: number, from: string, to: string, halfLifeDays: number): number {
@@ -147,13 +148,12 @@ export function applyEvent(
   // Engagement is kept as its value at the latest event time, so events arriving out of order add
   // the same decayed amount they would have added in order.
   const engagementAt = event.occurredAt > start.engagementAt ? event.occurredAt : start.engagementAt;
-  const engagement = round(
+  const engagement =
     decayed(start.engagement, start.engagementAt, engagementAt, ruleset.halfLifeDays) +
-      decayed(points, event.occurredAt, engagementAt, ruleset.halfLifeDays),
-  );
+    decayed(points, event.occurredAt, engagementAt, ruleset.halfLifeDays);
   const { fit, tallies: fitTallies } = fitOf(lead, ruleset);
   const grade = gradeFor(fit, ruleset);
-  const total = round(fit + engagement);
+  const total = fit + engagement;
   const tallies = { ...fitTallies, ...engagementTallies };
   const base = { rulesetVersion: ruleset.version, fit, engagement, engagementAt, grade, total, tallies };
 
@@ -189,6 +189,7 @@ export function topContributors(state: ScoreState, count = 3) {
 
 /** The score as of `now`: engagement decayed since the last event. */
 export function currentScore(state: ScoreState, now: string, ruleset: Pick<Ruleset, 'halfLifeDays'>) {
-  const engagement = round(decayed(state.engagement, state.engagementAt, now, ruleset.halfLifeDays));
+  const asOf = now > state.engagementAt ? now : state.engagementAt;
+  const engagement = round(decayed(state.engagement, state.engagementAt, asOf, ruleset.halfLifeDays));
   return { fit: state.fit, engagement, total: round(state.fit + engagement), grade: state.grade };
 }

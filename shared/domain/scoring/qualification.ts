@@ -1,6 +1,6 @@
 import type { LeadQualifiedDetail } from '../events';
 import type { Qualification, ScoreState } from './engine';
-import { topContributors } from './engine';
+import { round, topContributors } from './engine';
 
 /** The `lead.qualified` detail for a qualification, naming the rules that carried the lead over. */
 export function qualifiedDetail(
@@ -17,8 +17,8 @@ export function qualifiedDetail(
     qualification: qualification.qualification,
     qualifiedAt: qualification.qualifiedAt,
     fit: state.fit,
-    engagement: state.engagement,
-    score: state.total,
+    engagement: round(state.engagement),
+    score: round(state.total),
     grade: state.grade,
     topContributors: topContributors(state),
   };

@@ -1,0 +1,145 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+
+setHandlerEnvironment();
+const dynamo = mockClient(DynamoDBDocumentClient);
+const bus = mockClient(EventBridgeClient);
+let handler: (typeof import('../../functions/capture-form/handler'))['handler'];
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/capture-form/handler'));
+});
+
+beforeEach(() => {
+  dynamo.reset();
+  bus.reset();
+  dynamo.on(TransactWriteCommand).resolves({});
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+});
+
+const submit = (body: string, contentType = 'application/json', headers: Record<string, string> = {}) =>
+  handler(
+    httpEvent({ path: '/v1/forms/contact/submissions', pathParameters: { formId: 'contact' }, headers: { 'content-type': contentType, ...headers }, body }),
+    context,
+  );
+const parsed = (response: Awaited<ReturnType<typeof submit>>) => JSON.parse(response.body ?? '{}');
+
+const cancelled = (...codes: string[]) =>
+  new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+
+describe('capture-form', () => {
+  it('creates the lead, records consent and the submission in one transaction, then publishes', async () => {
+    const response = await submit(JSON.stringify({ email: ' Jane@Example.com ', firstName: 'Jane', consent: ['newsletter'], teamSize: 40 }));
+    expect(response.statusCode).toBe(202);
+    expect(parsed(response)).toMatchObject({ status: 'accepted', leadId: expect.any(String), submissionId: expect.stringMatching(/^sub_/) });
+    const [transaction] = dynamo.commandCalls(TransactWriteCommand);
+    const items = transaction?.args[0].input.TransactItems ?? [];
+    expect(items.map((item) => item.Put?.Item?.pk)).toEqual([
+      'EMAIL#jane@example.com',
+      `LEAD#${parsed(response).leadId}`,
+      `EVENT#${parsed(response).submissionId}`,
+      `LEAD#${parsed(response).leadId}`,
+    ]);
+    expect(items[3]?.Put?.Item).toMatchObject({ subscription: 'newsletter', status: 'opted_in', ipAddress: '203.0.113.9', method: 'form_checkbox' });
+    const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded']);
+  });
+
+  it('accepts a plain HTML form post (urlencoded, repeated checkboxes)', async () => {
+    const response = await submit('email=budi%40example.co.id&consent=newsletter&consent=events&teamSize=12&website=', 'application/x-www-form-urlencoded');
+    expect(response.statusCode).toBe(202);
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.filter((item) => item.Put?.Item?.entity === 'consent').map((item) => item.Put?.Item?.subscription)).toEqual(['newsletter', 'events']);
+  });
+
+  it('updates the existing lead when the email is known', async () => {
+    dynamo.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None')).resolves({});
+    dynamo.on(GetCommand).resolves({ Item: { leadId: 'lead-1' } });
+    const response = await submit(JSON.stringify({ email: 'jane@example.com', company: 'Acme' }));
+    expect(parsed(response)).toMatchObject({ leadId: 'lead-1' });
+    const update = dynamo.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.[1]?.Update;
+    expect(update?.UpdateExpression).toContain('#company = :company');
+    expect(update?.ExpressionAttributeValues?.[':company']).toBe('Acme');
+  });
+
+  it('answers a retry with the same Idempotency-Key with the same response and writes nothing new', async () => {
+    const first = await submit(JSON.stringify({ email: 'jane@example.com' }), 'application/json', { 'idempotency-key': 'k-1' });
+    dynamo.on(TransactWriteCommand)
+      .rejectsOnce(cancelled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'))
+      .rejectsOnce(cancelled('ConditionalCheckFailed', 'None'));
+    dynamo.on(GetCommand).resolves({ Item: { leadId: parsed(first).leadId } });
+    const second = await submit(JSON.stringify({ email: 'jane@example.com' }), 'application/json', { 'idempotency-key': 'k-1' });
+    expect(second.statusCode).toBe(202);
+    expect(parsed(second)).toEqual(parsed(first));
+  });
+
+  it.each([
+    ['{"email":"nope"}', 'application/json', 400, 'email'],
+    ['{"email":"a@example.com","teamSize":"many"}', 'application/json', 400, 'teamSize'],
+    ['{"email":"a@example.com","isAdmin":true}', 'application/json', 400, '(body)'],
+    ['{not json', 'application/json', 400, '(body)'],
+  ])('refuses %s with %i naming %s, storing nothing', async (body, contentType, status, field) => {
+    const response = await submit(body, contentType);
+    expect(response.statusCode).toBe(status);
+    expect(parsed(response).issues[0].field).toBe(field);
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(bus.calls()).toHaveLength(0);
+  });
+
+  it('refuses other content types with 415 and bodies over 16 KB with 413, before parsing', async () => {
+    expect((await submit('email=a@example.com', 'text/plain')).statusCode).toBe(415);
+    const oversized = await submit(JSON.stringify({ email: 'a@example.com', company: 'x'.repeat(17_000) }));
+    expect(oversized.statusCode).toBe(413);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('refuses a malformed form id', async () => {
+    const response = await handler(
+      httpEvent({ path: '/v1/forms/x/submissions', pathParameters: { formId: 'bad id!' }, headers: { 'content-type': 'application/json' }, body: '{"email":"a@example.com"}' }),
+      context,
+    );
+    expect(response.statusCode).toBe(400);
+    expect(parsed(response).issues[0].field).toBe('formId');
+  });
+
+  it('drops a honeypot submission silently: 202 and nothing stored', async () => {
+    const response = await submit(JSON.stringify({ email: 'bot@example.com', website: 'http://spam.example' }));
+    expect(response.statusCode).toBe(202);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('links the anonymous visitor and announces the identification', async () => {
+    dynamo.on(PutCommand).resolves({});
+    await submit(JSON.stringify({ email: 'jane@example.com', anonymousId: 'visitor-123' }));
+    expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ pk: 'ANON#visitor-123', sk: 'LINK' });
+    const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded', 'lead.identified']);
+  });
+
+  it('retries entries PutEvents reports as failed inside a 200', async () => {
+    bus.on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const response = await submit(JSON.stringify({ email: 'jane@example.com' }));
+    expect(response.statusCode).toBe(202);
+    expect(bus.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+
+  it('answers 503 with Retry-After when the bus keeps failing: never a 2xx for an unpublished submission', async () => {
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
+    const response = await submit(JSON.stringify({ email: 'jane@example.com' }));
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBe('2');
+  });
+
+  it('answers a plain 500 with no internals when DynamoDB fails', async () => {
+    dynamo.on(TransactWriteCommand).rejects(Object.assign(new Error('Rate exceeded for table leadflow-test'), { name: 'ProvisionedThroughputExceededException' }));
+    const response = await submit(JSON.stringify({ email: 'jane@example.com' }));
+    expect(response.statusCode).toBe(500);
+    expect(parsed(response)).toEqual({ message: 'Internal Server Error' });
+  });
+});

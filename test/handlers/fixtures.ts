@@ -1,0 +1,74 @@
+import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
+
+/** Configuration the handlers read at import; set before any handler module loads. */
+export function setHandlerEnvironment() {
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    TABLE_NAME: 'leadflow-test',
+    EVENT_BUS_NAME: 'leadflow-test',
+    MAX_BODY_BYTES: '16384',
+    SENDER_ADDRESS: 'leadflow@example.com',
+    SALES_INBOX: 'sales@example.com',
+    SES_CONFIGURATION_SET: 'leadflow',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+}
+
+export const context = {
+  functionName: 'test',
+  awsRequestId: 'request-1',
+  getRemainingTimeInMillis: () => 10_000,
+} as unknown as Context;
+
+export function httpEvent(options: {
+  method?: string;
+  path: string;
+  pathParameters?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+}): APIGatewayProxyEventV2 {
+  const method = options.method ?? 'POST';
+  return {
+    version: '2.0',
+    routeKey: `${method} ${options.path}`,
+    rawPath: options.path,
+    rawQueryString: '',
+    headers: options.headers ?? {},
+    pathParameters: options.pathParameters,
+    body: options.body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: { method, path: options.path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'vitest' },
+      requestId: 'req-1',
+      routeKey: `${method} ${options.path}`,
+      stage: '$default',
+      time: '22/Nov/2026:10:00:00 +0000',
+      timeEpoch: 0,
+    },
+  };
+}
+
+export function sqsEvent(bodies: readonly string[]): SQSEvent {
+  return {
+    Records: bodies.map((body, index) => ({
+      messageId: `message-${index}`,
+      receiptHandle: `receipt-${index}`,
+      body,
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:queue',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+export const busEnvelope = (detailType: string, detail: unknown) =>
+  JSON.stringify({ version: '0', id: 'bus-1', 'detail-type': detailType, source: 'leadflow', account: '1', time: '', region: 'us-east-1', resources: [], detail });
