@@ -59,5 +59,5 @@ async function alertSales(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, alertSales, processor, { context });
+  return processPartialResponse(event, alertSales, processor, { context, throwOnFullBatchFailure: false });
 };

@@ -86,5 +86,5 @@ async function processRecord(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, processRecord, processor, { context });
+  return processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
 };
