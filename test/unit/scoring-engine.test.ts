@@ -42,7 +42,7 @@ describe('applyEvent', () => {
   });
 
   it('applies reducers: junior role, unserved market, tiny team', () => {
-    const { state } = applyEvent(undefined, event('chat_message', '2026-11-01T10:00:00Z'), { role: 'Marketing Intern', country: 'BR', teamSize: 2 }, starterRuleset);
+    const { state } = applyEvent(undefined, event('chat_message', '2026-11-01T10:00:00Z'), { role: 'Intern (marketing)', country: 'BR', teamSize: 2 }, starterRuleset);
     expect(state.fit).toBe(-15 - 30 - 10);
     expect(state.grade).toBe('F');
   });
@@ -95,6 +95,7 @@ describe('applyEvent', () => {
       pageView('/demo', `2026-${month}-01T10:01:00Z`),
       pageView('/pricing', `2026-${month}-01T10:02:00Z`),
       pageView('/pricing', `2026-${month}-01T10:03:00Z`),
+      event('webinar_registration', `2026-${month}-01T10:04:00Z`),
     ];
     // Three months of silence decay engagement far below the recycle score; a chat then re-evaluates it.
     const gradeB = { role: 'VP Sales', industry: 'SaaS', teamSize: 120 };
