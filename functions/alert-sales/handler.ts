@@ -7,6 +7,7 @@ import { documentClient, sesClient } from '../../shared/adapters/clients';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { SesMailer } from '../../shared/adapters/mailer';
 import { readConfig, setting } from '../../shared/config';
+import { logFailures } from '../../shared/batch';
 import { DetailType, LeadQualifiedDetail } from '../../shared/domain/events';
 import { composeAlertEmail } from '../../shared/domain/handoff/alert-email';
 
@@ -59,5 +60,5 @@ async function alertSales(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, alertSales, processor, { context, throwOnFullBatchFailure: false });
+  return processPartialResponse(event, logFailures(logger, alertSales), processor, { context, throwOnFullBatchFailure: false });
 };

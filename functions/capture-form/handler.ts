@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FormSubmission } from '../../shared/api/schemas';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
-import { EventBridgePublisher, describe } from '../../shared/adapters/event-publisher';
+import { EventBridgePublisher, describeError } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { DetailType, type DomainEvent } from '../../shared/domain/events';
@@ -105,7 +105,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
     // Published on replays too: a first attempt may have stored the submission and then failed here.
     await publisher.publish(events);
   } catch (error) {
-    logger.error('Submission stored but not published', { leadId: outcome.leadId, submissionId, error: describe(error) });
+    logger.error('Submission stored but not published', { leadId: outcome.leadId, submissionId, error: describeError(error) });
     throw new HttpError(503, 'Submission stored but not yet processed; retry with the same Idempotency-Key', undefined, { 'retry-after': '2' });
   }
   logger.info('Form submission accepted', { formId, leadId: outcome.leadId, created: outcome.created, duplicate: outcome.duplicate });

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBatch, type EngagementEventInput } from '../../shared/api/schemas';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
-import { EventBridgePublisher, describe } from '../../shared/adapters/event-publisher';
+import { EventBridgePublisher, describeError } from '../../shared/adapters/event-publisher';
 import type { Subject } from '../../shared/adapters/keys';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
@@ -53,7 +53,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
   try {
     await publisher.publish(toScore);
   } catch (error) {
-    logger.error('Events stored but not published', { count: toScore.length, error: describe(error) });
+    logger.error('Events stored but not published', { count: toScore.length, error: describeError(error) });
     throw new HttpError(503, 'Events stored but not yet processed; send the same events again', undefined, { 'retry-after': '2' });
   }
 

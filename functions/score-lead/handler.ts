@@ -6,6 +6,7 @@ import { documentClient, eventBridgeClient } from '../../shared/adapters/clients
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore, type StoredEvent } from '../../shared/adapters/lead-store';
 import { readConfig, setting } from '../../shared/config';
+import { logFailures } from '../../shared/batch';
 import { DetailType, EngagementRecordedDetail, LeadIdentifiedDetail } from '../../shared/domain/events';
 import { scoringView } from '../../shared/domain/lead';
 import { applyEvent } from '../../shared/domain/scoring/engine';
@@ -86,5 +87,5 @@ async function processRecord(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+  return processPartialResponse(event, logFailures(logger, processRecord), processor, { context, throwOnFullBatchFailure: false });
 };

@@ -61,4 +61,4 @@ export class EventBridgePublisher implements EventPublisher {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A publish failure for logs: its kind and message, which carry no event content. */
-export const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+export const describeError = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

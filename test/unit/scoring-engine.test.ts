@@ -76,6 +76,29 @@ describe('applyEvent', () => {
     expect(state.qualified).toBe(true);
   });
 
+  it('does not re-alert a lead hovering around the threshold (hysteresis)', () => {
+    const gradeB = { role: 'VP Sales', industry: 'SaaS', teamSize: 120 };
+    const first = replay(
+      [
+        pageView('/demo', '2026-11-01T10:00:00Z'),
+        pageView('/demo', '2026-11-01T10:01:00Z'),
+        event('webinar_registration', '2026-11-01T10:02:00Z'),
+        event('form_submission', '2026-11-01T10:03:00Z'),
+      ],
+      gradeB,
+    );
+    expect(first.qualifications).toEqual([1]);
+    // Two weeks of quiet take the score below 100 but not below the recycle score of 70 ...
+    const dipped = applyEvent(first.state, event('chat_message', '2026-11-15T10:00:00Z'), gradeB, starterRuleset).state;
+    expect(dipped.total).toBeLessThan(100);
+    expect(dipped.qualified).toBe(true);
+    // ... and new activity lifts it over 100 again: still the same qualification, no new alert.
+    const back = applyEvent(dipped, pageView('/pricing', '2026-11-15T10:01:00Z'), gradeB, starterRuleset);
+    expect(back.state.total).toBeGreaterThanOrEqual(100);
+    expect(back.qualified).toBeUndefined();
+    expect(back.state.qualifications).toBe(1);
+  });
+
   it('does not qualify a high score with a poor grade', () => {
     const events = ['01', '02', '03'].flatMap((day) => [
       pageView('/demo', `2026-11-${day}T10:00:00Z`),
