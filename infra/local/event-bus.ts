@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { compilePattern } from '../../shared/domain/pattern';
+import type { EventFunctionSpec } from '../../shared/manifest/types';
+
+/** A rule of the bus: the manifest function's pattern and the queue it targets. */
+export interface BusRule {
+  readonly fn: EventFunctionSpec;
+  readonly queueUrl: string;
+}
+
+interface PutEventsEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+  Time?: string | number;
+  Resources?: string[];
+}
+
+const MAX_ENTRIES = 10;
+const MAX_ENTRY_BYTES = 256 * 1024;
+
+const readBody = (request: IncomingMessage) =>
+  new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+
+function entryError(entry: PutEventsEntry): string | undefined {
+  if (!entry.Source) return 'Parameter Source is not valid. Reason: Source is a required argument.';
+  if (!entry.DetailType) return 'Parameter DetailType is not valid. Reason: DetailType is a required argument.';
+  if (!entry.Detail) return 'Parameter Detail is not valid. Reason: Detail is a required argument.';
+  try {
+    const detail: unknown = JSON.parse(entry.Detail);
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return 'Detail is malformed: it must be a JSON object.';
+  } catch {
+    return 'Detail is malformed.';
+  }
+  if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) return 'Entry size exceeds 256 KB.';
+  return undefined;
+}
+
+/**
+ * The project's own EventBridge bus for local mode: answers PutEvents in the AWS JSON 1.1 protocol
+ * the SDK speaks, builds the event envelope EventBridge delivers, and sends it to the queue of every
+ * manifest rule whose pattern matches, using the same matcher the product uses everywhere.
+ * Patterns are compiled at start-up, so an operator the matcher does not implement stops the runtime.
+ */
+export async function startEventBus(options: {
+  port: number;
+  busName: string;
+  rules: readonly BusRule[];
+  sqs: SQSClient;
+  region: string;
+  log: (line: string) => void;
+}): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const compiled = options.rules.map((rule) => {
+    try {
+      return { ...rule, matches: compilePattern(rule.fn.trigger.pattern) };
+    } catch (error) {
+      throw new Error(`The event pattern of function ${rule.fn.name} is not supported locally: ${(error as Error).message}`);
+    }
+  });
+
+  async function putEvents(entries: PutEventsEntry[]) {
+    const results = [];
+    for (const entry of entries) {
+      const error = entryError(entry);
+      if (error) {
+        results.push({ ErrorCode: 'MalformedDetail', ErrorMessage: error });
+        continue;
+      }
+      const envelope = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': entry.DetailType,
+        source: entry.Source,
+        account: '000000000000',
+        time: entry.Time ? new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time).toISOString().replace(/\.\d{3}Z$/, 'Z') : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: options.region,
+        resources: entry.Resources ?? [],
+        detail: JSON.parse(entry.Detail ?? '{}') as unknown,
+      };
+      const targets = compiled.filter((rule) => (entry.EventBusName ?? 'default') === options.busName && rule.matches(envelope));
+      await Promise.all(targets.map((rule) => options.sqs.send(new SendMessageCommand({ QueueUrl: rule.queueUrl, MessageBody: JSON.stringify(envelope) }))));
+      results.push({ EventId: envelope.id });
+    }
+    return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+  }
+
+  const reply = (response: ServerResponse, status: number, body: unknown) => {
+    response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+    response.end(JSON.stringify(body));
+  };
+
+  const server: Server = createServer(async (request, response) => {
+    try {
+      const target = request.headers['x-amz-target'];
+      const body = JSON.parse((await readBody(request)) || '{}') as { Entries?: PutEventsEntry[] };
+      if (target !== 'AWSEvents.PutEvents') {
+        reply(response, 400, { __type: 'UnknownOperationException', message: `${String(target)} is not supported by the local bus` });
+        return;
+      }
+      const entries = body.Entries ?? [];
+      if (entries.length === 0 || entries.length > MAX_ENTRIES) {
+        reply(response, 400, { __type: 'ValidationException', message: `Entries must hold 1 to ${MAX_ENTRIES} entries` });
+        return;
+      }
+      reply(response, 200, await putEvents(entries));
+    } catch (error) {
+      options.log(`event bus: ${(error as Error).message}`);
+      reply(response, 500, { __type: 'InternalException', message: 'local bus failure' });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${options.port}`,
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { environmentFor, type DeploymentSettings } from '../../shared/manifest/environment';
+import { manifest as leadflowManifest } from '../../shared/manifest/manifest';
+import { tableDesign } from '../../shared/manifest/table';
+import { isEventFunction, isHttpFunction, isScheduleFunction, type Manifest } from '../../shared/manifest/types';
+import { startEventBus } from './event-bus';
+import { startHttpApi } from './http-api';
+import { loadHandler } from './lambda';
+import { startPoller } from './pollers';
+import { rateMs, startSchedule } from './schedules';
+import { freePort, startDynamoDb, startSes, startSqs, type RunningService } from './services';
+
+export interface LocalStackOptions {
+  /** Default: leadflow's own manifest. */
+  manifest?: Manifest;
+  /** Folder for DynamoDB Local's data; undefined keeps it in memory. */
+  dataDir?: string;
+  /** Delete `dataDir` before starting. */
+  reset?: boolean;
+  /** 0 or absent: a free port. */
+  ports?: { api?: number; dynamodb?: number; sqs?: number; ses?: number; bus?: number };
+  /** Local override of the queues' visibility timeout, so failed records come back quickly. */
+  visibilityTimeoutSeconds?: number;
+  /** Admin routes need `Authorization: Bearer <devToken>`. Default: a random token. */
+  devToken?: string;
+  settings?: Partial<DeploymentSettings>;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly sesUrl: string;
+  readonly devToken: string;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly eventbridge: string };
+  readonly settings: DeploymentSettings;
+  readonly queues: Readonly<Record<string, { readonly url: string; readonly dlqUrl: string }>>;
+  stop(): Promise<void>;
+}
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REGION = 'us-east-1';
+
+const defaultSettings: DeploymentSettings = {
+  tableName: 'leadflow',
+  busName: 'leadflow',
+  senderAddress: 'leadflow@example.com',
+  salesInbox: 'sales@example.com',
+  configurationSetName: 'leadflow',
+  allowedOrigins: ['*'],
+};
+
+async function createTable(client: DynamoDBClient, tableName: string) {
+  const index = tableDesign.indexes[0];
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: tableDesign.partitionKey, AttributeType: 'S' },
+          { AttributeName: tableDesign.sortKey, AttributeType: 'S' },
+          { AttributeName: index.partitionKey, AttributeType: 'S' },
+          { AttributeName: index.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: tableDesign.partitionKey, KeyType: 'HASH' },
+          { AttributeName: tableDesign.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: tableDesign.timeToLiveAttribute, Enabled: true } }),
+    );
+  } catch (error) {
+    // The table survives between runs in the data folder.
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+/**
+ * Starts the whole pipeline on this machine: real local stand-ins for DynamoDB, SQS and SES, the
+ * project's own EventBridge bus, and every manifest function wired to its trigger, exactly as the
+ * CDK stack wires it in AWS. Everything started is stopped by `stop()`, also when start-up fails.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const manifest = options.manifest ?? leadflowManifest;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const settings: DeploymentSettings = { ...defaultSettings, ...options.settings };
+  const devToken = options.devToken ?? randomBytes(24).toString('base64url');
+  const portFor = async (port: number | undefined) => (port ? port : freePort());
+  const stoppers: (() => Promise<void> | void)[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const stopOne of stoppers.reverse()) {
+      try {
+        await stopOne();
+      } catch (error) {
+        log(`stopping: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    // Refuse an unsupported schedule before starting anything.
+    manifest.functions.filter(isScheduleFunction).forEach((fn) => rateMs(fn.trigger.expression));
+
+    const [dynamodbPort, sqsPort, sesPort, busPort, apiPort] = await Promise.all([
+      portFor(options.ports?.dynamodb),
+      portFor(options.ports?.sqs),
+      portFor(options.ports?.ses),
+      portFor(options.ports?.bus),
+      portFor(options.ports?.api),
+    ]);
+    const track = (service: RunningService) => {
+      stoppers.push(() => service.stop());
+      return service;
+    };
+    const [dynamodb, sqsService, ses] = await Promise.all([
+      startDynamoDb(dynamodbPort ?? 0, options.dataDir, options.reset ?? false).then(track),
+      startSqs(sqsPort ?? 0).then(track),
+      startSes(sesPort ?? 0).then(track),
+    ]);
+    const busEndpoint = `http://127.0.0.1:${busPort}`;
+
+    // The SDK reads these, so the handlers run unchanged against the stand-ins.
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsService.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+    for (const fn of manifest.functions) Object.assign(process.env, environmentFor(fn, manifest, settings));
+
+    const dynamoClient = new DynamoDBClient({});
+    await createTable(dynamoClient, settings.tableName);
+    dynamoClient.destroy();
+
+    // fauxqs names queues by a virtual host (sqs.<region>.localhost) that does not resolve: talk to its endpoint.
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+    stoppers.push(() => sqs.destroy());
+    const visibilityTimeout = String(options.visibilityTimeoutSeconds ?? 5);
+    const queues: Record<string, { url: string; dlqUrl: string }> = {};
+    for (const fn of manifest.functions.filter(isEventFunction)) {
+      const { QueueUrl: dlqUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `${fn.name}-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }));
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+      const { QueueUrl: url = '' } = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: fn.name,
+          Attributes: {
+            VisibilityTimeout: visibilityTimeout,
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: fn.trigger.maxReceiveCount }),
+          },
+        }),
+      );
+      queues[fn.name] = { url, dlqUrl };
+    }
+
+    const bus = await startEventBus({
+      port: busPort ?? 0,
+      busName: settings.busName,
+      rules: manifest.functions.filter(isEventFunction).map((fn) => ({ fn, queueUrl: queues[fn.name]?.url ?? '' })),
+      sqs,
+      region: REGION,
+      log,
+    });
+    stoppers.push(() => bus.stop());
+
+    for (const fn of manifest.functions.filter(isEventFunction)) {
+      const handler = await loadHandler<SQSEvent, SQSBatchResponse | void>(fn, PROJECT_ROOT);
+      const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, handler, log });
+      stoppers.push(() => poller.stop());
+    }
+    for (const fn of manifest.functions.filter(isScheduleFunction)) {
+      const schedule = startSchedule({ fn, handler: await loadHandler<ScheduledEvent, unknown>(fn, PROJECT_ROOT), log });
+      stoppers.push(() => schedule.stop());
+    }
+    const routes = await Promise.all(
+      manifest.functions.filter(isHttpFunction).map(async (fn) => ({
+        fn,
+        handler: await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(fn, PROJECT_ROOT),
+      })),
+    );
+    const api = await startHttpApi({ port: apiPort ?? 0, routes, settings: manifest.http, allowedOrigins: settings.allowedOrigins, devToken, log });
+    stoppers.push(() => api.stop());
+
+    return {
+      apiUrl: api.url,
+      sesUrl: ses.endpoint,
+      devToken,
+      endpoints: { dynamodb: dynamodb.endpoint, sqs: sqsService.endpoint, ses: ses.endpoint, eventbridge: bus.endpoint },
+      settings,
+      queues,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

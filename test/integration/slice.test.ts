@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+
+/**
+ * The first slice end to end on the local stand-ins, over HTTP: form -> lead -> events -> score ->
+ * MQL -> one email in the local SES store.
+ */
+let stack: LocalStack;
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+const getLead = async (leadId: string) => {
+  const response = await fetch(`${stack.apiUrl}/v1/admin/leads/${leadId}`, { headers: { authorization: `Bearer ${stack.devToken}` } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { score?: { total: number; qualified: boolean; breakdown: Record<string, { times: number }> } };
+};
+
+interface StoredMail { subject: string; destination: { to: string[] } }
+const mails = async (): Promise<StoredMail[]> => ((await (await fetch(`${stack.sesUrl}/store`)).json()) as { emails: StoredMail[] }).emails;
+
+/** Polls until `check` returns a value, or fails after the deadline with the last error. */
+async function eventually<T>(check: () => Promise<T | undefined>, deadlineMs = 20_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  let lastError: unknown;
+  while (Date.now() < until) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`condition not met in ${deadlineMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+const now = () => new Date().toISOString();
+
+describe('form to MQL alert on the local stack', () => {
+  it('scores a lead from its form and events and emails sales exactly once when it qualifies', async () => {
+    const email = `jane-${randomUUID()}@example.com`;
+    const submitted = await post('/v1/forms/contact/submissions', {
+      email, firstName: 'Jane', company: 'Acme', role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 25_000, country: 'ID', consent: ['newsletter'],
+    });
+    expect(submitted.status).toBe(202);
+    const { leadId } = (await submitted.json()) as { leadId: string };
+
+    const events = [
+      { id: `evt-${randomUUID()}`, type: 'page_view', occurredAt: now(), email, properties: { url: 'https://example.com/demo', secondsOnPage: 180 } },
+      { id: `evt-${randomUUID()}`, type: 'webinar_registration', occurredAt: now(), email, properties: { webinarId: 'scoring-101' } },
+    ];
+    expect((await post('/v1/events', { events })).status).toBe(202);
+    // The same events again, as a retrying client would send them: accepted as duplicates, scored once.
+    const again = await post('/v1/events', { events });
+    expect(await again.json()).toMatchObject({ accepted: 0, duplicates: 2 });
+
+    const lead = await eventually(async () => {
+      const current = await getLead(leadId);
+      return current.score?.qualified ? current : undefined;
+    });
+    expect(lead.score?.breakdown['webinar-registration']?.times).toBe(1);
+    expect(lead.score?.breakdown['demo-page']?.times).toBe(1);
+
+    const alerts = await eventually(async () => {
+      const found = (await mails()).filter((mail) => mail.subject.startsWith('MQL: Jane (Acme)'));
+      return found.length ? found : undefined;
+    });
+    // Give a duplicate alert every chance to arrive before counting.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await mails()).filter((mail) => mail.subject.startsWith('MQL: Jane (Acme)'))).toHaveLength(alerts.length);
+    expect(alerts).toHaveLength(1);
+  });
+
+  it('makes one lead of two concurrent submissions of one email', async () => {
+    const email = `twin-${randomUUID()}@example.com`;
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, (_, index) => post('/v1/forms/contact/submissions', { email, firstName: `Twin ${index}` })),
+    );
+    const leadIds = await Promise.all(responses.map(async (response) => ((await response.json()) as { leadId: string }).leadId));
+    expect(responses.map((response) => response.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(new Set(leadIds).size).toBe(1);
+  });
+
+  it('credits an anonymous visitor’s earlier events to the lead when they identify', async () => {
+    const anonymousId = `visitor-${randomUUID().slice(0, 8)}`;
+    const browsing = { events: [{ id: `evt-${randomUUID()}`, type: 'page_view', occurredAt: now(), anonymousId, properties: { url: 'https://example.com/pricing' } }] };
+    expect((await post('/v1/events', browsing)).status).toBe(202);
+    const submitted = await post('/v1/forms/contact/submissions', { email: `anon-${randomUUID()}@example.com`, anonymousId });
+    const { leadId } = (await submitted.json()) as { leadId: string };
+    const lead = await eventually(async () => {
+      const current = await getLead(leadId);
+      return current.score?.breakdown['pricing-page'] ? current : undefined;
+    });
+    expect(lead.score?.breakdown['pricing-page']?.times).toBe(1);
+  });
+
+  it('refuses bad input with a 400 naming the field', async () => {
+    const response = await post('/v1/forms/contact/submissions', { email: 'not-an-email' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ issues: [{ field: 'email' }] });
+  });
+
+  it('moves a poison message to the DLQ without holding up the rest of its batch', async () => {
+    const sqs = new SQSClient({ endpoint: stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
+    const queue = stack.queues['score-lead'];
+    if (!queue) throw new Error('score-lead queue missing');
+    const email = `batch-${randomUUID()}@example.com`;
+    const submitted = await post('/v1/forms/contact/submissions', { email });
+    const { leadId } = (await submitted.json()) as { leadId: string };
+    const eventIds = Array.from({ length: 3 }, () => `evt-${randomUUID()}`);
+    await post('/v1/events', { events: eventIds.map((id) => ({ id, type: 'content_download', occurredAt: now(), email, properties: { contentId: 'guide' } })) });
+
+    // Redeliver the same three (already scored) plus one poison message in one batch.
+    const envelope = (eventId: string) =>
+      JSON.stringify({ version: '0', id: randomUUID(), 'detail-type': 'engagement.recorded', source: 'leadflow', account: '0', time: now(), region: 'us-east-1', resources: [], detail: { version: 1, correlationId: 'test', eventId, leadId } });
+    await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: queue.url,
+      Entries: [
+        ...eventIds.map((eventId, index) => ({ Id: `ok${index}`, MessageBody: envelope(eventId) })),
+        { Id: 'poison', MessageBody: '{"detail-type":"engagement.recorded","detail":{"eventId":42}}' },
+      ],
+    }));
+
+    await eventually(async () => {
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+      return Number(Attributes?.ApproximateNumberOfMessages) === 1 ? true : undefined;
+    }, 30_000);
+    const lead = await getLead(leadId);
+    expect(lead.score?.breakdown['content-download']?.times).toBe(3);
+  });
+});
