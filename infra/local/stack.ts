@@ -25,6 +25,8 @@ export interface LocalStackOptions {
   ports?: { api?: number; dynamodb?: number; sqs?: number; ses?: number; bus?: number };
   /** Local override of the queues' visibility timeout, so failed records come back quickly. */
   visibilityTimeoutSeconds?: number;
+  /** Concurrent batches per queue, as Lambda scales a queue's consumer out. Default 4. */
+  pollersPerQueue?: number;
   /** Admin routes need `Authorization: Bearer <devToken>`. Default: a random token. */
   devToken?: string;
   settings?: Partial<DeploymentSettings>;
@@ -187,8 +189,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     for (const fn of manifest.functions.filter(isEventFunction)) {
       const handler = await loadHandler<SQSEvent, SQSBatchResponse | void>(fn, PROJECT_ROOT);
-      const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, handler, log });
-      stoppers.push(() => poller.stop());
+      // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
+      // the optimistic locking between concurrent consumers.
+      for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, handler, log });
+        stoppers.push(() => poller.stop());
+      }
     }
     for (const fn of manifest.functions.filter(isScheduleFunction)) {
       const schedule = startSchedule({ fn, handler: await loadHandler<ScheduledEvent, unknown>(fn, PROJECT_ROOT), log });

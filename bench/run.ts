@@ -1,0 +1,133 @@
+/**
+ * `npm run bench`: throughput and latency of ingest -> score -> MQL on the local stack, the size of
+ * each bundled function and the time to import each bundle cold. Prints a table and writes
+ * bench/results.json. Figures depend on the machine: quote them with it.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { build } from 'esbuild';
+import { startLocalStack } from '../infra/local/stack';
+import { manifest } from '../shared/manifest/manifest';
+
+const LEADS = Number(process.env.BENCH_LEADS ?? 200);
+const EVENTS_PER_LEAD = Number(process.env.BENCH_EVENTS_PER_LEAD ?? 5);
+const CONCURRENCY = 16;
+
+const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>) {
+  for (let start = 0; start < items.length; start += size) await Promise.all(items.slice(start, start + size).map(work));
+}
+
+async function pipeline() {
+  const stack = await startLocalStack({ log: () => {} });
+  try {
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (response.status !== 202) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+      return response.json() as Promise<{ leadId?: string }>;
+    };
+    const leads = Array.from({ length: LEADS }, (_, index) => ({ index, email: `bench-${index}-${randomUUID().slice(0, 8)}@example.com` }));
+    const eventIds: string[] = [];
+    const started = Date.now();
+    await inBatches(leads, CONCURRENCY, async ({ email, index }) => {
+      await post('/v1/forms/bench/submissions', { email, role: 'VP Sales', industry: 'SaaS', teamSize: 100 + index, budget: 20_000 });
+      const events = Array.from({ length: EVENTS_PER_LEAD }, (_, n) => ({
+        id: `bench-${randomUUID()}`,
+        type: n % 2 ? 'page_view' : 'content_download',
+        occurredAt: new Date().toISOString(),
+        email,
+        properties: n % 2 ? { url: `https://example.com/${n % 4 === 1 ? 'pricing' : 'demo'}`, secondsOnPage: 150 } : { contentId: `guide-${n}` },
+      }));
+      await post('/v1/events', { events });
+      eventIds.push(...events.map((event) => event.id));
+    });
+    const accepted = Date.now();
+
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    const latencies: number[] = [];
+    const deadline = Date.now() + 300_000;
+    let pending = [...eventIds];
+    while (pending.length && Date.now() < deadline) {
+      const stillPending: string[] = [];
+      await inBatches(pending, 32, async (eventId) => {
+        const { Item } = await documents.send(new GetCommand({ TableName: stack.settings.tableName, Key: { pk: `EVENT#${eventId}`, sk: 'EVENT' } }));
+        if (typeof Item?.scoredAt === 'string') latencies.push(Date.parse(Item.scoredAt) - Date.parse(Item.receivedAt as string));
+        else stillPending.push(eventId);
+      });
+      pending = stillPending;
+      if (pending.length) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const scored = Date.now();
+    latencies.sort((a, b) => a - b);
+    return {
+      leads: LEADS,
+      events: eventIds.length,
+      unscored: pending.length,
+      ingestSeconds: (accepted - started) / 1000,
+      ingestRequestsPerSecond: (LEADS * 2) / ((accepted - started) / 1000),
+      eventsScoredPerSecond: latencies.length / ((scored - started) / 1000),
+      acceptToScoreP50Ms: percentile(latencies, 50),
+      acceptToScoreP99Ms: percentile(latencies, 99),
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** Bundles each function as the CDK stack does and times a cold import of it in a fresh Node process. */
+async function bundles() {
+  const folder = mkdtempSync(join(tmpdir(), 'leadflow-bench-'));
+  try {
+    const rows = [];
+    for (const fn of manifest.functions) {
+      const outfile = join(folder, `${fn.name}.mjs`);
+      await build({
+        entryPoints: [fn.entry],
+        bundle: true,
+        minify: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'esm',
+        outfile,
+        banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+        logLevel: 'silent',
+      });
+      const env = {
+        ...process.env,
+        TABLE_NAME: 'bench', EVENT_BUS_NAME: 'bench', MAX_BODY_BYTES: '16384', SENDER_ADDRESS: 'a@example.com',
+        SALES_INBOX: 'b@example.com', SES_CONFIGURATION_SET: 'bench', AWS_REGION: 'us-east-1',
+      };
+      const script = `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`;
+      const importMs = [1, 2, 3].map(() => Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env }).toString().trim()));
+      rows.push({ function: fn.name, bundleKiB: Math.round(statSync(outfile).size / 1024), coldImportMs: Math.round(Math.min(...importMs)) });
+    }
+    return rows;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const functionRows = await bundles();
+const throughput = await pipeline();
+
+console.log(`\nleadflow bench on ${machine}\n`);
+console.table([throughput]);
+console.table(functionRows);
+
+const resultsPath = new URL('./results.json', import.meta.url);
+let previous: unknown;
+try {
+  previous = JSON.parse(readFileSync(resultsPath, 'utf8')).current;
+} catch {
+  previous = undefined;
+}
+writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, functions: functionRows }, previous }, null, 2)}\n`);
+console.log(`written ${resultsPath.pathname}`);
