@@ -5,7 +5,7 @@ import { DetailType, EVENT_SOURCE } from '../domain/events';
  * Every function of leadflow, its trigger and what it may touch. The CDK stack and the local runtime
  * are both built from this value: adding a function is one entry here plus its folder under functions/.
  */
-export const manifest = {
+export const manifest: Manifest = {
   service: 'leadflow',
   http: {
     throttleRatePerSecond: 50,
@@ -85,4 +85,4 @@ export const manifest = {
       access: ['table:write', 'ses:send'],
     },
   ],
-} as const satisfies Manifest;
+};

@@ -1,0 +1,240 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus as EventBusTarget, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { ConfigurationSet, ConfigurationSetEventDestination, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { environmentFor, type DeploymentSettings } from '../shared/manifest/environment';
+import { tableDesign } from '../shared/manifest/table';
+import { isEventFunction, isHttpFunction, isScheduleFunction, type EventPattern, type FunctionSpec, type Manifest } from '../shared/manifest/types';
+import { LeadflowFunction } from './leadflow-function';
+
+export interface LeadflowStackProps extends StackProps {
+  readonly manifest: Manifest;
+  readonly settings: Omit<DeploymentSettings, 'tableName' | 'busName' | 'configurationSetName'>;
+}
+
+/** Lambda's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
+const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/**
+ * leadflow in AWS, built entirely from the manifest: every function, its trigger, its queue and DLQ,
+ * its alarms and exactly the grants its access list names.
+ */
+export class LeadflowStack extends Stack {
+  constructor(scope: Construct, id: string, props: LeadflowStackProps) {
+    super(scope, id, props);
+    const { manifest } = props;
+
+    const alarmTopic = new Topic(this, 'Alarms', { displayName: 'leadflow alarms', enforceSSL: true });
+    Validations.of(alarmTopic).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SNS2',
+      reason: 'Alarm notifications carry no personal data; an AWS-managed SNS key cannot be used by CloudWatch alarms, and a customer key is left to the operator.',
+    });
+    const alarmAction = new SnsAction(alarmTopic);
+
+    const table = new TableV2(this, 'Table', {
+      partitionKey: { name: tableDesign.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableDesign.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: tableDesign.timeToLiveAttribute,
+      encryption: TableEncryptionV2.awsManagedKey(),
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: tableDesign.indexes.map((index) => ({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+      })),
+    });
+
+    const bus = new EventBus(this, 'Bus', { eventBusName: `${manifest.service}-${this.stackName}`.slice(0, 256) });
+    bus.archive('Archive', { eventPattern: { source: [manifest.service] }, retention: Duration.days(30), description: 'Replay of leadflow events' });
+
+    const configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {});
+    // SES delivers configuration-set events to the account's default bus only; a rule forwards them to ours.
+    new ConfigurationSetEventDestination(this, 'SesEventsToDefaultBus', {
+      configurationSet,
+      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+      events: [
+        EmailSendingEvent.SEND, EmailSendingEvent.DELIVERY, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK,
+        EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT,
+      ],
+    });
+    const forwardDlq = this.deadLetterQueue('SesForwardDlq', alarmAction);
+    new Rule(this, 'ForwardSesEvents', {
+      description: 'SES configuration-set events to the leadflow bus',
+      eventPattern: { source: ['aws.ses'], detail: { mail: { tags: { 'ses:configuration-set': [configurationSet.configurationSetName] } } } },
+      targets: [new EventBusTarget(bus, { deadLetterQueue: forwardDlq })],
+    });
+
+    const settings: DeploymentSettings = {
+      ...props.settings,
+      tableName: table.tableName,
+      busName: bus.eventBusName,
+      configurationSetName: configurationSet.configurationSetName,
+    };
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const api = new HttpApi(this, 'Api', {
+      description: 'leadflow public and admin API',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [...settings.allowedOrigins],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
+        allowHeaders: ['content-type', 'idempotency-key'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: api,
+      autoDeploy: true,
+      throttle: { rateLimit: manifest.http.throttleRatePerSecond, burstLimit: manifest.http.throttleBurst },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+    });
+    const iamAuthorizer = new HttpIamAuthorizer();
+
+    for (const spec of manifest.functions) {
+      const { fn } = new LeadflowFunction(this, pascal(spec.name), {
+        spec,
+        environment: environmentFor(spec, manifest, settings),
+        alarmAction,
+      });
+      this.grant(spec, fn, { table, bus, configurationSetName: configurationSet.configurationSetName, senderAddress: settings.senderAddress });
+
+      if (isHttpFunction(spec)) {
+        const route = api.addRoutes({
+          path: spec.trigger.path,
+          methods: [HttpMethod[spec.trigger.method]],
+          integration: new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn),
+          ...(spec.trigger.audience === 'admin' ? { authorizer: iamAuthorizer } : {}),
+        });
+        if (spec.trigger.audience === 'public') {
+          route.forEach((publicRoute) =>
+            Validations.of(publicRoute).acknowledge({
+              id: 'AwsSolutions::AwsSolutions-APIG4',
+              reason: 'Public capture routes are called by website forms and the tracking snippet without credentials; throttling, reserved concurrency and strict validation protect them.',
+            }),
+          );
+        }
+      }
+
+      if (isEventFunction(spec)) {
+        const dlq = this.deadLetterQueue(`${pascal(spec.name)}Dlq`, alarmAction);
+        const queue = new Queue(this, `${pascal(spec.name)}Queue`, {
+          encryption: QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          visibilityTimeout: Duration.seconds(spec.timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),
+          deadLetterQueue: { queue: dlq, maxReceiveCount: spec.trigger.maxReceiveCount },
+        });
+        new Rule(this, `${pascal(spec.name)}Rule`, {
+          eventBus: bus,
+          description: `Routes to ${spec.name}`,
+          eventPattern: eventPatternFor(spec.trigger.pattern),
+          targets: [new SqsQueue(queue, { deadLetterQueue: dlq, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+        });
+        fn.addEventSource(
+          new SqsEventSource(queue, {
+            batchSize: spec.trigger.batchSize,
+            maxBatchingWindow: Duration.seconds(spec.trigger.maxBatchingWindowSeconds),
+            reportBatchItemFailures: true,
+          }),
+        );
+      }
+
+      if (isScheduleFunction(spec)) {
+        const dlq = this.deadLetterQueue(`${pascal(spec.name)}ScheduleDlq`, alarmAction);
+        new Schedule(this, `${pascal(spec.name)}Schedule`, {
+          schedule: ScheduleExpression.expression(spec.trigger.expression),
+          target: new LambdaInvoke(fn, { deadLetterQueue: dlq, retryAttempts: 3, maxEventAge: Duration.hours(1) }),
+        });
+      }
+    }
+
+    const acknowledgements = [
+      ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "The AWS-managed minimum for writing a function's logs."],
+      ['AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource ARN to scope to.'],
+      ['AwsSolutions-IAM5[Resource::<TableCD117FA1.Arn>/index/*]', "Queries on this table's own secondary indexes."],
+      ['AwsSolutions-L1', 'Functions are pinned to Node.js 22, the runtime the code is tested for (Node 20 locally, 22 in Lambda); moving to a newer runtime is a tested change, not an automatic one.'],
+    ] as const;
+    for (const [id, reason] of acknowledgements) Validations.of(this).acknowledge({ id: `AwsSolutions::${id}`, reason });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'BusName', { value: bus.eventBusName });
+  }
+
+  private deadLetterQueue(id: string, alarmAction: SnsAction): Queue {
+    const dlq = new Queue(this, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    Validations.of(dlq).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue.' });
+    new Alarm(this, `${id}Depth`, {
+      alarmDescription: `Messages waiting in ${id}: something failed repeatedly; inspect and redrive`,
+      metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(alarmAction);
+    return dlq;
+  }
+
+  /** Exactly the permissions the manifest's access list names, on this stack's resources only. */
+  private grant(
+    spec: FunctionSpec,
+    fn: LeadflowFunction['fn'],
+    resources: { table: TableV2; bus: EventBus; configurationSetName: string; senderAddress: string },
+  ) {
+    for (const access of spec.access) {
+      switch (access) {
+        case 'table:read':
+          resources.table.grantReadData(fn);
+          break;
+        case 'table:write':
+          resources.table.grantReadWriteData(fn);
+          break;
+        case 'bus:put':
+          resources.bus.grantPutEventsTo(fn);
+          break;
+        case 'ses:send': {
+          const domain = resources.senderAddress.slice(resources.senderAddress.indexOf('@') + 1);
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: ['ses:SendEmail'],
+              resources: [
+                this.formatArn({ service: 'ses', resource: 'identity', resourceName: resources.senderAddress }),
+                this.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+                this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: resources.configurationSetName }),
+              ],
+            }),
+          );
+          break;
+        }
+      }
+    }
+  }
+}
+
+const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __, letter: string) => letter.toUpperCase());
+
+/** The manifest's pattern in the shape aws-events expects (`detail-type` becomes `detailType`). */
+function eventPatternFor(pattern: EventPattern) {
+  const { source, 'detail-type': detailType, detail, ...rest } = pattern;
+  if (Object.keys(rest).length) throw new Error(`Unsupported top-level pattern fields: ${Object.keys(rest).join(', ')}`);
+  return {
+    ...(source ? { source: source as string[] } : {}),
+    ...(detailType ? { detailType: detailType as string[] } : {}),
+    ...(detail ? { detail: detail as Record<string, unknown> } : {}),
+  };
+}

@@ -1,0 +1,151 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/leadflow-app';
+import { manifest } from '../../shared/manifest/manifest';
+import { isEventFunction, isHttpFunction, type Access } from '../../shared/manifest/types';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+let template: Template;
+let resources: Resources;
+
+beforeAll(() => {
+  const { stack } = buildApp(new App());
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Resources;
+}, 120_000);
+
+const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+const functionLogicalId = (name: string) => {
+  const pascal = name.replace(/(^|-)([a-z0-9])/g, (_, __, letter: string) => letter.toUpperCase());
+  const found = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(`${pascal}Function`));
+  if (!found) throw new Error(`no function for ${name}`);
+  return found[0];
+};
+
+describe('LeadflowStack', () => {
+  it('has one on-demand table with point-in-time recovery, TTL and the history index', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+  });
+
+  it('builds one function per manifest entry on Node.js 22 arm64 with the manifest timeout and memory', () => {
+    for (const spec of manifest.functions) {
+      const properties = resources[functionLogicalId(spec.name)]?.Properties ?? {};
+      expect(properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: spec.timeoutSeconds, MemorySize: spec.memoryMb });
+    }
+  });
+
+  it('gives every consumer its own queue with a DLQ after maxReceiveCount and a visibility timeout of 6x its timeout', () => {
+    for (const spec of manifest.functions.filter(isEventFunction)) {
+      const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, resource]) => JSON.stringify(resource.Properties.FunctionName).includes(functionLogicalId(spec.name)));
+      expect(mapping?.[1].Properties).toMatchObject({ BatchSize: spec.trigger.batchSize, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+      const queueId = JSON.stringify(mapping?.[1].Properties.EventSourceArn).match(/"([A-Za-z0-9]+Queue[A-Za-z0-9]*)"/)?.[1] ?? '';
+      const queue = resources[queueId]?.Properties ?? {};
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * spec.timeoutSeconds);
+      expect(queue.RedrivePolicy).toMatchObject({ maxReceiveCount: spec.trigger.maxReceiveCount });
+    }
+  });
+
+  it('encrypts every queue and refuses non-TLS access to it', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    expect(queues.length).toBeGreaterThan(0);
+    for (const [, queue] of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    const policies = ofType('AWS::SQS::QueuePolicy').map(([, policy]) => JSON.stringify(policy.Properties));
+    for (const [id] of queues) {
+      expect(policies.some((policy) => policy.includes(id) && policy.includes('"aws:SecureTransport":"false"'))).toBe(true);
+    }
+  });
+
+  it('alarms on every dead-letter queue', () => {
+    const nonDlqTargets = new Set(ofType('AWS::SQS::Queue').flatMap(([, queue]) => JSON.stringify(queue.Properties.RedrivePolicy ?? '').match(/"([A-Za-z0-9]+Dlq[A-Za-z0-9]*)"/)?.slice(1) ?? []));
+    expect(nonDlqTargets.size).toBe(manifest.functions.filter(isEventFunction).length);
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => JSON.stringify(alarm.Properties));
+    for (const dlq of nonDlqTargets) {
+      expect(alarms.some((alarm) => alarm.includes(dlq) && alarm.includes('ApproximateNumberOfMessagesVisible'))).toBe(true);
+    }
+  });
+
+  it('routes bus events to queues with a DLQ and a retry policy on every rule target', () => {
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules.length).toBeGreaterThanOrEqual(manifest.functions.filter(isEventFunction).length);
+    for (const [, rule] of rules) {
+      for (const target of rule.Properties.Targets as Record<string, unknown>[]) {
+        expect(target.DeadLetterConfig).toBeDefined();
+      }
+    }
+    for (const spec of manifest.functions.filter(isEventFunction)) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: spec.trigger.pattern.source, 'detail-type': spec.trigger.pattern['detail-type'] },
+        Targets: [Match.objectLike({ RetryPolicy: Match.objectLike({ MaximumRetryAttempts: Match.anyValue() }) })],
+      });
+    }
+  });
+
+  it('exposes each manifest route; admin routes require IAM, public ones are throttled at the stage', () => {
+    for (const spec of manifest.functions.filter(isHttpFunction)) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${spec.trigger.method} ${spec.trigger.path}`,
+        AuthorizationType: spec.trigger.audience === 'admin' ? 'AWS_IAM' : 'NONE',
+      });
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: manifest.http.throttleRatePerSecond, ThrottlingBurstLimit: manifest.http.throttleBurst },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('grants each function only what its access list names', () => {
+    const policies = ofType('AWS::IAM::Policy');
+    const actionsOf = (name: string) => {
+      const policy = policies.find(([, resource]) => JSON.stringify(resource.Properties.Roles).includes(functionLogicalId(name).replace(/Function[A-Z0-9].*$/, 'Function')));
+      return JSON.stringify(policy?.[1].Properties.PolicyDocument ?? {});
+    };
+    const implies: Record<Access, RegExp> = {
+      'table:read': /dynamodb:GetItem/,
+      'table:write': /dynamodb:PutItem/,
+      'bus:put': /events:PutEvents/,
+      'ses:send': /ses:SendEmail/,
+    };
+    for (const spec of manifest.functions) {
+      const actions = actionsOf(spec.name);
+      for (const [access, pattern] of Object.entries(implies) as [Access, RegExp][]) {
+        const granted = spec.access.includes(access) || (access === 'table:read' && spec.access.includes('table:write'));
+        expect(pattern.test(actions), `${spec.name} ${access}`).toBe(granted);
+      }
+    }
+  });
+
+  it('keeps every log group for a bounded time', () => {
+    for (const [, logGroup] of ofType('AWS::Logs::LogGroup')) expect(logGroup.Properties.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it('sends SES configuration-set events to EventBridge and forwards them to the leadflow bus', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: Match.arrayWith(['open', 'click', 'bounce', 'complaint']),
+        EventBridgeDestination: Match.anyValue(),
+      }),
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ source: ['aws.ses'] }) });
+  });
+});
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('pass with every finding fixed or acknowledged with a reason', () => {
+    expect(() => buildApp(new App()).app.synth()).not.toThrow();
+  }, 120_000);
+
+  it('fail synthesis on an unacknowledged finding', () => {
+    const { app, stack } = buildApp(new App());
+    new Queue(stack, 'QueueWithoutDlqOrTls');
+    expect(() => app.synth()).toThrow();
+  }, 120_000);
+});
