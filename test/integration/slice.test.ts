@@ -140,4 +140,34 @@ describe('form to MQL alert on the local stack', () => {
     const lead = await getLead(leadId);
     expect(lead.score?.breakdown['content-download']?.times).toBe(3);
   });
+
+  it('serves the OpenAPI document generated from the schemas', async () => {
+    const response = await fetch(`${stack.apiUrl}/v1/openapi.json`);
+    const document = (await response.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/forms/{formId}/submissions', '/v1/events', '/v1/admin/leads/{leadId}']));
+  });
+});
+
+describe('the local HTTP API behaves as API Gateway does', () => {
+  it('refuses admin routes without the token (403) and answers unknown routes with 404', async () => {
+    expect((await fetch(`${stack.apiUrl}/v1/admin/leads/${randomUUID()}`)).status).toBe(403);
+    expect((await fetch(`${stack.apiUrl}/v1/admin/leads/${randomUUID()}`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(403);
+    expect((await fetch(`${stack.apiUrl}/v1/nowhere`)).status).toBe(404);
+  });
+
+  it('answers CORS preflight for public routes', async () => {
+    const response = await fetch(`${stack.apiUrl}/v1/events`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://www.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-headers')).toContain('idempotency-key');
+  });
+
+  it('throttles a route past its burst with 429', async () => {
+    const statuses = await Promise.all(Array.from({ length: 150 }, () => fetch(`${stack.apiUrl}/v1/openapi.json`).then((response) => response.status)));
+    expect(statuses).toContain(429);
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(100);
+  });
 });
