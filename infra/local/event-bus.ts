@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { compilePattern } from '../../shared/domain/pattern';
+import { closeServer } from './services';
 import type { EventFunctionSpec } from '../../shared/manifest/types';
 
 /** A rule of the bus: the manifest function's pattern and the queue it targets. */
@@ -119,9 +120,6 @@ export async function startEventBus(options: {
   await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () => closeServer(server),
   };
 }

@@ -41,6 +41,13 @@ function assertJava(): void {
   }
 }
 
+/** Closes a server now, keep-alive connections included, so stop() does not wait on idle clients. */
+export const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
 export interface RunningService {
   readonly endpoint: string;
   stop(): Promise<void>;
@@ -96,9 +103,6 @@ export async function startSes(port: number): Promise<RunningService> {
   const server: Server = await startSesServer({ host: '127.0.0.1', port });
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () => closeServer(server),
   };
 }

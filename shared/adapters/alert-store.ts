@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './dynamo-errors';
 import { keys } from './keys';
 
 export interface AlertKey {
@@ -12,8 +13,6 @@ export type Claim =
   | { readonly outcome: 'claimed'; readonly token: string }
   | { readonly outcome: 'already-sent' }
   | { readonly outcome: 'in-progress' };
-
-const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 /**
  * One alert per qualification: the alert record is claimed with a conditional write before the email

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -12,6 +11,7 @@ import type { Lead, LeadProfile, Touch } from '../domain/lead';
 import type { ConsentRecord } from '../domain/subscriptions';
 import type { ScoredEvent, ScoreState } from '../domain/scoring/engine';
 import type { LeadQualifiedDetail } from '../domain/events';
+import { failedConditions, isConditionFailure } from './dynamo-errors';
 import { keys, type Subject } from './keys';
 
 /** An engagement event as stored: the one record that makes "apply each event once" checkable. */
@@ -33,18 +33,6 @@ export interface Submission {
 export type SubmissionOutcome = { readonly leadId: string; readonly created: boolean; readonly duplicate: boolean };
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
 export type LinkOutcome = 'linked' | 'already-linked' | 'linked-to-another-lead';
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof Error && error.name === 'ConditionalCheckFailedException';
-
-/** Which items of a cancelled transaction failed their condition, by position. */
-function failedConditions(error: unknown): boolean[] | undefined {
-  if (!(error instanceof TransactionCanceledException) && !(error instanceof Error && error.name === 'TransactionCanceledException')) {
-    return undefined;
-  }
-  const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-  return reasons.map((reason) => reason.Code === 'ConditionalCheckFailed');
-}
 
 /** Persists leads, their events and their consent records in the single table. */
 export class LeadStore {

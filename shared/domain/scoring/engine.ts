@@ -91,10 +91,10 @@ function withinCap(rule: Rule, tally: RuleTally | undefined, at: string): boolea
 
 function recordHit(rule: Rule, tally: RuleTally | undefined, event: ScoredEvent): RuleTally {
   const periodMs = (rule.cap?.periodDays ?? 0) * MS_PER_DAY;
-  const latest = [...(tally?.recentHits ?? []), event.occurredAt].sort().at(-1) ?? event.occurredAt;
-  const recentHits = periodMs
-    ? [...(tally?.recentHits ?? []), event.occurredAt].filter((hit) => Date.parse(latest) - Date.parse(hit) < periodMs).sort()
-    : [];
+  const hits = [...(tally?.recentHits ?? []), event.occurredAt].sort();
+  const latest = Date.parse(hits.at(-1) ?? event.occurredAt);
+  // Only hits that can still count against the period cap are kept, so the list stays short.
+  const recentHits = periodMs ? hits.filter((hit) => latest - Date.parse(hit) < periodMs) : [];
   return {
     description: rule.description,
     score: 'engagement',
