@@ -115,14 +115,17 @@ export class LeadflowStack extends Stack {
       this.grant(spec, fn, { table, bus, configurationSetName: configurationSet.configurationSetName, senderAddress: settings.senderAddress });
 
       if (isHttpFunction(spec)) {
-        const route = api.addRoutes({
-          path: spec.trigger.path,
-          methods: [HttpMethod[spec.trigger.method]],
-          integration: new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn),
-          ...(spec.trigger.audience === 'admin' ? { authorizer: iamAuthorizer } : {}),
-        });
+        const integration = new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn);
+        const routes = spec.trigger.routes.flatMap((route) =>
+          api.addRoutes({
+            path: route.path,
+            methods: [HttpMethod[route.method]],
+            integration,
+            ...(spec.trigger.audience === 'admin' ? { authorizer: iamAuthorizer } : {}),
+          }),
+        );
         if (spec.trigger.audience === 'public') {
-          route.forEach((publicRoute) =>
+          routes.forEach((publicRoute) =>
             Validations.of(publicRoute).acknowledge({
               id: 'AwsSolutions::AwsSolutions-APIG4',
               reason: 'Public capture routes are called by website forms and the tracking snippet without credentials; throttling, reserved concurrency and strict validation protect them.',

@@ -1,9 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../shared/adapters/clients';
 import { LeadStore } from '../../shared/adapters/lead-store';
+import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { readConfig, setting } from '../../shared/config';
-import { currentScore } from '../../shared/domain/scoring/engine';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { scoringView } from '../../shared/domain/lead';
+import { round, scoreAt } from '../../shared/domain/scoring/engine';
 import { HttpError } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/middleware';
@@ -11,6 +12,7 @@ import { json } from '../../shared/http/middleware';
 const config = readConfig({ TABLE_NAME: setting });
 const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 
 const RECENT_EVENTS = 20;
 const LEAD_ID = /^[0-9a-f-]{36}$/;
@@ -23,17 +25,36 @@ export const handler = httpHandler(logger, async (event) => {
   const lead = await store.getLead(leadId);
   if (!lead) throw new HttpError(404, `No lead with id ${leadId}`);
   const recentEvents = await store.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: RECENT_EVENTS });
-  const { pendingQualification: _outbox, version: _version, ...visible } = lead;
-  const score = lead.score
-    ? {
-        ...currentScore(lead.score, new Date().toISOString(), starterRuleset),
-        asOf: new Date().toISOString(),
-        rulesetVersion: lead.score.rulesetVersion,
-        qualified: lead.score.qualified,
-        qualifications: lead.score.qualifications,
-        qualifiedAt: lead.score.qualifiedAt,
-        breakdown: lead.score.tallies,
-      }
-    : undefined;
-  return json(200, { ...visible, score, stage: lead.score?.qualified ? 'mql' : 'lead', recentEvents });
+  const { pendingQualification: _outbox, version: _version, score: state, ...visible } = lead;
+  const ruleset = state ? (await rulesets.get(state.rulesetVersion))?.ruleset : undefined;
+  const now = new Date().toISOString();
+  // The stored score is as of the latest event; what the lead is worth now is computed on read.
+  const current = state && ruleset ? scoreAt(state, scoringView(lead), ruleset, now) : undefined;
+  const score =
+    state && current
+      ? {
+          asOf: now,
+          rulesetVersion: state.rulesetVersion,
+          fit: round(current.fit),
+          engagement: round(current.engagement),
+          total: round(current.total),
+          grade: current.grade,
+          qualified: current.qualified,
+          qualifications: state.qualifications,
+          ...(current.qualified && state.qualifiedAt ? { qualifiedAt: state.qualifiedAt } : {}),
+          lastEventAt: state.engagementAt,
+          breakdown: Object.fromEntries(
+            Object.entries(current.tallies).map(([ruleId, tally]) => [ruleId, {
+            description: tally.description,
+            score: tally.score,
+            kind: tally.kind,
+            points: tally.points,
+            times: tally.times,
+            current: round(tally.value),
+            events: tally.hits.map((hit) => ({ eventId: hit.eventId, occurredAt: hit.at })),
+          }]),
+          ),
+        }
+      : undefined;
+  return json(200, { ...visible, score, stage: current?.qualified ? 'mql' : 'lead', recentEvents });
 });

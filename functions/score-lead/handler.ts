@@ -4,21 +4,22 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
-import { LeadStore, type StoredEvent } from '../../shared/adapters/lead-store';
+import { LeadStore, MAX_EVENTS_PER_SCORE_WRITE, type StoredEvent } from '../../shared/adapters/lead-store';
+import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { readConfig, setting } from '../../shared/config';
 import { logFailures } from '../../shared/batch';
-import { DetailType, EngagementRecordedDetail, LeadIdentifiedDetail } from '../../shared/domain/events';
-import { scoringView } from '../../shared/domain/lead';
-import { applyEvent } from '../../shared/domain/scoring/engine';
+import { DetailType, EngagementRecordedDetail, LeadIdentifiedDetail, type LeadQualifiedDetail } from '../../shared/domain/events';
+import { scoringView, type Lead } from '../../shared/domain/lead';
+import { apply, compareEvents, rescore, type ScoreState } from '../../shared/domain/scoring/engine';
 import { qualifiedDetail } from '../../shared/domain/scoring/qualification';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { publishPendingQualification } from '../../shared/qualification-outbox';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const processor = new BatchProcessor(EventType.SQS);
-const ruleset = starterRuleset;
 
 /** Optimistic-lock retries when another consumer updates the same lead between read and write. */
 const MAX_ATTEMPTS = 6;
@@ -28,64 +29,120 @@ const BusEvent = z.discriminatedUnion('detail-type', [
   z.object({ 'detail-type': z.literal(DetailType.LeadIdentified), detail: LeadIdentifiedDetail }),
 ]);
 
-const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
-
-/** Publishes a qualification kept in the lead's outbox, then clears it. */
-async function publishPending(leadId: string, pending: NonNullable<Awaited<ReturnType<LeadStore['getLead']>>>['pendingQualification']) {
-  if (!pending) return;
-  await publisher.publish([{ detailType: DetailType.LeadQualified, detail: pending }]);
-  await store.clearPendingQualification(leadId, pending.qualification);
-  logger.info('Lead qualified', { leadId, qualification: pending.qualification, rulesetVersion: pending.rulesetVersion });
+/** What one message asks for: events to add to a lead's score (none when there is nothing to do). */
+interface ScoringWork {
+  readonly leadId?: string;
+  readonly eventIds: readonly string[];
+  readonly correlationId: string;
 }
 
-/** Adds one stored event to a lead's score exactly once, retrying when the lead changed underneath. */
-async function scoreOnce(eventId: string, leadId: string, correlationId: string): Promise<void> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const [event, lead] = await Promise.all([store.getEvent(eventId), store.getLead(leadId)]);
-    if (!event) throw new Error(`Event ${eventId} not found`);
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+const byTime = (a: StoredEvent, b: StoredEvent) => compareEvents({ at: a.occurredAt, eventId: a.id }, { at: b.occurredAt, eventId: b.id });
+
+const publishPending = (leadId: string, pending: LeadQualifiedDetail | undefined) =>
+  publishPendingQualification(leadId, pending, { publisher, store, logger });
+
+async function workFor(record: SQSRecord): Promise<ScoringWork> {
+  const busEvent = BusEvent.parse(JSON.parse(record.body));
+  const { correlationId } = busEvent.detail;
+  if (busEvent['detail-type'] === DetailType.EngagementRecorded) {
+    const event = await store.getEvent(busEvent.detail.eventId);
+    if (!event) throw new Error(`Event ${busEvent.detail.eventId} not found`);
+    // The stored subject is the truth: an event recorded for a visitor is scored when they identify.
+    if (event.subject.kind !== 'lead') return { eventIds: [], correlationId };
+    return { leadId: event.subject.id, eventIds: [event.id], correlationId };
+  }
+  const { leadId, anonymousId } = busEvent.detail;
+  if ((await store.leadIdForAnonymous(anonymousId)) !== leadId) return { eventIds: [], correlationId };
+  const history = await store.eventsOf({ kind: 'anonymous', id: anonymousId });
+  return { leadId, eventIds: history.map((event) => event.id), correlationId };
+}
+
+/**
+ * The lead's score with `events` added. A lead last scored under another ruleset (one was activated
+ * since) is first rescored from its history, so its score never mixes two rulesets.
+ */
+async function scoreWith(lead: Lead, events: readonly StoredEvent[], correlationId: string) {
+  const ruleset = await rulesets.active();
+  const view = scoringView(lead);
+  let state: ScoreState | undefined = lead.score;
+  let pending = lead.pendingQualification;
+  if (state && state.rulesetVersion !== ruleset.version) {
+    const history = (await store.eventsOf({ kind: 'lead', id: lead.id })).filter((event) => event.scoredAt);
+    const change = rescore(state, history, view, ruleset, new Date().toISOString());
+    state = change?.state;
+    if (change?.qualified && state) pending = qualifiedDetail(lead.id, state, change.qualified, correlationId);
+  }
+  for (const event of events) {
+    const change = apply(state, { event, lead: view }, ruleset);
+    state = change.state;
+    if (change.qualified) pending = qualifiedDetail(lead.id, state, change.qualified, correlationId);
+  }
+  return { state, pending };
+}
+
+/** Adds a batch's events to one lead exactly once, in as few writes as possible, retrying on conflicts. */
+async function scoreLead(leadId: string, eventIds: readonly string[], correlationId: string): Promise<void> {
+  let attempt = 0;
+  while (attempt < MAX_ATTEMPTS) {
+    const [lead, events] = await Promise.all([store.getLead(leadId), store.getEvents(eventIds)]);
     if (!lead) throw new Error(`Lead ${leadId} not found`);
-    if (event.scoredAt) {
+    const unscored = events.filter((event) => !event.scoredAt).sort(byTime);
+    if (unscored.length === 0) {
       await publishPending(lead.id, lead.pendingQualification);
       return;
     }
-    const change = applyEvent(lead.score, event, scoringView(lead), ruleset);
-    const pending = change.qualified ? qualifiedDetail(lead.id, change.state, change.qualified, correlationId) : lead.pendingQualification;
-    const outcome = await store.applyScore(lead, event, change.state, new Date().toISOString(), pending);
+    const chunk = unscored.slice(0, MAX_EVENTS_PER_SCORE_WRITE);
+    const { state, pending } = await scoreWith(lead, chunk, correlationId);
+    if (!state) throw new Error(`Lead ${leadId} has no score after scoring ${chunk.length} event(s)`);
+    const outcome = await store.applyScores(lead, chunk, state, new Date().toISOString(), pending);
     if (outcome === 'applied') {
-      logger.debug('Event scored', { leadId, eventId, hits: change.hits, total: change.state.total });
+      logger.debug('Events scored', { leadId, events: chunk.length, total: state.total });
       await publishPending(lead.id, pending);
-      return;
+      if (chunk.length === unscored.length) return;
+      continue;
     }
-    if (outcome === 'already-applied') {
-      await publishPending(lead.id, lead.pendingQualification);
-      return;
-    }
-    await pause(attempt);
+    attempt += 1;
+    if (outcome === 'lead-changed') await pause(attempt);
   }
   throw new Error(`Lead ${leadId} kept changing; giving up after ${MAX_ATTEMPTS} attempts`);
 }
 
-async function scoreRecorded(detail: EngagementRecordedDetail): Promise<void> {
-  const event = await store.getEvent(detail.eventId);
-  if (!event) throw new Error(`Event ${detail.eventId} not found`);
-  // The stored subject is the truth: an event recorded for a visitor is scored when they identify.
-  if (event.subject.kind !== 'lead') return;
-  await scoreOnce(event.id, event.subject.id, detail.correlationId);
-}
-
-async function scoreIdentifiedHistory(detail: LeadIdentifiedDetail): Promise<void> {
-  if ((await store.leadIdForAnonymous(detail.anonymousId)) !== detail.leadId) return;
-  const history: StoredEvent[] = await store.eventsOf({ kind: 'anonymous', id: detail.anonymousId });
-  for (const event of history) await scoreOnce(event.id, detail.leadId, detail.correlationId);
-}
-
-async function processRecord(record: SQSRecord): Promise<void> {
-  const busEvent = BusEvent.parse(JSON.parse(record.body));
-  if (busEvent['detail-type'] === DetailType.EngagementRecorded) await scoreRecorded(busEvent.detail);
-  else await scoreIdentifiedHistory(busEvent.detail);
+/**
+ * Groups a batch by lead so each lead is read and written once per batch; each record then succeeds
+ * or fails with its lead's write, which Powertools turns into a partial batch response.
+ */
+function scoreBatch(records: readonly SQSRecord[]): Map<string, Promise<void>> {
+  const works = new Map(records.map((record) => [record.messageId, workFor(record)]));
+  const byRecord = new Map<string, Promise<void>>();
+  const grouped = Promise.allSettled(works.values()).then((settled) => {
+    const groups = new Map<string, { eventIds: Set<string>; correlationId: string }>();
+    for (const result of settled) {
+      if (result.status !== 'fulfilled' || !result.value.leadId) continue;
+      const group = groups.get(result.value.leadId) ?? { eventIds: new Set<string>(), correlationId: result.value.correlationId };
+      result.value.eventIds.forEach((eventId) => group.eventIds.add(eventId));
+      groups.set(result.value.leadId, group);
+    }
+    return new Map([...groups].map(([leadId, group]) => [leadId, scoreLead(leadId, [...group.eventIds], group.correlationId)]));
+  });
+  for (const record of records) {
+    byRecord.set(
+      record.messageId,
+      (async () => {
+        const work = await works.get(record.messageId);
+        if (!work?.leadId) return;
+        await (await grouped).get(work.leadId);
+      })(),
+    );
+  }
+  return byRecord;
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
+  const outcomes = scoreBatch(event.Records);
+  // Failures surface per record below; this keeps unobserved rejections from being reported twice.
+  outcomes.forEach((outcome) => outcome.catch(() => undefined));
+  const processRecord = async (record: SQSRecord) => outcomes.get(record.messageId);
   return processPartialResponse(event, logFailures(logger, processRecord), processor, { context, throwOnFullBatchFailure: false });
 };

@@ -2,7 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer } from './services';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import type { HttpApiSettings, HttpFunctionSpec } from '../../shared/manifest/types';
+import { routeKey, type HttpApiSettings, type HttpFunctionSpec } from '../../shared/manifest/types';
 import { lambdaContext, type Invoke } from './lambda';
 
 export interface HttpRoute {
@@ -56,11 +56,17 @@ export async function startHttpApi(options: {
   devToken: string;
   log: (line: string) => void;
 }): Promise<{ url: string; stop(): Promise<void> }> {
-  const table = options.routes.map((route) => ({
-    ...route,
-    ...compileRoute(route.fn.trigger.path),
-    admit: tokenBucket(options.settings.throttleRatePerSecond, options.settings.throttleBurst),
-  }));
+  // Routes without parameters first, so `/rulesets/validate` wins over `/rulesets/{version}` as in API Gateway.
+  const table = options.routes
+    .flatMap((route) =>
+      route.fn.trigger.routes.map((apiRoute) => ({
+        ...route,
+        ...apiRoute,
+        ...compileRoute(apiRoute.path),
+        admit: tokenBucket(options.settings.throttleRatePerSecond, options.settings.throttleBurst),
+      })),
+    )
+    .sort((a, b) => a.names.length - b.names.length);
   const originAllowed = (origin: string | undefined) =>
     origin !== undefined && (options.allowedOrigins.includes('*') || options.allowedOrigins.includes(origin));
 
@@ -86,7 +92,7 @@ export async function startHttpApi(options: {
         ...corsHeaders,
         ...(corsHeaders['access-control-allow-origin']
           ? {
-              'access-control-allow-methods': candidates.map((route) => route.fn.trigger.method).join(','),
+              'access-control-allow-methods': [...new Set(candidates.map((route) => route.method))].join(','),
               'access-control-allow-headers': 'content-type,idempotency-key',
               'access-control-max-age': '3600',
             }
@@ -94,7 +100,7 @@ export async function startHttpApi(options: {
       });
       return;
     }
-    const route = candidates.find((candidate) => candidate.fn.trigger.method === method);
+    const route = candidates.find((candidate) => candidate.method === method);
     if (!route) return message(404, 'Not Found');
     if (route.fn.trigger.audience === 'admin') {
       const authorization = request.headers.authorization ?? '';
@@ -118,10 +124,10 @@ export async function startHttpApi(options: {
     const match = route.regex.exec(url.pathname);
     const pathParameters = Object.fromEntries(route.names.map((name, index) => [name, decodeURIComponent(match?.[index + 1] ?? '')]));
     const now = new Date();
-    const routeKey = `${route.fn.trigger.method} ${route.fn.trigger.path}`;
+    const key = routeKey(route);
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
-      routeKey,
+      routeKey: key,
       rawPath: url.pathname,
       rawQueryString: url.search.slice(1),
       headers,
@@ -137,7 +143,7 @@ export async function startHttpApi(options: {
         domainPrefix: 'localhost',
         http: { method, path: url.pathname, protocol: `HTTP/${request.httpVersion}`, sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
         requestId: randomUUID(),
-        routeKey,
+        routeKey: key,
         stage: '$default',
         time: now.toUTCString(),
         timeEpoch: now.getTime(),

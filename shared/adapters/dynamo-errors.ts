@@ -11,3 +11,17 @@ export function failedConditions(error: unknown): boolean[] | undefined {
   const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
   return reasons.map((reason) => reason.Code === 'ConditionalCheckFailed');
 }
+
+/**
+ * Runs a conditional write and names its outcome: `written` when it succeeded, `refused` when its
+ * condition failed (the expected way for "only once" and "only if unchanged" writes); other errors throw.
+ */
+export async function conditionally<W, R>(write: Promise<unknown>, written: W, refused: R): Promise<W | R> {
+  try {
+    await write;
+    return written;
+  } catch (error) {
+    if (isConditionFailure(error)) return refused;
+    throw error;
+  }
+}

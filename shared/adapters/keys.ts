@@ -6,8 +6,14 @@
  * | email -> lead     | EMAIL#<email>      | EMAIL                            |                                     |
  * | anonymous -> lead | ANON#<anonymousId> | LINK                             |                                     |
  * | engagement event  | EVENT#<eventId>    | EVENT                            | LEAD#<id> or ANON#<id> / <time>#<id> |
+ * |   (gsi2)          |                    |                                  | EVENTS#<yyyy-mm-dd> / <time>#<id>   |
  * | consent record    | LEAD#<id>          | CONSENT#<time>#<type>#<source>   |                                     |
  * | MQL alert         | LEAD#<id>          | ALERT#<ruleset>#<qualification>  |                                     |
+ * | lead (listing)    | LEAD#<id>          | PROFILE                          | LEADS#<shard> / <id>                |
+ * | ruleset           | RULESET#<version>  | RULESET                          | RULESETS / <createdAt>#<version>    |
+ * | active ruleset    | RULESET            | ACTIVE                           |                                     |
+ * | rescoring job     | RESCORE#<jobId>    | JOB                              |                                     |
+ * | lead rescored     | RESCORE#<jobId>    | LEAD#<id>                        |                                     |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -18,6 +24,7 @@ export const keys = {
     gsi1pk: subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`,
     gsi1sk: `${occurredAt}#${eventId}`,
   }),
+  eventDay: (occurredAt: string, eventId: string) => ({ gsi2pk: `EVENTS#${occurredAt.slice(0, 10)}`, gsi2sk: `${occurredAt}#${eventId}` }),
   consent: (leadId: string, at: string, subscription: string, sourceId: string) => ({
     pk: `LEAD#${leadId}`,
     sk: `CONSENT#${at}#${subscription}#${sourceId}`,
@@ -26,7 +33,16 @@ export const keys = {
     pk: `LEAD#${leadId}`,
     sk: `ALERT#${rulesetVersion}#${qualification}`,
   }),
+  /** Leads are listed through 16 index partitions (by the first hex digit of the id) so no partition runs hot. */
+  leadListing: (leadId: string) => ({ gsi1pk: `LEADS#${leadId.charAt(0)}`, gsi1sk: leadId }),
+  ruleset: (version: string) => ({ pk: `RULESET#${version}`, sk: 'RULESET' }),
+  rulesetListing: (createdAt: string, version: string) => ({ gsi1pk: 'RULESETS', gsi1sk: `${createdAt}#${version}` }),
+  activeRuleset: () => ({ pk: 'RULESET', sk: 'ACTIVE' }),
+  rescoreJob: (jobId: string) => ({ pk: `RESCORE#${jobId}`, sk: 'JOB' }),
+  leadRescored: (jobId: string, leadId: string) => ({ pk: `RESCORE#${jobId}`, sk: `LEAD#${leadId}` }),
 } as const;
+
+export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];
 
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */
 export type Subject = { readonly kind: 'lead' | 'anonymous'; readonly id: string };

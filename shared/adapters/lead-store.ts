@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
+  BatchGetCommand,
   GetCommand,
+  type BatchGetCommandOutput,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -11,8 +13,9 @@ import type { Lead, LeadProfile, Touch } from '../domain/lead';
 import type { ConsentRecord } from '../domain/subscriptions';
 import type { ScoredEvent, ScoreState } from '../domain/scoring/engine';
 import type { LeadQualifiedDetail } from '../domain/events';
-import { failedConditions, isConditionFailure } from './dynamo-errors';
-import { keys, type Subject } from './keys';
+import { conditionally, failedConditions, isConditionFailure } from './dynamo-errors';
+import { keys, LEAD_LISTING_SHARDS, type Subject } from './keys';
+import { queryPages } from './query-pages';
 
 /** An engagement event as stored: the one record that makes "apply each event once" checkable. */
 export interface StoredEvent extends ScoredEvent {
@@ -32,6 +35,11 @@ export interface Submission {
 
 export type SubmissionOutcome = { readonly leadId: string; readonly created: boolean; readonly duplicate: boolean };
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
+export type LeadCursor = { readonly shard: number; readonly startKey?: Record<string, unknown> };
+
+/** A DynamoDB transaction holds 100 items: the lead and up to 99 events. */
+export const MAX_EVENTS_PER_SCORE_WRITE = 99;
+const RESCORE_MARKER_TTL_SECONDS = 30 * 86_400;
 export type LinkOutcome = 'linked' | 'already-linked' | 'linked-to-another-lead';
 
 /** Persists leads, their events and their consent records in the single table. */
@@ -73,7 +81,7 @@ export class LeadStore {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: this.tableName, Item: { ...keys.email(submission.email), leadId, createdAt: now }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: this.tableName, Item: { ...keys.lead(leadId), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: this.tableName, Item: { ...keys.lead(leadId), ...keys.leadListing(leadId), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
             this.putEvent(submission.event, { kind: 'lead', id: leadId }),
             ...this.putConsents(leadId, submission),
           ],
@@ -133,6 +141,7 @@ export class LeadStore {
         Item: {
           ...keys.event(event.id),
           ...keys.eventSubject(subject, event.occurredAt, event.id),
+          ...keys.eventDay(event.occurredAt, event.id),
           entity: 'event',
           ...event,
           subject,
@@ -168,7 +177,7 @@ export class LeadStore {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: this.tableName, Item: { ...keys.email(email), leadId, createdAt: touch.at }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: this.tableName, Item: { ...keys.lead(leadId), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: this.tableName, Item: { ...keys.lead(leadId), ...keys.leadListing(leadId), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
           ],
         }),
       );
@@ -208,13 +217,7 @@ export class LeadStore {
 
   /** Stores an event once; a second event with the same id is a duplicate and changes nothing. */
   async recordEvent(event: Omit<StoredEvent, 'subject'>, subject: Subject): Promise<'recorded' | 'duplicate'> {
-    try {
-      await this.client.send(new PutCommand(this.putEvent(event, subject).Put));
-      return 'recorded';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'duplicate';
-      throw error;
-    }
+    return conditionally(this.client.send(new PutCommand(this.putEvent(event, subject).Put)), 'recorded', 'duplicate');
   }
 
   async getEvent(eventId: string): Promise<StoredEvent | undefined> {
@@ -225,8 +228,7 @@ export class LeadStore {
   async getLead(leadId: string): Promise<Lead | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.lead(leadId), ConsistentRead: true }));
     if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, entity: _entity, ...lead } = Item;
-    return lead as Lead;
+    return toLead(Item);
   }
 
   /** A subject's events, oldest first (the index is eventually consistent). */
@@ -252,53 +254,84 @@ export class LeadStore {
   }
 
   /**
-   * Adds an event's effect to its lead exactly once: the event is marked scored and the lead's score
-   * replaced in one transaction, guarded by the event not being scored yet and the lead's version
-   * being the one the score was computed from. A pending qualification is stored with the score
-   * (an outbox), so it is published even if the process dies right after this write.
+   * Adds a batch of events' effect to their lead exactly once: every event is marked scored and the
+   * lead's score replaced in one transaction, guarded by no event being scored yet and the lead's
+   * version being the one the score was computed from. A pending qualification is stored with the
+   * score (an outbox), so it is published even if the process dies right after this write.
+   * At most `MAX_EVENTS_PER_SCORE_WRITE` events fit in one write.
    */
-  async applyScore(
+  async applyScores(
     lead: Pick<Lead, 'id' | 'version'>,
-    event: Pick<StoredEvent, 'id' | 'occurredAt' | 'subject'>,
+    events: readonly Pick<StoredEvent, 'id' | 'subject'>[],
     score: ScoreState,
     scoredAt: string,
     pendingQualification?: LeadQualifiedDetail,
   ): Promise<ScoreWrite> {
-    const moveToLead = event.subject.kind === 'anonymous';
+    if (events.length > MAX_EVENTS_PER_SCORE_WRITE) throw new Error(`At most ${MAX_EVENTS_PER_SCORE_WRITE} events per score write`);
+    const leadSubject = { kind: 'lead', id: lead.id } as const;
     try {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.event(event.id),
-                UpdateExpression: moveToLead
-                  ? 'SET scoredAt = :scoredAt, subject = :subject, gsi1pk = :gsi1pk'
-                  : 'SET scoredAt = :scoredAt',
-                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(scoredAt)',
-                ExpressionAttributeValues: {
-                  ':scoredAt': scoredAt,
-                  ...(moveToLead
-                    ? { ':subject': { kind: 'lead', id: lead.id }, ':gsi1pk': keys.eventSubject({ kind: 'lead', id: lead.id }, '', '').gsi1pk }
-                    : {}),
+            this.updateLeadScore(lead, score, pendingQualification),
+            ...events.map((event) => {
+              const moveToLead = event.subject.kind === 'anonymous';
+              return {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.event(event.id),
+                  UpdateExpression: moveToLead ? 'SET scoredAt = :scoredAt, subject = :subject, gsi1pk = :gsi1pk' : 'SET scoredAt = :scoredAt',
+                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(scoredAt)',
+                  ExpressionAttributeValues: {
+                    ':scoredAt': scoredAt,
+                    ...(moveToLead ? { ':subject': leadSubject, ':gsi1pk': keys.eventSubject(leadSubject, '', '').gsi1pk } : {}),
+                  },
                 },
+              };
+            }),
+          ],
+        }),
+      );
+      return 'applied';
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.[0]) return 'lead-changed';
+      if (failed?.some(Boolean)) return 'already-applied';
+      throw error;
+    }
+  }
+
+  /**
+   * Replaces a lead's score with one recomputed under a newly active ruleset, once per rescoring job:
+   * the lead's version guards against concurrent scoring, a per-job marker against a retried message,
+   * and the job's progress counter moves in the same transaction.
+   */
+  async replaceScore(
+    lead: Pick<Lead, 'id' | 'version'>,
+    score: ScoreState | undefined,
+    jobId: string,
+    at: string,
+    pendingQualification?: LeadQualifiedDetail,
+  ): Promise<'applied' | 'already-applied' | 'lead-changed'> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...(score ? [this.updateLeadScore(lead, score, pendingQualification)] : []),
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.leadRescored(jobId, lead.id), entity: 'lead-rescored', at, expiresAt: Math.floor(Date.parse(at) / 1000) + RESCORE_MARKER_TTL_SECONDS },
+                ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
             {
               Update: {
                 TableName: this.tableName,
-                Key: keys.lead(lead.id),
-                UpdateExpression: pendingQualification
-                  ? 'SET score = :score, pendingQualification = :pending, version = :next'
-                  : 'SET score = :score, version = :next',
-                ConditionExpression: 'version = :version',
-                ExpressionAttributeValues: {
-                  ':score': score,
-                  ':version': lead.version,
-                  ':next': lead.version + 1,
-                  ...(pendingQualification ? { ':pending': pendingQualification } : {}),
-                },
+                Key: keys.rescoreJob(jobId),
+                UpdateExpression: 'ADD done :one SET updatedAt = :at',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':one': 1, ':at': at },
               },
             },
           ],
@@ -307,9 +340,99 @@ export class LeadStore {
       return 'applied';
     } catch (error) {
       const failed = failedConditions(error);
-      if (failed?.[0]) return 'already-applied';
-      if (failed?.[1]) return 'lead-changed';
+      const [leadFailed, markerFailed] = score ? [failed?.[0], failed?.[1]] : [undefined, failed?.[0]];
+      if (markerFailed) return 'already-applied';
+      if (leadFailed) return 'lead-changed';
       throw error;
+    }
+  }
+
+  private updateLeadScore(lead: Pick<Lead, 'id' | 'version'>, score: ScoreState, pendingQualification?: LeadQualifiedDetail) {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.lead(lead.id),
+        UpdateExpression: pendingQualification
+          ? 'SET score = :score, pendingQualification = :pending, version = :next'
+          : 'SET score = :score, version = :next',
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: {
+          ':score': score,
+          ':version': lead.version,
+          ':next': lead.version + 1,
+          ...(pendingQualification ? { ':pending': pendingQualification } : {}),
+        },
+      },
+    };
+  }
+
+  /**
+   * One page of lead ids, walking the 16 listing partitions in turn. Pass the returned cursor to get
+   * the next page; no cursor means every lead has been listed.
+   */
+  async listLeadIds(limit: number, cursor?: LeadCursor): Promise<{ leadIds: string[]; cursor?: LeadCursor }> {
+    let shard = cursor?.shard ?? 0;
+    let startKey = cursor?.startKey;
+    const leadIds: string[] = [];
+    while (shard < LEAD_LISTING_SHARDS.length && leadIds.length < limit) {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :shard',
+          ExpressionAttributeValues: { ':shard': `LEADS#${LEAD_LISTING_SHARDS[shard]}` },
+          ProjectionExpression: 'id',
+          ExclusiveStartKey: startKey,
+          Limit: limit - leadIds.length,
+        }),
+      );
+      leadIds.push(...(page.Items ?? []).map((item) => item.id as string));
+      startKey = page.LastEvaluatedKey;
+      if (!startKey) shard += 1;
+    }
+    return { leadIds, ...(shard < LEAD_LISTING_SHARDS.length ? { cursor: { shard, ...(startKey ? { startKey } : {}) } } : {}) };
+  }
+
+  /** Leads by id (missing ones are left out). */
+  async getLeads(leadIds: readonly string[]): Promise<Lead[]> {
+    return (await this.batchGet(leadIds.map((leadId) => keys.lead(leadId)))).map(toLead);
+  }
+
+  /** Events by id, read consistently (missing ones are left out). */
+  async getEvents(eventIds: readonly string[]): Promise<StoredEvent[]> {
+    return (await this.batchGet(eventIds.map((eventId) => keys.event(eventId)))).map(toStoredEvent);
+  }
+
+  /** BatchGetItem a hundred keys at a time, retrying unprocessed keys with backoff. */
+  private async batchGet(itemKeys: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for (let index = 0; index < itemKeys.length; index += 100) {
+      let pending: Record<string, unknown>[] | undefined = itemKeys.slice(index, index + 100);
+      for (let attempt = 0; pending?.length; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        const result: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        items.push(...(result.Responses?.[this.tableName] ?? []));
+        pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return items;
+  }
+
+  /** Events that happened in [from, to), oldest first, read day by day from the time index. */
+  async *eventsBetween(from: string, to: string): AsyncGenerator<StoredEvent[]> {
+    for (let day = Date.parse(from.slice(0, 10)); day < Date.parse(to); day += 86_400_000) {
+      const pages = queryPages(this.client, {
+        TableName: this.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :day AND gsi2sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':day': keys.eventDay(new Date(day).toISOString(), '').gsi2pk, ':from': from, ':to': to },
+      });
+      for await (const items of pages) {
+        const events = items.map(toStoredEvent).filter((event) => event.occurredAt < to);
+        if (events.length) yield events;
+      }
     }
   }
 
@@ -330,6 +453,11 @@ export class LeadStore {
       if (!isConditionFailure(error)) throw error;
     }
   }
+}
+
+function toLead(item: Record<string, unknown>): Lead {
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, ...lead } = item;
+  return lead as unknown as Lead;
 }
 
 function toStoredEvent(item: Record<string, unknown>): StoredEvent {

@@ -8,6 +8,8 @@ export const DetailType = {
   EngagementRecorded: 'engagement.recorded',
   LeadIdentified: 'lead.identified',
   LeadQualified: 'lead.qualified',
+  RescorePageRequested: 'rescore.page-requested',
+  LeadsRescoreRequested: 'rescore.leads-requested',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -56,16 +58,42 @@ export const LeadQualifiedDetail = z.object({
 });
 export type LeadQualifiedDetail = z.infer<typeof LeadQualifiedDetail>;
 
+/**
+ * A ruleset was activated (or a page of its rescoring was planned): the planner lists the next page
+ * of leads from `cursor` and fans them out. `page` numbers the pages so a retried page counts once.
+ */
+export const RescorePageRequestedDetail = z.object({
+  ...envelope,
+  jobId: z.string().min(1),
+  rulesetVersion: z.string().min(1),
+  page: z.number().int().nonnegative(),
+  cursor: z.string().optional(),
+});
+export type RescorePageRequestedDetail = z.infer<typeof RescorePageRequestedDetail>;
+
+/** Leads to rescore under a newly active ruleset, a few per event. */
+export const LeadsRescoreRequestedDetail = z.object({
+  ...envelope,
+  jobId: z.string().min(1),
+  rulesetVersion: z.string().min(1),
+  leadIds: z.array(z.string().min(1)).min(1).max(25),
+});
+export type LeadsRescoreRequestedDetail = z.infer<typeof LeadsRescoreRequestedDetail>;
+
 export const detailSchemas = {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail,
   [DetailType.LeadIdentified]: LeadIdentifiedDetail,
   [DetailType.LeadQualified]: LeadQualifiedDetail,
+  [DetailType.RescorePageRequested]: RescorePageRequestedDetail,
+  [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail,
 } as const;
 
 export interface DetailByType {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail;
   [DetailType.LeadIdentified]: LeadIdentifiedDetail;
   [DetailType.LeadQualified]: LeadQualifiedDetail;
+  [DetailType.RescorePageRequested]: RescorePageRequestedDetail;
+  [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail;
 }
 
 /** A bus event as leadflow publishes it. */

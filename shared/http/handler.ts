@@ -3,6 +3,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { HttpError } from './errors';
 import { errorResponses, limitBodySize, parseBody, type ParsedBodyEvent } from './middleware';
 
 type Handler<E> = (event: E, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -25,4 +26,22 @@ export function httpBodyHandler(logger: Logger, maxBodyBytes: number, handler: H
     .use(limitBodySize(maxBodyBytes))
     .use(parseBody())
     .handler(handler);
+}
+
+/**
+ * One function serving several routes, told apart by API Gateway's `routeKey`
+ * (`GET /v1/admin/rulesets/{version}`); bodies, when sent, are size-checked and parsed as JSON or form fields.
+ */
+export function httpRoutesHandler(logger: Logger, maxBodyBytes: number, routes: Readonly<Record<string, Handler<ParsedBodyEvent>>>) {
+  return middy<ParsedBodyEvent, APIGatewayProxyStructuredResultV2>()
+    .use(httpHeaderNormalizer())
+    .use(injectLambdaContext(logger))
+    .use(errorResponses(logger))
+    .use(limitBodySize(maxBodyBytes))
+    .use(parseBody({ optional: true }))
+    .handler(async (event, context) => {
+      const route = routes[event.routeKey];
+      if (!route) throw new HttpError(404, `No route ${event.routeKey}`);
+      return route(event, context);
+    });
 }

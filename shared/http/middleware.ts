@@ -26,9 +26,11 @@ export interface ParsedBodyEvent extends APIGatewayProxyEventV2 {
   parsedBody?: unknown;
 }
 
-export const parseBody = (): MiddlewareObj<ParsedBodyEvent, APIGatewayProxyStructuredResultV2> => ({
+/** Parses JSON or form bodies into `parsedBody`; with `optional`, a request without a body passes unparsed. */
+export const parseBody = (options: { optional?: boolean } = {}): MiddlewareObj<ParsedBodyEvent, APIGatewayProxyStructuredResultV2> => ({
   before: ({ event }) => {
     const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    if (options.optional && raw === '') return;
     const mediaType = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (mediaType === 'application/json') {
       try {

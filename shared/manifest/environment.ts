@@ -35,6 +35,6 @@ export function environmentFor(
     env.SALES_INBOX = settings.salesInbox;
     env.SES_CONFIGURATION_SET = settings.configurationSetName;
   }
-  if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(manifest.http.maxBodyBytes);
+  if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(fn.maxBodyBytes ?? manifest.http.maxBodyBytes);
   return env;
 }

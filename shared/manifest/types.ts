@@ -15,11 +15,16 @@ export type Access =
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface HttpTrigger {
-  readonly kind: 'http';
+export interface HttpRoute {
   readonly method: HttpMethod;
   /** API Gateway route path, with `{param}` placeholders. */
   readonly path: string;
+}
+
+/** One or more API routes served by one function; the handler tells them apart by `routeKey`. */
+export interface HttpTrigger {
+  readonly kind: 'http';
+  readonly routes: readonly HttpRoute[];
   /**
    * `public`: browsers on the allowed origins may call it (CORS), throttled per route.
    * `admin`: IAM (SigV4) in AWS, the development token in local mode.
@@ -57,6 +62,8 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly access: readonly Access[];
+  /** HTTP functions: a larger body limit than the API's default (rulesets are bigger than forms). */
+  readonly maxBodyBytes?: number;
   /** Caps concurrent executions in AWS; public routes use it to bound abuse. */
   readonly reservedConcurrency?: number;
 }
@@ -80,6 +87,9 @@ export type HttpFunctionSpec = FunctionSpec & { readonly trigger: HttpTrigger };
 export type ScheduleFunctionSpec = FunctionSpec & { readonly trigger: ScheduleTrigger };
 
 export const isEventFunction = (f: FunctionSpec): f is EventFunctionSpec => f.trigger.kind === 'event';
+/** The `routeKey` API Gateway gives a route: `GET /v1/admin/leads/{leadId}`. */
+export const routeKey = (route: HttpRoute) => `${route.method} ${route.path}`;
+
 export const isHttpFunction = (f: FunctionSpec): f is HttpFunctionSpec => f.trigger.kind === 'http';
 export const isScheduleFunction = (f: FunctionSpec): f is ScheduleFunctionSpec =>
   f.trigger.kind === 'schedule';

@@ -4,7 +4,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
 import { manifest } from '../../shared/manifest/manifest';
-import { isEventFunction, isHttpFunction, type Access } from '../../shared/manifest/types';
+import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../shared/manifest/types';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 let template: Template;
@@ -25,12 +25,12 @@ const functionLogicalId = (name: string) => {
 };
 
 describe('LeadflowStack', () => {
-  it('has one on-demand table with point-in-time recovery, TTL and the history index', () => {
+  it('has one on-demand table with point-in-time recovery, TTL, the history index and the time index', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' }), Match.objectLike({ IndexName: 'gsi2' })],
       Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
     });
   });
@@ -90,10 +90,12 @@ describe('LeadflowStack', () => {
 
   it('exposes each manifest route; admin routes require IAM, public ones are throttled at the stage', () => {
     for (const spec of manifest.functions.filter(isHttpFunction)) {
-      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-        RouteKey: `${spec.trigger.method} ${spec.trigger.path}`,
-        AuthorizationType: spec.trigger.audience === 'admin' ? 'AWS_IAM' : 'NONE',
-      });
+      for (const route of spec.trigger.routes) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+          RouteKey: routeKey(route),
+          AuthorizationType: spec.trigger.audience === 'admin' ? 'AWS_IAM' : 'NONE',
+        });
+      }
     }
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: manifest.http.throttleRatePerSecond, ThrottlingBurstLimit: manifest.http.throttleBurst },

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyEvent, currentScore, type ScoredEvent, type ScoreState } from '../../shared/domain/scoring/engine';
+import { apply, scoreAt, type ScoredEvent } from '../../shared/domain/scoring/engine';
 import { Ruleset } from '../../shared/domain/scoring/ruleset';
 import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
 
@@ -16,15 +16,20 @@ const event = (type: string, occurredAt: string, properties: Record<string, unkn
 const pageView = (path: string, at: string, secondsOnPage = 10) =>
   event('page_view', at, { url: `https://example.com${path}`, secondsOnPage });
 
-function replay(events: readonly ScoredEvent[], lead: Record<string, unknown>) {
-  let state: ScoreState | undefined;
+const applyEvent = (state: Parameters<typeof apply>[0], next: ScoredEvent, lead: Record<string, unknown>, ruleset = starterRuleset) =>
+  apply(state, { event: next, lead }, ruleset);
+
+/** Applies events one at a time, in the order given, as the scoring consumer does. */
+function applyAll(events: readonly ScoredEvent[], lead: Record<string, unknown>) {
+  let state: Parameters<typeof apply>[0];
   const qualifications: number[] = [];
   for (const next of events) {
-    const change = applyEvent(state, next, lead, starterRuleset);
+    const change = applyEvent(state, next, lead);
     state = change.state;
     if (change.qualified) qualifications.push(change.qualified.qualification);
   }
-  return { state: state as ScoreState, qualifications };
+  if (!state) throw new Error('no events');
+  return { state, qualifications };
 }
 
 describe('starter ruleset', () => {
@@ -33,7 +38,7 @@ describe('starter ruleset', () => {
   });
 });
 
-describe('applyEvent', () => {
+describe('apply', () => {
   it('computes fit and grade from who the lead is', () => {
     const { state } = applyEvent(undefined, event('chat_message', '2026-11-01T10:00:00Z'), decisionMaker, starterRuleset);
     expect(state.fit).toBe(65); // decision maker 20 + industry 15 + team size 15 + budget 15
@@ -47,18 +52,25 @@ describe('applyEvent', () => {
     expect(state.grade).toBe('F');
   });
 
-  it('honours caps per period: the fourth pricing view in a week scores nothing, the next week it scores again', () => {
-    const views = ['01', '02', '03', '04'].map((day) => pageView('/pricing', `2026-11-${day}T10:00:00Z`));
-    const { state } = replay(views, {});
+  it('honours caps per period: the fourth pricing view in a calendar week scores nothing, the next week it scores again', () => {
+    // 2026-11-09 is a Monday.
+    const views = ['10', '11', '12', '13'].map((day) => pageView('/pricing', `2026-11-${day}T10:00:00Z`));
+    const { state } = applyAll(views, {});
     expect(state.tallies['pricing-page']).toMatchObject({ points: 30, times: 3 });
-    const later = applyEvent(state, pageView('/pricing', '2026-11-09T10:00:00Z'), {}, starterRuleset);
+    const later = applyEvent(state, pageView('/pricing', '2026-11-16T10:00:00Z'), {});
     expect(later.hits).toContain('pricing-page');
   });
 
   it('decays engagement with the half-life, on read, with no job', () => {
     const { state } = applyEvent(undefined, event('webinar_registration', '2026-11-01T00:00:00Z'), {}, starterRuleset);
     expect(state.engagement).toBe(15);
-    expect(currentScore(state, '2026-12-01T00:00:00Z', starterRuleset).engagement).toBe(7.5);
+    const twoWeeksLater = scoreAt(state, {}, starterRuleset, '2026-11-15T00:00:00Z');
+    expect(twoWeeksLater.tallies['webinar-registration']?.value).toBeCloseTo(15 * 0.5 ** (14 / 30), 10);
+    const aMonthLater = scoreAt(state, {}, starterRuleset, '2026-12-01T00:00:00Z');
+    expect(aMonthLater.tallies['webinar-registration']?.value).toBeCloseTo(7.5, 10);
+    // A month without activity also brings in the inactivity reducer.
+    expect(aMonthLater.tallies['inactive-30-days']?.value).toBe(-10);
+    expect(aMonthLater.engagement).toBeCloseTo(-2.5, 10);
   });
 
   it('qualifies once when score and grade pass, not again while hovering at the threshold', () => {
@@ -70,7 +82,7 @@ describe('applyEvent', () => {
       pageView('/features/scoring', '2026-11-01T10:04:00Z'),
       pageView('/features/segments', '2026-11-01T10:05:00Z'),
     ];
-    const { state, qualifications } = replay(events, decisionMaker);
+    const { state, qualifications } = applyAll(events, decisionMaker);
     expect(state.total).toBeGreaterThanOrEqual(100);
     expect(qualifications).toEqual([1]);
     expect(state.qualified).toBe(true);
@@ -78,7 +90,7 @@ describe('applyEvent', () => {
 
   it('does not re-alert a lead hovering around the threshold (hysteresis)', () => {
     const gradeB = { role: 'VP Sales', industry: 'SaaS', teamSize: 120 };
-    const first = replay(
+    const first = applyAll(
       [
         pageView('/demo', '2026-11-01T10:00:00Z'),
         pageView('/demo', '2026-11-01T10:01:00Z'),
@@ -106,7 +118,7 @@ describe('applyEvent', () => {
       event('webinar_registration', `2026-11-${day}T10:02:00Z`),
       event('content_download', `2026-11-${day}T10:03:00Z`),
     ]);
-    const { state, qualifications } = replay(events, { role: 'Student' });
+    const { state, qualifications } = applyAll(events, { role: 'Student' });
     expect(state.total).toBeGreaterThan(100);
     expect(state.grade).toBe('F');
     expect(qualifications).toEqual([]);
@@ -122,35 +134,11 @@ describe('applyEvent', () => {
     ];
     // Three months of silence decay engagement far below the recycle score; a chat then re-evaluates it.
     const gradeB = { role: 'VP Sales', industry: 'SaaS', teamSize: 120 };
-    const { state, qualifications } = replay(
+    const { state, qualifications } = applyAll(
       [...burst('01'), event('chat_message', '2026-04-01T10:00:00Z'), ...burst('04')],
       gradeB,
     );
     expect(qualifications).toEqual([1, 2]);
     expect(state.qualifications).toBe(2);
-  });
-
-  it('gives the same score whatever order the events arrive in (decay and uncapped rules)', () => {
-    const types = ['content_download', 'webinar_registration', 'form_submission', 'chat_message'] as const;
-    const arbitraryEvent = fc.record({
-      type: fc.constantFrom(...types),
-      minute: fc.integer({ min: 0, max: 60 * 24 * 60 }),
-    });
-    fc.assert(
-      fc.property(fc.array(arbitraryEvent, { maxLength: 12 }), fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })), (raw, noise) => {
-        const events = raw.map(({ type, minute }, index) =>
-          ({ id: `e${index}`, type, occurredAt: new Date(Date.UTC(2026, 0, 1) + minute * 60_000).toISOString(), properties: {} }),
-        );
-        // Caps make arrival order matter by design (the first N count), so compare uncapped histories.
-        const uncapped = { ...starterRuleset, rules: starterRuleset.rules.map(({ cap: _cap, ...rule }) => rule) };
-        const score = (ordered: ScoredEvent[]) =>
-          ordered.reduce<ScoreState | undefined>((state, next) => applyEvent(state, next, decisionMaker, uncapped).state, undefined);
-        const shuffled = [...events].sort(() => (noise.next().value < 0.5 ? -1 : 1));
-        const inOrder = score([...events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)));
-        const arrived = score(shuffled);
-        expect(arrived?.engagement ?? 0).toBeCloseTo(inOrder?.engagement ?? 0, 6);
-      }),
-      { numRuns: 200 },
-    );
   });
 });

@@ -1,6 +1,6 @@
 import { matchesPattern } from '../pattern';
 import type { Grade, Rule, Ruleset } from './ruleset';
-import { GRADES } from './ruleset';
+import { GRADES, ruleKind } from './ruleset';
 
 /** An engagement event as scoring sees it: `{ event: ... }` in a rule condition. */
 export interface ScoredEvent {
@@ -10,25 +10,44 @@ export interface ScoredEvent {
   readonly properties: Readonly<Record<string, unknown>>;
 }
 
-/** What one rule has contributed to a lead: the ledger line that explains the score. */
+/** What scoring gets for one event: the event and the lead as it is now (`{ event, lead }`). */
+export interface ScoringInput {
+  readonly event: ScoredEvent;
+  readonly lead: Readonly<Record<string, unknown>>;
+}
+
+/** An event behind a rule's points. */
+export interface Hit {
+  readonly eventId: string;
+  readonly at: string;
+}
+
+/** What one rule contributes to a lead: the ledger line that explains the score. */
 export interface RuleTally {
   readonly description: string;
   readonly score: 'fit' | 'engagement';
+  readonly kind: 'profile' | 'event' | 'activity';
   /** Points as awarded, before decay. */
   readonly points: number;
   readonly times: number;
-  /** Times of the hits still inside the rule's cap period, for `cap.periodDays`. */
-  readonly recentHits: readonly string[];
-  /** The latest events behind the points (fit rules have none). */
-  readonly eventIds: readonly string[];
+  /** What the rule adds to the score as of the state's `engagementAt` (event rules decay). */
+  readonly value: number;
+  /**
+   * Event rules: the events behind the points, oldest first. For a capped rule every hit that counts
+   * against the cap (so an earlier event arriving late can take a later one's place); otherwise the
+   * latest few.
+   */
+  readonly hits: readonly Hit[];
 }
 
 export interface ScoreState {
   readonly rulesetVersion: string;
   readonly fit: number;
-  /** Engagement as of `engagementAt`; its value at any later time is `decayed(...)`. */
+  /** Engagement as of `engagementAt`; `scoreAt` gives its value at any later time. */
   readonly engagement: number;
+  /** The time of the latest event applied: decay is measured from here. */
   readonly engagementAt: string;
+  readonly eventCount: number;
   readonly grade: Grade;
   readonly total: number;
   readonly qualified: boolean;
@@ -52,58 +71,35 @@ export interface ScoreChange {
 }
 
 const MS_PER_DAY = 86_400_000;
-const EVENT_IDS_KEPT = 5;
+const HITS_SHOWN = 5;
+/** Cap periods are consecutive windows counted from a Monday (UTC), so a 7-day period is a calendar week. */
+const PERIOD_ORIGIN = Date.UTC(1970, 0, 5);
 
 /** Scores are shown to two decimals; stored values keep full precision so replays stay exact. */
 export const round = (value: number) => Math.round(value * 100) / 100;
 
-/** Engagement `value` measured at `from`, decayed to `to` with the ruleset's half-life. */
+/** `value` measured at `from`, decayed to `to` with the ruleset's half-life. */
 export function decayed(value: number, from: string, to: string, halfLifeDays: number): number {
   const days = (Date.parse(to) - Date.parse(from)) / MS_PER_DAY;
   return value * 0.5 ** (days / halfLifeDays);
 }
 
-export function gradeFor(fit: number, ruleset: Ruleset): Grade {
+export function gradeFor(fit: number, ruleset: Pick<Ruleset, 'grades'>): Grade {
   return GRADES.find((grade) => grade === 'F' || fit >= ruleset.grades[grade]) ?? 'F';
 }
 
 const gradeAtLeast = (grade: Grade, minimum: Grade) => GRADES.indexOf(grade) <= GRADES.indexOf(minimum);
+const meetsCriteria = (score: { total: number; grade: Grade }, ruleset: Ruleset) =>
+  score.total >= ruleset.mql.minScore && gradeAtLeast(score.grade, ruleset.mql.minGrade);
+const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
 
-function fitOf(lead: Record<string, unknown>, ruleset: Ruleset): { fit: number; tallies: Record<string, RuleTally> } {
-  const tallies: Record<string, RuleTally> = {};
-  let fit = 0;
-  for (const rule of ruleset.rules) {
-    if (rule.score !== 'fit' || !matchesPattern(rule.when, { lead })) continue;
-    fit += rule.points;
-    tallies[rule.id] = { description: rule.description, score: 'fit', points: rule.points, times: 1, recentHits: [], eventIds: [] };
-  }
-  return { fit, tallies };
+/** Events in the order replay applies them: by time, then id, so equal times are still one order. */
+export function compareEvents(a: { at: string; eventId: string }, b: { at: string; eventId: string }): number {
+  return Date.parse(a.at) - Date.parse(b.at) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
 }
 
-/** Whether the rule's cap still lets an event at `at` score, given the rule's tally so far. */
-function withinCap(rule: Rule, tally: RuleTally | undefined, at: string): boolean {
-  if (!rule.cap || !tally) return true;
-  if (rule.cap.periodDays === undefined) return tally.times < rule.cap.max;
-  const windowStart = Date.parse(at) - rule.cap.periodDays * MS_PER_DAY;
-  const hitsInWindow = tally.recentHits.filter((hit) => Date.parse(hit) > windowStart && hit <= at).length;
-  return hitsInWindow < rule.cap.max;
-}
-
-function recordHit(rule: Rule, tally: RuleTally | undefined, event: ScoredEvent): RuleTally {
-  const periodMs = (rule.cap?.periodDays ?? 0) * MS_PER_DAY;
-  const hits = [...(tally?.recentHits ?? []), event.occurredAt].sort();
-  const latest = Date.parse(hits.at(-1) ?? event.occurredAt);
-  // Only hits that can still count against the period cap are kept, so the list stays short.
-  const recentHits = periodMs ? hits.filter((hit) => latest - Date.parse(hit) < periodMs) : [];
-  return {
-    description: rule.description,
-    score: 'engagement',
-    points: (tally?.points ?? 0) + rule.points,
-    times: (tally?.times ?? 0) + 1,
-    recentHits,
-    eventIds: [...(tally?.eventIds ?? []), event.id].slice(-EVENT_IDS_KEPT),
-  };
-}
+const periodOf = (rule: Rule, at: string) =>
+  rule.cap?.periodDays ? Math.floor((Date.parse(at) - PERIOD_ORIGIN) / (rule.cap.periodDays * MS_PER_DAY)) : 0;
 
 /** A lead nobody has scored yet. */
 export function initialState(ruleset: Ruleset, at: string): ScoreState {
@@ -112,6 +108,7 @@ export function initialState(ruleset: Ruleset, at: string): ScoreState {
     fit: 0,
     engagement: 0,
     engagementAt: at,
+    eventCount: 0,
     grade: gradeFor(0, ruleset),
     total: 0,
     qualified: false,
@@ -120,76 +117,224 @@ export function initialState(ruleset: Ruleset, at: string): ScoreState {
   };
 }
 
+interface EventRuleOutcome {
+  readonly tally: RuleTally;
+  readonly scored: boolean;
+}
+
 /**
- * Applies one engagement event to a lead's score: fit is recomputed from the lead as it is now,
- * matching engagement rules add their points (within caps), decayed to the latest event time, and
- * the MQL criteria are checked with hysteresis. Pure: the caller stores the state it returns.
+ * Adds one event to an event rule's tally. A cap keeps the earliest `max` hits of each period, so the
+ * result depends on which events arrived, never on the order they arrived in: an earlier event that
+ * arrives late takes the place of the latest hit of a full period.
  */
-export function applyEvent(
-  previous: ScoreState | undefined,
-  event: ScoredEvent,
-  lead: Record<string, unknown>,
+function addEventHit(rule: Rule, tally: RuleTally | undefined, hit: Hit, engagementAt: string, halfLifeDays: number): EventRuleOutcome {
+  const hits = tally?.hits ?? [];
+  const worth = (at: string) => decayed(rule.points, at, engagementAt, halfLifeDays);
+  const base = { description: rule.description, score: rule.score, kind: 'event' as const };
+  if (!rule.cap) {
+    const tallyAfter: RuleTally = {
+      ...base,
+      points: (tally?.points ?? 0) + rule.points,
+      times: (tally?.times ?? 0) + 1,
+      value: (tally?.value ?? 0) + worth(hit.at),
+      hits: [...hits, hit].sort(compareEvents).slice(-HITS_SHOWN),
+    };
+    return { tally: tallyAfter, scored: true };
+  }
+  const period = periodOf(rule, hit.at);
+  const samePeriod = hits.filter((counted) => periodOf(rule, counted.at) === period);
+  const latest = samePeriod.at(-1);
+  if (samePeriod.length < rule.cap.max) {
+    const tallyAfter: RuleTally = {
+      ...base,
+      points: (tally?.points ?? 0) + rule.points,
+      times: (tally?.times ?? 0) + 1,
+      value: (tally?.value ?? 0) + worth(hit.at),
+      hits: [...hits, hit].sort(compareEvents),
+    };
+    return { tally: tallyAfter, scored: true };
+  }
+  if (!tally || !latest || compareEvents(hit, latest) >= 0) return { tally: tally ?? { ...base, points: 0, times: 0, value: 0, hits: [] }, scored: false };
+  const tallyAfter: RuleTally = {
+    ...tally,
+    value: tally.value - worth(latest.at) + worth(hit.at),
+    hits: [...hits.filter((counted) => counted !== latest), hit].sort(compareEvents),
+  };
+  return { tally: tallyAfter, scored: true };
+}
+
+/** Profile facts for activity rules: `{ activity: ... }` in a rule condition. */
+function activityOf(eventEngagement: number, eventCount: number, lastEventAt: string, asOf: string) {
+  return {
+    daysSinceLastEvent: Math.max(0, (Date.parse(asOf) - Date.parse(lastEventAt)) / MS_PER_DAY),
+    eventCount,
+    engagement: eventEngagement,
+  };
+}
+
+/** Fit rules over `{ lead }` and activity rules over `{ lead, activity }`: they hold or not, as of now. */
+function standingTallies(
   ruleset: Ruleset,
-): ScoreChange {
-  const start = previous ?? initialState(ruleset, event.occurredAt);
-  const engagementTallies = Object.fromEntries(
-    Object.entries(start.tallies).filter(([, tally]) => tally.score === 'engagement'),
-  );
-  const hits: string[] = [];
-  let points = 0;
+  lead: Readonly<Record<string, unknown>>,
+  activity: ReturnType<typeof activityOf>,
+): Record<string, RuleTally> {
+  const tallies: Record<string, RuleTally> = {};
   for (const rule of ruleset.rules) {
-    if (rule.score !== 'engagement' || !matchesPattern(rule.when, { event, lead })) continue;
-    if (!withinCap(rule, engagementTallies[rule.id], event.occurredAt)) continue;
-    engagementTallies[rule.id] = recordHit(rule, engagementTallies[rule.id], event);
-    points += rule.points;
+    const kind = ruleKind(rule);
+    if (kind === 'event') continue;
+    const context = kind === 'profile' ? { lead } : { lead, activity };
+    if (!matchesPattern(rule.when, context)) continue;
+    tallies[rule.id] = { description: rule.description, score: rule.score, kind, points: rule.points, times: 1, value: rule.points, hits: [] };
+  }
+  return tallies;
+}
+
+/** Sums tallies into scores, in ruleset order so every path adds the same numbers in the same order. */
+function totals(ruleset: Ruleset, tallies: Readonly<Record<string, RuleTally>>) {
+  let fit = 0;
+  let engagement = 0;
+  let eventEngagement = 0;
+  for (const rule of ruleset.rules) {
+    const tally = tallies[rule.id];
+    if (!tally) continue;
+    if (rule.score === 'fit') fit += tally.value;
+    else engagement += tally.value;
+    if (tally.kind === 'event' && rule.score === 'engagement') eventEngagement += tally.value;
+  }
+  const grade = gradeFor(fit, ruleset);
+  return { fit, engagement, eventEngagement, total: fit + engagement, grade };
+}
+
+/** Event-rule tallies decayed from the state's time to `to`. */
+function eventTalliesAt(state: ScoreState, to: string, halfLifeDays: number): Record<string, RuleTally> {
+  const entries = Object.entries(state.tallies)
+    .filter(([, tally]) => tally.kind === 'event')
+    .map(([ruleId, tally]) => [ruleId, { ...tally, value: tally.score === 'engagement' ? decayed(tally.value, state.engagementAt, to, halfLifeDays) : tally.value }] as const);
+  return Object.fromEntries(entries);
+}
+
+/**
+ * The score as of `now`: event points decayed since the latest event, fit and activity rules evaluated
+ * against the lead and its activity now. Reading never qualifies a lead, but a qualified lead whose
+ * score has decayed below the recycle threshold reads as no longer qualified.
+ */
+export function scoreAt(state: ScoreState, lead: Readonly<Record<string, unknown>>, ruleset: Ruleset, now: string) {
+  const asOf = later(now, state.engagementAt);
+  const eventTallies = eventTalliesAt(state, asOf, ruleset.halfLifeDays);
+  const eventEngagement = totals(ruleset, eventTallies).eventEngagement;
+  const tallies = { ...standingTallies(ruleset, lead, activityOf(eventEngagement, state.eventCount, state.engagementAt, asOf)), ...eventTallies };
+  const { fit, engagement, total, grade } = totals(ruleset, tallies);
+  return {
+    asOf,
+    fit,
+    engagement,
+    total,
+    grade,
+    qualified: state.qualified && total >= ruleset.mql.recycleBelowScore,
+    meetsCriteria: meetsCriteria({ total, grade }, ruleset),
+    tallies,
+  };
+}
+
+/**
+ * Applies one event to a lead's score. Event rules over `{ event, lead }` add their points within
+ * caps, decayed to the latest event time; fit and activity rules are re-evaluated; the MQL criteria are
+ * checked with hysteresis: a qualified lead stays qualified until its score, just before an event,
+ * has fallen below the recycle threshold. Pure: the caller stores the state it returns.
+ *
+ * The score part of the state depends only on the set of events applied, not their order; the
+ * qualifications follow the order of arrival, because an alert, once sent, is part of history.
+ */
+export function apply(previous: ScoreState | undefined, input: ScoringInput, ruleset: Ruleset): ScoreChange {
+  const { event, lead } = input;
+  const start = previous ?? initialState(ruleset, event.occurredAt);
+  if (start.rulesetVersion !== ruleset.version) {
+    throw new Error(`State was scored with ruleset ${start.rulesetVersion}; replay the history under ${ruleset.version} instead`);
+  }
+  const arrivedInOrder = Date.parse(event.occurredAt) >= Date.parse(start.engagementAt);
+  const stillQualified = start.qualified && (!arrivedInOrder || scoreAt(start, lead, ruleset, event.occurredAt).qualified);
+
+  const engagementAt = later(event.occurredAt, start.engagementAt);
+  const tallies = eventTalliesAt(start, engagementAt, ruleset.halfLifeDays);
+  const hits: string[] = [];
+  for (const rule of ruleset.rules) {
+    if (ruleKind(rule) !== 'event' || !matchesPattern(rule.when, { event, lead })) continue;
+    const outcome = addEventHit(rule, tallies[rule.id], { eventId: event.id, at: event.occurredAt }, engagementAt, ruleset.halfLifeDays);
+    if (!outcome.scored) continue;
+    tallies[rule.id] = outcome.tally;
     hits.push(rule.id);
   }
+  const eventCount = start.eventCount + 1;
+  const eventEngagement = totals(ruleset, tallies).eventEngagement;
+  const allTallies = { ...standingTallies(ruleset, lead, activityOf(eventEngagement, eventCount, engagementAt, engagementAt)), ...tallies };
+  const { fit, engagement, total, grade } = totals(ruleset, allTallies);
+  const base = { rulesetVersion: ruleset.version, fit, engagement, engagementAt, eventCount, grade, total, tallies: allTallies };
 
-  // Engagement is kept as its value at the latest event time, so events arriving out of order add
-  // the same decayed amount they would have added in order.
-  const engagementAt = event.occurredAt > start.engagementAt ? event.occurredAt : start.engagementAt;
-  const engagement =
-    decayed(start.engagement, start.engagementAt, engagementAt, ruleset.halfLifeDays) +
-    decayed(points, event.occurredAt, engagementAt, ruleset.halfLifeDays);
-  const { fit, tallies: fitTallies } = fitOf(lead, ruleset);
-  const grade = gradeFor(fit, ruleset);
-  const total = fit + engagement;
-  const tallies = { ...fitTallies, ...engagementTallies };
-  const base = { rulesetVersion: ruleset.version, fit, engagement, engagementAt, grade, total, tallies };
-
-  const meetsCriteria = total >= ruleset.mql.minScore && gradeAtLeast(grade, ruleset.mql.minGrade);
-  if (!start.qualified && meetsCriteria) {
+  if (!stillQualified && meetsCriteria({ total, grade }, ruleset)) {
     const qualified = { qualification: start.qualifications + 1, qualifiedAt: event.occurredAt };
-    return {
-      state: { ...base, qualified: true, qualifications: qualified.qualification, qualifiedAt: qualified.qualifiedAt },
-      qualified,
-      hits,
-    };
+    return { state: { ...base, qualified: true, qualifications: qualified.qualification, qualifiedAt: qualified.qualifiedAt }, qualified, hits };
   }
-  const stillQualified = start.qualified && total >= ruleset.mql.recycleBelowScore;
+  const qualified = stillQualified && total >= ruleset.mql.recycleBelowScore;
   return {
-    state: {
-      ...base,
-      qualified: stillQualified,
-      qualifications: start.qualifications,
-      ...(stillQualified && start.qualifiedAt ? { qualifiedAt: start.qualifiedAt } : {}),
-    },
+    state: { ...base, qualified, qualifications: start.qualifications, ...(qualified && start.qualifiedAt ? { qualifiedAt: start.qualifiedAt } : {}) },
     hits,
   };
 }
 
+export interface Replay {
+  readonly state: ScoreState | undefined;
+  /** Every time the lead qualified along the way, oldest first. */
+  readonly qualifications: readonly Qualification[];
+}
+
+/** Scores a whole history from nothing: events in time order, each once. */
+export function replay(events: readonly ScoredEvent[], lead: Readonly<Record<string, unknown>>, ruleset: Ruleset): Replay {
+  const unique = [...new Map(events.map((event) => [event.id, event])).values()];
+  unique.sort((a, b) => compareEvents({ at: a.occurredAt, eventId: a.id }, { at: b.occurredAt, eventId: b.id }));
+  let state: ScoreState | undefined;
+  const qualifications: Qualification[] = [];
+  for (const event of unique) {
+    const change = apply(state, { event, lead }, ruleset);
+    state = change.state;
+    if (change.qualified) qualifications.push(change.qualified);
+  }
+  return { state, qualifications };
+}
+
+/**
+ * Scores a lead's history under a newly active ruleset. The qualification carries over: a lead that
+ * was qualified and still is keeps its qualification (so it is not alerted twice); one that was not
+ * and now meets the criteria qualifies anew, as of `now`.
+ */
+export function rescore(
+  previous: ScoreState | undefined,
+  events: readonly ScoredEvent[],
+  lead: Readonly<Record<string, unknown>>,
+  ruleset: Ruleset,
+  now: string,
+): ScoreChange | undefined {
+  const { state } = replay(events, lead, ruleset);
+  if (!state) return undefined;
+  const current = scoreAt(state, lead, ruleset, now);
+  const wasQualified = previous?.qualified ?? false;
+  const qualifications = previous?.qualifications ?? 0;
+  const base = { ...state, qualifications };
+  if (wasQualified && current.total >= ruleset.mql.recycleBelowScore) {
+    return { state: { ...base, qualified: true, ...(previous?.qualifiedAt ? { qualifiedAt: previous.qualifiedAt } : {}) }, hits: [] };
+  }
+  if (!wasQualified && current.meetsCriteria) {
+    const qualified = { qualification: qualifications + 1, qualifiedAt: now };
+    return { state: { ...base, qualified: true, qualifications: qualified.qualification, qualifiedAt: now }, qualified, hits: [] };
+  }
+  const { qualifiedAt: _dropped, ...unqualified } = base;
+  return { state: { ...unqualified, qualified: false }, hits: [] };
+}
+
 /** The rules that added the most points, for alerts and explanations. */
-export function topContributors(state: ScoreState, count = 3) {
+export function topContributors(state: Pick<ScoreState, 'tallies'>, count = 3) {
   return Object.entries(state.tallies)
     .filter(([, tally]) => tally.points > 0)
     .sort(([, a], [, b]) => b.points - a.points)
     .slice(0, count)
     .map(([ruleId, tally]) => ({ ruleId, description: tally.description, points: tally.points, times: tally.times }));
-}
-
-/** The score as of `now`: engagement decayed since the last event. */
-export function currentScore(state: ScoreState, now: string, ruleset: Pick<Ruleset, 'halfLifeDays'>) {
-  const asOf = now > state.engagementAt ? now : state.engagementAt;
-  const engagement = round(decayed(state.engagement, state.engagementAt, asOf, ruleset.halfLifeDays));
-  return { fit: state.fit, engagement, total: round(state.fit + engagement), grade: state.grade };
 }

@@ -9,7 +9,7 @@ const ignoringCase = (values: readonly string[]) => values.map((value) => ({ pre
 
 /**
  * The ruleset a new installation starts with: the boosters and reducers the seed articles list,
- * as data. Fit at most 75 (grade A from 60); an MQL needs 100 points and grade B.
+ * as data (boosters and reducers for who the lead is and what the lead does). Fit at most 75 (grade A from 60); an MQL needs 100 points and grade B.
  */
 export const starterRuleset: Ruleset = {
   version: 'starter-1',
@@ -33,6 +33,8 @@ export const starterRuleset: Ruleset = {
     { id: 'content-download', description: 'Content download', score: 'engagement', points: 10, cap: { max: 5 }, when: { event: { type: ['content_download'] } } },
     { id: 'webinar-registration', description: 'Webinar registration', score: 'engagement', points: 15, cap: { max: 3 }, when: { event: { type: ['webinar_registration'] } } },
     { id: 'chat-conversation', description: 'Chat message', score: 'engagement', points: 5, cap: { max: 2, periodDays: 1 }, when: { event: { type: ['chat_message'] } } },
+    { id: 'inactive-30-days', description: 'No activity for 30 days or more', score: 'engagement', points: -10, when: { activity: { daysSinceLastEvent: [{ numeric: ['>=', 30] }] } } },
+    { id: 'very-low-engagement', description: 'Very low engagement (under 5 points after decay)', score: 'engagement', points: -5, when: { activity: { engagement: [{ numeric: ['<', 5] }] } } },
     { id: 'form-submission', description: 'Form submission', score: 'engagement', points: 10, cap: { max: 3, periodDays: 30 }, when: { event: { type: ['form_submission'] } } },
   ],
 };

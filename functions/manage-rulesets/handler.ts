@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
+import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
+import { RulesetStore, type RescoreJob, type StoredRuleset } from '../../shared/adapters/ruleset-store';
+import { positiveInteger, readConfig, setting } from '../../shared/config';
+import { DetailType } from '../../shared/domain/events';
+import { diffRulesets } from '../../shared/domain/scoring/diff';
+import { RulesetVersion } from '../../shared/domain/scoring/ruleset';
+import { validateRuleset } from '../../shared/domain/scoring/validate';
+import { HttpError } from '../../shared/http/errors';
+import { httpRoutesHandler } from '../../shared/http/handler';
+import { json, type ParsedBodyEvent } from '../../shared/http/middleware';
+
+const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
+const logger = new Logger();
+const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
+const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+
+function versionParam(event: ParsedBodyEvent, name = 'version'): string {
+  const parsed = RulesetVersion.safeParse(event.pathParameters?.[name] ?? '');
+  if (!parsed.success) throw new HttpError(400, `Invalid request: ${name} ${parsed.error.issues[0]?.message}`, [{ field: name, message: parsed.error.issues[0]?.message ?? 'invalid' }]);
+  return parsed.data;
+}
+
+async function existing(version: string): Promise<StoredRuleset> {
+  const stored = await rulesets.get(version);
+  if (!stored) throw new HttpError(404, `No ruleset version ${version}`);
+  return stored;
+}
+
+const listing = (stored: StoredRuleset) => {
+  const { ruleset, ...rest } = stored;
+  return { ...rest, rules: ruleset.rules.length };
+};
+
+const progress = (job: RescoreJob) => ({
+  ...job,
+  status: job.planned && job.done >= job.total ? 'done' : 'running',
+  progress: `${job.done} / ${job.total}${job.planned ? '' : '+'}`,
+});
+
+/** Starts (or, after a failed publish, restarts) the planning of a job; pages are counted once. */
+async function startPlanning(job: RescoreJob) {
+  await publisher.publish([
+    { detailType: DetailType.RescorePageRequested, detail: { version: 1, correlationId: job.jobId, jobId: job.jobId, rulesetVersion: job.rulesetVersion, page: 0 } },
+  ]);
+}
+
+export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
+  'GET /v1/admin/rulesets': async () => {
+    const [all, active] = await Promise.all([rulesets.list(), rulesets.activeVersion()]);
+    return json(200, { active, rulesets: all.map(listing) });
+  },
+
+  'GET /v1/admin/rulesets/{version}': async (event) => json(200, await existing(versionParam(event))),
+
+  'POST /v1/admin/rulesets/validate': async (event) => {
+    const result = validateRuleset(event.parsedBody);
+    return json(200, { valid: result.valid, issues: result.issues });
+  },
+
+  'PUT /v1/admin/rulesets/{version}': async (event) => {
+    const version = versionParam(event);
+    const body = event.parsedBody;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new HttpError(400, 'Invalid request: the body must be a ruleset object', [{ field: '(body)', message: 'must be a ruleset object' }]);
+    }
+    const draft = { version, ...body };
+    if (draft.version !== version) {
+      throw new HttpError(400, `Invalid request: version ${JSON.stringify(draft.version)} differs from the URL's ${version}`, [{ field: 'version', message: `must be ${version}, as in the URL` }]);
+    }
+    const result = validateRuleset(draft);
+    if (!result.valid) {
+      const issues = result.issues.map((issue) => ({ field: issue.path, message: issue.message }));
+      throw new HttpError(400, `Invalid ruleset: ${issues.length} problem(s), first ${issues[0]?.field} ${issues[0]?.message}`, issues);
+    }
+    const outcome = await rulesets.saveDraft(result.ruleset, new Date().toISOString());
+    if (outcome === 'not-a-draft') throw new HttpError(409, `Ruleset ${version} is active or retired and cannot change; save the draft under a new version`);
+    logger.info('Draft saved', { version, rules: result.ruleset.rules.length });
+    return json(200, listing(await existing(version)));
+  },
+
+  'GET /v1/admin/rulesets/{version}/diff': async (event) => {
+    const version = versionParam(event);
+    const against = event.queryStringParameters?.against ?? (await rulesets.activeVersion());
+    if (!RulesetVersion.safeParse(against).success) throw new HttpError(400, 'Invalid request: against must be a ruleset version', [{ field: 'against', message: 'must be a ruleset version' }]);
+    const [before, after] = await Promise.all([existing(against), existing(version)]);
+    return json(200, diffRulesets(before.ruleset, after.ruleset));
+  },
+
+  'POST /v1/admin/rulesets/{version}/activate': async (event) => {
+    const version = versionParam(event);
+    const outcome = await rulesets.activate(version, randomUUID(), new Date().toISOString());
+    if (outcome.outcome === 'activated') {
+      logger.info('Ruleset activated', { version, jobId: outcome.job.jobId });
+      await startPlanning(outcome.job);
+      return json(202, { version, jobId: outcome.job.jobId, progress: `/v1/admin/rescoring/${outcome.job.jobId}` });
+    }
+    if (outcome.outcome === 'not-found') throw new HttpError(404, `No ruleset version ${version}`);
+    if (outcome.outcome === 'not-backtested') throw new HttpError(409, `Ruleset ${version} has not been back-tested; run POST /v1/admin/rulesets/${version}/backtest first`);
+    if (outcome.outcome === 'changed-meanwhile') throw new HttpError(409, `Ruleset ${version} or the active ruleset changed meanwhile; back-test again and retry`);
+    const stored = await existing(version);
+    const job = stored.status === 'active' && stored.rescoreJobId ? await rulesets.getJob(stored.rescoreJobId) : undefined;
+    // Activated earlier but the rescoring never started (the publish failed): start it now.
+    if (job && !job.planned && job.total === 0) {
+      await startPlanning(job);
+      return json(202, { version, jobId: job.jobId, progress: `/v1/admin/rescoring/${job.jobId}` });
+    }
+    throw new HttpError(409, `Ruleset ${version} is ${stored.status}, not a draft`);
+  },
+
+  'GET /v1/admin/rescoring/{jobId}': async (event) => {
+    const jobId = event.pathParameters?.jobId ?? '';
+    const job = /^[0-9a-f-]{36}$/.test(jobId) ? await rulesets.getJob(jobId) : undefined;
+    if (!job) throw new HttpError(404, `No rescoring job ${jobId}`);
+    return json(200, progress(job));
+  },
+});

@@ -1,0 +1,238 @@
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Ruleset } from '../domain/scoring/ruleset';
+import type { BacktestSummary } from '../domain/scoring/backtest';
+import { starterRuleset } from '../domain/scoring/starter-ruleset';
+import { conditionally, failedConditions } from './dynamo-errors';
+import { keys } from './keys';
+import { queryPages } from './query-pages';
+import type { LeadCursor } from './lead-store';
+
+export type RulesetStatus = 'draft' | 'active' | 'retired';
+
+/** A ruleset version as kept: drafts may be replaced; once activated a version never changes. */
+export interface StoredRuleset {
+  readonly version: string;
+  readonly status: RulesetStatus;
+  readonly ruleset: Ruleset;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly builtIn?: boolean;
+  readonly backtest?: BacktestSummary;
+  readonly activatedAt?: string;
+  readonly rescoreJobId?: string;
+  readonly retiredAt?: string;
+}
+
+/** Progress of rescoring every lead after an activation. */
+export interface RescoreJob {
+  readonly jobId: string;
+  readonly rulesetVersion: string;
+  readonly previousVersion: string;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  /** Leads found so far; final once `planned` is true. */
+  readonly total: number;
+  readonly done: number;
+  readonly planned: boolean;
+}
+
+export type DraftWrite = 'saved' | 'not-a-draft';
+export type Activation = { readonly outcome: 'activated'; readonly job: RescoreJob } | { readonly outcome: 'not-found' | 'not-backtested' | 'not-a-draft' | 'changed-meanwhile' };
+
+/** The ruleset a new installation scores with until another is activated. */
+const builtIn: StoredRuleset = {
+  version: starterRuleset.version,
+  status: 'active',
+  ruleset: starterRuleset,
+  createdAt: '2026-11-22T00:00:00.000Z',
+  updatedAt: '2026-11-22T00:00:00.000Z',
+  builtIn: true,
+};
+
+/** Rulesets as versioned data, the active pointer and rescoring jobs, in the single table. */
+export class RulesetStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Creates a draft or replaces one; an active or retired version is never rewritten. */
+  async saveDraft(ruleset: Ruleset, at: string): Promise<DraftWrite> {
+    if (ruleset.version === builtIn.version) return 'not-a-draft';
+    const existing = await this.get(ruleset.version);
+    const createdAt = existing?.createdAt ?? at;
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.ruleset(ruleset.version),
+            ...keys.rulesetListing(createdAt, ruleset.version),
+            entity: 'ruleset',
+            version: ruleset.version,
+            status: 'draft',
+            ruleset,
+            createdAt,
+            updatedAt: at,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #status = :draft',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':draft': 'draft' },
+        }),
+      ),
+      'saved',
+      'not-a-draft',
+    );
+  }
+
+  async get(version: string): Promise<StoredRuleset | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.ruleset(version), ConsistentRead: true }));
+    if (Item) return toStoredRuleset(Item);
+    if (version !== builtIn.version) return undefined;
+    return (await this.activeVersion()) === builtIn.version ? builtIn : { ...builtIn, status: 'retired' };
+  }
+
+  /** Every version, oldest first, the built-in starter included. */
+  async list(): Promise<StoredRuleset[]> {
+    const stored: StoredRuleset[] = [];
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :rulesets',
+      ExpressionAttributeValues: { ':rulesets': keys.rulesetListing('', '').gsi1pk },
+    });
+    for await (const items of pages) stored.push(...items.map(toStoredRuleset));
+    const starter = await this.get(builtIn.version);
+    return starter ? [starter, ...stored] : stored;
+  }
+
+  async activeVersion(): Promise<string> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.activeRuleset(), ConsistentRead: true }));
+    return (Item?.version as string | undefined) ?? builtIn.version;
+  }
+
+  /** The ruleset live scoring uses now: one read of the pointer; activated versions never change, so they are kept. */
+  async active(): Promise<Ruleset> {
+    const version = await this.activeVersion();
+    const known = this.activated.get(version);
+    if (known) return known;
+    const stored = await this.get(version);
+    if (!stored) throw new Error(`Active ruleset ${version} is missing`);
+    this.activated.set(version, stored.ruleset);
+    return stored.ruleset;
+  }
+
+  private readonly activated = new Map<string, Ruleset>();
+
+  /** Keeps a draft's latest back-test; one of an active or retired version is reported but not kept. */
+  async recordBacktest(version: string, summary: BacktestSummary): Promise<'recorded' | 'not-a-draft'> {
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.ruleset(version),
+          UpdateExpression: 'SET backtest = :summary',
+          ConditionExpression: '#status = :draft',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':summary': summary, ':draft': 'draft' },
+        }),
+      ),
+      'recorded',
+      'not-a-draft',
+    );
+  }
+
+  /**
+   * Makes a back-tested draft the active ruleset and opens its rescoring job, in one transaction
+   * that also retires the previous version and fails if anyone activated another meanwhile.
+   */
+  async activate(version: string, jobId: string, at: string): Promise<Activation> {
+    const draft = await this.get(version);
+    if (!draft) return { outcome: 'not-found' };
+    if (draft.status !== 'draft') return { outcome: 'not-a-draft' };
+    if (!draft.backtest) return { outcome: 'not-backtested' };
+    const previousVersion = await this.activeVersion();
+    const job: RescoreJob = { jobId, rulesetVersion: version, previousVersion, startedAt: at, updatedAt: at, total: 0, done: 0, planned: false };
+    const previousIsStored = previousVersion !== builtIn.version;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.ruleset(version),
+                UpdateExpression: 'SET #status = :active, activatedAt = :at, rescoreJobId = :jobId, updatedAt = :at',
+                ConditionExpression: '#status = :draft AND updatedAt = :updatedAt',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':active': 'active', ':draft': 'draft', ':at': at, ':jobId': jobId, ':updatedAt': draft.updatedAt },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.activeRuleset(), version, activatedAt: at, rescoreJobId: jobId },
+                ConditionExpression: previousIsStored ? 'version = :previous' : 'attribute_not_exists(pk)',
+                ...(previousIsStored ? { ExpressionAttributeValues: { ':previous': previousVersion } } : {}),
+              },
+            },
+            { Put: { TableName: this.tableName, Item: { ...keys.rescoreJob(jobId), entity: 'rescore-job', ...job }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            ...(previousIsStored
+              ? [
+                  {
+                    Update: {
+                      TableName: this.tableName,
+                      Key: keys.ruleset(previousVersion),
+                      UpdateExpression: 'SET #status = :retired, retiredAt = :at',
+                      ExpressionAttributeNames: { '#status': 'status' },
+                      ExpressionAttributeValues: { ':retired': 'retired', ':at': at },
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
+      return { outcome: 'activated', job };
+    } catch (error) {
+      if (failedConditions(error)?.some(Boolean)) return { outcome: 'changed-meanwhile' };
+      throw error;
+    }
+  }
+
+  async getJob(jobId: string): Promise<RescoreJob | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.rescoreJob(jobId), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, entity: _entity, plannedPages: _pages, ...job } = Item;
+    return job as RescoreJob;
+  }
+
+  /**
+   * Counts one planned page of leads into the job, once: a retried page finds its id already in the
+   * job and adds nothing. `last` marks the end of planning.
+   */
+  async recordPlannedPage(jobId: string, pageId: string, leads: number, last: boolean, at: string): Promise<'recorded' | 'already-recorded'> {
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.rescoreJob(jobId),
+          UpdateExpression: `ADD total :leads, plannedPages :page SET updatedAt = :at${last ? ', planned = :true' : ''}`,
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(plannedPages, :pageId)',
+          ExpressionAttributeValues: { ':leads': leads, ':page': new Set([pageId]), ':pageId': pageId, ':at': at, ...(last ? { ':true': true } : {}) },
+        }),
+      ),
+      'recorded',
+      'already-recorded',
+    );
+  }
+}
+
+/** A lead cursor travels inside bus events as an opaque string. */
+export const encodeCursor = (cursor: LeadCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+export const decodeCursor = (text: string) => JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as LeadCursor;
+
+function toStoredRuleset(item: Record<string, unknown>): StoredRuleset {
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, ...stored } = item;
+  return stored as unknown as StoredRuleset;
+}
