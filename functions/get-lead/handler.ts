@@ -42,6 +42,7 @@ export const handler = httpHandler(logger, async (event) => {
           qualified: current.qualified,
           qualifications: state.qualifications,
           ...(current.qualified && state.qualifiedAt ? { qualifiedAt: state.qualifiedAt } : {}),
+          eventCount: state.eventCount,
           lastEventAt: state.engagementAt,
           breakdown: Object.fromEntries(
             Object.entries(current.tallies).map(([ruleId, tally]) => [ruleId, {

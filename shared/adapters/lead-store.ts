@@ -329,8 +329,9 @@ export class LeadStore {
               Update: {
                 TableName: this.tableName,
                 Key: keys.rescoreJob(jobId),
-                UpdateExpression: 'ADD done :one SET updatedAt = :at',
+                UpdateExpression: 'ADD #done :one SET updatedAt = :at',
                 ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeNames: { '#done': 'done' },
                 ExpressionAttributeValues: { ':one': 1, ':at': at },
               },
             },

@@ -217,7 +217,8 @@ export class RulesetStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.rescoreJob(jobId),
-          UpdateExpression: `ADD total :leads, plannedPages :page SET updatedAt = :at${last ? ', planned = :true' : ''}`,
+          UpdateExpression: `ADD #total :leads, plannedPages :page SET updatedAt = :at${last ? ', planned = :true' : ''}`,
+          ExpressionAttributeNames: { '#total': 'total' },
           ConditionExpression: 'attribute_exists(pk) AND NOT contains(plannedPages, :pageId)',
           ExpressionAttributeValues: { ':leads': leads, ':page': new Set([pageId]), ':pageId': pageId, ':at': at, ...(last ? { ':true': true } : {}) },
         }),

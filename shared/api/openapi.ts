@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { ErrorBody, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
+import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
+import { BacktestRequest, ErrorBody, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
 
 const errors = {
   400: 'A field is invalid; `issues` names each field at fault.',
@@ -71,12 +72,59 @@ export function openApiDocument() {
     },
   });
 
+  registry.registerPath({ method: 'get', path: '/v1/openapi.json', summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document of the API.' } } });
+
+  const admin = { security: [{ adminAuth: [] }] };
+  const version = z.object({ version: RulesetVersion });
+  const adminErrors = {
+    400: { description: errors[400], content: { 'application/json': { schema: ErrorBody } } },
+    403: { description: 'Missing or wrong credentials.' },
+    404: { description: 'No such ruleset.', content: { 'application/json': { schema: ErrorBody } } },
+  };
+  const rulesetBody = { content: { 'application/json': { schema: Ruleset } } };
+
+  registry.registerPath({ method: 'get', path: '/v1/admin/rulesets', summary: 'List ruleset versions and the active one', ...admin, responses: { 200: { description: 'Every version with its status (draft, active, retired) and last back-test.' }, 403: adminErrors[403] } });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/rulesets/validate', summary: 'Validate a ruleset without saving it', ...admin,
+    description: 'Every problem with its path by rule id and field, including conditions that can never match.',
+    request: { body: rulesetBody },
+    responses: { 200: { description: '`{ valid, issues: [{ path, message }] }`.' }, 403: adminErrors[403] },
+  });
+  registry.registerPath({ method: 'get', path: '/v1/admin/rulesets/{version}', summary: 'Read a ruleset version', ...admin, request: { params: version }, responses: { 200: { description: 'The ruleset, its status and last back-test.' }, ...adminErrors } });
+  registry.registerPath({
+    method: 'put', path: '/v1/admin/rulesets/{version}', summary: 'Save a draft', ...admin,
+    description: 'Creates or replaces a draft (replacing drops its back-test). Active and retired versions never change (409).',
+    request: { params: version, body: rulesetBody },
+    responses: { 200: { description: 'Saved as a draft.' }, ...adminErrors, 409: { description: 'The version is active or retired.', content: { 'application/json': { schema: ErrorBody } } } },
+  });
+  registry.registerPath({
+    method: 'get', path: '/v1/admin/rulesets/{version}/diff', summary: 'Compare a version with another (default: the active one)', ...admin,
+    request: { params: version, query: z.object({ against: RulesetVersion.optional() }) },
+    responses: { 200: { description: 'Settings changed; rules added, removed and changed, field by field.' }, ...adminErrors },
+  });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/rulesets/{version}/backtest', summary: 'Back-test a version against the active ruleset', ...admin,
+    description: 'Replays the recorded events of the window through both rulesets with the live engine: MQLs, MQLs per week, leads that would newly qualify or drop out, the score histogram, and the rules that moved the most points.',
+    request: { params: version, body: { content: { 'application/json': { schema: BacktestRequest } } } },
+    responses: { 200: { description: 'The back-test report.' }, ...adminErrors },
+  });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/rulesets/{version}/activate', summary: 'Activate a back-tested draft and rescore every lead', ...admin,
+    request: { params: version },
+    responses: { 202: { description: '`{ jobId, progress }`: follow the rescoring at `progress`.' }, ...adminErrors, 409: { description: 'Not a draft, not back-tested, or changed meanwhile.', content: { 'application/json': { schema: ErrorBody } } } },
+  });
+  registry.registerPath({
+    method: 'get', path: '/v1/admin/rescoring/{jobId}', summary: 'Progress of a rescoring job', ...admin,
+    request: { params: z.object({ jobId: z.uuid() }) },
+    responses: { 200: { description: '`{ done, total, planned, status, progress: "done / total" }`.' }, 403: adminErrors[403], 404: { description: 'No such job.' } },
+  });
+
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'leadflow API',
       version: '1',
-      description: 'Capture leads and engagement; read scored leads. Generated from the request schemas.',
+      description: 'Capture leads and engagement; read scored leads; manage scoring rulesets. Generated from the request schemas.',
     },
   });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { eventually, now, stackClient } from './helpers';
 
 /**
  * The first slice end to end on the local stand-ins, over HTTP: form -> lead -> events -> score ->
@@ -18,35 +19,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const { post, getLead, mails } = stackClient(() => stack);
 
-const getLead = async (leadId: string) => {
-  const response = await fetch(`${stack.apiUrl}/v1/admin/leads/${leadId}`, { headers: { authorization: `Bearer ${stack.devToken}` } });
-  expect(response.status).toBe(200);
-  return (await response.json()) as { score?: { total: number; qualified: boolean; breakdown: Record<string, { times: number }> } };
-};
 
-interface StoredMail { subject: string; destination: { to: string[] } }
-const mails = async (): Promise<StoredMail[]> => ((await (await fetch(`${stack.sesUrl}/store`)).json()) as { emails: StoredMail[] }).emails;
-
-/** Polls until `check` returns a value, or fails after the deadline with the last error. */
-async function eventually<T>(check: () => Promise<T | undefined>, deadlineMs = 20_000): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`condition not met in ${deadlineMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
-}
-
-const now = () => new Date().toISOString();
 
 describe('form to MQL alert on the local stack', () => {
   it('scores a lead from its form and events and emails sales exactly once when it qualifies', async () => {

@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+export type Fetch = typeof fetch;
+
+/** How the CLI proves who it is: the development token locally, SigV4 (IAM) against AWS, as the API expects. */
+export type AdminAuth =
+  | { readonly kind: 'token'; readonly token: string }
+  | { readonly kind: 'iam'; readonly region: string };
+
+export interface AdminResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const EXECUTE_API_HOST = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/;
+
+/**
+ * Chooses the credentials for an API URL: a token given in the environment wins; a local URL uses the
+ * token `npm start` wrote to `.leadflow/dev-token`; anything else is signed with the AWS credential
+ * chain (environment, profile, SSO, instance role) for the URL's region.
+ */
+export async function resolveAuth(apiUrl: string, env: NodeJS.ProcessEnv, cwd: string): Promise<AdminAuth> {
+  if (env.LEADFLOW_DEV_TOKEN) return { kind: 'token', token: env.LEADFLOW_DEV_TOKEN };
+  const { hostname } = new URL(apiUrl);
+  if (LOCAL_HOSTS.has(hostname)) {
+    try {
+      return { kind: 'token', token: (await readFile(join(cwd, '.leadflow', 'dev-token'), 'utf8')).trim() };
+    } catch {
+      throw new Error(`No development token: start the local stack with \`npm start\` in ${cwd}, or set LEADFLOW_DEV_TOKEN`);
+    }
+  }
+  const region = env.LEADFLOW_REGION ?? EXECUTE_API_HOST.exec(hostname)?.[1] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error(`Cannot tell the AWS region of ${apiUrl}; set LEADFLOW_REGION`);
+  return { kind: 'iam', region };
+}
+
+/** A small client for the admin API; every request is authenticated as `auth` says. */
+export class AdminClient {
+  private readonly signer?: SignatureV4;
+
+  constructor(
+    private readonly apiUrl: string,
+    private readonly auth: AdminAuth,
+    private readonly fetchImpl: Fetch = fetch,
+  ) {
+    if (auth.kind === 'iam') {
+      this.signer = new SignatureV4({ service: 'execute-api', region: auth.region, credentials: defaultProvider(), sha256: Hash.bind(null, 'sha256') });
+    }
+  }
+
+  async request(method: string, path: string, body?: unknown): Promise<AdminResponse> {
+    const url = new URL(path, this.apiUrl);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}) };
+    const authenticated = await this.authenticate(method, url, headers, payload);
+    const response = await this.fetchImpl(url, { method, headers: authenticated, ...(payload ? { body: payload } : {}) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON (a gateway error page, say): keep the text for the error message.
+    }
+    return { status: response.status, body: parsed };
+  }
+
+  private async authenticate(method: string, url: URL, headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
+    if (this.auth.kind === 'token') return { ...headers, authorization: `Bearer ${this.auth.token}` };
+    const signed = await this.signer?.sign({
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { ...headers, host: url.host },
+      ...(body ? { body } : {}),
+    });
+    return (signed?.headers ?? headers) as Record<string, string>;
+  }
+}

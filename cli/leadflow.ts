@@ -1,0 +1,222 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import type { BacktestReport, HistogramBucket } from '../shared/domain/scoring/backtest';
+import { diffRulesets, formatDiff } from '../shared/domain/scoring/diff';
+import type { Ruleset } from '../shared/domain/scoring/ruleset';
+import { validateRuleset } from '../shared/domain/scoring/validate';
+import { AdminClient, resolveAuth, type AdminResponse, type Fetch } from './admin-client';
+
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly fetch?: Fetch;
+  /** Pause between progress polls, and how long without progress means stuck; tests shorten them. */
+  readonly pollMs?: number;
+  readonly stallMs?: number;
+}
+
+const USAGE = `leadflow rules <command> [options]
+
+Commands:
+  validate <file...>                 check ruleset files (JSON or YAML) offline; every problem with its path
+  diff <file> [--against <version|file>]
+                                     what the file changes against the active ruleset (or a version or file)
+  backtest <file> [--from <time>] [--to <time>] [--json]
+                                     save the file as a draft and replay recorded events through it
+  activate <file|version> [--no-wait]
+                                     activate a back-tested draft and follow the rescoring of every lead
+  list                               every ruleset version and its status
+
+Options:
+  --api <url>   the leadflow API (default: $LEADFLOW_API_URL, else http://localhost:3000)
+Auth: locally the token in .leadflow/dev-token (or $LEADFLOW_DEV_TOKEN); in AWS, SigV4 with your AWS credentials.`;
+
+class CliError extends Error {}
+
+const STALL_MS = 5 * 60_000;
+
+async function readRulesetFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    return ['.yaml', '.yml'].includes(extname(file).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${file}: not valid ${extname(file).slice(1).toUpperCase() || 'JSON'}: ${(error as Error).message}`);
+  }
+}
+
+/** Reads and validates a file, refusing it with every issue listed. */
+async function validRuleset(file: string): Promise<Ruleset> {
+  const result = validateRuleset(await readRulesetFile(file));
+  if (!result.valid) throw new CliError([`${file}: ${result.issues.length} problem(s)`, ...result.issues.map((issue) => `  ${issue.path}: ${issue.message}`)].join('\n'));
+  return result.ruleset;
+}
+
+function expectOk(response: AdminResponse, doing: string): Record<string, unknown> {
+  if (response.status >= 200 && response.status < 300) return response.body as Record<string, unknown>;
+  const body = (typeof response.body === 'object' && response.body !== null ? response.body : { message: String(response.body) }) as { message?: string; issues?: { field: string; message: string }[] };
+  const issues = (body.issues ?? []).map((issue) => `  ${issue.field}: ${issue.message}`);
+  throw new CliError([`${doing} failed (${response.status}): ${body.message ?? 'no message'}`, ...issues].join('\n'));
+}
+
+const pad = (text: string | number, width: number) => String(text).padStart(width);
+const bucketLabel = (bucket: HistogramBucket) =>
+  bucket.from === undefined ? `< ${bucket.to}` : bucket.to === undefined ? `>= ${bucket.from}` : `${bucket.from}..${(bucket.to ?? 0) - 1}`;
+
+/** The back-test as a reader wants it in a terminal: the headline first, then the detail. */
+export function formatBacktest(report: BacktestReport & { durationMs?: number }): string {
+  const { draft, active } = report;
+  const lines = [
+    `Back-test of ${draft.version} against ${active.version}, ${report.window.from} .. ${report.window.to}`,
+    `${report.events} events of ${report.leads} leads${report.durationMs === undefined ? '' : ` in ${report.durationMs} ms`}`,
+    '',
+    `${''.padEnd(22)}${pad(draft.version, 14)}${pad(active.version, 14)}`,
+    `${'MQLs'.padEnd(22)}${pad(draft.mqls, 14)}${pad(active.mqls, 14)}`,
+    `${'qualified at the end'.padEnd(22)}${pad(draft.qualifiedAtEnd, 14)}${pad(active.qualifiedAtEnd, 14)}`,
+    '',
+    `Newly qualified: ${report.newlyQualified.leads}   Dropped out: ${report.droppedOut.leads}`,
+    '',
+    'Score at the end of the window (leads)',
+    ...draft.histogram.map((bucket, index) => `${bucketLabel(bucket).padEnd(22)}${pad(bucket.leads, 14)}${pad(active.histogram[index]?.leads ?? 0, 14)}`),
+  ];
+  const weeks = [...new Set([...draft.mqlsPerWeek, ...active.mqlsPerWeek].map((entry) => entry.week))].sort();
+  if (weeks.length) {
+    lines.push('', 'MQLs per week (from Monday)');
+    for (const week of weeks) {
+      const count = (outcome: typeof draft) => outcome.mqlsPerWeek.find((entry) => entry.week === week)?.mqls ?? 0;
+      lines.push(`${week.padEnd(22)}${pad(count(draft), 14)}${pad(count(active), 14)}`);
+    }
+  }
+  if (report.ruleMovers.length) {
+    lines.push('', 'Rules that moved the most points (draft - active)');
+    for (const mover of report.ruleMovers) lines.push(`${(mover.delta > 0 ? '+' : '') + mover.delta}`.padStart(8) + `  ${mover.ruleId}: ${mover.description}`);
+  }
+  return lines.join('\n');
+}
+
+async function saveDraft(client: AdminClient, ruleset: Ruleset) {
+  return expectOk(await client.request('PUT', `/v1/admin/rulesets/${encodeURIComponent(ruleset.version)}`, ruleset), `Saving draft ${ruleset.version}`);
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      api: { type: 'string' },
+      against: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-wait': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [group, command, ...targets] = positionals;
+  if (values.help || group !== 'rules' || !command) {
+    io.out(USAGE);
+    if (!values.help) throw new CliError('');
+    return;
+  }
+  const apiUrl = values.api ?? io.env.LEADFLOW_API_URL ?? 'http://localhost:3000';
+  const client = async () => new AdminClient(apiUrl, await resolveAuth(apiUrl, io.env, io.cwd), io.fetch);
+  const target = targets[0];
+
+  switch (command) {
+    case 'validate': {
+      if (!targets.length) throw new CliError('validate needs at least one file');
+      const failures: string[] = [];
+      for (const file of targets) {
+        try {
+          const ruleset = await validRuleset(file);
+          io.out(`ok ${file}: ${ruleset.version}, ${ruleset.rules.length} rules`);
+        } catch (error) {
+          if (!(error instanceof CliError)) throw error;
+          failures.push(error.message);
+        }
+      }
+      if (failures.length) throw new CliError(failures.join('\n'));
+      return;
+    }
+    case 'diff': {
+      if (!target) throw new CliError('diff needs a file');
+      const after = await validRuleset(target);
+      const against = values.against;
+      let before: Ruleset;
+      if (against && /\.(json|ya?ml)$/i.test(against)) before = await validRuleset(against);
+      else {
+        const api = await client();
+        const version = against ?? (expectOk(await api.request('GET', '/v1/admin/rulesets'), 'Listing rulesets').active as string);
+        before = expectOk(await api.request('GET', `/v1/admin/rulesets/${encodeURIComponent(version)}`), `Reading ruleset ${version}`).ruleset as Ruleset;
+      }
+      io.out(formatDiff(diffRulesets(before, after)));
+      return;
+    }
+    case 'backtest': {
+      if (!target) throw new CliError('backtest needs a file');
+      const ruleset = await validRuleset(target);
+      const api = await client();
+      await saveDraft(api, ruleset);
+      const window = { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) };
+      const report = expectOk(await api.request('POST', `/v1/admin/rulesets/${encodeURIComponent(ruleset.version)}/backtest`, window), 'Back-test');
+      io.out(values.json ? JSON.stringify(report, null, 2) : formatBacktest(report as unknown as BacktestReport));
+      return;
+    }
+    case 'activate': {
+      if (!target) throw new CliError('activate needs a file or a version');
+      const api = await client();
+      const isFile = /\.(json|ya?ml)$/i.test(target);
+      const version = isFile ? (await validRuleset(target)).version : target;
+      if (isFile) {
+        const stored = await api.request('GET', `/v1/admin/rulesets/${encodeURIComponent(version)}`);
+        const unchanged = stored.status === 200 && isDeepStrictEqual((stored.body as { ruleset: unknown }).ruleset, await validRuleset(target));
+        // A changed file is saved first; saving drops the old back-test, so activation then asks for a new one.
+        if (!unchanged) await saveDraft(api, await validRuleset(target));
+      }
+      const started = expectOk(await api.request('POST', `/v1/admin/rulesets/${encodeURIComponent(version)}/activate`), `Activating ${version}`);
+      io.out(`${version} is active; rescoring job ${String(started.jobId)}`);
+      if (values['no-wait']) return;
+      let lastChange = { at: Date.now(), progress: '' };
+      for (;;) {
+        const job = expectOk(await api.request('GET', String(started.progress)), 'Reading rescoring progress');
+        io.out(`rescored ${String(job.progress)}`);
+        if (job.status === 'done') return;
+        if (job.progress !== lastChange.progress) lastChange = { at: Date.now(), progress: String(job.progress) };
+        if (Date.now() - lastChange.at > (io.stallMs ?? STALL_MS)) {
+          throw new CliError(`Rescoring made no progress for ${Math.round((io.stallMs ?? STALL_MS) / 1000)} s; the plan-rescoring and rescore-leads dead-letter queues say why`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, io.pollMs ?? 1000));
+      }
+    }
+    case 'list': {
+      const listing = expectOk(await (await client()).request('GET', '/v1/admin/rulesets'), 'Listing rulesets') as { active: string; rulesets: { version: string; status: string; rules: number; updatedAt: string }[] };
+      for (const ruleset of listing.rulesets) io.out(`${ruleset.version.padEnd(24)}${ruleset.status.padEnd(10)}${pad(ruleset.rules, 4)} rules   ${ruleset.updatedAt}`);
+      return;
+    }
+    default:
+      throw new CliError(`unknown command ${command}\n\n${USAGE}`);
+  }
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 refused or failed). */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await run(argv, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof CliError) {
+      if (error.message) io.err(error.message);
+      return 1;
+    }
+    io.err(`leadflow: ${(error as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,56 @@
+import { expect } from 'vitest';
+import type { LocalStack } from '../../infra/local/stack';
+
+export interface LeadView {
+  score?: {
+    total: number;
+    qualified: boolean;
+    qualifications: number;
+    eventCount: number;
+    rulesetVersion: string;
+    breakdown: Record<string, { times: number; points: number }>;
+  };
+}
+export interface StoredMail {
+  subject: string;
+  destination: { to: string[] };
+}
+
+/** HTTP helpers bound to a running local stack (looked up lazily: the stack starts in beforeAll). */
+export function stackClient(stack: () => LocalStack) {
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(`${stack().apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${stack().devToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  return {
+    post: (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${stack().apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
+    admin,
+    getLead: async (leadId: string): Promise<LeadView> => {
+      const response = await admin('GET', `/v1/admin/leads/${leadId}`);
+      expect(response.status).toBe(200);
+      return (await response.json()) as LeadView;
+    },
+    mails: async (): Promise<StoredMail[]> => ((await (await fetch(`${stack().sesUrl}/store`)).json()) as { emails: StoredMail[] }).emails,
+  };
+}
+
+/** Polls until `check` returns a value, or fails after the deadline with the last error. */
+export async function eventually<T>(check: () => Promise<T | undefined>, deadlineMs = 20_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  let lastError: unknown;
+  while (Date.now() < until) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`condition not met in ${deadlineMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+export const now = () => new Date().toISOString();

@@ -1,0 +1,91 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { main, type CliIo } from '../../cli/leadflow';
+import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'leadflow-cli-'));
+  await writeFile(join(dir, 'good.yaml'), stringify({ ...starterRuleset, version: 'good-1' }));
+  await writeFile(join(dir, 'good.json'), JSON.stringify({ ...starterRuleset, version: 'good-2', halfLifeDays: 14 }));
+  await writeFile(join(dir, 'bad.yaml'), stringify({ ...starterRuleset, version: 'bad-1', rules: [{ id: 'typo', description: 'x', score: 'fit', points: 0, when: { lead: { rol: ['CEO'] } } }] }));
+  await writeFile(join(dir, 'broken.yaml'), 'version: [unclosed');
+});
+
+function io(overrides: Partial<CliIo> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (line: string) => out.push(line), err: (line: string) => err.push(line), env: {}, cwd: dir, ...overrides } satisfies CliIo };
+}
+
+describe('leadflow rules validate', () => {
+  it('accepts valid JSON and YAML files', async () => {
+    const run = io();
+    expect(await main(['rules', 'validate', join(dir, 'good.yaml'), join(dir, 'good.json')], run.io)).toBe(0);
+    expect(run.out).toEqual([expect.stringContaining('good-1, 19 rules'), expect.stringContaining('good-2, 19 rules')]);
+  });
+
+  it('refuses a file with every problem at its rule id and field, exit code 1', async () => {
+    const run = io();
+    expect(await main(['rules', 'validate', join(dir, 'bad.yaml')], run.io)).toBe(1);
+    const report = run.err.join('\n');
+    expect(report).toContain('rules[typo].points');
+    expect(report).toContain('rules[typo].when.lead.rol: unknown field `rol`');
+  });
+
+  it('says which file is not valid YAML', async () => {
+    const run = io();
+    expect(await main(['rules', 'validate', join(dir, 'broken.yaml')], run.io)).toBe(1);
+    expect(run.err.join('\n')).toMatch(/broken\.yaml: not valid YAML/);
+  });
+});
+
+describe('leadflow rules diff', () => {
+  it('compares two files offline', async () => {
+    const run = io();
+    expect(await main(['rules', 'diff', join(dir, 'good.json'), '--against', join(dir, 'good.yaml')], run.io)).toBe(0);
+    expect(run.out.join('\n')).toContain('~ halfLifeDays: 30 -> 14');
+  });
+});
+
+describe('admin API authentication', () => {
+  const recordingFetch = (seen: { url: string; headers: Record<string, string> }[]) =>
+    (async (url: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      seen.push({ url: String(url), headers: init?.headers as Record<string, string> });
+      return new Response(JSON.stringify({ active: 'starter-1', rulesets: [] }), { status: 200 });
+    }) as typeof fetch;
+
+  it('signs requests to AWS with SigV4 for execute-api in the API region', async () => {
+    const seen: { url: string; headers: Record<string, string> }[] = [];
+    // The AWS credential chain reads the process environment, as it does for the AWS CLI.
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    const run = io({ env: { LEADFLOW_API_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com' }, fetch: recordingFetch(seen) });
+    const code = await main(['rules', 'list'], run.io);
+    vi.unstubAllEnvs();
+    expect(run.err).toEqual([]);
+    expect(code).toBe(0);
+    expect(seen[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=.*host/);
+    expect(seen[0]?.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+  });
+
+  it('uses the development token npm start wrote when the API is local', async () => {
+    await mkdir(join(dir, '.leadflow'), { recursive: true });
+    await writeFile(join(dir, '.leadflow', 'dev-token'), 'local-token\n');
+    const seen: { url: string; headers: Record<string, string> }[] = [];
+    const run = io({ fetch: recordingFetch(seen) });
+    expect(await main(['rules', 'list'], run.io)).toBe(0);
+    expect(seen[0]?.url).toBe('http://localhost:3000/v1/admin/rulesets');
+    expect(seen[0]?.headers.authorization).toBe('Bearer local-token');
+  });
+
+  it('shows the API error with the fields at fault', async () => {
+    const failing = (async () => new Response(JSON.stringify({ message: 'Invalid ruleset', issues: [{ field: 'rules[x].points', message: 'must not be 0' }] }), { status: 400 })) as typeof fetch;
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: failing });
+    expect(await main(['rules', 'backtest', join(dir, 'good.yaml')], run.io)).toBe(1);
+    expect(run.err.join('\n')).toContain('Saving draft good-1 failed (400): Invalid ruleset\n  rules[x].points: must not be 0');
+  });
+});
