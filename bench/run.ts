@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: throughput and latency of ingest -> score -> MQL on the local stack, the size of
- * each bundled function and the time to import each bundle cold. Prints a table and writes
+ * `npm run bench`: throughput and latency of ingest -> score -> MQL on the local stack, rule
+ * evaluations per second with a 50-rule ruleset, back-test time for 100,000 events (in memory and on
+ * the local stack), the size of each bundled function and the time to import each bundle cold. Prints a table and writes
  * bench/results.json. Figures depend on the machine: quote them with it.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { startLocalStack } from '../infra/local/stack';
 import { manifest } from '../shared/manifest/manifest';
+import { backtestInMemory, backtestOnStack, ruleEvaluations } from './scoring';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 200);
 const EVENTS_PER_LEAD = Number(process.env.BENCH_EVENTS_PER_LEAD ?? 5);
@@ -50,7 +52,6 @@ async function pipeline() {
     const accepted = Date.now();
 
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     const latencies: number[] = [];
     const deadline = Date.now() + 300_000;
     let pending = [...eventIds];
@@ -114,20 +115,51 @@ async function bundles() {
   }
 }
 
+const BACKTEST_EVENTS = Number(process.env.BENCH_BACKTEST_EVENTS ?? 100_000);
+
+async function scoring() {
+  const evaluations = ruleEvaluations();
+  const inMemory = backtestInMemory(BACKTEST_EVENTS);
+  const stack = await startLocalStack({ log: () => {} });
+  try {
+    const onStack = await backtestOnStack(stack, BACKTEST_EVENTS);
+    return { ...evaluations, backtestEvents: inMemory.events, backtestLeads: inMemory.leads, backtestInMemoryMs: inMemory.backtestInMemoryMs, backtestOnStackMs: onStack.backtestOnStackMs, loadItemsPerSecond: onStack.loadItemsPerSecond };
+  } finally {
+    await stack.stop();
+  }
+}
+
+type Figures = Record<string, Record<string, unknown>>;
+
+/** Current figures beside the previous run's, metric by metric. */
+function beside(current: Figures, previous: Figures | undefined) {
+  return Object.entries(current).flatMap(([section, metrics]) =>
+    Object.entries(metrics).map(([metric, value]) => ({ metric: `${section}.${metric}`, current: value, previous: previous?.[section]?.[metric] ?? '-' })),
+  );
+}
+
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const functionRows = await bundles();
 const throughput = await pipeline();
-
-console.log(`\nleadflow bench on ${machine}\n`);
-console.table([throughput]);
-console.table(functionRows);
+const scoringFigures = await scoring();
 
 const resultsPath = new URL('./results.json', import.meta.url);
-let previous: unknown;
+let previous: { throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; functions?: { function: string; bundleKiB: number; coldImportMs: number }[]; at?: string; machine?: string } | undefined;
 try {
   previous = JSON.parse(readFileSync(resultsPath, 'utf8')).current;
 } catch {
   previous = undefined;
 }
-writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, functions: functionRows }, previous }, null, 2)}\n`);
+
+console.log(`\nleadflow bench on ${machine}${previous ? ` (previous: ${previous.at} on ${previous.machine})` : ''}\n`);
+console.table(beside({ throughput, scoring: scoringFigures }, previous as Figures | undefined));
+console.table(
+  functionRows.map((row) => {
+    const before = previous?.functions?.find((entry) => entry.function === row.function);
+    return { ...row, previousBundleKiB: before?.bundleKiB ?? '-', previousColdImportMs: before?.coldImportMs ?? '-' };
+  }),
+);
+
+writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, functions: functionRows }, previous }, null, 2)}\n`);
 console.log(`written ${resultsPath.pathname}`);

@@ -78,12 +78,6 @@ const PERIOD_ORIGIN = Date.UTC(1970, 0, 5);
 /** Scores are shown to two decimals; stored values keep full precision so replays stay exact. */
 export const round = (value: number) => Math.round(value * 100) / 100;
 
-/** `value` measured at `from`, decayed to `to` with the ruleset's half-life. */
-export function decayed(value: number, from: string, to: string, halfLifeDays: number): number {
-  const days = (Date.parse(to) - Date.parse(from)) / MS_PER_DAY;
-  return value * 0.5 ** (days / halfLifeDays);
-}
-
 export function gradeFor(fit: number, ruleset: Pick<Ruleset, 'grades'>): Grade {
   return GRADES.find((grade) => grade === 'F' || fit >= ruleset.grades[grade]) ?? 'F';
 }
@@ -91,12 +85,17 @@ export function gradeFor(fit: number, ruleset: Pick<Ruleset, 'grades'>): Grade {
 const gradeAtLeast = (grade: Grade, minimum: Grade) => GRADES.indexOf(grade) <= GRADES.indexOf(minimum);
 const meetsCriteria = (score: { total: number; grade: Grade }, ruleset: Ruleset) =>
   score.total >= ruleset.mql.minScore && gradeAtLeast(score.grade, ruleset.mql.minGrade);
-const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
+const later = (a: string, b: string) => (a >= b ? a : b);
+const decayFactor = (fromMs: number, toMs: number, halfLifeDays: number) => (toMs === fromMs ? 1 : 0.5 ** ((toMs - fromMs) / MS_PER_DAY / halfLifeDays));
 
 /** Events in the order replay applies them: by time, then id, so equal times are still one order. */
 export function compareEvents(a: { at: string; eventId: string }, b: { at: string; eventId: string }): number {
-  return Date.parse(a.at) - Date.parse(b.at) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
 }
+
+/** Times are compared as text, so every time the engine keeps is in one form: `toISOString()`. */
+const normalised = (at: string) => (at.length === 24 && at.endsWith('Z') ? at : new Date(at).toISOString());
 
 const periodOf = (rule: Rule, at: string) =>
   rule.cap?.periodDays ? Math.floor((Date.parse(at) - PERIOD_ORIGIN) / (rule.cap.periodDays * MS_PER_DAY)) : 0;
@@ -107,7 +106,7 @@ export function initialState(ruleset: Ruleset, at: string): ScoreState {
     rulesetVersion: ruleset.version,
     fit: 0,
     engagement: 0,
-    engagementAt: at,
+    engagementAt: normalised(at),
     eventCount: 0,
     grade: gradeFor(0, ruleset),
     total: 0,
@@ -129,7 +128,8 @@ interface EventRuleOutcome {
  */
 function addEventHit(rule: Rule, tally: RuleTally | undefined, hit: Hit, engagementAt: string, halfLifeDays: number): EventRuleOutcome {
   const hits = tally?.hits ?? [];
-  const worth = (at: string) => decayed(rule.points, at, engagementAt, halfLifeDays);
+  const endMs = Date.parse(engagementAt);
+  const worth = (at: string) => rule.points * decayFactor(Date.parse(at), endMs, halfLifeDays);
   const base = { description: rule.description, score: rule.score, kind: 'event' as const };
   if (!rule.cap) {
     const tallyAfter: RuleTally = {
@@ -193,24 +193,35 @@ function standingTallies(
 function totals(ruleset: Ruleset, tallies: Readonly<Record<string, RuleTally>>) {
   let fit = 0;
   let engagement = 0;
-  let eventEngagement = 0;
   for (const rule of ruleset.rules) {
     const tally = tallies[rule.id];
     if (!tally) continue;
     if (rule.score === 'fit') fit += tally.value;
     else engagement += tally.value;
-    if (tally.kind === 'event' && rule.score === 'engagement') eventEngagement += tally.value;
   }
   const grade = gradeFor(fit, ruleset);
-  return { fit, engagement, eventEngagement, total: fit + engagement, grade };
+  return { fit, engagement, total: fit + engagement, grade };
+}
+
+/** What event rules add to engagement: the figure activity rules see as `activity.engagement`. */
+function eventEngagementOf(ruleset: Ruleset, eventTallies: Readonly<Record<string, RuleTally>>) {
+  let engagement = 0;
+  for (const rule of ruleset.rules) {
+    const tally = eventTallies[rule.id];
+    if (tally && tally.score === 'engagement') engagement += tally.value;
+  }
+  return engagement;
 }
 
 /** Event-rule tallies decayed from the state's time to `to`. */
 function eventTalliesAt(state: ScoreState, to: string, halfLifeDays: number): Record<string, RuleTally> {
-  const entries = Object.entries(state.tallies)
-    .filter(([, tally]) => tally.kind === 'event')
-    .map(([ruleId, tally]) => [ruleId, { ...tally, value: tally.score === 'engagement' ? decayed(tally.value, state.engagementAt, to, halfLifeDays) : tally.value }] as const);
-  return Object.fromEntries(entries);
+  const factor = decayFactor(Date.parse(state.engagementAt), Date.parse(to), halfLifeDays);
+  const tallies: Record<string, RuleTally> = {};
+  for (const [ruleId, tally] of Object.entries(state.tallies)) {
+    if (tally.kind !== 'event') continue;
+    tallies[ruleId] = factor === 1 || tally.score !== 'engagement' ? tally : { ...tally, value: tally.value * factor };
+  }
+  return tallies;
 }
 
 /**
@@ -219,9 +230,9 @@ function eventTalliesAt(state: ScoreState, to: string, halfLifeDays: number): Re
  * score has decayed below the recycle threshold reads as no longer qualified.
  */
 export function scoreAt(state: ScoreState, lead: Readonly<Record<string, unknown>>, ruleset: Ruleset, now: string) {
-  const asOf = later(now, state.engagementAt);
+  const asOf = later(normalised(now), state.engagementAt);
   const eventTallies = eventTalliesAt(state, asOf, ruleset.halfLifeDays);
-  const eventEngagement = totals(ruleset, eventTallies).eventEngagement;
+  const eventEngagement = eventEngagementOf(ruleset, eventTallies);
   const tallies = { ...standingTallies(ruleset, lead, activityOf(eventEngagement, state.eventCount, state.engagementAt, asOf)), ...eventTallies };
   const { fit, engagement, total, grade } = totals(ruleset, tallies);
   return {
@@ -246,12 +257,13 @@ export function scoreAt(state: ScoreState, lead: Readonly<Record<string, unknown
  * qualifications follow the order of arrival, because an alert, once sent, is part of history.
  */
 export function apply(previous: ScoreState | undefined, input: ScoringInput, ruleset: Ruleset): ScoreChange {
-  const { event, lead } = input;
+  const { lead } = input;
+  const event = input.event.occurredAt === normalised(input.event.occurredAt) ? input.event : { ...input.event, occurredAt: normalised(input.event.occurredAt) };
   const start = previous ?? initialState(ruleset, event.occurredAt);
   if (start.rulesetVersion !== ruleset.version) {
     throw new Error(`State was scored with ruleset ${start.rulesetVersion}; replay the history under ${ruleset.version} instead`);
   }
-  const arrivedInOrder = Date.parse(event.occurredAt) >= Date.parse(start.engagementAt);
+  const arrivedInOrder = event.occurredAt >= start.engagementAt;
   const stillQualified = start.qualified && (!arrivedInOrder || scoreAt(start, lead, ruleset, event.occurredAt).qualified);
 
   const engagementAt = later(event.occurredAt, start.engagementAt);
@@ -265,7 +277,7 @@ export function apply(previous: ScoreState | undefined, input: ScoringInput, rul
     hits.push(rule.id);
   }
   const eventCount = start.eventCount + 1;
-  const eventEngagement = totals(ruleset, tallies).eventEngagement;
+  const eventEngagement = eventEngagementOf(ruleset, tallies);
   const allTallies = { ...standingTallies(ruleset, lead, activityOf(eventEngagement, eventCount, engagementAt, engagementAt)), ...tallies };
   const { fit, engagement, total, grade } = totals(ruleset, allTallies);
   const base = { rulesetVersion: ruleset.version, fit, engagement, engagementAt, eventCount, grade, total, tallies: allTallies };
@@ -289,7 +301,7 @@ export interface Replay {
 
 /** Scores a whole history from nothing: events in time order, each once. */
 export function replay(events: readonly ScoredEvent[], lead: Readonly<Record<string, unknown>>, ruleset: Ruleset): Replay {
-  const unique = [...new Map(events.map((event) => [event.id, event])).values()];
+  const unique = [...new Map(events.map((event) => [event.id, { ...event, occurredAt: normalised(event.occurredAt) }])).values()];
   unique.sort((a, b) => compareEvents({ at: a.occurredAt, eventId: a.id }, { at: b.occurredAt, eventId: b.id }));
   let state: ScoreState | undefined;
   const qualifications: Qualification[] = [];
