@@ -173,13 +173,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     case 'activate': {
       if (!target) throw new CliError('activate needs a file or a version');
       const api = await client();
-      const isFile = /\.(json|ya?ml)$/i.test(target);
-      const version = isFile ? (await validRuleset(target)).version : target;
-      if (isFile) {
+      const fromFile = /\.(json|ya?ml)$/i.test(target) ? await validRuleset(target) : undefined;
+      const version = fromFile?.version ?? target;
+      if (fromFile) {
         const stored = await api.request('GET', `/v1/admin/rulesets/${encodeURIComponent(version)}`);
-        const unchanged = stored.status === 200 && isDeepStrictEqual((stored.body as { ruleset: unknown }).ruleset, await validRuleset(target));
+        const unchanged = stored.status === 200 && isDeepStrictEqual((stored.body as { ruleset: unknown }).ruleset, fromFile);
         // A changed file is saved first; saving drops the old back-test, so activation then asks for a new one.
-        if (!unchanged) await saveDraft(api, await validRuleset(target));
+        if (!unchanged) await saveDraft(api, fromFile);
       }
       const started = expectOk(await api.request('POST', `/v1/admin/rulesets/${encodeURIComponent(version)}/activate`), `Activating ${version}`);
       io.out(`${version} is active; rescoring job ${String(started.jobId)}`);

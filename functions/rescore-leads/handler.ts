@@ -6,7 +6,7 @@ import { documentClient, eventBridgeClient } from '../../shared/adapters/clients
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
-import { logFailures } from '../../shared/batch';
+import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { DetailType, LeadsRescoreRequestedDetail } from '../../shared/domain/events';
 import { scoringView } from '../../shared/domain/lead';
@@ -22,10 +22,8 @@ const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const processor = new BatchProcessor(EventType.SQS);
 
-const MAX_ATTEMPTS = 6;
 const BusEvent = z.object({ 'detail-type': z.literal(DetailType.LeadsRescoreRequested), detail: LeadsRescoreRequestedDetail });
 
-const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
 
 /**
  * Rescores one lead's scored history under the job's ruleset and counts it done, once. A lead that
@@ -33,7 +31,7 @@ const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 
  * counted. A qualification carries over, so a lead alerted before is not alerted again.
  */
 async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, correlationId: string): Promise<void> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+  for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
     const now = new Date().toISOString();
     const lead = await store.getLead(leadId);
     const stillActive = (await rulesets.activeVersion()) === ruleset.version;
@@ -49,9 +47,9 @@ async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, corr
       await publishPendingQualification(leadId, outcome === 'applied' ? pending : lead.pendingQualification, { publisher, store, logger });
       return;
     }
-    await pause(attempt);
+    await pauseBeforeRetry(attempt);
   }
-  throw new Error(`Lead ${leadId} kept changing during rescoring; giving up after ${MAX_ATTEMPTS} attempts`);
+  throw new Error(`Lead ${leadId} kept changing during rescoring; giving up after ${OPTIMISTIC_ATTEMPTS} attempts`);
 }
 
 async function rescoreRecord(record: SQSRecord): Promise<void> {

@@ -7,7 +7,7 @@ import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore, MAX_EVENTS_PER_SCORE_WRITE, type StoredEvent } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { readConfig, setting } from '../../shared/config';
-import { logFailures } from '../../shared/batch';
+import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
 import { DetailType, EngagementRecordedDetail, LeadIdentifiedDetail, type LeadQualifiedDetail } from '../../shared/domain/events';
 import { scoringView, type Lead } from '../../shared/domain/lead';
 import { apply, compareEvents, rescore, type ScoreState } from '../../shared/domain/scoring/engine';
@@ -21,8 +21,6 @@ const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const processor = new BatchProcessor(EventType.SQS);
 
-/** Optimistic-lock retries when another consumer updates the same lead between read and write. */
-const MAX_ATTEMPTS = 6;
 
 const BusEvent = z.discriminatedUnion('detail-type', [
   z.object({ 'detail-type': z.literal(DetailType.EngagementRecorded), detail: EngagementRecordedDetail }),
@@ -36,7 +34,6 @@ interface ScoringWork {
   readonly correlationId: string;
 }
 
-const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
 const byTime = (a: StoredEvent, b: StoredEvent) => compareEvents({ at: a.occurredAt, eventId: a.id }, { at: b.occurredAt, eventId: b.id });
 
 const publishPending = (leadId: string, pending: LeadQualifiedDetail | undefined) =>
@@ -84,7 +81,7 @@ async function scoreWith(lead: Lead, events: readonly StoredEvent[], correlation
 /** Adds a batch's events to one lead exactly once, in as few writes as possible, retrying on conflicts. */
 async function scoreLead(leadId: string, eventIds: readonly string[], correlationId: string): Promise<void> {
   let attempt = 0;
-  while (attempt < MAX_ATTEMPTS) {
+  while (attempt < OPTIMISTIC_ATTEMPTS) {
     const [lead, events] = await Promise.all([store.getLead(leadId), store.getEvents(eventIds)]);
     if (!lead) throw new Error(`Lead ${leadId} not found`);
     const unscored = events.filter((event) => !event.scoredAt).sort(byTime);
@@ -103,9 +100,9 @@ async function scoreLead(leadId: string, eventIds: readonly string[], correlatio
       continue;
     }
     attempt += 1;
-    if (outcome === 'lead-changed') await pause(attempt);
+    if (outcome === 'lead-changed') await pauseBeforeRetry(attempt);
   }
-  throw new Error(`Lead ${leadId} kept changing; giving up after ${MAX_ATTEMPTS} attempts`);
+  throw new Error(`Lead ${leadId} kept changing; giving up after ${OPTIMISTIC_ATTEMPTS} attempts`);
 }
 
 /**

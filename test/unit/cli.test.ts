@@ -25,7 +25,7 @@ describe('leadflow rules validate', () => {
   it('accepts valid JSON and YAML files', async () => {
     const run = io();
     expect(await main(['rules', 'validate', join(dir, 'good.yaml'), join(dir, 'good.json')], run.io)).toBe(0);
-    expect(run.out).toEqual([expect.stringContaining('good-1, 19 rules'), expect.stringContaining('good-2, 19 rules')]);
+    expect(run.out).toEqual([expect.stringContaining('good-1, 20 rules'), expect.stringContaining('good-2, 20 rules')]);
   });
 
   it('refuses a file with every problem at its rule id and field, exit code 1', async () => {

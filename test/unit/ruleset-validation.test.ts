@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { scoringView, type Lead } from '../../shared/domain/lead';
 import { diffRulesets, formatDiff, isEmptyDiff } from '../../shared/domain/scoring/diff';
@@ -15,6 +17,11 @@ const issuesOf = (input: unknown) => {
 describe('validateRuleset', () => {
   it('accepts the starter ruleset', () => {
     expect(validateRuleset(starterRuleset)).toMatchObject({ valid: true, issues: [] });
+  });
+
+  it('ships rulesets/starter.yaml as the starter ruleset, ready to copy', () => {
+    const file = parse(readFileSync(new URL('../../rulesets/starter.yaml', import.meta.url), 'utf8')) as Ruleset;
+    expect({ ...file, version: starterRuleset.version }).toEqual(starterRuleset);
   });
 
   it('reports every error at once, each at its rule id and field', () => {

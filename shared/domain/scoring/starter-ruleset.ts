@@ -23,6 +23,7 @@ export const starterRuleset: Ruleset = {
     { id: 'persona-team-size', description: 'Team size matches the persona (20-2000)', score: 'fit', points: 15, when: { lead: { teamSize: [{ numeric: ['>=', 20, '<=', 2000] }] } } },
     { id: 'team-too-small', description: 'Team too small for the product (under 5)', score: 'fit', points: -10, when: { lead: { teamSize: [{ numeric: ['<', 5] }] } } },
     { id: 'persona-revenue', description: 'Annual revenue of 1M or more', score: 'fit', points: 10, when: { lead: { annualRevenue: [{ numeric: ['>=', 1_000_000] }] } } },
+    { id: 'revenue-too-small', description: 'Annual revenue under 100k', score: 'fit', points: -10, when: { lead: { annualRevenue: [{ numeric: ['<', 100_000] }] } } },
     { id: 'adequate-budget', description: 'Budget of 10k or more', score: 'fit', points: 15, when: { lead: { budget: [{ numeric: ['>=', 10_000] }] } } },
     { id: 'inadequate-budget', description: 'Budget under 1k', score: 'fit', points: -10, when: { lead: { budget: [{ numeric: ['<', 1_000] }] } } },
     { id: 'unserved-market', description: 'Country the business does not serve', score: 'fit', points: -30, when: { lead: { country: [{ 'anything-but': SERVED_COUNTRIES }] } } },
