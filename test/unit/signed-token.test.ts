@@ -1,0 +1,64 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkKeyRing, signToken, verifyToken, type KeyRing } from '../../shared/domain/consent/signed-token';
+
+const ring: KeyRing = { current: 'k2', keys: { k1: 'an-older-key-that-still-verifies-0001', k2: 'the-current-signing-key-of-32-bytes!!' } };
+const now = 1_795_000_000;
+
+describe('signed tokens', () => {
+  it('round-trips the claims and never carries the email', () => {
+    const token = signToken(ring, 'unsubscribe', { leadId: 'lead-1', subscription: 'newsletter' });
+    expect(token).toMatch(/^v1\.k2\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(verifyToken(ring, 'unsubscribe', token, now)).toEqual({ valid: true, claims: { leadId: 'lead-1', subscription: 'newsletter' } });
+  });
+
+  it('verifies tokens signed with an older key after rotation, and signs new ones with the current key', () => {
+    const old = signToken({ ...ring, current: 'k1' }, 'preferences', { leadId: 'lead-1' });
+    expect(verifyToken(ring, 'preferences', old, now).valid).toBe(true);
+    expect(verifyToken({ current: 'k2', keys: { k2: ring.keys.k2 ?? '' } }, 'preferences', old, now)).toEqual({ valid: false, reason: 'unknown-key' });
+  });
+
+  it('refuses a token made for another purpose', () => {
+    const token = signToken(ring, 'preferences', { leadId: 'lead-1' });
+    expect(verifyToken(ring, 'confirmation', token, now)).toEqual({ valid: false, reason: 'bad-signature' });
+  });
+
+  it('refuses an expired confirmation link, accepts it before', () => {
+    const token = signToken(ring, 'confirmation', { leadId: 'lead-1', subscription: 'offers', expiresAt: now + 60 });
+    expect(verifyToken(ring, 'confirmation', token, now).valid).toBe(true);
+    expect(verifyToken(ring, 'confirmation', token, now + 60)).toEqual({ valid: false, reason: 'expired' });
+  });
+
+  it('refuses a token signed with a key it does not have (a wrong key with the same id)', () => {
+    const forged = signToken({ current: 'k2', keys: { k2: 'someone-else-s-secret-of-32-bytes!!!' } }, 'unsubscribe', { leadId: 'lead-1' });
+    expect(verifyToken(ring, 'unsubscribe', forged, now)).toEqual({ valid: false, reason: 'bad-signature' });
+  });
+
+  it('refuses any tampering with payload or signature', () => {
+    const token = signToken(ring, 'unsubscribe', { leadId: 'lead-1' });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: token.length - 1 }), fc.constantFrom(...'ABCxyz019-_.'), (index, replacement) => {
+        const tampered = token.slice(0, index) + replacement + token.slice(index + 1);
+        fc.pre(tampered !== token);
+        expect(verifyToken(ring, 'unsubscribe', tampered, now).valid).toBe(false);
+      }),
+    );
+    const [version, kid, , signature] = token.split('.');
+    const otherLead = Buffer.from(JSON.stringify({ leadId: 'lead-2' })).toString('base64url');
+    expect(verifyToken(ring, 'unsubscribe', [version, kid, otherLead, signature].join('.'), now)).toEqual({ valid: false, reason: 'bad-signature' });
+  });
+
+  it('never throws on junk', () => {
+    fc.assert(
+      fc.property(fc.string(), (junk) => {
+        expect(verifyToken(ring, 'unsubscribe', junk, now).valid).toBe(false);
+      }),
+    );
+  });
+
+  it('refuses weak or inconsistent key rings', () => {
+    expect(() => checkKeyRing({ current: 'k9', keys: ring.keys })).toThrow(/no key k9/);
+    expect(() => checkKeyRing({ current: 'k1', keys: { k1: 'short' } })).toThrow(/shorter than 32 bytes/);
+    expect(checkKeyRing(ring)).toBe(ring);
+  });
+});
