@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
-import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
+import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { RulesetStore, type RescoreJob, type StoredRuleset } from '../../shared/adapters/ruleset-store';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { DetailType } from '../../shared/domain/events';
@@ -40,11 +40,20 @@ const progress = (job: RescoreJob) => ({
   progress: `${job.done} / ${job.total}${job.planned ? '' : '+'}`,
 });
 
-/** Starts (or, after a failed publish, restarts) the planning of a job; pages are counted once. */
+/**
+ * Starts (or, after a failed publish, restarts) the planning of a job; pages are counted once. If the
+ * bus refuses, the version is active but nothing is rescored yet: the caller is told to repeat the
+ * activation, which starts the planning of the same job.
+ */
 async function startPlanning(job: RescoreJob) {
-  await publisher.publish([
-    { detailType: DetailType.RescorePageRequested, detail: { version: 1, correlationId: job.jobId, jobId: job.jobId, rulesetVersion: job.rulesetVersion, page: 0 } },
-  ]);
+  try {
+    await publisher.publish([
+      { detailType: DetailType.RescorePageRequested, detail: { version: 1, correlationId: job.jobId, jobId: job.jobId, rulesetVersion: job.rulesetVersion, page: 0 } },
+    ]);
+  } catch (error) {
+    logger.error('Rescoring not started', { jobId: job.jobId, rulesetVersion: job.rulesetVersion, error: describeError(error) });
+    throw new HttpError(503, `Ruleset ${job.rulesetVersion} is active but rescoring has not started; repeat the activation to start it`, undefined, { 'retry-after': '2' });
+  }
 }
 
 export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {

@@ -25,6 +25,8 @@ export const context = {
 export function httpEvent(options: {
   method?: string;
   path: string;
+  /** The route template when it differs from `path`, for API Gateway's `routeKey`. */
+  route?: string;
   pathParameters?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
@@ -32,7 +34,7 @@ export function httpEvent(options: {
   const method = options.method ?? 'POST';
   return {
     version: '2.0',
-    routeKey: `${method} ${options.path}`,
+    routeKey: `${method} ${options.route ?? options.path}`,
     rawPath: options.path,
     rawQueryString: '',
     headers: options.headers ?? {},
@@ -46,7 +48,7 @@ export function httpEvent(options: {
       domainPrefix: 'localhost',
       http: { method, path: options.path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'vitest' },
       requestId: 'req-1',
-      routeKey: `${method} ${options.path}`,
+      routeKey: `${method} ${options.route ?? options.path}`,
       stage: '$default',
       time: '22/Nov/2026:10:00:00 +0000',
       timeEpoch: 0,
