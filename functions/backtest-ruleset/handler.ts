@@ -6,7 +6,7 @@ import { BacktestRequest } from '../../shared/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { runBacktest } from '../../shared/backtest-runner';
 import { RulesetVersion } from '../../shared/domain/scoring/ruleset';
-import { HttpError, validationError } from '../../shared/http/errors';
+import { HttpError, parameter, validationError } from '../../shared/http/errors';
 import { httpRoutesHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/middleware';
 
@@ -17,15 +17,14 @@ const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 
 export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   'POST /v1/admin/rulesets/{version}/backtest': async (event) => {
-    const version = RulesetVersion.safeParse(event.pathParameters?.version ?? '');
-    if (!version.success) throw new HttpError(400, 'Invalid request: version must be a ruleset version', [{ field: 'version', message: 'must be a ruleset version' }]);
+    const version = parameter(event.pathParameters?.version, 'version', RulesetVersion);
     const window = BacktestRequest.safeParse(event.parsedBody ?? {});
     if (!window.success) throw validationError(window.error);
-    const [draft, active] = await Promise.all([rulesets.get(version.data), rulesets.active()]);
-    if (!draft) throw new HttpError(404, `No ruleset version ${version.data}`);
+    const [draft, active] = await Promise.all([rulesets.get(version), rulesets.active()]);
+    if (!draft) throw new HttpError(404, `No ruleset version ${version}`);
     const { report, summary, durationMs } = await runBacktest(leads, draft.ruleset, active, window.data);
-    await rulesets.recordBacktest(version.data, summary);
-    logger.info('Back-test run', { version: version.data, against: active.version, leads: report.leads, events: report.events, durationMs });
+    await rulesets.recordBacktest(version, summary);
+    logger.info('Back-test run', { version: version, against: active.version, leads: report.leads, events: report.events, durationMs });
     return json(200, { ...report, durationMs });
   },
 });

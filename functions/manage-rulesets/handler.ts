@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { RulesetStore, type RescoreJob, type StoredRuleset } from '../../shared/adapters/ruleset-store';
@@ -8,7 +9,7 @@ import { DetailType } from '../../shared/domain/events';
 import { diffRulesets } from '../../shared/domain/scoring/diff';
 import { RulesetVersion } from '../../shared/domain/scoring/ruleset';
 import { validateRuleset } from '../../shared/domain/scoring/validate';
-import { HttpError } from '../../shared/http/errors';
+import { HttpError, parameter } from '../../shared/http/errors';
 import { httpRoutesHandler } from '../../shared/http/handler';
 import { json, type ParsedBodyEvent } from '../../shared/http/middleware';
 
@@ -17,11 +18,7 @@ const logger = new Logger();
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
-function versionParam(event: ParsedBodyEvent, name = 'version'): string {
-  const parsed = RulesetVersion.safeParse(event.pathParameters?.[name] ?? '');
-  if (!parsed.success) throw new HttpError(400, `Invalid request: ${name} ${parsed.error.issues[0]?.message}`, [{ field: name, message: parsed.error.issues[0]?.message ?? 'invalid' }]);
-  return parsed.data;
-}
+const versionParam = (event: ParsedBodyEvent) => parameter(event.pathParameters?.version, 'version', RulesetVersion);
 
 async function existing(version: string): Promise<StoredRuleset> {
   const stored = await rulesets.get(version);
@@ -33,6 +30,8 @@ const listing = (stored: StoredRuleset) => {
   const { ruleset, ...rest } = stored;
   return { ...rest, rules: ruleset.rules.length };
 };
+
+const rescoringStarted = (job: RescoreJob) => json(202, { version: job.rulesetVersion, jobId: job.jobId, progress: `/v1/admin/rescoring/${job.jobId}` });
 
 const progress = (job: RescoreJob) => ({
   ...job,
@@ -92,8 +91,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
 
   'GET /v1/admin/rulesets/{version}/diff': async (event) => {
     const version = versionParam(event);
-    const against = event.queryStringParameters?.against ?? (await rulesets.activeVersion());
-    if (!RulesetVersion.safeParse(against).success) throw new HttpError(400, 'Invalid request: against must be a ruleset version', [{ field: 'against', message: 'must be a ruleset version' }]);
+    const against = parameter(event.queryStringParameters?.against ?? (await rulesets.activeVersion()), 'against', RulesetVersion);
     const [before, after] = await Promise.all([existing(against), existing(version)]);
     return json(200, diffRulesets(before.ruleset, after.ruleset));
   },
@@ -104,7 +102,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     if (outcome.outcome === 'activated') {
       logger.info('Ruleset activated', { version, jobId: outcome.job.jobId });
       await startPlanning(outcome.job);
-      return json(202, { version, jobId: outcome.job.jobId, progress: `/v1/admin/rescoring/${outcome.job.jobId}` });
+      return rescoringStarted(outcome.job);
     }
     if (outcome.outcome === 'not-found') throw new HttpError(404, `No ruleset version ${version}`);
     if (outcome.outcome === 'not-backtested') throw new HttpError(409, `Ruleset ${version} has not been back-tested; run POST /v1/admin/rulesets/${version}/backtest first`);
@@ -114,14 +112,14 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     // Activated earlier but the rescoring never started (the publish failed): start it now.
     if (job && !job.planned && job.total === 0) {
       await startPlanning(job);
-      return json(202, { version, jobId: job.jobId, progress: `/v1/admin/rescoring/${job.jobId}` });
+      return rescoringStarted(job);
     }
     throw new HttpError(409, `Ruleset ${version} is ${stored.status}, not a draft`);
   },
 
   'GET /v1/admin/rescoring/{jobId}': async (event) => {
-    const jobId = event.pathParameters?.jobId ?? '';
-    const job = /^[0-9a-f-]{36}$/.test(jobId) ? await rulesets.getJob(jobId) : undefined;
+    const jobId = parameter(event.pathParameters?.jobId, 'jobId', z.uuid('must be a job id (UUID)'));
+    const job = await rulesets.getJob(jobId);
     if (!job) throw new HttpError(404, `No rescoring job ${jobId}`);
     return json(200, progress(job));
   },

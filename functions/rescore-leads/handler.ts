@@ -9,10 +9,8 @@ import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { DetailType, LeadsRescoreRequestedDetail } from '../../shared/domain/events';
-import { scoringView } from '../../shared/domain/lead';
-import { rescore } from '../../shared/domain/scoring/engine';
 import type { Ruleset } from '../../shared/domain/scoring/ruleset';
-import { qualifiedDetail } from '../../shared/domain/scoring/qualification';
+import { rescoredLead } from '../../shared/domain/scoring/qualification';
 import { publishPendingQualification } from '../../shared/qualification-outbox';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -24,25 +22,21 @@ const processor = new BatchProcessor(EventType.SQS);
 
 const BusEvent = z.object({ 'detail-type': z.literal(DetailType.LeadsRescoreRequested), detail: LeadsRescoreRequestedDetail });
 
-
 /**
- * Rescores one lead's scored history under the job's ruleset and counts it done, once. A lead that
- * live scoring already moved to this ruleset, or a job whose ruleset is no longer active, is only
- * counted. A qualification carries over, so a lead alerted before is not alerted again.
+ * Rescores one lead's scored history under the job's ruleset and counts it done, once. A lead with
+ * nothing scored, or one live scoring already moved to this ruleset, is only counted. A
+ * qualification carries over, so a lead alerted before is not alerted again.
  */
 async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, correlationId: string): Promise<void> {
   for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
     const now = new Date().toISOString();
     const lead = await store.getLead(leadId);
-    const stillActive = (await rulesets.activeVersion()) === ruleset.version;
-    if (!lead || !lead.score || !stillActive || lead.score.rulesetVersion === ruleset.version) {
-      await store.replaceScore(lead ?? { id: leadId, version: 0 }, undefined, jobId, now);
+    if (!lead || !lead.score || lead.score.rulesetVersion === ruleset.version) {
+      await countOnly(leadId, jobId, now);
       return;
     }
-    const history = (await store.eventsOf({ kind: 'lead', id: leadId })).filter((event) => event.scoredAt);
-    const change = rescore(lead.score, history, scoringView(lead), ruleset, now);
-    const pending = change?.qualified ? qualifiedDetail(leadId, change.state, change.qualified, correlationId) : lead.pendingQualification;
-    const outcome = await store.replaceScore(lead, change?.state, jobId, now, pending);
+    const { state, pending } = rescoredLead(lead, await store.scoredHistory(leadId), ruleset, correlationId, now);
+    const outcome = await store.replaceScore(lead, state, jobId, now, pending);
     if (outcome !== 'lead-changed') {
       await publishPendingQualification(leadId, outcome === 'applied' ? pending : lead.pendingQualification, { publisher, store, logger });
       return;
@@ -52,11 +46,19 @@ async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, corr
   throw new Error(`Lead ${leadId} kept changing during rescoring; giving up after ${OPTIMISTIC_ATTEMPTS} attempts`);
 }
 
+/** Counts a lead done for the job without touching its score. */
+const countOnly = (leadId: string, jobId: string, at: string) => store.replaceScore({ id: leadId, version: 0 }, undefined, jobId, at);
+
 async function rescoreRecord(record: SQSRecord): Promise<void> {
   const { detail } = BusEvent.parse(JSON.parse(record.body));
   const stored = await rulesets.get(detail.rulesetVersion);
   if (!stored) throw new Error(`Ruleset ${detail.rulesetVersion} not found`);
-  for (const leadId of detail.leadIds) await rescoreLead(leadId, detail.jobId, stored.ruleset, detail.correlationId);
+  // A newer ruleset was activated since this job began: its own job rescores these leads.
+  const superseded = (await rulesets.activeVersion()) !== stored.version;
+  for (const leadId of detail.leadIds) {
+    if (superseded) await countOnly(leadId, detail.jobId, new Date().toISOString());
+    else await rescoreLead(leadId, detail.jobId, stored.ruleset, detail.correlationId);
+  }
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

@@ -10,8 +10,8 @@ import { readConfig, setting } from '../../shared/config';
 import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
 import { DetailType, EngagementRecordedDetail, LeadIdentifiedDetail, type LeadQualifiedDetail } from '../../shared/domain/events';
 import { scoringView, type Lead } from '../../shared/domain/lead';
-import { apply, compareEvents, rescore, type ScoreState } from '../../shared/domain/scoring/engine';
-import { qualifiedDetail } from '../../shared/domain/scoring/qualification';
+import { apply, compareEvents } from '../../shared/domain/scoring/engine';
+import { qualifiedDetail, rescoredLead } from '../../shared/domain/scoring/qualification';
 import { publishPendingQualification } from '../../shared/qualification-outbox';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -62,13 +62,9 @@ async function workFor(record: SQSRecord): Promise<ScoringWork> {
 async function scoreWith(lead: Lead, events: readonly StoredEvent[], correlationId: string) {
   const ruleset = await rulesets.active();
   const view = scoringView(lead);
-  let state: ScoreState | undefined = lead.score;
-  let pending = lead.pendingQualification;
+  let { score: state, pendingQualification: pending } = lead;
   if (state && state.rulesetVersion !== ruleset.version) {
-    const history = (await store.eventsOf({ kind: 'lead', id: lead.id })).filter((event) => event.scoredAt);
-    const change = rescore(state, history, view, ruleset, new Date().toISOString());
-    state = change?.state;
-    if (change?.qualified && state) pending = qualifiedDetail(lead.id, state, change.qualified, correlationId);
+    ({ state, pending } = rescoredLead(lead, await store.scoredHistory(lead.id), ruleset, correlationId, new Date().toISOString()));
   }
   for (const event of events) {
     const change = apply(state, { event, lead: view }, ruleset);

@@ -234,24 +234,26 @@ export class LeadStore {
   /** A subject's events, oldest first (the index is eventually consistent). */
   async eventsOf(subject: Subject, options: { newestFirst?: boolean; limit?: number } = {}): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :subject',
-          ExpressionAttributeValues: { ':subject': keys.eventSubject(subject, '', '').gsi1pk },
-          ScanIndexForward: !options.newestFirst,
-          ExclusiveStartKey: startKey,
-          ...(options.limit ? { Limit: options.limit - events.length } : {}),
-        }),
-      );
-      events.push(...(page.Items ?? []).map(toStoredEvent));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && (!options.limit || events.length < options.limit));
-    return events;
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :subject',
+      ExpressionAttributeValues: { ':subject': keys.eventSubject(subject, '', '').gsi1pk },
+      ScanIndexForward: !options.newestFirst,
+      ...(options.limit ? { Limit: options.limit } : {}),
+    });
+    for await (const items of pages) {
+      events.push(...items.map(toStoredEvent));
+      if (options.limit && events.length >= options.limit) break;
+    }
+    return options.limit ? events.slice(0, options.limit) : events;
   }
+
+  /** The events already applied to a lead's score, oldest first: what a rescore replays. */
+  async scoredHistory(leadId: string): Promise<StoredEvent[]> {
+    return (await this.eventsOf({ kind: 'lead', id: leadId })).filter((event) => event.scoredAt);
+  }
+
 
   /**
    * Adds a batch of events' effect to their lead exactly once: every event is marked scored and the

@@ -31,3 +31,11 @@ export function validationError(error: z.ZodError): HttpError {
   const summary = first ? `${first.field} ${first.message}` : 'invalid request';
   return new HttpError(400, `Invalid request: ${summary}`, issues);
 }
+
+/** A path or query parameter parsed with its schema; a bad one is a 400 naming the parameter. */
+export function parameter<T>(value: string | undefined, name: string, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(value ?? '');
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues[0]?.message ?? 'is invalid';
+  throw new HttpError(400, `Invalid request: ${name} ${message}`, [{ field: name, message }]);
+}
