@@ -14,6 +14,7 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { ConfigurationSet, ConfigurationSetEventDestination, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { environmentFor, type DeploymentSettings } from '../shared/manifest/environment';
@@ -23,7 +24,7 @@ import { LeadflowFunction } from './leadflow-function';
 
 export interface LeadflowStackProps extends StackProps {
   readonly manifest: Manifest;
-  readonly settings: Omit<DeploymentSettings, 'tableName' | 'busName' | 'configurationSetName'>;
+  readonly settings: Omit<DeploymentSettings, 'tableName' | 'busName' | 'configurationSetName' | 'signingKeysSecret'>;
 }
 
 /** Lambda's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
@@ -80,8 +81,21 @@ export class LeadflowStack extends Stack {
       targets: [new EventBusTarget(bus, { deadLetterQueue: forwardDlq })],
     });
 
+    // The key ring that signs subscriber links: { current, <kid>: <secret> }. Rotate by adding a key
+    // and pointing `current` at it; older links verify until their key is removed.
+    const signingKeys = new Secret(this, 'SigningKeys', {
+      description: 'HMAC keys for subscriber links (unsubscribe, preferences, confirmation)',
+      generateSecretString: { secretStringTemplate: JSON.stringify({ current: 'k1' }), generateStringKey: 'k1', passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(signingKeys).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'Rotation adds a key id beside the old one (links already sent must keep verifying); an operator rotates by editing the key ring, which single-value automatic rotation cannot do.',
+    });
+
     const settings: DeploymentSettings = {
       ...props.settings,
+      signingKeysSecret: signingKeys.secretArn,
       tableName: table.tableName,
       busName: bus.eventBusName,
       configurationSetName: configurationSet.configurationSetName,
@@ -112,7 +126,7 @@ export class LeadflowStack extends Stack {
         environment: environmentFor(spec, manifest, settings),
         alarmAction,
       });
-      this.grant(spec, fn, { table, bus, configurationSetName: configurationSet.configurationSetName, senderAddress: settings.senderAddress });
+      this.grant(spec, fn, { table, bus, signingKeys, configurationSetName: configurationSet.configurationSetName, senderAddress: settings.senderAddress });
 
       if (isHttpFunction(spec)) {
         const integration = new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn);
@@ -197,7 +211,7 @@ export class LeadflowStack extends Stack {
   private grant(
     spec: FunctionSpec,
     fn: LeadflowFunction['fn'],
-    resources: { table: TableV2; bus: EventBus; configurationSetName: string; senderAddress: string },
+    resources: { table: TableV2; bus: EventBus; signingKeys: Secret; configurationSetName: string; senderAddress: string },
   ) {
     for (const access of spec.access) {
       switch (access) {
@@ -209,6 +223,9 @@ export class LeadflowStack extends Stack {
           break;
         case 'bus:put':
           resources.bus.grantPutEventsTo(fn);
+          break;
+        case 'secret:signing-keys':
+          resources.signingKeys.grantRead(fn);
           break;
         case 'ses:send': {
           const domain = resources.senderAddress.slice(resources.senderAddress.indexOf('@') + 1);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { compilePattern } from '../../shared/domain/pattern';
-import { closeServer } from './services';
+import { closeServer, readBody } from './services';
 import type { EventFunctionSpec } from '../../shared/manifest/types';
 
 /** A rule of the bus: the manifest function's pattern and the queue it targets. */
@@ -23,13 +23,6 @@ interface PutEventsEntry {
 const MAX_ENTRIES = 10;
 const MAX_ENTRY_BYTES = 256 * 1024;
 
-const readBody = (request: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 
 function entryError(entry: PutEventsEntry): string | undefined {
   if (!entry.Source) return 'Parameter Source is not valid. Reason: Source is a required argument.';

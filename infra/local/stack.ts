@@ -8,6 +8,8 @@ import { manifest as leadflowManifest } from '../../shared/manifest/manifest';
 import { tableDesign } from '../../shared/manifest/table';
 import { isEventFunction, isHttpFunction, isScheduleFunction, type Manifest } from '../../shared/manifest/types';
 import { startEventBus } from './event-bus';
+import { startSecrets } from './secrets';
+import type { KeyRing } from '../../shared/domain/consent/signed-token';
 import { startHttpApi } from './http-api';
 import { loadHandler } from './lambda';
 import { startPoller } from './pollers';
@@ -22,7 +24,7 @@ export interface LocalStackOptions {
   /** Delete `dataDir` before starting. */
   reset?: boolean;
   /** 0 or absent: a free port. */
-  ports?: { api?: number; dynamodb?: number; sqs?: number; ses?: number; bus?: number };
+  ports?: { api?: number; dynamodb?: number; sqs?: number; ses?: number; bus?: number; secrets?: number };
   /** Local override of the queues' visibility timeout, so failed records come back quickly. */
   visibilityTimeoutSeconds?: number;
   /** Concurrent batches per queue, as Lambda scales a queue's consumer out. Default 4. */
@@ -30,6 +32,8 @@ export interface LocalStackOptions {
   /** Admin routes need `Authorization: Bearer <devToken>`. Default: a random token. */
   devToken?: string;
   settings?: Partial<DeploymentSettings>;
+  /** The key ring that signs subscriber links; a fresh one when not given. */
+  signingKeys?: KeyRing;
   log?: (line: string) => void;
 }
 
@@ -39,12 +43,17 @@ export interface LocalStack {
   readonly devToken: string;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly eventbridge: string };
   readonly settings: DeploymentSettings;
+  /** The key ring the functions read from the local Secrets Manager, for minting links in tests and tools. */
+  readonly signingKeys: KeyRing;
   readonly queues: Readonly<Record<string, { readonly url: string; readonly dlqUrl: string }>>;
   stop(): Promise<void>;
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REGION = 'us-east-1';
+
+/** A key ring with one fresh random key. */
+export const newKeyRing = (): KeyRing => ({ current: 'k1', keys: { k1: randomBytes(32).toString('base64url') } });
 
 const defaultSettings: DeploymentSettings = {
   tableName: 'leadflow',
@@ -53,6 +62,7 @@ const defaultSettings: DeploymentSettings = {
   salesInbox: 'sales@example.com',
   configurationSetName: 'leadflow',
   allowedOrigins: ['*'],
+  signingKeysSecret: 'leadflow/signing-keys',
 };
 
 const indexDefinition = (index: (typeof tableDesign.indexes)[number]) => ({
@@ -135,12 +145,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Refuse an unsupported schedule before starting anything.
     manifest.functions.filter(isScheduleFunction).forEach((fn) => rateMs(fn.trigger.expression));
 
-    const [dynamodbPort, sqsPort, sesPort, busPort, apiPort] = await Promise.all([
+    const [dynamodbPort, sqsPort, sesPort, busPort, apiPort, secretsPort] = await Promise.all([
       portFor(options.ports?.dynamodb),
       portFor(options.ports?.sqs),
       portFor(options.ports?.ses),
       portFor(options.ports?.bus),
       portFor(options.ports?.api),
+      portFor(options.ports?.secrets),
     ]);
     const track = (service: RunningService) => {
       stoppers.push(() => service.stop());
@@ -152,6 +163,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startSes(sesPort ?? 0).then(track),
     ]);
     const busEndpoint = `http://127.0.0.1:${busPort}`;
+    const signingKeys = options.signingKeys ?? newKeyRing();
+    const secrets = await startSecrets({
+      port: secretsPort ?? 0,
+      region: REGION,
+      secrets: { [settings.signingKeysSecret]: JSON.stringify({ current: signingKeys.current, ...signingKeys.keys }) },
+    });
+    stoppers.push(() => secrets.stop());
 
     // The SDK reads these, so the handlers run unchanged against the stand-ins.
     Object.assign(process.env, {
@@ -162,6 +180,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: sqsService.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });
     for (const fn of manifest.functions) Object.assign(process.env, environmentFor(fn, manifest, settings));
@@ -228,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       devToken,
       endpoints: { dynamodb: dynamodb.endpoint, sqs: sqsService.endpoint, ses: ses.endpoint, eventbridge: bus.endpoint },
       settings,
+      signingKeys,
       queues,
       stop,
     };

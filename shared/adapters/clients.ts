@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 /**
  * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the
@@ -13,3 +14,4 @@ export const documentClient = () =>
   });
 export const eventBridgeClient = () => new EventBridgeClient({});
 export const sesClient = () => new SESv2Client({});
+export const secretsManagerClient = () => new SecretsManagerClient({});

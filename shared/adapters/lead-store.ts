@@ -10,6 +10,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Lead, LeadProfile, Touch } from '../domain/lead';
+import type { ConsentChange } from '../domain/consent/preferences';
 import type { ConsentRecord } from '../domain/subscriptions';
 import type { ScoredEvent, ScoreState } from '../domain/scoring/engine';
 import type { LeadQualifiedDetail } from '../domain/events';
@@ -83,7 +84,7 @@ export class LeadStore {
             { Put: { TableName: this.tableName, Item: { ...keys.email(submission.email), leadId, createdAt: now }, ConditionExpression: 'attribute_not_exists(pk)' } },
             { Put: { TableName: this.tableName, Item: { ...keys.lead(leadId), ...keys.leadListing(leadId), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
             this.putEvent(submission.event, { kind: 'lead', id: leadId }),
-            ...this.putConsents(leadId, submission),
+            ...this.putConsents(leadId, submission.consents, submission.event.id),
           ],
         }),
       );
@@ -95,7 +96,7 @@ export class LeadStore {
   }
 
   private async updateLeadWithSubmission(leadId: string, submission: Submission): Promise<SubmissionOutcome> {
-    const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#lastTouch': 'lastTouch', '#version': 'version', '#subscriptions': 'subscriptions' };
+    const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#lastTouch': 'lastTouch', '#version': 'version' };
     const values: Record<string, unknown> = { ':updatedAt': submission.event.receivedAt, ':lastTouch': submission.touch, ':one': 1 };
     const sets = ['#updatedAt = :updatedAt', '#lastTouch = :lastTouch'];
     for (const [field, value] of Object.entries(submission.profile)) {
@@ -103,11 +104,10 @@ export class LeadStore {
       values[`:${field}`] = value;
       sets.push(`#${field} = :${field}`);
     }
-    submission.consents.forEach((consent, index) => {
-      names[`#sub${index}`] = consent.subscription;
-      values[`:sub${index}`] = consent.status;
-      sets.push(`#subscriptions.#sub${index} = :sub${index}`);
-    });
+    const subscriptions = subscriptionUpdates(submission.consents.map((consent) => [consent.subscription, consent.status]));
+    Object.assign(names, subscriptions.names);
+    Object.assign(values, subscriptions.values);
+    sets.push(...subscriptions.sets);
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -119,11 +119,11 @@ export class LeadStore {
                 Key: keys.lead(leadId),
                 UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
                 ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeNames: submission.consents.length ? names : omit(names, '#subscriptions'),
+                ExpressionAttributeNames: names,
                 ExpressionAttributeValues: values,
               },
             },
-            ...this.putConsents(leadId, submission),
+            ...this.putConsents(leadId, submission.consents, submission.event.id),
           ],
         }),
       );
@@ -151,11 +151,12 @@ export class LeadStore {
     };
   }
 
-  private putConsents(leadId: string, submission: Submission) {
-    return submission.consents.map((consent) => ({
+  /** Consent records are append-only: each is put once, keyed by time, type and the request that made it. */
+  private putConsents(leadId: string, consents: readonly ConsentRecord[], sourceId: string) {
+    return consents.map((consent) => ({
       Put: {
         TableName: this.tableName,
-        Item: { ...keys.consent(leadId, consent.at, consent.subscription, submission.event.id), entity: 'consent', ...consent },
+        Item: { ...keys.consent(leadId, consent.at, consent.subscription, sourceId), entity: 'consent', ...consent },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     }));
@@ -439,6 +440,42 @@ export class LeadStore {
     }
   }
 
+  /**
+   * Applies a subscriber's consent change: the lead's statuses and one append-only consent record
+   * per changed type, in one transaction. The records are keyed by `requestId`, so a retried request
+   * cannot add them twice. A change with nothing in it writes nothing.
+   */
+  async recordConsentChange(leadId: string, change: ConsentChange, requestId: string): Promise<'recorded' | 'unchanged' | 'no-lead'> {
+    const entries = Object.entries(change.subscriptions);
+    if (entries.length === 0) return 'unchanged';
+    const subscriptions = subscriptionUpdates(entries);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.lead(leadId),
+                UpdateExpression: `SET ${subscriptions.sets.join(', ')} ADD #version :one`,
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeNames: { ...subscriptions.names, '#version': 'version' },
+                ExpressionAttributeValues: { ...subscriptions.values, ':one': 1 },
+              },
+            },
+            ...this.putConsents(leadId, change.records, requestId),
+          ],
+        }),
+      );
+      return 'recorded';
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.[0]) return 'no-lead';
+      if (failed?.some(Boolean)) return 'unchanged';
+      throw error;
+    }
+  }
+
   /** Clears the outbox entry once `lead.qualified` is on the bus. */
   async clearPendingQualification(leadId: string, qualification: number): Promise<void> {
     try {
@@ -458,6 +495,18 @@ export class LeadStore {
   }
 }
 
+/** `SET subscriptions.<type> = <status>` clauses for an update expression, one per type. */
+function subscriptionUpdates(statuses: readonly (readonly [string, string])[]) {
+  const names: Record<string, string> = statuses.length ? { '#subscriptions': 'subscriptions' } : {};
+  const values: Record<string, unknown> = {};
+  const sets = statuses.map(([subscription, status], index) => {
+    names[`#sub${index}`] = subscription;
+    values[`:sub${index}`] = status;
+    return `#subscriptions.#sub${index} = :sub${index}`;
+  });
+  return { names, values, sets };
+}
+
 function toLead(item: Record<string, unknown>): Lead {
   const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, ...lead } = item;
   return lead as unknown as Lead;
@@ -473,9 +522,4 @@ function toStoredEvent(item: Record<string, unknown>): StoredEvent {
     receivedAt: item.receivedAt as string,
     ...(typeof item.scoredAt === 'string' ? { scoredAt: item.scoredAt } : {}),
   };
-}
-
-function omit<T extends Record<string, unknown>>(record: T, key: string): T {
-  const { [key]: _omitted, ...rest } = record;
-  return rest as T;
 }

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
+import { LANGUAGES } from '../domain/subscriptions';
 import { BacktestRequest, ErrorBody, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
 
 const errors = {
@@ -73,6 +74,23 @@ export function openApiDocument() {
   });
 
   registry.registerPath({ method: 'get', path: '/v1/openapi.json', summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document of the API.' } } });
+
+  const page = { 200: { description: 'An HTML page (no script, no cookie).', content: { 'text/html': { schema: z.string() } } }, 400: { description: 'The link is malformed, tampered with or expired: an HTML page saying so; nothing changes.' } };
+  const signedLink = z.object({ token: z.string().describe('The signed link token from the email.'), lang: z.enum(LANGUAGES).optional() });
+  registry.registerPath({ method: 'get', path: '/v1/preferences', summary: 'Preference centre page', request: { query: signedLink }, responses: page });
+  registry.registerPath({
+    method: 'post', path: '/v1/preferences', summary: 'Save preferences or leave everything',
+    description: 'Form fields `token`, `lang`, `subscription.<type>=opted_in|opted_out` for each type, or `action=leave`. Each change appends a consent record.',
+    request: { body: { content: { 'application/x-www-form-urlencoded': { schema: z.record(z.string(), z.string()) } } } },
+    responses: page,
+  });
+  registry.registerPath({ method: 'get', path: '/v1/unsubscribe', summary: 'Unsubscribe page (changes nothing on GET)', request: { query: signedLink }, responses: page });
+  registry.registerPath({
+    method: 'post', path: '/v1/unsubscribe', summary: 'One-click unsubscribe (RFC 8058)',
+    description: 'Body `List-Unsubscribe=One-Click`, urlencoded or multipart/form-data; idempotent.',
+    request: { query: signedLink, body: { content: { 'application/x-www-form-urlencoded': { schema: z.object({ 'List-Unsubscribe': z.literal('One-Click') }) } } } },
+    responses: page,
+  });
 
   const admin = { security: [{ adminAuth: [] }] };
   const version = z.object({ version: RulesetVersion });

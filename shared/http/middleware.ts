@@ -49,9 +49,32 @@ export const parseBody = (options: { optional?: boolean } = {}): MiddlewareObj<P
       event.parsedBody = fields;
       return;
     }
-    throw new HttpError(415, 'Content-Type must be application/json or application/x-www-form-urlencoded');
+    if (mediaType === 'multipart/form-data') {
+      event.parsedBody = multipartFields(raw, event.headers['content-type'] ?? '');
+      return;
+    }
+    throw new HttpError(415, 'Content-Type must be application/json, application/x-www-form-urlencoded or multipart/form-data');
   },
 });
+
+/**
+ * The text fields of a multipart/form-data body (RFC 7578), as a mailbox provider's one-click
+ * unsubscribe may send them. File parts are ignored: no route takes uploads.
+ */
+function multipartFields(raw: string, contentType: string): Record<string, string> {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (!boundary) throw new HttpError(400, 'multipart/form-data without a boundary', [{ field: '(body)', message: 'needs a boundary' }]);
+  const fields: Record<string, string> = {};
+  for (const part of raw.split(`--${boundary}`).slice(1)) {
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd < 0) continue;
+    const disposition = /content-disposition:[^\r\n]*/i.exec(part.slice(0, headerEnd))?.[0] ?? '';
+    const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
+    if (!name || /\bfilename=/i.test(disposition)) continue;
+    fields[name] = part.slice(headerEnd + 4).replace(/\r\n$/, '');
+  }
+  return fields;
+}
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
   statusCode,

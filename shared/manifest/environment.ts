@@ -11,6 +11,8 @@ export interface DeploymentSettings {
   readonly configurationSetName: string;
   /** Browser origins allowed to call the public routes (CORS). */
   readonly allowedOrigins: readonly string[];
+  /** Name or ARN of the secret holding the key ring that signs subscriber links. */
+  readonly signingKeysSecret: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export function environmentFor(
     env.SALES_INBOX = settings.salesInbox;
     env.SES_CONFIGURATION_SET = settings.configurationSetName;
   }
+  if (fn.access.includes('secret:signing-keys')) env.SIGNING_KEYS_SECRET = settings.signingKeysSecret;
   if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(fn.maxBodyBytes ?? manifest.http.maxBodyBytes);
   return env;
 }

@@ -43,6 +43,25 @@ export const manifest: Manifest = {
       access: [],
     },
     {
+      name: 'preference-centre',
+      description: 'The subscriber pages reached from signed email links: preference centre and one-click unsubscribe (RFC 8058).',
+      entry: 'functions/preference-centre/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'GET', path: '/v1/preferences' },
+          { method: 'POST', path: '/v1/preferences' },
+          { method: 'GET', path: '/v1/unsubscribe' },
+          { method: 'POST', path: '/v1/unsubscribe' },
+        ],
+        audience: 'public',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: ['table:write', 'secret:signing-keys'],
+      reservedConcurrency: 20,
+    },
+    {
       name: 'get-lead',
       description: 'Returns a lead with its scores, grade, stage and score breakdown.',
       entry: 'functions/get-lead/handler.ts',

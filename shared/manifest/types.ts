@@ -11,7 +11,9 @@ export type Access =
   | 'table:read'
   | 'table:write'
   | 'bus:put'
-  | 'ses:send';
+  | 'ses:send'
+  /** Read the HMAC keys that sign subscriber links (a Secrets Manager secret). */
+  | 'secret:signing-keys';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

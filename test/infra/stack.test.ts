@@ -114,6 +114,7 @@ describe('LeadflowStack', () => {
       'table:write': /dynamodb:PutItem/,
       'bus:put': /events:PutEvents/,
       'ses:send': /ses:SendEmail/,
+      'secret:signing-keys': /secretsmanager:GetSecretValue/,
     };
     for (const spec of manifest.functions) {
       const actions = actionsOf(spec.name);

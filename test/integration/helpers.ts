@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack';
 
 export interface LeadView {
+  subscriptions?: Record<string, string>;
   score?: {
     total: number;
     qualified: boolean;

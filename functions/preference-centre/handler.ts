@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
+import { LeadStore } from '../../shared/adapters/lead-store';
+import { signingKeys } from '../../shared/adapters/signing-keys';
+import { positiveInteger, readConfig, setting } from '../../shared/config';
+import { consentChange, unsubscribeChoice, type ConsentContext, type PreferenceChoice } from '../../shared/domain/consent/preferences';
+import { invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../shared/domain/consent/pages';
+import { signToken, verifyToken, type TokenClaims, type TokenPurpose } from '../../shared/domain/consent/signed-token';
+import { isSubscriptionType, SUBSCRIPTION_TYPES, type Language } from '../../shared/domain/subscriptions';
+import { httpRoutesHandler } from '../../shared/http/handler';
+import type { ParsedBodyEvent } from '../../shared/http/middleware';
+
+const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
+const logger = new Logger();
+const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const keyRing = signingKeys(secretsManagerClient(), config.SIGNING_KEYS_SECRET);
+
+/** The RFC 8058 body: the only thing a one-click POST carries. */
+const ONE_CLICK = { field: 'List-Unsubscribe', value: 'One-Click' } as const;
+
+/** Pages carry a token in their URL: no caching, no referrer leaking it, nothing loaded from elsewhere. */
+const html = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  },
+  body,
+});
+
+const fields = (event: ParsedBodyEvent): Record<string, unknown> =>
+  typeof event.parsedBody === 'object' && event.parsedBody !== null ? (event.parsedBody as Record<string, unknown>) : {};
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+function pageLanguage(event: ParsedBodyEvent): Language {
+  return languageFor(text(fields(event).lang) ?? event.queryStringParameters?.lang, event.headers['accept-language']);
+}
+
+/** The claims of a valid token, or undefined; why a token failed is logged, never shown. */
+async function claimsOf(token: string | undefined, purpose: TokenPurpose): Promise<TokenClaims | undefined> {
+  const check = verifyToken(await keyRing(), purpose, token ?? '', Math.floor(Date.now() / 1000));
+  if (check.valid) return check.claims;
+  logger.info('Subscriber link refused', { purpose, reason: check.reason });
+  return undefined;
+}
+
+function consentContext(event: ParsedBodyEvent, method: ConsentContext['method'], consentText: string): ConsentContext {
+  return {
+    at: new Date().toISOString(),
+    method,
+    pageUrl: event.rawPath,
+    ipAddress: event.requestContext.http.sourceIp,
+    userAgent: event.requestContext.http.userAgent,
+    consentText,
+  };
+}
+
+/** What the preference form asked for: each type's radio button, or everything off. */
+function choiceFrom(body: Record<string, unknown>): PreferenceChoice {
+  if (body.action === 'leave') return unsubscribeChoice();
+  const choice: PreferenceChoice = {};
+  for (const subscription of SUBSCRIPTION_TYPES) {
+    const value = body[`subscription.${subscription}`];
+    if (value === 'opted_in' || value === 'opted_out') choice[subscription] = value;
+  }
+  return choice;
+}
+
+/** The unsubscribe link's claims (from its URL), or undefined for a link that does not verify. */
+async function unsubscribeLink(event: ParsedBodyEvent) {
+  const token = event.queryStringParameters?.token;
+  const claims = await claimsOf(token, 'unsubscribe');
+  if (!claims || !token) return undefined;
+  const subscription = claims.subscription && isSubscriptionType(claims.subscription) ? claims.subscription : undefined;
+  return { token, leadId: claims.leadId, subscription };
+}
+
+const preferencesLink = async (leadId: string) => signToken(await keyRing(), 'preferences', { leadId });
+
+export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
+  'GET /v1/preferences': async (event) => {
+    const lang = pageLanguage(event);
+    const token = event.queryStringParameters?.token;
+    const claims = await claimsOf(token, 'preferences');
+    const lead = claims ? await store.getLead(claims.leadId) : undefined;
+    if (!lead || !token) return html(400, invalidLinkPage(lang));
+    return html(200, preferencePage({ lang, token, subscriptions: lead.subscriptions }));
+  },
+
+  'POST /v1/preferences': async (event) => {
+    const lang = pageLanguage(event);
+    const body = fields(event);
+    const token = text(body.token);
+    const claims = await claimsOf(token, 'preferences');
+    const lead = claims ? await store.getLead(claims.leadId) : undefined;
+    if (!lead || !token) return html(400, invalidLinkPage(lang));
+    const change = consentChange(lead.subscriptions, choiceFrom(body), consentContext(event, 'preference_centre', `Preference centre (${lang})`));
+    const outcome = await store.recordConsentChange(lead.id, change, randomUUID());
+    logger.info('Preferences saved', { leadId: lead.id, changed: change.records.length, outcome });
+    return html(200, preferencePage({ lang, token, subscriptions: { ...lead.subscriptions, ...change.subscriptions }, saved: true }));
+  },
+
+  // A link in an email: shows a button and changes nothing, because mail scanners fetch links.
+  'GET /v1/unsubscribe': async (event) => {
+    const lang = pageLanguage(event);
+    const link = await unsubscribeLink(event);
+    if (!link) return html(400, invalidLinkPage(lang));
+    return html(200, unsubscribePage({ lang, token: link.token, subscription: link.subscription, preferencesToken: await preferencesLink(link.leadId) }));
+  },
+
+  // RFC 8058 one-click: `List-Unsubscribe=One-Click`, urlencoded or multipart, no cookie, no script.
+  // The page's button posts the same body.
+  'POST /v1/unsubscribe': async (event) => {
+    const lang = pageLanguage(event);
+    const link = await unsubscribeLink(event);
+    if (!link || fields(event)[ONE_CLICK.field] !== ONE_CLICK.value) return html(400, invalidLinkPage(lang));
+    const lead = await store.getLead(link.leadId);
+    // An erased lead has nothing left to unsubscribe; the answer is the same, so it reveals nothing.
+    if (lead) {
+      const context = consentContext(event, 'one_click_unsubscribe', `Unsubscribe from ${link.subscription ?? 'everything'}`);
+      const change = consentChange(lead.subscriptions, unsubscribeChoice(link.subscription), context);
+      const outcome = await store.recordConsentChange(lead.id, change, randomUUID());
+      logger.info('Unsubscribed', { leadId: lead.id, changed: change.records.length, outcome });
+    }
+    return html(200, unsubscribePage({ lang, token: link.token, subscription: link.subscription, preferencesToken: await preferencesLink(link.leadId), done: true }));
+  },
+});

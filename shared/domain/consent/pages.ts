@@ -1,0 +1,159 @@
+import { LANGUAGES, SUBSCRIPTION_CATALOGUE, type Language, type SubscriptionStatus, type SubscriptionType } from '../subscriptions';
+
+/**
+ * The subscriber-facing pages: plain HTML forms that work without JavaScript or cookies, with one
+ * heading, labelled controls grouped in fieldsets, and the page language declared for screen readers.
+ */
+const TEXT = {
+  en: {
+    preferencesTitle: 'Your email preferences',
+    preferencesIntro: 'Choose what we may send you. Changes apply before our next email.',
+    subscribed: 'Send me this',
+    notSubscribed: 'Do not send me this',
+    pending: 'Waiting for you to confirm from the email we sent.',
+    save: 'Save my preferences',
+    leaveTitle: 'Leave everything',
+    leaveIntro: 'Stop every kind of email from us at once.',
+    leave: 'Unsubscribe from everything',
+    saved: 'Your preferences are saved.',
+    unsubscribeTitle: 'Unsubscribe',
+    unsubscribeFrom: (what: string) => `Stop sending me ${what}.`,
+    everything: 'any email',
+    unsubscribe: 'Unsubscribe',
+    unsubscribed: 'You are unsubscribed. It takes effect before our next email.',
+    managePreferences: 'Manage all your email preferences',
+    invalidTitle: 'This link does not work',
+    invalidIntro: 'The link is incomplete, has been changed, or has expired. Use the link in our most recent email.',
+    language: 'Bahasa Indonesia',
+  },
+  id: {
+    preferencesTitle: 'Preferensi email Anda',
+    preferencesIntro: 'Pilih apa yang boleh kami kirimkan. Perubahan berlaku sebelum email kami berikutnya.',
+    subscribed: 'Kirimkan ini kepada saya',
+    notSubscribed: 'Jangan kirimkan ini',
+    pending: 'Menunggu konfirmasi Anda dari email yang kami kirim.',
+    save: 'Simpan preferensi saya',
+    leaveTitle: 'Berhenti dari semuanya',
+    leaveIntro: 'Hentikan semua jenis email dari kami sekaligus.',
+    leave: 'Berhenti berlangganan semuanya',
+    saved: 'Preferensi Anda telah disimpan.',
+    unsubscribeTitle: 'Berhenti berlangganan',
+    unsubscribeFrom: (what: string) => `Berhenti mengirimi saya ${what}.`,
+    everything: 'email apa pun',
+    unsubscribe: 'Berhenti berlangganan',
+    unsubscribed: 'Anda telah berhenti berlangganan. Ini berlaku sebelum email kami berikutnya.',
+    managePreferences: 'Kelola semua preferensi email Anda',
+    invalidTitle: 'Tautan ini tidak berfungsi',
+    invalidIntro: 'Tautan tidak lengkap, telah diubah, atau kedaluwarsa. Gunakan tautan di email terbaru kami.',
+    language: 'English',
+  },
+} as const;
+
+const escape = (text: string) =>
+  text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character] ?? character);
+
+/** The page language: an explicit `lang` wins, then the browser's first choice, then English. */
+export function languageFor(requested: string | undefined, acceptLanguage: string | undefined): Language {
+  if (requested && (LANGUAGES as readonly string[]).includes(requested)) return requested as Language;
+  return acceptLanguage?.trim().toLowerCase().startsWith('id') ? 'id' : 'en';
+}
+
+function page(lang: Language, title: string, body: string, status?: string): string {
+  return `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escape(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}fieldset{margin:1rem 0;border:1px solid #888;border-radius:.4rem}button{font-size:1rem;padding:.5rem 1rem;margin:.5rem 0}[role=status]{background:#e8f5e9;padding:.5rem 1rem;border-radius:.4rem}</style>
+</head>
+<body>
+<main>
+<h1>${escape(title)}</h1>
+${status ? `<p role="status">${escape(status)}</p>\n` : ''}${body}
+</main>
+</body>
+</html>
+`;
+}
+
+const otherLanguage = (lang: Language): Language => (lang === 'en' ? 'id' : 'en');
+
+export interface PreferencePageInput {
+  readonly lang: Language;
+  /** The signed preferences token, carried in the form so the POST needs no cookie. */
+  readonly token: string;
+  readonly subscriptions: Partial<Record<SubscriptionType, SubscriptionStatus>>;
+  readonly saved?: boolean;
+}
+
+export function preferencePage({ lang, token, subscriptions, saved }: PreferencePageInput): string {
+  const text = TEXT[lang];
+  const hidden = `<input type="hidden" name="token" value="${escape(token)}"><input type="hidden" name="lang" value="${lang}">`;
+  const rows = SUBSCRIPTION_CATALOGUE.map((definition) => {
+    const status = subscriptions[definition.id];
+    const name = `subscription.${definition.id}`;
+    const option = (value: 'opted_in' | 'opted_out', label: string) =>
+      `<label><input type="radio" name="${name}" value="${value}"${(value === 'opted_in' ? status === 'opted_in' : status !== 'opted_in' && status !== 'pending') ? ' checked' : ''}> ${escape(label)}</label>`;
+    return `<fieldset>
+<legend>${escape(definition.label[lang])}</legend>
+<p id="${definition.id}-description">${escape(definition.description[lang])}</p>
+${status === 'pending' ? `<p>${escape(text.pending)}</p>\n` : ''}${option('opted_in', text.subscribed)}<br>
+${option('opted_out', text.notSubscribed)}
+</fieldset>`;
+  }).join('\n');
+  const switchLanguage = `<p><a href="/v1/preferences?token=${encodeURIComponent(token)}&amp;lang=${otherLanguage(lang)}" lang="${otherLanguage(lang)}">${escape(text.language)}</a></p>`;
+  return page(
+    lang,
+    text.preferencesTitle,
+    `<p>${escape(text.preferencesIntro)}</p>
+<form method="post" action="/v1/preferences">
+${hidden}
+${rows}
+<button type="submit" name="action" value="save">${escape(text.save)}</button>
+</form>
+<h2>${escape(text.leaveTitle)}</h2>
+<form method="post" action="/v1/preferences">
+${hidden}
+<p>${escape(text.leaveIntro)}</p>
+<button type="submit" name="action" value="leave">${escape(text.leave)}</button>
+</form>
+${switchLanguage}`,
+    saved ? text.saved : undefined,
+  );
+}
+
+export interface UnsubscribePageInput {
+  readonly lang: Language;
+  readonly token: string;
+  readonly subscription?: SubscriptionType;
+  /** A preferences link for the same lead, offered beside the button. */
+  readonly preferencesToken: string;
+  readonly done?: boolean;
+}
+
+/**
+ * Shown on GET of an unsubscribe link: a button, never a change (mail scanners prefetch links). Its
+ * form posts the same body a mailbox provider's one-click POST sends.
+ */
+export function unsubscribePage({ lang, token, subscription, preferencesToken, done }: UnsubscribePageInput): string {
+  const text = TEXT[lang];
+  const what = subscription ? SUBSCRIPTION_CATALOGUE.find((definition) => definition.id === subscription)?.label[lang].toLowerCase() ?? subscription : text.everything;
+  const preferences = `<p><a href="/v1/preferences?token=${encodeURIComponent(preferencesToken)}&amp;lang=${lang}">${escape(text.managePreferences)}</a></p>`;
+  if (done) return page(lang, text.unsubscribeTitle, preferences, text.unsubscribed);
+  return page(
+    lang,
+    text.unsubscribeTitle,
+    `<form method="post" action="/v1/unsubscribe?token=${encodeURIComponent(token)}&amp;lang=${lang}">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<p>${escape(text.unsubscribeFrom(what))}</p>
+<button type="submit">${escape(text.unsubscribe)}</button>
+</form>
+${preferences}`,
+  );
+}
+
+export function invalidLinkPage(lang: Language): string {
+  return page(lang, TEXT[lang].invalidTitle, `<p>${escape(TEXT[lang].invalidIntro)}</p>`);
+}

@@ -1,0 +1,47 @@
+import type { Lead } from '../lead';
+import { SUBSCRIPTION_TYPES, type ConsentMethod, type ConsentRecord, type SubscriptionStatus, type SubscriptionType } from '../subscriptions';
+
+/** What a subscriber chose, type by type; types left out keep their status. */
+export type PreferenceChoice = Partial<Record<SubscriptionType, 'opted_in' | 'opted_out'>>;
+
+/** Where a change came from, for its consent record. */
+export interface ConsentContext {
+  readonly at: string;
+  readonly method: ConsentMethod;
+  readonly pageUrl?: string;
+  readonly ipAddress?: string;
+  readonly userAgent?: string;
+  readonly consentText?: string;
+}
+
+export interface ConsentChange {
+  /** New statuses, only for the types whose status changes. */
+  readonly subscriptions: Partial<Record<SubscriptionType, SubscriptionStatus>>;
+  /** One append-only record per changed type. */
+  readonly records: readonly ConsentRecord[];
+}
+
+/**
+ * Applies a subscriber's explicit choices. Nothing changes without one: a type that is not in the
+ * choice, or already has the chosen status, keeps its status and gets no record, so repeating a
+ * choice (a double click, a retried POST) is harmless.
+ */
+export function consentChange(current: Lead['subscriptions'], choice: PreferenceChoice, context: ConsentContext): ConsentChange {
+  const subscriptions: Partial<Record<SubscriptionType, SubscriptionStatus>> = {};
+  const records: ConsentRecord[] = [];
+  for (const subscription of SUBSCRIPTION_TYPES) {
+    const status = choice[subscription];
+    if (status === undefined || current[subscription] === status) continue;
+    // Opting out of something never subscribed to records nothing: there is no consent to withdraw.
+    if (status === 'opted_out' && current[subscription] === undefined) continue;
+    subscriptions[subscription] = status;
+    records.push({ subscription, status, ...context });
+  }
+  return { subscriptions, records };
+}
+
+/** The choice that unsubscribes from one type, or from every type when none is named. */
+export function unsubscribeChoice(subscription?: SubscriptionType): PreferenceChoice {
+  const types = subscription ? [subscription] : SUBSCRIPTION_TYPES;
+  return Object.fromEntries(types.map((type) => [type, 'opted_out'])) as PreferenceChoice;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../shared/domain/consent/pages';
+import { consentChange, unsubscribeChoice } from '../../shared/domain/consent/preferences';
+import { SUBSCRIPTION_TYPES } from '../../shared/domain/subscriptions';
+
+const context = { at: '2026-11-23T10:00:00.000Z', method: 'preference_centre' as const, ipAddress: '203.0.113.9', userAgent: 'test', consentText: 'Preference centre (en)' };
+
+describe('consentChange', () => {
+  it('changes only what the subscriber chose, one record per changed type, with where and how', () => {
+    const change = consentChange({ newsletter: 'opted_in', offers: 'opted_in' }, { newsletter: 'opted_out', offers: 'opted_in', events: 'opted_in' }, context);
+    expect(change.subscriptions).toEqual({ newsletter: 'opted_out', events: 'opted_in' });
+    expect(change.records).toEqual([
+      { subscription: 'newsletter', status: 'opted_out', ...context },
+      { subscription: 'events', status: 'opted_in', ...context },
+    ]);
+  });
+
+  it('is idempotent: the same choice again changes nothing', () => {
+    const first = consentChange({ newsletter: 'opted_in' }, unsubscribeChoice(), context);
+    expect(consentChange({ newsletter: 'opted_in', ...first.subscriptions }, unsubscribeChoice(), context)).toEqual({ subscriptions: {}, records: [] });
+  });
+
+  it('never changes a status without an explicit choice, and records no withdrawal of consent never given', () => {
+    expect(consentChange({ newsletter: 'opted_in' }, {}, context)).toEqual({ subscriptions: {}, records: [] });
+    expect(consentChange({}, unsubscribeChoice('offers'), context)).toEqual({ subscriptions: {}, records: [] });
+  });
+
+  it('unsubscribes from one type or from every type', () => {
+    expect(unsubscribeChoice('events')).toEqual({ events: 'opted_out' });
+    expect(Object.keys(unsubscribeChoice())).toEqual([...SUBSCRIPTION_TYPES]);
+  });
+});
+
+describe('subscriber pages', () => {
+  it('are plain forms: declared language, one heading, a labelled radio pair in a fieldset per type, no script', () => {
+    const html = preferencePage({ lang: 'en', token: 'v1.k1.abc.def', subscriptions: { newsletter: 'opted_in', offers: 'pending' } });
+    expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
+    expect(html.match(/<h1>/g)).toHaveLength(1);
+    expect(html.match(/<fieldset>/g)).toHaveLength(SUBSCRIPTION_TYPES.length);
+    expect(html).toContain('<legend>Newsletter</legend>');
+    expect(html).toContain('<label><input type="radio" name="subscription.newsletter" value="opted_in" checked> Send me this</label>');
+    expect(html).toContain('Waiting for you to confirm');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('<input type="hidden" name="token" value="v1.k1.abc.def">');
+  });
+
+  it('speak Indonesian', () => {
+    const html = preferencePage({ lang: 'id', token: 't', subscriptions: {} });
+    expect(html).toContain('<html lang="id">');
+    expect(html).toContain('Preferensi email Anda');
+    expect(html).toContain('<legend>Buletin</legend>');
+    expect(invalidLinkPage('id')).toContain('Tautan ini tidak berfungsi');
+  });
+
+  it('escape what they echo', () => {
+    expect(preferencePage({ lang: 'en', token: '"><script>x</script>', subscriptions: {} })).not.toContain('<script>x');
+  });
+
+  it('offer a button on an unsubscribe link that posts the one-click body', () => {
+    const html = unsubscribePage({ lang: 'en', token: 'tok', subscription: 'events', preferencesToken: 'pref' });
+    expect(html).toContain('<form method="post" action="/v1/unsubscribe?token=tok&amp;lang=en">');
+    expect(html).toContain('<input type="hidden" name="List-Unsubscribe" value="One-Click">');
+    expect(html).toContain('Stop sending me events and webinars.');
+  });
+
+  it('pick the language from the request, then the browser, then English', () => {
+    expect(languageFor('id', 'en-GB')).toBe('id');
+    expect(languageFor(undefined, 'id-ID,id;q=0.9')).toBe('id');
+    expect(languageFor('fr', undefined)).toBe('en');
+  });
+});
