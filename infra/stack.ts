@@ -24,7 +24,7 @@ import { LeadflowFunction } from './leadflow-function';
 
 export interface LeadflowStackProps extends StackProps {
   readonly manifest: Manifest;
-  readonly settings: Omit<DeploymentSettings, 'tableName' | 'busName' | 'configurationSetName' | 'signingKeysSecret'>;
+  readonly settings: Omit<DeploymentSettings, 'tableName' | 'busName' | 'configurationSetName' | 'signingKeysSecret' | 'privacySaltSecret'>;
 }
 
 /** Lambda's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
@@ -93,9 +93,22 @@ export class LeadflowStack extends Stack {
       reason: 'Rotation adds a key id beside the old one (links already sent must keep verifying); an operator rotates by editing the key ring, which single-value automatic rotation cannot do.',
     });
 
+    // Addresses are kept as HMACs under this salt where the address itself must not be (suppressions
+    // outliving an erasure). Never rotated: a new salt would stop old hashes from matching.
+    const privacySalt = new Secret(this, 'PrivacySalt', {
+      description: 'Salt of one-way address hashes (suppression list, erased leads)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(privacySalt).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'The salt must never change, or suppressed and erased addresses would stop matching their hashes.',
+    });
+
     const settings: DeploymentSettings = {
       ...props.settings,
       signingKeysSecret: signingKeys.secretArn,
+      privacySaltSecret: privacySalt.secretArn,
       tableName: table.tableName,
       busName: bus.eventBusName,
       configurationSetName: configurationSet.configurationSetName,
@@ -126,7 +139,7 @@ export class LeadflowStack extends Stack {
         environment: environmentFor(spec, manifest, settings),
         alarmAction,
       });
-      this.grant(spec, fn, { table, bus, signingKeys, configurationSetName: configurationSet.configurationSetName, senderAddress: settings.senderAddress });
+      this.grant(spec, fn, { table, bus, signingKeys, privacySalt, configurationSetName: configurationSet.configurationSetName, senderAddress: settings.senderAddress });
 
       if (isHttpFunction(spec)) {
         const integration = new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn);
@@ -211,7 +224,7 @@ export class LeadflowStack extends Stack {
   private grant(
     spec: FunctionSpec,
     fn: LeadflowFunction['fn'],
-    resources: { table: TableV2; bus: EventBus; signingKeys: Secret; configurationSetName: string; senderAddress: string },
+    resources: { table: TableV2; bus: EventBus; signingKeys: Secret; privacySalt: Secret; configurationSetName: string; senderAddress: string },
   ) {
     for (const access of spec.access) {
       switch (access) {
@@ -226,6 +239,9 @@ export class LeadflowStack extends Stack {
           break;
         case 'secret:signing-keys':
           resources.signingKeys.grantRead(fn);
+          break;
+        case 'secret:privacy-salt':
+          resources.privacySalt.grantRead(fn);
           break;
         case 'ses:send': {
           const domain = resources.senderAddress.slice(resources.senderAddress.indexOf('@') + 1);

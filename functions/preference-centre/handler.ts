@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
 import { LeadStore } from '../../shared/adapters/lead-store';
-import { signingKeys } from '../../shared/adapters/signing-keys';
+import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { consentChange, unsubscribeChoice, type ConsentContext, type PreferenceChoice } from '../../shared/domain/consent/preferences';
 import { invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../shared/domain/consent/pages';
@@ -15,7 +15,7 @@ import type { ParsedBodyEvent } from '../../shared/http/middleware';
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
-const keyRing = signingKeys(secretsManagerClient(), config.SIGNING_KEYS_SECRET);
+const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
 
 /** The RFC 8058 body: the only thing a one-click POST carries. */
 const ONE_CLICK = { field: 'List-Unsubscribe', value: 'One-Click' } as const;

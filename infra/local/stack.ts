@@ -34,6 +34,8 @@ export interface LocalStackOptions {
   settings?: Partial<DeploymentSettings>;
   /** The key ring that signs subscriber links; a fresh one when not given. */
   signingKeys?: KeyRing;
+  /** The salt of address hashes; a fresh one when not given. */
+  privacySalt?: string;
   log?: (line: string) => void;
 }
 
@@ -63,6 +65,7 @@ const defaultSettings: DeploymentSettings = {
   configurationSetName: 'leadflow',
   allowedOrigins: ['*'],
   signingKeysSecret: 'leadflow/signing-keys',
+  privacySaltSecret: 'leadflow/privacy-salt',
 };
 
 const indexDefinition = (index: (typeof tableDesign.indexes)[number]) => ({
@@ -167,7 +170,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const secrets = await startSecrets({
       port: secretsPort ?? 0,
       region: REGION,
-      secrets: { [settings.signingKeysSecret]: JSON.stringify({ current: signingKeys.current, ...signingKeys.keys }) },
+      secrets: {
+        [settings.signingKeysSecret]: JSON.stringify({ current: signingKeys.current, ...signingKeys.keys }),
+        [settings.privacySaltSecret]: options.privacySalt ?? randomBytes(32).toString('base64url'),
+      },
     });
     stoppers.push(() => secrets.stop());
 

@@ -14,32 +14,27 @@ const { values } = parseArgs({ options: { reset: { type: 'boolean', default: fal
 const stateDir = fileURLToPath(new URL('../../.leadflow', import.meta.url));
 mkdirSync(stateDir, { recursive: true });
 
-/** The admin token stays the same between runs, so scripts and bookmarks keep working. */
-function devToken(): string {
-  if (process.env.LEADFLOW_DEV_TOKEN) return process.env.LEADFLOW_DEV_TOKEN;
-  const file = `${stateDir}/dev-token`;
+/** A text kept in .leadflow between runs (readable by its owner only), made on first use. */
+function persisted(name: string, create: () => string): string {
+  const file = `${stateDir}/${name}`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
+  const value = create();
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
 }
 
-/** Subscriber links in mail already sent keep working across restarts: the key ring is kept too. */
-function signingKeys(): KeyRing {
-  const file = `${stateDir}/signing-keys.json`;
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as KeyRing;
-  const ring = newKeyRing();
-  writeFileSync(file, `${JSON.stringify(ring)}\n`, { mode: 0o600 });
-  return ring;
-}
+const randomSecret = (bytes: number) => () => randomBytes(bytes).toString('base64url');
 
 const port = (name: string, fallback: number) => Number(process.env[`LEADFLOW_${name}_PORT`] ?? fallback);
 
 const stack = await startLocalStack({
   dataDir: `${stateDir}/data`,
   reset: values.reset,
-  devToken: devToken(),
-  signingKeys: signingKeys(),
+  // The admin token stays the same between runs, so scripts and bookmarks keep working; links in
+  // mail already sent keep verifying; suppressed addresses keep matching their salted hashes.
+  devToken: process.env.LEADFLOW_DEV_TOKEN ?? persisted('dev-token', randomSecret(24)),
+  signingKeys: JSON.parse(persisted('signing-keys.json', () => JSON.stringify(newKeyRing()))) as KeyRing,
+  privacySalt: persisted('privacy-salt', randomSecret(32)),
   ports: { api: Number(values.port), dynamodb: port('DYNAMODB', 8000), sqs: port('SQS', 4566), ses: port('SES', 8005), bus: port('BUS', 4010), secrets: port('SECRETS', 4584) },
 });
 

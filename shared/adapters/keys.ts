@@ -14,6 +14,9 @@
  * | active ruleset    | RULESET            | ACTIVE                           |                                     |
  * | rescoring job     | RESCORE#<jobId>    | JOB                              |                                     |
  * | lead rescored     | RESCORE#<jobId>    | LEAD#<id>                        |                                     |
+ * | suppression       | SUPPRESSED#<hash>  | SUPPRESSION                      | SUPPRESSIONS / <at>#<hash>          |
+ * | soft bounces      | SUPPRESSED#<hash>  | SOFT_BOUNCES                     |                                     |
+ * | suppression lifted| SUPPRESSED#<hash>  | LIFTED#<at>                      |                                     |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -40,6 +43,10 @@ export const keys = {
   activeRuleset: () => ({ pk: 'RULESET', sk: 'ACTIVE' }),
   rescoreJob: (jobId: string) => ({ pk: `RESCORE#${jobId}`, sk: 'JOB' }),
   leadRescored: (jobId: string, leadId: string) => ({ pk: `RESCORE#${jobId}`, sk: `LEAD#${leadId}` }),
+  suppression: (hash: string) => ({ pk: `SUPPRESSED#${hash}`, sk: 'SUPPRESSION' }),
+  suppressionListing: (at: string, hash: string) => ({ gsi1pk: 'SUPPRESSIONS', gsi1sk: `${at}#${hash}` }),
+  softBounces: (hash: string) => ({ pk: `SUPPRESSED#${hash}`, sk: 'SOFT_BOUNCES' }),
+  suppressionLifted: (hash: string, at: string) => ({ pk: `SUPPRESSED#${hash}`, sk: `LIFTED#${at}` }),
 } as const;
 
 export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];

@@ -2,7 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { z } from 'zod';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
 import { LANGUAGES } from '../domain/subscriptions';
-import { BacktestRequest, ErrorBody, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
+import { BacktestRequest, ErrorBody, LiftRequest, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
 
 const errors = {
   400: 'A field is invalid; `issues` names each field at fault.',
@@ -135,6 +135,15 @@ export function openApiDocument() {
     method: 'get', path: '/v1/admin/rescoring/{jobId}', summary: 'Progress of a rescoring job', ...admin,
     request: { params: z.object({ jobId: z.uuid() }) },
     responses: { 200: { description: '`{ done, total, planned, status, progress: "done / total" }`.' }, 403: adminErrors[403], 404: { description: 'No such job.' } },
+  });
+
+  const suppressedEmail = z.object({ email: z.string().describe('The address, URL-encoded (`%40` for @).') });
+  registry.registerPath({ method: 'get', path: '/v1/admin/suppressions', summary: 'List suppressed addresses, newest first', ...admin, responses: { 200: { description: 'Each suppression: address (absent once erased), reason, detail, time.' }, 403: adminErrors[403] } });
+  registry.registerPath({ method: 'get', path: '/v1/admin/suppressions/{email}', summary: 'Is this address suppressed?', ...admin, request: { params: suppressedEmail }, responses: { 200: { description: 'The suppression.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'Not suppressed.' } } });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/suppressions/{email}/lift', summary: 'Lift a suppression, with a reason', ...admin,
+    request: { params: suppressedEmail, body: { content: { 'application/json': { schema: LiftRequest } } } },
+    responses: { 200: { description: 'Lifted; the reason is kept in an audit record.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'Not suppressed.' } },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

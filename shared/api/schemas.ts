@@ -175,3 +175,8 @@ export const BacktestRequest = z
     return { from: from.toISOString(), to: to.toISOString() };
   })
   .meta({ id: 'BacktestRequest' });
+
+/** Lifting a suppression needs a reason, kept with the audit record. */
+export const LiftRequest = z
+  .strictObject({ reason: z.string().trim().min(3, 'must say why (3 characters or more)').max(500) })
+  .meta({ id: 'LiftSuppressionRequest' });

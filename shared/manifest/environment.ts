@@ -13,6 +13,8 @@ export interface DeploymentSettings {
   readonly allowedOrigins: readonly string[];
   /** Name or ARN of the secret holding the key ring that signs subscriber links. */
   readonly signingKeysSecret: string;
+  /** Name or ARN of the secret holding the salt of address hashes; never rotated (old hashes must keep matching). */
+  readonly privacySaltSecret: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export function environmentFor(
     env.SES_CONFIGURATION_SET = settings.configurationSetName;
   }
   if (fn.access.includes('secret:signing-keys')) env.SIGNING_KEYS_SECRET = settings.signingKeysSecret;
+  if (fn.access.includes('secret:privacy-salt')) env.PRIVACY_SALT_SECRET = settings.privacySaltSecret;
   if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(fn.maxBodyBytes ?? manifest.http.maxBodyBytes);
   return env;
 }

@@ -62,6 +62,23 @@ export const manifest: Manifest = {
       reservedConcurrency: 20,
     },
     {
+      name: 'manage-suppressions',
+      description: 'The suppression list: look up, list and lift (with a reason) suppressed addresses.',
+      entry: 'functions/manage-suppressions/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'GET', path: '/v1/admin/suppressions' },
+          { method: 'GET', path: '/v1/admin/suppressions/{email}' },
+          { method: 'POST', path: '/v1/admin/suppressions/{email}/lift' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: ['table:write', 'secret:privacy-salt'],
+    },
+    {
       name: 'get-lead',
       description: 'Returns a lead with its scores, grade, stage and score breakdown.',
       entry: 'functions/get-lead/handler.ts',
@@ -149,6 +166,21 @@ export const manifest: Manifest = {
       timeoutSeconds: 30,
       memoryMb: 512,
       access: ['table:write', 'bus:put'],
+    },
+    {
+      name: 'record-deliverability',
+      description: 'Turns SES bounces and complaints into suppressions: at once for hard bounces and complaints, after repeated soft bounces.',
+      entry: 'functions/record-deliverability/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['table:write', 'secret:privacy-salt'],
     },
     {
       name: 'alert-sales',

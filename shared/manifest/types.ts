@@ -13,7 +13,9 @@ export type Access =
   | 'bus:put'
   | 'ses:send'
   /** Read the HMAC keys that sign subscriber links (a Secrets Manager secret). */
-  | 'secret:signing-keys';
+  | 'secret:signing-keys'
+  /** Read the secret salt that turns email addresses into one-way hashes (suppressions, erasure). */
+  | 'secret:privacy-salt';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

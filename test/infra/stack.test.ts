@@ -114,7 +114,8 @@ describe('LeadflowStack', () => {
       'table:write': /dynamodb:PutItem/,
       'bus:put': /events:PutEvents/,
       'ses:send': /ses:SendEmail/,
-      'secret:signing-keys': /secretsmanager:GetSecretValue/,
+      'secret:signing-keys': /SigningKeys/,
+      'secret:privacy-salt': /PrivacySalt/,
     };
     for (const spec of manifest.functions) {
       const actions = actionsOf(spec.name);

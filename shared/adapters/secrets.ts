@@ -13,13 +13,13 @@ export function keyRingFromSecret(secretString: string): KeyRing {
   return checkKeyRing({ current, keys: strings });
 }
 
-/** Reads the signing keys once per cold start; a failed read is retried by the next request. */
-export function signingKeys(client: SecretsManagerClient, secretId: string): () => Promise<KeyRing> {
-  let loading: Promise<KeyRing> | undefined;
+/** Reads a secret once per cold start and parses it; a failed read is retried by the next call. */
+export function cachedSecret<T>(client: SecretsManagerClient, secretId: string, parse: (secretString: string) => T): () => Promise<T> {
+  let loading: Promise<T> | undefined;
   return () => {
     loading ??= client
       .send(new GetSecretValueCommand({ SecretId: secretId }))
-      .then(({ SecretString }) => keyRingFromSecret(SecretString ?? ''))
+      .then(({ SecretString }) => parse(SecretString ?? ''))
       .catch((error: unknown) => {
         loading = undefined;
         throw error;

@@ -1,0 +1,48 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
+import { cachedSecret } from '../../shared/adapters/secrets';
+import { SuppressionStore } from '../../shared/adapters/suppression-store';
+import { Email, LiftRequest } from '../../shared/api/schemas';
+import { positiveInteger, readConfig, setting } from '../../shared/config';
+import { addressHash } from '../../shared/domain/consent/suppression';
+import { HttpError, parameter, validationError } from '../../shared/http/errors';
+import { httpRoutesHandler } from '../../shared/http/handler';
+import { json } from '../../shared/http/middleware';
+
+const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
+const logger = new Logger();
+const suppressions = new SuppressionStore(documentClient(), config.TABLE_NAME);
+const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
+
+/** The address in the path, whether or not the gateway decoded `%40`. */
+function emailParameter(raw: string | undefined): string {
+  let decoded = raw;
+  try {
+    decoded = raw?.includes('%') ? decodeURIComponent(raw) : raw;
+  } catch {
+    // Left as given: the schema then names the field at fault.
+  }
+  return parameter(decoded, 'email', Email);
+}
+
+export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
+  'GET /v1/admin/suppressions': async () => json(200, { suppressions: await suppressions.list() }),
+
+  'GET /v1/admin/suppressions/{email}': async (event) => {
+    const email = emailParameter(event.pathParameters?.email);
+    const suppression = await suppressions.get(addressHash(await privacySalt(), email));
+    if (!suppression) throw new HttpError(404, `${email} is not suppressed`);
+    return json(200, suppression);
+  },
+
+  'POST /v1/admin/suppressions/{email}/lift': async (event) => {
+    const email = emailParameter(event.pathParameters?.email);
+    const request = LiftRequest.safeParse(event.parsedBody ?? {});
+    if (!request.success) throw validationError(request.error);
+    const hash = addressHash(await privacySalt(), email);
+    const outcome = await suppressions.lift(hash, request.data.reason, new Date().toISOString());
+    if (outcome === 'not-suppressed') throw new HttpError(404, `${email} is not suppressed`);
+    logger.info('Suppression lifted', { hash });
+    return json(200, { email, lifted: true, reason: request.data.reason });
+  },
+});

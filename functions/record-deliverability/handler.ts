@@ -1,0 +1,42 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
+import { cachedSecret } from '../../shared/adapters/secrets';
+import { SuppressionStore } from '../../shared/adapters/suppression-store';
+import { logFailures } from '../../shared/batch';
+import { readConfig, setting } from '../../shared/config';
+import { addressHash, deliverabilityFindings, SesDeliveryEvent, SOFT_BOUNCES_TO_SUPPRESS, type DeliverabilityFinding } from '../../shared/domain/consent/suppression';
+
+const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting });
+const logger = new Logger();
+const suppressions = new SuppressionStore(documentClient(), config.TABLE_NAME);
+const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
+const processor = new BatchProcessor(EventType.SQS);
+
+const BusEvent = z.object({ time: z.string(), detail: SesDeliveryEvent });
+
+async function record(finding: DeliverabilityFinding, messageId: string, at: string) {
+  const hash = addressHash(await privacySalt(), finding.email);
+  if (finding.kind !== 'soft_bounce') {
+    const outcome = await suppressions.suppress({ hash, email: finding.email, reason: finding.kind, detail: finding.detail, at });
+    logger.info('Address suppressed', { hash, reason: finding.kind, outcome });
+    return;
+  }
+  const bounces = await suppressions.countSoftBounce(hash, messageId, at);
+  if (bounces < SOFT_BOUNCES_TO_SUPPRESS) return;
+  const outcome = await suppressions.suppress({ hash, email: finding.email, reason: 'repeated_soft_bounce', detail: `${bounces} transient bounces, last ${finding.detail}`, at });
+  logger.info('Address suppressed', { hash, reason: 'repeated_soft_bounce', outcome });
+}
+
+/** SES bounces and complaints (forwarded from the default bus) keep the suppression list current. */
+async function processRecord(sqsRecord: SQSRecord): Promise<void> {
+  const event = BusEvent.parse(JSON.parse(sqsRecord.body));
+  for (const finding of deliverabilityFindings(event.detail)) await record(finding, event.detail.mail.messageId, new Date(event.time).toISOString());
+}
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  logger.addContext(context);
+  return processPartialResponse(event, logFailures(logger, processRecord), processor, { context, throwOnFullBatchFailure: false });
+};

@@ -1,0 +1,130 @@
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SOFT_BOUNCE_WINDOW_DAYS, type SuppressionReason } from '../domain/consent/suppression';
+import { conditionally, failedConditions } from './dynamo-errors';
+import { keys } from './keys';
+import { queryPages } from './query-pages';
+
+export interface Suppression {
+  readonly hash: string;
+  /** Absent once the lead behind the address was erased: only the hash remains. */
+  readonly email?: string;
+  readonly reason: SuppressionReason;
+  readonly detail: string;
+  readonly at: string;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/** The suppression list, keyed by the salted hash of each address. */
+export class SuppressionStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Suppresses an address once; a second suppression keeps the first reason. */
+  async suppress(suppression: Suppression): Promise<'suppressed' | 'already-suppressed'> {
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.suppression(suppression.hash), ...keys.suppressionListing(suppression.at, suppression.hash), entity: 'suppression', ...suppression },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+      'suppressed',
+      'already-suppressed',
+    );
+  }
+
+  async get(hash: string): Promise<Suppression | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.suppression(hash), ConsistentRead: true }));
+    return Item ? toSuppression(Item) : undefined;
+  }
+
+  /**
+   * Counts a transient bounce of one message once (a redelivered SES event adds nothing) and returns
+   * the count within the window; the counter starts again after `SOFT_BOUNCE_WINDOW_DAYS`.
+   */
+  async countSoftBounce(hash: string, messageId: string, at: string): Promise<number> {
+    const expiresAt = Math.floor(Date.parse(at) / 1000) + SOFT_BOUNCE_WINDOW_DAYS * 86_400;
+    const windowStart = new Date(Date.parse(at) - SOFT_BOUNCE_WINDOW_DAYS * MS_PER_DAY).toISOString();
+    const existing = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.softBounces(hash), ConsistentRead: true }));
+    if (!existing.Item || (existing.Item.firstAt as string) < windowStart) {
+      const started = await conditionally(
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.softBounces(hash), entity: 'soft-bounces', firstAt: at, messageIds: new Set([messageId]), expiresAt },
+            ConditionExpression: 'attribute_not_exists(pk) OR firstAt < :windowStart',
+            ExpressionAttributeValues: { ':windowStart': windowStart },
+          }),
+        ),
+        'started',
+        'started-meanwhile',
+      );
+      // Another bounce of the same address opened the window first: count this one into it.
+      return started === 'started' ? 1 : this.countSoftBounce(hash, messageId, at);
+    }
+    const counted = await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.softBounces(hash),
+          UpdateExpression: 'ADD messageIds :message',
+          ConditionExpression: 'NOT contains(messageIds, :id)',
+          ExpressionAttributeValues: { ':message': new Set([messageId]), ':id': messageId },
+        }),
+      ),
+      'counted',
+      'already-counted',
+    );
+    const size = (existing.Item.messageIds as Set<string> | undefined)?.size ?? 0;
+    return counted === 'counted' ? size + 1 : size;
+  }
+
+  /** Every suppression, newest first. */
+  async list(): Promise<Suppression[]> {
+    const suppressions: Suppression[] = [];
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :suppressions',
+      ExpressionAttributeValues: { ':suppressions': keys.suppressionListing('', '').gsi1pk },
+      ScanIndexForward: false,
+    });
+    for await (const items of pages) suppressions.push(...items.map(toSuppression));
+    return suppressions;
+  }
+
+  /** Lifts a suppression, keeping who lifted it, why and what it was, in one transaction. */
+  async lift(hash: string, reason: string, at: string): Promise<'lifted' | 'not-suppressed'> {
+    const current = await this.get(hash);
+    if (!current) return 'not-suppressed';
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: this.tableName, Key: keys.suppression(hash), ConditionExpression: 'attribute_exists(pk)' } },
+            { Delete: { TableName: this.tableName, Key: keys.softBounces(hash) } },
+            { Put: { TableName: this.tableName, Item: { ...keys.suppressionLifted(hash, at), entity: 'suppression-lifted', hash, reason, at, suppressedFor: current.reason, suppressedAt: current.at } } },
+          ],
+        }),
+      );
+      return 'lifted';
+    } catch (error) {
+      if (failedConditions(error)?.[0]) return 'not-suppressed';
+      throw error;
+    }
+  }
+}
+
+function toSuppression(item: Record<string, unknown>): Suppression {
+  return {
+    hash: item.hash as string,
+    ...(typeof item.email === 'string' ? { email: item.email } : {}),
+    reason: item.reason as SuppressionReason,
+    detail: item.detail as string,
+    at: item.at as string,
+  };
+}
