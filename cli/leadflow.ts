@@ -20,6 +20,8 @@ export interface CliIo {
 }
 
 const USAGE = `leadflow rules <command> [options]
+leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
+leadflow leads erase <leadId> --yes  erase a lead everywhere; its address stays suppressed (right to erasure)
 
 Commands:
   validate <file...>                 check ruleset files (JSON or YAML) offline; every problem with its path
@@ -117,11 +119,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       to: { type: 'string' },
       json: { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [group, command, ...targets] = positionals;
-  if (values.help || group !== 'rules' || !command) {
+  if (values.help || (group !== 'rules' && group !== 'leads') || !command) {
     io.out(USAGE);
     if (!values.help) throw new CliError('');
     return;
@@ -129,6 +132,22 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
   const apiUrl = values.api ?? io.env.LEADFLOW_API_URL ?? 'http://localhost:3000';
   const client = async () => new AdminClient(apiUrl, await resolveAuth(apiUrl, io.env, io.cwd), io.fetch);
   const target = targets[0];
+
+  if (group === 'leads') {
+    if (!target) throw new CliError(`leads ${command} needs a lead id`);
+    const path = `/v1/admin/leads/${encodeURIComponent(target)}`;
+    if (command === 'export') {
+      io.out(JSON.stringify(expectOk(await (await client()).request('GET', `${path}/export`), `Exporting lead ${target}`), null, 2));
+      return;
+    }
+    if (command === 'erase') {
+      if (!values.yes) throw new CliError(`Erasing lead ${target} cannot be undone: add --yes`);
+      const erased = expectOk(await (await client()).request('DELETE', path), `Erasing lead ${target}`);
+      io.out(`erased lead ${target}: ${String(erased.items)} items (erasure ${String(erased.erasureId)})`);
+      return;
+    }
+    throw new CliError(`unknown command leads ${command}\n\n${USAGE}`);
+  }
 
   switch (command) {
     case 'validate': {

@@ -203,18 +203,35 @@ export class LeadStore {
   async linkAnonymous(anonymousId: string, leadId: string, at: string): Promise<LinkOutcome> {
     try {
       await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.anonymousLink(anonymousId), leadId, linkedAt: at },
-          ConditionExpression: 'attribute_not_exists(pk)',
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.anonymousLink(anonymousId), leadId, linkedAt: at },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            // The lead lists its visitor ids, so erasing the lead finds every link and visitor event.
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.lead(leadId),
+                UpdateExpression: 'ADD anonymousIds :id',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':id': new Set([anonymousId]) },
+              },
+            },
+          ],
         }),
       );
       return 'linked';
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!failedConditions(error)?.[0]) throw error;
       return (await this.leadIdForAnonymous(anonymousId)) === leadId ? 'already-linked' : 'linked-to-another-lead';
     }
   }
+
 
   /** Stores an event once; a second event with the same id is a duplicate and changes nothing. */
   async recordEvent(event: Omit<StoredEvent, 'subject'>, subject: Subject): Promise<'recorded' | 'duplicate'> {
@@ -508,8 +525,8 @@ function subscriptionUpdates(statuses: readonly (readonly [string, string])[]) {
 }
 
 function toLead(item: Record<string, unknown>): Lead {
-  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, ...lead } = item;
-  return lead as unknown as Lead;
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, anonymousIds, ...lead } = item;
+  return { ...(lead as unknown as Lead), ...(anonymousIds instanceof Set ? { anonymousIds: [...anonymousIds].sort() } : {}) };
 }
 
 function toStoredEvent(item: Record<string, unknown>): StoredEvent {

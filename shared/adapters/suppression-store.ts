@@ -37,6 +37,16 @@ export class SuppressionStore {
     );
   }
 
+  /**
+   * Keeps an erased lead's address suppressed with nothing readable left: a new suppression holds only
+   * the hash; an existing one keeps its reason and loses the address.
+   */
+  async keepAfterErasure(hash: string, at: string): Promise<void> {
+    const outcome = await this.suppress({ hash, reason: 'erased', detail: 'The lead was erased at its request', at });
+    if (outcome === 'suppressed') return;
+    await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: keys.suppression(hash), UpdateExpression: 'REMOVE email' }));
+  }
+
   async get(hash: string): Promise<Suppression | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.suppression(hash), ConsistentRead: true }));
     return Item ? toSuppression(Item) : undefined;

@@ -137,6 +137,19 @@ export function openApiDocument() {
     responses: { 200: { description: '`{ done, total, planned, status, progress: "done / total" }`.' }, 403: adminErrors[403], 404: { description: 'No such job.' } },
   });
 
+  const leadParam = z.object({ leadId: z.uuid() });
+  registry.registerPath({
+    method: 'get', path: '/v1/admin/leads/{leadId}/export', summary: 'Export everything held about a lead (right of access)', ...admin,
+    request: { params: leadParam },
+    responses: { 200: { description: 'JSON: the profile, consent records, events, alerts and every other record, grouped by kind.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such lead.' } },
+  });
+  registry.registerPath({
+    method: 'delete', path: '/v1/admin/leads/{leadId}', summary: 'Erase a lead everywhere (right to erasure)', ...admin,
+    description: 'Deletes every item that names the lead (profile, events, consent records, alerts, links); the address stays suppressed as a salted hash. Running it again finishes an interrupted erasure.',
+    request: { params: leadParam },
+    responses: { 200: { description: '`{ erased, erasureId, items }`.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such lead.' } },
+  });
+
   const suppressedEmail = z.object({ email: z.string().describe('The address, URL-encoded (`%40` for @).') });
   registry.registerPath({ method: 'get', path: '/v1/admin/suppressions', summary: 'List suppressed addresses, newest first', ...admin, responses: { 200: { description: 'Each suppression: address (absent once erased), reason, detail, time.' }, 403: adminErrors[403] } });
   registry.registerPath({ method: 'get', path: '/v1/admin/suppressions/{email}', summary: 'Is this address suppressed?', ...admin, request: { params: suppressedEmail }, responses: { 200: { description: 'The suppression.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'Not suppressed.' } } });

@@ -38,6 +38,8 @@ export interface Lead extends LeadProfile {
   readonly firstTouch: Touch;
   readonly lastTouch: Touch;
   readonly subscriptions: Partial<Record<SubscriptionType, SubscriptionStatus>>;
+  /** Visitor ids of the tracking snippet linked to this lead. */
+  readonly anonymousIds?: readonly string[];
   readonly score?: ScoreState;
   /** A qualification stored with the score but not yet on the bus (an outbox of one). */
   readonly pendingQualification?: LeadQualifiedDetail;

@@ -79,6 +79,22 @@ export const manifest: Manifest = {
       access: ['table:write', 'secret:privacy-salt'],
     },
     {
+      name: 'lead-data-rights',
+      description: "Data subjects' rights: export everything held about a lead, or erase it everywhere, keeping its address suppressed as a hash.",
+      entry: 'functions/lead-data-rights/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'GET', path: '/v1/admin/leads/{leadId}/export' },
+          { method: 'DELETE', path: '/v1/admin/leads/{leadId}' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 29,
+      memoryMb: 512,
+      access: ['table:write', 'secret:privacy-salt'],
+    },
+    {
       name: 'get-lead',
       description: 'Returns a lead with its scores, grade, stage and score breakdown.',
       entry: 'functions/get-lead/handler.ts',

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
@@ -113,9 +113,10 @@ describe('capture-form', () => {
   });
 
   it('links the anonymous visitor and announces the identification', async () => {
-    dynamo.on(PutCommand).resolves({});
     await submit(JSON.stringify({ email: 'jane@example.com', anonymousId: 'visitor-123' }));
-    expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ pk: 'ANON#visitor-123', sk: 'LINK' });
+    const link = dynamo.commandCalls(TransactWriteCommand).at(-1)?.args[0].input.TransactItems ?? [];
+    expect(link[0]?.Put?.Item).toMatchObject({ pk: 'ANON#visitor-123', sk: 'LINK' });
+    expect(link[1]?.Update?.UpdateExpression).toBe('ADD anonymousIds :id');
     const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded', 'lead.identified']);
   });

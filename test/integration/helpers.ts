@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { main } from '../../cli/leadflow';
 import type { LocalStack } from '../../infra/local/stack';
 
 export interface LeadView {
@@ -55,3 +56,12 @@ export async function eventually<T>(check: () => Promise<T | undefined>, deadlin
 }
 
 export const now = () => new Date().toISOString();
+
+/** Runs the `leadflow` CLI against a local stack, as a marketer or operator would; progress polls are quick. */
+export async function runCli(stack: LocalStack, cwd: string, ...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const env = { LEADFLOW_API_URL: stack.apiUrl, LEADFLOW_DEV_TOKEN: stack.devToken };
+  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env, cwd, pollMs: 200 });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}

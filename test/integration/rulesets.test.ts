@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/leadflow';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import type { Ruleset } from '../../shared/domain/scoring/ruleset';
 import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
-import { eventually, now, stackClient } from './helpers';
+import { eventually, now, runCli, stackClient } from './helpers';
 
 /**
  * Rulesets as data on the local stack, driven through the CLI as a marketer would: validate, diff,
@@ -28,12 +27,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env: { LEADFLOW_API_URL: stack.apiUrl, LEADFLOW_DEV_TOKEN: stack.devToken }, cwd: dir, pollMs: 200 });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...argv: string[]) => runCli(stack, dir, ...argv);
 
 async function lead(name: string, profile: Record<string, unknown>, eventTypes: [string, Record<string, unknown>][]) {
   const email = `${name.toLowerCase()}-${randomUUID()}@example.com`;

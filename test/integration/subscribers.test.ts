@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, stackClient } from './helpers';
+import { eventually, now, runCli, stackClient } from './helpers';
 
-/** SES bounce and complaint events, as the configuration set delivers them, keep the suppression list. */
+/**
+ * Subscribers' data on the local stack: SES bounce and complaint events, as the configuration set
+ * delivers them, keep the suppression list; export and erasure reach every item about a lead.
+ */
 let stack: LocalStack;
-const { admin } = stackClient(() => stack);
+const { admin, post, getLead } = stackClient(() => stack);
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -63,5 +68,54 @@ describe('suppression list on the local stack', () => {
     expect((await admin('POST', `/v1/admin/suppressions/${encodeURIComponent(email)}/lift`, { reason: 'Mailbox fixed, confirmed by phone' })).status).toBe(200);
     expect(await suppression(email)).toBeUndefined();
     expect((await admin('GET', '/v1/admin/suppressions/not-an-email')).status).toBe(400);
+  });
+});
+
+async function everyItem(): Promise<string[]> {
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.endpoints.dynamodb }));
+  const items: string[] = [];
+  for await (const page of paginateScan({ client: documents }, { TableName: stack.settings.tableName })) {
+    items.push(...(page.Items ?? []).map((item) => JSON.stringify(item, (_key, value: unknown) => (value instanceof Set ? [...value] : value))));
+  }
+  return items;
+}
+
+const cli = (...argv: string[]) => runCli(stack, process.cwd(), ...argv);
+
+describe('data rights on the local stack', () => {
+  it('exports everything held, then erases the lead everywhere and keeps the address suppressed as a hash', async () => {
+    const email = `Erase.Me-${randomUUID()}@Example.com`;
+    const normalised = email.toLowerCase();
+    const anonymousId = `visitor-${randomUUID().slice(0, 8)}`;
+    const browsing = { id: `evt-${randomUUID()}`, type: 'page_view', occurredAt: now(), anonymousId, properties: { url: 'https://example.com/pricing' } };
+    expect((await post('/v1/events', { events: [browsing] })).status).toBe(202);
+    const submitted = await post('/v1/forms/contact/submissions', {
+      email, firstName: 'Erin', company: 'Gone Inc', role: 'CEO', industry: 'SaaS', teamSize: 120, budget: 50_000, country: 'ID', consent: ['newsletter'], anonymousId,
+    });
+    const { leadId } = (await submitted.json()) as { leadId: string };
+    const events = ['demo', 'pricing'].map((page) => ({ id: `evt-${randomUUID()}`, type: 'page_view', occurredAt: now(), email, properties: { url: `https://example.com/${page}` } }));
+    expect((await post('/v1/events', { events: [...events, { id: `evt-${randomUUID()}`, type: 'webinar_registration', occurredAt: now(), email, properties: { webinarId: 'w' } }] })).status).toBe(202);
+    await eventually(async () => ((await getLead(leadId)).score?.qualified ? true : undefined));
+    // The qualification alert is claimed in the table too.
+    await eventually(async () => ((await everyItem()).some((item) => item.includes(`"ALERT#`) && item.includes(leadId)) ? true : undefined));
+
+    const exported = await cli('leads', 'export', leadId);
+    expect(exported.code).toBe(0);
+    const records = (JSON.parse(exported.out) as { records: Record<string, unknown[]> }).records;
+    expect(Object.keys(records).sort()).toEqual(['alert', 'consent', 'event', 'lead']);
+    expect(records.event).toHaveLength(5);
+
+    expect((await cli('leads', 'erase', leadId)).code).toBe(1);
+    const erased = await cli('leads', 'erase', leadId, '--yes');
+    expect(erased.err).toBe('');
+    expect(erased.out).toMatch(/^erased lead .+: \d+ items/);
+
+    const leftovers = (await everyItem()).filter((item) => item.includes(leadId) || item.includes(normalised) || item.includes(anonymousId));
+    expect(leftovers).toEqual([]);
+    expect((await admin('GET', `/v1/admin/leads/${leadId}`)).status).toBe(404);
+    const suppressed = await suppression(normalised);
+    expect(suppressed).toMatchObject({ reason: 'erased' });
+    expect(suppressed?.email).toBeUndefined();
+    expect((await admin('DELETE', `/v1/admin/leads/${leadId}`)).status).toBe(404);
   });
 });

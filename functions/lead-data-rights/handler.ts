@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
+import { DataRights } from '../../shared/adapters/data-rights';
+import { keys } from '../../shared/adapters/keys';
+import { LeadStore } from '../../shared/adapters/lead-store';
+import { RulesetStore } from '../../shared/adapters/ruleset-store';
+import { cachedSecret } from '../../shared/adapters/secrets';
+import { SuppressionStore } from '../../shared/adapters/suppression-store';
+import { positiveInteger, readConfig, setting } from '../../shared/config';
+import { addressHash } from '../../shared/domain/consent/suppression';
+import { HttpError, parameter } from '../../shared/http/errors';
+import { httpRoutesHandler } from '../../shared/http/handler';
+import { json } from '../../shared/http/middleware';
+
+const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
+const logger = new Logger();
+const client = documentClient();
+const leads = new LeadStore(client, config.TABLE_NAME);
+const rulesets = new RulesetStore(client, config.TABLE_NAME);
+const suppressions = new SuppressionStore(client, config.TABLE_NAME);
+const dataRights = new DataRights(client, config.TABLE_NAME, leads);
+const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
+
+const LeadId = z.uuid('must be a lead id (UUID)');
+
+async function holdingsOf(rawLeadId: string | undefined) {
+  const leadId = parameter(rawLeadId, 'leadId', LeadId);
+  const holdings = await dataRights.holdings(leadId);
+  if (!holdings) throw new HttpError(404, `No lead with id ${leadId}`);
+  return holdings;
+}
+
+export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
+  // Right of access and portability: everything held about the lead, as JSON.
+  'GET /v1/admin/leads/{leadId}/export': async (event) => {
+    const holdings = await holdingsOf(event.pathParameters?.leadId);
+    logger.info('Lead exported', { leadId: holdings.lead.id, items: holdings.own.length + holdings.events.length });
+    return json(200, DataRights.exportOf(holdings, new Date().toISOString()), { 'content-disposition': `attachment; filename="lead-${holdings.lead.id}.json"` });
+  },
+
+  // Right to erasure: every item that names the lead goes; the address stays suppressed as a hash.
+  'DELETE /v1/admin/leads/{leadId}': async (event) => {
+    const holdings = await holdingsOf(event.pathParameters?.leadId);
+    const at = new Date().toISOString();
+    await suppressions.keepAfterErasure(addressHash(await privacySalt(), holdings.lead.email), at);
+    const jobIds = (await rulesets.list()).flatMap((ruleset) => (ruleset.rescoreJobId ? [ruleset.rescoreJobId] : []));
+    const deleted = await dataRights.erase(holdings, jobIds.map((jobId) => keys.leadRescored(jobId, holdings.lead.id)));
+    // The log names an erasure id, never the lead: after erasure nothing should lead back to it.
+    const erasureId = randomUUID();
+    logger.info('Lead erased', { erasureId, items: deleted });
+    return json(200, { erased: true, erasureId, items: deleted });
+  },
+});

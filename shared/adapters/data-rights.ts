@@ -1,0 +1,78 @@
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Lead } from '../domain/lead';
+import { batchDelete } from './batch-delete';
+import { keys } from './keys';
+import type { LeadStore } from './lead-store';
+import { queryPages } from './query-pages';
+
+/** Everything the table holds about one lead, found from the lead itself. */
+export interface LeadHoldings {
+  readonly lead: Lead;
+  /** Items under the lead's own partition (profile, consent records, alerts, …). */
+  readonly own: readonly Record<string, unknown>[];
+  /** Engagement events, including a linked visitor's events not yet scored. */
+  readonly events: readonly Record<string, unknown>[];
+  /** Keys of the index items that point at the lead: its email and its visitor ids. */
+  readonly links: readonly Record<string, unknown>[];
+}
+
+const INTERNAL = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt']);
+const withoutKeys = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([name]) => !INTERNAL.has(name)));
+const keyOf = (item: Record<string, unknown>) => ({ pk: item.pk, sk: item.sk });
+
+/** Finds, exports and erases all a lead's data in the single table (GDPR and Indonesia's UU PDP). */
+export class DataRights {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly leads: LeadStore,
+  ) {}
+
+  private async query(index: 'gsi1' | undefined, partition: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    const name = index ? 'gsi1pk' : 'pk';
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      ...(index ? { IndexName: index } : { ConsistentRead: true }),
+      KeyConditionExpression: `${name} = :partition`,
+      ExpressionAttributeValues: { ':partition': partition },
+    });
+    for await (const page of pages) items.push(...page);
+    return items;
+  }
+
+  async holdings(leadId: string): Promise<LeadHoldings | undefined> {
+    const lead = await this.leads.getLead(leadId);
+    if (!lead) return undefined;
+    const anonymousIds = lead.anonymousIds ?? [];
+    const [own, leadEvents, ...visitorEvents] = await Promise.all([
+      this.query(undefined, keys.lead(leadId).pk),
+      this.query('gsi1', keys.eventSubject({ kind: 'lead', id: leadId }, '', '').gsi1pk),
+      ...anonymousIds.map((anonymousId) => this.query('gsi1', keys.eventSubject({ kind: 'anonymous', id: anonymousId }, '', '').gsi1pk)),
+    ]);
+    const links = [keys.email(lead.email), ...anonymousIds.map((anonymousId) => keys.anonymousLink(anonymousId))];
+    return { lead, own, events: [...leadEvents, ...visitorEvents.flat()], links };
+  }
+
+  /** Everything held, as the subject would read it: records grouped by kind, without storage keys. */
+  static exportOf(holdings: LeadHoldings, at: string) {
+    const records: Record<string, Record<string, unknown>[]> = {};
+    for (const item of [...holdings.own, ...holdings.events]) {
+      const kind = String(item.entity ?? 'other');
+      (records[kind] ??= []).push(withoutKeys(item));
+    }
+    return { exportedAt: at, leadId: holdings.lead.id, email: holdings.lead.email, records };
+  }
+
+  /**
+   * Deletes everything held, the profile last, so an interrupted erasure is finished by running it
+   * again. `extraKeys` are items elsewhere that name the lead (rescoring markers).
+   */
+  async erase(holdings: LeadHoldings, extraKeys: readonly Record<string, unknown>[]): Promise<number> {
+    const profileKey = keys.lead(holdings.lead.id);
+    const rest = [...holdings.events.map(keyOf), ...holdings.links, ...extraKeys, ...holdings.own.map(keyOf).filter((key) => key.sk !== profileKey.sk)];
+    await batchDelete(this.client, this.tableName, rest);
+    await batchDelete(this.client, this.tableName, [profileKey]);
+    return rest.length + 1;
+  }
+}
