@@ -10,6 +10,7 @@ function settingsFrom(app: App) {
     senderAddress: context('senderAddress', 'leadflow@example.com'),
     salesInbox: context('salesInbox', 'sales@example.com'),
     allowedOrigins: context('allowedOrigins', 'https://www.example.com').split(',').map((origin) => origin.trim()).filter(Boolean),
+    ...(app.node.tryGetContext('publicBaseUrl') ? { publicBaseUrl: String(app.node.tryGetContext('publicBaseUrl')) } : {}),
   };
 }
 

@@ -24,7 +24,10 @@ import { LeadflowFunction } from './leadflow-function';
 
 export interface LeadflowStackProps extends StackProps {
   readonly manifest: Manifest;
-  readonly settings: Omit<DeploymentSettings, 'tableName' | 'busName' | 'configurationSetName' | 'signingKeysSecret' | 'privacySaltSecret'>;
+  readonly settings: Omit<DeploymentSettings, 'tableName' | 'busName' | 'configurationSetName' | 'signingKeysSecret' | 'privacySaltSecret' | 'publicBaseUrl'> & {
+    /** A custom domain for links in email; the API's own URL when absent. */
+    readonly publicBaseUrl?: string;
+  };
 }
 
 /** Lambda's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
@@ -105,21 +108,13 @@ export class LeadflowStack extends Stack {
       reason: 'The salt must never change, or suppressed and erased addresses would stop matching their hashes.',
     });
 
-    const settings: DeploymentSettings = {
-      ...props.settings,
-      signingKeysSecret: signingKeys.secretArn,
-      privacySaltSecret: privacySalt.secretArn,
-      tableName: table.tableName,
-      busName: bus.eventBusName,
-      configurationSetName: configurationSet.configurationSetName,
-    };
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const api = new HttpApi(this, 'Api', {
       description: 'leadflow public and admin API',
       createDefaultStage: false,
       corsPreflight: {
-        allowOrigins: [...settings.allowedOrigins],
+        allowOrigins: [...props.settings.allowedOrigins],
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
         allowHeaders: ['content-type', 'idempotency-key'],
         maxAge: Duration.hours(1),
@@ -133,7 +128,22 @@ export class LeadflowStack extends Stack {
     });
     const iamAuthorizer = new HttpIamAuthorizer();
 
+    const settings: DeploymentSettings = {
+      ...props.settings,
+      signingKeysSecret: signingKeys.secretArn,
+      privacySaltSecret: privacySalt.secretArn,
+      tableName: table.tableName,
+      busName: bus.eventBusName,
+      configurationSetName: configurationSet.configurationSetName,
+      publicBaseUrl: props.settings.publicBaseUrl ?? api.apiEndpoint,
+    };
+
+
     for (const spec of manifest.functions) {
+      if (isHttpFunction(spec) && spec.access.includes('links:public')) {
+        // Its environment would name the API that integrates it: a dependency cycle in CloudFormation.
+        throw new Error(`${spec.name}: an HTTP function cannot have links:public; build links in an event consumer`);
+      }
       const { fn } = new LeadflowFunction(this, pascal(spec.name), {
         spec,
         environment: environmentFor(spec, manifest, settings),

@@ -7,6 +7,7 @@ import { LeadStore } from '../../shared/adapters/lead-store';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { DetailType, type DomainEvent } from '../../shared/domain/events';
 import { profileUpdates, type Touch } from '../../shared/domain/lead';
+import { formConsentStatus } from '../../shared/domain/consent/preferences';
 import type { ConsentRecord } from '../../shared/domain/subscriptions';
 import { HttpError, validationError } from '../../shared/http/errors';
 import { httpBodyHandler } from '../../shared/http/handler';
@@ -53,9 +54,14 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
     utmTerm: form.utm_term,
     utmContent: form.utm_content,
   };
-  const consents: ConsentRecord[] = (form.consent ?? []).map((subscription) => ({
+  // A ticked box opts in at once, or asks for confirmation first (double opt-in); an existing opt-in stays.
+  const current = form.consent?.length ? await store.subscriptionsOf(form.email) : {};
+  const consents: ConsentRecord[] = [...new Set(form.consent ?? [])].flatMap((subscription) => {
+    const status = formConsentStatus(current[subscription], subscription);
+    return status ? [{ subscription, status }] : [];
+  }).map(({ subscription, status }) => ({
     subscription,
-    status: 'opted_in',
+    status,
     at: now,
     method: 'form_checkbox',
     formId,
@@ -81,7 +87,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
       country: form.country,
     }),
     touch,
-    consents: [...new Map(consents.map((consent) => [consent.subscription, consent])).values()],
+    consents,
     event: {
       id: submissionId,
       type: 'form_submission',
@@ -95,6 +101,10 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
   const events: DomainEvent[] = [
     { detailType: DetailType.EngagementRecorded, detail: { version: 1, correlationId, eventId: submissionId, leadId: outcome.leadId } },
   ];
+  const toConfirm = consents.filter((consent) => consent.status === 'pending').map((consent) => consent.subscription);
+  if (toConfirm.length) {
+    events.push({ detailType: DetailType.ConsentConfirmationRequested, detail: { version: 1, correlationId, leadId: outcome.leadId, subscriptions: toConfirm } });
+  }
   if (form.anonymousId) {
     const link = await store.linkAnonymous(form.anonymousId, outcome.leadId, now);
     if (link !== 'linked-to-another-lead') {

@@ -5,8 +5,8 @@ import { documentClient, secretsManagerClient } from '../../shared/adapters/clie
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { consentChange, unsubscribeChoice, type ConsentContext, type PreferenceChoice } from '../../shared/domain/consent/preferences';
-import { invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../shared/domain/consent/pages';
+import { confirmationChange, consentChange, unsubscribeChoice, type ConsentContext, type PreferenceChoice } from '../../shared/domain/consent/preferences';
+import { confirmPage, invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../shared/domain/consent/pages';
 import { signToken, verifyToken, type TokenClaims, type TokenPurpose } from '../../shared/domain/consent/signed-token';
 import { isSubscriptionType, SUBSCRIPTION_TYPES, type Language } from '../../shared/domain/subscriptions';
 import { httpRoutesHandler } from '../../shared/http/handler';
@@ -80,6 +80,14 @@ async function unsubscribeLink(event: ParsedBodyEvent) {
   return { token, leadId: claims.leadId, subscription };
 }
 
+/** The confirmation link's claims (from its URL), or undefined for a link that does not verify or has expired. */
+async function confirmationLink(event: ParsedBodyEvent) {
+  const token = event.queryStringParameters?.token;
+  const claims = await claimsOf(token, 'confirmation');
+  if (!claims || !token || !claims.subscription || !isSubscriptionType(claims.subscription)) return undefined;
+  return { token, leadId: claims.leadId, subscription: claims.subscription };
+}
+
 const preferencesLink = async (leadId: string) => signToken(await keyRing(), 'preferences', { leadId });
 
 export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
@@ -103,6 +111,27 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     const outcome = await store.recordConsentChange(lead.id, change, randomUUID());
     logger.info('Preferences saved', { leadId: lead.id, changed: change.records.length, outcome });
     return html(200, preferencePage({ lang, token, subscriptions: { ...lead.subscriptions, ...change.subscriptions }, saved: true }));
+  },
+
+  // Double opt-in: the GET shows a button; only the POST confirms (mail scanners fetch links).
+  'GET /v1/subscriptions/confirm': async (event) => {
+    const lang = pageLanguage(event);
+    const link = await confirmationLink(event);
+    if (!link) return html(400, invalidLinkPage(lang));
+    return html(200, confirmPage({ lang, token: link.token, subscription: link.subscription, preferencesToken: await preferencesLink(link.leadId) }));
+  },
+
+  'POST /v1/subscriptions/confirm': async (event) => {
+    const lang = pageLanguage(event);
+    const link = await confirmationLink(event);
+    const lead = link ? await store.getLead(link.leadId) : undefined;
+    if (!link || !lead) return html(400, invalidLinkPage(lang));
+    const change = confirmationChange(lead.subscriptions, link.subscription, consentContext(event, 'double_opt_in_confirmation', `Confirmation link for ${link.subscription}`));
+    const outcome = await store.recordConsentChange(lead.id, change, randomUUID());
+    logger.info('Subscription confirmation', { leadId: lead.id, subscription: link.subscription, changed: change.records.length, outcome });
+    const confirmed = { ...lead.subscriptions, ...change.subscriptions }[link.subscription] === 'opted_in';
+    const preferencesToken = await preferencesLink(lead.id);
+    return html(200, confirmPage({ lang, token: link.token, subscription: link.subscription, preferencesToken, outcome: confirmed ? 'confirmed' : 'nothing-to-confirm' }));
   },
 
   // A link in an email: shows a button and changes nothing, because mail scanners fetch links.

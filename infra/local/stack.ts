@@ -66,6 +66,7 @@ const defaultSettings: DeploymentSettings = {
   allowedOrigins: ['*'],
   signingKeysSecret: 'leadflow/signing-keys',
   privacySaltSecret: 'leadflow/privacy-salt',
+  publicBaseUrl: 'http://127.0.0.1:3000',
 };
 
 const indexDefinition = (index: (typeof tableDesign.indexes)[number]) => ({
@@ -189,7 +190,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });
-    for (const fn of manifest.functions) Object.assign(process.env, environmentFor(fn, manifest, settings));
+    // Links in email point at this API, wherever it listens.
+    const runtimeSettings: DeploymentSettings = { ...settings, publicBaseUrl: options.settings?.publicBaseUrl ?? `http://127.0.0.1:${apiPort}` };
+    for (const fn of manifest.functions) Object.assign(process.env, environmentFor(fn, manifest, runtimeSettings));
 
     const dynamoClient = new DynamoDBClient({});
     await createTable(dynamoClient, settings.tableName);
@@ -252,7 +255,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sesUrl: ses.endpoint,
       devToken,
       endpoints: { dynamodb: dynamodb.endpoint, sqs: sqsService.endpoint, ses: ses.endpoint, eventbridge: bus.endpoint },
-      settings,
+      settings: runtimeSettings,
       signingKeys,
       queues,
       stop,

@@ -191,6 +191,12 @@ export class LeadStore {
     }
   }
 
+  /** The subscription statuses of the lead with this address; none when there is no such lead yet. */
+  async subscriptionsOf(email: string): Promise<Lead['subscriptions']> {
+    const leadId = await this.leadIdForEmail(email);
+    return (leadId ? (await this.getLead(leadId))?.subscriptions : undefined) ?? {};
+  }
+
   async leadIdForAnonymous(anonymousId: string): Promise<string | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.anonymousLink(anonymousId), ConsistentRead: true }));
     return Item?.leadId as string | undefined;

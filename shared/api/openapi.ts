@@ -84,6 +84,8 @@ export function openApiDocument() {
     request: { body: { content: { 'application/x-www-form-urlencoded': { schema: z.record(z.string(), z.string()) } } } },
     responses: page,
   });
+  registry.registerPath({ method: 'get', path: '/v1/subscriptions/confirm', summary: 'Double opt-in confirmation page (changes nothing on GET)', request: { query: signedLink }, responses: page });
+  registry.registerPath({ method: 'post', path: '/v1/subscriptions/confirm', summary: 'Confirm a pending subscription; confirming twice is harmless', request: { query: signedLink }, responses: page });
   registry.registerPath({ method: 'get', path: '/v1/unsubscribe', summary: 'Unsubscribe page (changes nothing on GET)', request: { query: signedLink }, responses: page });
   registry.registerPath({
     method: 'post', path: '/v1/unsubscribe', summary: 'One-click unsubscribe (RFC 8058)',

@@ -10,6 +10,7 @@ export const DetailType = {
   LeadQualified: 'lead.qualified',
   RescorePageRequested: 'rescore.page-requested',
   LeadsRescoreRequested: 'rescore.leads-requested',
+  ConsentConfirmationRequested: 'consent.confirmation-requested',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -80,12 +81,21 @@ export const LeadsRescoreRequestedDetail = z.object({
 });
 export type LeadsRescoreRequestedDetail = z.infer<typeof LeadsRescoreRequestedDetail>;
 
+/** A form ticked double-opt-in subscriptions: the subscriber gets an email with a link to confirm each. */
+export const ConsentConfirmationRequestedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  subscriptions: z.array(z.string().min(1)).min(1),
+});
+export type ConsentConfirmationRequestedDetail = z.infer<typeof ConsentConfirmationRequestedDetail>;
+
 export const detailSchemas = {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail,
   [DetailType.LeadIdentified]: LeadIdentifiedDetail,
   [DetailType.LeadQualified]: LeadQualifiedDetail,
   [DetailType.RescorePageRequested]: RescorePageRequestedDetail,
   [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail,
+  [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail,
 } as const;
 
 export interface DetailByType {
@@ -94,6 +104,7 @@ export interface DetailByType {
   [DetailType.LeadQualified]: LeadQualifiedDetail;
   [DetailType.RescorePageRequested]: RescorePageRequestedDetail;
   [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail;
+  [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail;
 }
 
 /** A bus event as leadflow publishes it. */

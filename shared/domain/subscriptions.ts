@@ -7,6 +7,8 @@ export interface SubscriptionTypeDefinition {
   readonly id: string;
   readonly label: Readonly<Record<Language, string>>;
   readonly description: Readonly<Record<Language, string>>;
+  /** An opt-in from a form stays pending until the subscriber confirms it from an emailed link. */
+  readonly doubleOptIn: boolean;
 }
 
 /** The subscription types, as data: the one place that names them. */
@@ -15,21 +17,25 @@ export const SUBSCRIPTION_CATALOGUE = [
     id: 'newsletter',
     label: { en: 'Newsletter', id: 'Buletin' },
     description: { en: 'A monthly digest of articles and guides.', id: 'Ringkasan bulanan artikel dan panduan.' },
+    doubleOptIn: true,
   },
   {
     id: 'product_updates',
     label: { en: 'Product updates', id: 'Pembaruan produk' },
     description: { en: 'New features and changes to the product.', id: 'Fitur baru dan perubahan pada produk.' },
+    doubleOptIn: false,
   },
   {
     id: 'events',
     label: { en: 'Events and webinars', id: 'Acara dan webinar' },
     description: { en: 'Invitations to webinars, meet-ups and conferences.', id: 'Undangan webinar, pertemuan, dan konferensi.' },
+    doubleOptIn: false,
   },
   {
     id: 'offers',
     label: { en: 'Offers', id: 'Penawaran' },
     description: { en: 'Discounts and trial extensions.', id: 'Diskon dan perpanjangan masa uji coba.' },
+    doubleOptIn: true,
   },
 ] as const satisfies readonly SubscriptionTypeDefinition[];
 
@@ -42,7 +48,7 @@ export type SubscriptionType = (typeof SUBSCRIPTION_CATALOGUE)[number]['id'];
 export type SubscriptionStatus = 'opted_in' | 'pending' | 'opted_out';
 
 /** How a consent change was made; kept with every record. */
-export type ConsentMethod = 'form_checkbox' | 'preference_centre' | 'one_click_unsubscribe';
+export type ConsentMethod = 'form_checkbox' | 'double_opt_in_confirmation' | 'preference_centre' | 'one_click_unsubscribe';
 
 /** Where and how a subscriber gave or withdrew consent; stored append-only, never rewritten. */
 export interface ConsentRecord {
@@ -58,3 +64,6 @@ export interface ConsentRecord {
 }
 
 export const isSubscriptionType = (value: string): value is SubscriptionType => (SUBSCRIPTION_TYPES as readonly string[]).includes(value);
+
+export const subscriptionType = (id: SubscriptionType): SubscriptionTypeDefinition =>
+  SUBSCRIPTION_CATALOGUE.find((definition) => definition.id === id) as SubscriptionTypeDefinition;

@@ -15,6 +15,8 @@ export interface DeploymentSettings {
   readonly signingKeysSecret: string;
   /** Name or ARN of the secret holding the salt of address hashes; never rotated (old hashes must keep matching). */
   readonly privacySaltSecret: string;
+  /** Where subscribers reach the public API: links in email start here. */
+  readonly publicBaseUrl: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export function environmentFor(
     env.SES_CONFIGURATION_SET = settings.configurationSetName;
   }
   if (fn.access.includes('secret:signing-keys')) env.SIGNING_KEYS_SECRET = settings.signingKeysSecret;
+  if (fn.access.includes('links:public')) env.PUBLIC_BASE_URL = settings.publicBaseUrl;
   if (fn.access.includes('secret:privacy-salt')) env.PRIVACY_SALT_SECRET = settings.privacySaltSecret;
   if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(fn.maxBodyBytes ?? manifest.http.maxBodyBytes);
   return env;

@@ -44,7 +44,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'preference-centre',
-      description: 'The subscriber pages reached from signed email links: preference centre and one-click unsubscribe (RFC 8058).',
+      description: 'The subscriber pages reached from signed email links: preference centre, one-click unsubscribe (RFC 8058), double opt-in confirmation.',
       entry: 'functions/preference-centre/handler.ts',
       trigger: {
         kind: 'http',
@@ -53,6 +53,8 @@ export const manifest: Manifest = {
           { method: 'POST', path: '/v1/preferences' },
           { method: 'GET', path: '/v1/unsubscribe' },
           { method: 'POST', path: '/v1/unsubscribe' },
+          { method: 'GET', path: '/v1/subscriptions/confirm' },
+          { method: 'POST', path: '/v1/subscriptions/confirm' },
         ],
         audience: 'public',
       },
@@ -197,6 +199,21 @@ export const manifest: Manifest = {
       timeoutSeconds: 30,
       memoryMb: 256,
       access: ['table:write', 'secret:privacy-salt'],
+    },
+    {
+      name: 'send-confirmation',
+      description: 'Emails double opt-in confirmation links for subscriptions a form left pending.',
+      entry: 'functions/send-confirmation/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.ConsentConfirmationRequested] },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['table:read', 'ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
     },
     {
       name: 'alert-sales',

@@ -15,7 +15,9 @@ export type Access =
   /** Read the HMAC keys that sign subscriber links (a Secrets Manager secret). */
   | 'secret:signing-keys'
   /** Read the secret salt that turns email addresses into one-way hashes (suppressions, erasure). */
-  | 'secret:privacy-salt';
+  | 'secret:privacy-salt'
+  /** Writes absolute links to the public API into email (needs the API's public URL). */
+  | 'links:public';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -4,7 +4,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { signToken } from '../../shared/domain/consent/signed-token';
-import { stackClient } from '../integration/helpers';
+import { eventually, stackClient } from '../integration/helpers';
 
 /**
  * The preference centre and unsubscribe page driven in headless Chromium (Debian's package, through
@@ -19,7 +19,7 @@ if (!available) {
 
 let stack: LocalStack;
 let browser: Browser;
-const { post, getLead } = stackClient(() => stack);
+const { post, getLead, mails } = stackClient(() => stack);
 
 beforeAll(async () => {
   if (!available) return;
@@ -65,11 +65,30 @@ describe.skipIf(!available)('subscriber pages in a browser', () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${stack.apiUrl}/v1/unsubscribe?token=${encodeURIComponent(token)}`);
-    expect((await getLead(leadId)).subscriptions).toEqual({ newsletter: 'opted_in', product_updates: 'opted_in' });
+    expect((await getLead(leadId)).subscriptions).toEqual({ newsletter: 'pending', product_updates: 'opted_in' });
     await page.getByRole('button', { name: 'Unsubscribe' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('You are unsubscribed');
     await context.close();
     expect((await getLead(leadId)).subscriptions).toEqual({ newsletter: 'opted_out', product_updates: 'opted_out' });
+  });
+
+  it('confirms a double opt-in from the link in the email; the subscription was pending until then', async () => {
+    const email = `confirm-${randomUUID()}@example.com`;
+    const submitted = await post('/v1/forms/newsletter/submissions', { email, firstName: 'Dewi', consent: ['newsletter', 'events'] });
+    const { leadId } = (await submitted.json()) as { leadId: string };
+    expect((await getLead(leadId)).subscriptions).toEqual({ newsletter: 'pending', events: 'opted_in' });
+    const confirmation = await eventually(async () => (await mails()).find((mail) => mail.destination.to.includes(email)));
+    const link = /https?:\/\/\S+\/v1\/subscriptions\/confirm\?token=\S+/.exec(confirmation.body.text ?? '')?.[0];
+    expect(link).toBeDefined();
+
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(link ?? '');
+    expect((await getLead(leadId)).subscriptions?.newsletter).toBe('pending');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Thank you: you will receive newsletter.');
+    await context.close();
+    expect((await getLead(leadId)).subscriptions).toEqual({ newsletter: 'opted_in', events: 'opted_in' });
   });
 
   it('takes the one-click POST a mailbox provider sends, as multipart too, and answers a repeat the same', async () => {

@@ -18,6 +18,7 @@ beforeEach(() => {
   dynamo.reset();
   bus.reset();
   dynamo.on(TransactWriteCommand).resolves({});
+  dynamo.on(GetCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
 });
 
@@ -33,7 +34,7 @@ const cancelled = (...codes: string[]) =>
 
 describe('capture-form', () => {
   it('creates the lead, records consent and the submission in one transaction, then publishes', async () => {
-    const response = await submit(JSON.stringify({ email: ' Jane@Example.com ', firstName: 'Jane', consent: ['newsletter'], teamSize: 40 }));
+    const response = await submit(JSON.stringify({ email: ' Jane@Example.com ', firstName: 'Jane', consent: ['product_updates'], teamSize: 40 }));
     expect(response.statusCode).toBe(202);
     expect(parsed(response)).toMatchObject({ status: 'accepted', leadId: expect.any(String), submissionId: expect.stringMatching(/^sub_/) });
     const [transaction] = dynamo.commandCalls(TransactWriteCommand);
@@ -44,7 +45,26 @@ describe('capture-form', () => {
       `EVENT#${parsed(response).submissionId}`,
       `LEAD#${parsed(response).leadId}`,
     ]);
-    expect(items[3]?.Put?.Item).toMatchObject({ subscription: 'newsletter', status: 'opted_in', ipAddress: '203.0.113.9', method: 'form_checkbox' });
+    expect(items[3]?.Put?.Item).toMatchObject({ subscription: 'product_updates', status: 'opted_in', ipAddress: '203.0.113.9', method: 'form_checkbox' });
+    const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded']);
+  });
+
+  it('keeps a double-opt-in subscription pending and asks for its confirmation by email', async () => {
+    await submit(JSON.stringify({ email: 'jane@example.com', consent: ['newsletter', 'events'] }));
+    const consents = (dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []).filter((item) => item.Put?.Item?.entity === 'consent');
+    expect(consents.map((item) => [item.Put?.Item?.subscription, item.Put?.Item?.status])).toEqual([['newsletter', 'pending'], ['events', 'opted_in']]);
+    const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    const request = entries.find((entry) => entry.DetailType === 'consent.confirmation-requested');
+    expect(JSON.parse(request?.Detail ?? '{}')).toMatchObject({ subscriptions: ['newsletter'] });
+  });
+
+  it('leaves an existing opt-in as it is when the box is ticked again: no new record, no confirmation', async () => {
+    dynamo.on(GetCommand, { Key: { pk: 'EMAIL#jane@example.com', sk: 'EMAIL' } }).resolves({ Item: { leadId: 'lead-1' } });
+    dynamo.on(GetCommand, { Key: { pk: 'LEAD#lead-1', sk: 'PROFILE' } }).resolves({ Item: { id: 'lead-1', subscriptions: { newsletter: 'opted_in' } } });
+    await submit(JSON.stringify({ email: 'jane@example.com', consent: ['newsletter'] }));
+    const consents = (dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []).filter((item) => item.Put?.Item?.entity === 'consent');
+    expect(consents).toEqual([]);
     const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded']);
   });

@@ -121,3 +121,30 @@ describe('preference centre', () => {
     expect(writes()).toHaveLength(0);
   });
 });
+
+describe('double opt-in confirmation', () => {
+  const confirmation = (expiresAt = Math.floor(Date.now() / 1000) + 3600) => signToken(ring, 'confirmation', { leadId: 'lead-1', subscription: 'offers', expiresAt });
+  const confirm = (token: string) => call({ method: 'POST', path: '/v1/subscriptions/confirm' }, { token });
+
+  it('confirms a pending subscription on POST, with a consent record', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { ...lead, subscriptions: { offers: 'pending' } } });
+    const response = await confirm(confirmation());
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Thank you: you will receive offers.');
+    expect((writes()[0] ?? [])[1]?.Put?.Item).toMatchObject({ subscription: 'offers', status: 'opted_in', method: 'double_opt_in_confirmation' });
+  });
+
+  it('answers a second confirmation the same and writes nothing', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { ...lead, subscriptions: { offers: 'opted_in' } } });
+    const response = await confirm(confirmation());
+    expect(response.body).toContain('Thank you: you will receive offers.');
+    expect(writes()).toHaveLength(0);
+  });
+
+  it('changes nothing on GET, and refuses an expired link', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { ...lead, subscriptions: { offers: 'pending' } } });
+    expect((await call({ method: 'GET', path: '/v1/subscriptions/confirm' }, { token: confirmation() })).body).toContain('<button type="submit">Confirm</button>');
+    expect((await confirm(confirmation(Math.floor(Date.now() / 1000) - 1))).statusCode).toBe(400);
+    expect(writes()).toHaveLength(0);
+  });
+});

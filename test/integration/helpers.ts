@@ -16,6 +16,7 @@ export interface LeadView {
 export interface StoredMail {
   subject: string;
   destination: { to: string[] };
+  body: { text?: string; html?: string };
 }
 
 /** HTTP helpers bound to a running local stack (looked up lazily: the stack starts in beforeAll). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../shared/domain/consent/pages';
-import { consentChange, unsubscribeChoice } from '../../shared/domain/consent/preferences';
+import { composeConfirmationEmail } from '../../shared/domain/consent/confirmation-email';
+import { confirmationChange, consentChange, formConsentStatus, unsubscribeChoice } from '../../shared/domain/consent/preferences';
 import { SUBSCRIPTION_TYPES } from '../../shared/domain/subscriptions';
 
 const context = { at: '2026-11-23T10:00:00.000Z', method: 'preference_centre' as const, ipAddress: '203.0.113.9', userAgent: 'test', consentText: 'Preference centre (en)' };
@@ -67,5 +68,32 @@ describe('subscriber pages', () => {
     expect(languageFor('id', 'en-GB')).toBe('id');
     expect(languageFor(undefined, 'id-ID,id;q=0.9')).toBe('id');
     expect(languageFor('fr', undefined)).toBe('en');
+  });
+});
+
+describe('double opt-in', () => {
+  it('keeps a ticked double-opt-in type pending, opts a single-opt-in type in, and leaves an opt-in alone', () => {
+    expect(formConsentStatus(undefined, 'newsletter')).toBe('pending');
+    expect(formConsentStatus('opted_out', 'newsletter')).toBe('pending');
+    expect(formConsentStatus(undefined, 'events')).toBe('opted_in');
+    expect(formConsentStatus('opted_in', 'newsletter')).toBeUndefined();
+  });
+
+  it('confirms only a pending subscription: twice is harmless, an old link cannot resubscribe an opt-out', () => {
+    const confirmation = { ...context, method: 'double_opt_in_confirmation' as const };
+    expect(confirmationChange({ newsletter: 'pending' }, 'newsletter', confirmation)).toEqual({
+      subscriptions: { newsletter: 'opted_in' },
+      records: [{ subscription: 'newsletter', status: 'opted_in', ...confirmation }],
+    });
+    expect(confirmationChange({ newsletter: 'opted_in' }, 'newsletter', confirmation)).toEqual({ subscriptions: {}, records: [] });
+    expect(confirmationChange({ newsletter: 'opted_out' }, 'newsletter', confirmation)).toEqual({ subscriptions: {}, records: [] });
+  });
+
+  it('emails one link per pending subscription, in English and Indonesian, escaped', () => {
+    const email = composeConfirmationEmail('Budi <b>', [{ subscription: 'newsletter', url: 'https://x.io/v1/subscriptions/confirm?token=a&b' }]);
+    expect(email.text).toContain('Newsletter: https://x.io/v1/subscriptions/confirm?token=a&b');
+    expect(email.text).toContain('Buletin: https://x.io/v1/subscriptions/confirm?token=a&b');
+    expect(email.html).toContain('href="https://x.io/v1/subscriptions/confirm?token=a&amp;b"');
+    expect(email.html).toContain('Halo Budi &lt;b&gt;,');
   });
 });

@@ -22,6 +22,11 @@ const TEXT = {
     unsubscribe: 'Unsubscribe',
     unsubscribed: 'You are unsubscribed. It takes effect before our next email.',
     managePreferences: 'Manage all your email preferences',
+    confirmTitle: 'Confirm your subscription',
+    confirmAsk: (what: string) => `Confirm that you want to receive ${what}.`,
+    confirm: 'Confirm',
+    confirmed: (what: string) => `Thank you: you will receive ${what}.`,
+    nothingToConfirm: 'There is nothing left to confirm with this link.',
     invalidTitle: 'This link does not work',
     invalidIntro: 'The link is incomplete, has been changed, or has expired. Use the link in our most recent email.',
     language: 'Bahasa Indonesia',
@@ -43,6 +48,11 @@ const TEXT = {
     unsubscribe: 'Berhenti berlangganan',
     unsubscribed: 'Anda telah berhenti berlangganan. Ini berlaku sebelum email kami berikutnya.',
     managePreferences: 'Kelola semua preferensi email Anda',
+    confirmTitle: 'Konfirmasi langganan Anda',
+    confirmAsk: (what: string) => `Konfirmasikan bahwa Anda ingin menerima ${what}.`,
+    confirm: 'Konfirmasi',
+    confirmed: (what: string) => `Terima kasih: Anda akan menerima ${what}.`,
+    nothingToConfirm: 'Tidak ada lagi yang perlu dikonfirmasi dengan tautan ini.',
     invalidTitle: 'Tautan ini tidak berfungsi',
     invalidIntro: 'Tautan tidak lengkap, telah diubah, atau kedaluwarsa. Gunakan tautan di email terbaru kami.',
     language: 'English',
@@ -149,6 +159,32 @@ export function unsubscribePage({ lang, token, subscription, preferencesToken, d
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
 <p>${escape(text.unsubscribeFrom(what))}</p>
 <button type="submit">${escape(text.unsubscribe)}</button>
+</form>
+${preferences}`,
+  );
+}
+
+export interface ConfirmPageInput {
+  readonly lang: Language;
+  readonly token: string;
+  readonly subscription: SubscriptionType;
+  readonly preferencesToken: string;
+  /** After the POST: whether this link confirmed (or had already confirmed) the subscription. */
+  readonly outcome?: 'confirmed' | 'nothing-to-confirm';
+}
+
+/** Shown on GET of a confirmation link: a button, never a change (mail scanners fetch links). */
+export function confirmPage({ lang, token, subscription, preferencesToken, outcome }: ConfirmPageInput): string {
+  const text = TEXT[lang];
+  const what = (SUBSCRIPTION_CATALOGUE.find((definition) => definition.id === subscription)?.label[lang] ?? subscription).toLowerCase();
+  const preferences = `<p><a href="/v1/preferences?token=${encodeURIComponent(preferencesToken)}&amp;lang=${lang}">${escape(text.managePreferences)}</a></p>`;
+  if (outcome) return page(lang, text.confirmTitle, preferences, outcome === 'confirmed' ? text.confirmed(what) : text.nothingToConfirm);
+  return page(
+    lang,
+    text.confirmTitle,
+    `<form method="post" action="/v1/subscriptions/confirm?token=${encodeURIComponent(token)}&amp;lang=${lang}">
+<p>${escape(text.confirmAsk(what))}</p>
+<button type="submit">${escape(text.confirm)}</button>
 </form>
 ${preferences}`,
   );

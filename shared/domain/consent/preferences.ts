@@ -1,5 +1,5 @@
 import type { Lead } from '../lead';
-import { SUBSCRIPTION_TYPES, type ConsentMethod, type ConsentRecord, type SubscriptionStatus, type SubscriptionType } from '../subscriptions';
+import { SUBSCRIPTION_TYPES, subscriptionType, type ConsentMethod, type ConsentRecord, type SubscriptionStatus, type SubscriptionType } from '../subscriptions';
 
 /** What a subscriber chose, type by type; types left out keep their status. */
 export type PreferenceChoice = Partial<Record<SubscriptionType, 'opted_in' | 'opted_out'>>;
@@ -44,4 +44,22 @@ export function consentChange(current: Lead['subscriptions'], choice: Preference
 export function unsubscribeChoice(subscription?: SubscriptionType): PreferenceChoice {
   const types = subscription ? [subscription] : SUBSCRIPTION_TYPES;
   return Object.fromEntries(types.map((type) => [type, 'opted_out'])) as PreferenceChoice;
+}
+
+/**
+ * The status a ticked form checkbox gives: opted in at once, or pending confirmation for a
+ * double-opt-in type; undefined when the subscriber is already opted in (nothing changes).
+ */
+export function formConsentStatus(current: SubscriptionStatus | undefined, subscription: SubscriptionType): SubscriptionStatus | undefined {
+  if (current === 'opted_in') return undefined;
+  return subscriptionType(subscription).doubleOptIn ? 'pending' : 'opted_in';
+}
+
+/**
+ * A confirmation link clicked: a pending opt-in becomes opted in. Anything else changes nothing, so
+ * confirming twice is harmless and an old link cannot resubscribe someone who has since opted out.
+ */
+export function confirmationChange(current: Lead['subscriptions'], subscription: SubscriptionType, context: ConsentContext): ConsentChange {
+  if (current[subscription] !== 'pending') return { subscriptions: {}, records: [] };
+  return { subscriptions: { [subscription]: 'opted_in' }, records: [{ subscription, status: 'opted_in', ...context }] };
 }
