@@ -2,7 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
@@ -77,6 +77,21 @@ export class LeadflowStack extends Stack {
         EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT,
       ],
     });
+    // SES puts an account under review at a 5% bounce or 0.1% complaint rate (and may pause sending at
+    // 10% / 0.5%): operators hear of it well before either.
+    for (const [id, metricName, threshold] of [
+      ['SesBounceRate', 'Reputation.BounceRate', 0.04],
+      ['SesComplaintRate', 'Reputation.ComplaintRate', 0.0008],
+    ] as const) {
+      new Alarm(this, id, {
+        alarmDescription: `${metricName} of the SES account is at ${threshold * 100}%: below SES's review level, act now`,
+        metric: new Metric({ namespace: 'AWS/SES', metricName, period: Duration.hours(1), statistic: 'Maximum' }),
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(alarmAction);
+    }
     const forwardDlq = this.deadLetterQueue('SesForwardDlq', alarmAction);
     new Rule(this, 'ForwardSesEvents', {
       description: 'SES configuration-set events to the leadflow bus',

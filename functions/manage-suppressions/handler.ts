@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
 import { cachedSecret } from '../../shared/adapters/secrets';
+import { LeadStore } from '../../shared/adapters/lead-store';
 import { SuppressionStore } from '../../shared/adapters/suppression-store';
 import { Email, LiftRequest } from '../../shared/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
@@ -12,6 +13,7 @@ import { json } from '../../shared/http/middleware';
 const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const suppressions = new SuppressionStore(documentClient(), config.TABLE_NAME);
+const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
 
 /** The address in the path, whether or not the gateway decoded `%40`. */
@@ -42,6 +44,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     const hash = addressHash(await privacySalt(), email);
     const outcome = await suppressions.lift(hash, request.data.reason, new Date().toISOString());
     if (outcome === 'not-suppressed') throw new HttpError(404, `${email} is not suppressed`);
+    await leads.setEmailSuppression(email, undefined);
     logger.info('Suppression lifted', { hash });
     return json(200, { email, lifted: true, reason: request.data.reason });
   },

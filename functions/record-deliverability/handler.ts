@@ -4,30 +4,33 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
 import { cachedSecret } from '../../shared/adapters/secrets';
+import { LeadStore } from '../../shared/adapters/lead-store';
 import { SuppressionStore } from '../../shared/adapters/suppression-store';
 import { logFailures } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
-import { addressHash, deliverabilityFindings, SesDeliveryEvent, SOFT_BOUNCES_TO_SUPPRESS, type DeliverabilityFinding } from '../../shared/domain/consent/suppression';
+import { addressHash, deliverabilityFindings, SesDeliveryEvent, SOFT_BOUNCES_TO_SUPPRESS, type DeliverabilityFinding, type SuppressionReason } from '../../shared/domain/consent/suppression';
 
 const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting });
 const logger = new Logger();
 const suppressions = new SuppressionStore(documentClient(), config.TABLE_NAME);
+const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
 const processor = new BatchProcessor(EventType.SQS);
 
 const BusEvent = z.object({ time: z.string(), detail: SesDeliveryEvent });
 
+/** Suppresses the address and shows it on its lead. */
+async function suppress(email: string, hash: string, reason: SuppressionReason, detail: string, at: string) {
+  const outcome = await suppressions.suppress({ hash, email, reason, detail, at });
+  await leads.setEmailSuppression(email, { reason, at });
+  logger.info('Address suppressed', { hash, reason, outcome });
+}
+
 async function record(finding: DeliverabilityFinding, messageId: string, at: string) {
   const hash = addressHash(await privacySalt(), finding.email);
-  if (finding.kind !== 'soft_bounce') {
-    const outcome = await suppressions.suppress({ hash, email: finding.email, reason: finding.kind, detail: finding.detail, at });
-    logger.info('Address suppressed', { hash, reason: finding.kind, outcome });
-    return;
-  }
+  if (finding.kind !== 'soft_bounce') return suppress(finding.email, hash, finding.kind, finding.detail, at);
   const bounces = await suppressions.countSoftBounce(hash, messageId, at);
-  if (bounces < SOFT_BOUNCES_TO_SUPPRESS) return;
-  const outcome = await suppressions.suppress({ hash, email: finding.email, reason: 'repeated_soft_bounce', detail: `${bounces} transient bounces, last ${finding.detail}`, at });
-  logger.info('Address suppressed', { hash, reason: 'repeated_soft_bounce', outcome });
+  if (bounces >= SOFT_BOUNCES_TO_SUPPRESS) await suppress(finding.email, hash, 'repeated_soft_bounce', `${bounces} transient bounces, last ${finding.detail}`, at);
 }
 
 /** SES bounces and complaints (forwarded from the default bus) keep the suppression list current. */

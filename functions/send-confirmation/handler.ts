@@ -54,7 +54,8 @@ async function sendConfirmation(record: SQSRecord): Promise<void> {
     subscription,
     url: `${config.PUBLIC_BASE_URL}/v1/subscriptions/confirm?token=${encodeURIComponent(signToken(ring, 'confirmation', { leadId: lead.id, subscription, expiresAt }))}`,
   }));
-  const email = composeConfirmationEmail(lead.firstName, links);
+  const preferencesUrl = `${config.PUBLIC_BASE_URL}/v1/preferences?token=${encodeURIComponent(signToken(ring, 'preferences', { leadId: lead.id }))}`;
+  const email = composeConfirmationEmail(lead.firstName, links, preferencesUrl);
   const messageId = await mailer.send({ to: [lead.email], ...email, tags: { purpose: 'confirmation' } });
   logger.info('Confirmation sent', { leadId: lead.id, subscriptions: pending, messageId });
 }

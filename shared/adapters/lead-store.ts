@@ -191,6 +191,25 @@ export class LeadStore {
     }
   }
 
+  /** Shows on the lead with this address (if any) that the address is suppressed, or no longer is. */
+  async setEmailSuppression(email: string, suppression: Lead['emailSuppression']): Promise<void> {
+    const leadId = await this.leadIdForEmail(email);
+    if (!leadId) return;
+    await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.lead(leadId),
+          UpdateExpression: suppression ? 'SET emailSuppression = :suppression' : 'REMOVE emailSuppression',
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(suppression ? { ExpressionAttributeValues: { ':suppression': suppression } } : {}),
+        }),
+      ),
+      'set',
+      'no-lead',
+    );
+  }
+
   /** The subscription statuses of the lead with this address; none when there is no such lead yet. */
   async subscriptionsOf(email: string): Promise<Lead['subscriptions']> {
     const leadId = await this.leadIdForEmail(email);

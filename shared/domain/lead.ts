@@ -38,6 +38,8 @@ export interface Lead extends LeadProfile {
   readonly firstTouch: Touch;
   readonly lastTouch: Touch;
   readonly subscriptions: Partial<Record<SubscriptionType, SubscriptionStatus>>;
+  /** Set while the address is on the suppression list: no email goes to it. */
+  readonly emailSuppression?: { readonly reason: string; readonly at: string };
   /** Visitor ids of the tracking snippet linked to this lead. */
   readonly anonymousIds?: readonly string[];
   readonly score?: ScoreState;

@@ -72,6 +72,11 @@ describe('LeadflowStack', () => {
     }
   });
 
+  it("alarms on the SES account's bounce and complaint rates below SES's review levels (5% and 0.1%)", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.BounceRate', Threshold: 0.04, AlarmActions: Match.anyValue() });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: 0.0008, AlarmActions: Match.anyValue() });
+  });
+
   it('routes bus events to queues with a DLQ and a retry policy on every rule target', () => {
     const rules = ofType('AWS::Events::Rule');
     expect(rules.length).toBeGreaterThanOrEqual(manifest.functions.filter(isEventFunction).length);

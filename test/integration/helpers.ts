@@ -3,6 +3,7 @@ import { main } from '../../cli/leadflow';
 import type { LocalStack } from '../../infra/local/stack';
 
 export interface LeadView {
+  emailSuppression?: { reason: string; at: string };
   subscriptions?: Record<string, string>;
   score?: {
     total: number;

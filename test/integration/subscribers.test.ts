@@ -38,9 +38,11 @@ describe('suppression list on the local stack', () => {
   it('suppresses hard bounces and complaints at once, and lists them', async () => {
     const hard = `hard-${randomUUID()}@example.com`;
     const complainer = `complainer-${randomUUID()}@example.com`;
+    const { leadId } = (await (await post('/v1/forms/contact/submissions', { email: hard })).json()) as { leadId: string };
     await bounce(hard, 'Permanent');
     await sesEvent('Email Complaint Received', { eventType: 'Complaint', mail: { messageId: randomUUID() }, complaint: { complainedRecipients: [{ emailAddress: complainer }], complaintFeedbackType: 'abuse' } });
     expect(await eventually(() => suppression(hard))).toMatchObject({ reason: 'hard_bounce', email: hard });
+    expect((await eventually(async () => (await getLead(leadId)).emailSuppression)).reason).toBe('hard_bounce');
     expect(await eventually(() => suppression(complainer))).toMatchObject({ reason: 'complaint' });
     const listed = (await (await admin('GET', '/v1/admin/suppressions')).json()) as { suppressions: { email?: string }[] };
     expect(listed.suppressions.map((entry) => entry.email)).toEqual(expect.arrayContaining([hard, complainer]));
@@ -60,13 +62,16 @@ describe('suppression list on the local stack', () => {
 
   it('lifts a suppression only with a reason', async () => {
     const email = `lift-${randomUUID()}@example.com`;
+    const { leadId } = (await (await post('/v1/forms/contact/submissions', { email })).json()) as { leadId: string };
     await bounce(email, 'Permanent');
+    await eventually(async () => (await getLead(leadId)).emailSuppression);
     await eventually(() => suppression(email));
     const noReason = await admin('POST', `/v1/admin/suppressions/${encodeURIComponent(email)}/lift`, {});
     expect(noReason.status).toBe(400);
     expect(await noReason.json()).toMatchObject({ issues: [{ field: 'reason' }] });
     expect((await admin('POST', `/v1/admin/suppressions/${encodeURIComponent(email)}/lift`, { reason: 'Mailbox fixed, confirmed by phone' })).status).toBe(200);
     expect(await suppression(email)).toBeUndefined();
+    expect((await getLead(leadId)).emailSuppression).toBeUndefined();
     expect((await admin('GET', '/v1/admin/suppressions/not-an-email')).status).toBe(400);
   });
 });

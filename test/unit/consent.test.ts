@@ -90,10 +90,11 @@ describe('double opt-in', () => {
   });
 
   it('emails one link per pending subscription, in English and Indonesian, escaped', () => {
-    const email = composeConfirmationEmail('Budi <b>', [{ subscription: 'newsletter', url: 'https://x.io/v1/subscriptions/confirm?token=a&b' }]);
+    const email = composeConfirmationEmail('Budi <b>', [{ subscription: 'newsletter', url: 'https://x.io/v1/subscriptions/confirm?token=a&b' }], 'https://x.io/v1/preferences?token=p');
     expect(email.text).toContain('Newsletter: https://x.io/v1/subscriptions/confirm?token=a&b');
     expect(email.text).toContain('Buletin: https://x.io/v1/subscriptions/confirm?token=a&b');
     expect(email.html).toContain('href="https://x.io/v1/subscriptions/confirm?token=a&amp;b"');
     expect(email.html).toContain('Halo Budi &lt;b&gt;,');
+    expect(email.text).toContain('Your email preferences: https://x.io/v1/preferences?token=p');
   });
 });
