@@ -1,4 +1,5 @@
 import { subscriptionType, type SubscriptionType } from '../subscriptions';
+import { escapeHtml } from '../html';
 
 /** Confirmation links expire: a forwarded or leaked old email should not subscribe anyone. */
 export const CONFIRMATION_LINK_DAYS = 7;
@@ -7,9 +8,6 @@ export interface ConfirmationLink {
   readonly subscription: SubscriptionType;
   readonly url: string;
 }
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character] ?? character);
 
 /**
  * The double opt-in email, in English and Indonesian: one link per subscription to confirm. It is

@@ -1,4 +1,5 @@
 import { LANGUAGES, SUBSCRIPTION_CATALOGUE, type Language, type SubscriptionStatus, type SubscriptionType } from '../subscriptions';
+import { escapeHtml } from '../html';
 
 /**
  * The subscriber-facing pages: plain HTML forms that work without JavaScript or cookies, with one
@@ -59,9 +60,6 @@ const TEXT = {
   },
 } as const;
 
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character] ?? character);
-
 /** The page language: an explicit `lang` wins, then the browser's first choice, then English. */
 export function languageFor(requested: string | undefined, acceptLanguage: string | undefined): Language {
   if (requested && (LANGUAGES as readonly string[]).includes(requested)) return requested as Language;
@@ -75,13 +73,13 @@ function page(lang: Language, title: string, body: string, status?: string): str
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}fieldset{margin:1rem 0;border:1px solid #888;border-radius:.4rem}button{font-size:1rem;padding:.5rem 1rem;margin:.5rem 0}[role=status]{background:#e8f5e9;padding:.5rem 1rem;border-radius:.4rem}</style>
 </head>
 <body>
 <main>
-<h1>${escape(title)}</h1>
-${status ? `<p role="status">${escape(status)}</p>\n` : ''}${body}
+<h1>${escapeHtml(title)}</h1>
+${status ? `<p role="status">${escapeHtml(status)}</p>\n` : ''}${body}
 </main>
 </body>
 </html>
@@ -100,34 +98,34 @@ export interface PreferencePageInput {
 
 export function preferencePage({ lang, token, subscriptions, saved }: PreferencePageInput): string {
   const text = TEXT[lang];
-  const hidden = `<input type="hidden" name="token" value="${escape(token)}"><input type="hidden" name="lang" value="${lang}">`;
+  const hidden = `<input type="hidden" name="token" value="${escapeHtml(token)}"><input type="hidden" name="lang" value="${lang}">`;
   const rows = SUBSCRIPTION_CATALOGUE.map((definition) => {
     const status = subscriptions[definition.id];
     const name = `subscription.${definition.id}`;
     const option = (value: 'opted_in' | 'opted_out', label: string) =>
-      `<label><input type="radio" name="${name}" value="${value}"${(value === 'opted_in' ? status === 'opted_in' : status !== 'opted_in' && status !== 'pending') ? ' checked' : ''}> ${escape(label)}</label>`;
+      `<label><input type="radio" name="${name}" value="${value}"${(value === 'opted_in' ? status === 'opted_in' : status !== 'opted_in' && status !== 'pending') ? ' checked' : ''}> ${escapeHtml(label)}</label>`;
     return `<fieldset>
-<legend>${escape(definition.label[lang])}</legend>
-<p id="${definition.id}-description">${escape(definition.description[lang])}</p>
-${status === 'pending' ? `<p>${escape(text.pending)}</p>\n` : ''}${option('opted_in', text.subscribed)}<br>
+<legend>${escapeHtml(definition.label[lang])}</legend>
+<p id="${definition.id}-description">${escapeHtml(definition.description[lang])}</p>
+${status === 'pending' ? `<p>${escapeHtml(text.pending)}</p>\n` : ''}${option('opted_in', text.subscribed)}<br>
 ${option('opted_out', text.notSubscribed)}
 </fieldset>`;
   }).join('\n');
-  const switchLanguage = `<p><a href="/v1/preferences?token=${encodeURIComponent(token)}&amp;lang=${otherLanguage(lang)}" lang="${otherLanguage(lang)}">${escape(text.language)}</a></p>`;
+  const switchLanguage = `<p><a href="/v1/preferences?token=${encodeURIComponent(token)}&amp;lang=${otherLanguage(lang)}" lang="${otherLanguage(lang)}">${escapeHtml(text.language)}</a></p>`;
   return page(
     lang,
     text.preferencesTitle,
-    `<p>${escape(text.preferencesIntro)}</p>
+    `<p>${escapeHtml(text.preferencesIntro)}</p>
 <form method="post" action="/v1/preferences">
 ${hidden}
 ${rows}
-<button type="submit" name="action" value="save">${escape(text.save)}</button>
+<button type="submit" name="action" value="save">${escapeHtml(text.save)}</button>
 </form>
-<h2>${escape(text.leaveTitle)}</h2>
+<h2>${escapeHtml(text.leaveTitle)}</h2>
 <form method="post" action="/v1/preferences">
 ${hidden}
-<p>${escape(text.leaveIntro)}</p>
-<button type="submit" name="action" value="leave">${escape(text.leave)}</button>
+<p>${escapeHtml(text.leaveIntro)}</p>
+<button type="submit" name="action" value="leave">${escapeHtml(text.leave)}</button>
 </form>
 ${switchLanguage}`,
     saved ? text.saved : undefined,
@@ -150,15 +148,15 @@ export interface UnsubscribePageInput {
 export function unsubscribePage({ lang, token, subscription, preferencesToken, done }: UnsubscribePageInput): string {
   const text = TEXT[lang];
   const what = subscription ? SUBSCRIPTION_CATALOGUE.find((definition) => definition.id === subscription)?.label[lang].toLowerCase() ?? subscription : text.everything;
-  const preferences = `<p><a href="/v1/preferences?token=${encodeURIComponent(preferencesToken)}&amp;lang=${lang}">${escape(text.managePreferences)}</a></p>`;
+  const preferences = `<p><a href="/v1/preferences?token=${encodeURIComponent(preferencesToken)}&amp;lang=${lang}">${escapeHtml(text.managePreferences)}</a></p>`;
   if (done) return page(lang, text.unsubscribeTitle, preferences, text.unsubscribed);
   return page(
     lang,
     text.unsubscribeTitle,
     `<form method="post" action="/v1/unsubscribe?token=${encodeURIComponent(token)}&amp;lang=${lang}">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
-<p>${escape(text.unsubscribeFrom(what))}</p>
-<button type="submit">${escape(text.unsubscribe)}</button>
+<p>${escapeHtml(text.unsubscribeFrom(what))}</p>
+<button type="submit">${escapeHtml(text.unsubscribe)}</button>
 </form>
 ${preferences}`,
   );
@@ -177,19 +175,19 @@ export interface ConfirmPageInput {
 export function confirmPage({ lang, token, subscription, preferencesToken, outcome }: ConfirmPageInput): string {
   const text = TEXT[lang];
   const what = (SUBSCRIPTION_CATALOGUE.find((definition) => definition.id === subscription)?.label[lang] ?? subscription).toLowerCase();
-  const preferences = `<p><a href="/v1/preferences?token=${encodeURIComponent(preferencesToken)}&amp;lang=${lang}">${escape(text.managePreferences)}</a></p>`;
+  const preferences = `<p><a href="/v1/preferences?token=${encodeURIComponent(preferencesToken)}&amp;lang=${lang}">${escapeHtml(text.managePreferences)}</a></p>`;
   if (outcome) return page(lang, text.confirmTitle, preferences, outcome === 'confirmed' ? text.confirmed(what) : text.nothingToConfirm);
   return page(
     lang,
     text.confirmTitle,
     `<form method="post" action="/v1/subscriptions/confirm?token=${encodeURIComponent(token)}&amp;lang=${lang}">
-<p>${escape(text.confirmAsk(what))}</p>
-<button type="submit">${escape(text.confirm)}</button>
+<p>${escapeHtml(text.confirmAsk(what))}</p>
+<button type="submit">${escapeHtml(text.confirm)}</button>
 </form>
 ${preferences}`,
   );
 }
 
 export function invalidLinkPage(lang: Language): string {
-  return page(lang, TEXT[lang].invalidTitle, `<p>${escape(TEXT[lang].invalidIntro)}</p>`);
+  return page(lang, TEXT[lang].invalidTitle, `<p>${escapeHtml(TEXT[lang].invalidIntro)}</p>`);
 }

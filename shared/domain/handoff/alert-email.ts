@@ -1,15 +1,13 @@
 import type { LeadQualifiedDetail } from '../events';
 import type { Lead } from '../lead';
 import type { ScoredEvent } from '../scoring/engine';
+import { escapeHtml } from '../html';
 
 export interface AlertEmail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
 }
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character] ?? character);
 
 const signed = (points: number) => (points > 0 ? `+${points}` : String(points));
 
