@@ -5,10 +5,11 @@ import { z } from 'zod';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
-import { decodeCursor, encodeCursor, RulesetStore } from '../../shared/adapters/ruleset-store';
+import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { logFailures } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
-import { DetailType, RescorePageRequestedDetail, type DomainEvent } from '../../shared/domain/events';
+import { DetailType, RescorePageRequestedDetail } from '../../shared/domain/events';
+import { fanOutLeadPage } from '../../shared/lead-fan-out';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
@@ -29,16 +30,19 @@ const BusEvent = z.object({ 'detail-type': z.literal(DetailType.RescorePageReque
  */
 async function planPage(record: SQSRecord): Promise<void> {
   const { detail } = BusEvent.parse(JSON.parse(record.body));
-  const page = await leads.listLeadIds(LEADS_PER_PAGE, detail.cursor ? decodeCursor(detail.cursor) : undefined);
-  await rulesets.recordPlannedPage(detail.jobId, `page-${detail.page}`, page.leadIds.length, !page.cursor, new Date().toISOString());
   const envelope = { version: 1 as const, correlationId: detail.correlationId, jobId: detail.jobId, rulesetVersion: detail.rulesetVersion };
-  const events: DomainEvent[] = [];
-  for (let index = 0; index < page.leadIds.length; index += LEADS_PER_MESSAGE) {
-    events.push({ detailType: DetailType.LeadsRescoreRequested, detail: { ...envelope, leadIds: page.leadIds.slice(index, index + LEADS_PER_MESSAGE) } });
-  }
-  if (page.cursor) events.push({ detailType: DetailType.RescorePageRequested, detail: { ...envelope, page: detail.page + 1, cursor: encodeCursor(page.cursor) } });
-  await publisher.publish(events);
-  logger.info('Rescoring page planned', { jobId: detail.jobId, page: detail.page, leads: page.leadIds.length, last: !page.cursor });
+  const { selected, last } = await fanOutLeadPage({
+    leads,
+    publisher,
+    ...(detail.cursor ? { cursor: detail.cursor } : {}),
+    pageSize: LEADS_PER_PAGE,
+    chunkSize: LEADS_PER_MESSAGE,
+    select: async (leadIds) => leadIds,
+    record: (count, isLast) => rulesets.recordPlannedPage(detail.jobId, `page-${detail.page}`, count, isLast, new Date().toISOString()),
+    chunk: (leadIds) => ({ detailType: DetailType.LeadsRescoreRequested, detail: { ...envelope, leadIds } }),
+    nextPage: (cursor) => ({ detailType: DetailType.RescorePageRequested, detail: { ...envelope, page: detail.page + 1, cursor } }),
+  });
+  logger.info('Rescoring page planned', { jobId: detail.jobId, page: detail.page, leads: selected, last });
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

@@ -17,6 +17,8 @@
  * | suppression       | SUPPRESSED#<hash>  | SUPPRESSION                      | SUPPRESSIONS / <at>#<hash>          |
  * | soft bounces      | SUPPRESSED#<hash>  | SOFT_BOUNCES                     |                                     |
  * | suppression lifted| SUPPRESSED#<hash>  | LIFTED#<at>                      |                                     |
+ * | campaign          | CAMPAIGN#<id>      | CAMPAIGN                         | CAMPAIGNS / <createdAt>#<id>        |
+ * | campaign send     | CAMPAIGN#<id>      | SEND#<leadId>                    | SENDS#<leadId> / <campaignId>       |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -47,6 +49,11 @@ export const keys = {
   suppressionListing: (at: string, hash: string) => ({ gsi1pk: 'SUPPRESSIONS', gsi1sk: `${at}#${hash}` }),
   softBounces: (hash: string) => ({ pk: `SUPPRESSED#${hash}`, sk: 'SOFT_BOUNCES' }),
   suppressionLifted: (hash: string, at: string) => ({ pk: `SUPPRESSED#${hash}`, sk: `LIFTED#${at}` }),
+  campaign: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'CAMPAIGN' }),
+  campaignListing: (createdAt: string, campaignId: string) => ({ gsi1pk: 'CAMPAIGNS', gsi1sk: `${createdAt}#${campaignId}` }),
+  campaignSend: (campaignId: string, leadId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SEND#${leadId}` }),
+  /** Sends are listed per lead, so erasing a lead finds every send to it. */
+  sendsOfLead: (leadId: string, campaignId: string) => ({ gsi1pk: `SENDS#${leadId}`, gsi1sk: campaignId }),
 } as const;
 
 export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];

@@ -38,6 +38,10 @@ export type SubmissionOutcome = { readonly leadId: string; readonly created: boo
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
 export type LeadCursor = { readonly shard: number; readonly startKey?: Record<string, unknown> };
 
+/** A lead cursor travels inside bus events as an opaque string. */
+export const encodeCursor = (cursor: LeadCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+export const decodeCursor = (text: string) => JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as LeadCursor;
+
 /** A DynamoDB transaction holds 100 items: the lead and up to 99 events. */
 export const MAX_EVENTS_PER_SCORE_WRITE = 99;
 const RESCORE_MARKER_TTL_SECONDS = 30 * 86_400;

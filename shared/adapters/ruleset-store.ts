@@ -5,7 +5,6 @@ import { starterRuleset } from '../domain/scoring/starter-ruleset';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys } from './keys';
 import { queryPages } from './query-pages';
-import type { LeadCursor } from './lead-store';
 
 export type RulesetStatus = 'draft' | 'active' | 'retired';
 
@@ -228,10 +227,6 @@ export class RulesetStore {
     );
   }
 }
-
-/** A lead cursor travels inside bus events as an opaque string. */
-export const encodeCursor = (cursor: LeadCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-export const decodeCursor = (text: string) => JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as LeadCursor;
 
 function toStoredRuleset(item: Record<string, unknown>): StoredRuleset {
   const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, ...stored } = item;

@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { CampaignDefinition } from '../domain/campaigns/campaign';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
 import { LANGUAGES } from '../domain/subscriptions';
 import { BacktestRequest, ErrorBody, LiftRequest, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
@@ -151,6 +152,16 @@ export function openApiDocument() {
     request: { params: leadParam },
     responses: { 200: { description: '`{ erased, erasureId, items }`.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such lead.' } },
   });
+
+  const campaignParam = z.object({ campaignId: z.uuid() });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/campaigns', summary: 'Create a campaign draft', ...admin,
+    description: 'A subscription type (only leads opted in to it receive the campaign), an optional segment (a pattern over `{ lead }`) and a template with `{{ field | "fallback" }}` fields. The unsubscribe footer and List-Unsubscribe headers are added by the sender.',
+    request: { body: { content: { 'application/json': { schema: CampaignDefinition } } } },
+    responses: { 201: { description: 'The draft.' }, 400: adminErrors[400], 403: adminErrors[403] },
+  });
+  registry.registerPath({ method: 'get', path: '/v1/admin/campaigns/{campaignId}', summary: 'A campaign with its status and counters (recipients, sent, skipped)', ...admin, request: { params: campaignParam }, responses: { 200: { description: 'The campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' } } });
+  registry.registerPath({ method: 'post', path: '/v1/admin/campaigns/{campaignId}/send', summary: 'Start sending a draft', ...admin, request: { params: campaignParam }, responses: { 202: { description: 'Sending; follow the counters on the campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' }, 409: { description: 'Not a draft.' } } });
 
   const suppressedEmail = z.object({ email: z.string().describe('The address, URL-encoded (`%40` for @).') });
   registry.registerPath({ method: 'get', path: '/v1/admin/suppressions', summary: 'List suppressed addresses, newest first', ...admin, responses: { 200: { description: 'Each suppression: address (absent once erased), reason, detail, time.' }, 403: adminErrors[403] } });

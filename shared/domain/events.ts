@@ -11,6 +11,8 @@ export const DetailType = {
   RescorePageRequested: 'rescore.page-requested',
   LeadsRescoreRequested: 'rescore.leads-requested',
   ConsentConfirmationRequested: 'consent.confirmation-requested',
+  CampaignSendRequested: 'campaign.send-requested',
+  CampaignRecipientsPlanned: 'campaign.recipients-planned',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -89,6 +91,23 @@ export const ConsentConfirmationRequestedDetail = z.object({
 });
 export type ConsentConfirmationRequestedDetail = z.infer<typeof ConsentConfirmationRequestedDetail>;
 
+/** A campaign started sending (or a page of its recipients was planned): plan the next page from `cursor`. */
+export const CampaignSendRequestedDetail = z.object({
+  ...envelope,
+  campaignId: z.string().min(1),
+  page: z.number().int().nonnegative(),
+  cursor: z.string().optional(),
+});
+export type CampaignSendRequestedDetail = z.infer<typeof CampaignSendRequestedDetail>;
+
+/** Recipients of a campaign, a few per event; each is checked again at send time. */
+export const CampaignRecipientsPlannedDetail = z.object({
+  ...envelope,
+  campaignId: z.string().min(1),
+  leadIds: z.array(z.string().min(1)).min(1).max(25),
+});
+export type CampaignRecipientsPlannedDetail = z.infer<typeof CampaignRecipientsPlannedDetail>;
+
 export const detailSchemas = {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail,
   [DetailType.LeadIdentified]: LeadIdentifiedDetail,
@@ -96,6 +115,8 @@ export const detailSchemas = {
   [DetailType.RescorePageRequested]: RescorePageRequestedDetail,
   [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail,
   [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail,
+  [DetailType.CampaignSendRequested]: CampaignSendRequestedDetail,
+  [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail,
 } as const;
 
 export interface DetailByType {
@@ -105,6 +126,8 @@ export interface DetailByType {
   [DetailType.RescorePageRequested]: RescorePageRequestedDetail;
   [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail;
   [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail;
+  [DetailType.CampaignSendRequested]: CampaignSendRequestedDetail;
+  [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail;
 }
 
 /** A bus event as leadflow publishes it. */

@@ -18,6 +18,7 @@ export interface StoredMail {
   subject: string;
   destination: { to: string[] };
   body: { text?: string; html?: string };
+  headers?: { name: string; value: string }[];
 }
 
 /** HTTP helpers bound to a running local stack (looked up lazily: the stack starts in beforeAll). */

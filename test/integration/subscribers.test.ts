@@ -4,6 +4,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { signToken } from '../../shared/domain/consent/signed-token';
 import { eventually, now, runCli, stackClient } from './helpers';
 
 /**
@@ -11,7 +12,7 @@ import { eventually, now, runCli, stackClient } from './helpers';
  * delivers them, keep the suppression list; export and erasure reach every item about a lead.
  */
 let stack: LocalStack;
-const { admin, post, getLead } = stackClient(() => stack);
+const { admin, post, getLead, mails } = stackClient(() => stack);
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -122,5 +123,72 @@ describe('data rights on the local stack', () => {
     expect(suppressed).toMatchObject({ reason: 'erased' });
     expect(suppressed?.email).toBeUndefined();
     expect((await admin('DELETE', `/v1/admin/leads/${leadId}`)).status).toBe(404);
+  });
+});
+
+describe('campaigns on the local stack', () => {
+  const subscriber = async (name: string, industry: string) => {
+    const email = `${name}-${randomUUID()}@example.com`;
+    const response = await post('/v1/forms/events/submissions', { email, firstName: name, industry, consent: ['events'] });
+    return { email, leadId: ((await response.json()) as { leadId: string }).leadId };
+  };
+  const mailsTo = async (email: string) => (await mails()).filter((mail) => mail.destination.to.includes(email));
+  const createCampaign = async (segment?: Record<string, unknown>) => {
+    const response = await admin('POST', '/v1/admin/campaigns', {
+      name: 'Webinar invite',
+      subscription: 'events',
+      ...(segment ? { segment } : {}),
+      template: { subject: 'Join us, {{ lead.firstName | "friend" }}', html: '<p>Hello {{ lead.firstName | "there" }}, our webinar is next week.</p>' },
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { id: string }).id;
+  };
+  const campaign = async (id: string) => (await (await admin('GET', `/v1/admin/campaigns/${id}`)).json()) as { status: string; planned: boolean; recipients: number; sent: number; skipped: number };
+  const planned = async (campaignId: string, leadIds: string[]) => {
+    const bus = new EventBridgeClient({ endpoint: stack.endpoints.eventbridge });
+    await bus.send(new PutEventsCommand({ Entries: [{ Source: 'leadflow', DetailType: 'campaign.recipients-planned', Detail: JSON.stringify({ version: 1, correlationId: 'test', campaignId, leadIds }), EventBusName: stack.settings.busName }] }));
+  };
+
+  it('sends to the opted-in leads of the segment once each, with one-click unsubscribe headers; skips the suppressed', async () => {
+    const ana = await subscriber('ana', 'SaaS');
+    const ben = await subscriber('ben', 'Retail');
+    const cia = await subscriber('cia', 'SaaS');
+    await bounce(cia.email, 'Permanent');
+    await eventually(() => suppression(cia.email));
+
+    const id = await createCampaign({ lead: { industry: [{ 'equals-ignore-case': 'saas' }] } });
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/send`)).status).toBe(202);
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/send`)).status).toBe(409);
+    const done = await eventually(async () => {
+      const current = await campaign(id);
+      return current.planned && current.sent + current.skipped === current.recipients ? current : undefined;
+    });
+    expect(done).toMatchObject({ status: 'sending', recipients: 2, sent: 1, skipped: 1 });
+
+    const [invite] = await mailsTo(ana.email);
+    expect(invite?.subject).toBe('Join us, ana');
+    expect(invite?.headers).toEqual(expect.arrayContaining([
+      { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
+      expect.objectContaining({ name: 'List-Unsubscribe', value: expect.stringMatching(/^<http:\/\/127\.0\.0\.1:\d+\/v1\/unsubscribe\?token=/) }),
+    ]));
+    expect(invite?.body.text).toContain('Unsubscribe: http://127.0.0.1:');
+    expect(await mailsTo(ben.email)).toHaveLength(0);
+    expect(await mailsTo(cia.email)).toHaveLength(0);
+
+    // A retried or duplicated batch sends nothing twice.
+    await planned(id, [ana.leadId]);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await mailsTo(ana.email)).toHaveLength(1);
+  });
+
+  it('holds an unsubscribe made after planning: the send-time check skips the recipient', async () => {
+    const dee = await subscriber('dee', 'SaaS');
+    const id = await createCampaign();
+    // Dee unsubscribes with one click after her send was planned, before the sender reaches her.
+    const url = `${stack.apiUrl}/v1/unsubscribe?token=${encodeURIComponent(signToken(stack.signingKeys, 'unsubscribe', { leadId: dee.leadId, subscription: 'events' }))}`;
+    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
+    await planned(id, [dee.leadId]);
+    expect(await eventually(async () => ((await campaign(id)).skipped === 1 ? true : undefined))).toBe(true);
+    expect(await mailsTo(dee.email)).toHaveLength(0);
   });
 });

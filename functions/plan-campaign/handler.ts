@@ -1,0 +1,58 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { CampaignStore } from '../../shared/adapters/campaign-store';
+import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
+import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
+import { LeadStore } from '../../shared/adapters/lead-store';
+import { logFailures } from '../../shared/batch';
+import { readConfig, setting } from '../../shared/config';
+import { CampaignSendRequestedDetail, DetailType } from '../../shared/domain/events';
+import { scoringView } from '../../shared/domain/lead';
+import { matchesPattern } from '../../shared/domain/pattern';
+import { fanOutLeadPage } from '../../shared/lead-fan-out';
+
+const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
+const logger = new Logger();
+const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
+const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+const processor = new BatchProcessor(EventType.SQS);
+
+const LEADS_PER_PAGE = 500;
+const RECIPIENTS_PER_MESSAGE = 25;
+
+const BusEvent = z.object({ 'detail-type': z.literal(DetailType.CampaignSendRequested), detail: CampaignSendRequestedDetail });
+
+/**
+ * Plans one page of a campaign: the leads of the page in the segment and opted in to the campaign's
+ * subscription become recipients, fanned out to the senders; the next page follows as an event.
+ */
+async function planPage(record: SQSRecord): Promise<void> {
+  const { detail } = BusEvent.parse(JSON.parse(record.body));
+  const campaign = await campaigns.get(detail.campaignId);
+  if (!campaign) throw new Error(`Campaign ${detail.campaignId} not found`);
+  const envelope = { version: 1 as const, correlationId: detail.correlationId, campaignId: campaign.id };
+  const { selected, last } = await fanOutLeadPage({
+    leads,
+    publisher,
+    ...(detail.cursor ? { cursor: detail.cursor } : {}),
+    pageSize: LEADS_PER_PAGE,
+    chunkSize: RECIPIENTS_PER_MESSAGE,
+    select: async (leadIds) =>
+      (await leads.getLeads(leadIds))
+        .filter((lead) => lead.subscriptions[campaign.subscription] === 'opted_in')
+        .filter((lead) => !campaign.segment || matchesPattern(campaign.segment, { lead: scoringView(lead) }))
+        .map((lead) => lead.id),
+    record: (recipients, isLast) => campaigns.recordPlannedPage(campaign.id, detail.page, recipients, isLast),
+    chunk: (leadIds) => ({ detailType: DetailType.CampaignRecipientsPlanned, detail: { ...envelope, leadIds } }),
+    nextPage: (cursor) => ({ detailType: DetailType.CampaignSendRequested, detail: { ...envelope, page: detail.page + 1, cursor } }),
+  });
+  logger.info('Campaign page planned', { campaignId: campaign.id, page: detail.page, recipients: selected, last });
+}
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  logger.addContext(context);
+  return processPartialResponse(event, logFailures(logger, planPage), processor, { context, throwOnFullBatchFailure: false });
+};

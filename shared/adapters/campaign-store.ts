@@ -1,0 +1,161 @@
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Campaign, CampaignDefinition } from '../domain/campaigns/campaign';
+import { conditionally, failedConditions } from './dynamo-errors';
+import { keys } from './keys';
+
+export type SendRecord = { readonly status: 'sending' | 'sent' | 'skipped'; readonly reason?: string };
+export type SendClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: SendRecord };
+
+/** Campaigns and their per-recipient send records. */
+export class CampaignStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(id: string, definition: CampaignDefinition, at: string): Promise<Campaign> {
+    const campaign: Campaign = { id, ...definition, status: 'draft', createdAt: at, recipients: 0, planned: false, sent: 0, skipped: 0 };
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.campaign(id), ...keys.campaignListing(at, id), entity: 'campaign', ...campaign },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return campaign;
+  }
+
+  async get(id: string): Promise<Campaign | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaign(id), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, plannedPages: _pages, ...campaign } = Item;
+    return campaign as Campaign;
+  }
+
+  /** Moves a draft to sending, once: a second request finds it already sending. */
+  async startSending(id: string, at: string): Promise<'started' | 'not-a-draft'> {
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.campaign(id),
+          UpdateExpression: 'SET #status = :sending, sendStartedAt = :at',
+          ConditionExpression: '#status = :draft',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':draft': 'draft', ':at': at },
+        }),
+      ),
+      'started',
+      'not-a-draft',
+    );
+  }
+
+  /** Notes that planning was handed to the bus, so a repeated send request no longer restarts it. */
+  async markPlanningRequested(id: string): Promise<void> {
+    await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: keys.campaign(id), UpdateExpression: 'SET planningRequested = :true', ExpressionAttributeValues: { ':true': true } }));
+  }
+
+  /** Counts a planned page of recipients once; the last page ends planning. */
+  async recordPlannedPage(id: string, page: number, recipients: number, last: boolean): Promise<void> {
+    await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.campaign(id),
+          UpdateExpression: `ADD recipients :recipients, plannedPages :page${last ? ' SET planned = :true' : ''}`,
+          ConditionExpression: 'NOT contains(plannedPages, :pageId)',
+          ExpressionAttributeValues: { ':recipients': recipients, ':page': new Set([`page-${page}`]), ':pageId': `page-${page}`, ...(last ? { ':true': true } : {}) },
+        }),
+      ),
+      'recorded',
+      'already-recorded',
+    );
+  }
+
+  /**
+   * Records the send to a recipient before SES is called. Whoever finds a record already there sends
+   * nothing: one email per recipient per campaign, whatever is retried.
+   */
+  async claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim> {
+    const claimed = await conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.campaignSend(campaignId, leadId), ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId, status: 'sending', claimedAt: at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+      true,
+      false,
+    );
+    if (claimed) return { outcome: 'claimed' };
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaignSend(campaignId, leadId), ConsistentRead: true }));
+    return { outcome: 'exists', record: { status: (Item?.status ?? 'sending') as SendRecord['status'], ...(Item?.reason ? { reason: String(Item.reason) } : {}) } };
+  }
+
+  /** Why a recipient was not sent to, kept for the audit and counted, once. */
+  async recordSkip(campaignId: string, leadId: string, reason: string, at: string): Promise<void> {
+    await this.recordOutcome(campaignId, 'skipped', {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.campaignSend(campaignId, leadId), ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId, status: 'skipped', reason, at },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+  }
+
+  /** Marks a claimed send as sent and counts it, once. */
+  async markSent(campaignId: string, leadId: string, messageId: string, at: string): Promise<void> {
+    await this.recordOutcome(campaignId, 'sent', {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.campaignSend(campaignId, leadId),
+        UpdateExpression: 'SET #status = :sent, messageId = :messageId, sentAt = :at',
+        ConditionExpression: '#status = :sending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':sending': 'sending', ':messageId': messageId, ':at': at },
+      },
+    });
+  }
+
+  /** Gives a claim back when SES refused the call (nothing was sent), so the retry can send. */
+  async releaseSend(campaignId: string, leadId: string): Promise<void> {
+    await conditionally(
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.campaignSend(campaignId, leadId),
+          ConditionExpression: '#status = :sending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending' },
+        }),
+      ),
+      'released',
+      'not-sending',
+    );
+  }
+
+  /** Writes a send record and moves the campaign's counter in one transaction; a repeat does neither. */
+  private async recordOutcome(campaignId: string, counter: 'sent' | 'skipped', write: NonNullable<TransactWriteCommandInput['TransactItems']>[number]) {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            write,
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.campaign(campaignId),
+                UpdateExpression: 'ADD #counter :one',
+                ExpressionAttributeNames: { '#counter': counter },
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!failedConditions(error)?.[0]) throw error;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { validatePattern, PatternError } from '../pattern';
+import { SUBSCRIPTION_TYPES } from '../subscriptions';
+
+export const CAMPAIGN_STATUSES = ['draft', 'sending', 'sent'] as const;
+
+/** A campaign as a marketer defines it: who gets it (a subscription type and a segment), and what. */
+export const CampaignDefinition = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    subscription: z.enum(SUBSCRIPTION_TYPES),
+    /** A pattern over `{ lead }` in the product's one condition language; absent: every subscriber. */
+    segment: z
+      .record(z.string(), z.unknown())
+      .superRefine((pattern, context) => {
+        try {
+          validatePattern(pattern);
+        } catch (error) {
+          if (!(error instanceof PatternError)) throw error;
+          context.addIssue({ code: 'custom', path: error.path ? error.path.split('.') : [], message: error.message.replace(/^[^:]*: /, '') });
+        }
+      })
+      .optional(),
+    template: z.strictObject({
+      subject: z.string().trim().min(1).max(200),
+      html: z.string().min(1).max(200_000),
+      text: z.string().max(200_000).optional(),
+    }),
+  })
+  .meta({ id: 'CampaignDefinition' });
+export type CampaignDefinition = z.infer<typeof CampaignDefinition>;
+
+export interface Campaign extends CampaignDefinition {
+  readonly id: string;
+  readonly status: (typeof CAMPAIGN_STATUSES)[number];
+  readonly createdAt: string;
+  readonly sendStartedAt?: string;
+  /** Set once the planning request is on the bus. */
+  readonly planningRequested?: boolean;
+  /** Recipients planned so far; final once `planned` is true. */
+  readonly recipients: number;
+  readonly planned: boolean;
+  readonly sent: number;
+  readonly skipped: number;
+}

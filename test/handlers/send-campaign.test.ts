@@ -1,0 +1,76 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
+
+setHandlerEnvironment();
+Object.assign(process.env, { SIGNING_KEYS_SECRET: 'signing-keys', PRIVACY_SALT_SECRET: 'privacy-salt', PUBLIC_BASE_URL: 'https://mail.example.com' });
+const dynamo = mockClient(DynamoDBDocumentClient);
+const secrets = mockClient(SecretsManagerClient);
+const ses = mockClient(SESv2Client);
+let handler: (typeof import('../../functions/send-campaign/handler'))['handler'];
+
+beforeAll(async () => {
+  secrets.on(GetSecretValueCommand, { SecretId: 'signing-keys' }).resolves({ SecretString: JSON.stringify({ current: 'k1', k1: 'the-current-signing-key-of-32-bytes!!' }) });
+  secrets.on(GetSecretValueCommand, { SecretId: 'privacy-salt' }).resolves({ SecretString: 'salt' });
+  ({ handler } = await import('../../functions/send-campaign/handler'));
+});
+
+const campaign = { pk: 'CAMPAIGN#c-1', sk: 'CAMPAIGN', id: 'c-1', name: 'n', subscription: 'events', status: 'sending', template: { subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello</p>' } };
+const lead = { pk: 'LEAD#lead-1', sk: 'PROFILE', id: 'lead-1', email: 'ana@example.com', firstName: 'Ana', subscriptions: { events: 'opted_in' }, version: 1 };
+const planned = busEnvelope('campaign.recipients-planned', { version: 1, correlationId: 'c', campaignId: 'c-1', leadIds: ['lead-1'] });
+let table: Map<string, Record<string, unknown>>;
+
+beforeEach(() => {
+  dynamo.reset();
+  ses.reset();
+  table = new Map<string, Record<string, unknown>>([['CAMPAIGN#c-1|CAMPAIGN', campaign], ['LEAD#lead-1|PROFILE', lead]]);
+  dynamo.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({ Item: table.get(`${input.Key.pk}|${input.Key.sk}`) }));
+  dynamo.on(PutCommand).resolves({});
+  dynamo.on(TransactWriteCommand).resolves({});
+  dynamo.on(DeleteCommand).resolves({});
+  ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
+});
+
+describe('send-campaign', () => {
+  it('records the send before calling SES, then sends with the one-click headers and marks it sent', async () => {
+    const result = await handler(sqsEvent([planned]), context);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({ Item: { pk: 'CAMPAIGN#c-1', sk: 'SEND#lead-1', status: 'sending' }, ConditionExpression: 'attribute_not_exists(pk)' });
+    const headers = ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Headers ?? [];
+    expect(headers.map((header) => header.Name)).toEqual(['List-Unsubscribe', 'List-Unsubscribe-Post']);
+    expect(headers[0]?.Value).toMatch(/^<https:\/\/mail\.example\.com\/v1\/unsubscribe\?token=v1\.k1\./);
+    expect(dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':sent': 'sent', ':messageId': 'ses-1' });
+  });
+
+  it('sends nothing when the send is already recorded, and reports one left mid-send by a crash', async () => {
+    dynamo.on(PutCommand).rejects(Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' }));
+    table.set('CAMPAIGN#c-1|SEND#lead-1', { status: 'sending' });
+    expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+    table.set('CAMPAIGN#c-1|SEND#lead-1', { status: 'sent' });
+    expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it('frees the record and retries the batch when SES throttles (nothing was sent)', async () => {
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException' }));
+    expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(dynamo.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({ Key: { pk: 'CAMPAIGN#c-1', sk: 'SEND#lead-1' }, ConditionExpression: '#status = :sending' });
+  });
+
+  it('checks consent at send time: a lead that unsubscribed since planning is skipped with the reason', async () => {
+    table.set('LEAD#lead-1|PROFILE', { ...lead, subscriptions: { events: 'opted_out' } });
+    await handler(sqsEvent([planned]), context);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item).toMatchObject({ status: 'skipped', reason: 'not_opted_in' });
+  });
+
+  it('counts a skip once: a repeated skip write changes nothing', async () => {
+    table.set('LEAD#lead-1|PROFILE', { ...lead, subscriptions: {} });
+    dynamo.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }));
+    expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+  });
+});
