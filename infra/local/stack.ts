@@ -43,7 +43,7 @@ export interface LocalStack {
   readonly apiUrl: string;
   readonly sesUrl: string;
   readonly devToken: string;
-  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly eventbridge: string };
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly eventbridge: string; readonly secretsmanager: string };
   readonly settings: DeploymentSettings;
   /** The key ring the functions read from the local Secrets Manager, for minting links in tests and tools. */
   readonly signingKeys: KeyRing;
@@ -254,7 +254,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl: api.url,
       sesUrl: ses.endpoint,
       devToken,
-      endpoints: { dynamodb: dynamodb.endpoint, sqs: sqsService.endpoint, ses: ses.endpoint, eventbridge: bus.endpoint },
+      endpoints: { dynamodb: dynamodb.endpoint, sqs: sqsService.endpoint, ses: ses.endpoint, eventbridge: bus.endpoint, secretsmanager: secrets.endpoint },
       settings: runtimeSettings,
       signingKeys,
       queues,
