@@ -20,6 +20,8 @@ export interface CliIo {
 }
 
 const USAGE = `leadflow rules <command> [options]
+leadflow campaigns send <campaignId>    start sending a draft and show its progress
+leadflow campaigns report <campaignId>  sent, delivered, opened, clicked, bounced, complained, unsubscribed and rates
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
 leadflow leads erase <leadId> --yes  erase a lead everywhere; its address stays suppressed (right to erasure)
 
@@ -104,6 +106,28 @@ export function formatBacktest(report: BacktestReport & { durationMs?: number })
   return lines.join('\n');
 }
 
+/** `[##########----------]  12 / 24 sent or skipped` (a `+` while recipients are still being planned). */
+export function progressBar(done: number, total: number, planned: boolean, width = 30): string {
+  const filled = total ? Math.min(width, Math.round((done / total) * width)) : planned ? width : 0;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pad(done, 6)} / ${total}${planned ? '' : '+'} sent or skipped`;
+}
+
+function formatCampaignReport(report: Record<string, unknown>): string {
+  const row = (label: string, count: string, rate?: string) => `${label.padEnd(14)}${pad(String(report[count] ?? 0), 8)}${rate ? `${pad(String(report[rate] ?? 0), 8)} %` : ''}`;
+  return [
+    `${String(report.name)} (${String(report.status)})`,
+    row('recipients', 'recipients'),
+    row('sent', 'sent'),
+    row('skipped', 'skipped'),
+    row('delivered', 'delivered', 'deliveryRate'),
+    row('opened', 'opened', 'openRate'),
+    row('clicked', 'clicked', 'clickRate'),
+    row('bounced', 'bounced', 'bounceRate'),
+    row('complained', 'complained', 'complaintRate'),
+    row('unsubscribed', 'unsubscribed', 'unsubscribeRate'),
+  ].join('\n');
+}
+
 async function saveDraft(client: AdminClient, ruleset: Ruleset) {
   return expectOk(await client.request('PUT', `/v1/admin/rulesets/${encodeURIComponent(ruleset.version)}`, ruleset), `Saving draft ${ruleset.version}`);
 }
@@ -124,7 +148,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     },
   });
   const [group, command, ...targets] = positionals;
-  if (values.help || (group !== 'rules' && group !== 'leads') || !command) {
+  if (values.help || !['rules', 'leads', 'campaigns'].includes(group ?? '') || !command) {
     io.out(USAGE);
     if (!values.help) throw new CliError('');
     return;
@@ -132,6 +156,33 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
   const apiUrl = values.api ?? io.env.LEADFLOW_API_URL ?? 'http://localhost:3000';
   const client = async () => new AdminClient(apiUrl, await resolveAuth(apiUrl, io.env, io.cwd), io.fetch);
   const target = targets[0];
+
+  if (group === 'campaigns') {
+    if (!target) throw new CliError(`campaigns ${command} needs a campaign id`);
+    const path = `/v1/admin/campaigns/${encodeURIComponent(target)}`;
+    const api = await client();
+    if (command === 'report') {
+      const report = expectOk(await api.request('GET', `${path}/report`), `Reading the report of campaign ${target}`);
+      io.out(formatCampaignReport(report));
+      return;
+    }
+    if (command === 'send') {
+      expectOk(await api.request('POST', `${path}/send`), `Sending campaign ${target}`);
+      let lastChange = { at: Date.now(), done: -1 };
+      for (;;) {
+        const campaign = expectOk(await api.request('GET', path), `Reading campaign ${target}`) as { recipients: number; planned: boolean; sent: number; skipped: number };
+        const done = campaign.sent + campaign.skipped;
+        io.out(progressBar(done, campaign.recipients, campaign.planned));
+        if (campaign.planned && done >= campaign.recipients) return;
+        if (done !== lastChange.done) lastChange = { at: Date.now(), done };
+        if (Date.now() - lastChange.at > (io.stallMs ?? STALL_MS)) {
+          throw new CliError(`Campaign ${target} made no progress for ${Math.round((io.stallMs ?? STALL_MS) / 1000)} s; the plan-campaign and send-campaign dead-letter queues say why`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, io.pollMs ?? 1000));
+      }
+    }
+    throw new CliError(`unknown command campaigns ${command}\n\n${USAGE}`);
+  }
 
   if (group === 'leads') {
     if (!target) throw new CliError(`leads ${command} needs a lead id`);

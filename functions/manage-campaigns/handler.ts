@@ -6,6 +6,7 @@ import { CampaignStore } from '../../shared/adapters/campaign-store';
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { CampaignDefinition } from '../../shared/domain/campaigns/campaign';
+import { campaignRates, TRACKED_METRICS } from '../../shared/domain/campaigns/tracking';
 import { DetailType } from '../../shared/domain/events';
 import { HttpError, parameter, validationError } from '../../shared/http/errors';
 import { httpRoutesHandler } from '../../shared/http/handler';
@@ -17,6 +18,7 @@ const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 const CampaignId = z.uuid('must be a campaign id (UUID)');
+const REPORTED = ['sent', 'skipped', ...TRACKED_METRICS, 'unsubscribed'] as const;
 
 export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   'POST /v1/admin/campaigns': async (event) => {
@@ -32,6 +34,14 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     const campaign = await campaigns.get(campaignId);
     if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
     return json(200, campaign);
+  },
+
+  'GET /v1/admin/campaigns/{campaignId}/report': async (event) => {
+    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+    const campaign = await campaigns.get(campaignId);
+    if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
+    const counts = Object.fromEntries(REPORTED.map((metric) => [metric, campaign[metric] ?? 0]));
+    return json(200, { campaignId, name: campaign.name, status: campaign.status, recipients: campaign.recipients, planned: campaign.planned, ...counts, ...campaignRates(counts) });
   },
 
   // Starts the send: recipients are planned page by page and every one is checked again at send time.

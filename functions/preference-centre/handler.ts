@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
+import { CampaignStore } from '../../shared/adapters/campaign-store';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
@@ -15,6 +16,7 @@ import type { ParsedBodyEvent } from '../../shared/http/middleware';
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
 
 /** The RFC 8058 body: the only thing a one-click POST carries. */
@@ -77,7 +79,7 @@ async function unsubscribeLink(event: ParsedBodyEvent) {
   const claims = await claimsOf(token, 'unsubscribe');
   if (!claims || !token) return undefined;
   const subscription = claims.subscription && isSubscriptionType(claims.subscription) ? claims.subscription : undefined;
-  return { token, leadId: claims.leadId, subscription };
+  return { token, leadId: claims.leadId, subscription, campaignId: claims.campaignId };
 }
 
 /** The confirmation link's claims (from its URL), or undefined for a link that does not verify or has expired. */
@@ -154,6 +156,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
       const context = consentContext(event, 'one_click_unsubscribe', `Unsubscribe from ${link.subscription ?? 'everything'}`);
       const change = consentChange(lead.subscriptions, unsubscribeChoice(link.subscription), context);
       const outcome = await store.recordConsentChange(lead.id, change, randomUUID());
+      if (outcome === 'recorded' && link.campaignId) await campaigns.recordTracking(link.campaignId, lead.id, 'unsubscribed');
       logger.info('Unsubscribed', { leadId: lead.id, changed: change.records.length, outcome });
     }
     return html(200, unsubscribePage({ lang, token: link.token, subscription: link.subscription, preferencesToken: await preferencesLink(link.leadId), done: true }));

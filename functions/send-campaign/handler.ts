@@ -38,12 +38,12 @@ async function sendTo(campaign: Campaign, leadId: string): Promise<void> {
     if (claim.record.status === 'sending') logger.error('Send interrupted earlier; not sent again', { campaignId: campaign.id, leadId });
     return;
   }
-  const unsubscribeUrl = await link('/v1/unsubscribe', 'unsubscribe', { leadId, subscription: campaign.subscription });
+  const unsubscribeUrl = await link('/v1/unsubscribe', 'unsubscribe', { leadId, subscription: campaign.subscription, campaignId: campaign.id });
   const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId });
   const email = withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl, preferencesUrl });
   let messageId: string;
   try {
-    messageId = await mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags: { campaign: campaign.id } });
+    messageId = await mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags: { campaign: campaign.id, lead: leadId } });
   } catch (error) {
     // SES refused the call, so nothing was sent: free the record for the retry.
     await campaigns.releaseSend(campaign.id, leadId);

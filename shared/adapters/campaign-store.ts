@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Campaign, CampaignDefinition } from '../domain/campaigns/campaign';
+import type { TrackedMetric } from '../domain/campaigns/tracking';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys } from './keys';
 
@@ -118,6 +119,22 @@ export class CampaignStore {
     });
   }
 
+  /**
+   * Counts what SES reported for one recipient's email, once per kind: repeated opens, clicks and
+   * redelivered events move nothing. The per-recipient kinds live on the send record.
+   */
+  async recordTracking(campaignId: string, leadId: string, metric: TrackedMetric | 'unsubscribed'): Promise<'counted' | 'already-counted'> {
+    return this.recordOutcome(campaignId, metric, {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.campaignSend(campaignId, leadId),
+        UpdateExpression: 'ADD tracked :metric',
+        ConditionExpression: 'attribute_exists(pk) AND NOT contains(tracked, :name)',
+        ExpressionAttributeValues: { ':metric': new Set([metric]), ':name': metric },
+      },
+    });
+  }
+
   /** Gives a claim back when SES refused the call (nothing was sent), so the retry can send. */
   async releaseSend(campaignId: string, leadId: string): Promise<void> {
     await conditionally(
@@ -135,8 +152,12 @@ export class CampaignStore {
     );
   }
 
-  /** Writes a send record and moves the campaign's counter in one transaction; a repeat does neither. */
-  private async recordOutcome(campaignId: string, counter: 'sent' | 'skipped', write: NonNullable<TransactWriteCommandInput['TransactItems']>[number]) {
+  /** Writes to a send record and moves a campaign counter in one transaction; a repeat does neither. */
+  private async recordOutcome(
+    campaignId: string,
+    counter: 'sent' | 'skipped' | TrackedMetric | 'unsubscribed',
+    write: NonNullable<TransactWriteCommandInput['TransactItems']>[number],
+  ): Promise<'counted' | 'already-counted'> {
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -154,8 +175,11 @@ export class CampaignStore {
           ],
         }),
       );
+      return 'counted';
     } catch (error) {
-      if (!failedConditions(error)?.[0]) throw error;
+      if (failedConditions(error)?.[0]) return 'already-counted';
+      throw error;
     }
   }
+
 }

@@ -105,6 +105,7 @@ export const manifest: Manifest = {
         routes: [
           { method: 'POST', path: '/v1/admin/campaigns' },
           { method: 'GET', path: '/v1/admin/campaigns/{campaignId}' },
+          { method: 'GET', path: '/v1/admin/campaigns/{campaignId}/report' },
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/send' },
         ],
         audience: 'admin',
@@ -262,6 +263,25 @@ export const manifest: Manifest = {
       timeoutSeconds: 120,
       memoryMb: 512,
       access: ['table:write', 'ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+    },
+    {
+      name: 'track-campaign',
+      description: "Counts SES events of campaign emails per recipient and turns the subscriber's opens and clicks into engagement.",
+      entry: 'functions/track-campaign/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: {
+          source: ['aws.ses'],
+          'detail-type': ['Email Delivered', 'Email Opened', 'Email Clicked', 'Email Bounced', 'Email Complaint Received', 'Email Rejected'],
+          detail: { mail: { tags: { campaign: [{ exists: true }] } } },
+        },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['table:write', 'bus:put'],
     },
     {
       name: 'alert-sales',

@@ -15,6 +15,7 @@ export interface LeadView {
   };
 }
 export interface StoredMail {
+  messageId: string;
   subject: string;
   destination: { to: string[] };
   body: { text?: string; html?: string };

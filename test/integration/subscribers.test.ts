@@ -157,7 +157,9 @@ describe('campaigns on the local stack', () => {
     await eventually(() => suppression(cia.email));
 
     const id = await createCampaign({ lead: { industry: [{ 'equals-ignore-case': 'saas' }] } });
-    expect((await admin('POST', `/v1/admin/campaigns/${id}/send`)).status).toBe(202);
+    const sending = await cli('campaigns', 'send', id);
+    expect(sending.err).toBe('');
+    expect(sending.out.split('\n').at(-1)).toBe(`[${'#'.repeat(30)}]      2 / 2 sent or skipped`);
     expect((await admin('POST', `/v1/admin/campaigns/${id}/send`)).status).toBe(409);
     const done = await eventually(async () => {
       const current = await campaign(id);
@@ -179,6 +181,32 @@ describe('campaigns on the local stack', () => {
     await planned(id, [ana.leadId]);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await mailsTo(ana.email)).toHaveLength(1);
+
+    // SES reports what happened to the email (a scanner clicks at once, Ana opens and clicks later, twice).
+    const sentAt = new Date();
+    const ses = (eventType: string, detailType: string, extra: Record<string, unknown> = {}) =>
+      sesEvent(detailType as 'Email Bounced', { eventType, mail: { messageId: invite?.messageId ?? 'm', timestamp: sentAt.toISOString(), tags: { campaign: [id], lead: [ana.leadId] } }, ...extra });
+    const later = (minutes: number) => new Date(sentAt.getTime() + minutes * 60_000).toISOString();
+    await ses('Delivery', 'Email Delivered');
+    await ses('Click', 'Email Clicked', { click: { timestamp: new Date(sentAt.getTime() + 2_000).toISOString(), link: 'https://example.com/pricing', userAgent: 'Mozilla/5.0' } });
+    await ses('Open', 'Email Opened', { open: { timestamp: later(5), userAgent: 'Mozilla/5.0' } });
+    await ses('Click', 'Email Clicked', { click: { timestamp: later(6), link: 'https://example.com/pricing', userAgent: 'Mozilla/5.0' } });
+    await ses('Click', 'Email Clicked', { click: { timestamp: later(7), link: 'https://example.com/demo', userAgent: 'Mozilla/5.0' } });
+    // She leaves through the campaign's own unsubscribe link.
+    const unsubscribe = /^<(.+)>$/.exec(invite?.headers?.find((header) => header.name === 'List-Unsubscribe')?.value ?? '')?.[1] ?? '';
+    expect((await fetch(unsubscribe, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
+
+    const report = await eventually(async () => {
+      const current = (await (await admin('GET', `/v1/admin/campaigns/${id}/report`)).json()) as Record<string, number>;
+      return current.clicked === 1 && current.unsubscribed === 1 && current.opened === 1 ? current : undefined;
+    });
+    expect(report).toMatchObject({ sent: 1, skipped: 1, delivered: 1, opened: 1, clicked: 1, unsubscribed: 1, deliveryRate: 100, clickRate: 100, unsubscribeRate: 100 });
+    expect((await cli('campaigns', 'report', id)).out).toMatch(/clicked\s+1\s+100 %/);
+    // Her own opens and clicks (not the scanner's) became engagement events that scoring sees.
+    expect(await eventually(async () => {
+      const events = ((await (await admin('GET', `/v1/admin/leads/${ana.leadId}`)).json()) as { recentEvents: { type: string }[] }).recentEvents;
+      return events.filter((item) => item.type === 'email_click').length === 2 ? events : undefined;
+    })).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'email_open' })]));
   });
 
   it('holds an unsubscribe made after planning: the send-time check skips the recipient', async () => {

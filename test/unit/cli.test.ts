@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main, type CliIo } from '../../cli/leadflow';
+import { main, progressBar, type CliIo } from '../../cli/leadflow';
 import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
 
 let dir: string;
@@ -87,5 +87,13 @@ describe('admin API authentication', () => {
     const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: failing });
     expect(await main(['rules', 'backtest', join(dir, 'good.yaml')], run.io)).toBe(1);
     expect(run.err.join('\n')).toContain('Saving draft good-1 failed (400): Invalid ruleset\n  rules[x].points: must not be 0');
+  });
+});
+
+describe('campaign progress bar', () => {
+  it('fills with what is sent or skipped and marks totals still being planned', () => {
+    expect(progressBar(5, 10, true, 10)).toBe('[#####-----]      5 / 10 sent or skipped');
+    expect(progressBar(0, 0, false, 10)).toBe('[----------]      0 / 0+ sent or skipped');
+    expect(progressBar(0, 0, true, 4)).toBe('[####]      0 / 0 sent or skipped');
   });
 });

@@ -42,4 +42,12 @@ export interface Campaign extends CampaignDefinition {
   readonly planned: boolean;
   readonly sent: number;
   readonly skipped: number;
+  /** Per recipient, from SES events and unsubscribes: absent until the first one. */
+  readonly delivered?: number;
+  readonly opened?: number;
+  readonly clicked?: number;
+  readonly bounced?: number;
+  readonly complained?: number;
+  readonly rejected?: number;
+  readonly unsubscribed?: number;
 }

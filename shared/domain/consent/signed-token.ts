@@ -21,6 +21,8 @@ export interface TokenClaims {
   readonly subscription?: string;
   /** Expiry in epoch seconds: confirmation links expire, unsubscribe links must keep working. */
   readonly expiresAt?: number;
+  /** The campaign whose email carried the link, so its report counts the unsubscribe. */
+  readonly campaignId?: string;
 }
 
 export type TokenCheck =
@@ -80,6 +82,7 @@ function isClaims(value: unknown): value is TokenClaims {
     typeof claims.leadId === 'string' &&
     claims.leadId.length > 0 &&
     (claims.subscription === undefined || typeof claims.subscription === 'string') &&
+    (claims.campaignId === undefined || typeof claims.campaignId === 'string') &&
     (claims.expiresAt === undefined || Number.isInteger(claims.expiresAt))
   );
 }

@@ -1,0 +1,44 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { CampaignStore } from '../../shared/adapters/campaign-store';
+import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
+import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
+import { LeadStore } from '../../shared/adapters/lead-store';
+import { logFailures } from '../../shared/batch';
+import { readConfig, setting } from '../../shared/config';
+import { campaignTracking, SesCampaignEvent } from '../../shared/domain/campaigns/tracking';
+import { DetailType } from '../../shared/domain/events';
+
+const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
+const logger = new Logger();
+const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
+const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+const processor = new BatchProcessor(EventType.SQS);
+
+const BusEvent = z.object({ detail: SesCampaignEvent });
+
+/**
+ * SES events of campaign emails move the campaign's counters (once per recipient and kind) and turn
+ * the subscriber's opens and clicks into engagement events, so they feed scoring like any other.
+ */
+async function track(record: SQSRecord): Promise<void> {
+  const tracking = campaignTracking(BusEvent.parse(JSON.parse(record.body)).detail);
+  if (!tracking?.metric) {
+    if (tracking?.scanner) logger.info('Scanner open or click ignored', { campaignId: tracking.campaignId });
+    return;
+  }
+  await campaigns.recordTracking(tracking.campaignId, tracking.leadId, tracking.metric);
+  if (!tracking.engagement) return;
+  const eventId = `ses-${tracking.messageId}-${tracking.engagement.type}-${Date.parse(tracking.engagement.occurredAt)}`;
+  const receivedAt = new Date().toISOString();
+  await leads.recordEvent({ id: eventId, type: tracking.engagement.type, occurredAt: tracking.engagement.occurredAt, receivedAt, properties: tracking.engagement.properties }, { kind: 'lead', id: tracking.leadId });
+  await publisher.publish([{ detailType: DetailType.EngagementRecorded, detail: { version: 1, correlationId: tracking.messageId, eventId, leadId: tracking.leadId } }]);
+}
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  logger.addContext(context);
+  return processPartialResponse(event, logFailures(logger, track), processor, { context, throwOnFullBatchFailure: false });
+};
