@@ -21,6 +21,7 @@ export interface CliIo {
 
 const USAGE = `leadflow rules <command> [options]
 leadflow campaigns send <campaignId>    start sending a draft and show its progress
+leadflow campaigns pause|resume|cancel <campaignId>
 leadflow campaigns report <campaignId>  sent, delivered, opened, clicked, bounced, complained, unsubscribed and rates
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
 leadflow leads erase <leadId> --yes  erase a lead everywhere; its address stays suppressed (right to erasure)
@@ -164,6 +165,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     if (command === 'report') {
       const report = expectOk(await api.request('GET', `${path}/report`), `Reading the report of campaign ${target}`);
       io.out(formatCampaignReport(report));
+      return;
+    }
+    if (command === 'pause' || command === 'resume' || command === 'cancel') {
+      const changed = expectOk(await api.request('POST', `${path}/${command}`), `${command} campaign ${target}`);
+      io.out(`campaign ${target} is ${String(changed.status)}`);
       return;
     }
     if (command === 'send') {

@@ -33,6 +33,7 @@ async function planPage(record: SQSRecord): Promise<void> {
   const { detail } = BusEvent.parse(JSON.parse(record.body));
   const campaign = await campaigns.get(detail.campaignId);
   if (!campaign) throw new Error(`Campaign ${detail.campaignId} not found`);
+  if (campaign.status !== 'sending') return;
   const envelope = { version: 1 as const, correlationId: detail.correlationId, campaignId: campaign.id };
   const { selected, last } = await fanOutLeadPage({
     leads,

@@ -56,6 +56,11 @@ async function sendRecipients(record: SQSRecord): Promise<void> {
   const { detail } = BusEvent.parse(JSON.parse(record.body));
   const campaign = await campaigns.get(detail.campaignId);
   if (!campaign) throw new Error(`Campaign ${detail.campaignId} not found`);
+  // Paused or cancelled: these recipients are left unrecorded; resuming plans them again.
+  if (campaign.status !== 'sending') {
+    logger.info('Campaign not sending; recipients left', { campaignId: campaign.id, status: campaign.status, recipients: detail.leadIds.length });
+    return;
+  }
   for (const leadId of detail.leadIds) await sendTo(campaign, leadId);
 }
 

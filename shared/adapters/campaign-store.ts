@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Campaign, CampaignDefinition } from '../domain/campaigns/campaign';
+import type { Campaign, CampaignDefinition, CampaignStatus } from '../domain/campaigns/campaign';
 import type { TrackedMetric } from '../domain/campaigns/tracking';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys } from './keys';
@@ -48,6 +48,25 @@ export class CampaignStore {
       ),
       'started',
       'not-a-draft',
+    );
+  }
+
+  /** Moves a campaign between statuses, only from the ones allowed; false when it was in another. */
+  async setStatus(id: string, from: readonly CampaignStatus[], to: CampaignStatus): Promise<boolean> {
+    const values = Object.fromEntries(from.map((status, index) => [`:from${index}`, status]));
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.campaign(id),
+          UpdateExpression: 'SET #status = :to',
+          ConditionExpression: `#status IN (${Object.keys(values).join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ...values, ':to': to },
+        }),
+      ),
+      true,
+      false,
     );
   }
 

@@ -98,7 +98,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-campaigns',
-      description: 'Campaigns: create a draft (subscription type, segment, template), read it with its counters, start sending.',
+      description: 'Campaigns: create a draft (subscription type, segment, template), read it and its report, send, pause, resume, cancel.',
       entry: 'functions/manage-campaigns/handler.ts',
       trigger: {
         kind: 'http',
@@ -107,6 +107,9 @@ export const manifest: Manifest = {
           { method: 'GET', path: '/v1/admin/campaigns/{campaignId}' },
           { method: 'GET', path: '/v1/admin/campaigns/{campaignId}/report' },
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/send' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/pause' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/resume' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/cancel' },
         ],
         audience: 'admin',
       },

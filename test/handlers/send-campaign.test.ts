@@ -73,4 +73,14 @@ describe('send-campaign', () => {
     dynamo.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }));
     expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
   });
+
+  it('sends nothing and records nothing while the campaign is paused or cancelled (resuming plans them again)', async () => {
+    for (const status of ['paused', 'cancelled']) {
+      table.set('CAMPAIGN#c-1|CAMPAIGN', { ...campaign, status });
+      expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+    }
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
 });

@@ -165,7 +165,7 @@ describe('campaigns on the local stack', () => {
       const current = await campaign(id);
       return current.planned && current.sent + current.skipped === current.recipients ? current : undefined;
     });
-    expect(done).toMatchObject({ status: 'sending', recipients: 2, sent: 1, skipped: 1 });
+    expect(done).toMatchObject({ status: 'sent', recipients: 2, sent: 1, skipped: 1 });
 
     const [invite] = await mailsTo(ana.email);
     expect(invite?.subject).toBe('Join us, ana');
@@ -209,9 +209,22 @@ describe('campaigns on the local stack', () => {
     })).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'email_open' })]));
   });
 
+  it('pauses, resumes and cancels only from the statuses that allow it', async () => {
+    const id = await createCampaign();
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/pause`)).status).toBe(409);
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/cancel`)).status).toBe(200);
+    expect((await campaign(id)).status).toBe('cancelled');
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/send`)).status).toBe(409);
+    const resumed = await admin('POST', `/v1/admin/campaigns/${id}/resume`);
+    expect(resumed.status).toBe(409);
+    expect(((await resumed.json()) as { message: string }).message).toMatch(/is cancelled; resume needs it paused/);
+  });
+
   it('holds an unsubscribe made after planning: the send-time check skips the recipient', async () => {
     const dee = await subscriber('dee', 'SaaS');
-    const id = await createCampaign();
+    // A sending campaign whose own planning finds nobody: Dee's send comes from the plan made earlier.
+    const id = await createCampaign({ lead: { industry: ['No such industry'] } });
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/send`)).status).toBe(202);
     // Dee unsubscribes with one click after her send was planned, before the sender reaches her.
     const url = `${stack.apiUrl}/v1/unsubscribe?token=${encodeURIComponent(signToken(stack.signingKeys, 'unsubscribe', { leadId: dee.leadId, subscription: 'events' }))}`;
     expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { validatePattern, PatternError } from '../pattern';
 import { SUBSCRIPTION_TYPES } from '../subscriptions';
 
-export const CAMPAIGN_STATUSES = ['draft', 'sending', 'sent'] as const;
+export const CAMPAIGN_STATUSES = ['draft', 'sending', 'paused', 'cancelled', 'sent'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 /** A campaign as a marketer defines it: who gets it (a subscription type and a segment), and what. */
 export const CampaignDefinition = z
@@ -32,7 +33,7 @@ export type CampaignDefinition = z.infer<typeof CampaignDefinition>;
 
 export interface Campaign extends CampaignDefinition {
   readonly id: string;
-  readonly status: (typeof CAMPAIGN_STATUSES)[number];
+  readonly status: CampaignStatus;
   readonly createdAt: string;
   readonly sendStartedAt?: string;
   /** Set once the planning request is on the bus. */
@@ -51,3 +52,16 @@ export interface Campaign extends CampaignDefinition {
   readonly rejected?: number;
   readonly unsubscribed?: number;
 }
+
+/** A sending campaign whose every planned recipient was sent to or skipped has been sent. */
+export function effectiveStatus(campaign: Campaign): CampaignStatus {
+  return campaign.status === 'sending' && campaign.planned && campaign.sent + campaign.skipped >= campaign.recipients ? 'sent' : campaign.status;
+}
+
+/** Which statuses each control moves a campaign from, and to. */
+export const CAMPAIGN_CONTROLS = {
+  pause: { from: ['sending'], to: 'paused' },
+  resume: { from: ['paused'], to: 'sending' },
+  cancel: { from: ['draft', 'sending', 'paused'], to: 'cancelled' },
+} as const satisfies Record<string, { from: readonly CampaignStatus[]; to: CampaignStatus }>;
+export type CampaignControl = keyof typeof CAMPAIGN_CONTROLS;
