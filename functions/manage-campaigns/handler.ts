@@ -3,9 +3,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { CampaignStore } from '../../shared/adapters/campaign-store';
+import { LeadStore, type LeadCursor } from '../../shared/adapters/lead-store';
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { CAMPAIGN_CONTROLS, CampaignDefinition, effectiveStatus, type CampaignControl } from '../../shared/domain/campaigns/campaign';
+import { CAMPAIGN_CONTROLS, CampaignDefinition, effectiveStatus, isRecipient, type Campaign, type CampaignControl } from '../../shared/domain/campaigns/campaign';
+import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
+import { renderTemplate } from '../../shared/domain/campaigns/template';
 import { campaignRates, TRACKED_METRICS } from '../../shared/domain/campaigns/tracking';
 import { DetailType } from '../../shared/domain/events';
 import { HttpError, parameter, validationError } from '../../shared/http/errors';
@@ -15,10 +18,34 @@ import { json } from '../../shared/http/middleware';
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
+const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 const CampaignId = z.uuid('must be a campaign id (UUID)');
 const REPORTED = ['sent', 'skipped', ...TRACKED_METRICS, 'unsubscribed'] as const;
+
+const SAMPLE_SIZE = 10;
+/** A preview's footer links lead nowhere: each recipient gets its own signed links at send time. */
+const PREVIEW_LINK = 'https://preview.invalid/link-added-at-send-time';
+/** The audience count stops here, so a preview answers within the API's time limit. */
+const PREVIEW_LEAD_LIMIT = 20_000;
+
+async function previewAudience(campaign: Campaign) {
+  let count = 0;
+  let scanned = 0;
+  const sample: { leadId: string; email: string }[] = [];
+  let cursor: LeadCursor | undefined;
+  do {
+    const page = await leads.listLeadIds(500, cursor);
+    for (const lead of (await leads.getLeads(page.leadIds)).filter((candidate) => isRecipient(campaign, candidate))) {
+      count += 1;
+      if (sample.length < SAMPLE_SIZE) sample.push({ leadId: lead.id, email: lead.email });
+    }
+    scanned += page.leadIds.length;
+    cursor = page.cursor;
+  } while (cursor && scanned < PREVIEW_LEAD_LIMIT);
+  return { count, sample, complete: !cursor, leadsScanned: scanned };
+}
 
 /** Hands the planning of a sending campaign to the bus, from its first page. */
 async function startPlanning(campaignId: string) {
@@ -64,6 +91,21 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
     const counts = Object.fromEntries(REPORTED.map((metric) => [metric, campaign[metric] ?? 0]));
     return json(200, { campaignId, name: campaign.name, status: effectiveStatus(campaign), recipients: campaign.recipients, planned: campaign.planned, ...counts, ...campaignRates(counts) });
+  },
+
+  // Who would get it (a count and a sample) and what one lead would see, before anything is sent.
+  'GET /v1/admin/campaigns/{campaignId}/preview': async (event) => {
+    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+    const campaign = await campaigns.get(campaignId);
+    if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
+    const audience = await previewAudience(campaign);
+    const leadId = event.queryStringParameters?.leadId;
+    const lead = leadId ? await leads.getLead(parameter(leadId, 'leadId', z.uuid('must be a lead id (UUID)'))) : undefined;
+    if (leadId && !lead) throw new HttpError(404, `No lead with id ${leadId}`);
+    const rendered = lead
+      ? withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK })
+      : undefined;
+    return json(200, { campaignId, audience, ...(rendered ? { rendered, wouldReceive: lead ? isRecipient(campaign, lead) : false } : {}) });
   },
 
   // Starts the send: recipients are planned page by page and every one is checked again at send time.

@@ -8,9 +8,8 @@ import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { logFailures } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
+import { isRecipient } from '../../shared/domain/campaigns/campaign';
 import { CampaignSendRequestedDetail, DetailType } from '../../shared/domain/events';
-import { scoringView } from '../../shared/domain/lead';
-import { matchesPattern } from '../../shared/domain/pattern';
 import { fanOutLeadPage } from '../../shared/lead-fan-out';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -41,11 +40,7 @@ async function planPage(record: SQSRecord): Promise<void> {
     ...(detail.cursor ? { cursor: detail.cursor } : {}),
     pageSize: LEADS_PER_PAGE,
     chunkSize: RECIPIENTS_PER_MESSAGE,
-    select: async (leadIds) =>
-      (await leads.getLeads(leadIds))
-        .filter((lead) => lead.subscriptions[campaign.subscription] === 'opted_in')
-        .filter((lead) => !campaign.segment || matchesPattern(campaign.segment, { lead: scoringView(lead) }))
-        .map((lead) => lead.id),
+    select: async (leadIds) => (await leads.getLeads(leadIds)).filter((lead) => isRecipient(campaign, lead)).map((lead) => lead.id),
     record: (recipients, isLast) => campaigns.recordPlannedPage(campaign.id, detail.page, recipients, isLast),
     chunk: (leadIds) => ({ detailType: DetailType.CampaignRecipientsPlanned, detail: { ...envelope, leadIds } }),
     nextPage: (cursor) => ({ detailType: DetailType.CampaignSendRequested, detail: { ...envelope, page: detail.page + 1, cursor } }),

@@ -161,6 +161,11 @@ export function openApiDocument() {
     responses: { 201: { description: 'The draft.' }, 400: adminErrors[400], 403: adminErrors[403] },
   });
   registry.registerPath({ method: 'get', path: '/v1/admin/campaigns/{campaignId}', summary: 'A campaign with its status and counters (recipients, sent, skipped)', ...admin, request: { params: campaignParam }, responses: { 200: { description: 'The campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' } } });
+  registry.registerPath({
+    method: 'get', path: '/v1/admin/campaigns/{campaignId}/preview', summary: 'Preview a campaign: audience count and sample; with leadId, what that lead would see', ...admin,
+    request: { params: campaignParam, query: z.object({ leadId: z.uuid().optional() }) },
+    responses: { 200: { description: '`{ audience: { count, sample, complete }, rendered?, wouldReceive? }`; counting stops after 20,000 leads (`complete: false`).' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign or lead.' } },
+  });
   registry.registerPath({ method: 'get', path: '/v1/admin/campaigns/{campaignId}/report', summary: 'Campaign report: sent, delivered, opened, clicked, bounced, complained, unsubscribed and their rates', ...admin, request: { params: campaignParam }, responses: { 200: { description: 'Counts per recipient (an open counts once per person; scanner opens and clicks not at all) and rates in percent.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' } } });
   registry.registerPath({ method: 'post', path: '/v1/admin/campaigns/{campaignId}/send', summary: 'Start sending a draft', ...admin, request: { params: campaignParam }, responses: { 202: { description: 'Sending; follow the counters on the campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' }, 409: { description: 'Not a draft.' } } });
 

@@ -98,7 +98,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-campaigns',
-      description: 'Campaigns: create a draft (subscription type, segment, template), read it and its report, send, pause, resume, cancel.',
+      description: 'Campaigns: create a draft (subscription type, segment, template), preview, read it and its report, send, pause, resume, cancel.',
       entry: 'functions/manage-campaigns/handler.ts',
       trigger: {
         kind: 'http',
@@ -106,6 +106,7 @@ export const manifest: Manifest = {
           { method: 'POST', path: '/v1/admin/campaigns' },
           { method: 'GET', path: '/v1/admin/campaigns/{campaignId}' },
           { method: 'GET', path: '/v1/admin/campaigns/{campaignId}/report' },
+          { method: 'GET', path: '/v1/admin/campaigns/{campaignId}/preview' },
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/send' },
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/pause' },
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/resume' },

@@ -149,23 +149,27 @@ describe('campaigns on the local stack', () => {
     await bus.send(new PutEventsCommand({ Entries: [{ Source: 'leadflow', DetailType: 'campaign.recipients-planned', Detail: JSON.stringify({ version: 1, correlationId: 'test', campaignId, leadIds }), EventBusName: stack.settings.busName }] }));
   };
 
-  it('sends to the opted-in leads of the segment once each, with one-click unsubscribe headers; skips the suppressed', async () => {
+  it('previews and sends to the opted-in, unsuppressed leads of the segment once each, with one-click unsubscribe headers', async () => {
     const ana = await subscriber('ana', 'SaaS');
     const ben = await subscriber('ben', 'Retail');
     const cia = await subscriber('cia', 'SaaS');
     await bounce(cia.email, 'Permanent');
     await eventually(() => suppression(cia.email));
 
+    await eventually(async () => (await getLead(cia.leadId)).emailSuppression);
     const id = await createCampaign({ lead: { industry: [{ 'equals-ignore-case': 'saas' }] } });
+    const preview = (await (await admin('GET', `/v1/admin/campaigns/${id}/preview?leadId=${ana.leadId}`)).json()) as { audience: { count: number; sample: { email: string }[]; complete: boolean }; rendered: { subject: string }; wouldReceive: boolean };
+    expect(preview.audience).toMatchObject({ count: 1, sample: [{ email: ana.email }], complete: true });
+    expect(preview).toMatchObject({ rendered: { subject: 'Join us, ana' }, wouldReceive: true });
     const sending = await cli('campaigns', 'send', id);
     expect(sending.err).toBe('');
-    expect(sending.out.split('\n').at(-1)).toBe(`[${'#'.repeat(30)}]      2 / 2 sent or skipped`);
+    expect(sending.out.split('\n').at(-1)).toBe(`[${'#'.repeat(30)}]      1 / 1 sent or skipped`);
     expect((await admin('POST', `/v1/admin/campaigns/${id}/send`)).status).toBe(409);
     const done = await eventually(async () => {
       const current = await campaign(id);
       return current.planned && current.sent + current.skipped === current.recipients ? current : undefined;
     });
-    expect(done).toMatchObject({ status: 'sent', recipients: 2, sent: 1, skipped: 1 });
+    expect(done).toMatchObject({ status: 'sent', recipients: 1, sent: 1, skipped: 0 });
 
     const [invite] = await mailsTo(ana.email);
     expect(invite?.subject).toBe('Join us, ana');
@@ -200,7 +204,7 @@ describe('campaigns on the local stack', () => {
       const current = (await (await admin('GET', `/v1/admin/campaigns/${id}/report`)).json()) as Record<string, number>;
       return current.clicked === 1 && current.unsubscribed === 1 && current.opened === 1 ? current : undefined;
     });
-    expect(report).toMatchObject({ sent: 1, skipped: 1, delivered: 1, opened: 1, clicked: 1, unsubscribed: 1, deliveryRate: 100, clickRate: 100, unsubscribeRate: 100 });
+    expect(report).toMatchObject({ sent: 1, skipped: 0, delivered: 1, opened: 1, clicked: 1, unsubscribed: 1, deliveryRate: 100, clickRate: 100, unsubscribeRate: 100 });
     expect((await cli('campaigns', 'report', id)).out).toMatch(/clicked\s+1\s+100 %/);
     // Her own opens and clicks (not the scanner's) became engagement events that scoring sees.
     expect(await eventually(async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isRecipient } from '../../shared/domain/campaigns/campaign';
 import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
 import { renderTemplate, templateFields, textFromHtml } from '../../shared/domain/campaigns/template';
 import { listUnsubscribeHeaders, sendDecision } from '../../shared/domain/consent/send-policy';
@@ -54,5 +55,16 @@ describe('marketing email headers and footer', () => {
     expect(email.text).toContain('Unsubscribe: https://u.io/?a=1&b=2');
     expect(email.html).toContain('href="https://u.io/?a=1&amp;b=2"');
     expect(email.html.indexOf('Unsubscribe')).toBeLessThan(email.html.indexOf('</body>'));
+  });
+});
+
+describe('isRecipient', () => {
+  const campaign = { subscription: 'events' as const, segment: { lead: { industry: [{ 'equals-ignore-case': 'saas' }] } } };
+  it('takes opted-in, unsuppressed leads of the segment', () => {
+    expect(isRecipient(campaign, lead({ events: 'opted_in' }, { industry: 'SaaS' }))).toBe(true);
+    expect(isRecipient(campaign, lead({ events: 'opted_in' }, { industry: 'Retail' }))).toBe(false);
+    expect(isRecipient(campaign, lead({ events: 'pending' }, { industry: 'SaaS' }))).toBe(false);
+    expect(isRecipient(campaign, lead({ events: 'opted_in' }, { industry: 'SaaS', emailSuppression: { reason: 'complaint', at: 't' } }))).toBe(false);
+    expect(isRecipient({ subscription: 'events' }, lead({ events: 'opted_in' }))).toBe(true);
   });
 });

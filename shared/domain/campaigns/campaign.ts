@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { validatePattern, PatternError } from '../pattern';
+import { scoringView, type Lead } from '../lead';
+import { matchesPattern, validatePattern, PatternError } from '../pattern';
 import { SUBSCRIPTION_TYPES } from '../subscriptions';
 
 export const CAMPAIGN_STATUSES = ['draft', 'sending', 'paused', 'cancelled', 'sent'] as const;
@@ -65,3 +66,15 @@ export const CAMPAIGN_CONTROLS = {
   cancel: { from: ['draft', 'sending', 'paused'], to: 'cancelled' },
 } as const satisfies Record<string, { from: readonly CampaignStatus[]; to: CampaignStatus }>;
 export type CampaignControl = keyof typeof CAMPAIGN_CONTROLS;
+
+/**
+ * Whether a lead is in a campaign's audience: opted in to its subscription type, address not known
+ * to be suppressed, and in its segment. Senders check consent and suppression again at send time.
+ */
+export function isRecipient(campaign: Pick<CampaignDefinition, 'subscription' | 'segment'>, lead: Lead): boolean {
+  return (
+    lead.subscriptions[campaign.subscription] === 'opted_in' &&
+    !lead.emailSuppression &&
+    (!campaign.segment || matchesPattern(campaign.segment, { lead: scoringView(lead) }))
+  );
+}
