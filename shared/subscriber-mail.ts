@@ -26,6 +26,7 @@ export function subscriberMail() {
   const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
   return {
     tableName: config.TABLE_NAME,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
     leads,
     mailer: new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
     /** Whether an address is on the suppression list, read consistently. */

@@ -5,6 +5,7 @@ import { documentClient, eventBridgeClient } from '../../shared/adapters/clients
 import { CampaignStore } from '../../shared/adapters/campaign-store';
 import { LeadStore, type LeadCursor } from '../../shared/adapters/lead-store';
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
+import { CampaignTestRequest } from '../../shared/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { CAMPAIGN_CONTROLS, CampaignDefinition, effectiveStatus, isRecipient, type Campaign, type CampaignControl } from '../../shared/domain/campaigns/campaign';
 import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
@@ -106,6 +107,16 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
       ? withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK })
       : undefined;
     return json(200, { campaignId, audience, ...(rendered ? { rendered, wouldReceive: lead ? isRecipient(campaign, lead) : false } : {}) });
+  },
+
+  // A test send to named addresses: not recorded as sends, not tracked, no working unsubscribe link.
+  'POST /v1/admin/campaigns/{campaignId}/test': async (event) => {
+    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+    const request = CampaignTestRequest.safeParse(event.parsedBody ?? {});
+    if (!request.success) throw validationError(request.error);
+    if (!(await campaigns.get(campaignId))) throw new HttpError(404, `No campaign ${campaignId}`);
+    await publisher.publish([{ detailType: DetailType.CampaignTestRequested, detail: { version: 1, correlationId: campaignId, campaignId, ...request.data } }]);
+    return json(202, { campaignId, to: request.data.to });
   },
 
   // Starts the send: recipients are planned page by page and every one is checked again at send time.

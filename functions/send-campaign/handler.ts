@@ -10,14 +10,35 @@ import type { Campaign } from '../../shared/domain/campaigns/campaign';
 import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
 import { renderTemplate } from '../../shared/domain/campaigns/template';
 import { listUnsubscribeHeaders, sendDecision } from '../../shared/domain/consent/send-policy';
-import { CampaignRecipientsPlannedDetail, DetailType } from '../../shared/domain/events';
+import { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail, DetailType } from '../../shared/domain/events';
 
 const logger = new Logger();
-const { tableName, leads, mailer, isSuppressed, link } = subscriberMail();
+const { tableName, publicBaseUrl, leads, mailer, isSuppressed, link } = subscriberMail();
 const campaigns = new CampaignStore(documentClient(), tableName);
 const processor = new BatchProcessor(EventType.SQS);
 
-const BusEvent = z.object({ 'detail-type': z.literal(DetailType.CampaignRecipientsPlanned), detail: CampaignRecipientsPlannedDetail });
+const BusEvent = z.discriminatedUnion('detail-type', [
+  z.object({ 'detail-type': z.literal(DetailType.CampaignRecipientsPlanned), detail: CampaignRecipientsPlannedDetail }),
+  z.object({ 'detail-type': z.literal(DetailType.CampaignTestRequested), detail: CampaignTestRequestedDetail }),
+]);
+
+/** Test sends show where the links go without any that work: nobody is unsubscribed by a test. */
+const TEST_LINK_PATH = '/v1/unsubscribe?token=test-send';
+
+/** Sends the campaign, marked as a test, to named addresses; suppressed addresses are still never mailed. */
+async function sendTest(campaign: Campaign, detail: CampaignTestRequestedDetail): Promise<void> {
+  const lead = detail.leadId ? await leads.getLead(detail.leadId) : undefined;
+  const rendered = renderTemplate(campaign.template, { lead: lead ?? {} });
+  const testLink = `${publicBaseUrl}${TEST_LINK_PATH}`;
+  const email = withSubscriberFooter({ ...rendered, subject: `[Test] ${rendered.subject}` }, { subscription: campaign.subscription, unsubscribeUrl: testLink, preferencesUrl: testLink });
+  for (const address of detail.to) {
+    if (await isSuppressed(address)) {
+      logger.info('Test send skipped: address suppressed', { campaignId: campaign.id });
+      continue;
+    }
+    await mailer.send({ to: [address], ...email, headers: listUnsubscribeHeaders(testLink), tags: { campaign: campaign.id, kind: 'test' } });
+  }
+}
 
 /**
  * Sends a campaign to one recipient, at most once: consent and suppression are read again now (an
@@ -52,19 +73,20 @@ async function sendTo(campaign: Campaign, leadId: string): Promise<void> {
   await campaigns.markSent(campaign.id, leadId, messageId, new Date().toISOString());
 }
 
-async function sendRecipients(record: SQSRecord): Promise<void> {
-  const { detail } = BusEvent.parse(JSON.parse(record.body));
-  const campaign = await campaigns.get(detail.campaignId);
-  if (!campaign) throw new Error(`Campaign ${detail.campaignId} not found`);
+async function sendCampaignRecord(record: SQSRecord): Promise<void> {
+  const busEvent = BusEvent.parse(JSON.parse(record.body));
+  const campaign = await campaigns.get(busEvent.detail.campaignId);
+  if (!campaign) throw new Error(`Campaign ${busEvent.detail.campaignId} not found`);
+  if (busEvent['detail-type'] === DetailType.CampaignTestRequested) return sendTest(campaign, busEvent.detail);
   // Paused or cancelled: these recipients are left unrecorded; resuming plans them again.
   if (campaign.status !== 'sending') {
-    logger.info('Campaign not sending; recipients left', { campaignId: campaign.id, status: campaign.status, recipients: detail.leadIds.length });
+    logger.info('Campaign not sending; recipients left', { campaignId: campaign.id, status: campaign.status, recipients: busEvent.detail.leadIds.length });
     return;
   }
-  for (const leadId of detail.leadIds) await sendTo(campaign, leadId);
+  for (const leadId of busEvent.detail.leadIds) await sendTo(campaign, leadId);
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, sendRecipients), processor, { context, throwOnFullBatchFailure: false });
+  return processPartialResponse(event, logFailures(logger, sendCampaignRecord), processor, { context, throwOnFullBatchFailure: false });
 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CampaignDefinition } from '../domain/campaigns/campaign';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
 import { LANGUAGES } from '../domain/subscriptions';
-import { BacktestRequest, ErrorBody, LiftRequest, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
+import { BacktestRequest, CampaignTestRequest, ErrorBody, LiftRequest, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
 
 const errors = {
   400: 'A field is invalid; `issues` names each field at fault.',
@@ -167,6 +167,12 @@ export function openApiDocument() {
     responses: { 200: { description: '`{ audience: { count, sample, complete }, rendered?, wouldReceive? }`; counting stops after 20,000 leads (`complete: false`).' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign or lead.' } },
   });
   registry.registerPath({ method: 'get', path: '/v1/admin/campaigns/{campaignId}/report', summary: 'Campaign report: sent, delivered, opened, clicked, bounced, complained, unsubscribed and their rates', ...admin, request: { params: campaignParam }, responses: { 200: { description: 'Counts per recipient (an open counts once per person; scanner opens and clicks not at all) and rates in percent.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' } } });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/campaigns/{campaignId}/test', summary: 'Test-send a campaign to named addresses', ...admin,
+    description: 'Subject marked [Test]; personalised with the named lead or the fallbacks; not recorded, not tracked; its unsubscribe link changes nothing; suppressed addresses are skipped.',
+    request: { params: campaignParam, body: { content: { 'application/json': { schema: CampaignTestRequest } } } },
+    responses: { 202: { description: 'Queued.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' } },
+  });
   registry.registerPath({ method: 'post', path: '/v1/admin/campaigns/{campaignId}/send', summary: 'Start sending a draft', ...admin, request: { params: campaignParam }, responses: { 202: { description: 'Sending; follow the counters on the campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' }, 409: { description: 'Not a draft.' } } });
 
   for (const [action, effect] of [['pause', 'senders stop at their next batch'], ['resume', 'planning starts again from the first page; recorded sends are not repeated'], ['cancel', 'nothing more is sent']] as const) {

@@ -180,3 +180,11 @@ export const BacktestRequest = z
 export const LiftRequest = z
   .strictObject({ reason: z.string().trim().min(3, 'must say why (3 characters or more)').max(500) })
   .meta({ id: 'LiftSuppressionRequest' });
+
+/** A test send: up to 5 addresses, personalised with one lead's data when a lead is named. */
+export const CampaignTestRequest = z
+  .strictObject({
+    to: z.array(Email).min(1, 'must name at least one address').max(5, 'must name at most 5 addresses'),
+    leadId: z.uuid('must be a lead id (UUID)').optional(),
+  })
+  .meta({ id: 'CampaignTestRequest' });

@@ -13,6 +13,7 @@ export const DetailType = {
   ConsentConfirmationRequested: 'consent.confirmation-requested',
   CampaignSendRequested: 'campaign.send-requested',
   CampaignRecipientsPlanned: 'campaign.recipients-planned',
+  CampaignTestRequested: 'campaign.test-requested',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -108,6 +109,15 @@ export const CampaignRecipientsPlannedDetail = z.object({
 });
 export type CampaignRecipientsPlannedDetail = z.infer<typeof CampaignRecipientsPlannedDetail>;
 
+/** A test send of a campaign to named addresses, personalised with a chosen lead's data (or the fallbacks). */
+export const CampaignTestRequestedDetail = z.object({
+  ...envelope,
+  campaignId: z.string().min(1),
+  to: z.array(z.string().min(3)).min(1).max(5),
+  leadId: z.string().optional(),
+});
+export type CampaignTestRequestedDetail = z.infer<typeof CampaignTestRequestedDetail>;
+
 export const detailSchemas = {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail,
   [DetailType.LeadIdentified]: LeadIdentifiedDetail,
@@ -117,6 +127,7 @@ export const detailSchemas = {
   [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail,
   [DetailType.CampaignSendRequested]: CampaignSendRequestedDetail,
   [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail,
+  [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail,
 } as const;
 
 export interface DetailByType {
@@ -128,6 +139,7 @@ export interface DetailByType {
   [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail;
   [DetailType.CampaignSendRequested]: CampaignSendRequestedDetail;
   [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail;
+  [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail;
 }
 
 /** A bus event as leadflow publishes it. */

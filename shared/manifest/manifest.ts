@@ -107,6 +107,7 @@ export const manifest: Manifest = {
           { method: 'GET', path: '/v1/admin/campaigns/{campaignId}' },
           { method: 'GET', path: '/v1/admin/campaigns/{campaignId}/report' },
           { method: 'GET', path: '/v1/admin/campaigns/{campaignId}/preview' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/test' },
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/send' },
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/pause' },
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/resume' },
@@ -255,11 +256,11 @@ export const manifest: Manifest = {
     },
     {
       name: 'send-campaign',
-      description: 'Sends a campaign to planned recipients, once each, after checking consent and suppression at send time.',
+      description: 'Sends a campaign to planned recipients, once each, after checking consent and suppression at send time; and test sends to named addresses.',
       entry: 'functions/send-campaign/handler.ts',
       trigger: {
         kind: 'event',
-        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.CampaignRecipientsPlanned] },
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.CampaignRecipientsPlanned, DetailType.CampaignTestRequested] },
         batchSize: 4,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,

@@ -158,6 +158,11 @@ describe('campaigns on the local stack', () => {
 
     await eventually(async () => (await getLead(cia.leadId)).emailSuppression);
     const id = await createCampaign({ lead: { industry: [{ 'equals-ignore-case': 'saas' }] } });
+    // A test send to a colleague, personalised as Ana would see it; a suppressed address gets nothing.
+    const tester = `tester-${randomUUID()}@example.com`;
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/test`, { to: [tester, cia.email], leadId: ana.leadId })).status).toBe(202);
+    expect((await eventually(async () => (await mailsTo(tester))[0]))?.subject).toBe('[Test] Join us, ana');
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/test`, { to: ['not-an-address'] })).status).toBe(400);
     const preview = (await (await admin('GET', `/v1/admin/campaigns/${id}/preview?leadId=${ana.leadId}`)).json()) as { audience: { count: number; sample: { email: string }[]; complete: boolean }; rendered: { subject: string }; wouldReceive: boolean };
     expect(preview.audience).toMatchObject({ count: 1, sample: [{ email: ana.email }], complete: true });
     expect(preview).toMatchObject({ rendered: { subject: 'Join us, ana' }, wouldReceive: true });
