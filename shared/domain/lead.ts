@@ -30,6 +30,19 @@ export interface LeadProfile {
   readonly country?: string;
 }
 
+/** A custom attribute's value: flat, so segment and rule conditions can match it as `lead.attributes.<name>`. */
+export type AttributeValue = string | number | boolean;
+
+/** What a lead has bought, kept up to date as purchases are recorded; RFM segments derive from it. */
+export interface PurchaseSummary {
+  readonly count: number;
+  /** Sum of the purchase amounts, in `currency`. */
+  readonly total: number;
+  readonly currency: string;
+  readonly firstAt: string;
+  readonly lastAt: string;
+}
+
 export interface Lead extends LeadProfile {
   readonly id: string;
   readonly email: string;
@@ -38,6 +51,9 @@ export interface Lead extends LeadProfile {
   readonly firstTouch: Touch;
   readonly lastTouch: Touch;
   readonly subscriptions: Partial<Record<SubscriptionType, SubscriptionStatus>>;
+  /** Fields a team defines for itself (plan, product interest, ...), set by forms. */
+  readonly attributes?: Readonly<Record<string, AttributeValue>>;
+  readonly purchases?: PurchaseSummary;
   /** Set while the address is on the suppression list: no email goes to it. */
   readonly emailSuppression?: { readonly reason: string; readonly at: string };
   /** Visitor ids of the tracking snippet linked to this lead. */
