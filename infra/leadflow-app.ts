@@ -10,8 +10,15 @@ function settingsFrom(app: App) {
     senderAddress: context('senderAddress', 'leadflow@example.com'),
     salesInbox: context('salesInbox', 'sales@example.com'),
     allowedOrigins: context('allowedOrigins', 'https://www.example.com').split(',').map((origin) => origin.trim()).filter(Boolean),
+    sesMaxSendRate: positiveNumber(context('sesMaxSendRate', '14'), 'sesMaxSendRate'),
     ...(app.node.tryGetContext('publicBaseUrl') ? { publicBaseUrl: String(app.node.tryGetContext('publicBaseUrl')) } : {}),
   };
+}
+
+function positiveNumber(value: string, name: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`-c ${name} must be a whole number of emails per second, not ${value}`);
+  return number;
 }
 
 export function buildApp(app = new App()) {

@@ -3,11 +3,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { CampaignStore } from '../../shared/adapters/campaign-store';
-import { LeadStore, type LeadCursor } from '../../shared/adapters/lead-store';
+import { LeadStore } from '../../shared/adapters/lead-store';
+import { RulesetStore } from '../../shared/adapters/ruleset-store';
+import { SegmentStore } from '../../shared/adapters/segment-store';
+import { Audience } from '../../shared/audience';
+import { planningRequests } from '../../shared/campaign-planning';
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { CampaignTestRequest } from '../../shared/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { CAMPAIGN_CONTROLS, CampaignDefinition, effectiveStatus, isRecipient, type Campaign, type CampaignControl } from '../../shared/domain/campaigns/campaign';
+import { CAMPAIGN_CONTROLS, CampaignDefinition, effectiveStatus, isSubscriber, type Campaign, type CampaignControl } from '../../shared/domain/campaigns/campaign';
 import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
 import { renderTemplate } from '../../shared/domain/campaigns/template';
 import { campaignRates, TRACKED_METRICS } from '../../shared/domain/campaigns/tracking';
@@ -20,6 +24,8 @@ const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BO
 const logger = new Logger();
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
+const audience = new Audience(leads, new RulesetStore(documentClient(), config.TABLE_NAME));
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 const CampaignId = z.uuid('must be a campaign id (UUID)');
@@ -28,30 +34,25 @@ const REPORTED = ['sent', 'skipped', ...TRACKED_METRICS, 'unsubscribed'] as cons
 const SAMPLE_SIZE = 10;
 /** A preview's footer links lead nowhere: each recipient gets its own signed links at send time. */
 const PREVIEW_LINK = 'https://preview.invalid/link-added-at-send-time';
-/** The audience count stops here, so a preview answers within the API's time limit. */
+/** The audience count stops here, or a few seconds before the function's time limit, so a preview always answers. */
 const PREVIEW_LEAD_LIMIT = 20_000;
+const PREVIEW_SECONDS = 7;
 
-async function previewAudience(campaign: Campaign) {
-  let count = 0;
-  let scanned = 0;
-  const sample: { leadId: string; email: string }[] = [];
-  let cursor: LeadCursor | undefined;
-  do {
-    const page = await leads.listLeadIds(500, cursor);
-    for (const lead of (await leads.getLeads(page.leadIds)).filter((candidate) => isRecipient(campaign, candidate))) {
-      count += 1;
-      if (sample.length < SAMPLE_SIZE) sample.push({ leadId: lead.id, email: lead.email });
-    }
-    scanned += page.leadIds.length;
-    cursor = page.cursor;
-  } while (cursor && scanned < PREVIEW_LEAD_LIMIT);
-  return { count, sample, complete: !cursor, leadsScanned: scanned };
+/** Who a new campaign goes to: its inline condition, or the saved segment it names at its current version. */
+async function audienceOf(definition: CampaignDefinition): Promise<Pick<Campaign, 'audience' | 'segmentRef'>> {
+  if (!definition.segmentId) return { audience: definition.segment ? { where: definition.segment } : {} };
+  const segment = await segments.get(definition.segmentId);
+  if (!segment) throw new HttpError(400, `Invalid request: segmentId names no segment`, [{ field: 'segmentId', message: `no segment ${definition.segmentId}` }]);
+  return {
+    audience: { ...(segment.where ? { where: segment.where } : {}), ...(segment.history ? { history: segment.history } : {}) },
+    segmentRef: { segmentId: segment.id, version: segment.version, name: segment.name },
+  };
 }
 
 /** Hands the planning of a sending campaign to the bus, from its first page. */
 async function startPlanning(campaignId: string) {
   try {
-    await publisher.publish([{ detailType: DetailType.CampaignSendRequested, detail: { version: 1, correlationId: campaignId, campaignId, page: 0 } }]);
+    await publisher.publish(planningRequests(campaignId));
   } catch (error) {
     logger.error('Campaign planning not started', { campaignId, error: describeError(error) });
     throw new HttpError(503, `Campaign ${campaignId} is sending but planning has not started; repeat the request to start it`, undefined, { 'retry-after': '2' });
@@ -74,7 +75,8 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   'POST /v1/admin/campaigns': async (event) => {
     const definition = CampaignDefinition.safeParse(event.parsedBody);
     if (!definition.success) throw validationError(definition.error);
-    const campaign = await campaigns.create(randomUUID(), definition.data, new Date().toISOString());
+    const { segmentId: _segmentId, ...content } = definition.data;
+    const campaign = await campaigns.create(randomUUID(), content, await audienceOf(definition.data), new Date().toISOString());
     logger.info('Campaign created', { campaignId: campaign.id, subscription: campaign.subscription });
     return json(201, campaign);
   },
@@ -99,14 +101,15 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
     const campaign = await campaigns.get(campaignId);
     if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
-    const audience = await previewAudience(campaign);
     const leadId = event.queryStringParameters?.leadId;
     const lead = leadId ? await leads.getLead(parameter(leadId, 'leadId', z.uuid('must be a lead id (UUID)'))) : undefined;
     if (leadId && !lead) throw new HttpError(404, `No lead with id ${leadId}`);
-    const rendered = lead
-      ? withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK })
-      : undefined;
-    return json(200, { campaignId, audience, ...(rendered ? { rendered, wouldReceive: lead ? isRecipient(campaign, lead) : false } : {}) });
+    const now = new Date().toISOString();
+    const preview = await audience.preview(campaign.audience, { subscription: campaign.subscription, sampleSize: SAMPLE_SIZE, maxLeads: PREVIEW_LEAD_LIMIT, deadline: Date.now() + PREVIEW_SECONDS * 1000, now });
+    if (!lead) return json(200, { campaignId, audience: preview });
+    const rendered = withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK });
+    const wouldReceive = isSubscriber(campaign.subscription, lead) && (await audience.includes(campaign.audience, lead, now));
+    return json(200, { campaignId, audience: preview, rendered, wouldReceive });
   },
 
   // A test send to named addresses: not recorded as sends, not tracked, no working unsubscribe link.

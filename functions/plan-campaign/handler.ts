@@ -5,17 +5,20 @@ import { z } from 'zod';
 import { CampaignStore } from '../../shared/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
-import { LeadStore } from '../../shared/adapters/lead-store';
+import { decodeCursor, encodeCursor, LeadStore } from '../../shared/adapters/lead-store';
+import { RulesetStore } from '../../shared/adapters/ruleset-store';
+import { Audience } from '../../shared/audience';
 import { logFailures } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
-import { isRecipient } from '../../shared/domain/campaigns/campaign';
+import { isSubscriber } from '../../shared/domain/campaigns/campaign';
 import { CampaignSendRequestedDetail, DetailType } from '../../shared/domain/events';
-import { fanOutLeadPage } from '../../shared/lead-fan-out';
+import { publishFanOutPage } from '../../shared/lead-fan-out';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
+const audience = new Audience(leads, new RulesetStore(documentClient(), config.TABLE_NAME));
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -25,8 +28,9 @@ const RECIPIENTS_PER_MESSAGE = 25;
 const BusEvent = z.object({ 'detail-type': z.literal(DetailType.CampaignSendRequested), detail: CampaignSendRequestedDetail });
 
 /**
- * Plans one page of a campaign: the leads of the page in the segment and opted in to the campaign's
- * subscription become recipients, fanned out to the senders; the next page follows as an event.
+ * Plans one page of one lead-listing partition of a campaign: the page's subscribers to the campaign's
+ * type who are in its segment become recipients, fanned out to the senders; the partition's next page
+ * follows as an event. Each partition is its own chain, so the 16 are planned in parallel.
  */
 async function planPage(record: SQSRecord): Promise<void> {
   const { detail } = BusEvent.parse(JSON.parse(record.body));
@@ -34,18 +38,20 @@ async function planPage(record: SQSRecord): Promise<void> {
   if (!campaign) throw new Error(`Campaign ${detail.campaignId} not found`);
   if (campaign.status !== 'sending') return;
   const envelope = { version: 1 as const, correlationId: detail.correlationId, campaignId: campaign.id };
-  const { selected, last } = await fanOutLeadPage({
-    leads,
+  const page = await leads.leadsPage(LEADS_PER_PAGE, detail.cursor ? decodeCursor(detail.cursor) : { shard: detail.shard }, { withinShard: true });
+  const subscribers = page.leads.filter((lead) => isSubscriber(campaign.subscription, lead));
+  const selected = (await audience.select(campaign.audience, subscribers, new Date().toISOString())).map((lead) => lead.id);
+  await publishFanOutPage({
     publisher,
-    ...(detail.cursor ? { cursor: detail.cursor } : {}),
-    pageSize: LEADS_PER_PAGE,
+    selected,
     chunkSize: RECIPIENTS_PER_MESSAGE,
-    select: async (leadIds) => (await leads.getLeads(leadIds)).filter((lead) => isRecipient(campaign, lead)).map((lead) => lead.id),
-    record: (recipients, isLast) => campaigns.recordPlannedPage(campaign.id, detail.page, recipients, isLast),
+    record: () => campaigns.recordPlannedPage(campaign.id, `s${detail.shard}-p${detail.page}`, selected.length, page.cursor ? undefined : detail.shard),
     chunk: (leadIds) => ({ detailType: DetailType.CampaignRecipientsPlanned, detail: { ...envelope, leadIds } }),
-    nextPage: (cursor) => ({ detailType: DetailType.CampaignSendRequested, detail: { ...envelope, page: detail.page + 1, cursor } }),
+    ...(page.cursor
+      ? { next: { detailType: DetailType.CampaignSendRequested, detail: { ...envelope, shard: detail.shard, page: detail.page + 1, cursor: encodeCursor(page.cursor) } } }
+      : {}),
   });
-  logger.info('Campaign page planned', { campaignId: campaign.id, page: detail.page, recipients: selected, last });
+  logger.info('Campaign page planned', { campaignId: campaign.id, shard: detail.shard, page: detail.page, recipients: selected.length, last: !page.cursor });
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

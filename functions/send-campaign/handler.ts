@@ -4,6 +4,9 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { CampaignStore } from '../../shared/adapters/campaign-store';
 import { documentClient } from '../../shared/adapters/clients';
+import { isThrottling, sendingStopped } from '../../shared/adapters/mailer';
+import { DynamoSendRate } from '../../shared/adapters/send-rate';
+import { positiveInteger, readConfig } from '../../shared/config';
 import { logFailures } from '../../shared/batch';
 import { subscriberMail } from '../../shared/subscriber-mail';
 import type { Campaign } from '../../shared/domain/campaigns/campaign';
@@ -15,7 +18,12 @@ import { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail, DetailTyp
 const logger = new Logger();
 const { tableName, publicBaseUrl, leads, mailer, isSuppressed, link } = subscriberMail();
 const campaigns = new CampaignStore(documentClient(), tableName);
+const sendRate = new DynamoSendRate(documentClient(), tableName, readConfig({ SES_MAX_SEND_RATE: positiveInteger }).SES_MAX_SEND_RATE);
 const processor = new BatchProcessor(EventType.SQS);
+
+/** Tries of one throttled SES call, backing off from THROTTLE_BACKOFF_MS, before its record is retried through SQS. */
+const THROTTLED_ATTEMPTS = 5;
+const THROTTLE_BACKOFF_MS = 250;
 
 const BusEvent = z.discriminatedUnion('detail-type', [
   z.object({ 'detail-type': z.literal(DetailType.CampaignRecipientsPlanned), detail: CampaignRecipientsPlannedDetail }),
@@ -45,32 +53,53 @@ async function sendTest(campaign: Campaign, detail: CampaignTestRequestedDetail)
  * unsubscribe after planning holds), the send is recorded before SES is called, and a record found
  * mid-send from a crashed attempt is reported, never sent again.
  */
-async function sendTo(campaign: Campaign, leadId: string): Promise<void> {
+async function sendTo(campaign: Campaign, leadId: string): Promise<'done' | 'campaign-paused'> {
   const now = new Date().toISOString();
   const lead = await leads.getLead(leadId);
   const suppressed = lead ? await isSuppressed(lead.email) : false;
   const decision = sendDecision(lead, campaign.subscription, suppressed);
   if (!lead || !decision.send) {
     await campaigns.recordSkip(campaign.id, leadId, decision.send ? 'no_lead' : decision.reason, now);
-    return;
+    return 'done';
   }
   const claim = await campaigns.claimSend(campaign.id, leadId, now);
   if (claim.outcome === 'exists') {
     if (claim.record.status === 'sending') logger.error('Send interrupted earlier; not sent again', { campaignId: campaign.id, leadId });
-    return;
+    return 'done';
   }
   const unsubscribeUrl = await link('/v1/unsubscribe', 'unsubscribe', { leadId, subscription: campaign.subscription, campaignId: campaign.id });
   const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId });
   const email = withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl, preferencesUrl });
   let messageId: string;
   try {
-    messageId = await mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags: { campaign: campaign.id, lead: leadId } });
+    messageId = await sendWithBackoff(() => mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags: { campaign: campaign.id, lead: leadId } }));
   } catch (error) {
-    // SES refused the call, so nothing was sent: free the record for the retry.
+    // SES refused the call, so nothing was sent: free the record for the retry or the resume.
     await campaigns.releaseSend(campaign.id, leadId);
-    throw error;
+    if (!sendingStopped(error)) throw error;
+    await campaigns.setStatus(campaign.id, ['sending'], 'paused', `SES stopped sending: ${(error as Error).name}`);
+    logger.error('SES stopped sending for the account; campaign paused', { campaignId: campaign.id, error: (error as Error).name });
+    return 'campaign-paused';
   }
   await campaigns.markSent(campaign.id, leadId, messageId, new Date().toISOString());
+  return 'done';
+}
+
+/**
+ * One SES call within the rate all senders share; when SES still throttles (another sender of the
+ * account, or a lower rate than configured), it backs off with full jitter before giving up, so a
+ * throttled call is retried rather than dropped.
+ */
+async function sendWithBackoff(send: () => Promise<string>): Promise<string> {
+  for (let attempt = 0; ; attempt += 1) {
+    await sendRate.acquire();
+    try {
+      return await send();
+    } catch (error) {
+      if (!isThrottling(error) || attempt + 1 >= THROTTLED_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * THROTTLE_BACKOFF_MS * 2 ** attempt));
+    }
+  }
 }
 
 async function sendCampaignRecord(record: SQSRecord): Promise<void> {
@@ -83,7 +112,10 @@ async function sendCampaignRecord(record: SQSRecord): Promise<void> {
     logger.info('Campaign not sending; recipients left', { campaignId: campaign.id, status: campaign.status, recipients: busEvent.detail.leadIds.length });
     return;
   }
-  for (const leadId of busEvent.detail.leadIds) await sendTo(campaign, leadId);
+  for (const leadId of busEvent.detail.leadIds) {
+    // The rest stay unrecorded: resuming the campaign plans them again.
+    if ((await sendTo(campaign, leadId)) === 'campaign-paused') return;
+  }
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

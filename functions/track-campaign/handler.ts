@@ -8,7 +8,7 @@ import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { logFailures } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
-import { campaignTracking, SesCampaignEvent } from '../../shared/domain/campaigns/tracking';
+import { campaignTracking, reputationPause, SesCampaignEvent } from '../../shared/domain/campaigns/tracking';
 import { DetailType } from '../../shared/domain/events';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -20,6 +20,14 @@ const processor = new BatchProcessor(EventType.SQS);
 
 const BusEvent = z.object({ detail: SesCampaignEvent });
 
+/** Stops a sending campaign whose bounces or complaints approach the levels at which SES reviews the account. */
+async function pauseIfReputationAtRisk(campaignId: string): Promise<void> {
+  const campaign = await campaigns.get(campaignId);
+  const reason = campaign?.status === 'sending' ? reputationPause(campaign) : undefined;
+  if (!reason || !(await campaigns.setStatus(campaignId, ['sending'], 'paused', reason))) return;
+  logger.error('Campaign paused: reputation at risk', { campaignId, reason });
+}
+
 /**
  * SES events of campaign emails move the campaign's counters (once per recipient and kind) and turn
  * the subscriber's opens and clicks into engagement events, so they feed scoring like any other.
@@ -30,7 +38,8 @@ async function track(record: SQSRecord): Promise<void> {
     if (tracking?.scanner) logger.info('Scanner open or click ignored', { campaignId: tracking.campaignId });
     return;
   }
-  await campaigns.recordTracking(tracking.campaignId, tracking.leadId, tracking.metric);
+  const counted = await campaigns.recordTracking(tracking.campaignId, tracking.leadId, tracking.metric);
+  if (counted === 'counted' && (tracking.metric === 'bounced' || tracking.metric === 'complained')) await pauseIfReputationAtRisk(tracking.campaignId);
   if (!tracking.engagement) return;
   const eventId = `ses-${tracking.messageId}-${tracking.engagement.type}-${Date.parse(tracking.engagement.occurredAt)}`;
   const receivedAt = new Date().toISOString();

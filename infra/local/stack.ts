@@ -67,6 +67,8 @@ const defaultSettings: DeploymentSettings = {
   signingKeysSecret: 'leadflow/signing-keys',
   privacySaltSecret: 'leadflow/privacy-salt',
   publicBaseUrl: 'http://127.0.0.1:3000',
+  // The local SES does not throttle; this still exercises the shared rate every sender obeys.
+  sesMaxSendRate: 200,
 };
 
 const indexDefinition = (index: (typeof tableDesign.indexes)[number]) => ({

@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateComm
 import type { Campaign, CampaignDefinition, CampaignStatus } from '../domain/campaigns/campaign';
 import type { TrackedMetric } from '../domain/campaigns/tracking';
 import { conditionally, failedConditions } from './dynamo-errors';
-import { keys } from './keys';
+import { keys, LEAD_LISTING_SHARDS } from './keys';
 
 export type SendRecord = { readonly status: 'sending' | 'sent' | 'skipped'; readonly reason?: string };
 export type SendClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: SendRecord };
@@ -14,8 +14,8 @@ export class CampaignStore {
     private readonly tableName: string,
   ) {}
 
-  async create(id: string, definition: CampaignDefinition, at: string): Promise<Campaign> {
-    const campaign: Campaign = { id, ...definition, status: 'draft', createdAt: at, recipients: 0, planned: false, sent: 0, skipped: 0 };
+  async create(id: string, definition: Omit<CampaignDefinition, 'segmentId'>, audience: Pick<Campaign, 'audience' | 'segmentRef'>, at: string): Promise<Campaign> {
+    const campaign: Campaign = { id, ...definition, ...audience, status: 'draft', createdAt: at, recipients: 0, planned: false, sent: 0, skipped: 0 };
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -29,8 +29,10 @@ export class CampaignStore {
   async get(id: string): Promise<Campaign | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaign(id), ConsistentRead: true }));
     if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, plannedPages: _pages, ...campaign } = Item;
-    return campaign as Campaign;
+    const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, plannedPages: _pages, plannedShards, ...campaign } = Item;
+    // Planning walks every listing partition in parallel; it is over when the last one has finished.
+    const planned = plannedShards instanceof Set && plannedShards.size >= LEAD_LISTING_SHARDS.length;
+    return { ...(campaign as unknown as Campaign), planned };
   }
 
   /** Moves a draft to sending, once: a second request finds it already sending. */
@@ -51,18 +53,21 @@ export class CampaignStore {
     );
   }
 
-  /** Moves a campaign between statuses, only from the ones allowed; false when it was in another. */
-  async setStatus(id: string, from: readonly CampaignStatus[], to: CampaignStatus): Promise<boolean> {
+  /**
+   * Moves a campaign between statuses, only from the ones allowed; false when it was in another.
+   * `reason` says why it stopped (shown on the campaign); any other move clears it.
+   */
+  async setStatus(id: string, from: readonly CampaignStatus[], to: CampaignStatus, reason?: string): Promise<boolean> {
     const values = Object.fromEntries(from.map((status, index) => [`:from${index}`, status]));
     return conditionally(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.campaign(id),
-          UpdateExpression: 'SET #status = :to',
+          UpdateExpression: reason ? 'SET #status = :to, statusReason = :reason' : 'SET #status = :to REMOVE statusReason',
           ConditionExpression: `#status IN (${Object.keys(values).join(', ')})`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ...values, ':to': to },
+          ExpressionAttributeValues: { ...values, ':to': to, ...(reason ? { ':reason': reason } : {}) },
         }),
       ),
       true,
@@ -75,16 +80,24 @@ export class CampaignStore {
     await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: keys.campaign(id), UpdateExpression: 'SET planningRequested = :true', ExpressionAttributeValues: { ':true': true } }));
   }
 
-  /** Counts a planned page of recipients once; the last page ends planning. */
-  async recordPlannedPage(id: string, page: number, recipients: number, last: boolean): Promise<void> {
+  /**
+   * Counts a planned page of recipients once. `finishedShard` names the listing partition this page
+   * ended; the campaign is planned when every partition has ended.
+   */
+  async recordPlannedPage(id: string, pageId: string, recipients: number, finishedShard?: number): Promise<void> {
     await conditionally(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.campaign(id),
-          UpdateExpression: `ADD recipients :recipients, plannedPages :page${last ? ' SET planned = :true' : ''}`,
+          UpdateExpression: `ADD recipients :recipients, plannedPages :page${finishedShard === undefined ? '' : ', plannedShards :shard'}`,
           ConditionExpression: 'NOT contains(plannedPages, :pageId)',
-          ExpressionAttributeValues: { ':recipients': recipients, ':page': new Set([`page-${page}`]), ':pageId': `page-${page}`, ...(last ? { ':true': true } : {}) },
+          ExpressionAttributeValues: {
+            ':recipients': recipients,
+            ':page': new Set([pageId]),
+            ':pageId': pageId,
+            ...(finishedShard === undefined ? {} : { ':shard': new Set([`shard-${finishedShard}`]) }),
+          },
         }),
       ),
       'recorded',

@@ -19,6 +19,8 @@
  * | suppression lifted| SUPPRESSED#<hash>  | LIFTED#<at>                      |                                     |
  * | campaign          | CAMPAIGN#<id>      | CAMPAIGN                         | CAMPAIGNS / <createdAt>#<id>        |
  * | campaign send     | CAMPAIGN#<id>      | SEND#<leadId>                    | SENDS#<leadId> / <campaignId>       |
+ * | segment           | SEGMENT#<id>       | SEGMENT                          | SEGMENTS / <createdAt>#<id>         |
+ * | send rate window  | SEND_RATE          | <epoch second>                   |                                     |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -52,6 +54,10 @@ export const keys = {
   campaign: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'CAMPAIGN' }),
   campaignListing: (createdAt: string, campaignId: string) => ({ gsi1pk: 'CAMPAIGNS', gsi1sk: `${createdAt}#${campaignId}` }),
   campaignSend: (campaignId: string, leadId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SEND#${leadId}` }),
+  segment: (segmentId: string) => ({ pk: `SEGMENT#${segmentId}`, sk: 'SEGMENT' }),
+  segmentListing: (createdAt: string, segmentId: string) => ({ gsi1pk: 'SEGMENTS', gsi1sk: `${createdAt}#${segmentId}` }),
+  /** One item per second of sending: every sender counts its SES calls in the same one. */
+  sendRateWindow: (epochSecond: number) => ({ pk: 'SEND_RATE', sk: String(epochSecond) }),
   /** Sends are listed per lead, so erasing a lead finds every send to it. */
   sendsOfLead: (leadId: string, campaignId: string) => ({ gsi1pk: `SENDS#${leadId}`, gsi1sk: campaignId }),
 } as const;

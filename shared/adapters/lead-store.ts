@@ -278,14 +278,14 @@ export class LeadStore {
     return toLead(Item);
   }
 
-  /** A subject's events, oldest first (the index is eventually consistent). */
-  async eventsOf(subject: Subject, options: { newestFirst?: boolean; limit?: number } = {}): Promise<StoredEvent[]> {
+  /** A subject's events, oldest first, those that happened from `since` on when given (the index is eventually consistent). */
+  async eventsOf(subject: Subject, options: { newestFirst?: boolean; limit?: number; since?: string } = {}): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
     const pages = queryPages(this.client, {
       TableName: this.tableName,
       IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :subject',
-      ExpressionAttributeValues: { ':subject': keys.eventSubject(subject, '', '').gsi1pk },
+      KeyConditionExpression: options.since ? 'gsi1pk = :subject AND gsi1sk >= :since' : 'gsi1pk = :subject',
+      ExpressionAttributeValues: { ':subject': keys.eventSubject(subject, '', '').gsi1pk, ...(options.since ? { ':since': options.since } : {}) },
       ScanIndexForward: !options.newestFirst,
       ...(options.limit ? { Limit: options.limit } : {}),
     });
@@ -421,26 +421,42 @@ export class LeadStore {
    * the next page; no cursor means every lead has been listed.
    */
   async listLeadIds(limit: number, cursor?: LeadCursor): Promise<{ leadIds: string[]; cursor?: LeadCursor }> {
-    let shard = cursor?.shard ?? 0;
-    let startKey = cursor?.startKey;
-    const leadIds: string[] = [];
-    while (shard < LEAD_LISTING_SHARDS.length && leadIds.length < limit) {
+    const page = await this.listingPage(limit, cursor ?? { shard: 0 }, { projection: 'id' });
+    return { leadIds: page.items.map((item) => item.id as string), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  /**
+   * One page of whole leads from the listing index (it projects every attribute, so no second read
+   * is needed). With `withinShard` the page stops at the end of the cursor's partition, so the 16
+   * partitions can be walked in parallel; the returned cursor then stays in that partition.
+   */
+  async leadsPage(limit: number, cursor: LeadCursor, options: { withinShard?: boolean } = {}): Promise<{ leads: Lead[]; cursor?: LeadCursor }> {
+    const page = await this.listingPage(limit, cursor, options);
+    return { leads: page.items.map(toLead), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  private async listingPage(limit: number, cursor: LeadCursor, options: { projection?: string; withinShard?: boolean }) {
+    let shard = cursor.shard;
+    let startKey = cursor.startKey;
+    const lastShard = options.withinShard ? shard : LEAD_LISTING_SHARDS.length - 1;
+    const items: Record<string, unknown>[] = [];
+    while (shard <= lastShard && items.length < limit) {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :shard',
           ExpressionAttributeValues: { ':shard': `LEADS#${LEAD_LISTING_SHARDS[shard]}` },
-          ProjectionExpression: 'id',
+          ...(options.projection ? { ProjectionExpression: options.projection } : {}),
           ExclusiveStartKey: startKey,
-          Limit: limit - leadIds.length,
+          Limit: limit - items.length,
         }),
       );
-      leadIds.push(...(page.Items ?? []).map((item) => item.id as string));
+      items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
       if (!startKey) shard += 1;
     }
-    return { leadIds, ...(shard < LEAD_LISTING_SHARDS.length ? { cursor: { shard, ...(startKey ? { startKey } : {}) } } : {}) };
+    return { items, ...(shard <= lastShard ? { cursor: { shard, ...(startKey ? { startKey } : {}) } } : {}) };
   }
 
   /** Leads by id (missing ones are left out). */

@@ -2,7 +2,8 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { z } from 'zod';
 import { CampaignDefinition } from '../domain/campaigns/campaign';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
-import { LANGUAGES } from '../domain/subscriptions';
+import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate } from '../domain/segments/segment';
+import { LANGUAGES, SUBSCRIPTION_TYPES } from '../domain/subscriptions';
 import { BacktestRequest, CampaignTestRequest, ErrorBody, LiftRequest, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
 
 const errors = {
@@ -156,7 +157,7 @@ export function openApiDocument() {
   const campaignParam = z.object({ campaignId: z.uuid() });
   registry.registerPath({
     method: 'post', path: '/v1/admin/campaigns', summary: 'Create a campaign draft', ...admin,
-    description: 'A subscription type (only leads opted in to it receive the campaign), an optional segment (a pattern over `{ lead }`) and a template with `{{ field | "fallback" }}` fields. The unsubscribe footer and List-Unsubscribe headers are added by the sender.',
+    description: 'A subscription type (only leads opted in to it receive the campaign), an optional segment (a condition over `{ lead, score, activity, purchases }`, or the `segmentId` of a saved segment, whose current version the campaign keeps) and a template with `{{ field | "fallback" }}` fields. The unsubscribe footer and List-Unsubscribe headers are added by the sender.',
     request: { body: { content: { 'application/json': { schema: CampaignDefinition } } } },
     responses: { 201: { description: 'The draft.' }, 400: adminErrors[400], 403: adminErrors[403] },
   });
@@ -178,6 +179,35 @@ export function openApiDocument() {
   for (const [action, effect] of [['pause', 'senders stop at their next batch'], ['resume', 'planning starts again from the first page; recorded sends are not repeated'], ['cancel', 'nothing more is sent']] as const) {
     registry.registerPath({ method: 'post', path: `/v1/admin/campaigns/{campaignId}/${action}`, summary: `${action[0]?.toUpperCase()}${action.slice(1)} a campaign: ${effect}`, ...admin, request: { params: campaignParam }, responses: { 200: { description: 'The new status.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' }, 409: { description: 'Not in a status this control applies to.' } } });
   }
+
+  const segmentParam = z.object({ segmentId: z.uuid() });
+  const segmentErrors = { 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such segment.' } };
+  const audienceAnswer = '`{ count, sample: [{ leadId, email }], complete, leadsScanned }`: members counted among at most 50,000 leads or 20 s of reading (`complete: false` when it stopped early).';
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/segments', summary: 'Save a segment', ...admin,
+    description: 'A `where` condition over `{ lead, score, activity, purchases }` in the product\'s pattern language and `history` conditions over recorded events ("visited the pricing page at least once in the last 14 days", "downloaded X but did not register for the webinar"). Conditions that can never match are refused with their path.',
+    request: { body: { content: { 'application/json': { schema: SegmentDefinition } } } },
+    responses: { 201: { description: 'The segment, version 1.' }, 400: adminErrors[400], 403: adminErrors[403] },
+  });
+  registry.registerPath({ method: 'get', path: '/v1/admin/segments', summary: 'List saved segments, newest first', ...admin, responses: { 200: { description: '`{ segments }`.' }, 403: adminErrors[403] } });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/segments/preview', summary: 'Preview a segment definition before saving it', ...admin,
+    request: { body: { content: { 'application/json': { schema: SegmentPreviewRequest } } } },
+    responses: { 200: { description: audienceAnswer }, 400: adminErrors[400], 403: adminErrors[403] },
+  });
+  registry.registerPath({ method: 'get', path: '/v1/admin/segments/{segmentId}', summary: 'Read a segment', ...admin, request: { params: segmentParam }, responses: { 200: { description: 'The segment and its version.' }, ...segmentErrors } });
+  registry.registerPath({
+    method: 'put', path: '/v1/admin/segments/{segmentId}', summary: 'Save a new version of a segment', ...admin,
+    description: 'Campaigns already created keep the version they were created with. With `expectedVersion`, refused (409) if someone saved another version since.',
+    request: { params: segmentParam, body: { content: { 'application/json': { schema: SegmentUpdate } } } },
+    responses: { 200: { description: 'The segment at its new version.' }, ...segmentErrors, 409: { description: 'Changed since `expectedVersion`.' } },
+  });
+  registry.registerPath({ method: 'delete', path: '/v1/admin/segments/{segmentId}', summary: 'Delete a segment (campaigns made from it keep their copy)', ...admin, request: { params: segmentParam }, responses: { 204: { description: 'Deleted.' }, ...segmentErrors } });
+  registry.registerPath({
+    method: 'get', path: '/v1/admin/segments/{segmentId}/preview', summary: 'Who is in a segment now: count and sample', ...admin,
+    request: { params: segmentParam, query: z.object({ subscription: z.enum(SUBSCRIPTION_TYPES).optional().describe('Count only leads opted in to this type and not suppressed.') }) },
+    responses: { 200: { description: audienceAnswer }, ...segmentErrors },
+  });
 
   const suppressedEmail = z.object({ email: z.string().describe('The address, URL-encoded (`%40` for @).') });
   registry.registerPath({ method: 'get', path: '/v1/admin/suppressions', summary: 'List suppressed addresses, newest first', ...admin, responses: { 200: { description: 'Each suppression: address (absent once erased), reason, detail, time.' }, 403: adminErrors[403] } });

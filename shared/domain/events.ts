@@ -92,10 +92,14 @@ export const ConsentConfirmationRequestedDetail = z.object({
 });
 export type ConsentConfirmationRequestedDetail = z.infer<typeof ConsentConfirmationRequestedDetail>;
 
-/** A campaign started sending (or a page of its recipients was planned): plan the next page from `cursor`. */
+/**
+ * A campaign started sending (or a page of its recipients was planned): plan the next page of the
+ * lead-listing partition `shard` from `cursor`. The partitions are planned in parallel.
+ */
 export const CampaignSendRequestedDetail = z.object({
   ...envelope,
   campaignId: z.string().min(1),
+  shard: z.number().int().nonnegative(),
   page: z.number().int().nonnegative(),
   cursor: z.string().optional(),
 });

@@ -17,6 +17,8 @@ export interface DeploymentSettings {
   readonly privacySaltSecret: string;
   /** Where subscribers reach the public API: links in email start here. */
   readonly publicBaseUrl: string;
+  /** Campaign emails per second across all senders: at most the account's SES sending rate, less what alerts need. */
+  readonly sesMaxSendRate: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export function environmentFor(
     env.SENDER_ADDRESS = settings.senderAddress;
     env.SALES_INBOX = settings.salesInbox;
     env.SES_CONFIGURATION_SET = settings.configurationSetName;
+    env.SES_MAX_SEND_RATE = String(settings.sesMaxSendRate);
   }
   if (fn.access.includes('secret:signing-keys')) env.SIGNING_KEYS_SECRET = settings.signingKeysSecret;
   if (fn.access.includes('links:public')) env.PUBLIC_BASE_URL = settings.publicBaseUrl;

@@ -121,6 +121,29 @@ export const manifest: Manifest = {
       access: ['table:write', 'bus:put'],
     },
     {
+      name: 'manage-segments',
+      description: 'Segments as data: save, version, list and delete segment definitions; preview who is in one (count and sample) before any send.',
+      entry: 'functions/manage-segments/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'POST', path: '/v1/admin/segments' },
+          { method: 'GET', path: '/v1/admin/segments' },
+          { method: 'POST', path: '/v1/admin/segments/preview' },
+          { method: 'GET', path: '/v1/admin/segments/{segmentId}' },
+          { method: 'PUT', path: '/v1/admin/segments/{segmentId}' },
+          { method: 'DELETE', path: '/v1/admin/segments/{segmentId}' },
+          { method: 'GET', path: '/v1/admin/segments/{segmentId}/preview' },
+        ],
+        audience: 'admin',
+      },
+      // A preview reads leads for up to 20 s; memory buys CPU for matching them.
+      timeoutSeconds: 25,
+      memoryMb: 1024,
+      maxBodyBytes: 64 * 1024,
+      access: ['table:write'],
+    },
+    {
       name: 'get-lead',
       description: 'Returns a lead with its scores, grade, stage and score breakdown.',
       entry: 'functions/get-lead/handler.ts',

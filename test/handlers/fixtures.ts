@@ -12,6 +12,7 @@ export function setHandlerEnvironment() {
     SENDER_ADDRESS: 'leadflow@example.com',
     SALES_INBOX: 'sales@example.com',
     SES_CONFIGURATION_SET: 'leadflow',
+    SES_MAX_SEND_RATE: '14',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
 }

@@ -1,9 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { addressHash } from '../../shared/domain/consent/suppression';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 
 setHandlerEnvironment();
@@ -23,6 +24,7 @@ const campaign = { pk: 'CAMPAIGN#c-1', sk: 'CAMPAIGN', id: 'c-1', name: 'n', sub
 const lead = { pk: 'LEAD#lead-1', sk: 'PROFILE', id: 'lead-1', email: 'ana@example.com', firstName: 'Ana', subscriptions: { events: 'opted_in' }, version: 1 };
 const planned = busEnvelope('campaign.recipients-planned', { version: 1, correlationId: 'c', campaignId: 'c-1', leadIds: ['lead-1'] });
 let table: Map<string, Record<string, unknown>>;
+const throttled = () => Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException' });
 
 beforeEach(() => {
   dynamo.reset();
@@ -32,6 +34,7 @@ beforeEach(() => {
   dynamo.on(PutCommand).resolves({});
   dynamo.on(TransactWriteCommand).resolves({});
   dynamo.on(DeleteCommand).resolves({});
+  dynamo.on(UpdateCommand).resolves({});
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
 });
 
@@ -55,10 +58,44 @@ describe('send-campaign', () => {
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
-  it('frees the record and retries the batch when SES throttles (nothing was sent)', async () => {
-    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException' }));
+  it('takes a place in the shared send rate before every SES call', async () => {
+    await handler(sqsEvent([planned]), context);
+    const rate = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input).find((input) => input.Key?.pk === 'SEND_RATE');
+    expect(rate).toMatchObject({ ConditionExpression: 'attribute_not_exists(calls) OR calls < :max', ExpressionAttributeValues: { ':max': 14 } });
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('backs off when SES throttles and sends once it lets the call through: one email, nothing released', async () => {
+    ses.on(SendEmailCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ MessageId: 'ses-2' });
+    expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(3);
+    expect(dynamo.commandCalls(DeleteCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':messageId': 'ses-2' });
+  });
+
+  it('frees the record and retries the batch when SES keeps throttling (nothing was sent)', async () => {
+    ses.on(SendEmailCommand).rejects(throttled());
     expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(5);
     expect(dynamo.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({ Key: { pk: 'CAMPAIGN#c-1', sk: 'SEND#lead-1' }, ConditionExpression: '#status = :sending' });
+  });
+
+  it('pauses the campaign when SES stops the account, leaving the rest of the batch for the resume', async () => {
+    table.set('LEAD#lead-2|PROFILE', { ...lead, pk: 'LEAD#lead-2', id: 'lead-2', email: 'ben@example.com' });
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Sending paused for this account.'), { name: 'SendingPausedException' }));
+    const both = busEnvelope('campaign.recipients-planned', { version: 1, correlationId: 'c', campaignId: 'c-1', leadIds: ['lead-1', 'lead-2'] });
+    expect((await handler(sqsEvent([both]), context)).batchItemFailures).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(DeleteCommand)).toHaveLength(1);
+    const paused = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input).find((input) => input.Key?.pk === 'CAMPAIGN#c-1');
+    expect(paused?.ExpressionAttributeValues).toMatchObject({ ':to': 'paused', ':from0': 'sending', ':reason': 'SES stopped sending: SendingPausedException' });
+  });
+
+  it('skips an address suppressed since planning: zero SES calls, the reason recorded', async () => {
+    table.set(`SUPPRESSED#${addressHash('salt', lead.email)}|SUPPRESSION`, { reason: 'complaint' });
+    await handler(sqsEvent([planned]), context);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item).toMatchObject({ status: 'skipped', reason: 'suppressed' });
   });
 
   it('checks consent at send time: a lead that unsubscribed since planning is skipped with the reason', async () => {

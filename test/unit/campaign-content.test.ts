@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRecipient } from '../../shared/domain/campaigns/campaign';
+import { isSubscriber } from '../../shared/domain/campaigns/campaign';
 import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
 import { renderTemplate, templateFields, textFromHtml } from '../../shared/domain/campaigns/template';
 import { listUnsubscribeHeaders, sendDecision } from '../../shared/domain/consent/send-policy';
@@ -58,13 +58,12 @@ describe('marketing email headers and footer', () => {
   });
 });
 
-describe('isRecipient', () => {
-  const campaign = { subscription: 'events' as const, segment: { lead: { industry: [{ 'equals-ignore-case': 'saas' }] } } };
-  it('takes opted-in, unsuppressed leads of the segment', () => {
-    expect(isRecipient(campaign, lead({ events: 'opted_in' }, { industry: 'SaaS' }))).toBe(true);
-    expect(isRecipient(campaign, lead({ events: 'opted_in' }, { industry: 'Retail' }))).toBe(false);
-    expect(isRecipient(campaign, lead({ events: 'pending' }, { industry: 'SaaS' }))).toBe(false);
-    expect(isRecipient(campaign, lead({ events: 'opted_in' }, { industry: 'SaaS', emailSuppression: { reason: 'complaint', at: 't' } }))).toBe(false);
-    expect(isRecipient({ subscription: 'events' }, lead({ events: 'opted_in' }))).toBe(true);
+describe('isSubscriber', () => {
+  it('takes opted-in leads whose address is not known to be suppressed', () => {
+    expect(isSubscriber('events', lead({ events: 'opted_in' }, { industry: 'SaaS' }))).toBe(true);
+    expect(isSubscriber('events', lead({ events: 'pending' }, { industry: 'SaaS' }))).toBe(false);
+    expect(isSubscriber('events', lead({ events: 'opted_out' }))).toBe(false);
+    expect(isSubscriber('events', lead({ newsletter: 'opted_in' }))).toBe(false);
+    expect(isSubscriber('events', lead({ events: 'opted_in' }, { emailSuppression: { reason: 'complaint', at: 't' } }))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignRates, campaignTracking, SesCampaignEvent } from '../../shared/domain/campaigns/tracking';
+import { campaignRates, campaignTracking, reputationPause, SesCampaignEvent } from '../../shared/domain/campaigns/tracking';
 
 const sentAt = '2026-11-23T10:00:00.000Z';
 const event = (eventType: string, extra: Record<string, unknown> = {}) =>
@@ -35,5 +35,16 @@ describe('campaignTracking', () => {
       deliveryRate: 95, bounceRate: 5, openRate: 50, clickRate: 10, complaintRate: 0, unsubscribeRate: 1.05,
     });
     expect(campaignRates({}).openRate).toBe(0);
+  });
+});
+
+describe('reputationPause', () => {
+  it('pauses a campaign at a 4% bounce rate once 100 are sent, and at a 0.08% complaint rate once 1,250 are delivered', () => {
+    expect(reputationPause({ sent: 99, bounced: 50 })).toBeUndefined();
+    expect(reputationPause({ sent: 100, bounced: 3 })).toBeUndefined();
+    expect(reputationPause({ sent: 100, bounced: 4 })).toMatch(/^bounce rate 4% reached the 4% limit/);
+    expect(reputationPause({ sent: 2000, delivered: 1249, complained: 5 })).toBeUndefined();
+    expect(reputationPause({ sent: 2000, delivered: 1250, complained: 1 })).toMatch(/^complaint rate 0\.08% reached/);
+    expect(reputationPause({ sent: 2000, delivered: 1900, complained: 1, bounced: 10 })).toBeUndefined();
   });
 });

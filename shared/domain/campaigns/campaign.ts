@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { scoringView, type Lead } from '../lead';
-import { matchesPattern, validatePattern, PatternError } from '../pattern';
-import { SUBSCRIPTION_TYPES } from '../subscriptions';
+import type { Lead } from '../lead';
+import { segmentIssues, type SegmentRule } from '../segments/segment';
+import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../subscriptions';
 
 export const CAMPAIGN_STATUSES = ['draft', 'sending', 'paused', 'cancelled', 'sent'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -11,32 +11,34 @@ export const CampaignDefinition = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
     subscription: z.enum(SUBSCRIPTION_TYPES),
-    /** A pattern over `{ lead }` in the product's one condition language; absent: every subscriber. */
-    segment: z
-      .record(z.string(), z.unknown())
-      .superRefine((pattern, context) => {
-        try {
-          validatePattern(pattern);
-        } catch (error) {
-          if (!(error instanceof PatternError)) throw error;
-          context.addIssue({ code: 'custom', path: error.path ? error.path.split('.') : [], message: error.message.replace(/^[^:]*: /, '') });
-        }
-      })
-      .optional(),
+    /** A condition over `{ lead, score, activity, purchases }`, as a saved segment's `where`; absent with no segmentId: every subscriber. */
+    segment: z.record(z.string(), z.unknown()).optional(),
+    /** A saved segment: the campaign keeps the version it was created with. */
+    segmentId: z.uuid('must be a segment id (UUID)').optional(),
     template: z.strictObject({
       subject: z.string().trim().min(1).max(200),
       html: z.string().min(1).max(200_000),
       text: z.string().max(200_000).optional(),
     }),
   })
+  .superRefine((definition, context) => {
+    if (definition.segment && definition.segmentId) context.addIssue({ code: 'custom', path: ['segmentId'], message: 'give a segment or a segmentId, not both' });
+    if (!definition.segment) return;
+    for (const issue of segmentIssues({ where: definition.segment })) context.addIssue({ code: 'custom', path: ['segment', ...issue.path.slice(1)], message: issue.message });
+  })
   .meta({ id: 'CampaignDefinition' });
 export type CampaignDefinition = z.infer<typeof CampaignDefinition>;
 
-export interface Campaign extends CampaignDefinition {
+export interface Campaign extends Omit<CampaignDefinition, 'segmentId'> {
   readonly id: string;
+  /** Who is in it, fixed at creation: the inline condition, or the saved segment's rule at that version. */
+  readonly audience: SegmentRule;
+  readonly segmentRef?: { readonly segmentId: string; readonly version: number; readonly name: string };
   readonly status: CampaignStatus;
   readonly createdAt: string;
   readonly sendStartedAt?: string;
+  /** Why the campaign stopped by itself (SES paused the account, reputation limits), until it moves again. */
+  readonly statusReason?: string;
   /** Set once the planning request is on the bus. */
   readonly planningRequested?: boolean;
   /** Recipients planned so far; final once `planned` is true. */
@@ -68,13 +70,9 @@ export const CAMPAIGN_CONTROLS = {
 export type CampaignControl = keyof typeof CAMPAIGN_CONTROLS;
 
 /**
- * Whether a lead is in a campaign's audience: opted in to its subscription type, address not known
- * to be suppressed, and in its segment. Senders check consent and suppression again at send time.
+ * Whether a lead may be planned as a recipient of a subscription type: opted in, and its address not
+ * known to be suppressed. Senders check consent and suppression again, consistently, at send time.
  */
-export function isRecipient(campaign: Pick<CampaignDefinition, 'subscription' | 'segment'>, lead: Lead): boolean {
-  return (
-    lead.subscriptions[campaign.subscription] === 'opted_in' &&
-    !lead.emailSuppression &&
-    (!campaign.segment || matchesPattern(campaign.segment, { lead: scoringView(lead) }))
-  );
+export function isSubscriber(subscription: SubscriptionType, lead: Lead): boolean {
+  return lead.subscriptions[subscription] === 'opted_in' && !lead.emailSuppression;
 }

@@ -55,6 +55,27 @@ export function campaignTracking(event: SesCampaignEvent): CampaignTracking | un
   return { ...base, metric, engagement: { type: event.click ? 'email_click' : 'email_open', occurredAt: new Date(interaction.timestamp).toISOString(), properties } };
 }
 
+/**
+ * SES puts an account under review at a 5% bounce or 0.1% complaint rate. A campaign pauses itself
+ * well before it could take the account there, once it has sent enough for a rate to mean something.
+ */
+export const REPUTATION_LIMITS = { bounceRate: 0.04, minSentForBounceRate: 100, complaintRate: 0.0008, minDeliveredForComplaintRate: 1250 } as const;
+
+/** Why a sending campaign must pause itself now, or undefined while its bounce and complaint rates are safe. */
+export function reputationPause(counts: { readonly sent: number; readonly delivered?: number; readonly bounced?: number; readonly complained?: number }): string | undefined {
+  const percent = (rate: number) => `${Math.round(rate * 10_000) / 100}%`;
+  const bounceRate = (counts.bounced ?? 0) / counts.sent;
+  if (counts.sent >= REPUTATION_LIMITS.minSentForBounceRate && bounceRate >= REPUTATION_LIMITS.bounceRate) {
+    return `bounce rate ${percent(bounceRate)} reached the ${percent(REPUTATION_LIMITS.bounceRate)} limit; clean the list before resuming`;
+  }
+  const delivered = counts.delivered ?? 0;
+  const complaintRate = delivered ? (counts.complained ?? 0) / delivered : 0;
+  if (delivered >= REPUTATION_LIMITS.minDeliveredForComplaintRate && complaintRate >= REPUTATION_LIMITS.complaintRate) {
+    return `complaint rate ${percent(complaintRate)} reached the ${percent(REPUTATION_LIMITS.complaintRate)} limit; check the audience and consent before resuming`;
+  }
+  return undefined;
+}
+
 /** Rates a marketer reads: delivery and bounces of what was sent, engagement and complaints of what was delivered. */
 export function campaignRates(counts: Readonly<Record<string, number | undefined>>) {
   const rate = (part: number | undefined, whole: number | undefined) => (whole ? Math.round(((part ?? 0) / whole) * 10_000) / 100 : 0);

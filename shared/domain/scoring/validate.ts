@@ -12,10 +12,12 @@ export type RulesetValidation =
   | { readonly valid: true; readonly ruleset: Ruleset; readonly issues: readonly [] }
   | { readonly valid: false; readonly issues: readonly RulesetIssue[] };
 
-type FieldType = 'string' | 'number' | 'object' | 'any';
+export type FieldType = 'string' | 'number' | 'object' | 'any';
+/** What each root of a condition holds: `{ lead: { role: 'string', ... } }`. */
+export type ConditionFields = Readonly<Record<string, Readonly<Record<string, FieldType>>>>;
 
 /** What each condition root holds, so a typo or a type mismatch is refused instead of never matching. */
-const FIELDS: Record<string, Record<string, FieldType>> = {
+const FIELDS = {
   lead: {
     role: 'string',
     industry: 'string',
@@ -30,10 +32,11 @@ const FIELDS: Record<string, Record<string, FieldType>> = {
   },
   event: { id: 'string', type: 'string', occurredAt: 'string', properties: 'object' },
   activity: { daysSinceLastEvent: 'number', eventCount: 'number', engagement: 'number' },
-};
+} as const satisfies ConditionFields;
+export const RULE_CONDITION_FIELDS: ConditionFields = FIELDS;
 
 /** The lead fields a condition may name: `{ lead: { <field>: ... } }`. */
-export const LEAD_CONDITION_FIELDS = Object.keys(FIELDS.lead ?? {});
+export const LEAD_CONDITION_FIELDS = Object.keys(FIELDS.lead);
 
 const ROOTS_BY_KIND: Record<RuleKind, readonly string[]> = {
   profile: ['lead'],
@@ -117,17 +120,25 @@ function conditionIssues(rule: { score: 'fit' | 'engagement'; when: Record<strin
           : `\`${root}\` is nothing a rule can look at; use ${allowed.map((name) => `\`${name}\``).join(' or ')}`;
     issues.push({ path: `${path}.${root}`, message: why });
   }
-  issues.push(...neverMatching(rule.when, path, undefined));
+  issues.push(...neverMatching(rule.when, path));
   return issues;
 }
 
-/** Paths whose condition no input can satisfy. `type` is what the field holds, when known. */
-function neverMatching(pattern: Record<string, unknown>, path: string, fields: Record<string, FieldType> | undefined): RulesetIssue[] {
+/**
+ * Paths whose condition no input can satisfy: unknown fields, type mismatches, empty ranges. `roots`
+ * says what each top-level name holds; `fields` is what the current level holds (undefined at the top).
+ */
+export function neverMatching(
+  pattern: Record<string, unknown>,
+  path: string,
+  roots: ConditionFields = FIELDS,
+  fields: Readonly<Record<string, FieldType>> | undefined = undefined,
+): RulesetIssue[] {
   const issues: RulesetIssue[] = [];
   for (const [key, spec] of Object.entries(pattern)) {
     const fieldPath = `${path}.${key}`;
     if (key === '$or') {
-      if (Array.isArray(spec)) spec.forEach((branch, index) => isRecord(branch) && issues.push(...neverMatching(branch, `${path}.$or[${index}]`, fields)));
+      if (Array.isArray(spec)) spec.forEach((branch, index) => isRecord(branch) && issues.push(...neverMatching(branch, `${path}.$or[${index}]`, roots, fields)));
       continue;
     }
     const isRoot = fields === undefined;
@@ -138,7 +149,7 @@ function neverMatching(pattern: Record<string, unknown>, path: string, fields: R
     }
     if (isRecord(spec)) {
       if (type !== 'object' && type !== 'any') issues.push({ path: fieldPath, message: `\`${key}\` holds a ${type}, not an object, so nested conditions never match` });
-      else issues.push(...neverMatching(spec, fieldPath, isRoot ? FIELDS[key] : ANY_FIELDS));
+      else issues.push(...neverMatching(spec, fieldPath, roots, isRoot ? roots[key] : ANY_FIELDS));
       continue;
     }
     if (!Array.isArray(spec)) continue;
@@ -148,7 +159,7 @@ function neverMatching(pattern: Record<string, unknown>, path: string, fields: R
   return issues;
 }
 
-const ANY_FIELDS: Record<string, FieldType> = new Proxy({}, { get: () => 'any', has: () => true });
+const ANY_FIELDS: Readonly<Record<string, FieldType>> = new Proxy({}, { get: () => 'any', has: () => true });
 
 function whyNeverMatches(value: unknown, type: FieldType): string | undefined {
   if (typeof value === 'string' && type === 'number') return `"${value}" is text but the field holds a number`;
