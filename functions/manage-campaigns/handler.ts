@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { CampaignStore } from '../../shared/adapters/campaign-store';
+import { TemplateStore } from '../../shared/adapters/template-store';
 import { LeadStore, type LeadCursor } from '../../shared/adapters/lead-store';
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { CampaignTestRequest } from '../../shared/api/schemas';
@@ -15,11 +16,13 @@ import { DetailType } from '../../shared/domain/events';
 import { HttpError, parameter, validationError } from '../../shared/http/errors';
 import { httpRoutesHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/middleware';
+import { resolveCampaignTemplate } from '../../shared/template-resolver';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const templates = new TemplateStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 const CampaignId = z.uuid('must be a campaign id (UUID)');
@@ -74,7 +77,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   'POST /v1/admin/campaigns': async (event) => {
     const definition = CampaignDefinition.safeParse(event.parsedBody);
     if (!definition.success) throw validationError(definition.error);
-    const campaign = await campaigns.create(randomUUID(), definition.data, new Date().toISOString());
+    const campaign = await campaigns.create(randomUUID(), await resolveCampaignTemplate(definition.data, templates), new Date().toISOString());
     logger.info('Campaign created', { campaignId: campaign.id, subscription: campaign.subscription });
     return json(201, campaign);
   },

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { scoringView, type Lead } from '../lead';
 import { matchesPattern, validatePattern, PatternError } from '../pattern';
 import { SUBSCRIPTION_TYPES } from '../subscriptions';
+import type { Template } from './template';
+import { TemplateContent, TemplateReference } from './template-versions';
 
 export const CAMPAIGN_STATUSES = ['draft', 'sending', 'paused', 'cancelled', 'sent'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -23,16 +25,22 @@ export const CampaignDefinition = z
         }
       })
       .optional(),
-    template: z.strictObject({
-      subject: z.string().trim().min(1).max(200),
-      html: z.string().min(1).max(200_000),
-      text: z.string().max(200_000).optional(),
-    }),
+    /** The content itself, or a stored template's version (resolved and copied when the campaign is created). */
+    template: z.union([TemplateContent, TemplateReference], { error: 'must be { subject, html, text? } or a stored template { templateId, version? }' }),
   })
   .meta({ id: 'CampaignDefinition' });
 export type CampaignDefinition = z.infer<typeof CampaignDefinition>;
 
-export interface Campaign extends CampaignDefinition {
+/**
+ * What a campaign stores: its template's content, never a reference to follow later, so editing the
+ * template afterwards changes no campaign; `templateRef` says which stored version it came from.
+ */
+export type ResolvedCampaignDefinition = Omit<CampaignDefinition, 'template'> & {
+  readonly template: Template;
+  readonly templateRef?: { readonly templateId: string; readonly version: number };
+};
+
+export interface Campaign extends ResolvedCampaignDefinition {
   readonly id: string;
   readonly status: CampaignStatus;
   readonly createdAt: string;
