@@ -25,8 +25,9 @@ function templateRequest(body: unknown): TemplateRequest {
   return request.data;
 }
 
-async function existingTemplate(event: ParsedBodyEvent) {
-  const templateId = parameter(event.pathParameters?.templateId, 'templateId', TemplateId);
+const templateIdOf = (event: ParsedBodyEvent) => parameter(event.pathParameters?.templateId, 'templateId', TemplateId);
+
+async function existingTemplate(templateId: string) {
   const head = await templates.get(templateId);
   if (!head) throw new HttpError(404, `No template ${templateId}`);
   return head;
@@ -49,15 +50,16 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   'GET /v1/admin/templates': async () => json(200, { templates: await templates.list() }),
 
   'GET /v1/admin/templates/{templateId}': async (event) => {
-    const head = await existingTemplate(event);
+    const head = await existingTemplate(templateIdOf(event));
     const [latest, versions] = await Promise.all([existingVersion(head.templateId, head.latestVersion), templates.versions(head.templateId)]);
     return json(200, { ...head, ...contentOf(latest), version: latest.version, versions });
   },
 
   // Versions never change: new content becomes the next version; the same content makes none.
   'PUT /v1/admin/templates/{templateId}': async (event) => {
-    const head = await existingTemplate(event);
+    const templateId = templateIdOf(event);
     const request = templateRequest(event.parsedBody);
+    const head = await existingTemplate(templateId);
     const latest = await existingVersion(head.templateId, head.latestVersion);
     const at = new Date().toISOString();
     const conflict = () => new HttpError(409, `Template ${head.templateId} got a new version while this one was saved; read version ${head.latestVersion + 1} and try again`);
@@ -79,16 +81,18 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   },
 
   'GET /v1/admin/templates/{templateId}/versions/{version}': async (event) => {
-    const head = await existingTemplate(event);
+    const templateId = templateIdOf(event);
     const version = parameter(event.pathParameters?.version, 'version', TemplateVersionParameter);
+    const head = await existingTemplate(templateId);
     return json(200, { name: head.name, ...(await existingVersion(head.templateId, version)) });
   },
 
   // What a lead would see (or the fallbacks, with no lead), with the footer every campaign email gets.
   'POST /v1/admin/templates/{templateId}/preview': async (event) => {
-    const head = await existingTemplate(event);
+    const templateId = templateIdOf(event);
     const request = TemplatePreviewRequest.safeParse(event.parsedBody ?? {});
     if (!request.success) throw validationError(request.error);
+    const head = await existingTemplate(templateId);
     const { leadId, version = head.latestVersion, subscription } = request.data;
     const template = await existingVersion(head.templateId, version);
     const lead = leadId ? await leads.getLead(leadId) : undefined;
