@@ -6,6 +6,7 @@ import type { BacktestReport, HistogramBucket } from '../shared/domain/scoring/b
 import { diffRulesets, formatDiff } from '../shared/domain/scoring/diff';
 import type { Ruleset } from '../shared/domain/scoring/ruleset';
 import { validateRuleset } from '../shared/domain/scoring/validate';
+import { checkTemplateFields } from '../shared/domain/campaigns/template';
 import { AdminClient, resolveAuth, type AdminResponse, type Fetch } from './admin-client';
 
 export interface CliIo {
@@ -23,6 +24,9 @@ const USAGE = `leadflow rules <command> [options]
 leadflow campaigns send <campaignId>    start sending a draft and show its progress
 leadflow campaigns pause|resume|cancel <campaignId>
 leadflow campaigns report <campaignId>  sent, delivered, opened, clicked, bounced, complained, unsubscribed and rates
+leadflow templates push <file.html> --name <name> --subject <subject> [--text <file.txt>] [--id <templateId>]
+                                     create a template, or add a version to --id; prints its id and version
+leadflow templates list              every template, most recently changed first, with its latest version
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
 leadflow leads erase <leadId> --yes  erase a lead everywhere; its address stays suppressed (right to erasure)
 
@@ -43,6 +47,14 @@ Auth: locally the token in .leadflow/dev-token (or $LEADFLOW_DEV_TOKEN); in AWS,
 class CliError extends Error {}
 
 const STALL_MS = 5 * 60_000;
+
+async function readTextFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
 
 async function readRulesetFile(file: string): Promise<unknown> {
   let text: string;
@@ -145,11 +157,15 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       json: { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      subject: { type: 'string' },
+      text: { type: 'string' },
+      id: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [group, command, ...targets] = positionals;
-  if (values.help || !['rules', 'leads', 'campaigns'].includes(group ?? '') || !command) {
+  if (values.help || !['rules', 'leads', 'campaigns', 'templates'].includes(group ?? '') || !command) {
     io.out(USAGE);
     if (!values.help) throw new CliError('');
     return;
@@ -188,6 +204,29 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       }
     }
     throw new CliError(`unknown command campaigns ${command}\n\n${USAGE}`);
+  }
+
+  if (group === 'templates') {
+    if (command === 'list') {
+      const listing = expectOk(await (await client()).request('GET', '/v1/admin/templates'), 'Listing templates') as { templates: { templateId: string; name: string; latestVersion: number; updatedAt: string }[] };
+      for (const template of listing.templates) io.out(`${template.templateId}  ${template.name.padEnd(30)} v${String(template.latestVersion).padEnd(5)} ${template.updatedAt}`);
+      return;
+    }
+    if (command === 'push') {
+      if (!target) throw new CliError('templates push needs an HTML file');
+      if (!values.name || !values.subject) throw new CliError('templates push needs --name and --subject');
+      const template = { name: values.name, subject: values.subject, html: await readTextFile(target), ...(values.text ? { text: await readTextFile(values.text) } : {}) };
+      // Checked here first, so a typo in a field is found before anything is sent.
+      const issues = checkTemplateFields(template);
+      if (issues.length) throw new CliError([`${target}: ${issues.length} problem(s)`, ...issues.map((issue) => `  ${issue.part}: ${issue.message}`)].join('\n'));
+      const api = await client();
+      const saved = values.id
+        ? expectOk(await api.request('PUT', `/v1/admin/templates/${encodeURIComponent(values.id)}`, template), `Adding a version to template ${values.id}`)
+        : expectOk(await api.request('POST', '/v1/admin/templates', template), `Creating template ${values.name}`);
+      io.out(`template ${String(saved.templateId)} version ${String(saved.version)}${saved.created === false ? ' (unchanged: same content as the latest version)' : ''}`);
+      return;
+    }
+    throw new CliError(`unknown command templates ${command}\n\n${USAGE}`);
   }
 
   if (group === 'leads') {

@@ -8,6 +8,7 @@ import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { SegmentStore } from '../../shared/adapters/segment-store';
 import { Audience } from '../../shared/audience';
 import { planningRequests } from '../../shared/campaign-planning';
+import { TemplateStore } from '../../shared/adapters/template-store';
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { CampaignTestRequest } from '../../shared/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
@@ -19,6 +20,7 @@ import { DetailType } from '../../shared/domain/events';
 import { HttpError, parameter, validationError } from '../../shared/http/errors';
 import { httpRoutesHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/middleware';
+import { resolveCampaignTemplate } from '../../shared/template-resolver';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -26,6 +28,7 @@ const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
 const audience = new Audience(leads, new RulesetStore(documentClient(), config.TABLE_NAME));
+const templates = new TemplateStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 const CampaignId = z.uuid('must be a campaign id (UUID)');
@@ -75,7 +78,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   'POST /v1/admin/campaigns': async (event) => {
     const definition = CampaignDefinition.safeParse(event.parsedBody);
     if (!definition.success) throw validationError(definition.error);
-    const { segmentId: _segmentId, ...content } = definition.data;
+    const { segmentId: _segmentId, ...content } = await resolveCampaignTemplate(definition.data, templates);
     const campaign = await campaigns.create(randomUUID(), content, await audienceOf(definition.data), new Date().toISOString());
     logger.info('Campaign created', { campaignId: campaign.id, subscription: campaign.subscription });
     return json(201, campaign);

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Campaign, CampaignDefinition, CampaignStatus } from '../domain/campaigns/campaign';
+import type { Campaign, CampaignStatus, ResolvedCampaignDefinition } from '../domain/campaigns/campaign';
 import type { TrackedMetric } from '../domain/campaigns/tracking';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys, LEAD_LISTING_SHARDS } from './keys';
@@ -14,7 +14,7 @@ export class CampaignStore {
     private readonly tableName: string,
   ) {}
 
-  async create(id: string, definition: Omit<CampaignDefinition, 'segmentId'>, audience: Pick<Campaign, 'audience' | 'segmentRef'>, at: string): Promise<Campaign> {
+  async create(id: string, definition: Omit<ResolvedCampaignDefinition, 'segmentId'>, audience: Pick<Campaign, 'audience' | 'segmentRef'>, at: string): Promise<Campaign> {
     const campaign: Campaign = { id, ...definition, ...audience, status: 'draft', createdAt: at, recipients: 0, planned: false, sent: 0, skipped: 0 };
     await this.client.send(
       new PutCommand({

@@ -21,6 +21,8 @@
  * | campaign send     | CAMPAIGN#<id>      | SEND#<leadId>                    | SENDS#<leadId> / <campaignId>       |
  * | segment           | SEGMENT#<id>       | SEGMENT                          | SEGMENTS / <createdAt>#<id>         |
  * | send rate window  | SEND_RATE          | <epoch second>                   |                                     |
+ * | template (head)   | TEMPLATE#<id>      | TEMPLATE                         | TEMPLATES / <updatedAt>#<id>        |
+ * | template version  | TEMPLATE#<id>      | VERSION#<version, 6 digits>      |                                     |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -60,6 +62,12 @@ export const keys = {
   sendRateWindow: (epochSecond: number) => ({ pk: 'SEND_RATE', sk: String(epochSecond) }),
   /** Sends are listed per lead, so erasing a lead finds every send to it. */
   sendsOfLead: (leadId: string, campaignId: string) => ({ gsi1pk: `SENDS#${leadId}`, gsi1sk: campaignId }),
+  /** The head holds the name and the latest version number; a new version checks and moves it. */
+  template: (templateId: string) => ({ pk: `TEMPLATE#${templateId}`, sk: 'TEMPLATE' }),
+  templateListing: (updatedAt: string, templateId: string) => ({ gsi1pk: 'TEMPLATES', gsi1sk: `${updatedAt}#${templateId}` }),
+  /** Zero-padded so versions sort by number under the template's partition. */
+  templateVersion: (templateId: string, version: number) => ({ pk: `TEMPLATE#${templateId}`, sk: `VERSION#${String(version).padStart(6, '0')}` }),
+  templateVersionPrefix: 'VERSION#',
 } as const;
 
 export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];

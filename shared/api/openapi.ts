@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { CampaignDefinition } from '../domain/campaigns/campaign';
+import { TemplatePreviewRequest, TemplateRequest } from '../domain/campaigns/template-versions';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
 import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate } from '../domain/segments/segment';
 import { LANGUAGES, SUBSCRIPTION_TYPES } from '../domain/subscriptions';
@@ -157,9 +158,11 @@ export function openApiDocument() {
   const campaignParam = z.object({ campaignId: z.uuid() });
   registry.registerPath({
     method: 'post', path: '/v1/admin/campaigns', summary: 'Create a campaign draft', ...admin,
-    description: 'A subscription type (only leads opted in to it receive the campaign), an optional segment (a condition over `{ lead, score, activity, purchases }`, or the `segmentId` of a saved segment, whose current version the campaign keeps) and a template with `{{ field | "fallback" }}` fields. The unsubscribe footer and List-Unsubscribe headers are added by the sender.',
+    description:
+      'A subscription type (only leads opted in to it receive the campaign), an optional segment (a condition over `{ lead, score, activity, purchases }`, or the `segmentId` of a saved segment, whose current version the campaign keeps) and a template with `{{ field | "fallback" }}` fields. The unsubscribe footer and List-Unsubscribe headers are added by the sender. ' +
+      'The template is either inline or a stored template `{ templateId, version? }` (the latest version when absent): its content is copied into the campaign with `templateRef`, so later template versions never change the campaign.',
     request: { body: { content: { 'application/json': { schema: CampaignDefinition } } } },
-    responses: { 201: { description: 'The draft.' }, 400: adminErrors[400], 403: adminErrors[403] },
+    responses: { 201: { description: 'The draft.' }, 400: { description: 'A field is invalid, a template names an unknown field (`template.html`), or the template or version does not exist (`template.templateId`, `template.version`).', content: { 'application/json': { schema: ErrorBody } } }, 403: adminErrors[403] },
   });
   registry.registerPath({ method: 'get', path: '/v1/admin/campaigns/{campaignId}', summary: 'A campaign with its status and counters (recipients, sent, skipped)', ...admin, request: { params: campaignParam }, responses: { 200: { description: 'The campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' } } });
   registry.registerPath({
@@ -207,6 +210,42 @@ export function openApiDocument() {
     method: 'get', path: '/v1/admin/segments/{segmentId}/preview', summary: 'Who is in a segment now: count and sample', ...admin,
     request: { params: segmentParam, query: z.object({ subscription: z.enum(SUBSCRIPTION_TYPES).optional().describe('Count only leads opted in to this type and not suppressed.') }) },
     responses: { 200: { description: audienceAnswer }, ...segmentErrors },
+  });
+  const templateParam = z.object({ templateId: z.uuid() });
+  const templateBody = { content: { 'application/json': { schema: TemplateRequest } } };
+  const noTemplate = { description: 'No such template (or version).', content: { 'application/json': { schema: ErrorBody } } };
+  const templateErrors = {
+    400: { description: 'A field is invalid, or the template names an unknown field, has an unclosed `{{` or a badly quoted fallback; `issues` name the part (`subject`, `html`, `text`) and list the known fields.', content: { 'application/json': { schema: ErrorBody } } },
+    403: adminErrors[403],
+  };
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/templates', summary: 'Create an email template (version 1)', ...admin,
+    description: 'Placeholders are `{{ lead.<field> | "fallback" }}` with the profile fields (firstName, lastName, company, email, phone, role, industry, country, teamSize, annualRevenue, budget, preferredChannel) or `lead.attributes.<name>`. Values are HTML-escaped in the HTML part.',
+    request: { body: templateBody },
+    responses: { 201: { description: '`{ templateId, name, version: 1, latestVersion, subject, html, text?, createdAt }`.' }, ...templateErrors },
+  });
+  registry.registerPath({ method: 'get', path: '/v1/admin/templates', summary: 'List templates, most recently changed first', ...admin, responses: { 200: { description: '`{ templates: [{ templateId, name, latestVersion, createdAt, updatedAt }] }`.' }, 403: adminErrors[403] } });
+  registry.registerPath({
+    method: 'get', path: '/v1/admin/templates/{templateId}', summary: 'A template: its latest content and every version', ...admin,
+    request: { params: templateParam },
+    responses: { 200: { description: 'The latest version\'s subject, HTML and text, and `versions: [{ version, createdAt }]`.' }, 400: adminErrors[400], 403: adminErrors[403], 404: noTemplate },
+  });
+  registry.registerPath({
+    method: 'put', path: '/v1/admin/templates/{templateId}', summary: 'Save a new version of a template', ...admin,
+    description: 'Versions never change: new content becomes the next version (`created: true`). Content identical to the latest version makes no version (`created: false`, with a message); a changed name alone renames the template.',
+    request: { params: templateParam, body: templateBody },
+    responses: { 200: { description: 'The new version, or the latest one when nothing changed.' }, ...templateErrors, 404: noTemplate, 409: { description: 'Another edit saved a version meanwhile; read it and try again.', content: { 'application/json': { schema: ErrorBody } } } },
+  });
+  registry.registerPath({
+    method: 'get', path: '/v1/admin/templates/{templateId}/versions/{version}', summary: 'One version of a template', ...admin,
+    request: { params: z.object({ templateId: z.uuid(), version: z.number().int().min(1) }) },
+    responses: { 200: { description: '`{ templateId, name, version, subject, html, text?, createdAt }`.' }, 400: adminErrors[400], 403: adminErrors[403], 404: noTemplate },
+  });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/templates/{templateId}/preview', summary: 'Render a template for a lead, or with its fallbacks', ...admin,
+    description: 'The rendered subject, HTML and text (the latest version unless `version` is given), ending with the subscriber footer as campaign emails do; its links are placeholders, as each recipient gets signed links at send time.',
+    request: { params: templateParam, body: { content: { 'application/json': { schema: TemplatePreviewRequest } } } },
+    responses: { 200: { description: '`{ templateId, version, leadId?, rendered: { subject, html, text } }`.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such template, version or lead.', content: { 'application/json': { schema: ErrorBody } } } },
   });
 
   const suppressedEmail = z.object({ email: z.string().describe('The address, URL-encoded (`%40` for @).') });

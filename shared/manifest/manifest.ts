@@ -144,6 +144,27 @@ export const manifest: Manifest = {
       access: ['table:write'],
     },
     {
+      name: 'manage-templates',
+      description: 'Email templates as versioned data: create, list, read, add a version (versions never change), read a version, preview for a lead.',
+      entry: 'functions/manage-templates/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'POST', path: '/v1/admin/templates' },
+          { method: 'GET', path: '/v1/admin/templates' },
+          { method: 'GET', path: '/v1/admin/templates/{templateId}' },
+          { method: 'PUT', path: '/v1/admin/templates/{templateId}' },
+          { method: 'GET', path: '/v1/admin/templates/{templateId}/versions/{version}' },
+          { method: 'POST', path: '/v1/admin/templates/{templateId}/preview' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      maxBodyBytes: 256 * 1024,
+      access: ['table:write'],
+    },
+    {
       name: 'get-lead',
       description: 'Returns a lead with its scores, grade, stage and score breakdown.',
       entry: 'functions/get-lead/handler.ts',

@@ -108,6 +108,21 @@ describe('LeadflowStack', () => {
     });
   });
 
+  it('serves the template routes from manage-templates behind IAM, with room for a 256 KB template', () => {
+    const templateRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, route]) => String(route.Properties.RouteKey).includes('/v1/admin/templates'));
+    expect(templateRoutes.map(([, route]) => route.Properties.RouteKey).sort()).toEqual([
+      'GET /v1/admin/templates',
+      'GET /v1/admin/templates/{templateId}',
+      'GET /v1/admin/templates/{templateId}/versions/{version}',
+      'POST /v1/admin/templates',
+      'POST /v1/admin/templates/{templateId}/preview',
+      'PUT /v1/admin/templates/{templateId}',
+    ]);
+    for (const [, route] of templateRoutes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    const variables = (resources[functionLogicalId('manage-templates')]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toMatchObject({ MAX_BODY_BYTES: String(256 * 1024), TABLE_NAME: expect.anything() });
+  });
+
   it('grants each function only what its access list names', () => {
     const policies = ofType('AWS::IAM::Policy');
     const actionsOf = (name: string) => {

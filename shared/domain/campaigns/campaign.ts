@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Lead } from '../lead';
 import { segmentIssues, type SegmentRule } from '../segments/segment';
 import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../subscriptions';
+import type { Template } from './template';
+import { TemplateContent, TemplateReference } from './template-versions';
 
 export const CAMPAIGN_STATUSES = ['draft', 'sending', 'paused', 'cancelled', 'sent'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -15,11 +17,8 @@ export const CampaignDefinition = z
     segment: z.record(z.string(), z.unknown()).optional(),
     /** A saved segment: the campaign keeps the version it was created with. */
     segmentId: z.uuid('must be a segment id (UUID)').optional(),
-    template: z.strictObject({
-      subject: z.string().trim().min(1).max(200),
-      html: z.string().min(1).max(200_000),
-      text: z.string().max(200_000).optional(),
-    }),
+    /** The content itself, or a stored template's version (resolved and copied when the campaign is created). */
+    template: z.union([TemplateContent, TemplateReference], { error: 'must be { subject, html, text? } or a stored template { templateId, version? }' }),
   })
   .superRefine((definition, context) => {
     if (definition.segment && definition.segmentId) context.addIssue({ code: 'custom', path: ['segmentId'], message: 'give a segment or a segmentId, not both' });
@@ -29,7 +28,16 @@ export const CampaignDefinition = z
   .meta({ id: 'CampaignDefinition' });
 export type CampaignDefinition = z.infer<typeof CampaignDefinition>;
 
-export interface Campaign extends Omit<CampaignDefinition, 'segmentId'> {
+/**
+ * What a campaign stores: its template's content, never a reference to follow later, so editing the
+ * template afterwards changes no campaign; `templateRef` says which stored version it came from.
+ */
+export type ResolvedCampaignDefinition = Omit<CampaignDefinition, 'template'> & {
+  readonly template: Template;
+  readonly templateRef?: { readonly templateId: string; readonly version: number };
+};
+
+export interface Campaign extends Omit<ResolvedCampaignDefinition, 'segmentId'> {
   readonly id: string;
   /** Who is in it, fixed at creation: the inline condition, or the saved segment's rule at that version. */
   readonly audience: SegmentRule;

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { escapeHtml } from '../html';
 
 /** An email template: subject, HTML and (optionally) text, with `{{ field | "fallback" }}` fields. */
@@ -13,7 +14,77 @@ export interface RenderedEmail {
   readonly text: string;
 }
 
-const FIELD = /\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*(?:\|\s*"([^"]*)"\s*)?\}\}/g;
+const FIELD_SOURCE = String.raw`\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*(?:\|\s*"([^"]*)"\s*)?\}\}`;
+const FIELD = new RegExp(FIELD_SOURCE, 'g');
+
+/** Lead fields a template may name as `lead.<field>`: the profile a person gives us, and the address. */
+export const TEMPLATE_LEAD_FIELDS = [
+  'firstName', 'lastName', 'company', 'email', 'phone', 'role', 'industry', 'country', 'teamSize', 'annualRevenue', 'budget', 'preferredChannel',
+] as const;
+/** A custom attribute's name, as templates name it: `lead.attributes.<name>`. */
+export const ATTRIBUTE_NAME = /^[a-z][A-Za-z0-9_]{0,39}$/;
+const KNOWN_FIELDS = [...TEMPLATE_LEAD_FIELDS.map((field) => `lead.${field}`), 'lead.attributes.<name>'].join(', ');
+
+export const TEMPLATE_PARTS = ['subject', 'html', 'text'] as const;
+export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
+export interface TemplateIssue {
+  readonly part: TemplatePart;
+  readonly message: string;
+}
+
+const isKnownField = (path: string) => {
+  const [root, field, name, ...rest] = path.split('.');
+  if (root !== 'lead' || rest.length) return false;
+  if (field === 'attributes') return name !== undefined && ATTRIBUTE_NAME.test(name);
+  return name === undefined && (TEMPLATE_LEAD_FIELDS as readonly string[]).includes(field ?? '');
+};
+
+/** One `{{ field | "fallback" }}` placeholder at exactly this position (sticky), as the renderer reads it. */
+const PLACEHOLDER_AT = new RegExp(FIELD_SOURCE, 'y');
+
+/**
+ * Every problem with a template's placeholders, one per problem: an unknown field, an unclosed `{{`,
+ * or a fallback that is not one double-quoted text. A template that passes renders every placeholder;
+ * one that does not would send a recipient `{{ lead.frist_name }}` or an empty greeting.
+ */
+export function checkTemplateFields(template: Template): TemplateIssue[] {
+  const issues: TemplateIssue[] = [];
+  for (const part of TEMPLATE_PARTS) {
+    const source = template[part] ?? '';
+    let at = source.indexOf('{{');
+    while (at !== -1) {
+      PLACEHOLDER_AT.lastIndex = at;
+      const placeholder = PLACEHOLDER_AT.exec(source);
+      let next: number;
+      if (placeholder) {
+        const field = placeholder[1] ?? '';
+        if (!isKnownField(field)) issues.push({ part, message: `unknown field ${field} in ${part}; known: ${KNOWN_FIELDS}` });
+        next = at + placeholder[0].length;
+      } else {
+        const close = source.indexOf('}}', at + 2);
+        if (close === -1) {
+          issues.push({ part, message: `unclosed {{ in ${part} at character ${at + 1}` });
+          break;
+        }
+        const inside = source.slice(at + 2, close).trim();
+        issues.push({
+          part,
+          message: inside.includes('|')
+            ? `bad fallback in {{ ${inside} }} in ${part}: write it in double quotes, as {{ lead.firstName | "there" }}`
+            : `{{ ${inside} }} in ${part} is not a field; known: ${KNOWN_FIELDS}`,
+        });
+        next = close + 2;
+      }
+      at = source.indexOf('{{', next);
+    }
+  }
+  return issues;
+}
+
+/** `checkTemplateFields` as a zod refinement: each problem an issue at its part (`html`, `template.html`). */
+export function refineTemplateFields(template: Template, context: z.RefinementCtx): void {
+  for (const issue of checkTemplateFields(template)) context.addIssue({ code: 'custom', path: [issue.part], message: issue.message });
+}
 
 /** The value a field names, from `{ lead: … }`-style data, as text; missing or empty uses the fallback. */
 function valueOf(data: Readonly<Record<string, unknown>>, path: string, fallback: string | undefined): string {

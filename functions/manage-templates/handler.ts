@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { documentClient } from '../../shared/adapters/clients';
+import { LeadStore } from '../../shared/adapters/lead-store';
+import { TemplateStore } from '../../shared/adapters/template-store';
+import { positiveInteger, readConfig, setting } from '../../shared/config';
+import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
+import { renderTemplate } from '../../shared/domain/campaigns/template';
+import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter, contentOf, sameContent } from '../../shared/domain/campaigns/template-versions';
+import { HttpError, parameter, validationError } from '../../shared/http/errors';
+import { httpRoutesHandler } from '../../shared/http/handler';
+import { json, type ParsedBodyEvent } from '../../shared/http/middleware';
+
+const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
+const logger = new Logger();
+const templates = new TemplateStore(documentClient(), config.TABLE_NAME);
+const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+
+/** A preview's footer links lead nowhere: each recipient gets its own signed links at send time. */
+const PREVIEW_LINK = 'https://preview.invalid/link-added-at-send-time';
+
+function templateRequest(body: unknown): TemplateRequest {
+  const request = TemplateRequest.safeParse(body);
+  if (!request.success) throw validationError(request.error);
+  return request.data;
+}
+
+const templateIdOf = (event: ParsedBodyEvent) => parameter(event.pathParameters?.templateId, 'templateId', TemplateId);
+
+async function existingTemplate(templateId: string) {
+  const head = await templates.get(templateId);
+  if (!head) throw new HttpError(404, `No template ${templateId}`);
+  return head;
+}
+
+async function existingVersion(templateId: string, version: number) {
+  const found = await templates.getVersion(templateId, version);
+  if (!found) throw new HttpError(404, `Template ${templateId} has no version ${version}`);
+  return found;
+}
+
+export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
+  'POST /v1/admin/templates': async (event) => {
+    const request = templateRequest(event.parsedBody);
+    const { summary, version } = await templates.create(randomUUID(), request.name, request, new Date().toISOString());
+    logger.info('Template created', { templateId: summary.templateId });
+    return json(201, { ...summary, ...version });
+  },
+
+  'GET /v1/admin/templates': async () => json(200, { templates: await templates.list() }),
+
+  'GET /v1/admin/templates/{templateId}': async (event) => {
+    const head = await existingTemplate(templateIdOf(event));
+    const [latest, versions] = await Promise.all([existingVersion(head.templateId, head.latestVersion), templates.versions(head.templateId)]);
+    return json(200, { ...head, ...contentOf(latest), version: latest.version, versions });
+  },
+
+  // Versions never change: new content becomes the next version; the same content makes none.
+  'PUT /v1/admin/templates/{templateId}': async (event) => {
+    const templateId = templateIdOf(event);
+    const request = templateRequest(event.parsedBody);
+    const head = await existingTemplate(templateId);
+    const latest = await existingVersion(head.templateId, head.latestVersion);
+    const at = new Date().toISOString();
+    const conflict = () => new HttpError(409, `Template ${head.templateId} got a new version while this one was saved; read version ${head.latestVersion + 1} and try again`);
+    if (sameContent(latest, request)) {
+      const renamed = request.name !== head.name;
+      if (renamed && (await templates.rename(head.templateId, head.latestVersion, request.name, at)) === 'conflict') throw conflict();
+      return json(200, {
+        templateId: head.templateId,
+        name: request.name,
+        version: latest.version,
+        created: false,
+        message: `The content is the same as version ${latest.version}: no new version${renamed ? ' (renamed)' : ''}`,
+      });
+    }
+    const written = await templates.addVersion(head.templateId, head.latestVersion, request.name, request, at);
+    if (written.outcome === 'conflict') throw conflict();
+    logger.info('Template version created', { templateId: head.templateId, version: written.version.version });
+    return json(200, { name: request.name, ...written.version, created: true });
+  },
+
+  'GET /v1/admin/templates/{templateId}/versions/{version}': async (event) => {
+    const templateId = templateIdOf(event);
+    const version = parameter(event.pathParameters?.version, 'version', TemplateVersionParameter);
+    const head = await existingTemplate(templateId);
+    return json(200, { name: head.name, ...(await existingVersion(head.templateId, version)) });
+  },
+
+  // What a lead would see (or the fallbacks, with no lead), with the footer every campaign email gets.
+  'POST /v1/admin/templates/{templateId}/preview': async (event) => {
+    const templateId = templateIdOf(event);
+    const request = TemplatePreviewRequest.safeParse(event.parsedBody ?? {});
+    if (!request.success) throw validationError(request.error);
+    const head = await existingTemplate(templateId);
+    const { leadId, version = head.latestVersion, subscription } = request.data;
+    const template = await existingVersion(head.templateId, version);
+    const lead = leadId ? await leads.getLead(leadId) : undefined;
+    if (leadId && !lead) throw new HttpError(404, `No lead with id ${leadId}`);
+    const rendered = withSubscriberFooter(renderTemplate(template, { lead: lead ?? {} }), { subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK });
+    return json(200, { templateId: head.templateId, version: template.version, ...(leadId ? { leadId } : {}), rendered });
+  },
+});

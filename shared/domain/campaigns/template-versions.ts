@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { SUBSCRIPTION_TYPES } from '../subscriptions';
+import { refineTemplateFields, type Template } from './template';
+
+/**
+ * Email templates as versioned data: a template is a name and a list of immutable versions, each a
+ * subject, HTML and optional text. A campaign copies a version's content when it is created, so an
+ * edit to the template never changes a campaign that exists.
+ */
+
+export const TemplateId = z.uuid('must be a template id (UUID)');
+const versionNumber = z.number('must be a version number').int('must be a whole version number').min(1, 'must be 1 or more').max(999_999, 'must be at most 999999');
+/** A version in a path (`/versions/3`). */
+export const TemplateVersionParameter = z.coerce.number('must be a version number').pipe(versionNumber);
+
+const content = {
+  subject: z.string().trim().min(1).max(200),
+  html: z.string().min(1).max(200_000),
+  text: z.string().max(200_000).optional(),
+};
+
+/** Subject, HTML and text, with every `{{ field }}` checked against the fields a lead has. */
+export const TemplateContent = z.strictObject(content).superRefine(refineTemplateFields).meta({ id: 'TemplateContent' });
+
+/** A version of a stored template, by id; the latest when no version is named. */
+export const TemplateReference = z
+  .strictObject({ templateId: TemplateId, version: versionNumber.optional() })
+  .meta({ id: 'TemplateReference' });
+export type TemplateReference = z.infer<typeof TemplateReference>;
+
+/** A new template, or a new version of one (the name may change with it). */
+export const TemplateRequest = z
+  .strictObject({ name: z.string().trim().min(1).max(200), ...content })
+  .superRefine(refineTemplateFields)
+  .meta({ id: 'TemplateRequest' });
+export type TemplateRequest = z.infer<typeof TemplateRequest>;
+
+/** What a template looks like for one lead, or with its fallbacks when no lead is named. */
+export const TemplatePreviewRequest = z
+  .strictObject({
+    leadId: z.uuid('must be a lead id (UUID)').optional(),
+    version: versionNumber.optional(),
+    /** The footer says which subscription the email comes under; a template has none until a campaign uses it. */
+    subscription: z.enum(SUBSCRIPTION_TYPES).default('newsletter'),
+  })
+  .meta({ id: 'TemplatePreviewRequest' });
+
+/** The head of a template: its name and latest version. */
+export interface TemplateSummary {
+  readonly templateId: string;
+  readonly name: string;
+  readonly latestVersion: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface TemplateVersionRecord extends Template {
+  readonly templateId: string;
+  readonly version: number;
+  readonly createdAt: string;
+}
+
+/** Whether content is what a version already holds (a missing text and an empty one are the same). */
+export function sameContent(version: Template, content: Template): boolean {
+  return version.subject === content.subject && version.html === content.html && (version.text ?? '') === (content.text ?? '');
+}
+
+/** The content alone, as a version and a campaign store it. */
+export function contentOf(template: Template): Template {
+  return { subject: template.subject, html: template.html, ...(template.text ? { text: template.text } : {}) };
+}

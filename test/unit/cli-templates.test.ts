@@ -1,0 +1,83 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main, type CliIo } from '../../cli/leadflow';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'leadflow-cli-templates-'));
+  await writeFile(join(dir, 'welcome.html'), '<p>Hello {{ lead.firstName | "there" }}</p>');
+  await writeFile(join(dir, 'welcome.txt'), 'Hello {{ lead.firstName | "there" }}');
+  await writeFile(join(dir, 'typo.html'), '<p>Hello {{ lead.frist_name }}</p>');
+});
+
+type Seen = { method: string; url: string; body: unknown };
+/** An admin API that answers each request with the next canned response, recording what it was asked. */
+function api(seen: Seen[], responses: { status: number; body: unknown }[]) {
+  return (async (url: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    seen.push({ method: String(init?.method), url: String(url), body: init?.body ? JSON.parse(String(init.body)) : undefined });
+    const next = responses.shift() ?? { status: 500, body: { message: 'unexpected request' } };
+    return new Response(JSON.stringify(next.body), { status: next.status });
+  }) as typeof fetch;
+}
+
+function io(fetchImpl: typeof fetch) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (line: string) => out.push(line), err: (line: string) => err.push(line), env: { LEADFLOW_DEV_TOKEN: 't' }, cwd: dir, fetch: fetchImpl } satisfies CliIo };
+}
+
+describe('leadflow templates push', () => {
+  it('creates a template from an HTML file (and a text file) and prints its id and version', async () => {
+    const seen: Seen[] = [];
+    const run = io(api(seen, [{ status: 201, body: { templateId: 'tpl-1', version: 1 } }]));
+    expect(await main(['templates', 'push', join(dir, 'welcome.html'), '--name', 'Welcome', '--subject', 'Hi {{ lead.firstName | "there" }}', '--text', join(dir, 'welcome.txt')], run.io)).toBe(0);
+    expect(seen).toEqual([{
+      method: 'POST',
+      url: 'http://localhost:3000/v1/admin/templates',
+      body: { name: 'Welcome', subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello {{ lead.firstName | "there" }}</p>', text: 'Hello {{ lead.firstName | "there" }}' },
+    }]);
+    expect(run.out).toEqual(['template tpl-1 version 1']);
+  });
+
+  it('adds a version to the template named by --id, and says when the content was the same', async () => {
+    const seen: Seen[] = [];
+    const run = io(api(seen, [{ status: 200, body: { templateId: 'tpl-1', version: 2, created: true } }, { status: 200, body: { templateId: 'tpl-1', version: 2, created: false } }]));
+    const push = ['templates', 'push', join(dir, 'welcome.html'), '--name', 'Welcome', '--subject', 'Hi', '--id', 'tpl-1'];
+    expect(await main(push, run.io)).toBe(0);
+    expect(await main(push, run.io)).toBe(0);
+    expect(seen.map((request) => `${request.method} ${request.url}`)).toEqual(['PUT http://localhost:3000/v1/admin/templates/tpl-1', 'PUT http://localhost:3000/v1/admin/templates/tpl-1']);
+    expect(run.out).toEqual(['template tpl-1 version 2', 'template tpl-1 version 2 (unchanged: same content as the latest version)']);
+  });
+
+  it('refuses a template with an unknown field before calling the API, naming the part', async () => {
+    const seen: Seen[] = [];
+    const run = io(api(seen, []));
+    expect(await main(['templates', 'push', join(dir, 'typo.html'), '--name', 'Typo', '--subject', 'Hi'], run.io)).toBe(1);
+    expect(seen).toEqual([]);
+    expect(run.err.join('\n')).toMatch(/typo\.html: 1 problem\(s\)\n {2}html: unknown field lead\.frist_name in html; known: lead\.firstName/);
+  });
+
+  it('needs a name and a subject, and shows the API error with the fields at fault', async () => {
+    const missing = io(api([], []));
+    expect(await main(['templates', 'push', join(dir, 'welcome.html'), '--name', 'Welcome'], missing.io)).toBe(1);
+    expect(missing.err).toEqual(['templates push needs --name and --subject']);
+    const conflict = io(api([], [{ status: 409, body: { message: 'Template tpl-1 got a new version while this one was saved' } }]));
+    expect(await main(['templates', 'push', join(dir, 'welcome.html'), '--name', 'W', '--subject', 'Hi', '--id', 'tpl-1'], conflict.io)).toBe(1);
+    expect(conflict.err.join('\n')).toBe('Adding a version to template tpl-1 failed (409): Template tpl-1 got a new version while this one was saved');
+  });
+});
+
+describe('leadflow templates list', () => {
+  it('prints each template with its latest version and last change', async () => {
+    const seen: Seen[] = [];
+    const listing = { templates: [{ templateId: 'tpl-2', name: 'Newsletter', latestVersion: 3, updatedAt: '2026-11-24T10:00:00.000Z' }, { templateId: 'tpl-1', name: 'Welcome', latestVersion: 1, updatedAt: '2026-11-20T10:00:00.000Z' }] };
+    const run = io(api(seen, [{ status: 200, body: listing }]));
+    expect(await main(['templates', 'list'], run.io)).toBe(0);
+    expect(seen[0]).toMatchObject({ method: 'GET', url: 'http://localhost:3000/v1/admin/templates' });
+    expect(run.out).toHaveLength(2);
+    expect(run.out[0]).toMatch(/^tpl-2 {2}Newsletter +v3 +2026-11-24T10:00:00\.000Z$/);
+    expect(run.out[1]).toMatch(/^tpl-1 {2}Welcome +v1 +2026-11-20/);
+  });
+});
