@@ -1,8 +1,11 @@
 /**
  * `npm run bench`: throughput and latency of ingest -> score -> MQL on the local stack, rule
  * evaluations per second with a 50-rule ruleset, back-test time for 100,000 events (in memory and on
- * the local stack), the size of each bundled function and the time to import each bundle cold. Prints a table and writes
- * bench/results.json. Figures depend on the machine: quote them with it.
+ * the local stack), plan-and-send time of a campaign to 100,000 recipients with SES calls per
+ * recipient, the size of each bundled function and the time to import each bundle cold. Prints a
+ * table and writes bench/results.json. Figures depend on the machine: quote them with it.
+ * `npm run bench -- campaign` (or functions, throughput, scoring) runs only the sections named and
+ * keeps the other sections' last figures.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +16,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { startLocalStack } from '../infra/local/stack';
+import { environmentFor } from '../shared/manifest/environment';
 import { manifest } from '../shared/manifest/manifest';
+import { campaignSend } from './campaign';
 import { backtestInMemory, backtestOnStack, ruleEvaluations } from './scoring';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 200);
@@ -102,8 +107,11 @@ async function bundles() {
       });
       const env = {
         ...process.env,
-        TABLE_NAME: 'bench', EVENT_BUS_NAME: 'bench', MAX_BODY_BYTES: '16384', SENDER_ADDRESS: 'a@example.com',
-        SALES_INBOX: 'b@example.com', SES_CONFIGURATION_SET: 'bench', AWS_REGION: 'us-east-1',
+        AWS_REGION: 'us-east-1',
+        ...environmentFor(fn, manifest, {
+          tableName: 'bench', busName: 'bench', senderAddress: 'a@example.com', salesInbox: 'b@example.com', configurationSetName: 'bench', allowedOrigins: [],
+          signingKeysSecret: 'bench', privacySaltSecret: 'bench', publicBaseUrl: 'https://bench.example.com', sesMaxSendRate: 14,
+        }),
       };
       const script = `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`;
       const importMs = [1, 2, 3].map(() => Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env }).toString().trim()));
@@ -129,6 +137,10 @@ async function scoring() {
   }
 }
 
+const CAMPAIGN_RECIPIENTS = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? 100_000);
+/** High enough that the local pipeline, not the configured SES rate, sets the pace. */
+const CAMPAIGN_SES_RATE = Number(process.env.BENCH_SES_RATE ?? 1_000);
+
 type Figures = Record<string, Record<string, unknown>>;
 
 /** Current figures beside the previous run's, metric by metric. */
@@ -140,20 +152,28 @@ function beside(current: Figures, previous: Figures | undefined) {
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-const functionRows = await bundles();
-const throughput = await pipeline();
-const scoringFigures = await scoring();
+const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign'] as const;
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+if (unknown.length) throw new Error(`Unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+const runs = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 
 const resultsPath = new URL('./results.json', import.meta.url);
-let previous: { throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; functions?: { function: string; bundleKiB: number; coldImportMs: number }[]; at?: string; machine?: string } | undefined;
+type Results = { throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; functions?: { function: string; bundleKiB: number; coldImportMs: number }[]; at?: string; machine?: string };
+let previous: Results | undefined;
 try {
   previous = JSON.parse(readFileSync(resultsPath, 'utf8')).current;
 } catch {
   previous = undefined;
 }
 
+const functionRows = runs('functions') ? await bundles() : (previous?.functions ?? []);
+const throughput = runs('throughput') ? await pipeline() : (previous?.throughput ?? {});
+const scoringFigures = runs('scoring') ? await scoring() : (previous?.scoring ?? {});
+const campaign = runs('campaign') ? await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE) : (previous?.campaign ?? {});
+
 console.log(`\nleadflow bench on ${machine}${previous ? ` (previous: ${previous.at} on ${previous.machine})` : ''}\n`);
-console.table(beside({ throughput, scoring: scoringFigures }, previous as Figures | undefined));
+console.table(beside({ throughput, scoring: scoringFigures, campaign }, previous as Figures | undefined));
 console.table(
   functionRows.map((row) => {
     const before = previous?.functions?.find((entry) => entry.function === row.function);
@@ -161,5 +181,5 @@ console.table(
   }),
 );
 
-writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, functions: functionRows }, previous }, null, 2)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, functions: functionRows }, previous }, null, 2)}\n`);
 console.log(`written ${resultsPath.pathname}`);

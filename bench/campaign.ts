@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startLocalStack } from '../infra/local/stack';
+import { keys } from '../shared/adapters/keys';
+
+/**
+ * Plan-and-send of one campaign to `recipients` subscribers on the local stack: the leads are loaded
+ * straight into DynamoDB Local (the form API would take hours for 100,000), then the campaign is sent
+ * through the admin API exactly as a marketer would, and the mails are counted in the local SES store.
+ */
+export async function campaignSend(recipients: number, sesRate: number) {
+  const stack = await startLocalStack({ log: () => {}, settings: { sesMaxSendRate: sesRate } });
+  try {
+    const run = randomUUID().slice(0, 8);
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.endpoints.dynamodb }));
+    const at = new Date().toISOString();
+    const leads = Array.from({ length: recipients }, (_, index) => {
+      const id = randomUUID();
+      return { ...keys.lead(id), ...keys.leadListing(id), entity: 'lead', id, email: `bench-${index}-${run}@example.com`, firstName: `Lead ${index}`, industry: index % 2 ? 'SaaS' : 'Fintech', createdAt: at, updatedAt: at, firstTouch: { at }, lastTouch: { at }, subscriptions: { events: 'opted_in' }, version: 1 };
+    });
+    const loadStarted = performance.now();
+    const write = async (chunk: Record<string, unknown>[]) => {
+      let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+      while (pending.length) {
+        const result = await documents.send(new BatchWriteCommand({ RequestItems: { [stack.settings.tableName]: pending } }));
+        pending = (result.UnprocessedItems?.[stack.settings.tableName] ?? []) as typeof pending;
+      }
+    };
+    for (let index = 0; index < leads.length; index += 25 * 8) {
+      await Promise.all(Array.from({ length: 8 }, (_, n) => leads.slice(index + n * 25, index + n * 25 + 25)).filter((chunk) => chunk.length).map(write));
+    }
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${stack.devToken}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const answer = (await response.json()) as Record<string, unknown>;
+      if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(answer)}`);
+      return answer;
+    };
+    const subject = `Bench ${run}`;
+    const campaign = await admin('POST', '/v1/admin/campaigns', {
+      name: subject,
+      subscription: 'events',
+      segment: { lead: { industry: ['SaaS', 'Fintech'] } },
+      template: { subject: `${subject} for {{ lead.firstName | "you" }}`, html: '<p>Hello {{ lead.firstName | "there" }}, our webinar is next week.</p>' },
+    });
+    const started = performance.now();
+    await admin('POST', `/v1/admin/campaigns/${String(campaign.id)}/send`);
+    let plannedSeconds: number | undefined;
+    let state: Record<string, unknown> = {};
+    const deadline = Date.now() + Math.max(600_000, recipients * 30);
+    while (Date.now() < deadline) {
+      state = await admin('GET', `/v1/admin/campaigns/${String(campaign.id)}`);
+      if (plannedSeconds === undefined && state.planned === true) plannedSeconds = (performance.now() - started) / 1000;
+      if (state.status === 'sent') break;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    const sendSeconds = (performance.now() - started) / 1000;
+    const { emails } = (await (await fetch(`${stack.sesUrl}/store`)).json()) as { emails: { subject: string; destination: { to: string[] } }[] };
+    const sent = emails.filter((email) => email.subject.startsWith(subject));
+    const addressed = new Set(sent.flatMap((email) => email.destination.to));
+    return {
+      recipients,
+      sesRateLimitPerSecond: sesRate,
+      loadLeadsSeconds: Math.round(loadSeconds),
+      status: String(state.status),
+      planned: Number(state.recipients),
+      sent: Number(state.sent),
+      skipped: Number(state.skipped),
+      planSeconds: plannedSeconds === undefined ? NaN : Math.round(plannedSeconds * 10) / 10,
+      planAndSendSeconds: Math.round(sendSeconds * 10) / 10,
+      recipientsPerSecond: Math.round((Number(state.sent) / sendSeconds) * 10) / 10,
+      sesCallsPerRecipient: Math.round((sent.length / recipients) * 1000) / 1000,
+      recipientsMailedTwice: sent.length - addressed.size,
+    };
+  } finally {
+    await stack.stop();
+  }
+}
