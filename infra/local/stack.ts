@@ -67,6 +67,10 @@ const defaultSettings: DeploymentSettings = {
   signingKeysSecret: 'leadflow/signing-keys',
   privacySaltSecret: 'leadflow/privacy-salt',
   publicBaseUrl: 'http://127.0.0.1:3000',
+  scheduleGroupName: 'leadflow',
+  schedulerRoleArn: 'arn:aws:iam::000000000000:role/leadflow-scheduler',
+  busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/leadflow',
+  scheduleDlqArn: 'arn:aws:sqs:us-east-1:000000000000:leadflow-schedule-dlq',
 };
 
 const indexDefinition = (index: (typeof tableDesign.indexes)[number]) => ({

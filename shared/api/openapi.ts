@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { CampaignDefinition } from '../domain/campaigns/campaign';
+import { ScheduleRequest } from '../domain/campaigns/schedule';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
 import { LANGUAGES } from '../domain/subscriptions';
 import { BacktestRequest, CampaignTestRequest, ErrorBody, LiftRequest, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
@@ -160,7 +161,7 @@ export function openApiDocument() {
     request: { body: { content: { 'application/json': { schema: CampaignDefinition } } } },
     responses: { 201: { description: 'The draft.' }, 400: adminErrors[400], 403: adminErrors[403] },
   });
-  registry.registerPath({ method: 'get', path: '/v1/admin/campaigns/{campaignId}', summary: 'A campaign with its status and counters (recipients, sent, skipped)', ...admin, request: { params: campaignParam }, responses: { 200: { description: 'The campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' } } });
+  registry.registerPath({ method: 'get', path: '/v1/admin/campaigns/{campaignId}', summary: 'A campaign with its status, schedule (sendAt, timeZone, sendsAtUtc) when scheduled, and counters (recipients, sent, skipped)', ...admin, request: { params: campaignParam }, responses: { 200: { description: 'The campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' } } });
   registry.registerPath({
     method: 'get', path: '/v1/admin/campaigns/{campaignId}/preview', summary: 'Preview a campaign: audience count and sample; with leadId, what that lead would see', ...admin,
     request: { params: campaignParam, query: z.object({ leadId: z.uuid().optional() }) },
@@ -175,9 +176,31 @@ export function openApiDocument() {
   });
   registry.registerPath({ method: 'post', path: '/v1/admin/campaigns/{campaignId}/send', summary: 'Start sending a draft', ...admin, request: { params: campaignParam }, responses: { 202: { description: 'Sending; follow the counters on the campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' }, 409: { description: 'Not a draft.' } } });
 
-  for (const [action, effect] of [['pause', 'senders stop at their next batch'], ['resume', 'planning starts again from the first page; recorded sends are not repeated'], ['cancel', 'nothing more is sent']] as const) {
+  for (const [action, effect] of [['pause', 'senders stop at their next batch'], ['resume', 'planning starts again from the first page; recorded sends are not repeated'], ['cancel', 'nothing more is sent; a scheduled campaign loses its schedule']] as const) {
     registry.registerPath({ method: 'post', path: `/v1/admin/campaigns/{campaignId}/${action}`, summary: `${action[0]?.toUpperCase()}${action.slice(1)} a campaign: ${effect}`, ...admin, request: { params: campaignParam }, responses: { 200: { description: 'The new status.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' }, 409: { description: 'Not in a status this control applies to.' } } });
   }
+
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/campaigns/{campaignId}/schedule', summary: 'Schedule a draft to send at a local time in a time zone (or move the time of a scheduled campaign)', ...admin,
+    description: 'The wall-clock time is read in the IANA zone, so "09:00 Asia/Jakarta" sends at 02:00 UTC. A time the clocks skip (daylight saving starts) is refused; a time they pass twice is the first of the two. It must be in the future and at most 365 days ahead. At that time the campaign moves to sending, as `send` does.',
+    request: { params: campaignParam, body: { content: { 'application/json': { schema: ScheduleRequest } } } },
+    responses: {
+      200: { description: '`{ campaignId, status: "scheduled", schedule: { sendAt, timeZone, sendsAtUtc } }`.' },
+      400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' },
+      409: { description: 'Not a draft or scheduled; the message names its status.' },
+      503: { description: 'EventBridge Scheduler did not answer; nothing changed, retry after `Retry-After` seconds.', content: { 'application/json': { schema: ErrorBody } } },
+    },
+  });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/campaigns/{campaignId}/unschedule', summary: 'Return a scheduled campaign to draft; its schedule is deleted', ...admin,
+    request: { params: campaignParam },
+    responses: {
+      200: { description: '`{ campaignId, status: "draft" }`.' },
+      400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' },
+      409: { description: 'Not scheduled; the message names its status.' },
+      503: { description: 'EventBridge Scheduler did not answer; still scheduled, retry after `Retry-After` seconds.', content: { 'application/json': { schema: ErrorBody } } },
+    },
+  });
 
   const suppressedEmail = z.object({ email: z.string().describe('The address, URL-encoded (`%40` for @).') });
   registry.registerPath({ method: 'get', path: '/v1/admin/suppressions', summary: 'List suppressed addresses, newest first', ...admin, responses: { 200: { description: 'Each suppression: address (absent once erased), reason, detail, time.' }, 403: adminErrors[403] } });

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { scoringView, type Lead } from '../lead';
 import { matchesPattern, validatePattern, PatternError } from '../pattern';
 import { SUBSCRIPTION_TYPES } from '../subscriptions';
+import type { CampaignSchedule } from './schedule';
 
-export const CAMPAIGN_STATUSES = ['draft', 'sending', 'paused', 'cancelled', 'sent'] as const;
+export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'sending', 'paused', 'cancelled', 'sent'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 /** A campaign as a marketer defines it: who gets it (a subscription type and a segment), and what. */
@@ -37,6 +38,8 @@ export interface Campaign extends CampaignDefinition {
   readonly status: CampaignStatus;
   readonly createdAt: string;
   readonly sendStartedAt?: string;
+  /** Set while scheduled, and kept once the schedule started the send. */
+  readonly schedule?: CampaignSchedule;
   /** Set once the planning request is on the bus. */
   readonly planningRequested?: boolean;
   /** Recipients planned so far; final once `planned` is true. */
@@ -63,7 +66,7 @@ export function effectiveStatus(campaign: Campaign): CampaignStatus {
 export const CAMPAIGN_CONTROLS = {
   pause: { from: ['sending'], to: 'paused' },
   resume: { from: ['paused'], to: 'sending' },
-  cancel: { from: ['draft', 'sending', 'paused'], to: 'cancelled' },
+  cancel: { from: ['draft', 'scheduled', 'sending', 'paused'], to: 'cancelled' },
 } as const satisfies Record<string, { from: readonly CampaignStatus[]; to: CampaignStatus }>;
 export type CampaignControl = keyof typeof CAMPAIGN_CONTROLS;
 
