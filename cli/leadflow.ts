@@ -21,6 +21,9 @@ export interface CliIo {
 
 const USAGE = `leadflow rules <command> [options]
 leadflow campaigns send <campaignId>    start sending a draft and show its progress
+leadflow campaigns schedule <campaignId> --at <yyyy-mm-ddThh:mm> --tz <IANA zone>
+                                        send a draft at a local time in a zone (or move a scheduled one)
+leadflow campaigns unschedule <campaignId>  back to draft; its schedule is deleted
 leadflow campaigns pause|resume|cancel <campaignId>
 leadflow campaigns report <campaignId>  sent, delivered, opened, clicked, bounced, complained, unsubscribed and rates
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
@@ -145,6 +148,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       json: { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
+      at: { type: 'string' },
+      tz: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -165,6 +170,18 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     if (command === 'report') {
       const report = expectOk(await api.request('GET', `${path}/report`), `Reading the report of campaign ${target}`);
       io.out(formatCampaignReport(report));
+      return;
+    }
+    if (command === 'schedule') {
+      if (!values.at || !values.tz) throw new CliError('campaigns schedule needs --at <yyyy-mm-ddThh:mm> and --tz <IANA zone>, e.g. --at 2026-12-01T09:00 --tz Asia/Jakarta');
+      const changed = expectOk(await api.request('POST', `${path}/schedule`, { sendAt: values.at, timeZone: values.tz }), `Scheduling campaign ${target}`);
+      const schedule = changed.schedule as { sendAt: string; timeZone: string; sendsAtUtc: string };
+      io.out(`campaign ${target} is scheduled for ${schedule.sendAt} ${schedule.timeZone} (${schedule.sendsAtUtc} UTC)`);
+      return;
+    }
+    if (command === 'unschedule') {
+      const changed = expectOk(await api.request('POST', `${path}/unschedule`), `Unscheduling campaign ${target}`);
+      io.out(`campaign ${target} is ${String(changed.status)}; its schedule is deleted`);
       return;
     }
     if (command === 'pause' || command === 'resume' || command === 'cancel') {
