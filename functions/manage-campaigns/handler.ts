@@ -190,7 +190,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     if (campaign.status !== 'draft' && campaign.status !== 'scheduled') throw new HttpError(409, `Campaign ${campaignId} is ${effectiveStatus(campaign)}; schedule needs it draft or scheduled`);
     await withScheduler(campaignId, 'schedule', () => scheduler.schedule(campaignId, schedule));
     if (!(await campaigns.schedule(campaignId, schedule))) {
-      // It left draft meanwhile (sent or cancelled): its stale schedule would do nothing, but it goes.
+      // It started sending or was cancelled meanwhile: the new schedule would fire into nothing, so it goes.
       await scheduler.unschedule(campaignId).catch((error: unknown) => logger.warn('Stale schedule not deleted', { campaignId, error: describeError(error) }));
       const current = await campaigns.get(campaignId);
       throw new HttpError(409, `Campaign ${campaignId} is ${current ? effectiveStatus(current) : 'gone'}; schedule needs it draft or scheduled`);

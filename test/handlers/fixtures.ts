@@ -12,6 +12,10 @@ export function setHandlerEnvironment() {
     SENDER_ADDRESS: 'leadflow@example.com',
     SALES_INBOX: 'sales@example.com',
     SES_CONFIGURATION_SET: 'leadflow',
+    SCHEDULE_GROUP_NAME: 'leadflow-schedules',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/leadflow-scheduler',
+    EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/leadflow-test',
+    SCHEDULE_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:leadflow-schedule-dlq',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
 }

@@ -6,12 +6,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 
 setHandlerEnvironment();
-Object.assign(process.env, {
-  SCHEDULE_GROUP_NAME: 'leadflow-schedules',
-  SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/leadflow-scheduler',
-  EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/leadflow-test',
-  SCHEDULE_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:leadflow-schedule-dlq',
-});
 const dynamo = mockClient(DynamoDBDocumentClient);
 const scheduler = mockClient(SchedulerClient);
 let handler: (typeof import('../../functions/manage-campaigns/handler'))['handler'];

@@ -16,8 +16,8 @@ export interface CampaignSchedule {
 
 export const ScheduleRequest = z
   .strictObject({
-    sendAt: z.string().describe('Local wall-clock time in `timeZone`: `yyyy-mm-ddThh:mm`, seconds optional, no offset.'),
-    timeZone: z.string().describe('IANA time zone, e.g. `Asia/Jakarta` or `America/New_York`.'),
+    sendAt: z.string().max(32).describe('Local wall-clock time in `timeZone`: `yyyy-mm-ddThh:mm`, seconds optional, no offset.'),
+    timeZone: z.string().max(64).describe('IANA time zone, e.g. `Asia/Jakarta` or `America/New_York`.'),
   })
   .meta({ id: 'ScheduleRequest' });
 export type ScheduleRequest = z.infer<typeof ScheduleRequest>;
