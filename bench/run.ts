@@ -111,6 +111,7 @@ async function bundles() {
         ...environmentFor(fn, manifest, {
           tableName: 'bench', busName: 'bench', senderAddress: 'a@example.com', salesInbox: 'b@example.com', configurationSetName: 'bench', allowedOrigins: [],
           signingKeysSecret: 'bench', privacySaltSecret: 'bench', publicBaseUrl: 'https://bench.example.com', sesMaxSendRate: 14,
+          scheduleGroupName: 'bench', schedulerRoleArn: 'arn:aws:iam::000000000000:role/bench', busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/bench', scheduleDlqArn: 'arn:aws:sqs:us-east-1:000000000000:bench',
         }),
       };
       const script = `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`;

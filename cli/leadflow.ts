@@ -22,6 +22,9 @@ export interface CliIo {
 
 const USAGE = `leadflow rules <command> [options]
 leadflow campaigns send <campaignId>    start sending a draft and show its progress
+leadflow campaigns schedule <campaignId> --at <yyyy-mm-ddThh:mm> --tz <IANA zone>
+                                        send a draft at a local time in a zone (or move a scheduled one)
+leadflow campaigns unschedule <campaignId>  back to draft; its schedule is deleted
 leadflow campaigns pause|resume|cancel <campaignId>
 leadflow campaigns report <campaignId>  sent, delivered, opened, clicked, bounced, complained, unsubscribed and rates
 leadflow templates push <file.html> --name <name> --subject <subject> [--text <file.txt>] [--id <templateId>]
@@ -161,6 +164,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       subject: { type: 'string' },
       text: { type: 'string' },
       id: { type: 'string' },
+      at: { type: 'string' },
+      tz: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -181,6 +186,18 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     if (command === 'report') {
       const report = expectOk(await api.request('GET', `${path}/report`), `Reading the report of campaign ${target}`);
       io.out(formatCampaignReport(report));
+      return;
+    }
+    if (command === 'schedule') {
+      if (!values.at || !values.tz) throw new CliError('campaigns schedule needs --at <yyyy-mm-ddThh:mm> and --tz <IANA zone>, e.g. --at 2026-12-01T09:00 --tz Asia/Jakarta');
+      const changed = expectOk(await api.request('POST', `${path}/schedule`, { sendAt: values.at, timeZone: values.tz }), `Scheduling campaign ${target}`);
+      const schedule = changed.schedule as { sendAt: string; timeZone: string; sendsAtUtc: string };
+      io.out(`campaign ${target} is scheduled for ${schedule.sendAt} ${schedule.timeZone} (${schedule.sendsAtUtc} UTC)`);
+      return;
+    }
+    if (command === 'unschedule') {
+      const changed = expectOk(await api.request('POST', `${path}/unschedule`), `Unscheduling campaign ${target}`);
+      io.out(`campaign ${target} is ${String(changed.status)}; its schedule is deleted`);
       return;
     }
     if (command === 'pause' || command === 'resume' || command === 'cancel') {

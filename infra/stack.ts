@@ -7,10 +7,10 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleExpression, ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { ConfigurationSet, ConfigurationSetEventDestination, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -24,7 +24,10 @@ import { LeadflowFunction } from './leadflow-function';
 
 export interface LeadflowStackProps extends StackProps {
   readonly manifest: Manifest;
-  readonly settings: Omit<DeploymentSettings, 'tableName' | 'busName' | 'configurationSetName' | 'signingKeysSecret' | 'privacySaltSecret' | 'publicBaseUrl'> & {
+  readonly settings: Omit<
+    DeploymentSettings,
+    'tableName' | 'busName' | 'configurationSetName' | 'signingKeysSecret' | 'privacySaltSecret' | 'publicBaseUrl' | 'scheduleGroupName' | 'schedulerRoleArn' | 'busArn' | 'scheduleDlqArn'
+  > & {
     /** A custom domain for links in email; the API's own URL when absent. */
     readonly publicBaseUrl?: string;
   };
@@ -123,6 +126,16 @@ export class LeadflowStack extends Stack {
       reason: 'The salt must never change, or suppressed and erased addresses would stop matching their hashes.',
     });
 
+    // Scheduled campaigns: one-time schedules in this group put campaign.send-due on the bus as this
+    // role, which may do only that (and reach the schedules' DLQ). Functions may pass only this role.
+    const scheduleGroup = new ScheduleGroup(this, 'CampaignSchedules', {});
+    const scheduleDlq = this.deadLetterQueue('CampaignScheduleDlq', alarmAction);
+    const schedulerRole = new Role(this, 'CampaignSchedulerRole', {
+      description: 'Assumed by EventBridge Scheduler to put scheduled campaigns on the leadflow bus',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+    });
+    bus.grantPutEventsTo(schedulerRole);
+    scheduleDlq.grantSendMessages(schedulerRole);
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const api = new HttpApi(this, 'Api', {
@@ -151,6 +164,10 @@ export class LeadflowStack extends Stack {
       busName: bus.eventBusName,
       configurationSetName: configurationSet.configurationSetName,
       publicBaseUrl: props.settings.publicBaseUrl ?? api.apiEndpoint,
+      scheduleGroupName: scheduleGroup.scheduleGroupName,
+      schedulerRoleArn: schedulerRole.roleArn,
+      busArn: bus.eventBusArn,
+      scheduleDlqArn: scheduleDlq.queueArn,
     };
 
 
@@ -164,7 +181,11 @@ export class LeadflowStack extends Stack {
         environment: environmentFor(spec, manifest, settings),
         alarmAction,
       });
-      this.grant(spec, fn, { table, bus, signingKeys, privacySalt, configurationSetName: configurationSet.configurationSetName, senderAddress: settings.senderAddress });
+      this.grant(spec, fn, {
+        table, bus, signingKeys, privacySalt, scheduleGroup, schedulerRole,
+        configurationSetName: configurationSet.configurationSetName,
+        senderAddress: settings.senderAddress,
+      });
 
       if (isHttpFunction(spec)) {
         const integration = new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn);
@@ -249,7 +270,10 @@ export class LeadflowStack extends Stack {
   private grant(
     spec: FunctionSpec,
     fn: LeadflowFunction['fn'],
-    resources: { table: TableV2; bus: EventBus; signingKeys: Secret; privacySalt: Secret; configurationSetName: string; senderAddress: string },
+    resources: {
+      table: TableV2; bus: EventBus; signingKeys: Secret; privacySalt: Secret; scheduleGroup: ScheduleGroup; schedulerRole: Role;
+      configurationSetName: string; senderAddress: string;
+    },
   ) {
     for (const access of spec.access) {
       switch (access) {
@@ -268,6 +292,26 @@ export class LeadflowStack extends Stack {
         case 'secret:privacy-salt':
           resources.privacySalt.grantRead(fn);
           break;
+        case 'scheduler:manage': {
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+              resources: [this.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${resources.scheduleGroup.scheduleGroupName}/*` })],
+            }),
+          );
+          Validations.of(fn).acknowledge({
+            id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${resources.scheduleGroup.scheduleGroupName}/*]`,
+            reason: "One schedule per campaign, named by the campaign id at run time: the grant covers this stack's campaign schedule group only.",
+          });
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: ['iam:PassRole'],
+              resources: [resources.schedulerRole.roleArn],
+              conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+            }),
+          );
+          break;
+        }
         case 'ses:send': {
           const domain = resources.senderAddress.slice(resources.senderAddress.indexOf('@') + 1);
           fn.addToRolePolicy(

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
+import { documentClient, eventBridgeClient, schedulerClient } from '../../shared/adapters/clients';
+import { EventBridgeCampaignScheduler } from '../../shared/adapters/campaign-scheduler';
 import { CampaignStore } from '../../shared/adapters/campaign-store';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
@@ -14,6 +15,7 @@ import { CampaignTestRequest } from '../../shared/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { CAMPAIGN_CONTROLS, CampaignDefinition, effectiveStatus, isSubscriber, type Campaign, type CampaignControl } from '../../shared/domain/campaigns/campaign';
 import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
+import { resolveSchedule, ScheduleError, ScheduleRequest, type CampaignSchedule } from '../../shared/domain/campaigns/schedule';
 import { renderTemplate } from '../../shared/domain/campaigns/template';
 import { campaignRates, TRACKED_METRICS } from '../../shared/domain/campaigns/tracking';
 import { DetailType } from '../../shared/domain/events';
@@ -22,7 +24,15 @@ import { httpRoutesHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/middleware';
 import { resolveCampaignTemplate } from '../../shared/template-resolver';
 
-const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
+const config = readConfig({
+  TABLE_NAME: setting,
+  EVENT_BUS_NAME: setting,
+  MAX_BODY_BYTES: positiveInteger,
+  SCHEDULE_GROUP_NAME: setting,
+  SCHEDULER_ROLE_ARN: setting,
+  EVENT_BUS_ARN: setting,
+  SCHEDULE_DLQ_ARN: setting,
+});
 const logger = new Logger();
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
@@ -30,6 +40,12 @@ const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
 const audience = new Audience(leads, new RulesetStore(documentClient(), config.TABLE_NAME));
 const templates = new TemplateStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+const scheduler = new EventBridgeCampaignScheduler(schedulerClient(), {
+  groupName: config.SCHEDULE_GROUP_NAME,
+  roleArn: config.SCHEDULER_ROLE_ARN,
+  busArn: config.EVENT_BUS_ARN,
+  deadLetterArn: config.SCHEDULE_DLQ_ARN,
+});
 
 const CampaignId = z.uuid('must be a campaign id (UUID)');
 const REPORTED = ['sent', 'skipped', ...TRACKED_METRICS, 'unsubscribed'] as const;
@@ -61,6 +77,26 @@ async function startPlanning(campaignId: string) {
     throw new HttpError(503, `Campaign ${campaignId} is sending but planning has not started; repeat the request to start it`, undefined, { 'retry-after': '2' });
   }
   await campaigns.markPlanningRequested(campaignId);
+}
+
+/** A call to EventBridge Scheduler that failed: the caller repeats the request; nothing changed. */
+async function withScheduler(campaignId: string, doing: string, call: () => Promise<void>) {
+  try {
+    await call();
+  } catch (error) {
+    logger.error('Scheduler call failed', { campaignId, doing, error: describeError(error) });
+    throw new HttpError(503, `Could not ${doing} campaign ${campaignId} now; nothing changed, repeat the request`, undefined, { 'retry-after': '5' });
+  }
+}
+
+/** The schedule a request asks for, or a 400 naming the field at fault (a zone, a time in a DST gap, past, too far). */
+function scheduleAt(request: ScheduleRequest): CampaignSchedule {
+  try {
+    return resolveSchedule(request, new Date());
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    throw new HttpError(400, `Invalid request: ${error.field} ${error.message}`, [{ field: error.field, message: error.message }]);
+  }
 }
 
 /** Pause, resume or cancel: takes effect at the senders' next batch. */
@@ -141,7 +177,47 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   },
 
   'POST /v1/admin/campaigns/{campaignId}/pause': (event) => control(event.pathParameters?.campaignId, 'pause'),
-  'POST /v1/admin/campaigns/{campaignId}/cancel': (event) => control(event.pathParameters?.campaignId, 'cancel'),
+  // A scheduled campaign's schedule goes first, so a failure leaves it scheduled and the request can be repeated.
+  'POST /v1/admin/campaigns/{campaignId}/cancel': async (event) => {
+    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+    const campaign = await campaigns.get(campaignId);
+    if (campaign?.status === 'scheduled') await withScheduler(campaignId, 'delete the schedule of', () => scheduler.unschedule(campaignId));
+    return control(campaignId, 'cancel');
+  },
+
+  // Sends a draft at a wall-clock time in a zone; on a scheduled campaign, moves it to the new time.
+  'POST /v1/admin/campaigns/{campaignId}/schedule': async (event) => {
+    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+    const request = ScheduleRequest.safeParse(event.parsedBody ?? {});
+    if (!request.success) throw validationError(request.error);
+    const schedule = scheduleAt(request.data);
+    const campaign = await campaigns.get(campaignId);
+    if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
+    if (campaign.status !== 'draft' && campaign.status !== 'scheduled') throw new HttpError(409, `Campaign ${campaignId} is ${effectiveStatus(campaign)}; schedule needs it draft or scheduled`);
+    await withScheduler(campaignId, 'schedule', () => scheduler.schedule(campaignId, schedule));
+    if (!(await campaigns.schedule(campaignId, schedule))) {
+      // It started sending or was cancelled meanwhile: the new schedule would fire into nothing, so it goes.
+      await scheduler.unschedule(campaignId).catch((error: unknown) => logger.warn('Stale schedule not deleted', { campaignId, error: describeError(error) }));
+      const current = await campaigns.get(campaignId);
+      throw new HttpError(409, `Campaign ${campaignId} is ${current ? effectiveStatus(current) : 'gone'}; schedule needs it draft or scheduled`);
+    }
+    logger.info('Campaign scheduled', { campaignId, sendsAtUtc: schedule.sendsAtUtc });
+    return json(200, { campaignId, status: 'scheduled', schedule });
+  },
+
+  'POST /v1/admin/campaigns/{campaignId}/unschedule': async (event) => {
+    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+    const campaign = await campaigns.get(campaignId);
+    if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
+    if (campaign.status !== 'scheduled') throw new HttpError(409, `Campaign ${campaignId} is ${effectiveStatus(campaign)}; unschedule needs it scheduled`);
+    await withScheduler(campaignId, 'delete the schedule of', () => scheduler.unschedule(campaignId));
+    if (!(await campaigns.unschedule(campaignId))) {
+      const current = await campaigns.get(campaignId);
+      throw new HttpError(409, `Campaign ${campaignId} is ${current ? effectiveStatus(current) : 'gone'}; unschedule needs it scheduled`);
+    }
+    logger.info('Campaign unscheduled', { campaignId });
+    return json(200, { campaignId, status: 'draft' });
+  },
   // Resuming plans again from the start: pages count once and every send is recorded, so nobody gets it twice.
   'POST /v1/admin/campaigns/{campaignId}/resume': async (event) => {
     const response = await control(event.pathParameters?.campaignId, 'resume');

@@ -10,8 +10,9 @@ import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { Audience } from '../../shared/audience';
 import { logFailures } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
+import { planningRequests } from '../../shared/campaign-planning';
 import { isSubscriber } from '../../shared/domain/campaigns/campaign';
-import { CampaignSendRequestedDetail, DetailType } from '../../shared/domain/events';
+import { CampaignSendDueDetail, CampaignSendRequestedDetail, DetailType } from '../../shared/domain/events';
 import { publishFanOutPage } from '../../shared/lead-fan-out';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -26,6 +27,28 @@ const LEADS_PER_PAGE = 500;
 const RECIPIENTS_PER_MESSAGE = 25;
 
 const BusEvent = z.object({ 'detail-type': z.literal(DetailType.CampaignSendRequested), detail: CampaignSendRequestedDetail });
+const DueEvent = z.object({ 'detail-type': z.literal(DetailType.CampaignSendDue), detail: CampaignSendDueDetail });
+const PlanningEvent = z.discriminatedUnion('detail-type', [BusEvent, DueEvent]);
+
+/**
+ * A scheduled campaign's time came: if it is still scheduled for that time it moves to sending, once,
+ * and its planning starts from the first page as a send request starts it (every lead-listing partition from its first page). A retry after the move
+ * whose planning request never reached the bus starts planning; anything else does nothing.
+ */
+async function startDue(detail: CampaignSendDueDetail): Promise<void> {
+  const started = await campaigns.startScheduledSending(detail.campaignId, detail.scheduledFor, new Date().toISOString());
+  if (started === 'not-due') {
+    const campaign = await campaigns.get(detail.campaignId);
+    const unplanned = campaign?.status === 'sending' && !campaign.planningRequested && campaign.schedule?.sendsAtUtc === detail.scheduledFor;
+    if (!unplanned) {
+      logger.info('Stale send-due ignored', { campaignId: detail.campaignId, scheduledFor: detail.scheduledFor, status: campaign?.status });
+      return;
+    }
+  }
+  await publisher.publish(planningRequests(detail.campaignId));
+  await campaigns.markPlanningRequested(detail.campaignId);
+  logger.info('Scheduled campaign started', { campaignId: detail.campaignId, scheduledFor: detail.scheduledFor });
+}
 
 /**
  * Plans one page of one lead-listing partition of a campaign: the page's subscribers to the campaign's
@@ -33,7 +56,9 @@ const BusEvent = z.object({ 'detail-type': z.literal(DetailType.CampaignSendRequ
  * follows as an event. Each partition is its own chain, so the 16 are planned in parallel.
  */
 async function planPage(record: SQSRecord): Promise<void> {
-  const { detail } = BusEvent.parse(JSON.parse(record.body));
+  const event = PlanningEvent.parse(JSON.parse(record.body));
+  if (event['detail-type'] === DetailType.CampaignSendDue) return startDue(event.detail);
+  const { detail } = event;
   const campaign = await campaigns.get(detail.campaignId);
   if (!campaign) throw new Error(`Campaign ${detail.campaignId} not found`);
   if (campaign.status !== 'sending') return;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { environmentFor, type DeploymentSettings } from '../../shared/manifest/environment';
@@ -13,6 +14,7 @@ import type { KeyRing } from '../../shared/domain/consent/signed-token';
 import { startHttpApi } from './http-api';
 import { loadHandler } from './lambda';
 import { startPoller } from './pollers';
+import { startScheduler } from './scheduler';
 import { rateMs, startSchedule } from './schedules';
 import { freePort, startDynamoDb, startSes, startSqs, type RunningService } from './services';
 
@@ -24,7 +26,7 @@ export interface LocalStackOptions {
   /** Delete `dataDir` before starting. */
   reset?: boolean;
   /** 0 or absent: a free port. */
-  ports?: { api?: number; dynamodb?: number; sqs?: number; ses?: number; bus?: number; secrets?: number };
+  ports?: { api?: number; dynamodb?: number; sqs?: number; ses?: number; bus?: number; secrets?: number; scheduler?: number };
   /** Local override of the queues' visibility timeout, so failed records come back quickly. */
   visibilityTimeoutSeconds?: number;
   /** Concurrent batches per queue, as Lambda scales a queue's consumer out. Default 4. */
@@ -43,7 +45,7 @@ export interface LocalStack {
   readonly apiUrl: string;
   readonly sesUrl: string;
   readonly devToken: string;
-  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly eventbridge: string; readonly secretsmanager: string };
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly eventbridge: string; readonly secretsmanager: string; readonly scheduler: string };
   readonly settings: DeploymentSettings;
   /** The key ring the functions read from the local Secrets Manager, for minting links in tests and tools. */
   readonly signingKeys: KeyRing;
@@ -69,6 +71,10 @@ const defaultSettings: DeploymentSettings = {
   publicBaseUrl: 'http://127.0.0.1:3000',
   // The local SES does not throttle; this still exercises the shared rate every sender obeys.
   sesMaxSendRate: 200,
+  scheduleGroupName: 'leadflow',
+  schedulerRoleArn: 'arn:aws:iam::000000000000:role/leadflow-scheduler',
+  busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/leadflow',
+  scheduleDlqArn: 'arn:aws:sqs:us-east-1:000000000000:leadflow-schedule-dlq',
 };
 
 const indexDefinition = (index: (typeof tableDesign.indexes)[number]) => ({
@@ -151,13 +157,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Refuse an unsupported schedule before starting anything.
     manifest.functions.filter(isScheduleFunction).forEach((fn) => rateMs(fn.trigger.expression));
 
-    const [dynamodbPort, sqsPort, sesPort, busPort, apiPort, secretsPort] = await Promise.all([
+    const [dynamodbPort, sqsPort, sesPort, busPort, apiPort, secretsPort, schedulerPort] = await Promise.all([
       portFor(options.ports?.dynamodb),
       portFor(options.ports?.sqs),
       portFor(options.ports?.ses),
       portFor(options.ports?.bus),
       portFor(options.ports?.api),
       portFor(options.ports?.secrets),
+      portFor(options.ports?.scheduler),
     ]);
     const track = (service: RunningService) => {
       stoppers.push(() => service.stop());
@@ -190,10 +197,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_ENDPOINT_URL_SCHEDULER: `http://127.0.0.1:${schedulerPort}`,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });
-    // Links in email point at this API, wherever it listens.
-    const runtimeSettings: DeploymentSettings = { ...settings, publicBaseUrl: options.settings?.publicBaseUrl ?? `http://127.0.0.1:${apiPort}` };
+    // Links in email point at this API, wherever it listens; schedules target this bus, whatever its name.
+    const runtimeSettings: DeploymentSettings = {
+      ...settings,
+      publicBaseUrl: options.settings?.publicBaseUrl ?? `http://127.0.0.1:${apiPort}`,
+      busArn: options.settings?.busArn ?? `arn:aws:events:${REGION}:000000000000:event-bus/${settings.busName}`,
+    };
     for (const fn of manifest.functions) Object.assign(process.env, environmentFor(fn, manifest, runtimeSettings));
 
     const dynamoClient = new DynamoDBClient({});
@@ -230,6 +242,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => bus.stop());
 
+    // Campaign schedules fire into the local bus, as EventBridge Scheduler puts them on the real one.
+    const schedulerBus = new EventBridgeClient({ endpoint: bus.endpoint });
+    stoppers.push(() => schedulerBus.destroy());
+    const scheduler = await startScheduler({
+      port: schedulerPort ?? 0,
+      region: REGION,
+      deliver: async (entry) => {
+        const result = await schedulerBus.send(new PutEventsCommand({ Entries: [entry] }));
+        if (result.FailedEntryCount) throw new Error(`the bus refused the event: ${result.Entries?.[0]?.ErrorMessage ?? 'unknown'}`);
+      },
+      log,
+    });
+    stoppers.push(() => scheduler.stop());
+
     for (const fn of manifest.functions.filter(isEventFunction)) {
       const handler = await loadHandler<SQSEvent, SQSBatchResponse | void>(fn, PROJECT_ROOT);
       // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
@@ -256,7 +282,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl: api.url,
       sesUrl: ses.endpoint,
       devToken,
-      endpoints: { dynamodb: dynamodb.endpoint, sqs: sqsService.endpoint, ses: ses.endpoint, eventbridge: bus.endpoint, secretsmanager: secrets.endpoint },
+      endpoints: { dynamodb: dynamodb.endpoint, sqs: sqsService.endpoint, ses: ses.endpoint, eventbridge: bus.endpoint, secretsmanager: secrets.endpoint, scheduler: scheduler.endpoint },
       settings: runtimeSettings,
       signingKeys,
       queues,

@@ -47,6 +47,7 @@ leadflow is running locally.
   DynamoDB Local    ${stack.endpoints.dynamodb}   (table "${stack.settings.tableName}", data in .leadflow/data)
   SQS (fauxqs)      ${stack.endpoints.sqs}
   EventBridge       ${stack.endpoints.eventbridge}
+  Scheduler         ${stack.endpoints.scheduler}   (campaign schedules, in memory: lost when stopped)
   Secrets Manager   ${stack.endpoints.secretsmanager}   (link-signing keys and address-hash salt, kept in .leadflow/)
   Admin token       ${stack.devToken}   (also in .leadflow/dev-token; send as "Authorization: Bearer <token>")
 

@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Campaign, CampaignStatus, ResolvedCampaignDefinition } from '../domain/campaigns/campaign';
+import type { CampaignSchedule } from '../domain/campaigns/schedule';
 import type { TrackedMetric } from '../domain/campaigns/tracking';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys, LEAD_LISTING_SHARDS } from './keys';
@@ -78,6 +79,63 @@ export class CampaignStore {
   /** Notes that planning was handed to the bus, so a repeated send request no longer restarts it. */
   async markPlanningRequested(id: string): Promise<void> {
     await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: keys.campaign(id), UpdateExpression: 'SET planningRequested = :true', ExpressionAttributeValues: { ':true': true } }));
+  }
+
+  /** Schedules a draft, or moves the time of a scheduled campaign; false when it is in another status. */
+  async schedule(id: string, schedule: CampaignSchedule): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.campaign(id),
+          UpdateExpression: 'SET #status = :scheduled, #schedule = :schedule',
+          ConditionExpression: '#status IN (:draft, :scheduled)',
+          ExpressionAttributeNames: { '#status': 'status', '#schedule': 'schedule' },
+          ExpressionAttributeValues: { ':scheduled': 'scheduled', ':draft': 'draft', ':schedule': schedule },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+
+  /** Returns a scheduled campaign to draft; false when it is not scheduled (any more). */
+  async unschedule(id: string): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.campaign(id),
+          UpdateExpression: 'SET #status = :draft REMOVE #schedule',
+          ConditionExpression: '#status = :scheduled',
+          ExpressionAttributeNames: { '#status': 'status', '#schedule': 'schedule' },
+          ExpressionAttributeValues: { ':scheduled': 'scheduled', ':draft': 'draft' },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+
+  /**
+   * Moves a campaign still scheduled for `scheduledFor` to sending, once. A campaign unscheduled,
+   * moved to another time, cancelled or already sending is left alone ('not-due').
+   */
+  async startScheduledSending(id: string, scheduledFor: string, at: string): Promise<'started' | 'not-due'> {
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.campaign(id),
+          UpdateExpression: 'SET #status = :sending, sendStartedAt = :at',
+          ConditionExpression: '#status = :scheduled AND #schedule.sendsAtUtc = :scheduledFor',
+          ExpressionAttributeNames: { '#status': 'status', '#schedule': 'schedule' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':scheduled': 'scheduled', ':scheduledFor': scheduledFor, ':at': at },
+        }),
+      ),
+      'started',
+      'not-due',
+    );
   }
 
   /**

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 
 /**
  * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the
@@ -15,3 +16,4 @@ export const documentClient = () =>
 export const eventBridgeClient = () => new EventBridgeClient({});
 export const sesClient = () => new SESv2Client({});
 export const secretsManagerClient = () => new SecretsManagerClient({});
+export const schedulerClient = () => new SchedulerClient({});

@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { z } from 'zod';
 import { CampaignDefinition } from '../domain/campaigns/campaign';
 import { TemplatePreviewRequest, TemplateRequest } from '../domain/campaigns/template-versions';
+import { ScheduleRequest } from '../domain/campaigns/schedule';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
 import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate } from '../domain/segments/segment';
 import { LANGUAGES, SUBSCRIPTION_TYPES } from '../domain/subscriptions';
@@ -164,7 +165,7 @@ export function openApiDocument() {
     request: { body: { content: { 'application/json': { schema: CampaignDefinition } } } },
     responses: { 201: { description: 'The draft.' }, 400: { description: 'A field is invalid, a template names an unknown field (`template.html`), or the template or version does not exist (`template.templateId`, `template.version`).', content: { 'application/json': { schema: ErrorBody } } }, 403: adminErrors[403] },
   });
-  registry.registerPath({ method: 'get', path: '/v1/admin/campaigns/{campaignId}', summary: 'A campaign with its status and counters (recipients, sent, skipped)', ...admin, request: { params: campaignParam }, responses: { 200: { description: 'The campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' } } });
+  registry.registerPath({ method: 'get', path: '/v1/admin/campaigns/{campaignId}', summary: 'A campaign with its status, schedule (sendAt, timeZone, sendsAtUtc) when scheduled, and counters (recipients, sent, skipped)', ...admin, request: { params: campaignParam }, responses: { 200: { description: 'The campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' } } });
   registry.registerPath({
     method: 'get', path: '/v1/admin/campaigns/{campaignId}/preview', summary: 'Preview a campaign: audience count and sample; with leadId, what that lead would see', ...admin,
     request: { params: campaignParam, query: z.object({ leadId: z.uuid().optional() }) },
@@ -179,7 +180,7 @@ export function openApiDocument() {
   });
   registry.registerPath({ method: 'post', path: '/v1/admin/campaigns/{campaignId}/send', summary: 'Start sending a draft', ...admin, request: { params: campaignParam }, responses: { 202: { description: 'Sending; follow the counters on the campaign.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' }, 409: { description: 'Not a draft.' } } });
 
-  for (const [action, effect] of [['pause', 'senders stop at their next batch'], ['resume', 'planning starts again from the first page; recorded sends are not repeated'], ['cancel', 'nothing more is sent']] as const) {
+  for (const [action, effect] of [['pause', 'senders stop at their next batch'], ['resume', 'planning starts again from the first page; recorded sends are not repeated'], ['cancel', 'nothing more is sent; a scheduled campaign loses its schedule']] as const) {
     registry.registerPath({ method: 'post', path: `/v1/admin/campaigns/{campaignId}/${action}`, summary: `${action[0]?.toUpperCase()}${action.slice(1)} a campaign: ${effect}`, ...admin, request: { params: campaignParam }, responses: { 200: { description: 'The new status.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' }, 409: { description: 'Not in a status this control applies to.' } } });
   }
 
@@ -246,6 +247,27 @@ export function openApiDocument() {
     description: 'The rendered subject, HTML and text (the latest version unless `version` is given), ending with the subscriber footer as campaign emails do; its links are placeholders, as each recipient gets signed links at send time.',
     request: { params: templateParam, body: { content: { 'application/json': { schema: TemplatePreviewRequest } } } },
     responses: { 200: { description: '`{ templateId, version, leadId?, rendered: { subject, html, text } }`.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such template, version or lead.', content: { 'application/json': { schema: ErrorBody } } } },
+  });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/campaigns/{campaignId}/schedule', summary: 'Schedule a draft to send at a local time in a time zone (or move the time of a scheduled campaign)', ...admin,
+    description: 'The wall-clock time is read in the IANA zone, so "09:00 Asia/Jakarta" sends at 02:00 UTC. A time the clocks skip (daylight saving starts) is refused; a time they pass twice is the first of the two. It must be in the future and at most 365 days ahead. At that time the campaign moves to sending, as `send` does.',
+    request: { params: campaignParam, body: { content: { 'application/json': { schema: ScheduleRequest } } } },
+    responses: {
+      200: { description: '`{ campaignId, status: "scheduled", schedule: { sendAt, timeZone, sendsAtUtc } }`.' },
+      400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' },
+      409: { description: 'Not a draft or scheduled; the message names its status.' },
+      503: { description: 'EventBridge Scheduler did not answer; nothing changed, retry after `Retry-After` seconds.', content: { 'application/json': { schema: ErrorBody } } },
+    },
+  });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/campaigns/{campaignId}/unschedule', summary: 'Return a scheduled campaign to draft; its schedule is deleted', ...admin,
+    request: { params: campaignParam },
+    responses: {
+      200: { description: '`{ campaignId, status: "draft" }`.' },
+      400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such campaign.' },
+      409: { description: 'Not scheduled; the message names its status.' },
+      503: { description: 'EventBridge Scheduler did not answer; still scheduled, retry after `Retry-After` seconds.', content: { 'application/json': { schema: ErrorBody } } },
+    },
   });
 
   const suppressedEmail = z.object({ email: z.string().describe('The address, URL-encoded (`%40` for @).') });

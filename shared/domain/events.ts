@@ -14,6 +14,7 @@ export const DetailType = {
   CampaignSendRequested: 'campaign.send-requested',
   CampaignRecipientsPlanned: 'campaign.recipients-planned',
   CampaignTestRequested: 'campaign.test-requested',
+  CampaignSendDue: 'campaign.send-due',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -122,6 +123,18 @@ export const CampaignTestRequestedDetail = z.object({
 });
 export type CampaignTestRequestedDetail = z.infer<typeof CampaignTestRequestedDetail>;
 
+/**
+ * A scheduled campaign's time came (put on the bus by its EventBridge Scheduler schedule). It sends
+ * only if the campaign is still scheduled for `scheduledFor` (the UTC instant), so a stale schedule
+ * of a campaign since unscheduled, moved or cancelled does nothing.
+ */
+export const CampaignSendDueDetail = z.object({
+  ...envelope,
+  campaignId: z.string().min(1),
+  scheduledFor: z.iso.datetime(),
+});
+export type CampaignSendDueDetail = z.infer<typeof CampaignSendDueDetail>;
+
 export const detailSchemas = {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail,
   [DetailType.LeadIdentified]: LeadIdentifiedDetail,
@@ -132,6 +145,7 @@ export const detailSchemas = {
   [DetailType.CampaignSendRequested]: CampaignSendRequestedDetail,
   [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail,
   [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail,
+  [DetailType.CampaignSendDue]: CampaignSendDueDetail,
 } as const;
 
 export interface DetailByType {
@@ -144,6 +158,7 @@ export interface DetailByType {
   [DetailType.CampaignSendRequested]: CampaignSendRequestedDetail;
   [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail;
   [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail;
+  [DetailType.CampaignSendDue]: CampaignSendDueDetail;
 }
 
 /** A bus event as leadflow publishes it. */

@@ -19,6 +19,14 @@ export interface DeploymentSettings {
   readonly publicBaseUrl: string;
   /** Campaign emails per second across all senders: at most the account's SES sending rate, less what alerts need. */
   readonly sesMaxSendRate: number;
+  /** EventBridge Scheduler group holding the campaigns' one-time schedules. */
+  readonly scheduleGroupName: string;
+  /** Role EventBridge Scheduler assumes to put a schedule's event on the bus. */
+  readonly schedulerRoleArn: string;
+  /** ARN of the leadflow bus, the schedules' target. */
+  readonly busArn: string;
+  /** DLQ of schedule deliveries the bus did not accept after every retry. */
+  readonly scheduleDlqArn: string;
 }
 
 /**
@@ -47,6 +55,12 @@ export function environmentFor(
   if (fn.access.includes('secret:signing-keys')) env.SIGNING_KEYS_SECRET = settings.signingKeysSecret;
   if (fn.access.includes('links:public')) env.PUBLIC_BASE_URL = settings.publicBaseUrl;
   if (fn.access.includes('secret:privacy-salt')) env.PRIVACY_SALT_SECRET = settings.privacySaltSecret;
+  if (fn.access.includes('scheduler:manage')) {
+    env.SCHEDULE_GROUP_NAME = settings.scheduleGroupName;
+    env.SCHEDULER_ROLE_ARN = settings.schedulerRoleArn;
+    env.EVENT_BUS_ARN = settings.busArn;
+    env.SCHEDULE_DLQ_ARN = settings.scheduleDlqArn;
+  }
   if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(fn.maxBodyBytes ?? manifest.http.maxBodyBytes);
   return env;
 }

@@ -98,7 +98,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-campaigns',
-      description: 'Campaigns: create a draft (subscription type, segment, template), preview, read it and its report, send, pause, resume, cancel.',
+      description: 'Campaigns: create a draft (subscription type, segment, template), preview, read it and its report, send or schedule, pause, resume, cancel.',
       entry: 'functions/manage-campaigns/handler.ts',
       trigger: {
         kind: 'http',
@@ -112,13 +112,15 @@ export const manifest: Manifest = {
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/pause' },
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/resume' },
           { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/cancel' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/schedule' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/unschedule' },
         ],
         audience: 'admin',
       },
       timeoutSeconds: 10,
       memoryMb: 256,
       maxBodyBytes: 256 * 1024,
-      access: ['table:write', 'bus:put'],
+      access: ['table:write', 'bus:put', 'scheduler:manage'],
     },
     {
       name: 'manage-segments',
@@ -285,11 +287,11 @@ export const manifest: Manifest = {
     },
     {
       name: 'plan-campaign',
-      description: "Lists a campaign's recipients page by page (segment and opt-in) and fans them out to the senders.",
+      description: "Starts scheduled campaigns when due; lists a campaign's recipients page by page (segment and opt-in) and fans them out to the senders.",
       entry: 'functions/plan-campaign/handler.ts',
       trigger: {
         kind: 'event',
-        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.CampaignSendRequested] },
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.CampaignSendRequested, DetailType.CampaignSendDue] },
         batchSize: 1,
         maxBatchingWindowSeconds: 0,
         maxReceiveCount: 5,

@@ -17,7 +17,9 @@ export type Access =
   /** Read the secret salt that turns email addresses into one-way hashes (suppressions, erasure). */
   | 'secret:privacy-salt'
   /** Writes absolute links to the public API into email (needs the API's public URL). */
-  | 'links:public';
+  | 'links:public'
+  /** Creates, moves and deletes one-time EventBridge Scheduler schedules in the stack's group that put events on the bus. */
+  | 'scheduler:manage';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

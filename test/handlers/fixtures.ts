@@ -13,6 +13,10 @@ export function setHandlerEnvironment() {
     SALES_INBOX: 'sales@example.com',
     SES_CONFIGURATION_SET: 'leadflow',
     SES_MAX_SEND_RATE: '14',
+    SCHEDULE_GROUP_NAME: 'leadflow-schedules',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/leadflow-scheduler',
+    EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/leadflow-test',
+    SCHEDULE_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:leadflow-schedule-dlq',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
 }

@@ -136,6 +136,7 @@ describe('LeadflowStack', () => {
       'ses:send': /ses:SendEmail/,
       'secret:signing-keys': /SigningKeys/,
       'secret:privacy-salt': /PrivacySalt/,
+      'scheduler:manage': /scheduler:CreateSchedule/,
     };
     for (const spec of manifest.functions) {
       const actions = actionsOf(spec.name);
@@ -159,6 +160,55 @@ describe('LeadflowStack', () => {
       }),
     });
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ source: ['aws.ses'] }) });
+  });
+});
+
+describe('scheduled campaigns', () => {
+  const policyOf = (name: string) =>
+    JSON.stringify(ofType('AWS::IAM::Policy').find(([, resource]) => JSON.stringify(resource.Properties.Roles).includes(functionLogicalId(name).replace(/Function[A-Z0-9].*$/, 'Function')))?.[1].Properties.PolicyDocument ?? {});
+  const groupName = () => String(ofType('AWS::Scheduler::ScheduleGroup')[0]?.[1].Properties.Name ?? 'no schedule group');
+  const schedulerRole = () => {
+    const [id, role] = ofType('AWS::IAM::Role').find(([candidate]) => candidate.startsWith('CampaignSchedulerRole')) ?? [];
+    if (!id || !role) throw new Error('no scheduler role');
+    return { roleId: id, role };
+  };
+
+  it('has one schedule group for campaigns and a role only EventBridge Scheduler of this account may assume', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    expect(schedulerRole().role.Properties.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }],
+    });
+  });
+
+  it("lets the role put events on the leadflow bus and reach the schedules' DLQ, which has a depth alarm", () => {
+    const { roleId } = schedulerRole();
+    const rolePolicy = JSON.stringify(ofType('AWS::IAM::Policy').find(([, resource]) => JSON.stringify(resource.Properties.Roles).includes(roleId))?.[1].Properties.PolicyDocument ?? {});
+    expect(rolePolicy).toMatch(/"Action":"events:PutEvents","Effect":"Allow","Resource":\{"Fn::GetAtt":\["Bus[A-Z0-9]+","Arn"\]\}/);
+    expect(rolePolicy).toContain('sqs:SendMessage');
+    expect(rolePolicy).toContain('CampaignScheduleDlq');
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => JSON.stringify(alarm.Properties));
+    expect(alarms.some((alarm) => alarm.includes('CampaignScheduleDlq') && alarm.includes('ApproximateNumberOfMessagesVisible'))).toBe(true);
+  });
+
+  it("gives manage-campaigns the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", () => {
+    const { roleId } = schedulerRole();
+    const statements = (JSON.parse(policyOf('manage-campaigns')) as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement;
+    const scheduling = statements.find((statement) => [statement.Action].flat().includes('scheduler:CreateSchedule'));
+    expect([scheduling?.Action].flat().sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule']);
+    const resource = JSON.stringify(scheduling?.Resource);
+    expect(resource).toContain(':schedule/');
+    expect(resource).toContain(`:schedule/${groupName()}/*"`);
+    const passRole = statements.find((statement) => statement.Action === 'iam:PassRole');
+    expect(passRole).toMatchObject({ Resource: { 'Fn::GetAtt': [roleId, 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } });
+    for (const spec of manifest.functions.filter((candidate) => !candidate.access.includes('scheduler:manage'))) {
+      expect(policyOf(spec.name), spec.name).not.toMatch(/iam:PassRole|scheduler:/);
+    }
+  });
+
+  it('passes the group, the role, the bus ARN and the DLQ to manage-campaigns through its environment', () => {
+    const variables = JSON.stringify(resources[functionLogicalId('manage-campaigns')]?.Properties.Environment);
+    for (const name of ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'EVENT_BUS_ARN', 'SCHEDULE_DLQ_ARN']) expect(variables).toContain(name);
+    expect(variables).toContain(schedulerRole().roleId);
   });
 });
 

@@ -97,3 +97,44 @@ describe('campaign progress bar', () => {
     expect(progressBar(0, 0, true, 4)).toBe('[####]      0 / 0 sent or skipped');
   });
 });
+
+describe('leadflow campaigns schedule | unschedule', () => {
+  const campaignId = '3f1c2a9e-5b7d-4c8e-9f10-1a2b3c4d5e6f';
+  const answering = (seen: { url: string; method?: string; body?: unknown }[], status: number, body: unknown) =>
+    (async (url: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      seen.push({ url: String(url), method: init?.method, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+      return new Response(JSON.stringify(body), { status });
+    }) as typeof fetch;
+
+  it('schedules at a local time in a zone and prints the time in the zone and in UTC', async () => {
+    const seen: { url: string; method?: string; body?: unknown }[] = [];
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: answering(seen, 200, { campaignId, status: 'scheduled', schedule: { sendAt: '2026-12-01T09:00:00', timeZone: 'Asia/Jakarta', sendsAtUtc: '2026-12-01T02:00:00.000Z' } }) });
+    expect(await main(['campaigns', 'schedule', campaignId, '--at', '2026-12-01T09:00', '--tz', 'Asia/Jakarta'], run.io)).toBe(0);
+    expect(seen).toEqual([{ url: `http://localhost:3000/v1/admin/campaigns/${campaignId}/schedule`, method: 'POST', body: { sendAt: '2026-12-01T09:00', timeZone: 'Asia/Jakarta' } }]);
+    expect(run.out).toEqual([`campaign ${campaignId} is scheduled for 2026-12-01T09:00:00 Asia/Jakarta (2026-12-01T02:00:00.000Z UTC)`]);
+  });
+
+  it('needs both --at and --tz, and calls nothing without them', async () => {
+    const seen: { url: string }[] = [];
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: answering(seen, 200, {}) });
+    expect(await main(['campaigns', 'schedule', campaignId, '--at', '2026-12-01T09:00'], run.io)).toBe(1);
+    expect(run.err.join('\n')).toMatch(/needs --at .* and --tz/);
+    expect(seen).toEqual([]);
+  });
+
+  it("shows the API's refusal with the field at fault (a time the clocks skip)", async () => {
+    const refusal = { message: 'Invalid request: sendAt 2027-03-14T02:30:00 does not exist in America/New_York', issues: [{ field: 'sendAt', message: '2027-03-14T02:30:00 does not exist in America/New_York' }] };
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: answering([], 400, refusal) });
+    expect(await main(['campaigns', 'schedule', campaignId, '--at', '2027-03-14T02:30', '--tz', 'America/New_York'], run.io)).toBe(1);
+    expect(run.err.join('\n')).toContain(`Scheduling campaign ${campaignId} failed (400)`);
+    expect(run.err.join('\n')).toContain('  sendAt: 2027-03-14T02:30:00 does not exist in America/New_York');
+  });
+
+  it('unschedules a campaign back to draft', async () => {
+    const seen: { url: string; method?: string }[] = [];
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: answering(seen, 200, { campaignId, status: 'draft' }) });
+    expect(await main(['campaigns', 'unschedule', campaignId], run.io)).toBe(0);
+    expect(seen[0]).toMatchObject({ url: `http://localhost:3000/v1/admin/campaigns/${campaignId}/unschedule`, method: 'POST' });
+    expect(run.out).toEqual([`campaign ${campaignId} is draft; its schedule is deleted`]);
+  });
+});

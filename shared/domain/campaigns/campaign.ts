@@ -4,8 +4,9 @@ import { segmentIssues, type SegmentRule } from '../segments/segment';
 import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../subscriptions';
 import type { Template } from './template';
 import { TemplateContent, TemplateReference } from './template-versions';
+import type { CampaignSchedule } from './schedule';
 
-export const CAMPAIGN_STATUSES = ['draft', 'sending', 'paused', 'cancelled', 'sent'] as const;
+export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'sending', 'paused', 'cancelled', 'sent'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 /** A campaign as a marketer defines it: who gets it (a subscription type and a segment), and what. */
@@ -47,6 +48,8 @@ export interface Campaign extends Omit<ResolvedCampaignDefinition, 'segmentId'> 
   readonly sendStartedAt?: string;
   /** Why the campaign stopped by itself (SES paused the account, reputation limits), until it moves again. */
   readonly statusReason?: string;
+  /** Set while scheduled, and kept once the schedule started the send. */
+  readonly schedule?: CampaignSchedule;
   /** Set once the planning request is on the bus. */
   readonly planningRequested?: boolean;
   /** Recipients planned so far; final once `planned` is true. */
@@ -73,7 +76,7 @@ export function effectiveStatus(campaign: Campaign): CampaignStatus {
 export const CAMPAIGN_CONTROLS = {
   pause: { from: ['sending'], to: 'paused' },
   resume: { from: ['paused'], to: 'sending' },
-  cancel: { from: ['draft', 'sending', 'paused'], to: 'cancelled' },
+  cancel: { from: ['draft', 'scheduled', 'sending', 'paused'], to: 'cancelled' },
 } as const satisfies Record<string, { from: readonly CampaignStatus[]; to: CampaignStatus }>;
 export type CampaignControl = keyof typeof CAMPAIGN_CONTROLS;
 
