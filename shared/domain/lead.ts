@@ -1,6 +1,7 @@
 import type { SubscriptionStatus, SubscriptionType } from './subscriptions';
 import type { ScoreState } from './scoring/engine';
 import type { LeadQualifiedDetail } from './events';
+import { purchaseProfile } from './purchases';
 
 /** Where a lead came from: the first touch is kept, the latest is overwritten on every submission. */
 export interface Touch {
@@ -85,5 +86,15 @@ export function scoringView(lead: Lead): Record<string, unknown> {
     preferredChannel: lead.preferredChannel,
     emailDomain: lead.email.slice(lead.email.lastIndexOf('@') + 1),
     subscriptions: lead.subscriptions,
+    attributes: lead.attributes ?? {},
   };
+}
+
+/**
+ * The lead as segment conditions see it as of `now`: the scoring view plus its purchase profile, so a
+ * segment can say `{ lead: { purchases: { rfmSegment: ['champions', 'loyal'] } } }` or name the
+ * 1-5 scores (`recency`, `frequency`, `monetary`). Recency changes with time, hence `now`.
+ */
+export function segmentView(lead: Lead, now: string): Record<string, unknown> {
+  return { ...scoringView(lead), purchases: purchaseProfile(lead.purchases, now) };
 }

@@ -27,6 +27,7 @@ const FIELDS: Record<string, Record<string, FieldType>> = {
     preferredChannel: 'string',
     emailDomain: 'string',
     subscriptions: 'object',
+    attributes: 'object',
   },
   event: { id: 'string', type: 'string', occurredAt: 'string', properties: 'object' },
   activity: { daysSinceLastEvent: 'number', eventCount: 'number', engagement: 'number' },
