@@ -19,6 +19,7 @@
  * | suppression lifted| SUPPRESSED#<hash>  | LIFTED#<at>                      |                                     |
  * | campaign          | CAMPAIGN#<id>      | CAMPAIGN                         | CAMPAIGNS / <createdAt>#<id>        |
  * | campaign send     | CAMPAIGN#<id>      | SEND#<leadId>                    | SENDS#<leadId> / <campaignId>       |
+ * | purchase          | ORDER#<orderId>    | PURCHASE                         | PURCHASES#<leadId> / <time>#<orderId> |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -54,6 +55,10 @@ export const keys = {
   campaignSend: (campaignId: string, leadId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SEND#${leadId}` }),
   /** Sends are listed per lead, so erasing a lead finds every send to it. */
   sendsOfLead: (leadId: string, campaignId: string) => ({ gsi1pk: `SENDS#${leadId}`, gsi1sk: campaignId }),
+  /** A purchase is keyed by its order id alone, so an order is recorded once whichever lead it names. */
+  purchase: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'PURCHASE' }),
+  /** Purchases are listed per lead, oldest first, for the lead's export and erasure. */
+  purchasesOfLead: (leadId: string, purchasedAt: string, orderId: string) => ({ gsi1pk: `PURCHASES#${leadId}`, gsi1sk: `${purchasedAt}#${orderId}` }),
 } as const;
 
 export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];
