@@ -24,12 +24,10 @@ const CONCURRENT_LEADS = 8;
 /** The lead kept changing under every attempt; the request can be repeated safely. */
 class LeadBusy extends Error {}
 
-async function recordPurchase(input: PurchaseInput, now: string): Promise<PurchaseResult> {
-  const { email, leadId: namedLeadId, ...fields } = input;
+async function recordPurchase(input: PurchaseInput, leadId: string | undefined, now: string): Promise<PurchaseResult> {
+  const { email: _email, leadId: _leadId, ...fields } = input;
   const purchase: Purchase = fields;
   const { orderId } = purchase;
-  // An address nobody has submitted yet becomes a lead with only that address, as a CRM import expects.
-  const leadId = email ? await leads.ensureLeadForEmail(email, { at: now }) : namedLeadId;
   for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt += 1) {
     if (attempt > 0) await pauseBeforeRetry(attempt);
     const lead = leadId ? await leads.getLead(leadId) : undefined;
@@ -46,35 +44,52 @@ async function recordPurchase(input: PurchaseInput, now: string): Promise<Purcha
   throw new LeadBusy(`Lead ${leadId ?? ''} kept changing; giving up after ${OPTIMISTIC_ATTEMPTS} attempts`);
 }
 
+/** Runs tasks with at most `limit` at a time; collects failures instead of abandoning the others. */
+async function inParallel(tasks: readonly (() => Promise<void>)[], limit: number): Promise<unknown[]> {
+  const queue = [...tasks];
+  const failures: unknown[] = [];
+  const worker = async () => {
+    for (let task = queue.shift(); task; task = queue.shift()) {
+      try {
+        await task();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+  return failures;
+}
+
 /**
- * Records each item in its own transaction. Items naming the same lead run in order (their summary
- * writes would only collide); an order id repeated in the batch is a duplicate after its first place.
+ * Records each item in its own transaction. Addresses are resolved to leads first, so items naming
+ * the same lead (by email or by id) run in the order sent: the first purchase recorded sets the
+ * lead's currency. An order id repeated in the batch is a duplicate after its first place.
  */
 async function recordAll(items: readonly PurchaseInput[], now: string) {
   const results: (PurchaseResult | undefined)[] = items.map(() => undefined);
-  const firstPlace = new Map<string, number>();
+  // An address nobody has submitted yet becomes a lead with only that address, as a CRM import expects.
+  const leadOfEmail = new Map<string, string>();
+  const emails = [...new Set(items.flatMap((item) => (item.email ? [item.email] : [])))];
+  const resolving = await inParallel(emails.map((email) => async () => {
+    leadOfEmail.set(email, await leads.ensureLeadForEmail(email, { at: now }));
+  }), CONCURRENT_LEADS);
+  if (resolving.length) return { results, failures: resolving };
+
+  const firstPlace = new Set<string>();
   const byLead = new Map<string, number[]>();
   items.forEach((item, index) => {
     if (firstPlace.has(item.orderId)) {
       results[index] = { orderId: item.orderId, status: 'duplicate' };
       return;
     }
-    firstPlace.set(item.orderId, index);
-    const leadKey = item.email ? `email:${item.email}` : `lead:${item.leadId ?? ''}`;
-    byLead.set(leadKey, [...(byLead.get(leadKey) ?? []), index]);
+    firstPlace.add(item.orderId);
+    const leadId = item.email ? leadOfEmail.get(item.email) : item.leadId;
+    byLead.set(leadId ?? '', [...(byLead.get(leadId ?? '') ?? []), index]);
   });
-  const queue = [...byLead.values()];
-  const failures: unknown[] = [];
-  const worker = async () => {
-    for (let indexes = queue.shift(); indexes; indexes = queue.shift()) {
-      try {
-        for (const index of indexes) results[index] = await recordPurchase(items[index] as PurchaseInput, now);
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENT_LEADS, queue.length) }, worker));
+  const failures = await inParallel([...byLead].map(([leadId, indexes]) => async () => {
+    for (const index of indexes) results[index] = await recordPurchase(items[index] as PurchaseInput, leadId || undefined, now);
+  }), CONCURRENT_LEADS);
   return { results, failures };
 }
 

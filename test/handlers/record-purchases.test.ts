@@ -133,6 +133,17 @@ describe('record-purchases', () => {
     expect(storedLead().purchases).toMatchObject({ count: 2, total: 149.5, currency: 'EUR' });
   });
 
+  it('keeps the currency of the first purchase sent, whether the lead is named by email or by id', async () => {
+    table.set('EMAIL#ana@example.com|EMAIL', { pk: 'EMAIL#ana@example.com', sk: 'EMAIL', leadId: LEAD_ID });
+    for (let round = 0; round < 3; round += 1) {
+      table.set(keyOf(lead()), lead());
+      const suffix = `-${round}`;
+      const response = await record([purchase(`H-1${suffix}`, { leadId: undefined, email: 'ana@example.com', currency: 'EUR' }), purchase(`H-2${suffix}`)]);
+      expect(body(response).purchases.map((result: { status: string }) => result.status)).toEqual(['recorded', 'currency_mismatch']);
+      expect(storedLead().purchases?.currency).toBe('EUR');
+    }
+  });
+
   it('creates a lead with only its address for an unknown email, and stores no address on the purchase', async () => {
     const response = await record([purchase('E-1', { leadId: undefined, email: ' New.Buyer@Example.com ' })]);
     const [result] = body(response).purchases;
