@@ -237,20 +237,25 @@ const hasAtMostTwoDecimals = (amount: number) => Math.abs(amount * 100 - Math.ro
 /** One purchase from a shop or CRM; `orderId` makes recording it idempotent. */
 export const PurchaseInput = z
   .strictObject({
-    orderId: z.string({ error: 'is required' }).regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters (no spaces)'),
-    email: Email.optional(),
-    leadId: z.uuid('must be a lead id (UUID)').optional(),
+    orderId: z
+      .string({ error: 'is required' })
+      .regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters (no spaces)')
+      .describe('The order id of your shop or CRM; an order is recorded once, whichever request repeats it.'),
+    email: Email.optional().describe('The buyer; give exactly one of email or leadId. An address nobody submitted yet becomes a lead with only that address.'),
+    leadId: z.uuid('must be a lead id (UUID)').optional().describe('The buyer as a lead id; give exactly one of email or leadId.'),
     product: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(200),
     amount: z
       .number({ error: 'must be a number' })
       .positive('must be more than 0')
       .max(1e12)
-      .refine(hasAtMostTwoDecimals, 'must have at most 2 decimals'),
+      .refine(hasAtMostTwoDecimals, 'must have at most 2 decimals')
+      .describe('In `currency`: more than 0, at most 2 decimals.'),
     currency: z
       .string({ error: 'is required' })
       .trim()
       .transform((code) => code.toUpperCase())
-      .refine((code) => /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code), 'must be an ISO 4217 currency code such as USD or IDR'),
+      .refine((code) => /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code), 'must be an ISO 4217 currency code such as USD or IDR')
+      .meta({ description: 'ISO 4217 (upper-cased). A lead keeps the currency of its first purchase; leadflow converts no currencies.', example: 'USD' }),
     purchasedAt: z.iso
       .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-22T10:00:00Z' })
       .refine((value) => Date.parse(value) <= Date.now() + MAX_CLOCK_SKEW_MS, 'must not be in the future')
