@@ -41,13 +41,16 @@ const AttributeValue = z.union([z.string().trim().max(200, 'must be at most 200 
  * `lead.attributes.<name>`. A blank value is treated as absent, as for every form field.
  */
 export const Attributes = z
-  .record(z.string(), z.preprocess(blankAsAbsent, AttributeValue.optional()))
-  .superRefine((attributes, context) => {
-    if (Object.keys(attributes).length > MAX_ATTRIBUTES) context.addIssue({ code: 'custom', message: `must have at most ${MAX_ATTRIBUTES} attributes` });
-    for (const name of Object.keys(attributes)) {
-      if (!ATTRIBUTE_NAME.test(name)) context.addIssue({ code: 'custom', path: [name], message: 'name must be a lower-case letter then up to 39 letters, digits or _' });
+  .preprocess((attributes, context) => {
+    // Names are checked on the input itself: a record would silently drop a key such as `__proto__`.
+    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) return attributes;
+    const names = Object.keys(attributes);
+    if (names.length > MAX_ATTRIBUTES) context.addIssue({ code: 'custom', message: `must have at most ${MAX_ATTRIBUTES} attributes`, input: attributes });
+    for (const name of names.filter((candidate) => !ATTRIBUTE_NAME.test(candidate))) {
+      context.addIssue({ code: 'custom', path: [name], message: 'name must be a lower-case letter then up to 39 letters, digits or _', input: attributes });
     }
-  })
+    return attributes;
+  }, z.record(z.string(), z.preprocess(blankAsAbsent, AttributeValue.optional())))
   .transform((attributes) => Object.fromEntries(Object.entries(attributes).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)))
   .meta({
     description: `Up to ${MAX_ATTRIBUTES} custom attributes; an HTML form sends them as \`attributes.<name>\` fields (values stay text). A submission sets the attributes it names and keeps the others.`,
@@ -61,13 +64,13 @@ export function withFormAttributes(body: unknown): unknown {
   if (!isPlainObject(body)) return body;
   const prefixed = Object.keys(body).filter((field) => field.startsWith('attributes.'));
   if (prefixed.length === 0 || (body.attributes !== undefined && !isPlainObject(body.attributes))) return body;
-  const fields = { ...body };
-  const attributes: Record<string, unknown> = { ...(isPlainObject(body.attributes) ? body.attributes : {}) };
-  for (const field of prefixed) {
-    attributes[field.slice('attributes.'.length)] = fields[field];
-    delete fields[field];
-  }
-  return { ...fields, attributes };
+  const fields = Object.entries(body).filter(([field]) => !field.startsWith('attributes.') && field !== 'attributes');
+  // Built from entries, so a field named like `attributes.__proto__` stays a field (and is refused by name).
+  const attributes = Object.fromEntries([
+    ...Object.entries(isPlainObject(body.attributes) ? body.attributes : {}),
+    ...prefixed.map((field) => [field.slice('attributes.'.length), body[field]] as const),
+  ]);
+  return { ...Object.fromEntries(fields), attributes };
 }
 
 export const FormSubmission = z

@@ -206,10 +206,10 @@ describe('capture-form', () => {
       expect(dynamo.calls()).toHaveLength(0);
     });
 
-    it('refuses a bad attribute of an HTML form, naming it', async () => {
-      const response = await submit('email=budi%40example.co.id&attributes.Bad-Name=x', 'application/x-www-form-urlencoded');
+    it.each(['Bad-Name', '__proto__'])('refuses an HTML form attribute named %s, naming it', async (name) => {
+      const response = await submit(`email=budi%40example.co.id&attributes.${name}=x`, 'application/x-www-form-urlencoded');
       expect(response.statusCode).toBe(400);
-      expect(parsed(response).issues[0].field).toBe('attributes.Bad-Name');
+      expect(parsed(response).issues[0].field).toBe(`attributes.${name}`);
       expect(dynamo.calls()).toHaveLength(0);
     });
   });
