@@ -30,6 +30,8 @@ leadflow campaigns report <campaignId>  sent, delivered, opened, clicked, bounce
 leadflow templates push <file.html> --name <name> --subject <subject> [--text <file.txt>] [--id <templateId>]
                                      create a template, or add a version to --id; prints its id and version
 leadflow templates list              every template, most recently changed first, with its latest version
+leadflow purchases import <file.json|file.csv>
+                                     record purchases, 100 per request; a repeated order id counts once
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
 leadflow leads erase <leadId> --yes  erase a lead everywhere; its address stays suppressed (right to erasure)
 
@@ -57,6 +59,128 @@ async function readTextFile(file: string): Promise<string> {
   } catch (error) {
     throw new CliError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+}
+
+/** Purchases per request, as the API accepts them. */
+const PURCHASE_BATCH = 100;
+/** Attempts of one batch while the API answers 503 (the table throttled); repeats count nothing twice. */
+const PURCHASE_ATTEMPTS = 5;
+const PURCHASE_COLUMNS = ['orderId', 'email', 'leadId', 'product', 'amount', 'currency', 'purchasedAt', 'paymentMethod', 'quantity'];
+const NUMERIC_COLUMNS = new Set(['amount', 'quantity']);
+
+/** RFC 4180 CSV: quoted fields may hold commas, quotes (doubled) and line breaks. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (quoted) {
+      if (char === '"' && text[index + 1] === '"') {
+        field += '"';
+        index += 1;
+      } else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ',') {
+      row.push(field);
+      field = '';
+    } else if (char === '\n' || char === '\r') {
+      if (char === '\r' && text[index + 1] === '\n') index += 1;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += char;
+  }
+  if (field !== '' || row.length) rows.push([...row, field]);
+  return rows.filter((cells) => cells.some((cell) => cell.trim() !== ''));
+}
+
+/** Purchases from a CSV with a header row (orderId,email,product,amount,currency,purchasedAt,paymentMethod; leadId and quantity optional). */
+function purchasesFromCsv(file: string, text: string): Record<string, unknown>[] {
+  const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ''));
+  const columns = (header ?? []).map((name) => name.trim());
+  const unknown = columns.filter((name) => !PURCHASE_COLUMNS.includes(name));
+  if (!columns.length || unknown.length) throw new CliError(`${file}: the header row must name columns among ${PURCHASE_COLUMNS.join(',')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+  return rows.map((cells) =>
+    Object.fromEntries(
+      columns.flatMap((name, index) => {
+        const cell = (cells[index] ?? '').trim();
+        if (cell === '') return [];
+        // A cell that is not a number is sent as it is, so the API's 400 names it.
+        return [[name, NUMERIC_COLUMNS.has(name) && Number.isFinite(Number(cell)) ? Number(cell) : cell]];
+      }),
+    ),
+  );
+}
+
+async function readPurchasesFile(file: string): Promise<Record<string, unknown>[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  if (extname(file).toLowerCase() === '.csv') return purchasesFromCsv(file, text);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  const list = Array.isArray(parsed) ? parsed : (parsed as { purchases?: unknown }).purchases;
+  if (!Array.isArray(list)) throw new CliError(`${file}: expected a list of purchases or { "purchases": [...] }`);
+  return list as Record<string, unknown>[];
+}
+
+interface PurchaseOutcome {
+  readonly orderId: string;
+  readonly status: string;
+  readonly message?: string;
+}
+
+/** Sends the purchases 100 at a time, repeating a batch the API could not finish (503). */
+async function importPurchases(client: AdminClient, file: string, purchases: readonly Record<string, unknown>[], io: CliIo): Promise<PurchaseOutcome[]> {
+  const outcomes: PurchaseOutcome[] = [];
+  const csv = extname(file).toLowerCase() === '.csv';
+  for (let start = 0; start < purchases.length; start += PURCHASE_BATCH) {
+    const batch = purchases.slice(start, start + PURCHASE_BATCH);
+    let response = await client.request('POST', '/v1/admin/purchases', { purchases: batch });
+    for (let attempt = 1; response.status === 503 && attempt < PURCHASE_ATTEMPTS; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, (io.pollMs ?? 2000) * attempt));
+      response = await client.request('POST', '/v1/admin/purchases', { purchases: batch });
+    }
+    if (response.status === 400) {
+      // The API names fields within the batch; say where they are in the file.
+      const issues = ((response.body as { issues?: { field: string; message: string }[] }).issues ?? []).map((issue) => {
+        const position = /^purchases\[(\d+)\]\.?(.*)$/.exec(issue.field);
+        if (!position) return `  ${issue.field}: ${issue.message}`;
+        const item = start + Number(position[1]);
+        return `  ${csv ? `line ${item + 2}` : `purchase ${item + 1}`}${position[2] ? ` ${position[2]}` : ''}: ${issue.message}`;
+      });
+      const sent = start ? `; the ${start} purchases before it were sent` : '';
+      throw new CliError([`${file}: purchases ${start + 1}-${start + batch.length} refused (400)${sent}`, ...issues].join('\n'));
+    }
+    const answer = expectOk(response, `Recording purchases ${start + 1}-${start + batch.length}`) as { purchases: PurchaseOutcome[] };
+    outcomes.push(...answer.purchases);
+    io.out(`sent ${Math.min(start + PURCHASE_BATCH, purchases.length)} / ${purchases.length}`);
+  }
+  return outcomes;
+}
+
+/** `recorded 180, duplicate 15, currency_mismatch 3, unknown_lead 2 (200 purchases)` and each one not recorded. */
+export function formatPurchaseResults(outcomes: readonly PurchaseOutcome[]): string {
+  const counts = new Map<string, number>();
+  for (const outcome of outcomes) counts.set(outcome.status, (counts.get(outcome.status) ?? 0) + 1);
+  const order = ['recorded', 'duplicate', 'currency_mismatch', 'unknown_lead'];
+  const statuses = [...counts.keys()].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  const refused = outcomes.filter((outcome) => outcome.status !== 'recorded' && outcome.status !== 'duplicate');
+  return [
+    `${statuses.map((status) => `${status} ${counts.get(status) ?? 0}`).join(', ') || 'nothing sent'} (${outcomes.length} purchases)`,
+    ...refused.map((outcome) => `  ${outcome.orderId}: ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}`),
+  ].join('\n');
 }
 
 async function readRulesetFile(file: string): Promise<unknown> {
@@ -170,7 +294,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     },
   });
   const [group, command, ...targets] = positionals;
-  if (values.help || !['rules', 'leads', 'campaigns', 'templates'].includes(group ?? '') || !command) {
+  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'purchases'].includes(group ?? '') || !command) {
     io.out(USAGE);
     if (!values.help) throw new CliError('');
     return;
@@ -244,6 +368,18 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       return;
     }
     throw new CliError(`unknown command templates ${command}\n\n${USAGE}`);
+  }
+
+  if (group === 'purchases') {
+    if (command !== 'import') throw new CliError(`unknown command purchases ${command}\n\n${USAGE}`);
+    if (!target) throw new CliError('purchases import needs a file (.json or .csv)');
+    const purchases = await readPurchasesFile(target);
+    if (!purchases.length) throw new CliError(`${target}: no purchases`);
+    const outcomes = await importPurchases(await client(), target, purchases, io);
+    io.out(formatPurchaseResults(outcomes));
+    const refused = outcomes.filter((outcome) => outcome.status !== 'recorded' && outcome.status !== 'duplicate').length;
+    if (refused) throw new CliError(`${refused} of ${outcomes.length} purchases not recorded`);
+    return;
   }
 
   if (group === 'leads') {

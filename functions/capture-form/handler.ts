@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { FormSubmission } from '../../shared/api/schemas';
+import { FormSubmission, withFormAttributes } from '../../shared/api/schemas';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { EventBridgePublisher, describeError } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
@@ -33,7 +33,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
       { field: 'formId', message: 'must be 1-64 letters, digits, - or _' },
     ]);
   }
-  const parsed = FormSubmission.safeParse(event.parsedBody);
+  const parsed = FormSubmission.safeParse(withFormAttributes(event.parsedBody));
   if (!parsed.success) throw validationError(parsed.error);
   const form = parsed.data;
   if (form.website) {
@@ -86,6 +86,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
       budget: form.budget,
       country: form.country,
     }),
+    ...(form.attributes ? { attributes: form.attributes } : {}),
     touch,
     consents,
     event: {

@@ -4,6 +4,7 @@ import { LeadStore } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { readConfig, setting } from '../../shared/config';
 import { scoringView } from '../../shared/domain/lead';
+import { purchaseProfile } from '../../shared/domain/purchases';
 import { round, scoreAt } from '../../shared/domain/scoring/engine';
 import { HttpError } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
@@ -57,5 +58,5 @@ export const handler = httpHandler(logger, async (event) => {
           ),
         }
       : undefined;
-  return json(200, { ...visible, score, stage: current?.qualified ? 'mql' : 'lead', recentEvents });
+  return json(200, { ...visible, attributes: lead.attributes ?? {}, purchases: purchaseProfile(lead.purchases, now), score, stage: current?.qualified ? 'mql' : 'lead', recentEvents });
 });

@@ -14,6 +14,8 @@ export interface LeadHoldings {
   readonly events: readonly Record<string, unknown>[];
   /** Campaign send records (kept under each campaign). */
   readonly sends: readonly Record<string, unknown>[];
+  /** Purchases (kept under each order id). */
+  readonly purchases: readonly Record<string, unknown>[];
   /** Keys of the index items that point at the lead: its email and its visitor ids. */
   readonly links: readonly Record<string, unknown>[];
 }
@@ -47,20 +49,21 @@ export class DataRights {
     const lead = await this.leads.getLead(leadId);
     if (!lead) return undefined;
     const anonymousIds = lead.anonymousIds ?? [];
-    const [own, sends, leadEvents, ...visitorEvents] = await Promise.all([
+    const [own, sends, purchases, leadEvents, ...visitorEvents] = await Promise.all([
       this.query(undefined, keys.lead(leadId).pk),
       this.query('gsi1', keys.sendsOfLead(leadId, '').gsi1pk),
+      this.query('gsi1', keys.purchasesOfLead(leadId, '', '').gsi1pk),
       this.query('gsi1', keys.eventSubject({ kind: 'lead', id: leadId }, '', '').gsi1pk),
       ...anonymousIds.map((anonymousId) => this.query('gsi1', keys.eventSubject({ kind: 'anonymous', id: anonymousId }, '', '').gsi1pk)),
     ]);
     const links = [keys.email(lead.email), ...anonymousIds.map((anonymousId) => keys.anonymousLink(anonymousId))];
-    return { lead, own, sends, events: [...leadEvents, ...visitorEvents.flat()], links };
+    return { lead, own, sends, purchases, events: [...leadEvents, ...visitorEvents.flat()], links };
   }
 
   /** Everything held, as the subject would read it: records grouped by kind, without storage keys. */
   static exportOf(holdings: LeadHoldings, at: string) {
     const records: Record<string, Record<string, unknown>[]> = {};
-    for (const item of [...holdings.own, ...holdings.events, ...holdings.sends]) {
+    for (const item of [...holdings.own, ...holdings.events, ...holdings.sends, ...holdings.purchases]) {
       const kind = String(item.entity ?? 'other');
       (records[kind] ??= []).push(withoutKeys(item));
     }
@@ -73,7 +76,7 @@ export class DataRights {
    */
   async erase(holdings: LeadHoldings, extraKeys: readonly Record<string, unknown>[]): Promise<number> {
     const profileKey = keys.lead(holdings.lead.id);
-    const rest = [...holdings.events.map(keyOf), ...holdings.sends.map(keyOf), ...holdings.links, ...extraKeys, ...holdings.own.map(keyOf).filter((key) => key.sk !== profileKey.sk)];
+    const rest = [...holdings.events.map(keyOf), ...holdings.sends.map(keyOf), ...holdings.purchases.map(keyOf), ...holdings.links, ...extraKeys, ...holdings.own.map(keyOf).filter((key) => key.sk !== profileKey.sk)];
     await batchDelete(this.client, this.tableName, rest);
     await batchDelete(this.client, this.tableName, [profileKey]);
     return rest.length + 1;

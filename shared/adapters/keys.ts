@@ -23,6 +23,7 @@
  * | send rate window  | SEND_RATE          | <epoch second>                   |                                     |
  * | template (head)   | TEMPLATE#<id>      | TEMPLATE                         | TEMPLATES / <updatedAt>#<id>        |
  * | template version  | TEMPLATE#<id>      | VERSION#<version, 6 digits>      |                                     |
+ * | purchase          | ORDER#<orderId>    | PURCHASE                         | PURCHASES#<leadId> / <time>#<orderId> |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -68,6 +69,10 @@ export const keys = {
   /** Zero-padded so versions sort by number under the template's partition. */
   templateVersion: (templateId: string, version: number) => ({ pk: `TEMPLATE#${templateId}`, sk: `VERSION#${String(version).padStart(6, '0')}` }),
   templateVersionPrefix: 'VERSION#',
+  /** A purchase is keyed by its order id alone, so an order is recorded once whichever lead it names. */
+  purchase: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'PURCHASE' }),
+  /** Purchases are listed per lead, oldest first, for the lead's export and erasure. */
+  purchasesOfLead: (leadId: string, purchasedAt: string, orderId: string) => ({ gsi1pk: `PURCHASES#${leadId}`, gsi1sk: `${purchasedAt}#${orderId}` }),
 } as const;
 
 export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];

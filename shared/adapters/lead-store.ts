@@ -9,7 +9,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { Lead, LeadProfile, Touch } from '../domain/lead';
+import type { AttributeValue, Lead, LeadProfile, Touch } from '../domain/lead';
 import type { ConsentChange } from '../domain/consent/preferences';
 import type { ConsentRecord } from '../domain/subscriptions';
 import type { ScoredEvent, ScoreState } from '../domain/scoring/engine';
@@ -29,6 +29,8 @@ export interface StoredEvent extends ScoredEvent {
 export interface Submission {
   readonly email: string;
   readonly profile: LeadProfile;
+  /** Custom attributes to set; attributes the submission does not name are kept. */
+  readonly attributes?: Readonly<Record<string, AttributeValue>>;
   readonly touch: Touch;
   readonly consents: readonly ConsentRecord[];
   readonly event: Omit<StoredEvent, 'subject'>;
@@ -64,7 +66,29 @@ export class LeadStore {
     if (created) return created;
     const leadId = await this.leadIdForEmail(submission.email);
     if (!leadId) throw new Error('Lead for email vanished between create and update');
+    if (Object.keys(submission.attributes ?? {}).length) await this.ensureAttributesMap(leadId);
     return this.updateLeadWithSubmission(leadId, submission);
+  }
+
+  /**
+   * Gives a lead created without custom attributes an empty map, so a submission can set
+   * `attributes.<name>` paths (DynamoDB cannot set a path inside a map that does not exist).
+   */
+  private async ensureAttributesMap(leadId: string): Promise<void> {
+    await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.lead(leadId),
+          UpdateExpression: 'SET #attributes = :empty',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#attributes)',
+          ExpressionAttributeNames: { '#attributes': 'attributes' },
+          ExpressionAttributeValues: { ':empty': {} },
+        }),
+      ),
+      'created',
+      'exists',
+    );
   }
 
   private async tryCreateLead(submission: Submission): Promise<SubmissionOutcome | undefined> {
@@ -74,6 +98,7 @@ export class LeadStore {
       id: leadId,
       email: submission.email,
       ...submission.profile,
+      attributes: { ...submission.attributes },
       createdAt: now,
       updatedAt: now,
       firstTouch: submission.touch,
@@ -109,9 +134,12 @@ export class LeadStore {
       sets.push(`#${field} = :${field}`);
     }
     const subscriptions = subscriptionUpdates(submission.consents.map((consent) => [consent.subscription, consent.status]));
-    Object.assign(names, subscriptions.names);
-    Object.assign(values, subscriptions.values);
-    sets.push(...subscriptions.sets);
+    const attributes = attributeUpdates(Object.entries(submission.attributes ?? {}));
+    for (const update of [subscriptions, attributes]) {
+      Object.assign(names, update.names);
+      Object.assign(values, update.values);
+      sets.push(...update.sets);
+    }
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -565,6 +593,18 @@ function subscriptionUpdates(statuses: readonly (readonly [string, string])[]) {
     names[`#sub${index}`] = subscription;
     values[`:sub${index}`] = status;
     return `#subscriptions.#sub${index} = :sub${index}`;
+  });
+  return { names, values, sets };
+}
+
+/** `SET attributes.<name> = <value>` clauses: each named attribute is set, the others are kept. */
+function attributeUpdates(attributes: readonly (readonly [string, AttributeValue])[]) {
+  const names: Record<string, string> = attributes.length ? { '#attributes': 'attributes' } : {};
+  const values: Record<string, unknown> = {};
+  const sets = attributes.map(([name, value], index) => {
+    names[`#attr${index}`] = name;
+    values[`:attr${index}`] = value;
+    return `#attributes.#attr${index} = :attr${index}`;
   });
   return { names, values, sets };
 }

@@ -6,7 +6,7 @@ import { ScheduleRequest } from '../domain/campaigns/schedule';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
 import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate } from '../domain/segments/segment';
 import { LANGUAGES, SUBSCRIPTION_TYPES } from '../domain/subscriptions';
-import { BacktestRequest, CampaignTestRequest, ErrorBody, LiftRequest, EventBatch, EventsAccepted, FormSubmission, SubmissionAccepted } from './schemas';
+import { BacktestRequest, CampaignTestRequest, ErrorBody, LiftRequest, EventBatch, EventsAccepted, FormSubmission, PurchaseBatch, PurchasesRecorded, SubmissionAccepted } from './schemas';
 
 const errors = {
   400: 'A field is invalid; `issues` names each field at fault.',
@@ -70,7 +70,7 @@ export function openApiDocument() {
     security: [{ adminAuth: [] }],
     request: { params: z.object({ leadId: z.uuid() }) },
     responses: {
-      200: { description: 'The lead, its current scores, grade, stage, per-rule breakdown and recent events.' },
+      200: { description: 'The lead, its custom `attributes`, its `purchases` profile as of now (count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment; `prospect` with zero scores when nothing was bought), its current scores, grade, stage, per-rule breakdown and recent events.' },
       400: { description: errors[400], content: { 'application/json': { schema: ErrorBody } } },
       403: { description: 'Missing or wrong credentials.' },
       404: { description: 'No such lead.', content: { 'application/json': { schema: ErrorBody } } },
@@ -147,13 +147,29 @@ export function openApiDocument() {
   registry.registerPath({
     method: 'get', path: '/v1/admin/leads/{leadId}/export', summary: 'Export everything held about a lead (right of access)', ...admin,
     request: { params: leadParam },
-    responses: { 200: { description: 'JSON: the profile, consent records, events, alerts and every other record, grouped by kind.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such lead.' } },
+    responses: { 200: { description: 'JSON: the profile, consent records, events, purchases, alerts and every other record, grouped by kind.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such lead.' } },
   });
   registry.registerPath({
     method: 'delete', path: '/v1/admin/leads/{leadId}', summary: 'Erase a lead everywhere (right to erasure)', ...admin,
-    description: 'Deletes every item that names the lead (profile, events, consent records, alerts, links); the address stays suppressed as a salted hash. Running it again finishes an interrupted erasure.',
+    description: 'Deletes every item that names the lead (profile, events, purchases, consent records, alerts, links); the address stays suppressed as a salted hash. Running it again finishes an interrupted erasure.',
     request: { params: leadParam },
     responses: { 200: { description: '`{ erased, erasureId, items }`.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such lead.' } },
+  });
+
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/purchases', summary: 'Record purchases (1-100): purchase history for RFM segments and lifetime value', ...admin,
+    description:
+      'Each purchase names its lead by `email` (an unknown address becomes a lead with only that address) or `leadId`. An `orderId` is recorded once: ' +
+      'a repeat, in this request or any later one, is `duplicate` and changes nothing. A lead keeps the currency of its first purchase; a purchase in another is ' +
+      '`currency_mismatch` (leadflow converts no currencies). Any invalid item refuses the whole request with 400 and nothing is stored.',
+    request: { body: { content: { 'application/json': { schema: PurchaseBatch } } } },
+    responses: {
+      200: { description: 'One result per item, in order.', content: { 'application/json': { schema: PurchasesRecorded } } },
+      400: adminErrors[400],
+      403: adminErrors[403],
+      413: { description: 'The body is larger than 64 KB.' },
+      503: { description: 'The table refused more writes part-way (throttling); repeat the same request: recorded items report duplicate and are not counted twice.', content: { 'application/json': { schema: ErrorBody } } },
+    },
   });
 
   const campaignParam = z.object({ campaignId: z.uuid() });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkEmail } from '../domain/email';
+import { PAYMENT_METHODS } from '../domain/purchases';
 import { SUBSCRIPTION_TYPES } from '../domain/subscriptions';
 
 /**
@@ -28,6 +29,49 @@ export const Email = z
     return z.NEVER;
   })
   .meta({ description: 'Normalised (trimmed, lower-cased, ASCII domain); one lead per address.', example: 'jane@example.com' });
+
+const ATTRIBUTE_NAME = /^[a-z][A-Za-z0-9_]{0,39}$/;
+export const MAX_ATTRIBUTES = 20;
+const AttributeValue = z.union([z.string().trim().max(200, 'must be at most 200 characters'), z.number(), z.boolean()], {
+  error: 'must be text of at most 200 characters, a number or true/false',
+});
+
+/**
+ * A team's own fields (`plan`, `seats`, `trial`): flat values, so conditions can match them as
+ * `lead.attributes.<name>`. A blank value is treated as absent, as for every form field.
+ */
+export const Attributes = z
+  .preprocess((attributes, context) => {
+    // Names are checked on the input itself: a record would silently drop a key such as `__proto__`.
+    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) return attributes;
+    const names = Object.keys(attributes);
+    if (names.length > MAX_ATTRIBUTES) context.addIssue({ code: 'custom', message: `must have at most ${MAX_ATTRIBUTES} attributes`, input: attributes });
+    for (const name of names.filter((candidate) => !ATTRIBUTE_NAME.test(candidate))) {
+      context.addIssue({ code: 'custom', path: [name], message: 'name must be a lower-case letter then up to 39 letters, digits or _', input: attributes });
+    }
+    return attributes;
+  }, z.record(z.string(), z.preprocess(blankAsAbsent, AttributeValue.optional())))
+  .transform((attributes) => Object.fromEntries(Object.entries(attributes).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)))
+  .meta({
+    description: `Up to ${MAX_ATTRIBUTES} custom attributes; an HTML form sends them as \`attributes.<name>\` fields (values stay text). A submission sets the attributes it names and keeps the others.`,
+    example: { plan: 'pro', seats: 12, trial: true },
+  });
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Gathers an HTML form's `attributes.<name>` fields into the `attributes` object the schema expects. */
+export function withFormAttributes(body: unknown): unknown {
+  if (!isPlainObject(body)) return body;
+  const prefixed = Object.keys(body).filter((field) => field.startsWith('attributes.'));
+  if (prefixed.length === 0 || (body.attributes !== undefined && !isPlainObject(body.attributes))) return body;
+  const fields = Object.entries(body).filter(([field]) => !field.startsWith('attributes.') && field !== 'attributes');
+  // Built from entries, so a field named like `attributes.__proto__` stays a field (and is refused by name).
+  const attributes = Object.fromEntries([
+    ...Object.entries(isPlainObject(body.attributes) ? body.attributes : {}),
+    ...prefixed.map((field) => [field.slice('attributes.'.length), body[field]] as const),
+  ]);
+  return { ...Object.fromEntries(fields), attributes };
+}
 
 export const FormSubmission = z
   .strictObject({
@@ -61,6 +105,7 @@ export const FormSubmission = z
     utm_content: text(200),
     /** The tracking snippet's visitor id: its earlier events join the lead. */
     anonymousId: z.preprocess(blankAsAbsent, z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 letters, digits, - or _').optional()),
+    attributes: Attributes.optional(),
     /** Also accepted as the Idempotency-Key header; a retry with the same key is the same submission. */
     idempotencyKey: text(128),
     /** Honeypot: hidden from people, filled by bots. A filled one is accepted and dropped. */
@@ -188,3 +233,74 @@ export const CampaignTestRequest = z
     leadId: z.uuid('must be a lead id (UUID)').optional(),
   })
   .meta({ id: 'CampaignTestRequest' });
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const hasAtMostTwoDecimals = (amount: number) => Math.abs(amount * 100 - Math.round(amount * 100)) < 1e-6;
+
+/** One purchase from a shop or CRM; `orderId` makes recording it idempotent. */
+export const PurchaseInput = z
+  .strictObject({
+    orderId: z
+      .string({ error: 'is required' })
+      .regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters (no spaces)')
+      .describe('The order id of your shop or CRM; an order is recorded once, whichever request repeats it.'),
+    email: Email.optional().describe('The buyer; give exactly one of email or leadId. An address nobody submitted yet becomes a lead with only that address.'),
+    leadId: z.uuid('must be a lead id (UUID)').optional().describe('The buyer as a lead id; give exactly one of email or leadId.'),
+    product: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(200),
+    amount: z
+      .number({ error: 'must be a number' })
+      .positive('must be more than 0')
+      .max(1e12)
+      .refine(hasAtMostTwoDecimals, 'must have at most 2 decimals')
+      .describe('In `currency`: more than 0, at most 2 decimals.'),
+    currency: z
+      .string({ error: 'is required' })
+      .trim()
+      .transform((code) => code.toUpperCase())
+      .refine((code) => /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code), 'must be an ISO 4217 currency code such as USD or IDR')
+      .meta({ description: 'ISO 4217 (upper-cased). A lead keeps the currency of its first purchase; leadflow converts no currencies.', example: 'USD' }),
+    purchasedAt: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-22T10:00:00Z' })
+      .refine((value) => Date.parse(value) <= Date.now() + MAX_CLOCK_SKEW_MS, 'must not be in the future')
+      .transform((value) => new Date(value).toISOString()),
+    paymentMethod: z.enum(PAYMENT_METHODS).optional(),
+    quantity: z.number().int('must be a whole number').min(1).max(1_000_000).optional(),
+  })
+  .superRefine((purchase, context) => {
+    if ((purchase.email === undefined) === (purchase.leadId === undefined)) {
+      context.addIssue({ code: 'custom', path: ['email'], message: 'give exactly one of email or leadId' });
+    }
+  })
+  .meta({ id: 'Purchase' });
+export type PurchaseInput = z.infer<typeof PurchaseInput>;
+
+export const MAX_PURCHASES_PER_REQUEST = 100;
+
+export const PurchaseBatch = z
+  .strictObject({
+    purchases: z
+      .array(PurchaseInput)
+      .min(1, 'must hold at least one purchase')
+      .max(MAX_PURCHASES_PER_REQUEST, `must hold at most ${MAX_PURCHASES_PER_REQUEST} purchases`),
+  })
+  .meta({ id: 'PurchaseBatch' });
+
+export const PURCHASE_STATUSES = ['recorded', 'duplicate', 'unknown_lead', 'currency_mismatch'] as const;
+export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
+
+export const PurchasesRecorded = z
+  .object({
+    recorded: z.number().int(),
+    duplicates: z.number().int(),
+    refused: z.number().int().describe('Items not recorded: unknown lead or another currency than the lead keeps.'),
+    purchases: z.array(
+      z.object({
+        orderId: z.string(),
+        status: z.enum(PURCHASE_STATUSES),
+        leadId: z.string().optional(),
+        message: z.string().optional(),
+      }),
+    ).describe('One result per item, in the order sent.'),
+  })
+  .meta({ id: 'PurchasesRecorded' });
+export type PurchasesRecorded = z.infer<typeof PurchasesRecorded>;

@@ -85,5 +85,6 @@ export function scoringView(lead: Lead): Record<string, unknown> {
     preferredChannel: lead.preferredChannel,
     emailDomain: lead.email.slice(lead.email.lastIndexOf('@') + 1),
     subscriptions: lead.subscriptions,
+    attributes: lead.attributes ?? {},
   };
 }

@@ -176,6 +176,17 @@ export const manifest: Manifest = {
       access: ['table:read'],
     },
     {
+      name: 'record-purchases',
+      description: "Records purchases from a shop or CRM once per order id, moving each lead's purchase summary (RFM) in the same transaction.",
+      entry: 'functions/record-purchases/handler.ts',
+      trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/admin/purchases' }], audience: 'admin' },
+      timeoutSeconds: 29,
+      memoryMb: 256,
+      // 100 purchases with long product names do not fit the API's default 16 KB.
+      maxBodyBytes: 64 * 1024,
+      access: ['table:write'],
+    },
+    {
       name: 'manage-rulesets',
       description: 'Scoring rulesets as versioned data: list, read, validate, save drafts, diff, activate; rescoring progress.',
       entry: 'functions/manage-rulesets/handler.ts',

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
@@ -155,6 +155,63 @@ describe('capture-form', () => {
     const response = await submit(JSON.stringify({ email: 'jane@example.com' }));
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['retry-after']).toBe('2');
+  });
+
+  describe('custom attributes', () => {
+    const knownLead = () => {
+      dynamo.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None')).resolves({});
+      dynamo.on(GetCommand).resolves({ Item: { leadId: 'lead-1' } });
+      dynamo.on(UpdateCommand).resolves({});
+    };
+
+    it('stores typed JSON attributes on a new lead', async () => {
+      const response = await submit(JSON.stringify({ email: 'jane@example.com', attributes: { plan: 'pro', seats: 12, trial: true } }));
+      expect(response.statusCode).toBe(202);
+      const lead = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1]?.Put?.Item;
+      expect(lead?.attributes).toEqual({ plan: 'pro', seats: 12, trial: true });
+    });
+
+    it('sets only the attributes a submission names on a known lead, keeping the others', async () => {
+      knownLead();
+      await submit(JSON.stringify({ email: 'jane@example.com', attributes: { plan: 'enterprise', seats: 40 } }));
+      // A lead created without attributes gets an empty map first, never replacing an existing one.
+      expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ UpdateExpression: 'SET #attributes = :empty', ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#attributes)' });
+      const update = dynamo.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.[1]?.Update;
+      expect(update?.UpdateExpression).toContain('#attributes.#attr0 = :attr0, #attributes.#attr1 = :attr1');
+      expect(update?.UpdateExpression).not.toMatch(/#attributes = /);
+      expect(update?.ExpressionAttributeNames).toMatchObject({ '#attributes': 'attributes', '#attr0': 'plan', '#attr1': 'seats' });
+      expect(update?.ExpressionAttributeValues).toMatchObject({ ':attr0': 'enterprise', ':attr1': 40 });
+    });
+
+    it('reads attributes.<name> fields of an HTML form as text, ignoring blank ones', async () => {
+      knownLead();
+      const response = await submit('email=budi%40example.co.id&attributes.plan=pro&attributes.seats=12&attributes.team=', 'application/x-www-form-urlencoded');
+      expect(response.statusCode).toBe(202);
+      const update = dynamo.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.[1]?.Update;
+      expect(update?.ExpressionAttributeNames).toMatchObject({ '#attr0': 'plan', '#attr1': 'seats' });
+      expect(update?.ExpressionAttributeValues).toMatchObject({ ':attr0': 'pro', ':attr1': '12' });
+      expect(Object.values(update?.ExpressionAttributeNames ?? {})).not.toContain('team');
+    });
+
+    it.each([
+      [{ Plan: 'pro' }, 'attributes.Plan'],
+      [{ plan: 'x'.repeat(201) }, 'attributes.plan'],
+      [{ plan: { tier: 'pro' } }, 'attributes.plan'],
+      [{ seats: [1, 2] }, 'attributes.seats'],
+      [Object.fromEntries(Array.from({ length: 21 }, (_, index) => [`a${index}`, index])), 'attributes'],
+    ])('refuses attributes %j with 400 naming %s, storing nothing', async (attributes, field) => {
+      const response = await submit(JSON.stringify({ email: 'jane@example.com', attributes }));
+      expect(response.statusCode).toBe(400);
+      expect(parsed(response).issues.map((issue: { field: string }) => issue.field)).toContain(field);
+      expect(dynamo.calls()).toHaveLength(0);
+    });
+
+    it.each(['Bad-Name', '__proto__'])('refuses an HTML form attribute named %s, naming it', async (name) => {
+      const response = await submit(`email=budi%40example.co.id&attributes.${name}=x`, 'application/x-www-form-urlencoded');
+      expect(response.statusCode).toBe(400);
+      expect(parsed(response).issues[0].field).toBe(`attributes.${name}`);
+      expect(dynamo.calls()).toHaveLength(0);
+    });
   });
 
   it('answers a plain 500 with no internals when DynamoDB fails', async () => {

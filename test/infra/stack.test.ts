@@ -123,6 +123,13 @@ describe('LeadflowStack', () => {
     expect(variables).toMatchObject({ MAX_BODY_BYTES: String(256 * 1024), TABLE_NAME: expect.anything() });
   });
 
+  it('lets an import of 100 purchases through: record-purchases has a 64 KB body limit behind an IAM-only route', () => {
+    const variables = (resources[functionLogicalId('record-purchases')]?.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    expect(variables.MAX_BODY_BYTES).toBe(String(64 * 1024));
+    expect(variables.EVENT_BUS_NAME).toBeUndefined();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/admin/purchases', AuthorizationType: 'AWS_IAM' });
+  });
+
   it('grants each function only what its access list names', () => {
     const policies = ofType('AWS::IAM::Policy');
     const actionsOf = (name: string) => {

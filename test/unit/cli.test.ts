@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main, progressBar, type CliIo } from '../../cli/leadflow';
+import { main, parseCsv, progressBar, type CliIo } from '../../cli/leadflow';
 import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
 
 let dir: string;
@@ -136,5 +136,71 @@ describe('leadflow campaigns schedule | unschedule', () => {
     expect(await main(['campaigns', 'unschedule', campaignId], run.io)).toBe(0);
     expect(seen[0]).toMatchObject({ url: `http://localhost:3000/v1/admin/campaigns/${campaignId}/unschedule`, method: 'POST' });
     expect(run.out).toEqual([`campaign ${campaignId} is draft; its schedule is deleted`]);
+  });
+});
+
+describe('leadflow purchases import', () => {
+  const header = 'orderId,email,product,amount,currency,purchasedAt,paymentMethod';
+  const rows = (count: number) => Array.from({ length: count }, (_, index) => `ord-${index},buyer${index}@example.com,"Pro plan, yearly",${index + 0.5},usd,2026-11-0${(index % 9) + 1}T10:00:00Z,card`);
+
+  /** An API stand-in: records each batch and answers as record-purchases does, with the statuses given per order id. */
+  const purchasesApi = (batches: { purchases: Record<string, unknown>[] }[], statusOf: (orderId: string) => string = () => 'recorded', firstStatuses: number[] = []) =>
+    (async (_url: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      const status = firstStatuses.shift();
+      if (status) return new Response(JSON.stringify({ message: 'slow down' }), { status });
+      const batch = JSON.parse(String(init?.body)) as { purchases: { orderId: string }[] };
+      batches.push(batch);
+      const purchases = batch.purchases.map(({ orderId }) => ({ orderId, status: statusOf(orderId), ...(statusOf(orderId) === 'currency_mismatch' ? { message: "The lead's purchases are in EUR" } : {}) }));
+      return new Response(JSON.stringify({ purchases }), { status: 200 });
+    }) as typeof fetch;
+
+  it('sends a CSV 100 purchases at a time, typed, and prints the per-item summary', async () => {
+    await writeFile(join(dir, 'purchases.csv'), [header, ...rows(150)].join('\r\n') + '\r\n');
+    const batches: { purchases: Record<string, unknown>[] }[] = [];
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: purchasesApi(batches, (orderId) => (orderId === 'ord-7' ? 'duplicate' : 'recorded')) });
+    expect(await main(['purchases', 'import', join(dir, 'purchases.csv')], run.io)).toBe(0);
+    expect(batches.map((batch) => batch.purchases.length)).toEqual([100, 50]);
+    expect(batches[0]?.purchases[1]).toEqual({ orderId: 'ord-1', email: 'buyer1@example.com', product: 'Pro plan, yearly', amount: 1.5, currency: 'usd', purchasedAt: '2026-11-02T10:00:00Z', paymentMethod: 'card' });
+    expect(run.out).toEqual(['sent 100 / 150', 'sent 150 / 150', 'recorded 149, duplicate 1 (150 purchases)']);
+  });
+
+  it('lists the purchases not recorded and exits 1', async () => {
+    await writeFile(join(dir, 'purchases.json'), JSON.stringify({ purchases: [{ orderId: 'a-1' }, { orderId: 'a-2' }, { orderId: 'a-3' }] }));
+    const statuses: Record<string, string> = { 'a-1': 'recorded', 'a-2': 'currency_mismatch', 'a-3': 'unknown_lead' };
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: purchasesApi([], (orderId) => statuses[orderId] ?? 'recorded') });
+    expect(await main(['purchases', 'import', join(dir, 'purchases.json')], run.io)).toBe(1);
+    expect(run.out.slice(1)).toEqual(["recorded 1, currency_mismatch 1, unknown_lead 1 (3 purchases)\n  a-2: currency_mismatch (The lead's purchases are in EUR)\n  a-3: unknown_lead"]);
+    expect(run.err).toEqual(['2 of 3 purchases not recorded']);
+  });
+
+  it('repeats a batch the API could not finish (503)', async () => {
+    await writeFile(join(dir, 'retry.json'), JSON.stringify([{ orderId: 'r-1' }]));
+    const batches: { purchases: Record<string, unknown>[] }[] = [];
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: purchasesApi(batches, () => 'recorded', [503, 503]), pollMs: 1 });
+    expect(await main(['purchases', 'import', join(dir, 'retry.json')], run.io)).toBe(0);
+    expect(batches).toHaveLength(1);
+  });
+
+  it('names the line of the CSV the API refused', async () => {
+    await writeFile(join(dir, 'bad.csv'), [header, ...rows(120)].join('\n'));
+    const refusing = (async (_url: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      const batch = JSON.parse(String(init?.body)) as { purchases: { orderId: string }[] };
+      if (batch.purchases[0]?.orderId === 'ord-0') return new Response(JSON.stringify({ purchases: batch.purchases.map(({ orderId }) => ({ orderId, status: 'recorded' })) }), { status: 200 });
+      return new Response(JSON.stringify({ message: 'Invalid request', issues: [{ field: 'purchases[3].amount', message: 'must be more than 0' }] }), { status: 400 });
+    }) as typeof fetch;
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: refusing });
+    expect(await main(['purchases', 'import', join(dir, 'bad.csv')], run.io)).toBe(1);
+    expect(run.err.join('\n')).toBe(`${join(dir, 'bad.csv')}: purchases 101-120 refused (400); the 100 purchases before it were sent\n  line 105 amount: must be more than 0`);
+  });
+
+  it('refuses a CSV whose header names an unknown column', async () => {
+    await writeFile(join(dir, 'columns.csv'), 'orderId,email,price\no-1,a@example.com,5');
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' } });
+    expect(await main(['purchases', 'import', join(dir, 'columns.csv')], run.io)).toBe(1);
+    expect(run.err.join('\n')).toMatch(/unknown: price/);
+  });
+
+  it('reads quoted CSV fields with commas, doubled quotes and line breaks', () => {
+    expect(parseCsv('a,b\r\n"x, y","say ""hi""\nthere"\n\n')).toEqual([['a', 'b'], ['x, y', 'say "hi"\nthere']]);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CampaignDefinition } from '../../shared/domain/campaigns/campaign';
 import type { Lead } from '../../shared/domain/lead';
 import { matchesPattern } from '../../shared/domain/pattern';
+import { purchaseProfile } from '../../shared/domain/purchases';
 import {
   historyHolds,
   historySince,
@@ -84,16 +85,22 @@ describe('segment view', () => {
   const score = { fit: 55, engagement: 40, total: 95, grade: 'B' as const, qualified: false };
 
   it('shows the lead, its scores now, its activity, custom attributes and purchases to `where`', () => {
-    const view = segmentView(lead({ industry: 'SaaS', attributes: { plan: 'pro', seats: 12 }, score: { engagementAt: daysAgo(3), eventCount: 7 } as Lead['score'] }), score, { rfmSegment: 'loyal', count: 4 }, NOW);
+    const view = segmentView(
+      lead({ industry: 'SaaS', attributes: { plan: 'pro', seats: 12 }, score: { engagementAt: daysAgo(3), eventCount: 7 } as Lead['score'] }),
+      score,
+      purchaseProfile({ count: 4, total: 1_200, currency: 'USD', firstAt: daysAgo(300), lastAt: daysAgo(20) }, NOW),
+      NOW,
+    );
     expect(view).toMatchObject({
       lead: { industry: 'SaaS', attributes: { plan: 'pro', seats: 12 }, stage: 'lead', emailDomain: 'acme.io', daysSinceCreated: 40 },
       score: { total: 95, grade: 'B', qualified: false },
       activity: { eventCount: 7, daysSinceLastEvent: 3 },
-      purchases: { rfmSegment: 'loyal' },
+      purchases: { count: 4, lifetimeValue: 1_200, rfmSegment: 'champions' },
     });
     const engagedSaasOnPro = { lead: { industry: ['SaaS'], attributes: { plan: ['pro'] } }, score: { total: [{ numeric: ['>=', 90] }], grade: ['A', 'B'] }, activity: { daysSinceLastEvent: [{ numeric: ['<=', 7] }] } };
     expect(matchesWhere({ where: engagedSaasOnPro }, view)).toBe(true);
-    expect(matchesWhere({ where: { purchases: { rfmSegment: ['champions'] } } }, view)).toBe(false);
+    expect(matchesWhere({ where: { purchases: { rfmSegment: ['champions', 'loyal'] } } }, view)).toBe(true);
+    expect(matchesWhere({ where: { purchases: { rfmSegment: ['potential_loyalists', 'new_customers'] } } }, view)).toBe(false);
     expect(matchesWhere({}, view)).toBe(true);
   });
 
@@ -104,7 +111,7 @@ describe('segment view', () => {
   });
 
   it('gives a lead never scored zero scores and no recency, so recency conditions leave it out', () => {
-    const view = segmentView(lead(), undefined, { count: 0 }, NOW);
+    const view = segmentView(lead(), undefined, purchaseProfile(undefined, NOW), NOW);
     expect(view).toMatchObject({ score: { total: 0, qualified: false }, activity: { eventCount: 0 } });
     expect(matchesPattern({ activity: { daysSinceLastEvent: [{ numeric: ['<', 30] }] } }, view)).toBe(false);
   });

@@ -29,6 +29,7 @@ const FIELDS = {
     preferredChannel: 'string',
     emailDomain: 'string',
     subscriptions: 'object',
+    attributes: 'object',
   },
   event: { id: 'string', type: 'string', occurredAt: 'string', properties: 'object' },
   activity: { daysSinceLastEvent: 'number', eventCount: 'number', engagement: 'number' },

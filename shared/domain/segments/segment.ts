@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Lead } from '../lead';
 import { scoringView } from '../lead';
 import { matchesPattern, PatternError, validatePattern } from '../pattern';
+import type { PurchaseProfile } from '../purchases';
 import type { Grade } from '../scoring/ruleset';
 import { neverMatching, RULE_CONDITION_FIELDS, type ConditionFields } from '../scoring/validate';
 import { conditionRoots } from '../scoring/ruleset';
@@ -22,6 +23,8 @@ export const SEGMENT_FIELDS: ConditionFields = {
     count: 'number',
     total: 'number',
     currency: 'string',
+    firstAt: 'string',
+    lastAt: 'string',
     averageOrderValue: 'number',
     lifetimeValue: 'number',
     daysSinceLastPurchase: 'number',
@@ -132,7 +135,7 @@ export interface CurrentScore {
  * The document a segment's `where` is matched against. `purchases` is the lead's purchase profile
  * (RFM and lifetime value) as of `now`.
  */
-export function segmentView(lead: Lead, score: CurrentScore | undefined, purchases: Readonly<Record<string, unknown>>, now: string): Record<string, unknown> {
+export function segmentView(lead: Lead, score: CurrentScore | undefined, purchases: PurchaseProfile, now: string): Record<string, unknown> {
   const asOf = Date.parse(now);
   const lastEventAt = lead.score?.engagementAt;
   return {
