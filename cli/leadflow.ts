@@ -7,6 +7,8 @@ import { diffRulesets, formatDiff } from '../shared/domain/scoring/diff';
 import type { Ruleset } from '../shared/domain/scoring/ruleset';
 import { validateRuleset } from '../shared/domain/scoring/validate';
 import { checkTemplateFields } from '../shared/domain/campaigns/template';
+import { SegmentDefinition } from '../shared/domain/segments/segment';
+import type { AudiencePreview } from '../shared/audience';
 import { AdminClient, resolveAuth, type AdminResponse, type Fetch } from './admin-client';
 
 export interface CliIo {
@@ -30,6 +32,11 @@ leadflow campaigns report <campaignId>  sent, delivered, opened, clicked, bounce
 leadflow templates push <file.html> --name <name> --subject <subject> [--text <file.txt>] [--id <templateId>]
                                      create a template, or add a version to --id; prints its id and version
 leadflow templates list              every template, most recently changed first, with its latest version
+leadflow segments push <file.yaml|json> [--id <segmentId>]
+                                     save a segment (checked offline first), or a new version of --id
+leadflow segments preview <segmentId|file> [--subscription <type>]
+                                     how many leads are in it now, and a sample
+leadflow segments list               every saved segment, newest first, with its version
 leadflow purchases import <file.json|file.csv>
                                      record purchases, 100 per request; a repeated order id counts once
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
@@ -268,6 +275,21 @@ function formatCampaignReport(report: Record<string, unknown>): string {
   ].join('\n');
 }
 
+/** Reads a segment file and refuses it, every problem with its path, before anything is sent. */
+async function validSegment(file: string): Promise<SegmentDefinition> {
+  const result = SegmentDefinition.safeParse(await readRulesetFile(file));
+  if (!result.success) throw new CliError([`${file}: ${result.error.issues.length} problem(s)`, ...result.error.issues.map((issue) => `  ${issue.path.join('.') || '(segment)'}: ${issue.message}`)].join('\n'));
+  return result.data;
+}
+
+const segmentRule = ({ where, history }: SegmentDefinition) => ({ ...(where ? { where } : {}), ...(history ? { history } : {}) });
+
+/** `1,240 leads in the segment (all 52,000 leads read)` and the sample, one address a line. */
+export function formatAudience(audience: AudiencePreview): string {
+  const scope = audience.complete ? `all ${audience.leadsScanned} leads read` : `among the first ${audience.leadsScanned} leads read; stopped at the preview's limit`;
+  return [`${audience.count} leads in the segment (${scope})`, ...audience.sample.map((member) => `  ${member.email}  ${member.leadId}`)].join('\n');
+}
+
 async function saveDraft(client: AdminClient, ruleset: Ruleset) {
   return expectOk(await client.request('PUT', `/v1/admin/rulesets/${encodeURIComponent(ruleset.version)}`, ruleset), `Saving draft ${ruleset.version}`);
 }
@@ -290,11 +312,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       id: { type: 'string' },
       at: { type: 'string' },
       tz: { type: 'string' },
+      subscription: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [group, command, ...targets] = positionals;
-  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'purchases'].includes(group ?? '') || !command) {
+  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'segments', 'purchases'].includes(group ?? '') || !command) {
     io.out(USAGE);
     if (!values.help) throw new CliError('');
     return;
@@ -368,6 +391,35 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       return;
     }
     throw new CliError(`unknown command templates ${command}\n\n${USAGE}`);
+  }
+
+  if (group === 'segments') {
+    const api = await client();
+    if (command === 'list') {
+      const listing = expectOk(await api.request('GET', '/v1/admin/segments'), 'Listing segments') as { segments: { id: string; name: string; version: number; updatedAt: string }[] };
+      for (const segment of listing.segments) io.out(`${segment.id}  ${segment.name.padEnd(30)} v${String(segment.version).padEnd(5)} ${segment.updatedAt}`);
+      return;
+    }
+    if (command === 'push') {
+      if (!target) throw new CliError('segments push needs a segment file (YAML or JSON)');
+      const segment = await validSegment(target);
+      const saved = values.id
+        ? expectOk(await api.request('PUT', `/v1/admin/segments/${encodeURIComponent(values.id)}`, segment), `Saving a new version of segment ${values.id}`)
+        : expectOk(await api.request('POST', '/v1/admin/segments', segment), `Saving segment ${segment.name}`);
+      io.out(`segment ${String(saved.id)} version ${String(saved.version)}`);
+      return;
+    }
+    if (command === 'preview') {
+      if (!target) throw new CliError('segments preview needs a segment id or a segment file');
+      const query = values.subscription ? `?subscription=${encodeURIComponent(values.subscription)}` : '';
+      // A saved segment by its id; otherwise a file, tried before it is saved.
+      const answer = /^[0-9a-f-]{36}$/i.test(target)
+        ? expectOk(await api.request('GET', `/v1/admin/segments/${target}/preview${query}`), `Previewing segment ${target}`)
+        : expectOk(await api.request('POST', '/v1/admin/segments/preview', { ...segmentRule(await validSegment(target)), ...(values.subscription ? { subscription: values.subscription } : {}) }), `Previewing ${target}`);
+      io.out(formatAudience(answer.audience as AudiencePreview));
+      return;
+    }
+    throw new CliError(`unknown command segments ${command}\n\n${USAGE}`);
   }
 
   if (group === 'purchases') {
