@@ -8,6 +8,7 @@ import type { Ruleset } from '../shared/domain/scoring/ruleset';
 import { validateRuleset } from '../shared/domain/scoring/validate';
 import { checkTemplateFields } from '../shared/domain/campaigns/template';
 import { SegmentDefinition } from '../shared/domain/segments/segment';
+import { accountedFor, type Campaign } from '../shared/domain/campaigns/campaign';
 import type { AudiencePreview } from '../shared/audience';
 import { AdminClient, resolveAuth, type AdminResponse, type Fetch } from './admin-client';
 
@@ -266,6 +267,7 @@ function formatCampaignReport(report: Record<string, unknown>): string {
     row('recipients', 'recipients'),
     row('sent', 'sent'),
     row('skipped', 'skipped'),
+    ...(Number(report.interrupted ?? 0) > 0 ? [`${row('interrupted', 'interrupted')}  (recorded, never confirmed by SES; not resent)`] : []),
     row('delivered', 'delivered', 'deliveryRate'),
     row('opened', 'opened', 'openRate'),
     row('clicked', 'clicked', 'clickRate'),
@@ -356,8 +358,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       expectOk(await api.request('POST', `${path}/send`), `Sending campaign ${target}`);
       let lastChange = { at: Date.now(), done: -1 };
       for (;;) {
-        const campaign = expectOk(await api.request('GET', path), `Reading campaign ${target}`) as { recipients: number; planned: boolean; sent: number; skipped: number };
-        const done = campaign.sent + campaign.skipped;
+        const campaign = expectOk(await api.request('GET', path), `Reading campaign ${target}`) as Pick<Campaign, 'recipients' | 'planned' | 'sent' | 'skipped' | 'interrupted'>;
+        const done = accountedFor(campaign);
         io.out(progressBar(done, campaign.recipients, campaign.planned));
         if (campaign.planned && done >= campaign.recipients) return;
         if (done !== lastChange.done) lastChange = { at: Date.now(), done };

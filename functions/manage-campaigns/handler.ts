@@ -48,7 +48,7 @@ const scheduler = new EventBridgeCampaignScheduler(schedulerClient(), {
 });
 
 const CampaignId = z.uuid('must be a campaign id (UUID)');
-const REPORTED = ['sent', 'skipped', ...TRACKED_METRICS, 'unsubscribed'] as const;
+const REPORTED = ['sent', 'skipped', 'interrupted', ...TRACKED_METRICS, 'unsubscribed'] as const;
 
 const SAMPLE_SIZE = 10;
 /** A preview's footer links lead nowhere: each recipient gets its own signed links at send time. */

@@ -21,6 +21,8 @@ const campaigns = new CampaignStore(documentClient(), tableName);
 const sendRate = new DynamoSendRate(documentClient(), tableName, readConfig({ SES_MAX_SEND_RATE: positiveInteger }).SES_MAX_SEND_RATE);
 const processor = new BatchProcessor(EventType.SQS);
 
+/** A claim this old was left by a sender that died: twice the function's timeout. */
+const ABANDONED_CLAIM_MS = 2 * 120_000;
 /** Tries of one throttled SES call, backing off from THROTTLE_BACKOFF_MS, before its record is retried through SQS. */
 const THROTTLED_ATTEMPTS = 5;
 const THROTTLE_BACKOFF_MS = 250;
@@ -64,7 +66,11 @@ async function sendTo(campaign: Campaign, leadId: string): Promise<'done' | 'cam
   }
   const claim = await campaigns.claimSend(campaign.id, leadId, now);
   if (claim.outcome === 'exists') {
-    if (claim.record.status === 'sending') logger.error('Send interrupted earlier; not sent again', { campaignId: campaign.id, leadId });
+    // A recent claim belongs to a sender still at work, which counts it; an old one to a sender that died.
+    const abandoned = claim.record.status === 'sending' && Date.parse(claim.record.claimedAt ?? now) < Date.parse(now) - ABANDONED_CLAIM_MS;
+    if (abandoned && (await campaigns.markInterrupted(campaign.id, leadId, now)) === 'counted') {
+      logger.error('Send interrupted between record and SES; not sent again, counted as interrupted', { campaignId: campaign.id, leadId });
+    }
     return 'done';
   }
   const unsubscribeUrl = await link('/v1/unsubscribe', 'unsubscribe', { leadId, subscription: campaign.subscription, campaignId: campaign.id });

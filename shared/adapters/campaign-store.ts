@@ -5,7 +5,7 @@ import type { TrackedMetric } from '../domain/campaigns/tracking';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys, LEAD_LISTING_SHARDS } from './keys';
 
-export type SendRecord = { readonly status: 'sending' | 'sent' | 'skipped'; readonly reason?: string };
+export type SendRecord = { readonly status: 'sending' | 'sent' | 'skipped' | 'interrupted'; readonly reason?: string; readonly claimedAt?: string };
 export type SendClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: SendRecord };
 
 /** Campaigns and their per-recipient send records. */
@@ -181,7 +181,10 @@ export class CampaignStore {
     );
     if (claimed) return { outcome: 'claimed' };
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaignSend(campaignId, leadId), ConsistentRead: true }));
-    return { outcome: 'exists', record: { status: (Item?.status ?? 'sending') as SendRecord['status'], ...(Item?.reason ? { reason: String(Item.reason) } : {}) } };
+    return {
+      outcome: 'exists',
+      record: { status: (Item?.status ?? 'sending') as SendRecord['status'], ...(Item?.reason ? { reason: String(Item.reason) } : {}), ...(Item?.claimedAt ? { claimedAt: String(Item.claimedAt) } : {}) },
+    };
   }
 
   /** Why a recipient was not sent to, kept for the audit and counted, once. */
@@ -191,6 +194,24 @@ export class CampaignStore {
         TableName: this.tableName,
         Item: { ...keys.campaignSend(campaignId, leadId), ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId, status: 'skipped', reason, at },
         ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+  }
+
+  /**
+   * Marks a send whose sender died between recording it and confirming it: it is not sent again
+   * (SES may have sent it), and it is counted once as interrupted, so sent + skipped + interrupted
+   * reconciles with the plan.
+   */
+  async markInterrupted(campaignId: string, leadId: string, at: string): Promise<'counted' | 'already-counted'> {
+    return this.recordOutcome(campaignId, 'interrupted', {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.campaignSend(campaignId, leadId),
+        UpdateExpression: 'SET #status = :interrupted, interruptedAt = :at',
+        ConditionExpression: '#status = :sending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':interrupted': 'interrupted', ':sending': 'sending', ':at': at },
       },
     });
   }
@@ -245,7 +266,7 @@ export class CampaignStore {
   /** Writes to a send record and moves a campaign counter in one transaction; a repeat does neither. */
   private async recordOutcome(
     campaignId: string,
-    counter: 'sent' | 'skipped' | TrackedMetric | 'unsubscribed',
+    counter: 'sent' | 'skipped' | 'interrupted' | TrackedMetric | 'unsubscribed',
     write: NonNullable<TransactWriteCommandInput['TransactItems']>[number],
   ): Promise<'counted' | 'already-counted'> {
     try {

@@ -49,12 +49,20 @@ describe('send-campaign', () => {
     expect(dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':sent': 'sent', ':messageId': 'ses-1' });
   });
 
-  it('sends nothing when the send is already recorded, and reports one left mid-send by a crash', async () => {
+  it('sends nothing when the send is already recorded, and counts one left mid-send by a dead sender as interrupted', async () => {
     dynamo.on(PutCommand).rejects(Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' }));
-    table.set('CAMPAIGN#c-1|SEND#lead-1', { status: 'sending' });
+    // Another sender recorded it a moment ago and is still at work: it will count it.
+    table.set('CAMPAIGN#c-1|SEND#lead-1', { status: 'sending', claimedAt: new Date().toISOString() });
     expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
     table.set('CAMPAIGN#c-1|SEND#lead-1', { status: 'sent' });
     expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    // Recorded ten minutes ago and never confirmed: its sender died. Not resent; counted once as interrupted.
+    table.set('CAMPAIGN#c-1|SEND#lead-1', { status: 'sending', claimedAt: new Date(Date.now() - 600_000).toISOString() });
+    expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+    const [record, counter] = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(record?.Update).toMatchObject({ ConditionExpression: '#status = :sending', ExpressionAttributeValues: { ':interrupted': 'interrupted' } });
+    expect(counter?.Update).toMatchObject({ Key: { pk: 'CAMPAIGN#c-1', sk: 'CAMPAIGN' }, ExpressionAttributeNames: { '#counter': 'interrupted' } });
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSubscriber } from '../../shared/domain/campaigns/campaign';
+import { effectiveStatus, isSubscriber, type Campaign } from '../../shared/domain/campaigns/campaign';
 import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
 import { renderTemplate, templateFields, textFromHtml } from '../../shared/domain/campaigns/template';
 import { listUnsubscribeHeaders, sendDecision } from '../../shared/domain/consent/send-policy';
@@ -65,5 +65,15 @@ describe('isSubscriber', () => {
     expect(isSubscriber('events', lead({ events: 'opted_out' }))).toBe(false);
     expect(isSubscriber('events', lead({ newsletter: 'opted_in' }))).toBe(false);
     expect(isSubscriber('events', lead({ events: 'opted_in' }, { emailSuppression: { reason: 'complaint', at: 't' } }))).toBe(false);
+  });
+});
+
+describe('effectiveStatus', () => {
+  const sending = { status: 'sending', planned: true, recipients: 10, sent: 7, skipped: 2 } as Campaign;
+  it('reads as sent once every planned recipient is sent, skipped or interrupted, and not before', () => {
+    expect(effectiveStatus(sending)).toBe('sending');
+    expect(effectiveStatus({ ...sending, interrupted: 1 })).toBe('sent');
+    expect(effectiveStatus({ ...sending, interrupted: 1, planned: false })).toBe('sending');
+    expect(effectiveStatus({ ...sending, status: 'paused', interrupted: 1 })).toBe('paused');
   });
 });

@@ -57,6 +57,8 @@ export interface Campaign extends Omit<ResolvedCampaignDefinition, 'segmentId'> 
   readonly planned: boolean;
   readonly sent: number;
   readonly skipped: number;
+  /** Sends recorded but never confirmed (the sender died between record and SES): not resent, counted here. */
+  readonly interrupted?: number;
   /** Per recipient, from SES events and unsubscribes: absent until the first one. */
   readonly delivered?: number;
   readonly opened?: number;
@@ -67,9 +69,12 @@ export interface Campaign extends Omit<ResolvedCampaignDefinition, 'segmentId'> 
   readonly unsubscribed?: number;
 }
 
-/** A sending campaign whose every planned recipient was sent to or skipped has been sent. */
+/** Recipients with a final outcome: sent, skipped, or interrupted (recorded, never confirmed, not resent). */
+export const accountedFor = (campaign: Pick<Campaign, 'sent' | 'skipped' | 'interrupted'>) => campaign.sent + campaign.skipped + (campaign.interrupted ?? 0);
+
+/** A sending campaign whose every planned recipient has a final outcome has been sent. */
 export function effectiveStatus(campaign: Campaign): CampaignStatus {
-  return campaign.status === 'sending' && campaign.planned && campaign.sent + campaign.skipped >= campaign.recipients ? 'sent' : campaign.status;
+  return campaign.status === 'sending' && campaign.planned && accountedFor(campaign) >= campaign.recipients ? 'sent' : campaign.status;
 }
 
 /** Which statuses each control moves a campaign from, and to. */
