@@ -32,6 +32,9 @@ leadflow templates push <file.html> --name <name> --subject <subject> [--text <f
 leadflow templates list              every template, most recently changed first, with its latest version
 leadflow purchases import <file.json|file.csv>
                                      record purchases, 100 per request; a repeated order id counts once
+leadflow routing get                 the owner routing configuration (teams, reps, rules), as JSON
+leadflow routing put <file.yaml|file.json>
+                                     replace it; every problem is listed with its field
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
 leadflow leads erase <leadId> --yes  erase a lead everywhere; its address stays suppressed (right to erasure)
 
@@ -183,7 +186,8 @@ export function formatPurchaseResults(outcomes: readonly PurchaseOutcome[]): str
   ].join('\n');
 }
 
-async function readRulesetFile(file: string): Promise<unknown> {
+/** A JSON or YAML file (rulesets, routing), parsed; unreadable or malformed files are refused with the reason. */
+async function readDataFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -199,7 +203,7 @@ async function readRulesetFile(file: string): Promise<unknown> {
 
 /** Reads and validates a file, refusing it with every issue listed. */
 async function validRuleset(file: string): Promise<Ruleset> {
-  const result = validateRuleset(await readRulesetFile(file));
+  const result = validateRuleset(await readDataFile(file));
   if (!result.valid) throw new CliError([`${file}: ${result.issues.length} problem(s)`, ...result.issues.map((issue) => `  ${issue.path}: ${issue.message}`)].join('\n'));
   return result.ruleset;
 }
@@ -294,7 +298,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     },
   });
   const [group, command, ...targets] = positionals;
-  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'purchases'].includes(group ?? '') || !command) {
+  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'purchases', 'routing'].includes(group ?? '') || !command) {
     io.out(USAGE);
     if (!values.help) throw new CliError('');
     return;
@@ -380,6 +384,21 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     const refused = outcomes.filter((outcome) => outcome.status !== 'recorded' && outcome.status !== 'duplicate').length;
     if (refused) throw new CliError(`${refused} of ${outcomes.length} purchases not recorded`);
     return;
+  }
+
+  if (group === 'routing') {
+    if (command === 'get') {
+      io.out(JSON.stringify(expectOk(await (await client()).request('GET', '/v1/admin/routing'), 'Reading routing'), null, 2));
+      return;
+    }
+    if (command === 'put') {
+      if (!target) throw new CliError('routing put needs a file');
+      const saved = expectOk(await (await client()).request('PUT', '/v1/admin/routing', await readDataFile(target)), `Saving routing from ${target}`);
+      const teams = saved.teams as { reps: unknown[] }[];
+      io.out(`routing version ${String(saved.version)}: ${teams.length} teams, ${teams.reduce((sum, team) => sum + team.reps.length, 0)} reps, ${(saved.rules as unknown[]).length} rules`);
+      return;
+    }
+    throw new CliError(`unknown command routing ${command}\n\n${USAGE}`);
   }
 
   if (group === 'leads') {
