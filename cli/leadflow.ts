@@ -40,6 +40,9 @@ leadflow segments preview <segmentId|file> [--subscription <type>]
 leadflow segments list               every saved segment, newest first, with its version
 leadflow purchases import <file.json|file.csv>
                                      record purchases, 100 per request; a repeated order id counts once
+leadflow routing get                 the owner routing configuration (teams, reps, rules), as JSON
+leadflow routing put <file.yaml|file.json>
+                                     replace it; every problem is listed with its field
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
 leadflow leads erase <leadId> --yes  erase a lead everywhere; its address stays suppressed (right to erasure)
 
@@ -191,7 +194,8 @@ export function formatPurchaseResults(outcomes: readonly PurchaseOutcome[]): str
   ].join('\n');
 }
 
-async function readRulesetFile(file: string): Promise<unknown> {
+/** A JSON or YAML file (rulesets, routing), parsed; unreadable or malformed files are refused with the reason. */
+async function readDataFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -207,7 +211,7 @@ async function readRulesetFile(file: string): Promise<unknown> {
 
 /** Reads and validates a file, refusing it with every issue listed. */
 async function validRuleset(file: string): Promise<Ruleset> {
-  const result = validateRuleset(await readRulesetFile(file));
+  const result = validateRuleset(await readDataFile(file));
   if (!result.valid) throw new CliError([`${file}: ${result.issues.length} problem(s)`, ...result.issues.map((issue) => `  ${issue.path}: ${issue.message}`)].join('\n'));
   return result.ruleset;
 }
@@ -279,7 +283,7 @@ function formatCampaignReport(report: Record<string, unknown>): string {
 
 /** Reads a segment file and refuses it, every problem with its path, before anything is sent. */
 async function validSegment(file: string): Promise<SegmentDefinition> {
-  const result = SegmentDefinition.safeParse(await readRulesetFile(file));
+  const result = SegmentDefinition.safeParse(await readDataFile(file));
   if (!result.success) throw new CliError([`${file}: ${result.error.issues.length} problem(s)`, ...result.error.issues.map((issue) => `  ${issue.path.join('.') || '(segment)'}: ${issue.message}`)].join('\n'));
   return result.data;
 }
@@ -319,7 +323,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     },
   });
   const [group, command, ...targets] = positionals;
-  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'segments', 'purchases'].includes(group ?? '') || !command) {
+  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'segments', 'purchases', 'routing'].includes(group ?? '') || !command) {
     io.out(USAGE);
     if (!values.help) throw new CliError('');
     return;
@@ -434,6 +438,21 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     const refused = outcomes.filter((outcome) => outcome.status !== 'recorded' && outcome.status !== 'duplicate').length;
     if (refused) throw new CliError(`${refused} of ${outcomes.length} purchases not recorded`);
     return;
+  }
+
+  if (group === 'routing') {
+    if (command === 'get') {
+      io.out(JSON.stringify(expectOk(await (await client()).request('GET', '/v1/admin/routing'), 'Reading routing'), null, 2));
+      return;
+    }
+    if (command === 'put') {
+      if (!target) throw new CliError('routing put needs a file');
+      const saved = expectOk(await (await client()).request('PUT', '/v1/admin/routing', await readDataFile(target)), `Saving routing from ${target}`);
+      const teams = saved.teams as { reps: unknown[] }[];
+      io.out(`routing version ${String(saved.version)}: ${teams.length} teams, ${teams.reduce((sum, team) => sum + team.reps.length, 0)} reps, ${(saved.rules as unknown[]).length} rules`);
+      return;
+    }
+    throw new CliError(`unknown command routing ${command}\n\n${USAGE}`);
   }
 
   if (group === 'leads') {

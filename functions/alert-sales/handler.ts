@@ -3,18 +3,24 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { AlertStore } from '../../shared/adapters/alert-store';
-import { documentClient, sesClient } from '../../shared/adapters/clients';
+import { documentClient, eventBridgeClient, sesClient } from '../../shared/adapters/clients';
+import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { SesMailer } from '../../shared/adapters/mailer';
+import { RoutingStore } from '../../shared/adapters/routing-store';
 import { readConfig, setting } from '../../shared/config';
 import { logFailures } from '../../shared/batch';
 import { DetailType, LeadQualifiedDetail } from '../../shared/domain/events';
 import { composeAlertEmail } from '../../shared/domain/handoff/alert-email';
+import type { AlertRecipient } from '../../shared/domain/handoff/routing';
+import { routeQualifiedLead } from '../../shared/lead-assignment';
 
-const config = readConfig({ TABLE_NAME: setting, SENDER_ADDRESS: setting, SALES_INBOX: setting, SES_CONFIGURATION_SET: setting });
+const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, SENDER_ADDRESS: setting, SALES_INBOX: setting, SES_CONFIGURATION_SET: setting });
 const logger = new Logger();
 const client = documentClient();
 const leads = new LeadStore(client, config.TABLE_NAME);
+const routing = new RoutingStore(client, config.TABLE_NAME);
+const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 // A claim older than five function timeouts belongs to an invocation that is gone.
 const alerts = new AlertStore(client, config.TABLE_NAME, 5 * 30_000);
 const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
@@ -23,6 +29,13 @@ const processor = new BatchProcessor(EventType.SQS);
 const RECENT_ACTIVITY = 10;
 
 const BusEvent = z.object({ 'detail-type': z.literal(DetailType.LeadQualified), detail: LeadQualifiedDetail });
+
+/** The address an alert goes to: the owner, the team's inbox, or (without routing) the sales inbox. */
+function addressOf(recipient: AlertRecipient): string {
+  if (recipient.kind === 'owner') return recipient.rep.email;
+  if (recipient.kind === 'team-inbox') return recipient.team.inbox;
+  return config.SALES_INBOX;
+}
 
 /** Raised so the record is retried later, while another invocation holds the alert. */
 class AlertInProgress extends Error {
@@ -40,13 +53,23 @@ async function alertSales(record: SQSRecord): Promise<void> {
   if (claim.outcome === 'in-progress') throw new AlertInProgress(`Alert for lead ${key.leadId} is being sent by another invocation`);
 
   let messageId: string;
+  let recipient: AlertRecipient;
   try {
     const lead = await leads.getLead(detail.leadId);
     if (!lead) throw new Error(`Lead ${detail.leadId} not found`);
+    // Assignment is idempotent on its own (keyed like the alert), so a retry after a failed send finds it.
+    const routed = await routeQualifiedLead(routing, lead, key, () => leads.getLead(detail.leadId), new Date().toISOString());
+    recipient = routed.recipient;
+    if (routed.assigned) {
+      await publisher.publish([
+        { detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...key, ...routed.assigned } },
+      ]);
+      logger.info('Lead assigned', { ...key, repId: routed.assigned.repId, teamId: routed.assigned.teamId });
+    }
     const recent = await leads.eventsOf({ kind: 'lead', id: lead.id }, { newestFirst: true, limit: RECENT_ACTIVITY });
     messageId = await mailer.send({
-      to: [config.SALES_INBOX],
-      ...composeAlertEmail(lead, detail, recent),
+      to: [addressOf(recipient)],
+      ...composeAlertEmail(lead, detail, recent, recipient),
       tags: { kind: 'mql-alert', ruleset: detail.rulesetVersion.replace(/[^A-Za-z0-9_-]/g, '_') },
     });
   } catch (error) {
@@ -55,7 +78,7 @@ async function alertSales(record: SQSRecord): Promise<void> {
     throw error;
   }
   await alerts.markSent(key, claim.token, messageId, new Date());
-  logger.info('MQL alert sent', key);
+  logger.info('MQL alert sent', { ...key, to: recipient.kind, ...(recipient.kind === 'owner' ? { repId: recipient.rep.id } : {}) });
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

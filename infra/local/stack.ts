@@ -75,6 +75,8 @@ const defaultSettings: DeploymentSettings = {
   schedulerRoleArn: 'arn:aws:iam::000000000000:role/leadflow-scheduler',
   busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/leadflow',
   scheduleDlqArn: 'arn:aws:sqs:us-east-1:000000000000:leadflow-schedule-dlq',
+  // A CRM or chat tool being tried out runs on this machine, without TLS.
+  loopbackWebhooks: true,
 };
 
 const indexDefinition = (index: (typeof tableDesign.indexes)[number]) => ({

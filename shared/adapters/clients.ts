@@ -4,6 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
  * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the
@@ -17,3 +18,5 @@ export const eventBridgeClient = () => new EventBridgeClient({});
 export const sesClient = () => new SESv2Client({});
 export const secretsManagerClient = () => new SecretsManagerClient({});
 export const schedulerClient = () => new SchedulerClient({});
+/** Talks to the regional endpoint (or the local stand-in) rather than the host inside a queue URL. */
+export const sqsClient = () => new SQSClient({ useQueueUrlAsEndpoint: false });

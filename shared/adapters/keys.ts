@@ -24,6 +24,12 @@
  * | template (head)   | TEMPLATE#<id>      | TEMPLATE                         | TEMPLATES / <updatedAt>#<id>        |
  * | template version  | TEMPLATE#<id>      | VERSION#<version, 6 digits>      |                                     |
  * | purchase          | ORDER#<orderId>    | PURCHASE                         | PURCHASES#<leadId> / <time>#<orderId> |
+ * | lead assignment   | LEAD#<id>          | ASSIGNMENT#<ruleset>#<qualification> |                                 |
+ * | routing config    | ROUTING            | CONFIG                           |                                     |
+ * | team round-robin  | ROUTING#TEAM#<id>  | ROUND_ROBIN                      |                                     |
+ * | rep open MQLs     | ROUTING#REP#<id>   | LOAD                             |                                     |
+ * | webhook endpoint  | WEBHOOK#<id>       | ENDPOINT                         | WEBHOOKS / <createdAt>#<id>         |
+ * | webhook delivery  | WEBHOOK#<id>       | DELIVERY#<event id>              |                                     |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -73,6 +79,19 @@ export const keys = {
   purchase: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'PURCHASE' }),
   /** Purchases are listed per lead, oldest first, for the lead's export and erasure. */
   purchasesOfLead: (leadId: string, purchasedAt: string, orderId: string) => ({ gsi1pk: `PURCHASES#${leadId}`, gsi1sk: `${purchasedAt}#${orderId}` }),
+  /** One per qualification, whatever the outcome, so a redelivered qualification is assigned once. */
+  assignment: (leadId: string, rulesetVersion: string, qualification: number) => ({
+    pk: `LEAD#${leadId}`,
+    sk: `ASSIGNMENT#${rulesetVersion}#${qualification}`,
+  }),
+  routingConfig: () => ({ pk: 'ROUTING', sk: 'CONFIG' }),
+  /** How many leads a team has handed out: the round-robin position, moved with a conditional write. */
+  teamRoundRobin: (teamId: string) => ({ pk: `ROUTING#TEAM#${teamId}`, sk: 'ROUND_ROBIN' }),
+  repLoad: (repId: string) => ({ pk: `ROUTING#REP#${repId}`, sk: 'LOAD' }),
+  webhook: (webhookId: string) => ({ pk: `WEBHOOK#${webhookId}`, sk: 'ENDPOINT' }),
+  webhookListing: (createdAt: string, webhookId: string) => ({ gsi1pk: 'WEBHOOKS', gsi1sk: `${createdAt}#${webhookId}` }),
+  /** Keyed by the event's id (a hash of its domain key, never a lead id), so erasure leaves nothing here. */
+  webhookDelivery: (webhookId: string, eventId: string) => ({ pk: `WEBHOOK#${webhookId}`, sk: `DELIVERY#${eventId}` }),
 } as const;
 
 export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { CampaignDefinition } from '../domain/campaigns/campaign';
 import { TemplatePreviewRequest, TemplateRequest } from '../domain/campaigns/template-versions';
 import { ScheduleRequest } from '../domain/campaigns/schedule';
+import { RoutingConfig } from '../domain/handoff/routing';
+import { WebhookRequest } from '../domain/handoff/webhooks';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
 import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate } from '../domain/segments/segment';
 import { LANGUAGES, SUBSCRIPTION_TYPES } from '../domain/subscriptions';
@@ -70,7 +72,7 @@ export function openApiDocument() {
     security: [{ adminAuth: [] }],
     request: { params: z.object({ leadId: z.uuid() }) },
     responses: {
-      200: { description: 'The lead, its custom `attributes`, its `purchases` profile as of now (count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment; `prospect` with zero scores when nothing was bought), its current scores, grade, stage, per-rule breakdown and recent events.' },
+      200: { description: 'The lead, its `owner` once routing assigned one (`{ repId, teamId, assignedAt }`), its custom `attributes`, its `purchases` profile as of now (count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment; `prospect` with zero scores when nothing was bought), its current scores, grade, stage, per-rule breakdown and recent events.' },
       400: { description: errors[400], content: { 'application/json': { schema: ErrorBody } } },
       403: { description: 'Missing or wrong credentials.' },
       404: { description: 'No such lead.', content: { 'application/json': { schema: ErrorBody } } },
@@ -293,6 +295,33 @@ export function openApiDocument() {
     method: 'post', path: '/v1/admin/suppressions/{email}/lift', summary: 'Lift a suppression, with a reason', ...admin,
     request: { params: suppressedEmail, body: { content: { 'application/json': { schema: LiftRequest } } } },
     responses: { 200: { description: 'Lifted; the reason is kept in an audit record.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'Not suppressed.' } },
+  });
+
+  registry.registerPath({
+    method: 'get', path: '/v1/admin/routing', summary: 'Read the owner routing configuration', ...admin,
+    responses: { 200: { description: 'The teams, rules and default team, with `version` and `updatedAt`.' }, 403: adminErrors[403], 404: { description: 'No routing configured: MQL alerts go to the sales inbox.' } },
+  });
+  registry.registerPath({
+    method: 'put', path: '/v1/admin/routing', summary: 'Replace the owner routing configuration', ...admin,
+    description:
+      'Teams (id, name, team `inbox`, reps with id, name, email and `capacity`: the most open MQLs at once), `rules` tried in order (`when`: a pattern over `{ lead }`; `team`) and a `defaultTeam`. ' +
+      'A qualified lead without an owner goes to the first matching rule\'s team, else the default, and to the team\'s next rep under capacity by round-robin; when all are full, to the team inbox unassigned. ' +
+      'Refused with 400 naming the field: a rule or default naming no team, a team or rep id used twice, a condition that is malformed or can never match.',
+    request: { body: { content: { 'application/json': { schema: RoutingConfig } } } },
+    responses: { 200: { description: 'The saved configuration with its new `version`.' }, 400: adminErrors[400], 403: adminErrors[403], 409: { description: 'Saved by someone else at the same time; read and repeat.' } },
+  });
+
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/webhooks', summary: 'Register a webhook endpoint', ...admin,
+    description: 'An https `url` and the `eventTypes` it wants. The answer holds the signing `secret`, shown this once. Deliveries are signed POSTs; see the README, section Webhooks.',
+    request: { body: { content: { 'application/json': { schema: WebhookRequest } } } },
+    responses: { 201: { description: 'The endpoint with its `secret`.' }, 400: adminErrors[400], 403: adminErrors[403] },
+  });
+  registry.registerPath({ method: 'get', path: '/v1/admin/webhooks', summary: 'List webhook endpoints (without secrets)', ...admin, responses: { 200: { description: '`{ webhooks }`: id, url, eventTypes, description, createdAt.' }, 403: adminErrors[403] } });
+  registry.registerPath({
+    method: 'delete', path: '/v1/admin/webhooks/{webhookId}', summary: 'Delete a webhook endpoint', ...admin,
+    request: { params: z.object({ webhookId: z.uuid() }) },
+    responses: { 204: { description: 'Deleted; nothing more is delivered to it.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such webhook.' } },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

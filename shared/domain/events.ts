@@ -8,6 +8,7 @@ export const DetailType = {
   EngagementRecorded: 'engagement.recorded',
   LeadIdentified: 'lead.identified',
   LeadQualified: 'lead.qualified',
+  LeadAssigned: 'lead.assigned',
   RescorePageRequested: 'rescore.page-requested',
   LeadsRescoreRequested: 'rescore.leads-requested',
   ConsentConfirmationRequested: 'consent.confirmation-requested',
@@ -62,6 +63,22 @@ export const LeadQualifiedDetail = z.object({
   topContributors: z.array(ScoreContributor),
 });
 export type LeadQualifiedDetail = z.infer<typeof LeadQualifiedDetail>;
+
+/**
+ * A qualified lead got an owner: the rep `repId` of team `teamId`, by the routing rules and the
+ * team's round-robin. One per qualification (`rulesetVersion` + `qualification` of the
+ * `lead.qualified` it answers); a lead that already had an owner keeps it and gets none.
+ */
+export const LeadAssignedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  repId: z.string().min(1),
+  teamId: z.string().min(1),
+  assignedAt: z.string(),
+  qualification: z.number().int().positive(),
+  rulesetVersion: z.string().min(1),
+});
+export type LeadAssignedDetail = z.infer<typeof LeadAssignedDetail>;
 
 /**
  * A ruleset was activated (or a page of its rescoring was planned): the planner lists the next page
@@ -139,6 +156,7 @@ export const detailSchemas = {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail,
   [DetailType.LeadIdentified]: LeadIdentifiedDetail,
   [DetailType.LeadQualified]: LeadQualifiedDetail,
+  [DetailType.LeadAssigned]: LeadAssignedDetail,
   [DetailType.RescorePageRequested]: RescorePageRequestedDetail,
   [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail,
   [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail,
@@ -152,6 +170,7 @@ export interface DetailByType {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail;
   [DetailType.LeadIdentified]: LeadIdentifiedDetail;
   [DetailType.LeadQualified]: LeadQualifiedDetail;
+  [DetailType.LeadAssigned]: LeadAssignedDetail;
   [DetailType.RescorePageRequested]: RescorePageRequestedDetail;
   [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail;
   [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail;
@@ -160,6 +179,13 @@ export interface DetailByType {
   [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail;
   [DetailType.CampaignSendDue]: CampaignSendDueDetail;
 }
+
+/**
+ * The bus events a webhook endpoint may subscribe to; deliver-webhooks' rule listens to exactly these.
+ * Add a detail type here to offer it to CRMs and chat tools.
+ */
+export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A bus event as leadflow publishes it. */
 export type DomainEvent = {

@@ -43,6 +43,13 @@ export interface PurchaseSummary {
   readonly lastAt: string;
 }
 
+/** Who in sales owns a lead: a rep of a routing team, since `assignedAt`. */
+export interface LeadOwner {
+  readonly repId: string;
+  readonly teamId: string;
+  readonly assignedAt: string;
+}
+
 export interface Lead extends LeadProfile {
   readonly id: string;
   readonly email: string;
@@ -59,6 +66,8 @@ export interface Lead extends LeadProfile {
   /** Visitor ids of the tracking snippet linked to this lead. */
   readonly anonymousIds?: readonly string[];
   readonly score?: ScoreState;
+  /** The sales rep who owns the lead, set once by routing when it qualifies; kept on later qualifications. */
+  readonly owner?: LeadOwner;
   /** A qualification stored with the score but not yet on the bus (an outbox of one). */
   readonly pendingQualification?: LeadQualifiedDetail;
   /** Optimistic-lock counter: every write checks and bumps it. */

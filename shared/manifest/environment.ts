@@ -6,7 +6,7 @@ export interface DeploymentSettings {
   readonly busName: string;
   /** Verified SES identity that marketing and alert mail is sent from. */
   readonly senderAddress: string;
-  /** Where MQL alerts go until owner routing exists. */
+  /** Where MQL alerts go while no owner routing is configured. */
   readonly salesInbox: string;
   readonly configurationSetName: string;
   /** Browser origins allowed to call the public routes (CORS). */
@@ -27,6 +27,8 @@ export interface DeploymentSettings {
   readonly busArn: string;
   /** DLQ of schedule deliveries the bus did not accept after every retry. */
   readonly scheduleDlqArn: string;
+  /** Local mode only: webhook endpoints may also be plain http on 127.0.0.1 (a receiver on this machine). */
+  readonly loopbackWebhooks?: boolean;
 }
 
 /**
@@ -61,6 +63,7 @@ export function environmentFor(
     env.EVENT_BUS_ARN = settings.busArn;
     env.SCHEDULE_DLQ_ARN = settings.scheduleDlqArn;
   }
+  if (settings.loopbackWebhooks && fn.access.includes('table:write')) env.WEBHOOKS_ALLOW_LOOPBACK = 'true';
   if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(fn.maxBodyBytes ?? manifest.http.maxBodyBytes);
   return env;
 }

@@ -1,5 +1,5 @@
 import type { Manifest } from './types';
-import { DetailType, EVENT_SOURCE } from '../domain/events';
+import { DetailType, EVENT_SOURCE, WEBHOOK_EVENT_TYPES } from '../domain/events';
 
 /**
  * Every function of leadflow, its trigger and what it may touch. The CDK stack and the local runtime
@@ -164,6 +164,40 @@ export const manifest: Manifest = {
       timeoutSeconds: 10,
       memoryMb: 256,
       maxBodyBytes: 256 * 1024,
+      access: ['table:write'],
+    },
+    {
+      name: 'manage-routing',
+      description: 'Owner routing as data: teams of reps with capacities, rules in order and a default team; read and replace.',
+      entry: 'functions/manage-routing/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'GET', path: '/v1/admin/routing' },
+          { method: 'PUT', path: '/v1/admin/routing' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      maxBodyBytes: 256 * 1024,
+      access: ['table:write'],
+    },
+    {
+      name: 'manage-webhooks',
+      description: 'Webhook endpoints for a CRM or chat tool: register one (its signing secret is shown once), list, delete.',
+      entry: 'functions/manage-webhooks/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'POST', path: '/v1/admin/webhooks' },
+          { method: 'GET', path: '/v1/admin/webhooks' },
+          { method: 'DELETE', path: '/v1/admin/webhooks/{webhookId}' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
       access: ['table:write'],
     },
     {
@@ -346,8 +380,25 @@ export const manifest: Manifest = {
       access: ['table:write', 'bus:put'],
     },
     {
+      name: 'deliver-webhooks',
+      description: 'POSTs each subscribed bus event, signed, to every webhook endpoint that wants it, once per endpoint and event; failures retry until the DLQ.',
+      entry: 'functions/deliver-webhooks/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [...WEBHOOK_EVENT_TYPES] },
+        // One event per invocation: a slow endpoint delays only its own event's retries.
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        // The handler backs off 30 s, 1, 2, ... 32 min between attempts: about 63 minutes, then the DLQ.
+        maxReceiveCount: 8,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['table:write'],
+    },
+    {
       name: 'alert-sales',
-      description: 'Emails the sales inbox once per lead qualification, with the reasons.',
+      description: "Once per lead qualification: gives the lead an owner by the routing rules (round-robin under capacity), emails the owner or the team inbox with the reasons, publishes lead.assigned.",
       entry: 'functions/alert-sales/handler.ts',
       trigger: {
         kind: 'event',
@@ -358,7 +409,7 @@ export const manifest: Manifest = {
       },
       timeoutSeconds: 30,
       memoryMb: 256,
-      access: ['table:write', 'ses:send'],
+      access: ['table:write', 'ses:send', 'bus:put'],
     },
   ],
 };

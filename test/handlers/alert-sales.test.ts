@@ -1,12 +1,15 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
+import { TableFake } from './table-fake';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
+const bus = mockClient(EventBridgeClient);
 let handler: (typeof import('../../functions/alert-sales/handler'))['handler'];
 
 beforeAll(async () => {
@@ -40,9 +43,13 @@ const lead = {
 beforeEach(() => {
   dynamo.reset();
   ses.reset();
+  bus.reset();
   dynamo.on(PutCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
   dynamo.on(GetCommand).resolves({ Item: { pk: 'LEAD#lead-1', sk: 'PROFILE', ...lead } });
+  // No routing configured: alerts go to the sales inbox.
+  dynamo.on(GetCommand, { Key: { pk: 'ROUTING', sk: 'CONFIG' } }).resolves({});
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
   dynamo.on(QueryCommand).resolves({ Items: [{ id: 'e1', type: 'page_view', occurredAt: '2026-11-22T09:00:00Z', properties: { url: 'https://example.com/pricing' }, subject: { kind: 'lead', id: 'lead-1' } }] });
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
 });
@@ -94,5 +101,120 @@ describe('alert-sales', () => {
     );
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(2);
+  });
+});
+
+describe('alert-sales with owner routing', () => {
+  const rep = (id: string, capacity = 2) => ({ id, name: `Rep ${id}`, email: `${id}@example.com`, capacity });
+  const routing = {
+    teams: [
+      { id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [rep('ana'), rep('budi')] },
+      { id: 'inbound', name: 'Inbound', inbox: 'inbound@example.com', reps: [rep('eve')] },
+    ],
+    rules: [{ when: { lead: { country: ['ID'] } }, team: 'apac' }],
+    defaultTeam: 'inbound',
+  };
+  let table: TableFake;
+
+  const storeLead = (id: string, extra: Record<string, unknown> = {}) =>
+    table.put({ pk: `LEAD#${id}`, sk: 'PROFILE', ...lead, id, email: `${id}@example.com`, country: 'ID', ...extra });
+  const qualifiedFor = (leadId: string) => busEnvelope('lead.qualified', { ...qualified, leadId });
+  const recipients = () => ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Destination?.ToAddresses?.[0]);
+  const assignedEvents = () =>
+    bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).filter((entry) => entry.DetailType === 'lead.assigned').map((entry) => JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>);
+  const successfulAssignments = () => [...table.items.values()].filter((item) => String(item.sk).startsWith('ASSIGNMENT#'));
+
+  beforeEach(() => {
+    dynamo.reset();
+    table = new TableFake();
+    table.attach(dynamo);
+    table.put({ pk: 'ROUTING', sk: 'CONFIG', config: routing, version: 1, updatedAt: '2026-11-20T00:00:00Z' });
+  });
+
+  it('assigns the next rep of the team by round-robin, emails the owner and publishes lead.assigned', async () => {
+    storeLead('lead-1');
+    storeLead('lead-2');
+    await handler(sqsEvent([qualifiedFor('lead-1')]), context);
+    await handler(sqsEvent([qualifiedFor('lead-2')]), context);
+    expect(recipients()).toEqual(['ana@example.com', 'budi@example.com']);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toMatchObject({ repId: 'ana', teamId: 'apac' });
+    expect(table.get({ pk: 'LEAD#lead-2', sk: 'PROFILE' })?.owner).toMatchObject({ repId: 'budi', teamId: 'apac' });
+    expect(assignedEvents()).toEqual([
+      expect.objectContaining({ leadId: 'lead-1', repId: 'ana', teamId: 'apac', rulesetVersion: 'starter-1', qualification: 1, version: 1 }),
+      expect.objectContaining({ leadId: 'lead-2', repId: 'budi', teamId: 'apac' }),
+    ]);
+    const text = ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Body?.Text?.Data;
+    expect(text).toContain('Owner: Rep ana, APAC (assigned now)');
+    expect(text).toContain('+30  Pricing page view x3');
+    expect(table.get({ pk: 'ROUTING#REP#ana', sk: 'LOAD' })?.open).toBe(1);
+  });
+
+  it('assigns once and emails once under a duplicate delivery', async () => {
+    storeLead('lead-1');
+    await handler(sqsEvent([qualifiedFor('lead-1')]), context);
+    const again = await handler(sqsEvent([qualifiedFor('lead-1')]), context);
+    expect(again.batchItemFailures).toEqual([]);
+    expect(recipients()).toEqual(['ana@example.com']);
+    expect(assignedEvents()).toHaveLength(1);
+    expect(table.get({ pk: 'ROUTING#REP#ana', sk: 'LOAD' })?.open).toBe(1);
+    expect(table.get({ pk: 'ROUTING#TEAM#apac', sk: 'ROUND_ROBIN' })?.position).toBe(1);
+  });
+
+  it('assigns once and emails once under two concurrent deliveries; the loser is retried and then does nothing', async () => {
+    storeLead('lead-1');
+    // One batch of two: the batch processor handles its records concurrently, as two consumers would.
+    const concurrent = await handler(sqsEvent([qualifiedFor('lead-1'), qualifiedFor('lead-1')]), context);
+    expect(concurrent.batchItemFailures).toHaveLength(1);
+    const redelivered = await handler(sqsEvent([qualifiedFor('lead-1')]), context);
+    expect(redelivered.batchItemFailures).toEqual([]);
+    expect(recipients()).toEqual(['ana@example.com']);
+    expect(assignedEvents()).toHaveLength(1);
+    expect(successfulAssignments()).toHaveLength(1);
+    expect(table.get({ pk: 'ROUTING#REP#ana', sk: 'LOAD' })?.open).toBe(1);
+    expect(table.get({ pk: 'ROUTING#REP#budi', sk: 'LOAD' })).toBeUndefined();
+  });
+
+  it('keeps the assignment when the email fails and the retry sends it: same rep, one assignment', async () => {
+    storeLead('lead-1');
+    ses.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('Maximum sending rate exceeded'), { name: 'TooManyRequestsException' })).resolves({ MessageId: 'ses-2' });
+    const failed = await handler(sqsEvent([qualifiedFor('lead-1')]), context);
+    expect(failed.batchItemFailures).toHaveLength(1);
+    await handler(sqsEvent([qualifiedFor('lead-1')]), context);
+    expect(recipients()).toEqual(['ana@example.com', 'ana@example.com']);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(table.get({ pk: 'ROUTING#REP#ana', sk: 'LOAD' })?.open).toBe(1);
+    // lead.assigned again on the retry: at-least-once, the same event id for webhook receivers.
+    expect(new Set(assignedEvents().map((detail) => `${String(detail.leadId)}:${String(detail.repId)}`))).toEqual(new Set(['lead-1:ana']));
+  });
+
+  it('keeps the owner a lead already has: no assignment, no lead.assigned, the alert to that owner', async () => {
+    storeLead('lead-1', { owner: { repId: 'eve', teamId: 'inbound', assignedAt: '2026-10-01T00:00:00Z' } });
+    await handler(sqsEvent([qualifiedFor('lead-1')]), context);
+    expect(recipients()).toEqual(['eve@example.com']);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(assignedEvents()).toEqual([]);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toMatchObject({ repId: 'eve' });
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Body?.Text?.Data).toContain('Owner: Rep eve, Inbound (existing owner)');
+  });
+
+  it('sends the alert to the team inbox, unassigned, when every rep of the team is at capacity', async () => {
+    table.put({ pk: 'ROUTING#REP#ana', sk: 'LOAD', repId: 'ana', open: 2 });
+    table.put({ pk: 'ROUTING#REP#budi', sk: 'LOAD', repId: 'budi', open: 2 });
+    storeLead('lead-1');
+    await handler(sqsEvent([qualifiedFor('lead-1')]), context);
+    expect(recipients()).toEqual(['apac@example.com']);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toBeUndefined();
+    expect(assignedEvents()).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Body?.Text?.Data).toContain('every rep of APAC is at capacity');
+  });
+
+  it('skips a rep at capacity and moves the round-robin past them', async () => {
+    table.put({ pk: 'ROUTING#REP#ana', sk: 'LOAD', repId: 'ana', open: 2 });
+    storeLead('lead-1');
+    storeLead('lead-2');
+    await handler(sqsEvent([qualifiedFor('lead-1')]), context);
+    await handler(sqsEvent([qualifiedFor('lead-2')]), context);
+    expect(recipients()).toEqual(['budi@example.com', 'budi@example.com']);
+    expect(table.get({ pk: 'ROUTING#REP#budi', sk: 'LOAD' })?.open).toBe(2);
   });
 });

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
+import { WEBHOOK_EVENT_TYPES } from '../../shared/domain/events';
 import { manifest } from '../../shared/manifest/manifest';
 import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../shared/manifest/types';
 
@@ -152,6 +153,29 @@ describe('LeadflowStack', () => {
         expect(pattern.test(actions), `${spec.name} ${access}`).toBe(granted);
       }
     }
+  });
+
+  it('delivers webhooks from its own queue, fed by a rule on every webhook event type, retried 8 times before its alarmed DLQ', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Description: 'Routes to deliver-webhooks',
+      EventPattern: { source: ['leadflow'], 'detail-type': [...WEBHOOK_EVENT_TYPES] },
+    });
+    const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, resource]) => JSON.stringify(resource.Properties.FunctionName).includes(functionLogicalId('deliver-webhooks')));
+    const queueId = JSON.stringify(mapping?.[1].Properties.EventSourceArn).match(/"([A-Za-z0-9]+Queue[A-Za-z0-9]*)"/)?.[1] ?? '';
+    const redrive = resources[queueId]?.Properties.RedrivePolicy as { maxReceiveCount: number; deadLetterTargetArn: unknown };
+    expect(redrive.maxReceiveCount).toBe(8);
+    const dlqId = JSON.stringify(redrive.deadLetterTargetArn).match(/"(DeliverWebhooksDlq[A-Za-z0-9]*)"/)?.[1] ?? '';
+    const alarms = ofType('AWS::CloudWatch::Alarm').filter(([, alarm]) => JSON.stringify(alarm.Properties.Dimensions ?? []).includes(dlqId));
+    expect(dlqId).not.toBe('');
+    expect(alarms.length).toBeGreaterThan(0);
+    // The handler postpones a failed delivery itself (exponential backoff): it may look up its queue and change visibility.
+    const policy = JSON.stringify(ofType('AWS::IAM::Policy').find(([, resource]) => JSON.stringify(resource.Properties.Roles).includes(functionLogicalId('deliver-webhooks').replace(/Function[A-Z0-9].*$/, 'Function')))?.[1].Properties.PolicyDocument ?? {});
+    expect(policy).toContain('sqs:ChangeMessageVisibility');
+    expect(policy).toContain('sqs:GetQueueUrl');
+    // alert-sales publishes lead.assigned.
+    const variables = (resources[functionLogicalId('alert-sales')]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables.EVENT_BUS_NAME).toBeDefined();
+    expect(variables.WEBHOOKS_ALLOW_LOOPBACK).toBeUndefined();
   });
 
   it('keeps every log group for a bounded time', () => {

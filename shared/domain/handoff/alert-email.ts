@@ -2,6 +2,7 @@ import type { LeadQualifiedDetail } from '../events';
 import type { Lead } from '../lead';
 import type { ScoredEvent } from '../scoring/engine';
 import { escapeHtml } from '../html';
+import type { AlertRecipient } from './routing';
 
 export interface AlertEmail {
   readonly subject: string;
@@ -16,15 +17,35 @@ function describeEvent(event: ScoredEvent): string {
   return `${event.occurredAt.slice(0, 16).replace('T', ' ')}  ${event.type}${detail === undefined ? '' : `  ${String(detail)}`}`;
 }
 
+/** Who owns the lead, as the alert tells its reader; nothing without routing. */
+function ownerLine(recipient: AlertRecipient): string | undefined {
+  switch (recipient.kind) {
+    case 'owner':
+      return `${recipient.rep.name}, ${recipient.team.name}${recipient.kept ? ' (existing owner)' : ' (assigned now)'}`;
+    case 'team-inbox':
+      return recipient.reason === 'reps-at-capacity'
+        ? `unassigned: every rep of ${recipient.team.name} is at capacity; please pick it up`
+        : `unassigned: its owner is no longer in ${recipient.team.name}; please pick it up`;
+    case 'sales-inbox':
+      return undefined;
+  }
+}
+
 /**
  * The email sales receives when a lead qualifies: who the lead is, why it qualified (the rules that
  * contributed most, with their points and counts) and what it did recently.
  */
-export function composeAlertEmail(lead: Lead, qualified: LeadQualifiedDetail, recentActivity: readonly ScoredEvent[]): AlertEmail {
+export function composeAlertEmail(
+  lead: Lead,
+  qualified: LeadQualifiedDetail,
+  recentActivity: readonly ScoredEvent[],
+  recipient: AlertRecipient = { kind: 'sales-inbox' },
+): AlertEmail {
   const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ') || lead.email;
   const who = lead.company ? `${name} (${lead.company})` : name;
   const subject = `MQL: ${who} — score ${qualified.score}, grade ${qualified.grade}`;
   const facts: [string, string | number | undefined][] = [
+    ['Owner', ownerLine(recipient)],
     ['Email', lead.email],
     ['Phone', lead.phone],
     ['Role', lead.role],

@@ -1,0 +1,39 @@
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+
+/**
+ * Backoff on top of SQS redelivery: a failed record's visibility timeout is set from its receive
+ * count, so it comes back later each time instead of after the queue's fixed timeout. The queue's
+ * URL is looked up once per cold start from the record's source ARN.
+ */
+export class RedeliveryBackoff {
+  private readonly queueUrls = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly delaySeconds: (receiveCount: number) => number,
+  ) {}
+
+  /** Hides the record for the delay its receive count calls for; returns the delay in seconds. */
+  async postpone(record: SQSRecord): Promise<number> {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+    const seconds = this.delaySeconds(receiveCount);
+    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: await this.queueUrl(record.eventSourceARN), ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
+    return seconds;
+  }
+
+  private queueUrl(queueArn: string): Promise<string> {
+    let url = this.queueUrls.get(queueArn);
+    if (!url) {
+      // arn:aws:sqs:<region>:<account>:<queue name>
+      const [, , , , account, name] = queueArn.split(':');
+      url = this.client.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })).then(({ QueueUrl }) => {
+        if (!QueueUrl) throw new Error(`No URL for queue ${queueArn}`);
+        return QueueUrl;
+      });
+      url.catch(() => this.queueUrls.delete(queueArn));
+      this.queueUrls.set(queueArn, url);
+    }
+    return url;
+  }
+}

@@ -1,0 +1,168 @@
+import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RoutingConfig } from '../domain/handoff/routing';
+import type { LeadOwner } from '../domain/lead';
+import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
+import { keys } from './keys';
+
+export interface StoredRouting {
+  readonly config: RoutingConfig;
+  /** Counts saves: 1 for the first configuration. */
+  readonly version: number;
+  readonly updatedAt: string;
+}
+
+/** Which qualification an assignment answers: the same key as the alert's. */
+export interface AssignmentKey {
+  readonly leadId: string;
+  readonly rulesetVersion: string;
+  readonly qualification: number;
+}
+
+/** What routing decided for one qualification, stored once. */
+export type Assignment =
+  | { readonly status: 'assigned'; readonly repId: string; readonly teamId: string; readonly assignedAt: string }
+  | { readonly status: 'unassigned'; readonly teamId: string; readonly at: string };
+
+/** The outcome of one attempt to hand a lead to a rep; anything but `assigned` means look again. */
+export type AssignAttempt = 'assigned' | 'already-decided' | 'lead-has-owner' | 'turn-taken' | 'rep-full' | 'conflict';
+
+/** The routing configuration (one item), the teams' round-robin positions, the reps' open MQLs and the assignments. */
+export class RoutingStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(): Promise<StoredRouting | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.routingConfig(), ConsistentRead: true }));
+    if (!Item) return undefined;
+    return { config: Item.config as RoutingConfig, version: Item.version as number, updatedAt: Item.updatedAt as string };
+  }
+
+  /**
+   * Replaces the configuration with a new version, on the condition that it is still the version
+   * that was read (`previousVersion`, 0 for none): of two concurrent saves one wins, the other is told.
+   */
+  async save(config: RoutingConfig, previousVersion: number, at: string): Promise<StoredRouting | 'version-changed'> {
+    const stored = { config, version: previousVersion + 1, updatedAt: at };
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.routingConfig(), entity: 'routing', ...stored },
+          ConditionExpression: previousVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :previous',
+          ...(previousVersion === 0 ? {} : { ExpressionAttributeValues: { ':previous': previousVersion } }),
+        }),
+      ),
+      stored,
+      'version-changed' as const,
+    );
+  }
+
+  /** How many leads the team has handed out so far (0 before its first). */
+  async teamPosition(teamId: string): Promise<number> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.teamRoundRobin(teamId), ConsistentRead: true }));
+    return typeof Item?.position === 'number' ? Item.position : 0;
+  }
+
+  /** Open MQLs per rep id; a rep never assigned has none. */
+  async openCounts(repIds: readonly string[]): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (let start = 0; start < repIds.length; start += 100) {
+      const { Responses } = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: repIds.slice(start, start + 100).map((repId) => keys.repLoad(repId)), ConsistentRead: true } } }),
+      );
+      for (const item of Responses?.[this.tableName] ?? []) counts[item.repId as string] = item.open as number;
+    }
+    return counts;
+  }
+
+  async getAssignment(key: AssignmentKey): Promise<Assignment | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.assignment(key.leadId, key.rulesetVersion, key.qualification), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return Item.status === 'assigned'
+      ? { status: 'assigned', repId: Item.repId as string, teamId: Item.teamId as string, assignedAt: Item.assignedAt as string }
+      : { status: 'unassigned', teamId: Item.teamId as string, at: Item.at as string };
+  }
+
+  /**
+   * Hands the lead to `owner` in one transaction: the qualification's assignment is recorded once,
+   * the lead gets its owner only if it has none, the team's round-robin moves only from the position
+   * that was read, and the rep's open count grows only while under capacity. Any condition that fails
+   * cancels all four and says which, so the caller looks again.
+   */
+  async tryAssign(key: AssignmentKey, owner: LeadOwner, turn: { position: number; nextPosition: number; capacity: number }): Promise<AssignAttempt> {
+    const assignment = { status: 'assigned', repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt };
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.assignment(key.leadId, key.rulesetVersion, key.qualification), entity: 'assignment', ...key, ...assignment },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.lead(key.leadId),
+                UpdateExpression: 'SET #owner = :owner',
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#owner)',
+                ExpressionAttributeNames: { '#owner': 'owner' },
+                ExpressionAttributeValues: { ':owner': owner },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.teamRoundRobin(owner.teamId),
+                UpdateExpression: 'SET #position = :next, teamId = :teamId',
+                ConditionExpression: turn.position === 0 ? 'attribute_not_exists(#position) OR #position = :position' : '#position = :position',
+                ExpressionAttributeNames: { '#position': 'position' },
+                ExpressionAttributeValues: { ':next': turn.nextPosition, ':position': turn.position, ':teamId': owner.teamId },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.repLoad(owner.repId),
+                UpdateExpression: 'ADD #open :one SET repId = :repId',
+                ConditionExpression: 'attribute_not_exists(#open) OR #open < :capacity',
+                ExpressionAttributeNames: { '#open': 'open' },
+                ExpressionAttributeValues: { ':one': 1, ':capacity': turn.capacity, ':repId': owner.repId },
+              },
+            },
+          ],
+        }),
+      );
+      return 'assigned';
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.[0]) return 'already-decided';
+      if (failed?.[1]) return 'lead-has-owner';
+      if (failed?.[2]) return 'turn-taken';
+      if (failed?.[3]) return 'rep-full';
+      if (isTransactionConflict(error)) return 'conflict';
+      throw error;
+    }
+  }
+
+  /** Records that every rep of the team was at capacity: the alert goes to the team's inbox. */
+  async recordUnassigned(key: AssignmentKey, teamId: string, at: string): Promise<'recorded' | 'already-decided'> {
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.assignment(key.leadId, key.rulesetVersion, key.qualification), entity: 'assignment', ...key, status: 'unassigned', teamId, at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+      'recorded' as const,
+      'already-decided' as const,
+    );
+  }
+}

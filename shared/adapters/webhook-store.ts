@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { WebhookEndpoint } from '../domain/handoff/webhooks';
+import { conditionally, isConditionFailure } from './dynamo-errors';
+import { keys } from './keys';
+import { queryPages } from './query-pages';
+
+/** An endpoint with the secret its deliveries are signed with: only the deliverer reads this. */
+export interface SigningEndpoint extends WebhookEndpoint {
+  readonly secret: string;
+}
+
+export type DeliveryClaim =
+  | { readonly outcome: 'claimed'; readonly token: string }
+  | { readonly outcome: 'already-delivered' }
+  | { readonly outcome: 'in-progress' };
+
+/** Delivery records outlive every retry and redelivery of their event, then go. */
+const DELIVERY_RECORD_TTL_SECONDS = 30 * 86_400;
+
+/**
+ * Webhook endpoints and their deliveries. A delivery is claimed per endpoint and event id before the
+ * POST and marked delivered after a 2xx, so a duplicate or concurrent delivery of the same event
+ * finds the claim and posts nothing; a claim left by a consumer that died expires after
+ * `staleAfterMs` and is taken over (at-least-once: receivers dedupe on the event id).
+ */
+export class WebhookStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly staleAfterMs: number,
+  ) {}
+
+  async create(endpoint: WebhookEndpoint, secret: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.webhook(endpoint.id), ...keys.webhookListing(endpoint.createdAt, endpoint.id), entity: 'webhook', ...endpoint, secret },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  /** Every endpoint, oldest first, secrets included. */
+  async listForSigning(): Promise<SigningEndpoint[]> {
+    const endpoints: SigningEndpoint[] = [];
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :webhooks',
+      ExpressionAttributeValues: { ':webhooks': keys.webhookListing('', '').gsi1pk },
+    });
+    for await (const items of pages) endpoints.push(...items.map(toEndpoint));
+    return endpoints;
+  }
+
+  /** Every endpoint, oldest first, without secrets. */
+  async list(): Promise<WebhookEndpoint[]> {
+    return (await this.listForSigning()).map(({ secret: _secret, ...endpoint }) => endpoint);
+  }
+
+  async delete(webhookId: string): Promise<boolean> {
+    return conditionally(
+      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.webhook(webhookId), ConditionExpression: 'attribute_exists(pk)' })),
+      true,
+      false,
+    );
+  }
+
+  async claimDelivery(webhookId: string, eventId: string, now: Date): Promise<DeliveryClaim> {
+    const token = randomUUID();
+    const key = keys.webhookDelivery(webhookId, eventId);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, entity: 'webhook-delivery', status: 'sending', claimedAt: now.toISOString(), token, expiresAt: Math.floor(now.getTime() / 1000) + DELIVERY_RECORD_TTL_SECONDS },
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :sending AND claimedAt < :staleBefore)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':staleBefore': new Date(now.getTime() - this.staleAfterMs).toISOString() },
+        }),
+      );
+      return { outcome: 'claimed', token };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+      return Item?.status === 'delivered' ? { outcome: 'already-delivered' } : { outcome: 'in-progress' };
+    }
+  }
+
+  async markDelivered(webhookId: string, eventId: string, token: string, responseStatus: number, at: Date): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.webhookDelivery(webhookId, eventId),
+        UpdateExpression: 'SET #status = :delivered, deliveredAt = :at, responseStatus = :responseStatus REMOVE #token',
+        ConditionExpression: '#token = :token',
+        ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+        ExpressionAttributeValues: { ':delivered': 'delivered', ':at': at.toISOString(), ':responseStatus': responseStatus, ':token': token },
+      }),
+    );
+  }
+
+  /** Gives the claim back after a failed POST, so the retry can post. */
+  async releaseDelivery(webhookId: string, eventId: string, token: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.webhookDelivery(webhookId, eventId),
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+function toEndpoint(item: Record<string, unknown>): SigningEndpoint {
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, ...endpoint } = item;
+  return endpoint as unknown as SigningEndpoint;
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { scoringView, type Lead } from '../lead';
+import { matchesPattern, PatternError, validatePattern } from '../pattern';
+import { conditionRoots } from '../scoring/ruleset';
+import { neverMatching, RULE_CONDITION_FIELDS } from '../scoring/validate';
+
+/**
+ * Owner routing as data: teams of reps, rules that send a qualified lead to a team (by country,
+ * industry, team size, ...: a pattern over `{ lead }`, as fit rules see the lead), and a default team.
+ * Inside a team, reps take leads in turn (round-robin), skipping reps at their capacity.
+ */
+
+const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _');
+
+export const RoutingRep = z.strictObject({
+  id: Id,
+  name: z.string().trim().min(1).max(200),
+  email: z.email('must be an email address'),
+  /** The most open MQLs the rep holds at once; beyond it, the rep is skipped. */
+  capacity: z.int().min(1).max(100_000),
+});
+export type RoutingRep = z.infer<typeof RoutingRep>;
+
+export const RoutingTeam = z.strictObject({
+  id: Id,
+  name: z.string().trim().min(1).max(200),
+  /** Where a team's alerts go when no rep has room. */
+  inbox: z.email('must be an email address'),
+  reps: z.array(RoutingRep).max(200),
+});
+export type RoutingTeam = z.infer<typeof RoutingTeam>;
+
+export const RoutingRule = z.strictObject({
+  description: z.string().trim().max(200).optional(),
+  when: z.record(z.string(), z.unknown()).describe('A pattern over `{ lead }`: role, industry, teamSize, annualRevenue, budget, country, company, emailDomain, attributes.'),
+  team: Id,
+});
+export type RoutingRule = z.infer<typeof RoutingRule>;
+
+const RoutingFields = z.strictObject({
+  teams: z.array(RoutingTeam).min(1, 'must name at least one team').max(100),
+  /** Tried in order; the first that matches picks the team. */
+  rules: z.array(RoutingRule).max(500),
+  defaultTeam: Id,
+});
+
+/** One problem of a routing configuration, at its path (`rules.2.team`, `teams.0.reps.1.id`). */
+export interface RoutingIssue {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+const LEAD_ROOTS = { lead: RULE_CONDITION_FIELDS.lead ?? {} };
+
+function conditionIssues(when: Record<string, unknown>, path: (string | number)[]): RoutingIssue[] {
+  try {
+    validatePattern(when);
+  } catch (error) {
+    if (!(error instanceof PatternError)) throw error;
+    return [{ path: [...path, ...(error.path ? error.path.split('.') : [])], message: error.message.replace(/^[^:]*: /, '') }];
+  }
+  const issues: RoutingIssue[] = [];
+  for (const root of conditionRoots(when)) {
+    if (root !== 'lead') issues.push({ path: [...path, root], message: `\`${root}\` is nothing routing can look at; use \`lead\`` });
+  }
+  const prefix = path.join('.');
+  for (const issue of neverMatching(when, prefix, LEAD_ROOTS)) issues.push({ path: [...path, ...issue.path.slice(prefix.length + 1).split('.')], message: issue.message });
+  return issues;
+}
+
+/**
+ * Everything wrong with a configuration that its shape does not say: a rule or the default naming a
+ * team that does not exist, a team or rep id used twice (a rep's open count is kept by id), a
+ * condition that is malformed or can never match.
+ */
+export function routingIssues(config: z.infer<typeof RoutingFields>): RoutingIssue[] {
+  const issues: RoutingIssue[] = [];
+  const teamIds = new Set<string>();
+  const repIds = new Set<string>();
+  config.teams.forEach((team, teamIndex) => {
+    if (teamIds.has(team.id)) issues.push({ path: ['teams', teamIndex, 'id'], message: `duplicate team id ${team.id}` });
+    teamIds.add(team.id);
+    team.reps.forEach((rep, repIndex) => {
+      if (repIds.has(rep.id)) issues.push({ path: ['teams', teamIndex, 'reps', repIndex, 'id'], message: `duplicate rep id ${rep.id}; a rep belongs to one team` });
+      repIds.add(rep.id);
+    });
+  });
+  const known = [...teamIds].join(', ');
+  config.rules.forEach((rule, index) => {
+    if (!teamIds.has(rule.team)) issues.push({ path: ['rules', index, 'team'], message: `no team ${rule.team}; teams: ${known}` });
+    issues.push(...conditionIssues(rule.when, ['rules', index, 'when']));
+  });
+  if (!teamIds.has(config.defaultTeam)) issues.push({ path: ['defaultTeam'], message: `no team ${config.defaultTeam}; teams: ${known}` });
+  return issues;
+}
+
+/** A routing configuration as an admin writes it (`PUT /v1/admin/routing`). */
+export const RoutingConfig = RoutingFields.superRefine((config, context) => {
+  for (const issue of routingIssues(config)) context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+}).meta({ id: 'RoutingConfig' });
+export type RoutingConfig = z.infer<typeof RoutingConfig>;
+
+/** The team a qualified lead goes to: the first rule that matches it, else the default team. */
+export function teamFor(config: RoutingConfig, lead: Lead): RoutingTeam {
+  const view = { lead: scoringView(lead) };
+  const teamId = config.rules.find((rule) => matchesPattern(rule.when, view))?.team ?? config.defaultTeam;
+  const team = config.teams.find((candidate) => candidate.id === teamId);
+  // Validation guarantees every team named exists; a stored config that breaks it is a bug.
+  if (!team) throw new Error(`Routing names no team ${teamId}`);
+  return team;
+}
+
+/**
+ * The reps of a team in the order they should be offered the next lead: starting at the team's
+ * round-robin position, wrapping around, leaving out reps whose open MQLs reached their capacity.
+ * `position` counts the leads the team has handed out; the rep at `index` is followed by `index + 1`.
+ */
+export function repsInTurn(team: RoutingTeam, position: number, openCounts: Readonly<Record<string, number>>): { rep: RoutingRep; nextPosition: number }[] {
+  const size = team.reps.length;
+  const start = ((position % size) + size) % size;
+  return Array.from({ length: size }, (_, offset) => start + offset)
+    .map((index) => ({ rep: team.reps[index % size] as RoutingRep, nextPosition: position + (index - start) + 1 }))
+    .filter(({ rep }) => (openCounts[rep.id] ?? 0) < rep.capacity);
+}
+
+/** Where a qualified lead's alert goes, and what the alert says about its owner. */
+export type AlertRecipient =
+  | { readonly kind: 'owner'; readonly rep: RoutingRep; readonly team: RoutingTeam; readonly kept: boolean }
+  | { readonly kind: 'team-inbox'; readonly team: RoutingTeam; readonly reason: 'reps-at-capacity' | 'owner-not-in-team' }
+  | { readonly kind: 'sales-inbox' };
+
+/** A lead's current owner as the configuration knows it: the rep and team, or just the team when the rep has left it. */
+export function findOwner(config: RoutingConfig, owner: { repId: string; teamId: string }): AlertRecipient | undefined {
+  const team = config.teams.find((candidate) => candidate.id === owner.teamId);
+  const rep = config.teams.flatMap((candidate) => candidate.reps.map((member) => ({ member, candidate }))).find(({ member }) => member.id === owner.repId);
+  if (rep) return { kind: 'owner', rep: rep.member, team: rep.candidate, kept: true };
+  if (team) return { kind: 'team-inbox', team, reason: 'owner-not-in-team' };
+  return undefined;
+}

@@ -1,0 +1,102 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../events';
+
+/**
+ * Signed webhooks for a CRM or chat tool. Each delivery is a POST of JSON with the headers below;
+ * the signature is an HMAC-SHA256, keyed with the endpoint's secret, of `<timestamp>.<raw body>`,
+ * so a receiver can check both who sent it and when (and refuse old timestamps: replay protection).
+ */
+export const WEBHOOK_HEADERS = {
+  eventId: 'Leadflow-Event-Id',
+  eventType: 'Leadflow-Event-Type',
+  timestamp: 'Leadflow-Timestamp',
+  signature: 'Leadflow-Signature',
+} as const;
+
+/** A delivery that has not answered in this long is a failure, retried later. */
+export const WEBHOOK_TIMEOUT_MS = 5_000;
+
+/** The first retry of a failed delivery waits this long; each later one twice as long as the one before. */
+export const WEBHOOK_FIRST_RETRY_SECONDS = 30;
+/** SQS's longest visibility timeout. */
+const MAX_VISIBILITY_SECONDS = 12 * 3600;
+
+/**
+ * How long a delivery that failed on its `receiveCount`-th attempt waits before the next: 30 s, 1, 2,
+ * 4, 8, 16, 32 min, so the 8th and last attempt comes about 63 minutes after the first.
+ */
+export const webhookRetryDelaySeconds = (receiveCount: number) =>
+  Math.min(WEBHOOK_FIRST_RETRY_SECONDS * 2 ** (Math.max(receiveCount, 1) - 1), MAX_VISIBILITY_SECONDS);
+
+/** What an endpoint must be: https, or (local mode) http on 127.0.0.1; no credentials in the URL. */
+export function webhookUrlProblem(text: string, allowLoopback: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.username || url.password) return 'must not carry credentials; the signature authenticates leadflow';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && allowLoopback && url.hostname === '127.0.0.1') return undefined;
+  return allowLoopback ? 'must be https (or http on 127.0.0.1 in local mode)' : 'must be https';
+}
+
+/** A webhook endpoint as an admin registers it (`POST /v1/admin/webhooks`). */
+export const webhookRequest = (allowLoopback: boolean) =>
+  z.strictObject({
+    url: z
+      .string()
+      .max(2048)
+      .superRefine((url, context) => {
+        const problem = webhookUrlProblem(url, allowLoopback);
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      }),
+    eventTypes: z
+      .array(z.enum(WEBHOOK_EVENT_TYPES, { error: `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}` }))
+      .min(1, 'must name at least one event type')
+      .refine((types) => new Set(types).size === types.length, 'must not repeat an event type'),
+    description: z.string().trim().max(200).optional(),
+  });
+export const WebhookRequest = webhookRequest(false).meta({ id: 'WebhookRequest' });
+export type WebhookRequest = z.infer<typeof WebhookRequest>;
+
+/** A registered endpoint; the secret never leaves the table after the creation's answer. */
+export interface WebhookEndpoint {
+  readonly id: string;
+  readonly url: string;
+  readonly eventTypes: readonly WebhookEventType[];
+  readonly description?: string;
+  readonly createdAt: string;
+}
+
+/** 32 random bytes, shown once at creation; the receiver keys its HMAC with this exact string. */
+export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
+
+/** `v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" keyed with the secret>`. */
+export function webhookSignature(secret: string, timestamp: number, rawBody: string): string {
+  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The id a receiver dedupes on: the same for every delivery of one domain event, even when its
+ * producer put it on the bus twice (a new bus id each time). Qualifications and assignments are
+ * keyed on lead + ruleset version + qualification; other types on their bus event id. Hashed, so it
+ * names no lead and the delivery records it keys hold nothing erasure must find.
+ */
+export function webhookEventId(detailType: string, detail: unknown, busEventId: string): string {
+  const qualificationKey =
+    isRecord(detail) && typeof detail.leadId === 'string' && typeof detail.rulesetVersion === 'string' && typeof detail.qualification === 'number'
+      ? `${detail.leadId}#${detail.rulesetVersion}#${detail.qualification}`
+      : undefined;
+  const domainKey = qualificationKey && (detailType === DetailType.LeadQualified || detailType === DetailType.LeadAssigned) ? qualificationKey : `bus#${busEventId}`;
+  return `evt_${createHash('sha256').update(`${detailType}#${domainKey}`).digest('hex').slice(0, 32)}`;
+}
+
+/** The JSON body of a delivery. */
+export function webhookBody(event: { id: string; type: string; occurredAt: string; data: unknown }): string {
+  return JSON.stringify({ id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data });
+}

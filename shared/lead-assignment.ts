@@ -1,0 +1,65 @@
+import type { Assignment, AssignmentKey, RoutingStore } from './adapters/routing-store';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './batch';
+import { findOwner, repsInTurn, teamFor, type AlertRecipient, type RoutingConfig } from './domain/handoff/routing';
+import type { Lead, LeadOwner } from './domain/lead';
+
+export interface Routed {
+  readonly recipient: AlertRecipient;
+  /** Set when this qualification gave the lead its owner (now or on an earlier delivery): `lead.assigned` tells the world. */
+  readonly assigned?: LeadOwner;
+}
+
+/** Every attempt lost a race to another assignment of the same team or rep: the record is retried later. */
+export class AssignmentContended extends Error {
+  override readonly name = 'AssignmentContended';
+}
+
+function decided(config: RoutingConfig, decision: Assignment): Routed {
+  if (decision.status === 'unassigned') {
+    const team = config.teams.find((candidate) => candidate.id === decision.teamId);
+    return { recipient: team ? { kind: 'team-inbox', team, reason: 'reps-at-capacity' } : { kind: 'sales-inbox' } };
+  }
+  const owner = { repId: decision.repId, teamId: decision.teamId, assignedAt: decision.assignedAt };
+  const found = findOwner(config, owner);
+  return { recipient: found?.kind === 'owner' ? { ...found, kept: false } : (found ?? { kind: 'sales-inbox' }), assigned: owner };
+}
+
+/**
+ * Who a qualified lead's alert goes to, giving it an owner first when it has none. Without a routing
+ * configuration, the sales inbox. A lead with an owner keeps it. Otherwise its team by the rules and
+ * the team's next rep under capacity by round-robin, in one transaction that also records the
+ * decision under the qualification's key: a redelivered or concurrent qualification finds the
+ * decision and assigns nothing more. When every rep is full, the team's inbox, unassigned.
+ */
+export async function routeQualifiedLead(
+  store: RoutingStore,
+  lead: Lead,
+  key: AssignmentKey,
+  reloadLead: () => Promise<Lead | undefined>,
+  now: string,
+): Promise<Routed> {
+  const routing = await store.get();
+  if (!routing) return { recipient: { kind: 'sales-inbox' } };
+  const { config } = routing;
+  let current: Lead | undefined = lead;
+  for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
+    const decision = await store.getAssignment(key);
+    if (decision) return decided(config, decision);
+    if (!current) throw new Error(`Lead ${key.leadId} not found`);
+    if (current.owner) return { recipient: findOwner(config, current.owner) ?? { kind: 'sales-inbox' } };
+
+    const team = teamFor(config, current);
+    const position = await store.teamPosition(team.id);
+    const next = repsInTurn(team, position, await store.openCounts(team.reps.map((rep) => rep.id)))[0];
+    if (!next) {
+      if ((await store.recordUnassigned(key, team.id, now)) === 'recorded') return { recipient: { kind: 'team-inbox', team, reason: 'reps-at-capacity' } };
+      continue;
+    }
+    const owner = { repId: next.rep.id, teamId: team.id, assignedAt: now };
+    const outcome = await store.tryAssign(key, owner, { position, nextPosition: next.nextPosition, capacity: next.rep.capacity });
+    if (outcome === 'assigned') return { recipient: { kind: 'owner', rep: next.rep, team, kept: false }, assigned: owner };
+    if (outcome === 'lead-has-owner') current = await reloadLead();
+    else if (outcome !== 'already-decided') await pauseBeforeRetry(attempt);
+  }
+  throw new AssignmentContended(`Assignment of lead ${key.leadId} lost ${OPTIMISTIC_ATTEMPTS} races; retried later`);
+}

@@ -1,0 +1,188 @@
+import { createHmac } from 'node:crypto';
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
+import { TableFake } from './table-fake';
+
+setHandlerEnvironment();
+const dynamo = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+let handler: (typeof import('../../functions/deliver-webhooks/handler'))['handler'];
+let table: TableFake;
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/deliver-webhooks/handler'));
+});
+
+const qualified = {
+  version: 1,
+  correlationId: 'c-1',
+  leadId: 'lead-1',
+  rulesetVersion: 'starter-1',
+  qualification: 1,
+  fit: 65,
+  engagement: 40,
+  score: 105,
+  grade: 'A',
+  qualifiedAt: '2026-11-22T10:00:00.000Z',
+  topContributors: [{ ruleId: 'pricing-page', description: 'Pricing page view', points: 30, times: 3 }],
+};
+const endpoint = (id: string, url: string, eventTypes: string[], secret = `whsec_${id}`) => ({
+  pk: `WEBHOOK#${id}`,
+  sk: 'ENDPOINT',
+  gsi1pk: 'WEBHOOKS',
+  gsi1sk: `2026-11-20T00:00:00Z#${id}`,
+  id,
+  url,
+  eventTypes,
+  secret,
+  createdAt: '2026-11-20T00:00:00Z',
+});
+
+interface Posted {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+let posted: Posted[];
+let answer: (url: string, init: RequestInit) => Promise<Response>;
+
+/** A bus event as EventBridge puts it on the queue; each producer duplicate gets a new bus id. */
+const delivery = (busId: string, detailType = 'lead.qualified', detail: unknown = qualified) =>
+  sqsEvent([JSON.stringify({ ...JSON.parse(busEnvelope(detailType, detail)), id: busId, time: '2026-11-22T10:00:01Z' })]);
+
+beforeEach(() => {
+  dynamo.reset();
+  sqs.reset();
+  sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/queue' });
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  table = new TableFake();
+  table.attach(dynamo);
+  table.put(endpoint('crm', 'https://crm.example.com/hooks/leadflow', ['lead.qualified', 'lead.assigned']));
+  posted = [];
+  answer = async () => new Response('ok', { status: 200 });
+  vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+    posted.push({ url, headers: Object.fromEntries(new Headers(init.headers).entries()), body: String(init.body) });
+    return answer(url, init);
+  });
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('deliver-webhooks', () => {
+  it('POSTs the event as JSON, signed with HMAC-SHA256 of "<timestamp>.<body>" under the endpoint secret', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const result = await handler(delivery('bus-1'), context);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(posted).toHaveLength(1);
+    const [request] = posted as [Posted];
+    expect(request.url).toBe('https://crm.example.com/hooks/leadflow');
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(request.headers['leadflow-event-type']).toBe('lead.qualified');
+    const timestamp = Number(request.headers['leadflow-timestamp']);
+    expect(timestamp).toBeGreaterThanOrEqual(before);
+    const expected = createHmac('sha256', 'whsec_crm').update(`${timestamp}.${request.body}`).digest('hex');
+    expect(request.headers['leadflow-signature']).toBe(`v1=${expected}`);
+    const body = JSON.parse(request.body) as { id: string; type: string; occurredAt: string; data: typeof qualified };
+    expect(body).toEqual({ id: request.headers['leadflow-event-id'], type: 'lead.qualified', occurredAt: qualified.qualifiedAt, data: qualified });
+    expect(body.id).toMatch(/^evt_[0-9a-f]{32}$/);
+  });
+
+  it('delivers only to endpoints that asked for the event type', async () => {
+    table.put(endpoint('chat', 'https://chat.example.com/in', ['lead.assigned']));
+    await handler(delivery('bus-1'), context);
+    expect(posted.map((request) => request.url)).toEqual(['https://crm.example.com/hooks/leadflow']);
+    const assigned = { version: 1, correlationId: 'c-1', leadId: 'lead-1', repId: 'ana', teamId: 'apac', assignedAt: '2026-11-22T10:00:02Z', qualification: 1, rulesetVersion: 'starter-1' };
+    await handler(delivery('bus-2', 'lead.assigned', assigned), context);
+    expect(posted.slice(1).map((request) => request.url).sort()).toEqual(['https://chat.example.com/in', 'https://crm.example.com/hooks/leadflow']);
+  });
+
+  it('does not post again for a redelivered event or a producer duplicate with a new bus id', async () => {
+    await handler(delivery('bus-1'), context);
+    const redelivered = await handler(delivery('bus-1'), context);
+    const duplicate = await handler(delivery('bus-other'), context);
+    expect([...redelivered.batchItemFailures, ...duplicate.batchItemFailures]).toEqual([]);
+    expect(posted).toHaveLength(1);
+  });
+
+  it('posts once under two concurrent deliveries of the same event; the other is retried and then does nothing', async () => {
+    // The receiver takes a moment, so the second delivery finds the first one's claim.
+    answer = () => new Promise((resolve) => setTimeout(() => resolve(new Response('ok', { status: 200 })), 50));
+    // One batch of two: the batch processor handles its records concurrently, as two consumers would.
+    const twice = sqsEvent([delivery('bus-1').Records[0]?.body ?? '', delivery('bus-2').Records[0]?.body ?? '']);
+    expect((await handler(twice, context)).batchItemFailures).toHaveLength(1);
+    expect((await handler(delivery('bus-2'), context)).batchItemFailures).toEqual([]);
+    expect(posted).toHaveLength(1);
+    // Waiting for another invocation is not the endpoint's fault: no backoff.
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
+  });
+
+  it('retries on a 500 and delivers on the next receive with the same event id', async () => {
+    answer = async () => new Response('down', { status: 500 });
+    const failed = await handler(delivery('bus-1'), context);
+    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    answer = async () => new Response(null, { status: 204 });
+    const retried = await handler(delivery('bus-1'), context);
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(posted).toHaveLength(2);
+    expect(posted[1]?.headers['leadflow-event-id']).toBe(posted[0]?.headers['leadflow-event-id']);
+    await handler(delivery('bus-1'), context);
+    expect(posted).toHaveLength(2);
+  });
+
+  it('backs off exponentially: the failed message is hidden 30 s after its first receive, 2 min after its third', async () => {
+    answer = async () => new Response('down', { status: 500 });
+    const third = delivery('bus-1');
+    const [record] = third.Records;
+    if (record) record.attributes.ApproximateReceiveCount = '3';
+    await handler(delivery('bus-1'), context);
+    await handler(third, context);
+    const delays = sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input);
+    expect(delays).toEqual([
+      { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/queue', ReceiptHandle: 'receipt-0', VisibilityTimeout: 30 },
+      { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/queue', ReceiptHandle: 'receipt-0', VisibilityTimeout: 120 },
+    ]);
+  });
+
+  it('still fails the record for a retry when the backoff cannot be set', async () => {
+    answer = async () => new Response('down', { status: 500 });
+    sqs.on(ChangeMessageVisibilityCommand).rejects(new Error('AccessDenied'));
+    expect((await handler(delivery('bus-1'), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+  });
+
+  it('treats a redirect as a failure rather than following it', async () => {
+    answer = async () => new Response(null, { status: 302, headers: { location: 'https://elsewhere.example.com/' } });
+    expect((await handler(delivery('bus-1'), context)).batchItemFailures).toHaveLength(1);
+  });
+
+  it('gives up on an endpoint that has not answered in 5 s, and retries it', { timeout: 15_000 }, async () => {
+    answer = (_url, init) =>
+      new Promise((_resolve, reject) => {
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    const started = Date.now();
+    const result = await handler(delivery('bus-1'), context);
+    const elapsed = Date.now() - started;
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(elapsed).toBeGreaterThanOrEqual(4_900);
+    expect(elapsed).toBeLessThan(8_000);
+    answer = async () => new Response('ok', { status: 200 });
+    expect((await handler(delivery('bus-1'), context)).batchItemFailures).toEqual([]);
+    expect(posted).toHaveLength(2);
+  });
+
+  it('retries only the endpoint that failed', async () => {
+    table.put(endpoint('chat', 'https://chat.example.com/in', ['lead.qualified']));
+    answer = async (url) => new Response(null, { status: url.startsWith('https://chat.') ? 503 : 200 });
+    expect((await handler(delivery('bus-1'), context)).batchItemFailures).toHaveLength(1);
+    answer = async () => new Response(null, { status: 200 });
+    expect((await handler(delivery('bus-1'), context)).batchItemFailures).toEqual([]);
+    const hosts = posted.map((request) => new URL(request.url).hostname);
+    expect(hosts.filter((host) => host === 'crm.example.com')).toHaveLength(1);
+    expect(hosts.filter((host) => host === 'chat.example.com')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,73 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { RoutingStore } from '../../shared/adapters/routing-store';
+import type { Lead } from '../../shared/domain/lead';
+import { routeQualifiedLead } from '../../shared/lead-assignment';
+import { TableFake } from './table-fake';
+
+/**
+ * Assignment on its own, without the alert claim in front of it: concurrent attempts for one
+ * qualification assign once; concurrent qualifications of different leads take turns.
+ */
+const dynamo = mockClient(DynamoDBDocumentClient);
+const store = new RoutingStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'leadflow-test');
+const rep = (id: string, capacity = 10) => ({ id, name: `Rep ${id}`, email: `${id}@example.com`, capacity });
+let table: TableFake;
+
+const lead = (id: string): Lead => ({
+  id,
+  email: `${id}@example.com`,
+  createdAt: '2026-11-01T00:00:00Z',
+  updatedAt: '2026-11-01T00:00:00Z',
+  firstTouch: { at: '2026-11-01T00:00:00Z' },
+  lastTouch: { at: '2026-11-01T00:00:00Z' },
+  subscriptions: {},
+  version: 1,
+});
+const route = (leadId: string, qualification = 1) =>
+  routeQualifiedLead(store, lead(leadId), { leadId, rulesetVersion: 'starter-1', qualification }, async () => table.get({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }) as unknown as Lead | undefined, '2026-11-22T10:00:00Z');
+
+beforeEach(() => {
+  dynamo.reset();
+  table = new TableFake();
+  table.attach(dynamo);
+  table.put({
+    pk: 'ROUTING',
+    sk: 'CONFIG',
+    version: 1,
+    config: { teams: [{ id: 'sales', name: 'Sales', inbox: 'sales-team@example.com', reps: [rep('ana'), rep('budi'), rep('citra')] }], rules: [], defaultTeam: 'sales' },
+  });
+  for (const id of ['lead-1', 'lead-2', 'lead-3']) table.put({ pk: `LEAD#${id}`, sk: 'PROFILE', ...lead(id) });
+});
+
+describe('assignment of a qualified lead', () => {
+  it('assigns once when the same qualification is routed three times at once', async () => {
+    const results = await Promise.all([route('lead-1'), route('lead-1'), route('lead-1')]);
+    const owners = results.map((result) => result.assigned?.repId);
+    expect(new Set(owners)).toEqual(new Set(['ana']));
+    expect(table.get({ pk: 'ROUTING#REP#ana', sk: 'LOAD' })?.open).toBe(1);
+    expect(table.get({ pk: 'ROUTING#TEAM#sales', sk: 'ROUND_ROBIN' })?.position).toBe(1);
+  });
+
+  it('gives concurrent qualifications of different leads different reps, in turn', async () => {
+    const results = await Promise.all([route('lead-1'), route('lead-2'), route('lead-3')]);
+    expect(results.map((result) => result.assigned?.repId).sort()).toEqual(['ana', 'budi', 'citra']);
+    expect(table.get({ pk: 'ROUTING#TEAM#sales', sk: 'ROUND_ROBIN' })?.position).toBe(3);
+  });
+
+  it('keeps the owner on a later qualification of the same lead', async () => {
+    await route('lead-1', 1);
+    const later = await route('lead-1', 2);
+    expect(later.assigned).toBeUndefined();
+    expect(later.recipient).toMatchObject({ kind: 'owner', rep: { id: 'ana' }, kept: true });
+    expect(table.get({ pk: 'ROUTING#REP#ana', sk: 'LOAD' })?.open).toBe(1);
+  });
+
+  it('routes to the sales inbox when no routing is configured', async () => {
+    table.items.delete(TableFake.keyOf({ pk: 'ROUTING', sk: 'CONFIG' }));
+    expect(await route('lead-1')).toEqual({ recipient: { kind: 'sales-inbox' } });
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toBeUndefined();
+  });
+});

@@ -1,0 +1,63 @@
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { TableFake } from './table-fake';
+
+setHandlerEnvironment();
+const dynamo = mockClient(DynamoDBDocumentClient);
+let handler: (typeof import('../../functions/manage-webhooks/handler'))['handler'];
+let table: TableFake;
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/manage-webhooks/handler'));
+});
+
+beforeEach(() => {
+  dynamo.reset();
+  table = new TableFake();
+  table.attach(dynamo);
+});
+
+const call = async (method: 'GET' | 'POST' | 'DELETE', path = '/v1/admin/webhooks', body?: unknown, route?: string, pathParameters?: Record<string, string>) => {
+  const result = await handler(
+    httpEvent({ method, path, ...(route ? { route } : {}), ...(pathParameters ? { pathParameters } : {}), ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) }),
+    context,
+  );
+  return { statusCode: result.statusCode, body: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {} };
+};
+
+describe('manage-webhooks', () => {
+  it('creates an endpoint and shows its secret once; the list never shows it', async () => {
+    const created = await call('POST', undefined, { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified', 'lead.assigned'] });
+    expect(created.statusCode).toBe(201);
+    expect(created.body).toMatchObject({ url: 'https://crm.example.com/in', eventTypes: ['lead.qualified', 'lead.assigned'], secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/) });
+    const other = await call('POST', undefined, { url: 'https://chat.example.com/in', eventTypes: ['lead.assigned'] });
+    expect(other.body.secret).not.toBe(created.body.secret);
+    const listed = await call('GET');
+    expect(listed.body.webhooks).toEqual([expect.objectContaining({ id: created.body.id }), expect.objectContaining({ id: other.body.id })]);
+    expect(JSON.stringify(listed.body)).not.toContain('whsec_');
+  });
+
+  it('refuses plain http, unknown event types and credentials in the URL, naming the field; stores nothing', async () => {
+    const http = await call('POST', undefined, { url: 'http://crm.example.com/in', eventTypes: ['lead.qualified'] });
+    expect(http).toMatchObject({ statusCode: 400, body: { issues: [{ field: 'url', message: 'must be https' }] } });
+    const loopback = await call('POST', undefined, { url: 'http://127.0.0.1:8080/in', eventTypes: ['lead.qualified'] });
+    expect(loopback.statusCode).toBe(400);
+    const types = await call('POST', undefined, { url: 'https://crm.example.com/in', eventTypes: ['lead.created'] });
+    expect(types).toMatchObject({ statusCode: 400, body: { issues: [expect.objectContaining({ field: 'eventTypes[0]' })] } });
+    const credentials = await call('POST', undefined, { url: 'https://user:pw@crm.example.com/in', eventTypes: ['lead.qualified'] });
+    expect(credentials).toMatchObject({ statusCode: 400, body: { issues: [expect.objectContaining({ field: 'url' })] } });
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('deletes an endpoint; deleting it again is a 404', async () => {
+    const created = await call('POST', undefined, { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'] });
+    const id = String(created.body.id);
+    const route = '/v1/admin/webhooks/{webhookId}';
+    expect((await call('DELETE', `/v1/admin/webhooks/${id}`, undefined, route, { webhookId: id })).statusCode).toBe(204);
+    expect((await call('DELETE', `/v1/admin/webhooks/${id}`, undefined, route, { webhookId: id })).statusCode).toBe(404);
+    expect((await call('GET')).body.webhooks).toEqual([]);
+    expect((await call('DELETE', '/v1/admin/webhooks/nope', undefined, route, { webhookId: 'nope' })).statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,80 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from '../handlers/fixtures';
+import { TableFake } from '../handlers/table-fake';
+
+/**
+ * A receiver written from the README alone: the verification snippet of its "Webhooks" section is
+ * read from README.md and run as a CRM would run it, against deliveries made by deliver-webhooks.
+ * Nothing here imports leadflow's signing code, so a change to the signature that the README does
+ * not follow fails this test.
+ */
+type Verify = (headers: Record<string, string>, rawBody: string, secret: string, nowMs?: number) => boolean;
+
+function readmeVerifier(): Verify {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('### Webhooks'));
+  const snippet = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!snippet) throw new Error('README has no js snippet in its Webhooks section');
+  // The snippet is an ES module importing node:crypto; run it as a function body with those imports given.
+  const body = snippet.replace(/^import .*$/m, '').replace(/^export /m, '');
+  return new Function('createHmac', 'timingSafeEqual', 'Buffer', `${body}\nreturn verifyLeadflowWebhook;`)(createHmac, timingSafeEqual, Buffer) as Verify;
+}
+
+setHandlerEnvironment();
+const dynamo = mockClient(DynamoDBDocumentClient);
+const SECRET = 'whsec_readme-receiver-secret';
+const received: { headers: Record<string, string>; body: string }[] = [];
+
+beforeAll(async () => {
+  const table = new TableFake();
+  table.attach(dynamo);
+  table.put({ pk: 'WEBHOOK#crm', sk: 'ENDPOINT', gsi1pk: 'WEBHOOKS', gsi1sk: '2026-11-20T00:00:00Z#crm', id: 'crm', url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'], secret: SECRET, createdAt: '2026-11-20T00:00:00Z' });
+  vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
+    received.push({ headers: Object.fromEntries(new Headers(init.headers).entries()), body: String(init.body) });
+    return new Response(null, { status: 200 });
+  });
+  const { handler } = await import('../../functions/deliver-webhooks/handler');
+  const detail = { version: 1, correlationId: 'c', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 1, fit: 60, engagement: 45, score: 105, grade: 'A', qualifiedAt: '2026-11-22T10:00:00.000Z', topContributors: [] };
+  const result = await handler(sqsEvent([busEnvelope('lead.qualified', detail)]), context);
+  expect(result.batchItemFailures).toEqual([]);
+});
+
+afterAll(() => {
+  vi.unstubAllGlobals();
+  dynamo.restore();
+});
+
+describe('a webhook receiver written from the README', () => {
+  const verify = readmeVerifier();
+  const delivery = () => {
+    const first = received[0];
+    if (!first) throw new Error('nothing was delivered');
+    return first;
+  };
+
+  it('accepts a delivery signed by leadflow with its secret', () => {
+    expect(received).toHaveLength(1);
+    const { headers, body } = delivery();
+    expect(verify(headers, body, SECRET)).toBe(true);
+    expect(JSON.parse(body)).toMatchObject({ id: headers['leadflow-event-id'], type: headers['leadflow-event-type'], data: { leadId: 'lead-1' } });
+  });
+
+  it('refuses a changed body, a changed timestamp and another secret', () => {
+    const { headers, body } = delivery();
+    expect(verify(headers, body.replace('lead-1', 'lead-2'), SECRET)).toBe(false);
+    expect(verify({ ...headers, 'leadflow-timestamp': String(Number(headers['leadflow-timestamp']) - 1) }, body, SECRET)).toBe(false);
+    expect(verify(headers, body, 'whsec_someone-else')).toBe(false);
+    expect(verify({ ...headers, 'leadflow-signature': '' }, body, SECRET)).toBe(false);
+  });
+
+  it('refuses a replay more than 5 minutes after it was signed', () => {
+    const { headers, body } = delivery();
+    const signedAtMs = Number(headers['leadflow-timestamp']) * 1000;
+    expect(verify(headers, body, SECRET, signedAtMs + 4 * 60_000)).toBe(true);
+    expect(verify(headers, body, SECRET, signedAtMs + 6 * 60_000)).toBe(false);
+  });
+});
