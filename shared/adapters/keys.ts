@@ -24,6 +24,9 @@
  * | template (head)   | TEMPLATE#<id>      | TEMPLATE                         | TEMPLATES / <updatedAt>#<id>        |
  * | template version  | TEMPLATE#<id>      | VERSION#<version, 6 digits>      |                                     |
  * | purchase          | ORDER#<orderId>    | PURCHASE                         | PURCHASES#<leadId> / <time>#<orderId> |
+ * | stage transition  | LEAD#<id>          | STAGE#<time>#<lead version>      | TRANSITIONS#<yyyy-mm> / <time>#<id> |
+ * | applied once      | LEAD#<id>          | APPLIED#<qualification or CRM update key> |                            |
+ * | sales reasons     | SETTINGS           | SALES_REASONS                    |                                     |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -73,6 +76,16 @@ export const keys = {
   purchase: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'PURCHASE' }),
   /** Purchases are listed per lead, oldest first, for the lead's export and erasure. */
   purchasesOfLead: (leadId: string, purchasedAt: string, orderId: string) => ({ gsi1pk: `PURCHASES#${leadId}`, gsi1sk: `${purchasedAt}#${orderId}` }),
+  /**
+   * Stage transitions are append-only under their lead (so export and erasure find them) and listed
+   * per month for the handoff reports. The lead's version makes two changes in one millisecond distinct.
+   */
+  stageTransition: (leadId: string, at: string, leadVersion: number) => ({ pk: `LEAD#${leadId}`, sk: `STAGE#${at}#${String(leadVersion).padStart(8, '0')}` }),
+  stageTransitionPrefix: 'STAGE#',
+  transitionMonth: (at: string, leadId: string) => ({ gsi1pk: `TRANSITIONS#${at.slice(0, 7)}`, gsi1sk: `${at}#${leadId}` }),
+  /** Marks a lead change keyed by its origin (a qualification, a CRM update id) as done, so a repeat changes nothing. */
+  appliedOnce: (leadId: string, key: string) => ({ pk: `LEAD#${leadId}`, sk: `APPLIED#${key}` }),
+  salesReasons: () => ({ pk: 'SETTINGS', sk: 'SALES_REASONS' }),
 } as const;
 
 export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];
