@@ -3,7 +3,7 @@ import { feedbackTarget } from '../../shared/domain/handoff/feedback';
 import { ALLOWED_TRANSITIONS, currentStage, LIFECYCLE_STAGES, transition, type LifecycleStage } from '../../shared/domain/handoff/lifecycle';
 import { DEFAULT_SALES_REASONS, SalesReasons } from '../../shared/domain/handoff/reasons';
 import { handoffReport, monthsBefore, monthsBetween, type ReportedTransition } from '../../shared/domain/handoff/report';
-import { apply, type ScoredEvent } from '../../shared/domain/scoring/engine';
+import { apply, rescore, type ScoredEvent } from '../../shared/domain/scoring/engine';
 import { recycledScore } from '../../shared/domain/scoring/recycle';
 import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
 
@@ -153,6 +153,27 @@ describe('recycledScore', () => {
     // Earning it again is a second qualification (a new alert key).
     const again = applyAll(little.state, qualifyingBurst('2026-11-03'));
     expect(again.qualifications).toEqual([2]);
+  });
+
+  it('ignores an event from before the recycle that arrives late', () => {
+    const { state } = applyAll(undefined, qualifyingBurst('2026-11-01'));
+    const recycled = recycledScore(state, '2026-11-02T09:00:00.000Z');
+    const late = applyAll(recycled, [view('/demo', '2026-11-01T11:00:00.000Z')]);
+    expect(late.state.engagement).toBe(0);
+    expect(late.state.engagementSince).toBe('2026-11-02T09:00:00.000Z');
+  });
+
+  it('keeps the engagement it lost when a new ruleset replays the history', () => {
+    const history = qualifyingBurst('2026-11-01');
+    const { state } = applyAll(undefined, history);
+    const recycled = recycledScore(state, '2026-11-02T09:00:00.000Z');
+    const nextRuleset = { ...starterRuleset, version: 'next-1' };
+    const replayed = rescore(recycled, history, decisionMaker, nextRuleset, '2026-11-02T10:00:00.000Z');
+    expect(replayed?.qualified).toBeUndefined();
+    expect(replayed?.state).toMatchObject({ rulesetVersion: 'next-1', engagement: 0, qualified: false, qualifications: 1, engagementSince: '2026-11-02T09:00:00.000Z' });
+    // Events after the recycle still count in the replay.
+    const later = [...history, view('/pricing', '2026-11-02T11:00:00.000Z')];
+    expect(rescore(recycled, later, decisionMaker, nextRuleset, '2026-11-02T12:00:00.000Z')?.state.engagement).toBeGreaterThan(0);
   });
 });
 
