@@ -45,6 +45,11 @@ leadflow routing put <file.yaml|file.json>
                                      replace it; every problem is listed with its field
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
 leadflow leads erase <leadId> --yes  erase a lead everywhere; its address stays suppressed (right to erasure)
+leadflow leads feedback <leadId> accept|reject|won|lost|disqualify --actor <rep> [--reason <code>]
+                                     [--amount <n> --currency <ISO 4217> --billing one_time|monthly|quarterly|yearly]
+                                     sales feedback: moves the lead's lifecycle stage
+leadflow reports handoff [--from <yyyy-mm>] [--to <yyyy-mm>] [--json]
+                                     funnel, conversion, time to MQL, MQL acceptance, won and lost reasons
 
 Commands:
   validate <file...>                 check ruleset files (JSON or YAML) offline; every problem with its path
@@ -264,6 +269,40 @@ export function progressBar(done: number, total: number, planned: boolean, width
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pad(done, 6)} / ${total}${planned ? '' : '+'} sent or skipped`;
 }
 
+export interface HandoffReportView {
+  months: { from: string; to: string };
+  funnel: { month: string; entered: Record<string, number> }[];
+  conversion: { from: string; to: string; leads: number; converted: number; ratePercent: number | null }[];
+  timeToMql: { leads: number; medianDays: number | null; p90Days: number | null };
+  mqlAcceptance: { accepted: number; rejected: number; ratePercent: number | null };
+  won: { reason: string; count: number; amounts: Record<string, number> }[];
+  lost: { reason: string; count: number; amounts: Record<string, number> }[];
+}
+
+const FUNNEL_COLUMNS = ['lead', 'mql', 'sql', 'opportunity', 'customer', 'recycled', 'disqualified'];
+const percent = (value: number | null) => (value === null ? 'n/a' : `${value}%`);
+
+/** The handoff report in a terminal: stages entered per month, then the rates and the reasons. */
+export function formatHandoffReport(report: HandoffReportView): string {
+  const reasons = (lines: HandoffReportView['won']) =>
+    lines.length
+      ? lines.map((line) => `  ${line.reason.padEnd(20)}${pad(line.count, 5)}  ${Object.entries(line.amounts).map(([currency, amount]) => `${currency} ${amount.toLocaleString('en-US')}`).join(', ')}`)
+      : ['  none'];
+  return [
+    `handoff ${report.months.from} .. ${report.months.to} (UTC)`,
+    `${'month'.padEnd(9)}${FUNNEL_COLUMNS.map((stage) => pad(stage, 13)).join('')}`,
+    ...report.funnel.map((row) => `${row.month.padEnd(9)}${FUNNEL_COLUMNS.map((stage) => pad(row.entered[stage] ?? 0, 13)).join('')}`),
+    'conversion',
+    ...report.conversion.map((line) => `  ${`${line.from} -> ${line.to}`.padEnd(26)}${pad(percent(line.ratePercent), 8)}  (${line.converted} of ${line.leads})`),
+    `time to MQL: median ${report.timeToMql.medianDays ?? 'n/a'} days, p90 ${report.timeToMql.p90Days ?? 'n/a'} days (${report.timeToMql.leads} leads)`,
+    `MQL acceptance: ${percent(report.mqlAcceptance.ratePercent)} (${report.mqlAcceptance.accepted} accepted, ${report.mqlAcceptance.rejected} rejected)`,
+    'won reasons',
+    ...reasons(report.won),
+    'lost reasons',
+    ...reasons(report.lost),
+  ].join('\n');
+}
+
 function formatCampaignReport(report: Record<string, unknown>): string {
   const row = (label: string, count: string, rate?: string) => `${label.padEnd(14)}${pad(String(report[count] ?? 0), 8)}${rate ? `${pad(String(report[rate] ?? 0), 8)} %` : ''}`;
   return [
@@ -319,11 +358,16 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       at: { type: 'string' },
       tz: { type: 'string' },
       subscription: { type: 'string' },
+      actor: { type: 'string' },
+      reason: { type: 'string' },
+      amount: { type: 'string' },
+      currency: { type: 'string' },
+      billing: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [group, command, ...targets] = positionals;
-  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'segments', 'purchases', 'routing'].includes(group ?? '') || !command) {
+  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'segments', 'purchases', 'routing', 'reports'].includes(group ?? '') || !command) {
     io.out(USAGE);
     if (!values.help) throw new CliError('');
     return;
@@ -455,9 +499,40 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     throw new CliError(`unknown command routing ${command}\n\n${USAGE}`);
   }
 
+  if (group === 'reports') {
+    if (command !== 'handoff') throw new CliError(`unknown command reports ${command}\n\n${USAGE}`);
+    const query = new URLSearchParams({ ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) }).toString();
+    const report = expectOk(await (await client()).request('GET', `/v1/admin/reports/handoff${query ? `?${query}` : ''}`), 'Reading the handoff report');
+    io.out(values.json ? JSON.stringify(report, null, 2) : formatHandoffReport(report as unknown as HandoffReportView));
+    return;
+  }
+
   if (group === 'leads') {
     if (!target) throw new CliError(`leads ${command} needs a lead id`);
     const path = `/v1/admin/leads/${encodeURIComponent(target)}`;
+    if (command === 'feedback') {
+      const action = targets[1];
+      if (!action) throw new CliError('leads feedback needs an action: accept, reject, won, lost or disqualify');
+      if (!values.actor) throw new CliError('leads feedback needs --actor (who gives the feedback)');
+      const amount = values.amount === undefined ? undefined : Number(values.amount);
+      if (amount !== undefined && !Number.isFinite(amount)) throw new CliError(`--amount must be a number, not ${values.amount ?? ''}`);
+      const body = {
+        action,
+        actor: values.actor,
+        ...(values.reason ? { reason: values.reason } : {}),
+        ...(amount !== undefined ? { amount } : {}),
+        ...(values.currency ? { currency: values.currency } : {}),
+        ...(values.billing ? { billingFrequency: values.billing } : {}),
+      };
+      const response = await (await client()).request('POST', `${path}/feedback`, body);
+      if (response.status === 409) {
+        const refusal = response.body as { stage: string; allowed: string[] };
+        throw new CliError(`lead ${target} is ${refusal.stage}: ${action} is not allowed; from ${refusal.stage} it can move to ${refusal.allowed.join(', ')}`);
+      }
+      const changed = expectOk(response, `Feedback on lead ${target}`) as { stage: string; transition: { from: string } };
+      io.out(`lead ${target}: ${changed.transition.from} -> ${changed.stage}`);
+      return;
+    }
     if (command === 'export') {
       io.out(JSON.stringify(expectOk(await (await client()).request('GET', `${path}/export`), `Exporting lead ${target}`), null, 2));
       return;

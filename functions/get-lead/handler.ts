@@ -3,6 +3,7 @@ import { documentClient } from '../../shared/adapters/clients';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { readConfig, setting } from '../../shared/config';
+import { currentStage } from '../../shared/domain/handoff/lifecycle';
 import { scoringView } from '../../shared/domain/lead';
 import { purchaseProfile } from '../../shared/domain/purchases';
 import { round, scoreAt } from '../../shared/domain/scoring/engine';
@@ -26,7 +27,7 @@ export const handler = httpHandler(logger, async (event) => {
   const lead = await store.getLead(leadId);
   if (!lead) throw new HttpError(404, `No lead with id ${leadId}`);
   const recentEvents = await store.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: RECENT_EVENTS });
-  const { pendingQualification: _outbox, version: _version, score: state, ...visible } = lead;
+  const { pendingQualification: _outbox, pendingStageChange: _stageOutbox, version: _version, score: state, ...visible } = lead;
   const ruleset = state ? (await rulesets.get(state.rulesetVersion))?.ruleset : undefined;
   const now = new Date().toISOString();
   // The stored score is as of the latest event; what the lead is worth now is computed on read.
@@ -58,5 +59,5 @@ export const handler = httpHandler(logger, async (event) => {
           ),
         }
       : undefined;
-  return json(200, { ...visible, attributes: lead.attributes ?? {}, purchases: purchaseProfile(lead.purchases, now), score, stage: current?.qualified ? 'mql' : 'lead', recentEvents });
+  return json(200, { ...visible, attributes: lead.attributes ?? {}, purchases: purchaseProfile(lead.purchases, now), score, stage: currentStage(lead), recentEvents });
 });

@@ -30,6 +30,9 @@
  * | rep open MQLs     | ROUTING#REP#<id>   | LOAD                             |                                     |
  * | webhook endpoint  | WEBHOOK#<id>       | ENDPOINT                         | WEBHOOKS / <createdAt>#<id>         |
  * | webhook delivery  | WEBHOOK#<id>       | DELIVERY#<event id>              |                                     |
+ * | stage transition  | LEAD#<id>          | STAGE#<time>#<lead version>      | TRANSITIONS#<yyyy-mm> / <time>#<id> |
+ * | applied once      | LEAD#<id>          | APPLIED#<qualification or CRM update key> |                            |
+ * | sales reasons     | SETTINGS           | SALES_REASONS                    |                                     |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -92,6 +95,16 @@ export const keys = {
   webhookListing: (createdAt: string, webhookId: string) => ({ gsi1pk: 'WEBHOOKS', gsi1sk: `${createdAt}#${webhookId}` }),
   /** Keyed by the event's id (a hash of its domain key, never a lead id), so erasure leaves nothing here. */
   webhookDelivery: (webhookId: string, eventId: string) => ({ pk: `WEBHOOK#${webhookId}`, sk: `DELIVERY#${eventId}` }),
+  /**
+   * Stage transitions are append-only under their lead (so export and erasure find them) and listed
+   * per month for the handoff reports. The lead's version makes two changes in one millisecond distinct.
+   */
+  stageTransition: (leadId: string, at: string, leadVersion: number) => ({ pk: `LEAD#${leadId}`, sk: `STAGE#${at}#${String(leadVersion).padStart(8, '0')}` }),
+  stageTransitionPrefix: 'STAGE#',
+  transitionMonth: (at: string, leadId: string) => ({ gsi1pk: `TRANSITIONS#${at.slice(0, 7)}`, gsi1sk: `${at}#${leadId}` }),
+  /** Marks a lead change keyed by its origin (a qualification, a CRM update id) as done, so a repeat changes nothing. */
+  appliedOnce: (leadId: string, key: string) => ({ pk: `LEAD#${leadId}`, sk: `APPLIED#${key}` }),
+  salesReasons: () => ({ pk: 'SETTINGS', sk: 'SALES_REASONS' }),
 } as const;
 
 export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];

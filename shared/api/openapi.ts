@@ -8,6 +8,8 @@ import { WebhookRequest } from '../domain/handoff/webhooks';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
 import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate } from '../domain/segments/segment';
 import { LANGUAGES, SUBSCRIPTION_TYPES } from '../domain/subscriptions';
+import { SalesReasons } from '../domain/handoff/reasons';
+import { CrmUpdateBatch, CrmUpdatesApplied, FeedbackRequest, HandoffReportQuery } from './handoff-schemas';
 import { BacktestRequest, CampaignTestRequest, ErrorBody, LiftRequest, EventBatch, EventsAccepted, FormSubmission, PurchaseBatch, PurchasesRecorded, SubmissionAccepted } from './schemas';
 
 const errors = {
@@ -322,6 +324,47 @@ export function openApiDocument() {
     method: 'delete', path: '/v1/admin/webhooks/{webhookId}', summary: 'Delete a webhook endpoint', ...admin,
     request: { params: z.object({ webhookId: z.uuid() }) },
     responses: { 204: { description: 'Deleted; nothing more is delivered to it.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'No such webhook.' } },
+  });
+
+  const errorBody = (description: string) => ({ description, content: { 'application/json': { schema: ErrorBody } } });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/leads/{leadId}/feedback', summary: 'Sales feedback on a lead: accept, reject, won, lost or disqualify', ...admin,
+    description:
+      'accept: mql -> sql. reject (reason from the reject list): -> recycled, and the lead\'s engagement is reset so it must earn a new qualification (a new alert). ' +
+      'won (reason, amount, currency, billingFrequency): opportunity -> customer. lost (reason): -> recycled, or disqualified for a lost reason marked `never`. ' +
+      'disqualify: any stage -> disqualified. Each change is recorded as a transition and published as `lead.stage-changed`.',
+    request: { params: z.object({ leadId: z.uuid() }), body: { content: { 'application/json': { schema: FeedbackRequest } } } },
+    responses: {
+      200: { description: '`{ leadId, stage, transition: { from, to, cause, actor, at, reason? }, deal? }`.' },
+      400: errorBody('A field is invalid; a reason not on the list names `reason` and lists the allowed ones.'),
+      403: adminErrors[403],
+      404: errorBody('No such lead.'),
+      409: { description: 'The lead\'s stage does not allow this change: `{ message, stage, requested, allowed }`.' },
+      503: errorBody('The lead kept changing; nothing was recorded, repeat the request.'),
+    },
+  });
+  registry.registerPath({ method: 'get', path: '/v1/admin/settings/sales-reasons', summary: 'The reject, won and lost reason lists (the standard ones until a team saves its own)', ...admin, responses: { 200: { description: 'The lists.', content: { 'application/json': { schema: SalesReasons } } }, 403: adminErrors[403] } });
+  registry.registerPath({
+    method: 'put', path: '/v1/admin/settings/sales-reasons', summary: 'Replace the reason lists', ...admin,
+    request: { body: { content: { 'application/json': { schema: SalesReasons } } } },
+    responses: { 200: { description: 'Saved; feedback is checked against these lists from now on.', content: { 'application/json': { schema: SalesReasons } } }, 400: adminErrors[400], 403: adminErrors[403] },
+  });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/crm/updates', summary: 'Stage and contact updates from a CRM (1-100)', ...admin,
+    description: 'Each update is applied once per `updateId`, in the CRM\'s order (`occurredAt`): one older than the last applied to its lead changes nothing (`stale`). A stage change follows the transition table (`invalid_transition` otherwise, with the allowed stages).',
+    request: { body: { content: { 'application/json': { schema: CrmUpdateBatch } } } },
+    responses: {
+      200: { description: 'One result per update.', content: { 'application/json': { schema: CrmUpdatesApplied } } },
+      400: adminErrors[400],
+      403: adminErrors[403],
+      503: errorBody('The table refused more writes; updates applied so far stay applied, repeat the same request.'),
+    },
+  });
+  registry.registerPath({
+    method: 'get', path: '/v1/admin/reports/handoff', summary: 'Handoff report: funnel, conversion, time to MQL, MQL acceptance, won and lost reasons', ...admin,
+    description: 'Over the months `from`..`to` (UTC, at most 24): leads entering each stage per month; conversion between consecutive stages; days from creation to first MQL (median, p90); accepted / (accepted + rejected); won and lost reasons with counts and amounts per currency.',
+    request: { query: HandoffReportQuery },
+    responses: { 200: { description: '`{ months, funnel, conversion, timeToMql, mqlAcceptance, won, lost }`.' }, 400: adminErrors[400], 403: adminErrors[403] },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from './handoff/lifecycle';
 
 /** The `source` of every event leadflow puts on its bus. */
 export const EVENT_SOURCE = 'leadflow';
@@ -16,6 +17,7 @@ export const DetailType = {
   CampaignRecipientsPlanned: 'campaign.recipients-planned',
   CampaignTestRequested: 'campaign.test-requested',
   CampaignSendDue: 'campaign.send-due',
+  LeadStageChanged: 'lead.stage-changed',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -152,6 +154,21 @@ export const CampaignSendDueDetail = z.object({
 });
 export type CampaignSendDueDetail = z.infer<typeof CampaignSendDueDetail>;
 
+/**
+ * A lead moved from one lifecycle stage to another. The transition is recorded (with the event in the
+ * lead's outbox) before this is published, at least once: consumers dedupe on `leadId` + `at`.
+ */
+export const LeadStageChangedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  from: z.enum(LIFECYCLE_STAGES),
+  to: z.enum(LIFECYCLE_STAGES),
+  at: z.string(),
+  cause: z.enum(TRANSITION_CAUSES),
+  actor: z.string().min(1),
+});
+export type LeadStageChangedDetail = z.infer<typeof LeadStageChangedDetail>;
+
 export const detailSchemas = {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail,
   [DetailType.LeadIdentified]: LeadIdentifiedDetail,
@@ -164,6 +181,7 @@ export const detailSchemas = {
   [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail,
   [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail,
   [DetailType.CampaignSendDue]: CampaignSendDueDetail,
+  [DetailType.LeadStageChanged]: LeadStageChangedDetail,
 } as const;
 
 export interface DetailByType {
@@ -178,6 +196,7 @@ export interface DetailByType {
   [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail;
   [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail;
   [DetailType.CampaignSendDue]: CampaignSendDueDetail;
+  [DetailType.LeadStageChanged]: LeadStageChangedDetail;
 }
 
 /**

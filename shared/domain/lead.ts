@@ -1,6 +1,7 @@
 import type { SubscriptionStatus, SubscriptionType } from './subscriptions';
 import type { ScoreState } from './scoring/engine';
-import type { LeadQualifiedDetail } from './events';
+import type { LeadQualifiedDetail, LeadStageChangedDetail } from './events';
+import type { LifecycleStage } from './handoff/lifecycle';
 
 /** Where a lead came from: the first touch is kept, the latest is overwritten on every submission. */
 export interface Touch {
@@ -70,6 +71,13 @@ export interface Lead extends LeadProfile {
   readonly owner?: LeadOwner;
   /** A qualification stored with the score but not yet on the bus (an outbox of one). */
   readonly pendingQualification?: LeadQualifiedDetail;
+  /** Lifecycle stage; absent until the first change (see `currentStage` for the default). */
+  readonly stage?: LifecycleStage;
+  readonly stageChangedAt?: string;
+  /** The CRM's own time of the last CRM update applied: an older update changes nothing. */
+  readonly crmUpdatedAt?: string;
+  /** A stage change stored with the stage but not yet on the bus (an outbox of one). */
+  readonly pendingStageChange?: LeadStageChangedDetail;
   /** Optimistic-lock counter: every write checks and bumps it. */
   readonly version: number;
 }

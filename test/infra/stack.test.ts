@@ -131,6 +131,24 @@ describe('LeadflowStack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/admin/purchases', AuthorizationType: 'AWS_IAM' });
   });
 
+  it('gives record-lifecycle its own rule and queue on lead.qualified, beside alert-sales', () => {
+    const onQualified = ofType('AWS::Events::Rule').filter(([, rule]) => JSON.stringify(rule.Properties.EventPattern).includes('"lead.qualified"'));
+    const queues = onQualified.flatMap(([, rule]) => (rule.Properties.Targets as { Arn: unknown }[]).map((target) => JSON.stringify(target.Arn)));
+    expect(onQualified.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(queues).size).toBe(queues.length);
+    const variables = (resources[functionLogicalId('record-lifecycle')]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toMatchObject({ TABLE_NAME: expect.anything(), EVENT_BUS_NAME: expect.anything() });
+  });
+
+  it('takes 100 CRM updates behind IAM: sales-feedback has a 64 KB body limit; the report function only reads', () => {
+    const feedback = (resources[functionLogicalId('sales-feedback')]?.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    expect(feedback.MAX_BODY_BYTES).toBe(String(64 * 1024));
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/admin/crm/updates', AuthorizationType: 'AWS_IAM' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/admin/reports/handoff', AuthorizationType: 'AWS_IAM' });
+    const reports = (resources[functionLogicalId('handoff-reports')]?.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    expect(reports.EVENT_BUS_NAME).toBeUndefined();
+  });
+
   it('grants each function only what its access list names', () => {
     const policies = ofType('AWS::IAM::Policy');
     const actionsOf = (name: string) => {

@@ -104,11 +104,13 @@ describe('data rights on the local stack', () => {
     await eventually(async () => ((await getLead(leadId)).score?.qualified ? true : undefined));
     // The qualification alert is claimed in the table too.
     await eventually(async () => ((await everyItem()).some((item) => item.includes(`"ALERT#`) && item.includes(leadId)) ? true : undefined));
+    // ... and its move to the mql stage is recorded as a transition.
+    await eventually(async () => ((await everyItem()).some((item) => item.includes('"stage-transition"') && item.includes(leadId)) ? true : undefined));
 
     const exported = await cli('leads', 'export', leadId);
     expect(exported.code).toBe(0);
     const records = (JSON.parse(exported.out) as { records: Record<string, unknown[]> }).records;
-    expect(Object.keys(records).sort()).toEqual(['alert', 'consent', 'event', 'lead']);
+    expect(Object.keys(records).sort()).toEqual(['alert', 'applied-change', 'consent', 'event', 'lead', 'stage-transition']);
     expect(records.event).toHaveLength(5);
 
     expect((await cli('leads', 'erase', leadId)).code).toBe(1);

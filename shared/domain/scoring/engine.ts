@@ -55,6 +55,11 @@ export interface ScoreState {
   readonly qualifications: number;
   readonly qualifiedAt?: string;
   readonly tallies: Readonly<Record<string, RuleTally>>;
+  /**
+   * Set when sales sent the lead back to nurture: events that happened before it no longer count, so
+   * neither a late event nor a replay (rescoring) gives the lead back the engagement it lost.
+   */
+  readonly engagementSince?: string;
 }
 
 export interface Qualification {
@@ -263,6 +268,7 @@ export function apply(previous: ScoreState | undefined, input: ScoringInput, rul
   if (start.rulesetVersion !== ruleset.version) {
     throw new Error(`State was scored with ruleset ${start.rulesetVersion}; replay the history under ${ruleset.version} instead`);
   }
+  if (start.engagementSince && event.occurredAt < start.engagementSince) return { state: start, hits: [] };
   const arrivedInOrder = event.occurredAt >= start.engagementAt;
   const stillQualified = start.qualified && (!arrivedInOrder || scoreAt(start, lead, ruleset, event.occurredAt).qualified);
 
@@ -280,7 +286,10 @@ export function apply(previous: ScoreState | undefined, input: ScoringInput, rul
   const eventEngagement = eventEngagementOf(ruleset, tallies);
   const allTallies = { ...standingTallies(ruleset, lead, activityOf(eventEngagement, eventCount, engagementAt, engagementAt)), ...tallies };
   const { fit, engagement, total, grade } = totals(ruleset, allTallies);
-  const base = { rulesetVersion: ruleset.version, fit, engagement, engagementAt, eventCount, grade, total, tallies: allTallies };
+  const base = {
+    rulesetVersion: ruleset.version, fit, engagement, engagementAt, eventCount, grade, total, tallies: allTallies,
+    ...(start.engagementSince ? { engagementSince: start.engagementSince } : {}),
+  };
 
   if (!stillQualified && meetsCriteria({ total, grade }, ruleset)) {
     const qualified = { qualification: start.qualifications + 1, qualifiedAt: event.occurredAt };
@@ -325,12 +334,15 @@ export function rescore(
   ruleset: Ruleset,
   now: string,
 ): ScoreChange | undefined {
-  const { state } = replay(events, lead, ruleset);
+  const since = previous?.engagementSince;
+  const { state: replayed } = replay(since ? events.filter((event) => normalised(event.occurredAt) >= since) : events, lead, ruleset);
+  // A recycled lead with nothing since its recycle starts again from nothing under the new ruleset.
+  const state = replayed ?? (since ? initialState(ruleset, since) : undefined);
   if (!state) return undefined;
   const current = scoreAt(state, lead, ruleset, now);
   const wasQualified = previous?.qualified ?? false;
   const qualifications = previous?.qualifications ?? 0;
-  const base = { ...state, qualifications };
+  const base = { ...state, qualifications, ...(since ? { engagementSince: since } : {}) };
   if (wasQualified && current.total >= ruleset.mql.recycleBelowScore) {
     return { state: { ...base, qualified: true, ...(previous?.qualifiedAt ? { qualifiedAt: previous.qualifiedAt } : {}) }, hits: [] };
   }

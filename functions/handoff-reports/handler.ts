@@ -1,0 +1,31 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { documentClient } from '../../shared/adapters/clients';
+import { LifecycleStore } from '../../shared/adapters/lifecycle-store';
+import { HandoffReportQuery } from '../../shared/api/handoff-schemas';
+import { readConfig, setting } from '../../shared/config';
+import { handoffReport, MAX_REPORT_MONTHS, monthsBefore, monthsBetween } from '../../shared/domain/handoff/report';
+import { HttpError, validationError } from '../../shared/http/errors';
+import { httpHandler } from '../../shared/http/handler';
+import { json } from '../../shared/http/middleware';
+
+const config = readConfig({ TABLE_NAME: setting });
+const logger = new Logger();
+const lifecycle = new LifecycleStore(documentClient(), config.TABLE_NAME);
+
+/** Months shown when the request names no start. */
+const DEFAULT_MONTHS = 6;
+
+export const handler = httpHandler(logger, async (event) => {
+  const query = HandoffReportQuery.safeParse(event.queryStringParameters ?? {});
+  if (!query.success) throw validationError(query.error);
+  const to = query.data.to ?? new Date().toISOString().slice(0, 7);
+  const from = query.data.from ?? monthsBefore(to, DEFAULT_MONTHS);
+  if (from > to) throw new HttpError(400, 'Invalid request: from must not be after to', [{ field: 'from', message: 'must not be after to' }]);
+  const months = monthsBetween(from, to);
+  if (months.length > MAX_REPORT_MONTHS) {
+    throw new HttpError(400, `Invalid request: from must be at most ${MAX_REPORT_MONTHS} months before to`, [{ field: 'from', message: `must be at most ${MAX_REPORT_MONTHS} months before to` }]);
+  }
+  const transitions = (await Promise.all(months.map((month) => lifecycle.transitionsInMonth(month)))).flat();
+  logger.info('Handoff report', { from, to, transitions: transitions.length });
+  return json(200, handoffReport(transitions, months));
+});

@@ -1,0 +1,118 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
+import { isThrottling } from '../../shared/adapters/dynamo-errors';
+import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
+import { LeadStore } from '../../shared/adapters/lead-store';
+import { LifecycleStore } from '../../shared/adapters/lifecycle-store';
+import { CrmUpdateBatch, FeedbackRequest, type CrmUpdate, type CrmUpdatesApplied } from '../../shared/api/handoff-schemas';
+import { positiveInteger, readConfig, setting } from '../../shared/config';
+import { feedbackTarget } from '../../shared/domain/handoff/feedback';
+import { transition } from '../../shared/domain/handoff/lifecycle';
+import { SalesReasons } from '../../shared/domain/handoff/reasons';
+import { HttpError, parameter, validationError } from '../../shared/http/errors';
+import { httpRoutesHandler } from '../../shared/http/handler';
+import { json } from '../../shared/http/middleware';
+import { LeadBusy, StageChanges, type ChangeOutcome } from '../../shared/stage-changes';
+
+const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
+const logger = new Logger();
+const client = documentClient();
+const leads = new LeadStore(client, config.TABLE_NAME);
+const lifecycle = new LifecycleStore(client, config.TABLE_NAME);
+const stageChanges = new StageChanges({ leads, lifecycle, publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME), logger });
+
+const LeadId = z.uuid('must be a lead id (UUID)');
+type CrmResult = CrmUpdatesApplied['updates'][number];
+
+/** The table refused more writes, or a lead changed under every attempt: nothing is lost by repeating the request. */
+function retryLater(error: unknown, what: string): never {
+  if (error instanceof LeadBusy || isThrottling(error)) {
+    throw new HttpError(503, `${what}; repeat the same request`, undefined, { 'retry-after': '2' });
+  }
+  throw error;
+}
+
+/** One CRM update: idempotent by its id, ordered by the CRM's own time, stage changes by the transition table. */
+async function applyCrmUpdate(update: CrmUpdate, leadId: string | undefined, correlationId: string): Promise<CrmResult> {
+  const { updateId } = update;
+  if (!leadId) return { updateId, status: 'unknown_lead', message: update.email ? 'No lead with this email' : `No lead with id ${update.leadId ?? ''}` };
+  const actor = update.actor ?? 'crm';
+  const outcome: ChangeOutcome = await stageChanges.change(leadId, { onceKey: `crm#${updateId}`, correlationId }, (lead, stage) => {
+    if (lead.crmUpdatedAt && update.occurredAt < lead.crmUpdatedAt) return { kind: 'unchanged', why: `an update of ${lead.crmUpdatedAt} was applied already` };
+    const base = { kind: 'write' as const, crmUpdatedAt: update.occurredAt, ...(update.contact ? { contact: update.contact } : {}) };
+    if (!update.stage || update.stage === stage) return base;
+    // The transition keeps the CRM's time: reports count it in the month it happened.
+    const change = transition(stage, update.stage, 'crm', actor, update.occurredAt);
+    return change.ok ? { ...base, transition: change.transition } : { kind: 'refused', refusal: change };
+  });
+  switch (outcome.outcome) {
+    case 'changed':
+      return { updateId, status: 'applied', leadId, ...(outcome.transition ? { stage: outcome.transition.to } : update.stage ? { stage: update.stage } : {}) };
+    case 'duplicate':
+      return { updateId, status: 'duplicate', leadId };
+    case 'unchanged':
+      return { updateId, status: 'stale', leadId, message: outcome.why };
+    case 'refused':
+      return { updateId, status: 'invalid_transition', leadId, stage: outcome.refusal.from, allowed: [...outcome.refusal.allowed], message: outcome.refusal.message };
+    case 'no-lead':
+      return { updateId, status: 'unknown_lead', message: `No lead with id ${leadId}` };
+  }
+}
+
+export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
+  // Sales says what became of a lead handed to them; the stage moves by the transition table.
+  'POST /v1/admin/leads/{leadId}/feedback': async (event) => {
+    const leadId = parameter(event.pathParameters?.leadId, 'leadId', LeadId);
+    const request = FeedbackRequest.safeParse(event.parsedBody);
+    if (!request.success) throw validationError(request.error);
+    const feedback = request.data;
+    const target = feedbackTarget(feedback.action, feedback.reason, await lifecycle.salesReasons());
+    if (!target.ok) throw new HttpError(400, `Invalid request: reason ${target.message}`, [{ field: 'reason', message: target.message }]);
+    const deal = feedback.amount !== undefined && feedback.currency ? { amount: feedback.amount, currency: feedback.currency, ...(feedback.billingFrequency ? { billingFrequency: feedback.billingFrequency } : {}) } : undefined;
+    const outcome = await stageChanges
+      .change(leadId, { correlationId: event.requestContext.requestId }, (_lead, stage, at) => {
+        const change = transition(stage, target.to, target.cause, feedback.actor, at, feedback.reason);
+        return change.ok ? { kind: 'write', transition: change.transition, ...(deal ? { deal } : {}) } : { kind: 'refused', refusal: change };
+      })
+      .catch((error: unknown) => retryLater(error, `Lead ${leadId} is changing; nothing was recorded`));
+    if (outcome.outcome === 'no-lead') throw new HttpError(404, `No lead with id ${leadId}`);
+    if (outcome.outcome === 'refused') {
+      const { refusal } = outcome;
+      return json(409, { message: refusal.message, issues: [{ field: 'action', message: refusal.message }], stage: refusal.from, requested: refusal.to, allowed: refusal.allowed });
+    }
+    if (outcome.outcome !== 'changed' || !outcome.transition) throw new Error(`Feedback on lead ${leadId} ended ${outcome.outcome}`);
+    logger.info('Sales feedback recorded', { leadId, action: feedback.action, from: outcome.transition.from, to: outcome.transition.to });
+    return json(200, { leadId, stage: outcome.transition.to, transition: outcome.transition, ...(deal ? { deal } : {}) });
+  },
+
+  'GET /v1/admin/settings/sales-reasons': async () => json(200, await lifecycle.salesReasons()),
+
+  'PUT /v1/admin/settings/sales-reasons': async (event) => {
+    const reasons = SalesReasons.safeParse(event.parsedBody);
+    if (!reasons.success) throw validationError(reasons.error);
+    await lifecycle.saveSalesReasons(reasons.data, new Date().toISOString());
+    logger.info('Sales reasons saved', { reject: reasons.data.reject.length, won: reasons.data.won.length, lost: reasons.data.lost.length });
+    return json(200, reasons.data);
+  },
+
+  // Changes made in the CRM: applied once per update id, in the CRM's order, through the same transition table.
+  'POST /v1/admin/crm/updates': async (event) => {
+    const batch = CrmUpdateBatch.safeParse(event.parsedBody);
+    if (!batch.success) throw validationError(batch.error);
+    const { updates } = batch.data;
+    const leadIds = await Promise.all(updates.map((update) => (update.email ? leads.leadIdForEmail(update.email) : Promise.resolve(update.leadId))));
+    // Oldest first, so a batch that holds two updates of one lead applies both rather than calling one stale.
+    const order = updates.map((_, index) => index).sort((a, b) => (updates[a]?.occurredAt ?? '').localeCompare(updates[b]?.occurredAt ?? '') || a - b);
+    const results: CrmResult[] = [];
+    for (const index of order) {
+      const update = updates[index] as CrmUpdate;
+      results[index] = await applyCrmUpdate(update, leadIds[index], event.requestContext.requestId).catch((error: unknown) =>
+        retryLater(error, `Updates were applied up to the one before ${update.updateId}, oldest first; repeated ones report duplicate`),
+      );
+    }
+    const count = (status: CrmResult['status']) => results.filter((result) => result.status === status).length;
+    logger.info('CRM updates applied', { updates: updates.length, applied: count('applied'), duplicates: count('duplicate'), stale: count('stale'), refused: count('invalid_transition') + count('unknown_lead') });
+    return json(200, { updates: results } satisfies CrmUpdatesApplied);
+  },
+});

@@ -1,0 +1,181 @@
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LeadStageChangedDetail } from '../domain/events';
+import type { StageTransition } from '../domain/handoff/lifecycle';
+import { DEFAULT_SALES_REASONS, SalesReasons } from '../domain/handoff/reasons';
+import type { Lead, LeadProfile } from '../domain/lead';
+import type { ScoreState } from '../domain/scoring/engine';
+import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
+import { keys } from './keys';
+import { queryPages } from './query-pages';
+
+/** What a won or lost deal was worth, as sales reported it. */
+export interface Deal {
+  readonly amount: number;
+  readonly currency: string;
+  readonly billingFrequency?: 'one_time' | 'monthly' | 'quarterly' | 'yearly';
+}
+
+/** A stage transition as stored: append-only, one per change, with what the reports need. */
+export interface StoredTransition extends StageTransition {
+  readonly leadId: string;
+  /** When the lead was created: time to MQL is measured from here. */
+  readonly leadCreatedAt: string;
+  readonly deal?: Deal;
+}
+
+/** One change of a lead, written in one transaction guarded by the version it was computed from. */
+export interface LeadChange {
+  readonly lead: Pick<Lead, 'id' | 'version' | 'createdAt'>;
+  readonly at: string;
+  readonly transition?: StageTransition;
+  readonly deal?: Deal;
+  /** The lead's score after the change (a recycled lead's engagement is reset). */
+  readonly score?: ScoreState;
+  /** Contact fields to set; others are kept. */
+  readonly contact?: Pick<LeadProfile, 'firstName' | 'lastName' | 'company' | 'phone' | 'role'>;
+  readonly crmUpdatedAt?: string;
+  /** Keys the change by its origin, so a repeated origin changes nothing. */
+  readonly onceKey?: string;
+  /** The `lead.stage-changed` detail kept with the stage until it is on the bus. */
+  readonly stageChanged?: LeadStageChangedDetail;
+}
+
+export type LeadChangeWrite = 'applied' | 'already-applied' | 'lead-changed';
+
+/** Lifecycle stages and their append-only transitions, and the sales reason lists. */
+export class LifecycleStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async apply(change: LeadChange): Promise<LeadChangeWrite> {
+    const { lead, at } = change;
+    const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':version': lead.version, ':next': lead.version + 1, ':at': at };
+    const sets = ['#version = :next', '#updatedAt = :at'];
+    const set = (field: string, value: unknown) => {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    };
+    if (change.transition) {
+      set('stage', change.transition.to);
+      set('stageChangedAt', change.transition.at);
+    }
+    if (change.stageChanged) set('pendingStageChange', change.stageChanged);
+    if (change.score) set('score', change.score);
+    if (change.crmUpdatedAt) set('crmUpdatedAt', change.crmUpdatedAt);
+    for (const [field, value] of Object.entries(change.contact ?? {})) if (value !== undefined) set(field, value);
+
+    const transition: StoredTransition | undefined = change.transition
+      ? { ...change.transition, leadId: lead.id, leadCreatedAt: lead.createdAt, ...(change.deal ? { deal: change.deal } : {}) }
+      : undefined;
+    const marker = change.onceKey
+      ? [{ Put: { TableName: this.tableName, Item: { ...keys.appliedOnce(lead.id, change.onceKey), entity: 'applied-change', at }, ConditionExpression: 'attribute_not_exists(pk)' } }]
+      : [];
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.lead(lead.id),
+                UpdateExpression: `SET ${sets.join(', ')}`,
+                ConditionExpression: '#version = :version',
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
+              },
+            },
+            ...marker,
+            ...(transition
+              ? [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: { ...keys.stageTransition(lead.id, transition.at, lead.version + 1), ...keys.transitionMonth(transition.at, lead.id), entity: 'stage-transition', ...transition },
+                      ConditionExpression: 'attribute_not_exists(pk)',
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
+      return 'applied';
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (change.onceKey && failed?.[1]) return 'already-applied';
+      if (failed?.some(Boolean) || isTransactionConflict(error)) return 'lead-changed';
+      throw error;
+    }
+  }
+
+  /** Whether a change keyed `onceKey` was already applied to the lead. */
+  async wasApplied(leadId: string, onceKey: string): Promise<boolean> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.appliedOnce(leadId, onceKey), ConsistentRead: true }));
+    return Item !== undefined;
+  }
+
+  /** Clears the outbox entry once `lead.stage-changed` is on the bus. */
+  async clearPendingStageChange(leadId: string, at: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.lead(leadId),
+          UpdateExpression: 'REMOVE pendingStageChange',
+          ConditionExpression: 'pendingStageChange.#at = :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+    } catch (error) {
+      // Another writer published it, or a newer change replaced it: nothing left to do.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** A lead's transitions, oldest first. */
+  async transitionsOf(leadId: string): Promise<StoredTransition[]> {
+    const transitions: StoredTransition[] = [];
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.lead(leadId).pk, ':prefix': keys.stageTransitionPrefix },
+    });
+    for await (const items of pages) transitions.push(...items.map(toStoredTransition));
+    return transitions;
+  }
+
+  /** Every transition of a month (`yyyy-mm`, UTC), oldest first (the index is eventually consistent). */
+  async transitionsInMonth(month: string): Promise<StoredTransition[]> {
+    const transitions: StoredTransition[] = [];
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :month',
+      ExpressionAttributeValues: { ':month': keys.transitionMonth(`${month}-01`, '').gsi1pk },
+    });
+    for await (const items of pages) transitions.push(...items.map(toStoredTransition));
+    return transitions;
+  }
+
+  /** The team's reason lists, or the standard ones until a team saves its own. */
+  async salesReasons(): Promise<SalesReasons> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.salesReasons(), ConsistentRead: true }));
+    if (!Item) return DEFAULT_SALES_REASONS;
+    return SalesReasons.parse(Item.reasons);
+  }
+
+  async saveSalesReasons(reasons: SalesReasons, at: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.salesReasons(), entity: 'sales-reasons', reasons, updatedAt: at } }));
+  }
+}
+
+function toStoredTransition(item: Record<string, unknown>): StoredTransition {
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, ...transition } = item;
+  return transition as unknown as StoredTransition;
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { FEEDBACK_ACTIONS, BILLING_FREQUENCIES } from '../domain/handoff/feedback';
+import { LIFECYCLE_STAGES } from '../domain/handoff/lifecycle';
+import { Email } from './schemas';
+
+/** Request and response schemas of the lifecycle routes: sales feedback, CRM updates, handoff reports. */
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const hasAtMostTwoDecimals = (amount: number) => Math.abs(amount * 100 - Math.round(amount * 100)) < 1e-6;
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+const Currency = z
+  .string({ error: 'is required' })
+  .trim()
+  .transform((code) => code.toUpperCase())
+  .refine((code) => /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code), 'must be an ISO 4217 currency code such as USD or IDR');
+
+/** Who gave the feedback: a rep's id or name as the CRM knows them. */
+const Actor = z.string({ error: 'is required' }).trim().min(1, 'must name who gives the feedback').max(200);
+
+export const FeedbackRequest = z
+  .strictObject({
+    action: z.enum(FEEDBACK_ACTIONS, { error: `must be one of ${FEEDBACK_ACTIONS.join(', ')}` }),
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('reject, won, lost: a code from the sales reason lists (GET /v1/admin/settings/sales-reasons). accept, disqualify: an optional note.'),
+    amount: z.number({ error: 'must be a number' }).positive('must be more than 0').max(1e12).refine(hasAtMostTwoDecimals, 'must have at most 2 decimals').optional(),
+    currency: Currency.optional(),
+    billingFrequency: z.enum(BILLING_FREQUENCIES).optional(),
+    actor: Actor,
+  })
+  .superRefine((feedback, context) => {
+    if ((feedback.action === 'reject' || feedback.action === 'won' || feedback.action === 'lost') && !feedback.reason) {
+      context.addIssue({ code: 'custom', path: ['reason'], message: `is required for ${feedback.action}` });
+    }
+    if (feedback.action === 'won') {
+      for (const field of ['amount', 'currency', 'billingFrequency'] as const) {
+        if (feedback[field] === undefined) context.addIssue({ code: 'custom', path: [field], message: 'is required for won' });
+      }
+    }
+    if (feedback.amount !== undefined && feedback.currency === undefined) context.addIssue({ code: 'custom', path: ['currency'], message: 'is required with an amount' });
+    if (feedback.action !== 'won' && feedback.action !== 'lost' && (feedback.amount !== undefined || feedback.billingFrequency !== undefined)) {
+      context.addIssue({ code: 'custom', path: ['amount'], message: 'is only for won or lost' });
+    }
+  })
+  .meta({ id: 'SalesFeedback' });
+export type FeedbackRequest = z.infer<typeof FeedbackRequest>;
+
+const ContactUpdate = z
+  .strictObject({
+    firstName: z.string().trim().min(1).max(100).optional(),
+    lastName: z.string().trim().min(1).max(100).optional(),
+    company: z.string().trim().min(1).max(200).optional(),
+    phone: z.string().trim().regex(/^\+?[0-9 ()./-]{3,30}$/, 'must be a phone number (digits, spaces, + ( ) . / -)').optional(),
+    role: z.string().trim().min(1).max(100).optional(),
+  })
+  .refine((contact) => Object.keys(contact).length > 0, 'must name at least one field');
+
+export const CrmUpdate = z
+  .strictObject({
+    updateId: z
+      .string({ error: 'is required' })
+      .regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters (no spaces)')
+      .describe('The CRM\'s id of this update: a repeat changes nothing.'),
+    occurredAt: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-22T10:00:00Z' })
+      // A malformed time has its own issue already; only a readable one can be in the future.
+      .refine((value) => Number.isNaN(Date.parse(value)) || Date.parse(value) <= Date.now() + MAX_CLOCK_SKEW_MS, 'must not be in the future')
+      .transform((value) => new Date(value).toISOString())
+      .describe('When the change happened in the CRM: an update older than the last one applied to the lead changes nothing (`stale`).'),
+    leadId: z.uuid('must be a lead id (UUID)').optional(),
+    email: Email.optional(),
+    stage: z.enum(LIFECYCLE_STAGES, { error: `must be one of ${LIFECYCLE_STAGES.join(', ')}` }).optional(),
+    contact: ContactUpdate.optional(),
+    actor: z.string().trim().min(1).max(200).optional().describe('Who made the change in the CRM; `crm` when absent.'),
+  })
+  .superRefine((update, context) => {
+    if ((update.leadId === undefined) === (update.email === undefined)) context.addIssue({ code: 'custom', path: ['leadId'], message: 'give exactly one of leadId or email' });
+    if (update.stage === undefined && update.contact === undefined) context.addIssue({ code: 'custom', path: ['stage'], message: 'give a stage, a contact or both' });
+  })
+  .meta({ id: 'CrmUpdate' });
+export type CrmUpdate = z.infer<typeof CrmUpdate>;
+
+export const MAX_CRM_UPDATES = 100;
+export const CrmUpdateBatch = z
+  .strictObject({ updates: z.array(CrmUpdate).min(1, 'must hold at least one update').max(MAX_CRM_UPDATES, `must hold at most ${MAX_CRM_UPDATES} updates`) })
+  .meta({ id: 'CrmUpdateBatch' });
+
+export const CRM_UPDATE_STATUSES = ['applied', 'duplicate', 'stale', 'invalid_transition', 'unknown_lead'] as const;
+export type CrmUpdateStatus = (typeof CRM_UPDATE_STATUSES)[number];
+
+export const CrmUpdatesApplied = z
+  .object({
+    updates: z
+      .array(
+        z.object({
+          updateId: z.string(),
+          status: z.enum(CRM_UPDATE_STATUSES),
+          leadId: z.string().optional(),
+          stage: z.enum(LIFECYCLE_STAGES).optional(),
+          allowed: z.array(z.enum(LIFECYCLE_STAGES)).optional().describe('invalid_transition: the stages the lead may move to.'),
+          message: z.string().optional(),
+        }),
+      )
+      .describe('One result per update, in the order sent.'),
+  })
+  .meta({ id: 'CrmUpdatesApplied' });
+export type CrmUpdatesApplied = z.infer<typeof CrmUpdatesApplied>;
+
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm');
+export const HandoffReportQuery = z
+  .strictObject({
+    from: Month.optional().describe('First month (UTC), yyyy-mm; default: 5 months before `to`.'),
+    to: Month.optional().describe('Last month (UTC), yyyy-mm, included; default: this month.'),
+  })
+  .meta({ id: 'HandoffReportQuery' });

@@ -1,0 +1,75 @@
+import type { Lead } from '../lead';
+
+/**
+ * Lifecycle stages of a lead, in funnel order, then the two side stages: `disqualified` (never a
+ * customer) and `recycled` (back to nurture, to earn a new qualification).
+ */
+export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'disqualified', 'recycled'] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+
+/** The funnel's main line: conversion is reported between each stage and the next. */
+export const FUNNEL_STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'] as const satisfies readonly LifecycleStage[];
+
+/** Why a stage changed. */
+export const TRANSITION_CAUSES = ['form', 'qualified', 'accepted', 'rejected', 'won', 'lost', 'disqualified', 'crm'] as const;
+export type TransitionCause = (typeof TRANSITION_CAUSES)[number];
+
+/**
+ * The one table of allowed stage changes, as a B2B sales process runs them:
+ * - a subscriber fills a form (lead), or qualifies on engagement alone (mql);
+ * - sales accepts an MQL (sql) or rejects it back to nurture (recycled);
+ * - an SQL becomes an opportunity, or is recycled when it goes nowhere;
+ * - an opportunity is closed won (customer) or lost (recycled, or disqualified when it means "never");
+ * - a recycled lead re-qualifies (mql);
+ * - a person may disqualify a lead at any stage, and reopen a disqualified one into nurture (recycled);
+ * - a customer that churns goes back to nurture (recycled).
+ */
+export const ALLOWED_TRANSITIONS: Readonly<Record<LifecycleStage, readonly LifecycleStage[]>> = {
+  subscriber: ['lead', 'mql', 'disqualified'],
+  lead: ['mql', 'disqualified'],
+  mql: ['sql', 'recycled', 'disqualified'],
+  sql: ['opportunity', 'recycled', 'disqualified'],
+  opportunity: ['customer', 'recycled', 'disqualified'],
+  customer: ['recycled', 'disqualified'],
+  recycled: ['mql', 'disqualified'],
+  disqualified: ['recycled'],
+};
+
+/** One stage change, as recorded (append-only) and published. */
+export interface StageTransition {
+  readonly from: LifecycleStage;
+  readonly to: LifecycleStage;
+  readonly cause: TransitionCause;
+  /** Who made the change: `leadflow` for automatic changes, a rep's id, or the CRM. */
+  readonly actor: string;
+  readonly at: string;
+  readonly reason?: string;
+}
+
+export type TransitionResult =
+  | { readonly ok: true; readonly transition: StageTransition }
+  | { readonly ok: false; readonly from: LifecycleStage; readonly to: LifecycleStage; readonly allowed: readonly LifecycleStage[]; readonly message: string };
+
+export const allowedFrom = (from: LifecycleStage): readonly LifecycleStage[] => ALLOWED_TRANSITIONS[from];
+
+/** A stage change if the table allows it; otherwise a refusal naming what `from` allows. */
+export function transition(from: LifecycleStage, to: LifecycleStage, cause: TransitionCause, actor: string, at: string, reason?: string): TransitionResult {
+  const allowed = allowedFrom(from);
+  if (!allowed.includes(to)) {
+    return { ok: false, from, to, allowed, message: `A lead in stage ${from} cannot move to ${to}; from ${from} it can move to ${allowed.join(', ')}` };
+  }
+  return { ok: true, transition: { from, to, cause, actor, at, ...(reason ? { reason } : {}) } };
+}
+
+/**
+ * The lead's stage: the stored one, or for a lead never moved, `lead` when it came through a form and
+ * `subscriber` when only a subscription, a purchase or a CRM import created it.
+ */
+export function currentStage(lead: Pick<Lead, 'stage' | 'firstTouch' | 'lastTouch'>): LifecycleStage {
+  if (lead.stage) return lead.stage;
+  return lead.firstTouch.formId || lead.lastTouch.formId ? 'lead' : 'subscriber';
+}
+
+/** An MQL reached from the top of the funnel (not a recycled lead re-qualifying): what "time to MQL" measures. */
+export const isFirstQualification = (change: Pick<StageTransition, 'from' | 'to'>) =>
+  change.to === 'mql' && (change.from === 'subscriber' || change.from === 'lead');

@@ -1,0 +1,58 @@
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+
+setHandlerEnvironment();
+const dynamo = mockClient(DynamoDBDocumentClient);
+let handler: (typeof import('../../functions/handoff-reports/handler'))['handler'];
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/handoff-reports/handler'));
+});
+
+const transition = (leadId: string, from: string, to: string, at: string, extra: Record<string, unknown> = {}) => ({
+  pk: `LEAD#${leadId}`, sk: `STAGE#${at}#00000002`, gsi1pk: `TRANSITIONS#${at.slice(0, 7)}`, gsi1sk: `${at}#${leadId}`, entity: 'stage-transition',
+  leadId, from, to, at, cause: to === 'mql' ? 'qualified' : 'accepted', actor: 'rep-1', leadCreatedAt: '2026-10-30T00:00:00.000Z', ...extra,
+});
+
+const report = async (query: Record<string, string>) => {
+  const event = { ...httpEvent({ method: 'GET', path: '/v1/admin/reports/handoff' }), queryStringParameters: query };
+  const response = await handler(event, context);
+  return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
+};
+
+beforeEach(() => {
+  dynamo.reset();
+  dynamo.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => {
+    const month = input.ExpressionAttributeValues[':month'];
+    if (month === 'TRANSITIONS#2026-11') {
+      return { Items: [transition('a', 'lead', 'mql', '2026-11-02T00:00:00.000Z'), transition('a', 'mql', 'sql', '2026-11-03T00:00:00.000Z')] };
+    }
+    return { Items: [] };
+  });
+});
+
+describe('handoff-reports', () => {
+  it('reads each month of the window from the month index and reports on them', async () => {
+    const response = await report({ from: '2026-10', to: '2026-11' });
+    expect(response.status).toBe(200);
+    const asked = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':month']).sort();
+    expect(asked).toEqual(['TRANSITIONS#2026-10', 'TRANSITIONS#2026-11']);
+    expect(response.body).toMatchObject({
+      months: { from: '2026-10', to: '2026-11' },
+      mqlAcceptance: { accepted: 1, rejected: 0, ratePercent: 100 },
+      timeToMql: { leads: 1, medianDays: 3 },
+    });
+  });
+
+  it('refuses a bad month, a window backwards or too long, naming the parameter', async () => {
+    expect((await report({ from: '2026-13' })).body).toMatchObject({ issues: [{ field: 'from' }] });
+    expect((await report({ from: '2026-11', to: '2026-10' })).body).toMatchObject({ issues: [{ field: 'from' }] });
+    const tooLong = await report({ from: '2020-01', to: '2026-11' });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body).toMatchObject({ issues: [{ field: 'from' }] });
+    expect((await report({ month: '2026-11' })).status).toBe(400);
+    expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+});

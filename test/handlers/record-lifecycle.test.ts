@@ -1,0 +1,100 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
+import { lifecycleTable, type Item } from './lifecycle-table';
+
+setHandlerEnvironment();
+const dynamo = mockClient(DynamoDBDocumentClient);
+const bus = mockClient(EventBridgeClient);
+let handler: (typeof import('../../functions/record-lifecycle/handler'))['handler'];
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/record-lifecycle/handler'));
+});
+
+const LEAD_ID = '5d0c3a8e-8f7b-4c65-9a2e-2b1f0c9d7e61';
+const leadItem = (extra: Item = {}): Item => ({
+  pk: `LEAD#${LEAD_ID}`, sk: 'PROFILE', id: LEAD_ID, email: 'ana@example.com', createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z',
+  firstTouch: { at: '2026-11-01T00:00:00.000Z', formId: 'demo' }, lastTouch: { at: '2026-11-01T00:00:00.000Z', formId: 'demo' }, subscriptions: {},
+  score: { rulesetVersion: 'v1', fit: 60, engagement: 50, engagementAt: '2026-11-20T00:00:00.000Z', eventCount: 6, grade: 'A', total: 110, qualified: true, qualifications: 1, qualifiedAt: '2026-11-20T00:00:00.000Z', tallies: {} },
+  version: 7, ...extra,
+});
+const qualified = (qualification = 1) =>
+  busEnvelope('lead.qualified', {
+    version: 1, correlationId: 'corr-1', leadId: LEAD_ID, rulesetVersion: 'v1', qualification, fit: 60, engagement: 50, score: 110, grade: 'A',
+    qualifiedAt: '2026-11-20T00:00:00.000Z', topContributors: [],
+  });
+
+let store: ReturnType<typeof lifecycleTable>;
+const lead = () => store.table.get(`LEAD#${LEAD_ID}|PROFILE`);
+const published = () => bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+
+beforeEach(() => {
+  dynamo.reset();
+  bus.reset();
+  store = lifecycleTable(dynamo);
+  store.table.set(`LEAD#${LEAD_ID}|PROFILE`, leadItem());
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+});
+
+describe('record-lifecycle', () => {
+  it('moves a qualified lead to mql with one transition record, then publishes lead.stage-changed', async () => {
+    expect((await handler(sqsEvent([qualified()]), context)).batchItemFailures).toEqual([]);
+    expect(lead()).toMatchObject({ stage: 'mql', version: 8 });
+    expect(lead()?.pendingStageChange).toBeUndefined();
+    expect(store.transitions()).toEqual([
+      expect.objectContaining({ leadId: LEAD_ID, from: 'lead', to: 'mql', cause: 'qualified', actor: 'leadflow', leadCreatedAt: '2026-11-01T00:00:00.000Z', gsi1pk: expect.stringMatching(/^TRANSITIONS#\d{4}-\d{2}$/) }),
+    ]);
+    const [entry] = published();
+    expect(entry?.DetailType).toBe('lead.stage-changed');
+    expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({ version: 1, leadId: LEAD_ID, from: 'lead', to: 'mql', cause: 'qualified', actor: 'leadflow' });
+  });
+
+  it('records one transition when the same qualification is delivered twice in sequence', async () => {
+    await handler(sqsEvent([qualified()]), context);
+    expect((await handler(sqsEvent([qualified()]), context)).batchItemFailures).toEqual([]);
+    expect(store.transitions()).toHaveLength(1);
+    expect(published()).toHaveLength(1);
+  });
+
+  it('records one transition when duplicates arrive concurrently (the lead version decides)', async () => {
+    const result = await handler(sqsEvent([qualified(), qualified(), qualified()]), context);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(store.transitions()).toHaveLength(1);
+    expect(lead()?.stage).toBe('mql');
+    // The event is at least once (a loser may flush the winner's outbox too), always the one change.
+    const changes = published().map((entry) => JSON.parse(entry.Detail ?? '{}') as { at: string; to: string });
+    expect(new Set(changes.map((change) => `${change.at} ${change.to}`)).size).toBe(1);
+  });
+
+  it('does not move a recycled lead back on an old qualification, but does on a new one', async () => {
+    await handler(sqsEvent([qualified(1)]), context);
+    // Sales rejected the lead: it is recycled and no longer qualified.
+    store.table.set(`LEAD#${LEAD_ID}|PROFILE`, { ...lead(), stage: 'recycled', score: { ...(lead()?.score as Item), qualified: false } });
+    await handler(sqsEvent([qualified(1)]), context);
+    expect(lead()?.stage).toBe('recycled');
+    store.table.set(`LEAD#${LEAD_ID}|PROFILE`, { ...lead(), score: { ...(lead()?.score as Item), qualified: true, qualifications: 2 } });
+    await handler(sqsEvent([qualified(2)]), context);
+    expect(lead()?.stage).toBe('mql');
+    expect(store.transitions().map((item) => `${String(item.from)}->${String(item.to)}`).sort()).toEqual(['lead->mql', 'recycled->mql']);
+  });
+
+  it('leaves a lead already past mql where it is', async () => {
+    store.table.set(`LEAD#${LEAD_ID}|PROFILE`, leadItem({ stage: 'opportunity' }));
+    expect((await handler(sqsEvent([qualified()]), context)).batchItemFailures).toEqual([]);
+    expect(lead()?.stage).toBe('opportunity');
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('retries the record when the bus refuses the event, and publishes it from the lead on the retry', async () => {
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
+    expect((await handler(sqsEvent([qualified()]), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(lead()?.pendingStageChange).toMatchObject({ to: 'mql' });
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    expect((await handler(sqsEvent([qualified()]), context)).batchItemFailures).toEqual([]);
+    expect(lead()?.pendingStageChange).toBeUndefined();
+    expect(store.transitions()).toHaveLength(1);
+  });
+});

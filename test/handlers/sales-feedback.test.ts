@@ -1,0 +1,206 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { lifecycleTable, type Item } from './lifecycle-table';
+
+setHandlerEnvironment();
+process.env.MAX_BODY_BYTES = String(64 * 1024);
+const dynamo = mockClient(DynamoDBDocumentClient);
+const bus = mockClient(EventBridgeClient);
+let handler: (typeof import('../../functions/sales-feedback/handler'))['handler'];
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/sales-feedback/handler'));
+});
+
+const LEAD_ID = '7f3e2d1c-0b9a-4876-8543-210fedcba987';
+const OTHER_ID = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+const leadItem = (id: string, extra: Item = {}): Item => ({
+  pk: `LEAD#${id}`, sk: 'PROFILE', id, email: `${id.slice(0, 4)}@example.com`, createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z',
+  firstTouch: { at: '2026-11-01T00:00:00.000Z', formId: 'demo' }, lastTouch: { at: '2026-11-01T00:00:00.000Z', formId: 'demo' }, subscriptions: {},
+  score: {
+    rulesetVersion: 'v1', fit: 60, engagement: 50, engagementAt: '2026-11-20T00:00:00.000Z', eventCount: 6, grade: 'A', total: 110, qualified: true, qualifications: 1,
+    qualifiedAt: '2026-11-20T00:00:00.000Z',
+    tallies: {
+      'decision-maker': { description: 'Decision maker', score: 'fit', kind: 'profile', points: 60, times: 1, value: 60, hits: [] },
+      'pricing-page': { description: 'Pricing page', score: 'engagement', kind: 'event', points: 50, times: 2, value: 50, hits: [] },
+    },
+  },
+  stage: 'mql', version: 3, ...extra,
+});
+
+let store: ReturnType<typeof lifecycleTable>;
+const lead = (id = LEAD_ID) => store.table.get(`LEAD#${id}|PROFILE`);
+const call = async (method: string, path: string, route: string, body?: unknown, pathParameters?: Record<string, string>) => {
+  const response = await handler(
+    httpEvent({ method, path, route, ...(pathParameters ? { pathParameters } : {}), headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
+    context,
+  );
+  return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
+};
+const feedback = (body: unknown, leadId = LEAD_ID) =>
+  call('POST', `/v1/admin/leads/${leadId}/feedback`, '/v1/admin/leads/{leadId}/feedback', body, { leadId });
+const crm = (updates: unknown[]) => call('POST', '/v1/admin/crm/updates', '/v1/admin/crm/updates', { updates });
+
+beforeEach(() => {
+  dynamo.reset();
+  bus.reset();
+  store = lifecycleTable(dynamo);
+  store.table.set(`LEAD#${LEAD_ID}|PROFILE`, leadItem(LEAD_ID));
+  store.table.set(`LEAD#${OTHER_ID}|PROFILE`, leadItem(OTHER_ID));
+  store.table.set('EMAIL#other@example.com|EMAIL', { pk: 'EMAIL#other@example.com', sk: 'EMAIL', leadId: OTHER_ID });
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+});
+
+describe('sales feedback', () => {
+  it('accept moves an mql to sql, records the transition with the actor and publishes the change', async () => {
+    const response = await feedback({ action: 'accept', actor: 'rep-7' });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ leadId: LEAD_ID, stage: 'sql', transition: { from: 'mql', to: 'sql', cause: 'accepted', actor: 'rep-7' } });
+    expect(lead()).toMatchObject({ stage: 'sql', version: 4 });
+    expect(store.transitions()).toEqual([expect.objectContaining({ from: 'mql', to: 'sql', actor: 'rep-7', cause: 'accepted' })]);
+    const entry = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(entry?.DetailType).toBe('lead.stage-changed');
+    expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({ leadId: LEAD_ID, from: 'mql', to: 'sql', cause: 'accepted', actor: 'rep-7' });
+  });
+
+  it('reject with a listed reason recycles the lead and resets its engagement, keeping fit', async () => {
+    const response = await feedback({ action: 'reject', reason: 'no_budget', actor: 'rep-7' });
+    expect(response.status).toBe(200);
+    expect(lead()?.stage).toBe('recycled');
+    expect(lead()?.score).toMatchObject({ fit: 60, engagement: 0, total: 60, qualified: false, qualifications: 1 });
+    expect(Object.keys((lead()?.score as { tallies: Item }).tallies)).toEqual(['decision-maker']);
+    expect(store.transitions()[0]).toMatchObject({ to: 'recycled', cause: 'rejected', reason: 'no_budget' });
+  });
+
+  it('won moves an opportunity to customer with the deal; lost recycles, or disqualifies for a "never" reason', async () => {
+    store.table.set(`LEAD#${LEAD_ID}|PROFILE`, leadItem(LEAD_ID, { stage: 'opportunity' }));
+    const won = await feedback({ action: 'won', reason: 'product_fit', amount: 1200, currency: 'usd', billingFrequency: 'yearly', actor: 'rep-7' });
+    expect(won.status).toBe(200);
+    expect(lead()?.stage).toBe('customer');
+    expect(store.transitions()[0]).toMatchObject({ to: 'customer', cause: 'won', reason: 'product_fit', deal: { amount: 1200, currency: 'USD', billingFrequency: 'yearly' } });
+
+    store.table.set(`LEAD#${OTHER_ID}|PROFILE`, leadItem(OTHER_ID, { stage: 'opportunity' }));
+    expect((await feedback({ action: 'lost', reason: 'competitor', actor: 'rep-7' }, OTHER_ID)).body).toMatchObject({ stage: 'recycled' });
+    store.table.set(`LEAD#${OTHER_ID}|PROFILE`, leadItem(OTHER_ID, { stage: 'opportunity', version: 9 }));
+    expect((await feedback({ action: 'lost', reason: 'not_a_fit', actor: 'rep-7' }, OTHER_ID)).body).toMatchObject({ stage: 'disqualified' });
+  });
+
+  it('refuses an invalid transition with 409 naming the stage and what is allowed, changing nothing', async () => {
+    const response = await feedback({ action: 'won', reason: 'product_fit', amount: 10, currency: 'USD', billingFrequency: 'monthly', actor: 'rep-7' });
+    expect(response.status).toBe(409);
+    expect(response.body).toMatchObject({ stage: 'mql', requested: 'customer', allowed: ['sql', 'recycled', 'disqualified'] });
+    expect(String(response.body.message)).toContain('mql');
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(lead()).toMatchObject({ stage: 'mql', version: 3 });
+  });
+
+  it('refuses a reason not on the list with 400 naming reason and listing the allowed ones', async () => {
+    const response = await feedback({ action: 'reject', reason: 'too_busy', actor: 'rep-7' });
+    expect(response.status).toBe(400);
+    expect(response.body.issues).toEqual([{ field: 'reason', message: expect.stringContaining('not_decision_maker') }]);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('names the field at fault for bad input: action, a missing reason or amount, the lead id', async () => {
+    expect((await feedback({ action: 'promote', actor: 'rep-7' })).body.issues).toEqual([expect.objectContaining({ field: 'action' })]);
+    expect((await feedback({ action: 'reject', actor: 'rep-7' })).body.issues).toEqual([expect.objectContaining({ field: 'reason' })]);
+    expect((await feedback({ action: 'won', reason: 'price', actor: 'rep-7', currency: 'USD', billingFrequency: 'yearly' })).body.issues).toEqual([expect.objectContaining({ field: 'amount' })]);
+    expect((await feedback({ action: 'accept' })).body.issues).toEqual([expect.objectContaining({ field: 'actor' })]);
+    expect((await feedback({ action: 'accept', actor: 'rep-7' }, 'not-a-uuid')).status).toBe(400);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('answers 404 for an unknown lead', async () => {
+    expect((await feedback({ action: 'accept', actor: 'rep-7' }, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+
+  it('retries when the lead changed concurrently, deciding again on the fresh lead', async () => {
+    let raced = false;
+    store.hooks.beforeTransaction = () => {
+      if (raced) return;
+      raced = true;
+      // Scoring wrote the lead between our read and our write.
+      store.table.set(`LEAD#${LEAD_ID}|PROFILE`, { ...lead(), version: 4 });
+    };
+    const response = await feedback({ action: 'accept', actor: 'rep-7' });
+    expect(response.status).toBe(200);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(lead()).toMatchObject({ stage: 'sql', version: 5 });
+    expect(store.transitions()).toHaveLength(1);
+  });
+});
+
+describe('sales reasons settings', () => {
+  it('serves the standard lists, then a team\'s own, which feedback then follows', async () => {
+    const defaults = await call('GET', '/v1/admin/settings/sales-reasons', '/v1/admin/settings/sales-reasons');
+    expect((defaults.body.reject as { code: string }[]).map((reason) => reason.code)).toContain('no_budget');
+    const own = { ...defaults.body, reject: [{ code: 'too_busy', label: 'Too busy' }] };
+    expect((await call('PUT', '/v1/admin/settings/sales-reasons', '/v1/admin/settings/sales-reasons', own)).status).toBe(200);
+    expect((await feedback({ action: 'reject', reason: 'no_budget', actor: 'rep-7' })).status).toBe(400);
+    expect((await feedback({ action: 'reject', reason: 'too_busy', actor: 'rep-7' })).status).toBe(200);
+  });
+
+  it('refuses invalid lists naming the field, saving nothing', async () => {
+    const response = await call('PUT', '/v1/admin/settings/sales-reasons', '/v1/admin/settings/sales-reasons', { reject: [], won: [{ code: 'x1', label: 'X' }], lost: [{ code: 'y1', label: 'Y' }] });
+    expect(response.status).toBe(400);
+    expect(response.body.issues).toEqual([expect.objectContaining({ field: 'reject' })]);
+    expect(store.table.has('SETTINGS|SALES_REASONS')).toBe(false);
+  });
+});
+
+describe('CRM updates', () => {
+  const update = (extra: Item) => ({ updateId: 'u-1', occurredAt: '2026-11-21T10:00:00Z', leadId: LEAD_ID, ...extra });
+
+  it('applies a stage change and contact details once: a repeated update id changes nothing', async () => {
+    const first = await crm([update({ stage: 'sql', contact: { company: 'Acme', phone: '+62 21 555 0100' } })]);
+    expect(first.body.updates).toEqual([{ updateId: 'u-1', status: 'applied', leadId: LEAD_ID, stage: 'sql' }]);
+    expect(lead()).toMatchObject({ stage: 'sql', company: 'Acme', phone: '+62 21 555 0100', crmUpdatedAt: '2026-11-21T10:00:00.000Z' });
+    const version = lead()?.version;
+    const again = await crm([update({ stage: 'sql', contact: { company: 'Acme' } })]);
+    expect(again.body.updates).toEqual([{ updateId: 'u-1', status: 'duplicate', leadId: LEAD_ID }]);
+    expect(lead()?.version).toBe(version);
+    expect(store.transitions()).toHaveLength(1);
+    expect(store.transitions()[0]).toMatchObject({ cause: 'crm', actor: 'crm', at: '2026-11-21T10:00:00.000Z' });
+  });
+
+  it('orders by the CRM\'s time: an update older than the last applied is stale and changes nothing', async () => {
+    await crm([update({ updateId: 'u-new', occurredAt: '2026-11-21T12:00:00Z', contact: { company: 'New Co' } })]);
+    const old = await crm([update({ updateId: 'u-old', occurredAt: '2026-11-21T09:00:00Z', contact: { company: 'Old Co' } })]);
+    expect(old.body.updates).toEqual([expect.objectContaining({ updateId: 'u-old', status: 'stale' })]);
+    expect(lead()?.company).toBe('New Co');
+  });
+
+  it('applies a batch oldest first, whatever order it was sent in', async () => {
+    const result = await crm([
+      update({ updateId: 'u-2', occurredAt: '2026-11-21T12:00:00Z', stage: 'opportunity' }),
+      update({ updateId: 'u-1', occurredAt: '2026-11-21T11:00:00Z', stage: 'sql' }),
+    ]);
+    expect((result.body.updates as { status: string }[]).map((item) => item.status)).toEqual(['applied', 'applied']);
+    expect(lead()?.stage).toBe('opportunity');
+  });
+
+  it('refuses a stage the transition table does not allow, per item, and resolves leads by email', async () => {
+    const result = await crm([
+      update({ stage: 'customer' }),
+      { updateId: 'u-2', occurredAt: '2026-11-21T10:00:00Z', email: 'Other@Example.com', stage: 'sql' },
+      { updateId: 'u-3', occurredAt: '2026-11-21T10:00:00Z', email: 'nobody@example.com', stage: 'sql' },
+    ]);
+    expect(result.status).toBe(200);
+    expect(result.body.updates).toEqual([
+      expect.objectContaining({ updateId: 'u-1', status: 'invalid_transition', stage: 'mql', allowed: ['sql', 'recycled', 'disqualified'] }),
+      { updateId: 'u-2', status: 'applied', leadId: OTHER_ID, stage: 'sql' },
+      expect.objectContaining({ updateId: 'u-3', status: 'unknown_lead' }),
+    ]);
+    expect(lead()).toMatchObject({ stage: 'mql', version: 3 });
+  });
+
+  it('names the field at fault in a bad update', async () => {
+    const result = await crm([{ updateId: 'u-1', occurredAt: 'yesterday', leadId: LEAD_ID, stage: 'sql' }]);
+    expect(result.status).toBe(400);
+    expect(result.body.issues).toEqual([expect.objectContaining({ field: 'updates[0].occurredAt' })]);
+    expect((await crm([{ updateId: 'u-1', occurredAt: '2026-11-21T10:00:00Z', leadId: LEAD_ID }])).body.issues).toEqual([expect.objectContaining({ field: 'updates[0].stage' })]);
+  });
+});

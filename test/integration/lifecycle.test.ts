@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { eventually, now, stackClient } from './helpers';
+
+/**
+ * Lifecycle stages on the local stack: a qualification moves the lead to mql (one transition), sales
+ * feedback moves it on or back to nurture, and the handoff report counts what happened.
+ */
+let stack: LocalStack;
+const { admin, post, getLead } = stackClient(() => stack);
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface Transition { from: string; to: string; cause: string; actor: string; reason?: string }
+interface HandoffReport {
+  funnel: { month: string; entered: Record<string, number> }[];
+  mqlAcceptance: { accepted: number; rejected: number; ratePercent: number | null };
+  timeToMql: { leads: number };
+}
+
+/** A decision maker who views the demo page and registers for a webinar: enough to qualify under the starter ruleset. */
+async function qualifiedLead(name: string): Promise<string> {
+  const email = `${name}-${randomUUID()}@example.com`;
+  const submitted = await post('/v1/forms/contact/submissions', { email, firstName: name, company: 'Acme', role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 25_000, country: 'ID' });
+  const { leadId } = (await submitted.json()) as { leadId: string };
+  const events = [
+    { id: `evt-${randomUUID()}`, type: 'page_view', occurredAt: now(), email, properties: { url: 'https://example.com/demo', secondsOnPage: 180 } },
+    { id: `evt-${randomUUID()}`, type: 'webinar_registration', occurredAt: now(), email, properties: { webinarId: 'scoring-101' } },
+  ];
+  expect((await post('/v1/events', { events })).status).toBe(202);
+  return leadId;
+}
+
+const stageOf = async (leadId: string) => ((await getLead(leadId)) as { stage?: string }).stage;
+const transitionsOf = async (leadId: string): Promise<Transition[]> => {
+  const response = await admin('GET', `/v1/admin/leads/${leadId}/export`);
+  return ((await response.json()) as { records: Record<string, Transition[]> }).records['stage-transition'] ?? [];
+};
+const report = async (): Promise<HandoffReport> => {
+  const month = new Date().toISOString().slice(0, 7);
+  const response = await admin('GET', `/v1/admin/reports/handoff?from=${month}&to=${month}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as HandoffReport;
+};
+const feedback = (leadId: string, body: unknown) => admin('POST', `/v1/admin/leads/${leadId}/feedback`, body);
+
+describe('lifecycle and sales feedback on the local stack', () => {
+  it('qualifies a lead into mql once, takes sales feedback and reports it', async () => {
+    const before = await report();
+
+    const accepted = await qualifiedLead('Ada');
+    expect(await eventually(async () => ((await stageOf(accepted)) === 'mql' ? 'mql' : undefined))).toBe('mql');
+    // Give a duplicate delivery every chance to record a second transition before counting.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await transitionsOf(accepted)).toEqual([expect.objectContaining({ from: 'lead', to: 'mql', cause: 'qualified', actor: 'leadflow' })]);
+
+    const accept = await feedback(accepted, { action: 'accept', actor: 'rep-1' });
+    expect(accept.status).toBe(200);
+    expect(await stageOf(accepted)).toBe('sql');
+
+    const invalid = await feedback(accepted, { action: 'accept', actor: 'rep-1' });
+    expect(invalid.status).toBe(409);
+    expect(await invalid.json()).toMatchObject({ stage: 'sql', allowed: ['opportunity', 'recycled', 'disqualified'] });
+    expect(await stageOf(accepted)).toBe('sql');
+
+    const unknownReason = await feedback(accepted, { action: 'lost', reason: 'gremlins', actor: 'rep-1' });
+    expect(unknownReason.status).toBe(400);
+    expect(await unknownReason.json()).toMatchObject({ issues: [{ field: 'reason' }] });
+
+    const rejected = await qualifiedLead('Bo');
+    await eventually(async () => ((await stageOf(rejected)) === 'mql' ? true : undefined));
+    const reject = await feedback(rejected, { action: 'reject', reason: 'bad_timing', actor: 'rep-2' });
+    expect(reject.status).toBe(200);
+    const recycled = (await (await admin('GET', `/v1/admin/leads/${rejected}`)).json()) as {
+      stage?: string;
+      score?: { qualified: boolean; engagement: number; total: number; breakdown: Record<string, unknown> };
+    };
+    expect(recycled.stage).toBe('recycled');
+    // Only the standing "very low engagement" rule is left of its engagement; its fit is kept.
+    expect(recycled.score).toMatchObject({ qualified: false, breakdown: expect.not.objectContaining({ 'demo-page': expect.anything() }) });
+    expect(recycled.score?.engagement).toBeLessThanOrEqual(0);
+    expect(recycled.score?.total).toBeLessThan(100);
+
+    const after = await eventually(async () => {
+      const current = await report();
+      return current.mqlAcceptance.rejected > before.mqlAcceptance.rejected ? current : undefined;
+    });
+    expect(after.mqlAcceptance.accepted - before.mqlAcceptance.accepted).toBe(1);
+    expect(after.mqlAcceptance.rejected - before.mqlAcceptance.rejected).toBe(1);
+    const entered = (snapshot: HandoffReport, stage: string) => snapshot.funnel.reduce((sum, row) => sum + (row.entered[stage] ?? 0), 0);
+    expect(entered(after, 'mql') - entered(before, 'mql')).toBe(2);
+    expect(entered(after, 'sql') - entered(before, 'sql')).toBe(1);
+    expect(entered(after, 'recycled') - entered(before, 'recycled')).toBe(1);
+    expect(after.timeToMql.leads - before.timeToMql.leads).toBe(2);
+  });
+});
