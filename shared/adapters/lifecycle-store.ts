@@ -25,7 +25,7 @@ export interface StoredTransition extends StageTransition {
 
 /** One change of a lead, written in one transaction guarded by the version it was computed from. */
 export interface LeadChange {
-  readonly lead: Pick<Lead, 'id' | 'version' | 'createdAt'>;
+  readonly lead: Pick<Lead, 'id' | 'version' | 'createdAt' | 'owner'>;
   readonly at: string;
   readonly transition?: StageTransition;
   readonly deal?: Deal;
@@ -71,6 +71,18 @@ export class LifecycleStore {
     const transition: StoredTransition | undefined = change.transition
       ? { ...change.transition, leadId: lead.id, leadCreatedAt: lead.createdAt, ...(change.deal ? { deal: change.deal } : {}) }
       : undefined;
+    // An assigned MQL leaving the stage (accepted, rejected, disqualified) frees a place under its rep's
+    // capacity, once per assignment: the owner records when, in the same write.
+    const owner = lead.owner;
+    const releasesOwner = change.transition?.from === 'mql' && owner !== undefined && owner.releasedAt === undefined;
+    if (releasesOwner) {
+      names['#owner'] = 'owner';
+      names['#releasedAt'] = 'releasedAt';
+      sets.push('#owner.#releasedAt = :at');
+    }
+    const release = releasesOwner
+      ? [{ Update: { TableName: this.tableName, Key: keys.repLoad(owner.repId), UpdateExpression: 'ADD #open :minusOne', ExpressionAttributeNames: { '#open': 'open' }, ExpressionAttributeValues: { ':minusOne': -1 } } }]
+      : [];
     const marker = change.onceKey
       ? [{ Put: { TableName: this.tableName, Item: { ...keys.appliedOnce(lead.id, change.onceKey), entity: 'applied-change', at }, ConditionExpression: 'attribute_not_exists(pk)' } }]
       : [];
@@ -100,6 +112,7 @@ export class LifecycleStore {
                   },
                 ]
               : []),
+            ...release,
           ],
         }),
       );

@@ -49,6 +49,8 @@ export interface LeadOwner {
   readonly repId: string;
   readonly teamId: string;
   readonly assignedAt: string;
+  /** When the lead first left the MQL stage after assignment: it no longer counts toward the rep's open MQLs. */
+  readonly releasedAt?: string;
 }
 
 export interface Lead extends LeadProfile {

@@ -9,12 +9,19 @@ export const keyOf = (item: { pk?: unknown; sk?: unknown }) => `${String(item.pk
 export const cancelled = (codes: readonly string[]) =>
   new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
 
-/** `SET #a = :a, #b = :b` as the lifecycle store writes it, applied to an item. */
+/**
+ * `SET #a = :a, #b.#c = :c` and `ADD #n :n` as the lifecycle store writes them, applied to an item
+ * (nested paths one level deep; ADD on numbers).
+ */
 function applySets(item: Item, expression: string, names: Record<string, string>, values: Record<string, unknown>): Item {
-  const updated = { ...item };
-  for (const assignment of expression.replace(/^SET /, '').split(', ')) {
-    const [name, value] = assignment.split(' = ');
-    updated[names[name ?? ''] ?? ''] = values[value ?? ''];
+  const updated: Item = { ...item };
+  for (const [, action, clause] of expression.matchAll(/(SET|ADD) (.*?)(?= SET | ADD |$)/g)) {
+    for (const assignment of (clause ?? '').split(', ')) {
+      const [path = '', value = ''] = action === 'SET' ? assignment.split(' = ') : assignment.split(' ');
+      const [head = '', leaf] = path.split('.').map((name) => names[name] ?? '');
+      const next = action === 'SET' ? values[value] : Number(updated[head] ?? 0) + Number(values[value]);
+      updated[head] = leaf === undefined ? next : { ...(updated[head] as Item), [leaf]: next };
+    }
   }
   return updated;
 }

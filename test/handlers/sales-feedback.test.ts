@@ -88,6 +88,17 @@ describe('sales feedback', () => {
     expect((await feedback({ action: 'lost', reason: 'not_a_fit', actor: 'rep-7' }, OTHER_ID)).body).toMatchObject({ stage: 'disqualified' });
   });
 
+  it("frees a place under the owner's capacity once, when the assigned MQL leaves the stage", async () => {
+    store.table.set(`LEAD#${LEAD_ID}|PROFILE`, leadItem(LEAD_ID, { owner: { repId: 'rep-7', teamId: 'apac', assignedAt: '2026-11-20T00:00:00.000Z' } }));
+    store.table.set('ROUTING#REP#rep-7|LOAD', { pk: 'ROUTING#REP#rep-7', sk: 'LOAD', repId: 'rep-7', open: 3 });
+    expect((await feedback({ action: 'accept', actor: 'rep-7' })).status).toBe(200);
+    expect(store.table.get('ROUTING#REP#rep-7|LOAD')?.open).toBe(2);
+    expect((lead()?.owner as { releasedAt?: string }).releasedAt).toEqual(expect.any(String));
+    // Later moves of the same lead free nothing more.
+    expect((await feedback({ action: 'disqualify', reason: 'duplicate', actor: 'rep-7' })).status).toBe(200);
+    expect(store.table.get('ROUTING#REP#rep-7|LOAD')?.open).toBe(2);
+  });
+
   it('refuses an invalid transition with 409 naming the stage and what is allowed, changing nothing', async () => {
     const response = await feedback({ action: 'won', reason: 'product_fit', amount: 10, currency: 'USD', billingFrequency: 'monthly', actor: 'rep-7' });
     expect(response.status).toBe(409);
