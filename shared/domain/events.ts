@@ -203,7 +203,7 @@ export interface DetailByType {
  * The bus events a webhook endpoint may subscribe to; deliver-webhooks' rule listens to exactly these.
  * Add a detail type here to offer it to CRMs and chat tools.
  */
-export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned] as const;
+export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A bus event as leadflow publishes it. */

@@ -23,7 +23,14 @@ describe('webhook event ids', () => {
     expect(webhookEventId('lead.qualified', qualified, 'bus-1')).not.toContain('lead-1');
   });
 
-  it('fall back to the bus event id for other event types', () => {
+  it('are the same for a stage change published twice, and differ between changes', () => {
+    const accepted = { leadId: 'lead-1', from: 'mql', to: 'sql', at: '2026-11-25T01:00:00.000Z' };
+    expect(webhookEventId('lead.stage-changed', accepted, 'bus-1')).toBe(webhookEventId('lead.stage-changed', accepted, 'bus-2'));
+    expect(webhookEventId('lead.stage-changed', accepted, 'bus-1')).not.toBe(webhookEventId('lead.stage-changed', { ...accepted, to: 'recycled' }, 'bus-1'));
+    expect(webhookEventId('lead.stage-changed', accepted, 'bus-1')).not.toContain('lead-1');
+  });
+
+  it('fall back to the bus event id for an event without its domain key', () => {
     expect(webhookEventId('lead.stage-changed', { leadId: 'lead-1' }, 'bus-1')).not.toBe(webhookEventId('lead.stage-changed', { leadId: 'lead-1' }, 'bus-2'));
   });
 });

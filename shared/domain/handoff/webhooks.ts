@@ -84,15 +84,21 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 /**
  * The id a receiver dedupes on: the same for every delivery of one domain event, even when its
  * producer put it on the bus twice (a new bus id each time). Qualifications and assignments are
- * keyed on lead + ruleset version + qualification; other types on their bus event id. Hashed, so it
- * names no lead and the delivery records it keys hold nothing erasure must find.
+ * keyed on lead + ruleset version + qualification, stage changes on lead + time + new stage; other
+ * types on their bus event id. Hashed, so it names no lead and the delivery records it keys hold
+ * nothing erasure must find.
  */
 export function webhookEventId(detailType: string, detail: unknown, busEventId: string): string {
   const qualificationKey =
     isRecord(detail) && typeof detail.leadId === 'string' && typeof detail.rulesetVersion === 'string' && typeof detail.qualification === 'number'
       ? `${detail.leadId}#${detail.rulesetVersion}#${detail.qualification}`
       : undefined;
-  const domainKey = qualificationKey && (detailType === DetailType.LeadQualified || detailType === DetailType.LeadAssigned) ? qualificationKey : `bus#${busEventId}`;
+  const stageChangeKey =
+    detailType === DetailType.LeadStageChanged && isRecord(detail) && typeof detail.leadId === 'string' && typeof detail.at === 'string' && typeof detail.to === 'string'
+      ? `${detail.leadId}#${detail.at}#${detail.to}`
+      : undefined;
+  const domainKey =
+    qualificationKey && (detailType === DetailType.LeadQualified || detailType === DetailType.LeadAssigned) ? qualificationKey : (stageChangeKey ?? `bus#${busEventId}`);
   return `evt_${createHash('sha256').update(`${detailType}#${domainKey}`).digest('hex').slice(0, 32)}`;
 }
 
