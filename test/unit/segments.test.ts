@@ -92,7 +92,7 @@ describe('segment view', () => {
       NOW,
     );
     expect(view).toMatchObject({
-      lead: { industry: 'SaaS', attributes: { plan: 'pro', seats: 12 }, stage: 'lead', emailDomain: 'acme.io', daysSinceCreated: 40 },
+      lead: { industry: 'SaaS', attributes: { plan: 'pro', seats: 12 }, stage: 'subscriber', emailDomain: 'acme.io', daysSinceCreated: 40 },
       score: { total: 95, grade: 'B', qualified: false },
       activity: { eventCount: 7, daysSinceLastEvent: 3 },
       purchases: { count: 4, lifetimeValue: 1_200, rfmSegment: 'champions' },
@@ -104,10 +104,14 @@ describe('segment view', () => {
     expect(matchesWhere({}, view)).toBe(true);
   });
 
-  it('names the lifecycle stage: customer once bought, mql while qualified, else lead', () => {
-    expect(lifecycleStage(lead(), false)).toBe('lead');
-    expect(lifecycleStage(lead(), true)).toBe('mql');
+  it('names the lifecycle stage: the recorded one; else customer once bought, mql while qualified, lead or subscriber', () => {
+    const fromForm = lead({ firstTouch: { at: daysAgo(40), formId: 'demo' } });
+    expect(lifecycleStage(fromForm, false)).toBe('lead');
+    expect(lifecycleStage(lead(), false)).toBe('subscriber');
+    expect(lifecycleStage(fromForm, true)).toBe('mql');
     expect(lifecycleStage(lead({ purchases: { count: 1, total: 99, currency: 'USD', firstAt: NOW, lastAt: NOW } }), true)).toBe('customer');
+    expect(lifecycleStage({ ...fromForm, stage: 'sql' }, true)).toBe('sql');
+    expect(lifecycleStage({ ...fromForm, stage: 'recycled' }, false)).toBe('recycled');
   });
 
   it('gives a lead never scored zero scores and no recency, so recency conditions leave it out', () => {

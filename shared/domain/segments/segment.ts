@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currentStage, type LifecycleStage } from '../handoff/lifecycle';
 import type { Lead } from '../lead';
 import { scoringView } from '../lead';
 import { matchesPattern, PatternError, validatePattern } from '../pattern';
@@ -116,10 +117,14 @@ export function segmentIssues(rule: SegmentRule): SegmentIssue[] {
   return issues;
 }
 
-/** A lead's place in the lifecycle as segments see it: customers have bought, MQLs qualify now. */
-export function lifecycleStage(lead: Pick<Lead, 'purchases'>, qualified: boolean): string {
+/**
+ * A lead's place in the lifecycle as segments see it: its recorded stage; for a lead whose stage was
+ * never recorded, customer once it has bought, mql while it qualifies, else lead or subscriber.
+ */
+export function lifecycleStage(lead: Pick<Lead, 'purchases' | 'stage' | 'firstTouch' | 'lastTouch'>, qualified: boolean): LifecycleStage {
+  if (lead.stage) return lead.stage;
   if ((lead.purchases?.count ?? 0) > 0) return 'customer';
-  return qualified ? 'mql' : 'lead';
+  return qualified ? 'mql' : currentStage(lead);
 }
 
 /** A lead's scores as of now, as the scoring engine reads them (decayed engagement, current grade). */
