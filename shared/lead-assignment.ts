@@ -1,12 +1,14 @@
 import type { Assignment, AssignmentKey, RoutingStore } from './adapters/routing-store';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './batch';
-import { findOwner, repsInTurn, teamFor, type AlertRecipient, type RoutingConfig } from './domain/handoff/routing';
+import { findOwner, repsInTurn, teamFor, type AlertRecipient, type FollowUpTiming, type RoutingConfig } from './domain/handoff/routing';
 import type { Lead, LeadOwner } from './domain/lead';
 
 export interface Routed {
   readonly recipient: AlertRecipient;
   /** Set when this qualification gave the lead its owner (now or on an earlier delivery): `lead.assigned` tells the world. */
   readonly assigned?: LeadOwner;
+  /** The routing's follow-up timing, set with `assigned` when the lead went to a rep: start its timers. */
+  readonly followUp?: FollowUpTiming;
 }
 
 /** Every attempt lost a race to another assignment of the same team or rep: the record is retried later. */
@@ -21,7 +23,8 @@ function decided(config: RoutingConfig, decision: Assignment): Routed {
   }
   const owner = { repId: decision.repId, teamId: decision.teamId, assignedAt: decision.assignedAt };
   const found = findOwner(config, owner);
-  return { recipient: found?.kind === 'owner' ? { ...found, kept: false } : (found ?? { kind: 'sales-inbox' }), assigned: owner };
+  if (found?.kind !== 'owner') return { recipient: found ?? { kind: 'sales-inbox' }, assigned: owner };
+  return { recipient: { ...found, kept: false }, assigned: owner, ...(config.followUp ? { followUp: config.followUp } : {}) };
 }
 
 /**
@@ -57,7 +60,7 @@ export async function routeQualifiedLead(
     }
     const owner = { repId: next.rep.id, teamId: team.id, assignedAt: now };
     const outcome = await store.tryAssign(key, owner, { position, nextPosition: next.nextPosition, capacity: next.rep.capacity });
-    if (outcome === 'assigned') return { recipient: { kind: 'owner', rep: next.rep, team, kept: false }, assigned: owner };
+    if (outcome === 'assigned') return { recipient: { kind: 'owner', rep: next.rep, team, kept: false }, assigned: owner, ...(config.followUp ? { followUp: config.followUp } : {}) };
     if (outcome === 'lead-has-owner') current = await reloadLead();
     else if (outcome !== 'already-decided') await pauseBeforeRetry(attempt);
   }

@@ -3,19 +3,31 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { AlertStore } from '../../shared/adapters/alert-store';
-import { documentClient, eventBridgeClient, sesClient } from '../../shared/adapters/clients';
-import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
+import { documentClient, eventBridgeClient, schedulerClient, sesClient } from '../../shared/adapters/clients';
+import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { SesMailer } from '../../shared/adapters/mailer';
 import { RoutingStore } from '../../shared/adapters/routing-store';
+import { OneTimeSchedules } from '../../shared/adapters/scheduler';
 import { readConfig, setting } from '../../shared/config';
 import { logFailures } from '../../shared/batch';
 import { DetailType, LeadQualifiedDetail } from '../../shared/domain/events';
 import { composeAlertEmail } from '../../shared/domain/handoff/alert-email';
 import type { AlertRecipient } from '../../shared/domain/handoff/routing';
-import { routeQualifiedLead } from '../../shared/lead-assignment';
+import { FollowUpTimers } from '../../shared/follow-up-timers';
+import { routeQualifiedLead, type Routed } from '../../shared/lead-assignment';
 
-const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, SENDER_ADDRESS: setting, SALES_INBOX: setting, SES_CONFIGURATION_SET: setting });
+const config = readConfig({
+  TABLE_NAME: setting,
+  EVENT_BUS_NAME: setting,
+  SENDER_ADDRESS: setting,
+  SALES_INBOX: setting,
+  SES_CONFIGURATION_SET: setting,
+  SCHEDULE_GROUP_NAME: setting,
+  SCHEDULER_ROLE_ARN: setting,
+  EVENT_BUS_ARN: setting,
+  SCHEDULE_DLQ_ARN: setting,
+});
 const logger = new Logger();
 const client = documentClient();
 const leads = new LeadStore(client, config.TABLE_NAME);
@@ -25,6 +37,9 @@ const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS
 const alerts = new AlertStore(client, config.TABLE_NAME, 5 * 30_000);
 const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
 const processor = new BatchProcessor(EventType.SQS);
+const timers = new FollowUpTimers(
+  new OneTimeSchedules(schedulerClient(), { groupName: config.SCHEDULE_GROUP_NAME, roleArn: config.SCHEDULER_ROLE_ARN, busArn: config.EVENT_BUS_ARN, deadLetterArn: config.SCHEDULE_DLQ_ARN }),
+);
 
 const RECENT_ACTIVITY = 10;
 
@@ -54,11 +69,12 @@ async function alertSales(record: SQSRecord): Promise<void> {
 
   let messageId: string;
   let recipient: AlertRecipient;
+  let routed: Routed;
   try {
     const lead = await leads.getLead(detail.leadId);
     if (!lead) throw new Error(`Lead ${detail.leadId} not found`);
     // Assignment is idempotent on its own (keyed like the alert), so a retry after a failed send finds it.
-    const routed = await routeQualifiedLead(routing, lead, key, () => leads.getLead(detail.leadId), new Date().toISOString());
+    routed = await routeQualifiedLead(routing, lead, key, () => leads.getLead(detail.leadId), new Date().toISOString());
     recipient = routed.recipient;
     if (routed.assigned) {
       await publisher.publish([
@@ -79,6 +95,15 @@ async function alertSales(record: SQSRecord): Promise<void> {
   }
   await alerts.markSent(key, claim.token, messageId, new Date());
   logger.info('MQL alert sent', { ...key, to: recipient.kind, ...(recipient.kind === 'owner' ? { repId: recipient.rep.id } : {}) });
+  if (routed.assigned && routed.followUp) {
+    // The alert is out and marked sent; a retry could not start the timers without sending it again.
+    // So a Scheduler failure is logged for an operator (the rep still has the alert) rather than retried.
+    try {
+      await timers.start(key, routed.assigned, routed.followUp, detail.correlationId);
+    } catch (error) {
+      logger.error('Follow-up timers not started; the lead waits for its rep without reminder or reassignment', { ...key, error: describeError(error) });
+    }
+  }
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

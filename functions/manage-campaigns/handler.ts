@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { documentClient, eventBridgeClient, schedulerClient } from '../../shared/adapters/clients';
-import { EventBridgeCampaignScheduler } from '../../shared/adapters/campaign-scheduler';
+import { EventBridgeCampaignScheduler, OneTimeSchedules } from '../../shared/adapters/scheduler';
 import { CampaignStore } from '../../shared/adapters/campaign-store';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
@@ -40,12 +40,14 @@ const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
 const audience = new Audience(leads, new RulesetStore(documentClient(), config.TABLE_NAME));
 const templates = new TemplateStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-const scheduler = new EventBridgeCampaignScheduler(schedulerClient(), {
-  groupName: config.SCHEDULE_GROUP_NAME,
-  roleArn: config.SCHEDULER_ROLE_ARN,
-  busArn: config.EVENT_BUS_ARN,
-  deadLetterArn: config.SCHEDULE_DLQ_ARN,
-});
+const scheduler = new EventBridgeCampaignScheduler(
+  new OneTimeSchedules(schedulerClient(), {
+    groupName: config.SCHEDULE_GROUP_NAME,
+    roleArn: config.SCHEDULER_ROLE_ARN,
+    busArn: config.EVENT_BUS_ARN,
+    deadLetterArn: config.SCHEDULE_DLQ_ARN,
+  }),
+);
 
 const CampaignId = z.uuid('must be a campaign id (UUID)');
 const REPORTED = ['sent', 'skipped', 'interrupted', ...TRACKED_METRICS, 'unsubscribed'] as const;

@@ -28,6 +28,7 @@
  * | routing config    | ROUTING            | CONFIG                           |                                     |
  * | team round-robin  | ROUTING#TEAM#<id>  | ROUND_ROBIN                      |                                     |
  * | rep open MQLs     | ROUTING#REP#<id>   | LOAD                             |                                     |
+ * | follow-up step    | LEAD#<id>          | FOLLOWUP#<ruleset>#<qualification>#<remind or reassign> |             |
  * | webhook endpoint  | WEBHOOK#<id>       | ENDPOINT                         | WEBHOOKS / <createdAt>#<id>         |
  * | webhook delivery  | WEBHOOK#<id>       | DELIVERY#<event id>              |                                     |
  * | stage transition  | LEAD#<id>          | STAGE#<time>#<lead version>      | TRANSITIONS#<yyyy-mm> / <time>#<id> |
@@ -91,6 +92,11 @@ export const keys = {
   /** How many leads a team has handed out: the round-robin position, moved with a conditional write. */
   teamRoundRobin: (teamId: string) => ({ pk: `ROUTING#TEAM#${teamId}`, sk: 'ROUND_ROBIN' }),
   repLoad: (repId: string) => ({ pk: `ROUTING#REP#${repId}`, sk: 'LOAD' }),
+  /** Marks a follow-up step done once per qualification; a reassignment's marker is its audit record. */
+  followUp: (leadId: string, rulesetVersion: string, qualification: number, kind: string) => ({
+    pk: `LEAD#${leadId}`,
+    sk: `FOLLOWUP#${rulesetVersion}#${qualification}#${kind}`,
+  }),
   webhook: (webhookId: string) => ({ pk: `WEBHOOK#${webhookId}`, sk: 'ENDPOINT' }),
   webhookListing: (createdAt: string, webhookId: string) => ({ gsi1pk: 'WEBHOOKS', gsi1sk: `${createdAt}#${webhookId}` }),
   /** Keyed by the event's id (a hash of its domain key, never a lead id), so erasure leaves nothing here. */

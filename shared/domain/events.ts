@@ -18,6 +18,7 @@ export const DetailType = {
   CampaignTestRequested: 'campaign.test-requested',
   CampaignSendDue: 'campaign.send-due',
   LeadStageChanged: 'lead.stage-changed',
+  FollowUpDue: 'handoff.follow-up-due',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -79,6 +80,8 @@ export const LeadAssignedDetail = z.object({
   assignedAt: z.string(),
   qualification: z.number().int().positive(),
   rulesetVersion: z.string().min(1),
+  /** Set when the follow-up took the lead from this rep, who had not accepted it in time. */
+  reassignedFrom: z.string().min(1).optional(),
 });
 export type LeadAssignedDetail = z.infer<typeof LeadAssignedDetail>;
 
@@ -169,6 +172,20 @@ export const LeadStageChangedDetail = z.object({
 });
 export type LeadStageChangedDetail = z.infer<typeof LeadStageChangedDetail>;
 
+/**
+ * An assigned MQL's follow-up timer fired (EventBridge Scheduler): `remind` the rep `repId`, or
+ * `reassign` the lead away from them. Stale when the lead left `mql` or changed owner meanwhile.
+ */
+export const FollowUpDueDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  rulesetVersion: z.string().min(1),
+  qualification: z.number().int().positive(),
+  repId: z.string().min(1),
+  kind: z.enum(['remind', 'reassign']),
+});
+export type FollowUpDueDetail = z.infer<typeof FollowUpDueDetail>;
+
 export const detailSchemas = {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail,
   [DetailType.LeadIdentified]: LeadIdentifiedDetail,
@@ -182,6 +199,7 @@ export const detailSchemas = {
   [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail,
   [DetailType.CampaignSendDue]: CampaignSendDueDetail,
   [DetailType.LeadStageChanged]: LeadStageChangedDetail,
+  [DetailType.FollowUpDue]: FollowUpDueDetail,
 } as const;
 
 export interface DetailByType {
@@ -197,6 +215,7 @@ export interface DetailByType {
   [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail;
   [DetailType.CampaignSendDue]: CampaignSendDueDetail;
   [DetailType.LeadStageChanged]: LeadStageChangedDetail;
+  [DetailType.FollowUpDue]: FollowUpDueDetail;
 }
 
 /**

@@ -453,7 +453,24 @@ export const manifest: Manifest = {
       },
       timeoutSeconds: 30,
       memoryMb: 256,
-      access: ['table:write', 'ses:send', 'bus:put'],
+      // scheduler:manage starts the follow-up timers of a newly assigned lead.
+      access: ['table:write', 'ses:send', 'bus:put', 'scheduler:manage'],
+    },
+    {
+      name: 'follow-up-handoff',
+      description: "An assigned MQL's follow-up: reminds its rep, then reassigns it to the team's next rep under capacity (or the team inbox), once per step; a lead leaving mql cancels its timers.",
+      entry: 'functions/follow-up-handoff/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.FollowUpDue, DetailType.LeadStageChanged], detail: { from: ['mql', { exists: false }] } },
+        batchSize: 5,
+        maxBatchingWindowSeconds: 0,
+        maxReceiveCount: 5,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      // scheduler:manage deletes the timers of a lead that left mql.
+      access: ['table:write', 'ses:send', 'bus:put', 'scheduler:manage'],
     },
   ],
 };

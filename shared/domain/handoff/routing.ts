@@ -37,11 +37,30 @@ export const RoutingRule = z.strictObject({
 });
 export type RoutingRule = z.infer<typeof RoutingRule>;
 
+/** 0.05 minutes (3 s) is the shortest a local test needs; EventBridge Scheduler fires to the second. */
+export const MIN_FOLLOW_UP_MINUTES = 0.05;
+export const MAX_FOLLOW_UP_MINUTES = 30 * 24 * 60;
+const FollowUpMinutes = z
+  .number('must be a number of minutes')
+  .min(MIN_FOLLOW_UP_MINUTES, `must be at least ${MIN_FOLLOW_UP_MINUTES} minutes (3 seconds)`)
+  .max(MAX_FOLLOW_UP_MINUTES, `must be at most ${MAX_FOLLOW_UP_MINUTES} minutes (30 days)`);
+
+/**
+ * How long a newly assigned rep has to accept an MQL: after `remindAfterMinutes` the rep gets a
+ * reminder, after `reassignAfterMinutes` the lead goes to the next rep of the team.
+ */
+export const FollowUpTiming = z
+  .strictObject({ remindAfterMinutes: FollowUpMinutes, reassignAfterMinutes: FollowUpMinutes })
+  .refine((timing) => timing.reassignAfterMinutes > timing.remindAfterMinutes, { path: ['reassignAfterMinutes'], message: 'must be later than remindAfterMinutes' });
+export type FollowUpTiming = z.infer<typeof FollowUpTiming>;
+
 const RoutingFields = z.strictObject({
   teams: z.array(RoutingTeam).min(1, 'must name at least one team').max(100),
   /** Tried in order; the first that matches picks the team. */
   rules: z.array(RoutingRule).max(500),
   defaultTeam: Id,
+  /** Absent: an assigned lead waits for its rep without reminder or reassignment. */
+  followUp: FollowUpTiming.optional(),
 });
 
 /** One problem of a routing configuration, at its path (`rules.2.team`, `teams.0.reps.1.id`). */

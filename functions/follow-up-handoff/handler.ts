@@ -1,0 +1,187 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { documentClient, eventBridgeClient, schedulerClient, sesClient } from '../../shared/adapters/clients';
+import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
+import { FollowUpStore } from '../../shared/adapters/follow-up-store';
+import { LeadStore } from '../../shared/adapters/lead-store';
+import { SesMailer } from '../../shared/adapters/mailer';
+import { RoutingStore, type AssignmentKey } from '../../shared/adapters/routing-store';
+import { OneTimeSchedules } from '../../shared/adapters/scheduler';
+import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
+import { readConfig, setting } from '../../shared/config';
+import { DetailType, FollowUpDueDetail, LeadStageChangedDetail } from '../../shared/domain/events';
+import type { AlertEmail } from '../../shared/domain/handoff/alert-email';
+import { composeReassignedEmail, composeReminderEmail, composeUnreassignedEmail, nextRepFor, waitedFor, type FollowUpKind } from '../../shared/domain/handoff/follow-up';
+import { currentStage } from '../../shared/domain/handoff/lifecycle';
+import type { RoutingConfig, RoutingRep, RoutingTeam } from '../../shared/domain/handoff/routing';
+import type { Lead, LeadOwner } from '../../shared/domain/lead';
+import { FollowUpTimers } from '../../shared/follow-up-timers';
+
+const config = readConfig({
+  TABLE_NAME: setting,
+  EVENT_BUS_NAME: setting,
+  SENDER_ADDRESS: setting,
+  SES_CONFIGURATION_SET: setting,
+  SCHEDULE_GROUP_NAME: setting,
+  SCHEDULER_ROLE_ARN: setting,
+  EVENT_BUS_ARN: setting,
+  SCHEDULE_DLQ_ARN: setting,
+});
+const logger = new Logger();
+const client = documentClient();
+const leads = new LeadStore(client, config.TABLE_NAME);
+const routing = new RoutingStore(client, config.TABLE_NAME);
+const steps = new FollowUpStore(client, config.TABLE_NAME);
+const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
+const timers = new FollowUpTimers(
+  new OneTimeSchedules(schedulerClient(), { groupName: config.SCHEDULE_GROUP_NAME, roleArn: config.SCHEDULER_ROLE_ARN, busArn: config.EVENT_BUS_ARN, deadLetterArn: config.SCHEDULE_DLQ_ARN }),
+);
+const processor = new BatchProcessor(EventType.SQS);
+
+const BusEvent = z.discriminatedUnion('detail-type', [
+  z.object({ 'detail-type': z.literal(DetailType.FollowUpDue), detail: FollowUpDueDetail }),
+  z.object({ 'detail-type': z.literal(DetailType.LeadStageChanged), detail: LeadStageChangedDetail }),
+]);
+
+/** A step whose email is being sent by another invocation: the record is retried later. */
+class FollowUpInProgress extends Error {
+  override readonly name = 'FollowUpInProgress';
+}
+
+/** Every attempt lost a race for the team's turn or a rep's place: the record is retried later. */
+class ReassignmentContended extends Error {
+  override readonly name = 'ReassignmentContended';
+}
+
+/** The lead's owner when the timer is still due: in `mql`, owned (and not released) by the rep it was set for. */
+function stillWaiting(lead: Lead | undefined, repId: string): lead is Lead & { owner: LeadOwner } {
+  return lead !== undefined && currentStage(lead) === 'mql' && lead.owner?.repId === repId && lead.owner.releasedAt === undefined;
+}
+
+function findRep(routingConfig: RoutingConfig, repId: string): { rep: RoutingRep; team: RoutingTeam } | undefined {
+  for (const team of routingConfig.teams) {
+    const rep = team.reps.find((member) => member.id === repId);
+    if (rep) return { rep, team };
+  }
+  return undefined;
+}
+
+async function send(to: string, email: AlertEmail, kind: string, rulesetVersion: string): Promise<void> {
+  await mailer.send({ to: [to], ...email, tags: { kind, ruleset: rulesetVersion.replace(/[^A-Za-z0-9_-]/g, '_') } });
+}
+
+/** Sends a step's one email under its claim: a duplicate finds the claim, a failed send gives it back. */
+async function onceWithEmail(key: AssignmentKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, sendEmail: () => Promise<void>): Promise<void> {
+  const now = new Date().toISOString();
+  if ((await steps.claim(key, kind, outcome, repId, now)) === 'taken') {
+    const step = await steps.get(key, kind);
+    if (step?.status === 'claimed') throw new FollowUpInProgress(`Follow-up ${kind} of lead ${key.leadId} is in progress elsewhere`);
+    logger.info('Follow-up step already done; duplicate ignored', { ...key, kind });
+    return;
+  }
+  try {
+    await sendEmail();
+  } catch (error) {
+    await steps.release(key, kind);
+    throw error;
+  }
+  await steps.markDone(key, kind, new Date().toISOString());
+  logger.info('Follow-up step done', { ...key, kind, outcome, repId });
+}
+
+async function remind(detail: FollowUpDueDetail, key: AssignmentKey): Promise<void> {
+  const lead = await leads.getLead(detail.leadId);
+  const stored = await routing.get();
+  if (!stillWaiting(lead, detail.repId) || !stored) {
+    logger.info('Follow-up no longer due: the lead was answered or changed owner', { ...key, kind: detail.kind });
+    return;
+  }
+  const found = findRep(stored.config, detail.repId);
+  if (!found) {
+    logger.info('Follow-up reminder skipped: the rep left the routing', { ...key });
+    return;
+  }
+  const now = new Date().toISOString();
+  const timing = stored.config.followUp;
+  const reassignAt = timing ? new Date(new Date(lead.owner.assignedAt).getTime() + timing.reassignAfterMinutes * 60_000).toISOString() : now;
+  await onceWithEmail(key, 'remind', 'reminded', detail.repId, () =>
+    send(found.rep.email, composeReminderEmail(lead, found.rep, waitedFor(lead.owner.assignedAt, now), waitedFor(now, reassignAt)), 'mql-reminder', key.rulesetVersion),
+  );
+}
+
+/** After the owner moved: the new rep's alert and `lead.assigned`, then the step is done. Repeated until it is. */
+async function announceReassignment(detail: FollowUpDueDetail, key: AssignmentKey, owner: LeadOwner, waited: string): Promise<void> {
+  const lead = await leads.getLead(detail.leadId);
+  const stored = await routing.get();
+  const found = stored ? findRep(stored.config, owner.repId) : undefined;
+  if (lead && found) await send(found.rep.email, composeReassignedEmail(lead, found.rep, found.team, waited), 'mql-alert', key.rulesetVersion);
+  await publisher.publish([
+    { detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...key, repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt, reassignedFrom: detail.repId } },
+  ]);
+  await steps.markDone(key, 'reassign', new Date().toISOString());
+  logger.info('Lead reassigned', { ...key, fromRepId: detail.repId, repId: owner.repId, teamId: owner.teamId });
+}
+
+async function reassign(detail: FollowUpDueDetail, key: AssignmentKey): Promise<void> {
+  for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
+    const step = await steps.get(key, 'reassign');
+    if (step?.status === 'done') {
+      logger.info('Follow-up step already done; duplicate ignored', { ...key, kind: 'reassign' });
+      return;
+    }
+    // Reassigned by an earlier delivery whose alert or publish failed: finish it.
+    if (step?.outcome === 'reassigned') return announceReassignment(detail, key, step.owner, waitedFor(step.waitedSince, step.at));
+    if (step) throw new FollowUpInProgress(`Follow-up reassign of lead ${key.leadId} is in progress elsewhere`);
+
+    const lead = await leads.getLead(detail.leadId);
+    const stored = await routing.get();
+    if (!stillWaiting(lead, detail.repId) || !stored) {
+      logger.info('Follow-up no longer due: the lead was answered or changed owner', { ...key, kind: detail.kind });
+      return;
+    }
+    const team = stored.config.teams.find((candidate) => candidate.id === lead.owner.teamId);
+    if (!team) {
+      logger.info('Follow-up reassignment skipped: the team left the routing', { ...key });
+      return;
+    }
+    const now = new Date().toISOString();
+    const waited = waitedFor(lead.owner.assignedAt, now);
+    const position = await routing.teamPosition(team.id);
+    const next = nextRepFor(team, position, await routing.openCounts(team.reps.map((rep) => rep.id)), detail.repId);
+    if (!next) {
+      const currentRep = findRep(stored.config, detail.repId)?.rep;
+      return onceWithEmail(key, 'reassign', 'team-inbox', detail.repId, () => send(team.inbox, composeUnreassignedEmail(lead, team, currentRep, waited), 'mql-unassigned', key.rulesetVersion));
+    }
+    const owner: LeadOwner = { repId: next.rep.id, teamId: team.id, assignedAt: now };
+    const outcome = await steps.tryReassign(key, lead, lead.owner, owner, { position, nextPosition: next.nextPosition, capacity: next.rep.capacity });
+    if (outcome === 'reassigned') return announceReassignment(detail, key, owner, waited);
+    if (outcome !== 'already-done' && outcome !== 'lead-changed') await pauseBeforeRetry(attempt);
+  }
+  throw new ReassignmentContended(`Reassignment of lead ${key.leadId} lost ${OPTIMISTIC_ATTEMPTS} races; retried later`);
+}
+
+/** A lead answered (moved out of `mql`): its pending timers go. Best effort: a late timer finds the lead answered. */
+async function cancelTimers(detail: LeadStageChangedDetail): Promise<void> {
+  if (detail.from !== 'mql' || detail.to === 'mql') return;
+  const lead = await leads.getLead(detail.leadId);
+  const qualification = lead?.score?.qualifications ?? 0;
+  if (qualification < 1) return;
+  await timers.cancel(detail.leadId, qualification);
+  logger.info('Follow-up timers cancelled', { leadId: detail.leadId, qualification, to: detail.to });
+}
+
+async function followUp(record: SQSRecord): Promise<void> {
+  const event = BusEvent.parse(JSON.parse(record.body));
+  if (event['detail-type'] === DetailType.LeadStageChanged) return cancelTimers(event.detail);
+  const { detail } = event;
+  const key = { leadId: detail.leadId, rulesetVersion: detail.rulesetVersion, qualification: detail.qualification };
+  return detail.kind === 'remind' ? remind(detail, key) : reassign(detail, key);
+}
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  logger.addContext(context);
+  return processPartialResponse(event, logFailures(logger, followUp), processor, { context, throwOnFullBatchFailure: false });
+};

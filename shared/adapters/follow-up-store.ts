@@ -1,0 +1,159 @@
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FollowUpKind } from '../domain/handoff/follow-up';
+import type { LeadOwner } from '../domain/lead';
+import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
+import { keys } from './keys';
+import type { AssignmentKey } from './routing-store';
+
+/**
+ * One follow-up step of one qualification, recorded once: `claimed` while its email is being sent,
+ * `done` after. A reassignment records who the lead went from and to (its audit record; the stage
+ * stays `mql`, so it is no stage transition).
+ */
+export type FollowUpStep =
+  | { readonly status: 'claimed' | 'done'; readonly outcome: 'reminded' | 'team-inbox'; readonly repId: string; readonly at: string }
+  | { readonly status: 'claimed' | 'done'; readonly outcome: 'reassigned'; readonly repId: string; readonly at: string; readonly owner: LeadOwner; readonly waitedSince: string };
+
+/** The outcome of one attempt to move a lead to another rep; anything but `reassigned` means look again. */
+export type ReassignAttempt = 'reassigned' | 'already-done' | 'lead-changed' | 'turn-taken' | 'rep-full' | 'conflict';
+
+/** The follow-up steps of assigned MQLs, and the write that hands a lead to another rep. */
+export class FollowUpStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private key(key: AssignmentKey, kind: FollowUpKind) {
+    return keys.followUp(key.leadId, key.rulesetVersion, key.qualification, kind);
+  }
+
+  async get(key: AssignmentKey, kind: FollowUpKind): Promise<FollowUpStep | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(key, kind), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const base = { status: Item.status as 'claimed' | 'done', repId: Item.repId as string, at: Item.at as string };
+    return Item.outcome === 'reassigned' ? { ...base, outcome: 'reassigned', owner: Item.owner as LeadOwner, waitedSince: Item.waitedSince as string } : { ...base, outcome: Item.outcome as 'reminded' | 'team-inbox' };
+  }
+
+  /** Claims a step whose only effect is an email, before sending it: a duplicate finds the claim. */
+  async claim(key: AssignmentKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, at: string): Promise<'claimed' | 'taken'> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...this.key(key, kind), entity: 'follow-up', ...key, kind, status: 'claimed', outcome, repId, at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return 'claimed';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'taken';
+      throw error;
+    }
+  }
+
+  /** Gives a claim back after its email failed, so the retry sends it. */
+  async release(key: AssignmentKey, kind: FollowUpKind): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: this.key(key, kind),
+        ConditionExpression: '#status = :claimed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':claimed': 'claimed' },
+      }),
+    );
+  }
+
+  async markDone(key: AssignmentKey, kind: FollowUpKind, at: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: this.key(key, kind),
+        UpdateExpression: 'SET #status = :done, doneAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':done': 'done', ':at': at },
+      }),
+    );
+  }
+
+  /**
+   * Hands the lead from its owner `from` to `owner` in one transaction: the step is recorded once (with
+   * who from and to), the owner is replaced only while the lead is the version that was read and
+   * still that rep's, the team's round-robin moves only from the position that was read, the new
+   * rep's open count grows only under capacity and the old rep's shrinks. Any condition that fails
+   * cancels all five and says which.
+   */
+  async tryReassign(
+    key: AssignmentKey,
+    lead: { readonly version: number },
+    from: LeadOwner,
+    owner: LeadOwner,
+    turn: { position: number; nextPosition: number; capacity: number },
+  ): Promise<ReassignAttempt> {
+    const fromRepId = from.repId;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...this.key(key, 'reassign'), entity: 'follow-up', ...key, kind: 'reassign', status: 'claimed', outcome: 'reassigned', repId: fromRepId, at: owner.assignedAt, owner, waitedSince: from.assignedAt },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.lead(key.leadId),
+                UpdateExpression: 'SET #owner = :owner, #version = :next, #updatedAt = :at',
+                ConditionExpression: '#version = :version AND #owner.#repId = :from',
+                ExpressionAttributeNames: { '#owner': 'owner', '#version': 'version', '#updatedAt': 'updatedAt', '#repId': 'repId' },
+                ExpressionAttributeValues: { ':owner': owner, ':version': lead.version, ':next': lead.version + 1, ':at': owner.assignedAt, ':from': fromRepId },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.teamRoundRobin(owner.teamId),
+                UpdateExpression: 'SET #position = :next, teamId = :teamId',
+                ConditionExpression: turn.position === 0 ? 'attribute_not_exists(#position) OR #position = :position' : '#position = :position',
+                ExpressionAttributeNames: { '#position': 'position' },
+                ExpressionAttributeValues: { ':next': turn.nextPosition, ':position': turn.position, ':teamId': owner.teamId },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.repLoad(owner.repId),
+                UpdateExpression: 'ADD #open :one SET repId = :repId',
+                ConditionExpression: 'attribute_not_exists(#open) OR #open < :capacity',
+                ExpressionAttributeNames: { '#open': 'open' },
+                ExpressionAttributeValues: { ':one': 1, ':capacity': turn.capacity, ':repId': owner.repId },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.repLoad(fromRepId),
+                UpdateExpression: 'ADD #open :minusOne SET repId = :repId',
+                ExpressionAttributeNames: { '#open': 'open' },
+                ExpressionAttributeValues: { ':minusOne': -1, ':repId': fromRepId },
+              },
+            },
+          ],
+        }),
+      );
+      return 'reassigned';
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.[0]) return 'already-done';
+      if (failed?.[1]) return 'lead-changed';
+      if (failed?.[2]) return 'turn-taken';
+      if (failed?.[3]) return 'rep-full';
+      if (isTransactionConflict(error)) return 'conflict';
+      throw error;
+    }
+  }
+}

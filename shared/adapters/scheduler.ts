@@ -1,0 +1,110 @@
+import { CreateScheduleCommand, DeleteScheduleCommand, UpdateScheduleCommand, type CreateScheduleCommandInput, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { CampaignSchedule } from '../domain/campaigns/schedule';
+import { DetailType, EVENT_SOURCE, type CampaignSendDueDetail, type DetailByType } from '../domain/events';
+
+export interface SchedulerSettings {
+  /** The stack's schedule group: the functions' grants cover its schedules only. */
+  readonly groupName: string;
+  /** The role EventBridge Scheduler assumes to put the event on the bus (and to reach the DLQ). */
+  readonly roleArn: string;
+  readonly busArn: string;
+  /** Where an event the bus did not take after every retry is kept. */
+  readonly deadLetterArn: string;
+}
+
+/** One timed event: `detail` of `detailType` goes on the bus at `at` (wall-clock, `yyyy-mm-ddThh:mm:ss`) in `timeZone`. */
+export interface OneTimeSchedule<T extends keyof DetailByType> {
+  readonly name: string;
+  readonly description: string;
+  readonly at: string;
+  readonly timeZone: string;
+  readonly detailType: T;
+  readonly detail: DetailByType[T];
+  readonly retryPolicy: { readonly MaximumRetryAttempts: number; readonly MaximumEventAgeInSeconds: number };
+}
+
+/**
+ * One-time `at()` schedules in the stack's group of EventBridge Scheduler that put an event on the
+ * bus and are deleted after they fire. Campaigns and the MQL follow-up both keep their timers here.
+ */
+export class OneTimeSchedules {
+  constructor(
+    private readonly client: SchedulerClient,
+    private readonly settings: SchedulerSettings,
+  ) {}
+
+  /** Creates the schedule, or moves it to the new time and event when one of that name exists. */
+  async put<T extends keyof DetailByType>(schedule: OneTimeSchedule<T>): Promise<void> {
+    const input: CreateScheduleCommandInput = {
+      Name: schedule.name,
+      GroupName: this.settings.groupName,
+      Description: schedule.description,
+      ScheduleExpression: `at(${schedule.at})`,
+      ScheduleExpressionTimezone: schedule.timeZone,
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      State: 'ENABLED',
+      Target: {
+        Arn: this.settings.busArn,
+        RoleArn: this.settings.roleArn,
+        EventBridgeParameters: { DetailType: schedule.detailType, Source: EVENT_SOURCE },
+        Input: JSON.stringify(schedule.detail),
+        DeadLetterConfig: { Arn: this.settings.deadLetterArn },
+        RetryPolicy: { ...schedule.retryPolicy },
+      },
+    };
+    try {
+      await this.client.send(new CreateScheduleCommand(input));
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConflictException')) throw error;
+      await this.client.send(new UpdateScheduleCommand(input));
+    }
+  }
+
+  /** Deletes the schedule; one already gone (fired, or never made) is fine. */
+  async delete(name: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.settings.groupName }));
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
+    }
+  }
+}
+
+/** Keeps one timed trigger per scheduled campaign that puts `campaign.send-due` on the bus at its time. */
+export interface CampaignScheduler {
+  /** Creates the campaign's schedule, or moves it to the new time when it exists. */
+  schedule(campaignId: string, schedule: CampaignSchedule): Promise<void>;
+  /** Deletes the campaign's schedule; one already gone is fine. */
+  unschedule(campaignId: string): Promise<void>;
+}
+
+/**
+ * A late campaign is still wanted but one a day late is not: the bus is retried for up to an hour,
+ * then the event goes to the DLQ (whose alarm tells an operator) rather than sending unannounced.
+ */
+const CAMPAIGN_RETRY_POLICY = { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 };
+
+export const scheduleName = (campaignId: string) => `campaign-${campaignId}`;
+
+/** Campaign schedules: one-time `at()` expressions in the marketer's zone. */
+export class EventBridgeCampaignScheduler implements CampaignScheduler {
+  constructor(private readonly schedules: OneTimeSchedules) {}
+
+  async schedule(campaignId: string, schedule: CampaignSchedule): Promise<void> {
+    const detail: CampaignSendDueDetail = { version: 1, correlationId: campaignId, campaignId, scheduledFor: schedule.sendsAtUtc };
+    await this.schedules.put({
+      name: scheduleName(campaignId),
+      description: `Sends campaign ${campaignId}`,
+      at: schedule.sendAt,
+      timeZone: schedule.timeZone,
+      detailType: DetailType.CampaignSendDue,
+      detail,
+      retryPolicy: CAMPAIGN_RETRY_POLICY,
+    });
+  }
+
+  async unschedule(campaignId: string): Promise<void> {
+    await this.schedules.delete(scheduleName(campaignId));
+  }
+}
