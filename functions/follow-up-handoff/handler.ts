@@ -40,6 +40,8 @@ const timers = new FollowUpTimers(
   new OneTimeSchedules(schedulerClient(), { groupName: config.SCHEDULE_GROUP_NAME, roleArn: config.SCHEDULER_ROLE_ARN, busArn: config.EVENT_BUS_ARN, deadLetterArn: config.SCHEDULE_DLQ_ARN }),
 );
 const processor = new BatchProcessor(EventType.SQS);
+/** Twice the function's timeout: a reassignment claimed longer ago belongs to an invocation that is gone. */
+const ANNOUNCING_FOR_MS = 2 * 30_000;
 
 const BusEvent = z.discriminatedUnion('detail-type', [
   z.object({ 'detail-type': z.literal(DetailType.FollowUpDue), detail: FollowUpDueDetail }),
@@ -114,6 +116,16 @@ async function remind(detail: FollowUpDueDetail, key: AssignmentKey): Promise<vo
 
 /** After the owner moved: the new rep's alert and `lead.assigned`, then the step is done. Repeated until it is. */
 async function announceReassignment(detail: FollowUpDueDetail, key: AssignmentKey, owner: LeadOwner, waited: string): Promise<void> {
+  try {
+    await announce(detail, key, owner, waited);
+  } catch (error) {
+    await steps.markInterrupted(key, 'reassign').catch(() => undefined);
+    throw error;
+  }
+  logger.info('Lead reassigned', { ...key, fromRepId: detail.repId, repId: owner.repId, teamId: owner.teamId });
+}
+
+async function announce(detail: FollowUpDueDetail, key: AssignmentKey, owner: LeadOwner, waited: string): Promise<void> {
   const lead = await leads.getLead(detail.leadId);
   const stored = await routing.get();
   const found = stored ? findRep(stored.config, owner.repId) : undefined;
@@ -122,7 +134,6 @@ async function announceReassignment(detail: FollowUpDueDetail, key: AssignmentKe
     { detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...key, repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt, reassignedFrom: detail.repId } },
   ]);
   await steps.markDone(key, 'reassign', new Date().toISOString());
-  logger.info('Lead reassigned', { ...key, fromRepId: detail.repId, repId: owner.repId, teamId: owner.teamId });
 }
 
 async function reassign(detail: FollowUpDueDetail, key: AssignmentKey): Promise<void> {
@@ -132,8 +143,11 @@ async function reassign(detail: FollowUpDueDetail, key: AssignmentKey): Promise<
       logger.info('Follow-up step already done; duplicate ignored', { ...key, kind: 'reassign' });
       return;
     }
-    // Reassigned by an earlier delivery whose alert or publish failed: finish it.
-    if (step?.outcome === 'reassigned') return announceReassignment(detail, key, step.owner, waitedFor(step.waitedSince, step.at));
+    // Reassigned by a delivery whose alert or publish failed, or that died: finish it. One that is
+    // younger than the function's timeout may still be announcing, so a duplicate waits for it.
+    if (step?.outcome === 'reassigned' && (step.status === 'interrupted' || Date.now() - Date.parse(step.at) > ANNOUNCING_FOR_MS)) {
+      return announceReassignment(detail, key, step.owner, waitedFor(step.waitedSince, step.at));
+    }
     if (step) throw new FollowUpInProgress(`Follow-up reassign of lead ${key.leadId} is in progress elsewhere`);
 
     const lead = await leads.getLead(detail.leadId);

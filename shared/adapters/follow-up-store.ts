@@ -7,12 +7,12 @@ import type { AssignmentKey } from './routing-store';
 
 /**
  * One follow-up step of one qualification, recorded once: `claimed` while its email is being sent,
- * `done` after. A reassignment records who the lead went from and to (its audit record; the stage
+ * `done` after (`interrupted` when a reassignment's alert failed, so its retry finishes it at once). A reassignment records who the lead went from and to (its audit record; the stage
  * stays `mql`, so it is no stage transition).
  */
 export type FollowUpStep =
   | { readonly status: 'claimed' | 'done'; readonly outcome: 'reminded' | 'team-inbox'; readonly repId: string; readonly at: string }
-  | { readonly status: 'claimed' | 'done'; readonly outcome: 'reassigned'; readonly repId: string; readonly at: string; readonly owner: LeadOwner; readonly waitedSince: string };
+  | { readonly status: 'claimed' | 'interrupted' | 'done'; readonly outcome: 'reassigned'; readonly repId: string; readonly at: string; readonly owner: LeadOwner; readonly waitedSince: string };
 
 /** The outcome of one attempt to move a lead to another rep; anything but `reassigned` means look again. */
 export type ReassignAttempt = 'reassigned' | 'already-done' | 'lead-changed' | 'turn-taken' | 'rep-full' | 'conflict';
@@ -32,7 +32,7 @@ export class FollowUpStore {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(key, kind), ConsistentRead: true }));
     if (!Item) return undefined;
     const base = { status: Item.status as 'claimed' | 'done', repId: Item.repId as string, at: Item.at as string };
-    return Item.outcome === 'reassigned' ? { ...base, outcome: 'reassigned', owner: Item.owner as LeadOwner, waitedSince: Item.waitedSince as string } : { ...base, outcome: Item.outcome as 'reminded' | 'team-inbox' };
+    return Item.outcome === 'reassigned' ? { ...base, status: Item.status as 'claimed' | 'interrupted' | 'done', outcome: 'reassigned', owner: Item.owner as LeadOwner, waitedSince: Item.waitedSince as string } : { ...base, outcome: Item.outcome as 'reminded' | 'team-inbox' };
   }
 
   /** Claims a step whose only effect is an email, before sending it: a duplicate finds the claim. */
@@ -73,6 +73,20 @@ export class FollowUpStore {
         UpdateExpression: 'SET #status = :done, doneAt = :at',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':done': 'done', ':at': at },
+      }),
+    );
+  }
+
+  /** The lead moved but its new rep's alert or `lead.assigned` failed: the retry finishes it without waiting. */
+  async markInterrupted(key: AssignmentKey, kind: FollowUpKind): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: this.key(key, kind),
+        UpdateExpression: 'SET #status = :interrupted',
+        ConditionExpression: '#status = :claimed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':interrupted': 'interrupted', ':claimed': 'claimed' },
       }),
     );
   }

@@ -134,7 +134,9 @@ function evaluate(condition: string, item: Item | undefined, names: Names, value
   let index = 0;
   const peek = () => tokens[index];
   const next = () => tokens[index++] ?? '';
-  const attribute = (token: string) => item?.[token.startsWith('#') ? (names?.[token] ?? token) : token];
+  // A document path (`#owner.#repId`) walks into maps.
+  const attribute = (token: string) =>
+    token.split('.').reduce<unknown>((at, part) => (at as Item | undefined)?.[part.startsWith('#') ? (names?.[part] ?? part) : part], item);
   const operand = (token: string) => (token.startsWith(':') ? values?.[token] : attribute(token));
 
   const factor = (): boolean => {

@@ -1,0 +1,239 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient, ThrottlingException } from '@aws-sdk/client-scheduler';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
+import { TableFake } from './table-fake';
+
+setHandlerEnvironment();
+const dynamo = mockClient(DynamoDBDocumentClient);
+const ses = mockClient(SESv2Client);
+const bus = mockClient(EventBridgeClient);
+const scheduler = mockClient(SchedulerClient);
+let alertSales: (typeof import('../../functions/alert-sales/handler'))['handler'];
+let followUp: (typeof import('../../functions/follow-up-handoff/handler'))['handler'];
+
+beforeAll(async () => {
+  ({ handler: alertSales } = await import('../../functions/alert-sales/handler'));
+  ({ handler: followUp } = await import('../../functions/follow-up-handoff/handler'));
+});
+
+const rep = (id: string, capacity = 2) => ({ id, name: `Rep ${id}`, email: `${id}@example.com`, capacity });
+const routing = {
+  teams: [{ id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [rep('ana'), rep('budi')] }],
+  rules: [],
+  defaultTeam: 'apac',
+  followUp: { remindAfterMinutes: 60, reassignAfterMinutes: 240.5 },
+};
+const qualified = {
+  version: 1,
+  correlationId: 'c-1',
+  leadId: 'lead-1',
+  rulesetVersion: 'starter-1',
+  qualification: 2,
+  fit: 65,
+  engagement: 40,
+  score: 105,
+  grade: 'A',
+  qualifiedAt: '2026-11-22T10:00:00.000Z',
+  topContributors: [],
+};
+const assignedAt = '2026-11-22T10:00:00.400Z';
+const lead = {
+  pk: 'LEAD#lead-1',
+  sk: 'PROFILE',
+  id: 'lead-1',
+  email: 'jane@example.com',
+  firstName: 'Jane',
+  company: 'Acme',
+  firstTouch: { at: '2026-11-01T00:00:00Z', formId: 'contact' },
+  lastTouch: { at: '2026-11-01T00:00:00Z' },
+  subscriptions: {},
+  score: { rulesetVersion: 'starter-1', total: 105, grade: 'A', qualifications: 2 },
+  version: 3,
+};
+const assignedLead = { ...lead, stage: 'mql', owner: { repId: 'ana', teamId: 'apac', assignedAt } };
+const due = (kind: 'remind' | 'reassign', repId = 'ana') =>
+  busEnvelope('handoff.follow-up-due', { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId, kind });
+
+let table: TableFake;
+const recipients = () => ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Destination?.ToAddresses?.[0]);
+const published = (detailType: string) =>
+  bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).filter((entry) => entry.DetailType === detailType).map((entry) => JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>);
+const openOf = (repId: string) => table.get({ pk: `ROUTING#REP#${repId}`, sk: 'LOAD' })?.open;
+
+beforeEach(() => {
+  dynamo.reset();
+  ses.reset();
+  bus.reset();
+  scheduler.reset();
+  table = new TableFake();
+  table.attach(dynamo);
+  table.put({ pk: 'ROUTING', sk: 'CONFIG', config: routing, version: 1, updatedAt: '2026-11-20T00:00:00Z' });
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
+  ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
+  scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
+  scheduler.on(DeleteScheduleCommand).resolves({});
+});
+
+describe('alert-sales starts the follow-up timers', () => {
+  it('creates a reminder and a reassignment schedule, to the second, putting handoff.follow-up-due on the bus, on a new assignment', async () => {
+    table.put(lead);
+    const result = await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context);
+    expect(result.batchItemFailures).toEqual([]);
+    const owner = table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner as { repId: string; assignedAt: string };
+    expect(owner.repId).toBe('ana');
+    const inputs = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
+    expect(inputs.map((input) => input.Name)).toEqual(['followup-remind-lead-1-2', 'followup-reassign-lead-1-2']);
+    const start = new Date(owner.assignedAt).getTime();
+    const expected = (minutes: number) => `at(${new Date(Math.ceil((start + minutes * 60_000) / 1000) * 1000).toISOString().slice(0, 19)})`;
+    expect(inputs.map((input) => input.ScheduleExpression)).toEqual([expected(60), expected(240.5)]);
+    for (const input of inputs) {
+      expect(input).toMatchObject({
+        GroupName: 'leadflow-schedules',
+        ScheduleExpressionTimezone: 'UTC',
+        ActionAfterCompletion: 'DELETE',
+        Target: { Arn: 'arn:aws:events:us-east-1:123456789012:event-bus/leadflow-test', EventBridgeParameters: { DetailType: 'handoff.follow-up-due', Source: 'leadflow' } },
+      });
+    }
+    expect(inputs.map((input) => JSON.parse(input.Target?.Input ?? '{}'))).toEqual([
+      { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId: 'ana', kind: 'remind' },
+      { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId: 'ana', kind: 'reassign' },
+    ]);
+  });
+
+  it('creates none for a lead that keeps its owner', async () => {
+    table.put(assignedLead);
+    await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context);
+    expect(recipients()).toEqual(['ana@example.com']);
+    expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(0);
+  });
+
+  it('creates none when the routing has no follow-up', async () => {
+    const { followUp: _none, ...withoutFollowUp } = routing;
+    table.put({ pk: 'ROUTING', sk: 'CONFIG', config: withoutFollowUp, version: 2, updatedAt: '2026-11-21T00:00:00Z' });
+    table.put(lead);
+    await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context);
+    expect(recipients()).toEqual(['ana@example.com']);
+    expect(scheduler.calls()).toHaveLength(0);
+  });
+
+  it('keeps the alert when the Scheduler fails: sent once, marked sent, the record not retried', async () => {
+    scheduler.on(CreateScheduleCommand).rejects(new ThrottlingException({ message: 'slow down', Message: 'slow down', $metadata: {} }));
+    table.put(lead);
+    const result = await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(recipients()).toEqual(['ana@example.com']);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'ALERT#starter-1#2' })?.status).toBe('sent');
+  });
+});
+
+describe('follow-up-handoff: remind', () => {
+  it('emails the rep one reminder with the lead and how long it waited, under duplicate and concurrent deliveries', async () => {
+    table.put(assignedLead);
+    await followUp(sqsEvent([due('remind'), due('remind')]), context);
+    await followUp(sqsEvent([due('remind')]), context);
+    expect(recipients()).toEqual(['ana@example.com']);
+    const mail = ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple;
+    expect(mail?.Subject?.Data).toMatch(/^Reminder: MQL Jane \(Acme\) waiting \d+ days?/);
+    expect(mail?.Body?.Text?.Data).toContain('Score: 105, grade A');
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#remind' })?.status).toBe('done');
+  });
+
+  it('gives the claim back when the email fails, so the retry sends it', async () => {
+    table.put(assignedLead);
+    ses.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'TooManyRequestsException' })).resolves({ MessageId: 'ses-2' });
+    expect((await followUp(sqsEvent([due('remind')]), context)).batchItemFailures).toHaveLength(1);
+    expect((await followUp(sqsEvent([due('remind')]), context)).batchItemFailures).toEqual([]);
+    expect(recipients()).toEqual(['ana@example.com', 'ana@example.com']);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#remind' })?.status).toBe('done');
+  });
+
+  it('does nothing once the rep accepted (the lead left mql) or the lead has another owner', async () => {
+    table.put({ ...assignedLead, stage: 'sql' });
+    await followUp(sqsEvent([due('remind'), due('reassign')]), context);
+    table.put({ ...assignedLead, owner: { repId: 'budi', teamId: 'apac', assignedAt } });
+    await followUp(sqsEvent([due('remind'), due('reassign')]), context);
+    expect(ses.calls()).toHaveLength(0);
+    expect(bus.calls()).toHaveLength(0);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toMatchObject({ repId: 'budi' });
+  });
+});
+
+describe('follow-up-handoff: reassign', () => {
+  beforeEach(() => {
+    table.put({ pk: 'ROUTING#REP#ana', sk: 'LOAD', repId: 'ana', open: 1 });
+    table.put({ pk: 'ROUTING#TEAM#apac', sk: 'ROUND_ROBIN', teamId: 'apac', position: 1 });
+  });
+
+  it("hands the lead to the team's other rep: owner replaced, loads moved, new rep alerted, lead.assigned says reassigned, once under duplicates", async () => {
+    table.put(assignedLead);
+    await followUp(sqsEvent([due('reassign'), due('reassign')]), context);
+    await followUp(sqsEvent([due('reassign')]), context);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toMatchObject({ repId: 'budi', teamId: 'apac' });
+    expect(openOf('ana')).toBe(0);
+    expect(openOf('budi')).toBe(1);
+    expect(table.get({ pk: 'ROUTING#TEAM#apac', sk: 'ROUND_ROBIN' })?.position).toBe(2);
+    expect(recipients()).toEqual(['budi@example.com']);
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Subject?.Data).toBe('MQL reassigned to you: Jane (Acme)');
+    expect(published('lead.assigned')).toEqual([expect.objectContaining({ leadId: 'lead-1', repId: 'budi', teamId: 'apac', reassignedFrom: 'ana', qualification: 2 })]);
+    const audit = [...table.items.values()].filter((item) => String(item.sk).startsWith('FOLLOWUP#'));
+    expect(audit).toEqual([expect.objectContaining({ sk: 'FOLLOWUP#starter-1#2#reassign', outcome: 'reassigned', repId: 'ana', status: 'done', owner: expect.objectContaining({ repId: 'budi' }) })]);
+    expect([...table.items.values()].filter((item) => String(item.sk).startsWith('STAGE#'))).toEqual([]);
+  });
+
+  it('never picks the same rep, even when the round-robin points at them', async () => {
+    table.put({ pk: 'ROUTING#TEAM#apac', sk: 'ROUND_ROBIN', teamId: 'apac', position: 0 });
+    table.put(assignedLead);
+    await followUp(sqsEvent([due('reassign')]), context);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toMatchObject({ repId: 'budi' });
+  });
+
+  it('sends it to the team inbox with a note when no other rep has room, keeping the owner and the loads', async () => {
+    table.put({ pk: 'ROUTING#REP#budi', sk: 'LOAD', repId: 'budi', open: 2 });
+    table.put(assignedLead);
+    await followUp(sqsEvent([due('reassign'), due('reassign')]), context);
+    await followUp(sqsEvent([due('reassign')]), context);
+    expect(recipients()).toEqual(['apac@example.com']);
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Body?.Text?.Data).toContain('no other rep of APAC has room');
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toMatchObject({ repId: 'ana' });
+    expect(openOf('ana')).toBe(1);
+    expect(openOf('budi')).toBe(2);
+    expect(published('lead.assigned')).toEqual([]);
+  });
+
+  it('finishes a reassignment whose alert failed on the retry, without moving the lead again', async () => {
+    table.put(assignedLead);
+    ses.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'TooManyRequestsException' })).resolves({ MessageId: 'ses-2' });
+    expect((await followUp(sqsEvent([due('reassign')]), context)).batchItemFailures).toHaveLength(1);
+    expect((await followUp(sqsEvent([due('reassign')]), context)).batchItemFailures).toEqual([]);
+    expect(recipients()).toEqual(['budi@example.com', 'budi@example.com']);
+    expect(openOf('ana')).toBe(0);
+    expect(openOf('budi')).toBe(1);
+    expect(published('lead.assigned')).toHaveLength(1);
+  });
+});
+
+describe('follow-up-handoff: a lead leaving mql', () => {
+  const stageChanged = (from: string, to: string) => busEnvelope('lead.stage-changed', { version: 1, correlationId: 'c-2', leadId: 'lead-1', from, to, at: '2026-11-22T11:00:00.000Z', cause: 'accepted', actor: 'ana' });
+
+  it("deletes both timers of the lead's qualification when it is accepted; one already gone is fine", async () => {
+    table.put({ ...assignedLead, stage: 'sql' });
+    scheduler.on(DeleteScheduleCommand, { Name: 'followup-remind-lead-1-2' }).rejects(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
+    const result = await followUp(sqsEvent([stageChanged('mql', 'sql')]), context);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(scheduler.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input)).toEqual([
+      { Name: 'followup-remind-lead-1-2', GroupName: 'leadflow-schedules' },
+      { Name: 'followup-reassign-lead-1-2', GroupName: 'leadflow-schedules' },
+    ]);
+  });
+
+  it('leaves the timers of a lead moving into mql alone', async () => {
+    table.put(assignedLead);
+    await followUp(sqsEvent([stageChanged('lead', 'mql')]), context);
+    expect(scheduler.calls()).toHaveLength(0);
+  });
+});
