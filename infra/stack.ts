@@ -131,7 +131,7 @@ export class LeadflowStack extends Stack {
     const scheduleGroup = new ScheduleGroup(this, 'CampaignSchedules', {});
     const scheduleDlq = this.deadLetterQueue('CampaignScheduleDlq', alarmAction);
     const schedulerRole = new Role(this, 'CampaignSchedulerRole', {
-      description: 'Assumed by EventBridge Scheduler to put scheduled campaigns on the leadflow bus',
+      description: 'Assumed by EventBridge Scheduler to put scheduled campaigns and MQL follow-ups on the leadflow bus',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
     });
     bus.grantPutEventsTo(schedulerRole);

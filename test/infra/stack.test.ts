@@ -239,9 +239,13 @@ describe('scheduled campaigns', () => {
     expect(alarms.some((alarm) => alarm.includes('CampaignScheduleDlq') && alarm.includes('ApproximateNumberOfMessagesVisible'))).toBe(true);
   });
 
-  it("gives manage-campaigns the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", () => {
+  it('lets the functions that start or cancel timers (campaigns, MQL follow-up) manage schedules, and no other', () => {
+    expect(manifest.functions.filter((spec) => spec.access.includes('scheduler:manage')).map((spec) => spec.name).sort()).toEqual(['alert-sales', 'follow-up-handoff', 'manage-campaigns']);
+  });
+
+  it.each(['manage-campaigns', 'alert-sales', 'follow-up-handoff'])("gives %s the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", (functionName) => {
     const { roleId } = schedulerRole();
-    const statements = (JSON.parse(policyOf('manage-campaigns')) as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement;
+    const statements = (JSON.parse(policyOf(functionName)) as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement;
     const scheduling = statements.find((statement) => [statement.Action].flat().includes('scheduler:CreateSchedule'));
     expect([scheduling?.Action].flat().sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule']);
     const resource = JSON.stringify(scheduling?.Resource);
@@ -254,8 +258,8 @@ describe('scheduled campaigns', () => {
     }
   });
 
-  it('passes the group, the role, the bus ARN and the DLQ to manage-campaigns through its environment', () => {
-    const variables = JSON.stringify(resources[functionLogicalId('manage-campaigns')]?.Properties.Environment);
+  it.each(['manage-campaigns', 'alert-sales', 'follow-up-handoff'])('passes the group, the role, the bus ARN and the DLQ to %s through its environment', (functionName) => {
+    const variables = JSON.stringify(resources[functionLogicalId(functionName)]?.Properties.Environment);
     for (const name of ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'EVENT_BUS_ARN', 'SCHEDULE_DLQ_ARN']) expect(variables).toContain(name);
     expect(variables).toContain(schedulerRole().roleId);
   });

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { eventually, now, stackClient } from './helpers';
+
+/**
+ * The follow-up of an assigned MQL on the local stack, with timers of seconds: a lead its rep does
+ * not answer gets a reminder to that rep, then goes to the team's other rep, who gets the alert; a
+ * lead accepted in time gets neither. The local Scheduler fires the timers into the local bus.
+ */
+let stack: LocalStack;
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const { admin, post, mails } = stackClient(() => stack);
+const suffix = randomUUID().slice(0, 8);
+const ana = `ana-${suffix}@example.com`;
+const budi = `budi-${suffix}@example.com`;
+const REMIND_AFTER_SECONDS = 6;
+const REASSIGN_AFTER_SECONDS = 15;
+
+interface LeadPage {
+  owner?: { repId: string; teamId: string; assignedAt: string };
+  stage?: string;
+}
+
+async function qualify(firstName: string): Promise<string> {
+  const email = `lead-${randomUUID()}@example.com`;
+  const submitted = await post('/v1/forms/contact/submissions', {
+    email, firstName, company: 'Acme', role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 25_000, country: 'ID',
+  });
+  expect(submitted.status).toBe(202);
+  const { leadId } = (await submitted.json()) as { leadId: string };
+  const events = [
+    { id: `evt-${randomUUID()}`, type: 'page_view', occurredAt: now(), email, properties: { url: 'https://example.com/demo', secondsOnPage: 180 } },
+    { id: `evt-${randomUUID()}`, type: 'webinar_registration', occurredAt: now(), email, properties: { webinarId: 'scoring-101' } },
+  ];
+  expect((await post('/v1/events', { events })).status).toBe(202);
+  return leadId;
+}
+
+const leadPage = async (leadId: string) => (await (await admin('GET', `/v1/admin/leads/${leadId}`)).json()) as LeadPage;
+const mailsTo = async (address: string) => (await mails()).filter((mail) => mail.destination.to.includes(address));
+
+describe('MQL follow-up on the local stack', () => {
+  it('reminds the rep of an unanswered lead, then reassigns it to the other rep; a lead accepted in time gets neither', { timeout: 120_000 }, async () => {
+    const invalid = await admin('PUT', '/v1/admin/routing', {
+      teams: [{ id: 'apac', name: 'APAC', inbox: `apac-${suffix}@example.com`, reps: [] }],
+      rules: [],
+      defaultTeam: 'apac',
+      followUp: { remindAfterMinutes: 10, reassignAfterMinutes: 5 },
+    });
+    expect(invalid.status).toBe(400);
+    expect(JSON.stringify(await invalid.json())).toContain('followUp.reassignAfterMinutes');
+
+    const routing = await admin('PUT', '/v1/admin/routing', {
+      teams: [
+        {
+          id: 'apac', name: 'APAC', inbox: `apac-${suffix}@example.com`,
+          reps: [{ id: 'ana', name: 'Ana', email: ana, capacity: 10 }, { id: 'budi', name: 'Budi', email: budi, capacity: 10 }],
+        },
+      ],
+      rules: [],
+      defaultTeam: 'apac',
+      followUp: { remindAfterMinutes: REMIND_AFTER_SECONDS / 60, reassignAfterMinutes: REASSIGN_AFTER_SECONDS / 60 },
+    });
+    expect(routing.status).toBe(200);
+
+    // One after the other, so the round-robin order is known: the first goes to Ana, the second to Budi.
+    const unanswered = await qualify('Nadia');
+    expect((await eventually(async () => (await leadPage(unanswered)).owner, 30_000)).repId).toBe('ana');
+    const answered = await qualify('Omar');
+    expect((await eventually(async () => (await leadPage(answered)).owner, 30_000)).repId).toBe('budi');
+    await eventually(async () => ((await leadPage(answered)).stage === 'mql' ? true : undefined), 30_000);
+    const accept = await admin('POST', `/v1/admin/leads/${answered}/feedback`, { action: 'accept', actor: 'budi' });
+    expect(accept.status).toBe(200);
+
+    const reminder = await eventually(async () => (await mailsTo(ana)).find((mail) => mail.subject.startsWith('Reminder:')), 30_000);
+    expect(reminder.subject).toContain('Nadia');
+    expect(reminder.body.text).toContain('is not accepted or rejected yet');
+
+    const owner = await eventually(async () => {
+      const current = (await leadPage(unanswered)).owner;
+      return current?.repId === 'budi' ? current : undefined;
+    }, 40_000);
+    expect(owner.teamId).toBe('apac');
+    const alert = await eventually(async () => (await mailsTo(budi)).find((mail) => mail.subject.startsWith('MQL reassigned to you:')), 20_000);
+    expect(alert.subject).toContain('Nadia');
+
+    // Past both timers of the accepted lead, with room for a late delivery: nothing more arrives.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const all = await mails();
+    const followUps = all.filter((mail) => mail.subject.startsWith('Reminder:') || mail.subject.startsWith('MQL reassigned'));
+    expect(followUps.filter((mail) => mail.subject.includes('Omar'))).toEqual([]);
+    expect(followUps.filter((mail) => mail.subject.includes('Nadia')).map((mail) => mail.destination.to)).toEqual([[ana], [budi]]);
+    expect((await leadPage(answered)).owner?.repId).toBe('budi');
+  });
+});
