@@ -108,9 +108,9 @@ async function remind(detail: FollowUpDueDetail, key: AssignmentKey): Promise<vo
   }
   const now = new Date().toISOString();
   const timing = stored.config.followUp;
-  const reassignAt = timing ? new Date(new Date(lead.owner.assignedAt).getTime() + timing.reassignAfterMinutes * 60_000).toISOString() : now;
+  const reassignIn = timing ? waitedFor(now, new Date(new Date(lead.owner.assignedAt).getTime() + timing.reassignAfterMinutes * 60_000).toISOString()) : undefined;
   await onceWithEmail(key, 'remind', 'reminded', detail.repId, () =>
-    send(found.rep.email, composeReminderEmail(lead, found.rep, waitedFor(lead.owner.assignedAt, now), waitedFor(now, reassignAt)), 'mql-reminder', key.rulesetVersion),
+    send(found.rep.email, composeReminderEmail(lead, found.rep, waitedFor(lead.owner.assignedAt, now), reassignIn), 'mql-reminder', key.rulesetVersion),
   );
 }
 

@@ -442,7 +442,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'alert-sales',
-      description: "Once per lead qualification: gives the lead an owner by the routing rules (round-robin under capacity), emails the owner or the team inbox with the reasons, publishes lead.assigned.",
+      description: "Once per lead qualification: gives the lead an owner by the routing rules (round-robin under capacity), emails the owner or the team inbox with the reasons, publishes lead.assigned, starts the owner's follow-up timers.",
       entry: 'functions/alert-sales/handler.ts',
       trigger: {
         kind: 'event',

@@ -140,6 +140,7 @@ describe('follow-up-handoff: remind', () => {
     const mail = ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple;
     expect(mail?.Subject?.Data).toMatch(/^Reminder: MQL Jane \(Acme\) waiting \d+ days?/);
     expect(mail?.Body?.Text?.Data).toContain('Score: 105, grade A');
+    expect(mail?.Body?.Text?.Data).toContain('Without an answer it goes to the next rep of your team in');
     expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#remind' })?.status).toBe('done');
   });
 

@@ -75,12 +75,12 @@ function compose(subject: string, heading: string, lines: readonly string[], lea
   return { subject, text, html };
 }
 
-/** The reminder to a rep who has not accepted or rejected an MQL yet. */
-export function composeReminderEmail(lead: Lead, rep: RoutingRep, waited: string, reassignIn: string): AlertEmail {
+/** The reminder to a rep who has not accepted or rejected an MQL yet; `reassignIn` absent when the routing no longer reassigns. */
+export function composeReminderEmail(lead: Lead, rep: RoutingRep, waited: string, reassignIn: string | undefined): AlertEmail {
   const { who } = summary(lead);
   return compose(`Reminder: MQL ${who} waiting ${waited}`, `${who} is waiting for you`, [
     `${rep.name}, this marketing-qualified lead was assigned to you ${waited} ago and is not accepted or rejected yet.`,
-    `Without an answer it goes to the next rep of your team in ${reassignIn}.`,
+    ...(reassignIn ? [`Without an answer it goes to the next rep of your team in ${reassignIn}.`] : []),
   ], lead);
 }
 
