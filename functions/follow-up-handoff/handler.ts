@@ -33,7 +33,8 @@ const logger = new Logger();
 const client = documentClient();
 const leads = new LeadStore(client, config.TABLE_NAME);
 const routing = new RoutingStore(client, config.TABLE_NAME);
-const steps = new FollowUpStore(client, config.TABLE_NAME);
+// A claim older than five function timeouts belongs to an invocation that is gone.
+const steps = new FollowUpStore(client, config.TABLE_NAME, 5 * 30_000);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
 const timers = new FollowUpTimers(

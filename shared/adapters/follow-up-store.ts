@@ -22,6 +22,7 @@ export class FollowUpStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly staleAfterMs: number,
   ) {}
 
   private key(key: AssignmentKey, kind: FollowUpKind) {
@@ -35,14 +36,19 @@ export class FollowUpStore {
     return Item.outcome === 'reassigned' ? { ...base, status: Item.status as 'claimed' | 'interrupted' | 'done', outcome: 'reassigned', owner: Item.owner as LeadOwner, waitedSince: Item.waitedSince as string } : { ...base, outcome: Item.outcome as 'reminded' | 'team-inbox' };
   }
 
-  /** Claims a step whose only effect is an email, before sending it: a duplicate finds the claim. */
+  /**
+   * Claims a step whose only effect is an email, before sending it: a duplicate finds the claim. A
+   * claim older than `staleAfterMs` belongs to an invocation that died mid-send and is taken over.
+   */
   async claim(key: AssignmentKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, at: string): Promise<'claimed' | 'taken'> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...this.key(key, kind), entity: 'follow-up', ...key, kind, status: 'claimed', outcome, repId, at },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND #outcome <> :reassigned AND #at < :staleBefore)',
+          ExpressionAttributeNames: { '#status': 'status', '#outcome': 'outcome', '#at': 'at' },
+          ExpressionAttributeValues: { ':claimed': 'claimed', ':reassigned': 'reassigned', ':staleBefore': new Date(Date.parse(at) - this.staleAfterMs).toISOString() },
         }),
       );
       return 'claimed';

@@ -153,6 +153,17 @@ describe('follow-up-handoff: remind', () => {
     expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#remind' })?.status).toBe('done');
   });
 
+  it('waits while another invocation holds a fresh claim, and takes over one left by an invocation that died', async () => {
+    table.put(assignedLead);
+    const claim = (at: string) => table.put({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#remind', status: 'claimed', outcome: 'reminded', repId: 'ana', at });
+    claim(new Date().toISOString());
+    expect((await followUp(sqsEvent([due('remind')]), context)).batchItemFailures).toHaveLength(1);
+    expect(ses.calls()).toHaveLength(0);
+    claim(new Date(Date.now() - 10 * 60_000).toISOString());
+    expect((await followUp(sqsEvent([due('remind')]), context)).batchItemFailures).toEqual([]);
+    expect(recipients()).toEqual(['ana@example.com']);
+  });
+
   it('does nothing once the rep accepted (the lead left mql) or the lead has another owner', async () => {
     table.put({ ...assignedLead, stage: 'sql' });
     await followUp(sqsEvent([due('remind'), due('reassign')]), context);
