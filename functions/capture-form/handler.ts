@@ -71,21 +71,22 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
     consentText: form.consentText,
   }));
 
+  const profile = profileUpdates({
+    firstName: form.firstName,
+    lastName: form.lastName,
+    company: form.company,
+    phone: form.phone,
+    preferredChannel: form.preferredChannel,
+    role: form.role,
+    industry: form.industry,
+    teamSize: form.teamSize,
+    annualRevenue: form.annualRevenue,
+    budget: form.budget,
+    country: form.country,
+  });
   const outcome = await store.captureSubmission({
     email: form.email,
-    profile: profileUpdates({
-      firstName: form.firstName,
-      lastName: form.lastName,
-      company: form.company,
-      phone: form.phone,
-      preferredChannel: form.preferredChannel,
-      role: form.role,
-      industry: form.industry,
-      teamSize: form.teamSize,
-      annualRevenue: form.annualRevenue,
-      budget: form.budget,
-      country: form.country,
-    }),
+    profile,
     ...(form.attributes ? { attributes: form.attributes } : {}),
     touch,
     consents,
@@ -102,6 +103,11 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
   const events: DomainEvent[] = [
     { detailType: DetailType.EngagementRecorded, detail: { version: 1, correlationId, eventId: submissionId, leadId: outcome.leadId } },
   ];
+  // Two-way sync: tools subscribed to contact changes hear which fields this form set.
+  const contactFields = [...(outcome.created ? ['email'] : []), ...Object.keys(profile), ...Object.keys(form.attributes ?? {}).map((name) => `attributes.${name}`)];
+  if (contactFields.length) {
+    events.push({ detailType: DetailType.LeadContactChanged, detail: { version: 1, correlationId, leadId: outcome.leadId, changeId: submissionId, fields: contactFields, at: now, source: 'form' } });
+  }
   const toConfirm = consents.filter((consent) => consent.status === 'pending').map((consent) => consent.subscription);
   if (toConfirm.length) {
     events.push({ detailType: DetailType.ConsentConfirmationRequested, detail: { version: 1, correlationId, leadId: outcome.leadId, subscriptions: toConfirm } });

@@ -8,7 +8,9 @@ import { RedeliveryBackoff } from '../../shared/adapters/redelivery';
 import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
 import { logFailures } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
-import { detailSchemas, WEBHOOK_EVENT_TYPES } from '../../shared/domain/events';
+import { LeadStore } from '../../shared/adapters/lead-store';
+import { DetailType, detailSchemas, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../shared/domain/events';
+import { contactOf } from '../../shared/domain/lead';
 import {
   WEBHOOK_HEADERS,
   WEBHOOK_TIMEOUT_MS,
@@ -24,6 +26,7 @@ const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';
 const logger = new Logger();
 // A claim older than five function timeouts belongs to an invocation that is gone.
 const webhooks = new WebhookStore(documentClient(), config.TABLE_NAME, 5 * 30_000);
+const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const backoff = new RedeliveryBackoff(sqsClient(), webhookRetryDelaySeconds);
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -98,13 +101,30 @@ async function deliverTo(endpoint: SigningEndpoint, eventId: string, eventType: 
   logger.info('Webhook delivered', { webhookId: endpoint.id, eventId, eventType, status });
 }
 
+/**
+ * What a delivery carries: the bus event's detail; for a contact change also the lead's contact
+ * fields as they are now (the bus carries only their names). Undefined: the lead is gone (erased), so
+ * there is nothing to send.
+ */
+async function deliveryData(eventType: WebhookEventType, detail: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+  if (eventType !== DetailType.LeadContactChanged) return detail;
+  const lead = await leads.getLead(String(detail.leadId));
+  return lead ? { ...detail, contact: contactOf(lead) } : undefined;
+}
+
 async function deliverWebhooks(record: SQSRecord): Promise<void> {
   const event = BusEvent.parse(JSON.parse(record.body));
   const eventType = event['detail-type'];
   const detail = detailSchemas[eventType].parse(event.detail);
   const eventId = webhookEventId(eventType, detail, event.id);
-  const body = webhookBody({ id: eventId, type: eventType, occurredAt: occurredAt(event.detail, event.time), data: detail });
   const endpoints = (await webhooks.listForSigning()).filter((endpoint) => endpoint.eventTypes.includes(eventType));
+  if (!endpoints.length) return;
+  const data = await deliveryData(eventType, detail);
+  if (!data) {
+    logger.info('Lead no longer exists; contact change not delivered', { eventId, eventType });
+    return;
+  }
+  const body = webhookBody({ id: eventId, type: eventType, occurredAt: occurredAt(event.detail, event.time), data });
   const results = await Promise.allSettled(endpoints.map((endpoint) => deliverTo(endpoint, eventId, eventType, body)));
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected').map((failure) => failure.reason as unknown);
   if (!failures.length) return;

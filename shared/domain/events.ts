@@ -18,6 +18,7 @@ export const DetailType = {
   CampaignTestRequested: 'campaign.test-requested',
   CampaignSendDue: 'campaign.send-due',
   LeadStageChanged: 'lead.stage-changed',
+  LeadContactChanged: 'lead.contact-changed',
   FollowUpDue: 'handoff.follow-up-due',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
@@ -173,6 +174,21 @@ export const LeadStageChangedDetail = z.object({
 export type LeadStageChangedDetail = z.infer<typeof LeadStageChangedDetail>;
 
 /**
+ * A form set a lead's contact or profile fields. Only the field names travel on the bus (its archive
+ * keeps no personal data); a webhook delivery reads the values current at delivery time.
+ */
+export const LeadContactChangedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  /** The submission that made the change: one change per submission, however often it is replayed. */
+  changeId: z.string().min(1),
+  fields: z.array(z.string().min(1)).min(1),
+  at: z.string(),
+  source: z.enum(['form']),
+});
+export type LeadContactChangedDetail = z.infer<typeof LeadContactChangedDetail>;
+
+/**
  * An assigned MQL's follow-up timer fired (EventBridge Scheduler): `remind` the rep `repId`, or
  * `reassign` the lead away from them. Stale when the lead left `mql` or changed owner meanwhile.
  */
@@ -199,6 +215,7 @@ export const detailSchemas = {
   [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail,
   [DetailType.CampaignSendDue]: CampaignSendDueDetail,
   [DetailType.LeadStageChanged]: LeadStageChangedDetail,
+  [DetailType.LeadContactChanged]: LeadContactChangedDetail,
   [DetailType.FollowUpDue]: FollowUpDueDetail,
 } as const;
 
@@ -215,6 +232,7 @@ export interface DetailByType {
   [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail;
   [DetailType.CampaignSendDue]: CampaignSendDueDetail;
   [DetailType.LeadStageChanged]: LeadStageChangedDetail;
+  [DetailType.LeadContactChanged]: LeadContactChangedDetail;
   [DetailType.FollowUpDue]: FollowUpDueDetail;
 }
 
@@ -222,7 +240,7 @@ export interface DetailByType {
  * The bus events a webhook endpoint may subscribe to; deliver-webhooks' rule listens to exactly these.
  * Add a detail type here to offer it to CRMs and chat tools.
  */
-export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged] as const;
+export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A bus event as leadflow publishes it. */

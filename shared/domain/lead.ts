@@ -91,6 +91,12 @@ export function profileUpdates(submitted: LeadProfile): LeadProfile {
   ) as LeadProfile;
 }
 
+/** The contact and profile fields a CRM keeps in sync with a lead (what contact-change webhooks carry). */
+export function contactOf(lead: Lead): Record<string, unknown> {
+  const { email, firstName, lastName, company, phone, preferredChannel, role, industry, teamSize, annualRevenue, budget, country, attributes } = lead;
+  return { email, firstName, lastName, company, phone, preferredChannel, role, industry, teamSize, annualRevenue, budget, country, attributes };
+}
+
 /** The lead as scoring rules see it: `{ lead: ... }` in a rule condition. Contact details stay out. */
 export function scoringView(lead: Lead): Record<string, unknown> {
   return {

@@ -47,7 +47,16 @@ describe('capture-form', () => {
     ]);
     expect(items[3]?.Put?.Item).toMatchObject({ subscription: 'product_updates', status: 'opted_in', ipAddress: '203.0.113.9', method: 'form_checkbox' });
     const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
-    expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded']);
+    expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded', 'lead.contact-changed']);
+  });
+
+  it('announces which contact fields a submission set, keyed by the submission, never their values', async () => {
+    await submit(JSON.stringify({ email: 'jane@example.com', firstName: 'Jane', phone: '+62 21 555 0100', attributes: { plan: 'pro' } }), 'application/json', { 'idempotency-key': 'k-contact' });
+    const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    const contactChange = entries.find((entry) => entry.DetailType === 'lead.contact-changed');
+    expect(JSON.parse(contactChange?.Detail ?? '{}')).toMatchObject({ fields: ['email', 'firstName', 'phone', 'attributes.plan'], source: 'form', changeId: expect.stringMatching(/^sub_/) });
+    expect(contactChange?.Detail).not.toContain('Jane');
+    expect(contactChange?.Detail).not.toContain('555');
   });
 
   it('keeps a double-opt-in subscription pending and asks for its confirmation by email', async () => {
@@ -66,7 +75,7 @@ describe('capture-form', () => {
     const consents = (dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []).filter((item) => item.Put?.Item?.entity === 'consent');
     expect(consents).toEqual([]);
     const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
-    expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded']);
+    expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded', 'lead.contact-changed']);
   });
 
   it('accepts a plain HTML form post (urlencoded, repeated checkboxes)', async () => {
@@ -138,7 +147,7 @@ describe('capture-form', () => {
     expect(link[0]?.Put?.Item).toMatchObject({ pk: 'ANON#visitor-123', sk: 'LINK' });
     expect(link[1]?.Update?.UpdateExpression).toBe('ADD anonymousIds :id');
     const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
-    expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded', 'lead.identified']);
+    expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded', 'lead.contact-changed', 'lead.identified']);
   });
 
   it('retries entries PutEvents reports as failed inside a 200', async () => {

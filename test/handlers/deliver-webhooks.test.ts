@@ -92,6 +92,21 @@ describe('deliver-webhooks', () => {
     expect(body.id).toMatch(/^evt_[0-9a-f]{32}$/);
   });
 
+  it('sends a contact change with the lead\'s contact fields as they are now, once per submission; none for an erased lead', async () => {
+    table.put(endpoint('sync', 'https://crm.example.com/hooks/contacts', ['lead.contact-changed']));
+    table.put({ pk: 'LEAD#lead-1', sk: 'PROFILE', id: 'lead-1', email: 'ana@example.com', firstName: 'Ana', company: 'Acme', phone: '+62 21 555 0100', attributes: { plan: 'pro' }, subscriptions: {}, version: 4 });
+    const changed = { version: 1, correlationId: 'c-1', leadId: 'lead-1', changeId: 'sub_1', fields: ['firstName', 'phone'], at: '2026-11-25T01:00:00.000Z', source: 'form' };
+    expect((await handler(delivery('bus-1', 'lead.contact-changed', changed), context)).batchItemFailures).toEqual([]);
+    expect(posted.map((request) => request.url)).toEqual(['https://crm.example.com/hooks/contacts']);
+    const body = JSON.parse(posted[0]?.body ?? '{}') as { type: string; occurredAt: string; data: Record<string, unknown> };
+    expect(body).toMatchObject({ type: 'lead.contact-changed', occurredAt: changed.at, data: { ...changed, contact: { email: 'ana@example.com', firstName: 'Ana', company: 'Acme', phone: '+62 21 555 0100', attributes: { plan: 'pro' } } } });
+    // The same submission published again (a replayed form post) is the same event: not posted again.
+    await handler(delivery('bus-2', 'lead.contact-changed', changed), context);
+    expect(posted).toHaveLength(1);
+    await handler(delivery('bus-3', 'lead.contact-changed', { ...changed, leadId: 'lead-erased', changeId: 'sub_2' }), context);
+    expect(posted).toHaveLength(1);
+  });
+
   it('delivers only to endpoints that asked for the event type', async () => {
     table.put(endpoint('chat', 'https://chat.example.com/in', ['lead.assigned']));
     await handler(delivery('bus-1'), context);
