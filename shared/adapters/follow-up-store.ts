@@ -3,7 +3,7 @@ import type { FollowUpKind } from '../domain/handoff/follow-up';
 import type { LeadOwner } from '../domain/lead';
 import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
-import type { AssignmentKey } from './routing-store';
+import { releaseWrite, turnWrites, type AssignmentKey, type Turn } from './routing-store';
 
 /**
  * One follow-up step of one qualification, recorded once: `claimed` while its email is being sent,
@@ -109,7 +109,7 @@ export class FollowUpStore {
     lead: { readonly version: number },
     from: LeadOwner,
     owner: LeadOwner,
-    turn: { position: number; nextPosition: number; capacity: number },
+    turn: Turn,
   ): Promise<ReassignAttempt> {
     const fromRepId = from.repId;
     try {
@@ -133,35 +133,8 @@ export class FollowUpStore {
                 ExpressionAttributeValues: { ':owner': owner, ':version': lead.version, ':next': lead.version + 1, ':at': owner.assignedAt, ':from': fromRepId },
               },
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.teamRoundRobin(owner.teamId),
-                UpdateExpression: 'SET #position = :next, teamId = :teamId',
-                ConditionExpression: turn.position === 0 ? 'attribute_not_exists(#position) OR #position = :position' : '#position = :position',
-                ExpressionAttributeNames: { '#position': 'position' },
-                ExpressionAttributeValues: { ':next': turn.nextPosition, ':position': turn.position, ':teamId': owner.teamId },
-              },
-            },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.repLoad(owner.repId),
-                UpdateExpression: 'ADD #open :one SET repId = :repId',
-                ConditionExpression: 'attribute_not_exists(#open) OR #open < :capacity',
-                ExpressionAttributeNames: { '#open': 'open' },
-                ExpressionAttributeValues: { ':one': 1, ':capacity': turn.capacity, ':repId': owner.repId },
-              },
-            },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.repLoad(fromRepId),
-                UpdateExpression: 'ADD #open :minusOne SET repId = :repId',
-                ExpressionAttributeNames: { '#open': 'open' },
-                ExpressionAttributeValues: { ':minusOne': -1, ':repId': fromRepId },
-              },
-            },
+            ...turnWrites(this.tableName, owner, turn),
+            releaseWrite(this.tableName, fromRepId),
           ],
         }),
       );

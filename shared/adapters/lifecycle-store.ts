@@ -7,6 +7,7 @@ import type { ScoreState } from '../domain/scoring/engine';
 import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
 import { queryPages } from './query-pages';
+import { releaseWrite } from './routing-store';
 
 /** What a won or lost deal was worth, as sales reported it. */
 export interface Deal {
@@ -80,9 +81,7 @@ export class LifecycleStore {
       names['#releasedAt'] = 'releasedAt';
       sets.push('#owner.#releasedAt = :at');
     }
-    const release = releasesOwner
-      ? [{ Update: { TableName: this.tableName, Key: keys.repLoad(owner.repId), UpdateExpression: 'ADD #open :minusOne', ExpressionAttributeNames: { '#open': 'open' }, ExpressionAttributeValues: { ':minusOne': -1 } } }]
-      : [];
+    const release = releasesOwner ? [releaseWrite(this.tableName, owner.repId)] : [];
     const marker = change.onceKey
       ? [{ Put: { TableName: this.tableName, Item: { ...keys.appliedOnce(lead.id, change.onceKey), entity: 'applied-change', at }, ConditionExpression: 'attribute_not_exists(pk)' } }]
       : [];

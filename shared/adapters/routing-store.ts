@@ -1,8 +1,59 @@
-import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { RoutingConfig } from '../domain/handoff/routing';
 import type { LeadOwner } from '../domain/lead';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** A team's round-robin turn as read, where it moves to, and the chosen rep's capacity. */
+export interface Turn {
+  readonly position: number;
+  readonly nextPosition: number;
+  readonly capacity: number;
+}
+
+/**
+ * The writes that give a lead to `owner`'s rep: the team's round-robin moves only from the position
+ * that was read, and the rep's open count grows only while under capacity. Part of a transaction.
+ */
+export function turnWrites(tableName: string, owner: Pick<LeadOwner, 'repId' | 'teamId'>, turn: Turn): TransactItem[] {
+  return [
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.teamRoundRobin(owner.teamId),
+        UpdateExpression: 'SET #position = :next, teamId = :teamId',
+        ConditionExpression: turn.position === 0 ? 'attribute_not_exists(#position) OR #position = :position' : '#position = :position',
+        ExpressionAttributeNames: { '#position': 'position' },
+        ExpressionAttributeValues: { ':next': turn.nextPosition, ':position': turn.position, ':teamId': owner.teamId },
+      },
+    },
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.repLoad(owner.repId),
+        UpdateExpression: 'ADD #open :one SET repId = :repId',
+        ConditionExpression: 'attribute_not_exists(#open) OR #open < :capacity',
+        ExpressionAttributeNames: { '#open': 'open' },
+        ExpressionAttributeValues: { ':one': 1, ':capacity': turn.capacity, ':repId': owner.repId },
+      },
+    },
+  ];
+}
+
+/** The write that frees a place under a rep's capacity when a lead of theirs stops being an open MQL. Part of a transaction. */
+export function releaseWrite(tableName: string, repId: string): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.repLoad(repId),
+      UpdateExpression: 'ADD #open :minusOne SET repId = :repId',
+      ExpressionAttributeNames: { '#open': 'open' },
+      ExpressionAttributeValues: { ':minusOne': -1, ':repId': repId },
+    },
+  };
+}
 
 export interface StoredRouting {
   readonly config: RoutingConfig;
@@ -93,7 +144,7 @@ export class RoutingStore {
    * that was read, and the rep's open count grows only while under capacity. Any condition that fails
    * cancels all four and says which, so the caller looks again.
    */
-  async tryAssign(key: AssignmentKey, owner: LeadOwner, turn: { position: number; nextPosition: number; capacity: number }): Promise<AssignAttempt> {
+  async tryAssign(key: AssignmentKey, owner: LeadOwner, turn: Turn): Promise<AssignAttempt> {
     const assignment = { status: 'assigned', repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt };
     try {
       await this.client.send(
@@ -116,26 +167,7 @@ export class RoutingStore {
                 ExpressionAttributeValues: { ':owner': owner },
               },
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.teamRoundRobin(owner.teamId),
-                UpdateExpression: 'SET #position = :next, teamId = :teamId',
-                ConditionExpression: turn.position === 0 ? 'attribute_not_exists(#position) OR #position = :position' : '#position = :position',
-                ExpressionAttributeNames: { '#position': 'position' },
-                ExpressionAttributeValues: { ':next': turn.nextPosition, ':position': turn.position, ':teamId': owner.teamId },
-              },
-            },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.repLoad(owner.repId),
-                UpdateExpression: 'ADD #open :one SET repId = :repId',
-                ConditionExpression: 'attribute_not_exists(#open) OR #open < :capacity',
-                ExpressionAttributeNames: { '#open': 'open' },
-                ExpressionAttributeValues: { ':one': 1, ':capacity': turn.capacity, ':repId': owner.repId },
-              },
-            },
+            ...turnWrites(this.tableName, owner, turn),
           ],
         }),
       );
