@@ -3,12 +3,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { AlertStore } from '../../shared/adapters/alert-store';
-import { documentClient, eventBridgeClient, schedulerClient, sesClient } from '../../shared/adapters/clients';
+import { documentClient, eventBridgeClient, sesClient } from '../../shared/adapters/clients';
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { SesMailer } from '../../shared/adapters/mailer';
 import { RoutingStore } from '../../shared/adapters/routing-store';
-import { OneTimeSchedules } from '../../shared/adapters/scheduler';
+import { oneTimeSchedules } from '../../shared/adapters/scheduler';
 import { readConfig, setting } from '../../shared/config';
 import { logFailures } from '../../shared/batch';
 import { DetailType, LeadQualifiedDetail } from '../../shared/domain/events';
@@ -23,10 +23,6 @@ const config = readConfig({
   SENDER_ADDRESS: setting,
   SALES_INBOX: setting,
   SES_CONFIGURATION_SET: setting,
-  SCHEDULE_GROUP_NAME: setting,
-  SCHEDULER_ROLE_ARN: setting,
-  EVENT_BUS_ARN: setting,
-  SCHEDULE_DLQ_ARN: setting,
 });
 const logger = new Logger();
 const client = documentClient();
@@ -38,7 +34,7 @@ const alerts = new AlertStore(client, config.TABLE_NAME, 5 * 30_000);
 const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
 const processor = new BatchProcessor(EventType.SQS);
 const timers = new FollowUpTimers(
-  new OneTimeSchedules(schedulerClient(), { groupName: config.SCHEDULE_GROUP_NAME, roleArn: config.SCHEDULER_ROLE_ARN, busArn: config.EVENT_BUS_ARN, deadLetterArn: config.SCHEDULE_DLQ_ARN }),
+  oneTimeSchedules(),
 );
 
 const RECENT_ACTIVITY = 10;

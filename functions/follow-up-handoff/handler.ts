@@ -2,13 +2,13 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, eventBridgeClient, schedulerClient, sesClient } from '../../shared/adapters/clients';
+import { documentClient, eventBridgeClient, sesClient } from '../../shared/adapters/clients';
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { FollowUpStore } from '../../shared/adapters/follow-up-store';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { SesMailer } from '../../shared/adapters/mailer';
 import { RoutingStore, type AssignmentKey } from '../../shared/adapters/routing-store';
-import { OneTimeSchedules } from '../../shared/adapters/scheduler';
+import { oneTimeSchedules } from '../../shared/adapters/scheduler';
 import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { DetailType, FollowUpDueDetail, LeadStageChangedDetail } from '../../shared/domain/events';
@@ -24,10 +24,6 @@ const config = readConfig({
   EVENT_BUS_NAME: setting,
   SENDER_ADDRESS: setting,
   SES_CONFIGURATION_SET: setting,
-  SCHEDULE_GROUP_NAME: setting,
-  SCHEDULER_ROLE_ARN: setting,
-  EVENT_BUS_ARN: setting,
-  SCHEDULE_DLQ_ARN: setting,
 });
 const logger = new Logger();
 const client = documentClient();
@@ -38,7 +34,7 @@ const steps = new FollowUpStore(client, config.TABLE_NAME, 5 * 30_000);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
 const timers = new FollowUpTimers(
-  new OneTimeSchedules(schedulerClient(), { groupName: config.SCHEDULE_GROUP_NAME, roleArn: config.SCHEDULER_ROLE_ARN, busArn: config.EVENT_BUS_ARN, deadLetterArn: config.SCHEDULE_DLQ_ARN }),
+  oneTimeSchedules(),
 );
 const processor = new BatchProcessor(EventType.SQS);
 /** Twice the function's timeout: a reassignment claimed longer ago belongs to an invocation that is gone. */

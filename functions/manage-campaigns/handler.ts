@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { documentClient, eventBridgeClient, schedulerClient } from '../../shared/adapters/clients';
-import { EventBridgeCampaignScheduler, OneTimeSchedules } from '../../shared/adapters/scheduler';
+import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
+import { EventBridgeCampaignScheduler, oneTimeSchedules } from '../../shared/adapters/scheduler';
 import { CampaignStore } from '../../shared/adapters/campaign-store';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
@@ -28,10 +28,6 @@ const config = readConfig({
   TABLE_NAME: setting,
   EVENT_BUS_NAME: setting,
   MAX_BODY_BYTES: positiveInteger,
-  SCHEDULE_GROUP_NAME: setting,
-  SCHEDULER_ROLE_ARN: setting,
-  EVENT_BUS_ARN: setting,
-  SCHEDULE_DLQ_ARN: setting,
 });
 const logger = new Logger();
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
@@ -41,12 +37,7 @@ const audience = new Audience(leads, new RulesetStore(documentClient(), config.T
 const templates = new TemplateStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const scheduler = new EventBridgeCampaignScheduler(
-  new OneTimeSchedules(schedulerClient(), {
-    groupName: config.SCHEDULE_GROUP_NAME,
-    roleArn: config.SCHEDULER_ROLE_ARN,
-    busArn: config.EVENT_BUS_ARN,
-    deadLetterArn: config.SCHEDULE_DLQ_ARN,
-  }),
+  oneTimeSchedules(),
 );
 
 const CampaignId = z.uuid('must be a campaign id (UUID)');

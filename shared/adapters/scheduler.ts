@@ -1,5 +1,7 @@
 import { CreateScheduleCommand, DeleteScheduleCommand, UpdateScheduleCommand, type CreateScheduleCommandInput, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { readConfig, setting } from '../config';
 import type { CampaignSchedule } from '../domain/campaigns/schedule';
+import { schedulerClient } from './clients';
 import { DetailType, EVENT_SOURCE, type CampaignSendDueDetail, type DetailByType } from '../domain/events';
 
 export interface SchedulerSettings {
@@ -10,6 +12,20 @@ export interface SchedulerSettings {
   readonly busArn: string;
   /** Where an event the bus did not take after every retry is kept. */
   readonly deadLetterArn: string;
+}
+
+/**
+ * The stack's one-time schedules, configured from the environment a function gets with
+ * `scheduler:manage` (read once, at cold start, failing fast when a variable is missing).
+ */
+export function oneTimeSchedules(env: NodeJS.ProcessEnv = process.env): OneTimeSchedules {
+  const config = readConfig({ SCHEDULE_GROUP_NAME: setting, SCHEDULER_ROLE_ARN: setting, EVENT_BUS_ARN: setting, SCHEDULE_DLQ_ARN: setting }, env);
+  return new OneTimeSchedules(schedulerClient(), {
+    groupName: config.SCHEDULE_GROUP_NAME,
+    roleArn: config.SCHEDULER_ROLE_ARN,
+    busArn: config.EVENT_BUS_ARN,
+    deadLetterArn: config.SCHEDULE_DLQ_ARN,
+  });
 }
 
 /** One timed event: `detail` of `detailType` goes on the bus at `at` (wall-clock, `yyyy-mm-ddThh:mm:ss`) in `timeZone`. */
