@@ -269,20 +269,28 @@ export function progressBar(done: number, total: number, planned: boolean, width
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pad(done, 6)} / ${total}${planned ? '' : '+'} sent or skipped`;
 }
 
+interface ConversionCount {
+  entered: number;
+  converted: number;
+  ratePercent: number | null;
+}
+
 export interface HandoffReportView {
   months: { from: string; to: string };
   funnel: { month: string; entered: Record<string, number> }[];
-  conversion: { from: string; to: string; leads: number; converted: number; ratePercent: number | null }[];
+  conversion: (ConversionCount & { from: string; to: string; byMonth: (ConversionCount & { month: string })[] })[];
   timeToMql: { leads: number; medianDays: number | null; p90Days: number | null };
   mqlAcceptance: { accepted: number; rejected: number; ratePercent: number | null };
   won: { reason: string; count: number; amounts: Record<string, number> }[];
   lost: { reason: string; count: number; amounts: Record<string, number> }[];
 }
 
-const FUNNEL_COLUMNS = ['lead', 'mql', 'sql', 'opportunity', 'customer', 'recycled', 'disqualified'];
+const FUNNEL_COLUMNS = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'recycled', 'disqualified'];
 const percent = (value: number | null) => (value === null ? 'n/a' : `${value}%`);
 
-/** The handoff report in a terminal: stages entered per month, then the rates and the reasons. */
+const conversionCell = (count: ConversionCount | undefined) => (count ? `${percent(count.ratePercent)} (${count.converted}/${count.entered})` : '');
+
+/** The handoff report in a terminal: stages entered per month, conversion per cohort month, then the rates and the reasons. */
 export function formatHandoffReport(report: HandoffReportView): string {
   const reasons = (lines: HandoffReportView['won']) =>
     lines.length
@@ -292,8 +300,10 @@ export function formatHandoffReport(report: HandoffReportView): string {
     `handoff ${report.months.from} .. ${report.months.to} (UTC)`,
     `${'month'.padEnd(9)}${FUNNEL_COLUMNS.map((stage) => pad(stage, 13)).join('')}`,
     ...report.funnel.map((row) => `${row.month.padEnd(9)}${FUNNEL_COLUMNS.map((stage) => pad(row.entered[stage] ?? 0, 13)).join('')}`),
-    'conversion',
-    ...report.conversion.map((line) => `  ${`${line.from} -> ${line.to}`.padEnd(26)}${pad(percent(line.ratePercent), 8)}  (${line.converted} of ${line.leads})`),
+    'conversion by the month leads entered a stage (reached a later stage since)',
+    `${'month'.padEnd(9)}${report.conversion.map((line) => pad(`${line.from}->${line.to}`, 20)).join('')}`,
+    ...report.funnel.map(({ month }) => `${month.padEnd(9)}${report.conversion.map((line) => pad(conversionCell(line.byMonth.find((row) => row.month === month)), 20)).join('')}`),
+    `${'total'.padEnd(9)}${report.conversion.map((line) => pad(conversionCell(line), 20)).join('')}`,
     `time to MQL: median ${report.timeToMql.medianDays ?? 'n/a'} days, p90 ${report.timeToMql.p90Days ?? 'n/a'} days (${report.timeToMql.leads} leads)`,
     `MQL acceptance: ${percent(report.mqlAcceptance.ratePercent)} (${report.mqlAcceptance.accepted} accepted, ${report.mqlAcceptance.rejected} rejected)`,
     'won reasons',

@@ -3,7 +3,7 @@ import type { OneTimeSchedules } from './adapters/scheduler';
 import { DetailType } from './domain/events';
 import { FOLLOW_UP_KINDS, followUpFireTimes, followUpScheduleName } from './domain/handoff/follow-up';
 import type { FollowUpTiming } from './domain/handoff/routing';
-import type { LeadOwner } from './domain/lead';
+import { followUpRound, type LeadOwner } from './domain/lead';
 
 /**
  * A late reminder is still useful within the hour; after that the next step (or the rep's answer)
@@ -15,24 +15,28 @@ const FOLLOW_UP_RETRY_POLICY = { MaximumRetryAttempts: 20, MaximumEventAgeInSeco
 export class FollowUpTimers {
   constructor(private readonly schedules: OneTimeSchedules) {}
 
-  /** Starts both timers from the assignment; starting them again (a redelivery) moves them to the same times. */
+  /**
+   * Starts the owner's two timers from its assignment, in its follow-up round; starting them again
+   * (a redelivery) moves them to the same times.
+   */
   async start(key: AssignmentKey, owner: LeadOwner, timing: FollowUpTiming, correlationId: string): Promise<void> {
     const fireAt = followUpFireTimes(owner.assignedAt, timing);
+    const round = followUpRound(owner);
     for (const kind of FOLLOW_UP_KINDS) {
       await this.schedules.put({
-        name: followUpScheduleName(kind, key.leadId, key.qualification),
+        name: followUpScheduleName(kind, key.leadId, key.qualification, round),
         description: `${kind === 'remind' ? 'Reminds' : 'Reassigns'} MQL ${key.leadId} #${key.qualification}`,
         at: fireAt[kind],
         timeZone: 'UTC',
         detailType: DetailType.FollowUpDue,
-        detail: { version: 1, correlationId, ...key, repId: owner.repId, kind },
+        detail: { version: 1, correlationId, ...key, repId: owner.repId, round, kind },
         retryPolicy: FOLLOW_UP_RETRY_POLICY,
       });
     }
   }
 
-  /** Deletes both timers of a qualification; ones already fired or never made are fine. */
-  async cancel(leadId: string, qualification: number): Promise<void> {
-    for (const kind of FOLLOW_UP_KINDS) await this.schedules.delete(followUpScheduleName(kind, leadId, qualification));
+  /** Deletes both timers of a qualification's round; ones already fired or never made are fine. */
+  async cancel(leadId: string, qualification: number, round: number): Promise<void> {
+    for (const kind of FOLLOW_UP_KINDS) await this.schedules.delete(followUpScheduleName(kind, leadId, qualification, round));
   }
 }

@@ -4,10 +4,10 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, eventBridgeClient, sesClient } from '../../shared/adapters/clients';
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
-import { FollowUpStore } from '../../shared/adapters/follow-up-store';
+import { FollowUpStore, type FollowUpKey } from '../../shared/adapters/follow-up-store';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { SesMailer } from '../../shared/adapters/mailer';
-import { RoutingStore, type AssignmentKey } from '../../shared/adapters/routing-store';
+import { RoutingStore } from '../../shared/adapters/routing-store';
 import { oneTimeSchedules } from '../../shared/adapters/scheduler';
 import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
@@ -16,7 +16,7 @@ import type { AlertEmail } from '../../shared/domain/handoff/alert-email';
 import { composeReassignedEmail, composeReminderEmail, composeUnreassignedEmail, nextRepFor, waitedFor, type FollowUpKind } from '../../shared/domain/handoff/follow-up';
 import { currentStage } from '../../shared/domain/handoff/lifecycle';
 import type { RoutingConfig, RoutingRep, RoutingTeam } from '../../shared/domain/handoff/routing';
-import type { Lead, LeadOwner } from '../../shared/domain/lead';
+import { followUpRound, type Lead, type LeadOwner } from '../../shared/domain/lead';
 import { FollowUpTimers } from '../../shared/follow-up-timers';
 
 const config = readConfig({
@@ -55,10 +55,13 @@ class ReassignmentContended extends Error {
   override readonly name = 'ReassignmentContended';
 }
 
-/** The lead's owner when the timer is still due: in `mql`, owned (and not released) by the rep it was set for. */
-function stillWaiting(lead: Lead | undefined, repId: string): lead is Lead & { owner: LeadOwner } {
-  return lead !== undefined && currentStage(lead) === 'mql' && lead.owner?.repId === repId && lead.owner.releasedAt === undefined;
+/** The lead's owner when the timer is still due: in `mql`, owned (and not released) by the rep and round it was set for. */
+function stillWaiting(lead: Lead | undefined, detail: FollowUpDueDetail): lead is Lead & { owner: LeadOwner } {
+  const owner = lead?.owner;
+  return lead !== undefined && currentStage(lead) === 'mql' && owner?.repId === detail.repId && followUpRound(owner) === detail.round && owner.releasedAt === undefined;
 }
+
+const assignmentOf = (key: FollowUpKey) => ({ leadId: key.leadId, rulesetVersion: key.rulesetVersion, qualification: key.qualification });
 
 function findRep(routingConfig: RoutingConfig, repId: string): { rep: RoutingRep; team: RoutingTeam } | undefined {
   for (const team of routingConfig.teams) {
@@ -73,7 +76,7 @@ async function send(to: string, email: AlertEmail, kind: string, rulesetVersion:
 }
 
 /** Sends a step's one email under its claim: a duplicate finds the claim, a failed send gives it back. */
-async function onceWithEmail(key: AssignmentKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, sendEmail: () => Promise<void>): Promise<void> {
+async function onceWithEmail(key: FollowUpKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, sendEmail: () => Promise<void>): Promise<void> {
   const now = new Date().toISOString();
   if ((await steps.claim(key, kind, outcome, repId, now)) === 'taken') {
     const step = await steps.get(key, kind);
@@ -91,10 +94,10 @@ async function onceWithEmail(key: AssignmentKey, kind: FollowUpKind, outcome: 'r
   logger.info('Follow-up step done', { ...key, kind, outcome, repId });
 }
 
-async function remind(detail: FollowUpDueDetail, key: AssignmentKey): Promise<void> {
+async function remind(detail: FollowUpDueDetail, key: FollowUpKey): Promise<void> {
   const lead = await leads.getLead(detail.leadId);
   const stored = await routing.get();
-  if (!stillWaiting(lead, detail.repId) || !stored) {
+  if (!stillWaiting(lead, detail) || !stored) {
     logger.info('Follow-up no longer due: the lead was answered or changed owner', { ...key, kind: detail.kind });
     return;
   }
@@ -111,8 +114,8 @@ async function remind(detail: FollowUpDueDetail, key: AssignmentKey): Promise<vo
   );
 }
 
-/** After the owner moved: the new rep's alert and `lead.assigned`, then the step is done. Repeated until it is. */
-async function announceReassignment(detail: FollowUpDueDetail, key: AssignmentKey, owner: LeadOwner, waited: string): Promise<void> {
+/** After the owner moved: the new rep's timers, alert and `lead.assigned`, then the step is done. Repeated until it is. */
+async function announceReassignment(detail: FollowUpDueDetail, key: FollowUpKey, owner: LeadOwner, waited: string): Promise<void> {
   try {
     await announce(detail, key, owner, waited);
   } catch (error) {
@@ -122,18 +125,21 @@ async function announceReassignment(detail: FollowUpDueDetail, key: AssignmentKe
   logger.info('Lead reassigned', { ...key, fromRepId: detail.repId, repId: owner.repId, teamId: owner.teamId });
 }
 
-async function announce(detail: FollowUpDueDetail, key: AssignmentKey, owner: LeadOwner, waited: string): Promise<void> {
+async function announce(detail: FollowUpDueDetail, key: FollowUpKey, owner: LeadOwner, waited: string): Promise<void> {
   const lead = await leads.getLead(detail.leadId);
   const stored = await routing.get();
   const found = stored ? findRep(stored.config, owner.repId) : undefined;
+  // The new rep gets the same follow-up, in the next round. Started first: it is the one step that
+  // repeats harmlessly, so a failure here costs no second alert.
+  if (stored?.config.followUp) await timers.start(assignmentOf(key), owner, stored.config.followUp, detail.correlationId);
   if (lead && found) await send(found.rep.email, composeReassignedEmail(lead, found.rep, found.team, waited), 'mql-alert', key.rulesetVersion);
   await publisher.publish([
-    { detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...key, repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt, reassignedFrom: detail.repId } },
+    { detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...assignmentOf(key), repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt, reassignedFrom: detail.repId } },
   ]);
   await steps.markDone(key, 'reassign', new Date().toISOString());
 }
 
-async function reassign(detail: FollowUpDueDetail, key: AssignmentKey): Promise<void> {
+async function reassign(detail: FollowUpDueDetail, key: FollowUpKey): Promise<void> {
   for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
     const step = await steps.get(key, 'reassign');
     if (step?.status === 'done') {
@@ -149,7 +155,7 @@ async function reassign(detail: FollowUpDueDetail, key: AssignmentKey): Promise<
 
     const lead = await leads.getLead(detail.leadId);
     const stored = await routing.get();
-    if (!stillWaiting(lead, detail.repId) || !stored) {
+    if (!stillWaiting(lead, detail) || !stored) {
       logger.info('Follow-up no longer due: the lead was answered or changed owner', { ...key, kind: detail.kind });
       return;
     }
@@ -161,12 +167,13 @@ async function reassign(detail: FollowUpDueDetail, key: AssignmentKey): Promise<
     const now = new Date().toISOString();
     const waited = waitedFor(lead.owner.assignedAt, now);
     const position = await routing.teamPosition(team.id);
-    const next = nextRepFor(team, position, await routing.openCounts(team.reps.map((rep) => rep.id)), detail.repId);
+    const passedOver = [...(lead.owner.unansweredBy ?? []), detail.repId];
+    const next = nextRepFor(team, position, await routing.openCounts(team.reps.map((rep) => rep.id)), passedOver);
     if (!next) {
       const currentRep = findRep(stored.config, detail.repId)?.rep;
       return onceWithEmail(key, 'reassign', 'team-inbox', detail.repId, () => send(team.inbox, composeUnreassignedEmail(lead, team, currentRep, waited), 'mql-unassigned', key.rulesetVersion));
     }
-    const owner: LeadOwner = { repId: next.rep.id, teamId: team.id, assignedAt: now };
+    const owner: LeadOwner = { repId: next.rep.id, teamId: team.id, assignedAt: now, unansweredBy: passedOver };
     const outcome = await steps.tryReassign(key, lead, lead.owner, owner, { position, nextPosition: next.nextPosition, capacity: next.rep.capacity });
     if (outcome === 'reassigned') return announceReassignment(detail, key, owner, waited);
     if (outcome !== 'already-done' && outcome !== 'lead-changed') await pauseBeforeRetry(attempt);
@@ -179,16 +186,17 @@ async function cancelTimers(detail: LeadStageChangedDetail): Promise<void> {
   if (detail.from !== 'mql' || detail.to === 'mql') return;
   const lead = await leads.getLead(detail.leadId);
   const qualification = lead?.score?.qualifications ?? 0;
-  if (qualification < 1) return;
-  await timers.cancel(detail.leadId, qualification);
-  logger.info('Follow-up timers cancelled', { leadId: detail.leadId, qualification, to: detail.to });
+  if (qualification < 1 || !lead?.owner) return;
+  const round = followUpRound(lead.owner);
+  await timers.cancel(detail.leadId, qualification, round);
+  logger.info('Follow-up timers cancelled', { leadId: detail.leadId, qualification, round, to: detail.to });
 }
 
 async function followUp(record: SQSRecord): Promise<void> {
   const event = BusEvent.parse(JSON.parse(record.body));
   if (event['detail-type'] === DetailType.LeadStageChanged) return cancelTimers(event.detail);
   const { detail } = event;
-  const key = { leadId: detail.leadId, rulesetVersion: detail.rulesetVersion, qualification: detail.qualification };
+  const key: FollowUpKey = { leadId: detail.leadId, rulesetVersion: detail.rulesetVersion, qualification: detail.qualification, round: detail.round };
   return detail.kind === 'remind' ? remind(detail, key) : reassign(detail, key);
 }
 

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../shared/adapters/clients';
 import { LeadStore } from '../../shared/adapters/lead-store';
+import { LifecycleStore } from '../../shared/adapters/lifecycle-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { readConfig, setting } from '../../shared/config';
 import { currentStage } from '../../shared/domain/handoff/lifecycle';
@@ -15,6 +16,7 @@ const config = readConfig({ TABLE_NAME: setting });
 const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
+const lifecycle = new LifecycleStore(documentClient(), config.TABLE_NAME);
 
 const RECENT_EVENTS = 20;
 const LEAD_ID = /^[0-9a-f-]{36}$/;
@@ -26,7 +28,11 @@ export const handler = httpHandler(logger, async (event) => {
   }
   const lead = await store.getLead(leadId);
   if (!lead) throw new HttpError(404, `No lead with id ${leadId}`);
-  const recentEvents = await store.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: RECENT_EVENTS });
+  const [recentEvents, transitions] = await Promise.all([
+    store.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: RECENT_EVENTS }),
+    lifecycle.transitionsOf(leadId),
+  ]);
+  const stageHistory = transitions.map(({ leadId: _leadId, leadCreatedAt: _createdAt, ...change }) => change);
   const { pendingQualification: _outbox, pendingStageChange: _stageOutbox, version: _version, score: state, ...visible } = lead;
   const ruleset = state ? (await rulesets.get(state.rulesetVersion))?.ruleset : undefined;
   const now = new Date().toISOString();
@@ -59,5 +65,5 @@ export const handler = httpHandler(logger, async (event) => {
           ),
         }
       : undefined;
-  return json(200, { ...visible, attributes: lead.attributes ?? {}, purchases: purchaseProfile(lead.purchases, now), score, stage: currentStage(lead), recentEvents });
+  return json(200, { ...visible, attributes: lead.attributes ?? {}, purchases: purchaseProfile(lead.purchases, now), score, stage: currentStage(lead), stageHistory, recentEvents });
 });

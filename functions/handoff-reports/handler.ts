@@ -3,7 +3,7 @@ import { documentClient } from '../../shared/adapters/clients';
 import { LifecycleStore } from '../../shared/adapters/lifecycle-store';
 import { HandoffReportQuery } from '../../shared/api/handoff-schemas';
 import { readConfig, setting } from '../../shared/config';
-import { handoffReport, MAX_REPORT_MONTHS, monthsBefore, monthsBetween } from '../../shared/domain/handoff/report';
+import { addMonths, CONVERSION_FOLLOW_MONTHS, handoffReport, MAX_REPORT_MONTHS, monthsBefore, monthsBetween } from '../../shared/domain/handoff/report';
 import { HttpError, validationError } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/middleware';
@@ -18,14 +18,18 @@ const DEFAULT_MONTHS = 6;
 export const handler = httpHandler(logger, async (event) => {
   const query = HandoffReportQuery.safeParse(event.queryStringParameters ?? {});
   if (!query.success) throw validationError(query.error);
-  const to = query.data.to ?? new Date().toISOString().slice(0, 7);
+  const thisMonth = new Date().toISOString().slice(0, 7);
+  const to = query.data.to ?? thisMonth;
   const from = query.data.from ?? monthsBefore(to, DEFAULT_MONTHS);
   if (from > to) throw new HttpError(400, 'Invalid request: from must not be after to', [{ field: 'from', message: 'must not be after to' }]);
   const months = monthsBetween(from, to);
   if (months.length > MAX_REPORT_MONTHS) {
     throw new HttpError(400, `Invalid request: from must be at most ${MAX_REPORT_MONTHS} months before to`, [{ field: 'from', message: `must be at most ${MAX_REPORT_MONTHS} months before to` }]);
   }
-  const transitions = (await Promise.all(months.map((month) => lifecycle.transitionsInMonth(month)))).flat();
-  logger.info('Handoff report', { from, to, transitions: transitions.length });
+  // The window's cohorts convert later too: read on past `to`, up to now or the follow-up limit.
+  const followedUntil = [thisMonth, addMonths(to, CONVERSION_FOLLOW_MONTHS)].sort()[0] as string;
+  const readMonths = monthsBetween(from, followedUntil < to ? to : followedUntil);
+  const transitions = (await Promise.all(readMonths.map((month) => lifecycle.transitionsInMonth(month)))).flat();
+  logger.info('Handoff report', { from, to, months: readMonths.length, transitions: transitions.length });
   return json(200, handoffReport(transitions, months));
 });

@@ -8,9 +8,9 @@ import { LeadStore } from '../../shared/adapters/lead-store';
 import { LifecycleStore } from '../../shared/adapters/lifecycle-store';
 import { logFailures } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
-import { DetailType, LeadQualifiedDetail } from '../../shared/domain/events';
+import { DetailType, LeadContactChangedDetail, LeadQualifiedDetail } from '../../shared/domain/events';
 import { transition } from '../../shared/domain/handoff/lifecycle';
-import { StageChanges } from '../../shared/stage-changes';
+import { StageChanges, type ChangeOutcome } from '../../shared/stage-changes';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
@@ -23,7 +23,10 @@ const stageChanges = new StageChanges({
 });
 const processor = new BatchProcessor(EventType.SQS);
 
-const BusEvent = z.object({ 'detail-type': z.literal(DetailType.LeadQualified), detail: LeadQualifiedDetail });
+const BusEvent = z.discriminatedUnion('detail-type', [
+  z.object({ 'detail-type': z.literal(DetailType.LeadQualified), detail: LeadQualifiedDetail }),
+  z.object({ 'detail-type': z.literal(DetailType.LeadContactChanged), detail: LeadContactChangedDetail }),
+]);
 
 /** Raised so SQS delivers the record again: the stage is stored, its event is not on the bus yet. */
 class StageChangeUnpublished extends Error {
@@ -35,20 +38,44 @@ class StageChangeUnpublished extends Error {
  * the change, so a duplicate or concurrent delivery records one transition. A lead already past MQL,
  * or no longer qualified (sales recycled it since), stays where it is.
  */
-async function recordQualification(record: SQSRecord): Promise<void> {
-  const { detail } = BusEvent.parse(JSON.parse(record.body));
+async function recordQualification(detail: LeadQualifiedDetail): Promise<void> {
   const onceKey = `qualified#${detail.rulesetVersion}#${detail.qualification}`;
   const result = await stageChanges.change(detail.leadId, { onceKey, correlationId: detail.correlationId }, (lead, stage, at) => {
     if (lead.score && !lead.score.qualified) return { kind: 'unchanged', why: 'no longer qualified' };
     const change = transition(stage, 'mql', 'qualified', 'leadflow', at);
     return change.ok ? { kind: 'write', transition: change.transition } : { kind: 'unchanged', why: `already ${stage}` };
   });
-  if (result.outcome === 'no-lead') throw new Error(`Lead ${detail.leadId} not found`);
-  if (result.outcome === 'changed' && !result.published) throw new StageChangeUnpublished(`Stage change of lead ${detail.leadId} not yet published`);
+  settle(result, detail.leadId);
   logger.info('Qualification recorded', { leadId: detail.leadId, qualification: detail.qualification, outcome: result.outcome, ...(result.outcome === 'unchanged' ? { why: result.why } : {}) });
+}
+
+/**
+ * A subscriber who tells us about themselves through a form (any field beyond the address) becomes
+ * a lead. Only a subscriber moves, so a repeated delivery finds the lead already moved.
+ */
+async function recordFormDetails(detail: LeadContactChangedDetail): Promise<void> {
+  if (!detail.fields.some((field) => field !== 'email')) return;
+  const result = await stageChanges.change(detail.leadId, { correlationId: detail.correlationId }, (_lead, stage, at) => {
+    if (stage !== 'subscriber') return { kind: 'unchanged', why: `already ${stage}` };
+    const change = transition(stage, 'lead', 'form', 'leadflow', at);
+    return change.ok ? { kind: 'write', transition: change.transition } : { kind: 'refused', refusal: change };
+  });
+  settle(result, detail.leadId);
+  if (result.outcome === 'changed') logger.info('Subscriber became a lead', { leadId: detail.leadId });
+}
+
+/** A missing lead or an unpublished change makes SQS deliver the record again. */
+function settle(result: ChangeOutcome, leadId: string): void {
+  if (result.outcome === 'no-lead') throw new Error(`Lead ${leadId} not found`);
+  if (result.outcome === 'changed' && !result.published) throw new StageChangeUnpublished(`Stage change of lead ${leadId} not yet published`);
+}
+
+async function recordStageCause(record: SQSRecord): Promise<void> {
+  const event = BusEvent.parse(JSON.parse(record.body));
+  return event['detail-type'] === DetailType.LeadQualified ? recordQualification(event.detail) : recordFormDetails(event.detail);
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, recordQualification), processor, { context, throwOnFullBatchFailure: false });
+  return processPartialResponse(event, logFailures(logger, recordStageCause), processor, { context, throwOnFullBatchFailure: false });
 };

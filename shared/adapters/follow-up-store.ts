@@ -6,13 +6,18 @@ import { keys } from './keys';
 import { releaseWrite, turnWrites, type AssignmentKey, type Turn } from './routing-store';
 
 /**
- * One follow-up step of one qualification, recorded once: `claimed` while its email is being sent,
+ * One follow-up step of one qualification's round, recorded once: `claimed` while its email is being sent,
  * `done` after (`interrupted` when a reassignment's alert failed, so its retry finishes it at once). A reassignment records who the lead went from and to (its audit record; the stage
  * stays `mql`, so it is no stage transition).
  */
 export type FollowUpStep =
   | { readonly status: 'claimed' | 'done'; readonly outcome: 'reminded' | 'team-inbox'; readonly repId: string; readonly at: string }
   | { readonly status: 'claimed' | 'interrupted' | 'done'; readonly outcome: 'reassigned'; readonly repId: string; readonly at: string; readonly owner: LeadOwner; readonly waitedSince: string };
+
+/** One follow-up round of one qualification: the timers set for one owner. */
+export interface FollowUpKey extends AssignmentKey {
+  readonly round: number;
+}
 
 /** The outcome of one attempt to move a lead to another rep; anything but `reassigned` means look again. */
 export type ReassignAttempt = 'reassigned' | 'already-done' | 'lead-changed' | 'turn-taken' | 'rep-full' | 'conflict';
@@ -25,11 +30,11 @@ export class FollowUpStore {
     private readonly staleAfterMs: number,
   ) {}
 
-  private key(key: AssignmentKey, kind: FollowUpKind) {
-    return keys.followUp(key.leadId, key.rulesetVersion, key.qualification, kind);
+  private key(key: FollowUpKey, kind: FollowUpKind) {
+    return keys.followUp(key.leadId, key.rulesetVersion, key.qualification, key.round, kind);
   }
 
-  async get(key: AssignmentKey, kind: FollowUpKind): Promise<FollowUpStep | undefined> {
+  async get(key: FollowUpKey, kind: FollowUpKind): Promise<FollowUpStep | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(key, kind), ConsistentRead: true }));
     if (!Item) return undefined;
     const base = { status: Item.status as 'claimed' | 'done', repId: Item.repId as string, at: Item.at as string };
@@ -40,7 +45,7 @@ export class FollowUpStore {
    * Claims a step whose only effect is an email, before sending it: a duplicate finds the claim. A
    * claim older than `staleAfterMs` belongs to an invocation that died mid-send and is taken over.
    */
-  async claim(key: AssignmentKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, at: string): Promise<'claimed' | 'taken'> {
+  async claim(key: FollowUpKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, at: string): Promise<'claimed' | 'taken'> {
     try {
       await this.client.send(
         new PutCommand({
@@ -59,7 +64,7 @@ export class FollowUpStore {
   }
 
   /** Gives a claim back after its email failed, so the retry sends it. */
-  async release(key: AssignmentKey, kind: FollowUpKind): Promise<void> {
+  async release(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
     await this.client.send(
       new DeleteCommand({
         TableName: this.tableName,
@@ -71,7 +76,7 @@ export class FollowUpStore {
     );
   }
 
-  async markDone(key: AssignmentKey, kind: FollowUpKind, at: string): Promise<void> {
+  async markDone(key: FollowUpKey, kind: FollowUpKind, at: string): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -84,7 +89,7 @@ export class FollowUpStore {
   }
 
   /** The lead moved but its new rep's alert or `lead.assigned` failed: the retry finishes it without waiting. */
-  async markInterrupted(key: AssignmentKey, kind: FollowUpKind): Promise<void> {
+  async markInterrupted(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -105,7 +110,7 @@ export class FollowUpStore {
    * cancels all five and says which.
    */
   async tryReassign(
-    key: AssignmentKey,
+    key: FollowUpKey,
     lead: { readonly version: number },
     from: LeadOwner,
     owner: LeadOwner,

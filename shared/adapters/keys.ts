@@ -28,7 +28,7 @@
  * | routing config    | ROUTING            | CONFIG                           |                                     |
  * | team round-robin  | ROUTING#TEAM#<id>  | ROUND_ROBIN                      |                                     |
  * | rep open MQLs     | ROUTING#REP#<id>   | LOAD                             |                                     |
- * | follow-up step    | LEAD#<id>          | FOLLOWUP#<ruleset>#<qualification>#<remind or reassign> |             |
+ * | follow-up step    | LEAD#<id>          | FOLLOWUP#<ruleset>#<qualification>#<round>#<remind or reassign> |     |
  * | webhook endpoint  | WEBHOOK#<id>       | ENDPOINT                         | WEBHOOKS / <createdAt>#<id>         |
  * | webhook delivery  | WEBHOOK#<id>       | DELIVERY#<event id>              |                                     |
  * | stage transition  | LEAD#<id>          | STAGE#<time>#<lead version>      | TRANSITIONS#<yyyy-mm> / <time>#<id> |
@@ -92,10 +92,10 @@ export const keys = {
   /** How many leads a team has handed out: the round-robin position, moved with a conditional write. */
   teamRoundRobin: (teamId: string) => ({ pk: `ROUTING#TEAM#${teamId}`, sk: 'ROUND_ROBIN' }),
   repLoad: (repId: string) => ({ pk: `ROUTING#REP#${repId}`, sk: 'LOAD' }),
-  /** Marks a follow-up step done once per qualification; a reassignment's marker is its audit record. */
-  followUp: (leadId: string, rulesetVersion: string, qualification: number, kind: string) => ({
+  /** Marks a follow-up step done once per qualification and owner round; a reassignment's marker is its audit record. */
+  followUp: (leadId: string, rulesetVersion: string, qualification: number, round: number, kind: string) => ({
     pk: `LEAD#${leadId}`,
-    sk: `FOLLOWUP#${rulesetVersion}#${qualification}#${kind}`,
+    sk: `FOLLOWUP#${rulesetVersion}#${qualification}#${round}#${kind}`,
   }),
   webhook: (webhookId: string) => ({ pk: `WEBHOOK#${webhookId}`, sk: 'ENDPOINT' }),
   webhookListing: (createdAt: string, webhookId: string) => ({ gsi1pk: 'WEBHOOKS', gsi1sk: `${createdAt}#${webhookId}` }),

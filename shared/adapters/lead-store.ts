@@ -14,8 +14,10 @@ import type { ConsentChange } from '../domain/consent/preferences';
 import type { ConsentRecord } from '../domain/subscriptions';
 import type { ScoredEvent, ScoreState } from '../domain/scoring/engine';
 import type { LeadQualifiedDetail } from '../domain/events';
+import { entryStage, stageEntry, type EntryStage } from '../domain/handoff/lifecycle';
 import { conditionally, failedConditions, isConditionFailure } from './dynamo-errors';
 import { keys, LEAD_LISTING_SHARDS, type Subject } from './keys';
+import { transitionPut } from './lifecycle-store';
 import { queryPages } from './query-pages';
 
 /** An engagement event as stored: the one record that makes "apply each event once" checkable. */
@@ -25,6 +27,9 @@ export interface StoredEvent extends ScoredEvent {
   /** Set in the same transaction that adds the event's points to its lead. */
   readonly scoredAt?: string;
 }
+
+/** A lead as created: it always has the stage it entered the funnel at. */
+type NewLead = Lead & { readonly stage: EntryStage; readonly stageChangedAt: string };
 
 export interface Submission {
   readonly email: string;
@@ -94,7 +99,7 @@ export class LeadStore {
   private async tryCreateLead(submission: Submission): Promise<SubmissionOutcome | undefined> {
     const leadId = randomUUID();
     const now = submission.event.receivedAt;
-    const lead: Lead = {
+    const lead: NewLead = {
       id: leadId,
       email: submission.email,
       ...submission.profile,
@@ -104,14 +109,15 @@ export class LeadStore {
       firstTouch: submission.touch,
       lastTouch: submission.touch,
       subscriptions: Object.fromEntries(submission.consents.map((consent) => [consent.subscription, consent.status])),
+      stage: entryStage(Object.keys(submission.profile).length > 0 || Object.keys(submission.attributes ?? {}).length > 0),
+      stageChangedAt: now,
       version: 1,
     };
     try {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: this.tableName, Item: { ...keys.email(submission.email), leadId, createdAt: now }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: this.tableName, Item: { ...keys.lead(leadId), ...keys.leadListing(leadId), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            ...this.createLeadWrites(lead),
             this.putEvent(submission.event, { kind: 'lead', id: leadId }),
             ...this.putConsents(leadId, submission.consents, submission.event.id),
           ],
@@ -166,6 +172,18 @@ export class LeadStore {
     }
   }
 
+  /**
+   * A new lead's writes: the address claimed for it (so one address makes one lead, even under
+   * concurrent creation), the lead, and the record of the stage it entered at.
+   */
+  private createLeadWrites(lead: NewLead) {
+    return [
+      { Put: { TableName: this.tableName, Item: { ...keys.email(lead.email), leadId: lead.id, createdAt: lead.createdAt }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.tableName, Item: { ...keys.lead(lead.id), ...keys.leadListing(lead.id), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      transitionPut(this.tableName, lead.version, { ...stageEntry(lead.stage, lead.stageChangedAt), leadId: lead.id, leadCreatedAt: lead.createdAt }),
+    ];
+  }
+
   private putEvent(event: Omit<StoredEvent, 'subject'>, subject: Subject) {
     return {
       Put: {
@@ -204,16 +222,9 @@ export class LeadStore {
     const existing = await this.leadIdForEmail(email);
     if (existing) return existing;
     const leadId = randomUUID();
-    const lead: Lead = { id: leadId, email, createdAt: touch.at, updatedAt: touch.at, firstTouch: touch, lastTouch: touch, subscriptions: {}, version: 1 };
+    const lead: NewLead = { id: leadId, email, createdAt: touch.at, updatedAt: touch.at, firstTouch: touch, lastTouch: touch, subscriptions: {}, stage: entryStage(false), stageChangedAt: touch.at, version: 1 };
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.tableName, Item: { ...keys.email(email), leadId, createdAt: touch.at }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: this.tableName, Item: { ...keys.lead(leadId), ...keys.leadListing(leadId), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
-          ],
-        }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: this.createLeadWrites(lead) }));
       return leadId;
     } catch (error) {
       if (!failedConditions(error)?.[0]) throw error;

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LeadStageChangedDetail } from '../domain/events';
-import type { StageTransition } from '../domain/handoff/lifecycle';
+import type { RecordedStageChange, StageTransition } from '../domain/handoff/lifecycle';
 import { DEFAULT_SALES_REASONS, SalesReasons } from '../domain/handoff/reasons';
 import type { Lead, LeadProfile } from '../domain/lead';
 import type { ScoreState } from '../domain/scoring/engine';
@@ -16,12 +16,23 @@ export interface Deal {
   readonly billingFrequency?: 'one_time' | 'monthly' | 'quarterly' | 'yearly';
 }
 
-/** A stage transition as stored: append-only, one per change, with what the reports need. */
-export interface StoredTransition extends StageTransition {
+/** A stage change as stored: append-only, one per change (the lead's entry included), with what the reports need. */
+export type StoredTransition = RecordedStageChange & {
   readonly leadId: string;
   /** When the lead was created: time to MQL is measured from here. */
   readonly leadCreatedAt: string;
   readonly deal?: Deal;
+};
+
+/** The put of one stage change's record, keyed by its time and the lead version it made; never overwritten. */
+export function transitionPut(tableName: string, leadVersion: number, transition: StoredTransition) {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...keys.stageTransition(transition.leadId, transition.at, leadVersion), ...keys.transitionMonth(transition.at, transition.leadId), entity: 'stage-transition', ...transition },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
 }
 
 /** One change of a lead, written in one transaction guarded by the version it was computed from. */
@@ -100,17 +111,7 @@ export class LifecycleStore {
               },
             },
             ...marker,
-            ...(transition
-              ? [
-                  {
-                    Put: {
-                      TableName: this.tableName,
-                      Item: { ...keys.stageTransition(lead.id, transition.at, lead.version + 1), ...keys.transitionMonth(transition.at, lead.id), entity: 'stage-transition', ...transition },
-                      ConditionExpression: 'attribute_not_exists(pk)',
-                    },
-                  },
-                ]
-              : []),
+            ...(transition ? [transitionPut(this.tableName, lead.version + 1, transition)] : []),
             ...release,
           ],
         }),
@@ -149,7 +150,7 @@ export class LifecycleStore {
     }
   }
 
-  /** A lead's transitions, oldest first. */
+  /** A lead's stage history (its entry, then its transitions), oldest first. */
   async transitionsOf(leadId: string): Promise<StoredTransition[]> {
     const transitions: StoredTransition[] = [];
     const pages = queryPages(this.client, {

@@ -74,7 +74,7 @@ export function openApiDocument() {
     security: [{ adminAuth: [] }],
     request: { params: z.object({ leadId: z.uuid() }) },
     responses: {
-      200: { description: 'The lead, its `owner` once routing assigned one (`{ repId, teamId, assignedAt }`), its custom `attributes`, its `purchases` profile as of now (count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment; `prospect` with zero scores when nothing was bought), its current scores, grade, stage, per-rule breakdown and recent events.' },
+      200: { description: 'The lead, its `owner` once routing assigned one (`{ repId, teamId, assignedAt }`), its custom `attributes`, its `purchases` profile as of now (count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment; `prospect` with zero scores when nothing was bought), its current scores, grade, stage, `stageHistory` (its entry at creation, `from: null`, then every transition with `from`, `to`, `cause`, `actor`, `at` and `reason` or `deal` when given), per-rule breakdown and recent events.' },
       400: { description: errors[400], content: { 'application/json': { schema: ErrorBody } } },
       403: { description: 'Missing or wrong credentials.' },
       404: { description: 'No such lead.', content: { 'application/json': { schema: ErrorBody } } },
@@ -362,7 +362,7 @@ export function openApiDocument() {
   });
   registry.registerPath({
     method: 'get', path: '/v1/admin/reports/handoff', summary: 'Handoff report: funnel, conversion, time to MQL, MQL acceptance, won and lost reasons', ...admin,
-    description: 'Over the months `from`..`to` (UTC, at most 24): leads entering each stage per month; conversion between consecutive stages; days from creation to first MQL (median, p90); accepted / (accepted + rejected); won and lost reasons with counts and amounts per currency.',
+    description: 'Over the months `from`..`to` (UTC, at most 24): leads entering each stage per month (a lead\'s entry at creation included); conversion out of each funnel stage by the month leads entered it (of those, the percentage that reached a later funnel stage since, followed up to 12 months past `to`), with the window\'s total; days from creation to first MQL (median, p90); accepted / (accepted + rejected); won and lost reasons with counts and amounts per currency.',
     request: { query: HandoffReportQuery },
     responses: { 200: { description: '`{ months, funnel, conversion, timeToMql, mqlAcceptance, won, lost }`.' }, 400: adminErrors[400], 403: adminErrors[403] },
   });

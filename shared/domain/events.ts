@@ -198,6 +198,8 @@ export const FollowUpDueDetail = z.object({
   rulesetVersion: z.string().min(1),
   qualification: z.number().int().positive(),
   repId: z.string().min(1),
+  /** The owner's follow-up round the timer was set for (0: the first rep; timers made before rounds carry none). */
+  round: z.number().int().nonnegative().default(0),
   kind: z.enum(['remind', 'reassign']),
 });
 export type FollowUpDueDetail = z.infer<typeof FollowUpDueDetail>;

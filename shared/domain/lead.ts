@@ -51,7 +51,15 @@ export interface LeadOwner {
   readonly assignedAt: string;
   /** When the lead first left the MQL stage after assignment: it no longer counts toward the rep's open MQLs. */
   readonly releasedAt?: string;
+  /**
+   * Reps this qualification went to before, who let it wait without an answer until it was
+   * reassigned, oldest first: never picked for it again. Their count is the owner's follow-up round.
+   */
+  readonly unansweredBy?: readonly string[];
 }
+
+/** Which round of follow-up timers an owner is in: 0 for the first rep, one more per reassignment. */
+export const followUpRound = (owner: LeadOwner): number => owner.unansweredBy?.length ?? 0;
 
 export interface Lead extends LeadProfile {
   readonly id: string;

@@ -398,11 +398,11 @@ export const manifest: Manifest = {
     },
     {
       name: 'record-lifecycle',
-      description: 'Moves a qualified lead to the mql stage once per qualification, recording the transition and publishing lead.stage-changed.',
+      description: 'Moves a qualified lead to the mql stage once per qualification, and a subscriber who gives details through a form to lead, recording each transition and publishing lead.stage-changed.',
       entry: 'functions/record-lifecycle/handler.ts',
       trigger: {
         kind: 'event',
-        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.LeadQualified] },
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.LeadQualified, DetailType.LeadContactChanged] },
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,

@@ -39,13 +39,11 @@ describe('capture-form', () => {
     expect(parsed(response)).toMatchObject({ status: 'accepted', leadId: expect.any(String), submissionId: expect.stringMatching(/^sub_/) });
     const [transaction] = dynamo.commandCalls(TransactWriteCommand);
     const items = transaction?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => item.Put?.Item?.pk)).toEqual([
-      'EMAIL#jane@example.com',
-      `LEAD#${parsed(response).leadId}`,
-      `EVENT#${parsed(response).submissionId}`,
-      `LEAD#${parsed(response).leadId}`,
-    ]);
-    expect(items[3]?.Put?.Item).toMatchObject({ subscription: 'product_updates', status: 'opted_in', ipAddress: '203.0.113.9', method: 'form_checkbox' });
+    expect(items.map((item) => item.Put?.Item?.entity ?? item.Put?.Item?.pk)).toEqual(['EMAIL#jane@example.com', 'lead', 'stage-transition', 'event', 'consent']);
+    // The form told us about Jane: she enters the funnel as a lead, and that entry is recorded.
+    expect(items[1]?.Put?.Item).toMatchObject({ stage: 'lead', stageChangedAt: items[1]?.Put?.Item?.createdAt });
+    expect(items[2]?.Put?.Item).toMatchObject({ leadId: parsed(response).leadId, from: null, to: 'lead', cause: 'created', actor: 'leadflow', gsi1pk: expect.stringMatching(/^TRANSITIONS#/) });
+    expect(items[4]?.Put?.Item).toMatchObject({ subscription: 'product_updates', status: 'opted_in', ipAddress: '203.0.113.9', method: 'form_checkbox' });
     const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded', 'lead.contact-changed']);
   });
@@ -61,7 +59,11 @@ describe('capture-form', () => {
 
   it('keeps a double-opt-in subscription pending and asks for its confirmation by email', async () => {
     await submit(JSON.stringify({ email: 'jane@example.com', consent: ['newsletter', 'events'] }));
-    const consents = (dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []).filter((item) => item.Put?.Item?.entity === 'consent');
+    const written = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    // Only an address and ticked boxes: a newsletter sign-up enters the funnel as a subscriber.
+    expect(written.find((item) => item.Put?.Item?.entity === 'lead')?.Put?.Item?.stage).toBe('subscriber');
+    expect(written.find((item) => item.Put?.Item?.entity === 'stage-transition')?.Put?.Item).toMatchObject({ from: null, to: 'subscriber' });
+    const consents = written.filter((item) => item.Put?.Item?.entity === 'consent');
     expect(consents.map((item) => [item.Put?.Item?.subscription, item.Put?.Item?.status])).toEqual([['newsletter', 'pending'], ['events', 'opted_in']]);
     const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
     const request = entries.find((entry) => entry.DetailType === 'consent.confirmation-requested');

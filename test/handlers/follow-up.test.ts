@@ -55,8 +55,8 @@ const lead = {
   version: 3,
 };
 const assignedLead = { ...lead, stage: 'mql', owner: { repId: 'ana', teamId: 'apac', assignedAt } };
-const due = (kind: 'remind' | 'reassign', repId = 'ana') =>
-  busEnvelope('handoff.follow-up-due', { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId, kind });
+const due = (kind: 'remind' | 'reassign', repId = 'ana', round?: number) =>
+  busEnvelope('handoff.follow-up-due', { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId, kind, ...(round === undefined ? {} : { round }) });
 
 let table: TableFake;
 const recipients = () => ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Destination?.ToAddresses?.[0]);
@@ -87,7 +87,7 @@ describe('alert-sales starts the follow-up timers', () => {
     const owner = table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner as { repId: string; assignedAt: string };
     expect(owner.repId).toBe('ana');
     const inputs = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
-    expect(inputs.map((input) => input.Name)).toEqual(['followup-remind-lead-1-2', 'followup-reassign-lead-1-2']);
+    expect(inputs.map((input) => input.Name)).toEqual(['followup-remind-lead-1-2-0', 'followup-reassign-lead-1-2-0']);
     const start = new Date(owner.assignedAt).getTime();
     const expected = (minutes: number) => `at(${new Date(Math.ceil((start + minutes * 60_000) / 1000) * 1000).toISOString().slice(0, 19)})`;
     expect(inputs.map((input) => input.ScheduleExpression)).toEqual([expected(60), expected(240.5)]);
@@ -100,8 +100,8 @@ describe('alert-sales starts the follow-up timers', () => {
       });
     }
     expect(inputs.map((input) => JSON.parse(input.Target?.Input ?? '{}'))).toEqual([
-      { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId: 'ana', kind: 'remind' },
-      { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId: 'ana', kind: 'reassign' },
+      { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId: 'ana', round: 0, kind: 'remind' },
+      { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId: 'ana', round: 0, kind: 'reassign' },
     ]);
   });
 
@@ -141,7 +141,7 @@ describe('follow-up-handoff: remind', () => {
     expect(mail?.Subject?.Data).toMatch(/^Reminder: MQL Jane \(Acme\) waiting \d+ days?/);
     expect(mail?.Body?.Text?.Data).toContain('Score: 105, grade A');
     expect(mail?.Body?.Text?.Data).toContain('Without an answer it goes to the next rep of your team in');
-    expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#remind' })?.status).toBe('done');
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#0#remind' })?.status).toBe('done');
   });
 
   it('gives the claim back when the email fails, so the retry sends it', async () => {
@@ -150,12 +150,12 @@ describe('follow-up-handoff: remind', () => {
     expect((await followUp(sqsEvent([due('remind')]), context)).batchItemFailures).toHaveLength(1);
     expect((await followUp(sqsEvent([due('remind')]), context)).batchItemFailures).toEqual([]);
     expect(recipients()).toEqual(['ana@example.com', 'ana@example.com']);
-    expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#remind' })?.status).toBe('done');
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#0#remind' })?.status).toBe('done');
   });
 
   it('waits while another invocation holds a fresh claim, and takes over one left by an invocation that died', async () => {
     table.put(assignedLead);
-    const claim = (at: string) => table.put({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#remind', status: 'claimed', outcome: 'reminded', repId: 'ana', at });
+    const claim = (at: string) => table.put({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#0#remind', status: 'claimed', outcome: 'reminded', repId: 'ana', at });
     claim(new Date().toISOString());
     expect((await followUp(sqsEvent([due('remind')]), context)).batchItemFailures).toHaveLength(1);
     expect(ses.calls()).toHaveLength(0);
@@ -193,7 +193,7 @@ describe('follow-up-handoff: reassign', () => {
     expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Subject?.Data).toBe('MQL reassigned to you: Jane (Acme)');
     expect(published('lead.assigned')).toEqual([expect.objectContaining({ leadId: 'lead-1', repId: 'budi', teamId: 'apac', reassignedFrom: 'ana', qualification: 2 })]);
     const audit = [...table.items.values()].filter((item) => String(item.sk).startsWith('FOLLOWUP#'));
-    expect(audit).toEqual([expect.objectContaining({ sk: 'FOLLOWUP#starter-1#2#reassign', outcome: 'reassigned', repId: 'ana', status: 'done', owner: expect.objectContaining({ repId: 'budi' }) })]);
+    expect(audit).toEqual([expect.objectContaining({ sk: 'FOLLOWUP#starter-1#2#0#reassign', outcome: 'reassigned', repId: 'ana', status: 'done', owner: expect.objectContaining({ repId: 'budi' }) })]);
     expect([...table.items.values()].filter((item) => String(item.sk).startsWith('STAGE#'))).toEqual([]);
   });
 
@@ -229,17 +229,86 @@ describe('follow-up-handoff: reassign', () => {
   });
 });
 
+describe('follow-up-handoff: a chain of reassignments', () => {
+  const threeReps = { ...routing, teams: [{ ...routing.teams[0], reps: [rep('ana'), rep('budi'), rep('citra')] }] };
+  const createdSchedules = () => scheduler.commandCalls(CreateScheduleCommand).map((call) => ({ name: call.args[0].input.Name, detail: JSON.parse(call.args[0].input.Target?.Input ?? '{}') as Record<string, unknown> }));
+  const owner = () => table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner as { repId: string; unansweredBy?: string[] };
+
+  beforeEach(() => {
+    table.put({ pk: 'ROUTING#REP#ana', sk: 'LOAD', repId: 'ana', open: 1 });
+    table.put({ pk: 'ROUTING#TEAM#apac', sk: 'ROUND_ROBIN', teamId: 'apac', position: 1 });
+  });
+
+  it('gives the new rep its own reminder and reassignment timers, in the next round, remembering who let the lead wait', async () => {
+    table.put(assignedLead);
+    await followUp(sqsEvent([due('reassign'), due('reassign')]), context);
+    expect(owner()).toMatchObject({ repId: 'budi', unansweredBy: ['ana'] });
+    const schedules = createdSchedules();
+    expect(new Set(schedules.map((schedule) => schedule.name))).toEqual(new Set(['followup-remind-lead-1-2-1', 'followup-reassign-lead-1-2-1']));
+    expect(schedules[0]?.detail).toMatchObject({ repId: 'budi', round: 1, qualification: 2 });
+
+    // Budi's reminder fires: one email to budi, under its own claim.
+    await followUp(sqsEvent([due('remind', 'budi', 1), due('remind', 'budi', 1)]), context);
+    expect(recipients()).toEqual(['budi@example.com', 'budi@example.com']);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#1#remind' })?.status).toBe('done');
+    // Ana's old timers are stale now: nothing happens.
+    await followUp(sqsEvent([due('remind'), due('reassign')]), context);
+    expect(recipients()).toHaveLength(2);
+    expect(owner().repId).toBe('budi');
+  });
+
+  it('passes the lead on to a rep who has not had it, never back to one who let it wait', async () => {
+    table.put({ pk: 'ROUTING', sk: 'CONFIG', config: threeReps, version: 2, updatedAt: '2026-11-21T00:00:00Z' });
+    // The round-robin points at ana, who let this lead wait before.
+    table.put({ pk: 'ROUTING#TEAM#apac', sk: 'ROUND_ROBIN', teamId: 'apac', position: 3 });
+    table.put({ pk: 'ROUTING#REP#budi', sk: 'LOAD', repId: 'budi', open: 1 });
+    table.put({ ...assignedLead, owner: { repId: 'budi', teamId: 'apac', assignedAt, unansweredBy: ['ana'] } });
+    await followUp(sqsEvent([due('reassign', 'budi', 1)]), context);
+    expect(owner()).toMatchObject({ repId: 'citra', unansweredBy: ['ana', 'budi'] });
+    expect(recipients()).toEqual(['citra@example.com']);
+    expect(published('lead.assigned')).toEqual([expect.objectContaining({ repId: 'citra', reassignedFrom: 'budi' })]);
+    expect(new Set(createdSchedules().map((schedule) => schedule.name))).toEqual(new Set(['followup-remind-lead-1-2-2', 'followup-reassign-lead-1-2-2']));
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#1#reassign' })).toMatchObject({ outcome: 'reassigned', repId: 'budi', status: 'done' });
+  });
+
+  it('ends at the team inbox when every rep has let the lead wait', async () => {
+    table.put({ pk: 'ROUTING#REP#budi', sk: 'LOAD', repId: 'budi', open: 1 });
+    table.put({ ...assignedLead, owner: { repId: 'budi', teamId: 'apac', assignedAt, unansweredBy: ['ana'] } });
+    await followUp(sqsEvent([due('reassign', 'budi', 1)]), context);
+    expect(owner().repId).toBe('budi');
+    expect(recipients()).toEqual(['apac@example.com']);
+    expect(createdSchedules()).toEqual([]);
+  });
+
+  it('sends no alert until the new timers exist: a Scheduler failure is retried without a second email', async () => {
+    scheduler.on(CreateScheduleCommand).rejectsOnce(new ThrottlingException({ message: 'slow down', Message: 'slow down', $metadata: {} })).resolves({ ScheduleArn: 'arn' });
+    table.put(assignedLead);
+    expect((await followUp(sqsEvent([due('reassign')]), context)).batchItemFailures).toHaveLength(1);
+    expect(recipients()).toEqual([]);
+    expect((await followUp(sqsEvent([due('reassign')]), context)).batchItemFailures).toEqual([]);
+    expect(recipients()).toEqual(['budi@example.com']);
+    expect(published('lead.assigned')).toHaveLength(1);
+  });
+
+  it("cancels the current round's timers when the new rep accepts", async () => {
+    table.put({ ...assignedLead, stage: 'sql', owner: { repId: 'budi', teamId: 'apac', assignedAt, unansweredBy: ['ana'], releasedAt: assignedAt } });
+    const stageChanged = busEnvelope('lead.stage-changed', { version: 1, correlationId: 'c-2', leadId: 'lead-1', from: 'mql', to: 'sql', at: '2026-11-22T11:00:00.000Z', cause: 'accepted', actor: 'budi' });
+    await followUp(sqsEvent([stageChanged]), context);
+    expect(scheduler.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input.Name)).toEqual(['followup-remind-lead-1-2-1', 'followup-reassign-lead-1-2-1']);
+  });
+});
+
 describe('follow-up-handoff: a lead leaving mql', () => {
   const stageChanged = (from: string, to: string) => busEnvelope('lead.stage-changed', { version: 1, correlationId: 'c-2', leadId: 'lead-1', from, to, at: '2026-11-22T11:00:00.000Z', cause: 'accepted', actor: 'ana' });
 
   it("deletes both timers of the lead's qualification when it is accepted; one already gone is fine", async () => {
     table.put({ ...assignedLead, stage: 'sql' });
-    scheduler.on(DeleteScheduleCommand, { Name: 'followup-remind-lead-1-2' }).rejects(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
+    scheduler.on(DeleteScheduleCommand, { Name: 'followup-remind-lead-1-2-0' }).rejects(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
     const result = await followUp(sqsEvent([stageChanged('mql', 'sql')]), context);
     expect(result.batchItemFailures).toEqual([]);
     expect(scheduler.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input)).toEqual([
-      { Name: 'followup-remind-lead-1-2', GroupName: 'leadflow-schedules' },
-      { Name: 'followup-reassign-lead-1-2', GroupName: 'leadflow-schedules' },
+      { Name: 'followup-remind-lead-1-2-0', GroupName: 'leadflow-schedules' },
+      { Name: 'followup-reassign-lead-1-2-0', GroupName: 'leadflow-schedules' },
     ]);
   });
 

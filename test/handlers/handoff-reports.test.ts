@@ -1,6 +1,7 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { monthsBetween } from '../../shared/domain/handoff/report';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 
 setHandlerEnvironment();
@@ -44,6 +45,29 @@ describe('handoff-reports', () => {
       mqlAcceptance: { accepted: 1, rejected: 0, ratePercent: 100 },
       timeToMql: { leads: 1, medianDays: 3 },
     });
+  });
+
+  it("reads on past the window so a cohort's later conversions count, up to twelve months after it or now", async () => {
+    dynamo.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => {
+      const items: Record<string, ReturnType<typeof transition>[]> = {
+        'TRANSITIONS#2025-02': [transition('b', 'lead', 'mql', '2025-02-10T00:00:00.000Z')],
+        'TRANSITIONS#2025-06': [transition('b', 'mql', 'sql', '2025-06-01T00:00:00.000Z')],
+      };
+      return { Items: items[input.ExpressionAttributeValues[':month'] ?? ''] ?? [] };
+    });
+    const response = await report({ from: '2025-01', to: '2025-02' });
+    const asked = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':month']).sort();
+    expect(asked).toEqual(monthsBetween('2025-01', '2026-02').map((month) => `TRANSITIONS#${month}`));
+    expect(response.body.funnel).toEqual([expect.objectContaining({ month: '2025-01' }), expect.objectContaining({ month: '2025-02', entered: expect.objectContaining({ mql: 1, sql: 0 }) })]);
+    expect(response.body.conversion).toContainEqual(expect.objectContaining({ from: 'mql', entered: 1, converted: 1, ratePercent: 100 }));
+
+    dynamo.resetHistory();
+    const recent = new Date();
+    recent.setUTCMonth(recent.getUTCMonth() - 1);
+    const lastMonth = recent.toISOString().slice(0, 7);
+    await report({ from: lastMonth, to: lastMonth });
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    expect(dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':month']).sort()).toEqual([`TRANSITIONS#${lastMonth}`, `TRANSITIONS#${thisMonth}`]);
   });
 
   it('refuses a bad month, a window backwards or too long, naming the parameter', async () => {

@@ -97,4 +97,31 @@ describe('record-lifecycle', () => {
     expect(lead()?.pendingStageChange).toBeUndefined();
     expect(store.transitions()).toHaveLength(1);
   });
+
+  describe('a subscriber giving details through a form', () => {
+    const subscriber = () => leadItem({ stage: 'subscriber', firstTouch: { at: '2026-11-01T00:00:00.000Z', formId: 'newsletter' }, score: undefined });
+    const contactChanged = (fields: string[], changeId = 'sub_1') =>
+      busEnvelope('lead.contact-changed', { version: 1, correlationId: 'corr-2', leadId: LEAD_ID, changeId, fields, at: '2026-11-21T00:00:00.000Z', source: 'form' });
+
+    it('moves the subscriber to lead once (cause form) and publishes it, under duplicate and concurrent deliveries', async () => {
+      store.table.set(`LEAD#${LEAD_ID}|PROFILE`, subscriber());
+      expect((await handler(sqsEvent([contactChanged(['firstName', 'company']), contactChanged(['firstName', 'company'])]), context)).batchItemFailures).toEqual([]);
+      await handler(sqsEvent([contactChanged(['phone'], 'sub_2')]), context);
+      expect(lead()?.stage).toBe('lead');
+      expect(store.transitions()).toEqual([expect.objectContaining({ from: 'subscriber', to: 'lead', cause: 'form', actor: 'leadflow' })]);
+      const changes = published().map((entry) => JSON.parse(entry.Detail ?? '{}') as { from: string; to: string; at: string });
+      expect(new Set(changes.map((change) => `${change.from}->${change.to} ${change.at}`))).toEqual(new Set([`subscriber->lead ${changes[0]?.at}`]));
+    });
+
+    it('leaves a subscriber whose form gave only the address, and a lead already past subscriber', async () => {
+      store.table.set(`LEAD#${LEAD_ID}|PROFILE`, subscriber());
+      await handler(sqsEvent([contactChanged(['email'])]), context);
+      expect(lead()?.stage).toBe('subscriber');
+      store.table.set(`LEAD#${LEAD_ID}|PROFILE`, leadItem({ stage: 'mql' }));
+      expect((await handler(sqsEvent([contactChanged(['firstName'])]), context)).batchItemFailures).toEqual([]);
+      expect(lead()?.stage).toBe('mql');
+      expect(store.transitions()).toEqual([]);
+      expect(published()).toEqual([]);
+    });
+  });
 });

@@ -5,8 +5,8 @@ import { eventually, now, stackClient } from './helpers';
 
 /**
  * The follow-up of an assigned MQL on the local stack, with timers of seconds: a lead its rep does
- * not answer gets a reminder to that rep, then goes to the team's other rep, who gets the alert; a
- * lead accepted in time gets neither. The local Scheduler fires the timers into the local bus.
+ * not answer gets a reminder to that rep, then goes to the team's other rep, who gets the alert and
+ * the same follow-up, ending at the team inbox when no rep is left; a lead accepted in time gets none. The local Scheduler fires the timers into the local bus.
  */
 let stack: LocalStack;
 
@@ -50,7 +50,7 @@ const leadPage = async (leadId: string) => (await (await admin('GET', `/v1/admin
 const mailsTo = async (address: string) => (await mails()).filter((mail) => mail.destination.to.includes(address));
 
 describe('MQL follow-up on the local stack', () => {
-  it('reminds the rep of an unanswered lead, then reassigns it to the other rep; a lead accepted in time gets neither', { timeout: 120_000 }, async () => {
+  it('reminds the rep of an unanswered lead, reassigns it to the other rep, who is reminded in turn, then tells the team inbox; a lead accepted in time gets none of it', { timeout: 150_000 }, async () => {
     const invalid = await admin('PUT', '/v1/admin/routing', {
       teams: [{ id: 'apac', name: 'APAC', inbox: `apac-${suffix}@example.com`, reps: [] }],
       rules: [],
@@ -94,12 +94,19 @@ describe('MQL follow-up on the local stack', () => {
     const alert = await eventually(async () => (await mailsTo(budi)).find((mail) => mail.subject.startsWith('MQL reassigned to you:')), 20_000);
     expect(alert.subject).toContain('Nadia');
 
-    // Past both timers of the accepted lead, with room for a late delivery: nothing more arrives.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Budi is on the same clock: a reminder, then, with no rep left who has not had the lead, the team inbox.
+    const budiReminder = await eventually(async () => (await mailsTo(budi)).find((mail) => mail.subject.startsWith('Reminder:') && mail.subject.includes('Nadia')), 30_000);
+    expect(budiReminder.body.text).toContain('Budi, this marketing-qualified lead was assigned to you');
+    const inbox = await eventually(async () => (await mailsTo(`apac-${suffix}@example.com`)).find((mail) => mail.subject.startsWith('MQL not picked up:')), 30_000);
+    expect(inbox.subject).toContain('Nadia');
+    expect((await leadPage(unanswered)).owner?.repId).toBe('budi');
+
+    // Well past both timers of the accepted lead, with room for a late delivery: nothing more arrives.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     const all = await mails();
-    const followUps = all.filter((mail) => mail.subject.startsWith('Reminder:') || mail.subject.startsWith('MQL reassigned'));
+    const followUps = all.filter((mail) => ['Reminder:', 'MQL reassigned', 'MQL not picked up'].some((start) => mail.subject.startsWith(start)));
     expect(followUps.filter((mail) => mail.subject.includes('Omar'))).toEqual([]);
-    expect(followUps.filter((mail) => mail.subject.includes('Nadia')).map((mail) => mail.destination.to)).toEqual([[ana], [budi]]);
+    expect(followUps.filter((mail) => mail.subject.includes('Nadia')).map((mail) => mail.destination.to)).toEqual([[ana], [budi], [budi], [`apac-${suffix}@example.com`]]);
     expect((await leadPage(answered)).owner?.repId).toBe('budi');
   });
 });

@@ -19,9 +19,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Transition { from: string; to: string; cause: string; actor: string; reason?: string }
+interface Transition { from: string | null; to: string; cause: string; actor: string; reason?: string }
+interface Conversion { from: string; entered: number; converted: number }
 interface HandoffReport {
   funnel: { month: string; entered: Record<string, number> }[];
+  conversion: Conversion[];
   mqlAcceptance: { accepted: number; rejected: number; ratePercent: number | null };
   timeToMql: { leads: number };
 }
@@ -60,7 +62,10 @@ describe('lifecycle and sales feedback on the local stack', () => {
     expect(await eventually(async () => ((await stageOf(accepted)) === 'mql' ? 'mql' : undefined))).toBe('mql');
     // Give a duplicate delivery every chance to record a second transition before counting.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await transitionsOf(accepted)).toEqual([expect.objectContaining({ from: 'lead', to: 'mql', cause: 'qualified', actor: 'leadflow' })]);
+    expect(await transitionsOf(accepted)).toEqual([
+      expect.objectContaining({ from: null, to: 'lead', cause: 'created', actor: 'leadflow' }),
+      expect.objectContaining({ from: 'lead', to: 'mql', cause: 'qualified', actor: 'leadflow' }),
+    ]);
 
     const accept = await feedback(accepted, { action: 'accept', actor: 'rep-1' });
     expect(accept.status).toBe(200);
@@ -100,5 +105,31 @@ describe('lifecycle and sales feedback on the local stack', () => {
     expect(entered(after, 'sql') - entered(before, 'sql')).toBe(1);
     expect(entered(after, 'recycled') - entered(before, 'recycled')).toBe(1);
     expect(after.timeToMql.leads - before.timeToMql.leads).toBe(2);
+    expect(entered(after, 'lead') - entered(before, 'lead')).toBe(2);
+  });
+
+  it('records a newsletter subscriber entering as subscriber, and the form with details that makes it a lead', async () => {
+    const before = await report();
+    const email = `sub-${randomUUID()}@example.com`;
+    const signUp = await post('/v1/forms/newsletter/submissions', { email, consent: ['product_updates'] });
+    const { leadId } = (await signUp.json()) as { leadId: string };
+    expect(await stageOf(leadId)).toBe('subscriber');
+
+    expect((await post('/v1/forms/contact/submissions', { email, firstName: 'Sari', company: 'Acme' })).status).toBe(202);
+    expect(await eventually(async () => ((await stageOf(leadId)) === 'lead' ? 'lead' : undefined))).toBe('lead');
+    const page = (await getLead(leadId)) as { stageHistory: Transition[] };
+    expect(page.stageHistory).toEqual([
+      expect.objectContaining({ from: null, to: 'subscriber', cause: 'created' }),
+      expect.objectContaining({ from: 'subscriber', to: 'lead', cause: 'form', actor: 'leadflow' }),
+    ]);
+
+    const after = await eventually(async () => {
+      const current = await report();
+      const subscribers = current.conversion.find((line) => line.from === 'subscriber');
+      return (subscribers?.converted ?? 0) > (before.conversion.find((line) => line.from === 'subscriber')?.converted ?? 0) ? current : undefined;
+    });
+    const line = (snapshot: HandoffReport) => snapshot.conversion.find((conversion) => conversion.from === 'subscriber') as Conversion;
+    expect(line(after).entered - line(before).entered).toBe(1);
+    expect(line(after).converted - line(before).converted).toBe(1);
   });
 });

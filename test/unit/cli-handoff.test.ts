@@ -55,8 +55,13 @@ describe('leadflow reports handoff', () => {
     const seen: Seen[] = [];
     const report = {
       months: { from: '2026-10', to: '2026-11' },
-      funnel: [{ month: '2026-10', entered: { mql: 4, sql: 2 } }, { month: '2026-11', entered: { mql: 1, customer: 1 } }],
-      conversion: [{ from: 'mql', to: 'sql', leads: 5, converted: 2, ratePercent: 40 }],
+      funnel: [{ month: '2026-10', entered: { subscriber: 3, mql: 4, sql: 2 } }, { month: '2026-11', entered: { mql: 1, customer: 1 } }],
+      conversion: [
+        {
+          from: 'mql', to: 'sql', entered: 5, converted: 2, ratePercent: 40,
+          byMonth: [{ month: '2026-10', entered: 4, converted: 2, ratePercent: 50 }, { month: '2026-11', entered: 1, converted: 0, ratePercent: 0 }],
+        },
+      ],
       timeToMql: { leads: 5, medianDays: 3.5, p90Days: 12 },
       mqlAcceptance: { accepted: 2, rejected: 1, ratePercent: 66.67 },
       won: [{ reason: 'product_fit', count: 1, amounts: { USD: 12000 } }],
@@ -67,9 +72,12 @@ describe('leadflow reports handoff', () => {
     expect(seen[0]?.url).toBe('http://localhost:3000/v1/admin/reports/handoff?from=2026-10&to=2026-11');
     const text = run.out.join('\n');
     expect(text).toContain('handoff 2026-10 .. 2026-11');
-    expect(text).toMatch(/2026-10\s+0\s+4\s+2/);
-    expect(text).toContain('mql -> sql');
-    expect(text).toContain('40%');
+    expect(text).toMatch(/2026-10\s+3\s+0\s+4\s+2/);
+    expect(text).toContain('mql->sql');
+    // Per cohort month, then the window's total.
+    expect(text).toMatch(/2026-10\s+50% \(2\/4\)/);
+    expect(text).toMatch(/2026-11\s+0% \(0\/1\)/);
+    expect(text).toMatch(/total\s+40% \(2\/5\)/);
     expect(text).toContain('time to MQL: median 3.5 days, p90 12 days (5 leads)');
     expect(text).toContain('MQL acceptance: 66.67% (2 accepted, 1 rejected)');
     expect(text).toContain('USD 12,000');

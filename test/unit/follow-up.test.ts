@@ -34,19 +34,26 @@ describe('follow-up timers', () => {
     expect(followUpFireTimes('2026-11-22T23:59:59.000Z', { remindAfterMinutes: 0.05, reassignAfterMinutes: 1440 })).toEqual({ remind: '2026-11-23T00:00:02', reassign: '2026-11-23T23:59:59' });
   });
 
-  it('are named by kind, lead and qualification within EventBridge Scheduler limits', () => {
-    const name = followUpScheduleName('reassign', '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', 12);
-    expect(name).toBe('followup-reassign-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-12');
+  it('are named by kind, lead, qualification and round within EventBridge Scheduler limits', () => {
+    const name = followUpScheduleName('reassign', '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', 12, 3);
+    expect(name).toBe('followup-reassign-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-12-3');
     expect(name).toMatch(/^[0-9A-Za-z_.-]{1,64}$/);
+    // A thousand qualifications and a hundred reassignments still fit.
+    expect(followUpScheduleName('reassign', '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', 999, 99).length).toBeLessThanOrEqual(64);
   });
 });
 
 describe('the next rep on reassignment', () => {
   it('takes the round-robin turn but never the same rep, and skips reps at capacity', () => {
-    expect(nextRepFor(team, 0, {}, 'ana')).toMatchObject({ rep: { id: 'budi' }, nextPosition: 2 });
-    expect(nextRepFor(team, 1, {}, 'ana')).toMatchObject({ rep: { id: 'budi' }, nextPosition: 2 });
-    expect(nextRepFor(team, 1, { budi: 2 }, 'ana')).toMatchObject({ rep: { id: 'citra' }, nextPosition: 3 });
-    expect(nextRepFor(team, 1, { budi: 2, citra: 2 }, 'ana')).toBeUndefined();
+    expect(nextRepFor(team, 0, {}, ['ana'])).toMatchObject({ rep: { id: 'budi' }, nextPosition: 2 });
+    expect(nextRepFor(team, 1, {}, ['ana'])).toMatchObject({ rep: { id: 'budi' }, nextPosition: 2 });
+    expect(nextRepFor(team, 1, { budi: 2 }, ['ana'])).toMatchObject({ rep: { id: 'citra' }, nextPosition: 3 });
+    expect(nextRepFor(team, 1, { budi: 2, citra: 2 }, ['ana'])).toBeUndefined();
+  });
+
+  it('never goes back to a rep who already let the lead wait', () => {
+    expect(nextRepFor(team, 0, {}, ['ana', 'budi'])).toMatchObject({ rep: { id: 'citra' } });
+    expect(nextRepFor(team, 0, {}, ['ana', 'budi', 'citra'])).toBeUndefined();
   });
 });
 

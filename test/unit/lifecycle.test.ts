@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { feedbackTarget } from '../../shared/domain/handoff/feedback';
-import { ALLOWED_TRANSITIONS, currentStage, LIFECYCLE_STAGES, transition, type LifecycleStage } from '../../shared/domain/handoff/lifecycle';
+import { ALLOWED_TRANSITIONS, currentStage, LIFECYCLE_STAGES, stageEntry, transition, type EntryStage, type LifecycleStage } from '../../shared/domain/handoff/lifecycle';
 import { DEFAULT_SALES_REASONS, SalesReasons } from '../../shared/domain/handoff/reasons';
-import { handoffReport, monthsBefore, monthsBetween, type ReportedTransition } from '../../shared/domain/handoff/report';
+import { addMonths, handoffReport, monthsBefore, monthsBetween, type ReportedTransition } from '../../shared/domain/handoff/report';
 import { apply, rescore, type ScoredEvent } from '../../shared/domain/scoring/engine';
 import { recycledScore } from '../../shared/domain/scoring/recycle';
 import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
@@ -187,32 +187,55 @@ describe('handoff report', () => {
     actor: 'rep-1',
     leadCreatedAt: '2026-10-01T00:00:00.000Z',
     ...extra,
-  });
+  }) as ReportedTransition;
+  const entry = (leadId: string, to: EntryStage, when: string): ReportedTransition => ({ ...stageEntry(to, when), leadId, leadCreatedAt: when });
 
-  it('counts stages per month, conversion, time to MQL, acceptance and reasons', () => {
-    const transitions = [
-      change('a', 'lead', 'mql', '2026-10-03T00:00:00.000Z'),
-      change('b', 'lead', 'mql', '2026-10-11T00:00:00.000Z'),
-      change('c', 'subscriber', 'mql', '2026-11-01T00:00:00.000Z'),
-      change('d', 'recycled', 'mql', '2026-11-02T00:00:00.000Z'),
-      change('a', 'mql', 'sql', '2026-10-05T00:00:00.000Z'),
-      change('b', 'mql', 'recycled', '2026-10-12T00:00:00.000Z', { cause: 'rejected', reason: 'no_budget' }),
-      change('c', 'mql', 'sql', '2026-11-03T00:00:00.000Z'),
-      change('a', 'sql', 'opportunity', '2026-10-20T00:00:00.000Z'),
-      change('a', 'opportunity', 'customer', '2026-11-10T00:00:00.000Z', { cause: 'won', reason: 'product_fit', deal: { amount: 1200, currency: 'USD' } }),
-      change('c', 'sql', 'opportunity', '2026-11-11T00:00:00.000Z'),
-      change('c', 'opportunity', 'recycled', '2026-11-20T00:00:00.000Z', { cause: 'lost', reason: 'price', deal: { amount: 500.5, currency: 'USD' } }),
-      // Outside the window: left out.
-      change('e', 'lead', 'mql', '2026-12-01T00:00:00.000Z'),
-    ];
+  const transitions = [
+    entry('a', 'lead', '2026-10-01T00:00:00.000Z'),
+    entry('b', 'lead', '2026-10-01T00:00:00.000Z'),
+    entry('c', 'subscriber', '2026-10-01T00:00:00.000Z'),
+    entry('e', 'lead', '2026-11-25T00:00:00.000Z'),
+    change('a', 'lead', 'mql', '2026-10-03T00:00:00.000Z'),
+    change('b', 'lead', 'mql', '2026-10-11T00:00:00.000Z'),
+    change('c', 'subscriber', 'mql', '2026-11-01T00:00:00.000Z'),
+    // d reached sql before the window and re-qualifies in it: its old sql is no conversion of the new entry.
+    change('d', 'mql', 'sql', '2026-09-15T00:00:00.000Z'),
+    change('d', 'recycled', 'mql', '2026-11-02T00:00:00.000Z'),
+    change('a', 'mql', 'sql', '2026-10-05T00:00:00.000Z'),
+    change('b', 'mql', 'recycled', '2026-10-12T00:00:00.000Z', { cause: 'rejected', reason: 'no_budget' }),
+    change('c', 'mql', 'sql', '2026-11-03T00:00:00.000Z'),
+    change('a', 'sql', 'opportunity', '2026-10-20T00:00:00.000Z'),
+    change('a', 'opportunity', 'customer', '2026-11-10T00:00:00.000Z', { cause: 'won', reason: 'product_fit', deal: { amount: 1200, currency: 'USD' } }),
+    change('c', 'sql', 'opportunity', '2026-11-11T00:00:00.000Z'),
+    change('c', 'opportunity', 'recycled', '2026-11-20T00:00:00.000Z', { cause: 'lost', reason: 'price', deal: { amount: 500.5, currency: 'USD' } }),
+    // After the window: out of the counts, but e's November cohort converted.
+    change('e', 'lead', 'mql', '2026-12-01T00:00:00.000Z'),
+  ];
+
+  it('counts the leads entering each stage per month, entries at creation included', () => {
     const report = handoffReport(transitions, ['2026-10', '2026-11']);
     expect(report.funnel).toEqual([
-      { month: '2026-10', entered: expect.objectContaining({ mql: 2, sql: 1, opportunity: 1, recycled: 1, customer: 0 }) },
-      { month: '2026-11', entered: expect.objectContaining({ mql: 2, sql: 1, opportunity: 1, customer: 1, recycled: 1 }) },
+      { month: '2026-10', entered: { subscriber: 1, lead: 2, mql: 2, sql: 1, opportunity: 1, customer: 0, disqualified: 0, recycled: 1 } },
+      { month: '2026-11', entered: { subscriber: 0, lead: 1, mql: 2, sql: 1, opportunity: 1, customer: 1, disqualified: 0, recycled: 1 } },
     ]);
-    expect(report.conversion.find((line) => line.from === 'mql')).toEqual({ from: 'mql', to: 'sql', leads: 4, converted: 2, ratePercent: 50 });
-    expect(report.conversion.find((line) => line.from === 'opportunity')).toEqual({ from: 'opportunity', to: 'customer', leads: 2, converted: 1, ratePercent: 50 });
-    // First MQLs only (a, b, c after 2, 10 and 31 days); d re-qualified from recycled.
+  });
+
+  it('converts cohorts by the month they entered a stage, counting later conversions and skipped stages', () => {
+    const conversion = Object.fromEntries(handoffReport(transitions, ['2026-10', '2026-11']).conversion.map((line) => [line.from, line]));
+    // c went from subscriber straight to mql: past lead counts as converted.
+    expect(conversion.subscriber).toEqual({
+      from: 'subscriber', to: 'lead', entered: 1, converted: 1, ratePercent: 100,
+      byMonth: [{ month: '2026-10', entered: 1, converted: 1, ratePercent: 100 }, { month: '2026-11', entered: 0, converted: 0, ratePercent: null }],
+    });
+    expect(conversion.lead?.byMonth).toEqual([{ month: '2026-10', entered: 2, converted: 2, ratePercent: 100 }, { month: '2026-11', entered: 1, converted: 1, ratePercent: 100 }]);
+    expect(conversion.mql).toMatchObject({ entered: 4, converted: 2, ratePercent: 50 });
+    // a entered opportunity in October and won in November: October's cohort converted.
+    expect(conversion.opportunity?.byMonth).toEqual([{ month: '2026-10', entered: 1, converted: 1, ratePercent: 100 }, { month: '2026-11', entered: 1, converted: 0, ratePercent: 0 }]);
+  });
+
+  it('measures time to first MQL, acceptance and reasons inside the window only', () => {
+    const report = handoffReport(transitions, ['2026-10', '2026-11']);
+    // First MQLs only (a, b, c after 2, 10 and 31 days); d re-qualified from recycled; e is after the window.
     expect(report.timeToMql).toEqual({ leads: 3, medianDays: 10, p90Days: 31 });
     expect(report.mqlAcceptance).toEqual({ accepted: 2, rejected: 1, ratePercent: 66.67 });
     expect(report.won).toEqual([{ reason: 'product_fit', count: 1, amounts: { USD: 1200 } }]);
@@ -229,5 +252,7 @@ describe('handoff report', () => {
   it('walks months across a year end', () => {
     expect(monthsBetween('2025-11', '2026-02')).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
     expect(monthsBefore('2026-02', 6)).toBe('2025-09');
+    expect(addMonths('2026-11', 12)).toBe('2027-11');
+    expect(addMonths('2026-01', -1)).toBe('2025-12');
   });
 });

@@ -12,11 +12,11 @@ export type FollowUpKind = 'remind' | 'reassign';
 export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ['remind', 'reassign'];
 
 /**
- * A schedule's name, from the lead and its qualification: known again to whoever deletes it (the
- * lead's current qualification count), and at most 64 characters of `[0-9A-Za-z_.-]` for a lead id
- * of up to 40.
+ * A schedule's name, from the lead, its qualification and the owner's follow-up round: known again
+ * to whoever deletes it (from the lead's qualification count and owner), and at most 64 characters
+ * of `[0-9A-Za-z_.-]` for a lead id (a UUID, 36).
  */
-export const followUpScheduleName = (kind: FollowUpKind, leadId: string, qualification: number) => `followup-${kind}-${leadId}-${qualification}`;
+export const followUpScheduleName = (kind: FollowUpKind, leadId: string, qualification: number, round: number) => `followup-${kind}-${leadId}-${qualification}-${round}`;
 
 /**
  * When each timer fires, as `at()` wants it: UTC wall-clock to the second. Rounded up, so a
@@ -41,9 +41,12 @@ export function waitedFor(since: string, now: string): string {
   return [plural(days, 'day'), ...(hours % 24 ? [plural(hours % 24, 'hour')] : [])].join(' ');
 }
 
-/** The rep a lead goes to when its rep did not accept: the team's next under capacity, never the same rep. */
-export function nextRepFor(team: RoutingTeam, position: number, openCounts: Readonly<Record<string, number>>, currentRepId: string): { rep: RoutingRep; nextPosition: number } | undefined {
-  return repsInTurn(team, position, openCounts).find(({ rep }) => rep.id !== currentRepId);
+/**
+ * The rep a lead goes to when its rep did not accept: the team's next under capacity, never the
+ * current rep nor one who already let this qualification wait.
+ */
+export function nextRepFor(team: RoutingTeam, position: number, openCounts: Readonly<Record<string, number>>, passedOver: readonly string[]): { rep: RoutingRep; nextPosition: number } | undefined {
+  return repsInTurn(team, position, openCounts).find(({ rep }) => !passedOver.includes(rep.id));
 }
 
 function summary(lead: Lead): { who: string; facts: [string, string][] } {

@@ -61,9 +61,33 @@ export function transition(from: LifecycleStage, to: LifecycleStage, cause: Tran
   return { ok: true, transition: { from, to, cause, actor, at, ...(reason ? { reason } : {}) } };
 }
 
+/** The stages a new lead enters the funnel at. */
+export type EntryStage = Extract<LifecycleStage, 'subscriber' | 'lead'>;
+
 /**
- * The lead's stage: the stored one, or for a lead never moved, `lead` when it came through a form and
- * `subscriber` when only a subscription, a purchase or a CRM import created it.
+ * The stage a lead is created in: `lead` when a form told us about the person (any profile field or
+ * custom attribute), `subscriber` when all we have is an address (a newsletter sign-up, an identified
+ * tracking event, a purchase import).
+ */
+export const entryStage = (toldAboutThemselves: boolean): EntryStage => (toldAboutThemselves ? 'lead' : 'subscriber');
+
+/** A lead's first stage, recorded with its creation (`from: null`): where the funnel counts it from. */
+export interface StageEntry {
+  readonly from: null;
+  readonly to: EntryStage;
+  readonly cause: 'created';
+  readonly actor: string;
+  readonly at: string;
+}
+
+export const stageEntry = (to: EntryStage, at: string): StageEntry => ({ from: null, to, cause: 'created', actor: 'leadflow', at });
+
+/** What a lead's stage history holds: its entry, then every transition. */
+export type RecordedStageChange = StageTransition | StageEntry;
+
+/**
+ * The lead's stage: the stored one (every lead created since stages were recorded has one), or for an
+ * older lead never moved, `lead` when it came through a form and `subscriber` otherwise.
  */
 export function currentStage(lead: Pick<Lead, 'stage' | 'firstTouch' | 'lastTouch'>): LifecycleStage {
   if (lead.stage) return lead.stage;
@@ -71,5 +95,5 @@ export function currentStage(lead: Pick<Lead, 'stage' | 'firstTouch' | 'lastTouc
 }
 
 /** An MQL reached from the top of the funnel (not a recycled lead re-qualifying): what "time to MQL" measures. */
-export const isFirstQualification = (change: Pick<StageTransition, 'from' | 'to'>) =>
+export const isFirstQualification = (change: Pick<RecordedStageChange, 'from' | 'to'>) =>
   change.to === 'mql' && (change.from === 'subscriber' || change.from === 'lead');
