@@ -232,6 +232,8 @@ const pad = (text: string | number, width: number) => String(text).padStart(widt
 const bucketLabel = (bucket: HistogramBucket) =>
   bucket.from === undefined ? `< ${bucket.to}` : bucket.to === undefined ? `>= ${bucket.from}` : `${bucket.from}..${(bucket.to ?? 0) - 1}`;
 
+const caughtOf = (outcome: BacktestReport['draft']) => `${outcome.closedWon.caught} of ${outcome.closedWon.leads}`;
+
 /** The back-test as a reader wants it in a terminal: the headline first, then the detail. */
 export function formatBacktest(report: BacktestReport & { durationMs?: number }): string {
   const { draft, active } = report;
@@ -242,6 +244,9 @@ export function formatBacktest(report: BacktestReport & { durationMs?: number })
     `${''.padEnd(22)}${pad(draft.version, 14)}${pad(active.version, 14)}`,
     `${'MQLs'.padEnd(22)}${pad(draft.mqls, 14)}${pad(active.mqls, 14)}`,
     `${'qualified at the end'.padEnd(22)}${pad(draft.qualifiedAtEnd, 14)}${pad(active.qualifiedAtEnd, 14)}`,
+    '',
+    `${'closed won caught'.padEnd(22)}${pad(caughtOf(draft), 14)}${pad(caughtOf(active), 14)}`,
+    `${'days before the win'.padEnd(22)}${pad(draft.closedWon.medianDaysBeforeWin ?? 'n/a', 14)}${pad(active.closedWon.medianDaysBeforeWin ?? 'n/a', 14)}`,
     '',
     `Newly qualified: ${report.newlyQualified.leads}   Dropped out: ${report.droppedOut.leads}`,
     '',
@@ -255,6 +260,18 @@ export function formatBacktest(report: BacktestReport & { durationMs?: number })
       const count = (outcome: typeof draft) => outcome.mqlsPerWeek.find((entry) => entry.week === week)?.mqls ?? 0;
       lines.push(`${week.padEnd(22)}${pad(count(draft), 14)}${pad(count(active), 14)}`);
     }
+  }
+  const reps = [...new Set([...draft.alertLoad.perRep, ...active.alertLoad.perRep].map((load) => load.repId))];
+  if (reps.length || draft.alertLoad.teamInbox.length || active.alertLoad.teamInbox.length) {
+    lines.push('', 'MQL alerts per rep (busiest week)');
+    const repCell = (outcome: typeof draft, repId: string) => {
+      const load = outcome.alertLoad.perRep.find((entry) => entry.repId === repId);
+      return load ? `${load.alerts} (${load.busiestWeek?.alerts ?? 0})` : '0';
+    };
+    for (const repId of reps) lines.push(`${repId.padEnd(22)}${pad(repCell(draft, repId), 14)}${pad(repCell(active, repId), 14)}`);
+    const teams = [...new Set([...draft.alertLoad.teamInbox, ...active.alertLoad.teamInbox].map((entry) => entry.teamId))];
+    const inboxCell = (outcome: typeof draft, teamId: string) => outcome.alertLoad.teamInbox.find((entry) => entry.teamId === teamId)?.alerts ?? 0;
+    for (const teamId of teams) lines.push(`${`${teamId} inbox`.padEnd(22)}${pad(inboxCell(draft, teamId), 14)}${pad(inboxCell(active, teamId), 14)}`);
   }
   if (report.ruleMovers.length) {
     lines.push('', 'Rules that moved the most points (draft - active)');

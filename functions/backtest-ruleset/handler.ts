@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../shared/adapters/clients';
 import { LeadStore } from '../../shared/adapters/lead-store';
+import { RoutingStore } from '../../shared/adapters/routing-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { BacktestRequest } from '../../shared/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
@@ -14,15 +15,16 @@ const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger
 const logger = new Logger();
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
+const routing = new RoutingStore(documentClient(), config.TABLE_NAME);
 
 export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   'POST /v1/admin/rulesets/{version}/backtest': async (event) => {
     const version = parameter(event.pathParameters?.version, 'version', RulesetVersion);
     const window = BacktestRequest.safeParse(event.parsedBody ?? {});
     if (!window.success) throw validationError(window.error);
-    const [draft, active] = await Promise.all([rulesets.get(version), rulesets.active()]);
+    const [draft, active, routingConfig] = await Promise.all([rulesets.get(version), rulesets.active(), routing.get()]);
     if (!draft) throw new HttpError(404, `No ruleset version ${version}`);
-    const { report, summary, durationMs } = await runBacktest(leads, draft.ruleset, active, window.data);
+    const { report, summary, durationMs } = await runBacktest(leads, draft.ruleset, active, window.data, routingConfig?.config);
     await rulesets.recordBacktest(version, summary);
     logger.info('Back-test run', { version: version, against: active.version, leads: report.leads, events: report.events, durationMs });
     return json(200, { ...report, durationMs });

@@ -2,9 +2,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, sqsClient } from '../../shared/adapters/clients';
+import { documentClient, secretsManagerClient, sqsClient } from '../../shared/adapters/clients';
 import { describeError } from '../../shared/adapters/event-publisher';
 import { RedeliveryBackoff } from '../../shared/adapters/redelivery';
+import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
 import { logFailures } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
@@ -17,17 +18,19 @@ import {
   webhookBody,
   webhookEventId,
   webhookRetryDelaySeconds,
+  webhookSecret,
   webhookSignature,
   webhookUrlProblem,
 } from '../../shared/domain/handoff/webhooks';
 
-const config = readConfig({ TABLE_NAME: setting });
+const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting });
 const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';
 const logger = new Logger();
 // A claim older than five function timeouts belongs to an invocation that is gone.
 const webhooks = new WebhookStore(documentClient(), config.TABLE_NAME, 5 * 30_000);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const backoff = new RedeliveryBackoff(sqsClient(), webhookRetryDelaySeconds);
+const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
 const processor = new BatchProcessor(EventType.SQS);
 
 const BusEvent = z.object({
@@ -64,7 +67,7 @@ async function post(endpoint: SigningEndpoint, eventId: string, eventType: strin
       [WEBHOOK_HEADERS.eventId]: eventId,
       [WEBHOOK_HEADERS.eventType]: eventType,
       [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-      [WEBHOOK_HEADERS.signature]: webhookSignature(endpoint.secret, timestamp, body),
+      [WEBHOOK_HEADERS.signature]: webhookSignature(webhookSecret(await keyRing(), endpoint.secretRef, endpoint.id), timestamp, body),
     },
     body,
     // A redirect is not followed (it could point anywhere): it counts as a failure.

@@ -37,7 +37,7 @@ export function transitionPut(tableName: string, leadVersion: number, transition
 
 /** One change of a lead, written in one transaction guarded by the version it was computed from. */
 export interface LeadChange {
-  readonly lead: Pick<Lead, 'id' | 'version' | 'createdAt' | 'owner'>;
+  readonly lead: Pick<Lead, 'id' | 'version' | 'createdAt' | 'owner' | 'wonAt'>;
   readonly at: string;
   readonly transition?: StageTransition;
   readonly deal?: Deal;
@@ -74,6 +74,7 @@ export class LifecycleStore {
     if (change.transition) {
       set('stage', change.transition.to);
       set('stageChangedAt', change.transition.at);
+      if (change.transition.to === 'customer' && !lead.wonAt) set('wonAt', change.transition.at);
     }
     if (change.stageChanged) set('pendingStageChange', change.stageChanged);
     if (change.score) set('score', change.score);

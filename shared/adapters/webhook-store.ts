@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { WebhookEndpoint } from '../domain/handoff/webhooks';
+import type { WebhookEndpoint, WebhookSecretRef } from '../domain/handoff/webhooks';
 import { conditionally, isConditionFailure } from './dynamo-errors';
 import { keys } from './keys';
 import { queryPages } from './query-pages';
 
-/** An endpoint with the secret its deliveries are signed with: only the deliverer reads this. */
+/** An endpoint with where the secret its deliveries are signed with comes from. */
 export interface SigningEndpoint extends WebhookEndpoint {
-  readonly secret: string;
+  readonly secretRef: WebhookSecretRef;
 }
 
 export type DeliveryClaim =
@@ -31,17 +31,17 @@ export class WebhookStore {
     private readonly staleAfterMs: number,
   ) {}
 
-  async create(endpoint: WebhookEndpoint, secret: string): Promise<void> {
+  async create(endpoint: SigningEndpoint): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.webhook(endpoint.id), ...keys.webhookListing(endpoint.createdAt, endpoint.id), entity: 'webhook', ...endpoint, secret },
+        Item: { ...keys.webhook(endpoint.id), ...keys.webhookListing(endpoint.createdAt, endpoint.id), entity: 'webhook', ...endpoint },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   }
 
-  /** Every endpoint, oldest first, secrets included. */
+  /** Every endpoint, oldest first, with its secret's key id and nonce. */
   async listForSigning(): Promise<SigningEndpoint[]> {
     const endpoints: SigningEndpoint[] = [];
     const pages = queryPages(this.client, {
@@ -54,9 +54,9 @@ export class WebhookStore {
     return endpoints;
   }
 
-  /** Every endpoint, oldest first, without secrets. */
+  /** Every endpoint, oldest first, as an admin sees it. */
   async list(): Promise<WebhookEndpoint[]> {
-    return (await this.listForSigning()).map(({ secret: _secret, ...endpoint }) => endpoint);
+    return (await this.listForSigning()).map(({ secretRef: _secretRef, ...endpoint }) => endpoint);
   }
 
   async delete(webhookId: string): Promise<boolean> {

@@ -132,7 +132,7 @@ export function openApiDocument() {
   });
   registry.registerPath({
     method: 'post', path: '/v1/admin/rulesets/{version}/backtest', summary: 'Back-test a version against the active ruleset', ...admin,
-    description: 'Replays the recorded events of the window through both rulesets with the live engine: MQLs, MQLs per week, leads that would newly qualify or drop out, the score histogram, and the rules that moved the most points.',
+    description: 'Replays the recorded events of the window through both rulesets with the live engine: MQLs, MQLs per week, leads that would newly qualify or drop out, the score histogram, the rules that moved the most points; per ruleset, `closedWon` (leads won since the window opened, how many it qualified at or before the win, median days before) and `alertLoad` (alerts per rep under the saved routing in round-robin order, with the busiest week; team inboxes; `unrouted` without routing).',
     request: { params: version, body: { content: { 'application/json': { schema: BacktestRequest } } } },
     responses: { 200: { description: 'The back-test report.' }, ...adminErrors },
   });

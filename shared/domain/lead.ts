@@ -81,6 +81,8 @@ export interface Lead extends LeadProfile {
   readonly owner?: LeadOwner;
   /** A qualification stored with the score but not yet on the bus (an outbox of one). */
   readonly pendingQualification?: LeadQualifiedDetail;
+  /** When the lead first became a customer (closed won): what back-tests measure catching early. */
+  readonly wonAt?: string;
   /** Lifecycle stage; absent until the first change (see `currentStage` for the default). */
   readonly stage?: LifecycleStage;
   readonly stageChangedAt?: string;

@@ -185,7 +185,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-webhooks',
-      description: 'Webhook endpoints for a CRM or chat tool: register one (its signing secret is shown once), list, delete.',
+      description: 'Webhook endpoints for a CRM or chat tool: register one (its signing secret, derived from the signing-key ring and never stored, is shown once), list, delete.',
       entry: 'functions/manage-webhooks/handler.ts',
       trigger: {
         kind: 'http',
@@ -198,7 +198,7 @@ export const manifest: Manifest = {
       },
       timeoutSeconds: 10,
       memoryMb: 256,
-      access: ['table:write'],
+      access: ['table:write', 'secret:signing-keys'],
     },
     {
       name: 'get-lead',
@@ -394,7 +394,7 @@ export const manifest: Manifest = {
       },
       timeoutSeconds: 30,
       memoryMb: 256,
-      access: ['table:write'],
+      access: ['table:write', 'secret:signing-keys'],
     },
     {
       name: 'record-lifecycle',

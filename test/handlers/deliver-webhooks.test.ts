@@ -1,14 +1,19 @@
 import { createHmac } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { KeyRing } from '../../shared/domain/consent/signed-token';
+import { webhookSecret } from '../../shared/domain/handoff/webhooks';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
+const secrets = mockClient(SecretsManagerClient);
+const ring: KeyRing = { current: 'k2', keys: { k1: 'an-older-key-that-still-verifies-0001', k2: 'the-current-signing-key-of-32-bytes!!' } };
 let handler: (typeof import('../../functions/deliver-webhooks/handler'))['handler'];
 let table: TableFake;
 
@@ -29,7 +34,7 @@ const qualified = {
   qualifiedAt: '2026-11-22T10:00:00.000Z',
   topContributors: [{ ruleId: 'pricing-page', description: 'Pricing page view', points: 30, times: 3 }],
 };
-const endpoint = (id: string, url: string, eventTypes: string[], secret = `whsec_${id}`) => ({
+const endpoint = (id: string, url: string, eventTypes: string[], secretRef = { kid: 'k1', nonce: `nonce-${id}` }) => ({
   pk: `WEBHOOK#${id}`,
   sk: 'ENDPOINT',
   gsi1pk: 'WEBHOOKS',
@@ -37,7 +42,7 @@ const endpoint = (id: string, url: string, eventTypes: string[], secret = `whsec
   id,
   url,
   eventTypes,
-  secret,
+  secretRef,
   createdAt: '2026-11-20T00:00:00Z',
 });
 
@@ -58,6 +63,8 @@ beforeEach(() => {
   sqs.reset();
   sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/queue' });
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ current: ring.current, ...ring.keys }) });
   table = new TableFake();
   table.attach(dynamo);
   table.put(endpoint('crm', 'https://crm.example.com/hooks/leadflow', ['lead.qualified', 'lead.assigned']));
@@ -85,11 +92,19 @@ describe('deliver-webhooks', () => {
     expect(request.headers['leadflow-event-type']).toBe('lead.qualified');
     const timestamp = Number(request.headers['leadflow-timestamp']);
     expect(timestamp).toBeGreaterThanOrEqual(before);
-    const expected = createHmac('sha256', 'whsec_crm').update(`${timestamp}.${request.body}`).digest('hex');
+    // The secret the endpoint was shown at creation: derived from key k1 (no longer current, still in the ring).
+    const secret = webhookSecret(ring, { kid: 'k1', nonce: 'nonce-crm' }, 'crm');
+    const expected = createHmac('sha256', secret).update(`${timestamp}.${request.body}`).digest('hex');
     expect(request.headers['leadflow-signature']).toBe(`v1=${expected}`);
     const body = JSON.parse(request.body) as { id: string; type: string; occurredAt: string; data: typeof qualified };
     expect(body).toEqual({ id: request.headers['leadflow-event-id'], type: 'lead.qualified', occurredAt: qualified.qualifiedAt, data: qualified });
     expect(body.id).toMatch(/^evt_[0-9a-f]{32}$/);
+  });
+
+  it('posts nothing for an endpoint whose signing key left the ring, and retries the record until the key is back', async () => {
+    table.put(endpoint('crm', 'https://crm.example.com/hooks/leadflow', ['lead.qualified'], { kid: 'k0', nonce: 'nonce-crm' }));
+    expect((await handler(delivery('bus-1'), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(posted).toEqual([]);
   });
 
   it('sends a contact change with the lead\'s contact fields as they are now, once per submission; none for an erased lead', async () => {

@@ -17,6 +17,7 @@ export function setHandlerEnvironment() {
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/leadflow-scheduler',
     EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/leadflow-test',
     SCHEDULE_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:leadflow-schedule-dlq',
+    SIGNING_KEYS_SECRET: 'leadflow/signing-keys',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
 }

@@ -1,11 +1,16 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { KeyRing } from '../../shared/domain/consent/signed-token';
+import { webhookSecret, type WebhookSecretRef } from '../../shared/domain/handoff/webhooks';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { TableFake } from './table-fake';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
+const secrets = mockClient(SecretsManagerClient);
+const ring: KeyRing = { current: 'k2', keys: { k1: 'an-older-key-that-still-verifies-0001', k2: 'the-current-signing-key-of-32-bytes!!' } };
 let handler: (typeof import('../../functions/manage-webhooks/handler'))['handler'];
 let table: TableFake;
 
@@ -15,6 +20,8 @@ beforeAll(async () => {
 
 beforeEach(() => {
   dynamo.reset();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ current: ring.current, ...ring.keys }) });
   table = new TableFake();
   table.attach(dynamo);
 });
@@ -37,6 +44,16 @@ describe('manage-webhooks', () => {
     const listed = await call('GET');
     expect(listed.body.webhooks).toEqual([expect.objectContaining({ id: created.body.id }), expect.objectContaining({ id: other.body.id })]);
     expect(JSON.stringify(listed.body)).not.toContain('whsec_');
+  });
+
+  it('stores no secret: the shown one derives from the current signing key and the stored key id and nonce', async () => {
+    const created = await call('POST', undefined, { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'] });
+    const stored = table.get({ pk: `WEBHOOK#${String(created.body.id)}`, sk: 'ENDPOINT' });
+    const secretRef = stored?.secretRef as WebhookSecretRef;
+    expect(secretRef).toEqual({ kid: 'k2', nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+    expect(created.body.secret).toBe(webhookSecret(ring, secretRef, String(created.body.id)));
+    expect(JSON.stringify(stored)).not.toContain(String(created.body.secret));
+    expect(JSON.stringify(stored)).not.toContain('whsec_');
   });
 
   it('refuses plain http, unknown event types and credentials in the URL, naming the field; stores nothing', async () => {

@@ -81,6 +81,11 @@ describe('sales feedback', () => {
     expect(won.status).toBe(200);
     expect(lead()?.stage).toBe('customer');
     expect(store.transitions()[0]).toMatchObject({ to: 'customer', cause: 'won', reason: 'product_fit', deal: { amount: 1200, currency: 'USD', billingFrequency: 'yearly' } });
+    // The first win is kept on the lead for back-tests; a churned customer won again keeps it.
+    expect(lead()?.wonAt).toBe(store.transitions()[0]?.at);
+    store.table.set(`LEAD#${LEAD_ID}|PROFILE`, { ...lead(), stage: 'opportunity', wonAt: '2026-01-05T00:00:00.000Z' });
+    expect((await feedback({ action: 'won', reason: 'product_fit', amount: 50, currency: 'USD', billingFrequency: 'monthly', actor: 'rep-7' })).status).toBe(200);
+    expect(lead()?.wonAt).toBe('2026-01-05T00:00:00.000Z');
 
     store.table.set(`LEAD#${OTHER_ID}|PROFILE`, leadItem(OTHER_ID, { stage: 'opportunity' }));
     expect((await feedback({ action: 'lost', reason: 'competitor', actor: 'rep-7' }, OTHER_ID)).body).toMatchObject({ stage: 'recycled' });

@@ -132,4 +132,32 @@ describe('lifecycle and sales feedback on the local stack', () => {
     expect(line(after).entered - line(before).entered).toBe(1);
     expect(line(after).converted - line(before).converted).toBe(1);
   });
+
+  it('back-tests against what sales did: a won lead counts as caught, and alerts go to the routing\'s reps', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const routing = await admin('PUT', '/v1/admin/routing', {
+      teams: [{ id: 'apac', name: 'APAC', inbox: `apac-${suffix}@example.com`, reps: [{ id: 'ana', name: 'Ana', email: `ana-${suffix}@example.com`, capacity: 50 }] }],
+      rules: [],
+      defaultTeam: 'apac',
+    });
+    expect(routing.status).toBe(200);
+    const won = await qualifiedLead('Cici');
+    await eventually(async () => ((await stageOf(won)) === 'mql' ? true : undefined));
+    expect((await feedback(won, { action: 'accept', actor: 'ana' })).status).toBe(200);
+    const crm = await admin('POST', '/v1/admin/crm/updates', { updates: [{ updateId: `opp-${suffix}`, occurredAt: new Date().toISOString(), leadId: won, stage: 'opportunity' }] });
+    expect(crm.status).toBe(200);
+    expect((await feedback(won, { action: 'won', reason: 'product_fit', amount: 9000, currency: 'USD', billingFrequency: 'yearly', actor: 'ana' })).status).toBe(200);
+    expect(((await getLead(won)) as { wonAt?: string }).wonAt).toEqual(expect.any(String));
+
+    const rulesets = (await (await admin('GET', '/v1/admin/rulesets')).json()) as { rulesets: { version: string; status: string }[] };
+    const active = rulesets.rulesets.find((ruleset) => ruleset.status === 'active')?.version ?? '';
+    const window = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+    const response = await admin('POST', `/v1/admin/rulesets/${active}/backtest`, window);
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as { active: { closedWon: { leads: number; caught: number; medianDaysBeforeWin: number | null }; alertLoad: { perRep: { repId: string; alerts: number }[] } } };
+    expect(report.active.closedWon.leads).toBeGreaterThanOrEqual(1);
+    expect(report.active.closedWon.caught).toBeGreaterThanOrEqual(1);
+    expect(report.active.closedWon.medianDaysBeforeWin).toBeGreaterThanOrEqual(0);
+    expect(report.active.alertLoad.perRep.find((load) => load.repId === 'ana')?.alerts).toBeGreaterThanOrEqual(1);
+  });
 });

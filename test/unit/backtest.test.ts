@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Backtest } from '../../shared/domain/scoring/backtest';
+import { formatBacktest } from '../../cli/leadflow';
+import { Backtest, type LeadOutcome } from '../../shared/domain/scoring/backtest';
 import { replay, type ScoredEvent } from '../../shared/domain/scoring/engine';
 import type { Ruleset } from '../../shared/domain/scoring/ruleset';
 import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
@@ -51,5 +52,63 @@ describe('Backtest', () => {
     if (!ada) throw new Error('fixture');
     const live = replay(ada.events, ada.lead, starterRuleset);
     expect(run(starterRuleset, starterRuleset).active.mqls).toBe(live.qualifications.length);
+  });
+
+  describe('with sales outcomes and routing', () => {
+    // Ada qualifies on 4 Nov under both; Bo only under the lower bar, on 11 Nov.
+    const outcomes: Record<string, LeadOutcome> = {
+      ada: { wonAt: at(20), route: { teamId: 'apac' } },
+      bo: { wonAt: at(25), route: { teamId: 'apac' } },
+      // Cy never qualifies: a win neither ruleset caught.
+      cy: { wonAt: at(12), route: { teamId: 'apac' } },
+      // Won before the window opened: not a win the window could catch.
+      old: { wonAt: at(1) },
+    };
+    const teams = new Map([['apac', ['ana', 'budi']], ['emea', []]]);
+    const runWith = (draft: Ruleset, active: Ruleset, routes: Record<string, LeadOutcome> = outcomes) => {
+      const backtest = new Backtest(draft, active, window, teams);
+      for (const history of histories) backtest.addLead(history.id, history.lead, history.events, routes[history.id]);
+      return backtest.report();
+    };
+
+    it('counts the leads won after the window opened that each ruleset would have caught before the win, and how many days before', () => {
+      const report = runWith(lowerBar, starterRuleset);
+      expect(report.active.closedWon).toEqual({ leads: 3, caught: 1, ratePercent: 33.33, medianDaysBeforeWin: expect.closeTo(16, 0) });
+      expect(report.draft.closedWon).toMatchObject({ leads: 3, caught: 2, ratePercent: 66.67 });
+      // Ada: 16 days before her win; Bo: 14 days before his. The nearest-rank median of two is the lower.
+      expect(report.draft.closedWon.medianDaysBeforeWin).toBeCloseTo(14, 0);
+    });
+
+    it("hands the replayed alerts to the team's reps in turn, each lead keeping its first rep, with the busiest week", () => {
+      const report = runWith(lowerBar, starterRuleset);
+      expect(report.draft.alertLoad).toEqual({
+        perRep: [
+          { repId: 'ana', teamId: 'apac', alerts: 1, busiestWeek: { week: '2026-11-02', alerts: 1 } },
+          { repId: 'budi', teamId: 'apac', alerts: 1, busiestWeek: { week: '2026-11-09', alerts: 1 } },
+        ],
+        teamInbox: [],
+        unrouted: 0,
+      });
+      expect(report.active.alertLoad.perRep).toEqual([{ repId: 'ana', teamId: 'apac', alerts: 1, busiestWeek: { week: '2026-11-02', alerts: 1 } }]);
+    });
+
+    it('prints the catch and the load per rep beside each other in the CLI', () => {
+      const text = formatBacktest(runWith(lowerBar, starterRuleset));
+      expect(text).toMatch(/closed won caught\s+2 of 3\s+1 of 3/);
+      expect(text).toMatch(/ana\s+1 \(1\)\s+1 \(1\)/);
+      expect(text).toMatch(/budi\s+1 \(1\)\s+0/);
+    });
+
+    it('sends a kept owner its leads, a team without reps to its inbox, and counts alerts with no routing as unrouted', () => {
+      const report = runWith(lowerBar, starterRuleset, {
+        ada: { route: { ownerRepId: 'budi', teamId: 'apac' } },
+        bo: { route: { teamId: 'emea' } },
+      });
+      expect(report.draft.alertLoad).toEqual({ perRep: [{ repId: 'budi', teamId: 'apac', alerts: 1, busiestWeek: { week: '2026-11-02', alerts: 1 } }], teamInbox: [{ teamId: 'emea', alerts: 1 }], unrouted: 0 });
+      expect(run(lowerBar, starterRuleset).draft.alertLoad).toEqual({ perRep: [], teamInbox: [], unrouted: 2 });
+      expect(run(lowerBar, starterRuleset).draft.closedWon).toEqual({ leads: 0, caught: 0, ratePercent: null, medianDaysBeforeWin: null });
+      // Ada was won before the window opened: no win the window could catch.
+      expect(runWith(lowerBar, starterRuleset, { ada: { wonAt: at(1) } }).draft.closedWon).toMatchObject({ leads: 0, caught: 0 });
+    });
   });
 });

@@ -1,16 +1,17 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from '../handlers/fixtures';
+import { busEnvelope, context, httpEvent, setHandlerEnvironment, sqsEvent } from '../handlers/fixtures';
 import { TableFake } from '../handlers/table-fake';
 
 /**
  * A receiver written from the README alone: the verification snippet of its "Webhooks" section is
- * read from README.md and run as a CRM would run it, against deliveries made by deliver-webhooks.
- * Nothing here imports leadflow's signing code, so a change to the signature that the README does
- * not follow fails this test.
+ * read from README.md and run as a CRM would run it, with the secret manage-webhooks showed at
+ * registration, against deliveries made by deliver-webhooks. Nothing here imports leadflow's signing
+ * code, so a change to the signature that the README does not follow fails this test.
  */
 type Verify = (headers: Record<string, string>, rawBody: string, secret: string, nowMs?: number) => boolean;
 
@@ -26,13 +27,21 @@ function readmeVerifier(): Verify {
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
-const SECRET = 'whsec_readme-receiver-secret';
+const secrets = mockClient(SecretsManagerClient);
+let SECRET = '';
 const received: { headers: Record<string, string>; body: string }[] = [];
 
 beforeAll(async () => {
   const table = new TableFake();
   table.attach(dynamo);
-  table.put({ pk: 'WEBHOOK#crm', sk: 'ENDPOINT', gsi1pk: 'WEBHOOKS', gsi1sk: '2026-11-20T00:00:00Z#crm', id: 'crm', url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'], secret: SECRET, createdAt: '2026-11-20T00:00:00Z' });
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ current: 'k1', k1: 'a-signing-key-of-at-least-32-bytes-0001' }) });
+  const { handler: manageWebhooks } = await import('../../functions/manage-webhooks/handler');
+  const registered = await manageWebhooks(
+    httpEvent({ method: 'POST', path: '/v1/admin/webhooks', body: JSON.stringify({ url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'] }), headers: { 'content-type': 'application/json' } }),
+    context,
+  );
+  expect(registered.statusCode).toBe(201);
+  SECRET = (JSON.parse(registered.body ?? '{}') as { secret: string }).secret;
   vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
     received.push({ headers: Object.fromEntries(new Headers(init.headers).entries()), body: String(init.body) });
     return new Response(null, { status: 200 });
@@ -46,6 +55,7 @@ beforeAll(async () => {
 afterAll(() => {
   vi.unstubAllGlobals();
   dynamo.restore();
+  secrets.restore();
 });
 
 describe('a webhook receiver written from the README', () => {

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { KeyRing } from '../consent/signed-token';
 import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../events';
 
 /**
@@ -71,8 +72,26 @@ export interface WebhookEndpoint {
   readonly createdAt: string;
 }
 
-/** 32 random bytes, shown once at creation; the receiver keys its HMAC with this exact string. */
-export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
+/** Where an endpoint's secret comes from: a key id of the signing-key ring and a random nonce. Neither is the secret. */
+export interface WebhookSecretRef {
+  readonly kid: string;
+  readonly nonce: string;
+}
+
+/** A new endpoint's secret comes from the ring's current key and 16 random bytes. */
+export const newWebhookSecretRef = (ring: KeyRing): WebhookSecretRef => ({ kid: ring.current, nonce: randomBytes(16).toString('base64url') });
+
+/**
+ * An endpoint's signing secret, derived rather than stored: HMAC-SHA256 under the ring's key `kid`
+ * over the purpose, the key id, the endpoint id and the nonce, so the table (which many functions
+ * read) holds no secret, and only the functions given the signing keys can sign. 32 bytes, shown
+ * once at creation; the receiver keys its HMAC with this exact string.
+ */
+export function webhookSecret(ring: KeyRing, ref: WebhookSecretRef, endpointId: string): string {
+  const key = ring.keys[ref.kid];
+  if (!key) throw new Error(`Signing key ${ref.kid} of webhook ${endpointId} is no longer in the key ring`);
+  return `whsec_${createHmac('sha256', key).update(`v1.webhook-secret.${ref.kid}.${endpointId}.${ref.nonce}`).digest('base64url')}`;
+}
 
 /** `v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" keyed with the secret>`. */
 export function webhookSignature(secret: string, timestamp: number, rawBody: string): string {
