@@ -9,13 +9,15 @@ import type { Ruleset } from './domain/scoring/ruleset';
 const LEADS_PER_GROUP = 500;
 
 /**
- * What is known of a lead's outcome: its win (recorded since wins were; before, a lead still a
- * customer counts from its last stage change), and where its alert would go under `routing`.
+ * What is known of a lead's outcome: its last recycle (its score's `engagementSince`), its win
+ * (recorded since wins were; before, a lead still a customer counts from its last stage change), and
+ * where its alert would go under `routing`.
  */
 function outcomeOf(lead: Lead, routing: RoutingConfig | undefined): LeadOutcome {
+  const recycledAt = lead.score?.engagementSince;
   const wonAt = lead.wonAt ?? (currentStage(lead) === 'customer' ? lead.stageChangedAt : undefined);
   const route = !routing ? undefined : lead.owner ? { ownerRepId: lead.owner.repId, teamId: lead.owner.teamId } : { teamId: teamFor(routing, lead).id };
-  return { ...(wonAt ? { wonAt } : {}), ...(route ? { route } : {}) };
+  return { ...(recycledAt ? { recycledAt } : {}), ...(wonAt ? { wonAt } : {}), ...(route ? { route } : {}) };
 }
 
 /**

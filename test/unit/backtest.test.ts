@@ -99,6 +99,17 @@ describe('Backtest', () => {
       expect(text).toMatch(/budi\s+1 \(1\)\s+0/);
     });
 
+    it('replays a recycle where sales made it: engagement resets there, and what came after earns a new qualification', () => {
+      const recycled = events(['form_submission', 3], ['page_view', 3, { url: 'https://x.io/demo' }], ['webinar_registration', 4], ['page_view', 7, { url: 'https://x.io/demo' }], ['webinar_registration', 7], ['form_submission', 7]);
+      const once = new Backtest(starterRuleset, starterRuleset, window, teams);
+      once.addLead('ada', ceo, recycled);
+      expect(once.report().active.mqlsPerWeek).toEqual([{ week: '2026-11-02', mqls: 1 }]);
+      const twice = new Backtest(starterRuleset, starterRuleset, window, teams);
+      twice.addLead('ada', ceo, recycled, { recycledAt: at(6) });
+      expect(twice.report().active.mqlsPerWeek).toEqual([{ week: '2026-11-02', mqls: 2 }]);
+      expect(replay(recycled, ceo, starterRuleset, at(6)).qualifications.map((qualification) => qualification.qualification)).toEqual([1, 2]);
+    });
+
     it('sends a kept owner its leads, a team without reps to its inbox, and counts alerts with no routing as unrouted', () => {
       const report = runWith(lowerBar, starterRuleset, {
         ada: { route: { ownerRepId: 'budi', teamId: 'apac' } },

@@ -19,6 +19,8 @@ export interface HistogramBucket {
  * MQL alert would go (the owner it keeps, or a team whose round-robin decides).
  */
 export interface LeadOutcome {
+  /** When sales last sent the lead back to nurture: the replay resets its engagement there too. */
+  readonly recycledAt?: string;
   readonly wonAt?: string;
   readonly route?: { readonly ownerRepId: string; readonly teamId: string } | { readonly teamId: string };
 }
@@ -178,7 +180,7 @@ class Tally {
 
   /** Scores one lead's window of history; says whether the lead qualified in it. */
   add(leadId: string, events: readonly ScoredEvent[], lead: Readonly<Record<string, unknown>>, to: string, outcome: LeadOutcome): boolean {
-    const { state, qualifications } = replay(events, lead, this.ruleset);
+    const { state, qualifications } = replay(events, lead, this.ruleset, outcome.recycledAt);
     if (outcome.wonAt) {
       this.wonLeads += 1;
       const first = qualifications[0]?.qualifiedAt;
@@ -262,8 +264,8 @@ export class Backtest {
     this.leads += 1;
     this.events += inWindow.length;
     // A lead won before the window opened cannot be caught by qualifying it in the window.
-    const { wonAt, ...route } = outcome;
-    const counted = wonAt && wonAt >= this.window.from ? outcome : route;
+    const { wonAt, ...withoutWin } = outcome;
+    const counted = wonAt && wonAt >= this.window.from ? outcome : withoutWin;
     const underDraft = this.draft.add(leadId, inWindow, lead, this.window.to, counted);
     const underActive = this.active.add(leadId, inWindow, lead, this.window.to, counted);
     if (underDraft && !underActive) this.newlyQualified.push(leadId);

@@ -1,4 +1,5 @@
 import { matchesPattern } from '../pattern';
+import { recycledScore } from './recycle';
 import type { Grade, Rule, Ruleset } from './ruleset';
 import { GRADES, ruleKind } from './ruleset';
 
@@ -308,13 +309,22 @@ export interface Replay {
   readonly qualifications: readonly Qualification[];
 }
 
-/** Scores a whole history from nothing: events in time order, each once. */
-export function replay(events: readonly ScoredEvent[], lead: Readonly<Record<string, unknown>>, ruleset: Ruleset): Replay {
+/**
+ * Scores a whole history from nothing: events in time order, each once. With `recycledAt`, the lead
+ * is sent back to nurture at that time, as sales did live: its engagement resets there and only
+ * later events earn a new qualification.
+ */
+export function replay(events: readonly ScoredEvent[], lead: Readonly<Record<string, unknown>>, ruleset: Ruleset, recycledAt?: string): Replay {
   const unique = [...new Map(events.map((event) => [event.id, { ...event, occurredAt: normalised(event.occurredAt) }])).values()];
   unique.sort((a, b) => compareEvents({ at: a.occurredAt, eventId: a.id }, { at: b.occurredAt, eventId: b.id }));
   let state: ScoreState | undefined;
+  let recycle = recycledAt ? normalised(recycledAt) : undefined;
   const qualifications: Qualification[] = [];
   for (const event of unique) {
+    if (recycle && event.occurredAt >= recycle) {
+      if (state) state = recycledScore(state, recycle);
+      recycle = undefined;
+    }
     const change = apply(state, { event, lead }, ruleset);
     state = change.state;
     if (change.qualified) qualifications.push(change.qualified);
