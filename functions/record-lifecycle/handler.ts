@@ -54,7 +54,8 @@ async function recordQualification(detail: LeadQualifiedDetail): Promise<void> {
  * a lead. Only a subscriber moves, so a repeated delivery finds the lead already moved.
  */
 async function recordFormDetails(detail: LeadContactChangedDetail): Promise<void> {
-  if (!detail.fields.some((field) => field !== 'email')) return;
+  // The CRM moves stages explicitly (`stage` in its update); its contact edits move nothing.
+  if (detail.source !== 'form' || !detail.fields.some((field) => field !== 'email')) return;
   const result = await stageChanges.change(detail.leadId, { correlationId: detail.correlationId }, (_lead, stage, at) => {
     if (stage !== 'subscriber') return { kind: 'unchanged', why: `already ${stage}` };
     const change = transition(stage, 'lead', 'form', 'leadflow', at);

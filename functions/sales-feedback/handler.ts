@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { isThrottling } from '../../shared/adapters/dynamo-errors';
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
+import { DetailType, type DomainEvent } from '../../shared/domain/events';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { LifecycleStore } from '../../shared/adapters/lifecycle-store';
 import { CrmUpdateBatch, FeedbackRequest, type CrmUpdate, type CrmUpdatesApplied } from '../../shared/api/handoff-schemas';
+import { describeError } from '../../shared/adapters/event-publisher';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { feedbackTarget } from '../../shared/domain/handoff/feedback';
 import { transition } from '../../shared/domain/handoff/lifecycle';
@@ -20,7 +22,8 @@ const logger = new Logger();
 const client = documentClient();
 const leads = new LeadStore(client, config.TABLE_NAME);
 const lifecycle = new LifecycleStore(client, config.TABLE_NAME);
-const stageChanges = new StageChanges({ leads, lifecycle, publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME), logger });
+const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+const stageChanges = new StageChanges({ leads, lifecycle, publisher, logger });
 
 const LeadId = z.uuid('must be a lead id (UUID)');
 type CrmResult = CrmUpdatesApplied['updates'][number];
@@ -58,6 +61,21 @@ async function applyCrmUpdate(update: CrmUpdate, leadId: string | undefined, cor
     case 'no-lead':
       return { updateId, status: 'unknown_lead', message: `No lead with id ${leadId}` };
   }
+}
+
+/**
+ * Two-way sync: tools subscribed to contact changes hear of the CRM's too, as `source: crm` with
+ * `changeId` `crm:<updateId>`, so the CRM can skip its own. A repeated update announces again (the
+ * webhook event id comes from the change id, so a receiver gets it once): that is how a request whose
+ * announcement failed is finished.
+ */
+function contactChanges(updates: readonly CrmUpdate[], results: readonly CrmResult[], correlationId: string): DomainEvent[] {
+  return updates.flatMap((update, index) => {
+    const result = results[index];
+    const fields = Object.entries(update.contact ?? {}).filter(([, value]) => value !== undefined).map(([field]) => field);
+    if (!fields.length || !result?.leadId || (result.status !== 'applied' && result.status !== 'duplicate')) return [];
+    return [{ detailType: DetailType.LeadContactChanged, detail: { version: 1, correlationId, leadId: result.leadId, changeId: `crm:${update.updateId}`, fields, at: update.occurredAt, source: 'crm' } }];
+  });
 }
 
 export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
@@ -110,6 +128,12 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
       results[index] = await applyCrmUpdate(update, leadIds[index], event.requestContext.requestId).catch((error: unknown) =>
         retryLater(error, `Updates were applied up to the one before ${update.updateId}, oldest first; repeated ones report duplicate`),
       );
+    }
+    try {
+      await publisher.publish(contactChanges(updates, results, event.requestContext.requestId));
+    } catch (error) {
+      logger.error('CRM updates applied but their contact changes not published', { updates: updates.length, error: describeError(error) });
+      throw new HttpError(503, 'Updates applied, but their contact changes are not announced yet; repeat the same request', undefined, { 'retry-after': '2' });
     }
     const count = (status: CrmResult['status']) => results.filter((result) => result.status === status).length;
     logger.info('CRM updates applied', { updates: updates.length, applied: count('applied'), duplicates: count('duplicate'), stale: count('stale'), refused: count('invalid_transition') + count('unknown_lead') });

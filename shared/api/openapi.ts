@@ -351,13 +351,13 @@ export function openApiDocument() {
   });
   registry.registerPath({
     method: 'post', path: '/v1/admin/crm/updates', summary: 'Stage and contact updates from a CRM (1-100)', ...admin,
-    description: 'Each update is applied once per `updateId`, in the CRM\'s order (`occurredAt`): one older than the last applied to its lead changes nothing (`stale`). A stage change follows the transition table (`invalid_transition` otherwise, with the allowed stages).',
+    description: 'Each update is applied once per `updateId`, in the CRM\'s order (`occurredAt`): one older than the last applied to its lead changes nothing (`stale`). A stage change follows the transition table (`invalid_transition` otherwise, with the allowed stages). Contact changes are announced as `lead.contact-changed` with `source: crm` and `changeId` `crm:<updateId>`.',
     request: { body: { content: { 'application/json': { schema: CrmUpdateBatch } } } },
     responses: {
       200: { description: 'One result per update.', content: { 'application/json': { schema: CrmUpdatesApplied } } },
       400: adminErrors[400],
       403: adminErrors[403],
-      503: errorBody('The table refused more writes; updates applied so far stay applied, repeat the same request.'),
+      503: errorBody('The table refused more writes, or the contact changes could not be announced; updates applied so far stay applied, repeat the same request.'),
     },
   });
   registry.registerPath({

@@ -174,17 +174,20 @@ export const LeadStageChangedDetail = z.object({
 export type LeadStageChangedDetail = z.infer<typeof LeadStageChangedDetail>;
 
 /**
- * A form set a lead's contact or profile fields. Only the field names travel on the bus (its archive
- * keeps no personal data); a webhook delivery reads the values current at delivery time.
+ * A form or the CRM set a lead's contact or profile fields. Only the field names travel on the bus
+ * (its archive keeps no personal data); a webhook delivery reads the values current at delivery time.
  */
 export const LeadContactChangedDetail = z.object({
   ...envelope,
   leadId: z.string().min(1),
-  /** The submission that made the change: one change per submission, however often it is replayed. */
+  /**
+   * What made the change: a form submission's id, or `crm:<updateId>` for a CRM update (so the CRM can
+   * recognise its own); one change per submission or update, however often it is replayed.
+   */
   changeId: z.string().min(1),
   fields: z.array(z.string().min(1)).min(1),
   at: z.string(),
-  source: z.enum(['form']),
+  source: z.enum(['form', 'crm']),
 });
 export type LeadContactChangedDetail = z.infer<typeof LeadContactChangedDetail>;
 

@@ -100,8 +100,8 @@ describe('record-lifecycle', () => {
 
   describe('a subscriber giving details through a form', () => {
     const subscriber = () => leadItem({ stage: 'subscriber', firstTouch: { at: '2026-11-01T00:00:00.000Z', formId: 'newsletter' }, score: undefined });
-    const contactChanged = (fields: string[], changeId = 'sub_1') =>
-      busEnvelope('lead.contact-changed', { version: 1, correlationId: 'corr-2', leadId: LEAD_ID, changeId, fields, at: '2026-11-21T00:00:00.000Z', source: 'form' });
+    const contactChanged = (fields: string[], changeId = 'sub_1', source = 'form') =>
+      busEnvelope('lead.contact-changed', { version: 1, correlationId: 'corr-2', leadId: LEAD_ID, changeId, fields, at: '2026-11-21T00:00:00.000Z', source });
 
     it('moves the subscriber to lead once (cause form) and publishes it, under duplicate and concurrent deliveries', async () => {
       store.table.set(`LEAD#${LEAD_ID}|PROFILE`, subscriber());
@@ -113,9 +113,12 @@ describe('record-lifecycle', () => {
       expect(new Set(changes.map((change) => `${change.from}->${change.to} ${change.at}`))).toEqual(new Set([`subscriber->lead ${changes[0]?.at}`]));
     });
 
-    it('leaves a subscriber whose form gave only the address, and a lead already past subscriber', async () => {
+    it('leaves a subscriber whose form gave only the address or whose details came from the CRM, and a lead already past subscriber', async () => {
       store.table.set(`LEAD#${LEAD_ID}|PROFILE`, subscriber());
       await handler(sqsEvent([contactChanged(['email'])]), context);
+      expect(lead()?.stage).toBe('subscriber');
+      // The CRM moves stages by saying so; its contact edits move nothing.
+      await handler(sqsEvent([contactChanged(['company'], 'crm:u-1', 'crm')]), context);
       expect(lead()?.stage).toBe('subscriber');
       store.table.set(`LEAD#${LEAD_ID}|PROFILE`, leadItem({ stage: 'mql' }));
       expect((await handler(sqsEvent([contactChanged(['firstName'])]), context)).batchItemFailures).toEqual([]);

@@ -182,6 +182,31 @@ describe('CRM updates', () => {
     expect(store.transitions()[0]).toMatchObject({ cause: 'crm', actor: 'crm', at: '2026-11-21T10:00:00.000Z' });
   });
 
+  it('announces a CRM contact change as lead.contact-changed with source crm and the update id, field names only; a repeat announces it again', async () => {
+    const contactEvents = () =>
+      bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).filter((entry) => entry.DetailType === 'lead.contact-changed').map((entry) => entry.Detail ?? '');
+    await crm([update({ stage: 'sql', contact: { company: 'Acme', phone: '+62 21 555 0100' } }), update({ updateId: 'u-2', stage: 'opportunity', occurredAt: '2026-11-21T11:00:00Z' })]);
+    expect(contactEvents().map((detail) => JSON.parse(detail) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ leadId: LEAD_ID, changeId: 'crm:u-1', fields: ['company', 'phone'], at: '2026-11-21T10:00:00.000Z', source: 'crm' }),
+    ]);
+    expect(contactEvents()[0]).not.toContain('Acme');
+    await crm([update({ stage: 'sql', contact: { company: 'Acme', phone: '+62 21 555 0100' } })]);
+    expect(contactEvents()).toHaveLength(2);
+    expect(JSON.parse(contactEvents()[1] ?? '{}')).toMatchObject({ changeId: 'crm:u-1' });
+  });
+
+  it('answers 503 when the contact change cannot be announced; repeating the request finishes it without applying twice', async () => {
+    bus.on(PutEventsCommand).rejects(new Error('bus down'));
+    const failed = await crm([update({ contact: { company: 'Acme' } })]);
+    expect(failed.status).toBe(503);
+    expect(lead()?.company).toBe('Acme');
+    const version = lead()?.version;
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const repeated = await crm([update({ contact: { company: 'Acme' } })]);
+    expect(repeated.body.updates).toEqual([{ updateId: 'u-1', status: 'duplicate', leadId: LEAD_ID }]);
+    expect(lead()?.version).toBe(version);
+  });
+
   it('orders by the CRM\'s time: an update older than the last applied is stale and changes nothing', async () => {
     await crm([update({ updateId: 'u-new', occurredAt: '2026-11-21T12:00:00Z', contact: { company: 'New Co' } })]);
     const old = await crm([update({ updateId: 'u-old', occurredAt: '2026-11-21T09:00:00Z', contact: { company: 'Old Co' } })]);
