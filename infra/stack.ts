@@ -19,6 +19,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { environmentFor, type DeploymentSettings } from '../shared/manifest/environment';
 import { tableDesign } from '../shared/manifest/table';
+import { LATENCY_ALARMS, METRICS_NAMESPACE } from '../shared/manifest/metrics';
 import { isEventFunction, isHttpFunction, isScheduleFunction, type EventPattern, type FunctionSpec, type Manifest } from '../shared/manifest/types';
 import { LeadflowFunction } from './leadflow-function';
 
@@ -92,6 +93,17 @@ export class LeadflowStack extends Stack {
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(alarmAction);
+    }
+    // The brief's pipeline SLAs: submit to score, and submit to MQL alert, as the functions report them.
+    for (const [metricName, { service, p99Ms }] of Object.entries(LATENCY_ALARMS)) {
+      new Alarm(this, `${metricName}P99`, {
+        alarmDescription: `${metricName} p99 above ${p99Ms / 1000} s for 15 minutes: leads wait too long; look at the ${service} queue and its errors`,
+        metric: new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, period: Duration.minutes(5), statistic: 'p99' }),
+        threshold: p99Ms,
+        evaluationPeriods: 3,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }).addAlarmAction(alarmAction);
     }

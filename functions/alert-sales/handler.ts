@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { AlertStore } from '../../shared/adapters/alert-store';
@@ -10,6 +11,7 @@ import { SesMailer } from '../../shared/adapters/mailer';
 import { RoutingStore } from '../../shared/adapters/routing-store';
 import { oneTimeSchedules } from '../../shared/adapters/scheduler';
 import { readConfig, setting } from '../../shared/config';
+import { METRICS_NAMESPACE, PipelineMetric } from '../../shared/manifest/metrics';
 import { logFailures } from '../../shared/batch';
 import { DetailType, LeadQualifiedDetail } from '../../shared/domain/events';
 import { composeAlertEmail } from '../../shared/domain/handoff/alert-email';
@@ -25,6 +27,7 @@ const config = readConfig({
   SES_CONFIGURATION_SET: setting,
 });
 const logger = new Logger();
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'alert-sales' });
 const client = documentClient();
 const leads = new LeadStore(client, config.TABLE_NAME);
 const routing = new RoutingStore(client, config.TABLE_NAME);
@@ -89,7 +92,9 @@ async function alertSales(record: SQSRecord): Promise<void> {
     await alerts.release(key, claim.token);
     throw error;
   }
-  await alerts.markSent(key, claim.token, messageId, new Date());
+  const sentAt = new Date();
+  await alerts.markSent(key, claim.token, messageId, sentAt);
+  if (detail.signalReceivedAt) metrics.addMetric(PipelineMetric.MqlAlertLatency, MetricUnit.Milliseconds, sentAt.getTime() - Date.parse(detail.signalReceivedAt));
   logger.info('MQL alert sent', { ...key, to: recipient.kind, ...(recipient.kind === 'owner' ? { repId: recipient.rep.id } : {}) });
   if (routed.assigned && routed.followUp) {
     // The alert is out and marked sent; a retry could not start the timers without sending it again.
@@ -104,5 +109,9 @@ async function alertSales(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, alertSales), processor, { context, throwOnFullBatchFailure: false });
+  try {
+    return await processPartialResponse(event, logFailures(logger, alertSales), processor, { context, throwOnFullBatchFailure: false });
+  } finally {
+    metrics.publishStoredMetrics();
+  }
 };

@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
@@ -7,6 +8,7 @@ import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore, MAX_EVENTS_PER_SCORE_WRITE, type StoredEvent } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { readConfig, setting } from '../../shared/config';
+import { METRICS_NAMESPACE, PipelineMetric } from '../../shared/manifest/metrics';
 import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
 import { DetailType, EngagementRecordedDetail, LeadIdentifiedDetail, type LeadQualifiedDetail } from '../../shared/domain/events';
 import { scoringView, type Lead } from '../../shared/domain/lead';
@@ -16,6 +18,7 @@ import { publishPendingQualification } from '../../shared/qualification-outbox';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'score-lead' });
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
@@ -69,7 +72,7 @@ async function scoreWith(lead: Lead, events: readonly StoredEvent[], correlation
   for (const event of events) {
     const change = apply(state, { event, lead: view }, ruleset);
     state = change.state;
-    if (change.qualified) pending = qualifiedDetail(lead.id, state, change.qualified, correlationId);
+    if (change.qualified) pending = qualifiedDetail(lead.id, state, change.qualified, correlationId, event.receivedAt);
   }
   return { state, pending };
 }
@@ -88,8 +91,10 @@ async function scoreLead(leadId: string, eventIds: readonly string[], correlatio
     const chunk = unscored.slice(0, MAX_EVENTS_PER_SCORE_WRITE);
     const { state, pending } = await scoreWith(lead, chunk, correlationId);
     if (!state) throw new Error(`Lead ${leadId} has no score after scoring ${chunk.length} event(s)`);
-    const outcome = await store.applyScores(lead, chunk, state, new Date().toISOString(), pending);
+    const scoredAt = new Date();
+    const outcome = await store.applyScores(lead, chunk, state, scoredAt.toISOString(), pending);
     if (outcome === 'applied') {
+      for (const event of chunk) metrics.addMetric(PipelineMetric.ScoreLatency, MetricUnit.Milliseconds, scoredAt.getTime() - Date.parse(event.receivedAt));
       logger.debug('Events scored', { leadId, events: chunk.length, total: state.total });
       await publishPending(lead.id, pending);
       if (chunk.length === unscored.length) return;
@@ -137,5 +142,9 @@ export const handler = async (event: SQSEvent, context: Context) => {
   // Failures surface per record below; this keeps unobserved rejections from being reported twice.
   outcomes.forEach((outcome) => outcome.catch(() => undefined));
   const processRecord = async (record: SQSRecord) => outcomes.get(record.messageId);
-  return processPartialResponse(event, logFailures(logger, processRecord), processor, { context, throwOnFullBatchFailure: false });
+  try {
+    return await processPartialResponse(event, logFailures(logger, processRecord), processor, { context, throwOnFullBatchFailure: false });
+  } finally {
+    metrics.publishStoredMetrics();
+  }
 };

@@ -65,6 +65,8 @@ export const LeadQualifiedDetail = z.object({
   grade: z.string(),
   qualifiedAt: z.string(),
   topContributors: z.array(ScoreContributor),
+  /** When leadflow accepted the event that made the lead qualify: the start of the MQL alert's latency. Absent for a rescoring. */
+  signalReceivedAt: z.string().optional(),
 });
 export type LeadQualifiedDetail = z.infer<typeof LeadQualifiedDetail>;
 

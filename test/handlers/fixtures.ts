@@ -19,6 +19,8 @@ export function setHandlerEnvironment() {
     SCHEDULE_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:leadflow-schedule-dlq',
     SIGNING_KEYS_SECRET: 'leadflow/signing-keys',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    // test/handlers/pipeline-metrics.test.ts turns them on to read them.
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
 }
 

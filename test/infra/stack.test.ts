@@ -73,6 +73,15 @@ describe('LeadflowStack', () => {
     }
   });
 
+  it('alarms on the p99 of submit-to-score and submit-to-alert, on the metrics score-lead and alert-sales report', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Leadflow', MetricName: 'ScoreLatency', ExtendedStatistic: 'p99', Dimensions: [{ Name: 'service', Value: 'score-lead' }], Threshold: 60_000, EvaluationPeriods: 3, AlarmActions: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Leadflow', MetricName: 'MqlAlertLatency', ExtendedStatistic: 'p99', Dimensions: [{ Name: 'service', Value: 'alert-sales' }], Threshold: 120_000, EvaluationPeriods: 3, AlarmActions: Match.anyValue(),
+    });
+  });
+
   it("alarms on the SES account's bounce and complaint rates below SES's review levels (5% and 0.1%)", () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.BounceRate', Threshold: 0.04, AlarmActions: Match.anyValue() });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: 0.0008, AlarmActions: Match.anyValue() });

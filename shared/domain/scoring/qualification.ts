@@ -10,8 +10,10 @@ export function qualifiedDetail(
   state: ScoreState,
   qualification: Qualification,
   correlationId: string,
+  signalReceivedAt?: string,
 ): LeadQualifiedDetail {
   return {
+    ...(signalReceivedAt ? { signalReceivedAt } : {}),
     version: 1,
     correlationId,
     leadId,
