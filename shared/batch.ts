@@ -1,12 +1,13 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describeError } from './adapters/event-publisher';
 
 /**
  * Wraps an SQS record handler so each failure is logged with the message id and receive count (never
  * the body, which may hold personal data) before the batch processor reports it for retry.
  */
-export const logFailures =
+const logFailures =
   (logger: Logger, handle: (record: SQSRecord) => Promise<void>) =>
   async (record: SQSRecord): Promise<void> => {
     try {
@@ -20,6 +21,15 @@ export const logFailures =
       throw error;
     }
   };
+
+/**
+ * Handles each record of an SQS batch and answers which failed (a partial batch response), logging
+ * each failure. The processor is made per invocation: Powertools' BatchProcessor keeps the batch's
+ * failures on itself, so one shared by overlapping invocations (the local runtime's pollers share a
+ * module) would answer a batch with another's failures, or none, and lose records.
+ */
+export const processSqsBatch = (event: SQSEvent, context: Context, logger: Logger, handle: (record: SQSRecord) => Promise<void>) =>
+  processPartialResponse(event, logFailures(logger, handle), new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
 
 /** Attempts of a read-compute-conditional-write loop before its record is left to SQS redelivery. */
 export const OPTIMISTIC_ATTEMPTS = 6;

@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -12,7 +11,7 @@ import { RoutingStore } from '../../shared/adapters/routing-store';
 import { oneTimeSchedules } from '../../shared/adapters/scheduler';
 import { readConfig, setting } from '../../shared/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../shared/manifest/metrics';
-import { logFailures } from '../../shared/batch';
+import { processSqsBatch } from '../../shared/batch';
 import { DetailType, LeadQualifiedDetail } from '../../shared/domain/events';
 import { composeAlertEmail } from '../../shared/domain/handoff/alert-email';
 import type { AlertRecipient } from '../../shared/domain/handoff/routing';
@@ -35,7 +34,6 @@ const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS
 // A claim older than five function timeouts belongs to an invocation that is gone.
 const alerts = new AlertStore(client, config.TABLE_NAME, 5 * 30_000);
 const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
-const processor = new BatchProcessor(EventType.SQS);
 const timers = new FollowUpTimers(
   oneTimeSchedules(),
 );
@@ -110,7 +108,7 @@ async function alertSales(record: SQSRecord): Promise<void> {
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
   try {
-    return await processPartialResponse(event, logFailures(logger, alertSales), processor, { context, throwOnFullBatchFailure: false });
+    return await processSqsBatch(event, context, logger, alertSales);
   } finally {
     metrics.publishStoredMetrics();
   }

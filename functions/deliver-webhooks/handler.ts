@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
@@ -7,7 +6,7 @@ import { describeError } from '../../shared/adapters/event-publisher';
 import { RedeliveryBackoff } from '../../shared/adapters/redelivery';
 import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
-import { logFailures } from '../../shared/batch';
+import { processSqsBatch } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { DetailType, detailSchemas, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../shared/domain/events';
@@ -31,7 +30,6 @@ const webhooks = new WebhookStore(documentClient(), config.TABLE_NAME, 5 * 30_00
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const backoff = new RedeliveryBackoff(sqsClient(), webhookRetryDelaySeconds);
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
-const processor = new BatchProcessor(EventType.SQS);
 
 const BusEvent = z.object({
   id: z.string().min(1),
@@ -146,5 +144,5 @@ async function deliverWebhooks(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, deliverWebhooks), processor, { context, throwOnFullBatchFailure: false });
+  return processSqsBatch(event, context, logger, deliverWebhooks);
 };

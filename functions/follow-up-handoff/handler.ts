@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
@@ -9,7 +8,7 @@ import { LeadStore } from '../../shared/adapters/lead-store';
 import { SesMailer } from '../../shared/adapters/mailer';
 import { RoutingStore } from '../../shared/adapters/routing-store';
 import { oneTimeSchedules } from '../../shared/adapters/scheduler';
-import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { DetailType, FollowUpDueDetail, LeadStageChangedDetail } from '../../shared/domain/events';
 import type { AlertEmail } from '../../shared/domain/handoff/alert-email';
@@ -36,7 +35,6 @@ const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONF
 const timers = new FollowUpTimers(
   oneTimeSchedules(),
 );
-const processor = new BatchProcessor(EventType.SQS);
 /** Twice the function's timeout: a reassignment claimed longer ago belongs to an invocation that is gone. */
 const ANNOUNCING_FOR_MS = 2 * 30_000;
 
@@ -202,5 +200,5 @@ async function followUp(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, followUp), processor, { context, throwOnFullBatchFailure: false });
+  return processSqsBatch(event, context, logger, followUp);
 };

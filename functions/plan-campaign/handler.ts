@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
@@ -8,7 +7,7 @@ import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { decodeCursor, encodeCursor, LeadStore } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { Audience } from '../../shared/audience';
-import { logFailures } from '../../shared/batch';
+import { processSqsBatch } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { planningRequests } from '../../shared/campaign-planning';
 import { isSubscriber } from '../../shared/domain/campaigns/campaign';
@@ -21,7 +20,6 @@ const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
 const audience = new Audience(leads, new RulesetStore(documentClient(), config.TABLE_NAME));
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-const processor = new BatchProcessor(EventType.SQS);
 
 const LEADS_PER_PAGE = 500;
 const RECIPIENTS_PER_MESSAGE = 25;
@@ -81,5 +79,5 @@ async function planPage(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, planPage), processor, { context, throwOnFullBatchFailure: false });
+  return processSqsBatch(event, context, logger, planPage);
 };

@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
@@ -6,7 +5,7 @@ import { documentClient, eventBridgeClient } from '../../shared/adapters/clients
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
-import { logFailures } from '../../shared/batch';
+import { processSqsBatch } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { DetailType, RescorePageRequestedDetail } from '../../shared/domain/events';
 import { fanOutLeadPage } from '../../shared/lead-fan-out';
@@ -16,7 +15,6 @@ const logger = new Logger();
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-const processor = new BatchProcessor(EventType.SQS);
 
 /** Leads listed per page; each page becomes a few rescoring messages and, if more remain, the next page. */
 const LEADS_PER_PAGE = 500;
@@ -47,5 +45,5 @@ async function planPage(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, planPage), processor, { context, throwOnFullBatchFailure: false });
+  return processSqsBatch(event, context, logger, planPage);
 };

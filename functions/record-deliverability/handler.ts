@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
@@ -6,7 +5,7 @@ import { documentClient, secretsManagerClient } from '../../shared/adapters/clie
 import { cachedSecret } from '../../shared/adapters/secrets';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { SuppressionStore } from '../../shared/adapters/suppression-store';
-import { logFailures } from '../../shared/batch';
+import { processSqsBatch } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { addressHash, deliverabilityFindings, SesDeliveryEvent, SOFT_BOUNCES_TO_SUPPRESS, type DeliverabilityFinding, type SuppressionReason } from '../../shared/domain/consent/suppression';
 
@@ -15,7 +14,6 @@ const logger = new Logger();
 const suppressions = new SuppressionStore(documentClient(), config.TABLE_NAME);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
-const processor = new BatchProcessor(EventType.SQS);
 
 const BusEvent = z.object({ time: z.string(), detail: SesDeliveryEvent });
 
@@ -41,5 +39,5 @@ async function processRecord(sqsRecord: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, processRecord), processor, { context, throwOnFullBatchFailure: false });
+  return processSqsBatch(event, context, logger, processRecord);
 };

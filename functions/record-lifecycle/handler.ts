@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
@@ -6,7 +5,7 @@ import { documentClient, eventBridgeClient } from '../../shared/adapters/clients
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { LifecycleStore } from '../../shared/adapters/lifecycle-store';
-import { logFailures } from '../../shared/batch';
+import { processSqsBatch } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { DetailType, LeadContactChangedDetail, LeadQualifiedDetail } from '../../shared/domain/events';
 import { transition } from '../../shared/domain/handoff/lifecycle';
@@ -21,7 +20,6 @@ const stageChanges = new StageChanges({
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   logger,
 });
-const processor = new BatchProcessor(EventType.SQS);
 
 const BusEvent = z.discriminatedUnion('detail-type', [
   z.object({ 'detail-type': z.literal(DetailType.LeadQualified), detail: LeadQualifiedDetail }),
@@ -78,5 +76,5 @@ async function recordStageCause(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, recordStageCause), processor, { context, throwOnFullBatchFailure: false });
+  return processSqsBatch(event, context, logger, recordStageCause);
 };

@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
@@ -6,7 +5,7 @@ import { documentClient, eventBridgeClient } from '../../shared/adapters/clients
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
-import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { DetailType, LeadsRescoreRequestedDetail } from '../../shared/domain/events';
 import type { Ruleset } from '../../shared/domain/scoring/ruleset';
@@ -18,7 +17,6 @@ const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-const processor = new BatchProcessor(EventType.SQS);
 
 const BusEvent = z.object({ 'detail-type': z.literal(DetailType.LeadsRescoreRequested), detail: LeadsRescoreRequestedDetail });
 
@@ -63,5 +61,5 @@ async function rescoreRecord(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, rescoreRecord), processor, { context, throwOnFullBatchFailure: false });
+  return processSqsBatch(event, context, logger, rescoreRecord);
 };

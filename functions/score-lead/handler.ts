@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -9,7 +8,7 @@ import { LeadStore, MAX_EVENTS_PER_SCORE_WRITE, type StoredEvent } from '../../s
 import { RulesetStore } from '../../shared/adapters/ruleset-store';
 import { readConfig, setting } from '../../shared/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../shared/manifest/metrics';
-import { logFailures, OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../shared/batch';
 import { DetailType, EngagementRecordedDetail, LeadIdentifiedDetail, type LeadQualifiedDetail } from '../../shared/domain/events';
 import { scoringView, type Lead } from '../../shared/domain/lead';
 import { apply, compareEvents } from '../../shared/domain/scoring/engine';
@@ -22,7 +21,6 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'score-
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-const processor = new BatchProcessor(EventType.SQS);
 
 
 const BusEvent = z.discriminatedUnion('detail-type', [
@@ -143,7 +141,7 @@ export const handler = async (event: SQSEvent, context: Context) => {
   outcomes.forEach((outcome) => outcome.catch(() => undefined));
   const processRecord = async (record: SQSRecord) => outcomes.get(record.messageId);
   try {
-    return await processPartialResponse(event, logFailures(logger, processRecord), processor, { context, throwOnFullBatchFailure: false });
+    return await processSqsBatch(event, context, logger, processRecord);
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
@@ -7,7 +6,7 @@ import { documentClient } from '../../shared/adapters/clients';
 import { isThrottling, sendingStopped } from '../../shared/adapters/mailer';
 import { DynamoSendRate } from '../../shared/adapters/send-rate';
 import { positiveInteger, readConfig } from '../../shared/config';
-import { logFailures } from '../../shared/batch';
+import { processSqsBatch } from '../../shared/batch';
 import { subscriberMail } from '../../shared/subscriber-mail';
 import type { Campaign } from '../../shared/domain/campaigns/campaign';
 import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
@@ -19,7 +18,6 @@ const logger = new Logger();
 const { tableName, publicBaseUrl, leads, mailer, isSuppressed, link } = subscriberMail();
 const campaigns = new CampaignStore(documentClient(), tableName);
 const sendRate = new DynamoSendRate(documentClient(), tableName, readConfig({ SES_MAX_SEND_RATE: positiveInteger }).SES_MAX_SEND_RATE);
-const processor = new BatchProcessor(EventType.SQS);
 
 /** A claim this old was left by a sender that died: twice the function's timeout. */
 const ABANDONED_CLAIM_MS = 2 * 120_000;
@@ -126,5 +124,5 @@ async function sendCampaignRecord(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, sendCampaignRecord), processor, { context, throwOnFullBatchFailure: false });
+  return processSqsBatch(event, context, logger, sendCampaignRecord);
 };

@@ -1,8 +1,7 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { logFailures } from '../../shared/batch';
+import { processSqsBatch } from '../../shared/batch';
 import { subscriberMail } from '../../shared/subscriber-mail';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../shared/domain/consent/confirmation-email';
 import { ConsentConfirmationRequestedDetail, DetailType } from '../../shared/domain/events';
@@ -10,7 +9,6 @@ import { isSubscriptionType } from '../../shared/domain/subscriptions';
 
 const logger = new Logger();
 const { leads: store, mailer, isSuppressed, link } = subscriberMail();
-const processor = new BatchProcessor(EventType.SQS);
 
 const BusEvent = z.object({ 'detail-type': z.literal(DetailType.ConsentConfirmationRequested), detail: ConsentConfirmationRequestedDetail });
 
@@ -41,5 +39,5 @@ async function sendConfirmation(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, sendConfirmation), processor, { context, throwOnFullBatchFailure: false });
+  return processSqsBatch(event, context, logger, sendConfirmation);
 };

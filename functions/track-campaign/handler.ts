@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
@@ -6,7 +5,7 @@ import { CampaignStore } from '../../shared/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
-import { logFailures } from '../../shared/batch';
+import { processSqsBatch } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { campaignTracking, reputationPause, SesCampaignEvent } from '../../shared/domain/campaigns/tracking';
 import { DetailType } from '../../shared/domain/events';
@@ -16,7 +15,6 @@ const logger = new Logger();
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-const processor = new BatchProcessor(EventType.SQS);
 
 const BusEvent = z.object({ detail: SesCampaignEvent });
 
@@ -49,5 +47,5 @@ async function track(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processPartialResponse(event, logFailures(logger, track), processor, { context, throwOnFullBatchFailure: false });
+  return processSqsBatch(event, context, logger, track);
 };

@@ -98,6 +98,20 @@ describe('record-lifecycle', () => {
     expect(store.transitions()).toHaveLength(1);
   });
 
+  it('answers each of two overlapping invocations with its own failures, so no failed record is deleted as done', async () => {
+    // Publishing is slow, so the first batch is still running when the second begins.
+    bus.on(PutEventsCommand).callsFake(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      return { FailedEntryCount: 0, Entries: [{ EventId: '1' }] };
+    });
+    const missingLead = busEnvelope('lead.qualified', { ...JSON.parse(qualified()).detail, leadId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a' });
+    const first = handler(sqsEvent([missingLead, qualified()]), context);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = handler(sqsEvent([qualified()]), context);
+    expect((await first).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect((await second).batchItemFailures).toEqual([]);
+  });
+
   describe('a subscriber giving details through a form', () => {
     const subscriber = () => leadItem({ stage: 'subscriber', firstTouch: { at: '2026-11-01T00:00:00.000Z', formId: 'newsletter' }, score: undefined });
     const contactChanged = (fields: string[], changeId = 'sub_1', source = 'form') =>
