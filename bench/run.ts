@@ -2,10 +2,12 @@
  * `npm run bench`: throughput and latency of ingest -> score -> MQL on the local stack, rule
  * evaluations per second with a 50-rule ruleset, back-test time for 100,000 events (in memory and on
  * the local stack), plan-and-send time of a campaign to 100,000 recipients with SES calls per
- * recipient, the size of each bundled function and the time to import each bundle cold. Prints a
- * table and writes bench/results.json. Figures depend on the machine: quote them with it.
- * `npm run bench -- campaign` (or functions, throughput, scoring) runs only the sections named and
- * keeps the other sections' last figures.
+ * recipient, MQL handoff latency (accepted events to sales alert sent and to `lead.qualified` webhook
+ * received) with alerts and webhooks per qualification when every qualification reaches the bus twice,
+ * the size of each bundled function and the time to import each bundle cold. Prints a table and writes
+ * bench/results.json. Figures depend on the machine: quote them with it.
+ * `npm run bench -- campaign` (or functions, throughput, scoring, handoff) runs only the sections named
+ * and keeps the other sections' last figures.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -18,18 +20,14 @@ import { build } from 'esbuild';
 import { startLocalStack } from '../infra/local/stack';
 import { environmentFor } from '../shared/manifest/environment';
 import { manifest } from '../shared/manifest/manifest';
+import { inBatches, percentile } from './batches';
 import { campaignSend } from './campaign';
+import { handoffLatency } from './handoff';
 import { backtestInMemory, backtestOnStack, ruleEvaluations } from './scoring';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 200);
 const EVENTS_PER_LEAD = Number(process.env.BENCH_EVENTS_PER_LEAD ?? 5);
 const CONCURRENCY = 16;
-
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
-async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>) {
-  for (let start = 0; start < items.length; start += size) await Promise.all(items.slice(start, start + size).map(work));
-}
 
 async function pipeline() {
   const stack = await startLocalStack({ log: () => {} });
@@ -142,6 +140,17 @@ const CAMPAIGN_RECIPIENTS = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? 100_
 /** High enough that the local pipeline, not the configured SES rate, sets the pace. */
 const CAMPAIGN_SES_RATE = Number(process.env.BENCH_SES_RATE ?? 1_000);
 
+const HANDOFF_LEADS = Number(process.env.BENCH_HANDOFF_LEADS ?? 200);
+
+async function handoff() {
+  const stack = await startLocalStack({ log: () => {} });
+  try {
+    return await handoffLatency(stack, HANDOFF_LEADS);
+  } finally {
+    await stack.stop();
+  }
+}
+
 type Figures = Record<string, Record<string, unknown>>;
 
 /** Current figures beside the previous run's, metric by metric. */
@@ -153,14 +162,14 @@ function beside(current: Figures, previous: Figures | undefined) {
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign'] as const;
+const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign', 'handoff'] as const;
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length) throw new Error(`Unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
 const runs = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 
 const resultsPath = new URL('./results.json', import.meta.url);
-type Results = { throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; functions?: { function: string; bundleKiB: number; coldImportMs: number }[]; at?: string; machine?: string };
+type Results = { throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: { function: string; bundleKiB: number; coldImportMs: number }[]; at?: string; machine?: string };
 let previous: Results | undefined;
 try {
   previous = JSON.parse(readFileSync(resultsPath, 'utf8')).current;
@@ -172,9 +181,10 @@ const functionRows = runs('functions') ? await bundles() : (previous?.functions 
 const throughput = runs('throughput') ? await pipeline() : (previous?.throughput ?? {});
 const scoringFigures = runs('scoring') ? await scoring() : (previous?.scoring ?? {});
 const campaign = runs('campaign') ? await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE) : (previous?.campaign ?? {});
+const handoffFigures = runs('handoff') ? await handoff() : (previous?.handoff ?? {});
 
 console.log(`\nleadflow bench on ${machine}${previous ? ` (previous: ${previous.at} on ${previous.machine})` : ''}\n`);
-console.table(beside({ throughput, scoring: scoringFigures, campaign }, previous as Figures | undefined));
+console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures }, previous as Figures | undefined));
 console.table(
   functionRows.map((row) => {
     const before = previous?.functions?.find((entry) => entry.function === row.function);
@@ -182,5 +192,5 @@ console.table(
   }),
 );
 
-writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, functions: functionRows }, previous }, null, 2)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, functions: functionRows }, previous }, null, 2)}\n`);
 console.log(`written ${resultsPath.pathname}`);
