@@ -11,7 +11,7 @@ export interface Routed {
   readonly followUp?: FollowUpTiming;
 }
 
-/** Every attempt lost a race to another assignment of the same team or rep: the record is retried later. */
+/** Every attempt lost a race for a rep's last places or the lead itself: the record is retried later. */
 export class AssignmentContended extends Error {
   override readonly name = 'AssignmentContended';
 }
@@ -29,10 +29,11 @@ function decided(config: RoutingConfig, decision: Assignment): Routed {
 
 /**
  * Who a qualified lead's alert goes to, giving it an owner first when it has none. Without a routing
- * configuration, the sales inbox. A lead with an owner keeps it. Otherwise its team by the rules and
- * the team's next rep under capacity by round-robin, in one transaction that also records the
- * decision under the qualification's key: a redelivered or concurrent qualification finds the
- * decision and assigns nothing more. When every rep is full, the team's inbox, unassigned.
+ * configuration, the sales inbox. A lead with an owner keeps it. Otherwise its team by the rules and,
+ * from the team's next turn (taken once, atomically), the first rep under capacity, in one
+ * transaction that also records the decision under the qualification's key: a redelivered or
+ * concurrent qualification finds the decision and assigns nothing more. When every rep is full, the
+ * team's inbox, unassigned.
  */
 export async function routeQualifiedLead(
   store: RoutingStore,
@@ -45,6 +46,7 @@ export async function routeQualifiedLead(
   if (!routing) return { recipient: { kind: 'sales-inbox' } };
   const { config } = routing;
   let current: Lead | undefined = lead;
+  let turn: { readonly teamId: string; readonly number: number } | undefined;
   for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
     const decision = await store.getAssignment(key);
     if (decision) return decided(config, decision);
@@ -52,15 +54,15 @@ export async function routeQualifiedLead(
     if (current.owner) return { recipient: findOwner(config, current.owner) ?? { kind: 'sales-inbox' } };
 
     const team = teamFor(config, current);
-    const position = await store.teamPosition(team.id);
-    const next = repsInTurn(team, position, await store.openCounts(team.reps.map((rep) => rep.id)))[0];
+    if (turn?.teamId !== team.id) turn = { teamId: team.id, number: await store.takeTurn(team.id) };
+    const next = repsInTurn(team, turn.number, await store.openCounts(team.reps.map((rep) => rep.id)))[0];
     if (!next) {
       if ((await store.recordUnassigned(key, team.id, now)) === 'recorded') return { recipient: { kind: 'team-inbox', team, reason: 'reps-at-capacity' } };
       continue;
     }
-    const owner = { repId: next.rep.id, teamId: team.id, assignedAt: now };
-    const outcome = await store.tryAssign(key, owner, { position, nextPosition: next.nextPosition, capacity: next.rep.capacity });
-    if (outcome === 'assigned') return { recipient: { kind: 'owner', rep: next.rep, team, kept: false }, assigned: owner, ...(config.followUp ? { followUp: config.followUp } : {}) };
+    const owner = { repId: next.id, teamId: team.id, assignedAt: now };
+    const outcome = await store.tryAssign(key, owner, next.capacity);
+    if (outcome === 'assigned') return { recipient: { kind: 'owner', rep: next, team, kept: false }, assigned: owner, ...(config.followUp ? { followUp: config.followUp } : {}) };
     if (outcome === 'lead-has-owner') current = await reloadLead();
     else if (outcome !== 'already-decided') await pauseBeforeRetry(attempt);
   }

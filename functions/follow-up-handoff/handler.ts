@@ -138,6 +138,8 @@ async function announce(detail: FollowUpDueDetail, key: FollowUpKey, owner: Lead
 }
 
 async function reassign(detail: FollowUpDueDetail, key: FollowUpKey): Promise<void> {
+  // The team's turn is taken once, when a rep is first needed; a retry tries the reps after it.
+  let turn: number | undefined;
   for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
     const step = await steps.get(key, 'reassign');
     if (step?.status === 'done') {
@@ -164,15 +166,15 @@ async function reassign(detail: FollowUpDueDetail, key: FollowUpKey): Promise<vo
     }
     const now = new Date().toISOString();
     const waited = waitedFor(lead.owner.assignedAt, now);
-    const position = await routing.teamPosition(team.id);
+    turn ??= await routing.takeTurn(team.id);
     const passedOver = [...(lead.owner.unansweredBy ?? []), detail.repId];
-    const next = nextRepFor(team, position, await routing.openCounts(team.reps.map((rep) => rep.id)), passedOver);
+    const next = nextRepFor(team, turn, await routing.openCounts(team.reps.map((rep) => rep.id)), passedOver);
     if (!next) {
       const currentRep = findRep(stored.config, detail.repId)?.rep;
       return onceWithEmail(key, 'reassign', 'team-inbox', detail.repId, () => send(team.inbox, composeUnreassignedEmail(lead, team, currentRep, waited), 'mql-unassigned', key.rulesetVersion));
     }
-    const owner: LeadOwner = { repId: next.rep.id, teamId: team.id, assignedAt: now, unansweredBy: passedOver };
-    const outcome = await steps.tryReassign(key, lead, lead.owner, owner, { position, nextPosition: next.nextPosition, capacity: next.rep.capacity });
+    const owner: LeadOwner = { repId: next.id, teamId: team.id, assignedAt: now, unansweredBy: passedOver };
+    const outcome = await steps.tryReassign(key, lead, lead.owner, owner, next.capacity);
     if (outcome === 'reassigned') return announceReassignment(detail, key, owner, waited);
     if (outcome !== 'already-done' && outcome !== 'lead-changed') await pauseBeforeRetry(attempt);
   }

@@ -3,7 +3,7 @@ import type { FollowUpKind } from '../domain/handoff/follow-up';
 import type { LeadOwner } from '../domain/lead';
 import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
-import { releaseWrite, turnWrites, type AssignmentKey, type Turn } from './routing-store';
+import { releaseWrite, takeLoadWrite, type AssignmentKey } from './routing-store';
 
 /**
  * One follow-up step of one qualification's round, recorded once: `claimed` while its email is being sent,
@@ -20,7 +20,7 @@ export interface FollowUpKey extends AssignmentKey {
 }
 
 /** The outcome of one attempt to move a lead to another rep; anything but `reassigned` means look again. */
-export type ReassignAttempt = 'reassigned' | 'already-done' | 'lead-changed' | 'turn-taken' | 'rep-full' | 'conflict';
+export type ReassignAttempt = 'reassigned' | 'already-done' | 'lead-changed' | 'rep-full' | 'conflict';
 
 /** The follow-up steps of assigned MQLs, and the write that hands a lead to another rep. */
 export class FollowUpStore {
@@ -105,16 +105,15 @@ export class FollowUpStore {
   /**
    * Hands the lead from its owner `from` to `owner` in one transaction: the step is recorded once (with
    * who from and to), the owner is replaced only while the lead is the version that was read and
-   * still that rep's, the team's round-robin moves only from the position that was read, the new
-   * rep's open count grows only under capacity and the old rep's shrinks. Any condition that fails
-   * cancels all five and says which.
+   * still that rep's, the new rep's open count grows only under `capacity` and the old rep's shrinks.
+   * Any condition that fails cancels all four and says which.
    */
   async tryReassign(
     key: FollowUpKey,
     lead: { readonly version: number },
     from: LeadOwner,
     owner: LeadOwner,
-    turn: Turn,
+    capacity: number,
   ): Promise<ReassignAttempt> {
     const fromRepId = from.repId;
     try {
@@ -138,7 +137,7 @@ export class FollowUpStore {
                 ExpressionAttributeValues: { ':owner': owner, ':version': lead.version, ':next': lead.version + 1, ':at': owner.assignedAt, ':from': fromRepId },
               },
             },
-            ...turnWrites(this.tableName, owner, turn),
+            takeLoadWrite(this.tableName, { id: owner.repId, capacity }),
             releaseWrite(this.tableName, fromRepId),
           ],
         }),
@@ -148,8 +147,7 @@ export class FollowUpStore {
       const failed = failedConditions(error);
       if (failed?.[0]) return 'already-done';
       if (failed?.[1]) return 'lead-changed';
-      if (failed?.[2]) return 'turn-taken';
-      if (failed?.[3]) return 'rep-full';
+      if (failed?.[2]) return 'rep-full';
       if (isTransactionConflict(error)) return 'conflict';
       throw error;
     }

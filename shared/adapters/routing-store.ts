@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { RoutingConfig } from '../domain/handoff/routing';
 import type { LeadOwner } from '../domain/lead';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
@@ -6,40 +6,18 @@ import { keys } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** A team's round-robin turn as read, where it moves to, and the chosen rep's capacity. */
-export interface Turn {
-  readonly position: number;
-  readonly nextPosition: number;
-  readonly capacity: number;
-}
-
-/**
- * The writes that give a lead to `owner`'s rep: the team's round-robin moves only from the position
- * that was read, and the rep's open count grows only while under capacity. Part of a transaction.
- */
-export function turnWrites(tableName: string, owner: Pick<LeadOwner, 'repId' | 'teamId'>, turn: Turn): TransactItem[] {
-  return [
-    {
-      Update: {
-        TableName: tableName,
-        Key: keys.teamRoundRobin(owner.teamId),
-        UpdateExpression: 'SET #position = :next, teamId = :teamId',
-        ConditionExpression: turn.position === 0 ? 'attribute_not_exists(#position) OR #position = :position' : '#position = :position',
-        ExpressionAttributeNames: { '#position': 'position' },
-        ExpressionAttributeValues: { ':next': turn.nextPosition, ':position': turn.position, ':teamId': owner.teamId },
-      },
+/** The write that gives a rep one more open MQL, only while under `capacity`. Part of a transaction. */
+export function takeLoadWrite(tableName: string, rep: { readonly id: string; readonly capacity: number }): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.repLoad(rep.id),
+      UpdateExpression: 'ADD #open :one SET repId = :repId',
+      ConditionExpression: 'attribute_not_exists(#open) OR #open < :capacity',
+      ExpressionAttributeNames: { '#open': 'open' },
+      ExpressionAttributeValues: { ':one': 1, ':capacity': rep.capacity, ':repId': rep.id },
     },
-    {
-      Update: {
-        TableName: tableName,
-        Key: keys.repLoad(owner.repId),
-        UpdateExpression: 'ADD #open :one SET repId = :repId',
-        ConditionExpression: 'attribute_not_exists(#open) OR #open < :capacity',
-        ExpressionAttributeNames: { '#open': 'open' },
-        ExpressionAttributeValues: { ':one': 1, ':capacity': turn.capacity, ':repId': owner.repId },
-      },
-    },
-  ];
+  };
 }
 
 /** The write that frees a place under a rep's capacity when a lead of theirs stops being an open MQL. Part of a transaction. */
@@ -75,7 +53,7 @@ export type Assignment =
   | { readonly status: 'unassigned'; readonly teamId: string; readonly at: string };
 
 /** The outcome of one attempt to hand a lead to a rep; anything but `assigned` means look again. */
-export type AssignAttempt = 'assigned' | 'already-decided' | 'lead-has-owner' | 'turn-taken' | 'rep-full' | 'conflict';
+export type AssignAttempt = 'assigned' | 'already-decided' | 'lead-has-owner' | 'rep-full' | 'conflict';
 
 /** The routing configuration (one item), the teams' round-robin positions, the reps' open MQLs and the assignments. */
 export class RoutingStore {
@@ -110,10 +88,23 @@ export class RoutingStore {
     );
   }
 
-  /** How many leads the team has handed out so far (0 before its first). */
-  async teamPosition(teamId: string): Promise<number> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.teamRoundRobin(teamId), ConsistentRead: true }));
-    return typeof Item?.position === 'number' ? Item.position : 0;
+  /**
+   * Takes the team's next turn: an atomic counter, so concurrent assignments each get their own turn
+   * at once instead of racing for one (0 for the team's first lead). A turn whose assignment is then
+   * not made (a duplicate delivery that lost) is skipped; the rotation goes on from the next.
+   */
+  async takeTurn(teamId: string): Promise<number> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.teamRoundRobin(teamId),
+        UpdateExpression: 'ADD #position :one SET teamId = :teamId',
+        ExpressionAttributeNames: { '#position': 'position' },
+        ExpressionAttributeValues: { ':one': 1, ':teamId': teamId },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(Attributes?.position) - 1;
   }
 
   /** Open MQLs per rep id; a rep never assigned has none. */
@@ -140,11 +131,10 @@ export class RoutingStore {
 
   /**
    * Hands the lead to `owner` in one transaction: the qualification's assignment is recorded once,
-   * the lead gets its owner only if it has none, the team's round-robin moves only from the position
-   * that was read, and the rep's open count grows only while under capacity. Any condition that fails
-   * cancels all four and says which, so the caller looks again.
+   * the lead gets its owner only if it has none, and the rep's open count grows only while under
+   * `capacity`. Any condition that fails cancels all three and says which, so the caller looks again.
    */
-  async tryAssign(key: AssignmentKey, owner: LeadOwner, turn: Turn): Promise<AssignAttempt> {
+  async tryAssign(key: AssignmentKey, owner: LeadOwner, capacity: number): Promise<AssignAttempt> {
     const assignment = { status: 'assigned', repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt };
     try {
       await this.client.send(
@@ -167,7 +157,7 @@ export class RoutingStore {
                 ExpressionAttributeValues: { ':owner': owner },
               },
             },
-            ...turnWrites(this.tableName, owner, turn),
+            takeLoadWrite(this.tableName, { id: owner.repId, capacity }),
           ],
         }),
       );
@@ -176,8 +166,7 @@ export class RoutingStore {
       const failed = failedConditions(error);
       if (failed?.[0]) return 'already-decided';
       if (failed?.[1]) return 'lead-has-owner';
-      if (failed?.[2]) return 'turn-taken';
-      if (failed?.[3]) return 'rep-full';
+      if (failed?.[2]) return 'rep-full';
       if (isTransactionConflict(error)) return 'conflict';
       throw error;
     }

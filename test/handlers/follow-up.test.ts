@@ -188,7 +188,8 @@ describe('follow-up-handoff: reassign', () => {
     expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toMatchObject({ repId: 'budi', teamId: 'apac' });
     expect(openOf('ana')).toBe(0);
     expect(openOf('budi')).toBe(1);
-    expect(table.get({ pk: 'ROUTING#TEAM#apac', sk: 'ROUND_ROBIN' })?.position).toBe(2);
+    // The two concurrent deliveries each took a turn (only one was used); the later duplicate took none.
+    expect(table.get({ pk: 'ROUTING#TEAM#apac', sk: 'ROUND_ROBIN' })?.position).toBe(3);
     expect(recipients()).toEqual(['budi@example.com']);
     expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Subject?.Data).toBe('MQL reassigned to you: Jane (Acme)');
     expect(published('lead.assigned')).toEqual([expect.objectContaining({ leadId: 'lead-1', repId: 'budi', teamId: 'apac', reassignedFrom: 'ana', qualification: 2 })]);

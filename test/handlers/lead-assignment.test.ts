@@ -45,9 +45,19 @@ beforeEach(() => {
 describe('assignment of a qualified lead', () => {
   it('assigns once when the same qualification is routed three times at once', async () => {
     const results = await Promise.all([route('lead-1'), route('lead-1'), route('lead-1')]);
-    const owners = results.map((result) => result.assigned?.repId);
-    expect(new Set(owners)).toEqual(new Set(['ana']));
-    expect(table.get({ pk: 'ROUTING#REP#ana', sk: 'LOAD' })?.open).toBe(1);
+    const owners = new Set(results.map((result) => result.assigned?.repId));
+    expect(owners.size).toBe(1);
+    const [owner] = owners;
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toMatchObject({ repId: owner });
+    // One open MQL in all: the losers' turns are skipped, their reps' loads untouched.
+    const loads = ['ana', 'budi', 'citra'].map((repId) => Number(table.get({ pk: `ROUTING#REP#${repId}`, sk: 'LOAD' })?.open ?? 0));
+    expect(loads.reduce((sum, open) => sum + open, 0)).toBe(1);
+    expect(table.get({ pk: `ROUTING#REP#${String(owner)}`, sk: 'LOAD' })?.open).toBe(1);
+  });
+
+  it('routes a redelivered qualification to the decision, taking no turn', async () => {
+    await route('lead-1');
+    await route('lead-1');
     expect(table.get({ pk: 'ROUTING#TEAM#sales', sk: 'ROUND_ROBIN' })?.position).toBe(1);
   });
 
@@ -55,6 +65,16 @@ describe('assignment of a qualified lead', () => {
     const results = await Promise.all([route('lead-1'), route('lead-2'), route('lead-3')]);
     expect(results.map((result) => result.assigned?.repId).sort()).toEqual(['ana', 'budi', 'citra']);
     expect(table.get({ pk: 'ROUTING#TEAM#sales', sk: 'ROUND_ROBIN' })?.position).toBe(3);
+  });
+
+  it('gives a burst of concurrent qualifications one turn each: all assigned at once, evenly, none left to a retry', async () => {
+    const ids = Array.from({ length: 12 }, (_, index) => `burst-${index}`);
+    for (const id of ids) table.put({ pk: `LEAD#${id}`, sk: 'PROFILE', ...lead(id) });
+    const results = await Promise.all(ids.map((id) => route(id)));
+    const perRep = new Map<string, number>();
+    for (const result of results) perRep.set(String(result.assigned?.repId), (perRep.get(String(result.assigned?.repId)) ?? 0) + 1);
+    expect(Object.fromEntries(perRep)).toEqual({ ana: 4, budi: 4, citra: 4 });
+    expect(table.get({ pk: 'ROUTING#TEAM#sales', sk: 'ROUND_ROBIN' })?.position).toBe(12);
   });
 
   it('keeps the owner on a later qualification of the same lead', async () => {

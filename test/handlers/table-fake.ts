@@ -43,9 +43,11 @@ export class TableFake {
       this.put(input.Item);
       return {};
     });
-    mock.on(UpdateCommand).callsFake((input: UpdateInput) => {
-      this.put(this.updated(input));
-      return {};
+    mock.on(UpdateCommand).callsFake((input: UpdateInput & { ReturnValues?: string }) => {
+      const item = this.updated(input);
+      this.put(item);
+      // The whole item stands in for UPDATED_NEW and ALL_NEW: callers read the attributes they updated.
+      return input.ReturnValues === 'UPDATED_NEW' || input.ReturnValues === 'ALL_NEW' ? { Attributes: item } : {};
     });
     mock.on(DeleteCommand).callsFake((input: { Key: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
       this.check(this.get(input.Key), input.ConditionExpression, input.ExpressionAttributeNames, input.ExpressionAttributeValues);

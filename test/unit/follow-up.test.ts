@@ -45,14 +45,14 @@ describe('follow-up timers', () => {
 
 describe('the next rep on reassignment', () => {
   it('takes the round-robin turn but never the same rep, and skips reps at capacity', () => {
-    expect(nextRepFor(team, 0, {}, ['ana'])).toMatchObject({ rep: { id: 'budi' }, nextPosition: 2 });
-    expect(nextRepFor(team, 1, {}, ['ana'])).toMatchObject({ rep: { id: 'budi' }, nextPosition: 2 });
-    expect(nextRepFor(team, 1, { budi: 2 }, ['ana'])).toMatchObject({ rep: { id: 'citra' }, nextPosition: 3 });
+    expect(nextRepFor(team, 0, {}, ['ana'])?.id).toBe('budi');
+    expect(nextRepFor(team, 1, {}, ['ana'])?.id).toBe('budi');
+    expect(nextRepFor(team, 1, { budi: 2 }, ['ana'])?.id).toBe('citra');
     expect(nextRepFor(team, 1, { budi: 2, citra: 2 }, ['ana'])).toBeUndefined();
   });
 
   it('never goes back to a rep who already let the lead wait', () => {
-    expect(nextRepFor(team, 0, {}, ['ana', 'budi'])).toMatchObject({ rep: { id: 'citra' } });
+    expect(nextRepFor(team, 0, {}, ['ana', 'budi'])?.id).toBe('citra');
     expect(nextRepFor(team, 0, {}, ['ana', 'budi', 'citra'])).toBeUndefined();
   });
 });

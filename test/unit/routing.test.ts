@@ -86,28 +86,22 @@ describe('which team a lead goes to', () => {
 
 describe('round-robin among reps under capacity', () => {
   const team = RoutingConfig.parse(config).teams[0] as RoutingTeam;
-  const order = (position: number, open: Record<string, number> = {}) => repsInTurn(team, position, open).map(({ rep: next, nextPosition }) => `${next.id}@${nextPosition}`);
+  const order = (turn: number, open: Record<string, number> = {}) => repsInTurn(team, turn, open).map((rep) => rep.id);
 
-  it('offers the reps in turn from the team position, wrapping around', () => {
-    expect(order(0)).toEqual(['ana@1', 'budi@2', 'citra@3']);
-    expect(order(1)).toEqual(['budi@2', 'citra@3', 'ana@4']);
-    expect(order(5)).toEqual(['citra@6', 'ana@7', 'budi@8']);
+  it("offers the reps from the one whose turn it is, wrapping around", () => {
+    expect(order(0)).toEqual(['ana', 'budi', 'citra']);
+    expect(order(1)).toEqual(['budi', 'citra', 'ana']);
+    expect(order(5)).toEqual(['citra', 'ana', 'budi']);
   });
 
-  it('hands out leads one per rep in order when each takes the first offer', () => {
-    let position = 0;
-    const handedTo: string[] = [];
-    for (let lead = 0; lead < 7; lead += 1) {
-      const [first] = repsInTurn(team, position, {});
-      handedTo.push(first?.rep.id ?? 'none');
-      position = first?.nextPosition ?? position;
-    }
+  it('hands out leads one per rep in order, turn after turn', () => {
+    const handedTo = Array.from({ length: 7 }, (_, turn) => repsInTurn(team, turn, {})[0]?.id ?? 'none');
     expect(handedTo).toEqual(['ana', 'budi', 'citra', 'ana', 'budi', 'citra', 'ana']);
   });
 
-  it('skips reps at capacity, and the position moves past them', () => {
-    expect(order(0, { ana: 5 })).toEqual(['budi@2', 'citra@3']);
-    expect(order(1, { budi: 5, citra: 7 })).toEqual(['ana@4']);
+  it('skips reps at capacity: their turn goes to the next rep with room', () => {
+    expect(order(0, { ana: 5 })).toEqual(['budi', 'citra']);
+    expect(order(1, { budi: 5, citra: 7 })).toEqual(['ana']);
   });
 
   it('offers nobody when every rep is at capacity', () => {

@@ -45,8 +45,8 @@ export function waitedFor(since: string, now: string): string {
  * The rep a lead goes to when its rep did not accept: the team's next under capacity, never the
  * current rep nor one who already let this qualification wait.
  */
-export function nextRepFor(team: RoutingTeam, position: number, openCounts: Readonly<Record<string, number>>, passedOver: readonly string[]): { rep: RoutingRep; nextPosition: number } | undefined {
-  return repsInTurn(team, position, openCounts).find(({ rep }) => !passedOver.includes(rep.id));
+export function nextRepFor(team: RoutingTeam, turn: number, openCounts: Readonly<Record<string, number>>, passedOver: readonly string[]): RoutingRep | undefined {
+  return repsInTurn(team, turn, openCounts).find((rep) => !passedOver.includes(rep.id));
 }
 
 function summary(lead: Lead): { who: string; facts: [string, string][] } {

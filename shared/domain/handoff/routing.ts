@@ -130,16 +130,14 @@ export function teamFor(config: RoutingConfig, lead: Lead): RoutingTeam {
 }
 
 /**
- * The reps of a team in the order they should be offered the next lead: starting at the team's
- * round-robin position, wrapping around, leaving out reps whose open MQLs reached their capacity.
- * `position` counts the leads the team has handed out; the rep at `index` is followed by `index + 1`.
+ * The reps of a team in the order they are offered the lead holding turn `turn` (the team's n-th
+ * lead, counting from 0): the rep whose turn it is, then the next ones, wrapping around, leaving out
+ * reps whose open MQLs reached their capacity.
  */
-export function repsInTurn(team: RoutingTeam, position: number, openCounts: Readonly<Record<string, number>>): { rep: RoutingRep; nextPosition: number }[] {
+export function repsInTurn(team: RoutingTeam, turn: number, openCounts: Readonly<Record<string, number>>): RoutingRep[] {
   const size = team.reps.length;
-  const start = ((position % size) + size) % size;
-  return Array.from({ length: size }, (_, offset) => start + offset)
-    .map((index) => ({ rep: team.reps[index % size] as RoutingRep, nextPosition: position + (index - start) + 1 }))
-    .filter(({ rep }) => (openCounts[rep.id] ?? 0) < rep.capacity);
+  const start = ((turn % size) + size) % size;
+  return Array.from({ length: size }, (_, offset) => team.reps[(start + offset) % size] as RoutingRep).filter((rep) => (openCounts[rep.id] ?? 0) < rep.capacity);
 }
 
 /** Where a qualified lead's alert goes, and what the alert says about its owner. */
