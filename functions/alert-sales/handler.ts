@@ -94,11 +94,11 @@ async function alertSales(record: SQSRecord): Promise<void> {
   await alerts.markSent(key, claim.token, messageId, sentAt);
   if (detail.signalReceivedAt) metrics.addMetric(PipelineMetric.MqlAlertLatency, MetricUnit.Milliseconds, sentAt.getTime() - Date.parse(detail.signalReceivedAt));
   logger.info('MQL alert sent', { ...key, to: recipient.kind, ...(recipient.kind === 'owner' ? { repId: recipient.rep.id } : {}) });
-  if (routed.assigned && routed.followUp) {
+  if (routed.followUp) {
     // The alert is out and marked sent; a retry could not start the timers without sending it again.
     // So a Scheduler failure is logged for an operator (the rep still has the alert) rather than retried.
     try {
-      await timers.start(key, routed.assigned, routed.followUp, detail.correlationId);
+      await timers.start(key, routed.followUp.owner, routed.followUp.timing, detail.correlationId);
     } catch (error) {
       logger.error('Follow-up timers not started; the lead waits for its rep without reminder or reassignment', { ...key, error: describeError(error) });
     }

@@ -6,16 +6,20 @@ import { keys } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** The write that gives a rep one more open MQL, only while under `capacity`. Part of a transaction. */
-export function takeLoadWrite(tableName: string, rep: { readonly id: string; readonly capacity: number }): TransactItem {
+/**
+ * The write that gives a rep one more open MQL: only while under `capacity` when given (a new
+ * assignment), always when not (an owner's own lead back in `mql`). Part of a transaction.
+ */
+export function takeLoadWrite(tableName: string, rep: { readonly id: string; readonly capacity?: number }): TransactItem {
   return {
     Update: {
       TableName: tableName,
       Key: keys.repLoad(rep.id),
       UpdateExpression: 'ADD #open :one SET repId = :repId',
-      ConditionExpression: 'attribute_not_exists(#open) OR #open < :capacity',
       ExpressionAttributeNames: { '#open': 'open' },
-      ExpressionAttributeValues: { ':one': 1, ':capacity': rep.capacity, ':repId': rep.id },
+      ...(rep.capacity === undefined
+        ? { ExpressionAttributeValues: { ':one': 1, ':repId': rep.id } }
+        : { ConditionExpression: 'attribute_not_exists(#open) OR #open < :capacity', ExpressionAttributeValues: { ':one': 1, ':capacity': rep.capacity, ':repId': rep.id } }),
     },
   };
 }
@@ -47,10 +51,13 @@ export interface AssignmentKey {
   readonly qualification: number;
 }
 
-/** What routing decided for one qualification, stored once. */
+/** What routing decided for one qualification, stored once; `kept` when the lead's owner took it back. */
 export type Assignment =
-  | { readonly status: 'assigned'; readonly repId: string; readonly teamId: string; readonly assignedAt: string }
+  | { readonly status: 'assigned'; readonly repId: string; readonly teamId: string; readonly assignedAt: string; readonly kept?: boolean }
   | { readonly status: 'unassigned'; readonly teamId: string; readonly at: string };
+
+/** The outcome of one attempt to hand a lead back to its owner; anything but `kept` means look again. */
+export type KeepAttempt = 'kept' | 'already-decided' | 'owner-changed' | 'conflict';
 
 /** The outcome of one attempt to hand a lead to a rep; anything but `assigned` means look again. */
 export type AssignAttempt = 'assigned' | 'already-decided' | 'lead-has-owner' | 'rep-full' | 'conflict';
@@ -125,7 +132,7 @@ export class RoutingStore {
     );
     if (!Item) return undefined;
     return Item.status === 'assigned'
-      ? { status: 'assigned', repId: Item.repId as string, teamId: Item.teamId as string, assignedAt: Item.assignedAt as string }
+      ? { status: 'assigned', repId: Item.repId as string, teamId: Item.teamId as string, assignedAt: Item.assignedAt as string, ...(Item.kept === true ? { kept: true } : {}) }
       : { status: 'unassigned', teamId: Item.teamId as string, at: Item.at as string };
   }
 
@@ -167,6 +174,48 @@ export class RoutingStore {
       if (failed?.[0]) return 'already-decided';
       if (failed?.[1]) return 'lead-has-owner';
       if (failed?.[2]) return 'rep-full';
+      if (isTransactionConflict(error)) return 'conflict';
+      throw error;
+    }
+  }
+
+  /**
+   * Hands a lead that qualified again back to its owner, in one transaction: the qualification's
+   * decision is recorded once (`kept`), the owner's record starts afresh from `owner.assignedAt` (its
+   * follow-up with it) only while it is still that rep's and released (the lead left `mql` since),
+   * and the rep holds one more open MQL again, whatever its capacity: the lead is theirs.
+   */
+  async tryKeep(key: AssignmentKey, owner: LeadOwner): Promise<KeepAttempt> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.assignment(key.leadId, key.rulesetVersion, key.qualification), entity: 'assignment', ...key, status: 'assigned', kept: true, repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.lead(key.leadId),
+                UpdateExpression: 'SET #owner = :owner',
+                ConditionExpression: '#owner.#repId = :repId AND attribute_exists(#owner.#releasedAt)',
+                ExpressionAttributeNames: { '#owner': 'owner', '#repId': 'repId', '#releasedAt': 'releasedAt' },
+                ExpressionAttributeValues: { ':owner': owner, ':repId': owner.repId },
+              },
+            },
+            takeLoadWrite(this.tableName, { id: owner.repId }),
+          ],
+        }),
+      );
+      return 'kept';
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.[0]) return 'already-decided';
+      if (failed?.[1]) return 'owner-changed';
       if (isTransactionConflict(error)) return 'conflict';
       throw error;
     }

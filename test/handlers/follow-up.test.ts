@@ -112,6 +112,27 @@ describe('alert-sales starts the follow-up timers', () => {
     expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(0);
   });
 
+  it("gives a recycled lead that qualifies again back to its owner with a follow-up of its own, once under duplicates", async () => {
+    table.put({ pk: 'ROUTING#REP#budi', sk: 'LOAD', repId: 'budi', open: 0 });
+    table.put({ ...lead, stage: 'mql', owner: { repId: 'budi', teamId: 'apac', assignedAt: '2026-10-01T00:00:00.000Z', releasedAt: '2026-10-02T00:00:00.000Z', unansweredBy: ['ana'] } });
+    // A concurrent copy finds the alert in progress and is retried; the retry finds it sent.
+    const result = await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified), busEnvelope('lead.qualified', qualified)]), context);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    expect((await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context)).batchItemFailures).toEqual([]);
+    expect(recipients()).toEqual(['budi@example.com']);
+    const owner = table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner as Record<string, unknown>;
+    // A fresh start: open again (one place, whatever the capacity), a new clock, nobody passed over yet.
+    expect(owner).toEqual({ repId: 'budi', teamId: 'apac', assignedAt: expect.stringMatching(/^2\d{3}-/) });
+    expect(owner.assignedAt).not.toBe('2026-10-01T00:00:00.000Z');
+    expect(openOf('budi')).toBe(1);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'ASSIGNMENT#starter-1#2' })).toMatchObject({ status: 'assigned', kept: true, repId: 'budi' });
+    const names = new Set(scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input.Name));
+    expect(names).toEqual(new Set(['followup-remind-lead-1-2-0', 'followup-reassign-lead-1-2-0']));
+    expect(JSON.parse(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input.Target?.Input ?? '{}')).toMatchObject({ repId: 'budi', round: 0 });
+    // Still the same owner: no lead.assigned.
+    expect(published('lead.assigned')).toEqual([]);
+  });
+
   it('creates none when the routing has no follow-up', async () => {
     const { followUp: _none, ...withoutFollowUp } = routing;
     table.put({ pk: 'ROUTING', sk: 'CONFIG', config: withoutFollowUp, version: 2, updatedAt: '2026-11-21T00:00:00Z' });

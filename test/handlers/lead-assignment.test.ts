@@ -85,6 +85,22 @@ describe('assignment of a qualified lead', () => {
     expect(table.get({ pk: 'ROUTING#REP#ana', sk: 'LOAD' })?.open).toBe(1);
   });
 
+  it('gives the lead back to its owner once it left mql and qualified again: one more open place, once under concurrent copies', async () => {
+    await route('lead-1', 1);
+    // Sales recycled it: the owner's place was freed.
+    const profile = table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' }) as Record<string, unknown>;
+    table.put({ ...profile, owner: { ...(profile.owner as object), releasedAt: '2026-11-23T00:00:00Z' } });
+    table.put({ pk: 'ROUTING#REP#ana', sk: 'LOAD', repId: 'ana', open: 0 });
+    const results = await Promise.all([route('lead-1', 2), route('lead-1', 2), route('lead-1', 2)]);
+    for (const result of results) {
+      expect(result.assigned).toBeUndefined();
+      expect(result.recipient).toMatchObject({ kind: 'owner', rep: { id: 'ana' }, kept: true });
+    }
+    expect(table.get({ pk: 'ROUTING#REP#ana', sk: 'LOAD' })?.open).toBe(1);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner).toEqual({ repId: 'ana', teamId: 'sales', assignedAt: '2026-11-22T10:00:00Z' });
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'ASSIGNMENT#starter-1#2' })).toMatchObject({ status: 'assigned', kept: true, repId: 'ana' });
+  });
+
   it('routes to the sales inbox when no routing is configured', async () => {
     table.items.delete(TableFake.keyOf({ pk: 'ROUTING', sk: 'CONFIG' }));
     expect(await route('lead-1')).toEqual({ recipient: { kind: 'sales-inbox' } });
