@@ -142,18 +142,11 @@ export class RoutingStore {
    * `capacity`. Any condition that fails cancels all three and says which, so the caller looks again.
    */
   async tryAssign(key: AssignmentKey, owner: LeadOwner, capacity: number): Promise<AssignAttempt> {
-    const assignment = { status: 'assigned', repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt };
     try {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.assignment(key.leadId, key.rulesetVersion, key.qualification), entity: 'assignment', ...key, ...assignment },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
+            this.decisionPut(key, { status: 'assigned', repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt }),
             {
               Update: {
                 TableName: this.tableName,
@@ -190,13 +183,7 @@ export class RoutingStore {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.assignment(key.leadId, key.rulesetVersion, key.qualification), entity: 'assignment', ...key, status: 'assigned', kept: true, repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
+            this.decisionPut(key, { status: 'assigned', kept: true, repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt }),
             {
               Update: {
                 TableName: this.tableName,
@@ -223,16 +210,17 @@ export class RoutingStore {
 
   /** Records that every rep of the team was at capacity: the alert goes to the team's inbox. */
   async recordUnassigned(key: AssignmentKey, teamId: string, at: string): Promise<'recorded' | 'already-decided'> {
-    return conditionally(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.assignment(key.leadId, key.rulesetVersion, key.qualification), entity: 'assignment', ...key, status: 'unassigned', teamId, at },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-      'recorded' as const,
-      'already-decided' as const,
-    );
+    return conditionally(this.client.send(new PutCommand(this.decisionPut(key, { status: 'unassigned', teamId, at }).Put)), 'recorded' as const, 'already-decided' as const);
+  }
+
+  /** The put of a qualification's routing decision: made once, never overwritten. */
+  private decisionPut(key: AssignmentKey, decision: Assignment) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.assignment(key.leadId, key.rulesetVersion, key.qualification), entity: 'assignment', ...key, ...decision },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
   }
 }
