@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, now, stackClient } from './helpers';
+import { eventually, stackClient } from './helpers';
 
 /**
  * The follow-up of an assigned MQL on the local stack, with timers of seconds: a lead its rep does
@@ -19,7 +19,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const { admin, post, mails } = stackClient(() => stack);
+const { admin, mails, qualifyLead } = stackClient(() => stack);
 const suffix = randomUUID().slice(0, 8);
 const ana = `ana-${suffix}@example.com`;
 const budi = `budi-${suffix}@example.com`;
@@ -29,21 +29,6 @@ const REASSIGN_AFTER_SECONDS = 15;
 interface LeadPage {
   owner?: { repId: string; teamId: string; assignedAt: string };
   stage?: string;
-}
-
-async function qualify(firstName: string): Promise<string> {
-  const email = `lead-${randomUUID()}@example.com`;
-  const submitted = await post('/v1/forms/contact/submissions', {
-    email, firstName, company: 'Acme', role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 25_000, country: 'ID',
-  });
-  expect(submitted.status).toBe(202);
-  const { leadId } = (await submitted.json()) as { leadId: string };
-  const events = [
-    { id: `evt-${randomUUID()}`, type: 'page_view', occurredAt: now(), email, properties: { url: 'https://example.com/demo', secondsOnPage: 180 } },
-    { id: `evt-${randomUUID()}`, type: 'webinar_registration', occurredAt: now(), email, properties: { webinarId: 'scoring-101' } },
-  ];
-  expect((await post('/v1/events', { events })).status).toBe(202);
-  return leadId;
 }
 
 const leadPage = async (leadId: string) => (await (await admin('GET', `/v1/admin/leads/${leadId}`)).json()) as LeadPage;
@@ -74,9 +59,9 @@ describe('MQL follow-up on the local stack', () => {
     expect(routing.status).toBe(200);
 
     // One after the other, so the round-robin order is known: the first goes to Ana, the second to Budi.
-    const unanswered = await qualify('Nadia');
+    const unanswered = await qualifyLead('Nadia');
     expect((await eventually(async () => (await leadPage(unanswered)).owner, 30_000)).repId).toBe('ana');
-    const answered = await qualify('Omar');
+    const answered = await qualifyLead('Omar');
     expect((await eventually(async () => (await leadPage(answered)).owner, 30_000)).repId).toBe('budi');
     await eventually(async () => ((await leadPage(answered)).stage === 'mql' ? true : undefined), 30_000);
     const accept = await admin('POST', `/v1/admin/leads/${answered}/feedback`, { action: 'accept', actor: 'budi' });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, now, stackClient } from './helpers';
+import { eventually, stackClient } from './helpers';
 
 /**
  * MQL handoff on the local stack: routing with two reps, two leads qualify and go one to each rep
@@ -36,7 +36,7 @@ afterAll(async () => {
   await new Promise((resolve) => receiver?.close(resolve));
 });
 
-const { admin, post, mails } = stackClient(() => stack);
+const { admin, mails, qualifyLead } = stackClient(() => stack);
 const suffix = randomUUID().slice(0, 8);
 const ana = `ana-${suffix}@example.com`;
 const budi = `budi-${suffix}@example.com`;
@@ -44,21 +44,6 @@ const budi = `budi-${suffix}@example.com`;
 interface LeadPage {
   owner?: { repId: string; teamId: string; assignedAt: string };
   score?: { qualified: boolean };
-}
-
-async function qualify(): Promise<string> {
-  const email = `lead-${randomUUID()}@example.com`;
-  const submitted = await post('/v1/forms/contact/submissions', {
-    email, firstName: 'Jane', company: 'Acme', role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 25_000, country: 'ID',
-  });
-  expect(submitted.status).toBe(202);
-  const { leadId } = (await submitted.json()) as { leadId: string };
-  const events = [
-    { id: `evt-${randomUUID()}`, type: 'page_view', occurredAt: now(), email, properties: { url: 'https://example.com/demo', secondsOnPage: 180 } },
-    { id: `evt-${randomUUID()}`, type: 'webinar_registration', occurredAt: now(), email, properties: { webinarId: 'scoring-101' } },
-  ];
-  expect((await post('/v1/events', { events })).status).toBe(202);
-  return leadId;
 }
 
 const leadPage = async (leadId: string) => (await (await admin('GET', `/v1/admin/leads/${leadId}`)).json()) as LeadPage;
@@ -87,9 +72,9 @@ describe('MQL handoff on the local stack', () => {
     const { secret } = (await webhook.json()) as { secret: string };
 
     // One after the other, so the round-robin order is known: the first goes to Ana, the second to Budi.
-    const first = await qualify();
+    const first = await qualifyLead();
     expect((await eventually(async () => (await leadPage(first)).owner, 30_000)).repId).toBe('ana');
-    const second = await qualify();
+    const second = await qualifyLead();
     expect((await eventually(async () => (await leadPage(second)).owner, 30_000)).repId).toBe('budi');
     expect((await leadPage(first)).owner).toMatchObject({ teamId: 'apac' });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { main } from '../../cli/leadflow';
 import type { LocalStack } from '../../infra/local/stack';
@@ -30,10 +31,27 @@ export function stackClient(stack: () => LocalStack) {
       headers: { authorization: `Bearer ${stack().devToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${stack().apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return {
-    post: (path: string, body: unknown, headers: Record<string, string> = {}) =>
-      fetch(`${stack().apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
+    post,
     admin,
+    /**
+     * A lead that qualifies under the starter ruleset: a decision maker in Indonesia (a form), who views
+     * the demo page and registers for a webinar. Its id, once both requests are accepted.
+     */
+    qualifyLead: async (firstName = 'Jane'): Promise<string> => {
+      const email = `${firstName.toLowerCase()}-${randomUUID()}@example.com`;
+      const submitted = await post('/v1/forms/contact/submissions', { email, firstName, company: 'Acme', role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 25_000, country: 'ID' });
+      expect(submitted.status).toBe(202);
+      const { leadId } = (await submitted.json()) as { leadId: string };
+      const events = [
+        { id: `evt-${randomUUID()}`, type: 'page_view', occurredAt: now(), email, properties: { url: 'https://example.com/demo', secondsOnPage: 180 } },
+        { id: `evt-${randomUUID()}`, type: 'webinar_registration', occurredAt: now(), email, properties: { webinarId: 'scoring-101' } },
+      ];
+      expect((await post('/v1/events', { events })).status).toBe(202);
+      return leadId;
+    },
     getLead: async (leadId: string): Promise<LeadView> => {
       const response = await admin('GET', `/v1/admin/leads/${leadId}`);
       expect(response.status).toBe(200);

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, now, stackClient } from './helpers';
+import { eventually, stackClient } from './helpers';
 
 /**
  * Lifecycle stages on the local stack: a qualification moves the lead to mql (one transition), sales
  * feedback moves it on or back to nurture, and the handoff report counts what happened.
  */
 let stack: LocalStack;
-const { admin, post, getLead } = stackClient(() => stack);
+const { admin, post, getLead, qualifyLead } = stackClient(() => stack);
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -28,19 +28,6 @@ interface HandoffReport {
   timeToMql: { leads: number };
 }
 
-/** A decision maker who views the demo page and registers for a webinar: enough to qualify under the starter ruleset. */
-async function qualifiedLead(name: string): Promise<string> {
-  const email = `${name}-${randomUUID()}@example.com`;
-  const submitted = await post('/v1/forms/contact/submissions', { email, firstName: name, company: 'Acme', role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 25_000, country: 'ID' });
-  const { leadId } = (await submitted.json()) as { leadId: string };
-  const events = [
-    { id: `evt-${randomUUID()}`, type: 'page_view', occurredAt: now(), email, properties: { url: 'https://example.com/demo', secondsOnPage: 180 } },
-    { id: `evt-${randomUUID()}`, type: 'webinar_registration', occurredAt: now(), email, properties: { webinarId: 'scoring-101' } },
-  ];
-  expect((await post('/v1/events', { events })).status).toBe(202);
-  return leadId;
-}
-
 const stageOf = async (leadId: string) => ((await getLead(leadId)) as { stage?: string }).stage;
 const transitionsOf = async (leadId: string): Promise<Transition[]> => {
   const response = await admin('GET', `/v1/admin/leads/${leadId}/export`);
@@ -58,7 +45,7 @@ describe('lifecycle and sales feedback on the local stack', () => {
   it('qualifies a lead into mql once, takes sales feedback and reports it', async () => {
     const before = await report();
 
-    const accepted = await qualifiedLead('Ada');
+    const accepted = await qualifyLead('Ada');
     expect(await eventually(async () => ((await stageOf(accepted)) === 'mql' ? 'mql' : undefined))).toBe('mql');
     // Give a duplicate delivery every chance to record a second transition before counting.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -80,7 +67,7 @@ describe('lifecycle and sales feedback on the local stack', () => {
     expect(unknownReason.status).toBe(400);
     expect(await unknownReason.json()).toMatchObject({ issues: [{ field: 'reason' }] });
 
-    const rejected = await qualifiedLead('Bo');
+    const rejected = await qualifyLead('Bo');
     await eventually(async () => ((await stageOf(rejected)) === 'mql' ? true : undefined));
     const reject = await feedback(rejected, { action: 'reject', reason: 'bad_timing', actor: 'rep-2' });
     expect(reject.status).toBe(200);
@@ -141,7 +128,7 @@ describe('lifecycle and sales feedback on the local stack', () => {
       defaultTeam: 'apac',
     });
     expect(routing.status).toBe(200);
-    const won = await qualifiedLead('Cici');
+    const won = await qualifyLead('Cici');
     await eventually(async () => ((await stageOf(won)) === 'mql' ? true : undefined));
     expect((await feedback(won, { action: 'accept', actor: 'ana' })).status).toBe(200);
     const crm = await admin('POST', '/v1/admin/crm/updates', { updates: [{ updateId: `opp-${suffix}`, occurredAt: new Date().toISOString(), leadId: won, stage: 'opportunity' }] });
