@@ -1,3 +1,5 @@
+import { round } from '../scoring/engine';
+import { percentile } from '../statistics';
 import { FUNNEL_STAGES, isFirstQualification, LIFECYCLE_STAGES, type LifecycleStage, type RecordedStageChange } from './lifecycle';
 
 /** A stage change as the report reads it: who, when the lead was created, and the deal when one was reported. */
@@ -37,15 +39,7 @@ export function addMonths(month: string, count: number): string {
 /** The first month of a window of `count` months that ends at `month`. */
 export const monthsBefore = (month: string, count: number): string => addMonths(month, -(count - 1));
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1] ?? null;
-}
-
-const round2 = (value: number) => Math.round(value * 100) / 100;
-const rate = (part: number, whole: number) => (whole === 0 ? null : round2((part / whole) * 100));
+const rate = (part: number, whole: number) => (whole === 0 ? null : round((part / whole) * 100));
 
 interface ReasonLine {
   reason: string;
@@ -63,7 +57,7 @@ function reasonLines(transitions: readonly ReportedMove[]): ReasonLine[] {
     const reason = change.reason ?? '(none)';
     const line = lines.get(reason) ?? { reason, count: 0, amounts: {} };
     line.count += 1;
-    if (change.deal) line.amounts[change.deal.currency] = round2((line.amounts[change.deal.currency] ?? 0) + change.deal.amount);
+    if (change.deal) line.amounts[change.deal.currency] = round((line.amounts[change.deal.currency] ?? 0) + change.deal.amount);
     lines.set(reason, line);
   }
   return [...lines.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
@@ -84,7 +78,7 @@ function cohortConversion(stage: FunnelStage, transitions: readonly ReportedTran
     const at = Date.parse(change.at);
     if (change.to === stage) {
       const cohort = firstEntry.get(change.at.slice(0, 7));
-      if (cohort && !(at >= (cohort.get(change.leadId) ?? Infinity))) cohort.set(change.leadId, at);
+      if (cohort && at < (cohort.get(change.leadId) ?? Infinity)) cohort.set(change.leadId, at);
     }
     if (funnelIndex(change.to) > funnelIndex(stage)) latestLater.set(change.leadId, Math.max(at, latestLater.get(change.leadId) ?? -Infinity));
   }
@@ -95,7 +89,7 @@ function cohortConversion(stage: FunnelStage, transitions: readonly ReportedTran
     return { month, entered: cohort.size, converted: count, ratePercent: rate(count, cohort.size) };
   });
   const window = new Map<string, number>();
-  for (const cohort of firstEntry.values()) for (const [leadId, at] of cohort) if (!(at >= (window.get(leadId) ?? Infinity))) window.set(leadId, at);
+  for (const cohort of firstEntry.values()) for (const [leadId, at] of cohort) if (at < (window.get(leadId) ?? Infinity)) window.set(leadId, at);
   const total = converted(window);
   return { entered: window.size, converted: total, ratePercent: rate(total, window.size), byMonth };
 }
@@ -134,7 +128,7 @@ export function handoffReport(transitions: readonly ReportedTransition[], months
     months: { from: months[0], to: months.at(-1) },
     funnel,
     conversion,
-    timeToMql: { leads: daysToMql.length, medianDays: median === null ? null : round2(median), p90Days: p90 === null ? null : round2(p90) },
+    timeToMql: { leads: daysToMql.length, medianDays: median === null ? null : round(median), p90Days: p90 === null ? null : round(p90) },
     mqlAcceptance: { accepted, rejected, ratePercent: rate(accepted, accepted + rejected) },
     won: reasonLines(moves.filter((change) => change.cause === 'won')),
     lost: reasonLines(moves.filter((change) => change.cause === 'lost')),

@@ -1,4 +1,5 @@
-import { replay, scoreAt, type ScoredEvent } from './engine';
+import { percentile } from '../statistics';
+import { replay, round, scoreAt, type ScoredEvent } from './engine';
 import type { Ruleset } from './ruleset';
 
 export interface BacktestWindow {
@@ -97,14 +98,6 @@ const BUCKET_LIMIT = 200;
 const IDS_SHOWN = 25;
 const MOVERS_SHOWN = 10;
 const MS_PER_DAY = 86_400_000;
-const round2 = (value: number) => Math.round(value * 100) / 100;
-
-/** Nearest-rank median of values. */
-function median(values: readonly number[]): number | null {
-  if (!values.length) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.ceil(sorted.length / 2) - 1] ?? null;
-}
 
 function weekOf(at: string): string {
   const day = new Date(at.slice(0, 10));
@@ -223,12 +216,12 @@ class Tally {
 
   private closedWon(): ClosedWonCatch {
     const caught = this.daysBeforeWin.length;
-    const days = median(this.daysBeforeWin);
+    const days = percentile([...this.daysBeforeWin].sort((a, b) => a - b), 50);
     return {
       leads: this.wonLeads,
       caught,
-      ratePercent: this.wonLeads ? round2((caught / this.wonLeads) * 100) : null,
-      medianDaysBeforeWin: days === null ? null : round2(days),
+      ratePercent: this.wonLeads ? round((caught / this.wonLeads) * 100) : null,
+      medianDaysBeforeWin: days === null ? null : round(days),
     };
   }
 }
