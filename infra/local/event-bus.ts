@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { compilePattern } from '../../shared/domain/pattern';
-import { closeServer, readBody } from './services';
+import { closeServer, listenOn, readBody } from './services';
 import type { EventFunctionSpec } from '../../shared/manifest/types';
 
 /** A rule of the bus: the manifest function's pattern and the queue it targets. */
@@ -110,7 +110,7 @@ export async function startEventBus(options: {
       reply(response, 500, { __type: 'InternalException', message: 'local bus failure' });
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+  await listenOn(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     stop: () => closeServer(server),

@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer } from './services';
+import { closeServer, listenOn } from './services';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { routeKey, type HttpApiSettings, type HttpFunctionSpec } from '../../shared/manifest/types';
 import { lambdaContext, type Invoke } from './lambda';
@@ -176,7 +176,7 @@ export async function startHttpApi(options: {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+  await listenOn(server, options.port);
   return {
     url: `http://127.0.0.1:${options.port}`,
     stop: () => closeServer(server),

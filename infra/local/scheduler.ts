@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { localTimeToUtc, ScheduleError } from '../../shared/domain/campaigns/schedule';
-import { closeServer, readBody } from './services';
+import { closeServer, listenOn, readBody } from './services';
 
 /** What the stand-in delivers when a schedule fires: one PutEvents entry for the target bus. */
 export interface ScheduledEntry {
@@ -180,7 +180,7 @@ export async function startScheduler(options: {
       return reply(response, 500, { Message: 'local scheduler failure' }, 'InternalServerException');
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+  await listenOn(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     stop: async () => {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { closeServer, readBody } from './services';
+import { closeServer, listenOn, readBody } from './services';
 
 /**
  * A Secrets Manager stand-in for local mode: answers GetSecretValue (AWS JSON 1.1) for the secrets
@@ -18,6 +18,6 @@ export async function startSecrets(options: { port: number; region: string; secr
     if (value === undefined) return reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
     reply(200, { ARN: `arn:aws:secretsmanager:${options.region}:000000000000:secret:${SecretId}`, Name: SecretId, SecretString: value, VersionId: 'local' });
   });
-  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+  await listenOn(server, options.port);
   return { endpoint: `http://127.0.0.1:${options.port}`, stop: () => closeServer(server) };
 }

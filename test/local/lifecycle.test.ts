@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../infra/local/services';
 import { startLocalStack } from '../../infra/local/stack';
 import type { Manifest } from '../../shared/manifest/types';
 
@@ -37,5 +40,20 @@ describe('local stack lifecycle', () => {
       ],
     };
     await expect(startLocalStack({ manifest, log: () => {} })).rejects.toThrow(/regex-consumer.*unsupported operator "regex"/);
+  });
+
+  it('fails at once, stopping what it started, when a port it must listen on is taken', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    const dynamodb = await freePort();
+    try {
+      const started = Date.now();
+      await expect(startLocalStack({ ports: { dynamodb, secrets: taken }, log: () => {} })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(javaProcessesOnPort(String(dynamodb))).toEqual([]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });
