@@ -43,6 +43,10 @@ leadflow purchases import <file.json|file.csv>
 leadflow routing get                 the owner routing configuration (teams, reps, rules), as JSON
 leadflow routing put <file.yaml|file.json>
                                      replace it; every problem is listed with its field
+leadflow webhooks add <url> --events <type,...> [--description <text>]
+                                     register an endpoint; prints its signing secret, shown only this once
+leadflow webhooks list               every endpoint, oldest first (never a secret)
+leadflow webhooks remove <webhookId> stop delivering to an endpoint
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
 leadflow leads erase <leadId> --yes  erase a lead everywhere; its address stays suppressed (right to erasure)
 leadflow leads feedback <leadId> accept|reject|won|lost|disqualify --actor <rep> [--reason <code>]
@@ -390,11 +394,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       amount: { type: 'string' },
       currency: { type: 'string' },
       billing: { type: 'string' },
+      events: { type: 'string' },
+      description: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [group, command, ...targets] = positionals;
-  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'segments', 'purchases', 'routing', 'reports'].includes(group ?? '') || !command) {
+  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'segments', 'purchases', 'routing', 'webhooks', 'reports'].includes(group ?? '') || !command) {
     io.out(USAGE);
     if (!values.help) throw new CliError('');
     return;
@@ -524,6 +530,33 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       return;
     }
     throw new CliError(`unknown command routing ${command}\n\n${USAGE}`);
+  }
+
+  if (group === 'webhooks') {
+    const api = await client();
+    if (command === 'add') {
+      if (!target || !values.events) throw new CliError('webhooks add needs a URL and --events, e.g. webhooks add https://crm.example.com/hooks --events lead.qualified,lead.assigned');
+      const eventTypes = values.events.split(',').map((type) => type.trim()).filter(Boolean);
+      const created = expectOk(
+        await api.request('POST', '/v1/admin/webhooks', { url: target, eventTypes, ...(values.description ? { description: values.description } : {}) }),
+        `Registering ${target}`,
+      );
+      io.out(`webhook ${String(created.id)} registered for ${eventTypes.join(', ')}`);
+      io.out(`signing secret (shown only now; keep it with the receiver): ${String(created.secret)}`);
+      return;
+    }
+    if (command === 'list') {
+      const { webhooks } = expectOk(await api.request('GET', '/v1/admin/webhooks'), 'Listing webhooks') as { webhooks: { id: string; url: string; eventTypes: string[]; createdAt: string; description?: string }[] };
+      io.out(webhooks.length ? webhooks.map((hook) => `${hook.id}  ${hook.url}  ${hook.eventTypes.join(',')}  ${hook.createdAt}${hook.description ? `  ${hook.description}` : ''}`).join('\n') : 'no webhooks');
+      return;
+    }
+    if (command === 'remove') {
+      if (!target) throw new CliError('webhooks remove needs a webhook id');
+      expectOk(await api.request('DELETE', `/v1/admin/webhooks/${encodeURIComponent(target)}`), `Removing webhook ${target}`);
+      io.out(`webhook ${target} removed`);
+      return;
+    }
+    throw new CliError(`unknown command webhooks ${command}\n\n${USAGE}`);
   }
 
   if (group === 'reports') {

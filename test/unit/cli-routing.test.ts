@@ -66,3 +66,35 @@ describe('leadflow routing', () => {
     expect(cli.requests[0]).toMatchObject({ method: 'GET', url: 'http://localhost:3000/v1/admin/routing' });
   });
 });
+
+describe('leadflow webhooks', () => {
+  it('add registers the endpoint for the events named and prints the secret it is shown only once', async () => {
+    const cli = run((_method, _url, body) => new Response(JSON.stringify({ id: 'w-1', ...(body as object), createdAt: '2026-11-25T00:00:00Z', secret: 'whsec_abc' }), { status: 201 }));
+    expect(await main(['webhooks', 'add', 'https://crm.example.com/hooks', '--events', 'lead.qualified, lead.assigned', '--description', 'CRM'], cli.io)).toBe(0);
+    expect(cli.requests).toEqual([
+      { method: 'POST', url: 'http://localhost:3000/v1/admin/webhooks', body: { url: 'https://crm.example.com/hooks', eventTypes: ['lead.qualified', 'lead.assigned'], description: 'CRM' } },
+    ]);
+    expect(cli.out).toEqual(['webhook w-1 registered for lead.qualified, lead.assigned', 'signing secret (shown only now; keep it with the receiver): whsec_abc']);
+  });
+
+  it('add shows the field the API refused, and needs --events before sending anything', async () => {
+    const refused = run(() => new Response(JSON.stringify({ message: 'Invalid request', issues: [{ field: 'url', message: 'must be https' }] }), { status: 400 }));
+    expect(await main(['webhooks', 'add', 'http://crm.example.com/hooks', '--events', 'lead.qualified'], refused.io)).toBe(1);
+    expect(refused.err.join('\n')).toContain('url: must be https');
+    const missing = run(() => new Response('{}', { status: 201 }));
+    expect(await main(['webhooks', 'add', 'https://crm.example.com/hooks'], missing.io)).toBe(1);
+    expect(missing.requests).toEqual([]);
+  });
+
+  it('list prints each endpoint on a line, and remove deletes one by id', async () => {
+    const cli = run((method) =>
+      method === 'GET'
+        ? new Response(JSON.stringify({ webhooks: [{ id: 'w-1', url: 'https://crm.example.com/hooks', eventTypes: ['lead.qualified'], createdAt: '2026-11-25T00:00:00Z' }] }), { status: 200 })
+        : new Response(null, { status: 204 }),
+    );
+    expect(await main(['webhooks', 'list'], cli.io)).toBe(0);
+    expect(await main(['webhooks', 'remove', 'w-1'], cli.io)).toBe(0);
+    expect(cli.out).toEqual(['w-1  https://crm.example.com/hooks  lead.qualified  2026-11-25T00:00:00Z', 'webhook w-1 removed']);
+    expect(cli.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET http://localhost:3000/v1/admin/webhooks', 'DELETE http://localhost:3000/v1/admin/webhooks/w-1']);
+  });
+});
