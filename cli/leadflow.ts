@@ -46,6 +46,8 @@ leadflow routing put <file.yaml|file.json>
 leadflow webhooks add <url> --events <type,...> [--description <text>]
                                      register an endpoint; prints its signing secret, shown only this once
 leadflow webhooks list               every endpoint, oldest first (never a secret)
+leadflow webhooks rotate <webhookId> [--overlap-hours <0-168>]
+                                     a new signing secret (printed once); the old one also signs for 24 h or the hours given
 leadflow webhooks remove <webhookId> stop delivering to an endpoint
 leadflow leads export <leadId>       everything held about a lead, as JSON (right of access)
 leadflow leads erase <leadId> --yes  erase a lead everywhere; its address stays suppressed (right to erasure)
@@ -396,6 +398,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       billing: { type: 'string' },
       events: { type: 'string' },
       description: { type: 'string' },
+      'overlap-hours': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -548,6 +551,17 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     if (command === 'list') {
       const { webhooks } = expectOk(await api.request('GET', '/v1/admin/webhooks'), 'Listing webhooks') as { webhooks: { id: string; url: string; eventTypes: string[]; createdAt: string; description?: string }[] };
       io.out(webhooks.length ? webhooks.map((hook) => `${hook.id}  ${hook.url}  ${hook.eventTypes.join(',')}  ${hook.createdAt}${hook.description ? `  ${hook.description}` : ''}`).join('\n') : 'no webhooks');
+      return;
+    }
+    if (command === 'rotate') {
+      if (!target) throw new CliError('webhooks rotate needs a webhook id');
+      const overlapHours = values['overlap-hours'] === undefined ? undefined : Number(values['overlap-hours']);
+      const rotated = expectOk(
+        await api.request('POST', `/v1/admin/webhooks/${encodeURIComponent(target)}/secret`, overlapHours === undefined ? {} : { overlapHours }),
+        `Rotating the secret of webhook ${target}`,
+      );
+      io.out(`new signing secret (shown only now; keep it with the receiver): ${String(rotated.secret)}`);
+      io.out(rotated.previousSecretUntil ? `the old secret also signs until ${String(rotated.previousSecretUntil)}` : 'the old secret no longer signs');
       return;
     }
     if (command === 'remove') {

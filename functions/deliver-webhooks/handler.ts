@@ -18,7 +18,7 @@ import {
   webhookEventId,
   webhookRetryDelaySeconds,
   webhookSecret,
-  webhookSignature,
+  webhookSignatureHeader,
   webhookUrlProblem,
 } from '../../shared/domain/handoff/webhooks';
 
@@ -54,9 +54,17 @@ function occurredAt(detail: Record<string, unknown>, busTime: string): string {
   return typeof at === 'string' ? at : busTime;
 }
 
-/** One POST, signed with the endpoint's secret over the timestamp and the exact body sent. */
+/** The secrets that sign now: the endpoint's, then a rotated-out one still in its overlap. */
+async function signingSecrets(endpoint: SigningEndpoint, now: Date): Promise<string[]> {
+  const ring = await keyRing();
+  const previous = endpoint.previousSecretRef;
+  return [endpoint.secretRef, ...(previous && previous.until > now.toISOString() ? [previous] : [])].map((ref) => webhookSecret(ring, ref, endpoint.id));
+}
+
+/** One POST, signed with the endpoint's secrets over the timestamp and the exact body sent. */
 async function post(endpoint: SigningEndpoint, eventId: string, eventType: string, body: string): Promise<number> {
-  const timestamp = Math.floor(Date.now() / 1000);
+  const now = new Date();
+  const timestamp = Math.floor(now.getTime() / 1000);
   const response = await fetch(endpoint.url, {
     method: 'POST',
     headers: {
@@ -65,7 +73,7 @@ async function post(endpoint: SigningEndpoint, eventId: string, eventType: strin
       [WEBHOOK_HEADERS.eventId]: eventId,
       [WEBHOOK_HEADERS.eventType]: eventType,
       [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-      [WEBHOOK_HEADERS.signature]: webhookSignature(webhookSecret(await keyRing(), endpoint.secretRef, endpoint.id), timestamp, body),
+      [WEBHOOK_HEADERS.signature]: webhookSignatureHeader(await signingSecrets(endpoint, now), timestamp, body),
     },
     body,
     // A redirect is not followed (it could point anywhere): it counts as a failure.

@@ -5,7 +5,7 @@ import { documentClient, secretsManagerClient } from '../../shared/adapters/clie
 import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { newWebhookSecretRef, webhookRequest, webhookSecret } from '../../shared/domain/handoff/webhooks';
+import { newWebhookSecretRef, webhookRequest, WebhookRotationRequest, webhookSecret } from '../../shared/domain/handoff/webhooks';
 import { HttpError, parameter, validationError } from '../../shared/http/errors';
 import { httpRoutesHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/middleware';
@@ -32,6 +32,26 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   },
 
   'GET /v1/admin/webhooks': async () => json(200, { webhooks: await webhooks.list() }),
+
+  // A new secret, shown this once; the old one keeps signing beside it for the overlap, so the
+  // receiver can switch without missing a delivery.
+  'POST /v1/admin/webhooks/{webhookId}/secret': async (event) => {
+    const webhookId = parameter(event.pathParameters?.webhookId, 'webhookId', WebhookId);
+    const request = WebhookRotationRequest.safeParse(event.parsedBody ?? {});
+    if (!request.success) throw validationError(request.error);
+    const endpoint = await webhooks.get(webhookId);
+    if (!endpoint) throw new HttpError(404, `No webhook ${webhookId}`);
+    const ring = await keyRing();
+    const { overlapHours } = request.data;
+    const until = new Date(Date.now() + overlapHours * 3_600_000).toISOString();
+    const secretRef = newWebhookSecretRef(ring);
+    const previous = overlapHours > 0 ? { ...endpoint.secretRef, until } : undefined;
+    if ((await webhooks.rotateSecret(webhookId, endpoint.secretRef, secretRef, previous)) === 'changed') {
+      throw new HttpError(409, `Webhook ${webhookId} got a new secret meanwhile; rotate again if you still want another`);
+    }
+    logger.info('Webhook secret rotated', { webhookId, overlapHours });
+    return json(200, { id: webhookId, secret: webhookSecret(ring, secretRef, webhookId), ...(previous ? { previousSecretUntil: until } : {}) });
+  },
 
   'DELETE /v1/admin/webhooks/{webhookId}': async (event) => {
     const webhookId = parameter(event.pathParameters?.webhookId, 'webhookId', WebhookId);

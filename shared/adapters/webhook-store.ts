@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { WebhookEndpoint, WebhookSecretRef } from '../domain/handoff/webhooks';
+import type { PreviousWebhookSecret, WebhookEndpoint, WebhookSecretRef } from '../domain/handoff/webhooks';
 import { conditionally, isConditionFailure } from './dynamo-errors';
 import { keys } from './keys';
 import { queryPages } from './query-pages';
 
-/** An endpoint with where the secret its deliveries are signed with comes from. */
+/** An endpoint with where the secrets its deliveries are signed with come from. */
 export interface SigningEndpoint extends WebhookEndpoint {
   readonly secretRef: WebhookSecretRef;
+  readonly previousSecretRef?: PreviousWebhookSecret;
 }
 
 export type DeliveryClaim =
@@ -54,9 +55,38 @@ export class WebhookStore {
     return endpoints;
   }
 
-  /** Every endpoint, oldest first, as an admin sees it. */
-  async list(): Promise<WebhookEndpoint[]> {
-    return (await this.listForSigning()).map(({ secretRef: _secretRef, ...endpoint }) => endpoint);
+  /** Every endpoint, oldest first, as an admin sees it: when a rotated-out secret stops signing, not where it came from. */
+  async list(): Promise<(WebhookEndpoint & { previousSecretUntil?: string })[]> {
+    return (await this.listForSigning()).map(({ secretRef: _secretRef, previousSecretRef, ...endpoint }) => ({
+      ...endpoint,
+      ...(previousSecretRef ? { previousSecretUntil: previousSecretRef.until } : {}),
+    }));
+  }
+
+  /**
+   * Gives an endpoint a new secret while it still has the one that was read (`replaced`), which then
+   * keeps signing until `previous.until` (not at all when absent): of two concurrent rotations one
+   * wins, and the other is told, rather than showing a secret that would never sign.
+   */
+  async rotateSecret(webhookId: string, replaced: WebhookSecretRef, secretRef: WebhookSecretRef, previous: PreviousWebhookSecret | undefined): Promise<'rotated' | 'changed'> {
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.webhook(webhookId),
+          UpdateExpression: previous ? 'SET secretRef = :secretRef, previousSecretRef = :previous' : 'SET secretRef = :secretRef REMOVE previousSecretRef',
+          ConditionExpression: 'secretRef.nonce = :replaced',
+          ExpressionAttributeValues: { ':secretRef': secretRef, ':replaced': replaced.nonce, ...(previous ? { ':previous': previous } : {}) },
+        }),
+      ),
+      'rotated' as const,
+      'changed' as const,
+    );
+  }
+
+  async get(webhookId: string): Promise<SigningEndpoint | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.webhook(webhookId), ConsistentRead: true }));
+    return Item ? toEndpoint(Item) : undefined;
   }
 
   async delete(webhookId: string): Promise<boolean> {

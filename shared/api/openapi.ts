@@ -4,7 +4,7 @@ import { CampaignDefinition } from '../domain/campaigns/campaign';
 import { TemplatePreviewRequest, TemplateRequest } from '../domain/campaigns/template-versions';
 import { ScheduleRequest } from '../domain/campaigns/schedule';
 import { RoutingConfig } from '../domain/handoff/routing';
-import { WebhookRequest } from '../domain/handoff/webhooks';
+import { WebhookRequest, WebhookRotationRequest } from '../domain/handoff/webhooks';
 import { Ruleset, RulesetVersion } from '../domain/scoring/ruleset';
 import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate } from '../domain/segments/segment';
 import { LANGUAGES, SUBSCRIPTION_TYPES } from '../domain/subscriptions';
@@ -319,7 +319,19 @@ export function openApiDocument() {
     request: { body: { content: { 'application/json': { schema: WebhookRequest } } } },
     responses: { 201: { description: 'The endpoint with its `secret`.' }, 400: adminErrors[400], 403: adminErrors[403] },
   });
-  registry.registerPath({ method: 'get', path: '/v1/admin/webhooks', summary: 'List webhook endpoints (without secrets)', ...admin, responses: { 200: { description: '`{ webhooks }`: id, url, eventTypes, description, createdAt.' }, 403: adminErrors[403] } });
+  registry.registerPath({ method: 'get', path: '/v1/admin/webhooks', summary: 'List webhook endpoints (without secrets)', ...admin, responses: { 200: { description: '`{ webhooks }`: id, url, eventTypes, description, createdAt, and `previousSecretUntil` while a rotated-out secret still signs.' }, 403: adminErrors[403] } });
+  registry.registerPath({
+    method: 'post', path: '/v1/admin/webhooks/{webhookId}/secret', summary: 'Rotate a webhook endpoint\'s signing secret', ...admin,
+    description: 'A new secret, shown this once. For `overlapHours` (default 24, at most 168; 0 for none) deliveries carry a signature under the old secret beside the new one, so the receiver can switch without missing one.',
+    request: { params: z.object({ webhookId: z.uuid() }), body: { content: { 'application/json': { schema: WebhookRotationRequest } } } },
+    responses: {
+      200: { description: '`{ id, secret, previousSecretUntil? }`.' },
+      400: adminErrors[400],
+      403: adminErrors[403],
+      404: { description: 'No such webhook.' },
+      409: { description: 'The endpoint got a new secret meanwhile (a concurrent rotation).' },
+    },
+  });
   registry.registerPath({
     method: 'delete', path: '/v1/admin/webhooks/{webhookId}', summary: 'Delete a webhook endpoint', ...admin,
     request: { params: z.object({ webhookId: z.uuid() }) },

@@ -185,7 +185,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-webhooks',
-      description: 'Webhook endpoints for a CRM or chat tool: register one (its signing secret, derived from the signing-key ring and never stored, is shown once), list, delete.',
+      description: 'Webhook endpoints for a CRM or chat tool: register one (its signing secret, derived from the signing-key ring and never stored, is shown once), list, rotate its secret with an overlap, delete.',
       entry: 'functions/manage-webhooks/handler.ts',
       trigger: {
         kind: 'http',
@@ -193,6 +193,7 @@ export const manifest: Manifest = {
           { method: 'POST', path: '/v1/admin/webhooks' },
           { method: 'GET', path: '/v1/admin/webhooks' },
           { method: 'DELETE', path: '/v1/admin/webhooks/{webhookId}' },
+          { method: 'POST', path: '/v1/admin/webhooks/{webhookId}/secret' },
         ],
         audience: 'admin',
       },

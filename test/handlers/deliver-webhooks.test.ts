@@ -101,6 +101,22 @@ describe('deliver-webhooks', () => {
     expect(body.id).toMatch(/^evt_[0-9a-f]{32}$/);
   });
 
+  it('signs with the old secret too while a rotation overlaps, the new one first, and with the new one alone after', async () => {
+    const current = { kid: 'k2', nonce: 'nonce-new' };
+    const previous = { kid: 'k1', nonce: 'nonce-crm' };
+    const sign = (ref: { kid: string; nonce: string }, request: Posted) =>
+      `v1=${createHmac('sha256', webhookSecret(ring, ref, 'crm')).update(`${request.headers['leadflow-timestamp']}.${request.body}`).digest('hex')}`;
+    table.put({ ...endpoint('crm', 'https://crm.example.com/hooks/leadflow', ['lead.qualified'], current), previousSecretRef: { ...previous, until: new Date(Date.now() + 3_600_000).toISOString() } });
+    await handler(delivery('bus-1'), context);
+    const [during] = posted as [Posted];
+    expect(during.headers['leadflow-signature']).toBe(`${sign(current, during)} ${sign(previous, during)}`);
+
+    table.put({ ...endpoint('crm', 'https://crm.example.com/hooks/leadflow', ['lead.qualified'], current), previousSecretRef: { ...previous, until: new Date(Date.now() - 1_000).toISOString() } });
+    await handler(delivery('bus-2', 'lead.qualified', { ...qualified, qualification: 2 }), context);
+    const after = posted[1] as Posted;
+    expect(after.headers['leadflow-signature']).toBe(sign(current, after));
+  });
+
   it('posts nothing for an endpoint whose signing key left the ring, and retries the record until the key is back', async () => {
     table.put(endpoint('crm', 'https://crm.example.com/hooks/leadflow', ['lead.qualified'], { kid: 'k0', nonce: 'nonce-crm' }));
     expect((await handler(delivery('bus-1'), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);

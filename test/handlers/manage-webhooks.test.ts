@@ -77,4 +77,49 @@ describe('manage-webhooks', () => {
     expect((await call('GET')).body.webhooks).toEqual([]);
     expect((await call('DELETE', '/v1/admin/webhooks/nope', undefined, route, { webhookId: 'nope' })).statusCode).toBe(400);
   });
+
+  describe('secret rotation', () => {
+    const rotate = (id: string, body: unknown = {}) => call('POST', `/v1/admin/webhooks/${id}/secret`, body, '/v1/admin/webhooks/{webhookId}/secret', { webhookId: id });
+
+    it('shows a new secret once and keeps the old one signing for the overlap, 24 hours unless told', async () => {
+      const created = await call('POST', undefined, { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'] });
+      const id = String(created.body.id);
+      const oldRef = table.get({ pk: `WEBHOOK#${id}`, sk: 'ENDPOINT' })?.secretRef as WebhookSecretRef;
+      const before = Date.now();
+      const rotated = await rotate(id);
+      expect(rotated.statusCode).toBe(200);
+      const stored = table.get({ pk: `WEBHOOK#${id}`, sk: 'ENDPOINT' });
+      expect(rotated.body.secret).toBe(webhookSecret(ring, stored?.secretRef as WebhookSecretRef, id));
+      expect(rotated.body.secret).not.toBe(created.body.secret);
+      expect(stored?.previousSecretRef).toEqual({ ...oldRef, until: rotated.body.previousSecretUntil });
+      const until = Date.parse(String(rotated.body.previousSecretUntil));
+      expect(until - before).toBeGreaterThanOrEqual(24 * 3_600_000 - 1_000);
+      expect(until - before).toBeLessThanOrEqual(24 * 3_600_000 + 5_000);
+      expect((await call('GET')).body.webhooks).toEqual([expect.objectContaining({ id, previousSecretUntil: rotated.body.previousSecretUntil })]);
+      expect(JSON.stringify(stored)).not.toContain('whsec_');
+
+      const cut = await rotate(id, { overlapHours: 0 });
+      expect(cut.body.previousSecretUntil).toBeUndefined();
+      expect(table.get({ pk: `WEBHOOK#${id}`, sk: 'ENDPOINT' })?.previousSecretRef).toBeUndefined();
+    });
+
+    it('lets one of two concurrent rotations win and tells the other with a 409, so no shown secret goes unused', async () => {
+      const created = await call('POST', undefined, { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'] });
+      const id = String(created.body.id);
+      const results = await Promise.all([rotate(id), rotate(id)]);
+      expect(results.map((result) => result.statusCode).sort()).toEqual([200, 409]);
+      const winner = results.find((result) => result.statusCode === 200);
+      expect(winner?.body.secret).toBe(webhookSecret(ring, table.get({ pk: `WEBHOOK#${id}`, sk: 'ENDPOINT' })?.secretRef as WebhookSecretRef, id));
+    });
+
+    it('refuses an overlap out of range naming the field, and an unknown webhook, changing nothing', async () => {
+      const created = await call('POST', undefined, { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'] });
+      const id = String(created.body.id);
+      const stored = JSON.stringify(table.get({ pk: `WEBHOOK#${id}`, sk: 'ENDPOINT' }));
+      expect(await rotate(id, { overlapHours: 500 })).toMatchObject({ statusCode: 400, body: { issues: [expect.objectContaining({ field: 'overlapHours' })] } });
+      expect(await rotate(id, { overlapHours: 1.5 })).toMatchObject({ statusCode: 400, body: { issues: [expect.objectContaining({ field: 'overlapHours' })] } });
+      expect(JSON.stringify(table.get({ pk: `WEBHOOK#${id}`, sk: 'ENDPOINT' }))).toBe(stored);
+      expect((await rotate('0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0')).statusCode).toBe(404);
+    });
+  });
 });

@@ -97,4 +97,11 @@ describe('leadflow webhooks', () => {
     expect(cli.out).toEqual(['w-1  https://crm.example.com/hooks  lead.qualified  2026-11-25T00:00:00Z', 'webhook w-1 removed']);
     expect(cli.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET http://localhost:3000/v1/admin/webhooks', 'DELETE http://localhost:3000/v1/admin/webhooks/w-1']);
   });
+
+  it('rotate asks for a new secret with the overlap given and prints it and until when the old one signs', async () => {
+    const cli = run(() => new Response(JSON.stringify({ id: 'w-1', secret: 'whsec_new', previousSecretUntil: '2026-11-25T06:00:00.000Z' }), { status: 200 }));
+    expect(await main(['webhooks', 'rotate', 'w-1', '--overlap-hours', '6'], cli.io)).toBe(0);
+    expect(cli.requests).toEqual([{ method: 'POST', url: 'http://localhost:3000/v1/admin/webhooks/w-1/secret', body: { overlapHours: 6 } }]);
+    expect(cli.out).toEqual(['new signing secret (shown only now; keep it with the receiver): whsec_new', 'the old secret also signs until 2026-11-25T06:00:00.000Z']);
+  });
 });

@@ -29,27 +29,42 @@ setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
 let SECRET = '';
+let webhookId = '';
 const received: { headers: Record<string, string>; body: string }[] = [];
+let manageWebhooks: (typeof import('../../functions/manage-webhooks/handler'))['handler'];
+let deliverWebhooks: (typeof import('../../functions/deliver-webhooks/handler'))['handler'];
+
+/** A qualification delivered to the receiver, as leadflow posts it. */
+async function deliver(qualification: number) {
+  const detail = { version: 1, correlationId: 'c', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification, fit: 60, engagement: 45, score: 105, grade: 'A', qualifiedAt: '2026-11-22T10:00:00.000Z', topContributors: [] };
+  const result = await deliverWebhooks(sqsEvent([busEnvelope('lead.qualified', detail)]), context);
+  expect(result.batchItemFailures).toEqual([]);
+  return received.at(-1) as { headers: Record<string, string>; body: string };
+}
+
+/** The admin API answer, parsed. */
+async function admin(method: string, path: string, body: unknown, route = path, pathParameters?: Record<string, string>) {
+  const response = await manageWebhooks(
+    httpEvent({ method, path, route, ...(pathParameters ? { pathParameters } : {}), body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    context,
+  );
+  return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as { id: string; secret: string } };
+}
 
 beforeAll(async () => {
   const table = new TableFake();
   table.attach(dynamo);
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ current: 'k1', k1: 'a-signing-key-of-at-least-32-bytes-0001' }) });
-  const { handler: manageWebhooks } = await import('../../functions/manage-webhooks/handler');
-  const registered = await manageWebhooks(
-    httpEvent({ method: 'POST', path: '/v1/admin/webhooks', body: JSON.stringify({ url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'] }), headers: { 'content-type': 'application/json' } }),
-    context,
-  );
-  expect(registered.statusCode).toBe(201);
-  SECRET = (JSON.parse(registered.body ?? '{}') as { secret: string }).secret;
+  ({ handler: manageWebhooks } = await import('../../functions/manage-webhooks/handler'));
+  ({ handler: deliverWebhooks } = await import('../../functions/deliver-webhooks/handler'));
+  const registered = await admin('POST', '/v1/admin/webhooks', { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'] });
+  expect(registered.status).toBe(201);
+  ({ secret: SECRET, id: webhookId } = registered.body);
   vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
     received.push({ headers: Object.fromEntries(new Headers(init.headers).entries()), body: String(init.body) });
     return new Response(null, { status: 200 });
   });
-  const { handler } = await import('../../functions/deliver-webhooks/handler');
-  const detail = { version: 1, correlationId: 'c', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 1, fit: 60, engagement: 45, score: 105, grade: 'A', qualifiedAt: '2026-11-22T10:00:00.000Z', topContributors: [] };
-  const result = await handler(sqsEvent([busEnvelope('lead.qualified', detail)]), context);
-  expect(result.batchItemFailures).toEqual([]);
+  await deliver(1);
 });
 
 afterAll(() => {
@@ -86,5 +101,22 @@ describe('a webhook receiver written from the README', () => {
     const signedAtMs = Number(headers['leadflow-timestamp']) * 1000;
     expect(verify(headers, body, SECRET, signedAtMs + 4 * 60_000)).toBe(true);
     expect(verify(headers, body, SECRET, signedAtMs + 6 * 60_000)).toBe(false);
+  });
+
+  it('accepts deliveries under the old and the new secret while a rotation overlaps, and only the new one after', async () => {
+    const rotate = (overlapHours: number) =>
+      admin('POST', `/v1/admin/webhooks/${webhookId}/secret`, { overlapHours }, '/v1/admin/webhooks/{webhookId}/secret', { webhookId });
+    const rotated = await rotate(24);
+    expect(rotated.status).toBe(200);
+    const during = await deliver(2);
+    expect(verify(during.headers, during.body, SECRET)).toBe(true);
+    expect(verify(during.headers, during.body, rotated.body.secret)).toBe(true);
+    expect(verify(during.headers, during.body, 'whsec_someone-else')).toBe(false);
+
+    const cut = await rotate(0);
+    const after = await deliver(3);
+    expect(verify(after.headers, after.body, cut.body.secret)).toBe(true);
+    expect(verify(after.headers, after.body, rotated.body.secret)).toBe(false);
+    expect(verify(after.headers, after.body, SECRET)).toBe(false);
   });
 });

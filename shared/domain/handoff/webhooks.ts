@@ -63,7 +63,7 @@ export const webhookRequest = (allowLoopback: boolean) =>
 export const WebhookRequest = webhookRequest(false).meta({ id: 'WebhookRequest' });
 export type WebhookRequest = z.infer<typeof WebhookRequest>;
 
-/** A registered endpoint; the secret never leaves the table after the creation's answer. */
+/** A registered endpoint; its secret is shown in the answer that creates or rotates it, and never stored. */
 export interface WebhookEndpoint {
   readonly id: string;
   readonly url: string;
@@ -93,10 +93,38 @@ export function webhookSecret(ring: KeyRing, ref: WebhookSecretRef, endpointId: 
   return `whsec_${createHmac('sha256', key).update(`v1.webhook-secret.${ref.kid}.${endpointId}.${ref.nonce}`).digest('base64url')}`;
 }
 
+/** A rotated-out secret that still signs, beside the new one, until `until`: receivers switch over meanwhile. */
+export interface PreviousWebhookSecret extends WebhookSecretRef {
+  readonly until: string;
+}
+
+/** How long a rotated-out secret still signs, by default and at most. */
+export const DEFAULT_ROTATION_OVERLAP_HOURS = 24;
+export const MAX_ROTATION_OVERLAP_HOURS = 7 * 24;
+
+/** A rotation request: how many hours the old secret keeps signing beside the new one (0 for none). */
+export const WebhookRotationRequest = z
+  .strictObject({
+    overlapHours: z
+      .int('must be a whole number of hours')
+      .min(0, 'must be at least 0')
+      .max(MAX_ROTATION_OVERLAP_HOURS, `must be at most ${MAX_ROTATION_OVERLAP_HOURS} (7 days)`)
+      .default(DEFAULT_ROTATION_OVERLAP_HOURS)
+      .describe('Hours the old secret keeps signing beside the new one; 0 ends it at once.'),
+  })
+  .meta({ id: 'WebhookRotationRequest' });
+
 /** `v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" keyed with the secret>`. */
 export function webhookSignature(secret: string, timestamp: number, rawBody: string): string {
   return `v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
 }
+
+/**
+ * The `Leadflow-Signature` header: one `v1=` signature per secret that signs now, space-separated,
+ * the current secret's first. A receiver accepts the delivery when any one matches its secret.
+ */
+export const webhookSignatureHeader = (secrets: readonly string[], timestamp: number, rawBody: string) =>
+  secrets.map((secret) => webhookSignature(secret, timestamp, rawBody)).join(' ');
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
