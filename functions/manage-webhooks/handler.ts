@@ -31,7 +31,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return json(201, { ...endpoint, secret: webhookSecret(ring, secretRef, endpoint.id) });
   },
 
-  'GET /v1/admin/webhooks': async () => json(200, { webhooks: await webhooks.list() }),
+  'GET /v1/admin/webhooks': async () => json(200, { webhooks: await webhooks.list(new Date()) }),
 
   // A new secret, shown this once; the old one keeps signing beside it for the overlap, so the
   // receiver can switch without missing a delivery.

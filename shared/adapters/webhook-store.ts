@@ -55,11 +55,11 @@ export class WebhookStore {
     return endpoints;
   }
 
-  /** Every endpoint, oldest first, as an admin sees it: when a rotated-out secret stops signing, not where it came from. */
-  async list(): Promise<(WebhookEndpoint & { previousSecretUntil?: string })[]> {
+  /** Every endpoint, oldest first, as an admin sees it: until when a rotated-out secret still signs, never where it came from. */
+  async list(now: Date): Promise<(WebhookEndpoint & { previousSecretUntil?: string })[]> {
     return (await this.listForSigning()).map(({ secretRef: _secretRef, previousSecretRef, ...endpoint }) => ({
       ...endpoint,
-      ...(previousSecretRef ? { previousSecretUntil: previousSecretRef.until } : {}),
+      ...(previousSecretRef && previousSecretRef.until > now.toISOString() ? { previousSecretUntil: previousSecretRef.until } : {}),
     }));
   }
 

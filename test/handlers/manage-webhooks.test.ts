@@ -98,6 +98,10 @@ describe('manage-webhooks', () => {
       expect((await call('GET')).body.webhooks).toEqual([expect.objectContaining({ id, previousSecretUntil: rotated.body.previousSecretUntil })]);
       expect(JSON.stringify(stored)).not.toContain('whsec_');
 
+      // Once the overlap is over, the list no longer says the old secret signs.
+      table.put({ ...table.get({ pk: `WEBHOOK#${id}`, sk: 'ENDPOINT' }), previousSecretRef: { ...oldRef, until: new Date(Date.now() - 1_000).toISOString() } });
+      expect(((await call('GET')).body.webhooks as Record<string, unknown>[])[0]).not.toHaveProperty('previousSecretUntil');
+
       const cut = await rotate(id, { overlapHours: 0 });
       expect(cut.body.previousSecretUntil).toBeUndefined();
       expect(table.get({ pk: `WEBHOOK#${id}`, sk: 'ENDPOINT' })?.previousSecretRef).toBeUndefined();
