@@ -115,7 +115,7 @@ export const WebhookRotationRequest = z
   .meta({ id: 'WebhookRotationRequest' });
 
 /** `v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" keyed with the secret>`. */
-export function webhookSignature(secret: string, timestamp: number, rawBody: string): string {
+function webhookSignature(secret: string, timestamp: number, rawBody: string): string {
   return `v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
 }
 
