@@ -18,6 +18,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { startLocalStack } from '../infra/local/stack';
+import { scopedEventId } from '../shared/domain/idempotency';
 import { environmentFor } from '../shared/manifest/environment';
 import { manifest } from '../shared/manifest/manifest';
 import { inBatches, percentile } from './batches';
@@ -50,7 +51,8 @@ async function pipeline() {
         properties: n % 2 ? { url: `https://example.com/${n % 4 === 1 ? 'pricing' : 'demo'}`, secondsOnPage: 150 } : { contentId: `guide-${n}` },
       }));
       await post('/v1/events', { events });
-      eventIds.push(...events.map((event) => event.id));
+      // Stored under their id scoped to the address, as the API stores them.
+      eventIds.push(...events.map((event) => scopedEventId({ email }, event.id)));
     });
     const accepted = Date.now();
 

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FormSubmission, withFormAttributes } from '../../shared/api/schemas';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
@@ -9,7 +10,8 @@ import { DetailType, type DomainEvent } from '../../shared/domain/events';
 import { profileUpdates, type Touch } from '../../shared/domain/lead';
 import { formConsentStatus } from '../../shared/domain/consent/preferences';
 import type { ConsentRecord } from '../../shared/domain/subscriptions';
-import { HttpError, validationError } from '../../shared/http/errors';
+import { HttpError, parameter, validationError } from '../../shared/http/errors';
+import { requestFingerprint, submissionIdFor } from '../../shared/domain/idempotency';
 import { httpBodyHandler } from '../../shared/http/handler';
 import { json, type ParsedBodyEvent } from '../../shared/http/middleware';
 
@@ -18,13 +20,16 @@ const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
-/** A retry with the same key maps to the same submission id, so it is recognised as the same submission. */
-function submissionIdFor(formId: string, idempotencyKey: string | undefined): string {
-  if (!idempotencyKey) return `sub_${randomUUID()}`;
-  return `sub_${createHash('sha256').update(`${formId}\u0000${idempotencyKey}`).digest('hex').slice(0, 32)}`;
-}
-
 const FORM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Visible ASCII, as Stripe and the IETF idempotency-key draft expect of a key. */
+const IdempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters');
+
+/** Where the caller put its idempotency key: the header, or the form's own field. */
+function idempotencyKeyOf(event: ParsedBodyEvent, form: FormSubmission): { field: string; key: string } | undefined {
+  const header = event.headers['idempotency-key'];
+  if (header !== undefined) return { field: 'idempotency-key', key: parameter(header, 'idempotency-key', IdempotencyKeyHeader) };
+  return form.idempotencyKey ? { field: 'idempotencyKey', key: form.idempotencyKey } : undefined;
+}
 
 export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (event: ParsedBodyEvent) => {
   const formId = event.pathParameters?.formId ?? '';
@@ -42,7 +47,9 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
   }
 
   const now = new Date().toISOString();
-  const submissionId = submissionIdFor(formId, event.headers['idempotency-key'] ?? form.idempotencyKey);
+  const idempotency = idempotencyKeyOf(event, form);
+  const submissionId = idempotency ? submissionIdFor(formId, form.email, idempotency.key) : `sub_${randomUUID()}`;
+  const { idempotencyKey: _key, ...request } = form;
   const touch: Touch = {
     at: now,
     formId,
@@ -96,8 +103,13 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
       occurredAt: now,
       receivedAt: now,
       properties: { formId, ...(form.pageUrl ? { pageUrl: form.pageUrl } : {}) },
+      requestHash: requestFingerprint({ formId, ...request }),
     },
   });
+  if (outcome.conflict && idempotency) {
+    const message = 'was already used for a different submission of this form and address; send a new key for a new submission';
+    throw new HttpError(409, `Conflict: ${idempotency.field} ${message}`, [{ field: idempotency.field, message }]);
+  }
 
   const correlationId = event.requestContext.requestId;
   const events: DomainEvent[] = [

@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBatch, type EngagementEventInput } from '../../shared/api/schemas';
 import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
 import { EventBridgePublisher, describeError } from '../../shared/adapters/event-publisher';
-import type { Subject } from '../../shared/adapters/keys';
-import { LeadStore } from '../../shared/adapters/lead-store';
+import { LeadStore, type EventOutcome } from '../../shared/adapters/lead-store';
+import { requestFingerprint, scopedEventId } from '../../shared/domain/idempotency';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { DetailType, type DomainEvent } from '../../shared/domain/events';
 import { HttpError, validationError } from '../../shared/http/errors';
@@ -15,15 +15,43 @@ const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
+/** The event as stored: its id scoped to the visitor or address it was sent for, and what it asked for. */
+function storedEvent(input: EngagementEventInput, receivedAt: string) {
+  const scope = input.email ? { email: input.email } : { anonymousId: input.anonymousId ?? '' };
+  const occurredAt = new Date(input.occurredAt).toISOString();
+  return {
+    id: scopedEventId(scope, input.id),
+    clientId: input.id,
+    type: input.type,
+    occurredAt,
+    receivedAt,
+    properties: input.properties,
+    requestHash: requestFingerprint({ type: input.type, occurredAt, properties: input.properties }),
+  };
+}
+
 /**
- * Whose history the event joins: the lead for an email (created if the address is new), the lead an
- * anonymous id is linked to, or else the anonymous visitor, whose events count once they identify.
+ * Stores one event with whose history it joins: the lead for an email (created with the event if the
+ * address is new), the lead an anonymous id is linked to, or else the anonymous visitor, whose events
+ * count once they identify.
  */
-async function subjectOf(event: EngagementEventInput, receivedAt: string): Promise<Subject> {
-  if (event.email) return { kind: 'lead', id: await store.ensureLeadForEmail(event.email, { at: receivedAt }) };
-  const anonymousId = event.anonymousId ?? '';
+async function record(input: EngagementEventInput, event: ReturnType<typeof storedEvent>): Promise<EventOutcome> {
+  if (input.email) return store.recordEventForEmail(input.email, event);
+  const anonymousId = input.anonymousId ?? '';
   const leadId = await store.leadIdForAnonymous(anonymousId);
-  return leadId ? { kind: 'lead', id: leadId } : { kind: 'anonymous', id: anonymousId };
+  return store.recordEventOnce(event, leadId ? { kind: 'lead', id: leadId } : { kind: 'anonymous', id: anonymousId });
+}
+
+const CONFLICT = 'was already used for a different event of this visitor; give each event its own id';
+
+/** Events whose id was used before, or earlier in this batch, for a different event: refused before anything is written. */
+async function conflicts(events: readonly ReturnType<typeof storedEvent>[]): Promise<HttpError | undefined> {
+  const stored = new Map((await store.getEvents([...new Set(events.map((event) => event.id))])).map((event) => [event.id, event.requestHash]));
+  const issues = events.flatMap((event, index) => {
+    const earlier = stored.get(event.id) ?? events.slice(0, index).find((other) => other.id === event.id)?.requestHash;
+    return earlier !== undefined && earlier !== event.requestHash ? [{ field: `events[${index}].id`, message: CONFLICT }] : [];
+  });
+  return issues.length ? new HttpError(409, `Conflict: ${issues[0]?.field} ${CONFLICT}`, issues) : undefined;
 }
 
 export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (event: ParsedBodyEvent) => {
@@ -31,23 +59,39 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
   if (!parsed.success) throw validationError(parsed.error);
   const receivedAt = new Date().toISOString();
   const correlationId = event.requestContext.requestId;
+  const events = parsed.data.events.map((input) => storedEvent(input, receivedAt));
+  const conflict = await conflicts(events);
+  if (conflict) throw conflict;
 
-  const results = await Promise.all(
-    parsed.data.events.map(async (input) => {
-      const subject = await subjectOf(input, receivedAt);
-      const status = await store.recordEvent(
-        { id: input.id, type: input.type, occurredAt: new Date(input.occurredAt).toISOString(), receivedAt, properties: input.properties },
-        subject,
-      );
-      return { id: input.id, status, subject };
+  // One visitor's events in order (the first may create its lead), different visitors side by side.
+  const byVisitor = new Map<string, { input: EngagementEventInput; index: number }[]>();
+  parsed.data.events.forEach((input, index) => {
+    const visitor = input.email ?? `anonymous:${input.anonymousId ?? ''}`;
+    byVisitor.set(visitor, [...(byVisitor.get(visitor) ?? []), { input, index }]);
+  });
+  const outcomes = new Map<number, EventOutcome & { storedId: string }>();
+  await Promise.all(
+    [...byVisitor.values()].map(async (visitorEvents) => {
+      for (const { input, index } of visitorEvents) {
+        const stored = events[index] ?? storedEvent(input, receivedAt);
+        outcomes.set(index, { storedId: stored.id, ...(await record(input, stored)) });
+      }
     }),
   );
+  const results = parsed.data.events.map((input, index) => {
+    const outcome = outcomes.get(index);
+    if (!outcome) throw new Error(`event ${index} was not recorded`);
+    return { id: input.id, ...outcome };
+  });
+  // Another request stored a different event under one of these ids in the moment since the check.
+  const raced = results.flatMap((result, index) => (result.status === 'conflict' ? [{ field: `events[${index}].id`, message: CONFLICT }] : []));
+  if (raced.length) throw new HttpError(409, `Conflict: ${raced[0]?.field} ${CONFLICT}`, raced);
 
   // Duplicates are published again: an earlier attempt may have stored them and then failed to publish.
   // Scoring applies each event once, so a second publish cannot count twice.
-  const toScore: DomainEvent[] = results.flatMap(({ id, subject }) =>
+  const toScore: DomainEvent[] = results.flatMap(({ storedId, subject }) =>
     subject.kind === 'lead'
-      ? [{ detailType: DetailType.EngagementRecorded, detail: { version: 1, correlationId, eventId: id, leadId: subject.id } }]
+      ? [{ detailType: DetailType.EngagementRecorded, detail: { version: 1, correlationId, eventId: storedId, leadId: subject.id } }]
       : [],
   );
   try {

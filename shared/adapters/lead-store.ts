@@ -15,7 +15,7 @@ import type { ConsentRecord } from '../domain/subscriptions';
 import type { ScoredEvent, ScoreState } from '../domain/scoring/engine';
 import type { LeadQualifiedDetail } from '../domain/events';
 import { entryStage, stageEntry, type EntryStage } from '../domain/handoff/lifecycle';
-import { conditionally, failedConditions, isConditionFailure } from './dynamo-errors';
+import { conditionally, failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
 import { keys, LEAD_LISTING_SHARDS, type Subject } from './keys';
 import { transitionPut } from './lifecycle-store';
 import { queryPages } from './query-pages';
@@ -26,6 +26,10 @@ export interface StoredEvent extends ScoredEvent {
   readonly receivedAt: string;
   /** Set in the same transaction that adds the event's points to its lead. */
   readonly scoredAt?: string;
+  /** The id the client gave a tracked event (the stored id is scoped to its visitor or address). */
+  readonly clientId?: string;
+  /** The fingerprint of the request that stored it: a retry must match it, or it is a conflict. */
+  readonly requestHash?: string;
 }
 
 /** A lead as created: it always has the stage it entered the funnel at. */
@@ -41,7 +45,12 @@ export interface Submission {
   readonly event: Omit<StoredEvent, 'subject'>;
 }
 
-export type SubmissionOutcome = { readonly leadId: string; readonly created: boolean; readonly duplicate: boolean };
+/**
+ * `duplicate`: the submission was stored before (a retry), nothing changed now; `conflict`: its id
+ * was stored before for a different request (the same idempotency key reused), nothing changed.
+ */
+export type SubmissionOutcome = { readonly leadId: string; readonly created: boolean; readonly duplicate: boolean; readonly conflict?: boolean };
+export type EventOutcome = { readonly subject: Subject; readonly status: 'recorded' | 'duplicate' | 'conflict' };
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
 export type LeadCursor = { readonly shard: number; readonly startKey?: Record<string, unknown> };
 
@@ -125,9 +134,20 @@ export class LeadStore {
       );
       return { leadId, created: true, duplicate: false };
     } catch (error) {
-      if (failedConditions(error)?.[0]) return undefined;
+      const failed = failedConditions(error);
+      if (failed?.[0]) return undefined;
+      // The address is new but the submission is not: its lead was erased since; nothing to redo.
+      if (failed?.some(Boolean)) return this.repeatedSubmission(submission);
       throw error;
     }
+  }
+
+  /** A submission whose id is stored already: the same request again, or a different one under its key. */
+  private async repeatedSubmission(submission: Submission): Promise<SubmissionOutcome> {
+    const stored = await this.getEvent(submission.event.id);
+    const leadId = stored?.subject?.id ?? '';
+    const conflict = stored?.requestHash !== undefined && stored.requestHash !== submission.event.requestHash;
+    return { leadId, created: false, duplicate: true, ...(conflict ? { conflict } : {}) };
   }
 
   private async updateLeadWithSubmission(leadId: string, submission: Submission): Promise<SubmissionOutcome> {
@@ -167,7 +187,7 @@ export class LeadStore {
       );
       return { leadId, created: false, duplicate: false };
     } catch (error) {
-      if (failedConditions(error)?.[0]) return { leadId, created: false, duplicate: true };
+      if (failedConditions(error)?.[0]) return { ...(await this.repeatedSubmission(submission)), leadId };
       throw error;
     }
   }
@@ -304,6 +324,40 @@ export class LeadStore {
   /** Stores an event once; a second event with the same id is a duplicate and changes nothing. */
   async recordEvent(event: Omit<StoredEvent, 'subject'>, subject: Subject): Promise<'recorded' | 'duplicate'> {
     return conditionally(this.client.send(new PutCommand(this.putEvent(event, subject).Put)), 'recorded', 'duplicate');
+  }
+
+  /**
+   * Stores a tracked event for an address: with its lead, or, for an address nobody gave yet, in one
+   * transaction with a new lead holding only the address — so no lead is left without the event that
+   * made it, and no event without its lead.
+   */
+  async recordEventForEmail(email: string, event: Omit<StoredEvent, 'subject'>, attempt = 1): Promise<EventOutcome> {
+    const existing = await this.leadIdForEmail(email);
+    if (existing) return this.recordEventOnce(event, { kind: 'lead', id: existing });
+    const at = event.receivedAt;
+    const lead: NewLead = { id: randomUUID(), email, createdAt: at, updatedAt: at, firstTouch: { at }, lastTouch: { at }, subscriptions: {}, stage: entryStage(false), stageChangedAt: at, version: 1 };
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: [...this.createLeadWrites(lead), this.putEvent(event, { kind: 'lead', id: lead.id })] }));
+      return { subject: { kind: 'lead', id: lead.id }, status: 'recorded' };
+    } catch (error) {
+      const failed = failedConditions(error);
+      // Another request made the lead meanwhile (or is making it now): the event joins it.
+      if (failed?.[0] || (isTransactionConflict(error) && attempt < 3)) return this.recordEventForEmail(email, event, attempt + 1);
+      if (failed?.some(Boolean)) return this.repeatedEvent(event);
+      throw error;
+    }
+  }
+
+  /** Stores an event once for a known subject; a repeat is a duplicate, or a conflict if it differs. */
+  async recordEventOnce(event: Omit<StoredEvent, 'subject'>, subject: Subject): Promise<EventOutcome> {
+    return (await this.recordEvent(event, subject)) === 'recorded' ? { subject, status: 'recorded' } : this.repeatedEvent(event);
+  }
+
+  private async repeatedEvent(event: Omit<StoredEvent, 'subject'>): Promise<EventOutcome> {
+    const stored = await this.getEvent(event.id);
+    if (!stored) throw new Error(`Event ${event.id} was refused as a duplicate but is not stored`);
+    const conflict = stored.requestHash !== undefined && stored.requestHash !== event.requestHash;
+    return { subject: stored.subject, status: conflict ? 'conflict' : 'duplicate' };
   }
 
   async getEvent(eventId: string): Promise<StoredEvent | undefined> {
@@ -634,5 +688,7 @@ function toStoredEvent(item: Record<string, unknown>): StoredEvent {
     subject: item.subject as Subject,
     receivedAt: item.receivedAt as string,
     ...(typeof item.scoredAt === 'string' ? { scoredAt: item.scoredAt } : {}),
+    ...(typeof item.clientId === 'string' ? { clientId: item.clientId } : {}),
+    ...(typeof item.requestHash === 'string' ? { requestHash: item.requestHash } : {}),
   };
 }

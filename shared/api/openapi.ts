@@ -89,7 +89,20 @@ export function openApiDocument() {
   registry.registerPath({
     method: 'post', path: '/v1/preferences', summary: 'Save preferences or leave everything',
     description: 'Form fields `token`, `lang`, `subscription.<type>=opted_in|opted_out` for each type, or `action=leave`. Each change appends a consent record.',
-    request: { body: { content: { 'application/x-www-form-urlencoded': { schema: z.record(z.string(), z.string()) } } } },
+    request: {
+      body: {
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: z.object({
+              token: z.string().describe('The signed preferences token of the page.'),
+              lang: z.enum(LANGUAGES).optional(),
+              action: z.literal('leave').optional().describe('Leave everything: every subscription opted out.'),
+              ...Object.fromEntries(SUBSCRIPTION_TYPES.map((type) => [`subscription.${type}`, z.enum(['opted_in', 'opted_out']).optional()])),
+            }),
+          },
+        },
+      },
+    },
     responses: page,
   });
   registry.registerPath({ method: 'get', path: '/v1/subscriptions/confirm', summary: 'Double opt-in confirmation page (changes nothing on GET)', request: { query: signedLink }, responses: page });

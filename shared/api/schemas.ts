@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './messages';
 import { checkEmail } from '../domain/email';
 import { PAYMENT_METHODS } from '../domain/purchases';
 import { SUBSCRIPTION_TYPES } from '../domain/subscriptions';
@@ -10,17 +11,50 @@ import { SUBSCRIPTION_TYPES } from '../domain/subscriptions';
 
 // HTML forms send every field, empty ones as "": treat those as absent, never as 0 or "".
 const blankAsAbsent = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const text = (max: number) => z.preprocess(blankAsAbsent, z.string().trim().max(max).optional());
+
+/** C0 and C1 controls, DEL and the Unicode line and paragraph separators: never part of a one-line value. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** One line of text a person typed: no control characters (a CR/LF in a name must not reach a mail header). */
+export const lineOfText = (max: number) =>
+  z.string().trim().max(max).refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters or line breaks');
+const text = (max: number) => z.preprocess(blankAsAbsent, lineOfText(max).optional());
+
+/**
+ * Numbers leadflow stores hold exactly in JavaScript and in DynamoDB: finite, within ±(2^53 - 1),
+ * and not so close to zero that DynamoDB (which keeps 38 digits down to 1e-130) cannot store them.
+ */
+export const MAX_EXACT_NUMBER = Number.MAX_SAFE_INTEGER;
+export const storableNumber = () =>
+  z
+    .number()
+    .refine((value) => Math.abs(value) <= MAX_EXACT_NUMBER, `must be between -${MAX_EXACT_NUMBER} and ${MAX_EXACT_NUMBER}`)
+    .refine((value) => value === 0 || Math.abs(value) >= 1e-130, 'must be 0 or at least 1e-130 in size');
+
+/**
+ * A whole number from JSON, or from a form field as plain decimal digits. Text such as `0x10`, `1e3`
+ * or `12abc` is refused rather than read as 16, 1000 or 12.
+ */
+const DECIMAL_DIGITS = /^[0-9]{1,16}$/;
 const wholeNumber = (max: number) =>
   z.preprocess(
-    blankAsAbsent,
-    z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0).max(max).optional(),
+    (value) => {
+      const present = blankAsAbsent(value);
+      return typeof present === 'string' && DECIMAL_DIGITS.test(present.trim()) ? Number(present.trim()) : present;
+    },
+    z.number({ error: (issue) => (issue.input === undefined ? undefined : 'must be a whole number written with digits only') }).int('must be a whole number').min(0, 'must be at least 0').max(max, `must be at most ${max}`).optional(),
   );
+
+/** A page address: http or https only, so a `javascript:` or `data:` link is never stored as a page. */
+export const pageUrl = () =>
+  z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL such as https://example.com/pricing' }).max(2000);
+
+/** The earliest time leadflow accepts for anything that happened: year 0000 is not a date. */
+export const EARLIEST_TIME = '2000-01-01T00:00:00Z';
 const listOf = <T extends z.ZodType>(item: T) =>
   z.preprocess((value) => (value === undefined || Array.isArray(value) ? value : [value]), z.array(item).max(20).optional());
 
 export const Email = z
-  .string({ error: 'is required' })
+  .string()
   .max(320)
   .transform((value, context) => {
     const check = checkEmail(value);
@@ -32,7 +66,7 @@ export const Email = z
 
 const ATTRIBUTE_NAME = /^[a-z][A-Za-z0-9_]{0,39}$/;
 export const MAX_ATTRIBUTES = 20;
-const AttributeValue = z.union([z.string().trim().max(200, 'must be at most 200 characters'), z.number(), z.boolean()], {
+const AttributeValue = z.union([lineOfText(200), storableNumber(), z.boolean()], {
   error: 'must be text of at most 200 characters, a number or true/false',
 });
 
@@ -96,8 +130,8 @@ export const FormSubmission = z
     /** One checkbox per subscription type; only ticked boxes are sent by a browser. */
     consent: listOf(z.enum(SUBSCRIPTION_TYPES)),
     consentText: text(1000),
-    pageUrl: z.preprocess(blankAsAbsent, z.url().max(2000).optional()),
-    referrer: z.preprocess(blankAsAbsent, z.url().max(2000).optional()),
+    pageUrl: z.preprocess(blankAsAbsent, pageUrl().optional()),
+    referrer: z.preprocess(blankAsAbsent, pageUrl().optional()),
     utm_source: text(200),
     utm_medium: text(200),
     utm_campaign: text(200),
@@ -123,27 +157,38 @@ export const SubmissionAccepted = z
   .meta({ id: 'SubmissionAccepted' });
 
 const PageViewProperties = z.strictObject({
-  url: z.url().max(2000),
-  title: z.string().max(300).optional(),
+  url: pageUrl(),
+  title: lineOfText(300).optional(),
   secondsOnPage: z.number().min(0).max(86_400).optional(),
-  referrer: z.url().max(2000).optional(),
+  referrer: pageUrl().optional(),
 });
 const ContentDownloadProperties = z.strictObject({
-  contentId: z.string().min(1).max(200),
-  title: z.string().max(300).optional(),
+  contentId: lineOfText(200).pipe(z.string().min(1)),
+  title: lineOfText(300).optional(),
 });
 const WebinarRegistrationProperties = z.strictObject({
-  webinarId: z.string().min(1).max(200),
-  title: z.string().max(300).optional(),
+  webinarId: lineOfText(200).pipe(z.string().min(1)),
+  title: lineOfText(300).optional(),
 });
 const ChatMessageProperties = z.strictObject({
-  conversationId: z.string().min(1).max(200),
+  conversationId: lineOfText(200).pipe(z.string().min(1)),
   characters: z.number().int().min(0).max(100_000).optional(),
 });
-/** Any other event type: flat properties, so rules can match them. */
-const CustomProperties = z
-  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), z.union([z.string().max(500), z.number(), z.boolean()]))
-  .refine((properties) => Object.keys(properties).length <= 20, 'must have at most 20 properties');
+const PROPERTY_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const MAX_CUSTOM_PROPERTIES = 20;
+/**
+ * Any other event type: flat properties, so rules can match them. Names are checked on the input
+ * itself (own keys), so `__proto__` is refused by name instead of vanishing inside a record.
+ */
+const CustomProperties = z.preprocess((properties, context) => {
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return properties;
+  const names = Object.keys(properties);
+  if (names.length > MAX_CUSTOM_PROPERTIES) context.addIssue({ code: 'custom', message: `must have at most ${MAX_CUSTOM_PROPERTIES} properties`, input: properties });
+  for (const name of names.filter((candidate) => !PROPERTY_NAME.test(candidate))) {
+    context.addIssue({ code: 'custom', path: [name], message: 'name must be a letter then up to 63 letters, digits or _', input: properties });
+  }
+  return properties;
+}, z.record(z.string(), z.union([lineOfText(500), storableNumber(), z.boolean()], { error: 'must be text of at most 500 characters, a number or true/false' })));
 
 export const KNOWN_EVENT_PROPERTIES = {
   page_view: PageViewProperties,
@@ -155,22 +200,36 @@ export const KNOWN_EVENT_PROPERTIES = {
 /** Events may be stamped a little ahead by a client clock; further ahead is a bug on the sender's side. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
+/** When something happened: an ISO 8601 date-time from 2000 on, not in the future (beyond clock skew). */
+const pastDateTime = () =>
+  z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-22T10:00:00Z' })
+    .refine((value) => Date.parse(value) >= Date.parse(EARLIEST_TIME), `must not be before ${EARLIEST_TIME}`)
+    .refine((value) => Date.parse(value) <= Date.now() + MAX_CLOCK_SKEW_MS, 'must not be in the future');
+
 export const EngagementEventInput = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9_.:-]{8,100}$/, 'must be 8-100 letters, digits, _ . : or -'),
     type: z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, 'must be snake_case, for example page_view'),
-    occurredAt: z.iso
-      .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-22T10:00:00Z' })
-      .refine((value) => Date.parse(value) <= Date.now() + MAX_CLOCK_SKEW_MS, 'must not be in the future'),
+    occurredAt: pastDateTime(),
     anonymousId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 letters, digits, - or _').optional(),
     email: Email.optional(),
-    properties: z.record(z.string(), z.unknown()).default({}),
+    // Checked below against the schema of its type. A record would silently drop a `__proto__` key: refuse it by name first.
+    properties: z
+      .preprocess((properties, context) => {
+        if (isPlainObject(properties) && Object.hasOwn(properties, '__proto__')) {
+          context.addIssue({ code: 'custom', path: ['__proto__'], message: 'is not an allowed property name', input: properties });
+        }
+        return properties;
+      }, z.record(z.string(), z.unknown()))
+      .default({}),
   })
   .superRefine((event, context) => {
     if ((event.anonymousId === undefined) === (event.email === undefined)) {
       context.addIssue({ code: 'custom', path: ['anonymousId'], message: 'give exactly one of anonymousId or email' });
     }
-    const schema = event.type in KNOWN_EVENT_PROPERTIES
+    // An own-property check: a type named `constructor` is a custom event, not Object's constructor.
+    const schema = Object.hasOwn(KNOWN_EVENT_PROPERTIES, event.type)
       ? KNOWN_EVENT_PROPERTIES[event.type as keyof typeof KNOWN_EVENT_PROPERTIES]
       : CustomProperties;
     const result = schema.safeParse(event.properties);
@@ -259,10 +318,7 @@ export const PurchaseInput = z
       .transform((code) => code.toUpperCase())
       .refine((code) => /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code), 'must be an ISO 4217 currency code such as USD or IDR')
       .meta({ description: 'ISO 4217 (upper-cased). A lead keeps the currency of its first purchase; leadflow converts no currencies.', example: 'USD' }),
-    purchasedAt: z.iso
-      .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-22T10:00:00Z' })
-      .refine((value) => Date.parse(value) <= Date.now() + MAX_CLOCK_SKEW_MS, 'must not be in the future')
-      .transform((value) => new Date(value).toISOString()),
+    purchasedAt: pastDateTime().transform((value) => new Date(value).toISOString()),
     paymentMethod: z.enum(PAYMENT_METHODS).optional(),
     quantity: z.number().int('must be a whole number').min(1).max(1_000_000).optional(),
   })

@@ -208,7 +208,8 @@ function compileObject(pattern: Record<string, unknown>, path: string): Compiled
   return (input) => {
     const record = isObject(input) ? input : {};
     return (
-      fields.every(([key, match]) => match(record[key])) &&
+      // Own properties only: a pattern naming `constructor` must not find Object's constructor on every input.
+      fields.every(([key, match]) => match(Object.hasOwn(record, key) ? record[key] : undefined)) &&
       alternatives.every((options) => options.some((option) => option(input)))
     );
   };

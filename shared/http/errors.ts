@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import '../api/messages';
 import type { ErrorBody } from '../api/schemas';
 
 /** An error whose message and issues are safe to show to the caller. */

@@ -41,12 +41,14 @@ export const parseBody = (options: { optional?: boolean } = {}): MiddlewareObj<P
       return;
     }
     if (mediaType === 'application/x-www-form-urlencoded') {
-      const fields: Record<string, string | string[]> = {};
+      // Gathered in a Map and turned into own properties: a field named `__proto__` or `constructor`
+      // stays a field (refused by name later) instead of reaching Object.prototype.
+      const fields = new Map<string, string | string[]>();
       for (const [key, value] of new URLSearchParams(raw)) {
-        const existing = fields[key];
-        fields[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+        const existing = fields.get(key);
+        fields.set(key, existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value]);
       }
-      event.parsedBody = fields;
+      event.parsedBody = Object.fromEntries(fields);
       return;
     }
     if (mediaType === 'multipart/form-data') {
@@ -64,16 +66,16 @@ export const parseBody = (options: { optional?: boolean } = {}): MiddlewareObj<P
 function multipartFields(raw: string, contentType: string): Record<string, string> {
   const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
   if (!boundary) throw new HttpError(400, 'multipart/form-data without a boundary', [{ field: '(body)', message: 'needs a boundary' }]);
-  const fields: Record<string, string> = {};
+  const fields = new Map<string, string>();
   for (const part of raw.split(`--${boundary}`).slice(1)) {
     const headerEnd = part.indexOf('\r\n\r\n');
     if (headerEnd < 0) continue;
     const disposition = /content-disposition:[^\r\n]*/i.exec(part.slice(0, headerEnd))?.[0] ?? '';
     const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
     if (!name || /\bfilename=/i.test(disposition)) continue;
-    fields[name] = part.slice(headerEnd + 4).replace(/\r\n$/, '');
+    fields.set(name, part.slice(headerEnd + 4).replace(/\r\n$/, ''));
   }
-  return fields;
+  return Object.fromEntries(fields);
 }
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({

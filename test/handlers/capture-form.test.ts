@@ -108,6 +108,39 @@ describe('capture-form', () => {
     expect(parsed(second)).toEqual(parsed(first));
   });
 
+  it('refuses the same Idempotency-Key with a different submission with 409 naming the key, changing nothing', async () => {
+    const first = await submit(JSON.stringify({ email: 'jane@example.com', company: 'Acme' }), 'application/json', { 'idempotency-key': 'k-2' });
+    const stored = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.find((item) => item.Put?.Item?.entity === 'event')?.Put?.Item;
+    expect(stored?.requestHash).toEqual(expect.any(String));
+    dynamo.reset();
+    // Every write is refused: the address has its lead, and the submission id is taken.
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'));
+    dynamo.on(GetCommand, { Key: { pk: 'EMAIL#jane@example.com', sk: 'EMAIL' } }).resolves({ Item: { leadId: parsed(first).leadId } });
+    dynamo.on(GetCommand, { Key: { pk: `EVENT#${String(stored?.id)}`, sk: 'EVENT' } }).resolves({ Item: stored });
+
+    const same = await submit(JSON.stringify({ company: 'Acme', email: 'jane@example.com' }), 'application/json', { 'idempotency-key': 'k-2' });
+    expect(same.statusCode).toBe(202);
+    const different = await submit(JSON.stringify({ email: 'jane@example.com', company: 'Globex' }), 'application/json', { 'idempotency-key': 'k-2' });
+    expect(different.statusCode).toBe(409);
+    expect(parsed(different).issues).toEqual([{ field: 'idempotency-key', message: expect.stringContaining('already used for a different submission') }]);
+    expect(bus.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+
+  it('scopes an Idempotency-Key to the address: another address with the same key is its own submission', async () => {
+    const jane = parsed(await submit(JSON.stringify({ email: 'jane@example.com' }), 'application/json', { 'idempotency-key': 'guessable-1' }));
+    const mallory = parsed(await submit(JSON.stringify({ email: 'mallory@example.com' }), 'application/json', { 'idempotency-key': 'guessable-1' }));
+    expect(mallory.submissionId).not.toBe(jane.submissionId);
+  });
+
+  it('refuses an Idempotency-Key header with control characters or over 128 characters, naming it', async () => {
+    for (const key of ['x'.repeat(129), 'key with spaces']) {
+      const response = await submit(JSON.stringify({ email: 'jane@example.com' }), 'application/json', { 'idempotency-key': key });
+      expect(response.statusCode).toBe(400);
+      expect(parsed(response).issues[0].field).toBe('idempotency-key');
+    }
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
   it.each([
     ['{"email":"nope"}', 'application/json', 400, 'email'],
     ['{"email":"a@example.com","teamSize":"many"}', 'application/json', 400, 'teamSize'],

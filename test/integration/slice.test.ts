@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scopedEventId } from '../../shared/domain/idempotency';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { eventually, now, stackClient } from './helpers';
 
@@ -103,7 +104,7 @@ describe('form to MQL alert on the local stack', () => {
     await sqs.send(new SendMessageBatchCommand({
       QueueUrl: queue.url,
       Entries: [
-        ...eventIds.map((eventId, index) => ({ Id: `ok${index}`, MessageBody: envelope(eventId) })),
+        ...eventIds.map((eventId, index) => ({ Id: `ok${index}`, MessageBody: envelope(scopedEventId({ email }, eventId)) })),
         { Id: 'poison', MessageBody: '{"detail-type":"engagement.recorded","detail":{"eventId":42}}' },
       ],
     }));
