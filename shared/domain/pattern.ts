@@ -3,7 +3,8 @@ import type { EventPattern } from '../manifest/types';
 /**
  * One matcher for every condition in the product (scoring rules, segments, the local event bus),
  * with Amazon EventBridge content-filtering semantics: fields AND together, the values of a leaf
- * array OR together, an array in the input matches when any element does.
+ * array OR together, an array in the input matches when any element does (for a nested pattern,
+ * when one element matches all of it).
  */
 export class PatternError extends Error {
   constructor(
@@ -39,6 +40,16 @@ function compileNumeric(spec: unknown, path: string): Matcher {
       case '<': comparisons.push((value) => value < bound); break;
       case '<=': comparisons.push((value) => value <= bound); break;
       default: throw new PatternError(path, `unknown numeric comparison ${JSON.stringify(operator)}`);
+    }
+  }
+  if (spec.length === 4) {
+    // A range: a lower bound then an upper one, which must leave room between them.
+    const [low, lowBound, high, highBound] = spec as [unknown, number, unknown, number];
+    if (!['>', '>='].includes(String(low)) || !['<', '<='].includes(String(high))) {
+      throw new PatternError(path, 'a numeric range is a lower bound (> or >=) then an upper bound (< or <=)');
+    }
+    if (lowBound > highBound || (lowBound === highBound && (low === '>' || high === '<'))) {
+      throw new PatternError(path, `the range ${JSON.stringify(spec)} contains no number`);
     }
   }
   return (value) => typeof value === 'number' && comparisons.every((compare) => compare(value));
@@ -113,7 +124,14 @@ function compileAnythingBut(spec: unknown, path: string): Matcher {
     const [operator, ...others] = Object.keys(spec);
     if (!operator || others.length) throw new PatternError(path, 'anything-but takes one operator');
     const operand = spec[operator];
-    if (operator === 'prefix' || operator === 'suffix') excluded = compileAffix(operator, operand, path);
+    if (operator === 'prefix' || operator === 'suffix') {
+      // A set of prefixes or suffixes, as EventBridge takes: anything but a value starting (ending) with any of them.
+      const affixes = (Array.isArray(operand) ? operand : [operand]).map((item) => {
+        if (item === '') throw new PatternError(path, `anything-but ${operator} may not be empty`);
+        return compileAffix(operator, item, path);
+      });
+      excluded = (value, present) => affixes.some((affix) => affix(value, present));
+    }
     else if (operator === 'wildcard') {
       const patterns = (Array.isArray(operand) ? operand : [operand]).map((item) => wildcardRegExp(item, path));
       excluded = (value) => typeof value === 'string' && patterns.some((pattern) => pattern.test(value));
@@ -126,10 +144,10 @@ function compileAnythingBut(spec: unknown, path: string): Matcher {
     } else throw new PatternError(path, `unsupported anything-but operator "${operator}"`);
   } else {
     const values = Array.isArray(spec) ? spec : [spec];
-    if (!values.every((item) => typeof item === 'string' || typeof item === 'number')) {
-      throw new PatternError(path, 'anything-but takes strings or numbers');
+    if (!(values.every((item) => typeof item === 'string') || values.every((item) => typeof item === 'number'))) {
+      throw new PatternError(path, 'anything-but takes strings or numbers, not both');
     }
-    excluded = (value) => values.includes(value as string | number);
+    excluded = (value) => (values as readonly unknown[]).includes(value);
   }
   // A missing field is not "anything but" a value: EventBridge requires the field to be present.
   return (value, present) => present && !excluded(value, present);
@@ -205,7 +223,7 @@ function compileObject(pattern: Record<string, unknown>, path: string): Compiled
     }
   }
   if (fields.length === 0 && alternatives.length === 0) throw new PatternError(path, 'a pattern may not be empty');
-  return (input) => {
+  const matchRecord = (input: unknown) => {
     const record = isObject(input) ? input : {};
     return (
       // Own properties only: a pattern naming `constructor` must not find Object's constructor on every input.
@@ -213,6 +231,9 @@ function compileObject(pattern: Record<string, unknown>, path: string): Compiled
       alternatives.every((options) => options.some((option) => option(input)))
     );
   };
+  // A nested pattern meeting an array (of objects, or arrays of them) matches when one element
+  // matches it whole: every field from the same element, as EventBridge does.
+  return (input) => (Array.isArray(input) ? input.flat(Infinity).some((element) => isObject(element) && matchRecord(element)) : matchRecord(input));
 }
 
 const compiledPatterns = new WeakMap<EventPattern, Compiled>();

@@ -78,6 +78,43 @@ describe('matchesPattern', () => {
   });
 });
 
+describe('arrays of objects, as EventBridge matches them', () => {
+  const order = { items: [{ sku: 'A1', qty: 1 }, { sku: 'B2', qty: 3, gift: true }], shipments: [[{ carrier: 'jne' }], [{ carrier: 'dhl', tracked: true }]] };
+
+  it('matches a nested pattern when one element of the array matches it', () => {
+    expect(matchesPattern({ items: { sku: ['B2'] } }, order)).toBe(true);
+    expect(matchesPattern({ items: { sku: ['C3'] } }, order)).toBe(false);
+  });
+
+  it('takes every field of a nested pattern from the same element', () => {
+    expect(matchesPattern({ items: { sku: ['B2'], qty: [3] } }, order)).toBe(true);
+    expect(matchesPattern({ items: { sku: ['A1'], qty: [3] } }, order)).toBe(false);
+    expect(matchesPattern({ items: { sku: ['A1'], gift: [{ exists: false }] } }, order)).toBe(true);
+  });
+
+  it('looks through arrays of arrays', () => {
+    expect(matchesPattern({ shipments: { carrier: ['dhl'], tracked: [true] } }, order)).toBe(true);
+    expect(matchesPattern({ shipments: { carrier: ['jne'], tracked: [true] } }, order)).toBe(false);
+  });
+});
+
+describe('anything-but sets and numeric ranges', () => {
+  it('excludes values starting or ending with any of a set of prefixes or suffixes', () => {
+    expect(matchesPattern({ a: [{ 'anything-but': { prefix: ['tmp-', 'test-'] } }] }, { a: 'prod-1' })).toBe(true);
+    expect(matchesPattern({ a: [{ 'anything-but': { prefix: ['tmp-', 'test-'] } }] }, { a: 'test-1' })).toBe(false);
+    expect(matchesPattern({ a: [{ 'anything-but': { suffix: ['.tmp', '.bak'] } }] }, { a: 'x.bak' })).toBe(false);
+  });
+
+  it.each([
+    [{ a: [{ 'anything-but': ['x', 1] }] }, 'not both'],
+    [{ a: [{ 'anything-but': { prefix: '' } }] }, 'may not be empty'],
+    [{ a: [{ numeric: ['<', 1, '>', 0] }] }, 'lower bound'],
+    [{ a: [{ numeric: ['>', 30, '<', 1] }] }, 'contains no number'],
+  ])('refuses %j', (pattern, message) => {
+    expect(() => validatePattern(pattern)).toThrow(message);
+  });
+});
+
 describe('validatePattern', () => {
   it.each([
     [{ detail: { url: [{ regex: '.*' }] } }, 'detail.url[0]', 'unsupported operator "regex"'],

@@ -44,8 +44,8 @@ describe('validateRuleset', () => {
 
   it.each([
     ['an empty value list', { event: { type: [] } }, 'rules[r].when.event.type', /empty/],
-    ['an empty numeric range', { lead: { teamSize: [{ numeric: ['>', 100, '<', 10] }] } }, 'rules[r].when.lead.teamSize', /contains no number/],
-    ['a point range excluded by its own bound', { lead: { budget: [{ numeric: ['>', 5, '<=', 5] }] } }, 'rules[r].when.lead.budget', /contains no number/],
+    ['an empty numeric range', { lead: { teamSize: [{ numeric: ['>', 100, '<', 10] }] } }, 'rules[r].when.lead.teamSize[0]', /contains no number/],
+    ['a point range excluded by its own bound', { lead: { budget: [{ numeric: ['>', 5, '<=', 5] }] } }, 'rules[r].when.lead.budget[0]', /contains no number/],
     ['a text operator on a number', { event: { type: ['page_view'] }, lead: { teamSize: [{ prefix: '1' }] } }, 'rules[r].when.lead.teamSize', /prefix compares text/],
     ['a number compared with text', { event: { type: ['page_view'] }, lead: { teamSize: ['large'] } }, 'rules[r].when.lead.teamSize', /is text/],
     ['numeric on a text field', { event: { type: ['page_view'] }, lead: { country: [{ numeric: ['>', 1] }] } }, 'rules[r].when.lead.country', /numeric compares numbers/],
