@@ -142,3 +142,32 @@ describe('apply', () => {
     expect(state.qualifications).toBe(2);
   });
 });
+
+describe('rule ids that name Object.prototype members', () => {
+  it('scores a rule with id `constructor` like any other: its first hit counts its points once', () => {
+    const ruleset = Ruleset.parse({
+      ...starterRuleset,
+      version: 'proto-1',
+      rules: [{ id: 'constructor', description: 'Any page view', score: 'engagement', when: { event: { type: ['page_view'] } }, points: 7, cap: { max: 1 } }],
+    });
+    const first = applyEvent(undefined, pageView('/a', '2026-11-01T10:00:00Z'), decisionMaker, ruleset).state;
+    expect(first.engagement).toBe(7);
+    expect(first.tallies.constructor?.times).toBe(1);
+    const second = applyEvent(first, pageView('/b', '2026-11-01T10:01:00Z'), decisionMaker, ruleset).state;
+    expect(second.engagement).toBeCloseTo(7, 2);
+  });
+
+  it('leaves a `constructor` fit rule that does not match out of the fit score, instead of making it NaN', () => {
+    const ruleset = Ruleset.parse({
+      ...starterRuleset,
+      version: 'proto-2',
+      rules: [
+        { id: 'constructor', description: 'Builders', score: 'fit', when: { lead: { industry: ['Construction'] } }, points: 10 },
+        { id: 'any-page', description: 'Any page view', score: 'engagement', when: { event: { type: ['page_view'] } }, points: 5 },
+      ],
+    });
+    const { state } = applyEvent(undefined, pageView('/a', '2026-11-01T10:00:00Z'), decisionMaker, ruleset);
+    expect(state.fit).toBe(0);
+    expect(state.total).toBe(5);
+  });
+});

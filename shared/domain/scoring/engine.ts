@@ -195,12 +195,15 @@ function standingTallies(
   return tallies;
 }
 
+/** A rule's tally by id, own properties only: a rule with id `constructor` must not find Object's constructor. */
+const tallyOf = (tallies: Readonly<Record<string, RuleTally>>, ruleId: string) => (Object.hasOwn(tallies, ruleId) ? tallies[ruleId] : undefined);
+
 /** Sums tallies into scores, in ruleset order so every path adds the same numbers in the same order. */
 function totals(ruleset: Ruleset, tallies: Readonly<Record<string, RuleTally>>) {
   let fit = 0;
   let engagement = 0;
   for (const rule of ruleset.rules) {
-    const tally = tallies[rule.id];
+    const tally = tallyOf(tallies, rule.id);
     if (!tally) continue;
     if (rule.score === 'fit') fit += tally.value;
     else engagement += tally.value;
@@ -213,7 +216,7 @@ function totals(ruleset: Ruleset, tallies: Readonly<Record<string, RuleTally>>) 
 function eventEngagementOf(ruleset: Ruleset, eventTallies: Readonly<Record<string, RuleTally>>) {
   let engagement = 0;
   for (const rule of ruleset.rules) {
-    const tally = eventTallies[rule.id];
+    const tally = tallyOf(eventTallies, rule.id);
     if (tally && tally.score === 'engagement') engagement += tally.value;
   }
   return engagement;
@@ -278,7 +281,7 @@ export function apply(previous: ScoreState | undefined, input: ScoringInput, rul
   const hits: string[] = [];
   for (const rule of ruleset.rules) {
     if (ruleKind(rule) !== 'event' || !matchesPattern(rule.when, { event, lead })) continue;
-    const outcome = addEventHit(rule, tallies[rule.id], { eventId: event.id, at: event.occurredAt }, engagementAt, ruleset.halfLifeDays);
+    const outcome = addEventHit(rule, tallyOf(tallies, rule.id), { eventId: event.id, at: event.occurredAt }, engagementAt, ruleset.halfLifeDays);
     if (!outcome.scored) continue;
     tallies[rule.id] = outcome.tally;
     hits.push(rule.id);
