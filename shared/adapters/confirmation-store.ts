@@ -12,7 +12,7 @@ export type ConfirmationClaim<S extends string = string> =
 const CLAIM_ATTEMPTS = 3;
 
 /** Raised so the request is retried later, when concurrent requests kept taking the same claims. */
-export class ConfirmationContended extends Error {
+class ConfirmationContended extends Error {
   override readonly name = 'ConfirmationContended';
 }
 
@@ -28,7 +28,6 @@ export class ConfirmationStore {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly staleAfterMs: number,
-    private readonly slots: number = CONFIRMATIONS_PER_ADDRESS,
   ) {}
 
   private itemKeys(leadId: string, subscriptions: readonly string[], slot: number) {
@@ -42,7 +41,7 @@ export class ConfirmationStore {
   }
 
   private async held(leadId: string, pending: readonly string[], now: Date) {
-    const wanted = [...pending.map((subscription) => keys.confirmationSent(leadId, subscription)), ...Array.from({ length: this.slots }, (_, slot) => keys.confirmationQuota(leadId, slot))];
+    const wanted = [...pending.map((subscription) => keys.confirmationSent(leadId, subscription)), ...Array.from({ length: CONFIRMATIONS_PER_ADDRESS }, (_, slot) => keys.confirmationQuota(leadId, slot))];
     const { Responses } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted, ConsistentRead: true } } }));
     const live = (Responses?.[this.tableName] ?? []).filter((item) => this.holds(item, now));
     return {
@@ -60,7 +59,7 @@ export class ConfirmationStore {
     const expiresAt = Math.floor(now.getTime() / 1000) + CONFIRMATION_WINDOW_SECONDS;
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
       const held = await this.held(leadId, pending, now);
-      const plan = planConfirmation(pending, held.subscriptions, held.slots, this.slots);
+      const plan = planConfirmation(pending, held.subscriptions, held.slots);
       if (!plan.send) return { outcome: plan.reason };
       const token = randomUUID();
       const common = { leadId, status: 'sending', token, claimedAt, expiresAt };

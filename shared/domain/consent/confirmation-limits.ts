@@ -22,10 +22,9 @@ export function planConfirmation<S extends string>(
   pending: readonly S[],
   heldSubscriptions: ReadonlySet<string>,
   heldSlots: ReadonlySet<number>,
-  slots: number = CONFIRMATIONS_PER_ADDRESS,
 ): ConfirmationPlan<S> {
   const subscriptions = [...new Set(pending)].filter((subscription) => !heldSubscriptions.has(subscription));
   if (subscriptions.length === 0) return { send: false, reason: 'already-sent' };
-  const slot = Array.from({ length: slots }, (_, index) => index).find((index) => !heldSlots.has(index));
+  const slot = Array.from({ length: CONFIRMATIONS_PER_ADDRESS }, (_, index) => index).find((index) => !heldSlots.has(index));
   return slot === undefined ? { send: false, reason: 'address-limit' } : { send: true, subscriptions, slot };
 }
