@@ -44,7 +44,7 @@ describe('placeholders in links', () => {
   });
 
   it('refuse a placeholder that could choose the scheme or host, saying how to write the link', () => {
-    for (const href of ['{{ lead.company }}', ' {{ lead.company }}', 'javascript:{{ lead.company }}', 'https://{{ lead.company }}/', 'https://example.com{{ lead.company }}', '//{{ lead.company }}', 'data:text/html,{{ lead.company }}']) {
+    for (const href of ['{{ lead.company }}', ' {{ lead.company }}', 'javascript:{{ lead.company }}', 'https://{{ lead.company }}/', 'https://example.com{{ lead.company }}', '//{{ lead.company }}', 'data:text/html,{{ lead.company }}', '/&#47;{{ lead.company }}', '/\\{{ lead.company }}', 'https://example&#46;{{ lead.company }}#', 'javascript&colon;{{ lead.company }}']) {
       expect(issues(`<a href="${href}">x</a>`)).toEqual([
         'html: {{ lead.company }} in html is in the href of <a> before a fixed scheme and host, so lead data could choose where it points (a javascript: link, another site); start the address yourself, as href="https://example.com/?ref={{ lead.company }}"',
       ]);

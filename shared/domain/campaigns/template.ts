@@ -65,9 +65,11 @@ function placeholdersOf(html: string): readonly PlaceholderInHtml[] {
 /**
  * The start a link must have before a placeholder, so lead data cannot choose where it goes: a fixed
  * scheme and host ended by `/`, `?` or `#` (`https://example.com/?ref=`), a `mailto:` or `tel:`
- * scheme, or a path, query or fragment of the page itself (not `//`, which would name a host).
+ * scheme, or a path, query or fragment of the page itself. Written literally: a character reference
+ * (`&#47;`), a backslash or a space where the host or a `//` could form is refused, since browsers
+ * decode, turn or drop those before they read the address.
  */
-const FIXED_URL_START = new RegExp(String.raw`^\s*(?:(?:https?:)?//[^/?#\s${EARLIER_PLACEHOLDER}]+[/?#]|(?:mailto|tel):|[/?#](?!/))`, 'i');
+const FIXED_URL_START = new RegExp(String.raw`^\s*(?:(?:https?:)?//[^/?#\s&\\${EARLIER_PLACEHOLDER}]+[/?#]|(?:mailto|tel):|/(?![/\\&\s])|[?#])`, 'i');
 
 /** How a placeholder's value is written in its HTML context, or why it may not stand there. */
 type PlaceholderRule = { readonly write: (value: string) => string } | { readonly refusal: string };
