@@ -60,7 +60,7 @@ describe('placeholders in links', () => {
 describe('placeholders where no escaping is safe are refused, saying why and how to fix it', () => {
   const refused: [string, string, RegExp][] = [
     ['an unquoted attribute value', '<a title={{ lead.firstName }}>x</a>', /unquoted value of title in <a>, where a space in lead data would start another attribute; put the value in double quotes$/],
-    ['a tag name', '<{{ lead.firstName }}>x', /where a tag or attribute name stands/],
+    ['a tag name', '<p>x</p><{{ lead.firstName }}>x', /inside <…> where a tag or attribute name stands/],
     ['an end tag name', '</{{ lead.firstName }}>', /where a tag or attribute name stands/],
     ['an attribute name', '<p {{ lead.firstName }}>x</p>', /inside <p> where a tag or attribute name stands/],
     ['an attribute name right after a quoted value', '<p class="a"{{ lead.firstName }}>x</p>', /inside <p> where a tag or attribute name stands/],

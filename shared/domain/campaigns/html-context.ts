@@ -113,7 +113,10 @@ export function placeholdersInHtml(html: string, placeholderLength: (source: str
     const character = html.charAt(index);
     switch (state) {
       case 'data':
-        if (character === '<') state = 'tag-open';
+        if (character === '<') {
+          state = 'tag-open';
+          tag = '';
+        }
         break;
       case 'tag-open':
         if (html.startsWith('!--', index)) {
