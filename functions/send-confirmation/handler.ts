@@ -2,20 +2,25 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { processSqsBatch } from '../../shared/batch';
+import { ConfirmationStore } from '../../shared/adapters/confirmation-store';
+import { documentClient } from '../../shared/adapters/clients';
 import { subscriberMail } from '../../shared/subscriber-mail';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../shared/domain/consent/confirmation-email';
 import { ConsentConfirmationRequestedDetail, DetailType } from '../../shared/domain/events';
 import { isSubscriptionType } from '../../shared/domain/subscriptions';
 
 const logger = new Logger();
-const { leads: store, mailer, isSuppressed, link } = subscriberMail();
+const { leads: store, mailer, isSuppressed, link, tableName } = subscriberMail();
+// A claim older than five function timeouts belongs to an invocation that is gone.
+const confirmations = new ConfirmationStore(documentClient(), tableName, 5 * 30_000);
 
 const BusEvent = z.object({ 'detail-type': z.literal(DetailType.ConsentConfirmationRequested), detail: ConsentConfirmationRequestedDetail });
 
 /**
  * Emails the double opt-in links for the subscriptions still pending. Nothing is sent to a suppressed
- * address or for a subscription no longer pending; a redelivered request may send the email again,
- * which is harmless (confirming twice changes nothing).
+ * address or for a subscription no longer pending, and the public form cannot make us mail an address
+ * again and again: each type's link goes out once per window and an address gets a few such emails
+ * per window (`ConfirmationStore`), however often the form is posted or the request redelivered.
  */
 async function sendConfirmation(record: SQSRecord): Promise<void> {
   const { detail } = BusEvent.parse(JSON.parse(record.body));
@@ -27,14 +32,27 @@ async function sendConfirmation(record: SQSRecord): Promise<void> {
     logger.info('Confirmation not sent: address suppressed', { leadId: lead.id });
     return;
   }
-  const expiresAt = Math.floor(Date.now() / 1000) + CONFIRMATION_LINK_DAYS * 86_400;
-  const links = await Promise.all(
-    pending.map(async (subscription) => ({ subscription, url: await link('/v1/subscriptions/confirm', 'confirmation', { leadId: lead.id, subscription, expiresAt }) })),
-  );
-  const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId: lead.id });
-  const email = composeConfirmationEmail(lead.firstName, links, preferencesUrl);
-  const messageId = await mailer.send({ to: [lead.email], ...email, tags: { purpose: 'confirmation' } });
-  logger.info('Confirmation sent', { leadId: lead.id, subscriptions: pending, messageId });
+  const claim = await confirmations.claim(lead.id, pending, new Date());
+  if (claim.outcome !== 'claimed') {
+    logger.info('Confirmation not sent: limit reached for this window', { leadId: lead.id, subscriptions: pending, reason: claim.outcome });
+    return;
+  }
+  let messageId: string;
+  try {
+    const expiresAt = Math.floor(Date.now() / 1000) + CONFIRMATION_LINK_DAYS * 86_400;
+    const links = await Promise.all(
+      claim.subscriptions.map(async (subscription) => ({ subscription, url: await link('/v1/subscriptions/confirm', 'confirmation', { leadId: lead.id, subscription, expiresAt }) })),
+    );
+    const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId: lead.id });
+    const email = composeConfirmationEmail(lead.firstName, links, preferencesUrl);
+    messageId = await mailer.send({ to: [lead.email], ...email, tags: { purpose: 'confirmation' } });
+  } catch (error) {
+    // Nothing was sent: give the claims back so the retry can send.
+    await confirmations.release(claim);
+    throw error;
+  }
+  await confirmations.markSent(claim, messageId, new Date());
+  logger.info('Confirmation sent', { leadId: lead.id, subscriptions: claim.subscriptions, messageId });
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

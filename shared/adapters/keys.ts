@@ -34,6 +34,8 @@
  * | stage transition  | LEAD#<id>          | STAGE#<time>#<lead version>      | TRANSITIONS#<yyyy-mm> / <time>#<id> |
  * | applied once      | LEAD#<id>          | APPLIED#<qualification or CRM update key> |                            |
  * | sales reasons     | SETTINGS           | SALES_REASONS                    |                                     |
+ * | confirmation sent | LEAD#<id>          | CONFIRMATION#<subscription type> |                                     |
+ * | confirmation quota| LEAD#<id>          | CONFIRMATION_QUOTA#<slot>        |                                     |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -111,6 +113,13 @@ export const keys = {
   /** Marks a lead change keyed by its origin (a qualification, a CRM update id) as done, so a repeat changes nothing. */
   appliedOnce: (leadId: string, key: string) => ({ pk: `LEAD#${leadId}`, sk: `APPLIED#${key}` }),
   salesReasons: () => ({ pk: 'SETTINGS', sk: 'SALES_REASONS' }),
+  /**
+   * A double opt-in email of one subscription type, held for its window (then removed by TTL). Under
+   * the lead's partition, so erasure deletes it with the lead.
+   */
+  confirmationSent: (leadId: string, subscription: string) => ({ pk: `LEAD#${leadId}`, sk: `CONFIRMATION#${subscription}` }),
+  /** One of the few confirmation emails an address may get per window, whatever their types. */
+  confirmationQuota: (leadId: string, slot: number) => ({ pk: `LEAD#${leadId}`, sk: `CONFIRMATION_QUOTA#${slot}` }),
 } as const;
 
 export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];

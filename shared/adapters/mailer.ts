@@ -1,4 +1,5 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { singleLineHeader } from '../domain/mail-headers';
 
 export interface OutgoingEmail {
   readonly to: readonly string[];
@@ -29,6 +30,7 @@ export class SesMailer implements Mailer {
     private readonly configurationSetName: string,
   ) {}
 
+  /** Every mail path sends through here, so this is where header values are made single-line, whatever lead data they carry. */
   async send(email: OutgoingEmail): Promise<string> {
     const result = await this.client.send(
       new SendEmailCommand({
@@ -37,9 +39,9 @@ export class SesMailer implements Mailer {
         ConfigurationSetName: this.configurationSetName,
         Content: {
           Simple: {
-            Subject: { Data: email.subject, Charset: 'UTF-8' },
+            Subject: { Data: singleLineHeader(email.subject), Charset: 'UTF-8' },
             Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
-            ...(email.headers ? { Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })) } : {}),
+            ...(email.headers ? { Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value: singleLineHeader(Value) })) } : {}),
           },
         },
         ...(email.tags ? { EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value })) } : {}),

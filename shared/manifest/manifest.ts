@@ -329,7 +329,7 @@ export const manifest: Manifest = {
       },
       timeoutSeconds: 30,
       memoryMb: 256,
-      access: ['table:read', 'ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      access: ['table:write', 'ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
     },
     {
       name: 'plan-campaign',

@@ -1,11 +1,13 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConfirmationStore } from '../../shared/adapters/confirmation-store';
 import { verifyToken } from '../../shared/domain/consent/signed-token';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
+import { TableFake } from './table-fake';
 
 setHandlerEnvironment();
 Object.assign(process.env, { SIGNING_KEYS_SECRET: 'signing-keys', PRIVACY_SALT_SECRET: 'privacy-salt', PUBLIC_BASE_URL: 'https://mail.example.com' });
@@ -33,6 +35,8 @@ beforeEach(() => {
   dynamo.on(GetCommand).resolves({});
   dynamo.on(PutCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
+  dynamo.on(BatchGetCommand).resolves({});
+  dynamo.on(TransactWriteCommand).resolves({});
 });
 
 describe('send-confirmation', () => {
@@ -53,6 +57,8 @@ describe('send-confirmation', () => {
     dynamo.on(GetCommand, { Key: { pk: 'LEAD#lead-1', sk: 'PROFILE' } }).resolves({ Item: lead({ newsletter: 'opted_in' }) });
     await sendConfirmation(sqsEvent([requested(['newsletter'])]), context);
     dynamo.reset();
+    dynamo.on(BatchGetCommand).resolves({});
+    dynamo.on(TransactWriteCommand).resolves({});
     dynamo.on(GetCommand).callsFake((input: { Key: { pk: string } }) => (input.Key.pk.startsWith('SUPPRESSED#') ? { Item: { reason: 'hard_bounce' } } : { Item: lead({ newsletter: 'pending' }) }));
     await sendConfirmation(sqsEvent([requested(['newsletter'])]), context);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
@@ -62,6 +68,90 @@ describe('send-confirmation', () => {
     dynamo.on(GetCommand, { Key: { pk: 'LEAD#lead-1', sk: 'PROFILE' } }).resolves({ Item: lead({ newsletter: 'pending' }) });
     ses.on(SendEmailCommand).rejects(Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException' }));
     expect((await sendConfirmation(sqsEvent([requested(['newsletter'])]), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+  });
+});
+
+describe('send-confirmation limits: the public form cannot make us mail an address again and again', () => {
+  let table: TableFake;
+  const confirmLinks = (index: number) => {
+    const text = ses.commandCalls(SendEmailCommand)[index]?.args[0].input.Content?.Simple?.Body?.Text?.Data ?? '';
+    return [...text.matchAll(/confirm\?token=(\S+)/g)].map((match) => verifyToken(ring, 'confirmation', decodeURIComponent(match[1] ?? ''), Math.floor(Date.now() / 1000)));
+  };
+  const subscriptionsLinked = (index: number) => [...new Set(confirmLinks(index).map((check) => (check.valid ? check.claims.subscription : 'invalid')))];
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-30T08:00:00Z'));
+    dynamo.reset();
+    table = new TableFake();
+    table.attach(dynamo);
+    table.put(lead({ newsletter: 'pending', offers: 'pending' }));
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('sends one email for ten requests of a type within the window, concurrent or one after another', async () => {
+    const concurrent = await sendConfirmation(sqsEvent(Array.from({ length: 5 }, () => requested(['newsletter']))), context);
+    expect(concurrent.batchItemFailures).toEqual([]);
+    for (let request = 0; request < 5; request += 1) {
+      vi.setSystemTime(new Date(Date.parse('2026-11-30T08:00:00Z') + (request + 1) * 3_600_000));
+      expect((await sendConfirmation(sqsEvent([requested(['newsletter'])]), context)).batchItemFailures).toEqual([]);
+    }
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(subscriptionsLinked(0)).toEqual(['newsletter']);
+  });
+
+  it('gives another type its own email within the window, without the type already sent', async () => {
+    await sendConfirmation(sqsEvent([requested(['newsletter'])]), context);
+    await sendConfirmation(sqsEvent([requested(['newsletter', 'offers'])]), context);
+    await sendConfirmation(sqsEvent([requested(['newsletter', 'offers'])]), context);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(2);
+    expect(subscriptionsLinked(1)).toEqual(['offers']);
+  });
+
+  it('sends the type again once its window has passed', async () => {
+    await sendConfirmation(sqsEvent([requested(['newsletter'])]), context);
+    vi.setSystemTime(new Date('2026-12-01T07:59:59Z'));
+    await sendConfirmation(sqsEvent([requested(['newsletter'])]), context);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    vi.setSystemTime(new Date('2026-12-01T08:00:00Z'));
+    await sendConfirmation(sqsEvent([requested(['newsletter'])]), context);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(2);
+    expect(subscriptionsLinked(1)).toEqual(['newsletter']);
+  });
+
+  it('gives the claim back when SES fails, so the retry sends', async () => {
+    ses.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException' })).resolves({ MessageId: 'ses-2' });
+    expect((await sendConfirmation(sqsEvent([requested(['newsletter'])]), context)).batchItemFailures).toHaveLength(1);
+    expect((await sendConfirmation(sqsEvent([requested(['newsletter'])]), context)).batchItemFailures).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(2);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'CONFIRMATION#newsletter' })).toMatchObject({ status: 'sent', messageId: 'ses-2' });
+  });
+
+  it('keeps its records under the lead, expiring (TTL) when the window ends', async () => {
+    await sendConfirmation(sqsEvent([requested(['newsletter'])]), context);
+    const records = [...table.items.values()].filter((item) => String(item.sk).startsWith('CONFIRMATION'));
+    expect(records.map((item) => [item.pk, item.sk])).toEqual([['LEAD#lead-1', 'CONFIRMATION#newsletter'], ['LEAD#lead-1', 'CONFIRMATION_QUOTA#0']]);
+    for (const item of records) expect(item.expiresAt).toBe(Date.parse('2026-12-01T08:00:00Z') / 1000);
+  });
+
+  it('caps an address at three confirmation emails in any 24 hours, whatever their types', async () => {
+    const store = new ConfirmationStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'leadflow-test', 150_000);
+    const at = (hours: number) => new Date(Date.parse('2026-11-30T08:00:00Z') + hours * 3_600_000);
+    const claimed = async (type: string, hours: number) => {
+      const claim = await store.claim('lead-1', [type], at(hours));
+      if (claim.outcome === 'claimed') await store.markSent(claim, `m-${type}`, at(hours));
+      return claim.outcome;
+    };
+    expect(await claimed('a', 0)).toBe('claimed');
+    expect(await claimed('b', 1)).toBe('claimed');
+    expect(await claimed('c', 2)).toBe('claimed');
+    expect(await claimed('d', 3)).toBe('address-limit');
+    expect(await claimed('a', 4)).toBe('already-sent');
+    // The first email's window has ended: its place in the quota is free, the others' are not.
+    expect(await claimed('d', 24)).toBe('claimed');
+    expect(await claimed('e', 24)).toBe('address-limit');
   });
 });
 

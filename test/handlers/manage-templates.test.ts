@@ -201,6 +201,16 @@ describe('manage-templates', () => {
     expect((await templates.create({ subject: 's', html: 'h' })).body.issues).toEqual([expect.objectContaining({ field: 'name' })]);
   });
 
+  it('refuses a placeholder where lead data could add attributes, markup or a link target, with 400 naming html and why', async () => {
+    const response = await templates.create({ ...welcome, html: '<p>Hi</p><a href="{{ lead.company }}">Your page</a>' });
+    expect(response.status).toBe(400);
+    expect(response.body.issues).toEqual([{ field: 'html', message: expect.stringMatching(/^\{\{ lead\.company \}\} in html is in the href of <a> before a fixed scheme and host, .*href="https:\/\/example\.com\/\?ref=\{\{ lead\.company \}\}"/) }]);
+    const handler = await templates.create({ ...welcome, html: '<p onclick="hi(\'{{ lead.firstName }}\')">Hi</p>' });
+    expect(handler.body.issues).toEqual([{ field: 'html', message: expect.stringContaining('an event handler') }]);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect((await templates.create({ ...welcome, html: '<a href="https://example.com/?ref={{ lead.company }}" title="{{ lead.firstName }}">Hi</a>' })).status).toBe(201);
+  });
+
   it('answers 404 for an unknown template, version or lead', async () => {
     const templateId = await created();
     expect((await templates.get(MISSING_ID)).status).toBe(404);
@@ -245,7 +255,7 @@ describe('campaigns from a stored template', () => {
     expect((await readCampaign(String(fromLatest.body.id))).body).toMatchObject({ template: { subject: 'Version 2 subject', html: welcome.html }, templateRef: { version: 2 } });
   });
 
-  it('refuses an unknown template or version naming template.templateId / template.version, and an inline template naming an unknown field', async () => {
+  it('refuses an unknown template or version naming template.templateId / template.version, and an inline template naming an unknown field or with an unsafe placeholder', async () => {
     const templateId = await created();
     const unknownTemplate = await createCampaign({ templateId: MISSING_ID });
     expect(unknownTemplate.status).toBe(400);
@@ -256,6 +266,9 @@ describe('campaigns from a stored template', () => {
     const inline = await createCampaign({ subject: 'Hi', html: '<p>{{ lead.frist_name }}</p>' });
     expect(inline.status).toBe(400);
     expect(inline.body.issues?.map((issue) => issue.field)).toEqual(['template.html']);
+    const unquoted = await createCampaign({ subject: 'Hi', html: '<a title={{ lead.firstName }}>Hi</a>' });
+    expect(unquoted.status).toBe(400);
+    expect(unquoted.body.issues).toEqual([{ field: 'template.html', message: expect.stringContaining('put the value in double quotes') }]);
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
@@ -77,6 +78,32 @@ describe('suppression list on the local stack', () => {
   });
 });
 
+describe('double opt-in confirmations on the local stack', () => {
+  /** Whether every message the queue received has been handled: none waiting, none in flight. */
+  const drained = async (queueName: string) => {
+    const queue = stack.queues[queueName];
+    if (!queue) throw new Error(`${queueName} queue missing`);
+    const sqs = new SQSClient({ endpoint: stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible) === 0 ? true : undefined;
+  };
+
+  it('mails one confirmation however often the same form is posted, with the same or new idempotency keys', async () => {
+    const email = `twice-${randomUUID()}@example.com`;
+    const form = { email, firstName: 'Tia', consent: ['newsletter'] };
+    for (const key of ['same', 'same', 'same', 'other-1', 'other-2']) {
+      expect((await post('/v1/forms/newsletter/submissions', form, { 'idempotency-key': `${key}-${email}` })).status).toBe(202);
+    }
+    const confirmations = async () => (await mails()).filter((mail) => mail.destination.to.includes(email));
+    await eventually(async () => ((await confirmations()).length > 0 ? true : undefined));
+    // Every request was on the queue before its form post answered; once the queue is empty, all were handled.
+    await eventually(() => drained('send-confirmation'), 30_000);
+    const sent = await confirmations();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.subject).toBe('Please confirm your subscription / Konfirmasi langganan Anda');
+  });
+});
+
 async function everyItem(): Promise<string[]> {
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.endpoints.dynamodb }));
   const items: string[] = [];
@@ -104,13 +131,15 @@ describe('data rights on the local stack', () => {
     await eventually(async () => ((await getLead(leadId)).score?.qualified ? true : undefined));
     // The qualification alert is claimed in the table too.
     await eventually(async () => ((await everyItem()).some((item) => item.includes(`"ALERT#`) && item.includes(leadId)) ? true : undefined));
+    // So is the double opt-in confirmation of the newsletter, for its window.
+    await eventually(async () => ((await everyItem()).some((item) => item.includes('"CONFIRMATION#newsletter"') && item.includes(leadId)) ? true : undefined));
     // ... and its move to the mql stage is recorded as a transition.
     await eventually(async () => ((await everyItem()).some((item) => item.includes('"stage-transition"') && item.includes(leadId)) ? true : undefined));
 
     const exported = await cli('leads', 'export', leadId);
     expect(exported.code).toBe(0);
     const records = (JSON.parse(exported.out) as { records: Record<string, unknown[]> }).records;
-    expect(Object.keys(records).sort()).toEqual(['alert', 'applied-change', 'consent', 'event', 'lead', 'stage-transition']);
+    expect(Object.keys(records).sort()).toEqual(['alert', 'applied-change', 'confirmation', 'confirmation-quota', 'consent', 'event', 'lead', 'stage-transition']);
     expect(records.event).toHaveLength(5);
 
     expect((await cli('leads', 'erase', leadId)).code).toBe(1);

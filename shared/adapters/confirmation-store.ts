@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CONFIRMATION_WINDOW_SECONDS, CONFIRMATIONS_PER_ADDRESS, planConfirmation } from '../domain/consent/confirmation-limits';
+import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
+import { keys } from './keys';
+
+export type ConfirmationClaim<S extends string = string> =
+  | { readonly outcome: 'claimed'; readonly leadId: string; readonly subscriptions: readonly S[]; readonly slot: number; readonly token: string }
+  | { readonly outcome: 'already-sent' | 'address-limit' };
+
+/** Claims raced by concurrent requests are read and planned again this many times before the record is retried. */
+const CLAIM_ATTEMPTS = 3;
+
+/** Raised so the request is retried later, when concurrent requests kept taking the same claims. */
+class ConfirmationContended extends Error {
+  override readonly name = 'ConfirmationContended';
+}
+
+/**
+ * The double opt-in emails a lead got: each type's and each quota slot's item is claimed with a
+ * conditional write before the email is sent, marked sent after, given back when the send fails, and
+ * holds until its window ends (`expiresAt`, which TTL then removes). A claim left `sending` by a
+ * consumer that died mid-send is taken over after `staleAfterMs`: a confirmation is better sent twice
+ * after a crash than never.
+ */
+export class ConfirmationStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly staleAfterMs: number,
+  ) {}
+
+  private itemKeys(leadId: string, subscriptions: readonly string[], slot: number) {
+    return [...subscriptions.map((subscription) => keys.confirmationSent(leadId, subscription)), keys.confirmationQuota(leadId, slot)];
+  }
+
+  /** Whether a stored claim still holds at `now`: its window is open and it is not a dead consumer's. */
+  private holds(item: Record<string, unknown>, now: Date): boolean {
+    if (Number(item.expiresAt) <= Math.floor(now.getTime() / 1000)) return false;
+    return !(item.status === 'sending' && String(item.claimedAt) < new Date(now.getTime() - this.staleAfterMs).toISOString());
+  }
+
+  private async held(leadId: string, pending: readonly string[], now: Date) {
+    const wanted = [...pending.map((subscription) => keys.confirmationSent(leadId, subscription)), ...Array.from({ length: CONFIRMATIONS_PER_ADDRESS }, (_, slot) => keys.confirmationQuota(leadId, slot))];
+    const { Responses } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted, ConsistentRead: true } } }));
+    const live = (Responses?.[this.tableName] ?? []).filter((item) => this.holds(item, now));
+    return {
+      subscriptions: new Set(live.filter((item) => item.entity === 'confirmation').map((item) => String(item.subscription))),
+      slots: new Set(live.filter((item) => item.entity === 'confirmation-quota').map((item) => Number(item.slot))),
+    };
+  }
+
+  /**
+   * Claims the confirmation email of those `pending` types not mailed in their window, in a free slot
+   * of the address's quota, in one transaction whose conditions repeat the check just read.
+   */
+  async claim<S extends string>(leadId: string, pending: readonly S[], now: Date): Promise<ConfirmationClaim<S>> {
+    const claimedAt = now.toISOString();
+    const expiresAt = Math.floor(now.getTime() / 1000) + CONFIRMATION_WINDOW_SECONDS;
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
+      const held = await this.held(leadId, pending, now);
+      const plan = planConfirmation(pending, held.subscriptions, held.slots);
+      if (!plan.send) return { outcome: plan.reason };
+      const token = randomUUID();
+      const common = { leadId, status: 'sending', token, claimedAt, expiresAt };
+      const items = [
+        ...plan.subscriptions.map((subscription) => ({ ...keys.confirmationSent(leadId, subscription), entity: 'confirmation', subscription, ...common })),
+        { ...keys.confirmationQuota(leadId, plan.slot), entity: 'confirmation-quota', slot: plan.slot, ...common },
+      ];
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: items.map((Item) => ({
+              Put: {
+                TableName: this.tableName,
+                Item,
+                ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR (#status = :sending AND claimedAt < :staleBefore)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':now': Math.floor(now.getTime() / 1000),
+                  ':sending': 'sending',
+                  ':staleBefore': new Date(now.getTime() - this.staleAfterMs).toISOString(),
+                },
+              },
+            })),
+          }),
+        );
+        return { outcome: 'claimed', leadId, subscriptions: plan.subscriptions, slot: plan.slot, token };
+      } catch (error) {
+        // Another request claimed some of these items since they were read: read and plan again.
+        if (!failedConditions(error)?.some(Boolean) && !isTransactionConflict(error)) throw error;
+      }
+    }
+    throw new ConfirmationContended(`Confirmation claims of lead ${leadId} kept changing`);
+  }
+
+  async markSent(claim: Extract<ConfirmationClaim, { outcome: 'claimed' }>, messageId: string, at: Date): Promise<void> {
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: this.itemKeys(claim.leadId, claim.subscriptions, claim.slot).map((Key) => ({
+          Update: {
+            TableName: this.tableName,
+            Key,
+            UpdateExpression: 'SET #status = :sent, sentAt = :at, messageId = :messageId REMOVE #token',
+            ConditionExpression: '#token = :token',
+            ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+            ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString(), ':messageId': messageId, ':token': claim.token },
+          },
+        })),
+      }),
+    );
+  }
+
+  /** Gives the claims back after a failed send, so the retry can send; an item another request took over stays its. */
+  async release(claim: Extract<ConfirmationClaim, { outcome: 'claimed' }>): Promise<void> {
+    await Promise.all(
+      this.itemKeys(claim.leadId, claim.subscriptions, claim.slot).map((Key) =>
+        conditionally(
+          this.client.send(
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key,
+              ConditionExpression: '#token = :token',
+              ExpressionAttributeNames: { '#token': 'token' },
+              ExpressionAttributeValues: { ':token': claim.token },
+            }),
+          ),
+          'released',
+          'taken-over',
+        ),
+      ),
+    );
+  }
+}
