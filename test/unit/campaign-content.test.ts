@@ -18,6 +18,12 @@ describe('renderTemplate', () => {
     expect(renderTemplate({ subject: 'Hi {{ lead.firstName | "there" }}', html: 'x' }, { lead: {} }).subject).toBe('Hi there');
   });
 
+  it('renders an attribute named like an Object.prototype member only when the lead has it', () => {
+    const template = { subject: 'Hi {{ lead.attributes.constructor | "there" }}', html: '<p>{{ lead.attributes.toString | "none" }}</p>' };
+    expect(renderTemplate(template, { lead: { attributes: {} } })).toMatchObject({ subject: 'Hi there', html: '<p>none</p>' });
+    expect(renderTemplate(template, { lead: { attributes: { constructor: 'Builder' } } }).subject).toBe('Hi Builder');
+  });
+
   it('derives a text part from the HTML when there is none, links written out', () => {
     expect(textFromHtml('<h1>News</h1><p>Read <a href="https://x.io/a">the guide</a> &amp; more</p>')).toBe('News\nRead the guide (https://x.io/a) & more');
     expect(renderTemplate({ subject: 's', html: '<p>a</p>', text: 'plain {{ lead.email }}' }, { lead: { email: 'a@x.io' } }).text).toBe('plain a@x.io');

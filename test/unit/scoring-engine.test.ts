@@ -152,7 +152,7 @@ describe('rule ids that name Object.prototype members', () => {
     });
     const first = applyEvent(undefined, pageView('/a', '2026-11-01T10:00:00Z'), decisionMaker, ruleset).state;
     expect(first.engagement).toBe(7);
-    expect(first.tallies.constructor?.times).toBe(1);
+    expect(Object.hasOwn(first.tallies, 'constructor') && first.tallies['constructor']?.times).toBe(1);
     const second = applyEvent(first, pageView('/b', '2026-11-01T10:01:00Z'), decisionMaker, ruleset).state;
     expect(second.engagement).toBeCloseTo(7, 2);
   });

@@ -153,7 +153,8 @@ export function refineTemplateFields(template: Template, context: z.RefinementCt
 /** The value a field names, from `{ lead: … }`-style data, as text; missing or empty uses the fallback. */
 function valueOf(data: Readonly<Record<string, unknown>>, path: string, fallback: string | undefined): string {
   let value: unknown = data;
-  for (const part of path.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+  // Own properties only: `{{ lead.attributes.constructor }}` must not print Object's constructor.
+  for (const part of path.split('.')) value = typeof value === 'object' && value !== null && Object.hasOwn(value, part) ? (value as Record<string, unknown>)[part] : undefined;
   if (value === undefined || value === null || value === '') return fallback ?? '';
   return typeof value === 'object' ? '' : String(value);
 }
