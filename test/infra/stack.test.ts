@@ -1,6 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
 import { WEBHOOK_EVENT_TYPES } from '../../shared/domain/events';
@@ -88,6 +90,16 @@ describe('LeadflowStack', () => {
   it("alarms on the SES account's bounce and complaint rates below SES's review levels (5% and 0.1%)", () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.BounceRate', Threshold: 0.04, AlarmActions: Match.anyValue() });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: 0.0008, AlarmActions: Match.anyValue() });
+  });
+
+  it('sends alarms to a topic under its own rotated KMS key, which CloudWatch alarms may use', () => {
+    const [keyId, key] = ofType('AWS::KMS::Key')[0] ?? [];
+    expect(key?.Properties.EnableKeyRotation).toBe(true);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    const statements = (key?.Properties.KeyPolicy as { Statement: { Principal?: { Service?: string }; Action: string | string[] }[] }).Statement;
+    const cloudWatch = statements.find((statement) => statement.Principal?.Service === 'cloudwatch.amazonaws.com');
+    expect([cloudWatch?.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('Alarms');
   });
 
   it('routes bus events to queues with a DLQ and a retry policy on every rule target', () => {
@@ -277,6 +289,26 @@ describe('scheduled campaigns', () => {
 describe('cdk-nag AwsSolutions checks', () => {
   it('pass with every finding fixed or acknowledged with a reason', () => {
     expect(() => buildApp(newApp()).app.synth()).not.toThrow();
+  }, 120_000);
+
+  it('have no acknowledgement that matches no finding at or below the construct it is on', () => {
+    const { app } = buildApp(newApp());
+    // validateScope reports every finding, acknowledged or not: each acknowledgement must cover one.
+    const findings = new AwsSolutionsChecks().validateScope(app).violations;
+    const unused: string[] = [];
+    const visit = (construct: IConstruct) => {
+      for (const entry of construct.node.metadata.filter((metadata) => metadata.type === 'aws:cdk:acknowledged-rules')) {
+        for (const id of Object.keys(entry.data as Record<string, string>)) {
+          const rule = id.replace(/^AwsSolutions::/, '');
+          const path = construct.node.path;
+          const covers = findings.some((finding) => finding.ruleName === rule && finding.violatingResources.some((resource) => resource.constructPath === path || (resource.constructPath ?? '').startsWith(`${path}/`)));
+          if (!covers) unused.push(`${path}: ${rule}`);
+        }
+      }
+      construct.node.children.forEach(visit);
+    };
+    visit(app);
+    expect(unused).toEqual([]);
   }, 120_000);
 
   it('fail synthesis on an unacknowledged finding', () => {
