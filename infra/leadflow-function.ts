@@ -19,7 +19,7 @@ export interface LeadflowFunctionProps {
 
 /**
  * The defaults every leadflow function shares: Node.js 22 on arm64, bundled by esbuild as ESM (no
- * Docker), its own log group with retention, X-Ray tracing, and an alarm on errors.
+ * Docker), its own log group with retention, X-Ray tracing, and alarms on errors and throttles.
  */
 export class LeadflowFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -54,6 +54,14 @@ export class LeadflowFunction extends Construct {
     new Alarm(this, 'Errors', {
       alarmDescription: `${spec.name} failed invocations`,
       metric: this.fn.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(props.alarmAction);
+    new Alarm(this, 'Throttles', {
+      alarmDescription: `${spec.name} was throttled: ${spec.reservedConcurrency ? `its reserved concurrency (${spec.reservedConcurrency}) is used up, by a flood of requests or slow calls` : "the account's concurrency is used up"}. Look at its Invocations and Duration, and at the API's or its queue's traffic.`,
+      metric: this.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -179,6 +179,15 @@ export class LeadflowStack extends Stack {
       throttle: { rateLimit: manifest.http.throttleRatePerSecond, burstLimit: manifest.http.throttleBurst },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
+    // Bad input must get a 4xx (invariant 6): a 5xx is a fault or an outage of what a route writes to.
+    new Alarm(this, 'Api5xx', {
+      alarmDescription: 'The HTTP API answered 5xx at least 5 times in 5 minutes: look at the Errors alarms and logs of the functions behind the routes (503s say the bus or the table refused a write that clients will retry).',
+      metric: api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 5,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(alarmAction);
     const iamAuthorizer = new HttpIamAuthorizer();
 
     const settings: DeploymentSettings = {
@@ -240,6 +249,15 @@ export class LeadflowStack extends Stack {
           visibilityTimeout: Duration.seconds(spec.timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),
           deadLetterQueue: { queue: dlq, maxReceiveCount: spec.trigger.maxReceiveCount },
         });
+        const alarmMinutes = spec.trigger.oldestMessageAlarmMinutes;
+        new Alarm(this, `${pascal(spec.name)}QueueAge`, {
+          alarmDescription: `${spec.name} has left a message waiting over ${alarmMinutes} minutes: it is failing, throttled or outpaced. Look at its Errors and Throttles alarms, its logs and its DLQ; raise its concurrency if it is only slow.`,
+          metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+          threshold: alarmMinutes * 60,
+          evaluationPeriods: 5,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }).addAlarmAction(alarmAction);
         new Rule(this, `${pascal(spec.name)}Rule`, {
           eventBus: bus,
           description: `Routes to ${spec.name}`,

@@ -69,6 +69,11 @@ export interface EventTrigger {
   readonly maxBatchingWindowSeconds: number;
   /** Deliveries before a message moves to the DLQ. */
   readonly maxReceiveCount: number;
+  /**
+   * Minutes the oldest waiting message may age before the queue's alarm fires: short where someone
+   * waits for the result (scoring, MQL alerts), longer where a backlog is the normal shape of the work.
+   */
+  readonly oldestMessageAlarmMinutes: number;
 }
 
 /** A timed invocation through EventBridge Scheduler. Only `rate(N minutes|hours|days)` is supported. */

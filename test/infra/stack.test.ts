@@ -92,6 +92,49 @@ describe('LeadflowStack', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: 0.0008, AlarmActions: Match.anyValue() });
   });
 
+  it("alarms on the age of every consumer queue's oldest message, at the manifest's minutes", () => {
+    for (const spec of manifest.functions.filter(isEventFunction)) {
+      const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, resource]) => JSON.stringify(resource.Properties.FunctionName).includes(functionLogicalId(spec.name)));
+      const queueId = JSON.stringify(mapping?.[1].Properties.EventSourceArn).match(/"([A-Za-z0-9]+Queue[A-Za-z0-9]*)"/)?.[1] ?? 'no queue';
+      const ageAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, alarm]) => alarm.Properties.MetricName === 'ApproximateAgeOfOldestMessage' && JSON.stringify(alarm.Properties.Dimensions).includes(`"${queueId}"`));
+      expect(ageAlarms, spec.name).toHaveLength(1);
+      expect(ageAlarms[0]?.[1].Properties, spec.name).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Threshold: spec.trigger.oldestMessageAlarmMinutes * 60,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [expect.anything()],
+        AlarmDescription: expect.stringContaining(spec.name),
+      });
+    }
+    const ageAlarmCount = ofType('AWS::CloudWatch::Alarm').filter(([, alarm]) => alarm.Properties.MetricName === 'ApproximateAgeOfOldestMessage').length;
+    expect(ageAlarmCount).toBe(manifest.functions.filter(isEventFunction).length);
+  });
+
+  it("alarms on the HTTP API's 5xx answers", () => {
+    const [apiId] = ofType('AWS::ApiGatewayV2::Api')[0] ?? [];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }],
+      Statistic: 'Sum',
+      Threshold: 5,
+      AlarmActions: Match.anyValue(),
+    });
+  });
+
+  it('alarms on throttles of every function', () => {
+    for (const spec of manifest.functions) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(spec.name) } }],
+        Threshold: 1,
+        AlarmActions: Match.anyValue(),
+      });
+    }
+  });
+
   it('sends alarms to a topic under its own rotated KMS key, which CloudWatch alarms may use', () => {
     const [keyId, key] = ofType('AWS::KMS::Key')[0] ?? [];
     expect(key?.Properties.EnableKeyRotation).toBe(true);
