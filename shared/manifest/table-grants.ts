@@ -23,8 +23,10 @@ export interface TableGrant {
 const OPERATIONS = Object.keys(TABLE_ACTIONS) as TableOperation[];
 
 /**
- * The statements a table access becomes. On an index, `dynamodb:LeadingKeys` is the index's partition
- * key (the value a Query names), so index grants list index partition values (`LEADS#*`, `CAMPAIGNS`).
+ * The statements a table access becomes. A Query on an index names a value of the index's partition
+ * key (`gsi1pk`), not the table's, so index grants are bounded by index partition values (`LEADS#*`,
+ * `CAMPAIGNS`) on that index's ARN only. Should DynamoDB give such a Query no leading key at all,
+ * `ForAllValues` holds over the empty set: the grant would still be that one index, never a refusal.
  */
 export function tableGrants(access: TableAccess | undefined): TableGrant[] {
   if (!access) return [];

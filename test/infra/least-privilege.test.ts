@@ -30,7 +30,7 @@ const actionsOf = (statement: Statement) => [statement.Action].flat();
 /** The statements of a function's role policy. */
 function statementsOf(name: string): Statement[] {
   const role = `${pascal(name)}FunctionServiceRole`;
-  const policy = Object.values(resources).find((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties.Roles).includes(role));
+  const policy = Object.values(resources).find((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties.Roles).includes(`"${role}`));
   return ((policy?.Properties.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? []);
 }
 
