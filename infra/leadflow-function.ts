@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -19,7 +19,7 @@ export interface LeadflowFunctionProps {
 
 /**
  * The defaults every leadflow function shares: Node.js 22 on arm64, bundled by esbuild as ESM (no
- * Docker), its own log group with retention, X-Ray tracing, and an alarm on errors.
+ * Docker), its own log group with retention, X-Ray tracing, and alarms on errors and throttles.
  */
 export class LeadflowFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -59,5 +59,28 @@ export class LeadflowFunction extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(props.alarmAction);
+    new Alarm(this, 'Throttles', {
+      alarmDescription: `${spec.name} was throttled: ${spec.reservedConcurrency ? `its reserved concurrency (${spec.reservedConcurrency}) is used up, by a flood of requests or slow calls` : "the account's concurrency is used up"}. Look at its Invocations and Duration, and at the API's or its queue's traffic.`,
+      metric: this.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(props.alarmAction);
+
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'Functions are pinned to Node.js 22, the runtime the code is tested for (Node 20 locally, 22 in Lambda); moving to a newer runtime is a tested change, not an automatic one.',
+    });
+    const role = this.fn.node.findChild('ServiceRole');
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: "The AWS-managed minimum for writing a function's logs.",
+    });
+    // Tracing put the X-Ray statement in the role's default policy; the wildcard is acknowledged there only.
+    Validations.of(role.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords have no resource ARN to scope to.',
+    });
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
+import { grantScope } from '../../shared/adapters/table-grant-check';
 import type { FunctionSpec } from '../../shared/manifest/types';
 
 /** A Lambda-like context for a local invocation. */
@@ -25,9 +26,15 @@ export function lambdaContext(fn: FunctionSpec): Context {
 
 export type Invoke<E, R> = (event: E, context: Context) => Promise<R>;
 
-/** Imports a manifest function's handler the way Lambda would: its module's `handler` export. */
+/**
+ * Imports a manifest function's handler the way Lambda would: its module's `handler` export. Each
+ * invocation runs in the function's grant scope, so its table calls are held to its manifest grants
+ * as its IAM role holds them in AWS.
+ */
 export async function loadHandler<E, R>(fn: FunctionSpec, root: string): Promise<Invoke<E, R>> {
   const module = (await import(pathToFileURL(resolve(root, fn.entry)).href)) as { handler?: Invoke<E, R> };
-  if (typeof module.handler !== 'function') throw new Error(`${fn.entry} has no exported handler`);
-  return module.handler;
+  const { handler } = module;
+  if (typeof handler !== 'function') throw new Error(`${fn.entry} has no exported handler`);
+  const scope = { functionName: fn.name, ...(fn.table ? { table: fn.table } : {}) };
+  return (event, context) => grantScope.run(scope, () => handler(event, context));
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CONFIRMATION_WINDOW_SECONDS, CONFIRMATIONS_PER_ADDRESS, planConfirmation } from '../domain/consent/confirmation-limits';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
@@ -111,18 +111,23 @@ export class ConfirmationStore {
     );
   }
 
-  /** Gives the claims back after a failed send, so the retry can send; an item another request took over stays its. */
+  /**
+   * Gives the claims back after a failed send, so the retry can send; an item another request took
+   * over stays its. Giving back expires the claim at once (TTL removes it later) rather than deleting
+   * it, so this function needs no delete grant on the lead's partition.
+   */
   async release(claim: Extract<ConfirmationClaim, { outcome: 'claimed' }>): Promise<void> {
     await Promise.all(
       this.itemKeys(claim.leadId, claim.subscriptions, claim.slot).map((Key) =>
         conditionally(
           this.client.send(
-            new DeleteCommand({
+            new UpdateCommand({
               TableName: this.tableName,
               Key,
+              UpdateExpression: 'SET expiresAt = :expired REMOVE #token',
               ConditionExpression: '#token = :token',
               ExpressionAttributeNames: { '#token': 'token' },
-              ExpressionAttributeValues: { ':token': claim.token },
+              ExpressionAttributeValues: { ':token': claim.token, ':expired': 0 },
             }),
           ),
           'released',

@@ -44,9 +44,7 @@ export function environmentFor(
     POWERTOOLS_SERVICE_NAME: manifest.service,
     LEADFLOW_FUNCTION: fn.name,
   };
-  if (fn.access.includes('table:read') || fn.access.includes('table:write')) {
-    env.TABLE_NAME = settings.tableName;
-  }
+  if (fn.table) env.TABLE_NAME = settings.tableName;
   if (fn.access.includes('bus:put')) env.EVENT_BUS_NAME = settings.busName;
   if (fn.access.includes('ses:send')) {
     env.SENDER_ADDRESS = settings.senderAddress;
@@ -63,7 +61,7 @@ export function environmentFor(
     env.EVENT_BUS_ARN = settings.busArn;
     env.SCHEDULE_DLQ_ARN = settings.scheduleDlqArn;
   }
-  if (settings.loopbackWebhooks && fn.access.includes('table:write')) env.WEBHOOKS_ALLOW_LOOPBACK = 'true';
+  if (settings.loopbackWebhooks && fn.table?.read?.includes('WEBHOOK#')) env.WEBHOOKS_ALLOW_LOOPBACK = 'true';
   if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(fn.maxBodyBytes ?? manifest.http.maxBodyBytes);
   return env;
 }

@@ -4,6 +4,10 @@ import { DetailType, EVENT_SOURCE, WEBHOOK_EVENT_TYPES } from '../domain/events'
 /**
  * Every function of leadflow, its trigger and what it may touch. The CDK stack and the local runtime
  * are both built from this value: adding a function is one entry here plus its folder under functions/.
+ *
+ * `table` lists the item kinds each function's code reaches, found from the stores its handler builds
+ * (shared/adapters/*-store.ts) and the items their transactions write; the comment beside it says why.
+ * A kind missing here is an AccessDenied in AWS and a refused call in local mode, so add it with the code.
  */
 export const manifest: Manifest = {
   service: 'leadflow',
@@ -20,7 +24,11 @@ export const manifest: Manifest = {
       trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/forms/{formId}/submissions' }], audience: 'public' },
       timeoutSeconds: 10,
       memoryMb: 256,
-      access: ['table:write', 'bus:put'],
+      access: ['bus:put'],
+      // The lead by its address (EMAIL#, created once per address), the lead and its consent and stage
+      // records (LEAD#), the submission as an event (EVENT#, read back on a repeated idempotency key),
+      // the visitor's link (ANON#). No delete.
+      table: { read: ['EMAIL#', 'LEAD#', 'ANON#', 'EVENT#'], write: ['EMAIL#', 'LEAD#', 'EVENT#', 'ANON#'] },
       reservedConcurrency: 50,
     },
     {
@@ -30,7 +38,10 @@ export const manifest: Manifest = {
       trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/events' }], audience: 'public' },
       timeoutSeconds: 10,
       memoryMb: 256,
-      access: ['table:write', 'bus:put'],
+      access: ['bus:put'],
+      // A lead by address (EMAIL#, created with its LEAD# items when new), a visitor's lead (ANON#), the
+      // events (EVENT#: read back to tell a faithful repeat from an id reused for another event).
+      table: { read: ['EMAIL#', 'ANON#', 'EVENT#'], write: ['EMAIL#', 'LEAD#', 'EVENT#'] },
       reservedConcurrency: 50,
     },
     {
@@ -60,7 +71,9 @@ export const manifest: Manifest = {
       },
       timeoutSeconds: 10,
       memoryMb: 256,
-      access: ['table:write', 'secret:signing-keys'],
+      access: ['secret:signing-keys'],
+      // The lead's statuses and consent records (LEAD#); an unsubscribe counted on its campaign send (CAMPAIGN#).
+      table: { read: ['LEAD#'], write: ['LEAD#', 'CAMPAIGN#'] },
       reservedConcurrency: 20,
     },
     {
@@ -78,7 +91,10 @@ export const manifest: Manifest = {
       },
       timeoutSeconds: 10,
       memoryMb: 256,
-      access: ['table:write', 'secret:privacy-salt'],
+      access: ['secret:privacy-salt'],
+      // A lift deletes the suppression and soft-bounce count and records why (SUPPRESSED#), and clears
+      // the mark on the lead found by its address (EMAIL# -> LEAD#); the list is the SUPPRESSIONS index partition.
+      table: { read: ['SUPPRESSED#', 'EMAIL#'], write: ['SUPPRESSED#', 'LEAD#'], delete: ['SUPPRESSED#'], query: { gsi1: ['SUPPRESSIONS'] } },
     },
     {
       name: 'lead-data-rights',
@@ -94,7 +110,15 @@ export const manifest: Manifest = {
       },
       timeoutSeconds: 29,
       memoryMb: 512,
-      access: ['table:write', 'secret:privacy-salt'],
+      access: ['secret:privacy-salt'],
+      // Finds everything naming the lead (its partition, its events, sends, purchases by index; rescoring
+      // markers by the rulesets' job ids), keeps its address suppressed as a hash, and deletes the rest in batches.
+      table: {
+        read: ['LEAD#', 'RULESET#', 'RULESET'],
+        write: ['SUPPRESSED#'],
+        batchWrite: ['LEAD#', 'EMAIL#', 'ANON#', 'EVENT#', 'CAMPAIGN#', 'ORDER#', 'RESCORE#'],
+        query: { gsi1: ['LEAD#', 'ANON#', 'SENDS#', 'PURCHASES#', 'RULESETS'] },
+      },
     },
     {
       name: 'manage-campaigns',
@@ -120,7 +144,10 @@ export const manifest: Manifest = {
       timeoutSeconds: 10,
       memoryMb: 256,
       maxBodyBytes: 256 * 1024,
-      access: ['table:write', 'bus:put', 'scheduler:manage'],
+      access: ['bus:put', 'scheduler:manage'],
+      // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
+      // leads (LEADS# shards), read their history (LEAD# on gsi1) and the rulesets they were scored with.
+      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#', 'LEAD#'] } },
     },
     {
       name: 'manage-segments',
@@ -143,7 +170,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 25,
       memoryMb: 1024,
       maxBodyBytes: 64 * 1024,
-      access: ['table:write'],
+      access: [],
+      // Segment definitions (SEGMENT#, listed on SEGMENTS); previews as manage-campaigns reads them.
+      table: { read: ['SEGMENT#', 'RULESET#', 'RULESET'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#', 'LEAD#'] } },
     },
     {
       name: 'manage-templates',
@@ -164,7 +193,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 10,
       memoryMb: 256,
       maxBodyBytes: 256 * 1024,
-      access: ['table:write'],
+      access: [],
+      // Template heads and versions (TEMPLATE#, listed on TEMPLATES); a preview reads one lead (LEAD#).
+      table: { read: ['TEMPLATE#', 'LEAD#'], write: ['TEMPLATE#'], query: { gsi1: ['TEMPLATES'] } },
     },
     {
       name: 'manage-routing',
@@ -181,7 +212,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 10,
       memoryMb: 256,
       maxBodyBytes: 256 * 1024,
-      access: ['table:write'],
+      access: [],
+      // The one routing configuration item.
+      table: { read: ['ROUTING'], write: ['ROUTING'] },
     },
     {
       name: 'manage-webhooks',
@@ -199,7 +232,9 @@ export const manifest: Manifest = {
       },
       timeoutSeconds: 10,
       memoryMb: 256,
-      access: ['table:write', 'secret:signing-keys'],
+      access: ['secret:signing-keys'],
+      // Webhook endpoints (WEBHOOK#, listed on WEBHOOKS); delete removes one.
+      table: { read: ['WEBHOOK#'], write: ['WEBHOOK#'], delete: ['WEBHOOK#'], query: { gsi1: ['WEBHOOKS'] } },
     },
     {
       name: 'get-lead',
@@ -208,7 +243,9 @@ export const manifest: Manifest = {
       trigger: { kind: 'http', routes: [{ method: 'GET', path: '/v1/admin/leads/{leadId}' }], audience: 'admin' },
       timeoutSeconds: 5,
       memoryMb: 256,
-      access: ['table:read'],
+      access: [],
+      // The lead and its stage history (LEAD#), its recent events (LEAD# on gsi1), the ruleset it was scored with.
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], query: { gsi1: ['LEAD#'] } },
     },
     {
       name: 'record-purchases',
@@ -219,7 +256,9 @@ export const manifest: Manifest = {
       memoryMb: 256,
       // 100 purchases with long product names do not fit the API's default 16 KB.
       maxBodyBytes: 64 * 1024,
-      access: ['table:write'],
+      access: [],
+      // Orders once each (ORDER#) with the lead's summary (LEAD#); a lead named by address is found or created (EMAIL#).
+      table: { read: ['LEAD#', 'ORDER#', 'EMAIL#'], write: ['LEAD#', 'ORDER#', 'EMAIL#'] },
     },
     {
       name: 'manage-rulesets',
@@ -241,7 +280,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 10,
       memoryMb: 256,
       maxBodyBytes: 256 * 1024,
-      access: ['table:write', 'bus:put'],
+      access: ['bus:put'],
+      // Versions (RULESET#, listed on RULESETS), the active pointer (RULESET), the rescoring job an activation starts (RESCORE#).
+      table: { read: ['RULESET#', 'RULESET', 'RESCORE#'], write: ['RULESET#', 'RULESET', 'RESCORE#'], query: { gsi1: ['RULESETS'] } },
     },
     {
       name: 'backtest-ruleset',
@@ -251,7 +292,9 @@ export const manifest: Manifest = {
       // API Gateway answers within 30 s; memory buys CPU for the replay.
       timeoutSeconds: 29,
       memoryMb: 1769,
-      access: ['table:write'],
+      access: [],
+      // Events of the window by day (EVENTS# on gsi2), their leads (LEAD#), the routing for alert load; the summary kept on the draft.
+      table: { read: ['RULESET#', 'RULESET', 'ROUTING', 'LEAD#'], write: ['RULESET#'], query: { gsi2: ['EVENTS#'] } },
     },
     {
       name: 'plan-rescoring',
@@ -263,10 +306,13 @@ export const manifest: Manifest = {
         batchSize: 1,
         maxBatchingWindowSeconds: 0,
         maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
       },
       timeoutSeconds: 60,
       memoryMb: 256,
-      access: ['table:write', 'bus:put'],
+      access: ['bus:put'],
+      // Lists lead ids (LEADS# shards) and counts each page into the job once (RESCORE#).
+      table: { write: ['RESCORE#'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'rescore-leads',
@@ -278,10 +324,14 @@ export const manifest: Manifest = {
         batchSize: 4,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,
+        // An activation queues every lead at once: an hour of backlog is the work, not a fault.
+        oldestMessageAlarmMinutes: 60,
       },
       timeoutSeconds: 120,
       memoryMb: 512,
-      access: ['table:write', 'bus:put'],
+      access: ['bus:put'],
+      // Replays a lead's scored history (LEAD# on gsi1) and replaces its score (LEAD#) with the job's marker and counter (RESCORE#).
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#', 'RESCORE#'], query: { gsi1: ['LEAD#'] } },
     },
     {
       name: 'score-lead',
@@ -296,10 +346,15 @@ export const manifest: Manifest = {
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,
+        // Scores should land within a minute (ScoreLatency); five minutes of backlog is falling behind.
+        oldestMessageAlarmMinutes: 5,
       },
       timeoutSeconds: 30,
       memoryMb: 512,
-      access: ['table:write', 'bus:put'],
+      access: ['bus:put'],
+      // Marks events scored (EVENT#, moving a visitor's to its lead) with the lead's score (LEAD#); a
+      // visitor's history is found by its link (ANON#) on gsi1.
+      table: { read: ['EVENT#', 'ANON#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['EVENT#', 'LEAD#'], query: { gsi1: ['LEAD#', 'ANON#'] } },
     },
     {
       name: 'record-deliverability',
@@ -311,10 +366,13 @@ export const manifest: Manifest = {
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
       },
       timeoutSeconds: 30,
       memoryMb: 256,
-      access: ['table:write', 'secret:privacy-salt'],
+      access: ['secret:privacy-salt'],
+      // Suppressions and soft-bounce counts (SUPPRESSED#), and the mark on the address's lead (EMAIL# -> LEAD#).
+      table: { read: ['SUPPRESSED#', 'EMAIL#'], write: ['SUPPRESSED#', 'LEAD#'] },
     },
     {
       name: 'send-confirmation',
@@ -326,10 +384,15 @@ export const manifest: Manifest = {
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,
+        // The subscriber is waiting for the confirmation email.
+        oldestMessageAlarmMinutes: 10,
       },
       timeoutSeconds: 30,
       memoryMb: 256,
-      access: ['table:write', 'ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      // Reads the lead and whether its address is suppressed; claims its confirmation and quota items
+      // under the lead (CONFIRMATION#…), marks them sent, or expires a claim when SES fails.
+      table: { read: ['LEAD#', 'SUPPRESSED#'], write: ['LEAD#'] },
     },
     {
       name: 'plan-campaign',
@@ -341,10 +404,13 @@ export const manifest: Manifest = {
         batchSize: 1,
         maxBatchingWindowSeconds: 0,
         maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
       },
       timeoutSeconds: 60,
       memoryMb: 512,
-      access: ['table:write', 'bus:put'],
+      access: ['bus:put'],
+      // Walks one LEADS# shard per chain, checks history (LEAD# on gsi1), counts pages on the campaign (CAMPAIGN#).
+      table: { read: ['CAMPAIGN#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#', 'LEAD#'] } },
     },
     {
       name: 'send-campaign',
@@ -356,10 +422,15 @@ export const manifest: Manifest = {
         batchSize: 4,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,
+        // A large campaign drains at the SES send rate, so its recipients wait their turn.
+        oldestMessageAlarmMinutes: 60,
       },
       timeoutSeconds: 120,
       memoryMb: 512,
-      access: ['table:write', 'ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      // Send records and counters (CAMPAIGN#; a claim is deleted when SES refused the call), the shared
+      // rate window (SEND_RATE), the recipient (LEAD#) and its suppression (SUPPRESSED#).
+      table: { read: ['CAMPAIGN#', 'LEAD#', 'SUPPRESSED#'], write: ['CAMPAIGN#', 'SEND_RATE'], delete: ['CAMPAIGN#'] },
     },
     {
       name: 'track-campaign',
@@ -375,10 +446,13 @@ export const manifest: Manifest = {
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
       },
       timeoutSeconds: 30,
       memoryMb: 256,
-      access: ['table:write', 'bus:put'],
+      access: ['bus:put'],
+      // Counters on the send and the campaign (CAMPAIGN#); opens and clicks as engagement events (EVENT#).
+      table: { read: ['CAMPAIGN#'], write: ['CAMPAIGN#', 'EVENT#'] },
     },
     {
       name: 'deliver-webhooks',
@@ -392,10 +466,15 @@ export const manifest: Manifest = {
         maxBatchingWindowSeconds: 0,
         // The handler backs off 30 s, 1, 2, ... 32 min between attempts: about 63 minutes, then the DLQ.
         maxReceiveCount: 8,
+        // SQS leaves a message received more than three times out of this metric, so endpoint backoff does not hold it up.
+        oldestMessageAlarmMinutes: 15,
       },
       timeoutSeconds: 30,
       memoryMb: 256,
-      access: ['table:write', 'secret:signing-keys'],
+      access: ['secret:signing-keys'],
+      // Endpoints (WEBHOOKS on gsi1) and per-event delivery claims under each (WEBHOOK#, deleted after a
+      // failed POST); the lead a payload describes (LEAD#).
+      table: { read: ['WEBHOOK#', 'LEAD#'], write: ['WEBHOOK#'], delete: ['WEBHOOK#'], query: { gsi1: ['WEBHOOKS'] } },
     },
     {
       name: 'record-lifecycle',
@@ -407,10 +486,13 @@ export const manifest: Manifest = {
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 10,
       },
       timeoutSeconds: 30,
       memoryMb: 256,
-      access: ['table:write', 'bus:put'],
+      access: ['bus:put'],
+      // The lead, its transition and applied-once records (LEAD#); leaving mql frees the owner's place (ROUTING#REP#).
+      table: { read: ['LEAD#'], write: ['LEAD#', 'ROUTING#REP#'] },
     },
     {
       name: 'sales-feedback',
@@ -430,7 +512,9 @@ export const manifest: Manifest = {
       memoryMb: 256,
       // 100 CRM updates with contact details do not fit the API's default 16 KB.
       maxBodyBytes: 64 * 1024,
-      access: ['table:write', 'bus:put'],
+      access: ['bus:put'],
+      // As record-lifecycle, plus the reason lists (SETTINGS) and CRM updates naming a lead by address (EMAIL#).
+      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'] },
     },
     {
       name: 'handoff-reports',
@@ -439,7 +523,9 @@ export const manifest: Manifest = {
       trigger: { kind: 'http', routes: [{ method: 'GET', path: '/v1/admin/reports/handoff' }], audience: 'admin' },
       timeoutSeconds: 29,
       memoryMb: 512,
-      access: ['table:read'],
+      access: [],
+      // Reads only the monthly transition partitions of gsi1.
+      table: { query: { gsi1: ['TRANSITIONS#'] } },
     },
     {
       name: 'alert-sales',
@@ -451,11 +537,16 @@ export const manifest: Manifest = {
         batchSize: 5,
         maxBatchingWindowSeconds: 0,
         maxReceiveCount: 5,
+        // Sales should hear of an MQL within two minutes (MqlAlertLatency).
+        oldestMessageAlarmMinutes: 5,
       },
       timeoutSeconds: 30,
       memoryMb: 256,
       // scheduler:manage starts the follow-up timers of a newly assigned lead.
-      access: ['table:write', 'ses:send', 'bus:put', 'scheduler:manage'],
+      access: ['ses:send', 'bus:put', 'scheduler:manage'],
+      // The alert claim, assignment and owner (LEAD#; a claim is deleted after a failed send), the
+      // routing (ROUTING), round-robin turns (ROUTING#TEAM#) and reps' open counts (ROUTING#REP#), recent events (LEAD# on gsi1).
+      table: { read: ['LEAD#', 'ROUTING', 'ROUTING#REP#'], write: ['LEAD#', 'ROUTING#TEAM#', 'ROUTING#REP#'], delete: ['LEAD#'], query: { gsi1: ['LEAD#'] } },
     },
     {
       name: 'follow-up-handoff',
@@ -467,11 +558,14 @@ export const manifest: Manifest = {
         batchSize: 5,
         maxBatchingWindowSeconds: 0,
         maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 10,
       },
       timeoutSeconds: 30,
       memoryMb: 256,
       // scheduler:manage deletes the timers of a lead that left mql.
-      access: ['table:write', 'ses:send', 'bus:put', 'scheduler:manage'],
+      access: ['ses:send', 'bus:put', 'scheduler:manage'],
+      // Follow-up step claims (LEAD#; deleted after a failed email), the reassignment with both reps' counts, as alert-sales.
+      table: { read: ['LEAD#', 'ROUTING', 'ROUTING#REP#'], write: ['LEAD#', 'ROUTING#TEAM#', 'ROUTING#REP#'], delete: ['LEAD#'] },
     },
   ],
 };

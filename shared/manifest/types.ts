@@ -3,13 +3,13 @@
  * are generated from one value of this type, so what runs locally is what deploys.
  */
 
+import type { IndexName, IndexPartition, ItemKind } from './table';
+
 /** An EventBridge event pattern (content filtering), as JSON. */
 export type EventPattern = { readonly [field: string]: unknown };
 
-/** What a function may touch. Each access becomes a least-privilege grant and its environment variables. */
+/** What a function may touch besides the table. Each access becomes a least-privilege grant and its environment variables. */
 export type Access =
-  | 'table:read'
-  | 'table:write'
   | 'bus:put'
   | 'ses:send'
   /** Read the HMAC keys that sign subscriber links (a Secrets Manager secret). */
@@ -20,6 +20,25 @@ export type Access =
   | 'links:public'
   /** Creates, moves and deletes one-time EventBridge Scheduler schedules in the stack's group that put events on the bus. */
   | 'scheduler:manage';
+
+/**
+ * What a function may do in the single table, by item kind (partition-key prefix, see table.ts). Each
+ * list becomes one IAM statement whose `dynamodb:LeadingKeys` condition names exactly these kinds; a
+ * transaction is authorised item by item, so a kind written inside one is listed like any other write.
+ * No function may Scan.
+ */
+export interface TableAccess {
+  /** GetItem, BatchGetItem, ConditionCheckItem, and Query on the table's own key. */
+  readonly read?: readonly ItemKind[];
+  /** PutItem and UpdateItem (conditional writes included: a condition needs no read grant). */
+  readonly write?: readonly ItemKind[];
+  /** DeleteItem: claims given back, suppressions lifted, webhooks and segments deleted. */
+  readonly delete?: readonly ItemKind[];
+  /** BatchWriteItem, used only to delete in batches (erasure); IAM cannot tell its puts from its deletes. */
+  readonly batchWrite?: readonly ItemKind[];
+  /** Query on an index, by the index's partition values (its `gsi*pk`). */
+  readonly query?: { readonly [I in IndexName]?: readonly IndexPartition<I>[] };
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -50,6 +69,11 @@ export interface EventTrigger {
   readonly maxBatchingWindowSeconds: number;
   /** Deliveries before a message moves to the DLQ. */
   readonly maxReceiveCount: number;
+  /**
+   * Minutes the oldest waiting message may age before the queue's alarm fires: short where someone
+   * waits for the result (scoring, MQL alerts), longer where a backlog is the normal shape of the work.
+   */
+  readonly oldestMessageAlarmMinutes: number;
 }
 
 /** A timed invocation through EventBridge Scheduler. Only `rate(N minutes|hours|days)` is supported. */
@@ -70,6 +94,8 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly access: readonly Access[];
+  /** The table's items it may touch; absent for a function that never reads the table. */
+  readonly table?: TableAccess;
   /** HTTP functions: a larger body limit than the API's default (rulesets are bigger than forms). */
   readonly maxBodyBytes?: number;
   /** Caps concurrent executions in AWS; public routes use it to bound abuse. */

@@ -32,7 +32,7 @@ describe('local stack lifecycle', () => {
           name: 'regex-consumer',
           description: 'test',
           entry: 'functions/score-lead/handler.ts',
-          trigger: { kind: 'event', pattern: { detail: { url: [{ regex: '.*' }] } }, batchSize: 1, maxBatchingWindowSeconds: 0, maxReceiveCount: 1 },
+          trigger: { kind: 'event', pattern: { detail: { url: [{ regex: '.*' }] } }, batchSize: 1, maxBatchingWindowSeconds: 0, maxReceiveCount: 1, oldestMessageAlarmMinutes: 5 },
           timeoutSeconds: 1,
           memoryMb: 128,
           access: [],
