@@ -12,7 +12,9 @@ let stack: LocalStack;
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
+  // Every request here comes from 127.0.0.1; the route throttling test below needs more than one
+  // client's burst through (test/local/http-api.test.ts covers the per-client limit).
+  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {}, perClientLimit: { ratePerSecond: 1_000, burst: 1_000 } });
 });
 
 afterAll(async () => {
