@@ -23,11 +23,15 @@ const viewerAddress = (header: string | undefined) => {
  * name the subscriber rather than an edge server. Without a secret (local mode, edge off) it does nothing.
  * Header names must already be lower-case (http-header-normalizer runs first).
  */
-export const requireEdgeOrigin = (secret: string | undefined): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
-  before: ({ event }) => {
-    if (secret === undefined) return;
-    if (!sameSecret(event.headers[EDGE_ORIGIN_HEADER] ?? '', secret)) throw new HttpError(403, 'Forbidden');
-    const viewer = viewerAddress(event.headers['cloudfront-viewer-address']);
-    if (viewer) event.requestContext.http.sourceIp = viewer;
-  },
-});
+export function requireEdgeOrigin(secret: string | undefined): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  // An empty value would let through every request that sends an empty header: refuse to start.
+  if (secret === '') throw new Error('EDGE_ORIGIN_SECRET is set but empty');
+  return {
+    before: ({ event }) => {
+      if (secret === undefined) return;
+      if (!sameSecret(event.headers[EDGE_ORIGIN_HEADER] ?? '', secret)) throw new HttpError(403, 'Forbidden');
+      const viewer = viewerAddress(event.headers['cloudfront-viewer-address']);
+      if (viewer) event.requestContext.http.sourceIp = viewer;
+    },
+  };
+}

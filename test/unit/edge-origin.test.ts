@@ -14,13 +14,16 @@ function publicFunction(secret: string | undefined) {
   if (secret === undefined) delete process.env.EDGE_ORIGIN_SECRET;
   else process.env.EDGE_ORIGIN_SECRET = secret;
   const seen: APIGatewayProxyEventV2[] = [];
-  const handler = httpHandler(logger, async (event) => {
-    seen.push(event);
-    return { statusCode: 202, body: JSON.stringify({ sourceIp: event.requestContext.http.sourceIp }) };
-  });
-  if (saved === undefined) delete process.env.EDGE_ORIGIN_SECRET;
-  else process.env.EDGE_ORIGIN_SECRET = saved;
-  return { seen, call: (headers: Record<string, string>) => handler(httpEvent({ path: '/v1/events', headers }), context) };
+  try {
+    const handler = httpHandler(logger, async (event) => {
+      seen.push(event);
+      return { statusCode: 202, body: JSON.stringify({ sourceIp: event.requestContext.http.sourceIp }) };
+    });
+    return { seen, call: (headers: Record<string, string>) => handler(httpEvent({ path: '/v1/events', headers }), context) };
+  } finally {
+    if (saved === undefined) delete process.env.EDGE_ORIGIN_SECRET;
+    else process.env.EDGE_ORIGIN_SECRET = saved;
+  }
 }
 
 describe('edge origin check on public functions', () => {
@@ -50,6 +53,11 @@ describe('edge origin check on public functions', () => {
       ),
     );
     expect(fn.seen).toEqual([]);
+  });
+
+  it('refuses to start with an empty secret, which an empty header would match', () => {
+    expect(() => publicFunction('')).toThrow(/empty/);
+    expect(process.env.EDGE_ORIGIN_SECRET).toBeUndefined();
   });
 
   it.each([
