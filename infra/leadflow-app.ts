@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { manifest } from '../shared/manifest/manifest';
+import { CLOUDFRONT_WAF_REGION, EdgeFirewallStack, edgeOptionsFrom } from './edge';
 import { LeadflowStack } from './stack';
 
 /** Deployment settings from CDK context (`-c name=value`), with placeholders that let synth run offline. */
@@ -21,8 +22,34 @@ function positiveNumber(value: string, name: string): number {
   return number;
 }
 
-export function buildApp(app = new App()) {
-  const stack = new LeadflowStack(app, 'Leadflow', { manifest, settings: settingsFrom(app), description: 'leadflow: lead capture, scoring and MQL handoff' });
+/** Where the CDK CLI deploys (the profile's account and region); the edge option needs the region known at synth. */
+export interface DeployTarget {
+  readonly account?: string;
+  readonly region?: string;
+}
+
+/**
+ * The app: the Leadflow stack and, with the edge option (`-c edge=true` or `-c edgeRateLimit=N`), the
+ * LeadflowEdgeFirewall stack in us-east-1 whose WebACL the main stack's CloudFront distribution uses.
+ */
+export function buildApp(app = new App(), target: DeployTarget = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }) {
+  const edge = edgeOptionsFrom({ edge: app.node.tryGetContext('edge'), edgeRateLimit: app.node.tryGetContext('edgeRateLimit') }, manifest);
+  // A reference from one region to another needs both regions known now, not at deploy.
+  if (edge && !target.region) throw new Error('The edge option needs the target region at synth: set AWS_REGION or use a profile with a region');
+  const firewall = edge
+    ? new EdgeFirewallStack(app, 'LeadflowEdgeFirewall', {
+        ...edge,
+        manifest,
+        env: { account: target.account, region: CLOUDFRONT_WAF_REGION },
+        description: 'leadflow edge option: the AWS WAF WebACL in front of the public routes',
+      })
+    : undefined;
+  const stack = new LeadflowStack(app, 'Leadflow', {
+    manifest,
+    settings: settingsFrom(app),
+    description: 'leadflow: lead capture, scoring and MQL handoff',
+    ...(firewall ? { env: { account: target.account, region: target.region }, crossRegionReferences: true, edge: { webAclArn: firewall.webAclArn } } : {}),
+  });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack };
+  return { app, stack, firewall };
 }

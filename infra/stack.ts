@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -24,6 +24,7 @@ import { tableGrants } from '../shared/manifest/table-grants';
 import { LATENCY_ALARMS, METRICS_NAMESPACE } from '../shared/manifest/metrics';
 import { isEventFunction, isHttpFunction, isScheduleFunction, type EventPattern, type FunctionSpec, type Manifest } from '../shared/manifest/types';
 import { LeadflowFunction } from './leadflow-function';
+import { PublicEdge, type PublicEdgeProps } from './edge';
 
 export interface LeadflowStackProps extends StackProps {
   readonly manifest: Manifest;
@@ -34,6 +35,8 @@ export interface LeadflowStackProps extends StackProps {
     /** A custom domain for links in email; the API's own URL when absent. */
     readonly publicBaseUrl?: string;
   };
+  /** The edge option: CloudFront with this WebACL in front of the public routes. */
+  readonly edge?: Omit<PublicEdgeProps, 'api'>;
 }
 
 /** Lambda's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
@@ -189,6 +192,7 @@ export class LeadflowStack extends Stack {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(alarmAction);
     const iamAuthorizer = new HttpIamAuthorizer();
+    const edge = props.edge ? new PublicEdge(this, 'Edge', { ...props.edge, api }) : undefined;
 
     const settings: DeploymentSettings = {
       ...props.settings,
@@ -197,7 +201,8 @@ export class LeadflowStack extends Stack {
       tableName: table.tableName,
       busName: bus.eventBusName,
       configurationSetName: configurationSet.configurationSetName,
-      publicBaseUrl: props.settings.publicBaseUrl ?? api.apiEndpoint,
+      publicBaseUrl: props.settings.publicBaseUrl ?? edge?.url ?? api.apiEndpoint,
+      ...(edge ? { edgeOriginSecret: edge.originSecret } : {}),
       scheduleGroupName: scheduleGroup.scheduleGroupName,
       schedulerRoleArn: schedulerRole.roleArn,
       busArn: bus.eventBusArn,
@@ -348,7 +353,8 @@ export class LeadflowStack extends Stack {
             }),
           );
           Validations.of(fn).acknowledge({
-            id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${resources.scheduleGroup.scheduleGroupName}/*]`,
+            // A stack deployed to a known region and account (the edge option) has them spelled out in the ARN.
+            id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region}:${Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account}:schedule/${resources.scheduleGroup.scheduleGroupName}/*]`,
             reason: "One schedule per campaign, named by the campaign id at run time: the grant covers this stack's campaign schedule group only.",
           });
           fn.addToRolePolicy(

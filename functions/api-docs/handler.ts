@@ -1,10 +1,13 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { openApiDocument } from '../../shared/api/openapi';
+import { httpHandler } from '../../shared/http/handler';
 
+const logger = new Logger();
 // Generated once per cold start: the document only changes with a deployment.
 const body = JSON.stringify(openApiDocument());
 
-export const handler = async () => ({
+export const handler = httpHandler(logger, async () => ({
   statusCode: 200,
   headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' },
   body,
-});
+}));

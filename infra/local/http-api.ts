@@ -4,6 +4,7 @@ import { closeServer, listenOn } from './services';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { routeKey, type HttpApiSettings, type HttpFunctionSpec } from '../../shared/manifest/types';
 import { lambdaContext, type Invoke } from './lambda';
+import { clientTokenBuckets, tokenBucket } from './token-buckets';
 
 export interface HttpRoute {
   readonly fn: HttpFunctionSpec;
@@ -23,19 +24,51 @@ function compileRoute(path: string): { regex: RegExp; names: string[] } {
   return { regex: new RegExp(`^${source}$`), names };
 }
 
-/** API Gateway stage throttling: a token bucket per route. */
-function tokenBucket(ratePerSecond: number, burst: number) {
-  let tokens = burst;
-  let refilledAt = Date.now();
-  return () => {
-    const now = Date.now();
-    tokens = Math.min(burst, tokens + ((now - refilledAt) / 1000) * ratePerSecond);
-    refilledAt = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
+/** `decodeURIComponent`, or undefined for a malformed escape (`%`, `%E0%A4%A`: not hex, or not UTF-8). */
+function decoded(component: string): string | undefined {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return undefined;
+  }
 }
+
+interface RequestTarget {
+  /** Still percent-encoded, as API Gateway's `rawPath`. */
+  readonly path: string;
+  readonly rawQuery: string;
+  readonly query: Readonly<Record<string, string>>;
+}
+
+/**
+ * The path and query of a request line as API Gateway reads them, or undefined when they are
+ * malformed: API Gateway answers 400 for a malformed percent-escape in the path or in the query
+ * before any function runs (where URLSearchParams would quietly keep `%` or substitute U+FFFD).
+ */
+function requestTarget(target: string): RequestTarget | undefined {
+  if (!target.startsWith('/')) return undefined;
+  const mark = target.indexOf('?');
+  const path = mark < 0 ? target : target.slice(0, mark);
+  const rawQuery = mark < 0 ? '' : target.slice(mark + 1);
+  if (path.split('/').some((segment) => decoded(segment) === undefined)) return undefined;
+  // Payload 2.0 joins a repeated parameter's values with commas. A Map, so `__proto__` is just a name.
+  const query = new Map<string, string>();
+  for (const pair of rawQuery.split('&').filter(Boolean)) {
+    const equals = pair.indexOf('=');
+    const name = decoded((equals < 0 ? pair : pair.slice(0, equals)).replaceAll('+', ' '));
+    const value = decoded((equals < 0 ? '' : pair.slice(equals + 1)).replaceAll('+', ' '));
+    if (name === undefined || value === undefined) return undefined;
+    const earlier = query.get(name);
+    query.set(name, earlier === undefined ? value : `${earlier},${value}`);
+  }
+  return { path, rawQuery, query: Object.fromEntries(query) };
+}
+
+/** One client to the per-client limit: its source address, an IPv4 one the same on either socket family. */
+const clientAddress = (request: IncomingMessage) => (request.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+
+/** Per-client buckets held at most; more clients than this (a flood from many addresses) evicts the least recent. */
+const MAX_TRACKED_CLIENTS = 10_000;
 
 const tokensMatch = (given: string, expected: string) => {
   const a = Buffer.from(given);
@@ -46,7 +79,9 @@ const tokensMatch = (given: string, expected: string) => {
 /**
  * The HTTP API on localhost, as API Gateway (HTTP API, payload 2.0) presents it to the functions:
  * routes from the manifest, CORS preflight for public routes, stage throttling, IAM stand-in for
- * admin routes (a bearer development token), 404 for unknown routes and a plain 500 when a handler throws.
+ * admin routes (a bearer development token), 400 for a malformed path or query, 404 for unknown
+ * routes and a plain 500 when a handler throws. Public routes also limit each client (source
+ * address) on top of the route's own limit: 429 with Retry-After, as the edge option's WAF rule answers.
  */
 export async function startHttpApi(options: {
   port: number;
@@ -63,25 +98,31 @@ export async function startHttpApi(options: {
         ...route,
         ...apiRoute,
         ...compileRoute(apiRoute.path),
-        admit: tokenBucket(options.settings.throttleRatePerSecond, options.settings.throttleBurst),
+        admit: tokenBucket({ ratePerSecond: options.settings.throttleRatePerSecond, burst: options.settings.throttleBurst }),
       })),
     )
     .sort((a, b) => a.names.length - b.names.length);
+  const clients = clientTokenBuckets(options.settings.perClient, { maxClients: MAX_TRACKED_CLIENTS });
   const originAllowed = (origin: string | undefined) =>
     origin !== undefined && (options.allowedOrigins.includes('*') || options.allowedOrigins.includes(origin));
 
   async function handle(request: IncomingMessage, response: ServerResponse) {
     const started = Date.now();
-    const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
+    const target = requestTarget(request.url ?? '/');
     const send = (status: number, headers: Record<string, string>, body: string | Buffer = '') => {
       response.writeHead(status, headers);
       response.end(body);
-      options.log(`${method} ${url.pathname} ${status} ${Date.now() - started} ms`);
+      options.log(`${method} ${target?.path ?? '(malformed path)'} ${status} ${Date.now() - started} ms`);
     };
-    const message = (status: number, text: string) => send(status, { 'content-type': 'application/json' }, JSON.stringify({ message: text }));
+    const message = (status: number, text: string, headers: Record<string, string> = {}) =>
+      send(status, { 'content-type': 'application/json', ...headers }, JSON.stringify({ message: text }));
+    if (!target) {
+      request.resume();
+      return message(400, 'Bad Request');
+    }
 
-    const candidates = table.filter((route) => route.regex.test(url.pathname));
+    const candidates = table.filter((route) => route.regex.test(target.path));
     const origin = request.headers.origin;
     const corsHeaders: Record<string, string> =
       candidates.some((route) => route.fn.trigger.audience === 'public') && originAllowed(origin)
@@ -106,7 +147,12 @@ export async function startHttpApi(options: {
       const authorization = request.headers.authorization ?? '';
       if (!authorization.startsWith('Bearer ') || !tokensMatch(authorization.slice(7), options.devToken)) return message(403, 'Forbidden');
     }
-    if (!route.admit()) return message(429, 'Too Many Requests');
+    // The client's own limit first: a request it refuses takes no token from the route's bucket.
+    if (route.fn.trigger.audience === 'public') {
+      const client = clients.admit(clientAddress(request));
+      if (!client.admitted) return message(429, 'Too Many Requests', { 'retry-after': String(client.retryAfterSeconds) });
+    }
+    if (!route.admit().admitted) return message(429, 'Too Many Requests');
 
     const chunks: Buffer[] = [];
     let size = 0;
@@ -121,18 +167,18 @@ export async function startHttpApi(options: {
       if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
     }
     const isText = TEXT_TYPES.test(headers['content-type'] ?? 'text/plain');
-    const match = route.regex.exec(url.pathname);
-    const pathParameters = Object.fromEntries(route.names.map((name, index) => [name, decodeURIComponent(match?.[index + 1] ?? '')]));
+    const match = route.regex.exec(target.path);
+    const pathParameters = Object.fromEntries(route.names.map((name, index) => [name, decoded(match?.[index + 1] ?? '') ?? '']));
     const now = new Date();
     const key = routeKey(route);
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
       routeKey: key,
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
+      rawPath: target.path,
+      rawQueryString: target.rawQuery,
       headers,
       ...(headers.cookie ? { cookies: headers.cookie.split(/;\s*/) } : {}),
-      ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+      ...(Object.keys(target.query).length ? { queryStringParameters: target.query } : {}),
       ...(route.names.length ? { pathParameters } : {}),
       ...(raw.length ? { body: isText ? raw.toString('utf8') : raw.toString('base64') } : {}),
       isBase64Encoded: raw.length > 0 && !isText,
@@ -141,7 +187,7 @@ export async function startHttpApi(options: {
         apiId: 'local',
         domainName: headers.host ?? 'localhost',
         domainPrefix: 'localhost',
-        http: { method, path: url.pathname, protocol: `HTTP/${request.httpVersion}`, sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        http: { method, path: target.path, protocol: `HTTP/${request.httpVersion}`, sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
         requestId: randomUUID(),
         routeKey: key,
         stage: '$default',

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, S
 import { environmentFor, type DeploymentSettings } from '../../shared/manifest/environment';
 import { manifest as leadflowManifest } from '../../shared/manifest/manifest';
 import { tableDesign } from '../../shared/manifest/table';
-import { isEventFunction, isHttpFunction, isScheduleFunction, type Manifest } from '../../shared/manifest/types';
+import { isEventFunction, isHttpFunction, isScheduleFunction, type Manifest, type RateLimit } from '../../shared/manifest/types';
 import { startEventBus } from './event-bus';
 import { startSecrets } from './secrets';
 import type { KeyRing } from '../../shared/domain/consent/signed-token';
@@ -31,6 +31,11 @@ export interface LocalStackOptions {
   visibilityTimeoutSeconds?: number;
   /** Concurrent batches per queue, as Lambda scales a queue's consumer out. Default 4. */
   pollersPerQueue?: number;
+  /**
+   * Each client's limit on the public routes; default the manifest's `http.perClient`. Tests and the
+   * bench, which send everything from 127.0.0.1, raise it.
+   */
+  perClientLimit?: RateLimit;
   /** Admin routes need `Authorization: Bearer <devToken>`. Default: a random token. */
   devToken?: string;
   settings?: Partial<DeploymentSettings>;
@@ -295,7 +300,14 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
         handler: await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(fn, PROJECT_ROOT),
       })),
     );
-    const api = await startHttpApi({ port: apiPort ?? 0, routes, settings: manifest.http, allowedOrigins: settings.allowedOrigins, devToken, log });
+    const api = await startHttpApi({
+      port: apiPort ?? 0,
+      routes,
+      settings: { ...manifest.http, perClient: options.perClientLimit ?? manifest.http.perClient },
+      allowedOrigins: settings.allowedOrigins,
+      devToken,
+      log,
+    });
     stoppers.push(() => api.stop());
 
     return {

@@ -1,5 +1,8 @@
 import type { FunctionSpec, Manifest } from './types';
 
+/** The header CloudFront adds to every request it forwards to the API when the edge option is on. */
+export const EDGE_ORIGIN_HEADER = 'x-leadflow-edge';
+
 /** Values that differ per deployment; the CDK app reads them from context, the local runtime sets its own. */
 export interface DeploymentSettings {
   readonly tableName: string;
@@ -27,6 +30,11 @@ export interface DeploymentSettings {
   readonly busArn: string;
   /** DLQ of schedule deliveries the bus did not accept after every retry. */
   readonly scheduleDlqArn: string;
+  /**
+   * The edge option only: the value CloudFront puts in the edge header. Public functions then refuse
+   * requests without it (callers of the execute-api URL, which skips AWS WAF).
+   */
+  readonly edgeOriginSecret?: string;
   /** Local mode only: webhook endpoints may also be plain http on 127.0.0.1 (a receiver on this machine). */
   readonly loopbackWebhooks?: boolean;
 }
@@ -62,6 +70,7 @@ export function environmentFor(
     env.SCHEDULE_DLQ_ARN = settings.scheduleDlqArn;
   }
   if (settings.loopbackWebhooks && fn.table?.read?.includes('WEBHOOK#')) env.WEBHOOKS_ALLOW_LOOPBACK = 'true';
+  if (settings.edgeOriginSecret && fn.trigger.kind === 'http' && fn.trigger.audience === 'public') env.EDGE_ORIGIN_SECRET = settings.edgeOriginSecret;
   if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(fn.maxBodyBytes ?? manifest.http.maxBodyBytes);
   return env;
 }

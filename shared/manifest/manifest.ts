@@ -15,6 +15,9 @@ export const manifest: Manifest = {
     throttleRatePerSecond: 50,
     throttleBurst: 100,
     maxBodyBytes: 16 * 1024,
+    // A visitor's browser sends a form and a few batches of events; an office behind one address, a
+    // few visitors at once. 5 a second is 1,500 per 5 minutes, the edge option's default WAF limit.
+    perClient: { ratePerSecond: 5, burst: 20 },
   },
   functions: [
     {

@@ -102,12 +102,24 @@ export interface FunctionSpec {
   readonly reservedConcurrency?: number;
 }
 
+/** A token bucket: holds up to `burst` requests and refills at `ratePerSecond`. */
+export interface RateLimit {
+  readonly ratePerSecond: number;
+  readonly burst: number;
+}
+
 export interface HttpApiSettings {
   /** Steady-state requests per second per public route (API Gateway stage throttling). */
   readonly throttleRatePerSecond: number;
   readonly throttleBurst: number;
   /** Request bodies above this are refused with 413 before any parsing. */
   readonly maxBodyBytes: number;
+  /**
+   * Each client (source address) on the public routes, on top of the route's own limit, so one client
+   * flooding cannot starve the others. Locally a token bucket per address; in AWS, with the edge
+   * option on, an AWS WAF rate-based rule per IP allowing `ratePerSecond` x its 5-minute window.
+   */
+  readonly perClient: RateLimit;
 }
 
 export interface Manifest {

@@ -53,14 +53,20 @@ export function publicRoutes(from: Manifest = manifest): RouteShape[] {
 
 export const components = () => (openApiDocument() as unknown as { components: { schemas: Record<string, JsonSchema> } }).components.schemas;
 
-/** The local stack with only the HTTP functions (no consumer writes behind the fuzzer's back) and no throttling. */
+const UNTHROTTLED = 1_000_000;
+
+/**
+ * The local stack with only the HTTP functions (no consumer writes behind the fuzzer's back) and no
+ * throttling: a 429 would stop an input before it reaches the function under test.
+ */
 export async function startFuzzStack(): Promise<LocalStack> {
   return startLocalStack({
     manifest: {
       ...manifest,
-      http: { ...manifest.http, throttleRatePerSecond: 1_000_000, throttleBurst: 1_000_000 },
+      http: { ...manifest.http, throttleRatePerSecond: UNTHROTTLED, throttleBurst: UNTHROTTLED },
       functions: manifest.functions.filter(isHttpFunction),
     },
+    perClientLimit: { ratePerSecond: UNTHROTTLED, burst: UNTHROTTLED },
     log: () => undefined,
   });
 }

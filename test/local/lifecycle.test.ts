@@ -26,7 +26,7 @@ describe('local stack lifecycle', () => {
   it('refuses to start with an event pattern operator the local bus does not implement, naming the function', async () => {
     const manifest: Manifest = {
       service: 'test',
-      http: { throttleRatePerSecond: 1, throttleBurst: 1, maxBodyBytes: 1024 },
+      http: { throttleRatePerSecond: 1, throttleBurst: 1, maxBodyBytes: 1024, perClient: { ratePerSecond: 1, burst: 1 } },
       functions: [
         {
           name: 'regex-consumer',
