@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busEnvelope, context, httpEvent, setHandlerEnvironment, sqsEvent } from '../handlers/fixtures';
 import { TableFake } from '../handlers/table-fake';
 
@@ -31,8 +31,8 @@ const secrets = mockClient(SecretsManagerClient);
 let SECRET = '';
 let webhookId = '';
 const received: { headers: Record<string, string>; body: string }[] = [];
-let manageWebhooks: (typeof import('../../functions/manage-webhooks/handler'))['handler'];
-let deliverWebhooks: (typeof import('../../functions/deliver-webhooks/handler'))['handler'];
+let manageWebhooks: ReturnType<(typeof import('../../functions/manage-webhooks/handler'))['manageWebhooks']>;
+let deliverWebhooks: ReturnType<(typeof import('../../functions/deliver-webhooks/handler'))['deliverWebhooksOver']>;
 
 /** A qualification delivered to the receiver, as leadflow posts it. */
 async function deliver(qualification: number) {
@@ -55,20 +55,25 @@ beforeAll(async () => {
   const table = new TableFake();
   table.attach(dynamo);
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ current: 'k1', k1: 'a-signing-key-of-at-least-32-bytes-0001' }) });
-  ({ handler: manageWebhooks } = await import('../../functions/manage-webhooks/handler'));
-  ({ handler: deliverWebhooks } = await import('../../functions/deliver-webhooks/handler'));
+  // The CRM's host name resolves to a public address; what is posted there is what the receiver gets.
+  const resolver = { resolve: async () => ['93.184.216.34'] };
+  manageWebhooks = (await import('../../functions/manage-webhooks/handler')).manageWebhooks(resolver);
+  deliverWebhooks = (await import('../../functions/deliver-webhooks/handler')).deliverWebhooksOver({
+    resolver,
+    connector: {
+      post: async (request) => {
+        received.push({ headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])), body: request.body });
+        return 200;
+      },
+    },
+  });
   const registered = await admin('POST', '/v1/admin/webhooks', { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'] });
   expect(registered.status).toBe(201);
   ({ secret: SECRET, id: webhookId } = registered.body);
-  vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
-    received.push({ headers: Object.fromEntries(new Headers(init.headers).entries()), body: String(init.body) });
-    return new Response(null, { status: 200 });
-  });
   await deliver(1);
 });
 
 afterAll(() => {
-  vi.unstubAllGlobals();
   dynamo.restore();
   secrets.restore();
 });

@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { KeyRing } from '../consent/signed-token';
 import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../events';
+import { addressProblem, ipLiteral, isLocalhostName } from './webhook-target';
 
 /**
  * Signed webhooks for a CRM or chat tool. Each delivery is a POST of JSON with the headers below;
@@ -30,7 +31,11 @@ const MAX_VISIBILITY_SECONDS = 12 * 3600;
 export const webhookRetryDelaySeconds = (receiveCount: number) =>
   Math.min(WEBHOOK_FIRST_RETRY_SECONDS * 2 ** (Math.max(receiveCount, 1) - 1), MAX_VISIBILITY_SECONDS);
 
-/** What an endpoint must be: https, or (local mode) http on 127.0.0.1; no credentials in the URL. */
+/**
+ * What an endpoint must be: https, or (local mode) http on 127.0.0.1; no credentials in the URL; not
+ * an address (or `localhost`) leadflow must not reach. A host name is checked further when it is
+ * resolved, at registration and again at each delivery (see webhook-target.ts).
+ */
 export function webhookUrlProblem(text: string, allowLoopback: boolean): string | undefined {
   let url: URL;
   try {
@@ -39,9 +44,15 @@ export function webhookUrlProblem(text: string, allowLoopback: boolean): string 
     return 'must be an absolute URL';
   }
   if (url.username || url.password) return 'must not carry credentials; the signature authenticates leadflow';
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && allowLoopback && url.hostname === '127.0.0.1') return undefined;
-  return allowLoopback ? 'must be https (or http on 127.0.0.1 in local mode)' : 'must be https';
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && allowLoopback && url.hostname === '127.0.0.1');
+  if (!secure) return allowLoopback ? 'must be https (or http on 127.0.0.1 in local mode)' : 'must be https';
+  const literal = ipLiteral(url.hostname);
+  if (literal) {
+    const problem = addressProblem(literal, allowLoopback);
+    return problem ? `must reach a public address; ${problem}` : undefined;
+  }
+  if (isLocalhostName(url.hostname) && !allowLoopback) return `must reach a public address; ${url.hostname} is loopback`;
+  return undefined;
 }
 
 /** A webhook endpoint as an admin registers it (`POST /v1/admin/webhooks`). */
