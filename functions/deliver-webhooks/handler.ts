@@ -18,8 +18,8 @@ import {
   webhookBody,
   webhookEventId,
   webhookRetryDelaySeconds,
-  webhookSecret,
   webhookSignatureHeader,
+  type WebhookSecretRef,
 } from '../../shared/domain/handoff/webhooks';
 import { webhookTarget } from '../../shared/webhook-targets';
 
@@ -56,10 +56,9 @@ function occurredAt(detail: Record<string, unknown>, busTime: string): string {
 }
 
 /** The secrets that sign now: the endpoint's, then a rotated-out one still in its overlap. */
-async function signingSecrets(endpoint: SigningEndpoint, now: Date): Promise<string[]> {
-  const ring = await keyRing();
+function signingSecretRefs(endpoint: SigningEndpoint, now: Date): WebhookSecretRef[] {
   const previous = endpoint.previousSecretRef;
-  return [endpoint.secretRef, ...(previous && previous.until > now.toISOString() ? [previous] : [])].map((ref) => webhookSecret(ring, ref, endpoint.id));
+  return [endpoint.secretRef, ...(previous && previous.until > now.toISOString() ? [previous] : [])];
 }
 
 /** The network side of a delivery: resolving the endpoint's host name and POSTing to a checked address. */
@@ -68,7 +67,7 @@ export interface DeliveryNetwork {
   readonly connector: WebhookConnector;
 }
 
-/** One POST to the checked address, signed with the endpoint's secrets over the timestamp and the exact body sent. */
+/** One POST to the checked address, signed with the endpoint's secrets over the event id, the timestamp and the exact body sent. */
 async function post(network: DeliveryNetwork, endpoint: SigningEndpoint, address: string, eventId: string, eventType: string, body: string): Promise<number> {
   const now = new Date();
   const timestamp = Math.floor(now.getTime() / 1000);
@@ -78,10 +77,10 @@ async function post(network: DeliveryNetwork, endpoint: SigningEndpoint, address
     headers: {
       'content-type': 'application/json',
       'user-agent': 'leadflow-webhooks/1',
-      [WEBHOOK_HEADERS.eventId]: eventId,
-      [WEBHOOK_HEADERS.eventType]: eventType,
+      [WEBHOOK_HEADERS.id]: eventId,
       [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-      [WEBHOOK_HEADERS.signature]: webhookSignatureHeader(await signingSecrets(endpoint, now), timestamp, body),
+      [WEBHOOK_HEADERS.signature]: webhookSignatureHeader(await keyRing(), signingSecretRefs(endpoint, now), endpoint.id, { id: eventId, timestamp, body }),
+      [WEBHOOK_HEADERS.eventType]: eventType,
     },
     body,
     timeoutMs: WEBHOOK_TIMEOUT_MS,

@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { Webhook } from 'standardwebhooks';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PinnedPost } from '../../shared/adapters/webhook-transport';
 import type { KeyRing } from '../../shared/domain/consent/signed-token';
@@ -99,7 +100,7 @@ beforeEach(() => {
 });
 
 describe('deliver-webhooks', () => {
-  it('POSTs the event as JSON, signed with HMAC-SHA256 of "<timestamp>.<body>" under the endpoint secret', async () => {
+  it('POSTs the event as JSON, signed the Standard Webhooks way: HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint secret', async () => {
     const before = Math.floor(Date.now() / 1000);
     const result = await handler(delivery('bus-1'), context);
     expect(result.batchItemFailures).toEqual([]);
@@ -108,31 +109,44 @@ describe('deliver-webhooks', () => {
     expect(request.url).toBe('https://crm.example.com/hooks/leadflow');
     expect(request.headers['content-type']).toBe('application/json');
     expect(request.headers['leadflow-event-type']).toBe('lead.qualified');
-    const timestamp = Number(request.headers['leadflow-timestamp']);
+    const timestamp = Number(request.headers['webhook-timestamp']);
     expect(timestamp).toBeGreaterThanOrEqual(before);
     // The secret the endpoint was shown at creation: derived from key k1 (no longer current, still in the ring).
     const secret = webhookSecret(ring, { kid: 'k1', nonce: 'nonce-crm' }, 'crm');
-    const expected = createHmac('sha256', secret).update(`${timestamp}.${request.body}`).digest('hex');
-    expect(request.headers['leadflow-signature']).toBe(`v1=${expected}`);
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+    const expected = createHmac('sha256', key).update(`${request.headers['webhook-id']}.${timestamp}.${request.body}`).digest('base64');
+    expect(request.headers['webhook-signature']).toBe(`v1,${expected}`);
+    expect(new Webhook(secret).verify(request.body, request.headers)).toEqual(JSON.parse(request.body));
     const body = JSON.parse(request.body) as { id: string; type: string; occurredAt: string; data: typeof qualified };
-    expect(body).toEqual({ id: request.headers['leadflow-event-id'], type: 'lead.qualified', occurredAt: qualified.qualifiedAt, data: qualified });
+    expect(body).toEqual({ id: request.headers['webhook-id'], type: 'lead.qualified', occurredAt: qualified.qualifiedAt, data: qualified });
     expect(body.id).toMatch(/^evt_[0-9a-f]{32}$/);
   });
 
   it('signs with the old secret too while a rotation overlaps, the new one first, and with the new one alone after', async () => {
     const current = { kid: 'k2', nonce: 'nonce-new' };
     const previous = { kid: 'k1', nonce: 'nonce-crm' };
-    const sign = (ref: { kid: string; nonce: string }, request: Posted) =>
-      `v1=${createHmac('sha256', webhookSecret(ring, ref, 'crm')).update(`${request.headers['leadflow-timestamp']}.${request.body}`).digest('hex')}`;
+    const signatures = (request: Posted) => request.headers['webhook-signature']?.split(' ');
+    const verifies = (ref: { kid: string; nonce: string }, request: Posted) => {
+      try {
+        new Webhook(webhookSecret(ring, ref, 'crm')).verify(request.body, request.headers);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     table.put({ ...endpoint('crm', 'https://crm.example.com/hooks/leadflow', ['lead.qualified'], current), previousSecretRef: { ...previous, until: new Date(Date.now() + 3_600_000).toISOString() } });
     await handler(delivery('bus-1'), context);
     const [during] = posted as [Posted];
-    expect(during.headers['leadflow-signature']).toBe(`${sign(current, during)} ${sign(previous, during)}`);
+    expect(signatures(during)).toHaveLength(2);
+    expect([verifies(current, during), verifies(previous, during)]).toEqual([true, true]);
+    expect(verifies(current, { ...during, headers: { ...during.headers, 'webhook-signature': signatures(during)?.[0] ?? '' } })).toBe(true);
 
     table.put({ ...endpoint('crm', 'https://crm.example.com/hooks/leadflow', ['lead.qualified'], current), previousSecretRef: { ...previous, until: new Date(Date.now() - 1_000).toISOString() } });
     await handler(delivery('bus-2', 'lead.qualified', { ...qualified, qualification: 2 }), context);
     const after = posted[1] as Posted;
-    expect(after.headers['leadflow-signature']).toBe(sign(current, after));
+    expect(signatures(after)).toHaveLength(1);
+    expect([verifies(current, after), verifies(previous, after)]).toEqual([true, false]);
   });
 
   it('posts nothing for an endpoint whose signing key left the ring, and retries the record until the key is back', async () => {
@@ -193,7 +207,7 @@ describe('deliver-webhooks', () => {
     const retried = await handler(delivery('bus-1'), context);
     expect(retried.batchItemFailures).toEqual([]);
     expect(posted).toHaveLength(2);
-    expect(posted[1]?.headers['leadflow-event-id']).toBe(posted[0]?.headers['leadflow-event-id']);
+    expect(posted[1]?.headers['webhook-id']).toBe(posted[0]?.headers['webhook-id']);
     await handler(delivery('bus-1'), context);
     expect(posted).toHaveLength(2);
   });
