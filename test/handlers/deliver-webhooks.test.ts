@@ -4,7 +4,7 @@ import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from '@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PinnedPost } from '../../shared/adapters/webhook-transport';
 import type { KeyRing } from '../../shared/domain/consent/signed-token';
 import { webhookSecret } from '../../shared/domain/handoff/webhooks';
@@ -153,6 +153,31 @@ describe('deliver-webhooks', () => {
     table.put(endpoint('crm', 'https://crm.example.com/hooks/leadflow', ['lead.qualified'], { kid: 'k0', nonce: 'nonce-crm' }));
     expect((await handler(delivery('bus-1'), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
     expect(posted).toEqual([]);
+  });
+
+  describe('a key rotation reaching a warm function', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('signs for an endpoint created under a key added to the ring once the secrets time-to-live (300 s) has passed', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      // Warm: the ring without k3 is read and kept.
+      expect((await handler(delivery('bus-1'), context)).batchItemFailures).toEqual([]);
+      const rotated: KeyRing = { current: 'k3', keys: { ...ring.keys, k3: 'a-key-the-rotation-added-of-32-bytes' } };
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ current: rotated.current, ...rotated.keys }) });
+      // manage-webhooks, already reading the new ring, gave this endpoint a secret under k3.
+      const underNewKey = { kid: 'k3', nonce: 'nonce-new' };
+      table.put(endpoint('chat', 'https://chat.example.com/in', ['lead.qualified'], underNewKey));
+      const second = delivery('bus-2', 'lead.qualified', { ...qualified, qualification: 2 });
+      expect((await handler(second, context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+      vi.setSystemTime(Date.now() + 301_000);
+      expect((await handler(second, context)).batchItemFailures).toEqual([]);
+      const toChat = posted.filter((request) => request.url === 'https://chat.example.com/in');
+      expect(toChat).toHaveLength(1);
+      const [request] = toChat as [Posted];
+      expect(new Webhook(webhookSecret(rotated, underNewKey, 'chat')).verify(request.body, request.headers)).toMatchObject({ data: { qualification: 2 } });
+    });
   });
 
   it('sends a contact change with the lead\'s contact fields as they are now, once per submission; none for an erased lead', async () => {

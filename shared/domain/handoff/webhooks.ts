@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { KeyRing } from '../consent/signed-token';
+import { ringKey, type KeyRing } from '../consent/signed-token';
 import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../events';
 import { addressProblem, ipLiteral, isLocalhostName } from './webhook-target';
 
@@ -101,7 +101,7 @@ export const newWebhookSecretRef = (ring: KeyRing): WebhookSecretRef => ({ kid: 
  * holds no secret, and only the functions given the signing keys can sign. 32 bytes.
  */
 function webhookSigningKey(ring: KeyRing, ref: WebhookSecretRef, endpointId: string): Buffer {
-  const key = ring.keys[ref.kid];
+  const key = ringKey(ring, ref.kid);
   if (!key) throw new Error(`Signing key ${ref.kid} of webhook ${endpointId} is no longer in the key ring`);
   return createHmac('sha256', key).update(`v1.webhook-secret.${ref.kid}.${endpointId}.${ref.nonce}`).digest();
 }
