@@ -2,11 +2,11 @@ import type { HostResolver } from './adapters/webhook-transport';
 import { ipLiteral, resolvedTargetProblem } from './domain/handoff/webhook-target';
 import { webhookUrlProblem } from './domain/handoff/webhooks';
 
-export type WebhookTarget = { readonly allowed: true; readonly address: string } | { readonly allowed: false; readonly problem: string };
+export type WebhookTarget = { readonly allowed: true; readonly addresses: readonly string[] } | { readonly allowed: false; readonly problem: string };
 
 /**
  * Where a webhook URL leads now: the URL is checked, its host name resolved and every address it
- * resolves to checked; the connection must then go to the address answered here. A failed look-up
+ * resolves to checked; the connection must then go to an address answered here. A failed look-up
  * is the resolver's error, for the caller to judge (a name that may resolve later).
  */
 export async function webhookTarget(urlText: string, resolver: HostResolver, allowLoopback: boolean): Promise<WebhookTarget> {
@@ -16,10 +16,7 @@ export async function webhookTarget(urlText: string, resolver: HostResolver, all
   const literal = ipLiteral(hostname);
   const addresses = literal ? [literal] : await resolver.resolve(hostname);
   const problem = resolvedTargetProblem(hostname, addresses, allowLoopback);
-  const [first] = addresses;
-  if (problem !== undefined || first === undefined) return { allowed: false, problem: problem ?? `must resolve to an address; ${hostname} has none` };
-  // Every address passed; the first is the one the operating system's resolver prefers.
-  return { allowed: true, address: first };
+  return problem ? { allowed: false, problem } : { allowed: true, addresses };
 }
 
 /** A look-up that failed because the name has no address, as opposed to a resolver that could not answer. */

@@ -67,13 +67,13 @@ export interface DeliveryNetwork {
   readonly connector: WebhookConnector;
 }
 
-/** One POST to the checked address, signed with the endpoint's secrets over the event id, the timestamp and the exact body sent. */
-async function post(network: DeliveryNetwork, endpoint: SigningEndpoint, address: string, eventId: string, eventType: string, body: string): Promise<number> {
+/** One POST to a checked address, signed with the endpoint's secrets over the event id, the timestamp and the exact body sent. */
+async function post(network: DeliveryNetwork, endpoint: SigningEndpoint, addresses: readonly string[], eventId: string, eventType: string, body: string): Promise<number> {
   const now = new Date();
   const timestamp = Math.floor(now.getTime() / 1000);
   return network.connector.post({
     url: new URL(endpoint.url),
-    address,
+    addresses,
     headers: {
       'content-type': 'application/json',
       'user-agent': 'leadflow-webhooks/1',
@@ -90,7 +90,7 @@ async function post(network: DeliveryNetwork, endpoint: SigningEndpoint, address
 /**
  * Delivers to one endpoint once: claimed before the POST, marked after a 2xx, released after a
  * failure. The host name is resolved afresh and every address checked before the POST, which goes
- * to the address checked: a name that now leads into leadflow's network (DNS rebinding, a changed
+ * to the addresses checked: a name that now leads into leadflow's network (DNS rebinding, a changed
  * record) is refused. A refusal is settled, not retried: it is the endpoint's configuration, which no
  * retry can change, and retrying would only park the event in the DLQ beside receivers that were
  * merely down. The error log names the endpoint and why; an admin fixes the DNS or re-registers.
@@ -107,7 +107,7 @@ async function deliverTo(network: DeliveryNetwork, endpoint: SigningEndpoint, ev
       logger.error('Webhook target refused; the event is not delivered to it', { webhookId: endpoint.id, eventId, eventType, problem: target.problem });
       return;
     }
-    status = await post(network, endpoint, target.address, eventId, eventType, body);
+    status = await post(network, endpoint, target.addresses, eventId, eventType, body);
   } catch (error) {
     await webhooks.releaseDelivery(endpoint.id, eventId, claim.token);
     throw new DeliveryFailed(`webhook ${endpoint.id}: ${describeError(error)}`);

@@ -21,8 +21,8 @@ let table: TableFake;
 
 interface Posted {
   url: string;
-  /** Where the connection went: the address the host name resolved to when it was checked. */
-  address: string;
+  /** Where the connection may go: the addresses the host name resolved to when it was checked. */
+  addresses: readonly string[];
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
@@ -47,7 +47,7 @@ beforeAll(async () => {
     },
     connector: {
       post: async (request) => {
-        posted.push({ url: request.url.href, address: request.address, headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])), body: request.body, timeoutMs: request.timeoutMs });
+        posted.push({ url: request.url.href, addresses: request.addresses, headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])), body: request.body, timeoutMs: request.timeoutMs });
         return answer(request);
       },
     },
@@ -274,10 +274,10 @@ describe('deliver-webhooks', () => {
   });
 
   describe('targets leadflow must not reach', () => {
-    it('posts to the address the host name resolved to when checked, looking it up once', async () => {
+    it('posts to the addresses the host name resolved to when checked, looking it up once', async () => {
       await handler(delivery('bus-1'), context);
       expect(lookups).toEqual(['crm.example.com']);
-      expect(posted.map(({ url, address }) => ({ url, address }))).toEqual([{ url: 'https://crm.example.com/hooks/leadflow', address: '93.184.216.34' }]);
+      expect(posted.map(({ url, addresses }) => ({ url, addresses }))).toEqual([{ url: 'https://crm.example.com/hooks/leadflow', addresses: ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'] }]);
     });
 
     it('does not post to a name that now resolves to the instance metadata address, and does not retry it', async () => {

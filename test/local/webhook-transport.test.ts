@@ -48,14 +48,23 @@ async function receiver(respond: (request: IncomingMessage, response: ServerResp
   return { port, received };
 }
 
-const post = (url: string, timeoutMs = 5_000) =>
-  pinnedConnector.post({ url: new URL(url), address: '127.0.0.1', headers: { 'content-type': 'application/json', 'webhook-signature': 'v1,abc' }, body: '{"id":"evt_1"}', timeoutMs });
+const post = (url: string, timeoutMs = 5_000, addresses = ['127.0.0.1']) =>
+  pinnedConnector.post({ url: new URL(url), addresses, headers: { 'content-type': 'application/json', 'webhook-signature': 'v1,abc' }, body: '{"id":"evt_1"}', timeoutMs });
 
 describe('the pinned webhook connector', () => {
   it('connects to the checked address while the request still names the host', async () => {
     const { port, received } = await receiver((_request, response) => response.writeHead(202).end());
     expect(await post(`http://receiver.example.test:${port}/hooks/leadflow`)).toBe(202);
     expect(received).toEqual([{ method: 'POST', url: '/hooks/leadflow', host: `receiver.example.test:${port}`, signature: 'v1,abc', body: '{"id":"evt_1"}' }]);
+  });
+
+  it('tries the checked addresses in turn when one refuses the connection, and none other', async () => {
+    const { port, received } = await receiver((_request, response) => response.writeHead(204).end());
+    // Nothing listens on 127.0.0.2 (loopback too, a different address): the connection moves on to 127.0.0.1.
+    expect(await post(`http://receiver.example.test:${port}/in`, 5_000, ['127.0.0.2', '127.0.0.1'])).toBe(204);
+    expect(received).toHaveLength(1);
+    await expect(post(`http://receiver.example.test:${port}/in`, 5_000, ['127.0.0.2'])).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(received).toHaveLength(1);
   });
 
   it('answers a redirect as it is, without following it', async () => {
