@@ -39,7 +39,7 @@ const BusEvent = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 
-/** The endpoint answered something other than 2xx, or not in time: the event is retried later, with backoff. */
+/** The endpoint's name did not resolve, or it answered something other than 2xx, or not in time: the event is retried later, with backoff. */
 class DeliveryFailed extends Error {
   override readonly name = 'DeliveryFailed';
 }
@@ -93,7 +93,7 @@ async function post(network: DeliveryNetwork, endpoint: SigningEndpoint, address
  * to the addresses checked: a name that now leads into leadflow's network (DNS rebinding, a changed
  * record) is refused. A refusal is settled, not retried: it is the endpoint's configuration, which no
  * retry can change, and retrying would only park the event in the DLQ beside receivers that were
- * merely down. The error log names the endpoint and why; an admin fixes the DNS or re-registers.
+ * merely down. The error log names the endpoint and why; once its DNS is fixed, later events reach it.
  */
 async function deliverTo(network: DeliveryNetwork, endpoint: SigningEndpoint, eventId: string, eventType: string, body: string): Promise<void> {
   const claim = await webhooks.claimDelivery(endpoint.id, eventId, new Date());
