@@ -10,7 +10,7 @@ import { newWebhookSecretRef, webhookRequest, WebhookRotationRequest, webhookSec
 import { HttpError, parameter, validationError } from '../../shared/http/errors';
 import { httpRoutesHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/middleware';
-import { isUnresolvableName, webhookTarget } from '../../shared/webhook-targets';
+import { isUnresolvableName, webhookTarget, type WebhookTarget } from '../../shared/webhook-targets';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -26,7 +26,7 @@ const urlRefused = (problem: string) => new HttpError(400, `Invalid request: url
 
 /** Refuses a URL whose host name resolves to an address leadflow must not reach (deliveries check again). */
 async function checkTarget(url: string, resolver: HostResolver): Promise<void> {
-  let target: Awaited<ReturnType<typeof webhookTarget>>;
+  let target: WebhookTarget;
   try {
     target = await webhookTarget(url, resolver, allowLoopback);
   } catch (error) {
