@@ -44,7 +44,7 @@ leadflow routing get                 the owner routing configuration (teams, rep
 leadflow routing put <file.yaml|file.json>
                                      replace it; every problem is listed with its field
 leadflow webhooks add <url> --events <type,...> [--description <text>]
-                                     register an endpoint; prints its signing secret, shown only this once
+                                     register an endpoint; prints its Standard Webhooks signing secret (whsec_…), shown only this once
 leadflow webhooks list               every endpoint, oldest first (never a secret)
 leadflow webhooks rotate <webhookId> [--overlap-hours <0-168>]
                                      a new signing secret (printed once); the old one also signs for 24 h or the hours given
@@ -545,7 +545,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
         `Registering ${target}`,
       );
       io.out(`webhook ${String(created.id)} registered for ${eventTypes.join(', ')}`);
-      io.out(`signing secret (shown only now; keep it with the receiver): ${String(created.secret)}`);
+      io.out(`signing secret (shown only now; the receiver verifies with it and a Standard Webhooks library): ${String(created.secret)}`);
       return;
     }
     if (command === 'list') {
@@ -560,7 +560,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
         await api.request('POST', `/v1/admin/webhooks/${encodeURIComponent(target)}/secret`, overlapHours === undefined ? {} : { overlapHours }),
         `Rotating the secret of webhook ${target}`,
       );
-      io.out(`new signing secret (shown only now; keep it with the receiver): ${String(rotated.secret)}`);
+      io.out(`new signing secret (shown only now; the receiver verifies with it and a Standard Webhooks library): ${String(rotated.secret)}`);
       io.out(rotated.previousSecretUntil ? `the old secret also signs until ${String(rotated.previousSecretUntil)}` : 'the old secret no longer signs');
       return;
     }

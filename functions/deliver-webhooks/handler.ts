@@ -6,6 +6,7 @@ import { describeError } from '../../shared/adapters/event-publisher';
 import { RedeliveryBackoff } from '../../shared/adapters/redelivery';
 import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
+import { dnsResolver, pinnedConnector, type HostResolver, type WebhookConnector } from '../../shared/adapters/webhook-transport';
 import { processSqsBatch } from '../../shared/batch';
 import { readConfig, setting } from '../../shared/config';
 import { LeadStore } from '../../shared/adapters/lead-store';
@@ -17,10 +18,10 @@ import {
   webhookBody,
   webhookEventId,
   webhookRetryDelaySeconds,
-  webhookSecret,
   webhookSignatureHeader,
-  webhookUrlProblem,
+  type WebhookSecretRef,
 } from '../../shared/domain/handoff/webhooks';
+import { webhookTarget } from '../../shared/webhook-targets';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting });
 const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';
@@ -38,7 +39,7 @@ const BusEvent = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 
-/** The endpoint answered something other than 2xx, or not in time: the event is retried later, with backoff. */
+/** The endpoint's name did not resolve, or it answered something other than 2xx, or not in time: the event is retried later, with backoff. */
 class DeliveryFailed extends Error {
   override readonly name = 'DeliveryFailed';
 }
@@ -55,49 +56,58 @@ function occurredAt(detail: Record<string, unknown>, busTime: string): string {
 }
 
 /** The secrets that sign now: the endpoint's, then a rotated-out one still in its overlap. */
-async function signingSecrets(endpoint: SigningEndpoint, now: Date): Promise<string[]> {
-  const ring = await keyRing();
+function signingSecretRefs(endpoint: SigningEndpoint, now: Date): WebhookSecretRef[] {
   const previous = endpoint.previousSecretRef;
-  return [endpoint.secretRef, ...(previous && previous.until > now.toISOString() ? [previous] : [])].map((ref) => webhookSecret(ring, ref, endpoint.id));
+  return [endpoint.secretRef, ...(previous && previous.until > now.toISOString() ? [previous] : [])];
 }
 
-/** One POST, signed with the endpoint's secrets over the timestamp and the exact body sent. */
-async function post(endpoint: SigningEndpoint, eventId: string, eventType: string, body: string): Promise<number> {
+/** The network side of a delivery: resolving the endpoint's host name and POSTing to a checked address. */
+export interface DeliveryNetwork {
+  readonly resolver: HostResolver;
+  readonly connector: WebhookConnector;
+}
+
+/** One POST to a checked address, signed with the endpoint's secrets over the event id, the timestamp and the exact body sent. */
+async function post(network: DeliveryNetwork, endpoint: SigningEndpoint, addresses: readonly string[], eventId: string, eventType: string, body: string): Promise<number> {
   const now = new Date();
   const timestamp = Math.floor(now.getTime() / 1000);
-  const response = await fetch(endpoint.url, {
-    method: 'POST',
+  return network.connector.post({
+    url: new URL(endpoint.url),
+    addresses,
     headers: {
       'content-type': 'application/json',
       'user-agent': 'leadflow-webhooks/1',
-      [WEBHOOK_HEADERS.eventId]: eventId,
-      [WEBHOOK_HEADERS.eventType]: eventType,
+      [WEBHOOK_HEADERS.id]: eventId,
       [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-      [WEBHOOK_HEADERS.signature]: webhookSignatureHeader(await signingSecrets(endpoint, now), timestamp, body),
+      [WEBHOOK_HEADERS.signature]: webhookSignatureHeader(await keyRing(), signingSecretRefs(endpoint, now), endpoint.id, { id: eventId, timestamp, body }),
+      [WEBHOOK_HEADERS.eventType]: eventType,
     },
     body,
-    // A redirect is not followed (it could point anywhere): it counts as a failure.
-    redirect: 'manual',
-    signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    timeoutMs: WEBHOOK_TIMEOUT_MS,
   });
-  await response.body?.cancel();
-  return response.status;
 }
 
-/** Delivers to one endpoint once: claimed before the POST, marked after a 2xx, released after a failure. */
-async function deliverTo(endpoint: SigningEndpoint, eventId: string, eventType: string, body: string): Promise<void> {
-  const problem = webhookUrlProblem(endpoint.url, allowLoopback);
-  if (problem) {
-    // Registered under other rules (local mode): retrying cannot help.
-    logger.warn('Webhook endpoint skipped', { webhookId: endpoint.id, problem });
-    return;
-  }
+/**
+ * Delivers to one endpoint once: claimed before the POST, marked after a 2xx, released after a
+ * failure. The host name is resolved afresh and every address checked before the POST, which goes
+ * to the addresses checked: a name that now leads into leadflow's network (DNS rebinding, a changed
+ * record) is refused. A refusal is settled, not retried: it is the endpoint's configuration, which no
+ * retry can change, and retrying would only park the event in the DLQ beside receivers that were
+ * merely down. The error log names the endpoint and why; once its DNS is fixed, later events reach it.
+ */
+async function deliverTo(network: DeliveryNetwork, endpoint: SigningEndpoint, eventId: string, eventType: string, body: string): Promise<void> {
   const claim = await webhooks.claimDelivery(endpoint.id, eventId, new Date());
-  if (claim.outcome === 'already-delivered') return;
+  if (claim.outcome === 'already-delivered' || claim.outcome === 'already-refused') return;
   if (claim.outcome === 'in-progress') throw new DeliveryInProgress(`webhook ${endpoint.id}: another invocation is delivering ${eventId}`);
   let status: number;
   try {
-    status = await post(endpoint, eventId, eventType, body);
+    const target = await webhookTarget(endpoint.url, network.resolver, allowLoopback);
+    if (!target.allowed) {
+      await webhooks.markRefused(endpoint.id, eventId, claim.token, target.problem, new Date());
+      logger.error('Webhook target refused; the event is not delivered to it', { webhookId: endpoint.id, eventId, eventType, problem: target.problem });
+      return;
+    }
+    status = await post(network, endpoint, target.addresses, eventId, eventType, body);
   } catch (error) {
     await webhooks.releaseDelivery(endpoint.id, eventId, claim.token);
     throw new DeliveryFailed(`webhook ${endpoint.id}: ${describeError(error)}`);
@@ -121,7 +131,7 @@ async function deliveryData(eventType: WebhookEventType, detail: Record<string, 
   return lead ? { ...detail, contact: contactOf(lead) } : undefined;
 }
 
-async function deliverWebhooks(record: SQSRecord): Promise<void> {
+async function deliverWebhooks(network: DeliveryNetwork, record: SQSRecord): Promise<void> {
   const event = BusEvent.parse(JSON.parse(record.body));
   const eventType = event['detail-type'];
   const detail = detailSchemas[eventType].parse(event.detail);
@@ -134,7 +144,7 @@ async function deliverWebhooks(record: SQSRecord): Promise<void> {
     return;
   }
   const body = webhookBody({ id: eventId, type: eventType, occurredAt: occurredAt(event.detail, event.time), data });
-  const results = await Promise.allSettled(endpoints.map((endpoint) => deliverTo(endpoint, eventId, eventType, body)));
+  const results = await Promise.allSettled(endpoints.map((endpoint) => deliverTo(network, endpoint, eventId, eventType, body)));
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected').map((failure) => failure.reason as unknown);
   if (!failures.length) return;
   // Endpoints that got the event are not posted again when the record is retried for the others.
@@ -150,7 +160,10 @@ async function deliverWebhooks(record: SQSRecord): Promise<void> {
   throw new AggregateError(failures, failures.map(describeError).join('; '));
 }
 
-export const handler = async (event: SQSEvent, context: Context) => {
+/** The consumer, around the network it delivers over (tests give their own). */
+export const deliverWebhooksOver = (network: DeliveryNetwork) => async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, deliverWebhooks);
+  return processSqsBatch(event, context, logger, (record) => deliverWebhooks(network, record));
 };
+
+export const handler = deliverWebhooksOver({ resolver: dnsResolver, connector: pinnedConnector });

@@ -4,26 +4,45 @@ import { z } from 'zod';
 import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
 import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
+import { dnsResolver, type HostResolver } from '../../shared/adapters/webhook-transport';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { newWebhookSecretRef, webhookRequest, WebhookRotationRequest, webhookSecret } from '../../shared/domain/handoff/webhooks';
 import { HttpError, parameter, validationError } from '../../shared/http/errors';
 import { httpRoutesHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/middleware';
+import { isUnresolvableName, webhookTarget, type WebhookTarget } from '../../shared/webhook-targets';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 // Claims are the deliverer's business; this function only registers and removes endpoints.
 const webhooks = new WebhookStore(documentClient(), config.TABLE_NAME, 0);
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
-// Local mode lets a receiver on this machine listen on plain http; in AWS only https.
-const WebhookRequest = webhookRequest(process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true');
+// Local mode lets a receiver on this machine listen on plain http or a loopback address; in AWS only public https.
+const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';
+const WebhookRequest = webhookRequest(allowLoopback);
 const WebhookId = z.uuid('must be a webhook id (UUID)');
 
-export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
+const urlRefused = (problem: string) => new HttpError(400, `Invalid request: url ${problem}`, [{ field: 'url', message: problem }]);
+
+/** Refuses a URL whose host name resolves to an address leadflow must not reach (deliveries check again). */
+async function checkTarget(url: string, resolver: HostResolver): Promise<void> {
+  let target: WebhookTarget;
+  try {
+    target = await webhookTarget(url, resolver, allowLoopback);
+  } catch (error) {
+    if (isUnresolvableName(error)) throw urlRefused(`must resolve to an address; ${new URL(url).hostname} does not`);
+    throw new HttpError(503, 'Could not resolve the webhook host name now; try again', undefined, { 'retry-after': '5' });
+  }
+  if (!target.allowed) throw urlRefused(target.problem);
+}
+
+/** The routes, around the resolver host names are checked with (tests give their own). */
+export const manageWebhooks = (resolver: HostResolver) => httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   // The secret is in this answer only: it signs every delivery and is never shown again.
   'POST /v1/admin/webhooks': async (event) => {
     const request = WebhookRequest.safeParse(event.parsedBody);
     if (!request.success) throw validationError(request.error);
+    await checkTarget(request.data.url, resolver);
     const ring = await keyRing();
     const { secretRef, ...endpoint }: SigningEndpoint = { id: randomUUID(), ...request.data, createdAt: new Date().toISOString(), secretRef: newWebhookSecretRef(ring) };
     await webhooks.create({ ...endpoint, secretRef });
@@ -60,3 +79,5 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return { statusCode: 204, body: '' };
   },
 });
+
+export const handler = manageWebhooks(dnsResolver);

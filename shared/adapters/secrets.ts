@@ -1,5 +1,8 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { z } from 'zod';
 import { checkKeyRing, type KeyRing } from '../domain/consent/signed-token';
+import { readConfig } from '../config';
 
 /**
  * The key ring as the secret holds it: `{ "current": "k2", "k1": "<old secret>", "k2": "<secret>" }`.
@@ -7,23 +10,46 @@ import { checkKeyRing, type KeyRing } from '../domain/consent/signed-token';
  * until their key is removed.
  */
 export function keyRingFromSecret(secretString: string): KeyRing {
-  const { current, ...keys } = JSON.parse(secretString) as Record<string, unknown>;
+  let ring: unknown;
+  try {
+    ring = JSON.parse(secretString);
+  } catch {
+    // JSON.parse's own message quotes the text it failed on: the secret would reach the logs.
+    throw new Error('Signing-key secret is not JSON');
+  }
+  if (typeof ring !== 'object' || ring === null || Array.isArray(ring)) throw new Error('Signing-key secret is not a JSON object');
+  const { current, ...keys } = ring as Record<string, unknown>;
   if (typeof current !== 'string') throw new Error('Signing-key secret has no "current" key id');
   const strings = Object.fromEntries(Object.entries(keys).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   return checkKeyRing({ current, keys: strings });
 }
 
-/** Reads a secret once per cold start and parses it; a failed read is retried by the next call. */
-export function cachedSecret<T>(client: SecretsManagerClient, secretId: string, parse: (secretString: string) => T): () => Promise<T> {
-  let loading: Promise<T> | undefined;
+/** Secrets are read again after this long (Powertools' own variable; its default of 5 s would read them on nearly every invocation). */
+export const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
+
+const secretMaxAgeSeconds = () =>
+  readConfig({ POWERTOOLS_PARAMETERS_MAX_AGE: z.coerce.number().int().positive().default(DEFAULT_SECRET_MAX_AGE_SECONDS) }).POWERTOOLS_PARAMETERS_MAX_AGE;
+
+/**
+ * A secret read through Powertools Parameters and kept for `maxAgeSeconds`, then read again: a key
+ * added to the ring reaches warm functions within that time. Parsed (and so validated) after each
+ * read that brings a new value; concurrent callers share one read; a failed read is retried by the
+ * next call.
+ */
+export function cachedSecret<T>(client: SecretsManagerClient, secretId: string, parse: (secretString: string) => T, maxAgeSeconds = secretMaxAgeSeconds()): () => Promise<T> {
+  const provider = new SecretsProvider({ awsSdkV3Client: client });
+  let parsed: { readonly from: string; readonly value: T } | undefined;
+  let reading: Promise<T> | undefined;
+  const read = async () => {
+    const secretString = await provider.get(secretId, { maxAge: maxAgeSeconds });
+    if (typeof secretString !== 'string') throw new Error(`Secret ${secretId} holds no text`);
+    if (parsed?.from !== secretString) parsed = { from: secretString, value: parse(secretString) };
+    return parsed.value;
+  };
   return () => {
-    loading ??= client
-      .send(new GetSecretValueCommand({ SecretId: secretId }))
-      .then(({ SecretString }) => parse(SecretString ?? ''))
-      .catch((error: unknown) => {
-        loading = undefined;
-        throw error;
-      });
-    return loading;
+    reading ??= read().finally(() => {
+      reading = undefined;
+    });
+    return reading;
   };
 }

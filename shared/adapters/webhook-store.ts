@@ -14,6 +14,8 @@ export interface SigningEndpoint extends WebhookEndpoint {
 export type DeliveryClaim =
   | { readonly outcome: 'claimed'; readonly token: string }
   | { readonly outcome: 'already-delivered' }
+  /** The target was refused for this event: not tried again (see `markRefused`). */
+  | { readonly outcome: 'already-refused' }
   | { readonly outcome: 'in-progress' };
 
 /** Delivery records outlive every retry and redelivery of their event, then go. */
@@ -114,7 +116,8 @@ export class WebhookStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-      return Item?.status === 'delivered' ? { outcome: 'already-delivered' } : { outcome: 'in-progress' };
+      if (Item?.status === 'delivered') return { outcome: 'already-delivered' };
+      return Item?.status === 'refused' ? { outcome: 'already-refused' } : { outcome: 'in-progress' };
     }
   }
 
@@ -127,6 +130,24 @@ export class WebhookStore {
         ConditionExpression: '#token = :token',
         ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
         ExpressionAttributeValues: { ':delivered': 'delivered', ':at': at.toISOString(), ':responseStatus': responseStatus, ':token': token },
+      }),
+    );
+  }
+
+  /**
+   * Settles a claimed delivery as never to be made: the endpoint's URL led to an address leadflow
+   * must not reach. The record (kept like a delivered one) says why, and stops every retry and
+   * duplicate of the event from trying that endpoint again.
+   */
+  async markRefused(webhookId: string, eventId: string, token: string, problem: string, at: Date): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.webhookDelivery(webhookId, eventId),
+        UpdateExpression: 'SET #status = :refused, refusedAt = :at, problem = :problem REMOVE #token',
+        ConditionExpression: '#token = :token',
+        ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+        ExpressionAttributeValues: { ':refused': 'refused', ':at': at.toISOString(), ':problem': problem, ':token': token },
       }),
     );
   }

@@ -328,9 +328,9 @@ export function openApiDocument() {
 
   registry.registerPath({
     method: 'post', path: '/v1/admin/webhooks', summary: 'Register a webhook endpoint', ...admin,
-    description: 'An https `url` and the `eventTypes` it wants. The answer holds the signing `secret`, shown this once. Deliveries are signed POSTs; see the README, section Webhooks.',
+    description: 'An https `url` leading to a public address (not loopback, private or link-local, nor a name resolving to one) and the `eventTypes` it wants. The answer holds the signing `secret`, shown this once. Deliveries are signed POSTs; see the README, section Webhooks.',
     request: { body: { content: { 'application/json': { schema: WebhookRequest } } } },
-    responses: { 201: { description: 'The endpoint with its `secret`.' }, 400: adminErrors[400], 403: adminErrors[403] },
+    responses: { 201: { description: 'The endpoint with its `secret`.' }, 400: adminErrors[400], 403: adminErrors[403], 503: { description: 'The host name could not be resolved now; retry.' } },
   });
   registry.registerPath({ method: 'get', path: '/v1/admin/webhooks', summary: 'List webhook endpoints (without secrets)', ...admin, responses: { 200: { description: '`{ webhooks }`: id, url, eventTypes, description, createdAt, and `previousSecretUntil` while a rotated-out secret still signs.' }, 403: adminErrors[403] } });
   registry.registerPath({

@@ -11,11 +11,26 @@ setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
 const ring: KeyRing = { current: 'k2', keys: { k1: 'an-older-key-that-still-verifies-0001', k2: 'the-current-signing-key-of-32-bytes!!' } };
-let handler: (typeof import('../../functions/manage-webhooks/handler'))['handler'];
+let handler: ReturnType<(typeof import('../../functions/manage-webhooks/handler'))['manageWebhooks']>;
 let table: TableFake;
+/** What each host name resolves to; a name not here does not exist. */
+const dns: Record<string, string[]> = {
+  'crm.example.com': ['93.184.216.34'],
+  'chat.example.com': ['203.0.114.7', '2606:4700:4700::1111'],
+  'crm.internal.example.com': ['10.0.0.1'],
+  'half.example.com': ['93.184.216.34', '169.254.169.254'],
+};
 
 beforeAll(async () => {
-  ({ handler } = await import('../../functions/manage-webhooks/handler'));
+  const { manageWebhooks } = await import('../../functions/manage-webhooks/handler');
+  handler = manageWebhooks({
+    resolve: async (hostname) => {
+      if (hostname === 'dns-down.example.com') throw Object.assign(new Error('getaddrinfo EAI_AGAIN dns-down.example.com'), { code: 'EAI_AGAIN' });
+      const addresses = dns[hostname];
+      if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+      return addresses;
+    },
+  });
 });
 
 beforeEach(() => {
@@ -35,10 +50,10 @@ const call = async (method: 'GET' | 'POST' | 'DELETE', path = '/v1/admin/webhook
 };
 
 describe('manage-webhooks', () => {
-  it('creates an endpoint and shows its secret once; the list never shows it', async () => {
+  it('creates an endpoint and shows its secret once, as Standard Webhooks serialises it (whsec_ and 32 bytes of base64); the list never shows it', async () => {
     const created = await call('POST', undefined, { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified', 'lead.assigned'] });
     expect(created.statusCode).toBe(201);
-    expect(created.body).toMatchObject({ url: 'https://crm.example.com/in', eventTypes: ['lead.qualified', 'lead.assigned'], secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/) });
+    expect(created.body).toMatchObject({ url: 'https://crm.example.com/in', eventTypes: ['lead.qualified', 'lead.assigned'], secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/) });
     const other = await call('POST', undefined, { url: 'https://chat.example.com/in', eventTypes: ['lead.assigned'] });
     expect(other.body.secret).not.toBe(created.body.secret);
     const listed = await call('GET');
@@ -65,6 +80,24 @@ describe('manage-webhooks', () => {
     expect(types).toMatchObject({ statusCode: 400, body: { issues: [expect.objectContaining({ field: 'eventTypes[0]' })] } });
     const credentials = await call('POST', undefined, { url: 'https://user:pw@crm.example.com/in', eventTypes: ['lead.qualified'] });
     expect(credentials).toMatchObject({ statusCode: 400, body: { issues: [expect.objectContaining({ field: 'url' })] } });
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('refuses loopback, private and link-local targets, as literals and as names resolving to them, naming the field; stores nothing', async () => {
+    for (const url of ['https://localhost/', 'https://127.0.0.1/', 'https://[::1]/', 'https://169.254.169.254/latest/meta-data/', 'https://crm.internal.example.com/in', 'https://half.example.com/in']) {
+      const refused = await call('POST', undefined, { url, eventTypes: ['lead.qualified'] });
+      expect(refused, url).toMatchObject({ statusCode: 400, body: { issues: [{ field: 'url', message: expect.stringMatching(/^must reach a public address; /) }] } });
+    }
+    const internal = await call('POST', undefined, { url: 'https://crm.internal.example.com/in', eventTypes: ['lead.qualified'] });
+    expect(internal.body.issues).toEqual([{ field: 'url', message: 'must reach a public address; crm.internal.example.com resolves to 10.0.0.1 is not a public address (private)' }]);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('refuses a host name that does not resolve (400) and asks to retry when the resolver cannot answer (503)', async () => {
+    const missing = await call('POST', undefined, { url: 'https://nowhere.example.com/in', eventTypes: ['lead.qualified'] });
+    expect(missing).toMatchObject({ statusCode: 400, body: { issues: [{ field: 'url', message: 'must resolve to an address; nowhere.example.com does not' }] } });
+    const down = await call('POST', undefined, { url: 'https://dns-down.example.com/in', eventTypes: ['lead.qualified'] });
+    expect(down.statusCode).toBe(503);
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
   });
 

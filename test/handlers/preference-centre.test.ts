@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signToken, type KeyRing } from '../../shared/domain/consent/signed-token';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 
@@ -73,6 +73,8 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     ['a token signed with a key it does not hold', signToken(otherRing, 'unsubscribe', { leadId: 'lead-1' })],
     ['a token for another purpose', signToken(ring, 'preferences', { leadId: 'lead-1' })],
     ['an expired token', signToken(ring, 'unsubscribe', { leadId: 'lead-1', expiresAt: 1_000 })],
+    ['a token whose key id names an Object.prototype member', token.replace('v1.k2.', 'v1.constructor.')],
+    ['a token whose key id is __proto__', token.replace('v1.k2.', 'v1.__proto__.')],
     ['no token', ''],
   ])('refuses %s with a 4xx page and no change', async (_name, bad) => {
     const response = await oneClick(bad, 'List-Unsubscribe=One-Click', 'application/x-www-form-urlencoded');
@@ -146,5 +148,30 @@ describe('double opt-in confirmation', () => {
     expect((await call({ method: 'GET', path: '/v1/subscriptions/confirm' }, { token: confirmation() })).body).toContain('<button type="submit">Confirm</button>');
     expect((await confirm(confirmation(Math.floor(Date.now() / 1000) - 1))).statusCode).toBe(400);
     expect(writes()).toHaveLength(0);
+  });
+});
+
+describe('a key rotation reaching a warm function', () => {
+  const ringSecret = (keyRing: KeyRing) => ({ SecretString: JSON.stringify({ current: keyRing.current, ...keyRing.keys }) });
+  const rotated: KeyRing = { current: 'k3', keys: { ...ring.keys, k3: 'a-key-the-rotation-added-of-32-bytes' } };
+  const status = async (token: string) => (await call({ method: 'GET', path: '/v1/preferences' }, { token })).statusCode;
+
+  afterEach(() => {
+    vi.useRealTimers();
+    secrets.on(GetSecretValueCommand).resolves(ringSecret(ring));
+  });
+
+  it('accepts links signed with a key added to the ring once the secrets time-to-live (300 s) has passed, and older links still', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    expect(await status(signToken(ring, 'preferences', { leadId: 'lead-1' }))).toBe(200);
+    secrets.on(GetSecretValueCommand).resolves(ringSecret(rotated));
+    const signedWithNewKey = signToken(rotated, 'preferences', { leadId: 'lead-1' });
+    expect(signedWithNewKey.startsWith('v1.k3.')).toBe(true);
+    // The ring read before the rotation serves until it is 300 s old: Secrets Manager is not asked on every request.
+    expect(await status(signedWithNewKey)).toBe(400);
+    vi.setSystemTime(Date.now() + 301_000);
+    expect(await status(signedWithNewKey)).toBe(200);
+    expect(await status(signToken({ ...ring, current: 'k1' }, 'preferences', { leadId: 'lead-1' }))).toBe(200);
+    expect(await status(signToken(ring, 'preferences', { leadId: 'lead-1' }))).toBe(200);
   });
 });

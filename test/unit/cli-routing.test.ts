@@ -74,7 +74,7 @@ describe('leadflow webhooks', () => {
     expect(cli.requests).toEqual([
       { method: 'POST', url: 'http://localhost:3000/v1/admin/webhooks', body: { url: 'https://crm.example.com/hooks', eventTypes: ['lead.qualified', 'lead.assigned'], description: 'CRM' } },
     ]);
-    expect(cli.out).toEqual(['webhook w-1 registered for lead.qualified, lead.assigned', 'signing secret (shown only now; keep it with the receiver): whsec_abc']);
+    expect(cli.out).toEqual(['webhook w-1 registered for lead.qualified, lead.assigned', 'signing secret (shown only now; the receiver verifies with it and a Standard Webhooks library): whsec_abc']);
   });
 
   it('add shows the field the API refused, and needs --events before sending anything', async () => {
@@ -102,6 +102,6 @@ describe('leadflow webhooks', () => {
     const cli = run(() => new Response(JSON.stringify({ id: 'w-1', secret: 'whsec_new', previousSecretUntil: '2026-11-25T06:00:00.000Z' }), { status: 200 }));
     expect(await main(['webhooks', 'rotate', 'w-1', '--overlap-hours', '6'], cli.io)).toBe(0);
     expect(cli.requests).toEqual([{ method: 'POST', url: 'http://localhost:3000/v1/admin/webhooks/w-1/secret', body: { overlapHours: 6 } }]);
-    expect(cli.out).toEqual(['new signing secret (shown only now; keep it with the receiver): whsec_new', 'the old secret also signs until 2026-11-25T06:00:00.000Z']);
+    expect(cli.out).toEqual(['new signing secret (shown only now; the receiver verifies with it and a Standard Webhooks library): whsec_new', 'the old secret also signs until 2026-11-25T06:00:00.000Z']);
   });
 });

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { keyRingFromSecret } from '../../shared/adapters/secrets';
 import { checkKeyRing, signToken, verifyToken, type KeyRing } from '../../shared/domain/consent/signed-token';
+import { webhookSecret } from '../../shared/domain/handoff/webhooks';
 
 const ring: KeyRing = { current: 'k2', keys: { k1: 'an-older-key-that-still-verifies-0001', k2: 'the-current-signing-key-of-32-bytes!!' } };
 const now = 1_795_000_000;
@@ -54,6 +56,23 @@ describe('signed tokens', () => {
         expect(verifyToken(ring, 'unsubscribe', junk, now).valid).toBe(false);
       }),
     );
+  });
+
+  it('finds only keys the ring has: a key id naming an Object.prototype member is unknown, never a crash', () => {
+    const payload = Buffer.from(JSON.stringify({ leadId: 'lead-1' })).toString('base64url');
+    for (const kid of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(verifyToken(ring, 'preferences', `v1.${kid}.${payload}.AAAA`, now), kid).toEqual({ valid: false, reason: 'unknown-key' });
+      expect(() => webhookSecret(ring, { kid, nonce: 'n' }, 'crm'), kid).toThrow(/no longer in the key ring/);
+    }
+    expect(() => checkKeyRing({ current: 'constructor', keys: ring.keys })).toThrow(/no key constructor/);
+    expect(() => keyRingFromSecret(JSON.stringify({ current: 'toString', k1: ring.keys.k1 }))).toThrow(/no key toString/);
+  });
+
+  it('reads the ring from its secret without ever quoting the secret in an error', () => {
+    expect(keyRingFromSecret(JSON.stringify({ current: 'k2', ...ring.keys }))).toEqual(ring);
+    const garbled = `{"current":"k1","k1":"${'s3cr3t'.repeat(6)}"`;
+    expect(() => keyRingFromSecret(garbled)).toThrow('Signing-key secret is not JSON');
+    expect(() => keyRingFromSecret('"just text"')).toThrow('not a JSON object');
   });
 
   it('refuses weak or inconsistent key rings', () => {

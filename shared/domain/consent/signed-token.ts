@@ -33,13 +33,19 @@ const VERSION = 'v1';
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const MIN_SECRET_BYTES = 32;
 
+/**
+ * The secret of key `kid`, when the ring has one: an own property only, so a key id such as
+ * `constructor` or `__proto__`, from a token or a stored endpoint, never finds Object.prototype's members.
+ */
+export const ringKey = (ring: KeyRing, kid: string): string | undefined => (Object.hasOwn(ring.keys, kid) ? ring.keys[kid] : undefined);
+
 function mac(secret: string, purpose: TokenPurpose, kid: string, payload: string): Buffer {
   return createHmac('sha256', secret).update(`${VERSION}.${purpose}.${kid}.${payload}`).digest();
 }
 
 /** Refuses a key ring a token could be forged under: unknown current key, weak secrets, odd ids. */
 export function checkKeyRing(ring: KeyRing): KeyRing {
-  if (!ring.keys[ring.current]) throw new Error(`Key ring has no key ${ring.current}`);
+  if (!ringKey(ring, ring.current)) throw new Error(`Key ring has no key ${ring.current}`);
   for (const [kid, secret] of Object.entries(ring.keys)) {
     if (!KEY_ID.test(kid)) throw new Error(`Key id ${JSON.stringify(kid)} must be 1-32 letters, digits, _ or -`);
     if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) throw new Error(`Key ${kid} is shorter than ${MIN_SECRET_BYTES} bytes`);
@@ -48,7 +54,7 @@ export function checkKeyRing(ring: KeyRing): KeyRing {
 }
 
 export function signToken(ring: KeyRing, purpose: TokenPurpose, claims: TokenClaims): string {
-  const secret = ring.keys[ring.current];
+  const secret = ringKey(ring, ring.current);
   if (!secret) throw new Error(`Key ring has no key ${ring.current}`);
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
   return `${VERSION}.${ring.current}.${payload}.${mac(secret, purpose, ring.current, payload).toString('base64url')}`;
@@ -59,7 +65,7 @@ export function verifyToken(ring: KeyRing, purpose: TokenPurpose, token: string,
   const parts = token.split('.');
   if (parts.length !== 4 || parts[0] !== VERSION) return { valid: false, reason: 'malformed' };
   const [, kid = '', payload = '', signature = ''] = parts;
-  const secret = ring.keys[kid];
+  const secret = ringKey(ring, kid);
   if (!secret) return { valid: false, reason: 'unknown-key' };
   const expected = mac(secret, purpose, kid, payload);
   const given = Buffer.from(signature, 'base64url');

@@ -1,18 +1,22 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { KeyRing } from '../consent/signed-token';
+import { ringKey, type KeyRing } from '../consent/signed-token';
 import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../events';
+import { addressProblem, ipLiteral, isLocalhostName } from './webhook-target';
 
 /**
- * Signed webhooks for a CRM or chat tool. Each delivery is a POST of JSON with the headers below;
- * the signature is an HMAC-SHA256, keyed with the endpoint's secret, of `<timestamp>.<raw body>`,
- * so a receiver can check both who sent it and when (and refuse old timestamps: replay protection).
+ * Signed webhooks for a CRM or chat tool, following the Standard Webhooks specification
+ * (https://www.standardwebhooks.com), so a receiver verifies with a stock library: each delivery is a
+ * POST of JSON whose signature is an HMAC-SHA256, keyed with the endpoint's secret, of
+ * `<webhook-id>.<webhook-timestamp>.<raw body>`; the receiver checks who sent it and when (refusing
+ * old timestamps: replay protection) and dedupes on the id.
  */
 export const WEBHOOK_HEADERS = {
-  eventId: 'Leadflow-Event-Id',
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+  /** Not part of the specification: the event type, also in the body, for routing before parsing. */
   eventType: 'Leadflow-Event-Type',
-  timestamp: 'Leadflow-Timestamp',
-  signature: 'Leadflow-Signature',
 } as const;
 
 /** A delivery that has not answered in this long is a failure, retried later. */
@@ -30,7 +34,11 @@ const MAX_VISIBILITY_SECONDS = 12 * 3600;
 export const webhookRetryDelaySeconds = (receiveCount: number) =>
   Math.min(WEBHOOK_FIRST_RETRY_SECONDS * 2 ** (Math.max(receiveCount, 1) - 1), MAX_VISIBILITY_SECONDS);
 
-/** What an endpoint must be: https, or (local mode) http on 127.0.0.1; no credentials in the URL. */
+/**
+ * What an endpoint must be: https, or (local mode) http on 127.0.0.1; no credentials in the URL; not
+ * an address (or `localhost`) leadflow must not reach. A host name is checked further when it is
+ * resolved, at registration and again at each delivery (see webhook-target.ts).
+ */
 export function webhookUrlProblem(text: string, allowLoopback: boolean): string | undefined {
   let url: URL;
   try {
@@ -39,9 +47,15 @@ export function webhookUrlProblem(text: string, allowLoopback: boolean): string 
     return 'must be an absolute URL';
   }
   if (url.username || url.password) return 'must not carry credentials; the signature authenticates leadflow';
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && allowLoopback && url.hostname === '127.0.0.1') return undefined;
-  return allowLoopback ? 'must be https (or http on 127.0.0.1 in local mode)' : 'must be https';
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && allowLoopback && url.hostname === '127.0.0.1');
+  if (!secure) return allowLoopback ? 'must be https (or http on 127.0.0.1 in local mode)' : 'must be https';
+  const literal = ipLiteral(url.hostname);
+  if (literal) {
+    const problem = addressProblem(literal, allowLoopback);
+    return problem ? `must reach a public address; ${problem}` : undefined;
+  }
+  if (isLocalhostName(url.hostname) && !allowLoopback) return `must reach a public address; ${url.hostname} is loopback`;
+  return undefined;
 }
 
 /** A webhook endpoint as an admin registers it (`POST /v1/admin/webhooks`). */
@@ -82,16 +96,19 @@ export interface WebhookSecretRef {
 export const newWebhookSecretRef = (ring: KeyRing): WebhookSecretRef => ({ kid: ring.current, nonce: randomBytes(16).toString('base64url') });
 
 /**
- * An endpoint's signing secret, derived rather than stored: HMAC-SHA256 under the ring's key `kid`
- * over the purpose, the key id, the endpoint id and the nonce, so the table (which many functions
- * read) holds no secret, and only the functions given the signing keys can sign. 32 bytes, shown
- * once at creation; the receiver keys its HMAC with this exact string.
+ * An endpoint's signing key, derived rather than stored: HMAC-SHA256 under the ring's key `kid` over
+ * the purpose, the key id, the endpoint id and the nonce, so the table (which many functions read)
+ * holds no secret, and only the functions given the signing keys can sign. 32 bytes.
  */
-export function webhookSecret(ring: KeyRing, ref: WebhookSecretRef, endpointId: string): string {
-  const key = ring.keys[ref.kid];
+function webhookSigningKey(ring: KeyRing, ref: WebhookSecretRef, endpointId: string): Buffer {
+  const key = ringKey(ring, ref.kid);
   if (!key) throw new Error(`Signing key ${ref.kid} of webhook ${endpointId} is no longer in the key ring`);
-  return `whsec_${createHmac('sha256', key).update(`v1.webhook-secret.${ref.kid}.${endpointId}.${ref.nonce}`).digest('base64url')}`;
+  return createHmac('sha256', key).update(`v1.webhook-secret.${ref.kid}.${endpointId}.${ref.nonce}`).digest();
 }
+
+/** The secret as shown once to the receiver: `whsec_` and the key's bytes in standard base64, as the specification serialises it. */
+export const webhookSecret = (ring: KeyRing, ref: WebhookSecretRef, endpointId: string) =>
+  `whsec_${webhookSigningKey(ring, ref, endpointId).toString('base64')}`;
 
 /** A rotated-out secret that still signs, beside the new one, until `until`: receivers switch over meanwhile. */
 export interface PreviousWebhookSecret extends WebhookSecretRef {
@@ -114,17 +131,15 @@ export const WebhookRotationRequest = z
   })
   .meta({ id: 'WebhookRotationRequest' });
 
-/** `v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" keyed with the secret>`. */
-function webhookSignature(secret: string, timestamp: number, rawBody: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
-}
-
 /**
- * The `Leadflow-Signature` header: one `v1=` signature per secret that signs now, space-separated,
- * the current secret's first. A receiver accepts the delivery when any one matches its secret.
+ * The `webhook-signature` header: `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>">` under
+ * each secret that signs now (the endpoint's, then a rotated-out one still in its overlap),
+ * space-separated. A receiver accepts the delivery when any one matches its secret.
  */
-export const webhookSignatureHeader = (secrets: readonly string[], timestamp: number, rawBody: string) =>
-  secrets.map((secret) => webhookSignature(secret, timestamp, rawBody)).join(' ');
+export function webhookSignatureHeader(ring: KeyRing, refs: readonly WebhookSecretRef[], endpointId: string, message: { id: string; timestamp: number; body: string }): string {
+  const signed = `${message.id}.${message.timestamp}.${message.body}`;
+  return refs.map((ref) => `v1,${createHmac('sha256', webhookSigningKey(ring, ref, endpointId)).update(signed).digest('base64')}`).join(' ');
+}
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
