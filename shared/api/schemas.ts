@@ -64,6 +64,20 @@ export const Email = z
   })
   .meta({ description: 'Normalised (trimmed, lower-cased, ASCII domain); one lead per address.', example: 'jane@example.com' });
 
+/**
+ * Checks the names of a flat object on the input itself, before a record schema reads it: a record
+ * would silently drop a key such as `__proto__`, so it is refused by name here, with the count.
+ */
+function checkNames(rule: { name: RegExp; nameMessage: string; max: number; what: string }) {
+  return (input: unknown, context: z.RefinementCtx) => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+    const names = Object.keys(input);
+    if (names.length > rule.max) context.addIssue({ code: 'custom', message: `must have at most ${rule.max} ${rule.what}`, input });
+    for (const name of names.filter((candidate) => !rule.name.test(candidate))) context.addIssue({ code: 'custom', path: [name], message: rule.nameMessage, input });
+    return input;
+  };
+}
+
 const ATTRIBUTE_NAME = /^[a-z][A-Za-z0-9_]{0,39}$/;
 export const MAX_ATTRIBUTES = 20;
 const AttributeValue = z.union([lineOfText(200), storableNumber(), z.boolean()], {
@@ -75,16 +89,10 @@ const AttributeValue = z.union([lineOfText(200), storableNumber(), z.boolean()],
  * `lead.attributes.<name>`. A blank value is treated as absent, as for every form field.
  */
 export const Attributes = z
-  .preprocess((attributes, context) => {
-    // Names are checked on the input itself: a record would silently drop a key such as `__proto__`.
-    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) return attributes;
-    const names = Object.keys(attributes);
-    if (names.length > MAX_ATTRIBUTES) context.addIssue({ code: 'custom', message: `must have at most ${MAX_ATTRIBUTES} attributes`, input: attributes });
-    for (const name of names.filter((candidate) => !ATTRIBUTE_NAME.test(candidate))) {
-      context.addIssue({ code: 'custom', path: [name], message: 'name must be a lower-case letter then up to 39 letters, digits or _', input: attributes });
-    }
-    return attributes;
-  }, z.record(z.string(), z.preprocess(blankAsAbsent, AttributeValue.optional())))
+  .preprocess(
+    checkNames({ name: ATTRIBUTE_NAME, nameMessage: 'name must be a lower-case letter then up to 39 letters, digits or _', max: MAX_ATTRIBUTES, what: 'attributes' }),
+    z.record(z.string(), z.preprocess(blankAsAbsent, AttributeValue.optional())),
+  )
   .transform((attributes) => Object.fromEntries(Object.entries(attributes).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)))
   .meta({
     description: `Up to ${MAX_ATTRIBUTES} custom attributes; an HTML form sends them as \`attributes.<name>\` fields (values stay text). A submission sets the attributes it names and keeps the others.`,
@@ -180,15 +188,10 @@ const MAX_CUSTOM_PROPERTIES = 20;
  * Any other event type: flat properties, so rules can match them. Names are checked on the input
  * itself (own keys), so `__proto__` is refused by name instead of vanishing inside a record.
  */
-const CustomProperties = z.preprocess((properties, context) => {
-  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return properties;
-  const names = Object.keys(properties);
-  if (names.length > MAX_CUSTOM_PROPERTIES) context.addIssue({ code: 'custom', message: `must have at most ${MAX_CUSTOM_PROPERTIES} properties`, input: properties });
-  for (const name of names.filter((candidate) => !PROPERTY_NAME.test(candidate))) {
-    context.addIssue({ code: 'custom', path: [name], message: 'name must be a letter then up to 63 letters, digits or _', input: properties });
-  }
-  return properties;
-}, z.record(z.string(), z.union([lineOfText(500), storableNumber(), z.boolean()], { error: 'must be text of at most 500 characters, a number or true/false' })));
+const CustomProperties = z.preprocess(
+  checkNames({ name: PROPERTY_NAME, nameMessage: 'name must be a letter then up to 63 letters, digits or _', max: MAX_CUSTOM_PROPERTIES, what: 'properties' }),
+  z.record(z.string(), z.union([lineOfText(500), storableNumber(), z.boolean()], { error: 'must be text of at most 500 characters, a number or true/false' })),
+);
 
 export const KNOWN_EVENT_PROPERTIES = {
   page_view: PageViewProperties,
