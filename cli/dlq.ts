@@ -50,6 +50,7 @@ const OLDEST_SAMPLE = 10;
 const DEFAULT_SHOW = 10;
 const MAX_SHOW = 100;
 const STALL_MS = 5 * 60_000;
+const MOVE_TASK_CLOCK_SKEW_MS = 60_000;
 
 /** The local stack's SQS (fauxqs), or SQS in the deployment's region with the user's AWS credentials. */
 function deploymentOf(options: DlqOptions, env: NodeJS.ProcessEnv): Deployment {
@@ -155,9 +156,12 @@ export function moveProgressBar(moved: number, total: number, width = 30): strin
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(moved).padStart(6)} / ${total} moved`;
 }
 
-/** Fields that hold personal data in leadflow's and SES's events; their values are never printed. */
+/**
+ * Fields that hold personal data in leadflow's and SES's events; their values are never printed.
+ * `to` and `from` are left to the address check: in a stage change they name stages.
+ */
 const PERSONAL_FIELDS = new Set([
-  'email', 'emailaddress', 'to', 'cc', 'bcc', 'from', 'replyto', 'destination', 'source', 'commonheaders', 'headers', 'subject',
+  'email', 'emailaddress', 'cc', 'bcc', 'replyto', 'destination', 'commonheaders', 'headers', 'subject',
   'name', 'firstname', 'lastname', 'phone', 'company', 'address', 'ipaddress', 'useragent', 'link', 'url', 'actor',
 ]);
 const EMAIL_LIKE = /[^\s@"'<>]+@[^\s@"'<>]+/;
@@ -277,15 +281,17 @@ async function moveByHand(deployment: Deployment, dlq: DeadLetterQueue, dlqUrl: 
 
 /** In AWS: an SQS message move task from the DLQ to the consumer's queue, followed until it ends. */
 async function moveWithTask(deployment: Deployment, dlq: DeadLetterQueue, sourceArn: string, destinationArn: string, expected: number, io: DlqIo): Promise<number> {
+  const startedAt = Date.now();
   try {
     await deployment.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn }));
   } catch (error) {
     throw new CliError(`${dlq.name}: SQS did not start the redrive: ${(error as Error).message}`);
   }
-  let lastChange = { at: Date.now(), moved: -1 };
+  let lastChange = { at: startedAt, moved: -1 };
   for (;;) {
-    const { Results = [] } = await deployment.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
-    const task = Results[0];
+    const { Results: [latest] = [] } = await deployment.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
+    // Until SQS lists the new task, the latest may be an earlier one (a minute allows for clock skew).
+    const task = latest?.StartedTimestamp !== undefined && latest.StartedTimestamp < startedAt - MOVE_TASK_CLOCK_SKEW_MS ? undefined : latest;
     const moved = task?.ApproximateNumberOfMessagesMoved ?? 0;
     io.out(moveProgressBar(moved, Math.max(task?.ApproximateNumberOfMessagesToMove ?? expected, moved)));
     if (task?.Status === 'COMPLETED') return moved;

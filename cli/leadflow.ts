@@ -74,9 +74,10 @@ Commands:
   list                               every ruleset version and its status
 
 Options:
-  --api <url>   the leadflow API (default: $LEADFLOW_API_URL, else http://localhost:3000)
-  --stack <name>  dlq in AWS: the stack (default: $LEADFLOW_STACK, else Leadflow); locally the SQS of
-                npm start ($AWS_ENDPOINT_URL_SQS, else port $LEADFLOW_SQS_PORT or 4566 on 127.0.0.1)
+  --api <url>     the leadflow API (default: $LEADFLOW_API_URL, else http://localhost:3000)
+  --stack <name>  dlq in AWS: the stack whose queues to use (default: $LEADFLOW_STACK, else Leadflow)
+dlq finds the queues locally on the SQS of npm start ($AWS_ENDPOINT_URL_SQS, else 127.0.0.1 port
+$LEADFLOW_SQS_PORT or 4566), in AWS by name in the API's region.
 Auth: locally the token in .leadflow/dev-token (or $LEADFLOW_DEV_TOKEN); in AWS, SigV4 with your AWS credentials.`;
 
 const STALL_MS = 5 * 60_000;

@@ -119,7 +119,7 @@ describe('leadflow dlq show', () => {
     const shown = run.out.join('\n');
 
     expect(shown).toContain('campaign.test-requested  2026-11-30T05:00:00Z  receive count 6  event event-campaign.test-requested');
-    expect(shown).toContain('  detail: {"version":1,"correlationId":"c-1","campaignId":"camp-1","to":"[redacted]","leadId":"lead-1"}');
+    expect(shown).toContain('  detail: {"version":1,"correlationId":"c-1","campaignId":"camp-1","to":["[redacted]"],"leadId":"lead-1"}');
     expect(shown).toContain('Email Bounced  2026-11-30T04:00:00Z  receive count 5  event ses-1');
     expect(shown).toContain('"messageId":"m-1"');
     expect(shown).toContain('(not a bus event: 26 bytes, not shown)  receive count 5  message c');
@@ -155,7 +155,9 @@ describe('leadflow dlq redrive in AWS', () => {
     sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
     sqs
       .on(ListMessageMoveTasksCommand)
-      .resolvesOnce({ Results: [{ Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 1, ApproximateNumberOfMessagesToMove: 3 }] })
+      // Yesterday's finished task, listed until SQS lists the new one.
+      .resolvesOnce({ Results: [{ Status: 'COMPLETED', StartedTimestamp: Date.now() - 86_400_000, ApproximateNumberOfMessagesMoved: 7, ApproximateNumberOfMessagesToMove: 7 }] })
+      .resolvesOnce({ Results: [{ Status: 'RUNNING', StartedTimestamp: Date.now(), ApproximateNumberOfMessagesMoved: 1, ApproximateNumberOfMessagesToMove: 3 }] })
       .resolves({ Results: [{ Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 3, ApproximateNumberOfMessagesToMove: 3 }] });
     const run = io({ LEADFLOW_API_URL: AWS_API });
     expect(await main(['dlq', 'redrive', 'alert-sales'], run.io)).toBe(0);
@@ -165,6 +167,7 @@ describe('leadflow dlq redrive in AWS', () => {
     ]);
     expect(run.out).toEqual([
       'alert-sales: moving 3 message(s) back to its queue',
+      '[------------------------------]      0 / 3 moved',
       '[##########--------------------]      1 / 3 moved',
       '[##############################]      3 / 3 moved',
       'alert-sales: 3 message(s) back in its queue',
@@ -272,6 +275,8 @@ describe('the DLQ helpers', () => {
         open: { ipAddress: '203.0.113.9', userAgent: 'Mozilla' },
         peer: '198.51.100.7',
         lead: { firstName: 'Jane', phone: '+62 21 555' },
+        stageChange: { from: 'lead', to: 'mql', actor: 'rep-ana' },
+        test: { to: ['boss@example.com'] },
       }),
     ).toEqual({
       leadId: 'lead-1',
@@ -282,6 +287,8 @@ describe('the DLQ helpers', () => {
       open: { ipAddress: '[redacted]', userAgent: '[redacted]' },
       peer: '[redacted]',
       lead: { firstName: '[redacted]', phone: '[redacted]' },
+      stageChange: { from: 'lead', to: 'mql', actor: '[redacted]' },
+      test: { to: ['[redacted]'] },
     });
   });
 
