@@ -151,7 +151,7 @@ export function formatAge(ms: number): string {
 }
 
 /** `[##########--------------------]      3 / 9 moved` */
-export function moveProgressBar(moved: number, total: number, width = 30): string {
+function moveProgressBar(moved: number, total: number, width = 30): string {
   const filled = total ? Math.min(width, Math.round((moved / total) * width)) : width;
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(moved).padStart(6)} / ${total} moved`;
 }
@@ -185,8 +185,8 @@ export function redactPersonalData(value: unknown, field = ''): unknown {
 }
 
 /** One DLQ message for a terminal: what event it is, when, how often it was received, why it failed, and its detail without personal data. */
-export function describeMessage(message: Message): string[] {
-  // As SQS counts it: the consumer's attempts, the move to the DLQ and every look since, this one included.
+function describeMessage(message: Message): string[] {
+  // As SQS reports it: the consumer's attempts and every look since, this one included.
   const received = `receive count ${message.Attributes?.ApproximateReceiveCount ?? '?'}`;
   const errorCode = message.MessageAttributes?.ERROR_CODE?.StringValue;
   const errorMessage = message.MessageAttributes?.ERROR_MESSAGE?.StringValue;

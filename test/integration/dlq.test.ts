@@ -62,7 +62,7 @@ describe('leadflow dlq on the local stack', () => {
     const listed = await runCli(stack, cwd, 'dlq', 'list');
     expect(listed.err).toBe('');
     expect(listed.code).toBe(0);
-    expect(dlqRow(listed.out, 'score-lead')).toMatch(/^score-lead\s+1\s+\d+ s$/);
+    expect(dlqRow(listed.out, 'score-lead')).toMatch(/^score-lead\s+1\s+\d+ (s|min)$/);
     expect(dlqRow(listed.out, 'alert-sales')).toMatch(/^alert-sales\s+0\s+-$/);
 
     const shown = await runCli(stack, cwd, 'dlq', 'show', 'score-lead');
