@@ -263,6 +263,30 @@ describe('leadflow dlq redrive on the local stack', () => {
   });
 });
 
+describe('leadflow dlq arguments', () => {
+  it('refuses what it cannot do in plain words, exit code 1, before touching any queue', async () => {
+    queues({});
+    const cases: [string[], NodeJS.ProcessEnv, string | RegExp][] = [
+      [['dlq', 'purge'], {}, 'unknown command dlq purge: list, show <function> or redrive <function|all>'],
+      [['dlq', 'redrive'], {}, /^dlq redrive needs a function name \(one of: plan-rescoring, /],
+      [['dlq', 'show'], {}, /^dlq show needs a function name/],
+      [['dlq', 'list'], { LEADFLOW_API_URL: 'https://api.example.com' }, 'Cannot tell the AWS region of https://api.example.com; set LEADFLOW_REGION'],
+    ];
+    for (const [argv, env, message] of cases) {
+      const run = io(env);
+      expect(await main(argv, run.io)).toBe(1);
+      expect(run.err.join('\n')).toMatch(message);
+    }
+    expect(sqs.calls()).toHaveLength(0);
+  });
+
+  it('prints the usage, with the dlq commands, for `dlq` alone', async () => {
+    const run = io();
+    expect(await main(['dlq'], run.io)).toBe(1);
+    expect(run.out.join('\n')).toContain('leadflow dlq redrive <function|all>');
+  });
+});
+
 describe('the DLQ helpers', () => {
   it('redacts addresses, names, headers, IP addresses and user agents wherever they are, and keeps ids', () => {
     expect(
