@@ -11,6 +11,8 @@ import { SegmentDefinition } from '../shared/domain/segments/segment';
 import { accountedFor, type Campaign } from '../shared/domain/campaigns/campaign';
 import type { AudiencePreview } from '../shared/audience';
 import { AdminClient, resolveAuth, type AdminResponse, type Fetch } from './admin-client';
+import { runDlq } from './dlq';
+import { CliError } from './errors';
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -56,6 +58,10 @@ leadflow leads feedback <leadId> accept|reject|won|lost|disqualify --actor <rep>
                                      sales feedback: moves the lead's lifecycle stage
 leadflow reports handoff [--from <yyyy-mm>] [--to <yyyy-mm>] [--json]
                                      funnel, conversion, time to MQL, MQL acceptance, won and lost reasons
+leadflow dlq list                    every dead-letter queue: messages waiting and the age of the oldest
+leadflow dlq show <function> [--max <n>]
+                                     look at up to n (10) messages without consuming them; no personal data shown
+leadflow dlq redrive <function|all>  move the DLQ's messages back to the function's queue, with progress
 
 Commands:
   validate <file...>                 check ruleset files (JSON or YAML) offline; every problem with its path
@@ -68,10 +74,11 @@ Commands:
   list                               every ruleset version and its status
 
 Options:
-  --api <url>   the leadflow API (default: $LEADFLOW_API_URL, else http://localhost:3000)
+  --api <url>     the leadflow API (default: $LEADFLOW_API_URL, else http://localhost:3000)
+  --stack <name>  dlq in AWS: the stack whose queues to use (default: $LEADFLOW_STACK, else Leadflow)
+dlq finds the queues locally on the SQS of npm start ($AWS_ENDPOINT_URL_SQS, else 127.0.0.1 port
+$LEADFLOW_SQS_PORT or 4566), in AWS by name in the API's region.
 Auth: locally the token in .leadflow/dev-token (or $LEADFLOW_DEV_TOKEN); in AWS, SigV4 with your AWS credentials.`;
-
-class CliError extends Error {}
 
 const STALL_MS = 5 * 60_000;
 
@@ -399,11 +406,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       events: { type: 'string' },
       description: { type: 'string' },
       'overlap-hours': { type: 'string' },
+      max: { type: 'string' },
+      stack: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [group, command, ...targets] = positionals;
-  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'segments', 'purchases', 'routing', 'webhooks', 'reports'].includes(group ?? '') || !command) {
+  if (values.help || !['rules', 'leads', 'campaigns', 'templates', 'segments', 'purchases', 'routing', 'webhooks', 'reports', 'dlq'].includes(group ?? '') || !command) {
     io.out(USAGE);
     if (!values.help) throw new CliError('');
     return;
@@ -411,6 +420,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
   const apiUrl = values.api ?? io.env.LEADFLOW_API_URL ?? 'http://localhost:3000';
   const client = async () => new AdminClient(apiUrl, await resolveAuth(apiUrl, io.env, io.cwd), io.fetch);
   const target = targets[0];
+
+  if (group === 'dlq') {
+    await runDlq(command, target, { apiUrl, ...(values.max === undefined ? {} : { max: values.max }), ...(values.stack === undefined ? {} : { stack: values.stack }) }, io);
+    return;
+  }
 
   if (group === 'campaigns') {
     if (!target) throw new CliError(`campaigns ${command} needs a campaign id`);

@@ -22,6 +22,7 @@ import { environmentFor, type DeploymentSettings } from '../shared/manifest/envi
 import { tableDesign } from '../shared/manifest/table';
 import { tableGrants } from '../shared/manifest/table-grants';
 import { LATENCY_ALARMS, METRICS_NAMESPACE } from '../shared/manifest/metrics';
+import { consumerQueueNames, scheduleFunctionDlqName, schedulesDlqName, sesForwardingDlqName } from '../shared/manifest/queues';
 import { isEventFunction, isHttpFunction, isScheduleFunction, type EventPattern, type FunctionSpec, type Manifest } from '../shared/manifest/types';
 import { LeadflowFunction } from './leadflow-function';
 import { PublicEdge, type PublicEdgeProps } from './edge';
@@ -50,6 +51,8 @@ export class LeadflowStack extends Stack {
   constructor(scope: Construct, id: string, props: LeadflowStackProps) {
     super(scope, id, props);
     const { manifest } = props;
+    // Queues are named after the stack and the function, so `leadflow dlq` finds them by name.
+    const queuePrefix = `${this.stackName}-`;
 
     // CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic has its own key
     // whose policy lets CloudWatch alarms use it (the statement AWS documents for alarm topics).
@@ -123,7 +126,7 @@ export class LeadflowStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }).addAlarmAction(alarmAction);
     }
-    const forwardDlq = this.deadLetterQueue('SesForwardDlq', alarmAction, 'rule target');
+    const forwardDlq = this.deadLetterQueue('SesForwardDlq', sesForwardingDlqName(queuePrefix), alarmAction, 'rule target');
     new Rule(this, 'ForwardSesEvents', {
       description: 'SES configuration-set events to the leadflow bus',
       eventPattern: { source: ['aws.ses'], detail: { mail: { tags: { 'ses:configuration-set': [configurationSet.configurationSetName] } } } },
@@ -157,7 +160,7 @@ export class LeadflowStack extends Stack {
     // Scheduled campaigns: one-time schedules in this group put campaign.send-due on the bus as this
     // role, which may do only that (and reach the schedules' DLQ). Functions may pass only this role.
     const scheduleGroup = new ScheduleGroup(this, 'CampaignSchedules', {});
-    const scheduleDlq = this.deadLetterQueue('CampaignScheduleDlq', alarmAction, 'schedule');
+    const scheduleDlq = this.deadLetterQueue('CampaignScheduleDlq', schedulesDlqName(queuePrefix), alarmAction, 'schedule');
     const schedulerRole = new Role(this, 'CampaignSchedulerRole', {
       description: 'Assumed by EventBridge Scheduler to put scheduled campaigns and MQL follow-ups on the leadflow bus',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
@@ -247,8 +250,10 @@ export class LeadflowStack extends Stack {
       }
 
       if (isEventFunction(spec)) {
-        const dlq = this.deadLetterQueue(`${pascal(spec.name)}Dlq`, alarmAction, 'queue');
+        const names = consumerQueueNames(spec.name, queuePrefix);
+        const dlq = this.deadLetterQueue(`${pascal(spec.name)}Dlq`, names.dlqName, alarmAction, 'queue');
         const queue = new Queue(this, `${pascal(spec.name)}Queue`, {
+          queueName: names.queueName,
           encryption: QueueEncryption.SQS_MANAGED,
           enforceSSL: true,
           visibilityTimeout: Duration.seconds(spec.timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),
@@ -279,7 +284,7 @@ export class LeadflowStack extends Stack {
       }
 
       if (isScheduleFunction(spec)) {
-        const dlq = this.deadLetterQueue(`${pascal(spec.name)}ScheduleDlq`, alarmAction, 'schedule');
+        const dlq = this.deadLetterQueue(`${pascal(spec.name)}ScheduleDlq`, scheduleFunctionDlqName(spec.name, queuePrefix), alarmAction, 'schedule');
         new Schedule(this, `${pascal(spec.name)}Schedule`, {
           schedule: ScheduleExpression.expression(spec.trigger.expression),
           target: new LambdaInvoke(fn, { deadLetterQueue: dlq, retryAttempts: 3, maxEventAge: Duration.hours(1) }),
@@ -296,8 +301,8 @@ export class LeadflowStack extends Stack {
    * A DLQ with a depth alarm. cdk-nag sees a queue's redrive target as a DLQ by itself; the DLQ of a
    * rule target or a schedule is named only by them, so it is acknowledged as one.
    */
-  private deadLetterQueue(id: string, alarmAction: SnsAction, of: 'queue' | 'rule target' | 'schedule'): Queue {
-    const dlq = new Queue(this, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+  private deadLetterQueue(id: string, queueName: string, alarmAction: SnsAction, of: 'queue' | 'rule target' | 'schedule'): Queue {
+    const dlq = new Queue(this, id, { queueName, encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
     if (of !== 'queue') {
       Validations.of(dlq).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: `This queue is itself the dead-letter queue of a ${of}.` });
     }

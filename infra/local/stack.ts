@@ -6,6 +6,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { environmentFor, type DeploymentSettings } from '../../shared/manifest/environment';
 import { manifest as leadflowManifest } from '../../shared/manifest/manifest';
+import { consumerQueueNames } from '../../shared/manifest/queues';
 import { tableDesign } from '../../shared/manifest/table';
 import { isEventFunction, isHttpFunction, isScheduleFunction, type Manifest, type RateLimit } from '../../shared/manifest/types';
 import { startEventBus } from './event-bus';
@@ -243,11 +244,13 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     const visibilityTimeout = String(options.visibilityTimeoutSeconds ?? 5);
     const queues: Record<string, { url: string; dlqUrl: string }> = {};
     for (const fn of manifest.functions.filter(isEventFunction)) {
-      const { QueueUrl: dlqUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `${fn.name}-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }));
+      // Named as `leadflow dlq` looks them up.
+      const { queueName, dlqName } = consumerQueueNames(fn.name);
+      const { QueueUrl: dlqUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: dlqName, Attributes: { MessageRetentionPeriod: '1209600' } }));
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
       const { QueueUrl: url = '' } = await sqs.send(
         new CreateQueueCommand({
-          QueueName: fn.name,
+          QueueName: queueName,
           Attributes: {
             VisibilityTimeout: visibilityTimeout,
             RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: fn.trigger.maxReceiveCount }),

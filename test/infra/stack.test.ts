@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
 import { WEBHOOK_EVENT_TYPES } from '../../shared/domain/events';
 import { manifest } from '../../shared/manifest/manifest';
+import { deadLetterQueues } from '../../shared/manifest/queues';
 import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../shared/manifest/types';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -56,6 +57,16 @@ describe('LeadflowStack', () => {
       const queue = resources[queueId]?.Properties ?? {};
       expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * spec.timeoutSeconds);
       expect(queue.RedrivePolicy).toMatchObject({ maxReceiveCount: spec.trigger.maxReceiveCount });
+    }
+  });
+
+  it('names every queue and DLQ as `leadflow dlq` looks them up, each consumer queue redriving to its own DLQ', () => {
+    const byName = new Map(ofType('AWS::SQS::Queue').map(([id, queue]) => [queue.Properties.QueueName, id]));
+    const dlqs = deadLetterQueues(manifest, 'Leadflow-');
+    expect([...byName.keys()].sort()).toEqual(dlqs.flatMap((dlq) => [dlq.dlqName, ...(dlq.queueName ? [dlq.queueName] : [])]).sort());
+    for (const dlq of dlqs.filter((candidate) => candidate.queueName)) {
+      const redrive = resources[byName.get(dlq.queueName) ?? '']?.Properties.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined;
+      expect(redrive?.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': [byName.get(dlq.dlqName), 'Arn'] });
     }
   });
 

@@ -83,7 +83,7 @@ export const now = () => new Date().toISOString();
 export async function runCli(stack: LocalStack, cwd: string, ...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const env = { LEADFLOW_API_URL: stack.apiUrl, LEADFLOW_DEV_TOKEN: stack.devToken };
+  const env = { LEADFLOW_API_URL: stack.apiUrl, LEADFLOW_DEV_TOKEN: stack.devToken, AWS_ENDPOINT_URL_SQS: stack.endpoints.sqs };
   const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env, cwd, pollMs: 200 });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
