@@ -5,7 +5,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, stackClient } from './helpers';
+import { eventually, settled, stackClient } from './helpers';
 
 /**
  * MQL handoff on the local stack: routing with two reps, two leads qualify and go one to each rep
@@ -92,8 +92,9 @@ describe('MQL handoff on the local stack', () => {
       expect(put.FailedEntryCount).toBe(0);
     }
     bus.destroy();
-    // Give the duplicates time to be consumed by alert-sales and deliver-webhooks.
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    // The duplicates were queued before PutEvents answered: once every queue is empty, alert-sales and
+    // deliver-webhooks have handled them.
+    await settled(stack);
 
     const alerts = (await mails()).filter((mail) => mail.subject.startsWith('MQL:'));
     expect(alerts.filter((mail) => mail.destination.to.includes(ana))).toHaveLength(1);

@@ -3,7 +3,7 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scopedEventId } from '../../shared/domain/idempotency';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, now, stackClient } from './helpers';
+import { eventually, now, settled, stackClient } from './helpers';
 
 /**
  * The first slice end to end on the local stand-ins, over HTTP: form -> lead -> events -> score ->
@@ -55,8 +55,8 @@ describe('form to MQL alert on the local stack', () => {
       const found = (await mails()).filter((mail) => mail.subject.startsWith('MQL: Jane (Acme)'));
       return found.length ? found : undefined;
     });
-    // Give a duplicate alert every chance to arrive before counting.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Everything a duplicate alert could come from has been handled before counting.
+    await settled(stack);
     expect((await mails()).filter((mail) => mail.subject.startsWith('MQL: Jane (Acme)'))).toHaveLength(alerts.length);
     expect(alerts).toHaveLength(1);
   });

@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { signToken } from '../../shared/domain/consent/signed-token';
-import { eventually, now, runCli, stackClient } from './helpers';
+import { eventually, now, runCli, settled, stackClient } from './helpers';
 
 /**
  * Subscribers' data on the local stack: SES bounce and complaint events, as the configuration set
@@ -56,7 +56,8 @@ describe('suppression list on the local stack', () => {
     await bounce(soft, 'Transient', repeated);
     await bounce(soft, 'Transient', repeated);
     await bounce(soft, 'Transient');
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // The bounces were queued before PutEvents answered: once every queue is empty, all three are handled.
+    await settled(stack);
     expect(await suppression(soft)).toBeUndefined();
     await bounce(soft, 'Transient');
     expect(await eventually(() => suppression(soft))).toMatchObject({ reason: 'repeated_soft_bounce' });
@@ -219,7 +220,7 @@ describe('campaigns on the local stack', () => {
 
     // A retried or duplicated batch sends nothing twice.
     await planned(id, [ana.leadId]);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await settled(stack);
     expect(await mailsTo(ana.email)).toHaveLength(1);
 
     // SES reports what happened to the email (a scanner clicks at once, Ana opens and clicks later, twice).
