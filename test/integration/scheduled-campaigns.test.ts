@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../infra/local/stack';
 import { eventually, settled, stackClient } from './helpers';
+import { sharedStack } from './shared-stack';
 
 /**
  * Scheduled campaigns on the local stack: the schedule lives in the local EventBridge Scheduler
@@ -11,12 +12,7 @@ let stack: LocalStack;
 const { admin, post, mails } = stackClient(() => stack);
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
-});
-
-afterAll(async () => {
-  await stack?.stop();
+  stack = await sharedStack();
 });
 
 interface CampaignView {
