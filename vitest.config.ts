@@ -1,12 +1,33 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Files that use their worker's one local stack (test/integration/shared-stack.ts) instead of starting
+ * their own. The others keep their own process: rulesets and lifecycle change or count state of the
+ * whole table (the active ruleset, back-tests over every event, report totals); the fuzz suite needs
+ * a table nobody else writes to; test/local starts and stops stacks on purpose; handler tests mock the
+ * SDK for the whole process.
+ */
+const onSharedStack = [
+  'test/integration/{follow-up,handoff,purchases,scheduled-campaigns,segments,slice,subscribers,templates}.test.ts',
+  'test/browser/*.test.ts',
+];
+
+/** Integration tests start Java and Node stand-ins; two cores share them, so give them room. */
+const common = {
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  pool: 'forks',
+  maxWorkers: 2,
+} as const;
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Integration tests start Java and Node stand-ins; two cores share them, so give them room.
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
-    maxWorkers: 2,
+    // Kills any DynamoDB Local a crashed or killed worker left behind.
+    globalSetup: ['test/global-setup.ts'],
+    projects: [
+      // Not isolated: one worker process runs many of these files in turn, so they can share its stack.
+      { test: { ...common, name: 'shared-stack', include: onSharedStack, isolate: false } },
+      { test: { ...common, name: 'isolated', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...onSharedStack] } },
+    ],
   },
 });

@@ -29,7 +29,7 @@ async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, corr
   for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
     const now = new Date().toISOString();
     const lead = await store.getLead(leadId);
-    if (!lead || !lead.score || lead.score.rulesetVersion === ruleset.version) {
+    if (!lead?.score || lead.score.rulesetVersion === ruleset.version) {
       await countOnly(leadId, jobId, now);
       return;
     }

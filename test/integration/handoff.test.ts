@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, stackClient } from './helpers';
+import type { LocalStack } from '../../infra/local/stack';
+import { eventually, settled, stackClient } from './helpers';
+import { sharedStack } from './shared-stack';
 
 /**
  * MQL handoff on the local stack: routing with two reps, two leads qualify and go one to each rep
@@ -15,10 +16,11 @@ import { eventually, stackClient } from './helpers';
 let stack: LocalStack;
 let receiver: Server;
 let receiverUrl: string;
+/** Removed after the file: later files on the shared stack qualify leads too, and the receiver is gone. */
+let webhookId: string | undefined;
 const deliveries: { headers: Record<string, string>; body: string }[] = [];
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   receiver = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -29,11 +31,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/leadflow`;
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
+  stack = await sharedStack();
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  if (webhookId) await admin('DELETE', `/v1/admin/webhooks/${webhookId}`);
   await new Promise((resolve) => receiver?.close(resolve));
 });
 
@@ -41,6 +43,9 @@ const { admin, mails, qualifyLead } = stackClient(() => stack);
 const suffix = randomUUID().slice(0, 8);
 const ana = `ana-${suffix}@example.com`;
 const budi = `budi-${suffix}@example.com`;
+// Teams of this file's own: round-robin turns are counted per team id, and the stack is shared.
+const apac = `apac-${suffix}`;
+const inbound = `inbound-${suffix}`;
 
 interface LeadPage {
   owner?: { repId: string; teamId: string; assignedAt: string };
@@ -58,26 +63,28 @@ describe('MQL handoff on the local stack', () => {
     const routing = await admin('PUT', '/v1/admin/routing', {
       teams: [
         {
-          id: 'apac', name: 'APAC', inbox: `apac-${suffix}@example.com`,
+          id: apac, name: 'APAC', inbox: `apac-${suffix}@example.com`,
           reps: [{ id: 'ana', name: 'Ana', email: ana, capacity: 10 }, { id: 'budi', name: 'Budi', email: budi, capacity: 10 }],
         },
-        { id: 'inbound', name: 'Inbound', inbox: `inbound-${suffix}@example.com`, reps: [] },
+        { id: inbound, name: 'Inbound', inbox: `inbound-${suffix}@example.com`, reps: [] },
       ],
-      rules: [{ description: 'Indonesia', when: { lead: { country: ['ID'] } }, team: 'apac' }],
-      defaultTeam: 'inbound',
+      rules: [{ description: 'Indonesia', when: { lead: { country: ['ID'] } }, team: apac }],
+      defaultTeam: inbound,
     });
     expect(routing.status).toBe(200);
 
     const webhook = await admin('POST', '/v1/admin/webhooks', { url: receiverUrl, eventTypes: ['lead.qualified', 'lead.assigned'] });
     expect(webhook.status).toBe(201);
-    const { secret } = (await webhook.json()) as { secret: string };
+    const registered = (await webhook.json()) as { id: string; secret: string };
+    webhookId = registered.id;
+    const { secret } = registered;
 
     // One after the other, so the round-robin order is known: the first goes to Ana, the second to Budi.
     const first = await qualifyLead();
     expect((await eventually(async () => (await leadPage(first)).owner, 30_000)).repId).toBe('ana');
     const second = await qualifyLead();
     expect((await eventually(async () => (await leadPage(second)).owner, 30_000)).repId).toBe('budi');
-    expect((await leadPage(first)).owner).toMatchObject({ teamId: 'apac' });
+    expect((await leadPage(first)).owner).toMatchObject({ teamId: apac });
 
     for (const leadId of [first, second]) {
       await eventually(async () => (deliveriesOf('lead.qualified', leadId).length && deliveriesOf('lead.assigned', leadId).length ? true : undefined), 30_000);
@@ -92,8 +99,9 @@ describe('MQL handoff on the local stack', () => {
       expect(put.FailedEntryCount).toBe(0);
     }
     bus.destroy();
-    // Give the duplicates time to be consumed by alert-sales and deliver-webhooks.
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    // The duplicates were queued before PutEvents answered: once every queue is empty, alert-sales and
+    // deliver-webhooks have handled them.
+    await settled(stack);
 
     const alerts = (await mails()).filter((mail) => mail.subject.startsWith('MQL:'));
     expect(alerts.filter((mail) => mail.destination.to.includes(ana))).toHaveLength(1);
@@ -110,6 +118,6 @@ describe('MQL handoff on the local stack', () => {
       expect(receiverSide.verify(delivery.body, delivery.headers)).toMatchObject({ id: delivery.headers['webhook-id'], type: delivery.headers['leadflow-event-type'] });
     }
     const assigned = JSON.parse(deliveriesOf('lead.assigned', second)[0]?.body ?? '{}') as { data: Record<string, unknown> };
-    expect(assigned.data).toMatchObject({ leadId: second, repId: 'budi', teamId: 'apac', qualification: 1 });
+    expect(assigned.data).toMatchObject({ leadId: second, repId: 'budi', teamId: apac, qualification: 1 });
   });
 });

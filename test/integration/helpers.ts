@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { expect } from 'vitest';
 import { main } from '../../cli/leadflow';
 import type { LocalStack } from '../../infra/local/stack';
@@ -75,6 +76,32 @@ export async function eventually<T>(check: () => Promise<T | undefined>, deadlin
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`condition not met in ${deadlineMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+/**
+ * Waits until the stack has nothing left to do: no message waiting, delayed or in flight on any of its
+ * queues, seen on two looks in a row (a consumer finishing one message may just have queued the next).
+ * Everything put on the bus before the call has then been handled, however slow the machine is: tests
+ * wait for this before they count what must not have happened twice.
+ */
+export async function settled(stack: LocalStack, deadlineMs = 60_000): Promise<void> {
+  const sqs = new SQSClient({ endpoint: stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
+  const pending = async (queueUrl: string) => {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+    );
+    return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+  };
+  let quietLooks = 0;
+  try {
+    await eventually(async () => {
+      const counts = await Promise.all(Object.values(stack.queues).map((queue) => pending(queue.url)));
+      quietLooks = counts.every((count) => count === 0) ? quietLooks + 1 : 0;
+      return quietLooks >= 2 ? true : undefined;
+    }, deadlineMs);
+  } finally {
+    sqs.destroy();
+  }
 }
 
 export const now = () => new Date().toISOString();

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../infra/local/stack';
 import { stackClient } from './helpers';
+import { sharedStack } from './shared-stack';
 
 /**
  * Purchase history and custom attributes on the local stack: a CRM import by email, the lead's RFM
@@ -13,12 +14,7 @@ let stack: LocalStack;
 const { admin, post } = stackClient(() => stack);
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
-});
-
-afterAll(async () => {
-  await stack?.stop();
+  stack = await sharedStack();
 });
 
 interface LeadPage {

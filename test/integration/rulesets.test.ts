@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import type { Ruleset } from '../../shared/domain/scoring/ruleset';
 import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
-import { eventually, now, runCli, stackClient } from './helpers';
+import { eventually, now, runCli, settled, stackClient } from './helpers';
 
 /**
  * Rulesets as data on the local stack, driven through the CLI as a marketer would: validate, diff,
@@ -85,8 +85,8 @@ describe('rulesets as versioned data on the local stack', () => {
     expect(rescoredBo.score).toMatchObject({ rulesetVersion: draft.version, qualifications: 1 });
     expect((await getLead(ada)).score).toMatchObject({ rulesetVersion: draft.version, qualified: true, qualifications: 1 });
     await eventually(async () => ((await alertsFor('Bo')).length === 1 ? true : undefined));
-    // Give a second alert for Ada every chance to arrive before counting.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Everything a second alert for Ada could come from (the rescoring included) has been handled before counting.
+    await settled(stack);
     expect(await alertsFor('Ada')).toHaveLength(1);
     expect(await alertsFor('Bo')).toHaveLength(1);
 

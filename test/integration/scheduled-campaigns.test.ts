@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventually, stackClient } from './helpers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../infra/local/stack';
+import { eventually, settled, stackClient } from './helpers';
+import { sharedStack } from './shared-stack';
 
 /**
  * Scheduled campaigns on the local stack: the schedule lives in the local EventBridge Scheduler
@@ -11,12 +12,7 @@ let stack: LocalStack;
 const { admin, post, mails } = stackClient(() => stack);
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
-});
-
-afterAll(async () => {
-  await stack?.stop();
+  stack = await sharedStack();
 });
 
 interface CampaignView {
@@ -88,12 +84,16 @@ describe('scheduled campaigns on the local stack', () => {
     expect((await admin('POST', `/v1/admin/campaigns/${campaignId}/schedule`, { sendAt, timeZone: 'America/New_York' })).status).toBe(200);
     const unscheduled = await admin('POST', `/v1/admin/campaigns/${campaignId}/unschedule`);
     expect(unscheduled.status).toBe(200);
-    // Past its time, with margin for the pipeline.
-    await new Promise((resolve) => setTimeout(resolve, 9_000));
+    // A campaign scheduled after it: once that one is sent, the unscheduled one's time has passed, and
+    // once every queue is empty, anything it could have started has been handled.
+    const later = await campaignForOneSubscriber();
+    expect((await admin('POST', `/v1/admin/campaigns/${later.campaignId}/schedule`, { sendAt: wallClockIn('America/New_York', 6), timeZone: 'America/New_York' })).status).toBe(200);
+    await eventually(async () => ((await campaign(later.campaignId)).status === 'sent' ? true : undefined), 40_000);
+    await settled(stack);
     const after = await campaign(campaignId);
     expect(after.status).toBe('draft');
     expect(after.schedule).toBeUndefined();
     expect(after.sendStartedAt).toBeUndefined();
     expect(await mailsTo(email)).toHaveLength(0);
-  }, 30_000);
+  }, 90_000);
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../infra/local/stack';
 import { eventually, stackClient } from './helpers';
+import { sharedStack } from './shared-stack';
 
 /**
  * Segments on the local stack: a saved segment over the lead and its event history picks its members,
@@ -11,12 +12,7 @@ let stack: LocalStack;
 const { admin, post, mails } = stackClient(() => stack);
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
-});
-
-afterAll(async () => {
-  await stack?.stop();
+  stack = await sharedStack();
 });
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();

@@ -3,10 +3,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../infra/local/stack';
 import { signToken } from '../../shared/domain/consent/signed-token';
-import { eventually, now, runCli, stackClient } from './helpers';
+import { eventually, now, runCli, settled, stackClient } from './helpers';
+import { sharedStack } from './shared-stack';
 
 /**
  * Subscribers' data on the local stack: SES bounce and complaint events, as the configuration set
@@ -16,12 +17,7 @@ let stack: LocalStack;
 const { admin, post, getLead, mails } = stackClient(() => stack);
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
-});
-
-afterAll(async () => {
-  await stack?.stop();
+  stack = await sharedStack();
 });
 
 async function sesEvent(detailType: 'Email Bounced' | 'Email Complaint Received', detail: Record<string, unknown>) {
@@ -56,7 +52,8 @@ describe('suppression list on the local stack', () => {
     await bounce(soft, 'Transient', repeated);
     await bounce(soft, 'Transient', repeated);
     await bounce(soft, 'Transient');
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // The bounces were queued before PutEvents answered: once every queue is empty, all three are handled.
+    await settled(stack);
     expect(await suppression(soft)).toBeUndefined();
     await bounce(soft, 'Transient');
     expect(await eventually(() => suppression(soft))).toMatchObject({ reason: 'repeated_soft_bounce' });
@@ -158,6 +155,10 @@ describe('data rights on the local stack', () => {
 });
 
 describe('campaigns on the local stack', () => {
+  // Industries of this file's own: segments pick from every lead on the stack, and it is shared.
+  const run = randomUUID().slice(0, 8);
+  const saas = `SaaS ${run}`;
+  const retail = `Retail ${run}`;
   const subscriber = async (name: string, industry: string) => {
     const email = `${name}-${randomUUID()}@example.com`;
     const response = await post('/v1/forms/events/submissions', { email, firstName: name, industry, consent: ['events'] });
@@ -181,14 +182,14 @@ describe('campaigns on the local stack', () => {
   };
 
   it('previews and sends to the opted-in, unsuppressed leads of the segment once each, with one-click unsubscribe headers', async () => {
-    const ana = await subscriber('ana', 'SaaS');
-    const ben = await subscriber('ben', 'Retail');
-    const cia = await subscriber('cia', 'SaaS');
+    const ana = await subscriber('ana', saas);
+    const ben = await subscriber('ben', retail);
+    const cia = await subscriber('cia', saas);
     await bounce(cia.email, 'Permanent');
     await eventually(() => suppression(cia.email));
 
     await eventually(async () => (await getLead(cia.leadId)).emailSuppression);
-    const id = await createCampaign({ lead: { industry: [{ 'equals-ignore-case': 'saas' }] } });
+    const id = await createCampaign({ lead: { industry: [{ 'equals-ignore-case': saas.toLowerCase() }] } });
     // A test send to a colleague, personalised as Ana would see it; a suppressed address gets nothing.
     const tester = `tester-${randomUUID()}@example.com`;
     expect((await admin('POST', `/v1/admin/campaigns/${id}/test`, { to: [tester, cia.email], leadId: ana.leadId })).status).toBe(202);
@@ -219,7 +220,7 @@ describe('campaigns on the local stack', () => {
 
     // A retried or duplicated batch sends nothing twice.
     await planned(id, [ana.leadId]);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await settled(stack);
     expect(await mailsTo(ana.email)).toHaveLength(1);
 
     // SES reports what happened to the email (a scanner clicks at once, Ana opens and clicks later, twice).
@@ -261,7 +262,7 @@ describe('campaigns on the local stack', () => {
   });
 
   it('holds an unsubscribe made after planning: the send-time check skips the recipient', async () => {
-    const dee = await subscriber('dee', 'SaaS');
+    const dee = await subscriber('dee', saas);
     // A sending campaign whose own planning finds nobody: Dee's send comes from the plan made earlier.
     const id = await createCampaign({ lead: { industry: ['No such industry'] } });
     expect((await admin('POST', `/v1/admin/campaigns/${id}/send`)).status).toBe(202);

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../infra/local/stack';
 import { runCli, stackClient } from './helpers';
+import { sharedStack } from './shared-stack';
 
 /**
  * Email templates as versioned data on the local stack: pushed from files with the CLI, versioned,
@@ -15,15 +16,10 @@ let dir: string;
 const { post, admin } = stackClient(() => stack);
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
+  stack = await sharedStack();
   dir = await mkdtemp(join(tmpdir(), 'leadflow-templates-'));
   await writeFile(join(dir, 'welcome.html'), '<p>Hello {{ lead.firstName | "there" }}, welcome to {{ lead.attributes.plan | "our" }} plan.</p>');
   await writeFile(join(dir, 'welcome-2.html'), '<h1>Welcome aboard, {{ lead.firstName | "friend" }}!</h1>');
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const cli = (...argv: string[]) => runCli(stack, dir, ...argv);

@@ -18,8 +18,11 @@ describe('local stack lifecycle', () => {
   it('leaves no DynamoDB Local process behind after stop()', async () => {
     const stack = await startLocalStack({ log: () => {} });
     const port = new URL(stack.endpoints.dynamodb).port;
-    expect(javaProcessesOnPort(port)).toHaveLength(1);
-    await stack.stop();
+    try {
+      expect(javaProcessesOnPort(port)).toHaveLength(1);
+    } finally {
+      await stack.stop();
+    }
     expect(javaProcessesOnPort(port)).toEqual([]);
   });
 

@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { apply, scoreAt, type ScoredEvent } from '../../shared/domain/scoring/engine';
 import { Ruleset } from '../../shared/domain/scoring/ruleset';

@@ -151,7 +151,7 @@ export function refineTemplateFields(template: Template, context: z.RefinementCt
 }
 
 /** The value a field names, from `{ lead: … }`-style data, as text; missing or empty uses the fallback. */
-function valueOf(data: Readonly<Record<string, unknown>>, path: string, fallback: string | undefined): string {
+function valueAtPath(data: Readonly<Record<string, unknown>>, path: string, fallback: string | undefined): string {
   let value: unknown = data;
   // Own properties only: `{{ lead.attributes.constructor }}` must not print Object's constructor.
   for (const part of path.split('.')) value = typeof value === 'object' && value !== null && Object.hasOwn(value, part) ? (value as Record<string, unknown>)[part] : undefined;
@@ -193,7 +193,7 @@ function renderHtml(html: string, data: Readonly<Record<string, unknown>>): stri
     PLACEHOLDER_AT.lastIndex = index;
     const [, path = '', fallback] = PLACEHOLDER_AT.exec(html) ?? [];
     const rule = ruleFor(context);
-    rendered += html.slice(at, index) + ('write' in rule ? rule.write(valueOf(data, path, fallback)) : '');
+    rendered += html.slice(at, index) + ('write' in rule ? rule.write(valueAtPath(data, path, fallback)) : '');
     at = index + length;
   }
   return rendered + html.slice(at);
@@ -205,7 +205,7 @@ function renderHtml(html: string, data: Readonly<Record<string, unknown>>): stri
  * missing value uses the field's fallback.
  */
 export function renderTemplate(template: Template, data: Readonly<Record<string, unknown>>): RenderedEmail {
-  const fill = (part: string) => part.replace(FIELD, (_, path: string, fallback: string | undefined) => valueOf(data, path, fallback));
+  const fill = (part: string) => part.replace(FIELD, (_, path: string, fallback: string | undefined) => valueAtPath(data, path, fallback));
   const html = renderHtml(template.html, data);
   return {
     subject: singleLineHeader(fill(template.subject)),

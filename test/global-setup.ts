@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHILD_PID_DIR_VARIABLE, killRecordedChildren, recordedChildrenAlive } from '../infra/local/child-registry';
+
+/** How long workers that are still exiting get to stop their own stacks before the teardown kills them. */
+const WORKER_EXIT_GRACE_MS = 10_000;
+
+/**
+ * Once per `vitest run`: a folder where every DynamoDB Local the tests start records its process
+ * (workers inherit the variable). A stack's `stop()` or its worker's exit ends the process; a worker
+ * killed mid-test (a timeout, a crash) cannot, so the teardown kills what is still running.
+ */
+export default function setup(): () => Promise<void> {
+  const folder = mkdtempSync(join(tmpdir(), 'leadflow-test-children-'));
+  process.env[CHILD_PID_DIR_VARIABLE] = folder;
+  return async () => {
+    const deadline = Date.now() + WORKER_EXIT_GRACE_MS;
+    while (recordedChildrenAlive(folder).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    const killed = killRecordedChildren(folder);
+    if (killed.length > 0) console.warn(`test teardown: killed ${killed.length} DynamoDB Local process(es) a test worker left behind: ${killed.join(', ')}`);
+    rmSync(folder, { recursive: true, force: true });
+    delete process.env[CHILD_PID_DIR_VARIABLE];
+  };
+}

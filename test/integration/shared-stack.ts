@@ -1,0 +1,40 @@
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack';
+
+/**
+ * Settings every file on the shared stack can live with: failed records come back after a second, and
+ * the per-client limit is raised out of the way, since every request comes from 127.0.0.1
+ * (test/local/http-api.test.ts covers that limit).
+ */
+const sharedStackOptions: LocalStackOptions = {
+  visibilityTimeoutSeconds: 1,
+  perClientLimit: { ratePerSecond: 1_000, burst: 1_000 },
+  log: () => {},
+};
+
+/** Kept on the process, not the module: the stack must outlive each test file's own module state. */
+const STACK = Symbol.for('leadflow.test.sharedStack');
+interface StackHolder {
+  [STACK]?: Promise<LocalStack>;
+}
+
+/**
+ * The local stack of this test worker process, started by the first file that asks for it. The
+ * `shared-stack` project (vitest.config.ts) does not isolate its files, so one worker runs many of them
+ * in turn and they all use this stack: files must not depend on each other's data (unique emails,
+ * team ids, industries). Vitest ends a worker with SIGTERM, which would skip every exit hook; exiting
+ * on it instead runs them, and DynamoDB Local's hook (infra/local/services.ts) kills the Java process.
+ */
+export function sharedStack(): Promise<LocalStack> {
+  const holder = globalThis as StackHolder;
+  const running = holder[STACK];
+  if (running) return running;
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  const starting = startLocalStack(sharedStackOptions);
+  holder[STACK] = starting;
+  starting.then(
+    () => process.once('SIGTERM', () => process.exit()),
+    // A start that failed stopped what it started; the next file tries again.
+    () => delete holder[STACK],
+  );
+  return starting;
+}
