@@ -55,6 +55,8 @@ export interface LocalStack {
   /** The key ring the functions read from the local Secrets Manager, for minting links in tests and tools. */
   readonly signingKeys: KeyRing;
   readonly queues: Readonly<Record<string, { readonly url: string; readonly dlqUrl: string }>>;
+  /** The DynamoDB Local (Java) process: it ends with this one, and this pid lets anyone check. */
+  readonly dynamodbPid: number;
   stop(): Promise<void>;
 }
 
@@ -189,12 +191,12 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       portFor(options.ports?.secrets),
       portFor(options.ports?.scheduler),
     ]);
-    const track = (service: RunningService) => {
+    const track = <S extends RunningService>(service: S) => {
       stoppers.push(() => service.stop());
       return service;
     };
     const [dynamodb, sqsService, ses] = await Promise.all([
-      startDynamoDb(dynamodbPort ?? 0, options.dataDir, options.reset ?? false).then(track),
+      startDynamoDb({ port: dynamodbPort ?? 0, ...(options.dataDir ? { dataDir: options.dataDir } : {}), reset: options.reset ?? false, log }).then(track),
       startSqs(sqsPort ?? 0).then(track),
       startSes(sesPort ?? 0).then(track),
     ]);
@@ -318,6 +320,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       settings: runtimeSettings,
       signingKeys,
       queues,
+      dynamodbPid: dynamodb.pid,
       stop,
     };
   } catch (error) {
