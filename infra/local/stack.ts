@@ -4,6 +4,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUse
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { sesForwardingRule } from '../../shared/manifest/default-bus';
 import { environmentFor, type DeploymentSettings } from '../../shared/manifest/environment';
 import { manifest as leadflowManifest } from '../../shared/manifest/manifest';
 import { tableDesign } from '../../shared/manifest/table';
@@ -263,6 +264,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       port: busPort ?? 0,
       busName: settings.busName,
       rules: manifest.functions.filter(isEventFunction).map((fn) => ({ fn, queueUrl: queues[fn.name]?.url ?? '' })),
+      forwardedFromDefaultBus: [sesForwardingRule(settings.configurationSetName).pattern],
       sqs,
       region: REGION,
       log,
