@@ -99,7 +99,7 @@ function stopAndExit(reason: string) {
     },
   );
 }
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stopAndExit(signal));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stopAndExit(signal));
 // npm runs this under `sh -c`. SIGTERM to npm alone ends npm and the shell but not this process,
 // which the system then hands to another parent: that change is the signal to stop.
 const parentPid = process.ppid;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +172,23 @@ describe('npm start, and a second start beside it', () => {
     first.process.kill('SIGKILL');
     expect(await waitForExit(running.dynamodbPid, EXIT_DEADLINE_MS)).toBe(true);
   }, EXIT_DEADLINE_MS + 5_000);
+});
+
+describe('npm start when another program holds one of its ports', () => {
+  it('says which port in one line, without a stack trace, and exits 1', async () => {
+    const holder = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    try {
+      const started = run(process.execPath, startScript(stateFolder()), { LEADFLOW_DYNAMODB_PORT: String(port) });
+      expect(await Promise.race([started.exited, new Promise((resolve) => setTimeout(resolve, START_DEADLINE_MS, 'still running'))])).toBe(1);
+      const lines = started.output().trim().split('\n').filter((line) => line.startsWith('leadflow'));
+      expect(lines).toEqual([expect.stringMatching(new RegExp(`^leadflow cannot start: DynamoDB Local cannot listen on 127\\.0\\.0\\.1:${port}: another process holds the port; `))]);
+      expect(started.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, START_DEADLINE_MS + 10_000);
 });
 
 describe('npm start after a crash, then SIGTERM to npm alone', () => {
