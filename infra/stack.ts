@@ -18,6 +18,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { sesForwardingRule } from '../shared/manifest/default-bus';
 import { environmentFor, type DeploymentSettings } from '../shared/manifest/environment';
 import { tableDesign } from '../shared/manifest/table';
 import { tableGrants } from '../shared/manifest/table-grants';
@@ -127,9 +128,10 @@ export class LeadflowStack extends Stack {
       }).addAlarmAction(alarmAction);
     }
     const forwardDlq = this.deadLetterQueue('SesForwardDlq', sesForwardingDlqName(queuePrefix), alarmAction, 'rule target');
+    const sesForwarding = sesForwardingRule(configurationSet.configurationSetName);
     new Rule(this, 'ForwardSesEvents', {
-      description: 'SES configuration-set events to the leadflow bus',
-      eventPattern: { source: ['aws.ses'], detail: { mail: { tags: { 'ses:configuration-set': [configurationSet.configurationSetName] } } } },
+      description: sesForwarding.description,
+      eventPattern: sesForwarding.pattern,
       targets: [new EventBusTarget(bus, { deadLetterQueue: forwardDlq })],
     });
 

@@ -1,6 +1,7 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { commandLineOf } from './processes';
 
 /**
  * A folder where every DynamoDB Local started while it is set leaves a file naming its process. The
@@ -8,15 +9,6 @@ import { join } from 'node:path';
  * stack, and the run's teardown kills what such a worker left behind.
  */
 export const CHILD_PID_DIR_VARIABLE = 'LEADFLOW_CHILD_PID_DIR';
-
-/** The command line of a running process, or undefined when no process has that id. */
-function commandLineOf(pid: number): string | undefined {
-  try {
-    return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Records a child in the folder named by the variable, if set, until the child exits. */
 export function recordChildProcess(child: ChildProcess): void {

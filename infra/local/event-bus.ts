@@ -3,7 +3,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { compilePattern } from '../../shared/domain/pattern';
 import { closeServer, listenOn, readBody } from './services';
-import type { EventFunctionSpec } from '../../shared/manifest/types';
+import type { EventFunctionSpec, EventPattern } from '../../shared/manifest/types';
 
 /** A rule of the bus: the manifest function's pattern and the queue it targets. */
 export interface BusRule {
@@ -19,6 +19,12 @@ interface PutEventsEntry {
   Time?: string | number;
   Resources?: string[];
 }
+
+/** The bus an entry reaches when it names none, and where AWS services such as SES publish. */
+const DEFAULT_BUS = 'default';
+
+/** The bus an entry names, by name or by ARN (`arn:aws:events:…:event-bus/leadflow`). */
+const busNameOf = (entry: PutEventsEntry) => (entry.EventBusName ?? DEFAULT_BUS).replace(/^arn:[^:]+:events:[^:]*:[^:]*:event-bus\//, '');
 
 const MAX_ENTRIES = 10;
 const MAX_ENTRY_BYTES = 256 * 1024;
@@ -42,12 +48,16 @@ function entryError(entry: PutEventsEntry): string | undefined {
  * The project's own EventBridge bus for local mode: answers PutEvents in the AWS JSON 1.1 protocol
  * the SDK speaks, builds the event envelope EventBridge delivers, and sends it to the queue of every
  * manifest rule whose pattern matches, using the same matcher the product uses everywhere.
+ * The `default` bus is there too, with the rules that forward events from it to this bus (SES
+ * publishes there), as in AWS; an entry for any other bus fails as it would there.
  * Patterns are compiled at start-up, so an operator the matcher does not implement stops the runtime.
  */
 export async function startEventBus(options: {
   port: number;
   busName: string;
   rules: readonly BusRule[];
+  /** Patterns of the rules on the default bus whose target is this bus. */
+  forwardedFromDefaultBus: readonly EventPattern[];
   sqs: SQSClient;
   region: string;
   log: (line: string) => void;
@@ -60,12 +70,19 @@ export async function startEventBus(options: {
     }
   });
 
+  const forwarded = options.forwardedFromDefaultBus.map((pattern) => compilePattern(pattern));
+
   async function putEvents(entries: PutEventsEntry[]) {
     const results = [];
     for (const entry of entries) {
       const error = entryError(entry);
       if (error) {
         results.push({ ErrorCode: 'MalformedDetail', ErrorMessage: error });
+        continue;
+      }
+      const busName = busNameOf(entry);
+      if (busName !== options.busName && busName !== DEFAULT_BUS) {
+        results.push({ ErrorCode: 'NotFoundException', ErrorMessage: `Event bus ${busName} does not exist.` });
         continue;
       }
       const envelope = {
@@ -79,7 +96,8 @@ export async function startEventBus(options: {
         resources: entry.Resources ?? [],
         detail: JSON.parse(entry.Detail ?? '{}') as unknown,
       };
-      const targets = compiled.filter((rule) => (entry.EventBusName ?? 'default') === options.busName && rule.matches(envelope));
+      const onThisBus = busName === options.busName || forwarded.some((matches) => matches(envelope));
+      const targets = onThisBus ? compiled.filter((rule) => rule.matches(envelope)) : [];
       await Promise.all(targets.map((rule) => options.sqs.send(new SendMessageCommand({ QueueUrl: rule.queueUrl, MessageBody: JSON.stringify(envelope) }))));
       results.push({ EventId: envelope.id });
     }

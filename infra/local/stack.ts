@@ -4,6 +4,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUse
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { sesForwardingRule } from '../../shared/manifest/default-bus';
 import { environmentFor, type DeploymentSettings } from '../../shared/manifest/environment';
 import { manifest as leadflowManifest } from '../../shared/manifest/manifest';
 import { consumerQueueNames } from '../../shared/manifest/queues';
@@ -56,6 +57,8 @@ export interface LocalStack {
   /** The key ring the functions read from the local Secrets Manager, for minting links in tests and tools. */
   readonly signingKeys: KeyRing;
   readonly queues: Readonly<Record<string, { readonly url: string; readonly dlqUrl: string }>>;
+  /** The DynamoDB Local (Java) process: it ends with this one, and this pid lets anyone check. */
+  readonly dynamodbPid: number;
   stop(): Promise<void>;
 }
 
@@ -190,12 +193,12 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       portFor(options.ports?.secrets),
       portFor(options.ports?.scheduler),
     ]);
-    const track = (service: RunningService) => {
+    const track = <S extends RunningService>(service: S) => {
       stoppers.push(() => service.stop());
       return service;
     };
     const [dynamodb, sqsService, ses] = await Promise.all([
-      startDynamoDb(dynamodbPort ?? 0, options.dataDir, options.reset ?? false).then(track),
+      startDynamoDb({ port: dynamodbPort ?? 0, ...(options.dataDir ? { dataDir: options.dataDir } : {}), reset: options.reset ?? false, log }).then(track),
       startSqs(sqsPort ?? 0).then(track),
       startSes(sesPort ?? 0).then(track),
     ]);
@@ -264,6 +267,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       port: busPort ?? 0,
       busName: settings.busName,
       rules: manifest.functions.filter(isEventFunction).map((fn) => ({ fn, queueUrl: queues[fn.name]?.url ?? '' })),
+      forwardedFromDefaultBus: [sesForwardingRule(settings.configurationSetName).pattern],
       sqs,
       region: REGION,
       log,
@@ -321,6 +325,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       settings: runtimeSettings,
       signingKeys,
       queues,
+      dynamodbPid: dynamodb.pid,
       stop,
     };
   } catch (error) {

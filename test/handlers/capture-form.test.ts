@@ -87,6 +87,57 @@ describe('capture-form', () => {
     expect(items.filter((item) => item.Put?.Item?.entity === 'consent').map((item) => item.Put?.Item?.subscription)).toEqual(['newsletter', 'events']);
   });
 
+  describe('a form sent in the charset its page declares (accept-charset)', () => {
+    // "Zoë Ångström" in windows-1252: ë is 0xEB, Å 0xC5, ö 0xF6; each one byte, none valid UTF-8 alone.
+    const zoe = Buffer.from('email=zoe%40example.se&firstName=Zo\xeb&lastName=\xc5ngstr\xf6m', 'latin1');
+    const stored = () => dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.find((item) => item.Put?.Item?.entity === 'lead')?.Put?.Item;
+    const sendBytes = (body: Buffer, contentType: string) =>
+      handler(
+        {
+          ...httpEvent({ path: '/v1/forms/contact/submissions', pathParameters: { formId: 'contact' }, headers: { 'content-type': contentType } }),
+          body: body.toString('base64'),
+          isBase64Encoded: true,
+        },
+        context,
+      );
+
+    it('stores raw windows-1252 bytes as the names they spell', async () => {
+      expect((await sendBytes(zoe, 'application/x-www-form-urlencoded; charset=windows-1252')).statusCode).toBe(202);
+      expect(stored()).toMatchObject({ firstName: 'Zoë', lastName: 'Ångström' });
+    });
+
+    it('reads percent-escapes as bytes of the declared charset, not as UTF-8', async () => {
+      const response = await submit('email=zoe%40example.se&firstName=Zo%EB&lastName=%C5ngstr%F6m', 'application/x-www-form-urlencoded; charset=ISO-8859-1');
+      expect(response.statusCode).toBe(202);
+      expect(stored()).toMatchObject({ firstName: 'Zoë', lastName: 'Ångström' });
+    });
+
+    it('reads multipart fields in the declared charset', async () => {
+      const body = Buffer.concat([
+        Buffer.from('--b\r\ncontent-disposition: form-data; name="email"\r\n\r\nzoe@example.se\r\n'),
+        Buffer.from('--b\r\ncontent-disposition: form-data; name="firstName"\r\n\r\nZo\xeb\r\n', 'latin1'),
+        Buffer.from('--b\r\ncontent-disposition: form-data; name="lastName"\r\n\r\n\xc5ngstr\xf6m\r\n--b--\r\n', 'latin1'),
+      ]);
+      expect((await sendBytes(body, 'multipart/form-data; boundary=b; charset=windows-1252')).statusCode).toBe(202);
+      expect(stored()).toMatchObject({ firstName: 'Zoë', lastName: 'Ångström' });
+    });
+
+    it('keeps UTF-8 forms and JSON as they were, whatever charset JSON claims', async () => {
+      expect((await submit('email=zoe%40example.se&firstName=Zo%C3%AB&lastName=\u00c5ngstr\u00f6m', 'application/x-www-form-urlencoded; charset=utf-8')).statusCode).toBe(202);
+      expect(stored()).toMatchObject({ firstName: 'Zoë', lastName: 'Ångström' });
+      dynamo.resetHistory();
+      expect((await submit(JSON.stringify({ email: 'zoe@example.se', firstName: 'Zoë' }), 'application/json; charset=windows-1252')).statusCode).toBe(202);
+      expect(stored()).toMatchObject({ firstName: 'Zoë' });
+    });
+
+    it('refuses a charset it cannot decode with 415 naming it, storing nothing', async () => {
+      const response = await sendBytes(zoe, 'application/x-www-form-urlencoded; charset=x-klingon');
+      expect(response.statusCode).toBe(415);
+      expect(parsed(response).message).toContain('x-klingon');
+      expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    });
+  });
+
   it('updates the existing lead when the email is known', async () => {
     dynamo.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None')).resolves({});
     dynamo.on(GetCommand).resolves({ Item: { leadId: 'lead-1' } });

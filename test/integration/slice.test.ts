@@ -133,6 +133,23 @@ describe('the local HTTP API behaves as API Gateway does', () => {
     expect((await fetch(`${stack.apiUrl}/v1/nowhere`)).status).toBe(404);
   });
 
+  it('stores a form sent in windows-1252 as the names it spells, raw bytes or percent-escaped', async () => {
+    const posted = async (body: Buffer) => {
+      const response = await fetch(`${stack.apiUrl}/v1/forms/contact/submissions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=windows-1252' },
+        body,
+      });
+      expect(response.status).toBe(202);
+      const { leadId } = (await response.json()) as { leadId: string };
+      const lead: unknown = await (await fetch(`${stack.apiUrl}/v1/admin/leads/${leadId}`, { headers: { authorization: `Bearer ${stack.devToken}` } })).json();
+      return lead;
+    };
+    // ë, Å and ö are one byte each in windows-1252 (0xEB, 0xC5, 0xF6), and not UTF-8.
+    expect(await posted(Buffer.from(`email=zoe-${randomUUID()}%40example.se&firstName=Zo\xeb&lastName=\xc5ngstr\xf6m`, 'latin1'))).toMatchObject({ firstName: 'Zoë', lastName: 'Ångström' });
+    expect(await posted(Buffer.from(`email=zoe-${randomUUID()}%40example.se&firstName=Zo%EB&lastName=%C5ngstr%F6m`))).toMatchObject({ firstName: 'Zoë', lastName: 'Ångström' });
+  });
+
   it('answers CORS preflight for public routes', async () => {
     const response = await fetch(`${stack.apiUrl}/v1/events`, {
       method: 'OPTIONS',

@@ -46,6 +46,20 @@ describe('suppression list on the local stack', () => {
     expect(listed.suppressions.map((entry) => entry.email)).toEqual(expect.arrayContaining([hard, complainer]));
   });
 
+  it('suppresses a bounce SES publishes on the default bus, forwarded to the leadflow bus as the stack forwards it in AWS', async () => {
+    const email = `default-bus-${randomUUID()}@example.com`;
+    const bus = new EventBridgeClient({ endpoint: stack.endpoints.eventbridge });
+    const detail = {
+      eventType: 'Bounce',
+      mail: { messageId: randomUUID(), tags: { 'ses:configuration-set': [stack.settings.configurationSetName] } },
+      bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: email }] },
+    };
+    const result = await bus.send(new PutEventsCommand({ Entries: [{ Source: 'aws.ses', DetailType: 'Email Bounced', Detail: JSON.stringify(detail) }] }));
+    bus.destroy();
+    expect(result.FailedEntryCount).toBe(0);
+    expect(await eventually(() => suppression(email))).toMatchObject({ reason: 'hard_bounce', email });
+  });
+
   it('suppresses after three transient bounces of different messages; a redelivered one counts once', async () => {
     const soft = `soft-${randomUUID()}@example.com`;
     const repeated = randomUUID();

@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+
+/**
+ * The command line of a running process, or undefined when none runs with that pid. A zombie (exited,
+ * not yet reaped by its parent) counts as gone: it holds no port and no file.
+ */
+export function commandLineOf(pid: number): string | undefined {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  if (existsSync('/proc/self/stat')) {
+    try {
+      // The state follows the command name, which is in parentheses and may itself hold spaces.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return undefined;
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    } catch {
+      return undefined;
+    }
+  }
+  try {
+    const [state = '', ...command] = execFileSync('ps', ['-o', 'stat=,command=', '-p', String(pid)], { encoding: 'utf8' }).trim().split(/\s+/);
+    return state.startsWith('Z') ? undefined : command.join(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+export const isRunning = (pid: number) => commandLineOf(pid) !== undefined;
+
+/** Waits until `pid` is gone; false when it still runs after `deadlineMs`. */
+export async function waitForExit(pid: number, deadlineMs: number): Promise<boolean> {
+  const deadline = Date.now() + deadlineMs;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/** Ends a process: SIGTERM, then SIGKILL when it is still there after `graceMs`. Resolves once it is gone. */
+export async function stopProcess(pid: number, graceMs = 5_000): Promise<void> {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // Gone already.
+    }
+  };
+  signal('SIGTERM');
+  if (await waitForExit(pid, graceMs)) return;
+  signal('SIGKILL');
+  if (!(await waitForExit(pid, graceMs))) throw new Error(`process ${pid} did not exit after SIGKILL`);
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEventBus } from '../../infra/local/event-bus';
+import { freePort, startSqs, type RunningService } from '../../infra/local/services';
+import { sesForwardingRule } from '../../shared/manifest/default-bus';
+import { manifest } from '../../shared/manifest/manifest';
+import { isEventFunction } from '../../shared/manifest/types';
+
+/**
+ * The local bus routes what reaches the `default` bus as the stack routes it in AWS: SES events of
+ * leadflow's configuration set are forwarded to the leadflow bus (shared/manifest/default-bus.ts),
+ * everything else stays there, unmatched; a bus that does not exist is an entry error.
+ */
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const CONFIGURATION_SET = 'leadflow';
+let sqsService: RunningService;
+let sqs: SQSClient;
+let bus: Awaited<ReturnType<typeof startEventBus>>;
+let client: EventBridgeClient;
+const queueUrls = new Map<string, string>();
+
+beforeAll(async () => {
+  sqsService = await startSqs(await freePort());
+  sqs = new SQSClient({ endpoint: sqsService.endpoint, region: 'us-east-1', credentials, useQueueUrlAsEndpoint: false });
+  const functions = manifest.functions.filter(isEventFunction);
+  for (const fn of functions) queueUrls.set(fn.name, (await sqs.send(new CreateQueueCommand({ QueueName: fn.name }))).QueueUrl ?? '');
+  bus = await startEventBus({
+    port: await freePort(),
+    busName: 'leadflow',
+    rules: functions.map((fn) => ({ fn, queueUrl: queueUrls.get(fn.name) ?? '' })),
+    forwardedFromDefaultBus: [sesForwardingRule(CONFIGURATION_SET).pattern],
+    sqs,
+    region: 'us-east-1',
+    log: () => {},
+  });
+  client = new EventBridgeClient({ endpoint: bus.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await bus?.stop();
+  sqs?.destroy();
+  await sqsService?.stop();
+});
+
+beforeEach(async () => {
+  for (const url of queueUrls.values()) await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+});
+
+/** The queues holding a message now: the bus has sent to them before it answers PutEvents. */
+async function queuesWithMessages(): Promise<string[]> {
+  const names: string[] = [];
+  for (const [name, url] of queueUrls) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (Messages.length) names.push(name);
+  }
+  return names;
+}
+
+const bounce = (configurationSet: string): PutEventsRequestEntry => ({
+  Source: 'aws.ses',
+  DetailType: 'Email Bounced',
+  Detail: JSON.stringify({
+    eventType: 'Bounce',
+    mail: { messageId: randomUUID(), tags: { 'ses:configuration-set': [configurationSet] } },
+    bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: 'zoe@example.se' }] },
+  }),
+});
+
+describe('the default bus on the local stack', () => {
+  it("forwards SES events of leadflow's configuration set to the leadflow bus, as the stack's rule does in AWS", async () => {
+    const result = await client.send(new PutEventsCommand({ Entries: [bounce(CONFIGURATION_SET)] }));
+    expect(result.FailedEntryCount).toBe(0);
+    expect(await queuesWithMessages()).toEqual(['record-deliverability']);
+    // Named explicitly, by name or by ARN, the default bus is the same bus.
+    await client.send(new PutEventsCommand({ Entries: [{ ...bounce(CONFIGURATION_SET), EventBusName: 'arn:aws:events:us-east-1:000000000000:event-bus/default' }] }));
+    expect(await queuesWithMessages()).toEqual(['record-deliverability']);
+  });
+
+  it('accepts and keeps on the default bus what no rule there forwards: another configuration set, any other source', async () => {
+    const other = await client.send(
+      new PutEventsCommand({ Entries: [bounce('someone-elses-set'), { Source: 'leadflow', DetailType: 'lead.qualified', Detail: JSON.stringify({ leadId: 'l-1' }) }] }),
+    );
+    expect(other.FailedEntryCount).toBe(0);
+    expect(await queuesWithMessages()).toEqual([]);
+  });
+
+  it('routes the leadflow bus named by ARN, and refuses a bus that does not exist as an entry error', async () => {
+    const result = await client.send(
+      new PutEventsCommand({
+        Entries: [
+          { ...bounce('any-set'), EventBusName: 'arn:aws:events:us-east-1:000000000000:event-bus/leadflow' },
+          { ...bounce(CONFIGURATION_SET), EventBusName: 'marketing' },
+        ],
+      }),
+    );
+    expect(result.FailedEntryCount).toBe(1);
+    expect(result.Entries?.[1]).toMatchObject({ ErrorCode: 'NotFoundException', ErrorMessage: 'Event bus marketing does not exist.' });
+    expect(await queuesWithMessages()).toEqual(['record-deliverability']);
+  });
+});
