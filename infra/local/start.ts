@@ -1,17 +1,20 @@
 /**
  * `npm start`: the whole pipeline on this machine. Data persists in .leadflow/data between runs;
- * `--reset` clears it. `--port N` moves the API (default 3000); LEADFLOW_DYNAMODB_PORT,
- * LEADFLOW_SQS_PORT, LEADFLOW_SES_PORT, LEADFLOW_BUS_PORT and LEADFLOW_SECRETS_PORT move the stand-ins.
+ * `--reset` clears it; `--data <dir>` keeps everything in another folder instead of .leadflow. `--port N`
+ * moves the API (default 3000); LEADFLOW_DYNAMODB_PORT, LEADFLOW_SQS_PORT, LEADFLOW_SES_PORT,
+ * LEADFLOW_BUS_PORT and LEADFLOW_SECRETS_PORT move the stand-ins. Once everything listens it prints
+ * one line `leadflow-ready <JSON>` (the endpoints and the admin token) for scripts and tests.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import type { KeyRing } from '../../shared/domain/consent/signed-token';
 import { newKeyRing, startLocalStack } from './stack';
 
-const { values } = parseArgs({ options: { reset: { type: 'boolean', default: false }, port: { type: 'string', default: '3000' } } });
-const stateDir = fileURLToPath(new URL('../../.leadflow', import.meta.url));
+const { values } = parseArgs({ options: { reset: { type: 'boolean', default: false }, port: { type: 'string', default: '3000' }, data: { type: 'string' } } });
+const stateDir = values.data ? resolve(values.data) : fileURLToPath(new URL('../../.leadflow', import.meta.url));
 mkdirSync(stateDir, { recursive: true });
 
 /** A text kept in .leadflow between runs (readable by its owner only), made on first use. */
@@ -47,12 +50,13 @@ leadflow is running locally.
   DynamoDB Local    ${stack.endpoints.dynamodb}   (table "${stack.settings.tableName}", data in .leadflow/data)
   SQS (fauxqs)      ${stack.endpoints.sqs}
   EventBridge       ${stack.endpoints.eventbridge}
-  Scheduler         ${stack.endpoints.scheduler}   (campaign schedules, in memory: lost when stopped)
+  Scheduler         ${stack.endpoints.scheduler}   (campaign schedules and follow-up timers, kept in ${stateDir}/data)
   Secrets Manager   ${stack.endpoints.secretsmanager}   (link-signing keys and address-hash salt, kept in .leadflow/)
   Admin token       ${stack.devToken}   (also in .leadflow/dev-token; send as "Authorization: Bearer <token>")
 
 Ctrl-C stops everything.
 `);
+console.log(`leadflow-ready ${JSON.stringify({ apiUrl: stack.apiUrl, devToken: stack.devToken, ...stack.endpoints })}`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
