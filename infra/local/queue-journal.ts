@@ -28,7 +28,7 @@ type JournalLine = z.infer<typeof JournalLine>;
 export interface QueueJournal {
   /** Resolves once the messages are on disk (fsynced): only then may the bus answer PutEvents. */
   recordEnqueued(messages: readonly JournaledMessage[]): Promise<void>;
-  /** A consumer deleted the messages after success; written with the next group, never waited on. */
+  /** A consumer deleted the messages after success; written with the next group, never waited on nor fsynced. */
   recordDeleted(ids: readonly string[]): void;
   /** The queue moves the messages to its DLQ on their next receive: done, as far as the journal goes. */
   recordDeadLettered(ids: readonly string[]): void;
@@ -120,17 +120,18 @@ export async function openQueueJournal(options: {
 
   let handle: FileHandle = await open(file, 'a', 0o600);
   let size = (await handle.stat()).size;
-  let queued: { text: string; done: { resolve(): void; reject(error: unknown): void }[] } = { text: '', done: [] };
+  let queued: { text: string; durable: boolean; done: { resolve(): void; reject(error: unknown): void }[] } = { text: '', durable: false, done: [] };
   let writing: Promise<void> | undefined;
   let closed = false;
 
   async function writeQueued(): Promise<void> {
     while (queued.text) {
       const group = queued;
-      queued = { text: '', done: [] };
+      queued = { text: '', durable: false, done: [] };
       try {
         await handle.write(group.text);
-        await handle.datasync();
+        // Only enqueued messages need to be on disk before anyone hears of them.
+        if (group.durable) await handle.datasync();
         size += Buffer.byteLength(group.text);
         if (size > compactAtBytes) {
           const text = compacted();
@@ -147,10 +148,11 @@ export async function openQueueJournal(options: {
     writing = undefined;
   }
 
-  function append(text: string): Promise<void> {
+  function append(text: string, durable: boolean): Promise<void> {
     if (closed) return Promise.reject(new Error('the queue journal is closed'));
     const written = new Promise<void>((resolve, reject) => queued.done.push({ resolve, reject }));
     queued.text += text;
+    queued.durable ||= durable;
     writing ??= writeQueued();
     return written;
   }
@@ -159,7 +161,7 @@ export async function openQueueJournal(options: {
     if (ids.length === 0 || closed) return;
     for (const id of ids) pending.delete(id);
     // Losing this line in a crash only sends the message again, and every consumer is idempotent.
-    append(ids.map((id) => `${JSON.stringify({ op, id } satisfies JournalLine)}\n`).join('')).catch((error: unknown) =>
+    append(ids.map((id) => `${JSON.stringify({ op, id } satisfies JournalLine)}\n`).join(''), false).catch((error: unknown) =>
       log(`queue journal: could not record ${ids.length} finished message(s): ${(error as Error).message}`),
     );
   };
@@ -168,7 +170,7 @@ export async function openQueueJournal(options: {
     recordEnqueued: (messages) => {
       if (messages.length === 0) return Promise.resolve();
       for (const message of messages) pending.set(message.id, message);
-      return append(messages.map(enqueuedLine).join(''));
+      return append(messages.map(enqueuedLine).join(''), true);
     },
     recordDeleted: (ids) => finish('deleted', ids),
     recordDeadLettered: (ids) => finish('dead-lettered', ids),
