@@ -36,7 +36,9 @@ const CONCURRENCY = 16;
 const ONE_ADDRESS_MANY_CLIENTS = { ratePerSecond: 100_000, burst: 100_000 };
 
 async function pipeline() {
-  const stack = await startLocalStack({ log: () => {}, perClientLimit: ONE_ADDRESS_MANY_CLIENTS });
+  // On disk, as `npm start` runs: the table, the queue journal and the schedules in a data folder.
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-bench-data-'));
+  const stack = await startLocalStack({ log: () => {}, perClientLimit: ONE_ADDRESS_MANY_CLIENTS, dataDir });
   try {
     const post = async (path: string, body: unknown) => {
       const response = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -89,6 +91,7 @@ async function pipeline() {
     };
   } finally {
     await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -3,10 +3,11 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { AlertStore } from '../../shared/adapters/alert-store';
-import { documentClient, eventBridgeClient, sesClient } from '../../shared/adapters/clients';
+import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../shared/adapters/clients';
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { SesMailer } from '../../shared/adapters/mailer';
+import { RedeliveryBackoff } from '../../shared/adapters/redelivery';
 import { RoutingStore } from '../../shared/adapters/routing-store';
 import { oneTimeSchedules } from '../../shared/adapters/scheduler';
 import { readConfig, setting } from '../../shared/config';
@@ -32,7 +33,13 @@ const leads = new LeadStore(client, config.TABLE_NAME);
 const routing = new RoutingStore(client, config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 // A claim older than five function timeouts belongs to an invocation that is gone.
-const alerts = new AlertStore(client, config.TABLE_NAME, 5 * 30_000);
+const CLAIM_STALE_SECONDS = 5 * 30;
+const alerts = new AlertStore(client, config.TABLE_NAME, CLAIM_STALE_SECONDS * 1000);
+// A claim held by another invocation is either released or marked sent within a timeout, or left by
+// one that died (a crash): only after the stale time can a retry take it over. Retrying sooner would
+// spend the record's receives (a short local visibility timeout spends them all) and dead-letter an
+// alert that is due.
+const claimHeld = new RedeliveryBackoff(sqsClient(), () => CLAIM_STALE_SECONDS);
 const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
 const timers = new FollowUpTimers(
   oneTimeSchedules(),
@@ -62,7 +69,14 @@ async function alertSales(record: SQSRecord): Promise<void> {
     logger.info('Alert already sent; duplicate delivery ignored', key);
     return;
   }
-  if (claim.outcome === 'in-progress') throw new AlertInProgress(`Alert for lead ${key.leadId} is being sent by another invocation`);
+  if (claim.outcome === 'in-progress') {
+    try {
+      await claimHeld.postpone(record);
+    } catch (error) {
+      logger.warn('Could not postpone the retry of an alert another invocation holds', { ...key, error: describeError(error) });
+    }
+    throw new AlertInProgress(`Alert for lead ${key.leadId} is being sent by another invocation`);
+  }
 
   let messageId: string;
   let recipient: AlertRecipient;

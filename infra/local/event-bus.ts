@@ -4,6 +4,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { compilePattern } from '../../shared/domain/pattern';
 import { closeServer, listenOn, readBody } from './services';
 import type { EventFunctionSpec, EventPattern } from '../../shared/manifest/types';
+import { JOURNAL_ID_ATTRIBUTE, newJournalId, type JournaledMessage, type QueueJournal } from './queue-journal';
 
 /** A rule of the bus: the manifest function's pattern and the queue it targets. */
 export interface BusRule {
@@ -29,7 +30,6 @@ const busNameOf = (entry: PutEventsEntry) => (entry.EventBusName ?? DEFAULT_BUS)
 const MAX_ENTRIES = 10;
 const MAX_ENTRY_BYTES = 256 * 1024;
 
-
 function entryError(entry: PutEventsEntry): string | undefined {
   if (!entry.Source) return 'Parameter Source is not valid. Reason: Source is a required argument.';
   if (!entry.DetailType) return 'Parameter DetailType is not valid. Reason: DetailType is a required argument.';
@@ -44,6 +44,16 @@ function entryError(entry: PutEventsEntry): string | undefined {
   return undefined;
 }
 
+/** Sends a journaled message to its queue, carrying its journal id so its consumer can record it finished. */
+export const sendJournaled = (sqs: SQSClient, queueUrl: string, message: JournaledMessage) =>
+  sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: message.body,
+      MessageAttributes: { [JOURNAL_ID_ATTRIBUTE]: { DataType: 'String', StringValue: message.id } },
+    }),
+  );
+
 /**
  * The project's own EventBridge bus for local mode: answers PutEvents in the AWS JSON 1.1 protocol
  * the SDK speaks, builds the event envelope EventBridge delivers, and sends it to the queue of every
@@ -51,6 +61,8 @@ function entryError(entry: PutEventsEntry): string | undefined {
  * The `default` bus is there too, with the rules that forward events from it to this bus (SES
  * publishes there), as in AWS; an entry for any other bus fails as it would there.
  * Patterns are compiled at start-up, so an operator the matcher does not implement stops the runtime.
+ * Every message of a call is in the journal (fsynced) before it reaches a queue and before the call
+ * is answered: a caller that got its answer has its events on disk, as they would be in AWS.
  */
 export async function startEventBus(options: {
   port: number;
@@ -59,6 +71,7 @@ export async function startEventBus(options: {
   /** Patterns of the rules on the default bus whose target is this bus. */
   forwardedFromDefaultBus: readonly EventPattern[];
   sqs: SQSClient;
+  journal: QueueJournal;
   region: string;
   log: (line: string) => void;
 }): Promise<{ endpoint: string; stop(): Promise<void> }> {
@@ -74,6 +87,7 @@ export async function startEventBus(options: {
 
   async function putEvents(entries: PutEventsEntry[]) {
     const results = [];
+    const routed: { queueUrl: string; message: JournaledMessage }[] = [];
     for (const entry of entries) {
       const error = entryError(entry);
       if (error) {
@@ -98,9 +112,11 @@ export async function startEventBus(options: {
       };
       const onThisBus = busName === options.busName || forwarded.some((matches) => matches(envelope));
       const targets = onThisBus ? compiled.filter((rule) => rule.matches(envelope)) : [];
-      await Promise.all(targets.map((rule) => options.sqs.send(new SendMessageCommand({ QueueUrl: rule.queueUrl, MessageBody: JSON.stringify(envelope) }))));
+      for (const rule of targets) routed.push({ queueUrl: rule.queueUrl, message: { id: newJournalId(), queue: rule.fn.name, body: JSON.stringify(envelope) } });
       results.push({ EventId: envelope.id });
     }
+    await options.journal.recordEnqueued(routed.map(({ message }) => message));
+    await Promise.all(routed.map(({ queueUrl, message }) => sendJournaled(options.sqs, queueUrl, message)));
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
   }
 

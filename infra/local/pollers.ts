@@ -2,6 +2,10 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { EventFunctionSpec } from '../../shared/manifest/types';
 import { lambdaContext, type Invoke } from './lambda';
+import { JOURNAL_ID_ATTRIBUTE, type QueueJournal } from './queue-journal';
+
+const journalIdOf = (message: Message) => message.MessageAttributes?.[JOURNAL_ID_ATTRIBUTE]?.StringValue;
+const journalIds = (messages: readonly Message[]) => messages.map(journalIdOf).filter((id): id is string => id !== undefined);
 
 const toRecord = (message: Message, queueArn: string): SQSEvent['Records'][number] => ({
   messageId: message.MessageId ?? '',
@@ -24,16 +28,19 @@ const toRecord = (message: Message, queueArn: string): SQSEvent['Records'][numbe
  * What Lambda's SQS event source mapping does, for one function: receive up to `batchSize` messages
  * (waiting up to the batching window to fill the batch), invoke the handler with a real SQSEvent,
  * delete the records that succeeded and leave failed ones to reappear after the visibility timeout.
- * SQS itself moves a message to the DLQ after maxReceiveCount receives.
+ * SQS itself moves a message to the DLQ after maxReceiveCount receives. The journal hears of each
+ * message finished: deleted, or failed for the last time allowed (the queue moves it to the DLQ on
+ * its next receive). A failed one with receives left, postponed by its handler or not, stays pending.
  */
 export function startPoller(options: {
   fn: EventFunctionSpec;
   queueUrl: string;
   sqs: SQSClient;
+  journal: QueueJournal;
   handler: Invoke<SQSEvent, SQSBatchResponse | void>;
   log: (line: string) => void;
 }): { stop(): Promise<void> } {
-  const { fn, queueUrl, sqs, handler, log } = options;
+  const { fn, queueUrl, sqs, journal, handler, log } = options;
   const queueArn = `arn:aws:sqs:us-east-1:000000000000:${fn.name}`;
   const abort = new AbortController();
   let stopped = false;
@@ -48,6 +55,7 @@ export function startPoller(options: {
           MaxNumberOfMessages: Math.min(10, fn.trigger.batchSize - batch.length),
           WaitTimeSeconds: batch.length ? 0 : 1,
           MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: [JOURNAL_ID_ATTRIBUTE],
         }),
         { abortSignal: abort.signal },
       );
@@ -72,13 +80,16 @@ export function startPoller(options: {
     }
     const succeeded = batch.filter((message) => !failed.has(message.MessageId ?? ''));
     if (succeeded.length) {
-      await sqs.send(
+      const { Successful = [] } = await sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: succeeded.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '' })),
         }),
       );
+      journal.recordDeleted(journalIds(Successful.map((entry) => succeeded[Number(entry.Id)]).filter((message): message is Message => message !== undefined)));
     }
+    const lastTries = batch.filter((message) => failed.has(message.MessageId ?? '') && Number(message.Attributes?.ApproximateReceiveCount ?? 1) >= fn.trigger.maxReceiveCount);
+    journal.recordDeadLettered(journalIds(lastTries));
     if (failed.size) log(`${fn.name}: ${failed.size} of ${batch.length} record(s) failed; retried after the visibility timeout`);
   }
 

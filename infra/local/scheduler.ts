@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { localTimeToUtc, ScheduleError } from '../../shared/domain/campaigns/schedule';
+import { replaceAtomically } from './queue-journal';
 import { closeServer, listenOn, readBody } from './services';
 
 /** What the stand-in delivers when a schedule fires: one PutEvents entry for the target bus. */
@@ -10,25 +13,30 @@ export interface ScheduledEntry {
   readonly Detail: string;
 }
 
-interface ScheduleTarget {
-  Arn?: string;
-  RoleArn?: string;
-  Input?: string;
-  EventBridgeParameters?: { DetailType?: string; Source?: string };
-  RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
-  DeadLetterConfig?: { Arn?: string };
-}
+const ScheduleBody = z.object({
+  GroupName: z.string().optional(),
+  ScheduleExpression: z.string().optional(),
+  ScheduleExpressionTimezone: z.string().optional(),
+  FlexibleTimeWindow: z.object({ Mode: z.string().optional(), MaximumWindowInMinutes: z.number().optional() }).optional(),
+  Target: z
+    .object({
+      Arn: z.string().optional(),
+      RoleArn: z.string().optional(),
+      Input: z.string().optional(),
+      EventBridgeParameters: z.object({ DetailType: z.string().optional(), Source: z.string().optional() }).optional(),
+      RetryPolicy: z.object({ MaximumRetryAttempts: z.number().optional(), MaximumEventAgeInSeconds: z.number().optional() }).optional(),
+      DeadLetterConfig: z.object({ Arn: z.string().optional() }).optional(),
+    })
+    .optional(),
+  ActionAfterCompletion: z.string().optional(),
+  State: z.string().optional(),
+  Description: z.string().optional(),
+});
+type ScheduleBody = z.infer<typeof ScheduleBody>;
 
-interface ScheduleBody {
-  GroupName?: string;
-  ScheduleExpression?: string;
-  ScheduleExpressionTimezone?: string;
-  FlexibleTimeWindow?: { Mode?: string; MaximumWindowInMinutes?: number };
-  Target?: ScheduleTarget;
-  ActionAfterCompletion?: string;
-  State?: string;
-  Description?: string;
-}
+/** A schedule as the schedules file keeps it: its definition, name, group and dates. */
+const SavedSchedule = ScheduleBody.extend({ Name: z.string().min(1), GroupName: z.string().min(1), createdAt: z.number(), modifiedAt: z.number() });
+type SavedSchedule = z.infer<typeof SavedSchedule>;
 
 interface StoredSchedule extends ScheduleBody {
   readonly Name: string;
@@ -81,16 +89,38 @@ function fireTime(body: ScheduleBody): number {
  * body, or in `?groupName=` for GET and DELETE), with errors the SDK raises as ConflictException,
  * ResourceNotFoundException and ValidationException. One-time `at()` schedules in their zone fire at
  * their time by handing their event to `deliver` (the local bus), retried per the schedule's retry
- * policy, and are deleted after firing when ActionAfterCompletion is DELETE. Schedules live in memory.
+ * policy, and are deleted after firing when ActionAfterCompletion is DELETE. With a `schedulesFile`,
+ * every change is written there (atomically) before it is answered, and the schedules in it are
+ * loaded at start: one that came due while the stack was down fires at once. Without one, schedules
+ * live in memory.
  */
 export async function startScheduler(options: {
   port: number;
   region: string;
   deliver: (entry: ScheduledEntry) => Promise<void>;
+  schedulesFile?: string;
   log: (line: string) => void;
 }): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const schedules = new Map<string, StoredSchedule>();
   const keyOf = (group: string, name: string) => `${group}/${name}`;
+  const { schedulesFile } = options;
+  for (const saved of schedulesFile ? loadSchedules(schedulesFile) : []) {
+    schedules.set(keyOf(saved.GroupName, saved.Name), { ...saved, fireAtMs: fireTime(saved), failures: 0, firing: false });
+  }
+
+  // Writes are chained, so each one writes the schedules as they are when it runs and the last wins.
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    if (!schedulesFile) return Promise.resolve();
+    saving = saving
+      .catch(() => {})
+      .then(() => {
+        const saved: SavedSchedule[] = [...schedules.values()].map(({ fireAtMs: _fireAt, failures: _failures, firing: _firing, ...schedule }) => schedule);
+        return replaceAtomically(schedulesFile, JSON.stringify(saved));
+      });
+    return saving;
+  };
+  const saveInBackground = () => save().catch((error: unknown) => options.log(`scheduler: could not save the schedules: ${(error as Error).message}`));
   const arnOf = (schedule: { GroupName: string; Name: string }) => `arn:aws:scheduler:${options.region}:000000000000:schedule/${schedule.GroupName}/${schedule.Name}`;
 
   function find(group: string, name: string): StoredSchedule {
@@ -117,6 +147,8 @@ export async function startScheduler(options: {
       if (schedules.get(keyOf(schedule.GroupName, schedule.Name)) === schedule) {
         if (schedule.ActionAfterCompletion === 'DELETE') schedules.delete(keyOf(schedule.GroupName, schedule.Name));
         else schedule.State = 'DISABLED';
+        // A crash before this is saved fires the schedule again at the next start; its consumers are idempotent.
+        await saveInBackground();
       }
     } catch (error) {
       schedule.failures += 1;
@@ -125,6 +157,7 @@ export async function startScheduler(options: {
       if (schedule.failures > retries || Date.now() - schedule.fireAtMs > maxAgeMs) {
         options.log(`scheduler: ${schedule.Name} not delivered after ${schedule.failures} attempt(s), dropped (its DLQ in AWS): ${(error as Error).message}`);
         schedule.State = 'DISABLED';
+        await saveInBackground();
       }
     } finally {
       schedule.firing = false;
@@ -151,16 +184,22 @@ export async function startScheduler(options: {
       if (!match?.[1]) throw new SchedulerError(404, 'ResourceNotFoundException', `${request.method} ${url.pathname} is not implemented locally`);
       const name = decodeURIComponent(match[1]);
       const queryGroup = url.searchParams.get('groupName') ?? 'default';
-      const body = JSON.parse((await readBody(request)) || '{}') as ScheduleBody;
+      const parsed = ScheduleBody.safeParse(JSON.parse((await readBody(request)) || '{}'));
+      if (!parsed.success) throw new SchedulerError(400, 'ValidationException', parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+      const body = parsed.data;
       switch (request.method) {
         case 'POST': {
           const group = body.GroupName ?? 'default';
           if (schedules.has(keyOf(group, name))) throw new SchedulerError(409, 'ConflictException', `Schedule ${name} already exists.`);
-          return reply(response, 200, { ScheduleArn: arnOf(store(name, body, undefined)) });
+          const created = store(name, body, undefined);
+          await save();
+          return reply(response, 200, { ScheduleArn: arnOf(created) });
         }
         case 'PUT': {
           const existing = find(body.GroupName ?? 'default', name);
-          return reply(response, 200, { ScheduleArn: arnOf(store(name, body, existing)) });
+          const updated = store(name, body, existing);
+          await save();
+          return reply(response, 200, { ScheduleArn: arnOf(updated) });
         }
         case 'GET': {
           const { fireAtMs: _fireAt, createdAt, modifiedAt, failures: _failures, firing: _firing, ...schedule } = find(queryGroup, name);
@@ -169,6 +208,7 @@ export async function startScheduler(options: {
         case 'DELETE': {
           find(queryGroup, name);
           schedules.delete(keyOf(queryGroup, name));
+          await save();
           return reply(response, 200, {});
         }
         default:
@@ -186,6 +226,19 @@ export async function startScheduler(options: {
     stop: async () => {
       clearInterval(ticker);
       await closeServer(server);
+      await saving.catch(() => {});
     },
   };
+}
+
+/** The schedules saved by the last run; none when there is no file yet. */
+function loadSchedules(file: string): SavedSchedule[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return z.array(SavedSchedule).parse(JSON.parse(text));
 }

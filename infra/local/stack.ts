@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -10,7 +11,8 @@ import { manifest as leadflowManifest } from '../../shared/manifest/manifest';
 import { consumerQueueNames } from '../../shared/manifest/queues';
 import { tableDesign } from '../../shared/manifest/table';
 import { isEventFunction, isHttpFunction, isScheduleFunction, type Manifest, type RateLimit } from '../../shared/manifest/types';
-import { startEventBus } from './event-bus';
+import { sendJournaled, startEventBus } from './event-bus';
+import { noJournal, openQueueJournal, type QueueJournal } from './queue-journal';
 import { startSecrets } from './secrets';
 import type { KeyRing } from '../../shared/domain/consent/signed-token';
 import { startHttpApi } from './http-api';
@@ -23,7 +25,10 @@ import { freePort, isAddressInUse, startDynamoDb, startSes, startSqs, type Runni
 export interface LocalStackOptions {
   /** Default: leadflow's own manifest. */
   manifest?: Manifest;
-  /** Folder for DynamoDB Local's data; undefined keeps it in memory. */
+  /**
+   * Folder for DynamoDB Local's data, the queue journal and the Scheduler's schedules; undefined keeps
+   * them all in memory (queued messages and schedules then die with the stack).
+   */
   dataDir?: string;
   /** Delete `dataDir` before starting. */
   reset?: boolean;
@@ -63,6 +68,10 @@ export interface LocalStack {
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** In the data folder: every message routed to a queue and not yet finished. */
+export const QUEUE_JOURNAL_FILE = 'queue-journal.ndjson';
+/** In the data folder: the local Scheduler's schedules. */
+export const SCHEDULES_FILE = 'schedules.json';
 const REGION = 'us-east-1';
 
 /** A key ring with one fresh random key. */
@@ -263,12 +272,31 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       queues[fn.name] = { url, dlqUrl };
     }
 
+    // fauxqs keeps its queues in memory: what the last run accepted and did not finish is sent again
+    // from the journal before any poller starts.
+    let journal: QueueJournal = noJournal;
+    if (options.dataDir) {
+      const opened = await openQueueJournal({ file: join(options.dataDir, QUEUE_JOURNAL_FILE), log });
+      journal = opened.journal;
+      stoppers.push(() => opened.journal.close());
+      for (const message of opened.pending) {
+        const queueUrl = queues[message.queue]?.url;
+        if (queueUrl) await sendJournaled(sqs, queueUrl, message);
+        else {
+          log(`queue journal: no queue ${message.queue} in this manifest; a message for it is dropped`);
+          journal.recordDeadLettered([message.id]);
+        }
+      }
+      if (opened.pending.length) log(`queue journal: ${opened.pending.length} message(s) accepted before the last stop sent again`);
+    }
+
     const bus = await startEventBus({
       port: busPort ?? 0,
       busName: settings.busName,
       rules: manifest.functions.filter(isEventFunction).map((fn) => ({ fn, queueUrl: queues[fn.name]?.url ?? '' })),
       forwardedFromDefaultBus: [sesForwardingRule(settings.configurationSetName).pattern],
       sqs,
+      journal,
       region: REGION,
       log,
     });
@@ -284,6 +312,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
         const result = await schedulerBus.send(new PutEventsCommand({ Entries: [entry] }));
         if (result.FailedEntryCount) throw new Error(`the bus refused the event: ${result.Entries?.[0]?.ErrorMessage ?? 'unknown'}`);
       },
+      ...(options.dataDir ? { schedulesFile: join(options.dataDir, SCHEDULES_FILE) } : {}),
       log,
     });
     stoppers.push(() => scheduler.stop());
@@ -293,7 +322,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
       // the optimistic locking between concurrent consumers.
       for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
-        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, handler, log });
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, journal, handler, log });
         stoppers.push(() => poller.stop());
       }
     }

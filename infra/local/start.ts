@@ -2,7 +2,8 @@
  * `npm start`: the whole pipeline on this machine. Data persists in .leadflow/data between runs;
  * `--reset` clears it. `--port N` moves the API (default 3000); LEADFLOW_DYNAMODB_PORT,
  * LEADFLOW_SQS_PORT, LEADFLOW_SES_PORT, LEADFLOW_BUS_PORT and LEADFLOW_SECRETS_PORT move the stand-ins
- * (0: any free port). `--data DIR` keeps everything in DIR instead of .leadflow.
+ * (0: any free port). `--data DIR` keeps everything in DIR instead of .leadflow. Once everything
+ * listens it prints one line `leadflow-ready <JSON>` (the endpoints and the admin token) for scripts and tests.
  *
  * One leadflow runs per state folder: a second start names the first and exits 1. Every child
  * process ends with this one, and this one ends with the command that started it (npm stopped alone
@@ -79,12 +80,13 @@ leadflow is running locally (pid ${process.pid}).
   DynamoDB Local    ${stack.endpoints.dynamodb}   (pid ${stack.dynamodbPid}; table "${stack.settings.tableName}", data in ${shownStateDir}/data)
   SQS (fauxqs)      ${stack.endpoints.sqs}
   EventBridge       ${stack.endpoints.eventbridge}
-  Scheduler         ${stack.endpoints.scheduler}   (campaign schedules, in memory: lost when stopped)
+  Scheduler         ${stack.endpoints.scheduler}   (campaign schedules and follow-up timers, kept in ${shownStateDir}/data)
   Secrets Manager   ${stack.endpoints.secretsmanager}   (link-signing keys and address-hash salt, kept in ${shownStateDir}/)
   Admin token       ${stack.devToken}   (also in ${shownStateDir}/dev-token; send as "Authorization: Bearer <token>")
 
 Ctrl-C stops everything.
 `);
+console.log(`leadflow-ready ${JSON.stringify({ apiUrl: stack.apiUrl, devToken: stack.devToken, ...stack.endpoints })}`);
 
 let stopping = false;
 function stopAndExit(reason: string) {

@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
 const bus = mockClient(EventBridgeClient);
+const sqs = mockClient(SQSClient);
 let handler: (typeof import('../../functions/alert-sales/handler'))['handler'];
 
 beforeAll(async () => {
@@ -44,6 +46,9 @@ beforeEach(() => {
   dynamo.reset();
   ses.reset();
   bus.reset();
+  sqs.reset();
+  sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/alert-sales' });
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
   dynamo.on(PutCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
   dynamo.on(GetCommand).resolves({ Item: { pk: 'LEAD#lead-1', sk: 'PROFILE', ...lead } });
@@ -85,6 +90,8 @@ describe('alert-sales', () => {
     const result = await handler(sqsEvent([busEnvelope('lead.qualified', qualified)]), context);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
     expect(ses.calls()).toHaveLength(0);
+    // Not before the claim can be taken over (a holder that crashed): earlier receives would be spent for nothing.
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input.VisibilityTimeout)).toEqual([150]);
   });
 
   it('releases the claim when SES throttles, so the retry can send', async () => {

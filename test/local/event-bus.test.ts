@@ -3,6 +3,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { CreateQueueCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEventBus } from '../../infra/local/event-bus';
+import { noJournal } from '../../infra/local/queue-journal';
 import { freePort, startSqs, type RunningService } from '../../infra/local/services';
 import { sesForwardingRule } from '../../shared/manifest/default-bus';
 import { manifest } from '../../shared/manifest/manifest';
@@ -32,6 +33,8 @@ beforeAll(async () => {
     rules: functions.map((fn) => ({ fn, queueUrl: queueUrls.get(fn.name) ?? '' })),
     forwardedFromDefaultBus: [sesForwardingRule(CONFIGURATION_SET).pattern],
     sqs,
+    // In memory, as tests without a data folder run: the journal is covered by queue-journal.test.ts.
+    journal: noJournal,
     region: 'us-east-1',
     log: () => {},
   });
