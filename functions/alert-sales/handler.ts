@@ -7,7 +7,7 @@ import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../s
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { SesMailer } from '../../shared/adapters/mailer';
-import { RedeliveryBackoff } from '../../shared/adapters/redelivery';
+import { RedeliveryBackoff, untilClaimStale } from '../../shared/adapters/redelivery';
 import { RoutingStore } from '../../shared/adapters/routing-store';
 import { oneTimeSchedules } from '../../shared/adapters/scheduler';
 import { readConfig, setting } from '../../shared/config';
@@ -35,11 +35,11 @@ const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS
 // A claim older than five function timeouts belongs to an invocation that is gone.
 const CLAIM_STALE_SECONDS = 5 * 30;
 const alerts = new AlertStore(client, config.TABLE_NAME, CLAIM_STALE_SECONDS * 1000);
-// A claim held by another invocation is either released or marked sent within a timeout, or left by
-// one that died (a crash): only after the stale time can a retry take it over. Retrying sooner would
-// spend the record's receives (a short local visibility timeout spends them all) and dead-letter an
-// alert that is due.
-const claimHeld = new RedeliveryBackoff(sqsClient(), () => CLAIM_STALE_SECONDS);
+// A claim held by another invocation is released or marked sent within a timeout, or was left by one
+// that died (a crash) and can be taken over only once stale. Retries wait longer each time, until the
+// claim could be stale, so the record neither spends its receives (a short local visibility timeout
+// spends them all) nor dead-letters an alert that is due.
+const claimHeld = new RedeliveryBackoff(sqsClient(), untilClaimStale(CLAIM_STALE_SECONDS));
 const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
 const timers = new FollowUpTimers(
   oneTimeSchedules(),

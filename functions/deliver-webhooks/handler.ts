@@ -3,7 +3,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, secretsManagerClient, sqsClient } from '../../shared/adapters/clients';
 import { describeError } from '../../shared/adapters/event-publisher';
-import { RedeliveryBackoff } from '../../shared/adapters/redelivery';
+import { RedeliveryBackoff, untilClaimStale } from '../../shared/adapters/redelivery';
 import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
 import { dnsResolver, pinnedConnector, type HostResolver, type WebhookConnector } from '../../shared/adapters/webhook-transport';
@@ -27,9 +27,13 @@ const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting })
 const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';
 const logger = new Logger();
 // A claim older than five function timeouts belongs to an invocation that is gone.
-const webhooks = new WebhookStore(documentClient(), config.TABLE_NAME, 5 * 30_000);
+const CLAIM_STALE_SECONDS = 5 * 30;
+const webhooks = new WebhookStore(documentClient(), config.TABLE_NAME, CLAIM_STALE_SECONDS * 1000);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const backoff = new RedeliveryBackoff(sqsClient(), webhookRetryDelaySeconds);
+// A delivery another invocation holds is retried after waits that grow until its claim could be stale
+// (taken over if a crash cut it off), instead of spending the record's receives on it.
+const claimHeld = new RedeliveryBackoff(sqsClient(), untilClaimStale(CLAIM_STALE_SECONDS));
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
 
 const BusEvent = z.object({
@@ -148,9 +152,10 @@ async function deliverWebhooks(network: DeliveryNetwork, record: SQSRecord): Pro
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected').map((failure) => failure.reason as unknown);
   if (!failures.length) return;
   // Endpoints that got the event are not posted again when the record is retried for the others.
-  if (failures.some((failure) => failure instanceof DeliveryFailed)) {
+  const later = failures.some((failure) => failure instanceof DeliveryFailed) ? backoff : failures.some((failure) => failure instanceof DeliveryInProgress) ? claimHeld : undefined;
+  if (later) {
     try {
-      const seconds = await backoff.postpone(record);
+      const seconds = await later.postpone(record);
       logger.info('Webhook delivery retried later', { eventId, eventType, inSeconds: seconds, receiveCount: record.attributes.ApproximateReceiveCount });
     } catch (error) {
       // Without the backoff the record still comes back, after the queue's own visibility timeout.

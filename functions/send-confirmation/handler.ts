@@ -3,7 +3,9 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { processSqsBatch } from '../../shared/batch';
 import { ConfirmationStore } from '../../shared/adapters/confirmation-store';
-import { documentClient } from '../../shared/adapters/clients';
+import { documentClient, sqsClient } from '../../shared/adapters/clients';
+import { describeError } from '../../shared/adapters/event-publisher';
+import { RedeliveryBackoff, untilClaimStale } from '../../shared/adapters/redelivery';
 import { subscriberMail } from '../../shared/subscriber-mail';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../shared/domain/consent/confirmation-email';
 import { ConsentConfirmationRequestedDetail, DetailType } from '../../shared/domain/events';
@@ -12,7 +14,17 @@ import { isSubscriptionType } from '../../shared/domain/subscriptions';
 const logger = new Logger();
 const { leads: store, mailer, isSuppressed, link, tableName } = subscriberMail();
 // A claim older than five function timeouts belongs to an invocation that is gone.
-const confirmations = new ConfirmationStore(documentClient(), tableName, 5 * 30_000);
+const CLAIM_STALE_SECONDS = 5 * 30;
+const confirmations = new ConfirmationStore(documentClient(), tableName, CLAIM_STALE_SECONDS * 1000);
+// A retry that finds a type's claim held waits longer each time until that claim could be stale,
+// instead of spending its receives (a short local visibility timeout spends them all) and
+// dead-lettering a due confirmation.
+const claimHeld = new RedeliveryBackoff(sqsClient(), untilClaimStale(CLAIM_STALE_SECONDS));
+
+/** Another invocation holds this lead's confirmation claim: retried once the claim can be taken over. */
+class ConfirmationInProgress extends Error {
+  override readonly name = 'ConfirmationInProgress';
+}
 
 const BusEvent = z.object({ 'detail-type': z.literal(DetailType.ConsentConfirmationRequested), detail: ConsentConfirmationRequestedDetail });
 
@@ -33,6 +45,14 @@ async function sendConfirmation(record: SQSRecord): Promise<void> {
     return;
   }
   const claim = await confirmations.claim(lead.id, pending, new Date());
+  if (claim.outcome === 'in-progress') {
+    try {
+      await claimHeld.postpone(record);
+    } catch (error) {
+      logger.warn('Could not postpone the retry of a confirmation another invocation holds', { leadId: lead.id, error: describeError(error) });
+    }
+    throw new ConfirmationInProgress(`Confirmation for lead ${lead.id} is being sent by another invocation`);
+  }
   if (claim.outcome !== 'claimed') {
     logger.info('Confirmation not sent: limit reached for this window', { leadId: lead.id, subscriptions: pending, reason: claim.outcome });
     return;

@@ -6,7 +6,9 @@ import { keys } from './keys';
 
 export type ConfirmationClaim<S extends string = string> =
   | { readonly outcome: 'claimed'; readonly leadId: string; readonly subscriptions: readonly S[]; readonly slot: number; readonly token: string }
-  | { readonly outcome: 'already-sent' | 'address-limit' };
+  | { readonly outcome: 'already-sent' | 'address-limit' }
+  /** Another invocation is sending one of these types now, or died doing so: look again once its claim is stale. */
+  | { readonly outcome: 'in-progress' };
 
 /** Claims raced by concurrent requests are read and planned again this many times before the record is retried. */
 const CLAIM_ATTEMPTS = 3;
@@ -44,8 +46,10 @@ export class ConfirmationStore {
     const wanted = [...pending.map((subscription) => keys.confirmationSent(leadId, subscription)), ...Array.from({ length: CONFIRMATIONS_PER_ADDRESS }, (_, slot) => keys.confirmationQuota(leadId, slot))];
     const { Responses } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted, ConsistentRead: true } } }));
     const live = (Responses?.[this.tableName] ?? []).filter((item) => this.holds(item, now));
+    const types = live.filter((item) => item.entity === 'confirmation');
     return {
-      subscriptions: new Set(live.filter((item) => item.entity === 'confirmation').map((item) => String(item.subscription))),
+      subscriptions: new Set(types.map((item) => String(item.subscription))),
+      sending: new Set(types.filter((item) => item.status === 'sending').map((item) => String(item.subscription))),
       slots: new Set(live.filter((item) => item.entity === 'confirmation-quota').map((item) => Number(item.slot))),
     };
   }
@@ -59,6 +63,8 @@ export class ConfirmationStore {
     const expiresAt = Math.floor(now.getTime() / 1000) + CONFIRMATION_WINDOW_SECONDS;
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
       const held = await this.held(leadId, pending, now);
+      // Not yet known to be sent: a crash may have cut that send off, and only its going stale tells.
+      if (pending.some((subscription) => held.sending.has(subscription))) return { outcome: 'in-progress' };
       const plan = planConfirmation(pending, held.subscriptions, held.slots);
       if (!plan.send) return { outcome: plan.reason };
       const token = randomUUID();

@@ -37,3 +37,16 @@ export class RedeliveryBackoff {
     return url;
   }
 }
+
+/** The first wait of a record that found a claim held by another invocation. */
+const FIRST_CLAIM_WAIT_SECONDS = 12;
+
+/**
+ * How long a record that found its claim held waits before its next receive: short at first (the
+ * holder is usually a concurrent duplicate that finishes within seconds), doubling up to the claim's
+ * stale time, so that within four retries (12 + 24 + 48 + 96 s) a claim a crash left behind has gone
+ * stale and is taken over, instead of the record spending its receives and landing in the DLQ.
+ */
+export const untilClaimStale = (staleSeconds: number) => (receiveCount: number) =>
+  Math.min(staleSeconds, FIRST_CLAIM_WAIT_SECONDS * 2 ** (Math.max(receiveCount, 1) - 1));
+

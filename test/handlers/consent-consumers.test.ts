@@ -93,7 +93,9 @@ describe('send-confirmation limits: the public form cannot make us mail an addre
 
   it('sends one email for ten requests of a type within the window, concurrent or one after another', async () => {
     const concurrent = await sendConfirmation(sqsEvent(Array.from({ length: 5 }, () => requested(['newsletter']))), context);
-    expect(concurrent.batchItemFailures).toEqual([]);
+    // The duplicates that found the first one's claim still sending come back later and find it sent.
+    expect(concurrent.batchItemFailures.length).toBeLessThanOrEqual(4);
+    expect((await sendConfirmation(sqsEvent(concurrent.batchItemFailures.map(() => requested(['newsletter']))), context)).batchItemFailures).toEqual([]);
     for (let request = 0; request < 5; request += 1) {
       vi.setSystemTime(new Date(Date.parse('2026-11-30T08:00:00Z') + (request + 1) * 3_600_000));
       expect((await sendConfirmation(sqsEvent([requested(['newsletter'])]), context)).batchItemFailures).toEqual([]);
@@ -119,6 +121,16 @@ describe('send-confirmation limits: the public form cannot make us mail an addre
     await sendConfirmation(sqsEvent([requested(['newsletter'])]), context);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(2);
     expect(subscriptionsLinked(1)).toEqual(['newsletter']);
+  });
+
+  it('waits for a claim a crash left sending to go stale, then sends it: the confirmation is late, never lost', async () => {
+    table.put({ pk: 'LEAD#lead-1', sk: 'CONFIRMATION#newsletter', entity: 'confirmation', subscription: 'newsletter', leadId: 'lead-1', status: 'sending', token: 'dead', claimedAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 86_400 });
+    expect((await sendConfirmation(sqsEvent([requested(['newsletter'])]), context)).batchItemFailures).toHaveLength(1);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    vi.setSystemTime(new Date(Date.now() + 151_000));
+    expect((await sendConfirmation(sqsEvent([requested(['newsletter'])]), context)).batchItemFailures).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(table.get({ pk: 'LEAD#lead-1', sk: 'CONFIRMATION#newsletter' })).toMatchObject({ status: 'sent' });
   });
 
   it('gives the claim back when SES fails, so the retry sends', async () => {
