@@ -15,3 +15,13 @@ export function readConfig<T extends z.ZodRawShape>(shape: T, env: NodeJS.Proces
 
 export const setting = z.string().min(1);
 export const positiveInteger = z.coerce.number().int().positive();
+
+/**
+ * How old a claim (an alert, a confirmation, a webhook delivery being sent) must be before a retry
+ * may take it over: five of the function's timeouts, by when Lambda has surely ended the invocation
+ * that made it. `CLAIM_STALE_SECONDS` shortens it where a test must see a crashed holder taken over
+ * within its deadline (the local crash test); nothing sets it in AWS.
+ */
+export function claimStaleSeconds(functionTimeoutSeconds: number, env: NodeJS.ProcessEnv = process.env): number {
+  return env.CLAIM_STALE_SECONDS === undefined ? 5 * functionTimeoutSeconds : positiveInteger.parse(env.CLAIM_STALE_SECONDS);
+}

@@ -10,7 +10,7 @@ import { SesMailer } from '../../shared/adapters/mailer';
 import { RedeliveryBackoff, untilClaimStale } from '../../shared/adapters/redelivery';
 import { RoutingStore } from '../../shared/adapters/routing-store';
 import { oneTimeSchedules } from '../../shared/adapters/scheduler';
-import { readConfig, setting } from '../../shared/config';
+import { claimStaleSeconds, readConfig, setting } from '../../shared/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../shared/manifest/metrics';
 import { processSqsBatch } from '../../shared/batch';
 import { DetailType, LeadQualifiedDetail } from '../../shared/domain/events';
@@ -32,8 +32,8 @@ const client = documentClient();
 const leads = new LeadStore(client, config.TABLE_NAME);
 const routing = new RoutingStore(client, config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-// A claim older than five function timeouts belongs to an invocation that is gone.
-const CLAIM_STALE_SECONDS = 5 * 30;
+// A claim older than five function timeouts (30 s in the manifest) belongs to an invocation that is gone.
+const CLAIM_STALE_SECONDS = claimStaleSeconds(30);
 const alerts = new AlertStore(client, config.TABLE_NAME, CLAIM_STALE_SECONDS * 1000);
 // A claim held by another invocation is released or marked sent within a timeout, or was left by one
 // that died (a crash) and can be taken over only once stale. Retries wait longer each time, until the

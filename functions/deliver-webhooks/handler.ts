@@ -8,7 +8,7 @@ import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
 import { dnsResolver, pinnedConnector, type HostResolver, type WebhookConnector } from '../../shared/adapters/webhook-transport';
 import { processSqsBatch } from '../../shared/batch';
-import { readConfig, setting } from '../../shared/config';
+import { claimStaleSeconds, readConfig, setting } from '../../shared/config';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { DetailType, detailSchemas, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../shared/domain/events';
 import { contactOf } from '../../shared/domain/lead';
@@ -26,8 +26,8 @@ import { webhookTarget } from '../../shared/webhook-targets';
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting });
 const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';
 const logger = new Logger();
-// A claim older than five function timeouts belongs to an invocation that is gone.
-const CLAIM_STALE_SECONDS = 5 * 30;
+// A claim older than five function timeouts (30 s in the manifest) belongs to an invocation that is gone.
+const CLAIM_STALE_SECONDS = claimStaleSeconds(30);
 const webhooks = new WebhookStore(documentClient(), config.TABLE_NAME, CLAIM_STALE_SECONDS * 1000);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const backoff = new RedeliveryBackoff(sqsClient(), webhookRetryDelaySeconds);

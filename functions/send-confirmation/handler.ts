@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { processSqsBatch } from '../../shared/batch';
+import { claimStaleSeconds } from '../../shared/config';
 import { ConfirmationStore } from '../../shared/adapters/confirmation-store';
 import { documentClient, sqsClient } from '../../shared/adapters/clients';
 import { describeError } from '../../shared/adapters/event-publisher';
@@ -13,8 +14,8 @@ import { isSubscriptionType } from '../../shared/domain/subscriptions';
 
 const logger = new Logger();
 const { leads: store, mailer, isSuppressed, link, tableName } = subscriberMail();
-// A claim older than five function timeouts belongs to an invocation that is gone.
-const CLAIM_STALE_SECONDS = 5 * 30;
+// A claim older than five function timeouts (30 s in the manifest) belongs to an invocation that is gone.
+const CLAIM_STALE_SECONDS = claimStaleSeconds(30);
 const confirmations = new ConfirmationStore(documentClient(), tableName, CLAIM_STALE_SECONDS * 1000);
 // A retry that finds a type's claim held waits longer each time until that claim could be stale,
 // instead of spending its receives (a short local visibility timeout spends them all) and
