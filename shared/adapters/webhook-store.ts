@@ -122,16 +122,7 @@ export class WebhookStore {
   }
 
   async markDelivered(webhookId: string, eventId: string, token: string, responseStatus: number, at: Date): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.webhookDelivery(webhookId, eventId),
-        UpdateExpression: 'SET #status = :delivered, deliveredAt = :at, responseStatus = :responseStatus REMOVE #token',
-        ConditionExpression: '#token = :token',
-        ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
-        ExpressionAttributeValues: { ':delivered': 'delivered', ':at': at.toISOString(), ':responseStatus': responseStatus, ':token': token },
-      }),
-    );
+    await this.settle(webhookId, eventId, token, { status: 'delivered', deliveredAt: at.toISOString(), responseStatus });
   }
 
   /**
@@ -140,14 +131,20 @@ export class WebhookStore {
    * duplicate of the event from trying that endpoint again.
    */
   async markRefused(webhookId: string, eventId: string, token: string, problem: string, at: Date): Promise<void> {
+    await this.settle(webhookId, eventId, token, { status: 'refused', refusedAt: at.toISOString(), problem });
+  }
+
+  /** Ends a claim this invocation holds (its token) with the outcome's fields. */
+  private async settle(webhookId: string, eventId: string, token: string, outcome: Readonly<Record<string, string | number>>): Promise<void> {
+    const fields = Object.entries(outcome);
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.webhookDelivery(webhookId, eventId),
-        UpdateExpression: 'SET #status = :refused, refusedAt = :at, problem = :problem REMOVE #token',
+        UpdateExpression: `SET ${fields.map((_, index) => `#f${index} = :f${index}`).join(', ')} REMOVE #token`,
         ConditionExpression: '#token = :token',
-        ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
-        ExpressionAttributeValues: { ':refused': 'refused', ':at': at.toISOString(), ':problem': problem, ':token': token },
+        ExpressionAttributeNames: { '#token': 'token', ...Object.fromEntries(fields.map(([name], index) => [`#f${index}`, name])) },
+        ExpressionAttributeValues: { ':token': token, ...Object.fromEntries(fields.map(([, value], index) => [`:f${index}`, value])) },
       }),
     );
   }
