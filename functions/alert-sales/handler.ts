@@ -7,10 +7,10 @@ import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../s
 import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { SesMailer } from '../../shared/adapters/mailer';
-import { RedeliveryBackoff, untilClaimStale } from '../../shared/adapters/redelivery';
+import { HeldClaimRetry } from '../../shared/adapters/redelivery';
 import { RoutingStore } from '../../shared/adapters/routing-store';
 import { oneTimeSchedules } from '../../shared/adapters/scheduler';
-import { claimStaleSeconds, readConfig, setting } from '../../shared/config';
+import { readConfig, setting } from '../../shared/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../shared/manifest/metrics';
 import { processSqsBatch } from '../../shared/batch';
 import { DetailType, LeadQualifiedDetail } from '../../shared/domain/events';
@@ -32,14 +32,10 @@ const client = documentClient();
 const leads = new LeadStore(client, config.TABLE_NAME);
 const routing = new RoutingStore(client, config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-// A claim older than five function timeouts (30 s in the manifest) belongs to an invocation that is gone.
-const CLAIM_STALE_SECONDS = claimStaleSeconds(30);
-const alerts = new AlertStore(client, config.TABLE_NAME, CLAIM_STALE_SECONDS * 1000);
-// A claim held by another invocation is released or marked sent within a timeout, or was left by one
-// that died (a crash) and can be taken over only once stale. Retries wait longer each time, until the
-// claim could be stale, so the record neither spends its receives (a short local visibility timeout
-// spends them all) nor dead-letters an alert that is due.
-const claimHeld = new RedeliveryBackoff(sqsClient(), untilClaimStale(CLAIM_STALE_SECONDS));
+// Claims taken over once stale (30 s: the function's timeout in the manifest); a retry that finds one
+// held waits until it could be, so an alert a crash cut off is sent late, not dead-lettered.
+const heldClaims = new HeldClaimRetry(sqsClient(), 30);
+const alerts = new AlertStore(client, config.TABLE_NAME, heldClaims.staleMs);
 const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
 const timers = new FollowUpTimers(
   oneTimeSchedules(),
@@ -70,11 +66,7 @@ async function alertSales(record: SQSRecord): Promise<void> {
     return;
   }
   if (claim.outcome === 'in-progress') {
-    try {
-      await claimHeld.postpone(record);
-    } catch (error) {
-      logger.warn('Could not postpone the retry of an alert another invocation holds', { ...key, error: describeError(error) });
-    }
+    await heldClaims.postpone(record, logger, key);
     throw new AlertInProgress(`Alert for lead ${key.leadId} is being sent by another invocation`);
   }
 

@@ -3,12 +3,12 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, secretsManagerClient, sqsClient } from '../../shared/adapters/clients';
 import { describeError } from '../../shared/adapters/event-publisher';
-import { RedeliveryBackoff, untilClaimStale } from '../../shared/adapters/redelivery';
+import { HeldClaimRetry, RedeliveryBackoff } from '../../shared/adapters/redelivery';
 import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
 import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
 import { dnsResolver, pinnedConnector, type HostResolver, type WebhookConnector } from '../../shared/adapters/webhook-transport';
 import { processSqsBatch } from '../../shared/batch';
-import { claimStaleSeconds, readConfig, setting } from '../../shared/config';
+import { readConfig, setting } from '../../shared/config';
 import { LeadStore } from '../../shared/adapters/lead-store';
 import { DetailType, detailSchemas, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../shared/domain/events';
 import { contactOf } from '../../shared/domain/lead';
@@ -26,14 +26,12 @@ import { webhookTarget } from '../../shared/webhook-targets';
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting });
 const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';
 const logger = new Logger();
-// A claim older than five function timeouts (30 s in the manifest) belongs to an invocation that is gone.
-const CLAIM_STALE_SECONDS = claimStaleSeconds(30);
-const webhooks = new WebhookStore(documentClient(), config.TABLE_NAME, CLAIM_STALE_SECONDS * 1000);
+// Claims taken over once stale (30 s: the function's timeout in the manifest); a delivery another
+// invocation holds is retried after waits that grow until its claim could be (taken over if a crash cut it off).
+const heldClaims = new HeldClaimRetry(sqsClient(), 30);
+const webhooks = new WebhookStore(documentClient(), config.TABLE_NAME, heldClaims.staleMs);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const backoff = new RedeliveryBackoff(sqsClient(), webhookRetryDelaySeconds);
-// A delivery another invocation holds is retried after waits that grow until its claim could be stale
-// (taken over if a crash cut it off), instead of spending the record's receives on it.
-const claimHeld = new RedeliveryBackoff(sqsClient(), untilClaimStale(CLAIM_STALE_SECONDS));
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
 
 const BusEvent = z.object({
@@ -152,15 +150,16 @@ async function deliverWebhooks(network: DeliveryNetwork, record: SQSRecord): Pro
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected').map((failure) => failure.reason as unknown);
   if (!failures.length) return;
   // Endpoints that got the event are not posted again when the record is retried for the others.
-  const later = failures.some((failure) => failure instanceof DeliveryFailed) ? backoff : failures.some((failure) => failure instanceof DeliveryInProgress) ? claimHeld : undefined;
-  if (later) {
+  if (failures.some((failure) => failure instanceof DeliveryFailed)) {
     try {
-      const seconds = await later.postpone(record);
+      const seconds = await backoff.postpone(record);
       logger.info('Webhook delivery retried later', { eventId, eventType, inSeconds: seconds, receiveCount: record.attributes.ApproximateReceiveCount });
     } catch (error) {
       // Without the backoff the record still comes back, after the queue's own visibility timeout.
       logger.warn('Could not postpone the retry', { eventId, error: describeError(error) });
     }
+  } else if (failures.some((failure) => failure instanceof DeliveryInProgress)) {
+    await heldClaims.postpone(record, logger, { eventId });
   }
   throw new AggregateError(failures, failures.map(describeError).join('; '));
 }

@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, eventBridgeClient, sesClient } from '../../shared/adapters/clients';
+import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../shared/adapters/clients';
+import { HeldClaimRetry } from '../../shared/adapters/redelivery';
 import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
 import { FollowUpStore, type FollowUpKey } from '../../shared/adapters/follow-up-store';
 import { LeadStore } from '../../shared/adapters/lead-store';
@@ -28,8 +29,10 @@ const logger = new Logger();
 const client = documentClient();
 const leads = new LeadStore(client, config.TABLE_NAME);
 const routing = new RoutingStore(client, config.TABLE_NAME);
-// A claim older than five function timeouts belongs to an invocation that is gone.
-const steps = new FollowUpStore(client, config.TABLE_NAME, 5 * 30_000);
+// Claims taken over once stale (30 s: the function's timeout in the manifest); a retry that finds a
+// step held waits until it could be, so a step a crash cut off is done late, not dead-lettered.
+const heldClaims = new HeldClaimRetry(sqsClient(), 30);
+const steps = new FollowUpStore(client, config.TABLE_NAME, heldClaims.staleMs);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const mailer = new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET);
 const timers = new FollowUpTimers(
@@ -197,7 +200,12 @@ async function followUp(record: SQSRecord): Promise<void> {
   if (event['detail-type'] === DetailType.LeadStageChanged) return cancelTimers(event.detail);
   const { detail } = event;
   const key: FollowUpKey = { leadId: detail.leadId, rulesetVersion: detail.rulesetVersion, qualification: detail.qualification, round: detail.round };
-  return detail.kind === 'remind' ? remind(detail, key) : reassign(detail, key);
+  try {
+    return await (detail.kind === 'remind' ? remind(detail, key) : reassign(detail, key));
+  } catch (error) {
+    if (error instanceof FollowUpInProgress) await heldClaims.postpone(record, logger, { ...key, kind: detail.kind });
+    throw error;
+  }
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

@@ -2,11 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { processSqsBatch } from '../../shared/batch';
-import { claimStaleSeconds } from '../../shared/config';
 import { ConfirmationStore } from '../../shared/adapters/confirmation-store';
 import { documentClient, sqsClient } from '../../shared/adapters/clients';
-import { describeError } from '../../shared/adapters/event-publisher';
-import { RedeliveryBackoff, untilClaimStale } from '../../shared/adapters/redelivery';
+import { HeldClaimRetry } from '../../shared/adapters/redelivery';
 import { subscriberMail } from '../../shared/subscriber-mail';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../shared/domain/consent/confirmation-email';
 import { ConsentConfirmationRequestedDetail, DetailType } from '../../shared/domain/events';
@@ -14,13 +12,10 @@ import { isSubscriptionType } from '../../shared/domain/subscriptions';
 
 const logger = new Logger();
 const { leads: store, mailer, isSuppressed, link, tableName } = subscriberMail();
-// A claim older than five function timeouts (30 s in the manifest) belongs to an invocation that is gone.
-const CLAIM_STALE_SECONDS = claimStaleSeconds(30);
-const confirmations = new ConfirmationStore(documentClient(), tableName, CLAIM_STALE_SECONDS * 1000);
-// A retry that finds a type's claim held waits longer each time until that claim could be stale,
-// instead of spending its receives (a short local visibility timeout spends them all) and
-// dead-lettering a due confirmation.
-const claimHeld = new RedeliveryBackoff(sqsClient(), untilClaimStale(CLAIM_STALE_SECONDS));
+// Claims taken over once stale (30 s: the function's timeout in the manifest); a retry that finds a
+// type's claim held waits until it could be, so a confirmation a crash cut off is sent late, not lost.
+const heldClaims = new HeldClaimRetry(sqsClient(), 30);
+const confirmations = new ConfirmationStore(documentClient(), tableName, heldClaims.staleMs);
 
 /** Another invocation holds this lead's confirmation claim: retried once the claim can be taken over. */
 class ConfirmationInProgress extends Error {
@@ -47,11 +42,7 @@ async function sendConfirmation(record: SQSRecord): Promise<void> {
   }
   const claim = await confirmations.claim(lead.id, pending, new Date());
   if (claim.outcome === 'in-progress') {
-    try {
-      await claimHeld.postpone(record);
-    } catch (error) {
-      logger.warn('Could not postpone the retry of a confirmation another invocation holds', { leadId: lead.id, error: describeError(error) });
-    }
+    await heldClaims.postpone(record, logger, { leadId: lead.id });
     throw new ConfirmationInProgress(`Confirmation for lead ${lead.id} is being sent by another invocation`);
   }
   if (claim.outcome !== 'claimed') {

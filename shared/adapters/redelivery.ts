@@ -1,5 +1,8 @@
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
+import { claimStaleSeconds } from '../config';
+import { describeError } from './event-publisher';
 
 /**
  * Backoff on top of SQS redelivery: a failed record's visibility timeout is set from its receive
@@ -49,4 +52,30 @@ const FIRST_CLAIM_WAIT_SECONDS = 12;
  */
 export const untilClaimStale = (staleSeconds: number) => (receiveCount: number) =>
   Math.min(staleSeconds, FIRST_CLAIM_WAIT_SECONDS * 2 ** (Math.max(receiveCount, 1) - 1));
+
+/**
+ * For a consumer whose work is claimed before it is done (an alert, a confirmation, a webhook
+ * delivery, a follow-up step): when a claim counts as stale, and the retry of a record that found its
+ * claim held, which waits as `untilClaimStale` says so that a claim a crash left is taken over.
+ */
+export class HeldClaimRetry {
+  /** A claim older than this belongs to an invocation that is gone and may be taken over. */
+  readonly staleMs: number;
+  private readonly backoff: RedeliveryBackoff;
+
+  constructor(client: SQSClient, functionTimeoutSeconds: number) {
+    const staleSeconds = claimStaleSeconds(functionTimeoutSeconds);
+    this.staleMs = staleSeconds * 1000;
+    this.backoff = new RedeliveryBackoff(client, untilClaimStale(staleSeconds));
+  }
+
+  /** Postpones the record's next receive; if that fails, the queue's own visibility timeout applies, and the log says so. */
+  async postpone(record: SQSRecord, logger: Logger, context: Readonly<Record<string, unknown>>): Promise<void> {
+    try {
+      await this.backoff.postpone(record);
+    } catch (error) {
+      logger.warn('Could not postpone the retry of work another invocation holds', { ...context, error: describeError(error) });
+    }
+  }
+}
 

@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient, ThrottlingException } from '@aws-sdk/client-scheduler';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
 const bus = mockClient(EventBridgeClient);
 const scheduler = mockClient(SchedulerClient);
+const sqs = mockClient(SQSClient);
 let alertSales: (typeof import('../../functions/alert-sales/handler'))['handler'];
 let followUp: (typeof import('../../functions/follow-up-handoff/handler'))['handler'];
 
@@ -178,8 +180,12 @@ describe('follow-up-handoff: remind', () => {
     table.put(assignedLead);
     const claim = (at: string) => table.put({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#0#remind', status: 'claimed', outcome: 'reminded', repId: 'ana', at });
     claim(new Date().toISOString());
+    sqs.reset();
+    sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: 'https://sqs.example/follow-up-handoff' });
     expect((await followUp(sqsEvent([due('remind')]), context)).batchItemFailures).toHaveLength(1);
     expect(ses.calls()).toHaveLength(0);
+    // It comes back after a wait that grows up to the claim's stale time, not at once.
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input.VisibilityTimeout)).toEqual([12]);
     claim(new Date(Date.now() - 10 * 60_000).toISOString());
     expect((await followUp(sqsEvent([due('remind')]), context)).batchItemFailures).toEqual([]);
     expect(recipients()).toEqual(['ana@example.com']);

@@ -10,7 +10,7 @@ describe('waiting for a held claim', () => {
     expect([1, 2, 3, 4, 5, 6].map(wait)).toEqual([12, 24, 48, 96, 150, 150]);
   });
 
-  it.each(['alert-sales', 'send-confirmation', 'deliver-webhooks'])(
+  it.each(['alert-sales', 'send-confirmation', 'deliver-webhooks', 'follow-up-handoff'])(
     '%s: the waits before its last receive add up to the stale time, so a crashed holder is taken over before the DLQ',
     (name) => {
       const fn = manifest.functions.filter(isEventFunction).find((candidate) => candidate.name === name);
