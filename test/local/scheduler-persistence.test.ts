@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, ResourceNotFoundException, SchedulerClient, type CreateScheduleCommandInput } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startScheduler, type ScheduledEntry } from '../../infra/local/scheduler';
 import { freePort } from '../../infra/local/services';
+import { scheduleInput, waitFor } from './scheduler-requests';
 
 const folder = mkdtempSync(join(tmpdir(), 'leadflow-schedules-'));
 const schedulesFile = join(folder, 'schedules.json');
@@ -27,34 +28,15 @@ async function start(delivered: ScheduledEntry[]) {
 /** A UTC wall-clock time `seconds` from now, as `at()` takes it. */
 const utcIn = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString().slice(0, 19);
 
-const input = (name: string, at: string): CreateScheduleCommandInput => ({
-  Name: name,
-  GroupName: 'leadflow',
-  ScheduleExpression: `at(${at})`,
-  FlexibleTimeWindow: { Mode: 'OFF' },
-  ActionAfterCompletion: 'DELETE',
-  Target: {
-    Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/leadflow',
-    RoleArn: 'arn:aws:iam::000000000000:role/scheduler',
-    EventBridgeParameters: { DetailType: 'campaign.send-due', Source: 'leadflow' },
-    Input: JSON.stringify({ name }),
-  },
-});
-
-async function waitFor(check: () => boolean, deadlineMs = 10_000) {
-  const deadline = Date.now() + deadlineMs;
-  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  return check();
-}
 
 describe('local EventBridge Scheduler across a restart', () => {
   it('keeps its schedules in the data folder: one due while it was down fires at start, a later one waits, a deleted one stays gone', async () => {
     const before: ScheduledEntry[] = [];
     const first = await start(before);
     const dueAt = Date.now() + 2_000;
-    await first.client.send(new CreateScheduleCommand(input('due-while-down', utcIn(2))));
-    await first.client.send(new CreateScheduleCommand(input('next-hour', utcIn(3600))));
-    await first.client.send(new CreateScheduleCommand(input('deleted', utcIn(3600))));
+    await first.client.send(new CreateScheduleCommand(scheduleInput('due-while-down', utcIn(2))));
+    await first.client.send(new CreateScheduleCommand(scheduleInput('next-hour', utcIn(3600))));
+    await first.client.send(new CreateScheduleCommand(scheduleInput('deleted', utcIn(3600))));
     await first.client.send(new DeleteScheduleCommand({ Name: 'deleted', GroupName: 'leadflow' }));
     await first.scheduler.stop();
     expect(before).toEqual([]);

@@ -1,7 +1,8 @@
-import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, ResourceNotFoundException, SchedulerClient, UpdateScheduleCommand, ValidationException, type CreateScheduleCommandInput } from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, ResourceNotFoundException, SchedulerClient, UpdateScheduleCommand, ValidationException } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScheduler, type ScheduledEntry } from '../../infra/local/scheduler';
 import { freePort } from '../../infra/local/services';
+import { scheduleInput, waitFor } from './scheduler-requests';
 
 let scheduler: Awaited<ReturnType<typeof startScheduler>>;
 let client: SchedulerClient;
@@ -38,35 +39,15 @@ function localIn(timeZone: string, seconds: number): string {
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
-const input = (name: string, at: string, timeZone = 'Asia/Jakarta'): CreateScheduleCommandInput => ({
-  Name: name,
-  GroupName: 'leadflow',
-  ScheduleExpression: `at(${at})`,
-  ScheduleExpressionTimezone: timeZone,
-  FlexibleTimeWindow: { Mode: 'OFF' },
-  ActionAfterCompletion: 'DELETE',
-  Target: {
-    Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/leadflow',
-    RoleArn: 'arn:aws:iam::000000000000:role/scheduler',
-    EventBridgeParameters: { DetailType: 'campaign.send-due', Source: 'leadflow' },
-    Input: JSON.stringify({ name }),
-    RetryPolicy: { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 60 },
-  },
-});
-const waitFor = async (check: () => boolean, ms = 5_000) => {
-  const until = Date.now() + ms;
-  while (!check() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
-  return check();
-};
 
 describe('local EventBridge Scheduler stand-in', () => {
   it('answers the SDK as EventBridge Scheduler does: ConflictException, ResourceNotFoundException, ValidationException', async () => {
-    await client.send(new CreateScheduleCommand(input('errors', localIn('Asia/Jakarta', 3600))));
-    await expect(client.send(new CreateScheduleCommand(input('errors', localIn('Asia/Jakarta', 3600))))).rejects.toBeInstanceOf(ConflictException);
+    await client.send(new CreateScheduleCommand(scheduleInput('errors', localIn('Asia/Jakarta', 3600), 'Asia/Jakarta')));
+    await expect(client.send(new CreateScheduleCommand(scheduleInput('errors', localIn('Asia/Jakarta', 3600), 'Asia/Jakarta')))).rejects.toBeInstanceOf(ConflictException);
     await expect(client.send(new DeleteScheduleCommand({ Name: 'missing', GroupName: 'leadflow' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(client.send(new UpdateScheduleCommand(input('missing', localIn('UTC', 60))))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(client.send(new CreateScheduleCommand({ ...input('bad-zone', '2027-01-01T09:00:00'), ScheduleExpressionTimezone: 'Mars/Base' }))).rejects.toBeInstanceOf(ValidationException);
-    await expect(client.send(new CreateScheduleCommand({ ...input('cron', ''), ScheduleExpression: 'cron(0 9 * * ? *)' }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(client.send(new UpdateScheduleCommand(scheduleInput('missing', localIn('UTC', 60), 'Asia/Jakarta')))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(client.send(new CreateScheduleCommand({ ...scheduleInput('bad-zone', '2027-01-01T09:00:00', 'Asia/Jakarta'), ScheduleExpressionTimezone: 'Mars/Base' }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(client.send(new CreateScheduleCommand({ ...scheduleInput('cron', '', 'Asia/Jakarta'), ScheduleExpression: 'cron(0 9 * * ? *)' }))).rejects.toBeInstanceOf(ValidationException);
     const stored = await client.send(new GetScheduleCommand({ Name: 'errors', GroupName: 'leadflow' }));
     expect(stored).toMatchObject({ Name: 'errors', GroupName: 'leadflow', ScheduleExpressionTimezone: 'Asia/Jakarta', Target: { EventBridgeParameters: { DetailType: 'campaign.send-due' } } });
     expect(stored.CreationDate).toBeInstanceOf(Date);
@@ -75,14 +56,14 @@ describe('local EventBridge Scheduler stand-in', () => {
   });
 
   it('fires an at() schedule at its local time in its zone, once, and deletes it; a moved or deleted one does not fire early', async () => {
-    await client.send(new CreateScheduleCommand(input('soon', localIn('America/New_York', 1), 'America/New_York')));
-    await client.send(new CreateScheduleCommand(input('moved', localIn('Asia/Jakarta', 1))));
-    await client.send(new UpdateScheduleCommand(input('moved', localIn('Asia/Jakarta', 3600))));
-    await client.send(new CreateScheduleCommand(input('deleted', localIn('Asia/Jakarta', 1))));
+    await client.send(new CreateScheduleCommand(scheduleInput('soon', localIn('America/New_York', 1), 'America/New_York')));
+    await client.send(new CreateScheduleCommand(scheduleInput('moved', localIn('Asia/Jakarta', 1), 'Asia/Jakarta')));
+    await client.send(new UpdateScheduleCommand(scheduleInput('moved', localIn('Asia/Jakarta', 3600), 'Asia/Jakarta')));
+    await client.send(new CreateScheduleCommand(scheduleInput('deleted', localIn('Asia/Jakarta', 1), 'Asia/Jakarta')));
     await client.send(new DeleteScheduleCommand({ Name: 'deleted', GroupName: 'leadflow' }));
     // Due a second or more after the others: once it has fired, the deleted one's time has passed and
     // the scheduler has ticked several times since the first firing.
-    await client.send(new CreateScheduleCommand(input('later', localIn('Asia/Jakarta', 2))));
+    await client.send(new CreateScheduleCommand(scheduleInput('later', localIn('Asia/Jakarta', 2), 'Asia/Jakarta')));
     const laterFired = () => delivered.some((entry) => entry.Detail === JSON.stringify({ name: 'later' }));
     expect(await waitFor(laterFired, 15_000)).toBe(true);
     expect(delivered.filter((entry) => entry.Detail !== JSON.stringify({ name: 'later' }))).toEqual([
@@ -95,7 +76,7 @@ describe('local EventBridge Scheduler stand-in', () => {
   it('retries a delivery the bus refused', async () => {
     delivered.length = 0;
     failDeliveries = 2;
-    await client.send(new CreateScheduleCommand(input('retried', localIn('UTC', 0), 'UTC')));
+    await client.send(new CreateScheduleCommand(scheduleInput('retried', localIn('UTC', 0), 'UTC')));
     expect(await waitFor(() => delivered.length === 1)).toBe(true);
     expect(failDeliveries).toBe(0);
   });
