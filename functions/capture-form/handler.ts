@@ -10,7 +10,7 @@ import { DetailType, type DomainEvent } from '../../shared/domain/events';
 import { profileUpdates, type Touch } from '../../shared/domain/lead';
 import { formConsentStatus } from '../../shared/domain/consent/preferences';
 import type { ConsentRecord } from '../../shared/domain/subscriptions';
-import { HttpError, parameter, validationError } from '../../shared/http/errors';
+import { conflictError, HttpError, parameter, validationError } from '../../shared/http/errors';
 import { requestFingerprint, submissionIdFor } from '../../shared/domain/idempotency';
 import { httpBodyHandler } from '../../shared/http/handler';
 import { json, type ParsedBodyEvent } from '../../shared/http/middleware';
@@ -108,7 +108,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
   });
   if (outcome.conflict && idempotency) {
     const message = 'was already used for a different submission of this form and address; send a new key for a new submission';
-    throw new HttpError(409, `Conflict: ${idempotency.field} ${message}`, [{ field: idempotency.field, message }]);
+    throw conflictError([{ field: idempotency.field, message }]);
   }
 
   const correlationId = event.requestContext.requestId;

@@ -6,7 +6,7 @@ import { LeadStore, type EventOutcome } from '../../shared/adapters/lead-store';
 import { requestFingerprint, scopedEventId } from '../../shared/domain/idempotency';
 import { positiveInteger, readConfig, setting } from '../../shared/config';
 import { DetailType, type DomainEvent } from '../../shared/domain/events';
-import { HttpError, validationError } from '../../shared/http/errors';
+import { conflictError, HttpError, validationError } from '../../shared/http/errors';
 import { httpBodyHandler } from '../../shared/http/handler';
 import { json, type ParsedBodyEvent } from '../../shared/http/middleware';
 
@@ -51,7 +51,7 @@ async function conflicts(events: readonly ReturnType<typeof storedEvent>[]): Pro
     const earlier = stored.get(event.id) ?? events.slice(0, index).find((other) => other.id === event.id)?.requestHash;
     return earlier !== undefined && earlier !== event.requestHash ? [{ field: `events[${index}].id`, message: CONFLICT }] : [];
   });
-  return issues.length ? new HttpError(409, `Conflict: ${issues[0]?.field} ${CONFLICT}`, issues) : undefined;
+  return issues.length ? conflictError(issues) : undefined;
 }
 
 export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (event: ParsedBodyEvent) => {
@@ -85,7 +85,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
   });
   // Another request stored a different event under one of these ids in the moment since the check.
   const raced = results.flatMap((result, index) => (result.status === 'conflict' ? [{ field: `events[${index}].id`, message: CONFLICT }] : []));
-  if (raced.length) throw new HttpError(409, `Conflict: ${raced[0]?.field} ${CONFLICT}`, raced);
+  if (raced.length) throw conflictError(raced);
 
   // Duplicates are published again: an earlier attempt may have stored them and then failed to publish.
   // Scoring applies each event once, so a second publish cannot count twice.

@@ -40,3 +40,10 @@ export function parameter<T>(value: string | undefined, name: string, schema: z.
   const message = parsed.error.issues[0]?.message ?? 'is invalid';
   throw new HttpError(400, `Invalid request: ${name} ${message}`, [{ field: name, message }]);
 }
+
+/** A 409 for input that reuses a key (an idempotency key, an event id) for something else; the issues name each key. */
+export function conflictError(issues: NonNullable<ErrorBody['issues']>): HttpError {
+  const first = issues[0];
+  return new HttpError(409, `Conflict: ${first ? `${first.field} ${first.message}` : 'a key was reused'}`, issues);
+}
+
