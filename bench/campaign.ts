@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startLocalStack } from '../infra/local/stack';
-import { keys } from '../shared/adapters/keys';
+import { startLocalStack } from '../local/stack';
+import { keys } from '../src/adapters/keys';
 
 /**
  * Plan-and-send of one campaign to `recipients` subscribers on the local stack: the leads are loaded

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { LocalStack } from '../infra/local/stack';
+import type { LocalStack } from '../local/stack';
 import { inBatches, percentile } from './batches';
 
 const CONCURRENCY = 16;

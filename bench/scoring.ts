@@ -5,13 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../shared/adapters/keys';
-import { Backtest } from '../shared/domain/scoring/backtest';
-import { replay, type ScoredEvent } from '../shared/domain/scoring/engine';
-import type { Rule, Ruleset } from '../shared/domain/scoring/ruleset';
-import { starterRuleset } from '../shared/domain/scoring/starter-ruleset';
-import { validateRuleset } from '../shared/domain/scoring/validate';
-import type { LocalStack } from '../infra/local/stack';
+import { keys } from '../src/adapters/keys';
+import { Backtest } from '../src/domain/scoring/backtest';
+import { replay, type ScoredEvent } from '../src/domain/scoring/engine';
+import type { Rule, Ruleset } from '../src/domain/scoring/ruleset';
+import { starterRuleset } from '../src/domain/scoring/starter-ruleset';
+import { validateRuleset } from '../src/domain/scoring/validate';
+import type { LocalStack } from '../local/stack';
 
 const PAGES = ['pricing', 'demo', 'features/scoring', 'features/segments', 'blog/post-1', 'blog/post-2', 'docs/api', 'careers'];
 const TYPES = ['page_view', 'page_view', 'page_view', 'content_download', 'webinar_registration', 'chat_message', 'email_click', 'email_open'];

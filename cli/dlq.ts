@@ -10,8 +10,8 @@ import {
   StartMessageMoveTaskCommand,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { manifest } from '../shared/manifest/manifest';
-import { deadLetterQueues, type DeadLetterQueue } from '../shared/manifest/queues';
+import { manifest } from '../manifest/manifest';
+import { deadLetterQueues, type DeadLetterQueue } from '../manifest/queues';
 import { isLocalApi, regionOf } from './admin-client';
 import { CliError } from './errors';
 

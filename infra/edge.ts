@@ -21,8 +21,8 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { EDGE_ORIGIN_HEADER } from '../shared/manifest/environment';
-import { isHttpFunction, type Manifest } from '../shared/manifest/types';
+import { EDGE_ORIGIN_HEADER } from '../manifest/environment';
+import { isHttpFunction, type Manifest } from '../manifest/types';
 
 /**
  * The edge option: CloudFront with AWS WAF in front of the public routes. HTTP APIs cannot take WAF

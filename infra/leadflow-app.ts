@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { manifest } from '../shared/manifest/manifest';
+import { manifest } from '../manifest/manifest';
 import { CLOUDFRONT_WAF_REGION, EdgeFirewallStack, edgeOptionsFrom } from './edge';
 import { LeadflowStack } from './stack';
 

@@ -7,7 +7,7 @@ import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
-import type { FunctionSpec } from '../shared/manifest/types';
+import type { FunctionSpec } from '../manifest/types';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -18,13 +18,13 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { sesForwardingRule } from '../shared/manifest/default-bus';
-import { environmentFor, type DeploymentSettings } from '../shared/manifest/environment';
-import { tableDesign } from '../shared/manifest/table';
-import { tableGrants } from '../shared/manifest/table-grants';
-import { LATENCY_ALARMS, METRICS_NAMESPACE } from '../shared/manifest/metrics';
-import { consumerQueueNames, scheduleFunctionDlqName, schedulesDlqName, sesForwardingDlqName } from '../shared/manifest/queues';
-import { isEventFunction, isHttpFunction, isScheduleFunction, type EventPattern, type FunctionSpec, type Manifest } from '../shared/manifest/types';
+import { sesForwardingRule } from '../manifest/default-bus';
+import { environmentFor, type DeploymentSettings } from '../manifest/environment';
+import { tableDesign } from '../manifest/table';
+import { tableGrants } from '../manifest/table-grants';
+import { LATENCY_ALARMS, METRICS_NAMESPACE } from '../manifest/metrics';
+import { consumerQueueNames, scheduleFunctionDlqName, schedulesDlqName, sesForwardingDlqName } from '../manifest/queues';
+import { isEventFunction, isHttpFunction, isScheduleFunction, type EventPattern, type FunctionSpec, type Manifest } from '../manifest/types';
 import { LeadflowFunction } from './leadflow-function';
 import { PublicEdge, type PublicEdgeProps } from './edge';
 
@@ -321,7 +321,7 @@ export class LeadflowStack extends Stack {
 
   /**
    * Exactly the permissions the manifest names, on this stack's resources only. Table statements are
-   * derived from the function's item kinds (shared/manifest/table-grants.ts), each bounded by
+   * derived from the function's item kinds (manifest/table-grants.ts), each bounded by
    * `dynamodb:LeadingKeys` to those kinds' partitions.
    */
   private grant(

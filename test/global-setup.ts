@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHILD_PID_DIR_VARIABLE, killRecordedChildren, recordedChildrenAlive } from '../infra/local/child-registry';
+import { CHILD_PID_DIR_VARIABLE, killRecordedChildren, recordedChildrenAlive } from '../local/child-registry';
 
 /** How long workers that are still exiting get to stop their own stacks before the teardown kills them. */
 const WORKER_EXIT_GRACE_MS = 10_000;

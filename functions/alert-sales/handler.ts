@@ -2,22 +2,22 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { AlertStore } from '../../shared/adapters/alert-store';
-import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../shared/adapters/clients';
-import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { SesMailer } from '../../shared/adapters/mailer';
-import { HeldClaimRetry } from '../../shared/adapters/redelivery';
-import { RoutingStore } from '../../shared/adapters/routing-store';
-import { oneTimeSchedules } from '../../shared/adapters/scheduler';
-import { readConfig, setting } from '../../shared/config';
-import { METRICS_NAMESPACE, PipelineMetric } from '../../shared/manifest/metrics';
-import { processSqsBatch } from '../../shared/batch';
-import { DetailType, LeadQualifiedDetail } from '../../shared/domain/events';
-import { composeAlertEmail } from '../../shared/domain/handoff/alert-email';
-import type { AlertRecipient } from '../../shared/domain/handoff/routing';
-import { FollowUpTimers } from '../../shared/follow-up-timers';
-import { routeQualifiedLead, type Routed } from '../../shared/lead-assignment';
+import { AlertStore } from '../../src/adapters/alert-store';
+import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../src/adapters/clients';
+import { describeError, EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { SesMailer } from '../../src/adapters/mailer';
+import { HeldClaimRetry } from '../../src/adapters/redelivery';
+import { RoutingStore } from '../../src/adapters/routing-store';
+import { oneTimeSchedules } from '../../src/adapters/scheduler';
+import { readConfig, setting } from '../../src/config';
+import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
+import { processSqsBatch } from '../../src/app/batch';
+import { DetailType, LeadQualifiedDetail } from '../../src/domain/events';
+import { composeAlertEmail } from '../../src/domain/handoff/alert-email';
+import type { AlertRecipient } from '../../src/domain/handoff/routing';
+import { FollowUpTimers } from '../../src/app/follow-up-timers';
+import { routeQualifiedLead, type Routed } from '../../src/app/lead-assignment';
 
 const config = readConfig({
   TABLE_NAME: setting,

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { openApiDocument } from '../../shared/api/openapi';
-import { httpHandler } from '../../shared/http/handler';
+import { openApiDocument } from '../../src/api/openapi';
+import { httpHandler } from '../../src/http/handler';
 
 const logger = new Logger();
 // Generated once per cold start: the document only changes with a deployment.

@@ -1,15 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { documentClient } from '../../shared/adapters/clients';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { RoutingStore } from '../../shared/adapters/routing-store';
-import { RulesetStore } from '../../shared/adapters/ruleset-store';
-import { BacktestRequest } from '../../shared/api/schemas';
-import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { runBacktest } from '../../shared/backtest-runner';
-import { RulesetVersion } from '../../shared/domain/scoring/ruleset';
-import { HttpError, parameter, validationError } from '../../shared/http/errors';
-import { httpRoutesHandler } from '../../shared/http/handler';
-import { json } from '../../shared/http/middleware';
+import { documentClient } from '../../src/adapters/clients';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { RoutingStore } from '../../src/adapters/routing-store';
+import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { BacktestRequest } from '../../src/api/schemas';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { runBacktest } from '../../src/app/backtest-runner';
+import { RulesetVersion } from '../../src/domain/scoring/ruleset';
+import { HttpError, parameter, validationError } from '../../src/http/errors';
+import { httpRoutesHandler } from '../../src/http/handler';
+import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

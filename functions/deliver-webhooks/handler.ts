@@ -1,17 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, secretsManagerClient, sqsClient } from '../../shared/adapters/clients';
-import { describeError } from '../../shared/adapters/event-publisher';
-import { HeldClaimRetry, RedeliveryBackoff } from '../../shared/adapters/redelivery';
-import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
-import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
-import { dnsResolver, pinnedConnector, type HostResolver, type WebhookConnector } from '../../shared/adapters/webhook-transport';
-import { processSqsBatch } from '../../shared/batch';
-import { readConfig, setting } from '../../shared/config';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { DetailType, detailSchemas, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../shared/domain/events';
-import { contactOf } from '../../shared/domain/lead';
+import { documentClient, secretsManagerClient, sqsClient } from '../../src/adapters/clients';
+import { describeError } from '../../src/adapters/event-publisher';
+import { HeldClaimRetry, RedeliveryBackoff } from '../../src/adapters/redelivery';
+import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
+import { WebhookStore, type SigningEndpoint } from '../../src/adapters/webhook-store';
+import { dnsResolver, pinnedConnector, type HostResolver, type WebhookConnector } from '../../src/adapters/webhook-transport';
+import { processSqsBatch } from '../../src/app/batch';
+import { readConfig, setting } from '../../src/config';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { DetailType, detailSchemas, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../src/domain/events';
+import { contactOf } from '../../src/domain/lead';
 import {
   WEBHOOK_HEADERS,
   WEBHOOK_TIMEOUT_MS,
@@ -20,8 +20,8 @@ import {
   webhookRetryDelaySeconds,
   webhookSignatureHeader,
   type WebhookSecretRef,
-} from '../../shared/domain/handoff/webhooks';
-import { webhookTarget } from '../../shared/webhook-targets';
+} from '../../src/domain/handoff/webhooks';
+import { webhookTarget } from '../../src/app/webhook-targets';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting });
 const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';

@@ -1,23 +1,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../shared/adapters/clients';
-import { HeldClaimRetry } from '../../shared/adapters/redelivery';
-import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
-import { FollowUpStore, type FollowUpKey } from '../../shared/adapters/follow-up-store';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { SesMailer } from '../../shared/adapters/mailer';
-import { RoutingStore } from '../../shared/adapters/routing-store';
-import { oneTimeSchedules } from '../../shared/adapters/scheduler';
-import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../shared/batch';
-import { readConfig, setting } from '../../shared/config';
-import { DetailType, FollowUpDueDetail, LeadStageChangedDetail } from '../../shared/domain/events';
-import type { AlertEmail } from '../../shared/domain/handoff/alert-email';
-import { composeReassignedEmail, composeReminderEmail, composeUnreassignedEmail, nextRepFor, waitedFor, type FollowUpKind } from '../../shared/domain/handoff/follow-up';
-import { currentStage } from '../../shared/domain/handoff/lifecycle';
-import type { RoutingConfig, RoutingRep, RoutingTeam } from '../../shared/domain/handoff/routing';
-import { followUpRound, type Lead, type LeadOwner } from '../../shared/domain/lead';
-import { FollowUpTimers } from '../../shared/follow-up-timers';
+import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../src/adapters/clients';
+import { HeldClaimRetry } from '../../src/adapters/redelivery';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { FollowUpStore, type FollowUpKey } from '../../src/adapters/follow-up-store';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { SesMailer } from '../../src/adapters/mailer';
+import { RoutingStore } from '../../src/adapters/routing-store';
+import { oneTimeSchedules } from '../../src/adapters/scheduler';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../src/app/batch';
+import { readConfig, setting } from '../../src/config';
+import { DetailType, FollowUpDueDetail, LeadStageChangedDetail } from '../../src/domain/events';
+import type { AlertEmail } from '../../src/domain/handoff/alert-email';
+import { composeReassignedEmail, composeReminderEmail, composeUnreassignedEmail, nextRepFor, waitedFor, type FollowUpKind } from '../../src/domain/handoff/follow-up';
+import { currentStage } from '../../src/domain/handoff/lifecycle';
+import type { RoutingConfig, RoutingRep, RoutingTeam } from '../../src/domain/handoff/routing';
+import { followUpRound, type Lead, type LeadOwner } from '../../src/domain/lead';
+import { FollowUpTimers } from '../../src/app/follow-up-timers';
 
 const config = readConfig({
   TABLE_NAME: setting,

@@ -1,16 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { documentClient } from '../../shared/adapters/clients';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { LifecycleStore } from '../../shared/adapters/lifecycle-store';
-import { RulesetStore } from '../../shared/adapters/ruleset-store';
-import { readConfig, setting } from '../../shared/config';
-import { currentStage } from '../../shared/domain/handoff/lifecycle';
-import { scoringView } from '../../shared/domain/lead';
-import { purchaseProfile } from '../../shared/domain/purchases';
-import { round, scoreAt } from '../../shared/domain/scoring/engine';
-import { HttpError } from '../../shared/http/errors';
-import { httpHandler } from '../../shared/http/handler';
-import { json } from '../../shared/http/middleware';
+import { documentClient } from '../../src/adapters/clients';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { LifecycleStore } from '../../src/adapters/lifecycle-store';
+import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { readConfig, setting } from '../../src/config';
+import { currentStage } from '../../src/domain/handoff/lifecycle';
+import { scoringView } from '../../src/domain/lead';
+import { purchaseProfile } from '../../src/domain/purchases';
+import { round, scoreAt } from '../../src/domain/scoring/engine';
+import { HttpError } from '../../src/http/errors';
+import { httpHandler } from '../../src/http/handler';
+import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting });
 const logger = new Logger();

@@ -1,12 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { documentClient } from '../../shared/adapters/clients';
-import { LifecycleStore } from '../../shared/adapters/lifecycle-store';
-import { HandoffReportQuery } from '../../shared/api/handoff-schemas';
-import { readConfig, setting } from '../../shared/config';
-import { addMonths, CONVERSION_FOLLOW_MONTHS, handoffReport, MAX_REPORT_MONTHS, monthsBefore, monthsBetween } from '../../shared/domain/handoff/report';
-import { HttpError, validationError } from '../../shared/http/errors';
-import { httpHandler } from '../../shared/http/handler';
-import { json } from '../../shared/http/middleware';
+import { documentClient } from '../../src/adapters/clients';
+import { LifecycleStore } from '../../src/adapters/lifecycle-store';
+import { HandoffReportQuery } from '../../src/api/handoff-schemas';
+import { readConfig, setting } from '../../src/config';
+import { addMonths, CONVERSION_FOLLOW_MONTHS, handoffReport, MAX_REPORT_MONTHS, monthsBefore, monthsBetween } from '../../src/domain/handoff/report';
+import { HttpError, validationError } from '../../src/http/errors';
+import { httpHandler } from '../../src/http/handler';
+import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting });
 const logger = new Logger();

@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { EventBatch, type EngagementEventInput } from '../../shared/api/schemas';
-import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
-import { EventBridgePublisher, describeError } from '../../shared/adapters/event-publisher';
-import { LeadStore, type EventOutcome } from '../../shared/adapters/lead-store';
-import { requestFingerprint, scopedEventId } from '../../shared/domain/idempotency';
-import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { DetailType, type DomainEvent } from '../../shared/domain/events';
-import { conflictError, HttpError, validationError } from '../../shared/http/errors';
-import { httpBodyHandler } from '../../shared/http/handler';
-import { json, type ParsedBodyEvent } from '../../shared/http/middleware';
+import { EventBatch, type EngagementEventInput } from '../../src/api/schemas';
+import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
+import { EventBridgePublisher, describeError } from '../../src/adapters/event-publisher';
+import { LeadStore, type EventOutcome } from '../../src/adapters/lead-store';
+import { requestFingerprint, scopedEventId } from '../../src/domain/idempotency';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { DetailType, type DomainEvent } from '../../src/domain/events';
+import { conflictError, HttpError, validationError } from '../../src/http/errors';
+import { httpBodyHandler } from '../../src/http/handler';
+import { json, type ParsedBodyEvent } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { documentClient } from '../../shared/adapters/clients';
-import { RoutingStore } from '../../shared/adapters/routing-store';
-import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { RoutingConfig } from '../../shared/domain/handoff/routing';
-import { HttpError, validationError } from '../../shared/http/errors';
-import { httpRoutesHandler } from '../../shared/http/handler';
-import { json } from '../../shared/http/middleware';
+import { documentClient } from '../../src/adapters/clients';
+import { RoutingStore } from '../../src/adapters/routing-store';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { RoutingConfig } from '../../src/domain/handoff/routing';
+import { HttpError, validationError } from '../../src/http/errors';
+import { httpRoutesHandler } from '../../src/http/handler';
+import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
-import { describeError, EventBridgePublisher } from '../../shared/adapters/event-publisher';
-import { RulesetStore, type RescoreJob, type StoredRuleset } from '../../shared/adapters/ruleset-store';
-import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { DetailType } from '../../shared/domain/events';
-import { diffRulesets } from '../../shared/domain/scoring/diff';
-import { RulesetVersion } from '../../shared/domain/scoring/ruleset';
-import { validateRuleset } from '../../shared/domain/scoring/validate';
-import { HttpError, parameter } from '../../shared/http/errors';
-import { httpRoutesHandler } from '../../shared/http/handler';
-import { json, type ParsedBodyEvent } from '../../shared/http/middleware';
+import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
+import { describeError, EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { RulesetStore, type RescoreJob, type StoredRuleset } from '../../src/adapters/ruleset-store';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { DetailType } from '../../src/domain/events';
+import { diffRulesets } from '../../src/domain/scoring/diff';
+import { RulesetVersion } from '../../src/domain/scoring/ruleset';
+import { validateRuleset } from '../../src/domain/scoring/validate';
+import { HttpError, parameter } from '../../src/http/errors';
+import { httpRoutesHandler } from '../../src/http/handler';
+import { json, type ParsedBodyEvent } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { documentClient } from '../../shared/adapters/clients';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { RulesetStore } from '../../shared/adapters/ruleset-store';
-import { SegmentStore } from '../../shared/adapters/segment-store';
-import { Audience } from '../../shared/audience';
-import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate, type SegmentRule } from '../../shared/domain/segments/segment';
-import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../../shared/domain/subscriptions';
-import { HttpError, parameter, validationError } from '../../shared/http/errors';
-import { httpRoutesHandler } from '../../shared/http/handler';
-import { json } from '../../shared/http/middleware';
+import { documentClient } from '../../src/adapters/clients';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { SegmentStore } from '../../src/adapters/segment-store';
+import { Audience } from '../../src/app/audience';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate, type SegmentRule } from '../../src/domain/segments/segment';
+import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../../src/domain/subscriptions';
+import { HttpError, parameter, validationError } from '../../src/http/errors';
+import { httpRoutesHandler } from '../../src/http/handler';
+import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
-import { cachedSecret } from '../../shared/adapters/secrets';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { SuppressionStore } from '../../shared/adapters/suppression-store';
-import { Email, LiftRequest } from '../../shared/api/schemas';
-import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { addressHash } from '../../shared/domain/consent/suppression';
-import { HttpError, parameter, validationError } from '../../shared/http/errors';
-import { httpRoutesHandler } from '../../shared/http/handler';
-import { json } from '../../shared/http/middleware';
+import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
+import { cachedSecret } from '../../src/adapters/secrets';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { SuppressionStore } from '../../src/adapters/suppression-store';
+import { Email, LiftRequest } from '../../src/api/schemas';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { addressHash } from '../../src/domain/consent/suppression';
+import { HttpError, parameter, validationError } from '../../src/http/errors';
+import { httpRoutesHandler } from '../../src/http/handler';
+import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { documentClient } from '../../shared/adapters/clients';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { TemplateStore } from '../../shared/adapters/template-store';
-import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
-import { renderTemplate } from '../../shared/domain/campaigns/template';
-import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter, contentOf, sameContent } from '../../shared/domain/campaigns/template-versions';
-import { HttpError, parameter, validationError } from '../../shared/http/errors';
-import { httpRoutesHandler } from '../../shared/http/handler';
-import { json, type ParsedBodyEvent } from '../../shared/http/middleware';
+import { documentClient } from '../../src/adapters/clients';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { TemplateStore } from '../../src/adapters/template-store';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { withSubscriberFooter } from '../../src/domain/campaigns/footer';
+import { renderTemplate } from '../../src/domain/campaigns/template';
+import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter, contentOf, sameContent } from '../../src/domain/campaigns/template-versions';
+import { HttpError, parameter, validationError } from '../../src/http/errors';
+import { httpRoutesHandler } from '../../src/http/handler';
+import { json, type ParsedBodyEvent } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

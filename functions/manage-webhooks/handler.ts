@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
-import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
-import { WebhookStore, type SigningEndpoint } from '../../shared/adapters/webhook-store';
-import { dnsResolver, type HostResolver } from '../../shared/adapters/webhook-transport';
-import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { newWebhookSecretRef, webhookRequest, WebhookRotationRequest, webhookSecret } from '../../shared/domain/handoff/webhooks';
-import { HttpError, parameter, validationError } from '../../shared/http/errors';
-import { httpRoutesHandler } from '../../shared/http/handler';
-import { json } from '../../shared/http/middleware';
-import { isUnresolvableName, webhookTarget, type WebhookTarget } from '../../shared/webhook-targets';
+import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
+import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
+import { WebhookStore, type SigningEndpoint } from '../../src/adapters/webhook-store';
+import { dnsResolver, type HostResolver } from '../../src/adapters/webhook-transport';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { newWebhookSecretRef, webhookRequest, WebhookRotationRequest, webhookSecret } from '../../src/domain/handoff/webhooks';
+import { HttpError, parameter, validationError } from '../../src/http/errors';
+import { httpRoutesHandler } from '../../src/http/handler';
+import { json } from '../../src/http/middleware';
+import { isUnresolvableName, webhookTarget, type WebhookTarget } from '../../src/app/webhook-targets';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

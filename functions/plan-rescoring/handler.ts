@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
-import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { RulesetStore } from '../../shared/adapters/ruleset-store';
-import { processSqsBatch } from '../../shared/batch';
-import { readConfig, setting } from '../../shared/config';
-import { DetailType, RescorePageRequestedDetail } from '../../shared/domain/events';
-import { fanOutLeadPage } from '../../shared/lead-fan-out';
+import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { processSqsBatch } from '../../src/app/batch';
+import { readConfig, setting } from '../../src/config';
+import { DetailType, RescorePageRequestedDetail } from '../../src/domain/events';
+import { fanOutLeadPage } from '../../src/app/lead-fan-out';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();

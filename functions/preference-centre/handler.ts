@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
-import { CampaignStore } from '../../shared/adapters/campaign-store';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
-import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { confirmationChange, consentChange, unsubscribeChoice, type ConsentContext, type PreferenceChoice } from '../../shared/domain/consent/preferences';
-import { confirmPage, invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../shared/domain/consent/pages';
-import { signToken, verifyToken, type TokenClaims, type TokenPurpose } from '../../shared/domain/consent/signed-token';
-import { isSubscriptionType, SUBSCRIPTION_TYPES, type Language } from '../../shared/domain/subscriptions';
-import { httpRoutesHandler } from '../../shared/http/handler';
-import type { ParsedBodyEvent } from '../../shared/http/middleware';
+import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
+import { CampaignStore } from '../../src/adapters/campaign-store';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { confirmationChange, consentChange, unsubscribeChoice, type ConsentContext, type PreferenceChoice } from '../../src/domain/consent/preferences';
+import { confirmPage, invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../src/domain/consent/pages';
+import { signToken, verifyToken, type TokenClaims, type TokenPurpose } from '../../src/domain/consent/signed-token';
+import { isSubscriptionType, SUBSCRIPTION_TYPES, type Language } from '../../src/domain/subscriptions';
+import { httpRoutesHandler } from '../../src/http/handler';
+import type { ParsedBodyEvent } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, secretsManagerClient } from '../../shared/adapters/clients';
-import { cachedSecret } from '../../shared/adapters/secrets';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { SuppressionStore } from '../../shared/adapters/suppression-store';
-import { processSqsBatch } from '../../shared/batch';
-import { readConfig, setting } from '../../shared/config';
-import { addressHash, deliverabilityFindings, SesDeliveryEvent, SOFT_BOUNCES_TO_SUPPRESS, type DeliverabilityFinding, type SuppressionReason } from '../../shared/domain/consent/suppression';
+import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
+import { cachedSecret } from '../../src/adapters/secrets';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { SuppressionStore } from '../../src/adapters/suppression-store';
+import { processSqsBatch } from '../../src/app/batch';
+import { readConfig, setting } from '../../src/config';
+import { addressHash, deliverabilityFindings, SesDeliveryEvent, SOFT_BOUNCES_TO_SUPPRESS, type DeliverabilityFinding, type SuppressionReason } from '../../src/domain/consent/suppression';
 
 const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting });
 const logger = new Logger();

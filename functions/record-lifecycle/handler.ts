@@ -1,15 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
-import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { LifecycleStore } from '../../shared/adapters/lifecycle-store';
-import { processSqsBatch } from '../../shared/batch';
-import { readConfig, setting } from '../../shared/config';
-import { DetailType, LeadContactChangedDetail, LeadQualifiedDetail } from '../../shared/domain/events';
-import { transition } from '../../shared/domain/handoff/lifecycle';
-import { StageChanges, type ChangeOutcome } from '../../shared/stage-changes';
+import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { LifecycleStore } from '../../src/adapters/lifecycle-store';
+import { processSqsBatch } from '../../src/app/batch';
+import { readConfig, setting } from '../../src/config';
+import { DetailType, LeadContactChangedDetail, LeadQualifiedDetail } from '../../src/domain/events';
+import { transition } from '../../src/domain/handoff/lifecycle';
+import { StageChanges, type ChangeOutcome } from '../../src/app/stage-changes';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();

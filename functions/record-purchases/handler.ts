@@ -1,15 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { documentClient } from '../../shared/adapters/clients';
-import { isThrottling } from '../../shared/adapters/dynamo-errors';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { PurchaseStore } from '../../shared/adapters/purchase-store';
-import { PurchaseBatch, type PurchaseInput, type PurchasesRecorded } from '../../shared/api/schemas';
-import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../shared/batch';
-import { positiveInteger, readConfig, setting } from '../../shared/config';
-import { addPurchase, currencyFits, type Purchase } from '../../shared/domain/purchases';
-import { HttpError, validationError } from '../../shared/http/errors';
-import { httpRoutesHandler } from '../../shared/http/handler';
-import { json } from '../../shared/http/middleware';
+import { documentClient } from '../../src/adapters/clients';
+import { isThrottling } from '../../src/adapters/dynamo-errors';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { PurchaseStore } from '../../src/adapters/purchase-store';
+import { PurchaseBatch, type PurchaseInput, type PurchasesRecorded } from '../../src/api/schemas';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../src/app/batch';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { addPurchase, currencyFits, type Purchase } from '../../src/domain/purchases';
+import { HttpError, validationError } from '../../src/http/errors';
+import { httpRoutesHandler } from '../../src/http/handler';
+import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

@@ -1,16 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
-import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { RulesetStore } from '../../shared/adapters/ruleset-store';
-import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../shared/batch';
-import { readConfig, setting } from '../../shared/config';
-import { DetailType, LeadsRescoreRequestedDetail } from '../../shared/domain/events';
-import type { Ruleset } from '../../shared/domain/scoring/ruleset';
-import { rescoredLead } from '../../shared/domain/scoring/qualification';
-import { publishPendingQualification } from '../../shared/qualification-outbox';
+import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../src/app/batch';
+import { readConfig, setting } from '../../src/config';
+import { DetailType, LeadsRescoreRequestedDetail } from '../../src/domain/events';
+import type { Ruleset } from '../../src/domain/scoring/ruleset';
+import { rescoredLead } from '../../src/domain/scoring/qualification';
+import { publishPendingQualification } from '../../src/app/qualification-outbox';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();

@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { processSqsBatch } from '../../shared/batch';
-import { ConfirmationStore } from '../../shared/adapters/confirmation-store';
-import { documentClient, sqsClient } from '../../shared/adapters/clients';
-import { HeldClaimRetry } from '../../shared/adapters/redelivery';
-import { subscriberMail } from '../../shared/subscriber-mail';
-import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../shared/domain/consent/confirmation-email';
-import { ConsentConfirmationRequestedDetail, DetailType } from '../../shared/domain/events';
-import { isSubscriptionType } from '../../shared/domain/subscriptions';
+import { processSqsBatch } from '../../src/app/batch';
+import { ConfirmationStore } from '../../src/adapters/confirmation-store';
+import { documentClient, sqsClient } from '../../src/adapters/clients';
+import { HeldClaimRetry } from '../../src/adapters/redelivery';
+import { subscriberMail } from '../../src/app/subscriber-mail';
+import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../src/domain/consent/confirmation-email';
+import { ConsentConfirmationRequestedDetail, DetailType } from '../../src/domain/events';
+import { isSubscriptionType } from '../../src/domain/subscriptions';
 
 const logger = new Logger();
 const { leads: store, mailer, isSuppressed, link, tableName } = subscriberMail();

@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { CampaignStore } from '../../shared/adapters/campaign-store';
-import { documentClient, eventBridgeClient } from '../../shared/adapters/clients';
-import { EventBridgePublisher } from '../../shared/adapters/event-publisher';
-import { LeadStore } from '../../shared/adapters/lead-store';
-import { processSqsBatch } from '../../shared/batch';
-import { readConfig, setting } from '../../shared/config';
-import { campaignTracking, reputationPause, SesCampaignEvent } from '../../shared/domain/campaigns/tracking';
-import { DetailType } from '../../shared/domain/events';
+import { CampaignStore } from '../../src/adapters/campaign-store';
+import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { processSqsBatch } from '../../src/app/batch';
+import { readConfig, setting } from '../../src/config';
+import { campaignTracking, reputationPause, SesCampaignEvent } from '../../src/domain/campaigns/tracking';
+import { DetailType } from '../../src/domain/events';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack';
-import { signToken } from '../../shared/domain/consent/signed-token';
+import type { LocalStack } from '../../local/stack';
+import { signToken } from '../../src/domain/consent/signed-token';
 import { eventually, stackClient } from '../integration/helpers';
 import { sharedStack } from '../integration/shared-stack';
 

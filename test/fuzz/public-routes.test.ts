@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack';
-import { manifest } from '../../shared/manifest/manifest';
-import { isHttpFunction } from '../../shared/manifest/types';
+import type { LocalStack } from '../../local/stack';
+import { manifest } from '../../manifest/manifest';
+import { isHttpFunction } from '../../manifest/types';
 import type { SeedHints } from './hostile-requests';
 import { answerProblem, fuzzRoute, linkHints, publicRoutes, startFuzzStack } from './public-routes';
 

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { openApiDocument } from '../../shared/api/openapi';
-import { signToken, type TokenPurpose } from '../../shared/domain/consent/signed-token';
-import { manifest } from '../../shared/manifest/manifest';
-import { isHttpFunction, type Manifest } from '../../shared/manifest/types';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { openApiDocument } from '../../src/api/openapi';
+import { signToken, type TokenPurpose } from '../../src/domain/consent/signed-token';
+import { manifest } from '../../manifest/manifest';
+import { isHttpFunction, type Manifest } from '../../manifest/types';
 import { hostileRequests, type FuzzRequest, type JsonSchema, type RouteShape, type SeedHints } from './hostile-requests';
 
 /**

@@ -4,8 +4,8 @@ import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, Transa
 import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfirmationStore } from '../../shared/adapters/confirmation-store';
-import { verifyToken } from '../../shared/domain/consent/signed-token';
+import { ConfirmationStore } from '../../src/adapters/confirmation-store';
+import { verifyToken } from '../../src/domain/consent/signed-token';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
 

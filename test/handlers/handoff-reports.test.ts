@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { monthsBetween } from '../../shared/domain/handoff/report';
+import { monthsBetween } from '../../src/domain/handoff/report';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 
 setHandlerEnvironment();

@@ -2,9 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RoutingStore } from '../../shared/adapters/routing-store';
-import type { Lead } from '../../shared/domain/lead';
-import { routeQualifiedLead } from '../../shared/lead-assignment';
+import { RoutingStore } from '../../src/adapters/routing-store';
+import type { Lead } from '../../src/domain/lead';
+import { routeQualifiedLead } from '../../src/app/lead-assignment';
 import { TableFake } from './table-fake';
 
 /**

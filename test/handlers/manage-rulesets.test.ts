@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } 
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 
 setHandlerEnvironment();

@@ -1,8 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { KeyRing } from '../../shared/domain/consent/signed-token';
-import { webhookSecret, type WebhookSecretRef } from '../../shared/domain/handoff/webhooks';
+import type { KeyRing } from '../../src/domain/consent/signed-token';
+import { webhookSecret, type WebhookSecretRef } from '../../src/domain/handoff/webhooks';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { TableFake } from './table-fake';

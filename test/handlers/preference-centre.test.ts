@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { signToken, type KeyRing } from '../../shared/domain/consent/signed-token';
+import { signToken, type KeyRing } from '../../src/domain/consent/signed-token';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 
 setHandlerEnvironment();

@@ -3,9 +3,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { replay, type ScoredEvent } from '../../shared/domain/scoring/engine';
-import type { Ruleset } from '../../shared/domain/scoring/ruleset';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { replay, type ScoredEvent } from '../../src/domain/scoring/engine';
+import type { Ruleset } from '../../src/domain/scoring/ruleset';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 
 setHandlerEnvironment();

@@ -3,7 +3,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 
 setHandlerEnvironment();
@@ -112,7 +112,7 @@ describe('score-lead', () => {
   });
 
   it('stores a qualification in the outbox with the score, publishes lead.qualified, then clears it', async () => {
-    const replayed = (await import('../../shared/domain/scoring/engine')).replay(
+    const replayed = (await import('../../src/domain/scoring/engine')).replay(
       [
         { id: 'w1', type: 'webinar_registration', occurredAt: '2026-11-22T09:00:00.000Z', properties: {} },
         { id: 'w2', type: 'content_download', occurredAt: '2026-11-22T09:01:00.000Z', properties: {} },
@@ -141,7 +141,7 @@ describe('score-lead', () => {
   it('rescores a lead last scored under a retired ruleset before adding new events', async () => {
     const newer = { ...starterRuleset, version: 'starter-2', rules: starterRuleset.rules.map((rule) => (rule.id === 'demo-page' ? { ...rule, points: 40 } : rule)) };
     put({ pk: 'RULESET', sk: 'ACTIVE', version: 'starter-2' }, { pk: 'RULESET#starter-2', sk: 'RULESET', version: 'starter-2', status: 'active', ruleset: newer });
-    const old = (await import('../../shared/domain/scoring/engine')).replay(
+    const old = (await import('../../src/domain/scoring/engine')).replay(
       [{ id: 'e-demo', type: 'page_view', occurredAt: '2026-11-22T10:00:06.000Z', properties: { url: 'https://example.com/demo' } }],
       { role: 'CEO' },
       starterRuleset,

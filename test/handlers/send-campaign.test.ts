@@ -4,7 +4,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { addressHash } from '../../shared/domain/consent/suppression';
+import { addressHash } from '../../src/domain/consent/suppression';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 
 setHandlerEnvironment();

@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { DynamoSendRate } from '../../shared/adapters/send-rate';
+import { DynamoSendRate } from '../../src/adapters/send-rate';
 
 /** A table that applies the rate window's conditional ADD as DynamoDB would. */
 function rateTable() {

@@ -2,8 +2,8 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
-import { manifest } from '../../shared/manifest/manifest';
-import { isHttpFunction } from '../../shared/manifest/types';
+import { manifest } from '../../manifest/manifest';
+import { isHttpFunction } from '../../manifest/types';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 

@@ -2,10 +2,10 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
-import { keys } from '../../shared/adapters/keys';
-import { manifest } from '../../shared/manifest/manifest';
-import { INDEX_PARTITIONS, isOfKind, ITEM_KINDS } from '../../shared/manifest/table';
-import { allows, tableGrants } from '../../shared/manifest/table-grants';
+import { keys } from '../../src/adapters/keys';
+import { manifest } from '../../manifest/manifest';
+import { INDEX_PARTITIONS, isOfKind, ITEM_KINDS } from '../../manifest/table';
+import { allows, tableGrants } from '../../manifest/table-grants';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 interface Statement {

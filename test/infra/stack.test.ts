@@ -5,10 +5,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
-import { WEBHOOK_EVENT_TYPES } from '../../shared/domain/events';
-import { manifest } from '../../shared/manifest/manifest';
-import { deadLetterQueues } from '../../shared/manifest/queues';
-import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../shared/manifest/types';
+import { WEBHOOK_EVENT_TYPES } from '../../src/domain/events';
+import { manifest } from '../../manifest/manifest';
+import { deadLetterQueues } from '../../manifest/queues';
+import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../manifest/types';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 let template: Template;

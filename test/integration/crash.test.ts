@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scopedEventId } from '../../shared/domain/idempotency';
+import { scopedEventId } from '../../src/domain/idempotency';
 import { eventually, now, type StoredMail } from './helpers';
 
 /**
- * Invariant 1 on `npm start` itself: the stack runs as a child process (`infra/local/start.ts` on a
+ * Invariant 1 on `npm start` itself: the stack runs as a child process (`local/start.ts` on a
  * data folder of its own), takes forms and events from many visitors, and is killed with SIGKILL —
  * its whole process group, DynamoDB Local included — while work is still queued. Started again on the
  * same folder, it must score every event it answered 202 and alert sales once per qualified lead.
@@ -52,7 +52,7 @@ afterAll(async () => {
 /** `npm start` on the test's data folder, every port free; resolves with its ready line. */
 function startStack(): Promise<{ child: ChildProcess; ready: ReadyLine }> {
   const free = { LEADFLOW_DYNAMODB_PORT: '0', LEADFLOW_SQS_PORT: '0', LEADFLOW_SES_PORT: '0', LEADFLOW_BUS_PORT: '0', LEADFLOW_SECRETS_PORT: '0' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', '--data', dataDir, '--port', '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--data', dataDir, '--port', '0'], {
     cwd: PROJECT_ROOT,
     // Its own process group, so one kill reaches DynamoDB Local and every other child too.
     detached: true,

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { scopedEventId } from '../../shared/domain/idempotency';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { scopedEventId } from '../../src/domain/idempotency';
 import { eventually, now, runCli, stackClient } from './helpers';
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack';
+import type { LocalStack } from '../../local/stack';
 import { eventually, settled, stackClient } from './helpers';
 import { sharedStack } from './shared-stack';
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack';
+import type { LocalStack } from '../../local/stack';
 import { eventually, settled, stackClient } from './helpers';
 import { sharedStack } from './shared-stack';
 

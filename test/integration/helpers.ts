@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { expect } from 'vitest';
 import { main } from '../../cli/leadflow';
-import type { LocalStack } from '../../infra/local/stack';
+import type { LocalStack } from '../../local/stack';
 
 export interface LeadView {
   emailSuppression?: { reason: string; at: string };

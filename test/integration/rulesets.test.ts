@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import type { Ruleset } from '../../shared/domain/scoring/ruleset';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import type { Ruleset } from '../../src/domain/scoring/ruleset';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { eventually, now, runCli, settled, stackClient } from './helpers';
 
 /**

@@ -1,4 +1,4 @@
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 /**
  * Settings every file on the shared stack can live with: failed records come back after a second, and
@@ -22,7 +22,7 @@ interface StackHolder {
  * `shared-stack` project (vitest.config.ts) does not isolate its files, so one worker runs many of them
  * in turn and they all use this stack: files must not depend on each other's data (unique emails,
  * team ids, industries). Vitest ends a worker with SIGTERM, which would skip every exit hook; exiting
- * on it instead runs them, and DynamoDB Local's hook (infra/local/services.ts) kills the Java process.
+ * on it instead runs them, and DynamoDB Local's hook (local/services.ts) kills the Java process.
  */
 export function sharedStack(): Promise<LocalStack> {
   const holder = globalThis as StackHolder;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scopedEventId } from '../../shared/domain/idempotency';
-import type { LocalStack } from '../../infra/local/stack';
+import { scopedEventId } from '../../src/domain/idempotency';
+import type { LocalStack } from '../../local/stack';
 import { eventually, now, settled, stackClient } from './helpers';
 import { sharedStack } from './shared-stack';
 

@@ -4,8 +4,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack';
-import { signToken } from '../../shared/domain/consent/signed-token';
+import type { LocalStack } from '../../local/stack';
+import { signToken } from '../../src/domain/consent/signed-token';
 import { eventually, now, runCli, settled, stackClient } from './helpers';
 import { sharedStack } from './shared-stack';
 

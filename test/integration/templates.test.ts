@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack';
+import type { LocalStack } from '../../local/stack';
 import { runCli, stackClient } from './helpers';
 import { sharedStack } from './shared-stack';
 

@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEventBus } from '../../infra/local/event-bus';
-import { noJournal } from '../../infra/local/queue-journal';
-import { freePort, startSqs, type RunningService } from '../../infra/local/services';
-import { sesForwardingRule } from '../../shared/manifest/default-bus';
-import { manifest } from '../../shared/manifest/manifest';
-import { isEventFunction } from '../../shared/manifest/types';
+import { startEventBus } from '../../local/event-bus';
+import { noJournal } from '../../local/queue-journal';
+import { freePort, startSqs, type RunningService } from '../../local/services';
+import { sesForwardingRule } from '../../manifest/default-bus';
+import { manifest } from '../../manifest/manifest';
+import { isEventFunction } from '../../manifest/types';
 
 /**
  * The local bus routes what reaches the `default` bus as the stack routes it in AWS: SES events of
- * leadflow's configuration set are forwarded to the leadflow bus (shared/manifest/default-bus.ts),
+ * leadflow's configuration set are forwarded to the leadflow bus (manifest/default-bus.ts),
  * everything else stays there, unmatched; a bus that does not exist is an entry error.
  */
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -3,10 +3,10 @@ import { connect } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpApi } from '../../infra/local/http-api';
-import { freePort } from '../../infra/local/services';
-import { manifest } from '../../shared/manifest/manifest';
-import { isHttpFunction, type HttpFunctionSpec } from '../../shared/manifest/types';
+import { startHttpApi } from '../../local/http-api';
+import { freePort } from '../../local/services';
+import { manifest } from '../../manifest/manifest';
+import { isHttpFunction, type HttpFunctionSpec } from '../../manifest/types';
 
 /**
  * The local HTTP API in front of stand-in functions (they answer as capture-form and the preference

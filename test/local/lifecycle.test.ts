@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/local/services';
-import { startLocalStack } from '../../infra/local/stack';
-import type { Manifest } from '../../shared/manifest/types';
+import { freePort } from '../../local/services';
+import { startLocalStack } from '../../local/stack';
+import type { Manifest } from '../../manifest/types';
 
 const javaProcessesOnPort = (port: string) => {
   try {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DYNAMODB_PID_FILE, freePort } from '../../infra/local/services';
-import { isRunning, stopProcess, waitForExit } from '../../infra/local/processes';
+import { DYNAMODB_PID_FILE, freePort } from '../../local/services';
+import { isRunning, stopProcess, waitForExit } from '../../local/processes';
 
 /**
  * `npm start` as a user runs it, in child processes: what it listens on, what a second start says,
@@ -83,7 +83,7 @@ function run(command: string, args: string[], ports: Record<string, string> = {}
   };
 }
 
-const startScript = (folder: string) => ['--import', 'tsx', 'infra/local/start.ts', '--port', '0', '--data', folder];
+const startScript = (folder: string) => ['--import', 'tsx', 'local/start.ts', '--port', '0', '--data', folder];
 
 interface Banner {
   readonly pid: number;

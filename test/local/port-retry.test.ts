@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 const held = createServer();
 const state = vi.hoisted(() => ({ takenPort: 0, calls: 0 }));
 
-vi.mock('../../infra/local/services', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../infra/local/services')>();
+vi.mock('../../local/services', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../local/services')>();
   return {
     ...original,
     // The sixth port asked for in a start is the secrets stand-in's (see startOnce).
@@ -32,7 +32,7 @@ afterAll(async () => {
 
 describe('local stack start-up', () => {
   it('starts again on fresh ports when a port found free was taken before it was listened on', async () => {
-    const { startLocalStack } = await import('../../infra/local/stack');
+    const { startLocalStack } = await import('../../local/stack');
     const lines: string[] = [];
     const stack = await startLocalStack({ log: (line) => lines.push(line) });
     try {

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openQueueJournal, type JournaledMessage } from '../../infra/local/queue-journal';
+import { openQueueJournal, type JournaledMessage } from '../../local/queue-journal';
 
 const folder = mkdtempSync(join(tmpdir(), 'leadflow-journal-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startScheduler, type ScheduledEntry } from '../../infra/local/scheduler';
-import { freePort } from '../../infra/local/services';
+import { startScheduler, type ScheduledEntry } from '../../local/scheduler';
+import { freePort } from '../../local/services';
 import { scheduleInput, waitFor } from './scheduler-requests';
 
 const folder = mkdtempSync(join(tmpdir(), 'leadflow-schedules-'));

@@ -1,7 +1,7 @@
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, ResourceNotFoundException, SchedulerClient, UpdateScheduleCommand, ValidationException } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScheduler, type ScheduledEntry } from '../../infra/local/scheduler';
-import { freePort } from '../../infra/local/services';
+import { startScheduler, type ScheduledEntry } from '../../local/scheduler';
+import { freePort } from '../../local/services';
 import { scheduleInput, waitFor } from './scheduler-requests';
 
 let scheduler: Awaited<ReturnType<typeof startScheduler>>;

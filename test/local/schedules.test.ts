@@ -1,7 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { rateMs, startSchedule } from '../../infra/local/schedules';
-import type { ScheduleFunctionSpec } from '../../shared/manifest/types';
+import { rateMs, startSchedule } from '../../local/schedules';
+import type { ScheduleFunctionSpec } from '../../manifest/types';
 
 const spec: ScheduleFunctionSpec = {
   name: 'nightly-report',

@@ -1,8 +1,8 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/local/services';
-import { startSecrets } from '../../infra/local/secrets';
-import { cachedSecret, keyRingFromSecret } from '../../shared/adapters/secrets';
+import { freePort } from '../../local/services';
+import { startSecrets } from '../../local/secrets';
+import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 
 /** Local mode's Secrets Manager stand-in, read the way the functions read it: Powertools Parameters over the real SDK. */
 let stop: () => Promise<unknown>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientTokenBuckets } from '../../infra/local/token-buckets';
+import { clientTokenBuckets } from '../../local/token-buckets';
 
 /** A clock the test moves by hand. */
 const clock = () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pinnedConnector } from '../../shared/adapters/webhook-transport';
+import { pinnedConnector } from '../../src/adapters/webhook-transport';
 
 /**
  * The connector deliver-webhooks posts with, against receivers on 127.0.0.1. Their URLs name hosts

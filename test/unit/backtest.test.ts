@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { formatBacktest } from '../../cli/leadflow';
-import { Backtest, type LeadOutcome } from '../../shared/domain/scoring/backtest';
-import { replay, type ScoredEvent } from '../../shared/domain/scoring/engine';
-import type { Ruleset } from '../../shared/domain/scoring/ruleset';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { Backtest, type LeadOutcome } from '../../src/domain/scoring/backtest';
+import { replay, type ScoredEvent } from '../../src/domain/scoring/engine';
+import type { Ruleset } from '../../src/domain/scoring/ruleset';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
 const window = { from: '2026-11-02T00:00:00.000Z', to: '2026-11-16T00:00:00.000Z' };
 const lowerBar: Ruleset = { ...starterRuleset, version: 'lower-bar', mql: { minScore: 80, minGrade: 'B', recycleBelowScore: 60 } };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveStatus, isSubscriber, type Campaign } from '../../shared/domain/campaigns/campaign';
-import { withSubscriberFooter } from '../../shared/domain/campaigns/footer';
-import { renderTemplate, templateFields, textFromHtml } from '../../shared/domain/campaigns/template';
-import { listUnsubscribeHeaders, sendDecision } from '../../shared/domain/consent/send-policy';
-import type { Lead } from '../../shared/domain/lead';
+import { effectiveStatus, isSubscriber, type Campaign } from '../../src/domain/campaigns/campaign';
+import { withSubscriberFooter } from '../../src/domain/campaigns/footer';
+import { renderTemplate, templateFields, textFromHtml } from '../../src/domain/campaigns/template';
+import { listUnsubscribeHeaders, sendDecision } from '../../src/domain/consent/send-policy';
+import type { Lead } from '../../src/domain/lead';
 
 const lead = (subscriptions: Lead['subscriptions'], extra: Partial<Lead> = {}) => ({ id: 'l', email: 'a@x.io', subscriptions, ...extra }) as Lead;
 

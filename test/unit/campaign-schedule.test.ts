@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localTimeToUtc, resolveSchedule, ScheduleError, SCHEDULE_HORIZON_DAYS } from '../../shared/domain/campaigns/schedule';
+import { localTimeToUtc, resolveSchedule, ScheduleError, SCHEDULE_HORIZON_DAYS } from '../../src/domain/campaigns/schedule';
 
 const now = new Date('2026-11-24T12:00:00Z');
 const refusal = (run: () => unknown) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignRates, campaignTracking, reputationPause, SesCampaignEvent } from '../../shared/domain/campaigns/tracking';
+import { campaignRates, campaignTracking, reputationPause, SesCampaignEvent } from '../../src/domain/campaigns/tracking';
 
 const sentAt = '2026-11-23T10:00:00.000Z';
 const event = (eventType: string, extra: Record<string, unknown> = {}) =>

@@ -15,8 +15,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/leadflow';
 import { formatAge, redactPersonalData } from '../../cli/dlq';
-import { manifest } from '../../shared/manifest/manifest';
-import { isEventFunction } from '../../shared/manifest/types';
+import { manifest } from '../../manifest/manifest';
+import { isEventFunction } from '../../manifest/types';
 
 const sqs = mockClient(SQSClient);
 const AWS_API = 'https://abc123.execute-api.eu-west-1.amazonaws.com';

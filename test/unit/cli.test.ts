@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main, parseCsv, progressBar, type CliIo } from '../../cli/leadflow';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIRMATIONS_PER_ADDRESS, planConfirmation } from '../../shared/domain/consent/confirmation-limits';
+import { CONFIRMATIONS_PER_ADDRESS, planConfirmation } from '../../src/domain/consent/confirmation-limits';
 
 describe('planConfirmation', () => {
   it('mails only the types not mailed in their window, in the first free quota slot', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../shared/domain/consent/pages';
-import { composeConfirmationEmail } from '../../shared/domain/consent/confirmation-email';
-import { confirmationChange, consentChange, formConsentStatus, unsubscribeChoice } from '../../shared/domain/consent/preferences';
-import { SUBSCRIPTION_TYPES } from '../../shared/domain/subscriptions';
+import { invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../src/domain/consent/pages';
+import { composeConfirmationEmail } from '../../src/domain/consent/confirmation-email';
+import { confirmationChange, consentChange, formConsentStatus, unsubscribeChoice } from '../../src/domain/consent/preferences';
+import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
 
 const context = { at: '2026-11-23T10:00:00.000Z', method: 'preference_centre' as const, ipAddress: '203.0.113.9', userAgent: 'test', consentText: 'Preference centre (en)' };
 

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { httpHandler } from '../../shared/http/handler';
+import { httpHandler } from '../../src/http/handler';
 import { context, httpEvent } from '../handlers/fixtures';
 
 const logger = new Logger({ logLevel: 'SILENT' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkEmail } from '../../shared/domain/email';
+import { checkEmail } from '../../src/domain/email';
 
 describe('checkEmail', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { followUpFireTimes, followUpScheduleName, nextRepFor, waitedFor } from '../../shared/domain/handoff/follow-up';
-import { RoutingConfig, type RoutingTeam } from '../../shared/domain/handoff/routing';
+import { followUpFireTimes, followUpScheduleName, nextRepFor, waitedFor } from '../../src/domain/handoff/follow-up';
+import { RoutingConfig, type RoutingTeam } from '../../src/domain/handoff/routing';
 
 const rep = (id: string, capacity = 2) => ({ id, name: `Rep ${id}`, email: `${id}@example.com`, capacity });
 const team: RoutingTeam = { id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [rep('ana'), rep('budi'), rep('citra')] };

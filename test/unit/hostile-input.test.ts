@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventBatch, FormSubmission, MAX_EXACT_NUMBER, withFormAttributes } from '../../shared/api/schemas';
-import { requestFingerprint, scopedEventId, submissionIdFor } from '../../shared/domain/idempotency';
-import { matchesPattern } from '../../shared/domain/pattern';
-import { validationError } from '../../shared/http/errors';
-import { parseBody, type ParsedBodyEvent } from '../../shared/http/middleware';
+import { EventBatch, FormSubmission, MAX_EXACT_NUMBER, withFormAttributes } from '../../src/api/schemas';
+import { requestFingerprint, scopedEventId, submissionIdFor } from '../../src/domain/idempotency';
+import { matchesPattern } from '../../src/domain/pattern';
+import { validationError } from '../../src/http/errors';
+import { parseBody, type ParsedBodyEvent } from '../../src/http/middleware';
 
 /** The issues a 400 would carry for this form body. */
 function formIssues(body: unknown) {

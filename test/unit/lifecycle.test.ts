@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { feedbackTarget } from '../../shared/domain/handoff/feedback';
-import { ALLOWED_TRANSITIONS, currentStage, LIFECYCLE_STAGES, stageEntry, transition, type EntryStage, type LifecycleStage } from '../../shared/domain/handoff/lifecycle';
-import { DEFAULT_SALES_REASONS, SalesReasons } from '../../shared/domain/handoff/reasons';
-import { addMonths, handoffReport, monthsBefore, monthsBetween, type ReportedTransition } from '../../shared/domain/handoff/report';
-import { apply, rescore, type ScoredEvent } from '../../shared/domain/scoring/engine';
-import { recycledScore } from '../../shared/domain/scoring/recycle';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { feedbackTarget } from '../../src/domain/handoff/feedback';
+import { ALLOWED_TRANSITIONS, currentStage, LIFECYCLE_STAGES, stageEntry, transition, type EntryStage, type LifecycleStage } from '../../src/domain/handoff/lifecycle';
+import { DEFAULT_SALES_REASONS, SalesReasons } from '../../src/domain/handoff/reasons';
+import { addMonths, handoffReport, monthsBefore, monthsBetween, type ReportedTransition } from '../../src/domain/handoff/report';
+import { apply, rescore, type ScoredEvent } from '../../src/domain/scoring/engine';
+import { recycledScore } from '../../src/domain/scoring/recycle';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
 const at = '2026-11-20T10:00:00.000Z';
 

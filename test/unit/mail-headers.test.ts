@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { singleLineHeader } from '../../shared/domain/mail-headers';
+import { singleLineHeader } from '../../src/domain/mail-headers';
 
 const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/;
 /** Any string, with line breaks and other control characters mixed in often. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../shared/api/openapi';
-import { manifest } from '../../shared/manifest/manifest';
-import { isHttpFunction } from '../../shared/manifest/types';
+import { openApiDocument } from '../../src/api/openapi';
+import { manifest } from '../../manifest/manifest';
+import { isHttpFunction } from '../../manifest/types';
 
 describe('the OpenAPI document', () => {
   it('documents every route of the manifest, admin routes with their auth', () => {

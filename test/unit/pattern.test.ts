@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matchesPattern, operatorsIn, PatternError, validatePattern } from '../../shared/domain/pattern';
+import { matchesPattern, operatorsIn, PatternError, validatePattern } from '../../src/domain/pattern';
 
 // Examples follow the EventBridge content-filtering documentation.
 const event = {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Lead, PurchaseSummary } from '../../shared/domain/lead';
-import { segmentView } from '../../shared/domain/segments/segment';
-import { matchesPattern } from '../../shared/domain/pattern';
-import { addPurchase, currencyFits, purchaseProfile, RFM_BREAKPOINTS, RFM_SEGMENT_GRID, RFM_SEGMENTS, type Purchase } from '../../shared/domain/purchases';
+import type { Lead, PurchaseSummary } from '../../src/domain/lead';
+import { segmentView } from '../../src/domain/segments/segment';
+import { matchesPattern } from '../../src/domain/pattern';
+import { addPurchase, currencyFits, purchaseProfile, RFM_BREAKPOINTS, RFM_SEGMENT_GRID, RFM_SEGMENTS, type Purchase } from '../../src/domain/purchases';
 
 const NOW = '2026-11-24T12:00:00.000Z';
 const daysAgo = (days: number) => new Date(Date.parse(NOW) - days * 86_400_000).toISOString();

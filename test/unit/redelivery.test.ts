@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { untilClaimStale } from '../../shared/adapters/redelivery';
-import { manifest } from '../../shared/manifest/manifest';
-import { isEventFunction } from '../../shared/manifest/types';
+import { untilClaimStale } from '../../src/adapters/redelivery';
+import { manifest } from '../../manifest/manifest';
+import { isEventFunction } from '../../manifest/types';
 
 describe('waiting for a held claim', () => {
   const wait = untilClaimStale(150);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findOwner, repsInTurn, RoutingConfig, teamFor, type RoutingTeam } from '../../shared/domain/handoff/routing';
-import type { Lead } from '../../shared/domain/lead';
+import { findOwner, repsInTurn, RoutingConfig, teamFor, type RoutingTeam } from '../../src/domain/handoff/routing';
+import type { Lead } from '../../src/domain/lead';
 
 const rep = (id: string, capacity = 5) => ({ id, name: `Rep ${id}`, email: `${id}@example.com`, capacity });
 const config = {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { scoringView, type Lead } from '../../shared/domain/lead';
-import { diffRulesets, formatDiff, isEmptyDiff } from '../../shared/domain/scoring/diff';
-import type { Ruleset } from '../../shared/domain/scoring/ruleset';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
-import { LEAD_CONDITION_FIELDS, validateRuleset } from '../../shared/domain/scoring/validate';
+import { scoringView, type Lead } from '../../src/domain/lead';
+import { diffRulesets, formatDiff, isEmptyDiff } from '../../src/domain/scoring/diff';
+import type { Ruleset } from '../../src/domain/scoring/ruleset';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
+import { LEAD_CONDITION_FIELDS, validateRuleset } from '../../src/domain/scoring/validate';
 
 const withRules = (...rules: unknown[]) => ({ ...starterRuleset, version: 'draft-1', rules });
 const rule = (overrides: Record<string, unknown>) => ({ id: 'r', description: 'A rule', score: 'engagement', points: 5, when: { event: { type: ['page_view'] } }, ...overrides });

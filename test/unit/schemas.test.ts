@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventBatch, FormSubmission } from '../../shared/api/schemas';
-import { fieldPath, validationError } from '../../shared/http/errors';
+import { EventBatch, FormSubmission } from '../../src/api/schemas';
+import { fieldPath, validationError } from '../../src/http/errors';
 
 const fieldsAtFault = (result: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) =>
   result.error?.issues.map((issue) => fieldPath(issue.path)) ?? [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { apply, scoreAt, type ScoredEvent } from '../../shared/domain/scoring/engine';
-import { Ruleset } from '../../shared/domain/scoring/ruleset';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { apply, scoreAt, type ScoredEvent } from '../../src/domain/scoring/engine';
+import { Ruleset } from '../../src/domain/scoring/ruleset';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
 const decisionMaker = { role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 50_000, country: 'ID' };
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { apply, replay, rescore, scoreAt, type ScoredEvent, type ScoreState } from '../../shared/domain/scoring/engine';
-import type { Ruleset } from '../../shared/domain/scoring/ruleset';
-import { starterRuleset } from '../../shared/domain/scoring/starter-ruleset';
+import { apply, replay, rescore, scoreAt, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
+import type { Ruleset } from '../../src/domain/scoring/ruleset';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
 const decisionMaker = { role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 50_000, country: 'ID' };
 const junior = { role: 'Intern', country: 'BR', teamSize: 3 };

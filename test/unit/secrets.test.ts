@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cachedSecret } from '../../shared/adapters/secrets';
+import { cachedSecret } from '../../src/adapters/secrets';
 
 const secrets = mockClient(SecretsManagerClient);
 const reads = () => secrets.commandCalls(GetSecretValueCommand).length;

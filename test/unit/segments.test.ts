@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CampaignDefinition } from '../../shared/domain/campaigns/campaign';
-import type { Lead } from '../../shared/domain/lead';
-import { matchesPattern } from '../../shared/domain/pattern';
-import { purchaseProfile } from '../../shared/domain/purchases';
+import { CampaignDefinition } from '../../src/domain/campaigns/campaign';
+import type { Lead } from '../../src/domain/lead';
+import { matchesPattern } from '../../src/domain/pattern';
+import { purchaseProfile } from '../../src/domain/purchases';
 import {
   historyHolds,
   historySince,
@@ -14,7 +14,7 @@ import {
   segmentView,
   type HistoryEvent,
   type SegmentRule,
-} from '../../shared/domain/segments/segment';
+} from '../../src/domain/segments/segment';
 
 const NOW = '2026-11-24T12:00:00.000Z';
 const daysAgo = (days: number) => new Date(Date.parse(NOW) - days * 86_400_000).toISOString();

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyRingFromSecret } from '../../shared/adapters/secrets';
-import { checkKeyRing, signToken, verifyToken, type KeyRing } from '../../shared/domain/consent/signed-token';
-import { webhookSecret } from '../../shared/domain/handoff/webhooks';
+import { keyRingFromSecret } from '../../src/adapters/secrets';
+import { checkKeyRing, signToken, verifyToken, type KeyRing } from '../../src/domain/consent/signed-token';
+import { webhookSecret } from '../../src/domain/handoff/webhooks';
 
 const ring: KeyRing = { current: 'k2', keys: { k1: 'an-older-key-that-still-verifies-0001', k2: 'the-current-signing-key-of-32-bytes!!' } };
 const now = 1_795_000_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressHash, deliverabilityFindings, SesDeliveryEvent } from '../../shared/domain/consent/suppression';
+import { addressHash, deliverabilityFindings, SesDeliveryEvent } from '../../src/domain/consent/suppression';
 
 const mail = { messageId: 'm-1' };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { grantScope, refusalOf, tableGrantCheck, TableAccessDenied, type GrantScope } from '../../shared/adapters/table-grant-check';
-import { manifest } from '../../shared/manifest/manifest';
+import { grantScope, refusalOf, tableGrantCheck, TableAccessDenied, type GrantScope } from '../../src/adapters/table-grant-check';
+import { manifest } from '../../manifest/manifest';
 
 const scopeOf = (name: string): GrantScope => {
   const spec = manifest.functions.find((candidate) => candidate.name === name);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkTemplateFields, renderTemplate } from '../../shared/domain/campaigns/template';
+import { checkTemplateFields, renderTemplate } from '../../src/domain/campaigns/template';
 
 const HOSTILE = ['" onmouseover="alert(1)', "' onmouseover='alert(1)", 'javascript:alert(1)', '</a><script>alert(1)</script>', 'x onmouseover=alert(1)'];
 const render = (html: string, lead: Record<string, unknown>) => renderTemplate({ subject: 'Hi', html }, { lead }).html;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CampaignDefinition } from '../../shared/domain/campaigns/campaign';
-import { checkTemplateFields, renderTemplate } from '../../shared/domain/campaigns/template';
-import { sameContent, TemplateRequest } from '../../shared/domain/campaigns/template-versions';
+import { CampaignDefinition } from '../../src/domain/campaigns/campaign';
+import { checkTemplateFields, renderTemplate } from '../../src/domain/campaigns/template';
+import { sameContent, TemplateRequest } from '../../src/domain/campaigns/template-versions';
 
 const issues = (html: string, subject = 'Hello', text?: string) => checkTemplateFields({ subject, html, ...(text === undefined ? {} : { text }) });
 

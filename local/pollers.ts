@@ -1,0 +1,116 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { EventFunctionSpec } from '../manifest/types';
+import { lambdaContext, type Invoke } from './lambda';
+import { JOURNAL_ID_ATTRIBUTE, type QueueJournal } from './queue-journal';
+
+const journalIdOf = (message: Message) => message.MessageAttributes?.[JOURNAL_ID_ATTRIBUTE]?.StringValue;
+const journalIds = (messages: readonly Message[]) => messages.map(journalIdOf).filter((id): id is string => id !== undefined);
+
+const toRecord = (message: Message, queueArn: string): SQSEvent['Records'][number] => ({
+  messageId: message.MessageId ?? '',
+  receiptHandle: message.ReceiptHandle ?? '',
+  body: message.Body ?? '',
+  attributes: {
+    ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+    SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+    SenderId: message.Attributes?.SenderId ?? 'local',
+    ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+  },
+  messageAttributes: {},
+  md5OfBody: message.MD5OfBody ?? '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: queueArn,
+  awsRegion: 'us-east-1',
+});
+
+/**
+ * What Lambda's SQS event source mapping does, for one function: receive up to `batchSize` messages
+ * (waiting up to the batching window to fill the batch), invoke the handler with a real SQSEvent,
+ * delete the records that succeeded and leave failed ones to reappear after the visibility timeout.
+ * SQS itself moves a message to the DLQ after maxReceiveCount receives. The journal hears of each
+ * message finished: deleted, or failed for the last time allowed (the queue moves it to the DLQ on
+ * its next receive). A failed one with receives left, postponed by its handler or not, stays pending.
+ */
+export function startPoller(options: {
+  fn: EventFunctionSpec;
+  queueUrl: string;
+  sqs: SQSClient;
+  journal: QueueJournal;
+  handler: Invoke<SQSEvent, SQSBatchResponse | void>;
+  log: (line: string) => void;
+}): { stop(): Promise<void> } {
+  const { fn, queueUrl, sqs, journal, handler, log } = options;
+  const queueArn = `arn:aws:sqs:us-east-1:000000000000:${fn.name}`;
+  const abort = new AbortController();
+  let stopped = false;
+
+  async function receiveBatch(): Promise<Message[]> {
+    const batch: Message[] = [];
+    const windowEnds = Date.now() + fn.trigger.maxBatchingWindowSeconds * 1000;
+    do {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(10, fn.trigger.batchSize - batch.length),
+          WaitTimeSeconds: batch.length ? 0 : 1,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: [JOURNAL_ID_ATTRIBUTE],
+        }),
+        { abortSignal: abort.signal },
+      );
+      batch.push(...Messages);
+      if (Messages.length === 0 && batch.length) break;
+    } while (!stopped && batch.length > 0 && batch.length < fn.trigger.batchSize && Date.now() < windowEnds);
+    return batch;
+  }
+
+  async function invoke(batch: Message[]) {
+    const event: SQSEvent = { Records: batch.map((message) => toRecord(message, queueArn)) };
+    let failed: Set<string>;
+    try {
+      const result = await handler(event, lambdaContext(fn));
+      const identifiers = (result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier);
+      const known = new Set(event.Records.map((record) => record.messageId));
+      // As Lambda does: an unknown or empty identifier fails the whole batch.
+      failed = identifiers.every((id) => id && known.has(id)) ? new Set(identifiers) : known;
+    } catch (error) {
+      log(`${fn.name}: invocation failed, whole batch will be retried: ${(error as Error).message}`);
+      failed = new Set(event.Records.map((record) => record.messageId));
+    }
+    const succeeded = batch.filter((message) => !failed.has(message.MessageId ?? ''));
+    if (succeeded.length) {
+      const { Successful = [] } = await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: succeeded.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '' })),
+        }),
+      );
+      journal.recordDeleted(journalIds(Successful.map((entry) => succeeded[Number(entry.Id)]).filter((message): message is Message => message !== undefined)));
+    }
+    const lastTries = batch.filter((message) => failed.has(message.MessageId ?? '') && Number(message.Attributes?.ApproximateReceiveCount ?? 1) >= fn.trigger.maxReceiveCount);
+    journal.recordDeadLettered(journalIds(lastTries));
+    if (failed.size) log(`${fn.name}: ${failed.size} of ${batch.length} record(s) failed; retried after the visibility timeout`);
+  }
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const batch = await receiveBatch();
+        if (batch.length) await invoke(batch);
+      } catch (error) {
+        if (stopped) break;
+        log(`${fn.name}: poller error: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  })();
+
+  return {
+    stop: async () => {
+      stopped = true;
+      abort.abort();
+      await loop;
+    },
+  };
+}

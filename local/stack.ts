@@ -1,0 +1,364 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { sesForwardingRule } from '../manifest/default-bus';
+import { environmentFor, type DeploymentSettings } from '../manifest/environment';
+import { manifest as leadflowManifest } from '../manifest/manifest';
+import { consumerQueueNames } from '../manifest/queues';
+import { tableDesign } from '../manifest/table';
+import { isEventFunction, isHttpFunction, isScheduleFunction, type Manifest, type RateLimit } from '../manifest/types';
+import { sendJournaled, startEventBus } from './event-bus';
+import { noJournal, openQueueJournal, type QueueJournal } from './queue-journal';
+import { startSecrets } from './secrets';
+import type { KeyRing } from '../src/domain/consent/signed-token';
+import { startHttpApi } from './http-api';
+import { loadHandler } from './lambda';
+import { startPoller } from './pollers';
+import { startScheduler } from './scheduler';
+import { rateMs, startSchedule } from './schedules';
+import { freePort, isAddressInUse, startDynamoDb, startSes, startSqs, type RunningService } from './services';
+
+export interface LocalStackOptions {
+  /** Default: leadflow's own manifest. */
+  manifest?: Manifest;
+  /**
+   * Folder for DynamoDB Local's data, the queue journal and the Scheduler's schedules; undefined keeps
+   * them all in memory (queued messages and schedules then die with the stack).
+   */
+  dataDir?: string;
+  /** Delete `dataDir` before starting. */
+  reset?: boolean;
+  /** 0 or absent: a free port. */
+  ports?: { api?: number; dynamodb?: number; sqs?: number; ses?: number; bus?: number; secrets?: number; scheduler?: number };
+  /** Local override of the queues' visibility timeout, so failed records come back quickly. */
+  visibilityTimeoutSeconds?: number;
+  /** Concurrent batches per queue, as Lambda scales a queue's consumer out. Default 4. */
+  pollersPerQueue?: number;
+  /**
+   * Each client's limit on the public routes; default the manifest's `http.perClient`. Tests and the
+   * bench, which send everything from 127.0.0.1, raise it.
+   */
+  perClientLimit?: RateLimit;
+  /** Admin routes need `Authorization: Bearer <devToken>`. Default: a random token. */
+  devToken?: string;
+  settings?: Partial<DeploymentSettings>;
+  /** The key ring that signs subscriber links; a fresh one when not given. */
+  signingKeys?: KeyRing;
+  /** The salt of address hashes; a fresh one when not given. */
+  privacySalt?: string;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly sesUrl: string;
+  readonly devToken: string;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly eventbridge: string; readonly secretsmanager: string; readonly scheduler: string };
+  readonly settings: DeploymentSettings;
+  /** The key ring the functions read from the local Secrets Manager, for minting links in tests and tools. */
+  readonly signingKeys: KeyRing;
+  readonly queues: Readonly<Record<string, { readonly url: string; readonly dlqUrl: string }>>;
+  /** The DynamoDB Local (Java) process: it ends with this one, and this pid lets anyone check. */
+  readonly dynamodbPid: number;
+  stop(): Promise<void>;
+}
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** In the data folder: every message routed to a queue and not yet finished. */
+export const QUEUE_JOURNAL_FILE = 'queue-journal.ndjson';
+/** In the data folder: the local Scheduler's schedules. */
+export const SCHEDULES_FILE = 'schedules.json';
+const REGION = 'us-east-1';
+
+/** A key ring with one fresh random key. */
+export const newKeyRing = (): KeyRing => ({ current: 'k1', keys: { k1: randomBytes(32).toString('base64url') } });
+
+const defaultSettings: DeploymentSettings = {
+  tableName: 'leadflow',
+  busName: 'leadflow',
+  senderAddress: 'leadflow@example.com',
+  salesInbox: 'sales@example.com',
+  configurationSetName: 'leadflow',
+  allowedOrigins: ['*'],
+  signingKeysSecret: 'leadflow/signing-keys',
+  privacySaltSecret: 'leadflow/privacy-salt',
+  publicBaseUrl: 'http://127.0.0.1:3000',
+  // The local SES does not throttle; this still exercises the shared rate every sender obeys.
+  sesMaxSendRate: 200,
+  scheduleGroupName: 'leadflow',
+  schedulerRoleArn: 'arn:aws:iam::000000000000:role/leadflow-scheduler',
+  busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/leadflow',
+  scheduleDlqArn: 'arn:aws:sqs:us-east-1:000000000000:leadflow-schedule-dlq',
+  // A CRM or chat tool being tried out runs on this machine, without TLS.
+  loopbackWebhooks: true,
+};
+
+const indexDefinition = (index: (typeof tableDesign.indexes)[number]) => ({
+  IndexName: index.name,
+  KeySchema: [
+    { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+});
+const indexAttributes = (index: (typeof tableDesign.indexes)[number]) => [
+  { AttributeName: index.partitionKey, AttributeType: 'S' as const },
+  { AttributeName: index.sortKey, AttributeType: 'S' as const },
+];
+
+async function createTable(client: DynamoDBClient, tableName: string) {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: tableDesign.partitionKey, AttributeType: 'S' },
+          { AttributeName: tableDesign.sortKey, AttributeType: 'S' },
+          ...tableDesign.indexes.flatMap(indexAttributes),
+        ],
+        KeySchema: [
+          { AttributeName: tableDesign.partitionKey, KeyType: 'HASH' },
+          { AttributeName: tableDesign.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: tableDesign.indexes.map(indexDefinition),
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: tableDesign.timeToLiveAttribute, Enabled: true } }),
+    );
+  } catch (error) {
+    // The table survives between runs in the data folder; indexes added since it was made are added now.
+    if (!(error instanceof ResourceInUseException)) throw error;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    for (const index of tableDesign.indexes.filter((candidate) => !existing.has(candidate.name))) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: indexAttributes(index),
+          GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
+        }),
+      );
+    }
+  }
+}
+
+/** Starts tried when a port found free was taken by another process before it was listened on. */
+const START_ATTEMPTS = 3;
+
+/**
+ * Starts the whole pipeline on this machine: real local stand-ins for DynamoDB, SQS and SES, the
+ * project's own EventBridge bus, and every manifest function wired to its trigger, exactly as the
+ * CDK stack wires it in AWS. Everything started is stopped by `stop()`, also when start-up fails.
+ * Ports are found free before the services start; stacks started side by side (parallel test files)
+ * can take the same one in between, so a start that loses a port is tried again on fresh ones.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (!isAddressInUse(error) || options.ports || attempt === START_ATTEMPTS) throw error;
+      options.log?.(`a port was taken while starting; starting again (${attempt + 1} of ${START_ATTEMPTS})`);
+    }
+  }
+}
+
+async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
+  const manifest = options.manifest ?? leadflowManifest;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const settings: DeploymentSettings = { ...defaultSettings, ...options.settings };
+  const devToken = options.devToken ?? randomBytes(24).toString('base64url');
+  const portFor = async (port: number | undefined) => (port ? port : freePort());
+  const stoppers: (() => Promise<void> | void)[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const stopOne of stoppers.reverse()) {
+      try {
+        await stopOne();
+      } catch (error) {
+        log(`stopping: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    // Refuse an unsupported schedule before starting anything.
+    manifest.functions.filter(isScheduleFunction).forEach((fn) => rateMs(fn.trigger.expression));
+
+    const [dynamodbPort, sqsPort, sesPort, busPort, apiPort, secretsPort, schedulerPort] = await Promise.all([
+      portFor(options.ports?.dynamodb),
+      portFor(options.ports?.sqs),
+      portFor(options.ports?.ses),
+      portFor(options.ports?.bus),
+      portFor(options.ports?.api),
+      portFor(options.ports?.secrets),
+      portFor(options.ports?.scheduler),
+    ]);
+    const track = <S extends RunningService>(service: S) => {
+      stoppers.push(() => service.stop());
+      return service;
+    };
+    const [dynamodb, sqsService, ses] = await Promise.all([
+      startDynamoDb({ port: dynamodbPort ?? 0, ...(options.dataDir ? { dataDir: options.dataDir } : {}), reset: options.reset ?? false, log }).then(track),
+      startSqs(sqsPort ?? 0).then(track),
+      startSes(sesPort ?? 0).then(track),
+    ]);
+    const busEndpoint = `http://127.0.0.1:${busPort}`;
+    const signingKeys = options.signingKeys ?? newKeyRing();
+    const secrets = await startSecrets({
+      port: secretsPort ?? 0,
+      region: REGION,
+      secrets: {
+        [settings.signingKeysSecret]: JSON.stringify({ current: signingKeys.current, ...signingKeys.keys }),
+        [settings.privacySaltSecret]: options.privacySalt ?? randomBytes(32).toString('base64url'),
+      },
+    });
+    stoppers.push(() => secrets.stop());
+
+    // The SDK reads these, so the handlers run unchanged against the stand-ins.
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsService.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_ENDPOINT_URL_SCHEDULER: `http://127.0.0.1:${schedulerPort}`,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // No CloudWatch here to read the metric lines; `npm run bench` measures the same latencies.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    });
+    // Links in email point at this API, wherever it listens; schedules target this bus, whatever its name.
+    const runtimeSettings: DeploymentSettings = {
+      ...settings,
+      publicBaseUrl: options.settings?.publicBaseUrl ?? `http://127.0.0.1:${apiPort}`,
+      busArn: options.settings?.busArn ?? `arn:aws:events:${REGION}:000000000000:event-bus/${settings.busName}`,
+    };
+    for (const fn of manifest.functions) Object.assign(process.env, environmentFor(fn, manifest, runtimeSettings));
+
+    const dynamoClient = new DynamoDBClient({});
+    await createTable(dynamoClient, settings.tableName);
+    dynamoClient.destroy();
+
+    // fauxqs names queues by a virtual host (sqs.<region>.localhost) that does not resolve: talk to its endpoint.
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+    stoppers.push(() => sqs.destroy());
+    const visibilityTimeout = String(options.visibilityTimeoutSeconds ?? 5);
+    const queues: Record<string, { url: string; dlqUrl: string }> = {};
+    for (const fn of manifest.functions.filter(isEventFunction)) {
+      // Named as `leadflow dlq` looks them up.
+      const { queueName, dlqName } = consumerQueueNames(fn.name);
+      const { QueueUrl: dlqUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: dlqName, Attributes: { MessageRetentionPeriod: '1209600' } }));
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+      const { QueueUrl: url = '' } = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: queueName,
+          Attributes: {
+            VisibilityTimeout: visibilityTimeout,
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: fn.trigger.maxReceiveCount }),
+          },
+        }),
+      );
+      queues[fn.name] = { url, dlqUrl };
+    }
+
+    // fauxqs keeps its queues in memory: what the last run accepted and did not finish is sent again
+    // from the journal before any poller starts.
+    let journal: QueueJournal = noJournal;
+    if (options.dataDir) {
+      const opened = await openQueueJournal({ file: join(options.dataDir, QUEUE_JOURNAL_FILE), log });
+      journal = opened.journal;
+      stoppers.push(() => opened.journal.close());
+      for (const message of opened.pending) {
+        const queueUrl = queues[message.queue]?.url;
+        if (queueUrl) await sendJournaled(sqs, queueUrl, message);
+        else {
+          log(`queue journal: no queue ${message.queue} in this manifest; a message for it is dropped`);
+          journal.recordDeadLettered([message.id]);
+        }
+      }
+      if (opened.pending.length) log(`queue journal: ${opened.pending.length} message(s) accepted before the last stop sent again`);
+    }
+
+    const bus = await startEventBus({
+      port: busPort ?? 0,
+      busName: settings.busName,
+      rules: manifest.functions.filter(isEventFunction).map((fn) => ({ fn, queueUrl: queues[fn.name]?.url ?? '' })),
+      forwardedFromDefaultBus: [sesForwardingRule(settings.configurationSetName).pattern],
+      sqs,
+      journal,
+      region: REGION,
+      log,
+    });
+    stoppers.push(() => bus.stop());
+
+    // Campaign schedules fire into the local bus, as EventBridge Scheduler puts them on the real one.
+    const schedulerBus = new EventBridgeClient({ endpoint: bus.endpoint });
+    stoppers.push(() => schedulerBus.destroy());
+    const scheduler = await startScheduler({
+      port: schedulerPort ?? 0,
+      region: REGION,
+      deliver: async (entry) => {
+        const result = await schedulerBus.send(new PutEventsCommand({ Entries: [entry] }));
+        if (result.FailedEntryCount) throw new Error(`the bus refused the event: ${result.Entries?.[0]?.ErrorMessage ?? 'unknown'}`);
+      },
+      ...(options.dataDir ? { schedulesFile: join(options.dataDir, SCHEDULES_FILE) } : {}),
+      log,
+    });
+    stoppers.push(() => scheduler.stop());
+
+    for (const fn of manifest.functions.filter(isEventFunction)) {
+      const handler = await loadHandler<SQSEvent, SQSBatchResponse | void>(fn, PROJECT_ROOT);
+      // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
+      // the optimistic locking between concurrent consumers.
+      for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, journal, handler, log });
+        stoppers.push(() => poller.stop());
+      }
+    }
+    for (const fn of manifest.functions.filter(isScheduleFunction)) {
+      const schedule = startSchedule({ fn, handler: await loadHandler<ScheduledEvent, unknown>(fn, PROJECT_ROOT), log });
+      stoppers.push(() => schedule.stop());
+    }
+    const routes = await Promise.all(
+      manifest.functions.filter(isHttpFunction).map(async (fn) => ({
+        fn,
+        handler: await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(fn, PROJECT_ROOT),
+      })),
+    );
+    const api = await startHttpApi({
+      port: apiPort ?? 0,
+      routes,
+      settings: { ...manifest.http, perClient: options.perClientLimit ?? manifest.http.perClient },
+      allowedOrigins: settings.allowedOrigins,
+      devToken,
+      log,
+    });
+    stoppers.push(() => api.stop());
+
+    return {
+      apiUrl: api.url,
+      sesUrl: ses.endpoint,
+      devToken,
+      endpoints: { dynamodb: dynamodb.endpoint, sqs: sqsService.endpoint, ses: ses.endpoint, eventbridge: bus.endpoint, secretsmanager: secrets.endpoint, scheduler: scheduler.endpoint },
+      settings: runtimeSettings,
+      signingKeys,
+      queues,
+      dynamodbPid: dynamodb.pid,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * `npm start`: the whole pipeline on this machine. Data persists in .leadflow/data between runs;
+ * `--reset` clears it. `--port N` moves the API (default 3000); LEADFLOW_DYNAMODB_PORT,
+ * LEADFLOW_SQS_PORT, LEADFLOW_SES_PORT, LEADFLOW_BUS_PORT and LEADFLOW_SECRETS_PORT move the stand-ins
+ * (0: any free port). `--data DIR` keeps everything in DIR instead of .leadflow. Once everything
+ * listens it prints one line `leadflow-ready <JSON>` (the endpoints and the admin token) for scripts and tests.
+ *
+ * One leadflow runs per state folder: a second start names the first and exits 1. Every child
+ * process ends with this one, and this one ends with the command that started it (npm stopped alone
+ * leaves it without a parent).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import type { KeyRing } from '../src/domain/consent/signed-token';
+import { claimInstance } from './instance';
+import type { LocalStack } from './stack';
+
+const { values } = parseArgs({
+  options: { reset: { type: 'boolean', default: false }, port: { type: 'string', default: '3000' }, data: { type: 'string' } },
+});
+const stateDir = resolve(values.data ?? fileURLToPath(new URL('../.leadflow', import.meta.url)));
+const fromHere = relative(process.cwd(), stateDir);
+const shownStateDir = fromHere.startsWith('..') || isAbsolute(fromHere) ? stateDir : fromHere || '.';
+mkdirSync(stateDir, { recursive: true });
+
+/** A text kept in the state folder between runs (readable by its owner only), made on first use. */
+function persisted(name: string, create: () => string): string {
+  const file = `${stateDir}/${name}`;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const value = create();
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+const randomSecret = (bytes: number) => () => randomBytes(bytes).toString('base64url');
+
+const port = (name: string, fallback: number) => Number(process.env[`LEADFLOW_${name}_PORT`] ?? fallback);
+const apiPort = Number(values.port);
+/** How often this process checks that its parent is still there. */
+const PARENT_CHECK_MS = 500;
+
+const claim = claimInstance(`${stateDir}/running.json`, `http://127.0.0.1:${apiPort}`);
+if (!claim.claimed) {
+  console.error(`leadflow is already running (pid ${claim.running.pid}, API ${claim.running.apiUrl}); stop it first`);
+  process.exit(1);
+}
+// Also when this process ends on an error nobody caught.
+process.on('exit', () => claim.release());
+// Loaded only now, so that a second start answers in one line, before the SDK has anything to say.
+const { isAddressInUse } = await import('./services');
+const { newKeyRing, startLocalStack } = await import('./stack');
+
+let stack: LocalStack;
+try {
+  stack = await startLocalStack({
+    dataDir: `${stateDir}/data`,
+    reset: values.reset,
+    // The admin token stays the same between runs, so scripts and bookmarks keep working; links in
+    // mail already sent keep verifying; suppressed addresses keep matching their salted hashes.
+    devToken: process.env.LEADFLOW_DEV_TOKEN ?? persisted('dev-token', randomSecret(24)),
+    signingKeys: JSON.parse(persisted('signing-keys.json', () => JSON.stringify(newKeyRing()))) as KeyRing,
+    privacySalt: persisted('privacy-salt', randomSecret(32)),
+    ports: { api: apiPort, dynamodb: port('DYNAMODB', 8000), sqs: port('SQS', 4566), ses: port('SES', 8005), bus: port('BUS', 4010), secrets: port('SECRETS', 4584) },
+  });
+} catch (error) {
+  if (!isAddressInUse(error)) throw error;
+  console.error(`leadflow cannot start: ${(error as Error).message}; stop that process, or move leadflow with --port and LEADFLOW_<SERVICE>_PORT`);
+  process.exit(1);
+}
+claim.update(stack.apiUrl);
+console.log(`
+leadflow is running locally (pid ${process.pid}).
+
+  API               ${stack.apiUrl}
+  OpenAPI document  ${stack.apiUrl}/v1/openapi.json
+  Sent mail         ${stack.sesUrl}   (every email, with its headers)
+  DynamoDB Local    ${stack.endpoints.dynamodb}   (pid ${stack.dynamodbPid}; table "${stack.settings.tableName}", data in ${shownStateDir}/data)
+  SQS (fauxqs)      ${stack.endpoints.sqs}
+  EventBridge       ${stack.endpoints.eventbridge}
+  Scheduler         ${stack.endpoints.scheduler}   (campaign schedules and follow-up timers, kept in ${shownStateDir}/data)
+  Secrets Manager   ${stack.endpoints.secretsmanager}   (link-signing keys and address-hash salt, kept in ${shownStateDir}/)
+  Admin token       ${stack.devToken}   (also in ${shownStateDir}/dev-token; send as "Authorization: Bearer <token>")
+
+Ctrl-C stops everything.
+`);
+console.log(`leadflow-ready ${JSON.stringify({ apiUrl: stack.apiUrl, devToken: stack.devToken, ...stack.endpoints })}`);
+
+let stopping = false;
+function stopAndExit(reason: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${reason}: stopping…`);
+  stack.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stopAndExit(signal));
+// npm runs this under `sh -c`. SIGTERM to npm alone ends npm and the shell but not this process,
+// which the system then hands to another parent: that change is the signal to stop.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) stopAndExit('the command that started leadflow has ended');
+}, PARENT_CHECK_MS).unref();

@@ -1,0 +1,574 @@
+import type { Manifest } from './types';
+import { DetailType, EVENT_SOURCE, WEBHOOK_EVENT_TYPES } from '../src/domain/events';
+
+/**
+ * Every function of leadflow, its trigger and what it may touch. The CDK stack and the local runtime
+ * are both built from this value: adding a function is one entry here plus its folder under functions/.
+ *
+ * `table` lists the item kinds each function's code reaches, found from the stores its handler builds
+ * (src/adapters/*-store.ts) and the items their transactions write; the comment beside it says why.
+ * A kind missing here is an AccessDenied in AWS and a refused call in local mode, so add it with the code.
+ */
+export const manifest: Manifest = {
+  service: 'leadflow',
+  http: {
+    throttleRatePerSecond: 50,
+    throttleBurst: 100,
+    maxBodyBytes: 16 * 1024,
+    // A visitor's browser sends a form and a few batches of events; an office behind one address, a
+    // few visitors at once. 5 a second is 1,500 per 5 minutes, the edge option's default WAF limit.
+    perClient: { ratePerSecond: 5, burst: 20 },
+  },
+  functions: [
+    {
+      name: 'capture-form',
+      description: 'Accepts a form submission: validates, creates or updates the lead, records the submission.',
+      entry: 'functions/capture-form/handler.ts',
+      trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/forms/{formId}/submissions' }], audience: 'public' },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: ['bus:put'],
+      // The lead by its address (EMAIL#, created once per address), the lead and its consent and stage
+      // records (LEAD#), the submission as an event (EVENT#, read back on a repeated idempotency key),
+      // the visitor's link (ANON#). No delete.
+      table: { read: ['EMAIL#', 'LEAD#', 'ANON#', 'EVENT#'], write: ['EMAIL#', 'LEAD#', 'EVENT#', 'ANON#'] },
+      reservedConcurrency: 50,
+    },
+    {
+      name: 'ingest-events',
+      description: 'Accepts a batch of engagement events from the tracking snippet or a chat widget.',
+      entry: 'functions/ingest-events/handler.ts',
+      trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/events' }], audience: 'public' },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: ['bus:put'],
+      // A lead by address (EMAIL#, created with its LEAD# items when new), a visitor's lead (ANON#), the
+      // events (EVENT#: read back to tell a faithful repeat from an id reused for another event).
+      table: { read: ['EMAIL#', 'ANON#', 'EVENT#'], write: ['EMAIL#', 'LEAD#', 'EVENT#'] },
+      reservedConcurrency: 50,
+    },
+    {
+      name: 'api-docs',
+      description: 'Serves the OpenAPI document generated from the request schemas.',
+      entry: 'functions/api-docs/handler.ts',
+      trigger: { kind: 'http', routes: [{ method: 'GET', path: '/v1/openapi.json' }], audience: 'public' },
+      timeoutSeconds: 5,
+      memoryMb: 256,
+      access: [],
+    },
+    {
+      name: 'preference-centre',
+      description: 'The subscriber pages reached from signed email links: preference centre, one-click unsubscribe (RFC 8058), double opt-in confirmation.',
+      entry: 'functions/preference-centre/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'GET', path: '/v1/preferences' },
+          { method: 'POST', path: '/v1/preferences' },
+          { method: 'GET', path: '/v1/unsubscribe' },
+          { method: 'POST', path: '/v1/unsubscribe' },
+          { method: 'GET', path: '/v1/subscriptions/confirm' },
+          { method: 'POST', path: '/v1/subscriptions/confirm' },
+        ],
+        audience: 'public',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: ['secret:signing-keys'],
+      // The lead's statuses and consent records (LEAD#); an unsubscribe counted on its campaign send (CAMPAIGN#).
+      table: { read: ['LEAD#'], write: ['LEAD#', 'CAMPAIGN#'] },
+      reservedConcurrency: 20,
+    },
+    {
+      name: 'manage-suppressions',
+      description: 'The suppression list: look up, list and lift (with a reason) suppressed addresses.',
+      entry: 'functions/manage-suppressions/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'GET', path: '/v1/admin/suppressions' },
+          { method: 'GET', path: '/v1/admin/suppressions/{email}' },
+          { method: 'POST', path: '/v1/admin/suppressions/{email}/lift' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: ['secret:privacy-salt'],
+      // A lift deletes the suppression and soft-bounce count and records why (SUPPRESSED#), and clears
+      // the mark on the lead found by its address (EMAIL# -> LEAD#); the list is the SUPPRESSIONS index partition.
+      table: { read: ['SUPPRESSED#', 'EMAIL#'], write: ['SUPPRESSED#', 'LEAD#'], delete: ['SUPPRESSED#'], query: { gsi1: ['SUPPRESSIONS'] } },
+    },
+    {
+      name: 'lead-data-rights',
+      description: "Data subjects' rights: export everything held about a lead, or erase it everywhere, keeping its address suppressed as a hash.",
+      entry: 'functions/lead-data-rights/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'GET', path: '/v1/admin/leads/{leadId}/export' },
+          { method: 'DELETE', path: '/v1/admin/leads/{leadId}' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 29,
+      memoryMb: 512,
+      access: ['secret:privacy-salt'],
+      // Finds everything naming the lead (its partition, its events, sends, purchases by index; rescoring
+      // markers by the rulesets' job ids), keeps its address suppressed as a hash, and deletes the rest in batches.
+      table: {
+        read: ['LEAD#', 'RULESET#', 'RULESET'],
+        write: ['SUPPRESSED#'],
+        batchWrite: ['LEAD#', 'EMAIL#', 'ANON#', 'EVENT#', 'CAMPAIGN#', 'ORDER#', 'RESCORE#'],
+        query: { gsi1: ['LEAD#', 'ANON#', 'SENDS#', 'PURCHASES#', 'RULESETS'] },
+      },
+    },
+    {
+      name: 'manage-campaigns',
+      description: 'Campaigns: create a draft (subscription type, segment, template), preview, read it and its report, send or schedule, pause, resume, cancel.',
+      entry: 'functions/manage-campaigns/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'POST', path: '/v1/admin/campaigns' },
+          { method: 'GET', path: '/v1/admin/campaigns/{campaignId}' },
+          { method: 'GET', path: '/v1/admin/campaigns/{campaignId}/report' },
+          { method: 'GET', path: '/v1/admin/campaigns/{campaignId}/preview' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/test' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/send' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/pause' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/resume' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/cancel' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/schedule' },
+          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/unschedule' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      maxBodyBytes: 256 * 1024,
+      access: ['bus:put', 'scheduler:manage'],
+      // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
+      // leads (LEADS# shards), read their history (LEAD# on gsi1) and the rulesets they were scored with.
+      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#', 'LEAD#'] } },
+    },
+    {
+      name: 'manage-segments',
+      description: 'Segments as data: save, version, list and delete segment definitions; preview who is in one (count and sample) before any send.',
+      entry: 'functions/manage-segments/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'POST', path: '/v1/admin/segments' },
+          { method: 'GET', path: '/v1/admin/segments' },
+          { method: 'POST', path: '/v1/admin/segments/preview' },
+          { method: 'GET', path: '/v1/admin/segments/{segmentId}' },
+          { method: 'PUT', path: '/v1/admin/segments/{segmentId}' },
+          { method: 'DELETE', path: '/v1/admin/segments/{segmentId}' },
+          { method: 'GET', path: '/v1/admin/segments/{segmentId}/preview' },
+        ],
+        audience: 'admin',
+      },
+      // A preview reads leads for up to 20 s; memory buys CPU for matching them.
+      timeoutSeconds: 25,
+      memoryMb: 1024,
+      maxBodyBytes: 64 * 1024,
+      access: [],
+      // Segment definitions (SEGMENT#, listed on SEGMENTS); previews as manage-campaigns reads them.
+      table: { read: ['SEGMENT#', 'RULESET#', 'RULESET'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#', 'LEAD#'] } },
+    },
+    {
+      name: 'manage-templates',
+      description: 'Email templates as versioned data: create, list, read, add a version (versions never change), read a version, preview for a lead.',
+      entry: 'functions/manage-templates/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'POST', path: '/v1/admin/templates' },
+          { method: 'GET', path: '/v1/admin/templates' },
+          { method: 'GET', path: '/v1/admin/templates/{templateId}' },
+          { method: 'PUT', path: '/v1/admin/templates/{templateId}' },
+          { method: 'GET', path: '/v1/admin/templates/{templateId}/versions/{version}' },
+          { method: 'POST', path: '/v1/admin/templates/{templateId}/preview' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      maxBodyBytes: 256 * 1024,
+      access: [],
+      // Template heads and versions (TEMPLATE#, listed on TEMPLATES); a preview reads one lead (LEAD#).
+      table: { read: ['TEMPLATE#', 'LEAD#'], write: ['TEMPLATE#'], query: { gsi1: ['TEMPLATES'] } },
+    },
+    {
+      name: 'manage-routing',
+      description: 'Owner routing as data: teams of reps with capacities, rules in order and a default team; read and replace.',
+      entry: 'functions/manage-routing/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'GET', path: '/v1/admin/routing' },
+          { method: 'PUT', path: '/v1/admin/routing' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      maxBodyBytes: 256 * 1024,
+      access: [],
+      // The one routing configuration item.
+      table: { read: ['ROUTING'], write: ['ROUTING'] },
+    },
+    {
+      name: 'manage-webhooks',
+      description: 'Webhook endpoints for a CRM or chat tool: register one (its signing secret, derived from the signing-key ring and never stored, is shown once), list, rotate its secret with an overlap, delete.',
+      entry: 'functions/manage-webhooks/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'POST', path: '/v1/admin/webhooks' },
+          { method: 'GET', path: '/v1/admin/webhooks' },
+          { method: 'DELETE', path: '/v1/admin/webhooks/{webhookId}' },
+          { method: 'POST', path: '/v1/admin/webhooks/{webhookId}/secret' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: ['secret:signing-keys'],
+      // Webhook endpoints (WEBHOOK#, listed on WEBHOOKS); delete removes one.
+      table: { read: ['WEBHOOK#'], write: ['WEBHOOK#'], delete: ['WEBHOOK#'], query: { gsi1: ['WEBHOOKS'] } },
+    },
+    {
+      name: 'get-lead',
+      description: 'Returns a lead with its scores, grade, stage and score breakdown.',
+      entry: 'functions/get-lead/handler.ts',
+      trigger: { kind: 'http', routes: [{ method: 'GET', path: '/v1/admin/leads/{leadId}' }], audience: 'admin' },
+      timeoutSeconds: 5,
+      memoryMb: 256,
+      access: [],
+      // The lead and its stage history (LEAD#), its recent events (LEAD# on gsi1), the ruleset it was scored with.
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], query: { gsi1: ['LEAD#'] } },
+    },
+    {
+      name: 'record-purchases',
+      description: "Records purchases from a shop or CRM once per order id, moving each lead's purchase summary (RFM) in the same transaction.",
+      entry: 'functions/record-purchases/handler.ts',
+      trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/admin/purchases' }], audience: 'admin' },
+      timeoutSeconds: 29,
+      memoryMb: 256,
+      // 100 purchases with long product names do not fit the API's default 16 KB.
+      maxBodyBytes: 64 * 1024,
+      access: [],
+      // Orders once each (ORDER#) with the lead's summary (LEAD#); a lead named by address is found or created (EMAIL#).
+      table: { read: ['LEAD#', 'ORDER#', 'EMAIL#'], write: ['LEAD#', 'ORDER#', 'EMAIL#'] },
+    },
+    {
+      name: 'manage-rulesets',
+      description: 'Scoring rulesets as versioned data: list, read, validate, save drafts, diff, activate; rescoring progress.',
+      entry: 'functions/manage-rulesets/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'GET', path: '/v1/admin/rulesets' },
+          { method: 'POST', path: '/v1/admin/rulesets/validate' },
+          { method: 'GET', path: '/v1/admin/rulesets/{version}' },
+          { method: 'PUT', path: '/v1/admin/rulesets/{version}' },
+          { method: 'GET', path: '/v1/admin/rulesets/{version}/diff' },
+          { method: 'POST', path: '/v1/admin/rulesets/{version}/activate' },
+          { method: 'GET', path: '/v1/admin/rescoring/{jobId}' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      maxBodyBytes: 256 * 1024,
+      access: ['bus:put'],
+      // Versions (RULESET#, listed on RULESETS), the active pointer (RULESET), the rescoring job an activation starts (RESCORE#).
+      table: { read: ['RULESET#', 'RULESET', 'RESCORE#'], write: ['RULESET#', 'RULESET', 'RESCORE#'], query: { gsi1: ['RULESETS'] } },
+    },
+    {
+      name: 'backtest-ruleset',
+      description: 'Replays a window of recorded events through a draft and the active ruleset and reports what would change.',
+      entry: 'functions/backtest-ruleset/handler.ts',
+      trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/admin/rulesets/{version}/backtest' }], audience: 'admin' },
+      // API Gateway answers within 30 s; memory buys CPU for the replay.
+      timeoutSeconds: 29,
+      memoryMb: 1769,
+      access: [],
+      // Events of the window by day (EVENTS# on gsi2), their leads (LEAD#), the routing for alert load; the summary kept on the draft.
+      table: { read: ['RULESET#', 'RULESET', 'ROUTING', 'LEAD#'], write: ['RULESET#'], query: { gsi2: ['EVENTS#'] } },
+    },
+    {
+      name: 'plan-rescoring',
+      description: 'Lists leads page by page after an activation and fans them out for rescoring, counting the job total.',
+      entry: 'functions/plan-rescoring/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.RescorePageRequested] },
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
+      },
+      timeoutSeconds: 60,
+      memoryMb: 256,
+      access: ['bus:put'],
+      // Lists lead ids (LEADS# shards) and counts each page into the job once (RESCORE#).
+      table: { write: ['RESCORE#'], query: { gsi1: ['LEADS#'] } },
+    },
+    {
+      name: 'rescore-leads',
+      description: 'Rescores leads under the newly active ruleset, once per job, without re-alerting qualified leads.',
+      entry: 'functions/rescore-leads/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.LeadsRescoreRequested] },
+        batchSize: 4,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        // An activation queues every lead at once: an hour of backlog is the work, not a fault.
+        oldestMessageAlarmMinutes: 60,
+      },
+      timeoutSeconds: 120,
+      memoryMb: 512,
+      access: ['bus:put'],
+      // Replays a lead's scored history (LEAD# on gsi1) and replaces its score (LEAD#) with the job's marker and counter (RESCORE#).
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#', 'RESCORE#'], query: { gsi1: ['LEAD#'] } },
+    },
+    {
+      name: 'score-lead',
+      description: 'Applies recorded engagement to its lead once (a batch grouped by lead), keeps fit, engagement and grade, emits lead.qualified.',
+      entry: 'functions/score-lead/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: {
+          source: [EVENT_SOURCE],
+          'detail-type': [DetailType.EngagementRecorded, DetailType.LeadIdentified],
+        },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        // Scores should land within a minute (ScoreLatency); five minutes of backlog is falling behind.
+        oldestMessageAlarmMinutes: 5,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 512,
+      access: ['bus:put'],
+      // Marks events scored (EVENT#, moving a visitor's to its lead) with the lead's score (LEAD#); a
+      // visitor's history is found by its link (ANON#) on gsi1.
+      table: { read: ['EVENT#', 'ANON#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['EVENT#', 'LEAD#'], query: { gsi1: ['LEAD#', 'ANON#'] } },
+    },
+    {
+      name: 'record-deliverability',
+      description: 'Turns SES bounces and complaints into suppressions: at once for hard bounces and complaints, after repeated soft bounces.',
+      entry: 'functions/record-deliverability/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['secret:privacy-salt'],
+      // Suppressions and soft-bounce counts (SUPPRESSED#), and the mark on the address's lead (EMAIL# -> LEAD#).
+      table: { read: ['SUPPRESSED#', 'EMAIL#'], write: ['SUPPRESSED#', 'LEAD#'] },
+    },
+    {
+      name: 'send-confirmation',
+      description: 'Emails double opt-in confirmation links for subscriptions a form left pending.',
+      entry: 'functions/send-confirmation/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.ConsentConfirmationRequested] },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        // The subscriber is waiting for the confirmation email.
+        oldestMessageAlarmMinutes: 10,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      // Reads the lead and whether its address is suppressed; claims its confirmation and quota items
+      // under the lead (CONFIRMATION#…), marks them sent, or expires a claim when SES fails.
+      table: { read: ['LEAD#', 'SUPPRESSED#'], write: ['LEAD#'] },
+    },
+    {
+      name: 'plan-campaign',
+      description: "Starts scheduled campaigns when due; lists a campaign's recipients page by page (segment and opt-in) and fans them out to the senders.",
+      entry: 'functions/plan-campaign/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.CampaignSendRequested, DetailType.CampaignSendDue] },
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
+      },
+      timeoutSeconds: 60,
+      memoryMb: 512,
+      access: ['bus:put'],
+      // Walks one LEADS# shard per chain, checks history (LEAD# on gsi1), counts pages on the campaign (CAMPAIGN#).
+      table: { read: ['CAMPAIGN#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#', 'LEAD#'] } },
+    },
+    {
+      name: 'send-campaign',
+      description: 'Sends a campaign to planned recipients, once each, after checking consent and suppression at send time; and test sends to named addresses.',
+      entry: 'functions/send-campaign/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.CampaignRecipientsPlanned, DetailType.CampaignTestRequested] },
+        batchSize: 4,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        // A large campaign drains at the SES send rate, so its recipients wait their turn.
+        oldestMessageAlarmMinutes: 60,
+      },
+      timeoutSeconds: 120,
+      memoryMb: 512,
+      access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      // Send records and counters (CAMPAIGN#; a claim is deleted when SES refused the call), the shared
+      // rate window (SEND_RATE), the recipient (LEAD#) and its suppression (SUPPRESSED#).
+      table: { read: ['CAMPAIGN#', 'LEAD#', 'SUPPRESSED#'], write: ['CAMPAIGN#', 'SEND_RATE'], delete: ['CAMPAIGN#'] },
+    },
+    {
+      name: 'track-campaign',
+      description: "Counts SES events of campaign emails per recipient and turns the subscriber's opens and clicks into engagement.",
+      entry: 'functions/track-campaign/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: {
+          source: ['aws.ses'],
+          'detail-type': ['Email Delivered', 'Email Opened', 'Email Clicked', 'Email Bounced', 'Email Complaint Received', 'Email Rejected'],
+          detail: { mail: { tags: { campaign: [{ exists: true }] } } },
+        },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['bus:put'],
+      // Counters on the send and the campaign (CAMPAIGN#); opens and clicks as engagement events (EVENT#).
+      table: { read: ['CAMPAIGN#'], write: ['CAMPAIGN#', 'EVENT#'] },
+    },
+    {
+      name: 'deliver-webhooks',
+      description: 'POSTs each subscribed bus event, signed, to every webhook endpoint that wants it, once per endpoint and event; failures retry until the DLQ.',
+      entry: 'functions/deliver-webhooks/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [...WEBHOOK_EVENT_TYPES] },
+        // One event per invocation: a slow endpoint delays only its own event's retries.
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        // The handler backs off 30 s, 1, 2, ... 32 min between attempts: about 63 minutes, then the DLQ.
+        maxReceiveCount: 8,
+        // SQS leaves a message received more than three times out of this metric, so endpoint backoff does not hold it up.
+        oldestMessageAlarmMinutes: 15,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['secret:signing-keys'],
+      // Endpoints (WEBHOOKS on gsi1) and per-event delivery claims under each (WEBHOOK#, deleted after a
+      // failed POST); the lead a payload describes (LEAD#).
+      table: { read: ['WEBHOOK#', 'LEAD#'], write: ['WEBHOOK#'], delete: ['WEBHOOK#'], query: { gsi1: ['WEBHOOKS'] } },
+    },
+    {
+      name: 'record-lifecycle',
+      description: 'Moves a qualified lead to the mql stage once per qualification, and a subscriber who gives details through a form to lead, recording each transition and publishing lead.stage-changed.',
+      entry: 'functions/record-lifecycle/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.LeadQualified, DetailType.LeadContactChanged] },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 10,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['bus:put'],
+      // The lead, its transition and applied-once records (LEAD#); leaving mql frees the owner's place (ROUTING#REP#).
+      table: { read: ['LEAD#'], write: ['LEAD#', 'ROUTING#REP#'] },
+    },
+    {
+      name: 'sales-feedback',
+      description: "Sales feedback on handed-over leads (accept, reject, won, lost, disqualify) with the team's reason lists, and stage and contact updates from the CRM.",
+      entry: 'functions/sales-feedback/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: [
+          { method: 'POST', path: '/v1/admin/leads/{leadId}/feedback' },
+          { method: 'GET', path: '/v1/admin/settings/sales-reasons' },
+          { method: 'PUT', path: '/v1/admin/settings/sales-reasons' },
+          { method: 'POST', path: '/v1/admin/crm/updates' },
+        ],
+        audience: 'admin',
+      },
+      timeoutSeconds: 29,
+      memoryMb: 256,
+      // 100 CRM updates with contact details do not fit the API's default 16 KB.
+      maxBodyBytes: 64 * 1024,
+      access: ['bus:put'],
+      // As record-lifecycle, plus the reason lists (SETTINGS) and CRM updates naming a lead by address (EMAIL#).
+      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'] },
+    },
+    {
+      name: 'handoff-reports',
+      description: 'The handoff report: funnel per stage and month, conversion, time to MQL, MQL acceptance, won and lost reasons.',
+      entry: 'functions/handoff-reports/handler.ts',
+      trigger: { kind: 'http', routes: [{ method: 'GET', path: '/v1/admin/reports/handoff' }], audience: 'admin' },
+      timeoutSeconds: 29,
+      memoryMb: 512,
+      access: [],
+      // Reads only the monthly transition partitions of gsi1.
+      table: { query: { gsi1: ['TRANSITIONS#'] } },
+    },
+    {
+      name: 'alert-sales',
+      description: "Once per lead qualification: gives the lead an owner by the routing rules (round-robin under capacity), emails the owner or the team inbox with the reasons, publishes lead.assigned, starts the owner's follow-up timers.",
+      entry: 'functions/alert-sales/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.LeadQualified] },
+        batchSize: 5,
+        maxBatchingWindowSeconds: 0,
+        maxReceiveCount: 5,
+        // Sales should hear of an MQL within two minutes (MqlAlertLatency).
+        oldestMessageAlarmMinutes: 5,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      // scheduler:manage starts the follow-up timers of a newly assigned lead.
+      access: ['ses:send', 'bus:put', 'scheduler:manage'],
+      // The alert claim, assignment and owner (LEAD#; a claim is deleted after a failed send), the
+      // routing (ROUTING), round-robin turns (ROUTING#TEAM#) and reps' open counts (ROUTING#REP#), recent events (LEAD# on gsi1).
+      table: { read: ['LEAD#', 'ROUTING', 'ROUTING#REP#'], write: ['LEAD#', 'ROUTING#TEAM#', 'ROUTING#REP#'], delete: ['LEAD#'], query: { gsi1: ['LEAD#'] } },
+    },
+    {
+      name: 'follow-up-handoff',
+      description: "An assigned MQL's follow-up: reminds its rep, then reassigns it to the team's next rep under capacity (or the team inbox), once per step; a lead leaving mql cancels its timers.",
+      entry: 'functions/follow-up-handoff/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.FollowUpDue, DetailType.LeadStageChanged], detail: { from: ['mql', { exists: false }] } },
+        batchSize: 5,
+        maxBatchingWindowSeconds: 0,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 10,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      // scheduler:manage deletes the timers of a lead that left mql.
+      access: ['ses:send', 'bus:put', 'scheduler:manage'],
+      // Follow-up step claims (LEAD#; deleted after a failed email), the reassignment with both reps' counts, as alert-sales.
+      table: { read: ['LEAD#', 'ROUTING', 'ROUTING#REP#'], write: ['LEAD#', 'ROUTING#TEAM#', 'ROUTING#REP#'], delete: ['LEAD#'] },
+    },
+  ],
+};

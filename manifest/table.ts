@@ -1,0 +1,59 @@
+/**
+ * The single table's key design, shared by the CDK stack and the local runtime so both create the
+ * same table. Entities build their own keys (src/adapters/keys.ts).
+ */
+export const tableDesign = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Items with this attribute (epoch seconds) are removed by DynamoDB TTL. */
+  timeToLiveAttribute: 'expiresAt',
+  indexes: [
+    /** Per-subject history (events by lead or visitor, in time order); also lists leads and rulesets. */
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    /** Events by the UTC day they happened, in time order: back-tests read a time window from here. */
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ],
+} as const;
+
+export type IndexName = (typeof tableDesign.indexes)[number]['name'];
+
+/**
+ * The kinds of item in the table, named by their partition key (keys.ts). A kind ending in `#` is a
+ * prefix (`LEAD#` is every `LEAD#<id>` partition: profile, consents, alerts, assignments, follow-ups,
+ * stage transitions); any other is one partition exactly (`RULESET` is the active-ruleset pointer).
+ * Grants follow partitions, because DynamoDB's `dynamodb:LeadingKeys` sees only the partition key.
+ */
+export const ITEM_KINDS = [
+  'LEAD#',
+  'EMAIL#',
+  'ANON#',
+  'EVENT#',
+  'RULESET#',
+  'RULESET',
+  'RESCORE#',
+  'SUPPRESSED#',
+  'CAMPAIGN#',
+  'SEGMENT#',
+  'SEND_RATE',
+  'TEMPLATE#',
+  'ORDER#',
+  'ROUTING',
+  'ROUTING#TEAM#',
+  'ROUTING#REP#',
+  'WEBHOOK#',
+  'SETTINGS',
+] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
+
+/** The partition values of each index (keys.ts), with the same prefix rule as item kinds. */
+export const INDEX_PARTITIONS = {
+  gsi1: ['LEADS#', 'LEAD#', 'ANON#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#'],
+  gsi2: ['EVENTS#'],
+} as const satisfies Record<IndexName, readonly string[]>;
+export type IndexPartition<I extends IndexName> = (typeof INDEX_PARTITIONS)[I][number];
+
+/** Whether a partition key value belongs to a kind: by prefix for a kind ending in `#`, exactly otherwise. */
+export const isOfKind = (partition: string, kind: string): boolean => (kind.endsWith('#') ? partition.startsWith(kind) : partition === kind);
+
+/** The `dynamodb:LeadingKeys` pattern (`StringLike`) of a kind: `LEAD#*`, or the exact value. */
+export const leadingKeyPattern = (kind: string): string => (kind.endsWith('#') ? `${kind}*` : kind);

@@ -1,0 +1,141 @@
+/**
+ * The shape of the wiring manifest. Both the CDK stack (infra/) and the local runtime (local/)
+ * are generated from one value of this type, so what runs locally is what deploys.
+ */
+
+import type { IndexName, IndexPartition, ItemKind } from './table';
+
+/** An EventBridge event pattern (content filtering), as JSON. */
+export type EventPattern = { readonly [field: string]: unknown };
+
+/** What a function may touch besides the table. Each access becomes a least-privilege grant and its environment variables. */
+export type Access =
+  | 'bus:put'
+  | 'ses:send'
+  /** Read the HMAC keys that sign subscriber links (a Secrets Manager secret). */
+  | 'secret:signing-keys'
+  /** Read the secret salt that turns email addresses into one-way hashes (suppressions, erasure). */
+  | 'secret:privacy-salt'
+  /** Writes absolute links to the public API into email (needs the API's public URL). */
+  | 'links:public'
+  /** Creates, moves and deletes one-time EventBridge Scheduler schedules in the stack's group that put events on the bus. */
+  | 'scheduler:manage';
+
+/**
+ * What a function may do in the single table, by item kind (partition-key prefix, see table.ts). Each
+ * list becomes one IAM statement whose `dynamodb:LeadingKeys` condition names exactly these kinds; a
+ * transaction is authorised item by item, so a kind written inside one is listed like any other write.
+ * No function may Scan.
+ */
+export interface TableAccess {
+  /** GetItem, BatchGetItem, ConditionCheckItem, and Query on the table's own key. */
+  readonly read?: readonly ItemKind[];
+  /** PutItem and UpdateItem (conditional writes included: a condition needs no read grant). */
+  readonly write?: readonly ItemKind[];
+  /** DeleteItem: claims given back, suppressions lifted, webhooks and segments deleted. */
+  readonly delete?: readonly ItemKind[];
+  /** BatchWriteItem, used only to delete in batches (erasure); IAM cannot tell its puts from its deletes. */
+  readonly batchWrite?: readonly ItemKind[];
+  /** Query on an index, by the index's partition values (its `gsi*pk`). */
+  readonly query?: { readonly [I in IndexName]?: readonly IndexPartition<I>[] };
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRoute {
+  readonly method: HttpMethod;
+  /** API Gateway route path, with `{param}` placeholders. */
+  readonly path: string;
+}
+
+/** One or more API routes served by one function; the handler tells them apart by `routeKey`. */
+export interface HttpTrigger {
+  readonly kind: 'http';
+  readonly routes: readonly HttpRoute[];
+  /**
+   * `public`: browsers on the allowed origins may call it (CORS), throttled per route.
+   * `admin`: IAM (SigV4) in AWS, the development token in local mode.
+   */
+  readonly audience: 'public' | 'admin';
+}
+
+/** An EventBridge rule on the bus that targets this function's own SQS queue (with its DLQ). */
+export interface EventTrigger {
+  readonly kind: 'event';
+  readonly pattern: EventPattern;
+  /** Records per invocation. */
+  readonly batchSize: number;
+  /** Seconds the poller may wait to fill a batch. */
+  readonly maxBatchingWindowSeconds: number;
+  /** Deliveries before a message moves to the DLQ. */
+  readonly maxReceiveCount: number;
+  /**
+   * Minutes the oldest waiting message may age before the queue's alarm fires: short where someone
+   * waits for the result (scoring, MQL alerts), longer where a backlog is the normal shape of the work.
+   */
+  readonly oldestMessageAlarmMinutes: number;
+}
+
+/** A timed invocation through EventBridge Scheduler. Only `rate(N minutes|hours|days)` is supported. */
+export interface ScheduleTrigger {
+  readonly kind: 'schedule';
+  readonly expression: `rate(${string})`;
+}
+
+export type Trigger = HttpTrigger | EventTrigger | ScheduleTrigger;
+
+export interface FunctionSpec {
+  /** kebab-case; also the folder under functions/ and the base of every resource name. */
+  readonly name: string;
+  readonly description: string;
+  /** Path from the project root to the module whose `handler` export is the Lambda handler. */
+  readonly entry: string;
+  readonly trigger: Trigger;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly access: readonly Access[];
+  /** The table's items it may touch; absent for a function that never reads the table. */
+  readonly table?: TableAccess;
+  /** HTTP functions: a larger body limit than the API's default (rulesets are bigger than forms). */
+  readonly maxBodyBytes?: number;
+  /** Caps concurrent executions in AWS; public routes use it to bound abuse. */
+  readonly reservedConcurrency?: number;
+}
+
+/** A token bucket: holds up to `burst` requests and refills at `ratePerSecond`. */
+export interface RateLimit {
+  readonly ratePerSecond: number;
+  readonly burst: number;
+}
+
+export interface HttpApiSettings {
+  /** Steady-state requests per second per public route (API Gateway stage throttling). */
+  readonly throttleRatePerSecond: number;
+  readonly throttleBurst: number;
+  /** Request bodies above this are refused with 413 before any parsing. */
+  readonly maxBodyBytes: number;
+  /**
+   * Each client (source address) on the public routes, on top of the route's own limit, so one client
+   * flooding cannot starve the others. Locally a token bucket per address; in AWS, with the edge
+   * option on, an AWS WAF rate-based rule per IP allowing `ratePerSecond` x its 5-minute window.
+   */
+  readonly perClient: RateLimit;
+}
+
+export interface Manifest {
+  readonly service: string;
+  readonly http: HttpApiSettings;
+  readonly functions: readonly FunctionSpec[];
+}
+
+export type EventFunctionSpec = FunctionSpec & { readonly trigger: EventTrigger };
+export type HttpFunctionSpec = FunctionSpec & { readonly trigger: HttpTrigger };
+export type ScheduleFunctionSpec = FunctionSpec & { readonly trigger: ScheduleTrigger };
+
+export const isEventFunction = (f: FunctionSpec): f is EventFunctionSpec => f.trigger.kind === 'event';
+/** The `routeKey` API Gateway gives a route: `GET /v1/admin/leads/{leadId}`. */
+export const routeKey = (route: HttpRoute) => `${route.method} ${route.path}`;
+
+export const isHttpFunction = (f: FunctionSpec): f is HttpFunctionSpec => f.trigger.kind === 'http';
+export const isScheduleFunction = (f: FunctionSpec): f is ScheduleFunctionSpec =>
+  f.trigger.kind === 'schedule';

@@ -1,0 +1,94 @@
+import type { LeadCursor, LeadStore } from '../adapters/lead-store';
+import type { RulesetStore } from '../adapters/ruleset-store';
+import { isSubscriber } from '../domain/campaigns/campaign';
+import type { Lead } from '../domain/lead';
+import type { SubscriptionType } from '../domain/subscriptions';
+import { scoringView } from '../domain/lead';
+import { purchaseProfile } from '../domain/purchases';
+import { historyHolds, historySince, matchesWhere, segmentView, type CurrentScore, type SegmentRule } from '../domain/segments/segment';
+import { scoreAt } from '../domain/scoring/engine';
+import type { Ruleset } from '../domain/scoring/ruleset';
+
+/** What a preview shows before anything is sent: how many, and who, with whether every lead was looked at. */
+export interface AudiencePreview {
+  readonly count: number;
+  readonly sample: readonly { readonly leadId: string; readonly email: string }[];
+  /** False when the preview stopped at its limit; `count` is then the count among `leadsScanned`. */
+  readonly complete: boolean;
+  readonly leadsScanned: number;
+}
+
+const PREVIEW_PAGE = 500;
+
+/** History reads run this many at a time: enough to hide latency, few enough to stay under a partition's limits. */
+const HISTORY_READS_IN_PARALLEL = 8;
+
+/**
+ * Decides segment membership for pages of leads: the `where` condition against each lead as it is now
+ * (scores decayed to now with the ruleset that scored it), then, for the leads that pass, their event
+ * history read from the lead's time-ordered index, and only as far back as the conditions look.
+ */
+export class Audience {
+  private readonly rulesets = new Map<string, Promise<Ruleset | undefined>>();
+
+  constructor(
+    private readonly leads: LeadStore,
+    private readonly rulesetStore: RulesetStore,
+  ) {}
+
+  /** The leads of `candidates` that are in the segment, in their order. */
+  async select(rule: SegmentRule, candidates: readonly Lead[], now: string): Promise<Lead[]> {
+    const views = await Promise.all(candidates.map(async (lead) => ({ lead, view: segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now) })));
+    const present = views.filter(({ view }) => matchesWhere(rule, view)).map(({ lead }) => lead);
+    const since = historySince(rule, now);
+    if (since === undefined) return present;
+    const holds: boolean[] = [];
+    for (let start = 0; start < present.length; start += HISTORY_READS_IN_PARALLEL) {
+      const slice = present.slice(start, start + HISTORY_READS_IN_PARALLEL);
+      holds.push(...(await Promise.all(slice.map(async (lead) => historyHolds(rule, await this.leads.eventsOf({ kind: 'lead', id: lead.id }, since ? { since } : {}), now)))));
+    }
+    return present.filter((_, index) => holds[index]);
+  }
+
+  /**
+   * Counts the segment's members (only subscribers of `subscription` when given) and samples a few,
+   * stopping after `maxLeads` leads or at `deadline` (epoch ms), so it answers within the API's limit.
+   */
+  async preview(rule: SegmentRule, options: { subscription?: SubscriptionType; sampleSize: number; maxLeads: number; deadline: number; now: string }): Promise<AudiencePreview> {
+    let count = 0;
+    let scanned = 0;
+    const sample: { leadId: string; email: string }[] = [];
+    let cursor: LeadCursor | undefined = { shard: 0 };
+    while (cursor && scanned < options.maxLeads && Date.now() < options.deadline) {
+      const page: { leads: Lead[]; cursor?: LeadCursor } = await this.leads.leadsPage(Math.min(PREVIEW_PAGE, options.maxLeads - scanned), cursor);
+      const { subscription } = options;
+      const candidates = subscription ? page.leads.filter((lead) => isSubscriber(subscription, lead)) : page.leads;
+      for (const lead of await this.select(rule, candidates, options.now)) {
+        count += 1;
+        if (sample.length < options.sampleSize) sample.push({ leadId: lead.id, email: lead.email });
+      }
+      scanned += page.leads.length;
+      cursor = page.cursor;
+    }
+    return { count, sample, complete: !cursor, leadsScanned: scanned };
+  }
+
+  /** Whether one lead is in the segment now. */
+  async includes(rule: SegmentRule, lead: Lead, now: string): Promise<boolean> {
+    return (await this.select(rule, [lead], now)).length === 1;
+  }
+
+  private async currentScore(lead: Lead, now: string): Promise<CurrentScore | undefined> {
+    const state = lead.score;
+    if (!state) return undefined;
+    let ruleset = this.rulesets.get(state.rulesetVersion);
+    if (!ruleset) {
+      ruleset = this.rulesetStore.get(state.rulesetVersion).then((stored) => stored?.ruleset);
+      this.rulesets.set(state.rulesetVersion, ruleset);
+    }
+    const scoredWith = await ruleset;
+    if (!scoredWith) return { fit: state.fit, engagement: state.engagement, total: state.total, grade: state.grade, qualified: state.qualified };
+    const current = scoreAt(state, scoringView(lead), scoredWith, now);
+    return { fit: current.fit, engagement: current.engagement, total: current.total, grade: current.grade, qualified: current.qualified };
+  }
+}

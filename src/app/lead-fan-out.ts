@@ -1,0 +1,51 @@
+import type { EventPublisher } from '../adapters/event-publisher';
+import { decodeCursor, encodeCursor, type LeadStore } from '../adapters/lead-store';
+import type { DomainEvent } from '../domain/events';
+
+/**
+ * Publishes one planned page of a fan-out over leads: counts the selected leads with `record`, then
+ * publishes them in small events followed by the request for the next page, if any. A retried page
+ * publishes again; the consumers of the chunks are idempotent, and `record` counts each page once.
+ */
+export async function publishFanOutPage(options: {
+  readonly publisher: EventPublisher;
+  readonly selected: readonly string[];
+  readonly chunkSize: number;
+  readonly record: () => Promise<unknown>;
+  readonly chunk: (leadIds: string[]) => DomainEvent;
+  readonly next?: DomainEvent;
+}): Promise<void> {
+  await options.record();
+  const events: DomainEvent[] = [];
+  for (let index = 0; index < options.selected.length; index += options.chunkSize) events.push(options.chunk(options.selected.slice(index, index + options.chunkSize)));
+  if (options.next) events.push(options.next);
+  await options.publisher.publish(events);
+}
+
+/**
+ * One page of a fan-out over every lead id (rescoring): lists the next page from the cursor, keeps
+ * the leads `select` returns and publishes them with `publishFanOutPage`.
+ */
+export async function fanOutLeadPage(options: {
+  readonly leads: LeadStore;
+  readonly publisher: EventPublisher;
+  readonly cursor?: string;
+  readonly pageSize: number;
+  readonly chunkSize: number;
+  readonly select: (leadIds: readonly string[]) => Promise<readonly string[]>;
+  readonly record: (selected: number, last: boolean) => Promise<unknown>;
+  readonly chunk: (leadIds: string[]) => DomainEvent;
+  readonly nextPage: (cursor: string) => DomainEvent;
+}): Promise<{ readonly selected: number; readonly last: boolean }> {
+  const page = await options.leads.listLeadIds(options.pageSize, options.cursor ? decodeCursor(options.cursor) : undefined);
+  const selected = await options.select(page.leadIds);
+  await publishFanOutPage({
+    publisher: options.publisher,
+    selected,
+    chunkSize: options.chunkSize,
+    record: () => options.record(selected.length, !page.cursor),
+    chunk: options.chunk,
+    ...(page.cursor ? { next: options.nextPage(encodeCursor(page.cursor)) } : {}),
+  });
+  return { selected: selected.length, last: !page.cursor };
+}

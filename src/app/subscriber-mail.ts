@@ -1,0 +1,38 @@
+import { documentClient, secretsManagerClient, sesClient } from '../adapters/clients';
+import { LeadStore } from '../adapters/lead-store';
+import { SesMailer } from '../adapters/mailer';
+import { cachedSecret, keyRingFromSecret } from '../adapters/secrets';
+import { SuppressionStore } from '../adapters/suppression-store';
+import { readConfig, setting } from '../config';
+import { signToken, type TokenClaims, type TokenPurpose } from '../domain/consent/signed-token';
+import { addressHash } from '../domain/consent/suppression';
+
+/**
+ * What every function that mails subscribers needs, built once per cold start: the stores, the
+ * mailer, the suppression check and signed links into the public API.
+ */
+export function subscriberMail() {
+  const config = readConfig({
+    TABLE_NAME: setting,
+    SENDER_ADDRESS: setting,
+    SES_CONFIGURATION_SET: setting,
+    SIGNING_KEYS_SECRET: setting,
+    PRIVACY_SALT_SECRET: setting,
+    PUBLIC_BASE_URL: setting,
+  });
+  const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+  const suppressions = new SuppressionStore(documentClient(), config.TABLE_NAME);
+  const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
+  const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
+  return {
+    tableName: config.TABLE_NAME,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    leads,
+    mailer: new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
+    /** Whether an address is on the suppression list, read consistently. */
+    isSuppressed: async (email: string) => (await suppressions.get(addressHash(await privacySalt(), email))) !== undefined,
+    /** An absolute link into the public API carrying a token signed for `purpose`. */
+    link: async (path: string, purpose: TokenPurpose, claims: TokenClaims) =>
+      `${config.PUBLIC_BASE_URL}${path}?token=${encodeURIComponent(signToken(await keyRing(), purpose, claims))}`,
+  };
+}
