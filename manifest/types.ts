@@ -3,10 +3,10 @@
  * are generated from one value of this type, so what runs locally is what deploys.
  */
 
+import type { EventPattern } from '../src/domain/pattern';
 import type { IndexName, IndexPartition, ItemKind } from './table';
 
-/** An EventBridge event pattern (content filtering), as JSON. */
-export type EventPattern = { readonly [field: string]: unknown };
+export type { EventPattern };
 
 /** What a function may touch besides the table. Each access becomes a least-privilege grant and its environment variables. */
 export type Access =

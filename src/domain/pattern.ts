@@ -1,4 +1,5 @@
-import type { EventPattern } from '../../manifest/types';
+/** An event pattern (EventBridge content filtering), as JSON: the language of rules, segments and bus subscriptions. */
+export type EventPattern = { readonly [field: string]: unknown };
 
 /**
  * One matcher for every condition in the product (scoring rules, segments, the local event bus),

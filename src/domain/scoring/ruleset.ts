@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventPattern } from '../../../manifest/types';
+import type { EventPattern } from '../pattern';
 
 export const GRADES = ['A', 'B', 'C', 'D', 'F'] as const;
 export type Grade = (typeof GRADES)[number];
