@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { AlertStore } from '../../src/adapters/alert-store';
 import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../src/adapters/clients';
 import { describeError, EventBridgePublisher } from '../../src/adapters/event-publisher';
@@ -13,7 +13,7 @@ import { oneTimeSchedules } from '../../src/adapters/scheduler';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
 import { processSqsBatch } from '../../src/app/batch';
-import { DetailType, LeadQualifiedDetail } from '../../src/domain/events';
+import { DetailType } from '../../src/domain/events';
 import { composeAlertEmail } from '../../src/domain/handoff/alert-email';
 import type { AlertRecipient } from '../../src/domain/handoff/routing';
 import { FollowUpTimers } from '../../src/app/follow-up-timers';
@@ -43,7 +43,7 @@ const timers = new FollowUpTimers(
 
 const RECENT_ACTIVITY = 10;
 
-const BusEvent = z.object({ 'detail-type': z.literal(DetailType.LeadQualified), detail: LeadQualifiedDetail });
+const BusEvent = leadflowBusEvent(DetailType.LeadQualified);
 
 /** The address an alert goes to: the owner, the team's inbox, or (without routing) the sales inbox. */
 function addressOf(recipient: AlertRecipient): string {

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
+import { BusEventMetadata, leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, secretsManagerClient, sqsClient } from '../../src/adapters/clients';
 import { describeError } from '../../src/adapters/event-publisher';
 import { HeldClaimRetry, RedeliveryBackoff } from '../../src/adapters/redelivery';
@@ -10,7 +11,7 @@ import { dnsResolver, pinnedConnector, type HostResolver, type WebhookConnector 
 import { processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
 import { LeadStore } from '../../src/adapters/lead-store';
-import { DetailType, detailSchemas, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../src/domain/events';
+import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../src/domain/events';
 import { contactOf } from '../../src/domain/lead';
 import {
   WEBHOOK_HEADERS,
@@ -34,12 +35,7 @@ const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const backoff = new RedeliveryBackoff(sqsClient(), webhookRetryDelaySeconds);
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
 
-const BusEvent = z.object({
-  id: z.string().min(1),
-  'detail-type': z.enum(WEBHOOK_EVENT_TYPES),
-  time: z.string(),
-  detail: z.record(z.string(), z.unknown()),
-});
+const BusEvent = z.intersection(leadflowBusEvent(...WEBHOOK_EVENT_TYPES), BusEventMetadata);
 
 /** The endpoint's name did not resolve, or it answered something other than 2xx, or not in time: the event is retried later, with backoff. */
 class DeliveryFailed extends Error {
@@ -136,7 +132,7 @@ async function deliveryData(eventType: WebhookEventType, detail: Record<string, 
 async function deliverWebhooks(network: DeliveryNetwork, record: SQSRecord): Promise<void> {
   const event = BusEvent.parse(JSON.parse(record.body));
   const eventType = event['detail-type'];
-  const detail = detailSchemas[eventType].parse(event.detail);
+  const { detail } = event;
   const eventId = webhookEventId(eventType, detail, event.id);
   const endpoints = (await webhooks.listForSigning()).filter((endpoint) => endpoint.eventTypes.includes(eventType));
   if (!endpoints.length) return;

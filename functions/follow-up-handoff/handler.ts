@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../src/adapters/clients';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
@@ -11,7 +11,7 @@ import { RoutingStore } from '../../src/adapters/routing-store';
 import { oneTimeSchedules } from '../../src/adapters/scheduler';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
-import { DetailType, FollowUpDueDetail, LeadStageChangedDetail } from '../../src/domain/events';
+import { DetailType, type FollowUpDueDetail, type LeadStageChangedDetail } from '../../src/domain/events';
 import type { AlertEmail } from '../../src/domain/handoff/alert-email';
 import { composeReassignedEmail, composeReminderEmail, composeUnreassignedEmail, nextRepFor, waitedFor, type FollowUpKind } from '../../src/domain/handoff/follow-up';
 import { currentStage } from '../../src/domain/handoff/lifecycle';
@@ -41,10 +41,7 @@ const timers = new FollowUpTimers(
 /** Twice the function's timeout: a reassignment claimed longer ago belongs to an invocation that is gone. */
 const ANNOUNCING_FOR_MS = 2 * 30_000;
 
-const BusEvent = z.discriminatedUnion('detail-type', [
-  z.object({ 'detail-type': z.literal(DetailType.FollowUpDue), detail: FollowUpDueDetail }),
-  z.object({ 'detail-type': z.literal(DetailType.LeadStageChanged), detail: LeadStageChangedDetail }),
-]);
+const BusEvent = leadflowBusEvent(DetailType.FollowUpDue, DetailType.LeadStageChanged);
 
 /** A step whose email is being sent by another invocation: the record is retried later. */
 class FollowUpInProgress extends Error {

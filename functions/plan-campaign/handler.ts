@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
@@ -11,7 +11,7 @@ import { processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
 import { planningRequests } from '../../src/app/campaign-planning';
 import { isSubscriber } from '../../src/domain/campaigns/campaign';
-import { CampaignSendDueDetail, CampaignSendRequestedDetail, DetailType } from '../../src/domain/events';
+import { type CampaignSendDueDetail, DetailType } from '../../src/domain/events';
 import { publishFanOutPage } from '../../src/app/lead-fan-out';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -24,9 +24,7 @@ const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS
 const LEADS_PER_PAGE = 500;
 const RECIPIENTS_PER_MESSAGE = 25;
 
-const BusEvent = z.object({ 'detail-type': z.literal(DetailType.CampaignSendRequested), detail: CampaignSendRequestedDetail });
-const DueEvent = z.object({ 'detail-type': z.literal(DetailType.CampaignSendDue), detail: CampaignSendDueDetail });
-const PlanningEvent = z.discriminatedUnion('detail-type', [BusEvent, DueEvent]);
+const PlanningEvent = leadflowBusEvent(DetailType.CampaignSendRequested, DetailType.CampaignSendDue);
 
 /**
  * A scheduled campaign's time came: if it is still scheduled for that time it moves to sending, once,

@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
-import { DetailType, RescorePageRequestedDetail } from '../../src/domain/events';
+import { DetailType } from '../../src/domain/events';
 import { fanOutLeadPage } from '../../src/app/lead-fan-out';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -20,7 +20,7 @@ const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS
 const LEADS_PER_PAGE = 500;
 const LEADS_PER_MESSAGE = 25;
 
-const BusEvent = z.object({ 'detail-type': z.literal(DetailType.RescorePageRequested), detail: RescorePageRequestedDetail });
+const BusEvent = leadflowBusEvent(DetailType.RescorePageRequested);
 
 /**
  * Plans one page of a rescoring job: lists the next leads, counts them into the job once, and fans

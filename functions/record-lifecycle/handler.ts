@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
-import { DetailType, LeadContactChangedDetail, LeadQualifiedDetail } from '../../src/domain/events';
+import { DetailType, type LeadContactChangedDetail, type LeadQualifiedDetail } from '../../src/domain/events';
 import { transition } from '../../src/domain/handoff/lifecycle';
 import { StageChanges, type ChangeOutcome } from '../../src/app/stage-changes';
 
@@ -21,10 +21,7 @@ const stageChanges = new StageChanges({
   logger,
 });
 
-const BusEvent = z.discriminatedUnion('detail-type', [
-  z.object({ 'detail-type': z.literal(DetailType.LeadQualified), detail: LeadQualifiedDetail }),
-  z.object({ 'detail-type': z.literal(DetailType.LeadContactChanged), detail: LeadContactChangedDetail }),
-]);
+const BusEvent = leadflowBusEvent(DetailType.LeadQualified, DetailType.LeadContactChanged);
 
 /** Raised so SQS delivers the record again: the stage is stored, its event is not on the bus yet. */
 class StageChangeUnpublished extends Error {

@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
-import { DetailType, LeadsRescoreRequestedDetail } from '../../src/domain/events';
+import { DetailType } from '../../src/domain/events';
 import type { Ruleset } from '../../src/domain/scoring/ruleset';
 import { rescoredLead } from '../../src/domain/scoring/qualification';
 import { publishPendingQualification } from '../../src/app/qualification-outbox';
@@ -18,7 +18,7 @@ const store = new LeadStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
-const BusEvent = z.object({ 'detail-type': z.literal(DetailType.LeadsRescoreRequested), detail: LeadsRescoreRequestedDetail });
+const BusEvent = leadflowBusEvent(DetailType.LeadsRescoreRequested);
 
 /**
  * Rescores one lead's scored history under the job's ruleset and counts it done, once. A lead with

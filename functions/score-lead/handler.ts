@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore, MAX_EVENTS_PER_SCORE_WRITE, type StoredEvent } from '../../src/adapters/lead-store';
@@ -9,7 +9,7 @@ import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../src/app/batch';
-import { DetailType, EngagementRecordedDetail, LeadIdentifiedDetail, type LeadQualifiedDetail } from '../../src/domain/events';
+import { DetailType, type LeadQualifiedDetail } from '../../src/domain/events';
 import { scoringView, type Lead } from '../../src/domain/lead';
 import { apply, compareEvents } from '../../src/domain/scoring/engine';
 import { qualifiedDetail, rescoredLead } from '../../src/domain/scoring/qualification';
@@ -23,10 +23,7 @@ const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 
-const BusEvent = z.discriminatedUnion('detail-type', [
-  z.object({ 'detail-type': z.literal(DetailType.EngagementRecorded), detail: EngagementRecordedDetail }),
-  z.object({ 'detail-type': z.literal(DetailType.LeadIdentified), detail: LeadIdentifiedDetail }),
-]);
+const BusEvent = leadflowBusEvent(DetailType.EngagementRecorded, DetailType.LeadIdentified);
 
 /** What one message asks for: events to add to a lead's score (none when there is nothing to do). */
 interface ScoringWork {

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient } from '../../src/adapters/clients';
 import { isThrottling, sendingStopped } from '../../src/adapters/mailer';
@@ -12,7 +12,7 @@ import type { Campaign } from '../../src/domain/campaigns/campaign';
 import { withSubscriberFooter } from '../../src/domain/campaigns/footer';
 import { renderTemplate } from '../../src/domain/campaigns/template';
 import { listUnsubscribeHeaders, sendDecision } from '../../src/domain/consent/send-policy';
-import { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail, DetailType } from '../../src/domain/events';
+import { type CampaignTestRequestedDetail, DetailType } from '../../src/domain/events';
 
 const logger = new Logger();
 const { tableName, publicBaseUrl, leads, mailer, isSuppressed, link } = subscriberMail();
@@ -25,10 +25,7 @@ const ABANDONED_CLAIM_MS = 2 * 120_000;
 const THROTTLED_ATTEMPTS = 5;
 const THROTTLE_BACKOFF_MS = 250;
 
-const BusEvent = z.discriminatedUnion('detail-type', [
-  z.object({ 'detail-type': z.literal(DetailType.CampaignRecipientsPlanned), detail: CampaignRecipientsPlannedDetail }),
-  z.object({ 'detail-type': z.literal(DetailType.CampaignTestRequested), detail: CampaignTestRequestedDetail }),
-]);
+const BusEvent = leadflowBusEvent(DetailType.CampaignRecipientsPlanned, DetailType.CampaignTestRequested);
 
 /** Test sends show where the links go without any that work: nobody is unsubscribed by a test. */
 const TEST_LINK_PATH = '/v1/unsubscribe?token=test-send';

@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
 import { processSqsBatch } from '../../src/app/batch';
+import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { ConfirmationStore } from '../../src/adapters/confirmation-store';
 import { documentClient, sqsClient } from '../../src/adapters/clients';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
 import { subscriberMail } from '../../src/app/subscriber-mail';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../src/domain/consent/confirmation-email';
-import { ConsentConfirmationRequestedDetail, DetailType } from '../../src/domain/events';
+import { DetailType } from '../../src/domain/events';
 import { isSubscriptionType } from '../../src/domain/subscriptions';
 
 const logger = new Logger();
@@ -22,7 +22,7 @@ class ConfirmationInProgress extends Error {
   override readonly name = 'ConfirmationInProgress';
 }
 
-const BusEvent = z.object({ 'detail-type': z.literal(DetailType.ConsentConfirmationRequested), detail: ConsentConfirmationRequestedDetail });
+const BusEvent = leadflowBusEvent(DetailType.ConsentConfirmationRequested);
 
 /**
  * Emails the double opt-in links for the subscriptions still pending. Nothing is sent to a suppressed

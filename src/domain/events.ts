@@ -209,6 +209,10 @@ export const FollowUpDueDetail = z.object({
 });
 export type FollowUpDueDetail = z.infer<typeof FollowUpDueDetail>;
 
+/**
+ * The one declaration of each bus event: its detail type and the schema of its detail. Publishers are
+ * typed by it (DomainEvent) and consumers parse with it; a detail type without a schema does not compile.
+ */
 export const detailSchemas = {
   [DetailType.EngagementRecorded]: EngagementRecordedDetail,
   [DetailType.LeadIdentified]: LeadIdentifiedDetail,
@@ -224,24 +228,10 @@ export const detailSchemas = {
   [DetailType.LeadStageChanged]: LeadStageChangedDetail,
   [DetailType.LeadContactChanged]: LeadContactChangedDetail,
   [DetailType.FollowUpDue]: FollowUpDueDetail,
-} as const;
+} as const satisfies { readonly [T in DetailType]: z.ZodType };
 
-export interface DetailByType {
-  [DetailType.EngagementRecorded]: EngagementRecordedDetail;
-  [DetailType.LeadIdentified]: LeadIdentifiedDetail;
-  [DetailType.LeadQualified]: LeadQualifiedDetail;
-  [DetailType.LeadAssigned]: LeadAssignedDetail;
-  [DetailType.RescorePageRequested]: RescorePageRequestedDetail;
-  [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail;
-  [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail;
-  [DetailType.CampaignSendRequested]: CampaignSendRequestedDetail;
-  [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail;
-  [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail;
-  [DetailType.CampaignSendDue]: CampaignSendDueDetail;
-  [DetailType.LeadStageChanged]: LeadStageChangedDetail;
-  [DetailType.LeadContactChanged]: LeadContactChangedDetail;
-  [DetailType.FollowUpDue]: FollowUpDueDetail;
-}
+/** The detail each detail type carries, as its consumers receive it (defaults applied). */
+export type DetailByType = { [T in DetailType]: z.output<(typeof detailSchemas)[T]> };
 
 /**
  * The bus events a webhook endpoint may subscribe to; deliver-webhooks' rule listens to exactly these.
