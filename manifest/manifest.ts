@@ -8,6 +8,10 @@ import { DetailType, EVENT_SOURCE, WEBHOOK_EVENT_TYPES } from '../src/domain/eve
  * `table` lists the item kinds each function's code reaches, found from the stores its handler builds
  * (src/adapters/*-store.ts) and the items their transactions write; the comment beside it says why.
  * A kind missing here is an AccessDenied in AWS and a refused call in local mode, so add it with the code.
+ *
+ * `emits` lists the detail types each function puts on the bus, itself or through a schedule; with the
+ * triggers it makes the event flow readable here. test/unit/manifest-emits.test.ts checks it against
+ * the events each handler's code builds, so add a detail type to it with the code that publishes it.
  */
 export const manifest: Manifest = {
   service: 'leadflow',
@@ -25,6 +29,7 @@ export const manifest: Manifest = {
       description: 'Accepts a form submission: validates, creates or updates the lead, records the submission.',
       entry: 'functions/capture-form/handler.ts',
       trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/forms/{formId}/submissions' }], audience: 'public' },
+      emits: [DetailType.EngagementRecorded, DetailType.LeadContactChanged, DetailType.ConsentConfirmationRequested, DetailType.LeadIdentified],
       timeoutSeconds: 10,
       memoryMb: 256,
       access: ['bus:put'],
@@ -39,6 +44,7 @@ export const manifest: Manifest = {
       description: 'Accepts a batch of engagement events from the tracking snippet or a chat widget.',
       entry: 'functions/ingest-events/handler.ts',
       trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/events' }], audience: 'public' },
+      emits: [DetailType.EngagementRecorded],
       timeoutSeconds: 10,
       memoryMb: 256,
       access: ['bus:put'],
@@ -144,6 +150,7 @@ export const manifest: Manifest = {
         ],
         audience: 'admin',
       },
+      emits: [DetailType.CampaignSendRequested, DetailType.CampaignTestRequested, DetailType.CampaignSendDue],
       timeoutSeconds: 10,
       memoryMb: 256,
       maxBodyBytes: 256 * 1024,
@@ -280,6 +287,7 @@ export const manifest: Manifest = {
         ],
         audience: 'admin',
       },
+      emits: [DetailType.RescorePageRequested],
       timeoutSeconds: 10,
       memoryMb: 256,
       maxBodyBytes: 256 * 1024,
@@ -311,6 +319,7 @@ export const manifest: Manifest = {
         maxReceiveCount: 5,
         oldestMessageAlarmMinutes: 15,
       },
+      emits: [DetailType.LeadsRescoreRequested, DetailType.RescorePageRequested],
       timeoutSeconds: 60,
       memoryMb: 256,
       access: ['bus:put'],
@@ -330,6 +339,7 @@ export const manifest: Manifest = {
         // An activation queues every lead at once: an hour of backlog is the work, not a fault.
         oldestMessageAlarmMinutes: 60,
       },
+      emits: [DetailType.LeadQualified],
       timeoutSeconds: 120,
       memoryMb: 512,
       access: ['bus:put'],
@@ -352,6 +362,7 @@ export const manifest: Manifest = {
         // Scores should land within a minute (ScoreLatency); five minutes of backlog is falling behind.
         oldestMessageAlarmMinutes: 5,
       },
+      emits: [DetailType.LeadQualified],
       timeoutSeconds: 30,
       memoryMb: 512,
       access: ['bus:put'],
@@ -409,6 +420,7 @@ export const manifest: Manifest = {
         maxReceiveCount: 5,
         oldestMessageAlarmMinutes: 15,
       },
+      emits: [DetailType.CampaignRecipientsPlanned, DetailType.CampaignSendRequested],
       timeoutSeconds: 60,
       memoryMb: 512,
       access: ['bus:put'],
@@ -451,6 +463,7 @@ export const manifest: Manifest = {
         maxReceiveCount: 5,
         oldestMessageAlarmMinutes: 15,
       },
+      emits: [DetailType.EngagementRecorded],
       timeoutSeconds: 30,
       memoryMb: 256,
       access: ['bus:put'],
@@ -491,6 +504,7 @@ export const manifest: Manifest = {
         maxReceiveCount: 5,
         oldestMessageAlarmMinutes: 10,
       },
+      emits: [DetailType.LeadStageChanged],
       timeoutSeconds: 30,
       memoryMb: 256,
       access: ['bus:put'],
@@ -511,6 +525,7 @@ export const manifest: Manifest = {
         ],
         audience: 'admin',
       },
+      emits: [DetailType.LeadContactChanged, DetailType.LeadStageChanged],
       timeoutSeconds: 29,
       memoryMb: 256,
       // 100 CRM updates with contact details do not fit the API's default 16 KB.
@@ -543,6 +558,7 @@ export const manifest: Manifest = {
         // Sales should hear of an MQL within two minutes (MqlAlertLatency).
         oldestMessageAlarmMinutes: 5,
       },
+      emits: [DetailType.LeadAssigned, DetailType.FollowUpDue],
       timeoutSeconds: 30,
       memoryMb: 256,
       // scheduler:manage starts the follow-up timers of a newly assigned lead.
@@ -563,6 +579,7 @@ export const manifest: Manifest = {
         maxReceiveCount: 5,
         oldestMessageAlarmMinutes: 10,
       },
+      emits: [DetailType.LeadAssigned, DetailType.FollowUpDue],
       timeoutSeconds: 30,
       memoryMb: 256,
       // scheduler:manage deletes the timers of a lead that left mql.

@@ -3,6 +3,7 @@
  * are generated from one value of this type, so what runs locally is what deploys.
  */
 
+import type { DetailType } from '../src/domain/events';
 import type { EventPattern } from '../src/domain/pattern';
 import type { IndexName, IndexPartition, ItemKind } from './table';
 
@@ -91,6 +92,12 @@ export interface FunctionSpec {
   /** Path from the project root to the module whose `handler` export is the Lambda handler. */
   readonly entry: string;
   readonly trigger: Trigger;
+  /**
+   * The detail types it puts on the bus, itself or through an EventBridge Scheduler schedule it
+   * creates; absent for a function that emits nothing. The trigger says what it consumes, this what it
+   * produces; a test checks the list against the events the code builds, both ways.
+   */
+  readonly emits?: readonly DetailType[];
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly access: readonly Access[];
