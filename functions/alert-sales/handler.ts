@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { AlertStore } from '../../src/adapters/alert-store';
 import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../src/adapters/clients';
@@ -10,6 +10,7 @@ import { SesMailer } from '../../src/adapters/mailer';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
 import { RoutingStore } from '../../src/adapters/routing-store';
 import { oneTimeSchedules } from '../../src/adapters/scheduler';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
 import { processSqsBatch } from '../../src/app/batch';
@@ -57,8 +58,8 @@ class AlertInProgress extends Error {
   override readonly name = 'AlertInProgress';
 }
 
-async function alertSales(record: SQSRecord): Promise<void> {
-  const { detail } = BusEvent.parse(JSON.parse(record.body));
+async function alertSales(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const { detail } = record.body;
   const key = { leadId: detail.leadId, rulesetVersion: detail.rulesetVersion, qualification: detail.qualification };
   const claim = await alerts.claim(key, new Date());
   if (claim.outcome === 'already-sent') {
@@ -114,7 +115,7 @@ async function alertSales(record: SQSRecord): Promise<void> {
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
   try {
-    return await processSqsBatch(event, context, logger, alertSales);
+    return await processSqsBatch(event, context, logger, parsedRecords(BusEvent, alertSales));
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { BusEventMetadata, leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, secretsManagerClient, sqsClient } from '../../src/adapters/clients';
@@ -11,6 +11,7 @@ import { dnsResolver, pinnedConnector, type HostResolver, type WebhookConnector 
 import { processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
 import { LeadStore } from '../../src/adapters/lead-store';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../src/domain/events';
 import { contactOf } from '../../src/domain/lead';
 import {
@@ -129,8 +130,8 @@ async function deliveryData(eventType: WebhookEventType, detail: Record<string, 
   return lead ? { ...detail, contact: contactOf(lead) } : undefined;
 }
 
-async function deliverWebhooks(network: DeliveryNetwork, record: SQSRecord): Promise<void> {
-  const event = BusEvent.parse(JSON.parse(record.body));
+async function deliverWebhooks(network: DeliveryNetwork, record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const event = record.body;
   const eventType = event['detail-type'];
   const { detail } = event;
   const eventId = webhookEventId(eventType, detail, event.id);
@@ -163,7 +164,7 @@ async function deliverWebhooks(network: DeliveryNetwork, record: SQSRecord): Pro
 /** The consumer, around the network it delivers over (tests give their own). */
 export const deliverWebhooksOver = (network: DeliveryNetwork) => async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, (record) => deliverWebhooks(network, record));
+  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, (record) => deliverWebhooks(network, record)));
 };
 
 export const handler = deliverWebhooksOver({ resolver: dnsResolver, connector: pinnedConnector });

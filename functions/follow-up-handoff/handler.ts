@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../src/adapters/clients';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
@@ -9,6 +9,7 @@ import { LeadStore } from '../../src/adapters/lead-store';
 import { SesMailer } from '../../src/adapters/mailer';
 import { RoutingStore } from '../../src/adapters/routing-store';
 import { oneTimeSchedules } from '../../src/adapters/scheduler';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
 import { DetailType, type FollowUpDueDetail, type LeadStageChangedDetail } from '../../src/domain/events';
@@ -192,8 +193,8 @@ async function cancelTimers(detail: LeadStageChangedDetail): Promise<void> {
   logger.info('Follow-up timers cancelled', { leadId: detail.leadId, qualification, round, to: detail.to });
 }
 
-async function followUp(record: SQSRecord): Promise<void> {
-  const event = BusEvent.parse(JSON.parse(record.body));
+async function followUp(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const event = record.body;
   if (event['detail-type'] === DetailType.LeadStageChanged) return cancelTimers(event.detail);
   const { detail } = event;
   const key: FollowUpKey = { leadId: detail.leadId, rulesetVersion: detail.rulesetVersion, qualification: detail.qualification, round: detail.round };
@@ -207,5 +208,5 @@ async function followUp(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, followUp);
+  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, followUp));
 };

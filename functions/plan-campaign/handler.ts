@@ -1,11 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { decodeCursor, encodeCursor, LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { Audience } from '../../src/app/audience';
 import { processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
@@ -51,8 +52,8 @@ async function startDue(detail: CampaignSendDueDetail): Promise<void> {
  * type who are in its segment become recipients, fanned out to the senders; the partition's next page
  * follows as an event. Each partition is its own chain, so the 16 are planned in parallel.
  */
-async function planPage(record: SQSRecord): Promise<void> {
-  const event = PlanningEvent.parse(JSON.parse(record.body));
+async function planPage(record: ParsedRecordOf<typeof PlanningEvent>): Promise<void> {
+  const event = record.body;
   if (event['detail-type'] === DetailType.CampaignSendDue) return startDue(event.detail);
   const { detail } = event;
   const campaign = await campaigns.get(detail.campaignId);
@@ -77,5 +78,5 @@ async function planPage(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, planPage);
+  return processSqsBatch(event, context, logger, parsedRecords(PlanningEvent, planPage));
 };

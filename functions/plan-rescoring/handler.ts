@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
 import { DetailType } from '../../src/domain/events';
@@ -26,8 +27,8 @@ const BusEvent = leadflowBusEvent(DetailType.RescorePageRequested);
  * Plans one page of a rescoring job: lists the next leads, counts them into the job once, and fans
  * them out to the rescoring queue. A retried page publishes again (rescoring a lead twice is a no-op).
  */
-async function planPage(record: SQSRecord): Promise<void> {
-  const { detail } = BusEvent.parse(JSON.parse(record.body));
+async function planPage(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const { detail } = record.body;
   const envelope = { version: 1 as const, correlationId: detail.correlationId, jobId: detail.jobId, rulesetVersion: detail.rulesetVersion };
   const { selected, last } = await fanOutLeadPage({
     leads,
@@ -45,5 +46,5 @@ async function planPage(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, planPage);
+  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, planPage));
 };

@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
 import { cachedSecret } from '../../src/adapters/secrets';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { SuppressionStore } from '../../src/adapters/suppression-store';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
 import { addressHash, deliverabilityFindings, SesDeliveryEvent, SOFT_BOUNCES_TO_SUPPRESS, type DeliverabilityFinding, type SuppressionReason } from '../../src/domain/consent/suppression';
@@ -32,12 +33,12 @@ async function record(finding: DeliverabilityFinding, messageId: string, at: str
 }
 
 /** SES bounces and complaints (forwarded from the default bus) keep the suppression list current. */
-async function processRecord(sqsRecord: SQSRecord): Promise<void> {
-  const event = BusEvent.parse(JSON.parse(sqsRecord.body));
+async function processRecord(sqsRecord: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const event = sqsRecord.body;
   for (const finding of deliverabilityFindings(event.detail)) await record(finding, event.detail.mail.messageId, new Date(event.time).toISOString());
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, processRecord);
+  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, processRecord));
 };

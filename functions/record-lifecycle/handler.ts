@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
 import { DetailType, type LeadContactChangedDetail, type LeadQualifiedDetail } from '../../src/domain/events';
@@ -66,12 +67,12 @@ function settle(result: ChangeOutcome, leadId: string): void {
   if (result.outcome === 'changed' && !result.published) throw new StageChangeUnpublished(`Stage change of lead ${leadId} not yet published`);
 }
 
-async function recordStageCause(record: SQSRecord): Promise<void> {
-  const event = BusEvent.parse(JSON.parse(record.body));
+async function recordStageCause(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const event = record.body;
   return event['detail-type'] === DetailType.LeadQualified ? recordQualification(event.detail) : recordFormDetails(event.detail);
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, recordStageCause);
+  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, recordStageCause));
 };

@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
 import { DetailType } from '../../src/domain/events';
@@ -47,8 +48,8 @@ async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, corr
 /** Counts a lead done for the job without touching its score. */
 const countOnly = (leadId: string, jobId: string, at: string) => store.replaceScore({ id: leadId, version: 0 }, undefined, jobId, at);
 
-async function rescoreRecord(record: SQSRecord): Promise<void> {
-  const { detail } = BusEvent.parse(JSON.parse(record.body));
+async function rescoreRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const { detail } = record.body;
   const stored = await rulesets.get(detail.rulesetVersion);
   if (!stored) throw new Error(`Ruleset ${detail.rulesetVersion} not found`);
   // A newer ruleset was activated since this job began: its own job rescores these leads.
@@ -61,5 +62,5 @@ async function rescoreRecord(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, rescoreRecord);
+  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, rescoreRecord));
 };

@@ -6,6 +6,7 @@ import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore, MAX_EVENTS_PER_SCORE_WRITE, type StoredEvent } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { parseRecord } from '../../src/adapters/sqs-records';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../src/app/batch';
@@ -38,7 +39,8 @@ const publishPending = (leadId: string, pending: LeadQualifiedDetail | undefined
   publishPendingQualification(leadId, pending, { publisher, store, logger });
 
 async function workFor(record: SQSRecord): Promise<ScoringWork> {
-  const busEvent = BusEvent.parse(JSON.parse(record.body));
+  // Parsed here, in the record's own work, so a malformed record fails alone.
+  const { body: busEvent } = parseRecord(BusEvent, record);
   const { correlationId } = busEvent.detail;
   if (busEvent['detail-type'] === DetailType.EngagementRecorded) {
     const event = await store.getEvent(busEvent.detail.eventId);

@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient } from '../../src/adapters/clients';
 import { isThrottling, sendingStopped } from '../../src/adapters/mailer';
 import { DynamoSendRate } from '../../src/adapters/send-rate';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { positiveInteger, readConfig } from '../../src/config';
 import { processSqsBatch } from '../../src/app/batch';
 import { subscriberMail } from '../../src/app/subscriber-mail';
@@ -103,8 +104,8 @@ async function sendWithBackoff(send: () => Promise<string>): Promise<string> {
   }
 }
 
-async function sendCampaignRecord(record: SQSRecord): Promise<void> {
-  const busEvent = BusEvent.parse(JSON.parse(record.body));
+async function sendCampaignRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const busEvent = record.body;
   const campaign = await campaigns.get(busEvent.detail.campaignId);
   if (!campaign) throw new Error(`Campaign ${busEvent.detail.campaignId} not found`);
   if (busEvent['detail-type'] === DetailType.CampaignTestRequested) return sendTest(campaign, busEvent.detail);
@@ -121,5 +122,5 @@ async function sendCampaignRecord(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, sendCampaignRecord);
+  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, sendCampaignRecord));
 };

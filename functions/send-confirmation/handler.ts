@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { processSqsBatch } from '../../src/app/batch';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { ConfirmationStore } from '../../src/adapters/confirmation-store';
 import { documentClient, sqsClient } from '../../src/adapters/clients';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/app/subscriber-mail';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../src/domain/consent/confirmation-email';
 import { DetailType } from '../../src/domain/events';
@@ -30,8 +31,8 @@ const BusEvent = leadflowBusEvent(DetailType.ConsentConfirmationRequested);
  * again and again: each type's link goes out once per window and an address gets a few such emails
  * per window (`ConfirmationStore`), however often the form is posted or the request redelivered.
  */
-async function sendConfirmation(record: SQSRecord): Promise<void> {
-  const { detail } = BusEvent.parse(JSON.parse(record.body));
+async function sendConfirmation(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const { detail } = record.body;
   const lead = await store.getLead(detail.leadId);
   if (!lead) return;
   const pending = detail.subscriptions.filter(isSubscriptionType).filter((subscription) => lead.subscriptions[subscription] === 'pending');
@@ -69,5 +70,5 @@ async function sendConfirmation(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, sendConfirmation);
+  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, sendConfirmation));
 };

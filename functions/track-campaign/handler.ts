@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
+import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { processSqsBatch } from '../../src/app/batch';
 import { readConfig, setting } from '../../src/config';
 import { campaignTracking, reputationPause, SesCampaignEvent } from '../../src/domain/campaigns/tracking';
@@ -30,8 +31,8 @@ async function pauseIfReputationAtRisk(campaignId: string): Promise<void> {
  * SES events of campaign emails move the campaign's counters (once per recipient and kind) and turn
  * the subscriber's opens and clicks into engagement events, so they feed scoring like any other.
  */
-async function track(record: SQSRecord): Promise<void> {
-  const tracking = campaignTracking(BusEvent.parse(JSON.parse(record.body)).detail);
+async function track(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const tracking = campaignTracking(record.body.detail);
   if (!tracking?.metric) {
     if (tracking?.scanner) logger.info('Scanner open or click ignored', { campaignId: tracking.campaignId });
     return;
@@ -47,5 +48,5 @@ async function track(record: SQSRecord): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, track);
+  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, track));
 };

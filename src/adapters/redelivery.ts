@@ -4,6 +4,9 @@ import type { SQSRecord } from 'aws-lambda';
 import { claimStaleSeconds } from '../config';
 import { describeError } from './event-publisher';
 
+/** What postponing needs of a record: where it came from, its receipt and receive count (its body, raw or parsed, plays no part). */
+export type ReceivedRecord = Pick<SQSRecord, 'attributes' | 'eventSourceARN' | 'receiptHandle'>;
+
 /**
  * Backoff on top of SQS redelivery: a failed record's visibility timeout is set from its receive
  * count, so it comes back later each time instead of after the queue's fixed timeout. The queue's
@@ -18,7 +21,7 @@ export class RedeliveryBackoff {
   ) {}
 
   /** Hides the record for the delay its receive count calls for; returns the delay in seconds. */
-  async postpone(record: SQSRecord): Promise<number> {
+  async postpone(record: ReceivedRecord): Promise<number> {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
     const seconds = this.delaySeconds(receiveCount);
     await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: await this.queueUrl(record.eventSourceARN), ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
@@ -70,7 +73,7 @@ export class HeldClaimRetry {
   }
 
   /** Postpones the record's next receive; if that fails, the queue's own visibility timeout applies, and the log says so. */
-  async postpone(record: SQSRecord, logger: Logger, context: Readonly<Record<string, unknown>>): Promise<void> {
+  async postpone(record: ReceivedRecord, logger: Logger, context: Readonly<Record<string, unknown>>): Promise<void> {
     try {
       await this.backoff.postpone(record);
     } catch (error) {
