@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { consumedDetailTypes, eventFlows } from '../../manifest/event-flow';
 import { manifest } from '../../manifest/manifest';
-import { type FunctionSpec, isEventFunction } from '../../manifest/types';
-import { DetailType, EVENT_SOURCE } from '../../src/domain/events';
+import type { FunctionSpec } from '../../manifest/types';
+import { DetailType } from '../../src/domain/events';
 import { EmissionScanner, emitsMismatches } from './emitted-events';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -13,14 +14,6 @@ const spec = (name: string): FunctionSpec => {
   const found = manifest.functions.find((candidate) => candidate.name === name);
   if (!found) throw new Error(`no function ${name} in the manifest`);
   return found;
-};
-
-/** The leadflow detail types a function's rule delivers to it. */
-const consumedBy = (fn: FunctionSpec): string[] => {
-  if (!isEventFunction(fn)) return [];
-  const { source, 'detail-type': detailTypes } = fn.trigger.pattern;
-  if (!Array.isArray(source) || !source.includes(EVENT_SOURCE) || !Array.isArray(detailTypes)) return [];
-  return detailTypes.filter((type): type is string => typeof type === 'string');
 };
 
 describe("the manifest's emits agree with the code", () => {
@@ -35,10 +28,20 @@ describe("the manifest's emits agree with the code", () => {
   });
 
   it("every detail type a function's rule consumes has an emitter, and every emitted one a consumer", () => {
-    const emitted = new Set(manifest.functions.flatMap((fn) => fn.emits ?? []));
-    const consumed = new Set(manifest.functions.flatMap(consumedBy));
-    expect([...consumed].filter((type) => !emitted.has(type as DetailType))).toEqual([]);
+    const emitted = new Set<string>(manifest.functions.flatMap((fn) => fn.emits ?? []));
+    const consumed = new Set(manifest.functions.flatMap(consumedDetailTypes));
+    expect([...consumed].filter((type) => !emitted.has(type))).toEqual([]);
     expect([...emitted].filter((type) => !consumed.has(type))).toEqual([]);
+  });
+
+  it("the README's table of bus events is the manifest's", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Bus events')).split(/\n#{2,3} /)[0] ?? '';
+    // The rows after the header and its separator line.
+    const table = section.split('\n').filter((line) => line.startsWith('|')).slice(2);
+    const names = (functions: readonly string[]) => functions.map((name) => `\`${name}\``).join(', ');
+    const rows = eventFlows(manifest).map((flow) => `| \`${flow.detailType}\` | ${names(flow.emittedBy)} | ${names(flow.consumedBy)} |`);
+    expect(table).toEqual(rows);
   });
 });
 
