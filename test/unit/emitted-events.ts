@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import type { FunctionSpec } from '../../manifest/types';
+import * as events from '../../src/domain/events';
 import { DetailType } from '../../src/domain/events';
 
 /**
@@ -10,6 +11,7 @@ import { DetailType } from '../../src/domain/events';
  * `detailType` property, `{ detailType: DetailType.LeadQualified, detail }` (the DomainEvent and
  * OneTimeSchedule shapes). The scan follows what the handler uses, declaration by declaration across
  * imports, so a module that declares several publishers counts only for the ones a function reaches.
+ * The same walk finds the detail types a consumer parses: the arguments of `leadflowBusEvent(...)`.
  */
 
 /** Where a detail type is built: the file (from the project root) and line. */
@@ -44,10 +46,20 @@ export class EmissionScanner {
 
   /** The detail types built in code reachable from the entry module's `handler` export. */
   emissionsOf(entry: string): Emission[] {
+    return this.scan(entry).emissions;
+  }
+
+  /** The detail types the entry's code parses bus events of, with `leadflowBusEvent`. */
+  parsedBy(entry: string): DetailType[] {
+    return [...new Set(this.scan(entry).parsed)].sort();
+  }
+
+  private scan(entry: string): { emissions: Emission[]; parsed: DetailType[] } {
     const entryFile = resolve(this.root, entry);
     const seen = new Set<DeclarationKey>();
     const pending: [string, string][] = [[entryFile, 'handler'], [entryFile, MODULE_BODY]];
     const emissions: Emission[] = [];
+    const parsed: DetailType[] = [];
     for (let next = pending.pop(); next; next = pending.pop()) {
       const [file, name] = next;
       const key: DeclarationKey = `${file}#${name}`;
@@ -61,25 +73,28 @@ export class EmissionScanner {
       }
       const nodes = name === MODULE_BODY ? module.body : (module.declarations.get(name) ?? []);
       for (const node of nodes) {
-        this.visit(node, module, (found) => emissions.push(found), (target) => {
+        this.visit(node, module, { emit: (found) => emissions.push(found), parse: (type) => parsed.push(type) }, (target) => {
           pending.push(target);
           // A module's top-level statements run as soon as anything imports it.
           pending.push([target[0], MODULE_BODY]);
         });
       }
     }
-    return emissions;
+    return { emissions, parsed };
   }
 
-  private visit(node: ts.Node, module: ModuleInfo, emit: (emission: Emission) => void, reach: (target: [string, string]) => void): void {
+  private visit(node: ts.Node, module: ModuleInfo, found: Findings, reach: (target: [string, string]) => void): void {
     // Types have no run-time effect: a parameter typed with a class must not pull in the class's code.
     if (ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return;
     if (ts.isPropertyAssignment(node) && propertyName(node.name) === 'detailType') {
       const detailType = detailTypeOf(node.initializer);
       if (detailType) {
         const line = module.source.getLineAndCharacterOfPosition(node.getStart(module.source)).line + 1;
-        emit({ detailType, at: `${relative(this.root, module.source.fileName)}:${line}` });
+        found.emit({ detailType, at: `${relative(this.root, module.source.fileName)}:${line}` });
       }
+    }
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'leadflowBusEvent') {
+      node.arguments.flatMap(detailTypesOf).forEach(found.parse);
     }
     if (ts.isIdentifier(node) && isReference(node)) {
       const imported = module.imports.get(node.text);
@@ -87,7 +102,7 @@ export class EmissionScanner {
       else if (imported) reach([imported.file, imported.name]);
       else if (module.declarations.has(node.text)) reach([module.source.fileName, node.text]);
     }
-    ts.forEachChild(node, (child) => this.visit(child, module, emit, reach));
+    ts.forEachChild(node, (child) => this.visit(child, module, found, reach));
   }
 
   private exportedNames(file: string): string[] {
@@ -146,6 +161,24 @@ export class EmissionScanner {
     const base = resolve(dirname(from), specifier.text.replace(/\.js$/, ''));
     return [`${base}.ts`, resolve(base, 'index.ts')].find((candidate) => existsSync(candidate));
   }
+}
+
+interface Findings {
+  readonly emit: (emission: Emission) => void;
+  readonly parse: (detailType: DetailType) => void;
+}
+
+/** Lists of detail types exported by the events module, which a consumer may spread (`...WEBHOOK_EVENT_TYPES`). */
+const isDetailTypeList = (value: unknown): value is readonly DetailType[] => Array.isArray(value) && value.every((item) => detailTypeValues.has(item));
+const detailTypeLists = new Map(
+  Object.entries(events as Record<string, unknown>).flatMap(([name, value]) => (isDetailTypeList(value) ? [[name, value] as const] : [])),
+);
+
+/** The detail types an argument names: one, or a spread list of the events module. */
+function detailTypesOf(argument: ts.Expression): DetailType[] {
+  if (ts.isSpreadElement(argument) && ts.isIdentifier(argument.expression)) return [...(detailTypeLists.get(argument.expression.text) ?? [])];
+  const one = detailTypeOf(argument);
+  return one ? [one] : [];
 }
 
 const propertyName = (name: ts.PropertyName) => (ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : undefined);

@@ -34,6 +34,12 @@ describe("the manifest's emits agree with the code", () => {
     expect([...emitted].filter((type) => !consumed.has(type))).toEqual([]);
   });
 
+  it("every consumer of leadflow's events parses exactly the detail types its rule delivers", () => {
+    const consumers = manifest.functions.filter((fn) => consumedDetailTypes(fn).length > 0);
+    const parsing = Object.fromEntries(consumers.map((fn) => [fn.name, scanner.parsedBy(fn.entry)]));
+    expect(parsing).toEqual(Object.fromEntries(consumers.map((fn) => [fn.name, [...consumedDetailTypes(fn)].sort()])));
+  });
+
   it("the README's table of bus events is the manifest's", () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### Bus events')).split(/\n#{2,3} /)[0] ?? '';
@@ -104,6 +110,19 @@ describe('the emission scanner', () => {
   it('finds a detail type written as its string and one built inside a class', () => {
     expect(scan("import { assigned, Scheduler } from '../../src/publishers';\nexport const handler = () => [assigned(), new Scheduler()];").sort()).toEqual(
       [DetailType.LeadAssigned, DetailType.FollowUpDue].sort(),
+    );
+  });
+
+  it('finds the detail types a consumer parses, spread lists of the events module included', () => {
+    write('functions/consumer/handler.ts', [
+      "import { leadflowBusEvent } from '../../src/adapters/bus-events';",
+      "import { DetailType, WEBHOOK_EVENT_TYPES } from '../../src/domain/events';",
+      'const One = leadflowBusEvent(DetailType.LeadQualified, DetailType.FollowUpDue);',
+      'const Webhooks = leadflowBusEvent(...WEBHOOK_EVENT_TYPES);',
+      'export const handler = () => [One, Webhooks];',
+    ].join('\n'));
+    expect(new EmissionScanner(fixture).parsedBy('functions/consumer/handler.ts')).toEqual(
+      [...new Set([DetailType.LeadQualified, DetailType.FollowUpDue, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged])].sort(),
     );
   });
 
