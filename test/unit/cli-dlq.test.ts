@@ -283,7 +283,8 @@ describe('leadflow dlq arguments', () => {
   it('prints the usage, with the dlq commands, for `dlq` alone', async () => {
     const run = io();
     expect(await main(['dlq'], run.io)).toBe(1);
-    expect(run.out.join('\n')).toContain('leadflow dlq redrive <function|all>');
+    expect(run.out.join('\n')).toContain('Usage: leadflow dlq <command> [options]');
+    expect(run.out.join('\n')).toContain('redrive <function|all>');
   });
 });
 

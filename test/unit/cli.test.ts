@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main, parseCsv, progressBar, type CliIo } from '../../cli/leadflow';
+import { progressBar } from '../../cli/commands/campaigns';
+import { main, type CliIo } from '../../cli/leadflow';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
 let dir: string;
@@ -200,7 +201,19 @@ describe('leadflow purchases import', () => {
     expect(run.err.join('\n')).toMatch(/unknown: price/);
   });
 
-  it('reads quoted CSV fields with commas, doubled quotes and line breaks', () => {
-    expect(parseCsv('a,b\r\n"x, y","say ""hi""\nthere"\n\n')).toEqual([['a', 'b'], ['x, y', 'say "hi"\nthere']]);
+  it('reads quoted CSV fields with commas, doubled quotes and line breaks, and names the line of a refused row', async () => {
+    await writeFile(join(dir, 'quoted.csv'), '\uFEFForderId,email,product,amount\r\n"q-1",a@example.com,"Pro, ""yearly""\nplan",5\n\nq-2,b@example.com,Basic,x\n');
+    const batches: { purchases: Record<string, unknown>[] }[] = [];
+    const refusing = (async (_url: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      batches.push(JSON.parse(String(init?.body)) as { purchases: Record<string, unknown>[] });
+      return new Response(JSON.stringify({ message: 'Invalid request', issues: [{ field: 'purchases[1].amount', message: 'must be a number' }] }), { status: 400 });
+    }) as typeof fetch;
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: refusing });
+    expect(await main(['purchases', 'import', join(dir, 'quoted.csv')], run.io)).toBe(1);
+    expect(batches[0]?.purchases).toEqual([
+      { orderId: 'q-1', email: 'a@example.com', product: 'Pro, "yearly"\nplan', amount: 5 },
+      { orderId: 'q-2', email: 'b@example.com', product: 'Basic', amount: 'x' },
+    ]);
+    expect(run.err.join('\n')).toBe(`${join(dir, 'quoted.csv')}: purchases 1-2 refused (400)\n  line 3 amount: must be a number`);
   });
 });
