@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
+import { CsvError, type Info, parse } from 'csv-parse/sync';
 import { type AdminApi, expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
@@ -13,6 +14,19 @@ const PURCHASE_ATTEMPTS = 5;
 const DEFAULT_RETRY_MS = 2000;
 const PURCHASE_COLUMNS = ['orderId', 'email', 'leadId', 'product', 'amount', 'currency', 'purchasedAt', 'paymentMethod', 'quantity'];
 const NUMERIC_COLUMNS = new Set(['amount', 'quantity']);
+const LINE_BREAK = /\r\n|\r|\n/g;
+
+interface CsvRow {
+  readonly record: string[];
+  /** The record's text, with the blank lines before it and the line break that ends it. */
+  readonly raw: string;
+  /** `lines`: the line the record ends on. */
+  readonly info: Info;
+}
+
+/** The line a row starts on: csv-parse counts the line it ends on, later when a quoted cell breaks lines. */
+const firstLine = (row: CsvRow | undefined) => (row ? row.info.lines - (row.raw.replace(/^[\r\n]+|[\r\n]+$/g, '').match(LINE_BREAK)?.length ?? 0) : '?');
+
 /** The purchases of a file, each with where it is in the file, for messages. */
 interface PurchasesFile {
   readonly purchases: readonly Record<string, unknown>[];
@@ -20,39 +34,30 @@ interface PurchasesFile {
   readonly positionOf: (index: number) => string;
 }
 
-/** RFC 4180 CSV: quoted fields may hold commas, quotes (doubled) and line breaks. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const char = text[index];
-    if (quoted) {
-      if (char === '"' && text[index + 1] === '"') {
-        field += '"';
-        index += 1;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') {
-      row.push(field);
-      field = '';
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[index + 1] === '\n') index += 1;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += char;
-  }
-  if (field !== '' || row.length) rows.push([...row, field]);
-  return rows.filter((cells) => cells.some((cell) => cell.trim() !== ''));
-}
-
-/** Purchases from a CSV with a header row (orderId,email,product,amount,currency,purchasedAt,paymentMethod; leadId and quantity optional). */
+/**
+ * Purchases from a CSV with a header row (orderId,email,product,amount,currency,purchasedAt,paymentMethod;
+ * leadId and quantity optional). Quoted fields may hold commas, doubled quotes and line breaks; blank
+ * rows are skipped; a row with fewer cells leaves the rest out.
+ */
 function purchasesFromCsv(file: string, text: string): PurchasesFile {
-  const [header, ...records] = parseCsv(text.replace(/^\uFEFF/, ''));
+  let rows: CsvRow[];
+  try {
+    // With `raw` and `info`, csv-parse gives each record with its text and position; its types do not say so.
+    rows = parse(text, {
+      bom: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+      relax_column_count: true,
+      trim: true,
+      raw: true,
+      info: true,
+    }) as unknown as CsvRow[];
+  } catch (error) {
+    if (error instanceof CsvError) throw new CliError(`${file}: not valid CSV: ${error.message}`);
+    throw error;
+  }
+  const [header, ...records] = rows.map((row) => row.record);
   const columns = (header ?? []).map((name) => name.trim());
   const unknown = columns.filter((name) => !PURCHASE_COLUMNS.includes(name));
   if (!columns.length || unknown.length) throw new CliError(`${file}: the header row must name columns among ${PURCHASE_COLUMNS.join(',')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
@@ -66,7 +71,7 @@ function purchasesFromCsv(file: string, text: string): PurchasesFile {
       }),
     ),
   );
-  return { purchases, positionOf: (index) => `line ${index + 2}` };
+  return { purchases, positionOf: (index) => `line ${firstLine(rows[index + 1])}` };
 }
 
 /** Purchases from JSON: a list, or `{ "purchases": [...] }`. */

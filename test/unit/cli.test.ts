@@ -201,7 +201,7 @@ describe('leadflow purchases import', () => {
     expect(run.err.join('\n')).toMatch(/unknown: price/);
   });
 
-  it('reads quoted CSV fields with commas, doubled quotes and line breaks, and names the line of a refused row', async () => {
+  it('reads quoted CSV fields with commas, doubled quotes and line breaks, and names the line a refused row starts on', async () => {
     await writeFile(join(dir, 'quoted.csv'), '\uFEFForderId,email,product,amount\r\n"q-1",a@example.com,"Pro, ""yearly""\nplan",5\n\nq-2,b@example.com,Basic,x\n');
     const batches: { purchases: Record<string, unknown>[] }[] = [];
     const refusing = (async (_url: Parameters<typeof fetch>[0], init?: RequestInit) => {
@@ -214,6 +214,13 @@ describe('leadflow purchases import', () => {
       { orderId: 'q-1', email: 'a@example.com', product: 'Pro, "yearly"\nplan', amount: 5 },
       { orderId: 'q-2', email: 'b@example.com', product: 'Basic', amount: 'x' },
     ]);
-    expect(run.err.join('\n')).toBe(`${join(dir, 'quoted.csv')}: purchases 1-2 refused (400)\n  line 3 amount: must be a number`);
+    expect(run.err.join('\n')).toBe(`${join(dir, 'quoted.csv')}: purchases 1-2 refused (400)\n  line 5 amount: must be a number`);
+  });
+
+  it('refuses a CSV that is not valid CSV, naming the line', async () => {
+    await writeFile(join(dir, 'broken.csv'), 'orderId,email\no-1,"a@example.com"x\n');
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' } });
+    expect(await main(['purchases', 'import', join(dir, 'broken.csv')], run.io)).toBe(1);
+    expect(run.err.join('\n')).toMatch(/broken\.csv: not valid CSV: .*line 2/);
   });
 });
