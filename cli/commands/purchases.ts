@@ -35,8 +35,8 @@ interface PurchasesFile {
 }
 
 /**
- * Purchases from a CSV with a header row (orderId,email,product,amount,currency,purchasedAt,paymentMethod;
- * leadId and quantity optional). Quoted fields may hold commas, doubled quotes and line breaks; blank
+ * Purchases from a CSV with a header row naming its columns (orderId, email or leadId, product, amount,
+ * currency, purchasedAt; paymentMethod and quantity optional). Quoted fields may hold commas, doubled quotes and line breaks; blank
  * rows are skipped; a row with fewer cells leaves the rest out.
  */
 function purchasesFromCsv(file: string, text: string): PurchasesFile {
@@ -147,7 +147,7 @@ export function registerPurchases(program: Command, context: CommandContext): vo
     .command('import')
     .description('record purchases, 100 per request; a repeated order id counts once')
     .argument('<file>', 'a .csv with a header row, or .json: a list or { "purchases": [...] }')
-    .addHelpText('after', `\nCSV columns: ${PURCHASE_COLUMNS.join(',')} (leadId and quantity optional)`)
+    .addHelpText('after', '\nCSV columns: orderId, email or leadId, product, amount, currency, purchasedAt; paymentMethod and quantity optional')
     .action(async (file: string) => {
       const read = await readPurchasesFile(file);
       if (!read.purchases.length) throw new CliError(`${file}: no purchases`);
