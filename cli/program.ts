@@ -15,7 +15,7 @@ import { registerWebhooks } from './commands/webhooks';
 
 const DEFAULT_API_URL = 'http://localhost:3000';
 
-const AUTH_HELP = `
+const ROOT_HELP_FOOTER = `
 Every command has its own help: leadflow <group> <command> --help.
 Auth: locally the token in .leadflow/dev-token (or $LEADFLOW_DEV_TOKEN); in AWS, SigV4 with your AWS credentials.`;
 
@@ -27,12 +27,15 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('leadflow')
     .description('leadflow from the terminal: rulesets, campaigns, templates, segments, purchases, routing, webhooks, leads, reports and dead-letter queues')
     .option('--api <url>', `the leadflow API (default: $LEADFLOW_API_URL, else ${DEFAULT_API_URL})`)
-    // A command listed in its group's help as its own usage line says it (`show <function> [options]`).
+    // Commands are listed by their usage line: `dlq show`, whose argument is optional to commander only
+    // so that the command can list the DLQs to choose from when it is missing, shows it as required.
     .configureHelp({ subcommandTerm: (command) => `${command.name()} ${command.options.length ? command.usage() : command.usage().replace('[options]', '')}`.replace(/\s+/g, ' ').trim() })
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', AUTH_HELP);
+    .addHelpText('after', ROOT_HELP_FOOTER)
+    // `leadflow help <group>`, as well as `leadflow <group> --help`.
+    .helpCommand(true);
   actAsGroup(program);
 
   const apiUrl = () => program.opts<{ api?: string }>().api ?? io.env.LEADFLOW_API_URL ?? DEFAULT_API_URL;

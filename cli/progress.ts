@@ -12,7 +12,7 @@ export type ProgressReading<T> = { readonly finished: true; readonly result: T }
 const DEFAULT_POLL_MS = 1000;
 const DEFAULT_STALL_MS = 5 * 60_000;
 
-export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Reads progress (each reading prints itself) until it is finished; refuses with `stalled(seconds)`
@@ -26,6 +26,6 @@ export async function followProgress<T>(timing: ProgressTiming, read: () => Prom
     if (reading.finished) return reading.result;
     if (!('progress' in lastChange) || reading.progress !== lastChange.progress) lastChange = { at: Date.now(), progress: reading.progress };
     if (Date.now() - lastChange.at > stallMs) throw new CliError(stalled(Math.round(stallMs / 1000)));
-    await pause(timing.pollMs ?? DEFAULT_POLL_MS);
+    await sleep(timing.pollMs ?? DEFAULT_POLL_MS);
   }
 }

@@ -5,7 +5,7 @@ import { type AdminApi, expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 import { readTextFile } from '../files';
-import { pause, type ProgressTiming } from '../progress';
+import { sleep, type ProgressTiming } from '../progress';
 
 /** Purchases per request, as the API accepts them. */
 const PURCHASE_BATCH = 100;
@@ -105,7 +105,7 @@ async function importPurchases(api: AdminApi, file: string, { purchases, positio
     const batch = purchases.slice(start, start + PURCHASE_BATCH);
     let response = await api.recordPurchases(batch);
     for (let attempt = 1; response.status === 503 && attempt < PURCHASE_ATTEMPTS; attempt += 1) {
-      await pause((io.pollMs ?? DEFAULT_RETRY_MS) * attempt);
+      await sleep((io.pollMs ?? DEFAULT_RETRY_MS) * attempt);
       response = await api.recordPurchases(batch);
     }
     if (response.status === 400) {

@@ -22,6 +22,60 @@ function io(overrides: Partial<CliIo> = {}) {
   return { out, err, io: { out: (line: string) => out.push(line), err: (line: string) => err.push(line), env: {}, cwd: dir, ...overrides } satisfies CliIo };
 }
 
+describe('leadflow commands and their help', () => {
+  it('prints the help of a command, with its own options, and exits 0', async () => {
+    const run = io();
+    expect(await main(['rules', 'backtest', '--help'], run.io)).toBe(0);
+    const help = run.out.join('\n');
+    expect(help).toContain('Usage: leadflow rules backtest [options] <file>');
+    expect(help).toMatch(/--from <time>/);
+    expect(help).not.toMatch(/--subject/);
+  });
+
+  it('prints the groups for --help, and the help of a group named without a command with exit code 1', async () => {
+    const all = io();
+    expect(await main(['--help'], all.io)).toBe(0);
+    expect(all.out.join('\n')).toMatch(/rules <command>[\s\S]*dlq <command>/);
+    const group = io();
+    expect(await main(['campaigns'], group.io)).toBe(1);
+    expect(group.out.join('\n')).toMatch(/schedule \[options\] <campaignId>/);
+    expect(group.err).toEqual([]);
+  });
+
+  it("refuses a flag the command does not take, naming it, before calling anything", async () => {
+    const seen: string[] = [];
+    const recording = (async (url: Parameters<typeof fetch>[0]) => {
+      seen.push(String(url));
+      return new Response('{}', { status: 200 });
+    }) as typeof fetch;
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: recording });
+    expect(await main(['rules', 'list', '--json'], run.io)).toBe(1);
+    expect(run.err[0]).toBe("error: unknown option '--json'");
+    expect(seen).toEqual([]);
+  });
+
+  it('refuses an unknown command with the commands of its group, and a missing argument by its name', async () => {
+    const unknown = io();
+    expect(await main(['rules', 'publish'], unknown.io)).toBe(1);
+    expect(unknown.err).toEqual(['unknown command rules publish: validate <file...>, diff <file>, backtest <file>, activate <file|version> or list']);
+    const missing = io();
+    expect(await main(['campaigns', 'send'], missing.io)).toBe(1);
+    expect(missing.err[0]).toBe("error: missing required argument 'campaignId'");
+  });
+
+  it('sends to the API named by --api, wherever the flag is', async () => {
+    const seen: string[] = [];
+    const recording = (async (url: Parameters<typeof fetch>[0]) => {
+      seen.push(String(url));
+      return new Response(JSON.stringify({ active: 'starter-1', rulesets: [] }), { status: 200 });
+    }) as typeof fetch;
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't', LEADFLOW_API_URL: 'http://127.0.0.1:1' }, fetch: recording });
+    expect(await main(['--api', 'http://127.0.0.1:4000', 'rules', 'list'], run.io)).toBe(0);
+    expect(await main(['rules', 'list', '--api', 'http://127.0.0.1:4001'], run.io)).toBe(0);
+    expect(seen).toEqual(['http://127.0.0.1:4000/v1/admin/rulesets', 'http://127.0.0.1:4001/v1/admin/rulesets']);
+  });
+});
+
 describe('leadflow rules validate', () => {
   it('accepts valid JSON and YAML files', async () => {
     const run = io();
