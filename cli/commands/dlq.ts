@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type CommandContext, commandGroup } from '../command-context';
-import { type DlqOptions, listDlqs, redriveDlq, showDlq } from '../dlq';
+import { type DlqOptions, listDlqs, redriveDlq, showDlq } from '../dead-letter-queues';
 
 /** `leadflow dlq list | show | redrive`: the dead-letter queues of the local stack or a deployment. */
 export function registerDlq(program: Command, context: CommandContext): void {

@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/leadflow';
-import { formatAge, redactPersonalData } from '../../cli/dlq';
+import { formatAge, redactPersonalData } from '../../cli/dead-letter-queues';
 import { manifest } from '../../manifest/manifest';
 import { isEventFunction } from '../../manifest/types';
 
