@@ -5,7 +5,9 @@ import { CliError } from './errors';
 
 /**
  * The admin operations the CLI calls, one method each. Commands depend on this interface only, so
- * the transport behind it (today `AdminClient`'s requests) can change in this one file.
+ * the transport behind it (today `AdminClient`'s requests) can change in this one file. Every method
+ * answers with the status and body whatever the status: the command decides what a 409 or a 503
+ * means, and `expectOk` refuses the rest with the API's message and fields.
  */
 export interface AdminApi {
   listRulesets(): Promise<AdminResponse>;
