@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBacktest } from '../../cli/leadflow';
+import { formatBacktest } from '../../cli/commands/rules';
 import { Backtest, type LeadOutcome } from '../../src/domain/scoring/backtest';
 import { replay, type ScoredEvent } from '../../src/domain/scoring/engine';
 import type { Ruleset } from '../../src/domain/scoring/ruleset';

@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/leadflow';
-import { formatAge, redactPersonalData } from '../../cli/dlq';
+import { formatAge, redactPersonalData } from '../../cli/dead-letter-queues';
 import { manifest } from '../../manifest/manifest';
 import { isEventFunction } from '../../manifest/types';
 
@@ -283,7 +283,8 @@ describe('leadflow dlq arguments', () => {
   it('prints the usage, with the dlq commands, for `dlq` alone', async () => {
     const run = io();
     expect(await main(['dlq'], run.io)).toBe(1);
-    expect(run.out.join('\n')).toContain('leadflow dlq redrive <function|all>');
+    expect(run.out.join('\n')).toContain('Usage: leadflow dlq <command> [options]');
+    expect(run.out.join('\n')).toContain('redrive <function|all>');
   });
 });
 

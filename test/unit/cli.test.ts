@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main, parseCsv, progressBar, type CliIo } from '../../cli/leadflow';
+import { progressBar } from '../../cli/commands/campaigns';
+import { main, type CliIo } from '../../cli/leadflow';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
 let dir: string;
@@ -20,6 +21,60 @@ function io(overrides: Partial<CliIo> = {}) {
   const err: string[] = [];
   return { out, err, io: { out: (line: string) => out.push(line), err: (line: string) => err.push(line), env: {}, cwd: dir, ...overrides } satisfies CliIo };
 }
+
+describe('leadflow commands and their help', () => {
+  it('prints the help of a command, with its own options, and exits 0', async () => {
+    const run = io();
+    expect(await main(['rules', 'backtest', '--help'], run.io)).toBe(0);
+    const help = run.out.join('\n');
+    expect(help).toContain('Usage: leadflow rules backtest [options] <file>');
+    expect(help).toMatch(/--from <time>/);
+    expect(help).not.toMatch(/--subject/);
+  });
+
+  it('prints the groups for --help, and the help of a group named without a command with exit code 1', async () => {
+    const all = io();
+    expect(await main(['--help'], all.io)).toBe(0);
+    expect(all.out.join('\n')).toMatch(/rules <command>[\s\S]*dlq <command>/);
+    const group = io();
+    expect(await main(['campaigns'], group.io)).toBe(1);
+    expect(group.out.join('\n')).toMatch(/schedule \[options\] <campaignId>/);
+    expect(group.err).toEqual([]);
+  });
+
+  it("refuses a flag the command does not take, naming it, before calling anything", async () => {
+    const seen: string[] = [];
+    const recording = (async (url: Parameters<typeof fetch>[0]) => {
+      seen.push(String(url));
+      return new Response('{}', { status: 200 });
+    }) as typeof fetch;
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: recording });
+    expect(await main(['rules', 'list', '--json'], run.io)).toBe(1);
+    expect(run.err[0]).toBe("error: unknown option '--json'");
+    expect(seen).toEqual([]);
+  });
+
+  it('refuses an unknown command with the commands of its group, and a missing argument by its name', async () => {
+    const unknown = io();
+    expect(await main(['rules', 'publish'], unknown.io)).toBe(1);
+    expect(unknown.err).toEqual(['unknown command rules publish: validate <file...>, diff <file>, backtest <file>, activate <file|version> or list']);
+    const missing = io();
+    expect(await main(['campaigns', 'send'], missing.io)).toBe(1);
+    expect(missing.err[0]).toBe("error: missing required argument 'campaignId'");
+  });
+
+  it('sends to the API named by --api, wherever the flag is', async () => {
+    const seen: string[] = [];
+    const recording = (async (url: Parameters<typeof fetch>[0]) => {
+      seen.push(String(url));
+      return new Response(JSON.stringify({ active: 'starter-1', rulesets: [] }), { status: 200 });
+    }) as typeof fetch;
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't', LEADFLOW_API_URL: 'http://127.0.0.1:1' }, fetch: recording });
+    expect(await main(['--api', 'http://127.0.0.1:4000', 'rules', 'list'], run.io)).toBe(0);
+    expect(await main(['rules', 'list', '--api', 'http://127.0.0.1:4001'], run.io)).toBe(0);
+    expect(seen).toEqual(['http://127.0.0.1:4000/v1/admin/rulesets', 'http://127.0.0.1:4001/v1/admin/rulesets']);
+  });
+});
 
 describe('leadflow rules validate', () => {
   it('accepts valid JSON and YAML files', async () => {
@@ -200,7 +255,26 @@ describe('leadflow purchases import', () => {
     expect(run.err.join('\n')).toMatch(/unknown: price/);
   });
 
-  it('reads quoted CSV fields with commas, doubled quotes and line breaks', () => {
-    expect(parseCsv('a,b\r\n"x, y","say ""hi""\nthere"\n\n')).toEqual([['a', 'b'], ['x, y', 'say "hi"\nthere']]);
+  it('reads quoted CSV fields with commas, doubled quotes and line breaks, and names the line a refused row starts on', async () => {
+    await writeFile(join(dir, 'quoted.csv'), '\uFEFForderId,email,product,amount\r\n"q-1",a@example.com,"Pro, ""yearly""\nplan",5\n\nq-2,b@example.com,Basic,x\n');
+    const batches: { purchases: Record<string, unknown>[] }[] = [];
+    const refusing = (async (_url: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      batches.push(JSON.parse(String(init?.body)) as { purchases: Record<string, unknown>[] });
+      return new Response(JSON.stringify({ message: 'Invalid request', issues: [{ field: 'purchases[1].amount', message: 'must be a number' }] }), { status: 400 });
+    }) as typeof fetch;
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: refusing });
+    expect(await main(['purchases', 'import', join(dir, 'quoted.csv')], run.io)).toBe(1);
+    expect(batches[0]?.purchases).toEqual([
+      { orderId: 'q-1', email: 'a@example.com', product: 'Pro, "yearly"\nplan', amount: 5 },
+      { orderId: 'q-2', email: 'b@example.com', product: 'Basic', amount: 'x' },
+    ]);
+    expect(run.err.join('\n')).toBe(`${join(dir, 'quoted.csv')}: purchases 1-2 refused (400)\n  line 5 amount: must be a number`);
+  });
+
+  it('refuses a CSV that is not valid CSV, naming the line', async () => {
+    await writeFile(join(dir, 'broken.csv'), 'orderId,email\no-1,"a@example.com"x\n');
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' } });
+    expect(await main(['purchases', 'import', join(dir, 'broken.csv')], run.io)).toBe(1);
+    expect(run.err.join('\n')).toMatch(/broken\.csv: not valid CSV: .*line 2/);
   });
 });

@@ -14,19 +14,17 @@ import { manifest } from '../manifest/manifest';
 import { deadLetterQueues, type DeadLetterQueue } from '../manifest/queues';
 import { isLocalApi, regionOf } from './admin-client';
 import { CliError } from './errors';
+import { followProgress, type ProgressTiming } from './progress';
 
 /** What the dlq commands need from the CLI's I/O. */
-export interface DlqIo {
+export interface DlqIo extends ProgressTiming {
   readonly out: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
-  readonly pollMs?: number;
-  readonly stallMs?: number;
 }
 
+/** Which deployment's queues: the API URL says local or AWS (and its region). */
 export interface DlqOptions {
   readonly apiUrl: string;
-  /** `--max`: messages `show` prints. */
-  readonly max?: string;
   /** `--stack`: the CloudFormation stack in AWS. */
   readonly stack?: string;
 }
@@ -49,7 +47,6 @@ const PEEK_VISIBILITY_SECONDS = 30;
 const OLDEST_SAMPLE = 10;
 const DEFAULT_SHOW = 10;
 const MAX_SHOW = 100;
-const STALL_MS = 5 * 60_000;
 const MOVE_TASK_CLOCK_SKEW_MS = 60_000;
 
 /** The local stack's SQS (fauxqs), or SQS in the deployment's region with the user's AWS credentials. */
@@ -287,23 +284,22 @@ async function moveWithTask(deployment: Deployment, dlq: DeadLetterQueue, source
   } catch (error) {
     throw new CliError(`${dlq.name}: SQS did not start the redrive: ${(error as Error).message}`);
   }
-  let lastChange = { at: startedAt, moved: -1 };
-  for (;;) {
-    const { Results: [latest] = [] } = await deployment.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
-    // Until SQS lists the new task, the latest may be an earlier one (a minute allows for clock skew).
-    const task = latest?.StartedTimestamp !== undefined && latest.StartedTimestamp < startedAt - MOVE_TASK_CLOCK_SKEW_MS ? undefined : latest;
-    const moved = task?.ApproximateNumberOfMessagesMoved ?? 0;
-    io.out(moveProgressBar(moved, Math.max(task?.ApproximateNumberOfMessagesToMove ?? expected, moved)));
-    if (task?.Status === 'COMPLETED') return moved;
-    if (task?.Status === 'FAILED' || task?.Status === 'CANCELLED') {
-      throw new CliError(`${dlq.name}: the redrive ${task.Status === 'FAILED' ? `failed: ${task.FailureReason ?? 'no reason given'}` : 'was cancelled'} after moving ${moved} message(s)`);
-    }
-    if (moved !== lastChange.moved) lastChange = { at: Date.now(), moved };
-    if (Date.now() - lastChange.at > (io.stallMs ?? STALL_MS)) {
-      throw new CliError(`${dlq.name}: the redrive moved nothing for ${Math.round((io.stallMs ?? STALL_MS) / 1000)} s; it continues in SQS (the console shows it)`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, io.pollMs ?? 1000));
-  }
+  return followProgress(
+    io,
+    async () => {
+      const { Results: [latest] = [] } = await deployment.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
+      // Until SQS lists the new task, the latest may be an earlier one (a minute allows for clock skew).
+      const task = latest?.StartedTimestamp !== undefined && latest.StartedTimestamp < startedAt - MOVE_TASK_CLOCK_SKEW_MS ? undefined : latest;
+      const moved = task?.ApproximateNumberOfMessagesMoved ?? 0;
+      io.out(moveProgressBar(moved, Math.max(task?.ApproximateNumberOfMessagesToMove ?? expected, moved)));
+      if (task?.Status === 'COMPLETED') return { finished: true, result: moved };
+      if (task?.Status === 'FAILED' || task?.Status === 'CANCELLED') {
+        throw new CliError(`${dlq.name}: the redrive ${task.Status === 'FAILED' ? `failed: ${task.FailureReason ?? 'no reason given'}` : 'was cancelled'} after moving ${moved} message(s)`);
+      }
+      return { finished: false, progress: moved };
+    },
+    (seconds) => `${dlq.name}: the redrive moved nothing for ${seconds} s; it continues in SQS (the console shows it)`,
+  );
 }
 
 async function redrive(deployment: Deployment, name: string | undefined, io: DlqIo): Promise<void> {
@@ -326,15 +322,22 @@ async function redrive(deployment: Deployment, name: string | undefined, io: Dlq
   }
 }
 
-/** `leadflow dlq list | show <name> [--max N] | redrive <function|all>`. */
-export async function runDlq(command: string, target: string | undefined, options: DlqOptions, io: DlqIo): Promise<void> {
-  if (!['list', 'show', 'redrive'].includes(command)) throw new CliError(`unknown command dlq ${command}: list, show <function> or redrive <function|all>`);
+/** Runs `use` on the queues of the deployment `options` name, closing its SQS client after. */
+async function onDeployment(options: DlqOptions, io: DlqIo, use: (deployment: Deployment) => Promise<void>): Promise<void> {
   const deployment = deploymentOf(options, io.env);
   try {
-    if (command === 'list') await list(deployment, io);
-    else if (command === 'show') await show(deployment, target, options.max, io);
-    else await redrive(deployment, target, io);
+    await use(deployment);
   } finally {
     deployment.sqs.destroy();
   }
 }
+
+/** `leadflow dlq list`. */
+export const listDlqs = (options: DlqOptions, io: DlqIo) => onDeployment(options, io, (deployment) => list(deployment, io));
+
+/** `leadflow dlq show <function> [--max n]`. */
+export const showDlq = (name: string | undefined, max: string | undefined, options: DlqOptions, io: DlqIo) =>
+  onDeployment(options, io, (deployment) => show(deployment, name, max, io));
+
+/** `leadflow dlq redrive <function|all>`. */
+export const redriveDlq = (name: string | undefined, options: DlqOptions, io: DlqIo) => onDeployment(options, io, (deployment) => redrive(deployment, name, io));

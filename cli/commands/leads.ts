@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { expectOk } from '../admin-api';
+import { type CommandContext, commandGroup } from '../command-context';
+import { CliError } from '../errors';
+
+/** `leadflow leads export | erase | feedback`: one lead's data rights and sales feedback. */
+export function registerLeads(program: Command, context: CommandContext): void {
+  const { io } = context;
+  const leads = commandGroup(program, 'leads', "a lead's data (access, erasure) and sales feedback");
+
+  leads
+    .command('export')
+    .description('everything held about a lead, as JSON (right of access)')
+    .argument('<leadId>')
+    .action(async (leadId: string) => {
+      io.out(JSON.stringify(expectOk(await (await context.api()).exportLead(leadId), `Exporting lead ${leadId}`), null, 2));
+    });
+
+  leads
+    .command('erase')
+    .description('erase a lead everywhere; its address stays suppressed (right to erasure)')
+    .argument('<leadId>')
+    .option('--yes', 'confirm: erasure cannot be undone')
+    .action(async (leadId: string, options: { yes?: boolean }) => {
+      if (!options.yes) throw new CliError(`Erasing lead ${leadId} cannot be undone: add --yes`);
+      const erased = expectOk(await (await context.api()).eraseLead(leadId), `Erasing lead ${leadId}`);
+      io.out(`erased lead ${leadId}: ${String(erased.items)} items (erasure ${String(erased.erasureId)})`);
+    });
+
+  leads
+    .command('feedback')
+    .description("sales feedback: moves the lead's lifecycle stage")
+    .argument('<leadId>')
+    .argument('<action>', 'accept, reject, won, lost or disqualify')
+    .option('--actor <rep>', 'who gives the feedback (required)')
+    .option('--reason <code>', 'a reason from the reject, won or lost list')
+    .option('--amount <n>', 'the deal amount (won)')
+    .option('--currency <ISO 4217>', 'the currency of --amount')
+    .option('--billing <frequency>', 'one_time, monthly, quarterly or yearly')
+    .action(async (leadId: string, action: string, options: { actor?: string; reason?: string; amount?: string; currency?: string; billing?: string }) => {
+      if (!options.actor) throw new CliError('leads feedback needs --actor (who gives the feedback)');
+      const amount = options.amount === undefined ? undefined : Number(options.amount);
+      if (amount !== undefined && !Number.isFinite(amount)) throw new CliError(`--amount must be a number, not ${options.amount ?? ''}`);
+      const feedback = {
+        action,
+        actor: options.actor,
+        ...(options.reason ? { reason: options.reason } : {}),
+        ...(amount !== undefined ? { amount } : {}),
+        ...(options.currency ? { currency: options.currency } : {}),
+        ...(options.billing ? { billingFrequency: options.billing } : {}),
+      };
+      const response = await (await context.api()).leadFeedback(leadId, feedback);
+      if (response.status === 409) {
+        const refusal = response.body as { stage: string; allowed: string[] };
+        throw new CliError(`lead ${leadId} is ${refusal.stage}: ${action} is not allowed; from ${refusal.stage} it can move to ${refusal.allowed.join(', ')}`);
+      }
+      const changed = expectOk(response, `Feedback on lead ${leadId}`) as { stage: string; transition: { from: string } };
+      io.out(`lead ${leadId}: ${changed.transition.from} -> ${changed.stage}`);
+    });
+}

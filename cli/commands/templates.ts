@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { checkTemplateFields } from '../../src/domain/campaigns/template';
+import { expectOk } from '../admin-api';
+import { type CommandContext, commandGroup } from '../command-context';
+import { CliError } from '../errors';
+import { readTextFile } from '../files';
+
+/** `leadflow templates push | list`: versioned email templates. */
+export function registerTemplates(program: Command, context: CommandContext): void {
+  const { io } = context;
+  const templates = commandGroup(program, 'templates', 'versioned email templates');
+
+  templates
+    .command('push')
+    .description('create a template, or add a version to --id; prints its id and version')
+    .argument('<file.html>', 'the HTML body')
+    .option('--name <name>', 'the template name (required)')
+    .option('--subject <subject>', 'the subject line (required)')
+    .option('--text <file.txt>', 'a plain-text body')
+    .option('--id <templateId>', 'add a version to this template instead of creating one')
+    .action(async (file: string, options: { name?: string; subject?: string; text?: string; id?: string }) => {
+      if (!options.name || !options.subject) throw new CliError('templates push needs --name and --subject');
+      const template = { name: options.name, subject: options.subject, html: await readTextFile(file), ...(options.text ? { text: await readTextFile(options.text) } : {}) };
+      // Checked here first, so a typo in a field is found before anything is sent.
+      const issues = checkTemplateFields(template);
+      if (issues.length) throw new CliError([`${file}: ${issues.length} problem(s)`, ...issues.map((issue) => `  ${issue.part}: ${issue.message}`)].join('\n'));
+      const api = await context.api();
+      const saved = options.id
+        ? expectOk(await api.addTemplateVersion(options.id, template), `Adding a version to template ${options.id}`)
+        : expectOk(await api.createTemplate(template), `Creating template ${options.name}`);
+      io.out(`template ${String(saved.templateId)} version ${String(saved.version)}${saved.created === false ? ' (unchanged: same content as the latest version)' : ''}`);
+    });
+
+  templates
+    .command('list')
+    .description('every template, most recently changed first, with its latest version')
+    .action(async () => {
+      const listing = expectOk(await (await context.api()).listTemplates(), 'Listing templates') as { templates: { templateId: string; name: string; latestVersion: number; updatedAt: string }[] };
+      for (const template of listing.templates) io.out(`${template.templateId}  ${template.name.padEnd(30)} v${String(template.latestVersion).padEnd(5)} ${template.updatedAt}`);
+    });
+}

@@ -1,0 +1,51 @@
+import { Command } from 'commander';
+import { adminApiOverHttp } from './admin-api';
+import { AdminClient, resolveAuth } from './admin-client';
+import { type CliIo, type CommandContext, actAsGroup } from './command-context';
+import { registerCampaigns } from './commands/campaigns';
+import { registerDlq } from './commands/dlq';
+import { registerLeads } from './commands/leads';
+import { registerPurchases } from './commands/purchases';
+import { registerReports } from './commands/reports';
+import { registerRouting } from './commands/routing';
+import { registerRules } from './commands/rules';
+import { registerSegments } from './commands/segments';
+import { registerTemplates } from './commands/templates';
+import { registerWebhooks } from './commands/webhooks';
+
+const DEFAULT_API_URL = 'http://localhost:3000';
+
+const ROOT_HELP_FOOTER = `
+Every command has its own help: leadflow <group> <command> --help.
+Auth: locally the token in .leadflow/dev-token (or $LEADFLOW_DEV_TOKEN); in AWS, SigV4 with your AWS credentials.`;
+
+/**
+ * The `leadflow` command line: one group of commands per module in `commands/`. Commander exits
+ * through exceptions here (exitOverride), so `main` turns every outcome into an exit code.
+ */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('leadflow')
+    .description('leadflow from the terminal: rulesets, campaigns, templates, segments, purchases, routing, webhooks, leads, reports and dead-letter queues')
+    .option('--api <url>', `the leadflow API (default: $LEADFLOW_API_URL, else ${DEFAULT_API_URL})`)
+    // Commands are listed by their usage line: `dlq show`, whose argument is optional to commander only
+    // so that the command can list the DLQs to choose from when it is missing, shows it as required.
+    .configureHelp({ subcommandTerm: (command) => `${command.name()} ${command.options.length ? command.usage() : command.usage().replace('[options]', '')}`.replace(/\s+/g, ' ').trim() })
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', ROOT_HELP_FOOTER)
+    // `leadflow help <group>`, as well as `leadflow <group> --help`.
+    .helpCommand(true);
+  actAsGroup(program);
+
+  const apiUrl = () => program.opts<{ api?: string }>().api ?? io.env.LEADFLOW_API_URL ?? DEFAULT_API_URL;
+  const context: CommandContext = {
+    io,
+    apiUrl,
+    api: async () => adminApiOverHttp(new AdminClient(apiUrl(), await resolveAuth(apiUrl(), io.env, io.cwd), io.fetch)),
+  };
+  for (const register of [registerRules, registerCampaigns, registerTemplates, registerSegments, registerPurchases, registerRouting, registerWebhooks, registerLeads, registerReports, registerDlq]) {
+    register(program, context);
+  }
+  return program;
+}
