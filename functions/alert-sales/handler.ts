@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertStore } from '../../src/adapters/alert-store';
 import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../src/adapters/clients';
 import { describeError, EventBridgePublisher } from '../../src/adapters/event-publisher';

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentClient, secretsManagerClient, sqsClient } from '../../src/adapters/clients';
 import { describeError } from '../../src/adapters/event-publisher';
 import { HeldClaimRetry, RedeliveryBackoff } from '../../src/adapters/redelivery';

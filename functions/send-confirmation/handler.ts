@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { processSqsBatch } from '../../src/app/batch';
 import { ConfirmationStore } from '../../src/adapters/confirmation-store';
 import { documentClient, sqsClient } from '../../src/adapters/clients';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventPattern } from '../../../manifest/types';
 
 export const GRADES = ['A', 'B', 'C', 'D', 'F'] as const;
