@@ -4,16 +4,17 @@
  * the local stack), plan-and-send time of a campaign to 100,000 recipients with SES calls per
  * recipient, MQL handoff latency (accepted events to sales alert sent and to `lead.qualified` webhook
  * received) with alerts and webhooks per qualification when every qualification reaches the bus twice,
- * the size of each bundled function and the time to import each bundle cold. Prints a table and writes
- * bench/results.json. Figures depend on the machine: quote them with it.
+ * the size of each function's bundle (as `cdk deploy` builds it, and with the AWS SDK inside) and the
+ * time to import each bundle cold. Prints a table and writes bench/results.json. Figures depend on the machine: quote them with it.
  * `npm run bench -- campaign` (or functions, throughput, scoring, handoff) runs only the sections named
  * and keeps the other sections' last figures.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
@@ -21,6 +22,8 @@ import { startLocalStack } from '../local/stack';
 import { scopedEventId } from '../src/domain/idempotency';
 import { environmentFor } from '../manifest/environment';
 import { manifest } from '../manifest/manifest';
+import type { FunctionSpec } from '../manifest/types';
+import { esbuildOptionsFor } from '../infra/function-bundling';
 import { inBatches, percentile } from './batches';
 import { campaignSend } from './campaign';
 import { handoffLatency } from './handoff';
@@ -95,36 +98,48 @@ async function pipeline() {
   }
 }
 
-/** Bundles each function as the CDK stack does and times a cold import of it in a fresh Node process. */
-async function bundles() {
-  const folder = mkdtempSync(join(tmpdir(), 'leadflow-bench-'));
+/** A function's bundle as `cdk deploy` builds it (SDK external) and with the SDK inside. */
+interface BundleRow {
+  readonly function: string;
+  /** SDK bundled. */
+  readonly bundleKiB: number;
+  readonly coldImportMs: number;
+  /** As deployed: the SDK left to the Lambda runtime. */
+  readonly sdkExternalKiB: number;
+  readonly sdkExternalColdImportMs: number;
+}
+
+/**
+ * Bundles each function with the stack's options (infra/function-bundling.ts), with the SDK external as
+ * `cdk deploy` does and with it bundled, and times a cold import of each in a fresh Node process. The
+ * bundles are written inside the project, where an external SDK import resolves to node_modules.
+ */
+async function bundles(): Promise<BundleRow[]> {
+  const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+  mkdirSync(join(projectRoot, '.leadflow'), { recursive: true });
+  const folder = mkdtempSync(join(projectRoot, '.leadflow', 'bench-bundles-'));
+  const env = (fn: FunctionSpec) => ({
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    ...environmentFor(fn, manifest, {
+      tableName: 'bench', busName: 'bench', senderAddress: 'a@example.com', salesInbox: 'b@example.com', configurationSetName: 'bench', allowedOrigins: [],
+      signingKeysSecret: 'bench', privacySaltSecret: 'bench', publicBaseUrl: 'https://bench.example.com', sesMaxSendRate: 14,
+      scheduleGroupName: 'bench', schedulerRoleArn: 'arn:aws:iam::000000000000:role/bench', busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/bench', scheduleDlqArn: 'arn:aws:sqs:us-east-1:000000000000:bench',
+    }),
+  });
+  const measure = async (fn: FunctionSpec, sdk: 'external' | 'bundled') => {
+    const outfile = join(folder, `${fn.name}-sdk-${sdk}.mjs`);
+    await build({ ...esbuildOptionsFor(fn.entry, outfile, sdk), logLevel: 'silent' });
+    const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(outfile).href)});console.log(performance.now()-t)`;
+    const importMs = [1, 2, 3].map(() => Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: env(fn) }).toString().trim()));
+    return { kiB: Math.round(statSync(outfile).size / 1024), coldImportMs: Math.round(Math.min(...importMs)) };
+  };
   try {
-    const rows = [];
+    const rows: BundleRow[] = [];
     for (const fn of manifest.functions) {
-      const outfile = join(folder, `${fn.name}.mjs`);
-      await build({
-        entryPoints: [fn.entry],
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'esm',
-        outfile,
-        banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-        logLevel: 'silent',
-      });
-      const env = {
-        ...process.env,
-        AWS_REGION: 'us-east-1',
-        ...environmentFor(fn, manifest, {
-          tableName: 'bench', busName: 'bench', senderAddress: 'a@example.com', salesInbox: 'b@example.com', configurationSetName: 'bench', allowedOrigins: [],
-          signingKeysSecret: 'bench', privacySaltSecret: 'bench', publicBaseUrl: 'https://bench.example.com', sesMaxSendRate: 14,
-          scheduleGroupName: 'bench', schedulerRoleArn: 'arn:aws:iam::000000000000:role/bench', busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/bench', scheduleDlqArn: 'arn:aws:sqs:us-east-1:000000000000:bench',
-        }),
-      };
-      const script = `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`;
-      const importMs = [1, 2, 3].map(() => Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env }).toString().trim()));
-      rows.push({ function: fn.name, bundleKiB: Math.round(statSync(outfile).size / 1024), coldImportMs: Math.round(Math.min(...importMs)) });
+      const bundled = await measure(fn, 'bundled');
+      const external = await measure(fn, 'external');
+      rows.push({ function: fn.name, bundleKiB: bundled.kiB, coldImportMs: bundled.coldImportMs, sdkExternalKiB: external.kiB, sdkExternalColdImportMs: external.coldImportMs });
     }
     return rows;
   } finally {
@@ -170,7 +185,7 @@ function beside(current: Figures, previous: Figures | undefined) {
   );
 }
 
-const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${loadavg()[0]?.toFixed(1)}`;
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign', 'handoff'] as const;
 const chosen = process.argv.slice(2);
@@ -179,7 +194,7 @@ if (unknown.length) throw new Error(`Unknown bench section(s) ${unknown.join(', 
 const runs = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 
 const resultsPath = new URL('./results.json', import.meta.url);
-type Results = { throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: { function: string; bundleKiB: number; coldImportMs: number }[]; at?: string; machine?: string };
+type Results = { throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; at?: string; machine?: string };
 let previous: Results | undefined;
 try {
   previous = JSON.parse(readFileSync(resultsPath, 'utf8')).current;
@@ -198,7 +213,13 @@ console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: h
 console.table(
   functionRows.map((row) => {
     const before = previous?.functions?.find((entry) => entry.function === row.function);
-    return { ...row, previousBundleKiB: before?.bundleKiB ?? '-', previousColdImportMs: before?.coldImportMs ?? '-' };
+    return {
+      function: row.function,
+      sdkExternalKiB: row.sdkExternalKiB ?? '-', previousSdkExternalKiB: before?.sdkExternalKiB ?? '-',
+      bundleKiB: row.bundleKiB, previousBundleKiB: before?.bundleKiB ?? '-',
+      sdkExternalColdImportMs: row.sdkExternalColdImportMs ?? '-', previousSdkExternalColdImportMs: before?.sdkExternalColdImportMs ?? '-',
+      coldImportMs: row.coldImportMs, previousColdImportMs: before?.coldImportMs ?? '-',
+    };
   }),
 );
 

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import type { FunctionSpec } from '../manifest/types';
+import { FUNCTION_BUNDLING } from './function-bundling';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -19,7 +20,8 @@ export interface LeadflowFunctionProps {
 
 /**
  * The defaults every leadflow function shares: Node.js 22 on arm64, bundled by esbuild as ESM (no
- * Docker), its own log group with retention, X-Ray tracing, and alarms on errors and throttles.
+ * Docker; options in function-bundling.ts), its own log group with retention, X-Ray tracing, and
+ * alarms on errors and throttles.
  */
 export class LeadflowFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -44,11 +46,12 @@ export class LeadflowFunction extends Construct {
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
         format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        minify: FUNCTION_BUNDLING.minify,
+        sourceMap: FUNCTION_BUNDLING.sourceMap,
+        target: FUNCTION_BUNDLING.target,
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        banner: FUNCTION_BUNDLING.banner,
+        externalModules: [...FUNCTION_BUNDLING.externalModules],
       },
     });
     new Alarm(this, 'Errors', {

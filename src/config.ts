@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Reads a function's configuration from its environment once, at cold start, and fails fast naming

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FormSubmission, withFormAttributes } from '../../src/api/schemas';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';

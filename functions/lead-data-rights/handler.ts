@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
 import { DataRights } from '../../src/adapters/data-rights';
 import { keys } from '../../src/adapters/keys';

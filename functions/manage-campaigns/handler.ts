@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgeCampaignScheduler, oneTimeSchedules } from '../../src/adapters/scheduler';
 import { CampaignStore } from '../../src/adapters/campaign-store';

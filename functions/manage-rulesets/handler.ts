@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { describeError, EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { RulesetStore, type RescoreJob, type StoredRuleset } from '../../src/adapters/ruleset-store';

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { isThrottling } from '../../src/adapters/dynamo-errors';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DetailByType, type DetailType, detailSchemas } from '../domain/events';
 
 /** An EventBridge event of leadflow as a consumer receives it: its detail type and that type's parsed detail. */

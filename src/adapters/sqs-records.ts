@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * SQS records whose body a consumer declares with a schema and receives parsed, the shape Powertools'

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { FEEDBACK_ACTIONS, BILLING_FREQUENCIES } from '../domain/handoff/feedback';
 import { LIFECYCLE_STAGES } from '../domain/handoff/lifecycle';
 import { Email } from './schemas';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What a caller reads when a field is refused. zod's own texts ("Invalid input: expected string,

@@ -1,5 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CampaignDefinition } from '../domain/campaigns/campaign';
 import { TemplatePreviewRequest, TemplateRequest } from '../domain/campaigns/template-versions';
 import { ScheduleRequest } from '../domain/campaigns/schedule';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import './messages';
 import { checkEmail } from '../domain/email';
 import { PAYMENT_METHODS } from '../domain/purchases';

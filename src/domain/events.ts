@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from './handoff/lifecycle';
 
 /** The `source` of every event leadflow puts on its bus. */

@@ -42,6 +42,15 @@ describe('LeadflowStack', () => {
     });
   });
 
+  it('keeps the logical ids deployed stacks hold for their stateful resources, so an upgrade replaces none of them', () => {
+    const statefulTypes = new Set(['AWS::DynamoDB::GlobalTable', 'AWS::Events::EventBus', 'AWS::Events::Archive', 'AWS::SecretsManager::Secret', 'AWS::Scheduler::ScheduleGroup', 'AWS::SES::ConfigurationSet', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::ApiGatewayV2::Api']);
+    const stateful = Object.entries(resources).filter(([, resource]) => statefulTypes.has(resource.Type)).map(([id]) => id);
+    expect(stateful.sort()).toEqual([
+      'Alarms04B5A0BF', 'AlarmsKey8B9C40AB', 'ApiF70053CD', 'BusArchiveD76499E2', 'BusEA82B648', 'CampaignSchedulesBAB3C549',
+      'ConfigurationSet3DD38186', 'PrivacySalt4E3455A7', 'SigningKeysA56F0358', 'TableCD117FA1',
+    ]);
+  });
+
   it('builds one function per manifest entry on Node.js 22 arm64 with the manifest timeout and memory', () => {
     for (const spec of manifest.functions) {
       const properties = resources[functionLogicalId(spec.name)]?.Properties ?? {};

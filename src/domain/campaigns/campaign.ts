@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Lead } from '../lead';
 import { segmentIssues, type SegmentRule } from '../segments/segment';
 import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../subscriptions';

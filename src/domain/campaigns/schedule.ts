@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How far ahead a campaign may be scheduled: a send planned further out is almost always a typo. */
 export const SCHEDULE_HORIZON_DAYS = 365;

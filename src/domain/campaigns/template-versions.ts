@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SUBSCRIPTION_TYPES } from '../subscriptions';
 import { refineTemplateFields, type Template } from './template';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Per-campaign counters that SES events move, each at most once per recipient. */
 export const TRACKED_METRICS = ['delivered', 'opened', 'clicked', 'bounced', 'complained', 'rejected'] as const;

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkEmail } from '../email';
 
 /** Why an address is never mailed. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A reason code: what reports group by and what a request names. */
 const ReasonCode = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'must be a code of 2-40 lower-case letters, digits or _ starting with a letter');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { scoringView, type Lead } from '../lead';
 import { matchesPattern, PatternError, validatePattern } from '../pattern';
 import { conditionRoots } from '../scoring/ruleset';

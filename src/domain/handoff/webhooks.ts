@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ringKey, type KeyRing } from '../consent/signed-token';
 import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../events';
 import { addressProblem, ipLiteral, isLocalhostName } from './webhook-target';

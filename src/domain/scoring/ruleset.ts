@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventPattern } from '../pattern';
 
 export const GRADES = ['A', 'B', 'C', 'D', 'F'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { currentStage, type LifecycleStage } from '../handoff/lifecycle';
 import type { Lead } from '../lead';
 import { scoringView } from '../lead';
