@@ -1,0 +1,173 @@
+import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
+import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
+import type { DetailByType, DetailType, DomainEvent } from '../../src/domain/events';
+import type { FollowUpKind } from '../../src/domain/handoff/follow-up';
+import type { FollowUpTiming, RoutingConfig } from '../../src/domain/handoff/routing';
+import type { Lead, LeadOwner } from '../../src/domain/lead';
+
+/**
+ * In-memory ports: each keeps what it was given in plain maps and lists a test can read and set,
+ * with the same conditions as the table's writes, and a queue of failures to inject.
+ */
+
+/** Failures to inject: each call of the named operation takes the next one queued (and throws it) until none are left. */
+export class Faults<Operation extends string> {
+  private readonly queued = new Map<Operation, Error[]>();
+
+  fail(operation: Operation, error: Error = new Error(`${operation} failed`), times = 1): void {
+    this.queued.set(operation, [...(this.queued.get(operation) ?? []), ...Array.from({ length: times }, () => error)]);
+  }
+
+  check(operation: Operation): void {
+    const error = this.queued.get(operation)?.shift();
+    if (error) throw error;
+  }
+}
+
+export class MemoryLog implements Log {
+  readonly lines: { level: string; message: string; attributes: Readonly<Record<string, unknown>> }[] = [];
+  debug(message: string, attributes: Readonly<Record<string, unknown>>) {
+    this.lines.push({ level: 'debug', message, attributes });
+  }
+  info(message: string, attributes: Readonly<Record<string, unknown>>) {
+    this.lines.push({ level: 'info', message, attributes });
+  }
+  warn(message: string, attributes: Readonly<Record<string, unknown>>) {
+    this.lines.push({ level: 'warn', message, attributes });
+  }
+  error(message: string, attributes: Readonly<Record<string, unknown>>) {
+    this.lines.push({ level: 'error', message, attributes });
+  }
+  messages(level: string): string[] {
+    return this.lines.filter((line) => line.level === level).map((line) => line.message);
+  }
+}
+
+export class MemoryPublisher implements EventPublisher {
+  readonly events: DomainEvent[] = [];
+  readonly faults = new Faults<'publish'>();
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    this.faults.check('publish');
+    this.events.push(...events);
+  }
+  of<T extends DetailType>(detailType: T): DetailByType[T][] {
+    return this.events.filter((event) => event.detailType === detailType).map((event) => event.detail as DetailByType[T]);
+  }
+}
+
+export class MemoryMailer implements EmailSender {
+  readonly sent: Email[] = [];
+  readonly faults = new Faults<'send'>();
+  async send(email: Email): Promise<string> {
+    this.faults.check('send');
+    this.sent.push(email);
+    return `message-${this.sent.length}`;
+  }
+  recipients(): string[] {
+    return this.sent.flatMap((email) => email.to);
+  }
+}
+
+export class MemoryLeads implements LeadReader {
+  readonly leads = new Map<string, Lead>();
+  put(lead: Lead): void {
+    this.leads.set(lead.id, lead);
+  }
+  async getLead(leadId: string): Promise<Lead | undefined> {
+    return this.leads.get(leadId);
+  }
+}
+
+/** The routing configuration, the teams' turns and the reps' open leads. */
+export class MemoryRouting implements FollowUpRouting {
+  readonly turns = new Map<string, number>();
+  readonly open = new Map<string, number>();
+  constructor(public config: RoutingConfig | undefined) {}
+  async get() {
+    return this.config && { config: this.config };
+  }
+  async takeTurn(teamId: string): Promise<number> {
+    const turn = (this.turns.get(teamId) ?? 0) + 1;
+    this.turns.set(teamId, turn);
+    return turn;
+  }
+  async openCounts(repIds: readonly string[]): Promise<Record<string, number>> {
+    return Object.fromEntries(repIds.map((repId) => [repId, this.open.get(repId) ?? 0]));
+  }
+}
+
+export class MemoryTimers implements FollowUpTimerPort {
+  readonly started: { key: QualificationKey; owner: LeadOwner; timing: FollowUpTiming }[] = [];
+  readonly cancelled: { leadId: string; qualification: number; round: number }[] = [];
+  async start(key: QualificationKey, owner: LeadOwner, timing: FollowUpTiming): Promise<void> {
+    this.started.push({ key, owner, timing });
+  }
+  async cancel(leadId: string, qualification: number, round: number): Promise<void> {
+    this.cancelled.push({ leadId, qualification, round });
+  }
+}
+
+/** Follow-up steps over the leads and routing given, with the conditions of the table's writes. */
+export class MemoryFollowUpSteps implements FollowUpStepStore {
+  readonly steps = new Map<string, FollowUpStep>();
+  readonly faults = new Faults<'markDone'>();
+  /** Outcomes the next `tryReassign` calls answer without writing, as a lost race would. */
+  readonly lostRaces: Exclude<ReassignAttempt, 'reassigned'>[] = [];
+
+  constructor(
+    private readonly leads: MemoryLeads,
+    private readonly routing: MemoryRouting,
+    private readonly staleAfterMs: number,
+  ) {}
+
+  static id(key: FollowUpKey, kind: FollowUpKind): string {
+    return `${key.leadId}#${key.rulesetVersion}#${key.qualification}#${key.round}#${kind}`;
+  }
+
+  async get(key: FollowUpKey, kind: FollowUpKind): Promise<FollowUpStep | undefined> {
+    return this.steps.get(MemoryFollowUpSteps.id(key, kind));
+  }
+
+  async claim(key: FollowUpKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, at: string): Promise<'claimed' | 'taken'> {
+    const id = MemoryFollowUpSteps.id(key, kind);
+    const held = this.steps.get(id);
+    const stale = held?.status === 'claimed' && held.outcome !== 'reassigned' && Date.parse(held.at) < Date.parse(at) - this.staleAfterMs;
+    if (held && !stale) return 'taken';
+    this.steps.set(id, { status: 'claimed', outcome, repId, at });
+    return 'claimed';
+  }
+
+  async release(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
+    const id = MemoryFollowUpSteps.id(key, kind);
+    if (this.steps.get(id)?.status === 'claimed') this.steps.delete(id);
+  }
+
+  async markDone(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
+    this.faults.check('markDone');
+    const id = MemoryFollowUpSteps.id(key, kind);
+    const step = this.steps.get(id);
+    if (step) this.steps.set(id, { ...step, status: 'done' });
+  }
+
+  async markInterrupted(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
+    const id = MemoryFollowUpSteps.id(key, kind);
+    const step = this.steps.get(id);
+    if (step?.outcome === 'reassigned' && step.status === 'claimed') this.steps.set(id, { ...step, status: 'interrupted' });
+  }
+
+  async tryReassign(key: FollowUpKey, lead: { readonly version: number }, from: LeadOwner, owner: LeadOwner, capacity: number): Promise<ReassignAttempt> {
+    const lost = this.lostRaces.shift();
+    if (lost) return lost;
+    const id = MemoryFollowUpSteps.id(key, 'reassign');
+    if (this.steps.has(id)) return 'already-done';
+    const current = this.leads.leads.get(key.leadId);
+    if (!current || current.version !== lead.version || current.owner?.repId !== from.repId) return 'lead-changed';
+    const open = this.routing.open.get(owner.repId) ?? 0;
+    if (open >= capacity) return 'rep-full';
+    this.steps.set(id, { status: 'claimed', outcome: 'reassigned', repId: from.repId, at: owner.assignedAt, owner, waitedSince: from.assignedAt });
+    this.leads.put({ ...current, owner, version: current.version + 1, updatedAt: owner.assignedAt });
+    this.routing.open.set(owner.repId, open + 1);
+    this.routing.open.set(from.repId, Math.max(0, (this.routing.open.get(from.repId) ?? 0) - 1));
+    return 'reassigned';
+  }
+}
