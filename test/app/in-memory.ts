@@ -1,9 +1,11 @@
 import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
+import type { EventSubject, RecordedEvent, ScoreWrite, ScoringStore } from '../../src/app/lead-scoring';
 import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
-import type { DetailByType, DetailType, DomainEvent } from '../../src/domain/events';
+import type { DetailByType, DetailType, DomainEvent, LeadQualifiedDetail } from '../../src/domain/events';
 import type { FollowUpKind } from '../../src/domain/handoff/follow-up';
 import type { FollowUpTiming, RoutingConfig } from '../../src/domain/handoff/routing';
 import type { Lead, LeadOwner } from '../../src/domain/lead';
+import type { ScoreState } from '../../src/domain/scoring/engine';
 
 /**
  * In-memory ports: each keeps what it was given in plain maps and lists a test can read and set,
@@ -169,5 +171,65 @@ export class MemoryFollowUpSteps implements FollowUpStepStore {
     this.routing.open.set(owner.repId, open + 1);
     this.routing.open.set(from.repId, Math.max(0, (this.routing.open.get(from.repId) ?? 0) - 1));
     return 'reassigned';
+  }
+}
+
+/** Leads with their recorded events and visitor links; a score write has the table's conditions. */
+export class MemoryScoringStore extends MemoryLeads implements ScoringStore {
+  readonly events = new Map<string, RecordedEvent>();
+  readonly visitors = new Map<string, string>();
+  /** Every score write that was applied, in order. */
+  readonly writes: { leadId: string; eventIds: string[]; score: ScoreState }[] = [];
+  readonly faults = new Faults<'applyScores'>();
+  /** Leads whose writes fail, as a throttled or unreachable table would. */
+  readonly failingLeads = new Set<string>();
+  /** Called before each score write's conditions are checked: a test changes the lead there, as a concurrent writer would. */
+  beforeWrite: (leadId: string) => void = () => undefined;
+
+  record(...events: RecordedEvent[]): void {
+    for (const event of events) this.events.set(event.id, event);
+  }
+
+  async getEvent(eventId: string): Promise<RecordedEvent | undefined> {
+    return this.events.get(eventId);
+  }
+
+  async getEvents(eventIds: readonly string[]): Promise<RecordedEvent[]> {
+    return eventIds.flatMap((eventId) => this.events.get(eventId) ?? []);
+  }
+
+  async leadIdForAnonymous(anonymousId: string): Promise<string | undefined> {
+    return this.visitors.get(anonymousId);
+  }
+
+  async eventsOf(subject: EventSubject): Promise<RecordedEvent[]> {
+    return [...this.events.values()].filter((event) => event.subject.kind === subject.kind && event.subject.id === subject.id).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  }
+
+  async scoredHistory(leadId: string): Promise<RecordedEvent[]> {
+    return (await this.eventsOf({ kind: 'lead', id: leadId })).filter((event) => event.scoredAt);
+  }
+
+  async applyScores(lead: Pick<Lead, 'id' | 'version'>, events: readonly Pick<RecordedEvent, 'id' | 'subject'>[], score: ScoreState, scoredAt: string, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite> {
+    this.faults.check('applyScores');
+    if (this.failingLeads.has(lead.id)) throw new Error(`Writes of lead ${lead.id} fail`);
+    this.beforeWrite(lead.id);
+    const current = this.leads.get(lead.id);
+    if (!current || current.version !== lead.version) return 'lead-changed';
+    if (events.some((event) => this.events.get(event.id)?.scoredAt !== undefined || !this.events.has(event.id))) return 'already-applied';
+    for (const event of events) {
+      const stored = this.events.get(event.id);
+      if (stored) this.events.set(event.id, { ...stored, scoredAt, subject: { kind: 'lead', id: lead.id } });
+    }
+    this.put({ ...current, score, version: current.version + 1, ...(pendingQualification ? { pendingQualification } : {}) });
+    this.writes.push({ leadId: lead.id, eventIds: events.map((event) => event.id), score });
+    return 'applied';
+  }
+
+  async clearPendingQualification(leadId: string, qualification: number): Promise<void> {
+    const current = this.leads.get(leadId);
+    if (current?.pendingQualification?.qualification !== qualification) return;
+    const { pendingQualification: _cleared, ...rest } = current;
+    this.put(rest);
   }
 }
