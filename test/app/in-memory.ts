@@ -1,6 +1,8 @@
 import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
 import type { EventSubject, RecordedEvent, ScoreWrite, ScoringStore } from '../../src/app/lead-scoring';
 import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
+import type { DeliveryClaim, DeliveryNetwork, SigningEndpoint, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
+import type { PinnedPost } from '../../src/adapters/webhook-transport';
 import type { DetailByType, DetailType, DomainEvent, LeadQualifiedDetail } from '../../src/domain/events';
 import type { FollowUpKind } from '../../src/domain/handoff/follow-up';
 import type { FollowUpTiming, RoutingConfig } from '../../src/domain/handoff/routing';
@@ -231,5 +233,88 @@ export class MemoryScoringStore extends MemoryLeads implements ScoringStore {
     if (current?.pendingQualification?.qualification !== qualification) return;
     const { pendingQualification: _cleared, ...rest } = current;
     this.put(rest);
+  }
+}
+
+/** A delivery record of one endpoint and event. */
+export type DeliveryRecord =
+  | { readonly status: 'sending'; readonly token: string; readonly claimedAt: string }
+  | { readonly status: 'delivered'; readonly responseStatus: number; readonly at: string }
+  | { readonly status: 'refused'; readonly problem: string; readonly at: string };
+
+/** Webhook endpoints and their delivery records, with the claim's conditions (stale takeover, token to settle). */
+export class MemoryWebhooks implements WebhookDeliveryStore {
+  readonly endpoints: SigningEndpoint[] = [];
+  readonly deliveries = new Map<string, DeliveryRecord>();
+  private tokens = 0;
+
+  constructor(private readonly staleAfterMs: number) {}
+
+  static id(webhookId: string, eventId: string): string {
+    return `${webhookId}#${eventId}`;
+  }
+
+  async listForSigning(): Promise<SigningEndpoint[]> {
+    return [...this.endpoints];
+  }
+
+  async claimDelivery(webhookId: string, eventId: string, now: Date): Promise<DeliveryClaim> {
+    const id = MemoryWebhooks.id(webhookId, eventId);
+    const held = this.deliveries.get(id);
+    if (held?.status === 'delivered') return { outcome: 'already-delivered' };
+    if (held?.status === 'refused') return { outcome: 'already-refused' };
+    if (held && Date.parse(held.claimedAt) >= now.getTime() - this.staleAfterMs) return { outcome: 'in-progress' };
+    this.tokens += 1;
+    const token = `token-${this.tokens}`;
+    this.deliveries.set(id, { status: 'sending', token, claimedAt: now.toISOString() });
+    return { outcome: 'claimed', token };
+  }
+
+  private settle(webhookId: string, eventId: string, token: string, record: DeliveryRecord): void {
+    const id = MemoryWebhooks.id(webhookId, eventId);
+    const held = this.deliveries.get(id);
+    if (held?.status !== 'sending' || held.token !== token) throw new Error(`The claim of ${id} is not held with ${token}`);
+    this.deliveries.set(id, record);
+  }
+
+  async markDelivered(webhookId: string, eventId: string, token: string, responseStatus: number, at: Date): Promise<void> {
+    this.settle(webhookId, eventId, token, { status: 'delivered', responseStatus, at: at.toISOString() });
+  }
+
+  async markRefused(webhookId: string, eventId: string, token: string, problem: string, at: Date): Promise<void> {
+    this.settle(webhookId, eventId, token, { status: 'refused', problem, at: at.toISOString() });
+  }
+
+  async releaseDelivery(webhookId: string, eventId: string, token: string): Promise<void> {
+    const id = MemoryWebhooks.id(webhookId, eventId);
+    const held = this.deliveries.get(id);
+    if (held?.status === 'sending' && held.token === token) this.deliveries.delete(id);
+  }
+}
+
+/** The receivers' world: host names and their addresses, and how each host answers a POST. */
+export class MemoryNetwork implements DeliveryNetwork {
+  readonly dns = new Map<string, string[]>();
+  readonly posted: PinnedPost[] = [];
+  /** The status each host answers; 200 when not set. A function may throw, as a timeout or a reset would. */
+  readonly answers = new Map<string, () => number>();
+
+  readonly resolver = {
+    resolve: async (hostname: string): Promise<string[]> => {
+      const addresses = this.dns.get(hostname);
+      if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+      return addresses;
+    },
+  };
+
+  readonly connector = {
+    post: async (request: PinnedPost): Promise<number> => {
+      this.posted.push(request);
+      return this.answers.get(request.url.hostname)?.() ?? 200;
+    },
+  };
+
+  postsTo(hostname: string): PinnedPost[] {
+    return this.posted.filter((request) => request.url.hostname === hostname);
   }
 }
