@@ -1,7 +1,10 @@
 import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
 import type { EventSubject, RecordedEvent, ScoreWrite, ScoringStore } from '../../src/app/lead-scoring';
+import type { AssignmentRouting } from '../../src/app/lead-assignment';
+import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
 import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
 import type { DeliveryClaim, DeliveryNetwork, SigningEndpoint, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
+import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/adapters/routing-store';
 import type { PinnedPost } from '../../src/adapters/webhook-transport';
 import type { DetailByType, DetailType, DomainEvent, LeadQualifiedDetail } from '../../src/domain/events';
 import type { FollowUpKind } from '../../src/domain/handoff/follow-up';
@@ -82,28 +85,74 @@ export class MemoryLeads implements LeadReader {
   }
 }
 
-/** The routing configuration, the teams' turns and the reps' open leads. */
-export class MemoryRouting implements FollowUpRouting {
+/** The routing configuration, the teams' turns, the reps' open leads and each qualification's one routing decision. */
+export class MemoryRouting implements FollowUpRouting, AssignmentRouting {
   readonly turns = new Map<string, number>();
   readonly open = new Map<string, number>();
-  constructor(public config: RoutingConfig | undefined) {}
-  async get() {
-    return this.config && { config: this.config };
+  readonly decisions = new Map<string, Assignment>();
+
+  constructor(
+    public config: RoutingConfig | undefined,
+    private readonly leads: MemoryLeads = new MemoryLeads(),
+  ) {}
+
+  private static id(key: QualificationKey): string {
+    return `${key.leadId}#${key.rulesetVersion}#${key.qualification}`;
   }
+
+  async get() {
+    return this.config && { config: this.config, version: 1, updatedAt: '2026-11-20T00:00:00Z' };
+  }
+
   async takeTurn(teamId: string): Promise<number> {
     const turn = (this.turns.get(teamId) ?? 0) + 1;
     this.turns.set(teamId, turn);
     return turn;
   }
+
   async openCounts(repIds: readonly string[]): Promise<Record<string, number>> {
     return Object.fromEntries(repIds.map((repId) => [repId, this.open.get(repId) ?? 0]));
+  }
+
+  async getAssignment(key: QualificationKey): Promise<Assignment | undefined> {
+    return this.decisions.get(MemoryRouting.id(key));
+  }
+
+  async tryAssign(key: QualificationKey, owner: LeadOwner, capacity: number): Promise<AssignAttempt> {
+    if (this.decisions.has(MemoryRouting.id(key))) return 'already-decided';
+    const lead = this.leads.leads.get(key.leadId);
+    if (!lead || lead.owner) return 'lead-has-owner';
+    const open = this.open.get(owner.repId) ?? 0;
+    if (open >= capacity) return 'rep-full';
+    this.decisions.set(MemoryRouting.id(key), { status: 'assigned', repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt });
+    this.leads.put({ ...lead, owner, version: lead.version + 1 });
+    this.open.set(owner.repId, open + 1);
+    return 'assigned';
+  }
+
+  async tryKeep(key: QualificationKey, owner: LeadOwner): Promise<KeepAttempt> {
+    if (this.decisions.has(MemoryRouting.id(key))) return 'already-decided';
+    const lead = this.leads.leads.get(key.leadId);
+    if (lead?.owner?.repId !== owner.repId || lead.owner.releasedAt === undefined) return 'owner-changed';
+    this.decisions.set(MemoryRouting.id(key), { status: 'assigned', kept: true, repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt });
+    this.leads.put({ ...lead, owner, version: lead.version + 1 });
+    this.open.set(owner.repId, (this.open.get(owner.repId) ?? 0) + 1);
+    return 'kept';
+  }
+
+  async recordUnassigned(key: QualificationKey, teamId: string, at: string): Promise<'recorded' | 'already-decided'> {
+    if (this.decisions.has(MemoryRouting.id(key))) return 'already-decided';
+    this.decisions.set(MemoryRouting.id(key), { status: 'unassigned', teamId, at });
+    return 'recorded';
   }
 }
 
 export class MemoryTimers implements FollowUpTimerPort {
   readonly started: { key: QualificationKey; owner: LeadOwner; timing: FollowUpTiming }[] = [];
   readonly cancelled: { leadId: string; qualification: number; round: number }[] = [];
+  readonly faults = new Faults<'start'>();
   async start(key: QualificationKey, owner: LeadOwner, timing: FollowUpTiming): Promise<void> {
+    this.faults.check('start');
     this.started.push({ key, owner, timing });
   }
   async cancel(leadId: string, qualification: number, round: number): Promise<void> {
@@ -204,8 +253,10 @@ export class MemoryScoringStore extends MemoryLeads implements ScoringStore {
     return this.visitors.get(anonymousId);
   }
 
-  async eventsOf(subject: EventSubject): Promise<RecordedEvent[]> {
-    return [...this.events.values()].filter((event) => event.subject.kind === subject.kind && event.subject.id === subject.id).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  async eventsOf(subject: EventSubject, options: { readonly newestFirst?: boolean; readonly limit?: number } = {}): Promise<RecordedEvent[]> {
+    const events = [...this.events.values()].filter((event) => event.subject.kind === subject.kind && event.subject.id === subject.id).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+    if (options.newestFirst) events.reverse();
+    return events.slice(0, options.limit);
   }
 
   async scoredHistory(leadId: string): Promise<RecordedEvent[]> {
@@ -316,5 +367,37 @@ export class MemoryNetwork implements DeliveryNetwork {
 
   postsTo(hostname: string): PinnedPost[] {
     return this.posted.filter((request) => request.url.hostname === hostname);
+  }
+}
+
+/** One alert record per qualification, with the claim's conditions (stale takeover, token to settle). */
+export class MemoryAlerts implements AlertRecords {
+  readonly records = new Map<string, { status: 'sending' | 'sent'; token: string; claimedAt: number; messageId?: string }>();
+  private tokens = 0;
+
+  constructor(private readonly staleAfterMs: number) {}
+
+  static id(key: QualificationKey): string {
+    return `${key.leadId}#${key.rulesetVersion}#${key.qualification}`;
+  }
+
+  async claim(key: QualificationKey, now: Date): Promise<AlertClaim> {
+    const held = this.records.get(MemoryAlerts.id(key));
+    if (held?.status === 'sent') return { outcome: 'already-sent' };
+    if (held && held.claimedAt >= now.getTime() - this.staleAfterMs) return { outcome: 'in-progress' };
+    this.tokens += 1;
+    const token = `token-${this.tokens}`;
+    this.records.set(MemoryAlerts.id(key), { status: 'sending', token, claimedAt: now.getTime() });
+    return { outcome: 'claimed', token };
+  }
+
+  async markSent(key: QualificationKey, token: string, messageId: string): Promise<void> {
+    const held = this.records.get(MemoryAlerts.id(key));
+    if (held?.token !== token) throw new Error(`The alert claim of ${MemoryAlerts.id(key)} is not held with ${token}`);
+    this.records.set(MemoryAlerts.id(key), { ...held, status: 'sent', messageId });
+  }
+
+  async release(key: QualificationKey, token: string): Promise<void> {
+    if (this.records.get(MemoryAlerts.id(key))?.token === token) this.records.delete(MemoryAlerts.id(key));
   }
 }
