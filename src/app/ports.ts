@@ -26,6 +26,8 @@ export interface Email {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /** Extra headers, e.g. List-Unsubscribe on marketing mail. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly tags?: Readonly<Record<string, string>>;
 }
 

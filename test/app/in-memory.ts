@@ -1,11 +1,13 @@
 import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
 import type { EventSubject, RecordedEvent, ScoreWrite, ScoringStore } from '../../src/app/lead-scoring';
+import type { CampaignSends, SendClaim, SendRecord } from '../../src/app/campaign-sending';
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
 import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
 import type { DeliveryClaim, DeliveryNetwork, SigningEndpoint, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
 import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/adapters/routing-store';
 import type { PinnedPost } from '../../src/adapters/webhook-transport';
+import type { Campaign, CampaignStatus } from '../../src/domain/campaigns/campaign';
 import type { DetailByType, DetailType, DomainEvent, LeadQualifiedDetail } from '../../src/domain/events';
 import type { FollowUpKind } from '../../src/domain/handoff/follow-up';
 import type { FollowUpTiming, RoutingConfig } from '../../src/domain/handoff/routing';
@@ -399,5 +401,68 @@ export class MemoryAlerts implements AlertRecords {
 
   async release(key: QualificationKey, token: string): Promise<void> {
     if (this.records.get(MemoryAlerts.id(key))?.token === token) this.records.delete(MemoryAlerts.id(key));
+  }
+}
+
+/** Campaigns and their send records; each outcome is counted once in its campaign's totals, as the table's transactions do. */
+export class MemoryCampaigns implements CampaignSends {
+  readonly campaigns = new Map<string, Campaign>();
+  readonly sends = new Map<string, SendRecord & { readonly messageId?: string }>();
+  readonly counts = new Map<string, number>();
+
+  private static id(campaignId: string, leadId: string): string {
+    return `${campaignId}#${leadId}`;
+  }
+
+  private count(campaignId: string, outcome: string): void {
+    const counter = `${campaignId}#${outcome}`;
+    this.counts.set(counter, (this.counts.get(counter) ?? 0) + 1);
+  }
+
+  send(campaignId: string, leadId: string) {
+    return this.sends.get(MemoryCampaigns.id(campaignId, leadId));
+  }
+
+  async get(id: string): Promise<Campaign | undefined> {
+    return this.campaigns.get(id);
+  }
+
+  async setStatus(id: string, from: readonly CampaignStatus[], to: CampaignStatus, reason?: string): Promise<boolean> {
+    const campaign = this.campaigns.get(id);
+    if (!campaign || !from.includes(campaign.status)) return false;
+    this.campaigns.set(id, { ...campaign, status: to, ...(reason ? { statusReason: reason } : {}) });
+    return true;
+  }
+
+  async claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim> {
+    const record = this.sends.get(MemoryCampaigns.id(campaignId, leadId));
+    if (record) return { outcome: 'exists', record };
+    this.sends.set(MemoryCampaigns.id(campaignId, leadId), { status: 'sending', claimedAt: at });
+    return { outcome: 'claimed' };
+  }
+
+  async recordSkip(campaignId: string, leadId: string, reason: string): Promise<void> {
+    if (this.sends.has(MemoryCampaigns.id(campaignId, leadId))) return;
+    this.sends.set(MemoryCampaigns.id(campaignId, leadId), { status: 'skipped', reason });
+    this.count(campaignId, 'skipped');
+  }
+
+  async markSent(campaignId: string, leadId: string, messageId: string): Promise<void> {
+    const record = this.sends.get(MemoryCampaigns.id(campaignId, leadId));
+    if (record?.status !== 'sending') return;
+    this.sends.set(MemoryCampaigns.id(campaignId, leadId), { status: 'sent', messageId });
+    this.count(campaignId, 'sent');
+  }
+
+  async markInterrupted(campaignId: string, leadId: string): Promise<'counted' | 'already-counted'> {
+    const record = this.sends.get(MemoryCampaigns.id(campaignId, leadId));
+    if (record?.status !== 'sending') return 'already-counted';
+    this.sends.set(MemoryCampaigns.id(campaignId, leadId), { ...record, status: 'interrupted' });
+    this.count(campaignId, 'interrupted');
+    return 'counted';
+  }
+
+  async releaseSend(campaignId: string, leadId: string): Promise<void> {
+    if (this.sends.get(MemoryCampaigns.id(campaignId, leadId))?.status === 'sending') this.sends.delete(MemoryCampaigns.id(campaignId, leadId));
   }
 }
