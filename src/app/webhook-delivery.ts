@@ -1,4 +1,5 @@
 import { describeError } from '../adapters/event-publisher';
+import type { DeliveryClaim, SigningEndpoint } from '../adapters/webhook-store';
 import type { HostResolver, WebhookConnector } from '../adapters/webhook-transport';
 import type { LeadReader, Log } from './ports';
 import { webhookTarget } from './webhook-targets';
@@ -11,22 +12,8 @@ import {
   webhookBody,
   webhookEventId,
   webhookSignatureHeader,
-  type PreviousWebhookSecret,
-  type WebhookEndpoint,
   type WebhookSecretRef,
 } from '../domain/handoff/webhooks';
-
-/** An endpoint with where the secrets its deliveries are signed with come from. */
-export interface SigningEndpoint extends WebhookEndpoint {
-  readonly secretRef: WebhookSecretRef;
-  readonly previousSecretRef?: PreviousWebhookSecret;
-}
-
-export type DeliveryClaim =
-  | { readonly outcome: 'claimed'; readonly token: string }
-  | { readonly outcome: 'already-delivered' }
-  | { readonly outcome: 'already-refused' }
-  | { readonly outcome: 'in-progress' };
 
 /**
  * The endpoints and one record per endpoint and event: claimed before the POST (a stale claim is

@@ -1,35 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FollowUpHandoff, FollowUpInProgress, ReassignmentContended, type FollowUpKey } from '../../src/app/follow-up-handoff';
 import type { FollowUpDueDetail } from '../../src/domain/events';
-import type { RoutingConfig } from '../../src/domain/handoff/routing';
 import type { Lead, LeadOwner } from '../../src/domain/lead';
+import { mqlLead, routingConfig } from './fixtures';
 import { MemoryFollowUpSteps, MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemoryRouting, MemoryTimers } from './in-memory';
 
 const STALE_AFTER_MS = 120_000;
 const ANNOUNCING_FOR_MS = 60_000;
 const assignedAt = '2026-11-22T10:00:00.000Z';
-const rep = (id: string, capacity = 2) => ({ id, name: `Rep ${id}`, email: `${id}@example.com`, capacity });
-const routingConfig: RoutingConfig = {
-  teams: [{ id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [rep('ana'), rep('budi'), rep('citra')] }],
-  rules: [],
-  defaultTeam: 'apac',
-  followUp: { remindAfterMinutes: 60, reassignAfterMinutes: 240 },
-};
 const owner: LeadOwner = { repId: 'ana', teamId: 'apac', assignedAt };
-const assignedLead: Lead = {
-  id: 'lead-1',
-  email: 'jane@example.com',
-  firstName: 'Jane',
-  company: 'Acme',
-  createdAt: '2026-11-01T00:00:00Z',
-  updatedAt: assignedAt,
-  firstTouch: { at: '2026-11-01T00:00:00Z' },
-  lastTouch: { at: '2026-11-01T00:00:00Z' },
-  subscriptions: {},
-  stage: 'mql',
-  owner,
-  version: 3,
-} as Lead;
+const assignedLead: Lead = { ...mqlLead, updatedAt: assignedAt, owner };
 const due = (kind: 'remind' | 'reassign', repId = 'ana', round = 0): FollowUpDueDetail => ({ version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId, round, kind });
 const keyOf = (round = 0): FollowUpKey => ({ leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, round });
 

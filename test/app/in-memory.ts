@@ -4,8 +4,9 @@ import type { CampaignSends, SendClaim, SendRecord } from '../../src/app/campaig
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
 import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
-import type { DeliveryClaim, DeliveryNetwork, SigningEndpoint, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
+import type { DeliveryNetwork, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
 import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/adapters/routing-store';
+import type { DeliveryClaim, SigningEndpoint } from '../../src/adapters/webhook-store';
 import type { PinnedPost } from '../../src/adapters/webhook-transport';
 import type { Campaign, CampaignStatus } from '../../src/domain/campaigns/campaign';
 import type { DetailByType, DetailType, DomainEvent, LeadQualifiedDetail } from '../../src/domain/events';

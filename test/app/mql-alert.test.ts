@@ -1,45 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlertInProgress, MqlAlerts } from '../../src/app/mql-alert';
-import type { LeadQualifiedDetail } from '../../src/domain/events';
-import type { RoutingConfig } from '../../src/domain/handoff/routing';
-import type { Lead } from '../../src/domain/lead';
+import { mqlLead as lead, qualifiedDetail as qualified, routingConfig } from './fixtures';
 import { MemoryAlerts, MemoryLog, MemoryMailer, MemoryPublisher, MemoryRouting, MemoryScoringStore, MemoryTimers } from './in-memory';
 
 const STALE_AFTER_MS = 120_000;
-const rep = (id: string, capacity = 2) => ({ id, name: `Rep ${id}`, email: `${id}@example.com`, capacity });
-const routingConfig: RoutingConfig = {
-  teams: [{ id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [rep('ana'), rep('budi')] }],
-  rules: [],
-  defaultTeam: 'apac',
-  followUp: { remindAfterMinutes: 60, reassignAfterMinutes: 240 },
-};
-const lead: Lead = {
-  id: 'lead-1',
-  email: 'jane@example.com',
-  firstName: 'Jane',
-  company: 'Acme',
-  createdAt: '2026-11-01T00:00:00Z',
-  updatedAt: '2026-11-01T00:00:00Z',
-  firstTouch: { at: '2026-11-01T00:00:00Z' },
-  lastTouch: { at: '2026-11-01T00:00:00Z' },
-  subscriptions: {},
-  stage: 'mql',
-  version: 3,
-} as Lead;
-const qualified: LeadQualifiedDetail = {
-  version: 1,
-  correlationId: 'c-1',
-  leadId: 'lead-1',
-  rulesetVersion: 'starter-1',
-  qualification: 2,
-  fit: 65,
-  engagement: 40,
-  score: 105,
-  grade: 'A',
-  qualifiedAt: '2026-11-22T10:00:00.000Z',
-  signalReceivedAt: '2026-11-22T10:00:00.000Z',
-  topContributors: [{ ruleId: 'pricing-page', description: 'Pricing page view', points: 30, times: 3 }],
-};
 
 let leads: MemoryScoringStore;
 let routing: MemoryRouting;
@@ -98,8 +62,7 @@ describe('an MQL alert', () => {
     routing.config = undefined;
     await alerts.alert(qualified);
     routing.config = routingConfig;
-    routing.open.set('ana', 2);
-    routing.open.set('budi', 2);
+    for (const repId of ['ana', 'budi', 'citra']) routing.open.set(repId, 2);
     await alerts.alert({ ...qualified, qualification: 3 });
 
     expect(mailer.recipients()).toEqual(['sales@example.com', 'apac@example.com']);

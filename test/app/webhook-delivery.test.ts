@@ -1,11 +1,13 @@
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeliveryIncomplete, WebhookDelivery, type SigningEndpoint, type WebhookEvent } from '../../src/app/webhook-delivery';
+import { DeliveryIncomplete, WebhookDelivery, type WebhookEvent } from '../../src/app/webhook-delivery';
+import type { SigningEndpoint } from '../../src/adapters/webhook-store';
 import type { PinnedPost } from '../../src/adapters/webhook-transport';
 import type { KeyRing } from '../../src/domain/consent/signed-token';
 import type { WebhookEventType } from '../../src/domain/events';
 import { webhookEventId, webhookSecret } from '../../src/domain/handoff/webhooks';
 import type { Lead } from '../../src/domain/lead';
+import { qualifiedDetail } from './fixtures';
 import { MemoryLeads, MemoryLog, MemoryNetwork, MemoryWebhooks } from './in-memory';
 
 const STALE_AFTER_MS = 120_000;
@@ -18,19 +20,6 @@ const endpoint = (id: string, host: string, eventTypes: WebhookEventType[] = ['l
   createdAt: '2026-11-20T00:00:00Z',
   ...extra,
 });
-const qualifiedDetail = {
-  version: 1,
-  correlationId: 'c-1',
-  leadId: 'lead-1',
-  rulesetVersion: 'starter-1',
-  qualification: 1,
-  fit: 65,
-  engagement: 40,
-  score: 105,
-  grade: 'A',
-  qualifiedAt: '2026-11-22T10:00:00.000Z',
-  topContributors: [],
-};
 const qualified = (busEventId = 'bus-1'): WebhookEvent => ({ busEventId, type: 'lead.qualified', time: '2026-11-22T10:00:01Z', detail: qualifiedDetail });
 const contactChanged: WebhookEvent = {
   busEventId: 'bus-2',
