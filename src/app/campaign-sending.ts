@@ -1,3 +1,4 @@
+import type { SendClaim, SendRecord } from '../adapters/campaign-store';
 import type { EmailSender, LeadReader, Log } from './ports';
 import type { Campaign, CampaignStatus } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
@@ -6,8 +7,7 @@ import { listUnsubscribeHeaders, sendDecision } from '../domain/consent/send-pol
 import type { TokenClaims, TokenPurpose } from '../domain/consent/signed-token';
 import type { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail } from '../domain/events';
 
-export type SendRecord = { readonly status: 'sending' | 'sent' | 'skipped' | 'interrupted'; readonly reason?: string; readonly claimedAt?: string };
-export type SendClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: SendRecord };
+export type { SendClaim, SendRecord };
 
 /**
  * Campaigns and one send record per campaign and recipient: claimed before the email, then marked

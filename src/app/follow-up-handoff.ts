@@ -1,3 +1,5 @@
+import type { FollowUpKey, FollowUpStep, ReassignAttempt } from '../adapters/follow-up-store';
+import type { AssignmentKey } from '../adapters/routing-store';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './batch';
 import type { EmailSender, EventPublisher, LeadReader, Log } from './ports';
 import { DetailType, type FollowUpDueDetail, type LeadStageChangedDetail } from '../domain/events';
@@ -7,28 +9,9 @@ import { currentStage } from '../domain/handoff/lifecycle';
 import type { FollowUpTiming, RoutingConfig, RoutingRep, RoutingTeam } from '../domain/handoff/routing';
 import { followUpRound, type Lead, type LeadOwner } from '../domain/lead';
 
-/** One qualification of one lead: what an assignment, and its follow-up, is recorded under. */
-export interface QualificationKey {
-  readonly leadId: string;
-  readonly rulesetVersion: string;
-  readonly qualification: number;
-}
-
-/** One follow-up round of one qualification: the timers set for one owner. */
-export interface FollowUpKey extends QualificationKey {
-  readonly round: number;
-}
-
-/**
- * One follow-up step of one round, recorded once: `claimed` while its email is being sent, `done`
- * after; a reassignment is `interrupted` when its announcement failed, so its retry finishes it at once.
- */
-export type FollowUpStep =
-  | { readonly status: 'claimed' | 'done'; readonly outcome: 'reminded' | 'team-inbox'; readonly repId: string; readonly at: string }
-  | { readonly status: 'claimed' | 'interrupted' | 'done'; readonly outcome: 'reassigned'; readonly repId: string; readonly at: string; readonly owner: LeadOwner; readonly waitedSince: string };
-
-/** The outcome of one attempt to move a lead to another rep; anything but `reassigned` means look again. */
-export type ReassignAttempt = 'reassigned' | 'already-done' | 'lead-changed' | 'rep-full' | 'conflict';
+/** One qualification of one lead: what its assignment, alert and follow-up are recorded under. */
+export type QualificationKey = AssignmentKey;
+export type { FollowUpKey, FollowUpStep, ReassignAttempt };
 
 /** Where the steps of follow-ups are recorded, and the one write that hands a lead to another rep. */
 export interface FollowUpStepStore {

@@ -1,3 +1,4 @@
+import type { Claim as AlertClaim } from '../adapters/alert-store';
 import { describeError } from '../adapters/event-publisher';
 import type { QualificationKey } from './follow-up-handoff';
 import { routeQualifiedLead, type AssignmentRouting, type Routed } from './lead-assignment';
@@ -8,7 +9,7 @@ import { composeAlertEmail } from '../domain/handoff/alert-email';
 import type { AlertRecipient, FollowUpTiming } from '../domain/handoff/routing';
 import type { LeadOwner } from '../domain/lead';
 
-export type AlertClaim = { readonly outcome: 'claimed'; readonly token: string } | { readonly outcome: 'already-sent' } | { readonly outcome: 'in-progress' };
+export type { AlertClaim };
 
 /**
  * One alert record per qualification: claimed before the email (a stale claim is taken over), marked
