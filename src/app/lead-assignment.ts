@@ -3,6 +3,9 @@ import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './batch';
 import { findOwner, repsInTurn, teamFor, type AlertRecipient, type FollowUpTiming, type RoutingConfig } from '../domain/handoff/routing';
 import type { Lead, LeadOwner } from '../domain/lead';
 
+/** What routing a qualified lead needs: the configuration, the teams' turns, the reps' open counts and the one-time decisions. */
+export type AssignmentRouting = Pick<RoutingStore, 'get' | 'getAssignment' | 'takeTurn' | 'openCounts' | 'tryAssign' | 'tryKeep' | 'recordUnassigned'>;
+
 export interface Routed {
   readonly recipient: AlertRecipient;
   /** Set when this qualification gave the lead its owner (now or on an earlier delivery): `lead.assigned` tells the world. */
@@ -41,7 +44,7 @@ function decided(config: RoutingConfig, decision: Assignment): Routed {
  * team's inbox, unassigned.
  */
 export async function routeQualifiedLead(
-  store: RoutingStore,
+  store: AssignmentRouting,
   lead: Lead,
   key: AssignmentKey,
   reloadLead: () => Promise<Lead | undefined>,

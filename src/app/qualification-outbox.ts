@@ -1,7 +1,10 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { EventPublisher } from '../adapters/event-publisher';
-import type { LeadStore } from '../adapters/lead-store';
+import type { EventPublisher, Log } from './ports';
 import { DetailType, type LeadQualifiedDetail } from '../domain/events';
+
+/** Where a lead's pending qualification (its outbox of one) is cleared once published. */
+export interface QualificationOutbox {
+  clearPendingQualification(leadId: string, qualification: number): Promise<void>;
+}
 
 /**
  * Publishes a qualification kept in the lead's outbox, then clears it. Scoring and rescoring store a
@@ -11,7 +14,7 @@ import { DetailType, type LeadQualifiedDetail } from '../domain/events';
 export async function publishPendingQualification(
   leadId: string,
   pending: LeadQualifiedDetail | undefined,
-  dependencies: { readonly publisher: EventPublisher; readonly store: LeadStore; readonly logger: Logger },
+  dependencies: { readonly publisher: EventPublisher; readonly store: QualificationOutbox; readonly logger: Log },
 ): Promise<void> {
   if (!pending) return;
   await dependencies.publisher.publish([{ detailType: DetailType.LeadQualified, detail: pending }]);

@@ -1,0 +1,193 @@
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './batch';
+import type { EventPublisher, LeadReader, Log } from './ports';
+import { publishPendingQualification, type QualificationOutbox } from './qualification-outbox';
+import { DetailType, type EngagementRecordedDetail, type LeadIdentifiedDetail, type LeadQualifiedDetail } from '../domain/events';
+import { scoringView, type Lead } from '../domain/lead';
+import { apply, compareEvents, type ScoredEvent, type ScoreState } from '../domain/scoring/engine';
+import { qualifiedDetail, rescoredLead } from '../domain/scoring/qualification';
+import type { Ruleset } from '../domain/scoring/ruleset';
+
+/** Who an engagement event belongs to: a known lead, or a visitor of the tracking snippet not yet identified. */
+export interface EventSubject {
+  readonly kind: 'lead' | 'anonymous';
+  readonly id: string;
+}
+
+/** An engagement event as recorded: `scoredAt` is set in the write that adds its points to its lead. */
+export interface RecordedEvent extends ScoredEvent {
+  readonly subject: EventSubject;
+  readonly receivedAt: string;
+  readonly scoredAt?: string;
+}
+
+/** The outcome of one score write: anything but `applied` means read again. */
+export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
+
+/** The leads, their recorded events and the one write that adds events to a score. */
+export interface ScoringStore extends LeadReader, QualificationOutbox {
+  getEvent(eventId: string): Promise<RecordedEvent | undefined>;
+  getEvents(eventIds: readonly string[]): Promise<RecordedEvent[]>;
+  leadIdForAnonymous(anonymousId: string): Promise<string | undefined>;
+  eventsOf(subject: EventSubject): Promise<RecordedEvent[]>;
+  /** The lead's events already in its score: what a rescore under another ruleset replays. */
+  scoredHistory(leadId: string): Promise<RecordedEvent[]>;
+  /**
+   * Marks every event scored and replaces the lead's score (and its pending qualification) in one
+   * write, only while no event is scored yet and the lead is still at `lead.version`.
+   */
+  applyScores(lead: Pick<Lead, 'id' | 'version'>, events: readonly Pick<RecordedEvent, 'id' | 'subject'>[], score: ScoreState, scoredAt: string, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite>;
+}
+
+export interface ActiveRuleset {
+  active(): Promise<Ruleset>;
+}
+
+/** How long each event took from being received to being in its lead's score. */
+export interface ScoreLatency {
+  record(milliseconds: number): void;
+}
+
+export interface LeadScoringDependencies {
+  readonly store: ScoringStore;
+  readonly rulesets: ActiveRuleset;
+  readonly publisher: EventPublisher;
+  readonly latency: ScoreLatency;
+  readonly log: Log;
+  /** The most events one score write can carry (one transaction); more are written in turn. */
+  readonly maxEventsPerWrite: number;
+}
+
+/** A message asking for scoring: an event recorded, or a visitor who identified as a lead. */
+export type ScoringRequest =
+  | { readonly 'detail-type': typeof DetailType.EngagementRecorded; readonly detail: EngagementRecordedDetail }
+  | { readonly 'detail-type': typeof DetailType.LeadIdentified; readonly detail: LeadIdentifiedDetail };
+
+/** One message of a batch: its id, and how to read its request (a message that cannot be read fails alone). */
+export interface ScoringMessage {
+  readonly id: string;
+  read(): ScoringRequest;
+}
+
+/** What one message asks for: events to add to a lead's score (none when there is nothing to do). */
+interface ScoringWork {
+  readonly leadId?: string;
+  readonly eventIds: readonly string[];
+  readonly correlationId: string;
+}
+
+/** The lead kept changing under every attempt to write its score: the messages are retried later. */
+export class ScoreContended extends Error {
+  override readonly name = 'ScoreContended';
+}
+
+const byTime = (a: RecordedEvent, b: RecordedEvent) => compareEvents({ at: a.occurredAt, eventId: a.id }, { at: b.occurredAt, eventId: b.id });
+
+/**
+ * Keeps every lead's score current: each recorded event is added to its lead's score exactly once,
+ * and a visitor's earlier events when they identify. A qualification is stored with the score (an
+ * outbox) and then published, so `lead.qualified` goes out at least once.
+ */
+export class LeadScoring {
+  constructor(private readonly dependencies: LeadScoringDependencies) {}
+
+  /**
+   * Scores a batch, grouped by lead so each lead is read and written once per batch; each message's
+   * outcome (by its id) settles with its lead's write, so one lead's failure fails only its messages.
+   */
+  scoreBatch(messages: readonly ScoringMessage[]): Map<string, Promise<void>> {
+    const works = new Map(messages.map((message) => [message.id, (async () => this.workFor(message.read()))()]));
+    const grouped = Promise.allSettled(works.values()).then((settled) => {
+      const groups = new Map<string, { eventIds: Set<string>; correlationId: string }>();
+      for (const result of settled) {
+        if (result.status !== 'fulfilled' || !result.value.leadId) continue;
+        const group = groups.get(result.value.leadId) ?? { eventIds: new Set<string>(), correlationId: result.value.correlationId };
+        result.value.eventIds.forEach((eventId) => group.eventIds.add(eventId));
+        groups.set(result.value.leadId, group);
+      }
+      return new Map([...groups].map(([leadId, group]) => [leadId, this.scoreLead(leadId, [...group.eventIds], group.correlationId)]));
+    });
+    const outcomes = new Map<string, Promise<void>>();
+    for (const message of messages) {
+      outcomes.set(
+        message.id,
+        (async () => {
+          const work = await works.get(message.id);
+          if (!work?.leadId) return;
+          await (await grouped).get(work.leadId);
+        })(),
+      );
+    }
+    return outcomes;
+  }
+
+  private async workFor(request: ScoringRequest): Promise<ScoringWork> {
+    const { store } = this.dependencies;
+    const { correlationId } = request.detail;
+    if (request['detail-type'] === DetailType.EngagementRecorded) {
+      const event = await store.getEvent(request.detail.eventId);
+      if (!event) throw new Error(`Event ${request.detail.eventId} not found`);
+      // The stored subject is the truth: an event recorded for a visitor is scored when they identify.
+      if (event.subject.kind !== 'lead') return { eventIds: [], correlationId };
+      return { leadId: event.subject.id, eventIds: [event.id], correlationId };
+    }
+    const { leadId, anonymousId } = request.detail;
+    if ((await store.leadIdForAnonymous(anonymousId)) !== leadId) return { eventIds: [], correlationId };
+    const history = await store.eventsOf({ kind: 'anonymous', id: anonymousId });
+    return { leadId, eventIds: history.map((event) => event.id), correlationId };
+  }
+
+  private publishPending(leadId: string, pending: LeadQualifiedDetail | undefined): Promise<void> {
+    const { publisher, store, log } = this.dependencies;
+    return publishPendingQualification(leadId, pending, { publisher, store, logger: log });
+  }
+
+  /**
+   * The lead's score with `events` added. A lead last scored under another ruleset (one was activated
+   * since) is first rescored from its history, so its score never mixes two rulesets.
+   */
+  private async scoreWith(lead: Lead, events: readonly RecordedEvent[], correlationId: string) {
+    const { store, rulesets } = this.dependencies;
+    const ruleset = await rulesets.active();
+    const view = scoringView(lead);
+    let { score: state, pendingQualification: pending } = lead;
+    if (state && state.rulesetVersion !== ruleset.version) {
+      ({ state, pending } = rescoredLead(lead, await store.scoredHistory(lead.id), ruleset, correlationId, new Date().toISOString()));
+    }
+    for (const event of events) {
+      const change = apply(state, { event, lead: view }, ruleset);
+      state = change.state;
+      if (change.qualified) pending = qualifiedDetail(lead.id, state, change.qualified, correlationId, event.receivedAt);
+    }
+    return { state, pending };
+  }
+
+  /** Adds a batch's events to one lead exactly once, in as few writes as possible, retrying on conflicts. */
+  private async scoreLead(leadId: string, eventIds: readonly string[], correlationId: string): Promise<void> {
+    const { store, latency, log, maxEventsPerWrite } = this.dependencies;
+    let attempt = 0;
+    while (attempt < OPTIMISTIC_ATTEMPTS) {
+      const [lead, events] = await Promise.all([store.getLead(leadId), store.getEvents(eventIds)]);
+      if (!lead) throw new Error(`Lead ${leadId} not found`);
+      const unscored = events.filter((event) => !event.scoredAt).sort(byTime);
+      if (unscored.length === 0) {
+        await this.publishPending(lead.id, lead.pendingQualification);
+        return;
+      }
+      const chunk = unscored.slice(0, maxEventsPerWrite);
+      const { state, pending } = await this.scoreWith(lead, chunk, correlationId);
+      if (!state) throw new Error(`Lead ${leadId} has no score after scoring ${chunk.length} event(s)`);
+      const scoredAt = new Date();
+      const outcome = await store.applyScores(lead, chunk, state, scoredAt.toISOString(), pending);
+      if (outcome === 'applied') {
+        for (const event of chunk) latency.record(scoredAt.getTime() - Date.parse(event.receivedAt));
+        log.debug('Events scored', { leadId, events: chunk.length, total: state.total });
+        await this.publishPending(lead.id, pending);
+        if (chunk.length === unscored.length) return;
+        continue;
+      }
+      attempt += 1;
+      if (outcome === 'lead-changed') await pauseBeforeRetry(attempt);
+    }
+    throw new ScoreContended(`Lead ${leadId} kept changing; giving up after ${OPTIMISTIC_ATTEMPTS} attempts`);
+  }
+}

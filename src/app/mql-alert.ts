@@ -1,0 +1,126 @@
+import type { Claim as AlertClaim } from '../adapters/alert-store';
+import { describeError } from '../adapters/event-publisher';
+import type { QualificationKey } from './follow-up-handoff';
+import { routeQualifiedLead, type AssignmentRouting, type Routed } from './lead-assignment';
+import type { EmailSender, EventPublisher, LeadReader, Log } from './ports';
+import type { EventSubject, RecordedEvent } from './lead-scoring';
+import { DetailType, type LeadQualifiedDetail } from '../domain/events';
+import { composeAlertEmail } from '../domain/handoff/alert-email';
+import type { AlertRecipient, FollowUpTiming } from '../domain/handoff/routing';
+import type { LeadOwner } from '../domain/lead';
+
+export type { AlertClaim };
+
+/**
+ * One alert record per qualification: claimed before the email (a stale claim is taken over), marked
+ * sent after, or released for the retry. Marking and releasing need the claim's token.
+ */
+export interface AlertRecords {
+  claim(key: QualificationKey, now: Date): Promise<AlertClaim>;
+  markSent(key: QualificationKey, token: string, messageId: string, at: Date): Promise<void>;
+  release(key: QualificationKey, token: string): Promise<void>;
+}
+
+/** The lead and its latest engagement, which the alert lists. */
+export interface AlertLeads extends LeadReader {
+  eventsOf(subject: EventSubject, options: { readonly newestFirst: boolean; readonly limit: number }): Promise<RecordedEvent[]>;
+}
+
+export interface FollowUpStarter {
+  start(key: QualificationKey, owner: LeadOwner, timing: FollowUpTiming, correlationId: string): Promise<void>;
+}
+
+/** How long a qualification took from its signal being received to its alert being sent. */
+export interface AlertLatency {
+  record(milliseconds: number): void;
+}
+
+export interface MqlAlertDependencies {
+  readonly alerts: AlertRecords;
+  readonly leads: AlertLeads;
+  readonly routing: AssignmentRouting;
+  readonly timers: FollowUpStarter;
+  readonly mailer: EmailSender;
+  readonly publisher: EventPublisher;
+  readonly latency: AlertLatency;
+  readonly log: Log;
+  /** Where alerts go without a routing configuration. */
+  readonly salesInbox: string;
+}
+
+/** Another invocation holds the alert: the record is retried later. */
+export class AlertInProgress extends Error {
+  override readonly name = 'AlertInProgress';
+}
+
+/** How many of the lead's latest events the alert lists. */
+const RECENT_ACTIVITY = 10;
+
+/**
+ * Hands a qualified lead to sales: exactly one alert per qualification, under duplicates, retries and
+ * concurrency. The lead is routed first (given an owner once, `lead.assigned` published), the alert
+ * names the owner, the reasons and the lead's latest activity, and the owner's follow-up timers start.
+ */
+export class MqlAlerts {
+  constructor(private readonly dependencies: MqlAlertDependencies) {}
+
+  async alert(detail: LeadQualifiedDetail): Promise<void> {
+    const { alerts, leads, routing, mailer, publisher, latency, log } = this.dependencies;
+    const key: QualificationKey = { leadId: detail.leadId, rulesetVersion: detail.rulesetVersion, qualification: detail.qualification };
+    const claim = await alerts.claim(key, new Date());
+    if (claim.outcome === 'already-sent') {
+      log.info('Alert already sent; duplicate delivery ignored', { ...key });
+      return;
+    }
+    if (claim.outcome === 'in-progress') throw new AlertInProgress(`Alert for lead ${key.leadId} is being sent by another invocation`);
+
+    let messageId: string;
+    let recipient: AlertRecipient;
+    let routed: Routed;
+    try {
+      const lead = await leads.getLead(detail.leadId);
+      if (!lead) throw new Error(`Lead ${detail.leadId} not found`);
+      // Assignment is idempotent on its own (keyed like the alert), so a retry after a failed send finds it.
+      routed = await routeQualifiedLead(routing, lead, key, () => leads.getLead(detail.leadId), new Date().toISOString());
+      recipient = routed.recipient;
+      if (routed.assigned) {
+        await publisher.publish([{ detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...key, ...routed.assigned } }]);
+        log.info('Lead assigned', { ...key, repId: routed.assigned.repId, teamId: routed.assigned.teamId });
+      }
+      const recent = await leads.eventsOf({ kind: 'lead', id: lead.id }, { newestFirst: true, limit: RECENT_ACTIVITY });
+      messageId = await mailer.send({
+        to: [this.addressOf(recipient)],
+        ...composeAlertEmail(lead, detail, recent, recipient),
+        tags: { kind: 'mql-alert', ruleset: detail.rulesetVersion.replace(/[^A-Za-z0-9_-]/g, '_') },
+      });
+    } catch (error) {
+      // Nothing was sent: give the claim back so the retry can send.
+      await alerts.release(key, claim.token);
+      throw error;
+    }
+    const sentAt = new Date();
+    await alerts.markSent(key, claim.token, messageId, sentAt);
+    if (detail.signalReceivedAt) latency.record(sentAt.getTime() - Date.parse(detail.signalReceivedAt));
+    log.info('MQL alert sent', { ...key, to: recipient.kind, ...(recipient.kind === 'owner' ? { repId: recipient.rep.id } : {}) });
+    if (routed.followUp) await this.startFollowUp(key, routed.followUp, detail.correlationId);
+  }
+
+  /** The address an alert goes to: the owner, the team's inbox, or (without routing) the sales inbox. */
+  private addressOf(recipient: AlertRecipient): string {
+    if (recipient.kind === 'owner') return recipient.rep.email;
+    if (recipient.kind === 'team-inbox') return recipient.team.inbox;
+    return this.dependencies.salesInbox;
+  }
+
+  /**
+   * The alert is out and marked sent; a retry could not start the timers without sending it again.
+   * So a Scheduler failure is logged for an operator (the rep still has the alert) rather than retried.
+   */
+  private async startFollowUp(key: QualificationKey, followUp: NonNullable<Routed['followUp']>, correlationId: string): Promise<void> {
+    try {
+      await this.dependencies.timers.start(key, followUp.owner, followUp.timing, correlationId);
+    } catch (error) {
+      this.dependencies.log.error('Follow-up timers not started; the lead waits for its rep without reminder or reassignment', { ...key, error: describeError(error) });
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CampaignSending } from '../../src/app/campaign-sending';
+import type { Campaign } from '../../src/domain/campaigns/campaign';
+import type { CampaignRecipientsPlannedDetail } from '../../src/domain/events';
+import type { Lead } from '../../src/domain/lead';
+import { MemoryCampaigns, MemoryLeads, MemoryLog, MemoryMailer } from './in-memory';
+
+const ABANDONED_CLAIM_MS = 240_000;
+const campaign = { id: 'c-1', name: 'Webinar', subscription: 'events', status: 'sending', template: { subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello</p>' }, createdAt: '2026-11-20T00:00:00Z' } as unknown as Campaign;
+const subscriber = (id: string, extra: Partial<Lead> = {}): Lead => ({ id, email: `${id}@example.com`, firstName: 'Ana', subscriptions: { events: 'opted_in' }, version: 1, ...extra }) as Lead;
+const planned = (...leadIds: string[]): CampaignRecipientsPlannedDetail => ({ version: 1, correlationId: 'c', campaignId: 'c-1', leadIds });
+const named = (name: string, message = name) => Object.assign(new Error(message), { name });
+
+let campaigns: MemoryCampaigns;
+let leads: MemoryLeads;
+let mailer: MemoryMailer;
+let log: MemoryLog;
+let suppressed: Set<string>;
+let rateAcquired: number;
+let sending: CampaignSending;
+
+beforeEach(() => {
+  // No wait between throttled attempts: what SES answers is decided by the mailer's faults.
+  vi.spyOn(Math, 'random').mockReturnValue(0);
+  campaigns = new MemoryCampaigns();
+  campaigns.campaigns.set('c-1', campaign);
+  leads = new MemoryLeads();
+  for (const id of ['lead-1', 'lead-2', 'lead-3']) leads.put(subscriber(id));
+  mailer = new MemoryMailer();
+  log = new MemoryLog();
+  suppressed = new Set();
+  rateAcquired = 0;
+  sending = new CampaignSending({
+    campaigns,
+    leads,
+    mailer,
+    failures: { throttled: (error) => (error as Error).name === 'TooManyRequestsException', stopped: (error) => (error as Error).name === 'SendingPausedException' },
+    sendRate: {
+      acquire: async () => {
+        rateAcquired += 1;
+      },
+    },
+    isSuppressed: async (email) => suppressed.has(email),
+    link: async (path, purpose, claims) => `https://mail.example.com${path}?token=${purpose}.${claims.leadId}`,
+    publicBaseUrl: 'https://mail.example.com',
+    log,
+    abandonedClaimMs: ABANDONED_CLAIM_MS,
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('sending a planned batch', () => {
+  it('sends each recipient one email, however often the batch is retried', async () => {
+    await sending.sendPlanned(planned('lead-1', 'lead-2'));
+    await sending.sendPlanned(planned('lead-1', 'lead-2'));
+
+    expect(mailer.recipients()).toEqual(['lead-1@example.com', 'lead-2@example.com']);
+    expect(mailer.sent[0]).toMatchObject({ subject: 'Hi Ana', tags: { campaign: 'c-1', lead: 'lead-1' } });
+    expect(mailer.sent[0]?.headers?.['List-Unsubscribe']).toBe('<https://mail.example.com/v1/unsubscribe?token=unsubscribe.lead-1>');
+    expect(mailer.sent[0]?.html).toContain('https://mail.example.com/v1/preferences?token=preferences.lead-1');
+    expect(campaigns.counts.get('c-1#sent')).toBe(2);
+    expect(rateAcquired).toBe(2);
+  });
+
+  it('mails nobody who has not opted in, unsubscribed since planning, is suppressed or is gone, and says why', async () => {
+    leads.put(subscriber('lead-1', { subscriptions: { events: 'opted_out' } }));
+    leads.put(subscriber('lead-2', { subscriptions: { events: 'pending' } }));
+    suppressed.add('lead-3@example.com');
+    await sending.sendPlanned(planned('lead-1', 'lead-2', 'lead-3', 'lead-gone'));
+
+    expect(mailer.sent).toEqual([]);
+    expect(['lead-1', 'lead-2', 'lead-3', 'lead-gone'].map((leadId) => campaigns.send('c-1', leadId)?.reason)).toEqual(['not_opted_in', 'not_opted_in', 'suppressed', 'no_lead']);
+    expect(campaigns.counts.get('c-1#skipped')).toBe(4);
+  });
+
+  it('sends nothing and records nothing while the campaign is paused or cancelled', async () => {
+    campaigns.campaigns.set('c-1', { ...campaign, status: 'paused' });
+    await sending.sendPlanned(planned('lead-1'));
+
+    expect(mailer.sent).toEqual([]);
+    expect(campaigns.sends.size).toBe(0);
+  });
+
+  it('never sends again a recipient whose send a dead sender left mid-way: counted once as interrupted', async () => {
+    await campaigns.claimSend('c-1', 'lead-1', new Date(Date.now() - 1_000).toISOString());
+    await campaigns.claimSend('c-1', 'lead-2', new Date(Date.now() - ABANDONED_CLAIM_MS - 1_000).toISOString());
+    await sending.sendPlanned(planned('lead-1', 'lead-2'));
+    await sending.sendPlanned(planned('lead-1', 'lead-2'));
+
+    expect(mailer.sent).toEqual([]);
+    expect(campaigns.send('c-1', 'lead-1')?.status).toBe('sending');
+    expect(campaigns.send('c-1', 'lead-2')?.status).toBe('interrupted');
+    expect(campaigns.counts.get('c-1#interrupted')).toBe(1);
+    expect(log.messages('error')).toEqual(['Send interrupted between record and SES; not sent again, counted as interrupted']);
+  });
+
+  it('fails for a campaign that does not exist', async () => {
+    await expect(sending.sendPlanned({ ...planned('lead-1'), campaignId: 'c-gone' })).rejects.toThrow('Campaign c-gone not found');
+  });
+});
+
+describe('when the provider refuses', () => {
+  it('backs off while it throttles and sends once it lets the call through, each try within the send rate', async () => {
+    mailer.faults.fail('send', named('TooManyRequestsException'), 3);
+    await sending.sendPlanned(planned('lead-1'));
+
+    expect(mailer.recipients()).toEqual(['lead-1@example.com']);
+    expect(rateAcquired).toBe(4);
+    expect(campaigns.send('c-1', 'lead-1')?.status).toBe('sent');
+  });
+
+  it('frees the record for the retry when it keeps throttling, having sent nothing', async () => {
+    mailer.faults.fail('send', named('TooManyRequestsException'), 5);
+    await expect(sending.sendPlanned(planned('lead-1'))).rejects.toThrow('TooManyRequestsException');
+
+    expect(campaigns.send('c-1', 'lead-1')).toBeUndefined();
+    await sending.sendPlanned(planned('lead-1'));
+    expect(mailer.recipients()).toEqual(['lead-1@example.com']);
+  });
+
+  it('pauses the campaign, with the reason, when the account is stopped from sending, leaving the rest of the batch unrecorded', async () => {
+    mailer.faults.fail('send', named('SendingPausedException'));
+    await sending.sendPlanned(planned('lead-1', 'lead-2'));
+
+    expect(campaigns.campaigns.get('c-1')).toMatchObject({ status: 'paused', statusReason: 'SES stopped sending: SendingPausedException' });
+    expect(campaigns.sends.size).toBe(0);
+    expect(mailer.sent).toEqual([]);
+  });
+});
+
+describe('a test send', () => {
+  it('goes to the named addresses, marked as a test, with links that unsubscribe nobody; never to a suppressed address', async () => {
+    suppressed.add('blocked@example.com');
+    await sending.sendTest({ version: 1, correlationId: 'c', campaignId: 'c-1', to: ['me@example.com', 'blocked@example.com'], leadId: 'lead-1' });
+
+    expect(mailer.recipients()).toEqual(['me@example.com']);
+    expect(mailer.sent[0]).toMatchObject({ subject: '[Test] Hi Ana', tags: { campaign: 'c-1', kind: 'test' } });
+    expect(mailer.sent[0]?.headers?.['List-Unsubscribe']).toBe('<https://mail.example.com/v1/unsubscribe?token=test-send>');
+    expect(campaigns.sends.size).toBe(0);
+  });
+});

@@ -1,0 +1,469 @@
+import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
+import type { EventSubject, RecordedEvent, ScoreWrite, ScoringStore } from '../../src/app/lead-scoring';
+import type { CampaignSends, SendClaim, SendRecord } from '../../src/app/campaign-sending';
+import type { AssignmentRouting } from '../../src/app/lead-assignment';
+import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
+import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
+import type { DeliveryNetwork, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
+import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/adapters/routing-store';
+import type { DeliveryClaim, SigningEndpoint } from '../../src/adapters/webhook-store';
+import type { PinnedPost } from '../../src/adapters/webhook-transport';
+import type { Campaign, CampaignStatus } from '../../src/domain/campaigns/campaign';
+import type { DetailByType, DetailType, DomainEvent, LeadQualifiedDetail } from '../../src/domain/events';
+import type { FollowUpKind } from '../../src/domain/handoff/follow-up';
+import type { FollowUpTiming, RoutingConfig } from '../../src/domain/handoff/routing';
+import type { Lead, LeadOwner } from '../../src/domain/lead';
+import type { ScoreState } from '../../src/domain/scoring/engine';
+
+/**
+ * In-memory ports: each keeps what it was given in plain maps and lists a test can read and set,
+ * with the same conditions as the table's writes, and a queue of failures to inject.
+ */
+
+/** Failures to inject: each call of the named operation takes the next one queued (and throws it) until none are left. */
+export class Faults<Operation extends string> {
+  private readonly queued = new Map<Operation, Error[]>();
+
+  fail(operation: Operation, error: Error = new Error(`${operation} failed`), times = 1): void {
+    this.queued.set(operation, [...(this.queued.get(operation) ?? []), ...Array.from({ length: times }, () => error)]);
+  }
+
+  check(operation: Operation): void {
+    const error = this.queued.get(operation)?.shift();
+    if (error) throw error;
+  }
+}
+
+export class MemoryLog implements Log {
+  readonly lines: { level: string; message: string; attributes: Readonly<Record<string, unknown>> }[] = [];
+  debug(message: string, attributes: Readonly<Record<string, unknown>>) {
+    this.lines.push({ level: 'debug', message, attributes });
+  }
+  info(message: string, attributes: Readonly<Record<string, unknown>>) {
+    this.lines.push({ level: 'info', message, attributes });
+  }
+  warn(message: string, attributes: Readonly<Record<string, unknown>>) {
+    this.lines.push({ level: 'warn', message, attributes });
+  }
+  error(message: string, attributes: Readonly<Record<string, unknown>>) {
+    this.lines.push({ level: 'error', message, attributes });
+  }
+  messages(level: string): string[] {
+    return this.lines.filter((line) => line.level === level).map((line) => line.message);
+  }
+}
+
+export class MemoryPublisher implements EventPublisher {
+  readonly events: DomainEvent[] = [];
+  readonly faults = new Faults<'publish'>();
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    this.faults.check('publish');
+    this.events.push(...events);
+  }
+  of<T extends DetailType>(detailType: T): DetailByType[T][] {
+    return this.events.filter((event) => event.detailType === detailType).map((event) => event.detail as DetailByType[T]);
+  }
+}
+
+export class MemoryMailer implements EmailSender {
+  readonly sent: Email[] = [];
+  readonly faults = new Faults<'send'>();
+  async send(email: Email): Promise<string> {
+    this.faults.check('send');
+    this.sent.push(email);
+    return `message-${this.sent.length}`;
+  }
+  recipients(): string[] {
+    return this.sent.flatMap((email) => email.to);
+  }
+}
+
+export class MemoryLeads implements LeadReader {
+  readonly leads = new Map<string, Lead>();
+  put(lead: Lead): void {
+    this.leads.set(lead.id, lead);
+  }
+  async getLead(leadId: string): Promise<Lead | undefined> {
+    return this.leads.get(leadId);
+  }
+}
+
+/** The routing configuration, the teams' turns, the reps' open leads and each qualification's one routing decision. */
+export class MemoryRouting implements FollowUpRouting, AssignmentRouting {
+  readonly turns = new Map<string, number>();
+  readonly open = new Map<string, number>();
+  readonly decisions = new Map<string, Assignment>();
+
+  constructor(
+    public config: RoutingConfig | undefined,
+    private readonly leads: MemoryLeads = new MemoryLeads(),
+  ) {}
+
+  private static id(key: QualificationKey): string {
+    return `${key.leadId}#${key.rulesetVersion}#${key.qualification}`;
+  }
+
+  async get() {
+    return this.config && { config: this.config, version: 1, updatedAt: '2026-11-20T00:00:00Z' };
+  }
+
+  async takeTurn(teamId: string): Promise<number> {
+    const turn = (this.turns.get(teamId) ?? 0) + 1;
+    this.turns.set(teamId, turn);
+    return turn;
+  }
+
+  async openCounts(repIds: readonly string[]): Promise<Record<string, number>> {
+    return Object.fromEntries(repIds.map((repId) => [repId, this.open.get(repId) ?? 0]));
+  }
+
+  async getAssignment(key: QualificationKey): Promise<Assignment | undefined> {
+    return this.decisions.get(MemoryRouting.id(key));
+  }
+
+  async tryAssign(key: QualificationKey, owner: LeadOwner, capacity: number): Promise<AssignAttempt> {
+    if (this.decisions.has(MemoryRouting.id(key))) return 'already-decided';
+    const lead = this.leads.leads.get(key.leadId);
+    if (!lead || lead.owner) return 'lead-has-owner';
+    const open = this.open.get(owner.repId) ?? 0;
+    if (open >= capacity) return 'rep-full';
+    this.decisions.set(MemoryRouting.id(key), { status: 'assigned', repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt });
+    this.leads.put({ ...lead, owner, version: lead.version + 1 });
+    this.open.set(owner.repId, open + 1);
+    return 'assigned';
+  }
+
+  async tryKeep(key: QualificationKey, owner: LeadOwner): Promise<KeepAttempt> {
+    if (this.decisions.has(MemoryRouting.id(key))) return 'already-decided';
+    const lead = this.leads.leads.get(key.leadId);
+    if (lead?.owner?.repId !== owner.repId || lead.owner.releasedAt === undefined) return 'owner-changed';
+    this.decisions.set(MemoryRouting.id(key), { status: 'assigned', kept: true, repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt });
+    this.leads.put({ ...lead, owner, version: lead.version + 1 });
+    this.open.set(owner.repId, (this.open.get(owner.repId) ?? 0) + 1);
+    return 'kept';
+  }
+
+  async recordUnassigned(key: QualificationKey, teamId: string, at: string): Promise<'recorded' | 'already-decided'> {
+    if (this.decisions.has(MemoryRouting.id(key))) return 'already-decided';
+    this.decisions.set(MemoryRouting.id(key), { status: 'unassigned', teamId, at });
+    return 'recorded';
+  }
+}
+
+export class MemoryTimers implements FollowUpTimerPort {
+  readonly started: { key: QualificationKey; owner: LeadOwner; timing: FollowUpTiming }[] = [];
+  readonly cancelled: { leadId: string; qualification: number; round: number }[] = [];
+  readonly faults = new Faults<'start'>();
+  async start(key: QualificationKey, owner: LeadOwner, timing: FollowUpTiming): Promise<void> {
+    this.faults.check('start');
+    this.started.push({ key, owner, timing });
+  }
+  async cancel(leadId: string, qualification: number, round: number): Promise<void> {
+    this.cancelled.push({ leadId, qualification, round });
+  }
+}
+
+/** Follow-up steps over the leads and routing given, with the conditions of the table's writes. */
+export class MemoryFollowUpSteps implements FollowUpStepStore {
+  readonly steps = new Map<string, FollowUpStep>();
+  readonly faults = new Faults<'markDone'>();
+  /** Outcomes the next `tryReassign` calls answer without writing, as a lost race would. */
+  readonly lostRaces: Exclude<ReassignAttempt, 'reassigned'>[] = [];
+
+  constructor(
+    private readonly leads: MemoryLeads,
+    private readonly routing: MemoryRouting,
+    private readonly staleAfterMs: number,
+  ) {}
+
+  static id(key: FollowUpKey, kind: FollowUpKind): string {
+    return `${key.leadId}#${key.rulesetVersion}#${key.qualification}#${key.round}#${kind}`;
+  }
+
+  async get(key: FollowUpKey, kind: FollowUpKind): Promise<FollowUpStep | undefined> {
+    return this.steps.get(MemoryFollowUpSteps.id(key, kind));
+  }
+
+  async claim(key: FollowUpKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, at: string): Promise<'claimed' | 'taken'> {
+    const id = MemoryFollowUpSteps.id(key, kind);
+    const held = this.steps.get(id);
+    const stale = held?.status === 'claimed' && held.outcome !== 'reassigned' && Date.parse(held.at) < Date.parse(at) - this.staleAfterMs;
+    if (held && !stale) return 'taken';
+    this.steps.set(id, { status: 'claimed', outcome, repId, at });
+    return 'claimed';
+  }
+
+  async release(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
+    const id = MemoryFollowUpSteps.id(key, kind);
+    if (this.steps.get(id)?.status === 'claimed') this.steps.delete(id);
+  }
+
+  async markDone(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
+    this.faults.check('markDone');
+    const id = MemoryFollowUpSteps.id(key, kind);
+    const step = this.steps.get(id);
+    if (step) this.steps.set(id, { ...step, status: 'done' });
+  }
+
+  async markInterrupted(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
+    const id = MemoryFollowUpSteps.id(key, kind);
+    const step = this.steps.get(id);
+    if (step?.outcome === 'reassigned' && step.status === 'claimed') this.steps.set(id, { ...step, status: 'interrupted' });
+  }
+
+  async tryReassign(key: FollowUpKey, lead: { readonly version: number }, from: LeadOwner, owner: LeadOwner, capacity: number): Promise<ReassignAttempt> {
+    const lost = this.lostRaces.shift();
+    if (lost) return lost;
+    const id = MemoryFollowUpSteps.id(key, 'reassign');
+    if (this.steps.has(id)) return 'already-done';
+    const current = this.leads.leads.get(key.leadId);
+    if (!current || current.version !== lead.version || current.owner?.repId !== from.repId) return 'lead-changed';
+    const open = this.routing.open.get(owner.repId) ?? 0;
+    if (open >= capacity) return 'rep-full';
+    this.steps.set(id, { status: 'claimed', outcome: 'reassigned', repId: from.repId, at: owner.assignedAt, owner, waitedSince: from.assignedAt });
+    this.leads.put({ ...current, owner, version: current.version + 1, updatedAt: owner.assignedAt });
+    this.routing.open.set(owner.repId, open + 1);
+    this.routing.open.set(from.repId, Math.max(0, (this.routing.open.get(from.repId) ?? 0) - 1));
+    return 'reassigned';
+  }
+}
+
+/** Leads with their recorded events and visitor links; a score write has the table's conditions. */
+export class MemoryScoringStore extends MemoryLeads implements ScoringStore {
+  readonly events = new Map<string, RecordedEvent>();
+  readonly visitors = new Map<string, string>();
+  /** Every score write that was applied, in order. */
+  readonly writes: { leadId: string; eventIds: string[]; score: ScoreState }[] = [];
+  readonly faults = new Faults<'applyScores'>();
+  /** Leads whose writes fail, as a throttled or unreachable table would. */
+  readonly failingLeads = new Set<string>();
+  /** Called before each score write's conditions are checked: a test changes the lead there, as a concurrent writer would. */
+  beforeWrite: (leadId: string) => void = () => undefined;
+
+  record(...events: RecordedEvent[]): void {
+    for (const event of events) this.events.set(event.id, event);
+  }
+
+  async getEvent(eventId: string): Promise<RecordedEvent | undefined> {
+    return this.events.get(eventId);
+  }
+
+  async getEvents(eventIds: readonly string[]): Promise<RecordedEvent[]> {
+    return eventIds.flatMap((eventId) => this.events.get(eventId) ?? []);
+  }
+
+  async leadIdForAnonymous(anonymousId: string): Promise<string | undefined> {
+    return this.visitors.get(anonymousId);
+  }
+
+  async eventsOf(subject: EventSubject, options: { readonly newestFirst?: boolean; readonly limit?: number } = {}): Promise<RecordedEvent[]> {
+    const events = [...this.events.values()].filter((event) => event.subject.kind === subject.kind && event.subject.id === subject.id).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+    if (options.newestFirst) events.reverse();
+    return events.slice(0, options.limit);
+  }
+
+  async scoredHistory(leadId: string): Promise<RecordedEvent[]> {
+    return (await this.eventsOf({ kind: 'lead', id: leadId })).filter((event) => event.scoredAt);
+  }
+
+  async applyScores(lead: Pick<Lead, 'id' | 'version'>, events: readonly Pick<RecordedEvent, 'id' | 'subject'>[], score: ScoreState, scoredAt: string, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite> {
+    this.faults.check('applyScores');
+    if (this.failingLeads.has(lead.id)) throw new Error(`Writes of lead ${lead.id} fail`);
+    this.beforeWrite(lead.id);
+    const current = this.leads.get(lead.id);
+    if (!current || current.version !== lead.version) return 'lead-changed';
+    if (events.some((event) => this.events.get(event.id)?.scoredAt !== undefined || !this.events.has(event.id))) return 'already-applied';
+    for (const event of events) {
+      const stored = this.events.get(event.id);
+      if (stored) this.events.set(event.id, { ...stored, scoredAt, subject: { kind: 'lead', id: lead.id } });
+    }
+    this.put({ ...current, score, version: current.version + 1, ...(pendingQualification ? { pendingQualification } : {}) });
+    this.writes.push({ leadId: lead.id, eventIds: events.map((event) => event.id), score });
+    return 'applied';
+  }
+
+  async clearPendingQualification(leadId: string, qualification: number): Promise<void> {
+    const current = this.leads.get(leadId);
+    if (current?.pendingQualification?.qualification !== qualification) return;
+    const { pendingQualification: _cleared, ...rest } = current;
+    this.put(rest);
+  }
+}
+
+/** A delivery record of one endpoint and event. */
+export type DeliveryRecord =
+  | { readonly status: 'sending'; readonly token: string; readonly claimedAt: string }
+  | { readonly status: 'delivered'; readonly responseStatus: number; readonly at: string }
+  | { readonly status: 'refused'; readonly problem: string; readonly at: string };
+
+/** Webhook endpoints and their delivery records, with the claim's conditions (stale takeover, token to settle). */
+export class MemoryWebhooks implements WebhookDeliveryStore {
+  readonly endpoints: SigningEndpoint[] = [];
+  readonly deliveries = new Map<string, DeliveryRecord>();
+  private tokens = 0;
+
+  constructor(private readonly staleAfterMs: number) {}
+
+  static id(webhookId: string, eventId: string): string {
+    return `${webhookId}#${eventId}`;
+  }
+
+  async listForSigning(): Promise<SigningEndpoint[]> {
+    return [...this.endpoints];
+  }
+
+  async claimDelivery(webhookId: string, eventId: string, now: Date): Promise<DeliveryClaim> {
+    const id = MemoryWebhooks.id(webhookId, eventId);
+    const held = this.deliveries.get(id);
+    if (held?.status === 'delivered') return { outcome: 'already-delivered' };
+    if (held?.status === 'refused') return { outcome: 'already-refused' };
+    if (held && Date.parse(held.claimedAt) >= now.getTime() - this.staleAfterMs) return { outcome: 'in-progress' };
+    this.tokens += 1;
+    const token = `token-${this.tokens}`;
+    this.deliveries.set(id, { status: 'sending', token, claimedAt: now.toISOString() });
+    return { outcome: 'claimed', token };
+  }
+
+  private settle(webhookId: string, eventId: string, token: string, record: DeliveryRecord): void {
+    const id = MemoryWebhooks.id(webhookId, eventId);
+    const held = this.deliveries.get(id);
+    if (held?.status !== 'sending' || held.token !== token) throw new Error(`The claim of ${id} is not held with ${token}`);
+    this.deliveries.set(id, record);
+  }
+
+  async markDelivered(webhookId: string, eventId: string, token: string, responseStatus: number, at: Date): Promise<void> {
+    this.settle(webhookId, eventId, token, { status: 'delivered', responseStatus, at: at.toISOString() });
+  }
+
+  async markRefused(webhookId: string, eventId: string, token: string, problem: string, at: Date): Promise<void> {
+    this.settle(webhookId, eventId, token, { status: 'refused', problem, at: at.toISOString() });
+  }
+
+  async releaseDelivery(webhookId: string, eventId: string, token: string): Promise<void> {
+    const id = MemoryWebhooks.id(webhookId, eventId);
+    const held = this.deliveries.get(id);
+    if (held?.status === 'sending' && held.token === token) this.deliveries.delete(id);
+  }
+}
+
+/** The receivers' world: host names and their addresses, and how each host answers a POST. */
+export class MemoryNetwork implements DeliveryNetwork {
+  readonly dns = new Map<string, string[]>();
+  readonly posted: PinnedPost[] = [];
+  /** The status each host answers; 200 when not set. A function may throw, as a timeout or a reset would. */
+  readonly answers = new Map<string, () => number>();
+
+  readonly resolver = {
+    resolve: async (hostname: string): Promise<string[]> => {
+      const addresses = this.dns.get(hostname);
+      if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+      return addresses;
+    },
+  };
+
+  readonly connector = {
+    post: async (request: PinnedPost): Promise<number> => {
+      this.posted.push(request);
+      return this.answers.get(request.url.hostname)?.() ?? 200;
+    },
+  };
+
+  postsTo(hostname: string): PinnedPost[] {
+    return this.posted.filter((request) => request.url.hostname === hostname);
+  }
+}
+
+/** One alert record per qualification, with the claim's conditions (stale takeover, token to settle). */
+export class MemoryAlerts implements AlertRecords {
+  readonly records = new Map<string, { status: 'sending' | 'sent'; token: string; claimedAt: number; messageId?: string }>();
+  private tokens = 0;
+
+  constructor(private readonly staleAfterMs: number) {}
+
+  static id(key: QualificationKey): string {
+    return `${key.leadId}#${key.rulesetVersion}#${key.qualification}`;
+  }
+
+  async claim(key: QualificationKey, now: Date): Promise<AlertClaim> {
+    const held = this.records.get(MemoryAlerts.id(key));
+    if (held?.status === 'sent') return { outcome: 'already-sent' };
+    if (held && held.claimedAt >= now.getTime() - this.staleAfterMs) return { outcome: 'in-progress' };
+    this.tokens += 1;
+    const token = `token-${this.tokens}`;
+    this.records.set(MemoryAlerts.id(key), { status: 'sending', token, claimedAt: now.getTime() });
+    return { outcome: 'claimed', token };
+  }
+
+  async markSent(key: QualificationKey, token: string, messageId: string): Promise<void> {
+    const held = this.records.get(MemoryAlerts.id(key));
+    if (held?.token !== token) throw new Error(`The alert claim of ${MemoryAlerts.id(key)} is not held with ${token}`);
+    this.records.set(MemoryAlerts.id(key), { ...held, status: 'sent', messageId });
+  }
+
+  async release(key: QualificationKey, token: string): Promise<void> {
+    if (this.records.get(MemoryAlerts.id(key))?.token === token) this.records.delete(MemoryAlerts.id(key));
+  }
+}
+
+/** Campaigns and their send records; each outcome is counted once in its campaign's totals, as the table's transactions do. */
+export class MemoryCampaigns implements CampaignSends {
+  readonly campaigns = new Map<string, Campaign>();
+  readonly sends = new Map<string, SendRecord & { readonly messageId?: string }>();
+  readonly counts = new Map<string, number>();
+
+  private static id(campaignId: string, leadId: string): string {
+    return `${campaignId}#${leadId}`;
+  }
+
+  private count(campaignId: string, outcome: string): void {
+    const counter = `${campaignId}#${outcome}`;
+    this.counts.set(counter, (this.counts.get(counter) ?? 0) + 1);
+  }
+
+  send(campaignId: string, leadId: string) {
+    return this.sends.get(MemoryCampaigns.id(campaignId, leadId));
+  }
+
+  async get(id: string): Promise<Campaign | undefined> {
+    return this.campaigns.get(id);
+  }
+
+  async setStatus(id: string, from: readonly CampaignStatus[], to: CampaignStatus, reason?: string): Promise<boolean> {
+    const campaign = this.campaigns.get(id);
+    if (!campaign || !from.includes(campaign.status)) return false;
+    this.campaigns.set(id, { ...campaign, status: to, ...(reason ? { statusReason: reason } : {}) });
+    return true;
+  }
+
+  async claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim> {
+    const record = this.sends.get(MemoryCampaigns.id(campaignId, leadId));
+    if (record) return { outcome: 'exists', record };
+    this.sends.set(MemoryCampaigns.id(campaignId, leadId), { status: 'sending', claimedAt: at });
+    return { outcome: 'claimed' };
+  }
+
+  async recordSkip(campaignId: string, leadId: string, reason: string): Promise<void> {
+    if (this.sends.has(MemoryCampaigns.id(campaignId, leadId))) return;
+    this.sends.set(MemoryCampaigns.id(campaignId, leadId), { status: 'skipped', reason });
+    this.count(campaignId, 'skipped');
+  }
+
+  async markSent(campaignId: string, leadId: string, messageId: string): Promise<void> {
+    const record = this.sends.get(MemoryCampaigns.id(campaignId, leadId));
+    if (record?.status !== 'sending') return;
+    this.sends.set(MemoryCampaigns.id(campaignId, leadId), { status: 'sent', messageId });
+    this.count(campaignId, 'sent');
+  }
+
+  async markInterrupted(campaignId: string, leadId: string): Promise<'counted' | 'already-counted'> {
+    const record = this.sends.get(MemoryCampaigns.id(campaignId, leadId));
+    if (record?.status !== 'sending') return 'already-counted';
+    this.sends.set(MemoryCampaigns.id(campaignId, leadId), { ...record, status: 'interrupted' });
+    this.count(campaignId, 'interrupted');
+    return 'counted';
+  }
+
+  async releaseSend(campaignId: string, leadId: string): Promise<void> {
+    if (this.sends.get(MemoryCampaigns.id(campaignId, leadId))?.status === 'sending') this.sends.delete(MemoryCampaigns.id(campaignId, leadId));
+  }
+}
