@@ -10,10 +10,10 @@ import { SesMailer } from '../../src/adapters/mailer';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
 import { RoutingStore } from '../../src/adapters/routing-store';
 import { oneTimeSchedules } from '../../src/adapters/scheduler';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
-import { processSqsBatch } from '../../src/app/batch';
+
 import { FollowUpTimers } from '../../src/app/follow-up-timers';
 import { AlertInProgress, MqlAlerts } from '../../src/app/mql-alert';
 import { DetailType } from '../../src/domain/events';
@@ -58,7 +58,7 @@ async function alertSales(record: ParsedRecordOf<typeof BusEvent>): Promise<void
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
   try {
-    return await processSqsBatch(event, context, logger, parsedRecords(BusEvent, alertSales));
+    return await processParsedSqsBatch(event, context, logger, BusEvent, alertSales);
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -8,8 +8,8 @@ import { HeldClaimRetry, RedeliveryBackoff } from '../../src/adapters/redelivery
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 import { WebhookStore } from '../../src/adapters/webhook-store';
 import { dnsResolver, pinnedConnector } from '../../src/adapters/webhook-transport';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { processSqsBatch } from '../../src/app/batch';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+
 import { DeliveryIncomplete, WebhookDelivery, type DeliveryNetwork } from '../../src/app/webhook-delivery';
 import { readConfig, setting } from '../../src/config';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -57,7 +57,7 @@ export const deliverWebhooksOver = (network: DeliveryNetwork) => {
   };
   return async (event: SQSEvent, context: Context) => {
     logger.addContext(context);
-    return processSqsBatch(event, context, logger, parsedRecords(BusEvent, deliverWebhooks));
+    return processParsedSqsBatch(event, context, logger, BusEvent, deliverWebhooks);
   };
 };
 

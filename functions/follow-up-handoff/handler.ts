@@ -9,8 +9,8 @@ import { LeadStore } from '../../src/adapters/lead-store';
 import { SesMailer } from '../../src/adapters/mailer';
 import { RoutingStore } from '../../src/adapters/routing-store';
 import { oneTimeSchedules } from '../../src/adapters/scheduler';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { processSqsBatch } from '../../src/app/batch';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+
 import { FollowUpHandoff, FollowUpInProgress } from '../../src/app/follow-up-handoff';
 import { FollowUpTimers } from '../../src/app/follow-up-timers';
 import { readConfig, setting } from '../../src/config';
@@ -55,5 +55,5 @@ async function followUp(record: ParsedRecordOf<typeof BusEvent>): Promise<void> 
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, followUp));
+  return processParsedSqsBatch(event, context, logger, BusEvent, followUp);
 };

@@ -6,9 +6,9 @@ import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { decodeCursor, encodeCursor, LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { Audience } from '../../src/app/audience';
-import { processSqsBatch } from '../../src/app/batch';
+
 import { readConfig, setting } from '../../src/config';
 import { planningRequests } from '../../src/app/campaign-planning';
 import { isSubscriber } from '../../src/domain/campaigns/campaign';
@@ -78,5 +78,5 @@ async function planPage(record: ParsedRecordOf<typeof PlanningEvent>): Promise<v
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, parsedRecords(PlanningEvent, planPage));
+  return processParsedSqsBatch(event, context, logger, PlanningEvent, planPage);
 };

@@ -5,8 +5,8 @@ import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { processSqsBatch } from '../../src/app/batch';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+
 import { readConfig, setting } from '../../src/config';
 import { DetailType } from '../../src/domain/events';
 import { fanOutLeadPage } from '../../src/app/lead-fan-out';
@@ -46,5 +46,5 @@ async function planPage(record: ParsedRecordOf<typeof BusEvent>): Promise<void> 
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, planPage));
+  return processParsedSqsBatch(event, context, logger, BusEvent, planPage);
 };

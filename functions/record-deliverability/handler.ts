@@ -5,8 +5,8 @@ import { documentClient, secretsManagerClient } from '../../src/adapters/clients
 import { cachedSecret } from '../../src/adapters/secrets';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { SuppressionStore } from '../../src/adapters/suppression-store';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { processSqsBatch } from '../../src/app/batch';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+
 import { readConfig, setting } from '../../src/config';
 import { addressHash, deliverabilityFindings, SesDeliveryEvent, SOFT_BOUNCES_TO_SUPPRESS, type DeliverabilityFinding, type SuppressionReason } from '../../src/domain/consent/suppression';
 
@@ -40,5 +40,5 @@ async function processRecord(sqsRecord: ParsedRecordOf<typeof BusEvent>): Promis
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, processRecord));
+  return processParsedSqsBatch(event, context, logger, BusEvent, processRecord);
 };

@@ -5,8 +5,8 @@ import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { processSqsBatch } from '../../src/app/batch';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+
 import { readConfig, setting } from '../../src/config';
 import { DetailType, type LeadContactChangedDetail, type LeadQualifiedDetail } from '../../src/domain/events';
 import { transition } from '../../src/domain/handoff/lifecycle';
@@ -74,5 +74,5 @@ async function recordStageCause(record: ParsedRecordOf<typeof BusEvent>): Promis
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, recordStageCause));
+  return processParsedSqsBatch(event, context, logger, BusEvent, recordStageCause);
 };

@@ -4,7 +4,7 @@ import { isThrottling } from '../../src/adapters/dynamo-errors';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { PurchaseStore } from '../../src/adapters/purchase-store';
 import { PurchaseBatch, type PurchaseInput, type PurchasesRecorded } from '../../src/api/schemas';
-import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../src/app/batch';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../src/app/optimistic-retry';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { addPurchase, currencyFits, type Purchase } from '../../src/domain/purchases';
 import { HttpError, validationError } from '../../src/http/errors';

@@ -5,8 +5,8 @@ import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry, processSqsBatch } from '../../src/app/batch';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../src/app/optimistic-retry';
 import { readConfig, setting } from '../../src/config';
 import { DetailType } from '../../src/domain/events';
 import type { Ruleset } from '../../src/domain/scoring/ruleset';
@@ -62,5 +62,5 @@ async function rescoreRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<v
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, rescoreRecord));
+  return processParsedSqsBatch(event, context, logger, BusEvent, rescoreRecord);
 };

@@ -2,14 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
-import { parseRecord } from '../../src/adapters/sqs-records';
+import { parseRecord, processSqsBatch } from '../../src/adapters/sqs-records';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore, MAX_EVENTS_PER_SCORE_WRITE } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
-import { processSqsBatch } from '../../src/app/batch';
+
 import { LeadScoring } from '../../src/app/lead-scoring';
 import { DetailType } from '../../src/domain/events';
 

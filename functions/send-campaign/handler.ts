@@ -6,8 +6,8 @@ import { documentClient } from '../../src/adapters/clients';
 import { isThrottling, sendingStopped } from '../../src/adapters/mailer';
 import { DynamoSendRate } from '../../src/adapters/send-rate';
 import { positiveInteger, readConfig } from '../../src/config';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { processSqsBatch } from '../../src/app/batch';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+
 import { CampaignSending } from '../../src/app/campaign-sending';
 import { subscriberMail } from '../../src/app/subscriber-mail';
 import { DetailType } from '../../src/domain/events';
@@ -38,5 +38,5 @@ async function sendCampaignRecord(record: ParsedRecordOf<typeof BusEvent>): Prom
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, sendCampaignRecord));
+  return processParsedSqsBatch(event, context, logger, BusEvent, sendCampaignRecord);
 };

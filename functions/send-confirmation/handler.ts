@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { processSqsBatch } from '../../src/app/batch';
+
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { ConfirmationStore } from '../../src/adapters/confirmation-store';
 import { documentClient, sqsClient } from '../../src/adapters/clients';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/app/subscriber-mail';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../src/domain/consent/confirmation-email';
 import { DetailType } from '../../src/domain/events';
@@ -70,5 +70,5 @@ async function sendConfirmation(record: ParsedRecordOf<typeof BusEvent>): Promis
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, sendConfirmation));
+  return processParsedSqsBatch(event, context, logger, BusEvent, sendConfirmation);
 };

@@ -5,8 +5,8 @@ import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
-import { parsedRecords, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { processSqsBatch } from '../../src/app/batch';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+
 import { readConfig, setting } from '../../src/config';
 import { campaignTracking, reputationPause, SesCampaignEvent } from '../../src/domain/campaigns/tracking';
 import { DetailType } from '../../src/domain/events';
@@ -48,5 +48,5 @@ async function track(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processSqsBatch(event, context, logger, parsedRecords(BusEvent, track));
+  return processParsedSqsBatch(event, context, logger, BusEvent, track);
 };

@@ -1,21 +1,17 @@
-import type { SQSRecord } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse, type ParsedRecord } from '@aws-lambda-powertools/batch';
+import { parser } from '@aws-lambda-powertools/batch/parser';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
+import { describeError } from './event-publisher';
 
 /**
- * SQS records whose body a consumer declares with a schema and receives parsed, the shape Powertools'
- * batch parser integration gives (`ParsedRecord<SqsRecord, T>`). That integration loads the separate
- * `@aws-lambda-powertools/parser` package at run time, which leadflow does not depend on; this is the
- * same contract over zod alone.
+ * A record body: JSON text, then checked with `schema`. Powertools' own JSON helper puts the start of
+ * text that is not JSON into its error, and errors are logged: here the issue says only that it is not
+ * JSON, as the body may hold personal data.
  */
-
-/** An SQS record with its body parsed by the consumer's schema. */
-export type ParsedSqsRecord<Body> = Omit<SQSRecord, 'body'> & { readonly body: Body };
-
-/** The record a handler of `schema`'s bodies receives. */
-export type ParsedRecordOf<S extends z.ZodType> = ParsedSqsRecord<z.output<S>>;
-
-/** A record body: JSON text, then checked with `schema`. Text that is not JSON is an issue, never echoed (it may hold personal data). */
-export const jsonBody = <S extends z.ZodType>(schema: S) =>
+const jsonBody = <S extends z.ZodType>(schema: S) =>
   z
     .string()
     .transform((text, context): unknown => {
@@ -28,15 +24,55 @@ export const jsonBody = <S extends z.ZodType>(schema: S) =>
     })
     .pipe(schema);
 
-/** The record with its body parsed; throws a ZodError naming the path at fault. */
-export const parseRecord = <S extends z.ZodType>(schema: S, record: SQSRecord): ParsedRecordOf<S> => ({ ...record, body: jsonBody(schema).parse(record.body) });
+/** The SQS record schema with the body parsed by the consumer's schema. */
+const sqsRecordOf = <S extends z.ZodType>(schema: S) => SqsRecordSchema.extend({ body: jsonBody(schema) });
+
+/** An SQS record whose JSON body the consumer's schema has parsed (Powertools' parser integration). */
+export type ParsedRecordOf<S extends z.ZodType> = ParsedRecord<SQSRecord, z.output<S>>;
+
+type RecordHandler<R> = (record: R) => Promise<void>;
 
 /**
- * A handler of raw SQS records (for processSqsBatch) around one of parsed records. The body is parsed
- * inside the record's own processing, so a malformed record fails alone and is reported in the partial
- * batch response while the others go on.
+ * Wraps a record handler so each failure is logged with the message id and receive count (never the
+ * body, which may hold personal data) before the batch processor reports it for retry.
  */
-export const parsedRecords = <S extends z.ZodType>(schema: S, handle: (record: ParsedRecordOf<S>) => Promise<void>) => {
-  const body = jsonBody(schema);
-  return async (record: SQSRecord): Promise<void> => handle({ ...record, body: body.parse(record.body) });
-};
+const logFailures =
+  <R extends Pick<SQSRecord, 'messageId' | 'attributes'>>(logger: Logger, handle: RecordHandler<R>) =>
+  async (record: R): Promise<void> => {
+    try {
+      await handle(record);
+    } catch (error) {
+      logger.warn('Record failed; it is retried and, after the last receive, moved to the DLQ', {
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error: describeError(error),
+      });
+      throw error;
+    }
+  };
+
+/**
+ * Handles each record of an SQS batch and answers which failed (a partial batch response), logging
+ * each failure. The processor is made per invocation: Powertools' BatchProcessor keeps the batch's
+ * failures on itself, so one shared by overlapping invocations (the local runtime's pollers share a
+ * module) would answer a batch with another's failures, or none, and lose records.
+ */
+export const processSqsBatch = (event: SQSEvent, context: Context, logger: Logger, handle: RecordHandler<SQSRecord>) =>
+  processPartialResponse(event, logFailures(logger, handle), new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+
+/**
+ * As `processSqsBatch`, with each record's JSON body parsed by `schema` before `handle` sees it. A body
+ * that is not JSON or does not fit fails that record alone; the failure names the path at fault, never
+ * the value.
+ */
+export const processParsedSqsBatch = <S extends z.ZodType>(event: SQSEvent, context: Context, logger: Logger, schema: S, handle: RecordHandler<ParsedRecordOf<S>>) =>
+  processPartialResponse(
+    event,
+    logFailures(logger, (record: ParsedRecordOf<S>) => handle(record)),
+    new BatchProcessor(EventType.SQS, { parser, schema: sqsRecordOf(schema), logger }),
+    { context, throwOnFullBatchFailure: false },
+  );
+
+/** One record with its body parsed, for a consumer that reads a whole batch before handling it (scoring groups by lead). */
+export const parseRecord = <S extends z.ZodType>(schema: S, record: SQSRecord): ParsedRecordOf<S> =>
+  sqsRecordOf(schema).parse(record) as ParsedRecordOf<S>;

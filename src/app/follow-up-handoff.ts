@@ -1,6 +1,6 @@
 import type { FollowUpKey, FollowUpStep, ReassignAttempt } from '../adapters/follow-up-store';
 import type { AssignmentKey } from '../adapters/routing-store';
-import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './batch';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import type { EmailSender, EventPublisher, LeadReader, Log } from './ports';
 import { DetailType, type FollowUpDueDetail, type LeadStageChangedDetail } from '../domain/events';
 import type { AlertEmail } from '../domain/handoff/alert-email';

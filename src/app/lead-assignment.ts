@@ -1,5 +1,5 @@
 import type { Assignment, AssignmentKey, RoutingStore } from '../adapters/routing-store';
-import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './batch';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import { findOwner, repsInTurn, teamFor, type AlertRecipient, type FollowUpTiming, type RoutingConfig } from '../domain/handoff/routing';
 import type { Lead, LeadOwner } from '../domain/lead';
 

@@ -1,4 +1,4 @@
-import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './batch';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import type { EventPublisher, LeadReader, Log } from './ports';
 import { publishPendingQualification, type QualificationOutbox } from './qualification-outbox';
 import { DetailType, type EngagementRecordedDetail, type LeadIdentifiedDetail, type LeadQualifiedDetail } from '../domain/events';

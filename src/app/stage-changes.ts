@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { describeError, type EventPublisher } from '../adapters/event-publisher';
 import type { LeadStore } from '../adapters/lead-store';
 import type { Deal, LeadChange, LifecycleStore } from '../adapters/lifecycle-store';
-import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './batch';
+import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import { DetailType, type LeadStageChangedDetail } from '../domain/events';
 import { currentStage, type LifecycleStage, type StageTransition, type TransitionResult } from '../domain/handoff/lifecycle';
 import type { Lead } from '../domain/lead';

@@ -1,10 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
 import { BusEventMetadata, leadflowBusEvent } from '../../src/adapters/bus-events';
-import { parsedRecords, parseRecord, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { processSqsBatch } from '../../src/app/batch';
+import { parseRecord, processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { DetailType } from '../../src/domain/events';
 
 const sqsRecord = (body: string, index = 0): SQSRecord => ({
@@ -41,10 +39,9 @@ describe('parsed SQS records', () => {
 
   it('refuses a body that is not JSON without echoing it, and an event of a type the schema does not take', () => {
     const notJson = () => parseRecord(Scored, sqsRecord('jane@example.com is not json'));
-    expect(notJson).toThrow(ZodError);
     expect(notJson).toThrow('the record body is not JSON');
     expect(notJson).not.toThrow('jane');
-    expect(() => parseRecord(Scored, sqsRecord(busEnvelope(DetailType.LeadQualified, identified)))).toThrow(ZodError);
+    expect(() => parseRecord(Scored, sqsRecord(busEnvelope(DetailType.LeadQualified, identified)))).toThrow(/detail-type/);
     expect(() => parseRecord(Scored, sqsRecord(busEnvelope(DetailType.LeadIdentified, { ...identified, leadId: '' })))).toThrow(/leadId/);
   });
 
@@ -59,7 +56,7 @@ describe('parsed SQS records', () => {
       ],
     };
     const logger = new Logger({ logLevel: 'SILENT' });
-    const response = await processSqsBatch(event, {} as Context, logger, parsedRecords(Scored, async (record) => void handled.push(record)));
+    const response = await processParsedSqsBatch(event, {} as Context, logger, Scored, async (record) => void handled.push(record));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }, { itemIdentifier: 'message-2' }]);
     expect(handled.map((record) => [record.messageId, record.body['detail-type']])).toEqual([
       ['message-0', DetailType.LeadIdentified],
