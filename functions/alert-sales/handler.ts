@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AlertStore } from '../../src/adapters/alert-store';
 import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../src/adapters/clients';
 import { describeError, EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { SesMailer } from '../../src/adapters/mailer';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
@@ -30,6 +31,7 @@ const logger = new Logger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'alert-sales' });
 const client = documentClient();
 const leads = new LeadStore(client, config.TABLE_NAME);
+const leadEvents = new LeadEventStore(client, config.TABLE_NAME);
 const routing = new RoutingStore(client, config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 // Claims taken over once stale (30 s: the function's timeout in the manifest); a retry that finds one
@@ -85,7 +87,7 @@ async function alertSales(record: SQSRecord): Promise<void> {
       ]);
       logger.info('Lead assigned', { ...key, repId: routed.assigned.repId, teamId: routed.assigned.teamId });
     }
-    const recent = await leads.eventsOf({ kind: 'lead', id: lead.id }, { newestFirst: true, limit: RECENT_ACTIVITY });
+    const recent = await leadEvents.eventsOf({ kind: 'lead', id: lead.id }, { newestFirst: true, limit: RECENT_ACTIVITY });
     messageId = await mailer.send({
       to: [addressOf(recipient)],
       ...composeAlertEmail(lead, detail, recent, recipient),

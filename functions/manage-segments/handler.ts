@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { documentClient } from '../../src/adapters/clients';
-import { LeadStore } from '../../src/adapters/lead-store';
+import { LeadEventStore } from '../../src/adapters/lead-events';
+import { LeadListing } from '../../src/adapters/lead-listing';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
 import { Audience } from '../../src/app/audience';
@@ -16,7 +17,7 @@ import { json } from '../../src/http/middleware';
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
-const audience = new Audience(new LeadStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME));
+const audience = new Audience(new LeadListing(documentClient(), config.TABLE_NAME), new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME));
 
 const SegmentId = z.uuid('must be a segment id (UUID)');
 const Subscription = z.enum(SUBSCRIPTION_TYPES, { error: `must be one of ${SUBSCRIPTION_TYPES.join(', ')}` });

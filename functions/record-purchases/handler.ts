@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../src/adapters/clients';
 import { isThrottling } from '../../src/adapters/dynamo-errors';
+import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { PurchaseStore } from '../../src/adapters/purchase-store';
 import { PurchaseBatch, type PurchaseInput, type PurchasesRecorded } from '../../src/api/schemas';
@@ -14,6 +15,7 @@ import { json } from '../../src/http/middleware';
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const emailIndex = new EmailIndex(documentClient(), config.TABLE_NAME);
 const purchases = new PurchaseStore(documentClient(), config.TABLE_NAME);
 
 type PurchaseResult = PurchasesRecorded['purchases'][number];
@@ -72,7 +74,7 @@ async function recordAll(items: readonly PurchaseInput[], now: string) {
   const leadOfEmail = new Map<string, string>();
   const emails = [...new Set(items.flatMap((item) => (item.email ? [item.email] : [])))];
   const resolving = await inParallel(emails.map((email) => async () => {
-    leadOfEmail.set(email, await leads.ensureLeadForEmail(email, { at: now }));
+    leadOfEmail.set(email, await emailIndex.ensureLeadForEmail(email, { at: now }));
   }), CONCURRENT_LEADS);
   if (resolving.length) return { results, failures: resolving };
 

@@ -4,7 +4,10 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { LeadStore, MAX_EVENTS_PER_SCORE_WRITE, type StoredEvent } from '../../src/adapters/lead-store';
+import { AnonymousLinks } from '../../src/adapters/anonymous-links';
+import { LeadEventStore, type StoredEvent } from '../../src/adapters/lead-events';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { MAX_EVENTS_PER_SCORE_WRITE, ScoreStore } from '../../src/adapters/score-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
@@ -19,6 +22,9 @@ const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'score-lead' });
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const leadEvents = new LeadEventStore(documentClient(), config.TABLE_NAME);
+const visitorLinks = new AnonymousLinks(documentClient(), config.TABLE_NAME);
+const scores = new ScoreStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
@@ -38,21 +44,21 @@ interface ScoringWork {
 const byTime = (a: StoredEvent, b: StoredEvent) => compareEvents({ at: a.occurredAt, eventId: a.id }, { at: b.occurredAt, eventId: b.id });
 
 const publishPending = (leadId: string, pending: LeadQualifiedDetail | undefined) =>
-  publishPendingQualification(leadId, pending, { publisher, store, logger });
+  publishPendingQualification(leadId, pending, { publisher, scores, logger });
 
 async function workFor(record: SQSRecord): Promise<ScoringWork> {
   const busEvent = BusEvent.parse(JSON.parse(record.body));
   const { correlationId } = busEvent.detail;
   if (busEvent['detail-type'] === DetailType.EngagementRecorded) {
-    const event = await store.getEvent(busEvent.detail.eventId);
+    const event = await leadEvents.getEvent(busEvent.detail.eventId);
     if (!event) throw new Error(`Event ${busEvent.detail.eventId} not found`);
     // The stored subject is the truth: an event recorded for a visitor is scored when they identify.
     if (event.subject.kind !== 'lead') return { eventIds: [], correlationId };
     return { leadId: event.subject.id, eventIds: [event.id], correlationId };
   }
   const { leadId, anonymousId } = busEvent.detail;
-  if ((await store.leadIdForAnonymous(anonymousId)) !== leadId) return { eventIds: [], correlationId };
-  const history = await store.eventsOf({ kind: 'anonymous', id: anonymousId });
+  if ((await visitorLinks.leadIdForAnonymous(anonymousId)) !== leadId) return { eventIds: [], correlationId };
+  const history = await leadEvents.eventsOf({ kind: 'anonymous', id: anonymousId });
   return { leadId, eventIds: history.map((event) => event.id), correlationId };
 }
 
@@ -65,7 +71,7 @@ async function scoreWith(lead: Lead, events: readonly StoredEvent[], correlation
   const view = scoringView(lead);
   let { score: state, pendingQualification: pending } = lead;
   if (state && state.rulesetVersion !== ruleset.version) {
-    ({ state, pending } = rescoredLead(lead, await store.scoredHistory(lead.id), ruleset, correlationId, new Date().toISOString()));
+    ({ state, pending } = rescoredLead(lead, await leadEvents.scoredHistory(lead.id), ruleset, correlationId, new Date().toISOString()));
   }
   for (const event of events) {
     const change = apply(state, { event, lead: view }, ruleset);
@@ -79,7 +85,7 @@ async function scoreWith(lead: Lead, events: readonly StoredEvent[], correlation
 async function scoreLead(leadId: string, eventIds: readonly string[], correlationId: string): Promise<void> {
   let attempt = 0;
   while (attempt < OPTIMISTIC_ATTEMPTS) {
-    const [lead, events] = await Promise.all([store.getLead(leadId), store.getEvents(eventIds)]);
+    const [lead, events] = await Promise.all([store.getLead(leadId), leadEvents.getEvents(eventIds)]);
     if (!lead) throw new Error(`Lead ${leadId} not found`);
     const unscored = events.filter((event) => !event.scoredAt).sort(byTime);
     if (unscored.length === 0) {
@@ -90,7 +96,7 @@ async function scoreLead(leadId: string, eventIds: readonly string[], correlatio
     const { state, pending } = await scoreWith(lead, chunk, correlationId);
     if (!state) throw new Error(`Lead ${leadId} has no score after scoring ${chunk.length} event(s)`);
     const scoredAt = new Date();
-    const outcome = await store.applyScores(lead, chunk, state, scoredAt.toISOString(), pending);
+    const outcome = await scores.applyScores(lead, chunk, state, scoredAt.toISOString(), pending);
     if (outcome === 'applied') {
       for (const event of chunk) metrics.addMetric(PipelineMetric.ScoreLatency, MetricUnit.Milliseconds, scoredAt.getTime() - Date.parse(event.receivedAt));
       logger.debug('Events scored', { leadId, events: chunk.length, total: state.total });

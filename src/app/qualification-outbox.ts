@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EventPublisher } from '../adapters/event-publisher';
-import type { LeadStore } from '../adapters/lead-store';
+import type { ScoreStore } from '../adapters/score-store';
 import { DetailType, type LeadQualifiedDetail } from '../domain/events';
 
 /**
@@ -11,10 +11,10 @@ import { DetailType, type LeadQualifiedDetail } from '../domain/events';
 export async function publishPendingQualification(
   leadId: string,
   pending: LeadQualifiedDetail | undefined,
-  dependencies: { readonly publisher: EventPublisher; readonly store: LeadStore; readonly logger: Logger },
+  dependencies: { readonly publisher: EventPublisher; readonly scores: Pick<ScoreStore, 'clearPendingQualification'>; readonly logger: Logger },
 ): Promise<void> {
   if (!pending) return;
   await dependencies.publisher.publish([{ detailType: DetailType.LeadQualified, detail: pending }]);
-  await dependencies.store.clearPendingQualification(leadId, pending.qualification);
+  await dependencies.scores.clearPendingQualification(leadId, pending.qualification);
   dependencies.logger.info('Lead qualified', { leadId, qualification: pending.qualification, rulesetVersion: pending.rulesetVersion });
 }
