@@ -241,6 +241,18 @@ function expectOk(response: AdminResponse, doing: string): Record<string, unknow
   throw new CliError([`${doing} failed (${response.status}): ${body.message ?? 'no message'}`, ...issues].join('\n'));
 }
 
+/** Every item of an admin list, which answers a page at a time: each page's `nextCursor` asks for the next. */
+async function everyItem<T>(api: Pick<AdminClient, 'request'>, path: string, doing: string): Promise<{ readonly items: T[] }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = expectOk(await api.request('GET', cursor ? `${path}?cursor=${encodeURIComponent(cursor)}` : path), doing);
+    items.push(...(page.items as T[]));
+    cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
+  } while (cursor);
+  return { items };
+}
+
 const pad = (text: string | number, width: number) => String(text).padStart(width);
 const bucketLabel = (bucket: HistogramBucket) =>
   bucket.from === undefined ? `< ${bucket.to}` : bucket.to === undefined ? `>= ${bucket.from}` : `${bucket.from}..${(bucket.to ?? 0) - 1}`;
@@ -472,8 +484,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
 
   if (group === 'templates') {
     if (command === 'list') {
-      const listing = expectOk(await (await client()).request('GET', '/v1/admin/templates'), 'Listing templates') as { templates: { templateId: string; name: string; latestVersion: number; updatedAt: string }[] };
-      for (const template of listing.templates) io.out(`${template.templateId}  ${template.name.padEnd(30)} v${String(template.latestVersion).padEnd(5)} ${template.updatedAt}`);
+      const { items: templates } = await everyItem<{ templateId: string; name: string; latestVersion: number; updatedAt: string }>(await client(), '/v1/admin/templates', 'Listing templates');
+      for (const template of templates) io.out(`${template.templateId}  ${template.name.padEnd(30)} v${String(template.latestVersion).padEnd(5)} ${template.updatedAt}`);
       return;
     }
     if (command === 'push') {
@@ -496,8 +508,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
   if (group === 'segments') {
     const api = await client();
     if (command === 'list') {
-      const listing = expectOk(await api.request('GET', '/v1/admin/segments'), 'Listing segments') as { segments: { id: string; name: string; version: number; updatedAt: string }[] };
-      for (const segment of listing.segments) io.out(`${segment.id}  ${segment.name.padEnd(30)} v${String(segment.version).padEnd(5)} ${segment.updatedAt}`);
+      const { items: segments } = await everyItem<{ id: string; name: string; version: number; updatedAt: string }>(api, '/v1/admin/segments', 'Listing segments');
+      for (const segment of segments) io.out(`${segment.id}  ${segment.name.padEnd(30)} v${String(segment.version).padEnd(5)} ${segment.updatedAt}`);
       return;
     }
     if (command === 'push') {
@@ -563,7 +575,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       return;
     }
     if (command === 'list') {
-      const { webhooks } = expectOk(await api.request('GET', '/v1/admin/webhooks'), 'Listing webhooks') as { webhooks: { id: string; url: string; eventTypes: string[]; createdAt: string; description?: string }[] };
+      const { items: webhooks } = await everyItem<{ id: string; url: string; eventTypes: string[]; createdAt: string; description?: string }>(api, '/v1/admin/webhooks', 'Listing webhooks');
       io.out(webhooks.length ? webhooks.map((hook) => `${hook.id}  ${hook.url}  ${hook.eventTypes.join(',')}  ${hook.createdAt}${hook.description ? `  ${hook.description}` : ''}`).join('\n') : 'no webhooks');
       return;
     }
@@ -701,8 +713,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       }
     }
     case 'list': {
-      const listing = expectOk(await (await client()).request('GET', '/v1/admin/rulesets'), 'Listing rulesets') as { active: string; rulesets: { version: string; status: string; rules: number; updatedAt: string }[] };
-      for (const ruleset of listing.rulesets) io.out(`${ruleset.version.padEnd(24)}${ruleset.status.padEnd(10)}${pad(ruleset.rules, 4)} rules   ${ruleset.updatedAt}`);
+      const { items: rulesets } = await everyItem<{ version: string; status: string; rules: number; updatedAt: string }>(await client(), '/v1/admin/rulesets', 'Listing rulesets');
+      for (const ruleset of rulesets) io.out(`${ruleset.version.padEnd(24)}${ruleset.status.padEnd(10)}${pad(ruleset.rules, 4)} rules   ${ruleset.updatedAt}`);
       return;
     }
     default:

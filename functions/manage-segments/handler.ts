@@ -12,6 +12,7 @@ import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate, type SegmentRu
 import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../../src/domain/subscriptions';
 import { HttpError, parameter, validationError } from '../../src/http/errors';
 import { httpRoutesHandler } from '../../src/http/handler';
+import { pageBody, pageRequest } from '../../src/http/page-query';
 import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
@@ -45,7 +46,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return json(201, segment);
   },
 
-  'GET /v1/admin/segments': async () => json(200, { segments: (await segments.list()).reverse() }),
+  'GET /v1/admin/segments': async (event) => json(200, pageBody(await segments.list(pageRequest(event)))),
 
   'GET /v1/admin/segments/{segmentId}': async (event) => json(200, await existing(event.pathParameters?.segmentId)),
 

@@ -4,7 +4,7 @@ import type { PreviousWebhookSecret, WebhookEndpoint, WebhookSecretRef } from '.
 import { ClaimRecords } from './claims';
 import { conditionally } from './dynamo-errors';
 import { keys } from './keys';
-import { queryPages } from './query-pages';
+import { listPage, queryAll, type Page, type PageRequest } from './query-pages';
 
 /** An endpoint with where the secrets its deliveries are signed with come from. */
 export interface SigningEndpoint extends WebhookEndpoint {
@@ -49,25 +49,25 @@ export class WebhookStore {
     );
   }
 
-  /** Every endpoint, oldest first, with its secret's key id and nonce. */
+  /** Every endpoint, oldest first, with its secret's key id and nonce: an event goes to each that takes its type. */
   async listForSigning(): Promise<SigningEndpoint[]> {
-    const endpoints: SigningEndpoint[] = [];
-    const pages = queryPages(this.client, {
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :webhooks',
-      ExpressionAttributeValues: { ':webhooks': keys.webhookListing('', '').gsi1pk },
-    });
-    for await (const items of pages) endpoints.push(...items.map(toEndpoint));
-    return endpoints;
+    return queryAll(this.client, this.listing, toEndpoint);
   }
 
-  /** Every endpoint, oldest first, as an admin sees it: until when a rotated-out secret still signs, never where it came from. */
-  async list(now: Date): Promise<(WebhookEndpoint & { previousSecretUntil?: string })[]> {
-    return (await this.listForSigning()).map(({ secretRef: _secretRef, previousSecretRef, ...endpoint }) => ({
-      ...endpoint,
-      ...(previousSecretRef && previousSecretRef.until > now.toISOString() ? { previousSecretUntil: previousSecretRef.until } : {}),
-    }));
+  /** One page of the endpoints, oldest first, as an admin sees them: until when a rotated-out secret still signs, never where it came from. */
+  async list(request: PageRequest, now: Date): Promise<Page<WebhookEndpoint & { previousSecretUntil?: string }>> {
+    const page = await listPage(this.client, this.listing, request, toEndpoint);
+    return {
+      ...page,
+      items: page.items.map(({ secretRef: _secretRef, previousSecretRef, ...endpoint }) => ({
+        ...endpoint,
+        ...(previousSecretRef && previousSecretRef.until > now.toISOString() ? { previousSecretUntil: previousSecretRef.until } : {}),
+      })),
+    };
+  }
+
+  private get listing() {
+    return { tableName: this.tableName, index: 'gsi1', key: keys.webhookListing('', '').gsi1pk } as const;
   }
 
   /**

@@ -1,17 +1,24 @@
 import type { z } from 'zod';
 import '../api/messages';
 import type { ErrorBody } from '../api/schemas';
+import { LeadflowError } from '../domain/errors';
 
-/** An error whose message and issues are safe to show to the caller. */
-export class HttpError extends Error {
+/**
+ * An answer with a status of its own, shown to the caller as it is. It is one kind of LeadflowError
+ * rather than a hierarchy of its own, so the error middleware maps every error in one place; it is
+ * for conditions only HTTP has (a body too large, a content type, the edge secret) and for handlers,
+ * which are HTTP code. Domain, use case and adapter code throws the other kinds, which say what went
+ * wrong and leave the status to the middleware.
+ */
+export class HttpError extends LeadflowError {
+  override readonly name = 'HttpError';
   constructor(
     readonly statusCode: number,
     message: string,
-    readonly issues?: ErrorBody['issues'],
+    issues?: ErrorBody['issues'],
     readonly headers?: Record<string, string>,
   ) {
-    super(message);
-    this.name = 'HttpError';
+    super(message, issues);
   }
 }
 

@@ -55,7 +55,7 @@ describe('admin API authentication', () => {
   const recordingFetch = (seen: { url: string; headers: Record<string, string> }[]) =>
     (async (url: Parameters<typeof fetch>[0], init?: RequestInit) => {
       seen.push({ url: String(url), headers: init?.headers as Record<string, string> });
-      return new Response(JSON.stringify({ active: 'starter-1', rulesets: [] }), { status: 200 });
+      return new Response(JSON.stringify({ active: 'starter-1', items: [] }), { status: 200 });
     }) as typeof fetch;
 
   it('signs requests to AWS with SigV4 for execute-api in the API region', async () => {
