@@ -1,8 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
-import { isThrottling } from '../../src/adapters/dynamo-errors';
+import { isThrottling } from '../../src/adapters/throttling';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadBusy } from '../../src/domain/errors';
 import { DetailType, type DomainEvent } from '../../src/domain/events';
 import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -16,7 +17,7 @@ import { SalesReasons } from '../../src/domain/handoff/reasons';
 import { HttpError, parameter, validationError } from '../../src/http/errors';
 import { httpRoutesHandler } from '../../src/http/handler';
 import { json } from '../../src/http/middleware';
-import { LeadBusy, StageChanges, type ChangeOutcome } from '../../src/app/stage-changes';
+import { StageChanges, type ChangeOutcome } from '../../src/app/stage-changes';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();

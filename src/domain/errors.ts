@@ -56,3 +56,15 @@ export class Unavailable extends LeadflowError {
     super(message);
   }
 }
+
+/**
+ * A lead changed under every attempt of an optimistic write (each read, decided and wrote against the
+ * version it read): nothing was written, and repeating the request is safe.
+ */
+export class LeadBusy extends Unavailable {
+  override readonly name = 'LeadBusy';
+
+  constructor(leadId: string, attempts: number) {
+    super(`Lead ${leadId} kept changing; giving up after ${attempts} attempts`, 2);
+  }
+}
