@@ -6,6 +6,7 @@ import { AnonymousLinks } from '../../src/adapters/anonymous-links';
 import { LeadEventStore, type EventOutcome } from '../../src/adapters/lead-events';
 import { requestFingerprint, scopedEventId } from '../../src/domain/idempotency';
 import { positiveInteger, readConfig, setting } from '../../src/config';
+import type { Conflict } from '../../src/domain/errors';
 import { DetailType, type DomainEvent } from '../../src/domain/events';
 import { conflictError, HttpError, validationError } from '../../src/http/errors';
 import { httpBodyHandler } from '../../src/http/handler';
@@ -47,7 +48,7 @@ async function record(input: EngagementEventInput, event: ReturnType<typeof stor
 const CONFLICT = 'was already used for a different event of this visitor; give each event its own id';
 
 /** Events whose id was used before, or earlier in this batch, for a different event: refused before anything is written. */
-async function conflicts(events: readonly ReturnType<typeof storedEvent>[]): Promise<HttpError | undefined> {
+async function conflicts(events: readonly ReturnType<typeof storedEvent>[]): Promise<Conflict | undefined> {
   const stored = new Map((await store.getEvents([...new Set(events.map((event) => event.id))])).map((event) => [event.id, event.requestHash]));
   const issues = events.flatMap((event, index) => {
     const earlier = stored.get(event.id) ?? events.slice(0, index).find((other) => other.id === event.id)?.requestHash;

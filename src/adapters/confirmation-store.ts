@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CONFIRMATION_WINDOW_SECONDS, CONFIRMATIONS_PER_ADDRESS, planConfirmation } from '../domain/consent/confirmation-limits';
+import { Unavailable } from '../domain/errors';
 import { ClaimRecords, type ClaimKey } from './claims';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
@@ -15,7 +16,7 @@ export type ConfirmationClaim<S extends string = string> =
 const CLAIM_ATTEMPTS = 3;
 
 /** Raised so the request is retried later, when concurrent requests kept taking the same claims. */
-class ConfirmationContended extends Error {
+class ConfirmationContended extends Unavailable {
   override readonly name = 'ConfirmationContended';
 }
 
