@@ -179,10 +179,10 @@ export class CampaignStore {
   async claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim> {
     const key = keys.campaignSend(campaignId, leadId);
     if ((await this.sends.claim({ ...key, ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId }, at)) === 'claimed') return { outcome: 'claimed' };
-    const Item = await this.sends.read(key);
+    const stored = await this.sends.read(key);
     return {
       outcome: 'exists',
-      record: { status: (Item?.status ?? 'sending') as SendRecord['status'], ...(Item?.reason ? { reason: String(Item.reason) } : {}), ...(Item?.claimedAt ? { claimedAt: String(Item.claimedAt) } : {}) },
+      record: { status: (stored?.status ?? 'sending') as SendRecord['status'], ...(stored?.reason ? { reason: String(stored.reason) } : {}), ...(stored?.claimedAt ? { claimedAt: String(stored.claimedAt) } : {}) },
     };
   }
 
