@@ -10,7 +10,8 @@ import { CliError } from './errors';
  * means, and `expectOk` refuses the rest with the API's message and fields.
  */
 export interface AdminApi {
-  listRulesets(): Promise<AdminResponse>;
+  /** One page; `cursor` is the previous page's `nextCursor`. */
+  listRulesets(cursor?: string): Promise<AdminResponse>;
   getRuleset(version: string): Promise<AdminResponse>;
   saveRulesetDraft(ruleset: Ruleset): Promise<AdminResponse>;
   backtestRuleset(version: string, window: { from?: string; to?: string }): Promise<AdminResponse>;
@@ -24,11 +25,13 @@ export interface AdminApi {
   unscheduleCampaign(campaignId: string): Promise<AdminResponse>;
   controlCampaign(campaignId: string, control: 'pause' | 'resume' | 'cancel'): Promise<AdminResponse>;
 
-  listTemplates(): Promise<AdminResponse>;
+  /** One page; `cursor` is the previous page's `nextCursor`. */
+  listTemplates(cursor?: string): Promise<AdminResponse>;
   createTemplate(template: TemplateContent): Promise<AdminResponse>;
   addTemplateVersion(templateId: string, template: TemplateContent): Promise<AdminResponse>;
 
-  listSegments(): Promise<AdminResponse>;
+  /** One page; `cursor` is the previous page's `nextCursor`. */
+  listSegments(cursor?: string): Promise<AdminResponse>;
   createSegment(segment: SegmentDefinition): Promise<AdminResponse>;
   saveSegmentVersion(segmentId: string, segment: SegmentDefinition): Promise<AdminResponse>;
   previewSegment(segmentId: string, subscription?: string): Promise<AdminResponse>;
@@ -40,7 +43,8 @@ export interface AdminApi {
   putRouting(routing: unknown): Promise<AdminResponse>;
 
   addWebhook(webhook: { url: string; eventTypes: string[]; description?: string }): Promise<AdminResponse>;
-  listWebhooks(): Promise<AdminResponse>;
+  /** One page; `cursor` is the previous page's `nextCursor`. */
+  listWebhooks(cursor?: string): Promise<AdminResponse>;
   rotateWebhookSecret(webhookId: string, rotation: { overlapHours?: number }): Promise<AdminResponse>;
   removeWebhook(webhookId: string): Promise<AdminResponse>;
 
@@ -85,7 +89,7 @@ const withQuery = (path: string, query: Record<string, string | undefined>) => {
 /** The admin API over HTTP: each operation is its route's request. */
 export function adminApiOverHttp(client: AdminRequester): AdminApi {
   return {
-    listRulesets: () => client.request('GET', '/v1/admin/rulesets'),
+    listRulesets: (cursor) => client.request('GET', withQuery('/v1/admin/rulesets', { cursor })),
     getRuleset: (version) => client.request('GET', ruleset(version)),
     saveRulesetDraft: (draft) => client.request('PUT', ruleset(draft.version), draft),
     backtestRuleset: (version, window) => client.request('POST', `${ruleset(version)}/backtest`, window),
@@ -99,11 +103,11 @@ export function adminApiOverHttp(client: AdminRequester): AdminApi {
     unscheduleCampaign: (id) => client.request('POST', `${campaign(id)}/unschedule`),
     controlCampaign: (id, control) => client.request('POST', `${campaign(id)}/${control}`),
 
-    listTemplates: () => client.request('GET', '/v1/admin/templates'),
+    listTemplates: (cursor) => client.request('GET', withQuery('/v1/admin/templates', { cursor })),
     createTemplate: (template) => client.request('POST', '/v1/admin/templates', template),
     addTemplateVersion: (id, template) => client.request('PUT', `/v1/admin/templates/${encodeURIComponent(id)}`, template),
 
-    listSegments: () => client.request('GET', '/v1/admin/segments'),
+    listSegments: (cursor) => client.request('GET', withQuery('/v1/admin/segments', { cursor })),
     createSegment: (definition) => client.request('POST', '/v1/admin/segments', definition),
     saveSegmentVersion: (id, definition) => client.request('PUT', segment(id), definition),
     previewSegment: (id, subscription) => client.request('GET', withQuery(`${segment(id)}/preview`, { subscription })),
@@ -115,7 +119,7 @@ export function adminApiOverHttp(client: AdminRequester): AdminApi {
     putRouting: (routing) => client.request('PUT', '/v1/admin/routing', routing),
 
     addWebhook: (hook) => client.request('POST', '/v1/admin/webhooks', hook),
-    listWebhooks: () => client.request('GET', '/v1/admin/webhooks'),
+    listWebhooks: (cursor) => client.request('GET', withQuery('/v1/admin/webhooks', { cursor })),
     rotateWebhookSecret: (id, rotation) => client.request('POST', `${webhook(id)}/secret`, rotation),
     removeWebhook: (id) => client.request('DELETE', webhook(id)),
 
@@ -133,4 +137,16 @@ export function expectOk(response: AdminResponse, doing: string): Record<string,
   const body = (typeof response.body === 'object' && response.body !== null ? response.body : { message: String(response.body) }) as { message?: string; issues?: { field: string; message: string }[] };
   const issues = (body.issues ?? []).map((issue) => `  ${issue.field}: ${issue.message}`);
   throw new CliError([`${doing} failed (${response.status}): ${body.message ?? 'no message'}`, ...issues].join('\n'));
+}
+
+/** Every item of an admin list, which answers a page at a time: each page's `nextCursor` asks for the next. */
+export async function everyItem<T>(listPage: (cursor?: string) => Promise<AdminResponse>, doing: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = expectOk(await listPage(cursor), doing);
+    items.push(...(page.items as T[]));
+    cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
+  } while (cursor);
+  return items;
 }

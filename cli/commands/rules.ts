@@ -4,7 +4,7 @@ import type { BacktestReport, HistogramBucket } from '../../src/domain/scoring/b
 import { diffRulesets, formatDiff } from '../../src/domain/scoring/diff';
 import type { Ruleset } from '../../src/domain/scoring/ruleset';
 import { validateRuleset } from '../../src/domain/scoring/validate';
-import { type AdminApi, expectOk } from '../admin-api';
+import { type AdminApi, expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 import { readDataFile } from '../files';
@@ -162,7 +162,8 @@ export function registerRules(program: Command, context: CommandContext): void {
     .command('list')
     .description('every ruleset version and its status')
     .action(async () => {
-      const listing = expectOk(await (await context.api()).listRulesets(), 'Listing rulesets') as { rulesets: { version: string; status: string; rules: number; updatedAt: string }[] };
-      for (const ruleset of listing.rulesets) io.out(`${ruleset.version.padEnd(24)}${ruleset.status.padEnd(10)}${pad(ruleset.rules, 4)} rules   ${ruleset.updatedAt}`);
+      const api = await context.api();
+      const rulesets = await everyItem<{ version: string; status: string; rules: number; updatedAt: string }>((cursor) => api.listRulesets(cursor), 'Listing rulesets');
+      for (const ruleset of rulesets) io.out(`${ruleset.version.padEnd(24)}${ruleset.status.padEnd(10)}${pad(ruleset.rules, 4)} rules   ${ruleset.updatedAt}`);
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AudiencePreview } from '../../src/app/audience';
 import { SegmentDefinition } from '../../src/domain/segments/segment';
-import { expectOk } from '../admin-api';
+import { expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 import { readDataFile } from '../files';
@@ -61,7 +61,8 @@ export function registerSegments(program: Command, context: CommandContext): voi
     .command('list')
     .description('every saved segment, newest first, with its version')
     .action(async () => {
-      const listing = expectOk(await (await context.api()).listSegments(), 'Listing segments') as { segments: { id: string; name: string; version: number; updatedAt: string }[] };
-      for (const segment of listing.segments) io.out(`${segment.id}  ${segment.name.padEnd(30)} v${String(segment.version).padEnd(5)} ${segment.updatedAt}`);
+      const api = await context.api();
+      const segments = await everyItem<{ id: string; name: string; version: number; updatedAt: string }>((cursor) => api.listSegments(cursor), 'Listing segments');
+      for (const segment of segments) io.out(`${segment.id}  ${segment.name.padEnd(30)} v${String(segment.version).padEnd(5)} ${segment.updatedAt}`);
     });
 }

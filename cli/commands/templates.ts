@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkTemplateFields } from '../../src/domain/campaigns/template';
-import { expectOk } from '../admin-api';
+import { expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 import { readTextFile } from '../files';
@@ -35,7 +35,8 @@ export function registerTemplates(program: Command, context: CommandContext): vo
     .command('list')
     .description('every template, most recently changed first, with its latest version')
     .action(async () => {
-      const listing = expectOk(await (await context.api()).listTemplates(), 'Listing templates') as { templates: { templateId: string; name: string; latestVersion: number; updatedAt: string }[] };
-      for (const template of listing.templates) io.out(`${template.templateId}  ${template.name.padEnd(30)} v${String(template.latestVersion).padEnd(5)} ${template.updatedAt}`);
+      const api = await context.api();
+      const templates = await everyItem<{ templateId: string; name: string; latestVersion: number; updatedAt: string }>((cursor) => api.listTemplates(cursor), 'Listing templates');
+      for (const template of templates) io.out(`${template.templateId}  ${template.name.padEnd(30)} v${String(template.latestVersion).padEnd(5)} ${template.updatedAt}`);
     });
 }

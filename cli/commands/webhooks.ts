@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { expectOk } from '../admin-api';
+import { expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 
@@ -31,8 +31,9 @@ export function registerWebhooks(program: Command, context: CommandContext): voi
     .command('list')
     .description('every endpoint, oldest first (never a secret)')
     .action(async () => {
-      const listing = expectOk(await (await context.api()).listWebhooks(), 'Listing webhooks') as { webhooks: { id: string; url: string; eventTypes: string[]; createdAt: string; description?: string }[] };
-      io.out(listing.webhooks.length ? listing.webhooks.map((hook) => `${hook.id}  ${hook.url}  ${hook.eventTypes.join(',')}  ${hook.createdAt}${hook.description ? `  ${hook.description}` : ''}`).join('\n') : 'no webhooks');
+      const api = await context.api();
+      const hooks = await everyItem<{ id: string; url: string; eventTypes: string[]; createdAt: string; description?: string }>((cursor) => api.listWebhooks(cursor), 'Listing webhooks');
+      io.out(hooks.length ? hooks.map((hook) => `${hook.id}  ${hook.url}  ${hook.eventTypes.join(',')}  ${hook.createdAt}${hook.description ? `  ${hook.description}` : ''}`).join('\n') : 'no webhooks');
     });
 
   webhooks

@@ -5,6 +5,7 @@ import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { AlertStore } from '../../src/adapters/alert-store';
 import { documentClient, eventBridgeClient, sesClient, sqsClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { SesMailer } from '../../src/adapters/mailer';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
@@ -34,6 +35,7 @@ const heldClaims = new HeldClaimRetry(sqsClient(), 30);
 const alerts = new MqlAlerts({
   alerts: new AlertStore(client, config.TABLE_NAME, heldClaims.staleMs),
   leads: new LeadStore(client, config.TABLE_NAME),
+  activity: new LeadEventStore(client, config.TABLE_NAME),
   routing: new RoutingStore(client, config.TABLE_NAME),
   timers: new FollowUpTimers(oneTimeSchedules()),
   mailer: new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../src/adapters/clients';
+import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RoutingStore } from '../../src/adapters/routing-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
@@ -13,7 +14,7 @@ import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
-const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const history = { events: new LeadEventStore(documentClient(), config.TABLE_NAME), leads: new LeadStore(documentClient(), config.TABLE_NAME) };
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const routing = new RoutingStore(documentClient(), config.TABLE_NAME);
 
@@ -24,7 +25,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     if (!window.success) throw validationError(window.error);
     const [draft, active, routingConfig] = await Promise.all([rulesets.get(version), rulesets.active(), routing.get()]);
     if (!draft) throw new HttpError(404, `No ruleset version ${version}`);
-    const { report, summary, durationMs } = await runBacktest(leads, draft.ruleset, active, window.data, routingConfig?.config);
+    const { report, summary, durationMs } = await runBacktest(history, draft.ruleset, active, window.data, routingConfig?.config);
     await rulesets.recordBacktest(version, summary);
     logger.info('Back-test run', { version: version, against: active.version, leads: report.leads, events: report.events, durationMs });
     return json(200, { ...report, durationMs });

@@ -4,7 +4,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { FormSubmission, withFormAttributes } from '../../src/api/schemas';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher, describeError } from '../../src/adapters/event-publisher';
-import { LeadStore } from '../../src/adapters/lead-store';
+import { AnonymousLinks } from '../../src/adapters/anonymous-links';
+import { ConsentStore } from '../../src/adapters/consent-store';
+import { SubmissionStore } from '../../src/adapters/submission-store';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { DetailType, type DomainEvent } from '../../src/domain/events';
 import { profileUpdates, type Touch } from '../../src/domain/lead';
@@ -17,7 +19,9 @@ import { json, type ParsedBodyEvent } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
-const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const submissions = new SubmissionStore(documentClient(), config.TABLE_NAME);
+const consentStore = new ConsentStore(documentClient(), config.TABLE_NAME);
+const visitorLinks = new AnonymousLinks(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 const FORM_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -62,7 +66,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
     utmContent: form.utm_content,
   };
   // A ticked box opts in at once, or asks for confirmation first (double opt-in); an existing opt-in stays.
-  const current = form.consent?.length ? await store.subscriptionsOf(form.email) : {};
+  const current = form.consent?.length ? await consentStore.subscriptionsOf(form.email) : {};
   const consents: ConsentRecord[] = [...new Set(form.consent ?? [])].flatMap((subscription) => {
     const status = formConsentStatus(current[subscription], subscription);
     return status ? [{ subscription, status }] : [];
@@ -91,7 +95,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
     budget: form.budget,
     country: form.country,
   });
-  const outcome = await store.captureSubmission({
+  const outcome = await submissions.captureSubmission({
     email: form.email,
     profile,
     ...(form.attributes ? { attributes: form.attributes } : {}),
@@ -125,7 +129,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
     events.push({ detailType: DetailType.ConsentConfirmationRequested, detail: { version: 1, correlationId, leadId: outcome.leadId, subscriptions: toConfirm } });
   }
   if (form.anonymousId) {
-    const link = await store.linkAnonymous(form.anonymousId, outcome.leadId, now);
+    const link = await visitorLinks.linkAnonymous(form.anonymousId, outcome.leadId, now);
     if (link !== 'linked-to-another-lead') {
       events.push({ detailType: DetailType.LeadIdentified, detail: { version: 1, correlationId, leadId: outcome.leadId, anonymousId: form.anonymousId } });
     }

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../src/adapters/clients';
+import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
@@ -15,6 +16,7 @@ import { json } from '../../src/http/middleware';
 const config = readConfig({ TABLE_NAME: setting });
 const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const leadEvents = new LeadEventStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const lifecycle = new LifecycleStore(documentClient(), config.TABLE_NAME);
 
@@ -29,7 +31,7 @@ export const handler = httpHandler(logger, async (event) => {
   const lead = await store.getLead(leadId);
   if (!lead) throw new HttpError(404, `No lead with id ${leadId}`);
   const [recentEvents, transitions] = await Promise.all([
-    store.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: RECENT_EVENTS }),
+    leadEvents.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: RECENT_EVENTS }),
     lifecycle.transitionsOf(leadId),
   ]);
   const stageHistory = transitions.map(({ leadId: _leadId, leadCreatedAt: _createdAt, ...change }) => change);

@@ -2,9 +2,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBatch, type EngagementEventInput } from '../../src/api/schemas';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher, describeError } from '../../src/adapters/event-publisher';
-import { LeadStore, type EventOutcome } from '../../src/adapters/lead-store';
+import { AnonymousLinks } from '../../src/adapters/anonymous-links';
+import { LeadEventStore, type EventOutcome } from '../../src/adapters/lead-events';
 import { requestFingerprint, scopedEventId } from '../../src/domain/idempotency';
 import { positiveInteger, readConfig, setting } from '../../src/config';
+import type { Conflict } from '../../src/domain/errors';
 import { DetailType, type DomainEvent } from '../../src/domain/events';
 import { conflictError, HttpError, validationError } from '../../src/http/errors';
 import { httpBodyHandler } from '../../src/http/handler';
@@ -12,7 +14,8 @@ import { json, type ParsedBodyEvent } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
-const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const store = new LeadEventStore(documentClient(), config.TABLE_NAME);
+const visitorLinks = new AnonymousLinks(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 /** The event as stored: its id scoped to the visitor or address it was sent for, and what it asked for. */
@@ -38,14 +41,14 @@ function storedEvent(input: EngagementEventInput, receivedAt: string) {
 async function record(input: EngagementEventInput, event: ReturnType<typeof storedEvent>): Promise<EventOutcome> {
   if (input.email) return store.recordEventForEmail(input.email, event);
   const anonymousId = input.anonymousId ?? '';
-  const leadId = await store.leadIdForAnonymous(anonymousId);
+  const leadId = await visitorLinks.leadIdForAnonymous(anonymousId);
   return store.recordEventOnce(event, leadId ? { kind: 'lead', id: leadId } : { kind: 'anonymous', id: anonymousId });
 }
 
 const CONFLICT = 'was already used for a different event of this visitor; give each event its own id';
 
 /** Events whose id was used before, or earlier in this batch, for a different event: refused before anything is written. */
-async function conflicts(events: readonly ReturnType<typeof storedEvent>[]): Promise<HttpError | undefined> {
+async function conflicts(events: readonly ReturnType<typeof storedEvent>[]): Promise<Conflict | undefined> {
   const stored = new Map((await store.getEvents([...new Set(events.map((event) => event.id))])).map((event) => [event.id, event.requestHash]));
   const issues = events.flatMap((event, index) => {
     const earlier = stored.get(event.id) ?? events.slice(0, index).find((other) => other.id === event.id)?.requestHash;

@@ -4,6 +4,8 @@ import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgeCampaignScheduler, oneTimeSchedules } from '../../src/adapters/scheduler';
 import { CampaignStore } from '../../src/adapters/campaign-store';
+import { LeadEventStore } from '../../src/adapters/lead-events';
+import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
@@ -33,7 +35,7 @@ const logger = new Logger();
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
-const audience = new Audience(leads, new RulesetStore(documentClient(), config.TABLE_NAME));
+const audience = new Audience(new LeadListing(documentClient(), config.TABLE_NAME), new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME));
 const templates = new TemplateStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const scheduler = new EventBridgeCampaignScheduler(

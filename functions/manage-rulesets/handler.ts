@@ -11,6 +11,7 @@ import { RulesetVersion } from '../../src/domain/scoring/ruleset';
 import { validateRuleset } from '../../src/domain/scoring/validate';
 import { HttpError, parameter } from '../../src/http/errors';
 import { httpRoutesHandler } from '../../src/http/handler';
+import { pageBody, pageRequest } from '../../src/http/page-query';
 import { json, type ParsedBodyEvent } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
@@ -56,9 +57,9 @@ async function startPlanning(job: RescoreJob) {
 }
 
 export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
-  'GET /v1/admin/rulesets': async () => {
-    const [all, active] = await Promise.all([rulesets.list(), rulesets.activeVersion()]);
-    return json(200, { active, rulesets: all.map(listing) });
+  'GET /v1/admin/rulesets': async (event) => {
+    const [page, active] = await Promise.all([rulesets.listPage(pageRequest(event)), rulesets.activeVersion()]);
+    return json(200, { active, ...pageBody({ ...page, items: page.items.map(listing) }) });
   },
 
   'GET /v1/admin/rulesets/{version}': async (event) => json(200, await existing(versionParam(event))),

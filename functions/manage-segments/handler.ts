@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { documentClient } from '../../src/adapters/clients';
-import { LeadStore } from '../../src/adapters/lead-store';
+import { LeadEventStore } from '../../src/adapters/lead-events';
+import { LeadListing } from '../../src/adapters/lead-listing';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
 import { Audience } from '../../src/app/audience';
@@ -11,12 +12,13 @@ import { SegmentDefinition, SegmentPreviewRequest, SegmentUpdate, type SegmentRu
 import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../../src/domain/subscriptions';
 import { HttpError, parameter, validationError } from '../../src/http/errors';
 import { httpRoutesHandler } from '../../src/http/handler';
+import { pageBody, pageRequest } from '../../src/http/page-query';
 import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
-const audience = new Audience(new LeadStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME));
+const audience = new Audience(new LeadListing(documentClient(), config.TABLE_NAME), new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME));
 
 const SegmentId = z.uuid('must be a segment id (UUID)');
 const Subscription = z.enum(SUBSCRIPTION_TYPES, { error: `must be one of ${SUBSCRIPTION_TYPES.join(', ')}` });
@@ -44,7 +46,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return json(201, segment);
   },
 
-  'GET /v1/admin/segments': async () => json(200, { segments: (await segments.list()).reverse() }),
+  'GET /v1/admin/segments': async (event) => json(200, pageBody(await segments.list(pageRequest(event)))),
 
   'GET /v1/admin/segments/{segmentId}': async (event) => json(200, await existing(event.pathParameters?.segmentId)),
 

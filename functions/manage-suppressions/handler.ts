@@ -8,6 +8,7 @@ import { positiveInteger, readConfig, setting } from '../../src/config';
 import { addressHash } from '../../src/domain/consent/suppression';
 import { HttpError, parameter, validationError } from '../../src/http/errors';
 import { httpRoutesHandler } from '../../src/http/handler';
+import { pageBody, pageRequest } from '../../src/http/page-query';
 import { json } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
@@ -28,7 +29,7 @@ function emailParameter(raw: string | undefined): string {
 }
 
 export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
-  'GET /v1/admin/suppressions': async () => json(200, { suppressions: await suppressions.list() }),
+  'GET /v1/admin/suppressions': async (event) => json(200, pageBody(await suppressions.list(pageRequest(event)))),
 
   'GET /v1/admin/suppressions/{email}': async (event) => {
     const email = emailParameter(event.pathParameters?.email);

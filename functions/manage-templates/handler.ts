@@ -9,6 +9,7 @@ import { renderTemplate } from '../../src/domain/campaigns/template';
 import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter, contentOf, sameContent } from '../../src/domain/campaigns/template-versions';
 import { HttpError, parameter, validationError } from '../../src/http/errors';
 import { httpRoutesHandler } from '../../src/http/handler';
+import { pageBody, pageRequest } from '../../src/http/page-query';
 import { json, type ParsedBodyEvent } from '../../src/http/middleware';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
@@ -47,7 +48,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return json(201, { ...summary, ...version });
   },
 
-  'GET /v1/admin/templates': async () => json(200, { templates: await templates.list() }),
+  'GET /v1/admin/templates': async (event) => json(200, pageBody(await templates.list(pageRequest(event)))),
 
   'GET /v1/admin/templates/{templateId}': async (event) => {
     const head = await existingTemplate(templateIdOf(event));

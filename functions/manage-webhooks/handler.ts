@@ -9,6 +9,7 @@ import { positiveInteger, readConfig, setting } from '../../src/config';
 import { newWebhookSecretRef, webhookRequest, WebhookRotationRequest, webhookSecret } from '../../src/domain/handoff/webhooks';
 import { HttpError, parameter, validationError } from '../../src/http/errors';
 import { httpRoutesHandler } from '../../src/http/handler';
+import { pageBody, pageRequest } from '../../src/http/page-query';
 import { json } from '../../src/http/middleware';
 import { isUnresolvableName, webhookTarget, type WebhookTarget } from '../../src/app/webhook-targets';
 
@@ -50,7 +51,7 @@ export const manageWebhooks = (resolver: HostResolver) => httpRoutesHandler(logg
     return json(201, { ...endpoint, secret: webhookSecret(ring, secretRef, endpoint.id) });
   },
 
-  'GET /v1/admin/webhooks': async () => json(200, { webhooks: await webhooks.list(new Date()) }),
+  'GET /v1/admin/webhooks': async (event) => json(200, pageBody(await webhooks.list(pageRequest(event), new Date()))),
 
   // A new secret, shown this once; the old one keeps signing beside it for the overlap, so the
   // receiver can switch without missing a delivery.

@@ -4,7 +4,8 @@ import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { decodeCursor, encodeCursor, LeadStore } from '../../src/adapters/lead-store';
+import { LeadEventStore } from '../../src/adapters/lead-events';
+import { decodeCursor, encodeCursor, LeadListing } from '../../src/adapters/lead-listing';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { Audience } from '../../src/app/audience';
@@ -17,9 +18,9 @@ import { publishFanOutPage } from '../../src/app/lead-fan-out';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
-const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const leads = new LeadListing(documentClient(), config.TABLE_NAME);
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
-const audience = new Audience(leads, new RulesetStore(documentClient(), config.TABLE_NAME));
+const audience = new Audience(leads, new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME));
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 const LEADS_PER_PAGE = 500;

@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
 import { CampaignStore } from '../../src/adapters/campaign-store';
+import { ConsentStore } from '../../src/adapters/consent-store';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 import { positiveInteger, readConfig, setting } from '../../src/config';
@@ -16,6 +17,7 @@ import type { ParsedBodyEvent } from '../../src/http/middleware';
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const consentStore = new ConsentStore(documentClient(), config.TABLE_NAME);
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
 
@@ -110,7 +112,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     const lead = claims ? await store.getLead(claims.leadId) : undefined;
     if (!lead || !token) return html(400, invalidLinkPage(lang));
     const change = consentChange(lead.subscriptions, choiceFrom(body), consentContext(event, 'preference_centre', `Preference centre (${lang})`));
-    const outcome = await store.recordConsentChange(lead.id, change, randomUUID());
+    const outcome = await consentStore.recordConsentChange(lead.id, change, randomUUID());
     logger.info('Preferences saved', { leadId: lead.id, changed: change.records.length, outcome });
     return html(200, preferencePage({ lang, token, subscriptions: { ...lead.subscriptions, ...change.subscriptions }, saved: true }));
   },
@@ -129,7 +131,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     const lead = link ? await store.getLead(link.leadId) : undefined;
     if (!link || !lead) return html(400, invalidLinkPage(lang));
     const change = confirmationChange(lead.subscriptions, link.subscription, consentContext(event, 'double_opt_in_confirmation', `Confirmation link for ${link.subscription}`));
-    const outcome = await store.recordConsentChange(lead.id, change, randomUUID());
+    const outcome = await consentStore.recordConsentChange(lead.id, change, randomUUID());
     logger.info('Subscription confirmation', { leadId: lead.id, subscription: link.subscription, changed: change.records.length, outcome });
     const confirmed = { ...lead.subscriptions, ...change.subscriptions }[link.subscription] === 'opted_in';
     const preferencesToken = await preferencesLink(lead.id);
@@ -155,7 +157,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     if (lead) {
       const context = consentContext(event, 'one_click_unsubscribe', `Unsubscribe from ${link.subscription ?? 'everything'}`);
       const change = consentChange(lead.subscriptions, unsubscribeChoice(link.subscription), context);
-      const outcome = await store.recordConsentChange(lead.id, change, randomUUID());
+      const outcome = await consentStore.recordConsentChange(lead.id, change, randomUUID());
       if (outcome === 'recorded' && link.campaignId) await campaigns.recordTracking(link.campaignId, lead.id, 'unsubscribed');
       logger.info('Unsubscribed', { leadId: lead.id, changed: change.records.length, outcome });
     }

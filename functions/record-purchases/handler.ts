@@ -1,11 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../src/adapters/clients';
-import { isThrottling } from '../../src/adapters/dynamo-errors';
+import { isThrottling } from '../../src/adapters/throttling';
+import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { PurchaseStore } from '../../src/adapters/purchase-store';
 import { PurchaseBatch, type PurchaseInput, type PurchasesRecorded } from '../../src/api/schemas';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../src/app/optimistic-retry';
 import { positiveInteger, readConfig, setting } from '../../src/config';
+import { LeadBusy } from '../../src/domain/errors';
 import { addPurchase, currencyFits, type Purchase } from '../../src/domain/purchases';
 import { HttpError, validationError } from '../../src/http/errors';
 import { httpRoutesHandler } from '../../src/http/handler';
@@ -14,15 +16,13 @@ import { json } from '../../src/http/middleware';
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const emailIndex = new EmailIndex(documentClient(), config.TABLE_NAME);
 const purchases = new PurchaseStore(documentClient(), config.TABLE_NAME);
 
 type PurchaseResult = PurchasesRecorded['purchases'][number];
 
 /** Leads whose purchases are recorded at the same time; one lead's purchases go one after another. */
 const CONCURRENT_LEADS = 8;
-
-/** The lead kept changing under every attempt; the request can be repeated safely. */
-class LeadBusy extends Error {}
 
 async function recordPurchase(input: PurchaseInput, leadId: string | undefined, now: string): Promise<PurchaseResult> {
   const { email: _email, leadId: _leadId, ...fields } = input;
@@ -41,7 +41,7 @@ async function recordPurchase(input: PurchaseInput, leadId: string | undefined, 
     if (outcome === 'recorded') return { orderId, status: 'recorded', leadId: lead.id };
     if (outcome === 'duplicate') return { orderId, status: 'duplicate' };
   }
-  throw new LeadBusy(`Lead ${leadId ?? ''} kept changing; giving up after ${OPTIMISTIC_ATTEMPTS} attempts`);
+  throw new LeadBusy(leadId ?? '', OPTIMISTIC_ATTEMPTS);
 }
 
 /** Runs tasks with at most `limit` at a time; collects failures instead of abandoning the others. */
@@ -72,7 +72,7 @@ async function recordAll(items: readonly PurchaseInput[], now: string) {
   const leadOfEmail = new Map<string, string>();
   const emails = [...new Set(items.flatMap((item) => (item.email ? [item.email] : [])))];
   const resolving = await inParallel(emails.map((email) => async () => {
-    leadOfEmail.set(email, await leads.ensureLeadForEmail(email, { at: now }));
+    leadOfEmail.set(email, await emailIndex.ensureLeadForEmail(email, { at: now }));
   }), CONCURRENT_LEADS);
   if (resolving.length) return { results, failures: resolving };
 

@@ -3,7 +3,9 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadStore } from '../../src/adapters/lead-store';
+import { ScoreStore } from '../../src/adapters/score-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../src/app/optimistic-retry';
@@ -16,6 +18,8 @@ import { publishPendingQualification } from '../../src/app/qualification-outbox'
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const store = new LeadStore(documentClient(), config.TABLE_NAME);
+const leadEvents = new LeadEventStore(documentClient(), config.TABLE_NAME);
+const scores = new ScoreStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
@@ -34,10 +38,10 @@ async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, corr
       await countOnly(leadId, jobId, now);
       return;
     }
-    const { state, pending } = rescoredLead(lead, await store.scoredHistory(leadId), ruleset, correlationId, now);
-    const outcome = await store.replaceScore(lead, state, jobId, now, pending);
+    const { state, pending } = rescoredLead(lead, await leadEvents.scoredHistory(leadId), ruleset, correlationId, now);
+    const outcome = await scores.replaceScore(lead, state, jobId, now, pending);
     if (outcome !== 'lead-changed') {
-      await publishPendingQualification(leadId, outcome === 'applied' ? pending : lead.pendingQualification, { publisher, store, logger });
+      await publishPendingQualification(leadId, outcome === 'applied' ? pending : lead.pendingQualification, { publisher, store: scores, logger });
       return;
     }
     await pauseBeforeRetry(attempt);
@@ -46,7 +50,7 @@ async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, corr
 }
 
 /** Counts a lead done for the job without touching its score. */
-const countOnly = (leadId: string, jobId: string, at: string) => store.replaceScore({ id: leadId, version: 0 }, undefined, jobId, at);
+const countOnly = (leadId: string, jobId: string, at: string) => scores.replaceScore({ id: leadId, version: 0 }, undefined, jobId, at);
 
 async function rescoreRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const { detail } = record.body;

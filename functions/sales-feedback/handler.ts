@@ -1,9 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
-import { isThrottling } from '../../src/adapters/dynamo-errors';
+import { isThrottling } from '../../src/adapters/throttling';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadBusy } from '../../src/domain/errors';
 import { DetailType, type DomainEvent } from '../../src/domain/events';
+import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { CrmUpdateBatch, FeedbackRequest, type CrmUpdate, type CrmUpdatesApplied } from '../../src/api/handoff-schemas';
@@ -15,12 +17,13 @@ import { SalesReasons } from '../../src/domain/handoff/reasons';
 import { HttpError, parameter, validationError } from '../../src/http/errors';
 import { httpRoutesHandler } from '../../src/http/handler';
 import { json } from '../../src/http/middleware';
-import { LeadBusy, StageChanges, type ChangeOutcome } from '../../src/app/stage-changes';
+import { StageChanges, type ChangeOutcome } from '../../src/app/stage-changes';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const client = documentClient();
 const leads = new LeadStore(client, config.TABLE_NAME);
+const emailIndex = new EmailIndex(client, config.TABLE_NAME);
 const lifecycle = new LifecycleStore(client, config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const stageChanges = new StageChanges({ leads, lifecycle, publisher, logger });
@@ -119,7 +122,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     const batch = CrmUpdateBatch.safeParse(event.parsedBody);
     if (!batch.success) throw validationError(batch.error);
     const { updates } = batch.data;
-    const leadIds = await Promise.all(updates.map((update) => (update.email ? leads.leadIdForEmail(update.email) : Promise.resolve(update.leadId))));
+    const leadIds = await Promise.all(updates.map((update) => (update.email ? emailIndex.leadIdForEmail(update.email) : Promise.resolve(update.leadId))));
     // Oldest first, so a batch that holds two updates of one lead applies both rather than calling one stale.
     const order = updates.map((_, index) => index).sort((a, b) => (updates[a]?.occurredAt ?? '').localeCompare(updates[b]?.occurredAt ?? '') || a - b);
     const results: CrmResult[] = [];

@@ -5,7 +5,10 @@ import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { parseRecord, processSqsBatch } from '../../src/adapters/sqs-records';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { LeadStore, MAX_EVENTS_PER_SCORE_WRITE } from '../../src/adapters/lead-store';
+import { AnonymousLinks } from '../../src/adapters/anonymous-links';
+import { LeadEventStore } from '../../src/adapters/lead-events';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { MAX_EVENTS_PER_SCORE_WRITE, ScoreStore } from '../../src/adapters/score-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
@@ -17,7 +20,10 @@ const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'score-lead' });
 const scoring = new LeadScoring({
-  store: new LeadStore(documentClient(), config.TABLE_NAME),
+  leads: new LeadStore(documentClient(), config.TABLE_NAME),
+  recorded: new LeadEventStore(documentClient(), config.TABLE_NAME),
+  visitors: new AnonymousLinks(documentClient(), config.TABLE_NAME),
+  scores: new ScoreStore(documentClient(), config.TABLE_NAME),
   rulesets: new RulesetStore(documentClient(), config.TABLE_NAME),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   latency: { record: (milliseconds) => metrics.addMetric(PipelineMetric.ScoreLatency, MetricUnit.Milliseconds, milliseconds) },

@@ -4,9 +4,8 @@ import * as z from 'zod';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { LeadStore } from '../../src/adapters/lead-store';
+import { LeadEventStore } from '../../src/adapters/lead-events';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-
 import { readConfig, setting } from '../../src/config';
 import { campaignTracking, reputationPause, SesCampaignEvent } from '../../src/domain/campaigns/tracking';
 import { DetailType } from '../../src/domain/events';
@@ -14,7 +13,7 @@ import { DetailType } from '../../src/domain/events';
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
-const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const leadEvents = new LeadEventStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 const BusEvent = z.object({ detail: SesCampaignEvent });
@@ -42,7 +41,7 @@ async function track(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   if (!tracking.engagement) return;
   const eventId = `ses-${tracking.messageId}-${tracking.engagement.type}-${Date.parse(tracking.engagement.occurredAt)}`;
   const receivedAt = new Date().toISOString();
-  await leads.recordEvent({ id: eventId, type: tracking.engagement.type, occurredAt: tracking.engagement.occurredAt, receivedAt, properties: tracking.engagement.properties }, { kind: 'lead', id: tracking.leadId });
+  await leadEvents.recordEvent({ id: eventId, type: tracking.engagement.type, occurredAt: tracking.engagement.occurredAt, receivedAt, properties: tracking.engagement.properties }, { kind: 'lead', id: tracking.leadId });
   await publisher.publish([{ detailType: DetailType.EngagementRecorded, detail: { version: 1, correlationId: tracking.messageId, eventId, leadId: tracking.leadId } }]);
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './dynamo-errors';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ClaimRecords } from './claims';
 import { keys } from './keys';
 
 export interface AlertKey {
@@ -14,6 +14,8 @@ export type Claim =
   | { readonly outcome: 'already-sent' }
   | { readonly outcome: 'in-progress' };
 
+type AlertRecordKey = ReturnType<typeof keys.alert>;
+
 /**
  * One alert per qualification: the alert record is claimed with a conditional write before the email
  * is sent and marked sent after, so duplicates and concurrent deliveries of one qualification find the
@@ -21,61 +23,25 @@ export type Claim =
  * and is taken over: an alert is better sent twice after a crash than never.
  */
 export class AlertStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly staleAfterMs: number,
-  ) {}
+  private readonly claims: ClaimRecords<AlertRecordKey>;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string, staleAfterMs: number) {
+    this.claims = new ClaimRecords(client, tableName, { heldStatus: 'sending', claimedAtAttribute: 'claimedAt', staleAfterMs });
+  }
 
   async claim(key: AlertKey, now: Date): Promise<Claim> {
     const token = randomUUID();
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.alert(key.leadId, key.rulesetVersion, key.qualification), entity: 'alert', ...key, status: 'sending', claimedAt: now.toISOString(), token },
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :sending AND claimedAt < :staleBefore)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sending': 'sending', ':staleBefore': new Date(now.getTime() - this.staleAfterMs).toISOString() },
-        }),
-      );
-      return { outcome: 'claimed', token };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: keys.alert(key.leadId, key.rulesetVersion, key.qualification), ConsistentRead: true }),
-      );
-      return Item?.status === 'sent' ? { outcome: 'already-sent' } : { outcome: 'in-progress' };
-    }
+    const recordKey = keys.alert(key.leadId, key.rulesetVersion, key.qualification);
+    if ((await this.claims.claim({ ...recordKey, entity: 'alert', ...key }, now.toISOString(), token)) === 'claimed') return { outcome: 'claimed', token };
+    return (await this.claims.read(recordKey))?.status === 'sent' ? { outcome: 'already-sent' } : { outcome: 'in-progress' };
   }
 
   async markSent(key: AlertKey, token: string, messageId: string, at: Date): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.alert(key.leadId, key.rulesetVersion, key.qualification),
-        UpdateExpression: 'SET #status = :sent, sentAt = :at, messageId = :messageId REMOVE #token',
-        ConditionExpression: '#token = :token',
-        ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString(), ':messageId': messageId, ':token': token },
-      }),
-    );
+    await this.claims.markDone(keys.alert(key.leadId, key.rulesetVersion, key.qualification), { token }, { status: 'sent', sentAt: at.toISOString(), messageId });
   }
 
   /** Gives the claim back after a failed send, so the retry can send. */
   async release(key: AlertKey, token: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.alert(key.leadId, key.rulesetVersion, key.qualification),
-          ConditionExpression: '#token = :token',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':token': token },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await this.claims.release(keys.alert(key.leadId, key.rulesetVersion, key.qualification), { token });
   }
 }

@@ -1,7 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Campaign, CampaignStatus, ResolvedCampaignDefinition } from '../domain/campaigns/campaign';
 import type { CampaignSchedule } from '../domain/campaigns/schedule';
 import type { TrackedMetric } from '../domain/campaigns/tracking';
+import { ClaimRecords } from './claims';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys, LEAD_LISTING_SHARDS } from './keys';
 
@@ -10,10 +11,18 @@ export type SendClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'e
 
 /** Campaigns and their per-recipient send records. */
 export class CampaignStore {
+  /**
+   * A send is claimed before SES is called and never taken over: a sender that died after the call
+   * may have sent it, so a stale claim is counted interrupted (`markInterrupted`) instead of resent.
+   */
+  private readonly sends: ClaimRecords<ReturnType<typeof keys.campaignSend>>;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.sends = new ClaimRecords(client, tableName, { heldStatus: 'sending', claimedAtAttribute: 'claimedAt' });
+  }
 
   async create(id: string, definition: Omit<ResolvedCampaignDefinition, 'segmentId'>, audience: Pick<Campaign, 'audience' | 'segmentRef'>, at: string): Promise<Campaign> {
     const campaign: Campaign = { id, ...definition, ...audience, status: 'draft', createdAt: at, recipients: 0, planned: false, sent: 0, skipped: 0 };
@@ -168,22 +177,12 @@ export class CampaignStore {
    * nothing: one email per recipient per campaign, whatever is retried.
    */
   async claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim> {
-    const claimed = await conditionally(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.campaignSend(campaignId, leadId), ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId, status: 'sending', claimedAt: at },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-      true,
-      false,
-    );
-    if (claimed) return { outcome: 'claimed' };
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaignSend(campaignId, leadId), ConsistentRead: true }));
+    const key = keys.campaignSend(campaignId, leadId);
+    if ((await this.sends.claim({ ...key, ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId }, at)) === 'claimed') return { outcome: 'claimed' };
+    const stored = await this.sends.read(key);
     return {
       outcome: 'exists',
-      record: { status: (Item?.status ?? 'sending') as SendRecord['status'], ...(Item?.reason ? { reason: String(Item.reason) } : {}), ...(Item?.claimedAt ? { claimedAt: String(Item.claimedAt) } : {}) },
+      record: { status: (stored?.status ?? 'sending') as SendRecord['status'], ...(stored?.reason ? { reason: String(stored.reason) } : {}), ...(stored?.claimedAt ? { claimedAt: String(stored.claimedAt) } : {}) },
     };
   }
 
@@ -218,16 +217,7 @@ export class CampaignStore {
 
   /** Marks a claimed send as sent and counts it, once. */
   async markSent(campaignId: string, leadId: string, messageId: string, at: string): Promise<void> {
-    await this.recordOutcome(campaignId, 'sent', {
-      Update: {
-        TableName: this.tableName,
-        Key: keys.campaignSend(campaignId, leadId),
-        UpdateExpression: 'SET #status = :sent, messageId = :messageId, sentAt = :at',
-        ConditionExpression: '#status = :sending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':sending': 'sending', ':messageId': messageId, ':at': at },
-      },
-    });
+    await this.recordOutcome(campaignId, 'sent', this.sends.doneUpdate(keys.campaignSend(campaignId, leadId), 'while-held', { status: 'sent', messageId, sentAt: at }));
   }
 
   /**
@@ -248,19 +238,7 @@ export class CampaignStore {
 
   /** Gives a claim back when SES refused the call (nothing was sent), so the retry can send. */
   async releaseSend(campaignId: string, leadId: string): Promise<void> {
-    await conditionally(
-      this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.campaignSend(campaignId, leadId),
-          ConditionExpression: '#status = :sending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sending': 'sending' },
-        }),
-      ),
-      'released',
-      'not-sending',
-    );
+    await this.sends.release(keys.campaignSend(campaignId, leadId), 'while-held');
   }
 
   /** Writes to a send record and moves a campaign counter in one transaction; a repeat does neither. */

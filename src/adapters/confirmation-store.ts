@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CONFIRMATION_WINDOW_SECONDS, CONFIRMATIONS_PER_ADDRESS, planConfirmation } from '../domain/consent/confirmation-limits';
-import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
+import { Unavailable } from '../domain/errors';
+import { ClaimRecords, type ClaimKey } from './claims';
+import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
 
 export type ConfirmationClaim<S extends string = string> =
@@ -14,7 +16,7 @@ export type ConfirmationClaim<S extends string = string> =
 const CLAIM_ATTEMPTS = 3;
 
 /** Raised so the request is retried later, when concurrent requests kept taking the same claims. */
-class ConfirmationContended extends Error {
+class ConfirmationContended extends Unavailable {
   override readonly name = 'ConfirmationContended';
 }
 
@@ -26,11 +28,15 @@ class ConfirmationContended extends Error {
  * after a crash than never.
  */
 export class ConfirmationStore {
+  private readonly claims: ClaimRecords<ClaimKey>;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly staleAfterMs: number,
-  ) {}
+  ) {
+    this.claims = new ClaimRecords(client, tableName, { heldStatus: 'sending', claimedAtAttribute: 'claimedAt', staleAfterMs, expires: true });
+  }
 
   private itemKeys(leadId: string, subscriptions: readonly string[], slot: number) {
     return [...subscriptions.map((subscription) => keys.confirmationSent(leadId, subscription)), keys.confirmationQuota(leadId, slot)];
@@ -68,29 +74,12 @@ export class ConfirmationStore {
       const plan = planConfirmation(pending, held.subscriptions, held.slots);
       if (!plan.send) return { outcome: plan.reason };
       const token = randomUUID();
-      const common = { leadId, status: 'sending', token, claimedAt, expiresAt };
       const items = [
-        ...plan.subscriptions.map((subscription) => ({ ...keys.confirmationSent(leadId, subscription), entity: 'confirmation', subscription, ...common })),
-        { ...keys.confirmationQuota(leadId, plan.slot), entity: 'confirmation-quota', slot: plan.slot, ...common },
+        ...plan.subscriptions.map((subscription) => ({ ...keys.confirmationSent(leadId, subscription), entity: 'confirmation', subscription, leadId, expiresAt })),
+        { ...keys.confirmationQuota(leadId, plan.slot), entity: 'confirmation-quota', slot: plan.slot, leadId, expiresAt },
       ];
       try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: items.map((Item) => ({
-              Put: {
-                TableName: this.tableName,
-                Item,
-                ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR (#status = :sending AND claimedAt < :staleBefore)',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':now': Math.floor(now.getTime() / 1000),
-                  ':sending': 'sending',
-                  ':staleBefore': new Date(now.getTime() - this.staleAfterMs).toISOString(),
-                },
-              },
-            })),
-          }),
-        );
+        await this.client.send(new TransactWriteCommand({ TransactItems: items.map((item) => this.claims.claimPut(item, claimedAt, token)) }));
         return { outcome: 'claimed', leadId, subscriptions: plan.subscriptions, slot: plan.slot, token };
       } catch (error) {
         // Another request claimed some of these items since they were read: read and plan again.
@@ -103,43 +92,18 @@ export class ConfirmationStore {
   async markSent(claim: Extract<ConfirmationClaim, { outcome: 'claimed' }>, messageId: string, at: Date): Promise<void> {
     await this.client.send(
       new TransactWriteCommand({
-        TransactItems: this.itemKeys(claim.leadId, claim.subscriptions, claim.slot).map((Key) => ({
-          Update: {
-            TableName: this.tableName,
-            Key,
-            UpdateExpression: 'SET #status = :sent, sentAt = :at, messageId = :messageId REMOVE #token',
-            ConditionExpression: '#token = :token',
-            ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
-            ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString(), ':messageId': messageId, ':token': claim.token },
-          },
-        })),
+        TransactItems: this.itemKeys(claim.leadId, claim.subscriptions, claim.slot).map((key) =>
+          this.claims.doneUpdate(key, { token: claim.token }, { status: 'sent', sentAt: at.toISOString(), messageId }),
+        ),
       }),
     );
   }
 
   /**
    * Gives the claims back after a failed send, so the retry can send; an item another request took
-   * over stays its. Giving back expires the claim at once (TTL removes it later) rather than deleting
-   * it, so this function needs no delete grant on the lead's partition.
+   * over stays its. Giving back expires the claim at once (TTL removes it later).
    */
   async release(claim: Extract<ConfirmationClaim, { outcome: 'claimed' }>): Promise<void> {
-    await Promise.all(
-      this.itemKeys(claim.leadId, claim.subscriptions, claim.slot).map((Key) =>
-        conditionally(
-          this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key,
-              UpdateExpression: 'SET expiresAt = :expired REMOVE #token',
-              ConditionExpression: '#token = :token',
-              ExpressionAttributeNames: { '#token': 'token' },
-              ExpressionAttributeValues: { ':token': claim.token, ':expired': 0 },
-            }),
-          ),
-          'released',
-          'taken-over',
-        ),
-      ),
-    );
+    await Promise.all(this.itemKeys(claim.leadId, claim.subscriptions, claim.slot).map((key) => this.claims.release(key, { token: claim.token })));
   }
 }

@@ -3,7 +3,7 @@ import type { Lead } from '../domain/lead';
 import { batchDelete } from './batch-delete';
 import { keys } from './keys';
 import type { LeadStore } from './lead-store';
-import { queryPages } from './query-pages';
+import { queryAll } from './query-pages';
 
 /** Everything the table holds about one lead, found from the lead itself. */
 export interface LeadHoldings {
@@ -33,16 +33,7 @@ export class DataRights {
   ) {}
 
   private async query(index: 'gsi1' | undefined, partition: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    const name = index ? 'gsi1pk' : 'pk';
-    const pages = queryPages(this.client, {
-      TableName: this.tableName,
-      ...(index ? { IndexName: index } : { ConsistentRead: true }),
-      KeyConditionExpression: `${name} = :partition`,
-      ExpressionAttributeValues: { ':partition': partition },
-    });
-    for await (const page of pages) items.push(...page);
-    return items;
+    return queryAll(this.client, { tableName: this.tableName, ...(index ? { index } : {}), key: partition }, (item) => item);
   }
 
   async holdings(leadId: string): Promise<LeadHoldings | undefined> {

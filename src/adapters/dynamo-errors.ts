@@ -26,17 +26,6 @@ export async function conditionally<W, R>(write: Promise<unknown>, written: W, r
   }
 }
 
-const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
-const THROTTLING_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
-
-/** DynamoDB refused the request for capacity (after the SDK's own retries): nothing of it was written. */
-export function isThrottling(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (THROTTLING_ERRORS.has(error.name)) return true;
-  if (error.name !== 'TransactionCanceledException') return false;
-  return ((error as TransactionCanceledException).CancellationReasons ?? []).some((reason) => THROTTLING_REASONS.has(reason.Code ?? ''));
-}
-
 /** A transaction cancelled because another transaction was writing one of its items at the same time. */
 export function isTransactionConflict(error: unknown): boolean {
   return error instanceof Error && error.name === 'TransactionCanceledException' &&

@@ -1,7 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FollowUpKind } from '../domain/handoff/follow-up';
 import type { LeadOwner } from '../domain/lead';
-import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
+import { ClaimRecords } from './claims';
+import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
 import { releaseWrite, takeLoadWrite, type AssignmentKey } from './routing-store';
 
@@ -22,13 +23,24 @@ export interface FollowUpKey extends AssignmentKey {
 /** The outcome of one attempt to move a lead to another rep; anything but `reassigned` means look again. */
 export type ReassignAttempt = 'reassigned' | 'already-done' | 'lead-changed' | 'rep-full' | 'conflict';
 
+type FollowUpRecordKey = ReturnType<typeof keys.followUp>;
+
 /** The follow-up steps of assigned MQLs, and the write that hands a lead to another rep. */
 export class FollowUpStore {
+  private readonly claims: ClaimRecords<FollowUpRecordKey>;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly staleAfterMs: number,
-  ) {}
+    staleAfterMs: number,
+  ) {
+    this.claims = new ClaimRecords(client, tableName, {
+      heldStatus: 'claimed',
+      claimedAtAttribute: 'at',
+      staleAfterMs,
+      takeoverAlsoRequires: { expression: '#outcome <> :reassigned', names: { '#outcome': 'outcome' }, values: { ':reassigned': 'reassigned' } },
+    });
+  }
 
   private key(key: FollowUpKey, kind: FollowUpKind) {
     return keys.followUp(key.leadId, key.rulesetVersion, key.qualification, key.round, kind);
@@ -43,49 +55,20 @@ export class FollowUpStore {
 
   /**
    * Claims a step whose only effect is an email, before sending it: a duplicate finds the claim. A
-   * claim older than `staleAfterMs` belongs to an invocation that died mid-send and is taken over.
+   * claim older than `staleAfterMs` belongs to an invocation that died mid-send and is taken over;
+   * a reassignment's record is never taken over (its retry finishes it, see `markInterrupted`).
    */
   async claim(key: FollowUpKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, at: string): Promise<'claimed' | 'taken'> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...this.key(key, kind), entity: 'follow-up', ...key, kind, status: 'claimed', outcome, repId, at },
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND #outcome <> :reassigned AND #at < :staleBefore)',
-          ExpressionAttributeNames: { '#status': 'status', '#outcome': 'outcome', '#at': 'at' },
-          ExpressionAttributeValues: { ':claimed': 'claimed', ':reassigned': 'reassigned', ':staleBefore': new Date(Date.parse(at) - this.staleAfterMs).toISOString() },
-        }),
-      );
-      return 'claimed';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'taken';
-      throw error;
-    }
+    return (await this.claims.claim({ ...this.key(key, kind), entity: 'follow-up', ...key, kind, outcome, repId }, at)) === 'claimed' ? 'claimed' : 'taken';
   }
 
   /** Gives a claim back after its email failed, so the retry sends it. */
   async release(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: this.key(key, kind),
-        ConditionExpression: '#status = :claimed',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':claimed': 'claimed' },
-      }),
-    );
+    await this.claims.release(this.key(key, kind), 'while-held', { mustHold: true });
   }
 
   async markDone(key: FollowUpKey, kind: FollowUpKind, at: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: this.key(key, kind),
-        UpdateExpression: 'SET #status = :done, doneAt = :at',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':done': 'done', ':at': at },
-      }),
-    );
+    await this.claims.markDone(this.key(key, kind), 'anyone', { status: 'done', doneAt: at });
   }
 
   /** The lead moved but its new rep's alert or `lead.assigned` failed: the retry finishes it without waiting. */

@@ -6,7 +6,7 @@ import type { Lead, LeadProfile } from '../domain/lead';
 import type { ScoreState } from '../domain/scoring/engine';
 import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
-import { queryPages } from './query-pages';
+import { queryAll, queryPages } from './query-pages';
 import { releaseWrite } from './routing-store';
 
 /** What a won or lost deal was worth, as sales reported it. */
@@ -166,15 +166,7 @@ export class LifecycleStore {
 
   /** Every transition of a month (`yyyy-mm`, UTC), oldest first (the index is eventually consistent). */
   async transitionsInMonth(month: string): Promise<StoredTransition[]> {
-    const transitions: StoredTransition[] = [];
-    const pages = queryPages(this.client, {
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :month',
-      ExpressionAttributeValues: { ':month': keys.transitionMonth(`${month}-01`, '').gsi1pk },
-    });
-    for await (const items of pages) transitions.push(...items.map(toStoredTransition));
-    return transitions;
+    return queryAll(this.client, { tableName: this.tableName, index: 'gsi1', key: keys.transitionMonth(`${month}-01`, '').gsi1pk }, toStoredTransition);
   }
 
   /** The team's reason lists, or the standard ones until a team saves its own. */

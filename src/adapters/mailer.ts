@@ -12,9 +12,6 @@ export interface OutgoingEmail {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** SES is refusing calls for now (sending rate, or a daily quota): wait and try again. */
-export const isThrottling = (error: unknown) => error instanceof Error && ['TooManyRequestsException', 'Throttling', 'ThrottlingException'].includes(error.name);
-
 /** SES stopped the account or the configuration set from sending: nothing will go until someone acts. */
 export const sendingStopped = (error: unknown) => error instanceof Error && ['SendingPausedException', 'AccountSuspendedException'].includes(error.name);
 

@@ -4,7 +4,7 @@ import type { BacktestSummary } from '../domain/scoring/backtest';
 import { starterRuleset } from '../domain/scoring/starter-ruleset';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys } from './keys';
-import { queryPages } from './query-pages';
+import { listPage, queryAll, type Page, type PageRequest } from './query-pages';
 
 export type RulesetStatus = 'draft' | 'active' | 'retired';
 
@@ -93,16 +93,22 @@ export class RulesetStore {
 
   /** Every version, oldest first, the built-in starter included. */
   async list(): Promise<StoredRuleset[]> {
-    const stored: StoredRuleset[] = [];
-    const pages = queryPages(this.client, {
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :rulesets',
-      ExpressionAttributeValues: { ':rulesets': keys.rulesetListing('', '').gsi1pk },
-    });
-    for await (const items of pages) stored.push(...items.map(toStoredRuleset));
-    const starter = await this.get(builtIn.version);
+    const [starter, stored] = await Promise.all([this.get(builtIn.version), queryAll(this.client, this.listing, toStoredRuleset)]);
     return starter ? [starter, ...stored] : stored;
+  }
+
+  /**
+   * One page of the versions, oldest first. The built-in starter (not in the listing) leads the first
+   * page, which then holds one saved version fewer (at least one).
+   */
+  async listPage(request: PageRequest): Promise<Page<StoredRuleset>> {
+    if (request.cursor) return listPage(this.client, this.listing, request, toStoredRuleset);
+    const [starter, page] = await Promise.all([this.get(builtIn.version), listPage(this.client, this.listing, { limit: Math.max(1, request.limit - 1) }, toStoredRuleset)]);
+    return { ...page, items: starter ? [starter, ...page.items] : page.items };
+  }
+
+  private get listing() {
+    return { tableName: this.tableName, index: 'gsi1', key: keys.rulesetListing('', '').gsi1pk } as const;
   }
 
   async activeVersion(): Promise<string> {

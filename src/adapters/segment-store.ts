@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } fr
 import type { SegmentDefinition } from '../domain/segments/segment';
 import { conditionally } from './dynamo-errors';
 import { keys } from './keys';
-import { queryPages } from './query-pages';
+import { listPage, type Page, type PageRequest } from './query-pages';
 
 /** A saved segment; `version` counts its edits, and a campaign records the version it was built from. */
 export interface Segment extends SegmentDefinition {
@@ -36,17 +36,9 @@ export class SegmentStore {
     return Item ? toSegment(Item) : undefined;
   }
 
-  /** Every segment, oldest first. */
-  async list(): Promise<Segment[]> {
-    const segments: Segment[] = [];
-    const pages = queryPages(this.client, {
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :segments',
-      ExpressionAttributeValues: { ':segments': keys.segmentListing('', '').gsi1pk },
-    });
-    for await (const items of pages) segments.push(...items.map(toSegment));
-    return segments;
+  /** One page of the segments, newest first. */
+  async list(request: PageRequest): Promise<Page<Segment>> {
+    return listPage(this.client, { tableName: this.tableName, index: 'gsi1', key: keys.segmentListing('', '').gsi1pk, newestFirst: true }, request, toSegment);
   }
 
   /**

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type Dynam
 import { SOFT_BOUNCE_WINDOW_DAYS, type SuppressionReason } from '../domain/consent/suppression';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys } from './keys';
-import { queryPages } from './query-pages';
+import { listPage, type Page, type PageRequest } from './query-pages';
 
 export interface Suppression {
   readonly hash: string;
@@ -93,18 +93,9 @@ export class SuppressionStore {
     return counted === 'counted' ? size + 1 : size;
   }
 
-  /** Every suppression, newest first. */
-  async list(): Promise<Suppression[]> {
-    const suppressions: Suppression[] = [];
-    const pages = queryPages(this.client, {
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :suppressions',
-      ExpressionAttributeValues: { ':suppressions': keys.suppressionListing('', '').gsi1pk },
-      ScanIndexForward: false,
-    });
-    for await (const items of pages) suppressions.push(...items.map(toSuppression));
-    return suppressions;
+  /** One page of the suppressions, newest first. */
+  async list(request: PageRequest): Promise<Page<Suppression>> {
+    return listPage(this.client, { tableName: this.tableName, index: 'gsi1', key: keys.suppressionListing('', '').gsi1pk, newestFirst: true }, request, toSuppression);
   }
 
   /** Lifts a suppression, keeping who lifted it, why and what it was, in one transaction. */

@@ -3,7 +3,7 @@ import type { Template } from '../domain/campaigns/template';
 import { contentOf, type TemplateSummary, type TemplateVersionRecord } from '../domain/campaigns/template-versions';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys } from './keys';
-import { queryPages } from './query-pages';
+import { listPage, queryPages, type Page, type PageRequest } from './query-pages';
 
 export type NewVersion = { readonly outcome: 'created'; readonly version: TemplateVersionRecord } | { readonly outcome: 'conflict' };
 
@@ -80,18 +80,9 @@ export class TemplateStore {
     return versions;
   }
 
-  /** Every template, most recently changed first. */
-  async list(): Promise<TemplateSummary[]> {
-    const summaries: TemplateSummary[] = [];
-    const pages = queryPages(this.client, {
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :templates',
-      ExpressionAttributeValues: { ':templates': keys.templateListing('', '').gsi1pk },
-      ScanIndexForward: false,
-    });
-    for await (const items of pages) summaries.push(...items.map(toSummary));
-    return summaries;
+  /** One page of the templates, most recently changed first. */
+  async list(request: PageRequest): Promise<Page<TemplateSummary>> {
+    return listPage(this.client, { tableName: this.tableName, index: 'gsi1', key: keys.templateListing('', '').gsi1pk, newestFirst: true }, request, toSummary);
   }
 
   /**

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PreviousWebhookSecret, WebhookEndpoint, WebhookSecretRef } from '../domain/handoff/webhooks';
-import { conditionally, isConditionFailure } from './dynamo-errors';
+import { ClaimRecords } from './claims';
+import { conditionally } from './dynamo-errors';
 import { keys } from './keys';
-import { queryPages } from './query-pages';
+import { listPage, queryAll, type Page, type PageRequest } from './query-pages';
 
 /** An endpoint with where the secrets its deliveries are signed with come from. */
 export interface SigningEndpoint extends WebhookEndpoint {
@@ -28,11 +29,15 @@ const DELIVERY_RECORD_TTL_SECONDS = 30 * 86_400;
  * `staleAfterMs` and is taken over (at-least-once: receivers dedupe on the event id).
  */
 export class WebhookStore {
+  private readonly deliveries: ClaimRecords<ReturnType<typeof keys.webhookDelivery>>;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly staleAfterMs: number,
-  ) {}
+    staleAfterMs: number,
+  ) {
+    this.deliveries = new ClaimRecords(client, tableName, { heldStatus: 'sending', claimedAtAttribute: 'claimedAt', staleAfterMs });
+  }
 
   async create(endpoint: SigningEndpoint): Promise<void> {
     await this.client.send(
@@ -44,25 +49,25 @@ export class WebhookStore {
     );
   }
 
-  /** Every endpoint, oldest first, with its secret's key id and nonce. */
+  /** Every endpoint, oldest first, with its secret's key id and nonce: an event goes to each that takes its type. */
   async listForSigning(): Promise<SigningEndpoint[]> {
-    const endpoints: SigningEndpoint[] = [];
-    const pages = queryPages(this.client, {
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :webhooks',
-      ExpressionAttributeValues: { ':webhooks': keys.webhookListing('', '').gsi1pk },
-    });
-    for await (const items of pages) endpoints.push(...items.map(toEndpoint));
-    return endpoints;
+    return queryAll(this.client, this.listing, toEndpoint);
   }
 
-  /** Every endpoint, oldest first, as an admin sees it: until when a rotated-out secret still signs, never where it came from. */
-  async list(now: Date): Promise<(WebhookEndpoint & { previousSecretUntil?: string })[]> {
-    return (await this.listForSigning()).map(({ secretRef: _secretRef, previousSecretRef, ...endpoint }) => ({
-      ...endpoint,
-      ...(previousSecretRef && previousSecretRef.until > now.toISOString() ? { previousSecretUntil: previousSecretRef.until } : {}),
-    }));
+  /** One page of the endpoints, oldest first, as an admin sees them: until when a rotated-out secret still signs, never where it came from. */
+  async list(request: PageRequest, now: Date): Promise<Page<WebhookEndpoint & { previousSecretUntil?: string }>> {
+    const page = await listPage(this.client, this.listing, request, toEndpoint);
+    return {
+      ...page,
+      items: page.items.map(({ secretRef: _secretRef, previousSecretRef, ...endpoint }) => ({
+        ...endpoint,
+        ...(previousSecretRef && previousSecretRef.until > now.toISOString() ? { previousSecretUntil: previousSecretRef.until } : {}),
+      })),
+    };
+  }
+
+  private get listing() {
+    return { tableName: this.tableName, index: 'gsi1', key: keys.webhookListing('', '').gsi1pk } as const;
   }
 
   /**
@@ -102,27 +107,15 @@ export class WebhookStore {
   async claimDelivery(webhookId: string, eventId: string, now: Date): Promise<DeliveryClaim> {
     const token = randomUUID();
     const key = keys.webhookDelivery(webhookId, eventId);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, entity: 'webhook-delivery', status: 'sending', claimedAt: now.toISOString(), token, expiresAt: Math.floor(now.getTime() / 1000) + DELIVERY_RECORD_TTL_SECONDS },
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :sending AND claimedAt < :staleBefore)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sending': 'sending', ':staleBefore': new Date(now.getTime() - this.staleAfterMs).toISOString() },
-        }),
-      );
-      return { outcome: 'claimed', token };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-      if (Item?.status === 'delivered') return { outcome: 'already-delivered' };
-      return Item?.status === 'refused' ? { outcome: 'already-refused' } : { outcome: 'in-progress' };
-    }
+    const record = { ...key, entity: 'webhook-delivery', expiresAt: Math.floor(now.getTime() / 1000) + DELIVERY_RECORD_TTL_SECONDS };
+    if ((await this.deliveries.claim(record, now.toISOString(), token)) === 'claimed') return { outcome: 'claimed', token };
+    const status = (await this.deliveries.read(key))?.status;
+    if (status === 'delivered') return { outcome: 'already-delivered' };
+    return status === 'refused' ? { outcome: 'already-refused' } : { outcome: 'in-progress' };
   }
 
   async markDelivered(webhookId: string, eventId: string, token: string, responseStatus: number, at: Date): Promise<void> {
-    await this.settle(webhookId, eventId, token, { status: 'delivered', deliveredAt: at.toISOString(), responseStatus });
+    await this.deliveries.markDone(keys.webhookDelivery(webhookId, eventId), { token }, { status: 'delivered', deliveredAt: at.toISOString(), responseStatus });
   }
 
   /**
@@ -131,39 +124,12 @@ export class WebhookStore {
    * duplicate of the event from trying that endpoint again.
    */
   async markRefused(webhookId: string, eventId: string, token: string, problem: string, at: Date): Promise<void> {
-    await this.settle(webhookId, eventId, token, { status: 'refused', refusedAt: at.toISOString(), problem });
-  }
-
-  /** Ends a claim this invocation holds (its token) with the outcome's fields. */
-  private async settle(webhookId: string, eventId: string, token: string, outcome: Readonly<Record<string, string | number>>): Promise<void> {
-    const fields = Object.entries(outcome);
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.webhookDelivery(webhookId, eventId),
-        UpdateExpression: `SET ${fields.map((_, index) => `#f${index} = :f${index}`).join(', ')} REMOVE #token`,
-        ConditionExpression: '#token = :token',
-        ExpressionAttributeNames: { '#token': 'token', ...Object.fromEntries(fields.map(([name], index) => [`#f${index}`, name])) },
-        ExpressionAttributeValues: { ':token': token, ...Object.fromEntries(fields.map(([, value], index) => [`:f${index}`, value])) },
-      }),
-    );
+    await this.deliveries.markDone(keys.webhookDelivery(webhookId, eventId), { token }, { status: 'refused', refusedAt: at.toISOString(), problem });
   }
 
   /** Gives the claim back after a failed POST, so the retry can post. */
   async releaseDelivery(webhookId: string, eventId: string, token: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.webhookDelivery(webhookId, eventId),
-          ConditionExpression: '#token = :token',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':token': token },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await this.deliveries.release(keys.webhookDelivery(webhookId, eventId), { token });
   }
 }
 

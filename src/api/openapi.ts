@@ -123,8 +123,16 @@ export function openApiDocument() {
     404: { description: 'No such ruleset.', content: { 'application/json': { schema: ErrorBody } } },
   };
   const rulesetBody = { content: { 'application/json': { schema: Ruleset } } };
+  /** The query of every admin list: it answers a page at a time. */
+  const pageQuery = {
+    query: z.object({
+      limit: z.string().optional().describe('Items per page, 1 to 200 (default 50); another value is 400 naming `limit`.'),
+      cursor: z.string().optional().describe('The previous page\'s `nextCursor`; one the list did not give is 400 naming `cursor`.'),
+    }),
+  };
+  const paged = { 400: adminErrors[400], 403: adminErrors[403] };
 
-  registry.registerPath({ method: 'get', path: '/v1/admin/rulesets', summary: 'List ruleset versions and the active one', ...admin, responses: { 200: { description: 'Every version with its status (draft, active, retired) and last back-test.' }, 403: adminErrors[403] } });
+  registry.registerPath({ method: 'get', path: '/v1/admin/rulesets', summary: 'List ruleset versions and the active one', ...admin, request: pageQuery, responses: { 200: { description: '`{ active, items, nextCursor? }`: a page of versions, oldest first (the built-in starter leads the first), each with its status (draft, active, retired) and last back-test.' }, ...paged } });
   registry.registerPath({
     method: 'post', path: '/v1/admin/rulesets/validate', summary: 'Validate a ruleset without saving it', ...admin,
     description: 'Every problem with its path by rule id and field, including conditions that can never match.',
@@ -226,7 +234,7 @@ export function openApiDocument() {
     request: { body: { content: { 'application/json': { schema: SegmentDefinition } } } },
     responses: { 201: { description: 'The segment, version 1.' }, 400: adminErrors[400], 403: adminErrors[403] },
   });
-  registry.registerPath({ method: 'get', path: '/v1/admin/segments', summary: 'List saved segments, newest first', ...admin, responses: { 200: { description: '`{ segments }`.' }, 403: adminErrors[403] } });
+  registry.registerPath({ method: 'get', path: '/v1/admin/segments', summary: 'List saved segments, newest first', ...admin, request: pageQuery, responses: { 200: { description: '`{ items, nextCursor? }`: a page of segments.' }, ...paged } });
   registry.registerPath({
     method: 'post', path: '/v1/admin/segments/preview', summary: 'Preview a segment definition before saving it', ...admin,
     request: { body: { content: { 'application/json': { schema: SegmentPreviewRequest } } } },
@@ -258,7 +266,7 @@ export function openApiDocument() {
     request: { body: templateBody },
     responses: { 201: { description: '`{ templateId, name, version: 1, latestVersion, subject, html, text?, createdAt }`.' }, ...templateErrors },
   });
-  registry.registerPath({ method: 'get', path: '/v1/admin/templates', summary: 'List templates, most recently changed first', ...admin, responses: { 200: { description: '`{ templates: [{ templateId, name, latestVersion, createdAt, updatedAt }] }`.' }, 403: adminErrors[403] } });
+  registry.registerPath({ method: 'get', path: '/v1/admin/templates', summary: 'List templates, most recently changed first', ...admin, request: pageQuery, responses: { 200: { description: '`{ items, nextCursor? }`: a page of `{ templateId, name, latestVersion, createdAt, updatedAt }`.' }, ...paged } });
   registry.registerPath({
     method: 'get', path: '/v1/admin/templates/{templateId}', summary: 'A template: its latest content and every version', ...admin,
     request: { params: templateParam },
@@ -304,7 +312,7 @@ export function openApiDocument() {
   });
 
   const suppressedEmail = z.object({ email: z.string().describe('The address, URL-encoded (`%40` for @).') });
-  registry.registerPath({ method: 'get', path: '/v1/admin/suppressions', summary: 'List suppressed addresses, newest first', ...admin, responses: { 200: { description: 'Each suppression: address (absent once erased), reason, detail, time.' }, 403: adminErrors[403] } });
+  registry.registerPath({ method: 'get', path: '/v1/admin/suppressions', summary: 'List suppressed addresses, newest first', ...admin, request: pageQuery, responses: { 200: { description: '`{ items, nextCursor? }`: a page of suppressions: address (absent once erased), reason, detail, time.' }, ...paged } });
   registry.registerPath({ method: 'get', path: '/v1/admin/suppressions/{email}', summary: 'Is this address suppressed?', ...admin, request: { params: suppressedEmail }, responses: { 200: { description: 'The suppression.' }, 400: adminErrors[400], 403: adminErrors[403], 404: { description: 'Not suppressed.' } } });
   registry.registerPath({
     method: 'post', path: '/v1/admin/suppressions/{email}/lift', summary: 'Lift a suppression, with a reason', ...admin,
@@ -332,7 +340,7 @@ export function openApiDocument() {
     request: { body: { content: { 'application/json': { schema: WebhookRequest } } } },
     responses: { 201: { description: 'The endpoint with its `secret`.' }, 400: adminErrors[400], 403: adminErrors[403], 503: { description: 'The host name could not be resolved now; retry.' } },
   });
-  registry.registerPath({ method: 'get', path: '/v1/admin/webhooks', summary: 'List webhook endpoints (without secrets)', ...admin, responses: { 200: { description: '`{ webhooks }`: id, url, eventTypes, description, createdAt, and `previousSecretUntil` while a rotated-out secret still signs.' }, 403: adminErrors[403] } });
+  registry.registerPath({ method: 'get', path: '/v1/admin/webhooks', summary: 'List webhook endpoints (without secrets)', ...admin, request: pageQuery, responses: { 200: { description: '`{ items, nextCursor? }`: a page of endpoints, oldest first: id, url, eventTypes, description, createdAt, and `previousSecretUntil` while a rotated-out secret still signs.' }, ...paged } });
   registry.registerPath({
     method: 'post', path: '/v1/admin/webhooks/{webhookId}/secret', summary: 'Rotate a webhook endpoint\'s signing secret', ...admin,
     description: 'A new secret, shown this once. For `overlapHours` (default 24, at most 168; 0 for none) deliveries carry a signature under the old secret beside the new one, so the receiver can switch without missing one.',

@@ -1,4 +1,5 @@
-import type { LeadCursor, LeadStore } from '../adapters/lead-store';
+import type { LeadEventStore } from '../adapters/lead-events';
+import type { LeadCursor, LeadListing } from '../adapters/lead-listing';
 import type { RulesetStore } from '../adapters/ruleset-store';
 import { isSubscriber } from '../domain/campaigns/campaign';
 import type { Lead } from '../domain/lead';
@@ -32,7 +33,8 @@ export class Audience {
   private readonly rulesets = new Map<string, Promise<Ruleset | undefined>>();
 
   constructor(
-    private readonly leads: LeadStore,
+    private readonly listing: Pick<LeadListing, 'leadsPage'>,
+    private readonly leadEvents: Pick<LeadEventStore, 'eventsOf'>,
     private readonly rulesetStore: RulesetStore,
   ) {}
 
@@ -45,7 +47,7 @@ export class Audience {
     const holds: boolean[] = [];
     for (let start = 0; start < present.length; start += HISTORY_READS_IN_PARALLEL) {
       const slice = present.slice(start, start + HISTORY_READS_IN_PARALLEL);
-      holds.push(...(await Promise.all(slice.map(async (lead) => historyHolds(rule, await this.leads.eventsOf({ kind: 'lead', id: lead.id }, since ? { since } : {}), now)))));
+      holds.push(...(await Promise.all(slice.map(async (lead) => historyHolds(rule, await this.leadEvents.eventsOf({ kind: 'lead', id: lead.id }, since ? { since } : {}), now)))));
     }
     return present.filter((_, index) => holds[index]);
   }
@@ -60,7 +62,7 @@ export class Audience {
     const sample: { leadId: string; email: string }[] = [];
     let cursor: LeadCursor | undefined = { shard: 0 };
     while (cursor && scanned < options.maxLeads && Date.now() < options.deadline) {
-      const page: { leads: Lead[]; cursor?: LeadCursor } = await this.leads.leadsPage(Math.min(PREVIEW_PAGE, options.maxLeads - scanned), cursor);
+      const page: { leads: Lead[]; cursor?: LeadCursor } = await this.listing.leadsPage(Math.min(PREVIEW_PAGE, options.maxLeads - scanned), cursor);
       const { subscription } = options;
       const candidates = subscription ? page.leads.filter((lead) => isSubscriber(subscription, lead)) : page.leads;
       for (const lead of await this.select(rule, candidates, options.now)) {

@@ -1,4 +1,5 @@
-import type { LeadStore, StoredEvent } from '../adapters/lead-store';
+import type { LeadEventStore, StoredEvent } from '../adapters/lead-events';
+import type { LeadStore } from '../adapters/lead-store';
 import { currentStage } from '../domain/handoff/lifecycle';
 import { teamFor, type RoutingConfig } from '../domain/handoff/routing';
 import { scoringView, type Lead } from '../domain/lead';
@@ -26,10 +27,10 @@ function outcomeOf(lead: Lead, routing: RoutingConfig | undefined): LeadOutcome 
  * read once. Events never tied to a lead (visitors who did not identify) score nothing live either.
  * With a routing configuration, the replayed alerts are handed to its teams' reps.
  */
-export async function runBacktest(store: LeadStore, draft: Ruleset, active: Ruleset, window: BacktestWindow, routing?: RoutingConfig) {
+export async function runBacktest(store: { readonly events: Pick<LeadEventStore, 'eventsBetween'>; readonly leads: Pick<LeadStore, 'getLeads'> }, draft: Ruleset, active: Ruleset, window: BacktestWindow, routing?: RoutingConfig) {
   const started = Date.now();
   const byLead = new Map<string, StoredEvent[]>();
-  for await (const page of store.eventsBetween(window.from, window.to)) {
+  for await (const page of store.events.eventsBetween(window.from, window.to)) {
     for (const event of page) {
       if (event.subject.kind !== 'lead') continue;
       const events = byLead.get(event.subject.id) ?? [];
@@ -41,7 +42,7 @@ export async function runBacktest(store: LeadStore, draft: Ruleset, active: Rule
   const backtest = new Backtest(draft, active, window, teams);
   const leadIds = [...byLead.keys()];
   for (let index = 0; index < leadIds.length; index += LEADS_PER_GROUP) {
-    for (const lead of await store.getLeads(leadIds.slice(index, index + LEADS_PER_GROUP))) {
+    for (const lead of await store.leads.getLeads(leadIds.slice(index, index + LEADS_PER_GROUP))) {
       backtest.addLead(lead.id, scoringView(lead), byLead.get(lead.id) ?? [], outcomeOf(lead, routing));
     }
   }

@@ -1,6 +1,7 @@
 import type { Assignment, AssignmentKey, RoutingStore } from '../adapters/routing-store';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import { findOwner, repsInTurn, teamFor, type AlertRecipient, type FollowUpTiming, type RoutingConfig } from '../domain/handoff/routing';
+import { Unavailable } from '../domain/errors';
 import type { Lead, LeadOwner } from '../domain/lead';
 
 /** What routing a qualified lead needs: the configuration, the teams' turns, the reps' open counts and the one-time decisions. */
@@ -15,7 +16,7 @@ export interface Routed {
 }
 
 /** Every attempt lost a race for a rep's last places or the lead itself: the record is retried later. */
-export class AssignmentContended extends Error {
+export class AssignmentContended extends Unavailable {
   override readonly name = 'AssignmentContended';
 }
 

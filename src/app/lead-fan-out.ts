@@ -1,5 +1,5 @@
 import type { EventPublisher } from '../adapters/event-publisher';
-import { decodeCursor, encodeCursor, type LeadStore } from '../adapters/lead-store';
+import { decodeCursor, encodeCursor, type LeadListing } from '../adapters/lead-listing';
 import type { DomainEvent } from '../domain/events';
 
 /**
@@ -27,7 +27,7 @@ export async function publishFanOutPage(options: {
  * the leads `select` returns and publishes them with `publishFanOutPage`.
  */
 export async function fanOutLeadPage(options: {
-  readonly leads: LeadStore;
+  readonly leads: Pick<LeadListing, 'listLeadIds'>;
   readonly publisher: EventPublisher;
   readonly cursor?: string;
   readonly pageSize: number;

@@ -23,14 +23,22 @@ export interface RecordedEvent extends ScoredEvent {
 /** The outcome of one score write: anything but `applied` means read again. */
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
 
-/** The leads, their recorded events and the one write that adds events to a score. */
-export interface ScoringStore extends LeadReader, QualificationOutbox {
+/** The recorded engagement events, of leads and of visitors not yet identified. */
+export interface RecordedEvents {
   getEvent(eventId: string): Promise<RecordedEvent | undefined>;
   getEvents(eventIds: readonly string[]): Promise<RecordedEvent[]>;
-  leadIdForAnonymous(anonymousId: string): Promise<string | undefined>;
   eventsOf(subject: EventSubject): Promise<RecordedEvent[]>;
   /** The lead's events already in its score: what a rescore under another ruleset replays. */
   scoredHistory(leadId: string): Promise<RecordedEvent[]>;
+}
+
+/** Which lead a visitor of the tracking snippet identified as. */
+export interface VisitorLinks {
+  leadIdForAnonymous(anonymousId: string): Promise<string | undefined>;
+}
+
+/** The one write that adds events to a lead's score, and the lead's qualification outbox. */
+export interface ScoreWriter extends QualificationOutbox {
   /**
    * Marks every event scored and replaces the lead's score (and its pending qualification) in one
    * write, only while no event is scored yet and the lead is still at `lead.version`.
@@ -48,7 +56,10 @@ export interface ScoreLatency {
 }
 
 export interface LeadScoringDependencies {
-  readonly store: ScoringStore;
+  readonly leads: LeadReader;
+  readonly recorded: RecordedEvents;
+  readonly visitors: VisitorLinks;
+  readonly scores: ScoreWriter;
   readonly rulesets: ActiveRuleset;
   readonly publisher: EventPublisher;
   readonly latency: ScoreLatency;
@@ -121,24 +132,24 @@ export class LeadScoring {
   }
 
   private async workFor(request: ScoringRequest): Promise<ScoringWork> {
-    const { store } = this.dependencies;
+    const { recorded, visitors } = this.dependencies;
     const { correlationId } = request.detail;
     if (request['detail-type'] === DetailType.EngagementRecorded) {
-      const event = await store.getEvent(request.detail.eventId);
+      const event = await recorded.getEvent(request.detail.eventId);
       if (!event) throw new Error(`Event ${request.detail.eventId} not found`);
       // The stored subject is the truth: an event recorded for a visitor is scored when they identify.
       if (event.subject.kind !== 'lead') return { eventIds: [], correlationId };
       return { leadId: event.subject.id, eventIds: [event.id], correlationId };
     }
     const { leadId, anonymousId } = request.detail;
-    if ((await store.leadIdForAnonymous(anonymousId)) !== leadId) return { eventIds: [], correlationId };
-    const history = await store.eventsOf({ kind: 'anonymous', id: anonymousId });
+    if ((await visitors.leadIdForAnonymous(anonymousId)) !== leadId) return { eventIds: [], correlationId };
+    const history = await recorded.eventsOf({ kind: 'anonymous', id: anonymousId });
     return { leadId, eventIds: history.map((event) => event.id), correlationId };
   }
 
   private publishPending(leadId: string, pending: LeadQualifiedDetail | undefined): Promise<void> {
-    const { publisher, store, log } = this.dependencies;
-    return publishPendingQualification(leadId, pending, { publisher, store, logger: log });
+    const { publisher, scores, log } = this.dependencies;
+    return publishPendingQualification(leadId, pending, { publisher, store: scores, logger: log });
   }
 
   /**
@@ -146,12 +157,12 @@ export class LeadScoring {
    * since) is first rescored from its history, so its score never mixes two rulesets.
    */
   private async scoreWith(lead: Lead, events: readonly RecordedEvent[], correlationId: string) {
-    const { store, rulesets } = this.dependencies;
+    const { recorded, rulesets } = this.dependencies;
     const ruleset = await rulesets.active();
     const view = scoringView(lead);
     let { score: state, pendingQualification: pending } = lead;
     if (state && state.rulesetVersion !== ruleset.version) {
-      ({ state, pending } = rescoredLead(lead, await store.scoredHistory(lead.id), ruleset, correlationId, new Date().toISOString()));
+      ({ state, pending } = rescoredLead(lead, await recorded.scoredHistory(lead.id), ruleset, correlationId, new Date().toISOString()));
     }
     for (const event of events) {
       const change = apply(state, { event, lead: view }, ruleset);
@@ -163,10 +174,10 @@ export class LeadScoring {
 
   /** Adds a batch's events to one lead exactly once, in as few writes as possible, retrying on conflicts. */
   private async scoreLead(leadId: string, eventIds: readonly string[], correlationId: string): Promise<void> {
-    const { store, latency, log, maxEventsPerWrite } = this.dependencies;
+    const { leads, recorded, scores, latency, log, maxEventsPerWrite } = this.dependencies;
     let attempt = 0;
     while (attempt < OPTIMISTIC_ATTEMPTS) {
-      const [lead, events] = await Promise.all([store.getLead(leadId), store.getEvents(eventIds)]);
+      const [lead, events] = await Promise.all([leads.getLead(leadId), recorded.getEvents(eventIds)]);
       if (!lead) throw new Error(`Lead ${leadId} not found`);
       const unscored = events.filter((event) => !event.scoredAt).sort(byTime);
       if (unscored.length === 0) {
@@ -177,7 +188,7 @@ export class LeadScoring {
       const { state, pending } = await this.scoreWith(lead, chunk, correlationId);
       if (!state) throw new Error(`Lead ${leadId} has no score after scoring ${chunk.length} event(s)`);
       const scoredAt = new Date();
-      const outcome = await store.applyScores(lead, chunk, state, scoredAt.toISOString(), pending);
+      const outcome = await scores.applyScores(lead, chunk, state, scoredAt.toISOString(), pending);
       if (outcome === 'applied') {
         for (const event of chunk) latency.record(scoredAt.getTime() - Date.parse(event.receivedAt));
         log.debug('Events scored', { leadId, events: chunk.length, total: state.total });

@@ -21,8 +21,8 @@ export interface AlertRecords {
   release(key: QualificationKey, token: string): Promise<void>;
 }
 
-/** The lead and its latest engagement, which the alert lists. */
-export interface AlertLeads extends LeadReader {
+/** The lead's latest engagement, which the alert lists. */
+export interface RecentActivity {
   eventsOf(subject: EventSubject, options: { readonly newestFirst: boolean; readonly limit: number }): Promise<RecordedEvent[]>;
 }
 
@@ -37,7 +37,8 @@ export interface AlertLatency {
 
 export interface MqlAlertDependencies {
   readonly alerts: AlertRecords;
-  readonly leads: AlertLeads;
+  readonly leads: LeadReader;
+  readonly activity: RecentActivity;
   readonly routing: AssignmentRouting;
   readonly timers: FollowUpStarter;
   readonly mailer: EmailSender;
@@ -65,7 +66,7 @@ export class MqlAlerts {
   constructor(private readonly dependencies: MqlAlertDependencies) {}
 
   async alert(detail: LeadQualifiedDetail): Promise<void> {
-    const { alerts, leads, routing, mailer, publisher, latency, log } = this.dependencies;
+    const { alerts, leads, activity, routing, mailer, publisher, latency, log } = this.dependencies;
     const key: QualificationKey = { leadId: detail.leadId, rulesetVersion: detail.rulesetVersion, qualification: detail.qualification };
     const claim = await alerts.claim(key, new Date());
     if (claim.outcome === 'already-sent') {
@@ -87,7 +88,7 @@ export class MqlAlerts {
         await publisher.publish([{ detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...key, ...routed.assigned } }]);
         log.info('Lead assigned', { ...key, repId: routed.assigned.repId, teamId: routed.assigned.teamId });
       }
-      const recent = await leads.eventsOf({ kind: 'lead', id: lead.id }, { newestFirst: true, limit: RECENT_ACTIVITY });
+      const recent = await activity.eventsOf({ kind: 'lead', id: lead.id }, { newestFirst: true, limit: RECENT_ACTIVITY });
       messageId = await mailer.send({
         to: [this.addressOf(recipient)],
         ...composeAlertEmail(lead, detail, recent, recipient),

@@ -3,6 +3,7 @@ import { describeError, type EventPublisher } from '../adapters/event-publisher'
 import type { LeadStore } from '../adapters/lead-store';
 import type { Deal, LeadChange, LifecycleStore } from '../adapters/lifecycle-store';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
+import { LeadBusy } from '../domain/errors';
 import { DetailType, type LeadStageChangedDetail } from '../domain/events';
 import { currentStage, type LifecycleStage, type StageTransition, type TransitionResult } from '../domain/handoff/lifecycle';
 import type { Lead } from '../domain/lead';
@@ -22,11 +23,6 @@ export type ChangeOutcome =
   | { readonly outcome: 'unchanged'; readonly why: string }
   | { readonly outcome: 'duplicate' }
   | { readonly outcome: 'no-lead' };
-
-/** The lead kept changing under every attempt; repeating the request is safe. */
-export class LeadBusy extends Error {
-  override readonly name = 'LeadBusy';
-}
 
 export interface StageChangeDependencies {
   readonly leads: Pick<LeadStore, 'getLead'>;
@@ -81,7 +77,7 @@ export class StageChanges {
       const published = stageChanged ? await this.publish(lead.id, stageChanged) : true;
       return { outcome: 'changed', ...(transition ? { transition } : {}), published };
     }
-    throw new LeadBusy(`Lead ${leadId} kept changing; giving up after ${OPTIMISTIC_ATTEMPTS} attempts`);
+    throw new LeadBusy(leadId, OPTIMISTIC_ATTEMPTS);
   }
 
   /** A stage change left in the outbox by an earlier write whose publish failed goes out first. */

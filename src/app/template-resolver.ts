@@ -1,7 +1,7 @@
 import type { TemplateStore } from '../adapters/template-store';
 import type { CampaignDefinition, ResolvedCampaignDefinition } from '../domain/campaigns/campaign';
 import { contentOf } from '../domain/campaigns/template-versions';
-import { HttpError } from '../http/errors';
+import { InvalidInput } from '../domain/errors';
 
 /**
  * A campaign's template as it will be stored: inline content as given, or a stored template's version
@@ -12,11 +12,11 @@ export async function resolveCampaignTemplate(definition: CampaignDefinition, te
   const { template } = definition;
   if (!('templateId' in template)) return { ...definition, template };
   const head = await templates.get(template.templateId);
-  if (!head) throw new HttpError(400, 'Invalid request: template.templateId names no template', [{ field: 'template.templateId', message: `no template ${template.templateId}` }]);
+  if (!head) throw new InvalidInput('Invalid request: template.templateId names no template', [{ field: 'template.templateId', message: `no template ${template.templateId}` }]);
   const versionNumber = template.version ?? head.latestVersion;
   const version = await templates.getVersion(template.templateId, versionNumber);
   if (!version) {
-    throw new HttpError(400, 'Invalid request: template.version does not exist', [{ field: 'template.version', message: `template ${template.templateId} has versions 1 to ${head.latestVersion}, not ${versionNumber}` }]);
+    throw new InvalidInput('Invalid request: template.version does not exist', [{ field: 'template.version', message: `template ${template.templateId} has versions 1 to ${head.latestVersion}, not ${versionNumber}` }]);
   }
   return { ...definition, template: contentOf(version), templateRef: { templateId: template.templateId, version: version.version } };
 }

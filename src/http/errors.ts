@@ -1,17 +1,24 @@
 import type { z } from 'zod';
 import '../api/messages';
 import type { ErrorBody } from '../api/schemas';
+import { Conflict, InvalidInput, LeadflowError } from '../domain/errors';
 
-/** An error whose message and issues are safe to show to the caller. */
-export class HttpError extends Error {
+/**
+ * An answer with a status of its own, shown to the caller as it is. It is one kind of LeadflowError
+ * rather than a hierarchy of its own, so the error middleware maps every error in one place; it is
+ * for conditions only HTTP has (a body too large, a content type, the edge secret) and for handlers,
+ * which are HTTP code. Domain, use case and adapter code throws the other kinds, which say what went
+ * wrong and leave the status to the middleware.
+ */
+export class HttpError extends LeadflowError {
+  override readonly name = 'HttpError';
   constructor(
     readonly statusCode: number,
     message: string,
-    readonly issues?: ErrorBody['issues'],
+    issues?: ErrorBody['issues'],
     readonly headers?: Record<string, string>,
   ) {
-    super(message);
-    this.name = 'HttpError';
+    super(message, issues);
   }
 }
 
@@ -23,27 +30,27 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   }, '');
 }
 
-export function validationError(error: z.ZodError): HttpError {
+/** A 400 for input its schema refused, naming every field at fault. */
+export function validationError(error: z.ZodError): InvalidInput {
   const issues = error.issues.map((issue) => ({
     field: fieldPath(issue.path) || '(body)',
     message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
   }));
   const first = issues[0];
   const summary = first ? `${first.field} ${first.message}` : 'invalid request';
-  return new HttpError(400, `Invalid request: ${summary}`, issues);
+  return new InvalidInput(`Invalid request: ${summary}`, issues);
 }
 
 /** A path or query parameter parsed with its schema; a bad one is a 400 naming the parameter. */
 export function parameter<T>(value: string | undefined, name: string, schema: z.ZodType<T>): T {
   const parsed = schema.safeParse(value ?? '');
   if (parsed.success) return parsed.data;
-  const message = parsed.error.issues[0]?.message ?? 'is invalid';
-  throw new HttpError(400, `Invalid request: ${name} ${message}`, [{ field: name, message }]);
+  throw InvalidInput.field(name, parsed.error.issues[0]?.message ?? 'is invalid');
 }
 
 /** A 409 for input that reuses a key (an idempotency key, an event id) for something else; the issues name each key. */
-export function conflictError(issues: NonNullable<ErrorBody['issues']>): HttpError {
+export function conflictError(issues: NonNullable<ErrorBody['issues']>): Conflict {
   const first = issues[0];
-  return new HttpError(409, `Conflict: ${first ? `${first.field} ${first.message}` : 'a key was reused'}`, issues);
+  return new Conflict(`Conflict: ${first ? `${first.field} ${first.message}` : 'a key was reused'}`, issues);
 }
 

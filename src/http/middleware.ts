@@ -2,6 +2,7 @@ import { TextDecoder } from 'node:util';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { Conflict, InvalidInput, LeadflowError, NotFound, Unavailable } from '../domain/errors';
 import { HttpError } from './errors';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
@@ -148,19 +149,27 @@ const json = (statusCode: number, body: unknown, headers: Record<string, string>
   body: JSON.stringify(body),
 });
 
+/** The status (and headers) each kind of error answers with: the one place errors become HTTP. */
+function answerOf(error: LeadflowError): { readonly statusCode: number; readonly headers?: Record<string, string> } | undefined {
+  if (error instanceof HttpError) return { statusCode: error.statusCode, ...(error.headers ? { headers: error.headers } : {}) };
+  if (error instanceof InvalidInput) return { statusCode: 400 };
+  if (error instanceof NotFound) return { statusCode: 404 };
+  if (error instanceof Conflict) return { statusCode: 409 };
+  if (error instanceof Unavailable) return { statusCode: 503, ...(error.retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(error.retryAfterSeconds) } }) };
+  return undefined;
+}
+
 /**
- * Maps errors to responses: an HttpError is shown to the caller as it is; anything else is logged
- * (without the request body, which holds personal data) and becomes a plain 500 with no internals.
+ * Maps errors to responses: a LeadflowError is shown to the caller (its message and issues) with its
+ * kind's status; anything else is logged (without the request body, which holds personal data) and
+ * becomes a plain 500 with no internals.
  */
 export const errorResponses = (logger: Logger): HttpMiddleware => ({
   onError: (request) => {
     const { error } = request;
-    if (error instanceof HttpError) {
-      request.response = json(
-        error.statusCode,
-        { message: error.message, ...(error.issues ? { issues: error.issues } : {}) },
-        error.headers,
-      );
+    const answer = error instanceof LeadflowError ? answerOf(error) : undefined;
+    if (error instanceof LeadflowError && answer) {
+      request.response = json(answer.statusCode, { message: error.message, ...(error.issues ? { issues: error.issues } : {}) }, answer.headers);
       return;
     }
     logger.error('Unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });

@@ -1,5 +1,5 @@
 import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
-import type { EventSubject, RecordedEvent, ScoreWrite, ScoringStore } from '../../src/app/lead-scoring';
+import type { EventSubject, RecordedEvent, RecordedEvents, ScoreWrite, ScoreWriter, VisitorLinks } from '../../src/app/lead-scoring';
 import type { CampaignSends, SendClaim, SendRecord } from '../../src/app/campaign-sending';
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
@@ -229,7 +229,7 @@ export class MemoryFollowUpSteps implements FollowUpStepStore {
 }
 
 /** Leads with their recorded events and visitor links; a score write has the table's conditions. */
-export class MemoryScoringStore extends MemoryLeads implements ScoringStore {
+export class MemoryScoringStore extends MemoryLeads implements RecordedEvents, VisitorLinks, ScoreWriter {
   readonly events = new Map<string, RecordedEvent>();
   readonly visitors = new Map<string, string>();
   /** Every score write that was applied, in order. */

@@ -57,7 +57,7 @@ beforeEach(() => {
   publisher = new MemoryPublisher();
   latencies = [];
   scoring = (maxEventsPerWrite = 99) =>
-    new LeadScoring({ store, rulesets: { active: async () => starterRuleset }, publisher, latency: { record: (ms) => latencies.push(ms) }, log: new MemoryLog(), maxEventsPerWrite });
+    new LeadScoring({ leads: store, recorded: store, visitors: store, scores: store, rulesets: { active: async () => starterRuleset }, publisher, latency: { record: (ms) => latencies.push(ms) }, log: new MemoryLog(), maxEventsPerWrite });
 });
 
 afterEach(() => {

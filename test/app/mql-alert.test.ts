@@ -28,7 +28,7 @@ beforeEach(() => {
   publisher = new MemoryPublisher();
   log = new MemoryLog();
   latencies = [];
-  alerts = new MqlAlerts({ alerts: alertRecords, leads, routing, timers, mailer, publisher, latency: { record: (ms) => latencies.push(ms) }, log, salesInbox: 'sales@example.com' });
+  alerts = new MqlAlerts({ alerts: alertRecords, leads, activity: leads, routing, timers, mailer, publisher, latency: { record: (ms) => latencies.push(ms) }, log, salesInbox: 'sales@example.com' });
 });
 
 afterEach(() => {

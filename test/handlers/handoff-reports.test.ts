@@ -26,7 +26,7 @@ const report = async (query: Record<string, string>) => {
 beforeEach(() => {
   dynamo.reset();
   dynamo.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => {
-    const month = input.ExpressionAttributeValues[':month'];
+    const month = input.ExpressionAttributeValues[':partition'];
     if (month === 'TRANSITIONS#2026-11') {
       return { Items: [transition('a', 'lead', 'mql', '2026-11-02T00:00:00.000Z'), transition('a', 'mql', 'sql', '2026-11-03T00:00:00.000Z')] };
     }
@@ -38,7 +38,7 @@ describe('handoff-reports', () => {
   it('reads each month of the window from the month index and reports on them', async () => {
     const response = await report({ from: '2026-10', to: '2026-11' });
     expect(response.status).toBe(200);
-    const asked = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':month']).sort();
+    const asked = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':partition']).sort();
     expect(asked).toEqual(['TRANSITIONS#2026-10', 'TRANSITIONS#2026-11']);
     expect(response.body).toMatchObject({
       months: { from: '2026-10', to: '2026-11' },
@@ -53,10 +53,10 @@ describe('handoff-reports', () => {
         'TRANSITIONS#2025-02': [transition('b', 'lead', 'mql', '2025-02-10T00:00:00.000Z')],
         'TRANSITIONS#2025-06': [transition('b', 'mql', 'sql', '2025-06-01T00:00:00.000Z')],
       };
-      return { Items: items[input.ExpressionAttributeValues[':month'] ?? ''] ?? [] };
+      return { Items: items[input.ExpressionAttributeValues[':partition'] ?? ''] ?? [] };
     });
     const response = await report({ from: '2025-01', to: '2025-02' });
-    const asked = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':month']).sort();
+    const asked = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':partition']).sort();
     expect(asked).toEqual(monthsBetween('2025-01', '2026-02').map((month) => `TRANSITIONS#${month}`));
     expect(response.body.funnel).toEqual([expect.objectContaining({ month: '2025-01' }), expect.objectContaining({ month: '2025-02', entered: expect.objectContaining({ mql: 1, sql: 0 }) })]);
     expect(response.body.conversion).toContainEqual(expect.objectContaining({ from: 'mql', entered: 1, converted: 1, ratePercent: 100 }));
@@ -67,7 +67,7 @@ describe('handoff-reports', () => {
     const lastMonth = recent.toISOString().slice(0, 7);
     await report({ from: lastMonth, to: lastMonth });
     const thisMonth = new Date().toISOString().slice(0, 7);
-    expect(dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':month']).sort()).toEqual([`TRANSITIONS#${lastMonth}`, `TRANSITIONS#${thisMonth}`]);
+    expect(dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':partition']).sort()).toEqual([`TRANSITIONS#${lastMonth}`, `TRANSITIONS#${thisMonth}`]);
   });
 
   it('refuses a bad month, a window backwards or too long, naming the parameter', async () => {

@@ -78,7 +78,7 @@ beforeEach(() => {
   dynamo.on(QueryCommand).callsFake((input: { IndexName?: string; ScanIndexForward?: boolean; ExpressionAttributeValues: Values }) => {
     const items = [...table.values()];
     if (input.IndexName === 'gsi1') {
-      const listed = items.filter((item) => item.gsi1pk === input.ExpressionAttributeValues[':templates']).sort((a, b) => String(a.gsi1sk).localeCompare(String(b.gsi1sk)));
+      const listed = items.filter((item) => item.gsi1pk === input.ExpressionAttributeValues[':partition']).sort((a, b) => String(a.gsi1sk).localeCompare(String(b.gsi1sk)));
       return { Items: input.ScanIndexForward === false ? listed.reverse() : listed };
     }
     const prefix = String(input.ExpressionAttributeValues[':versions']);
@@ -132,7 +132,7 @@ describe('manage-templates', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 5));
     const other = await created({ ...welcome, name: 'Newsletter' });
-    const listing = (await templates.list()).body.templates as { templateId: string; name: string; latestVersion: number }[];
+    const listing = (await templates.list()).body.items as { templateId: string; name: string; latestVersion: number }[];
     expect(listing.map((template) => [template.name, template.latestVersion])).toEqual([['Newsletter', 1], ['Welcome v3', 3]]);
     expect(listing[0]?.templateId).toBe(other);
   });

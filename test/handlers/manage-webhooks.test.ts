@@ -50,6 +50,23 @@ const call = async (method: 'GET' | 'POST' | 'DELETE', path = '/v1/admin/webhook
 };
 
 describe('manage-webhooks', () => {
+  it('answers the list a page at a time: a limit from 1 to 200 and a cursor it gave, each refused by name otherwise', async () => {
+    const list = async (query: Record<string, string>) => {
+      const result = await handler({ ...httpEvent({ method: 'GET', path: '/v1/admin/webhooks' }), queryStringParameters: query }, context);
+      return { statusCode: result.statusCode, body: JSON.parse(result.body ?? '{}') as Record<string, unknown> };
+    };
+    expect(await list({})).toEqual({ statusCode: 200, body: { items: [] } });
+    for (const limit of ['0', '201', 'ten', '5.5', '']) {
+      expect(await list({ limit }), limit).toEqual({ statusCode: 400, body: { message: 'Invalid request: limit must be a whole number from 1 to 200', issues: [{ field: 'limit', message: 'must be a whole number from 1 to 200' }] } });
+    }
+    const otherKind = Buffer.from(JSON.stringify({ pk: 'SEGMENT#s-1', sk: 'SEGMENT', gsi1pk: 'SEGMENTS', gsi1sk: '2026-11-30#s-1' })).toString('base64url');
+    for (const cursor of ['garbled', otherKind, '']) {
+      const refused = await list({ limit: '10', cursor });
+      expect(refused.statusCode, cursor).toBe(400);
+      expect(refused.body.issues).toEqual([{ field: 'cursor', message: 'is not a cursor this list gave: start again without it' }]);
+    }
+  });
+
   it('creates an endpoint and shows its secret once, as Standard Webhooks serialises it (whsec_ and 32 bytes of base64); the list never shows it', async () => {
     const created = await call('POST', undefined, { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified', 'lead.assigned'] });
     expect(created.statusCode).toBe(201);
@@ -57,7 +74,7 @@ describe('manage-webhooks', () => {
     const other = await call('POST', undefined, { url: 'https://chat.example.com/in', eventTypes: ['lead.assigned'] });
     expect(other.body.secret).not.toBe(created.body.secret);
     const listed = await call('GET');
-    expect(listed.body.webhooks).toEqual([expect.objectContaining({ id: created.body.id }), expect.objectContaining({ id: other.body.id })]);
+    expect(listed.body.items).toEqual([expect.objectContaining({ id: created.body.id }), expect.objectContaining({ id: other.body.id })]);
     expect(JSON.stringify(listed.body)).not.toContain('whsec_');
   });
 
@@ -107,7 +124,7 @@ describe('manage-webhooks', () => {
     const route = '/v1/admin/webhooks/{webhookId}';
     expect((await call('DELETE', `/v1/admin/webhooks/${id}`, undefined, route, { webhookId: id })).statusCode).toBe(204);
     expect((await call('DELETE', `/v1/admin/webhooks/${id}`, undefined, route, { webhookId: id })).statusCode).toBe(404);
-    expect((await call('GET')).body.webhooks).toEqual([]);
+    expect((await call('GET')).body.items).toEqual([]);
     expect((await call('DELETE', '/v1/admin/webhooks/nope', undefined, route, { webhookId: 'nope' })).statusCode).toBe(400);
   });
 
@@ -128,12 +145,12 @@ describe('manage-webhooks', () => {
       const until = Date.parse(String(rotated.body.previousSecretUntil));
       expect(until - before).toBeGreaterThanOrEqual(24 * 3_600_000 - 1_000);
       expect(until - before).toBeLessThanOrEqual(24 * 3_600_000 + 5_000);
-      expect((await call('GET')).body.webhooks).toEqual([expect.objectContaining({ id, previousSecretUntil: rotated.body.previousSecretUntil })]);
+      expect((await call('GET')).body.items).toEqual([expect.objectContaining({ id, previousSecretUntil: rotated.body.previousSecretUntil })]);
       expect(JSON.stringify(stored)).not.toContain('whsec_');
 
       // Once the overlap is over, the list no longer says the old secret signs.
       table.put({ ...table.get({ pk: `WEBHOOK#${id}`, sk: 'ENDPOINT' }), previousSecretRef: { ...oldRef, until: new Date(Date.now() - 1_000).toISOString() } });
-      expect(((await call('GET')).body.webhooks as Record<string, unknown>[])[0]).not.toHaveProperty('previousSecretUntil');
+      expect(((await call('GET')).body.items as Record<string, unknown>[])[0]).not.toHaveProperty('previousSecretUntil');
 
       const cut = await rotate(id, { overlapHours: 0 });
       expect(cut.body.previousSecretUntil).toBeUndefined();

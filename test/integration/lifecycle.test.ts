@@ -136,8 +136,8 @@ describe('lifecycle and sales feedback on the local stack', () => {
     expect((await feedback(won, { action: 'won', reason: 'product_fit', amount: 9000, currency: 'USD', billingFrequency: 'yearly', actor: 'ana' })).status).toBe(200);
     expect(((await getLead(won)) as { wonAt?: string }).wonAt).toEqual(expect.any(String));
 
-    const rulesets = (await (await admin('GET', '/v1/admin/rulesets')).json()) as { rulesets: { version: string; status: string }[] };
-    const active = rulesets.rulesets.find((ruleset) => ruleset.status === 'active')?.version ?? '';
+    const rulesets = (await (await admin('GET', '/v1/admin/rulesets')).json()) as { items: { version: string; status: string }[] };
+    const active = rulesets.items.find((ruleset) => ruleset.status === 'active')?.version ?? '';
     const window = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
     const response = await admin('POST', `/v1/admin/rulesets/${active}/backtest`, window);
     expect(response.status).toBe(200);

@@ -90,9 +90,9 @@ describe('rulesets as versioned data on the local stack', () => {
     expect(await alertsFor('Ada')).toHaveLength(1);
     expect(await alertsFor('Bo')).toHaveLength(1);
 
-    const listing = (await (await admin('GET', '/v1/admin/rulesets')).json()) as { active: string; rulesets: { version: string; status: string }[] };
+    const listing = (await (await admin('GET', '/v1/admin/rulesets')).json()) as { active: string; items: { version: string; status: string }[] };
     expect(listing.active).toBe(draft.version);
-    expect(listing.rulesets).toEqual(expect.arrayContaining([expect.objectContaining({ version: 'starter-1', status: 'retired' }), expect.objectContaining({ version: draft.version, status: 'active' })]));
+    expect(listing.items).toEqual(expect.arrayContaining([expect.objectContaining({ version: 'starter-1', status: 'retired' }), expect.objectContaining({ version: draft.version, status: 'active' })]));
 
     // New engagement after the activation is scored under the new ruleset straight away.
     const later = await lead('Cy', { role: 'Intern', country: 'BR' }, [['page_view', { url: 'https://example.com/pricing' }]]);
@@ -103,9 +103,9 @@ describe('rulesets as versioned data on the local stack', () => {
     expect((await admin('PUT', `/v1/admin/rulesets/${next}`, { ...draft, version: next })).status).toBe(200);
     expect((await admin('POST', `/v1/admin/rulesets/${next}/backtest`, {})).status).toBe(200);
     expect((await admin('POST', `/v1/admin/rulesets/${next}/activate`)).status).toBe(202);
-    const after = (await (await admin('GET', '/v1/admin/rulesets')).json()) as { active: string; rulesets: { version: string; status: string }[] };
+    const after = (await (await admin('GET', '/v1/admin/rulesets')).json()) as { active: string; items: { version: string; status: string }[] };
     expect(after.active).toBe(next);
-    expect(after.rulesets.find((ruleset) => ruleset.version === draft.version)?.status).toBe('retired');
+    expect(after.items.find((ruleset) => ruleset.version === draft.version)?.status).toBe('retired');
   });
 
   it('refuses an invalid draft with the field at fault, rewriting an active version, and activation without a back-test', async () => {

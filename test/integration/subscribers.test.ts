@@ -42,8 +42,8 @@ describe('suppression list on the local stack', () => {
     expect(await eventually(() => suppression(hard))).toMatchObject({ reason: 'hard_bounce', email: hard });
     expect((await eventually(async () => (await getLead(leadId)).emailSuppression)).reason).toBe('hard_bounce');
     expect(await eventually(() => suppression(complainer))).toMatchObject({ reason: 'complaint' });
-    const listed = (await (await admin('GET', '/v1/admin/suppressions')).json()) as { suppressions: { email?: string }[] };
-    expect(listed.suppressions.map((entry) => entry.email)).toEqual(expect.arrayContaining([hard, complainer]));
+    const listed = (await (await admin('GET', '/v1/admin/suppressions')).json()) as { items: { email?: string }[] };
+    expect(listed.items.map((entry) => entry.email)).toEqual(expect.arrayContaining([hard, complainer]));
   });
 
   it('suppresses a bounce SES publishes on the default bus, forwarded to the leadflow bus as the stack forwards it in AWS', async () => {

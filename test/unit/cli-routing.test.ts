@@ -89,7 +89,7 @@ describe('leadflow webhooks', () => {
   it('list prints each endpoint on a line, and remove deletes one by id', async () => {
     const cli = run((method) =>
       method === 'GET'
-        ? new Response(JSON.stringify({ webhooks: [{ id: 'w-1', url: 'https://crm.example.com/hooks', eventTypes: ['lead.qualified'], createdAt: '2026-11-25T00:00:00Z' }] }), { status: 200 })
+        ? new Response(JSON.stringify({ items: [{ id: 'w-1', url: 'https://crm.example.com/hooks', eventTypes: ['lead.qualified'], createdAt: '2026-11-25T00:00:00Z' }] }), { status: 200 })
         : new Response(null, { status: 204 }),
     );
     expect(await main(['webhooks', 'list'], cli.io)).toBe(0);

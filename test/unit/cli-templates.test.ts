@@ -70,12 +70,13 @@ describe('leadflow templates push', () => {
 });
 
 describe('leadflow templates list', () => {
-  it('prints each template with its latest version and last change', async () => {
+  it('prints each template with its latest version and last change, following the list page by page', async () => {
     const seen: Seen[] = [];
-    const listing = { templates: [{ templateId: 'tpl-2', name: 'Newsletter', latestVersion: 3, updatedAt: '2026-11-24T10:00:00.000Z' }, { templateId: 'tpl-1', name: 'Welcome', latestVersion: 1, updatedAt: '2026-11-20T10:00:00.000Z' }] };
-    const run = io(api(seen, [{ status: 200, body: listing }]));
+    const firstPage = { items: [{ templateId: 'tpl-2', name: 'Newsletter', latestVersion: 3, updatedAt: '2026-11-24T10:00:00.000Z' }], nextCursor: 'next/page+1' };
+    const lastPage = { items: [{ templateId: 'tpl-1', name: 'Welcome', latestVersion: 1, updatedAt: '2026-11-20T10:00:00.000Z' }] };
+    const run = io(api(seen, [{ status: 200, body: firstPage }, { status: 200, body: lastPage }]));
     expect(await main(['templates', 'list'], run.io)).toBe(0);
-    expect(seen[0]).toMatchObject({ method: 'GET', url: 'http://localhost:3000/v1/admin/templates' });
+    expect(seen.map((request) => request.url)).toEqual(['http://localhost:3000/v1/admin/templates', 'http://localhost:3000/v1/admin/templates?cursor=next%2Fpage%2B1']);
     expect(run.out).toHaveLength(2);
     expect(run.out[0]).toMatch(/^tpl-2 {2}Newsletter +v3 +2026-11-24T10:00:00\.000Z$/);
     expect(run.out[1]).toMatch(/^tpl-1 {2}Welcome +v1 +2026-11-20/);

@@ -67,7 +67,7 @@ describe('leadflow commands and their help', () => {
     const seen: string[] = [];
     const recording = (async (url: Parameters<typeof fetch>[0]) => {
       seen.push(String(url));
-      return new Response(JSON.stringify({ active: 'starter-1', rulesets: [] }), { status: 200 });
+      return new Response(JSON.stringify({ active: 'starter-1', items: [] }), { status: 200 });
     }) as typeof fetch;
     const run = io({ env: { LEADFLOW_DEV_TOKEN: 't', LEADFLOW_API_URL: 'http://127.0.0.1:1' }, fetch: recording });
     expect(await main(['--api', 'http://127.0.0.1:4000', 'rules', 'list'], run.io)).toBe(0);
@@ -110,7 +110,7 @@ describe('admin API authentication', () => {
   const recordingFetch = (seen: { url: string; headers: Record<string, string> }[]) =>
     (async (url: Parameters<typeof fetch>[0], init?: RequestInit) => {
       seen.push({ url: String(url), headers: init?.headers as Record<string, string> });
-      return new Response(JSON.stringify({ active: 'starter-1', rulesets: [] }), { status: 200 });
+      return new Response(JSON.stringify({ active: 'starter-1', items: [] }), { status: 200 });
     }) as typeof fetch;
 
   it('signs requests to AWS with SigV4 for execute-api in the API region', async () => {

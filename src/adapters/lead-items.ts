@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { ConsentRecord } from '../domain/subscriptions';
+import type { ScoredEvent } from '../domain/scoring/engine';
+import type { Lead, Touch } from '../domain/lead';
+import { entryStage, stageEntry, type EntryStage } from '../domain/handoff/lifecycle';
+import { keys, type Subject } from './keys';
+import { transitionPut } from './lifecycle-store';
+
+/**
+ * How a lead, its events and its consent records look as table items, and the writes that create
+ * them: the lead stores, the event store and the submission store write them in shared transactions.
+ */
+
+/** An engagement event as stored: the one record that makes "apply each event once" checkable. */
+export interface StoredEvent extends ScoredEvent {
+  readonly subject: Subject;
+  readonly receivedAt: string;
+  /** Set in the same transaction that adds the event's points to its lead. */
+  readonly scoredAt?: string;
+  /** The id the client gave a tracked event (the stored id is scoped to its visitor or address). */
+  readonly clientId?: string;
+  /** The fingerprint of the request that stored it: a retry must match it, or it is a conflict. */
+  readonly requestHash?: string;
+}
+
+/** A lead as created: it always has the stage it entered the funnel at. */
+export type NewLead = Lead & { readonly stage: EntryStage; readonly stageChangedAt: string };
+
+/** A new lead holding only its address, first seen at `touch`. */
+export function addressOnlyLead(email: string, touch: Touch): NewLead {
+  return { id: randomUUID(), email, createdAt: touch.at, updatedAt: touch.at, firstTouch: touch, lastTouch: touch, subscriptions: {}, stage: entryStage(false), stageChangedAt: touch.at, version: 1 };
+}
+
+/**
+ * A new lead's writes: the address claimed for it (so one address makes one lead, even under
+ * concurrent creation), the lead, and the record of the stage it entered at.
+ */
+export function createLeadWrites(tableName: string, lead: NewLead) {
+  return [
+    { Put: { TableName: tableName, Item: { ...keys.email(lead.email), leadId: lead.id, createdAt: lead.createdAt }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    { Put: { TableName: tableName, Item: { ...keys.lead(lead.id), ...keys.leadListing(lead.id), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    transitionPut(tableName, lead.version, { ...stageEntry(lead.stage, lead.stageChangedAt), leadId: lead.id, leadCreatedAt: lead.createdAt }),
+  ];
+}
+
+/** The put of an event, once: a second put with the same id fails its condition. */
+export function putEvent(tableName: string, event: Omit<StoredEvent, 'subject'>, subject: Subject) {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...keys.event(event.id),
+        ...keys.eventSubject(subject, event.occurredAt, event.id),
+        ...keys.eventDay(event.occurredAt, event.id),
+        entity: 'event',
+        ...event,
+        subject,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Consent records are append-only: each is put once, keyed by time, type and the request that made it. */
+export function putConsents(tableName: string, leadId: string, consents: readonly ConsentRecord[], sourceId: string) {
+  return consents.map((consent) => ({
+    Put: {
+      TableName: tableName,
+      Item: { ...keys.consent(leadId, consent.at, consent.subscription, sourceId), entity: 'consent', ...consent },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  }));
+}
+
+/** `SET <map>.<key> = <value>` clauses for an update expression, one per entry; entries not named are kept. */
+export function mapEntryUpdates(map: 'subscriptions' | 'attributes', entries: readonly (readonly [string, unknown])[]) {
+  const prefix = map === 'subscriptions' ? 'sub' : 'attr';
+  const names: Record<string, string> = entries.length ? { [`#${map}`]: map } : {};
+  const values: Record<string, unknown> = {};
+  const sets = entries.map(([key, value], index) => {
+    names[`#${prefix}${index}`] = key;
+    values[`:${prefix}${index}`] = value;
+    return `#${map}.#${prefix}${index} = :${prefix}${index}`;
+  });
+  return { names, values, sets };
+}
+
+export function toLead(item: Record<string, unknown>): Lead {
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, anonymousIds, ...lead } = item;
+  return { ...(lead as unknown as Lead), ...(anonymousIds instanceof Set ? { anonymousIds: [...anonymousIds].sort() } : {}) };
+}
+
+export function toStoredEvent(item: Record<string, unknown>): StoredEvent {
+  return {
+    id: item.id as string,
+    type: item.type as string,
+    occurredAt: item.occurredAt as string,
+    properties: (item.properties ?? {}) as Record<string, unknown>,
+    subject: item.subject as Subject,
+    receivedAt: item.receivedAt as string,
+    ...(typeof item.scoredAt === 'string' ? { scoredAt: item.scoredAt } : {}),
+    ...(typeof item.clientId === 'string' ? { clientId: item.clientId } : {}),
+    ...(typeof item.requestHash === 'string' ? { requestHash: item.requestHash } : {}),
+  };
+}

@@ -1,0 +1,61 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Lead } from '../domain/lead';
+import { LEAD_LISTING_SHARDS } from './keys';
+import { toLead } from './lead-items';
+
+export type LeadCursor = { readonly shard: number; readonly startKey?: Record<string, unknown> };
+
+/** A lead cursor travels inside bus events as an opaque string. */
+export const encodeCursor = (cursor: LeadCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+export const decodeCursor = (text: string) => JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as LeadCursor;
+
+/** Pages through every lead by the listing index, whose 16 partitions keep any one from running hot. */
+export class LeadListing {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * One page of lead ids, walking the 16 listing partitions in turn. Pass the returned cursor to get
+   * the next page; no cursor means every lead has been listed.
+   */
+  async listLeadIds(limit: number, cursor?: LeadCursor): Promise<{ leadIds: string[]; cursor?: LeadCursor }> {
+    const page = await this.listingPage(limit, cursor ?? { shard: 0 }, { projection: 'id' });
+    return { leadIds: page.items.map((item) => item.id as string), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  /**
+   * One page of whole leads from the listing index (it projects every attribute, so no second read
+   * is needed). With `withinShard` the page stops at the end of the cursor's partition, so the 16
+   * partitions can be walked in parallel; the returned cursor then stays in that partition.
+   */
+  async leadsPage(limit: number, cursor: LeadCursor, options: { withinShard?: boolean } = {}): Promise<{ leads: Lead[]; cursor?: LeadCursor }> {
+    const page = await this.listingPage(limit, cursor, options);
+    return { leads: page.items.map(toLead), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  private async listingPage(limit: number, cursor: LeadCursor, options: { projection?: string; withinShard?: boolean }) {
+    let shard = cursor.shard;
+    let startKey = cursor.startKey;
+    const lastShard = options.withinShard ? shard : LEAD_LISTING_SHARDS.length - 1;
+    const items: Record<string, unknown>[] = [];
+    while (shard <= lastShard && items.length < limit) {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :shard',
+          ExpressionAttributeValues: { ':shard': `LEADS#${LEAD_LISTING_SHARDS[shard]}` },
+          ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+          ExclusiveStartKey: startKey,
+          Limit: limit - items.length,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+      if (!startKey) shard += 1;
+    }
+    return { items, ...(shard <= lastShard ? { cursor: { shard, ...(startKey ? { startKey } : {}) } } : {}) };
+  }
+}

@@ -1,0 +1,130 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * What each folder may import: the architecture as the code must keep it. The domain is pure (no AWS,
+ * no HTTP, no deployment model); use cases depend on the domain and on ports they declare, never on
+ * an adapter; adapters implement those ports; handlers wire adapters into use cases; the manifest is
+ * the deployment model that the CDK stack (infra/) and the developer runtime (local/) are built from.
+ */
+type Layer =
+  | 'src/domain'
+  | 'src/app'
+  | 'src/adapters'
+  | 'src/api'
+  | 'src/http'
+  | 'src/config'
+  | 'manifest'
+  | 'functions'
+  | 'infra'
+  | 'local'
+  | 'cli'
+  | 'bench';
+
+interface Rule {
+  readonly imports: readonly Layer[];
+  /** Packages (npm names or node: built-ins) the layer may import. */
+  readonly packages: RegExp;
+}
+
+const ANY_PACKAGE = /./;
+const RULES: Readonly<Record<Layer, Rule>> = {
+  'src/domain': { imports: ['src/domain'], packages: /^(zod|ipaddr\.js|node:(crypto|util))$/ },
+  'src/app': { imports: ['src/domain', 'src/app', 'src/config'], packages: /^(zod|node:crypto|@aws-lambda-powertools\/logger)$/ },
+  'src/adapters': { imports: ['src/domain', 'src/adapters', 'src/config', 'manifest'], packages: ANY_PACKAGE },
+  'src/api': { imports: ['src/domain', 'src/api', 'src/http'], packages: /^(zod|@asteasolutions\/zod-to-openapi|node:.+)$/ },
+  'src/http': { imports: ['src/domain', 'src/api', 'src/http', 'manifest'], packages: /^(zod|@middy\/.+|@aws-lambda-powertools\/logger|aws-lambda|node:.+)$/ },
+  'src/config': { imports: ['src/config'], packages: /^zod$/ },
+  manifest: { imports: ['manifest', 'src/domain', 'src/http', 'src/api', 'functions'], packages: /^(zod)$/ },
+  functions: { imports: ['functions', 'src/domain', 'src/app', 'src/adapters', 'src/api', 'src/http', 'src/config', 'manifest'], packages: ANY_PACKAGE },
+  infra: { imports: ['infra', 'manifest', 'src/domain'], packages: ANY_PACKAGE },
+  local: { imports: ['local', 'manifest', 'src/domain', 'src/adapters', 'src/config', 'src/http'], packages: ANY_PACKAGE },
+  cli: { imports: ['cli', 'manifest', 'src/domain', 'src/api', 'src/adapters', 'src/config'], packages: ANY_PACKAGE },
+  bench: { imports: ['bench', 'local', 'manifest', 'src/domain', 'src/adapters', 'src/app', 'src/api'], packages: ANY_PACKAGE },
+};
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The layer a project file belongs to, or undefined for files no rule covers (tests, config). */
+function layerOf(file: string): Layer | undefined {
+  const [top, second] = file.split('/');
+  if (top === 'src' && second) {
+    const layer = `src/${second.replace(/\.ts$/, '')}`;
+    return layer in RULES ? (layer as Layer) : undefined;
+  }
+  return top && top in RULES ? (top as Layer) : undefined;
+}
+
+interface ImportEdge {
+  readonly from: string;
+  /** A project path (relative to the root, without extension) or a package name. */
+  readonly to: string;
+  readonly inProject: boolean;
+}
+
+/** The package an import names: `@scope/name`, `name`, or the `node:` built-in. */
+const packageName = (specifier: string) =>
+  specifier.startsWith('node:') ? specifier : specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+
+/** Every import of a source file, static or dynamic with a literal specifier, as TypeScript reads them. */
+function importsOf(file: string, source: string): ImportEdge[] {
+  return ts.preProcessFile(source, true, true).importedFiles.map(({ fileName: specifier }) => {
+    const inProject = specifier.startsWith('.');
+    return { from: file, to: inProject ? normalize(join(dirname(file), specifier)) : packageName(specifier), inProject };
+  });
+}
+
+/** The imports that break RULES, each as `from -> to`. Another function's folder counts as a break too. */
+function violations(edges: readonly ImportEdge[]): string[] {
+  const broken: string[] = [];
+  for (const edge of edges) {
+    const fromLayer = layerOf(edge.from);
+    if (!fromLayer) continue;
+    const rule = RULES[fromLayer];
+    if (edge.inProject) {
+      const toLayer = layerOf(edge.to);
+      if (!toLayer || !rule.imports.includes(toLayer)) broken.push(`${edge.from} -> ${edge.to}`);
+      else if (fromLayer === 'functions' && toLayer === 'functions' && edge.from.split('/')[1] !== edge.to.split('/')[1]) broken.push(`${edge.from} -> ${edge.to}`);
+    } else if (!rule.packages.test(edge.to)) {
+      broken.push(`${edge.from} -> ${edge.to}`);
+    }
+  }
+  return broken;
+}
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(join(ROOT, folder), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
+}
+
+describe('the architecture', () => {
+  const files = ['src', 'manifest', 'functions', 'infra', 'local', 'cli', 'bench'].flatMap(sourceFiles);
+  const edges = files.flatMap((file) => importsOf(file, readFileSync(join(ROOT, file), 'utf8')));
+
+  it('reads the imports of every layer', () => {
+    const layers = new Set(files.map(layerOf));
+    expect([...layers].sort()).toEqual(Object.keys(RULES).sort());
+    expect(edges.length).toBeGreaterThan(300);
+  });
+
+  it('keeps each folder to what it may import', () => {
+    expect(violations(edges)).toEqual([]);
+  });
+
+  it('finds an import that breaks a rule', () => {
+    const source = "import { x } from '../adapters/lead-store';\nimport type { y } from '../../manifest/types';\nimport { z } from '@aws-sdk/client-sesv2';\n";
+    expect(violations(importsOf('src/domain/lead.ts', source))).toEqual([
+      'src/domain/lead.ts -> src/adapters/lead-store',
+      'src/domain/lead.ts -> manifest/types',
+      'src/domain/lead.ts -> @aws-sdk/client-sesv2',
+    ]);
+    expect(violations(importsOf('functions/get-lead/handler.ts', "import { a } from '../score-lead/handler';"))).toEqual([
+      'functions/get-lead/handler.ts -> functions/score-lead/handler',
+    ]);
+    expect(violations(importsOf('src/app/audience.ts', "import { a } from '../domain/lead';\nimport { z } from 'zod';"))).toEqual([]);
+  });
+});
