@@ -1,5 +1,7 @@
 import type { Manifest } from './types';
 import { DetailType, EVENT_SOURCE, WEBHOOK_EVENT_TYPES } from '../src/domain/events';
+import { manageRoutingRoutes } from '../functions/manage-routing/routes';
+import { manageWebhooksRoutes } from '../functions/manage-webhooks/routes';
 
 /**
  * Every function of leadflow, its trigger and what it may touch. The CDK stack and the local runtime
@@ -206,10 +208,7 @@ export const manifest: Manifest = {
       entry: 'functions/manage-routing/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'GET', path: '/v1/admin/routing' },
-          { method: 'PUT', path: '/v1/admin/routing' },
-        ],
+        routes: manageRoutingRoutes,
         audience: 'admin',
       },
       timeoutSeconds: 10,
@@ -225,12 +224,7 @@ export const manifest: Manifest = {
       entry: 'functions/manage-webhooks/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'POST', path: '/v1/admin/webhooks' },
-          { method: 'GET', path: '/v1/admin/webhooks' },
-          { method: 'DELETE', path: '/v1/admin/webhooks/{webhookId}' },
-          { method: 'POST', path: '/v1/admin/webhooks/{webhookId}/secret' },
-        ],
+        routes: manageWebhooksRoutes,
         audience: 'admin',
       },
       timeoutSeconds: 10,
