@@ -55,7 +55,7 @@ export interface HttpRoute {
  */
 export interface HttpTrigger {
   readonly kind: 'http';
-  readonly routes: readonly (RouteDeclaration | HttpRoute)[];
+  readonly routes: readonly RouteDeclaration[];
   /**
    * `public`: browsers on the allowed origins may call it (CORS), throttled per route.
    * `admin`: IAM (SigV4) in AWS, the development token in local mode.
