@@ -29,7 +29,7 @@ async function holdingsOf(leadId: string) {
   return holdings;
 }
 
-export const handler = routesHandler(logger, config.MAX_BODY_BYTES, leadDataRightsRoutes, {
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, leadDataRightsRoutes, {
   // Right of access and portability: everything held about the lead, as JSON.
   exportLead: async ({ params }) => {
     const holdings = await holdingsOf(params.leadId);

@@ -100,7 +100,7 @@ async function control(campaignId: string, action: CampaignControl) {
   return json(200, { campaignId, status: to });
 }
 
-export const handler = routesHandler(logger, config.MAX_BODY_BYTES, manageCampaignsRoutes, {
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageCampaignsRoutes, {
   createCampaign: async ({ body: definition }) => {
     const { segmentId: _segmentId, ...content } = await resolveCampaignTemplate(definition, templates);
     const campaign = await campaigns.create(randomUUID(), content, await audienceOf(definition), new Date().toISOString());

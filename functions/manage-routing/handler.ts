@@ -11,7 +11,7 @@ const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger
 const logger = new Logger();
 const routing = new RoutingStore(documentClient(), config.TABLE_NAME);
 
-export const handler = routesHandler(logger, config.MAX_BODY_BYTES, manageRoutingRoutes, {
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageRoutingRoutes, {
   getRouting: async () => {
     const stored = await routing.get();
     if (!stored) throw new HttpError(404, 'No routing configured: MQL alerts go to the sales inbox');

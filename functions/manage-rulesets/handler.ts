@@ -53,7 +53,7 @@ async function startPlanning(job: RescoreJob) {
   }
 }
 
-export const handler = routesHandler(logger, config.MAX_BODY_BYTES, manageRulesetsRoutes, {
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageRulesetsRoutes, {
   listRulesets: async () => {
     const [all, active] = await Promise.all([rulesets.list(), rulesets.activeVersion()]);
     return json(200, { active, rulesets: all.map(listing) });

@@ -32,7 +32,7 @@ async function existing(segmentId: string) {
   return segment;
 }
 
-export const handler = routesHandler(logger, config.MAX_BODY_BYTES, manageSegmentsRoutes, {
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageSegmentsRoutes, {
   createSegment: async ({ body }) => {
     const segment = await segments.create(randomUUID(), body, new Date().toISOString());
     logger.info('Segment created', { segmentId: segment.id });

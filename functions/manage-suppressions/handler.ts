@@ -28,7 +28,7 @@ function emailParameter(raw: string): string {
   return parameter(decoded, 'email', Email);
 }
 
-export const handler = routesHandler(logger, config.MAX_BODY_BYTES, manageSuppressionsRoutes, {
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageSuppressionsRoutes, {
   listSuppressions: async () => json(200, { suppressions: await suppressions.list() }),
 
   getSuppression: async ({ params }) => {

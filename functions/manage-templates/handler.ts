@@ -32,7 +32,7 @@ async function existingVersion(templateId: string, version: number) {
   return found;
 }
 
-export const handler = routesHandler(logger, config.MAX_BODY_BYTES, manageTemplatesRoutes, {
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageTemplatesRoutes, {
   createTemplate: async ({ body: request }) => {
     const { summary, version } = await templates.create(randomUUID(), request.name, request, new Date().toISOString());
     logger.info('Template created', { templateId: summary.templateId });

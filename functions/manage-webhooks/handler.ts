@@ -36,7 +36,7 @@ async function checkTarget(url: string, resolver: HostResolver): Promise<void> {
 }
 
 /** The routes, around the resolver host names are checked with (tests give their own). */
-export const manageWebhooks = (resolver: HostResolver) => routesHandler(logger, config.MAX_BODY_BYTES, manageWebhooksRoutes, {
+export const manageWebhooks = (resolver: HostResolver) => routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageWebhooksRoutes, {
   // The secret is in this answer only: it signs every delivery and is never shown again.
   createWebhook: async ({ body }) => {
     const request = WebhookRequest.safeParse(body);

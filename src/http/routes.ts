@@ -158,8 +158,7 @@ function parsed(schema: z.ZodType, value: unknown): unknown {
  * the declared schemas (400 naming the field) before the implementation runs.
  */
 export function routesHandler<const Routes extends readonly RouteDeclaration[]>(
-  logger: Logger,
-  maxBodyBytes: number,
+  { logger, maxBodyBytes }: { readonly logger: Logger; /** Needed when a route takes a body: larger ones are refused with 413. */ readonly maxBodyBytes?: number },
   routes: Routes,
   implementations: NoInfer<Implementations<Routes>>,
 ) {
@@ -177,6 +176,7 @@ export function routesHandler<const Routes extends readonly RouteDeclaration[]>(
     .use(requireEdgeOrigin(process.env.EDGE_ORIGIN_SECRET));
   // Functions serving several routes have always size-checked and parsed any body sent.
   if (routes.length > 1 || routes.some((route) => route.request.body)) {
+    if (maxBodyBytes === undefined) throw new Error(`${routes.map((route) => route.operationId).join(', ')}: a function taking bodies needs maxBodyBytes`);
     chain.use(limitBodySize(maxBodyBytes)).use(parseBody({ optional: (event) => !routeOf(event)?.request.body?.required }));
   }
   return chain.handler(async (event, context) => {
