@@ -1,7 +1,24 @@
 import { z } from 'zod';
-import { BacktestRequest } from '../../src/api/schemas';
 import { defineRoute } from '../../src/http/routes';
 import { VersionParams } from '../manage-rulesets/routes';
+
+const MAX_BACKTEST_DAYS = 92;
+
+/** A back-test's window: by default the 30 days before now; at most 92 days. */
+export const BacktestRequest = z
+  .object({
+    from: z.iso.datetime({ offset: true }).optional().describe('Start of the window (inclusive); default: 30 days before `to`.'),
+    to: z.iso.datetime({ offset: true }).optional().describe('End of the window (exclusive); default: now.'),
+  })
+  .strict()
+  .transform((window, context) => {
+    const to = window.to ? new Date(window.to) : new Date();
+    const from = window.from ? new Date(window.from) : new Date(to.getTime() - 30 * 86_400_000);
+    if (from >= to) context.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
+    if (to.getTime() - from.getTime() > MAX_BACKTEST_DAYS * 86_400_000) context.addIssue({ code: 'custom', path: ['from'], message: `the window may span at most ${MAX_BACKTEST_DAYS} days` });
+    return { from: from.toISOString(), to: to.toISOString() };
+  })
+  .meta({ id: 'BacktestRequest' });
 
 const Outcome = z
   .looseObject({

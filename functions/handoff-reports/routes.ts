@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { HandoffReportQuery } from '../../src/api/handoff-schemas';
 import { defineRoute } from '../../src/http/routes';
+
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm');
+export const HandoffReportQuery = z
+  .strictObject({
+    from: Month.optional().describe('First month (UTC), yyyy-mm; default: 5 months before `to`.'),
+    to: Month.optional().describe('Last month (UTC), yyyy-mm, included; default: this month.'),
+  })
+  .meta({ id: 'HandoffReportQuery' });
 
 const ReasonLine = z.object({ reason: z.string(), count: z.int(), amounts: z.record(z.string(), z.number()).describe('Sums per currency.') });
 

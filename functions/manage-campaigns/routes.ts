@@ -1,10 +1,18 @@
 import { z } from 'zod';
 import { AudiencePreview, RenderedEmail } from '../../src/api/responses';
-import { CampaignTestRequest } from '../../src/api/schemas';
+import { Email } from '../../src/api/schemas';
 import { CAMPAIGN_STATUSES, CampaignDefinition } from '../../src/domain/campaigns/campaign';
 import { ScheduleRequest } from '../../src/domain/campaigns/schedule';
 import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
 import { defineRoute, type ErrorDeclaration } from '../../src/http/routes';
+
+/** A test send: up to 5 addresses, personalised with one lead's data when a lead is named. */
+export const CampaignTestRequest = z
+  .strictObject({
+    to: z.array(Email).min(1, 'must name at least one address').max(5, 'must name at most 5 addresses'),
+    leadId: z.uuid('must be a lead id (UUID)').optional(),
+  })
+  .meta({ id: 'CampaignTestRequest' });
 
 const CampaignIdParams = z.object({ campaignId: z.uuid('must be a campaign id (UUID)') });
 const Status = z.enum(CAMPAIGN_STATUSES);

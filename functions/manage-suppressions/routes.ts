@@ -1,7 +1,11 @@
 import { z } from 'zod';
-import { LiftRequest } from '../../src/api/schemas';
 import type { SuppressionReason } from '../../src/domain/consent/suppression';
 import { defineRoute } from '../../src/http/routes';
+
+/** Lifting a suppression needs a reason, kept with the audit record. */
+export const LiftRequest = z
+  .strictObject({ reason: z.string().trim().min(3, 'must say why (3 characters or more)').max(500) })
+  .meta({ id: 'LiftSuppressionRequest' });
 
 /** The address as the path carries it; the handler decodes `%40` when the gateway did not, then checks it. */
 const SuppressedEmail = z.object({ email: z.string().describe('The address, URL-encoded (`%40` for @).') });

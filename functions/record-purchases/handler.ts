@@ -3,7 +3,7 @@ import { documentClient } from '../../src/adapters/clients';
 import { isThrottling } from '../../src/adapters/dynamo-errors';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { PurchaseStore } from '../../src/adapters/purchase-store';
-import type { PurchaseInput, PurchasesRecorded } from '../../src/api/schemas';
+import type { PurchaseInput, PurchasesRecorded } from './schemas';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../src/app/batch';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { addPurchase, currencyFits, type Purchase } from '../../src/domain/purchases';

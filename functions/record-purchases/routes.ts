@@ -1,4 +1,4 @@
-import { PurchaseBatch, PurchasesRecorded } from '../../src/api/schemas';
+import { PurchaseBatch, PurchasesRecorded } from './schemas';
 import { defineRoute } from '../../src/http/routes';
 
 export const recordPurchases = defineRoute({

@@ -5,7 +5,7 @@ import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { DetailType, type DomainEvent } from '../../src/domain/events';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
-import type { CrmUpdate, CrmUpdatesApplied } from '../../src/api/handoff-schemas';
+import type { CrmUpdate, CrmUpdatesApplied } from './schemas';
 import { describeError } from '../../src/adapters/event-publisher';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { feedbackTarget } from '../../src/domain/handoff/feedback';

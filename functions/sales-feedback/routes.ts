@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CrmUpdateBatch, CrmUpdatesApplied, FeedbackRequest } from '../../src/api/handoff-schemas';
+import { CrmUpdateBatch, CrmUpdatesApplied, FeedbackRequest } from './schemas';
 import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from '../../src/domain/handoff/lifecycle';
 import { SalesReasons } from '../../src/domain/handoff/reasons';
 import { defineRoute } from '../../src/http/routes';
