@@ -10,7 +10,7 @@ const Lead = z
     attributes: z.record(z.string(), z.unknown()),
     subscriptions: z.record(z.string(), z.string()).optional(),
     owner: z.object({ repId: z.string(), teamId: z.string(), assignedAt: z.string() }).optional(),
-    purchases: z.looseObject({ segment: z.string() }).describe('The purchase profile as of now: count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment.'),
+    purchases: z.looseObject({ count: z.int(), rfmSegment: z.string() }).describe('The purchase profile as of now: count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment.'),
     score: z
       .looseObject({
         asOf: z.string(),

@@ -26,7 +26,16 @@ export const getHandoffReport = defineRoute({
         .object({
           months: z.object({ from: z.string(), to: z.string() }),
           funnel: z.array(z.looseObject({ month: z.string() })),
-          conversion: z.looseObject({}),
+          conversion: z.array(
+            z.object({
+              from: z.string(),
+              to: z.string(),
+              entered: z.int(),
+              converted: z.int(),
+              ratePercent: z.number().nullable(),
+              byMonth: z.array(z.object({ month: z.string(), entered: z.int(), converted: z.int(), ratePercent: z.number().nullable() })),
+            }),
+          ),
           timeToMql: z.object({ leads: z.int(), medianDays: z.number().nullable(), p90Days: z.number().nullable() }),
           mqlAcceptance: z.object({ accepted: z.int(), rejected: z.int(), ratePercent: z.number().nullable() }),
           won: z.array(ReasonLine),

@@ -97,15 +97,19 @@ export interface RouteInput<Route extends RouteDeclaration> {
   readonly body: BodyOf<Route> extends { readonly checkedByHandler: true } ? unknown : BodyOf<Route> extends BodyDeclaration ? Output<BodyOf<Route>['schema']> : undefined;
 }
 
-/** What a caller sends: the request's parts before parsing (the client's view of the same schemas). */
-export type RouteRequest<Route extends RouteDeclaration> = OmitUndefined<{
+/** What a caller sends: the request's parts before parsing (the client's view of the same schemas); a part with nothing required may be left out. */
+export type RouteRequest<Route extends RouteDeclaration> = Sendable<{
   params: Input<RequestOf<Route>['params']>;
   query: Input<RequestOf<Route>['query']>;
   headers: Input<RequestOf<Route>['headers']>;
   body: BodyOf<Route> extends BodyDeclaration ? Input<BodyOf<Route>['schema']> : undefined;
 }>;
 
-type OmitUndefined<Parts> = { [Part in keyof Parts as Parts[Part] extends undefined ? never : Part]: Parts[Part] };
+/** An object with nothing in it: a part every one of whose fields is optional accepts it. */
+type Nothing = Record<never, never>;
+type Sendable<Parts> = { [Part in keyof Parts as Parts[Part] extends undefined ? never : Nothing extends Parts[Part] ? never : Part]: Parts[Part] } & {
+  [Part in keyof Parts as Parts[Part] extends undefined ? never : Nothing extends Parts[Part] ? Part : never]?: Parts[Part];
+};
 
 /** The body of a route's success answer, as its schema reads it. */
 export type RouteOutput<Route extends RouteDeclaration> = {
