@@ -4,7 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { HttpMethod } from '../../manifest/types';
+import { routeKey, type HttpMethod } from '../../manifest/types';
 import { requireEdgeOrigin } from './edge-origin';
 import { HttpError, parameter, validationError } from './errors';
 import { errorResponses, limitBodySize, parseBody, type ParsedBodyEvent } from './middleware';
@@ -127,9 +127,6 @@ export type Implementations<Routes extends readonly RouteDeclaration[]> = {
   readonly [Route in Routes[number] as Route['operationId']]: Implementation<Route>;
 };
 
-/** The `routeKey` API Gateway gives a route: `GET /v1/admin/leads/{leadId}`. */
-export const routeKeyOf = (route: Pick<RouteDeclaration, 'method' | 'path'>) => `${route.method} ${route.path}`;
-
 /** The declared parts of a request parsed, in the order a caller reads them: path, query, headers, body. */
 function parsedInput(route: RouteDeclaration, event: ParsedBodyEvent): Readonly<Record<keyof RouteInput<RouteDeclaration>, unknown>> {
   const { request } = route;
@@ -166,7 +163,7 @@ export function routesHandler<const Routes extends readonly RouteDeclaration[]>(
   routes: Routes,
   implementations: NoInfer<Implementations<Routes>>,
 ) {
-  const byKey = new Map(routes.map((route) => [routeKeyOf(route), route]));
+  const byKey = new Map(routes.map((route) => [routeKey(route), route]));
   const only = routes.length === 1 ? routes[0] : undefined;
   // A function with one route serves whatever API Gateway sends it, as it always has.
   const routeOf = (event: APIGatewayProxyEventV2) => only ?? byKey.get(event.routeKey);
