@@ -1,5 +1,22 @@
 import type { Manifest } from './types';
 import { DetailType, EVENT_SOURCE, WEBHOOK_EVENT_TYPES } from '../src/domain/events';
+import { apiDocsRoutes } from '../functions/api-docs/routes';
+import { backtestRulesetRoutes } from '../functions/backtest-ruleset/routes';
+import { captureFormRoutes } from '../functions/capture-form/routes';
+import { getLeadRoutes } from '../functions/get-lead/routes';
+import { handoffReportsRoutes } from '../functions/handoff-reports/routes';
+import { ingestEventsRoutes } from '../functions/ingest-events/routes';
+import { leadDataRightsRoutes } from '../functions/lead-data-rights/routes';
+import { manageCampaignsRoutes } from '../functions/manage-campaigns/routes';
+import { manageRoutingRoutes } from '../functions/manage-routing/routes';
+import { manageRulesetsRoutes } from '../functions/manage-rulesets/routes';
+import { manageSegmentsRoutes } from '../functions/manage-segments/routes';
+import { manageSuppressionsRoutes } from '../functions/manage-suppressions/routes';
+import { manageTemplatesRoutes } from '../functions/manage-templates/routes';
+import { manageWebhooksRoutes } from '../functions/manage-webhooks/routes';
+import { preferenceCentreRoutes } from '../functions/preference-centre/routes';
+import { recordPurchasesRoutes } from '../functions/record-purchases/routes';
+import { salesFeedbackRoutes } from '../functions/sales-feedback/routes';
 
 /**
  * Every function of leadflow, its trigger and what it may touch. The CDK stack and the local runtime
@@ -28,7 +45,7 @@ export const manifest: Manifest = {
       name: 'capture-form',
       description: 'Accepts a form submission: validates, creates or updates the lead, records the submission.',
       entry: 'functions/capture-form/handler.ts',
-      trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/forms/{formId}/submissions' }], audience: 'public' },
+      trigger: { kind: 'http', routes: captureFormRoutes, audience: 'public' },
       emits: [DetailType.EngagementRecorded, DetailType.LeadContactChanged, DetailType.ConsentConfirmationRequested, DetailType.LeadIdentified],
       timeoutSeconds: 10,
       memoryMb: 256,
@@ -43,7 +60,7 @@ export const manifest: Manifest = {
       name: 'ingest-events',
       description: 'Accepts a batch of engagement events from the tracking snippet or a chat widget.',
       entry: 'functions/ingest-events/handler.ts',
-      trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/events' }], audience: 'public' },
+      trigger: { kind: 'http', routes: ingestEventsRoutes, audience: 'public' },
       emits: [DetailType.EngagementRecorded],
       timeoutSeconds: 10,
       memoryMb: 256,
@@ -57,7 +74,7 @@ export const manifest: Manifest = {
       name: 'api-docs',
       description: 'Serves the OpenAPI document generated from the request schemas.',
       entry: 'functions/api-docs/handler.ts',
-      trigger: { kind: 'http', routes: [{ method: 'GET', path: '/v1/openapi.json' }], audience: 'public' },
+      trigger: { kind: 'http', routes: apiDocsRoutes, audience: 'public' },
       timeoutSeconds: 5,
       memoryMb: 256,
       access: [],
@@ -68,14 +85,7 @@ export const manifest: Manifest = {
       entry: 'functions/preference-centre/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'GET', path: '/v1/preferences' },
-          { method: 'POST', path: '/v1/preferences' },
-          { method: 'GET', path: '/v1/unsubscribe' },
-          { method: 'POST', path: '/v1/unsubscribe' },
-          { method: 'GET', path: '/v1/subscriptions/confirm' },
-          { method: 'POST', path: '/v1/subscriptions/confirm' },
-        ],
+        routes: preferenceCentreRoutes,
         audience: 'public',
       },
       timeoutSeconds: 10,
@@ -91,11 +101,7 @@ export const manifest: Manifest = {
       entry: 'functions/manage-suppressions/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'GET', path: '/v1/admin/suppressions' },
-          { method: 'GET', path: '/v1/admin/suppressions/{email}' },
-          { method: 'POST', path: '/v1/admin/suppressions/{email}/lift' },
-        ],
+        routes: manageSuppressionsRoutes,
         audience: 'admin',
       },
       timeoutSeconds: 10,
@@ -111,10 +117,7 @@ export const manifest: Manifest = {
       entry: 'functions/lead-data-rights/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'GET', path: '/v1/admin/leads/{leadId}/export' },
-          { method: 'DELETE', path: '/v1/admin/leads/{leadId}' },
-        ],
+        routes: leadDataRightsRoutes,
         audience: 'admin',
       },
       timeoutSeconds: 29,
@@ -135,19 +138,7 @@ export const manifest: Manifest = {
       entry: 'functions/manage-campaigns/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'POST', path: '/v1/admin/campaigns' },
-          { method: 'GET', path: '/v1/admin/campaigns/{campaignId}' },
-          { method: 'GET', path: '/v1/admin/campaigns/{campaignId}/report' },
-          { method: 'GET', path: '/v1/admin/campaigns/{campaignId}/preview' },
-          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/test' },
-          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/send' },
-          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/pause' },
-          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/resume' },
-          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/cancel' },
-          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/schedule' },
-          { method: 'POST', path: '/v1/admin/campaigns/{campaignId}/unschedule' },
-        ],
+        routes: manageCampaignsRoutes,
         audience: 'admin',
       },
       emits: [DetailType.CampaignSendRequested, DetailType.CampaignTestRequested, DetailType.CampaignSendDue],
@@ -165,15 +156,7 @@ export const manifest: Manifest = {
       entry: 'functions/manage-segments/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'POST', path: '/v1/admin/segments' },
-          { method: 'GET', path: '/v1/admin/segments' },
-          { method: 'POST', path: '/v1/admin/segments/preview' },
-          { method: 'GET', path: '/v1/admin/segments/{segmentId}' },
-          { method: 'PUT', path: '/v1/admin/segments/{segmentId}' },
-          { method: 'DELETE', path: '/v1/admin/segments/{segmentId}' },
-          { method: 'GET', path: '/v1/admin/segments/{segmentId}/preview' },
-        ],
+        routes: manageSegmentsRoutes,
         audience: 'admin',
       },
       // A preview reads leads for up to 20 s; memory buys CPU for matching them.
@@ -190,14 +173,7 @@ export const manifest: Manifest = {
       entry: 'functions/manage-templates/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'POST', path: '/v1/admin/templates' },
-          { method: 'GET', path: '/v1/admin/templates' },
-          { method: 'GET', path: '/v1/admin/templates/{templateId}' },
-          { method: 'PUT', path: '/v1/admin/templates/{templateId}' },
-          { method: 'GET', path: '/v1/admin/templates/{templateId}/versions/{version}' },
-          { method: 'POST', path: '/v1/admin/templates/{templateId}/preview' },
-        ],
+        routes: manageTemplatesRoutes,
         audience: 'admin',
       },
       timeoutSeconds: 10,
@@ -213,10 +189,7 @@ export const manifest: Manifest = {
       entry: 'functions/manage-routing/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'GET', path: '/v1/admin/routing' },
-          { method: 'PUT', path: '/v1/admin/routing' },
-        ],
+        routes: manageRoutingRoutes,
         audience: 'admin',
       },
       timeoutSeconds: 10,
@@ -232,12 +205,7 @@ export const manifest: Manifest = {
       entry: 'functions/manage-webhooks/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'POST', path: '/v1/admin/webhooks' },
-          { method: 'GET', path: '/v1/admin/webhooks' },
-          { method: 'DELETE', path: '/v1/admin/webhooks/{webhookId}' },
-          { method: 'POST', path: '/v1/admin/webhooks/{webhookId}/secret' },
-        ],
+        routes: manageWebhooksRoutes,
         audience: 'admin',
       },
       timeoutSeconds: 10,
@@ -250,7 +218,7 @@ export const manifest: Manifest = {
       name: 'get-lead',
       description: 'Returns a lead with its scores, grade, stage and score breakdown.',
       entry: 'functions/get-lead/handler.ts',
-      trigger: { kind: 'http', routes: [{ method: 'GET', path: '/v1/admin/leads/{leadId}' }], audience: 'admin' },
+      trigger: { kind: 'http', routes: getLeadRoutes, audience: 'admin' },
       timeoutSeconds: 5,
       memoryMb: 256,
       access: [],
@@ -261,7 +229,7 @@ export const manifest: Manifest = {
       name: 'record-purchases',
       description: "Records purchases from a shop or CRM once per order id, moving each lead's purchase summary (RFM) in the same transaction.",
       entry: 'functions/record-purchases/handler.ts',
-      trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/admin/purchases' }], audience: 'admin' },
+      trigger: { kind: 'http', routes: recordPurchasesRoutes, audience: 'admin' },
       timeoutSeconds: 29,
       memoryMb: 256,
       // 100 purchases with long product names do not fit the API's default 16 KB.
@@ -276,15 +244,7 @@ export const manifest: Manifest = {
       entry: 'functions/manage-rulesets/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'GET', path: '/v1/admin/rulesets' },
-          { method: 'POST', path: '/v1/admin/rulesets/validate' },
-          { method: 'GET', path: '/v1/admin/rulesets/{version}' },
-          { method: 'PUT', path: '/v1/admin/rulesets/{version}' },
-          { method: 'GET', path: '/v1/admin/rulesets/{version}/diff' },
-          { method: 'POST', path: '/v1/admin/rulesets/{version}/activate' },
-          { method: 'GET', path: '/v1/admin/rescoring/{jobId}' },
-        ],
+        routes: manageRulesetsRoutes,
         audience: 'admin',
       },
       emits: [DetailType.RescorePageRequested],
@@ -299,7 +259,7 @@ export const manifest: Manifest = {
       name: 'backtest-ruleset',
       description: 'Replays a window of recorded events through a draft and the active ruleset and reports what would change.',
       entry: 'functions/backtest-ruleset/handler.ts',
-      trigger: { kind: 'http', routes: [{ method: 'POST', path: '/v1/admin/rulesets/{version}/backtest' }], audience: 'admin' },
+      trigger: { kind: 'http', routes: backtestRulesetRoutes, audience: 'admin' },
       // API Gateway answers within 30 s; memory buys CPU for the replay.
       timeoutSeconds: 29,
       memoryMb: 1769,
@@ -517,12 +477,7 @@ export const manifest: Manifest = {
       entry: 'functions/sales-feedback/handler.ts',
       trigger: {
         kind: 'http',
-        routes: [
-          { method: 'POST', path: '/v1/admin/leads/{leadId}/feedback' },
-          { method: 'GET', path: '/v1/admin/settings/sales-reasons' },
-          { method: 'PUT', path: '/v1/admin/settings/sales-reasons' },
-          { method: 'POST', path: '/v1/admin/crm/updates' },
-        ],
+        routes: salesFeedbackRoutes,
         audience: 'admin',
       },
       emits: [DetailType.LeadContactChanged, DetailType.LeadStageChanged],
@@ -538,7 +493,7 @@ export const manifest: Manifest = {
       name: 'handoff-reports',
       description: 'The handoff report: funnel per stage and month, conversion, time to MQL, MQL acceptance, won and lost reasons.',
       entry: 'functions/handoff-reports/handler.ts',
-      trigger: { kind: 'http', routes: [{ method: 'GET', path: '/v1/admin/reports/handoff' }], audience: 'admin' },
+      trigger: { kind: 'http', routes: handoffReportsRoutes, audience: 'admin' },
       timeoutSeconds: 29,
       memoryMb: 512,
       access: [],

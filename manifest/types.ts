@@ -5,6 +5,7 @@
 
 import type { DetailType } from '../src/domain/events';
 import type { EventPattern } from '../src/domain/pattern';
+import type { RouteDeclaration } from '../src/http/routes';
 import type { IndexName, IndexPartition, ItemKind } from './table';
 
 export type { EventPattern };
@@ -49,10 +50,13 @@ export interface HttpRoute {
   readonly path: string;
 }
 
-/** One or more API routes served by one function; the handler tells them apart by `routeKey`. */
+/**
+ * One or more API routes served by one function, declared beside it (`functions/<name>/routes.ts`):
+ * API Gateway routes them by method and path, the handler parses them with their schemas.
+ */
 export interface HttpTrigger {
   readonly kind: 'http';
-  readonly routes: readonly HttpRoute[];
+  readonly routes: readonly RouteDeclaration[];
   /**
    * `public`: browsers on the allowed origins may call it (CORS), throttled per route.
    * `admin`: IAM (SigV4) in AWS, the development token in local mode.

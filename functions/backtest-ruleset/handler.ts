@@ -4,13 +4,12 @@ import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RoutingStore } from '../../src/adapters/routing-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
-import { BacktestRequest } from '../../src/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { runBacktest } from '../../src/app/backtest-runner';
-import { RulesetVersion } from '../../src/domain/scoring/ruleset';
-import { HttpError, parameter, validationError } from '../../src/http/errors';
-import { httpRoutesHandler } from '../../src/http/handler';
+import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
+import { routesHandler } from '../../src/http/routes';
+import { backtestRulesetRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -18,14 +17,11 @@ const history = { events: new LeadEventStore(documentClient(), config.TABLE_NAME
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const routing = new RoutingStore(documentClient(), config.TABLE_NAME);
 
-export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
-  'POST /v1/admin/rulesets/{version}/backtest': async (event) => {
-    const version = parameter(event.pathParameters?.version, 'version', RulesetVersion);
-    const window = BacktestRequest.safeParse(event.parsedBody ?? {});
-    if (!window.success) throw validationError(window.error);
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, backtestRulesetRoutes, {
+  backtestRuleset: async ({ params: { version }, body: window }) => {
     const [draft, active, routingConfig] = await Promise.all([rulesets.get(version), rulesets.active(), routing.get()]);
     if (!draft) throw new HttpError(404, `No ruleset version ${version}`);
-    const { report, summary, durationMs } = await runBacktest(history, draft.ruleset, active, window.data, routingConfig?.config);
+    const { report, summary, durationMs } = await runBacktest(history, draft.ruleset, active, window, routingConfig?.config);
     await rulesets.recordBacktest(version, summary);
     logger.info('Back-test run', { version: version, against: active.version, leads: report.leads, events: report.events, durationMs });
     return json(200, { ...report, durationMs });

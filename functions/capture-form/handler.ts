@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { FormSubmission, withFormAttributes } from '../../src/api/schemas';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher, describeError } from '../../src/adapters/event-publisher';
 import { AnonymousLinks } from '../../src/adapters/anonymous-links';
@@ -12,10 +10,11 @@ import { DetailType, type DomainEvent } from '../../src/domain/events';
 import { profileUpdates, type Touch } from '../../src/domain/lead';
 import { formConsentStatus } from '../../src/domain/consent/preferences';
 import type { ConsentRecord } from '../../src/domain/subscriptions';
-import { conflictError, HttpError, parameter, validationError } from '../../src/http/errors';
+import { conflictError, HttpError } from '../../src/http/errors';
 import { requestFingerprint, submissionIdFor } from '../../src/domain/idempotency';
-import { httpBodyHandler } from '../../src/http/handler';
-import { json, type ParsedBodyEvent } from '../../src/http/middleware';
+import { json } from '../../src/http/middleware';
+import { routesHandler, type Implementation } from '../../src/http/routes';
+import { captureFormRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -24,34 +23,24 @@ const consentStore = new ConsentStore(documentClient(), config.TABLE_NAME);
 const visitorLinks = new AnonymousLinks(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
-const FORM_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** Visible ASCII, as Stripe and the IETF idempotency-key draft expect of a key. */
-const IdempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters');
+type SubmitForm = Implementation<(typeof captureFormRoutes)[number]>;
 
 /** Where the caller put its idempotency key: the header, or the form's own field. */
-function idempotencyKeyOf(event: ParsedBodyEvent, form: FormSubmission): { field: string; key: string } | undefined {
-  const header = event.headers['idempotency-key'];
-  if (header !== undefined) return { field: 'idempotency-key', key: parameter(header, 'idempotency-key', IdempotencyKeyHeader) };
+function idempotencyKeyOf({ headers, body: form }: Parameters<SubmitForm>[0]): { field: string; key: string } | undefined {
+  const header = headers['idempotency-key'];
+  if (header !== undefined) return { field: 'idempotency-key', key: header };
   return form.idempotencyKey ? { field: 'idempotencyKey', key: form.idempotencyKey } : undefined;
 }
 
-export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (event: ParsedBodyEvent) => {
-  const formId = event.pathParameters?.formId ?? '';
-  if (!FORM_ID.test(formId)) {
-    throw new HttpError(400, 'Invalid request: formId must be 1-64 letters, digits, - or _', [
-      { field: 'formId', message: 'must be 1-64 letters, digits, - or _' },
-    ]);
-  }
-  const parsed = FormSubmission.safeParse(withFormAttributes(event.parsedBody));
-  if (!parsed.success) throw validationError(parsed.error);
-  const form = parsed.data;
+const submitForm: SubmitForm = async (input, event) => {
+  const { params: { formId }, body: form } = input;
   if (form.website) {
     logger.info('Honeypot field filled; submission dropped', { formId });
     return json(202, { status: 'accepted' });
   }
 
   const now = new Date().toISOString();
-  const idempotency = idempotencyKeyOf(event, form);
+  const idempotency = idempotencyKeyOf(input);
   const submissionId = idempotency ? submissionIdFor(formId, form.email, idempotency.key) : `sub_${randomUUID()}`;
   const { idempotencyKey: _key, ...request } = form;
   const touch: Touch = {
@@ -143,4 +132,6 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
   }
   logger.info('Form submission accepted', { formId, leadId: outcome.leadId, created: outcome.created, duplicate: outcome.duplicate });
   return json(202, { status: 'accepted', leadId: outcome.leadId, submissionId });
-});
+};
+
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, captureFormRoutes, { submitForm });

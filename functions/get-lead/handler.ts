@@ -10,8 +10,9 @@ import { scoringView } from '../../src/domain/lead';
 import { purchaseProfile } from '../../src/domain/purchases';
 import { round, scoreAt } from '../../src/domain/scoring/engine';
 import { HttpError } from '../../src/http/errors';
-import { httpHandler } from '../../src/http/handler';
 import { json } from '../../src/http/middleware';
+import { routesHandler, type Implementation } from '../../src/http/routes';
+import { getLeadRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting });
 const logger = new Logger();
@@ -21,13 +22,8 @@ const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const lifecycle = new LifecycleStore(documentClient(), config.TABLE_NAME);
 
 const RECENT_EVENTS = 20;
-const LEAD_ID = /^[0-9a-f-]{36}$/;
 
-export const handler = httpHandler(logger, async (event) => {
-  const leadId = event.pathParameters?.leadId ?? '';
-  if (!LEAD_ID.test(leadId)) {
-    throw new HttpError(400, 'Invalid request: leadId must be a lead id (UUID)', [{ field: 'leadId', message: 'must be a lead id (UUID)' }]);
-  }
+const getLead: Implementation<(typeof getLeadRoutes)[number]> = async ({ params: { leadId } }) => {
   const lead = await store.getLead(leadId);
   if (!lead) throw new HttpError(404, `No lead with id ${leadId}`);
   const [recentEvents, transitions] = await Promise.all([
@@ -68,4 +64,6 @@ export const handler = httpHandler(logger, async (event) => {
         }
       : undefined;
   return json(200, { ...visible, attributes: lead.attributes ?? {}, purchases: purchaseProfile(lead.purchases, now), score, stage: currentStage(lead), stageHistory, recentEvents });
-});
+};
+
+export const handler = routesHandler({ logger }, getLeadRoutes, { getLead });

@@ -1,12 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../src/adapters/clients';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
-import { HandoffReportQuery } from '../../src/api/handoff-schemas';
 import { readConfig, setting } from '../../src/config';
 import { addMonths, CONVERSION_FOLLOW_MONTHS, handoffReport, MAX_REPORT_MONTHS, monthsBefore, monthsBetween } from '../../src/domain/handoff/report';
-import { HttpError, validationError } from '../../src/http/errors';
-import { httpHandler } from '../../src/http/handler';
+import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
+import { routesHandler, type Implementation } from '../../src/http/routes';
+import { handoffReportsRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting });
 const logger = new Logger();
@@ -15,12 +15,10 @@ const lifecycle = new LifecycleStore(documentClient(), config.TABLE_NAME);
 /** Months shown when the request names no start. */
 const DEFAULT_MONTHS = 6;
 
-export const handler = httpHandler(logger, async (event) => {
-  const query = HandoffReportQuery.safeParse(event.queryStringParameters ?? {});
-  if (!query.success) throw validationError(query.error);
+const getHandoffReport: Implementation<(typeof handoffReportsRoutes)[number]> = async ({ query }) => {
   const thisMonth = new Date().toISOString().slice(0, 7);
-  const to = query.data.to ?? thisMonth;
-  const from = query.data.from ?? monthsBefore(to, DEFAULT_MONTHS);
+  const to = query.to ?? thisMonth;
+  const from = query.from ?? monthsBefore(to, DEFAULT_MONTHS);
   if (from > to) throw new HttpError(400, 'Invalid request: from must not be after to', [{ field: 'from', message: 'must not be after to' }]);
   const months = monthsBetween(from, to);
   if (months.length > MAX_REPORT_MONTHS) {
@@ -32,4 +30,6 @@ export const handler = httpHandler(logger, async (event) => {
   const transitions = (await Promise.all(readMonths.map((month) => lifecycle.transitionsInMonth(month)))).flat();
   logger.info('Handoff report', { from, to, months: readMonths.length, transitions: transitions.length });
   return json(200, handoffReport(transitions, months));
-});
+};
+
+export const handler = routesHandler({ logger }, handoffReportsRoutes, { getHandoffReport });

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { EventBatch, type EngagementEventInput } from '../../src/api/schemas';
+import type { EngagementEventInput } from '../../src/api/schemas';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher, describeError } from '../../src/adapters/event-publisher';
 import { AnonymousLinks } from '../../src/adapters/anonymous-links';
@@ -8,9 +8,10 @@ import { requestFingerprint, scopedEventId } from '../../src/domain/idempotency'
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import type { Conflict } from '../../src/domain/errors';
 import { DetailType, type DomainEvent } from '../../src/domain/events';
-import { conflictError, HttpError, validationError } from '../../src/http/errors';
-import { httpBodyHandler } from '../../src/http/handler';
-import { json, type ParsedBodyEvent } from '../../src/http/middleware';
+import { conflictError, HttpError } from '../../src/http/errors';
+import { json } from '../../src/http/middleware';
+import { routesHandler, type Implementation } from '../../src/http/routes';
+import { ingestEventsRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -57,18 +58,16 @@ async function conflicts(events: readonly ReturnType<typeof storedEvent>[]): Pro
   return issues.length ? conflictError(issues) : undefined;
 }
 
-export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (event: ParsedBodyEvent) => {
-  const parsed = EventBatch.safeParse(event.parsedBody);
-  if (!parsed.success) throw validationError(parsed.error);
+const sendEvents: Implementation<(typeof ingestEventsRoutes)[number]> = async ({ body: batch }, event) => {
   const receivedAt = new Date().toISOString();
   const correlationId = event.requestContext.requestId;
-  const events = parsed.data.events.map((input) => storedEvent(input, receivedAt));
+  const events = batch.events.map((input) => storedEvent(input, receivedAt));
   const conflict = await conflicts(events);
   if (conflict) throw conflict;
 
   // One visitor's events in order (the first may create its lead), different visitors side by side.
   const byVisitor = new Map<string, { input: EngagementEventInput; index: number }[]>();
-  parsed.data.events.forEach((input, index) => {
+  batch.events.forEach((input, index) => {
     const visitor = input.email ?? `anonymous:${input.anonymousId ?? ''}`;
     byVisitor.set(visitor, [...(byVisitor.get(visitor) ?? []), { input, index }]);
   });
@@ -81,7 +80,7 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
       }
     }),
   );
-  const results = parsed.data.events.map((input, index) => {
+  const results = batch.events.map((input, index) => {
     const outcome = outcomes.get(index);
     if (!outcome) throw new Error(`event ${index} was not recorded`);
     return { id: input.id, ...outcome };
@@ -111,4 +110,6 @@ export const handler = httpBodyHandler(logger, config.MAX_BODY_BYTES, async (eve
     duplicates,
     events: results.map(({ id, status }) => ({ id, status: status === 'recorded' ? 'accepted' : 'duplicate' })),
   });
-});
+};
+
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, ingestEventsRoutes, { sendEvents });

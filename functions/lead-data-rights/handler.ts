@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
 import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
 import { DataRights } from '../../src/adapters/data-rights';
 import { keys } from '../../src/adapters/keys';
@@ -10,9 +9,10 @@ import { cachedSecret } from '../../src/adapters/secrets';
 import { SuppressionStore } from '../../src/adapters/suppression-store';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { addressHash } from '../../src/domain/consent/suppression';
-import { HttpError, parameter } from '../../src/http/errors';
-import { httpRoutesHandler } from '../../src/http/handler';
+import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
+import { routesHandler } from '../../src/http/routes';
+import { leadDataRightsRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -23,26 +23,23 @@ const suppressions = new SuppressionStore(client, config.TABLE_NAME);
 const dataRights = new DataRights(client, config.TABLE_NAME, leads);
 const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
 
-const LeadId = z.uuid('must be a lead id (UUID)');
-
-async function holdingsOf(rawLeadId: string | undefined) {
-  const leadId = parameter(rawLeadId, 'leadId', LeadId);
+async function holdingsOf(leadId: string) {
   const holdings = await dataRights.holdings(leadId);
   if (!holdings) throw new HttpError(404, `No lead with id ${leadId}`);
   return holdings;
 }
 
-export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, leadDataRightsRoutes, {
   // Right of access and portability: everything held about the lead, as JSON.
-  'GET /v1/admin/leads/{leadId}/export': async (event) => {
-    const holdings = await holdingsOf(event.pathParameters?.leadId);
+  exportLead: async ({ params }) => {
+    const holdings = await holdingsOf(params.leadId);
     logger.info('Lead exported', { leadId: holdings.lead.id, items: holdings.own.length + holdings.events.length });
     return json(200, DataRights.exportOf(holdings, new Date().toISOString()), { 'content-disposition': `attachment; filename="lead-${holdings.lead.id}.json"` });
   },
 
   // Right to erasure: every item that names the lead goes; the address stays suppressed as a hash.
-  'DELETE /v1/admin/leads/{leadId}': async (event) => {
-    const holdings = await holdingsOf(event.pathParameters?.leadId);
+  eraseLead: async ({ params }) => {
+    const holdings = await holdingsOf(params.leadId);
     const at = new Date().toISOString();
     await suppressions.keepAfterErasure(addressHash(await privacySalt(), holdings.lead.email), at);
     const jobIds = (await rulesets.list()).flatMap((ruleset) => (ruleset.rescoreJobId ? [ruleset.rescoreJobId] : []));

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgeCampaignScheduler, oneTimeSchedules } from '../../src/adapters/scheduler';
 import { CampaignStore } from '../../src/adapters/campaign-store';
@@ -13,18 +12,18 @@ import { Audience } from '../../src/app/audience';
 import { planningRequests } from '../../src/app/campaign-planning';
 import { TemplateStore } from '../../src/adapters/template-store';
 import { describeError, EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { CampaignTestRequest } from '../../src/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../src/config';
-import { CAMPAIGN_CONTROLS, CampaignDefinition, effectiveStatus, isSubscriber, type Campaign, type CampaignControl } from '../../src/domain/campaigns/campaign';
+import { CAMPAIGN_CONTROLS, effectiveStatus, isSubscriber, type Campaign, type CampaignControl, type CampaignDefinition } from '../../src/domain/campaigns/campaign';
 import { withSubscriberFooter } from '../../src/domain/campaigns/footer';
-import { resolveSchedule, ScheduleError, ScheduleRequest, type CampaignSchedule } from '../../src/domain/campaigns/schedule';
+import { resolveSchedule, ScheduleError, type CampaignSchedule, type ScheduleRequest } from '../../src/domain/campaigns/schedule';
 import { renderTemplate } from '../../src/domain/campaigns/template';
 import { campaignRates, TRACKED_METRICS } from '../../src/domain/campaigns/tracking';
 import { DetailType } from '../../src/domain/events';
-import { HttpError, parameter, validationError } from '../../src/http/errors';
-import { httpRoutesHandler } from '../../src/http/handler';
+import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
+import { routesHandler } from '../../src/http/routes';
 import { resolveCampaignTemplate } from '../../src/app/template-resolver';
+import { manageCampaignsRoutes } from './routes';
 
 const config = readConfig({
   TABLE_NAME: setting,
@@ -42,7 +41,6 @@ const scheduler = new EventBridgeCampaignScheduler(
   oneTimeSchedules(),
 );
 
-const CampaignId = z.uuid('must be a campaign id (UUID)');
 const REPORTED = ['sent', 'skipped', 'interrupted', ...TRACKED_METRICS, 'unsubscribed'] as const;
 
 const SAMPLE_SIZE = 10;
@@ -95,8 +93,7 @@ function scheduleAt(request: ScheduleRequest): CampaignSchedule {
 }
 
 /** Pause, resume or cancel: takes effect at the senders' next batch. */
-async function control(rawCampaignId: string | undefined, action: CampaignControl) {
-  const campaignId = parameter(rawCampaignId, 'campaignId', CampaignId);
+async function control(campaignId: string, action: CampaignControl) {
   const campaign = await campaigns.get(campaignId);
   if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
   const { from, to } = CAMPAIGN_CONTROLS[action];
@@ -105,25 +102,21 @@ async function control(rawCampaignId: string | undefined, action: CampaignContro
   return json(200, { campaignId, status: to });
 }
 
-export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
-  'POST /v1/admin/campaigns': async (event) => {
-    const definition = CampaignDefinition.safeParse(event.parsedBody);
-    if (!definition.success) throw validationError(definition.error);
-    const { segmentId: _segmentId, ...content } = await resolveCampaignTemplate(definition.data, templates);
-    const campaign = await campaigns.create(randomUUID(), content, await audienceOf(definition.data), new Date().toISOString());
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageCampaignsRoutes, {
+  createCampaign: async ({ body: definition }) => {
+    const { segmentId: _segmentId, ...content } = await resolveCampaignTemplate(definition, templates);
+    const campaign = await campaigns.create(randomUUID(), content, await audienceOf(definition), new Date().toISOString());
     logger.info('Campaign created', { campaignId: campaign.id, subscription: campaign.subscription });
     return json(201, campaign);
   },
 
-  'GET /v1/admin/campaigns/{campaignId}': async (event) => {
-    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+  getCampaign: async ({ params: { campaignId } }) => {
     const campaign = await campaigns.get(campaignId);
     if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
     return json(200, { ...campaign, status: effectiveStatus(campaign) });
   },
 
-  'GET /v1/admin/campaigns/{campaignId}/report': async (event) => {
-    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+  getCampaignReport: async ({ params: { campaignId } }) => {
     const campaign = await campaigns.get(campaignId);
     if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
     const counts = Object.fromEntries(REPORTED.map((metric) => [metric, campaign[metric] ?? 0]));
@@ -131,12 +124,10 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   },
 
   // Who would get it (a count and a sample) and what one lead would see, before anything is sent.
-  'GET /v1/admin/campaigns/{campaignId}/preview': async (event) => {
-    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+  previewCampaign: async ({ params: { campaignId }, query: { leadId } }) => {
     const campaign = await campaigns.get(campaignId);
     if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
-    const leadId = event.queryStringParameters?.leadId;
-    const lead = leadId ? await leads.getLead(parameter(leadId, 'leadId', z.uuid('must be a lead id (UUID)'))) : undefined;
+    const lead = leadId ? await leads.getLead(leadId) : undefined;
     if (leadId && !lead) throw new HttpError(404, `No lead with id ${leadId}`);
     const now = new Date().toISOString();
     const preview = await audience.preview(campaign.audience, { subscription: campaign.subscription, sampleSize: SAMPLE_SIZE, maxLeads: PREVIEW_LEAD_LIMIT, deadline: Date.now() + PREVIEW_SECONDS * 1000, now });
@@ -147,18 +138,14 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   },
 
   // A test send to named addresses: not recorded as sends, not tracked, no working unsubscribe link.
-  'POST /v1/admin/campaigns/{campaignId}/test': async (event) => {
-    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
-    const request = CampaignTestRequest.safeParse(event.parsedBody ?? {});
-    if (!request.success) throw validationError(request.error);
+  testCampaign: async ({ params: { campaignId }, body: request }) => {
     if (!(await campaigns.get(campaignId))) throw new HttpError(404, `No campaign ${campaignId}`);
-    await publisher.publish([{ detailType: DetailType.CampaignTestRequested, detail: { version: 1, correlationId: campaignId, campaignId, ...request.data } }]);
-    return json(202, { campaignId, to: request.data.to });
+    await publisher.publish([{ detailType: DetailType.CampaignTestRequested, detail: { version: 1, correlationId: campaignId, campaignId, ...request } }]);
+    return json(202, { campaignId, to: request.to });
   },
 
   // Starts the send: recipients are planned page by page and every one is checked again at send time.
-  'POST /v1/admin/campaigns/{campaignId}/send': async (event) => {
-    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+  sendCampaign: async ({ params: { campaignId } }) => {
     const campaign = await campaigns.get(campaignId);
     if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
     const started = await campaigns.startSending(campaignId, new Date().toISOString());
@@ -171,21 +158,17 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return json(202, { campaignId, status: 'sending', progress: `/v1/admin/campaigns/${campaignId}` });
   },
 
-  'POST /v1/admin/campaigns/{campaignId}/pause': (event) => control(event.pathParameters?.campaignId, 'pause'),
+  pauseCampaign: ({ params: { campaignId } }) => control(campaignId, 'pause'),
   // A scheduled campaign's schedule goes first, so a failure leaves it scheduled and the request can be repeated.
-  'POST /v1/admin/campaigns/{campaignId}/cancel': async (event) => {
-    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+  cancelCampaign: async ({ params: { campaignId } }) => {
     const campaign = await campaigns.get(campaignId);
     if (campaign?.status === 'scheduled') await withScheduler(campaignId, 'delete the schedule of', () => scheduler.unschedule(campaignId));
     return control(campaignId, 'cancel');
   },
 
   // Sends a draft at a wall-clock time in a zone; on a scheduled campaign, moves it to the new time.
-  'POST /v1/admin/campaigns/{campaignId}/schedule': async (event) => {
-    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
-    const request = ScheduleRequest.safeParse(event.parsedBody ?? {});
-    if (!request.success) throw validationError(request.error);
-    const schedule = scheduleAt(request.data);
+  scheduleCampaign: async ({ params: { campaignId }, body }) => {
+    const schedule = scheduleAt(body);
     const campaign = await campaigns.get(campaignId);
     if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
     if (campaign.status !== 'draft' && campaign.status !== 'scheduled') throw new HttpError(409, `Campaign ${campaignId} is ${effectiveStatus(campaign)}; schedule needs it draft or scheduled`);
@@ -200,8 +183,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return json(200, { campaignId, status: 'scheduled', schedule });
   },
 
-  'POST /v1/admin/campaigns/{campaignId}/unschedule': async (event) => {
-    const campaignId = parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId);
+  unscheduleCampaign: async ({ params: { campaignId } }) => {
     const campaign = await campaigns.get(campaignId);
     if (!campaign) throw new HttpError(404, `No campaign ${campaignId}`);
     if (campaign.status !== 'scheduled') throw new HttpError(409, `Campaign ${campaignId} is ${effectiveStatus(campaign)}; unschedule needs it scheduled`);
@@ -214,9 +196,9 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return json(200, { campaignId, status: 'draft' });
   },
   // Resuming plans again from the start: pages count once and every send is recorded, so nobody gets it twice.
-  'POST /v1/admin/campaigns/{campaignId}/resume': async (event) => {
-    const response = await control(event.pathParameters?.campaignId, 'resume');
-    await startPlanning(parameter(event.pathParameters?.campaignId, 'campaignId', CampaignId));
+  resumeCampaign: async ({ params: { campaignId } }) => {
+    const response = await control(campaignId, 'resume');
+    await startPlanning(campaignId);
     return response;
   },
 });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { describeError, EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { RulesetStore, type RescoreJob, type StoredRuleset } from '../../src/adapters/ruleset-store';
@@ -10,16 +9,15 @@ import { diffRulesets } from '../../src/domain/scoring/diff';
 import { RulesetVersion } from '../../src/domain/scoring/ruleset';
 import { validateRuleset } from '../../src/domain/scoring/validate';
 import { HttpError, parameter } from '../../src/http/errors';
-import { httpRoutesHandler } from '../../src/http/handler';
-import { pageBody, pageRequest } from '../../src/http/page-query';
-import { json, type ParsedBodyEvent } from '../../src/http/middleware';
+import { json } from '../../src/http/middleware';
+import { routesHandler } from '../../src/http/routes';
+import { manageRulesetsRoutes } from './routes';
+import { pageBody } from '../../src/http/page-query';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-
-const versionParam = (event: ParsedBodyEvent) => parameter(event.pathParameters?.version, 'version', RulesetVersion);
 
 async function existing(version: string): Promise<StoredRuleset> {
   const stored = await rulesets.get(version);
@@ -56,22 +54,20 @@ async function startPlanning(job: RescoreJob) {
   }
 }
 
-export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
-  'GET /v1/admin/rulesets': async (event) => {
-    const [page, active] = await Promise.all([rulesets.listPage(pageRequest(event)), rulesets.activeVersion()]);
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageRulesetsRoutes, {
+  listRulesets: async ({ query }) => {
+    const [page, active] = await Promise.all([rulesets.listPage(query), rulesets.activeVersion()]);
     return json(200, { active, ...pageBody({ ...page, items: page.items.map(listing) }) });
   },
 
-  'GET /v1/admin/rulesets/{version}': async (event) => json(200, await existing(versionParam(event))),
+  getRuleset: async ({ params }) => json(200, await existing(params.version)),
 
-  'POST /v1/admin/rulesets/validate': async (event) => {
-    const result = validateRuleset(event.parsedBody);
+  validateRuleset: async ({ body }) => {
+    const result = validateRuleset(body);
     return json(200, { valid: result.valid, issues: result.issues });
   },
 
-  'PUT /v1/admin/rulesets/{version}': async (event) => {
-    const version = versionParam(event);
-    const body = event.parsedBody;
+  saveRulesetDraft: async ({ params: { version }, body }) => {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new HttpError(400, 'Invalid request: the body must be a ruleset object', [{ field: '(body)', message: 'must be a ruleset object' }]);
     }
@@ -90,15 +86,13 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return json(200, listing(await existing(version)));
   },
 
-  'GET /v1/admin/rulesets/{version}/diff': async (event) => {
-    const version = versionParam(event);
-    const against = parameter(event.queryStringParameters?.against ?? (await rulesets.activeVersion()), 'against', RulesetVersion);
+  diffRuleset: async ({ params: { version }, query }) => {
+    const against = query.against ?? parameter(await rulesets.activeVersion(), 'against', RulesetVersion);
     const [before, after] = await Promise.all([existing(against), existing(version)]);
     return json(200, diffRulesets(before.ruleset, after.ruleset));
   },
 
-  'POST /v1/admin/rulesets/{version}/activate': async (event) => {
-    const version = versionParam(event);
+  activateRuleset: async ({ params: { version } }) => {
     const outcome = await rulesets.activate(version, randomUUID(), new Date().toISOString());
     if (outcome.outcome === 'activated') {
       logger.info('Ruleset activated', { version, jobId: outcome.job.jobId });
@@ -118,8 +112,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     throw new HttpError(409, `Ruleset ${version} is ${stored.status}, not a draft`);
   },
 
-  'GET /v1/admin/rescoring/{jobId}': async (event) => {
-    const jobId = parameter(event.pathParameters?.jobId, 'jobId', z.uuid('must be a job id (UUID)'));
+  getRescoringJob: async ({ params: { jobId } }) => {
     const job = await rulesets.getJob(jobId);
     if (!job) throw new HttpError(404, `No rescoring job ${jobId}`);
     return json(200, progress(job));

@@ -3,13 +3,14 @@ import { documentClient, secretsManagerClient } from '../../src/adapters/clients
 import { cachedSecret } from '../../src/adapters/secrets';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { SuppressionStore } from '../../src/adapters/suppression-store';
-import { Email, LiftRequest } from '../../src/api/schemas';
+import { Email } from '../../src/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { addressHash } from '../../src/domain/consent/suppression';
-import { HttpError, parameter, validationError } from '../../src/http/errors';
-import { httpRoutesHandler } from '../../src/http/handler';
-import { pageBody, pageRequest } from '../../src/http/page-query';
+import { HttpError, parameter } from '../../src/http/errors';
+import { pageBody } from '../../src/http/page-query';
 import { json } from '../../src/http/middleware';
+import { routesHandler } from '../../src/http/routes';
+import { manageSuppressionsRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -18,7 +19,7 @@ const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
 
 /** The address in the path, whether or not the gateway decoded `%40`. */
-function emailParameter(raw: string | undefined): string {
+function emailParameter(raw: string): string {
   let decoded = raw;
   try {
     decoded = raw?.includes('%') ? decodeURIComponent(raw) : raw;
@@ -28,25 +29,23 @@ function emailParameter(raw: string | undefined): string {
   return parameter(decoded, 'email', Email);
 }
 
-export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
-  'GET /v1/admin/suppressions': async (event) => json(200, pageBody(await suppressions.list(pageRequest(event)))),
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageSuppressionsRoutes, {
+  listSuppressions: async ({ query }) => json(200, pageBody(await suppressions.list(query))),
 
-  'GET /v1/admin/suppressions/{email}': async (event) => {
-    const email = emailParameter(event.pathParameters?.email);
+  getSuppression: async ({ params }) => {
+    const email = emailParameter(params.email);
     const suppression = await suppressions.get(addressHash(await privacySalt(), email));
     if (!suppression) throw new HttpError(404, `${email} is not suppressed`);
     return json(200, suppression);
   },
 
-  'POST /v1/admin/suppressions/{email}/lift': async (event) => {
-    const email = emailParameter(event.pathParameters?.email);
-    const request = LiftRequest.safeParse(event.parsedBody ?? {});
-    if (!request.success) throw validationError(request.error);
+  liftSuppression: async ({ params, body: { reason } }) => {
+    const email = emailParameter(params.email);
     const hash = addressHash(await privacySalt(), email);
-    const outcome = await suppressions.lift(hash, request.data.reason, new Date().toISOString());
+    const outcome = await suppressions.lift(hash, reason, new Date().toISOString());
     if (outcome === 'not-suppressed') throw new HttpError(404, `${email} is not suppressed`);
     await leads.setEmailSuppression(email, undefined);
     logger.info('Suppression lifted', { hash });
-    return json(200, { email, lifted: true, reason: request.data.reason });
+    return json(200, { email, lifted: true, reason });
   },
 });

@@ -6,11 +6,12 @@ import { TemplateStore } from '../../src/adapters/template-store';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { withSubscriberFooter } from '../../src/domain/campaigns/footer';
 import { renderTemplate } from '../../src/domain/campaigns/template';
-import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter, contentOf, sameContent } from '../../src/domain/campaigns/template-versions';
-import { HttpError, parameter, validationError } from '../../src/http/errors';
-import { httpRoutesHandler } from '../../src/http/handler';
-import { pageBody, pageRequest } from '../../src/http/page-query';
-import { json, type ParsedBodyEvent } from '../../src/http/middleware';
+import { contentOf, sameContent } from '../../src/domain/campaigns/template-versions';
+import { HttpError } from '../../src/http/errors';
+import { json } from '../../src/http/middleware';
+import { routesHandler } from '../../src/http/routes';
+import { manageTemplatesRoutes } from './routes';
+import { pageBody } from '../../src/http/page-query';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -19,14 +20,6 @@ const leads = new LeadStore(documentClient(), config.TABLE_NAME);
 
 /** A preview's footer links lead nowhere: each recipient gets its own signed links at send time. */
 const PREVIEW_LINK = 'https://preview.invalid/link-added-at-send-time';
-
-function templateRequest(body: unknown): TemplateRequest {
-  const request = TemplateRequest.safeParse(body);
-  if (!request.success) throw validationError(request.error);
-  return request.data;
-}
-
-const templateIdOf = (event: ParsedBodyEvent) => parameter(event.pathParameters?.templateId, 'templateId', TemplateId);
 
 async function existingTemplate(templateId: string) {
   const head = await templates.get(templateId);
@@ -40,26 +33,23 @@ async function existingVersion(templateId: string, version: number) {
   return found;
 }
 
-export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
-  'POST /v1/admin/templates': async (event) => {
-    const request = templateRequest(event.parsedBody);
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageTemplatesRoutes, {
+  createTemplate: async ({ body: request }) => {
     const { summary, version } = await templates.create(randomUUID(), request.name, request, new Date().toISOString());
     logger.info('Template created', { templateId: summary.templateId });
     return json(201, { ...summary, ...version });
   },
 
-  'GET /v1/admin/templates': async (event) => json(200, pageBody(await templates.list(pageRequest(event)))),
+  listTemplates: async ({ query }) => json(200, pageBody(await templates.list(query))),
 
-  'GET /v1/admin/templates/{templateId}': async (event) => {
-    const head = await existingTemplate(templateIdOf(event));
+  getTemplate: async ({ params }) => {
+    const head = await existingTemplate(params.templateId);
     const [latest, versions] = await Promise.all([existingVersion(head.templateId, head.latestVersion), templates.versions(head.templateId)]);
     return json(200, { ...head, ...contentOf(latest), version: latest.version, versions });
   },
 
   // Versions never change: new content becomes the next version; the same content makes none.
-  'PUT /v1/admin/templates/{templateId}': async (event) => {
-    const templateId = templateIdOf(event);
-    const request = templateRequest(event.parsedBody);
+  updateTemplate: async ({ params: { templateId }, body: request }) => {
     const head = await existingTemplate(templateId);
     const latest = await existingVersion(head.templateId, head.latestVersion);
     const at = new Date().toISOString();
@@ -81,20 +71,15 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return json(200, { name: request.name, ...written.version, created: true });
   },
 
-  'GET /v1/admin/templates/{templateId}/versions/{version}': async (event) => {
-    const templateId = templateIdOf(event);
-    const version = parameter(event.pathParameters?.version, 'version', TemplateVersionParameter);
+  getTemplateVersion: async ({ params: { templateId, version } }) => {
     const head = await existingTemplate(templateId);
     return json(200, { name: head.name, ...(await existingVersion(head.templateId, version)) });
   },
 
   // What a lead would see (or the fallbacks, with no lead), with the footer every campaign email gets.
-  'POST /v1/admin/templates/{templateId}/preview': async (event) => {
-    const templateId = templateIdOf(event);
-    const request = TemplatePreviewRequest.safeParse(event.parsedBody ?? {});
-    if (!request.success) throw validationError(request.error);
+  previewTemplate: async ({ params: { templateId }, body }) => {
     const head = await existingTemplate(templateId);
-    const { leadId, version = head.latestVersion, subscription } = request.data;
+    const { leadId, version = head.latestVersion, subscription } = body;
     const template = await existingVersion(head.templateId, version);
     const lead = leadId ? await leads.getLead(leadId) : undefined;
     if (leadId && !lead) throw new HttpError(404, `No lead with id ${leadId}`);

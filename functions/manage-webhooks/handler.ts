@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
 import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 import { WebhookStore, type SigningEndpoint } from '../../src/adapters/webhook-store';
 import { dnsResolver, type HostResolver } from '../../src/adapters/webhook-transport';
 import { positiveInteger, readConfig, setting } from '../../src/config';
-import { newWebhookSecretRef, webhookRequest, WebhookRotationRequest, webhookSecret } from '../../src/domain/handoff/webhooks';
-import { HttpError, parameter, validationError } from '../../src/http/errors';
-import { httpRoutesHandler } from '../../src/http/handler';
-import { pageBody, pageRequest } from '../../src/http/page-query';
+import { newWebhookSecretRef, webhookRequest, webhookSecret } from '../../src/domain/handoff/webhooks';
+import { HttpError, validationError } from '../../src/http/errors';
+import { pageBody } from '../../src/http/page-query';
 import { json } from '../../src/http/middleware';
+import { routesHandler } from '../../src/http/routes';
 import { isUnresolvableName, webhookTarget, type WebhookTarget } from '../../src/app/webhook-targets';
+import { manageWebhooksRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -21,7 +21,6 @@ const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET,
 // Local mode lets a receiver on this machine listen on plain http or a loopback address; in AWS only public https.
 const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';
 const WebhookRequest = webhookRequest(allowLoopback);
-const WebhookId = z.uuid('must be a webhook id (UUID)');
 
 const urlRefused = (problem: string) => new HttpError(400, `Invalid request: url ${problem}`, [{ field: 'url', message: problem }]);
 
@@ -38,10 +37,10 @@ async function checkTarget(url: string, resolver: HostResolver): Promise<void> {
 }
 
 /** The routes, around the resolver host names are checked with (tests give their own). */
-export const manageWebhooks = (resolver: HostResolver) => httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
+export const manageWebhooks = (resolver: HostResolver) => routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageWebhooksRoutes, {
   // The secret is in this answer only: it signs every delivery and is never shown again.
-  'POST /v1/admin/webhooks': async (event) => {
-    const request = WebhookRequest.safeParse(event.parsedBody);
+  createWebhook: async ({ body }) => {
+    const request = WebhookRequest.safeParse(body);
     if (!request.success) throw validationError(request.error);
     await checkTarget(request.data.url, resolver);
     const ring = await keyRing();
@@ -51,18 +50,14 @@ export const manageWebhooks = (resolver: HostResolver) => httpRoutesHandler(logg
     return json(201, { ...endpoint, secret: webhookSecret(ring, secretRef, endpoint.id) });
   },
 
-  'GET /v1/admin/webhooks': async (event) => json(200, pageBody(await webhooks.list(pageRequest(event), new Date()))),
+  listWebhooks: async ({ query }) => json(200, pageBody(await webhooks.list(query, new Date()))),
 
   // A new secret, shown this once; the old one keeps signing beside it for the overlap, so the
   // receiver can switch without missing a delivery.
-  'POST /v1/admin/webhooks/{webhookId}/secret': async (event) => {
-    const webhookId = parameter(event.pathParameters?.webhookId, 'webhookId', WebhookId);
-    const request = WebhookRotationRequest.safeParse(event.parsedBody ?? {});
-    if (!request.success) throw validationError(request.error);
+  rotateWebhookSecret: async ({ params: { webhookId }, body: { overlapHours } }) => {
     const endpoint = await webhooks.get(webhookId);
     if (!endpoint) throw new HttpError(404, `No webhook ${webhookId}`);
     const ring = await keyRing();
-    const { overlapHours } = request.data;
     const until = new Date(Date.now() + overlapHours * 3_600_000).toISOString();
     const secretRef = newWebhookSecretRef(ring);
     const previous = overlapHours > 0 ? { ...endpoint.secretRef, until } : undefined;
@@ -73,8 +68,7 @@ export const manageWebhooks = (resolver: HostResolver) => httpRoutesHandler(logg
     return json(200, { id: webhookId, secret: webhookSecret(ring, secretRef, webhookId), ...(previous ? { previousSecretUntil: until } : {}) });
   },
 
-  'DELETE /v1/admin/webhooks/{webhookId}': async (event) => {
-    const webhookId = parameter(event.pathParameters?.webhookId, 'webhookId', WebhookId);
+  deleteWebhook: async ({ params: { webhookId } }) => {
     if (!(await webhooks.delete(webhookId))) throw new HttpError(404, `No webhook ${webhookId}`);
     logger.info('Webhook endpoint deleted', { webhookId });
     return { statusCode: 204, body: '' };

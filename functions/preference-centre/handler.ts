@@ -11,8 +11,9 @@ import { confirmationChange, consentChange, unsubscribeChoice, type ConsentConte
 import { confirmPage, invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../src/domain/consent/pages';
 import { signToken, verifyToken, type TokenClaims, type TokenPurpose } from '../../src/domain/consent/signed-token';
 import { isSubscriptionType, SUBSCRIPTION_TYPES, type Language } from '../../src/domain/subscriptions';
-import { httpRoutesHandler } from '../../src/http/handler';
 import type { ParsedBodyEvent } from '../../src/http/middleware';
+import { routesHandler } from '../../src/http/routes';
+import { preferenceCentreRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -94,8 +95,8 @@ async function confirmationLink(event: ParsedBodyEvent) {
 
 const preferencesLink = async (leadId: string) => signToken(await keyRing(), 'preferences', { leadId });
 
-export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
-  'GET /v1/preferences': async (event) => {
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, preferenceCentreRoutes, {
+  showPreferences: async (_input, event) => {
     const lang = pageLanguage(event);
     const token = event.queryStringParameters?.token;
     const claims = await claimsOf(token, 'preferences');
@@ -104,7 +105,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return html(200, preferencePage({ lang, token, subscriptions: lead.subscriptions }));
   },
 
-  'POST /v1/preferences': async (event) => {
+  savePreferences: async (_input, event) => {
     const lang = pageLanguage(event);
     const body = fields(event);
     const token = text(body.token);
@@ -118,14 +119,14 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   },
 
   // Double opt-in: the GET shows a button; only the POST confirms (mail scanners fetch links).
-  'GET /v1/subscriptions/confirm': async (event) => {
+  showConfirmation: async (_input, event) => {
     const lang = pageLanguage(event);
     const link = await confirmationLink(event);
     if (!link) return html(400, invalidLinkPage(lang));
     return html(200, confirmPage({ lang, token: link.token, subscription: link.subscription, preferencesToken: await preferencesLink(link.leadId) }));
   },
 
-  'POST /v1/subscriptions/confirm': async (event) => {
+  confirmSubscription: async (_input, event) => {
     const lang = pageLanguage(event);
     const link = await confirmationLink(event);
     const lead = link ? await store.getLead(link.leadId) : undefined;
@@ -139,7 +140,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
   },
 
   // A link in an email: shows a button and changes nothing, because mail scanners fetch links.
-  'GET /v1/unsubscribe': async (event) => {
+  showUnsubscribe: async (_input, event) => {
     const lang = pageLanguage(event);
     const link = await unsubscribeLink(event);
     if (!link) return html(400, invalidLinkPage(lang));
@@ -148,7 +149,7 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
 
   // RFC 8058 one-click: `List-Unsubscribe=One-Click`, urlencoded or multipart, no cookie, no script.
   // The page's button posts the same body.
-  'POST /v1/unsubscribe': async (event) => {
+  unsubscribe: async (_input, event) => {
     const lang = pageLanguage(event);
     const link = await unsubscribeLink(event);
     if (!link || fields(event)[ONE_CLICK.field] !== ONE_CLICK.value) return html(400, invalidLinkPage(lang));

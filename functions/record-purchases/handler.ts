@@ -4,14 +4,15 @@ import { isThrottling } from '../../src/adapters/throttling';
 import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { PurchaseStore } from '../../src/adapters/purchase-store';
-import { PurchaseBatch, type PurchaseInput, type PurchasesRecorded } from '../../src/api/schemas';
+import type { PurchaseInput, PurchasesRecorded } from './schemas';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../src/app/optimistic-retry';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { LeadBusy } from '../../src/domain/errors';
 import { addPurchase, currencyFits, type Purchase } from '../../src/domain/purchases';
-import { HttpError, validationError } from '../../src/http/errors';
-import { httpRoutesHandler } from '../../src/http/handler';
+import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
+import { routesHandler } from '../../src/http/routes';
+import { recordPurchasesRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -93,11 +94,8 @@ async function recordAll(items: readonly PurchaseInput[], now: string) {
   return { results, failures };
 }
 
-export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
-  'POST /v1/admin/purchases': async (event) => {
-    const batch = PurchaseBatch.safeParse(event.parsedBody);
-    if (!batch.success) throw validationError(batch.error);
-    const items = batch.data.purchases;
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, recordPurchasesRoutes, {
+  recordPurchases: async ({ body: { purchases: items } }) => {
     const { results, failures } = await recordAll(items, new Date().toISOString());
     const done = results.filter((result): result is PurchaseResult => result !== undefined);
     const count = (status: PurchaseResult['status']) => done.filter((result) => result.status === status).length;

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { isThrottling } from '../../src/adapters/throttling';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
@@ -8,16 +7,16 @@ import { DetailType, type DomainEvent } from '../../src/domain/events';
 import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
-import { CrmUpdateBatch, FeedbackRequest, type CrmUpdate, type CrmUpdatesApplied } from '../../src/api/handoff-schemas';
+import type { CrmUpdate, CrmUpdatesApplied } from './schemas';
 import { describeError } from '../../src/adapters/event-publisher';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { feedbackTarget } from '../../src/domain/handoff/feedback';
 import { transition } from '../../src/domain/handoff/lifecycle';
-import { SalesReasons } from '../../src/domain/handoff/reasons';
-import { HttpError, parameter, validationError } from '../../src/http/errors';
-import { httpRoutesHandler } from '../../src/http/handler';
+import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
+import { routesHandler } from '../../src/http/routes';
 import { StageChanges, type ChangeOutcome } from '../../src/app/stage-changes';
+import { salesFeedbackRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -28,7 +27,6 @@ const lifecycle = new LifecycleStore(client, config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const stageChanges = new StageChanges({ leads, lifecycle, publisher, logger });
 
-const LeadId = z.uuid('must be a lead id (UUID)');
 type CrmResult = CrmUpdatesApplied['updates'][number];
 
 /** The table refused more writes, or a lead changed under every attempt: nothing is lost by repeating the request. */
@@ -81,13 +79,9 @@ function contactChanges(updates: readonly CrmUpdate[], results: readonly CrmResu
   });
 }
 
-export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, salesFeedbackRoutes, {
   // Sales says what became of a lead handed to them; the stage moves by the transition table.
-  'POST /v1/admin/leads/{leadId}/feedback': async (event) => {
-    const leadId = parameter(event.pathParameters?.leadId, 'leadId', LeadId);
-    const request = FeedbackRequest.safeParse(event.parsedBody);
-    if (!request.success) throw validationError(request.error);
-    const feedback = request.data;
+  giveFeedback: async ({ params: { leadId }, body: feedback }, event) => {
     const target = feedbackTarget(feedback.action, feedback.reason, await lifecycle.salesReasons());
     if (!target.ok) throw new HttpError(400, `Invalid request: reason ${target.message}`, [{ field: 'reason', message: target.message }]);
     const deal = feedback.amount !== undefined && feedback.currency ? { amount: feedback.amount, currency: feedback.currency, ...(feedback.billingFrequency ? { billingFrequency: feedback.billingFrequency } : {}) } : undefined;
@@ -107,21 +101,16 @@ export const handler = httpRoutesHandler(logger, config.MAX_BODY_BYTES, {
     return json(200, { leadId, stage: outcome.transition.to, transition: outcome.transition, ...(deal ? { deal } : {}) });
   },
 
-  'GET /v1/admin/settings/sales-reasons': async () => json(200, await lifecycle.salesReasons()),
+  getSalesReasons: async () => json(200, await lifecycle.salesReasons()),
 
-  'PUT /v1/admin/settings/sales-reasons': async (event) => {
-    const reasons = SalesReasons.safeParse(event.parsedBody);
-    if (!reasons.success) throw validationError(reasons.error);
-    await lifecycle.saveSalesReasons(reasons.data, new Date().toISOString());
-    logger.info('Sales reasons saved', { reject: reasons.data.reject.length, won: reasons.data.won.length, lost: reasons.data.lost.length });
-    return json(200, reasons.data);
+  replaceSalesReasons: async ({ body: reasons }) => {
+    await lifecycle.saveSalesReasons(reasons, new Date().toISOString());
+    logger.info('Sales reasons saved', { reject: reasons.reject.length, won: reasons.won.length, lost: reasons.lost.length });
+    return json(200, reasons);
   },
 
   // Changes made in the CRM: applied once per update id, in the CRM's order, through the same transition table.
-  'POST /v1/admin/crm/updates': async (event) => {
-    const batch = CrmUpdateBatch.safeParse(event.parsedBody);
-    if (!batch.success) throw validationError(batch.error);
-    const { updates } = batch.data;
+  applyCrmUpdates: async ({ body: { updates } }, event) => {
     const leadIds = await Promise.all(updates.map((update) => (update.email ? emailIndex.leadIdForEmail(update.email) : Promise.resolve(update.leadId))));
     // Oldest first, so a batch that holds two updates of one lead applies both rather than calling one stale.
     const order = updates.map((_, index) => index).sort((a, b) => (updates[a]?.occurredAt ?? '').localeCompare(updates[b]?.occurredAt ?? '') || a - b);

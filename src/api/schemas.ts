@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import './messages';
 import { checkEmail } from '../domain/email';
-import { PAYMENT_METHODS } from '../domain/purchases';
 import { SUBSCRIPTION_TYPES } from '../domain/subscriptions';
 
 /**
@@ -204,7 +203,7 @@ export const KNOWN_EVENT_PROPERTIES = {
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** When something happened: an ISO 8601 date-time from 2000 on, not in the future (beyond clock skew). */
-const pastDateTime = () =>
+export const pastDateTime = () =>
   z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-22T10:00:00Z' })
     .refine((value) => Date.parse(value) >= Date.parse(EARLIEST_TIME), `must not be before ${EARLIEST_TIME}`)
@@ -264,102 +263,3 @@ export const ErrorBody = z
   })
   .meta({ id: 'Error' });
 export type ErrorBody = z.infer<typeof ErrorBody>;
-
-const MAX_BACKTEST_DAYS = 92;
-
-/** A back-test's window: by default the 30 days before now; at most 92 days. */
-export const BacktestRequest = z
-  .object({
-    from: z.iso.datetime({ offset: true }).optional().describe('Start of the window (inclusive); default: 30 days before `to`.'),
-    to: z.iso.datetime({ offset: true }).optional().describe('End of the window (exclusive); default: now.'),
-  })
-  .strict()
-  .transform((window, context) => {
-    const to = window.to ? new Date(window.to) : new Date();
-    const from = window.from ? new Date(window.from) : new Date(to.getTime() - 30 * 86_400_000);
-    if (from >= to) context.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
-    if (to.getTime() - from.getTime() > MAX_BACKTEST_DAYS * 86_400_000) context.addIssue({ code: 'custom', path: ['from'], message: `the window may span at most ${MAX_BACKTEST_DAYS} days` });
-    return { from: from.toISOString(), to: to.toISOString() };
-  })
-  .meta({ id: 'BacktestRequest' });
-
-/** Lifting a suppression needs a reason, kept with the audit record. */
-export const LiftRequest = z
-  .strictObject({ reason: z.string().trim().min(3, 'must say why (3 characters or more)').max(500) })
-  .meta({ id: 'LiftSuppressionRequest' });
-
-/** A test send: up to 5 addresses, personalised with one lead's data when a lead is named. */
-export const CampaignTestRequest = z
-  .strictObject({
-    to: z.array(Email).min(1, 'must name at least one address').max(5, 'must name at most 5 addresses'),
-    leadId: z.uuid('must be a lead id (UUID)').optional(),
-  })
-  .meta({ id: 'CampaignTestRequest' });
-
-const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
-const hasAtMostTwoDecimals = (amount: number) => Math.abs(amount * 100 - Math.round(amount * 100)) < 1e-6;
-
-/** One purchase from a shop or CRM; `orderId` makes recording it idempotent. */
-export const PurchaseInput = z
-  .strictObject({
-    orderId: z
-      .string({ error: 'is required' })
-      .regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters (no spaces)')
-      .describe('The order id of your shop or CRM; an order is recorded once, whichever request repeats it.'),
-    email: Email.optional().describe('The buyer; give exactly one of email or leadId. An address nobody submitted yet becomes a lead with only that address.'),
-    leadId: z.uuid('must be a lead id (UUID)').optional().describe('The buyer as a lead id; give exactly one of email or leadId.'),
-    product: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(200),
-    amount: z
-      .number({ error: 'must be a number' })
-      .positive('must be more than 0')
-      .max(1e12)
-      .refine(hasAtMostTwoDecimals, 'must have at most 2 decimals')
-      .describe('In `currency`: more than 0, at most 2 decimals.'),
-    currency: z
-      .string({ error: 'is required' })
-      .trim()
-      .transform((code) => code.toUpperCase())
-      .refine((code) => /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code), 'must be an ISO 4217 currency code such as USD or IDR')
-      .meta({ description: 'ISO 4217 (upper-cased). A lead keeps the currency of its first purchase; leadflow converts no currencies.', example: 'USD' }),
-    purchasedAt: pastDateTime().transform((value) => new Date(value).toISOString()),
-    paymentMethod: z.enum(PAYMENT_METHODS).optional(),
-    quantity: z.number().int('must be a whole number').min(1).max(1_000_000).optional(),
-  })
-  .superRefine((purchase, context) => {
-    if ((purchase.email === undefined) === (purchase.leadId === undefined)) {
-      context.addIssue({ code: 'custom', path: ['email'], message: 'give exactly one of email or leadId' });
-    }
-  })
-  .meta({ id: 'Purchase' });
-export type PurchaseInput = z.infer<typeof PurchaseInput>;
-
-export const MAX_PURCHASES_PER_REQUEST = 100;
-
-export const PurchaseBatch = z
-  .strictObject({
-    purchases: z
-      .array(PurchaseInput)
-      .min(1, 'must hold at least one purchase')
-      .max(MAX_PURCHASES_PER_REQUEST, `must hold at most ${MAX_PURCHASES_PER_REQUEST} purchases`),
-  })
-  .meta({ id: 'PurchaseBatch' });
-
-export const PURCHASE_STATUSES = ['recorded', 'duplicate', 'unknown_lead', 'currency_mismatch'] as const;
-export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
-
-export const PurchasesRecorded = z
-  .object({
-    recorded: z.number().int(),
-    duplicates: z.number().int(),
-    refused: z.number().int().describe('Items not recorded: unknown lead or another currency than the lead keeps.'),
-    purchases: z.array(
-      z.object({
-        orderId: z.string(),
-        status: z.enum(PURCHASE_STATUSES),
-        leadId: z.string().optional(),
-        message: z.string().optional(),
-      }),
-    ).describe('One result per item, in the order sent.'),
-  })
-  .meta({ id: 'PurchasesRecorded' });
-export type PurchasesRecorded = z.infer<typeof PurchasesRecorded>;

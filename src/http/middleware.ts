@@ -48,12 +48,18 @@ function formDecoder(charset: string | undefined): TextDecoder {
   throw new HttpError(415, `charset "${charset ?? ''}" is not supported: send the form in UTF-8 or another ASCII-compatible charset such as windows-1252`);
 }
 
-/** Parses JSON or form bodies into `parsedBody`; with `optional`, a request without a body passes unparsed. */
-export const parseBody = (options: { optional?: boolean } = {}): MiddlewareObj<ParsedBodyEvent, APIGatewayProxyStructuredResultV2> => ({
+/**
+ * Parses JSON or form bodies into `parsedBody`; with `optional` (for every request, or those it answers
+ * true for), a request without a body passes unparsed.
+ */
+export const parseBody = (
+  options: { optional?: boolean | ((event: ParsedBodyEvent) => boolean) } = {},
+): MiddlewareObj<ParsedBodyEvent, APIGatewayProxyStructuredResultV2> => ({
   before: ({ event }) => {
     // Bytes, as the client sent them: a body in a legacy charset reaches the function base64-encoded.
     const bytes = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
-    if (options.optional && bytes.length === 0) return;
+    const optional = typeof options.optional === 'function' ? options.optional(event) : options.optional;
+    if (optional && bytes.length === 0) return;
     const contentType = event.headers['content-type'] ?? '';
     const mediaType = contentType.split(';')[0]?.trim().toLowerCase();
     if (mediaType === 'application/json') {

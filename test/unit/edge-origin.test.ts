@@ -2,11 +2,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { httpHandler } from '../../src/http/handler';
+import { defineRoute, routesHandler } from '../../src/http/routes';
 import { context, httpEvent } from '../handlers/fixtures';
 
 const logger = new Logger({ logLevel: 'SILENT' });
 const SECRET = 'b3Jp9ZlQw7mXkT2vR8sN4yH6cF1dG5eA';
+const route = defineRoute({ operationId: 'echo', method: 'POST', path: '/v1/events', summary: 'Echoes the source address', request: {}, responses: { 202: { description: 'The address.' } } });
 
 /** A public function on the shared plumbing, built as its module would be, under the given environment. */
 function publicFunction(secret: string | undefined) {
@@ -15,9 +16,11 @@ function publicFunction(secret: string | undefined) {
   else process.env.EDGE_ORIGIN_SECRET = secret;
   const seen: APIGatewayProxyEventV2[] = [];
   try {
-    const handler = httpHandler(logger, async (event) => {
-      seen.push(event);
-      return { statusCode: 202, body: JSON.stringify({ sourceIp: event.requestContext.http.sourceIp }) };
+    const handler = routesHandler({ logger }, [route], {
+      echo: async (_input, event) => {
+        seen.push(event);
+        return { statusCode: 202, body: JSON.stringify({ sourceIp: event.requestContext.http.sourceIp }) };
+      },
     });
     return { seen, call: (headers: Record<string, string>) => handler(httpEvent({ path: '/v1/events', headers }), context) };
   } finally {

@@ -3,15 +3,50 @@ import { openApiDocument } from '../../src/api/openapi';
 import { manifest } from '../../manifest/manifest';
 import { isHttpFunction } from '../../manifest/types';
 
+type Operation = { operationId?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };
+const document = () => openApiDocument() as unknown as { paths: Record<string, Record<string, Operation>> };
+const httpFunctions = manifest.functions.filter(isHttpFunction);
+
 describe('the OpenAPI document', () => {
   it('documents every route of the manifest, admin routes with their auth', () => {
-    const document = openApiDocument() as unknown as { paths: Record<string, Record<string, { security?: unknown[] }>> };
-    for (const spec of manifest.functions.filter(isHttpFunction)) {
+    const { paths } = document();
+    for (const spec of httpFunctions) {
       for (const route of spec.trigger.routes) {
-        const operation = document.paths[route.path]?.[route.method.toLowerCase()];
+        const operation = paths[route.path]?.[route.method.toLowerCase()];
         expect(operation, `${route.method} ${route.path}`).toBeDefined();
+        expect(operation?.operationId).toBe(route.operationId);
         if (spec.trigger.audience === 'admin') expect(operation?.security).toEqual([{ adminAuth: [] }]);
+        else expect(operation?.security).toBeUndefined();
       }
     }
+  });
+
+  it('declares every route of the manifest once, each operation under its own id', () => {
+    const routes = httpFunctions.flatMap((spec) => spec.trigger.routes);
+    expect(routes.every((route) => route.operationId && route.summary)).toBe(true);
+    expect(new Set(routes.map((route) => route.operationId)).size).toBe(routes.length);
+    expect(new Set(routes.map((route) => `${route.method} ${route.path}`)).size).toBe(routes.length);
+  });
+
+  it('gives every operation a success answer with its schema (204 has no body)', () => {
+    const operations = Object.entries(document().paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ name: `${method} ${path}`, operation })));
+    expect(operations.length).toBe(httpFunctions.flatMap((spec) => spec.trigger.routes).length);
+    for (const { name, operation } of operations) {
+      const successes = Object.entries(operation.responses).filter(([status]) => status.startsWith('2'));
+      expect(successes.length, name).toBeGreaterThan(0);
+      for (const [status, response] of successes) {
+        if (status === '204') expect(response.content, name).toBeUndefined();
+        else expect(Object.values(response.content ?? {}).map((content) => content.schema), `${name} ${status}`).toEqual([expect.anything()]);
+      }
+    }
+  });
+
+  it('documents the errors every route shares: 400 for input, 413 and 415 for bodies, 403 on admin routes, 429 on public ones', () => {
+    const { paths } = document();
+    const submit = paths['/v1/forms/{formId}/submissions']?.post;
+    expect(Object.keys(submit?.responses ?? {})).toEqual(expect.arrayContaining(['202', '400', '413', '415', '429', '503']));
+    const lead = paths['/v1/admin/leads/{leadId}']?.get;
+    expect(Object.keys(lead?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '403', '404']));
+    expect(Object.keys(lead?.responses ?? {})).not.toContain('429');
   });
 });

@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import { FEEDBACK_ACTIONS, BILLING_FREQUENCIES } from '../domain/handoff/feedback';
-import { LIFECYCLE_STAGES } from '../domain/handoff/lifecycle';
-import { Email } from './schemas';
+import { FEEDBACK_ACTIONS, BILLING_FREQUENCIES } from '../../src/domain/handoff/feedback';
+import { LIFECYCLE_STAGES } from '../../src/domain/handoff/lifecycle';
+import { Email } from '../../src/api/schemas';
 
-/** Request and response schemas of the lifecycle routes: sales feedback, CRM updates, handoff reports. */
+/** Request and response schemas of sales feedback and CRM updates. */
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const hasAtMostTwoDecimals = (amount: number) => Math.abs(amount * 100 - Math.round(amount * 100)) < 1e-6;
@@ -110,11 +110,3 @@ export const CrmUpdatesApplied = z
   })
   .meta({ id: 'CrmUpdatesApplied' });
 export type CrmUpdatesApplied = z.infer<typeof CrmUpdatesApplied>;
-
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm');
-export const HandoffReportQuery = z
-  .strictObject({
-    from: Month.optional().describe('First month (UTC), yyyy-mm; default: 5 months before `to`.'),
-    to: Month.optional().describe('Last month (UTC), yyyy-mm, included; default: this month.'),
-  })
-  .meta({ id: 'HandoffReportQuery' });

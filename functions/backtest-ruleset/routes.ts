@@ -1,0 +1,65 @@
+import * as z from 'zod';
+import { defineRoute } from '../../src/http/routes';
+import { VersionParams } from '../manage-rulesets/routes';
+
+const MAX_BACKTEST_DAYS = 92;
+
+/** A back-test's window: by default the 30 days before now; at most 92 days. */
+export const BacktestRequest = z
+  .object({
+    from: z.iso.datetime({ offset: true }).optional().describe('Start of the window (inclusive); default: 30 days before `to`.'),
+    to: z.iso.datetime({ offset: true }).optional().describe('End of the window (exclusive); default: now.'),
+  })
+  .strict()
+  .transform((window, context) => {
+    const to = window.to ? new Date(window.to) : new Date();
+    const from = window.from ? new Date(window.from) : new Date(to.getTime() - 30 * 86_400_000);
+    if (from >= to) context.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
+    if (to.getTime() - from.getTime() > MAX_BACKTEST_DAYS * 86_400_000) context.addIssue({ code: 'custom', path: ['from'], message: `the window may span at most ${MAX_BACKTEST_DAYS} days` });
+    return { from: from.toISOString(), to: to.toISOString() };
+  })
+  .meta({ id: 'BacktestRequest' });
+
+const Outcome = z
+  .looseObject({
+    version: z.string(),
+    mqls: z.int(),
+    qualifiedAtEnd: z.int(),
+    mqlsPerWeek: z.array(z.object({ week: z.string(), mqls: z.int() })),
+    histogram: z.array(z.object({ from: z.number().optional(), to: z.number().optional(), leads: z.int() })),
+    closedWon: z.looseObject({}).describe('Leads won since the window opened, how many this ruleset qualified at or before the win, median days before.'),
+    alertLoad: z.looseObject({}).describe('Alerts per rep under the saved routing in round-robin order, with the busiest week; team inboxes; `unrouted` without routing.'),
+  })
+  .meta({ id: 'BacktestOutcome' });
+const Leads = z.object({ leads: z.int(), leadIds: z.array(z.string()).describe('The first few.') });
+
+export const backtestRuleset = defineRoute({
+  operationId: 'backtestRuleset',
+  method: 'POST',
+  path: '/v1/admin/rulesets/{version}/backtest',
+  summary: 'Back-test a version against the active ruleset',
+  description:
+    'Replays the recorded events of the window through both rulesets with the live engine: MQLs, MQLs per week, leads that would newly qualify or drop out, the score histogram, the rules that moved the most points; per ruleset, `closedWon` (leads won since the window opened, how many it qualified at or before the win, median days before) and `alertLoad` (alerts per rep under the saved routing in round-robin order, with the busiest week; team inboxes; `unrouted` without routing).',
+  request: { params: VersionParams, body: { schema: BacktestRequest, emptyIsObject: true } },
+  responses: {
+    200: {
+      description: 'The back-test report.',
+      schema: z
+        .object({
+          window: z.object({ from: z.iso.datetime(), to: z.iso.datetime() }),
+          leads: z.int(),
+          events: z.int(),
+          draft: Outcome,
+          active: Outcome,
+          newlyQualified: Leads,
+          droppedOut: Leads,
+          ruleMovers: z.array(z.object({ ruleId: z.string(), description: z.string(), draftPoints: z.number(), activePoints: z.number(), delta: z.number() })),
+          durationMs: z.number(),
+        })
+        .meta({ id: 'BacktestReport' }),
+    },
+  },
+  errors: { 404: 'No such ruleset.' },
+});
+
+export const backtestRulesetRoutes = [backtestRuleset] as const;

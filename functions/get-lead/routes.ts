@@ -1,0 +1,49 @@
+import * as z from 'zod';
+import { LIFECYCLE_STAGES } from '../../src/domain/handoff/lifecycle';
+import { defineRoute } from '../../src/http/routes';
+
+const Lead = z
+  .looseObject({
+    id: z.uuid(),
+    email: z.string(),
+    createdAt: z.string(),
+    attributes: z.record(z.string(), z.unknown()),
+    subscriptions: z.record(z.string(), z.string()).optional(),
+    owner: z.object({ repId: z.string(), teamId: z.string(), assignedAt: z.string() }).optional(),
+    purchases: z.looseObject({ count: z.int(), rfmSegment: z.string() }).describe('The purchase profile as of now: count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment.'),
+    score: z
+      .looseObject({
+        asOf: z.string(),
+        rulesetVersion: z.string(),
+        fit: z.number(),
+        engagement: z.number(),
+        total: z.number(),
+        grade: z.string(),
+        qualified: z.boolean(),
+        breakdown: z.record(z.string(), z.looseObject({ score: z.string(), points: z.number(), current: z.number() })),
+      })
+      .optional()
+      .describe('Absent until the lead is scored.'),
+    stage: z.enum(LIFECYCLE_STAGES),
+    stageHistory: z.array(z.looseObject({ from: z.enum(LIFECYCLE_STAGES).nullable(), to: z.enum(LIFECYCLE_STAGES), at: z.string() })),
+    recentEvents: z.array(z.looseObject({ id: z.string(), type: z.string(), occurredAt: z.string() })),
+  })
+  .meta({ id: 'Lead' });
+
+export const getLead = defineRoute({
+  operationId: 'getLead',
+  method: 'GET',
+  path: '/v1/admin/leads/{leadId}',
+  summary: 'Get a lead with its score breakdown',
+  request: { params: z.object({ leadId: z.string().regex(/^[0-9a-f-]{36}$/, 'must be a lead id (UUID)') }) },
+  responses: {
+    200: {
+      description:
+        'The lead, its `owner` once routing assigned one (`{ repId, teamId, assignedAt }`), its custom `attributes`, its `purchases` profile as of now (count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment; `prospect` with zero scores when nothing was bought), its current scores, grade, stage, `stageHistory` (its entry at creation, `from: null`, then every transition with `from`, `to`, `cause`, `actor`, `at` and `reason` or `deal` when given), per-rule breakdown and recent events.',
+      schema: Lead,
+    },
+  },
+  errors: { 404: 'No such lead.' },
+});
+
+export const getLeadRoutes = [getLead] as const;

@@ -1,0 +1,45 @@
+import * as z from 'zod';
+import { defineRoute } from '../../src/http/routes';
+
+const LeadIdParams = z.object({ leadId: z.uuid('must be a lead id (UUID)') });
+
+export const exportLead = defineRoute({
+  operationId: 'exportLead',
+  method: 'GET',
+  path: '/v1/admin/leads/{leadId}/export',
+  summary: 'Export everything held about a lead (right of access)',
+  request: { params: LeadIdParams },
+  responses: {
+    200: {
+      description: 'JSON: the profile, consent records, events, purchases, alerts and every other record, grouped by kind.',
+      schema: z
+        .object({
+          exportedAt: z.iso.datetime(),
+          leadId: z.uuid(),
+          email: z.string(),
+          records: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))).describe('Every item held, by kind (lead, consent, event, send, purchase, ...).'),
+        })
+        .meta({ id: 'LeadExport' }),
+    },
+  },
+  errors: { 404: 'No such lead.' },
+});
+
+export const eraseLead = defineRoute({
+  operationId: 'eraseLead',
+  method: 'DELETE',
+  path: '/v1/admin/leads/{leadId}',
+  summary: 'Erase a lead everywhere (right to erasure)',
+  description:
+    'Deletes every item that names the lead (profile, events, purchases, consent records, alerts, links); the address stays suppressed as a salted hash. Running it again finishes an interrupted erasure.',
+  request: { params: LeadIdParams },
+  responses: {
+    200: {
+      description: '`{ erased, erasureId, items }`.',
+      schema: z.object({ erased: z.literal(true), erasureId: z.uuid().describe('Names the erasure in the logs, which never name the lead.'), items: z.int().min(0) }).meta({ id: 'LeadErased' }),
+    },
+  },
+  errors: { 404: 'No such lead.' },
+});
+
+export const leadDataRightsRoutes = [exportLead, eraseLead] as const;

@@ -1,0 +1,230 @@
+import * as z from 'zod';
+import { AudiencePreview, RenderedEmail } from '../../src/api/responses';
+import { Email } from '../../src/api/schemas';
+import { CAMPAIGN_STATUSES, CampaignDefinition } from '../../src/domain/campaigns/campaign';
+import { ScheduleRequest } from '../../src/domain/campaigns/schedule';
+import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
+import { defineRoute, type ErrorDeclaration } from '../../src/http/routes';
+
+/** A test send: up to 5 addresses, personalised with one lead's data when a lead is named. */
+export const CampaignTestRequest = z
+  .strictObject({
+    to: z.array(Email).min(1, 'must name at least one address').max(5, 'must name at most 5 addresses'),
+    leadId: z.uuid('must be a lead id (UUID)').optional(),
+  })
+  .meta({ id: 'CampaignTestRequest' });
+
+const CampaignIdParams = z.object({ campaignId: z.uuid('must be a campaign id (UUID)') });
+const Status = z.enum(CAMPAIGN_STATUSES);
+
+const Schedule = z
+  .object({
+    sendAt: z.string().describe('Local wall-clock time in `timeZone`.'),
+    timeZone: z.string().describe('IANA time zone.'),
+    sendsAtUtc: z.iso.datetime().describe('The same instant in UTC.'),
+  })
+  .meta({ id: 'CampaignSchedule' });
+
+const Campaign = z
+  .looseObject({
+    id: z.uuid(),
+    name: z.string(),
+    subscription: z.enum(SUBSCRIPTION_TYPES),
+    status: Status,
+    template: z.looseObject({ subject: z.string(), html: z.string(), text: z.string().optional() }),
+    templateRef: z.object({ templateId: z.uuid(), version: z.int() }).optional(),
+    audience: z.looseObject({}).describe('The condition fixed at creation: inline, or the saved segment\'s at its version.'),
+    segmentRef: z.object({ segmentId: z.uuid(), version: z.int(), name: z.string() }).optional(),
+    schedule: Schedule.optional(),
+    createdAt: z.iso.datetime(),
+    recipients: z.int(),
+    planned: z.boolean(),
+    sent: z.int(),
+    skipped: z.int(),
+  })
+  .describe('A campaign with its status, its schedule when scheduled, and counters (recipients, sent, skipped, and per recipient delivered, opened, clicked, bounced, complained, rejected, unsubscribed once any).')
+  .meta({ id: 'Campaign' });
+
+const NewStatus = z.object({ campaignId: z.uuid(), status: Status }).meta({ id: 'CampaignStatusChanged' });
+
+const noCampaign = { 404: 'No such campaign.' } as const;
+const schedulerDown = (what: string): ErrorDeclaration => `EventBridge Scheduler did not answer; ${what}, retry after \`Retry-After\` seconds.`;
+
+export const createCampaign = defineRoute({
+  operationId: 'createCampaign',
+  method: 'POST',
+  path: '/v1/admin/campaigns',
+  summary: 'Create a campaign draft',
+  description:
+    'A subscription type (only leads opted in to it receive the campaign), an optional segment (a condition over `{ lead, score, activity, purchases }`, or the `segmentId` of a saved segment, whose current version the campaign keeps) and a template with `{{ field | "fallback" }}` fields. The unsubscribe footer and List-Unsubscribe headers are added by the sender. ' +
+    'The template is either inline or a stored template `{ templateId, version? }` (the latest version when absent): its content is copied into the campaign with `templateRef`, so later template versions never change the campaign.',
+  request: { body: { schema: CampaignDefinition } },
+  responses: { 201: { description: 'The draft.', schema: Campaign } },
+  errors: { 400: 'A field is invalid, a template names an unknown field (`template.html`), or the template or version does not exist (`template.templateId`, `template.version`).' },
+});
+
+export const getCampaign = defineRoute({
+  operationId: 'getCampaign',
+  method: 'GET',
+  path: '/v1/admin/campaigns/{campaignId}',
+  summary: 'A campaign with its status, schedule (sendAt, timeZone, sendsAtUtc) when scheduled, and counters (recipients, sent, skipped)',
+  request: { params: CampaignIdParams },
+  responses: { 200: { description: 'The campaign.', schema: Campaign } },
+  errors: noCampaign,
+});
+
+const count = z.int().min(0);
+const rate = z.number().describe('Percent.');
+
+export const getCampaignReport = defineRoute({
+  operationId: 'getCampaignReport',
+  method: 'GET',
+  path: '/v1/admin/campaigns/{campaignId}/report',
+  summary: 'Campaign report: sent, delivered, opened, clicked, bounced, complained, unsubscribed and their rates',
+  request: { params: CampaignIdParams },
+  responses: {
+    200: {
+      description: 'Counts per recipient (an open counts once per person; scanner opens and clicks not at all) and rates in percent.',
+      schema: z
+        .object({
+          campaignId: z.uuid(),
+          name: z.string(),
+          status: Status,
+          recipients: count,
+          planned: z.boolean(),
+          sent: count,
+          skipped: count,
+          interrupted: count,
+          delivered: count,
+          opened: count,
+          clicked: count,
+          bounced: count,
+          complained: count,
+          rejected: count,
+          unsubscribed: count,
+          deliveryRate: rate,
+          bounceRate: rate,
+          openRate: rate,
+          clickRate: rate,
+          complaintRate: rate,
+          unsubscribeRate: rate,
+        })
+        .meta({ id: 'CampaignReport' }),
+    },
+  },
+  errors: noCampaign,
+});
+
+export const previewCampaign = defineRoute({
+  operationId: 'previewCampaign',
+  method: 'GET',
+  path: '/v1/admin/campaigns/{campaignId}/preview',
+  summary: 'Preview a campaign: audience count and sample; with leadId, what that lead would see',
+  request: { params: CampaignIdParams, query: z.object({ leadId: z.uuid('must be a lead id (UUID)').optional() }) },
+  responses: {
+    200: {
+      description: '`{ audience: { count, sample, complete }, rendered?, wouldReceive? }`; counting stops after 20,000 leads (`complete: false`).',
+      schema: z.object({ campaignId: z.uuid(), audience: AudiencePreview, rendered: RenderedEmail.optional(), wouldReceive: z.boolean().optional() }).meta({ id: 'CampaignPreview' }),
+    },
+  },
+  errors: { 404: 'No such campaign or lead.' },
+});
+
+export const testCampaign = defineRoute({
+  operationId: 'testCampaign',
+  method: 'POST',
+  path: '/v1/admin/campaigns/{campaignId}/test',
+  summary: 'Test-send a campaign to named addresses',
+  description: 'Subject marked [Test]; personalised with the named lead or the fallbacks; not recorded, not tracked; its unsubscribe link changes nothing; suppressed addresses are skipped.',
+  request: { params: CampaignIdParams, body: { schema: CampaignTestRequest, emptyIsObject: true } },
+  responses: { 202: { description: 'Queued.', schema: z.object({ campaignId: z.uuid(), to: z.array(z.string()) }).meta({ id: 'CampaignTestQueued' }) } },
+  errors: noCampaign,
+});
+
+export const sendCampaign = defineRoute({
+  operationId: 'sendCampaign',
+  method: 'POST',
+  path: '/v1/admin/campaigns/{campaignId}/send',
+  summary: 'Start sending a draft',
+  request: { params: CampaignIdParams },
+  responses: {
+    202: {
+      description: 'Sending; follow the counters on the campaign.',
+      schema: z.object({ campaignId: z.uuid(), status: z.literal('sending'), progress: z.string().describe('The campaign\'s path.') }).meta({ id: 'CampaignSending' }),
+    },
+  },
+  errors: { ...noCampaign, 409: 'Not a draft.', 503: 'Sending, but planning has not started; repeat the request.' },
+});
+
+const controlErrors = { ...noCampaign, 409: 'Not in a status this control applies to.' } as const;
+
+export const pauseCampaign = defineRoute({
+  operationId: 'pauseCampaign',
+  method: 'POST',
+  path: '/v1/admin/campaigns/{campaignId}/pause',
+  summary: 'Pause a campaign: senders stop at their next batch',
+  request: { params: CampaignIdParams },
+  responses: { 200: { description: 'The new status.', schema: NewStatus } },
+  errors: controlErrors,
+});
+
+export const resumeCampaign = defineRoute({
+  operationId: 'resumeCampaign',
+  method: 'POST',
+  path: '/v1/admin/campaigns/{campaignId}/resume',
+  summary: 'Resume a campaign: planning starts again from the first page; recorded sends are not repeated',
+  request: { params: CampaignIdParams },
+  responses: { 200: { description: 'The new status.', schema: NewStatus } },
+  errors: { ...controlErrors, 503: 'Resumed, but planning has not started; repeat the request.' },
+});
+
+export const cancelCampaign = defineRoute({
+  operationId: 'cancelCampaign',
+  method: 'POST',
+  path: '/v1/admin/campaigns/{campaignId}/cancel',
+  summary: 'Cancel a campaign: nothing more is sent; a scheduled campaign loses its schedule',
+  request: { params: CampaignIdParams },
+  responses: { 200: { description: 'The new status.', schema: NewStatus } },
+  errors: { ...controlErrors, 503: schedulerDown('still scheduled') },
+});
+
+export const scheduleCampaign = defineRoute({
+  operationId: 'scheduleCampaign',
+  method: 'POST',
+  path: '/v1/admin/campaigns/{campaignId}/schedule',
+  summary: 'Schedule a draft to send at a local time in a time zone (or move the time of a scheduled campaign)',
+  description:
+    'The wall-clock time is read in the IANA zone, so "09:00 Asia/Jakarta" sends at 02:00 UTC. A time the clocks skip (daylight saving starts) is refused; a time they pass twice is the first of the two. It must be in the future and at most 365 days ahead. At that time the campaign moves to sending, as `send` does.',
+  request: { params: CampaignIdParams, body: { schema: ScheduleRequest, emptyIsObject: true } },
+  responses: {
+    200: {
+      description: '`{ campaignId, status: "scheduled", schedule: { sendAt, timeZone, sendsAtUtc } }`.',
+      schema: z.object({ campaignId: z.uuid(), status: z.literal('scheduled'), schedule: Schedule }).meta({ id: 'CampaignScheduled' }),
+    },
+  },
+  errors: { ...noCampaign, 409: 'Not a draft or scheduled; the message names its status.', 503: schedulerDown('nothing changed') },
+});
+
+export const unscheduleCampaign = defineRoute({
+  operationId: 'unscheduleCampaign',
+  method: 'POST',
+  path: '/v1/admin/campaigns/{campaignId}/unschedule',
+  summary: 'Return a scheduled campaign to draft; its schedule is deleted',
+  request: { params: CampaignIdParams },
+  responses: { 200: { description: '`{ campaignId, status: "draft" }`.', schema: z.object({ campaignId: z.uuid(), status: z.literal('draft') }).meta({ id: 'CampaignUnscheduled' }) } },
+  errors: { ...noCampaign, 409: 'Not scheduled; the message names its status.', 503: schedulerDown('still scheduled') },
+});
+
+export const manageCampaignsRoutes = [
+  createCampaign,
+  getCampaign,
+  getCampaignReport,
+  previewCampaign,
+  testCampaign,
+  sendCampaign,
+  pauseCampaign,
+  resumeCampaign,
+  cancelCampaign,
+  scheduleCampaign,
+  unscheduleCampaign,
+] as const;

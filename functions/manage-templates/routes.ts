@@ -1,0 +1,109 @@
+import * as z from 'zod';
+import { RenderedEmail } from '../../src/api/responses';
+import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter } from '../../src/domain/campaigns/template-versions';
+import { PageQuery, pageOf } from '../../src/http/page-query';
+import { defineRoute } from '../../src/http/routes';
+
+const TemplateIdParams = z.object({ templateId: TemplateId });
+
+const content = { subject: z.string(), html: z.string(), text: z.string().optional() };
+const TemplateVersion = z
+  .object({ templateId: z.uuid(), name: z.string(), version: z.int().min(1), ...content, createdAt: z.iso.datetime() })
+  .meta({ id: 'TemplateVersion' });
+const TemplateSummary = z
+  .object({ templateId: z.uuid(), name: z.string(), latestVersion: z.int().min(1), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
+  .meta({ id: 'TemplateSummary' });
+
+const templateErrors = {
+  400: 'A field is invalid, or the template names an unknown field, has an unclosed `{{` or a badly quoted fallback; `issues` name the part (`subject`, `html`, `text`) and list the known fields.',
+} as const;
+const noTemplate = { 404: 'No such template (or version).' } as const;
+
+export const createTemplate = defineRoute({
+  operationId: 'createTemplate',
+  method: 'POST',
+  path: '/v1/admin/templates',
+  summary: 'Create an email template (version 1)',
+  description:
+    'Placeholders are `{{ lead.<field> | "fallback" }}` with the profile fields (firstName, lastName, company, email, phone, role, industry, country, teamSize, annualRevenue, budget, preferredChannel) or `lead.attributes.<name>`. Values are HTML-escaped in the HTML part.',
+  request: { body: { schema: TemplateRequest } },
+  responses: {
+    201: { description: '`{ templateId, name, version: 1, latestVersion, subject, html, text?, createdAt }`.', schema: TemplateVersion.extend({ latestVersion: z.int(), updatedAt: z.iso.datetime() }).meta({ id: 'TemplateCreated' }) },
+  },
+  errors: templateErrors,
+});
+
+export const listTemplates = defineRoute({
+  operationId: 'listTemplates',
+  method: 'GET',
+  path: '/v1/admin/templates',
+  summary: 'List templates, most recently changed first',
+  request: { query: PageQuery },
+  responses: { 200: { description: '`{ items: [{ templateId, name, latestVersion, createdAt, updatedAt }], nextCursor? }`: a page of templates.', schema: pageOf(TemplateSummary).meta({ id: 'TemplateList' }) } },
+});
+
+export const getTemplate = defineRoute({
+  operationId: 'getTemplate',
+  method: 'GET',
+  path: '/v1/admin/templates/{templateId}',
+  summary: 'A template: its latest content and every version',
+  request: { params: TemplateIdParams },
+  responses: {
+    200: {
+      description: "The latest version's subject, HTML and text, and `versions: [{ version, createdAt }]`.",
+      schema: TemplateSummary.extend({ ...content, version: z.int(), versions: z.array(z.object({ version: z.int(), createdAt: z.iso.datetime() })) }).meta({ id: 'Template' }),
+    },
+  },
+  errors: noTemplate,
+});
+
+export const updateTemplate = defineRoute({
+  operationId: 'updateTemplate',
+  method: 'PUT',
+  path: '/v1/admin/templates/{templateId}',
+  summary: 'Save a new version of a template',
+  description:
+    'Versions never change: new content becomes the next version (`created: true`). Content identical to the latest version makes no version (`created: false`, with a message); a changed name alone renames the template.',
+  request: { params: TemplateIdParams, body: { schema: TemplateRequest } },
+  responses: {
+    200: {
+      description: 'The new version, or the latest one when nothing changed.',
+      schema: z
+        .union([
+          TemplateVersion.extend({ created: z.literal(true) }),
+          z.object({ templateId: z.uuid(), name: z.string(), version: z.int(), created: z.literal(false), message: z.string() }),
+        ])
+        .meta({ id: 'TemplateSaved' }),
+    },
+  },
+  errors: { ...templateErrors, ...noTemplate, 409: 'Another edit saved a version meanwhile; read it and try again.' },
+});
+
+export const getTemplateVersion = defineRoute({
+  operationId: 'getTemplateVersion',
+  method: 'GET',
+  path: '/v1/admin/templates/{templateId}/versions/{version}',
+  summary: 'One version of a template',
+  request: { params: z.object({ templateId: TemplateId, version: TemplateVersionParameter }) },
+  responses: { 200: { description: '`{ templateId, name, version, subject, html, text?, createdAt }`.', schema: TemplateVersion } },
+  errors: noTemplate,
+});
+
+export const previewTemplate = defineRoute({
+  operationId: 'previewTemplate',
+  method: 'POST',
+  path: '/v1/admin/templates/{templateId}/preview',
+  summary: 'Render a template for a lead, or with its fallbacks',
+  description:
+    'The rendered subject, HTML and text (the latest version unless `version` is given), ending with the subscriber footer as campaign emails do; its links are placeholders, as each recipient gets signed links at send time.',
+  request: { params: TemplateIdParams, body: { schema: TemplatePreviewRequest, emptyIsObject: true } },
+  responses: {
+    200: {
+      description: '`{ templateId, version, leadId?, rendered: { subject, html, text } }`.',
+      schema: z.object({ templateId: z.uuid(), version: z.int(), leadId: z.uuid().optional(), rendered: RenderedEmail }).meta({ id: 'TemplatePreview' }),
+    },
+  },
+  errors: { 404: 'No such template, version or lead.' },
+});
+
+export const manageTemplatesRoutes = [createTemplate, listTemplates, getTemplate, updateTemplate, getTemplateVersion, previewTemplate] as const;

@@ -1,0 +1,75 @@
+import * as z from 'zod';
+import { CrmUpdateBatch, CrmUpdatesApplied, FeedbackRequest } from './schemas';
+import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from '../../src/domain/handoff/lifecycle';
+import { SalesReasons } from '../../src/domain/handoff/reasons';
+import { defineRoute } from '../../src/http/routes';
+
+const Stage = z.enum(LIFECYCLE_STAGES);
+
+export const giveFeedback = defineRoute({
+  operationId: 'giveFeedback',
+  method: 'POST',
+  path: '/v1/admin/leads/{leadId}/feedback',
+  summary: 'Sales feedback on a lead: accept, reject, won, lost or disqualify',
+  description:
+    "accept: mql -> sql. reject (reason from the reject list): -> recycled, and the lead's engagement is reset so it must earn a new qualification (a new alert). " +
+    'won (reason, amount, currency, billingFrequency): opportunity -> customer. lost (reason): -> recycled, or disqualified for a lost reason marked `never`. ' +
+    'disqualify: any stage -> disqualified. Each change is recorded as a transition and published as `lead.stage-changed`.',
+  request: { params: z.object({ leadId: z.uuid('must be a lead id (UUID)') }), body: { schema: FeedbackRequest } },
+  responses: {
+    200: {
+      description: '`{ leadId, stage, transition: { from, to, cause, actor, at, reason? }, deal? }`.',
+      schema: z
+        .object({
+          leadId: z.uuid(),
+          stage: Stage,
+          transition: z.object({ from: Stage, to: Stage, cause: z.enum(TRANSITION_CAUSES), actor: z.string(), at: z.iso.datetime(), reason: z.string().optional() }),
+          deal: z.object({ amount: z.number(), currency: z.string(), billingFrequency: z.string().optional() }).optional(),
+        })
+        .meta({ id: 'FeedbackRecorded' }),
+    },
+  },
+  errors: {
+    400: 'A field is invalid; a reason not on the list names `reason` and lists the allowed ones.',
+    404: 'No such lead.',
+    409: {
+      description: "The lead's stage does not allow this change: `{ message, stage, requested, allowed }`.",
+      schema: z
+        .object({ message: z.string(), issues: z.array(z.object({ field: z.string(), message: z.string() })), stage: Stage, requested: Stage, allowed: z.array(Stage) })
+        .meta({ id: 'TransitionRefused' }),
+    },
+    503: 'The lead kept changing; nothing was recorded, repeat the request.',
+  },
+});
+
+export const getSalesReasons = defineRoute({
+  operationId: 'getSalesReasons',
+  method: 'GET',
+  path: '/v1/admin/settings/sales-reasons',
+  summary: 'The reject, won and lost reason lists (the standard ones until a team saves its own)',
+  request: {},
+  responses: { 200: { description: 'The lists.', schema: SalesReasons } },
+});
+
+export const replaceSalesReasons = defineRoute({
+  operationId: 'replaceSalesReasons',
+  method: 'PUT',
+  path: '/v1/admin/settings/sales-reasons',
+  summary: 'Replace the reason lists',
+  request: { body: { schema: SalesReasons } },
+  responses: { 200: { description: 'Saved; feedback is checked against these lists from now on.', schema: SalesReasons } },
+});
+
+export const applyCrmUpdates = defineRoute({
+  operationId: 'applyCrmUpdates',
+  method: 'POST',
+  path: '/v1/admin/crm/updates',
+  summary: 'Stage and contact updates from a CRM (1-100)',
+  description:
+    "Each update is applied once per `updateId`, in the CRM's order (`occurredAt`): one older than the last applied to its lead changes nothing (`stale`). A stage change follows the transition table (`invalid_transition` otherwise, with the allowed stages). Contact changes are announced as `lead.contact-changed` with `source: crm` and `changeId` `crm:<updateId>`.",
+  request: { body: { schema: CrmUpdateBatch } },
+  responses: { 200: { description: 'One result per update.', schema: CrmUpdatesApplied } },
+  errors: { 503: 'The table refused more writes, or the contact changes could not be announced; updates applied so far stay applied, repeat the same request.' },
+});
+
+export const salesFeedbackRoutes = [giveFeedback, getSalesReasons, replaceSalesReasons, applyCrmUpdates] as const;
