@@ -263,6 +263,11 @@ export class LeadScore {
     return { daysSinceLastEvent: Math.max(0, (asOfMs - this.engagementAtMs) / MS_PER_DAY), eventCount: this.eventCount, engagement: eventEngagement };
   }
 
+  /** What a hit at `ms` adds now: its points decayed to the latest event. */
+  private worth(points: number, ms: number): number {
+    return points * decayFactor(ms, this.engagementAtMs, this.halfLifeDays);
+  }
+
   /**
    * Adds one event to an event rule's tally. A cap keeps the earliest `max` hits of each period, so the
    * result depends on which events arrived, never on the order they arrived in: an earlier event that
@@ -270,7 +275,6 @@ export class LeadScore {
    */
   private addHit(rule: PreparedRule, counted: CountedHit, ruleId: string): boolean {
     const { points, cap } = rule.rule;
-    const worth = (ms: number) => points * decayFactor(ms, this.engagementAtMs, this.halfLifeDays);
     let tally = this.eventTallies[rule.index];
     let latest = -1;
     if (cap && tally) {
@@ -283,7 +287,7 @@ export class LeadScore {
       if (samePeriod >= cap.max) {
         const replaced = tally.hits[latest];
         if (!replaced || compareEvents(counted.hit, replaced.hit) >= 0) return false;
-        tally.value = tally.value - worth(replaced.ms) + worth(counted.ms);
+        tally.value = tally.value - this.worth(points, replaced.ms) + this.worth(points, counted.ms);
         tally.hits.splice(latest, 1);
         insertHit(tally, counted);
         return true;
@@ -299,7 +303,7 @@ export class LeadScore {
     tally.kind = 'event';
     tally.points += points;
     tally.times += 1;
-    tally.value += worth(counted.ms);
+    tally.value += this.worth(points, counted.ms);
     insertHit(tally, counted);
     if (!cap && tally.hits.length > HITS_SHOWN) tally.hits.splice(0, tally.hits.length - HITS_SHOWN);
     return true;
