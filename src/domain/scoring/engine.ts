@@ -273,7 +273,7 @@ export class LeadScore {
    * result depends on which events arrived, never on the order they arrived in: an earlier event that
    * arrives late takes the place of the latest hit of a full period. Says whether the rule scored.
    */
-  private addHit(rule: PreparedRule, counted: CountedHit, ruleId: string): boolean {
+  private addHit(rule: PreparedRule, counted: CountedHit): boolean {
     const { points, cap } = rule.rule;
     let tally = this.eventTallies[rule.index];
     let latest = -1;
@@ -296,7 +296,7 @@ export class LeadScore {
     if (!tally) {
       tally = { description: rule.rule.description, score: rule.rule.score, kind: 'event', points: 0, times: 0, value: 0, hits: [], hitsSorted: true };
       this.eventTallies[rule.index] = tally;
-      this.tallyOrder.push([ruleId, tally]);
+      this.tallyOrder.push([rule.rule.id, tally]);
     }
     tally.description = rule.rule.description;
     tally.score = rule.rule.score;
@@ -338,7 +338,7 @@ export class LeadScore {
     const type = Object.hasOwn(event, 'type') ? event.type : undefined;
     for (const rule of this.prepared.eventRulesFor(type)) {
       if (!rule.matches(context)) continue;
-      if (this.addHit(rule, { hit: { eventId: event.id, at }, ms: atMs, period: periodOf(rule, atMs) }, rule.rule.id)) hits.push(rule.rule.id);
+      if (this.addHit(rule, { hit: { eventId: event.id, at }, ms: atMs, period: periodOf(rule, atMs) })) hits.push(rule.rule.id);
     }
     this.eventCount += 1;
     this.totals = this.totalsWith(1, this.activity(this.eventEngagement(1), this.engagementAtMs));
