@@ -104,8 +104,13 @@ export function backtestInMemory(events = 100_000) {
 export async function backtestOnStack(stack: LocalStack, events = 100_000) {
   const data = histories(5_000, events);
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.endpoints.dynamodb }));
+  // Every lead as a form submission stores it: the back-test reads its touches to tell its stage.
+  const firstSeen = '2026-08-01T00:00:00.000Z';
   const items = data.flatMap((history) => [
-    { ...keys.lead(history.leadId), ...keys.leadListing(history.leadId), entity: 'lead', id: history.leadId, email: `${history.leadId}@example.com`, ...history.lead, subscriptions: {}, version: 1 },
+    {
+      ...keys.lead(history.leadId), ...keys.leadListing(history.leadId), entity: 'lead', id: history.leadId, email: `${history.leadId}@example.com`, ...history.lead,
+      createdAt: firstSeen, updatedAt: firstSeen, firstTouch: { at: firstSeen, formId: 'bench' }, lastTouch: { at: firstSeen, formId: 'bench' }, subscriptions: {}, version: 1,
+    },
     ...history.events.map((event) => ({
       ...keys.event(event.id),
       ...keys.eventSubject({ kind: 'lead', id: history.leadId }, event.occurredAt, event.id),

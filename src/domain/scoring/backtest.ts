@@ -1,5 +1,5 @@
 import { percentile } from '../statistics';
-import { replay, round, scoreAt, type ScoredEvent } from './engine';
+import { replayScore, round, type ScoredEvent } from './engine';
 import type { Ruleset } from './ruleset';
 
 export interface BacktestWindow {
@@ -173,19 +173,19 @@ class Tally {
 
   /** Scores one lead's window of history; says whether the lead qualified in it. */
   add(leadId: string, events: readonly ScoredEvent[], lead: Readonly<Record<string, unknown>>, to: string, outcome: LeadOutcome): boolean {
-    const { state, qualifications } = replay(events, lead, this.ruleset, outcome.recycledAt);
+    const { score, qualifications } = replayScore(events, lead, this.ruleset, outcome.recycledAt);
     if (outcome.wonAt) {
       this.wonLeads += 1;
       const first = qualifications[0]?.qualifiedAt;
       if (first && first <= outcome.wonAt) this.daysBeforeWin.push((Date.parse(outcome.wonAt) - Date.parse(first)) / MS_PER_DAY);
     }
-    if (!state) return false;
+    if (!score) return false;
     for (const qualification of qualifications) {
       const week = weekOf(qualification.qualifiedAt);
       this.perWeek.set(week, (this.perWeek.get(week) ?? 0) + 1);
       this.alerts.push({ leadId, at: qualification.qualifiedAt, route: outcome.route });
     }
-    const atEnd = scoreAt(state, lead, this.ruleset, to);
+    const atEnd = score.readAt(to);
     if (atEnd.qualified) this.qualifiedAtEnd += 1;
     const bucket = Math.min(BUCKET_LIMIT, Math.max(-BUCKET_WIDTH, Math.floor(atEnd.total / BUCKET_WIDTH) * BUCKET_WIDTH));
     this.buckets.set(bucket, (this.buckets.get(bucket) ?? 0) + 1);

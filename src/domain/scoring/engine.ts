@@ -1,7 +1,7 @@
-import { matchesPattern } from '../pattern';
 import { recycledScore } from './recycle';
-import type { Grade, Rule, Ruleset } from './ruleset';
-import { GRADES, ruleKind } from './ruleset';
+import { type PreparedRule, type PreparedRuleset, prepare } from './prepared-ruleset';
+import type { Grade, Ruleset } from './ruleset';
+import { GRADES } from './ruleset';
 
 /** An engagement event as scoring sees it: `{ event: ... }` in a rule condition. */
 export interface ScoredEvent {
@@ -103,9 +103,6 @@ export function compareEvents(a: { at: string; eventId: string }, b: { at: strin
 /** Times are compared as text, so every time the engine keeps is in one form: `toISOString()`. */
 const normalised = (at: string) => (at.length === 24 && at.endsWith('Z') ? at : new Date(at).toISOString());
 
-const periodOf = (rule: Rule, at: string) =>
-  rule.cap?.periodDays ? Math.floor((Date.parse(at) - PERIOD_ORIGIN) / (rule.cap.periodDays * MS_PER_DAY)) : 0;
-
 /** A lead nobody has scored yet. */
 export function initialState(ruleset: Ruleset, at: string): ScoreState {
   return {
@@ -122,115 +119,298 @@ export function initialState(ruleset: Ruleset, at: string): ScoreState {
   };
 }
 
-interface EventRuleOutcome {
-  readonly tally: RuleTally;
-  readonly scored: boolean;
+/** A hit with its time parsed and its cap period worked out once. */
+interface CountedHit {
+  readonly hit: Hit;
+  readonly ms: number;
+  readonly period: number;
 }
 
-/**
- * Adds one event to an event rule's tally. A cap keeps the earliest `max` hits of each period, so the
- * result depends on which events arrived, never on the order they arrived in: an earlier event that
- * arrives late takes the place of the latest hit of a full period.
- */
-function addEventHit(rule: Rule, tally: RuleTally | undefined, hit: Hit, engagementAt: string, halfLifeDays: number): EventRuleOutcome {
-  const hits = tally?.hits ?? [];
-  const endMs = Date.parse(engagementAt);
-  const worth = (at: string) => rule.points * decayFactor(Date.parse(at), endMs, halfLifeDays);
-  const base = { description: rule.description, score: rule.score, kind: 'event' as const };
-  if (!rule.cap) {
-    const tallyAfter: RuleTally = {
-      ...base,
-      points: (tally?.points ?? 0) + rule.points,
-      times: (tally?.times ?? 0) + 1,
-      value: (tally?.value ?? 0) + worth(hit.at),
-      hits: [...hits, hit].sort(compareEvents).slice(-HITS_SHOWN),
-    };
-    return { tally: tallyAfter, scored: true };
+/** An event rule's tally while a lead is scored: changed in place, copied out when a state is asked for. */
+interface WorkingTally {
+  description: string;
+  score: 'fit' | 'engagement';
+  kind: RuleTally['kind'];
+  points: number;
+  times: number;
+  value: number;
+  hits: CountedHit[];
+  /** False for stored hits out of time order: they are sorted before the next hit goes in. */
+  hitsSorted: boolean;
+}
+
+const periodOf = (rule: PreparedRule | undefined, ms: number) => (rule?.periodMs ? Math.floor((ms - PERIOD_ORIGIN) / rule.periodMs) : 0);
+const compareCounted = (a: CountedHit, b: CountedHit) => compareEvents(a.hit, b.hit);
+
+function workingTally(tally: RuleTally, rule: PreparedRule | undefined): WorkingTally {
+  const hits = tally.hits.map((hit) => {
+    const ms = Date.parse(hit.at);
+    return { hit, ms, period: periodOf(rule, ms) };
+  });
+  const hitsSorted = hits.every((hit, index) => index === 0 || compareCounted(hits[index - 1] as CountedHit, hit) <= 0);
+  return { description: tally.description, score: tally.score, kind: tally.kind, points: tally.points, times: tally.times, value: tally.value, hits, hitsSorted };
+}
+
+/** Puts a hit in time order, after hits of the same time and id (as a stable sort of the list with it last would). */
+function insertHit(tally: WorkingTally, counted: CountedHit) {
+  if (!tally.hitsSorted) {
+    tally.hits.sort(compareCounted);
+    tally.hitsSorted = true;
   }
-  const period = periodOf(rule, hit.at);
-  const samePeriod = hits.filter((counted) => periodOf(rule, counted.at) === period);
-  const latest = samePeriod.at(-1);
-  if (samePeriod.length < rule.cap.max) {
-    const tallyAfter: RuleTally = {
-      ...base,
-      points: (tally?.points ?? 0) + rule.points,
-      times: (tally?.times ?? 0) + 1,
-      value: (tally?.value ?? 0) + worth(hit.at),
-      hits: [...hits, hit].sort(compareEvents),
-    };
-    return { tally: tallyAfter, scored: true };
-  }
-  if (!tally || !latest || compareEvents(hit, latest) >= 0) return { tally: tally ?? { ...base, points: 0, times: 0, value: 0, hits: [] }, scored: false };
-  const tallyAfter: RuleTally = {
-    ...tally,
-    value: tally.value - worth(latest.at) + worth(hit.at),
-    hits: [...hits.filter((counted) => counted !== latest), hit].sort(compareEvents),
-  };
-  return { tally: tallyAfter, scored: true };
+  let position = tally.hits.length;
+  while (position > 0 && compareCounted(tally.hits[position - 1] as CountedHit, counted) > 0) position -= 1;
+  tally.hits.splice(position, 0, counted);
 }
 
 /** Profile facts for activity rules: `{ activity: ... }` in a rule condition. */
-function activityOf(eventEngagement: number, eventCount: number, lastEventAt: string, asOf: string) {
-  return {
-    daysSinceLastEvent: Math.max(0, (Date.parse(asOf) - Date.parse(lastEventAt)) / MS_PER_DAY),
-    eventCount,
-    engagement: eventEngagement,
-  };
+interface Activity {
+  readonly daysSinceLastEvent: number;
+  readonly eventCount: number;
+  readonly engagement: number;
 }
 
-/** Fit rules over `{ lead }` and activity rules over `{ lead, activity }`: they hold or not, as of now. */
-function standingTallies(
-  ruleset: Ruleset,
-  lead: Readonly<Record<string, unknown>>,
-  activity: ReturnType<typeof activityOf>,
-): Record<string, RuleTally> {
-  const tallies: Record<string, RuleTally> = {};
-  for (const rule of ruleset.rules) {
-    const kind = ruleKind(rule);
-    if (kind === 'event') continue;
-    const context = kind === 'profile' ? { lead } : { lead, activity };
-    if (!matchesPattern(rule.when, context)) continue;
-    tallies[rule.id] = { description: rule.description, score: rule.score, kind, points: rule.points, times: 1, value: rule.points, hits: [] };
-  }
-  return tallies;
+interface Totals {
+  readonly fit: number;
+  readonly engagement: number;
+  readonly total: number;
+  readonly grade: Grade;
 }
 
-/** A rule's tally by id, own properties only: a rule with id `constructor` must not find Object's constructor. */
-const tallyOf = (tallies: Readonly<Record<string, RuleTally>>, ruleId: string) => (Object.hasOwn(tallies, ruleId) ? tallies[ruleId] : undefined);
+/**
+ * One lead's score while its events are applied: event-rule tallies are kept per rule and changed in
+ * place, fit rules are evaluated once for the lead, and a stored state is made only when asked for.
+ * Every sum runs in ruleset order and every decay is applied event by event, as a state stored after
+ * each event and read back would have it, so the results are the same to the last bit.
+ */
+export class LeadScore {
+  private readonly rules: readonly PreparedRule[];
+  private readonly halfLifeDays: number;
+  /** Event-rule tallies by rule index (and stored event tallies under another rule's id). */
+  private readonly eventTallies: (WorkingTally | undefined)[];
+  /** Every event tally by rule id, in the order the stored state lists them (new ones last). */
+  private readonly tallyOrder: [string, WorkingTally][] = [];
+  /** Whether each fit rule holds for the lead, by rule index: the lead does not change while it is scored. */
+  private readonly profileHolds: boolean[];
+  /** Whether each activity rule held at the last evaluation, by rule index. */
+  private readonly activityHolds: boolean[];
+  private engagementAt: string;
+  private engagementAtMs: number;
+  private eventCount: number;
+  private qualified: boolean;
+  private qualifications: number;
+  private qualifiedAt: string | undefined;
+  private readonly engagementSince: string | undefined;
+  private totals: Totals;
 
-/** Sums tallies into scores, in ruleset order so every path adds the same numbers in the same order. */
-function totals(ruleset: Ruleset, tallies: Readonly<Record<string, RuleTally>>) {
-  let fit = 0;
-  let engagement = 0;
-  for (const rule of ruleset.rules) {
-    const tally = tallyOf(tallies, rule.id);
-    if (!tally) continue;
-    if (rule.score === 'fit') fit += tally.value;
-    else engagement += tally.value;
+  constructor(
+    private readonly prepared: PreparedRuleset,
+    private readonly lead: Readonly<Record<string, unknown>>,
+    state: ScoreState,
+  ) {
+    this.rules = prepared.rules;
+    this.halfLifeDays = prepared.ruleset.halfLifeDays;
+    this.eventTallies = new Array<WorkingTally | undefined>(this.rules.length);
+    for (const [ruleId, tally] of Object.entries(state.tallies)) {
+      if (tally.kind !== 'event') continue;
+      const rule = prepared.byId.get(ruleId);
+      const working = workingTally(tally, rule);
+      this.tallyOrder.push([ruleId, working]);
+      if (rule) this.eventTallies[rule.index] = working;
+    }
+    this.profileHolds = new Array<boolean>(this.rules.length).fill(false);
+    const context = { lead };
+    for (const rule of prepared.profileRules) this.profileHolds[rule.index] = rule.matches(context);
+    this.activityHolds = new Array<boolean>(this.rules.length).fill(false);
+    this.engagementAt = state.engagementAt;
+    this.engagementAtMs = Date.parse(state.engagementAt);
+    this.eventCount = state.eventCount;
+    this.qualified = state.qualified;
+    this.qualifications = state.qualifications;
+    this.qualifiedAt = state.qualifiedAt;
+    this.engagementSince = state.engagementSince;
+    this.totals = { fit: state.fit, engagement: state.engagement, total: state.total, grade: state.grade };
   }
-  const grade = gradeFor(fit, ruleset);
-  return { fit, engagement, total: fit + engagement, grade };
-}
 
-/** What event rules add to engagement: the figure activity rules see as `activity.engagement`. */
-function eventEngagementOf(ruleset: Ruleset, eventTallies: Readonly<Record<string, RuleTally>>) {
-  let engagement = 0;
-  for (const rule of ruleset.rules) {
-    const tally = tallyOf(eventTallies, rule.id);
-    if (tally && tally.score === 'engagement') engagement += tally.value;
+  /** What event rules add to engagement, decayed by `factor`: the figure activity rules see as `activity.engagement`. */
+  private eventEngagement(factor: number): number {
+    let engagement = 0;
+    for (const rule of this.rules) {
+      const tally = this.eventTallies[rule.index];
+      if (tally && tally.score === 'engagement') engagement += factor === 1 ? tally.value : tally.value * factor;
+    }
+    return engagement;
   }
-  return engagement;
-}
 
-/** Event-rule tallies decayed from the state's time to `to`. */
-function eventTalliesAt(state: ScoreState, to: string, halfLifeDays: number): Record<string, RuleTally> {
-  const factor = decayFactor(Date.parse(state.engagementAt), Date.parse(to), halfLifeDays);
-  const tallies: Record<string, RuleTally> = {};
-  for (const [ruleId, tally] of Object.entries(state.tallies)) {
-    if (tally.kind !== 'event') continue;
-    tallies[ruleId] = factor === 1 || tally.score !== 'engagement' ? tally : { ...tally, value: tally.value * factor };
+  /** Evaluates the activity rules and sums every rule's value in ruleset order, event values decayed by `factor`. */
+  private totalsWith(factor: number, activity: Activity): Totals {
+    const context = { lead: this.lead, activity };
+    for (const rule of this.prepared.activityRules) this.activityHolds[rule.index] = rule.matches(context);
+    let fit = 0;
+    let engagement = 0;
+    for (const rule of this.rules) {
+      const tally = this.eventTallies[rule.index];
+      let value: number;
+      if (tally) value = factor === 1 || tally.score !== 'engagement' ? tally.value : tally.value * factor;
+      else if (this.profileHolds[rule.index] || this.activityHolds[rule.index]) value = rule.rule.points;
+      else continue;
+      if (rule.rule.score === 'fit') fit += value;
+      else engagement += value;
+    }
+    return { fit, engagement, total: fit + engagement, grade: gradeFor(fit, this.prepared.ruleset) };
   }
-  return tallies;
+
+  private activity(eventEngagement: number, asOfMs: number): Activity {
+    return { daysSinceLastEvent: Math.max(0, (asOfMs - this.engagementAtMs) / MS_PER_DAY), eventCount: this.eventCount, engagement: eventEngagement };
+  }
+
+  /** What a hit at `ms` adds now: its points decayed to the latest event. */
+  private worth(points: number, ms: number): number {
+    return points * decayFactor(ms, this.engagementAtMs, this.halfLifeDays);
+  }
+
+  /**
+   * Adds one event to an event rule's tally. A cap keeps the earliest `max` hits of each period, so the
+   * result depends on which events arrived, never on the order they arrived in: an earlier event that
+   * arrives late takes the place of the latest hit of a full period. Says whether the rule scored.
+   */
+  private addHit(rule: PreparedRule, counted: CountedHit): boolean {
+    const { points, cap } = rule.rule;
+    let tally = this.eventTallies[rule.index];
+    let latest = -1;
+    if (cap && tally) {
+      let samePeriod = 0;
+      for (let index = 0; index < tally.hits.length; index += 1) {
+        if ((tally.hits[index] as CountedHit).period !== counted.period) continue;
+        samePeriod += 1;
+        latest = index;
+      }
+      if (samePeriod >= cap.max) {
+        const replaced = tally.hits[latest];
+        if (!replaced || compareEvents(counted.hit, replaced.hit) >= 0) return false;
+        tally.value = tally.value - this.worth(points, replaced.ms) + this.worth(points, counted.ms);
+        tally.hits.splice(latest, 1);
+        insertHit(tally, counted);
+        return true;
+      }
+    }
+    if (!tally) {
+      tally = { description: rule.rule.description, score: rule.rule.score, kind: 'event', points: 0, times: 0, value: 0, hits: [], hitsSorted: true };
+      this.eventTallies[rule.index] = tally;
+      this.tallyOrder.push([rule.rule.id, tally]);
+    }
+    tally.description = rule.rule.description;
+    tally.score = rule.rule.score;
+    tally.kind = 'event';
+    tally.points += points;
+    tally.times += 1;
+    tally.value += this.worth(points, counted.ms);
+    insertHit(tally, counted);
+    if (!cap && tally.hits.length > HITS_SHOWN) tally.hits.splice(0, tally.hits.length - HITS_SHOWN);
+    return true;
+  }
+
+  /**
+   * Applies one event (its time normalised). Event rules over `{ event, lead }` add their points within
+   * caps, decayed to the latest event time; fit and activity rules are re-evaluated; the MQL criteria
+   * are checked with hysteresis: a qualified lead stays qualified until its score, just before an
+   * event, has fallen below the recycle threshold. Undefined when the event is from before the lead
+   * was recycled and counts for nothing.
+   */
+  apply(event: ScoredEvent): { readonly qualified?: Qualification; readonly hits: readonly string[] } | undefined {
+    const at = event.occurredAt;
+    if (this.engagementSince && at < this.engagementSince) return undefined;
+    const { mql } = this.prepared.ruleset;
+    const atMs = Date.parse(at);
+    const arrivedInOrder = at >= this.engagementAt;
+    const factor = arrivedInOrder ? decayFactor(this.engagementAtMs, atMs, this.halfLifeDays) : 1;
+    let stillQualified = this.qualified;
+    if (this.qualified && arrivedInOrder) stillQualified = this.totalsWith(factor, this.activity(this.eventEngagement(factor), atMs)).total >= mql.recycleBelowScore;
+
+    if (factor !== 1) {
+      for (const [, tally] of this.tallyOrder) if (tally.score === 'engagement') tally.value *= factor;
+    }
+    if (arrivedInOrder) {
+      this.engagementAt = at;
+      this.engagementAtMs = atMs;
+    }
+    const hits: string[] = [];
+    const context = { event, lead: this.lead };
+    const type = Object.hasOwn(event, 'type') ? event.type : undefined;
+    for (const rule of this.prepared.eventRulesFor(type)) {
+      if (!rule.matches(context)) continue;
+      if (this.addHit(rule, { hit: { eventId: event.id, at }, ms: atMs, period: periodOf(rule, atMs) })) hits.push(rule.rule.id);
+    }
+    this.eventCount += 1;
+    this.totals = this.totalsWith(1, this.activity(this.eventEngagement(1), this.engagementAtMs));
+
+    if (!stillQualified && meetsCriteria(this.totals, this.prepared.ruleset)) {
+      this.qualified = true;
+      this.qualifications += 1;
+      this.qualifiedAt = at;
+      return { qualified: { qualification: this.qualifications, qualifiedAt: at }, hits };
+    }
+    this.qualified = stillQualified && this.totals.total >= mql.recycleBelowScore;
+    if (!this.qualified) this.qualifiedAt = undefined;
+    return { hits };
+  }
+
+  /** Fit and activity tallies as last evaluated, then event tallies decayed by `factor`, as a stored state lists them. */
+  private talliesWith(factor: number): Record<string, RuleTally> {
+    const tallies: Record<string, RuleTally> = {};
+    for (const prepared of this.rules) {
+      if (prepared.kind === 'event' || !(this.profileHolds[prepared.index] || this.activityHolds[prepared.index])) continue;
+      const { rule } = prepared;
+      tallies[rule.id] = { description: rule.description, score: rule.score, kind: prepared.kind, points: rule.points, times: 1, value: rule.points, hits: [] };
+    }
+    for (const [ruleId, tally] of this.tallyOrder) {
+      tallies[ruleId] = {
+        description: tally.description,
+        score: tally.score,
+        kind: tally.kind,
+        points: tally.points,
+        times: tally.times,
+        value: factor === 1 || tally.score !== 'engagement' ? tally.value : tally.value * factor,
+        hits: tally.hits.map((counted) => counted.hit),
+      };
+    }
+    return tallies;
+  }
+
+  /** The state to store. */
+  state(): ScoreState {
+    const { fit, engagement, total, grade } = this.totals;
+    return {
+      rulesetVersion: this.prepared.ruleset.version,
+      fit,
+      engagement,
+      engagementAt: this.engagementAt,
+      eventCount: this.eventCount,
+      grade,
+      total,
+      tallies: this.talliesWith(1),
+      ...(this.engagementSince ? { engagementSince: this.engagementSince } : {}),
+      qualified: this.qualified,
+      qualifications: this.qualifications,
+      ...(this.qualifiedAt ? { qualifiedAt: this.qualifiedAt } : {}),
+    };
+  }
+
+  /** The score as of `now` (see `scoreAt`). */
+  readAt(now: string) {
+    const asOf = later(normalised(now), this.engagementAt);
+    const factor = decayFactor(this.engagementAtMs, Date.parse(asOf), this.halfLifeDays);
+    const { fit, engagement, total, grade } = this.totalsWith(factor, this.activity(this.eventEngagement(factor), Date.parse(asOf)));
+    return {
+      asOf,
+      fit,
+      engagement,
+      total,
+      grade,
+      qualified: this.qualified && total >= this.prepared.ruleset.mql.recycleBelowScore,
+      meetsCriteria: meetsCriteria({ total, grade }, this.prepared.ruleset),
+      tallies: this.talliesWith(factor),
+    };
+  }
 }
 
 /**
@@ -239,71 +419,29 @@ function eventTalliesAt(state: ScoreState, to: string, halfLifeDays: number): Re
  * score has decayed below the recycle threshold reads as no longer qualified.
  */
 export function scoreAt(state: ScoreState, lead: Readonly<Record<string, unknown>>, ruleset: Ruleset, now: string) {
-  const asOf = later(normalised(now), state.engagementAt);
-  const eventTallies = eventTalliesAt(state, asOf, ruleset.halfLifeDays);
-  const eventEngagement = eventEngagementOf(ruleset, eventTallies);
-  const tallies = { ...standingTallies(ruleset, lead, activityOf(eventEngagement, state.eventCount, state.engagementAt, asOf)), ...eventTallies };
-  const { fit, engagement, total, grade } = totals(ruleset, tallies);
-  return {
-    asOf,
-    fit,
-    engagement,
-    total,
-    grade,
-    qualified: state.qualified && total >= ruleset.mql.recycleBelowScore,
-    meetsCriteria: meetsCriteria({ total, grade }, ruleset),
-    tallies,
-  };
+  return new LeadScore(prepare(ruleset), lead, state).readAt(now);
 }
 
+const checkedVersion = (state: ScoreState, ruleset: Ruleset) => {
+  if (state.rulesetVersion !== ruleset.version) {
+    throw new Error(`State was scored with ruleset ${state.rulesetVersion}; replay the history under ${ruleset.version} instead`);
+  }
+  return state;
+};
+
 /**
- * Applies one event to a lead's score. Event rules over `{ event, lead }` add their points within
- * caps, decayed to the latest event time; fit and activity rules are re-evaluated; the MQL criteria are
- * checked with hysteresis: a qualified lead stays qualified until its score, just before an event,
- * has fallen below the recycle threshold. Pure: the caller stores the state it returns.
+ * Applies one event to a lead's score (see `LeadScore.apply`). Pure: the caller stores the state it
+ * returns.
  *
  * The score part of the state depends only on the set of events applied, not their order; the
  * qualifications follow the order of arrival, because an alert, once sent, is part of history.
  */
 export function apply(previous: ScoreState | undefined, input: ScoringInput, ruleset: Ruleset): ScoreChange {
-  const { lead } = input;
   const event = input.event.occurredAt === normalised(input.event.occurredAt) ? input.event : { ...input.event, occurredAt: normalised(input.event.occurredAt) };
-  const start = previous ?? initialState(ruleset, event.occurredAt);
-  if (start.rulesetVersion !== ruleset.version) {
-    throw new Error(`State was scored with ruleset ${start.rulesetVersion}; replay the history under ${ruleset.version} instead`);
-  }
-  if (start.engagementSince && event.occurredAt < start.engagementSince) return { state: start, hits: [] };
-  const arrivedInOrder = event.occurredAt >= start.engagementAt;
-  const stillQualified = start.qualified && (!arrivedInOrder || scoreAt(start, lead, ruleset, event.occurredAt).qualified);
-
-  const engagementAt = later(event.occurredAt, start.engagementAt);
-  const tallies = eventTalliesAt(start, engagementAt, ruleset.halfLifeDays);
-  const hits: string[] = [];
-  for (const rule of ruleset.rules) {
-    if (ruleKind(rule) !== 'event' || !matchesPattern(rule.when, { event, lead })) continue;
-    const outcome = addEventHit(rule, tallyOf(tallies, rule.id), { eventId: event.id, at: event.occurredAt }, engagementAt, ruleset.halfLifeDays);
-    if (!outcome.scored) continue;
-    tallies[rule.id] = outcome.tally;
-    hits.push(rule.id);
-  }
-  const eventCount = start.eventCount + 1;
-  const eventEngagement = eventEngagementOf(ruleset, tallies);
-  const allTallies = { ...standingTallies(ruleset, lead, activityOf(eventEngagement, eventCount, engagementAt, engagementAt)), ...tallies };
-  const { fit, engagement, total, grade } = totals(ruleset, allTallies);
-  const base = {
-    rulesetVersion: ruleset.version, fit, engagement, engagementAt, eventCount, grade, total, tallies: allTallies,
-    ...(start.engagementSince ? { engagementSince: start.engagementSince } : {}),
-  };
-
-  if (!stillQualified && meetsCriteria({ total, grade }, ruleset)) {
-    const qualified = { qualification: start.qualifications + 1, qualifiedAt: event.occurredAt };
-    return { state: { ...base, qualified: true, qualifications: qualified.qualification, qualifiedAt: qualified.qualifiedAt }, qualified, hits };
-  }
-  const qualified = stillQualified && total >= ruleset.mql.recycleBelowScore;
-  return {
-    state: { ...base, qualified, qualifications: start.qualifications, ...(qualified && start.qualifiedAt ? { qualifiedAt: start.qualifiedAt } : {}) },
-    hits,
-  };
+  const start = checkedVersion(previous ?? initialState(ruleset, event.occurredAt), ruleset);
+  const score = new LeadScore(prepare(ruleset), input.lead, start);
+  const change = score.apply(event);
+  return change ? { state: score.state(), ...change } : { state: start, hits: [] };
 }
 
 export interface Replay {
@@ -318,21 +456,28 @@ export interface Replay {
  * later events earn a new qualification.
  */
 export function replay(events: readonly ScoredEvent[], lead: Readonly<Record<string, unknown>>, ruleset: Ruleset, recycledAt?: string): Replay {
+  const { score, qualifications } = replayScore(events, lead, ruleset, recycledAt);
+  return { state: score?.state(), qualifications };
+}
+
+/** `replay`, giving the lead's score as it stands after the last event instead of a state to store. */
+export function replayScore(events: readonly ScoredEvent[], lead: Readonly<Record<string, unknown>>, ruleset: Ruleset, recycledAt?: string) {
   const unique = [...new Map(events.map((event) => [event.id, { ...event, occurredAt: normalised(event.occurredAt) }])).values()];
   unique.sort((a, b) => compareEvents({ at: a.occurredAt, eventId: a.id }, { at: b.occurredAt, eventId: b.id }));
-  let state: ScoreState | undefined;
+  const prepared = prepare(ruleset);
+  let score: LeadScore | undefined;
   let recycle = recycledAt ? normalised(recycledAt) : undefined;
   const qualifications: Qualification[] = [];
   for (const event of unique) {
     if (recycle && event.occurredAt >= recycle) {
-      if (state) state = recycledScore(state, recycle);
+      if (score) score = new LeadScore(prepared, lead, recycledScore(score.state(), recycle));
       recycle = undefined;
     }
-    const change = apply(state, { event, lead }, ruleset);
-    state = change.state;
-    if (change.qualified) qualifications.push(change.qualified);
+    score ??= new LeadScore(prepared, lead, initialState(ruleset, event.occurredAt));
+    const change = score.apply(event);
+    if (change?.qualified) qualifications.push(change.qualified);
   }
-  return { state, qualifications };
+  return { score, qualifications };
 }
 
 /**
