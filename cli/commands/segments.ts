@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AudiencePreview } from '../../src/app/audience';
+import type { AudiencePreview } from '../../src/api/responses';
 import { SegmentDefinition } from '../../src/domain/segments/segment';
 import { expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';

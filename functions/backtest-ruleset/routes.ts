@@ -1,8 +1,10 @@
 import * as z from 'zod';
+import { RulesetVersion } from '../../src/domain/scoring/ruleset';
 import { defineRoute } from '../../src/http/routes';
-import { VersionParams } from '../manage-rulesets/routes';
 
 const MAX_BACKTEST_DAYS = 92;
+
+const VersionParams = z.object({ version: RulesetVersion });
 
 /** A back-test's window: by default the 30 days before now; at most 92 days. */
 export const BacktestRequest = z

@@ -11,6 +11,7 @@ export const AudiencePreview = z
     leadsScanned: z.int().min(0),
   })
   .meta({ id: 'AudiencePreview' });
+export type AudiencePreview = z.output<typeof AudiencePreview>;
 
 /** An email as a recipient would get it, footer included. */
 export const RenderedEmail = z

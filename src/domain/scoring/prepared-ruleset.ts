@@ -1,4 +1,4 @@
-import type { EventPattern } from '../../../manifest/types';
+import type { EventPattern } from '../pattern';
 import { compilePattern } from '../pattern';
 import type { Rule, RuleKind, Ruleset } from './ruleset';
 import { ruleKind } from './ruleset';
