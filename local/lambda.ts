@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import { grantScope } from '../src/adapters/table-grant-check';
 import type { FunctionSpec } from '../manifest/types';
+import type { GrantScope } from '../src/adapters/table-grant-check';
 
 /** A Lambda-like context for a local invocation. */
 export function lambdaContext(fn: FunctionSpec): Context {
@@ -26,15 +27,159 @@ export function lambdaContext(fn: FunctionSpec): Context {
 
 export type Invoke<E, R> = (event: E, context: Context) => Promise<R>;
 
+/** What a function's worker is started with (its `workerData`). */
+export interface FunctionWorkerData {
+  /** File URL of the module whose `handler` export is the function's handler. */
+  readonly entryUrl: string;
+  /** Each invocation runs in it, so the function's table calls are held to its manifest grants. */
+  readonly scope: GrantScope;
+}
+
+/** The part of a Context that crosses to the worker: everything but its functions. */
+export type ContextFields = Omit<Context, 'getRemainingTimeInMillis' | 'done' | 'fail' | 'succeed'>;
+
+/** One invocation, sent to the function's worker. */
+export interface Invocation {
+  readonly id: number;
+  readonly event: unknown;
+  readonly context: ContextFields;
+  readonly remainingTimeInMillis: number;
+}
+
+export interface ThrownError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** The worker's answer to one invocation: what the handler returned, or what it threw. */
+export type InvocationOutcome = { readonly id: number; readonly result: unknown } | { readonly id: number; readonly error: ThrownError };
+/** What a worker sends: that its handler module has loaded, then each invocation's outcome. */
+export type WorkerMessage = { readonly loaded: true } | InvocationOutcome;
+
+/** Plain data of a thrown value, which crosses threads with its name (a subclass's instance would not). */
+export function thrownError(error: unknown): ThrownError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+}
+
+const errorFrom = (thrown: ThrownError, message = thrown.message): Error =>
+  Object.assign(new Error(message), { name: thrown.name, stack: thrown.stack?.replace(thrown.message, message) ?? message });
+
+/** A worker starts from this JavaScript file, which loads TypeScript (see its comment). */
+const WORKER_ENTRY = new URL('./function-worker.mjs', import.meta.url);
+
+interface FunctionWorker {
+  invoke(event: unknown, context: Context): Promise<unknown>;
+  terminate(): Promise<void>;
+}
+
+/** Starts `fn`'s worker; `ending` is called as soon as it is known to end (crashed or exited), once. */
+function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>, log: (line: string) => void, ending: () => void): FunctionWorker {
+  const workerData: FunctionWorkerData = {
+    entryUrl: pathToFileURL(resolve(root, fn.entry)).href,
+    scope: { functionName: fn.name, ...(fn.table ? { table: fn.table } : {}) },
+  };
+  const worker = new Worker(WORKER_ENTRY, { env, workerData });
+  const waiting = new Map<number, { resolve(result: unknown): void; reject(error: Error): void }>();
+  let nextId = 0;
+  let crash: Error | undefined;
+  let loaded = false;
+  worker.on('message', (message: WorkerMessage) => {
+    if ('loaded' in message) {
+      loaded = true;
+      return;
+    }
+    const outcome = message;
+    const invocation = waiting.get(outcome.id);
+    waiting.delete(outcome.id);
+    if ('error' in outcome) invocation?.reject(errorFrom(outcome.error));
+    else invocation?.resolve(outcome.result);
+  });
+  // An error nobody caught, in the handler module's loading (Lambda's init error) or after an
+  // invocation returned: the worker ends, like a Lambda execution environment that crashed.
+  worker.on('error', (error) => {
+    const thrown = thrownError(error);
+    crash = errorFrom(thrown, `${fn.name}: ${thrown.message}`);
+    ending();
+    const what = loaded ? 'its runtime ended on an error nobody caught' : 'its handler module failed to load (an init error in Lambda)';
+    log(`${fn.name}: ${what}; the next invocation starts it again: ${crash.stack}`);
+  });
+  const exited = new Promise<void>((settle) =>
+    worker.once('exit', (code) => {
+      const reason = crash ?? new Error(`${fn.name}: its runtime ended (exit code ${code}) before it answered`);
+      for (const invocation of waiting.values()) invocation.reject(reason);
+      waiting.clear();
+      if (!crash) ending();
+      settle();
+    }),
+  );
+  return {
+    invoke: (event, context) =>
+      new Promise((resolveInvocation, rejectInvocation) => {
+        const id = nextId++;
+        const { getRemainingTimeInMillis, done: _done, fail: _fail, succeed: _succeed, ...fields } = context;
+        const invocation: Invocation = { id, event, context: fields, remainingTimeInMillis: getRemainingTimeInMillis() };
+        waiting.set(id, { resolve: resolveInvocation, reject: rejectInvocation });
+        try {
+          worker.postMessage(invocation);
+        } catch (error) {
+          waiting.delete(id);
+          rejectInvocation(error);
+        }
+      }),
+    terminate: async () => {
+      await worker.terminate();
+      await exited;
+    },
+  };
+}
+
+export interface FunctionRuntime {
+  /** Invokes `fn` the way Lambda would: its module's `handler` export, in the function's own worker thread. */
+  handlerOf<E, R>(fn: FunctionSpec): Invoke<E, R>;
+  /** Ends every worker; an invocation still running fails. */
+  stop(): Promise<void>;
+}
+
 /**
- * Imports a manifest function's handler the way Lambda would: its module's `handler` export. Each
- * invocation runs in the function's grant scope, so its table calls are held to its manifest grants
- * as its IAM role holds them in AWS.
+ * Runs every function in a worker thread of its own, started on its first invocation (a cold start)
+ * and again after one that crashed. A worker has its own `process.env`, set to `environmentOf(fn)`,
+ * and its own module instances, so each function sees exactly its Lambda's environment, also in what
+ * its modules read once when loaded (`readConfig` at module scope), and keeps its SDK clients and
+ * caches to itself, as separate Lambdas do. Swapping `process.env` around each call in one thread
+ * could not give that: modules shared by handlers are loaded once, under whichever function came
+ * first, and work a handler leaves running outlives the swap. Child processes could, but cost more
+ * to start and would outlive a `kill -9` of `npm start`; threads end with the process, however it ends.
+ * Concurrent invocations of one function share its worker, as they shared the one process before.
  */
-export async function loadHandler<E, R>(fn: FunctionSpec, root: string): Promise<Invoke<E, R>> {
-  const module = (await import(pathToFileURL(resolve(root, fn.entry)).href)) as { handler?: Invoke<E, R> };
-  const { handler } = module;
-  if (typeof handler !== 'function') throw new Error(`${fn.entry} has no exported handler`);
-  const scope = { functionName: fn.name, ...(fn.table ? { table: fn.table } : {}) };
-  return (event, context) => grantScope.run(scope, () => handler(event, context));
+export function startFunctionRuntime(options: {
+  root: string;
+  environmentOf: (fn: FunctionSpec) => Record<string, string>;
+  log: (line: string) => void;
+}): FunctionRuntime {
+  const workers = new Map<string, FunctionWorker>();
+  let stopped = false;
+  const workerOf = (fn: FunctionSpec) => {
+    const running = workers.get(fn.name);
+    if (running) return running;
+    // A worker that crashed takes no more invocations: the next one starts a fresh worker at once.
+    const started = startWorker(fn, options.root, options.environmentOf(fn), options.log, () => {
+      if (workers.get(fn.name) === started) workers.delete(fn.name);
+    });
+    workers.set(fn.name, started);
+    return started;
+  };
+  return {
+    handlerOf:
+      <E, R>(fn: FunctionSpec): Invoke<E, R> =>
+      async (event, context) => {
+        if (stopped) throw new Error(`${fn.name}: the local stack is stopping`);
+        return (await workerOf(fn).invoke(event, context)) as R;
+      },
+    stop: async () => {
+      stopped = true;
+      await Promise.all([...workers.values()].map((worker) => worker.terminate()));
+    },
+  };
 }
