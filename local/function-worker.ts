@@ -19,6 +19,7 @@ const invokeHandler = handler as Handler;
 port.postMessage({ loaded: true } satisfies WorkerMessage);
 
 port.on('message', async (invocation: Invocation) => {
+  // Invocations sent during the cold start wait for it; their time starts now.
   const deadline = Date.now() + invocation.remainingTimeInMillis;
   const context: Context = {
     ...invocation.context,

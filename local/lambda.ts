@@ -71,7 +71,8 @@ const errorFrom = (thrown: ThrownError, message = thrown.message): Error =>
 const WORKER_ENTRY = new URL('./function-worker.mjs', import.meta.url);
 
 interface FunctionWorker {
-  invoke(event: unknown, context: Context): Promise<unknown>;
+  /** `remainingTimeInMillis` counts from when the worker starts the invocation, after any cold start. */
+  invoke(event: unknown, context: Context, remainingTimeInMillis: number): Promise<unknown>;
   terminate(): Promise<void>;
 }
 
@@ -132,7 +133,7 @@ function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>
     }),
   );
   return {
-    invoke: (event, context) =>
+    invoke: (event, context, remainingTimeInMillis) =>
       new Promise((resolveInvocation, rejectInvocation) => {
         // Sent after the worker crashed or ended, it would never be answered.
         const ended = crash ?? exitedOn;
@@ -141,8 +142,8 @@ function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>
           return;
         }
         const id = nextId++;
-        const { getRemainingTimeInMillis, done: _done, fail: _fail, succeed: _succeed, ...fields } = context;
-        const invocation: Invocation = { id, event, context: fields, remainingTimeInMillis: getRemainingTimeInMillis() };
+        const { getRemainingTimeInMillis: _remaining, done: _done, fail: _fail, succeed: _succeed, ...fields } = context;
+        const invocation: Invocation = { id, event, context: fields, remainingTimeInMillis };
         waiting.set(id, { resolve: resolveInvocation, reject: rejectInvocation });
         try {
           worker.postMessage(invocation);
@@ -209,7 +210,10 @@ export function startFunctionRuntime(options: {
       <E, R>(fn: FunctionSpec): Invoke<E, R> =>
       async (event, context) => {
         if (stopped) throw stopping(fn);
-        return (await (await workerOf(fn)).invoke(event, context)) as R;
+        // Lambda's clock starts once the function is ready: a cold start, and the wait for one, are not
+        // taken from the invocation's time (middy answers early when little is left).
+        const remainingTimeInMillis = context.getRemainingTimeInMillis();
+        return (await (await workerOf(fn)).invoke(event, context, remainingTimeInMillis)) as R;
       },
     stop: async () => {
       stopped = true;

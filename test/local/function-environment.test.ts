@@ -59,6 +59,7 @@ type Environment = Record<string, string>;
 interface Report {
   atLoad: Environment;
   now: Environment;
+  remainingTimeInMillis: number;
 }
 
 let stack: LocalStack;
@@ -83,7 +84,9 @@ const report = async (path: string): Promise<Report> => {
 
 describe('the environment of a local function', () => {
   it('is exactly its Lambda environment: the runtime, the local endpoints and what its manifest entry gives it', async () => {
-    const { atLoad, now } = await report('/v1/bus');
+    const { atLoad, now, remainingTimeInMillis } = await report('/v1/bus');
+    // Its first invocation, a cold start: as in Lambda, loading the function took none of its 10 s.
+    expect(remainingTimeInMillis).toBeGreaterThan(9_000);
     // Powertools settings and the claim stale time are taken from the shell, as their comment says.
     const fromShell = Object.keys(process.env).filter((name) => name.startsWith('POWERTOOLS_') || name === 'CLAIM_STALE_SECONDS');
     const expected = [...new Set([...RUNTIME_AND_LOCAL, ...fromShell, 'POWERTOOLS_SERVICE_NAME', 'LEADFLOW_FUNCTION', 'EVENT_BUS_NAME', 'MAX_BODY_BYTES'])];
