@@ -225,8 +225,8 @@ export function startFunctionRuntime(options: {
 /**
  * At most `limit` holders at once, the others waiting in turn. Workers loading their handlers take
  * these for cold starts: a queue fanning an event out to ten functions would otherwise start ten
- * workers on two cores at once, and each would take several times as long (29 at once took 1.2 s
- * of CPU each, against 0.7 s alone).
+ * workers on two cores at once, each taking longer and all finishing late (29 at once took 1.2 s of
+ * CPU each, against 0.7 s one by one).
  */
 function slots(limit: number) {
   let free = limit;
