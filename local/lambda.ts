@@ -74,6 +74,8 @@ interface FunctionWorker {
   /** `remainingTimeInMillis` counts from when the worker starts the invocation, after any cold start. */
   invoke(event: unknown, context: Context, remainingTimeInMillis: number): Promise<unknown>;
   terminate(): Promise<void>;
+  /** Settles once the handler module has loaded, or the worker ended before it did. */
+  readonly loaded: Promise<void>;
 }
 
 interface WorkerEvents {
@@ -95,9 +97,14 @@ function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>
   let exitedOn: Error | undefined;
   let loaded = false;
   let loading = true;
+  let settleLoaded = () => {};
+  const loadedOrEnded = new Promise<void>((settle) => {
+    settleLoaded = settle;
+  });
   const loadingDone = () => {
     if (loading) events.loadingDone();
     loading = false;
+    settleLoaded();
   };
   worker.on('message', (message: WorkerMessage) => {
     if ('loaded' in message) {
@@ -156,19 +163,22 @@ function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>
       await worker.terminate();
       await exited;
     },
+    loaded: loadedOrEnded,
   };
 }
 
 export interface FunctionRuntime {
   /** Invokes `fn` the way Lambda would: its module's `handler` export, in the function's own worker thread. */
   handlerOf<E, R>(fn: FunctionSpec): Invoke<E, R>;
+  /** Starts `fn`'s worker now, without an invocation; settles once its handler has loaded (or failed to). */
+  warm(fn: FunctionSpec): Promise<void>;
   /** Ends every worker; an invocation still running fails. */
   stop(): Promise<void>;
 }
 
 /**
  * Runs every function in a worker thread of its own, started on its first invocation (a cold start)
- * and again after one that crashed. A worker has its own `process.env`, set to `environmentOf(fn)`,
+ * or by `warm`, and again after one that crashed. A worker has its own `process.env`, set to `environmentOf(fn)`,
  * and its own module instances, so each function sees exactly its Lambda's environment, also in what
  * its modules read once when loaded (`readConfig` at module scope), and keeps its SDK clients and
  * caches to itself, as separate Lambdas do. Swapping `process.env` around each call in one thread
@@ -215,6 +225,14 @@ export function startFunctionRuntime(options: {
         const remainingTimeInMillis = context.getRemainingTimeInMillis();
         return (await (await workerOf(fn)).invoke(event, context, remainingTimeInMillis)) as R;
       },
+    warm: async (fn) => {
+      if (stopped) return;
+      try {
+        await (await workerOf(fn)).loaded;
+      } catch {
+        // Stopping: there is nothing left to warm.
+      }
+    },
     stop: async () => {
       stopped = true;
       await Promise.allSettled([...workers.values()].map(async (worker) => (await worker).terminate()));

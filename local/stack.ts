@@ -330,10 +330,13 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
 
     for (const fn of manifest.functions.filter(isEventFunction)) {
       const handler = functions.handlerOf<SQSEvent, SQSBatchResponse | void>(fn);
+      // Queue consumers start warming now (HTTP functions on their first request): a record received
+      // by a cold consumer would outlast the short local visibility timeout and come back as a retry.
+      const ready = functions.warm(fn);
       // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
       // the optimistic locking between concurrent consumers.
       for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
-        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, journal, handler, log });
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, journal, handler, ready, log });
         stoppers.push(() => poller.stop());
       }
     }
