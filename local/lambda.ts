@@ -193,13 +193,21 @@ export function startFunctionRuntime(options: {
   log: (line: string) => void;
 }): FunctionRuntime {
   const workers = new Map<string, Promise<FunctionWorker>>();
+  /** Cold starts waiting for a slot, by function: an invocation moves its function's to the front. */
+  const queued = new Map<string, () => void>();
   const coldStarts = slots(availableParallelism());
   let stopped = false;
   const stopping = (fn: FunctionSpec) => new Error(`${fn.name}: the local stack is stopping`);
-  const workerOf = (fn: FunctionSpec): Promise<FunctionWorker> => {
+  const workerOf = (fn: FunctionSpec, invoked: boolean): Promise<FunctionWorker> => {
     const running = workers.get(fn.name);
-    if (running) return running;
-    const starting = coldStarts.acquire().then(() => {
+    if (running) {
+      if (invoked) queued.get(fn.name)?.();
+      return running;
+    }
+    const slot = coldStarts.acquire(invoked);
+    queued.set(fn.name, slot.promote);
+    const starting = slot.granted.then(() => {
+      queued.delete(fn.name);
       if (stopped) {
         coldStarts.release();
         throw stopping(fn);
@@ -223,12 +231,12 @@ export function startFunctionRuntime(options: {
         // Lambda's clock starts once the function is ready: a cold start, and the wait for one, are not
         // taken from the invocation's time (middy answers early when little is left).
         const remainingTimeInMillis = context.getRemainingTimeInMillis();
-        return (await (await workerOf(fn)).invoke(event, context, remainingTimeInMillis)) as R;
+        return (await (await workerOf(fn, true)).invoke(event, context, remainingTimeInMillis)) as R;
       },
     warm: async (fn) => {
       if (stopped) return;
       try {
-        await (await workerOf(fn)).loaded;
+        await (await workerOf(fn, false)).loaded;
       } catch {
         // Stopping: there is nothing left to warm.
       }
@@ -241,25 +249,37 @@ export function startFunctionRuntime(options: {
 }
 
 /**
- * At most `limit` holders at once, the others waiting in turn. Workers loading their handlers take
- * these for cold starts: a queue fanning an event out to ten functions would otherwise start ten
- * workers on two cores at once, each taking longer and all finishing late (29 at once took 1.2 s of
- * CPU each, against 0.7 s one by one).
+ * At most `limit` holders at once, the others waiting in turn, those an invocation waits for first.
+ * Workers loading their handlers take these for cold starts: a queue fanning an event out to ten
+ * functions would otherwise start ten workers on two cores at once, each taking longer and all
+ * finishing late (29 at once took 1.2 s of CPU each, against 0.7 s one by one); and a request to a
+ * cold function does not wait behind the consumers warming in the background.
  */
 function slots(limit: number) {
   let free = limit;
-  const waiting: (() => void)[] = [];
+  const waiting: { grant(): void; urgent: boolean }[] = [];
   return {
-    acquire: (): Promise<void> => {
+    acquire: (urgent: boolean): { granted: Promise<void>; promote(): void } => {
       if (free > 0) {
         free -= 1;
-        return Promise.resolve();
+        return { granted: Promise.resolve(), promote: () => {} };
       }
-      return new Promise((resolve) => waiting.push(resolve));
+      const entry = { grant: () => {}, urgent };
+      const granted = new Promise<void>((resolve) => {
+        entry.grant = resolve;
+      });
+      waiting.push(entry);
+      return {
+        granted,
+        promote: () => {
+          entry.urgent = true;
+        },
+      };
     },
     release: (): void => {
-      const next = waiting.shift();
-      if (next) next();
+      const urgent = waiting.findIndex((entry) => entry.urgent);
+      const [next] = waiting.splice(urgent === -1 ? 0 : urgent, 1);
+      if (next) next.grant();
       else free += 1;
     },
   };
