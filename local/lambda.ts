@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import { grantScope } from '../src/adapters/table-grant-check';
 import type { FunctionSpec } from '../manifest/types';
+import type { GrantScope } from '../src/adapters/table-grant-check';
 
 /** A Lambda-like context for a local invocation. */
 export function lambdaContext(fn: FunctionSpec): Context {
@@ -26,15 +28,259 @@ export function lambdaContext(fn: FunctionSpec): Context {
 
 export type Invoke<E, R> = (event: E, context: Context) => Promise<R>;
 
+/** What a function's worker is started with (its `workerData`). */
+export interface FunctionWorkerData {
+  /** File URL of the module whose `handler` export is the function's handler. */
+  readonly entryUrl: string;
+  /** Each invocation runs in it, so the function's table calls are held to its manifest grants. */
+  readonly scope: GrantScope;
+}
+
+/** The part of a Context that crosses to the worker: everything but its functions. */
+export type ContextFields = Omit<Context, 'getRemainingTimeInMillis' | 'done' | 'fail' | 'succeed'>;
+
+/** One invocation, sent to the function's worker. */
+export interface Invocation {
+  readonly id: number;
+  readonly event: unknown;
+  readonly context: ContextFields;
+  readonly remainingTimeInMillis: number;
+}
+
+export interface ThrownError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** The worker's answer to one invocation: what the handler returned, or what it threw. */
+export type InvocationOutcome = { readonly id: number; readonly result: unknown } | { readonly id: number; readonly error: ThrownError };
+/** What a worker sends: that its handler module has loaded, then each invocation's outcome. */
+export type WorkerMessage = { readonly loaded: true } | InvocationOutcome;
+
+/** Plain data of a thrown value, which crosses threads with its name (a subclass's instance would not). */
+export function thrownError(error: unknown): ThrownError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+}
+
+const errorFrom = (thrown: ThrownError, message = thrown.message): Error =>
+  Object.assign(new Error(message), { name: thrown.name, stack: thrown.stack?.replace(thrown.message, message) ?? message });
+
+/** A worker starts from this JavaScript file, which loads TypeScript (see its comment). */
+const WORKER_ENTRY = new URL('./function-worker.mjs', import.meta.url);
+
+interface FunctionWorker {
+  /** `remainingTimeInMillis` counts from when the worker starts the invocation, after any cold start. */
+  invoke(event: unknown, context: Context, remainingTimeInMillis: number): Promise<unknown>;
+  terminate(): Promise<void>;
+  /** Settles once the handler module has loaded, or the worker ended before it did. */
+  readonly loaded: Promise<void>;
+}
+
+interface WorkerEvents {
+  /** Once, as soon as the worker is known to end (crashed or exited). */
+  ending(): void;
+  /** Once, when the handler module has loaded or the worker ended before it did. */
+  loadingDone(): void;
+}
+
+function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>, log: (line: string) => void, events: WorkerEvents): FunctionWorker {
+  const workerData: FunctionWorkerData = {
+    entryUrl: pathToFileURL(resolve(root, fn.entry)).href,
+    scope: { functionName: fn.name, ...(fn.table ? { table: fn.table } : {}) },
+  };
+  const worker = new Worker(WORKER_ENTRY, { env, workerData });
+  const waiting = new Map<number, { resolve(result: unknown): void; reject(error: Error): void }>();
+  let nextId = 0;
+  let crash: Error | undefined;
+  let exitedOn: Error | undefined;
+  let loaded = false;
+  let loading = true;
+  let settleLoaded = () => {};
+  const loadedOrEnded = new Promise<void>((settle) => {
+    settleLoaded = settle;
+  });
+  const loadingDone = () => {
+    if (loading) events.loadingDone();
+    loading = false;
+    settleLoaded();
+  };
+  worker.on('message', (message: WorkerMessage) => {
+    if ('loaded' in message) {
+      loaded = true;
+      loadingDone();
+      return;
+    }
+    const outcome = message;
+    const invocation = waiting.get(outcome.id);
+    waiting.delete(outcome.id);
+    if ('error' in outcome) invocation?.reject(errorFrom(outcome.error));
+    else invocation?.resolve(outcome.result);
+  });
+  // An error nobody caught, in the handler module's loading (Lambda's init error) or after an
+  // invocation returned: the worker ends, like a Lambda execution environment that crashed.
+  worker.on('error', (error) => {
+    const thrown = thrownError(error);
+    crash = errorFrom(thrown, `${fn.name}: ${thrown.message}`);
+    events.ending();
+    loadingDone();
+    const what = loaded ? 'its runtime ended on an error nobody caught' : 'its handler module failed to load (an init error in Lambda)';
+    log(`${fn.name}: ${what}; the next invocation starts it again: ${crash.stack}`);
+  });
+  const exited = new Promise<void>((settle) =>
+    worker.once('exit', (code) => {
+      const reason = crash ?? new Error(`${fn.name}: its runtime ended (exit code ${code}) before it answered`);
+      exitedOn = reason;
+      for (const invocation of waiting.values()) invocation.reject(reason);
+      waiting.clear();
+      if (!crash) events.ending();
+      loadingDone();
+      settle();
+    }),
+  );
+  return {
+    invoke: (event, context, remainingTimeInMillis) =>
+      new Promise((resolveInvocation, rejectInvocation) => {
+        // Sent after the worker crashed or ended, it would never be answered.
+        const ended = crash ?? exitedOn;
+        if (ended) {
+          rejectInvocation(ended);
+          return;
+        }
+        const id = nextId++;
+        const { getRemainingTimeInMillis: _remaining, done: _done, fail: _fail, succeed: _succeed, ...fields } = context;
+        const invocation: Invocation = { id, event, context: fields, remainingTimeInMillis };
+        waiting.set(id, { resolve: resolveInvocation, reject: rejectInvocation });
+        try {
+          worker.postMessage(invocation);
+        } catch (error) {
+          waiting.delete(id);
+          rejectInvocation(error);
+        }
+      }),
+    terminate: async () => {
+      await worker.terminate();
+      await exited;
+    },
+    loaded: loadedOrEnded,
+  };
+}
+
+export interface FunctionRuntime {
+  /** Invokes `fn` the way Lambda would: its module's `handler` export, in the function's own worker thread. */
+  handlerOf<E, R>(fn: FunctionSpec): Invoke<E, R>;
+  /** Starts `fn`'s worker now, without an invocation; settles once its handler has loaded (or failed to). */
+  warm(fn: FunctionSpec): Promise<void>;
+  /** Ends every worker; an invocation still running fails. */
+  stop(): Promise<void>;
+}
+
 /**
- * Imports a manifest function's handler the way Lambda would: its module's `handler` export. Each
- * invocation runs in the function's grant scope, so its table calls are held to its manifest grants
- * as its IAM role holds them in AWS.
+ * Runs every function in a worker thread of its own, started on its first invocation (a cold start)
+ * or by `warm`, and again after one that crashed. A worker has its own `process.env`, set to `environmentOf(fn)`,
+ * and its own module instances, so each function sees exactly its Lambda's environment, also in what
+ * its modules read once when loaded (`readConfig` at module scope), and keeps its SDK clients and
+ * caches to itself, as separate Lambdas do. Swapping `process.env` around each call in one thread
+ * could not give that: modules shared by handlers are loaded once, under whichever function came
+ * first, and work a handler leaves running outlives the swap. Child processes could, but cost more
+ * to start and would outlive a `kill -9` of `npm start`; threads end with the process, however it ends.
+ * Concurrent invocations of one function share its worker, as they shared the one process before.
  */
-export async function loadHandler<E, R>(fn: FunctionSpec, root: string): Promise<Invoke<E, R>> {
-  const module = (await import(pathToFileURL(resolve(root, fn.entry)).href)) as { handler?: Invoke<E, R> };
-  const { handler } = module;
-  if (typeof handler !== 'function') throw new Error(`${fn.entry} has no exported handler`);
-  const scope = { functionName: fn.name, ...(fn.table ? { table: fn.table } : {}) };
-  return (event, context) => grantScope.run(scope, () => handler(event, context));
+export function startFunctionRuntime(options: {
+  root: string;
+  environmentOf: (fn: FunctionSpec) => Record<string, string>;
+  log: (line: string) => void;
+}): FunctionRuntime {
+  const workers = new Map<string, Promise<FunctionWorker>>();
+  /** Cold starts waiting for a slot, by function: an invocation moves its function's to the front. */
+  const queued = new Map<string, () => void>();
+  const coldStarts = slots(availableParallelism());
+  let stopped = false;
+  const stopping = (fn: FunctionSpec) => new Error(`${fn.name}: the local stack is stopping`);
+  const workerOf = (fn: FunctionSpec, invoked: boolean): Promise<FunctionWorker> => {
+    const running = workers.get(fn.name);
+    if (running) {
+      if (invoked) queued.get(fn.name)?.();
+      return running;
+    }
+    const slot = coldStarts.acquire(invoked);
+    queued.set(fn.name, slot.promote);
+    const starting = slot.granted.then(() => {
+      queued.delete(fn.name);
+      if (stopped) {
+        coldStarts.release();
+        throw stopping(fn);
+      }
+      return startWorker(fn, options.root, options.environmentOf(fn), options.log, {
+        // A worker that crashed takes no more invocations: the next one starts a fresh worker at once.
+        ending: () => {
+          if (workers.get(fn.name) === starting) workers.delete(fn.name);
+        },
+        loadingDone: coldStarts.release,
+      });
+    });
+    workers.set(fn.name, starting);
+    return starting;
+  };
+  return {
+    handlerOf:
+      <E, R>(fn: FunctionSpec): Invoke<E, R> =>
+      async (event, context) => {
+        if (stopped) throw stopping(fn);
+        // Lambda's clock starts once the function is ready: a cold start, and the wait for one, are not
+        // taken from the invocation's time (middy answers early when little is left).
+        const remainingTimeInMillis = context.getRemainingTimeInMillis();
+        return (await (await workerOf(fn, true)).invoke(event, context, remainingTimeInMillis)) as R;
+      },
+    warm: async (fn) => {
+      if (stopped) return;
+      try {
+        await (await workerOf(fn, false)).loaded;
+      } catch {
+        // Stopping: there is nothing left to warm.
+      }
+    },
+    stop: async () => {
+      stopped = true;
+      await Promise.allSettled([...workers.values()].map(async (worker) => (await worker).terminate()));
+    },
+  };
+}
+
+/**
+ * At most `limit` holders at once, the others waiting in turn, those an invocation waits for first.
+ * Workers loading their handlers take these for cold starts: a queue fanning an event out to ten
+ * functions would otherwise start ten workers on two cores at once, each taking longer and all
+ * finishing late (29 at once took 1.2 s of CPU each, against 0.7 s one by one); and a request to a
+ * cold function does not wait behind the consumers warming in the background.
+ */
+function slots(limit: number) {
+  let free = limit;
+  const waiting: { grant(): void; urgent: boolean }[] = [];
+  return {
+    acquire: (urgent: boolean): { granted: Promise<void>; promote(): void } => {
+      if (free > 0) {
+        free -= 1;
+        return { granted: Promise.resolve(), promote: () => {} };
+      }
+      const entry = { grant: () => {}, urgent };
+      const granted = new Promise<void>((resolve) => {
+        entry.grant = resolve;
+      });
+      waiting.push(entry);
+      return {
+        granted,
+        promote: () => {
+          entry.urgent = true;
+        },
+      };
+    },
+    release: (): void => {
+      const urgent = waiting.findIndex((entry) => entry.urgent);
+      const [next] = waiting.splice(urgent === -1 ? 0 : urgent, 1);
+      if (next) next.grant();
+      else free += 1;
+    },
+  };
 }

@@ -38,6 +38,11 @@ export function startPoller(options: {
   sqs: SQSClient;
   journal: QueueJournal;
   handler: Invoke<SQSEvent, SQSBatchResponse | void>;
+  /**
+   * Settles once the function is ready to run: nothing is received before, so a message does not sit
+   * out the queue's short local visibility timeout in a cold start and come back counted as a failure.
+   */
+  ready?: Promise<void>;
   log: (line: string) => void;
 }): { stop(): Promise<void> } {
   const { fn, queueUrl, sqs, journal, handler, log } = options;
@@ -94,6 +99,8 @@ export function startPoller(options: {
   }
 
   const loop = (async () => {
+    const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await Promise.race([options.ready, aborted]);
     while (!stopped) {
       try {
         const batch = await receiveBatch();

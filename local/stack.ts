@@ -6,7 +6,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { sesForwardingRule } from '../manifest/default-bus';
-import { environmentFor, type DeploymentSettings } from '../manifest/environment';
+import type { DeploymentSettings } from '../manifest/environment';
 import { manifest as leadflowManifest } from '../manifest/manifest';
 import { consumerQueueNames } from '../manifest/queues';
 import { tableDesign } from '../manifest/table';
@@ -16,7 +16,8 @@ import { noJournal, openQueueJournal, type QueueJournal } from './queue-journal'
 import { startSecrets } from './secrets';
 import type { KeyRing } from '../src/domain/consent/signed-token';
 import { startHttpApi } from './http-api';
-import { loadHandler } from './lambda';
+import { localFunctionEnvironment } from './function-environment';
+import { startFunctionRuntime } from './lambda';
 import { startPoller } from './pollers';
 import { startScheduler } from './scheduler';
 import { rateMs, startSchedule } from './schedules';
@@ -223,11 +224,12 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     });
     stoppers.push(() => secrets.stop());
 
-    // The SDK reads these, so the handlers run unchanged against the stand-ins.
-    Object.assign(process.env, {
-      AWS_REGION: REGION,
+    // The SDK reads these, so the handlers run unchanged against the stand-ins. Tools and tests in
+    // this process reach the stand-ins through them too; the functions get their own copy (below).
+    const localAws = {
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      ...(process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: process.env.AWS_SESSION_TOKEN } : {}),
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsService.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
@@ -237,14 +239,23 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       // No CloudWatch here to read the metric lines; `npm run bench` measures the same latencies.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
-    });
+    };
+    const host = { ...process.env };
+    Object.assign(process.env, { AWS_REGION: REGION, ...localAws });
     // Links in email point at this API, wherever it listens; schedules target this bus, whatever its name.
     const runtimeSettings: DeploymentSettings = {
       ...settings,
       publicBaseUrl: options.settings?.publicBaseUrl ?? `http://127.0.0.1:${apiPort}`,
       busArn: options.settings?.busArn ?? `arn:aws:events:${REGION}:000000000000:event-bus/${settings.busName}`,
     };
-    for (const fn of manifest.functions) Object.assign(process.env, environmentFor(fn, manifest, runtimeSettings));
+    // Each function runs with only its own Lambda's environment (local/lambda.ts says how).
+    const functions = startFunctionRuntime({
+      root: PROJECT_ROOT,
+      environmentOf: (fn) => localFunctionEnvironment(fn, { manifest, settings: runtimeSettings, region: REGION, taskRoot: PROJECT_ROOT, localAws, host }),
+      log,
+    });
+    // Stopped after the API, the schedules and the pollers (stoppers run last first): nothing invokes it then.
+    stoppers.push(() => functions.stop());
 
     const dynamoClient = new DynamoDBClient({});
     await createTable(dynamoClient, settings.tableName);
@@ -318,24 +329,22 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     stoppers.push(() => scheduler.stop());
 
     for (const fn of manifest.functions.filter(isEventFunction)) {
-      const handler = await loadHandler<SQSEvent, SQSBatchResponse | void>(fn, PROJECT_ROOT);
+      const handler = functions.handlerOf<SQSEvent, SQSBatchResponse | void>(fn);
+      // Queue consumers start warming now (HTTP functions on their first request): a record received
+      // by a cold consumer would outlast the short local visibility timeout and come back as a retry.
+      const ready = functions.warm(fn);
       // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
       // the optimistic locking between concurrent consumers.
       for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
-        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, journal, handler, log });
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, journal, handler, ready, log });
         stoppers.push(() => poller.stop());
       }
     }
     for (const fn of manifest.functions.filter(isScheduleFunction)) {
-      const schedule = startSchedule({ fn, handler: await loadHandler<ScheduledEvent, unknown>(fn, PROJECT_ROOT), log });
+      const schedule = startSchedule({ fn, handler: functions.handlerOf<ScheduledEvent, unknown>(fn), log });
       stoppers.push(() => schedule.stop());
     }
-    const routes = await Promise.all(
-      manifest.functions.filter(isHttpFunction).map(async (fn) => ({
-        fn,
-        handler: await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(fn, PROJECT_ROOT),
-      })),
-    );
+    const routes = manifest.functions.filter(isHttpFunction).map((fn) => ({ fn, handler: functions.handlerOf<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(fn) }));
     const api = await startHttpApi({
       port: apiPort ?? 0,
       routes,
