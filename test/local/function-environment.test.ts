@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { FunctionSpec, Manifest } from '../../manifest/types';
+import { defineRoute } from '../../src/http/routes';
 
 /**
  * Each local function runs with its own Lambda's environment only: what its manifest entry gives it,
@@ -13,7 +14,7 @@ const httpFunction = (name: string, entry: string, path: string, grants: Pick<Fu
   name,
   description: 'test',
   entry,
-  trigger: { kind: 'http', routes: [{ method: 'GET', path }], audience: 'public' },
+  trigger: { kind: 'http', routes: [defineRoute({ operationId: name, method: 'GET', path, summary: 'What the function sees', request: {}, responses: { 200: { description: 'Its environment.' } } })], audience: 'public' },
   timeoutSeconds: 10,
   memoryMb: 256,
   ...grants,
