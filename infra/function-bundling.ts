@@ -24,6 +24,12 @@ export const FUNCTION_BUNDLING = {
    * and its bundle holds no SDK code. (The bench also measures the bundles with the SDK inside.)
    */
   externalModules: ['@aws-sdk/*'],
+  /**
+   * Powertools' batch parser reaches these only for an `innerSchema` with a `transformer`; leadflow's
+   * consumers give a whole record `schema` (src/adapters/sqs-records.ts), so they are never loaded.
+   * Bundled, they would bring zod in as one object and, with it, all 64 of its locales.
+   */
+  unreachableModules: ['@aws-lambda-powertools/parser/helpers', '@aws-lambda-powertools/parser/helpers/*', '@aws-lambda-powertools/parser/schemas/*'],
 } as const;
 
 /** The same bundle as esbuild options, for tools that build it without CDK; `sdk: 'bundled'` puts the SDK inside. */
@@ -38,6 +44,6 @@ export function esbuildOptionsFor(entry: string, outfile: string, sdk: 'external
     target: FUNCTION_BUNDLING.target,
     mainFields: [...FUNCTION_BUNDLING.mainFields],
     banner: { js: FUNCTION_BUNDLING.banner },
-    external: sdk === 'external' ? [...FUNCTION_BUNDLING.externalModules] : [],
+    external: [...(sdk === 'external' ? FUNCTION_BUNDLING.externalModules : []), ...FUNCTION_BUNDLING.unreachableModules],
   };
 }

@@ -51,7 +51,7 @@ export class LeadflowFunction extends Construct {
         target: FUNCTION_BUNDLING.target,
         mainFields: [...FUNCTION_BUNDLING.mainFields],
         banner: FUNCTION_BUNDLING.banner,
-        externalModules: [...FUNCTION_BUNDLING.externalModules],
+        externalModules: [...FUNCTION_BUNDLING.externalModules, ...FUNCTION_BUNDLING.unreachableModules],
       },
     });
     new Alarm(this, 'Errors', {

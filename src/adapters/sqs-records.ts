@@ -1,7 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse, type ParsedRecord } from '@aws-lambda-powertools/batch';
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { describeError } from './event-publisher';
@@ -24,8 +23,12 @@ const jsonBody = <S extends z.ZodType>(schema: S) =>
     })
     .pipe(schema);
 
-/** The SQS record schema with the body parsed by the consumer's schema. */
-const sqsRecordOf = <S extends z.ZodType>(schema: S) => SqsRecordSchema.extend({ body: jsonBody(schema) });
+/**
+ * An SQS record with its body parsed by the consumer's schema; the other fields are kept as Lambda
+ * gave them. Not Powertools' own `SqsRecordSchema`: it imports zod as one object, which puts all 64
+ * of zod's locales into every consumer's bundle.
+ */
+const sqsRecordOf = <S extends z.ZodType>(schema: S) => z.looseObject({ messageId: z.string(), body: jsonBody(schema) });
 
 /** An SQS record whose JSON body the consumer's schema has parsed (Powertools' parser integration). */
 export type ParsedRecordOf<S extends z.ZodType> = ParsedRecord<SQSRecord, z.output<S>>;
