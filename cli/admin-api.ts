@@ -1,11 +1,24 @@
 import type { SegmentDefinition } from '../src/domain/segments/segment';
 import type { Ruleset } from '../src/domain/scoring/ruleset';
+import { backtestRuleset } from '../functions/backtest-ruleset/routes';
+import { getHandoffReport } from '../functions/handoff-reports/routes';
+import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
+import { cancelCampaign, getCampaign, getCampaignReport, pauseCampaign, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
+import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
+import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
+import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
+import { createTemplate, listTemplates, updateTemplate } from '../functions/manage-templates/routes';
+import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
+import { recordPurchases } from '../functions/record-purchases/routes';
+import { giveFeedback } from '../functions/sales-feedback/routes';
+import { ApiError, type ApiClient } from '../src/api/client';
+import type { RouteDeclaration, RouteRequest } from '../src/http/routes';
 import type { AdminResponse } from './admin-client';
 import { CliError } from './errors';
 
 /**
  * The admin operations the CLI calls, one method each. Commands depend on this interface only, so
- * the transport behind it (today `AdminClient`'s requests) can change in this one file. Every method
+ * the transport behind it (the typed client derived from the route declarations) is wired in this one file. Every method
  * answers with the status and body whatever the status: the command decides what a 409 or a 503
  * means, and `expectOk` refuses the rest with the API's message and fields.
  */
@@ -71,63 +84,69 @@ export interface LeadFeedback {
   readonly billingFrequency?: string;
 }
 
-/** Anything that sends an authenticated admin request, as `AdminClient` does. */
-export interface AdminRequester {
-  request(method: string, path: string, body?: unknown): Promise<AdminResponse>;
+/** An answer as the commands read it: an error answer is an outcome too, not a throw. */
+async function outcome(sending: Promise<{ readonly status: number; readonly body: unknown }>): Promise<AdminResponse> {
+  try {
+    const { status, body } = await sending;
+    return { status, body };
+  } catch (error) {
+    // A 2xx whose body breaks its declaration stays an error: the CLI and the API disagree.
+    if (error instanceof ApiError && error.status >= 400) return { status: error.status, body: error.body };
+    throw error;
+  }
 }
 
-const segment = (id: string) => `/v1/admin/segments/${encodeURIComponent(id)}`;
-const ruleset = (version: string) => `/v1/admin/rulesets/${encodeURIComponent(version)}`;
-const campaign = (id: string) => `/v1/admin/campaigns/${encodeURIComponent(id)}`;
-const webhook = (id: string) => `/v1/admin/webhooks/${encodeURIComponent(id)}`;
-const lead = (id: string) => `/v1/admin/leads/${encodeURIComponent(id)}`;
-const withQuery = (path: string, query: Record<string, string | undefined>) => {
-  const search = new URLSearchParams(Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined)).toString();
-  return search ? `${path}?${search}` : path;
-};
+/**
+ * What the user typed, sent as the route's body or query: the CLI checks files offline where it can,
+ * and the API checks the rest and names the field at fault, which the command prints.
+ */
+type UserInput<Route extends RouteDeclaration, Part extends 'body' | 'query'> = NonNullable<RouteRequest<Route>[Part & keyof RouteRequest<Route>]>;
+const asSent = <Route extends RouteDeclaration, Part extends 'body' | 'query'>(_route: Route, _part: Part, value: unknown) => value as UserInput<Route, Part>;
 
-/** The admin API over HTTP: each operation is its route's request. */
-export function adminApiOverHttp(client: AdminRequester): AdminApi {
+const CAMPAIGN_CONTROLS = { pause: pauseCampaign, resume: resumeCampaign, cancel: cancelCampaign } as const;
+
+/** The admin API through the typed client derived from the route declarations. */
+export function adminApiOverClient(client: ApiClient): AdminApi {
   return {
-    listRulesets: (cursor) => client.request('GET', withQuery('/v1/admin/rulesets', { cursor })),
-    getRuleset: (version) => client.request('GET', ruleset(version)),
-    saveRulesetDraft: (draft) => client.request('PUT', ruleset(draft.version), draft),
-    backtestRuleset: (version, window) => client.request('POST', `${ruleset(version)}/backtest`, window),
-    activateRuleset: (version) => client.request('POST', `${ruleset(version)}/activate`),
-    getRescoringJob: (jobId) => client.request('GET', `/v1/admin/rescoring/${encodeURIComponent(jobId)}`),
+    listRulesets: (cursor) => outcome(client.send(listRulesets, { query: { cursor } })),
+    getRuleset: (version) => outcome(client.send(getRuleset, { params: { version } })),
+    saveRulesetDraft: (draft) => outcome(client.send(saveRulesetDraft, { params: { version: draft.version }, body: draft })),
+    backtestRuleset: (version, window) => outcome(client.send(backtestRuleset, { params: { version }, body: window })),
+    activateRuleset: (version) => outcome(client.send(activateRuleset, { params: { version } })),
+    getRescoringJob: (jobId) => outcome(client.send(getRescoringJob, { params: { jobId } })),
 
-    getCampaign: (id) => client.request('GET', campaign(id)),
-    getCampaignReport: (id) => client.request('GET', `${campaign(id)}/report`),
-    sendCampaign: (id) => client.request('POST', `${campaign(id)}/send`),
-    scheduleCampaign: (id, schedule) => client.request('POST', `${campaign(id)}/schedule`, schedule),
-    unscheduleCampaign: (id) => client.request('POST', `${campaign(id)}/unschedule`),
-    controlCampaign: (id, control) => client.request('POST', `${campaign(id)}/${control}`),
+    getCampaign: (campaignId) => outcome(client.send(getCampaign, { params: { campaignId } })),
+    getCampaignReport: (campaignId) => outcome(client.send(getCampaignReport, { params: { campaignId } })),
+    sendCampaign: (campaignId) => outcome(client.send(sendCampaign, { params: { campaignId } })),
+    scheduleCampaign: (campaignId, schedule) => outcome(client.send(scheduleCampaign, { params: { campaignId }, body: schedule })),
+    unscheduleCampaign: (campaignId) => outcome(client.send(unscheduleCampaign, { params: { campaignId } })),
+    controlCampaign: (campaignId, control) => outcome(client.send(CAMPAIGN_CONTROLS[control], { params: { campaignId } })),
 
-    listTemplates: (cursor) => client.request('GET', withQuery('/v1/admin/templates', { cursor })),
-    createTemplate: (template) => client.request('POST', '/v1/admin/templates', template),
-    addTemplateVersion: (id, template) => client.request('PUT', `/v1/admin/templates/${encodeURIComponent(id)}`, template),
+    listTemplates: (cursor) => outcome(client.send(listTemplates, { query: { cursor } })),
+    createTemplate: (template) => outcome(client.send(createTemplate, { body: template })),
+    addTemplateVersion: (templateId, template) => outcome(client.send(updateTemplate, { params: { templateId }, body: template })),
 
-    listSegments: (cursor) => client.request('GET', withQuery('/v1/admin/segments', { cursor })),
-    createSegment: (definition) => client.request('POST', '/v1/admin/segments', definition),
-    saveSegmentVersion: (id, definition) => client.request('PUT', segment(id), definition),
-    previewSegment: (id, subscription) => client.request('GET', withQuery(`${segment(id)}/preview`, { subscription })),
-    previewSegmentDefinition: (rule) => client.request('POST', '/v1/admin/segments/preview', rule),
+    listSegments: (cursor) => outcome(client.send(listSegments, { query: { cursor } })),
+    createSegment: (definition) => outcome(client.send(createSegment, { body: definition })),
+    saveSegmentVersion: (segmentId, definition) => outcome(client.send(updateSegment, { params: { segmentId }, body: definition })),
+    previewSegment: (segmentId, subscription) => outcome(client.send(previewSegment, { params: { segmentId }, query: asSent(previewSegment, 'query', { subscription }) })),
+    previewSegmentDefinition: (rule) => outcome(client.send(previewSegmentDefinition, { body: asSent(previewSegmentDefinition, 'body', rule) })),
 
-    recordPurchases: (purchases) => client.request('POST', '/v1/admin/purchases', { purchases }),
+    recordPurchases: (purchases) => outcome(client.send(recordPurchases, { body: asSent(recordPurchases, 'body', { purchases }) })),
 
-    getRouting: () => client.request('GET', '/v1/admin/routing'),
-    putRouting: (routing) => client.request('PUT', '/v1/admin/routing', routing),
+    getRouting: () => outcome(client.send(getRouting, {})),
+    putRouting: (routing) => outcome(client.send(replaceRouting, { body: asSent(replaceRouting, 'body', routing) })),
 
-    addWebhook: (hook) => client.request('POST', '/v1/admin/webhooks', hook),
-    listWebhooks: (cursor) => client.request('GET', withQuery('/v1/admin/webhooks', { cursor })),
-    rotateWebhookSecret: (id, rotation) => client.request('POST', `${webhook(id)}/secret`, rotation),
-    removeWebhook: (id) => client.request('DELETE', webhook(id)),
+    addWebhook: (hook) => outcome(client.send(createWebhook, { body: asSent(createWebhook, 'body', hook) })),
+    listWebhooks: (cursor) => outcome(client.send(listWebhooks, { query: { cursor } })),
+    rotateWebhookSecret: (webhookId, rotation) => outcome(client.send(rotateWebhookSecret, { params: { webhookId }, body: rotation })),
+    removeWebhook: (webhookId) => outcome(client.send(deleteWebhook, { params: { webhookId } })),
 
-    exportLead: (id) => client.request('GET', `${lead(id)}/export`),
-    eraseLead: (id) => client.request('DELETE', lead(id)),
-    leadFeedback: (id, feedback) => client.request('POST', `${lead(id)}/feedback`, feedback),
+    exportLead: (leadId) => outcome(client.send(exportLead, { params: { leadId } })),
+    eraseLead: (leadId) => outcome(client.send(eraseLead, { params: { leadId } })),
+    leadFeedback: (leadId, feedback) => outcome(client.send(giveFeedback, { params: { leadId }, body: asSent(giveFeedback, 'body', feedback) })),
 
-    getHandoffReport: (months) => client.request('GET', withQuery('/v1/admin/reports/handoff', months)),
+    getHandoffReport: (months) => outcome(client.send(getHandoffReport, { query: months })),
   };
 }
 

@@ -1,8 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 
 export type Fetch = typeof fetch;
 
@@ -43,50 +40,4 @@ export async function resolveAuth(apiUrl: string, env: NodeJS.ProcessEnv, cwd: s
   const region = regionOf(apiUrl, env);
   if (!region) throw new Error(`Cannot tell the AWS region of ${apiUrl}; set LEADFLOW_REGION`);
   return { kind: 'iam', region };
-}
-
-/** A small client for the admin API; every request is authenticated as `auth` says. */
-export class AdminClient {
-  private readonly signer?: SignatureV4;
-
-  constructor(
-    private readonly apiUrl: string,
-    private readonly auth: AdminAuth,
-    private readonly fetchImpl: Fetch = fetch,
-  ) {
-    if (auth.kind === 'iam') {
-      this.signer = new SignatureV4({ service: 'execute-api', region: auth.region, credentials: defaultProvider(), sha256: Hash.bind(null, 'sha256') });
-    }
-  }
-
-  async request(method: string, path: string, body?: unknown): Promise<AdminResponse> {
-    const url = new URL(path, this.apiUrl);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}) };
-    const authenticated = await this.authenticate(method, url, headers, payload);
-    const response = await this.fetchImpl(url, { method, headers: authenticated, ...(payload ? { body: payload } : {}) });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // Not JSON (a gateway error page, say): keep the text for the error message.
-    }
-    return { status: response.status, body: parsed };
-  }
-
-  private async authenticate(method: string, url: URL, headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
-    if (this.auth.kind === 'token') return { ...headers, authorization: `Bearer ${this.auth.token}` };
-    const signed = await this.signer?.sign({
-      method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: { ...headers, host: url.host },
-      ...(body ? { body } : {}),
-    });
-    return (signed?.headers ?? headers) as Record<string, string>;
-  }
 }

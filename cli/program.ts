@@ -1,6 +1,8 @@
 import { Command } from 'commander';
-import { adminApiOverHttp } from './admin-api';
-import { AdminClient, resolveAuth } from './admin-client';
+import { apiClient, bearerToken } from '../src/api/client';
+import { sigV4 } from '../src/api/sigv4';
+import { adminApiOverClient } from './admin-api';
+import { resolveAuth } from './admin-client';
 import { type CliIo, type CommandContext, actAsGroup } from './command-context';
 import { registerCampaigns } from './commands/campaigns';
 import { registerDlq } from './commands/dlq';
@@ -42,7 +44,11 @@ export function buildProgram(io: CliIo): Command {
   const context: CommandContext = {
     io,
     apiUrl,
-    api: async () => adminApiOverHttp(new AdminClient(apiUrl(), await resolveAuth(apiUrl(), io.env, io.cwd), io.fetch)),
+    api: async () => {
+      const auth = await resolveAuth(apiUrl(), io.env, io.cwd);
+      const authorise = auth.kind === 'token' ? bearerToken(auth.token) : sigV4(auth.region);
+      return adminApiOverClient(apiClient({ baseUrl: apiUrl(), authorise, ...(io.fetch ? { fetch: io.fetch } : {}) }));
+    },
   };
   for (const register of [registerRules, registerCampaigns, registerTemplates, registerSegments, registerPurchases, registerRouting, registerWebhooks, registerLeads, registerReports, registerDlq]) {
     register(program, context);

@@ -22,7 +22,15 @@ const LEAD = '7f3e2d1c-0b9a-4876-8543-210fedcba987';
 describe('leadflow leads feedback', () => {
   it('sends won with its reason, amount, currency and billing, and prints the move', async () => {
     const seen: Seen[] = [];
-    const run = io(api(seen, [{ status: 200, body: { leadId: LEAD, stage: 'customer', transition: { from: 'opportunity', to: 'customer' } } }]));
+    const run = io(api(seen, [{
+      status: 200,
+      body: {
+        leadId: LEAD,
+        stage: 'customer',
+        transition: { from: 'opportunity', to: 'customer', cause: 'won', actor: 'rep-7', at: '2026-11-25T10:00:00.000Z', reason: 'product_fit' },
+        deal: { amount: 1200.5, currency: 'USD', billingFrequency: 'yearly' },
+      },
+    }]));
     const argv = ['leads', 'feedback', LEAD, 'won', '--reason', 'product_fit', '--amount', '1200.50', '--currency', 'USD', '--billing', 'yearly', '--actor', 'rep-7'];
     expect(await main(argv, run.io)).toBe(0);
     expect(seen).toEqual([{

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/leadflow';
 
 let dir: string;
+const webhookId = '0b6c5f2e-8d3a-4f1b-9e7c-2a4d6f8b1c3e';
 const routingYaml = `teams:
   - id: apac
     name: APAC
@@ -60,7 +61,14 @@ describe('leadflow routing', () => {
   });
 
   it('get prints the live configuration as JSON', async () => {
-    const cli = run(() => new Response(JSON.stringify({ teams: [], rules: [], defaultTeam: 'apac', version: 1 }), { status: 200 }));
+    const live = {
+      teams: [{ id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [{ id: 'ana', name: 'Ana', email: 'ana@example.com', capacity: 25 }] }],
+      rules: [],
+      defaultTeam: 'apac',
+      version: 1,
+      updatedAt: '2026-11-25T00:00:00.000Z',
+    };
+    const cli = run(() => new Response(JSON.stringify(live), { status: 200 }));
     expect(await main(['routing', 'get'], cli.io)).toBe(0);
     expect(JSON.parse(cli.out.join('\n'))).toMatchObject({ defaultTeam: 'apac', version: 1 });
     expect(cli.requests[0]).toMatchObject({ method: 'GET', url: 'http://localhost:3000/v1/admin/routing' });
@@ -69,12 +77,12 @@ describe('leadflow routing', () => {
 
 describe('leadflow webhooks', () => {
   it('add registers the endpoint for the events named and prints the secret it is shown only once', async () => {
-    const cli = run((_method, _url, body) => new Response(JSON.stringify({ id: 'w-1', ...(body as object), createdAt: '2026-11-25T00:00:00Z', secret: 'whsec_abc' }), { status: 201 }));
+    const cli = run((_method, _url, body) => new Response(JSON.stringify({ id: webhookId, ...(body as object), createdAt: '2026-11-25T00:00:00Z', secret: 'whsec_abc' }), { status: 201 }));
     expect(await main(['webhooks', 'add', 'https://crm.example.com/hooks', '--events', 'lead.qualified, lead.assigned', '--description', 'CRM'], cli.io)).toBe(0);
     expect(cli.requests).toEqual([
       { method: 'POST', url: 'http://localhost:3000/v1/admin/webhooks', body: { url: 'https://crm.example.com/hooks', eventTypes: ['lead.qualified', 'lead.assigned'], description: 'CRM' } },
     ]);
-    expect(cli.out).toEqual(['webhook w-1 registered for lead.qualified, lead.assigned', 'signing secret (shown only now; the receiver verifies with it and a Standard Webhooks library): whsec_abc']);
+    expect(cli.out).toEqual([`webhook ${webhookId} registered for lead.qualified, lead.assigned`, 'signing secret (shown only now; the receiver verifies with it and a Standard Webhooks library): whsec_abc']);
   });
 
   it('add shows the field the API refused, and needs --events before sending anything', async () => {
@@ -89,19 +97,19 @@ describe('leadflow webhooks', () => {
   it('list prints each endpoint on a line, and remove deletes one by id', async () => {
     const cli = run((method) =>
       method === 'GET'
-        ? new Response(JSON.stringify({ items: [{ id: 'w-1', url: 'https://crm.example.com/hooks', eventTypes: ['lead.qualified'], createdAt: '2026-11-25T00:00:00Z' }] }), { status: 200 })
+        ? new Response(JSON.stringify({ items: [{ id: webhookId, url: 'https://crm.example.com/hooks', eventTypes: ['lead.qualified'], createdAt: '2026-11-25T00:00:00Z' }] }), { status: 200 })
         : new Response(null, { status: 204 }),
     );
     expect(await main(['webhooks', 'list'], cli.io)).toBe(0);
-    expect(await main(['webhooks', 'remove', 'w-1'], cli.io)).toBe(0);
-    expect(cli.out).toEqual(['w-1  https://crm.example.com/hooks  lead.qualified  2026-11-25T00:00:00Z', 'webhook w-1 removed']);
-    expect(cli.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET http://localhost:3000/v1/admin/webhooks', 'DELETE http://localhost:3000/v1/admin/webhooks/w-1']);
+    expect(await main(['webhooks', 'remove', webhookId], cli.io)).toBe(0);
+    expect(cli.out).toEqual([`${webhookId}  https://crm.example.com/hooks  lead.qualified  2026-11-25T00:00:00Z`, `webhook ${webhookId} removed`]);
+    expect(cli.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET http://localhost:3000/v1/admin/webhooks', `DELETE http://localhost:3000/v1/admin/webhooks/${webhookId}`]);
   });
 
   it('rotate asks for a new secret with the overlap given and prints it and until when the old one signs', async () => {
-    const cli = run(() => new Response(JSON.stringify({ id: 'w-1', secret: 'whsec_new', previousSecretUntil: '2026-11-25T06:00:00.000Z' }), { status: 200 }));
-    expect(await main(['webhooks', 'rotate', 'w-1', '--overlap-hours', '6'], cli.io)).toBe(0);
-    expect(cli.requests).toEqual([{ method: 'POST', url: 'http://localhost:3000/v1/admin/webhooks/w-1/secret', body: { overlapHours: 6 } }]);
+    const cli = run(() => new Response(JSON.stringify({ id: webhookId, secret: 'whsec_new', previousSecretUntil: '2026-11-25T06:00:00.000Z' }), { status: 200 }));
+    expect(await main(['webhooks', 'rotate', webhookId, '--overlap-hours', '6'], cli.io)).toBe(0);
+    expect(cli.requests).toEqual([{ method: 'POST', url: `http://localhost:3000/v1/admin/webhooks/${webhookId}/secret`, body: { overlapHours: 6 } }]);
     expect(cli.out).toEqual(['new signing secret (shown only now; the receiver verifies with it and a Standard Webhooks library): whsec_new', 'the old secret also signs until 2026-11-25T06:00:00.000Z']);
   });
 });

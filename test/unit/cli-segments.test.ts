@@ -33,12 +33,13 @@ function cli(body: unknown, status = 200) {
 
 describe('leadflow segments', () => {
   it('pushes a segment file as a new segment, or as the next version of --id', async () => {
-    const created = cli({ id: segmentId, version: 1 });
+    const saved = { ...pricingVisitors, id: segmentId, createdAt: '2026-11-25T10:00:00.000Z', updatedAt: '2026-11-25T10:00:00.000Z' };
+    const created = cli({ ...saved, version: 1 }, 201);
     expect(await created.run('segments', 'push', join(dir, 'pricing.yaml'))).toBe(0);
     expect(created.requests[0]).toMatchObject({ method: 'POST', url: 'http://localhost:3000/v1/admin/segments', body: pricingVisitors });
     expect(created.out).toEqual([`segment ${segmentId} version 1`]);
 
-    const edited = cli({ id: segmentId, version: 2 });
+    const edited = cli({ ...saved, version: 2, updatedAt: '2026-11-26T10:00:00.000Z' });
     expect(await edited.run('segments', 'push', join(dir, 'pricing.yaml'), '--id', segmentId)).toBe(0);
     expect(edited.requests[0]).toMatchObject({ method: 'PUT', url: `http://localhost:3000/v1/admin/segments/${segmentId}` });
   });

@@ -5,10 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/leadflow';
 
 let dir: string;
+const welcomeId = '5e1a9c3d-7b2f-4a6e-8d0c-1f3b5a7c9e2d';
+const newsletterId = '9c4e2a7b-1d3f-4b5a-8e6c-0a2b4d6f8e1c';
+const welcome = { subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello {{ lead.firstName | "there" }}</p>', text: 'Hello {{ lead.firstName | "there" }}' };
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'leadflow-cli-templates-'));
-  await writeFile(join(dir, 'welcome.html'), '<p>Hello {{ lead.firstName | "there" }}</p>');
-  await writeFile(join(dir, 'welcome.txt'), 'Hello {{ lead.firstName | "there" }}');
+  await writeFile(join(dir, 'welcome.html'), welcome.html);
+  await writeFile(join(dir, 'welcome.txt'), welcome.text);
   await writeFile(join(dir, 'typo.html'), '<p>Hello {{ lead.frist_name }}</p>');
 });
 
@@ -31,24 +34,27 @@ function io(fetchImpl: typeof fetch) {
 describe('leadflow templates push', () => {
   it('creates a template from an HTML file (and a text file) and prints its id and version', async () => {
     const seen: Seen[] = [];
-    const run = io(api(seen, [{ status: 201, body: { templateId: 'tpl-1', version: 1 } }]));
+    const created = { templateId: welcomeId, name: 'Welcome', version: 1, latestVersion: 1, ...welcome, createdAt: '2026-11-25T10:00:00.000Z', updatedAt: '2026-11-25T10:00:00.000Z' };
+    const run = io(api(seen, [{ status: 201, body: created }]));
     expect(await main(['templates', 'push', join(dir, 'welcome.html'), '--name', 'Welcome', '--subject', 'Hi {{ lead.firstName | "there" }}', '--text', join(dir, 'welcome.txt')], run.io)).toBe(0);
     expect(seen).toEqual([{
       method: 'POST',
       url: 'http://localhost:3000/v1/admin/templates',
       body: { name: 'Welcome', subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello {{ lead.firstName | "there" }}</p>', text: 'Hello {{ lead.firstName | "there" }}' },
     }]);
-    expect(run.out).toEqual(['template tpl-1 version 1']);
+    expect(run.out).toEqual([`template ${welcomeId} version 1`]);
   });
 
   it('adds a version to the template named by --id, and says when the content was the same', async () => {
     const seen: Seen[] = [];
-    const run = io(api(seen, [{ status: 200, body: { templateId: 'tpl-1', version: 2, created: true } }, { status: 200, body: { templateId: 'tpl-1', version: 2, created: false } }]));
-    const push = ['templates', 'push', join(dir, 'welcome.html'), '--name', 'Welcome', '--subject', 'Hi', '--id', 'tpl-1'];
+    const added = { templateId: welcomeId, name: 'Welcome', version: 2, subject: 'Hi', html: welcome.html, createdAt: '2026-11-26T10:00:00.000Z', created: true };
+    const unchanged = { templateId: welcomeId, name: 'Welcome', version: 2, created: false, message: 'The content is the same as version 2: no new version' };
+    const run = io(api(seen, [{ status: 200, body: added }, { status: 200, body: unchanged }]));
+    const push = ['templates', 'push', join(dir, 'welcome.html'), '--name', 'Welcome', '--subject', 'Hi', '--id', welcomeId];
     expect(await main(push, run.io)).toBe(0);
     expect(await main(push, run.io)).toBe(0);
-    expect(seen.map((request) => `${request.method} ${request.url}`)).toEqual(['PUT http://localhost:3000/v1/admin/templates/tpl-1', 'PUT http://localhost:3000/v1/admin/templates/tpl-1']);
-    expect(run.out).toEqual(['template tpl-1 version 2', 'template tpl-1 version 2 (unchanged: same content as the latest version)']);
+    expect(seen.map((request) => `${request.method} ${request.url}`)).toEqual([`PUT http://localhost:3000/v1/admin/templates/${welcomeId}`, `PUT http://localhost:3000/v1/admin/templates/${welcomeId}`]);
+    expect(run.out).toEqual([`template ${welcomeId} version 2`, `template ${welcomeId} version 2 (unchanged: same content as the latest version)`]);
   });
 
   it('refuses a template with an unknown field before calling the API, naming the part', async () => {
@@ -63,22 +69,22 @@ describe('leadflow templates push', () => {
     const missing = io(api([], []));
     expect(await main(['templates', 'push', join(dir, 'welcome.html'), '--name', 'Welcome'], missing.io)).toBe(1);
     expect(missing.err).toEqual(['templates push needs --name and --subject']);
-    const conflict = io(api([], [{ status: 409, body: { message: 'Template tpl-1 got a new version while this one was saved' } }]));
-    expect(await main(['templates', 'push', join(dir, 'welcome.html'), '--name', 'W', '--subject', 'Hi', '--id', 'tpl-1'], conflict.io)).toBe(1);
-    expect(conflict.err.join('\n')).toBe('Adding a version to template tpl-1 failed (409): Template tpl-1 got a new version while this one was saved');
+    const conflict = io(api([], [{ status: 409, body: { message: `Template ${welcomeId} got a new version while this one was saved` } }]));
+    expect(await main(['templates', 'push', join(dir, 'welcome.html'), '--name', 'W', '--subject', 'Hi', '--id', welcomeId], conflict.io)).toBe(1);
+    expect(conflict.err.join('\n')).toBe(`Adding a version to template ${welcomeId} failed (409): Template ${welcomeId} got a new version while this one was saved`);
   });
 });
 
 describe('leadflow templates list', () => {
   it('prints each template with its latest version and last change, following the list page by page', async () => {
     const seen: Seen[] = [];
-    const firstPage = { items: [{ templateId: 'tpl-2', name: 'Newsletter', latestVersion: 3, updatedAt: '2026-11-24T10:00:00.000Z' }], nextCursor: 'next/page+1' };
-    const lastPage = { items: [{ templateId: 'tpl-1', name: 'Welcome', latestVersion: 1, updatedAt: '2026-11-20T10:00:00.000Z' }] };
+    const firstPage = { items: [{ templateId: newsletterId, name: 'Newsletter', latestVersion: 3, createdAt: '2026-11-01T10:00:00.000Z', updatedAt: '2026-11-24T10:00:00.000Z' }], nextCursor: 'next/page+1' };
+    const lastPage = { items: [{ templateId: welcomeId, name: 'Welcome', latestVersion: 1, createdAt: '2026-11-20T10:00:00.000Z', updatedAt: '2026-11-20T10:00:00.000Z' }] };
     const run = io(api(seen, [{ status: 200, body: firstPage }, { status: 200, body: lastPage }]));
     expect(await main(['templates', 'list'], run.io)).toBe(0);
     expect(seen.map((request) => request.url)).toEqual(['http://localhost:3000/v1/admin/templates', 'http://localhost:3000/v1/admin/templates?cursor=next%2Fpage%2B1']);
     expect(run.out).toHaveLength(2);
-    expect(run.out[0]).toMatch(/^tpl-2 {2}Newsletter +v3 +2026-11-24T10:00:00\.000Z$/);
-    expect(run.out[1]).toMatch(/^tpl-1 {2}Welcome +v1 +2026-11-20/);
+    expect(run.out[0]).toMatch(new RegExp(`^${newsletterId} {2}Newsletter +v3 +2026-11-24T10:00:00\\.000Z$`));
+    expect(run.out[1]).toMatch(new RegExp(`^${welcomeId} {2}Welcome +v1 +2026-11-20`));
   });
 });

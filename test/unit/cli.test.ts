@@ -198,6 +198,12 @@ describe('leadflow purchases import', () => {
   const header = 'orderId,email,product,amount,currency,purchasedAt,paymentMethod';
   const rows = (count: number) => Array.from({ length: count }, (_, index) => `ord-${index},buyer${index}@example.com,"Pro plan, yearly",${index + 0.5},usd,2026-11-0${(index % 9) + 1}T10:00:00Z,card`);
 
+  /** record-purchases' answer: the counts by status, then one result per item. */
+  const purchasesRecorded = (purchases: { orderId: string; status: string }[]) => {
+    const count = (...statuses: string[]) => purchases.filter((purchase) => statuses.includes(purchase.status)).length;
+    return { recorded: count('recorded'), duplicates: count('duplicate'), refused: count('unknown_lead', 'currency_mismatch'), purchases };
+  };
+
   /** An API stand-in: records each batch and answers as record-purchases does, with the statuses given per order id. */
   const purchasesApi = (batches: { purchases: Record<string, unknown>[] }[], statusOf: (orderId: string) => string = () => 'recorded', firstStatuses: number[] = []) =>
     (async (_url: Parameters<typeof fetch>[0], init?: RequestInit) => {
@@ -206,7 +212,7 @@ describe('leadflow purchases import', () => {
       const batch = JSON.parse(String(init?.body)) as { purchases: { orderId: string }[] };
       batches.push(batch);
       const purchases = batch.purchases.map(({ orderId }) => ({ orderId, status: statusOf(orderId), ...(statusOf(orderId) === 'currency_mismatch' ? { message: "The lead's purchases are in EUR" } : {}) }));
-      return new Response(JSON.stringify({ purchases }), { status: 200 });
+      return new Response(JSON.stringify(purchasesRecorded(purchases)), { status: 200 });
     }) as typeof fetch;
 
   it('sends a CSV 100 purchases at a time, typed, and prints the per-item summary', async () => {
@@ -240,7 +246,7 @@ describe('leadflow purchases import', () => {
     await writeFile(join(dir, 'bad.csv'), [header, ...rows(120)].join('\n'));
     const refusing = (async (_url: Parameters<typeof fetch>[0], init?: RequestInit) => {
       const batch = JSON.parse(String(init?.body)) as { purchases: { orderId: string }[] };
-      if (batch.purchases[0]?.orderId === 'ord-0') return new Response(JSON.stringify({ purchases: batch.purchases.map(({ orderId }) => ({ orderId, status: 'recorded' })) }), { status: 200 });
+      if (batch.purchases[0]?.orderId === 'ord-0') return new Response(JSON.stringify(purchasesRecorded(batch.purchases.map(({ orderId }) => ({ orderId, status: 'recorded' })))), { status: 200 });
       return new Response(JSON.stringify({ message: 'Invalid request', issues: [{ field: 'purchases[3].amount', message: 'must be more than 0' }] }), { status: 400 });
     }) as typeof fetch;
     const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: refusing });
