@@ -1,4 +1,3 @@
-import { ZodError } from 'zod';
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, type DomainEvent } from '../domain/events';
 
@@ -60,12 +59,3 @@ export class EventBridgePublisher implements EventPublisher {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * An error for logs: its kind and message; for a validation error only the paths and messages, never
- * the values, which may be personal data.
- */
-export const describeError = (error: unknown) => {
-  if (error instanceof ZodError) return `ZodError: ${error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`;
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-};

@@ -4,7 +4,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
-import { describeError } from './event-publisher';
+import { describeError } from '../domain/errors';
 
 /**
  * A record body: JSON text, then checked with `schema`. Powertools' own JSON helper puts the start of

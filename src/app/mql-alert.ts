@@ -1,5 +1,5 @@
 import type { Claim as AlertClaim } from '../adapters/alert-store';
-import { describeError } from '../adapters/event-publisher';
+import { describeError } from '../domain/errors';
 import type { QualificationKey } from './follow-up-handoff';
 import { routeQualifiedLead, type AssignmentRouting, type Routed } from './lead-assignment';
 import type { EmailSender, EventPublisher, LeadReader, Log } from './ports';

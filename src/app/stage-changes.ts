@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { describeError, type EventPublisher } from '../adapters/event-publisher';
+import type { EventPublisher } from '../adapters/event-publisher';
+import { describeError } from '../domain/errors';
 import type { LeadStore } from '../adapters/lead-store';
 import type { Deal, LeadChange, LifecycleStore } from '../adapters/lifecycle-store';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';

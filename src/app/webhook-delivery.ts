@@ -1,4 +1,4 @@
-import { describeError } from '../adapters/event-publisher';
+import { describeError } from '../domain/errors';
 import type { DeliveryClaim, SigningEndpoint } from '../adapters/webhook-store';
 import type { HostResolver, WebhookConnector } from '../adapters/webhook-transport';
 import type { LeadReader, Log } from './ports';
