@@ -1,11 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, type DomainEvent } from '../domain/events';
 
-/** Puts domain events on the bus. */
-export interface EventPublisher {
-  publish(events: readonly DomainEvent[]): Promise<void>;
-}
-
 /** Some entries could not be put after every retry; the caller must not report success. */
 export class PublishError extends Error {
   constructor(readonly failures: readonly { detailType: string; errorCode: string }[]) {
@@ -16,7 +11,8 @@ export class PublishError extends Error {
 
 const ENTRIES_PER_CALL = 10;
 
-export class EventBridgePublisher implements EventPublisher {
+/** Puts domain events on the EventBridge bus. */
+export class EventBridgePublisher {
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,

@@ -1,4 +1,4 @@
-import type { EventPublisher } from '../adapters/event-publisher';
+import type { EventPublisher } from './ports';
 import { decodeCursor, encodeCursor, type LeadListing } from '../adapters/lead-listing';
 import type { DomainEvent } from '../domain/events';
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { EventPublisher } from '../adapters/event-publisher';
+import type { EventPublisher } from './ports';
 import { describeError } from '../domain/errors';
 import type { LeadStore } from '../adapters/lead-store';
 import type { Deal, LeadChange, LifecycleStore } from '../adapters/lifecycle-store';
