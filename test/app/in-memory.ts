@@ -5,7 +5,7 @@ import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
 import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
 import type { DeliveryNetwork, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
-import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/adapters/routing-store';
+import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/domain/handoff/routing';
 import type { DeliveryClaim, SigningEndpoint } from '../../src/adapters/webhook-store';
 import type { PinnedPost } from '../../src/adapters/webhook-transport';
 import type { Campaign, CampaignStatus } from '../../src/domain/campaigns/campaign';
