@@ -4,7 +4,8 @@ import type { CampaignSchedule } from '../domain/campaigns/schedule';
 import type { TrackedMetric } from '../domain/campaigns/tracking';
 import { ClaimRecords } from './claims';
 import { conditionally, failedConditions } from './dynamo-errors';
-import { keys, LEAD_LISTING_SHARDS } from './keys';
+import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
+import { keys } from './keys';
 
 /** Campaigns and their per-recipient send records. */
 export class CampaignStore {
