@@ -106,9 +106,10 @@ export function composeUnreassignedEmail(lead: Lead, team: RoutingTeam, rep: Rou
 }
 
 /**
- * One follow-up step of one qualification's round, recorded once: `claimed` while its email is being sent,
- * `done` after (`interrupted` when a reassignment's alert failed, so its retry finishes it at once). A reassignment records who the lead went from and to (its audit record; the stage
- * stays `mql`, so it is no stage transition).
+ * One follow-up step of one qualification's round, recorded once: `claimed` while its email is being
+ * sent, `done` after (`interrupted` when a reassignment's alert failed, so its retry finishes it at
+ * once). A reassignment records who the lead went from and to (its audit record; the stage stays
+ * `mql`, so it is no stage transition).
  */
 export type FollowUpStep =
   | { readonly status: 'claimed' | 'done'; readonly outcome: 'reminded' | 'team-inbox'; readonly repId: string; readonly at: string }

@@ -124,4 +124,5 @@ export interface LeadChange {
   readonly stageChanged?: LeadStageChangedDetail;
 }
 
+/** The outcome of one change's write: `lead-changed` means the lead moved on meanwhile, so read it again. */
 export type LeadChangeWrite = 'applied' | 'already-applied' | 'lead-changed';
