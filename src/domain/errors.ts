@@ -1,4 +1,4 @@
-import { ZodError } from 'zod';
+import * as z from 'zod';
 
 /** One thing wrong with the input, named by its path as the caller wrote it (`events[2].type`, `cursor`). */
 export interface FieldIssue {
@@ -76,6 +76,6 @@ export class LeadBusy extends Unavailable {
  * the values, which may be personal data.
  */
 export const describeError = (error: unknown) => {
-  if (error instanceof ZodError) return `ZodError: ${error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`;
+  if (error instanceof z.ZodError) return `ZodError: ${error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 };
