@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
-import { EventBridgePublisher, describeError } from '../../src/adapters/event-publisher';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { describeError } from '../../src/domain/errors';
 import { AnonymousLinks } from '../../src/adapters/anonymous-links';
 import { ConsentStore } from '../../src/adapters/consent-store';
 import { SubmissionStore } from '../../src/adapters/submission-store';

@@ -3,7 +3,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { BusEventMetadata, leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, secretsManagerClient, sqsClient } from '../../src/adapters/clients';
-import { describeError } from '../../src/adapters/event-publisher';
+import { describeError } from '../../src/domain/errors';
 import { HeldClaimRetry, RedeliveryBackoff } from '../../src/adapters/redelivery';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 import { WebhookStore } from '../../src/adapters/webhook-store';

@@ -1,12 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { EngagementEventInput } from '../../src/api/schemas';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
-import { EventBridgePublisher, describeError } from '../../src/adapters/event-publisher';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { AnonymousLinks } from '../../src/adapters/anonymous-links';
 import { LeadEventStore, type EventOutcome } from '../../src/adapters/lead-events';
 import { requestFingerprint, scopedEventId } from '../../src/domain/idempotency';
 import { positiveInteger, readConfig, setting } from '../../src/config';
-import type { Conflict } from '../../src/domain/errors';
+import { describeError, type Conflict } from '../../src/domain/errors';
 import { DetailType, type DomainEvent } from '../../src/domain/events';
 import { conflictError, HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
-import { describeError, EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { describeError } from '../../src/domain/errors';
 import { RulesetStore, type RescoreJob, type StoredRuleset } from '../../src/adapters/ruleset-store';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { DetailType } from '../../src/domain/events';

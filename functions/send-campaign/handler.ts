@@ -10,7 +10,7 @@ import { positiveInteger, readConfig } from '../../src/config';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 
 import { CampaignSending } from '../../src/app/campaign-sending';
-import { subscriberMail } from '../../src/app/subscriber-mail';
+import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { DetailType } from '../../src/domain/events';
 
 const logger = new Logger();

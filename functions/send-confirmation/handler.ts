@@ -6,7 +6,7 @@ import { ConfirmationStore } from '../../src/adapters/confirmation-store';
 import { documentClient, sqsClient } from '../../src/adapters/clients';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { subscriberMail } from '../../src/app/subscriber-mail';
+import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../src/domain/consent/confirmation-email';
 import { DetailType } from '../../src/domain/events';
 import { isSubscriptionType } from '../../src/domain/subscriptions';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AlertClaim } from '../domain/handoff/alert-email';
 import { ClaimRecords } from './claims';
 import { keys } from './keys';
 
@@ -8,11 +9,6 @@ export interface AlertKey {
   readonly rulesetVersion: string;
   readonly qualification: number;
 }
-
-export type Claim =
-  | { readonly outcome: 'claimed'; readonly token: string }
-  | { readonly outcome: 'already-sent' }
-  | { readonly outcome: 'in-progress' };
 
 type AlertRecordKey = ReturnType<typeof keys.alert>;
 
@@ -29,7 +25,7 @@ export class AlertStore {
     this.claims = new ClaimRecords(client, tableName, { heldStatus: 'sending', claimedAtAttribute: 'claimedAt', staleAfterMs });
   }
 
-  async claim(key: AlertKey, now: Date): Promise<Claim> {
+  async claim(key: AlertKey, now: Date): Promise<AlertClaim> {
     const token = randomUUID();
     const recordKey = keys.alert(key.leadId, key.rulesetVersion, key.qualification);
     if ((await this.claims.claim({ ...recordKey, entity: 'alert', ...key }, now.toISOString(), token)) === 'claimed') return { outcome: 'claimed', token };

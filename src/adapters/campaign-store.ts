@@ -1,13 +1,11 @@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Campaign, CampaignStatus, ResolvedCampaignDefinition } from '../domain/campaigns/campaign';
+import type { Campaign, CampaignStatus, ResolvedCampaignDefinition, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import type { CampaignSchedule } from '../domain/campaigns/schedule';
 import type { TrackedMetric } from '../domain/campaigns/tracking';
 import { ClaimRecords } from './claims';
 import { conditionally, failedConditions } from './dynamo-errors';
-import { keys, LEAD_LISTING_SHARDS } from './keys';
-
-export type SendRecord = { readonly status: 'sending' | 'sent' | 'skipped' | 'interrupted'; readonly reason?: string; readonly claimedAt?: string };
-export type SendClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: SendRecord };
+import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
+import { keys } from './keys';
 
 /** Campaigns and their per-recipient send records. */
 export class CampaignStore {

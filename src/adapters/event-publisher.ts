@@ -1,11 +1,5 @@
-import { ZodError } from 'zod';
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, type DomainEvent } from '../domain/events';
-
-/** Puts domain events on the bus. */
-export interface EventPublisher {
-  publish(events: readonly DomainEvent[]): Promise<void>;
-}
 
 /** Some entries could not be put after every retry; the caller must not report success. */
 export class PublishError extends Error {
@@ -17,7 +11,8 @@ export class PublishError extends Error {
 
 const ENTRIES_PER_CALL = 10;
 
-export class EventBridgePublisher implements EventPublisher {
+/** Puts domain events on the EventBridge bus. */
+export class EventBridgePublisher {
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,
@@ -60,12 +55,3 @@ export class EventBridgePublisher implements EventPublisher {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * An error for logs: its kind and message; for a validation error only the paths and messages, never
- * the values, which may be personal data.
- */
-export const describeError = (error: unknown) => {
-  if (error instanceof ZodError) return `ZodError: ${error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`;
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-};

@@ -1,27 +1,10 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FollowUpKind } from '../domain/handoff/follow-up';
+import type { FollowUpKey, FollowUpKind, FollowUpStep, ReassignAttempt } from '../domain/handoff/follow-up';
 import type { LeadOwner } from '../domain/lead';
 import { ClaimRecords } from './claims';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
-import { releaseWrite, takeLoadWrite, type AssignmentKey } from './routing-store';
-
-/**
- * One follow-up step of one qualification's round, recorded once: `claimed` while its email is being sent,
- * `done` after (`interrupted` when a reassignment's alert failed, so its retry finishes it at once). A reassignment records who the lead went from and to (its audit record; the stage
- * stays `mql`, so it is no stage transition).
- */
-export type FollowUpStep =
-  | { readonly status: 'claimed' | 'done'; readonly outcome: 'reminded' | 'team-inbox'; readonly repId: string; readonly at: string }
-  | { readonly status: 'claimed' | 'interrupted' | 'done'; readonly outcome: 'reassigned'; readonly repId: string; readonly at: string; readonly owner: LeadOwner; readonly waitedSince: string };
-
-/** One follow-up round of one qualification: the timers set for one owner. */
-export interface FollowUpKey extends AssignmentKey {
-  readonly round: number;
-}
-
-/** The outcome of one attempt to move a lead to another rep; anything but `reassigned` means look again. */
-export type ReassignAttempt = 'reassigned' | 'already-done' | 'lead-changed' | 'rep-full' | 'conflict';
+import { releaseWrite, takeLoadWrite } from './routing-store';
 
 type FollowUpRecordKey = ReturnType<typeof keys.followUp>;
 

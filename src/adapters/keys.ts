@@ -122,7 +122,5 @@ export const keys = {
   confirmationQuota: (leadId: string, slot: number) => ({ pk: `LEAD#${leadId}`, sk: `CONFIRMATION_QUOTA#${slot}` }),
 } as const;
 
-export const LEAD_LISTING_SHARDS = [...'0123456789abcdef'];
-
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */
 export type Subject = { readonly kind: 'lead' | 'anonymous'; readonly id: string };

@@ -1,13 +1,7 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lead } from '../domain/lead';
-import { LEAD_LISTING_SHARDS } from './keys';
+import { LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
 import { toLead } from './lead-items';
-
-export type LeadCursor = { readonly shard: number; readonly startKey?: Record<string, unknown> };
-
-/** A lead cursor travels inside bus events as an opaque string. */
-export const encodeCursor = (cursor: LeadCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-export const decodeCursor = (text: string) => JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as LeadCursor;
 
 /** Pages through every lead by the listing index, whose 16 partitions keep any one from running hot. */
 export class LeadListing {

@@ -1,20 +1,10 @@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { LeadStageChangedDetail } from '../domain/events';
-import type { RecordedStageChange, StageTransition } from '../domain/handoff/lifecycle';
+import type { Deal, LeadChange, LeadChangeWrite, RecordedStageChange } from '../domain/handoff/lifecycle';
 import { DEFAULT_SALES_REASONS, SalesReasons } from '../domain/handoff/reasons';
-import type { Lead, LeadProfile } from '../domain/lead';
-import type { ScoreState } from '../domain/scoring/engine';
 import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
 import { queryAll, queryPages } from './query-pages';
 import { releaseWrite } from './routing-store';
-
-/** What a won or lost deal was worth, as sales reported it. */
-export interface Deal {
-  readonly amount: number;
-  readonly currency: string;
-  readonly billingFrequency?: 'one_time' | 'monthly' | 'quarterly' | 'yearly';
-}
 
 /** A stage change as stored: append-only, one per change (the lead's entry included), with what the reports need. */
 export type StoredTransition = RecordedStageChange & {
@@ -34,25 +24,6 @@ export function transitionPut(tableName: string, leadVersion: number, transition
     },
   };
 }
-
-/** One change of a lead, written in one transaction guarded by the version it was computed from. */
-export interface LeadChange {
-  readonly lead: Pick<Lead, 'id' | 'version' | 'createdAt' | 'owner' | 'wonAt'>;
-  readonly at: string;
-  readonly transition?: StageTransition;
-  readonly deal?: Deal;
-  /** The lead's score after the change (a recycled lead's engagement is reset). */
-  readonly score?: ScoreState;
-  /** Contact fields to set; others are kept. */
-  readonly contact?: Pick<LeadProfile, 'firstName' | 'lastName' | 'company' | 'phone' | 'role'>;
-  readonly crmUpdatedAt?: string;
-  /** Keys the change by its origin, so a repeated origin changes nothing. */
-  readonly onceKey?: string;
-  /** The `lead.stage-changed` detail kept with the stage until it is on the bus. */
-  readonly stageChanged?: LeadStageChangedDetail;
-}
-
-export type LeadChangeWrite = 'applied' | 'already-applied' | 'lead-changed';
 
 /** Lifecycle stages and their append-only transitions, and the sales reason lists. */
 export class LifecycleStore {

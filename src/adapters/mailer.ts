@@ -1,26 +1,12 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { OutgoingEmail } from '../domain/email';
 import { singleLineHeader } from '../domain/mail-headers';
-
-export interface OutgoingEmail {
-  readonly to: readonly string[];
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string;
-  /** Extra headers (SES v2 `Headers`), e.g. List-Unsubscribe on marketing mail. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Tags carried into the configuration set's events, to tie bounces and clicks back to their cause. */
-  readonly tags?: Readonly<Record<string, string>>;
-}
 
 /** SES stopped the account or the configuration set from sending: nothing will go until someone acts. */
 export const sendingStopped = (error: unknown) => error instanceof Error && ['SendingPausedException', 'AccountSuspendedException'].includes(error.name);
 
-export interface Mailer {
-  /** Sends one email; resolves with the provider's message id. */
-  send(email: OutgoingEmail): Promise<string>;
-}
-
-export class SesMailer implements Mailer {
+/** Sends email through SES v2 with the sender address and configuration set of the deployment. */
+export class SesMailer {
   constructor(
     private readonly client: SESv2Client,
     private readonly from: string,

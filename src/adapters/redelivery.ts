@@ -2,7 +2,7 @@ import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, type SQSClient } fr
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import { claimStaleSeconds } from '../config';
-import { describeError } from './event-publisher';
+import { describeError } from '../domain/errors';
 
 /** What postponing needs of a record: where it came from, its receipt and receive count (its body, raw or parsed, plays no part). */
 export type ReceivedRecord = Pick<SQSRecord, 'attributes' | 'eventSourceARN' | 'receiptHandle'>;

@@ -1,5 +1,5 @@
 import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { RoutingConfig } from '../domain/handoff/routing';
+import type { Assignment, AssignAttempt, AssignmentKey, KeepAttempt, RoutingConfig, StoredRouting } from '../domain/handoff/routing';
 import type { LeadOwner } from '../domain/lead';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
@@ -36,31 +36,6 @@ export function releaseWrite(tableName: string, repId: string): TransactItem {
     },
   };
 }
-
-export interface StoredRouting {
-  readonly config: RoutingConfig;
-  /** Counts saves: 1 for the first configuration. */
-  readonly version: number;
-  readonly updatedAt: string;
-}
-
-/** Which qualification an assignment answers: the same key as the alert's. */
-export interface AssignmentKey {
-  readonly leadId: string;
-  readonly rulesetVersion: string;
-  readonly qualification: number;
-}
-
-/** What routing decided for one qualification, stored once; `kept` when the lead's owner took it back. */
-export type Assignment =
-  | { readonly status: 'assigned'; readonly repId: string; readonly teamId: string; readonly assignedAt: string; readonly kept?: boolean }
-  | { readonly status: 'unassigned'; readonly teamId: string; readonly at: string };
-
-/** The outcome of one attempt to hand a lead back to its owner; anything but `kept` means look again. */
-export type KeepAttempt = 'kept' | 'already-decided' | 'owner-changed' | 'conflict';
-
-/** The outcome of one attempt to hand a lead to a rep; anything but `assigned` means look again. */
-export type AssignAttempt = 'assigned' | 'already-decided' | 'lead-has-owner' | 'rep-full' | 'conflict';
 
 /** The routing configuration (one item), the teams' round-robin positions, the reps' open MQLs and the assignments. */
 export class RoutingStore {

@@ -2,7 +2,7 @@ import { CreateScheduleCommand, DeleteScheduleCommand, UpdateScheduleCommand, ty
 import { readConfig, setting } from '../config';
 import type { CampaignSchedule } from '../domain/campaigns/schedule';
 import { schedulerClient } from './clients';
-import { DetailType, EVENT_SOURCE, type CampaignSendDueDetail, type DetailByType } from '../domain/events';
+import { DetailType, EVENT_SOURCE, type CampaignSendDueDetail, type DetailByType, type OneTimeSchedule } from '../domain/events';
 
 export interface SchedulerSettings {
   /** The stack's schedule group: the functions' grants cover its schedules only. */
@@ -26,17 +26,6 @@ export function oneTimeSchedules(env: NodeJS.ProcessEnv = process.env): OneTimeS
     busArn: config.EVENT_BUS_ARN,
     deadLetterArn: config.SCHEDULE_DLQ_ARN,
   });
-}
-
-/** One timed event: `detail` of `detailType` goes on the bus at `at` (wall-clock, `yyyy-mm-ddThh:mm:ss`) in `timeZone`. */
-export interface OneTimeSchedule<T extends keyof DetailByType> {
-  readonly name: string;
-  readonly description: string;
-  readonly at: string;
-  readonly timeZone: string;
-  readonly detailType: T;
-  readonly detail: DetailByType[T];
-  readonly retryPolicy: { readonly MaximumRetryAttempts: number; readonly MaximumEventAgeInSeconds: number };
 }
 
 /**

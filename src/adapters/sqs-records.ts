@@ -3,7 +3,7 @@ import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
-import { describeError } from './event-publisher';
+import { describeError } from '../domain/errors';
 
 /**
  * A record body: JSON text, then checked with `schema`. Powertools' own JSON helper puts the start of

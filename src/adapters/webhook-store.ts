@@ -1,23 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PreviousWebhookSecret, WebhookEndpoint, WebhookSecretRef } from '../domain/handoff/webhooks';
+import type { DeliveryClaim, PreviousWebhookSecret, SigningEndpoint, WebhookEndpoint, WebhookSecretRef } from '../domain/handoff/webhooks';
 import { ClaimRecords } from './claims';
 import { conditionally } from './dynamo-errors';
 import { keys } from './keys';
 import { listPage, queryAll, type Page, type PageRequest } from './query-pages';
-
-/** An endpoint with where the secrets its deliveries are signed with come from. */
-export interface SigningEndpoint extends WebhookEndpoint {
-  readonly secretRef: WebhookSecretRef;
-  readonly previousSecretRef?: PreviousWebhookSecret;
-}
-
-export type DeliveryClaim =
-  | { readonly outcome: 'claimed'; readonly token: string }
-  | { readonly outcome: 'already-delivered' }
-  /** The target was refused for this event: not tried again (see `markRefused`). */
-  | { readonly outcome: 'already-refused' }
-  | { readonly outcome: 'in-progress' };
 
 /** Delivery records outlive every retry and redelivery of their event, then go. */
 const DELIVERY_RECORD_TTL_SECONDS = 30 * 86_400;

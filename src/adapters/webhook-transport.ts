@@ -2,32 +2,11 @@ import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import type { PinnedPost } from '../domain/handoff/webhooks';
 
 /** Every address a host name resolves to now (A and AAAA), as the operating system's resolver answers. */
-export interface HostResolver {
-  resolve(hostname: string): Promise<string[]>;
-}
-
-export interface PinnedPost {
-  readonly url: URL;
-  /**
-   * The addresses to connect to, every one already checked, in the resolver's order: no second
-   * look-up is made, so DNS cannot change them. Node tries them in turn (one family unreachable, as
-   * IPv6 often is from Lambda, does not fail the delivery).
-   */
-  readonly addresses: readonly string[];
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-  readonly timeoutMs: number;
-}
-
-/** POSTs to a URL over a connection to one of the given addresses; answers the response status. */
-export interface WebhookConnector {
-  post(request: PinnedPost): Promise<number>;
-}
-
-export const dnsResolver: HostResolver = {
-  async resolve(hostname) {
+export const dnsResolver = {
+  async resolve(hostname: string): Promise<string[]> {
     return (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
   },
 };
@@ -52,8 +31,8 @@ const MAX_RESPONSE_HEADER_BYTES = 16 * 1024;
  * never does), the whole exchange has a deadline, and of the answer only the status line and headers
  * are read: the body is discarded unread, since a delivery needs only the status.
  */
-export const pinnedConnector: WebhookConnector = {
-  post({ url, addresses, headers, body, timeoutMs }) {
+export const pinnedConnector = {
+  post({ url, addresses, headers, body, timeoutMs }: PinnedPost): Promise<number> {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<number>((resolve, reject) => {
       const outgoing = request(url, {

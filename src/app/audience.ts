@@ -1,12 +1,11 @@
-import type { LeadEventStore } from '../adapters/lead-events';
-import type { LeadCursor, LeadListing } from '../adapters/lead-listing';
-import type { RulesetStore } from '../adapters/ruleset-store';
+import type { EventSubject } from './lead-scoring';
 import { isSubscriber } from '../domain/campaigns/campaign';
 import type { Lead } from '../domain/lead';
+import type { LeadCursor } from '../domain/lead-listing';
 import type { SubscriptionType } from '../domain/subscriptions';
 import { scoringView } from '../domain/lead';
 import { purchaseProfile } from '../domain/purchases';
-import { historyHolds, historySince, matchesWhere, segmentView, type CurrentScore, type SegmentRule } from '../domain/segments/segment';
+import { historyHolds, historySince, matchesWhere, segmentView, type CurrentScore, type HistoryEvent, type SegmentRule } from '../domain/segments/segment';
 import { scoreAt } from '../domain/scoring/engine';
 import type { Ruleset } from '../domain/scoring/ruleset';
 
@@ -17,6 +16,21 @@ export interface AudiencePreview {
   /** False when the preview stopped at its limit; `count` is then the count among `leadsScanned`. */
   readonly complete: boolean;
   readonly leadsScanned: number;
+}
+
+/** Pages of whole leads from the lead listing, from a cursor; no cursor back means the listing is done. */
+export interface LeadPages {
+  leadsPage(limit: number, cursor: LeadCursor): Promise<{ leads: Lead[]; cursor?: LeadCursor }>;
+}
+
+/** A subject's events, oldest first, from `since` when given. */
+export interface EventHistory {
+  eventsOf(subject: EventSubject, options: { since?: string }): Promise<HistoryEvent[]>;
+}
+
+/** The rulesets leads were scored with, by version. */
+export interface RulesetVersions {
+  get(version: string): Promise<{ readonly ruleset: Ruleset } | undefined>;
 }
 
 const PREVIEW_PAGE = 500;
@@ -33,9 +47,9 @@ export class Audience {
   private readonly rulesets = new Map<string, Promise<Ruleset | undefined>>();
 
   constructor(
-    private readonly listing: Pick<LeadListing, 'leadsPage'>,
-    private readonly leadEvents: Pick<LeadEventStore, 'eventsOf'>,
-    private readonly rulesetStore: RulesetStore,
+    private readonly listing: LeadPages,
+    private readonly leadEvents: EventHistory,
+    private readonly rulesetStore: RulesetVersions,
   ) {}
 
   /** The leads of `candidates` that are in the segment, in their order. */

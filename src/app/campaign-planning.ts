@@ -1,6 +1,5 @@
-import { LEAD_LISTING_SHARDS } from '../adapters/keys';
-import type { DomainEvent } from '../domain/events';
-import { DetailType } from '../domain/events';
+import { DetailType, type DomainEvent } from '../domain/events';
+import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 
 /**
  * The requests that start planning a campaign: one per lead-listing partition, each walking its

@@ -1,6 +1,5 @@
-import type { SendClaim, SendRecord } from '../adapters/campaign-store';
 import type { EmailSender, LeadReader, Log } from './ports';
-import type { Campaign, CampaignStatus } from '../domain/campaigns/campaign';
+import type { Campaign, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
 import { renderTemplate } from '../domain/campaigns/template';
 import { listUnsubscribeHeaders, sendDecision } from '../domain/consent/send-policy';

@@ -1,12 +1,10 @@
-import type { FollowUpKey, FollowUpStep, ReassignAttempt } from '../adapters/follow-up-store';
-import type { AssignmentKey } from '../adapters/routing-store';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import type { EmailSender, EventPublisher, LeadReader, Log } from './ports';
 import { DetailType, type FollowUpDueDetail, type LeadStageChangedDetail } from '../domain/events';
 import type { AlertEmail } from '../domain/handoff/alert-email';
-import { composeReassignedEmail, composeReminderEmail, composeUnreassignedEmail, nextRepFor, waitedFor, type FollowUpKind } from '../domain/handoff/follow-up';
+import { composeReassignedEmail, composeReminderEmail, composeUnreassignedEmail, nextRepFor, waitedFor, type FollowUpKey, type FollowUpKind, type FollowUpStep, type ReassignAttempt } from '../domain/handoff/follow-up';
 import { currentStage } from '../domain/handoff/lifecycle';
-import type { FollowUpTiming, RoutingConfig, RoutingRep, RoutingTeam } from '../domain/handoff/routing';
+import type { AssignmentKey, FollowUpTiming, RoutingConfig, RoutingRep, RoutingTeam } from '../domain/handoff/routing';
 import { followUpRound, type Lead, type LeadOwner } from '../domain/lead';
 
 /** One qualification of one lead: what its assignment, alert and follow-up are recorded under. */

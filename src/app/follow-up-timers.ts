@@ -1,8 +1,6 @@
-import type { AssignmentKey } from '../adapters/routing-store';
-import type { OneTimeSchedules } from '../adapters/scheduler';
-import { DetailType } from '../domain/events';
+import { DetailType, type DetailByType, type OneTimeSchedule } from '../domain/events';
 import { FOLLOW_UP_KINDS, followUpFireTimes, followUpScheduleName } from '../domain/handoff/follow-up';
-import type { FollowUpTiming } from '../domain/handoff/routing';
+import type { AssignmentKey, FollowUpTiming } from '../domain/handoff/routing';
 import { followUpRound, type LeadOwner } from '../domain/lead';
 
 /**
@@ -10,6 +8,13 @@ import { followUpRound, type LeadOwner } from '../domain/lead';
  * has overtaken it, so the bus is retried for an hour and the event then goes to the schedule DLQ.
  */
 const FOLLOW_UP_RETRY_POLICY = { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 };
+
+/** One-time schedules that put an event on the bus: made or moved by name, deleted by name. */
+export interface OneTimeSchedules {
+  put<T extends keyof DetailByType>(schedule: OneTimeSchedule<T>): Promise<void>;
+  /** Deleting one already fired or never made is fine. */
+  delete(name: string): Promise<void>;
+}
 
 /** The two timers of an assigned MQL's follow-up (reminder, reassignment) in EventBridge Scheduler. */
 export class FollowUpTimers {

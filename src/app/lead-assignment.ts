@@ -1,11 +1,23 @@
-import type { Assignment, AssignmentKey, RoutingStore } from '../adapters/routing-store';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
-import { findOwner, repsInTurn, teamFor, type AlertRecipient, type FollowUpTiming, type RoutingConfig } from '../domain/handoff/routing';
+import { findOwner, repsInTurn, teamFor, type AlertRecipient, type Assignment, type AssignAttempt, type AssignmentKey, type FollowUpTiming, type KeepAttempt, type RoutingConfig, type StoredRouting } from '../domain/handoff/routing';
 import { Unavailable } from '../domain/errors';
 import type { Lead, LeadOwner } from '../domain/lead';
 
 /** What routing a qualified lead needs: the configuration, the teams' turns, the reps' open counts and the one-time decisions. */
-export type AssignmentRouting = Pick<RoutingStore, 'get' | 'getAssignment' | 'takeTurn' | 'openCounts' | 'tryAssign' | 'tryKeep' | 'recordUnassigned'>;
+export interface AssignmentRouting {
+  get(): Promise<StoredRouting | undefined>;
+  getAssignment(key: AssignmentKey): Promise<Assignment | undefined>;
+  /** The team's next round-robin turn, each caller its own. */
+  takeTurn(teamId: string): Promise<number>;
+  /** Open MQLs per rep id. */
+  openCounts(repIds: readonly string[]): Promise<Record<string, number>>;
+  /** Hands the lead to `owner` while the rep is under `capacity` and the lead has no owner. */
+  tryAssign(key: AssignmentKey, owner: LeadOwner, capacity: number): Promise<AssignAttempt>;
+  /** Hands the lead back to its owner, whatever the rep's capacity. */
+  tryKeep(key: AssignmentKey, owner: LeadOwner): Promise<KeepAttempt>;
+  /** Records that every rep of the team was at capacity. */
+  recordUnassigned(key: AssignmentKey, teamId: string, at: string): Promise<'recorded' | 'already-decided'>;
+}
 
 export interface Routed {
   readonly recipient: AlertRecipient;

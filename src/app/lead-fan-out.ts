@@ -1,6 +1,11 @@
-import type { EventPublisher } from '../adapters/event-publisher';
-import { decodeCursor, encodeCursor, type LeadListing } from '../adapters/lead-listing';
+import type { EventPublisher } from './ports';
 import type { DomainEvent } from '../domain/events';
+import { decodeCursor, encodeCursor, type LeadCursor } from '../domain/lead-listing';
+
+/** Pages of lead ids from the lead listing; no cursor back means every lead has been listed. */
+export interface LeadIdPages {
+  listLeadIds(limit: number, cursor?: LeadCursor): Promise<{ leadIds: string[]; cursor?: LeadCursor }>;
+}
 
 /**
  * Publishes one planned page of a fan-out over leads: counts the selected leads with `record`, then
@@ -27,7 +32,7 @@ export async function publishFanOutPage(options: {
  * the leads `select` returns and publishes them with `publishFanOutPage`.
  */
 export async function fanOutLeadPage(options: {
-  readonly leads: Pick<LeadListing, 'listLeadIds'>;
+  readonly leads: LeadIdPages;
   readonly publisher: EventPublisher;
   readonly cursor?: string;
   readonly pageSize: number;

@@ -1,11 +1,10 @@
-import type { Claim as AlertClaim } from '../adapters/alert-store';
-import { describeError } from '../adapters/event-publisher';
+import { describeError } from '../domain/errors';
 import type { QualificationKey } from './follow-up-handoff';
 import { routeQualifiedLead, type AssignmentRouting, type Routed } from './lead-assignment';
 import type { EmailSender, EventPublisher, LeadReader, Log } from './ports';
 import type { EventSubject, RecordedEvent } from './lead-scoring';
 import { DetailType, type LeadQualifiedDetail } from '../domain/events';
-import { composeAlertEmail } from '../domain/handoff/alert-email';
+import { composeAlertEmail, type AlertClaim } from '../domain/handoff/alert-email';
 import type { AlertRecipient, FollowUpTiming } from '../domain/handoff/routing';
 import type { LeadOwner } from '../domain/lead';
 

@@ -1,13 +1,25 @@
+import type { OutgoingEmail } from '../domain/email';
+import type { DomainEvent } from '../domain/events';
 import type { Lead } from '../domain/lead';
 
 /**
  * The ports several use cases share. Each is the smallest face of an adapter a use case needs, so an
  * adapter implements it structurally and a test gives an in-memory one; ports only one use case
- * needs are declared in that use case's module. The event publisher and the mailer already have
- * such interfaces beside their adapters, so they are the ports.
+ * needs are declared in that use case's module.
  */
-export type { EventPublisher } from '../adapters/event-publisher';
-export type { Mailer as EmailSender, OutgoingEmail as Email } from '../adapters/mailer';
+
+/** Puts domain events on the bus. */
+export interface EventPublisher {
+  publish(events: readonly DomainEvent[]): Promise<void>;
+}
+
+export type { OutgoingEmail as Email } from '../domain/email';
+
+/** Sends one email at a time. */
+export interface EmailSender {
+  /** Sends one email; resolves with the provider's message id. */
+  send(email: OutgoingEmail): Promise<string>;
+}
 
 /** Structured log lines; attributes never carry personal data. */
 export interface Log {

@@ -1,11 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { describeError, type EventPublisher } from '../adapters/event-publisher';
-import type { LeadStore } from '../adapters/lead-store';
-import type { Deal, LeadChange, LifecycleStore } from '../adapters/lifecycle-store';
+import type { EventPublisher, LeadReader } from './ports';
+import { describeError } from '../domain/errors';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import { LeadBusy } from '../domain/errors';
 import { DetailType, type LeadStageChangedDetail } from '../domain/events';
-import { currentStage, type LifecycleStage, type StageTransition, type TransitionResult } from '../domain/handoff/lifecycle';
+import { currentStage, type Deal, type LeadChange, type LeadChangeWrite, type LifecycleStage, type StageTransition, type TransitionResult } from '../domain/handoff/lifecycle';
 import type { Lead } from '../domain/lead';
 import { recycledScore } from '../domain/scoring/recycle';
 
@@ -24,9 +23,16 @@ export type ChangeOutcome =
   | { readonly outcome: 'duplicate' }
   | { readonly outcome: 'no-lead' };
 
+/** Where a lead's stage changes are written: one transaction per change, each origin applied once, and the outbox cleared after publishing. */
+export interface LifecycleWrites {
+  apply(change: LeadChange): Promise<LeadChangeWrite>;
+  wasApplied(leadId: string, onceKey: string): Promise<boolean>;
+  clearPendingStageChange(leadId: string, at: string): Promise<void>;
+}
+
 export interface StageChangeDependencies {
-  readonly leads: Pick<LeadStore, 'getLead'>;
-  readonly lifecycle: LifecycleStore;
+  readonly leads: LeadReader;
+  readonly lifecycle: LifecycleWrites;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
 }

@@ -1,14 +1,19 @@
-import type { TemplateStore } from '../adapters/template-store';
 import type { CampaignDefinition, ResolvedCampaignDefinition } from '../domain/campaigns/campaign';
-import { contentOf } from '../domain/campaigns/template-versions';
+import { contentOf, type TemplateSummary, type TemplateVersionRecord } from '../domain/campaigns/template-versions';
 import { InvalidInput } from '../domain/errors';
+
+/** The stored templates: a template's head (with its latest version number) and any one version. */
+export interface TemplateVersions {
+  get(templateId: string): Promise<TemplateSummary | undefined>;
+  getVersion(templateId: string, version: number): Promise<TemplateVersionRecord | undefined>;
+}
 
 /**
  * A campaign's template as it will be stored: inline content as given, or a stored template's version
  * (the latest when none is named) copied in with `templateRef`, so editing the template later never
  * changes the campaign. An unknown template or version is the caller's mistake: 400 naming the field.
  */
-export async function resolveCampaignTemplate(definition: CampaignDefinition, templates: Pick<TemplateStore, 'get' | 'getVersion'>): Promise<ResolvedCampaignDefinition> {
+export async function resolveCampaignTemplate(definition: CampaignDefinition, templates: TemplateVersions): Promise<ResolvedCampaignDefinition> {
   const { template } = definition;
   if (!('templateId' in template)) return { ...definition, template };
   const head = await templates.get(template.templateId);

@@ -1,8 +1,6 @@
-import { describeError } from '../adapters/event-publisher';
-import type { DeliveryClaim, SigningEndpoint } from '../adapters/webhook-store';
-import type { HostResolver, WebhookConnector } from '../adapters/webhook-transport';
+import { describeError } from '../domain/errors';
 import type { LeadReader, Log } from './ports';
-import { webhookTarget } from './webhook-targets';
+import { webhookTarget, type HostResolver } from './webhook-targets';
 import type { KeyRing } from '../domain/consent/signed-token';
 import { DetailType, type WebhookEventType } from '../domain/events';
 import { contactOf } from '../domain/lead';
@@ -12,6 +10,9 @@ import {
   webhookBody,
   webhookEventId,
   webhookSignatureHeader,
+  type DeliveryClaim,
+  type PinnedPost,
+  type SigningEndpoint,
   type WebhookSecretRef,
 } from '../domain/handoff/webhooks';
 
@@ -26,6 +27,11 @@ export interface WebhookDeliveryStore {
   markDelivered(webhookId: string, eventId: string, token: string, responseStatus: number, at: Date): Promise<void>;
   markRefused(webhookId: string, eventId: string, token: string, problem: string, at: Date): Promise<void>;
   releaseDelivery(webhookId: string, eventId: string, token: string): Promise<void>;
+}
+
+/** POSTs to a URL over a connection to one of the given addresses; answers the response status. */
+export interface WebhookConnector {
+  post(request: PinnedPost): Promise<number>;
 }
 
 /** The network side of a delivery: resolving the endpoint's host name and POSTing to a checked address. */

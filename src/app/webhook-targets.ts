@@ -1,6 +1,10 @@
-import type { HostResolver } from '../adapters/webhook-transport';
 import { ipLiteral, resolvedTargetProblem } from '../domain/handoff/webhook-target';
 import { webhookUrlProblem } from '../domain/handoff/webhooks';
+
+/** Every address a host name resolves to now (A and AAAA). */
+export interface HostResolver {
+  resolve(hostname: string): Promise<string[]>;
+}
 
 export type WebhookTarget = { readonly allowed: true; readonly addresses: readonly string[] } | { readonly allowed: false; readonly problem: string };
 

@@ -35,3 +35,15 @@ export function checkEmail(input: string): EmailCheck {
   if (email.length > MAX_ADDRESS_LENGTH) return { ok: false, reason: 'is longer than 254 characters' };
   return { ok: true, email };
 }
+
+/** An email as the mailer sends it: recipients, content, and the headers and tags it carries. */
+export interface OutgoingEmail {
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** Extra headers (SES v2 `Headers`), e.g. List-Unsubscribe on marketing mail. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Tags carried into the configuration set's events, to tie bounces and clicks back to their cause. */
+  readonly tags?: Readonly<Record<string, string>>;
+}

@@ -244,3 +244,14 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export type DomainEvent = {
   [T in DetailType]: { readonly detailType: T; readonly detail: DetailByType[T] };
 }[DetailType];
+
+/** One timed event: `detail` of `detailType` goes on the bus at `at` (wall-clock, `yyyy-mm-ddThh:mm:ss`) in `timeZone`. */
+export interface OneTimeSchedule<T extends keyof DetailByType> {
+  readonly name: string;
+  readonly description: string;
+  readonly at: string;
+  readonly timeZone: string;
+  readonly detailType: T;
+  readonly detail: DetailByType[T];
+  readonly retryPolicy: { readonly MaximumRetryAttempts: number; readonly MaximumEventAgeInSeconds: number };
+}

@@ -1,8 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeliveryIncomplete, WebhookDelivery, type WebhookEvent } from '../../src/app/webhook-delivery';
-import type { SigningEndpoint } from '../../src/adapters/webhook-store';
-import type { PinnedPost } from '../../src/adapters/webhook-transport';
+import type { PinnedPost, SigningEndpoint } from '../../src/domain/handoff/webhooks';
 import type { KeyRing } from '../../src/domain/consent/signed-token';
 import type { WebhookEventType } from '../../src/domain/events';
 import { webhookEventId, webhookSecret } from '../../src/domain/handoff/webhooks';

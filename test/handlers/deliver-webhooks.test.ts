@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PinnedPost } from '../../src/adapters/webhook-transport';
+import type { PinnedPost } from '../../src/domain/handoff/webhooks';
 import type { KeyRing } from '../../src/domain/consent/signed-token';
 import { webhookSecret } from '../../src/domain/handoff/webhooks';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';

@@ -92,3 +92,8 @@ export type CampaignControl = keyof typeof CAMPAIGN_CONTROLS;
 export function isSubscriber(subscription: SubscriptionType, lead: Lead): boolean {
   return lead.subscriptions[subscription] === 'opted_in' && !lead.emailSuppression;
 }
+
+/** The record of one campaign's send to one recipient: claimed (`sending`) before the email, then settled. */
+export type SendRecord = { readonly status: 'sending' | 'sent' | 'skipped' | 'interrupted'; readonly reason?: string; readonly claimedAt?: string };
+/** Claiming a send: `claimed` for the one sender that may send it, else the record that exists. */
+export type SendClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: SendRecord };

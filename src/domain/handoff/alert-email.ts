@@ -92,3 +92,9 @@ export function composeAlertEmail(
 
   return { subject, text, html };
 }
+
+/** Claiming a qualification's alert before its email: `claimed` (with the claim's token) for the one sender that may send it. */
+export type AlertClaim =
+  | { readonly outcome: 'claimed'; readonly token: string }
+  | { readonly outcome: 'already-sent' }
+  | { readonly outcome: 'in-progress' };

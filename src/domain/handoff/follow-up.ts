@@ -1,7 +1,7 @@
 import { escapeHtml } from '../html';
-import type { Lead } from '../lead';
+import type { Lead, LeadOwner } from '../lead';
 import type { AlertEmail } from './alert-email';
-import { repsInTurn, type FollowUpTiming, type RoutingRep, type RoutingTeam } from './routing';
+import { repsInTurn, type AssignmentKey, type FollowUpTiming, type RoutingRep, type RoutingTeam } from './routing';
 
 /**
  * The follow-up of an assigned MQL: a reminder to its rep, then reassignment to the team's next rep,
@@ -104,3 +104,21 @@ export function composeUnreassignedEmail(lead: Lead, team: RoutingTeam, rep: Rou
     'It stays with its rep until someone picks it up; please pick it up.',
   ], lead);
 }
+
+/**
+ * One follow-up step of one qualification's round, recorded once: `claimed` while its email is being
+ * sent, `done` after (`interrupted` when a reassignment's alert failed, so its retry finishes it at
+ * once). A reassignment records who the lead went from and to (its audit record; the stage stays
+ * `mql`, so it is no stage transition).
+ */
+export type FollowUpStep =
+  | { readonly status: 'claimed' | 'done'; readonly outcome: 'reminded' | 'team-inbox'; readonly repId: string; readonly at: string }
+  | { readonly status: 'claimed' | 'interrupted' | 'done'; readonly outcome: 'reassigned'; readonly repId: string; readonly at: string; readonly owner: LeadOwner; readonly waitedSince: string };
+
+/** One follow-up round of one qualification: the timers set for one owner. */
+export interface FollowUpKey extends AssignmentKey {
+  readonly round: number;
+}
+
+/** The outcome of one attempt to move a lead to another rep; anything but `reassigned` means look again. */
+export type ReassignAttempt = 'reassigned' | 'already-done' | 'lead-changed' | 'rep-full' | 'conflict';

@@ -1,4 +1,6 @@
-import type { Lead } from '../lead';
+import type { LeadStageChangedDetail } from '../events';
+import type { Lead, LeadProfile } from '../lead';
+import type { ScoreState } from '../scoring/engine';
 
 /**
  * Lifecycle stages of a lead, in funnel order, then the two side stages: `disqualified` (never a
@@ -97,3 +99,30 @@ export function currentStage(lead: Pick<Lead, 'stage' | 'firstTouch' | 'lastTouc
 /** An MQL reached from the top of the funnel (not a recycled lead re-qualifying): what "time to MQL" measures. */
 export const isFirstQualification = (change: Pick<RecordedStageChange, 'from' | 'to'>) =>
   change.to === 'mql' && (change.from === 'subscriber' || change.from === 'lead');
+
+/** What a won or lost deal was worth, as sales reported it. */
+export interface Deal {
+  readonly amount: number;
+  readonly currency: string;
+  readonly billingFrequency?: 'one_time' | 'monthly' | 'quarterly' | 'yearly';
+}
+
+/** One change of a lead, written in one transaction guarded by the version it was computed from. */
+export interface LeadChange {
+  readonly lead: Pick<Lead, 'id' | 'version' | 'createdAt' | 'owner' | 'wonAt'>;
+  readonly at: string;
+  readonly transition?: StageTransition;
+  readonly deal?: Deal;
+  /** The lead's score after the change (a recycled lead's engagement is reset). */
+  readonly score?: ScoreState;
+  /** Contact fields to set; others are kept. */
+  readonly contact?: Pick<LeadProfile, 'firstName' | 'lastName' | 'company' | 'phone' | 'role'>;
+  readonly crmUpdatedAt?: string;
+  /** Keys the change by its origin, so a repeated origin changes nothing. */
+  readonly onceKey?: string;
+  /** The `lead.stage-changed` detail kept with the stage until it is on the bus. */
+  readonly stageChanged?: LeadStageChangedDetail;
+}
+
+/** The outcome of one change's write: `lead-changed` means the lead moved on meanwhile, so read it again. */
+export type LeadChangeWrite = 'applied' | 'already-applied' | 'lead-changed';

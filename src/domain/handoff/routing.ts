@@ -154,3 +154,29 @@ export function findOwner(config: RoutingConfig, owner: { repId: string; teamId:
   if (team) return { kind: 'team-inbox', team, reason: 'owner-not-in-team' };
   return undefined;
 }
+
+/** The routing configuration as stored, with the count of saves that guards concurrent edits. */
+export interface StoredRouting {
+  readonly config: RoutingConfig;
+  /** Counts saves: 1 for the first configuration. */
+  readonly version: number;
+  readonly updatedAt: string;
+}
+
+/** Which qualification an assignment answers: the same key as the alert's. */
+export interface AssignmentKey {
+  readonly leadId: string;
+  readonly rulesetVersion: string;
+  readonly qualification: number;
+}
+
+/** What routing decided for one qualification, stored once; `kept` when the lead's owner took it back. */
+export type Assignment =
+  | { readonly status: 'assigned'; readonly repId: string; readonly teamId: string; readonly assignedAt: string; readonly kept?: boolean }
+  | { readonly status: 'unassigned'; readonly teamId: string; readonly at: string };
+
+/** The outcome of one attempt to hand a lead back to its owner; anything but `kept` means look again. */
+export type KeepAttempt = 'kept' | 'already-decided' | 'owner-changed' | 'conflict';
+
+/** The outcome of one attempt to hand a lead to a rep; anything but `assigned` means look again. */
+export type AssignAttempt = 'assigned' | 'already-decided' | 'lead-has-owner' | 'rep-full' | 'conflict';

@@ -174,3 +174,31 @@ export function webhookEventId(detailType: string, detail: unknown, busEventId: 
 export function webhookBody(event: { id: string; type: string; occurredAt: string; data: unknown }): string {
   return JSON.stringify({ id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data });
 }
+
+/** An endpoint with where the secrets its deliveries are signed with come from. */
+export interface SigningEndpoint extends WebhookEndpoint {
+  readonly secretRef: WebhookSecretRef;
+  readonly previousSecretRef?: PreviousWebhookSecret;
+}
+
+/** Claiming the delivery of one event to one endpoint: `claimed` (with the claim's token) for the one sender that may POST it. */
+export type DeliveryClaim =
+  | { readonly outcome: 'claimed'; readonly token: string }
+  | { readonly outcome: 'already-delivered' }
+  /** The target was refused for this event: not tried again (see `markRefused`). */
+  | { readonly outcome: 'already-refused' }
+  | { readonly outcome: 'in-progress' };
+
+/** A webhook POST over a connection pinned to checked addresses. */
+export interface PinnedPost {
+  readonly url: URL;
+  /**
+   * The addresses to connect to, every one already checked, in the resolver's order: no second
+   * look-up is made, so DNS cannot change them. Node tries them in turn (one family unreachable, as
+   * IPv6 often is from Lambda, does not fail the delivery).
+   */
+  readonly addresses: readonly string[];
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  readonly timeoutMs: number;
+}

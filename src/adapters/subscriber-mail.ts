@@ -1,8 +1,8 @@
-import { documentClient, secretsManagerClient, sesClient } from '../adapters/clients';
-import { LeadStore } from '../adapters/lead-store';
-import { SesMailer } from '../adapters/mailer';
-import { cachedSecret, keyRingFromSecret } from '../adapters/secrets';
-import { SuppressionStore } from '../adapters/suppression-store';
+import { documentClient, secretsManagerClient, sesClient } from './clients';
+import { LeadStore } from './lead-store';
+import { SesMailer } from './mailer';
+import { cachedSecret, keyRingFromSecret } from './secrets';
+import { SuppressionStore } from './suppression-store';
 import { readConfig, setting } from '../config';
 import { signToken, type TokenClaims, type TokenPurpose } from '../domain/consent/signed-token';
 import { addressHash } from '../domain/consent/suppression';
