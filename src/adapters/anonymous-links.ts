@@ -1,5 +1,6 @@
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { failedConditions } from './dynamo-errors';
+import { transactWrite } from './transactions';
 import { keys } from './keys';
 
 export type LinkOutcome = 'linked' | 'already-linked' | 'linked-to-another-lead';
@@ -22,29 +23,23 @@ export class AnonymousLinks {
    */
   async linkAnonymous(anonymousId: string, leadId: string, at: string): Promise<LinkOutcome> {
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.anonymousLink(anonymousId), leadId, linkedAt: at },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            // The lead lists its visitor ids, so erasing the lead finds every link and visitor event.
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.lead(leadId),
-                UpdateExpression: 'ADD anonymousIds :id',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':id': new Set([anonymousId]) },
-              },
-            },
-          ],
-        }),
-      );
+      await transactWrite(this.client, this.tableName, [
+        {
+          Put: {
+            Item: { ...keys.anonymousLink(anonymousId), leadId, linkedAt: at },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        // The lead lists its visitor ids, so erasing the lead finds every link and visitor event.
+        {
+          Update: {
+            Key: keys.lead(leadId),
+            UpdateExpression: 'ADD anonymousIds :id',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':id': new Set([anonymousId]) },
+          },
+        },
+      ]);
       return 'linked';
     } catch (error) {
       if (!failedConditions(error)?.[0]) throw error;

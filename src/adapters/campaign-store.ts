@@ -45,20 +45,7 @@ export class CampaignStore {
 
   /** Moves a draft to sending, once: a second request finds it already sending. */
   async startSending(id: string, at: string): Promise<'started' | 'not-a-draft'> {
-    return conditionally(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.campaign(id),
-          UpdateExpression: 'SET #status = :sending, sendStartedAt = :at',
-          ConditionExpression: '#status = :draft',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sending': 'sending', ':draft': 'draft', ':at': at },
-        }),
-      ),
-      'started',
-      'not-a-draft',
-    );
+    return conditionally(this.moveToSending(id, at, '#status = :draft', {}, { ':draft': 'draft' }), 'started', 'not-a-draft');
   }
 
   /**
@@ -130,18 +117,23 @@ export class CampaignStore {
    */
   async startScheduledSending(id: string, scheduledFor: string, at: string): Promise<'started' | 'not-due'> {
     return conditionally(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.campaign(id),
-          UpdateExpression: 'SET #status = :sending, sendStartedAt = :at',
-          ConditionExpression: '#status = :scheduled AND #schedule.sendsAtUtc = :scheduledFor',
-          ExpressionAttributeNames: { '#status': 'status', '#schedule': 'schedule' },
-          ExpressionAttributeValues: { ':sending': 'sending', ':scheduled': 'scheduled', ':scheduledFor': scheduledFor, ':at': at },
-        }),
-      ),
+      this.moveToSending(id, at, '#status = :scheduled AND #schedule.sendsAtUtc = :scheduledFor', { '#schedule': 'schedule' }, { ':scheduled': 'scheduled', ':scheduledFor': scheduledFor }),
       'started',
       'not-due',
+    );
+  }
+
+  /** The campaign's status set to sending at `at`, only where `condition` holds. */
+  private moveToSending(id: string, at: string, condition: string, names: Record<string, string>, values: Record<string, unknown>) {
+    return this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.campaign(id),
+        UpdateExpression: 'SET #status = :sending, sendStartedAt = :at',
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#status': 'status', ...names },
+        ExpressionAttributeValues: { ':sending': 'sending', ':at': at, ...values },
+      }),
     );
   }
 

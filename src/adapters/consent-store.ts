@@ -1,8 +1,9 @@
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConsentChange } from '../domain/consent/preferences';
 import type { Lead } from '../domain/lead';
 import { failedConditions } from './dynamo-errors';
 import { EmailIndex } from './email-index';
+import { transactWrite } from './transactions';
 import { keys } from './keys';
 import { mapEntryUpdates, putConsents } from './lead-items';
 import { LeadStore } from './lead-store';
@@ -36,23 +37,18 @@ export class ConsentStore {
     if (entries.length === 0) return 'unchanged';
     const subscriptions = mapEntryUpdates('subscriptions', entries);
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.lead(leadId),
-                UpdateExpression: `SET ${subscriptions.sets.join(', ')} ADD #version :one`,
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeNames: { ...subscriptions.names, '#version': 'version' },
-                ExpressionAttributeValues: { ...subscriptions.values, ':one': 1 },
-              },
-            },
-            ...putConsents(this.tableName, leadId, change.records, requestId),
-          ],
-        }),
-      );
+      await transactWrite(this.client, this.tableName, [
+        {
+          Update: {
+            Key: keys.lead(leadId),
+            UpdateExpression: `SET ${subscriptions.sets.join(', ')} ADD #version :one`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { ...subscriptions.names, '#version': 'version' },
+            ExpressionAttributeValues: { ...subscriptions.values, ':one': 1 },
+          },
+        },
+        ...putConsents(this.tableName, leadId, change.records, requestId),
+      ]);
       return 'recorded';
     } catch (error) {
       const failed = failedConditions(error);

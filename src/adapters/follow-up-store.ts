@@ -1,8 +1,9 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FollowUpKey, FollowUpKind, FollowUpStep, ReassignAttempt } from '../domain/handoff/follow-up';
 import type { LeadOwner } from '../domain/lead';
 import { ClaimRecords } from './claims';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
+import { transactWrite } from './transactions';
 import { keys } from './keys';
 import { releaseWrite, takeLoadWrite } from './routing-store';
 
@@ -83,31 +84,25 @@ export class FollowUpStore {
   ): Promise<ReassignAttempt> {
     const fromRepId = from.repId;
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...this.key(key, 'reassign'), entity: 'follow-up', ...key, kind: 'reassign', status: 'claimed', outcome: 'reassigned', repId: fromRepId, at: owner.assignedAt, owner, waitedSince: from.assignedAt },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.lead(key.leadId),
-                UpdateExpression: 'SET #owner = :owner, #version = :next, #updatedAt = :at',
-                ConditionExpression: '#version = :version AND #owner.#repId = :from',
-                ExpressionAttributeNames: { '#owner': 'owner', '#version': 'version', '#updatedAt': 'updatedAt', '#repId': 'repId' },
-                ExpressionAttributeValues: { ':owner': owner, ':version': lead.version, ':next': lead.version + 1, ':at': owner.assignedAt, ':from': fromRepId },
-              },
-            },
-            takeLoadWrite(this.tableName, { id: owner.repId, capacity }),
-            releaseWrite(this.tableName, fromRepId),
-          ],
-        }),
-      );
+      await transactWrite(this.client, this.tableName, [
+        {
+          Put: {
+            Item: { ...this.key(key, 'reassign'), entity: 'follow-up', ...key, kind: 'reassign', status: 'claimed', outcome: 'reassigned', repId: fromRepId, at: owner.assignedAt, owner, waitedSince: from.assignedAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            Key: keys.lead(key.leadId),
+            UpdateExpression: 'SET #owner = :owner, #version = :next, #updatedAt = :at',
+            ConditionExpression: '#version = :version AND #owner.#repId = :from',
+            ExpressionAttributeNames: { '#owner': 'owner', '#version': 'version', '#updatedAt': 'updatedAt', '#repId': 'repId' },
+            ExpressionAttributeValues: { ':owner': owner, ':version': lead.version, ':next': lead.version + 1, ':at': owner.assignedAt, ':from': fromRepId },
+          },
+        },
+        takeLoadWrite(this.tableName, { id: owner.repId, capacity }),
+        releaseWrite(this.tableName, fromRepId),
+      ]);
       return 'reassigned';
     } catch (error) {
       const failed = failedConditions(error);

@@ -1,7 +1,8 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Deal, LeadChange, LeadChangeWrite, RecordedStageChange } from '../domain/handoff/lifecycle';
 import { DEFAULT_SALES_REASONS, SalesReasons } from '../domain/handoff/reasons';
 import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
+import { transactWrite } from './transactions';
 import { keys } from './keys';
 import { queryAll, queryPages } from './query-pages';
 import { releaseWrite } from './routing-store';
@@ -69,25 +70,20 @@ export class LifecycleStore {
       ? [{ Put: { TableName: this.tableName, Item: { ...keys.appliedOnce(lead.id, change.onceKey), entity: 'applied-change', at }, ConditionExpression: 'attribute_not_exists(pk)' } }]
       : [];
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.lead(lead.id),
-                UpdateExpression: `SET ${sets.join(', ')}`,
-                ConditionExpression: '#version = :version',
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: values,
-              },
-            },
-            ...marker,
-            ...(transition ? [transitionPut(this.tableName, lead.version + 1, transition)] : []),
-            ...release,
-          ],
-        }),
-      );
+      await transactWrite(this.client, this.tableName, [
+        {
+          Update: {
+            Key: keys.lead(lead.id),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: '#version = :version',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        },
+        ...marker,
+        ...(transition ? [transitionPut(this.tableName, lead.version + 1, transition)] : []),
+        ...release,
+      ]);
       return 'applied';
     } catch (error) {
       const failed = failedConditions(error);

@@ -1,7 +1,8 @@
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lead, PurchaseSummary } from '../domain/lead';
 import type { Purchase } from '../domain/purchases';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
+import { transactWrite } from './transactions';
 import { keys } from './keys';
 
 /** A purchase as stored: the order, the lead it belongs to and when leadflow recorded it (no address). */
@@ -27,28 +28,22 @@ export class PurchaseStore {
   async record(lead: Pick<Lead, 'id' | 'version'>, purchase: Purchase, summary: PurchaseSummary, recordedAt: string): Promise<PurchaseWrite> {
     const item: StoredPurchase = { ...purchase, leadId: lead.id, recordedAt };
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.purchase(purchase.orderId), ...keys.purchasesOfLead(lead.id, purchase.purchasedAt, purchase.orderId), entity: 'purchase', ...item },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.lead(lead.id),
-                UpdateExpression: 'SET purchases = :summary, updatedAt = :at, version = :next',
-                ConditionExpression: 'version = :version',
-                ExpressionAttributeValues: { ':summary': summary, ':at': recordedAt, ':version': lead.version, ':next': lead.version + 1 },
-              },
-            },
-          ],
-        }),
-      );
+      await transactWrite(this.client, this.tableName, [
+        {
+          Put: {
+            Item: { ...keys.purchase(purchase.orderId), ...keys.purchasesOfLead(lead.id, purchase.purchasedAt, purchase.orderId), entity: 'purchase', ...item },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            Key: keys.lead(lead.id),
+            UpdateExpression: 'SET purchases = :summary, updatedAt = :at, version = :next',
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeValues: { ':summary': summary, ':at': recordedAt, ':version': lead.version, ':next': lead.version + 1 },
+          },
+        },
+      ]);
       return 'recorded';
     } catch (error) {
       const failed = failedConditions(error);

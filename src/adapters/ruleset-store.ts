@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Ruleset } from '../domain/scoring/ruleset';
 import type { BacktestSummary } from '../domain/scoring/backtest';
 import { starterRuleset } from '../domain/scoring/starter-ruleset';
 import { conditionally, failedConditions } from './dynamo-errors';
+import { transactWrite } from './transactions';
 import { keys } from './keys';
 import { listPage, queryAll, type Page, type PageRequest } from './query-pages';
 
@@ -160,44 +161,37 @@ export class RulesetStore {
     const job: RescoreJob = { jobId, rulesetVersion: version, previousVersion, startedAt: at, updatedAt: at, total: 0, done: 0, planned: false };
     const previousIsStored = previousVersion !== builtIn.version;
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.ruleset(version),
-                UpdateExpression: 'SET #status = :active, activatedAt = :at, rescoreJobId = :jobId, updatedAt = :at',
-                ConditionExpression: '#status = :draft AND updatedAt = :updatedAt',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':active': 'active', ':draft': 'draft', ':at': at, ':jobId': jobId, ':updatedAt': draft.updatedAt },
+      await transactWrite(this.client, this.tableName, [
+        {
+          Update: {
+            Key: keys.ruleset(version),
+            UpdateExpression: 'SET #status = :active, activatedAt = :at, rescoreJobId = :jobId, updatedAt = :at',
+            ConditionExpression: '#status = :draft AND updatedAt = :updatedAt',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':active': 'active', ':draft': 'draft', ':at': at, ':jobId': jobId, ':updatedAt': draft.updatedAt },
+          },
+        },
+        {
+          Put: {
+            Item: { ...keys.activeRuleset(), version, activatedAt: at, rescoreJobId: jobId },
+            ConditionExpression: previousIsStored ? 'version = :previous' : 'attribute_not_exists(pk)',
+            ...(previousIsStored ? { ExpressionAttributeValues: { ':previous': previousVersion } } : {}),
+          },
+        },
+        { Put: { TableName: this.tableName, Item: { ...keys.rescoreJob(jobId), entity: 'rescore-job', ...job }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...(previousIsStored
+          ? [
+              {
+                Update: {
+                  Key: keys.ruleset(previousVersion),
+                  UpdateExpression: 'SET #status = :retired, retiredAt = :at',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':retired': 'retired', ':at': at },
+                },
               },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.activeRuleset(), version, activatedAt: at, rescoreJobId: jobId },
-                ConditionExpression: previousIsStored ? 'version = :previous' : 'attribute_not_exists(pk)',
-                ...(previousIsStored ? { ExpressionAttributeValues: { ':previous': previousVersion } } : {}),
-              },
-            },
-            { Put: { TableName: this.tableName, Item: { ...keys.rescoreJob(jobId), entity: 'rescore-job', ...job }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            ...(previousIsStored
-              ? [
-                  {
-                    Update: {
-                      TableName: this.tableName,
-                      Key: keys.ruleset(previousVersion),
-                      UpdateExpression: 'SET #status = :retired, retiredAt = :at',
-                      ExpressionAttributeNames: { '#status': 'status' },
-                      ExpressionAttributeValues: { ':retired': 'retired', ':at': at },
-                    },
-                  },
-                ]
-              : []),
-          ],
-        }),
-      );
+            ]
+          : []),
+      ]);
       return { outcome: 'activated', job };
     } catch (error) {
       if (failedConditions(error)?.some(Boolean)) return { outcome: 'changed-meanwhile' };
