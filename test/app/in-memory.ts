@@ -3,6 +3,7 @@ import type { EventSubject, RecordedEvent, RecordedEvents, ScoreWrite, ScoreWrit
 import type { CampaignSends, SendClaim, SendRecord } from '../../src/app/campaign-sending';
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
+import type { LeadsByEmail, PurchaseLedger } from '../../src/app/purchase-recording';
 import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
 import type { DeliveryNetwork, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
 import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/adapters/routing-store';
@@ -12,7 +13,8 @@ import type { Campaign, CampaignStatus } from '../../src/domain/campaigns/campai
 import type { DetailByType, DetailType, DomainEvent, LeadQualifiedDetail } from '../../src/domain/events';
 import type { FollowUpKind } from '../../src/domain/handoff/follow-up';
 import type { FollowUpTiming, RoutingConfig } from '../../src/domain/handoff/routing';
-import type { Lead, LeadOwner } from '../../src/domain/lead';
+import type { Lead, LeadOwner, PurchaseSummary, Touch } from '../../src/domain/lead';
+import type { Purchase } from '../../src/domain/purchases';
 import type { ScoreState } from '../../src/domain/scoring/engine';
 
 /**
@@ -465,5 +467,39 @@ export class MemoryCampaigns implements CampaignSends {
 
   async releaseSend(campaignId: string, leadId: string): Promise<void> {
     if (this.sends.get(MemoryCampaigns.id(campaignId, leadId))?.status === 'sending') this.sends.delete(MemoryCampaigns.id(campaignId, leadId));
+  }
+}
+
+/** Purchases by order id and the address-to-lead index, writing leads' summaries against their versions as the table does. */
+export class MemoryPurchases implements PurchaseLedger, LeadsByEmail {
+  readonly orders = new Map<string, { readonly leadId: string; readonly purchase: Purchase }>();
+  readonly faults = new Faults<'record' | 'ensureLeadForEmail'>();
+  /** Runs before each write: a test changes the lead here to make the write lose the race. */
+  beforeWrite: (leadId: string) => void = () => undefined;
+
+  constructor(private readonly leads: MemoryLeads) {}
+
+  async ensureLeadForEmail(email: string, touch: Touch): Promise<string> {
+    this.faults.check('ensureLeadForEmail');
+    const existing = [...this.leads.leads.values()].find((lead) => lead.email === email);
+    if (existing) return existing.id;
+    const id = `lead-${this.leads.leads.size + 1}`;
+    this.leads.put({ id, email, createdAt: touch.at, updatedAt: touch.at, firstTouch: touch, lastTouch: touch, subscriptions: {}, version: 1 });
+    return id;
+  }
+
+  async get(orderId: string) {
+    return this.orders.get(orderId);
+  }
+
+  async record(lead: Pick<Lead, 'id' | 'version'>, purchase: Purchase, summary: PurchaseSummary, recordedAt: string): Promise<'recorded' | 'duplicate' | 'lead-changed'> {
+    this.faults.check('record');
+    this.beforeWrite(lead.id);
+    if (this.orders.has(purchase.orderId)) return 'duplicate';
+    const stored = this.leads.leads.get(lead.id);
+    if (stored?.version !== lead.version) return 'lead-changed';
+    this.orders.set(purchase.orderId, { leadId: lead.id, purchase });
+    this.leads.put({ ...stored, purchases: summary, updatedAt: recordedAt, version: stored.version + 1 });
+    return 'recorded';
   }
 }
