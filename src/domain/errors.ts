@@ -1,3 +1,5 @@
+import { ZodError } from 'zod';
+
 /** One thing wrong with the input, named by its path as the caller wrote it (`events[2].type`, `cursor`). */
 export interface FieldIssue {
   readonly field: string;
@@ -68,3 +70,12 @@ export class LeadBusy extends Unavailable {
     super(`Lead ${leadId} kept changing; giving up after ${attempts} attempts`, 2);
   }
 }
+
+/**
+ * An error for logs: its kind and message; for a validation error only the paths and messages, never
+ * the values, which may be personal data.
+ */
+export const describeError = (error: unknown) => {
+  if (error instanceof ZodError) return `ZodError: ${error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+};

@@ -1,6 +1,7 @@
 import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
 import type { EventSubject, RecordedEvent, RecordedEvents, ScoreWrite, ScoreWriter, VisitorLinks } from '../../src/app/lead-scoring';
 import type { CampaignSends, SendClaim, SendRecord } from '../../src/app/campaign-sending';
+import type { CampaignRecords, SendTriggers } from '../../src/app/campaigns';
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
 import type { LeadsByEmail, PurchaseLedger } from '../../src/app/purchase-recording';
@@ -9,7 +10,8 @@ import type { DeliveryNetwork, WebhookDeliveryStore } from '../../src/app/webhoo
 import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/adapters/routing-store';
 import type { DeliveryClaim, SigningEndpoint } from '../../src/adapters/webhook-store';
 import type { PinnedPost } from '../../src/adapters/webhook-transport';
-import type { Campaign, CampaignStatus } from '../../src/domain/campaigns/campaign';
+import type { Campaign, CampaignStatus, ResolvedCampaignDefinition } from '../../src/domain/campaigns/campaign';
+import type { CampaignSchedule } from '../../src/domain/campaigns/schedule';
 import type { DetailByType, DetailType, DomainEvent, LeadQualifiedDetail } from '../../src/domain/events';
 import type { FollowUpKind } from '../../src/domain/handoff/follow-up';
 import type { FollowUpTiming, RoutingConfig } from '../../src/domain/handoff/routing';
@@ -408,10 +410,43 @@ export class MemoryAlerts implements AlertRecords {
 }
 
 /** Campaigns and their send records; each outcome is counted once in its campaign's totals, as the table's transactions do. */
-export class MemoryCampaigns implements CampaignSends {
+export class MemoryCampaigns implements CampaignSends, CampaignRecords {
   readonly campaigns = new Map<string, Campaign>();
   readonly sends = new Map<string, SendRecord & { readonly messageId?: string }>();
   readonly counts = new Map<string, number>();
+
+  async create(id: string, definition: Omit<ResolvedCampaignDefinition, 'segmentId'>, audience: Pick<Campaign, 'audience' | 'segmentRef'>, at: string): Promise<Campaign> {
+    const campaign: Campaign = { id, ...definition, ...audience, status: 'draft', createdAt: at, recipients: 0, planned: false, sent: 0, skipped: 0 };
+    this.campaigns.set(id, campaign);
+    return campaign;
+  }
+
+  async startSending(id: string, at: string): Promise<'started' | 'not-a-draft'> {
+    const campaign = this.campaigns.get(id);
+    if (campaign?.status !== 'draft') return 'not-a-draft';
+    this.campaigns.set(id, { ...campaign, status: 'sending', sendStartedAt: at });
+    return 'started';
+  }
+
+  async markPlanningRequested(id: string): Promise<void> {
+    const campaign = this.campaigns.get(id);
+    if (campaign) this.campaigns.set(id, { ...campaign, planningRequested: true });
+  }
+
+  async schedule(id: string, schedule: CampaignSchedule): Promise<boolean> {
+    const campaign = this.campaigns.get(id);
+    if (campaign?.status !== 'draft' && campaign?.status !== 'scheduled') return false;
+    this.campaigns.set(id, { ...campaign, status: 'scheduled', schedule });
+    return true;
+  }
+
+  async unschedule(id: string): Promise<boolean> {
+    const campaign = this.campaigns.get(id);
+    if (campaign?.status !== 'scheduled') return false;
+    const { schedule: _schedule, ...draft } = campaign;
+    this.campaigns.set(id, { ...draft, status: 'draft' });
+    return true;
+  }
 
   private static id(campaignId: string, leadId: string): string {
     return `${campaignId}#${leadId}`;
@@ -501,5 +536,24 @@ export class MemoryPurchases implements PurchaseLedger, LeadsByEmail {
     this.orders.set(purchase.orderId, { leadId: lead.id, purchase });
     this.leads.put({ ...stored, purchases: summary, updatedAt: recordedAt, version: stored.version + 1 });
     return 'recorded';
+  }
+}
+
+/** The campaigns' timed send triggers, by campaign. */
+export class MemoryTriggers implements SendTriggers {
+  readonly triggers = new Map<string, CampaignSchedule>();
+  readonly faults = new Faults<'schedule' | 'unschedule'>();
+  /** Runs after a trigger is set: a test changes the campaign here, as a request racing this one would. */
+  afterSchedule: (campaignId: string) => void = () => undefined;
+
+  async schedule(campaignId: string, schedule: CampaignSchedule): Promise<void> {
+    this.faults.check('schedule');
+    this.triggers.set(campaignId, schedule);
+    this.afterSchedule(campaignId);
+  }
+
+  async unschedule(campaignId: string): Promise<void> {
+    this.faults.check('unschedule');
+    this.triggers.delete(campaignId);
   }
 }
