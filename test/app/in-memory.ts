@@ -1,17 +1,21 @@
 import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
 import type { EventSubject, RecordedEvent, RecordedEvents, ScoreWrite, ScoreWriter, VisitorLinks } from '../../src/app/lead-scoring';
 import type { CampaignSends, SendClaim, SendRecord } from '../../src/app/campaign-sending';
+import type { CampaignRecords, SendTriggers } from '../../src/app/campaigns';
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
+import type { LeadsByEmail, PurchaseLedger } from '../../src/app/purchase-recording';
 import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
 import type { DeliveryNetwork, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
 import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/domain/handoff/routing';
 import type { DeliveryClaim, PinnedPost, SigningEndpoint } from '../../src/domain/handoff/webhooks';
-import type { Campaign, CampaignStatus } from '../../src/domain/campaigns/campaign';
+import type { Campaign, CampaignStatus, ResolvedCampaignDefinition } from '../../src/domain/campaigns/campaign';
+import type { CampaignSchedule } from '../../src/domain/campaigns/schedule';
 import type { DetailByType, DetailType, DomainEvent, LeadQualifiedDetail } from '../../src/domain/events';
 import type { FollowUpKind } from '../../src/domain/handoff/follow-up';
 import type { FollowUpTiming, RoutingConfig } from '../../src/domain/handoff/routing';
-import type { Lead, LeadOwner } from '../../src/domain/lead';
+import type { Lead, LeadOwner, PurchaseSummary, Touch } from '../../src/domain/lead';
+import type { Purchase } from '../../src/domain/purchases';
 import type { ScoreState } from '../../src/domain/scoring/engine';
 
 /**
@@ -405,10 +409,43 @@ export class MemoryAlerts implements AlertRecords {
 }
 
 /** Campaigns and their send records; each outcome is counted once in its campaign's totals, as the table's transactions do. */
-export class MemoryCampaigns implements CampaignSends {
+export class MemoryCampaigns implements CampaignSends, CampaignRecords {
   readonly campaigns = new Map<string, Campaign>();
   readonly sends = new Map<string, SendRecord & { readonly messageId?: string }>();
   readonly counts = new Map<string, number>();
+
+  async create(id: string, definition: Omit<ResolvedCampaignDefinition, 'segmentId'>, audience: Pick<Campaign, 'audience' | 'segmentRef'>, at: string): Promise<Campaign> {
+    const campaign: Campaign = { id, ...definition, ...audience, status: 'draft', createdAt: at, recipients: 0, planned: false, sent: 0, skipped: 0 };
+    this.campaigns.set(id, campaign);
+    return campaign;
+  }
+
+  async startSending(id: string, at: string): Promise<'started' | 'not-a-draft'> {
+    const campaign = this.campaigns.get(id);
+    if (campaign?.status !== 'draft') return 'not-a-draft';
+    this.campaigns.set(id, { ...campaign, status: 'sending', sendStartedAt: at });
+    return 'started';
+  }
+
+  async markPlanningRequested(id: string): Promise<void> {
+    const campaign = this.campaigns.get(id);
+    if (campaign) this.campaigns.set(id, { ...campaign, planningRequested: true });
+  }
+
+  async schedule(id: string, schedule: CampaignSchedule): Promise<boolean> {
+    const campaign = this.campaigns.get(id);
+    if (campaign?.status !== 'draft' && campaign?.status !== 'scheduled') return false;
+    this.campaigns.set(id, { ...campaign, status: 'scheduled', schedule });
+    return true;
+  }
+
+  async unschedule(id: string): Promise<boolean> {
+    const campaign = this.campaigns.get(id);
+    if (campaign?.status !== 'scheduled') return false;
+    const { schedule: _schedule, ...draft } = campaign;
+    this.campaigns.set(id, { ...draft, status: 'draft' });
+    return true;
+  }
 
   private static id(campaignId: string, leadId: string): string {
     return `${campaignId}#${leadId}`;
@@ -464,5 +501,58 @@ export class MemoryCampaigns implements CampaignSends {
 
   async releaseSend(campaignId: string, leadId: string): Promise<void> {
     if (this.sends.get(MemoryCampaigns.id(campaignId, leadId))?.status === 'sending') this.sends.delete(MemoryCampaigns.id(campaignId, leadId));
+  }
+}
+
+/** Purchases by order id and the address-to-lead index, writing leads' summaries against their versions as the table does. */
+export class MemoryPurchases implements PurchaseLedger, LeadsByEmail {
+  readonly orders = new Map<string, { readonly leadId: string; readonly purchase: Purchase }>();
+  readonly faults = new Faults<'record' | 'ensureLeadForEmail'>();
+  /** Runs before each write: a test changes the lead here to make the write lose the race. */
+  beforeWrite: (leadId: string) => void = () => undefined;
+
+  constructor(private readonly leads: MemoryLeads) {}
+
+  async ensureLeadForEmail(email: string, touch: Touch): Promise<string> {
+    this.faults.check('ensureLeadForEmail');
+    const existing = [...this.leads.leads.values()].find((lead) => lead.email === email);
+    if (existing) return existing.id;
+    const id = `lead-${this.leads.leads.size + 1}`;
+    this.leads.put({ id, email, createdAt: touch.at, updatedAt: touch.at, firstTouch: touch, lastTouch: touch, subscriptions: {}, version: 1 });
+    return id;
+  }
+
+  async get(orderId: string) {
+    return this.orders.get(orderId);
+  }
+
+  async record(lead: Pick<Lead, 'id' | 'version'>, purchase: Purchase, summary: PurchaseSummary, recordedAt: string): Promise<'recorded' | 'duplicate' | 'lead-changed'> {
+    this.faults.check('record');
+    this.beforeWrite(lead.id);
+    if (this.orders.has(purchase.orderId)) return 'duplicate';
+    const stored = this.leads.leads.get(lead.id);
+    if (stored?.version !== lead.version) return 'lead-changed';
+    this.orders.set(purchase.orderId, { leadId: lead.id, purchase });
+    this.leads.put({ ...stored, purchases: summary, updatedAt: recordedAt, version: stored.version + 1 });
+    return 'recorded';
+  }
+}
+
+/** The campaigns' timed send triggers, by campaign. */
+export class MemoryTriggers implements SendTriggers {
+  readonly triggers = new Map<string, CampaignSchedule>();
+  readonly faults = new Faults<'schedule' | 'unschedule'>();
+  /** Runs after a trigger is set: a test changes the campaign here, as a request racing this one would. */
+  afterSchedule: (campaignId: string) => void = () => undefined;
+
+  async schedule(campaignId: string, schedule: CampaignSchedule): Promise<void> {
+    this.faults.check('schedule');
+    this.triggers.set(campaignId, schedule);
+    this.afterSchedule(campaignId);
+  }
+
+  async unschedule(campaignId: string): Promise<void> {
+    this.faults.check('unschedule');
+    this.triggers.delete(campaignId);
   }
 }
