@@ -317,7 +317,10 @@ export const manifest: Manifest = {
           'detail-type': [DetailType.EngagementRecorded, DetailType.LeadIdentified],
         },
         batchSize: 10,
-        maxBatchingWindowSeconds: 1,
+        // On the path from an accepted event to the MQL alert: a window would hold every score back by
+        // up to its length at low traffic. A lead's events of one request arrive as one message anyway,
+        // so there is little to gain from waiting for more.
+        maxBatchingWindowSeconds: 0,
         maxReceiveCount: 5,
         // Scores should land within a minute (ScoreLatency); five minutes of backlog is falling behind.
         oldestMessageAlarmMinutes: 5,
@@ -508,6 +511,7 @@ export const manifest: Manifest = {
         kind: 'event',
         pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.LeadQualified] },
         batchSize: 5,
+        // The last step to the MQL alert: each qualification is alerted as soon as it arrives.
         maxBatchingWindowSeconds: 0,
         maxReceiveCount: 5,
         // Sales should hear of an MQL within two minutes (MqlAlertLatency).

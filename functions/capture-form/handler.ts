@@ -107,7 +107,7 @@ const submitForm: SubmitForm = async (input, event) => {
 
   const correlationId = event.requestContext.requestId;
   const events: DomainEvent[] = [
-    { detailType: DetailType.EngagementRecorded, detail: { version: 1, correlationId, eventId: submissionId, leadId: outcome.leadId } },
+    { detailType: DetailType.EngagementRecorded, detail: { version: 2, correlationId, eventIds: [submissionId], leadId: outcome.leadId } },
   ];
   // Two-way sync: tools subscribed to contact changes hear which fields this form set.
   const contactFields = [...(outcome.created ? ['email'] : []), ...Object.keys(profile), ...Object.keys(form.attributes ?? {}).map((name) => `attributes.${name}`)];

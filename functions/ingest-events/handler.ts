@@ -89,13 +89,18 @@ const sendEvents: Implementation<(typeof ingestEventsRoutes)[number]> = async ({
   const raced = results.flatMap((result, index) => (result.status === 'conflict' ? [{ field: `events[${index}].id`, message: CONFLICT }] : []));
   if (raced.length) throw conflictError(raced);
 
+  // One bus event per lead, naming all its events of this request: one scoring message, scored in one
+  // write, instead of one per event scored side by side by pollers whose writes to the lead conflict.
   // Duplicates are published again: an earlier attempt may have stored them and then failed to publish.
   // Scoring applies each event once, so a second publish cannot count twice.
-  const toScore: DomainEvent[] = results.flatMap(({ storedId, subject }) =>
-    subject.kind === 'lead'
-      ? [{ detailType: DetailType.EngagementRecorded, detail: { version: 1, correlationId, eventId: storedId, leadId: subject.id } }]
-      : [],
-  );
+  const eventIdsByLead = new Map<string, Set<string>>();
+  for (const { storedId, subject } of results) {
+    if (subject.kind === 'lead') eventIdsByLead.set(subject.id, (eventIdsByLead.get(subject.id) ?? new Set<string>()).add(storedId));
+  }
+  const toScore: DomainEvent[] = [...eventIdsByLead].map(([leadId, eventIds]) => ({
+    detailType: DetailType.EngagementRecorded,
+    detail: { version: 2, correlationId, eventIds: [...eventIds], leadId },
+  }));
   try {
     await publisher.publish(toScore);
   } catch (error) {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import './messages';
 import { checkEmail } from '../domain/email';
+import { MAX_EVENTS_PER_REQUEST } from '../domain/events';
 import { SUBSCRIPTION_TYPES } from '../domain/subscriptions';
 
 /**
@@ -244,7 +245,7 @@ export type EngagementEventInput = z.infer<typeof EngagementEventInput>;
 
 export const EventBatch = z
   .strictObject({
-    events: z.array(EngagementEventInput).min(1, 'must hold at least one event').max(50, 'must hold at most 50 events'),
+    events: z.array(EngagementEventInput).min(1, 'must hold at least one event').max(MAX_EVENTS_PER_REQUEST, `must hold at most ${MAX_EVENTS_PER_REQUEST} events`),
   })
   .meta({ id: 'EventBatch' });
 

@@ -25,7 +25,6 @@ export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
 
 /** The recorded engagement events, of leads and of visitors not yet identified. */
 export interface RecordedEvents {
-  getEvent(eventId: string): Promise<RecordedEvent | undefined>;
   getEvents(eventIds: readonly string[]): Promise<RecordedEvent[]>;
   eventsOf(subject: EventSubject): Promise<RecordedEvent[]>;
   /** The lead's events already in its score: what a rescore under another ruleset replays. */
@@ -79,9 +78,9 @@ export interface ScoringMessage {
   read(): ScoringRequest;
 }
 
-/** What one message asks for: events to add to a lead's score (none when there is nothing to do). */
+/** What one message asks for: events to add to a lead's score. */
 interface ScoringWork {
-  readonly leadId?: string;
+  readonly leadId: string;
   readonly eventIds: readonly string[];
   readonly correlationId: string;
 }
@@ -110,10 +109,12 @@ export class LeadScoring {
     const grouped = Promise.allSettled(works.values()).then((settled) => {
       const groups = new Map<string, { eventIds: Set<string>; correlationId: string }>();
       for (const result of settled) {
-        if (result.status !== 'fulfilled' || !result.value.leadId) continue;
-        const group = groups.get(result.value.leadId) ?? { eventIds: new Set<string>(), correlationId: result.value.correlationId };
-        result.value.eventIds.forEach((eventId) => group.eventIds.add(eventId));
-        groups.set(result.value.leadId, group);
+        if (result.status !== 'fulfilled') continue;
+        for (const work of result.value) {
+          const group = groups.get(work.leadId) ?? { eventIds: new Set<string>(), correlationId: work.correlationId };
+          work.eventIds.forEach((eventId) => group.eventIds.add(eventId));
+          groups.set(work.leadId, group);
+        }
       }
       return new Map([...groups].map(([leadId, group]) => [leadId, this.scoreLead(leadId, [...group.eventIds], group.correlationId)]));
     });
@@ -122,29 +123,36 @@ export class LeadScoring {
       outcomes.set(
         message.id,
         (async () => {
-          const work = await works.get(message.id);
-          if (!work?.leadId) return;
-          await (await grouped).get(work.leadId);
+          const leadIds = ((await works.get(message.id)) ?? []).map((work) => work.leadId);
+          const scored = await grouped;
+          await Promise.all(leadIds.map((leadId) => scored.get(leadId)));
         })(),
       );
     }
     return outcomes;
   }
 
-  private async workFor(request: ScoringRequest): Promise<ScoringWork> {
+  /** The leads a message's events belong to, each with its events (none when there is nothing to do). */
+  private async workFor(request: ScoringRequest): Promise<ScoringWork[]> {
     const { recorded, visitors } = this.dependencies;
     const { correlationId } = request.detail;
     if (request['detail-type'] === DetailType.EngagementRecorded) {
-      const event = await recorded.getEvent(request.detail.eventId);
-      if (!event) throw new Error(`Event ${request.detail.eventId} not found`);
+      const eventIds = [...new Set(request.detail.eventIds)];
+      const events = await recorded.getEvents(eventIds);
+      const found = new Set(events.map((event) => event.id));
+      const missing = eventIds.filter((eventId) => !found.has(eventId));
+      if (missing.length) throw new Error(`Event(s) ${missing.join(', ')} not found`);
       // The stored subject is the truth: an event recorded for a visitor is scored when they identify.
-      if (event.subject.kind !== 'lead') return { eventIds: [], correlationId };
-      return { leadId: event.subject.id, eventIds: [event.id], correlationId };
+      const byLead = new Map<string, string[]>();
+      for (const event of events) {
+        if (event.subject.kind === 'lead') byLead.set(event.subject.id, [...(byLead.get(event.subject.id) ?? []), event.id]);
+      }
+      return [...byLead].map(([leadId, ids]) => ({ leadId, eventIds: ids, correlationId }));
     }
     const { leadId, anonymousId } = request.detail;
-    if ((await visitors.leadIdForAnonymous(anonymousId)) !== leadId) return { eventIds: [], correlationId };
+    if ((await visitors.leadIdForAnonymous(anonymousId)) !== leadId) return [];
     const history = await recorded.eventsOf({ kind: 'anonymous', id: anonymousId });
-    return { leadId, eventIds: history.map((event) => event.id), correlationId };
+    return [{ leadId, eventIds: history.map((event) => event.id), correlationId }];
   }
 
   private publishPending(leadId: string, pending: LeadQualifiedDetail | undefined): Promise<void> {

@@ -29,13 +29,28 @@ const envelope = {
   correlationId: z.string().min(1),
 };
 
-/** An engagement event was stored; the scorer loads it by id and applies it to its lead once. */
-export const EngagementRecordedDetail = z.object({
-  ...envelope,
-  eventId: z.string().min(1),
+/** The most engagement events one request may record, and so the most one `engagement.recorded` announces. */
+export const MAX_EVENTS_PER_REQUEST = 50;
+
+/**
+ * Engagement events of one lead were stored by one request; the scorer loads them by id and applies
+ * them to the lead once, in one write, so a lead's events of a request are not scored against each other.
+ */
+const EngagementRecordedV2 = z.object({
+  version: z.literal(2),
+  correlationId: envelope.correlationId,
+  eventIds: z.array(z.string().min(1)).min(1).max(MAX_EVENTS_PER_REQUEST),
   leadId: z.string().min(1),
 });
-export type EngagementRecordedDetail = z.infer<typeof EngagementRecordedDetail>;
+
+/** The first shape, one event per bus event: still in queues and DLQs while an upgrade drains them. */
+const EngagementRecordedV1 = z.object({ ...envelope, eventId: z.string().min(1), leadId: z.string().min(1) }).transform(
+  ({ correlationId, eventId, leadId }): z.output<typeof EngagementRecordedV2> => ({ version: 2, correlationId, eventIds: [eventId], leadId }),
+);
+
+/** Publishers write version 2; consumers read both versions as version 2. */
+export const EngagementRecordedDetail = z.union([EngagementRecordedV2, EngagementRecordedV1]);
+export type EngagementRecordedDetail = z.output<typeof EngagementRecordedDetail>;
 
 /** An anonymous visitor identified themselves; their earlier events now count for the lead. */
 export const LeadIdentifiedDetail = z.object({

@@ -247,10 +247,6 @@ export class MemoryScoringStore extends MemoryLeads implements RecordedEvents, V
     for (const event of events) this.events.set(event.id, event);
   }
 
-  async getEvent(eventId: string): Promise<RecordedEvent | undefined> {
-    return this.events.get(eventId);
-  }
-
   async getEvents(eventIds: readonly string[]): Promise<RecordedEvent[]> {
     return eventIds.flatMap((eventId) => this.events.get(eventId) ?? []);
   }

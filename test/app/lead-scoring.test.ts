@@ -31,7 +31,9 @@ const pageView = (id: string, url: string, subject: EventSubject = { kind: 'lead
 });
 const webinar = (id: string, leadId = 'lead-1'): RecordedEvent => ({ id, type: 'webinar_registration', occurredAt: '2026-11-22T10:00:05.000Z', receivedAt: '2026-11-22T10:00:10.000Z', properties: {}, subject: { kind: 'lead', id: leadId } });
 
-const recorded = (eventId: string, leadId = 'lead-1'): ScoringRequest => ({ 'detail-type': 'engagement.recorded', detail: { version: 1, correlationId: 'c-1', eventId, leadId } });
+/** One request's events of one lead, announced together. */
+const recordedTogether = (eventIds: string[], leadId = 'lead-1'): ScoringRequest => ({ 'detail-type': 'engagement.recorded', detail: { version: 2, correlationId: 'c-1', eventIds, leadId } });
+const recorded = (eventId: string, leadId = 'lead-1'): ScoringRequest => recordedTogether([eventId], leadId);
 const identified = (anonymousId: string, leadId = 'lead-1'): ScoringRequest => ({ 'detail-type': 'lead.identified', detail: { version: 1, correlationId: 'c-1', anonymousId, leadId } });
 const messages = (...requests: ScoringRequest[]): ScoringMessage[] => requests.map((request, index) => ({ id: `message-${index}`, read: () => request }));
 
@@ -104,7 +106,7 @@ describe('scoring a batch', () => {
     };
     expect(await score([unreadable, ...messages(recorded('e-missing'), recorded('e-demo'))])).toEqual({
       unreadable: 'detail.eventId: required',
-      'message-0': 'Event e-missing not found',
+      'message-0': 'Event(s) e-missing not found',
       'message-1': 'ok',
     });
     expect(store.leads.get('lead-1')?.score?.eventCount).toBe(1);
@@ -117,6 +119,52 @@ describe('scoring a batch', () => {
 
     expect(store.writes.map((write) => write.eventIds.length)).toEqual([2, 2, 1]);
     expect(store.leads.get('lead-1')?.score?.eventCount).toBe(5);
+  });
+});
+
+describe("one request's events of a lead, in one message", () => {
+  const together = () => messages(recordedTogether(['e-webinar', 'e-demo', 'e-pricing']));
+
+  it('are scored in one write, in the order they happened, and qualify the lead once', async () => {
+    expect(await score(together())).toEqual({ 'message-0': 'ok' });
+
+    expect(store.writes).toEqual([expect.objectContaining({ leadId: 'lead-1', eventIds: ['e-demo', 'e-pricing', 'e-webinar'] })]);
+    expect(store.leads.get('lead-1')).toMatchObject({ version: 5, score: { eventCount: 3, qualified: true } });
+    expect(latencies).toHaveLength(3);
+    expect(publisher.of('lead.qualified')).toEqual([expect.objectContaining({ leadId: 'lead-1', qualification: 1 })]);
+  });
+
+  it('add nothing when the message is delivered again, alone or beside another copy', async () => {
+    await score(together());
+    expect(await score([...together(), ...together().map((message) => ({ ...message, id: 'copy' }))])).toEqual({ 'message-0': 'ok', copy: 'ok' });
+    await score(together());
+
+    expect(store.writes).toHaveLength(1);
+    expect(store.leads.get('lead-1')?.score?.eventCount).toBe(3);
+    expect(publisher.of('lead.qualified')).toHaveLength(1);
+  });
+
+  it('add only the events not yet scored when some already were', async () => {
+    await score(messages(recorded('e-demo')));
+    await score(together());
+
+    expect(store.writes.map((write) => write.eventIds)).toEqual([['e-demo'], ['e-pricing', 'e-webinar']]);
+    expect(store.leads.get('lead-1')?.score?.eventCount).toBe(3);
+  });
+
+  it('fail together, naming the events never recorded, and write nothing', async () => {
+    expect(await score(messages(recordedTogether(['e-demo', 'e-gone', 'e-missing'])))).toEqual({ 'message-0': 'Event(s) e-gone, e-missing not found' });
+    expect(store.writes).toEqual([]);
+  });
+
+  it('go to the lead each event is stored for, and the message settles with all their writes', async () => {
+    store.failingLeads.add('lead-2');
+    expect(await score(messages(recordedTogether(['e-demo', 'e-other'])))).toEqual({ 'message-0': 'Writes of lead lead-2 fail' });
+    expect(store.writes).toEqual([expect.objectContaining({ leadId: 'lead-1', eventIds: ['e-demo'] })]);
+
+    store.failingLeads.delete('lead-2');
+    expect(await score(messages(recordedTogether(['e-demo', 'e-other'])))).toEqual({ 'message-0': 'ok' });
+    expect(store.writes.map((write) => write.leadId)).toEqual(['lead-1', 'lead-2']);
   });
 });
 

@@ -46,6 +46,8 @@ describe('capture-form', () => {
     expect(items[4]?.Put?.Item).toMatchObject({ subscription: 'product_updates', status: 'opted_in', ipAddress: '203.0.113.9', method: 'form_checkbox' });
     const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded', 'lead.contact-changed']);
+    // A submission is one engagement event, announced as the events API announces a lead's events.
+    expect(JSON.parse(entries[0]?.Detail ?? '{}')).toEqual({ version: 2, correlationId: expect.any(String), eventIds: [parsed(response).submissionId], leadId: parsed(response).leadId });
   });
 
   it('announces which contact fields a submission set, keyed by the submission, never their values', async () => {

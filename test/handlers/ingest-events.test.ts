@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { TableFake } from './table-fake';
+import { scopedEventId } from '../../src/domain/idempotency';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -69,6 +70,26 @@ describe('ingest-events', () => {
     const real = await send([pageView('evt-guessable-1', 'jane@example.com')]);
     expect(real.status).toBe(202);
     expect(real.body.events).toEqual([{ id: 'evt-guessable-1', status: 'accepted' }]);
+  });
+
+  it("announces each lead's events of a request in one engagement.recorded naming them all, and a visitor's not until they identify", async () => {
+    const anonymous = { id: 'evt-anon-1', type: 'page_view', occurredAt: minuteAgo, anonymousId: 'visitor-0001', properties: { url: 'https://example.com/demo' } };
+    const batch = [pageView('evt-jane-1', 'jane@example.com'), pageView('evt-bob-1', 'bob@example.com'), anonymous, pageView('evt-jane-2', 'jane@example.com', 'https://example.com/demo'), pageView('evt-jane-3', 'jane@example.com', 'https://example.com/demo')];
+    const published = () =>
+      bus.commandCalls(PutEventsCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => ({ detailType: entry.DetailType, detail: JSON.parse(entry.Detail ?? '{}') })));
+
+    expect((await send(batch)).status).toBe(202);
+    const announced = published();
+    expect(announced).toEqual([
+      { detailType: 'engagement.recorded', detail: { version: 2, correlationId: expect.any(String), leadId: expect.any(String), eventIds: ['evt-jane-1', 'evt-jane-2', 'evt-jane-3'].map((id) => scopedEventId({ email: 'jane@example.com' }, id)) } },
+      { detailType: 'engagement.recorded', detail: { version: 2, correlationId: expect.any(String), leadId: expect.any(String), eventIds: [scopedEventId({ email: 'bob@example.com' }, 'evt-bob-1')] } },
+    ]);
+    expect(new Set(announced.map((event) => event.detail.leadId)).size).toBe(2);
+
+    // A retried request announces the same, so events stored by an attempt that failed to publish are scored.
+    bus.resetHistory();
+    expect((await send(batch)).body.events?.map((event) => event.status)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    expect(published()).toEqual(announced);
   });
 
   it('refuses hostile values with a 400 naming the field, and the table stays as it was', async () => {

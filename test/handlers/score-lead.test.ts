@@ -25,7 +25,11 @@ const eventItem = (id: string, leadId: string, type: string, properties: Record<
   pk: `EVENT#${id}`, sk: 'EVENT', id, type, occurredAt: `2026-11-22T10:00:0${id.length % 10}.000Z`, receivedAt: '2026-11-22T10:00:10.000Z',
   properties, subject: { kind: 'lead', id: leadId }, ...extra,
 });
-const recorded = (eventId: string, leadId = 'lead-1') => busEnvelope('engagement.recorded', { version: 1, correlationId: 'c', eventId, leadId });
+/** A request's events of one lead, as ingest-events and capture-form publish them. */
+const recordedTogether = (eventIds: string[], leadId = 'lead-1') => busEnvelope('engagement.recorded', { version: 2, correlationId: 'c', eventIds, leadId });
+const recorded = (eventId: string, leadId = 'lead-1') => recordedTogether([eventId], leadId);
+/** The first shape, one event per message: still queued when the new publishers are deployed. */
+const recordedVersion1 = (eventId: string, leadId = 'lead-1') => busEnvelope('engagement.recorded', { version: 1, correlationId: 'c', eventId, leadId });
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
 
@@ -71,6 +75,35 @@ describe('score-lead', () => {
     expect(eventUpdates.map((update) => update.Update?.Key?.pk).sort()).toEqual(['EVENT#e-demo', 'EVENT#e-pricing']);
     expect(eventUpdates.every((update) => update.Update?.ConditionExpression?.includes('attribute_not_exists(scoredAt)'))).toBe(true);
     expect(bus.calls()).toHaveLength(0);
+  });
+
+  it("scores a request's events of one lead, announced in one message, in one transaction", async () => {
+    const result = await handler(sqsEvent([recordedTogether(['e-webinar', 'e-demo', 'e-pricing'])]), context);
+    expect(result.batchItemFailures).toEqual([]);
+    const firstRead = Object.values(dynamo.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems ?? {})[0];
+    expect(firstRead?.Keys?.map((key) => key.pk)).toEqual(['EVENT#e-webinar', 'EVENT#e-demo', 'EVENT#e-pricing']);
+    expect(transactions()).toHaveLength(1);
+    const [leadUpdate, ...eventUpdates] = transactions()[0] ?? [];
+    expect(leadUpdate?.Update?.ExpressionAttributeValues?.[':score']).toMatchObject({ eventCount: 3 });
+    expect(eventUpdates.map((update) => update.Update?.Key?.pk).sort()).toEqual(['EVENT#e-demo', 'EVENT#e-pricing', 'EVENT#e-webinar']);
+  });
+
+  it('reads a message of the first version (one eventId) left in the queue by an upgrade, beside new ones', async () => {
+    const result = await handler(sqsEvent([recordedVersion1('e-demo'), recordedTogether(['e-pricing', 'e-demo'])]), context);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(transactions()).toHaveLength(1);
+    const [leadUpdate, ...eventUpdates] = transactions()[0] ?? [];
+    expect(leadUpdate?.Update?.ExpressionAttributeValues?.[':score']).toMatchObject({ eventCount: 2 });
+    expect(eventUpdates.map((update) => update.Update?.Key?.pk).sort()).toEqual(['EVENT#e-demo', 'EVENT#e-pricing']);
+  });
+
+  it('fails a message that names no event, or mixes the two versions', async () => {
+    const result = await handler(
+      sqsEvent([recordedTogether([]), busEnvelope('engagement.recorded', { version: 2, correlationId: 'c', eventId: 'e-demo', leadId: 'lead-1' }), recorded('e-pricing')]),
+      context,
+    );
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }, { itemIdentifier: 'message-1' }]);
+    expect(transactions()).toHaveLength(1);
   });
 
   it('writes two leads of one batch separately, and fails only the records of the lead whose write failed', async () => {

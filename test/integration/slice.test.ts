@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scopedEventId } from '../../src/domain/idempotency';
@@ -46,6 +48,13 @@ describe('form to MQL alert on the local stack', () => {
     });
     expect(lead.score?.breakdown['webinar-registration']?.times).toBe(1);
     expect(lead.score?.breakdown['demo-page']?.times).toBe(1);
+    // The request's events reached the scorer in one message and went into the score in one write.
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.endpoints.dynamodb }));
+    const scoredAt = await Promise.all(
+      events.map(async (event) => (await documents.send(new GetCommand({ TableName: stack.settings.tableName, Key: { pk: `EVENT#${scopedEventId({ email }, event.id)}`, sk: 'EVENT' } }))).Item?.scoredAt),
+    );
+    expect(scoredAt[0]).toEqual(expect.any(String));
+    expect(new Set(scoredAt).size).toBe(1);
 
     const alertsToJane = async () => (await mails()).filter((mail) => mail.subject.startsWith(`MQL: Jane (${company})`));
     const alerts = await eventually(async () => {
@@ -103,13 +112,16 @@ describe('form to MQL alert on the local stack', () => {
     const eventIds = Array.from({ length: 3 }, () => `evt-${randomUUID()}`);
     await post('/v1/events', { events: eventIds.map((id) => ({ id, type: 'content_download', occurredAt: now(), email, properties: { contentId: 'guide' } })) });
 
-    // Redeliver the same three (already scored) plus one poison message in one batch.
-    const envelope = (eventId: string) =>
-      JSON.stringify({ version: '0', id: randomUUID(), 'detail-type': 'engagement.recorded', source: 'leadflow', account: '0', time: now(), region: 'us-east-1', resources: [], detail: { version: 1, correlationId: 'test', eventId, leadId } });
+    // Redeliver the same three (already scored) plus one poison message in one batch: as one message
+    // naming all three, and as one message each in the first version's shape, still queued during an upgrade.
+    const envelope = (detail: Record<string, unknown>) =>
+      JSON.stringify({ version: '0', id: randomUUID(), 'detail-type': 'engagement.recorded', source: 'leadflow', account: '0', time: now(), region: 'us-east-1', resources: [], detail });
+    const storedIds = eventIds.map((eventId) => scopedEventId({ email }, eventId));
     await sqs.send(new SendMessageBatchCommand({
       QueueUrl: queue.url,
       Entries: [
-        ...eventIds.map((eventId, index) => ({ Id: `ok${index}`, MessageBody: envelope(scopedEventId({ email }, eventId)) })),
+        { Id: 'together', MessageBody: envelope({ version: 2, correlationId: 'test', eventIds: storedIds, leadId }) },
+        ...storedIds.map((eventId, index) => ({ Id: `first-version${index}`, MessageBody: envelope({ version: 1, correlationId: 'test', eventId, leadId }) })),
         { Id: 'poison', MessageBody: '{"detail-type":"engagement.recorded","detail":{"eventId":42}}' },
       ],
     }));
