@@ -34,8 +34,7 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
       const { refusal } = result;
       return json(409, { message: refusal.message, issues: [{ field: 'action', message: refusal.message }], stage: refusal.from, requested: refusal.to, allowed: refusal.allowed });
     }
-    const { outcome: _recorded, ...recorded } = result;
-    return json(200, recorded);
+    return json(200, result.recorded);
   },
 
   getSalesReasons: async () => json(200, await salesFeedback.salesReasons()),

@@ -37,9 +37,16 @@ export interface SalesFeedback {
   readonly actor: string;
 }
 
-export type FeedbackOutcome =
-  | { readonly outcome: 'recorded'; readonly leadId: string; readonly stage: LifecycleStage; readonly transition: StageTransition; readonly deal?: Deal }
-  | { readonly outcome: 'refused'; readonly refusal: Refusal };
+/** Feedback as recorded: the lead's new stage, the transition that moved it and the deal reported with it. */
+export interface FeedbackRecorded {
+  readonly leadId: string;
+  readonly stage: LifecycleStage;
+  readonly transition: StageTransition;
+  readonly deal?: Deal;
+}
+
+/** Recorded, or refused because the lead's stage does not allow the change. */
+export type FeedbackOutcome = { readonly outcome: 'recorded'; readonly recorded: FeedbackRecorded } | { readonly outcome: 'refused'; readonly refusal: Refusal };
 
 /** A change made in the CRM to one lead, named by its id or its email. */
 export interface CrmUpdate {
@@ -89,7 +96,7 @@ export class SalesFeedbackUseCases {
     if (outcome.outcome === 'refused') return { outcome: 'refused', refusal: outcome.refusal };
     if (outcome.outcome !== 'changed' || !outcome.transition) throw new Error(`Feedback on lead ${leadId} ended ${outcome.outcome}`);
     this.dependencies.log.info('Sales feedback recorded', { leadId, action: feedback.action, from: outcome.transition.from, to: outcome.transition.to });
-    return { outcome: 'recorded', leadId, stage: outcome.transition.to, transition: outcome.transition, ...(deal ? { deal } : {}) };
+    return { outcome: 'recorded', recorded: { leadId, stage: outcome.transition.to, transition: outcome.transition, ...(deal ? { deal } : {}) } };
   }
 
   salesReasons(): Promise<SalesReasons> {

@@ -31,7 +31,7 @@ describe('sales feedback', () => {
   it('moves an accepted mql to sql and announces the stage change', async () => {
     const { useCases, leads, publisher } = setUp();
     const result = await useCases.giveFeedback('lead-1', { action: 'accept', actor: 'ana' }, 'c-1');
-    expect(result).toMatchObject({ outcome: 'recorded', leadId: 'lead-1', stage: 'sql', transition: { from: 'mql', to: 'sql', cause: 'accepted', actor: 'ana' } });
+    expect(result).toMatchObject({ outcome: 'recorded', recorded: { leadId: 'lead-1', stage: 'sql', transition: { from: 'mql', to: 'sql', cause: 'accepted', actor: 'ana' } } });
     expect(leads.leads.get('lead-1')?.stage).toBe('sql');
     expect(publisher.of(DetailType.LeadStageChanged)).toMatchObject([{ leadId: 'lead-1', from: 'mql', to: 'sql' }]);
   });
@@ -39,7 +39,7 @@ describe('sales feedback', () => {
   it('records the deal of a won lead', async () => {
     const { useCases, lifecycle } = setUp({ ...mqlLead, stage: 'opportunity' });
     const result = await useCases.giveFeedback('lead-1', { action: 'won', reason: 'price', amount: 1200, currency: 'USD', billingFrequency: 'yearly', actor: 'ana' }, 'c-1');
-    expect(result).toMatchObject({ outcome: 'recorded', stage: 'customer', deal: { amount: 1200, currency: 'USD', billingFrequency: 'yearly' } });
+    expect(result).toMatchObject({ outcome: 'recorded', recorded: { stage: 'customer', deal: { amount: 1200, currency: 'USD', billingFrequency: 'yearly' } } });
     expect(lifecycle.changes[0]?.deal).toEqual({ amount: 1200, currency: 'USD', billingFrequency: 'yearly' });
   });
 
