@@ -1,5 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { EventPublisher, LeadReader } from './ports';
+import type { EventPublisher, LeadReader, Log } from './ports';
 import { describeError } from '../domain/errors';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import { LeadBusy } from '../domain/errors';
@@ -34,7 +33,7 @@ export interface StageChangeDependencies {
   readonly leads: LeadReader;
   readonly lifecycle: LifecycleWrites;
   readonly publisher: EventPublisher;
-  readonly logger: Logger;
+  readonly logger: Log;
 }
 
 /**
