@@ -1,5 +1,6 @@
 import { paginateQuery, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { InvalidInput } from '../domain/errors';
+import type { Page, PageRequest } from '../domain/page';
 
 type Item = Record<string, unknown>;
 
@@ -39,17 +40,6 @@ export async function queryAll<T>(client: DynamoDBDocumentClient, partition: Par
   return items;
 }
 
-export interface PageRequest {
-  readonly limit: number;
-  /** Where the previous page ended, as its `nextCursor` said; the first page without it. */
-  readonly cursor?: string;
-}
-
-export interface Page<T> {
-  readonly items: T[];
-  /** Present while there may be more items: pass it back to get the next page. */
-  readonly nextCursor?: string;
-}
 
 /**
  * One page of a partition's items. The cursor is the query's LastEvaluatedKey, base64url-encoded JSON;

@@ -6,7 +6,8 @@ import { starterRuleset } from '../domain/scoring/starter-ruleset';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { transactWrite } from './transactions';
 import { keys } from './keys';
-import { listPage, queryAll, type Page, type PageRequest } from './query-pages';
+import type { Page, PageRequest } from '../domain/page';
+import { listPage, queryAll } from './query-pages';
 
 export type { Activation, DraftWrite, RescoreJob, RulesetStatus, StoredRuleset } from '../domain/scoring/stored-ruleset';
 

@@ -2,7 +2,8 @@ import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } fr
 import type { SegmentDefinition } from '../domain/segments/segment';
 import { conditionally } from './dynamo-errors';
 import { keys } from './keys';
-import { listPage, type Page, type PageRequest } from './query-pages';
+import type { Page, PageRequest } from '../domain/page';
+import { listPage } from './query-pages';
 
 /** A saved segment; `version` counts its edits, and a campaign records the version it was built from. */
 export interface Segment extends SegmentDefinition {

@@ -2,7 +2,8 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type Dynam
 import { SOFT_BOUNCE_WINDOW_DAYS, type SuppressionReason } from '../domain/consent/suppression';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys } from './keys';
-import { listPage, type Page, type PageRequest } from './query-pages';
+import type { Page, PageRequest } from '../domain/page';
+import { listPage } from './query-pages';
 
 export interface Suppression {
   readonly hash: string;

@@ -3,7 +3,8 @@ import type { Template } from '../domain/campaigns/template';
 import { contentOf, type TemplateSummary, type TemplateVersionRecord } from '../domain/campaigns/template-versions';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys } from './keys';
-import { listPage, queryPages, type Page, type PageRequest } from './query-pages';
+import type { Page, PageRequest } from '../domain/page';
+import { listPage, queryPages } from './query-pages';
 
 export type NewVersion = { readonly outcome: 'created'; readonly version: TemplateVersionRecord } | { readonly outcome: 'conflict' };
 

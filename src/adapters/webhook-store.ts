@@ -4,7 +4,8 @@ import type { DeliveryClaim, PreviousWebhookSecret, SigningEndpoint, WebhookEndp
 import { ClaimRecords } from './claims';
 import { conditionally } from './dynamo-errors';
 import { keys } from './keys';
-import { listPage, queryAll, type Page, type PageRequest } from './query-pages';
+import type { Page, PageRequest } from '../domain/page';
+import { listPage, queryAll } from './query-pages';
 
 /** Delivery records outlive every retry and redelivery of their event, then go. */
 const DELIVERY_RECORD_TTL_SECONDS = 30 * 86_400;

@@ -6,6 +6,7 @@ import { RulesetVersion, type Ruleset } from '../domain/scoring/ruleset';
 import type { Activation, DraftWrite, RescoreJob, StoredRuleset } from '../domain/scoring/stored-ruleset';
 import { validateRuleset, type RulesetValidation } from '../domain/scoring/validate';
 import type { EventPublisher, Log } from './ports';
+import type { Page, PageRequest } from '../domain/page';
 
 /** Ruleset versions, the active pointer and rescoring jobs, as kept. */
 export interface RulesetCatalogue {
@@ -18,15 +19,6 @@ export interface RulesetCatalogue {
   getJob(jobId: string): Promise<RescoreJob | undefined>;
 }
 
-export interface PageRequest {
-  readonly limit: number;
-  readonly cursor?: string;
-}
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextCursor?: string;
-}
 
 export interface RulesetDependencies {
   readonly rulesets: RulesetCatalogue;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RulesetManagement, type Page, type PageRequest, type RulesetCatalogue } from '../../src/app/rulesets';
+import { RulesetManagement, type RulesetCatalogue } from '../../src/app/rulesets';
+import type { Page, PageRequest } from '../../src/domain/page';
 import { Conflict, InvalidInput, NotFound, Unavailable } from '../../src/domain/errors';
 import { DetailType } from '../../src/domain/events';
 import type { Ruleset } from '../../src/domain/scoring/ruleset';
