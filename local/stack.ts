@@ -111,7 +111,8 @@ const indexAttributes = (index: (typeof tableDesign.indexes)[number]) => [
   { AttributeName: index.sortKey, AttributeType: 'S' as const },
 ];
 
-async function createTable(client: DynamoDBClient, tableName: string) {
+/** Creates the single table as the manifest designs it, or adds the indexes a kept table lacks. */
+export async function createTable(client: DynamoDBClient, tableName: string) {
   try {
     await client.send(
       new CreateTableCommand({
