@@ -13,7 +13,7 @@ import { recordPurchases } from '../functions/record-purchases/routes';
 import { giveFeedback } from '../functions/sales-feedback/routes';
 import { ApiError, type ApiClient } from '../src/api/client';
 import type { RouteDeclaration, RouteRequest } from '../src/http/routes';
-import type { AdminResponse } from './admin-client';
+import type { AdminResponse } from './api-auth';
 import { CliError } from './errors';
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AdminApi } from './admin-api';
-import type { Fetch } from './admin-client';
+import type { Fetch } from '../src/api/client';
 import { CliError } from './errors';
 import type { ProgressTiming } from './progress';
 

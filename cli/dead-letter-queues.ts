@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { manifest } from '../manifest/manifest';
 import { deadLetterQueues, type DeadLetterQueue } from '../manifest/queues';
-import { isLocalApi, regionOf } from './admin-client';
+import { isLocalApi, regionOf } from './api-auth';
 import { CliError } from './errors';
 import { followProgress, type ProgressTiming } from './progress';
 

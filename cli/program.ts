@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { apiClient, bearerToken } from '../src/api/client';
 import { sigV4 } from '../src/api/sigv4';
 import { adminApiOverClient } from './admin-api';
-import { resolveAuth } from './admin-client';
+import { resolveAuth } from './api-auth';
 import { type CliIo, type CommandContext, actAsGroup } from './command-context';
 import { registerCampaigns } from './commands/campaigns';
 import { registerDlq } from './commands/dlq';

@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export type Fetch = typeof fetch;
-
 /** How the CLI proves who it is: the development token locally, SigV4 (IAM) against AWS, as the API expects. */
 export type AdminAuth =
   | { readonly kind: 'token'; readonly token: string }
