@@ -11,13 +11,13 @@ import { createTracker, type KeyValueStorage, type Tracker } from './tracker';
  * Forms marked `data-leadflow-identify` identify the visitor by their email field when submitted.
  */
 
-const page = globalThis as unknown as BrowserWindow;
+const browser = globalThis as unknown as BrowserWindow;
 
 /** `<api>/js/v1/leadflow.js` -> `<api>`: the collector is on the API that served the script. */
 const apiHostOf = (script: ScriptElement) => script.getAttribute('data-api-host') ?? script.src.replace(/\/js\/v\d+\/leadflow\.js([?#].*)?$/, '');
 
 function uuid(): string {
-  const bytes = page.crypto.getRandomValues(new Uint8Array(16));
+  const bytes = browser.crypto.getRandomValues(new Uint8Array(16));
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
@@ -26,20 +26,20 @@ function uuid(): string {
 
 function localStorageOrNothing(): KeyValueStorage | undefined {
   try {
-    return page.localStorage;
+    return browser.localStorage;
   } catch {
     return undefined;
   }
 }
 
 const pageInfo = (): PageInfo => ({
-  url: page.location.href,
-  path: page.location.pathname,
-  search: page.location.search,
-  title: page.document.title,
-  referrer: page.document.referrer,
-  userAgent: page.navigator.userAgent,
-  locale: page.navigator.language,
+  url: browser.location.href,
+  path: browser.location.pathname,
+  search: browser.location.search,
+  title: browser.document.title,
+  referrer: browser.document.referrer,
+  userAgent: browser.navigator.userAgent,
+  locale: browser.navigator.language,
 });
 
 function run(tracker: Tracker, command: ArrayLike<unknown>) {
@@ -58,35 +58,35 @@ function start(script: ScriptElement) {
       writeKey,
       endpoint: `${apiHostOf(script)}/v1/batch`,
       consentMode: script.getAttribute('data-consent') === 'implied' ? 'implied' : 'required',
-      globalPrivacyControl: page.navigator.globalPrivacyControl === true,
+      globalPrivacyControl: browser.navigator.globalPrivacyControl === true,
     },
     {
       now: Date.now,
       randomId: uuid,
       storage: localStorageOrNothing(),
       // text/plain is a simple request: no CORS preflight. keepalive lets it finish if the page goes away.
-      post: async (url, body) => (await page.fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'text/plain' }, keepalive: true, credentials: 'omit' })).status,
-      beacon: (url, body) => page.navigator.sendBeacon(url, body),
-      later: (callback, milliseconds) => page.setTimeout(callback, milliseconds),
+      post: async (url, body) => (await browser.fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'text/plain' }, keepalive: true, credentials: 'omit' })).status,
+      beacon: (url, body) => browser.navigator.sendBeacon(url, body),
+      later: (callback, milliseconds) => browser.setTimeout(callback, milliseconds),
       page: pageInfo,
-      visible: () => page.document.visibilityState === 'visible',
+      visible: () => browser.document.visibilityState === 'visible',
     },
   );
 
-  const waiting = page.leadflow?.q ?? [];
+  const waiting = browser.leadflow?.q ?? [];
   const leadflow: CommandFunction = (...command) => run(tracker, command);
   leadflow.loaded = true;
-  page.leadflow = leadflow;
+  browser.leadflow = leadflow;
   // The site's consent answer first, so a page view made before it is sent (or dropped) by its rule.
   for (const command of waiting) if (command[0] === 'consent') run(tracker, command);
   tracker.page();
   for (const command of waiting) if (command[0] !== 'consent') run(tracker, command);
 
-  page.document.addEventListener('visibilitychange', () => (page.document.visibilityState === 'visible' ? tracker.shown() : tracker.hidden()));
-  page.addEventListener('pagehide', () => tracker.hidden());
-  page.addEventListener('pageshow', () => tracker.shown());
+  browser.document.addEventListener('visibilitychange', () => (browser.document.visibilityState === 'visible' ? tracker.shown() : tracker.hidden()));
+  browser.addEventListener('pagehide', () => tracker.hidden());
+  browser.addEventListener('pageshow', () => tracker.shown());
   // Capture phase: runs even when the site's own handler stops the event.
-  page.document.addEventListener(
+  browser.document.addEventListener(
     'submit',
     (event) => {
       const form = event.target as BrowserElement | null;
@@ -99,5 +99,5 @@ function start(script: ScriptElement) {
   );
 }
 
-const script = page.document.currentScript;
-if (script && !page.leadflow?.loaded) start(script);
+const script = browser.document.currentScript;
+if (script && !browser.leadflow?.loaded) start(script);
