@@ -5,7 +5,7 @@
  * recipient, MQL handoff latency (accepted events to sales alert sent and to `lead.qualified` webhook
  * received) with alerts and webhooks per qualification when every qualification reaches the bus twice,
  * the size of each function's bundle (as `cdk deploy` builds it, and with the AWS SDK inside) and the
- * time to import each bundle cold. Prints a table and writes bench/results.json. Figures depend on the machine: quote them with it.
+ * time to import each bundle cold, and the size of leadflow.js (raw and gzipped). Prints a table and writes bench/results.json. Figures depend on the machine: quote them with it.
  * `npm run bench -- campaign` (or functions, throughput, scoring, handoff) runs only the sections named
  * and keeps the other sections' last figures.
  */
@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
@@ -28,6 +29,7 @@ import { inBatches, percentile } from './batches';
 import { campaignSend } from './campaign';
 import { handoffLatency } from './handoff';
 import { backtestInMemory, backtestOnStack, ruleEvaluations } from './scoring';
+import { buildLeadflowJs } from '../web/leadflow-js/build';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 200);
 const EVENTS_PER_LEAD = Number(process.env.BENCH_EVENTS_PER_LEAD ?? 5);
@@ -147,6 +149,12 @@ async function bundles(): Promise<BundleRow[]> {
   }
 }
 
+/** leadflow.js as built from the current source, in bytes, and gzipped as the serving function sends it (budget: 5 KB). */
+async function snippetSize() {
+  const script = await buildLeadflowJs();
+  return { rawBytes: Buffer.byteLength(script), gzippedBytes: gzipSync(script, { level: 9 }).length };
+}
+
 const BACKTEST_EVENTS = Number(process.env.BENCH_BACKTEST_EVENTS ?? 100_000);
 
 async function scoring() {
@@ -194,7 +202,7 @@ if (unknown.length) throw new Error(`Unknown bench section(s) ${unknown.join(', 
 const runs = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 
 const resultsPath = new URL('./results.json', import.meta.url);
-type Results = { throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; at?: string; machine?: string };
+type Results = { throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; snippet?: Record<string, unknown>; at?: string; machine?: string };
 let previous: Results | undefined;
 try {
   previous = JSON.parse(readFileSync(resultsPath, 'utf8')).current;
@@ -203,13 +211,14 @@ try {
 }
 
 const functionRows = runs('functions') ? await bundles() : (previous?.functions ?? []);
+const snippet = runs('functions') ? await snippetSize() : (previous?.snippet ?? {});
 const throughput = runs('throughput') ? await pipeline() : (previous?.throughput ?? {});
 const scoringFigures = runs('scoring') ? await scoring() : (previous?.scoring ?? {});
 const campaign = runs('campaign') ? await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE) : (previous?.campaign ?? {});
 const handoffFigures = runs('handoff') ? await handoff() : (previous?.handoff ?? {});
 
 console.log(`\nleadflow bench on ${machine}${previous ? ` (previous: ${previous.at} on ${previous.machine})` : ''}\n`);
-console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures }, previous as Figures | undefined));
+console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, snippet }, previous as Figures | undefined));
 console.table(
   functionRows.map((row) => {
     const before = previous?.functions?.find((entry) => entry.function === row.function);
@@ -223,5 +232,5 @@ console.table(
   }),
 );
 
-writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, functions: functionRows }, previous }, null, 2)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, functions: functionRows, snippet }, previous }, null, 2)}\n`);
 console.log(`written ${resultsPath.pathname}`);

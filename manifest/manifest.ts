@@ -17,6 +17,7 @@ import { manageWebhooksRoutes } from '../functions/manage-webhooks/routes';
 import { preferenceCentreRoutes } from '../functions/preference-centre/routes';
 import { recordPurchasesRoutes } from '../functions/record-purchases/routes';
 import { salesFeedbackRoutes } from '../functions/sales-feedback/routes';
+import { serveSnippetRoutes } from '../functions/serve-snippet/routes';
 
 /**
  * Every function of leadflow, its trigger and what it may touch. The CDK stack and the local runtime
@@ -75,6 +76,15 @@ export const manifest: Manifest = {
       description: 'Serves the OpenAPI document generated from the request schemas.',
       entry: 'functions/api-docs/handler.ts',
       trigger: { kind: 'http', routes: apiDocsRoutes, audience: 'public' },
+      timeoutSeconds: 5,
+      memoryMb: 256,
+      access: [],
+    },
+    {
+      name: 'serve-snippet',
+      description: 'Serves leadflow.js, the tracking snippet, at a versioned path that browsers cache for a year.',
+      entry: 'functions/serve-snippet/handler.ts',
+      trigger: { kind: 'http', routes: serveSnippetRoutes, audience: 'public' },
       timeoutSeconds: 5,
       memoryMb: 256,
       access: [],

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
  * What each folder may import: the architecture as the code must keep it. The domain is pure (no AWS,
  * no HTTP, no deployment model); use cases depend on the domain and on ports they declare, never on
  * an adapter; adapters implement those ports; handlers wire adapters into use cases; the manifest is
- * the deployment model that the CDK stack (infra/) and the developer runtime (local/) are built from.
+ * the deployment model that the CDK stack (infra/) and the developer runtime (local/) are built from;
+ * web/ is what runs in visitors' browsers, served by a function.
  */
 type Layer =
   | 'src/domain'
@@ -23,7 +24,8 @@ type Layer =
   | 'infra'
   | 'local'
   | 'cli'
-  | 'bench';
+  | 'bench'
+  | 'web';
 
 interface Rule {
   readonly imports: readonly Layer[];
@@ -42,14 +44,16 @@ const RULES: Readonly<Record<Layer, Rule>> = {
   'src/config': { imports: ['src/config'], packages: /^zod$/ },
   // The manifest takes each HTTP function's route declarations, never its handler.
   manifest: { imports: ['manifest', 'src/domain', 'src/http', 'functions/routes'], packages: /^(zod)$/ },
-  functions: { imports: ['functions', 'functions/routes', 'src/domain', 'src/app', 'src/adapters', 'src/api', 'src/http', 'src/config', 'manifest'], packages: ANY_PACKAGE },
+  functions: { imports: ['functions', 'functions/routes', 'src/domain', 'src/app', 'src/adapters', 'src/api', 'src/http', 'src/config', 'manifest', 'web'], packages: ANY_PACKAGE },
   /** A function's route declarations and the schemas beside them: what the manifest, OpenAPI and clients read. */
   'functions/routes': { imports: ['functions/routes', 'src/domain', 'src/api', 'src/http'], packages: /^zod$/ },
   infra: { imports: ['infra', 'manifest', 'src/domain'], packages: ANY_PACKAGE },
   local: { imports: ['local', 'manifest', 'src/domain', 'src/adapters', 'src/config', 'src/http'], packages: ANY_PACKAGE },
   cli: { imports: ['cli', 'manifest', 'functions/routes', 'src/domain', 'src/api', 'src/http', 'src/adapters', 'src/config'], packages: ANY_PACKAGE },
   // The bench bundles the functions as a deployment does.
-  bench: { imports: ['bench', 'local', 'infra', 'manifest', 'src/domain', 'src/adapters', 'src/app', 'src/api'], packages: ANY_PACKAGE },
+  bench: { imports: ['bench', 'local', 'infra', 'manifest', 'src/domain', 'src/adapters', 'src/app', 'src/api', 'web'], packages: ANY_PACKAGE },
+  // What runs in visitors' browsers: no package (it must stay small and make no third-party request); esbuild builds it.
+  web: { imports: ['web'], packages: /^(esbuild|node:(fs|url))$/ },
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -109,7 +113,7 @@ function sourceFiles(folder: string): string[] {
 }
 
 describe('the architecture', () => {
-  const files = ['src', 'manifest', 'functions', 'infra', 'local', 'cli', 'bench'].flatMap(sourceFiles);
+  const files = ['src', 'manifest', 'functions', 'infra', 'local', 'cli', 'bench', 'web'].flatMap(sourceFiles);
   const edges = files.flatMap((file) => importsOf(file, readFileSync(join(ROOT, file), 'utf8')));
 
   it('reads the imports of every layer', () => {

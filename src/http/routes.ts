@@ -37,7 +37,7 @@ export interface ResponseDeclaration {
   /** The body; absent only for a response without one (204). */
   readonly schema?: z.ZodType;
   /** Default `application/json`. */
-  readonly contentType?: 'application/json' | 'text/html';
+  readonly contentType?: 'application/json' | 'text/html' | 'text/javascript';
 }
 
 /** An error answer: its description (the body is the shared `Error` schema), or a body of its own. */

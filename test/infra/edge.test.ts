@@ -19,7 +19,7 @@ const functionEnvironment = (resources: Resources, name: string) => {
   return ((found[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables);
 };
 const publicFunctions = manifest.functions.filter(isHttpFunction).filter((fn) => fn.trigger.audience === 'public');
-const publicPrefixes = ['/v1/forms/', '/v1/events', '/v1/openapi.json', '/v1/preferences', '/v1/unsubscribe', '/v1/subscriptions/confirm'];
+const publicPrefixes = ['/v1/forms/', '/v1/events', '/v1/openapi.json', '/v1/preferences', '/v1/unsubscribe', '/v1/subscriptions/confirm', '/js/v1/leadflow.js'];
 
 describe('edge option on (-c edgeRateLimit=300)', () => {
   let firewall: Template;

@@ -80,7 +80,7 @@ describe('table grants follow the manifest', () => {
 });
 
 describe('public functions', () => {
-  const publicFunctions = ['capture-form', 'ingest-events', 'preference-centre', 'api-docs'];
+  const publicFunctions = ['capture-form', 'ingest-events', 'preference-centre', 'api-docs', 'serve-snippet'];
 
   it('are exactly the functions behind public routes', () => {
     expect(manifest.functions.filter((spec) => spec.trigger.kind === 'http' && spec.trigger.audience === 'public').map((spec) => spec.name).sort()).toEqual([...publicFunctions].sort());
@@ -101,6 +101,7 @@ describe('public functions', () => {
     expect(tableKindsFor('ingest-events', 'dynamodb:PutItem')).toEqual(['EMAIL#*', 'EVENT#*', 'LEAD#*']);
     expect(tableKindsFor('preference-centre', 'dynamodb:UpdateItem')).toEqual(['CAMPAIGN#*', 'LEAD#*']);
     expect(dynamoActionsOf('api-docs').size).toBe(0);
+    expect(dynamoActionsOf('serve-snippet').size).toBe(0);
   });
 });
 
