@@ -24,11 +24,12 @@ export const FUNCTION_BUNDLING = {
   // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   /**
-   * The AWS SDK goes inside each bundle, tree-shaken to the clients and commands the function calls:
-   * loading the Node.js 22 runtime's own copy instead costs 110-250 ms of CPU at a cold start (it is
-   * CommonJS, one file per package with every command in it), a bundled one 50-80 ms, and the
-   * function runs the SDK version its tests ran. These SDK modules are replaced by what a function in
-   * Lambda needs of them (paths relative to PROJECT_ROOT; each file says why).
+   * The AWS SDK goes inside each bundle, tree-shaken to the clients and commands the function calls,
+   * so a function runs the SDK version its tests ran and starts faster: a cold import took 43-66 ms of
+   * CPU with the SDK inside, 180-250 ms loading it from node_modules as the Lambda runtime supplies it
+   * (CommonJS, each client with all its commands and every protocol), `npm run bench -- functions`.
+   * These SDK modules are replaced by what a function in Lambda needs of them (paths relative to
+   * PROJECT_ROOT; each file says why).
    */
   sdkReplacements: {
     '@aws-sdk/credential-provider-node': './infra/sdk-replacements/environment-credentials.ts',
