@@ -48,7 +48,7 @@ describe('function bundles as deployed', () => {
       const bundle = await deployedBundle(spec.entry);
       const packagesIn = (pattern: RegExp) => [...new Set(bundle.inputs.flatMap((path) => path.match(pattern)?.[1] ?? []))].sort();
       // Only the environment's credentials (how Lambda gives them); no other link of the default chain, nor the STS and SSO clients it brings.
-      expect(packagesIn(/\/node_modules\/@aws-sdk\/((credential-provider|nested-clients|token-providers)[^/]*)\//)).toEqual(['credential-provider-env']);
+      expect(packagesIn(/\/node_modules\/@aws-sdk\/((credential-provider|nested-clients|token-providers)[^/]*)\//).filter((name) => name !== 'credential-provider-env')).toEqual([]);
       expect(packagesIn(/\/node_modules\/@smithy\/(credential-provider-imds)\//)).toEqual([]);
       expect(bundle.inputs.filter((path) => path.includes('/@smithy/core/dist-es/submodules/event-streams/'))).toEqual([]);
       expect(packagesIn(/\/node_modules\/@aws-sdk\/(client-[^/]+)\//).filter((client) => !callableClients(spec).has(client))).toEqual([]);
