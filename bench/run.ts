@@ -23,7 +23,7 @@ import { scopedEventId } from '../src/domain/idempotency';
 import { environmentFor } from '../manifest/environment';
 import { manifest } from '../manifest/manifest';
 import type { FunctionSpec } from '../manifest/types';
-import { esbuildOptionsFor } from '../infra/function-bundling';
+import { esbuildOptionsFor, FUNCTION_BUNDLING } from '../infra/function-bundling';
 import { inBatches, percentile } from './batches';
 import { campaignSend } from './campaign';
 import { handoffLatency } from './handoff';
@@ -120,8 +120,9 @@ const COLD_IMPORTS = 5;
 
 /**
  * Bundles each function with the stack's options (infra/function-bundling.ts), as `cdk deploy` does
- * and with the SDK external, and imports each cold in fresh Node processes. The bundles are written
- * inside the project, where an external SDK import resolves to node_modules.
+ * and with the SDK external, and imports each cold in fresh Node processes with the functions' Node
+ * options (source maps on). The bundles are written inside the project, where an external SDK import
+ * resolves to node_modules.
  */
 async function bundles(): Promise<BundleRow[]> {
   const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -140,7 +141,7 @@ async function bundles(): Promise<BundleRow[]> {
     const outfile = join(folder, `${fn.name}-sdk-${sdk}.mjs`);
     await build({ ...esbuildOptionsFor(fn.entry, outfile, sdk), logLevel: 'silent' });
     const script = `const cpu=process.cpuUsage(),t=performance.now();await import(${JSON.stringify(pathToFileURL(outfile).href)});const used=process.cpuUsage(cpu);console.log(JSON.stringify({wallMs:performance.now()-t,cpuMs:(used.user+used.system)/1000}))`;
-    const imports = Array.from({ length: COLD_IMPORTS }, () => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: env(fn), stdio: ['ignore', 'pipe', 'pipe'] }).toString()) as { wallMs: number; cpuMs: number });
+    const imports = Array.from({ length: COLD_IMPORTS }, () => JSON.parse(execFileSync(process.execPath, [FUNCTION_BUNDLING.nodeOptions, '--input-type=module', '-e', script], { env: env(fn), stdio: ['ignore', 'pipe', 'pipe'] }).toString()) as { wallMs: number; cpuMs: number });
     return {
       kiB: Math.round(statSync(outfile).size / 1024),
       coldImportMs: Math.round(Math.min(...imports.map((run) => run.wallMs))),

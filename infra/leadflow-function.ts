@@ -40,7 +40,7 @@ export class LeadflowFunction extends Construct {
       ...(spec.reservedConcurrency ? { reservedConcurrentExecutions: spec.reservedConcurrency } : {}),
       tracing: Tracing.ACTIVE,
       logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...props.environment, NODE_OPTIONS: FUNCTION_BUNDLING.nodeOptions },
       bundling: {
         format: OutputFormat.ESM,
         minify: FUNCTION_BUNDLING.minify,
