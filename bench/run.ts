@@ -4,8 +4,10 @@
  * the local stack), plan-and-send time of a campaign to 100,000 recipients with SES calls per
  * recipient, MQL handoff latency (accepted events to sales alert sent and to `lead.qualified` webhook
  * received) with alerts and webhooks per qualification when every qualification reaches the bus twice,
- * the size of each function's bundle (as `cdk deploy` builds it, and with the AWS SDK inside) and the
- * time to import each bundle cold, and the size of leadflow.js (raw and gzipped). Prints a table and writes bench/results.json. Figures depend on the machine: quote them with it.
+ * the size of each function's bundle (as `cdk deploy` builds it, the AWS SDK inside, and with the SDK
+ * left to the Lambda runtime), the wall-clock and CPU time to import each bundle cold, and the size of
+ * leadflow.js (raw and gzipped). Prints a table and writes bench/results.json. Figures depend on the
+ * machine: quote them with it.
  * `npm run bench -- campaign` (or functions, throughput, scoring, handoff) runs only the sections named
  * and keeps the other sections' last figures.
  */
@@ -24,7 +26,7 @@ import { scopedEventId } from '../src/domain/idempotency';
 import { environmentFor } from '../manifest/environment';
 import { manifest } from '../manifest/manifest';
 import type { FunctionSpec } from '../manifest/types';
-import { esbuildOptionsFor } from '../infra/function-bundling';
+import { esbuildOptionsFor, FUNCTION_BUNDLING } from '../infra/function-bundling';
 import { inBatches, percentile } from './batches';
 import { campaignSend } from './campaign';
 import { handoffLatency } from './handoff';
@@ -100,21 +102,31 @@ async function pipeline() {
   }
 }
 
-/** A function's bundle as `cdk deploy` builds it (SDK external) and with the SDK inside. */
+/**
+ * A function's bundle as `cdk deploy` builds it (the SDK inside, trimmed to what Lambda calls) and as
+ * it would be with the SDK left to the Lambda runtime; each with the time a cold import takes.
+ */
 interface BundleRow {
   readonly function: string;
-  /** SDK bundled. */
+  /** As deployed: the SDK bundled. */
   readonly bundleKiB: number;
+  /** Wall-clock time of a cold import, least of the runs. */
   readonly coldImportMs: number;
-  /** As deployed: the SDK left to the Lambda runtime. */
+  /** CPU time (user + system, all threads) of a cold import, least of the runs: what a loaded machine disturbs least. */
+  readonly coldImportCpuMs: number;
+  /** The SDK left to the Lambda runtime, loaded from node_modules as the runtime would supply it. */
   readonly sdkExternalKiB: number;
   readonly sdkExternalColdImportMs: number;
+  readonly sdkExternalColdImportCpuMs: number;
 }
 
+const COLD_IMPORTS = 5;
+
 /**
- * Bundles each function with the stack's options (infra/function-bundling.ts), with the SDK external as
- * `cdk deploy` does and with it bundled, and times a cold import of each in a fresh Node process. The
- * bundles are written inside the project, where an external SDK import resolves to node_modules.
+ * Bundles each function with the stack's options (infra/function-bundling.ts), as `cdk deploy` does
+ * and with the SDK external, and imports each cold in fresh Node processes with the functions' Node
+ * options (source maps on). The bundles are written inside the project, where an external SDK import
+ * resolves to node_modules.
  */
 async function bundles(): Promise<BundleRow[]> {
   const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -129,19 +141,27 @@ async function bundles(): Promise<BundleRow[]> {
       scheduleGroupName: 'bench', schedulerRoleArn: 'arn:aws:iam::000000000000:role/bench', busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/bench', scheduleDlqArn: 'arn:aws:sqs:us-east-1:000000000000:bench',
     }),
   });
-  const measure = async (fn: FunctionSpec, sdk: 'external' | 'bundled') => {
+  const measure = async (fn: FunctionSpec, sdk: 'bundled' | 'external') => {
     const outfile = join(folder, `${fn.name}-sdk-${sdk}.mjs`);
     await build({ ...esbuildOptionsFor(fn.entry, outfile, sdk), logLevel: 'silent' });
-    const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(outfile).href)});console.log(performance.now()-t)`;
-    const importMs = [1, 2, 3].map(() => Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: env(fn) }).toString().trim()));
-    return { kiB: Math.round(statSync(outfile).size / 1024), coldImportMs: Math.round(Math.min(...importMs)) };
+    const script = `const cpu=process.cpuUsage(),t=performance.now();await import(${JSON.stringify(pathToFileURL(outfile).href)});const used=process.cpuUsage(cpu);console.log(JSON.stringify({wallMs:performance.now()-t,cpuMs:(used.user+used.system)/1000}))`;
+    const imports = Array.from({ length: COLD_IMPORTS }, () => JSON.parse(execFileSync(process.execPath, [FUNCTION_BUNDLING.nodeOptions, '--input-type=module', '-e', script], { env: env(fn), stdio: ['ignore', 'pipe', 'pipe'] }).toString()) as { wallMs: number; cpuMs: number });
+    return {
+      kiB: Math.round(statSync(outfile).size / 1024),
+      coldImportMs: Math.round(Math.min(...imports.map((run) => run.wallMs))),
+      coldImportCpuMs: Math.round(Math.min(...imports.map((run) => run.cpuMs))),
+    };
   };
   try {
     const rows: BundleRow[] = [];
     for (const fn of manifest.functions) {
-      const bundled = await measure(fn, 'bundled');
+      const deployed = await measure(fn, 'bundled');
       const external = await measure(fn, 'external');
-      rows.push({ function: fn.name, bundleKiB: bundled.kiB, coldImportMs: bundled.coldImportMs, sdkExternalKiB: external.kiB, sdkExternalColdImportMs: external.coldImportMs });
+      rows.push({
+        function: fn.name,
+        bundleKiB: deployed.kiB, coldImportMs: deployed.coldImportMs, coldImportCpuMs: deployed.coldImportCpuMs,
+        sdkExternalKiB: external.kiB, sdkExternalColdImportMs: external.coldImportMs, sdkExternalColdImportCpuMs: external.coldImportCpuMs,
+      });
     }
     return rows;
   } finally {
@@ -228,6 +248,7 @@ console.table(
       bundleKiB: row.bundleKiB, previousBundleKiB: before?.bundleKiB ?? '-',
       sdkExternalColdImportMs: row.sdkExternalColdImportMs ?? '-', previousSdkExternalColdImportMs: before?.sdkExternalColdImportMs ?? '-',
       coldImportMs: row.coldImportMs, previousColdImportMs: before?.coldImportMs ?? '-',
+      sdkExternalColdImportCpuMs: row.sdkExternalColdImportCpuMs ?? '-', coldImportCpuMs: row.coldImportCpuMs ?? '-', previousColdImportCpuMs: before?.coldImportCpuMs ?? '-',
     };
   }),
 );

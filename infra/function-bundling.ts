@@ -1,4 +1,8 @@
 import type { BuildOptions } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+/** Where `cdk deploy` runs esbuild, and the folder the aliases below are relative to. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * How every function is bundled: by `cdk deploy` (LeadflowFunction) and by `npm run bench`, which
@@ -7,6 +11,8 @@ import type { BuildOptions } from 'esbuild';
 export const FUNCTION_BUNDLING = {
   minify: true,
   sourceMap: true,
+  /** Set in each function's environment: stack traces in its logs then name the source files (5-10 ms of CPU at a cold import). */
+  nodeOptions: '--enable-source-maps',
   /**
    * Lambda runs Node.js 22. esbuild emits the very same code for node20 (checked for every function),
    * where the bench imports the bundles: one bundle runs on both.
@@ -20,10 +26,17 @@ export const FUNCTION_BUNDLING = {
   // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   /**
-   * The Node.js 22 runtime provides the AWS SDK v3: a function imports the clients it calls from there,
-   * and its bundle holds no SDK code. (The bench also measures the bundles with the SDK inside.)
+   * The AWS SDK goes inside each bundle, tree-shaken to the clients and commands the function calls,
+   * so a function runs the SDK version its tests ran and starts faster: a cold import took 53-77 ms of
+   * CPU with the SDK inside, 181-224 ms loading it from node_modules as the Lambda runtime supplies it
+   * (CommonJS, each client with all its commands and every protocol), `npm run bench -- functions`.
+   * These SDK modules are replaced by what a function in Lambda needs of them (paths relative to
+   * PROJECT_ROOT; each file says why).
    */
-  externalModules: ['@aws-sdk/*'],
+  sdkReplacements: {
+    '@aws-sdk/credential-provider-node': './infra/sdk-replacements/environment-credentials.ts',
+    '@smithy/core/event-streams': './infra/sdk-replacements/no-event-streams.ts',
+  },
   /**
    * Powertools' batch parser reaches these only for an `innerSchema` with a `transformer`; leadflow's
    * consumers give a whole record `schema` (src/adapters/sqs-records.ts), so they are never loaded.
@@ -32,18 +45,24 @@ export const FUNCTION_BUNDLING = {
   unreachableModules: ['@aws-lambda-powertools/parser/helpers', '@aws-lambda-powertools/parser/helpers/*', '@aws-lambda-powertools/parser/schemas/*'],
 } as const;
 
-/** The same bundle as esbuild options, for tools that build it without CDK; `sdk: 'bundled'` puts the SDK inside. */
-export function esbuildOptionsFor(entry: string, outfile: string, sdk: 'external' | 'bundled'): BuildOptions {
+/**
+ * The same bundle as esbuild options, for tools that build it without CDK. `sdk: 'external'` builds
+ * it instead as it would be with the SDK left to the Lambda runtime (the bench compares the two).
+ */
+export function esbuildOptionsFor(entry: string, outfile: string, sdk: 'bundled' | 'external' = 'bundled'): BuildOptions {
   return {
     entryPoints: [entry],
     outfile,
+    absWorkingDir: PROJECT_ROOT,
     bundle: true,
     platform: 'node',
     format: 'esm',
     minify: FUNCTION_BUNDLING.minify,
+    sourcemap: FUNCTION_BUNDLING.sourceMap,
     target: FUNCTION_BUNDLING.target,
     mainFields: [...FUNCTION_BUNDLING.mainFields],
     banner: { js: FUNCTION_BUNDLING.banner },
-    external: [...(sdk === 'external' ? FUNCTION_BUNDLING.externalModules : []), ...FUNCTION_BUNDLING.unreachableModules],
+    ...(sdk === 'bundled' ? { alias: { ...FUNCTION_BUNDLING.sdkReplacements } } : {}),
+    external: [...(sdk === 'external' ? ['@aws-sdk/*'] : []), ...FUNCTION_BUNDLING.unreachableModules],
   };
 }

@@ -5,12 +5,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import type { FunctionSpec } from '../manifest/types';
-import { FUNCTION_BUNDLING } from './function-bundling';
-
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { FUNCTION_BUNDLING, PROJECT_ROOT } from './function-bundling';
 
 export interface LeadflowFunctionProps {
   readonly spec: FunctionSpec;
@@ -43,7 +40,7 @@ export class LeadflowFunction extends Construct {
       ...(spec.reservedConcurrency ? { reservedConcurrentExecutions: spec.reservedConcurrency } : {}),
       tracing: Tracing.ACTIVE,
       logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...props.environment, NODE_OPTIONS: FUNCTION_BUNDLING.nodeOptions },
       bundling: {
         format: OutputFormat.ESM,
         minify: FUNCTION_BUNDLING.minify,
@@ -51,7 +48,10 @@ export class LeadflowFunction extends Construct {
         target: FUNCTION_BUNDLING.target,
         mainFields: [...FUNCTION_BUNDLING.mainFields],
         banner: FUNCTION_BUNDLING.banner,
-        externalModules: [...FUNCTION_BUNDLING.externalModules, ...FUNCTION_BUNDLING.unreachableModules],
+        bundleAwsSDK: true,
+        externalModules: [...FUNCTION_BUNDLING.unreachableModules],
+        // Run from PROJECT_ROOT, which the replacements' paths are relative to.
+        esbuildArgs: { '--alias': Object.entries(FUNCTION_BUNDLING.sdkReplacements).map(([module, replacement]) => `${module}=${replacement}`) },
       },
     });
     new Alarm(this, 'Errors', {

@@ -1,22 +1,146 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { build } from 'esbuild';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptionsFor } from '../../infra/function-bundling';
 import { manifest } from '../../manifest/manifest';
+import type { Access, FunctionSpec } from '../../manifest/types';
+import { httpEvent } from '../handlers/fixtures';
 
 /** The bundle each function ships with, as `cdk deploy` builds it; its inputs by path, in bytes. */
 async function deployedBundle(entry: string) {
-  const result = await build({ ...esbuildOptionsFor(entry, 'out/handler.mjs', 'external'), write: false, metafile: true, logLevel: 'silent' });
+  const result = await build({ ...esbuildOptionsFor(entry, 'out/handler.mjs'), write: false, metafile: true, logLevel: 'silent' });
   const output = Object.values(result.metafile.outputs).find((candidate) => candidate.entryPoint);
   if (!output) throw new Error(`esbuild wrote no bundle for ${entry}`);
-  return { bytes: output.bytes, inputs: Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path) };
+  const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0);
+  const sdkBytes = inputs.filter(([path]) => /\/node_modules\/@(aws-sdk|smithy)\//.test(path)).reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+  return { bytes: output.bytes, sdkBytes, inputs: inputs.map(([path]) => path) };
 }
 
+/** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
+const CLIENT_OF_ACCESS: Partial<Record<Access, string>> = {
+  'bus:put': 'client-eventbridge',
+  'ses:send': 'client-sesv2',
+  'secret:signing-keys': 'client-secrets-manager',
+  'secret:privacy-salt': 'client-secrets-manager',
+  'scheduler:manage': 'client-scheduler',
+};
+const callableClients = (spec: FunctionSpec) =>
+  new Set([
+    ...(spec.table ? ['client-dynamodb'] : []),
+    // A queue consumer may change the visibility of its own messages.
+    ...(spec.trigger.kind === 'event' ? ['client-sqs'] : []),
+    ...spec.access.flatMap((access) => CLIENT_OF_ACCESS[access] ?? []),
+  ]);
+
 describe('function bundles as deployed', () => {
-  it.each(manifest.functions.map((spec) => [spec.name, spec.entry]))('%s is at most 300 KB, with no SDK code and only the English zod locale', async (_, entry) => {
-    const bundle = await deployedBundle(entry);
-    expect(bundle.inputs.filter((path) => path.includes('/@aws-sdk/'))).toEqual([]);
-    // `import { z } from 'zod'` makes `z` a value, and with it every one of zod's 64 locales (258 KB): import `* as z`.
-    expect(bundle.inputs.filter((path) => /\/zod\/.*\/locales\//.test(path)).map((path) => path.replace(/.*\/locales\//, ''))).toEqual(['en.js']);
-    expect(bundle.bytes).toBeLessThanOrEqual(300 * 1024);
+  it.each(manifest.functions.map((spec) => [spec.name, spec] as const))(
+    '%s carries only the SDK code Lambda calls, only the English zod locale, and at most 300 KB besides the SDK',
+    async (_, spec) => {
+      const bundle = await deployedBundle(spec.entry);
+      const packagesIn = (pattern: RegExp) => [...new Set(bundle.inputs.flatMap((path) => path.match(pattern)?.[1] ?? []))].sort();
+      // Only the environment's credentials (how Lambda gives them); no other link of the default chain, nor the STS and SSO clients it brings.
+      expect(packagesIn(/\/node_modules\/@aws-sdk\/((credential-provider|nested-clients|token-providers)[^/]*)\//).filter((name) => name !== 'credential-provider-env')).toEqual([]);
+      expect(packagesIn(/\/node_modules\/@smithy\/(credential-provider-imds)\//)).toEqual([]);
+      expect(bundle.inputs.filter((path) => path.includes('/@smithy/core/dist-es/submodules/event-streams/'))).toEqual([]);
+      expect(packagesIn(/\/node_modules\/@aws-sdk\/(client-[^/]+)\//).filter((client) => !callableClients(spec).has(client))).toEqual([]);
+      // `import { z } from 'zod'` makes `z` a value, and with it every one of zod's 64 locales (258 KB): import `* as z`.
+      expect(bundle.inputs.filter((path) => /\/zod\/.*\/locales\//.test(path)).map((path) => path.replace(/.*\/locales\//, ''))).toEqual(['en.js']);
+      expect(bundle.bytes - bundle.sdkBytes).toBeLessThanOrEqual(300 * 1024);
+      // The SDK inside, trimmed to the clients called: 177-318 KB on 2026-11-30 (README, Bundles).
+      expect(bundle.sdkBytes).toBeLessThanOrEqual(330 * 1024);
+    },
+  );
+});
+
+const run = promisify(execFile);
+
+/**
+ * get-lead's deployed bundle, run in a Node process of its own against a stand-in for DynamoDB that
+ * records every request: what the bundle's SDK sends, and whether it signs it as AWS checks.
+ */
+describe('a deployed bundle calling AWS', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'leadflow-bundle-'));
+  const bundlePath = join(folder, 'get-lead.mjs');
+  const requests: { method: string; path: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  const dynamodb = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString() });
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ Items: [], Count: 0, ScannedCount: 0 }));
+    });
+  });
+  const credentials = { accessKeyId: 'AKIDLEADFLOWBUNDLE', secretAccessKey: 'bundle-secret-access-key', sessionToken: 'bundle-session-token' };
+
+  beforeAll(async () => {
+    await build({ ...esbuildOptionsFor(manifest.functions.find((spec) => spec.name === 'get-lead')?.entry ?? '', bundlePath), logLevel: 'silent' });
+    await new Promise<void>((resolve) => dynamodb.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => dynamodb.close(() => resolve()));
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** Invokes the bundle's handler for one lead with exactly `environment`; its response. */
+  async function getLead(environment: Record<string, string>) {
+    requests.length = 0;
+    const event = httpEvent({ method: 'GET', path: '/v1/leads/6c4f2d3e-8a4b-4c2f-9d1e-0f5a7b3c2d10', route: '/v1/leads/{leadId}', pathParameters: { leadId: '6c4f2d3e-8a4b-4c2f-9d1e-0f5a7b3c2d10' } });
+    const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(bundlePath).href)}); console.log(JSON.stringify(await handler(${JSON.stringify(event)}, { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 10000 })));`;
+    const { port } = dynamodb.address() as AddressInfo;
+    // A home of its own with a default profile in ~/.aws: the SDK's stock chain would sign with it.
+    const home = join(folder, 'home');
+    mkdirSync(join(home, '.aws'), { recursive: true });
+    writeFileSync(join(home, '.aws', 'credentials'), '[default]\naws_access_key_id = AKIDFROMINIFILE\naws_secret_access_key = ini-secret\n');
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', HOME: home, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, TABLE_NAME: 'leadflow', POWERTOOLS_LOG_LEVEL: 'SILENT', ...environment },
+      timeout: 60_000,
+    });
+    return JSON.parse(stdout) as { statusCode: number };
+  }
+
+  it('signs each request with the credentials Lambda puts in its environment, as AWS verifies them', async () => {
+    const response = await getLead({ AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: credentials.sessionToken });
+
+    expect(response.statusCode).toBe(404);
+    expect(requests.length).toBeGreaterThan(0);
+    const signer = new SignatureV4({ credentials, region: 'eu-west-1', service: 'dynamodb', sha256: Hash.bind(null, 'sha256') });
+    for (const request of requests) {
+      const authorization = String(request.headers.authorization);
+      expect(authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/\\d{8}/eu-west-1/dynamodb/aws4_request, SignedHeaders=`));
+      expect(request.headers['x-amz-security-token']).toBe(credentials.sessionToken);
+      // The signature AWS would compute over the headers the request says it signed.
+      const signedHeaders = authorization.match(/SignedHeaders=([^,]+)/)?.[1]?.split(';') ?? [];
+      const amzDate = String(request.headers['x-amz-date']);
+      const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+      const expected = await signer.sign(
+        {
+          method: request.method,
+          protocol: 'http:',
+          hostname: '127.0.0.1',
+          path: request.path,
+          query: {},
+          headers: Object.fromEntries(signedHeaders.map((name) => [name, String(request.headers[name])])),
+          body: request.body,
+        },
+        { signingDate },
+      );
+      expect(authorization).toBe(expected.headers.authorization);
+    }
+  });
+
+  it('without credentials in its environment it calls nothing, not even with a profile on disk', async () => {
+    const response = await getLead({});
+
+    expect(response.statusCode).toBe(500);
+    expect(requests).toEqual([]);
   });
 });
