@@ -148,20 +148,23 @@ function arrivalOrder(events: readonly ScoredEvent[], random: () => number): Sco
   return arrivals.sort((a, b) => a.arrivesAt - b.arrivesAt).map(({ event }) => event);
 }
 
-/** The hits a ledger line lists last: the lead page's latest events behind a rule. */
-const LATEST_HITS = 3;
+/** The latest event a ledger line lists: the lead page shows the events behind a rule, latest last. */
+const LATEST_HITS = 1;
 
 /**
  * A stored state as the results compare it: the score, the qualification and each rule's ledger line
  * (points, times, value), not the bookkeeping a state keeps to apply late events.
  */
-function storedResult(state: ScoreState | undefined) {
+function storedResult(state: ScoreState | undefined, ruleset: Ruleset) {
   if (!state) return null;
-  const { tallies, ...score } = state;
+  const { tallies, hitEvents: _eventsBehindHits, ...score } = state;
   return {
     ...score,
-    tallies: Object.fromEntries(Object.entries(tallies).map(([ruleId, tally]) => [ruleId, { score: tally.score, points: tally.points, times: tally.times, value: tally.value }])),
-    topContributors: topContributors(state),
+    tallies: Object.fromEntries(
+      // An event rule's tally stores no score: event rules always score engagement.
+      Object.entries(tallies).map(([ruleId, tally]) => [ruleId, { score: tally.score ?? 'engagement', points: tally.points, times: tally.times, value: tally.value }]),
+    ),
+    topContributors: topContributors(state, ruleset),
   };
 }
 
@@ -194,7 +197,7 @@ function results() {
       const replayed = replay(events, lead, ruleset, outcome.recycledAt);
       replays.push({
         leadId,
-        state: storedResult(replayed.state),
+        state: storedResult(replayed.state, ruleset),
         qualifications: replayed.qualifications.map(qualificationResult),
         atEnd: replayed.state ? readResult(scoreAt(replayed.state, lead, ruleset, window.to)) : null,
       });
@@ -204,11 +207,11 @@ function results() {
         state = change.state;
         return { hits: change.hits, qualified: qualificationResult(change.qualified), total: change.state.total };
       });
-      arrivals.push({ leadId, state: storedResult(state), changes });
+      arrivals.push({ leadId, state: storedResult(state, ruleset), changes });
     }
     const underStarter = replay(events, lead, starterRuleset).state;
     const change = rescore(underStarter, events, lead, broad, window.to);
-    rescores.push({ leadId, change: change ? { state: storedResult(change.state), qualified: qualificationResult(change.qualified), hits: change.hits } : null });
+    rescores.push({ leadId, change: change ? { state: storedResult(change.state, broad), qualified: qualificationResult(change.qualified), hits: change.hits } : null });
   }
   return { backtest: backtest.report(), replays: digest(replays), arrivals: digest(arrivals), rescores: digest(rescores) };
 }
