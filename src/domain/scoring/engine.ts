@@ -191,6 +191,8 @@ export function initialState(ruleset: Ruleset, at: string): ScoreState {
 /** An event behind a rule's points, with its cap period worked out once. */
 interface CountedHit {
   readonly ms: number;
+  /** The same time as `toISOString()` text, as explanations show it. */
+  readonly at: string;
   readonly eventId: string;
   readonly period: number;
 }
@@ -213,11 +215,11 @@ const compareCounted = (a: CountedHit, b: CountedHit) => (a.ms !== b.ms ? a.ms -
 const isEventTally = (tally: RuleTally | LegacyRuleTally) => ('kind' in tally ? tally.kind === 'event' : tally.hits !== undefined);
 
 /** A stored tally's hits, in either shape: positions in the state's `hitEvents`, or (legacy) the events themselves. */
-function storedHits(tally: RuleTally | LegacyRuleTally, hitEvents: readonly StoredHitEvent[]): { ms: number; eventId: string }[] {
-  if ('kind' in tally) return tally.hits.map((hit) => ({ ms: Date.parse(hit.at), eventId: hit.eventId }));
+function storedHits(tally: RuleTally | LegacyRuleTally, hitEvents: readonly StoredHitEvent[]): { ms: number; at: string; eventId: string }[] {
+  if ('kind' in tally) return tally.hits.map((hit) => ({ ms: Date.parse(hit.at), at: normalised(hit.at), eventId: hit.eventId }));
   return (tally.hits ?? []).flatMap((position) => {
     const event = hitEvents[position];
-    return event ? [{ ms: event[0], eventId: event[1] }] : [];
+    return event ? [{ ms: event[0], at: new Date(event[0]).toISOString(), eventId: event[1] }] : [];
   });
 }
 
@@ -380,7 +382,7 @@ export class LeadScore {
     const { points, cap } = rule.rule;
     let tally = this.eventTallies[rule.index];
     if (cap && tally) {
-      this.forgetOldHits(tally, rule);
+      sortHits(tally);
       const windowStart = this.engagementAtMs - LATE_EVENT_MS;
       let replaced = -1;
       if (rule.periodMs) {
@@ -441,7 +443,11 @@ export class LeadScore {
       }
       kept = Math.max(kept, inWindow);
     }
-    if (tally.hits.length > kept) tally.hits.splice(0, tally.hits.length - kept);
+    const forgotten = tally.hits.length - kept;
+    if (forgotten <= 0) return;
+    // Shifted in place rather than spliced: this runs for most hits, and a splice allocates the removed part.
+    tally.hits.copyWithin(0, forgotten);
+    tally.hits.length = kept;
   }
 
   /**
@@ -473,7 +479,7 @@ export class LeadScore {
     const type = Object.hasOwn(event, 'type') ? event.type : undefined;
     for (const rule of this.prepared.eventRulesFor(type)) {
       if (!rule.matches(context)) continue;
-      if (this.addHit(rule, { ms: atMs, eventId: event.id, period: periodOf(rule, atMs) })) hits.push(rule.rule.id);
+      if (this.addHit(rule, { ms: atMs, at, eventId: event.id, period: periodOf(rule, atMs) })) hits.push(rule.rule.id);
     }
     this.eventCount += 1;
     this.totals = this.totalsWith(1, this.activity(this.eventEngagement(1), this.engagementAtMs));
@@ -508,26 +514,42 @@ export class LeadScore {
     return lines;
   }
 
-  /** The ledger as explanations show it: each tally with its rule's description and kind (the rule id when the rule is gone). */
+  /** The ledger as explanations show it: each tally with its rule's description and kind (the rule id when the rule is gone), in the order a stored state lists them. */
   private ledgerWith(factor: number): Record<string, RuleLedgerLine> {
     const ledger: Record<string, RuleLedgerLine> = {};
-    for (const [ruleId, figures, working] of this.lines(factor)) {
-      const rule = this.prepared.byId.get(ruleId);
+    for (const prepared of this.rules) {
+      if (prepared.kind === 'event' || !(this.profileHolds[prepared.index] || this.activityHolds[prepared.index])) continue;
+      const { rule } = prepared;
+      ledger[rule.id] = { description: rule.description, score: rule.score, kind: prepared.kind, points: rule.points, times: 1, value: rule.points, hits: [] };
+    }
+    for (const [ruleId, tally] of this.tallyOrder) {
+      const prepared = this.prepared.byId.get(ruleId);
+      this.forgetOldHits(tally, prepared);
       ledger[ruleId] = {
-        description: rule?.rule.description ?? ruleId,
-        kind: rule?.kind ?? (working ? 'event' : figures.score === 'fit' ? 'profile' : 'activity'),
-        ...figures,
-        score: figures.score ?? 'engagement',
-        hits: (working?.hits ?? []).map((hit) => ({ eventId: hit.eventId, at: new Date(hit.ms).toISOString() })),
+        description: prepared?.rule.description ?? ruleId,
+        score: tally.score,
+        kind: 'event',
+        points: tally.points,
+        times: tally.times,
+        value: factor === 1 || tally.score !== 'engagement' ? tally.value : tally.value * factor,
+        hits: tally.hits.map((hit) => ({ eventId: hit.eventId, at: hit.at })),
       };
     }
     return ledger;
   }
 
-  /** The rules that added the most points so far, as an alert names them. */
+  /** The rules that added the most points so far, as an alert names them (the order of `topContributors` on the stored state). */
   private topContributors(): Contribution[] {
-    const tallies = Object.fromEntries(this.lines(1).map(([ruleId, figures]) => [ruleId, figures]));
-    return contributions(tallies, (ruleId) => this.prepared.byId.get(ruleId)?.rule.description ?? ruleId, TOP_CONTRIBUTORS);
+    const contributed: Contribution[] = [];
+    for (const prepared of this.rules) {
+      const { rule } = prepared;
+      if (prepared.kind === 'event' || rule.points <= 0 || !(this.profileHolds[prepared.index] || this.activityHolds[prepared.index])) continue;
+      contributed.push({ ruleId: rule.id, description: rule.description, points: rule.points, times: 1 });
+    }
+    for (const [ruleId, tally] of this.tallyOrder) {
+      if (tally.points > 0) contributed.push({ ruleId, description: this.prepared.byId.get(ruleId)?.rule.description ?? ruleId, points: tally.points, times: tally.times });
+    }
+    return contributed.sort((a, b) => b.points - a.points).slice(0, TOP_CONTRIBUTORS);
   }
 
   /** The tallies to store, and the events their hits point to (each once, in time order). */
