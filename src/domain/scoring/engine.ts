@@ -43,8 +43,8 @@ export interface RuleTally {
    * Event rules only (its presence is what marks one): the events behind the points that are still
    * kept, oldest first, as positions in the state's `hitEvents`. A capped rule keeps every counted
    * event of the late-event window (see `LATE_EVENT_DAYS`), so an earlier event arriving late can
-   * take a later one's place; every event rule also keeps its latest `HITS_SHOWN` for the ledger.
-   * Older ones are only counted.
+   * take a later one's place; every event rule also keeps its latest events for the ledger (see
+   * `HITS_SHOWN`). Older ones are only counted.
    */
   readonly hits?: readonly number[];
 }
@@ -134,6 +134,8 @@ const MS_PER_DAY = 86_400_000;
  */
 const HITS_SHOWN = 3;
 const CAPPED_HITS_SHOWN = 1;
+/** Hits a tally may hold while a lead is scored before those no longer needed are dropped. */
+const FORGET_ABOVE = 16;
 /** How many rules an MQL alert names as the reasons. */
 const TOP_CONTRIBUTORS = 3;
 /**
@@ -141,9 +143,10 @@ const TOP_CONTRIBUTORS = 3;
  * Capped rules keep every event they counted in the window that ends at the lead's latest event and
  * starts this long before it (a rule capped per period: every period that overlaps it), so a late
  * event in the window finds what its period counted and takes the place of a later event in a full
- * period. Fourteen days cover a retry, a redrive from a dead-letter queue and a device that was
- * offline for a week, while keeping the stored state small (see `LeadScore.addHit` for what an
- * event older than the window does).
+ * period. A week covers a retry, a redrive from a dead-letter queue the same week and a device
+ * that was offline for days, while keeping the stored state small (three years of weekly activity
+ * under the starter ruleset: at most 1.8 KB stored with a week, 2.1 KB with a fortnight). See
+ * `LeadScore.addHit` for what an event older than the window does.
  */
 export const LATE_EVENT_DAYS = 7;
 const LATE_EVENT_MS = LATE_EVENT_DAYS * MS_PER_DAY;
@@ -366,8 +369,8 @@ export class LeadScore {
    *
    * An event older than that window ("very late": its time is more than `LATE_EVENT_DAYS` before the
    * lead's latest event) is weighed the same way while the rule still keeps every event it counted.
-   * Once a capped rule has let some go (they were older than the window and beyond the latest
-   * `HITS_SHOWN`), it no longer knows what the event's period counted, so:
+   * Once a capped rule has let some go (older than the window, and not its latest), it no longer
+   * knows what the event's period counted, so:
    * - a rule capped per period does not count it (whether its period had room is not known, and
    *   counting it could break the cap);
    * - a rule capped for life counts it while fewer than `max` events have counted (nothing has to
@@ -418,14 +421,16 @@ export class LeadScore {
     tally.times += 1;
     tally.value += this.worth(points, counted.ms);
     insertHit(tally, counted);
-    this.forgetOldHits(tally, rule);
+    // Forgotten in batches while a history is replayed (a stored state has them forgotten every time).
+    if (tally.hits.length > FORGET_ABOVE) this.forgetOldHits(tally, rule);
     return true;
   }
 
   /**
-   * Drops the hits a tally no longer needs: it keeps its latest `HITS_SHOWN` for the ledger and, for a
-   * capped rule, every hit in the late-event window, which a late event may still have to weigh
-   * against. The window only moves forward, so a hit dropped is never needed again.
+   * Drops the hits a tally no longer needs: it keeps its latest ones for the ledger (`HITS_SHOWN`,
+   * `CAPPED_HITS_SHOWN`) and, for a capped rule, every hit in the late-event window, which a late
+   * event may still have to weigh against. The window only moves forward, so a hit dropped is never
+   * needed again.
    */
   private forgetOldHits(tally: WorkingTally, rule: PreparedRule | undefined) {
     const shown = rule?.rule.cap ? CAPPED_HITS_SHOWN : HITS_SHOWN;
@@ -495,25 +500,6 @@ export class LeadScore {
     return { hits };
   }
 
-  /**
-   * Fit and activity rules that hold, as last evaluated, then event tallies decayed by `factor` (with
-   * the hits they no longer need forgotten), in the order a stored state lists them.
-   */
-  private lines(factor: number): [string, RuleTally, WorkingTally | undefined][] {
-    const lines: [string, RuleTally, WorkingTally | undefined][] = [];
-    for (const prepared of this.rules) {
-      if (prepared.kind === 'event' || !(this.profileHolds[prepared.index] || this.activityHolds[prepared.index])) continue;
-      const { rule } = prepared;
-      lines.push([rule.id, { score: rule.score, points: rule.points, times: 1, value: rule.points }, undefined]);
-    }
-    for (const [ruleId, tally] of this.tallyOrder) {
-      this.forgetOldHits(tally, this.prepared.byId.get(ruleId));
-      const value = factor === 1 || tally.score !== 'engagement' ? tally.value : tally.value * factor;
-      lines.push([ruleId, { ...(tally.score === 'engagement' ? {} : { score: tally.score }), points: tally.points, times: tally.times, value }, tally]);
-    }
-    return lines;
-  }
-
   /** The ledger as explanations show it: each tally with its rule's description and kind (the rule id when the rule is gone), in the order a stored state lists them. */
   private ledgerWith(factor: number): Record<string, RuleLedgerLine> {
     const ledger: Record<string, RuleLedgerLine> = {};
@@ -552,17 +538,38 @@ export class LeadScore {
     return contributed.sort((a, b) => b.points - a.points).slice(0, TOP_CONTRIBUTORS);
   }
 
-  /** The tallies to store, and the events their hits point to (each once, in time order). */
+  /**
+   * The tallies to store, in the order a stored state lists them (fit and activity rules that hold,
+   * as last evaluated, then event rules with the hits they no longer need forgotten), and the events
+   * their hits point to: each once, in time order.
+   */
   private storedTallies(): { tallies: Record<string, RuleTally>; hitEvents: StoredHitEvent[] } {
-    const lines = this.lines(1);
-    const kept = new Map<string, CountedHit>();
-    for (const [, , working] of lines) for (const hit of working?.hits ?? []) kept.set(hit.eventId, hit);
-    const events = [...kept.values()].sort(compareCounted);
-    const positions = new Map(events.map((hit, position) => [hit.eventId, position]));
     const tallies: Record<string, RuleTally> = {};
-    for (const [ruleId, figures, working] of lines) {
-      tallies[ruleId] = working ? { ...figures, hits: working.hits.map((hit) => positions.get(hit.eventId) ?? 0) } : figures;
+    for (const prepared of this.rules) {
+      if (prepared.kind === 'event' || !(this.profileHolds[prepared.index] || this.activityHolds[prepared.index])) continue;
+      const { rule } = prepared;
+      tallies[rule.id] = { score: rule.score, points: rule.points, times: 1, value: rule.points };
     }
+    const kept: CountedHit[] = [];
+    for (const [ruleId, tally] of this.tallyOrder) {
+      this.forgetOldHits(tally, this.prepared.byId.get(ruleId));
+      for (const hit of tally.hits) kept.push(hit);
+    }
+    // One event hit by several rules sorts next to itself: keep it once.
+    kept.sort(compareCounted);
+    const events: CountedHit[] = [];
+    for (const hit of kept) if (events[events.length - 1]?.eventId !== hit.eventId) events.push(hit);
+    const positionOf = (hit: CountedHit) => {
+      let low = 0;
+      let high = events.length - 1;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if (compareCounted(events[middle] as CountedHit, hit) < 0) low = middle + 1;
+        else high = middle;
+      }
+      return low;
+    };
+    for (const [ruleId, tally] of this.tallyOrder) tallies[ruleId] = { points: tally.points, times: tally.times, value: tally.value, hits: tally.hits.map(positionOf) };
     return { tallies, hitEvents: events.map((hit): StoredHitEvent => [hit.ms, hit.eventId]) };
   }
 
