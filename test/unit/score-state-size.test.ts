@@ -123,8 +123,6 @@ describe('the stored score state stays small whatever the history', () => {
     const afterOneYear = scoreLive(ruleset, history(1)).state;
     const afterThreeYears = scoreLive(ruleset, history(YEARS)).state;
     console.info(`${ruleset.version}: ${itemSize(afterOneYear)} bytes after one year, ${itemSize(afterThreeYears)} after three (DynamoDB); ${jsonSize(afterOneYear)} and ${jsonSize(afterThreeYears)} as JSON`);
-    // The same events kept (the late-event window's, each rule's latest), whatever came before.
-    expect(afterThreeYears.hitEvents).toHaveLength(afterOneYear.hitEvents?.length ?? 0);
     // Counts (points, times, events) gain a digit or two over the years; nothing else may grow.
     expect(itemSize(afterThreeYears)).toBeLessThanOrEqual(itemSize(afterOneYear) + 16);
   });

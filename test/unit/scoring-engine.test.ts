@@ -206,6 +206,16 @@ describe('an event that arrives later than the late-event window (LeadScore.addH
     expect(full.state.tallies['content-download']).toMatchObject({ points: 50, times: 5 });
   });
 
+  it('counts an old history scored in time order, as a visitor who identifies has it scored, as a replay does', () => {
+    const form = event('form_submission', week(10));
+    const visits = [1, 2, 3, 4, 5].flatMap((n) => [pageView('/pricing', week(n, 1)), pageView('/pricing', week(n, 2)), event('content_download', week(n, 3))]);
+    const live = visits.reduce((state, visit) => late(state, visit).state, applyEvent(undefined, form, {}).state);
+    const replayed = replay([form, ...visits], {}, starterRuleset).state;
+    expect(live.tallies['pricing-page']).toMatchObject({ points: 100, times: 10 });
+    expect(live.tallies['content-download']).toMatchObject({ points: 50, times: 5 });
+    expect(live.engagement).toBeCloseTo(replayed?.engagement ?? 0, 9);
+  });
+
   it('is counted by a rule without a cap, as every event is', () => {
     const ruleset = Ruleset.parse({
       ...starterRuleset,

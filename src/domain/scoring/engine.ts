@@ -44,7 +44,7 @@ export interface RuleTally {
    * kept, oldest first, as positions in the state's `hitEvents`. A capped rule keeps every counted
    * event of the late-event window (see `LATE_EVENT_DAYS`), so an earlier event arriving late can
    * take a later one's place; every event rule also keeps its latest events for the ledger (see
-   * `HITS_SHOWN`). Older ones are only counted.
+   * `LeadScore.forgetOldHits`). Older ones are only counted.
    */
   readonly hits?: readonly number[];
 }
@@ -129,11 +129,10 @@ export interface ScoreChange {
 
 const MS_PER_DAY = 86_400_000;
 /**
- * The events an event rule keeps for the ledger (the lead page lists them under the rule): a rule
- * without a cap its latest few, a capped rule its latest one besides those of the late-event window.
+ * The events a rule without a cap keeps for the ledger (the lead page lists them under the rule);
+ * a capped rule keeps those of its latest period besides those of the late-event window.
  */
 const HITS_SHOWN = 3;
-const CAPPED_HITS_SHOWN = 1;
 /** Hits a tally may hold while a lead is scored before those no longer needed are dropped. */
 const FORGET_ABOVE = 16;
 /** How many rules an MQL alert names as the reasons. */
@@ -367,29 +366,34 @@ export class LeadScore {
    * arrives more than `LATE_EVENT_DAYS` after a later one: an earlier event that arrives late takes
    * the place of the latest hit of a full period.
    *
-   * An event older than that window ("very late": its time is more than `LATE_EVENT_DAYS` before the
-   * lead's latest event) is weighed the same way while the rule still keeps every event it counted.
-   * Once a capped rule has let some go (older than the window, and not its latest), it no longer
-   * knows what the event's period counted, so:
-   * - a rule capped per period does not count it (whether its period had room is not known, and
-   *   counting it could break the cap);
-   * - a rule capped for life counts it while fewer than `max` events have counted (nothing has to
-   *   give way), and not once the cap is full.
-   * A rule without a cap counts it, as it counts every event.
-   * The outcome depends only on the state and the event, so it is the same on every retry. The event
-   * is kept with the lead's history like any other, and a rescore (a new ruleset) replays the
-   * history in time order, where it counts as if it had arrived in time.
-   * Says whether the rule scored.
+   * A capped rule forgets the events it counted before that window, except its latest (see
+   * `forgetOldHits`), always the oldest first. An event from before the window and before every
+   * event the rule still keeps ("very late") is weighed as any other while the rule has forgotten
+   * nothing. Once it has forgotten some, it no longer knows what that event would have to be weighed
+   * against, so:
+   * - a rule capped per period keeps whole periods, and counts exactly an event of any period from
+   *   its oldest kept one on; an event of an earlier period (and before the window) it does not
+   *   count (whether that period had room is not known, and counting it could break the cap);
+   * - a rule capped for life counts such an event while fewer than `max` events have counted (nothing
+   *   has to give way; the event is counted but not kept), and not once the cap is full.
+   * A rule without a cap counts every event. So an old history scored in time order (a visitor's
+   * events when they identify) is counted exactly, and a late event never breaks a cap. The outcome
+   * depends only on the state and the event, so it is the same on every retry; the event stays in
+   * the lead's history, and a rescore (a new ruleset) replays it in time order, where it counts as if
+   * it had arrived in time. Says whether the rule scored.
    */
   private addHit(rule: PreparedRule, counted: CountedHit): boolean {
     const { points, cap } = rule.rule;
     let tally = this.eventTallies[rule.index];
     if (cap && tally) {
       sortHits(tally);
+      // Whatever the rule forgot is from before its oldest kept hit and before the window's start.
+      const oldestKept = tally.hits[0];
+      const forgotten = tally.times > tally.hits.length;
       const windowStart = this.engagementAtMs - LATE_EVENT_MS;
       let replaced = -1;
       if (rule.periodMs) {
-        if (counted.period < periodOf(rule, windowStart) && tally.times > tally.hits.length) return false;
+        if (forgotten && counted.period < periodOf(rule, windowStart) && (!oldestKept || counted.period < oldestKept.period)) return false;
         let samePeriod = 0;
         for (let index = 0; index < tally.hits.length; index += 1) {
           if ((tally.hits[index] as CountedHit).period !== counted.period) continue;
@@ -397,8 +401,11 @@ export class LeadScore {
           replaced = index;
         }
         if (samePeriod < cap.max) replaced = -1;
+      } else if (forgotten && counted.ms < windowStart && (!oldestKept || compareCounted(counted, oldestKept) < 0)) {
+        if (tally.times >= cap.max) return false;
+        this.count(tally, points, counted);
+        return true;
       } else if (tally.times >= cap.max) {
-        if (counted.ms < windowStart && tally.times > tally.hits.length) return false;
         // The latest counted hit is always kept, so the last hit is the one a late event may replace.
         replaced = tally.hits.length - 1;
       }
@@ -417,42 +424,47 @@ export class LeadScore {
       this.tallyOrder.push([rule.rule.id, tally]);
     }
     tally.score = rule.rule.score;
-    tally.points += points;
-    tally.times += 1;
-    tally.value += this.worth(points, counted.ms);
+    this.count(tally, points, counted);
     insertHit(tally, counted);
     // Forgotten in batches while a history is replayed (a stored state has them forgotten every time).
     if (tally.hits.length > FORGET_ABOVE) this.forgetOldHits(tally, rule);
     return true;
   }
 
+  private count(tally: WorkingTally, points: number, counted: CountedHit) {
+    tally.points += points;
+    tally.times += 1;
+    tally.value += this.worth(points, counted.ms);
+  }
+
   /**
-   * Drops the hits a tally no longer needs: it keeps its latest ones for the ledger (`HITS_SHOWN`,
-   * `CAPPED_HITS_SHOWN`) and, for a capped rule, every hit in the late-event window, which a late
-   * event may still have to weigh against. The window only moves forward, so a hit dropped is never
-   * needed again.
+   * Drops the hits a tally no longer needs, oldest first. It keeps, for the ledger, a rule's latest
+   * `HITS_SHOWN` (a rule capped per period: the hits of its latest period; capped for life: its
+   * latest hit) and, for a capped rule, every hit of the late-event window (a rule capped per
+   * period: of every period that overlaps it), which a late event may still have to be weighed
+   * against. The window only moves forward, so a hit dropped is not needed again.
    */
   private forgetOldHits(tally: WorkingTally, rule: PreparedRule | undefined) {
-    const shown = rule?.rule.cap ? CAPPED_HITS_SHOWN : HITS_SHOWN;
-    if (tally.hits.length <= shown) return;
+    const { hits } = tally;
+    if (hits.length <= (rule?.rule.cap ? 1 : HITS_SHOWN)) return;
     sortHits(tally);
-    let kept = shown;
+    let kept = HITS_SHOWN;
     if (rule?.rule.cap) {
       const windowStart = this.engagementAtMs - LATE_EVENT_MS;
-      const firstPeriod = periodOf(rule, windowStart);
-      let inWindow = 0;
-      for (let index = tally.hits.length - 1; index >= 0; index -= 1) {
-        const hit = tally.hits[index] as CountedHit;
-        if (rule.periodMs ? hit.period < firstPeriod : hit.ms < windowStart) break;
-        inWindow += 1;
+      const periodMs = rule.periodMs;
+      const keptFrom = periodMs ? Math.min(periodOf(rule, windowStart), (hits[hits.length - 1] as CountedHit).period) : windowStart;
+      kept = 1;
+      for (let index = hits.length - 2; index >= 0; index -= 1) {
+        const hit = hits[index] as CountedHit;
+        if ((periodMs ? hit.period : hit.ms) < keptFrom) break;
+        kept += 1;
       }
-      kept = Math.max(kept, inWindow);
     }
-    const forgotten = tally.hits.length - kept;
+    const forgotten = hits.length - kept;
     if (forgotten <= 0) return;
     // Shifted in place rather than spliced: this runs for most hits, and a splice allocates the removed part.
-    tally.hits.copyWithin(0, forgotten);
-    tally.hits.length = kept;
+    hits.copyWithin(0, forgotten);
+    hits.length = kept;
   }
 
   /**
