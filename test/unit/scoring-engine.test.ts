@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apply, scoreAt, type ScoredEvent } from '../../src/domain/scoring/engine';
+import { apply, replay, scoreAt, type ScoredEvent } from '../../src/domain/scoring/engine';
 import { Ruleset } from '../../src/domain/scoring/ruleset';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
@@ -168,5 +168,63 @@ describe('rule ids that name Object.prototype members', () => {
     const { state } = applyEvent(undefined, pageView('/a', '2026-11-01T10:00:00Z'), decisionMaker, ruleset);
     expect(state.fit).toBe(0);
     expect(state.total).toBe(5);
+  });
+});
+
+describe('an event that arrives later than the late-event window (LeadScore.addHit)', () => {
+  // 2026-11-02 is a Monday; weeks are the pricing rule's cap periods. The latest event is in week 4.
+  const week = (n: number, day = 1) => new Date(Date.UTC(2026, 10, 2 + 7 * (n - 1) + day, 10)).toISOString();
+  const download = (at: string) => event('content_download', at);
+  const scored = (events: readonly ScoredEvent[]) => applyAll(events, {}).state;
+  const late = (state: Parameters<typeof apply>[0], next: ScoredEvent) => applyEvent(state, next, {});
+
+  it('is not counted by a rule capped per period once the rule has let events of that period go', () => {
+    const state = scored([1, 2, 3, 4].map((n) => pageView('/pricing', week(n))));
+    const change = late(state, pageView('/pricing', week(1, 2)));
+    expect(change.hits).not.toContain('pricing-page');
+    expect(change.state.tallies['pricing-page']).toMatchObject({ points: 40, times: 4 });
+    // Rescoring replays the history in time order, where it counts (week 1 had room).
+    expect(replay([...[1, 2, 3, 4].map((n) => pageView('/pricing', week(n))), pageView('/pricing', week(1, 2))], {}, starterRuleset).state?.tallies['pricing-page']?.times).toBe(5);
+  });
+
+  it('is weighed exactly by a rule that still keeps every event it counted', () => {
+    const state = scored([pageView('/features/a', week(1)), pageView('/demo', week(4))]);
+    const change = late(state, pageView('/demo', week(1, 2)));
+    expect(change.hits).toContain('demo-page');
+    expect(change.state.tallies['demo-page']).toMatchObject({ points: 30, times: 2 });
+  });
+
+  it('is counted by a rule capped for life while it has room, and not once it is full', () => {
+    const three = scored([download(week(2)), download(week(3)), download(week(4)), event('chat_message', week(6))]);
+    const withRoom = late(three, download(week(1)));
+    expect(withRoom.hits).toContain('content-download');
+    expect(withRoom.state.tallies['content-download']).toMatchObject({ points: 40, times: 4 });
+
+    const five = scored([1, 2, 3, 4, 5].map((n) => download(week(n, 2))).concat(event('chat_message', week(7))));
+    const full = late(five, download(week(1)));
+    expect(full.hits).not.toContain('content-download');
+    expect(full.state.tallies['content-download']).toMatchObject({ points: 50, times: 5 });
+  });
+
+  it('counts an old history scored in time order, as a visitor who identifies has it scored, as a replay does', () => {
+    const form = event('form_submission', week(10));
+    const visits = [1, 2, 3, 4, 5].flatMap((n) => [pageView('/pricing', week(n, 1)), pageView('/pricing', week(n, 2)), event('content_download', week(n, 3))]);
+    const live = visits.reduce((state, visit) => late(state, visit).state, applyEvent(undefined, form, {}).state);
+    const replayed = replay([form, ...visits], {}, starterRuleset).state;
+    expect(live.tallies['pricing-page']).toMatchObject({ points: 100, times: 10 });
+    expect(live.tallies['content-download']).toMatchObject({ points: 50, times: 5 });
+    expect(live.engagement).toBeCloseTo(replayed?.engagement ?? 0, 9);
+  });
+
+  it('is counted by a rule without a cap, as every event is', () => {
+    const ruleset = Ruleset.parse({
+      ...starterRuleset,
+      version: 'uncapped-1',
+      rules: [{ id: 'any-page', description: 'Any page view', score: 'engagement', when: { event: { type: ['page_view'] } }, points: 2 }],
+    });
+    let state: Parameters<typeof apply>[0];
+    for (const n of [1, 2, 3, 4]) state = applyEvent(state, pageView('/a', week(n)), {}, ruleset).state;
+    const change = applyEvent(state, pageView('/b', week(1, 2)), {}, ruleset);
+    expect(change.state.tallies['any-page']).toMatchObject({ points: 10, times: 5 });
   });
 });

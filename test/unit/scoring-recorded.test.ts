@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Backtest, type LeadOutcome } from '../../src/domain/scoring/backtest';
-import { apply, replay, rescore, scoreAt, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
+import { apply, replay, rescore, scoreAt, topContributors, type Qualification, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
 import type { Rule, Ruleset } from '../../src/domain/scoring/ruleset';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { validateRuleset } from '../../src/domain/scoring/validate';
@@ -10,7 +10,10 @@ import { validateRuleset } from '../../src/domain/scoring/validate';
 /**
  * The engine's results on a recorded history: a history generated from a fixed seed is scored and
  * back-tested, and the results must equal, to the last bit, those recorded in the fixture. Faster
- * evaluation must not change a single score. When a change of results is intended, record them
+ * evaluation must not change a single score. Results are compared as users see them (scores,
+ * qualifications, each rule's ledger line and latest events, the alert's top contributors), not in
+ * the form a state is stored in, so a change of storage is checked against the same figures. Live
+ * applies see events out of time order, each up to 7 days late. When a change of results is intended, record them
  * anew with `RECORD_SCORING_FIXTURE=1 npx vitest run test/unit/scoring-recorded.test.ts` and say why
  * in the commit.
  */
@@ -133,15 +136,51 @@ function canonical(value: unknown): unknown {
 }
 const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex');
 
-/** Live scoring's order: events as they arrive, a seeded shuffle of the history, redeliveries included. */
+/** The longest an event of the recorded history waits before it is scored (a retry, a redrive from a DLQ). */
+const MAX_DELAY_MS = 7 * DAY;
+
+/**
+ * Live scoring's order: each event arrives up to `MAX_DELAY_MS` after it happened (a seeded delay),
+ * so events arrive out of time order; redeliveries included.
+ */
 function arrivalOrder(events: readonly ScoredEvent[], random: () => number): ScoredEvent[] {
-  const shuffled = [...events];
-  for (let index = shuffled.length - 1; index > 0; index -= 1) {
-    const other = Math.floor(random() * (index + 1));
-    [shuffled[index], shuffled[other]] = [shuffled[other] as ScoredEvent, shuffled[index] as ScoredEvent];
-  }
-  return shuffled;
+  const arrivals = events.map((event) => ({ event, arrivesAt: Date.parse(event.occurredAt) + Math.floor(random() * MAX_DELAY_MS) }));
+  return arrivals.sort((a, b) => a.arrivesAt - b.arrivesAt).map(({ event }) => event);
 }
+
+/** The latest event a ledger line lists: the lead page shows the events behind a rule, latest last. */
+const LATEST_HITS = 1;
+
+/**
+ * A stored state as the results compare it: the score, the qualification and each rule's ledger line
+ * (points, times, value), not the bookkeeping a state keeps to apply late events.
+ */
+function storedResult(state: ScoreState | undefined, ruleset: Ruleset) {
+  if (!state) return null;
+  const { tallies, hitEvents: _eventsBehindHits, ...score } = state;
+  return {
+    ...score,
+    tallies: Object.fromEntries(
+      // An event rule's tally stores no score: event rules always score engagement.
+      Object.entries(tallies).map(([ruleId, tally]) => [ruleId, { score: tally.score ?? 'engagement', points: tally.points, times: tally.times, value: tally.value }]),
+    ),
+    topContributors: topContributors(state, ruleset),
+  };
+}
+
+/** A score as read (`scoreAt`): totals and each rule's ledger line with its description and latest events. */
+function readResult(read: ReturnType<typeof scoreAt>) {
+  const { tallies, ...score } = read;
+  return {
+    ...score,
+    tallies: Object.fromEntries(Object.entries(tallies).map(([ruleId, tally]) => {
+      const { hits, ...line } = tally;
+      return [ruleId, { ...line, latestHits: hits.slice(-LATEST_HITS) }];
+    })),
+  };
+}
+
+const qualificationResult = (qualification: Qualification | undefined) => (qualification ? { qualification: qualification.qualification, qualifiedAt: qualification.qualifiedAt } : null);
 
 function results() {
   const history = recordedHistory();
@@ -156,17 +195,23 @@ function results() {
   for (const { leadId, lead, events, outcome } of history) {
     for (const ruleset of [broad, starterRuleset]) {
       const replayed = replay(events, lead, ruleset, outcome.recycledAt);
-      replays.push({ leadId, ...replayed, atEnd: replayed.state ? scoreAt(replayed.state, lead, ruleset, window.to) : null });
+      replays.push({
+        leadId,
+        state: storedResult(replayed.state, ruleset),
+        qualifications: replayed.qualifications.map(qualificationResult),
+        atEnd: replayed.state ? readResult(scoreAt(replayed.state, lead, ruleset, window.to)) : null,
+      });
       let state: ScoreState | undefined;
       const changes = arrivalOrder(events, random).map((event) => {
         const change = apply(state, { event, lead }, ruleset);
         state = change.state;
-        return { hits: change.hits, qualified: change.qualified ?? null, total: change.state.total };
+        return { hits: change.hits, qualified: qualificationResult(change.qualified), total: change.state.total };
       });
-      arrivals.push({ leadId, state: state ?? null, changes });
+      arrivals.push({ leadId, state: storedResult(state, ruleset), changes });
     }
     const underStarter = replay(events, lead, starterRuleset).state;
-    rescores.push({ leadId, change: rescore(underStarter, events, lead, broad, window.to) ?? null });
+    const change = rescore(underStarter, events, lead, broad, window.to);
+    rescores.push({ leadId, change: change ? { state: storedResult(change.state, broad), qualified: qualificationResult(change.qualified), hits: change.hits } : null });
   }
   return { backtest: backtest.report(), replays: digest(replays), arrivals: digest(arrivals), rescores: digest(rescores) };
 }

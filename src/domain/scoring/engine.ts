@@ -1,6 +1,6 @@
 import { recycledScore } from './recycle';
 import { type PreparedRule, type PreparedRuleset, prepare } from './prepared-ruleset';
-import type { Grade, Ruleset } from './ruleset';
+import type { Grade, Rule, RuleKind, Ruleset } from './ruleset';
 import { GRADES } from './ruleset';
 
 /** An engagement event as scoring sees it: `{ event: ... }` in a rule condition. */
@@ -17,28 +17,71 @@ export interface ScoringInput {
   readonly lead: Readonly<Record<string, unknown>>;
 }
 
-/** An event behind a rule's points. */
+/** An event behind a rule's points, as explanations show it. */
 export interface Hit {
   readonly eventId: string;
   readonly at: string;
 }
 
-/** What one rule contributes to a lead: the ledger line that explains the score. */
+/** An event behind rules' points, as a state stores it: when it happened (milliseconds since the epoch) and its id. */
+export type StoredHitEvent = readonly [at: number, eventId: string];
+
+/**
+ * What one rule contributes to a lead, as a state stores it: figures, not words (the description is
+ * the ruleset's, looked up by rule id when the score is explained). Fit and activity rules hold or
+ * not, so they count once at their points; event rules count per event, within their caps.
+ */
 export interface RuleTally {
-  readonly description: string;
-  readonly score: 'fit' | 'engagement';
-  readonly kind: 'profile' | 'event' | 'activity';
+  /** Fit and activity rules; an event rule's tally has none, as event rules always score engagement. */
+  readonly score?: 'fit' | 'engagement';
   /** Points as awarded, before decay. */
   readonly points: number;
   readonly times: number;
   /** What the rule adds to the score as of the state's `engagementAt` (event rules decay). */
   readonly value: number;
   /**
-   * Event rules: the events behind the points, oldest first. For a capped rule every hit that counts
-   * against the cap (so an earlier event arriving late can take a later one's place); otherwise the
-   * latest few.
+   * Event rules only (its presence is what marks one): the events behind the points that are still
+   * kept, oldest first, as positions in the state's `hitEvents`. A capped rule keeps every counted
+   * event of the late-event window (see `LATE_EVENT_DAYS`), so an earlier event arriving late can
+   * take a later one's place; every event rule also keeps its latest events for the ledger (see
+   * `LeadScore.forgetOldHits`). Older ones are only counted.
    */
+  readonly hits?: readonly number[];
+}
+
+/**
+ * A tally as states stored it before tallies were compacted: with the rule's description and kind,
+ * and for a capped rule every event counted against the cap. Still read, for leads scored then;
+ * never written.
+ */
+export interface LegacyRuleTally {
+  readonly description: string;
+  readonly score: 'fit' | 'engagement';
+  readonly kind: RuleKind;
+  readonly points: number;
+  readonly times: number;
+  readonly value: number;
   readonly hits: readonly Hit[];
+}
+
+/** A rule's line of the score's ledger, as explanations show it: the stored figures with the rule's description and kind. */
+export interface RuleLedgerLine {
+  readonly description: string;
+  readonly score: 'fit' | 'engagement';
+  readonly kind: RuleKind;
+  readonly points: number;
+  readonly times: number;
+  readonly value: number;
+  /** Event rules: the latest events behind the points (see `RuleTally.hits`), oldest first. */
+  readonly hits: readonly Hit[];
+}
+
+/** A rule that added points, as an MQL alert names it: "+30 Pricing page view x3". */
+export interface Contribution {
+  readonly ruleId: string;
+  readonly description: string;
+  readonly points: number;
+  readonly times: number;
 }
 
 export interface ScoreState {
@@ -55,7 +98,13 @@ export interface ScoreState {
   /** How many times this lead has qualified; with the ruleset version it keys the alert. */
   readonly qualifications: number;
   readonly qualifiedAt?: string;
-  readonly tallies: Readonly<Record<string, RuleTally>>;
+  /** By rule id. Written as `RuleTally`; states stored before tallies were compacted hold `LegacyRuleTally`. */
+  readonly tallies: Readonly<Record<string, RuleTally | LegacyRuleTally>>;
+  /**
+   * The events the tallies' `hits` point to, in time order, each once however many rules it hit (one
+   * page view may count for several). Absent when no tally keeps an event.
+   */
+  readonly hitEvents?: readonly StoredHitEvent[];
   /**
    * Set when sales sent the lead back to nurture: events that happened before it no longer count, so
    * neither a late event nor a replay (rescoring) gives the lead back the engagement it lost.
@@ -66,6 +115,8 @@ export interface ScoreState {
 export interface Qualification {
   readonly qualification: number;
   readonly qualifiedAt: string;
+  /** The rules that carried the lead over, as of the qualification: what the alert names. */
+  readonly topContributors: readonly Contribution[];
 }
 
 export interface ScoreChange {
@@ -77,7 +128,27 @@ export interface ScoreChange {
 }
 
 const MS_PER_DAY = 86_400_000;
-const HITS_SHOWN = 5;
+/**
+ * The events a rule without a cap keeps for the ledger (the lead page lists them under the rule);
+ * a capped rule keeps those of its latest period besides those of the late-event window.
+ */
+const HITS_SHOWN = 3;
+/** Hits a tally may hold while a lead is scored before those no longer needed are dropped. */
+const FORGET_ABOVE = 16;
+/** How many rules an MQL alert names as the reasons. */
+const TOP_CONTRIBUTORS = 3;
+/**
+ * How late an event may arrive and still be scored exactly as if it had arrived in time order.
+ * Capped rules keep every event they counted in the window that ends at the lead's latest event and
+ * starts this long before it (a rule capped per period: every period that overlaps it), so a late
+ * event in the window finds what its period counted and takes the place of a later event in a full
+ * period. A week covers a retry, a redrive from a dead-letter queue the same week and a device
+ * that was offline for days, while keeping the stored state small (three years of weekly activity
+ * under the starter ruleset: at most 1.8 KB stored with a week, 2.1 KB with a fortnight). See
+ * `LeadScore.addHit` for what an event older than the window does.
+ */
+export const LATE_EVENT_DAYS = 7;
+const LATE_EVENT_MS = LATE_EVENT_DAYS * MS_PER_DAY;
 /** Cap periods are consecutive windows counted from a Monday (UTC), so a 7-day period is a calendar week. */
 const PERIOD_ORIGIN = Date.UTC(1970, 0, 5);
 
@@ -119,18 +190,18 @@ export function initialState(ruleset: Ruleset, at: string): ScoreState {
   };
 }
 
-/** A hit with its time parsed and its cap period worked out once. */
+/** An event behind a rule's points, with its cap period worked out once. */
 interface CountedHit {
-  readonly hit: Hit;
   readonly ms: number;
+  /** The same time as `toISOString()` text, as explanations show it. */
+  readonly at: string;
+  readonly eventId: string;
   readonly period: number;
 }
 
 /** An event rule's tally while a lead is scored: changed in place, copied out when a state is asked for. */
 interface WorkingTally {
-  description: string;
   score: 'fit' | 'engagement';
-  kind: RuleTally['kind'];
   points: number;
   times: number;
   value: number;
@@ -140,26 +211,47 @@ interface WorkingTally {
 }
 
 const periodOf = (rule: PreparedRule | undefined, ms: number) => (rule?.periodMs ? Math.floor((ms - PERIOD_ORIGIN) / rule.periodMs) : 0);
-const compareCounted = (a: CountedHit, b: CountedHit) => compareEvents(a.hit, b.hit);
+/** The order of `compareEvents`: times kept as `toISOString()` text sort as their milliseconds do. */
+const compareCounted = (a: CountedHit, b: CountedHit) => (a.ms !== b.ms ? a.ms - b.ms : a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+/** Event rules' tallies are the ones with hits; a legacy tally says its kind. */
+const isEventTally = (tally: RuleTally | LegacyRuleTally) => ('kind' in tally ? tally.kind === 'event' : tally.hits !== undefined);
 
-function workingTally(tally: RuleTally, rule: PreparedRule | undefined): WorkingTally {
-  const hits = tally.hits.map((hit) => {
-    const ms = Date.parse(hit.at);
-    return { hit, ms, period: periodOf(rule, ms) };
+/** A stored tally's hits, in either shape: positions in the state's `hitEvents`, or (legacy) the events themselves. */
+function storedHits(tally: RuleTally | LegacyRuleTally, hitEvents: readonly StoredHitEvent[]): { ms: number; at: string; eventId: string }[] {
+  if ('kind' in tally) return tally.hits.map((hit) => ({ ms: Date.parse(hit.at), at: normalised(hit.at), eventId: hit.eventId }));
+  return (tally.hits ?? []).flatMap((position) => {
+    const event = hitEvents[position];
+    return event ? [{ ms: event[0], at: new Date(event[0]).toISOString(), eventId: event[1] }] : [];
   });
+}
+
+function workingTally(tally: RuleTally | LegacyRuleTally, rule: PreparedRule | undefined, hitEvents: readonly StoredHitEvent[]): WorkingTally {
+  const hits = storedHits(tally, hitEvents).map((hit): CountedHit => ({ ...hit, period: periodOf(rule, hit.ms) }));
   const hitsSorted = hits.every((hit, index) => index === 0 || compareCounted(hits[index - 1] as CountedHit, hit) <= 0);
-  return { description: tally.description, score: tally.score, kind: tally.kind, points: tally.points, times: tally.times, value: tally.value, hits, hitsSorted };
+  return { score: tally.score ?? 'engagement', points: tally.points, times: tally.times, value: tally.value, hits, hitsSorted };
+}
+
+function sortHits(tally: WorkingTally) {
+  if (tally.hitsSorted) return;
+  tally.hits.sort(compareCounted);
+  tally.hitsSorted = true;
 }
 
 /** Puts a hit in time order, after hits of the same time and id (as a stable sort of the list with it last would). */
 function insertHit(tally: WorkingTally, counted: CountedHit) {
-  if (!tally.hitsSorted) {
-    tally.hits.sort(compareCounted);
-    tally.hitsSorted = true;
-  }
+  sortHits(tally);
   let position = tally.hits.length;
   while (position > 0 && compareCounted(tally.hits[position - 1] as CountedHit, counted) > 0) position -= 1;
   tally.hits.splice(position, 0, counted);
+}
+
+/** The rules with the most points (fit and event rules alike), described by `describe`. */
+function contributions(tallies: Readonly<Record<string, RuleTally | LegacyRuleTally>>, describe: (ruleId: string, tally: RuleTally | LegacyRuleTally) => string, count: number): Contribution[] {
+  return Object.entries(tallies)
+    .filter(([, tally]) => tally.points > 0)
+    .sort(([, a], [, b]) => b.points - a.points)
+    .slice(0, count)
+    .map(([ruleId, tally]) => ({ ruleId, description: describe(ruleId, tally), points: tally.points, times: tally.times }));
 }
 
 /** Profile facts for activity rules: `{ activity: ... }` in a rule condition. */
@@ -211,9 +303,9 @@ export class LeadScore {
     this.halfLifeDays = prepared.ruleset.halfLifeDays;
     this.eventTallies = new Array<WorkingTally | undefined>(this.rules.length);
     for (const [ruleId, tally] of Object.entries(state.tallies)) {
-      if (tally.kind !== 'event') continue;
+      if (!isEventTally(tally)) continue;
       const rule = prepared.byId.get(ruleId);
-      const working = workingTally(tally, rule);
+      const working = workingTally(tally, rule, state.hitEvents ?? []);
       this.tallyOrder.push([ruleId, working]);
       if (rule) this.eventTallies[rule.index] = working;
     }
@@ -270,43 +362,109 @@ export class LeadScore {
 
   /**
    * Adds one event to an event rule's tally. A cap keeps the earliest `max` hits of each period, so the
-   * result depends on which events arrived, never on the order they arrived in: an earlier event that
-   * arrives late takes the place of the latest hit of a full period. Says whether the rule scored.
+   * result depends on which events arrived, never on the order they arrived in, as long as no event
+   * arrives more than `LATE_EVENT_DAYS` after a later one: an earlier event that arrives late takes
+   * the place of the latest hit of a full period.
+   *
+   * A capped rule forgets the events it counted before that window, except its latest (see
+   * `forgetOldHits`), always the oldest first. An event from before the window and before every
+   * event the rule still keeps ("very late") is weighed as any other while the rule has forgotten
+   * nothing. Once it has forgotten some, it no longer knows what that event would have to be weighed
+   * against, so:
+   * - a rule capped per period keeps whole periods, and counts exactly an event of any period from
+   *   its oldest kept one on; an event of an earlier period (and before the window) it does not
+   *   count (whether that period had room is not known, and counting it could break the cap);
+   * - a rule capped for life counts such an event while fewer than `max` events have counted (nothing
+   *   has to give way; the event is counted but not kept), and not once the cap is full.
+   * A rule without a cap counts every event. So an old history scored in time order (a visitor's
+   * events when they identify) is counted exactly, and a late event never breaks a cap. The outcome
+   * depends only on the state and the event, so it is the same on every retry; the event stays in
+   * the lead's history, and a rescore (a new ruleset) replays it in time order, where it counts as if
+   * it had arrived in time. Says whether the rule scored.
    */
   private addHit(rule: PreparedRule, counted: CountedHit): boolean {
     const { points, cap } = rule.rule;
     let tally = this.eventTallies[rule.index];
-    let latest = -1;
     if (cap && tally) {
-      let samePeriod = 0;
-      for (let index = 0; index < tally.hits.length; index += 1) {
-        if ((tally.hits[index] as CountedHit).period !== counted.period) continue;
-        samePeriod += 1;
-        latest = index;
+      sortHits(tally);
+      // Whatever the rule forgot is from before its oldest kept hit and before the window's start.
+      const oldestKept = tally.hits[0];
+      const forgotten = tally.times > tally.hits.length;
+      const windowStart = this.engagementAtMs - LATE_EVENT_MS;
+      let replaced = -1;
+      if (rule.periodMs) {
+        if (forgotten && counted.period < periodOf(rule, windowStart) && (!oldestKept || counted.period < oldestKept.period)) return false;
+        let samePeriod = 0;
+        for (let index = 0; index < tally.hits.length; index += 1) {
+          if ((tally.hits[index] as CountedHit).period !== counted.period) continue;
+          samePeriod += 1;
+          replaced = index;
+        }
+        if (samePeriod < cap.max) replaced = -1;
+      } else if (forgotten && counted.ms < windowStart && (!oldestKept || compareCounted(counted, oldestKept) < 0)) {
+        if (tally.times >= cap.max) return false;
+        this.count(tally, points, counted);
+        return true;
+      } else if (tally.times >= cap.max) {
+        // The latest counted hit is always kept, so the last hit is the one a late event may replace.
+        replaced = tally.hits.length - 1;
       }
-      if (samePeriod >= cap.max) {
-        const replaced = tally.hits[latest];
-        if (!replaced || compareEvents(counted.hit, replaced.hit) >= 0) return false;
-        tally.value = tally.value - this.worth(points, replaced.ms) + this.worth(points, counted.ms);
-        tally.hits.splice(latest, 1);
+      if (replaced >= 0) {
+        const latest = tally.hits[replaced];
+        if (!latest || compareCounted(counted, latest) >= 0) return false;
+        tally.value = tally.value - this.worth(points, latest.ms) + this.worth(points, counted.ms);
+        tally.hits.splice(replaced, 1);
         insertHit(tally, counted);
         return true;
       }
     }
     if (!tally) {
-      tally = { description: rule.rule.description, score: rule.rule.score, kind: 'event', points: 0, times: 0, value: 0, hits: [], hitsSorted: true };
+      tally = { score: rule.rule.score, points: 0, times: 0, value: 0, hits: [], hitsSorted: true };
       this.eventTallies[rule.index] = tally;
       this.tallyOrder.push([rule.rule.id, tally]);
     }
-    tally.description = rule.rule.description;
     tally.score = rule.rule.score;
-    tally.kind = 'event';
+    this.count(tally, points, counted);
+    insertHit(tally, counted);
+    // Forgotten in batches while a history is replayed (a stored state has them forgotten every time).
+    if (tally.hits.length > FORGET_ABOVE) this.forgetOldHits(tally, rule);
+    return true;
+  }
+
+  private count(tally: WorkingTally, points: number, counted: CountedHit) {
     tally.points += points;
     tally.times += 1;
     tally.value += this.worth(points, counted.ms);
-    insertHit(tally, counted);
-    if (!cap && tally.hits.length > HITS_SHOWN) tally.hits.splice(0, tally.hits.length - HITS_SHOWN);
-    return true;
+  }
+
+  /**
+   * Drops the hits a tally no longer needs, oldest first. It keeps, for the ledger, a rule's latest
+   * `HITS_SHOWN` (a rule capped per period: the hits of its latest period; capped for life: its
+   * latest hit) and, for a capped rule, every hit of the late-event window (a rule capped per
+   * period: of every period that overlaps it), which a late event may still have to be weighed
+   * against. The window only moves forward, so a hit dropped is not needed again.
+   */
+  private forgetOldHits(tally: WorkingTally, rule: PreparedRule | undefined) {
+    const { hits } = tally;
+    if (hits.length <= (rule?.rule.cap ? 1 : HITS_SHOWN)) return;
+    sortHits(tally);
+    let kept = HITS_SHOWN;
+    if (rule?.rule.cap) {
+      const windowStart = this.engagementAtMs - LATE_EVENT_MS;
+      const periodMs = rule.periodMs;
+      const keptFrom = periodMs ? Math.min(periodOf(rule, windowStart), (hits[hits.length - 1] as CountedHit).period) : windowStart;
+      kept = 1;
+      for (let index = hits.length - 2; index >= 0; index -= 1) {
+        const hit = hits[index] as CountedHit;
+        if ((periodMs ? hit.period : hit.ms) < keptFrom) break;
+        kept += 1;
+      }
+    }
+    const forgotten = hits.length - kept;
+    if (forgotten <= 0) return;
+    // Shifted in place rather than spliced: this runs for most hits, and a splice allocates the removed part.
+    hits.copyWithin(0, forgotten);
+    hits.length = kept;
   }
 
   /**
@@ -338,7 +496,7 @@ export class LeadScore {
     const type = Object.hasOwn(event, 'type') ? event.type : undefined;
     for (const rule of this.prepared.eventRulesFor(type)) {
       if (!rule.matches(context)) continue;
-      if (this.addHit(rule, { hit: { eventId: event.id, at }, ms: atMs, period: periodOf(rule, atMs) })) hits.push(rule.rule.id);
+      if (this.addHit(rule, { ms: atMs, at, eventId: event.id, period: periodOf(rule, atMs) })) hits.push(rule.rule.id);
     }
     this.eventCount += 1;
     this.totals = this.totalsWith(1, this.activity(this.eventEngagement(1), this.engagementAtMs));
@@ -347,38 +505,90 @@ export class LeadScore {
       this.qualified = true;
       this.qualifications += 1;
       this.qualifiedAt = at;
-      return { qualified: { qualification: this.qualifications, qualifiedAt: at }, hits };
+      return { qualified: { qualification: this.qualifications, qualifiedAt: at, topContributors: this.topContributors() }, hits };
     }
     this.qualified = stillQualified && this.totals.total >= mql.recycleBelowScore;
     if (!this.qualified) this.qualifiedAt = undefined;
     return { hits };
   }
 
-  /** Fit and activity tallies as last evaluated, then event tallies decayed by `factor`, as a stored state lists them. */
-  private talliesWith(factor: number): Record<string, RuleTally> {
+  /** The ledger as explanations show it: each tally with its rule's description and kind (the rule id when the rule is gone), in the order a stored state lists them. */
+  private ledgerWith(factor: number): Record<string, RuleLedgerLine> {
+    const ledger: Record<string, RuleLedgerLine> = {};
+    for (const prepared of this.rules) {
+      if (prepared.kind === 'event' || !(this.profileHolds[prepared.index] || this.activityHolds[prepared.index])) continue;
+      const { rule } = prepared;
+      ledger[rule.id] = { description: rule.description, score: rule.score, kind: prepared.kind, points: rule.points, times: 1, value: rule.points, hits: [] };
+    }
+    for (const [ruleId, tally] of this.tallyOrder) {
+      const prepared = this.prepared.byId.get(ruleId);
+      this.forgetOldHits(tally, prepared);
+      ledger[ruleId] = {
+        description: prepared?.rule.description ?? ruleId,
+        score: tally.score,
+        kind: 'event',
+        points: tally.points,
+        times: tally.times,
+        value: factor === 1 || tally.score !== 'engagement' ? tally.value : tally.value * factor,
+        hits: tally.hits.map((hit) => ({ eventId: hit.eventId, at: hit.at })),
+      };
+    }
+    return ledger;
+  }
+
+  /** The rules that added the most points so far, as an alert names them (the order of `topContributors` on the stored state). */
+  private topContributors(): Contribution[] {
+    const contributed: Contribution[] = [];
+    for (const prepared of this.rules) {
+      const { rule } = prepared;
+      if (prepared.kind === 'event' || rule.points <= 0 || !(this.profileHolds[prepared.index] || this.activityHolds[prepared.index])) continue;
+      contributed.push({ ruleId: rule.id, description: rule.description, points: rule.points, times: 1 });
+    }
+    for (const [ruleId, tally] of this.tallyOrder) {
+      if (tally.points > 0) contributed.push({ ruleId, description: this.prepared.byId.get(ruleId)?.rule.description ?? ruleId, points: tally.points, times: tally.times });
+    }
+    return contributed.sort((a, b) => b.points - a.points).slice(0, TOP_CONTRIBUTORS);
+  }
+
+  /**
+   * The tallies to store, in the order a stored state lists them (fit and activity rules that hold,
+   * as last evaluated, then event rules with the hits they no longer need forgotten), and the events
+   * their hits point to: each once, in time order.
+   */
+  private storedTallies(): { tallies: Record<string, RuleTally>; hitEvents: StoredHitEvent[] } {
     const tallies: Record<string, RuleTally> = {};
     for (const prepared of this.rules) {
       if (prepared.kind === 'event' || !(this.profileHolds[prepared.index] || this.activityHolds[prepared.index])) continue;
       const { rule } = prepared;
-      tallies[rule.id] = { description: rule.description, score: rule.score, kind: prepared.kind, points: rule.points, times: 1, value: rule.points, hits: [] };
+      tallies[rule.id] = { score: rule.score, points: rule.points, times: 1, value: rule.points };
     }
+    const kept: CountedHit[] = [];
     for (const [ruleId, tally] of this.tallyOrder) {
-      tallies[ruleId] = {
-        description: tally.description,
-        score: tally.score,
-        kind: tally.kind,
-        points: tally.points,
-        times: tally.times,
-        value: factor === 1 || tally.score !== 'engagement' ? tally.value : tally.value * factor,
-        hits: tally.hits.map((counted) => counted.hit),
-      };
+      this.forgetOldHits(tally, this.prepared.byId.get(ruleId));
+      for (const hit of tally.hits) kept.push(hit);
     }
-    return tallies;
+    // One event hit by several rules sorts next to itself: keep it once.
+    kept.sort(compareCounted);
+    const events: CountedHit[] = [];
+    for (const hit of kept) if (events[events.length - 1]?.eventId !== hit.eventId) events.push(hit);
+    const positionOf = (hit: CountedHit) => {
+      let low = 0;
+      let high = events.length - 1;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if (compareCounted(events[middle] as CountedHit, hit) < 0) low = middle + 1;
+        else high = middle;
+      }
+      return low;
+    };
+    for (const [ruleId, tally] of this.tallyOrder) tallies[ruleId] = { points: tally.points, times: tally.times, value: tally.value, hits: tally.hits.map(positionOf) };
+    return { tallies, hitEvents: events.map((hit): StoredHitEvent => [hit.ms, hit.eventId]) };
   }
 
   /** The state to store. */
   state(): ScoreState {
     const { fit, engagement, total, grade } = this.totals;
+    const { tallies, hitEvents } = this.storedTallies();
     return {
       rulesetVersion: this.prepared.ruleset.version,
       fit,
@@ -387,7 +597,8 @@ export class LeadScore {
       eventCount: this.eventCount,
       grade,
       total,
-      tallies: this.talliesWith(1),
+      tallies,
+      ...(hitEvents.length ? { hitEvents } : {}),
       ...(this.engagementSince ? { engagementSince: this.engagementSince } : {}),
       qualified: this.qualified,
       qualifications: this.qualifications,
@@ -408,7 +619,7 @@ export class LeadScore {
       grade,
       qualified: this.qualified && total >= this.prepared.ruleset.mql.recycleBelowScore,
       meetsCriteria: meetsCriteria({ total, grade }, this.prepared.ruleset),
-      tallies: this.talliesWith(factor),
+      tallies: this.ledgerWith(factor),
     };
   }
 }
@@ -441,7 +652,30 @@ export function apply(previous: ScoreState | undefined, input: ScoringInput, rul
   const start = checkedVersion(previous ?? initialState(ruleset, event.occurredAt), ruleset);
   const score = new LeadScore(prepare(ruleset), input.lead, start);
   const change = score.apply(event);
-  return change ? { state: score.state(), ...change } : { state: start, hits: [] };
+  return change ? { state: score.state(), ...change } : { state: inStoredShape(start), hits: [] };
+}
+
+/**
+ * `state` in the shape states are written in: the tallies of a state stored before tallies were
+ * compacted are converted, every figure kept (its event rules' hits are trimmed when an event next
+ * reaches them).
+ */
+function inStoredShape(state: ScoreState): ScoreState {
+  const entries = Object.entries(state.tallies);
+  if (!entries.some(([, tally]) => 'kind' in tally)) return state;
+  const hitsOf = new Map(entries.map(([ruleId, tally]) => [ruleId, storedHits(tally, state.hitEvents ?? [])]));
+  const events = [...new Map([...hitsOf.values()].flat().map((hit) => [hit.eventId, hit])).values()];
+  events.sort((a, b) => compareCounted({ ...a, period: 0 }, { ...b, period: 0 }));
+  const positions = new Map(events.map((hit, position) => [hit.eventId, position]));
+  const tallies: Record<string, RuleTally> = {};
+  for (const [ruleId, tally] of entries) {
+    const { score, points, times, value } = tally;
+    tallies[ruleId] = isEventTally(tally)
+      ? { points, times, value, hits: (hitsOf.get(ruleId) ?? []).map((hit) => positions.get(hit.eventId) ?? 0) }
+      : { score, points, times, value };
+  }
+  const { hitEvents: _legacy, ...rest } = state;
+  return { ...rest, tallies, ...(events.length ? { hitEvents: events.map((hit): StoredHitEvent => [hit.ms, hit.eventId]) } : {}) };
 }
 
 export interface Replay {
@@ -505,18 +739,18 @@ export function rescore(
     return { state: { ...base, qualified: true, ...(previous?.qualifiedAt ? { qualifiedAt: previous.qualifiedAt } : {}) }, hits: [] };
   }
   if (!wasQualified && current.meetsCriteria) {
-    const qualified = { qualification: qualifications + 1, qualifiedAt: now };
+    const qualified = { qualification: qualifications + 1, qualifiedAt: now, topContributors: topContributors(state, ruleset) };
     return { state: { ...base, qualified: true, qualifications: qualified.qualification, qualifiedAt: now }, qualified, hits: [] };
   }
   const { qualifiedAt: _dropped, ...unqualified } = base;
   return { state: { ...unqualified, qualified: false }, hits: [] };
 }
 
-/** The rules that added the most points, for alerts and explanations. */
-export function topContributors(state: Pick<ScoreState, 'tallies'>, count = 3) {
-  return Object.entries(state.tallies)
-    .filter(([, tally]) => tally.points > 0)
-    .sort(([, a], [, b]) => b.points - a.points)
-    .slice(0, count)
-    .map(([ruleId, tally]) => ({ ruleId, description: tally.description, points: tally.points, times: tally.times }));
+/**
+ * The rules that added the most points, for alerts and explanations, described by the ruleset (a
+ * state stored before tallies were compacted carries its own descriptions; otherwise the rule id).
+ */
+export function topContributors(state: Pick<ScoreState, 'tallies'>, ruleset?: Pick<Ruleset, 'rules'>, count = TOP_CONTRIBUTORS): Contribution[] {
+  const rules = new Map<string, Rule>(ruleset?.rules.map((rule) => [rule.id, rule]));
+  return contributions(state.tallies, (ruleId, tally) => rules.get(ruleId)?.description ?? ('description' in tally ? tally.description : ruleId), count);
 }

@@ -1,7 +1,7 @@
 import type { LeadQualifiedDetail } from '../events';
 import { scoringView, type Lead } from '../lead';
 import type { Qualification, ScoredEvent, ScoreState } from './engine';
-import { rescore, round, topContributors } from './engine';
+import { rescore, round } from './engine';
 import type { Ruleset } from './ruleset';
 
 /** The `lead.qualified` detail for a qualification, naming the rules that carried the lead over. */
@@ -24,7 +24,7 @@ export function qualifiedDetail(
     engagement: round(state.engagement),
     score: round(state.total),
     grade: state.grade,
-    topContributors: topContributors(state),
+    topContributors: [...qualification.topContributors],
   };
 }
 

@@ -11,9 +11,10 @@ import type { RuleTally, ScoreState } from './engine';
 export function recycledScore(state: ScoreState, at: string): ScoreState {
   const kept: Record<string, RuleTally> = {};
   for (const [ruleId, tally] of Object.entries(state.tallies)) {
-    if (tally.score === 'fit') kept[ruleId] = tally;
+    // Fit tallies have no events behind them; a state stored before tallies were compacted is written anew in the compact shape.
+    if (tally.score === 'fit') kept[ruleId] = { score: tally.score, points: tally.points, times: tally.times, value: tally.value };
   }
-  const { qualifiedAt: _dropped, ...rest } = state;
+  const { qualifiedAt: _dropped, hitEvents: _eventsOfDroppedTallies, ...rest } = state;
   const since = new Date(at).toISOString();
   return {
     ...rest,
