@@ -247,6 +247,7 @@ describe('LeadflowStack', () => {
       'ses:send': /ses:SendEmail/,
       'secret:signing-keys': /SigningKeys/,
       'secret:privacy-salt': /PrivacySalt/,
+      'secret:form-captcha': /FormCaptcha/,
       'scheduler:manage': /scheduler:CreateSchedule/,
     };
     for (const spec of manifest.functions) {
