@@ -50,9 +50,9 @@ export const manifest: Manifest = {
       emits: [DetailType.EngagementRecorded, DetailType.LeadContactChanged, DetailType.ConsentConfirmationRequested, DetailType.LeadIdentified],
       timeoutSeconds: 10,
       memoryMb: 256,
-      // Forms sign and check their render time with the link keys (under a purpose of their own), verify
-      // a CAPTCHA with their form's secret, and embed scripts post to the API's public address.
-      access: ['bus:put', 'secret:signing-keys', 'secret:form-captcha', 'links:public'],
+      // Forms sign and check their render time with the link keys (under a purpose of their own) and
+      // verify a CAPTCHA with their form's secret.
+      access: ['bus:put', 'secret:signing-keys', 'secret:form-captcha'],
       // The lead by its address (EMAIL#, created once per address), the lead and its consent and stage
       // records (LEAD#), the submission as an event (EVENT#, read back on a repeated idempotency key),
       // the visitor's link (ANON#), the form's definition (FORM#, read only). No delete.

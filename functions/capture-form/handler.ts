@@ -34,7 +34,6 @@ const config = readConfig({
   MAX_BODY_BYTES: positiveInteger,
   SIGNING_KEYS_SECRET: setting,
   FORM_CAPTCHA_SECRET: setting,
-  PUBLIC_BASE_URL: setting,
   // The providers' own endpoints unless configured otherwise (tests point them at a local stub).
   TURNSTILE_VERIFY_URL: z.url().default(CAPTCHA_VERIFY_URLS.turnstile),
   HCAPTCHA_VERIFY_URL: z.url().default(CAPTCHA_VERIFY_URLS.hcaptcha),
@@ -266,14 +265,13 @@ const queryValue = (event: ParsedBodyEvent, name: string): string | undefined =>
   return Object.hasOwn(query, name) ? query[name] : undefined;
 };
 
-/** The hidden fields a page knows when it renders: UTM parameters from its address, the referrer, the hosted page itself. */
-function knownHiddenValues(event: ParsedBodyEvent, formId: string): Partial<Record<HiddenField, string>> {
+/** The hidden fields a page knows when it renders: UTM parameters (and any other hidden field) from its address, the referrer. */
+function knownHiddenValues(event: ParsedBodyEvent): Partial<Record<HiddenField, string>> {
   const values: Partial<Record<HiddenField, string>> = {};
   for (const name of HIDDEN_FIELDS) {
     const value = queryValue(event, name);
     if (value) values[name] = value;
   }
-  values.pageUrl ??= `${config.PUBLIC_BASE_URL}/f/${encodeURIComponent(formId)}`;
   const referrer = event.headers.referer;
   if (referrer && !values.referrer) values.referrer = referrer;
   return values;
@@ -298,14 +296,15 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
     const stored = await forms.latest(formId);
     const lang = formLanguage(queryValue(event, 'lang'), event.headers['accept-language'], stored?.definition.defaultLanguage);
     if (!stored) return page(404, formNotFoundPage(lang));
-    return page(200, hostedFormPage(await rendering(formId, stored, lang, submissionPath(formId), { hidden: knownHiddenValues(event, formId) })), stored.definition);
+    return page(200, hostedFormPage(await rendering(formId, stored, lang, submissionPath(formId), { hidden: knownHiddenValues(event) })), stored.definition);
   },
 
   formEmbedScript: async ({ params: { formId } }, event) => {
     const stored = await forms.latest(formId);
     if (!stored) throw new HttpError(404, `No form ${formId}`);
     const lang = formLanguage(queryValue(event, 'lang'), event.headers['accept-language'], stored.definition.defaultLanguage);
-    const form = formHtml(await rendering(formId, stored, lang, `${config.PUBLIC_BASE_URL}${submissionPath(formId)}`, { embedded: true }));
+    // The script points the form at the address it was itself loaded from: the API's public one, whichever that is.
+    const form = formHtml(await rendering(formId, stored, lang, submissionPath(formId), { embedded: true }));
     return {
       statusCode: 200,
       // A fresh render time on every load: never cached.

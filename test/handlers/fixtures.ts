@@ -19,7 +19,6 @@ export function setHandlerEnvironment() {
     SCHEDULE_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:leadflow-schedule-dlq',
     SIGNING_KEYS_SECRET: 'leadflow/signing-keys',
     FORM_CAPTCHA_SECRET: 'leadflow/form-captcha',
-    PUBLIC_BASE_URL: 'https://api.example.com',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     // test/handlers/pipeline-metrics.test.ts turns them on to read them.
     POWERTOOLS_METRICS_DISABLED: 'true',

@@ -80,7 +80,7 @@ export interface FormRendering {
   readonly formId: string;
   readonly definition: FormDefinition;
   readonly lang: Language;
-  /** Where the form posts: a path on the hosted page, an absolute URL in an embed. */
+  /** Where the form posts: a path of the API (the embed script makes it absolute from its own address). */
   readonly action: string;
   readonly renderToken: string;
   /** What the visitor entered, when the form comes back with errors. */
@@ -221,9 +221,10 @@ export function formNotFoundPage(lang: Language): string {
 }
 
 /**
- * The embed script: `<script src=".../f/{formId}/embed.js" async></script>` puts the form where the
- * tag is, fills the hidden fields from the host page (its address, referrer and UTM parameters) and
- * loads the CAPTCHA widget when the form has one. The form posts to the API like any HTML form.
+ * The embed script: `<script src=".../f/{formId}/embed.js"></script>` puts the form where the tag is,
+ * points it at the API the script came from, fills the hidden fields from the host page (its address,
+ * referrer and UTM parameters) and loads the CAPTCHA widget when the form has one. The form posts to
+ * the API like any HTML form.
  */
 export function embedScript(form: string, captcha: CaptchaProvider | undefined): string {
   // The markup as a JSON string, with `<` escaped so no `</script>` can end a script it is inlined in.
@@ -234,6 +235,7 @@ export function embedScript(form: string, captcha: CaptchaProvider | undefined):
   var holder = document.createElement('div');
   holder.innerHTML = ${markup};
   var form = holder.firstElementChild;
+  if (here && here.src) form.action = new URL(form.getAttribute('action'), here.src).href;
   var query = new URLSearchParams(window.location.search);
   var known = { pageUrl: window.location.href, referrer: document.referrer };
   form.querySelectorAll('[data-lf-hidden]').forEach(function (input) {
