@@ -17,7 +17,7 @@ export const submitForm = defineRoute({
     'A retry with the same Idempotency-Key header (or idempotencyKey field) is the same submission. ' +
     'A form with a definition (PUT /v1/admin/forms/{formId}) is checked against it: its required fields and checks, consent only for the boxes it offers (with the text it showed), ' +
     'fields it does not declare kept as attributes or ignored as it says (never refused), and its spam checks. ' +
-    'A post whose render time is missing, forged or too recent (the minimum time to submit) is answered as if accepted and dropped, as a filled honeypot is. ' +
+    'A post whose signed render time is forged, of another form or too recent (the minimum time to submit) is answered as if accepted and dropped, as a filled honeypot is. ' +
     'A caller that prefers text/html (a browser posting the form) gets a 303 to the form\'s thank-you URL or an HTML thank-you page (200), and its errors as HTML pages naming the fields; JSON callers get JSON.',
   request: {
     params: FormParams,

@@ -74,7 +74,7 @@ export async function startFuzzStack(): Promise<LocalStack> {
 /** The form id whose definition `linkHints` stores: hosted pages render it, and its submissions are checked against it. */
 export const FUZZ_FORM_ID = 'fuzz';
 
-/** A form with everything a definition can check but the time to submit, which would drop every fuzzed post unread. */
+/** A form with everything a definition checks; fuzzed posts carry no render time (so are read) or a forged one (so are dropped). */
 const FUZZ_FORM = {
   title: { en: 'Fuzz', id: 'Fuzz' },
   fields: [
@@ -89,7 +89,7 @@ const FUZZ_FORM = {
   hidden: ['utm_source', 'pageUrl'],
   success: { kind: 'message', message: { en: 'Thanks', id: 'Terima kasih' } },
   unknownFields: 'keep',
-  spam: { minSecondsToSubmit: 0 },
+  spam: { minSecondsToSubmit: 3 },
 };
 
 /**

@@ -148,16 +148,20 @@ describe('a plain HTML post to a form with a definition', () => {
 
   it.each([
     ['too fast', () => rendered(1)],
-    ['without a render token', () => undefined],
     ['with a token of another form', () => signRenderToken(ring, 'other', Date.now() - 60_000)],
     ['with a forged token', () => signRenderToken({ current: 'k1', keys: { k1: 'someone-else-s-key-of-thirty-two-b!' } }, 'demo', Date.now() - 60_000)],
   ])('treats a post %s like the honeypot: the thank-you page, nothing stored', async (_, token) => {
-    const renderToken = token();
-    const response = await post(form({ ...valid, ...(renderToken ? { renderToken } : {}) }));
+    const response = await post(form({ ...valid, renderToken: token() }));
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('Thanks, we will be in touch.');
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expect(bus.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it("stores a post that carries no render time (a site's own HTML for the form, an API client): a definition never loses its leads", async () => {
+    const response = await post(form(valid));
+    expect(response.statusCode).toBe(200);
+    expect(storedItems().some((item) => item.entity === 'lead')).toBe(true);
   });
 });
 

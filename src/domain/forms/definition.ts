@@ -100,9 +100,8 @@ export const CAPTCHA_RESPONSE_FIELD = { turnstile: 'cf-turnstile-response', hcap
 
 const Spam = z.strictObject({
   /**
-   * A person needs a few seconds to fill a form in; a bot posts at once. Posts must then carry the
-   * signed render time the hosted page and the embed script put in the form (0 turns the check off,
-   * for sites posting their own HTML).
+   * A person needs a few seconds to fill a form in; a bot posts at once. Checked on posts that carry
+   * the signed render time the hosted page and the embed script put in the form; 0 turns it off.
    */
   minSecondsToSubmit: z.int().min(0).max(3600).default(3),
   captcha: z
