@@ -17,7 +17,7 @@ import { DetailType, type DomainEvent } from '../../src/domain/events';
 import { CAPTCHA_RESPONSE_FIELD, HIDDEN_FIELDS, type FormDefinition, type FormVersion, type HiddenField } from '../../src/domain/forms/definition';
 import { captchaOrigins, embedScript, formHtml, formLanguage, formNotFoundPage, hostedFormPage, refusedPage, thankYouPage, type FormRendering } from '../../src/domain/forms/pages';
 import { checkRenderToken, signRenderToken } from '../../src/domain/forms/render-token';
-import { prepareSubmission, type PreparedSubmission } from '../../src/domain/forms/submission';
+import { prepareSubmission, withoutUnknownFields, type PreparedSubmission } from '../../src/domain/forms/submission';
 import { profileUpdates, type Touch } from '../../src/domain/lead';
 import { formConsentStatus } from '../../src/domain/consent/preferences';
 import type { ConsentRecord, Language } from '../../src/domain/subscriptions';
@@ -142,7 +142,13 @@ const submitForm: SubmitForm = async (input, event) => {
     prepared = prepareSubmission(stored.definition, flatFields(posted), { knownFields: KNOWN_FIELDS, maxAttributes: MAX_ATTRIBUTES, lang });
     if (prepared.ignored) logger.info('Fields the form does not declare were left out', { formId, ignored: prepared.ignored });
   }
-  const parsed = FormSubmission.safeParse(withFormAttributes(prepared?.fields ?? input.body));
+  let fields: unknown = prepared?.fields ?? input.body;
+  if (!stored && posted && prefersHtml(event.headers.accept)) {
+    const known = withoutUnknownFields(posted, KNOWN_FIELDS);
+    if (known.ignored) logger.info('Fields the submission schema does not know were left out of a browser post', { formId, ignored: known.ignored });
+    fields = known.fields;
+  }
+  const parsed = FormSubmission.safeParse(withFormAttributes(fields));
   const issues = [...(prepared?.issues ?? []), ...(parsed.success ? [] : validationError(parsed.error).issues)];
   if (!parsed.success || issues.length) {
     if (stored && posted && prefersHtml(event.headers.accept)) {

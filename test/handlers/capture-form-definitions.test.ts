@@ -221,39 +221,37 @@ describe('the hosted page and the embed script', () => {
 });
 
 describe('a form with no definition', () => {
-  it('keeps the JSON contract, and shows a browser a page naming the refused field instead of JSON', async () => {
-    const post = async (accept: string) =>
-      (await handler(
-        httpEvent({
-          path: '/v1/forms/plain/submissions',
-          route: '/v1/forms/{formId}/submissions',
-          pathParameters: { formId: 'plain' },
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
-          body: form({ email: 'ayu@example.co.id', gclid: 'x' }),
-        }),
-        context,
-      )) as APIGatewayProxyStructuredResultV2;
-    const api = await post('application/json');
-    expect(api.statusCode).toBe(400);
-    expect(JSON.parse(api.body ?? '{}').issues[0].message).toContain('gclid');
-    const browser = await post(BROWSER);
-    expect(browser.statusCode).toBe(400);
-    expect(browser.headers?.['content-type']).toBe('text/html; charset=utf-8');
-    expect(browser.body).toContain('<strong>(body)</strong>: unknown field(s): gclid');
-  });
-
-  it('lands a browser on a thank-you page, never on JSON', async () => {
-    const response = (await handler(
+  const postPlain = async (accept: string, fields: Record<string, string>) =>
+    (await handler(
       httpEvent({
         path: '/v1/forms/plain/submissions',
         route: '/v1/forms/{formId}/submissions',
         pathParameters: { formId: 'plain' },
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: BROWSER },
-        body: form({ email: 'ayu@example.co.id' }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
+        body: form(fields),
       }),
       context,
     )) as APIGatewayProxyStructuredResultV2;
+
+  it('keeps the strict contract for API callers: an unknown field is a 400 naming it, nothing stored', async () => {
+    const api = await postPlain('application/json', { email: 'ayu@example.co.id', gclid: 'x' });
+    expect(api.statusCode).toBe(400);
+    expect(JSON.parse(api.body ?? '{}').issues[0].message).toContain('gclid');
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it("lands a browser on a thank-you page, never on JSON, leaving out fields it does not know rather than the lead", async () => {
+    const response = await postPlain(BROWSER, { email: 'ayu@example.co.id', firstName: 'Ayu', gclid: 'Cj0KCQiA', message: 'hello' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('We have received your details.');
+    expect(storedItems().find((item) => item.entity === 'lead')).toMatchObject({ email: 'ayu@example.co.id', firstName: 'Ayu' });
+  });
+
+  it('shows a browser a page naming the field at fault, not JSON', async () => {
+    const response = await postPlain(BROWSER, { email: 'not an address' });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers?.['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.body).toMatch(/<li><strong>email<\/strong>: [^<]+<\/li>/);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 });

@@ -4,7 +4,7 @@ import type { KeyRing } from '../../src/domain/consent/signed-token';
 import { FormDefinition, sameDefinition } from '../../src/domain/forms/definition';
 import { embedScript, formLanguage, hostedFormPage, refusedPage } from '../../src/domain/forms/pages';
 import { checkRenderToken, signRenderToken } from '../../src/domain/forms/render-token';
-import { prepareSubmission } from '../../src/domain/forms/submission';
+import { prepareSubmission, withoutUnknownFields } from '../../src/domain/forms/submission';
 import { fieldPath } from '../../src/http/errors';
 import { prefersHtml } from '../../src/http/negotiation';
 import { demoForm } from '../fixtures/forms';
@@ -110,6 +110,15 @@ describe('a submission checked against its form', () => {
       { field: 'company', message: 'is required' },
       { field: 'attributes.plan', message: 'must be one of starter, pro' },
     ]);
+  });
+});
+
+describe('a browser post to a form without a definition', () => {
+  it('leaves out the fields the submission schema does not know, __proto__ included, and keeps attributes', () => {
+    const body = JSON.parse('{"email":"a@example.com","gclid":"x","attributes.plan":"pro","__proto__":"y"}') as Record<string, unknown>;
+    const kept = withoutUnknownFields(body, Object.keys(FormSubmission.shape));
+    expect(kept).toEqual({ fields: { email: 'a@example.com', 'attributes.plan': 'pro' }, ignored: 2 });
+    expect(FormSubmission.safeParse(withFormAttributes(kept.fields)).success).toBe(true);
   });
 });
 

@@ -102,3 +102,14 @@ function fieldIssues(field: FieldDefinition, value: unknown): FieldIssue[] {
   }
   return [];
 }
+
+/**
+ * A browser's post to a form with no definition, without the fields the submission schema does not
+ * know: the visitor cannot fix the page's HTML, so an extra `gclid` must not lose the lead. API callers
+ * keep the strict contract (an unknown field is a 400 naming it).
+ */
+export function withoutUnknownFields(body: Readonly<Record<string, unknown>>, knownFields: readonly string[]): { readonly fields: Record<string, unknown>; readonly ignored: number } {
+  const known = new Set(knownFields);
+  const kept = Object.entries(body).filter(([name]) => known.has(name) || name === 'attributes' || name.startsWith(ATTRIBUTE_PREFIX));
+  return { fields: Object.fromEntries(kept), ignored: Object.keys(body).length - kept.length };
+}
