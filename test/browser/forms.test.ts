@@ -30,7 +30,7 @@ let browser: Browser;
 let site: Server;
 let siteOrigin: string;
 let folder: string;
-const { post, getLead } = stackClient(() => stack);
+const { post, getLead, admin } = stackClient(() => stack);
 
 beforeAll(async () => {
   if (!available) return;
@@ -46,6 +46,8 @@ beforeAll(async () => {
   siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
   stack = await sharedStack();
+  // The functions these tests drive start once here, within the hook's time, rather than inside the first test's.
+  await Promise.all([fetch(`${stack.apiUrl}/f/warm-up`), admin('GET', '/v1/admin/forms?limit=1'), admin('GET', '/v1/admin/leads/00000000-0000-4000-8000-000000000000')]);
 });
 
 afterAll(async () => {
