@@ -117,8 +117,7 @@ function fieldHtml(field: FieldDefinition, rendering: FormRendering): string {
   } else if (field.type === 'textarea') {
     control = `<textarea ${common}${lengths} rows="4">${escapeHtml(value ?? '')}</textarea>`;
   } else {
-    const type = field.type === 'number' ? 'number' : field.type;
-    control = `<input ${common} type="${type}"${attribute('value', value)}${lengths}${attribute('min', min?.toString())}${attribute('max', max?.toString())}${attribute('autocomplete', AUTOCOMPLETE[field.name])}>`;
+    control = `<input ${common} type="${field.type}"${attribute('value', value)}${lengths}${attribute('min', min?.toString())}${attribute('max', max?.toString())}${attribute('autocomplete', AUTOCOMPLETE[field.name])}>`;
   }
   const marker = field.required ? ` <span aria-hidden="true">*</span><span class="lf-visually-hidden"${hiddenStyle(rendering)}> (${TEXT[lang].required})</span>` : '';
   const error = issue ? `<p class="lf-error" id="${errorId}"><span class="lf-visually-hidden"${hiddenStyle(rendering)}>${escapeHtml(TEXT[lang].errorPrefix)} </span>${escapeHtml(issueText(issue, lang))}</p>` : '';
