@@ -185,7 +185,7 @@ describe('form pages', () => {
   it('loads a CAPTCHA widget only for a form that has one', () => {
     const withCaptcha = FormDefinition.parse(demoForm({ spam: { minSecondsToSubmit: 3, captcha: { provider: 'turnstile', siteKey: '1x00000000000000000000AA', secretName: 'demo' } } }));
     const html = hostedFormPage({ formId: 'demo', definition: withCaptcha, lang: 'en', action: '/x', renderToken: 't' });
-    expect(html).toContain('<div class="cf-turnstile" data-sitekey="1x00000000000000000000AA"></div>');
+    expect(html).toContain('<div id="lf-cf-turnstile-response" class="cf-turnstile" data-sitekey="1x00000000000000000000AA"></div>');
     expect(html).toContain('<script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer></script>');
   });
 

@@ -1,7 +1,7 @@
 import type { FieldIssue } from '../errors';
 import { escapeHtml } from '../html';
 import { LANGUAGES, type Language } from '../subscriptions';
-import type { CaptchaProvider, FieldDefinition, FormDefinition, HiddenField } from './definition';
+import { CAPTCHA_RESPONSE_FIELD, type CaptchaProvider, type FieldDefinition, type FormDefinition, type HiddenField } from './definition';
 
 /**
  * The visitor's side of a form: the hosted page, the script that embeds the same form in any page,
@@ -153,7 +153,10 @@ export function formHtml(rendering: FormRendering): string {
     .join('');
   const honeypotStyle = ' style="position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden"';
   const honeypot = `<div class="lf-hp" aria-hidden="true"${honeypotStyle}><label for="${idOf('website')}">${escapeHtml(text.honeypot)}</label><input type="text" id="${idOf('website')}" name="website" tabindex="-1" autocomplete="off"></div>`;
-  const captcha = definition.spam.captcha ? `<div class="${CAPTCHA_WIDGET_CLASS[definition.spam.captcha.provider]}" data-sitekey="${escapeHtml(definition.spam.captcha.siteKey)}"></div>` : '';
+  // Its id is the one an error about the widget's answer links to from the summary.
+  const captcha = definition.spam.captcha
+    ? `<div id="${idOf(CAPTCHA_RESPONSE_FIELD[definition.spam.captcha.provider])}" class="${CAPTCHA_WIDGET_CLASS[definition.spam.captcha.provider]}" data-sitekey="${escapeHtml(definition.spam.captcha.siteKey)}"></div>`
+    : '';
   return `<form class="lf-form" method="post" action="${escapeHtml(rendering.action)}" accept-charset="utf-8" lang="${lang}">
 ${summary}${definition.fields.map((field) => fieldHtml(field, rendering)).join('\n')}
 ${consents}${hidden}<input type="hidden" name="lang" value="${lang}"><input type="hidden" name="renderToken" value="${escapeHtml(rendering.renderToken)}">${honeypot}${captcha}
