@@ -137,7 +137,7 @@ async function bundles(): Promise<BundleRow[]> {
     AWS_REGION: 'us-east-1',
     ...environmentFor(fn, manifest, {
       tableName: 'bench', busName: 'bench', senderAddress: 'a@example.com', salesInbox: 'b@example.com', configurationSetName: 'bench', allowedOrigins: [],
-      signingKeysSecret: 'bench', privacySaltSecret: 'bench', publicBaseUrl: 'https://bench.example.com', sesMaxSendRate: 14,
+      signingKeysSecret: 'bench', privacySaltSecret: 'bench', formCaptchaSecret: 'bench', publicBaseUrl: 'https://bench.example.com', sesMaxSendRate: 14,
       scheduleGroupName: 'bench', schedulerRoleArn: 'arn:aws:iam::000000000000:role/bench', busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/bench', scheduleDlqArn: 'arn:aws:sqs:us-east-1:000000000000:bench',
     }),
   });

@@ -1,5 +1,7 @@
 import type { SegmentDefinition } from '../src/domain/segments/segment';
 import type { Ruleset } from '../src/domain/scoring/ruleset';
+import type { FormDefinitionInput } from '../src/domain/forms/definition';
+import { listForms, saveForm } from '../functions/manage-forms/routes';
 import { backtestRuleset } from '../functions/backtest-ruleset/routes';
 import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
@@ -66,6 +68,10 @@ export interface AdminApi {
   leadFeedback(leadId: string, feedback: LeadFeedback): Promise<AdminResponse>;
 
   getHandoffReport(months: { from?: string; to?: string }): Promise<AdminResponse>;
+
+  /** One page; `cursor` is the previous page's `nextCursor`. */
+  listForms(cursor?: string): Promise<AdminResponse>;
+  saveForm(formId: string, definition: FormDefinitionInput): Promise<AdminResponse>;
 }
 
 export interface TemplateContent {
@@ -147,6 +153,9 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     leadFeedback: (leadId, feedback) => outcome(client.send(giveFeedback, { params: { leadId }, body: asSent(giveFeedback, 'body', feedback) })),
 
     getHandoffReport: (months) => outcome(client.send(getHandoffReport, { query: months })),
+
+    listForms: (cursor) => outcome(client.send(listForms, { query: { cursor } })),
+    saveForm: (formId, definition) => outcome(client.send(saveForm, { params: { formId }, body: definition })),
   };
 }
 

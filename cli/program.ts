@@ -6,6 +6,7 @@ import { resolveAuth } from './api-auth';
 import { type CliIo, type CommandContext, actAsGroup } from './command-context';
 import { registerCampaigns } from './commands/campaigns';
 import { registerDlq } from './commands/dlq';
+import { registerForms } from './commands/forms';
 import { registerLeads } from './commands/leads';
 import { registerPurchases } from './commands/purchases';
 import { registerReports } from './commands/reports';
@@ -27,7 +28,7 @@ Auth: locally the token in .leadflow/dev-token (or $LEADFLOW_DEV_TOKEN); in AWS,
  */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('leadflow')
-    .description('leadflow from the terminal: rulesets, campaigns, templates, segments, purchases, routing, webhooks, leads, reports and dead-letter queues')
+    .description('leadflow from the terminal: rulesets, campaigns, templates, forms, segments, purchases, routing, webhooks, leads, reports and dead-letter queues')
     .option('--api <url>', `the leadflow API (default: $LEADFLOW_API_URL, else ${DEFAULT_API_URL})`)
     // Commands are listed by their usage line: `dlq show`, whose argument is optional to commander only
     // so that the command can list the DLQs to choose from when it is missing, shows it as required.
@@ -50,7 +51,7 @@ export function buildProgram(io: CliIo): Command {
       return adminApiOverClient(apiClient({ baseUrl: apiUrl(), authorise, ...(io.fetch ? { fetch: io.fetch } : {}) }));
     },
   };
-  for (const register of [registerRules, registerCampaigns, registerTemplates, registerSegments, registerPurchases, registerRouting, registerWebhooks, registerLeads, registerReports, registerDlq]) {
+  for (const register of [registerRules, registerCampaigns, registerTemplates, registerForms, registerSegments, registerPurchases, registerRouting, registerWebhooks, registerLeads, registerReports, registerDlq]) {
     register(program, context);
   }
   return program;

@@ -1,11 +1,12 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 
-/** The secrets the functions read: the key ring that signs subscriber links, and the salt of address hashes. */
+/** The secrets the functions read: the key ring that signs subscriber links, the salt of address hashes, the forms' CAPTCHA keys. */
 export class Secrets {
   readonly signingKeys: Secret;
   readonly privacySalt: Secret;
+  readonly formCaptcha: Secret;
 
   constructor(scope: Construct) {
     // The key ring that signs subscriber links: { current, <kid>: <secret> }. Rotate by adding a key
@@ -30,6 +31,18 @@ export class Secrets {
     Validations.of(this.privacySalt).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
       reason: 'The salt must never change, or suppressed and erased addresses would stop matching their hashes.',
+    });
+
+    // Each form with a CAPTCHA names its provider's secret key here: { "<secretName>": "<secret key>" }.
+    // An operator adds a form's key when enabling its CAPTCHA; the definition holds only the name.
+    this.formCaptcha = new Secret(scope, 'FormCaptcha', {
+      description: "Forms' CAPTCHA secret keys (Cloudflare Turnstile, hCaptcha), one per form by name",
+      secretStringValue: SecretValue.unsafePlainText('{}'),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.formCaptcha).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'The keys are issued by the CAPTCHA providers; they are rotated in the provider console and pasted here, which Secrets Manager rotation cannot do.',
     });
   }
 }

@@ -19,7 +19,7 @@ export interface LeadflowStackProps extends StackProps {
   readonly manifest: Manifest;
   readonly settings: Omit<
     DeploymentSettings,
-    'tableName' | 'busName' | 'configurationSetName' | 'signingKeysSecret' | 'privacySaltSecret' | 'publicBaseUrl' | 'scheduleGroupName' | 'schedulerRoleArn' | 'busArn' | 'scheduleDlqArn'
+    'tableName' | 'busName' | 'configurationSetName' | 'signingKeysSecret' | 'privacySaltSecret' | 'formCaptchaSecret' | 'publicBaseUrl' | 'scheduleGroupName' | 'schedulerRoleArn' | 'busArn' | 'scheduleDlqArn'
   > & {
     /** A custom domain for links in email; the API's own URL when absent. */
     readonly publicBaseUrl?: string;
@@ -70,6 +70,7 @@ export class LeadflowStack extends Stack {
       ...props.settings,
       signingKeysSecret: secrets.signingKeys.secretArn,
       privacySaltSecret: secrets.privacySalt.secretArn,
+      formCaptchaSecret: secrets.formCaptcha.secretArn,
       tableName: table.table.tableName,
       busName: bus.eventBusName,
       configurationSetName: mail.configurationSetName,
@@ -116,6 +117,9 @@ function grant(spec: FunctionSpec, fn: LeadflowFunction['fn'], grantors: Grantor
         break;
       case 'secret:privacy-salt':
         grantors.secrets.privacySalt.grantRead(fn);
+        break;
+      case 'secret:form-captcha':
+        grantors.secrets.formCaptcha.grantRead(fn);
         break;
       case 'scheduler:manage':
         grantors.scheduling.grantManageSchedules(fn);

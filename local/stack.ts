@@ -51,6 +51,8 @@ export interface LocalStackOptions {
   signingKeys?: KeyRing;
   /** The salt of address hashes; a fresh one when not given. */
   privacySalt?: string;
+  /** The forms' CAPTCHA secret keys by name; none when not given. */
+  formCaptchaSecrets?: Readonly<Record<string, string>>;
   log?: (line: string) => void;
 }
 
@@ -87,6 +89,7 @@ const defaultSettings: DeploymentSettings = {
   allowedOrigins: ['*'],
   signingKeysSecret: 'leadflow/signing-keys',
   privacySaltSecret: 'leadflow/privacy-salt',
+  formCaptchaSecret: 'leadflow/form-captcha',
   publicBaseUrl: 'http://127.0.0.1:3000',
   // The local SES does not throttle; this still exercises the shared rate every sender obeys.
   sesMaxSendRate: 200,
@@ -221,6 +224,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       secrets: {
         [settings.signingKeysSecret]: JSON.stringify({ current: signingKeys.current, ...signingKeys.keys }),
         [settings.privacySaltSecret]: options.privacySalt ?? randomBytes(32).toString('base64url'),
+        [settings.formCaptchaSecret]: JSON.stringify(options.formCaptchaSecrets ?? {}),
       },
     });
     stoppers.push(() => secrets.stop());

@@ -63,6 +63,8 @@ try {
     devToken: process.env.LEADFLOW_DEV_TOKEN ?? persisted('dev-token', randomSecret(24)),
     signingKeys: JSON.parse(persisted('signing-keys.json', () => JSON.stringify(newKeyRing()))) as KeyRing,
     privacySalt: persisted('privacy-salt', randomSecret(32)),
+    // Forms' CAPTCHA secret keys by name, as the operator writes them: `{ "<secretName>": "<key>" }`.
+    formCaptchaSecrets: JSON.parse(persisted('form-captcha.json', () => '{}')) as Record<string, string>,
     ports: { api: apiPort, dynamodb: port('DYNAMODB', 8000), sqs: port('SQS', 4566), ses: port('SES', 8005), bus: port('BUS', 4010), secrets: port('SECRETS', 4584) },
   });
 } catch (error) {

@@ -18,6 +18,8 @@ export interface DeploymentSettings {
   readonly signingKeysSecret: string;
   /** Name or ARN of the secret holding the salt of address hashes; never rotated (old hashes must keep matching). */
   readonly privacySaltSecret: string;
+  /** Name or ARN of the secret holding the forms' CAPTCHA secret keys: `{ "<secretName>": "<key>" }`. */
+  readonly formCaptchaSecret: string;
   /** Where subscribers reach the public API: links in email start here. */
   readonly publicBaseUrl: string;
   /** Campaign emails per second across all senders: at most the account's SES sending rate, less what alerts need. */
@@ -63,6 +65,7 @@ export function environmentFor(
   if (fn.access.includes('secret:signing-keys')) env.SIGNING_KEYS_SECRET = settings.signingKeysSecret;
   if (fn.access.includes('links:public')) env.PUBLIC_BASE_URL = settings.publicBaseUrl;
   if (fn.access.includes('secret:privacy-salt')) env.PRIVACY_SALT_SECRET = settings.privacySaltSecret;
+  if (fn.access.includes('secret:form-captcha')) env.FORM_CAPTCHA_SECRET = settings.formCaptchaSecret;
   if (fn.access.includes('scheduler:manage')) {
     env.SCHEDULE_GROUP_NAME = settings.scheduleGroupName;
     env.SCHEDULER_ROLE_ARN = settings.schedulerRoleArn;

@@ -8,6 +8,7 @@ import { handoffReportsRoutes } from '../functions/handoff-reports/routes';
 import { ingestEventsRoutes } from '../functions/ingest-events/routes';
 import { leadDataRightsRoutes } from '../functions/lead-data-rights/routes';
 import { manageCampaignsRoutes } from '../functions/manage-campaigns/routes';
+import { manageFormsRoutes } from '../functions/manage-forms/routes';
 import { manageRoutingRoutes } from '../functions/manage-routing/routes';
 import { manageRulesetsRoutes } from '../functions/manage-rulesets/routes';
 import { manageSegmentsRoutes } from '../functions/manage-segments/routes';
@@ -44,17 +45,19 @@ export const manifest: Manifest = {
   functions: [
     {
       name: 'capture-form',
-      description: 'Accepts a form submission: validates, creates or updates the lead, records the submission.',
+      description: 'Accepts a form submission (checked against its form definition when it has one), and serves the hosted form page and its embed script.',
       entry: 'functions/capture-form/handler.ts',
       trigger: { kind: 'http', routes: captureFormRoutes, audience: 'public' },
       emits: [DetailType.EngagementRecorded, DetailType.LeadContactChanged, DetailType.ConsentConfirmationRequested, DetailType.LeadIdentified],
       timeoutSeconds: 10,
       memoryMb: 256,
-      access: ['bus:put'],
+      // Forms sign and check their render time with the link keys (under a purpose of their own) and
+      // verify a CAPTCHA with their form's secret.
+      access: ['bus:put', 'secret:signing-keys', 'secret:form-captcha'],
       // The lead by its address (EMAIL#, created once per address), the lead and its consent and stage
       // records (LEAD#), the submission as an event (EVENT#, read back on a repeated idempotency key),
-      // the visitor's link (ANON#). No delete.
-      table: { read: ['EMAIL#', 'LEAD#', 'ANON#', 'EVENT#'], write: ['EMAIL#', 'LEAD#', 'EVENT#', 'ANON#'] },
+      // the visitor's link (ANON#), the form's definition (FORM#, read only). No delete.
+      table: { read: ['EMAIL#', 'LEAD#', 'ANON#', 'EVENT#', 'FORM#'], write: ['EMAIL#', 'LEAD#', 'EVENT#', 'ANON#'] },
       reservedConcurrency: 50,
     },
     {
@@ -192,6 +195,22 @@ export const manifest: Manifest = {
       access: [],
       // Template heads and versions (TEMPLATE#, listed on TEMPLATES); a preview reads one lead (LEAD#).
       table: { read: ['TEMPLATE#', 'LEAD#'], write: ['TEMPLATE#'], query: { gsi1: ['TEMPLATES'] } },
+    },
+    {
+      name: 'manage-forms',
+      description: 'Web forms as versioned data: save a definition as the next version (versions never change), list, read the latest or one version.',
+      entry: 'functions/manage-forms/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: manageFormsRoutes,
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      maxBodyBytes: 64 * 1024,
+      access: [],
+      // Form heads and versions (FORM#, listed on FORMS).
+      table: { read: ['FORM#'], write: ['FORM#'], query: { gsi1: ['FORMS'] } },
     },
     {
       name: 'manage-routing',

@@ -42,12 +42,13 @@ export const ITEM_KINDS = [
   'ROUTING#REP#',
   'WEBHOOK#',
   'SETTINGS',
+  'FORM#',
 ] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 
 /** The partition values of each index (keys.ts), with the same prefix rule as item kinds. */
 export const INDEX_PARTITIONS = {
-  gsi1: ['LEADS#', 'LEAD#', 'ANON#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#'],
+  gsi1: ['LEADS#', 'LEAD#', 'ANON#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS'],
   gsi2: ['EVENTS#'],
 } as const satisfies Record<IndexName, readonly string[]>;
 export type IndexPartition<I extends IndexName> = (typeof INDEX_PARTITIONS)[I][number];

@@ -18,6 +18,8 @@ export type Access =
   | 'secret:signing-keys'
   /** Read the secret salt that turns email addresses into one-way hashes (suppressions, erasure). */
   | 'secret:privacy-salt'
+  /** Read the forms' CAPTCHA secret keys (one secret, a key per form), to verify answers server-side. */
+  | 'secret:form-captcha'
   /** Writes absolute links to the public API into email (needs the API's public URL). */
   | 'links:public'
   /** Creates, moves and deletes one-time EventBridge Scheduler schedules in the stack's group that put events on the bus. */

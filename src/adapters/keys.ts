@@ -36,6 +36,8 @@
  * | sales reasons     | SETTINGS           | SALES_REASONS                    |                                     |
  * | confirmation sent | LEAD#<id>          | CONFIRMATION#<subscription type> |                                     |
  * | confirmation quota| LEAD#<id>          | CONFIRMATION_QUOTA#<slot>        |                                     |
+ * | form (head)       | FORM#<formId>      | FORM                             | FORMS / <updatedAt>#<formId>        |
+ * | form version      | FORM#<formId>      | VERSION#<version, 6 digits>      |                                     |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -120,6 +122,10 @@ export const keys = {
   confirmationSent: (leadId: string, subscription: string) => ({ pk: `LEAD#${leadId}`, sk: `CONFIRMATION#${subscription}` }),
   /** One of the few confirmation emails an address may get per window, whatever their types. */
   confirmationQuota: (leadId: string, slot: number) => ({ pk: `LEAD#${leadId}`, sk: `CONFIRMATION_QUOTA#${slot}` }),
+  /** The head holds the latest definition whole, so a submission reads its form in one request. */
+  form: (formId: string) => ({ pk: `FORM#${formId}`, sk: 'FORM' }),
+  formListing: (updatedAt: string, formId: string) => ({ gsi1pk: 'FORMS', gsi1sk: `${updatedAt}#${formId}` }),
+  formVersion: (formId: string, version: number) => ({ pk: `FORM#${formId}`, sk: `VERSION#${String(version).padStart(6, '0')}` }),
 } as const;
 
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */

@@ -53,3 +53,18 @@ export function cachedSecret<T>(client: SecretsManagerClient, secretId: string, 
     return reading;
   };
 }
+
+/**
+ * The forms' CAPTCHA secret keys as the secret holds them: `{ "<secretName>": "<secret key>" }`; a
+ * form's definition names its key, never the secret itself.
+ */
+export function captchaSecretsFromSecret(secretString: string): ReadonlyMap<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString);
+  } catch {
+    throw new Error('Form CAPTCHA secret is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('Form CAPTCHA secret is not a JSON object');
+  return new Map(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import './messages';
 import { checkEmail } from '../domain/email';
 import { MAX_EVENTS_PER_REQUEST } from '../domain/events';
-import { SUBSCRIPTION_TYPES } from '../domain/subscriptions';
+import { LANGUAGES, SUBSCRIPTION_TYPES } from '../domain/subscriptions';
 
 /**
  * Request and response schemas of the public API. Handlers parse with them and the OpenAPI document
@@ -152,6 +152,15 @@ export const FormSubmission = z
     idempotencyKey: text(128),
     /** Honeypot: hidden from people, filled by bots. A filled one is accepted and dropped. */
     website: z.string().max(2000).optional(),
+    /** The signed time the hosted or embedded form was rendered, checked when the form's definition asks for a minimum time to submit. */
+    renderToken: z.string().max(1000).optional(),
+    /** The language the form was shown in: its consent text is recorded in it, and a browser's answer page speaks it. */
+    lang: z.preprocess(blankAsAbsent, z.enum(LANGUAGES).optional()),
+    /** A CAPTCHA widget's answer (Turnstile, hCaptcha), verified server-side when the form's definition asks for one. */
+    'cf-turnstile-response': z.string().max(4096).optional(),
+    'h-captcha-response': z.string().max(4096).optional(),
+    /** hCaptcha's widget posts its answer under this name as well. */
+    'g-recaptcha-response': z.string().max(4096).optional(),
   })
   .meta({ id: 'FormSubmission' });
 export type FormSubmission = z.infer<typeof FormSubmission>;

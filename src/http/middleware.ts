@@ -166,16 +166,25 @@ function answerOf(error: LeadflowError): { readonly statusCode: number; readonly
 }
 
 /**
+ * An error shown as a page instead of JSON, for a caller that asked for one (a browser posting a
+ * form); undefined keeps the JSON answer. Given the status the error maps to.
+ */
+export type ErrorPage = (error: LeadflowError, statusCode: number, event: APIGatewayProxyEventV2) => APIGatewayProxyStructuredResultV2 | undefined;
+
+/**
  * Maps errors to responses: a LeadflowError is shown to the caller (its message and issues) with its
  * kind's status; anything else is logged (without the request body, which holds personal data) and
  * becomes a plain 500 with no internals.
  */
-export const errorResponses = (logger: Logger): HttpMiddleware => ({
+export const errorResponses = (logger: Logger, errorPage?: ErrorPage): HttpMiddleware => ({
   onError: (request) => {
     const { error } = request;
     const answer = error instanceof LeadflowError ? answerOf(error) : undefined;
     if (error instanceof LeadflowError && answer) {
-      request.response = json(answer.statusCode, { message: error.message, ...(error.issues ? { issues: error.issues } : {}) }, answer.headers);
+      const page = errorPage?.(error, answer.statusCode, request.event);
+      request.response = page
+        ? { ...page, headers: { ...answer.headers, ...page.headers } }
+        : json(answer.statusCode, { message: error.message, ...(error.issues ? { issues: error.issues } : {}) }, answer.headers);
       return;
     }
     logger.error('Unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { routeKey, type HttpMethod } from '../../manifest/types';
 import { requireEdgeOrigin } from './edge-origin';
 import { HttpError, parameter, validationError } from './errors';
-import { errorResponses, limitBodySize, parseBody, type ParsedBodyEvent } from './middleware';
+import { errorResponses, limitBodySize, parseBody, type ErrorPage, type ParsedBodyEvent } from './middleware';
 
 export type BodyContentType = 'application/json' | 'application/x-www-form-urlencoded' | 'multipart/form-data';
 
@@ -159,7 +159,17 @@ function parsed(schema: z.ZodType, value: unknown): unknown {
  * the declared schemas (400 naming the field) before the implementation runs.
  */
 export function routesHandler<const Routes extends readonly RouteDeclaration[]>(
-  { logger, maxBodyBytes }: { readonly logger: Logger; /** Needed when a route takes a body: larger ones are refused with 413. */ readonly maxBodyBytes?: number },
+  {
+    logger,
+    maxBodyBytes,
+    errorPage,
+  }: {
+    readonly logger: Logger;
+    /** Needed when a route takes a body: larger ones are refused with 413. */
+    readonly maxBodyBytes?: number;
+    /** Errors as pages for callers that want them (a browser posting a form); JSON otherwise. */
+    readonly errorPage?: ErrorPage;
+  },
   routes: Routes,
   implementations: NoInfer<Implementations<Routes>>,
 ) {
@@ -173,7 +183,7 @@ export function routesHandler<const Routes extends readonly RouteDeclaration[]>(
   const chain = middy<ParsedBodyEvent, APIGatewayProxyStructuredResultV2>()
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(logger))
-    .use(errorResponses(logger))
+    .use(errorResponses(logger, errorPage))
     .use(requireEdgeOrigin(process.env.EDGE_ORIGIN_SECRET));
   // Functions serving several routes have always size-checked and parsed any body sent.
   if (routes.length > 1 || routes.some((route) => route.request.body)) {

@@ -271,6 +271,8 @@ export function hostileRequests(route: RouteShape, components: Readonly<Record<s
     {
       'idempotency-key': fc.oneof(hostileText, fc.uuid(), fc.constant('same-key')).map(headerSafe),
       'accept-language': hostileText.map(headerSafe),
+      // A browser's Accept gets pages instead of JSON: its refusals must name the field at fault too.
+      accept: fc.constantFrom('application/json', '*/*', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'text/html;q=0.1, application/json'),
       origin: fc.constantFrom('https://example.com', 'null', 'https://evil.example'),
       'user-agent': hostileText.map(headerSafe),
     },

@@ -71,8 +71,38 @@ export async function startFuzzStack(): Promise<LocalStack> {
   });
 }
 
-/** Signed links for a real lead, so the fuzzer gets past the signature to what lies behind it. */
+/** The form id whose definition `linkHints` stores: hosted pages render it, and its submissions are checked against it. */
+export const FUZZ_FORM_ID = 'fuzz';
+
+/** A form with everything a definition checks; fuzzed posts carry no render time (so are read) or a forged one (so are dropped). */
+const FUZZ_FORM = {
+  title: { en: 'Fuzz', id: 'Fuzz' },
+  fields: [
+    { name: 'email', type: 'email', label: { en: 'Email', id: 'Email' }, required: true },
+    { name: 'firstName', type: 'text', label: { en: 'First name', id: 'Nama depan' }, validation: { maxLength: 50 } },
+    { name: 'attributes.plan', type: 'select', label: { en: 'Plan', id: 'Paket' }, options: [{ value: 'pro', label: { en: 'Pro', id: 'Pro' } }] },
+  ],
+  consents: [
+    { subscription: 'newsletter', text: { en: 'Newsletter', id: 'Buletin' } },
+    { subscription: 'events', text: { en: 'Events', id: 'Acara' } },
+  ],
+  hidden: ['utm_source', 'pageUrl'],
+  success: { kind: 'message', message: { en: 'Thanks', id: 'Terima kasih' } },
+  unknownFields: 'keep',
+  spam: { minSecondsToSubmit: 3 },
+};
+
+/**
+ * Signed links for a real lead, so the fuzzer gets past the signature to what lies behind it; and a
+ * stored form definition, so the hosted page and embed script render a form rather than their 404.
+ */
 export async function linkHints(stack: LocalStack): Promise<SeedHints> {
+  const saved = await fetch(`${stack.apiUrl}/v1/admin/forms/${FUZZ_FORM_ID}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${stack.devToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(FUZZ_FORM),
+  });
+  if (saved.status !== 200) throw new Error(`Storing the fuzz form answered ${saved.status}: ${await saved.text()}`);
   const response = await fetch(`${stack.apiUrl}/v1/forms/fuzz/submissions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -81,6 +111,7 @@ export async function linkHints(stack: LocalStack): Promise<SeedHints> {
   const { leadId } = (await response.json()) as { leadId: string };
   const purposes: Record<string, TokenPurpose> = { '/v1/unsubscribe': 'unsubscribe', '/v1/preferences': 'preferences', '/v1/subscriptions/confirm': 'confirmation' };
   return {
+    formId: (route) => (route.path.startsWith('/f/') ? FUZZ_FORM_ID : undefined),
     token: (route) => {
       const purpose = purposes[route.path];
       return purpose ? signToken(stack.signingKeys, purpose, { leadId, subscription: 'newsletter', expiresAt: Math.floor(Date.now() / 1000) + 3600 }) : undefined;
@@ -150,10 +181,23 @@ export function answerProblem(answer: Answer): string | undefined {
 }
 
 /**
+ * What the fuzzer runs: every public route with the seed hints, and the submission route once more
+ * aimed at the stored form, whose definition reshapes what a post may carry.
+ */
+export function fuzzTargets(hints: SeedHints): { readonly label: string; readonly route: RouteShape; readonly hints: SeedHints }[] {
+  const routes = publicRoutes();
+  const submissions = routes.find((route) => route.method === 'POST' && route.path === '/v1/forms/{formId}/submissions');
+  return [
+    ...routes.map((route) => ({ label: `${route.method} ${route.path}`, route, hints })),
+    ...(submissions ? [{ label: `POST /v1/forms/${FUZZ_FORM_ID}/submissions (defined form)`, route: submissions, hints: { ...hints, formId: () => FUZZ_FORM_ID } }] : []),
+  ];
+}
+
+/**
  * Fuzzes one route with `runs` requests, each checked as it comes back; every broken promise is
  * listed with the exact request, so it can be replayed by hand. `seed` repeats a run.
  */
-export async function fuzzRoute(stack: LocalStack, client: DynamoDBClient, route: RouteShape, hints: SeedHints, runs: number, seed?: number): Promise<RouteReport> {
+export async function fuzzRoute(stack: LocalStack, client: DynamoDBClient, route: RouteShape, hints: SeedHints, runs: number, seed?: number, label = `${route.method} ${route.path}`): Promise<RouteReport> {
   const statuses: Record<number, number> = {};
   const failures: string[] = [];
   let storeChanges = 0;
@@ -172,5 +216,5 @@ export async function fuzzRoute(stack: LocalStack, client: DynamoDBClient, route
     const problem = answerProblem(answer) ?? (changed ? `a ${answer.status} changed the table` : undefined);
     if (problem) failures.push(`${problem} — ${fuzz.method} ${fuzz.target.slice(0, 200)} (${fuzz.note}; content-type ${fuzz.headers['content-type'] ?? 'none'}) -> ${answer.body.slice(0, 300)}`);
   }
-  return { route: `${route.method} ${route.path}`, inputs: runs, statuses, storeChanges, failures };
+  return { route: label, inputs: runs, statuses, storeChanges, failures };
 }

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { fuzzRoute, linkHints, publicRoutes, startFuzzStack, type RouteReport } from './public-routes';
+import { fuzzRoute, fuzzTargets, linkHints, startFuzzStack, type RouteReport } from './public-routes';
 
 /**
  * `npm run fuzz [-- <inputs per route> [seed [route]]]`: the hostile-input fuzzer over every public
@@ -16,12 +16,12 @@ const client = new DynamoDBClient({ endpoint: stack.endpoints.dynamodb });
 const reports: RouteReport[] = [];
 try {
   const hints = await linkHints(stack);
-  for (const route of publicRoutes().filter((candidate) => `${candidate.method} ${candidate.path}`.includes(only))) {
+  for (const target of fuzzTargets(hints).filter((candidate) => candidate.label.includes(only))) {
     const started = Date.now();
-    const report = await fuzzRoute(stack, client, route, hints, runs, seed);
+    const report = await fuzzRoute(stack, client, target.route, target.hints, runs, seed, target.label);
     reports.push(report);
     const statuses = Object.entries(report.statuses).map(([status, count]) => `${status}×${count}`).join(' ');
-    console.log(`${report.route.padEnd(36)} inputs ${String(report.inputs).padStart(5)}  5xx ${String(Object.entries(report.statuses).filter(([status]) => Number(status) >= 500).reduce((sum, [, count]) => sum + count, 0)).padStart(3)}  store changes ${String(report.storeChanges).padStart(3)}  failures ${String(report.failures.length).padStart(3)}  ${((Date.now() - started) / 1000).toFixed(0)} s  [${statuses}]`);
+    console.log(`${report.route.padEnd(52)} inputs ${String(report.inputs).padStart(5)}  5xx ${String(Object.entries(report.statuses).filter(([status]) => Number(status) >= 500).reduce((sum, [, count]) => sum + count, 0)).padStart(3)}  store changes ${String(report.storeChanges).padStart(3)}  failures ${String(report.failures.length).padStart(3)}  ${((Date.now() - started) / 1000).toFixed(0)} s  [${statuses}]`);
   }
 } finally {
   client.destroy();

@@ -18,6 +18,7 @@ export function setHandlerEnvironment() {
     EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/leadflow-test',
     SCHEDULE_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:leadflow-schedule-dlq',
     SIGNING_KEYS_SECRET: 'leadflow/signing-keys',
+    FORM_CAPTCHA_SECRET: 'leadflow/form-captcha',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     // test/handlers/pipeline-metrics.test.ts turns them on to read them.
     POWERTOOLS_METRICS_DISABLED: 'true',

@@ -47,7 +47,7 @@ describe('LeadflowStack', () => {
     const stateful = Object.entries(resources).filter(([, resource]) => statefulTypes.has(resource.Type)).map(([id]) => id);
     expect(stateful.sort()).toEqual([
       'Alarms04B5A0BF', 'AlarmsKey8B9C40AB', 'ApiF70053CD', 'BusArchiveD76499E2', 'BusEA82B648', 'CampaignSchedulesBAB3C549',
-      'ConfigurationSet3DD38186', 'PrivacySalt4E3455A7', 'SigningKeysA56F0358', 'TableCD117FA1',
+      'ConfigurationSet3DD38186', 'FormCaptchaD46B8555', 'PrivacySalt4E3455A7', 'SigningKeysA56F0358', 'TableCD117FA1',
     ]);
   });
 
@@ -247,6 +247,7 @@ describe('LeadflowStack', () => {
       'ses:send': /ses:SendEmail/,
       'secret:signing-keys': /SigningKeys/,
       'secret:privacy-salt': /PrivacySalt/,
+      'secret:form-captcha': /FormCaptcha/,
       'scheduler:manage': /scheduler:CreateSchedule/,
     };
     for (const spec of manifest.functions) {

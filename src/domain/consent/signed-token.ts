@@ -39,7 +39,7 @@ const MIN_SECRET_BYTES = 32;
  */
 export const ringKey = (ring: KeyRing, kid: string): string | undefined => (Object.hasOwn(ring.keys, kid) ? ring.keys[kid] : undefined);
 
-function mac(secret: string, purpose: TokenPurpose, kid: string, payload: string): Buffer {
+function mac(secret: string, purpose: SigningPurpose, kid: string, payload: string): Buffer {
   return createHmac('sha256', secret).update(`${VERSION}.${purpose}.${kid}.${payload}`).digest();
 }
 
@@ -53,15 +53,21 @@ export function checkKeyRing(ring: KeyRing): KeyRing {
   return ring;
 }
 
-export function signToken(ring: KeyRing, purpose: TokenPurpose, claims: TokenClaims): string {
+/** Every purpose a signed value can have: subscriber links, and the render time a hosted form carries. */
+export type SigningPurpose = TokenPurpose | 'form-render';
+
+/** Any value signed in the token format, its purpose inside the MAC: the base of links and form render tokens. */
+export function signPayload(ring: KeyRing, purpose: SigningPurpose, value: object): string {
   const secret = ringKey(ring, ring.current);
   if (!secret) throw new Error(`Key ring has no key ${ring.current}`);
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const payload = Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${VERSION}.${ring.current}.${payload}.${mac(secret, purpose, ring.current, payload).toString('base64url')}`;
 }
 
-/** Checks a token in constant time; `now` in epoch seconds. Never throws on what a visitor sends. */
-export function verifyToken(ring: KeyRing, purpose: TokenPurpose, token: string, now: number): TokenCheck {
+export type PayloadCheck = { readonly valid: true; readonly value: unknown } | { readonly valid: false; readonly reason: 'malformed' | 'unknown-key' | 'bad-signature' };
+
+/** Checks a signed value in constant time and parses it; the caller checks its shape. Never throws on what a visitor sends. */
+export function verifyPayload(ring: KeyRing, purpose: SigningPurpose, token: string): PayloadCheck {
   const parts = token.split('.');
   if (parts.length !== 4 || parts[0] !== VERSION) return { valid: false, reason: 'malformed' };
   const [, kid = '', payload = '', signature = ''] = parts;
@@ -70,12 +76,22 @@ export function verifyToken(ring: KeyRing, purpose: TokenPurpose, token: string,
   const expected = mac(secret, purpose, kid, payload);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { valid: false, reason: 'bad-signature' };
-  let claims: unknown;
   try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return { valid: true, value: JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) };
   } catch {
     return { valid: false, reason: 'malformed' };
   }
+}
+
+export function signToken(ring: KeyRing, purpose: TokenPurpose, claims: TokenClaims): string {
+  return signPayload(ring, purpose, claims);
+}
+
+/** Checks a token in constant time; `now` in epoch seconds. Never throws on what a visitor sends. */
+export function verifyToken(ring: KeyRing, purpose: TokenPurpose, token: string, now: number): TokenCheck {
+  const check = verifyPayload(ring, purpose, token);
+  if (!check.valid) return check;
+  const claims = check.value;
   if (!isClaims(claims)) return { valid: false, reason: 'malformed' };
   if (claims.expiresAt !== undefined && claims.expiresAt <= now) return { valid: false, reason: 'expired' };
   return { valid: true, claims };

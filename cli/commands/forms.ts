@@ -1,0 +1,42 @@
+import { basename, extname } from 'node:path';
+import type { Command } from 'commander';
+import { FormDefinition, FormId, type FormDefinitionInput } from '../../src/domain/forms/definition';
+import { fieldPath } from '../../src/http/errors';
+import { expectOk, everyItem } from '../admin-api';
+import { type CommandContext, commandGroup } from '../command-context';
+import { CliError } from '../errors';
+import { readDataFile } from '../files';
+
+/** `leadflow forms push | list`: web forms as versioned data. */
+export function registerForms(program: Command, context: CommandContext): void {
+  const { io } = context;
+  const forms = commandGroup(program, 'forms', 'web forms as versioned data: hosted at /f/<formId>, embeddable, checked on submission');
+
+  forms
+    .command('push')
+    .description('save a form definition (JSON or YAML) as the next version of the form; prints its id and version')
+    .argument('<file>', 'the definition: fields, consents, hidden fields, success, unknownFields, spam')
+    .option('--id <formId>', "the form's id (default: the file name without its extension)")
+    .action(async (file: string, options: { id?: string }) => {
+      const formId = options.id ?? basename(file, extname(file));
+      if (!FormId.safeParse(formId).success) throw new CliError(`form id "${formId}" must be 1-64 letters, digits, - or _ (name it with --id)`);
+      const content = await readDataFile(file);
+      // Checked here first, so every problem in the file is listed before anything is sent.
+      const checked = FormDefinition.safeParse(content);
+      if (!checked.success) {
+        throw new CliError([`${file}: ${checked.error.issues.length} problem(s)`, ...checked.error.issues.map((issue) => `  ${fieldPath(issue.path) || '(file)'}: ${issue.message}`)].join('\n'));
+      }
+      const api = await context.api();
+      const saved = expectOk(await api.saveForm(formId, content as FormDefinitionInput), `Saving form ${formId}`);
+      io.out(`form ${formId} version ${String(saved.version)}${saved.created === false ? ' (unchanged: same definition as the latest version)' : ''}`);
+    });
+
+  forms
+    .command('list')
+    .description('every form, most recently changed first, with its latest version')
+    .action(async () => {
+      const api = await context.api();
+      const listed = await everyItem<{ formId: string; title: string; latestVersion: number; updatedAt: string }>((cursor) => api.listForms(cursor), 'Listing forms');
+      for (const form of listed) io.out(`${form.formId.padEnd(24)} ${form.title.padEnd(30)} v${String(form.latestVersion).padEnd(5)} ${form.updatedAt}`);
+    });
+}

@@ -1,0 +1,41 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { documentClient } from '../../src/adapters/clients';
+import { FormStore } from '../../src/adapters/form-store';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { sameDefinition } from '../../src/domain/forms/definition';
+import { HttpError } from '../../src/http/errors';
+import { json } from '../../src/http/middleware';
+import { pageBody } from '../../src/http/page-query';
+import { routesHandler } from '../../src/http/routes';
+import { manageFormsRoutes } from './routes';
+
+const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
+const logger = new Logger();
+const forms = new FormStore(documentClient(), config.TABLE_NAME);
+
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageFormsRoutes, {
+  listForms: async ({ query }) => json(200, pageBody(await forms.list(query))),
+
+  getForm: async ({ params: { formId } }) => {
+    const latest = await forms.latest(formId);
+    if (!latest) throw new HttpError(404, `No form ${formId}`);
+    return json(200, latest);
+  },
+
+  getFormVersion: async ({ params: { formId, version } }) => {
+    const found = await forms.version(formId, version);
+    if (!found) throw new HttpError(404, `Form ${formId} has no version ${version}`);
+    return json(200, found);
+  },
+
+  // Versions never change: a new definition becomes the next version; the same one makes none.
+  saveForm: async ({ params: { formId }, body: definition }) => {
+    const head = await forms.summary(formId);
+    const latest = head ? await forms.version(formId, head.latestVersion) : undefined;
+    if (latest && sameDefinition(latest.definition, definition)) return json(200, { formId, version: latest.version, created: false });
+    const written = await forms.addVersion(formId, head?.latestVersion ?? 0, definition, new Date().toISOString(), head?.createdAt);
+    if (written.outcome === 'conflict') throw new HttpError(409, `Form ${formId} got a new version while this one was saved; push again`);
+    logger.info('Form version saved', { formId, version: written.version.version });
+    return json(200, { formId, version: written.version.version, created: true });
+  },
+});

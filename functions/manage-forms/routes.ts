@@ -1,0 +1,64 @@
+import * as z from 'zod';
+import { FormDefinition, FormId } from '../../src/domain/forms/definition';
+import { PageQuery, pageOf } from '../../src/http/page-query';
+import { defineRoute } from '../../src/http/routes';
+
+const FormParams = z.object({ formId: FormId });
+const VersionParameter = z.coerce.number('must be a version number').int('must be a whole version number').min(1, 'must be 1 or more').max(999_999, 'must be at most 999999');
+
+const FormSummary = z
+  .object({ formId: z.string(), title: z.string(), latestVersion: z.int().min(1), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
+  .meta({ id: 'FormSummary' });
+const StoredForm = z.object({ formId: z.string(), version: z.int().min(1), createdAt: z.iso.datetime(), definition: FormDefinition }).meta({ id: 'StoredForm' });
+
+const noForm = { 404: 'No such form (or version).' } as const;
+
+export const listForms = defineRoute({
+  operationId: 'listForms',
+  method: 'GET',
+  path: '/v1/admin/forms',
+  summary: 'List forms, most recently changed first',
+  request: { query: PageQuery },
+  responses: { 200: { description: '`{ items: [{ formId, title, latestVersion, createdAt, updatedAt }], nextCursor? }`.', schema: pageOf(FormSummary).meta({ id: 'FormList' }) } },
+});
+
+export const getForm = defineRoute({
+  operationId: 'getForm',
+  method: 'GET',
+  path: '/v1/admin/forms/{formId}',
+  summary: "A form's latest definition",
+  request: { params: FormParams },
+  responses: { 200: { description: 'The latest version and its definition (defaults filled in).', schema: StoredForm } },
+  errors: noForm,
+});
+
+export const getFormVersion = defineRoute({
+  operationId: 'getFormVersion',
+  method: 'GET',
+  path: '/v1/admin/forms/{formId}/versions/{version}',
+  summary: 'One version of a form',
+  request: { params: z.object({ formId: FormId, version: VersionParameter }) },
+  responses: { 200: { description: 'The version and its definition.', schema: StoredForm } },
+  errors: noForm,
+});
+
+export const saveForm = defineRoute({
+  operationId: 'saveForm',
+  method: 'PUT',
+  path: '/v1/admin/forms/{formId}',
+  summary: 'Save a form definition as its next version',
+  description:
+    'Creates the form (version 1) or adds a version, which the hosted page, the embed script and submissions use at once. Versions never change; ' +
+    'a definition the same as the latest makes none (`created: false`). Fields, consent checkboxes with their exact text, hidden fields, success (a message or a redirect to an allowed origin), ' +
+    'unknown fields (`keep` as attributes or `ignore`) and spam checks (minimum seconds to submit, optional Turnstile or hCaptcha) are all checked; a 400 names each problem by its path.',
+  request: { params: FormParams, body: { schema: FormDefinition } },
+  responses: {
+    200: {
+      description: '`{ formId, version, created }`.',
+      schema: z.object({ formId: z.string(), version: z.int().min(1), created: z.boolean() }).meta({ id: 'FormSaved' }),
+    },
+  },
+  errors: { 409: 'Another push saved a version meanwhile; push again.' },
+});
+
+export const manageFormsRoutes = [listForms, getForm, getFormVersion, saveForm] as const;

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack';
+import type { FormDefinitionInput } from '../../src/domain/forms/definition';
+import { demoForm } from '../fixtures/forms';
+import { runCli, stackClient } from '../integration/helpers';
+import { sharedStack } from '../integration/shared-stack';
+
+/**
+ * Forms as a visitor meets them, in headless Chromium against the whole local stack: the hosted page
+ * without JavaScript and the embed script on another site, each form pushed with `leadflow forms push`.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available) {
+  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
+  console.warn(`\n*** SKIPPED: browser tests need ${CHROMIUM} (apt-get install chromium) ***\n`);
+}
+
+let stack: LocalStack;
+let browser: Browser;
+let site: Server;
+let siteOrigin: string;
+let folder: string;
+const { post, getLead, admin } = stackClient(() => stack);
+
+beforeAll(async () => {
+  if (!available) return;
+  folder = await mkdtemp(join(tmpdir(), 'leadflow-forms-'));
+  // The customer's own website: a thank-you page, and a page that embeds a form by its script tag.
+  site = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://site.invalid');
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    if (url.pathname === '/thanks') response.end('<!doctype html><html lang="en"><head><title>Thanks from Acme</title></head><body><h1>Thanks from Acme</h1></body></html>');
+    else response.end(`<!doctype html><html lang="en"><head><title>Acme pricing</title></head><body><h1>Pricing</h1><script src="${stack.apiUrl}/f/${url.searchParams.get('form') ?? ''}/embed.js"></script></body></html>`);
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  stack = await sharedStack();
+  // The functions these tests drive start once here, within the hook's time, rather than inside the first test's.
+  await Promise.all([fetch(`${stack.apiUrl}/f/warm-up`), admin('GET', '/v1/admin/forms?limit=1'), admin('GET', '/v1/admin/leads/00000000-0000-4000-8000-000000000000')]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (site ? site.close(resolve) : resolve(undefined)));
+  if (folder) await rm(folder, { recursive: true, force: true });
+});
+
+/** Pushes a definition as a marketer does, from a YAML file; the form's id. */
+async function pushForm(definition: FormDefinitionInput): Promise<string> {
+  const formId = `demo-${randomUUID().slice(0, 8)}`;
+  const file = join(folder, `${formId}.yaml`);
+  await writeFile(file, stringify(definition));
+  const pushed = await runCli(stack, folder, 'forms', 'push', file);
+  expect(pushed.err).toBe('');
+  expect(pushed.out).toBe(`form ${formId} version 1`);
+  return formId;
+}
+
+/** The lead of an address, found the way a site would: a JSON submission to a form without a definition answers its id. */
+async function leadOf(email: string) {
+  const response = await post('/v1/forms/lookup/submissions', { email });
+  expect(response.status).toBe(202);
+  const { leadId } = (await response.json()) as { leadId: string };
+  return (await getLead(leadId)) as Awaited<ReturnType<typeof getLead>> & { firstName?: string; company?: string; attributes?: Record<string, unknown> };
+}
+
+/** A person takes a moment to fill a form in: waits (with a deadline) until the form's minimum time has passed since it was shown. */
+async function pastMinimumTime(shownAt: number, seconds: number) {
+  await expect.poll(() => Date.now() - shownAt, { timeout: 5_000, interval: 100 }).toBeGreaterThanOrEqual(seconds * 1000);
+}
+
+describe.skipIf(!available)('forms in a browser', () => {
+  it('a plain HTML post from the hosted page, without JavaScript, lands on the thank-you page; UTF-8 names and extra fields intact', async () => {
+    const formId = await pushForm(
+      demoForm({ success: { kind: 'redirect', url: `${siteOrigin}/thanks` }, allowedOrigins: [siteOrigin], spam: { minSecondsToSubmit: 1 } }),
+    );
+    const listed = await runCli(stack, folder, 'forms', 'list');
+    expect(listed.out).toContain(formId);
+
+    const email = `ayu-${randomUUID()}@example.co.id`;
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const shownAt = Date.now();
+    await page.goto(`${stack.apiUrl}/f/${formId}?utm_source=newsletter&utm_campaign=spring`);
+    await page.getByLabel('Work email').fill(email);
+    await page.getByLabel('First name').fill('Ayu Ṡari 渡辺');
+    await page.getByLabel('Company').fill('Nusantara Data');
+    await page.getByLabel('Plan').selectOption('pro');
+    await page.getByLabel('Anything else?').fill('Call me after lunch');
+    await page.getByRole('group', { name: 'What we may send you' }).getByLabel('Send me product updates.').check();
+    await pastMinimumTime(shownAt, 1);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.waitForURL(`${siteOrigin}/thanks`);
+    expect(await page.title()).toBe('Thanks from Acme');
+    await context.close();
+
+    const lead = await leadOf(email);
+    expect(lead).toMatchObject({ firstName: 'Ayu Ṡari 渡辺', company: 'Nusantara Data', attributes: { plan: 'pro', note: 'Call me after lunch' } });
+    expect(lead.subscriptions).toEqual({ product_updates: 'opted_in' });
+  });
+
+  it('shows the thank-you message in Indonesian, and the form again with its errors when a field is left out', async () => {
+    const formId = await pushForm(demoForm({ spam: { minSecondsToSubmit: 1 } }));
+    const context = await browser.newContext({ javaScriptEnabled: false, locale: 'id-ID' });
+    const page = await context.newPage();
+    const shownAt = Date.now();
+    await page.goto(`${stack.apiUrl}/f/${formId}`);
+    expect(await page.getAttribute('html', 'lang')).toBe('id');
+    await page.getByLabel('Email kantor').fill(`dewi-${randomUUID()}@example.co.id`);
+    await page.getByLabel('Nama depan').fill('Dewi');
+    // Blanks pass the browser's own required check; the server must name the field all the same.
+    await page.getByLabel('Perusahaan').fill('   ');
+    await pastMinimumTime(shownAt, 1);
+    await page.getByRole('button', { name: 'Kirim' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Perusahaan: wajib diisi');
+    expect(await page.getByLabel('Nama depan').inputValue()).toBe('Dewi');
+    await page.getByLabel('Perusahaan').fill('Batik Digital');
+    await page.getByRole('button', { name: 'Kirim' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Terima kasih, kami akan menghubungi Anda.');
+    await context.close();
+  });
+
+  it("embeds the form in another site's page with one script tag; its post lands on the thank-you page", async () => {
+    const formId = await pushForm(demoForm({ success: { kind: 'redirect', url: `${siteOrigin}/thanks` }, allowedOrigins: [siteOrigin], hidden: ['pageUrl', 'utm_source'], spam: { minSecondsToSubmit: 1 } }));
+    const email = `embed-${randomUUID()}@example.com`;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const shownAt = Date.now();
+    await page.goto(`${siteOrigin}/pricing?form=${formId}&utm_source=partner`);
+    await page.getByLabel('Work email').fill(email);
+    await page.getByLabel('First name').fill('Budi');
+    await page.getByLabel('Company').fill('Acme');
+    expect(await page.locator('input[name="utm_source"]').inputValue()).toBe('partner');
+    await pastMinimumTime(shownAt, 1);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.waitForURL(`${siteOrigin}/thanks`);
+    await context.close();
+    expect(await leadOf(email)).toMatchObject({ firstName: 'Budi' });
+  });
+});
