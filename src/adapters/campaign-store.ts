@@ -1,19 +1,52 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Campaign, CampaignStatus, ResolvedCampaignDefinition, SendClaim, SendRecord } from '../domain/campaigns/campaign';
+import { randomInt } from 'node:crypto';
+import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Campaign, CampaignItem, CampaignStatus, ResolvedCampaignDefinition, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import type { CampaignSchedule } from '../domain/campaigns/schedule';
-import type { TrackedMetric } from '../domain/campaigns/tracking';
-import { ClaimRecords } from './claims';
-import { conditionally, failedConditions } from './dynamo-errors';
+import { TRACKED_METRICS, type TrackedMetric } from '../domain/campaigns/tracking';
+import { ClaimRecords, type ClaimKey } from './claims';
+import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 import { keys } from './keys';
 
-/** Campaigns and their per-recipient send records. */
+/**
+ * Counter shards per campaign. A count is a two-item transaction (2 write units per item), so each
+ * shard takes 2 / 64 of the campaign's count writes: far below a partition's 1,000 units a second
+ * at any SES rate, and two counts in flight at once rarely pick the same shard.
+ */
+export const CAMPAIGN_COUNTER_SHARDS = 64;
+/** Tries of a count whose shard another count was writing at that moment, each in another shard picked at random. */
+const COUNT_ATTEMPTS = 8;
+const COUNTED = ['sent', 'skipped', 'interrupted', ...TRACKED_METRICS, 'unsubscribed'] as const;
+type Counted = (typeof COUNTED)[number];
+
+/**
+ * How a campaign's records are laid out. `sharded`: counters in counter shards, send records each in
+ * their own partition, planning on the plan item. Campaigns created before (no `layout`) keep
+ * counters, send records and planning on or under the campaign item, so one sending across an
+ * upgrade still finds every send it recorded.
+ */
+type Layout = 'sharded' | 'legacy';
+const SHARDED: Layout = 'sharded';
+
+/** What the campaign item stores that is not part of the campaign as the API shows it. */
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'layout', 'plannedPages', 'plannedShards', 'recipients', ...COUNTED];
+
+const countOf = (value: unknown) => (typeof value === 'number' ? value : 0);
+const shardsOf = (value: unknown): string[] => (value instanceof Set ? [...value].map(String) : []);
+
+/**
+ * Campaigns, their plan, counter shards and per-recipient send records. While a campaign sends, no
+ * write touches the campaign item (which holds the template): counts go to counter shards, planned
+ * pages to the plan item, and readers sum them.
+ */
 export class CampaignStore {
   /**
    * A send is claimed before SES is called and never taken over: a sender that died after the call
    * may have sent it, so a stale claim is counted interrupted (`markInterrupted`) instead of resent.
    */
-  private readonly sends: ClaimRecords<ReturnType<typeof keys.campaignSend>>;
+  private readonly sends: ClaimRecords<ClaimKey>;
+  /** Each campaign's layout, fixed at creation, so it is read at most once per campaign and container. */
+  private readonly layouts = new Map<string, Layout>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -23,24 +56,52 @@ export class CampaignStore {
   }
 
   async create(id: string, definition: Omit<ResolvedCampaignDefinition, 'segmentId'>, audience: Pick<Campaign, 'audience' | 'segmentRef'>, at: string): Promise<Campaign> {
-    const campaign: Campaign = { id, ...definition, ...audience, status: 'draft', createdAt: at, recipients: 0, planned: false, sent: 0, skipped: 0 };
+    const item: CampaignItem = { id, ...definition, ...audience, status: 'draft', createdAt: at };
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.campaign(id), ...keys.campaignListing(at, id), entity: 'campaign', ...campaign },
+        Item: { ...keys.campaign(id), ...keys.campaignListing(at, id), entity: 'campaign', layout: SHARDED, ...item },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
-    return campaign;
+    this.layouts.set(id, SHARDED);
+    return { ...item, recipients: 0, planned: false, sent: 0, skipped: 0 };
   }
 
+  /** The campaign with its counts: the campaign item, its plan and its counter shards, read consistently and summed. */
   async get(id: string): Promise<Campaign | undefined> {
+    const counterKeys = Array.from({ length: CAMPAIGN_COUNTER_SHARDS }, (_, shard) => keys.campaignCounter(id, shard));
+    const items = await this.readAll([keys.campaign(id), keys.campaignPlan(id), ...counterKeys]);
+    const item = items.find((candidate) => candidate.sk === keys.campaign(id).sk);
+    if (!item) return undefined;
+    this.layouts.set(id, item.layout === SHARDED ? SHARDED : 'legacy');
+    const plan = items.find((candidate) => candidate.sk === keys.campaignPlan(id).sk);
+    const shards = items.filter((candidate) => candidate.sk === keys.campaignCounter(id, 0).sk);
+    // A campaign created before the counters were sharded has its counts and plan on its own item.
+    const counts: Partial<Record<Counted, number>> = {};
+    for (const counter of COUNTED) {
+      const total = countOf(item[counter]) + shards.reduce((sum, shard) => sum + countOf(shard[counter]), 0);
+      if (total > 0 || counter === 'sent' || counter === 'skipped') counts[counter] = total;
+    }
+    // Planning walks every listing partition in parallel; it is over when the last one has finished.
+    const plannedShards = new Set([...shardsOf(item.plannedShards), ...shardsOf(plan?.plannedShards)]);
+    const campaign = Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.includes(name))) as unknown as CampaignItem;
+    return {
+      ...campaign,
+      recipients: countOf(item.recipients) + countOf(plan?.recipients),
+      planned: plannedShards.size >= LEAD_LISTING_SHARDS.length,
+      sent: 0,
+      skipped: 0,
+      ...counts,
+    };
+  }
+
+  /** The campaign without its counts, read consistently: its status and content, as senders and planners need for each batch. */
+  async getItem(id: string): Promise<CampaignItem | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaign(id), ConsistentRead: true }));
     if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, plannedPages: _pages, plannedShards, ...campaign } = Item;
-    // Planning walks every listing partition in parallel; it is over when the last one has finished.
-    const planned = plannedShards instanceof Set && plannedShards.size >= LEAD_LISTING_SHARDS.length;
-    return { ...(campaign as unknown as Campaign), planned };
+    this.layouts.set(id, Item.layout === SHARDED ? SHARDED : 'legacy');
+    return Object.fromEntries(Object.entries(Item).filter(([name]) => !STORAGE_ATTRIBUTES.includes(name))) as unknown as CampaignItem;
   }
 
   /** Moves a draft to sending, once: a second request finds it already sending. */
@@ -142,11 +203,12 @@ export class CampaignStore {
    * ended; the campaign is planned when every partition has ended.
    */
   async recordPlannedPage(id: string, pageId: string, recipients: number, finishedShard?: number): Promise<void> {
+    const layout = await this.layoutOf(id);
     await conditionally(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.campaign(id),
+          Key: layout === SHARDED ? keys.campaignPlan(id) : keys.campaign(id),
           UpdateExpression: `ADD recipients :recipients, plannedPages :page${finishedShard === undefined ? '' : ', plannedShards :shard'}`,
           ConditionExpression: 'NOT contains(plannedPages, :pageId)',
           ExpressionAttributeValues: {
@@ -167,7 +229,7 @@ export class CampaignStore {
    * nothing: one email per recipient per campaign, whatever is retried.
    */
   async claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim> {
-    const key = keys.campaignSend(campaignId, leadId);
+    const key = await this.sendKey(campaignId, leadId);
     if ((await this.sends.claim({ ...key, ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId }, at)) === 'claimed') return { outcome: 'claimed' };
     const stored = await this.sends.read(key);
     return {
@@ -181,7 +243,7 @@ export class CampaignStore {
     await this.recordOutcome(campaignId, 'skipped', {
       Put: {
         TableName: this.tableName,
-        Item: { ...keys.campaignSend(campaignId, leadId), ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId, status: 'skipped', reason, at },
+        Item: { ...(await this.sendKey(campaignId, leadId)), ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId, status: 'skipped', reason, at },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
@@ -196,7 +258,7 @@ export class CampaignStore {
     return this.recordOutcome(campaignId, 'interrupted', {
       Update: {
         TableName: this.tableName,
-        Key: keys.campaignSend(campaignId, leadId),
+        Key: await this.sendKey(campaignId, leadId),
         UpdateExpression: 'SET #status = :interrupted, interruptedAt = :at',
         ConditionExpression: '#status = :sending',
         ExpressionAttributeNames: { '#status': 'status' },
@@ -207,7 +269,7 @@ export class CampaignStore {
 
   /** Marks a claimed send as sent and counts it, once. */
   async markSent(campaignId: string, leadId: string, messageId: string, at: string): Promise<void> {
-    await this.recordOutcome(campaignId, 'sent', this.sends.doneUpdate(keys.campaignSend(campaignId, leadId), 'while-held', { status: 'sent', messageId, sentAt: at }));
+    await this.recordOutcome(campaignId, 'sent', this.sends.doneUpdate(await this.sendKey(campaignId, leadId), 'while-held', { status: 'sent', messageId, sentAt: at }));
   }
 
   /**
@@ -218,7 +280,7 @@ export class CampaignStore {
     return this.recordOutcome(campaignId, metric, {
       Update: {
         TableName: this.tableName,
-        Key: keys.campaignSend(campaignId, leadId),
+        Key: await this.sendKey(campaignId, leadId),
         UpdateExpression: 'ADD tracked :metric',
         ConditionExpression: 'attribute_exists(pk) AND NOT contains(tracked, :name)',
         ExpressionAttributeValues: { ':metric': new Set([metric]), ':name': metric },
@@ -228,37 +290,69 @@ export class CampaignStore {
 
   /** Gives a claim back when SES refused the call (nothing was sent), so the retry can send. */
   async releaseSend(campaignId: string, leadId: string): Promise<void> {
-    await this.sends.release(keys.campaignSend(campaignId, leadId), 'while-held');
+    await this.sends.release(await this.sendKey(campaignId, leadId), 'while-held');
   }
 
-  /** Writes to a send record and moves a campaign counter in one transaction; a repeat does neither. */
-  private async recordOutcome(
-    campaignId: string,
-    counter: 'sent' | 'skipped' | 'interrupted' | TrackedMetric | 'unsubscribed',
-    write: NonNullable<TransactWriteCommandInput['TransactItems']>[number],
-  ): Promise<'counted' | 'already-counted'> {
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            write,
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.campaign(campaignId),
-                UpdateExpression: 'ADD #counter :one',
-                ExpressionAttributeNames: { '#counter': counter },
-                ExpressionAttributeValues: { ':one': 1 },
+  /**
+   * Writes to a send record and moves a campaign counter in one transaction; a repeat does neither.
+   * The counter is a shard picked at random; when another count was writing that shard at the same
+   * moment, DynamoDB cancels the transaction and it is tried in another shard.
+   */
+  private async recordOutcome(campaignId: string, counter: Counted, write: NonNullable<TransactWriteCommandInput['TransactItems']>[number]): Promise<'counted' | 'already-counted'> {
+    const layout = await this.layoutOf(campaignId);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              write,
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: layout === SHARDED ? keys.campaignCounter(campaignId, randomInt(CAMPAIGN_COUNTER_SHARDS)) : keys.campaign(campaignId),
+                  UpdateExpression: 'ADD #counter :one',
+                  ExpressionAttributeNames: { '#counter': counter },
+                  ExpressionAttributeValues: { ':one': 1 },
+                },
               },
-            },
-          ],
-        }),
-      );
-      return 'counted';
-    } catch (error) {
-      if (failedConditions(error)?.[0]) return 'already-counted';
-      throw error;
+            ],
+          }),
+        );
+        return 'counted';
+      } catch (error) {
+        if (failedConditions(error)?.[0]) return 'already-counted';
+        if (layout === SHARDED && isTransactionConflict(error) && attempt < COUNT_ATTEMPTS) continue;
+        throw error;
+      }
     }
   }
 
+  /** Where a campaign's send record to a lead is, by the campaign's layout. */
+  private async sendKey(campaignId: string, leadId: string): Promise<ClaimKey> {
+    return (await this.layoutOf(campaignId)) === SHARDED ? keys.campaignSend(campaignId, leadId) : keys.legacyCampaignSend(campaignId, leadId);
+  }
+
+  /** The campaign's layout, read once (a campaign that does not exist has nothing recorded: the current layout). */
+  private async layoutOf(campaignId: string): Promise<Layout> {
+    const known = this.layouts.get(campaignId);
+    if (known) return known;
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaign(campaignId), ProjectionExpression: '#layout, pk', ExpressionAttributeNames: { '#layout': 'layout' } }));
+    const layout: Layout = Item && Item.layout !== SHARDED ? 'legacy' : SHARDED;
+    if (Item) this.layouts.set(campaignId, layout);
+    return layout;
+  }
+
+  /** Items by key, read consistently, however many keys and whatever DynamoDB leaves unprocessed at first. */
+  private async readAll(wanted: ClaimKey[]): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    let pending: Record<string, unknown>[] = wanted;
+    for (let round = 0; pending.length; round += 1) {
+      // Keys left unprocessed (the table was busy) are asked for again after a growing pause, as AWS advises.
+      if (round) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** Math.min(round, 6)));
+      const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+      found.push(...(Responses?.[this.tableName] ?? []));
+      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return found;
+  }
 }
