@@ -31,6 +31,8 @@ const SHARDED: Layout = 'sharded';
 /** What the campaign item stores that is not part of the campaign as the API shows it. */
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'layout', 'plannedPages', 'plannedShards', 'recipients', ...COUNTED];
 
+/** Where a campaign's send record to a lead is, by the campaign's layout. */
+const sendKey = (layout: Layout, campaignId: string, leadId: string): ClaimKey => (layout === SHARDED ? keys.campaignSend(campaignId, leadId) : keys.legacyCampaignSend(campaignId, leadId));
 const countOf = (value: unknown) => (typeof value === 'number' ? value : 0);
 const shardsOf = (value: unknown): string[] => (value instanceof Set ? [...value].map(String) : []);
 
@@ -68,15 +70,17 @@ export class CampaignStore {
     return { ...item, recipients: 0, planned: false, sent: 0, skipped: 0 };
   }
 
-  /** The campaign with its counts: the campaign item, its plan and its counter shards, read consistently and summed. */
+  /** The campaign with its counts: the campaign item, its plan and its counter shards, read consistently (at once) and summed. */
   async get(id: string): Promise<Campaign | undefined> {
     const counterKeys = Array.from({ length: CAMPAIGN_COUNTER_SHARDS }, (_, shard) => keys.campaignCounter(id, shard));
-    const items = await this.readAll([keys.campaign(id), keys.campaignPlan(id), ...counterKeys]);
-    const item = items.find((candidate) => candidate.sk === keys.campaign(id).sk);
+    const [{ Item: item }, tallies] = await Promise.all([
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaign(id), ConsistentRead: true })),
+      this.readAll([keys.campaignPlan(id), ...counterKeys]),
+    ]);
     if (!item) return undefined;
     this.layouts.set(id, item.layout === SHARDED ? SHARDED : 'legacy');
-    const plan = items.find((candidate) => candidate.sk === keys.campaignPlan(id).sk);
-    const shards = items.filter((candidate) => candidate.sk === keys.campaignCounter(id, 0).sk);
+    const plan = tallies.find((candidate) => candidate.sk === keys.campaignPlan(id).sk);
+    const shards = tallies.filter((candidate) => candidate.sk === keys.campaignCounter(id, 0).sk);
     // A campaign created before the counters were sharded has its counts and plan on its own item.
     const counts: Partial<Record<Counted, number>> = {};
     for (const counter of COUNTED) {
@@ -229,7 +233,7 @@ export class CampaignStore {
    * nothing: one email per recipient per campaign, whatever is retried.
    */
   async claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim> {
-    const key = await this.sendKey(campaignId, leadId);
+    const key = sendKey(await this.layoutOf(campaignId), campaignId, leadId);
     if ((await this.sends.claim({ ...key, ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId }, at)) === 'claimed') return { outcome: 'claimed' };
     const stored = await this.sends.read(key);
     return {
@@ -240,13 +244,15 @@ export class CampaignStore {
 
   /** Why a recipient was not sent to, kept for the audit and counted, once. */
   async recordSkip(campaignId: string, leadId: string, reason: string, at: string): Promise<void> {
-    await this.recordOutcome(campaignId, 'skipped', {
+    const layout = await this.layoutOf(campaignId);
+    const skip = {
       Put: {
         TableName: this.tableName,
-        Item: { ...(await this.sendKey(campaignId, leadId)), ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId, status: 'skipped', reason, at },
+        Item: { ...sendKey(layout, campaignId, leadId), ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId, status: 'skipped', reason, at },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
-    });
+    };
+    await this.recordOutcome(campaignId, 'skipped', skip, layout);
   }
 
   /**
@@ -255,42 +261,52 @@ export class CampaignStore {
    * reconciles with the plan.
    */
   async markInterrupted(campaignId: string, leadId: string, at: string): Promise<'counted' | 'already-counted'> {
-    return this.recordOutcome(campaignId, 'interrupted', {
+    const layout = await this.layoutOf(campaignId);
+    const interrupted = {
       Update: {
         TableName: this.tableName,
-        Key: await this.sendKey(campaignId, leadId),
+        Key: sendKey(layout, campaignId, leadId),
         UpdateExpression: 'SET #status = :interrupted, interruptedAt = :at',
         ConditionExpression: '#status = :sending',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':interrupted': 'interrupted', ':sending': 'sending', ':at': at },
       },
-    });
+    };
+    return this.recordOutcome(campaignId, 'interrupted', interrupted, layout);
   }
 
   /** Marks a claimed send as sent and counts it, once. */
   async markSent(campaignId: string, leadId: string, messageId: string, at: string): Promise<void> {
-    await this.recordOutcome(campaignId, 'sent', this.sends.doneUpdate(await this.sendKey(campaignId, leadId), 'while-held', { status: 'sent', messageId, sentAt: at }));
+    const layout = await this.layoutOf(campaignId);
+    await this.recordOutcome(campaignId, 'sent', this.sends.doneUpdate(sendKey(layout, campaignId, leadId), 'while-held', { status: 'sent', messageId, sentAt: at }), layout);
   }
 
   /**
    * Counts what SES reported for one recipient's email, once per kind: repeated opens, clicks and
-   * redelivered events move nothing. The per-recipient kinds live on the send record.
+   * redelivered events move nothing. The per-recipient kinds live on the send record. A function that
+   * does not know the campaign's layout (and may not read campaigns: the preference centre) tries the
+   * current layout first, then the one from before.
    */
   async recordTracking(campaignId: string, leadId: string, metric: TrackedMetric | 'unsubscribed'): Promise<'counted' | 'already-counted'> {
-    return this.recordOutcome(campaignId, metric, {
-      Update: {
-        TableName: this.tableName,
-        Key: await this.sendKey(campaignId, leadId),
-        UpdateExpression: 'ADD tracked :metric',
-        ConditionExpression: 'attribute_exists(pk) AND NOT contains(tracked, :name)',
-        ExpressionAttributeValues: { ':metric': new Set([metric]), ':name': metric },
-      },
-    });
+    const known = this.layouts.get(campaignId);
+    for (const layout of known ? [known] : [SHARDED, 'legacy' as const]) {
+      const update = {
+        Update: {
+          TableName: this.tableName,
+          Key: sendKey(layout, campaignId, leadId),
+          UpdateExpression: 'ADD tracked :metric',
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(tracked, :name)',
+          ExpressionAttributeValues: { ':metric': new Set([metric]), ':name': metric },
+        },
+      };
+      if ((await this.recordOutcome(campaignId, metric, update, layout)) === 'counted') return 'counted';
+    }
+    return 'already-counted';
   }
 
   /** Gives a claim back when SES refused the call (nothing was sent), so the retry can send. */
   async releaseSend(campaignId: string, leadId: string): Promise<void> {
-    await this.sends.release(await this.sendKey(campaignId, leadId), 'while-held');
+    await this.sends.release(sendKey(await this.layoutOf(campaignId), campaignId, leadId), 'while-held');
   }
 
   /**
@@ -298,8 +314,12 @@ export class CampaignStore {
    * The counter is a shard picked at random; when another count was writing that shard at the same
    * moment, DynamoDB cancels the transaction and it is tried in another shard.
    */
-  private async recordOutcome(campaignId: string, counter: Counted, write: NonNullable<TransactWriteCommandInput['TransactItems']>[number]): Promise<'counted' | 'already-counted'> {
-    const layout = await this.layoutOf(campaignId);
+  private async recordOutcome(
+    campaignId: string,
+    counter: Counted,
+    write: NonNullable<TransactWriteCommandInput['TransactItems']>[number],
+    layout: Layout,
+  ): Promise<'counted' | 'already-counted'> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.client.send(
@@ -325,11 +345,6 @@ export class CampaignStore {
         throw error;
       }
     }
-  }
-
-  /** Where a campaign's send record to a lead is, by the campaign's layout. */
-  private async sendKey(campaignId: string, leadId: string): Promise<ClaimKey> {
-    return (await this.layoutOf(campaignId)) === SHARDED ? keys.campaignSend(campaignId, leadId) : keys.legacyCampaignSend(campaignId, leadId);
   }
 
   /** The campaign's layout, read once (a campaign that does not exist has nothing recorded: the current layout). */

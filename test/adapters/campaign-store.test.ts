@@ -44,7 +44,12 @@ describe('campaign counts on DynamoDB Local', () => {
     );
     await Promise.all(leadIds.slice(0, 30).flatMap((leadId) => [store.recordTracking(id, leadId, 'delivered'), store.recordTracking(id, leadId, 'delivered')]));
 
-    expect(await store.get(id)).toMatchObject({ id, status: 'sending', recipients: LEAD_LISTING_SHARDS.length * 10, planned: true, sent: 100, skipped: 20, delivered: 30, template: largeTemplate });
+    // The preference centre, which may not read campaigns, counts an unsubscribe once without knowing the layout.
+    const preferenceCentre = () => new CampaignStore(table.documents, TABLE_NAME);
+    expect(await preferenceCentre().recordTracking(id, 'lead-0', 'unsubscribed')).toBe('counted');
+    expect(await preferenceCentre().recordTracking(id, 'lead-0', 'unsubscribed')).toBe('already-counted');
+
+    expect(await store.get(id)).toMatchObject({ id, status: 'sending', recipients: LEAD_LISTING_SHARDS.length * 10, planned: true, sent: 100, skipped: 20, delivered: 30, unsubscribed: 1, template: largeTemplate });
     expect(await read(keys.campaign(id))).toEqual(itemBefore);
     // Each send record in its own partition, still listed under the lead for erasure.
     expect(await read(keys.campaignSend(id, 'lead-0'))).toMatchObject({ status: 'sent', messageId: 'm-lead-0', campaignId: id, leadId: 'lead-0', gsi1pk: 'SENDS#lead-0' });
@@ -74,7 +79,9 @@ describe('campaign counts on DynamoDB Local', () => {
     await store.markSent(id, 'lead-new', 'm-new', at);
     await store.recordPlannedPage(id, 's0-p0', 3, 0);
 
-    expect(await store.get(id)).toMatchObject({ recipients: 3, sent: 2, skipped: 0 });
+    expect(await new CampaignStore(table.documents, TABLE_NAME).recordTracking(id, 'lead-new', 'unsubscribed')).toBe('counted');
+
+    expect(await store.get(id)).toMatchObject({ recipients: 3, sent: 2, skipped: 0, unsubscribed: 1 });
     expect(await read(keys.legacyCampaignSend(id, 'lead-new'))).toMatchObject({ status: 'sent', messageId: 'm-new' });
     const { Items = [] } = await table.documents.send(new QueryCommand({ TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CAMPAIGN#${id}#SEND#lead-new` } }));
     expect(Items).toEqual([]);
