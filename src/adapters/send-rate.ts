@@ -68,10 +68,11 @@ export class DynamoSendRate implements SendRate {
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.sendRateWindow(second),
-            UpdateExpression: 'ADD calls :asking SET expiresAt = :expiresAt',
+            // `grants` counts the writes, so the calls each write let through can be read afterwards.
+            UpdateExpression: 'ADD calls :asking, grants :one SET expiresAt = :expiresAt',
             // calls + asking <= maxPerSecond, written so one place at a time reads `calls < maxPerSecond`.
             ConditionExpression: 'attribute_not_exists(calls) OR calls < :max',
-            ExpressionAttributeValues: { ':asking': asking, ':max': this.maxPerSecond - asking + 1, ':expiresAt': second + WINDOW_TTL_SECONDS },
+            ExpressionAttributeValues: { ':asking': asking, ':one': 1, ':max': this.maxPerSecond - asking + 1, ':expiresAt': second + WINDOW_TTL_SECONDS },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
