@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { keys } from '../../src/adapters/keys';
 import { LEAD_LISTING_SHARDS } from '../../src/domain/lead-listing';
@@ -53,6 +53,25 @@ describe('campaign counts on DynamoDB Local', () => {
     expect(await read(keys.campaign(id))).toEqual(itemBefore);
     // Each send record in its own partition, still listed under the lead for erasure.
     expect(await read(keys.campaignSend(id, 'lead-0'))).toMatchObject({ status: 'sent', messageId: 'm-lead-0', campaignId: id, leadId: 'lead-0', gsi1pk: 'SENDS#lead-0' });
+  });
+
+  it('counts the outcomes recorded at the same moment in shared transactions, not one each', async () => {
+    const store = new CampaignStore(table.documents, TABLE_NAME);
+    const id = await sendingCampaign(store);
+    const leadIds = Array.from({ length: 150 }, (_, index) => `lead-${index}`);
+    for (const leadId of leadIds) await store.claimSend(id, leadId, at);
+    const send = vi.spyOn(table.documents, 'send');
+    try {
+      await Promise.all(leadIds.map((leadId) => store.markSent(id, leadId, `m-${leadId}`, at)));
+      const transactions = send.mock.calls.filter(([command]) => command instanceof TransactWriteCommand);
+      // 99 send records and a counter shard is the most one transaction takes.
+      expect(transactions.length).toBeGreaterThanOrEqual(2);
+      expect(transactions.length).toBeLessThanOrEqual(4);
+    } finally {
+      send.mockRestore();
+    }
+    expect(await store.get(id)).toMatchObject({ sent: 150 });
+    expect(await read(keys.campaignSend(id, 'lead-149'))).toMatchObject({ status: 'sent', messageId: 'm-lead-149' });
   });
 
   it('shows the campaign as the API did: no storage attributes, the counts absent until the first', async () => {
