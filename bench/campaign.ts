@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { loadavg } from 'node:os';
 import { startLocalStack } from '../local/stack';
 import { keys } from '../src/adapters/keys';
 
@@ -49,9 +50,11 @@ export async function campaignSend(recipients: number, sesRate: number) {
     await admin('POST', `/v1/admin/campaigns/${String(campaign.id)}/send`);
     let plannedSeconds: number | undefined;
     let state: Record<string, unknown> = {};
+    const loads: number[] = [];
     const deadline = Date.now() + Math.max(600_000, recipients * 30);
     while (Date.now() < deadline) {
       state = await admin('GET', `/v1/admin/campaigns/${String(campaign.id)}`);
+      loads.push(loadavg()[0] ?? 0);
       if (plannedSeconds === undefined && state.planned === true) plannedSeconds = (performance.now() - started) / 1000;
       if (state.status === 'sent') break;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -60,6 +63,16 @@ export async function campaignSend(recipients: number, sesRate: number) {
     const { emails } = (await (await fetch(`${stack.sesUrl}/store`)).json()) as { emails: { subject: string; destination: { to: string[] } }[] };
     const sent = emails.filter((email) => email.subject.startsWith(subject));
     const addressed = new Set(sent.flatMap((email) => email.destination.to));
+    // Every send-rate window of this run: how many SES calls each write to a window let through.
+    const windows: Record<string, unknown>[] = [];
+    let page: Record<string, unknown> | undefined;
+    do {
+      const result = await documents.send(new QueryCommand({ TableName: stack.settings.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.sendRateWindow(0).pk }, ...(page ? { ExclusiveStartKey: page } : {}) }));
+      windows.push(...(result.Items ?? []));
+      page = result.LastEvaluatedKey;
+    } while (page);
+    const windowCalls = windows.reduce((sum, window) => sum + Number(window.calls ?? 0), 0);
+    const windowWrites = windows.reduce((sum, window) => sum + Number(window.grants ?? 0), 0);
     return {
       recipients,
       sesRateLimitPerSecond: sesRate,
@@ -73,6 +86,8 @@ export async function campaignSend(recipients: number, sesRate: number) {
       recipientsPerSecond: Math.round((Number(state.sent) / sendSeconds) * 10) / 10,
       sesCallsPerRecipient: Math.round((sent.length / recipients) * 1000) / 1000,
       recipientsMailedTwice: sent.length - addressed.size,
+      sesCallsPerRateWindowWrite: windowWrites ? Math.round((windowCalls / windowWrites) * 10) / 10 : NaN,
+      loadAverageDuringRun: loads.length ? `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}` : '',
     };
   } finally {
     await stack.stop();

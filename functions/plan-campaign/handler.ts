@@ -37,7 +37,7 @@ const PlanningEvent = leadflowBusEvent(DetailType.CampaignSendRequested, DetailT
 async function startDue(detail: CampaignSendDueDetail): Promise<void> {
   const started = await campaigns.startScheduledSending(detail.campaignId, detail.scheduledFor, new Date().toISOString());
   if (started === 'not-due') {
-    const campaign = await campaigns.get(detail.campaignId);
+    const campaign = await campaigns.getItem(detail.campaignId);
     const unplanned = campaign?.status === 'sending' && !campaign.planningRequested && campaign.schedule?.sendsAtUtc === detail.scheduledFor;
     if (!unplanned) {
       logger.info('Stale send-due ignored', { campaignId: detail.campaignId, scheduledFor: detail.scheduledFor, status: campaign?.status });
@@ -58,7 +58,7 @@ async function planPage(record: ParsedRecordOf<typeof PlanningEvent>): Promise<v
   const event = record.body;
   if (event['detail-type'] === DetailType.CampaignSendDue) return startDue(event.detail);
   const { detail } = event;
-  const campaign = await campaigns.get(detail.campaignId);
+  const campaign = await campaigns.getItem(detail.campaignId);
   if (!campaign) throw new Error(`Campaign ${detail.campaignId} not found`);
   if (campaign.status !== 'sending') return;
   const envelope = { version: 1 as const, correlationId: detail.correlationId, campaignId: campaign.id };

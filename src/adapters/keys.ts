@@ -18,7 +18,7 @@
  * | soft bounces      | SUPPRESSED#<hash>  | SOFT_BOUNCES                     |                                     |
  * | suppression lifted| SUPPRESSED#<hash>  | LIFTED#<at>                      |                                     |
  * | campaign          | CAMPAIGN#<id>      | CAMPAIGN                         | CAMPAIGNS / <createdAt>#<id>        |
- * | campaign send     | CAMPAIGN#<id>      | SEND#<leadId>                    | SENDS#<leadId> / <campaignId>       |
+ * | campaign send     | CAMPAIGN#<id>#SEND#<leadId> | SEND                    | SENDS#<leadId> / <campaignId>       |
  * | segment           | SEGMENT#<id>       | SEGMENT                          | SEGMENTS / <createdAt>#<id>         |
  * | send rate window  | SEND_RATE          | <epoch second>                   |                                     |
  * | template (head)   | TEMPLATE#<id>      | TEMPLATE                         | TEMPLATES / <updatedAt>#<id>        |
@@ -38,6 +38,9 @@
  * | confirmation quota| LEAD#<id>          | CONFIRMATION_QUOTA#<slot>        |                                     |
  * | form (head)       | FORM#<formId>      | FORM                             | FORMS / <updatedAt>#<formId>        |
  * | form version      | FORM#<formId>      | VERSION#<version, 6 digits>      |                                     |
+ * | campaign plan     | CAMPAIGN#<id>      | PLAN                             |                                     |
+ * | campaign counter  | CAMPAIGN#<id>#COUNTER#<shard> | COUNTER               |                                     |
+ * | campaign send (before counters were sharded) | CAMPAIGN#<id> | SEND#<leadId> | SENDS#<leadId> / <campaignId>      |
  */
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
@@ -70,7 +73,20 @@ export const keys = {
   suppressionLifted: (hash: string, at: string) => ({ pk: `SUPPRESSED#${hash}`, sk: `LIFTED#${at}` }),
   campaign: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'CAMPAIGN' }),
   campaignListing: (createdAt: string, campaignId: string) => ({ gsi1pk: 'CAMPAIGNS', gsi1sk: `${createdAt}#${campaignId}` }),
-  campaignSend: (campaignId: string, leadId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SEND#${leadId}` }),
+  /**
+   * Each send record is its own partition, so a campaign's sends spread over the table's partitions
+   * instead of queueing on one partition key's write limit (1,000 units a second).
+   */
+  campaignSend: (campaignId: string, leadId: string) => ({ pk: `CAMPAIGN#${campaignId}#SEND#${leadId}`, sk: 'SEND' }),
+  /** Where campaigns created before the counters were sharded keep their send records, under the campaign's partition. */
+  legacyCampaignSend: (campaignId: string, leadId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SEND#${leadId}` }),
+  /** Planned pages and recipients, apart from the campaign so planning never rewrites its template. */
+  campaignPlan: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'PLAN' }),
+  /**
+   * One of a campaign's counter shards: each outcome is counted in a shard picked at random, each
+   * shard its own partition, and the campaign's totals are their sum.
+   */
+  campaignCounter: (campaignId: string, shard: number) => ({ pk: `CAMPAIGN#${campaignId}#COUNTER#${String(shard).padStart(2, '0')}`, sk: 'COUNTER' }),
   segment: (segmentId: string) => ({ pk: `SEGMENT#${segmentId}`, sk: 'SEGMENT' }),
   segmentListing: (createdAt: string, segmentId: string) => ({ gsi1pk: 'SEGMENTS', gsi1sk: `${createdAt}#${segmentId}` }),
   /** One item per second of sending: every sender counts its SES calls in the same one. */

@@ -1,5 +1,6 @@
+import { inParallel } from './in-parallel';
 import type { EmailSender, LeadReader, Log } from './ports';
-import type { Campaign, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
+import type { CampaignItem, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
 import { renderTemplate } from '../domain/campaigns/template';
 import { listUnsubscribeHeaders, sendDecision } from '../domain/consent/send-policy';
@@ -13,7 +14,8 @@ export type { SendClaim, SendRecord };
  * sent, skipped or interrupted (each counted once in the campaign's totals), or released for the retry.
  */
 export interface CampaignSends {
-  get(id: string): Promise<Campaign | undefined>;
+  /** The campaign's status and content, without its counts. */
+  getItem(id: string): Promise<CampaignItem | undefined>;
   setStatus(id: string, from: readonly CampaignStatus[], to: CampaignStatus, reason?: string): Promise<boolean>;
   claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim>;
   recordSkip(campaignId: string, leadId: string, reason: string, at: string): Promise<void>;
@@ -45,6 +47,13 @@ export interface CampaignSendingDependencies {
   readonly abandonedClaimMs: number;
 }
 
+/**
+ * Recipients of one planned batch in flight at once. Each still waits its turn in the shared send
+ * rate, so this bounds only how many DynamoDB and SES calls one batch has open, not the send rate:
+ * with the 4 batches an invocation takes, 40 at most, under the SDK's 50 sockets per client.
+ */
+const RECIPIENTS_AT_ONCE = 10;
+
 /** Tries of one throttled send call, backing off from THROTTLE_BACKOFF_MS, before its record is retried through the queue. */
 const THROTTLED_ATTEMPTS = 5;
 const THROTTLE_BACKOFF_MS = 250;
@@ -60,23 +69,41 @@ const TEST_LINK_PATH = '/v1/unsubscribe?token=test-send';
 export class CampaignSending {
   constructor(private readonly dependencies: CampaignSendingDependencies) {}
 
-  private async campaign(campaignId: string): Promise<Campaign> {
-    const campaign = await this.dependencies.campaigns.get(campaignId);
+  private async campaign(campaignId: string): Promise<CampaignItem> {
+    const campaign = await this.dependencies.campaigns.getItem(campaignId);
     if (!campaign) throw new Error(`Campaign ${campaignId} not found`);
     return campaign;
   }
 
-  /** Sends one planned batch of recipients, unless the campaign stopped sending (paused or cancelled: resuming plans them again). */
+  /**
+   * Sends one planned batch of recipients, unless the campaign stopped sending (paused or cancelled:
+   * resuming plans them again). The campaign and its template are read once for the batch. The first
+   * recipient goes alone, so an account SES has stopped costs one refused call; the rest go
+   * concurrently, each within the shared send rate. Once SES stops the account or a call fails, no
+   * further recipient is started: the rest stay unrecorded for the resume or the batch's retry.
+   */
   async sendPlanned(detail: CampaignRecipientsPlannedDetail): Promise<void> {
     const campaign = await this.campaign(detail.campaignId);
     if (campaign.status !== 'sending') {
       this.dependencies.log.info('Campaign not sending; recipients left', { campaignId: campaign.id, status: campaign.status, recipients: detail.leadIds.length });
       return;
     }
-    for (const leadId of detail.leadIds) {
-      // The rest stay unrecorded: resuming the campaign plans them again.
-      if ((await this.sendTo(campaign, leadId)) === 'campaign-paused') return;
-    }
+    const [first, ...rest] = detail.leadIds;
+    if (first === undefined || (await this.sendTo(campaign, first)) === 'campaign-paused') return;
+    let stopped = false;
+    const failures = await inParallel(
+      rest.map((leadId) => async () => {
+        if (stopped) return;
+        try {
+          if ((await this.sendTo(campaign, leadId)) === 'campaign-paused') stopped = true;
+        } catch (error) {
+          stopped = true;
+          throw error;
+        }
+      }),
+      RECIPIENTS_AT_ONCE,
+    );
+    if (failures.length) throw failures[0];
   }
 
   /** Sends the campaign, marked as a test, to named addresses; suppressed addresses are still never mailed. */
@@ -101,7 +128,7 @@ export class CampaignSending {
    * unsubscribe after planning holds), the send is recorded before the email goes, and a record found
    * mid-send from a crashed attempt is reported, never sent again.
    */
-  private async sendTo(campaign: Campaign, leadId: string): Promise<'done' | 'campaign-paused'> {
+  private async sendTo(campaign: CampaignItem, leadId: string): Promise<'done' | 'campaign-paused'> {
     const { campaigns, leads, mailer, failures, isSuppressed, link, log, abandonedClaimMs } = this.dependencies;
     const now = new Date().toISOString();
     const lead = await leads.getLead(leadId);

@@ -97,6 +97,29 @@ describe('sending a planned batch', () => {
     expect(log.messages('error')).toEqual(['Send interrupted between record and SES; not sent again, counted as interrupted']);
   });
 
+  it('sends the recipients of a batch concurrently once the first has gone, each once and within the send rate', async () => {
+    const leadIds = Array.from({ length: 25 }, (_, index) => `many-${index}`);
+    for (const id of leadIds) leads.put(subscriber(id));
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const send = mailer.send.bind(mailer);
+    mailer.send = async (email) => {
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      // Every call yields before it answers, as a network call does.
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return send(email);
+    };
+    await sending.sendPlanned(planned(...leadIds));
+    await sending.sendPlanned(planned(...leadIds));
+
+    expect(mostInFlight).toBe(10);
+    expect(mailer.recipients().sort()).toEqual(leadIds.map((id) => `${id}@example.com`).sort());
+    expect(campaigns.counts.get('c-1#sent')).toBe(25);
+    expect(rateAcquired).toBe(25);
+  });
+
   it('fails for a campaign that does not exist', async () => {
     await expect(sending.sendPlanned({ ...planned('lead-1'), campaignId: 'c-gone' })).rejects.toThrow('Campaign c-gone not found');
   });
@@ -119,6 +142,26 @@ describe('when the provider refuses', () => {
     expect(campaigns.send('c-1', 'lead-1')).toBeUndefined();
     await sending.sendPlanned(planned('lead-1'));
     expect(mailer.recipients()).toEqual(['lead-1@example.com']);
+  });
+
+  it('starts no further recipient once a call keeps failing, and fails the batch for its retry with nothing sent twice', async () => {
+    const leadIds = Array.from({ length: 30 }, (_, index) => `many-${index}`);
+    for (const id of leadIds) leads.put(subscriber(id));
+    // The second recipient's call fails outright; the ones already under way finish.
+    const send = mailer.send.bind(mailer);
+    mailer.send = async (email) => {
+      if (email.to[0] === 'many-1@example.com') throw named('InternalFailure', 'SES failed');
+      await new Promise((resolve) => setImmediate(resolve));
+      return send(email);
+    };
+    await expect(sending.sendPlanned(planned(...leadIds))).rejects.toThrow('SES failed');
+    // The first alone, then the 9 started beside the failing one; the other 20 wait for the retry, unrecorded.
+    expect(mailer.sent).toHaveLength(10);
+    expect(campaigns.sends.size).toBe(10);
+
+    mailer.send = send;
+    await sending.sendPlanned(planned(...leadIds));
+    expect(mailer.recipients().sort()).toEqual(leadIds.map((id) => `${id}@example.com`).sort());
   });
 
   it('pauses the campaign, with the reason, when the account is stopped from sending, leaving the rest of the batch unrecorded', async () => {

@@ -460,6 +460,10 @@ export class MemoryCampaigns implements CampaignSends, CampaignRecords {
     return this.campaigns.get(id);
   }
 
+  async getItem(id: string): Promise<Campaign | undefined> {
+    return this.campaigns.get(id);
+  }
+
   async setStatus(id: string, from: readonly CampaignStatus[], to: CampaignStatus, reason?: string): Promise<boolean> {
     const campaign = this.campaigns.get(id);
     if (!campaign || !from.includes(campaign.status)) return false;

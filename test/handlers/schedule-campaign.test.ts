@@ -1,5 +1,5 @@
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient, ThrottlingException, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -28,6 +28,8 @@ beforeEach(() => {
   scheduler.reset();
   stored = draft;
   dynamo.on(GetCommand).callsFake(() => ({ Item: stored }));
+  // The campaign's plan and counter shards: none yet.
+  dynamo.on(BatchGetCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
   scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
   scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn' });

@@ -49,6 +49,18 @@ describe('send-campaign', () => {
     expect(dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':sent': 'sent', ':messageId': 'ses-1' });
   });
 
+  it('keeps a campaign created since counters were sharded off its campaign item: the send in its own partition, the count in a shard', async () => {
+    table.set('CAMPAIGN#c-1|CAMPAIGN', { ...campaign, layout: 'sharded' });
+    expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+    expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({ Item: { pk: 'CAMPAIGN#c-1#SEND#lead-1', sk: 'SEND', status: 'sending' }, ConditionExpression: 'attribute_not_exists(pk)' });
+    const [record, counter] = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(record?.Update).toMatchObject({ Key: { pk: 'CAMPAIGN#c-1#SEND#lead-1', sk: 'SEND' }, ExpressionAttributeValues: { ':sent': 'sent', ':messageId': 'ses-1' } });
+    expect(counter?.Update?.Key?.pk).toMatch(/^CAMPAIGN#c-1#COUNTER#\d{2}$/);
+    expect(counter?.Update).toMatchObject({ ExpressionAttributeNames: { '#counter0': 'sent' }, ExpressionAttributeValues: { ':count0': 1 } });
+    const campaignWrites = [...dynamo.commandCalls(UpdateCommand), ...dynamo.commandCalls(PutCommand)].filter((call) => JSON.stringify(call.args[0].input).includes('"sk":"CAMPAIGN"'));
+    expect(campaignWrites).toEqual([]);
+  });
+
   it('sends nothing when the send is already recorded, and counts one left mid-send by a dead sender as interrupted', async () => {
     dynamo.on(PutCommand).rejects(Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' }));
     // Another sender recorded it a moment ago and is still at work: it will count it.

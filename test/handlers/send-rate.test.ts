@@ -7,13 +7,16 @@ import { DynamoSendRate } from '../../src/adapters/send-rate';
 function rateTable() {
   const calls = new Map<string, number>();
   const dynamo = mockClient(DynamoDBDocumentClient);
-  dynamo.on(UpdateCommand).callsFake((input: { Key: { sk: string }; ExpressionAttributeValues: { ':max': number } }) => {
+  let writes = 0;
+  dynamo.on(UpdateCommand).callsFake((input: { Key: { sk: string }; ExpressionAttributeValues: { ':max': number; ':asking': number } }) => {
+    writes += 1;
     const used = calls.get(input.Key.sk) ?? 0;
-    if (used >= input.ExpressionAttributeValues[':max']) throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
-    calls.set(input.Key.sk, used + 1);
+    // As DynamoDB answers a refusal with ReturnValuesOnConditionCheckFailure: the item as it was, unmarshalled by nobody.
+    if (used >= input.ExpressionAttributeValues[':max']) throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', Item: { calls: { N: String(used) } } });
+    calls.set(input.Key.sk, used + input.ExpressionAttributeValues[':asking']);
     return {};
   });
-  return { calls, client: dynamo as unknown as DynamoDBDocumentClient };
+  return { calls, client: dynamo as unknown as DynamoDBDocumentClient, writes: () => writes };
 }
 
 describe('shared send rate', () => {
@@ -31,6 +34,34 @@ describe('shared send rate', () => {
     expect([...calls.values()]).toEqual([5, 5, 2]);
     expect([...calls.keys()].map(Number)).toEqual([1_795_514_400, 1_795_514_401, 1_795_514_402]);
     expect(waits.every((ms) => ms > 0 && ms <= 1_050)).toBe(true);
+  });
+
+  it('gives the calls of one sender waiting at once their places in one write, never more a second than the rate', async () => {
+    const { calls, client, writes } = rateTable();
+    let clock = Date.parse('2026-11-24T10:00:00.250Z');
+    const sleep = async (ms: number) => {
+      clock += ms;
+    };
+    const sender = new DynamoSendRate(client, 'table', 100, () => clock, sleep);
+    await Promise.all(Array.from({ length: 40 }, () => sender.acquire()));
+    expect([...calls.values()]).toEqual([40]);
+    expect(writes()).toBe(1);
+    // 70 more in the same second: the refusal says 60 places are left, which one write takes; the other 10 go in the next second.
+    await Promise.all(Array.from({ length: 70 }, () => sender.acquire()));
+    expect([...calls.values()]).toEqual([100, 10]);
+    expect(writes()).toBe(5);
+  });
+
+  it('fails every waiting call when the table fails (the callers retry their records)', async () => {
+    const dynamo = mockClient(DynamoDBDocumentClient);
+    dynamo.on(UpdateCommand).rejects(Object.assign(new Error('Throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    const sender = new DynamoSendRate(dynamo as unknown as DynamoDBDocumentClient, 'table', 5);
+    const outcomes = await Promise.allSettled([sender.acquire(), sender.acquire(), sender.acquire()]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    // A failure is not remembered: the next call asks the table again.
+    dynamo.reset();
+    dynamo.on(UpdateCommand).resolves({});
+    await expect(sender.acquire()).resolves.toBeUndefined();
   });
 
   it('fails loudly on anything but a full second (the caller retries the record)', async () => {

@@ -69,6 +69,12 @@ export interface Campaign extends Omit<ResolvedCampaignDefinition, 'segmentId'> 
   readonly unsubscribed?: number;
 }
 
+/** What is counted of a campaign: planned recipients and each recipient's outcomes. */
+export type CampaignCountField = 'recipients' | 'planned' | 'sent' | 'skipped' | 'interrupted' | 'delivered' | 'opened' | 'clicked' | 'bounced' | 'complained' | 'rejected' | 'unsubscribed';
+
+/** A campaign without its counts: what senders and planners read for every batch, in one read. */
+export type CampaignItem = Omit<Campaign, CampaignCountField>;
+
 /** Recipients with a final outcome: sent, skipped, or interrupted (recorded, never confirmed, not resent). */
 export const accountedFor = (campaign: Pick<Campaign, 'sent' | 'skipped' | 'interrupted'>) => campaign.sent + campaign.skipped + (campaign.interrupted ?? 0);
 

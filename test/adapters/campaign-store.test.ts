@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CampaignStore } from '../../src/adapters/campaign-store';
+import { keys } from '../../src/adapters/keys';
+import { LEAD_LISTING_SHARDS } from '../../src/domain/lead-listing';
+import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
+
+let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
+beforeAll(async () => {
+  table = await dynamoDbLocal();
+});
+afterAll(async () => table?.stop());
+
+const at = '2026-11-30T10:00:00.000Z';
+/** A template as large as marketers make them: rewriting it with every count is what capped sending. */
+const largeTemplate = { subject: 'Hi {{ lead.firstName | "there" }}', html: `<p>${'Our webinar is next week. '.repeat(2_000)}</p>` };
+const read = async (key: { pk: string; sk: string }) => (await table.documents.send(new GetCommand({ TableName: TABLE_NAME, Key: key, ConsistentRead: true }))).Item;
+
+async function sendingCampaign(store: CampaignStore) {
+  const { id } = await store.create(randomUUID(), { name: 'Webinar', subscription: 'events', template: largeTemplate }, { audience: {} }, at);
+  await store.startSending(id, at);
+  return id;
+}
+
+describe('campaign counts on DynamoDB Local', () => {
+  it('counts every outcome exactly once under concurrent and repeated writes, without writing the campaign item', async () => {
+    const store = new CampaignStore(table.documents, TABLE_NAME);
+    const id = await sendingCampaign(store);
+    const itemBefore = await read(keys.campaign(id));
+    for (const index of LEAD_LISTING_SHARDS.keys()) await store.recordPlannedPage(id, `s${index}-p0`, 10, index);
+    const leadIds = Array.from({ length: 120 }, (_, index) => `lead-${index}`);
+
+    // Every recipient's outcome written twice at once, as a retried batch racing its first delivery would.
+    await Promise.all(
+      [...leadIds, ...leadIds].map(async (leadId, index) => {
+        if (index % 120 < 100) {
+          const claim = await store.claimSend(id, leadId, at);
+          if (claim.outcome === 'claimed') await store.markSent(id, leadId, `m-${leadId}`, at);
+        } else {
+          await store.recordSkip(id, leadId, 'not_opted_in', at);
+        }
+      }),
+    );
+    await Promise.all(leadIds.slice(0, 30).flatMap((leadId) => [store.recordTracking(id, leadId, 'delivered'), store.recordTracking(id, leadId, 'delivered')]));
+
+    // The preference centre, which may not read campaigns, counts an unsubscribe once without knowing the layout.
+    const preferenceCentre = () => new CampaignStore(table.documents, TABLE_NAME);
+    expect(await preferenceCentre().recordTracking(id, 'lead-0', 'unsubscribed')).toBe('counted');
+    expect(await preferenceCentre().recordTracking(id, 'lead-0', 'unsubscribed')).toBe('already-counted');
+
+    expect(await store.get(id)).toMatchObject({ id, status: 'sending', recipients: LEAD_LISTING_SHARDS.length * 10, planned: true, sent: 100, skipped: 20, delivered: 30, unsubscribed: 1, template: largeTemplate });
+    expect(await read(keys.campaign(id))).toEqual(itemBefore);
+    // Each send record in its own partition, still listed under the lead for erasure.
+    expect(await read(keys.campaignSend(id, 'lead-0'))).toMatchObject({ status: 'sent', messageId: 'm-lead-0', campaignId: id, leadId: 'lead-0', gsi1pk: 'SENDS#lead-0' });
+  });
+
+  it('counts the outcomes recorded at the same moment in shared transactions, not one each', async () => {
+    const store = new CampaignStore(table.documents, TABLE_NAME);
+    const id = await sendingCampaign(store);
+    const leadIds = Array.from({ length: 150 }, (_, index) => `lead-${index}`);
+    for (const leadId of leadIds) await store.claimSend(id, leadId, at);
+    const send = vi.spyOn(table.documents, 'send');
+    try {
+      await Promise.all(leadIds.map((leadId) => store.markSent(id, leadId, `m-${leadId}`, at)));
+      const transactions = send.mock.calls.filter(([command]) => command instanceof TransactWriteCommand);
+      // 99 send records and a counter shard is the most one transaction takes.
+      expect(transactions.length).toBeGreaterThanOrEqual(2);
+      expect(transactions.length).toBeLessThanOrEqual(4);
+    } finally {
+      send.mockRestore();
+    }
+    expect(await store.get(id)).toMatchObject({ sent: 150 });
+    expect(await read(keys.campaignSend(id, 'lead-149'))).toMatchObject({ status: 'sent', messageId: 'm-lead-149' });
+  });
+
+  it('shows the campaign as the API did: no storage attributes, the counts absent until the first', async () => {
+    const store = new CampaignStore(table.documents, TABLE_NAME);
+    const id = await sendingCampaign(store);
+    const campaign = await store.get(id);
+    expect(campaign).toEqual({ id, name: 'Webinar', subscription: 'events', template: largeTemplate, audience: {}, status: 'sending', createdAt: at, sendStartedAt: at, recipients: 0, planned: false, sent: 0, skipped: 0 });
+    expect(await new CampaignStore(table.documents, TABLE_NAME).getItem(id)).toEqual({ id, name: 'Webinar', subscription: 'events', template: largeTemplate, audience: {}, status: 'sending', createdAt: at, sendStartedAt: at });
+  });
+
+  it('keeps a campaign created before the counters were sharded where it was: counts on its item, sends under it', async () => {
+    const id = randomUUID();
+    await table.documents.send(
+      new PutCommand({
+        TableName: TABLE_NAME,
+        Item: { ...keys.campaign(id), ...keys.campaignListing(at, id), entity: 'campaign', id, name: 'Old', subscription: 'events', template: largeTemplate, audience: {}, status: 'sending', createdAt: at, recipients: 3, planned: false, sent: 1, skipped: 0, plannedShards: new Set(['shard-0']), plannedPages: new Set(['s0-p0']) },
+      }),
+    );
+    await table.documents.send(new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.legacyCampaignSend(id, 'lead-sent'), campaignId: id, leadId: 'lead-sent', status: 'sent' } }));
+    // A sender started after the upgrade, in a container that has not read the campaign yet.
+    const store = new CampaignStore(table.documents, TABLE_NAME);
+    expect(await store.claimSend(id, 'lead-sent', at)).toMatchObject({ outcome: 'exists', record: { status: 'sent' } });
+    expect(await store.claimSend(id, 'lead-new', at)).toEqual({ outcome: 'claimed' });
+    await store.markSent(id, 'lead-new', 'm-new', at);
+    await store.recordPlannedPage(id, 's0-p0', 3, 0);
+
+    expect(await new CampaignStore(table.documents, TABLE_NAME).recordTracking(id, 'lead-new', 'unsubscribed')).toBe('counted');
+
+    expect(await store.get(id)).toMatchObject({ recipients: 3, sent: 2, skipped: 0, unsubscribed: 1 });
+    expect(await read(keys.legacyCampaignSend(id, 'lead-new'))).toMatchObject({ status: 'sent', messageId: 'm-new' });
+    const { Items = [] } = await table.documents.send(new QueryCommand({ TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CAMPAIGN#${id}#SEND#lead-new` } }));
+    expect(Items).toEqual([]);
+  });
+});
