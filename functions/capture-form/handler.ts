@@ -96,6 +96,7 @@ const submitForm: SubmitForm = async (input, event) => {
       type: 'form_submission',
       occurredAt: now,
       receivedAt: now,
+      recordedAt: now,
       properties: { formId, ...(form.pageUrl ? { pageUrl: form.pageUrl } : {}) },
       requestHash: requestFingerprint({ formId, ...request }),
     },
