@@ -1,4 +1,4 @@
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lead } from '../domain/lead';
 import { batchGet } from './batch-get';
 import { conditionally } from './dynamo-errors';
@@ -20,18 +20,11 @@ export class LeadStore {
     this.emails = new EmailIndex(client, tableName);
   }
 
-  /** The profile and the score, which sort next to each other: one consistent query. */
+  /** The profile and the score, read consistently side by side. */
   async getLead(leadId: string): Promise<Lead | undefined> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :lead AND sk BETWEEN :profile AND :score',
-        ExpressionAttributeValues: { ':lead': keys.lead(leadId).pk, ':profile': keys.lead(leadId).sk, ':score': keys.score(leadId).sk },
-        ConsistentRead: true,
-      }),
-    );
-    const profile = Items.find((item) => item.sk === keys.lead(leadId).sk);
-    return profile ? toLeadWithScore(profile, Items.find((item) => item.sk === keys.score(leadId).sk)) : undefined;
+    const read = (Key: Record<string, string>) => this.client.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }));
+    const [profile, score] = await Promise.all([read(keys.lead(leadId)), read(keys.score(leadId))]);
+    return profile.Item ? toLeadWithScore(profile.Item, score.Item) : undefined;
   }
 
   /** Leads by id (missing ones are left out). */

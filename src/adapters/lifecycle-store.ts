@@ -88,8 +88,9 @@ export class LifecycleStore {
               {
                 Update: {
                   Key: keys.score(lead.id),
-                  UpdateExpression: 'SET score = :score, version = :next',
-                  ConditionExpression: lead.scoreVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :version',
+                  UpdateExpression: 'SET #score = :score, #version = :next',
+                  ConditionExpression: lead.scoreVersion === undefined ? 'attribute_not_exists(pk)' : '#version = :version',
+                  ExpressionAttributeNames: { '#score': 'score', '#version': 'version' },
                   ExpressionAttributeValues: { ':score': change.score, ':next': (lead.scoreVersion ?? 0) + 1, ...(lead.scoreVersion === undefined ? {} : { ':version': lead.scoreVersion }) },
                 },
               },

@@ -85,13 +85,12 @@ export class EventIntake {
     const conflicts: FieldIssue[] = statuses.flatMap((status, index) => (status === 'conflict' ? [{ field: `events[${index}].id`, message: CONFLICT }] : []));
     if (conflicts.length) throw new Conflict(`Conflict: ${conflicts[0]?.field} ${CONFLICT}`, conflicts);
 
+    const subjects = await Promise.all(senders.map((sender) => this.write(sender)));
     const leads = new Map<string, string[]>();
-    await Promise.all(
-      senders.map(async (sender) => {
-        const subject = await this.write(sender);
-        if (subject?.kind === 'lead') leads.set(subject.id, [...(leads.get(subject.id) ?? []), ...sender.entries.map((entry) => entry.record.id)]);
-      }),
-    );
+    senders.forEach((sender, index) => {
+      const subject = subjects[index];
+      if (subject?.kind === 'lead') leads.set(subject.id, [...(leads.get(subject.id) ?? []), ...sender.entries.map((entry) => entry.record.id)]);
+    });
     await this.announce(leads, correlationId);
     const duplicates = statuses.filter((status) => status === 'duplicate').length;
     this.dependencies.log.info('Events accepted', { received: tracked.length, duplicates });
