@@ -15,7 +15,8 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * The longest time from taking an event's recording time to its write being stored. The functions that
- * record events (manifest: `recordsEvents`) time out in at most half of it; a test holds them to it.
+ * record events (ingest-events, capture-form, track-campaign, and score-lead moving a visitor's events)
+ * time out in at most half of it; test/unit/event-log.test.ts holds them to it.
  */
 export const RECORDING_DEADLINE_MS = 2 * 60_000;
 
