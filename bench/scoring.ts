@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../src/adapters/keys';
+import { emptyScoreItem } from '../src/adapters/lead-items';
 import { Backtest } from '../src/domain/scoring/backtest';
 import { replay, type ScoredEvent } from '../src/domain/scoring/engine';
 import type { Rule, Ruleset } from '../src/domain/scoring/ruleset';
@@ -98,8 +99,8 @@ export function backtestInMemory(events = 100_000) {
 
 /**
  * The same back-test end to end on the local stack: the events and leads are written to DynamoDB
- * Local as the pipeline stores them, then `POST /v1/admin/rulesets/{version}/backtest` reads the
- * window from the time index, the leads by id, and replays both rulesets.
+ * Local as the pipeline stores them, then `POST /v1/admin/rulesets/{version}/backtest` reads each
+ * lead's partition (profile, score and events of the window) and replays both rulesets.
  */
 export async function backtestOnStack(stack: LocalStack, events = 100_000) {
   const data = histories(5_000, events);
@@ -111,16 +112,8 @@ export async function backtestOnStack(stack: LocalStack, events = 100_000) {
       ...keys.lead(history.leadId), ...keys.leadListing(history.leadId), entity: 'lead', id: history.leadId, email: `${history.leadId}@example.com`, ...history.lead,
       createdAt: firstSeen, updatedAt: firstSeen, firstTouch: { at: firstSeen, formId: 'bench' }, lastTouch: { at: firstSeen, formId: 'bench' }, subscriptions: {}, version: 1,
     },
-    ...history.events.map((event) => ({
-      ...keys.event(event.id),
-      ...keys.eventSubject({ kind: 'lead', id: history.leadId }, event.occurredAt, event.id),
-      ...keys.eventDay(event.occurredAt, event.id),
-      entity: 'event',
-      ...event,
-      receivedAt: event.occurredAt,
-      scoredAt: event.occurredAt,
-      subject: { kind: 'lead', id: history.leadId },
-    })),
+    emptyScoreItem(history.leadId),
+    ...history.events.map((event) => ({ ...keys.event({ kind: 'lead', id: history.leadId }, event.occurredAt, event.id), entity: 'event', ...event, receivedAt: event.occurredAt })),
   ]);
   const loadStarted = performance.now();
   const chunks = Array.from({ length: Math.ceil(items.length / 25) }, (_, index) => items.slice(index * 25, index * 25 + 25));

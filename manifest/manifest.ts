@@ -55,9 +55,9 @@ export const manifest: Manifest = {
       // verify a CAPTCHA with their form's secret.
       access: ['bus:put', 'secret:signing-keys', 'secret:form-captcha'],
       // The lead by its address (EMAIL#, created once per address), the lead and its consent and stage
-      // records (LEAD#), the submission as an event (EVENT#, read back on a repeated idempotency key),
-      // the visitor's link (ANON#), the form's definition (FORM#, read only). No delete.
-      table: { read: ['EMAIL#', 'LEAD#', 'ANON#', 'EVENT#', 'FORM#'], write: ['EMAIL#', 'LEAD#', 'EVENT#', 'ANON#'] },
+      // records, the submission (once per idempotency key) and its event (LEAD#), the visitor's link
+      // (ANON#), the form's definition (FORM#, read only). No delete.
+      table: { read: ['EMAIL#', 'LEAD#', 'ANON#', 'FORM#'], write: ['EMAIL#', 'LEAD#', 'ANON#'] },
       reservedConcurrency: 50,
     },
     {
@@ -69,9 +69,10 @@ export const manifest: Manifest = {
       timeoutSeconds: 10,
       memoryMb: 256,
       access: ['bus:put'],
-      // A lead by address (EMAIL#, created with its LEAD# items when new), a visitor's lead (ANON#), the
-      // events (EVENT#: read back to tell a faithful repeat from an id reused for another event).
-      table: { read: ['EMAIL#', 'ANON#', 'EVENT#'], write: ['EMAIL#', 'LEAD#', 'EVENT#'] },
+      // A lead by address (EMAIL#, created with its LEAD# items when new), a visitor's lead (ANON#); the
+      // events go into the history of their lead (LEAD#) or visitor (ANON#), whose recent part is read
+      // to tell a faithful repeat from an id reused for another event.
+      table: { read: ['EMAIL#', 'ANON#', 'LEAD#'], write: ['EMAIL#', 'LEAD#', 'ANON#'] },
       reservedConcurrency: 50,
     },
     {
@@ -141,8 +142,8 @@ export const manifest: Manifest = {
       table: {
         read: ['LEAD#', 'RULESET#', 'RULESET'],
         write: ['SUPPRESSED#'],
-        batchWrite: ['LEAD#', 'EMAIL#', 'ANON#', 'EVENT#', 'CAMPAIGN#', 'ORDER#', 'RESCORE#'],
-        query: { gsi1: ['LEAD#', 'ANON#', 'SENDS#', 'PURCHASES#', 'RULESETS'] },
+        batchWrite: ['LEAD#', 'EMAIL#', 'ANON#', 'CAMPAIGN#', 'ORDER#', 'RESCORE#'],
+        query: { gsi1: ['SENDS#', 'PURCHASES#', 'RULESETS'] },
       },
     },
     {
@@ -160,8 +161,8 @@ export const manifest: Manifest = {
       maxBodyBytes: 256 * 1024,
       access: ['bus:put', 'scheduler:manage'],
       // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
-      // leads (LEADS# shards), read their history (LEAD# on gsi1) and the rulesets they were scored with.
-      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#', 'LEAD#'] } },
+      // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with.
+      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'manage-segments',
@@ -178,7 +179,7 @@ export const manifest: Manifest = {
       maxBodyBytes: 64 * 1024,
       access: [],
       // Segment definitions (SEGMENT#, listed on SEGMENTS); previews as manage-campaigns reads them.
-      table: { read: ['SEGMENT#', 'RULESET#', 'RULESET'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#', 'LEAD#'] } },
+      table: { read: ['SEGMENT#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#'] } },
     },
     {
       name: 'manage-templates',
@@ -251,8 +252,8 @@ export const manifest: Manifest = {
       timeoutSeconds: 5,
       memoryMb: 256,
       access: [],
-      // The lead and its stage history (LEAD#), its recent events (LEAD# on gsi1), the ruleset it was scored with.
-      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], query: { gsi1: ['LEAD#'] } },
+      // The lead, its score, stage history and recent events (LEAD#), the ruleset it was scored with.
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET'] },
     },
     {
       name: 'record-purchases',
@@ -293,8 +294,8 @@ export const manifest: Manifest = {
       timeoutSeconds: 29,
       memoryMb: 1769,
       access: [],
-      // Events of the window by day (EVENTS# on gsi2), their leads (LEAD#), the routing for alert load; the summary kept on the draft.
-      table: { read: ['RULESET#', 'RULESET', 'ROUTING', 'LEAD#'], write: ['RULESET#'], query: { gsi2: ['EVENTS#'] } },
+      // Every lead (LEADS# shards) with its profile, score and events of the window (LEAD#), the routing for alert load; the summary kept on the draft.
+      table: { read: ['RULESET#', 'RULESET', 'ROUTING', 'LEAD#'], write: ['RULESET#'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'plan-rescoring',
@@ -332,8 +333,8 @@ export const manifest: Manifest = {
       timeoutSeconds: 120,
       memoryMb: 512,
       access: ['bus:put'],
-      // Replays a lead's scored history (LEAD# on gsi1) and replaces its score (LEAD#) with the job's marker and counter (RESCORE#).
-      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#', 'RESCORE#'], query: { gsi1: ['LEAD#'] } },
+      // Replays the history a lead's score holds and replaces the score (LEAD#) with the job's marker and counter (RESCORE#).
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#', 'RESCORE#'] },
     },
     {
       name: 'score-lead',
@@ -358,9 +359,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 30,
       memoryMb: 512,
       access: ['bus:put'],
-      // Marks events scored (EVENT#, moving a visitor's to its lead) with the lead's score (LEAD#); a
-      // visitor's history is found by its link (ANON#) on gsi1.
-      table: { read: ['EVENT#', 'ANON#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['EVENT#', 'LEAD#'], query: { gsi1: ['LEAD#', 'ANON#'] } },
+      // Reads the lead's score, profile and new events and rewrites the score (LEAD#); an identified
+      // visitor's events move from its history (ANON#, deleted there) to the lead's.
+      table: { read: ['ANON#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#'], delete: ['ANON#'] },
     },
     {
       name: 'record-deliverability',
@@ -416,8 +417,8 @@ export const manifest: Manifest = {
       timeoutSeconds: 60,
       memoryMb: 512,
       access: ['bus:put'],
-      // Walks one LEADS# shard per chain, checks history (LEAD# on gsi1), counts pages on the campaign (CAMPAIGN#).
-      table: { read: ['CAMPAIGN#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#', 'LEAD#'] } },
+      // Walks one LEADS# shard per chain, reads each lead's score and history (LEAD#), counts pages on the campaign (CAMPAIGN#).
+      table: { read: ['CAMPAIGN#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'send-campaign',
@@ -459,8 +460,8 @@ export const manifest: Manifest = {
       timeoutSeconds: 30,
       memoryMb: 256,
       access: ['bus:put'],
-      // Counters on the send and the campaign (CAMPAIGN#); opens and clicks as engagement events (EVENT#).
-      table: { read: ['CAMPAIGN#'], write: ['CAMPAIGN#', 'EVENT#'] },
+      // Counters on the send and the campaign (CAMPAIGN#); opens and clicks as engagement events in the lead's history (LEAD#).
+      table: { read: ['CAMPAIGN#', 'LEAD#'], write: ['CAMPAIGN#', 'LEAD#'] },
     },
     {
       name: 'deliver-webhooks',
@@ -552,8 +553,8 @@ export const manifest: Manifest = {
       // scheduler:manage starts the follow-up timers of a newly assigned lead.
       access: ['ses:send', 'bus:put', 'scheduler:manage'],
       // The alert claim, assignment and owner (LEAD#; a claim is deleted after a failed send), the
-      // routing (ROUTING), round-robin turns (ROUTING#TEAM#) and reps' open counts (ROUTING#REP#), recent events (LEAD# on gsi1).
-      table: { read: ['LEAD#', 'ROUTING', 'ROUTING#REP#'], write: ['LEAD#', 'ROUTING#TEAM#', 'ROUTING#REP#'], delete: ['LEAD#'], query: { gsi1: ['LEAD#'] } },
+      // routing (ROUTING), round-robin turns (ROUTING#TEAM#) and reps' open counts (ROUTING#REP#), recent events (LEAD#).
+      table: { read: ['LEAD#', 'ROUTING', 'ROUTING#REP#'], write: ['LEAD#', 'ROUTING#TEAM#', 'ROUTING#REP#'], delete: ['LEAD#'] },
     },
     {
       name: 'follow-up-handoff',

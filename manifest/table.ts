@@ -8,10 +8,12 @@ export const tableDesign = {
   /** Items with this attribute (epoch seconds) are removed by DynamoDB TTL. */
   timeToLiveAttribute: 'expiresAt',
   indexes: [
-    /** Per-subject history (events by lead or visitor, in time order); also lists leads and rulesets. */
+    /**
+     * Lists of each kind (leads in 16 shards, rulesets, campaigns, ...) and per-lead sends, purchases and
+     * stage transitions by month. Engagement events have no entry here: each is written once, in its
+     * subject's partition.
+     */
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    /** Events by the UTC day they happened, in time order: back-tests read a time window from here. */
-    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   ],
 } as const;
 
@@ -27,7 +29,6 @@ export const ITEM_KINDS = [
   'LEAD#',
   'EMAIL#',
   'ANON#',
-  'EVENT#',
   'RULESET#',
   'RULESET',
   'RESCORE#',
@@ -48,8 +49,7 @@ export type ItemKind = (typeof ITEM_KINDS)[number];
 
 /** The partition values of each index (keys.ts), with the same prefix rule as item kinds. */
 export const INDEX_PARTITIONS = {
-  gsi1: ['LEADS#', 'LEAD#', 'ANON#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS'],
-  gsi2: ['EVENTS#'],
+  gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS'],
 } as const satisfies Record<IndexName, readonly string[]>;
 export type IndexPartition<I extends IndexName> = (typeof INDEX_PARTITIONS)[I][number];
 

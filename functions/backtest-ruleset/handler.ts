@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../src/adapters/clients';
-import { LeadEventStore } from '../../src/adapters/lead-events';
-import { LeadStore } from '../../src/adapters/lead-store';
+import { LeadHistories } from '../../src/adapters/lead-histories';
 import { RoutingStore } from '../../src/adapters/routing-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { positiveInteger, readConfig, setting } from '../../src/config';
@@ -13,7 +12,7 @@ import { backtestRulesetRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
-const history = { events: new LeadEventStore(documentClient(), config.TABLE_NAME), leads: new LeadStore(documentClient(), config.TABLE_NAME) };
+const history = new LeadHistories(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const routing = new RoutingStore(documentClient(), config.TABLE_NAME);
 

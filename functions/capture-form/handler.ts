@@ -224,6 +224,7 @@ const submitForm: SubmitForm = async (input, event) => {
       type: 'form_submission',
       occurredAt: now,
       receivedAt: now,
+      recordedAt: now,
       properties: { formId, ...(form.pageUrl ? { pageUrl: form.pageUrl } : {}), ...(stored ? { formVersion: stored.version } : {}) },
       requestHash: requestFingerprint({ formId, ...request }),
     },

@@ -4,12 +4,12 @@ import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadEventStore } from '../../src/adapters/lead-events';
-import { LeadStore } from '../../src/adapters/lead-store';
 import { ScoreStore } from '../../src/adapters/score-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../src/app/optimistic-retry';
 import { readConfig, setting } from '../../src/config';
+import { isApplied } from '../../src/domain/event-log';
 import { DetailType } from '../../src/domain/events';
 import type { Ruleset } from '../../src/domain/scoring/ruleset';
 import { rescoredLead } from '../../src/domain/scoring/qualification';
@@ -17,7 +17,6 @@ import { publishPendingQualification } from '../../src/app/qualification-outbox'
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
-const store = new LeadStore(documentClient(), config.TABLE_NAME);
 const leadEvents = new LeadEventStore(documentClient(), config.TABLE_NAME);
 const scores = new ScoreStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
@@ -33,13 +32,16 @@ const BusEvent = leadflowBusEvent(DetailType.LeadsRescoreRequested);
 async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, correlationId: string): Promise<void> {
   for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
     const now = new Date().toISOString();
-    const lead = await store.getLead(leadId);
-    if (!lead?.score || lead.score.rulesetVersion === ruleset.version) {
+    const view = await scores.scoringView(leadId);
+    const lead = view?.lead;
+    if (!view || !lead?.score || lead.score.rulesetVersion === ruleset.version) {
       await countOnly(leadId, jobId, now);
       return;
     }
-    const { state, pending } = rescoredLead(lead, await leadEvents.scoredHistory(leadId), ruleset, correlationId, now);
-    const outcome = await scores.replaceScore(lead, state, jobId, now, pending);
+    // What the score holds is replayed; events recorded since are live scoring's to add, under the new ruleset.
+    const history = (await leadEvents.eventsOf({ kind: 'lead', id: leadId })).filter((event) => isApplied(event, view.watermark));
+    const { state, pending } = rescoredLead(lead, history, ruleset, correlationId, now);
+    const outcome = await scores.replaceScore(lead, state ? { score: state, watermark: view.watermark } : undefined, jobId, now, pending);
     if (outcome !== 'lead-changed') {
       await publishPendingQualification(leadId, outcome === 'applied' ? pending : lead.pendingQualification, { publisher, store: scores, logger });
       return;
@@ -50,7 +52,7 @@ async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, corr
 }
 
 /** Counts a lead done for the job without touching its score. */
-const countOnly = (leadId: string, jobId: string, at: string) => scores.replaceScore({ id: leadId, version: 0 }, undefined, jobId, at);
+const countOnly = (leadId: string, jobId: string, at: string) => scores.replaceScore({ id: leadId }, undefined, jobId, at);
 
 async function rescoreRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const { detail } = record.body;

@@ -7,8 +7,7 @@ import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { AnonymousLinks } from '../../src/adapters/anonymous-links';
 import { LeadEventStore } from '../../src/adapters/lead-events';
-import { LeadStore } from '../../src/adapters/lead-store';
-import { MAX_EVENTS_PER_SCORE_WRITE, ScoreStore } from '../../src/adapters/score-store';
+import { ScoreStore } from '../../src/adapters/score-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
@@ -20,7 +19,6 @@ const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'score-lead' });
 const scoring = new LeadScoring({
-  leads: new LeadStore(documentClient(), config.TABLE_NAME),
   recorded: new LeadEventStore(documentClient(), config.TABLE_NAME),
   visitors: new AnonymousLinks(documentClient(), config.TABLE_NAME),
   scores: new ScoreStore(documentClient(), config.TABLE_NAME),
@@ -28,7 +26,6 @@ const scoring = new LeadScoring({
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   latency: { record: (milliseconds) => metrics.addMetric(PipelineMetric.ScoreLatency, MetricUnit.Milliseconds, milliseconds) },
   log: logger,
-  maxEventsPerWrite: MAX_EVENTS_PER_SCORE_WRITE,
 });
 
 const BusEvent = leadflowBusEvent(DetailType.EngagementRecorded, DetailType.LeadIdentified);

@@ -41,7 +41,7 @@ async function track(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   if (!tracking.engagement) return;
   const eventId = `ses-${tracking.messageId}-${tracking.engagement.type}-${Date.parse(tracking.engagement.occurredAt)}`;
   const receivedAt = new Date().toISOString();
-  await leadEvents.recordEvent({ id: eventId, type: tracking.engagement.type, occurredAt: tracking.engagement.occurredAt, receivedAt, properties: tracking.engagement.properties }, { kind: 'lead', id: tracking.leadId });
+  await leadEvents.recordEvent({ id: eventId, type: tracking.engagement.type, occurredAt: tracking.engagement.occurredAt, receivedAt, recordedAt: receivedAt, properties: tracking.engagement.properties }, { kind: 'lead', id: tracking.leadId });
   await publisher.publish([{ detailType: DetailType.EngagementRecorded, detail: { version: 2, correlationId: tracking.messageId, eventIds: [eventId], leadId: tracking.leadId } }]);
 }
 

@@ -1,5 +1,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { failedConditions } from './dynamo-errors';
+import { failedConditions, isTransactionConflict } from './dynamo-errors';
+import { LeadEventStore } from './lead-events';
+import { putEvent } from './lead-items';
 import { transactWrite } from './transactions';
 import { keys } from './keys';
 
@@ -45,5 +47,29 @@ export class AnonymousLinks {
       if (!failedConditions(error)?.[0]) throw error;
       return (await this.leadIdForAnonymous(anonymousId)) === leadId ? 'already-linked' : 'linked-to-another-lead';
     }
+  }
+
+  /**
+   * Moves a visitor's recorded events into the lead's history, each in one transaction that writes it
+   * there (recorded now, so the lead's scorer finds it past its watermark) and deletes it from the
+   * visitor's: a retried move finds moved events gone and skips them, so none is counted twice.
+   */
+  async moveHistory(anonymousId: string, leadId: string): Promise<number> {
+    const events = await new LeadEventStore(this.client, this.tableName).recordedSince({ kind: 'anonymous', id: anonymousId }, '');
+    let moved = 0;
+    for (const event of events) {
+      const { subject: _subject, recordedAt: _recordedAt, ...rest } = event;
+      try {
+        await transactWrite(this.client, this.tableName, [
+          putEvent(this.tableName, { ...rest, recordedAt: new Date().toISOString() }, { kind: 'lead', id: leadId }),
+          { Delete: { Key: keys.event(event.subject, event.recordedAt, event.id), ConditionExpression: 'attribute_exists(pk)' } },
+        ]);
+        moved += 1;
+      } catch (error) {
+        // Moved by another attempt meanwhile: nothing left to move for this event.
+        if (!failedConditions(error)?.[1] && !isTransactionConflict(error)) throw error;
+      }
+    }
+    return moved;
   }
 }

@@ -8,9 +8,9 @@ import { queryAll } from './query-pages';
 /** Everything the table holds about one lead, found from the lead itself. */
 export interface LeadHoldings {
   readonly lead: Lead;
-  /** Items under the lead's own partition (profile, consent records, alerts, …). */
+  /** Items under the lead's own partition (profile, score, engagement events, consent records, alerts, …). */
   readonly own: readonly Record<string, unknown>[];
-  /** Engagement events, including a linked visitor's events not yet scored. */
+  /** A linked visitor's events not yet moved to the lead. */
   readonly events: readonly Record<string, unknown>[];
   /** Campaign send records (kept under each campaign). */
   readonly sends: readonly Record<string, unknown>[];
@@ -20,7 +20,7 @@ export interface LeadHoldings {
   readonly links: readonly Record<string, unknown>[];
 }
 
-const INTERNAL = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt']);
+const INTERNAL = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt']);
 const withoutKeys = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([name]) => !INTERNAL.has(name)));
 const keyOf = (item: Record<string, unknown>) => ({ pk: item.pk, sk: item.sk });
 
@@ -40,15 +40,16 @@ export class DataRights {
     const lead = await this.leads.getLead(leadId);
     if (!lead) return undefined;
     const anonymousIds = lead.anonymousIds ?? [];
-    const [own, sends, purchases, leadEvents, ...visitorEvents] = await Promise.all([
+    const [own, sends, purchases, ...visitorItems] = await Promise.all([
       this.query(undefined, keys.lead(leadId).pk),
       this.query('gsi1', keys.sendsOfLead(leadId, '').gsi1pk),
       this.query('gsi1', keys.purchasesOfLead(leadId, '', '').gsi1pk),
-      this.query('gsi1', keys.eventSubject({ kind: 'lead', id: leadId }, '', '').gsi1pk),
-      ...anonymousIds.map((anonymousId) => this.query('gsi1', keys.eventSubject({ kind: 'anonymous', id: anonymousId }, '', '').gsi1pk)),
+      ...anonymousIds.map((anonymousId) => this.query(undefined, keys.subjectPartition({ kind: 'anonymous', id: anonymousId }))),
     ]);
     const links = [keys.email(lead.email), ...anonymousIds.map((anonymousId) => keys.anonymousLink(anonymousId))];
-    return { lead, own, sends, purchases, events: [...leadEvents, ...visitorEvents.flat()], links };
+        // A visitor's partition also holds its link, which `links` names.
+    const events = visitorItems.flat().filter((item) => String(item.sk).startsWith(keys.eventPrefix));
+    return { lead, own, sends, purchases, events, links };
   }
 
   /** Everything held, as the subject would read it: records grouped by kind, without storage keys. */

@@ -3,11 +3,12 @@
  *
  * | entity            | pk                 | sk                               | gsi1pk / gsi1sk                     |
  * | lead profile      | LEAD#<id>          | PROFILE                          |                                     |
+ * | lead score        | LEAD#<id>          | SCORE                            |                                     |
  * | email -> lead     | EMAIL#<email>      | EMAIL                            |                                     |
  * | anonymous -> lead | ANON#<anonymousId> | LINK                             |                                     |
- * | engagement event  | EVENT#<eventId>    | EVENT                            | LEAD#<id> or ANON#<id> / <time>#<id> |
- * |   (gsi2)          |                    |                                  | EVENTS#<yyyy-mm-dd> / <time>#<id>   |
+ * | engagement event  | LEAD#<id> or ANON#<anonymousId> | EVENT#<recorded at>#<eventId> |                       |
  * | consent record    | LEAD#<id>          | CONSENT#<time>#<type>#<source>   |                                     |
+ * | form submission   | LEAD#<id>          | SUBMISSION#<eventId>             |                                     |
  * | MQL alert         | LEAD#<id>          | ALERT#<ruleset>#<qualification>  |                                     |
  * | lead (listing)    | LEAD#<id>          | PROFILE                          | LEADS#<shard> / <id>                |
  * | ruleset           | RULESET#<version>  | RULESET                          | RULESETS / <createdAt>#<version>    |
@@ -42,20 +43,37 @@
  * | campaign counter  | CAMPAIGN#<id>#COUNTER#<shard> | COUNTER               |                                     |
  * | campaign send (before counters were sharded) | CAMPAIGN#<id> | SEND#<leadId> | SENDS#<leadId> / <campaignId>      |
  */
+const EVENT_PREFIX = 'EVENT#';
+const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
+
 export const keys = {
   lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
   email: (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' }),
   anonymousLink: (anonymousId: string) => ({ pk: `ANON#${anonymousId}`, sk: 'LINK' }),
-  event: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
-  eventSubject: (subject: Subject, occurredAt: string, eventId: string) => ({
-    gsi1pk: subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`,
-    gsi1sk: `${occurredAt}#${eventId}`,
-  }),
-  eventDay: (occurredAt: string, eventId: string) => ({ gsi2pk: `EVENTS#${occurredAt.slice(0, 10)}`, gsi2sk: `${occurredAt}#${eventId}` }),
+  /**
+   * The score is an item of its own, so the scorer rewrites about 1 KB, not the profile. Its sort key
+   * sorts right after the profile and every event: one query, newest first, reads the score, the
+   * profile and the events recorded since the score's watermark.
+   */
+  score: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'SCORE' }),
+  /**
+   * An event lives in its subject's partition (a lead's, or a visitor's until they identify), sorted by
+   * when it was recorded there: a subject's history is one query, and the scorer reads what arrived
+   * since its watermark. Written once, with no index entries.
+   */
+  event: (subject: Subject, recordedAt: string, eventId: string) => ({ pk: subjectPartition(subject), sk: `${EVENT_PREFIX}${recordedAt}#${eventId}` }),
+  /** The sort key from which a subject's events recorded at or after `recordedAt` are found. */
+  eventsFrom: (recordedAt: string) => `${EVENT_PREFIX}${recordedAt}`,
+  eventPrefix: EVENT_PREFIX,
+  /** Sorts after every event key (`~` follows the digits of a time). */
+  eventsEnd: `${EVENT_PREFIX}~`,
+  subjectPartition: (subject: Subject) => subjectPartition(subject),
   consent: (leadId: string, at: string, subscription: string, sourceId: string) => ({
     pk: `LEAD#${leadId}`,
     sk: `CONSENT#${at}#${subscription}#${sourceId}`,
   }),
+  /** A form submission, once per idempotency key: what tells a retried submission from a new one. */
+  submission: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `SUBMISSION#${eventId}` }),
   alert: (leadId: string, rulesetVersion: string, qualification: number) => ({
     pk: `LEAD#${leadId}`,
     sk: `ALERT#${rulesetVersion}#${qualification}`,

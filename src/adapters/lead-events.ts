@@ -1,5 +1,5 @@
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGet } from './batch-get';
+import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { distinctEvents, recordStatuses, repeatSearchFrom } from '../domain/event-log';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { EmailIndex } from './email-index';
 import { keys, type Subject } from './keys';
@@ -7,9 +7,14 @@ import { addressOnlyLead, createLeadWrites, putEvent, toStoredEvent, type Stored
 import { queryPages } from './query-pages';
 
 export type { StoredEvent } from './lead-items';
-export type EventOutcome = { readonly subject: Subject; readonly status: 'recorded' | 'duplicate' | 'conflict' };
+/** An event to record: everything but its subject, which the store is told. */
+export type EventToRecord = Omit<StoredEvent, 'subject'>;
 
-/** Engagement events: stored once each, read by subject (a lead or a visitor) or by day. */
+/**
+ * Engagement events: each written once into its subject's history (a lead's partition, or a visitor's
+ * until they identify), with no index entries. A repeat of an event is found in the history recorded
+ * since it occurred (`repeatSearchFrom`), so a retry is told from a new event without a key per id.
+ */
 export class LeadEventStore {
   private readonly emails: EmailIndex;
 
@@ -20,90 +25,77 @@ export class LeadEventStore {
     this.emails = new EmailIndex(client, tableName);
   }
 
-  /** Stores an event once; a second event with the same id is a duplicate and changes nothing. */
-  async recordEvent(event: Omit<StoredEvent, 'subject'>, subject: Subject): Promise<'recorded' | 'duplicate'> {
-    return conditionally(this.client.send(new PutCommand(putEvent(this.tableName, event, subject).Put)), 'recorded', 'duplicate');
+  /** A subject's events recorded from `from` on, in recording order, read consistently. */
+  async recordedSince(subject: Subject, from: string): Promise<StoredEvent[]> {
+    return this.query({
+      KeyConditionExpression: 'pk = :subject AND sk BETWEEN :from AND :end',
+      ExpressionAttributeValues: { ':subject': keys.subjectPartition(subject), ':from': keys.eventsFrom(from), ':end': keys.eventsEnd },
+      ConsistentRead: true,
+    });
+  }
+
+  /** Writes events into a subject's history (their repeats told apart beforehand: see `recordStatuses`). */
+  async append(subject: Subject, events: readonly EventToRecord[]): Promise<void> {
+    // The same event recorded in the same millisecond already has this key: nothing more to write.
+    await Promise.all(events.map((event) => conditionally(this.client.send(new PutCommand(putEvent(this.tableName, event, subject).Put)), 'written', 'there')));
   }
 
   /**
-   * Stores a tracked event for an address: with its lead, or, for an address nobody gave yet, in one
-   * transaction with a new lead holding only the address — so no lead is left without the event that
-   * made it, and no event without its lead.
+   * Writes events tracked for an address that had no lead: the first in one transaction with a new lead
+   * holding only the address — so no lead is left without the event that made it — and the rest after.
+   * If another request made the lead meanwhile, the events join it.
    */
-  async recordEventForEmail(email: string, event: Omit<StoredEvent, 'subject'>, attempt = 1): Promise<EventOutcome> {
+  async appendForNewAddress(email: string, events: readonly EventToRecord[], attempt = 1): Promise<Subject> {
+    const [first, ...rest] = events;
     const existing = await this.emails.leadIdForEmail(email);
-    if (existing) return this.recordEventOnce(event, { kind: 'lead', id: existing });
-    const lead = addressOnlyLead(email, { at: event.receivedAt });
+    if (existing || !first) {
+      const subject: Subject = { kind: 'lead', id: existing ?? '' };
+      if (existing) await this.append(subject, events);
+      return subject;
+    }
+    const lead = addressOnlyLead(email, { at: first.receivedAt });
+    const subject: Subject = { kind: 'lead', id: lead.id };
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: [...createLeadWrites(this.tableName, lead), putEvent(this.tableName, event, { kind: 'lead', id: lead.id })] }));
-      return { subject: { kind: 'lead', id: lead.id }, status: 'recorded' };
+      await this.client.send(new TransactWriteCommand({ TransactItems: [...createLeadWrites(this.tableName, lead), putEvent(this.tableName, first, subject)] }));
     } catch (error) {
-      const failed = failedConditions(error);
-      // Another request made the lead meanwhile (or is making it now): the event joins it.
-      if (failed?.[0] || (isTransactionConflict(error) && attempt < 3)) return this.recordEventForEmail(email, event, attempt + 1);
-      if (failed?.some(Boolean)) return this.repeatedEvent(event);
+      if (failedConditions(error)?.[0] || (isTransactionConflict(error) && attempt < 3)) return this.appendForNewAddress(email, events, attempt + 1);
       throw error;
     }
+    await this.append(subject, rest);
+    return subject;
   }
 
-  /** Stores an event once for a known subject; a repeat is a duplicate, or a conflict if it differs. */
-  async recordEventOnce(event: Omit<StoredEvent, 'subject'>, subject: Subject): Promise<EventOutcome> {
-    return (await this.recordEvent(event, subject)) === 'recorded' ? { subject, status: 'recorded' } : this.repeatedEvent(event);
+  /** Records one event of a subject once: `duplicate` when its history holds it already. */
+  async recordEvent(event: EventToRecord, subject: Subject): Promise<'recorded' | 'duplicate'> {
+    const [status] = recordStatuses(await this.recordedSince(subject, repeatSearchFrom(event.occurredAt)), [event]);
+    if (status !== 'recorded') return 'duplicate';
+    await this.append(subject, [event]);
+    return 'recorded';
   }
 
-  private async repeatedEvent(event: Omit<StoredEvent, 'subject'>): Promise<EventOutcome> {
-    const stored = await this.getEvent(event.id);
-    if (!stored) throw new Error(`Event ${event.id} was refused as a duplicate but is not stored`);
-    const conflict = stored.requestHash !== undefined && stored.requestHash !== event.requestHash;
-    return { subject: stored.subject, status: conflict ? 'conflict' : 'duplicate' };
-  }
-
-  async getEvent(eventId: string): Promise<StoredEvent | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.event(eventId), ConsistentRead: true }));
-    return Item ? toStoredEvent(Item) : undefined;
-  }
-
-  /** Events by id, read consistently (missing ones are left out). */
-  async getEvents(eventIds: readonly string[]): Promise<StoredEvent[]> {
-    return (await batchGet(this.client, this.tableName, eventIds.map((eventId) => keys.event(eventId)))).map(toStoredEvent);
-  }
-
-  /** A subject's events, oldest first, those that happened from `since` on when given (the index is eventually consistent). */
+  /** A subject's events, oldest first by when they happened, each once; the newest recorded `limit` when given. */
   async eventsOf(subject: Subject, options: { newestFirst?: boolean; limit?: number; since?: string } = {}): Promise<StoredEvent[]> {
+    const from = options.since ? repeatSearchFrom(options.since) : undefined;
+    const events = distinctEvents(
+      await this.query(
+        {
+          KeyConditionExpression: 'pk = :subject AND sk BETWEEN :from AND :end',
+          ExpressionAttributeValues: { ':subject': keys.subjectPartition(subject), ':from': from ? keys.eventsFrom(from) : keys.eventPrefix, ':end': keys.eventsEnd },
+          ...(options.newestFirst ? { ScanIndexForward: false } : {}),
+        },
+        options.limit,
+      ),
+    ).filter((event) => !options.since || event.occurredAt >= options.since);
+    const byTime = events.sort((a, b) => (a.occurredAt === b.occurredAt ? a.id.localeCompare(b.id) : a.occurredAt < b.occurredAt ? -1 : 1));
+    return options.newestFirst ? byTime.reverse() : byTime;
+  }
+
+  private async query(input: Omit<QueryCommandInput, 'TableName'>, limit?: number): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
-    const pages = queryPages(this.client, {
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: options.since ? 'gsi1pk = :subject AND gsi1sk >= :since' : 'gsi1pk = :subject',
-      ExpressionAttributeValues: { ':subject': keys.eventSubject(subject, '', '').gsi1pk, ...(options.since ? { ':since': options.since } : {}) },
-      ScanIndexForward: !options.newestFirst,
-      ...(options.limit ? { Limit: options.limit } : {}),
-    });
-    for await (const items of pages) {
+    for await (const items of queryPages(this.client, { TableName: this.tableName, ...input, ...(limit ? { Limit: limit } : {}) })) {
       events.push(...items.map(toStoredEvent));
-      if (options.limit && events.length >= options.limit) break;
+      if (limit && events.length >= limit) break;
     }
-    return options.limit ? events.slice(0, options.limit) : events;
-  }
-
-  /** The events already applied to a lead's score, oldest first: what a rescore replays. */
-  async scoredHistory(leadId: string): Promise<StoredEvent[]> {
-    return (await this.eventsOf({ kind: 'lead', id: leadId })).filter((event) => event.scoredAt);
-  }
-
-  /** Events that happened in [from, to), oldest first, read day by day from the time index. */
-  async *eventsBetween(from: string, to: string): AsyncGenerator<StoredEvent[]> {
-    for (let day = Date.parse(from.slice(0, 10)); day < Date.parse(to); day += 86_400_000) {
-      const pages = queryPages(this.client, {
-        TableName: this.tableName,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :day AND gsi2sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':day': keys.eventDay(new Date(day).toISOString(), '').gsi2pk, ':from': from, ':to': to },
-      });
-      for await (const items of pages) {
-        const events = items.map(toStoredEvent).filter((event) => event.occurredAt < to);
-        if (events.length) yield events;
-      }
-    }
+    return limit ? events.slice(0, limit) : events;
   }
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsentRecord } from '../domain/subscriptions';
-import type { ScoredEvent } from '../domain/scoring/engine';
+import type { ScoredEvent, ScoreState } from '../domain/scoring/engine';
+import { EMPTY_WATERMARK, type ScoreWatermark } from '../domain/event-log';
+import type { LeadQualifiedDetail } from '../domain/events';
 import type { Lead, Touch } from '../domain/lead';
 import { entryStage, stageEntry, type EntryStage } from '../domain/handoff/lifecycle';
 import { keys, type Subject } from './keys';
@@ -11,12 +13,15 @@ import { transitionPut } from './lifecycle-store';
  * them: the lead stores, the event store and the submission store write them in shared transactions.
  */
 
-/** An engagement event as stored: the one record that makes "apply each event once" checkable. */
+/** An engagement event as stored, once, in its subject's partition. */
 export interface StoredEvent extends ScoredEvent {
   readonly subject: Subject;
   readonly receivedAt: string;
-  /** Set in the same transaction that adds the event's points to its lead. */
-  readonly scoredAt?: string;
+  /**
+   * When it entered its subject's history: when it was received, or when a visitor's event moved to
+   * the lead they identified as. The scorer's watermark is measured on this.
+   */
+  readonly recordedAt: string;
   /** The id the client gave a tracked event (the stored id is scoped to its visitor or address). */
   readonly clientId?: string;
   /** The fingerprint of the request that stored it: a retry must match it, or it is a conflict. */
@@ -40,22 +45,17 @@ export function createLeadWrites(tableName: string, lead: NewLead) {
     { Put: { TableName: tableName, Item: { ...keys.email(lead.email), leadId: lead.id, createdAt: lead.createdAt }, ConditionExpression: 'attribute_not_exists(pk)' } },
     { Put: { TableName: tableName, Item: { ...keys.lead(lead.id), ...keys.leadListing(lead.id), entity: 'lead', ...lead }, ConditionExpression: 'attribute_not_exists(pk)' } },
     transitionPut(tableName, lead.version, { ...stageEntry(lead.stage, lead.stageChangedAt), leadId: lead.id, leadCreatedAt: lead.createdAt }),
+    { Put: { TableName: tableName, Item: emptyScoreItem(lead.id), ConditionExpression: 'attribute_not_exists(pk)' } },
   ];
 }
 
-/** The put of an event, once: a second put with the same id fails its condition. */
+/** The put of an event into its subject's history; its subject and recording time are its key. */
 export function putEvent(tableName: string, event: Omit<StoredEvent, 'subject'>, subject: Subject) {
+  const { recordedAt, ...attributes } = event;
   return {
     Put: {
       TableName: tableName,
-      Item: {
-        ...keys.event(event.id),
-        ...keys.eventSubject(subject, event.occurredAt, event.id),
-        ...keys.eventDay(event.occurredAt, event.id),
-        entity: 'event',
-        ...event,
-        subject,
-      },
+      Item: { ...keys.event(subject, recordedAt, event.id), entity: 'event', ...attributes },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -90,16 +90,45 @@ export function toLead(item: Record<string, unknown>): Lead {
   return { ...(lead as unknown as Lead), ...(anonymousIds instanceof Set ? { anonymousIds: [...anonymousIds].sort() } : {}) };
 }
 
+/** An event item back as the event: its subject from its partition, its recording time from its sort key. */
 export function toStoredEvent(item: Record<string, unknown>): StoredEvent {
+  const partition = String(item.pk);
+  const subject: Subject = partition.startsWith('ANON#') ? { kind: 'anonymous', id: partition.slice('ANON#'.length) } : { kind: 'lead', id: partition.slice('LEAD#'.length) };
+  const recordedAt = String(item.sk).slice(keys.eventPrefix.length, -(String(item.id).length + 1));
   return {
     id: item.id as string,
     type: item.type as string,
     occurredAt: item.occurredAt as string,
     properties: (item.properties ?? {}) as Record<string, unknown>,
-    subject: item.subject as Subject,
+    subject,
     receivedAt: item.receivedAt as string,
-    ...(typeof item.scoredAt === 'string' ? { scoredAt: item.scoredAt } : {}),
+    recordedAt,
     ...(typeof item.clientId === 'string' ? { clientId: item.clientId } : {}),
     ...(typeof item.requestHash === 'string' ? { requestHash: item.requestHash } : {}),
+  };
+}
+
+/** The score item as a new lead gets it: no score yet, so the first score write finds it to check. */
+export function emptyScoreItem(leadId: string) {
+  return { ...keys.score(leadId), entity: 'score', version: 0, through: EMPTY_WATERMARK.through, recent: [] };
+}
+
+/** `recent` is kept as `<recordedAt>#<id>` strings: about 60 bytes an event. */
+export const watermarkOf = (item: Record<string, unknown> | undefined): ScoreWatermark => ({
+  through: typeof item?.through === 'string' ? item.through : '',
+  recent: Array.isArray(item?.recent)
+    ? item.recent.map((entry: string) => ({ recordedAt: entry.slice(0, entry.indexOf('#')), id: entry.slice(entry.indexOf('#') + 1) }))
+    : [],
+});
+
+/** The profile item and the score item as one lead. */
+export function toLeadWithScore(profile: Record<string, unknown>, score: Record<string, unknown> | undefined): Lead {
+  const lead = toLead(profile);
+  if (!score) return lead;
+  return {
+    ...lead,
+    ...(score.score ? { score: score.score as ScoreState } : {}),
+    ...(score.pendingQualification ? { pendingQualification: score.pendingQualification as LeadQualifiedDetail } : {}),
+    scoreVersion: Number(score.version),
   };
 }

@@ -1,7 +1,7 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lead } from '../domain/lead';
 import { LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
-import { toLead } from './lead-items';
+import { withScores } from './lead-store';
 
 /** Pages through every lead by the listing index, whose 16 partitions keep any one from running hot. */
 export class LeadListing {
@@ -14,19 +14,19 @@ export class LeadListing {
    * One page of lead ids, walking the 16 listing partitions in turn. Pass the returned cursor to get
    * the next page; no cursor means every lead has been listed.
    */
-  async listLeadIds(limit: number, cursor?: LeadCursor): Promise<{ leadIds: string[]; cursor?: LeadCursor }> {
-    const page = await this.listingPage(limit, cursor ?? { shard: 0 }, { projection: 'id' });
+  async listLeadIds(limit: number, cursor?: LeadCursor, options: { withinShard?: boolean } = {}): Promise<{ leadIds: string[]; cursor?: LeadCursor }> {
+    const page = await this.listingPage(limit, cursor ?? { shard: 0 }, { projection: 'id', ...options });
     return { leadIds: page.items.map((item) => item.id as string), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
   /**
-   * One page of whole leads from the listing index (it projects every attribute, so no second read
-   * is needed). With `withinShard` the page stops at the end of the cursor's partition, so the 16
+   * One page of whole leads: profiles from the listing index (it projects every attribute), each with
+   * its score item, read in one batch per page. With `withinShard` the page stops at the end of the cursor's partition, so the 16
    * partitions can be walked in parallel; the returned cursor then stays in that partition.
    */
   async leadsPage(limit: number, cursor: LeadCursor, options: { withinShard?: boolean } = {}): Promise<{ leads: Lead[]; cursor?: LeadCursor }> {
     const page = await this.listingPage(limit, cursor, options);
-    return { leads: page.items.map(toLead), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    return { leads: await withScores(page.items, this.client, this.tableName), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
   private async listingPage(limit: number, cursor: LeadCursor, options: { projection?: string; withinShard?: boolean }) {

@@ -4,9 +4,12 @@ import { batchGet } from './batch-get';
 import { conditionally } from './dynamo-errors';
 import { EmailIndex } from './email-index';
 import { keys } from './keys';
-import { toLead } from './lead-items';
+import { toLeadWithScore } from './lead-items';
 
-/** Reads leads (profile, score, stage and subscriptions live on one item) and marks their address suppressed. */
+/**
+ * Reads leads — the profile item (contact, stage, subscriptions) with its score item beside it — and
+ * marks their address suppressed.
+ */
 export class LeadStore {
   private readonly emails: EmailIndex;
 
@@ -17,15 +20,16 @@ export class LeadStore {
     this.emails = new EmailIndex(client, tableName);
   }
 
+  /** The profile and the score, read consistently side by side. */
   async getLead(leadId: string): Promise<Lead | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.lead(leadId), ConsistentRead: true }));
-    if (!Item) return undefined;
-    return toLead(Item);
+    const read = (Key: Record<string, string>) => this.client.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }));
+    const [profile, score] = await Promise.all([read(keys.lead(leadId)), read(keys.score(leadId))]);
+    return profile.Item ? toLeadWithScore(profile.Item, score.Item) : undefined;
   }
 
   /** Leads by id (missing ones are left out). */
   async getLeads(leadIds: readonly string[]): Promise<Lead[]> {
-    return (await batchGet(this.client, this.tableName, leadIds.map((leadId) => keys.lead(leadId)))).map(toLead);
+    return withScores(await batchGet(this.client, this.tableName, leadIds.map((leadId) => keys.lead(leadId))), this.client, this.tableName);
   }
 
   /** Shows on the lead with this address (if any) that the address is suppressed, or no longer is. */
@@ -46,4 +50,10 @@ export class LeadStore {
       'no-lead',
     );
   }
+}
+
+/** Profile items as leads, each with its score item (read in batches). */
+export async function withScores(profiles: readonly Record<string, unknown>[], client: DynamoDBDocumentClient, tableName: string): Promise<Lead[]> {
+  const scores = new Map((await batchGet(client, tableName, profiles.map((profile) => keys.score(String(profile.id))))).map((score) => [score.pk, score]));
+  return profiles.map((profile) => toLeadWithScore(profile, scores.get(profile.pk)));
 }

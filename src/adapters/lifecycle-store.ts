@@ -49,7 +49,6 @@ export class LifecycleStore {
       if (change.transition.to === 'customer' && !lead.wonAt) set('wonAt', change.transition.at);
     }
     if (change.stageChanged) set('pendingStageChange', change.stageChanged);
-    if (change.score) set('score', change.score);
     if (change.crmUpdatedAt) set('crmUpdatedAt', change.crmUpdatedAt);
     for (const [field, value] of Object.entries(change.contact ?? {})) if (value !== undefined) set(field, value);
 
@@ -83,6 +82,20 @@ export class LifecycleStore {
         ...marker,
         ...(transition ? [transitionPut(this.tableName, lead.version + 1, transition)] : []),
         ...release,
+        // The score lives in its own item, checked against its own version (recycling resets engagement).
+        ...(change.score
+          ? [
+              {
+                Update: {
+                  Key: keys.score(lead.id),
+                  UpdateExpression: 'SET #score = :score, #version = :next',
+                  ConditionExpression: lead.scoreVersion === undefined ? 'attribute_not_exists(pk)' : '#version = :version',
+                  ExpressionAttributeNames: { '#score': 'score', '#version': 'version' },
+                  ExpressionAttributeValues: { ':score': change.score, ':next': (lead.scoreVersion ?? 0) + 1, ...(lead.scoreVersion === undefined ? {} : { ':version': lead.scoreVersion }) },
+                },
+              },
+            ]
+          : []),
       ]);
       return 'applied';
     } catch (error) {

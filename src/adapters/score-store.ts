@@ -1,17 +1,30 @@
-import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EMPTY_WATERMARK, type ScoreWatermark } from '../domain/event-log';
 import type { LeadQualifiedDetail } from '../domain/events';
 import type { Lead } from '../domain/lead';
 import type { ScoreState } from '../domain/scoring/engine';
 import { failedConditions, isConditionFailure } from './dynamo-errors';
 import { keys } from './keys';
-import type { StoredEvent } from './lead-items';
+import { toLeadWithScore, toStoredEvent, watermarkOf, type StoredEvent } from './lead-items';
 
-/** A DynamoDB transaction holds 100 items: the lead and up to 99 events. */
-export const MAX_EVENTS_PER_SCORE_WRITE = 99;
 const RESCORE_MARKER_TTL_SECONDS = 30 * 86_400;
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
 
-/** Writes a lead's score, with the events it applied and the qualification it still has to announce. */
+/** What the scorer needs of a lead, read in one consistent query at `readAt`. */
+export interface ScoringView {
+  /** The profile with its score. */
+  readonly lead: Lead;
+  /** Which events the score holds. */
+  readonly watermark: ScoreWatermark;
+  /** The events recorded since the watermark's `through`, in recording order. */
+  readonly recorded: readonly StoredEvent[];
+  readonly readAt: Date;
+}
+
+/**
+ * A lead's score, kept in an item of its own beside the profile (about 1 KB whatever the history), with
+ * the watermark of the events it holds and the qualification it still has to announce.
+ */
 export class ScoreStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -19,61 +32,69 @@ export class ScoreStore {
   ) {}
 
   /**
-   * Adds a batch of events' effect to their lead exactly once: every event is marked scored and the
-   * lead's score replaced in one transaction, guarded by no event being scored yet and the lead's
-   * version being the one the score was computed from. A pending qualification is stored with the
-   * score (an outbox), so it is published even if the process dies right after this write.
-   * At most `MAX_EVENTS_PER_SCORE_WRITE` events fit in one write.
+   * The score, the profile and the events recorded since the watermark, in one query read newest first
+   * from the score down (the profile and follow-up markers sort between the events and the score), page
+   * by page until it reaches events the watermark already holds.
    */
-  async applyScores(
-    lead: Pick<Lead, 'id' | 'version'>,
-    events: readonly Pick<StoredEvent, 'id' | 'subject'>[],
-    score: ScoreState,
-    scoredAt: string,
-    pendingQualification?: LeadQualifiedDetail,
-  ): Promise<ScoreWrite> {
-    if (events.length > MAX_EVENTS_PER_SCORE_WRITE) throw new Error(`At most ${MAX_EVENTS_PER_SCORE_WRITE} events per score write`);
-    const leadSubject = { kind: 'lead', id: lead.id } as const;
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.updateLeadScore(lead, score, pendingQualification),
-            ...events.map((event) => {
-              const moveToLead = event.subject.kind === 'anonymous';
-              return {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keys.event(event.id),
-                  UpdateExpression: moveToLead ? 'SET scoredAt = :scoredAt, subject = :subject, gsi1pk = :gsi1pk' : 'SET scoredAt = :scoredAt',
-                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(scoredAt)',
-                  ExpressionAttributeValues: {
-                    ':scoredAt': scoredAt,
-                    ...(moveToLead ? { ':subject': leadSubject, ':gsi1pk': keys.eventSubject(leadSubject, '', '').gsi1pk } : {}),
-                  },
-                },
-              };
-            }),
-          ],
+  async scoringView(leadId: string): Promise<ScoringView | undefined> {
+    const readAt = new Date();
+    let profile: Record<string, unknown> | undefined;
+    let score: Record<string, unknown> | undefined;
+    const recorded: StoredEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    let watermark = EMPTY_WATERMARK;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :lead AND sk BETWEEN :events AND :score',
+          ExpressionAttributeValues: { ':lead': keys.lead(leadId).pk, ':events': keys.eventPrefix, ':score': keys.score(leadId).sk },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: 25,
+          ExclusiveStartKey: startKey,
         }),
       );
+      startKey = page.LastEvaluatedKey;
+      for (const item of page.Items ?? []) {
+        if (item.sk === keys.score(leadId).sk) {
+          score = item;
+          watermark = watermarkOf(item);
+        } else if (item.sk === keys.lead(leadId).sk) profile = item;
+        else if (String(item.sk).startsWith(keys.eventPrefix)) {
+          const event = toStoredEvent(item);
+          if (event.recordedAt <= watermark.through) startKey = undefined;
+          else recorded.push(event);
+        }
+      }
+    } while (startKey);
+    if (!profile) return undefined;
+    return { lead: toLeadWithScore(profile, score), watermark, recorded: recorded.reverse(), readAt };
+  }
+
+  /**
+   * Replaces a lead's score and watermark in one conditional write, while the score is still at
+   * `scoreVersion` (absent: the lead has no score item yet). A pending qualification is stored with the
+   * score (an outbox), so it is published even if the process dies right after this write.
+   */
+  async applyScores(leadId: string, scoreVersion: number | undefined, score: ScoreState, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...this.scoreUpdate(leadId, scoreVersion, score, watermark, pendingQualification) }));
       return 'applied';
     } catch (error) {
-      const failed = failedConditions(error);
-      if (failed?.[0]) return 'lead-changed';
-      if (failed?.some(Boolean)) return 'already-applied';
+      if (isConditionFailure(error)) return 'lead-changed';
       throw error;
     }
   }
 
   /**
    * Replaces a lead's score with one recomputed under a newly active ruleset, once per rescoring job:
-   * the lead's version guards against concurrent scoring, a per-job marker against a retried message,
+   * the score's version guards against concurrent scoring, a per-job marker against a retried message,
    * and the job's progress counter moves in the same transaction.
    */
   async replaceScore(
-    lead: Pick<Lead, 'id' | 'version'>,
-    score: ScoreState | undefined,
+    lead: Pick<Lead, 'id' | 'scoreVersion'>,
+    rescored: { readonly score: ScoreState; readonly watermark: ScoreWatermark } | undefined,
     jobId: string,
     at: string,
     pendingQualification?: LeadQualifiedDetail,
@@ -82,7 +103,7 @@ export class ScoreStore {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            ...(score ? [this.updateLeadScore(lead, score, pendingQualification)] : []),
+            ...(rescored ? [{ Update: { TableName: this.tableName, ...this.scoreUpdate(lead.id, lead.scoreVersion, rescored.score, rescored.watermark, pendingQualification) } }] : []),
             {
               Put: {
                 TableName: this.tableName,
@@ -106,9 +127,9 @@ export class ScoreStore {
       return 'applied';
     } catch (error) {
       const failed = failedConditions(error);
-      const [leadFailed, markerFailed] = score ? [failed?.[0], failed?.[1]] : [undefined, failed?.[0]];
+      const [scoreFailed, markerFailed] = rescored ? [failed?.[0], failed?.[1]] : [undefined, failed?.[0]];
       if (markerFailed) return 'already-applied';
-      if (leadFailed) return 'lead-changed';
+      if (scoreFailed) return 'lead-changed';
       throw error;
     }
   }
@@ -119,7 +140,7 @@ export class ScoreStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.lead(leadId),
+          Key: keys.score(leadId),
           UpdateExpression: 'REMOVE pendingQualification',
           ConditionExpression: 'pendingQualification.qualification = :qualification',
           ExpressionAttributeValues: { ':qualification': qualification },
@@ -131,21 +152,26 @@ export class ScoreStore {
     }
   }
 
-  private updateLeadScore(lead: Pick<Lead, 'id' | 'version'>, score: ScoreState, pendingQualification?: LeadQualifiedDetail) {
+  /**
+   * The write of a score, checked against the version it was computed from. Every lead is created with
+   * a score item, so a write after the lead was erased fails its check; a lead without one (stored
+   * before scores had their own item) gets it only if none exists yet.
+   */
+  private scoreUpdate(leadId: string, scoreVersion: number | undefined, score: ScoreState, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail) {
+    const sets = ['score = :score', 'through = :through', 'recent = :recent', 'entity = :entity', 'version = :next'];
+    if (pendingQualification) sets.push('pendingQualification = :pending');
     return {
-      Update: {
-        TableName: this.tableName,
-        Key: keys.lead(lead.id),
-        UpdateExpression: pendingQualification
-          ? 'SET score = :score, pendingQualification = :pending, version = :next'
-          : 'SET score = :score, version = :next',
-        ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: {
-          ':score': score,
-          ':version': lead.version,
-          ':next': lead.version + 1,
-          ...(pendingQualification ? { ':pending': pendingQualification } : {}),
-        },
+      Key: keys.score(leadId),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: scoreVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :version',
+      ExpressionAttributeValues: {
+        ':score': score,
+        ':through': watermark.through,
+        ':recent': watermark.recent.map((event) => `${event.recordedAt}#${event.id}`),
+        ':entity': 'score',
+        ':next': (scoreVersion ?? 0) + 1,
+        ...(scoreVersion === undefined ? {} : { ':version': scoreVersion }),
+        ...(pendingQualification ? { ':pending': pendingQualification } : {}),
       },
     };
   }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue, LeadProfile, Touch } from '../domain/lead';
 import type { ConsentRecord } from '../domain/subscriptions';
 import { entryStage } from '../domain/handoff/lifecycle';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { EmailIndex } from './email-index';
 import { keys } from './keys';
-import { LeadEventStore } from './lead-events';
 import { createLeadWrites, mapEntryUpdates, putConsents, putEvent, type NewLead, type StoredEvent } from './lead-items';
 
 export interface Submission {
@@ -31,14 +30,12 @@ export type SubmissionOutcome = { readonly leadId: string; readonly created: boo
  */
 export class SubmissionStore {
   private readonly emails: EmailIndex;
-  private readonly events: LeadEventStore;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {
     this.emails = new EmailIndex(client, tableName);
-    this.events = new LeadEventStore(client, tableName);
   }
 
   /**
@@ -98,25 +95,33 @@ export class SubmissionStore {
           TransactItems: [
             ...createLeadWrites(this.tableName, lead),
             putEvent(this.tableName, submission.event, { kind: 'lead', id: leadId }),
+            this.putSubmission(leadId, submission),
             ...putConsents(this.tableName, leadId, submission.consents, submission.event.id),
           ],
         }),
       );
       return { leadId, created: true, duplicate: false };
     } catch (error) {
-      const failed = failedConditions(error);
-      if (failed?.[0]) return undefined;
-      // The address is new but the submission is not: its lead was erased since; nothing to redo.
-      if (failed?.some(Boolean)) return this.repeatedSubmission(submission);
+      if (failedConditions(error)?.[0]) return undefined;
       throw error;
     }
   }
 
+  /** The record of a submission under its lead, once per id: a retry of it fails this put's condition. */
+  private putSubmission(leadId: string, submission: Submission) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.submission(leadId, submission.event.id), entity: 'form-submission', at: submission.event.receivedAt, requestHash: submission.event.requestHash },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
   /** A submission whose id is stored already: the same request again, or a different one under its key. */
-  private async repeatedSubmission(submission: Submission): Promise<SubmissionOutcome> {
-    const stored = await this.events.getEvent(submission.event.id);
-    const leadId = stored?.subject?.id ?? '';
-    const conflict = stored?.requestHash !== undefined && stored.requestHash !== submission.event.requestHash;
+  private async repeatedSubmission(leadId: string, submission: Submission): Promise<SubmissionOutcome> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.submission(leadId, submission.event.id), ConsistentRead: true }));
+    const conflict = Item?.requestHash !== undefined && Item.requestHash !== submission.event.requestHash;
     return { leadId, created: false, duplicate: true, ...(conflict ? { conflict } : {}) };
   }
 
@@ -140,6 +145,7 @@ export class SubmissionStore {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
+            this.putSubmission(leadId, submission),
             putEvent(this.tableName, submission.event, { kind: 'lead', id: leadId }),
             {
               Update: {
@@ -157,7 +163,7 @@ export class SubmissionStore {
       );
       return { leadId, created: false, duplicate: false };
     } catch (error) {
-      if (failedConditions(error)?.[0]) return { ...(await this.repeatedSubmission(submission)), leadId };
+      if (failedConditions(error)?.[0]) return this.repeatedSubmission(leadId, submission);
       throw error;
     }
   }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import './messages';
 import { checkEmail } from '../domain/email';
 import { MAX_EVENTS_PER_REQUEST } from '../domain/events';
+import { MAX_CLOCK_SKEW_MS } from '../domain/event-log';
 import { LANGUAGES, SUBSCRIPTION_TYPES } from '../domain/subscriptions';
 
 /**
@@ -209,10 +210,10 @@ export const KNOWN_EVENT_PROPERTIES = {
   chat_message: ChatMessageProperties,
 } as const;
 
-/** Events may be stamped a little ahead by a client clock; further ahead is a bug on the sender's side. */
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-
-/** When something happened: an ISO 8601 date-time from 2000 on, not in the future (beyond clock skew). */
+/**
+ * When something happened: an ISO 8601 date-time from 2000 on, not in the future beyond the clock skew a
+ * client may have (further ahead is a bug on the sender's side).
+ */
 export const pastDateTime = () =>
   z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-22T10:00:00Z' })

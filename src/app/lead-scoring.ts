@@ -1,7 +1,8 @@
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
-import type { EventPublisher, LeadReader, Log } from './ports';
+import type { EventPublisher, Log } from './ports';
 import { publishPendingQualification, type QualificationOutbox } from './qualification-outbox';
 import { DetailType, type EngagementRecordedDetail, type LeadIdentifiedDetail, type LeadQualifiedDetail } from '../domain/events';
+import { advanced, isApplied, unapplied, type LoggedEvent, type ScoreWatermark } from '../domain/event-log';
 import { scoringView, type Lead } from '../domain/lead';
 import { apply, compareEvents, type ScoredEvent, type ScoreState } from '../domain/scoring/engine';
 import { qualifiedDetail, rescoredLead } from '../domain/scoring/qualification';
@@ -13,36 +14,46 @@ export interface EventSubject {
   readonly id: string;
 }
 
-/** An engagement event as recorded: `scoredAt` is set in the write that adds its points to its lead. */
-export interface RecordedEvent extends ScoredEvent {
+/** An engagement event as recorded, once, in its subject's history. */
+export interface RecordedEvent extends ScoredEvent, LoggedEvent {
   readonly subject: EventSubject;
   readonly receivedAt: string;
-  readonly scoredAt?: string;
 }
 
 /** The outcome of one score write: anything but `applied` means read again. */
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
 
-/** The recorded engagement events, of leads and of visitors not yet identified. */
-export interface RecordedEvents {
-  getEvents(eventIds: readonly string[]): Promise<RecordedEvent[]>;
-  eventsOf(subject: EventSubject): Promise<RecordedEvent[]>;
-  /** The lead's events already in its score: what a rescore under another ruleset replays. */
-  scoredHistory(leadId: string): Promise<RecordedEvent[]>;
+/** What scoring reads of a lead, in one consistent read taken at `readAt`. */
+export interface LeadScoringView {
+  /** The profile with its score (and the score's version). */
+  readonly lead: Lead;
+  readonly watermark: ScoreWatermark;
+  /** The events recorded since the watermark's `through`, in recording order. */
+  readonly recorded: readonly RecordedEvent[];
+  readonly readAt: Date;
 }
 
-/** Which lead a visitor of the tracking snippet identified as. */
+/** The lead's history of engagement events. */
+export interface RecordedEvents {
+  /** Every event of the lead, each once, oldest first: a rescore under another ruleset replays those in the score. */
+  eventsOf(subject: EventSubject): Promise<RecordedEvent[]>;
+}
+
+/** Visitors of the tracking snippet: which lead each identified as, and their history moving to it. */
 export interface VisitorLinks {
   leadIdForAnonymous(anonymousId: string): Promise<string | undefined>;
+  /** Moves a visitor's recorded events into the lead's history (each once, whatever is retried). */
+  moveHistory(anonymousId: string, leadId: string): Promise<number>;
 }
 
-/** The one write that adds events to a lead's score, and the lead's qualification outbox. */
+/** The one write that replaces a lead's score, and the lead's qualification outbox. */
 export interface ScoreWriter extends QualificationOutbox {
+  scoringView(leadId: string): Promise<LeadScoringView | undefined>;
   /**
-   * Marks every event scored and replaces the lead's score (and its pending qualification) in one
-   * write, only while no event is scored yet and the lead is still at `lead.version`.
+   * Replaces the lead's score and watermark (and its pending qualification) in one write, only while
+   * the score is still at `scoreVersion`.
    */
-  applyScores(lead: Pick<Lead, 'id' | 'version'>, events: readonly Pick<RecordedEvent, 'id' | 'subject'>[], score: ScoreState, scoredAt: string, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite>;
+  applyScores(leadId: string, scoreVersion: number | undefined, score: ScoreState, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite>;
 }
 
 export interface ActiveRuleset {
@@ -55,7 +66,6 @@ export interface ScoreLatency {
 }
 
 export interface LeadScoringDependencies {
-  readonly leads: LeadReader;
   readonly recorded: RecordedEvents;
   readonly visitors: VisitorLinks;
   readonly scores: ScoreWriter;
@@ -63,8 +73,6 @@ export interface LeadScoringDependencies {
   readonly publisher: EventPublisher;
   readonly latency: ScoreLatency;
   readonly log: Log;
-  /** The most events one score write can carry (one transaction); more are written in turn. */
-  readonly maxEventsPerWrite: number;
 }
 
 /** A message asking for scoring: an event recorded, or a visitor who identified as a lead. */
@@ -78,10 +86,9 @@ export interface ScoringMessage {
   read(): ScoringRequest;
 }
 
-/** What one message asks for: events to add to a lead's score. */
+/** What one message asks for: a lead's score brought up to date with its history. */
 interface ScoringWork {
   readonly leadId: string;
-  readonly eventIds: readonly string[];
   readonly correlationId: string;
 }
 
@@ -94,8 +101,10 @@ const byTime = (a: RecordedEvent, b: RecordedEvent) => compareEvents({ at: a.occ
 
 /**
  * Keeps every lead's score current: each recorded event is added to its lead's score exactly once,
- * and a visitor's earlier events when they identify. A qualification is stored with the score (an
- * outbox) and then published, so `lead.qualified` goes out at least once.
+ * and a visitor's earlier events when they identify. A message only says which lead has news: the
+ * scorer reads what was recorded since the score's watermark, so a repeated, late or lost-and-resent
+ * message cannot count an event twice. A qualification is stored with the score (an outbox) and then
+ * published, so `lead.qualified` goes out at least once.
  */
 export class LeadScoring {
   constructor(private readonly dependencies: LeadScoringDependencies) {}
@@ -107,52 +116,36 @@ export class LeadScoring {
   scoreBatch(messages: readonly ScoringMessage[]): Map<string, Promise<void>> {
     const works = new Map(messages.map((message) => [message.id, (async () => this.workFor(message.read()))()]));
     const grouped = Promise.allSettled(works.values()).then((settled) => {
-      const groups = new Map<string, { eventIds: Set<string>; correlationId: string }>();
+      const correlations = new Map<string, string>();
       for (const result of settled) {
-        if (result.status !== 'fulfilled') continue;
-        for (const work of result.value) {
-          const group = groups.get(work.leadId) ?? { eventIds: new Set<string>(), correlationId: work.correlationId };
-          work.eventIds.forEach((eventId) => group.eventIds.add(eventId));
-          groups.set(work.leadId, group);
-        }
+        if (result.status === 'fulfilled' && result.value && !correlations.has(result.value.leadId)) correlations.set(result.value.leadId, result.value.correlationId);
       }
-      return new Map([...groups].map(([leadId, group]) => [leadId, this.scoreLead(leadId, [...group.eventIds], group.correlationId)]));
+      return new Map([...correlations].map(([leadId, correlationId]) => [leadId, this.scoreLead(leadId, correlationId)]));
     });
     const outcomes = new Map<string, Promise<void>>();
     for (const message of messages) {
       outcomes.set(
         message.id,
         (async () => {
-          const leadIds = ((await works.get(message.id)) ?? []).map((work) => work.leadId);
+          const work = await works.get(message.id);
           const scored = await grouped;
-          await Promise.all(leadIds.map((leadId) => scored.get(leadId)));
+          if (work) await scored.get(work.leadId);
         })(),
       );
     }
     return outcomes;
   }
 
-  /** The leads a message's events belong to, each with its events (none when there is nothing to do). */
-  private async workFor(request: ScoringRequest): Promise<ScoringWork[]> {
-    const { recorded, visitors } = this.dependencies;
+  /** The lead a message is about (none when a visitor's link points elsewhere); an identified visitor's history joins it first. */
+  private async workFor(request: ScoringRequest): Promise<ScoringWork | undefined> {
+    const { visitors, log } = this.dependencies;
     const { correlationId } = request.detail;
-    if (request['detail-type'] === DetailType.EngagementRecorded) {
-      const eventIds = [...new Set(request.detail.eventIds)];
-      const events = await recorded.getEvents(eventIds);
-      const found = new Set(events.map((event) => event.id));
-      const missing = eventIds.filter((eventId) => !found.has(eventId));
-      if (missing.length) throw new Error(`Event(s) ${missing.join(', ')} not found`);
-      // The stored subject is the truth: an event recorded for a visitor is scored when they identify.
-      const byLead = new Map<string, string[]>();
-      for (const event of events) {
-        if (event.subject.kind === 'lead') byLead.set(event.subject.id, [...(byLead.get(event.subject.id) ?? []), event.id]);
-      }
-      return [...byLead].map(([leadId, ids]) => ({ leadId, eventIds: ids, correlationId }));
-    }
+    if (request['detail-type'] === DetailType.EngagementRecorded) return { leadId: request.detail.leadId, correlationId };
     const { leadId, anonymousId } = request.detail;
-    if ((await visitors.leadIdForAnonymous(anonymousId)) !== leadId) return [];
-    const history = await recorded.eventsOf({ kind: 'anonymous', id: anonymousId });
-    return [{ leadId, eventIds: history.map((event) => event.id), correlationId }];
+    if ((await visitors.leadIdForAnonymous(anonymousId)) !== leadId) return undefined;
+    const moved = await visitors.moveHistory(anonymousId, leadId);
+    log.debug('Visitor history joined its lead', { leadId, events: moved });
+    return { leadId, correlationId };
   }
 
   private publishPending(leadId: string, pending: LeadQualifiedDetail | undefined): Promise<void> {
@@ -162,50 +155,50 @@ export class LeadScoring {
 
   /**
    * The lead's score with `events` added. A lead last scored under another ruleset (one was activated
-   * since) is first rescored from its history, so its score never mixes two rulesets.
+   * since) is first rescored from the history its score holds, so its score never mixes two rulesets.
    */
-  private async scoreWith(lead: Lead, events: readonly RecordedEvent[], correlationId: string) {
+  private async scoreWith(view: LeadScoringView, events: readonly RecordedEvent[], correlationId: string) {
     const { recorded, rulesets } = this.dependencies;
+    const { lead } = view;
     const ruleset = await rulesets.active();
-    const view = scoringView(lead);
+    const profile = scoringView(lead);
     let { score: state, pendingQualification: pending } = lead;
     if (state && state.rulesetVersion !== ruleset.version) {
-      ({ state, pending } = rescoredLead(lead, await recorded.scoredHistory(lead.id), ruleset, correlationId, new Date().toISOString()));
+      const history = (await recorded.eventsOf({ kind: 'lead', id: lead.id })).filter((event) => isApplied(event, view.watermark));
+      ({ state, pending } = rescoredLead(lead, history, ruleset, correlationId, new Date().toISOString()));
     }
     for (const event of events) {
-      const change = apply(state, { event, lead: view }, ruleset);
+      const change = apply(state, { event, lead: profile }, ruleset);
       state = change.state;
       if (change.qualified) pending = qualifiedDetail(lead.id, state, change.qualified, correlationId, event.receivedAt);
     }
     return { state, pending };
   }
 
-  /** Adds a batch's events to one lead exactly once, in as few writes as possible, retrying on conflicts. */
-  private async scoreLead(leadId: string, eventIds: readonly string[], correlationId: string): Promise<void> {
-    const { leads, recorded, scores, latency, log, maxEventsPerWrite } = this.dependencies;
+  /** Adds to one lead's score every event recorded since its watermark, once, in one write, retrying on conflicts. */
+  private async scoreLead(leadId: string, correlationId: string): Promise<void> {
+    const { scores, latency, log } = this.dependencies;
     let attempt = 0;
     while (attempt < OPTIMISTIC_ATTEMPTS) {
-      const [lead, events] = await Promise.all([leads.getLead(leadId), recorded.getEvents(eventIds)]);
-      if (!lead) throw new Error(`Lead ${leadId} not found`);
-      const unscored = events.filter((event) => !event.scoredAt).sort(byTime);
-      if (unscored.length === 0) {
-        await this.publishPending(lead.id, lead.pendingQualification);
+      const view = await scores.scoringView(leadId);
+      if (!view) throw new Error(`Lead ${leadId} not found`);
+      const events = unapplied(view.recorded, view.watermark);
+      if (events.length === 0) {
+        await this.publishPending(leadId, view.lead.pendingQualification);
         return;
       }
-      const chunk = unscored.slice(0, maxEventsPerWrite);
-      const { state, pending } = await this.scoreWith(lead, chunk, correlationId);
-      if (!state) throw new Error(`Lead ${leadId} has no score after scoring ${chunk.length} event(s)`);
-      const scoredAt = new Date();
-      const outcome = await scores.applyScores(lead, chunk, state, scoredAt.toISOString(), pending);
+      const { state, pending } = await this.scoreWith(view, [...events].sort(byTime), correlationId);
+      if (!state) throw new Error(`Lead ${leadId} has no score after scoring ${events.length} event(s)`);
+      const outcome = await scores.applyScores(leadId, view.lead.scoreVersion, state, advanced(view.watermark, events, view.readAt), pending);
       if (outcome === 'applied') {
-        for (const event of chunk) latency.record(scoredAt.getTime() - Date.parse(event.receivedAt));
-        log.debug('Events scored', { leadId, events: chunk.length, total: state.total });
-        await this.publishPending(lead.id, pending);
-        if (chunk.length === unscored.length) return;
-        continue;
+        const scoredAt = Date.now();
+        for (const event of events) latency.record(scoredAt - Date.parse(event.receivedAt));
+        log.debug('Events scored', { leadId, events: events.length, total: state.total });
+        await this.publishPending(leadId, pending);
+        return;
       }
       attempt += 1;
-      if (outcome === 'lead-changed') await pauseBeforeRetry(attempt);
+      await pauseBeforeRetry(attempt);
     }
     throw new ScoreContended(`Lead ${leadId} kept changing; giving up after ${OPTIMISTIC_ATTEMPTS} attempts`);
   }

@@ -90,8 +90,10 @@ export interface Lead extends LeadProfile {
   readonly crmUpdatedAt?: string;
   /** A stage change stored with the stage but not yet on the bus (an outbox of one). */
   readonly pendingStageChange?: LeadStageChangedDetail;
-  /** Optimistic-lock counter: every write checks and bumps it. */
+  /** Optimistic-lock counter of the profile: every write to it checks and bumps it. */
   readonly version: number;
+  /** The score's own counter (the score is kept apart from the profile): every score write checks and bumps it. */
+  readonly scoreVersion?: number;
 }
 
 /** Profile fields a submission may set; absent or empty fields never erase what is known. */

@@ -1,5 +1,6 @@
 import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
-import type { EventSubject, RecordedEvent, RecordedEvents, ScoreWrite, ScoreWriter, VisitorLinks } from '../../src/app/lead-scoring';
+import type { EventSubject, LeadScoringView, RecordedEvent, RecordedEvents, ScoreWrite, ScoreWriter, VisitorLinks } from '../../src/app/lead-scoring';
+import { distinctEvents, EMPTY_WATERMARK, isApplied, type ScoreWatermark } from '../../src/domain/event-log';
 import type { CampaignSends, SendClaim, SendRecord } from '../../src/app/campaign-sending';
 import type { CampaignRecords, SendTriggers } from '../../src/app/campaigns';
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
@@ -231,53 +232,81 @@ export class MemoryFollowUpSteps implements FollowUpStepStore {
   }
 }
 
-/** Leads with their recorded events and visitor links; a score write has the table's conditions. */
+/** An event to record in memory: its recording time defaults to when it was received. */
+export type EventToRecord = Omit<RecordedEvent, 'recordedAt'> & { readonly recordedAt?: string };
+
+/** Leads with their recorded events, score watermarks and visitor links; a score write has the table's conditions. */
 export class MemoryScoringStore extends MemoryLeads implements RecordedEvents, VisitorLinks, ScoreWriter {
-  readonly events = new Map<string, RecordedEvent>();
+  /** Every recorded event, in recording order (a concurrent retry may record one twice). */
+  readonly events: RecordedEvent[] = [];
+  readonly watermarks = new Map<string, ScoreWatermark>();
   readonly visitors = new Map<string, string>();
-  /** Every score write that was applied, in order. */
+  /** Every score write that was applied, in order, with the events it added. */
   readonly writes: { leadId: string; eventIds: string[]; score: ScoreState }[] = [];
   readonly faults = new Faults<'applyScores'>();
   /** Leads whose writes fail, as a throttled or unreachable table would. */
   readonly failingLeads = new Set<string>();
   /** Called before each score write's conditions are checked: a test changes the lead there, as a concurrent writer would. */
   beforeWrite: (leadId: string) => void = () => undefined;
+  /** The clock of the scorer's reads: tests move it past the recording deadline. */
+  now = () => new Date();
 
-  record(...events: RecordedEvent[]): void {
-    for (const event of events) this.events.set(event.id, event);
+  record(...events: EventToRecord[]): void {
+    for (const event of events) this.events.push({ ...event, recordedAt: event.recordedAt ?? event.receivedAt });
   }
 
-  async getEvents(eventIds: readonly string[]): Promise<RecordedEvent[]> {
-    return eventIds.flatMap((eventId) => this.events.get(eventId) ?? []);
+  /** The current place of an event (the first copy), by id. */
+  event(eventId: string): RecordedEvent | undefined {
+    return this.events.find((event) => event.id === eventId);
   }
 
   async leadIdForAnonymous(anonymousId: string): Promise<string | undefined> {
     return this.visitors.get(anonymousId);
   }
 
+  async moveHistory(anonymousId: string, leadId: string): Promise<number> {
+    const recordedAt = this.now().toISOString();
+    let moved = 0;
+    this.events.forEach((event, index) => {
+      if (event.subject.kind !== 'anonymous' || event.subject.id !== anonymousId) return;
+      this.events[index] = { ...event, subject: { kind: 'lead', id: leadId }, recordedAt };
+      moved += 1;
+    });
+    return moved;
+  }
+
+  private historyOf(subject: EventSubject): RecordedEvent[] {
+    return this.events.filter((event) => event.subject.kind === subject.kind && event.subject.id === subject.id);
+  }
+
   async eventsOf(subject: EventSubject, options: { readonly newestFirst?: boolean; readonly limit?: number } = {}): Promise<RecordedEvent[]> {
-    const events = [...this.events.values()].filter((event) => event.subject.kind === subject.kind && event.subject.id === subject.id).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+    const events = distinctEvents(this.historyOf(subject)).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
     if (options.newestFirst) events.reverse();
     return events.slice(0, options.limit);
   }
 
-  async scoredHistory(leadId: string): Promise<RecordedEvent[]> {
-    return (await this.eventsOf({ kind: 'lead', id: leadId })).filter((event) => event.scoredAt);
+  async scoringView(leadId: string): Promise<LeadScoringView | undefined> {
+    const lead = this.leads.get(leadId);
+    if (!lead) return undefined;
+    const watermark = this.watermarks.get(leadId) ?? EMPTY_WATERMARK;
+    const recorded = this.historyOf({ kind: 'lead', id: leadId })
+      .filter((event) => event.recordedAt > watermark.through)
+      .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
+    return { lead, watermark, recorded, readAt: this.now() };
   }
 
-  async applyScores(lead: Pick<Lead, 'id' | 'version'>, events: readonly Pick<RecordedEvent, 'id' | 'subject'>[], score: ScoreState, scoredAt: string, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite> {
+  async applyScores(leadId: string, scoreVersion: number | undefined, score: ScoreState, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite> {
     this.faults.check('applyScores');
-    if (this.failingLeads.has(lead.id)) throw new Error(`Writes of lead ${lead.id} fail`);
-    this.beforeWrite(lead.id);
-    const current = this.leads.get(lead.id);
-    if (!current || current.version !== lead.version) return 'lead-changed';
-    if (events.some((event) => this.events.get(event.id)?.scoredAt !== undefined || !this.events.has(event.id))) return 'already-applied';
-    for (const event of events) {
-      const stored = this.events.get(event.id);
-      if (stored) this.events.set(event.id, { ...stored, scoredAt, subject: { kind: 'lead', id: lead.id } });
-    }
-    this.put({ ...current, score, version: current.version + 1, ...(pendingQualification ? { pendingQualification } : {}) });
-    this.writes.push({ leadId: lead.id, eventIds: events.map((event) => event.id), score });
+    if (this.failingLeads.has(leadId)) throw new Error(`Writes of lead ${leadId} fail`);
+    this.beforeWrite(leadId);
+    const current = this.leads.get(leadId);
+    if (!current || current.scoreVersion !== scoreVersion) return 'lead-changed';
+    const before = this.watermarks.get(leadId) ?? EMPTY_WATERMARK;
+    const history = distinctEvents(this.historyOf({ kind: 'lead', id: leadId }));
+    const added = history.filter((event) => isApplied(event, watermark) && !isApplied(event, before)).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id));
+    this.watermarks.set(leadId, watermark);
+    this.put({ ...current, score, scoreVersion: (scoreVersion ?? 0) + 1, ...(pendingQualification ? { pendingQualification } : {}) });
+    this.writes.push({ leadId, eventIds: added.map((event) => event.id), score });
     return 'applied';
   }
 

@@ -8,7 +8,7 @@ import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { MemoryScoringStore } from './in-memory';
 
 const event = (id: string, type: string, second: number, url?: string): RecordedEvent => ({
-  id, type, occurredAt: `2026-11-22T10:00:0${second}.000Z`, receivedAt: '2026-11-22T10:00:10.000Z', properties: url ? { url: `https://example.com/${url}` } : {}, subject: { kind: 'lead', id: 'lead-1' },
+  id, type, occurredAt: `2026-11-22T10:00:0${second}.000Z`, receivedAt: '2026-11-22T10:00:10.000Z', recordedAt: '2026-11-22T10:00:10.000Z', properties: url ? { url: `https://example.com/${url}` } : {}, subject: { kind: 'lead', id: 'lead-1' },
 });
 const EVENTS = [event('e-1', 'webinar_registration', 1), event('e-2', 'webinar_registration', 2), event('e-3', 'page_view', 3, 'pricing'), event('e-4', 'page_view', 4, 'demo')];
 const prospect = {

@@ -43,11 +43,11 @@ describe('capture-form', () => {
     expect(parsed(response)).toMatchObject({ status: 'accepted', leadId: expect.any(String), submissionId: expect.stringMatching(/^sub_/) });
     const [transaction] = dynamo.commandCalls(TransactWriteCommand);
     const items = transaction?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => item.Put?.Item?.entity ?? item.Put?.Item?.pk)).toEqual(['EMAIL#jane@example.com', 'lead', 'stage-transition', 'event', 'consent']);
+    expect(items.map((item) => item.Put?.Item?.entity ?? item.Put?.Item?.pk)).toEqual(['EMAIL#jane@example.com', 'lead', 'stage-transition', 'score', 'event', 'form-submission', 'consent']);
     // The form told us about Jane: she enters the funnel as a lead, and that entry is recorded.
     expect(items[1]?.Put?.Item).toMatchObject({ stage: 'lead', stageChangedAt: items[1]?.Put?.Item?.createdAt });
     expect(items[2]?.Put?.Item).toMatchObject({ leadId: parsed(response).leadId, from: null, to: 'lead', cause: 'created', actor: 'leadflow', gsi1pk: expect.stringMatching(/^TRANSITIONS#/) });
-    expect(items[4]?.Put?.Item).toMatchObject({ subscription: 'product_updates', status: 'opted_in', ipAddress: '203.0.113.9', method: 'form_checkbox' });
+    expect(items[6]?.Put?.Item).toMatchObject({ subscription: 'product_updates', status: 'opted_in', ipAddress: '203.0.113.9', method: 'form_checkbox' });
     const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries.map((entry) => entry.DetailType)).toEqual(['engagement.recorded', 'lead.contact-changed']);
     // A submission is one engagement event, announced as the events API announces a lead's events.
@@ -150,7 +150,7 @@ describe('capture-form', () => {
     noFormDefinition();
     const response = await submit(JSON.stringify({ email: 'jane@example.com', company: 'Acme' }));
     expect(parsed(response)).toMatchObject({ leadId: 'lead-1' });
-    const update = dynamo.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.[1]?.Update;
+    const update = dynamo.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.find((item) => item.Update)?.Update;
     expect(update?.UpdateExpression).toContain('#company = :company');
     expect(update?.ExpressionAttributeValues?.[':company']).toBe('Acme');
   });
@@ -169,14 +169,14 @@ describe('capture-form', () => {
 
   it('refuses the same Idempotency-Key with a different submission with 409 naming the key, changing nothing', async () => {
     const first = await submit(JSON.stringify({ email: 'jane@example.com', company: 'Acme' }), 'application/json', { 'idempotency-key': 'k-2' });
-    const stored = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.find((item) => item.Put?.Item?.entity === 'event')?.Put?.Item;
+    const stored = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.find((item) => item.Put?.Item?.entity === 'form-submission')?.Put?.Item;
     expect(stored?.requestHash).toEqual(expect.any(String));
     dynamo.reset();
     dynamo.on(GetCommand).resolves({});
     // Every write is refused: the address has its lead, and the submission id is taken.
     dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'));
     dynamo.on(GetCommand, { Key: { pk: 'EMAIL#jane@example.com', sk: 'EMAIL' } }).resolves({ Item: { leadId: parsed(first).leadId } });
-    dynamo.on(GetCommand, { Key: { pk: `EVENT#${String(stored?.id)}`, sk: 'EVENT' } }).resolves({ Item: stored });
+    dynamo.on(GetCommand, { Key: { pk: String(stored?.pk), sk: String(stored?.sk) } }).resolves({ Item: stored });
 
     const same = await submit(JSON.stringify({ company: 'Acme', email: 'jane@example.com' }), 'application/json', { 'idempotency-key': 'k-2' });
     expect(same.statusCode).toBe(202);
@@ -282,7 +282,7 @@ describe('capture-form', () => {
       await submit(JSON.stringify({ email: 'jane@example.com', attributes: { plan: 'enterprise', seats: 40 } }));
       // A lead created without attributes gets an empty map first, never replacing an existing one.
       expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ UpdateExpression: 'SET #attributes = :empty', ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#attributes)' });
-      const update = dynamo.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.[1]?.Update;
+      const update = dynamo.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.find((item) => item.Update)?.Update;
       expect(update?.UpdateExpression).toContain('#attributes.#attr0 = :attr0, #attributes.#attr1 = :attr1');
       expect(update?.UpdateExpression).not.toMatch(/#attributes = /);
       expect(update?.ExpressionAttributeNames).toMatchObject({ '#attributes': 'attributes', '#attr0': 'plan', '#attr1': 'seats' });
@@ -293,7 +293,7 @@ describe('capture-form', () => {
       knownLead();
       const response = await submit('email=budi%40example.co.id&attributes.plan=pro&attributes.seats=12&attributes.team=', 'application/x-www-form-urlencoded');
       expect(response.statusCode).toBe(202);
-      const update = dynamo.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.[1]?.Update;
+      const update = dynamo.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.find((item) => item.Update)?.Update;
       expect(update?.ExpressionAttributeNames).toMatchObject({ '#attr0': 'plan', '#attr1': 'seats' });
       expect(update?.ExpressionAttributeValues).toMatchObject({ ':attr0': 'pro', ':attr1': '12' });
       expect(Object.values(update?.ExpressionAttributeNames ?? {})).not.toContain('team');

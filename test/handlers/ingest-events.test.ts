@@ -37,7 +37,7 @@ describe('ingest-events', () => {
     const answer = await send([pageView('evt-00000001', 'jane@example.com')]);
     expect(answer.status).toBe(202);
     const [transaction] = dynamo.commandCalls(TransactWriteCommand);
-    expect(transaction?.args[0].input.TransactItems?.map((item) => item.Put?.Item?.entity ?? item.Put?.Item?.pk)).toEqual(['EMAIL#jane@example.com', 'lead', 'stage-transition', 'event']);
+    expect(transaction?.args[0].input.TransactItems?.map((item) => item.Put?.Item?.entity ?? item.Put?.Item?.pk)).toEqual(['EMAIL#jane@example.com', 'lead', 'stage-transition', 'score', 'event']);
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
   });
 

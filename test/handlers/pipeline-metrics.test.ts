@@ -1,9 +1,10 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
+import { TableFake } from './table-fake';
 
 /**
  * The pipeline's latency metrics, as CloudWatch reads them from the functions' output (embedded
@@ -59,25 +60,19 @@ describe('pipeline latency metrics', () => {
   it('score-lead reports each event from acceptance to score, and hands the qualifying event\'s acceptance time on with lead.qualified', async () => {
     const lead = { pk: 'LEAD#lead-1', sk: 'PROFILE', id: 'lead-1', email: 'a@example.com', role: 'CEO', industry: 'SaaS', teamSize: 100, budget: 20_000, firstTouch: { at: ago(60_000) }, lastTouch: { at: ago(60_000) }, subscriptions: {}, version: 4 };
     const event = (id: string, type: string, properties: Record<string, unknown>, receivedMsAgo: number) => ({
-      pk: `EVENT#${id}`, sk: 'EVENT', id, type, occurredAt: ago(receivedMsAgo), receivedAt: ago(receivedMsAgo), properties, subject: { kind: 'lead', id: 'lead-1' },
+      pk: 'LEAD#lead-1', sk: `EVENT#${ago(receivedMsAgo)}#${id}`, id, type, occurredAt: ago(receivedMsAgo), receivedAt: ago(receivedMsAgo), properties,
     });
-    const items = new Map<string, Record<string, unknown>>(
-      [
-        lead,
-        event('e-form', 'form_submission', { formId: 'contact' }, 5_000),
-        event('e-demo', 'page_view', { url: 'https://example.com/demo', secondsOnPage: 180 }, 4_000),
-        event('e-pricing', 'page_view', { url: 'https://example.com/pricing', secondsOnPage: 120 }, 3_000),
-        event('e-webinar', 'webinar_registration', {}, 2_000),
-      ].map((item) => [item.pk, item]),
-    );
-    dynamo.on(GetCommand).callsFake((input: { Key: { pk: string } }) => ({ Item: items.get(input.Key.pk) }));
-    dynamo.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { pk: string }[] }> }) => {
-      const [name, request] = Object.entries(input.RequestItems)[0] ?? [];
-      return { Responses: { [name ?? '']: (request?.Keys ?? []).map((key) => items.get(key.pk)).filter(Boolean) } };
-    });
-    dynamo.on(QueryCommand).resolves({ Items: [] });
-    dynamo.on(TransactWriteCommand).resolves({});
-    dynamo.on(UpdateCommand).resolves({});
+    const items = [
+      lead,
+      { pk: 'LEAD#lead-1', sk: 'SCORE', entity: 'score', version: 0, through: '', recent: [] },
+      event('e-form', 'form_submission', { formId: 'contact' }, 5_000),
+      event('e-demo', 'page_view', { url: 'https://example.com/demo', secondsOnPage: 180 }, 4_000),
+      event('e-pricing', 'page_view', { url: 'https://example.com/pricing', secondsOnPage: 120 }, 3_000),
+      event('e-webinar', 'webinar_registration', {}, 2_000),
+    ];
+    const table = new TableFake();
+    table.attach(dynamo);
+    for (const item of items) table.put(item);
     const recorded = (eventId: string) => busEnvelope('engagement.recorded', { version: 1, correlationId: 'c', eventId, leadId: 'lead-1' });
 
     expect((await scoreLead(sqsEvent(['e-form', 'e-demo', 'e-pricing', 'e-webinar'].map(recorded)), context)).batchItemFailures).toEqual([]);
@@ -89,7 +84,7 @@ describe('pipeline latency metrics', () => {
     const qualified = bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).find((entry) => entry.DetailType === 'lead.qualified');
     const { signalReceivedAt, qualifiedAt } = JSON.parse(qualified?.Detail ?? '{}') as { signalReceivedAt?: string; qualifiedAt?: string };
     // The event that made the lead qualify is the one whose time is the qualification's.
-    const qualifying = [...items.values()].find((item) => item.occurredAt === qualifiedAt);
+    const qualifying = items.find((item): item is ReturnType<typeof event> => 'occurredAt' in item && item.occurredAt === qualifiedAt);
     expect(qualifying).toBeDefined();
     expect(signalReceivedAt).toBe(qualifying?.receivedAt);
   });

@@ -70,8 +70,10 @@ describe('sales feedback', () => {
     const response = await feedback({ action: 'reject', reason: 'no_budget', actor: 'rep-7' });
     expect(response.status).toBe(200);
     expect(lead()?.stage).toBe('recycled');
-    expect(lead()?.score).toMatchObject({ fit: 60, engagement: 0, total: 60, qualified: false, qualifications: 1 });
-    expect(Object.keys((lead()?.score as { tallies: Item }).tallies)).toEqual(['decision-maker']);
+    // The lead was stored with its score on the profile (before scores had an item of their own): the recycled score gets one.
+    const recycled = store.table.get(`LEAD#${LEAD_ID}|SCORE`)?.score;
+    expect(recycled).toMatchObject({ fit: 60, engagement: 0, total: 60, qualified: false, qualifications: 1 });
+    expect(Object.keys((recycled as { tallies: Item }).tallies)).toEqual(['decision-maker']);
     expect(store.transitions()[0]).toMatchObject({ to: 'recycled', cause: 'rejected', reason: 'no_budget' });
   });
 

@@ -65,10 +65,14 @@ export class TableFake {
             return { Code: 'None', item: entry.Put.Item };
           }
           if (entry.Update) return { Code: 'None', item: this.updated(entry.Update) };
+          if (entry.Delete) {
+            this.check(this.get(entry.Delete.Key), entry.Delete.ConditionExpression, entry.Delete.ExpressionAttributeNames, entry.Delete.ExpressionAttributeValues);
+            return { Code: 'None', deleted: entry.Delete.Key };
+          }
           throw new Error('unsupported transaction item');
         } catch (error) {
           if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-          return { Code: 'ConditionalCheckFailed' };
+          return { Code: 'ConditionalCheckFailed' } as { Code: string; item?: Item; deleted?: Item };
         }
       });
       if (results.some((result) => result.Code !== 'None')) {
@@ -77,17 +81,27 @@ export class TableFake {
           CancellationReasons: results.map((result) => ({ Code: result.Code })),
         });
       }
-      for (const result of results) if (result.item) this.put(result.item);
+      for (const result of results) {
+        if (result.item) this.put(result.item);
+        if (result.deleted) this.items.delete(TableFake.keyOf(result.deleted));
+      }
       return {};
     });
-    // Queries by equality on the partition key of the table or an index, in sort-key order.
-    mock.on(QueryCommand).callsFake((input: { IndexName?: string; KeyConditionExpression: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
+    // Queries by equality on the partition key of the table or an index, with an optional sort-key
+    // range (BETWEEN, >=, begins_with), in sort-key order or its reverse; one page holds them all.
+    mock.on(QueryCommand).callsFake((input: { IndexName?: string; KeyConditionExpression: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ScanIndexForward?: boolean }) => {
       const [, keyName = '', valueName = ''] = /^\s*(#?\w+)\s*=\s*(:\w+)/.exec(input.KeyConditionExpression) ?? [];
       const partition = keyName.startsWith('#') ? (input.ExpressionAttributeNames?.[keyName] ?? keyName) : keyName;
       const sortKey = input.IndexName ? `${input.IndexName}sk` : 'sk';
+      const value = (token: string | undefined) => String(input.ExpressionAttributeValues?.[token ?? ''] ?? '');
+      const between = /BETWEEN\s+(:\w+)\s+AND\s+(:\w+)/.exec(input.KeyConditionExpression);
+      const from = /sk\s*>=\s*(:\w+)/.exec(input.KeyConditionExpression);
+      const prefix = /begins_with\(\s*#?\w+\s*,\s*(:\w+)\s*\)/.exec(input.KeyConditionExpression);
+      const inRange = (sort: string) =>
+        (!between || (sort >= value(between[1]) && sort <= value(between[2]))) && (!from || sort >= value(from[1])) && (!prefix || sort.startsWith(value(prefix[1])));
       const wanted = input.ExpressionAttributeValues?.[valueName];
-      const items = [...this.items.values()].filter((item) => item[partition] === wanted).sort((a, b) => String(a[sortKey]).localeCompare(String(b[sortKey])));
-      return { Items: items };
+      const items = [...this.items.values()].filter((item) => item[partition] === wanted && inRange(String(item[sortKey]))).sort((a, b) => String(a[sortKey]).localeCompare(String(b[sortKey])));
+      return { Items: input.ScanIndexForward === false ? items.reverse() : items };
     });
   }
 
@@ -129,6 +143,7 @@ interface UpdateInput {
 interface TransactItem {
   Put?: { Item: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values };
   Update?: UpdateInput;
+  Delete?: { Key: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values };
 }
 
 function evaluate(condition: string, item: Item | undefined, names: Names, values: Values): boolean {

@@ -97,8 +97,8 @@ describe('public functions', () => {
   });
 
   it('write only their own item kinds', () => {
-    expect(tableKindsFor('capture-form', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'EVENT#*', 'LEAD#*']);
-    expect(tableKindsFor('ingest-events', 'dynamodb:PutItem')).toEqual(['EMAIL#*', 'EVENT#*', 'LEAD#*']);
+    expect(tableKindsFor('capture-form', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'LEAD#*']);
+    expect(tableKindsFor('ingest-events', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'LEAD#*']);
     expect(tableKindsFor('preference-centre', 'dynamodb:UpdateItem')).toEqual(['CAMPAIGN#*', 'LEAD#*']);
     expect(dynamoActionsOf('api-docs').size).toBe(0);
     expect(dynamoActionsOf('serve-snippet').size).toBe(0);
@@ -106,7 +106,7 @@ describe('public functions', () => {
 });
 
 describe('deletes', () => {
-  it('are granted only where the code deletes: claims given back, lifts, webhook and segment removal', () => {
+  it('are granted only where the code deletes: claims given back, lifts, webhook and segment removal, visitor events moved to their lead', () => {
     const deleters = Object.fromEntries(manifest.functions.filter((spec) => dynamoActionsOf(spec.name).has('dynamodb:DeleteItem')).map((spec) => [spec.name, tableKindsFor(spec.name, 'dynamodb:DeleteItem')]));
     expect(deleters).toEqual({
       'manage-suppressions': ['SUPPRESSED#*'],
@@ -116,27 +116,28 @@ describe('deletes', () => {
       'deliver-webhooks': ['WEBHOOK#*'],
       'alert-sales': ['LEAD#*'],
       'follow-up-handoff': ['LEAD#*'],
+      'score-lead': ['ANON#*'],
     });
   });
 
   it('in batches only for erasure, over every kind that names a lead', () => {
     const batchWriters = manifest.functions.filter((spec) => dynamoActionsOf(spec.name).has('dynamodb:BatchWriteItem')).map((spec) => spec.name);
     expect(batchWriters).toEqual(['lead-data-rights']);
-    expect(tableKindsFor('lead-data-rights', 'dynamodb:BatchWriteItem')).toEqual(['ANON#*', 'CAMPAIGN#*', 'EMAIL#*', 'EVENT#*', 'LEAD#*', 'ORDER#*', 'RESCORE#*']);
+    expect(tableKindsFor('lead-data-rights', 'dynamodb:BatchWriteItem')).toEqual(['ANON#*', 'CAMPAIGN#*', 'EMAIL#*', 'LEAD#*', 'ORDER#*', 'RESCORE#*']);
   });
 });
 
 describe('item kinds', () => {
   // One sample of every key builder in keys.ts: a builder whose partition no kind names could not be granted.
   const tableKeys = [
-    keys.lead('l'), keys.email('a@b.c'), keys.anonymousLink('v'), keys.event('e'), keys.consent('l', 't', 's', 'r'), keys.alert('l', 'v1', 1),
+    keys.lead('l'), keys.score('l'), keys.email('a@b.c'), keys.anonymousLink('v'), keys.event({ kind: 'lead', id: 'l' }, 't', 'e'), keys.event({ kind: 'anonymous', id: 'v' }, 't', 'e'), keys.submission('l', 'e'), keys.consent('l', 't', 's', 'r'), keys.alert('l', 'v1', 1),
     keys.ruleset('v1'), keys.activeRuleset(), keys.rescoreJob('j'), keys.leadRescored('j', 'l'), keys.suppression('h'), keys.softBounces('h'),
     keys.suppressionLifted('h', 't'), keys.campaign('c'), keys.campaignSend('c', 'l'), keys.legacyCampaignSend('c', 'l'), keys.campaignPlan('c'), keys.campaignCounter('c', 0), keys.segment('s'), keys.sendRateWindow(1), keys.template('t'),
     keys.templateVersion('t', 1), keys.purchase('o'), keys.assignment('l', 'v1', 1), keys.routingConfig(), keys.teamRoundRobin('t'), keys.repLoad('r'),
     keys.followUp('l', 'v1', 1, 0, 'remind'), keys.webhook('w'), keys.webhookDelivery('w', 'e'), keys.stageTransition('l', 't', 1), keys.appliedOnce('l', 'k'), keys.salesReasons(),
   ];
   const gsi1Keys = [
-    keys.eventSubject({ kind: 'lead', id: 'l' }, 't', 'e'), keys.eventSubject({ kind: 'anonymous', id: 'v' }, 't', 'e'), keys.leadListing('a1'), keys.rulesetListing('t', 'v1'),
+    keys.leadListing('a1'), keys.rulesetListing('t', 'v1'),
     keys.suppressionListing('t', 'h'), keys.campaignListing('t', 'c'), keys.sendsOfLead('l', 'c'), keys.segmentListing('t', 's'), keys.templateListing('t', 't'),
     keys.purchasesOfLead('l', 't', 'o'), keys.webhookListing('t', 'w'), keys.transitionMonth('2026-11-30T00:00:00.000Z', 'l'),
   ];
@@ -147,8 +148,6 @@ describe('item kinds', () => {
 
   it('name every partition of each index exactly once', () => {
     for (const { gsi1pk } of gsi1Keys) expect(INDEX_PARTITIONS.gsi1.filter((kind) => isOfKind(gsi1pk, kind)), gsi1pk).toHaveLength(1);
-    const { gsi2pk } = keys.eventDay('2026-11-30T00:00:00.000Z', 'e');
-    expect(INDEX_PARTITIONS.gsi2.filter((kind) => isOfKind(gsi2pk, kind))).toHaveLength(1);
   });
 
   it('match by prefix only where the kind ends in #', () => {

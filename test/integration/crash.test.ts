@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scopedEventId } from '../../src/domain/idempotency';
-import { eventually, now, type StoredMail } from './helpers';
+import { eventsNotInScore, eventually, now, type StoredMail } from './helpers';
 
 /**
  * Invariant 1 on `npm start` itself: the stack runs as a child process (`local/start.ts` on a
@@ -176,12 +176,7 @@ describe('a crash of the local stack loses nothing it accepted', () => {
 
     let unscored = eventIds;
     await eventually(async () => {
-      const stillUnscored: string[] = [];
-      for (const eventId of unscored) {
-        const { Item } = await documents.send(new GetCommand({ TableName: 'leadflow', Key: { pk: `EVENT#${eventId}`, sk: 'EVENT' } }));
-        if (typeof Item?.scoredAt !== 'string') stillUnscored.push(eventId);
-      }
-      unscored = stillUnscored;
+      unscored = (await Promise.all(accepted.map((lead) => eventsNotInScore(documents, 'leadflow', lead.leadId, lead.eventIds)))).flat();
       return unscored.length === 0 ? true : undefined;
     }, 240_000).catch(() => {});
     expect(unscored, `${unscored.length} of ${eventIds.length} accepted events never scored`).toEqual([]);

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { main } from '../../cli/leadflow';
 import type { LocalStack } from '../../local/stack';
+import { toStoredEvent, watermarkOf } from '../../src/adapters/lead-items';
+import { isApplied } from '../../src/domain/event-log';
 
 export interface LeadView {
   emailSuppression?: { reason: string; at: string };
@@ -113,4 +116,25 @@ export async function runCli(stack: LocalStack, cwd: string, ...argv: string[]) 
   const env = { LEADFLOW_API_URL: stack.apiUrl, LEADFLOW_DEV_TOKEN: stack.devToken, AWS_ENDPOINT_URL_SQS: stack.endpoints.sqs };
   const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env, cwd, pollMs: 200 });
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/**
+ * The ids of `eventIds` (as stored: scoped to their address) that the lead's score does not hold yet:
+ * read from the lead's partition — its events and its score's watermark — as the scorer reads them.
+ */
+export async function eventsNotInScore(documents: DynamoDBDocumentClient, tableName: string, leadId: string, eventIds: readonly string[]): Promise<string[]> {
+  const { Items = [] } = await documents.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :lead AND sk BETWEEN :events AND :score',
+      ExpressionAttributeValues: { ':lead': `LEAD#${leadId}`, ':events': 'EVENT#', ':score': 'SCORE' },
+      ConsistentRead: true,
+    }),
+  );
+  const watermark = watermarkOf(Items.find((item) => item.sk === 'SCORE'));
+  const recorded = Items.filter((item) => String(item.sk).startsWith('EVENT#')).map(toStoredEvent);
+  return eventIds.filter((eventId) => {
+    const event = recorded.find((candidate) => candidate.id === eventId);
+    return !event || !isApplied(event, watermark);
+  });
 }

@@ -68,7 +68,7 @@ describe('the emits check', () => {
   it('fails for a publishing function whose entry has no emits at all', () => {
     const { emits: _, ...ingestEvents } = spec('ingest-events');
     expect(emitsMismatches([ingestEvents], scanner)).toEqual([
-      expect.stringMatching(/^ingest-events emits engagement\.recorded \(built at functions\/ingest-events\/handler\.ts:\d+\) but/),
+      expect.stringMatching(/^ingest-events emits engagement\.recorded \(built at src\/app\/event-intake\.ts:\d+\) but/),
     ]);
   });
 });

@@ -109,7 +109,7 @@ export interface Deal {
 
 /** One change of a lead, written in one transaction guarded by the version it was computed from. */
 export interface LeadChange {
-  readonly lead: Pick<Lead, 'id' | 'version' | 'createdAt' | 'owner' | 'wonAt'>;
+  readonly lead: Pick<Lead, 'id' | 'version' | 'scoreVersion' | 'createdAt' | 'owner' | 'wonAt'>;
   readonly at: string;
   readonly transition?: StageTransition;
   readonly deal?: Deal;
