@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -75,6 +75,9 @@ beforeEach(() => {
     }
     return {};
   });
+  dynamo.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Item[] }> }) => ({
+    Responses: Object.fromEntries(Object.entries(input.RequestItems).map(([name, request]) => [name, request.Keys.flatMap((key) => table.get(keyOf(key)) ?? [])])),
+  }));
   dynamo.on(QueryCommand).callsFake((input: { IndexName?: string; ScanIndexForward?: boolean; ExpressionAttributeValues: Values }) => {
     const items = [...table.values()];
     if (input.IndexName === 'gsi1') {
