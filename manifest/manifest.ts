@@ -137,10 +137,11 @@ export const manifest: Manifest = {
       timeoutSeconds: 29,
       memoryMb: 512,
       access: ['secret:privacy-salt'],
-      // Finds everything naming the lead (its partition, its events, sends, purchases by index; rescoring
-      // markers by the rulesets' job ids), keeps its address suppressed as a hash, and deletes the rest in batches.
+      // Finds everything naming the lead (its partition with its events, its visitors' partitions, sends and
+      // purchases by index; rescoring markers by the rulesets' job ids), keeps its address suppressed as a
+      // hash, and deletes the rest in batches.
       table: {
-        read: ['LEAD#', 'RULESET#', 'RULESET'],
+        read: ['LEAD#', 'ANON#', 'RULESET#', 'RULESET'],
         write: ['SUPPRESSED#'],
         batchWrite: ['LEAD#', 'EMAIL#', 'ANON#', 'CAMPAIGN#', 'ORDER#', 'RESCORE#'],
         query: { gsi1: ['SENDS#', 'PURCHASES#', 'RULESETS'] },

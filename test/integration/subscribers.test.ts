@@ -152,7 +152,7 @@ describe('data rights on the local stack', () => {
     const records = (JSON.parse(exported.out) as { records: Record<string, unknown[]> }).records;
     // An assignment record is there too when another file on this shared stack saved an owner routing.
     const kinds = Object.keys(records).filter((kind) => kind !== 'assignment').sort();
-    expect(kinds).toEqual(['alert', 'applied-change', 'confirmation', 'confirmation-quota', 'consent', 'event', 'lead', 'stage-transition']);
+    expect(kinds).toEqual(['alert', 'applied-change', 'confirmation', 'confirmation-quota', 'consent', 'event', 'form-submission', 'lead', 'score', 'stage-transition']);
     expect(records.event).toHaveLength(5);
 
     expect((await cli('leads', 'erase', leadId)).code).toBe(1);
