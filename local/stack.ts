@@ -18,6 +18,8 @@ import type { KeyRing } from '../src/domain/consent/signed-token';
 import { startHttpApi } from './http-api';
 import { localFunctionEnvironment } from './function-environment';
 import { startFunctionRuntime } from './lambda';
+import { CapacityTotals, type FunctionCapacity } from './consumed-capacity';
+import type { MetricValues } from './metric-lines';
 import { startPoller } from './pollers';
 import { startScheduler } from './scheduler';
 import { rateMs, startSchedule } from './schedules';
@@ -65,7 +67,18 @@ export interface LocalStack {
   readonly queues: Readonly<Record<string, { readonly url: string; readonly dlqUrl: string }>>;
   /** The DynamoDB Local (Java) process: it ends with this one, and this pid lets anyone check. */
   readonly dynamodbPid: number;
+  /** What the functions consumed and reported while the stack ran (`npm run bench` reads them). */
+  readonly measurements: StackMeasurements;
   stop(): Promise<void>;
+}
+
+export type MetricListener = (functionName: string, metrics: readonly MetricValues[]) => void;
+
+export interface StackMeasurements {
+  /** DynamoDB capacity the functions consumed since the stack started, per function and table or index. */
+  capacity(): Record<string, FunctionCapacity>;
+  /** Hands `listener` every metric a function emits from now on (its EMF lines); returns what stops it. */
+  onMetrics(listener: MetricListener): () => void;
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -238,8 +251,8 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: `http://127.0.0.1:${schedulerPort}`,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-      // No CloudWatch here to read the metric lines; `npm run bench` measures the same latencies.
-      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+      // As in Lambda: the stack takes the metric lines out of the functions' output (StackMeasurements).
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'false',
     };
     const host = { ...process.env };
     Object.assign(process.env, { AWS_REGION: REGION, ...localAws });
@@ -249,11 +262,24 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       publicBaseUrl: options.settings?.publicBaseUrl ?? `http://127.0.0.1:${apiPort}`,
       busArn: options.settings?.busArn ?? `arn:aws:events:${REGION}:000000000000:event-bus/${settings.busName}`,
     };
+    const capacity = new CapacityTotals();
+    const metricListeners = new Set<MetricListener>();
+    const measurements: StackMeasurements = {
+      capacity: () => capacity.snapshot(),
+      onMetrics: (listener) => {
+        metricListeners.add(listener);
+        return () => metricListeners.delete(listener);
+      },
+    };
     // Each function runs with only its own Lambda's environment (local/lambda.ts says how).
     const functions = startFunctionRuntime({
       root: PROJECT_ROOT,
       environmentOf: (fn) => localFunctionEnvironment(fn, { manifest, settings: runtimeSettings, region: REGION, taskRoot: PROJECT_ROOT, localAws, host }),
       log,
+      reports: {
+        capacity: (functionName, report) => capacity.record(functionName, report),
+        metrics: (functionName, metrics) => metricListeners.forEach((listener) => listener(functionName, metrics)),
+      },
     });
     // Stopped after the API, the schedules and the pollers (stoppers run last first): nothing invokes it then.
     stoppers.push(() => functions.stop());
@@ -365,6 +391,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       signingKeys,
       queues,
       dynamodbPid: dynamodb.pid,
+      measurements,
       stop,
     };
   } catch (error) {
