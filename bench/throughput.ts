@@ -29,6 +29,7 @@ export const ON_DEMAND_DOLLARS_PER_MILLION = { writeRequestUnits: 0.625, readReq
 /** No table call for this long: whatever the last phase set off has finished. */
 const QUIET_MS = 3_000;
 const PHASE_DEADLINE_MS = 300_000;
+const MAX_ATTEMPTS = 3;
 
 export interface ThroughputOptions {
   readonly leads: number;
@@ -102,9 +103,17 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     for (const metric of metrics) if (functionName === 'score-lead' && metric.name === PipelineMetric.ScoreLatency) scoreLatencies.push(...metric.values);
   });
   try {
-    const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (response.status !== 202) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+    let serverErrors = 0;
+    // As the tracking snippet does: a request answered 5xx is sent again. Each one is counted, as on a
+    // machine loaded enough for a function to reach its timeout they happen and are worth knowing of.
+    const post = async (path: string, body: unknown): Promise<void> => {
+      for (let attempt = 1; ; attempt += 1) {
+        const response = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        if (response.status === 202) return;
+        const text = await response.text();
+        if (response.status < 500 || attempt === MAX_ATTEMPTS) throw new Error(`${path} answered ${response.status}: ${text}`);
+        serverErrors += 1;
+      }
     };
     const submitForm = ({ email, index }: Lead) => post('/v1/forms/bench/submissions', { email, role: 'VP Sales', industry: 'SaaS', teamSize: 100 + index, budget: 20_000 });
     const sendEvents = ({ email }: Lead) =>
@@ -178,6 +187,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       (steady.writeUnits / events) * ON_DEMAND_DOLLARS_PER_MILLION.writeRequestUnits + (steady.readUnits / events) * ON_DEMAND_DOLLARS_PER_MILLION.readRequestUnits;
     return {
       leads: options.leads,
+      serverErrorsRetried: serverErrors,
       leadFormsPerSecond: round(options.leads / ((leadsAccepted - leadsStarted) / 1000)),
       pacedEventsPerSecond: options.pacedEventsPerSecond,
       pacedEvents: pacedRequests * options.eventsPerRequest,
