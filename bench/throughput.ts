@@ -71,6 +71,8 @@ function units(capacity: Record<string, FunctionCapacity>) {
     const targets = Object.values(fn.targets);
     return {
       name,
+      calls: fn.calls,
+      callMilliseconds: fn.callMilliseconds,
       readUnits: targets.reduce((sum, target) => sum + target.readUnits, 0),
       writeUnits: targets.reduce((sum, target) => sum + target.writeUnits, 0),
       estimatedFailedWriteUnits: fn.estimatedFailedWriteUnits,
@@ -209,6 +211,9 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
           .flatMap((fn) => [
             [`perEvent.${fn.name}.writeUnits`, perEvent(fn.writeUnits)],
             [`perEvent.${fn.name}.readUnits`, perEvent(fn.readUnits)],
+            // With the per-call latencies of DynamoDB, what README's AWS estimate is built from.
+            [`perEvent.${fn.name}.tableCalls`, perEvent(fn.calls)],
+            [`${fn.name}.meanTableCallMs`, round(fn.callMilliseconds / Math.max(1, fn.calls), 1)],
           ]),
       ),
       ...Object.fromEntries(

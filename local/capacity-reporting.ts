@@ -17,16 +17,18 @@ function consumedCapacityMiddleware(report: (report: CapacityReport) => void): I
     if (!kind) return next(args);
     const asked = args.input.ReturnConsumedCapacity;
     const askedNone = asked === undefined || asked === 'NONE';
+    const started = performance.now();
+    const milliseconds = () => performance.now() - started;
     try {
       const result = await next(askedNone ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'INDEXES' } } : args);
-      report({ kind: 'consumed', entries: capacityEntries(kind, result.output.ConsumedCapacity) });
+      report({ kind: 'consumed', entries: capacityEntries(kind, result.output.ConsumedCapacity), milliseconds: milliseconds() });
       if (!askedNone) return result;
       const { ConsumedCapacity: _reportedToTheStack, ...output } = result.output;
       return { ...result, output };
     } catch (error) {
       // Writes DynamoDB refused after reading the item: units consumed, none reported.
       const name = (error as { name?: unknown } | undefined)?.name;
-      if (name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException') report({ kind: 'failed', error: name });
+      if (name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException') report({ kind: 'failed', error: name, milliseconds: milliseconds() });
       throw error;
     }
   };

@@ -77,6 +77,8 @@ export const ESTIMATED_UNITS_PER_FAILED_CONDITIONAL_WRITE = 1;
 export interface FunctionCapacity {
   readonly targets: Readonly<Record<string, { readonly readUnits: number; readonly writeUnits: number }>>;
   readonly calls: number;
+  /** Time the calls took, from the function's side (the SDK's retries included): divided by `calls`, a mean latency. */
+  readonly callMilliseconds: number;
   readonly failedConditionalWrites: number;
   readonly cancelledTransactions: number;
   /** `failedConditionalWrites` x ESTIMATED_UNITS_PER_FAILED_CONDITIONAL_WRITE: an estimate, not reported by DynamoDB. */
@@ -84,9 +86,10 @@ export interface FunctionCapacity {
 }
 
 /** What a function's runtime reports after each table call. */
-export type CapacityReport =
+export type CapacityReport = { readonly milliseconds: number } & (
   | { readonly kind: 'consumed'; readonly entries: readonly CapacityEntry[] }
-  | { readonly kind: 'failed'; readonly error: 'ConditionalCheckFailedException' | 'TransactionCanceledException' };
+  | { readonly kind: 'failed'; readonly error: 'ConditionalCheckFailedException' | 'TransactionCanceledException' }
+);
 
 type MutableFunctionCapacity = { -readonly [K in keyof FunctionCapacity]: FunctionCapacity[K] } & { targets: Record<string, { readUnits: number; writeUnits: number }> };
 
@@ -97,10 +100,11 @@ export class CapacityTotals {
   record(functionName: string, report: CapacityReport): void {
     let totals = this.#byFunction.get(functionName);
     if (!totals) {
-      totals = { targets: {}, calls: 0, failedConditionalWrites: 0, cancelledTransactions: 0, estimatedFailedWriteUnits: 0 };
+      totals = { targets: {}, calls: 0, callMilliseconds: 0, failedConditionalWrites: 0, cancelledTransactions: 0, estimatedFailedWriteUnits: 0 };
       this.#byFunction.set(functionName, totals);
     }
     totals.calls += 1;
+    totals.callMilliseconds += report.milliseconds;
     if (report.kind === 'failed') {
       if (report.error === 'ConditionalCheckFailedException') {
         totals.failedConditionalWrites += 1;
@@ -142,6 +146,7 @@ export function capacityBetween(before: Record<string, FunctionCapacity>, after:
         {
           targets,
           calls: now.calls - (then?.calls ?? 0),
+          callMilliseconds: now.callMilliseconds - (then?.callMilliseconds ?? 0),
           failedConditionalWrites: now.failedConditionalWrites - (then?.failedConditionalWrites ?? 0),
           cancelledTransactions: now.cancelledTransactions - (then?.cancelledTransactions ?? 0),
           estimatedFailedWriteUnits: now.estimatedFailedWriteUnits - (then?.estimatedFailedWriteUnits ?? 0),
