@@ -176,7 +176,8 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     await Promise.all(
       Array.from({ length: pacedRequests }, async (_, n) => {
         await sleep(pacedStarted + n * intervalMs - Date.now());
-        pacedEvents += await sendEvents(leads[n % leads.length] as Lead);
+        const accepted = await sendEvents(leads[n % leads.length] as Lead);
+        pacedEvents += accepted;
       }),
     );
     await scored(pacedFrom, pacedEvents);
@@ -188,7 +189,8 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const fullStarted = Date.now();
     let fullLoadEvents = 0;
     await inBatches(leads, options.concurrency, async (lead) => {
-      fullLoadEvents += await sendEvents(lead);
+      const accepted = await sendEvents(lead);
+      fullLoadEvents += accepted;
     });
     const fullAccepted = Date.now();
     const fullScored = await scored(fullFrom, fullLoadEvents);
