@@ -30,6 +30,8 @@ export const ON_DEMAND_DOLLARS_PER_MILLION = { writeRequestUnits: 0.625, readReq
 const QUIET_MS = 3_000;
 const PHASE_DEADLINE_MS = 300_000;
 const MAX_ATTEMPTS = 3;
+/** The functions every engagement event passes through, from its request to its score. */
+const SCORING_PATH = ['ingest-events', 'score-lead'];
 
 export interface ThroughputOptions {
   readonly leads: number;
@@ -201,6 +203,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const steady = units(capacityBetween(afterLeads, stack.measurements.capacity()));
     const leadCreation = units(capacityBetween(afterWarmUp, afterLeads));
     const perEvent = (value: number) => round(value / events, 3);
+    const scoringPath = steady.byFunction.filter((fn) => SCORING_PATH.includes(fn.name));
     const dollarsPerMillionEvents =
       (steady.writeUnits / events) * ON_DEMAND_DOLLARS_PER_MILLION.writeRequestUnits + (steady.readUnits / events) * ON_DEMAND_DOLLARS_PER_MILLION.readRequestUnits;
     return {
@@ -222,6 +225,10 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       readUnitsPerEvent: perEvent(steady.readUnits),
       dollarsPerMillionEvents: round(dollarsPerMillionEvents, 3),
       estimatedRefusedWriteUnitsPerEvent: perEvent(steady.estimatedFailedWriteUnits),
+      // Every event takes this path; the other functions' units come from what some events set off
+      // (here every lead qualifies once during the event phases: its alert, stage change, webhooks).
+      scoringPathWriteUnitsPerEvent: perEvent(scoringPath.reduce((sum, fn) => sum + fn.writeUnits, 0)),
+      scoringPathReadUnitsPerEvent: perEvent(scoringPath.reduce((sum, fn) => sum + fn.readUnits, 0)),
       ...Object.fromEntries(
         steady.byFunction
           .filter((fn) => fn.readUnits || fn.writeUnits || fn.estimatedFailedWriteUnits)
