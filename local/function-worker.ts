@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import { grantScope } from '../src/adapters/table-grant-check';
-import { adaptDynamoDbClients } from './worker-dynamodb-clients';
+import { reportConsumedCapacity } from './capacity-reporting';
 import { thrownError, type FunctionWorkerData, type Invocation, type InvocationOutcome, type WorkerMessage } from './lambda';
 
 /**
@@ -14,7 +14,7 @@ const port = parentPort;
 if (!port) throw new Error('local/function-worker.ts runs as a worker thread only');
 
 // Before the handler module creates its clients: every table call it makes reports its capacity.
-adaptDynamoDbClients((capacity) => port.postMessage({ capacity } satisfies WorkerMessage));
+reportConsumedCapacity((capacity) => port.postMessage({ capacity } satisfies WorkerMessage));
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const { handler } = (await import(entryUrl)) as { handler?: unknown };

@@ -1,4 +1,3 @@
-import { Agent } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments, InitializeMiddleware, MiddlewareStack } from '@smithy/types';
@@ -35,35 +34,22 @@ function consumedCapacityMiddleware(report: (report: CapacityReport) => void): I
   };
 }
 
-/** The SDK's Node handler (`@smithy/node-http-handler`): its configuration holds its agent once its first request resolved it. */
-interface NodeHandler {
-  httpHandlerConfigs?(): { httpAgent?: unknown };
-}
-
 /**
- * Adapts every DynamoDB client of this thread (a function's worker), whoever creates it, to the local
- * runtime, with no change to the handlers' code (in Lambda nothing of this runs):
- * - each call's consumed capacity is reported (above);
- * - the client may open a socket per concurrent call. In Lambda each concurrent invocation has its own
- *   execution environment and client, with the SDK's default of 50 sockets; here the invocations of a
- *   function share its worker and its clients, and 16 concurrent requests, each with parallel table
- *   calls, queued behind those 50 ("socket usage at capacity=50 and 200 additional requests are enqueued").
- * Both client classes are covered: a document client shares its middleware stack and its configuration
- * with the client it wraps.
+ * Makes every DynamoDB client of this thread (a function's worker) report its calls' consumed capacity,
+ * whoever creates it: the handlers' code is not changed, and in Lambda nothing of this runs. Both client
+ * classes are covered: a document client shares its middleware stack with the client it wraps, so each
+ * stack gets the middleware once, on its first call.
  */
-export function adaptDynamoDbClients(report: (report: CapacityReport) => void): void {
-  const adapted = new WeakSet<object>();
+export function reportConsumedCapacity(report: (report: CapacityReport) => void): void {
+  const reporting = new WeakSet<object>();
   const middleware = consumedCapacityMiddleware(report);
   for (const prototype of [DynamoDBClient.prototype, DynamoDBDocumentClient.prototype] as { send: (...args: unknown[]) => unknown }[]) {
     const send = prototype.send;
-    prototype.send = function sendAdapted(this: { middlewareStack: MiddlewareStack<Input, Output>; config: { requestHandler?: unknown } }, ...args: unknown[]) {
-      if (!adapted.has(this.middlewareStack)) {
+    prototype.send = function sendReportingCapacity(this: { middlewareStack: MiddlewareStack<Input, Output> }, ...args: unknown[]) {
+      if (!reporting.has(this.middlewareStack)) {
         this.middlewareStack.add(middleware, { step: 'initialize', name: 'leadflowLocalConsumedCapacity' });
-        adapted.add(this.middlewareStack);
+        reporting.add(this.middlewareStack);
       }
-      // The agent is made on the client's first request; from the next one on, it has no cap.
-      const agent = (this.config.requestHandler as NodeHandler | undefined)?.httpHandlerConfigs?.().httpAgent;
-      if (agent instanceof Agent) agent.maxSockets = Number.POSITIVE_INFINITY;
       return send.apply(this, args);
     };
   }
