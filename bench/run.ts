@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: throughput and latency of ingest -> score -> MQL on the local stack, rule
+ * `npm run bench`: throughput and accept-to-score latency on the local stack, paced and at full load,
+ * with DynamoDB request units and on-demand dollars per engagement event (bench/throughput.ts), rule
  * evaluations per second with a 50-rule ruleset, back-test time for 100,000 events (in memory and on
  * the local stack), plan-and-send time of a campaign to 100,000 recipients with SES calls per
  * recipient, MQL handoff latency (accepted events to sales alert sent and to `lead.qualified` webhook
@@ -12,24 +13,20 @@
  * and keeps the other sections' last figures.
  */
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { startLocalStack } from '../local/stack';
-import { scopedEventId } from '../src/domain/idempotency';
 import { environmentFor } from '../manifest/environment';
 import { manifest } from '../manifest/manifest';
 import type { FunctionSpec } from '../manifest/types';
 import { esbuildOptionsFor, FUNCTION_BUNDLING } from '../infra/function-bundling';
-import { inBatches, percentile } from './batches';
 import { campaignSend } from './campaign';
 import { handoffLatency } from './handoff';
+import { ingestToScore } from './throughput';
 import { backtestInMemory, backtestOnStack, ruleEvaluations } from './scoring';
 import { buildLeadflowJs } from '../web/leadflow-js/build';
 
@@ -42,65 +39,19 @@ const CONCURRENCY = 16;
  */
 const ONE_ADDRESS_MANY_CLIENTS = { ratePerSecond: 100_000, burst: 100_000 };
 
-async function pipeline() {
-  // On disk, as `npm start` runs: the table, the queue journal and the schedules in a data folder.
-  const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-bench-data-'));
-  const stack = await startLocalStack({ log: () => {}, perClientLimit: ONE_ADDRESS_MANY_CLIENTS, dataDir });
-  try {
-    const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (response.status !== 202) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
-      return response.json() as Promise<{ leadId?: string }>;
-    };
-    const leads = Array.from({ length: LEADS }, (_, index) => ({ index, email: `bench-${index}-${randomUUID().slice(0, 8)}@example.com` }));
-    const eventIds: string[] = [];
-    const started = Date.now();
-    await inBatches(leads, CONCURRENCY, async ({ email, index }) => {
-      await post('/v1/forms/bench/submissions', { email, role: 'VP Sales', industry: 'SaaS', teamSize: 100 + index, budget: 20_000 });
-      const events = Array.from({ length: EVENTS_PER_LEAD }, (_, n) => ({
-        id: `bench-${randomUUID()}`,
-        type: n % 2 ? 'page_view' : 'content_download',
-        occurredAt: new Date().toISOString(),
-        email,
-        properties: n % 2 ? { url: `https://example.com/${n % 4 === 1 ? 'pricing' : 'demo'}`, secondsOnPage: 150 } : { contentId: `guide-${n}` },
-      }));
-      await post('/v1/events', { events });
-      // Stored under their id scoped to the address, as the API stores them.
-      eventIds.push(...events.map((event) => scopedEventId({ email }, event.id)));
-    });
-    const accepted = Date.now();
+/** Paced mode: events at this rate for this long (the issue's 20 events/s), then the full load. */
+const PACED_EVENTS_PER_SECOND = Number(process.env.BENCH_PACED_EVENTS_PER_SECOND ?? 20);
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
 
-    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-    const latencies: number[] = [];
-    const deadline = Date.now() + 300_000;
-    let pending = [...eventIds];
-    while (pending.length && Date.now() < deadline) {
-      const stillPending: string[] = [];
-      await inBatches(pending, 32, async (eventId) => {
-        const { Item } = await documents.send(new GetCommand({ TableName: stack.settings.tableName, Key: { pk: `EVENT#${eventId}`, sk: 'EVENT' } }));
-        if (typeof Item?.scoredAt === 'string') latencies.push(Date.parse(Item.scoredAt) - Date.parse(Item.receivedAt as string));
-        else stillPending.push(eventId);
-      });
-      pending = stillPending;
-      if (pending.length) await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    const scored = Date.now();
-    latencies.sort((a, b) => a - b);
-    return {
-      leads: LEADS,
-      events: eventIds.length,
-      unscored: pending.length,
-      ingestSeconds: (accepted - started) / 1000,
-      ingestRequestsPerSecond: (LEADS * 2) / ((accepted - started) / 1000),
-      eventsScoredPerSecond: latencies.length / ((scored - started) / 1000),
-      acceptToScoreP50Ms: percentile(latencies, 50),
-      acceptToScoreP99Ms: percentile(latencies, 99),
-    };
-  } finally {
-    await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
+const pipeline = () =>
+  ingestToScore({
+    leads: LEADS,
+    eventsPerRequest: EVENTS_PER_LEAD,
+    concurrency: CONCURRENCY,
+    pacedEventsPerSecond: PACED_EVENTS_PER_SECOND,
+    pacedSeconds: PACED_SECONDS,
+    perClientLimit: ONE_ADDRESS_MANY_CLIENTS,
+  });
 
 /**
  * A function's bundle as `cdk deploy` builds it (the SDK inside, trimmed to what Lambda calls) and as

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import { grantScope } from '../src/adapters/table-grant-check';
+import { reportConsumedCapacity } from './capacity-reporting';
 import { thrownError, type FunctionWorkerData, type Invocation, type InvocationOutcome, type WorkerMessage } from './lambda';
 
 /**
@@ -11,6 +12,9 @@ import { thrownError, type FunctionWorkerData, type Invocation, type InvocationO
 const { entryUrl, scope } = workerData as FunctionWorkerData;
 const port = parentPort;
 if (!port) throw new Error('local/function-worker.ts runs as a worker thread only');
+
+// Before the handler module creates its clients: every table call it makes reports its capacity.
+reportConsumedCapacity((capacity) => port.postMessage({ capacity } satisfies WorkerMessage));
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const { handler } = (await import(entryUrl)) as { handler?: unknown };

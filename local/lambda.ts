@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '../manifest/types';
 import type { GrantScope } from '../src/adapters/table-grant-check';
+import type { CapacityReport } from './consumed-capacity';
+import { metricsOfLine, type MetricValues } from './metric-lines';
 
 /** A Lambda-like context for a local invocation. */
 export function lambdaContext(fn: FunctionSpec): Context {
@@ -55,8 +58,11 @@ export interface ThrownError {
 
 /** The worker's answer to one invocation: what the handler returned, or what it threw. */
 export type InvocationOutcome = { readonly id: number; readonly result: unknown } | { readonly id: number; readonly error: ThrownError };
-/** What a worker sends: that its handler module has loaded, then each invocation's outcome. */
-export type WorkerMessage = { readonly loaded: true } | InvocationOutcome;
+/**
+ * What a worker sends: that its handler module has loaded, each invocation's outcome, and the
+ * capacity each of its DynamoDB calls consumed.
+ */
+export type WorkerMessage = { readonly loaded: true } | { readonly capacity: CapacityReport } | InvocationOutcome;
 
 /** Plain data of a thrown value, which crosses threads with its name (a subclass's instance would not). */
 export function thrownError(error: unknown): ThrownError {
@@ -85,12 +91,26 @@ interface WorkerEvents {
   loadingDone(): void;
 }
 
-function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>, log: (line: string) => void, events: WorkerEvents): FunctionWorker {
+/** What the stack hears from its functions besides their answers. */
+export interface FunctionReports {
+  /** After each DynamoDB call of `functionName` that reports capacity, or failed a condition. */
+  capacity(functionName: string, report: CapacityReport): void;
+  /** Each EMF line `functionName` printed, as CloudWatch would extract its metrics. */
+  metrics(functionName: string, metrics: readonly MetricValues[]): void;
+}
+
+function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>, log: (line: string) => void, events: WorkerEvents, reports: FunctionReports): FunctionWorker {
   const workerData: FunctionWorkerData = {
     entryUrl: pathToFileURL(resolve(root, fn.entry)).href,
     scope: { functionName: fn.name, ...(fn.table ? { table: fn.table } : {}) },
   };
-  const worker = new Worker(WORKER_ENTRY, { env, workerData });
+  const worker = new Worker(WORKER_ENTRY, { env, workerData, stdout: true });
+  // The function's output, read as CloudWatch Logs reads a Lambda's: metric lines are taken out, the rest is passed on.
+  createInterface({ input: worker.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+    const metrics = metricsOfLine(line);
+    if (metrics) reports.metrics(fn.name, metrics);
+    else process.stdout.write(`${line}\n`);
+  });
   const waiting = new Map<number, { resolve(result: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
   let crash: Error | undefined;
@@ -110,6 +130,10 @@ function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>
     if ('loaded' in message) {
       loaded = true;
       loadingDone();
+      return;
+    }
+    if ('capacity' in message) {
+      reports.capacity(fn.name, message.capacity);
       return;
     }
     const outcome = message;
@@ -191,6 +215,7 @@ export function startFunctionRuntime(options: {
   root: string;
   environmentOf: (fn: FunctionSpec) => Record<string, string>;
   log: (line: string) => void;
+  reports: FunctionReports;
 }): FunctionRuntime {
   const workers = new Map<string, Promise<FunctionWorker>>();
   /** Cold starts waiting for a slot, by function: an invocation moves its function's to the front. */
@@ -218,7 +243,7 @@ export function startFunctionRuntime(options: {
           if (workers.get(fn.name) === starting) workers.delete(fn.name);
         },
         loadingDone: coldStarts.release,
-      });
+      }, options.reports);
     });
     workers.set(fn.name, starting);
     return starting;

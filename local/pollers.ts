@@ -4,6 +4,13 @@ import type { EventFunctionSpec } from '../manifest/types';
 import { lambdaContext, type Invoke } from './lambda';
 import { JOURNAL_ID_ATTRIBUTE, type QueueJournal } from './queue-journal';
 
+/**
+ * As Lambda's pollers do: an empty queue holds a receive up to SQS's longest wait, and a message that
+ * arrives meanwhile answers it at once. A shorter wait only adds idle receives (a dozen queues, four
+ * pollers each), which cost the stack's one thread and every other process on the machine.
+ */
+const LONG_POLL_SECONDS = 20;
+
 const journalIdOf = (message: Message) => message.MessageAttributes?.[JOURNAL_ID_ATTRIBUTE]?.StringValue;
 const journalIds = (messages: readonly Message[]) => messages.map(journalIdOf).filter((id): id is string => id !== undefined);
 
@@ -58,7 +65,7 @@ export function startPoller(options: {
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
           MaxNumberOfMessages: Math.min(10, fn.trigger.batchSize - batch.length),
-          WaitTimeSeconds: batch.length ? 0 : 1,
+          WaitTimeSeconds: batch.length ? 0 : LONG_POLL_SECONDS,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: [JOURNAL_ID_ATTRIBUTE],
         }),

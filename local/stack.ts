@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -18,6 +19,8 @@ import type { KeyRing } from '../src/domain/consent/signed-token';
 import { startHttpApi } from './http-api';
 import { localFunctionEnvironment } from './function-environment';
 import { startFunctionRuntime } from './lambda';
+import { CapacityTotals, type FunctionCapacity } from './consumed-capacity';
+import type { MetricValues } from './metric-lines';
 import { startPoller } from './pollers';
 import { startScheduler } from './scheduler';
 import { rateMs, startSchedule } from './schedules';
@@ -67,7 +70,18 @@ export interface LocalStack {
   readonly queues: Readonly<Record<string, { readonly url: string; readonly dlqUrl: string }>>;
   /** The DynamoDB Local (Java) process: it ends with this one, and this pid lets anyone check. */
   readonly dynamodbPid: number;
+  /** What the functions consumed and reported while the stack ran (`npm run bench` reads them). */
+  readonly measurements: StackMeasurements;
   stop(): Promise<void>;
+}
+
+export type MetricListener = (functionName: string, metrics: readonly MetricValues[]) => void;
+
+export interface StackMeasurements {
+  /** DynamoDB capacity the functions consumed since the stack started, per function and table or index. */
+  capacity(): Record<string, FunctionCapacity>;
+  /** Hands `listener` every metric a function emits from now on (its EMF lines); returns what stops it. */
+  onMetrics(listener: MetricListener): () => void;
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -242,8 +256,8 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: `http://127.0.0.1:${schedulerPort}`,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-      // No CloudWatch here to read the metric lines; `npm run bench` measures the same latencies.
-      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+      // As in Lambda: the stack takes the metric lines out of the functions' output (StackMeasurements).
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'false',
     };
     const host = { ...process.env };
     Object.assign(process.env, { AWS_REGION: REGION, ...localAws });
@@ -253,11 +267,24 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       publicBaseUrl: options.settings?.publicBaseUrl ?? `http://127.0.0.1:${apiPort}`,
       busArn: options.settings?.busArn ?? `arn:aws:events:${REGION}:000000000000:event-bus/${settings.busName}`,
     };
+    const capacity = new CapacityTotals();
+    const metricListeners = new Set<MetricListener>();
+    const measurements: StackMeasurements = {
+      capacity: () => capacity.snapshot(),
+      onMetrics: (listener) => {
+        metricListeners.add(listener);
+        return () => metricListeners.delete(listener);
+      },
+    };
     // Each function runs with only its own Lambda's environment (local/lambda.ts says how).
     const functions = startFunctionRuntime({
       root: PROJECT_ROOT,
       environmentOf: (fn) => localFunctionEnvironment(fn, { manifest, settings: runtimeSettings, region: REGION, taskRoot: PROJECT_ROOT, localAws, host }),
       log,
+      reports: {
+        capacity: (functionName, report) => capacity.record(functionName, report),
+        metrics: (functionName, metrics) => metricListeners.forEach((listener) => listener(functionName, metrics)),
+      },
     });
     // Stopped after the API, the schedules and the pollers (stoppers run last first): nothing invokes it then.
     stoppers.push(() => functions.stop());
@@ -269,6 +296,11 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     // fauxqs names queues by a virtual host (sqs.<region>.localhost) that does not resolve: talk to its endpoint.
     const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
     stoppers.push(() => sqs.destroy());
+    // The pollers' own client: each holds a connection in a long poll, four per queue (48 for leadflow),
+    // against an SDK client's default of 50 sockets. Sharing one, the bus's sends to the queues and the
+    // pollers' deletes had two sockets left, and queued behind the polls when those were taken.
+    const pollingSqs = new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY }) } });
+    stoppers.push(() => pollingSqs.destroy());
     const visibilityTimeout = String(options.visibilityTimeoutSeconds ?? 5);
     const queues: Record<string, { url: string; dlqUrl: string }> = {};
     for (const fn of manifest.functions.filter(isEventFunction)) {
@@ -341,7 +373,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
       // the optimistic locking between concurrent consumers.
       for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
-        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, journal, handler, ready, log });
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs: pollingSqs, journal, handler, ready, log });
         stoppers.push(() => poller.stop());
       }
     }
@@ -369,6 +401,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       signingKeys,
       queues,
       dynamodbPid: dynamodb.pid,
+      measurements,
       stop,
     };
   } catch (error) {

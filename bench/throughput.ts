@@ -1,0 +1,257 @@
+/**
+ * The throughput section of `npm run bench`: ingest -> score on the local stack, in phases.
+ *
+ * 1. Leads: `leads` form submissions, `concurrency` at a time, and everything they set off.
+ * 2. Paced: engagement events at a fixed `pacedEventsPerSecond` for `pacedSeconds`, in requests of
+ *    `eventsPerRequest` events for one lead, each request sent on time whether or not the last one answered.
+ * 3. Full load: one such request per lead, `concurrency` at a time, as fast as the stack takes them.
+ *
+ * Latency is accept-to-score as score-lead itself reports it (its ScoreLatency metric, which the
+ * stack collects from the function's EMF output), so nothing here depends on how events are stored.
+ * DynamoDB capacity is what DynamoDB reported for every call of every function, all indexes included,
+ * counted from after the leads exist: the two event phases are the steady state of engagement.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { capacityBetween, type FunctionCapacity } from '../local/consumed-capacity';
+import { startLocalStack, type LocalStack } from '../local/stack';
+import { PipelineMetric } from '../manifest/metrics';
+import { inBatches, percentile } from './batches';
+
+/**
+ * DynamoDB on-demand prices in us-east-1 since the cut of November 2024, in dollars per million
+ * request units (see README, Performance, for the sources).
+ */
+export const ON_DEMAND_DOLLARS_PER_MILLION = { writeRequestUnits: 0.625, readRequestUnits: 0.125 } as const;
+
+/** No table call for this long: whatever the last phase set off has finished. */
+const QUIET_MS = 3_000;
+const PHASE_DEADLINE_MS = 300_000;
+const MAX_ATTEMPTS = 3;
+/** The functions every engagement event passes through, from its request to its score. */
+const SCORING_PATH = ['ingest-events', 'score-lead'];
+
+export interface ThroughputOptions {
+  readonly leads: number;
+  readonly eventsPerRequest: number;
+  readonly concurrency: number;
+  readonly pacedEventsPerSecond: number;
+  readonly pacedSeconds: number;
+  /** The bench's clients all send from 127.0.0.1: the per-client limit is raised so it does not measure that. */
+  readonly perClientLimit: { ratePerSecond: number; burst: number };
+}
+
+interface Lead {
+  readonly email: string;
+  readonly index: number;
+}
+
+const totalCalls = (capacity: Record<string, FunctionCapacity>) => Object.values(capacity).reduce((sum, fn) => sum + fn.calls, 0);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until no function has called DynamoDB for QUIET_MS. */
+async function settled(stack: LocalStack): Promise<void> {
+  const deadline = Date.now() + PHASE_DEADLINE_MS;
+  let calls = totalCalls(stack.measurements.capacity());
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < QUIET_MS) {
+    if (Date.now() > deadline) throw new Error('the stack did not settle within the deadline');
+    await sleep(250);
+    const now = totalCalls(stack.measurements.capacity());
+    if (now !== calls) {
+      calls = now;
+      quietSince = Date.now();
+    }
+  }
+}
+
+/** Read and write units in `capacity`, DynamoDB's and the estimate for refused writes apart, per function. */
+function units(capacity: Record<string, FunctionCapacity>) {
+  const byFunction = Object.entries(capacity).map(([name, fn]) => {
+    const targets = Object.values(fn.targets);
+    return {
+      name,
+      calls: fn.calls,
+      callMilliseconds: fn.callMilliseconds,
+      readUnits: targets.reduce((sum, target) => sum + target.readUnits, 0),
+      writeUnits: targets.reduce((sum, target) => sum + target.writeUnits, 0),
+      estimatedFailedWriteUnits: fn.estimatedFailedWriteUnits,
+    };
+  });
+  const byTarget = new Map<string, { readUnits: number; writeUnits: number }>();
+  for (const fn of Object.values(capacity)) {
+    for (const [target, consumed] of Object.entries(fn.targets)) {
+      const sum = byTarget.get(target) ?? { readUnits: 0, writeUnits: 0 };
+      byTarget.set(target, { readUnits: sum.readUnits + consumed.readUnits, writeUnits: sum.writeUnits + consumed.writeUnits });
+    }
+  }
+  return {
+    byFunction,
+    byTarget,
+    readUnits: byFunction.reduce((sum, fn) => sum + fn.readUnits, 0),
+    writeUnits: byFunction.reduce((sum, fn) => sum + fn.writeUnits, 0),
+    estimatedFailedWriteUnits: byFunction.reduce((sum, fn) => sum + fn.estimatedFailedWriteUnits, 0),
+  };
+}
+
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+export async function ingestToScore(options: ThroughputOptions): Promise<Record<string, number | string>> {
+  // On disk, as `npm start` runs: the table, the queue journal and the schedules in a data folder.
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-bench-data-'));
+  const stack = await startLocalStack({ log: () => {}, perClientLimit: options.perClientLimit, dataDir });
+  const scoreLatencies: number[] = [];
+  const stopListening = stack.measurements.onMetrics((functionName, metrics) => {
+    for (const metric of metrics) if (functionName === 'score-lead' && metric.name === PipelineMetric.ScoreLatency) scoreLatencies.push(...metric.values);
+  });
+  try {
+    let serverErrors = 0;
+    let requestsRefused = 0;
+    // As the tracking snippet does: a request answered 5xx is sent again, up to MAX_ATTEMPTS times. On
+    // a machine loaded enough for a function to reach its timeout these happen: each is counted, and a
+    // request refused every time is left out of what the phase waits for and divides by.
+    const post = async (path: string, body: unknown): Promise<boolean> => {
+      for (let attempt = 1; ; attempt += 1) {
+        const response = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        if (response.status === 202) return true;
+        const text = await response.text();
+        if (response.status < 500) throw new Error(`${path} answered ${response.status}: ${text}`);
+        serverErrors += 1;
+        if (attempt === MAX_ATTEMPTS) {
+          requestsRefused += 1;
+          return false;
+        }
+      }
+    };
+    const submitForm = ({ email, index }: Lead) => post('/v1/forms/bench/submissions', { email, role: 'VP Sales', industry: 'SaaS', teamSize: 100 + index, budget: 20_000 });
+    /** The number of events the stack accepted. */
+    const sendEvents = async ({ email }: Lead) =>
+      (await post('/v1/events', {
+        events: Array.from({ length: options.eventsPerRequest }, (_, n) => ({
+          id: `bench-${randomUUID()}`,
+          type: n % 2 ? 'page_view' : 'content_download',
+          occurredAt: new Date().toISOString(),
+          email,
+          properties: n % 2 ? { url: `https://example.com/${n % 4 === 1 ? 'pricing' : 'demo'}`, secondsOnPage: 150 } : { contentId: `guide-${n}` },
+        })),
+      }))
+        ? options.eventsPerRequest
+        : 0;
+    /** Waits until score-lead has reported `count` more scores than `from`; returns when the last came. */
+    const scored = async (from: number, count: number) => {
+      const deadline = Date.now() + PHASE_DEADLINE_MS;
+      while (scoreLatencies.length < from + count) {
+        if (Date.now() > deadline) throw new Error(`${from + count - scoreLatencies.length} of ${count} events were not scored within ${PHASE_DEADLINE_MS / 1000} s`);
+        await sleep(20);
+      }
+      return Date.now();
+    };
+    const latencyOf = (from: number) => scoreLatencies.slice(from).sort((a, b) => a - b);
+
+    const leads = Array.from({ length: options.leads }, (_, index) => ({ index, email: `bench-${index}-${randomUUID().slice(0, 8)}@example.com` }));
+    // Warm-up: every function on the path loaded (a cold start is not steady state).
+    const warmUp = { index: -1, email: `bench-warm-up-${randomUUID().slice(0, 8)}@example.com` };
+    await submitForm(warmUp);
+    await settled(stack);
+    const warmFrom = scoreLatencies.length;
+    await scored(warmFrom, await sendEvents(warmUp));
+    await settled(stack);
+    const afterWarmUp = stack.measurements.capacity();
+
+    // 1. Leads.
+    const leadsStarted = Date.now();
+    await inBatches(leads, options.concurrency, async (lead) => {
+      await submitForm(lead);
+    });
+    const leadsAccepted = Date.now();
+    await settled(stack);
+    const afterLeads = stack.measurements.capacity();
+
+    // 2. Paced.
+    const pacedRequests = Math.round((options.pacedEventsPerSecond * options.pacedSeconds) / options.eventsPerRequest);
+    const intervalMs = (1000 * options.eventsPerRequest) / options.pacedEventsPerSecond;
+    const pacedFrom = scoreLatencies.length;
+    const pacedStarted = Date.now();
+    let pacedEvents = 0;
+    await Promise.all(
+      Array.from({ length: pacedRequests }, async (_, n) => {
+        await sleep(pacedStarted + n * intervalMs - Date.now());
+        const accepted = await sendEvents(leads[n % leads.length] as Lead);
+        pacedEvents += accepted;
+      }),
+    );
+    await scored(pacedFrom, pacedEvents);
+    const paced = latencyOf(pacedFrom);
+    await settled(stack);
+
+    // 3. Full load.
+    const fullFrom = scoreLatencies.length;
+    const fullStarted = Date.now();
+    let fullLoadEvents = 0;
+    await inBatches(leads, options.concurrency, async (lead) => {
+      const accepted = await sendEvents(lead);
+      fullLoadEvents += accepted;
+    });
+    const fullAccepted = Date.now();
+    const fullScored = await scored(fullFrom, fullLoadEvents);
+    const full = latencyOf(fullFrom);
+    await settled(stack);
+
+    const events = pacedEvents + fullLoadEvents;
+    const steady = units(capacityBetween(afterLeads, stack.measurements.capacity()));
+    const leadCreation = units(capacityBetween(afterWarmUp, afterLeads));
+    const perEvent = (value: number) => round(value / events, 3);
+    const scoringPath = steady.byFunction.filter((fn) => SCORING_PATH.includes(fn.name));
+    const dollarsPerMillionEvents =
+      (steady.writeUnits / events) * ON_DEMAND_DOLLARS_PER_MILLION.writeRequestUnits + (steady.readUnits / events) * ON_DEMAND_DOLLARS_PER_MILLION.readRequestUnits;
+    return {
+      leads: options.leads,
+      serverErrors,
+      requestsRefused,
+      leadFormsPerSecond: round(options.leads / ((leadsAccepted - leadsStarted) / 1000)),
+      pacedEventsPerSecond: options.pacedEventsPerSecond,
+      pacedEvents,
+      pacedAcceptToScoreP50Ms: percentile(paced, 50),
+      pacedAcceptToScoreP99Ms: percentile(paced, 99),
+      fullLoadEvents,
+      fullLoadIngestSeconds: round((fullAccepted - fullStarted) / 1000),
+      fullLoadEventsScoredPerSecond: round(fullLoadEvents / ((fullScored - fullStarted) / 1000), 1),
+      fullLoadAcceptToScoreP50Ms: percentile(full, 50),
+      fullLoadAcceptToScoreP99Ms: percentile(full, 99),
+      steadyStateEvents: events,
+      writeUnitsPerEvent: perEvent(steady.writeUnits),
+      readUnitsPerEvent: perEvent(steady.readUnits),
+      dollarsPerMillionEvents: round(dollarsPerMillionEvents, 3),
+      estimatedRefusedWriteUnitsPerEvent: perEvent(steady.estimatedFailedWriteUnits),
+      // Every event takes this path; the other functions' units come from what some events set off
+      // (here every lead qualifies once during the event phases: its alert, stage change, webhooks).
+      scoringPathWriteUnitsPerEvent: perEvent(scoringPath.reduce((sum, fn) => sum + fn.writeUnits, 0)),
+      scoringPathReadUnitsPerEvent: perEvent(scoringPath.reduce((sum, fn) => sum + fn.readUnits, 0)),
+      ...Object.fromEntries(
+        steady.byFunction
+          .filter((fn) => fn.readUnits || fn.writeUnits || fn.estimatedFailedWriteUnits)
+          .flatMap((fn) => [
+            [`perEvent.${fn.name}.writeUnits`, perEvent(fn.writeUnits)],
+            [`perEvent.${fn.name}.readUnits`, perEvent(fn.readUnits)],
+            // With the per-call latencies of DynamoDB, what README's AWS estimate is built from.
+            [`perEvent.${fn.name}.tableCalls`, perEvent(fn.calls)],
+            [`${fn.name}.meanTableCallMs`, round(fn.callMilliseconds / Math.max(1, fn.calls), 1)],
+          ]),
+      ),
+      ...Object.fromEntries(
+        [...steady.byTarget].flatMap(([target, consumed]) => [
+          [`perEvent.on ${target}.writeUnits`, perEvent(consumed.writeUnits)],
+          [`perEvent.on ${target}.readUnits`, perEvent(consumed.readUnits)],
+        ]),
+      ),
+      writeUnitsPerLeadCreated: round(leadCreation.writeUnits / options.leads, 3),
+      readUnitsPerLeadCreated: round(leadCreation.readUnits / options.leads, 3),
+    };
+  } finally {
+    stopListening();
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,56 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments, InitializeMiddleware, MiddlewareStack } from '@smithy/types';
+import { CAPACITY_OPERATIONS, capacityEntries, type CapacityReport } from './consumed-capacity';
+
+type Input = { ReturnConsumedCapacity?: string };
+type Output = { ConsumedCapacity?: unknown };
+
+/**
+ * Asks DynamoDB for the capacity of every call that can report it (ReturnConsumedCapacity INDEXES)
+ * and hands what it reports to `report`. The caller's answer is left as it would be without this:
+ * a ConsumedCapacity it did not ask for is taken out again.
+ */
+function consumedCapacityMiddleware(report: (report: CapacityReport) => void): InitializeMiddleware<Input, Output> {
+  return (next: InitializeHandler<Input, Output>, context: HandlerExecutionContext) => async (args: InitializeHandlerArguments<Input>) => {
+    const kind = CAPACITY_OPERATIONS[context.commandName ?? ''];
+    if (!kind) return next(args);
+    const asked = args.input.ReturnConsumedCapacity;
+    const askedNone = asked === undefined || asked === 'NONE';
+    const started = performance.now();
+    const milliseconds = () => performance.now() - started;
+    try {
+      const result = await next(askedNone ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'INDEXES' } } : args);
+      report({ kind: 'consumed', entries: capacityEntries(kind, result.output.ConsumedCapacity), milliseconds: milliseconds() });
+      if (!askedNone) return result;
+      const { ConsumedCapacity: _reportedToTheStack, ...output } = result.output;
+      return { ...result, output };
+    } catch (error) {
+      // Writes DynamoDB refused after reading the item: units consumed, none reported.
+      const name = (error as { name?: unknown } | undefined)?.name;
+      if (name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException') report({ kind: 'failed', error: name, milliseconds: milliseconds() });
+      throw error;
+    }
+  };
+}
+
+/**
+ * Makes every DynamoDB client of this thread (a function's worker) report its calls' consumed capacity,
+ * whoever creates it: the handlers' code is not changed, and in Lambda nothing of this runs. Both client
+ * classes are covered: a document client shares its middleware stack with the client it wraps, so each
+ * stack gets the middleware once, on its first call.
+ */
+export function reportConsumedCapacity(report: (report: CapacityReport) => void): void {
+  const reporting = new WeakSet<object>();
+  const middleware = consumedCapacityMiddleware(report);
+  for (const prototype of [DynamoDBClient.prototype, DynamoDBDocumentClient.prototype] as { send: (...args: unknown[]) => unknown }[]) {
+    const send = prototype.send;
+    prototype.send = function sendReportingCapacity(this: { middlewareStack: MiddlewareStack<Input, Output> }, ...args: unknown[]) {
+      if (!reporting.has(this.middlewareStack)) {
+        this.middlewareStack.add(middleware, { step: 'initialize', name: 'leadflowLocalConsumedCapacity' });
+        reporting.add(this.middlewareStack);
+      }
+      return send.apply(this, args);
+    };
+  }
+}
