@@ -37,6 +37,8 @@
  * | sales reasons     | SETTINGS           | SALES_REASONS                    |                                     |
  * | confirmation sent | LEAD#<id>          | CONFIRMATION#<subscription type> |                                     |
  * | confirmation quota| LEAD#<id>          | CONFIRMATION_QUOTA#<slot>        |                                     |
+ * | chat source       | CHAT#<sourceId>    | SOURCE                           | CHATSOURCES / <createdAt>#<id>      |
+ * | chat delivery     | CHAT_DELIVERY#<sourceId>#<hash of delivery key> | DELIVERY |                               |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -138,6 +140,13 @@ export const keys = {
   confirmationSent: (leadId: string, subscription: string) => ({ pk: `LEAD#${leadId}`, sk: `CONFIRMATION#${subscription}` }),
   /** One of the few confirmation emails an address may get per window, whatever their types. */
   confirmationQuota: (leadId: string, slot: number) => ({ pk: `LEAD#${leadId}`, sk: `CONFIRMATION_QUOTA#${slot}` }),
+  chatSource: (sourceId: string) => ({ pk: `CHAT#${sourceId}`, sk: 'SOURCE' }),
+  chatSourceListing: (createdAt: string, sourceId: string) => ({ gsi1pk: 'CHATSOURCES', gsi1sk: `${createdAt}#${sourceId}` }),
+  /**
+   * A chat delivery taken (or being taken), kept for its source's replay window. A partition of its own,
+   * so the public function that writes it reaches no source settings, and busy sources spread out.
+   */
+  chatDelivery: (sourceId: string, deliveryHash: string) => ({ pk: `CHAT_DELIVERY#${sourceId}#${deliveryHash}`, sk: 'DELIVERY' }),
 } as const;
 
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */
