@@ -108,6 +108,12 @@ export class ChatCaptureUseCase {
     const facts = deliveryFacts(source.kind, headers, payload, rawBody);
     const stale = staleProblem(source.kind, facts, now.getTime());
     if (stale) throw new Unauthenticated(`Unauthenticated: ${stale.field} ${stale.message}`, [stale]);
+    // Read before anything is written: a delivery this source cannot take changes nothing.
+    const webhookTimestamp = Number(headers[CHAT_SIGNATURE_HEADERS.webhookTimestamp]);
+    const mapped = chatCapture(source.kind, payload, source.mapping, {
+      ...(headers[CHAT_SIGNATURE_HEADERS.webhookId] ? { webhookId: headers[CHAT_SIGNATURE_HEADERS.webhookId] } : {}),
+      ...(Number.isFinite(webhookTimestamp) ? { webhookTimestamp } : {}),
+    });
     // Kept as long as the source's window, so a replay is either found here or refused as too old.
     const expiresAt = Math.ceil(now.getTime() / 1000) + REPLAY_WINDOW_SECONDS[source.kind] + TIMESTAMP_TOLERANCE_SECONDS;
     const claim = await sources.claimDelivery(sourceId, facts.deliveryKey, now, expiresAt);
@@ -119,11 +125,6 @@ export class ChatCaptureUseCase {
 
     let outcome: ChatOutcome;
     try {
-      const webhookTimestamp = Number(headers[CHAT_SIGNATURE_HEADERS.webhookTimestamp]);
-      const mapped = chatCapture(source.kind, payload, source.mapping, {
-        ...(headers[CHAT_SIGNATURE_HEADERS.webhookId] ? { webhookId: headers[CHAT_SIGNATURE_HEADERS.webhookId] } : {}),
-        ...(Number.isFinite(webhookTimestamp) ? { webhookTimestamp } : {}),
-      });
       outcome = mapped.kind === 'ignored' ? { status: 'ignored', reason: mapped.reason } : await this.record(sourceId, mapped.capture, delivery.correlationId, now);
     } catch (error) {
       await sources.releaseDelivery(sourceId, facts.deliveryKey, claim.token);
