@@ -10,6 +10,7 @@ const ChatTaken = z
     reason: z.string().optional().describe('Why nothing was recorded, for an ignored delivery.'),
     events: z.array(z.object({ id: z.string(), status: z.enum(['accepted', 'duplicate']) })).optional(),
     identified: z.boolean().optional().describe('Whether an email left in the chat identified the lead.'),
+    leadId: z.string().optional().describe('The lead of the email left in the chat.'),
   })
   .meta({ id: 'ChatTaken' });
 

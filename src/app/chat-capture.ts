@@ -40,7 +40,7 @@ export interface ChatDelivery {
 }
 
 export type ChatOutcome =
-  | { readonly status: 'accepted'; readonly events: IntakeOutcome['events']; readonly identified: boolean }
+  | { readonly status: 'accepted'; readonly events: IntakeOutcome['events']; readonly identified: boolean; /** The lead an email left in the chat identified. */ readonly leadId?: string }
   | { readonly status: 'ignored'; readonly reason: string }
   /** The same delivery came before: answered without effect, so a replay changes nothing and a tool's retry stops. */
   | { readonly status: 'duplicate' };
@@ -158,6 +158,6 @@ export class ChatCaptureUseCase {
         throw new Unavailable('Chat stored but not yet processed; send the same delivery again', 2);
       }
     }
-    return { status: 'accepted', events: intakeOutcome.events, identified: link !== 'linked-to-another-lead' };
+    return { status: 'accepted', events: intakeOutcome.events, identified: link !== 'linked-to-another-lead', leadId };
   }
 }
