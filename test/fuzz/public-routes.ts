@@ -71,8 +71,17 @@ export async function startFuzzStack(): Promise<LocalStack> {
   });
 }
 
-/** Signed links for a real lead, so the fuzzer gets past the signature to what lies behind it. */
+/**
+ * Signed links for a real lead, so the fuzzer gets past the signature to what lies behind it, and a
+ * chat source, so chat webhook calls reach its signature check rather than a 404.
+ */
 export async function linkHints(stack: LocalStack): Promise<SeedHints> {
+  const chatSource = await fetch(`${stack.apiUrl}/v1/admin/chat-sources`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.devToken}` },
+    body: JSON.stringify({ id: 'fuzz-chat', kind: 'generic', mapping: { conversationId: 'conversation.id', messageText: 'text' } }),
+  });
+  if (chatSource.status !== 201) throw new Error(`Adding the fuzz chat source answered ${chatSource.status}`);
   const response = await fetch(`${stack.apiUrl}/v1/forms/fuzz/submissions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -81,6 +90,7 @@ export async function linkHints(stack: LocalStack): Promise<SeedHints> {
   const { leadId } = (await response.json()) as { leadId: string };
   const purposes: Record<string, TokenPurpose> = { '/v1/unsubscribe': 'unsubscribe', '/v1/preferences': 'preferences', '/v1/subscriptions/confirm': 'confirmation' };
   return {
+    sourceId: (route) => (route.path === '/v1/chat/{sourceId}' ? 'fuzz-chat' : undefined),
     token: (route) => {
       const purpose = purposes[route.path];
       return purpose ? signToken(stack.signingKeys, purpose, { leadId, subscription: 'newsletter', expiresAt: Math.floor(Date.now() / 1000) + 3600 }) : undefined;

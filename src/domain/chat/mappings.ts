@@ -61,6 +61,31 @@ const message = (id: string, occurredAt: string, body: string): VisitorMessage[]
 /** Intercom contacts that are the visitor (not an admin, bot or team). */
 const INTERCOM_VISITORS = new Set(['user', 'lead', 'contact']);
 
+/** A message of an Intercom conversation: its source (the first message) or one of its parts. */
+interface IntercomPart {
+  readonly id: string;
+  readonly author: unknown;
+  readonly body: unknown;
+  readonly at: string;
+}
+
+/** The comment parts of a conversation (not notes, assignments or state changes), each dated by itself. */
+function intercomComments(item: unknown, createdAt: string): IntercomPart[] {
+  const list = own(own(item, 'conversation_parts'), 'conversation_parts');
+  return (Array.isArray(list) ? list : []).flatMap((part: unknown, index) =>
+    own(part, 'part_type') === 'comment'
+      ? [
+          {
+            id: text(own(part, 'id')) ?? String(index),
+            author: own(part, 'author'),
+            body: own(part, 'body'),
+            at: own(part, 'created_at') === undefined ? createdAt : instant(own(part, 'created_at'), `data.item.conversation_parts.conversation_parts[${index}].created_at`),
+          },
+        ]
+      : [],
+  );
+}
+
 /**
  * An Intercom notification (`type: notification_event`, `topic`, `data.item`): a conversation a visitor
  * started (`conversation.user.created`: its `source` is the first message) or a reply they wrote
@@ -76,20 +101,10 @@ export function intercomCapture(payload: unknown): MappingOutcome {
   const conversationId = conversationIdOf(own(item, 'id'), 'data.item.id');
   const createdAt = instant(own(item, 'created_at') ?? own(payload, 'created_at'), 'data.item.created_at');
   const source = own(item, 'source');
-  const parts =
+  const parts: IntercomPart[] =
     topic === 'conversation.user.created'
       ? [{ id: text(own(source, 'id')) ?? 'source', author: own(source, 'author'), body: own(source, 'body'), at: createdAt }]
-      : (() => {
-          const list = own(own(item, 'conversation_parts'), 'conversation_parts');
-          return (Array.isArray(list) ? list : [])
-            .filter((part) => own(part, 'part_type') === 'comment')
-            .map((part, index) => ({
-              id: text(own(part, 'id')) ?? String(index),
-              author: own(part, 'author'),
-              body: own(part, 'body'),
-              at: own(part, 'created_at') === undefined ? createdAt : instant(own(part, 'created_at'), `data.item.conversation_parts.conversation_parts[${index}].created_at`),
-            }));
-        })();
+      : intercomComments(item, createdAt);
   const visitorParts = parts.filter((part) => INTERCOM_VISITORS.has(text(own(part.author, 'type')) ?? ''));
   const author = visitorParts[0]?.author ?? own(source, 'author');
   const authorIsVisitor = INTERCOM_VISITORS.has(text(own(author, 'type')) ?? '');
