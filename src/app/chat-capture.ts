@@ -40,7 +40,13 @@ export interface ChatDelivery {
 }
 
 export type ChatOutcome =
-  | { readonly status: 'accepted'; readonly events: IntakeOutcome['events']; readonly identified: boolean; /** The lead an email left in the chat identified. */ readonly leadId?: string }
+  | {
+      readonly status: 'accepted';
+      readonly events: IntakeOutcome['events'];
+      readonly identified: boolean;
+      /** The lead of the email left in the chat. */
+      readonly leadId?: string;
+    }
   | { readonly status: 'ignored'; readonly reason: string }
   /** The same delivery came before: answered without effect, so a replay changes nothing and a tool's retry stops. */
   | { readonly status: 'duplicate' };
