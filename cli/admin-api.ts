@@ -5,6 +5,7 @@ import { listForms, saveForm } from '../functions/manage-forms/routes';
 import { backtestRuleset } from '../functions/backtest-ruleset/routes';
 import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
+import { createChatSource, deleteChatSource, listChatSources, rotateChatSourceSecret } from '../functions/manage-chat-sources/routes';
 import { cancelCampaign, getCampaign, getCampaignReport, pauseCampaign, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
 import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
@@ -62,6 +63,12 @@ export interface AdminApi {
   listWebhooks(cursor?: string): Promise<AdminResponse>;
   rotateWebhookSecret(webhookId: string, rotation: { overlapHours?: number }): Promise<AdminResponse>;
   removeWebhook(webhookId: string): Promise<AdminResponse>;
+
+  addChatSource(source: { id: string; kind: string; secret?: string; mapping?: Record<string, string>; description?: string }): Promise<AdminResponse>;
+  /** One page; `cursor` is the previous page's `nextCursor`. */
+  listChatSources(cursor?: string): Promise<AdminResponse>;
+  rotateChatSourceSecret(sourceId: string, rotation: { secret?: string; overlapHours?: number }): Promise<AdminResponse>;
+  removeChatSource(sourceId: string): Promise<AdminResponse>;
 
   exportLead(leadId: string): Promise<AdminResponse>;
   eraseLead(leadId: string): Promise<AdminResponse>;
@@ -147,6 +154,11 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     listWebhooks: (cursor) => outcome(client.send(listWebhooks, { query: { cursor } })),
     rotateWebhookSecret: (webhookId, rotation) => outcome(client.send(rotateWebhookSecret, { params: { webhookId }, body: rotation })),
     removeWebhook: (webhookId) => outcome(client.send(deleteWebhook, { params: { webhookId } })),
+
+    addChatSource: (source) => outcome(client.send(createChatSource, { body: asSent(createChatSource, 'body', source) })),
+    listChatSources: (cursor) => outcome(client.send(listChatSources, { query: { cursor } })),
+    rotateChatSourceSecret: (sourceId, rotation) => outcome(client.send(rotateChatSourceSecret, { params: { sourceId }, body: rotation })),
+    removeChatSource: (sourceId) => outcome(client.send(deleteChatSource, { params: { sourceId } })),
 
     exportLead: (leadId) => outcome(client.send(exportLead, { params: { leadId } })),
     eraseLead: (leadId) => outcome(client.send(eraseLead, { params: { leadId } })),

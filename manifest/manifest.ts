@@ -2,6 +2,7 @@ import type { Manifest } from './types';
 import { DetailType, EVENT_SOURCE, WEBHOOK_EVENT_TYPES } from '../src/domain/events';
 import { apiDocsRoutes } from '../functions/api-docs/routes';
 import { backtestRulesetRoutes } from '../functions/backtest-ruleset/routes';
+import { captureChatRoutes } from '../functions/capture-chat/routes';
 import { captureFormRoutes } from '../functions/capture-form/routes';
 import { getLeadRoutes } from '../functions/get-lead/routes';
 import { handoffReportsRoutes } from '../functions/handoff-reports/routes';
@@ -9,6 +10,7 @@ import { ingestEventsRoutes } from '../functions/ingest-events/routes';
 import { leadDataRightsRoutes } from '../functions/lead-data-rights/routes';
 import { manageCampaignsRoutes } from '../functions/manage-campaigns/routes';
 import { manageFormsRoutes } from '../functions/manage-forms/routes';
+import { manageChatSourcesRoutes } from '../functions/manage-chat-sources/routes';
 import { manageRoutingRoutes } from '../functions/manage-routing/routes';
 import { manageRulesetsRoutes } from '../functions/manage-rulesets/routes';
 import { manageSegmentsRoutes } from '../functions/manage-segments/routes';
@@ -74,6 +76,24 @@ export const manifest: Manifest = {
       // to tell a faithful repeat from an id reused for another event.
       table: { read: ['EMAIL#', 'ANON#', 'LEAD#'], write: ['EMAIL#', 'LEAD#', 'ANON#'] },
       reservedConcurrency: 50,
+    },
+    {
+      name: 'capture-chat',
+      description: "Takes a chat tool's signed webhook call (Intercom, tawk.to or a generic Standard Webhooks source): visitor messages become chat_message events, an email left in the chat identifies the lead.",
+      entry: 'functions/capture-chat/handler.ts',
+      trigger: { kind: 'http', routes: captureChatRoutes, audience: 'public' },
+      emits: [DetailType.EngagementRecorded, DetailType.LeadIdentified],
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      // Opens the source's sealed secret with the signing-key ring.
+      access: ['bus:put', 'secret:signing-keys'],
+      // An Intercom notification carries the whole conversation: larger than a form.
+      maxBodyBytes: 128 * 1024,
+      // The source's settings (CHAT#, read only); each delivery's claim (CHAT_DELIVERY#); then what event
+      // intake reaches: the lead by address (EMAIL#, created with its LEAD# items when new), the visitor's
+      // link (ANON#) and the events' histories (LEAD#, ANON#). No delete.
+      table: { read: ['CHAT#', 'CHAT_DELIVERY#', 'EMAIL#', 'ANON#', 'LEAD#'], write: ['CHAT_DELIVERY#', 'EMAIL#', 'LEAD#', 'ANON#'] },
+      reservedConcurrency: 20,
     },
     {
       name: 'api-docs',
@@ -244,6 +264,17 @@ export const manifest: Manifest = {
       access: ['secret:signing-keys'],
       // Webhook endpoints (WEBHOOK#, listed on WEBHOOKS); delete removes one.
       table: { read: ['WEBHOOK#'], write: ['WEBHOOK#'], delete: ['WEBHOOK#'], query: { gsi1: ['WEBHOOKS'] } },
+    },
+    {
+      name: 'manage-chat-sources',
+      description: 'Chat sources posting to signed inbound webhooks: add one (its secret sealed under the signing-key ring), list, rotate its secret with an overlap, remove.',
+      entry: 'functions/manage-chat-sources/handler.ts',
+      trigger: { kind: 'http', routes: manageChatSourcesRoutes, audience: 'admin' },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: ['secret:signing-keys'],
+      // Chat sources (CHAT#, listed on CHATSOURCES); remove deletes one.
+      table: { read: ['CHAT#'], write: ['CHAT#'], delete: ['CHAT#'], query: { gsi1: ['CHATSOURCES'] } },
     },
     {
       name: 'get-lead',

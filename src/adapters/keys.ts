@@ -42,6 +42,8 @@
  * | campaign plan     | CAMPAIGN#<id>      | PLAN                             |                                     |
  * | campaign counter  | CAMPAIGN#<id>#COUNTER#<shard> | COUNTER               |                                     |
  * | campaign send (before counters were sharded) | CAMPAIGN#<id> | SEND#<leadId> | SENDS#<leadId> / <campaignId>      |
+ * | chat source       | CHAT#<sourceId>    | SOURCE                           | CHATSOURCES / <createdAt>#<id>      |
+ * | chat delivery     | CHAT_DELIVERY#<sourceId>#<hash of delivery key> | DELIVERY |                               |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -160,6 +162,13 @@ export const keys = {
   form: (formId: string) => ({ pk: `FORM#${formId}`, sk: 'FORM' }),
   formListing: (updatedAt: string, formId: string) => ({ gsi1pk: 'FORMS', gsi1sk: `${updatedAt}#${formId}` }),
   formVersion: (formId: string, version: number) => ({ pk: `FORM#${formId}`, sk: `VERSION#${String(version).padStart(6, '0')}` }),
+  chatSource: (sourceId: string) => ({ pk: `CHAT#${sourceId}`, sk: 'SOURCE' }),
+  chatSourceListing: (createdAt: string, sourceId: string) => ({ gsi1pk: 'CHATSOURCES', gsi1sk: `${createdAt}#${sourceId}` }),
+  /**
+   * A chat delivery taken (or being taken), kept for its source's replay window. A partition of its own,
+   * so the public function that writes it reaches no source settings, and busy sources spread out.
+   */
+  chatDelivery: (sourceId: string, deliveryHash: string) => ({ pk: `CHAT_DELIVERY#${sourceId}#${deliveryHash}`, sk: 'DELIVERY' }),
 } as const;
 
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */

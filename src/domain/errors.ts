@@ -35,6 +35,11 @@ export class InvalidInput extends LeadflowError {
   }
 }
 
+/** The request does not prove who sent it: a missing or wrong signature, or one too old to be a first delivery. */
+export class Unauthenticated extends LeadflowError {
+  override readonly name = 'Unauthenticated';
+}
+
 /** What the request names does not exist (or no longer does). */
 export class NotFound extends LeadflowError {
   override readonly name = 'NotFound';

@@ -2,7 +2,7 @@ import { TextDecoder } from 'node:util';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { Conflict, InvalidInput, LeadflowError, NotFound, Unavailable } from '../domain/errors';
+import { Conflict, InvalidInput, LeadflowError, NotFound, Unauthenticated, Unavailable } from '../domain/errors';
 import { HttpError } from './errors';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
@@ -159,6 +159,7 @@ const json = (statusCode: number, body: unknown, headers: Record<string, string>
 function answerOf(error: LeadflowError): { readonly statusCode: number; readonly headers?: Record<string, string> } | undefined {
   if (error instanceof HttpError) return { statusCode: error.statusCode, ...(error.headers ? { headers: error.headers } : {}) };
   if (error instanceof InvalidInput) return { statusCode: 400 };
+  if (error instanceof Unauthenticated) return { statusCode: 401 };
   if (error instanceof NotFound) return { statusCode: 404 };
   if (error instanceof Conflict) return { statusCode: 409 };
   if (error instanceof Unavailable) return { statusCode: 503, ...(error.retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(error.retryAfterSeconds) } }) };

@@ -79,7 +79,7 @@ export interface RouteDeclaration {
 }
 
 export type SuccessStatus = 200 | 201 | 202 | 204;
-export type ErrorStatus = 400 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
 
 /** A route declaration, with its schemas' types kept for the router and the client. */
 export const defineRoute = <const Route extends RouteDeclaration>(route: Route): Route => route;

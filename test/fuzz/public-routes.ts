@@ -93,8 +93,9 @@ const FUZZ_FORM = {
 };
 
 /**
- * Signed links for a real lead, so the fuzzer gets past the signature to what lies behind it; and a
- * stored form definition, so the hosted page and embed script render a form rather than their 404.
+ * Signed links for a real lead, so the fuzzer gets past the signature to what lies behind it; a stored
+ * form definition, so the hosted page and embed script render a form rather than their 404; and a chat
+ * source, so chat webhook calls reach its signature check rather than a 404.
  */
 export async function linkHints(stack: LocalStack): Promise<SeedHints> {
   const saved = await fetch(`${stack.apiUrl}/v1/admin/forms/${FUZZ_FORM_ID}`, {
@@ -103,6 +104,12 @@ export async function linkHints(stack: LocalStack): Promise<SeedHints> {
     body: JSON.stringify(FUZZ_FORM),
   });
   if (saved.status !== 200) throw new Error(`Storing the fuzz form answered ${saved.status}: ${await saved.text()}`);
+  const chatSource = await fetch(`${stack.apiUrl}/v1/admin/chat-sources`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.devToken}` },
+    body: JSON.stringify({ id: 'fuzz-chat', kind: 'generic', mapping: { conversationId: 'conversation.id', messageText: 'text' } }),
+  });
+  if (chatSource.status !== 201) throw new Error(`Adding the fuzz chat source answered ${chatSource.status}`);
   const response = await fetch(`${stack.apiUrl}/v1/forms/fuzz/submissions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -112,6 +119,7 @@ export async function linkHints(stack: LocalStack): Promise<SeedHints> {
   const purposes: Record<string, TokenPurpose> = { '/v1/unsubscribe': 'unsubscribe', '/v1/preferences': 'preferences', '/v1/subscriptions/confirm': 'confirmation' };
   return {
     formId: (route) => (route.path.startsWith('/f/') ? FUZZ_FORM_ID : undefined),
+    sourceId: (route) => (route.path === '/v1/chat/{sourceId}' ? 'fuzz-chat' : undefined),
     token: (route) => {
       const purpose = purposes[route.path];
       return purpose ? signToken(stack.signingKeys, purpose, { leadId, subscription: 'newsletter', expiresAt: Math.floor(Date.now() / 1000) + 3600 }) : undefined;

@@ -80,7 +80,7 @@ describe('table grants follow the manifest', () => {
 });
 
 describe('public functions', () => {
-  const publicFunctions = ['capture-form', 'ingest-events', 'preference-centre', 'api-docs', 'serve-snippet'];
+  const publicFunctions = ['capture-form', 'ingest-events', 'capture-chat', 'preference-centre', 'api-docs', 'serve-snippet'];
 
   it('are exactly the functions behind public routes', () => {
     expect(manifest.functions.filter((spec) => spec.trigger.kind === 'http' && spec.trigger.audience === 'public').map((spec) => spec.name).sort()).toEqual([...publicFunctions].sort());
@@ -99,9 +99,19 @@ describe('public functions', () => {
   it('write only their own item kinds', () => {
     expect(tableKindsFor('capture-form', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'LEAD#*']);
     expect(tableKindsFor('ingest-events', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'LEAD#*']);
+    // Its claims of deliveries, never a chat source's settings or secret.
+    expect(tableKindsFor('capture-chat', 'dynamodb:PutItem')).toEqual(['ANON#*', 'CHAT_DELIVERY#*', 'EMAIL#*', 'LEAD#*']);
     expect(tableKindsFor('preference-centre', 'dynamodb:UpdateItem')).toEqual(['CAMPAIGN#*', 'LEAD#*']);
     expect(dynamoActionsOf('api-docs').size).toBe(0);
     expect(dynamoActionsOf('serve-snippet').size).toBe(0);
+  });
+});
+
+describe('chat sources', () => {
+  it('are read only by the functions that verify or manage them: their sealed secrets stay out of every other role', () => {
+    const readers = manifest.functions.filter((spec) => tableKindsFor(spec.name, 'dynamodb:GetItem').includes('CHAT#*')).map((spec) => spec.name);
+    expect(readers.sort()).toEqual(['capture-chat', 'manage-chat-sources']);
+    expect(tableKindsFor('capture-chat', 'dynamodb:UpdateItem')).not.toContain('CHAT#*');
   });
 });
 
@@ -112,6 +122,7 @@ describe('deletes', () => {
       'manage-suppressions': ['SUPPRESSED#*'],
       'manage-segments': ['SEGMENT#*'],
       'manage-webhooks': ['WEBHOOK#*'],
+      'manage-chat-sources': ['CHAT#*'],
       'send-campaign': ['CAMPAIGN#*'],
       'deliver-webhooks': ['WEBHOOK#*'],
       'alert-sales': ['LEAD#*'],
@@ -135,11 +146,13 @@ describe('item kinds', () => {
     keys.suppressionLifted('h', 't'), keys.campaign('c'), keys.campaignSend('c', 'l'), keys.legacyCampaignSend('c', 'l'), keys.campaignPlan('c'), keys.campaignCounter('c', 0), keys.segment('s'), keys.sendRateWindow(1), keys.template('t'),
     keys.templateVersion('t', 1), keys.purchase('o'), keys.assignment('l', 'v1', 1), keys.routingConfig(), keys.teamRoundRobin('t'), keys.repLoad('r'),
     keys.followUp('l', 'v1', 1, 0, 'remind'), keys.webhook('w'), keys.webhookDelivery('w', 'e'), keys.stageTransition('l', 't', 1), keys.appliedOnce('l', 'k'), keys.salesReasons(),
+    keys.chatSource('s'), keys.chatDelivery('s', 'h'),
   ];
   const gsi1Keys = [
     keys.leadListing('a1'), keys.rulesetListing('t', 'v1'),
     keys.suppressionListing('t', 'h'), keys.campaignListing('t', 'c'), keys.sendsOfLead('l', 'c'), keys.segmentListing('t', 's'), keys.templateListing('t', 't'),
     keys.purchasesOfLead('l', 't', 'o'), keys.webhookListing('t', 'w'), keys.transitionMonth('2026-11-30T00:00:00.000Z', 'l'),
+    keys.chatSourceListing('t', 's'),
   ];
 
   it('name every partition of the table exactly once', () => {

@@ -136,10 +136,20 @@ export const WebhookRotationRequest = z
  * each secret that signs now (the endpoint's, then a rotated-out one still in its overlap),
  * space-separated. A receiver accepts the delivery when any one matches its secret.
  */
-export function webhookSignatureHeader(ring: KeyRing, refs: readonly WebhookSecretRef[], endpointId: string, message: { id: string; timestamp: number; body: string }): string {
-  const signed = `${message.id}.${message.timestamp}.${message.body}`;
-  return refs.map((ref) => `v1,${createHmac('sha256', webhookSigningKey(ring, ref, endpointId)).update(signed).digest('base64')}`).join(' ');
+export function webhookSignatureHeader(ring: KeyRing, refs: readonly WebhookSecretRef[], endpointId: string, message: StandardWebhookMessage): string {
+  return refs.map((ref) => standardWebhookSignature(webhookSigningKey(ring, ref, endpointId), message)).join(' ');
 }
+
+/** What a Standard Webhooks signature covers: the message id, its Unix timestamp in seconds and the raw body. */
+export interface StandardWebhookMessage {
+  readonly id: string;
+  readonly timestamp: number;
+  readonly body: string;
+}
+
+/** One signature of a `webhook-signature` header: `v1,` and the base64 HMAC-SHA256 under `key` of `<id>.<timestamp>.<body>`. */
+export const standardWebhookSignature = (key: Buffer, message: StandardWebhookMessage) =>
+  `v1,${createHmac('sha256', key).update(`${message.id}.${message.timestamp}.${message.body}`).digest('base64')}`;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
