@@ -43,12 +43,14 @@ export const ITEM_KINDS = [
   'ROUTING#REP#',
   'WEBHOOK#',
   'SETTINGS',
+  'SOURCE#',
+  'WRITEKEY#',
 ] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 
 /** The partition values of each index (keys.ts), with the same prefix rule as item kinds. */
 export const INDEX_PARTITIONS = {
-  gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#'],
+  gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'SOURCES'],
 } as const satisfies Record<IndexName, readonly string[]>;
 export type IndexPartition<I extends IndexName> = (typeof INDEX_PARTITIONS)[I][number];
 

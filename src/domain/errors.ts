@@ -35,6 +35,16 @@ export class InvalidInput extends LeadflowError {
   }
 }
 
+/** The request does not say who sends it, or names a credential that is unknown or no longer valid. */
+export class Unauthenticated extends LeadflowError {
+  override readonly name = 'Unauthenticated';
+}
+
+/** The sender is known but may not do this (a write key used from a page outside its source's origins). */
+export class Forbidden extends LeadflowError {
+  override readonly name = 'Forbidden';
+}
+
 /** What the request names does not exist (or no longer does). */
 export class NotFound extends LeadflowError {
   override readonly name = 'NotFound';
