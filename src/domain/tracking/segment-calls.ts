@@ -80,7 +80,12 @@ export interface Engagement {
   readonly id: string;
   readonly type: string;
   readonly properties: Readonly<Record<string, string | number | boolean>>;
+  /** Set when the same event is reported again later (Page Engaged): repeats within it are duplicates. */
+  readonly reportedAgainWithinMs?: number;
 }
+
+/** How long after a page's first two-minute report a later one is still found as its repeat: a page open all day. */
+export const PAGE_ENGAGED_REPEAT_WINDOW_MS = 24 * 3_600_000;
 
 const PROPERTY_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const MAX_PROPERTIES = 20;
@@ -182,7 +187,8 @@ export function engagementOf(call: SegmentCall): Engagement | undefined {
  * second page view. The first report at or past two minutes records one `time_on_page` event for
  * that page view (its id is the page's messageId, so later and repeated reports are duplicates),
  * carrying `secondsOnPage: 120`: the starter ruleset's time-on-site rule scores it as it scores a
- * page view with two minutes on it. Shorter reports record nothing.
+ * page view with two minutes on it. It is stored at the time of that first report; later reports,
+ * with later times, are duplicates of it for a day. Shorter reports record nothing.
  */
 function pageEngagement(call: Extract<SegmentCall, { type: 'track' }>): Engagement | undefined {
   const seconds = own(call.properties, 'secondsOnPage');
@@ -193,6 +199,7 @@ function pageEngagement(call: Extract<SegmentCall, { type: 'track' }>): Engageme
   return {
     id: `${pageMessageId ?? call.messageId}:engaged`,
     type: TIME_ON_PAGE,
+    reportedAgainWithinMs: PAGE_ENGAGED_REPEAT_WINDOW_MS,
     properties: { secondsOnPage: ENGAGED_SECONDS, ...(url ? { url } : {}), ...(path ? { path } : {}), ...(pageMessageId ? { pageMessageId } : {}) },
   };
 }
