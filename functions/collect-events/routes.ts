@@ -38,7 +38,7 @@ const batchRoute = <const Id extends string, const Path extends string>(operatio
     method: 'POST',
     path,
     summary: 'Segment-compatible batch of calls',
-    description: `Up to 100 Segment calls in \`batch\`, with the batch's \`sentAt\` for clock-skew correction (JSON, also as \`text/plain\`). ${AUTH}`,
+    description: `Up to 50 Segment calls in \`batch\`, with the batch's \`sentAt\` for clock-skew correction (JSON, also as \`text/plain\`). ${AUTH}`,
     request: { body: { schema: SegmentBatch, contentTypes: ['application/json', 'text/plain'], required: true } },
     responses: { 200: { description: 'Stored; scoring follows.', schema: Collected } },
     errors,

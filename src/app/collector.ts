@@ -1,7 +1,7 @@
 import type { EventPublisher, Log } from './ports';
 import type { TrackedEvent } from './event-intake';
 import { Forbidden, Unauthenticated } from '../domain/errors';
-import { DetailType, MAX_EVENTS_PER_REQUEST, type DomainEvent } from '../domain/events';
+import { DetailType, type DomainEvent } from '../domain/events';
 import { engagementOf, identifiedEmail, occurredAt, userVisitorId, visitorIdOf, type SegmentCall } from '../domain/tracking/segment-calls';
 import { isKeyValid, originAllowed, type WriteKey } from '../domain/tracking/sources';
 
@@ -41,8 +41,9 @@ export const IDENTIFIED = 'identified';
 
 /**
  * Takes Segment calls for a source. The write key must be a valid key of a source (else 401, nothing
- * stored) and a browser's page must be of one of the source's origins (else 403). Identities come
- * first, in call order, so the engagement of the same batch lands in the identified lead's history:
+ * stored) and a browser's page must be of one of the source's origins (else 403). The calls' events
+ * (engagementOf, and an `identified` event for an identify with an address, which makes the lead of a
+ * new address) are accepted together by the event intake; then identities are linked, in call order:
  * - identify with an address (`traits.email`, or a userId that is one) finds or makes the lead and
  *   links the browser's anonymousId and the site's userId to it; without an address, a userId already
  *   linked takes the browser along;
@@ -50,8 +51,8 @@ export const IDENTIFIED = 'identified';
  *   its lead), as Segment merges a user's ids;
  * - a call with both a userId linked to a lead and an anonymousId not yet linked links it: a second
  *   device of a known lead keeps its own visitor id and its history.
- * Each new link announces `lead.identified`, on which the scorer moves the visitor's history to the lead.
- * Then each call's engagement (engagementOf) is accepted by the event intake.
+ * Each new link announces `lead.identified`, on which the scorer moves the visitor's history (this
+ * request's events included) to the lead.
  */
 export class Collector {
   private readonly clock: () => Date;
@@ -67,24 +68,26 @@ export class Collector {
     if (!originAllowed(grant, request.origin)) throw new Forbidden('This write key may not be used from this origin', [{ field: 'origin', message: "is not one of the source's origins" }]);
 
     const at = receivedAt.toISOString();
+    const timed = (call: SegmentCall) => occurredAt(call, request.sentAt, receivedAt);
+    // Every event of the request in one intake, which checks them all before writing any: a refused
+    // request (an id reused for another event) changes nothing, identities included.
+    const events: TrackedEvent[] = request.calls.flatMap((call): TrackedEvent[] => {
+      const email = call.type === 'identify' ? identifiedEmail(call) : undefined;
+      if (email) return [{ id: call.messageId, type: IDENTIFIED, occurredAt: timed(call), email, properties: { sourceId: grant.sourceId } }];
+      const engagement = engagementOf(call);
+      return engagement ? [{ ...engagement, occurredAt: timed(call), anonymousId: visitorIdOf(call) }] : [];
+    });
+    const outcome = events.length ? await this.dependencies.intake.accept(events, request.correlationId) : { accepted: 0, duplicates: 0 };
+
     const identified: DomainEvent[] = [];
-    let accepted = 0;
-    let duplicates = 0;
     const link = async (visitorId: string, leadId: string) => {
       if ((await this.dependencies.visitors.linkAnonymous(visitorId, leadId, at)) === 'linked') {
         identified.push({ detailType: DetailType.LeadIdentified, detail: { version: 1, correlationId: request.correlationId, leadId, anonymousId: visitorId } });
       }
     };
-    const timed = (call: SegmentCall) => occurredAt(call, request.sentAt, receivedAt);
-
     for (const call of request.calls) {
       if (call.type === 'identify') {
         const email = identifiedEmail(call);
-        if (email) {
-          const outcome = await this.dependencies.intake.accept([{ id: call.messageId, type: IDENTIFIED, occurredAt: timed(call), email, properties: { sourceId: grant.sourceId } }], request.correlationId);
-          accepted += outcome.accepted;
-          duplicates += outcome.duplicates;
-        }
         const leadId = email ? await this.dependencies.emails.leadIdForEmail(email) : call.userId ? await this.leadOf(userVisitorId(call.userId)) : undefined;
         if (leadId) for (const visitorId of [call.anonymousId, call.userId ? userVisitorId(call.userId) : undefined]) if (visitorId) await link(visitorId, leadId);
       } else if (call.type === 'alias' && call.userId) {
@@ -95,18 +98,8 @@ export class Collector {
       }
     }
     if (identified.length) await this.dependencies.publisher.publish(identified);
-
-    const events: TrackedEvent[] = request.calls.flatMap((call) => {
-      const engagement = engagementOf(call);
-      return engagement ? [{ ...engagement, occurredAt: timed(call), anonymousId: visitorIdOf(call) }] : [];
-    });
-    for (let start = 0; start < events.length; start += MAX_EVENTS_PER_REQUEST) {
-      const outcome = await this.dependencies.intake.accept(events.slice(start, start + MAX_EVENTS_PER_REQUEST), request.correlationId);
-      accepted += outcome.accepted;
-      duplicates += outcome.duplicates;
-    }
     this.dependencies.log.info('Tracking calls collected', { sourceId: grant.sourceId, calls: request.calls.length, events: events.length, identified: identified.length });
-    return { sourceId: grant.sourceId, accepted, duplicates };
+    return { sourceId: grant.sourceId, accepted: outcome.accepted, duplicates: outcome.duplicates };
   }
 
   private leadOf(visitorId: string): Promise<string | undefined> {

@@ -71,7 +71,7 @@ export async function startFuzzStack(): Promise<LocalStack> {
   });
 }
 
-/** Signed links for a real lead, so the fuzzer gets past the signature to what lies behind it. */
+/** Signed links for a real lead and a source's write key, so the fuzzer gets past the signature or key to what lies behind it. */
 export async function linkHints(stack: LocalStack): Promise<SeedHints> {
   const response = await fetch(`${stack.apiUrl}/v1/forms/fuzz/submissions`, {
     method: 'POST',
@@ -79,8 +79,16 @@ export async function linkHints(stack: LocalStack): Promise<SeedHints> {
     body: JSON.stringify({ email: 'fuzz-seed@example.com', firstName: 'Seed', consent: ['newsletter', 'events'] }),
   });
   const { leadId } = (await response.json()) as { leadId: string };
+  // A write key for the collector's routes, bound to one of the origins the fuzzer sends.
+  const source = await fetch(`${stack.apiUrl}/v1/admin/sources`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.devToken}` },
+    body: JSON.stringify({ name: 'fuzz', origins: ['https://example.com'] }),
+  });
+  const { writeKey } = (await source.json()) as { writeKey: string };
   const purposes: Record<string, TokenPurpose> = { '/v1/unsubscribe': 'unsubscribe', '/v1/preferences': 'preferences', '/v1/subscriptions/confirm': 'confirmation' };
   return {
+    writeKey: () => writeKey,
     token: (route) => {
       const purpose = purposes[route.path];
       return purpose ? signToken(stack.signingKeys, purpose, { leadId, subscription: 'newsletter', expiresAt: Math.floor(Date.now() / 1000) + 3600 }) : undefined;

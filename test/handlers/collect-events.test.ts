@@ -175,8 +175,19 @@ describe('collect-events: identity', () => {
     const identified = published().filter((event) => event.detailType === 'lead.identified').map((event) => event.detail.anonymousId);
     expect(identified).toEqual(['device-one-0001', 'user:u-42', 'device-two-0002']);
     for (const anonymousId of ['device-one-0001', 'device-two-0002']) expect(table.get({ pk: `ANON#${anonymousId}`, sk: 'LINK' })?.leadId).toBe(leadId);
-    // The track call went straight to the lead's history.
-    expect(events().filter((event) => event.pk === `LEAD#${leadId}`).map((event) => event.type).sort()).toEqual(['identified', 'plan_selected']);
+    // Each device's history waits in its visitor partition for the scorer, which moves it on lead.identified.
+    expect(events().map((event) => [event.pk, event.type]).sort()).toEqual([[`ANON#device-one-0001`, 'page_view'], [`ANON#device-two-0002`, 'page_view'], [`ANON#device-two-0002`, 'plan_selected'], [`LEAD#${leadId}`, 'identified']]);
+  });
+
+  it('refuses a batch whose event id was used for another event with 409, linking and storing nothing of it', async () => {
+    const source = await addSource();
+    const page = pageCall('visitor-0009', 'https://www.example.com/pricing');
+    await send('/v1/p', page, { writeKey: source.writeKey });
+    const before = snapshot();
+    const identify = { type: 'identify', messageId: messageId(), anonymousId: 'visitor-0009', traits: { email: 'new@example.com' } };
+    const answer = await send('/v1/batch', { batch: [identify, { ...page, properties: { url: 'https://www.example.com/other' } }] }, { writeKey: source.writeKey });
+    expect(answer.status).toBe(409);
+    expect(snapshot()).toBe(before);
   });
 
   it('merges on alias as Segment defines it: the previous id joins the lead of the userId', async () => {

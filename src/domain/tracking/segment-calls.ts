@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { checkEmail } from '../email';
+import { MAX_EVENTS_PER_REQUEST } from '../events';
 
 /**
  * The calls of Segment's tracking spec (https://segment.com/docs/connections/spec/) as analytics.js,
@@ -29,6 +30,8 @@ const common = {
   originalTimestamp: dateTime().optional(),
   sentAt: dateTime().optional(),
   context: looseObject.optional(),
+  /** leadflow.js sends the write key in the body (sendBeacon cannot set headers); analytics.js in both. */
+  writeKey: z.string().max(100).optional(),
 };
 
 export const CALL_TYPES = ['track', 'page', 'screen', 'identify', 'group', 'alias'] as const;
@@ -52,13 +55,16 @@ export const SegmentCall = z
   });
 export type SegmentCall = z.output<typeof SegmentCall>;
 
-/** The most calls one batch may carry; Segment's own limit is 500 KB, leadflow's is its body size. */
-export const MAX_CALLS_PER_BATCH = 100;
+/**
+ * The most calls one batch may carry: each becomes at most one event, and one request's events are
+ * accepted together (MAX_EVENTS_PER_REQUEST). analytics.js batches 10 by default.
+ */
+export const MAX_CALLS_PER_BATCH = MAX_EVENTS_PER_REQUEST;
 
 export const SegmentBatch = z.object({
   batch: z.array(SegmentCall).min(1, 'must hold at least one call').max(MAX_CALLS_PER_BATCH, `must hold at most ${MAX_CALLS_PER_BATCH} calls`),
   sentAt: dateTime().optional(),
-  writeKey: z.string().optional(),
+  writeKey: z.string().max(100).optional(),
   context: looseObject.optional(),
 });
 
