@@ -12,6 +12,7 @@ import { registerReports } from './commands/reports';
 import { registerRouting } from './commands/routing';
 import { registerRules } from './commands/rules';
 import { registerSegments } from './commands/segments';
+import { registerSources } from './commands/sources';
 import { registerTemplates } from './commands/templates';
 import { registerWebhooks } from './commands/webhooks';
 
@@ -27,7 +28,7 @@ Auth: locally the token in .leadflow/dev-token (or $LEADFLOW_DEV_TOKEN); in AWS,
  */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('leadflow')
-    .description('leadflow from the terminal: rulesets, campaigns, templates, segments, purchases, routing, webhooks, leads, reports and dead-letter queues')
+    .description('leadflow from the terminal: rulesets, campaigns, templates, segments, purchases, routing, tracking sources, webhooks, leads, reports and dead-letter queues')
     .option('--api <url>', `the leadflow API (default: $LEADFLOW_API_URL, else ${DEFAULT_API_URL})`)
     // Commands are listed by their usage line: `dlq show`, whose argument is optional to commander only
     // so that the command can list the DLQs to choose from when it is missing, shows it as required.
@@ -50,7 +51,7 @@ export function buildProgram(io: CliIo): Command {
       return adminApiOverClient(apiClient({ baseUrl: apiUrl(), authorise, ...(io.fetch ? { fetch: io.fetch } : {}) }));
     },
   };
-  for (const register of [registerRules, registerCampaigns, registerTemplates, registerSegments, registerPurchases, registerRouting, registerWebhooks, registerLeads, registerReports, registerDlq]) {
+  for (const register of [registerRules, registerCampaigns, registerTemplates, registerSegments, registerPurchases, registerRouting, registerSources, registerWebhooks, registerLeads, registerReports, registerDlq]) {
     register(program, context);
   }
   return program;

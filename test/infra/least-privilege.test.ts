@@ -80,7 +80,7 @@ describe('table grants follow the manifest', () => {
 });
 
 describe('public functions', () => {
-  const publicFunctions = ['capture-form', 'ingest-events', 'preference-centre', 'api-docs'];
+  const publicFunctions = ['capture-form', 'ingest-events', 'collect-events', 'preference-centre', 'api-docs'];
 
   it('are exactly the functions behind public routes', () => {
     expect(manifest.functions.filter((spec) => spec.trigger.kind === 'http' && spec.trigger.audience === 'public').map((spec) => spec.name).sort()).toEqual([...publicFunctions].sort());
@@ -90,7 +90,7 @@ describe('public functions', () => {
     const actions = dynamoActionsOf(name);
     for (const action of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) expect(actions.has(action), action).toBe(false);
     const reachable = [...leadingKeysOf(name)];
-    for (const forbidden of ['WEBHOOK#', 'RULESET', 'SUPPRESSED#', 'ROUTING', 'SETTINGS', 'SEGMENT#', 'TEMPLATE#', 'RESCORE#', 'ORDER#', 'SEND_RATE']) {
+    for (const forbidden of ['WEBHOOK#', 'RULESET', 'SUPPRESSED#', 'ROUTING', 'SETTINGS', 'SEGMENT#', 'TEMPLATE#', 'RESCORE#', 'ORDER#', 'SEND_RATE', 'SOURCE#']) {
       expect(reachable.filter((pattern) => pattern.startsWith(forbidden)), forbidden).toEqual([]);
     }
     expect(dynamoStatementsOf(name).some((statement) => JSON.stringify(statement.Resource).includes('/index/')), 'no index query').toBe(false);
@@ -99,8 +99,19 @@ describe('public functions', () => {
   it('write only their own item kinds', () => {
     expect(tableKindsFor('capture-form', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'LEAD#*']);
     expect(tableKindsFor('ingest-events', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'LEAD#*']);
+    // The collector reads a write key by its exact key and can change no key or source.
+    expect(tableKindsFor('collect-events', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'LEAD#*']);
+    expect(tableKindsFor('collect-events', 'dynamodb:GetItem')).toContain('WRITEKEY#*');
     expect(tableKindsFor('preference-centre', 'dynamodb:UpdateItem')).toEqual(['CAMPAIGN#*', 'LEAD#*']);
     expect(dynamoActionsOf('api-docs').size).toBe(0);
+  });
+});
+
+describe('tracking sources', () => {
+  it('are written only by manage-sources, an admin function', () => {
+    const writers = manifest.functions.filter((spec) => tableKindsFor(spec.name, 'dynamodb:PutItem').some((kind) => kind === 'SOURCE#*' || kind === 'WRITEKEY#*')).map((spec) => spec.name);
+    expect(writers).toEqual(['manage-sources']);
+    expect(tableKindsFor('manage-sources', 'dynamodb:PutItem')).toEqual(['SOURCE#*', 'WRITEKEY#*']);
   });
 });
 
@@ -134,11 +145,12 @@ describe('item kinds', () => {
     keys.suppressionLifted('h', 't'), keys.campaign('c'), keys.campaignSend('c', 'l'), keys.segment('s'), keys.sendRateWindow(1), keys.template('t'),
     keys.templateVersion('t', 1), keys.purchase('o'), keys.assignment('l', 'v1', 1), keys.routingConfig(), keys.teamRoundRobin('t'), keys.repLoad('r'),
     keys.followUp('l', 'v1', 1, 0, 'remind'), keys.webhook('w'), keys.webhookDelivery('w', 'e'), keys.stageTransition('l', 't', 1), keys.appliedOnce('l', 'k'), keys.salesReasons(),
+    keys.source('s'), keys.writeKey('wk_k'),
   ];
   const gsi1Keys = [
     keys.leadListing('a1'), keys.rulesetListing('t', 'v1'),
     keys.suppressionListing('t', 'h'), keys.campaignListing('t', 'c'), keys.sendsOfLead('l', 'c'), keys.segmentListing('t', 's'), keys.templateListing('t', 't'),
-    keys.purchasesOfLead('l', 't', 'o'), keys.webhookListing('t', 'w'), keys.transitionMonth('2026-11-30T00:00:00.000Z', 'l'),
+    keys.purchasesOfLead('l', 't', 'o'), keys.webhookListing('t', 'w'), keys.transitionMonth('2026-11-30T00:00:00.000Z', 'l'), keys.sourceListing('t', 's'),
   ];
 
   it('name every partition of the table exactly once', () => {
