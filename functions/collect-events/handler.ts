@@ -89,7 +89,11 @@ const routes = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, co
  * a 401 or 400 to stop retrying it.
  */
 export const handler = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-  const response = await routes(event, context);
   const origin = event.headers.origin ?? event.headers.Origin;
+  // A preflight, on the collector's own API (whose routes send them here): analytics.js sends Basic auth and a retry count.
+  const response: APIGatewayProxyStructuredResultV2 =
+    event.requestContext.http.method === 'OPTIONS'
+      ? { statusCode: 204, headers: { 'access-control-allow-methods': 'GET,POST', 'access-control-allow-headers': 'content-type,authorization,x-retry-count', 'access-control-max-age': '3600' } }
+      : await routes(event, context);
   return origin ? { ...response, headers: { ...response.headers, 'access-control-allow-origin': origin, vary: 'origin' } } : response;
 };

@@ -112,6 +112,13 @@ describe('collect-events: write keys', () => {
     expect((await send('/v1/p', pageCall('visitor-0001', 'https://www.example.com/d'), { writeKey: again.body.writeKey ?? '', origin: SITE })).status).toBe(200);
   });
 
+  it("answers a preflight from a customer's page itself, allowing the headers analytics.js sends", async () => {
+    const response = await collect(httpEvent({ method: 'OPTIONS', path: '/v1/t', headers: { origin: SITE, 'access-control-request-method': 'POST' } }), context);
+    expect(response.statusCode).toBe(204);
+    expect(response.headers).toMatchObject({ 'access-control-allow-origin': SITE, 'access-control-allow-headers': 'content-type,authorization,x-retry-count' });
+    expect(table.items.size).toBe(0);
+  });
+
   it('serves the settings analytics.js loads, pointing the Segment.io integration at this API', async () => {
     const source = await addSource();
     const writeKey = source.writeKey ?? '';

@@ -181,6 +181,18 @@ describe('LeadflowStack', () => {
     }
   });
 
+  it("puts the collector also on an API without API-level CORS, whose preflights reach the function, throttled and alarmed like the other", () => {
+    const apis = ofType('AWS::ApiGatewayV2::Api');
+    const collector = apis.find(([id]) => id.startsWith('CollectorApi'));
+    expect(collector?.[1].Properties.CorsConfiguration).toBeUndefined();
+    const collectorRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, route]) => JSON.stringify(route.Properties.ApiId).includes(collector?.[0] ?? '-'));
+    const keys = collectorRoutes.map(([, route]) => String(route.Properties.RouteKey));
+    expect(keys).toEqual(expect.arrayContaining(['POST /v1/t', 'OPTIONS /v1/t', 'POST /v1/batch', 'OPTIONS /v1/batch', 'GET /v1/projects/{writeKey}/settings']));
+    expect(keys.every((key) => /\/v1\/(batch|track|page|screen|identify|group|alias|[btpsiga]|projects\/)/.test(key))).toBe(true);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { ApiId: { Ref: collector?.[0] }, DefaultRouteSettings: { ThrottlingRateLimit: manifest.http.throttleRatePerSecond, ThrottlingBurstLimit: manifest.http.throttleBurst } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: collector?.[0] } }] });
+  });
+
   it('exposes each manifest route; admin routes require IAM, public ones are throttled at the stage', () => {
     for (const spec of manifest.functions.filter(isHttpFunction)) {
       for (const route of spec.trigger.routes) {
