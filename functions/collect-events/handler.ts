@@ -11,10 +11,11 @@ import { EventIntake } from '../../src/app/event-intake';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { Unauthenticated } from '../../src/domain/errors';
 import { isKeyValid } from '../../src/domain/tracking/sources';
-import type { SegmentCall } from '../../src/domain/tracking/segment-calls';
+import { SegmentBatch, SegmentCall } from '../../src/domain/tracking/segment-calls';
+import { validationError } from '../../src/http/errors';
 import { json, type ParsedBodyEvent } from '../../src/http/middleware';
-import { routesHandler, type Implementation, type Implementations } from '../../src/http/routes';
-import { collectEventsRoutes, sourceSettings } from './routes';
+import { routesHandler, type Implementation } from '../../src/http/routes';
+import { CALL_PATHS, collectCalls, collectEventsRoutes, sourceSettings } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -48,9 +49,20 @@ const collect = async (calls: readonly SegmentCall[], sentAt: string | undefined
   return json(200, { success: true, accepted: outcome.accepted, duplicates: outcome.duplicates });
 };
 
-type Route = (typeof collectEventsRoutes)[number];
-const collectOne: Implementation<Exclude<Route, typeof sourceSettings>> = async ({ body }, event) =>
-  'batch' in body ? collect(body.batch, body.sentAt, event) : collect([body], undefined, event);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A batch, or one call whose type the path says (it wins over a `type` in the body, as Segment's paths do). */
+const collectCallsImplementation: Implementation<typeof collectCalls> = async ({ params: { call }, body }, event) => {
+  const kind = CALL_PATHS[call];
+  if (kind === 'batch') {
+    const batch = SegmentBatch.safeParse(body);
+    if (!batch.success) throw validationError(batch.error);
+    return collect(batch.data.batch, batch.data.sentAt, event);
+  }
+  const single = SegmentCall.safeParse(isObject(body) ? { ...body, type: kind } : body);
+  if (!single.success) throw validationError(single.error);
+  return collect([single.data], undefined, event);
+};
 
 /** The host analytics.js should send to: as configured for the stack (a custom domain), else the host asked. */
 function apiHostOf(event: APIGatewayProxyEventV2): { apiHost: string; protocol: string } {
@@ -80,8 +92,7 @@ const getSourceSettings: Implementation<typeof sourceSettings> = async ({ params
   );
 };
 
-const implementations = Object.fromEntries(collectEventsRoutes.map((route) => [route.operationId, route === sourceSettings ? getSourceSettings : collectOne]));
-const routes = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, collectEventsRoutes, implementations as unknown as Implementations<typeof collectEventsRoutes>);
+const routes = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, collectEventsRoutes, { collectCalls: collectCallsImplementation, getSourceSettings });
 
 /**
  * Answers every origin's page, errors included: the collector itself decides which origins a source's

@@ -6,43 +6,50 @@ const Collected = z
   .object({ success: z.literal(true), accepted: z.number().int(), duplicates: z.number().int() })
   .meta({ id: 'TrackingCallsCollected' });
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const AUTH =
   'The source\'s write key as HTTP Basic auth (user name, empty password), as analytics.js sends it, or as `writeKey` in the body (sendBeacon cannot set headers). An unknown, revoked or expired key is 401 and nothing is stored; a browser page outside the source\'s origins is 403.';
 const errors = { 401: 'Unknown, revoked or expired write key.', 403: "The page's origin is not one of the source's origins.", 409: 'A messageId was already used for another event.', 503: 'Stored but not yet processed; retry the same request.' } as const;
 
-/** One Segment call to the path of its type (analytics.js posts `/v1/t`, `/v1/p`, …; the HTTP API `/v1/track`, …): the path says the type. */
-const callRoute = <const Id extends string, const Path extends string>(operationId: Id, path: Path, type: CallType) =>
-  defineRoute({
-    operationId,
-    method: 'POST',
-    path,
-    summary: `Segment-compatible ${type} call`,
-    description: `A Segment \`${type}\` call as analytics.js or Segment's HTTP API sends it (JSON, also as \`text/plain\`). ${AUTH}`,
-    request: {
-      body: {
-        schema: SegmentCall,
-        contentTypes: ['application/json', 'text/plain'],
-        required: true,
-        prepare: (body: unknown) => (isObject(body) ? { ...body, type } : body),
-      },
-    },
-    responses: { 200: { description: 'Stored; scoring follows.', schema: Collected } },
-    errors,
-  });
+/**
+ * The path of each call: analytics.js posts `/v1/t`, `/v1/p`, … and batches to `/v1/b`; Segment's HTTP
+ * API uses the long names. One route takes them all (API Gateway counts every route against the
+ * stack's resources); an exact route such as `/v1/events` still wins over it.
+ */
+export const CALL_PATHS = {
+  batch: 'batch',
+  b: 'batch',
+  track: 'track',
+  t: 'track',
+  page: 'page',
+  p: 'page',
+  screen: 'screen',
+  s: 'screen',
+  identify: 'identify',
+  i: 'identify',
+  group: 'group',
+  g: 'group',
+  alias: 'alias',
+  a: 'alias',
+} as const satisfies Record<string, CallType | 'batch'>;
 
-const batchRoute = <const Id extends string, const Path extends string>(operationId: Id, path: Path) =>
-  defineRoute({
-    operationId,
-    method: 'POST',
-    path,
-    summary: 'Segment-compatible batch of calls',
-    description: `Up to 50 Segment calls in \`batch\`, with the batch's \`sentAt\` for clock-skew correction (JSON, also as \`text/plain\`). ${AUTH}`,
-    request: { body: { schema: SegmentBatch, contentTypes: ['application/json', 'text/plain'], required: true } },
-    responses: { 200: { description: 'Stored; scoring follows.', schema: Collected } },
-    errors,
-  });
+const CallPath = z.enum(Object.keys(CALL_PATHS) as [keyof typeof CALL_PATHS, ...(keyof typeof CALL_PATHS)[]], {
+  error: `must be one of ${Object.keys(CALL_PATHS).join(', ')}`,
+});
+
+export const collectCalls = defineRoute({
+  operationId: 'collectCalls',
+  method: 'POST',
+  path: '/v1/{call}',
+  summary: 'Segment-compatible tracking calls',
+  description: `One Segment call to the path of its type (\`/v1/track\` or analytics.js's \`/v1/t\`, and so on; the path sets \`type\`), or up to 50 calls in \`batch\` to \`/v1/batch\` or \`/v1/b\`, with the batch's \`sentAt\` for clock-skew correction. JSON, also as \`text/plain\`. ${AUTH}`,
+  request: {
+    params: z.object({ call: CallPath }),
+    // Checked by the handler, which knows from the path whether it is a batch or which call it is.
+    body: { schema: z.union([SegmentBatch, SegmentCall]), contentTypes: ['application/json', 'text/plain'], required: true, checkedByHandler: true },
+  },
+  responses: { 200: { description: 'Stored; scoring follows.', schema: Collected } },
+  errors,
+});
 
 export const sourceSettings = defineRoute({
   operationId: 'getSourceSettings',
@@ -55,20 +62,4 @@ export const sourceSettings = defineRoute({
   errors: { 401: 'Unknown, revoked or expired write key.' },
 });
 
-export const collectEventsRoutes = [
-  batchRoute('collectBatch', '/v1/batch'),
-  batchRoute('collectB', '/v1/b'),
-  callRoute('collectTrack', '/v1/track', 'track'),
-  callRoute('collectT', '/v1/t', 'track'),
-  callRoute('collectPage', '/v1/page', 'page'),
-  callRoute('collectP', '/v1/p', 'page'),
-  callRoute('collectScreen', '/v1/screen', 'screen'),
-  callRoute('collectS', '/v1/s', 'screen'),
-  callRoute('collectIdentify', '/v1/identify', 'identify'),
-  callRoute('collectI', '/v1/i', 'identify'),
-  callRoute('collectGroup', '/v1/group', 'group'),
-  callRoute('collectG', '/v1/g', 'group'),
-  callRoute('collectAlias', '/v1/alias', 'alias'),
-  callRoute('collectA', '/v1/a', 'alias'),
-  sourceSettings,
-] as const;
+export const collectEventsRoutes = [collectCalls, sourceSettings] as const;

@@ -43,7 +43,8 @@ const send = async (path: string, body: Record<string, unknown>, options: { writ
   const headers: Record<string, string> = { 'content-type': 'text/plain' };
   if (options.origin !== undefined) headers.origin = options.origin;
   if (options.writeKey && options.auth !== 'body') headers.authorization = basic(options.writeKey);
-  const response = await collect(httpEvent({ path, headers, body: JSON.stringify(options.auth === 'body' ? { ...body, writeKey: options.writeKey } : body) }), context);
+  const call = path.slice('/v1/'.length);
+  const response = await collect(httpEvent({ path, route: '/v1/{call}', pathParameters: { call }, headers, body: JSON.stringify(options.auth === 'body' ? { ...body, writeKey: options.writeKey } : body) }), context);
   return { status: response.statusCode, headers: response.headers ?? {}, body: JSON.parse(response.body ?? '{}') as { accepted?: number; duplicates?: number; issues?: { field: string; message: string }[] } };
 };
 
@@ -117,6 +118,15 @@ describe('collect-events: write keys', () => {
     expect(response.statusCode).toBe(204);
     expect(response.headers).toMatchObject({ 'access-control-allow-origin': SITE, 'access-control-allow-headers': 'content-type,authorization,x-retry-count' });
     expect(table.items.size).toBe(0);
+  });
+
+  it('refuses a path that is no Segment call with 400 naming it, and lets the path set the type', async () => {
+    const source = await addSource();
+    expect((await send('/v1/launch', pageCall('visitor-0001', 'https://www.example.com/pricing'), { writeKey: source.writeKey })).body.issues?.[0]?.field).toBe('call');
+    // A body saying `page` sent to the track path is a track call, as Segment's paths decide.
+    const answer = await send('/v1/track', { ...pageCall('visitor-0001', 'https://www.example.com/pricing'), event: 'Plan Selected' }, { writeKey: source.writeKey });
+    expect(answer.status).toBe(200);
+    expect(events().map((event) => event.type)).toEqual(['plan_selected']);
   });
 
   it('serves the settings analytics.js loads, pointing the Segment.io integration at this API', async () => {

@@ -187,8 +187,7 @@ describe('LeadflowStack', () => {
     expect(collector?.[1].Properties.CorsConfiguration).toBeUndefined();
     const collectorRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, route]) => JSON.stringify(route.Properties.ApiId).includes(collector?.[0] ?? '-'));
     const keys = collectorRoutes.map(([, route]) => String(route.Properties.RouteKey));
-    expect(keys).toEqual(expect.arrayContaining(['POST /v1/t', 'OPTIONS /v1/t', 'POST /v1/batch', 'OPTIONS /v1/batch', 'GET /v1/projects/{writeKey}/settings']));
-    expect(keys.every((key) => /\/v1\/(batch|track|page|screen|identify|group|alias|[btpsiga]|projects\/)/.test(key))).toBe(true);
+    expect(keys.sort()).toEqual(['GET /v1/projects/{writeKey}/settings', 'OPTIONS /v1/projects/{writeKey}/settings', 'OPTIONS /v1/{call}', 'POST /v1/{call}']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { ApiId: { Ref: collector?.[0] }, DefaultRouteSettings: { ThrottlingRateLimit: manifest.http.throttleRatePerSecond, ThrottlingBurstLimit: manifest.http.throttleBurst } });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: collector?.[0] } }] });
   });
