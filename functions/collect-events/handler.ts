@@ -15,7 +15,7 @@ import { SegmentBatch, SegmentCall } from '../../src/domain/tracking/segment-cal
 import { validationError } from '../../src/http/errors';
 import { json, type ParsedBodyEvent } from '../../src/http/middleware';
 import { routesHandler, type Implementation } from '../../src/http/routes';
-import { CALL_PATHS, collectCalls, collectEventsRoutes, sourceSettings } from './routes';
+import { CALL_PATHS, type collectCalls, collectEventsRoutes, type sourceSettings } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
