@@ -46,7 +46,7 @@ describe('LeadflowStack', () => {
     const statefulTypes = new Set(['AWS::DynamoDB::GlobalTable', 'AWS::Events::EventBus', 'AWS::Events::Archive', 'AWS::SecretsManager::Secret', 'AWS::Scheduler::ScheduleGroup', 'AWS::SES::ConfigurationSet', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::ApiGatewayV2::Api']);
     const stateful = Object.entries(resources).filter(([, resource]) => statefulTypes.has(resource.Type)).map(([id]) => id);
     expect(stateful.sort()).toEqual([
-      'Alarms04B5A0BF', 'AlarmsKey8B9C40AB', 'ApiF70053CD', 'BusArchiveD76499E2', 'BusEA82B648', 'CampaignSchedulesBAB3C549',
+      'Alarms04B5A0BF', 'AlarmsKey8B9C40AB', 'ApiF70053CD', 'BusArchiveD76499E2', 'BusEA82B648', 'CampaignSchedulesBAB3C549', 'CollectorApiBDA7D56F',
       'ConfigurationSet3DD38186', 'PrivacySalt4E3455A7', 'SigningKeysA56F0358', 'TableCD117FA1',
     ]);
   });
