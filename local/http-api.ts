@@ -128,8 +128,9 @@ export async function startHttpApi(options: {
 
     const candidates = table.filter((route) => route.regex.test(target.path));
     const origin = request.headers.origin;
-    // A function answering CORS itself (the collector) allows any origin's preflight and sets its own headers.
-    const corsByFunction = candidates.some((route) => route.fn.trigger.cors === 'by-function');
+    // A function answering CORS itself (the collector) allows any origin's preflight and sets its own
+    // headers. The most specific route decides: `/v1/events` is not the collector's `/v1/{call}`.
+    const corsByFunction = candidates[0]?.fn.trigger.cors === 'by-function';
     const corsHeaders: Record<string, string> =
       !corsByFunction && candidates.some((route) => route.fn.trigger.audience === 'public') && originAllowed(origin)
         ? { 'access-control-allow-origin': options.allowedOrigins.includes('*') ? '*' : (origin ?? ''), vary: 'origin' }

@@ -66,6 +66,10 @@ describe('the collector on the local stack', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(SITE);
     expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    // Routes of other functions beside the collector's `/v1/{call}` keep the API's own CORS.
+    const events = await fetch(`${stack.apiUrl}/v1/events`, { method: 'OPTIONS', headers: { origin: SITE, 'access-control-request-method': 'POST' } });
+    expect(events.headers.get('access-control-allow-headers')).toBe('content-type,idempotency-key');
+    expect(events.headers.get('access-control-allow-origin')).toBe(stack.settings.allowedOrigins.includes('*') ? '*' : null);
 
     expect((await admin('POST', `/v1/admin/sources/${source.id}/revocations`, {})).status).toBe(200);
     const email = `revoked-${randomUUID()}@example.com`;
