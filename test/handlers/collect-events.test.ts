@@ -149,6 +149,13 @@ describe('collect-events: calls', () => {
     expect(events()).toHaveLength(0);
   });
 
+  it('refuses a body over the size limit with 413 before reading it', async () => {
+    const source = await addSource();
+    const answer = await send('/v1/t', { ...trackCall('visitor-0001', 'Plan Selected'), properties: { note: 'x'.repeat(Number(process.env.MAX_BODY_BYTES)) } }, { writeKey: source.writeKey });
+    expect(answer.status).toBe(413);
+    expect(events()).toHaveLength(0);
+  });
+
   it('maps track events to leadflow engagement types the starter ruleset scores', async () => {
     const source = await addSource();
     await send('/v1/batch', { batch: [trackCall('visitor-0001', 'Webinar Registered', { webinarId: 'w1' }), trackCall('visitor-0001', 'File Downloaded', { contentId: 'ebook', nested: { x: 1 } }), trackCall('visitor-0001', 'Plan Selected')] }, { writeKey: source.writeKey, origin: SITE });
