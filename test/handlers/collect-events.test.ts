@@ -220,6 +220,10 @@ describe('collect-events: identity', () => {
     const leadId = table.get({ pk: 'EMAIL#sam@example.com', sk: 'EMAIL' })?.leadId;
     expect((await send('/v1/a', { messageId: messageId(), userId: 'u-7', previousId: 'old-browser-0003' }, { writeKey: source.writeKey })).status).toBe(200);
     expect(table.get({ pk: 'ANON#old-browser-0003', sk: 'LINK' })?.leadId).toBe(leadId);
+    // The other way round: only the previous id is known, so the new userId joins its lead.
+    await send('/v1/i', { type: 'identify', messageId: messageId(), anonymousId: 'browser-0005', traits: { email: 'kim@example.com' } }, { writeKey: source.writeKey });
+    await send('/v1/a', { messageId: messageId(), userId: 'crm-99', previousId: 'browser-0005' }, { writeKey: source.writeKey });
+    expect(table.get({ pk: 'ANON#user:crm-99', sk: 'LINK' })?.leadId).toBe(table.get({ pk: 'EMAIL#kim@example.com', sk: 'EMAIL' })?.leadId);
     const missing = await send('/v1/a', { messageId: messageId(), previousId: 'x' }, { writeKey: source.writeKey });
     expect(missing.status).toBe(400);
     expect(missing.body.issues?.[0]?.field).toBe('userId');
