@@ -10,7 +10,8 @@
  * leadflow.js (raw and gzipped). Prints a table and writes bench/results.json. Figures depend on the
  * machine: quote them with it.
  * `npm run bench -- campaign` (or functions, throughput, scoring, handoff) runs only the sections named
- * and keeps the other sections' last figures.
+ * and keeps the other sections' last figures. `npm run bench -- collector` measures the Segment-compatible
+ * collector's throughput (bench/collector.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { manifest } from '../manifest/manifest';
 import type { FunctionSpec } from '../manifest/types';
 import { esbuildOptionsFor, FUNCTION_BUNDLING } from '../infra/function-bundling';
 import { campaignSend } from './campaign';
+import { collectorThroughput } from './collector';
 import { handoffLatency } from './handoff';
 import { ingestToScore } from './throughput';
 import { backtestInMemory, backtestOnStack, ruleEvaluations } from './scoring';
@@ -155,6 +157,17 @@ async function handoff() {
   }
 }
 
+const COLLECTOR_VISITORS = Number(process.env.BENCH_COLLECTOR_VISITORS ?? 200);
+
+async function collector() {
+  const stack = await startLocalStack({ log: () => {}, perClientLimit: ONE_ADDRESS_MANY_CLIENTS });
+  try {
+    return await collectorThroughput(stack, COLLECTOR_VISITORS, 10, CONCURRENCY);
+  } finally {
+    await stack.stop();
+  }
+}
+
 type Figures = Record<string, Record<string, unknown>>;
 
 /** Current figures beside the previous run's, metric by metric. */
@@ -166,14 +179,14 @@ function beside(current: Figures, previous: Figures | undefined) {
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${loadavg()[0]?.toFixed(1)}`;
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign', 'handoff'] as const;
+const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign', 'handoff', 'collector'] as const;
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length) throw new Error(`Unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
 const runs = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 
 const resultsPath = new URL('./results.json', import.meta.url);
-type Results = { throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; snippet?: Record<string, unknown>; at?: string; machine?: string };
+type Results = { collector?: Record<string, unknown>; throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; snippet?: Record<string, unknown>; at?: string; machine?: string };
 let previous: Results | undefined;
 try {
   previous = JSON.parse(readFileSync(resultsPath, 'utf8')).current;
@@ -187,9 +200,10 @@ const throughput = runs('throughput') ? await pipeline() : (previous?.throughput
 const scoringFigures = runs('scoring') ? await scoring() : (previous?.scoring ?? {});
 const campaign = runs('campaign') ? await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE) : (previous?.campaign ?? {});
 const handoffFigures = runs('handoff') ? await handoff() : (previous?.handoff ?? {});
+const collectorFigures = runs('collector') ? await collector() : (previous?.collector ?? {});
 
 console.log(`\nleadflow bench on ${machine}${previous ? ` (previous: ${previous.at} on ${previous.machine})` : ''}\n`);
-console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, snippet }, previous as Figures | undefined));
+console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, snippet, collector: collectorFigures }, previous as Figures | undefined));
 console.table(
   functionRows.map((row) => {
     const before = previous?.functions?.find((entry) => entry.function === row.function);
@@ -204,5 +218,5 @@ console.table(
   }),
 );
 
-writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, functions: functionRows, snippet }, previous }, null, 2)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, collector: collectorFigures, functions: functionRows, snippet }, previous }, null, 2)}\n`);
 console.log(`written ${resultsPath.pathname}`);

@@ -11,6 +11,7 @@ import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
 import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
 import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
 import { createTemplate, listTemplates, updateTemplate } from '../functions/manage-templates/routes';
+import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../functions/manage-sources/routes';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
 import { recordPurchases } from '../functions/record-purchases/routes';
 import { giveFeedback } from '../functions/sales-feedback/routes';
@@ -69,6 +70,11 @@ export interface AdminApi {
   listChatSources(cursor?: string): Promise<AdminResponse>;
   rotateChatSourceSecret(sourceId: string, rotation: { secret?: string; overlapHours?: number }): Promise<AdminResponse>;
   removeChatSource(sourceId: string): Promise<AdminResponse>;
+  addSource(source: { name: string; origins: string[] }): Promise<AdminResponse>;
+  /** One page; `cursor` is the previous page's `nextCursor`. */
+  listSources(cursor?: string): Promise<AdminResponse>;
+  rotateSourceKey(sourceId: string, rotation: { graceHours?: number }): Promise<AdminResponse>;
+  revokeSourceKeys(sourceId: string, revocation: { writeKey?: string }): Promise<AdminResponse>;
 
   exportLead(leadId: string): Promise<AdminResponse>;
   eraseLead(leadId: string): Promise<AdminResponse>;
@@ -159,6 +165,10 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     listChatSources: (cursor) => outcome(client.send(listChatSources, { query: { cursor } })),
     rotateChatSourceSecret: (sourceId, rotation) => outcome(client.send(rotateChatSourceSecret, { params: { sourceId }, body: rotation })),
     removeChatSource: (sourceId) => outcome(client.send(deleteChatSource, { params: { sourceId } })),
+    addSource: (source) => outcome(client.send(createSource, { body: source })),
+    listSources: (cursor) => outcome(client.send(listSources, { query: { cursor } })),
+    rotateSourceKey: (sourceId, rotation) => outcome(client.send(rotateSourceKey, { params: { sourceId }, body: asSent(rotateSourceKey, 'body', rotation) })),
+    revokeSourceKeys: (sourceId, revocation) => outcome(client.send(revokeSourceKeys, { params: { sourceId }, body: revocation })),
 
     exportLead: (leadId) => outcome(client.send(exportLead, { params: { leadId } })),
     eraseLead: (leadId) => outcome(client.send(eraseLead, { params: { leadId } })),

@@ -19,13 +19,20 @@ export interface LeadflowHttpApiProps {
 /**
  * The HTTP API in front of every HTTP function: CORS for the allowed origins, the manifest's
  * throttling, access logs, an alarm on 5xx answers, and IAM authorisation on the admin routes.
+ * Functions answering CORS themselves (`cors: 'by-function'`, the collector called from every
+ * customer's site) are also on an API of their own without API-level CORS, whose preflights reach the
+ * function: API Gateway would otherwise answer them and replace the function's CORS headers.
  */
 export class LeadflowHttpApi {
   readonly api: HttpApi;
+  /** The API of the functions answering CORS themselves, made with the first of them. */
+  collectorApi: HttpApi | undefined;
   private readonly iamAuthorizer = new HttpIamAuthorizer();
 
-  constructor(scope: Construct, props: LeadflowHttpApiProps) {
-    const accessLogs = new LogGroup(scope, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  constructor(
+    private readonly scope: Construct,
+    private readonly props: LeadflowHttpApiProps,
+  ) {
     this.api = new HttpApi(scope, 'Api', {
       description: 'leadflow public and admin API',
       createDefaultStage: false,
@@ -36,16 +43,23 @@ export class LeadflowHttpApi {
         maxAge: Duration.hours(1),
       },
     });
-    new HttpStage(scope, 'DefaultStage', {
-      httpApi: this.api,
+    this.stageAndAlarm(this.api, '');
+  }
+
+  /** The default stage with the manifest's throttling and access logs, and an alarm on 5xx answers. */
+  private stageAndAlarm(api: HttpApi, prefix: string): void {
+    const { scope, props } = this;
+    const accessLogs = new LogGroup(scope, `${prefix}ApiAccessLogs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    new HttpStage(scope, `${prefix}DefaultStage`, {
+      httpApi: api,
       autoDeploy: true,
       throttle: { rateLimit: props.settings.throttleRatePerSecond, burstLimit: props.settings.throttleBurst },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
     // Bad input must get a 4xx (invariant 6): a 5xx is a fault or an outage of what a route writes to.
-    new Alarm(scope, 'Api5xx', {
+    new Alarm(scope, `${prefix}Api5xx`, {
       alarmDescription: 'The HTTP API answered 5xx at least 5 times in 5 minutes: look at the Errors alarms and logs of the functions behind the routes (503s say the bus or the table refused a write that clients will retry).',
-      metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      metric: api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 5,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -64,6 +78,14 @@ export class LeadflowHttpApi {
         ...(spec.trigger.audience === 'admin' ? { authorizer: this.iamAuthorizer } : {}),
       }),
     );
+    if (spec.trigger.cors === 'by-function') {
+      const collectorApi = this.collectorApi ?? this.newCollectorApi();
+      const own = new HttpLambdaIntegration(`${constructIdOf(spec.name)}OwnApiIntegration`, fn);
+      for (const path of new Set(spec.trigger.routes.map((route) => route.path))) {
+        const methods = [...new Set(spec.trigger.routes.filter((route) => route.path === path).map((route) => HttpMethod[route.method])), HttpMethod.OPTIONS];
+        routes.push(...collectorApi.addRoutes({ path, methods, integration: own }));
+      }
+    }
     if (spec.trigger.audience === 'public') {
       routes.forEach((publicRoute) =>
         Validations.of(publicRoute).acknowledge({
@@ -72,5 +94,14 @@ export class LeadflowHttpApi {
         }),
       );
     }
+  }
+
+  private newCollectorApi(): HttpApi {
+    this.collectorApi = new HttpApi(this.scope, 'CollectorApi', {
+      description: 'leadflow collector: tracking calls from customer sites, CORS answered by the function per source',
+      createDefaultStage: false,
+    });
+    this.stageAndAlarm(this.collectorApi, 'Collector');
+    return this.collectorApi;
   }
 }

@@ -99,6 +99,8 @@ export class LeadflowStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+    // analytics.js's cdnURL: the collector's API, whose preflights the collector answers per source.
+    if (httpApi.collectorApi) new CfnOutput(this, 'CollectorUrl', { value: httpApi.collectorApi.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
     new CfnOutput(this, 'BusName', { value: bus.eventBusName });
   }

@@ -128,17 +128,22 @@ export async function startHttpApi(options: {
 
     const candidates = table.filter((route) => route.regex.test(target.path));
     const origin = request.headers.origin;
+    // A function answering CORS itself (the collector) allows any origin's preflight and sets its own
+    // headers. The most specific route decides: `/v1/events` is not the collector's `/v1/{call}`.
+    const corsByFunction = candidates[0]?.fn.trigger.cors === 'by-function';
     const corsHeaders: Record<string, string> =
-      candidates.some((route) => route.fn.trigger.audience === 'public') && originAllowed(origin)
+      !corsByFunction && candidates.some((route) => route.fn.trigger.audience === 'public') && originAllowed(origin)
         ? { 'access-control-allow-origin': options.allowedOrigins.includes('*') ? '*' : (origin ?? ''), vary: 'origin' }
         : {};
     if (method === 'OPTIONS' && candidates.length) {
+      const preflightOrigin = corsByFunction && origin ? origin : corsHeaders['access-control-allow-origin'];
       send(204, {
-        ...corsHeaders,
-        ...(corsHeaders['access-control-allow-origin']
+        ...(preflightOrigin
           ? {
+              'access-control-allow-origin': preflightOrigin,
+              vary: 'origin',
               'access-control-allow-methods': [...new Set(candidates.map((route) => route.method))].join(','),
-              'access-control-allow-headers': 'content-type,idempotency-key',
+              'access-control-allow-headers': corsByFunction ? 'content-type,authorization,x-retry-count' : 'content-type,idempotency-key',
               'access-control-max-age': '3600',
             }
           : {}),

@@ -4,6 +4,7 @@ import { apiDocsRoutes } from '../functions/api-docs/routes';
 import { backtestRulesetRoutes } from '../functions/backtest-ruleset/routes';
 import { captureChatRoutes } from '../functions/capture-chat/routes';
 import { captureFormRoutes } from '../functions/capture-form/routes';
+import { collectEventsRoutes } from '../functions/collect-events/routes';
 import { getLeadRoutes } from '../functions/get-lead/routes';
 import { handoffReportsRoutes } from '../functions/handoff-reports/routes';
 import { ingestEventsRoutes } from '../functions/ingest-events/routes';
@@ -13,6 +14,7 @@ import { manageFormsRoutes } from '../functions/manage-forms/routes';
 import { manageChatSourcesRoutes } from '../functions/manage-chat-sources/routes';
 import { manageRoutingRoutes } from '../functions/manage-routing/routes';
 import { manageRulesetsRoutes } from '../functions/manage-rulesets/routes';
+import { manageSourcesRoutes } from '../functions/manage-sources/routes';
 import { manageSegmentsRoutes } from '../functions/manage-segments/routes';
 import { manageSuppressionsRoutes } from '../functions/manage-suppressions/routes';
 import { manageTemplatesRoutes } from '../functions/manage-templates/routes';
@@ -94,6 +96,35 @@ export const manifest: Manifest = {
       // link (ANON#) and the events' histories (LEAD#, ANON#). No delete.
       table: { read: ['CHAT#', 'CHAT_DELIVERY#', 'EMAIL#', 'ANON#', 'LEAD#'], write: ['CHAT_DELIVERY#', 'EMAIL#', 'LEAD#', 'ANON#'] },
       reservedConcurrency: 20,
+    },
+    {
+      name: 'collect-events',
+      description: 'The Segment-compatible collector: track, page, identify, group, alias and batch calls from analytics.js or leadflow.js, and the settings analytics.js loads.',
+      entry: 'functions/collect-events/handler.ts',
+      // Pages of every customer site call it: the function checks each call's origin against its source's.
+      trigger: { kind: 'http', routes: collectEventsRoutes, audience: 'public', cors: 'by-function' },
+      emits: [DetailType.EngagementRecorded, DetailType.LeadIdentified],
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      // analytics.js batches up to 500 KB; leadflow keeps batches to 100 calls.
+      maxBodyBytes: 64 * 1024,
+      access: ['bus:put'],
+      // The write key read by its exact key (WRITEKEY#); then as ingest-events: a lead by address (EMAIL#,
+      // created with its LEAD# items when new), visitor links (ANON#, written on identify and alias, with
+      // the lead's list of its visitor ids on LEAD#), events in their lead's or visitor's history.
+      table: { read: ['WRITEKEY#', 'EMAIL#', 'ANON#', 'LEAD#'], write: ['EMAIL#', 'LEAD#', 'ANON#'] },
+      reservedConcurrency: 50,
+    },
+    {
+      name: 'manage-sources',
+      description: 'Tracking sources: add a website with its origins and write key, list, rotate and revoke keys.',
+      entry: 'functions/manage-sources/handler.ts',
+      trigger: { kind: 'http', routes: manageSourcesRoutes, audience: 'admin' },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: [],
+      // A source lists its keys (SOURCE#); each key has its own item (WRITEKEY#), changed with it; the list is the SOURCES index partition. No delete.
+      table: { read: ['SOURCE#'], write: ['SOURCE#', 'WRITEKEY#'], query: { gsi1: ['SOURCES'] } },
     },
     {
       name: 'api-docs',

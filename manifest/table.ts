@@ -46,12 +46,14 @@ export const ITEM_KINDS = [
   'FORM#',
   'CHAT#',
   'CHAT_DELIVERY#',
+  'SOURCE#',
+  'WRITEKEY#',
 ] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 
 /** The partition values of each index (keys.ts), with the same prefix rule as item kinds. */
 export const INDEX_PARTITIONS = {
-  gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS', 'CHATSOURCES'],
+  gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS', 'CHATSOURCES', 'SOURCES'],
 } as const satisfies Record<IndexName, readonly string[]>;
 export type IndexPartition<I extends IndexName> = (typeof INDEX_PARTITIONS)[I][number];
 

@@ -64,6 +64,11 @@ export interface HttpTrigger {
    * `admin`: IAM (SigV4) in AWS, the development token in local mode.
    */
   readonly audience: 'public' | 'admin';
+  /**
+   * `by-function`: the function answers CORS itself (any origin's preflight is allowed), for routes
+   * called from customers' sites whose allowed origins are data. Default: the API's allowed origins.
+   */
+  readonly cors?: 'by-function';
 }
 
 /** An EventBridge rule on the bus that targets this function's own SQS queue (with its DLQ). */

@@ -44,6 +44,8 @@
  * | campaign send (before counters were sharded) | CAMPAIGN#<id> | SEND#<leadId> | SENDS#<leadId> / <campaignId>      |
  * | chat source       | CHAT#<sourceId>    | SOURCE                           | CHATSOURCES / <createdAt>#<id>      |
  * | chat delivery     | CHAT_DELIVERY#<sourceId>#<hash of delivery key> | DELIVERY |                               |
+ * | tracking source   | SOURCE#<id>        | SOURCE                           | SOURCES / <createdAt>#<id>          |
+ * | write key         | WRITEKEY#<key>     | WRITEKEY                         |                                     |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -137,6 +139,10 @@ export const keys = {
     pk: `LEAD#${leadId}`,
     sk: `FOLLOWUP#${rulesetVersion}#${qualification}#${round}#${kind}`,
   }),
+  source: (sourceId: string) => ({ pk: `SOURCE#${sourceId}`, sk: 'SOURCE' }),
+  sourceListing: (createdAt: string, sourceId: string) => ({ gsi1pk: 'SOURCES', gsi1sk: `${createdAt}#${sourceId}` }),
+  /** A write key's own item: the collector finds its source with one read of the exact key. */
+  writeKey: (writeKey: string) => ({ pk: `WRITEKEY#${writeKey}`, sk: 'WRITEKEY' }),
   webhook: (webhookId: string) => ({ pk: `WEBHOOK#${webhookId}`, sk: 'ENDPOINT' }),
   webhookListing: (createdAt: string, webhookId: string) => ({ gsi1pk: 'WEBHOOKS', gsi1sk: `${createdAt}#${webhookId}` }),
   /** Keyed by the event's id (a hash of its domain key, never a lead id), so erasure leaves nothing here. */

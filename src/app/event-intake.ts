@@ -14,6 +14,12 @@ export interface TrackedEvent {
   /** Whose event it is: an address, or else a visitor id of the tracking snippet. */
   readonly email?: string;
   readonly anonymousId?: string;
+  /**
+   * For an event its sender reports again later, each time with a later time (a page reaching two
+   * minutes, reported on every leave): a report of its id within this long after the first is a
+   * duplicate whatever its time. Absent: a repeat must say the same time.
+   */
+  readonly reportedAgainWithinMs?: number;
 }
 
 type Subject = { readonly kind: 'lead' | 'anonymous'; readonly id: string };
@@ -115,7 +121,11 @@ export class EventIntake {
       const leadId = await visitors.leadIdForAnonymous(anonymousId);
       subject = leadId ? { kind: 'lead', id: leadId } : { kind: 'anonymous', id: anonymousId };
     }
-    const earliest = records.reduce((first, record) => (record.occurredAt < first ? record.occurredAt : first), records[0]?.occurredAt ?? receivedAt);
+    const searchTimes = events.map(({ event }, position) => {
+      const occurred = records[position]?.occurredAt ?? receivedAt;
+      return event.reportedAgainWithinMs ? new Date(Date.parse(occurred) - event.reportedAgainWithinMs).toISOString() : occurred;
+    });
+    const earliest = searchTimes.reduce((first, time) => (time < first ? time : first), searchTimes[0] ?? receivedAt);
     const stored = subject ? await history.recordedSince(subject, repeatSearchFrom(earliest)) : [];
     const statuses = recordStatuses(stored, records);
     return { email: sender?.email, subject, entries: events.map(({ index }, position) => ({ index, record: records[position] as EventRecord, status: statuses[position] ?? 'duplicate' })) };
@@ -162,6 +172,6 @@ function toRecord(event: TrackedEvent, receivedAt: string): EventRecord {
     receivedAt,
     recordedAt: receivedAt,
     properties: event.properties,
-    requestHash: requestFingerprint({ type: event.type, occurredAt, properties: event.properties }),
+    requestHash: requestFingerprint(event.reportedAgainWithinMs ? { type: event.type, properties: event.properties } : { type: event.type, occurredAt, properties: event.properties }),
   };
 }

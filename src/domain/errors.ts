@@ -35,9 +35,17 @@ export class InvalidInput extends LeadflowError {
   }
 }
 
-/** The request does not prove who sent it: a missing or wrong signature, or one too old to be a first delivery. */
+/**
+ * The request does not prove who sent it: a missing or wrong signature, one too old to be a first
+ * delivery, or a credential that is unknown or no longer valid.
+ */
 export class Unauthenticated extends LeadflowError {
   override readonly name = 'Unauthenticated';
+}
+
+/** The sender is known but may not do this (a write key used from a page outside its source's origins). */
+export class Forbidden extends LeadflowError {
+  override readonly name = 'Forbidden';
 }
 
 /** What the request names does not exist (or no longer does). */

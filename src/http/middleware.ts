@@ -2,7 +2,7 @@ import { TextDecoder } from 'node:util';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { Conflict, InvalidInput, LeadflowError, NotFound, Unauthenticated, Unavailable } from '../domain/errors';
+import { Conflict, Forbidden, InvalidInput, LeadflowError, NotFound, Unauthenticated, Unavailable } from '../domain/errors';
 import { HttpError } from './errors';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
@@ -53,7 +53,11 @@ function formDecoder(charset: string | undefined): TextDecoder {
  * true for), a request without a body passes unparsed.
  */
 export const parseBody = (
-  options: { optional?: boolean | ((event: ParsedBodyEvent) => boolean) } = {},
+  options: {
+    optional?: boolean | ((event: ParsedBodyEvent) => boolean);
+    /** Reads a text/plain body as JSON, for the requests it answers true for (routes taking tracking calls). */
+    textAsJson?: (event: ParsedBodyEvent) => boolean;
+  } = {},
 ): MiddlewareObj<ParsedBodyEvent, APIGatewayProxyStructuredResultV2> => ({
   before: ({ event }) => {
     // Bytes, as the client sent them: a body in a legacy charset reaches the function base64-encoded.
@@ -62,7 +66,7 @@ export const parseBody = (
     if (optional && bytes.length === 0) return;
     const contentType = event.headers['content-type'] ?? '';
     const mediaType = contentType.split(';')[0]?.trim().toLowerCase();
-    if (mediaType === 'application/json') {
+    if (mediaType === 'application/json' || (mediaType === 'text/plain' && options.textAsJson?.(event))) {
       // JSON is UTF-8 (RFC 8259 defines no charset parameter, and receivers ignore one).
       try {
         event.parsedBody = JSON.parse(bytes.toString('utf8'));
@@ -159,7 +163,8 @@ const json = (statusCode: number, body: unknown, headers: Record<string, string>
 function answerOf(error: LeadflowError): { readonly statusCode: number; readonly headers?: Record<string, string> } | undefined {
   if (error instanceof HttpError) return { statusCode: error.statusCode, ...(error.headers ? { headers: error.headers } : {}) };
   if (error instanceof InvalidInput) return { statusCode: 400 };
-  if (error instanceof Unauthenticated) return { statusCode: 401 };
+  if (error instanceof Unauthenticated) return { statusCode: 401, headers: { 'www-authenticate': 'Basic realm="leadflow"' } };
+  if (error instanceof Forbidden) return { statusCode: 403 };
   if (error instanceof NotFound) return { statusCode: 404 };
   if (error instanceof Conflict) return { statusCode: 409 };
   if (error instanceof Unavailable) return { statusCode: 503, ...(error.retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(error.retryAfterSeconds) } }) };

@@ -9,7 +9,8 @@ import { requireEdgeOrigin } from './edge-origin';
 import { HttpError, parameter, validationError } from './errors';
 import { errorResponses, limitBodySize, parseBody, type ErrorPage, type ParsedBodyEvent } from './middleware';
 
-export type BodyContentType = 'application/json' | 'application/x-www-form-urlencoded' | 'multipart/form-data';
+/** `text/plain` is read as JSON: tracking snippets send JSON as text/plain so browsers need no CORS preflight. */
+export type BodyContentType = 'application/json' | 'application/x-www-form-urlencoded' | 'multipart/form-data' | 'text/plain';
 
 /** What a route accepts as its body. */
 export interface BodyDeclaration {
@@ -188,7 +189,9 @@ export function routesHandler<const Routes extends readonly RouteDeclaration[]>(
   // Functions serving several routes have always size-checked and parsed any body sent.
   if (routes.length > 1 || routes.some((route) => route.request.body)) {
     if (maxBodyBytes === undefined) throw new Error(`${routes.map((route) => route.operationId).join(', ')}: a function taking bodies needs maxBodyBytes`);
-    chain.use(limitBodySize(maxBodyBytes)).use(parseBody({ optional: (event) => !routeOf(event)?.request.body?.required }));
+    chain.use(limitBodySize(maxBodyBytes)).use(
+      parseBody({ optional: (event) => !routeOf(event)?.request.body?.required, textAsJson: (event) => routeOf(event)?.request.body?.contentTypes?.includes('text/plain') === true }),
+    );
   }
   return chain.handler(async (event, context) => {
     const route = routeOf(event);

@@ -94,8 +94,9 @@ const FUZZ_FORM = {
 
 /**
  * Signed links for a real lead, so the fuzzer gets past the signature to what lies behind it; a stored
- * form definition, so the hosted page and embed script render a form rather than their 404; and a chat
- * source, so chat webhook calls reach its signature check rather than a 404.
+ * form definition, so the hosted page and embed script render a form rather than their 404; a chat
+ * source, so chat webhook calls reach its signature check rather than a 404; and a source's write key,
+ * so collector calls get past the key to what lies behind it.
  */
 export async function linkHints(stack: LocalStack): Promise<SeedHints> {
   const saved = await fetch(`${stack.apiUrl}/v1/admin/forms/${FUZZ_FORM_ID}`, {
@@ -116,10 +117,18 @@ export async function linkHints(stack: LocalStack): Promise<SeedHints> {
     body: JSON.stringify({ email: 'fuzz-seed@example.com', firstName: 'Seed', consent: ['newsletter', 'events'] }),
   });
   const { leadId } = (await response.json()) as { leadId: string };
+  // A write key for the collector's routes, bound to one of the origins the fuzzer sends.
+  const source = await fetch(`${stack.apiUrl}/v1/admin/sources`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.devToken}` },
+    body: JSON.stringify({ name: 'fuzz', origins: ['https://example.com'] }),
+  });
+  const { writeKey } = (await source.json()) as { writeKey: string };
   const purposes: Record<string, TokenPurpose> = { '/v1/unsubscribe': 'unsubscribe', '/v1/preferences': 'preferences', '/v1/subscriptions/confirm': 'confirmation' };
   return {
     formId: (route) => (route.path.startsWith('/f/') ? FUZZ_FORM_ID : undefined),
     sourceId: (route) => (route.path === '/v1/chat/{sourceId}' ? 'fuzz-chat' : undefined),
+    writeKey: () => writeKey,
     token: (route) => {
       const purpose = purposes[route.path];
       return purpose ? signToken(stack.signingKeys, purpose, { leadId, subscription: 'newsletter', expiresAt: Math.floor(Date.now() / 1000) + 3600 }) : undefined;

@@ -80,7 +80,7 @@ describe('table grants follow the manifest', () => {
 });
 
 describe('public functions', () => {
-  const publicFunctions = ['capture-form', 'ingest-events', 'capture-chat', 'preference-centre', 'api-docs', 'serve-snippet'];
+  const publicFunctions = ['capture-form', 'ingest-events', 'capture-chat', 'collect-events', 'preference-centre', 'api-docs', 'serve-snippet'];
 
   it('are exactly the functions behind public routes', () => {
     expect(manifest.functions.filter((spec) => spec.trigger.kind === 'http' && spec.trigger.audience === 'public').map((spec) => spec.name).sort()).toEqual([...publicFunctions].sort());
@@ -90,7 +90,7 @@ describe('public functions', () => {
     const actions = dynamoActionsOf(name);
     for (const action of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) expect(actions.has(action), action).toBe(false);
     const reachable = [...leadingKeysOf(name)];
-    for (const forbidden of ['WEBHOOK#', 'RULESET', 'SUPPRESSED#', 'ROUTING', 'SETTINGS', 'SEGMENT#', 'TEMPLATE#', 'RESCORE#', 'ORDER#', 'SEND_RATE']) {
+    for (const forbidden of ['WEBHOOK#', 'RULESET', 'SUPPRESSED#', 'ROUTING', 'SETTINGS', 'SEGMENT#', 'TEMPLATE#', 'RESCORE#', 'ORDER#', 'SEND_RATE', 'SOURCE#']) {
       expect(reachable.filter((pattern) => pattern.startsWith(forbidden)), forbidden).toEqual([]);
     }
     expect(dynamoStatementsOf(name).some((statement) => JSON.stringify(statement.Resource).includes('/index/')), 'no index query').toBe(false);
@@ -101,6 +101,9 @@ describe('public functions', () => {
     expect(tableKindsFor('ingest-events', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'LEAD#*']);
     // Its claims of deliveries, never a chat source's settings or secret.
     expect(tableKindsFor('capture-chat', 'dynamodb:PutItem')).toEqual(['ANON#*', 'CHAT_DELIVERY#*', 'EMAIL#*', 'LEAD#*']);
+    // The collector reads a write key by its exact key and can change no key or source.
+    expect(tableKindsFor('collect-events', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'LEAD#*']);
+    expect(tableKindsFor('collect-events', 'dynamodb:GetItem')).toContain('WRITEKEY#*');
     expect(tableKindsFor('preference-centre', 'dynamodb:UpdateItem')).toEqual(['CAMPAIGN#*', 'LEAD#*']);
     expect(dynamoActionsOf('api-docs').size).toBe(0);
     expect(dynamoActionsOf('serve-snippet').size).toBe(0);
@@ -112,6 +115,14 @@ describe('chat sources', () => {
     const readers = manifest.functions.filter((spec) => tableKindsFor(spec.name, 'dynamodb:GetItem').includes('CHAT#*')).map((spec) => spec.name);
     expect(readers.sort()).toEqual(['capture-chat', 'manage-chat-sources']);
     expect(tableKindsFor('capture-chat', 'dynamodb:UpdateItem')).not.toContain('CHAT#*');
+  });
+});
+
+describe('tracking sources', () => {
+  it('are written only by manage-sources, an admin function', () => {
+    const writers = manifest.functions.filter((spec) => tableKindsFor(spec.name, 'dynamodb:PutItem').some((kind) => kind === 'SOURCE#*' || kind === 'WRITEKEY#*')).map((spec) => spec.name);
+    expect(writers).toEqual(['manage-sources']);
+    expect(tableKindsFor('manage-sources', 'dynamodb:PutItem')).toEqual(['SOURCE#*', 'WRITEKEY#*']);
   });
 });
 
@@ -147,12 +158,14 @@ describe('item kinds', () => {
     keys.templateVersion('t', 1), keys.purchase('o'), keys.assignment('l', 'v1', 1), keys.routingConfig(), keys.teamRoundRobin('t'), keys.repLoad('r'),
     keys.followUp('l', 'v1', 1, 0, 'remind'), keys.webhook('w'), keys.webhookDelivery('w', 'e'), keys.stageTransition('l', 't', 1), keys.appliedOnce('l', 'k'), keys.salesReasons(),
     keys.chatSource('s'), keys.chatDelivery('s', 'h'),
+    keys.source('s'), keys.writeKey('wk_k'),
   ];
   const gsi1Keys = [
     keys.leadListing('a1'), keys.rulesetListing('t', 'v1'),
     keys.suppressionListing('t', 'h'), keys.campaignListing('t', 'c'), keys.sendsOfLead('l', 'c'), keys.segmentListing('t', 's'), keys.templateListing('t', 't'),
     keys.purchasesOfLead('l', 't', 'o'), keys.webhookListing('t', 'w'), keys.transitionMonth('2026-11-30T00:00:00.000Z', 'l'),
     keys.chatSourceListing('t', 's'),
+    keys.sourceListing('t', 's'),
   ];
 
   it('name every partition of the table exactly once', () => {

@@ -46,7 +46,7 @@ describe('LeadflowStack', () => {
     const statefulTypes = new Set(['AWS::DynamoDB::GlobalTable', 'AWS::Events::EventBus', 'AWS::Events::Archive', 'AWS::SecretsManager::Secret', 'AWS::Scheduler::ScheduleGroup', 'AWS::SES::ConfigurationSet', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::ApiGatewayV2::Api']);
     const stateful = Object.entries(resources).filter(([, resource]) => statefulTypes.has(resource.Type)).map(([id]) => id);
     expect(stateful.sort()).toEqual([
-      'Alarms04B5A0BF', 'AlarmsKey8B9C40AB', 'ApiF70053CD', 'BusArchiveD76499E2', 'BusEA82B648', 'CampaignSchedulesBAB3C549',
+      'Alarms04B5A0BF', 'AlarmsKey8B9C40AB', 'ApiF70053CD', 'BusArchiveD76499E2', 'BusEA82B648', 'CampaignSchedulesBAB3C549', 'CollectorApiBDA7D56F',
       'ConfigurationSet3DD38186', 'FormCaptchaD46B8555', 'PrivacySalt4E3455A7', 'SigningKeysA56F0358', 'TableCD117FA1',
     ]);
   });
@@ -179,6 +179,17 @@ describe('LeadflowStack', () => {
         Targets: [Match.objectLike({ RetryPolicy: Match.objectLike({ MaximumRetryAttempts: Match.anyValue() }) })],
       });
     }
+  });
+
+  it("puts the collector also on an API without API-level CORS, whose preflights reach the function, throttled and alarmed like the other", () => {
+    const apis = ofType('AWS::ApiGatewayV2::Api');
+    const collector = apis.find(([id]) => id.startsWith('CollectorApi'));
+    expect(collector?.[1].Properties.CorsConfiguration).toBeUndefined();
+    const collectorRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, route]) => JSON.stringify(route.Properties.ApiId).includes(collector?.[0] ?? '-'));
+    const keys = collectorRoutes.map(([, route]) => String(route.Properties.RouteKey));
+    expect(keys.sort()).toEqual(['GET /v1/projects/{writeKey}/settings', 'OPTIONS /v1/projects/{writeKey}/settings', 'OPTIONS /v1/{call}', 'POST /v1/{call}']);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { ApiId: { Ref: collector?.[0] }, DefaultRouteSettings: { ThrottlingRateLimit: manifest.http.throttleRatePerSecond, ThrottlingBurstLimit: manifest.http.throttleBurst } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: collector?.[0] } }] });
   });
 
   it('exposes each manifest route; admin routes require IAM, public ones are throttled at the stage', () => {

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import * as z from 'zod';
+
+/**
+ * A source is one website (or app) sending tracking calls. Its write key is a public identifier, in
+ * every page's snippet: it says which source a call is for, and only pages of the source's origins
+ * may use it from a browser. It is not a secret, so it is rotated for hygiene (a key copied to a
+ * site it should not be on) and revoked to stop a source at once.
+ */
+export interface Source {
+  readonly id: string;
+  readonly name: string;
+  /** Browser origins (`https://www.example.com`) whose pages may send with the source's keys. */
+  readonly origins: readonly string[];
+  readonly createdAt: string;
+}
+
+export interface WriteKey {
+  readonly writeKey: string;
+  readonly sourceId: string;
+  readonly createdAt: string;
+  /** A rotated-out key keeps working until then, so pages cached with it still send. */
+  readonly validUntil?: string;
+  readonly revokedAt?: string;
+}
+
+/** How long a rotated-out key keeps working by default: a day covers pages and CDNs caching the old snippet. */
+export const DEFAULT_ROTATION_GRACE_HOURS = 24;
+export const MAX_ROTATION_GRACE_HOURS = 30 * 24;
+
+/** A write key whose calls are accepted at `now`: not revoked, not past its grace period. */
+export const isKeyValid = (key: Pick<WriteKey, 'revokedAt' | 'validUntil'>, now: Date): boolean => !key.revokedAt && (!key.validUntil || Date.parse(key.validUntil) > now.getTime());
+
+export const WRITE_KEY_PATTERN = /^wk_[A-Za-z0-9_-]{32}$/;
+/** A new write key: 24 random bytes, so keys cannot be guessed from each other. */
+export const newWriteKey = (): string => `wk_${randomBytes(24).toString('base64url')}`;
+
+/** An origin as a browser sends it in `Origin`: scheme, host and port only. */
+export const Origin = z
+  .string()
+  .max(300)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  }, 'must be an origin such as https://www.example.com (scheme, host and port, no path or trailing /)');
+
+export const SourceRequest = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(200).regex(/^[^\p{Cc}]+$/u, 'must not contain control characters'),
+  origins: z.array(Origin).min(1, 'must list at least one origin').max(50),
+});
+export type SourceRequest = z.infer<typeof SourceRequest>;
+
+export const RotationRequest = z.strictObject({
+  graceHours: z.number().int().min(0).max(MAX_ROTATION_GRACE_HOURS).default(DEFAULT_ROTATION_GRACE_HOURS),
+});
+
+/** Whether a browser page of `origin` may send with the source's keys. Calls without an origin (servers) may. */
+export const originAllowed = (source: Pick<Source, 'origins'>, origin: string | undefined): boolean => origin === undefined || source.origins.includes(origin);
