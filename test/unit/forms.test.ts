@@ -66,7 +66,7 @@ describe('form definitions', () => {
   it('refuses field names that are neither profile fields nor attributes, and origins with a path', () => {
     expect(issuesOf(demoForm({ fields: [{ name: '__proto__', type: 'text', label: { en: 'x', id: 'x' } }] }))[0]).toMatch(/^fields\[0\]\.name: must be one of email/);
     expect(issuesOf(demoForm({ allowedOrigins: ['https://www.example.com/'] }))).toEqual([
-      'allowedOrigins[0]: must be an origin such as https://www.example.com (scheme and host, no path or trailing /)',
+      'allowedOrigins[0]: must be an origin such as https://www.example.com (scheme, host and port, no path or trailing /)',
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { engagementOf, eventType, flatProperties, identifiedEmail, occurredAt, SegmentBatch, SegmentCall, visitorIdOf } from '../../src/domain/tracking/segment-calls';
-import { isKeyValid, Origin, originAllowed } from '../../src/domain/tracking/sources';
+import { Origin } from '../../src/domain/origin';
+import { isKeyValid, originAllowed } from '../../src/domain/tracking/sources';
 
 const received = new Date('2026-11-30T12:00:00.000Z');
 

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
+import { Origin } from '../origin';
 import { LANGUAGES, SUBSCRIPTION_TYPES, type Language } from '../subscriptions';
 
 /**
@@ -74,18 +75,6 @@ const ConsentDefinition = z.strictObject({
 });
 export type ConsentDefinition = z.infer<typeof ConsentDefinition>;
 
-/** An origin such as `https://www.example.com`: scheme, host and port only. */
-const Origin = z
-  .string()
-  .max(200)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
-    } catch {
-      return false;
-    }
-  }, 'must be an origin such as https://www.example.com (scheme and host, no path or trailing /)');
 
 const Success = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('message'), message: LocalizedText(1000) }),

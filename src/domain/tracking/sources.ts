@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
+import { Origin } from '../origin';
 
 /**
  * A source is one website (or app) sending tracking calls. Its write key is a public identifier, in
@@ -35,18 +36,6 @@ export const WRITE_KEY_PATTERN = /^wk_[A-Za-z0-9_-]{32}$/;
 /** A new write key: 24 random bytes, so keys cannot be guessed from each other. */
 export const newWriteKey = (): string => `wk_${randomBytes(24).toString('base64url')}`;
 
-/** An origin as a browser sends it in `Origin`: scheme, host and port only. */
-export const Origin = z
-  .string()
-  .max(300)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
-    } catch {
-      return false;
-    }
-  }, 'must be an origin such as https://www.example.com (scheme, host and port, no path or trailing /)');
 
 export const SourceRequest = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(200).regex(/^[^\p{Cc}]+$/u, 'must not contain control characters'),
