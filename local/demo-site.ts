@@ -36,7 +36,7 @@ const ASSETS: ReadonlyMap<string, { readonly file: string; readonly type: string
 ]);
 
 /** The demo's form: the fields the starter ruleset's fit rules read, so a visitor can make a lead that qualifies. */
-export const demoFormDefinition = (siteOrigin: string): FormDefinitionInput => ({
+export const demoFormDefinition = (siteOrigins: readonly [string, ...string[]]): FormDefinitionInput => ({
   title: { en: 'Book a demo', id: 'Pesan demo' },
   fields: [
     { name: 'email', type: 'email', label: { en: 'Work email', id: 'Email kantor' }, required: true },
@@ -48,8 +48,8 @@ export const demoFormDefinition = (siteOrigin: string): FormDefinitionInput => (
   ],
   consents: [{ subscription: 'product_updates', text: { en: 'Send me product updates.', id: 'Kirimi saya pembaruan produk.' } }],
   hidden: ['pageUrl', 'utm_source', 'utm_campaign'],
-  success: { kind: 'redirect', url: `${siteOrigin}/thanks` },
-  allowedOrigins: [siteOrigin],
+  success: { kind: 'redirect', url: `${siteOrigins[0]}/thanks` },
+  allowedOrigins: [...siteOrigins],
   spam: { minSecondsToSubmit: 2 },
 });
 
@@ -74,15 +74,15 @@ function adminApi(apiUrl: string, devToken: string) {
 }
 
 /** The write key of the demo source of this origin: the one a previous start made, else a new source. */
-async function demoWriteKey(admin: ReturnType<typeof adminApi>, origin: string): Promise<string> {
+async function demoWriteKey(admin: ReturnType<typeof adminApi>, origins: readonly string[]): Promise<string> {
   let cursor: string | undefined;
   do {
     const page = SourceList.parse(await admin('GET', `/v1/admin/sources${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`));
-    const existing = page.items.find((source) => source.name === DEMO_SOURCE_NAME && source.origins.includes(origin) && source.writeKey);
+    const existing = page.items.find((source) => source.name === DEMO_SOURCE_NAME && origins.every((origin) => source.origins.includes(origin)) && source.writeKey);
     if (existing?.writeKey) return existing.writeKey;
     cursor = page.nextCursor;
   } while (cursor);
-  return CreatedSource.parse(await admin('POST', '/v1/admin/sources', { name: DEMO_SOURCE_NAME, origins: [origin] })).writeKey;
+  return CreatedSource.parse(await admin('POST', '/v1/admin/sources', { name: DEMO_SOURCE_NAME, origins })).writeKey;
 }
 
 const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -91,7 +91,8 @@ const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(
  * The demo marketing site of `npm start`: a few static pages with leadflow.js installed (behind a
  * consent banner), a blog post with a whitepaper to download, the demo form hosted by the API and
  * embedded in a page. On start it makes sure its tracking source (bound to its own origin) and its
- * form exist, through the admin API, so a restart reuses both. Listens on 127.0.0.1 only.
+ * form exist, through the admin API, so a restart on the same port reuses both. Listens on 127.0.0.1
+ * only; its origins are that address and localhost on the same port.
  */
 export async function startDemoSite(options: { readonly apiUrl: string; readonly devToken: string; readonly port: number }): Promise<DemoSite> {
   const layout = file('layout.html');
@@ -111,11 +112,14 @@ export async function startDemoSite(options: { readonly apiUrl: string; readonly
   });
   await listenOn(server, options.port);
   try {
-    const url = `http://${LOOPBACK}:${(server.address() as AddressInfo).port}`;
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${LOOPBACK}:${port}`;
+    // The same site as http://localhost:<port>: a browser sends that origin when the user types it.
+    const origins = [url, `http://localhost:${port}`] as const;
     const admin = adminApi(options.apiUrl, options.devToken);
-    const writeKey = await demoWriteKey(admin, url);
+    const writeKey = await demoWriteKey(admin, origins);
     // A definition the same as the stored one makes no new version, so every start may push it.
-    await admin('PUT', `/v1/admin/forms/${DEMO_FORM_ID}`, demoFormDefinition(url));
+    await admin('PUT', `/v1/admin/forms/${DEMO_FORM_ID}`, demoFormDefinition(origins));
     values = { apiUrl: options.apiUrl, writeKey, formId: DEMO_FORM_ID };
     return { url, writeKey, formId: DEMO_FORM_ID, stop: () => closeServer(server) };
   } catch (error) {

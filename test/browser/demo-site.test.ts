@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoSite, startDemoSite } from '../../local/demo-site';
+import { DEMO_FORM_ID, type DemoSite, startDemoSite } from '../../local/demo-site';
 import type { LocalStack } from '../../local/stack';
 import { eventually, settled, stackClient } from '../integration/helpers';
 import { sharedStack } from '../integration/shared-stack';
@@ -24,7 +24,8 @@ const PIPELINE_DEADLINE_MS = 45_000;
 let stack: LocalStack;
 let browser: Browser;
 let demo: DemoSite;
-const { getLead, mails } = stackClient(() => stack);
+const { admin, getLead, mails } = stackClient(() => stack);
+const demoFormVersion = async () => ((await (await admin('GET', `/v1/admin/forms/${DEMO_FORM_ID}`)).json()) as { version: number }).version;
 
 beforeAll(async () => {
   if (!available) return;
@@ -44,9 +45,11 @@ describe.skipIf(!available)('the demo site', () => {
     // The first site still holds the port: the second cannot listen, and makes nothing.
     expect(again).toBeInstanceOf(Error);
     const { writeKey } = demo;
+    const version = await demoFormVersion();
     await demo.stop();
     demo = await startDemoSite({ apiUrl: stack.apiUrl, devToken: stack.devToken, port: Number(new URL(demo.url).port) });
     expect(demo.writeKey).toBe(writeKey);
+    expect(await demoFormVersion()).toBe(version);
   });
 
   it('a visitor who consents, views pricing three times, downloads the whitepaper and sends the embedded form qualifies, with one alert', async () => {
