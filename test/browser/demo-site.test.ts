@@ -52,6 +52,17 @@ describe.skipIf(!available)('the demo site', () => {
     expect(await demoFormVersion()).toBe(version);
   });
 
+  it('the contact page links to the form hosted by the API, the same form the demo page embeds', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/contact`);
+    await page.getByRole('link', { name: 'Open the contact form' }).click();
+    await page.waitForURL(`${stack.apiUrl}/f/${DEMO_FORM_ID}`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Book a demo');
+    expect(await page.getByLabel('Team size').getAttribute('type')).toBe('number');
+    await context.close();
+  });
+
   it('a visitor who consents, views pricing three times, downloads the whitepaper and sends the embedded form qualifies, with one alert', async () => {
     const firstName = `Demo${randomUUID().slice(0, 8)}`;
     const email = `${firstName.toLowerCase()}@example.com`;
