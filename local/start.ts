@@ -2,8 +2,8 @@
  * `npm start`: the whole pipeline on this machine. Data persists in .leadflow/data between runs;
  * `--reset` clears it. `--port N` moves the API (default 3000); LEADFLOW_DYNAMODB_PORT,
  * LEADFLOW_SQS_PORT, LEADFLOW_SES_PORT, LEADFLOW_BUS_PORT and LEADFLOW_SECRETS_PORT move the stand-ins
- * (0: any free port). `--data DIR` keeps everything in DIR instead of .leadflow. Once everything
- * listens it prints one line `leadflow-ready <JSON>` (the endpoints and the admin token) for scripts and tests.
+ * and LEADFLOW_DEMO_PORT the demo marketing site (0: any free port). `--data DIR` keeps everything
+ * in DIR instead of .leadflow. Once everything listens it prints one line `leadflow-ready <JSON>` (the endpoints and the admin token) for scripts and tests.
  *
  * One leadflow runs per state folder: a second start names the first and exits 1. Every child
  * process ends with this one, and this one ends with the command that started it (npm stopped alone
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import type { KeyRing } from '../src/domain/consent/signed-token';
 import { claimInstance } from './instance';
+import type { DemoSite } from './demo-site';
 import type { LocalStack } from './stack';
 
 const { values } = parseArgs({
@@ -52,8 +53,10 @@ process.on('exit', () => claim.release());
 // Loaded only now, so that a second start answers in one line, before the SDK has anything to say.
 const { isAddressInUse } = await import('./services');
 const { newKeyRing, startLocalStack } = await import('./stack');
+const { startDemoSite } = await import('./demo-site');
 
 let stack: LocalStack;
+let demoSite: DemoSite;
 try {
   stack = await startLocalStack({
     dataDir: `${stateDir}/data`,
@@ -72,10 +75,19 @@ try {
   console.error(`leadflow cannot start: ${(error as Error).message}; stop that process, or move leadflow with --port and LEADFLOW_<SERVICE>_PORT`);
   process.exit(1);
 }
+try {
+  demoSite = await startDemoSite({ apiUrl: stack.apiUrl, devToken: stack.devToken, port: port('DEMO', 8080) });
+} catch (error) {
+  await stack.stop();
+  if (!isAddressInUse(error)) throw error;
+  console.error(`leadflow cannot start: the demo site cannot listen: ${(error as Error).message}; stop that process, or move it with LEADFLOW_DEMO_PORT`);
+  process.exit(1);
+}
 claim.update(stack.apiUrl);
 console.log(`
 leadflow is running locally (pid ${process.pid}).
 
+  Demo site         ${demoSite.url}   (click around, then see your score: README, "Try it: the demo site")
   API               ${stack.apiUrl}
   OpenAPI document  ${stack.apiUrl}/v1/openapi.json
   Sent mail         ${stack.sesUrl}   (every email, with its headers)
@@ -88,20 +100,23 @@ leadflow is running locally (pid ${process.pid}).
 
 Ctrl-C stops everything.
 `);
-console.log(`leadflow-ready ${JSON.stringify({ apiUrl: stack.apiUrl, devToken: stack.devToken, ...stack.endpoints })}`);
+console.log(`leadflow-ready ${JSON.stringify({ apiUrl: stack.apiUrl, devToken: stack.devToken, demoSiteUrl: demoSite.url, ...stack.endpoints })}`);
 
 let stopping = false;
 function stopAndExit(reason: string) {
   if (stopping) return;
   stopping = true;
   console.log(`\n${reason}: stopping…`);
-  stack.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  demoSite
+    .stop()
+    .then(() => stack.stop())
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stopAndExit(signal));
 // npm runs this under `sh -c`. SIGTERM to npm alone ends npm and the shell but not this process,

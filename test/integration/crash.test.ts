@@ -51,7 +51,7 @@ afterAll(async () => {
 
 /** `npm start` on the test's data folder, every port free; resolves with its ready line. */
 function startStack(): Promise<{ child: ChildProcess; ready: ReadyLine }> {
-  const free = { LEADFLOW_DYNAMODB_PORT: '0', LEADFLOW_SQS_PORT: '0', LEADFLOW_SES_PORT: '0', LEADFLOW_BUS_PORT: '0', LEADFLOW_SECRETS_PORT: '0' };
+  const free = { LEADFLOW_DYNAMODB_PORT: '0', LEADFLOW_SQS_PORT: '0', LEADFLOW_SES_PORT: '0', LEADFLOW_BUS_PORT: '0', LEADFLOW_SECRETS_PORT: '0', LEADFLOW_DEMO_PORT: '0' };
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--data', dataDir, '--port', '0'], {
     cwd: PROJECT_ROOT,
     // Its own process group, so one kill reaches DynamoDB Local and every other child too.

@@ -54,6 +54,7 @@ function run(command: string, args: string[], ports: Record<string, string> = {}
       LEADFLOW_SES_PORT: '0',
       LEADFLOW_BUS_PORT: '0',
       LEADFLOW_SECRETS_PORT: '0',
+      LEADFLOW_DEMO_PORT: '0',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       ...ports,
     },
@@ -156,8 +157,8 @@ describe('npm start, and a second start beside it', () => {
   it.skipIf(!existsSync('/proc/net/tcp'))('listens on 127.0.0.1 only: every port it reports, and every socket it or DynamoDB Local holds', () => {
     const sockets = listeningSockets([running.pid, running.dynamodbPid]);
     expect(sockets.filter((socket) => !isLoopback(socket.address))).toEqual([]);
-    // API, mail, DynamoDB Local, SQS, EventBridge, Scheduler, Secrets Manager.
-    expect(running.ports).toHaveLength(7);
+    // Demo site, API, mail, DynamoDB Local, SQS, EventBridge, Scheduler, Secrets Manager.
+    expect(running.ports).toHaveLength(8);
     expect(sockets.map((socket) => socket.port)).toEqual(expect.arrayContaining(running.ports));
   });
 
