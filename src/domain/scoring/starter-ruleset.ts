@@ -30,7 +30,7 @@ export const starterRuleset: Ruleset = {
     { id: 'pricing-page', description: 'Pricing page view', score: 'engagement', points: 10, cap: { max: 3, periodDays: 7 }, when: { event: { type: ['page_view'], properties: { url: [{ wildcard: '*/pricing*' }] } } } },
     { id: 'demo-page', description: 'Demo page view', score: 'engagement', points: 15, cap: { max: 2, periodDays: 7 }, when: { event: { type: ['page_view'], properties: { url: [{ wildcard: '*/demo*' }] } } } },
     { id: 'feature-page', description: 'Feature page view', score: 'engagement', points: 3, cap: { max: 5, periodDays: 7 }, when: { event: { type: ['page_view'], properties: { url: [{ wildcard: '*/features*' }] } } } },
-    { id: 'time-on-site', description: 'Two minutes or more on a page', score: 'engagement', points: 5, cap: { max: 4, periodDays: 7 }, when: { event: { type: ['page_view', 'time_on_page'], properties: { secondsOnPage: [{ numeric: ['>=', 120] }] } } } },
+    { id: 'time-on-site', description: 'Two minutes or more on a page', score: 'engagement', points: 5, cap: { max: 4, periodDays: 7 }, when: { event: { type: ['page_view'], properties: { secondsOnPage: [{ numeric: ['>=', 120] }] } } } },
     { id: 'content-download', description: 'Content download', score: 'engagement', points: 10, cap: { max: 5 }, when: { event: { type: ['content_download'] } } },
     { id: 'webinar-registration', description: 'Webinar registration', score: 'engagement', points: 15, cap: { max: 3 }, when: { event: { type: ['webinar_registration'] } } },
     { id: 'chat-conversation', description: 'Chat message', score: 'engagement', points: 5, cap: { max: 2, periodDays: 1 }, when: { event: { type: ['chat_message'] } } },
