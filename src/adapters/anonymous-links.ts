@@ -9,10 +9,14 @@ export type LinkOutcome = 'linked' | 'already-linked' | 'linked-to-another-lead'
 
 /** Links from a visitor id (a browser not yet identified) to the lead it turned out to be. */
 export class AnonymousLinks {
+  private readonly events: LeadEventStore;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.events = new LeadEventStore(client, tableName);
+  }
 
   async leadIdForAnonymous(anonymousId: string): Promise<string | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.anonymousLink(anonymousId), ConsistentRead: true }));
@@ -55,7 +59,7 @@ export class AnonymousLinks {
    * visitor's: a retried move finds moved events gone and skips them, so none is counted twice.
    */
   async moveHistory(anonymousId: string, leadId: string): Promise<number> {
-    const events = await new LeadEventStore(this.client, this.tableName).recordedSince({ kind: 'anonymous', id: anonymousId }, '');
+    const events = await this.events.recordedSince({ kind: 'anonymous', id: anonymousId }, '');
     let moved = 0;
     for (const event of events) {
       const { subject: _subject, recordedAt: _recordedAt, ...rest } = event;

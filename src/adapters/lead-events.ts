@@ -1,5 +1,6 @@
 import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { distinctEvents, recordStatuses, repeatSearchFrom } from '../domain/event-log';
+import { compareEvents } from '../domain/scoring/engine';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { EmailIndex } from './email-index';
 import { keys, type Subject } from './keys';
@@ -86,7 +87,7 @@ export class LeadEventStore {
         options.limit,
       ),
     ).filter((event) => !options.since || event.occurredAt >= options.since);
-    const byTime = events.sort((a, b) => (a.occurredAt === b.occurredAt ? a.id.localeCompare(b.id) : a.occurredAt < b.occurredAt ? -1 : 1));
+    const byTime = events.sort((a, b) => compareEvents({ at: a.occurredAt, eventId: a.id }, { at: b.occurredAt, eventId: b.id }));
     return options.newestFirst ? byTime.reverse() : byTime;
   }
 

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { MAX_CLOCK_SKEW_MS } from '../domain/event-log';
+import { distinctEvents, MAX_CLOCK_SKEW_MS } from '../domain/event-log';
 import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 import type { BacktestWindow } from '../domain/scoring/backtest';
 import type { Lead } from '../domain/lead';
@@ -61,11 +61,7 @@ export class LeadHistories {
     for await (const page of pages) items.push(...page);
     const profile = items.find((item) => item.sk === keys.lead(leadId).sk);
     if (!profile) return undefined;
-    const seen = new Set<string>();
-    const events = items
-      .filter((item) => String(item.sk).startsWith(keys.eventPrefix))
-      .map(toStoredEvent)
-      .filter((event) => event.occurredAt < to && !seen.has(event.id) && Boolean(seen.add(event.id)));
+    const events = distinctEvents(items.filter((item) => String(item.sk).startsWith(keys.eventPrefix)).map(toStoredEvent)).filter((event) => event.occurredAt < to);
     return { lead: toLeadWithScore(profile, items.find((item) => item.sk === keys.score(leadId).sk)), events };
   }
 }
