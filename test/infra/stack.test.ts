@@ -143,15 +143,18 @@ describe('LeadflowStack', () => {
     });
   });
 
-  it('alarms on throttles of every function', () => {
+  it('alarms on the failed or throttled invocations of every function, in one alarm each', () => {
+    const metricOf = (alarm: Record<string, unknown>, id: string) =>
+      ((alarm.Metrics ?? []) as { Id: string; MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[]).find((metric) => metric.Id === id)?.MetricStat?.Metric;
     for (const spec of manifest.functions) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Throttles',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(spec.name) } }],
-        Threshold: 1,
-        AlarmActions: Match.anyValue(),
-      });
+      const dimensions = [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(spec.name) } }];
+      const own = ofType('AWS::CloudWatch::Alarm').filter(([, alarm]) => JSON.stringify(metricOf(alarm.Properties, 'errors')?.Dimensions) === JSON.stringify(dimensions));
+      expect(own, spec.name).toHaveLength(1);
+      const alarm = own[0]?.[1].Properties ?? {};
+      expect(alarm, spec.name).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [expect.anything()] });
+      expect(JSON.stringify(alarm.Metrics)).toContain('errors + throttles');
+      expect(metricOf(alarm, 'errors')?.MetricName).toBe('Errors');
+      expect(metricOf(alarm, 'throttles')).toMatchObject({ MetricName: 'Throttles', Dimensions: dimensions });
     }
   });
 
