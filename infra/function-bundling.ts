@@ -1,12 +1,14 @@
 import type { BuildOptions } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { FUNCTION_BUNDLE_PLUGINS } from './bundle-plugins';
 
 /** Where `cdk deploy` runs esbuild, and the folder the aliases below are relative to. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * How every function is bundled: by `cdk deploy` (LeadflowFunction) and by `npm run bench`, which
- * measures what deploy ships. No CDK imports here, so the bench does not load aws-cdk-lib.
+ * How every function is bundled: by `cdk deploy` (LeadflowFunction, through infra/bundle-function.ts)
+ * and by `npm run bench`, which measures what deploy ships, both with `esbuildOptionsFor` below. No CDK
+ * imports here, so the bench does not load aws-cdk-lib.
  */
 export const FUNCTION_BUNDLING = {
   minify: true,
@@ -36,6 +38,7 @@ export const FUNCTION_BUNDLING = {
   sdkReplacements: {
     '@aws-sdk/credential-provider-node': './infra/sdk-replacements/environment-credentials.ts',
     '@smithy/core/event-streams': './infra/sdk-replacements/no-event-streams.ts',
+    'mnemonist/lru-cache': './infra/sdk-replacements/endpoint-cache-lru.ts',
   },
   /**
    * Powertools' batch parser reaches these only for an `innerSchema` with a `transformer`; leadflow's
@@ -46,8 +49,8 @@ export const FUNCTION_BUNDLING = {
 } as const;
 
 /**
- * The same bundle as esbuild options, for tools that build it without CDK. `sdk: 'external'` builds
- * it instead as it would be with the SDK left to the Lambda runtime (the bench compares the two).
+ * A function's bundle as esbuild options, with the plugins of infra/bundle-plugins.ts. `sdk: 'external'`
+ * builds it instead as it would be with the SDK left to the Lambda runtime (the bench compares the two).
  */
 export function esbuildOptionsFor(entry: string, outfile: string, sdk: 'bundled' | 'external' = 'bundled'): BuildOptions {
   return {
@@ -64,5 +67,6 @@ export function esbuildOptionsFor(entry: string, outfile: string, sdk: 'bundled'
     banner: { js: FUNCTION_BUNDLING.banner },
     ...(sdk === 'bundled' ? { alias: { ...FUNCTION_BUNDLING.sdkReplacements } } : {}),
     external: [...(sdk === 'external' ? ['@aws-sdk/*'] : []), ...FUNCTION_BUNDLING.unreachableModules],
+    plugins: [...FUNCTION_BUNDLE_PLUGINS],
   };
 }

@@ -1,11 +1,10 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { AssetHashType, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { FunctionSpec } from '../manifest/types';
 import { FUNCTION_BUNDLING, PROJECT_ROOT } from './function-bundling';
 
@@ -21,18 +20,16 @@ export interface LeadflowFunctionProps {
  * alarms on errors and throttles.
  */
 export class LeadflowFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: LeadflowFunctionProps) {
     super(scope, id);
     const { spec } = props;
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    this.fn = new NodejsFunction(this, 'Function', {
+    this.fn = new LambdaFunction(this, 'Function', {
       description: spec.description,
-      entry: resolve(PROJECT_ROOT, spec.entry),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: resolve(PROJECT_ROOT, 'package-lock.json'),
+      code: functionBundle(spec.entry),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: spec.memoryMb,
@@ -41,18 +38,6 @@ export class LeadflowFunction extends Construct {
       tracing: Tracing.ACTIVE,
       logGroup,
       environment: { ...props.environment, NODE_OPTIONS: FUNCTION_BUNDLING.nodeOptions },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: FUNCTION_BUNDLING.minify,
-        sourceMap: FUNCTION_BUNDLING.sourceMap,
-        target: FUNCTION_BUNDLING.target,
-        mainFields: [...FUNCTION_BUNDLING.mainFields],
-        banner: FUNCTION_BUNDLING.banner,
-        bundleAwsSDK: true,
-        externalModules: [...FUNCTION_BUNDLING.unreachableModules],
-        // Run from PROJECT_ROOT, which the replacements' paths are relative to.
-        esbuildArgs: { '--alias': Object.entries(FUNCTION_BUNDLING.sdkReplacements).map(([module, replacement]) => `${module}=${replacement}`) },
-      },
     });
     // One alarm a function, on failed and throttled invocations together: CloudFormation stacks hold at
     // most 500 resources, and a second alarm for each of dozens of functions spends 1 in 13 of them.
@@ -88,4 +73,26 @@ export class LeadflowFunction extends Construct {
       reason: 'X-Ray PutTraceSegments and PutTelemetryRecords have no resource ARN to scope to.',
     });
   }
+}
+
+/**
+ * The function's code as infra/bundle-function.ts builds it, with the options and esbuild plugins
+ * `npm run bench` measures (NodejsFunction runs esbuild's command line, which takes no plugins). The
+ * asset is hashed by its output, and a synth that skips bundling (`aws:cdk:bundling-stacks`) does not
+ * run it, as with NodejsFunction.
+ */
+function functionBundle(entry: string): Code {
+  return Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: bundling is local, and a failed local bundle fails the synth instead of falling back to Docker.
+      image: Runtime.NODEJS_22_X.bundlingImage,
+      local: {
+        tryBundle(outputDir) {
+          execFileSync(process.execPath, ['--import', 'tsx', 'infra/bundle-function.ts', entry, outputDir], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+          return true;
+        },
+      },
+    },
+  });
 }
