@@ -1,5 +1,7 @@
 import type { Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The esbuild plugins every function bundle is built with (infra/function-bundling.ts). Each one
@@ -71,4 +73,29 @@ const zodWithoutJsonSchema: Plugin = {
   },
 };
 
-export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [sdkSchemasWithLiteralKeys, sdkClientVersionOnly, zodWithoutJsonSchema];
+const SDK_REPLACEMENTS = fileURLToPath(new URL('./sdk-replacements/', import.meta.url));
+/** `@smithy/core` modules (by path under its `dist-es`) and the file of infra/sdk-replacements/ that stands in for each. */
+const SMITHY_CORE_REPLACEMENTS: Readonly<Record<string, string>> = {
+  'submodules/checksum/sha256/Sha256Js.js': 'node-crypto-sha256.ts',
+  'submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js': 'region-from-environment.ts',
+  'submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js': 'no-shared-config-files.ts',
+};
+
+/**
+ * Replaces `@smithy/core` modules that only run outside Lambda (each replacement says why). They are
+ * imported by relative paths inside the package, which esbuild's `alias` (used for whole packages in
+ * function-bundling.ts) cannot reach.
+ */
+const smithyCoreOutsideLambda: Plugin = {
+  name: 'smithy-core-outside-lambda',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/](?:checksum|config)[\\/].*\.js$/ }, async ({ path }) => {
+      const module = path.replaceAll('\\', '/').split('/@smithy/core/dist-es/')[1] ?? '';
+      const replacement = Object.hasOwn(SMITHY_CORE_REPLACEMENTS, module) ? SMITHY_CORE_REPLACEMENTS[module] : undefined;
+      if (!replacement) return undefined;
+      return { contents: await readFile(join(SDK_REPLACEMENTS, replacement), 'utf8'), loader: 'ts', resolveDir: SDK_REPLACEMENTS };
+    });
+  },
+};
+
+export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [sdkSchemasWithLiteralKeys, sdkClientVersionOnly, zodWithoutJsonSchema, smithyCoreOutsideLambda];

@@ -35,11 +35,11 @@ async function deployedBundle(entry: string) {
 }
 
 /**
- * The largest deployed bundle on 2026-11-30 (manage-campaigns, 441 KiB; docs/performance.md) and the
- * largest parts (the SDK in alert-sales, 256 KiB; the rest in api-docs, 271 KiB): a function that
+ * The largest deployed bundle on 2026-11-30 (manage-campaigns, 434 KiB; docs/performance.md) and the
+ * largest parts (the SDK in alert-sales, 250 KiB; the rest in api-docs, 271 KiB): a function that
  * grows past these has taken on code to look at, not only a few lines.
  */
-const LIMIT_KIB = { bundle: 445, sdk: 260, besidesSdk: 275 };
+const LIMIT_KIB = { bundle: 440, sdk: 255, besidesSdk: 275 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
 const CLIENT_OF_ACCESS: Partial<Record<Access, string>> = {
@@ -70,10 +70,10 @@ describe('function bundles as deployed', () => {
       expect(packagesIn(/(?:^|\/)node_modules\/@aws-sdk\/(client-[^/]+)\//).filter((client) => !callableClients(spec).has(client))).toEqual([]);
       // `import { z } from 'zod'` makes `z` a value, and with it every one of zod's 64 locales (258 KB): import `* as z`.
       expect(bundle.inputs.filter((path) => /\/zod\/.*\/locales\//.test(path)).map((path) => path.replace(/.*\/locales\//, ''))).toEqual(['en.js']);
-      // What infra/bundle-plugins.ts leaves out: every shape of a client's service, zod's JSON Schema generator, mnemonist.
+      // What infra/bundle-plugins.ts leaves out: every shape of a client's service, zod's JSON Schema generator, mnemonist, the SDK's ini parser.
       expect(bundle.bytesOf(/\/zod\/v4\/core\/(json-schema-processors|to-json-schema)\.js$/)).toBeLessThan(3 * 1024);
       expect(bundle.bytesOf(/\/@aws-sdk\/client-sesv2\/dist-es\/schemas\//)).toBeLessThan(8 * 1024);
-      expect(bundle.inputs.filter((path) => /\/node_modules\/mnemonist\//.test(path))).toEqual([]);
+      expect(bundle.inputs.filter((path) => /\/node_modules\/mnemonist\/|\/shared-ini-file-loader\/parseIni\.js$/.test(path))).toEqual([]);
       expect(bundle.bytes).toBeLessThanOrEqual(LIMIT_KIB.bundle * 1024);
       expect(bundle.sdkBytes).toBeLessThanOrEqual(LIMIT_KIB.sdk * 1024);
       expect(bundle.bytes - bundle.sdkBytes).toBeLessThanOrEqual(LIMIT_KIB.besidesSdk * 1024);
