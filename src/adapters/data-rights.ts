@@ -4,6 +4,7 @@ import { batchDelete } from './batch-delete';
 import { keys } from './keys';
 import type { LeadStore } from './lead-store';
 import { queryAll } from './query-pages';
+import { scoreFromItem, type StoredScore } from './score-items';
 
 /** Everything the table holds about one lead, found from the lead itself. */
 export interface LeadHoldings {
@@ -57,7 +58,9 @@ export class DataRights {
     const records: Record<string, Record<string, unknown>[]> = {};
     for (const item of [...holdings.own, ...holdings.events, ...holdings.sends, ...holdings.purchases]) {
       const kind = String(item.entity ?? 'other');
-      (records[kind] ??= []).push(withoutKeys(item));
+      // The score is stored packed (score-items.ts): exported as the engine's state, readable as JSON.
+      const readable = kind === 'score' && item.score ? { ...item, score: scoreFromItem(item.score as StoredScore) } : item;
+      (records[kind] ??= []).push(withoutKeys(readable));
     }
     return { exportedAt: at, leadId: holdings.lead.id, email: holdings.lead.email, records };
   }

@@ -46,6 +46,7 @@
  * | chat delivery     | CHAT_DELIVERY#<sourceId>#<hash of delivery key> | DELIVERY |                               |
  * | tracking source   | SOURCE#<id>        | SOURCE                           | SOURCES / <createdAt>#<id>          |
  * | write key         | WRITEKEY#<key>     | WRITEKEY                         |                                     |
+ * | event (before the layout migration) | EVENT#<eventId> | EVENT           | LEAD#<id> or ANON#<id> / <time>#<id> |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -69,6 +70,10 @@ export const keys = {
   /** The sort key from which a subject's events recorded at or after `recordedAt` are found. */
   eventsFrom: (recordedAt: string) => `${EVENT_PREFIX}${recordedAt}`,
   eventPrefix: EVENT_PREFIX,
+  /** Where events were kept before they moved into their subject's partition: only the layout migration reads it. */
+  legacyEvent: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
+  /** The gsi1 partition that listed a subject's events before the layout migration. */
+  legacyEventsOfSubject: (subject: Subject) => subjectPartition(subject),
   /** Sorts after every event key (`~` follows the digits of a time). */
   eventsEnd: `${EVENT_PREFIX}~`,
   subjectPartition: (subject: Subject) => subjectPartition(subject),

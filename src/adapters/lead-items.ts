@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsentRecord } from '../domain/subscriptions';
-import type { ScoredEvent, ScoreState } from '../domain/scoring/engine';
-import { EMPTY_WATERMARK, type ScoreWatermark } from '../domain/event-log';
+import type { ScoredEvent } from '../domain/scoring/engine';
+import { EMPTY_WATERMARK } from '../domain/event-log';
 import type { LeadQualifiedDetail } from '../domain/events';
 import type { Lead, Touch } from '../domain/lead';
 import { entryStage, stageEntry, type EntryStage } from '../domain/handoff/lifecycle';
 import { keys, type Subject } from './keys';
 import { transitionPut } from './lifecycle-store';
+import { scoreFromItem, type StoredScore } from './score-items';
 
 /**
  * How a lead, its events and its consent records look as table items, and the writes that create
@@ -113,21 +114,13 @@ export function emptyScoreItem(leadId: string) {
   return { ...keys.score(leadId), entity: 'score', version: 0, through: EMPTY_WATERMARK.through, recent: [] };
 }
 
-/** `recent` is kept as `<recordedAt>#<id>` strings: about 60 bytes an event. */
-export const watermarkOf = (item: Record<string, unknown> | undefined): ScoreWatermark => ({
-  through: typeof item?.through === 'string' ? item.through : '',
-  recent: Array.isArray(item?.recent)
-    ? item.recent.map((entry: string) => ({ recordedAt: entry.slice(0, entry.indexOf('#')), id: entry.slice(entry.indexOf('#') + 1) }))
-    : [],
-});
-
 /** The profile item and the score item as one lead. */
 export function toLeadWithScore(profile: Record<string, unknown>, score: Record<string, unknown> | undefined): Lead {
   const lead = toLead(profile);
   if (!score) return lead;
   return {
     ...lead,
-    ...(score.score ? { score: score.score as ScoreState } : {}),
+    ...(score.score ? { score: scoreFromItem(score.score as StoredScore) } : {}),
     ...(score.pendingQualification ? { pendingQualification: score.pendingQualification as LeadQualifiedDetail } : {}),
     scoreVersion: Number(score.version),
   };

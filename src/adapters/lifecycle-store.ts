@@ -6,6 +6,7 @@ import { transactWrite } from './transactions';
 import { keys } from './keys';
 import { queryAll, queryPages } from './query-pages';
 import { releaseWrite } from './routing-store';
+import { storedScore } from './score-items';
 
 /** A stage change as stored: append-only, one per change (the lead's entry included), with what the reports need. */
 export type StoredTransition = RecordedStageChange & {
@@ -91,7 +92,7 @@ export class LifecycleStore {
                   UpdateExpression: 'SET #score = :score, #version = :next',
                   ConditionExpression: lead.scoreVersion === undefined ? 'attribute_not_exists(pk)' : '#version = :version',
                   ExpressionAttributeNames: { '#score': 'score', '#version': 'version' },
-                  ExpressionAttributeValues: { ':score': change.score, ':next': (lead.scoreVersion ?? 0) + 1, ...(lead.scoreVersion === undefined ? {} : { ':version': lead.scoreVersion }) },
+                  ExpressionAttributeValues: { ':score': storedScore(change.score), ':next': (lead.scoreVersion ?? 0) + 1, ...(lead.scoreVersion === undefined ? {} : { ':version': lead.scoreVersion }) },
                 },
               },
             ]

@@ -5,7 +5,8 @@ import type { Lead } from '../domain/lead';
 import type { ScoreState } from '../domain/scoring/engine';
 import { failedConditions, isConditionFailure } from './dynamo-errors';
 import { keys } from './keys';
-import { toLeadWithScore, toStoredEvent, watermarkOf, type StoredEvent } from './lead-items';
+import { storedRecent, storedScore, watermarkOf } from './score-items';
+import { toLeadWithScore, toStoredEvent, type StoredEvent } from './lead-items';
 
 const RESCORE_MARKER_TTL_SECONDS = 30 * 86_400;
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
@@ -165,9 +166,9 @@ export class ScoreStore {
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: scoreVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :version',
       ExpressionAttributeValues: {
-        ':score': score,
+        ':score': storedScore(score),
         ':through': watermark.through,
-        ':recent': watermark.recent.map((event) => `${event.recordedAt}#${event.id}`),
+        ':recent': storedRecent(watermark.recent),
         ':entity': 'score',
         ':next': (scoreVersion ?? 0) + 1,
         ...(scoreVersion === undefined ? {} : { ':version': scoreVersion }),

@@ -8,6 +8,7 @@ import type { Ruleset } from '../../src/domain/scoring/ruleset';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
+import { scoreFromItem } from '../../src/adapters/score-items';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -29,6 +30,8 @@ const profileItem = { pk: 'LEAD#lead-1', sk: 'PROFILE', id: 'lead-1', email: 'bo
 /** The score holds the history: its watermark passed the events' recording an hour ago. */
 const scoreItem = (score: unknown, extra: Record<string, unknown> = {}) => ({ pk: 'LEAD#lead-1', sk: 'SCORE', entity: 'score', version: 3, through: new Date(Date.now() - 1_800_000).toISOString(), recent: [], score, ...extra });
 const eventItems = history.map((event) => ({ pk: 'LEAD#lead-1', sk: `EVENT#${HOUR_AGO}#${event.id}`, entity: 'event', ...event, receivedAt: HOUR_AGO }));
+/** The lead's score as its item holds it, read back. */
+const storedScore = () => scoreFromItem(table.get({ pk: 'LEAD#lead-1', sk: 'SCORE' })?.score as Record<string, unknown>);
 const request = (leadIds = ['lead-1']) => busEnvelope('rescore.leads-requested', { version: 1, correlationId: 'job-1', jobId: 'job-1', rulesetVersion: 'lower-bar', leadIds });
 const cancelled = (...codes: string[]) => new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
 const transactions = () => dynamo.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems ?? []);
@@ -60,7 +63,7 @@ describe('rescore-leads', () => {
     const [scoreUpdate, marker, counter] = transactions()[0] ?? [];
     expect(scoreUpdate?.Update?.Key).toEqual({ pk: 'LEAD#lead-1', sk: 'SCORE' });
     expect(scoreUpdate?.Update?.ConditionExpression).toBe('version = :version');
-    expect(table.get({ pk: 'LEAD#lead-1', sk: 'SCORE' })?.score).toMatchObject({ rulesetVersion: 'lower-bar', qualified: true, qualifications: 1, eventCount: 2 });
+    expect(storedScore()).toMatchObject({ rulesetVersion: 'lower-bar', qualified: true, qualifications: 1, eventCount: 2 });
     expect(marker?.Put?.Item).toMatchObject({ pk: 'RESCORE#job-1', sk: 'LEAD#lead-1' });
     expect(marker?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect(counter?.Update?.UpdateExpression).toContain('ADD #done :one');
@@ -73,7 +76,7 @@ describe('rescore-leads', () => {
     const alreadyQualified = { ...replay(history, profile, starterRuleset).state, qualified: true, qualifications: 1, qualifiedAt: history[0]?.occurredAt };
     table.put(scoreItem(alreadyQualified));
     await handler(sqsEvent([request()]), context);
-    expect(transactions()[0]?.[0]?.Update?.ExpressionAttributeValues?.[':score']).toMatchObject({ qualified: true, qualifications: 1 });
+    expect(scoreFromItem(transactions()[0]?.[0]?.Update?.ExpressionAttributeValues?.[':score'])).toMatchObject({ qualified: true, qualifications: 1 });
     expect(transactions()[0]?.[0]?.Update?.UpdateExpression).not.toContain('pendingQualification');
     expect(bus.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
@@ -97,7 +100,7 @@ describe('rescore-leads', () => {
     const later = new Date().toISOString();
     table.put({ pk: 'LEAD#lead-1', sk: `EVENT#${later}#e3`, entity: 'event', id: 'e3', type: 'webinar_registration', occurredAt: later, receivedAt: later, properties: {} });
     await handler(sqsEvent([request()]), context);
-    expect(table.get({ pk: 'LEAD#lead-1', sk: 'SCORE' })?.score).toMatchObject({ rulesetVersion: 'lower-bar', eventCount: 2 });
+    expect(storedScore()).toMatchObject({ rulesetVersion: 'lower-bar', eventCount: 2 });
   });
 
   it('only counts a lead when a newer ruleset has been activated since', async () => {

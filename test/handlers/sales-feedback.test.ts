@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { lifecycleTable, type Item } from './lifecycle-table';
+import { scoreFromItem } from '../../src/adapters/score-items';
 
 setHandlerEnvironment();
 process.env.MAX_BODY_BYTES = String(64 * 1024);
@@ -71,7 +72,7 @@ describe('sales feedback', () => {
     expect(response.status).toBe(200);
     expect(lead()?.stage).toBe('recycled');
     // The lead was stored with its score on the profile (before scores had an item of their own): the recycled score gets one.
-    const recycled = store.table.get(`LEAD#${LEAD_ID}|SCORE`)?.score;
+    const recycled = scoreFromItem(store.table.get(`LEAD#${LEAD_ID}|SCORE`)?.score as Record<string, unknown>);
     expect(recycled).toMatchObject({ fit: 60, engagement: 0, total: 60, qualified: false, qualifications: 1 });
     expect(Object.keys((recycled as { tallies: Item }).tallies)).toEqual(['decision-maker']);
     expect(store.transitions()[0]).toMatchObject({ to: 'recycled', cause: 'rejected', reason: 'no_budget' });

@@ -7,6 +7,7 @@ import { replay } from '../../src/domain/scoring/engine';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
+import { scoreFromItem } from '../../src/adapters/score-items';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -37,7 +38,11 @@ const recordedVersion1 = (eventId: string, leadId = 'lead-1') => busEnvelope('en
 
 let table: TableFake;
 const scoreWrites = () => dynamo.commandCalls(UpdateCommand).filter((call) => call.args[0].input.Key?.sk === 'SCORE' && call.args[0].input.UpdateExpression?.startsWith('SET'));
-const stored = (leadId = 'lead-1') => table.get({ pk: `LEAD#${leadId}`, sk: 'SCORE' });
+/** The score item, its score read back from its stored form. */
+const stored = (leadId = 'lead-1') => {
+  const item = table.get({ pk: `LEAD#${leadId}`, sk: 'SCORE' });
+  return item?.score ? { ...item, score: scoreFromItem(item.score as Record<string, unknown>) } : item;
+};
 
 beforeEach(() => {
   dynamo.reset();

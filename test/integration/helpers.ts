@@ -4,7 +4,8 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { expect } from 'vitest';
 import { main } from '../../cli/leadflow';
 import type { LocalStack } from '../../local/stack';
-import { toStoredEvent, watermarkOf } from '../../src/adapters/lead-items';
+import { toStoredEvent } from '../../src/adapters/lead-items';
+import { watermarkOf } from '../../src/adapters/score-items';
 import { isApplied } from '../../src/domain/event-log';
 
 export interface LeadView {

@@ -3,7 +3,7 @@ import { feedbackTarget } from '../../src/domain/handoff/feedback';
 import { ALLOWED_TRANSITIONS, currentStage, LIFECYCLE_STAGES, stageEntry, transition, type EntryStage, type LifecycleStage } from '../../src/domain/handoff/lifecycle';
 import { DEFAULT_SALES_REASONS, SalesReasons } from '../../src/domain/handoff/reasons';
 import { addMonths, handoffReport, monthsBefore, monthsBetween, type ReportedTransition } from '../../src/domain/handoff/report';
-import { apply, rescore, type ScoredEvent } from '../../src/domain/scoring/engine';
+import { apply, rescore, scoreAt, type ScoredEvent } from '../../src/domain/scoring/engine';
 import { recycledScore } from '../../src/domain/scoring/recycle';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
@@ -139,8 +139,12 @@ describe('recycledScore', () => {
     expect(recycled.qualified).toBe(false);
     expect(recycled.qualifiedAt).toBeUndefined();
     expect(recycled.qualifications).toBe(1);
-    expect(Object.values(recycled.tallies).every((tally) => tally.score === 'fit')).toBe(true);
-    expect(Object.keys(recycled.tallies).length).toBeGreaterThan(0);
+    // No event rule's tally is left; the ledger still explains the fit the lead keeps.
+    expect(Object.keys(recycled.tallies)).toEqual([]);
+    const ledger = Object.values(scoreAt(recycled, decisionMaker, starterRuleset, '2026-11-02T09:00:00.000Z').tallies);
+    expect(ledger.length).toBeGreaterThan(0);
+    expect(ledger.filter((line) => line.kind === 'event')).toEqual([]);
+    expect(ledger.some((line) => line.score === 'fit' && line.kind === 'profile')).toBe(true);
   });
 
   it('makes the lead earn a new qualification, with a new number', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { apply, replay, scoreAt, topContributors, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
+import { apply, replay, scoreAt, topContributors, topContributorsOf, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
 import { recycledScore } from '../../src/domain/scoring/recycle';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
@@ -79,13 +79,13 @@ describe('a score state stored before tallies were compacted', () => {
   });
 
   it('names its top contributors with the descriptions it stored, with or without the ruleset', () => {
-    expect(topContributors(legacy)).toEqual(topContributors(compact, starterRuleset));
+    expect(topContributors(legacy)).toEqual(topContributorsOf(compact, lead, starterRuleset));
     expect(topContributors(legacy)[0]).toMatchObject({ ruleId: 'pricing-page', description: 'Pricing page view', points: 70 });
   });
 
-  it('recycles into the compact shape, keeping only fit tallies', () => {
+  it('recycles into the compact shape, reading as a state stored today does', () => {
     const recycled = recycledScore(legacy, '2026-11-20T00:00:00.000Z');
-    expect(recycled.tallies).toEqual(recycledScore(compact, '2026-11-20T00:00:00.000Z').tallies);
+    expect(scoreAt(recycled, lead, starterRuleset, now)).toEqual(scoreAt(recycledScore(compact, '2026-11-20T00:00:00.000Z'), lead, starterRuleset, now));
     expect(JSON.stringify(recycled)).not.toMatch(/description|"kind"|hitEvents/);
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Backtest, type LeadOutcome } from '../../src/domain/scoring/backtest';
-import { apply, replay, rescore, scoreAt, topContributors, type Qualification, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
+import { apply, replay, rescore, scoreAt, topContributorsOf, type Qualification, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
 import type { Rule, Ruleset } from '../../src/domain/scoring/ruleset';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { validateRuleset } from '../../src/domain/scoring/validate';
@@ -153,18 +153,21 @@ const LATEST_HITS = 1;
 
 /**
  * A stored state as the results compare it: the score, the qualification and each rule's ledger line
- * (points, times, value), not the bookkeeping a state keeps to apply late events.
+ * (points, times, value), not the bookkeeping a state keeps to apply late events. A state stores only
+ * what events earned; fit and activity rules, evaluated from the lead as of the latest event, complete it.
  */
-function storedResult(state: ScoreState | undefined, ruleset: Ruleset) {
+function storedResult(state: ScoreState | undefined, lead: Readonly<Record<string, unknown>>, ruleset: Ruleset) {
   if (!state) return null;
   const { tallies, hitEvents: _eventsBehindHits, ...score } = state;
+  const evaluated = Object.entries(scoreAt(state, lead, ruleset, state.engagementAt).tallies).filter(([, line]) => line.kind !== 'event');
   return {
     ...score,
-    tallies: Object.fromEntries(
+    tallies: Object.fromEntries([
+      ...evaluated.map(([ruleId, line]) => [ruleId, { score: line.score, points: line.points, times: line.times, value: line.value }]),
       // An event rule's tally stores no score: event rules always score engagement.
-      Object.entries(tallies).map(([ruleId, tally]) => [ruleId, { score: tally.score ?? 'engagement', points: tally.points, times: tally.times, value: tally.value }]),
-    ),
-    topContributors: topContributors(state, ruleset),
+      ...Object.entries(tallies).map(([ruleId, tally]) => [ruleId, { score: tally.score ?? 'engagement', points: tally.points, times: tally.times, value: tally.value }]),
+    ]),
+    topContributors: topContributorsOf(state, lead, ruleset),
   };
 }
 
@@ -197,7 +200,7 @@ function results() {
       const replayed = replay(events, lead, ruleset, outcome.recycledAt);
       replays.push({
         leadId,
-        state: storedResult(replayed.state, ruleset),
+        state: storedResult(replayed.state, lead, ruleset),
         qualifications: replayed.qualifications.map(qualificationResult),
         atEnd: replayed.state ? readResult(scoreAt(replayed.state, lead, ruleset, window.to)) : null,
       });
@@ -207,11 +210,11 @@ function results() {
         state = change.state;
         return { hits: change.hits, qualified: qualificationResult(change.qualified), total: change.state.total };
       });
-      arrivals.push({ leadId, state: storedResult(state, ruleset), changes });
+      arrivals.push({ leadId, state: storedResult(state, lead, ruleset), changes });
     }
     const underStarter = replay(events, lead, starterRuleset).state;
     const change = rescore(underStarter, events, lead, broad, window.to);
-    rescores.push({ leadId, change: change ? { state: storedResult(change.state, broad), qualified: qualificationResult(change.qualified), hits: change.hits } : null });
+    rescores.push({ leadId, change: change ? { state: storedResult(change.state, lead, broad), qualified: qualificationResult(change.qualified), hits: change.hits } : null });
   }
   return { backtest: backtest.report(), replays: digest(replays), arrivals: digest(arrivals), rescores: digest(rescores) };
 }

@@ -32,7 +32,7 @@ export type StoredHitEvent = readonly [at: number, eventId: string];
  * not, so they count once at their points; event rules count per event, within their caps.
  */
 export interface RuleTally {
-  /** Fit and activity rules; an event rule's tally has none, as event rules always score engagement. */
+  /** Fit and activity rules, in states stored before those were evaluated on read; an event rule's tally has none. */
   readonly score?: 'fit' | 'engagement';
   /** Points as awarded, before decay. */
   readonly points: number;
@@ -98,7 +98,11 @@ export interface ScoreState {
   /** How many times this lead has qualified; with the ruleset version it keys the alert. */
   readonly qualifications: number;
   readonly qualifiedAt?: string;
-  /** By rule id. Written as `RuleTally`; states stored before tallies were compacted hold `LegacyRuleTally`. */
+  /**
+   * By rule id: the event rules that counted. Written as `RuleTally`; states stored before tallies were
+   * compacted hold `LegacyRuleTally`, and states stored before fit and activity rules were left to be
+   * evaluated on read hold theirs too (ignored when read: they are evaluated again).
+   */
   readonly tallies: Readonly<Record<string, RuleTally | LegacyRuleTally>>;
   /**
    * The events the tallies' `hits` point to, in time order, each once however many rules it hit (one
@@ -536,8 +540,8 @@ export class LeadScore {
     return ledger;
   }
 
-  /** The rules that added the most points so far, as an alert names them (the order of `topContributors` on the stored state). */
-  private topContributors(): Contribution[] {
+  /** The rules that added the most points so far, as an alert names them: fit and activity rules as last evaluated, then event rules. */
+  topContributors(): Contribution[] {
     const contributed: Contribution[] = [];
     for (const prepared of this.rules) {
       const { rule } = prepared;
@@ -551,17 +555,12 @@ export class LeadScore {
   }
 
   /**
-   * The tallies to store, in the order a stored state lists them (fit and activity rules that hold,
-   * as last evaluated, then event rules with the hits they no longer need forgotten), and the events
-   * their hits point to: each once, in time order.
+   * The tallies to store: event rules', with the hits they no longer need forgotten, and the events
+   * their hits point to, each once, in time order. Fit and activity rules are not stored: whether they
+   * hold follows from the lead and the state, so every read evaluates them again (`readAt`).
    */
   private storedTallies(): { tallies: Record<string, RuleTally>; hitEvents: StoredHitEvent[] } {
     const tallies: Record<string, RuleTally> = {};
-    for (const prepared of this.rules) {
-      if (prepared.kind === 'event' || !(this.profileHolds[prepared.index] || this.activityHolds[prepared.index])) continue;
-      const { rule } = prepared;
-      tallies[rule.id] = { score: rule.score, points: rule.points, times: 1, value: rule.points };
-    }
     const kept: CountedHit[] = [];
     for (const [ruleId, tally] of this.tallyOrder) {
       this.forgetOldHits(tally, this.prepared.byId.get(ruleId));
@@ -739,7 +738,7 @@ export function rescore(
     return { state: { ...base, qualified: true, ...(previous?.qualifiedAt ? { qualifiedAt: previous.qualifiedAt } : {}) }, hits: [] };
   }
   if (!wasQualified && current.meetsCriteria) {
-    const qualified = { qualification: qualifications + 1, qualifiedAt: now, topContributors: topContributors(state, ruleset) };
+    const qualified = { qualification: qualifications + 1, qualifiedAt: now, topContributors: topContributorsOf(state, lead, ruleset) };
     return { state: { ...base, qualified: true, qualifications: qualified.qualification, qualifiedAt: now }, qualified, hits: [] };
   }
   const { qualifiedAt: _dropped, ...unqualified } = base;
@@ -747,8 +746,19 @@ export function rescore(
 }
 
 /**
- * The rules that added the most points, for alerts and explanations, described by the ruleset (a
- * state stored before tallies were compacted carries its own descriptions; otherwise the rule id).
+ * The rules that added the most points as of the state's latest event, as an alert names them: fit and
+ * activity rules evaluated for `lead`, event rules from the state's tallies.
+ */
+export function topContributorsOf(state: ScoreState, lead: Readonly<Record<string, unknown>>, ruleset: Ruleset): Contribution[] {
+  const score = new LeadScore(prepare(ruleset), lead, state);
+  score.readAt(state.engagementAt);
+  return score.topContributors();
+}
+
+/**
+ * The rules that added the most points among the tallies a state stores, described by the ruleset (a
+ * state stored before tallies were compacted carries its own descriptions; otherwise the rule id). A
+ * state stored since holds event rules only: `topContributorsOf` adds the lead's fit and activity rules.
  */
 export function topContributors(state: Pick<ScoreState, 'tallies'>, ruleset?: Pick<Ruleset, 'rules'>, count = TOP_CONTRIBUTORS): Contribution[] {
   const rules = new Map<string, Rule>(ruleset?.rules.map((rule) => [rule.id, rule]));
