@@ -152,9 +152,12 @@ export async function startHttpApi(options: {
     }
     const route = candidates.find((candidate) => candidate.method === method);
     if (!route) return message(404, 'Not Found');
+    let authorizer: Record<string, unknown> | undefined;
     if (route.fn.trigger.audience === 'admin') {
       const authorization = request.headers.authorization ?? '';
       if (!authorization.startsWith('Bearer ') || !tokensMatch(authorization.slice(7), options.devToken)) return message(403, 'Forbidden');
+      // As API Gateway's IAM authorizer: the function reads who called from the request context.
+      authorizer = { iam: { accountId: '000000000000', userId: 'development-token' } };
     }
     // The client's own limit first: a request it refuses takes no token from the route's bucket.
     if (route.fn.trigger.audience === 'public') {
@@ -202,8 +205,9 @@ export async function startHttpApi(options: {
         stage: '$default',
         time: now.toUTCString(),
         timeEpoch: now.getTime(),
+        ...(authorizer ? { authorizer } : {}),
       },
-    };
+    } as APIGatewayProxyEventV2;
 
     let result: APIGatewayProxyResultV2;
     try {
