@@ -312,6 +312,7 @@ function consoleBuild(sourceDir: string) {
       image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
       local: {
         tryBundle(outputDir: string) {
+          if (!existsSync(join(sourceDir, 'index.html'))) throw new Error(`No console to build: ${sourceDir} has no index.html`);
           execFileSync('npx', ['vite', 'build', sourceDir, '--outDir', outputDir, '--emptyOutDir'], { stdio: 'inherit', cwd: PROJECT_ROOT });
           return true;
         },

@@ -51,3 +51,9 @@ export const maySeeLead = (caller: Caller, owner: { readonly repId: string } | u
 
 /** What a record's `actor` says for a person: their user name, the same id the routing knows a rep by. */
 export const actorOf = (caller: UserCaller): string => caller.user;
+
+/**
+ * The owner a caller's lead lists are limited to: a sales rep's own rep id, whatever filter they ask
+ * for; undefined (every lead, as filtered) for anyone else.
+ */
+export const ownLeadsOnly = (caller: Caller): string | undefined => (caller.kind === 'user' && caller.role === 'sales' ? caller.user : undefined);

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_SESSION_HOURS, developmentUsers, signDevSession, verifyDevSession, type DevUser } from '../../local/dev-sessions';
 import { startHttpApi } from '../../local/http-api';
@@ -156,6 +157,19 @@ describe('the local API with development sign-in', () => {
     expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
     const preflightElsewhere = await call('OPTIONS', '/v1/dev/sessions', { headers: { origin: 'https://attacker.example', 'access-control-request-method': 'POST' } });
     expect(preflightElsewhere.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('never answers a 5xx, and signs no one in, for any body that does not name a development user', async () => {
+    const body = fc.oneof(fc.jsonValue(), fc.record({ user: fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'toString'), fc.jsonValue()) }));
+    await fc.assert(
+      fc.asyncProperty(body, async (value) => {
+        const response = await fetch(`${api.url}/v1/dev/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) ?? 'null' });
+        const named = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && ['admin', 'marketer', 'rep-ana'].includes(String((value as { user?: unknown }).user));
+        expect(response.status).toBe(named && typeof (value as { user?: unknown }).user === 'string' ? 201 : 400);
+        await response.arrayBuffer();
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('refuses sign-in asked for by another host name resolving here (DNS rebinding)', async () => {

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
 import { manifest } from '../../manifest/manifest';
 import { isHttpFunction, routeKey } from '../../manifest/types';
-import { ADMIN_ONLY, MARKETING, maySeeLead, ROLES, type Role } from '../../src/domain/roles';
+import { ADMIN_ONLY, MARKETING, maySeeLead, ownLeadsOnly, ROLES, type Role } from '../../src/domain/roles';
 import { callerOf, groupsOf } from '../../src/http/caller';
 import { defineRoute, routesHandler } from '../../src/http/routes';
 import { consoleUser, context, httpEvent, IAM_AUTHORIZER } from '../handlers/fixtures';
@@ -136,5 +136,11 @@ describe('maySeeLead', () => {
     expect(maySeeLead(rep, undefined)).toBe(false);
     expect(maySeeLead({ ...rep, role: 'marketer' }, { repId: 'rep-budi' })).toBe(true);
     expect(maySeeLead({ kind: 'service' }, undefined)).toBe(true);
+  });
+
+  it('limits the lead lists of a sales rep to their own leads, and no one else', () => {
+    expect(ownLeadsOnly(rep)).toBe('rep-ana');
+    expect(ownLeadsOnly({ ...rep, role: 'admin' })).toBeUndefined();
+    expect(ownLeadsOnly({ kind: 'service' })).toBeUndefined();
   });
 });
