@@ -2,6 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { manifest } from '../manifest/manifest';
 import { CLOUDFRONT_WAF_REGION, EdgeFirewallStack, edgeOptionsFrom } from './edge';
+import { LeadflowConsoleStack } from './console';
 import { LeadflowStack } from './stack';
 
 /** Deployment settings from CDK context (`-c name=value`), with placeholders that let synth run offline. */
@@ -29,7 +30,8 @@ export interface DeployTarget {
 }
 
 /**
- * The app: the Leadflow stack and, with the edge option (`-c edge=true` or `-c edgeRateLimit=N`), the
+ * The app: the Leadflow stack, the LeadflowConsole stack (the console's users, API, files and
+ * distribution, in a stack of their own because the main one is near CloudFormation's limit) and, with the edge option (`-c edge=true` or `-c edgeRateLimit=N`), the
  * LeadflowEdgeFirewall stack in us-east-1 whose WebACL the main stack's CloudFront distribution uses.
  */
 export function buildApp(app = new App(), target: DeployTarget = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }) {
@@ -50,6 +52,14 @@ export function buildApp(app = new App(), target: DeployTarget = { account: proc
     description: 'leadflow: lead capture, scoring and MQL handoff',
     ...(firewall ? { env: { account: target.account, region: target.region }, crossRegionReferences: true, edge: { webAclArn: firewall.webAclArn } } : {}),
   });
+  const consoleStack = new LeadflowConsoleStack(app, 'LeadflowConsole', {
+    manifest,
+    functions: stack.functions,
+    alarmAction: stack.alarmAction,
+    ...(app.node.tryGetContext('consoleDomainPrefix') ? { domainPrefix: String(app.node.tryGetContext('consoleDomainPrefix')) } : {}),
+    description: 'leadflow console: users (Cognito), the console API, the web app on S3 and CloudFront',
+    ...(firewall ? { env: { account: target.account, region: target.region } } : {}),
+  });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, firewall };
+  return { app, stack, firewall, consoleStack };
 }

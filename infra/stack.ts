@@ -1,5 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { environmentFor, type DeploymentSettings } from '../manifest/environment';
 import { isEventFunction, isHttpFunction, isScheduleFunction, type FunctionSpec, type Manifest } from '../manifest/types';
@@ -49,6 +51,10 @@ interface Grantors {
  * table, the secrets and the queues of a deployed stack.
  */
 export class LeadflowStack extends Stack {
+  /** Every function by manifest name, for the console stack's API. */
+  readonly functions = new Map<string, IFunction>();
+  readonly alarmAction: IAlarmAction;
+
   constructor(scope: Construct, id: string, props: LeadflowStackProps) {
     super(scope, id, props);
     const { manifest } = props;
@@ -56,6 +62,7 @@ export class LeadflowStack extends Stack {
     const queuePrefix = `${this.stackName}-`;
 
     const { alarmAction } = new Monitoring(this);
+    this.alarmAction = alarmAction;
     const table = new LeadflowTable(this);
     const { bus } = new LeadflowBus(this, manifest.service);
     const mail = new Mail(this, { bus, alarmAction, queuePrefix });
@@ -92,6 +99,7 @@ export class LeadflowStack extends Stack {
         environment: environmentFor(spec, manifest, settings),
         alarmAction,
       });
+      this.functions.set(spec.name, fn);
       grant(spec, fn, { table, bus, secrets, scheduling, mail, senderAddress: settings.senderAddress });
       if (isHttpFunction(spec)) httpApi.addRoutes(spec, fn);
       if (isEventFunction(spec)) consumers.add(spec, fn);

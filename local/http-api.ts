@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { routeKey, type HttpApiSettings, type HttpFunctionSpec } from '../manifest/types';
 import { lambdaContext, type Invoke } from './lambda';
 import { clientTokenBuckets, tokenBucket } from './token-buckets';
+import { DevSessionRequest, jwtAuthorizerOf, SEEDED_USERS, signDevSession, verifyDevSession, type DevUser } from './dev-sessions';
 
 export interface HttpRoute {
   readonly fn: HttpFunctionSpec;
@@ -74,16 +75,32 @@ const clientAddress = (request: IncomingMessage) => (request.socket.remoteAddres
 /** Per-client buckets held at most; more clients than this (a flood from many addresses) evicts the least recent. */
 const MAX_TRACKED_CLIENTS = 10_000;
 
+/** A CORS preflight answer for the console: its origin (when on this machine), the methods, the bearer token header. */
+const consolePreflight = (cors: Record<string, string>, methods: readonly string[]): Record<string, string> =>
+  cors['access-control-allow-origin']
+    ? { ...cors, 'access-control-allow-methods': [...new Set(methods)].join(','), 'access-control-allow-headers': 'authorization,content-type', 'access-control-max-age': '3600' }
+    : {};
+
 const tokensMatch = (given: string, expected: string) => {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 };
 
+/** Pages served from this machine (the console under `npm start`, on whatever port): they may call admin routes. */
+const LOOPBACK_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+/** A request addressed to this machine by name: another name resolving here (DNS rebinding) is refused on the sign-in routes. */
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+const DEV_USERS_PATH = '/v1/dev/users';
+const DEV_SESSIONS_PATH = '/v1/dev/sessions';
+const MAX_DEV_SESSION_BODY = 1024;
+
 /**
  * The HTTP API on localhost, as API Gateway (HTTP API, payload 2.0) presents it to the functions:
  * routes from the manifest, CORS preflight for public routes, stage throttling, IAM stand-in for
- * admin routes (a bearer development token), 400 for a malformed path or query, 404 for unknown
+ * admin routes (a bearer development token), the console's JWT authorizer stand-in (a development
+ * session token from `POST /v1/dev/sessions`, whose users `GET /v1/dev/users` lists; local only, with
+ * CORS for pages on this machine), 400 for a malformed path or query, 404 for unknown
  * routes and a plain 500 when a handler throws. Public routes also limit each client (source
  * address) on top of the route's own limit: 429 with Retry-After, as the edge option's WAF rule answers.
  */
@@ -93,6 +110,8 @@ export async function startHttpApi(options: {
   settings: HttpApiSettings;
   allowedOrigins: readonly string[];
   devToken: string;
+  /** The users development sign-in offers, read when asked (the sales users follow the stored routing); default the seeded admin and marketer. */
+  developmentUsers?: () => Promise<readonly DevUser[]>;
   log: (line: string) => void;
 }): Promise<{ url: string; stop(): Promise<void> }> {
   // Routes without parameters first, so `/rulesets/validate` wins over `/rulesets/{version}` as in API Gateway.
@@ -126,8 +145,11 @@ export async function startHttpApi(options: {
       return message(400, 'Bad Request');
     }
 
-    const candidates = table.filter((route) => route.regex.test(target.path));
     const origin = request.headers.origin;
+    const consoleCors: Record<string, string> = origin && LOOPBACK_ORIGIN.test(origin) ? { 'access-control-allow-origin': origin, vary: 'origin' } : {};
+    if (target.path === DEV_USERS_PATH || target.path === DEV_SESSIONS_PATH) return developmentSignIn(request, target.path, method, consoleCors, send);
+
+    const candidates = table.filter((route) => route.regex.test(target.path));
     // A function answering CORS itself (the collector) allows any origin's preflight and sets its own
     // headers. The most specific route decides: `/v1/events` is not the collector's `/v1/{call}`.
     const corsByFunction = candidates[0]?.fn.trigger.cors === 'by-function';
@@ -135,6 +157,11 @@ export async function startHttpApi(options: {
       !corsByFunction && candidates.some((route) => route.fn.trigger.audience === 'public') && originAllowed(origin)
         ? { 'access-control-allow-origin': options.allowedOrigins.includes('*') ? '*' : (origin ?? ''), vary: 'origin' }
         : {};
+    const adminRoute = candidates.length > 0 && candidates.every((route) => route.fn.trigger.audience === 'admin');
+    if (method === 'OPTIONS' && adminRoute) {
+      send(204, consolePreflight(consoleCors, candidates.map((route) => route.method)));
+      return;
+    }
     if (method === 'OPTIONS' && candidates.length) {
       const preflightOrigin = corsByFunction && origin ? origin : corsHeaders['access-control-allow-origin'];
       send(204, {
@@ -152,9 +179,10 @@ export async function startHttpApi(options: {
     }
     const route = candidates.find((candidate) => candidate.method === method);
     if (!route) return message(404, 'Not Found');
+    let authorizer: Record<string, unknown> | undefined;
     if (route.fn.trigger.audience === 'admin') {
-      const authorization = request.headers.authorization ?? '';
-      if (!authorization.startsWith('Bearer ') || !tokensMatch(authorization.slice(7), options.devToken)) return message(403, 'Forbidden');
+      authorizer = adminAuthorizer(request.headers.authorization ?? '');
+      if (!authorizer) return message(403, 'Forbidden', consoleCors);
     }
     // The client's own limit first: a request it refuses takes no token from the route's bucket.
     if (route.fn.trigger.audience === 'public') {
@@ -202,8 +230,9 @@ export async function startHttpApi(options: {
         stage: '$default',
         time: now.toUTCString(),
         timeEpoch: now.getTime(),
+        ...(authorizer ? { authorizer } : {}),
       },
-    };
+    } as APIGatewayProxyEventV2;
 
     let result: APIGatewayProxyResultV2;
     try {
@@ -219,7 +248,77 @@ export async function startHttpApi(options: {
     const resultHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
     const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
     if (result.cookies?.length) response.setHeader('set-cookie', result.cookies);
-    send(result.statusCode ?? 200, { ...resultHeaders, ...corsHeaders }, body);
+    send(result.statusCode ?? 200, { ...resultHeaders, ...corsHeaders, ...(route.fn.trigger.audience === 'admin' ? consoleCors : {}) }, body);
+  }
+
+  /**
+   * Who an admin request comes from, as API Gateway's authorizers would say: the development token is
+   * the IAM stand-in (a service, full access), a development session token the JWT authorizer's
+   * (a console user with a role). Undefined: neither, refused.
+   */
+  function adminAuthorizer(authorization: string): Record<string, unknown> | undefined {
+    if (!authorization.startsWith('Bearer ')) return undefined;
+    const token = authorization.slice(7);
+    if (tokensMatch(token, options.devToken)) return { iam: { accountId: '000000000000', userId: 'development-token' } };
+    const user = verifyDevSession(options.devToken, token);
+    return user ? jwtAuthorizerOf(user) : undefined;
+  }
+
+  /** `GET /v1/dev/users` and `POST /v1/dev/sessions { user }`: development sign-in, for callers on this machine only. */
+  async function developmentSignIn(
+    request: IncomingMessage,
+    path: string,
+    method: string,
+    cors: Record<string, string>,
+    send: (status: number, headers: Record<string, string>, body?: string) => void,
+  ) {
+    const answer = (status: number, body: unknown) => send(status, { 'content-type': 'application/json', ...cors }, JSON.stringify(body));
+    const allowed = path === DEV_USERS_PATH ? 'GET' : 'POST';
+    if (method === 'OPTIONS') {
+      request.resume();
+      return send(204, consolePreflight(cors, [allowed]));
+    }
+    if (!LOOPBACK_HOST.test(request.headers.host ?? '')) {
+      request.resume();
+      return answer(403, { message: 'Development sign-in answers requests to localhost or 127.0.0.1 only' });
+    }
+    if (method !== allowed) {
+      request.resume();
+      return answer(405, { message: `${path} takes ${allowed}` });
+    }
+    const developmentUsers = options.developmentUsers ?? (async () => SEEDED_USERS);
+    if (path === DEV_USERS_PATH) return answer(200, { users: await developmentUsers() });
+    // JSON only: a page elsewhere cannot send it without a preflight, which only pages on this machine pass.
+    if ((request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() !== 'application/json') {
+      request.resume();
+      return answer(415, { message: 'Content-Type must be application/json' });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_DEV_SESSION_BODY) return answer(413, { message: `Request body is larger than ${MAX_DEV_SESSION_BODY} bytes` });
+      chunks.push(chunk as Buffer);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return answer(400, { message: 'Request body is not valid JSON', issues: [{ field: '(body)', message: 'is not valid JSON' }] });
+    }
+    const parsed = DevSessionRequest.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.length ? issue.path.join('.') : '(body)';
+      return answer(400, { message: `Invalid request: ${field} ${issue?.message ?? 'is invalid'}`, issues: [{ field, message: issue?.message ?? 'is invalid' }] });
+    }
+    const users = await developmentUsers();
+    const user = users.find((candidate) => candidate.user === parsed.data.user);
+    if (!user) {
+      const message = `is not a development user; one of ${users.map((candidate) => candidate.user).join(', ')}`;
+      return answer(400, { message: `Invalid request: user ${message}`, issues: [{ field: 'user', message }] });
+    }
+    return answer(201, signDevSession(options.devToken, user));
   }
 
   const server: Server = createServer((request, response) => {

@@ -6,6 +6,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUse
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sesForwardingRule } from '../manifest/default-bus';
 import type { DeploymentSettings } from '../manifest/environment';
 import { manifest as leadflowManifest } from '../manifest/manifest';
@@ -17,6 +18,8 @@ import { noJournal, openQueueJournal, type QueueJournal } from './queue-journal'
 import { startSecrets } from './secrets';
 import type { KeyRing } from '../src/domain/consent/signed-token';
 import { startHttpApi } from './http-api';
+import { developmentUsers } from './dev-sessions';
+import { RoutingStore } from '../src/adapters/routing-store';
 import { localFunctionEnvironment } from './function-environment';
 import { startFunctionRuntime } from './lambda';
 import { CapacityTotals, type FunctionCapacity } from './consumed-capacity';
@@ -381,6 +384,10 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       const schedule = startSchedule({ fn, handler: functions.handlerOf<ScheduledEvent, unknown>(fn), log });
       stoppers.push(() => schedule.stop());
     }
+    // Development sign-in offers the routing's reps as sales users: read it as manage-routing does.
+    const routingClient = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    stoppers.push(() => routingClient.destroy());
+    const routing = new RoutingStore(routingClient, settings.tableName);
     const routes = manifest.functions.filter(isHttpFunction).map((fn) => ({ fn, handler: functions.handlerOf<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(fn) }));
     const api = await startHttpApi({
       port: apiPort ?? 0,
@@ -388,6 +395,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       settings: { ...manifest.http, perClient: options.perClientLimit ?? manifest.http.perClient },
       allowedOrigins: settings.allowedOrigins,
       devToken,
+      developmentUsers: async () => developmentUsers((await routing.get())?.config),
       log,
     });
     stoppers.push(() => api.stop());

@@ -23,6 +23,7 @@ import { preferenceCentreRoutes } from '../functions/preference-centre/routes';
 import { recordPurchasesRoutes } from '../functions/record-purchases/routes';
 import { salesFeedbackRoutes } from '../functions/sales-feedback/routes';
 import { serveSnippetRoutes } from '../functions/serve-snippet/routes';
+import { whoAmIRoutes } from '../functions/who-am-i/routes';
 
 /**
  * Every function of leadflow, its trigger and what it may touch. The CDK stack and the local runtime
@@ -317,6 +318,15 @@ export const manifest: Manifest = {
       access: [],
       // The lead, its score, stage history and recent events (LEAD#), the ruleset it was scored with.
       table: { read: ['LEAD#', 'RULESET#', 'RULESET'] },
+    },
+    {
+      name: 'who-am-i',
+      description: 'Tells the console who is signed in and their role.',
+      entry: 'functions/who-am-i/handler.ts',
+      trigger: { kind: 'http', routes: whoAmIRoutes, audience: 'admin' },
+      timeoutSeconds: 5,
+      memoryMb: 256,
+      access: [],
     },
     {
       name: 'record-purchases',

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { RulesetVersion } from '../../src/domain/scoring/ruleset';
 import { defineRoute } from '../../src/http/routes';
+import { MARKETING } from '../../src/domain/roles';
 
 const MAX_BACKTEST_DAYS = 92;
 
@@ -39,6 +40,7 @@ export const backtestRuleset = defineRoute({
   operationId: 'backtestRuleset',
   method: 'POST',
   path: '/v1/admin/rulesets/{version}/backtest',
+  roles: MARKETING,
   summary: 'Back-test a version against the active ruleset',
   description:
     'Replays the recorded events of the window through both rulesets with the live engine: MQLs, MQLs per week, leads that would newly qualify or drop out, the score histogram, the rules that moved the most points; per ruleset, `closedWon` (leads won since the window opened, how many it qualified at or before the win, median days before) and `alertLoad` (alerts per rep under the saved routing in round-robin order, with the busiest week; team inboxes; `unrouted` without routing).',

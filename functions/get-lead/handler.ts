@@ -6,6 +6,7 @@ import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { LeadPage } from '../../src/app/lead-page';
 import { readConfig, setting } from '../../src/config';
+import { maySeeLead } from '../../src/domain/roles';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { getLeadRoutes } from './routes';
@@ -20,5 +21,5 @@ const leadPage = new LeadPage({
 });
 
 export const handler = routesHandler({ logger }, getLeadRoutes, {
-  getLead: async ({ params: { leadId } }) => json(200, await leadPage.show(leadId, new Date().toISOString())),
+  getLead: async ({ params: { leadId }, caller }) => json(200, await leadPage.show(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
 });

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { LIFECYCLE_STAGES } from '../../src/domain/handoff/lifecycle';
 import { defineRoute } from '../../src/http/routes';
+import { EVERY_ROLE } from '../../src/domain/roles';
 
 const Lead = z
   .looseObject({
@@ -34,6 +35,7 @@ export const getLead = defineRoute({
   operationId: 'getLead',
   method: 'GET',
   path: '/v1/admin/leads/{leadId}',
+  roles: EVERY_ROLE,
   summary: 'Get a lead with its score breakdown',
   request: { params: z.object({ leadId: z.string().regex(/^[0-9a-f-]{36}$/, 'must be a lead id (UUID)') }) },
   responses: {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineRoute } from '../../src/http/routes';
+import { EVERY_ROLE } from '../../src/domain/roles';
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm');
 export const HandoffReportQuery = z
@@ -15,6 +16,7 @@ export const getHandoffReport = defineRoute({
   operationId: 'getHandoffReport',
   method: 'GET',
   path: '/v1/admin/reports/handoff',
+  roles: EVERY_ROLE,
   summary: 'Handoff report: funnel, conversion, time to MQL, MQL acceptance, won and lost reasons',
   description:
     "Over the months `from`..`to` (UTC, at most 24): leads entering each stage per month (a lead's entry at creation included); conversion out of each funnel stage by the month leads entered it (of those, the percentage that reached a later funnel stage since, followed up to 12 months past `to`), with the window's total; days from creation to first MQL (median, p90); accepted / (accepted + rejected); won and lost reasons with counts and amounts per currency.",

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineRoute } from '../../src/http/routes';
+import { ADMIN_ONLY } from '../../src/domain/roles';
 
 const LeadIdParams = z.object({ leadId: z.uuid('must be a lead id (UUID)') });
 
@@ -7,6 +8,7 @@ export const exportLead = defineRoute({
   operationId: 'exportLead',
   method: 'GET',
   path: '/v1/admin/leads/{leadId}/export',
+  roles: ADMIN_ONLY,
   summary: 'Export everything held about a lead (right of access)',
   request: { params: LeadIdParams },
   responses: {
@@ -29,6 +31,7 @@ export const eraseLead = defineRoute({
   operationId: 'eraseLead',
   method: 'DELETE',
   path: '/v1/admin/leads/{leadId}',
+  roles: ADMIN_ONLY,
   summary: 'Erase a lead everywhere (right to erasure)',
   description:
     'Deletes every item that names the lead (profile, events, purchases, consent records, alerts, links); the address stays suppressed as a salted hash. Running it again finishes an interrupted erasure.',

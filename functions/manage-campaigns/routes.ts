@@ -5,6 +5,7 @@ import { CAMPAIGN_STATUSES, CampaignDefinition } from '../../src/domain/campaign
 import { ScheduleRequest } from '../../src/domain/campaigns/schedule';
 import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
 import { defineRoute, type ErrorDeclaration } from '../../src/http/routes';
+import { MARKETING } from '../../src/domain/roles';
 
 /** A test send: up to 5 addresses, personalised with one lead's data when a lead is named. */
 export const CampaignTestRequest = z
@@ -54,6 +55,7 @@ export const createCampaign = defineRoute({
   operationId: 'createCampaign',
   method: 'POST',
   path: '/v1/admin/campaigns',
+  roles: MARKETING,
   summary: 'Create a campaign draft',
   description:
     'A subscription type (only leads opted in to it receive the campaign), an optional segment (a condition over `{ lead, score, activity, purchases }`, or the `segmentId` of a saved segment, whose current version the campaign keeps) and a template with `{{ field | "fallback" }}` fields. The unsubscribe footer and List-Unsubscribe headers are added by the sender. ' +
@@ -67,6 +69,7 @@ export const getCampaign = defineRoute({
   operationId: 'getCampaign',
   method: 'GET',
   path: '/v1/admin/campaigns/{campaignId}',
+  roles: MARKETING,
   summary: 'A campaign with its status, schedule (sendAt, timeZone, sendsAtUtc) when scheduled, and counters (recipients, sent, skipped)',
   request: { params: CampaignIdParams },
   responses: { 200: { description: 'The campaign.', schema: Campaign } },
@@ -80,6 +83,7 @@ export const getCampaignReport = defineRoute({
   operationId: 'getCampaignReport',
   method: 'GET',
   path: '/v1/admin/campaigns/{campaignId}/report',
+  roles: MARKETING,
   summary: 'Campaign report: sent, delivered, opened, clicked, bounced, complained, unsubscribed and their rates',
   request: { params: CampaignIdParams },
   responses: {
@@ -119,6 +123,7 @@ export const previewCampaign = defineRoute({
   operationId: 'previewCampaign',
   method: 'GET',
   path: '/v1/admin/campaigns/{campaignId}/preview',
+  roles: MARKETING,
   summary: 'Preview a campaign: audience count and sample; with leadId, what that lead would see',
   request: { params: CampaignIdParams, query: z.object({ leadId: z.uuid('must be a lead id (UUID)').optional() }) },
   responses: {
@@ -134,6 +139,7 @@ export const testCampaign = defineRoute({
   operationId: 'testCampaign',
   method: 'POST',
   path: '/v1/admin/campaigns/{campaignId}/test',
+  roles: MARKETING,
   summary: 'Test-send a campaign to named addresses',
   description: 'Subject marked [Test]; personalised with the named lead or the fallbacks; not recorded, not tracked; its unsubscribe link changes nothing; suppressed addresses are skipped.',
   request: { params: CampaignIdParams, body: { schema: CampaignTestRequest, emptyIsObject: true } },
@@ -145,6 +151,7 @@ export const sendCampaign = defineRoute({
   operationId: 'sendCampaign',
   method: 'POST',
   path: '/v1/admin/campaigns/{campaignId}/send',
+  roles: MARKETING,
   summary: 'Start sending a draft',
   request: { params: CampaignIdParams },
   responses: {
@@ -162,6 +169,7 @@ export const pauseCampaign = defineRoute({
   operationId: 'pauseCampaign',
   method: 'POST',
   path: '/v1/admin/campaigns/{campaignId}/pause',
+  roles: MARKETING,
   summary: 'Pause a campaign: senders stop at their next batch',
   request: { params: CampaignIdParams },
   responses: { 200: { description: 'The new status.', schema: NewStatus } },
@@ -172,6 +180,7 @@ export const resumeCampaign = defineRoute({
   operationId: 'resumeCampaign',
   method: 'POST',
   path: '/v1/admin/campaigns/{campaignId}/resume',
+  roles: MARKETING,
   summary: 'Resume a campaign: planning starts again from the first page; recorded sends are not repeated',
   request: { params: CampaignIdParams },
   responses: { 200: { description: 'The new status.', schema: NewStatus } },
@@ -182,6 +191,7 @@ export const cancelCampaign = defineRoute({
   operationId: 'cancelCampaign',
   method: 'POST',
   path: '/v1/admin/campaigns/{campaignId}/cancel',
+  roles: MARKETING,
   summary: 'Cancel a campaign: nothing more is sent; a scheduled campaign loses its schedule',
   request: { params: CampaignIdParams },
   responses: { 200: { description: 'The new status.', schema: NewStatus } },
@@ -192,6 +202,7 @@ export const scheduleCampaign = defineRoute({
   operationId: 'scheduleCampaign',
   method: 'POST',
   path: '/v1/admin/campaigns/{campaignId}/schedule',
+  roles: MARKETING,
   summary: 'Schedule a draft to send at a local time in a time zone (or move the time of a scheduled campaign)',
   description:
     'The wall-clock time is read in the IANA zone, so "09:00 Asia/Jakarta" sends at 02:00 UTC. A time the clocks skip (daylight saving starts) is refused; a time they pass twice is the first of the two. It must be in the future and at most 365 days ahead. At that time the campaign moves to sending, as `send` does.',
@@ -209,6 +220,7 @@ export const unscheduleCampaign = defineRoute({
   operationId: 'unscheduleCampaign',
   method: 'POST',
   path: '/v1/admin/campaigns/{campaignId}/unschedule',
+  roles: MARKETING,
   summary: 'Return a scheduled campaign to draft; its schedule is deleted',
   request: { params: CampaignIdParams },
   responses: { 200: { description: '`{ campaignId, status: "draft" }`.', schema: z.object({ campaignId: z.uuid(), status: z.literal('draft') }).meta({ id: 'CampaignUnscheduled' }) } },

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { CHAT_SOURCE_KINDS, ChatSecretRotation, ChatSourceId, ChatSourceRequest, GenericMapping } from '../../src/domain/chat/sources';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
+import { MARKETING } from '../../src/domain/roles';
 
 const SourceIdParams = z.object({ sourceId: ChatSourceId });
 
@@ -22,6 +23,7 @@ export const createChatSource = defineRoute({
   operationId: 'createChatSource',
   method: 'POST',
   path: '/v1/admin/chat-sources',
+  roles: MARKETING,
   summary: 'Add a chat source',
   description:
     "A chat tool posting to its own signed webhook URL: `intercom` or `tawkto` with the signing secret the tool shows, or `generic` with a `mapping` of JSON paths (and a Standard Webhooks `whsec_` secret, made for it when none is given and shown this once). The secret is kept sealed under the signing-key ring, never in clear.",
@@ -34,6 +36,7 @@ export const listChatSources = defineRoute({
   operationId: 'listChatSources',
   method: 'GET',
   path: '/v1/admin/chat-sources',
+  roles: MARKETING,
   summary: 'List chat sources (without secrets)',
   request: { query: PageQuery },
   responses: {
@@ -48,6 +51,7 @@ export const rotateChatSourceSecret = defineRoute({
   operationId: 'rotateChatSourceSecret',
   method: 'POST',
   path: '/v1/admin/chat-sources/{sourceId}/secret',
+  roles: MARKETING,
   summary: "Rotate a chat source's secret",
   description:
     "The tool's new `secret` (a generic source without one gets a new `whsec_` secret, shown this once). For `overlapHours` (default 24, at most 168; 0 for none) calls signed with the old secret still verify, while the tool switches over.",
@@ -65,6 +69,7 @@ export const deleteChatSource = defineRoute({
   operationId: 'deleteChatSource',
   method: 'DELETE',
   path: '/v1/admin/chat-sources/{sourceId}',
+  roles: MARKETING,
   summary: 'Remove a chat source',
   request: { params: SourceIdParams },
   responses: { 204: { description: 'Removed; its webhook URL answers 404 from now on.' } },

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { FormDefinition, FormId } from '../../src/domain/forms/definition';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
+import { MARKETING } from '../../src/domain/roles';
 
 const FormParams = z.object({ formId: FormId });
 const VersionParameter = z.coerce.number('must be a version number').int('must be a whole version number').min(1, 'must be 1 or more').max(999_999, 'must be at most 999999');
@@ -17,6 +18,7 @@ export const listForms = defineRoute({
   operationId: 'listForms',
   method: 'GET',
   path: '/v1/admin/forms',
+  roles: MARKETING,
   summary: 'List forms, most recently changed first',
   request: { query: PageQuery },
   responses: { 200: { description: '`{ items: [{ formId, title, latestVersion, createdAt, updatedAt }], nextCursor? }`.', schema: pageOf(FormSummary).meta({ id: 'FormList' }) } },
@@ -26,6 +28,7 @@ export const getForm = defineRoute({
   operationId: 'getForm',
   method: 'GET',
   path: '/v1/admin/forms/{formId}',
+  roles: MARKETING,
   summary: "A form's latest definition",
   request: { params: FormParams },
   responses: { 200: { description: 'The latest version and its definition (defaults filled in).', schema: StoredForm } },
@@ -36,6 +39,7 @@ export const getFormVersion = defineRoute({
   operationId: 'getFormVersion',
   method: 'GET',
   path: '/v1/admin/forms/{formId}/versions/{version}',
+  roles: MARKETING,
   summary: 'One version of a form',
   request: { params: z.object({ formId: FormId, version: VersionParameter }) },
   responses: { 200: { description: 'The version and its definition.', schema: StoredForm } },
@@ -46,6 +50,7 @@ export const saveForm = defineRoute({
   operationId: 'saveForm',
   method: 'PUT',
   path: '/v1/admin/forms/{formId}',
+  roles: MARKETING,
   summary: 'Save a form definition as its next version',
   description:
     'Creates the form (version 1) or adds a version, which the hosted page, the embed script and submissions use at once. Versions never change; ' +

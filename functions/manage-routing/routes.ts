@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { RoutingConfig } from '../../src/domain/handoff/routing';
 import { defineRoute } from '../../src/http/routes';
+import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
 
 const StoredRouting = z
   .object({ ...RoutingConfig.shape, version: z.int().min(1), updatedAt: z.iso.datetime() })
@@ -10,6 +11,7 @@ export const getRouting = defineRoute({
   operationId: 'getRouting',
   method: 'GET',
   path: '/v1/admin/routing',
+  roles: MARKETING,
   summary: 'Read the owner routing configuration',
   request: {},
   responses: { 200: { description: 'The teams, rules and default team, with `version` and `updatedAt`.', schema: StoredRouting } },
@@ -20,6 +22,7 @@ export const replaceRouting = defineRoute({
   operationId: 'replaceRouting',
   method: 'PUT',
   path: '/v1/admin/routing',
+  roles: ADMIN_ONLY,
   summary: 'Replace the owner routing configuration',
   description:
     'Teams (id, name, team `inbox`, reps with id, name, email and `capacity`: the most open MQLs at once), `rules` tried in order (`when`: a pattern over `{ lead }`; `team`) and a `defaultTeam`. ' +

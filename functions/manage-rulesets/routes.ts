@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { Ruleset, RulesetVersion } from '../../src/domain/scoring/ruleset';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
+import { MARKETING } from '../../src/domain/roles';
 
 export const VersionParams = z.object({ version: RulesetVersion });
 
@@ -31,6 +32,7 @@ export const listRulesets = defineRoute({
   operationId: 'listRulesets',
   method: 'GET',
   path: '/v1/admin/rulesets',
+  roles: MARKETING,
   summary: 'List ruleset versions and the active one',
   request: { query: PageQuery },
   responses: {
@@ -45,6 +47,7 @@ export const validateRulesetRoute = defineRoute({
   operationId: 'validateRuleset',
   method: 'POST',
   path: '/v1/admin/rulesets/validate',
+  roles: MARKETING,
   summary: 'Validate a ruleset without saving it',
   description: 'Every problem with its path by rule id and field, including conditions that can never match.',
   // Validation is the answer: every problem is reported in a 200, never refused as a 400.
@@ -61,6 +64,7 @@ export const getRuleset = defineRoute({
   operationId: 'getRuleset',
   method: 'GET',
   path: '/v1/admin/rulesets/{version}',
+  roles: MARKETING,
   summary: 'Read a ruleset version',
   request: { params: VersionParams },
   responses: { 200: { description: 'The ruleset, its status and last back-test.', schema: StoredRuleset } },
@@ -71,6 +75,7 @@ export const saveRulesetDraft = defineRoute({
   operationId: 'saveRulesetDraft',
   method: 'PUT',
   path: '/v1/admin/rulesets/{version}',
+  roles: MARKETING,
   summary: 'Save a draft',
   description: 'Creates or replaces a draft (replacing drops its back-test). Active and retired versions never change (409).',
   // Checked by the ruleset validator, whose issues name each rule by id rather than by index.
@@ -83,6 +88,7 @@ export const diffRuleset = defineRoute({
   operationId: 'diffRuleset',
   method: 'GET',
   path: '/v1/admin/rulesets/{version}/diff',
+  roles: MARKETING,
   summary: 'Compare a version with another (default: the active one)',
   request: { params: VersionParams, query: z.object({ against: RulesetVersion.optional() }) },
   responses: {
@@ -107,6 +113,7 @@ export const activateRuleset = defineRoute({
   operationId: 'activateRuleset',
   method: 'POST',
   path: '/v1/admin/rulesets/{version}/activate',
+  roles: MARKETING,
   summary: 'Activate a back-tested draft and rescore every lead',
   request: { params: VersionParams },
   responses: {
@@ -122,6 +129,7 @@ export const getRescoringJob = defineRoute({
   operationId: 'getRescoringJob',
   method: 'GET',
   path: '/v1/admin/rescoring/{jobId}',
+  roles: MARKETING,
   summary: 'Progress of a rescoring job',
   request: { params: z.object({ jobId: z.uuid('must be a job id (UUID)') }) },
   responses: {

@@ -4,6 +4,7 @@ import { SegmentDefinition, SegmentPreviewRequest, SegmentRule, SegmentUpdate } 
 import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
+import { MARKETING } from '../../src/domain/roles';
 
 const SegmentIdParams = z.object({ segmentId: z.uuid('must be a segment id (UUID)') });
 
@@ -27,6 +28,7 @@ export const createSegment = defineRoute({
   operationId: 'createSegment',
   method: 'POST',
   path: '/v1/admin/segments',
+  roles: MARKETING,
   summary: 'Save a segment',
   description:
     'A `where` condition over `{ lead, score, activity, purchases }` in the product\'s pattern language and `history` conditions over recorded events ("visited the pricing page at least once in the last 14 days", "downloaded X but did not register for the webinar"). Conditions that can never match are refused with their path.',
@@ -38,6 +40,7 @@ export const listSegments = defineRoute({
   operationId: 'listSegments',
   method: 'GET',
   path: '/v1/admin/segments',
+  roles: MARKETING,
   summary: 'List saved segments, newest first',
   request: { query: PageQuery },
   responses: { 200: { description: '`{ items, nextCursor? }`: a page of segments.', schema: pageOf(Segment).meta({ id: 'SegmentList' }) } },
@@ -47,6 +50,7 @@ export const previewSegmentDefinition = defineRoute({
   operationId: 'previewSegmentDefinition',
   method: 'POST',
   path: '/v1/admin/segments/preview',
+  roles: MARKETING,
   summary: 'Preview a segment definition before saving it',
   request: { body: { schema: SegmentPreviewRequest } },
   responses: { 200: { description: audienceAnswer, schema: z.object({ audience: AudiencePreview }).meta({ id: 'SegmentDefinitionPreview' }) } },
@@ -56,6 +60,7 @@ export const getSegment = defineRoute({
   operationId: 'getSegment',
   method: 'GET',
   path: '/v1/admin/segments/{segmentId}',
+  roles: MARKETING,
   summary: 'Read a segment',
   request: { params: SegmentIdParams },
   responses: { 200: { description: 'The segment and its version.', schema: Segment } },
@@ -66,6 +71,7 @@ export const updateSegment = defineRoute({
   operationId: 'updateSegment',
   method: 'PUT',
   path: '/v1/admin/segments/{segmentId}',
+  roles: MARKETING,
   summary: 'Save a new version of a segment',
   description: 'Campaigns already created keep the version they were created with. With `expectedVersion`, refused (409) if someone saved another version since.',
   request: { params: SegmentIdParams, body: { schema: SegmentUpdate } },
@@ -77,6 +83,7 @@ export const deleteSegment = defineRoute({
   operationId: 'deleteSegment',
   method: 'DELETE',
   path: '/v1/admin/segments/{segmentId}',
+  roles: MARKETING,
   summary: 'Delete a segment (campaigns made from it keep their copy)',
   request: { params: SegmentIdParams },
   responses: { 204: { description: 'Deleted.' } },
@@ -87,6 +94,7 @@ export const previewSegment = defineRoute({
   operationId: 'previewSegment',
   method: 'GET',
   path: '/v1/admin/segments/{segmentId}/preview',
+  roles: MARKETING,
   summary: 'Who is in a segment now: count and sample',
   request: {
     params: SegmentIdParams,

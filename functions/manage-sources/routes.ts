@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { RotationRequest, SourceRequest } from '../../src/domain/tracking/sources';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
+import { MARKETING } from '../../src/domain/roles';
 
 const SourceIdParams = z.object({ sourceId: z.uuid('must be a source id (UUID)') });
 
@@ -22,6 +23,7 @@ export const createSource = defineRoute({
   operationId: 'createSource',
   method: 'POST',
   path: '/v1/admin/sources',
+  roles: MARKETING,
   summary: 'Add a tracking source (a website) with its write key',
   description: 'A `name` and the browser `origins` whose pages may send with its keys. The answer holds the public write key for the snippet.',
   request: { body: { schema: SourceRequest, required: true } },
@@ -32,6 +34,7 @@ export const listSources = defineRoute({
   operationId: 'listSources',
   method: 'GET',
   path: '/v1/admin/sources',
+  roles: MARKETING,
   summary: 'List tracking sources and their keys',
   request: { query: PageQuery },
   responses: { 200: { description: '`{ items, nextCursor? }`: a page of sources, oldest first.', schema: pageOf(TrackingSource).meta({ id: 'TrackingSourceList' }) } },
@@ -41,6 +44,7 @@ export const rotateSourceKey = defineRoute({
   operationId: 'rotateSourceKey',
   method: 'POST',
   path: '/v1/admin/sources/{sourceId}/keys',
+  roles: MARKETING,
   summary: "Rotate a source's write key",
   description: 'A new write key, valid at once. The keys valid until now keep working for `graceHours` (default 24, at most 720; 0 ends them at once) so pages cached with the old snippet still send, unless revoked before.',
   request: { params: SourceIdParams, body: { schema: RotationRequest, emptyIsObject: true } },
@@ -52,6 +56,7 @@ export const revokeSourceKeys = defineRoute({
   operationId: 'revokeSourceKeys',
   method: 'POST',
   path: '/v1/admin/sources/{sourceId}/revocations',
+  roles: MARKETING,
   summary: "Revoke one write key of a source, or all of them",
   description: 'Calls with a revoked key get 401 and are not stored, from the next request on.',
   request: { params: SourceIdParams, body: { schema: z.strictObject({ writeKey: z.string().min(1).max(100).optional() }), emptyIsObject: true } },

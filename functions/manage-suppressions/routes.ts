@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { SuppressionReason } from '../../src/domain/consent/suppression';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
+import { ADMIN_ONLY } from '../../src/domain/roles';
 
 /** Lifting a suppression needs a reason, kept with the audit record. */
 export const LiftRequest = z
@@ -25,6 +26,7 @@ export const listSuppressions = defineRoute({
   operationId: 'listSuppressions',
   method: 'GET',
   path: '/v1/admin/suppressions',
+  roles: ADMIN_ONLY,
   summary: 'List suppressed addresses, newest first',
   request: { query: PageQuery },
   responses: { 200: { description: '`{ items, nextCursor? }`: a page of suppressions, each with its address (absent once erased), reason, detail and time.', schema: pageOf(Suppression).meta({ id: 'SuppressionList' }) } },
@@ -34,6 +36,7 @@ export const getSuppression = defineRoute({
   operationId: 'getSuppression',
   method: 'GET',
   path: '/v1/admin/suppressions/{email}',
+  roles: ADMIN_ONLY,
   summary: 'Is this address suppressed?',
   request: { params: SuppressedEmail },
   responses: { 200: { description: 'The suppression.', schema: Suppression } },
@@ -44,6 +47,7 @@ export const liftSuppression = defineRoute({
   operationId: 'liftSuppression',
   method: 'POST',
   path: '/v1/admin/suppressions/{email}/lift',
+  roles: ADMIN_ONLY,
   summary: 'Lift a suppression, with a reason',
   request: { params: SuppressedEmail, body: { schema: LiftRequest, emptyIsObject: true } },
   responses: {

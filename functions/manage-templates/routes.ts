@@ -3,6 +3,7 @@ import { RenderedEmail } from '../../src/api/responses';
 import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter } from '../../src/domain/campaigns/template-versions';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
+import { MARKETING } from '../../src/domain/roles';
 
 const TemplateIdParams = z.object({ templateId: TemplateId });
 
@@ -23,6 +24,7 @@ export const createTemplate = defineRoute({
   operationId: 'createTemplate',
   method: 'POST',
   path: '/v1/admin/templates',
+  roles: MARKETING,
   summary: 'Create an email template (version 1)',
   description:
     'Placeholders are `{{ lead.<field> | "fallback" }}` with the profile fields (firstName, lastName, company, email, phone, role, industry, country, teamSize, annualRevenue, budget, preferredChannel) or `lead.attributes.<name>`. Values are HTML-escaped in the HTML part.',
@@ -37,6 +39,7 @@ export const listTemplates = defineRoute({
   operationId: 'listTemplates',
   method: 'GET',
   path: '/v1/admin/templates',
+  roles: MARKETING,
   summary: 'List templates, most recently changed first',
   request: { query: PageQuery },
   responses: { 200: { description: '`{ items: [{ templateId, name, latestVersion, createdAt, updatedAt }], nextCursor? }`: a page of templates.', schema: pageOf(TemplateSummary).meta({ id: 'TemplateList' }) } },
@@ -46,6 +49,7 @@ export const getTemplate = defineRoute({
   operationId: 'getTemplate',
   method: 'GET',
   path: '/v1/admin/templates/{templateId}',
+  roles: MARKETING,
   summary: 'A template: its latest content and every version',
   request: { params: TemplateIdParams },
   responses: {
@@ -61,6 +65,7 @@ export const updateTemplate = defineRoute({
   operationId: 'updateTemplate',
   method: 'PUT',
   path: '/v1/admin/templates/{templateId}',
+  roles: MARKETING,
   summary: 'Save a new version of a template',
   description:
     'Versions never change: new content becomes the next version (`created: true`). Content identical to the latest version makes no version (`created: false`, with a message); a changed name alone renames the template.',
@@ -83,6 +88,7 @@ export const getTemplateVersion = defineRoute({
   operationId: 'getTemplateVersion',
   method: 'GET',
   path: '/v1/admin/templates/{templateId}/versions/{version}',
+  roles: MARKETING,
   summary: 'One version of a template',
   request: { params: z.object({ templateId: TemplateId, version: TemplateVersionParameter }) },
   responses: { 200: { description: '`{ templateId, name, version, subject, html, text?, createdAt }`.', schema: TemplateVersion } },
@@ -93,6 +99,7 @@ export const previewTemplate = defineRoute({
   operationId: 'previewTemplate',
   method: 'POST',
   path: '/v1/admin/templates/{templateId}/preview',
+  roles: MARKETING,
   summary: 'Render a template for a lead, or with its fallbacks',
   description:
     'The rendered subject, HTML and text (the latest version unless `version` is given), ending with the subscriber footer as campaign emails do; its links are placeholders, as each recipient gets signed links at send time.',

@@ -3,6 +3,7 @@ import { WEBHOOK_EVENT_TYPES } from '../../src/domain/events';
 import { WebhookRequest, WebhookRotationRequest } from '../../src/domain/handoff/webhooks';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
+import { ADMIN_ONLY } from '../../src/domain/roles';
 
 const WebhookIdParams = z.object({ webhookId: z.uuid('must be a webhook id (UUID)') });
 
@@ -22,6 +23,7 @@ export const createWebhook = defineRoute({
   operationId: 'createWebhook',
   method: 'POST',
   path: '/v1/admin/webhooks',
+  roles: ADMIN_ONLY,
   summary: 'Register a webhook endpoint',
   description:
     'An https `url` leading to a public address (not loopback, private or link-local, nor a name resolving to one) and the `eventTypes` it wants. The answer holds the signing `secret`, shown this once. Deliveries are signed POSTs; see the README, section Webhooks.',
@@ -35,6 +37,7 @@ export const listWebhooks = defineRoute({
   operationId: 'listWebhooks',
   method: 'GET',
   path: '/v1/admin/webhooks',
+  roles: ADMIN_ONLY,
   summary: 'List webhook endpoints (without secrets)',
   request: { query: PageQuery },
   responses: {
@@ -49,6 +52,7 @@ export const rotateWebhookSecret = defineRoute({
   operationId: 'rotateWebhookSecret',
   method: 'POST',
   path: '/v1/admin/webhooks/{webhookId}/secret',
+  roles: ADMIN_ONLY,
   summary: "Rotate a webhook endpoint's signing secret",
   description:
     'A new secret, shown this once. For `overlapHours` (default 24, at most 168; 0 for none) deliveries carry a signature under the old secret beside the new one, so the receiver can switch without missing one.',
@@ -66,6 +70,7 @@ export const deleteWebhook = defineRoute({
   operationId: 'deleteWebhook',
   method: 'DELETE',
   path: '/v1/admin/webhooks/{webhookId}',
+  roles: ADMIN_ONLY,
   summary: 'Delete a webhook endpoint',
   request: { params: WebhookIdParams },
   responses: { 204: { description: 'Deleted; nothing more is delivered to it.' } },

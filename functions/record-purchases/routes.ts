@@ -1,10 +1,12 @@
 import { PurchaseBatch, PurchasesRecorded } from './schemas';
 import { defineRoute } from '../../src/http/routes';
+import { ADMIN_ONLY } from '../../src/domain/roles';
 
 export const recordPurchases = defineRoute({
   operationId: 'recordPurchases',
   method: 'POST',
   path: '/v1/admin/purchases',
+  roles: ADMIN_ONLY,
   summary: 'Record purchases (1-100): purchase history for RFM segments and lifetime value',
   description:
     'Each purchase names its lead by `email` (an unknown address becomes a lead with only that address) or `leadId`. An `orderId` is recorded once: ' +

@@ -12,6 +12,9 @@ import { routesHandler } from '../../src/http/routes';
 import { SalesFeedbackUseCases } from '../../src/app/sales-feedback';
 import { StageChanges } from '../../src/app/stage-changes';
 import { salesFeedbackRoutes } from './routes';
+import { InvalidInput } from '../../src/domain/errors';
+import type { Lead } from '../../src/domain/lead';
+import { actorOf, maySeeLead, type Caller } from '../../src/domain/roles';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -27,9 +30,24 @@ const salesFeedback = new SalesFeedbackUseCases({
   throttled: isThrottling,
 });
 
+/**
+ * Who the feedback is recorded as given by: a signed-in person is who they are (the body may repeat
+ * it, not name someone else); a service (the CLI) names the rep it acts for.
+ */
+function feedbackActor(caller: Caller, named: string | undefined): string {
+  if (caller.kind === 'user') {
+    const actor = actorOf(caller);
+    if (named !== undefined && named !== actor) throw InvalidInput.field('actor', `must be you (${actor}) or left out: feedback is recorded as given by whoever signed in`);
+    return actor;
+  }
+  if (named === undefined) throw InvalidInput.field('actor', 'is required: name who gives the feedback');
+  return named;
+}
+
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, salesFeedbackRoutes, {
-  giveFeedback: async ({ params: { leadId }, body }, event) => {
-    const result = await salesFeedback.giveFeedback(leadId, body, event.requestContext.requestId);
+  giveFeedback: async ({ params: { leadId }, body, caller }, event) => {
+    const feedback = { ...body, actor: feedbackActor(caller, body.actor), mayActOn: (owner: Lead['owner']) => maySeeLead(caller, owner) };
+    const result = await salesFeedback.giveFeedback(leadId, feedback, event.requestContext.requestId);
     if (result.outcome === 'refused') {
       const { refusal } = result;
       return json(409, { message: refusal.message, issues: [{ field: 'action', message: refusal.message }], stage: refusal.from, requested: refusal.to, allowed: refusal.allowed });

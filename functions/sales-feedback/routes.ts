@@ -3,6 +3,7 @@ import { CrmUpdateBatch, CrmUpdatesApplied, FeedbackRequest } from './schemas';
 import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from '../../src/domain/handoff/lifecycle';
 import { SalesReasons } from '../../src/domain/handoff/reasons';
 import { defineRoute } from '../../src/http/routes';
+import { ADMIN_ONLY, EVERY_ROLE, SALES } from '../../src/domain/roles';
 
 const Stage = z.enum(LIFECYCLE_STAGES);
 
@@ -10,6 +11,7 @@ export const giveFeedback = defineRoute({
   operationId: 'giveFeedback',
   method: 'POST',
   path: '/v1/admin/leads/{leadId}/feedback',
+  roles: SALES,
   summary: 'Sales feedback on a lead: accept, reject, won, lost or disqualify',
   description:
     "accept: mql -> sql. reject (reason from the reject list): -> recycled, and the lead's engagement is reset so it must earn a new qualification (a new alert). " +
@@ -46,6 +48,7 @@ export const getSalesReasons = defineRoute({
   operationId: 'getSalesReasons',
   method: 'GET',
   path: '/v1/admin/settings/sales-reasons',
+  roles: EVERY_ROLE,
   summary: 'The reject, won and lost reason lists (the standard ones until a team saves its own)',
   request: {},
   responses: { 200: { description: 'The lists.', schema: SalesReasons } },
@@ -55,6 +58,7 @@ export const replaceSalesReasons = defineRoute({
   operationId: 'replaceSalesReasons',
   method: 'PUT',
   path: '/v1/admin/settings/sales-reasons',
+  roles: ADMIN_ONLY,
   summary: 'Replace the reason lists',
   request: { body: { schema: SalesReasons } },
   responses: { 200: { description: 'Saved; feedback is checked against these lists from now on.', schema: SalesReasons } },
@@ -64,6 +68,7 @@ export const applyCrmUpdates = defineRoute({
   operationId: 'applyCrmUpdates',
   method: 'POST',
   path: '/v1/admin/crm/updates',
+  roles: ADMIN_ONLY,
   summary: 'Stage and contact updates from a CRM (1-100)',
   description:
     "Each update is applied once per `updateId`, in the CRM's order (`occurredAt`): one older than the last applied to its lead changes nothing (`stale`). A stage change follows the transition table (`invalid_transition` otherwise, with the allowed stages). Contact changes are announced as `lead.contact-changed` with `source: crm` and `changeId` `crm:<updateId>`.",

@@ -31,7 +31,7 @@ export const FeedbackRequest = z
     amount: z.number({ error: 'must be a number' }).positive('must be more than 0').max(1e12).refine(hasAtMostTwoDecimals, 'must have at most 2 decimals').optional(),
     currency: Currency.optional(),
     billingFrequency: z.enum(BILLING_FREQUENCIES).optional(),
-    actor: Actor,
+    actor: Actor.optional().describe('Who gives the feedback: required from a service (the CLI names the rep); a signed-in person is recorded as themselves.'),
   })
   .superRefine((feedback, context) => {
     if ((feedback.action === 'reject' || feedback.action === 'won' || feedback.action === 'lost') && !feedback.reason) {

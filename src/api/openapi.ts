@@ -7,7 +7,7 @@ import { ErrorBody } from './schemas';
 /** The error answers routes share; a route's own `errors` add to them or say more. */
 const sharedErrors = {
   400: 'A field is invalid; `issues` names each field at fault.',
-  403: 'Missing or wrong credentials.',
+  403: 'Missing or wrong credentials, or a signed-in role that may not call this route.',
   415: 'The Content-Type is not accepted.',
   429: 'Too many requests; retry later.',
 } as const;
@@ -28,7 +28,7 @@ function operationOf(route: RouteDeclaration, fn: HttpFunctionSpec, maxBodyBytes
   type Answer = readonly [number, ResponseConfig];
   const shared: Answer[] = [
     ...(takesInput ? [[400, responseOf(sharedErrors[400])] as Answer] : []),
-    ...(admin ? [[403, { description: sharedErrors[403] }] as Answer] : []),
+    ...(admin ? [[403, { description: `${sharedErrors[403]} Open to the roles ${(route.roles ?? []).join(', ')} (and to IAM and the development token).` }] as Answer] : []),
     ...(body ? [[413, responseOf(`The body is larger than ${maxBodyBytes / 1024} KB.`)] as Answer, [415, responseOf(sharedErrors[415])] as Answer] : []),
     ...(admin ? [] : [[429, responseOf(sharedErrors[429])] as Answer]),
   ];
@@ -60,7 +60,8 @@ export function openApiDocument() {
   registry.registerComponent('securitySchemes', 'adminAuth', {
     type: 'http',
     scheme: 'bearer',
-    description: 'In AWS admin routes use IAM (SigV4-signed requests); locally, `Authorization: Bearer <dev token>` printed by `npm start`.',
+    description:
+      'In AWS admin routes take IAM (SigV4-signed requests, the CLI) on the main API, and Cognito tokens (`Authorization: Bearer <token>`, the console) on the console API; locally, `Authorization: Bearer <dev token>` printed by `npm start`, or a development session token. Each route says which roles of signed-in people may call it.',
   });
   for (const fn of manifest.functions.filter(isHttpFunction)) {
     for (const route of fn.trigger.routes) {

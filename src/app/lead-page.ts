@@ -1,6 +1,6 @@
 import type { EventSubject, RecordedEvent } from './lead-scoring';
 import type { LeadReader } from './ports';
-import { NotFound } from '../domain/errors';
+import { Forbidden, NotFound } from '../domain/errors';
 import { currentStage, type RecordedStageChange } from '../domain/handoff/lifecycle';
 import { scoringView, type Lead } from '../domain/lead';
 import { purchaseProfile } from '../domain/purchases';
@@ -58,9 +58,11 @@ export function scoreBreakdown(lead: Lead, state: ScoreState, ruleset: Ruleset, 
 export class LeadPage {
   constructor(private readonly deps: LeadPageDependencies) {}
 
-  async show(leadId: string, now: string) {
+  /** `maySee` says whether the caller may see a lead with this owner (a sales rep sees their own leads). */
+  async show(leadId: string, now: string, maySee: (owner: Lead['owner']) => boolean = () => true) {
     const lead = await this.deps.leads.getLead(leadId);
     if (!lead) throw new NotFound(`No lead with id ${leadId}`);
+    if (!maySee(lead.owner)) throw new Forbidden(`Lead ${leadId} is not yours: sales reps see the leads they own`);
     const [recentEvents, transitions] = await Promise.all([
       this.deps.events.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: RECENT_EVENTS }),
       this.deps.stageChanges.transitionsOf(leadId),

@@ -1,8 +1,9 @@
-import { describeError, InvalidInput, LeadBusy, NotFound, Unavailable } from '../domain/errors';
+import { describeError, Forbidden, InvalidInput, LeadBusy, NotFound, Unavailable } from '../domain/errors';
 import { DetailType, type DomainEvent } from '../domain/events';
 import { feedbackTarget, type FeedbackAction } from '../domain/handoff/feedback';
 import { transition, type Deal, type LeadChange, type LifecycleStage, type StageTransition } from '../domain/handoff/lifecycle';
 import type { SalesReasons } from '../domain/handoff/reasons';
+import type { Lead } from '../domain/lead';
 import type { EventPublisher, Log } from './ports';
 import type { ChangeOutcome, Refusal, StageChanges } from './stage-changes';
 
@@ -35,6 +36,8 @@ export interface SalesFeedback {
   readonly currency?: string | undefined;
   readonly billingFrequency?: Deal['billingFrequency'];
   readonly actor: string;
+  /** Whether the one giving it may act on a lead with this owner (a sales rep on their own leads); anyone when absent. */
+  readonly mayActOn?: (owner: Lead['owner']) => boolean;
 }
 
 /** Feedback as recorded: the lead's new stage, the transition that moved it and the deal reported with it. */
@@ -87,7 +90,8 @@ export class SalesFeedbackUseCases {
         ? { amount: feedback.amount, currency: feedback.currency, ...(feedback.billingFrequency ? { billingFrequency: feedback.billingFrequency } : {}) }
         : undefined;
     const outcome = await this.dependencies.stageChanges
-      .change(leadId, { correlationId }, (_lead, stage, at) => {
+      .change(leadId, { correlationId }, (lead, stage, at) => {
+        if (feedback.mayActOn && !feedback.mayActOn(lead.owner)) throw new Forbidden(`Lead ${leadId} is not yours: sales reps give feedback on the leads they own`);
         const change = transition(stage, target.to, target.cause, feedback.actor, at, feedback.reason);
         return change.ok ? { kind: 'write', transition: change.transition, ...(deal ? { deal } : {}) } : { kind: 'refused', refusal: change };
       })

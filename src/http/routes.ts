@@ -5,6 +5,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { routeKey, type HttpMethod } from '../../manifest/types';
+import { Forbidden } from '../domain/errors';
+import { mayCall, type Caller, type Role } from '../domain/roles';
+import { callerOf } from './caller';
 import { requireEdgeOrigin } from './edge-origin';
 import { HttpError, parameter, validationError } from './errors';
 import { errorResponses, limitBodySize, parseBody, type ErrorPage, type ParsedBodyEvent } from './middleware';
@@ -60,7 +63,8 @@ export interface RequestDeclaration {
 /**
  * One HTTP operation, declared once: the router parses requests with it, the OpenAPI document and
  * the typed client are derived from it, and the manifest routes API Gateway by its method and path.
- * Who may call it (public or admin) belongs to the function serving it, in the manifest.
+ * Whether it is public or admin belongs to the function serving it, in the manifest; on admin routes,
+ * which roles may call it belongs to the route.
  */
 export interface RouteDeclaration {
   readonly operationId: string;
@@ -77,6 +81,11 @@ export interface RouteDeclaration {
    * 413 and 415 for bodies, 403 on admin routes, 429 on public ones) come from the shared table.
    */
   readonly errors?: Readonly<Partial<Record<ErrorStatus, ErrorDeclaration>>>;
+  /**
+   * Admin routes: the roles of signed-in people who may call it (services, IAM and the development
+   * token, may call every route). Others get 403 naming their role and the route. Public routes have none.
+   */
+  readonly roles?: readonly Role[];
 }
 
 export type SuccessStatus = 200 | 201 | 202 | 204;
@@ -96,6 +105,8 @@ export interface RouteInput<Route extends RouteDeclaration> {
   readonly query: RequestOf<Route>['queryCheckedByHandler'] extends true ? Readonly<Record<string, string | undefined>> : Output<RequestOf<Route>['query']>;
   readonly headers: Output<RequestOf<Route>['headers']>;
   readonly body: BodyOf<Route> extends { readonly checkedByHandler: true } ? unknown : BodyOf<Route> extends BodyDeclaration ? Output<BodyOf<Route>['schema']> : undefined;
+  /** Who sent it, already allowed by the route's roles. */
+  readonly caller: Caller;
 }
 
 /** What a caller sends: the request's parts before parsing (the client's view of the same schemas); a part with nothing required may be left out. */
@@ -129,7 +140,7 @@ export type Implementations<Routes extends readonly RouteDeclaration[]> = {
 };
 
 /** The declared parts of a request parsed, in the order a caller reads them: path, query, headers, body. */
-function parsedInput(route: RouteDeclaration, event: ParsedBodyEvent): Readonly<Record<keyof RouteInput<RouteDeclaration>, unknown>> {
+function parsedInput(route: RouteDeclaration, event: ParsedBodyEvent): Readonly<Record<Exclude<keyof RouteInput<RouteDeclaration>, 'caller'>, unknown>> {
   const { request } = route;
   const params = request.params
     ? Object.fromEntries(Object.entries(request.params.shape).map(([name, schema]) => [name, parameter(event.pathParameters?.[name], name, schema as z.ZodType)]))
@@ -145,6 +156,28 @@ function parsedInput(route: RouteDeclaration, event: ParsedBodyEvent): Readonly<
   }
   return { params, query, headers, body: body ? parsedBody : undefined };
 }
+
+/**
+ * The caller of a route, refused with 403 unless the route's roles admit them. A route declaring no
+ * roles is public; a signed-in person reaching one anyway (a route wired to the console's API without
+ * roles) is refused rather than trusted.
+ */
+function admittedCaller(route: RouteDeclaration, event: ParsedBodyEvent): Caller {
+  const caller = callerOf(event);
+  const { roles } = route;
+  const who = caller.kind === 'user' ? `role ${caller.role}` : caller.kind === 'service' ? 'this service' : 'a caller without a role';
+  const what = `${route.operationId} (${routeKey(route)})`;
+  if (roles === undefined) {
+    if (caller.kind === 'user') throw new Forbidden(`${what} is not open to signed-in users`);
+    return caller;
+  }
+  if (!mayCall(caller, roles)) throw new Forbidden(`${who[0]?.toUpperCase()}${who.slice(1)} may not call ${what}: it is open to ${roles.join(', ')}`);
+  return caller;
+}
+
+/** Log fields naming who did something without naming them: their kind, role and opaque subject id. */
+export const auditFieldsOf = (caller: Caller) =>
+  caller.kind === 'user' ? { kind: caller.kind, role: caller.role, subject: caller.subject } : { kind: caller.kind };
 
 function parsed(schema: z.ZodType, value: unknown): unknown {
   const result = schema.safeParse(value);
@@ -197,7 +230,13 @@ export function routesHandler<const Routes extends readonly RouteDeclaration[]>(
     const route = routeOf(event);
     const implementation = route && implementationOf(route);
     if (!route || !implementation) throw new HttpError(404, `No route ${event.routeKey}`);
+    const caller = admittedCaller(route, event);
     // Parsed by the route's own schemas, so the input has the type its implementation declares.
-    return implementation(parsedInput(route, event) as RouteInput<RouteDeclaration>, event, context);
+    const response = await implementation({ ...parsedInput(route, event), caller } as RouteInput<RouteDeclaration>, event, context);
+    // Every change made through the admin API says who made it; reads are not logged.
+    if (route.roles && route.method !== 'GET') {
+      logger.info('Admin action', { operationId: route.operationId, caller: auditFieldsOf(caller), statusCode: response.statusCode });
+    }
+    return response;
   });
 }

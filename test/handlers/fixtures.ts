@@ -39,8 +39,14 @@ export function httpEvent(options: {
   pathParameters?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * What API Gateway's authoriser says about the caller: by default, on admin paths, an IAM-signed
+   * request (the CLI), as the IAM authorizer of those routes passes it on.
+   */
+  authorizer?: Record<string, unknown>;
 }): APIGatewayProxyEventV2 {
   const method = options.method ?? 'POST';
+  const authorizer = options.authorizer ?? (options.path.startsWith('/v1/admin/') ? IAM_AUTHORIZER : undefined);
   return {
     version: '2.0',
     routeKey: `${method} ${options.route ?? options.path}`,
@@ -61,9 +67,20 @@ export function httpEvent(options: {
       stage: '$default',
       time: '22/Nov/2026:10:00:00 +0000',
       timeEpoch: 0,
+      ...(authorizer ? { authorizer } : {}),
     },
-  };
+  } as APIGatewayProxyEventV2;
 }
+
+/** The context API Gateway's IAM authorizer adds to a SigV4-signed request. */
+export const IAM_AUTHORIZER = {
+  iam: { accessKey: 'AKIAEXAMPLE', accountId: '123456789012', callerId: 'AIDAEXAMPLE', userArn: 'arn:aws:iam::123456789012:user/ops', userId: 'AIDAEXAMPLE' },
+};
+
+/** The context API Gateway's JWT authorizer adds for a console user in `groups` (a Cognito ID token's claims). */
+export const consoleUser = (user: string, groups: readonly string[], name = user) => ({
+  jwt: { claims: { sub: `sub-${user}`, 'cognito:username': user, name, 'cognito:groups': `[${groups.join(' ')}]`, token_use: 'id' }, scopes: null },
+});
 
 export function sqsEvent(bodies: readonly string[]): SQSEvent {
   return {

@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { consoleUser, context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { lifecycleTable, type Item } from './lifecycle-table';
 import { scoreFromItem } from '../../src/adapters/score-items';
 
@@ -246,5 +246,60 @@ describe('CRM updates', () => {
     expect(result.status).toBe(400);
     expect(result.body.issues).toEqual([expect.objectContaining({ field: 'updates[0].occurredAt' })]);
     expect((await crm([{ updateId: 'u-1', occurredAt: '2026-11-21T10:00:00Z', leadId: LEAD_ID }])).body.issues).toEqual([expect.objectContaining({ field: 'updates[0].stage' })]);
+  });
+});
+
+describe('sales feedback from the console', () => {
+  const asUser = async (authorizer: Record<string, unknown>, body: unknown, leadId = LEAD_ID) => {
+    const response = await handler(
+      httpEvent({
+        path: `/v1/admin/leads/${leadId}/feedback`,
+        route: '/v1/admin/leads/{leadId}/feedback',
+        pathParameters: { leadId },
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        authorizer,
+      }),
+      context,
+    );
+    return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
+  };
+  const owned = (repId: string) => store.table.set(`LEAD#${LEAD_ID}|PROFILE`, leadItem(LEAD_ID, { owner: { repId, teamId: 'emea', assignedAt: '2026-11-20T00:00:00.000Z' } }));
+
+  it("records a signed-in rep's feedback on their own lead as given by them, with no actor in the body", async () => {
+    owned('rep-ana');
+    const response = await asUser(consoleUser('rep-ana', ['sales'], 'Ana Putri'), { action: 'accept' });
+    expect(response.status).toBe(200);
+    expect(store.transitions()).toEqual([expect.objectContaining({ to: 'sql', actor: 'rep-ana' })]);
+  });
+
+  it('refuses an actor other than the one signed in with 400 naming actor, and changes nothing', async () => {
+    owned('rep-ana');
+    const response = await asUser(consoleUser('rep-ana', ['sales']), { action: 'accept', actor: 'rep-budi' });
+    expect(response.status).toBe(400);
+    expect(response.body.issues).toEqual([{ field: 'actor', message: expect.stringContaining('must be you (rep-ana)') }]);
+    expect(lead()?.stage).toBe('mql');
+  });
+
+  it("refuses a rep's feedback on another rep's lead with 403, and changes nothing", async () => {
+    owned('rep-budi');
+    const response = await asUser(consoleUser('rep-ana', ['sales']), { action: 'accept' });
+    expect(response.status).toBe(403);
+    expect(response.body.message).toMatch(/not yours/);
+    expect(lead()?.stage).toBe('mql');
+    expect(store.transitions()).toEqual([]);
+  });
+
+  it('lets an admin give feedback on any lead, recorded as the admin; a marketer may not give feedback at all', async () => {
+    owned('rep-budi');
+    expect((await asUser(consoleUser('marketer-mia', ['marketer']), { action: 'accept' })).status).toBe(403);
+    expect((await asUser(consoleUser('admin-ada', ['admin']), { action: 'accept' })).status).toBe(200);
+    expect(store.transitions()).toEqual([expect.objectContaining({ actor: 'admin-ada' })]);
+  });
+
+  it('still needs an actor from a service (the CLI names the rep it acts for)', async () => {
+    const response = await feedback({ action: 'accept' });
+    expect(response.status).toBe(400);
+    expect(response.body.issues).toEqual([{ field: 'actor', message: 'is required: name who gives the feedback' }]);
   });
 });

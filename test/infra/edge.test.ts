@@ -145,7 +145,7 @@ describe('edge option settings', () => {
   it('builds no distribution, no WebACL and no edge secret without the option', () => {
     const { app, stack, firewall } = appWith({});
     expect(firewall).toBeUndefined();
-    expect(app.node.children.filter((child) => child.node.id !== 'Leadflow' && 'templateFile' in child)).toEqual([]);
+    expect(app.node.children.filter((child) => !['Leadflow', 'LeadflowConsole'].includes(child.node.id) && 'templateFile' in child)).toEqual([]);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::CloudFront::Distribution', 0);
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
