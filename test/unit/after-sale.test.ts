@@ -51,13 +51,12 @@ describe('NPS and CSAT arithmetic', () => {
 });
 
 describe('recurring surveys', () => {
-  const recurrence = { everyDays: 90, minGapDays: 30 };
   it('are due after the interval since the same survey and the gap since any survey', () => {
-    expect(surveyDue(recurrence, undefined, undefined, NOW)).toBe(true);
-    expect(surveyDue(recurrence, daysAgo(89), daysAgo(89), NOW)).toBe(false);
-    expect(surveyDue(recurrence, daysAgo(91), daysAgo(91), NOW)).toBe(true);
+    expect(surveyDue(90, 30, undefined, undefined, NOW)).toBe(true);
+    expect(surveyDue(90, 30, daysAgo(89), daysAgo(89), NOW)).toBe(false);
+    expect(surveyDue(90, 30, daysAgo(91), daysAgo(91), NOW)).toBe(true);
     // Never twice within N days: a CSAT 10 days ago holds the NPS back.
-    expect(surveyDue(recurrence, daysAgo(120), daysAgo(10), NOW)).toBe(false);
+    expect(surveyDue(90, 30, daysAgo(120), daysAgo(10), NOW)).toBe(false);
   });
 });
 

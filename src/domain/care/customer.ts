@@ -77,8 +77,10 @@ export const CareSettings = z
           seen.add(survey.id);
         });
       }),
+    surveyGapDays: z.int().min(0).max(365).describe('No survey of any kind goes to the same customer within this many days of another.'),
     reasons: CareReasons,
     triggers: CareTriggers,
+    inbox: z.email('must be an email address').optional().describe('The customer-success inbox: alerts without an owner go here (else to the sales inbox).'),
     lifespan: z.strictObject({
       configuredYears: z.number().positive().max(50).describe('Average customer lifespan used until enough customers have churned to learn it.'),
       minimumChurned: z.int().min(1).max(100_000).describe('Churned customers needed before the lifespan is learned from them.'),
@@ -89,6 +91,7 @@ export type CareSettings = z.output<typeof CareSettings>;
 
 export const DEFAULT_CARE_SETTINGS: CareSettings = {
   surveys: [...DEFAULT_SURVEYS],
+  surveyGapDays: 14,
   reasons: DEFAULT_CARE_REASONS,
   triggers: [...DEFAULT_TRIGGERS],
   lifespan: DEFAULT_LIFESPAN,

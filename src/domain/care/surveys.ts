@@ -67,18 +67,14 @@ const Text = z.strictObject(Object.fromEntries(LANGUAGES.map((lang) => [lang, z.
 export const SurveyId = z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be 2-40 lower-case letters, digits or -, starting with a letter');
 
 /**
- * When a survey goes out by itself: every `everyDays` to customers in `stages` opted in to
- * `subscription`, never twice within `minGapDays` (whatever other survey they got).
+ * When a survey goes out by itself: every `everyDays` to customers in `stages` (and never within the
+ * settings' gap after any other survey).
  */
-export const SurveyRecurrence = z
-  .strictObject({
-    everyDays: z.int().min(7).max(730),
-    minGapDays: z.int().min(1).max(365).describe('No survey of any kind goes to the same customer within this many days of another.'),
-    firstAfterDays: z.int().min(0).max(365).default(30).describe('Days after a lead becomes a customer before its first survey.'),
-    subscription: z.enum(SUBSCRIPTION_TYPES).describe('Only contacts opted in to this subscription type get the survey.'),
-    stages: z.array(z.enum(LIFECYCLE_STAGES)).min(1).default(['customer']),
-  })
-  .refine((recurrence) => recurrence.minGapDays <= recurrence.everyDays, { path: ['minGapDays'], message: 'must be at most everyDays' });
+export const SurveyRecurrence = z.strictObject({
+  everyDays: z.int().min(7).max(730),
+  firstAfterDays: z.int().min(0).max(365).default(30).describe('Days after a lead becomes a customer before its first survey.'),
+  stages: z.array(z.enum(LIFECYCLE_STAGES)).min(1).default(['customer']),
+});
 
 export const SurveyDefinition = z
   .strictObject({
@@ -87,6 +83,7 @@ export const SurveyDefinition = z
     question: Text.describe('The question, in every page language.'),
     followUp: Text.describe('The follow-up question asking why, in every page language.'),
     subject: Text.describe('The email subject.'),
+    subscription: z.enum(SUBSCRIPTION_TYPES).default('product_updates').describe('Only contacts opted in to this subscription type get the survey.'),
     answerWindowDays: z.int().min(1).max(90).default(14).describe('Days after sending during which a click records or changes the answer; the links expire then.'),
     recurrence: SurveyRecurrence.optional(),
   })
@@ -103,8 +100,9 @@ export const DEFAULT_SURVEYS: readonly SurveyDefinition[] = [
     },
     followUp: { en: 'What is the main reason for your score?', id: 'Apa alasan utama Anda memberikan nilai tersebut?' },
     subject: { en: 'A quick question about us', id: 'Satu pertanyaan singkat tentang kami' },
+    subscription: 'product_updates',
     answerWindowDays: 14,
-    recurrence: { everyDays: 90, minGapDays: 30, firstAfterDays: 30, subscription: 'product_updates', stages: ['customer'] },
+    recurrence: { everyDays: 90, firstAfterDays: 30, stages: ['customer'] },
   },
   {
     id: 'csat',
@@ -112,6 +110,7 @@ export const DEFAULT_SURVEYS: readonly SurveyDefinition[] = [
     question: { en: 'How satisfied are you with the help you received?', id: 'Seberapa puas Anda dengan bantuan yang Anda terima?' },
     followUp: { en: 'What made you choose this score?', id: 'Apa yang membuat Anda memilih nilai ini?' },
     subject: { en: 'How did we do?', id: 'Bagaimana layanan kami?' },
+    subscription: 'product_updates',
     answerWindowDays: 7,
   },
 ];
@@ -154,13 +153,11 @@ export type SurveyLinkClaims = z.infer<typeof SurveyLinkClaims>;
 /** Epoch seconds at which the links of a survey sent at `sentAt` stop working. */
 export const answerDeadline = (survey: Pick<SurveyDefinition, 'answerWindowDays'>, sentAt: string) => Math.floor(Date.parse(sentAt) / 1000) + survey.answerWindowDays * 86_400;
 
-/** Whether a recurring survey may go to a customer now: its interval since the last of this survey, the gap since any survey. */
-export function surveyDue(
-  recurrence: Pick<z.output<typeof SurveyRecurrence>, 'everyDays' | 'minGapDays'>,
-  lastOfThisSurvey: string | undefined,
-  lastOfAnySurvey: string | undefined,
-  now: string,
-): boolean {
+/**
+ * Whether a survey may go to a customer now: `everyDays` since the last of this survey (0 for one asked
+ * for, not recurring) and `gapDays` since any survey, so nobody is surveyed twice within the gap.
+ */
+export function surveyDue(everyDays: number, gapDays: number, lastOfThisSurvey: string | undefined, lastOfAnySurvey: string | undefined, now: string): boolean {
   const daysSince = (at: string | undefined) => (at ? (Date.parse(now) - Date.parse(at)) / 86_400_000 : Number.POSITIVE_INFINITY);
-  return daysSince(lastOfThisSurvey) >= recurrence.everyDays && daysSince(lastOfAnySurvey) >= recurrence.minGapDays;
+  return daysSince(lastOfThisSurvey) >= everyDays && daysSince(lastOfAnySurvey) >= gapDays;
 }
