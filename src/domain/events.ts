@@ -20,6 +20,10 @@ export const DetailType = {
   LeadStageChanged: 'lead.stage-changed',
   LeadContactChanged: 'lead.contact-changed',
   FollowUpDue: 'handoff.follow-up-due',
+  TicketRecorded: 'care.ticket-recorded',
+  SurveyAnswered: 'care.survey-answered',
+  SurveyDue: 'care.survey-due',
+  CustomerAlerted: 'care.customer-alerted',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -225,6 +229,66 @@ export const FollowUpDueDetail = z.object({
 export type FollowUpDueDetail = z.infer<typeof FollowUpDueDetail>;
 
 /**
+ * A help desk's ticket of a customer was recorded or moved forward (a repeat of the kept version
+ * announces again): the customer's churn risk and triggers are looked at again.
+ */
+export const TicketRecordedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  ticketId: z.string().min(1),
+  updatedAt: z.string(),
+});
+export type TicketRecordedDetail = z.infer<typeof TicketRecordedDetail>;
+
+/**
+ * A customer answered a survey (or changed the answer by clicking another score of the same email).
+ * Becomes a `survey_answered` engagement event on the lead (scoring, segments, journeys) and moves the
+ * churn risk. `answeredAt` with `sendId` and `score` names the answer.
+ */
+export const SurveyAnsweredDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  surveyId: z.string().min(1),
+  kind: z.enum(['nps', 'csat']),
+  sendId: z.string().min(1),
+  score: z.int().min(0).max(10),
+  category: z.enum(['promoter', 'passive', 'detractor']),
+  answeredAt: z.string(),
+});
+export type SurveyAnsweredDetail = z.infer<typeof SurveyAnsweredDetail>;
+
+/**
+ * A survey should go to a customer now: its recurring timer fired (`schedule`) or someone asked
+ * (`request`: the admin API, or a journey step). The consent, suppression and minimum-gap checks are
+ * made when it is sent; a recurring one is sent only when due.
+ */
+export const SurveyDueDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  surveyId: z.string().min(1),
+  cause: z.enum(['schedule', 'request']),
+  /** Names the request or timer, so a redelivered one sends once. */
+  requestId: z.string().min(1).max(100),
+});
+export type SurveyDueDetail = z.infer<typeof SurveyDueDetail>;
+
+/**
+ * A customer trigger fired (an episode started): satisfaction below a threshold, tickets piling up,
+ * churn risk entering a band. Once per lead, trigger and episode; the alert email went to `recipient`.
+ */
+export const CustomerAlertedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  triggerId: z.string().min(1),
+  episodeStartedAt: z.string(),
+  reasons: z.array(z.string()).min(1),
+  riskScore: z.number(),
+  riskBand: z.enum(['low', 'medium', 'high']),
+  recipient: z.enum(['owner', 'inbox']),
+});
+export type CustomerAlertedDetail = z.infer<typeof CustomerAlertedDetail>;
+
+/**
  * The one declaration of each bus event: its detail type and the schema of its detail. Publishers are
  * typed by it (DomainEvent) and consumers parse with it; a detail type without a schema does not compile.
  */
@@ -243,6 +307,10 @@ export const detailSchemas = {
   [DetailType.LeadStageChanged]: LeadStageChangedDetail,
   [DetailType.LeadContactChanged]: LeadContactChangedDetail,
   [DetailType.FollowUpDue]: FollowUpDueDetail,
+  [DetailType.TicketRecorded]: TicketRecordedDetail,
+  [DetailType.SurveyAnswered]: SurveyAnsweredDetail,
+  [DetailType.SurveyDue]: SurveyDueDetail,
+  [DetailType.CustomerAlerted]: CustomerAlertedDetail,
 } as const satisfies { readonly [T in DetailType]: z.ZodType };
 
 /** The detail each detail type carries, as its consumers receive it (defaults applied). */
@@ -252,7 +320,7 @@ export type DetailByType = { [T in DetailType]: z.output<(typeof detailSchemas)[
  * The bus events a webhook endpoint may subscribe to; deliver-webhooks' rule listens to exactly these.
  * Add a detail type here to offer it to CRMs and chat tools.
  */
-export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged] as const;
+export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged, DetailType.CustomerAlerted] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A bus event as leadflow publishes it. */

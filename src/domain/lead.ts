@@ -2,6 +2,7 @@ import type { SubscriptionStatus, SubscriptionType } from './subscriptions';
 import type { ScoreState } from './scoring/engine';
 import type { LeadQualifiedDetail, LeadStageChangedDetail } from './events';
 import type { LifecycleStage } from './handoff/lifecycle';
+import { customerView, type CustomerCare } from './care/customer';
 
 /** Where a lead came from: the first touch is kept, the latest is overwritten on every submission. */
 export interface Touch {
@@ -72,6 +73,8 @@ export interface Lead extends LeadProfile {
   /** Fields a team defines for itself (plan, product interest, ...), set by forms. */
   readonly attributes?: Readonly<Record<string, AttributeValue>>;
   readonly purchases?: PurchaseSummary;
+  /** After the sale: tickets, latest NPS and CSAT, churn risk, trigger episodes, surveys sent, exit reason. */
+  readonly care?: CustomerCare;
   /** Set while the address is on the suppression list: no email goes to it. */
   readonly emailSuppression?: { readonly reason: string; readonly at: string };
   /** Visitor ids of the tracking snippet linked to this lead. */
@@ -123,5 +126,15 @@ export function scoringView(lead: Lead): Record<string, unknown> {
     emailDomain: lead.email.slice(lead.email.lastIndexOf('@') + 1),
     subscriptions: lead.subscriptions,
     attributes: lead.attributes ?? {},
+    customer: satisfactionView(lead),
   };
+}
+
+/**
+ * What scoring rules see of the customer's care record as `lead.customer`: its latest answers, churn
+ * risk, open tickets and exit reason. Counts over a time window belong to segments, which look as of now.
+ */
+function satisfactionView(lead: Lead): Record<string, unknown> {
+  const { latestNps, npsCategory, latestCsat, csatCategory, churnRisk, churnRiskBand, openTickets, exitReason } = customerView(lead.care, lead.updatedAt);
+  return { latestNps, npsCategory, latestCsat, csatCategory, churnRisk, churnRiskBand, openTickets, exitReason };
 }

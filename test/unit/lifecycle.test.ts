@@ -219,8 +219,8 @@ describe('handoff report', () => {
   it('counts the leads entering each stage per month, entries at creation included', () => {
     const report = handoffReport(transitions, ['2026-10', '2026-11']);
     expect(report.funnel).toEqual([
-      { month: '2026-10', entered: { subscriber: 1, lead: 2, mql: 2, sql: 1, opportunity: 1, customer: 0, disqualified: 0, recycled: 1 } },
-      { month: '2026-11', entered: { subscriber: 0, lead: 1, mql: 2, sql: 1, opportunity: 1, customer: 1, disqualified: 0, recycled: 1 } },
+      { month: '2026-10', entered: { subscriber: 1, lead: 2, mql: 2, sql: 1, opportunity: 1, customer: 0, disqualified: 0, recycled: 1, churned: 0 } },
+      { month: '2026-11', entered: { subscriber: 0, lead: 1, mql: 2, sql: 1, opportunity: 1, customer: 1, disqualified: 0, recycled: 1, churned: 0 } },
     ]);
   });
 

@@ -20,6 +20,9 @@ const METRIC_BY_EVENT_TYPE: Record<string, TrackedMetric> = {
 export const SCANNER_WINDOW_SECONDS = 10;
 const SCANNER_AGENTS = /barracuda|mimecast|proofpoint|symantec|safelinks|microsoft office|mailscanner|trend micro|forcepoint|fireeye|cisco/i;
 
+/** Whether an open or click looks like a security gateway's or link scanner's rather than the subscriber's. */
+export const looksLikeScanner = (secondsAfterSend: number, userAgent: string | undefined) => secondsAfterSend < SCANNER_WINDOW_SECONDS || SCANNER_AGENTS.test(userAgent ?? '');
+
 export const SesCampaignEvent = z.object({
   eventType: z.string(),
   mail: z.object({ messageId: z.string(), timestamp: z.string(), tags: z.record(z.string(), z.array(z.string())).default({}) }),
@@ -50,7 +53,7 @@ export function campaignTracking(event: SesCampaignEvent): CampaignTracking | un
   if (!metric) return base;
   if (!interaction) return { ...base, metric };
   const secondsAfterSend = (Date.parse(interaction.timestamp) - Date.parse(event.mail.timestamp)) / 1000;
-  if (secondsAfterSend < SCANNER_WINDOW_SECONDS || SCANNER_AGENTS.test(interaction.userAgent ?? '')) return { ...base, scanner: true };
+  if (looksLikeScanner(secondsAfterSend, interaction.userAgent)) return { ...base, scanner: true };
   const properties: Record<string, string> = { campaignId, ...(event.click ? { url: event.click.link } : {}) };
   return { ...base, metric, engagement: { type: event.click ? 'email_click' : 'email_open', occurredAt: new Date(interaction.timestamp).toISOString(), properties } };
 }

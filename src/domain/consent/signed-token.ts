@@ -53,8 +53,8 @@ export function checkKeyRing(ring: KeyRing): KeyRing {
   return ring;
 }
 
-/** Every purpose a signed value can have: subscriber links, and the render time a hosted form carries. */
-export type SigningPurpose = TokenPurpose | 'form-render';
+/** Every purpose a signed value can have: subscriber links, the render time a hosted form carries, survey answer links. */
+export type SigningPurpose = TokenPurpose | 'form-render' | 'survey-answer';
 
 /** Any value signed in the token format, its purpose inside the MAC: the base of links and form render tokens. */
 export function signPayload(ring: KeyRing, purpose: SigningPurpose, value: object): string {

@@ -3,17 +3,18 @@ import type { Lead, LeadProfile } from '../lead';
 import type { ScoreState } from '../scoring/engine';
 
 /**
- * Lifecycle stages of a lead, in funnel order, then the two side stages: `disqualified` (never a
- * customer) and `recycled` (back to nurture, to earn a new qualification).
+ * Lifecycle stages of a lead, in funnel order, then the side stages: `disqualified` (never a
+ * customer), `recycled` (back to nurture, to earn a new qualification) and `churned` (a customer who
+ * left, with an exit reason).
  */
-export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'disqualified', 'recycled'] as const;
+export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'disqualified', 'recycled', 'churned'] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
 /** The funnel's main line: conversion is reported between each stage and the next. */
 export const FUNNEL_STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'] as const satisfies readonly LifecycleStage[];
 
 /** Why a stage changed. */
-export const TRANSITION_CAUSES = ['form', 'qualified', 'accepted', 'rejected', 'won', 'lost', 'disqualified', 'crm'] as const;
+export const TRANSITION_CAUSES = ['form', 'qualified', 'accepted', 'rejected', 'won', 'lost', 'disqualified', 'crm', 'churned'] as const;
 export type TransitionCause = (typeof TRANSITION_CAUSES)[number];
 
 /**
@@ -24,7 +25,8 @@ export type TransitionCause = (typeof TRANSITION_CAUSES)[number];
  * - an opportunity is closed won (customer) or lost (recycled, or disqualified when it means "never");
  * - a recycled lead re-qualifies (mql);
  * - a person may disqualify a lead at any stage, and reopen a disqualified one into nurture (recycled);
- * - a customer that churns goes back to nurture (recycled).
+ * - a customer that leaves is churned (with an exit reason), or goes back to nurture (recycled);
+ * - a churned customer who buys again is a customer, or is nurtured again (recycled).
  */
 export const ALLOWED_TRANSITIONS: Readonly<Record<LifecycleStage, readonly LifecycleStage[]>> = {
   subscriber: ['lead', 'mql', 'disqualified'],
@@ -32,9 +34,10 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<LifecycleStage, readonly Lifec
   mql: ['sql', 'recycled', 'disqualified'],
   sql: ['opportunity', 'recycled', 'disqualified'],
   opportunity: ['customer', 'recycled', 'disqualified'],
-  customer: ['recycled', 'disqualified'],
+  customer: ['churned', 'recycled', 'disqualified'],
   recycled: ['mql', 'disqualified'],
   disqualified: ['recycled'],
+  churned: ['customer', 'recycled', 'disqualified'],
 };
 
 /** One stage change, as recorded (append-only) and published. */

@@ -1,14 +1,14 @@
 import * as z from 'zod';
 
 /** A reason code: what reports group by and what a request names. */
-const ReasonCode = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'must be a code of 2-40 lower-case letters, digits or _ starting with a letter');
+export const ReasonCode = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'must be a code of 2-40 lower-case letters, digits or _ starting with a letter');
 
-const Reason = z.strictObject({
+export const Reason = z.strictObject({
   code: ReasonCode,
   label: z.string().trim().min(1, 'must not be empty').max(100),
 });
 
-const reasonList = (name: string) =>
+export const reasonList = (name: string) =>
   z
     .array(Reason)
     .min(1, `must hold at least one ${name} reason`)

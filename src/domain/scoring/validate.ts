@@ -30,6 +30,7 @@ const FIELDS = {
     emailDomain: 'string',
     subscriptions: 'object',
     attributes: 'object',
+    customer: 'object',
   },
   event: { id: 'string', type: 'string', occurredAt: 'string', properties: 'object' },
   activity: { daysSinceLastEvent: 'number', eventCount: 'number', engagement: 'number' },

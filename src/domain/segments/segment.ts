@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CUSTOMER_FIELDS, customerView } from '../care/customer';
 import { currentStage, type LifecycleStage } from '../handoff/lifecycle';
 import type { Lead } from '../lead';
 import { scoringView } from '../lead';
@@ -14,7 +15,8 @@ const MS_PER_DAY = 86_400_000;
 /**
  * What a segment's `where` condition sees, root by root. The lead's own fields are the scoring
  * rules' (plus custom attributes and the lifecycle stage); `score` is as of now (decayed); `activity`
- * is the lead's recency; `purchases` its buying behaviour with RFM scores.
+ * is the lead's recency; `purchases` its buying behaviour with RFM scores; `customer` its tickets,
+ * latest NPS and CSAT, churn risk and exit reason ("detractors with an open ticket").
  */
 export const SEGMENT_FIELDS: ConditionFields = {
   lead: { ...RULE_CONDITION_FIELDS.lead, attributes: 'object', stage: 'string', daysSinceCreated: 'number' },
@@ -34,6 +36,7 @@ export const SEGMENT_FIELDS: ConditionFields = {
     monetary: 'number',
     rfmSegment: 'string',
   },
+  customer: CUSTOMER_FIELDS,
 };
 /** What a history condition's `event` pattern sees: the stored engagement event. */
 const EVENT_FIELDS: ConditionFields = { event: RULE_CONDITION_FIELDS.event ?? {} };
@@ -58,7 +61,7 @@ const Condition = z.record(z.string(), z.unknown());
 
 /** Who is in a segment: a condition on the lead as it is now, and conditions on its event history. */
 export const SegmentRule = z.strictObject({
-  where: Condition.optional().describe('A pattern over `{ lead, score, activity, purchases }`; absent: every lead.'),
+  where: Condition.optional().describe('A pattern over `{ lead, score, activity, purchases, customer }`; absent: every lead.'),
   history: z.array(HistoryCondition).max(10, 'must hold at most 10 conditions').optional(),
 });
 export type SegmentRule = z.infer<typeof SegmentRule>;
@@ -156,6 +159,7 @@ export function segmentView(lead: Lead, score: CurrentScore | undefined, purchas
       ...(lastEventAt ? { lastEventAt, daysSinceLastEvent: Math.max(0, (asOf - Date.parse(lastEventAt)) / MS_PER_DAY) } : {}),
     },
     purchases,
+    customer: customerView(lead.care, now),
   };
 }
 

@@ -1,0 +1,144 @@
+import * as z from 'zod';
+import { reasonList } from '../handoff/reasons';
+import type { ChurnRisk } from './churn-risk';
+import { DEFAULT_LIFESPAN } from './lifetime-value';
+import { type LatestSatisfaction, SurveyDefinition, DEFAULT_SURVEYS } from './surveys';
+import { ticketProfile, type Ticket, type TicketProfile } from './tickets';
+import { CareTriggers, DEFAULT_TRIGGERS, type Episodes } from './triggers';
+
+/**
+ * What leadflow keeps about a customer after the sale, on the lead: its latest tickets, its latest NPS
+ * and CSAT answers, its churn risk with the breakdown, the open episodes of its triggers, when it was
+ * last surveyed, and why it left.
+ */
+export interface CustomerCare {
+  readonly tickets?: readonly Ticket[];
+  readonly satisfaction?: LatestSatisfaction;
+  readonly risk?: ChurnRisk;
+  readonly episodes?: Episodes;
+  /** Survey id -> when it was last sent to the customer. */
+  readonly surveyedAt?: Readonly<Record<string, string>>;
+  readonly exitReason?: string;
+  readonly churnedAt?: string;
+}
+
+/** When the customer was last sent any survey. */
+export const lastSurveyedAt = (care: CustomerCare | undefined): string | undefined =>
+  Object.values(care?.surveyedAt ?? {}).reduce<string | undefined>((latest, at) => (!latest || at > latest ? at : latest), undefined);
+
+/**
+ * The standard reason lists of the follow-up page and of churn, configurable like sales' won and lost
+ * reasons: why promoters are happy, what detractors' problems are, why customers leave.
+ */
+export const CareReasons = z
+  .strictObject({
+    satisfaction: reasonList('satisfaction').describe('Offered to promoters (and satisfied CSAT answers).'),
+    problems: reasonList('problem').describe('Offered to detractors and passives.'),
+    exit: reasonList('exit').describe('Why a customer left: required when a customer moves to churned.'),
+  })
+  .meta({ id: 'CareReasons' });
+export type CareReasons = z.infer<typeof CareReasons>;
+
+export const DEFAULT_CARE_REASONS: CareReasons = {
+  satisfaction: [
+    { code: 'product_quality', label: 'Product quality' },
+    { code: 'ease_of_use', label: 'Easy to use' },
+    { code: 'support', label: 'Helpful support' },
+    { code: 'value', label: 'Good value for money' },
+    { code: 'reliability', label: 'Reliable' },
+  ],
+  problems: [
+    { code: 'price', label: 'Too expensive' },
+    { code: 'bugs', label: 'Bugs or outages' },
+    { code: 'missing_feature', label: 'Missing a feature I need' },
+    { code: 'slow_support', label: 'Slow or unhelpful support' },
+    { code: 'hard_to_use', label: 'Hard to use' },
+  ],
+  exit: [
+    { code: 'too_expensive', label: 'Too expensive' },
+    { code: 'product_problems', label: 'Product problems' },
+    { code: 'competitor', label: 'Moved to a competitor' },
+    { code: 'no_longer_needed', label: 'No longer needed' },
+    { code: 'poor_support', label: 'Poor support' },
+    { code: 'business_closed', label: 'Business closed' },
+  ],
+};
+
+/** The team's after-sale configuration (one settings item): surveys, reason lists, triggers, lifespan. */
+export const CareSettings = z
+  .strictObject({
+    surveys: z
+      .array(SurveyDefinition)
+      .max(20)
+      .superRefine((surveys, context) => {
+        const seen = new Set<string>();
+        surveys.forEach((survey, index) => {
+          if (seen.has(survey.id)) context.addIssue({ code: 'custom', path: [index, 'id'], message: `repeats ${survey.id}` });
+          seen.add(survey.id);
+        });
+      }),
+    surveyGapDays: z.int().min(0).max(365).describe('No survey of any kind goes to the same customer within this many days of another.'),
+    reasons: CareReasons,
+    triggers: CareTriggers,
+    inbox: z.email('must be an email address').optional().describe('The customer-success inbox: alerts without an owner go here (else to the sales inbox).'),
+    lifespan: z.strictObject({
+      configuredYears: z.number().positive().max(50).describe('Average customer lifespan used until enough customers have churned to learn it.'),
+      minimumChurned: z.int().min(1).max(100_000).describe('Churned customers needed before the lifespan is learned from them.'),
+    }),
+  })
+  .meta({ id: 'CareSettings' });
+export type CareSettings = z.output<typeof CareSettings>;
+
+export const DEFAULT_CARE_SETTINGS: CareSettings = {
+  surveys: [...DEFAULT_SURVEYS],
+  surveyGapDays: 14,
+  reasons: DEFAULT_CARE_REASONS,
+  triggers: [...DEFAULT_TRIGGERS],
+  lifespan: DEFAULT_LIFESPAN,
+};
+
+export const hasReason = (reasons: CareReasons, list: keyof CareReasons, code: string) => reasons[list].some((reason) => reason.code === code);
+
+/** What segments and scoring rules see of a customer's care record: `customer.<field>`. */
+export interface CustomerView extends TicketProfile {
+  readonly latestNps?: number;
+  readonly latestNpsAt?: string;
+  readonly latestCsat?: number;
+  readonly latestCsatAt?: string;
+  readonly npsCategory?: string;
+  readonly csatCategory?: string;
+  readonly churnRisk?: number;
+  readonly churnRiskBand?: string;
+  readonly exitReason?: string;
+}
+
+export function customerView(care: CustomerCare | undefined, now: string): CustomerView {
+  const nps = care?.satisfaction?.nps;
+  const csat = care?.satisfaction?.csat;
+  return {
+    ...ticketProfile(care?.tickets, now),
+    ...(nps ? { latestNps: nps.score, latestNpsAt: nps.answeredAt, npsCategory: nps.category } : {}),
+    ...(csat ? { latestCsat: csat.score, latestCsatAt: csat.answeredAt, csatCategory: csat.category } : {}),
+    ...(care?.risk ? { churnRisk: care.risk.score, churnRiskBand: care.risk.band } : {}),
+    ...(care?.exitReason ? { exitReason: care.exitReason } : {}),
+  };
+}
+
+/** The fields of `customerView`, typed for condition validation (segments and scoring rules). */
+export const CUSTOMER_FIELDS = {
+  count: 'number',
+  lastTicketAt: 'string',
+  openTickets: 'number',
+  ticketsLast30Days: 'number',
+  ticketsLast90Days: 'number',
+  medianResolutionHours: 'number',
+  latestNps: 'number',
+  latestNpsAt: 'string',
+  latestCsat: 'number',
+  latestCsatAt: 'string',
+  npsCategory: 'string',
+  csatCategory: 'string',
+  churnRisk: 'number',
+  churnRiskBand: 'string',
+  exitReason: 'string',
+} as const;
