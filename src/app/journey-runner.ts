@@ -6,35 +6,10 @@ import { listUnsubscribeHeaders } from '../domain/consent/send-policy';
 import type { TokenClaims, TokenPurpose } from '../domain/consent/signed-token';
 import { describeError } from '../domain/errors';
 import type { JourneyDefinition, StepOf } from '../domain/journeys/definition';
-import { advance, enter, mayEnter, type CountChange, type EffectStep, type EnrolmentState, type JourneyEvent, type JourneyInput } from '../domain/journeys/interpreter';
+import { advance, enter, mayEnter, type EffectStep, type EnrolmentState, type JourneyEvent, type JourneyInput } from '../domain/journeys/interpreter';
+import type { LiveJourney, ReportCount, StepClaim, StepKey, StoredEnrolment } from '../domain/journeys/records';
 import type { Lead } from '../domain/lead';
 import { matchesPattern } from '../domain/pattern';
-
-/** An enrolment as stored: its state and the revision every save checks and bumps. */
-export type StoredEnrolment = EnrolmentState & { readonly rev: number };
-
-/** The key of one step of one run of an enrolment: what a claim is taken under. */
-export interface StepKey {
-  readonly leadId: string;
-  readonly journeyId: string;
-  readonly run: number;
-  readonly seq: number;
-}
-
-/** What a step's claim records: held while its effect is under way, then how it ended. */
-export type StepRecord = { readonly status: 'claimed' | 'done' | 'skipped' | 'interrupted'; readonly stepId: string; readonly claimedAt: string; readonly reason?: string };
-export type StepClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: StepRecord };
-
-/** Counters of a journey's report, moved with the save that made them true. */
-export type ReportCount = CountChange | { readonly metric: 'email'; readonly stepId: string; readonly outcome: 'sent' | 'skipped' | 'interrupted'; readonly reason?: string };
-
-/** A published (or paused) journey version, as entry matching reads it. */
-export interface LiveJourney {
-  readonly journeyId: string;
-  readonly version: number;
-  readonly status: 'published' | 'paused';
-  readonly definition: JourneyDefinition;
-}
 
 export interface JourneyVersions {
   /** A version's definition; versions never change, so adapters may cache them. */
@@ -67,12 +42,14 @@ export interface LeadViews {
   view(lead: Lead, now: string): Promise<Record<string, unknown>>;
 }
 
-/** What non-email steps do outside the engine. */
+/** What non-email steps do outside the engine; `key` names the step run, for changes applied once. */
 export interface StepActions {
-  updateLead(lead: Lead, step: StepOf<'update_lead'>, journeyId: string, at: string): Promise<{ readonly outcome: 'done' | 'skipped'; readonly reason?: string }>;
-  notify(lead: Lead, step: StepOf<'notify'>, journeyId: string, at: string): Promise<{ readonly outcome: 'done' | 'skipped'; readonly reason?: string }>;
-  webhook(lead: Lead, step: StepOf<'webhook'>, journeyId: string, stepKey: StepKey): Promise<{ readonly outcome: 'done' | 'skipped'; readonly reason?: string }>;
+  updateLead(lead: Lead, step: StepOf<'update_lead'>, key: StepKey): Promise<StepOutcome>;
+  notify(lead: Lead, step: StepOf<'notify'>, key: StepKey): Promise<StepOutcome>;
+  webhook(lead: Lead, step: StepOf<'webhook'>, key: StepKey): Promise<StepOutcome>;
 }
+
+export type StepOutcome = { readonly outcome: 'done' | 'skipped'; readonly reason?: string };
 
 export interface JourneyRunnerDependencies {
   readonly journeys: JourneyVersions;
@@ -218,19 +195,18 @@ export class JourneyRunner {
     }
   }
 
-  private async perform(step: EffectStep, lead: Lead, definition: JourneyDefinition, enrolment: StoredEnrolment, key: StepKey): Promise<{ outcome: 'done' | 'skipped'; reason?: string }> {
-    const at = this.now().toISOString();
+  private async perform(step: EffectStep, lead: Lead, definition: JourneyDefinition, enrolment: StoredEnrolment, key: StepKey): Promise<StepOutcome> {
     switch (step.type) {
       case 'send_email': return this.sendEmail(step, lead, enrolment);
-      case 'update_lead': return this.deps.actions.updateLead(lead, step, enrolment.journeyId, at);
-      case 'notify': return this.deps.actions.notify(lead, step, enrolment.journeyId, at);
-      case 'webhook': return this.deps.actions.webhook(lead, step, enrolment.journeyId, key);
+      case 'update_lead': return this.deps.actions.updateLead(lead, step, key);
+      case 'notify': return this.deps.actions.notify(lead, step, key);
+      case 'webhook': return this.deps.actions.webhook(lead, step, key);
       default: throw new Error(`journey ${definition.name}: no effect for step type ${(step as { type: string }).type}`);
     }
   }
 
   /** One journey email through the send-time check, with the subscriber footer and one-click unsubscribe. */
-  private async sendEmail(step: StepOf<'send_email'>, lead: Lead, enrolment: StoredEnrolment): Promise<{ outcome: 'done' | 'skipped'; reason?: string }> {
+  private async sendEmail(step: StepOf<'send_email'>, lead: Lead, enrolment: StoredEnrolment): Promise<StepOutcome> {
     const { sendCheck, mailer, link } = this.deps;
     const decision = await sendCheck.decide(lead, step.subscription, { kind: 'journey', journeyId: enrolment.journeyId, stepId: step.id }, this.now());
     if (!decision.send) return { outcome: 'skipped', reason: decision.reason };

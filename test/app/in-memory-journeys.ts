@@ -1,4 +1,5 @@
-import type { Enrolments, JourneyVersions, LiveJourney, ReportCount, StepActions, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../../src/app/journey-runner';
+import type { Enrolments, JourneyVersions, StepActions } from '../../src/app/journey-runner';
+import type { LiveJourney, ReportCount, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../../src/domain/journeys/records';
 import type { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { EnrolmentState } from '../../src/domain/journeys/interpreter';
 import { Faults } from './in-memory';
