@@ -12,6 +12,8 @@ import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRuleset
 import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
 import { createTemplate, listTemplates, updateTemplate } from '../functions/manage-templates/routes';
 import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../functions/manage-sources/routes';
+import { archiveJourney, createJourney, enrolInJourney, getJourneyReport, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
+import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
 import { recordPurchases } from '../functions/record-purchases/routes';
 import { giveFeedback } from '../functions/sales-feedback/routes';
@@ -85,6 +87,14 @@ export interface AdminApi {
   /** One page; `cursor` is the previous page's `nextCursor`. */
   listForms(cursor?: string): Promise<AdminResponse>;
   saveForm(formId: string, definition: FormDefinitionInput): Promise<AdminResponse>;
+
+  validateJourney(definition: JourneyDefinitionInput): Promise<AdminResponse>;
+  createJourney(definition: JourneyDefinitionInput): Promise<AdminResponse>;
+  saveJourneyDraft(journeyId: string, definition: JourneyDefinitionInput): Promise<AdminResponse>;
+  publishJourney(journeyId: string): Promise<AdminResponse>;
+  controlJourney(journeyId: string, control: 'pause' | 'resume' | 'archive'): Promise<AdminResponse>;
+  enrolInJourney(journeyId: string, leadId: string): Promise<AdminResponse>;
+  getJourneyReport(journeyId: string): Promise<AdminResponse>;
 }
 
 export interface TemplateContent {
@@ -123,6 +133,7 @@ type UserInput<Route extends RouteDeclaration, Part extends 'body' | 'query'> = 
 const asSent = <Route extends RouteDeclaration, Part extends 'body' | 'query'>(_route: Route, _part: Part, value: unknown) => value as UserInput<Route, Part>;
 
 const CAMPAIGN_CONTROLS = { pause: pauseCampaign, resume: resumeCampaign, cancel: cancelCampaign } as const;
+const JOURNEY_CONTROLS = { pause: pauseJourney, resume: resumeJourney, archive: archiveJourney } as const;
 
 /** The admin API through the typed client derived from the route declarations. */
 export function adminApiOverClient(client: ApiClient): AdminApi {
@@ -178,6 +189,14 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
 
     listForms: (cursor) => outcome(client.send(listForms, { query: { cursor } })),
     saveForm: (formId, definition) => outcome(client.send(saveForm, { params: { formId }, body: definition })),
+
+    validateJourney: (definition) => outcome(client.send(validateJourneyDefinition, { body: definition })),
+    createJourney: (definition) => outcome(client.send(createJourney, { body: definition })),
+    saveJourneyDraft: (journeyId, definition) => outcome(client.send(saveJourneyDraft, { params: { journeyId }, body: definition })),
+    publishJourney: (journeyId) => outcome(client.send(publishJourney, { params: { journeyId } })),
+    controlJourney: (journeyId, control) => outcome(client.send(JOURNEY_CONTROLS[control], { params: { journeyId } })),
+    enrolInJourney: (journeyId, leadId) => outcome(client.send(enrolInJourney, { params: { journeyId }, body: { leadId } })),
+    getJourneyReport: (journeyId) => outcome(client.send(getJourneyReport, { params: { journeyId } })),
   };
 }
 

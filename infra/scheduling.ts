@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -73,9 +73,19 @@ export class Scheduling {
   invokeOnSchedule(spec: ScheduleFunctionSpec, fn: IFunction): void {
     const id = constructIdOf(spec.name);
     const dlq = deadLetterQueue(this.scope, `${id}ScheduleDlq`, scheduleFunctionDlqName(spec.name, this.props.queuePrefix), this.props.alarmAction, 'schedule');
+    // A role of its own, which may invoke only this function (and reach its DLQ).
+    const role = new Role(this.scope, `${id}ScheduleRole`, {
+      description: `Assumed by EventBridge Scheduler to invoke ${spec.name} on its schedule`,
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this.scope).account } } }),
+    });
     new Schedule(this.scope, `${id}Schedule`, {
       schedule: ScheduleExpression.expression(spec.trigger.expression),
-      target: new LambdaInvoke(fn, { deadLetterQueue: dlq, retryAttempts: 3, maxEventAge: Duration.hours(1) }),
+      target: new LambdaInvoke(fn, { role, deadLetterQueue: dlq, retryAttempts: 3, maxEventAge: Duration.hours(1) }),
+    });
+    const functionLogicalId = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${functionLogicalId}.Arn>:*]`,
+      reason: "Lambda's invoke grant covers the function's versions and aliases (`<arn>:*`): this one function only.",
     });
   }
 }

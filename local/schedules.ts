@@ -11,14 +11,20 @@ export function rateMs(expression: string): number {
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 
-/** Fires a scheduled function at its rate, as EventBridge Scheduler would. */
+/**
+ * Fires a scheduled function at its rate, as EventBridge Scheduler would, or at its `localEverySeconds`
+ * (a sweep run every second); a tick that finds the previous run still going is skipped.
+ */
 export function startSchedule(options: {
   fn: ScheduleFunctionSpec;
   handler: Invoke<ScheduledEvent, unknown>;
   log: (line: string) => void;
 }): { stop(): void } {
   const { fn, handler, log } = options;
+  let running = false;
   const timer = setInterval(() => {
+    if (running) return;
+    running = true;
     const event: ScheduledEvent = {
       version: '0',
       id: crypto.randomUUID(),
@@ -30,8 +36,12 @@ export function startSchedule(options: {
       resources: [`arn:aws:scheduler:us-east-1:000000000000:schedule/default/${fn.name}`],
       detail: {},
     };
-    handler(event, lambdaContext(fn)).catch((error: unknown) => log(`${fn.name}: scheduled run failed: ${(error as Error).message}`));
-  }, rateMs(fn.trigger.expression));
+    handler(event, lambdaContext(fn))
+      .catch((error: unknown) => log(`${fn.name}: scheduled run failed: ${(error as Error).message}`))
+      .finally(() => {
+        running = false;
+      });
+  }, fn.trigger.localEverySeconds ? fn.trigger.localEverySeconds * 1000 : rateMs(fn.trigger.expression));
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

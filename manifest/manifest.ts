@@ -11,6 +11,7 @@ import { ingestEventsRoutes } from '../functions/ingest-events/routes';
 import { leadDataRightsRoutes } from '../functions/lead-data-rights/routes';
 import { manageCampaignsRoutes } from '../functions/manage-campaigns/routes';
 import { manageFormsRoutes } from '../functions/manage-forms/routes';
+import { manageJourneysRoutes } from '../functions/manage-journeys/routes';
 import { manageChatSourcesRoutes } from '../functions/manage-chat-sources/routes';
 import { manageRoutingRoutes } from '../functions/manage-routing/routes';
 import { manageRulesetsRoutes } from '../functions/manage-rulesets/routes';
@@ -216,6 +217,21 @@ export const manifest: Manifest = {
       // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
       // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with.
       table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
+    },
+    {
+      name: 'manage-journeys',
+      description: 'Journeys as versioned data: create and validate drafts, publish versions, pause, resume, archive, enrol a lead by hand, report per journey, step and split arm.',
+      entry: 'functions/manage-journeys/handler.ts',
+      trigger: { kind: 'http', routes: manageJourneysRoutes, audience: 'admin' },
+      emits: [DetailType.JourneyEnrolmentRequested],
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      // A journey with inline email templates is larger than a form.
+      maxBodyBytes: 256 * 1024,
+      access: ['bus:put'],
+      // Journeys, their versions and counters (JOURNEY#, listed on JOURNEYS), the stored templates a
+      // draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment names (LEAD#).
+      table: { read: ['JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#'], query: { gsi1: ['JOURNEYS'] } },
     },
     {
       name: 'manage-segments',
@@ -648,6 +664,58 @@ export const manifest: Manifest = {
       access: ['ses:send', 'bus:put', 'scheduler:manage'],
       // Follow-up step claims (LEAD#; deleted after a failed email), the reassignment with both reps' counts, as alert-sales.
       table: { read: ['LEAD#', 'ROUTING', 'ROUTING#REP#'], write: ['LEAD#', 'ROUTING#TEAM#', 'ROUTING#REP#'], delete: ['LEAD#'] },
+    },
+    {
+      name: 'run-journeys',
+      description: "Runs journeys: enrols leads whose event or segment matches a published journey's entry (once, by its re-entry rule), moves waits on when their timer is due or the awaited event happens, and does each step once per enrolment run.",
+      entry: 'functions/run-journeys/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: {
+          source: [EVENT_SOURCE],
+          'detail-type': [
+            DetailType.EngagementRecorded,
+            DetailType.LeadStageChanged,
+            DetailType.LeadQualified,
+            DetailType.LeadContactChanged,
+            DetailType.JourneyStepDue,
+            DetailType.JourneyEnrolmentRequested,
+          ],
+        },
+        batchSize: 10,
+        // Waits end on time only if their timer's event is taken at once.
+        maxBatchingWindowSeconds: 0,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 10,
+      },
+      emits: [DetailType.LeadStageChanged],
+      timeoutSeconds: 60,
+      memoryMb: 512,
+      // Journey emails and owner notifications (ses:send) with signed unsubscribe links; stage changes
+      // of update_lead steps go on the bus.
+      access: ['ses:send', 'bus:put', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      // Journeys and their counters (JOURNEY#, listed on JOURNEYS); under each lead (LEAD#) its
+      // enrolments, step claims (deleted when an effect failed), tasks, stage transitions and consent
+      // records; the lead's events, score and the rulesets scoring it (goals and branches see the lead as
+      // segments do); suppressions; the routing (notify) and reps' open counts a stage change frees.
+      table: {
+        read: ['JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING'],
+        write: ['JOURNEY#', 'LEAD#', 'ROUTING#REP#'],
+        delete: ['LEAD#'],
+        query: { gsi1: ['JOURNEYS'] },
+      },
+    },
+    {
+      name: 'sweep-journeys',
+      description: "Sweeps the journeys' due-time index every minute: leases each due wait and puts its journey.step-due event on the bus for run-journeys.",
+      entry: 'functions/sweep-journeys/handler.ts',
+      trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1 },
+      emits: [DetailType.JourneyStepDue],
+      timeoutSeconds: 60,
+      memoryMb: 512,
+      access: ['bus:put'],
+      // Reads the due-time index (JDUE# on gsi1) and moves each due entry's lease on its enrolment (LEAD#).
+      table: { write: ['LEAD#'], query: { gsi1: ['JDUE#'] } },
     },
   ],
 };

@@ -10,6 +10,8 @@ export const PipelineMetric = {
   ScoreLatency: 'ScoreLatency',
   /** Milliseconds from accepting the event that made a lead qualify to its MQL alert being sent (alert-sales). */
   MqlAlertLatency: 'MqlAlertLatency',
+  /** Milliseconds from a journey wait's due time to the runner moving its enrolment on (run-journeys). */
+  JourneyTimerLateness: 'JourneyTimerLateness',
 } as const;
 
 /**
@@ -19,4 +21,6 @@ export const PipelineMetric = {
 export const LATENCY_ALARMS: Readonly<Record<keyof typeof PipelineMetric, { readonly service: string; readonly p99Ms: number }>> = {
   ScoreLatency: { service: 'score-lead', p99Ms: 60_000 },
   MqlAlertLatency: { service: 'alert-sales', p99Ms: 120_000 },
+  // The sweep runs every minute: a wait may go on up to a minute late by design, five is falling behind.
+  JourneyTimerLateness: { service: 'run-journeys', p99Ms: 300_000 },
 };

@@ -92,6 +92,11 @@ export interface EventTrigger {
 export interface ScheduleTrigger {
   readonly kind: 'schedule';
   readonly expression: `rate(${string})`;
+  /**
+   * Locally, run it this often instead: a sweep whose lateness is its rate (journey timers) lets
+   * waits of seconds work on one machine. EventBridge Scheduler's finest rate is a minute.
+   */
+  readonly localEverySeconds?: number;
 }
 
 export type Trigger = HttpTrigger | EventTrigger | ScheduleTrigger;

@@ -47,6 +47,12 @@
  * | tracking source   | SOURCE#<id>        | SOURCE                           | SOURCES / <createdAt>#<id>          |
  * | write key         | WRITEKEY#<key>     | WRITEKEY                         |                                     |
  * | event (before the layout migration) | EVENT#<eventId> | EVENT           | LEAD#<id> or ANON#<id> / <time>#<id> |
+ * | journey (head)    | JOURNEY#<id>       | JOURNEY                          | JOURNEYS / <createdAt>#<id>         |
+ * | journey version   | JOURNEY#<id>       | VERSION#<version, 6 digits>      |                                     |
+ * | journey counters  | JOURNEY#<id>       | STATS#<shard>                    |                                     |
+ * | enrolment         | LEAD#<id>          | JOURNEY#<journeyId>              | JDUE#<shard> / <wakeAt>#<leadId>#<journeyId> while waiting |
+ * | journey step claim| LEAD#<id>          | JSTEP#<journeyId>#<run>#<seq>    |                                     |
+ * | sales task        | LEAD#<id>          | TASK#<origin key>                |                                     |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -180,6 +186,22 @@ export const keys = {
    * so the public function that writes it reaches no source settings, and busy sources spread out.
    */
   chatDelivery: (sourceId: string, deliveryHash: string) => ({ pk: `CHAT_DELIVERY#${sourceId}#${deliveryHash}`, sk: 'DELIVERY' }),
+  journey: (journeyId: string) => ({ pk: `JOURNEY#${journeyId}`, sk: 'JOURNEY' }),
+  journeyListing: (createdAt: string, journeyId: string) => ({ gsi1pk: 'JOURNEYS', gsi1sk: `${createdAt}#${journeyId}` }),
+  journeyVersion: (journeyId: string, version: number) => ({ pk: `JOURNEY#${journeyId}`, sk: `VERSION#${String(version).padStart(6, '0')}` }),
+  /** A journey's report counters, in shards: every enrolment step bumps one, more than one item can take at a peak. */
+  journeyCounters: (journeyId: string, shard: number) => ({ pk: `JOURNEY#${journeyId}`, sk: `STATS#${String(shard).padStart(2, '0')}` }),
+  journeyCountersPrefix: 'STATS#',
+  /** A lead's latest run through a journey, under the lead so export and erasure find it. */
+  enrolment: (leadId: string, journeyId: string) => ({ pk: `LEAD#${leadId}`, sk: `JOURNEY#${journeyId}` }),
+  enrolmentPrefix: 'JOURNEY#',
+  /** A waiting enrolment in the due-time index, swept every minute: sparse, so only waits with a timer are in it. */
+  enrolmentDue: (shard: number, wakeAt: string, leadId: string, journeyId: string) => ({ gsi1pk: `JDUE#${String(shard).padStart(2, '0')}`, gsi1sk: `${wakeAt}#${leadId}#${journeyId}` }),
+  dueShard: (shard: number) => `JDUE#${String(shard).padStart(2, '0')}`,
+  /** The claim of one step of one run of an enrolment: taken before its effect, so it happens once. */
+  journeyStep: (leadId: string, journeyId: string, run: number, seq: number) => ({ pk: `LEAD#${leadId}`, sk: `JSTEP#${journeyId}#${run}#${String(seq).padStart(4, '0')}` }),
+  /** A follow-up task for sales, keyed by the step run that filed it so a repeat files none. */
+  salesTask: (leadId: string, originKey: string) => ({ pk: `LEAD#${leadId}`, sk: `TASK#${originKey}` }),
 } as const;
 
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */

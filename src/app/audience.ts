@@ -94,6 +94,11 @@ export class Audience {
     return (await this.select(rule, [lead], now)).length === 1;
   }
 
+  /** The lead now, as segment conditions, journey goals and branches see it. */
+  async view(lead: Lead, now: string): Promise<Record<string, unknown>> {
+    return segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now);
+  }
+
   private async currentScore(lead: Lead, now: string): Promise<CurrentScore | undefined> {
     const state = lead.score;
     if (!state) return undefined;

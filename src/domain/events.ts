@@ -24,6 +24,9 @@ export const DetailType = {
   SurveyAnswered: 'care.survey-answered',
   SurveyDue: 'care.survey-due',
   CustomerAlerted: 'care.customer-alerted',
+  LeadSegmentEntered: 'lead.segment_entered',
+  JourneyStepDue: 'journey.step-due',
+  JourneyEnrolmentRequested: 'journey.enrolment-requested',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -287,6 +290,36 @@ export const CustomerAlertedDetail = z.object({
   recipient: z.enum(['owner', 'inbox']),
 });
 export type CustomerAlertedDetail = z.infer<typeof CustomerAlertedDetail>;
+ * A lead came into a saved segment, detected when the lead changed (no cron rebuild). Declared here
+ * for journeys' segment entries; the segment-membership work publishes it.
+ */
+export const LeadSegmentEnteredDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  segmentId: z.string().min(1),
+  at: z.string(),
+});
+export type LeadSegmentEnteredDetail = z.infer<typeof LeadSegmentEnteredDetail>;
+
+/** A journey wait's timer fell due (the sweep of the due-time index): run `run` of the enrolment waits as step `seq`. */
+export const JourneyStepDueDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  journeyId: z.string().min(1),
+  run: z.number().int().positive(),
+  seq: z.number().int().nonnegative(),
+  /** When the timer was due: the runner reports how late it ran. */
+  wakeAt: z.string(),
+});
+export type JourneyStepDueDetail = z.infer<typeof JourneyStepDueDetail>;
+
+/** Someone enrolled a lead in a journey through the API or the CLI. */
+export const JourneyEnrolmentRequestedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  journeyId: z.string().min(1),
+});
+export type JourneyEnrolmentRequestedDetail = z.infer<typeof JourneyEnrolmentRequestedDetail>;
 
 /**
  * The one declaration of each bus event: its detail type and the schema of its detail. Publishers are
@@ -311,6 +344,9 @@ export const detailSchemas = {
   [DetailType.SurveyAnswered]: SurveyAnsweredDetail,
   [DetailType.SurveyDue]: SurveyDueDetail,
   [DetailType.CustomerAlerted]: CustomerAlertedDetail,
+  [DetailType.LeadSegmentEntered]: LeadSegmentEnteredDetail,
+  [DetailType.JourneyStepDue]: JourneyStepDueDetail,
+  [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail,
 } as const satisfies { readonly [T in DetailType]: z.ZodType };
 
 /** The detail each detail type carries, as its consumers receive it (defaults applied). */

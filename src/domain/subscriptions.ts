@@ -48,7 +48,7 @@ export type SubscriptionType = (typeof SUBSCRIPTION_CATALOGUE)[number]['id'];
 export type SubscriptionStatus = 'opted_in' | 'pending' | 'opted_out';
 
 /** How a consent change was made; kept with every record. */
-export type ConsentMethod = 'form_checkbox' | 'double_opt_in_confirmation' | 'preference_centre' | 'one_click_unsubscribe';
+export type ConsentMethod = 'form_checkbox' | 'double_opt_in_confirmation' | 'preference_centre' | 'one_click_unsubscribe' | 'journey_step';
 
 /** Where and how a subscriber gave or withdrew consent; stored append-only, never rewritten. */
 export interface ConsentRecord {

@@ -14,7 +14,7 @@ export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 export const FUNNEL_STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'] as const satisfies readonly LifecycleStage[];
 
 /** Why a stage changed. */
-export const TRANSITION_CAUSES = ['form', 'qualified', 'accepted', 'rejected', 'won', 'lost', 'disqualified', 'crm', 'churned'] as const;
+export const TRANSITION_CAUSES = ['form', 'qualified', 'accepted', 'rejected', 'won', 'lost', 'disqualified', 'crm', 'churned', 'journey'] as const;
 export type TransitionCause = (typeof TRANSITION_CAUSES)[number];
 
 /**
@@ -118,8 +118,8 @@ export interface LeadChange {
   readonly deal?: Deal;
   /** The lead's score after the change (a recycled lead's engagement is reset). */
   readonly score?: ScoreState;
-  /** Contact fields to set; others are kept. */
-  readonly contact?: Pick<LeadProfile, 'firstName' | 'lastName' | 'company' | 'phone' | 'role'>;
+  /** Contact fields to set (custom attributes as the whole new map); others are kept. */
+  readonly contact?: Pick<LeadProfile, 'firstName' | 'lastName' | 'company' | 'phone' | 'role'> & { readonly attributes?: Lead['attributes'] };
   readonly crmUpdatedAt?: string;
   /** Keys the change by its origin, so a repeated origin changes nothing. */
   readonly onceKey?: string;

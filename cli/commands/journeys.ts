@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import type { JourneyReport } from '../../src/app/journeys';
+import type { JourneyDefinitionInput } from '../../src/domain/journeys/definition';
+import { issuePath, validateJourney } from '../../src/domain/journeys/validate';
+import { expectOk } from '../admin-api';
+import { type CommandContext, commandGroup } from '../command-context';
+import { CliError } from '../errors';
+import { readDataFile } from '../files';
+
+/** Reads a journey file and refuses it, every problem with its path, before anything is sent. */
+async function validJourney(file: string): Promise<JourneyDefinitionInput> {
+  const input = await readDataFile(file);
+  const result = validateJourney(input);
+  if (!result.valid) throw new CliError([`${file}: ${result.issues.length} problem(s)`, ...result.issues.map((issue) => `  ${issuePath(issue)}: ${issue.message}`)].join('\n'));
+  return input as JourneyDefinitionInput;
+}
+
+const pad = (value: number | string, width: number) => String(value).padStart(width);
+
+/** The report as a table: the journey's totals, then one line per step (emails and split arms beside it). */
+export function formatJourneyReport(report: JourneyReport): string {
+  const exits = Object.entries(report.exitedBy).map(([reason, count]) => `${reason} ${count}`).join(', ');
+  const lines = [
+    `${report.name} (${report.status}${report.publishedVersion ? `, version ${report.publishedVersion}` : ''})`,
+    `entered ${report.entered}  waiting ${report.waiting}  completed ${report.completed}  exited ${report.exited}${exits ? ` (${exits})` : ''}  goal reached ${report.goalReached}`,
+    `${'step'.padEnd(24)}${'type'.padEnd(16)}${pad('entered', 8)}`,
+  ];
+  for (const step of report.steps) {
+    let detail = '';
+    if (step.emails) {
+      const skipped = Object.entries(step.emails.skippedBy).map(([reason, count]) => `${reason} ${count}`).join(', ');
+      detail = `  sent ${step.emails.sent}  skipped ${step.emails.skipped}${skipped ? ` (${skipped})` : ''}${step.emails.interrupted ? `  interrupted ${step.emails.interrupted} (not resent)` : ''}`;
+    }
+    if (step.arms) detail = `  ${Object.entries(step.arms).map(([arm, count]) => `${arm} ${count}`).join('  ')}`;
+    lines.push(`${step.stepId.padEnd(24)}${step.type.padEnd(16)}${pad(step.entered, 8)}${detail}`);
+  }
+  return lines.join('\n');
+}
+
+const CONTROLS = {
+  publish: 'publish the draft as a new version: new entries go to it, enrolled leads finish on theirs',
+  pause: 'pause: nobody enters, enrolled leads stay where they are',
+  resume: 'resume a paused journey',
+  archive: 'archive: nobody enters, enrolled leads exit at their next step',
+} as const;
+
+/** `leadflow journeys validate | push | publish | pause | resume | archive | enrol | report`. */
+export function registerJourneys(program: Command, context: CommandContext): void {
+  const { io } = context;
+  const journeys = commandGroup(program, 'journeys', 'automations: entries, waits, branches, emails, sales tasks and goals');
+
+  journeys
+    .command('validate')
+    .description('check a journey file offline; with --online also its stored templates')
+    .argument('<file>', 'the journey, YAML or JSON')
+    .option('--online', 'ask the API too (stored templates)')
+    .action(async (file: string, options: { online?: boolean }) => {
+      const journey = await validJourney(file);
+      if (options.online) expectOk(await (await context.api()).validateJourney(journey), `Validating ${file}`);
+      io.out(`${file}: valid`);
+    });
+
+  journeys
+    .command('push')
+    .description('save a journey draft (checked offline first), or the new draft of --id')
+    .argument('<file>', 'the journey, YAML or JSON')
+    .option('--id <journeyId>', 'replace the draft of this journey')
+    .action(async (file: string, options: { id?: string }) => {
+      const journey = await validJourney(file);
+      const api = await context.api();
+      const saved = options.id ? expectOk(await api.saveJourneyDraft(options.id, journey), `Saving the draft of journey ${options.id}`) : expectOk(await api.createJourney(journey), `Saving journey ${journey.name}`);
+      io.out(`journey ${String(saved.id)} draft saved (${String(saved.status)}); publish it with: leadflow journeys publish ${String(saved.id)}`);
+    });
+
+  for (const [control, description] of Object.entries(CONTROLS) as [keyof typeof CONTROLS, string][]) {
+    journeys
+      .command(control)
+      .description(description)
+      .argument('<journeyId>')
+      .action(async (journeyId: string) => {
+        const api = await context.api();
+        const changed = control === 'publish' ? expectOk(await api.publishJourney(journeyId), `Publishing journey ${journeyId}`) : expectOk(await api.controlJourney(journeyId, control), `${control} journey ${journeyId}`);
+        io.out(`journey ${journeyId} is ${String(changed.status)}${changed.version ? ` (version ${String(changed.version)})` : ''}`);
+      });
+  }
+
+  journeys
+    .command('enrol')
+    .description('enrol a lead by hand (it enters once its re-entry rule allows)')
+    .argument('<journeyId>')
+    .argument('<leadId>')
+    .action(async (journeyId: string, leadId: string) => {
+      expectOk(await (await context.api()).enrolInJourney(journeyId, leadId), `Enrolling lead ${leadId} in journey ${journeyId}`);
+      io.out(`lead ${leadId} enrolment in journey ${journeyId} requested`);
+    });
+
+  journeys
+    .command('report')
+    .description('entered, waiting, completed, exited by reason, goal reached; per step and split arm')
+    .argument('<journeyId>')
+    .action(async (journeyId: string) => {
+      io.out(formatJourneyReport(expectOk(await (await context.api()).getJourneyReport(journeyId), `Reading the report of journey ${journeyId}`) as unknown as JourneyReport));
+    });
+}

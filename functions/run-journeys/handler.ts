@@ -1,0 +1,102 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
+import { leadflowBusEvent } from '../../src/adapters/bus-events';
+import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
+import { ConsentStore } from '../../src/adapters/consent-store';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { EnrolmentStore, JourneyStore, SalesTaskStore } from '../../src/adapters/journey-store';
+import { LeadEventStore } from '../../src/adapters/lead-events';
+import { LeadListing } from '../../src/adapters/lead-listing';
+import { LifecycleStore } from '../../src/adapters/lifecycle-store';
+import { RoutingStore } from '../../src/adapters/routing-store';
+import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+import { subscriberMail } from '../../src/adapters/subscriber-mail';
+import { Audience } from '../../src/app/audience';
+import { JourneyRunner } from '../../src/app/journey-runner';
+import { JourneyStepActions } from '../../src/app/journey-steps';
+import { consentAndSuppression } from '../../src/app/send-time-check';
+import { StageChanges } from '../../src/app/stage-changes';
+import { readConfig, setting } from '../../src/config';
+import { DetailType } from '../../src/domain/events';
+
+const config = readConfig({ EVENT_BUS_NAME: setting, SALES_INBOX: setting });
+const logger = new Logger();
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'run-journeys' });
+const client = documentClient();
+const { tableName, leads, mailer, isSuppressed, link } = subscriberMail();
+const leadEvents = new LeadEventStore(client, tableName);
+const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+const runner = new JourneyRunner({
+  journeys: new JourneyStore(client, tableName),
+  enrolments: new EnrolmentStore(client, tableName),
+  leads,
+  views: new Audience(new LeadListing(client, tableName), leadEvents, new RulesetStore(client, tableName)),
+  // The one send-time policy of journey emails: the sendpolicy work replaces this with consent,
+  // suppression, frequency cap and quiet hours.
+  sendCheck: consentAndSuppression(isSuppressed),
+  mailer,
+  actions: new JourneyStepActions({
+    stageChanges: new StageChanges({ leads, lifecycle: new LifecycleStore(client, tableName), publisher, logger }),
+    consents: new ConsentStore(client, tableName),
+    routing: new RoutingStore(client, tableName),
+    tasks: new SalesTaskStore(client, tableName),
+    mailer,
+    salesInbox: config.SALES_INBOX,
+  }),
+  link,
+  log: logger,
+  // Twice the function's timeout: a step claimed longer ago was left by a runner that died.
+  abandonedClaimMs: 2 * 60_000,
+});
+
+const BusEvent = leadflowBusEvent(
+  DetailType.EngagementRecorded,
+  DetailType.LeadStageChanged,
+  DetailType.LeadQualified,
+  DetailType.LeadContactChanged,
+  DetailType.JourneyStepDue,
+  DetailType.JourneyEnrolmentRequested,
+);
+
+/** How far back a lead's history is read to find the events an `engagement.recorded` names. */
+const RECENT_EVENTS = 100;
+
+async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const busEvent = record.body;
+  switch (busEvent['detail-type']) {
+    case DetailType.JourneyStepDue: {
+      const { leadId, journeyId, run, seq, wakeAt } = busEvent.detail;
+      metrics.addMetric(PipelineMetric.JourneyTimerLateness, MetricUnit.Milliseconds, Math.max(0, Date.now() - Date.parse(wakeAt)));
+      return runner.timerDue(leadId, journeyId, run, seq);
+    }
+    case DetailType.JourneyEnrolmentRequested: {
+      const { journeyId, leadId } = busEvent.detail;
+      const outcome = await runner.enrol(journeyId, leadId, 'manual');
+      logger.info('Journey enrolment requested', { journeyId, leadId, outcome });
+      return;
+    }
+    case DetailType.EngagementRecorded: {
+      const { leadId, eventIds } = busEvent.detail;
+      const wanted = new Set(eventIds);
+      const recent = await leadEvents.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: RECENT_EVENTS });
+      for (const event of recent.filter((candidate) => wanted.has(candidate.id)).reverse()) {
+        await runner.happened({ leadId, event: { type: event.type, properties: event.properties } });
+      }
+      return;
+    }
+    default:
+      return runner.happened({ leadId: busEvent.detail.leadId, event: { type: busEvent['detail-type'], properties: busEvent.detail } });
+  }
+}
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  logger.addContext(context);
+  try {
+    return await processParsedSqsBatch(event, context, logger, BusEvent, runRecord);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};

@@ -1,0 +1,349 @@
+import { createHash } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { JourneyDefinition, Journey, JourneyStatus } from '../domain/journeys/definition';
+import type { EnrolmentState } from '../domain/journeys/interpreter';
+import type { LiveJourney, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
+import type { Page, PageRequest } from '../domain/page';
+import { ClaimRecords } from './claims';
+import { conditionally, failedConditions } from './dynamo-errors';
+import { keys } from './keys';
+import { listPage, queryPages } from './query-pages';
+
+/** Shards of the due-time index and of each journey's counters. */
+export const DUE_SHARDS = 16;
+const COUNTER_SHARDS = 8;
+/** How long a published journey list and a journey's status may be served from memory. */
+const LIVE_CACHE_MS = 5_000;
+
+type Item = Record<string, unknown>;
+
+const shardOf = (text: string, shards: number) => createHash('sha256').update(text).digest().readUInt16BE(0) % shards;
+
+/** The counters one report change moves, by attribute name. */
+export function counterNames(count: ReportCount): { name: string; delta: number }[] {
+  switch (count.metric) {
+    case 'entered':
+    case 'completed':
+    case 'goal': return [{ name: count.metric, delta: 1 }];
+    case 'waiting': return [{ name: 'waiting', delta: count.delta }];
+    case 'exited': return [{ name: 'exited', delta: 1 }, { name: `exited:${count.reason}`, delta: 1 }];
+    case 'step': return [{ name: `step:${count.stepId}:entered`, delta: 1 }];
+    case 'arm': return [{ name: `arm:${count.stepId}:${count.arm}`, delta: 1 }];
+    case 'email': return [{ name: `email:${count.stepId}:${count.outcome}`, delta: 1 }, ...(count.reason ? [{ name: `skip:${count.stepId}:${count.reason}`, delta: 1 }] : [])];
+  }
+}
+
+/** An ADD of every counter the changes move, on one of the journey's counter shards; undefined when none. */
+function countersUpdate(tableName: string, journeyId: string, counts: readonly ReportCount[], shardKey: string) {
+  const totals = new Map<string, number>();
+  for (const count of counts) for (const { name, delta } of counterNames(count)) totals.set(name, (totals.get(name) ?? 0) + delta);
+  if (!totals.size) return undefined;
+  const entries = [...totals];
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.journeyCounters(journeyId, shardOf(shardKey, COUNTER_SHARDS)),
+      UpdateExpression: `ADD ${entries.map((_entry, index) => `#c${index} :c${index}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(entries.map(([name], index) => [`#c${index}`, name])),
+      ExpressionAttributeValues: Object.fromEntries(entries.map(([, delta], index) => [`:c${index}`, delta])),
+    },
+  };
+}
+
+function toJourney(item: Item): Journey {
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, ...journey } = item;
+  return journey as unknown as Journey;
+}
+
+/** Journeys: the head (status, draft, published version), the versions (never changed) and the report counters. */
+export class JourneyStore {
+  private readonly versions = new Map<string, Promise<JourneyDefinition | undefined>>();
+  private liveCache?: { readonly at: number; readonly journeys: Promise<LiveJourney[]> };
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(journey: Journey): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.journey(journey.id), ...keys.journeyListing(journey.createdAt, journey.id), entity: 'journey', ...journey }, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  }
+
+  async get(journeyId: string): Promise<Journey | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journey(journeyId), ConsistentRead: true }));
+    return Item ? toJourney(Item) : undefined;
+  }
+
+  list(request: PageRequest): Promise<Page<Journey>> {
+    return listPage(this.client, { tableName: this.tableName, index: 'gsi1', key: keys.journeyListing('', '').gsi1pk, newestFirst: true }, request, toJourney);
+  }
+
+  /** Replaces the draft of a journey that is not archived, if nobody saved since `updatedAt`. */
+  async saveDraft(journeyId: string, draft: JourneyDefinition, updatedAt: string, at: string): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.journey(journeyId),
+          UpdateExpression: 'SET draft = :draft, #name = :name, updatedAt = :at',
+          ConditionExpression: 'updatedAt = :updatedAt AND #status <> :archived',
+          ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
+          ExpressionAttributeValues: { ':draft': draft, ':name': draft.name, ':at': at, ':updatedAt': updatedAt, ':archived': 'archived' },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+
+  /** Writes `definition` as version `version` and makes it the published one, if the head still has `previous`. */
+  async publish(journeyId: string, version: number, previous: number | undefined, definition: JourneyDefinition, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: { ...keys.journeyVersion(journeyId, version), entity: 'journey-version', version, definition, publishedAt: at }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.journey(journeyId),
+                UpdateExpression: 'SET publishedVersion = :version, #status = :published, updatedAt = :at',
+                ConditionExpression: previous === undefined ? 'attribute_not_exists(publishedVersion) AND #status = :draft' : 'publishedVersion = :previous AND #status IN (:published, :paused)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':version': version, ':published': 'published', ':at': at, ...(previous === undefined ? { ':draft': 'draft' } : { ':previous': previous, ':paused': 'paused' }) },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (failedConditions(error)?.some(Boolean)) return false;
+      throw error;
+    }
+  }
+
+  async setStatus(journeyId: string, from: readonly JourneyStatus[], to: JourneyStatus, at: string): Promise<boolean> {
+    const names = from.map((_status, index) => `:from${index}`);
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.journey(journeyId),
+          UpdateExpression: 'SET #status = :to, updatedAt = :at',
+          ConditionExpression: `#status IN (${names.join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':to': to, ':at': at, ...Object.fromEntries(from.map((status, index) => [`:from${index}`, status])) },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+
+  /** Every counter of the journey, summed over its shards. */
+  async counters(journeyId: string): Promise<Record<string, number>> {
+    const totals: Record<string, number> = {};
+    const input = {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.journey(journeyId).pk, ':prefix': keys.journeyCountersPrefix },
+    };
+    for await (const page of queryPages(this.client, input)) {
+      for (const item of page) {
+        for (const [name, value] of Object.entries(item)) if (typeof value === 'number' && name !== 'pk' && name !== 'sk') totals[name] = (totals[name] ?? 0) + value;
+      }
+    }
+    return totals;
+  }
+
+  definition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {
+    const key = `${journeyId}#${version}`;
+    let cached = this.versions.get(key);
+    if (!cached) {
+      cached = this.client
+        .send(new GetCommand({ TableName: this.tableName, Key: keys.journeyVersion(journeyId, version) }))
+        .then(({ Item }) => Item?.definition as JourneyDefinition | undefined);
+      // A version never changes once written; a missing one is looked up again next time.
+      cached.then((found) => found ?? this.versions.delete(key), () => this.versions.delete(key));
+      this.versions.set(key, cached);
+    }
+    return cached;
+  }
+
+  /** Published and paused journeys at their published version, from memory for a few seconds. */
+  live(): Promise<LiveJourney[]> {
+    if (this.liveCache && Date.now() - this.liveCache.at < LIVE_CACHE_MS) return this.liveCache.journeys;
+    const journeys = this.readLive();
+    this.liveCache = { at: Date.now(), journeys };
+    journeys.catch(() => {
+      this.liveCache = undefined;
+    });
+    return journeys;
+  }
+
+  private async readLive(): Promise<LiveJourney[]> {
+    const heads: Journey[] = [];
+    const input = { TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.journeyListing('', '').gsi1pk } };
+    for await (const page of queryPages(this.client, input)) heads.push(...page.map(toJourney));
+    const live: LiveJourney[] = [];
+    for (const head of heads) {
+      if ((head.status !== 'published' && head.status !== 'paused') || head.publishedVersion === undefined) continue;
+      const definition = await this.definition(head.id, head.publishedVersion);
+      if (definition) live.push({ journeyId: head.id, version: head.publishedVersion, status: head.status, definition });
+    }
+    return live;
+  }
+
+  async status(journeyId: string): Promise<JourneyStatus | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journey(journeyId), ProjectionExpression: '#status', ExpressionAttributeNames: { '#status': 'status' } }));
+    return Item?.status as JourneyStatus | undefined;
+  }
+}
+
+/** A waiting enrolment found in the due-time index. */
+export interface DueEnrolment {
+  readonly leadId: string;
+  readonly journeyId: string;
+  readonly run: number;
+  readonly seq: number;
+  readonly wakeAt: string;
+  /** The index entry's sort key, which a lease moves. */
+  readonly dueKey: string;
+}
+
+function toEnrolment(item: Item): StoredEnrolment {
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, ...enrolment } = item;
+  return enrolment as unknown as StoredEnrolment;
+}
+
+/**
+ * Enrolments under their lead (`LEAD#<id>` / `JOURNEY#<journeyId>`), each save conditional on its
+ * revision and written with the journey's counters in one transaction; step claims beside them; and
+ * the due-time index (gsi1 `JDUE#<shard>`, sorted by wake time) holding waiting enrolments only.
+ */
+export class EnrolmentStore {
+  readonly shards = DUE_SHARDS;
+  private readonly claims: ClaimRecords<{ pk: string; sk: string }>;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    // No takeover: a claim left mid-step is reported by the runner and never done again.
+    this.claims = new ClaimRecords(client, tableName, { heldStatus: 'claimed', claimedAtAttribute: 'claimedAt' });
+  }
+
+  async get(leadId: string, journeyId: string): Promise<StoredEnrolment | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.enrolment(leadId, journeyId), ConsistentRead: true }));
+    return Item ? toEnrolment(Item) : undefined;
+  }
+
+  async ofLead(leadId: string): Promise<StoredEnrolment[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.enrolment(leadId, '').pk, ':prefix': keys.enrolmentPrefix },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map(toEnrolment);
+  }
+
+  /** The item of an enrolment state at revision `rev`: in the due-time index while it waits for a timer. */
+  private item(enrolment: EnrolmentState, rev: number): Item {
+    const due = enrolment.status === 'waiting' && enrolment.wakeAt ? keys.enrolmentDue(shardOf(enrolment.leadId, DUE_SHARDS), enrolment.wakeAt, enrolment.leadId, enrolment.journeyId) : {};
+    return { ...keys.enrolment(enrolment.leadId, enrolment.journeyId), ...due, entity: 'enrolment', ...enrolment, rev };
+  }
+
+  private async write(enrolment: EnrolmentState, rev: number, condition: { expression: string; values?: Item }, counts: readonly ReportCount[]): Promise<boolean> {
+    const put = { Put: { TableName: this.tableName, Item: this.item(enrolment, rev), ConditionExpression: condition.expression, ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}) } };
+    const counters = countersUpdate(this.tableName, enrolment.journeyId, counts, `${enrolment.leadId}#${rev}`);
+    try {
+      if (counters) await this.client.send(new TransactWriteCommand({ TransactItems: [put, counters] }));
+      else await this.client.send(new PutCommand(put.Put));
+      return true;
+    } catch (error) {
+      if (failedConditions(error)?.[0] || (error instanceof Error && error.name === 'ConditionalCheckFailedException')) return false;
+      throw error;
+    }
+  }
+
+  enter(enrolment: EnrolmentState, counts: readonly ReportCount[], replacing?: number): Promise<boolean> {
+    const rev = (replacing ?? 0) + 1;
+    return this.write(enrolment, rev, replacing === undefined ? { expression: 'attribute_not_exists(pk)' } : { expression: 'rev = :rev', values: { ':rev': replacing } }, counts);
+  }
+
+  save(enrolment: EnrolmentState, rev: number, counts: readonly ReportCount[]): Promise<boolean> {
+    return this.write(enrolment, rev + 1, { expression: 'rev = :rev', values: { ':rev': rev } }, counts);
+  }
+
+  async claimStep(key: StepKey, stepId: string, at: string): Promise<StepClaim> {
+    const itemKey = keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq);
+    if ((await this.claims.claim({ ...itemKey, entity: 'journey-step', stepId }, at)) === 'claimed') return { outcome: 'claimed' };
+    const record = await this.claims.read(itemKey);
+    return { outcome: 'exists', record: { status: record?.status, stepId: record?.stepId, claimedAt: record?.claimedAt, ...(record?.reason ? { reason: record.reason } : {}) } as StepRecord };
+  }
+
+  finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string }): Promise<void> {
+    return this.claims.markDone(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq), 'while-held', outcome);
+  }
+
+  async releaseStep(key: StepKey): Promise<void> {
+    await this.claims.release(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq), 'while-held');
+  }
+
+  /** Waiting enrolments of one shard whose timer is due at `now`, oldest first. */
+  async due(shard: number, now: string, limit: number): Promise<DueEnrolment[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :now',
+        ExpressionAttributeValues: { ':pk': keys.dueShard(shard), ':now': `${now}#~` },
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => ({ leadId: item.leadId as string, journeyId: item.journeyId as string, run: item.run as number, seq: item.seq as number, wakeAt: item.wakeAt as string, dueKey: item.gsi1sk as string }));
+  }
+
+  /**
+   * Moves a due entry later by `leaseMs` before its timer event goes out, so the next sweeps do not
+   * send it again while the runner works; the runner's save takes it out of the index. False when the
+   * enrolment moved meanwhile (someone else leased or advanced it).
+   */
+  async lease(due: DueEnrolment, until: string): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.enrolment(due.leadId, due.journeyId),
+          UpdateExpression: 'SET gsi1sk = :later',
+          ConditionExpression: 'gsi1sk = :due',
+          ExpressionAttributeValues: { ':later': `${until}#${due.leadId}#${due.journeyId}`, ':due': due.dueKey },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+}
+
+/** Follow-up tasks for sales, under their lead (export and erasure find them), filed once per origin. */
+export class SalesTaskStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(task: SalesTask, originKey: string): Promise<void> {
+    await conditionally(
+      this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.salesTask(task.leadId, originKey), entity: 'sales-task', ...task }, ConditionExpression: 'attribute_not_exists(pk)' })),
+      'filed',
+      'already-filed',
+    );
+  }
+}

@@ -1,0 +1,222 @@
+import type { EmailSender, LeadReader, Log } from './ports';
+import type { SendTimeCheck } from './send-time-check';
+import { withSubscriberFooter } from '../domain/campaigns/footer';
+import { renderTemplate, type Template } from '../domain/campaigns/template';
+import { listUnsubscribeHeaders } from '../domain/consent/send-policy';
+import type { TokenClaims, TokenPurpose } from '../domain/consent/signed-token';
+import { describeError } from '../domain/errors';
+import type { JourneyDefinition, StepOf } from '../domain/journeys/definition';
+import { advance, enter, mayEnter, type EffectStep, type EnrolmentState, type JourneyEvent, type JourneyInput } from '../domain/journeys/interpreter';
+import type { LiveJourney, ReportCount, StepClaim, StepKey, StoredEnrolment } from '../domain/journeys/records';
+import type { Lead } from '../domain/lead';
+import { matchesPattern } from '../domain/pattern';
+
+export interface JourneyVersions {
+  /** A version's definition; versions never change, so adapters may cache them. */
+  definition(journeyId: string, version: number): Promise<JourneyDefinition | undefined>;
+  /** The journeys leads may enter now (published) or that hold their leads (paused), at their published version. */
+  live(): Promise<readonly LiveJourney[]>;
+  /** The status of a journey now: paused and archived journeys run no steps. */
+  status(journeyId: string): Promise<'draft' | 'published' | 'paused' | 'archived' | undefined>;
+}
+
+/**
+ * Enrolments (one per lead and journey, the latest run) and one claim per step run. A waiting
+ * enrolment is findable by when its timer falls due (the adapter's due-time index).
+ */
+export interface Enrolments {
+  get(leadId: string, journeyId: string): Promise<StoredEnrolment | undefined>;
+  ofLead(leadId: string): Promise<StoredEnrolment[]>;
+  /** Starts a run: none stored, or replacing the ended run at `replacing` revision. False when another got there first. */
+  enter(enrolment: EnrolmentState, counts: readonly ReportCount[], replacing?: number): Promise<boolean>;
+  /** Saves the next state with the counters it moves, if the enrolment is still at `rev`. */
+  save(enrolment: EnrolmentState, rev: number, counts: readonly ReportCount[]): Promise<boolean>;
+  claimStep(key: StepKey, stepId: string, at: string): Promise<StepClaim>;
+  finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string }): Promise<void>;
+  /** Gives a claim back after its effect failed, so the retry can do it. */
+  releaseStep(key: StepKey): Promise<void>;
+}
+
+/** The lead now, as journey goals and branches see it. */
+export interface LeadViews {
+  view(lead: Lead, now: string): Promise<Record<string, unknown>>;
+}
+
+/** What non-email steps do outside the engine; `key` names the step run, for changes applied once. */
+export interface StepActions {
+  updateLead(lead: Lead, step: StepOf<'update_lead'>, key: StepKey): Promise<StepOutcome>;
+  notify(lead: Lead, step: StepOf<'notify'>, key: StepKey): Promise<StepOutcome>;
+  webhook(lead: Lead, step: StepOf<'webhook'>, key: StepKey): Promise<StepOutcome>;
+}
+
+export type StepOutcome = { readonly outcome: 'done' | 'skipped'; readonly reason?: string };
+
+export interface JourneyRunnerDependencies {
+  readonly journeys: JourneyVersions;
+  readonly enrolments: Enrolments;
+  readonly leads: LeadReader;
+  readonly views: LeadViews;
+  readonly sendCheck: SendTimeCheck;
+  readonly mailer: EmailSender;
+  readonly actions: StepActions;
+  readonly link: (path: string, purpose: TokenPurpose, claims: TokenClaims) => Promise<string>;
+  readonly log: Log;
+  /** A step claimed longer ago was left by a runner that died mid-effect. */
+  readonly abandonedClaimMs: number;
+  readonly clock?: () => Date;
+}
+
+/** Why a runner stopped driving an enrolment: done for now, or another invocation holds it. */
+type Drive = 'still' | 'held-elsewhere';
+
+/** A bus event as it reaches journeys: what happened, to whom. */
+export interface LeadHappening {
+  readonly leadId: string;
+  readonly event: JourneyEvent;
+}
+
+/**
+ * Runs journeys: enters leads when an entry matches, moves waiting enrolments on when their timer falls
+ * due or an awaited event happens, and does each step with an effect exactly once per enrolment run:
+ * claimed under its step number before the effect, so duplicates, retries and concurrent deliveries
+ * find the claim; a claim left by a runner that died mid-email is reported and never sent again.
+ */
+export class JourneyRunner {
+  constructor(private readonly deps: JourneyRunnerDependencies) {}
+
+  private now(): Date {
+    return this.deps.clock?.() ?? new Date();
+  }
+
+  /**
+   * Something happened to a lead: its waiting enrolments hear of it (a wait for an event, a goal
+   * reached), and journeys whose entry matches enrol it. `segmentId` is set for a segment entered.
+   */
+  async happened(happening: LeadHappening, segmentId?: string): Promise<void> {
+    for (const enrolment of await this.deps.enrolments.ofLead(happening.leadId)) {
+      if (enrolment.status === 'waiting' || enrolment.status === 'active') await this.drive(enrolment, { kind: 'event', event: happening.event });
+    }
+    for (const live of await this.deps.journeys.live()) {
+      if (live.status !== 'published') continue;
+      const { entry } = live.definition;
+      const matches = entry.kind === 'event' ? matchesPattern(entry.pattern, { event: happening.event }) : entry.kind === 'segment' && entry.segmentId === segmentId;
+      if (matches) await this.enrol(live.journeyId, happening.leadId, 'entry');
+    }
+  }
+
+  /**
+   * Enrols a lead in a journey's published version when its re-entry rule allows, once however often
+   * the entry is delivered, and runs it to its first wait. `manual` enrolments work for manual entries too.
+   */
+  async enrol(journeyId: string, leadId: string, cause: 'entry' | 'manual'): Promise<'enrolled' | 'not-eligible' | 'not-published' | 'no-lead'> {
+    const live = (await this.deps.journeys.live()).find((candidate) => candidate.journeyId === journeyId && candidate.status === 'published');
+    if (!live) return 'not-published';
+    const lead = await this.deps.leads.getLead(leadId);
+    if (!lead) return 'no-lead';
+    const now = this.now();
+    const last = await this.deps.enrolments.get(leadId, journeyId);
+    if (!mayEnter(live.definition, last, now)) return 'not-eligible';
+    const { enrolment, counts } = enter(live.definition, journeyId, live.version, leadId, (last?.run ?? 0) + 1, now);
+    if (!(await this.deps.enrolments.enter(enrolment, counts, last?.rev))) return 'not-eligible';
+    this.deps.log.info('Lead entered journey', { journeyId, leadId, version: live.version, run: enrolment.run, cause });
+    await this.drive({ ...enrolment, rev: (last?.rev ?? 0) + 1 }, { kind: 'continue' });
+    return 'enrolled';
+  }
+
+  /** A wait's timer fell due: moves the enrolment on when it still waits there (a repeated or stale timer does nothing). */
+  async timerDue(leadId: string, journeyId: string, run: number, seq: number): Promise<void> {
+    const enrolment = await this.deps.enrolments.get(leadId, journeyId);
+    if (!enrolment || enrolment.run !== run) return;
+    await this.drive(enrolment, { kind: 'timer', seq });
+  }
+
+  private timeZoneOf(definition: JourneyDefinition, lead: Lead): string {
+    const own = lead.attributes?.timeZone;
+    return typeof own === 'string' && own ? own : definition.timeZone;
+  }
+
+  /** Moves an enrolment as far as the input takes it: step by step, each effect claimed, each state saved. */
+  private async drive(start: StoredEnrolment, first: JourneyInput): Promise<Drive> {
+    const { journeys, enrolments, leads, views, log } = this.deps;
+    const status = await journeys.status(start.journeyId);
+    // A paused journey holds its leads where they are; its timers fire again after the resume's sweep.
+    if (status === 'paused' || status === 'draft') return 'still';
+    const definition = await journeys.definition(start.journeyId, start.version);
+    if (!definition) {
+      log.error('Journey version missing; enrolment left', { journeyId: start.journeyId, version: start.version });
+      return 'still';
+    }
+    let stored = start;
+    let input = first;
+    for (;;) {
+      const now = this.now();
+      const lead = await leads.getLead(stored.leadId);
+      let next: ReturnType<typeof advance>;
+      if (!lead) next = { enrolment: { ...stored, status: 'exited', exitReason: 'lead erased', endedAt: now.toISOString() }, counts: [{ metric: 'exited', reason: 'lead erased' }], changed: true };
+      else if (status === 'archived') next = { enrolment: { ...stored, status: 'exited', exitReason: 'archived', endedAt: now.toISOString() }, counts: [{ metric: 'exited', reason: 'archived' }], changed: true };
+      else next = advance(definition, stored, input, { now, view: await views.view(lead, now.toISOString()), timeZone: this.timeZoneOf(definition, lead) });
+      if (!next.changed) return 'still';
+      const counts: ReportCount[] = [...next.counts];
+      if (next.effect && lead) {
+        const done = await this.doOnce(stored, next.effect, lead, definition, counts);
+        if (done === 'held-elsewhere') return 'held-elsewhere';
+      }
+      if (!(await enrolments.save(next.enrolment, stored.rev, counts))) return 'held-elsewhere';
+      stored = { ...next.enrolment, rev: stored.rev + 1 };
+      if (stored.status !== 'active') return 'still';
+      input = { kind: 'continue' };
+    }
+  }
+
+  /** Does a step's effect at most once for the enrolment run: claim, effect, record; or finds it done or held. */
+  private async doOnce(enrolment: StoredEnrolment, effect: { seq: number; step: EffectStep }, lead: Lead, definition: JourneyDefinition, counts: ReportCount[]): Promise<'done' | 'held-elsewhere'> {
+    const { enrolments, log, abandonedClaimMs } = this.deps;
+    const key: StepKey = { leadId: enrolment.leadId, journeyId: enrolment.journeyId, run: enrolment.run, seq: effect.seq };
+    const at = this.now();
+    const claim = await enrolments.claimStep(key, effect.step.id, at.toISOString());
+    if (claim.outcome === 'exists') {
+      if (claim.record.status !== 'claimed') return 'done';
+      if (Date.parse(claim.record.claimedAt) > at.getTime() - abandonedClaimMs) return 'held-elsewhere';
+      // The runner that claimed it died between claim and effect, or after the effect: not done again.
+      await enrolments.finishStep(key, { status: 'interrupted', reason: 'runner stopped mid-step' });
+      log.error('Journey step interrupted between claim and effect; not repeated, counted as interrupted', { journeyId: key.journeyId, leadId: key.leadId, stepId: effect.step.id, seq: key.seq });
+      if (effect.step.type === 'send_email') counts.push({ metric: 'email', stepId: effect.step.id, outcome: 'interrupted' });
+      return 'done';
+    }
+    try {
+      const outcome = await this.perform(effect.step, lead, definition, enrolment, key);
+      await enrolments.finishStep(key, { status: outcome.outcome === 'done' ? 'done' : 'skipped', ...(outcome.reason ? { reason: outcome.reason } : {}) });
+      if (effect.step.type === 'send_email') counts.push({ metric: 'email', stepId: effect.step.id, outcome: outcome.outcome === 'done' ? 'sent' : 'skipped', ...(outcome.reason ? { reason: outcome.reason } : {}) });
+      return 'done';
+    } catch (error) {
+      // The effect failed before it happened (the provider refused the call): the retry may do it.
+      await enrolments.releaseStep(key).catch((releaseError: unknown) => log.warn('Journey step claim not released', { journeyId: key.journeyId, error: describeError(releaseError) }));
+      throw error;
+    }
+  }
+
+  private async perform(step: EffectStep, lead: Lead, definition: JourneyDefinition, enrolment: StoredEnrolment, key: StepKey): Promise<StepOutcome> {
+    switch (step.type) {
+      case 'send_email': return this.sendEmail(step, lead, enrolment);
+      case 'update_lead': return this.deps.actions.updateLead(lead, step, key);
+      case 'notify': return this.deps.actions.notify(lead, step, key);
+      case 'webhook': return this.deps.actions.webhook(lead, step, key);
+      default: throw new Error(`journey ${definition.name}: no effect for step type ${(step as { type: string }).type}`);
+    }
+  }
+
+  /** One journey email through the send-time check, with the subscriber footer and one-click unsubscribe. */
+  private async sendEmail(step: StepOf<'send_email'>, lead: Lead, enrolment: StoredEnrolment): Promise<StepOutcome> {
+    const { sendCheck, mailer, link } = this.deps;
+    const decision = await sendCheck.decide(lead, step.subscription, { kind: 'journey', journeyId: enrolment.journeyId, stepId: step.id }, this.now());
+    if (!decision.send) return { outcome: 'skipped', reason: decision.reason };
+    // Publishing copies stored templates into the version, so a published step always holds its content.
+    if ('templateId' in step.template) return { outcome: 'skipped', reason: 'template_not_resolved' };
+    const template: Template = step.template;
+    const unsubscribeUrl = await link('/v1/unsubscribe', 'unsubscribe', { leadId: lead.id, subscription: step.subscription });
+    const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId: lead.id });
+    const email = withSubscriberFooter(renderTemplate(template, { lead }), { subscription: step.subscription, unsubscribeUrl, preferencesUrl });
+    await mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags: { journey: enrolment.journeyId, step: step.id, lead: lead.id } });
+    return { outcome: 'done' };
+  }
+}

@@ -1,0 +1,41 @@
+import type { JourneyDefinition } from './definition';
+import type { CountChange, EnrolmentState } from './interpreter';
+
+/** What the journey engine stores, as its use cases and the table's adapters both see it. */
+
+/** An enrolment as stored: its state and the revision every save checks and bumps. */
+export type StoredEnrolment = EnrolmentState & { readonly rev: number };
+
+/** The key of one step of one run of an enrolment: what a claim is taken under. */
+export interface StepKey {
+  readonly leadId: string;
+  readonly journeyId: string;
+  readonly run: number;
+  readonly seq: number;
+}
+
+/** What a step's claim records: held while its effect is under way, then how it ended. */
+export type StepRecord = { readonly status: 'claimed' | 'done' | 'skipped' | 'interrupted'; readonly stepId: string; readonly claimedAt: string; readonly reason?: string };
+export type StepClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: StepRecord };
+
+/** Counters of a journey's report, moved with the save that made them true. */
+export type ReportCount = CountChange | { readonly metric: 'email'; readonly stepId: string; readonly outcome: 'sent' | 'skipped' | 'interrupted'; readonly reason?: string };
+
+/** A published (or paused) journey version, as entry matching reads it. */
+export interface LiveJourney {
+  readonly journeyId: string;
+  readonly version: number;
+  readonly status: 'published' | 'paused';
+  readonly definition: JourneyDefinition;
+}
+
+/** A follow-up task for sales, kept under its lead. */
+export interface SalesTask {
+  readonly leadId: string;
+  readonly title: string;
+  readonly dueAt: string;
+  readonly createdAt: string;
+  /** `journey:<journeyId>`: where it came from. */
+  readonly source: string;
+  readonly assignee: string;
+}

@@ -1,0 +1,101 @@
+import type { Enrolments, JourneyVersions, StepActions } from '../../src/app/journey-runner';
+import type { LiveJourney, ReportCount, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../../src/domain/journeys/records';
+import type { JourneyDefinition } from '../../src/domain/journeys/definition';
+import type { EnrolmentState } from '../../src/domain/journeys/interpreter';
+import { Faults } from './in-memory';
+
+/** Yields to other tasks, as a table call would: concurrent deliveries interleave at every store call. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class MemoryJourneyVersions implements JourneyVersions {
+  readonly versions = new Map<string, JourneyDefinition>();
+  readonly heads = new Map<string, { status: 'draft' | 'published' | 'paused' | 'archived'; version: number }>();
+  publish(journeyId: string, version: number, definition: JourneyDefinition): void {
+    this.versions.set(`${journeyId}#${version}`, definition);
+    this.heads.set(journeyId, { status: 'published', version });
+  }
+  async definition(journeyId: string, version: number) {
+    return this.versions.get(`${journeyId}#${version}`);
+  }
+  async live(): Promise<LiveJourney[]> {
+    return [...this.heads].flatMap(([journeyId, head]) => {
+      const definition = this.versions.get(`${journeyId}#${head.version}`);
+      return definition && (head.status === 'published' || head.status === 'paused') ? [{ journeyId, version: head.version, status: head.status, definition }] : [];
+    });
+  }
+  async status(journeyId: string) {
+    return this.heads.get(journeyId)?.status;
+  }
+}
+
+/** Enrolments and step claims with the table's conditions: a revision per enrolment, a conditional put per claim. */
+export class MemoryEnrolments implements Enrolments {
+  readonly enrolments = new Map<string, StoredEnrolment>();
+  readonly claims = new Map<string, StepRecord>();
+  readonly counts: ReportCount[] = [];
+  readonly faults = new Faults<'save' | 'finishStep'>();
+
+  async get(leadId: string, journeyId: string) {
+    await turn();
+    return this.enrolments.get(`${leadId}#${journeyId}`);
+  }
+  async ofLead(leadId: string) {
+    await turn();
+    return [...this.enrolments.values()].filter((enrolment) => enrolment.leadId === leadId);
+  }
+  async enter(enrolment: EnrolmentState, counts: readonly ReportCount[], replacing?: number) {
+    await turn();
+    const key = `${enrolment.leadId}#${enrolment.journeyId}`;
+    if (this.enrolments.get(key)?.rev !== replacing) return false;
+    this.enrolments.set(key, { ...enrolment, rev: (replacing ?? 0) + 1 });
+    this.counts.push(...counts);
+    return true;
+  }
+  async save(enrolment: EnrolmentState, rev: number, counts: readonly ReportCount[]) {
+    await turn();
+    this.faults.check('save');
+    const key = `${enrolment.leadId}#${enrolment.journeyId}`;
+    if (this.enrolments.get(key)?.rev !== rev) return false;
+    this.enrolments.set(key, { ...enrolment, rev: rev + 1 });
+    this.counts.push(...counts);
+    return true;
+  }
+  private claimKey = (key: StepKey) => `${key.leadId}#${key.journeyId}#${key.run}#${key.seq}`;
+  async claimStep(key: StepKey, stepId: string, at: string): Promise<StepClaim> {
+    await turn();
+    const existing = this.claims.get(this.claimKey(key));
+    if (existing) return { outcome: 'exists', record: existing };
+    this.claims.set(this.claimKey(key), { status: 'claimed', stepId, claimedAt: at });
+    return { outcome: 'claimed' };
+  }
+  async finishStep(key: StepKey, outcome: { status: 'done' | 'skipped' | 'interrupted'; reason?: string }) {
+    await turn();
+    this.faults.check('finishStep');
+    const existing = this.claims.get(this.claimKey(key));
+    if (existing) this.claims.set(this.claimKey(key), { ...existing, ...outcome });
+  }
+  async releaseStep(key: StepKey) {
+    await turn();
+    this.claims.delete(this.claimKey(key));
+  }
+  /** The waiting enrolments whose timer is due at `now`, as the sweep finds them. */
+  due(now: Date): StoredEnrolment[] {
+    return [...this.enrolments.values()].filter((enrolment) => enrolment.status === 'waiting' && enrolment.wakeAt !== undefined && Date.parse(enrolment.wakeAt) <= now.getTime());
+  }
+}
+
+export class MemoryStepActions implements StepActions {
+  readonly done: { kind: string; leadId: string; stepId: string }[] = [];
+  async updateLead(lead: { id: string }, step: { id: string }) {
+    this.done.push({ kind: 'update_lead', leadId: lead.id, stepId: step.id });
+    return { outcome: 'done' as const };
+  }
+  async notify(lead: { id: string }, step: { id: string }) {
+    this.done.push({ kind: 'notify', leadId: lead.id, stepId: step.id });
+    return { outcome: 'done' as const };
+  }
+  async webhook(lead: { id: string }, step: { id: string }) {
+    this.done.push({ kind: 'webhook', leadId: lead.id, stepId: step.id });
+    return { outcome: 'done' as const };
+  }
+}

@@ -1,0 +1,171 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { JourneyRunner } from '../../src/app/journey-runner';
+import { consentAndSuppression } from '../../src/app/send-time-check';
+import { JourneyDefinition } from '../../src/domain/journeys/definition';
+import type { Lead } from '../../src/domain/lead';
+import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
+import { MemoryLeads, MemoryLog, MemoryMailer } from './in-memory';
+
+const email = (id: string) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject: `subject ${id}`, html: `<p>${id}</p>` } });
+const wait = (id: string) => ({ id, type: 'wait', duration: { seconds: 10 } });
+const welcome = JourneyDefinition.parse({
+  name: 'Welcome',
+  entry: { kind: 'event', pattern: { event: { type: ['form_submission'] } } },
+  goal: { where: { lead: { stage: ['customer'] } } },
+  steps: [email('one'), wait('w1'), email('two'), { id: 'clicked', type: 'wait_for_event', event: { event: { type: ['email_click'] } }, timeout: { seconds: 10 }, onEvent: 'thanks', onTimeout: 'three' }, email('three'), { id: 'end', type: 'exit', reason: 'done' }, email('thanks')],
+});
+
+const lead = (id: string, extra: Partial<Lead> = {}): Lead =>
+  ({ id, email: `${id}@example.com`, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', firstTouch: { at: '2026-01-01T00:00:00Z' }, lastTouch: { at: '2026-01-01T00:00:00Z' }, subscriptions: { newsletter: 'opted_in' }, version: 1, ...extra }) as Lead;
+
+function engine(options: { suppressed?: boolean } = {}) {
+  let now = new Date('2026-01-05T08:00:00Z');
+  const journeys = new MemoryJourneyVersions();
+  journeys.publish('welcome', 1, welcome);
+  const enrolments = new MemoryEnrolments();
+  const leads = new MemoryLeads();
+  const mailer = new MemoryMailer();
+  const log = new MemoryLog();
+  const runner = new JourneyRunner({
+    journeys,
+    enrolments,
+    leads,
+    views: { view: async (current) => ({ lead: { stage: current.stage ?? 'lead', attributes: current.attributes ?? {} } }) },
+    sendCheck: consentAndSuppression(async () => options.suppressed ?? false),
+    mailer,
+    actions: new MemoryStepActions(),
+    link: async (path) => `https://example.com${path}`,
+    log,
+    abandonedClaimMs: 60_000,
+    clock: () => now,
+  });
+  const later = (seconds: number) => {
+    now = new Date(now.getTime() + seconds * 1000);
+  };
+  /** Fires every due timer once, as the sweep does. */
+  const sweep = async () => {
+    for (const enrolment of enrolments.due(now)) await runner.timerDue(enrolment.leadId, enrolment.journeyId, enrolment.run, enrolment.seq);
+  };
+  const subjects = (leadId: string) => mailer.sent.filter((sent) => sent.to.includes(`${leadId}@example.com`)).map((sent) => sent.subject);
+  return { runner, journeys, enrolments, leads, mailer, log, later, sweep, subjects, dueNow: () => enrolments.due(now) };
+}
+
+const submitted = { type: 'form_submission', properties: {} };
+
+describe('journey runner', () => {
+  it('sends each email of the series once, in order, across waits', async () => {
+    const { runner, leads, later, sweep, subjects, enrolments } = engine();
+    leads.put(lead('l1'));
+    await runner.happened({ leadId: 'l1', event: submitted });
+    expect(subjects('l1')).toEqual(['subject one']);
+    later(11);
+    await sweep();
+    expect(subjects('l1')).toEqual(['subject one', 'subject two']);
+    later(11);
+    await sweep();
+    expect(subjects('l1')).toEqual(['subject one', 'subject two', 'subject three']);
+    expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'exited', exitReason: 'done' });
+  });
+
+  it('enrols a lead once however often the entry event comes', async () => {
+    const { runner, leads, subjects, enrolments } = engine();
+    leads.put(lead('l1'));
+    await Promise.all([runner.happened({ leadId: 'l1', event: submitted }), runner.happened({ leadId: 'l1', event: submitted })]);
+    await runner.happened({ leadId: 'l1', event: submitted });
+    expect(subjects('l1')).toEqual(['subject one']);
+    expect(enrolments.counts.filter((count) => count.metric === 'entered')).toHaveLength(1);
+  });
+
+  it('ends the journey when the goal is reached during a wait: no further email', async () => {
+    const { runner, leads, later, sweep, subjects, enrolments } = engine();
+    leads.put(lead('l1'));
+    await runner.happened({ leadId: 'l1', event: submitted });
+    leads.put(lead('l1', { stage: 'customer' }));
+    await runner.happened({ leadId: 'l1', event: { type: 'lead.stage-changed', properties: { to: 'customer' } } });
+    expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'exited', exitReason: 'goal' });
+    later(30);
+    await sweep();
+    expect(subjects('l1')).toEqual(['subject one']);
+    expect(enrolments.counts).toContainEqual({ metric: 'goal' });
+  });
+
+  it('skips the next email once the lead unsubscribed, recording why', async () => {
+    const { runner, leads, later, sweep, subjects, enrolments } = engine();
+    leads.put(lead('l1'));
+    await runner.happened({ leadId: 'l1', event: submitted });
+    leads.put(lead('l1', { subscriptions: { newsletter: 'opted_out' } }));
+    later(11);
+    await sweep();
+    expect(subjects('l1')).toEqual(['subject one']);
+    expect(enrolments.counts).toContainEqual({ metric: 'email', stepId: 'two', outcome: 'skipped', reason: 'not_opted_in' });
+  });
+
+  it('takes the event arm when the awaited event comes, the timeout arm when it does not', async () => {
+    const { runner, leads, later, sweep, subjects } = engine();
+    leads.put(lead('a'));
+    leads.put(lead('b'));
+    await runner.happened({ leadId: 'a', event: submitted });
+    await runner.happened({ leadId: 'b', event: submitted });
+    later(11);
+    await sweep();
+    await runner.happened({ leadId: 'a', event: { type: 'email_click', properties: {} } });
+    later(11);
+    await sweep();
+    expect(subjects('a')).toEqual(['subject one', 'subject two', 'subject thanks']);
+    expect(subjects('b')).toEqual(['subject one', 'subject two', 'subject three']);
+  });
+
+  it('reports a claim left by a runner that died mid-email, and never sends it again', async () => {
+    const { runner, leads, later, sweep, subjects, enrolments, log } = engine();
+    leads.put(lead('l1'));
+    await runner.happened({ leadId: 'l1', event: submitted });
+    // The runner claimed step two and died before SES answered: the claim stays, the enrolment still waits.
+    enrolments.claims.set('l1#welcome#1#2', { status: 'claimed', stepId: 'two', claimedAt: '2026-01-05T08:00:05.000Z' });
+    later(11);
+    await sweep();
+    expect(subjects('l1')).toEqual(['subject one']);
+    later(120);
+    await sweep();
+    expect(subjects('l1')).toEqual(['subject one']);
+    expect(log.messages('error')).toContain('Journey step interrupted between claim and effect; not repeated, counted as interrupted');
+    expect(enrolments.counts).toContainEqual({ metric: 'email', stepId: 'two', outcome: 'interrupted' });
+  });
+
+  it('sends no step twice under duplicated, reordered and concurrent deliveries (property)', async () => {
+    const delivery = fc.oneof(
+      fc.record({ kind: fc.constant('entry' as const), lead: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({ kind: fc.constant('click' as const), lead: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({ kind: fc.constant('sweep' as const), seconds: fc.integer({ min: 0, max: 15 }), copies: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ kind: fc.constant('stale-timer' as const), lead: fc.integer({ min: 0, max: 2 }), seq: fc.integer({ min: 0, max: 8 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(delivery, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), async (rounds) => {
+        const { runner, leads, later, mailer, dueNow } = engine();
+        for (const id of ['0', '1', '2']) leads.put(lead(id));
+        for (const round of rounds) {
+          // Each round's deliveries run at once, as concurrent consumers would.
+          await Promise.all(
+            round.map(async (item) => {
+              if (item.kind === 'entry') return runner.happened({ leadId: String(item.lead), event: submitted });
+              if (item.kind === 'click') return runner.happened({ leadId: String(item.lead), event: { type: 'email_click', properties: {} } });
+              if (item.kind === 'stale-timer') return runner.timerDue(String(item.lead), 'welcome', 1, item.seq);
+              // A sweep fires each due timer `copies` times, newest first: duplicated and reordered deliveries.
+              later(item.seconds);
+              const fired = dueNow().flatMap((enrolment) => Array.from({ length: item.copies }, () => enrolment));
+              await Promise.all(fired.reverse().map((enrolment) => runner.timerDue(enrolment.leadId, enrolment.journeyId, enrolment.run, enrolment.seq)));
+            }),
+          );
+        }
+        for (const id of ['0', '1', '2']) {
+          const subjects = mailer.sent.filter((sent) => sent.to.includes(`${id}@example.com`)).map((sent) => sent.subject);
+          expect(new Set(subjects).size).toBe(subjects.length);
+          const order = ['subject one', 'subject two', 'subject three', 'subject thanks'];
+          expect(subjects).toEqual([...subjects].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+          expect(subjects.includes('subject three') && subjects.includes('subject thanks')).toBe(false);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
