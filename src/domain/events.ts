@@ -290,6 +290,8 @@ export const CustomerAlertedDetail = z.object({
   recipient: z.enum(['owner', 'inbox']),
 });
 export type CustomerAlertedDetail = z.infer<typeof CustomerAlertedDetail>;
+
+/**
  * A lead came into a saved segment, detected when the lead changed (no cron rebuild). Declared here
  * for journeys' segment entries; the segment-membership work publishes it.
  */
