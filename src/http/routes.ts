@@ -165,18 +165,20 @@ function parsedInput(route: RouteDeclaration, event: ParsedBodyEvent): Readonly<
 function admittedCaller(route: RouteDeclaration, event: ParsedBodyEvent): Caller {
   const caller = callerOf(event);
   const { roles } = route;
-  const who = caller.kind === 'user' ? `role ${caller.role}` : caller.kind === 'service' ? 'this service' : 'a caller without a role';
   const what = `${route.operationId} (${routeKey(route)})`;
   if (roles === undefined) {
     if (caller.kind === 'user') throw new Forbidden(`${what} is not open to signed-in users`);
     return caller;
   }
-  if (!mayCall(caller, roles)) throw new Forbidden(`${who[0]?.toUpperCase()}${who.slice(1)} may not call ${what}: it is open to ${roles.join(', ')}`);
+  if (!mayCall(caller, roles)) {
+    const who = caller.kind === 'user' ? `Role ${caller.role}` : 'A caller without a role';
+    throw new Forbidden(`${who} may not call ${what}: it is open to ${roles.join(', ')}`);
+  }
   return caller;
 }
 
 /** Log fields naming who did something without naming them: their kind, role and opaque subject id. */
-export const auditFieldsOf = (caller: Caller) =>
+const auditFieldsOf = (caller: Caller) =>
   caller.kind === 'user' ? { kind: caller.kind, role: caller.role, subject: caller.subject } : { kind: caller.kind };
 
 function parsed(schema: z.ZodType, value: unknown): unknown {
