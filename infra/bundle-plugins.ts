@@ -79,6 +79,7 @@ const SMITHY_CORE_REPLACEMENTS: Readonly<Record<string, string>> = {
   'submodules/checksum/sha256/Sha256Js.js': 'node-crypto-sha256.ts',
   'submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js': 'region-from-environment.ts',
   'submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js': 'no-shared-config-files.ts',
+  'submodules/endpoints/middleware-endpoint/service-customizations/s3.js': 'no-s3-endpoints.ts',
 };
 
 /**
@@ -89,7 +90,7 @@ const SMITHY_CORE_REPLACEMENTS: Readonly<Record<string, string>> = {
 const smithyCoreOutsideLambda: Plugin = {
   name: 'smithy-core-outside-lambda',
   setup(build) {
-    build.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/](?:checksum|config)[\\/].*\.js$/ }, async ({ path }) => {
+    build.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/](?:checksum|config|endpoints)[\\/].*\.js$/ }, async ({ path }) => {
       const module = path.replaceAll('\\', '/').split('/@smithy/core/dist-es/')[1] ?? '';
       const replacement = Object.hasOwn(SMITHY_CORE_REPLACEMENTS, module) ? SMITHY_CORE_REPLACEMENTS[module] : undefined;
       if (!replacement) return undefined;

@@ -36,7 +36,7 @@ async function deployedBundle(entry: string) {
 
 /**
  * The largest deployed bundle on 2026-11-30 (manage-campaigns, 434 KiB; docs/performance.md) and the
- * largest parts (the SDK in alert-sales, 250 KiB; the rest in api-docs, 271 KiB): a function that
+ * largest parts (the SDK in alert-sales, 249 KiB; the rest in api-docs, 271 KiB): a function that
  * grows past these has taken on code to look at, not only a few lines.
  */
 const LIMIT_KIB = { bundle: 440, sdk: 255, besidesSdk: 275 };
