@@ -35,6 +35,8 @@
  * | stage transition  | LEAD#<id>          | STAGE#<time>#<lead version>      | TRANSITIONS#<yyyy-mm> / <time>#<id> |
  * | applied once      | LEAD#<id>          | APPLIED#<qualification or CRM update key> |                            |
  * | sales reasons     | SETTINGS           | SALES_REASONS                    |                                     |
+ * | send policy       | SETTINGS           | SEND_POLICY                      |                                     |
+ * | marketing sends   | LEAD#<id>          | MARKETING_SENDS                  |                                     |
  * | confirmation sent | LEAD#<id>          | CONFIRMATION#<subscription type> |                                     |
  * | confirmation quota| LEAD#<id>          | CONFIRMATION_QUOTA#<slot>        |                                     |
  * | form (head)       | FORM#<formId>      | FORM                             | FORMS / <updatedAt>#<formId>        |
@@ -157,6 +159,10 @@ export const keys = {
   /** Marks a lead change keyed by its origin (a qualification, a CRM update id) as done, so a repeat changes nothing. */
   appliedOnce: (leadId: string, key: string) => ({ pk: `LEAD#${leadId}`, sk: `APPLIED#${key}` }),
   salesReasons: () => ({ pk: 'SETTINGS', sk: 'SALES_REASONS' }),
+  /** The send-time policy every marketing email goes through (frequency cap, quiet hours). */
+  sendPolicy: () => ({ pk: 'SETTINGS', sk: 'SEND_POLICY' }),
+  /** A lead's recent marketing sends, counted against the frequency cap; under the lead, so erasure deletes it. */
+  marketingSends: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'MARKETING_SENDS' }),
   /**
    * A double opt-in email of one subscription type, held for its window (then removed by TTL). Under
    * the lead's partition, so erasure deletes it with the lead.
