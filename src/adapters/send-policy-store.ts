@@ -10,10 +10,13 @@ export interface StoredSendPolicy {
   readonly updatedAt?: string;
 }
 
-/** How long a sender keeps the policy it read: a change reaches every warm sender within this. */
-const POLICY_TTL_MS = 60_000;
+/**
+ * How long a sender keeps the policy it read: long enough that the recipients of one batch share one
+ * read, short enough that a change holds from the next batch on (a read costs less than the email).
+ */
+const POLICY_TTL_MS = 1_000;
 
-/** The send-time policy, one settings item; senders cache it for a minute. */
+/** The send-time policy, one settings item; senders keep what they read for a second. */
 export class SendPolicyStore {
   private cached?: { readonly policy: Promise<SendPolicy>; readonly until: number };
 
@@ -29,7 +32,7 @@ export class SendPolicyStore {
     return { policy: SendPolicy.parse(Item.policy), version: Number(Item.version), updatedAt: String(Item.updatedAt) };
   }
 
-  /** The policy as senders use it: read at most once a minute per container. */
+  /** The policy as senders use it: read at most once a second per container. */
   current(): Promise<SendPolicy> {
     if (!this.cached || this.cached.until <= Date.now()) {
       const policy = this.get().then((stored) => stored.policy);

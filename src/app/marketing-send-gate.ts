@@ -3,7 +3,7 @@ import type { Lead } from '../domain/lead';
 import { capOutcome, leadTimeZone, ledgerWith, quietHoursEnd, sendDecision, type LedgerSend, type SendPolicy } from '../domain/consent/send-policy';
 import type { SubscriptionType } from '../domain/subscriptions';
 
-/** The send-time policy as configured now (the adapter may cache it for a minute). */
+/** The send-time policy as configured now (the adapter may keep it for a second, so one batch reads it once). */
 export interface SendPolicySource {
   current(): Promise<SendPolicy>;
 }

@@ -20,7 +20,7 @@ export class SendPolicySettings {
     return { ...policy, version, ...(updatedAt ? { updatedAt } : {}) };
   }
 
-  /** Replaces the policy; senders use it within a minute. Two saves at once: one wins, the other is told to read again. */
+  /** Replaces the policy; senders use it from their next batch. Two saves at once: one wins, the other is told to read again. */
   async replace(policy: SendPolicy) {
     const current = await this.records.get();
     const saved = await this.records.save(policy, current.version, new Date().toISOString());
