@@ -573,6 +573,31 @@ export const manifest: Manifest = {
       table: { read: ['LEAD#'], write: ['LEAD#', 'ROUTING#REP#'] },
     },
     {
+      name: 'track-segments',
+      description: "Keeps each lead's membership of the tracked saved segments as the lead changes (score, profile, stage, events) and publishes lead.segment_entered and lead.segment_left once per change.",
+      entry: 'functions/track-segments/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: {
+          source: [EVENT_SOURCE],
+          'detail-type': [DetailType.EngagementRecorded, DetailType.LeadIdentified, DetailType.LeadQualified, DetailType.LeadContactChanged, DetailType.LeadStageChanged],
+        },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        // Journeys enter on these events: a quarter of an hour behind is late.
+        oldestMessageAlarmMinutes: 15,
+      },
+      emits: [DetailType.LeadSegmentEntered, DetailType.LeadSegmentLeft],
+      // A change from new events waits up to 10 s for the scorer before its retry.
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['bus:put'],
+      // The lead, its score, events and memberships (LEAD#), the tracked segments (SEGMENTS on gsi1) and
+      // the rulesets scores are decayed with.
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#'], query: { gsi1: ['SEGMENTS'] } },
+    },
+    {
       name: 'sales-feedback',
       description: "Sales feedback on handed-over leads (accept, reject, won, lost, disqualify) with the team's reason lists, and stage and contact updates from the CRM.",
       entry: 'functions/sales-feedback/handler.ts',

@@ -20,6 +20,8 @@ export const DetailType = {
   LeadStageChanged: 'lead.stage-changed',
   LeadContactChanged: 'lead.contact-changed',
   FollowUpDue: 'handoff.follow-up-due',
+  LeadSegmentEntered: 'lead.segment_entered',
+  LeadSegmentLeft: 'lead.segment_left',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -225,6 +227,21 @@ export const FollowUpDueDetail = z.object({
 export type FollowUpDueDetail = z.infer<typeof FollowUpDueDetail>;
 
 /**
+ * A lead entered (or left) a tracked saved segment when it changed: its score, profile, stage or
+ * history. Published once per membership change, and again only if the publish may have failed:
+ * consumers dedupe on `leadId` + `segmentId` + `at`.
+ */
+export const LeadSegmentChangedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  segmentId: z.string().min(1),
+  /** The segment's version the lead was evaluated against. */
+  segmentVersion: z.number().int().positive(),
+  at: z.string(),
+});
+export type LeadSegmentChangedDetail = z.infer<typeof LeadSegmentChangedDetail>;
+
+/**
  * The one declaration of each bus event: its detail type and the schema of its detail. Publishers are
  * typed by it (DomainEvent) and consumers parse with it; a detail type without a schema does not compile.
  */
@@ -243,6 +260,8 @@ export const detailSchemas = {
   [DetailType.LeadStageChanged]: LeadStageChangedDetail,
   [DetailType.LeadContactChanged]: LeadContactChangedDetail,
   [DetailType.FollowUpDue]: FollowUpDueDetail,
+  [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail,
+  [DetailType.LeadSegmentLeft]: LeadSegmentChangedDetail,
 } as const satisfies { readonly [T in DetailType]: z.ZodType };
 
 /** The detail each detail type carries, as its consumers receive it (defaults applied). */
@@ -252,7 +271,7 @@ export type DetailByType = { [T in DetailType]: z.output<(typeof detailSchemas)[
  * The bus events a webhook endpoint may subscribe to; deliver-webhooks' rule listens to exactly these.
  * Add a detail type here to offer it to CRMs and chat tools.
  */
-export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged] as const;
+export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged, DetailType.LeadSegmentEntered, DetailType.LeadSegmentLeft] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A bus event as leadflow publishes it. */
