@@ -28,8 +28,8 @@ export interface SegmentMemberships {
 export interface SegmentTrackingDependencies {
   readonly leads: LeadReader;
   readonly segments: { tracked(): Promise<readonly TrackedSegment[]> };
-  /** Whether a lead is in a segment now: its `where` on the lead as it is, then its history conditions on the lead's events. */
-  readonly audience: { includes(rule: SegmentRule, lead: Lead, now: string): Promise<boolean> };
+  /** Which segments a lead is in now: their `where` on the lead as it is, then their history conditions on the lead's events (read once). */
+  readonly audience: { includedIn(rules: readonly SegmentRule[], lead: Lead, now: string): Promise<boolean[]> };
   readonly memberships: SegmentMemberships;
   readonly publisher: EventPublisher;
   /** Whether every event recorded for the lead is in its score: a change from new events is looked at once the scorer has applied them. */
@@ -78,11 +78,12 @@ export class SegmentTracking {
     const [lead, current] = await Promise.all([leads.getLead(leadId), memberships.of(leadId)]);
     if (!lead) return 0;
     const at = now.toISOString();
+    const members = await audience.includedIn(tracked, lead, at);
     let changed = 0;
-    for (const segment of tracked) {
+    for (const [index, segment] of tracked.entries()) {
       const membership = current.get(segment.id);
       if (membership?.pending) await this.publish(leadId, segment.id, membership.version, membership.pending);
-      const member = await audience.includes(segment, lead, at);
+      const member = members[index] ?? false;
       if (member === (membership?.member ?? false)) continue;
       const detail: LeadSegmentChangedDetail = { version: 1, correlationId, leadId, segmentId: segment.id, segmentVersion: segment.version, at };
       const pending = member ? { detailType: DetailType.LeadSegmentEntered, detail } : { detailType: DetailType.LeadSegmentLeft, detail };

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { Audience } from '../../src/app/audience';
 import { ScoreNotCurrent, SegmentTracking, type Membership, type SegmentMemberships, type TrackedSegment } from '../../src/app/segment-tracking';
 import type { Lead } from '../../src/domain/lead';
 import { matchesWhere, type SegmentRule } from '../../src/domain/segments/segment';
@@ -23,7 +24,7 @@ class MemoryMemberships implements SegmentMemberships {
   }
 }
 
-const lead = (extra: Partial<Lead> = {}): Lead => ({ id: 'lead-1', email: 'a@example.com', subscriptions: {}, industry: 'SaaS', version: 1, createdAt: '2027-01-01T00:00:00Z', ...extra }) as Lead;
+const lead = (extra: Partial<Lead> = {}): Lead => ({ id: 'lead-1', email: 'a@example.com', subscriptions: {}, industry: 'SaaS', version: 1, createdAt: '2027-01-01T00:00:00Z', firstTouch: { at: '2027-01-01T00:00:00Z' }, lastTouch: { at: '2027-01-01T00:00:00Z' }, ...extra }) as Lead;
 const saas: TrackedSegment = { id: 'seg-saas', version: 3, where: { lead: { industry: ['SaaS'] } } };
 const retail: TrackedSegment = { id: 'seg-retail', version: 1, where: { lead: { industry: ['Retail'] } } };
 
@@ -42,7 +43,7 @@ beforeEach(() => {
   tracking = new SegmentTracking({
     leads,
     segments: { tracked: async () => [saas, retail] },
-    audience: { includes: async (rule: SegmentRule, current: Lead) => matchesWhere(rule, { lead: { industry: current.industry } }) },
+    audience: { includedIn: async (rules: readonly SegmentRule[], current: Lead) => rules.map((rule) => matchesWhere(rule, { lead: { industry: current.industry } })) },
     memberships,
     publisher,
     scores: { isCurrent: async () => scoreCurrent },
@@ -100,5 +101,39 @@ describe('segment entry and exit', () => {
     scoreCurrent = false;
     await expect(tracking.trackScored('lead-1', 'a')).rejects.toBeInstanceOf(ScoreNotCurrent);
     expect(publisher.events).toEqual([]);
+  });
+});
+
+describe('which tracked segments one lead is in', () => {
+  const now = '2027-01-15T12:00:00.000Z';
+  const daysAgo = (days: number) => new Date(Date.parse(now) - days * 86_400_000).toISOString();
+  const history = [
+    { id: 'v1', type: 'page_view', occurredAt: daysAgo(3), properties: {} },
+    { id: 'v2', type: 'page_view', occurredAt: daysAgo(40), properties: {} },
+    { id: 'w1', type: 'webinar_registration', occurredAt: daysAgo(100), properties: {} },
+  ];
+
+  it("reads the lead's history once, as far back as the rules need, and holds each condition to its own window", async () => {
+    const reads: (string | undefined)[] = [];
+    const audience = new Audience(
+      { leadsPage: async () => ({ leads: [] }) },
+      {
+        eventsOf: async (_subject, options) => {
+          reads.push(options.since);
+          return history.filter((event) => !options.since || event.occurredAt >= options.since);
+        },
+      },
+      { get: async () => undefined },
+    );
+    const rules: SegmentRule[] = [
+      { history: [{ event: { type: ['page_view'] }, withinDays: 7, atLeast: 2 }] },
+      { history: [{ event: { type: ['page_view'] }, withinDays: 60, atLeast: 2 }] },
+      { history: [{ event: { type: ['webinar_registration'] }, withinDays: 30 }] },
+      { where: { lead: { industry: ['Retail'] } }, history: [{ event: { type: ['webinar_registration'] } }] },
+      { where: { lead: { industry: ['SaaS'] } } },
+    ];
+
+    expect(await audience.includedIn(rules, lead(), now)).toEqual([false, true, false, false, true]);
+    expect(reads).toEqual([daysAgo(60)]);
   });
 });
