@@ -6,7 +6,7 @@ import { backtestRuleset } from '../functions/backtest-ruleset/routes';
 import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
 import { createChatSource, deleteChatSource, listChatSources, rotateChatSourceSecret } from '../functions/manage-chat-sources/routes';
-import { cancelCampaign, getCampaign, getCampaignReport, pauseCampaign, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
+import { cancelCampaign, getCampaign, getCampaignReport, getSendPolicy, pauseCampaign, replaceSendPolicy, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
 import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
 import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
@@ -60,6 +60,9 @@ export interface AdminApi {
 
   getRouting(): Promise<AdminResponse>;
   putRouting(routing: unknown): Promise<AdminResponse>;
+
+  getSendPolicy(): Promise<AdminResponse>;
+  putSendPolicy(policy: unknown): Promise<AdminResponse>;
 
   addWebhook(webhook: { url: string; eventTypes: string[]; description?: string }): Promise<AdminResponse>;
   /** One page; `cursor` is the previous page's `nextCursor`. */
@@ -166,6 +169,9 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
 
     getRouting: () => outcome(client.send(getRouting, {})),
     putRouting: (routing) => outcome(client.send(replaceRouting, { body: asSent(replaceRouting, 'body', routing) })),
+
+    getSendPolicy: () => outcome(client.send(getSendPolicy, {})),
+    putSendPolicy: (policy) => outcome(client.send(replaceSendPolicy, { body: asSent(replaceSendPolicy, 'body', policy) })),
 
     addWebhook: (hook) => outcome(client.send(createWebhook, { body: asSent(createWebhook, 'body', hook) })),
     listWebhooks: (cursor) => outcome(client.send(listWebhooks, { query: { cursor } })),

@@ -202,7 +202,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-campaigns',
-      description: 'Campaigns: create a draft (subscription type, segment, template), preview, read it and its report, send or schedule, pause, resume, cancel.',
+      description: 'Campaigns: create a draft (subscription type, segment, template), preview, read it and its report, send or schedule, pause, resume, cancel; the send-time policy (frequency cap, quiet hours).',
       entry: 'functions/manage-campaigns/handler.ts',
       trigger: {
         kind: 'http',
@@ -215,8 +215,9 @@ export const manifest: Manifest = {
       maxBodyBytes: 256 * 1024,
       access: ['bus:put', 'scheduler:manage'],
       // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
-      // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with.
-      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
+      // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with;
+      // the send-time policy item (SETTINGS).
+      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS'], write: ['CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'manage-journeys',
@@ -511,7 +512,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'send-campaign',
-      description: 'Sends a campaign to planned recipients, once each, after checking consent and suppression at send time; and test sends to named addresses.',
+      description: 'Sends a campaign to planned recipients, once each, through the send-time policy (consent, suppression, quiet hours, frequency cap); and test sends to named addresses.',
       entry: 'functions/send-campaign/handler.ts',
       trigger: {
         kind: 'event',
@@ -522,12 +523,16 @@ export const manifest: Manifest = {
         // A large campaign drains at the SES send rate, so its recipients wait their turn.
         oldestMessageAlarmMinutes: 60,
       },
+      // Recipients in their quiet hours go back on the bus, through a one-time schedule, when those end.
+      emits: [DetailType.CampaignRecipientsPlanned],
       timeoutSeconds: 120,
       memoryMb: 512,
-      access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      // scheduler:manage defers recipients in their quiet hours to the end of them.
+      access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public', 'scheduler:manage'],
       // Send records and counters (CAMPAIGN#; a claim is deleted when SES refused the call), the shared
-      // rate window (SEND_RATE), the recipient (LEAD#) and its suppression (SUPPRESSED#).
-      table: { read: ['CAMPAIGN#', 'LEAD#', 'SUPPRESSED#'], write: ['CAMPAIGN#', 'SEND_RATE'], delete: ['CAMPAIGN#'] },
+      // rate window (SEND_RATE), the recipient (LEAD#) and its suppression (SUPPRESSED#), the send-time
+      // policy (SETTINGS) and the recipient's marketing send ledger for the frequency cap (LEAD#).
+      table: { read: ['CAMPAIGN#', 'LEAD#', 'SUPPRESSED#', 'SETTINGS'], write: ['CAMPAIGN#', 'SEND_RATE', 'LEAD#'], delete: ['CAMPAIGN#'] },
     },
     {
       name: 'track-campaign',
@@ -592,6 +597,31 @@ export const manifest: Manifest = {
       access: ['bus:put'],
       // The lead, its transition and applied-once records (LEAD#); leaving mql frees the owner's place (ROUTING#REP#).
       table: { read: ['LEAD#'], write: ['LEAD#', 'ROUTING#REP#'] },
+    },
+    {
+      name: 'track-segments',
+      description: "Keeps each lead's membership of the tracked saved segments as the lead changes (score, profile, stage, events) and publishes lead.segment_entered and lead.segment_left once per change.",
+      entry: 'functions/track-segments/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: {
+          source: [EVENT_SOURCE],
+          'detail-type': [DetailType.EngagementRecorded, DetailType.LeadIdentified, DetailType.LeadQualified, DetailType.LeadContactChanged, DetailType.LeadStageChanged],
+        },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        // Journeys enter on these events: a quarter of an hour behind is late.
+        oldestMessageAlarmMinutes: 15,
+      },
+      emits: [DetailType.LeadSegmentEntered, DetailType.LeadSegmentLeft],
+      // A change from new events waits up to 10 s for the scorer before its retry.
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: ['bus:put'],
+      // The lead, its score, events and memberships (LEAD#), the tracked segments (SEGMENTS on gsi1) and
+      // the rulesets scores are decayed with.
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#'], query: { gsi1: ['SEGMENTS'] } },
     },
     {
       name: 'sales-feedback',

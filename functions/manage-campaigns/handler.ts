@@ -8,9 +8,11 @@ import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
+import { SendPolicyStore } from '../../src/adapters/send-policy-store';
 import { TemplateStore } from '../../src/adapters/template-store';
 import { Audience } from '../../src/app/audience';
 import { Campaigns } from '../../src/app/campaigns';
+import { SendPolicySettings } from '../../src/app/send-policy-settings';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
@@ -33,6 +35,8 @@ const campaigns = new Campaigns({
   log: logger,
 });
 
+const sendPolicy = new SendPolicySettings(new SendPolicyStore(documentClient(), config.TABLE_NAME), logger);
+
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageCampaignsRoutes, {
   createCampaign: async ({ body }) => json(201, await campaigns.create(body)),
   getCampaign: async ({ params: { campaignId } }) => json(200, await campaigns.get(campaignId)),
@@ -45,4 +49,6 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   cancelCampaign: async ({ params: { campaignId } }) => json(200, await campaigns.cancel(campaignId)),
   scheduleCampaign: async ({ params: { campaignId }, body }) => json(200, await campaigns.schedule(campaignId, body)),
   unscheduleCampaign: async ({ params: { campaignId } }) => json(200, await campaigns.unschedule(campaignId)),
+  getSendPolicy: async () => json(200, await sendPolicy.get()),
+  replaceSendPolicy: async ({ body }) => json(200, await sendPolicy.replace(body)),
 });

@@ -3,6 +3,7 @@ import { AudiencePreview, RenderedEmail } from '../../src/api/responses';
 import { Email } from '../../src/api/schemas';
 import { CAMPAIGN_STATUSES, CampaignDefinition } from '../../src/domain/campaigns/campaign';
 import { ScheduleRequest } from '../../src/domain/campaigns/schedule';
+import { SendPolicy, SKIP_REASONS } from '../../src/domain/consent/send-policy';
 import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
 import { defineRoute, type ErrorDeclaration } from '../../src/http/routes';
 import { MARKETING } from '../../src/domain/roles';
@@ -98,6 +99,9 @@ export const getCampaignReport = defineRoute({
           planned: z.boolean(),
           sent: count,
           skipped: count,
+          skippedByReason: z
+            .partialRecord(z.enum(SKIP_REASONS), count)
+            .describe('Skips by reason: `not_opted_in`, `suppressed`, `no_lead`, and the send-time policy\'s `frequency_cap`; reasons with none are absent.'),
           interrupted: count,
           delivered: count,
           opened: count,
@@ -227,6 +231,38 @@ export const unscheduleCampaign = defineRoute({
   errors: { ...noCampaign, 409: 'Not scheduled; the message names its status.', 503: schedulerDown('still scheduled') },
 });
 
+const StoredSendPolicy = z
+  .object({
+    frequencyCap: z.object({ maxEmails: z.int(), periodDays: z.int() }).optional(),
+    quietHours: z.object({ start: z.string(), end: z.string() }).optional(),
+    defaultTimeZone: z.string(),
+    version: z.int().min(0).describe('Counts saves; 0 until the policy is first saved (no cap, no quiet hours).'),
+    updatedAt: z.iso.datetime().optional(),
+  })
+  .meta({ id: 'StoredSendPolicy' });
+
+export const getSendPolicy = defineRoute({
+  operationId: 'getSendPolicy',
+  method: 'GET',
+  path: '/v1/admin/settings/send-policy',
+  summary: 'The send-time policy of every marketing email: frequency cap and quiet hours (none until saved)',
+  request: {},
+  responses: { 200: { description: 'The policy and its version.', schema: StoredSendPolicy } },
+});
+
+export const replaceSendPolicy = defineRoute({
+  operationId: 'replaceSendPolicy',
+  method: 'PUT',
+  path: '/v1/admin/settings/send-policy',
+  summary: 'Replace the send-time policy',
+  description:
+    'At most `frequencyCap.maxEmails` marketing emails (campaigns, journeys) per lead in any `frequencyCap.periodDays` days, and none from `quietHours.start` to `quietHours.end` in the lead\'s time zone (its `attributes.timeZone`, else `defaultTimeZone`). ' +
+    'A campaign recipient in quiet hours is sent when they end; one at its cap is skipped with the reason `frequency_cap`, counted in the campaign report. Transactional email (MQL alerts, confirmations) is not capped. Senders apply a change from their next batch.',
+  request: { body: { schema: SendPolicy } },
+  responses: { 200: { description: 'Saved.', schema: StoredSendPolicy } },
+  errors: { 409: 'Someone else saved the policy meanwhile; read it again and repeat.' },
+});
+
 export const manageCampaignsRoutes = [
   createCampaign,
   getCampaign,
@@ -239,4 +275,6 @@ export const manageCampaignsRoutes = [
   cancelCampaign,
   scheduleCampaign,
   unscheduleCampaign,
+  getSendPolicy,
+  replaceSendPolicy,
 ] as const;

@@ -6,10 +6,14 @@ import { documentClient } from '../../src/adapters/clients';
 import { sendingStopped } from '../../src/adapters/mailer';
 import { isThrottling } from '../../src/adapters/throttling';
 import { DynamoSendRate } from '../../src/adapters/send-rate';
+import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
+import { ScheduledQuietHoursDeferrals } from '../../src/adapters/quiet-hours-deferrals';
+import { oneTimeSchedules } from '../../src/adapters/scheduler';
 import { positiveInteger, readConfig } from '../../src/config';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 
 import { CampaignSending } from '../../src/app/campaign-sending';
+import { MarketingSendGate } from '../../src/app/marketing-send-gate';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { DetailType } from '../../src/domain/events';
 
@@ -18,6 +22,8 @@ const { tableName, publicBaseUrl, leads, mailer, isSuppressed, link } = subscrib
 const sending = new CampaignSending({
   campaigns: new CampaignStore(documentClient(), tableName),
   leads,
+  gate: new MarketingSendGate({ leads, isSuppressed, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName) }),
+  deferrals: new ScheduledQuietHoursDeferrals(oneTimeSchedules()),
   mailer,
   failures: { throttled: isThrottling, stopped: sendingStopped },
   sendRate: new DynamoSendRate(documentClient(), tableName, readConfig({ SES_MAX_SEND_RATE: positiveInteger }).SES_MAX_SEND_RATE),

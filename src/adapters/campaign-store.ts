@@ -6,6 +6,7 @@ import { TRACKED_METRICS, type TrackedMetric } from '../domain/campaigns/trackin
 import { ClaimRecords, type ClaimKey } from './claims';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
+import { SKIP_REASONS, type SkipReason } from '../domain/consent/send-policy';
 import { keys } from './keys';
 
 /**
@@ -19,7 +20,9 @@ export const CAMPAIGN_COUNTER_SHARDS = 64;
 const COUNT_ATTEMPTS = 8;
 /** Send records in one counting transaction: DynamoDB takes 100 items, one of them the counter shard. */
 const RECORDS_PER_COUNT = 99;
-const COUNTED = ['sent', 'skipped', 'interrupted', ...TRACKED_METRICS, 'unsubscribed'] as const;
+/** Skips are counted in total and by reason (`skipped_frequency_cap`), so the report says why. */
+const skippedFor = (reason: SkipReason) => `skipped_${reason}` as const;
+const COUNTED = ['sent', 'skipped', 'interrupted', ...TRACKED_METRICS, 'unsubscribed', ...SKIP_REASONS.map(skippedFor)] as const;
 type Counted = (typeof COUNTED)[number];
 
 /**
@@ -36,7 +39,7 @@ const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'layout', 
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 /** An outcome waiting for its campaign's next counting transaction. */
-type QueuedOutcome = { readonly counter: Counted; readonly write: TransactItem; resolve(outcome: 'counted' | 'already-counted'): void; reject(error: unknown): void };
+type QueuedOutcome = { readonly counters: readonly Counted[]; readonly write: TransactItem; resolve(outcome: 'counted' | 'already-counted'): void; reject(error: unknown): void };
 
 /** The item a transaction's write is to, as one string. */
 const itemOf = (write: TransactItem) => {
@@ -120,6 +123,8 @@ export class CampaignStore {
       const total = countOf(item[counter]) + shards.reduce((sum, shard) => sum + countOf(shard[counter]), 0);
       if (total > 0 || counter === 'sent' || counter === 'skipped') counts[counter] = total;
     }
+    const skippedByReason = Object.fromEntries(SKIP_REASONS.flatMap((reason) => (counts[skippedFor(reason)] ? [[reason, counts[skippedFor(reason)]]] : [])));
+    for (const reason of SKIP_REASONS) delete counts[skippedFor(reason)];
     // Planning walks every listing partition in parallel; it is over when the last one has finished.
     const plannedShards = new Set([...shardsOf(item.plannedShards), ...shardsOf(plan?.plannedShards)]);
     const campaign = Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.includes(name))) as unknown as CampaignItem;
@@ -130,6 +135,7 @@ export class CampaignStore {
       sent: 0,
       skipped: 0,
       ...counts,
+      ...(Object.keys(skippedByReason).length ? { skippedByReason } : {}),
     };
   }
 
@@ -275,8 +281,8 @@ export class CampaignStore {
     };
   }
 
-  /** Why a recipient was not sent to, kept for the audit and counted, once. */
-  async recordSkip(campaignId: string, leadId: string, reason: string, at: string): Promise<void> {
+  /** Why a recipient was not sent to, kept for the audit and counted once, in total and by reason. */
+  async recordSkip(campaignId: string, leadId: string, reason: SkipReason, at: string): Promise<void> {
     const layout = await this.layoutOf(campaignId);
     const skip = {
       Put: {
@@ -285,7 +291,7 @@ export class CampaignStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
-    await this.recordOutcome(campaignId, 'skipped', skip, layout);
+    await this.recordOutcome(campaignId, ['skipped', skippedFor(reason)], skip, layout);
   }
 
   /**
@@ -305,13 +311,13 @@ export class CampaignStore {
         ExpressionAttributeValues: { ':interrupted': 'interrupted', ':sending': 'sending', ':at': at },
       },
     };
-    return this.recordOutcome(campaignId, 'interrupted', interrupted, layout);
+    return this.recordOutcome(campaignId, ['interrupted'], interrupted, layout);
   }
 
   /** Marks a claimed send as sent and counts it, once. */
   async markSent(campaignId: string, leadId: string, messageId: string, at: string): Promise<void> {
     const layout = await this.layoutOf(campaignId);
-    await this.recordOutcome(campaignId, 'sent', this.sends.doneUpdate(sendKey(layout, campaignId, leadId), 'while-held', { status: 'sent', messageId, sentAt: at }), layout);
+    await this.recordOutcome(campaignId, ['sent'], this.sends.doneUpdate(sendKey(layout, campaignId, leadId), 'while-held', { status: 'sent', messageId, sentAt: at }), layout);
   }
 
   /**
@@ -332,7 +338,7 @@ export class CampaignStore {
           ExpressionAttributeValues: { ':metric': new Set([metric]), ':name': metric },
         },
       };
-      if ((await this.recordOutcome(campaignId, metric, update, layout)) === 'counted') return 'counted';
+      if ((await this.recordOutcome(campaignId, [metric], update, layout)) === 'counted') return 'counted';
     }
     return 'already-counted';
   }
@@ -347,11 +353,11 @@ export class CampaignStore {
    * In the sharded layout the outcomes recorded at the same moment share one transaction (see
    * `commitQueued`); before, each moved the counter on the campaign item.
    */
-  private recordOutcome(campaignId: string, counter: Counted, write: TransactItem, layout: Layout): Promise<'counted' | 'already-counted'> {
-    if (layout !== SHARDED) return this.countOnCampaignItem(campaignId, counter, write);
+  private recordOutcome(campaignId: string, counters: readonly Counted[], write: TransactItem, layout: Layout): Promise<'counted' | 'already-counted'> {
+    if (layout !== SHARDED) return this.countOnCampaignItem(campaignId, counters, write);
     return new Promise((resolve, reject) => {
       const queue = this.queuedOutcomes.get(campaignId) ?? [];
-      queue.push({ counter, write, resolve, reject });
+      queue.push({ counters, write, resolve, reject });
       this.queuedOutcomes.set(campaignId, queue);
       void this.commitQueued(campaignId);
     });
@@ -384,7 +390,7 @@ export class CampaignStore {
     let pending = group;
     for (let attempt = 1; pending.length; attempt += 1) {
       const counts = new Map<Counted, number>();
-      for (const outcome of pending) counts.set(outcome.counter, (counts.get(outcome.counter) ?? 0) + 1);
+      for (const outcome of pending) for (const counter of outcome.counters) counts.set(counter, (counts.get(counter) ?? 0) + 1);
       const counters = [...counts.entries()];
       try {
         await this.client.send(
@@ -420,7 +426,7 @@ export class CampaignStore {
   }
 
   /** A campaign created before the counters were sharded: the outcome moves the counter on the campaign item. */
-  private async countOnCampaignItem(campaignId: string, counter: Counted, write: TransactItem): Promise<'counted' | 'already-counted'> {
+  private async countOnCampaignItem(campaignId: string, counters: readonly Counted[], write: TransactItem): Promise<'counted' | 'already-counted'> {
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -430,8 +436,8 @@ export class CampaignStore {
               Update: {
                 TableName: this.tableName,
                 Key: keys.campaign(campaignId),
-                UpdateExpression: 'ADD #counter :one',
-                ExpressionAttributeNames: { '#counter': counter },
+                UpdateExpression: `ADD ${counters.map((_, index) => `#counter${index} :one`).join(', ')}`,
+                ExpressionAttributeNames: Object.fromEntries(counters.map((counter, index) => [`#counter${index}`, counter])),
                 ExpressionAttributeValues: { ':one': 1 },
               },
             },

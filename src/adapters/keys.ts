@@ -35,6 +35,9 @@
  * | stage transition  | LEAD#<id>          | STAGE#<time>#<lead version>      | TRANSITIONS#<yyyy-mm> / <time>#<id> |
  * | applied once      | LEAD#<id>          | APPLIED#<qualification or CRM update key> |                            |
  * | sales reasons     | SETTINGS           | SALES_REASONS                    |                                     |
+ * | send policy       | SETTINGS           | SEND_POLICY                      |                                     |
+ * | marketing sends   | LEAD#<id>          | SEND_LEDGER                      |                                     |
+ * | segment membership| LEAD#<id>          | SEGMENT#<segmentId>              |                                     |
  * | confirmation sent | LEAD#<id>          | CONFIRMATION#<subscription type> |                                     |
  * | confirmation quota| LEAD#<id>          | CONFIRMATION_QUOTA#<slot>        |                                     |
  * | form (head)       | FORM#<formId>      | FORM                             | FORMS / <updatedAt>#<formId>        |
@@ -121,6 +124,12 @@ export const keys = {
    */
   campaignCounter: (campaignId: string, shard: number) => ({ pk: `CAMPAIGN#${campaignId}#COUNTER#${String(shard).padStart(2, '0')}`, sk: 'COUNTER' }),
   segment: (segmentId: string) => ({ pk: `SEGMENT#${segmentId}`, sk: 'SEGMENT' }),
+  /**
+   * Whether a lead is in a tracked segment, under the lead (one query reads all its memberships;
+   * erasure deletes them), sorted after the score, outside the range the scorer reads.
+   */
+  segmentMembership: (leadId: string, segmentId: string) => ({ pk: `LEAD#${leadId}`, sk: `SEGMENT#${segmentId}` }),
+  segmentMembershipPrefix: 'SEGMENT#',
   segmentListing: (createdAt: string, segmentId: string) => ({ gsi1pk: 'SEGMENTS', gsi1sk: `${createdAt}#${segmentId}` }),
   /** One item per second of sending: every sender counts its SES calls in the same one. */
   sendRateWindow: (epochSecond: number) => ({ pk: 'SEND_RATE', sk: String(epochSecond) }),
@@ -168,6 +177,13 @@ export const keys = {
   /** Marks a lead change keyed by its origin (a qualification, a CRM update id) as done, so a repeat changes nothing. */
   appliedOnce: (leadId: string, key: string) => ({ pk: `LEAD#${leadId}`, sk: `APPLIED#${key}` }),
   salesReasons: () => ({ pk: 'SETTINGS', sk: 'SALES_REASONS' }),
+  /** The send-time policy every marketing email goes through (frequency cap, quiet hours). */
+  sendPolicy: () => ({ pk: 'SETTINGS', sk: 'SEND_POLICY' }),
+  /**
+   * A lead's recent marketing sends, counted against the frequency cap; under the lead, so erasure
+   * deletes it, and sorted after the score, outside the range the scorer reads on every event.
+   */
+  marketingSends: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'SEND_LEDGER' }),
   /**
    * A double opt-in email of one subscription type, held for its window (then removed by TTL). Under
    * the lead's partition, so erasure deletes it with the lead.

@@ -3,7 +3,7 @@ import type { SegmentDefinition } from '../domain/segments/segment';
 import { conditionally } from './dynamo-errors';
 import { keys } from './keys';
 import type { Page, PageRequest } from '../domain/page';
-import { listPage } from './query-pages';
+import { listPage, queryAll } from './query-pages';
 
 /** A saved segment; `version` counts its edits, and a campaign records the version it was built from. */
 export interface Segment extends SegmentDefinition {
@@ -64,6 +64,12 @@ export class SegmentStore {
       false,
     );
     return written ? next : 'version-changed';
+  }
+
+  /** Every saved segment marked `tracked`: few enough (a team's saved segments) to read whole. */
+  async tracked(): Promise<Segment[]> {
+    const all = await queryAll(this.client, { tableName: this.tableName, index: 'gsi1', key: keys.segmentListing('', '').gsi1pk }, toSegment);
+    return all.filter((segment) => segment.tracked === true);
   }
 
   async delete(id: string): Promise<boolean> {

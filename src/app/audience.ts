@@ -97,6 +97,22 @@ export class Audience {
   /** The lead now, as segment conditions, journey goals and branches see it. */
   async view(lead: Lead, now: string): Promise<Record<string, unknown>> {
     return segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now);
+
+  /**
+   * Which of `rules` one lead is in now. Its history is read once, as far back as the furthest-looking
+   * rule it meets the `where` of needs (each history condition still counts only its own window).
+   */
+  async includedIn(rules: readonly SegmentRule[], lead: Lead, now: string): Promise<boolean[]> {
+    const view = segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now);
+    const present = rules.map((rule) => matchesWhere(rule, view));
+    const sinces = rules.flatMap((rule, index) => {
+      const since = present[index] ? historySince(rule, now) : undefined;
+      return since === undefined ? [] : [since];
+    });
+    if (!sinces.length) return present;
+    const since = sinces.reduce((earliest, candidate) => (candidate < earliest ? candidate : earliest));
+    const events = await this.leadEvents.eventsOf({ kind: 'lead', id: lead.id }, since ? { since } : {});
+    return rules.map((rule, index) => (present[index] ?? false) && historyHolds(rule, events, now));
   }
 
   private async currentScore(lead: Lead, now: string): Promise<CurrentScore | undefined> {

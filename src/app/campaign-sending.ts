@@ -1,9 +1,10 @@
 import { inParallel } from './in-parallel';
+import type { MarketingSendRequest, MarketingSendVerdict } from './marketing-send-gate';
 import type { EmailSender, LeadReader, Log } from './ports';
 import type { CampaignItem, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
 import { renderTemplate } from '../domain/campaigns/template';
-import { listUnsubscribeHeaders, sendDecision } from '../domain/consent/send-policy';
+import { listUnsubscribeHeaders, type SkipReason } from '../domain/consent/send-policy';
 import type { TokenClaims, TokenPurpose } from '../domain/consent/signed-token';
 import type { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail } from '../domain/events';
 
@@ -18,10 +19,22 @@ export interface CampaignSends {
   getItem(id: string): Promise<CampaignItem | undefined>;
   setStatus(id: string, from: readonly CampaignStatus[], to: CampaignStatus, reason?: string): Promise<boolean>;
   claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim>;
-  recordSkip(campaignId: string, leadId: string, reason: string, at: string): Promise<void>;
+  recordSkip(campaignId: string, leadId: string, reason: SkipReason, at: string): Promise<void>;
   markSent(campaignId: string, leadId: string, messageId: string, at: string): Promise<void>;
   markInterrupted(campaignId: string, leadId: string, at: string): Promise<'counted' | 'already-counted'>;
   releaseSend(campaignId: string, leadId: string): Promise<void>;
+}
+
+/** The one send-time policy of marketing email (MarketingSendGate). */
+export interface SendGate {
+  decide(request: MarketingSendRequest): Promise<MarketingSendVerdict>;
+  release(leadId: string, messageKey: string): Promise<void>;
+}
+
+/** Recipients whose quiet hours hold now: planned again, as a batch of their own, when they end. */
+export interface QuietHoursDeferrals {
+  /** Puts `leadIds` of the campaign back on the bus at `until` (an ISO instant); the same call again changes nothing. */
+  defer(campaignId: string, leadIds: readonly string[], until: string): Promise<void>;
 }
 
 /** What a failed send call means: the provider is throttling (wait and try again), or has stopped the account from sending. */
@@ -32,7 +45,10 @@ export interface SendFailureKinds {
 
 export interface CampaignSendingDependencies {
   readonly campaigns: CampaignSends;
+  /** Test sends read the lead they are personalised with here; recipients are read by the gate. */
   readonly leads: LeadReader;
+  readonly gate: SendGate;
+  readonly deferrals: QuietHoursDeferrals;
   readonly mailer: EmailSender;
   readonly failures: SendFailureKinds;
   /** The send rate every sender of the account shares: resolves when one more email may go. */
@@ -57,6 +73,9 @@ const RECIPIENTS_AT_ONCE = 10;
 /** Tries of one throttled send call, backing off from THROTTLE_BACKOFF_MS, before its record is retried through the queue. */
 const THROTTLED_ATTEMPTS = 5;
 const THROTTLE_BACKOFF_MS = 250;
+
+/** What a campaign's email is to the frequency cap: one email per campaign and lead, however often retried. */
+export const campaignMessageKey = (campaignId: string) => `campaign:${campaignId}`;
 
 /** Test sends show where the links go without any that work: nobody is unsubscribed by a test. */
 const TEST_LINK_PATH = '/v1/unsubscribe?token=test-send';
@@ -88,14 +107,20 @@ export class CampaignSending {
       this.dependencies.log.info('Campaign not sending; recipients left', { campaignId: campaign.id, status: campaign.status, recipients: detail.leadIds.length });
       return;
     }
+    const deferred = new Map<string, string[]>();
+    const outcomeOf = async (leadId: string) => {
+      const outcome = await this.sendTo(campaign, leadId);
+      if (typeof outcome === 'object') deferred.set(outcome.until, [...(deferred.get(outcome.until) ?? []), leadId]);
+      return outcome;
+    };
     const [first, ...rest] = detail.leadIds;
-    if (first === undefined || (await this.sendTo(campaign, first)) === 'campaign-paused') return;
+    if (first === undefined || (await outcomeOf(first)) === 'campaign-paused') return;
     let stopped = false;
     const failures = await inParallel(
       rest.map((leadId) => async () => {
         if (stopped) return;
         try {
-          if ((await this.sendTo(campaign, leadId)) === 'campaign-paused') stopped = true;
+          if ((await outcomeOf(leadId)) === 'campaign-paused') stopped = true;
         } catch (error) {
           stopped = true;
           throw error;
@@ -103,6 +128,9 @@ export class CampaignSending {
       }),
       RECIPIENTS_AT_ONCE,
     );
+    // Recipients in quiet hours wait for their end, whatever became of the rest of the batch.
+    for (const [until, leadIds] of deferred) await this.dependencies.deferrals.defer(campaign.id, leadIds, until);
+    if (deferred.size) this.dependencies.log.info('Recipients in quiet hours deferred to their end', { campaignId: campaign.id, recipients: [...deferred.values()].reduce((sum, leadIds) => sum + leadIds.length, 0) });
     if (failures.length) throw failures[0];
   }
 
@@ -124,25 +152,30 @@ export class CampaignSending {
   }
 
   /**
-   * Sends a campaign to one recipient, at most once: consent and suppression are read again now (an
-   * unsubscribe after planning holds), the send is recorded before the email goes, and a record found
-   * mid-send from a crashed attempt is reported, never sent again.
+   * Sends a campaign to one recipient, at most once: the send-time policy decides now (consent and
+   * suppression read again, quiet hours, frequency cap), the send is recorded before the email goes,
+   * and a record found mid-send from a crashed attempt is reported, never sent again. A recipient in
+   * quiet hours is left unrecorded, to be sent when they end.
    */
-  private async sendTo(campaign: CampaignItem, leadId: string): Promise<'done' | 'campaign-paused'> {
-    const { campaigns, leads, mailer, failures, isSuppressed, link, log, abandonedClaimMs } = this.dependencies;
-    const now = new Date().toISOString();
-    const lead = await leads.getLead(leadId);
-    const suppressed = lead ? await isSuppressed(lead.email) : false;
-    const decision = sendDecision(lead, campaign.subscription, suppressed);
-    if (!lead || !decision.send) {
-      await campaigns.recordSkip(campaign.id, leadId, decision.send ? 'no_lead' : decision.reason, now);
+  private async sendTo(campaign: CampaignItem, leadId: string): Promise<'done' | 'campaign-paused' | { readonly until: string }> {
+    const { campaigns, gate, mailer, failures, link, log, abandonedClaimMs } = this.dependencies;
+    const now = new Date();
+    const at = now.toISOString();
+    const messageKey = campaignMessageKey(campaign.id);
+    const verdict = await gate.decide({ leadId, subscription: campaign.subscription, messageKey, now });
+    if (!verdict.send) {
+      if (verdict.reason === 'quiet_hours') return { until: verdict.until };
+      await campaigns.recordSkip(campaign.id, leadId, verdict.reason, at);
       return 'done';
     }
-    const claim = await campaigns.claimSend(campaign.id, leadId, now);
+    const { lead } = verdict;
+    const claim = await campaigns.claimSend(campaign.id, leadId, at);
     if (claim.outcome === 'exists') {
+      // Skipped before (consent, cap): this email was never sent, so the count just made goes back.
+      if (claim.record.status === 'skipped') await gate.release(leadId, messageKey);
       // A recent claim belongs to a sender still at work, which counts it; an old one to a sender that died.
-      const abandoned = claim.record.status === 'sending' && Date.parse(claim.record.claimedAt ?? now) < Date.parse(now) - abandonedClaimMs;
-      if (abandoned && (await campaigns.markInterrupted(campaign.id, leadId, now)) === 'counted') {
+      const abandoned = claim.record.status === 'sending' && Date.parse(claim.record.claimedAt ?? at) < now.getTime() - abandonedClaimMs;
+      if (abandoned && (await campaigns.markInterrupted(campaign.id, leadId, at)) === 'counted') {
         log.error('Send interrupted between record and SES; not sent again, counted as interrupted', { campaignId: campaign.id, leadId });
       }
       return 'done';
@@ -154,8 +187,9 @@ export class CampaignSending {
     try {
       messageId = await this.sendWithBackoff(() => mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags: { campaign: campaign.id, lead: leadId } }));
     } catch (error) {
-      // The provider refused the call, so nothing was sent: free the record for the retry or the resume.
+      // The provider refused the call, so nothing was sent: free the record and the cap's count for the retry or the resume.
       await campaigns.releaseSend(campaign.id, leadId);
+      await gate.release(leadId, messageKey);
       if (!failures.stopped(error)) throw error;
       await campaigns.setStatus(campaign.id, ['sending'], 'paused', `SES stopped sending: ${(error as Error).name}`);
       log.error('SES stopped sending for the account; campaign paused', { campaignId: campaign.id, error: (error as Error).name });

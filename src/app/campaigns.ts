@@ -93,7 +93,7 @@ export class Campaigns {
   async report(campaignId: string) {
     const campaign = await this.existing(campaignId);
     const counts = Object.fromEntries(REPORTED.map((metric) => [metric, campaign[metric] ?? 0]));
-    return { campaignId, name: campaign.name, status: effectiveStatus(campaign), recipients: campaign.recipients, planned: campaign.planned, ...counts, ...campaignRates(counts) };
+    return { campaignId, name: campaign.name, status: effectiveStatus(campaign), recipients: campaign.recipients, planned: campaign.planned, ...counts, skippedByReason: campaign.skippedByReason ?? {}, ...campaignRates(counts) };
   }
 
   /** Who would get it (a count and a sample) and, for a named lead, what it would see and whether it would receive it, before anything is sent. */

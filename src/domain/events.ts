@@ -27,6 +27,7 @@ export const DetailType = {
   LeadSegmentEntered: 'lead.segment_entered',
   JourneyStepDue: 'journey.step-due',
   JourneyEnrolmentRequested: 'journey.enrolment-requested',
+  LeadSegmentLeft: 'lead.segment_left',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -292,16 +293,19 @@ export const CustomerAlertedDetail = z.object({
 export type CustomerAlertedDetail = z.infer<typeof CustomerAlertedDetail>;
 
 /**
- * A lead came into a saved segment, detected when the lead changed (no cron rebuild). Declared here
- * for journeys' segment entries; the segment-membership work publishes it.
+ * A lead entered (or left) a tracked saved segment when it changed: its score, profile, stage or
+ * history. Published once per membership change, and again only if the publish may have failed:
+ * consumers dedupe on `leadId` + `segmentId` + `at`.
  */
-export const LeadSegmentEnteredDetail = z.object({
+export const LeadSegmentChangedDetail = z.object({
   ...envelope,
   leadId: z.string().min(1),
   segmentId: z.string().min(1),
+  /** The segment's version the lead was evaluated against. */
+  segmentVersion: z.number().int().positive(),
   at: z.string(),
 });
-export type LeadSegmentEnteredDetail = z.infer<typeof LeadSegmentEnteredDetail>;
+export type LeadSegmentChangedDetail = z.infer<typeof LeadSegmentChangedDetail>;
 
 /** A journey wait's timer fell due (the sweep of the due-time index): run `run` of the enrolment waits as step `seq`. */
 export const JourneyStepDueDetail = z.object({
@@ -346,9 +350,10 @@ export const detailSchemas = {
   [DetailType.SurveyAnswered]: SurveyAnsweredDetail,
   [DetailType.SurveyDue]: SurveyDueDetail,
   [DetailType.CustomerAlerted]: CustomerAlertedDetail,
-  [DetailType.LeadSegmentEntered]: LeadSegmentEnteredDetail,
   [DetailType.JourneyStepDue]: JourneyStepDueDetail,
   [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail,
+  [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail,
+  [DetailType.LeadSegmentLeft]: LeadSegmentChangedDetail,
 } as const satisfies { readonly [T in DetailType]: z.ZodType };
 
 /** The detail each detail type carries, as its consumers receive it (defaults applied). */
@@ -359,6 +364,7 @@ export type DetailByType = { [T in DetailType]: z.output<(typeof detailSchemas)[
  * Add a detail type here to offer it to CRMs and chat tools.
  */
 export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged, DetailType.CustomerAlerted] as const;
+export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged, DetailType.LeadSegmentEntered, DetailType.LeadSegmentLeft] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A bus event as leadflow publishes it. */

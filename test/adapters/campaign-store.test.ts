@@ -38,7 +38,7 @@ describe('campaign counts on DynamoDB Local', () => {
           const claim = await store.claimSend(id, leadId, at);
           if (claim.outcome === 'claimed') await store.markSent(id, leadId, `m-${leadId}`, at);
         } else {
-          await store.recordSkip(id, leadId, 'not_opted_in', at);
+          await store.recordSkip(id, leadId, index % 2 ? 'not_opted_in' : 'frequency_cap', at);
         }
       }),
     );
@@ -49,7 +49,7 @@ describe('campaign counts on DynamoDB Local', () => {
     expect(await preferenceCentre().recordTracking(id, 'lead-0', 'unsubscribed')).toBe('counted');
     expect(await preferenceCentre().recordTracking(id, 'lead-0', 'unsubscribed')).toBe('already-counted');
 
-    expect(await store.get(id)).toMatchObject({ id, status: 'sending', recipients: LEAD_LISTING_SHARDS.length * 10, planned: true, sent: 100, skipped: 20, delivered: 30, unsubscribed: 1, template: largeTemplate });
+    expect(await store.get(id)).toMatchObject({ id, status: 'sending', recipients: LEAD_LISTING_SHARDS.length * 10, planned: true, sent: 100, skipped: 20, skippedByReason: { not_opted_in: 10, frequency_cap: 10 }, delivered: 30, unsubscribed: 1, template: largeTemplate });
     expect(await read(keys.campaign(id))).toEqual(itemBefore);
     // Each send record in its own partition, still listed under the lead for erasure.
     expect(await read(keys.campaignSend(id, 'lead-0'))).toMatchObject({ status: 'sent', messageId: 'm-lead-0', campaignId: id, leadId: 'lead-0', gsi1pk: 'SENDS#lead-0' });

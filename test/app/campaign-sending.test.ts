@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CampaignSending } from '../../src/app/campaign-sending';
+import { MarketingSendGate } from '../../src/app/marketing-send-gate';
 import type { Campaign } from '../../src/domain/campaigns/campaign';
 import type { CampaignRecipientsPlannedDetail } from '../../src/domain/events';
 import type { Lead } from '../../src/domain/lead';
-import { MemoryCampaigns, MemoryLeads, MemoryLog, MemoryMailer } from './in-memory';
+import { MemoryCampaigns, MemoryDeferrals, MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy } from './in-memory';
 
 const ABANDONED_CLAIM_MS = 240_000;
 const campaign = { id: 'c-1', name: 'Webinar', subscription: 'events', status: 'sending', template: { subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello</p>' }, createdAt: '2026-11-20T00:00:00Z' } as unknown as Campaign;
@@ -18,6 +19,9 @@ let log: MemoryLog;
 let suppressed: Set<string>;
 let rateAcquired: number;
 let sending: CampaignSending;
+let policy: MemorySendPolicy;
+let ledger: MemorySendLedger;
+let deferrals: MemoryDeferrals;
 
 beforeEach(() => {
   // No wait between throttled attempts: what SES answers is decided by the mailer's faults.
@@ -30,9 +34,15 @@ beforeEach(() => {
   log = new MemoryLog();
   suppressed = new Set();
   rateAcquired = 0;
+  policy = new MemorySendPolicy();
+  ledger = new MemorySendLedger();
+  deferrals = new MemoryDeferrals();
+  const isSuppressed = async (email: string) => suppressed.has(email);
   sending = new CampaignSending({
     campaigns,
     leads,
+    gate: new MarketingSendGate({ leads, isSuppressed, policy, ledger }),
+    deferrals,
     mailer,
     failures: { throttled: (error) => (error as Error).name === 'TooManyRequestsException', stopped: (error) => (error as Error).name === 'SendingPausedException' },
     sendRate: {
@@ -40,7 +50,7 @@ beforeEach(() => {
         rateAcquired += 1;
       },
     },
-    isSuppressed: async (email) => suppressed.has(email),
+    isSuppressed,
     link: async (path, purpose, claims) => `https://mail.example.com${path}?token=${purpose}.${claims.leadId}`,
     publicBaseUrl: 'https://mail.example.com',
     log,
@@ -183,5 +193,46 @@ describe('a test send', () => {
     expect(mailer.sent[0]).toMatchObject({ subject: '[Test] Hi Ana', tags: { campaign: 'c-1', kind: 'test' } });
     expect(mailer.sent[0]?.headers?.['List-Unsubscribe']).toBe('<https://mail.example.com/v1/unsubscribe?token=test-send>');
     expect(campaigns.sends.size).toBe(0);
+  });
+});
+
+describe('the send-time policy', () => {
+  it('skips a lead at its frequency cap with the reason, and sends the others', async () => {
+    policy.policy = { frequencyCap: { maxEmails: 1, periodDays: 7 }, defaultTimeZone: 'UTC' };
+    ledger.ledgers.set('lead-1', { sends: [{ key: 'campaign:earlier', at: new Date(Date.now() - 86_400_000).toISOString() }], version: 1 });
+    await sending.sendPlanned(planned('lead-1', 'lead-2'));
+
+    expect(mailer.recipients()).toEqual(['lead-2@example.com']);
+    expect(campaigns.send('c-1', 'lead-1')).toMatchObject({ status: 'skipped', reason: 'frequency_cap' });
+    expect(campaigns.counts.get('c-1#skipped')).toBe(1);
+  });
+
+  it('defers recipients in their quiet hours to the end, recording nothing for them, and sends them then', async () => {
+    const hour = new Date().getUTCHours();
+    // Quiet for the next two hours in UTC, open in a zone 12 hours away.
+    policy.policy = { quietHours: { start: `${String(hour).padStart(2, '0')}:00`, end: `${String((hour + 2) % 24).padStart(2, '0')}:00` }, defaultTimeZone: 'UTC' };
+    leads.put(subscriber('lead-2', { attributes: { timeZone: hour < 12 ? 'Etc/GMT-12' : 'Etc/GMT+12' } }));
+    await sending.sendPlanned(planned('lead-1', 'lead-2', 'lead-3'));
+
+    expect(mailer.recipients()).toEqual(['lead-2@example.com']);
+    expect(campaigns.send('c-1', 'lead-1')).toBeUndefined();
+    expect(deferrals.deferred).toHaveLength(1);
+    expect(deferrals.deferred[0]?.leadIds).toEqual(['lead-1', 'lead-3']);
+    expect(Date.parse(deferrals.deferred[0]?.until ?? '')).toBeGreaterThan(Date.now());
+
+    policy.policy = { defaultTimeZone: 'UTC' };
+    await sending.sendPlanned(planned(...(deferrals.deferred[0]?.leadIds ?? [])));
+    expect(mailer.recipients().sort()).toEqual(['lead-1@example.com', 'lead-2@example.com', 'lead-3@example.com']);
+  });
+
+  it('gives the cap its count back when SES refused the email, so the retry sends', async () => {
+    policy.policy = { frequencyCap: { maxEmails: 1, periodDays: 7 }, defaultTimeZone: 'UTC' };
+    mailer.faults.fail('send', named('MessageRejected'));
+    await expect(sending.sendPlanned(planned('lead-1'))).rejects.toThrow();
+    expect(ledger.keys('lead-1')).toEqual([]);
+
+    await sending.sendPlanned(planned('lead-1'));
+    expect(mailer.recipients()).toEqual(['lead-1@example.com']);
+    expect(ledger.keys('lead-1')).toEqual(['campaign:c-1']);
   });
 });

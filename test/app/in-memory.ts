@@ -1,7 +1,9 @@
 import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
 import type { EventSubject, LeadScoringView, RecordedEvent, RecordedEvents, ScoreWrite, ScoreWriter, VisitorLinks } from '../../src/app/lead-scoring';
 import { distinctEvents, EMPTY_WATERMARK, isApplied, type ScoreWatermark } from '../../src/domain/event-log';
-import type { CampaignSends, SendClaim, SendRecord } from '../../src/app/campaign-sending';
+import type { CampaignSends, QuietHoursDeferrals, SendClaim, SendRecord } from '../../src/app/campaign-sending';
+import type { MarketingSendLedger, SendPolicySource } from '../../src/app/marketing-send-gate';
+import { OPEN_POLICY, type LedgerSend, type SendPolicy } from '../../src/domain/consent/send-policy';
 import type { CampaignRecords, SendTriggers } from '../../src/app/campaigns';
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
@@ -583,5 +585,55 @@ export class MemoryTriggers implements SendTriggers {
   async unschedule(campaignId: string): Promise<void> {
     this.faults.check('unschedule');
     this.triggers.delete(campaignId);
+  }
+}
+
+/** The send-time policy as a test sets it. */
+export class MemorySendPolicy implements SendPolicySource {
+  policy: SendPolicy = OPEN_POLICY;
+  async current(): Promise<SendPolicy> {
+    return this.policy;
+  }
+}
+
+/**
+ * Leads' marketing send ledgers with the table's conditional write: a write at a version another
+ * writer moved is refused. With `interleave`, every call yields first, as a network call does, so
+ * concurrent callers read the same version before either writes.
+ */
+export class MemorySendLedger implements MarketingSendLedger {
+  readonly ledgers = new Map<string, { readonly sends: readonly LedgerSend[]; readonly version: number }>();
+  refusedWrites = 0;
+  interleave = false;
+
+  private async yieldTurn(): Promise<void> {
+    if (this.interleave) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  async read(leadId: string) {
+    await this.yieldTurn();
+    return this.ledgers.get(leadId) ?? { sends: [], version: 0 };
+  }
+
+  async write(leadId: string, sends: readonly LedgerSend[], expectedVersion: number): Promise<boolean> {
+    await this.yieldTurn();
+    if ((this.ledgers.get(leadId)?.version ?? 0) !== expectedVersion) {
+      this.refusedWrites += 1;
+      return false;
+    }
+    this.ledgers.set(leadId, { sends, version: expectedVersion + 1 });
+    return true;
+  }
+
+  keys(leadId: string): string[] {
+    return (this.ledgers.get(leadId)?.sends ?? []).map((send) => send.key);
+  }
+}
+
+/** Campaign recipients deferred to the end of their quiet hours, by campaign and instant. */
+export class MemoryDeferrals implements QuietHoursDeferrals {
+  readonly deferred: { campaignId: string; leadIds: string[]; until: string }[] = [];
+  async defer(campaignId: string, leadIds: readonly string[], until: string): Promise<void> {
+    this.deferred.push({ campaignId, leadIds: [...leadIds], until });
   }
 }

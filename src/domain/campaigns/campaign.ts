@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { SkipReason } from '../consent/send-policy';
 import type { Lead } from '../lead';
 import { segmentIssues, type SegmentRule } from '../segments/segment';
 import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../subscriptions';
@@ -57,6 +58,8 @@ export interface Campaign extends Omit<ResolvedCampaignDefinition, 'segmentId'> 
   readonly planned: boolean;
   readonly sent: number;
   readonly skipped: number;
+  /** The skips by reason (consent, suppression, the send-time policy); reasons with none are absent. */
+  readonly skippedByReason?: Partial<Record<SkipReason, number>>;
   /** Sends recorded but never confirmed (the sender died between record and SES): not resent, counted here. */
   readonly interrupted?: number;
   /** Per recipient, from SES events and unsubscribes: absent until the first one. */
@@ -70,7 +73,7 @@ export interface Campaign extends Omit<ResolvedCampaignDefinition, 'segmentId'> 
 }
 
 /** What is counted of a campaign: planned recipients and each recipient's outcomes. */
-export type CampaignCountField = 'recipients' | 'planned' | 'sent' | 'skipped' | 'interrupted' | 'delivered' | 'opened' | 'clicked' | 'bounced' | 'complained' | 'rejected' | 'unsubscribed';
+export type CampaignCountField = 'recipients' | 'planned' | 'sent' | 'skipped' | 'skippedByReason' | 'interrupted' | 'delivered' | 'opened' | 'clicked' | 'bounced' | 'complained' | 'rejected' | 'unsubscribed';
 
 /** A campaign without its counts: what senders and planners read for every batch, in one read. */
 export type CampaignItem = Omit<Campaign, CampaignCountField>;

@@ -88,6 +88,22 @@ function offsetMs(formatter: Intl.DateTimeFormat, instantMs: number): number {
   return local - Math.floor(instantMs / 1000) * 1000;
 }
 
+/** Whether `timeZone` is an IANA zone name this runtime knows. */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    zoneFormatter(timeZone);
+    return true;
+  } catch (error) {
+    if (error instanceof ScheduleError) return false;
+    throw error;
+  }
+}
+
+/** The zone's UTC offset at an instant, in ms (local minus UTC); the zone must be known (`isKnownTimeZone`). */
+export function zoneOffsetMs(timeZone: string, instantMs: number): number {
+  return offsetMs(zoneFormatter(timeZone), instantMs);
+}
+
 /**
  * The UTC instant of a wall-clock time in a zone. A time the clocks skip (spring forward) does not
  * exist and is refused; a time they pass twice (fall back) is the first of the two, as a person

@@ -157,7 +157,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  * The id a receiver dedupes on: the same for every delivery of one domain event, even when its
  * producer put it on the bus twice (a new bus id each time). Qualifications and assignments are
  * keyed on lead + ruleset version + qualification, stage changes on lead + time + new stage, contact
- * changes on lead + the submission that made them, customer alerts on lead + trigger + episode; other types on their bus event id. Hashed, so it names no lead and the delivery records it keys hold
+ * changes on lead + the submission that made them, customer alerts on lead + trigger + episode, segment entries and exits on lead + segment + time; other types on their bus event id. Hashed, so it names no lead and the delivery records it keys hold
  * nothing erasure must find.
  */
 export function webhookEventId(detailType: string, detail: unknown, busEventId: string): string {
@@ -176,11 +176,14 @@ export function webhookEventId(detailType: string, detail: unknown, busEventId: 
   const alertKey =
     detailType === DetailType.CustomerAlerted && isRecord(detail) && typeof detail.leadId === 'string' && typeof detail.triggerId === 'string' && typeof detail.episodeStartedAt === 'string'
       ? `${detail.leadId}#${detail.triggerId}#${detail.episodeStartedAt}`
+  const segmentChangeKey =
+    (detailType === DetailType.LeadSegmentEntered || detailType === DetailType.LeadSegmentLeft) && isRecord(detail) && typeof detail.leadId === 'string' && typeof detail.segmentId === 'string' && typeof detail.at === 'string'
+      ? `${detail.leadId}#${detail.segmentId}#${detail.at}`
       : undefined;
   const domainKey =
     qualificationKey && (detailType === DetailType.LeadQualified || detailType === DetailType.LeadAssigned)
       ? qualificationKey
-      : (stageChangeKey ?? contactChangeKey ?? alertKey ?? `bus#${busEventId}`);
+      : (stageChangeKey ?? contactChangeKey ?? alertKey ?? segmentChangeKey ?? `bus#${busEventId}`);
   return `evt_${createHash('sha256').update(`${detailType}#${domainKey}`).digest('hex').slice(0, 32)}`;
 }
 

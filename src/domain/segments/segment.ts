@@ -74,6 +74,10 @@ const checkConditions = (rule: SegmentRule, context: z.RefinementCtx) => {
 const SegmentFields = SegmentRule.extend({
   name: z.string().trim().min(1).max(200),
   description: z.string().trim().max(1000).optional(),
+  tracked: z
+    .boolean()
+    .optional()
+    .describe('Membership is kept per lead as leads change (score, profile, stage, events), with `lead.segment_entered` and `lead.segment_left` on the bus: what journeys enter on.'),
 });
 
 /** A saved segment as a marketer defines it. */

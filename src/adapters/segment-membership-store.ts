@@ -1,0 +1,64 @@
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Membership } from '../domain/segments/membership';
+import { conditionally } from './dynamo-errors';
+import { keys } from './keys';
+
+/** Each lead's memberships of tracked segments, under the lead, each changed only at the version read. */
+export class SegmentMembershipStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async of(leadId: string): Promise<ReadonlyMap<string, Membership>> {
+    const memberships = new Map<string, Membership>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :lead AND begins_with(sk, :segment)',
+          ExpressionAttributeValues: { ':lead': keys.lead(leadId).pk, ':segment': keys.segmentMembershipPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        memberships.set(String(item.segmentId), { member: item.member === true, version: Number(item.version), ...(item.pending ? { pending: item.pending as Membership['pending'] } : {}) });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return memberships;
+  }
+
+  async change(leadId: string, segmentId: string, next: Required<Pick<Membership, 'member' | 'pending'>>, expectedVersion: number): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.segmentMembership(leadId, segmentId), entity: 'segment-membership', leadId, segmentId, member: next.member, changedAt: next.pending.detail.at, version: expectedVersion + 1, pending: next.pending },
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+
+  async published(leadId: string, segmentId: string, version: number): Promise<void> {
+    await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.segmentMembership(leadId, segmentId),
+          UpdateExpression: 'REMOVE pending',
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': version },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+}

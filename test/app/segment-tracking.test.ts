@@ -1,0 +1,139 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Audience } from '../../src/app/audience';
+import { ScoreNotCurrent, SegmentTracking, type Membership, type SegmentMemberships, type TrackedSegment } from '../../src/app/segment-tracking';
+import type { Lead } from '../../src/domain/lead';
+import { matchesWhere, type SegmentRule } from '../../src/domain/segments/segment';
+import { MemoryLeads, MemoryLog, MemoryPublisher } from './in-memory';
+
+/** Memberships with the table's conditional write: a change at a version another tracker moved is refused. */
+class MemoryMemberships implements SegmentMemberships {
+  readonly records = new Map<string, Membership>();
+  async of(leadId: string) {
+    await new Promise((resolve) => setImmediate(resolve));
+    return new Map([...this.records].filter(([key]) => key.startsWith(`${leadId}#`)).map(([key, membership]) => [key.slice(leadId.length + 1), membership]));
+  }
+  async change(leadId: string, segmentId: string, next: Required<Pick<Membership, 'member' | 'pending'>>, expectedVersion: number) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if ((this.records.get(`${leadId}#${segmentId}`)?.version ?? 0) !== expectedVersion) return false;
+    this.records.set(`${leadId}#${segmentId}`, { ...next, version: expectedVersion + 1 });
+    return true;
+  }
+  async published(leadId: string, segmentId: string, version: number) {
+    const record = this.records.get(`${leadId}#${segmentId}`);
+    if (record?.version === version) this.records.set(`${leadId}#${segmentId}`, { member: record.member, version });
+  }
+}
+
+const lead = (extra: Partial<Lead> = {}): Lead => ({ id: 'lead-1', email: 'a@example.com', subscriptions: {}, industry: 'SaaS', version: 1, createdAt: '2027-01-01T00:00:00Z', firstTouch: { at: '2027-01-01T00:00:00Z' }, lastTouch: { at: '2027-01-01T00:00:00Z' }, ...extra }) as Lead;
+const saas: TrackedSegment = { id: 'seg-saas', version: 3, where: { lead: { industry: ['SaaS'] } } };
+const retail: TrackedSegment = { id: 'seg-retail', version: 1, where: { lead: { industry: ['Retail'] } } };
+
+let leads: MemoryLeads;
+let memberships: MemoryMemberships;
+let publisher: MemoryPublisher;
+let scoreCurrent: boolean;
+let tracking: SegmentTracking;
+
+beforeEach(() => {
+  leads = new MemoryLeads();
+  leads.put(lead());
+  memberships = new MemoryMemberships();
+  publisher = new MemoryPublisher();
+  scoreCurrent = true;
+  tracking = new SegmentTracking({
+    leads,
+    segments: { tracked: async () => [saas, retail] },
+    audience: { includedIn: async (rules: readonly SegmentRule[], current: Lead) => rules.map((rule) => matchesWhere(rule, { lead: { industry: current.industry } })) },
+    memberships,
+    publisher,
+    scores: { isCurrent: async () => scoreCurrent },
+    log: new MemoryLog(),
+    scoreWaitMs: 2_000,
+  });
+});
+
+const published = () => publisher.events.map((event) => `${event.detailType} ${(event.detail as { segmentId: string }).segmentId}`);
+
+describe('segment entry and exit', () => {
+  it('publishes an entry when a lead enters a tracked segment, with the segment version, and nothing for one it is not in', async () => {
+    expect(await tracking.track('lead-1', 'corr', new Date('2027-01-15T12:00:00Z'))).toBe(1);
+    expect(publisher.events).toEqual([
+      { detailType: 'lead.segment_entered', detail: { version: 1, correlationId: 'corr', leadId: 'lead-1', segmentId: 'seg-saas', segmentVersion: 3, at: '2027-01-15T12:00:00.000Z' } },
+    ]);
+    expect(memberships.records.get('lead-1#seg-saas')).toEqual({ member: true, version: 1 });
+  });
+
+  it('publishes each entry once however often the lead is looked at, and an exit when it leaves', async () => {
+    await tracking.track('lead-1', 'a');
+    await tracking.track('lead-1', 'b');
+    leads.put(lead({ industry: 'Retail' }));
+    await tracking.track('lead-1', 'c');
+
+    expect(published()).toEqual(['lead.segment_entered seg-saas', 'lead.segment_left seg-saas', 'lead.segment_entered seg-retail']);
+  });
+
+  it('publishes one entry when trackers of two deliveries look at the lead at once', async () => {
+    const changed = await Promise.all([tracking.track('lead-1', 'a'), tracking.track('lead-1', 'b'), tracking.track('lead-1', 'c')]);
+
+    expect(changed.reduce((sum, count) => sum + count, 0)).toBe(1);
+    expect(published()).toEqual(['lead.segment_entered seg-saas']);
+  });
+
+  it('publishes an entry whose publish failed on the next look, with the same detail, and no second entry', async () => {
+    publisher.faults.fail('publish');
+    await expect(tracking.track('lead-1', 'a', new Date('2027-01-15T12:00:00Z'))).rejects.toThrow();
+    expect(memberships.records.get('lead-1#seg-saas')?.pending).toBeDefined();
+
+    await tracking.track('lead-1', 'retry', new Date('2027-01-15T12:05:00Z'));
+    expect(publisher.events).toEqual([{ detailType: 'lead.segment_entered', detail: expect.objectContaining({ correlationId: 'a', at: '2027-01-15T12:00:00.000Z' }) }]);
+    expect(memberships.records.get('lead-1#seg-saas')).toEqual({ member: true, version: 1 });
+  });
+
+  it('waits for the scorer after new events before it looks', async () => {
+    scoreCurrent = false;
+    setTimeout(() => {
+      scoreCurrent = true;
+    }, 300);
+    expect(await tracking.trackScored('lead-1', 'a')).toBe(1);
+  });
+
+  it('gives up waiting for the scorer at the deadline, changing nothing', async () => {
+    scoreCurrent = false;
+    await expect(tracking.trackScored('lead-1', 'a')).rejects.toBeInstanceOf(ScoreNotCurrent);
+    expect(publisher.events).toEqual([]);
+  });
+});
+
+describe('which tracked segments one lead is in', () => {
+  const now = '2027-01-15T12:00:00.000Z';
+  const daysAgo = (days: number) => new Date(Date.parse(now) - days * 86_400_000).toISOString();
+  const history = [
+    { id: 'v1', type: 'page_view', occurredAt: daysAgo(3), properties: {} },
+    { id: 'v2', type: 'page_view', occurredAt: daysAgo(40), properties: {} },
+    { id: 'w1', type: 'webinar_registration', occurredAt: daysAgo(100), properties: {} },
+  ];
+
+  it("reads the lead's history once, as far back as the rules need, and holds each condition to its own window", async () => {
+    const reads: (string | undefined)[] = [];
+    const audience = new Audience(
+      { leadsPage: async () => ({ leads: [] }) },
+      {
+        eventsOf: async (_subject, options) => {
+          reads.push(options.since);
+          return history.filter((event) => !options.since || event.occurredAt >= options.since);
+        },
+      },
+      { get: async () => undefined },
+    );
+    const rules: SegmentRule[] = [
+      { history: [{ event: { type: ['page_view'] }, withinDays: 7, atLeast: 2 }] },
+      { history: [{ event: { type: ['page_view'] }, withinDays: 60, atLeast: 2 }] },
+      { history: [{ event: { type: ['webinar_registration'] }, withinDays: 30 }] },
+      { where: { lead: { industry: ['Retail'] } }, history: [{ event: { type: ['webinar_registration'] } }] },
+      { where: { lead: { industry: ['SaaS'] } } },
+    ];
+
+    expect(await audience.includedIn(rules, lead(), now)).toEqual([false, true, false, false, true]);
+    expect(reads).toEqual([daysAgo(60)]);
+  });
+});
