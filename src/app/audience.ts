@@ -97,13 +97,14 @@ export class Audience {
   /** The lead now, as segment conditions, journey goals and branches see it. */
   async view(lead: Lead, now: string): Promise<Record<string, unknown>> {
     return segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now);
+  }
 
   /**
    * Which of `rules` one lead is in now. Its history is read once, as far back as the furthest-looking
    * rule it meets the `where` of needs (each history condition still counts only its own window).
    */
   async includedIn(rules: readonly SegmentRule[], lead: Lead, now: string): Promise<boolean[]> {
-    const view = segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now);
+    const view = await this.view(lead, now);
     const present = rules.map((rule) => matchesWhere(rule, view));
     const sinces = rules.flatMap((rule, index) => {
       const since = present[index] ? historySince(rule, now) : undefined;

@@ -363,8 +363,7 @@ export type DetailByType = { [T in DetailType]: z.output<(typeof detailSchemas)[
  * The bus events a webhook endpoint may subscribe to; deliver-webhooks' rule listens to exactly these.
  * Add a detail type here to offer it to CRMs and chat tools.
  */
-export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged, DetailType.CustomerAlerted] as const;
-export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged, DetailType.LeadSegmentEntered, DetailType.LeadSegmentLeft] as const;
+export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged, DetailType.CustomerAlerted, DetailType.LeadSegmentEntered, DetailType.LeadSegmentLeft] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A bus event as leadflow publishes it. */

@@ -176,6 +176,7 @@ export function webhookEventId(detailType: string, detail: unknown, busEventId: 
   const alertKey =
     detailType === DetailType.CustomerAlerted && isRecord(detail) && typeof detail.leadId === 'string' && typeof detail.triggerId === 'string' && typeof detail.episodeStartedAt === 'string'
       ? `${detail.leadId}#${detail.triggerId}#${detail.episodeStartedAt}`
+      : undefined;
   const segmentChangeKey =
     (detailType === DetailType.LeadSegmentEntered || detailType === DetailType.LeadSegmentLeft) && isRecord(detail) && typeof detail.leadId === 'string' && typeof detail.segmentId === 'string' && typeof detail.at === 'string'
       ? `${detail.leadId}#${detail.segmentId}#${detail.at}`
