@@ -84,14 +84,15 @@ export class RulesetStore {
     return { tableName: this.tableName, index: 'gsi1', key: keys.rulesetListing('', '').gsi1pk } as const;
   }
 
-  async activeVersion(): Promise<string> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.activeRuleset(), ConsistentRead: true }));
+  /** The active version; `recent` reads the pointer eventually consistently (half the read units), so it may lag an activation by a moment. */
+  async activeVersion(freshness: 'latest' | 'recent' = 'latest'): Promise<string> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.activeRuleset(), ConsistentRead: freshness === 'latest' }));
     return (Item?.version as string | undefined) ?? builtIn.version;
   }
 
-  /** The ruleset live scoring uses now: one read of the pointer; activated versions never change, so they are kept. */
-  async active(): Promise<Ruleset> {
-    const version = await this.activeVersion();
+  /** The ruleset live scoring uses: one read of the pointer; activated versions never change, so they are kept. */
+  async active(freshness: 'latest' | 'recent' = 'latest'): Promise<Ruleset> {
+    const version = await this.activeVersion(freshness);
     const known = this.activated.get(version);
     if (known) return known;
     const stored = await this.get(version);

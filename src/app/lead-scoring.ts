@@ -57,7 +57,11 @@ export interface ScoreWriter extends QualificationOutbox {
 }
 
 export interface ActiveRuleset {
-  active(): Promise<Ruleset>;
+  /**
+   * The ruleset live scoring uses. `recent` may lag an activation by the moment a read of the pointer
+   * takes to see it (an eventually consistent read); `latest` is the one active now.
+   */
+  active(freshness?: 'latest' | 'recent'): Promise<Ruleset>;
 }
 
 /** How long each event took from being received to being in its lead's score. */
@@ -120,7 +124,10 @@ export class LeadScoring {
       for (const result of settled) {
         if (result.status === 'fulfilled' && result.value && !correlations.has(result.value.leadId)) correlations.set(result.value.leadId, result.value.correlationId);
       }
-      return new Map([...correlations].map(([leadId, correlationId]) => [leadId, this.scoreLead(leadId, correlationId)]));
+      // The active ruleset is read once for the batch; a lead whose score is under another version reads it afresh (see `rulesetFor`).
+      let batchRuleset: Promise<Ruleset> | undefined;
+      const ruleset = () => (batchRuleset ??= this.dependencies.rulesets.active('recent'));
+      return new Map([...correlations].map(([leadId, correlationId]) => [leadId, this.scoreLead(leadId, correlationId, ruleset)]));
     });
     const outcomes = new Map<string, Promise<void>>();
     for (const message of messages) {
@@ -157,10 +164,10 @@ export class LeadScoring {
    * The lead's score with `events` added. A lead last scored under another ruleset (one was activated
    * since) is first rescored from the history its score holds, so its score never mixes two rulesets.
    */
-  private async scoreWith(view: LeadScoringView, events: readonly RecordedEvent[], correlationId: string) {
-    const { recorded, rulesets } = this.dependencies;
+  private async scoreWith(view: LeadScoringView, events: readonly RecordedEvent[], correlationId: string, batchRuleset: () => Promise<Ruleset>) {
+    const { recorded } = this.dependencies;
     const { lead } = view;
-    const ruleset = await rulesets.active();
+    const ruleset = await this.rulesetFor(lead.score, batchRuleset);
     const profile = scoringView(lead);
     let { score: state, pendingQualification: pending } = lead;
     if (state && state.rulesetVersion !== ruleset.version) {
@@ -175,8 +182,19 @@ export class LeadScoring {
     return { state, pending };
   }
 
+  /**
+   * The ruleset to score a lead under: the batch's, unless the lead's score is under another version.
+   * Then the pointer is read afresh, so a batch that read it just before an activation never rescores
+   * back to the old ruleset a score the rescoring job has already moved on.
+   */
+  private async rulesetFor(score: ScoreState | undefined, batchRuleset: () => Promise<Ruleset>): Promise<Ruleset> {
+    const ruleset = await batchRuleset();
+    if (!score || score.rulesetVersion === ruleset.version) return ruleset;
+    return this.dependencies.rulesets.active('latest');
+  }
+
   /** Adds to one lead's score every event recorded since its watermark, once, in one write, retrying on conflicts. */
-  private async scoreLead(leadId: string, correlationId: string): Promise<void> {
+  private async scoreLead(leadId: string, correlationId: string, batchRuleset: () => Promise<Ruleset>): Promise<void> {
     const { scores, latency, log } = this.dependencies;
     let attempt = 0;
     while (attempt < OPTIMISTIC_ATTEMPTS) {
@@ -187,7 +205,7 @@ export class LeadScoring {
         await this.publishPending(leadId, view.lead.pendingQualification);
         return;
       }
-      const { state, pending } = await this.scoreWith(view, [...events].sort(byTime), correlationId);
+      const { state, pending } = await this.scoreWith(view, [...events].sort(byTime), correlationId, batchRuleset);
       if (!state) throw new Error(`Lead ${leadId} has no score after scoring ${events.length} event(s)`);
       const outcome = await scores.applyScores(leadId, view.lead.scoreVersion, state, advanced(view.watermark, events, view.readAt), pending);
       if (outcome === 'applied') {

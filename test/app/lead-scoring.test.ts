@@ -289,3 +289,41 @@ it('rescores a lead last scored under another ruleset from the history its score
   expect(store.leads.get('lead-1')?.score).toMatchObject({ rulesetVersion: 'starter-1', eventCount: 2 });
   expect(store.leads.get('lead-1')?.score?.engagement).toBeCloseTo(25, 4);
 });
+
+describe('the active ruleset', () => {
+  const lowerBar = { ...starterRuleset, version: 'lower-bar', mql: { ...starterRuleset.mql, minScore: 50 } };
+  /** A pointer whose `recent` reads still show `recent` while `latest` shows the activation. */
+  const pointer = (recent: typeof starterRuleset, latest: typeof starterRuleset) => {
+    const reads: string[] = [];
+    const active = async (freshness: 'latest' | 'recent' = 'latest') => {
+      reads.push(freshness);
+      return freshness === 'latest' ? latest : recent;
+    };
+    return { reads, rulesets: { active } };
+  };
+  const scoringWith = (rulesets: { active: (freshness?: 'latest' | 'recent') => Promise<typeof starterRuleset> }) =>
+    new LeadScoring({ recorded: store, visitors: store, scores: store, rulesets, publisher, latency: { record: () => {} }, log: new MemoryLog() });
+
+  it('is read once for a batch, however many leads it scores', async () => {
+    store.record(pageView('e-demo', 'demo'), webinar('e-webinar', 'lead-2'));
+    const { reads, rulesets } = pointer(starterRuleset, starterRuleset);
+    const outcomes = scoringWith(rulesets).scoreBatch(messages(recorded('e-demo'), recorded('e-webinar', 'lead-2')));
+    await Promise.all(outcomes.values());
+    expect(reads).toEqual(['recent']);
+    expect(store.writes.map((write) => write.leadId).sort()).toEqual(['lead-1', 'lead-2']);
+  });
+
+  it('is read afresh for a lead the rescoring job already moved to a newer version, so its score never goes back to the old one', async () => {
+    store.record(pageView('e-demo', 'demo'));
+    await score(messages(recorded('e-demo')));
+    const rescored = store.leads.get('lead-1')?.score;
+    if (!rescored) throw new Error('not scored');
+    // The job replaced the score under the newly active ruleset; this batch's read of the pointer predates the activation.
+    store.leads.set('lead-1', { ...(store.leads.get('lead-1') as Lead), score: { ...rescored, rulesetVersion: lowerBar.version } });
+    store.record(pageView('e-pricing', 'pricing', undefined, 2));
+    const { reads, rulesets } = pointer(starterRuleset, lowerBar);
+    await Promise.all(scoringWith(rulesets).scoreBatch(messages(recorded('e-pricing'))).values());
+    expect(reads).toEqual(['recent', 'latest']);
+    expect(store.leads.get('lead-1')?.score).toMatchObject({ rulesetVersion: 'lower-bar', eventCount: 2 });
+  });
+});
