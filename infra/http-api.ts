@@ -1,5 +1,5 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, type HttpRouteIntegration } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
@@ -22,12 +22,18 @@ export interface LeadflowHttpApiProps {
  * Functions answering CORS themselves (`cors: 'by-function'`, the collector called from every
  * customer's site) are also on an API of their own without API-level CORS, whose preflights reach the
  * function: API Gateway would otherwise answer them and replace the function's CORS headers.
+ *
+ * The routes, their integrations and the invoke permissions live in a nested stack, `Routes`: a
+ * CloudFormation stack holds at most 500 resources, and a hundred routes of forty functions would
+ * take a third of them beside the functions, queues and alarms.
  */
 export class LeadflowHttpApi {
   readonly api: HttpApi;
   /** The API of the functions answering CORS themselves, made with the first of them. */
   collectorApi: HttpApi | undefined;
   private readonly iamAuthorizer = new HttpIamAuthorizer();
+  /** The nested stack holding every route, integration and invoke permission. */
+  readonly routes: NestedStack;
 
   constructor(
     private readonly scope: Construct,
@@ -44,6 +50,7 @@ export class LeadflowHttpApi {
       },
     });
     this.stageAndAlarm(this.api, '');
+    this.routes = new NestedStack(scope, 'Routes', { description: 'leadflow HTTP routes, their Lambda integrations and invoke permissions' });
   }
 
   /** The default stage with the manifest's throttling and access logs, and an alarm on 5xx answers. */
@@ -73,20 +80,15 @@ export class LeadflowHttpApi {
     // otherwise take 80 of the 500 resources a CloudFormation stack may hold. Only this function's own
     // routes integrate with it, so the API still reaches it through them alone.
     const integration = new HttpLambdaIntegration(`${constructIdOf(spec.name)}Integration`, fn, { scopePermissionToRoute: false });
-    const routes = spec.trigger.routes.flatMap((route) =>
-      this.api.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
-        integration,
-        ...(spec.trigger.audience === 'admin' ? { authorizer: this.iamAuthorizer } : {}),
-      }),
+    const routes = spec.trigger.routes.map((route) =>
+      this.route(this.api, route.path, HttpMethod[route.method], integration, spec.trigger.audience === 'admin'),
     );
     if (spec.trigger.cors === 'by-function') {
       const collectorApi = this.collectorApi ?? this.newCollectorApi();
       const own = new HttpLambdaIntegration(`${constructIdOf(spec.name)}OwnApiIntegration`, fn, { scopePermissionToRoute: false });
       for (const path of new Set(spec.trigger.routes.map((route) => route.path))) {
         const methods = [...new Set(spec.trigger.routes.filter((route) => route.path === path).map((route) => HttpMethod[route.method])), HttpMethod.OPTIONS];
-        routes.push(...collectorApi.addRoutes({ path, methods, integration: own }));
+        routes.push(...methods.map((method) => this.route(collectorApi, path, method, own, false)));
       }
     }
     if (spec.trigger.audience === 'public') {
@@ -97,6 +99,16 @@ export class LeadflowHttpApi {
         }),
       );
     }
+  }
+
+  /** One route in the nested stack, named as `HttpApi.addRoutes` names them, under its API's id. */
+  private route(api: HttpApi, path: string, method: HttpMethod, integration: HttpRouteIntegration, iam: boolean): HttpRoute {
+    return new HttpRoute(this.routes, `${api.node.id}${method}${path}`, {
+      httpApi: api,
+      routeKey: HttpRouteKey.with(path, method),
+      integration,
+      ...(iam ? { authorizer: this.iamAuthorizer } : {}),
+    });
   }
 
   private newCollectorApi(): HttpApi {

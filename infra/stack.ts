@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -54,6 +54,8 @@ export class LeadflowStack extends Stack {
   /** Every function by manifest name, for the console stack's API. */
   readonly functions = new Map<string, IFunction>();
   readonly alarmAction: IAlarmAction;
+  /** The nested stack of the HTTP routes, their integrations and invoke permissions. */
+  readonly routes: NestedStack;
 
   constructor(scope: Construct, id: string, props: LeadflowStackProps) {
     super(scope, id, props);
@@ -70,6 +72,7 @@ export class LeadflowStack extends Stack {
     const scheduling = new Scheduling(this, { bus, alarmAction, queuePrefix });
     const httpApi = new LeadflowHttpApi(this, { settings: manifest.http, allowedOrigins: props.settings.allowedOrigins, alarmAction });
     const { api } = httpApi;
+    this.routes = httpApi.routes;
     const edge = props.edge ? new PublicEdge(this, 'Edge', { ...props.edge, api }) : undefined;
     const consumers = new EventConsumers(this, { bus, alarmAction, queuePrefix });
 

@@ -12,6 +12,9 @@ import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../ma
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 let template: Template;
+/** The nested stack of the routes, their integrations and invoke permissions. */
+let routesTemplate: Template;
+/** The main stack's resources and the routes stack's together. */
 let resources: Resources;
 
 /** Template assertions need no function code: bundling is skipped. */
@@ -20,7 +23,8 @@ const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 beforeAll(() => {
   const { stack } = buildApp(newApp());
   template = Template.fromStack(stack);
-  resources = template.toJSON().Resources as Resources;
+  routesTemplate = Template.fromStack(stack.routes);
+  resources = { ...(template.toJSON().Resources as Resources), ...(routesTemplate.toJSON().Resources as Resources) };
 }, 120_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
@@ -188,7 +192,8 @@ describe('LeadflowStack', () => {
     const apis = ofType('AWS::ApiGatewayV2::Api');
     const collector = apis.find(([id]) => id.startsWith('CollectorApi'));
     expect(collector?.[1].Properties.CorsConfiguration).toBeUndefined();
-    const collectorRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, route]) => JSON.stringify(route.Properties.ApiId).includes(collector?.[0] ?? '-'));
+    // The routes stack names the API by a parameter that carries its construct path: `referencetoLeadflowCollectorApi…`.
+    const collectorRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, route]) => JSON.stringify(route.Properties.ApiId).includes('LeadflowCollectorApi'));
     const keys = collectorRoutes.map(([, route]) => String(route.Properties.RouteKey));
     expect(keys.sort()).toEqual(['GET /v1/projects/{writeKey}/settings', 'OPTIONS /v1/projects/{writeKey}/settings', 'OPTIONS /v1/{call}', 'POST /v1/{call}']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { ApiId: { Ref: collector?.[0] }, DefaultRouteSettings: { ThrottlingRateLimit: manifest.http.throttleRatePerSecond, ThrottlingBurstLimit: manifest.http.throttleBurst } });
@@ -198,7 +203,7 @@ describe('LeadflowStack', () => {
   it('exposes each manifest route; admin routes require IAM, public ones are throttled at the stage', () => {
     for (const spec of manifest.functions.filter(isHttpFunction)) {
       for (const route of spec.trigger.routes) {
-        template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        routesTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', {
           RouteKey: routeKey(route),
           AuthorizationType: spec.trigger.audience === 'admin' ? 'AWS_IAM' : 'NONE',
         });
@@ -229,7 +234,7 @@ describe('LeadflowStack', () => {
     const variables = (resources[functionLogicalId('record-purchases')]?.Properties.Environment as { Variables: Record<string, string> }).Variables;
     expect(variables.MAX_BODY_BYTES).toBe(String(64 * 1024));
     expect(variables.EVENT_BUS_NAME).toBeUndefined();
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/admin/purchases', AuthorizationType: 'AWS_IAM' });
+    routesTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/admin/purchases', AuthorizationType: 'AWS_IAM' });
   });
 
   it('gives record-lifecycle its own rule and queue on lead.qualified, beside alert-sales', () => {
@@ -244,8 +249,8 @@ describe('LeadflowStack', () => {
   it('takes 100 CRM updates behind IAM: sales-feedback has a 64 KB body limit; the report function only reads', () => {
     const feedback = (resources[functionLogicalId('sales-feedback')]?.Properties.Environment as { Variables: Record<string, string> }).Variables;
     expect(feedback.MAX_BODY_BYTES).toBe(String(64 * 1024));
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/admin/crm/updates', AuthorizationType: 'AWS_IAM' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/admin/reports/handoff', AuthorizationType: 'AWS_IAM' });
+    routesTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/admin/crm/updates', AuthorizationType: 'AWS_IAM' });
+    routesTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/admin/reports/handoff', AuthorizationType: 'AWS_IAM' });
     const reports = (resources[functionLogicalId('handoff-reports')]?.Properties.Environment as { Variables: Record<string, string> }).Variables;
     expect(reports.EVENT_BUS_NAME).toBeUndefined();
   });
