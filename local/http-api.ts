@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { CONSOLE_PATH, serveConsole } from './console';
 import { closeServer, listenOn } from './services';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { routeKey, type HttpApiSettings, type HttpFunctionSpec } from '../manifest/types';
@@ -124,6 +125,14 @@ export async function startHttpApi(options: {
     if (!target) {
       request.resume();
       return message(400, 'Bad Request');
+    }
+
+    // The console beside the API, as CloudFront serves it beside the API in AWS.
+    if (target.path === CONSOLE_PATH.slice(0, -1) || target.path.startsWith(CONSOLE_PATH)) {
+      request.resume();
+      await serveConsole(request, response, target.path);
+      options.log(`${method} ${target.path} ${response.statusCode} ${Date.now() - started} ms`);
+      return;
     }
 
     const candidates = table.filter((route) => route.regex.test(target.path));

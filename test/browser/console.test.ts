@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_PATH, ensureConsoleBuilt } from '../../local/console';
+import type { LocalStack } from '../../local/stack';
+import { eventually, stackClient } from '../integration/helpers';
+import { sharedStack } from '../integration/shared-stack';
+
+/**
+ * The console (web/console) as each role uses it, in headless Chromium against the whole local stack,
+ * with axe-core on every page it shows. Sign-in goes through the development sign-in: the list of
+ * users once the API offers it (console-auth), until then the admin token by the same code path.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available) {
+  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
+  console.warn(`\n*** SKIPPED: browser tests need ${CHROMIUM} (apt-get install chromium) ***\n`);
+}
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+/** Scoring and qualification run on the bus and queues after the requests are answered. */
+const PIPELINE_DEADLINE_MS = 45_000;
+
+let stack: LocalStack;
+let browser: Browser;
+const { admin, getLead, qualifyLead } = stackClient(() => stack);
+
+beforeAll(async () => {
+  if (!available) return;
+  await ensureConsoleBuilt();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  stack = await sharedStack();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const consoleUrl = (path = '') => `${stack.apiUrl}${CONSOLE_PATH}${path}`;
+
+/** Signs in as someone of this role: from the development users once listed, else with the admin token. */
+async function signedIn(role: 'admin' | 'marketer' | 'sales'): Promise<{ context: BrowserContext; page: Page }> {
+  // bypassCSP lets the test inject axe-core; the first test checks the policy itself.
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 768 }, bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(consoleUrl());
+  const asUser = page.getByRole('button', { name: new RegExp(`^Sign in as .*\\(${role}\\)$`) });
+  const token = page.getByLabel('Admin token');
+  await expect.poll(async () => (await asUser.count()) + (await token.count()), { timeout: 15_000 }).toBeGreaterThan(0);
+  await checkAccessibility(page, 'sign-in');
+  if (await asUser.count()) await asUser.first().click();
+  else {
+    await token.fill(stack.devToken);
+    await page.getByRole('button', { name: 'Sign in with the token' }).click();
+  }
+  await page.getByRole('heading', { name: 'Leads', level: 1 }).waitFor();
+  return { context, page };
+}
+
+/** axe-core on the page as shown: no serious or critical violation. */
+async function checkAccessibility(page: Page, name: string) {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] }> } }).axe;
+    return (await axe.run()).violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => `${violation.id}: ${JSON.stringify(violation.nodes.map((node) => node.target))}`);
+  });
+  expect(violations, `axe on ${name}`).toEqual([]);
+}
+
+describe.skipIf(!available)('the console', () => {
+  it('serves the app under /console/ with its config, security headers and its routes on reload', async () => {
+    const config = await fetch(consoleUrl('config.json'));
+    expect(await config.json()).toEqual({ apiUrl: stack.apiUrl, auth: { kind: 'development' } });
+    const deepLink = await fetch(consoleUrl('leads/some-lead'));
+    expect(deepLink.status).toBe(200);
+    expect(deepLink.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await deepLink.text()).toContain('<div id="root">');
+    expect((await fetch(consoleUrl('assets/missing.js'))).status).toBe(404);
+    expect((await fetch(consoleUrl('../../v1/openapi.json'))).status).not.toBe(500);
+  });
+
+  it('a sales rep finds a new MQL, reads why it qualified and accepts it', { timeout: 120_000 }, async () => {
+    const leadId = await qualifyLead('Sari');
+    const lead = await eventually(async () => {
+      const view = await getLead(leadId);
+      return view.stage === 'mql' ? view : undefined;
+    }, PIPELINE_DEADLINE_MS);
+    const { context, page } = await signedIn('sales');
+    await checkAccessibility(page, 'leads');
+
+    await page.getByLabel('Email, name or company').fill(lead.email);
+    await page.getByLabel('Stage').selectOption('mql');
+    await page.getByRole('button', { name: 'Find' }).click();
+    const row = page.getByRole('row').filter({ hasText: lead.email });
+    await expect.poll(() => row.textContent()).toContain('mql');
+    await row.getByRole('link', { name: lead.email }).click();
+
+    await page.getByRole('heading', { name: 'Why: the rules behind the score' }).waitFor();
+    const score = await page.locator('.score-line').textContent();
+    expect(score).toContain('Qualified (MQL)');
+    const why = page.getByRole('table').filter({ hasText: 'Points now' });
+    expect(await why.textContent()).toContain('Webinar registration');
+    expect(await why.textContent()).toContain('Demo page view');
+    await checkAccessibility(page, 'lead');
+
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Recorded' }).textContent()).toBe('Recorded: the lead is now sql.');
+    expect((await getLead(leadId)).stage).toBe('sql');
+    await context.close();
+  });
+
+  it('a marketer edits a rule, sees validation by rule and field, back-tests, and activates with progress', { timeout: 180_000 }, async () => {
+    const version = `console-${randomUUID().slice(0, 8)}`;
+    const { context, page } = await signedIn('marketer');
+    await page.getByRole('link', { name: 'Scoring' }).click();
+    await page.getByRole('heading', { name: 'Scoring rulesets' }).waitFor();
+    await checkAccessibility(page, 'scoring');
+    await page.getByLabel('New version name').fill(version);
+    await page.getByRole('button', { name: 'New draft from the active ruleset' }).click();
+
+    const rule = page.getByRole('group', { name: 'Rule webinar-registration' });
+    await rule.getByLabel('Points').fill('0');
+    await expect.poll(() => rule.locator('.field-error').textContent()).toContain('rules[webinar-registration].points');
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'problem' }).textContent()).toBe('1 problem(s)');
+    await rule.getByLabel('Points').fill('15');
+    await rule.getByLabel('Description').fill('Webinar registration (any webinar)');
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Valid' }).count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    const diff = page.getByRole('region', { name: 'Changes against the active ruleset' });
+    await expect.poll(() => diff.textContent()).toContain('Webinar registration (any webinar)');
+
+    await page.getByRole('button', { name: 'Back-test the saved draft (last 30 days)' }).click();
+    await page.getByText(/leads, \d+ events replayed/).waitFor({ timeout: 60_000 });
+    expect(await page.getByRole('img', { name: 'MQLs per week' }).count()).toBe(1);
+    expect(await page.getByRole('img', { name: 'Score histogram' }).count()).toBe(1);
+    await checkAccessibility(page, 'ruleset editor');
+
+    await page.getByRole('button', { name: 'Activate and rescore every lead' }).click();
+    await page.getByText(/^Active\. Every lead rescored/).waitFor({ timeout: 120_000 });
+    const rulesets = (await (await admin('GET', '/v1/admin/rulesets?limit=200')).json()) as { active: string };
+    expect(rulesets.active).toBe(version);
+    await context.close();
+  });
+
+  it('in Indonesian, the frame and the lead list speak Indonesian', async () => {
+    const { context, page } = await signedIn('admin');
+    await page.getByLabel('Language').selectOption('id');
+    await page.getByRole('heading', { name: 'Prospek', level: 1 }).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('id');
+    expect(await page.getByRole('button', { name: 'Cari' }).count()).toBe(1);
+    await context.close();
+  });
+
+  it('a sales session sees no scoring in the navigation, and the scoring page says it is not for its role', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    // The session as development sign-in stores it for a sales rep (console-auth's routes issue the token;
+    // until then the API itself refuses nothing here, so this checks only what the console hides).
+    await context.addInitScript((token) => sessionStorage.setItem('leadflow.session', JSON.stringify({ token, user: 'rep-1', name: 'Rep One', role: 'sales' })), stack.devToken);
+    const page = await context.newPage();
+    await page.goto(consoleUrl('leads'));
+    await page.getByRole('heading', { name: 'Leads', level: 1 }).waitFor();
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Leads']);
+    await page.goto(consoleUrl('scoring'));
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Your role (sales) cannot use this page.');
+    await context.close();
+  });
+
+  it.todo('a sales rep cannot reach the scoring API (403): needs console-auth roles on the API');
+  it.todo('a marketer builds a segment, creates and schedules a campaign and reads its report: the segments and campaigns pages are not built yet');
+});

@@ -1,0 +1,12 @@
+import type { TextKey } from './i18n';
+import type { Role } from './session';
+
+/** The console's sections and who may use each. The API enforces roles; this only hides what a role cannot do. */
+export const SECTIONS = [
+  { path: 'leads', label: 'nav.leads', roles: ['admin', 'marketer', 'sales'] },
+  { path: 'scoring', label: 'nav.scoring', roles: ['admin', 'marketer'] },
+] as const satisfies readonly { path: string; label: TextKey; roles: readonly Role[] }[];
+
+export type SectionPath = (typeof SECTIONS)[number]['path'];
+
+export const canUse = (role: Role, path: SectionPath): boolean => SECTIONS.some((section) => section.path === path && (section.roles as readonly Role[]).includes(role));
