@@ -15,6 +15,10 @@ const LeadsPage = lazy(() => import('./pages/leads'));
 const LeadPage = lazy(() => import('./pages/lead'));
 const ScoringPage = lazy(() => import('./pages/scoring'));
 const RulesetPage = lazy(() => import('./pages/ruleset'));
+const SegmentsPage = lazy(() => import('./pages/segments'));
+const TemplatesPage = lazy(() => import('./pages/templates'));
+const CampaignsPage = lazy(() => import('./pages/campaigns'));
+const CampaignPage = lazy(() => import('./pages/campaign'));
 
 export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
   const [session, setSession] = useState<Session | undefined>(storedSession);
@@ -63,6 +67,10 @@ export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
             <Route path="leads/:leadId" element={allowed('leads', <LeadPage session={session} />)} />
             <Route path="scoring" element={allowed('scoring', <ScoringPage />)} />
             <Route path="scoring/:version" element={allowed('scoring', <RulesetPage />)} />
+            <Route path="segments" element={allowed('segments', <SegmentsPage />)} />
+            <Route path="templates" element={allowed('templates', <TemplatesPage />)} />
+            <Route path="campaigns" element={allowed('campaigns', <CampaignsPage />)} />
+            <Route path="campaigns/:campaignId" element={allowed('campaigns', <CampaignPage />)} />
             <Route path="*" element={<p role="alert">{text('app.notFound')}</p>} />
           </Routes>
         </Layout>

@@ -5,6 +5,9 @@ import type { Role } from './session';
 export const SECTIONS = [
   { path: 'leads', label: 'nav.leads', roles: ['admin', 'marketer', 'sales'] },
   { path: 'scoring', label: 'nav.scoring', roles: ['admin', 'marketer'] },
+  { path: 'segments', label: 'nav.segments', roles: ['admin', 'marketer'] },
+  { path: 'templates', label: 'nav.templates', roles: ['admin', 'marketer'] },
+  { path: 'campaigns', label: 'nav.campaigns', roles: ['admin', 'marketer'] },
 ] as const satisfies readonly { path: string; label: TextKey; roles: readonly Role[] }[];
 
 export type SectionPath = (typeof SECTIONS)[number]['path'];
