@@ -19,6 +19,9 @@ const SegmentsPage = lazy(() => import('./pages/segments'));
 const TemplatesPage = lazy(() => import('./pages/templates'));
 const CampaignsPage = lazy(() => import('./pages/campaigns'));
 const CampaignPage = lazy(() => import('./pages/campaign'));
+const ReportsPage = lazy(() => import('./pages/reports'));
+const FormsPage = lazy(() => import('./pages/forms'));
+const SettingsPage = lazy(() => import('./pages/settings'));
 
 export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
   const [session, setSession] = useState<Session | undefined>(storedSession);
@@ -71,6 +74,9 @@ export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
             <Route path="templates" element={allowed('templates', <TemplatesPage />)} />
             <Route path="campaigns" element={allowed('campaigns', <CampaignsPage />)} />
             <Route path="campaigns/:campaignId" element={allowed('campaigns', <CampaignPage />)} />
+            <Route path="forms" element={allowed('forms', <FormsPage apiUrl={config.apiUrl} />)} />
+            <Route path="reports" element={allowed('reports', <ReportsPage />)} />
+            <Route path="settings" element={allowed('settings', <SettingsPage />)} />
             <Route path="*" element={<p role="alert">{text('app.notFound')}</p>} />
           </Routes>
         </Layout>

@@ -85,14 +85,19 @@ export default function RulesetPage() {
   useEffect(() => {
     if (!edited) return;
     setIssues(undefined);
+    let current = true;
     const timer = setTimeout(() => {
       const { ruleset, issues: local } = assembled(edited);
       api.call(validateRulesetRoute, { body: ruleset as z.input<typeof validateRulesetRoute.request.body.schema> }).then(
-        (validation) => setIssues([...local, ...validation.issues.filter((issue) => !local.some((known) => known.path === issue.path))]),
-        (error: unknown) => setIssues([...local, { path: '(ruleset)', message: error instanceof Error ? error.message : String(error) }]),
+        (validation) => current && setIssues([...local, ...validation.issues.filter((issue) => !local.some((known) => known.path === issue.path))]),
+        (error: unknown) => current && setIssues([...local, { path: '(ruleset)', message: error instanceof Error ? error.message : String(error) }]),
       );
     }, VALIDATE_AFTER_MS);
-    return () => clearTimeout(timer);
+    return () => {
+      // The answer about an earlier draft, arriving late, must not stand for the current one.
+      current = false;
+      clearTimeout(timer);
+    };
   }, [edited, api]);
 
   const isDraft = !stored.data || stored.data.status === 'draft';

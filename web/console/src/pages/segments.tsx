@@ -22,6 +22,7 @@ export default function SegmentsPage() {
 
   useEffect(() => {
     setPreview({});
+    let current = true;
     const timer = setTimeout(() => {
       let where: Record<string, unknown>;
       try {
@@ -31,11 +32,15 @@ export default function SegmentsPage() {
         return;
       }
       api.call(previewSegmentDefinition, { body: { where } as z.input<typeof previewSegmentDefinition.request.body.schema> }).then(
-        (answer) => setPreview({ audience: answer.audience }),
-        (error: unknown) => setPreview({ problem: error instanceof Error ? error.message : String(error) }),
+        (answer) => current && setPreview({ audience: answer.audience }),
+        (error: unknown) => current && setPreview({ problem: error instanceof Error ? error.message : String(error) }),
       );
     }, PREVIEW_AFTER_MS);
-    return () => clearTimeout(timer);
+    return () => {
+      // An answer to an earlier condition arriving late must not replace the current one's.
+      current = false;
+      clearTimeout(timer);
+    };
   }, [whereText, api, text]);
 
   const save = useMutation({
