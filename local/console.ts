@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
@@ -18,7 +18,7 @@ function newestChange(folder: string): number {
   let newest = 0;
   for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
     const path = join(entry.parentPath, entry.name);
-    if (!entry.isFile() || path.startsWith(CONSOLE_BUILD + sep) || path.includes(`${sep}node_modules${sep}`)) continue;
+    if (!entry.isFile() || path.startsWith(CONSOLE_BUILD) || path.includes(`${sep}node_modules${sep}`)) continue;
     newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
@@ -32,10 +32,22 @@ export function consoleBuildIsStale(): boolean {
   return INPUTS.some((folder) => newestChange(join(ROOT, folder)) > builtAt);
 }
 
-/** Builds the console with Vite (as `npm run build:console` does). */
+/**
+ * Builds the console with Vite (as `npm run build:console` does) into a folder of its own, then puts
+ * it in place: two processes building at once (`npm start` and a test) never mix their files, and the
+ * one that finishes second leaves the first's equally fresh build.
+ */
 export async function buildConsole(): Promise<void> {
   const { build } = await import('vite');
-  await build({ configFile: join(CONSOLE_SOURCE, 'vite.config.ts'), logLevel: 'warn' });
+  const staging = `${CONSOLE_BUILD}.${process.pid}.tmp`;
+  await build({ configFile: join(CONSOLE_SOURCE, 'vite.config.ts'), logLevel: 'warn', build: { outDir: staging, emptyOutDir: true } });
+  rmSync(CONSOLE_BUILD, { recursive: true, force: true });
+  try {
+    renameSync(staging, CONSOLE_BUILD);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /** Builds the console when it is missing or out of date; true when it built. */
