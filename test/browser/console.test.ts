@@ -20,6 +20,8 @@ if (!available) {
   console.warn(`\n*** SKIPPED: browser tests need ${CHROMIUM} (apt-get install chromium) ***\n`);
 }
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+/** How long a page may take to show what a test waits for: the machine is slow and shared, and each function's first call loads it. */
+const UI = { timeout: 30_000 };
 /** Scoring and qualification run on the bus and queues after the requests are answered. */
 const PIPELINE_DEADLINE_MS = 45_000;
 
@@ -109,7 +111,7 @@ describe.skipIf(!available)('the console', () => {
     await page.getByLabel('Stage').selectOption('mql');
     await page.getByRole('button', { name: 'Find' }).click();
     const row = page.getByRole('row').filter({ hasText: lead.email });
-    await expect.poll(() => row.textContent()).toContain('mql');
+    await expect.poll(() => row.textContent(), UI).toContain('mql');
     await row.getByRole('link', { name: lead.email }).click();
 
     await page.getByRole('heading', { name: 'Why: the rules behind the score' }).waitFor();
@@ -121,7 +123,7 @@ describe.skipIf(!available)('the console', () => {
     await checkAccessibility(page, 'lead');
 
     await page.getByRole('button', { name: 'Accept' }).click();
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Recorded' }).textContent()).toBe('Recorded: the lead is now sql.');
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Recorded' }).textContent(), UI).toBe('Recorded: the lead is now sql.');
     expect(((await getLead(leadId)) as unknown as { stage: string }).stage).toBe('sql');
     await context.close();
   });
@@ -137,15 +139,15 @@ describe.skipIf(!available)('the console', () => {
 
     const rule = page.getByRole('group', { name: 'Rule webinar-registration' });
     await rule.getByLabel('Points').fill('0');
-    await expect.poll(() => rule.locator('.field-error').textContent()).toContain('rules[webinar-registration].points');
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'problem' }).textContent()).toBe('1 problem(s)');
+    await expect.poll(() => rule.locator('.field-error').textContent(), UI).toContain('rules[webinar-registration].points');
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'problem' }).textContent(), UI).toBe('1 problem(s)');
     await rule.getByLabel('Points').fill('15');
     await rule.getByLabel('Description').fill('Webinar registration (any webinar)');
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Valid' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Valid' }).count(), UI).toBe(1);
 
     await page.getByRole('button', { name: 'Save draft' }).click();
     const diff = page.getByRole('region', { name: 'Changes against the active ruleset' });
-    await expect.poll(() => diff.textContent()).toContain('Webinar registration (any webinar)');
+    await expect.poll(() => diff.textContent(), UI).toContain('Webinar registration (any webinar)');
 
     await page.getByRole('button', { name: 'Back-test the saved draft (last 30 days)' }).click();
     await page.getByText(/leads, \d+ events replayed/).waitFor({ timeout: 60_000 });
@@ -170,7 +172,7 @@ describe.skipIf(!available)('the console', () => {
     await page.getByRole('heading', { name: 'Subject: Welcome, friend' }).waitFor();
     for (const device of ['Desktop (640 px)', 'Mobile (375 px)']) {
       const frame = page.frameLocator(`iframe[title="${device}"]`);
-      await expect.poll(() => frame.locator('body').textContent()).toContain('Hello there');
+      await expect.poll(() => frame.locator('body').textContent(), UI).toContain('Hello there');
     }
     expect(await page.locator('iframe[title="Mobile (375 px)"]').evaluate((frame) => (frame as unknown as { offsetWidth: number }).offsetWidth)).toBe(375);
     await checkAccessibility(page, 'templates');
@@ -182,7 +184,7 @@ describe.skipIf(!available)('the console', () => {
 
     await page.getByRole('link', { name: 'Forms & sources' }).click();
     await page.getByRole('heading', { name: 'Tracking sources' }).waitFor();
-    await expect.poll(() => page.getByText('Loading…').count()).toBe(0);
+    await expect.poll(() => page.getByText('Loading…').count(), UI).toBe(0);
     const forms = page.getByRole('table').first();
     // Every form listed carries the script tag that embeds it.
     expect(await forms.getByRole('cell', { name: /\/f\/[^/]+\/embed\.js/ }).count()).toBe((await forms.getByRole('row').count()) - 1);
@@ -213,7 +215,7 @@ describe.skipIf(!available)('the console', () => {
     await page.getByRole('heading', { name: 'Leads', level: 1 }).waitFor();
     expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Leads', 'Reports']);
     await page.goto(consoleUrl('scoring'));
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Your role (sales) cannot use this page.');
+    await expect.poll(() => page.getByRole('alert').textContent(), UI).toBe('Your role (sales) cannot use this page.');
     await context.close();
   });
 
@@ -240,7 +242,7 @@ describe.skipIf(!available)('the console', () => {
     await checkAccessibility(page, 'new campaign');
     await page.getByRole('button', { name: 'Create the campaign' }).click();
     await page.getByRole('heading', { name: /Console webinar invite/ }).waitFor();
-    await expect.poll(() => page.getByRole('region', { name: 'Audience' }).textContent()).toContain('1 leads match');
+    await expect.poll(() => page.getByRole('region', { name: 'Audience' }).textContent(), UI).toContain('1 leads match');
 
     await page.getByLabel('Time zone').selectOption('Asia/Jakarta');
     await page.getByLabel('Send at (local time)').fill(wallClockIn('Asia/Jakarta', 8));
