@@ -213,8 +213,9 @@ export const manifest: Manifest = {
       maxBodyBytes: 256 * 1024,
       access: ['bus:put', 'scheduler:manage'],
       // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
-      // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with.
-      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
+      // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with;
+      // the list of campaigns is the CAMPAIGNS index partition.
+      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#', 'CAMPAIGNS'] } },
     },
     {
       name: 'manage-segments',

@@ -254,6 +254,9 @@ describe.skipIf(!available)('the console', () => {
     await expect.poll(() => page.getByRole('region', { name: 'Report' }).textContent(), { timeout: 30_000 }).toMatch(/Delivered \d+(\.\d+)?%/);
     expect(await page.getByRole('img', { name: 'Recipients by outcome' }).count()).toBe(1);
     expect(await page.getByRole('status').filter({ hasText: 'sent' }).first().textContent()).toBe('1 sent, 0 skipped of 1 recipients.');
+    await page.getByRole('link', { name: 'Campaigns' }).click();
+    const listed = page.getByRole('table', { name: 'Campaigns, newest first' }).getByRole('row').filter({ has: page.getByRole('link', { name: 'Console webinar invite' }) });
+    await expect.poll(() => listed.first().textContent(), UI).toContain('sent');
     await context.close();
   });
 });

@@ -1,20 +1,21 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import type * as z from 'zod';
-import { createCampaign } from '../../../../functions/manage-campaigns/routes';
+import { createCampaign, listCampaigns } from '../../../../functions/manage-campaigns/routes';
 import { listSegments } from '../../../../functions/manage-segments/routes';
 import { listTemplates } from '../../../../functions/manage-templates/routes';
 import { SUBSCRIPTION_TYPES } from '../../../../src/domain/subscriptions';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
-import { ErrorNotice } from '../notices';
+import { ErrorNotice, Loading } from '../notices';
 
 /** A new campaign: who (a subscription type and a saved segment) and what (a saved template, or subject and body). */
 export default function CampaignsPage() {
   const api = useApi();
   const navigate = useNavigate();
-  const { text } = useI18n();
+  const { text, formatDate } = useI18n();
+  const campaigns = useQuery({ queryKey: ['campaigns'], queryFn: () => api.call(listCampaigns, { query: { limit: '50' } }) });
   const segments = useQuery({ queryKey: ['segments'], queryFn: () => api.call(listSegments, { query: { limit: '200' } }) });
   const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.call(listTemplates, { query: { limit: '200' } }) });
   const [templateId, setTemplateId] = useState('');
@@ -38,7 +39,41 @@ export default function CampaignsPage() {
 
   return (
     <section aria-labelledby="campaigns-title">
-      <h1 id="campaigns-title">{text('campaigns.new')}</h1>
+      <h1 id="campaigns-title">{text('nav.campaigns')}</h1>
+      {campaigns.isPending ? (
+        <Loading />
+      ) : campaigns.isError ? (
+        <ErrorNotice error={campaigns.error} onRetry={() => campaigns.refetch()} />
+      ) : (
+        <div className="table-scroll">
+          <table aria-label={text('campaigns.list')}>
+            <thead>
+              <tr>
+                <th scope="col">{text('campaigns.name')}</th>
+                <th scope="col">{text('scoring.status')}</th>
+                <th scope="col">{text('campaigns.subscription')}</th>
+                <th scope="col">{text('leads.created')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {campaigns.data.items.map((campaign) => (
+                <tr key={campaign.id}>
+                  <td>
+                    <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
+                  </td>
+                  <td>
+                    <span className={`status status-${campaign.status}`}>{campaign.status}</span>
+                    {campaign.schedule ? ` ${campaign.schedule.sendAt.replace('T', ' ')} ${campaign.schedule.timeZone}` : ''}
+                  </td>
+                  <td>{campaign.subscription}</td>
+                  <td>{formatDate(campaign.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h2>{text('campaigns.new')}</h2>
       <form onSubmit={submit} className="stack">
         <div className="field">
           <label htmlFor="campaign-name">{text('campaigns.name')}</label>

@@ -317,6 +317,10 @@ function BacktestReport({ report }: { readonly report: BacktestReportBody }) {
   const bucket = (entry: { from?: number; to?: number }) => `${entry.from ?? '…'}–${entry.to ?? '…'}`;
   const buckets = report.draft.histogram.map(bucket);
   const won = report.draft.closedWon as { leads?: number; caught?: number; medianDaysBeforeWin?: number | null };
+  type AlertLoad = { perRep?: { repId: string; alerts: number }[] };
+  const reps = (outcome: BacktestReportBody['draft']) => (outcome.alertLoad as AlertLoad).perRep ?? [];
+  const repIds = [...new Set([...reps(report.draft), ...reps(report.active)].map((rep) => rep.repId))];
+  const alertsOf = (outcome: BacktestReportBody['draft']) => repIds.map((repId) => reps(outcome).find((rep) => rep.repId === repId)?.alerts ?? 0);
   return (
     <div className="backtest">
       <p>{text('backtest.summary', { leads: report.leads, events: report.events, draft: report.draft.mqls, active: report.active.mqls })}</p>
@@ -342,6 +346,16 @@ function BacktestReport({ report }: { readonly report: BacktestReportBody }) {
             { label: text('backtest.active'), values: perWeek(report.active), colour: COLOURS.active },
           ]}
         />
+        {repIds.length > 0 && (
+          <BarChart
+            title={text('backtest.alerts')}
+            labels={repIds}
+            series={[
+              { label: text('backtest.draft'), values: alertsOf(report.draft), colour: COLOURS.draft },
+              { label: text('backtest.active'), values: alertsOf(report.active), colour: COLOURS.active },
+            ]}
+          />
+        )}
       </div>
     </div>
   );
