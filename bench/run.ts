@@ -9,7 +9,8 @@
  * left to the Lambda runtime), the wall-clock and CPU time to import each bundle cold, and the size of
  * leadflow.js (raw and gzipped). Prints a table and writes bench/results.json. Figures depend on the
  * machine: quote them with it.
- * `npm run bench -- campaign` (or functions, throughput, scoring, handoff) runs only the sections named
+ * `npm run bench -- console` measures the console (bench/console.ts): its first-load JavaScript compressed, and the
+ * leads page's first render over 100,000 leads. `npm run bench -- campaign` (or functions, throughput, scoring, handoff) runs only the sections named
  * and keeps the other sections' last figures. `npm run bench -- collector` measures the Segment-compatible
  * collector's throughput (bench/collector.ts).
  */
@@ -26,6 +27,7 @@ import { manifest } from '../manifest/manifest';
 import type { FunctionSpec } from '../manifest/types';
 import { esbuildOptionsFor, FUNCTION_BUNDLING } from '../infra/function-bundling';
 import { campaignSend } from './campaign';
+import { consoleBundle, consoleFirstRender } from './console';
 import { collectorThroughput } from './collector';
 import { handoffLatency } from './handoff';
 import { ingestToScore } from './throughput';
@@ -168,6 +170,19 @@ async function collector() {
   }
 }
 
+const CONSOLE_LEADS = Number(process.env.BENCH_CONSOLE_LEADS ?? 100_000);
+
+/** The console's first-load JavaScript, and the leads page's first render over CONSOLE_LEADS leads. */
+async function consoleApp() {
+  const bundle = await consoleBundle();
+  const stack = await startLocalStack({ log: () => {} });
+  try {
+    return { ...bundle, ...(await consoleFirstRender(stack, CONSOLE_LEADS)) };
+  } finally {
+    await stack.stop();
+  }
+}
+
 type Figures = Record<string, Record<string, unknown>>;
 
 /** Current figures beside the previous run's, metric by metric. */
@@ -179,14 +194,14 @@ function beside(current: Figures, previous: Figures | undefined) {
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${loadavg()[0]?.toFixed(1)}`;
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign', 'handoff', 'collector'] as const;
+const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign', 'handoff', 'collector', 'console'] as const;
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length) throw new Error(`Unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
 const runs = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 
 const resultsPath = new URL('./results.json', import.meta.url);
-type Results = { collector?: Record<string, unknown>; throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; snippet?: Record<string, unknown>; at?: string; machine?: string };
+type Results = { console?: Record<string, unknown>; collector?: Record<string, unknown>; throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; snippet?: Record<string, unknown>; at?: string; machine?: string };
 let previous: Results | undefined;
 try {
   previous = JSON.parse(readFileSync(resultsPath, 'utf8')).current;
@@ -201,9 +216,10 @@ const scoringFigures = runs('scoring') ? await scoring() : (previous?.scoring ??
 const campaign = runs('campaign') ? await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE) : (previous?.campaign ?? {});
 const handoffFigures = runs('handoff') ? await handoff() : (previous?.handoff ?? {});
 const collectorFigures = runs('collector') ? await collector() : (previous?.collector ?? {});
+const consoleFigures = runs('console') ? await consoleApp() : (previous?.console ?? {});
 
 console.log(`\nleadflow bench on ${machine}${previous ? ` (previous: ${previous.at} on ${previous.machine})` : ''}\n`);
-console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, snippet, collector: collectorFigures }, previous as Figures | undefined));
+console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, snippet, collector: collectorFigures, console: consoleFigures }, previous as Figures | undefined));
 console.table(
   functionRows.map((row) => {
     const before = previous?.functions?.find((entry) => entry.function === row.function);
@@ -218,5 +234,5 @@ console.table(
   }),
 );
 
-writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, collector: collectorFigures, functions: functionRows, snippet }, previous }, null, 2)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, collector: collectorFigures, console: consoleFigures, functions: functionRows, snippet }, previous }, null, 2)}\n`);
 console.log(`written ${resultsPath.pathname}`);

@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { CONSOLE_PATH, serveConsole } from './console';
 import { closeServer, listenOn } from './services';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { routeKey, type HttpApiSettings, type HttpFunctionSpec } from '../manifest/types';
@@ -145,6 +146,13 @@ export async function startHttpApi(options: {
       return message(400, 'Bad Request');
     }
 
+    // The console beside the API, as CloudFront serves it beside the API in AWS.
+    if (target.path === CONSOLE_PATH.slice(0, -1) || target.path.startsWith(CONSOLE_PATH)) {
+      request.resume();
+      await serveConsole(request, response, target.path);
+      options.log(`${method} ${target.path} ${response.statusCode} ${Date.now() - started} ms`);
+      return;
+    }
     const origin = request.headers.origin;
     const consoleCors: Record<string, string> = origin && LOOPBACK_ORIGIN.test(origin) ? { 'access-control-allow-origin': origin, vary: 'origin' } : {};
     if (target.path === DEV_USERS_PATH || target.path === DEV_SESSIONS_PATH) return developmentSignIn(request, target.path, method, consoleCors, send);

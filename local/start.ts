@@ -51,6 +51,8 @@ if (!claim.claimed) {
 // Also when this process ends on an error nobody caught.
 process.on('exit', () => claim.release());
 // Loaded only now, so that a second start answers in one line, before the SDK has anything to say.
+const { CONSOLE_PATH, ensureConsoleBuilt } = await import('./console');
+if (await ensureConsoleBuilt()) console.log('Built the console (web/console/dist).');
 const { isAddressInUse } = await import('./services');
 const { newKeyRing, startLocalStack } = await import('./stack');
 const { startDemoSite } = await import('./demo-site');
@@ -88,6 +90,7 @@ console.log(`
 leadflow is running locally (pid ${process.pid}).
 
   Demo site         ${demoSite.url}   (click around, then see your score: README, "Try it: the demo site")
+  Console           ${stack.apiUrl}${CONSOLE_PATH}   (the web app for marketers and sales; sign in with the admin token below)
   API               ${stack.apiUrl}
   OpenAPI document  ${stack.apiUrl}/v1/openapi.json
   Sent mail         ${stack.sesUrl}   (every email, with its headers)
@@ -100,7 +103,7 @@ leadflow is running locally (pid ${process.pid}).
 
 Ctrl-C stops everything.
 `);
-console.log(`leadflow-ready ${JSON.stringify({ apiUrl: stack.apiUrl, devToken: stack.devToken, demoSiteUrl: demoSite.url, ...stack.endpoints })}`);
+console.log(`leadflow-ready ${JSON.stringify({ apiUrl: stack.apiUrl, consoleUrl: `${stack.apiUrl}${CONSOLE_PATH}`, devToken: stack.devToken, demoSiteUrl: demoSite.url, ...stack.endpoints })}`);
 
 let stopping = false;
 function stopAndExit(reason: string) {

@@ -216,8 +216,8 @@ export const manifest: Manifest = {
       access: ['bus:put', 'scheduler:manage'],
       // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
       // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with;
-      // the send-time policy item (SETTINGS).
-      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS'], write: ['CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#'] } },
+      // the send-time policy item (SETTINGS); the list of campaigns is the CAMPAIGNS index partition.
+      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS'], write: ['CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'CAMPAIGNS'] } },
     },
     {
       name: 'manage-journeys',
@@ -327,14 +327,15 @@ export const manifest: Manifest = {
     },
     {
       name: 'get-lead',
-      description: 'Returns a lead with its scores, grade, stage and score breakdown.',
+      description: 'Returns a lead with its scores, grade, stage and score breakdown; lists leads by text, stage, grade and owner.',
       entry: 'functions/get-lead/handler.ts',
       trigger: { kind: 'http', routes: getLeadRoutes, audience: 'admin' },
       timeoutSeconds: 5,
       memoryMb: 256,
       access: [],
-      // The lead, its score, stage history and recent events (LEAD#), the ruleset it was scored with.
-      table: { read: ['LEAD#', 'RULESET#', 'RULESET'] },
+      // The lead, its score, stage history and recent events (LEAD#), the ruleset it was scored with;
+      // the list walks the listing partitions (LEADS# on gsi1) and looks an exact address up (EMAIL#).
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'EMAIL#'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'who-am-i',

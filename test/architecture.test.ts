@@ -25,7 +25,8 @@ type Layer =
   | 'local'
   | 'cli'
   | 'bench'
-  | 'web';
+  | 'web'
+  | 'web/console';
 
 interface Rule {
   readonly imports: readonly Layer[];
@@ -54,6 +55,11 @@ const RULES: Readonly<Record<Layer, Rule>> = {
   bench: { imports: ['bench', 'local', 'infra', 'manifest', 'src/domain', 'src/adapters', 'src/app', 'src/api', 'web'], packages: ANY_PACKAGE },
   // What runs in visitors' browsers: no package (it must stay small and make no third-party request); esbuild builds it.
   web: { imports: ['web'], packages: /^(esbuild|node:(fs|url))$/ },
+  // The console (a single-page app, built by Vite): the typed client and the route declarations with their schemas, nothing that runs in Lambda.
+  'web/console': {
+    imports: ['web/console', 'functions/routes', 'src/api', 'src/domain', 'src/http'],
+    packages: /^(react|react-dom|react-router|@tanstack\/react-query|chart\.js|react-chartjs-2|zod|vite|@vitejs\/plugin-react|node:url)$/,
+  },
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -66,6 +72,7 @@ function layerOf(file: string): Layer | undefined {
     return layer in RULES ? (layer as Layer) : undefined;
   }
   if (top === 'functions' && /^(routes|schemas)(\.ts)?$/.test(file.split('/')[2] ?? '')) return 'functions/routes';
+  if (top === 'web' && second === 'console') return 'web/console';
   return top && top in RULES ? (top as Layer) : undefined;
 }
 
@@ -108,7 +115,7 @@ function violations(edges: readonly ImportEdge[]): string[] {
 
 function sourceFiles(folder: string): string[] {
   return readdirSync(join(ROOT, folder), { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .filter((entry) => entry.isFile() && /\.tsx?$/.test(entry.name) && !entry.parentPath.includes('/dist'))
     .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
 }
 

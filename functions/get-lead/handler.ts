@@ -1,25 +1,43 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../src/adapters/clients';
+import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadEventStore } from '../../src/adapters/lead-events';
+import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { LeadPage } from '../../src/app/lead-page';
-import { readConfig, setting } from '../../src/config';
-import { maySeeLead } from '../../src/domain/roles';
+import { LeadSearch } from '../../src/app/lead-search';
+import { positiveInteger, readConfig, setting } from '../../src/config';
+import { maySeeLead, ownLeadsOnly } from '../../src/domain/roles';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { getLeadRoutes } from './routes';
 
-const config = readConfig({ TABLE_NAME: setting });
+const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
+const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const listing = new LeadListing(documentClient(), config.TABLE_NAME);
+const emails = new EmailIndex(documentClient(), config.TABLE_NAME);
 const leadPage = new LeadPage({
-  leads: new LeadStore(documentClient(), config.TABLE_NAME),
+  leads,
   events: new LeadEventStore(documentClient(), config.TABLE_NAME),
   stageChanges: new LifecycleStore(documentClient(), config.TABLE_NAME),
   rulesets: new RulesetStore(documentClient(), config.TABLE_NAME),
 });
 
-export const handler = routesHandler({ logger }, getLeadRoutes, {
+const leadSearch = new LeadSearch({
+  leadsPage: (limit, cursor) => listing.leadsPage(limit, cursor),
+  cursorAfter: (leadId) => listing.cursorAfter(leadId),
+  leadIdForEmail: (email) => emails.leadIdForEmail(email),
+  getLeads: (leadIds) => leads.getLeads(leadIds),
+});
+
+export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, getLeadRoutes, {
   getLead: async ({ params: { leadId }, caller }) => json(200, await leadPage.show(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
+  // A sales rep lists their own leads whatever owner they ask for.
+  listLeads: async ({ query: { limit, cursor, ...filter }, caller }) => {
+    const ownerOnly = ownLeadsOnly(caller);
+    return json(200, await leadSearch.search(ownerOnly ? { ...filter, owner: ownerOnly } : filter, limit, cursor));
+  },
 });

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { LIFECYCLE_STAGES } from '../../src/domain/handoff/lifecycle';
+import { LeadFilter } from '../../src/domain/lead-search';
+import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
 import { EVERY_ROLE } from '../../src/domain/roles';
 
@@ -48,4 +50,35 @@ export const getLead = defineRoute({
   errors: { 404: 'No such lead.' },
 });
 
-export const getLeadRoutes = [getLead] as const;
+const LeadSummary = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    firstName: z.string().optional(),
+    lastName: z.string().optional(),
+    company: z.string().optional(),
+    createdAt: z.string(),
+    stage: z.enum(LIFECYCLE_STAGES),
+    owner: z.object({ repId: z.string(), teamId: z.string() }).optional(),
+    score: z.object({ total: z.number(), fit: z.number(), engagement: z.number(), grade: z.string(), qualified: z.boolean(), asOf: z.string() }).optional().describe('As stored at the latest event (engagement decays from `asOf`).'),
+  })
+  .meta({ id: 'LeadSummary' });
+
+export const listLeads = defineRoute({
+  operationId: 'listLeads',
+  method: 'GET',
+  path: '/v1/admin/leads',
+  roles: EVERY_ROLE,
+  summary: 'Find leads by email, name or company, stage, grade and owner',
+  description:
+    'An exact address is looked up directly. Otherwise the listing is walked with the filter, reading at most 1,000 leads per request: a filter few leads match may answer fewer items than `limit` (even none) with a `nextCursor`; keep asking until there is none.',
+  request: { query: PageQuery.extend(LeadFilter.shape) },
+  responses: {
+    200: {
+      description: '`{ items, nextCursor?, scanned }`: matching leads in listing order, and how many leads this request read.',
+      schema: pageOf(LeadSummary).extend({ scanned: z.int() }).meta({ id: 'LeadList' }),
+    },
+  },
+});
+
+export const getLeadRoutes = [getLead, listLeads] as const;

@@ -24,8 +24,9 @@ const config = readConfig({
   MAX_BODY_BYTES: positiveInteger,
 });
 const logger = new Logger();
+const campaignStore = new CampaignStore(documentClient(), config.TABLE_NAME);
 const campaigns = new Campaigns({
-  campaigns: new CampaignStore(documentClient(), config.TABLE_NAME),
+  campaigns: campaignStore,
   segments: new SegmentStore(documentClient(), config.TABLE_NAME),
   templates: new TemplateStore(documentClient(), config.TABLE_NAME),
   leads: new LeadStore(documentClient(), config.TABLE_NAME),
@@ -39,6 +40,7 @@ const sendPolicy = new SendPolicySettings(new SendPolicyStore(documentClient(), 
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageCampaignsRoutes, {
   createCampaign: async ({ body }) => json(201, await campaigns.create(body)),
+  listCampaigns: async ({ query }) => json(200, await campaigns.list(await campaignStore.list(query))),
   getCampaign: async ({ params: { campaignId } }) => json(200, await campaigns.get(campaignId)),
   getCampaignReport: async ({ params: { campaignId } }) => json(200, await campaigns.report(campaignId)),
   previewCampaign: async ({ params: { campaignId }, query: { leadId } }) => json(200, await campaigns.preview(campaignId, leadId)),

@@ -5,6 +5,7 @@ import { CAMPAIGN_STATUSES, CampaignDefinition } from '../../src/domain/campaign
 import { ScheduleRequest } from '../../src/domain/campaigns/schedule';
 import { SendPolicy, SKIP_REASONS } from '../../src/domain/consent/send-policy';
 import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
+import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute, type ErrorDeclaration } from '../../src/http/routes';
 import { MARKETING } from '../../src/domain/roles';
 
@@ -64,6 +65,22 @@ export const createCampaign = defineRoute({
   request: { body: { schema: CampaignDefinition } },
   responses: { 201: { description: 'The draft.', schema: Campaign } },
   errors: { 400: 'A field is invalid, a template names an unknown field (`template.html`), or the template or version does not exist (`template.templateId`, `template.version`).' },
+});
+
+export const listCampaigns = defineRoute({
+  operationId: 'listCampaigns',
+  method: 'GET',
+  path: '/v1/admin/campaigns',
+  summary: 'List campaigns, newest first',
+  request: { query: PageQuery },
+  responses: {
+    200: {
+      description: '`{ items: [{ id, name, subscription, status, createdAt, schedule? }], nextCursor? }`: a page of campaigns (their counts are on each campaign).',
+      schema: pageOf(z.object({ id: z.uuid(), name: z.string(), subscription: z.enum(SUBSCRIPTION_TYPES), status: Status, createdAt: z.iso.datetime(), schedule: Schedule.optional() }).meta({ id: 'CampaignListing' })).meta({
+        id: 'CampaignList',
+      }),
+    },
+  },
 });
 
 export const getCampaign = defineRoute({
@@ -265,6 +282,7 @@ export const replaceSendPolicy = defineRoute({
 
 export const manageCampaignsRoutes = [
   createCampaign,
+  listCampaigns,
   getCampaign,
   getCampaignReport,
   previewCampaign,

@@ -7,7 +7,9 @@ import { ClaimRecords, type ClaimKey } from './claims';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 import { SKIP_REASONS, type SkipReason } from '../domain/consent/send-policy';
+import type { Page, PageRequest } from '../domain/page';
 import { keys } from './keys';
+import { listPage } from './query-pages';
 
 /**
  * Counter shards per campaign, each its own partition. A counting transaction writes its send records
@@ -74,6 +76,9 @@ const shardsOf = (value: unknown): string[] => (value instanceof Set ? [...value
  * write touches the campaign item (which holds the template): counts go to counter shards, planned
  * pages to the plan item, and readers sum them.
  */
+/** A campaign as the list shows it. */
+export type CampaignListing = Pick<CampaignItem, 'id' | 'name' | 'subscription' | 'status' | 'createdAt' | 'schedule'>;
+
 export class CampaignStore {
   /**
    * A send is claimed before SES is called and never taken over: a sender that died after the call
@@ -104,6 +109,21 @@ export class CampaignStore {
     );
     this.layouts.set(id, SHARDED);
     return { ...item, recipients: 0, planned: false, sent: 0, skipped: 0 };
+  }
+
+  /**
+   * A page of campaigns, newest first, from the listing index: name, subscription type, status,
+   * schedule and creation time (the counts are summed per campaign by `get`).
+   */
+  async list(request: PageRequest): Promise<Page<CampaignListing>> {
+    return listPage(this.client, { tableName: this.tableName, index: 'gsi1', key: keys.campaignListing('', '').gsi1pk, newestFirst: true }, request, (item) => ({
+      id: String(item.id),
+      name: String(item.name),
+      subscription: item.subscription as CampaignItem['subscription'],
+      status: item.status as CampaignStatus,
+      createdAt: String(item.createdAt),
+      ...(item.schedule ? { schedule: item.schedule as CampaignSchedule } : {}),
+    }));
   }
 
   /** The campaign with its counts: the campaign item, its plan and its counter shards, read consistently (at once) and summed. */

@@ -1,6 +1,7 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lead } from '../domain/lead';
 import { LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
+import { keys } from './keys';
 import { withScores } from './lead-store';
 
 /** Pages through every lead by the listing index, whose 16 partitions keep any one from running hot. */
@@ -27,6 +28,11 @@ export class LeadListing {
   async leadsPage(limit: number, cursor: LeadCursor, options: { withinShard?: boolean } = {}): Promise<{ leads: Lead[]; cursor?: LeadCursor }> {
     const page = await this.listingPage(limit, cursor, options);
     return { leads: await withScores(page.items, this.client, this.tableName), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  /** The position just after this lead in the listing, as a page ending with it would give. */
+  cursorAfter(leadId: string): LeadCursor {
+    return { shard: LEAD_LISTING_SHARDS.indexOf(leadId.charAt(0)), startKey: { ...keys.lead(leadId), ...keys.leadListing(leadId) } };
   }
 
   private async listingPage(limit: number, cursor: LeadCursor, options: { projection?: string; withinShard?: boolean }) {

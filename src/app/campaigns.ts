@@ -84,6 +84,15 @@ export class Campaigns {
     return campaign;
   }
 
+  /**
+   * A page of campaigns as listed; a sending one is read whole, since whether it has been sent
+   * follows from its counts (`effectiveStatus`), which the listing does not hold.
+   */
+  async list<Listed extends Pick<Campaign, 'id' | 'status'>>(page: { readonly items: readonly Listed[]; readonly nextCursor?: string }) {
+    const items = await Promise.all(page.items.map(async (item) => (item.status === 'sending' ? { ...item, status: (await this.get(item.id)).status } : item)));
+    return { items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
   async get(campaignId: string): Promise<Campaign> {
     const campaign = await this.existing(campaignId);
     return { ...campaign, status: effectiveStatus(campaign) };

@@ -81,6 +81,15 @@ describe('reading and previewing', () => {
     await expect(manage.get('missing')).rejects.toEqual(new NotFound('No campaign missing'));
   });
 
+  it('lists a sending campaign whose every recipient is accounted for as sent, and leaves the others as stored', async () => {
+    const done = await stored('sending');
+    const going = await stored('sending');
+    campaigns.campaigns.set(done, { ...(campaigns.campaigns.get(done) as Campaign), planned: true, recipients: 1, sent: 1 });
+    campaigns.campaigns.set(going, { ...(campaigns.campaigns.get(going) as Campaign), planned: true, recipients: 2, sent: 1 });
+    const listed = await manage.list({ items: [{ id: done, status: 'sending' as const }, { id: going, status: 'sending' as const }, { id: 'draft-1', status: 'draft' as const }], nextCursor: 'next' });
+    expect(listed).toEqual({ items: [{ id: done, status: 'sent' }, { id: going, status: 'sending' }, { id: 'draft-1', status: 'draft' }], nextCursor: 'next' });
+  });
+
   it('previews the audience, and for a named lead what it would see and whether it would receive it', async () => {
     const id = await stored();
     expect(await manage.preview(id, undefined)).toEqual({ campaignId: id, audience: expect.objectContaining({ count: 1 }) });

@@ -166,7 +166,7 @@ describe('a deployed bundle calling AWS', () => {
   /** Invokes the bundle's handler for one lead with exactly `environment`; its response. */
   async function getLead(environment: Record<string, string>) {
     requests.length = 0;
-    const event = httpEvent({ method: 'GET', path: '/v1/leads/6c4f2d3e-8a4b-4c2f-9d1e-0f5a7b3c2d10', route: '/v1/leads/{leadId}', pathParameters: { leadId: '6c4f2d3e-8a4b-4c2f-9d1e-0f5a7b3c2d10' } });
+    const event = httpEvent({ method: 'GET', path: '/v1/admin/leads/6c4f2d3e-8a4b-4c2f-9d1e-0f5a7b3c2d10', route: '/v1/admin/leads/{leadId}', pathParameters: { leadId: '6c4f2d3e-8a4b-4c2f-9d1e-0f5a7b3c2d10' } });
     const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(bundlePath).href)}); console.log(JSON.stringify(await handler(${JSON.stringify(event)}, { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 10000 })));`;
     const { port } = dynamodb.address() as AddressInfo;
     // A home of its own with a default profile in ~/.aws: the SDK's stock chain would sign with it.
@@ -174,7 +174,7 @@ describe('a deployed bundle calling AWS', () => {
     mkdirSync(join(home, '.aws'), { recursive: true });
     writeFileSync(join(home, '.aws', 'credentials'), '[default]\naws_access_key_id = AKIDFROMINIFILE\naws_secret_access_key = ini-secret\n');
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH ?? '', HOME: home, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, TABLE_NAME: 'leadflow', POWERTOOLS_LOG_LEVEL: 'SILENT', ...environment },
+      env: { PATH: process.env.PATH ?? '', HOME: home, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, TABLE_NAME: 'leadflow', MAX_BODY_BYTES: '1048576', POWERTOOLS_LOG_LEVEL: 'SILENT', ...environment },
       timeout: 60_000,
     });
     return JSON.parse(stdout) as { statusCode: number };

@@ -1,0 +1,82 @@
+import * as z from 'zod';
+import { checkEmail } from '../domain/email';
+import { InvalidInput } from '../domain/errors';
+import type { Lead } from '../domain/lead';
+import { LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
+import { leadMatches, leadSummary, type LeadFilter, type LeadSummary } from '../domain/lead-search';
+
+/** The listing as the search reads it: pages of whole leads in listing order, and the cursor just after one lead. */
+export interface LeadListingPort {
+  leadsPage(limit: number, cursor: LeadCursor): Promise<{ leads: Lead[]; cursor?: LeadCursor }>;
+  cursorAfter(leadId: string): LeadCursor;
+  leadIdForEmail(email: string): Promise<string | undefined>;
+  getLeads(leadIds: readonly string[]): Promise<Lead[]>;
+}
+
+/**
+ * Leads read per request at most. A filter that few leads match answers a short (even empty) page
+ * with a cursor rather than reading all 100,000 leads in one request; the console asks for more.
+ */
+export const SEARCH_BUDGET = 1_000;
+/** Leads read per query while filtering: matches beyond the page are left for the next one. */
+const FILTER_CHUNK = 200;
+
+const StartKey = z.object({ pk: z.string().startsWith('LEAD#'), sk: z.literal('PROFILE'), gsi1pk: z.string().startsWith('LEADS#'), gsi1sk: z.string() }).strict();
+const Cursor = z.object({ shard: z.int().min(0).max(LEAD_LISTING_SHARDS.length - 1), startKey: StartKey.optional() }).strict();
+
+/** The position a `cursor` parameter names, or a 400 naming `cursor`. */
+function positionOf(cursor: string): LeadCursor {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  const parsed = Cursor.safeParse(decoded);
+  // The start key must lie in the cursor's own partition, or the query would be refused with a 500.
+  if (!parsed.success || (parsed.data.startKey && parsed.data.startKey.gsi1pk !== `LEADS#${LEAD_LISTING_SHARDS[parsed.data.shard]}`)) {
+    throw new InvalidInput('Invalid request: cursor is not a cursor this list gave', [{ field: 'cursor', message: 'is not a cursor this list gave: start again without it' }]);
+  }
+  return parsed.data;
+}
+
+const encoded = (cursor: LeadCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+/**
+ * Finds leads for the console's list: an exact address is looked up in the address index; anything
+ * else walks the listing with the filter, a page at a time, within SEARCH_BUDGET leads per request.
+ */
+export class LeadSearch {
+  constructor(private readonly listing: LeadListingPort) {}
+
+  async search(filter: LeadFilter, limit: number, cursor?: string): Promise<{ items: LeadSummary[]; nextCursor?: string; scanned: number }> {
+    const address = filter.q?.includes('@') ? checkEmail(filter.q) : undefined;
+    if (address?.ok && !cursor) {
+      const leadId = await this.listing.leadIdForEmail(address.email);
+      const leads = leadId ? await this.listing.getLeads([leadId]) : [];
+      // Also a part of another address (`ann@example.com` in `joann@example.com`): walk on from the start.
+      const exact = leads.filter((lead) => leadMatches(lead, filter)).map(leadSummary);
+      if (exact.length) return { items: exact, scanned: exact.length };
+    }
+    const filtering = Object.values(filter).some((value) => value !== undefined);
+    let position: LeadCursor | undefined = cursor ? positionOf(cursor) : { shard: 0 };
+    const items: LeadSummary[] = [];
+    let scanned = 0;
+    while (position && items.length < limit && scanned < SEARCH_BUDGET) {
+      const wanted = filtering ? Math.min(FILTER_CHUNK, SEARCH_BUDGET - scanned) : limit - items.length;
+      const page: { leads: Lead[]; cursor?: LeadCursor } = await this.listing.leadsPage(wanted, position);
+      scanned += page.leads.length;
+      position = page.cursor;
+      for (const lead of page.leads) {
+        if (!leadMatches(lead, filter)) continue;
+        items.push(leadSummary(lead));
+        if (items.length === limit) {
+          // The page is full: the next one starts after this lead, even if the chunk read went further.
+          if (lead !== page.leads.at(-1) || page.cursor) position = this.listing.cursorAfter(lead.id);
+          break;
+        }
+      }
+    }
+    return { items, ...(position ? { nextCursor: encoded(position) } : {}), scanned };
+  }
+}

@@ -1,0 +1,37 @@
+import { ApiError } from '../../../src/api/client';
+import { useI18n } from './i18n';
+
+/** An error as the user reads it: the API's message and the fields it named. */
+export function ErrorNotice({ error, onRetry }: { readonly error: unknown; readonly onRetry?: () => void }) {
+  const { text } = useI18n();
+  const message = error instanceof Error ? error.message : String(error);
+  const issues = error instanceof ApiError ? error.issues : [];
+  return (
+    <div role="alert" className="notice error">
+      <p>{text('app.error', { message })}</p>
+      {issues.length > 1 && (
+        <ul>
+          {issues.map((issue) => (
+            <li key={`${issue.field}:${issue.message}`}>
+              <code>{issue.field}</code> {issue.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {onRetry && (
+        <button type="button" onClick={onRetry}>
+          {text('app.retry')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Loading() {
+  const { text } = useI18n();
+  return (
+    <p role="status" className="loading">
+      {text('app.loading')}
+    </p>
+  );
+}

@@ -1,0 +1,175 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useParams } from 'react-router';
+import {
+  cancelCampaign,
+  getCampaign,
+  getCampaignReport,
+  pauseCampaign,
+  previewCampaign,
+  resumeCampaign,
+  scheduleCampaign,
+  sendCampaign,
+  testCampaign,
+  unscheduleCampaign,
+} from '../../../../functions/manage-campaigns/routes';
+import { useApi } from '../api';
+import { BarChart, COLOURS } from '../charts';
+import { useI18n } from '../i18n';
+import { ErrorNotice, Loading } from '../notices';
+
+/** How often a sending campaign's counters are read. */
+const PROGRESS_EVERY_MS = 2_000;
+const ACTIVE = new Set(['sending', 'scheduled', 'paused']);
+
+const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+const timeZones = (): string[] => {
+  const supported = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  return [...new Set([browserTimeZone(), 'UTC', ...supported])];
+};
+
+/** One campaign: audience preview, schedule in a time zone or send now, live progress, pause/resume/cancel, the report. */
+export default function CampaignPage() {
+  const { campaignId = '' } = useParams();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text, formatDate } = useI18n();
+  const campaign = useQuery({
+    queryKey: ['campaign', campaignId],
+    queryFn: () => api.call(getCampaign, { params: { campaignId } }),
+    refetchInterval: (query) => (query.state.data && ACTIVE.has(query.state.data.status) ? PROGRESS_EVERY_MS : false),
+  });
+  const preview = useQuery({ queryKey: ['campaign-preview', campaignId], queryFn: () => api.call(previewCampaign, { params: { campaignId }, query: {} }) });
+  const report = useQuery({
+    queryKey: ['campaign-report', campaignId, campaign.data?.sent, campaign.data?.status],
+    queryFn: () => api.call(getCampaignReport, { params: { campaignId } }),
+    enabled: campaign.data !== undefined && campaign.data.status !== 'draft',
+  });
+  const [timeZone, setTimeZone] = useState(browserTimeZone);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['campaign', campaignId] });
+  const testSend = useMutation({ mutationFn: (to: string[]) => api.call(testCampaign, { params: { campaignId }, body: { to } }) });
+  const action = useMutation({
+    mutationFn: async (run: () => Promise<unknown>) => run(),
+    onSuccess: refresh,
+  });
+
+  if (campaign.isPending) return <Loading />;
+  if (campaign.isError) return <ErrorNotice error={campaign.error} onRetry={() => campaign.refetch()} />;
+  const shown = campaign.data;
+  const params = { params: { campaignId } };
+  function schedule(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const sendAt = String(new FormData(event.currentTarget).get('sendAt') ?? '');
+    action.mutate(() => api.call(scheduleCampaign, { ...params, body: { sendAt, timeZone } }));
+  }
+  function sendTest(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const to = String(new FormData(event.currentTarget).get('to') ?? '')
+      .split(',')
+      .map((address) => address.trim())
+      .filter(Boolean);
+    testSend.mutate(to);
+  }
+  const figures = report.data;
+  return (
+    <article aria-labelledby="campaign-title">
+      <h1 id="campaign-title">
+        {shown.name} <span className={`status status-${shown.status}`}>{shown.status}</span>
+      </h1>
+      <p>
+        {text('campaigns.subscription')}: {shown.subscription}. {shown.segmentRef ? `${text('campaigns.segment')}: ${shown.segmentRef.name} (v${shown.segmentRef.version}).` : text('campaigns.everyone')}{' '}
+        {text('campaigns.subject')}: {shown.template.subject}
+      </p>
+      {shown.schedule && <p>{text('campaigns.scheduledFor', { local: shown.schedule.sendAt.replace('T', ' '), zone: shown.schedule.timeZone, utc: formatDate(shown.schedule.sendsAtUtc) })}</p>}
+
+      <section aria-labelledby="audience-title">
+        <h2 id="audience-title">{text('campaigns.audience')}</h2>
+        {preview.data ? <p>{text('segments.count', { count: preview.data.audience.count })}</p> : preview.isError ? <ErrorNotice error={preview.error} /> : <Loading />}
+      </section>
+
+      <form onSubmit={sendTest} className="inline-form">
+        <label>
+          {text('campaigns.testTo')}
+          <input name="to" type="text" required />
+        </label>
+        <button type="submit" disabled={testSend.isPending}>
+          {text('campaigns.sendTest')}
+        </button>
+        {testSend.isSuccess && <span role="status">{text('campaigns.testQueued', { to: testSend.data.to.join(', ') })}</span>}
+      </form>
+      {testSend.isError && <ErrorNotice error={testSend.error} />}
+
+      <section aria-labelledby="sending-title">
+        <h2 id="sending-title">{text('campaigns.sending')}</h2>
+        <p role="status" aria-live="polite">
+          {text('campaigns.progress', { sent: shown.sent, skipped: shown.skipped, recipients: shown.recipients })}
+        </p>
+        {(shown.status === 'draft' || shown.status === 'scheduled') && (
+          <form onSubmit={schedule} className="inline-form">
+            <label>
+              {text('campaigns.sendAt')}
+              <input type="datetime-local" name="sendAt" step={1} required />
+            </label>
+            <label>
+              {text('campaigns.timeZone')}
+              <select value={timeZone} onChange={(event) => setTimeZone(event.target.value)}>
+                {timeZones().map((zone) => (
+                  <option key={zone}>{zone}</option>
+                ))}
+              </select>
+            </label>
+            <button type="submit">{text('campaigns.schedule')}</button>
+          </form>
+        )}
+        <div className="actions">
+          {shown.status === 'draft' && (
+            <button type="button" className="primary" onClick={() => action.mutate(() => api.call(sendCampaign, params))}>
+              {text('campaigns.sendNow')}
+            </button>
+          )}
+          {shown.status === 'scheduled' && (
+            <button type="button" onClick={() => action.mutate(() => api.call(unscheduleCampaign, params))}>
+              {text('campaigns.unschedule')}
+            </button>
+          )}
+          {shown.status === 'sending' && (
+            <button type="button" onClick={() => action.mutate(() => api.call(pauseCampaign, params))}>
+              {text('campaigns.pause')}
+            </button>
+          )}
+          {shown.status === 'paused' && (
+            <button type="button" onClick={() => action.mutate(() => api.call(resumeCampaign, params))}>
+              {text('campaigns.resume')}
+            </button>
+          )}
+          {ACTIVE.has(shown.status) && (
+            <button type="button" className="danger" onClick={() => action.mutate(() => api.call(cancelCampaign, params))}>
+              {text('campaigns.cancel')}
+            </button>
+          )}
+        </div>
+        {action.isError && <ErrorNotice error={action.error} />}
+      </section>
+
+      {figures && (
+        <section aria-labelledby="report-title">
+          <h2 id="report-title">{text('campaigns.report')}</h2>
+          <p>
+            {text('campaigns.rates', { delivery: figures.deliveryRate, open: figures.openRate, click: figures.clickRate, bounce: figures.bounceRate, unsubscribe: figures.unsubscribeRate })}
+          </p>
+          <BarChart
+            title={text('campaigns.outcomes')}
+            labels={['sent', 'delivered', 'opened', 'clicked', 'bounced', 'complained', 'unsubscribed']}
+            series={[
+              {
+                label: text('campaigns.recipients'),
+                values: [figures.sent, figures.delivered, figures.opened, figures.clicked, figures.bounced, figures.complained, figures.unsubscribed],
+                colour: COLOURS.fit,
+              },
+            ]}
+          />
+        </section>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,151 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { listLeads } from '../../../../functions/get-lead/routes';
+import { LIFECYCLE_STAGES } from '../../../../src/domain/handoff/lifecycle';
+import { GRADES } from '../../../../src/domain/scoring/ruleset';
+import { useApi } from '../api';
+import { useI18n } from '../i18n';
+import { ErrorNotice, Loading } from '../notices';
+
+const FILTERS = ['q', 'stage', 'grade', 'owner'] as const;
+const PAGE_SIZE = 50;
+
+/** The lead list: filters in the address (so a search can be bookmarked), pages by cursor, server-side. */
+export default function LeadsPage() {
+  const api = useApi();
+  const { text, formatDate } = useI18n();
+  const [params, setParams] = useSearchParams();
+  const [sortByScore, setSortByScore] = useState(false);
+  const filter = Object.fromEntries(FILTERS.flatMap((name) => (params.get(name) ? [[name, params.get(name) ?? '']] : [])));
+  // The cursors of the pages before this one, so "previous" needs no request to find its start.
+  const cursors = params.getAll('after');
+  const cursor = cursors.at(-1);
+  const leads = useQuery({
+    queryKey: ['leads', filter, cursor],
+    queryFn: () => api.call(listLeads, { query: { ...filter, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) } }),
+    placeholderData: keepPreviousData,
+  });
+
+  function search(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const next = new URLSearchParams();
+    for (const name of FILTERS) {
+      const value = String(form.get(name) ?? '').trim();
+      if (value) next.set(name, value);
+    }
+    setParams(next);
+  }
+  const turn = (nextCursors: readonly string[]) => {
+    const next = new URLSearchParams(params);
+    next.delete('after');
+    for (const value of nextCursors) next.append('after', value);
+    setParams(next);
+  };
+
+  const items = [...(leads.data?.items ?? [])];
+  if (sortByScore) items.sort((a, b) => (b.score?.total ?? -Infinity) - (a.score?.total ?? -Infinity));
+  return (
+    <section aria-labelledby="leads-title">
+      <h1 id="leads-title">{text('leads.title')}</h1>
+      <search>
+      <form className="filters" onSubmit={search} key={params.toString()}>
+        <label>
+          {text('leads.search')}
+          <input name="q" type="search" defaultValue={filter.q ?? ''} />
+        </label>
+        <label>
+          {text('leads.stage')}
+          <select name="stage" defaultValue={filter.stage ?? ''}>
+            <option value="">{text('leads.any')}</option>
+            {LIFECYCLE_STAGES.map((stage) => (
+              <option key={stage} value={stage}>
+                {stage}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {text('leads.grade')}
+          <select name="grade" defaultValue={filter.grade ?? ''}>
+            <option value="">{text('leads.any')}</option>
+            {GRADES.map((grade) => (
+              <option key={grade} value={grade}>
+                {grade}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {text('leads.owner')}
+          <input name="owner" defaultValue={filter.owner ?? ''} />
+        </label>
+        <button type="submit" className="primary">
+          {text('leads.find')}
+        </button>
+        <button type="button" onClick={() => setParams(new URLSearchParams())}>
+          {text('leads.clear')}
+        </button>
+      </form>
+      </search>
+      <label className="inline">
+        <input type="checkbox" checked={sortByScore} onChange={(event) => setSortByScore(event.target.checked)} /> {text('leads.sortPage')}
+      </label>
+      {leads.isPending ? (
+        <Loading />
+      ) : leads.isError ? (
+        <ErrorNotice error={leads.error} onRetry={() => leads.refetch()} />
+      ) : (
+        <>
+          <div className="table-scroll">
+            <table aria-label={text('leads.results')} aria-busy={leads.isFetching}>
+              <thead>
+                <tr>
+                  <th scope="col">{text('leads.email')}</th>
+                  <th scope="col">{text('leads.name')}</th>
+                  <th scope="col">{text('leads.company')}</th>
+                  <th scope="col">{text('leads.stage')}</th>
+                  <th scope="col">{text('leads.grade')}</th>
+                  <th scope="col" className="number">
+                    {text('leads.score')}
+                  </th>
+                  <th scope="col">{text('leads.owner')}</th>
+                  <th scope="col">{text('leads.created')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((lead) => (
+                  <tr key={lead.id}>
+                    <td>
+                      <Link to={`/leads/${lead.id}`}>{lead.email}</Link>
+                    </td>
+                    <td>{[lead.firstName, lead.lastName].filter(Boolean).join(' ')}</td>
+                    <td>{lead.company}</td>
+                    <td>
+                      <span className={`stage stage-${lead.stage}`}>{lead.stage}</span>
+                    </td>
+                    <td>{lead.score?.grade}</td>
+                    <td className="number">{lead.score ? Math.round(lead.score.total) : ''}</td>
+                    <td>{lead.owner?.repId}</td>
+                    <td>{formatDate(lead.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {items.length === 0 && <p>{text('leads.none')}</p>}
+          <p className="help">{text('leads.scanned', { count: leads.data.scanned })}</p>
+          <div className="pager">
+            <button type="button" disabled={cursors.length === 0} onClick={() => turn(cursors.slice(0, -1))}>
+              {text('leads.previous')}
+            </button>
+            <button type="button" disabled={!leads.data.nextCursor} onClick={() => leads.data.nextCursor && turn([...cursors, leads.data.nextCursor])}>
+              {text('leads.next')}
+            </button>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,82 @@
+import { useQuery } from '@tanstack/react-query';
+import { getHandoffReport } from '../../../../functions/handoff-reports/routes';
+import { LIFECYCLE_STAGES } from '../../../../src/domain/handoff/lifecycle';
+import { useApi } from '../api';
+import { BarChart, COLOURS } from '../charts';
+import { useI18n } from '../i18n';
+import { ErrorNotice, Loading } from '../notices';
+
+/** The handoff report of the last six months: funnel by month, conversion, time to MQL, MQL acceptance, won and lost reasons. */
+export default function ReportsPage() {
+  const api = useApi();
+  const { text } = useI18n();
+  const report = useQuery({ queryKey: ['handoff-report'], queryFn: () => api.call(getHandoffReport, { query: {} }) });
+  if (report.isPending) return <Loading />;
+  if (report.isError) return <ErrorNotice error={report.error} onRetry={() => report.refetch()} />;
+  const data = report.data;
+  const months = data.funnel.map((row) => row.month);
+  const funnelStages = LIFECYCLE_STAGES.filter((stage) => data.funnel.some((row) => typeof (row as Record<string, unknown>)[stage] === 'number'));
+  const palette = ['#1f5fa8', '#b34700', '#1d6b35', '#6b3fa0', '#8a6d00', '#a11d1d', '#4a5360', '#00707a'];
+  const days = (value: number | null) => (value === null ? '–' : String(value));
+  return (
+    <section aria-labelledby="reports-title">
+      <h1 id="reports-title">{text('reports.title', { from: data.months.from, to: data.months.to })}</h1>
+      <ul className="figures">
+        <li>{text('reports.timeToMql', { leads: data.timeToMql.leads, median: days(data.timeToMql.medianDays), p90: days(data.timeToMql.p90Days) })}</li>
+        <li>{text('reports.acceptance', { accepted: data.mqlAcceptance.accepted, rejected: data.mqlAcceptance.rejected, rate: data.mqlAcceptance.ratePercent ?? '–' })}</li>
+      </ul>
+      <div className="charts">
+        <BarChart
+          title={text('reports.funnel')}
+          labels={months}
+          series={funnelStages.map((stage, index) => ({
+            label: stage,
+            values: data.funnel.map((row) => Number((row as Record<string, unknown>)[stage] ?? 0)),
+            colour: palette[index % palette.length] ?? COLOURS.fit,
+          }))}
+        />
+        <BarChart
+          title={text('reports.conversion')}
+          horizontal
+          labels={data.conversion.map((step) => `${step.from} → ${step.to}`)}
+          series={[{ label: '%', values: data.conversion.map((step) => step.ratePercent ?? 0), colour: COLOURS.fit }]}
+        />
+      </div>
+      <div className="columns">
+        {(['won', 'lost'] as const).map((outcome) => (
+          <section key={outcome} aria-labelledby={`${outcome}-title`}>
+            <h2 id={`${outcome}-title`}>{text(`reports.${outcome}`)}</h2>
+            {data[outcome].length ? (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{text('reports.reason')}</th>
+                    <th scope="col" className="number">
+                      {text('reports.count')}
+                    </th>
+                    <th scope="col">{text('reports.amounts')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data[outcome].map((line) => (
+                    <tr key={line.reason}>
+                      <td>{line.reason}</td>
+                      <td className="number">{line.count}</td>
+                      <td>
+                        {Object.entries(line.amounts)
+                          .map(([currency, amount]) => `${amount} ${currency}`)
+                          .join(', ')}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <p>{text('lead.none')}</p>
+            )}
+          </section>
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,201 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import type * as z from 'zod';
+import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../../../../functions/manage-webhooks/routes';
+import { liftSuppression, listSuppressions } from '../../../../functions/manage-suppressions/routes';
+import { getSalesReasons } from '../../../../functions/sales-feedback/routes';
+import { WEBHOOK_EVENT_TYPES } from '../../../../src/domain/events';
+import { useApi } from '../api';
+import { useI18n } from '../i18n';
+import { ErrorNotice, Loading } from '../notices';
+
+/** Settings an admin keeps: webhooks (with secret rotation), the suppression list, the sales reason lists. */
+export default function SettingsPage() {
+  const { text } = useI18n();
+  return (
+    <section aria-labelledby="settings-title">
+      <h1 id="settings-title">{text('settings.title')}</h1>
+      <Webhooks />
+      <Suppressions />
+      <Reasons />
+    </section>
+  );
+}
+
+function Webhooks() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text, formatDate } = useI18n();
+  const webhooks = useQuery({ queryKey: ['webhooks'], queryFn: () => api.call(listWebhooks, { query: { limit: '200' } }) });
+  // A secret is shown once, in the answer that made it: kept here until the page is left.
+  const [secret, setSecret] = useState<{ id: string; secret: string }>();
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+  const create = useMutation({
+    mutationFn: (body: z.input<typeof createWebhook.request.body.schema>) => api.call(createWebhook, { body }),
+    onSuccess: (created) => {
+      setSecret({ id: created.id, secret: created.secret });
+      refresh();
+    },
+  });
+  const rotate = useMutation({
+    mutationFn: (webhookId: string) => api.call(rotateWebhookSecret, { params: { webhookId }, body: {} }),
+    onSuccess: (rotated) => {
+      setSecret({ id: rotated.id, secret: rotated.secret });
+      refresh();
+    },
+  });
+  const remove = useMutation({ mutationFn: (webhookId: string) => api.call(deleteWebhook, { params: { webhookId } }), onSuccess: refresh });
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    create.mutate({ url: String(form.get('url') ?? ''), eventTypes: form.getAll('eventTypes').map(String) as (typeof WEBHOOK_EVENT_TYPES)[number][] });
+  }
+  return (
+    <section aria-labelledby="webhooks-title">
+      <h2 id="webhooks-title">{text('settings.webhooks')}</h2>
+      {webhooks.isPending ? (
+        <Loading />
+      ) : webhooks.isError ? (
+        <ErrorNotice error={webhooks.error} />
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">URL</th>
+              <th scope="col">{text('settings.events')}</th>
+              <th scope="col">{text('leads.created')}</th>
+              <th scope="col">{text('settings.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {webhooks.data.items.map((webhook) => (
+              <tr key={webhook.id}>
+                <td>{webhook.url}</td>
+                <td>{webhook.eventTypes.join(', ')}</td>
+                <td>{formatDate(webhook.createdAt)}</td>
+                <td>
+                  <button type="button" onClick={() => rotate.mutate(webhook.id)}>
+                    {text('settings.rotate')}
+                  </button>{' '}
+                  <button type="button" className="danger" onClick={() => window.confirm(text('settings.deleteConfirm', { url: webhook.url })) && remove.mutate(webhook.id)}>
+                    {text('settings.delete')}
+                  </button>
+                  {webhook.previousSecretUntil && <p className="help">{text('settings.overlap', { until: formatDate(webhook.previousSecretUntil) })}</p>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {secret && (
+        <p role="status" className="notice">
+          {text('settings.secret')} <code>{secret.secret}</code>
+        </p>
+      )}
+      {[create, rotate, remove].map((mutation, index) => mutation.isError && <ErrorNotice key={['create', 'rotate', 'remove'][index]} error={mutation.error} />)}
+      <form onSubmit={submit} className="inline-form">
+        <label>
+          {text('settings.url')}
+          <input name="url" type="url" required />
+        </label>
+        <fieldset>
+          <legend>{text('settings.events')}</legend>
+          {WEBHOOK_EVENT_TYPES.map((type) => (
+            <label key={type} className="inline">
+              <input type="checkbox" name="eventTypes" value={type} defaultChecked /> {type}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          {text('settings.addWebhook')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function Suppressions() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text, formatDate } = useI18n();
+  const suppressions = useQuery({ queryKey: ['suppressions'], queryFn: () => api.call(listSuppressions, { query: { limit: '200' } }) });
+  const lift = useMutation({
+    mutationFn: ({ email, reason }: { email: string; reason: string }) => api.call(liftSuppression, { params: { email }, body: { reason } }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['suppressions'] }),
+  });
+  return (
+    <section aria-labelledby="suppressions-title">
+      <h2 id="suppressions-title">{text('settings.suppressions')}</h2>
+      {suppressions.isPending ? (
+        <Loading />
+      ) : suppressions.isError ? (
+        <ErrorNotice error={suppressions.error} />
+      ) : suppressions.data.items.length === 0 ? (
+        <p>{text('lead.none')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{text('leads.email')}</th>
+              <th scope="col">{text('reports.reason')}</th>
+              <th scope="col">{text('lead.at')}</th>
+              <th scope="col">{text('settings.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {suppressions.data.items.map((suppression) => (
+              <tr key={suppression.hash}>
+                <td>{suppression.email ?? '—'}</td>
+                <td>
+                  {suppression.reason}: {suppression.detail}
+                </td>
+                <td>{formatDate(suppression.at)}</td>
+                <td>
+                  {suppression.email && suppression.reason !== 'erased' && (
+                    <button
+                      type="button"
+                      onClick={() => {
+                        const reason = window.prompt(text('settings.liftWhy'));
+                        if (reason && suppression.email) lift.mutate({ email: suppression.email, reason });
+                      }}
+                    >
+                      {text('settings.lift')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {lift.isError && <ErrorNotice error={lift.error} />}
+    </section>
+  );
+}
+
+function Reasons() {
+  const api = useApi();
+  const { text } = useI18n();
+  const reasons = useQuery({ queryKey: ['sales-reasons'], queryFn: () => api.call(getSalesReasons, {}) });
+  if (reasons.isPending) return <Loading />;
+  if (reasons.isError) return <ErrorNotice error={reasons.error} />;
+  return (
+    <section aria-labelledby="reasons-title">
+      <h2 id="reasons-title">{text('settings.reasons')}</h2>
+      <div className="columns three">
+        {(['reject', 'won', 'lost'] as const).map((list) => (
+          <div key={list}>
+            <h3>{text(`settings.reasons.${list}`)}</h3>
+            <ul>
+              {reasons.data[list].map((reason) => (
+                <li key={reason.code}>
+                  {reason.label} <code>{reason.code}</code>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,112 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { createTemplate, listTemplates, previewTemplate } from '../../../../functions/manage-templates/routes';
+import { useApi } from '../api';
+import { useI18n } from '../i18n';
+import { ErrorNotice, Loading } from '../notices';
+
+/** Widths a preview is shown at: a desktop mail client's reading pane and a phone. */
+const WIDTHS = { desktop: 640, mobile: 375 } as const;
+
+/** Templates: the list, a new one, and a preview for a lead (or with fallbacks) at desktop and mobile widths. */
+export default function TemplatesPage() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text, formatDate } = useI18n();
+  const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.call(listTemplates, { query: { limit: '200' } }) });
+  const [leadId, setLeadId] = useState('');
+  const preview = useMutation({
+    mutationFn: (templateId: string) => api.call(previewTemplate, { params: { templateId }, body: leadId.trim() ? { leadId: leadId.trim() } : {} }),
+  });
+  const create = useMutation({
+    mutationFn: (body: { name: string; subject: string; html: string }) => api.call(createTemplate, { body }),
+    onSuccess: async (created) => {
+      await queryClient.invalidateQueries({ queryKey: ['templates'] });
+      preview.mutate(created.templateId);
+    },
+  });
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    create.mutate({ name: String(form.get('name') ?? ''), subject: String(form.get('subject') ?? ''), html: String(form.get('html') ?? '') });
+  }
+
+  return (
+    <section aria-labelledby="templates-title">
+      <h1 id="templates-title">{text('templates.title')}</h1>
+      <div className="field">
+        <label htmlFor="preview-lead">{text('templates.previewFor')}</label>
+        <input id="preview-lead" value={leadId} onChange={(event) => setLeadId(event.target.value)} placeholder="00000000-0000-0000-0000-000000000000" />
+      </div>
+      {templates.isPending ? (
+        <Loading />
+      ) : templates.isError ? (
+        <ErrorNotice error={templates.error} onRetry={() => templates.refetch()} />
+      ) : (
+        <div className="table-scroll">
+          <table aria-label={text('templates.title')}>
+            <thead>
+              <tr>
+                <th scope="col">{text('segments.name')}</th>
+                <th scope="col" className="number">
+                  {text('segments.version')}
+                </th>
+                <th scope="col">{text('segments.updated')}</th>
+                <th scope="col">{text('templates.preview')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {templates.data.items.map((template) => (
+                <tr key={template.templateId}>
+                  <td>{template.name}</td>
+                  <td className="number">{template.latestVersion}</td>
+                  <td>{formatDate(template.updatedAt)}</td>
+                  <td>
+                    <button type="button" onClick={() => preview.mutate(template.templateId)}>
+                      {text('templates.previewOne', { name: template.name })}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {preview.isError && <ErrorNotice error={preview.error} />}
+      {preview.data && (
+        <section aria-labelledby="preview-title">
+          <h2 id="preview-title">{text('templates.subjectLine', { subject: preview.data.rendered.subject })}</h2>
+          <div className="previews">
+            {(Object.keys(WIDTHS) as (keyof typeof WIDTHS)[]).map((device) => (
+              <figure key={device}>
+                <figcaption>{text(`templates.${device}`)}</figcaption>
+                {/* No script runs in it and it cannot reach the console: an email is content, never code. */}
+                <iframe title={text(`templates.${device}`)} sandbox="" srcDoc={preview.data.rendered.html} style={{ width: WIDTHS[device], height: 480 }} />
+              </figure>
+            ))}
+          </div>
+        </section>
+      )}
+
+      <h2>{text('templates.new')}</h2>
+      <form onSubmit={submit} className="stack">
+        <div className="field">
+          <label htmlFor="template-name">{text('segments.name')}</label>
+          <input id="template-name" name="name" required />
+        </div>
+        <div className="field">
+          <label htmlFor="template-subject">{text('campaigns.subject')}</label>
+          <input id="template-subject" name="subject" required />
+        </div>
+        <div className="field">
+          <label htmlFor="template-html">{text('campaigns.html')}</label>
+          <textarea id="template-html" name="html" rows={8} required defaultValue={'<p>Hello {{ lead.firstName | "there" }},</p>\n<p></p>'} />
+        </div>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          {text('templates.create')}
+        </button>
+        {create.isError && <ErrorNotice error={create.error} />}
+      </form>
+    </section>
+  );
+}
