@@ -53,27 +53,28 @@ afterAll(async () => {
 const consoleUrl = (path = '') => `${stack.apiUrl}${CONSOLE_PATH}${path}`;
 
 /** Signs in as someone of this role: from the development users once listed, else with the admin token. */
-async function signedIn(role: 'admin' | 'marketer' | 'sales'): Promise<{ context: BrowserContext; page: Page }> {
+/** Signs in through the development sign-in page as the first user of the role, or the one named. */
+async function signedIn(role: 'admin' | 'marketer' | 'sales', name = '.*'): Promise<{ context: BrowserContext; page: Page }> {
   // bypassCSP lets the test inject axe-core; the first test checks the policy itself.
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 768 }, bypassCSP: true });
   const page = await context.newPage();
   await page.goto(consoleUrl());
-  const asUser = page.getByRole('button', { name: new RegExp(`^Sign in as .*\\(${role}\\)$`) });
-  const token = page.getByLabel('Admin token');
-  await expect.poll(async () => (await asUser.count()) + (await token.count()), { timeout: 15_000 }).toBeGreaterThan(0);
+  const asUser = page.getByRole('button', { name: new RegExp(`^Sign in as ${name} \\(${role}\\)$`) });
+  await expect.poll(() => asUser.count(), { timeout: 15_000 }).toBeGreaterThan(0);
   await checkAccessibility(page, 'sign-in');
-  if (await asUser.count()) await asUser.first().click();
-  else {
-    await token.fill(stack.devToken);
-    await page.getByRole('button', { name: 'Sign in with the token' }).click();
-  }
+  await asUser.first().click();
   await page.getByRole('heading', { name: 'Leads', level: 1 }).waitFor();
   return { context, page };
 }
 
-/** Stores a session in the tab as sign-in does (runs in the page, before the app). */
-function signedInAs(session: { token: string; user: string; name: string; role: string }) {
-  (globalThis as unknown as { sessionStorage: { setItem(key: string, value: string): void } }).sessionStorage.setItem('leadflow.session', JSON.stringify(session));
+/** A rep of its own team, so the leads it is given are this file's; sales reps sign in as the routing's reps. */
+async function routeLeadsToOwnRep(): Promise<{ repId: string; name: string }> {
+  const suffix = randomUUID().slice(0, 8);
+  const rep = { id: `console-rep-${suffix}`, name: `Rina ${suffix}`, email: `console-rep-${suffix}@example.com`, capacity: 100 };
+  const team = `console-${suffix}`;
+  const routing = await admin('PUT', '/v1/admin/routing', { teams: [{ id: team, name: 'Console', inbox: `${team}@example.com`, reps: [rep] }], rules: [], defaultTeam: team });
+  expect(routing.status).toBe(200);
+  return { repId: rep.id, name: rep.name };
 }
 
 /** axe-core on the page as shown: no serious or critical violation. */
@@ -99,12 +100,13 @@ describe.skipIf(!available)('the console', () => {
   });
 
   it('a sales rep finds a new MQL, reads why it qualified and accepts it', { timeout: 120_000 }, async () => {
+    const rep = await routeLeadsToOwnRep();
     const leadId = await qualifyLead('Sari');
     const lead = await eventually(async () => {
-      const view = (await getLead(leadId)) as unknown as { email: string; stage: string };
-      return view.stage === 'mql' ? view : undefined;
+      const view = (await getLead(leadId)) as unknown as { email: string; stage: string; owner?: { repId: string } };
+      return view.stage === 'mql' && view.owner?.repId === rep.repId ? view : undefined;
     }, PIPELINE_DEADLINE_MS);
-    const { context, page } = await signedIn('sales');
+    const { context, page } = await signedIn('sales', rep.name);
     await checkAccessibility(page, 'leads');
 
     await page.getByLabel('Email, name or company').fill(lead.email);
@@ -205,21 +207,19 @@ describe.skipIf(!available)('the console', () => {
     await context.close();
   });
 
-  it('a sales session sees no scoring in the navigation, and the scoring page says it is not for its role', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
-    // The session as development sign-in stores it for a sales rep (console-auth's routes issue the token;
-    // until then the API itself refuses nothing here, so this checks only what the console hides).
-    await context.addInitScript(signedInAs, { token: stack.devToken, user: 'rep-1', name: 'Rep One', role: 'sales' });
-    const page = await context.newPage();
-    await page.goto(consoleUrl('leads'));
-    await page.getByRole('heading', { name: 'Leads', level: 1 }).waitFor();
+  it('a sales rep sees no scoring in the navigation, the scoring page says it is not for its role, and the API refuses it (403)', { timeout: 60_000 }, async () => {
+    const rep = await routeLeadsToOwnRep();
+    const { context, page } = await signedIn('sales', rep.name);
     expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Leads', 'Reports']);
     await page.goto(consoleUrl('scoring'));
     await expect.poll(() => page.getByRole('alert').textContent(), UI).toBe('Your role (sales) cannot use this page.');
+    // The console only hides what the role cannot do: the API itself refuses the rep's token.
+    const session = await page.evaluate(() => JSON.parse((globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('leadflow.session') ?? '{}') as { token?: string });
+    const rulesets = await fetch(`${stack.apiUrl}/v1/admin/rulesets`, { headers: { authorization: `Bearer ${session.token}` } });
+    expect(rulesets.status).toBe(403);
+    expect(((await rulesets.json()) as { message: string }).message).toContain('Role sales may not call listRulesets');
     await context.close();
   });
-
-  it.todo('a sales rep cannot reach the scoring API (403): needs console-auth roles on the API');
   it('a marketer builds a segment, creates and schedules a campaign in a time zone, and reads its report', { timeout: 150_000 }, async () => {
     const email = `console-${randomUUID()}@example.com`;
     const industry = `industry-${randomUUID()}`;

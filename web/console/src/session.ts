@@ -41,16 +41,12 @@ async function json(response: Response, what: string): Promise<unknown> {
 /** Who the token belongs to, by `GET /v1/admin/me`. */
 export async function whoAmI(apiUrl: string, token: string): Promise<Session> {
   const response = await fetch(new URL('/v1/admin/me', apiUrl), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
-  // Until console-auth's routes are merged the local API has no /me: the development token is the admin's.
-  if (response.status === 404) return { token, user: 'admin', name: 'Admin (development token)', role: 'admin' };
   return { token, ...Me.parse(await json(response, 'GET /v1/admin/me')) };
 }
 
-/** The users development sign-in offers, or null when the API has no development sign-in. */
-export async function developmentUsers(apiUrl: string): Promise<z.infer<typeof Me>[] | null> {
+/** The users development sign-in offers (the local API's seeded admin, marketer and sales reps). */
+export async function developmentUsers(apiUrl: string): Promise<z.infer<typeof Me>[]> {
   const response = await fetch(new URL('/v1/dev/users', apiUrl), { headers: { accept: 'application/json' } });
-  // Until console-auth's routes are merged the local API has none: sign-in takes the admin token instead.
-  if (response.status === 404) return null;
   const users = DevUsers.parse(await json(response, 'GET /v1/dev/users'));
   return Array.isArray(users) ? users : users.items;
 }

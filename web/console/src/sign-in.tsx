@@ -1,11 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { ConsoleConfig } from './config';
 import { LANGUAGES, useI18n, type Language } from './i18n';
 import { ErrorNotice, Loading } from './notices';
-import { developmentSignIn, developmentUsers, startCognitoSignIn, whoAmI, type Session } from './session';
+import { developmentSignIn, developmentUsers, startCognitoSignIn, type Session } from './session';
 
-/** Sign-in: Cognito's managed login in AWS; locally, a list of development users (or the admin token until that list exists). */
+/** Sign-in: Cognito's managed login in AWS; locally, a list of development users. */
 export function SignIn({ config, onSignedIn }: { readonly config: ConsoleConfig; readonly onSignedIn: (session: Session) => void }) {
   const { text, language, setLanguage } = useI18n();
   const [failure, setFailure] = useState<unknown>();
@@ -51,11 +51,9 @@ function CognitoSignIn({ onStart }: { readonly onStart: () => void }) {
 function DevelopmentSignIn({ apiUrl, onSignIn }: { readonly apiUrl: string; readonly onSignIn: (signIn: () => Promise<Session>) => void }) {
   const { text } = useI18n();
   const users = useQuery({ queryKey: ['dev-users', apiUrl], queryFn: () => developmentUsers(apiUrl) });
-  const [token, setToken] = useState('');
   if (users.isPending) return <Loading />;
   if (users.isError) return <ErrorNotice error={users.error} onRetry={() => users.refetch()} />;
-  if (users.data) {
-    return (
+  return (
       <>
         <p>{text('signIn.development')}</p>
         <ul className="users">
@@ -69,21 +67,4 @@ function DevelopmentSignIn({ apiUrl, onSignIn }: { readonly apiUrl: string; read
         </ul>
       </>
     );
-  }
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    onSignIn(() => whoAmI(apiUrl, token.trim()));
-  };
-  return (
-    <form onSubmit={submit}>
-      <label htmlFor="dev-token">{text('signIn.token')}</label>
-      <input id="dev-token" type="password" autoComplete="off" value={token} onChange={(event) => setToken(event.target.value)} aria-describedby="dev-token-help" required />
-      <p id="dev-token-help" className="help">
-        {text('signIn.tokenHelp')}
-      </p>
-      <button type="submit" className="primary">
-        {text('signIn.withToken')}
-      </button>
-    </form>
-  );
 }
