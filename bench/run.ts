@@ -11,7 +11,9 @@
  * machine: quote them with it.
  * `npm run bench -- campaign` (or functions, throughput, scoring, handoff) runs only the sections named
  * and keeps the other sections' last figures. `npm run bench -- collector` measures the Segment-compatible
- * collector's throughput (bench/collector.ts).
+ * collector's throughput (bench/collector.ts). `npm run bench -- journeys` measures journey enrolments per
+ * second and the lateness of 100,000 waits due in one minute (bench/journeys.ts; BENCH_JOURNEY_WAITS
+ * and BENCH_JOURNEY_ENROLMENTS change the counts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { esbuildOptionsFor, FUNCTION_BUNDLING } from '../infra/function-bundling
 import { campaignSend } from './campaign';
 import { collectorThroughput } from './collector';
 import { handoffLatency } from './handoff';
+import { journeyFigures } from './journeys';
 import { ingestToScore } from './throughput';
 import { backtestInMemory, backtestOnStack, ruleEvaluations } from './scoring';
 import { buildLeadflowJs } from '../web/leadflow-js/build';
@@ -157,6 +160,18 @@ async function handoff() {
   }
 }
 
+const JOURNEY_ENROLMENTS = Number(process.env.BENCH_JOURNEY_ENROLMENTS ?? 1_000);
+const JOURNEY_WAITS = Number(process.env.BENCH_JOURNEY_WAITS ?? 100_000);
+
+async function journeys() {
+  const stack = await startLocalStack({ log: () => {} });
+  try {
+    return await journeyFigures(stack, { enrolments: JOURNEY_ENROLMENTS, waits: JOURNEY_WAITS });
+  } finally {
+    await stack.stop();
+  }
+}
+
 const COLLECTOR_VISITORS = Number(process.env.BENCH_COLLECTOR_VISITORS ?? 200);
 
 async function collector() {
@@ -179,14 +194,14 @@ function beside(current: Figures, previous: Figures | undefined) {
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${loadavg()[0]?.toFixed(1)}`;
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign', 'handoff', 'collector'] as const;
+const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign', 'handoff', 'collector', 'journeys'] as const;
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length) throw new Error(`Unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
 const runs = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 
 const resultsPath = new URL('./results.json', import.meta.url);
-type Results = { collector?: Record<string, unknown>; throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; snippet?: Record<string, unknown>; at?: string; machine?: string };
+type Results = { journeys?: Record<string, unknown>; collector?: Record<string, unknown>; throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; snippet?: Record<string, unknown>; at?: string; machine?: string };
 let previous: Results | undefined;
 try {
   previous = JSON.parse(readFileSync(resultsPath, 'utf8')).current;
@@ -201,9 +216,10 @@ const scoringFigures = runs('scoring') ? await scoring() : (previous?.scoring ??
 const campaign = runs('campaign') ? await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE) : (previous?.campaign ?? {});
 const handoffFigures = runs('handoff') ? await handoff() : (previous?.handoff ?? {});
 const collectorFigures = runs('collector') ? await collector() : (previous?.collector ?? {});
+const journeyResults = runs('journeys') ? await journeys() : (previous?.journeys ?? {});
 
 console.log(`\nleadflow bench on ${machine}${previous ? ` (previous: ${previous.at} on ${previous.machine})` : ''}\n`);
-console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, snippet, collector: collectorFigures }, previous as Figures | undefined));
+console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, snippet, collector: collectorFigures, journeys: journeyResults }, previous as Figures | undefined));
 console.table(
   functionRows.map((row) => {
     const before = previous?.functions?.find((entry) => entry.function === row.function);
@@ -218,5 +234,5 @@ console.table(
   }),
 );
 
-writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, collector: collectorFigures, functions: functionRows, snippet }, previous }, null, 2)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, collector: collectorFigures, journeys: journeyResults, functions: functionRows, snippet }, previous }, null, 2)}\n`);
 console.log(`written ${resultsPath.pathname}`);

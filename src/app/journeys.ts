@@ -103,7 +103,7 @@ export class Journeys {
     if (journey.status === 'archived') throw new Conflict(`Journey ${journeyId} is archived; it cannot be published again`);
     const issues = await this.issues(journey.draft);
     if (issues.length) throw invalid(issues, 'draft.');
-    const steps = await Promise.all(journey.draft.steps.map((step) => this.resolved(step)));
+    const steps = await Promise.all(journey.draft.steps.map((step, index) => this.resolved(step, index)));
     const version = (journey.publishedVersion ?? 0) + 1;
     if (!(await this.deps.journeys.publish(journeyId, version, journey.publishedVersion, { ...journey.draft, steps }, new Date().toISOString()))) {
       throw new Conflict(`Journey ${journeyId} was published or changed meanwhile; read it and publish again`);
@@ -166,11 +166,11 @@ export class Journeys {
   }
 
   /** A send step with its stored template's content copied in (the latest version when none is named). */
-  private async resolved(step: Step): Promise<Step> {
+  private async resolved(step: Step, index: number): Promise<Step> {
     if (step.type !== 'send_email' || !('templateId' in step.template)) return step;
     const head = await this.deps.templates.get(step.template.templateId);
     const version = head && (await this.deps.templates.getVersion(step.template.templateId, step.template.version ?? head.latestVersion));
-    if (!version) throw InvalidInput.field(`draft.steps.${step.id}.template`, `template ${step.template.templateId} version ${step.template.version ?? 'latest'} does not exist`);
+    if (!version) throw InvalidInput.field(`draft.steps.${index}.template`, `template ${step.template.templateId} version ${step.template.version ?? 'latest'} does not exist`);
     return { ...step, template: contentOf(version) };
   }
 }
