@@ -6,6 +6,7 @@ import { Conflict, InvalidInput, NotFound } from '../domain/errors';
 import { DetailType } from '../domain/events';
 import { JOURNEY_CONTROLS, type Journey, type JourneyControl, type JourneyDefinition, type JourneyStatus, type Step } from '../domain/journeys/definition';
 import { issuePath, journeyIssues, type JourneyIssue } from '../domain/journeys/validate';
+import type { JourneyReport } from '../domain/journeys/records';
 import type { Page, PageRequest } from '../domain/page';
 
 /** The stored journeys, as the admin use cases need them; every change is conditional on what was read. */
@@ -25,27 +26,6 @@ export interface JourneysDependencies {
   readonly leads: LeadReader;
   readonly publisher: EventPublisher;
   readonly log: Log;
-}
-
-/** A journey's report: the journey as a whole, each step, each split arm. */
-export interface JourneyReport {
-  readonly journeyId: string;
-  readonly name: string;
-  readonly status: JourneyStatus;
-  readonly publishedVersion?: number;
-  readonly entered: number;
-  readonly waiting: number;
-  readonly completed: number;
-  readonly exited: number;
-  readonly exitedBy: Readonly<Record<string, number>>;
-  readonly goalReached: number;
-  readonly steps: readonly {
-    readonly stepId: string;
-    readonly type: string;
-    readonly entered: number;
-    readonly emails?: { readonly sent: number; readonly skipped: number; readonly interrupted: number; readonly skippedBy: Readonly<Record<string, number>> };
-    readonly arms?: Readonly<Record<string, number>>;
-  }[];
 }
 
 const invalid = (issues: readonly JourneyIssue[], prefix: string) =>
