@@ -12,7 +12,9 @@
  * `npm run bench -- console` measures the console (bench/console.ts): its first-load JavaScript compressed, and the
  * leads page's first render over 100,000 leads. `npm run bench -- campaign` (or functions, throughput, scoring, handoff) runs only the sections named
  * and keeps the other sections' last figures. `npm run bench -- collector` measures the Segment-compatible
- * collector's throughput (bench/collector.ts).
+ * collector's throughput (bench/collector.ts). `npm run bench -- journeys` measures journey enrolments per
+ * second and the lateness of 100,000 waits due in one minute (bench/journeys.ts; BENCH_JOURNEY_WAITS
+ * and BENCH_JOURNEY_ENROLMENTS change the counts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ import { campaignSend } from './campaign';
 import { consoleBundle, consoleFirstRender } from './console';
 import { collectorThroughput } from './collector';
 import { handoffLatency } from './handoff';
+import { journeyFigures } from './journeys';
 import { ingestToScore } from './throughput';
 import { backtestInMemory, backtestOnStack, ruleEvaluations } from './scoring';
 import { buildLeadflowJs } from '../web/leadflow-js/build';
@@ -159,6 +162,18 @@ async function handoff() {
   }
 }
 
+const JOURNEY_ENROLMENTS = Number(process.env.BENCH_JOURNEY_ENROLMENTS ?? 1_000);
+const JOURNEY_WAITS = Number(process.env.BENCH_JOURNEY_WAITS ?? 100_000);
+
+async function journeys() {
+  const stack = await startLocalStack({ log: () => {} });
+  try {
+    return await journeyFigures(stack, { enrolments: JOURNEY_ENROLMENTS, waits: JOURNEY_WAITS });
+  } finally {
+    await stack.stop();
+  }
+}
+
 const COLLECTOR_VISITORS = Number(process.env.BENCH_COLLECTOR_VISITORS ?? 200);
 
 async function collector() {
@@ -194,7 +209,7 @@ function beside(current: Figures, previous: Figures | undefined) {
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${loadavg()[0]?.toFixed(1)}`;
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign', 'handoff', 'collector', 'console'] as const;
+const SECTIONS = ['functions', 'throughput', 'scoring', 'campaign', 'handoff', 'collector', 'console', 'journeys'] as const;
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length) throw new Error(`Unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);

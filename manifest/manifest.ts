@@ -726,13 +726,12 @@ export const manifest: Manifest = {
       // of update_lead steps go on the bus.
       access: ['ses:send', 'bus:put', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
       // Journeys and their counters (JOURNEY#, listed on JOURNEYS); under each lead (LEAD#) its
-      // enrolments, step claims (deleted when an effect failed), tasks, stage transitions and consent
+      // enrolments, step claims (expired, not deleted, when an effect failed), tasks, stage transitions and consent
       // records; the lead's events, score and the rulesets scoring it (goals and branches see the lead as
       // segments do); suppressions; the routing (notify) and reps' open counts a stage change frees.
       table: {
         read: ['JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING'],
         write: ['JOURNEY#', 'LEAD#', 'ROUTING#REP#'],
-        delete: ['LEAD#'],
         query: { gsi1: ['JOURNEYS'] },
       },
     },

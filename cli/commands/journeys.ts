@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { JourneyReport } from '../../src/app/journeys';
 import type { JourneyDefinitionInput } from '../../src/domain/journeys/definition';
+import type { JourneyReport } from '../../src/domain/journeys/records';
 import { issuePath, validateJourney } from '../../src/domain/journeys/validate';
 import { expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';

@@ -61,6 +61,9 @@ const BusEvent = leadflowBusEvent(
   DetailType.JourneyEnrolmentRequested,
 );
 
+/** Timers handled in the current batch. */
+let timersSeen = 0;
+
 /** How far back a lead's history is read to find the events an `engagement.recorded` names. */
 const RECENT_EVENTS = 100;
 
@@ -69,6 +72,7 @@ async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void>
   switch (busEvent['detail-type']) {
     case DetailType.JourneyStepDue: {
       const { leadId, journeyId, run, seq, wakeAt } = busEvent.detail;
+      timersSeen += 1;
       metrics.addMetric(PipelineMetric.JourneyTimerLateness, MetricUnit.Milliseconds, Math.max(0, Date.now() - Date.parse(wakeAt)));
       return runner.timerDue(leadId, journeyId, run, seq);
     }
@@ -94,9 +98,11 @@ async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void>
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
+  timersSeen = 0;
   try {
     return await processParsedSqsBatch(event, context, logger, BusEvent, runRecord);
   } finally {
-    metrics.publishStoredMetrics();
+    // Only batches with timers measured anything; Powertools warns about publishing nothing.
+    if (timersSeen > 0) metrics.publishStoredMetrics();
   }
 };

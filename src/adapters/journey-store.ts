@@ -12,6 +12,8 @@ import { listPage, queryPages } from './query-pages';
 /** Shards of the due-time index and of each journey's counters. */
 export const DUE_SHARDS = 16;
 const COUNTER_SHARDS = 8;
+/** Step claims outlive any run (waits are at most a year), then TTL removes them. */
+const CLAIM_KEPT_SECONDS = 400 * 86_400;
 /** How long a published journey list and a journey's status may be served from memory. */
 const LIVE_CACHE_MS = 5_000;
 
@@ -232,8 +234,9 @@ export class EnrolmentStore {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {
-    // No takeover: a claim left mid-step is reported by the runner and never done again.
-    this.claims = new ClaimRecords(client, tableName, { heldStatus: 'claimed', claimedAtAttribute: 'claimedAt' });
+    // No takeover: a claim left mid-step is reported by the runner and never done again. Claims expire
+    // (long after their run), so giving one back expires it and the function needs no delete grant.
+    this.claims = new ClaimRecords(client, tableName, { heldStatus: 'claimed', claimedAtAttribute: 'claimedAt', expires: true });
   }
 
   async get(leadId: string, journeyId: string): Promise<StoredEnrolment | undefined> {
@@ -283,7 +286,8 @@ export class EnrolmentStore {
 
   async claimStep(key: StepKey, stepId: string, at: string): Promise<StepClaim> {
     const itemKey = keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq);
-    if ((await this.claims.claim({ ...itemKey, entity: 'journey-step', stepId }, at)) === 'claimed') return { outcome: 'claimed' };
+    const expiresAt = Math.floor(Date.parse(at) / 1000) + CLAIM_KEPT_SECONDS;
+    if ((await this.claims.claim({ ...itemKey, entity: 'journey-step', stepId, expiresAt }, at)) === 'claimed') return { outcome: 'claimed' };
     const record = await this.claims.read(itemKey);
     return { outcome: 'exists', record: { status: record?.status, stepId: record?.stepId, claimedAt: record?.claimedAt, ...(record?.reason ? { reason: record.reason } : {}) } as StepRecord };
   }

@@ -6,6 +6,7 @@ import { Conflict, InvalidInput, NotFound } from '../domain/errors';
 import { DetailType } from '../domain/events';
 import { JOURNEY_CONTROLS, type Journey, type JourneyControl, type JourneyDefinition, type JourneyStatus, type Step } from '../domain/journeys/definition';
 import { issuePath, journeyIssues, type JourneyIssue } from '../domain/journeys/validate';
+import type { JourneyReport } from '../domain/journeys/records';
 import type { Page, PageRequest } from '../domain/page';
 
 /** The stored journeys, as the admin use cases need them; every change is conditional on what was read. */
@@ -25,27 +26,6 @@ export interface JourneysDependencies {
   readonly leads: LeadReader;
   readonly publisher: EventPublisher;
   readonly log: Log;
-}
-
-/** A journey's report: the journey as a whole, each step, each split arm. */
-export interface JourneyReport {
-  readonly journeyId: string;
-  readonly name: string;
-  readonly status: JourneyStatus;
-  readonly publishedVersion?: number;
-  readonly entered: number;
-  readonly waiting: number;
-  readonly completed: number;
-  readonly exited: number;
-  readonly exitedBy: Readonly<Record<string, number>>;
-  readonly goalReached: number;
-  readonly steps: readonly {
-    readonly stepId: string;
-    readonly type: string;
-    readonly entered: number;
-    readonly emails?: { readonly sent: number; readonly skipped: number; readonly interrupted: number; readonly skippedBy: Readonly<Record<string, number>> };
-    readonly arms?: Readonly<Record<string, number>>;
-  }[];
 }
 
 const invalid = (issues: readonly JourneyIssue[], prefix: string) =>
@@ -103,7 +83,7 @@ export class Journeys {
     if (journey.status === 'archived') throw new Conflict(`Journey ${journeyId} is archived; it cannot be published again`);
     const issues = await this.issues(journey.draft);
     if (issues.length) throw invalid(issues, 'draft.');
-    const steps = await Promise.all(journey.draft.steps.map((step) => this.resolved(step)));
+    const steps = await Promise.all(journey.draft.steps.map((step, index) => this.resolved(step, index)));
     const version = (journey.publishedVersion ?? 0) + 1;
     if (!(await this.deps.journeys.publish(journeyId, version, journey.publishedVersion, { ...journey.draft, steps }, new Date().toISOString()))) {
       throw new Conflict(`Journey ${journeyId} was published or changed meanwhile; read it and publish again`);
@@ -166,11 +146,11 @@ export class Journeys {
   }
 
   /** A send step with its stored template's content copied in (the latest version when none is named). */
-  private async resolved(step: Step): Promise<Step> {
+  private async resolved(step: Step, index: number): Promise<Step> {
     if (step.type !== 'send_email' || !('templateId' in step.template)) return step;
     const head = await this.deps.templates.get(step.template.templateId);
     const version = head && (await this.deps.templates.getVersion(step.template.templateId, step.template.version ?? head.latestVersion));
-    if (!version) throw InvalidInput.field(`draft.steps.${step.id}.template`, `template ${step.template.templateId} version ${step.template.version ?? 'latest'} does not exist`);
+    if (!version) throw InvalidInput.field(`draft.steps.${index}.template`, `template ${step.template.templateId} version ${step.template.version ?? 'latest'} does not exist`);
     return { ...step, template: contentOf(version) };
   }
 }

@@ -31,7 +31,7 @@ const journey = {
   goal: { where: { lead: { attributes: { journeyGoal: ['reached'] } } } },
   steps: [
     email('one'),
-    { id: 'pause', type: 'wait', duration: { seconds: 8 } },
+    { id: 'pause', type: 'wait', duration: { seconds: 12 } },
     email('two'),
     { id: 'visit', type: 'wait_for_event', event: { event: { type: ['page_view'], properties: { url: [`https://example.com/pricing?run=${run}`] } } }, timeout: { seconds: 8 }, onEvent: 'visited', onTimeout: 'quiet' },
     { ...email('visited'), next: 'end' },
@@ -47,7 +47,8 @@ async function submit(name: string, attributes?: Record<string, string>) {
 }
 
 const subjectsTo = (all: StoredMail[], name: string) => all.filter((mail) => mail.destination.to.includes(`${name}-${run}@example.com`) && mail.subject.endsWith(run)).map((mail) => mail.subject.replace(` ${run}`, ''));
-const waitForSubjects = (name: string, expected: string[]) => eventually(async () => (subjectsTo(await mails(), name).length >= expected.length ? subjectsTo(await mails(), name) : undefined), 40_000);
+/** The machine may be loaded: a form submission can take seconds, so each step gets two minutes. */
+const waitForSubjects = (name: string, expected: string[]) => eventually(async () => (subjectsTo(await mails(), name).length >= expected.length ? subjectsTo(await mails(), name) : undefined), 120_000);
 
 describe('journeys on the local stack', () => {
   it('runs the welcome series once per lead, in order, with its goal, unsubscribe and both wait-for-event outcomes', async () => {
@@ -79,7 +80,7 @@ describe('journeys on the local stack', () => {
     const report = await eventually(async () => {
       const current = (await (await admin('GET', `/v1/admin/journeys/${journeyId}/report`)).json()) as { entered: number; exited: number; goalReached: number; waiting: number; exitedBy: Record<string, number> };
       return current.exited === 4 ? current : undefined;
-    }, 40_000);
+    }, 120_000);
     await settled(stack);
     const all = await mails();
     expect(subjectsTo(all, 'ana')).toEqual(['one', 'two', 'quiet']);
@@ -89,5 +90,5 @@ describe('journeys on the local stack', () => {
     expect(report).toMatchObject({ entered: 4, waiting: 0, goalReached: 1, exitedBy: { goal: 1, 'series done': 3 } });
     const steps = ((await (await admin('GET', `/v1/admin/journeys/${journeyId}/report`)).json()) as { steps: { stepId: string; emails?: { sent: number; skippedBy: Record<string, number> } }[] }).steps;
     expect(steps.find((step) => step.stepId === 'two')?.emails).toMatchObject({ sent: 2, skippedBy: { not_opted_in: 1 } });
-  });
+  }, 300_000);
 });

@@ -1,4 +1,4 @@
-import type { JourneyDefinition } from './definition';
+import type { JourneyDefinition, JourneyStatus } from './definition';
 import type { CountChange, EnrolmentState } from './interpreter';
 
 /** What the journey engine stores, as its use cases and the table's adapters both see it. */
@@ -38,4 +38,25 @@ export interface SalesTask {
   /** `journey:<journeyId>`: where it came from. */
   readonly source: string;
   readonly assignee: string;
+}
+
+/** A journey's report: the journey as a whole, each step, each split arm. */
+export interface JourneyReport {
+  readonly journeyId: string;
+  readonly name: string;
+  readonly status: JourneyStatus;
+  readonly publishedVersion?: number;
+  readonly entered: number;
+  readonly waiting: number;
+  readonly completed: number;
+  readonly exited: number;
+  readonly exitedBy: Readonly<Record<string, number>>;
+  readonly goalReached: number;
+  readonly steps: readonly {
+    readonly stepId: string;
+    readonly type: string;
+    readonly entered: number;
+    readonly emails?: { readonly sent: number; readonly skipped: number; readonly interrupted: number; readonly skippedBy: Readonly<Record<string, number>> };
+    readonly arms?: Readonly<Record<string, number>>;
+  }[];
 }

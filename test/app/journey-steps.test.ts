@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { JourneyStepActions, type JourneyStepDependencies } from '../../src/app/journey-steps';
+import type { Decision } from '../../src/app/stage-changes';
+import type { LifecycleStage } from '../../src/domain/handoff/lifecycle';
+import type { Lead } from '../../src/domain/lead';
+import type { SalesTask } from '../../src/domain/journeys/records';
+import { MemoryMailer } from './in-memory';
+
+const key = { leadId: 'lead-1', journeyId: 'j-1', run: 1, seq: 4 };
+const lead = (stage: LifecycleStage, extra: Partial<Lead> = {}) =>
+  ({ id: 'lead-1', email: 'ana@example.com', firstName: 'Ana', stage, subscriptions: { offers: 'opted_in' }, attributes: { plan: 'pro' }, owner: { repId: 'rep-1', teamId: 'apac', assignedAt: '2026-01-01T00:00:00Z' }, ...extra }) as Lead;
+
+function actions(current: Lead) {
+  const decisions: (Decision & { onceKey?: string })[] = [];
+  const consents: unknown[] = [];
+  const tasks: { task: SalesTask; origin: string }[] = [];
+  const mailer = new MemoryMailer();
+  const deps: JourneyStepDependencies = {
+    stageChanges: {
+      change: async (_leadId, options, decide) => {
+        const decision = decide(current, current.stage ?? 'lead', '2026-01-05T00:00:00Z');
+        decisions.push({ ...decision, ...(options.onceKey ? { onceKey: options.onceKey } : {}) });
+        return decision.kind === 'write' ? { outcome: 'changed', published: true } : decision.kind === 'refused' ? { outcome: 'refused', refusal: decision.refusal } : { outcome: 'unchanged', why: decision.why };
+      },
+    },
+    consents: {
+      recordConsentChange: async (...args) => {
+        consents.push(args);
+        return 'recorded';
+      },
+    },
+    routing: { get: async () => ({ config: { teams: [{ id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [{ id: 'rep-1', name: 'Rep', email: 'rep-1@example.com', capacity: 5 }] }], rules: [] } as never }) },
+    tasks: { put: async (task, origin) => void tasks.push({ task, origin }) },
+    mailer,
+    salesInbox: 'sales@example.com',
+  };
+  return { decisions, consents, tasks, mailer, steps: new JourneyStepActions(deps) };
+}
+
+describe('journey step actions', () => {
+  it('moves the stage through the transition rules once per step run, with the attributes merged', async () => {
+    const { decisions, steps } = actions(lead('opportunity'));
+    expect(await steps.updateLead(lead('opportunity'), { id: 'won', type: 'update_lead', stage: 'customer', attributes: { onboarded: true } }, key)).toEqual({ outcome: 'done' });
+    expect(decisions[0]).toMatchObject({ kind: 'write', onceKey: 'journey:j-1:1:4', transition: { from: 'opportunity', to: 'customer', cause: 'journey', actor: 'journey:j-1' }, contact: { attributes: { plan: 'pro', onboarded: true } } });
+  });
+
+  it('skips a stage move the rules do not allow, reporting why', async () => {
+    const { decisions, steps } = actions(lead('subscriber'));
+    expect(await steps.updateLead(lead('subscriber'), { id: 'won', type: 'update_lead', stage: 'customer' }, key)).toEqual({ outcome: 'skipped', reason: 'stage_not_allowed' });
+    expect(decisions[0]).toMatchObject({ kind: 'unchanged' });
+  });
+
+  it('records a subscription change with a consent record naming the journey', async () => {
+    const { consents, steps } = actions(lead('customer'));
+    await steps.updateLead(lead('customer'), { id: 'out', type: 'update_lead', subscription: { type: 'offers', status: 'opted_out' } }, key);
+    expect(consents[0]).toEqual(['lead-1', { subscriptions: { offers: 'opted_out' }, records: [expect.objectContaining({ subscription: 'offers', status: 'opted_out', method: 'journey_step', consentText: 'journey j-1' })] }, 'journey:j-1:1:4']);
+  });
+
+  it("emails the owner with the message and files the follow-up task; a team's inbox when named", async () => {
+    const { mailer, tasks, steps } = actions(lead('customer'));
+    await steps.notify(lead('customer'), { id: 'tell', type: 'notify', to: 'owner', message: 'A new customer is quiet.', task: { title: 'Call them', dueInDays: 2 } }, key);
+    expect(mailer.recipients()).toEqual(['rep-1@example.com']);
+    expect(mailer.sent[0]?.text).toContain('Task: Call them');
+    expect(tasks[0]).toMatchObject({ origin: 'journey:j-1:1:4', task: { leadId: 'lead-1', title: 'Call them', assignee: 'rep-1@example.com', source: 'journey:j-1' } });
+    await steps.notify(lead('customer'), { id: 'team', type: 'notify', to: { team: 'apac' }, message: 'FYI' }, key);
+    await steps.notify(lead('customer', { owner: undefined }), { id: 'nobody', type: 'notify', to: 'owner', message: 'FYI' }, key);
+    expect(mailer.recipients()).toEqual(['rep-1@example.com', 'apac@example.com', 'sales@example.com']);
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main, type CliIo } from '../../cli/leadflow';
+
+const journeyId = '5b0c7b1e-2f4d-4e8a-9b3c-5d6e7f8a9b0c';
+const welcome = {
+  name: 'Welcome',
+  entry: { kind: 'manual' },
+  steps: [{ id: 'hello', type: 'send_email', subscription: 'newsletter', template: { subject: 'Hi', html: '<p>Hi</p>' } }],
+};
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'leadflow-cli-journeys-'));
+  await writeFile(join(dir, 'welcome.yaml'), stringify(welcome));
+  await writeFile(join(dir, 'loop.yaml'), stringify({ ...welcome, steps: [{ ...welcome.steps[0], next: 'hello' }] }));
+});
+
+/** A CLI run against an API that records each request and answers `body`. */
+function cli(body: unknown, status = 200) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const requests: { url: string; method?: string; body?: unknown }[] = [];
+  const fetch = (async (url: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
+    requests.push({ url: String(url), method: init?.method, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+    return new Response(JSON.stringify(body), { status });
+  }) as typeof globalThis.fetch;
+  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line), env: { LEADFLOW_DEV_TOKEN: 't' }, cwd: dir, fetch };
+  return { out, err, requests, run: (...argv: string[]) => main(argv, io) };
+}
+
+describe('leadflow journeys', () => {
+  it('refuses a journey with a loop without a wait offline, naming the path, and sends nothing', async () => {
+    const loop = cli({});
+    expect(await loop.run('journeys', 'push', join(dir, 'loop.yaml'))).toBe(1);
+    expect(loop.err.join('\n')).toMatch(/steps\.0\.next: loops back to hello without a wait/);
+    expect(loop.requests).toEqual([]);
+  });
+
+  it('pushes a draft, publishes it and enrols a lead', async () => {
+    const saved = { ...welcome, id: journeyId, status: 'draft', draft: welcome, createdAt: '2026-11-25T10:00:00.000Z', updatedAt: '2026-11-25T10:00:00.000Z' };
+    const pushed = cli(saved, 201);
+    expect(await pushed.run('journeys', 'push', join(dir, 'welcome.yaml'))).toBe(0);
+    expect(pushed.requests[0]).toMatchObject({ method: 'POST', url: 'http://localhost:3000/v1/admin/journeys' });
+    const published = cli({ journeyId, status: 'published', version: 2 });
+    expect(await published.run('journeys', 'publish', journeyId)).toBe(0);
+    expect(published.out).toEqual([`journey ${journeyId} is published (version 2)`]);
+    const leadId = '7c1d8c2f-3e5a-4f9b-8c4d-6e7f8a9b0c1d';
+    const enrolled = cli({ journeyId, leadId, status: 'requested' }, 202);
+    expect(await enrolled.run('journeys', 'enrol', journeyId, leadId)).toBe(0);
+    expect(enrolled.requests[0]).toMatchObject({ method: 'POST', url: `http://localhost:3000/v1/admin/journeys/${journeyId}/enrolments`, body: { leadId } });
+  });
+
+  it('prints the report per journey, step and split arm', async () => {
+    const report = {
+      journeyId,
+      name: 'Welcome',
+      status: 'published',
+      publishedVersion: 1,
+      entered: 10,
+      waiting: 3,
+      completed: 5,
+      exited: 2,
+      exitedBy: { goal: 2 },
+      goalReached: 2,
+      steps: [
+        { stepId: 'hello', type: 'send_email', entered: 10, emails: { sent: 9, skipped: 1, interrupted: 0, skippedBy: { not_opted_in: 1 } } },
+        { stepId: 'ab', type: 'split', entered: 9, arms: { a: 4, b: 5 } },
+      ],
+    };
+    const shown = cli(report);
+    expect(await shown.run('journeys', 'report', journeyId)).toBe(0);
+    expect(shown.out.join('\n')).toBe(
+      [
+        'Welcome (published, version 1)',
+        'entered 10  waiting 3  completed 5  exited 2 (goal 2)  goal reached 2',
+        'step                    type             entered',
+        'hello                   send_email            10  sent 9  skipped 1 (not_opted_in 1)',
+        'ab                      split                  9  a 4  b 5',
+      ].join('\n'),
+    );
+  });
+});
