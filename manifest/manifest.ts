@@ -711,6 +711,7 @@ export const manifest: Manifest = {
             DetailType.LeadContactChanged,
             DetailType.JourneyStepDue,
             DetailType.JourneyEnrolmentRequested,
+            DetailType.LeadSegmentEntered,
           ],
         },
         batchSize: 10,
@@ -728,9 +729,10 @@ export const manifest: Manifest = {
       // Journeys and their counters (JOURNEY#, listed on JOURNEYS); under each lead (LEAD#) its
       // enrolments, step claims (expired, not deleted, when an effect failed), tasks, stage transitions and consent
       // records; the lead's events, score and the rulesets scoring it (goals and branches see the lead as
-      // segments do); suppressions; the routing (notify) and reps' open counts a stage change frees.
+      // segments do); suppressions; the routing (notify) and reps' open counts a stage change frees; the
+      // send-time policy (SETTINGS) and each lead's marketing send ledger (LEAD#) it counts emails on.
       table: {
-        read: ['JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING'],
+        read: ['JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING', 'SETTINGS'],
         write: ['JOURNEY#', 'LEAD#', 'ROUTING#REP#'],
         query: { gsi1: ['JOURNEYS'] },
       },

@@ -10,6 +10,7 @@ import { EnrolmentStore, JourneyStore, SalesTaskStore } from '../../src/adapters
 import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
+import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
 import { RoutingStore } from '../../src/adapters/routing-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
@@ -17,7 +18,8 @@ import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { Audience } from '../../src/app/audience';
 import { JourneyRunner } from '../../src/app/journey-runner';
 import { JourneyStepActions } from '../../src/app/journey-steps';
-import { consentAndSuppression } from '../../src/app/send-time-check';
+import { marketingSendPolicy } from '../../src/app/send-time-check';
+import { MarketingSendGate } from '../../src/app/marketing-send-gate';
 import { StageChanges } from '../../src/app/stage-changes';
 import { readConfig, setting } from '../../src/config';
 import { DetailType } from '../../src/domain/events';
@@ -34,9 +36,7 @@ const runner = new JourneyRunner({
   enrolments: new EnrolmentStore(client, tableName),
   leads,
   views: new Audience(new LeadListing(client, tableName), leadEvents, new RulesetStore(client, tableName)),
-  // The one send-time policy of journey emails: the sendpolicy work replaces this with consent,
-  // suppression, frequency cap and quiet hours.
-  sendCheck: consentAndSuppression(isSuppressed),
+  sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, isSuppressed, policy: new SendPolicyStore(client, tableName), ledger: new MarketingSendLedgerStore(client, tableName) })),
   mailer,
   actions: new JourneyStepActions({
     stageChanges: new StageChanges({ leads, lifecycle: new LifecycleStore(client, tableName), publisher, logger }),
@@ -59,6 +59,7 @@ const BusEvent = leadflowBusEvent(
   DetailType.LeadContactChanged,
   DetailType.JourneyStepDue,
   DetailType.JourneyEnrolmentRequested,
+  DetailType.LeadSegmentEntered,
 );
 
 /** Timers handled in the current batch. */
@@ -90,6 +91,10 @@ async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void>
         await runner.happened({ leadId, event: { type: event.type, properties: event.properties } });
       }
       return;
+    }
+    case DetailType.LeadSegmentEntered: {
+      const { leadId, segmentId } = busEvent.detail;
+      return runner.happened({ leadId, event: { type: busEvent['detail-type'], properties: busEvent.detail } }, segmentId);
     }
     default:
       return runner.happened({ leadId: busEvent.detail.leadId, event: { type: busEvent['detail-type'], properties: busEvent.detail } });

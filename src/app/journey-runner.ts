@@ -208,7 +208,7 @@ export class JourneyRunner {
   /** One journey email through the send-time check, with the subscriber footer and one-click unsubscribe. */
   private async sendEmail(step: StepOf<'send_email'>, lead: Lead, enrolment: StoredEnrolment): Promise<StepOutcome> {
     const { sendCheck, mailer, link } = this.deps;
-    const decision = await sendCheck.decide(lead, step.subscription, { kind: 'journey', journeyId: enrolment.journeyId, stepId: step.id }, this.now());
+    const decision = await sendCheck.decide(step.subscription, { journeyId: enrolment.journeyId, leadId: lead.id, run: enrolment.run, stepId: step.id }, this.now());
     if (!decision.send) return { outcome: 'skipped', reason: decision.reason };
     // Publishing copies stored templates into the version, so a published step always holds its content.
     if ('templateId' in step.template) return { outcome: 'skipped', reason: 'template_not_resolved' };

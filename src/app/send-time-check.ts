@@ -1,22 +1,39 @@
-import { sendDecision, type SendDecision } from '../domain/consent/send-policy';
-import type { Lead } from '../domain/lead';
+import type { SkipReason } from '../domain/consent/send-policy';
+import type { MarketingSendGate } from './marketing-send-gate';
 import type { SubscriptionType } from '../domain/subscriptions';
 
-/** Which marketing message a send-time check is asked about: a campaign's or a journey step's. */
-export type MarketingMessage = { readonly kind: 'campaign'; readonly campaignId: string } | { readonly kind: 'journey'; readonly journeyId: string; readonly stepId: string };
-
-/**
- * The one send-time check journeys ask before each marketing email (campaigns ask `sendDecision`
- * directly today): consent and suppression read just now. Frequency caps and quiet hours belong here
- * too, so a policy that adds them replaces this one implementation and every journey email obeys it.
- */
-export interface SendTimeCheck {
-  decide(lead: Lead | undefined, subscription: SubscriptionType, message: MarketingMessage, now: Date): Promise<SendDecision>;
+/** A journey step's email to one lead, named the same on every retry of it and differently for any other email. */
+export interface JourneyMessage {
+  readonly journeyId: string;
+  readonly leadId: string;
+  /** The enrolment's run: a lead entering again gets its emails again, each counted again. */
+  readonly run: number;
+  readonly stepId: string;
 }
 
-/** Consent and suppression: the policy every marketing email has obeyed so far. */
-export function consentAndSuppression(isSuppressed: (email: string) => Promise<boolean>): SendTimeCheck {
+export type JourneySendDecision = { readonly send: true } | { readonly send: false; readonly reason: SkipReason };
+
+/** The send-time check journeys ask before each email. */
+export interface SendTimeCheck {
+  decide(subscription: SubscriptionType, message: JourneyMessage, now: Date): Promise<JourneySendDecision>;
+}
+
+/**
+ * Journeys through the one send-time policy of every marketing email (src/app/marketing-send-gate.ts):
+ * consent and suppression read now, the lead's quiet hours, the frequency cap, which the email is
+ * counted against when it goes. A journey email in quiet hours is skipped with that reason, where a
+ * campaign's waits: the journey's own waits already say when its emails should go.
+ */
+export function marketingSendPolicy(gate: MarketingSendGate): SendTimeCheck {
   return {
-    decide: async (lead, subscription) => sendDecision(lead, subscription, lead ? await isSuppressed(lead.email) : false),
+    decide: async (subscription, message, now) => {
+      const verdict = await gate.decide({
+        leadId: message.leadId,
+        subscription,
+        messageKey: `journey:${message.journeyId}:${message.leadId}:${message.run}:${message.stepId}`,
+        now,
+      });
+      return verdict.send ? { send: true } : { send: false, reason: verdict.reason };
+    },
   };
 }

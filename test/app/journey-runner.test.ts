@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JourneyRunner } from '../../src/app/journey-runner';
-import { consentAndSuppression } from '../../src/app/send-time-check';
+import { MarketingSendGate } from '../../src/app/marketing-send-gate';
+import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { Lead } from '../../src/domain/lead';
 import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
-import { MemoryLeads, MemoryLog, MemoryMailer } from './in-memory';
+import { MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy } from './in-memory';
 
 const email = (id: string) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject: `subject ${id}`, html: `<p>${id}</p>` } });
 const wait = (id: string) => ({ id, type: 'wait', duration: { seconds: 10 } });
@@ -19,7 +20,7 @@ const welcome = JourneyDefinition.parse({
 const lead = (id: string, extra: Partial<Lead> = {}): Lead =>
   ({ id, email: `${id}@example.com`, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', firstTouch: { at: '2026-01-01T00:00:00Z' }, lastTouch: { at: '2026-01-01T00:00:00Z' }, subscriptions: { newsletter: 'opted_in' }, version: 1, ...extra }) as Lead;
 
-function engine(options: { suppressed?: boolean } = {}) {
+function engine() {
   let now = new Date('2026-01-05T08:00:00Z');
   const journeys = new MemoryJourneyVersions();
   journeys.publish('welcome', 1, welcome);
@@ -27,12 +28,13 @@ function engine(options: { suppressed?: boolean } = {}) {
   const leads = new MemoryLeads();
   const mailer = new MemoryMailer();
   const log = new MemoryLog();
+  const sendPolicy = new MemorySendPolicy();
   const runner = new JourneyRunner({
     journeys,
     enrolments,
     leads,
     views: { view: async (current) => ({ lead: { stage: current.stage ?? 'lead', attributes: current.attributes ?? {} } }) },
-    sendCheck: consentAndSuppression(async () => options.suppressed ?? false),
+    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, isSuppressed: async () => false, policy: sendPolicy, ledger: new MemorySendLedger() })),
     mailer,
     actions: new MemoryStepActions(),
     link: async (path) => `https://example.com${path}`,
@@ -48,7 +50,7 @@ function engine(options: { suppressed?: boolean } = {}) {
     for (const enrolment of enrolments.due(now)) await runner.timerDue(enrolment.leadId, enrolment.journeyId, enrolment.run, enrolment.seq);
   };
   const subjects = (leadId: string) => mailer.sent.filter((sent) => sent.to.includes(`${leadId}@example.com`)).map((sent) => sent.subject);
-  return { runner, journeys, enrolments, leads, mailer, log, later, sweep, subjects, dueNow: () => enrolments.due(now) };
+  return { runner, journeys, enrolments, leads, mailer, log, sendPolicy, later, sweep, subjects, dueNow: () => enrolments.due(now) };
 }
 
 const submitted = { type: 'form_submission', properties: {} };
@@ -66,6 +68,19 @@ describe('journey runner', () => {
     await sweep();
     expect(subjects('l1')).toEqual(['subject one', 'subject two', 'subject three']);
     expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'exited', exitReason: 'done' });
+  });
+
+  it('skips an email over the frequency cap with its reason, and counts a retried email once', async () => {
+    const { runner, leads, later, sweep, subjects, enrolments, sendPolicy } = engine();
+    sendPolicy.policy = { defaultTimeZone: 'UTC', frequencyCap: { maxEmails: 2, periodDays: 7 } };
+    leads.put(lead('l1'));
+    await runner.happened({ leadId: 'l1', event: submitted });
+    later(11);
+    await sweep();
+    later(11);
+    await sweep();
+    expect(subjects('l1')).toEqual(['subject one', 'subject two']);
+    expect(enrolments.counts.filter((count) => count.metric === 'email' && count.outcome === 'skipped')).toEqual([expect.objectContaining({ stepId: 'three', reason: 'frequency_cap' })]);
   });
 
   it('enrols a lead once however often the entry event comes', async () => {
