@@ -46,6 +46,13 @@
  * | chat delivery     | CHAT_DELIVERY#<sourceId>#<hash of delivery key> | DELIVERY |                               |
  * | tracking source   | SOURCE#<id>        | SOURCE                           | SOURCES / <createdAt>#<id>          |
  * | write key         | WRITEKEY#<key>     | WRITEKEY                         |                                     |
+ * | support ticket    | LEAD#<id>          | TICKET#<ticketId>                | CARE#TICKETS#<yyyy-mm opened> / <opened>#<id>#<ticketId> |
+ * | survey send       | LEAD#<id>          | SURVEY#<sendId>                  | CARE#ANSWERS#<yyyy-mm answered> / <answered>#<id> (once answered) |
+ * | customer alert    | LEAD#<id>          | CARE_ALERT#<trigger>#<episode start> |                                 |
+ * | care settings     | SETTINGS           | CARE                             |                                     |
+ * | risk formula      | SETTINGS           | RISK_FORMULA (latest) / RISK_FORMULA#<version, 6 digits> |             |
+ * | churned lifespans | SETTINGS           | LIFESPANS                        |                                     |
+ * | help-desk intake  | SETTINGS           | HELPDESK                         |                                     |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -175,6 +182,27 @@ export const keys = {
    * so the public function that writes it reaches no source settings, and busy sources spread out.
    */
   chatDelivery: (sourceId: string, deliveryHash: string) => ({ pk: `CHAT_DELIVERY#${sourceId}#${deliveryHash}`, sk: 'DELIVERY' }),
+  /**
+   * A customer's ticket, its newest version, under the lead (export and erasure find it), listed per
+   * month opened for the reports. A help desk's ticket id is unique within it, so the lead plus the id
+   * names one ticket.
+   */
+  ticket: (leadId: string, ticketId: string) => ({ pk: `LEAD#${leadId}`, sk: `TICKET#${ticketId}` }),
+  ticketMonth: (openedAt: string, leadId: string, ticketId: string) => ({ gsi1pk: `CARE#TICKETS#${openedAt.slice(0, 7)}`, gsi1sk: `${openedAt}#${leadId}#${ticketId}` }),
+  ticketMonthPartition: (month: string) => `CARE#TICKETS#${month}`,
+  /** One survey email to a customer, claimed before sending, holding the answer its links recorded. */
+  surveySend: (leadId: string, sendId: string) => ({ pk: `LEAD#${leadId}`, sk: `SURVEY#${sendId}` }),
+  answerMonth: (answeredAt: string, leadId: string) => ({ gsi1pk: `CARE#ANSWERS#${answeredAt.slice(0, 7)}`, gsi1sk: `${answeredAt}#${leadId}` }),
+  answerMonthPartition: (month: string) => `CARE#ANSWERS#${month}`,
+  /** One alert per customer, trigger and episode. */
+  customerAlert: (leadId: string, triggerId: string, episodeStartedAt: string) => ({ pk: `LEAD#${leadId}`, sk: `CARE_ALERT#${triggerId}#${episodeStartedAt}` }),
+  careSettings: () => ({ pk: 'SETTINGS', sk: 'CARE' }),
+  /** The latest risk formula (the one in force), beside every version kept. */
+  riskFormula: () => ({ pk: 'SETTINGS', sk: 'RISK_FORMULA' }),
+  riskFormulaVersion: (version: number) => ({ pk: 'SETTINGS', sk: `RISK_FORMULA#${String(version).padStart(6, '0')}` }),
+  riskFormulaVersionPrefix: 'RISK_FORMULA#',
+  lifespans: () => ({ pk: 'SETTINGS', sk: 'LIFESPANS' }),
+  helpDesk: () => ({ pk: 'SETTINGS', sk: 'HELPDESK' }),
 } as const;
 
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */

@@ -122,7 +122,7 @@ describe('the emission scanner', () => {
       'export const handler = () => [One, Webhooks];',
     ].join('\n'));
     expect(new EmissionScanner(fixture).parsedBy('functions/consumer/handler.ts')).toEqual(
-      [...new Set([DetailType.LeadQualified, DetailType.FollowUpDue, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged])].sort(),
+      [...new Set([DetailType.LeadQualified, DetailType.FollowUpDue, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged, DetailType.CustomerAlerted])].sort(),
     );
   });
 
