@@ -5,6 +5,7 @@ import { adminApiOverClient } from './admin-api';
 import { resolveAuth } from './api-auth';
 import { type CliIo, type CommandContext, actAsGroup } from './command-context';
 import { registerCampaigns } from './commands/campaigns';
+import { registerCare } from './commands/care';
 import { registerDlq } from './commands/dlq';
 import { registerForms } from './commands/forms';
 import { registerLeads } from './commands/leads';
@@ -30,7 +31,7 @@ Auth: locally the token in .leadflow/dev-token (or $LEADFLOW_DEV_TOKEN); in AWS,
  */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('leadflow')
-    .description('leadflow from the terminal: rulesets, campaigns, templates, forms, segments, purchases, routing, tracking sources, webhooks, chat sources, leads, reports and dead-letter queues')
+    .description('leadflow from the terminal: rulesets, campaigns, templates, forms, segments, purchases, routing, customer care, tracking sources, webhooks, chat sources, leads, reports and dead-letter queues')
     .option('--api <url>', `the leadflow API (default: $LEADFLOW_API_URL, else ${DEFAULT_API_URL})`)
     // Commands are listed by their usage line: `dlq show`, whose argument is optional to commander only
     // so that the command can list the DLQs to choose from when it is missing, shows it as required.
@@ -53,7 +54,7 @@ export function buildProgram(io: CliIo): Command {
       return adminApiOverClient(apiClient({ baseUrl: apiUrl(), authorise, ...(io.fetch ? { fetch: io.fetch } : {}) }));
     },
   };
-  for (const register of [registerRules, registerCampaigns, registerTemplates, registerForms, registerSegments, registerPurchases, registerRouting, registerSources, registerWebhooks, registerChatSources, registerLeads, registerReports, registerDlq]) {
+  for (const register of [registerRules, registerCampaigns, registerTemplates, registerForms, registerSegments, registerPurchases, registerRouting, registerCare, registerSources, registerWebhooks, registerChatSources, registerLeads, registerReports, registerDlq]) {
     register(program, context);
   }
   return program;

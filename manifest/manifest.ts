@@ -653,8 +653,8 @@ export const manifest: Manifest = {
       access: ['bus:put', 'secret:signing-keys'],
       // A help desk batch of 100 tickets does not fit the API's default 16 KB.
       maxBodyBytes: 64 * 1024,
-      // The survey send and the customer's care record, tickets (LEAD#); the settings and help desk (SETTINGS, read only); a ticket's customer by address (EMAIL#, read only). No delete.
-      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS'], write: ['LEAD#'] },
+      // The survey send and the customer's care record, tickets (LEAD#); the care settings and help desk (CARE, read only); a ticket's customer by address (EMAIL#, read only). No delete.
+      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#'] },
       reservedConcurrency: 20,
     },
     {
@@ -668,9 +668,9 @@ export const manifest: Manifest = {
       maxBodyBytes: 64 * 1024,
       // Seals the help desk's secret under the signing-key ring.
       access: ['bus:put', 'secret:signing-keys'],
-      // Settings, formula versions, lifespans, help desk (SETTINGS); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
+      // Settings, formula versions, lifespans, help desk (CARE); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
       // the report reads the monthly care partitions (CARE#) and stage transitions (TRANSITIONS#).
-      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS'], write: ['LEAD#', 'SETTINGS'], query: { gsi1: ['CARE#', 'TRANSITIONS#'] } },
+      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#', 'CARE'], query: { gsi1: ['CARE#', 'TRANSITIONS#'] } },
     },
     {
       name: 'watch-customers',
@@ -696,8 +696,9 @@ export const manifest: Manifest = {
       // Survey and alert email, survey links and unsubscribe links, the recurring survey timers.
       access: ['ses:send', 'bus:put', 'scheduler:manage', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
       // The care record, survey sends, alert claims and the answer's engagement event (LEAD#; created with EMAIL# for an address
-      // without a lead); visitor links (ANON#) as event intake reads them; settings (SETTINGS); owners (ROUTING); suppression (SUPPRESSED#).
-      table: { read: ['LEAD#', 'EMAIL#', 'ANON#', 'SETTINGS', 'ROUTING', 'SUPPRESSED#'], write: ['LEAD#', 'EMAIL#'], delete: ['LEAD#'] },
+      // without a lead); visitor links (ANON#) as event intake reads them; care settings and formula (CARE); owners (ROUTING); suppression (SUPPRESSED#).
+      // Deletes only claims given back after a failed email (LEAD#).
+      table: { read: ['LEAD#', 'EMAIL#', 'ANON#', 'CARE', 'ROUTING', 'SUPPRESSED#'], write: ['LEAD#', 'EMAIL#'], delete: ['LEAD#'] },
     },
   ],
 };

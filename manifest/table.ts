@@ -48,6 +48,7 @@ export const ITEM_KINDS = [
   'CHAT_DELIVERY#',
   'SOURCE#',
   'WRITEKEY#',
+  'CARE',
 ] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 

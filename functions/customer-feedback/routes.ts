@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { HtmlPage } from '../../src/api/responses';
-import { HELP_DESK_WEBHOOK_PATH } from '../../src/domain/care/help-desk';
+import { HELP_DESK_WEBHOOK_PATH } from '../../src/domain/care/tickets';
 import { LANGUAGES } from '../../src/domain/subscriptions';
 import { defineRoute, type RouteDeclaration } from '../../src/http/routes';
 import { TicketsRecorded } from '../../src/api/tickets';

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ChurnRiskFormula } from '../../src/domain/care/churn-risk';
 import { CareSettings } from '../../src/domain/care/customer';
-import { HELP_DESK_KINDS } from '../../src/domain/care/help-desk';
+import { HELP_DESK_KINDS } from '../../src/domain/care/tickets';
 import { SurveyId } from '../../src/domain/care/surveys';
 import { defineRoute } from '../../src/http/routes';
 import { TicketBatch, TicketsRecorded } from '../../src/api/tickets';

@@ -3,17 +3,16 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { AnonymousLinks } from '../../src/adapters/anonymous-links';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { CareStore } from '../../src/adapters/care-store';
-import { documentClient, eventBridgeClient, secretsManagerClient, sqsClient } from '../../src/adapters/clients';
+import { documentClient, eventBridgeClient, schedulerClient, secretsManagerClient } from '../../src/adapters/clients';
 import { EmailIndex } from '../../src/adapters/email-index';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadEventStore } from '../../src/adapters/lead-events';
-import { HeldClaimRetry } from '../../src/adapters/redelivery';
 import { RoutingStore } from '../../src/adapters/routing-store';
-import { oneTimeSchedules } from '../../src/adapters/scheduler';
+import { putOneTimeSchedule, schedulerSettings } from '../../src/adapters/scheduler';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
-import { CareClaimInProgress, CustomerCareWorker } from '../../src/app/customer-care';
+import { CustomerCareWorker } from '../../src/app/customer-care';
 import { EventIntake } from '../../src/app/event-intake';
 import { readConfig, setting } from '../../src/config';
 import { surveyLinks } from '../../src/domain/care/survey-links';
@@ -25,13 +24,15 @@ const logger = new Logger();
 const client = documentClient();
 const { leads, mailer, isSuppressed, link, tableName, publicBaseUrl } = subscriberMail();
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
-// Claims taken over once stale (30 s: the function's timeout in the manifest); a retry that finds one
-// held waits until it could be, so an alert or survey a crash cut off is sent late, not dead-lettered.
-const heldClaims = new HeldClaimRetry(sqsClient(), 30);
-const care = new CareStore(client, tableName, heldClaims.staleMs);
+// Claims taken over once stale (twice the function's 30 s timeout). A record that finds one held is
+// retried after the queue's visibility timeout (6 x 30 s), by when a claim a crash left is stale: the
+// alert or survey is sent late, not lost, with no SQS client in the bundle.
+const care = new CareStore(client, tableName, 60_000);
 const routing = new RoutingStore(client, tableName);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const history = new LeadEventStore(client, tableName);
+const scheduler = schedulerClient();
+const timerSettings = schedulerSettings();
 const worker = new CustomerCareWorker({
   leads,
   settings: care,
@@ -51,7 +52,8 @@ const worker = new CustomerCareWorker({
       return found?.kind === 'owner' ? found.rep.email : found?.kind === 'team-inbox' ? found.team.inbox : undefined;
     },
   },
-  schedules: oneTimeSchedules(),
+  // Recurring survey timers are only ever put (moved by name); a churned customer's next one finds it gone from the surveyed stages.
+  schedules: { put: (schedule) => putOneTimeSchedule(scheduler, timerSettings, schedule) },
   mailer,
   publisher,
   log: logger,
@@ -63,21 +65,16 @@ const BusEvent = leadflowBusEvent(DetailType.TicketRecorded, DetailType.SurveyAn
 
 async function watch(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const event = record.body;
-  try {
-    switch (event['detail-type']) {
-      case DetailType.TicketRecorded:
-        return await worker.reassess(event.detail.leadId, event.detail.correlationId);
-      case DetailType.SurveyAnswered:
-        return await worker.surveyAnswered(event.detail);
-      case DetailType.SurveyDue:
-        return await worker.surveyDue(event.detail);
-      case DetailType.LeadStageChanged:
-        if (event.detail.to === 'customer') await worker.becameCustomer(event.detail.leadId, event.detail.correlationId);
-        return await worker.reassess(event.detail.leadId, event.detail.correlationId);
-    }
-  } catch (error) {
-    if (error instanceof CareClaimInProgress) await heldClaims.postpone(record, logger, { leadId: event.detail.leadId });
-    throw error;
+  switch (event['detail-type']) {
+    case DetailType.TicketRecorded:
+      return worker.reassess(event.detail.leadId, event.detail.correlationId);
+    case DetailType.SurveyAnswered:
+      return worker.surveyAnswered(event.detail);
+    case DetailType.SurveyDue:
+      return worker.surveyDue(event.detail);
+    case DetailType.LeadStageChanged:
+      if (event.detail.to === 'customer') await worker.becameCustomer(event.detail.leadId, event.detail.correlationId);
+      return worker.reassess(event.detail.leadId, event.detail.correlationId);
   }
 }
 

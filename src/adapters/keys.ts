@@ -49,10 +49,10 @@
  * | support ticket    | LEAD#<id>          | TICKET#<ticketId>                | CARE#TICKETS#<yyyy-mm opened> / <opened>#<id>#<ticketId> |
  * | survey send       | LEAD#<id>          | SURVEY#<sendId>                  | CARE#ANSWERS#<yyyy-mm answered> / <answered>#<id> (once answered) |
  * | customer alert    | LEAD#<id>          | CARE_ALERT#<trigger>#<episode start> |                                 |
- * | care settings     | SETTINGS           | CARE                             |                                     |
- * | risk formula      | SETTINGS           | RISK_FORMULA (latest) / RISK_FORMULA#<version, 6 digits> |             |
- * | churned lifespans | SETTINGS           | LIFESPANS                        |                                     |
- * | help-desk intake  | SETTINGS           | HELPDESK                         |                                     |
+ * | care settings     | CARE               | SETTINGS                         |                                     |
+ * | risk formula      | CARE               | RISK_FORMULA (latest) / RISK_FORMULA#<version, 6 digits> |             |
+ * | churned lifespans | CARE               | LIFESPANS                        |                                     |
+ * | help-desk intake  | CARE               | HELPDESK                         |                                     |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -196,13 +196,16 @@ export const keys = {
   answerMonthPartition: (month: string) => `CARE#ANSWERS#${month}`,
   /** One alert per customer, trigger and episode. */
   customerAlert: (leadId: string, triggerId: string, episodeStartedAt: string) => ({ pk: `LEAD#${leadId}`, sk: `CARE_ALERT#${triggerId}#${episodeStartedAt}` }),
-  careSettings: () => ({ pk: 'SETTINGS', sk: 'CARE' }),
+  /**
+   * The after-sale configuration in a partition of its own (not SETTINGS, which only admin functions
+   * reach): the public survey and help-desk routes read it.
+   */
+  careSettings: () => ({ pk: 'CARE', sk: 'SETTINGS' }),
   /** The latest risk formula (the one in force), beside every version kept. */
-  riskFormula: () => ({ pk: 'SETTINGS', sk: 'RISK_FORMULA' }),
-  riskFormulaVersion: (version: number) => ({ pk: 'SETTINGS', sk: `RISK_FORMULA#${String(version).padStart(6, '0')}` }),
-  riskFormulaVersionPrefix: 'RISK_FORMULA#',
-  lifespans: () => ({ pk: 'SETTINGS', sk: 'LIFESPANS' }),
-  helpDesk: () => ({ pk: 'SETTINGS', sk: 'HELPDESK' }),
+  riskFormula: () => ({ pk: 'CARE', sk: 'RISK_FORMULA' }),
+  riskFormulaVersion: (version: number) => ({ pk: 'CARE', sk: `RISK_FORMULA#${String(version).padStart(6, '0')}` }),
+  lifespans: () => ({ pk: 'CARE', sk: 'LIFESPANS' }),
+  helpDesk: () => ({ pk: 'CARE', sk: 'HELPDESK' }),
 } as const;
 
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { signatureProblem, type Headers, type SignatureProblem } from '../chat/signatures';
 import { checkEmail } from '../email';
-import { TICKET_PRIORITIES, type Ticket, type TicketPriority, type TicketStatus } from './tickets';
+import { TICKET_PRIORITIES, type HelpDeskKind, type Ticket, type TicketPriority, type TicketStatus } from './tickets';
 
 /**
  * The signed inbound webhook of a help desk. Two kinds:
@@ -14,11 +14,7 @@ import { TICKET_PRIORITIES, type Ticket, type TicketPriority, type TicketStatus 
  *   `webhook-signature`) and posts `{ tickets: [...] }` in leadflow's own shape.
  * A replayed delivery is harmless: a ticket only moves forward in the help desk's time.
  */
-/** Where the help desk posts: the public route of its signed webhook. */
-export const HELP_DESK_WEBHOOK_PATH = '/v1/help-desk/tickets';
-
-export const HELP_DESK_KINDS = ['zendesk', 'generic'] as const;
-export type HelpDeskKind = (typeof HELP_DESK_KINDS)[number];
+export { HELP_DESK_KINDS, HELP_DESK_WEBHOOK_PATH, type HelpDeskKind } from './tickets';
 
 export const ZENDESK_HEADERS = { signature: 'x-zendesk-webhook-signature', timestamp: 'x-zendesk-webhook-signature-timestamp' } as const;
 
