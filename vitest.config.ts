@@ -8,7 +8,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * SDK for the whole process.
  */
 const onSharedStack = [
-  'test/integration/{api-client,chat,collector,follow-up,forms,handoff,purchases,scheduled-campaigns,segments,slice,subscribers,templates}.test.ts',
+  'test/integration/{after-sale,api-client,chat,collector,follow-up,forms,handoff,purchases,scheduled-campaigns,segments,slice,subscribers,templates}.test.ts',
   'test/browser/*.test.ts',
 ];
 

@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { churnRisk, ChurnRiskFormula, DEFAULT_RISK_FORMULA, engagementTrend } from '../../src/domain/care/churn-risk';
 import { CareSettings, customerView, DEFAULT_CARE_SETTINGS } from '../../src/domain/care/customer';
+import { helpDeskSignatureProblem, ticketFromZendesk, ZENDESK_HEADERS, ZendeskTicketBody } from '../../src/domain/care/help-desk';
 import { averageLifespan, lifetimeValue } from '../../src/domain/care/lifetime-value';
 import { categoryOf, scoresOf, summarise, surveyDue, type SurveyAnswer } from '../../src/domain/care/surveys';
 import { median, ticketProfile, withTicket, type Ticket } from '../../src/domain/care/tickets';
@@ -243,5 +245,39 @@ describe('segments and the lifecycle after the sale', () => {
 
   it('accepts its own default settings', () => {
     expect(CareSettings.parse(DEFAULT_CARE_SETTINGS)).toEqual(DEFAULT_CARE_SETTINGS);
+  });
+});
+
+describe('the Zendesk webhook', () => {
+  const secret = 'dGhlIHplbmRlc2sgc2lnbmluZyBzZWNyZXQ=';
+  const body = JSON.stringify({
+    ticket: { id: 35436, status: 'Solved', priority: 'High', type: 'Problem', tags: 'billing refund', created_at: '2026-11-20T10:00:00Z', updated_at: '2026-11-21T12:30:00Z', requester: { email: ' Ana@Example.com ' } },
+  });
+  const timestamp = '2026-11-24T12:00:00Z';
+  const signed = (key: string, at = timestamp) => ({
+    [ZENDESK_HEADERS.signature]: createHmac('sha256', key).update(at + body).digest('base64'),
+    [ZENDESK_HEADERS.timestamp]: at,
+  });
+
+  it("accepts Zendesk's signature over the timestamp and body, refuses another secret, a changed body and an old timestamp", () => {
+    expect(helpDeskSignatureProblem('zendesk', [secret], signed(secret), body, Date.parse(NOW))).toBeUndefined();
+    expect(helpDeskSignatureProblem('zendesk', [secret], signed('another secret'), body, Date.parse(NOW))?.field).toBe('x-zendesk-webhook-signature');
+    expect(helpDeskSignatureProblem('zendesk', [secret], signed(secret), `${body} `, Date.parse(NOW))?.field).toBe('x-zendesk-webhook-signature');
+    expect(helpDeskSignatureProblem('zendesk', [secret], signed(secret, '2026-11-24T09:00:00Z'), body, Date.parse(NOW))?.field).toBe('x-zendesk-webhook-signature-timestamp');
+    expect(helpDeskSignatureProblem('zendesk', [secret], {}, body, Date.parse(NOW))?.message).toBe('is missing: the call is not signed');
+  });
+
+  it('maps the trigger body to a ticket: status, priority, type as topic, the requester normalised', () => {
+    expect(ticketFromZendesk(ZendeskTicketBody.parse(JSON.parse(body)))).toEqual({
+      ticketId: '35436',
+      status: 'solved',
+      priority: 'high',
+      topic: 'problem',
+      openedAt: '2026-11-20T10:00:00.000Z',
+      updatedAt: '2026-11-21T12:30:00.000Z',
+      email: 'ana@example.com',
+    });
+    const unknown = ZendeskTicketBody.safeParse({ ticket: { ...JSON.parse(body).ticket, status: 'archived' } });
+    expect(unknown.success ? [] : unknown.error.issues.map((issue) => issue.path.join('.'))).toEqual(['ticket.status']);
   });
 });
