@@ -669,8 +669,8 @@ export const manifest: Manifest = {
       // Seals the help desk's secret under the signing-key ring.
       access: ['bus:put', 'secret:signing-keys'],
       // Settings, formula versions, lifespans, help desk (CARE); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
-      // the report reads the monthly care partitions (CARE#) and stage transitions (TRANSITIONS#).
-      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#', 'CARE'], query: { gsi1: ['CARE#', 'TRANSITIONS#'] } },
+      // the report reads the monthly care partitions (CARE#), stage transitions (TRANSITIONS#) and each lead's risk band (LEADS# shards).
+      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#', 'CARE'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
     },
     {
       name: 'watch-customers',

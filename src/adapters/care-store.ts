@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_RISK_FORMULA, ChurnRiskFormula, type StoredRiskFormula } from '../domain/care/churn-risk';
 import { CareSettings, DEFAULT_CARE_SETTINGS, type CustomerCare } from '../domain/care/customer';
 import type { HelpDeskKind } from '../domain/care/help-desk';
@@ -9,6 +9,8 @@ import type { Ticket } from '../domain/care/tickets';
 import type { SealedSecret } from '../domain/chat/sources';
 import type { AlertClaim } from '../domain/handoff/alert-email';
 import type { Lead } from '../domain/lead';
+import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
+import type { RiskBand } from '../domain/care/churn-risk';
 import { ClaimRecords } from './claims';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
@@ -234,5 +236,39 @@ export class CareStore {
 
   async answersIn(month: string): Promise<SurveySend[]> {
     return queryAll(this.client, { tableName: this.tableName, index: 'gsi1', key: keys.answerMonthPartition(month) }, (item) => strip(item) as unknown as SurveySend);
+  }
+
+  /**
+   * How many leads are in each churn-risk band (as last assessed), reading only that attribute of each
+   * lead through the 16 listing partitions; stops after `limit` leads and says so.
+   */
+  async riskDistribution(limit: number): Promise<Record<RiskBand | 'unscored', number> & { readonly partial: boolean }> {
+    const counts: Record<RiskBand | 'unscored', number> = { low: 0, medium: 0, high: 0, unscored: 0 };
+    let seen = 0;
+    for (const shard of LEAD_LISTING_SHARDS) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :shard',
+            ExpressionAttributeValues: { ':shard': `LEADS#${shard}` },
+            ExpressionAttributeNames: { '#care': 'care', '#risk': 'risk', '#band': 'band' },
+            ProjectionExpression: '#care.#risk.#band',
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const band = (item.care as { risk?: { band?: string } } | undefined)?.risk?.band;
+          if (band === 'low' || band === 'medium' || band === 'high') counts[band] += 1;
+          else counts.unscored += 1;
+          seen += 1;
+        }
+        startKey = page.LastEvaluatedKey;
+        if (seen >= limit) return { ...counts, partial: true };
+      } while (startKey);
+    }
+    return { ...counts, partial: false };
   }
 }

@@ -22,6 +22,7 @@ export interface CareAdminStore {
   addChurnedLifespan(leadId: string, churnedAt: string, days: number): Promise<void>;
   ticketsOpenedIn(month: string): Promise<readonly Ticket[]>;
   answersIn(month: string): Promise<readonly SurveySend[]>;
+  riskDistribution(limit: number): Promise<NonNullable<CareReport['riskDistribution']>>;
 }
 
 export interface CareAdminDependencies {
@@ -32,6 +33,9 @@ export interface CareAdminDependencies {
   readonly publisher: EventPublisher;
   readonly log: Log;
 }
+
+/** The most leads the report's risk distribution counts within the API's 30 s. */
+const RISK_DISTRIBUTION_LIMIT = 50_000;
 
 /** A customer's after-sale record as the admin API shows it. */
 export interface CustomerCarePage {
@@ -117,12 +121,13 @@ export class CareAdmin {
     return { leadId, fields: customerView(lead.care, now), care: lead.care ?? {}, lifetimeValue: lifetimeValue(lead.purchases, learned, now) };
   }
 
-  async report(months: readonly string[], riskDistribution?: CareReport['riskDistribution']): Promise<CareReport> {
+  async report(months: readonly string[]): Promise<CareReport> {
     const { store, churnedIn } = this.deps;
-    const [sends, tickets, transitions] = await Promise.all([
+    const [sends, tickets, transitions, riskDistribution] = await Promise.all([
       Promise.all(months.map((month) => store.answersIn(month))),
       Promise.all(months.map((month) => store.ticketsOpenedIn(month))),
       Promise.all(months.map((month) => churnedIn(month))),
+      store.riskDistribution(RISK_DISTRIBUTION_LIMIT),
     ]);
     const answers = sends.flat().flatMap((send): SurveyAnswer[] => (send.answer ? [send.answer] : []));
     const churned = transitions.flat().filter((change) => change.to === 'churned');

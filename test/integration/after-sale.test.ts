@@ -62,5 +62,11 @@ describe('after the sale on the local stack', () => {
     await settled(stack);
     const alerts = (await mails()).filter((mail) => mail.subject.startsWith('Customer at risk') && mail.body.text?.includes(leadId));
     expect(alerts).toHaveLength(1);
+
+    const report = await admin('GET', '/v1/admin/reports/care');
+    expect(report.status).toBe(200);
+    const body = (await report.json()) as { nps: { answers: number; detractors: number }[]; riskDistribution: { low: number; medium: number; high: number } };
+    expect(body.nps.at(-1)?.detractors).toBeGreaterThanOrEqual(1);
+    expect(body.riskDistribution.medium + body.riskDistribution.high + body.riskDistribution.low).toBeGreaterThanOrEqual(1);
   });
 });

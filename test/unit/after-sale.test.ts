@@ -5,6 +5,7 @@ import { churnRisk, ChurnRiskFormula, DEFAULT_RISK_FORMULA, engagementTrend } fr
 import { CareSettings, customerView, DEFAULT_CARE_SETTINGS } from '../../src/domain/care/customer';
 import { helpDeskSignatureProblem, ticketFromZendesk, ZENDESK_HEADERS, ZendeskTicketBody } from '../../src/domain/care/help-desk';
 import { averageLifespan, lifetimeValue } from '../../src/domain/care/lifetime-value';
+import { careReport } from '../../src/domain/care/report';
 import { categoryOf, scoresOf, summarise, surveyDue, type SurveyAnswer } from '../../src/domain/care/surveys';
 import { median, ticketProfile, withTicket, type Ticket } from '../../src/domain/care/tickets';
 import { stepEpisodes, type CareTrigger, type TriggerFacts } from '../../src/domain/care/triggers';
@@ -279,5 +280,45 @@ describe('the Zendesk webhook', () => {
     });
     const unknown = ZendeskTicketBody.safeParse({ ticket: { ...JSON.parse(body).ticket, status: 'archived' } });
     expect(unknown.success ? [] : unknown.error.issues.map((issue) => issue.path.join('.'))).toEqual(['ticket.status']);
+  });
+});
+
+describe('the care report', () => {
+  const answer = (kind: 'nps' | 'csat', score: number, answeredAt: string, reason?: string): SurveyAnswer => ({
+    surveyId: kind,
+    kind,
+    sendId: `${kind}-${score}-${answeredAt}`,
+    score,
+    category: categoryOf(kind, score),
+    answeredAt,
+    ...(reason ? { reason } : {}),
+  });
+
+  it('gives NPS and CSAT per month with their groups, reasons, tickets by topic, churn by exit reason', () => {
+    const report = careReport(
+      ['2026-10', '2026-11'],
+      [answer('nps', 10, '2026-10-03T00:00:00Z', 'support'), answer('nps', 3, '2026-10-09T00:00:00Z', 'price'), answer('nps', 9, '2026-11-02T00:00:00Z'), answer('csat', 5, '2026-11-04T00:00:00Z')],
+      [
+        ticket('A', { topic: 'billing', openedAt: '2026-10-01T00:00:00Z', resolvedAt: '2026-10-01T06:00:00Z' }),
+        ticket('B', { topic: 'billing', openedAt: '2026-11-01T00:00:00Z' }),
+        ticket('C', { topic: 'login', openedAt: '2026-11-02T00:00:00Z', resolvedAt: '2026-11-02T01:00:00Z' }),
+      ],
+      [{ reason: 'too_expensive' }, { reason: 'too_expensive' }, { reason: 'competitor' }],
+    );
+    expect(report.nps).toEqual([
+      { month: '2026-10', answers: 2, promoters: 1, passives: 0, detractors: 1, score: 0, average: 6.5 },
+      { month: '2026-11', answers: 1, promoters: 1, passives: 0, detractors: 0, score: 100, average: 9 },
+    ]);
+    expect(report.csat[1]).toMatchObject({ answers: 1, score: 100 });
+    expect(report.reasons).toEqual([
+      { category: 'detractor', reason: 'price', count: 1 },
+      { category: 'promoter', reason: 'support', count: 1 },
+    ]);
+    expect(report.ticketsByMonth).toEqual([{ month: '2026-10', opened: 1 }, { month: '2026-11', opened: 2 }]);
+    expect(report.ticketsByTopic).toEqual([
+      { topic: 'billing', opened: 2, open: 1, medianResolutionHours: 6 },
+      { topic: 'login', opened: 1, open: 0, medianResolutionHours: 1 },
+    ]);
+    expect(report.churnByExitReason).toEqual([{ reason: 'too_expensive', count: 2 }, { reason: 'competitor', count: 1 }]);
   });
 });

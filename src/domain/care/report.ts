@@ -16,7 +16,8 @@ export interface CareReport {
   readonly ticketsByMonth: readonly { readonly month: string; readonly opened: number }[];
   readonly ticketsByTopic: readonly { readonly topic: string; readonly opened: number; readonly open: number; readonly medianResolutionHours?: number }[];
   readonly churnByExitReason: readonly { readonly reason: string; readonly count: number }[];
-  readonly riskDistribution?: Readonly<Record<RiskBand, number>> & { readonly unscored: number };
+  /** Leads per band as last assessed; `partial` when the count stopped at its limit. */
+  readonly riskDistribution?: Readonly<Record<RiskBand, number>> & { readonly unscored: number; readonly partial: boolean };
 }
 
 const HOUR_MS = 3_600_000;
