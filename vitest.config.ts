@@ -8,7 +8,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * SDK for the whole process.
  */
 const onSharedStack = [
-  'test/integration/{api-client,chat,console-roles,collector,follow-up,forms,handoff,journeys,purchases,scheduled-campaigns,segment-events,segments,send-policy,slice,subscribers,templates}.test.ts',
+  'test/integration/{after-sale,api-client,chat,console-roles,collector,follow-up,forms,handoff,journeys,purchases,scheduled-campaigns,segment-events,segments,send-policy,slice,subscribers,templates}.test.ts',
   'test/browser/*.test.ts',
 ];
 

@@ -17,6 +17,7 @@ import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
 import { recordPurchases } from '../functions/record-purchases/routes';
 import { giveFeedback } from '../functions/sales-feedback/routes';
+import { churnCustomer, connectHelpDesk, getCareReport, getCareSettings, getCustomerCare, getRiskFormula, recordTickets, replaceCareSettings, requestSurvey, saveRiskFormula } from '../functions/manage-customer-care/routes';
 import { ApiError, type ApiClient } from '../src/api/client';
 import type { RouteDeclaration, RouteRequest } from '../src/http/routes';
 import type { AdminResponse } from './api-auth';
@@ -63,6 +64,16 @@ export interface AdminApi {
 
   getSendPolicy(): Promise<AdminResponse>;
   putSendPolicy(policy: unknown): Promise<AdminResponse>;
+  getCareSettings(): Promise<AdminResponse>;
+  putCareSettings(settings: unknown): Promise<AdminResponse>;
+  getRiskFormula(): Promise<AdminResponse>;
+  saveRiskFormula(formula: unknown, expectedVersion: number): Promise<AdminResponse>;
+  recordTickets(tickets: readonly Record<string, unknown>[]): Promise<AdminResponse>;
+  requestSurvey(surveyId: string, request: { leadIds: string[]; requestId: string }): Promise<AdminResponse>;
+  connectHelpDesk(helpDesk: { kind: string; secret?: string }): Promise<AdminResponse>;
+  churnCustomer(leadId: string, churn: { reason: string; actor: string }): Promise<AdminResponse>;
+  getCustomerCare(leadId: string): Promise<AdminResponse>;
+  getCareReport(months: { from?: string; to?: string }): Promise<AdminResponse>;
 
   addWebhook(webhook: { url: string; eventTypes: string[]; description?: string }): Promise<AdminResponse>;
   /** One page; `cursor` is the previous page's `nextCursor`. */
@@ -172,6 +183,16 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
 
     getSendPolicy: () => outcome(client.send(getSendPolicy, {})),
     putSendPolicy: (policy) => outcome(client.send(replaceSendPolicy, { body: asSent(replaceSendPolicy, 'body', policy) })),
+    getCareSettings: () => outcome(client.send(getCareSettings, {})),
+    putCareSettings: (settings) => outcome(client.send(replaceCareSettings, { body: asSent(replaceCareSettings, 'body', settings) })),
+    getRiskFormula: () => outcome(client.send(getRiskFormula, {})),
+    saveRiskFormula: (formula, expectedVersion) => outcome(client.send(saveRiskFormula, { body: asSent(saveRiskFormula, 'body', { formula, expectedVersion }) })),
+    recordTickets: (tickets) => outcome(client.send(recordTickets, { body: asSent(recordTickets, 'body', { tickets }) })),
+    requestSurvey: (surveyId, request) => outcome(client.send(requestSurvey, { params: { surveyId }, body: request })),
+    connectHelpDesk: (helpDesk) => outcome(client.send(connectHelpDesk, { body: asSent(connectHelpDesk, 'body', helpDesk) })),
+    churnCustomer: (leadId, churn) => outcome(client.send(churnCustomer, { params: { leadId }, body: churn })),
+    getCustomerCare: (leadId) => outcome(client.send(getCustomerCare, { params: { leadId } })),
+    getCareReport: (months) => outcome(client.send(getCareReport, { query: months })),
 
     addWebhook: (hook) => outcome(client.send(createWebhook, { body: asSent(createWebhook, 'body', hook) })),
     listWebhooks: (cursor) => outcome(client.send(listWebhooks, { query: { cursor } })),

@@ -4,6 +4,7 @@ import { apiDocsRoutes } from '../functions/api-docs/routes';
 import { backtestRulesetRoutes } from '../functions/backtest-ruleset/routes';
 import { captureChatRoutes } from '../functions/capture-chat/routes';
 import { captureFormRoutes } from '../functions/capture-form/routes';
+import { customerFeedbackRoutes } from '../functions/customer-feedback/routes';
 import { collectEventsRoutes } from '../functions/collect-events/routes';
 import { getLeadRoutes } from '../functions/get-lead/routes';
 import { handoffReportsRoutes } from '../functions/handoff-reports/routes';
@@ -13,6 +14,7 @@ import { manageCampaignsRoutes } from '../functions/manage-campaigns/routes';
 import { manageFormsRoutes } from '../functions/manage-forms/routes';
 import { manageJourneysRoutes } from '../functions/manage-journeys/routes';
 import { manageChatSourcesRoutes } from '../functions/manage-chat-sources/routes';
+import { manageCustomerCareRoutes } from '../functions/manage-customer-care/routes';
 import { manageRoutingRoutes } from '../functions/manage-routing/routes';
 import { manageRulesetsRoutes } from '../functions/manage-rulesets/routes';
 import { manageSourcesRoutes } from '../functions/manage-sources/routes';
@@ -748,6 +750,65 @@ export const manifest: Manifest = {
       access: ['bus:put'],
       // Reads the due-time index (JDUE# on gsi1) and moves each due entry's lease on its enrolment (LEAD#).
       table: { write: ['LEAD#'], query: { gsi1: ['JDUE#'] } },
+    },
+    {
+      name: 'customer-feedback',
+      description: "The customer's side after the sale: one-click survey answers from signed email links with the follow-up page, and the help desk's signed ticket webhook (Zendesk or Standard Webhooks).",
+      entry: 'functions/customer-feedback/handler.ts',
+      trigger: { kind: 'http', routes: customerFeedbackRoutes, audience: 'public' },
+      emits: [DetailType.SurveyAnswered, DetailType.TicketRecorded],
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      // Survey links are signed, and the help desk's secret sealed, under the signing-key ring.
+      access: ['bus:put', 'secret:signing-keys'],
+      // A help desk batch of 100 tickets does not fit the API's default 16 KB.
+      maxBodyBytes: 64 * 1024,
+      // The survey send and the customer's care record, tickets (LEAD#); the care settings and help desk (CARE, read only); a ticket's customer by address (EMAIL#, read only). No delete.
+      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#'] },
+      reservedConcurrency: 20,
+    },
+    {
+      name: 'manage-customer-care',
+      description: 'After the sale: survey, reason and trigger settings, the versioned churn-risk formula, ticket intake, survey requests, churn with exit reasons, a customer\'s record with projected lifetime value, and the care report.',
+      entry: 'functions/manage-customer-care/handler.ts',
+      trigger: { kind: 'http', routes: manageCustomerCareRoutes, audience: 'admin' },
+      emits: [DetailType.TicketRecorded, DetailType.SurveyDue, DetailType.LeadStageChanged],
+      timeoutSeconds: 29,
+      memoryMb: 256,
+      maxBodyBytes: 64 * 1024,
+      // Seals the help desk's secret under the signing-key ring.
+      access: ['bus:put', 'secret:signing-keys'],
+      // Settings, formula versions, lifespans, help desk (CARE); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
+      // the report reads the monthly care partitions (CARE#), stage transitions (TRANSITIONS#) and each lead's risk band (LEADS# shards).
+      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#', 'CARE'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
+    },
+    {
+      name: 'watch-customers',
+      description: "After each ticket, survey answer or stage change: records answers as engagement, reassesses the churn risk, alerts the owner or customer-success inbox once per trigger episode; sends due surveys and keeps each customer's recurring survey timer.",
+      entry: 'functions/watch-customers/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: {
+          source: [EVENT_SOURCE],
+          'detail-type': [DetailType.TicketRecorded, DetailType.SurveyAnswered, DetailType.SurveyDue, DetailType.LeadStageChanged],
+          // Stage changes only into customer or churned; the care events carry no `to`.
+          detail: { to: ['customer', 'churned', { exists: false }] },
+        },
+        batchSize: 5,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        // Customer success should hear of an unhappy customer within minutes.
+        oldestMessageAlarmMinutes: 15,
+      },
+      emits: [DetailType.CustomerAlerted, DetailType.EngagementRecorded, DetailType.SurveyDue],
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      // Survey and alert email, survey links and unsubscribe links, the recurring survey timers.
+      access: ['ses:send', 'bus:put', 'scheduler:manage', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      // The care record, survey sends, alert claims and the answer's engagement event (LEAD#; created with EMAIL# for an address
+      // without a lead); visitor links (ANON#) as event intake reads them; care settings and formula (CARE); owners (ROUTING); suppression (SUPPRESSED#).
+      // Deletes only claims given back after a failed email (LEAD#).
+      table: { read: ['LEAD#', 'EMAIL#', 'ANON#', 'CARE', 'ROUTING', 'SUPPRESSED#'], write: ['LEAD#', 'EMAIL#'], delete: ['LEAD#'] },
     },
   ],
 };

@@ -49,12 +49,13 @@ export const ITEM_KINDS = [
   'SOURCE#',
   'WRITEKEY#',
   'JOURNEY#',
+  'CARE',
 ] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 
 /** The partition values of each index (keys.ts), with the same prefix rule as item kinds. */
 export const INDEX_PARTITIONS = {
-  gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS', 'CHATSOURCES', 'SOURCES', 'JOURNEYS', 'JDUE#'],
+  gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS', 'CHATSOURCES', 'SOURCES', 'JOURNEYS', 'JDUE#', 'CARE#'],
 } as const satisfies Record<IndexName, readonly string[]>;
 export type IndexPartition<I extends IndexName> = (typeof INDEX_PARTITIONS)[I][number];
 

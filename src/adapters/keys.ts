@@ -56,6 +56,13 @@
  * | enrolment         | LEAD#<id>          | JOURNEY#<journeyId>              | JDUE#<shard> / <wakeAt>#<leadId>#<journeyId> while waiting |
  * | journey step claim| LEAD#<id>          | JSTEP#<journeyId>#<run>#<seq>    |                                     |
  * | sales task        | LEAD#<id>          | TASK#<origin key>                |                                     |
+ * | support ticket    | LEAD#<id>          | TICKET#<ticketId>                | CARE#TICKETS#<yyyy-mm opened> / <opened>#<id>#<ticketId> |
+ * | survey send       | LEAD#<id>          | SURVEY#<sendId>                  | CARE#ANSWERS#<yyyy-mm answered> / <answered>#<id> (once answered) |
+ * | customer alert    | LEAD#<id>          | CARE_ALERT#<trigger>#<episode start> |                                 |
+ * | care settings     | CARE               | SETTINGS                         |                                     |
+ * | risk formula      | CARE               | RISK_FORMULA (latest) / RISK_FORMULA#<version, 6 digits> |             |
+ * | churned lifespans | CARE               | LIFESPANS                        |                                     |
+ * | help-desk intake  | CARE               | HELPDESK                         |                                     |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -218,6 +225,30 @@ export const keys = {
   journeyStep: (leadId: string, journeyId: string, run: number, seq: number) => ({ pk: `LEAD#${leadId}`, sk: `JSTEP#${journeyId}#${run}#${String(seq).padStart(4, '0')}` }),
   /** A follow-up task for sales, keyed by the step run that filed it so a repeat files none. */
   salesTask: (leadId: string, originKey: string) => ({ pk: `LEAD#${leadId}`, sk: `TASK#${originKey}` }),
+  /**
+   * A customer's ticket, its newest version, under the lead (export and erasure find it), listed per
+   * month opened for the reports. A help desk's ticket id is unique within it, so the lead plus the id
+   * names one ticket.
+   */
+  ticket: (leadId: string, ticketId: string) => ({ pk: `LEAD#${leadId}`, sk: `TICKET#${ticketId}` }),
+  ticketMonth: (openedAt: string, leadId: string, ticketId: string) => ({ gsi1pk: `CARE#TICKETS#${openedAt.slice(0, 7)}`, gsi1sk: `${openedAt}#${leadId}#${ticketId}` }),
+  ticketMonthPartition: (month: string) => `CARE#TICKETS#${month}`,
+  /** One survey email to a customer, claimed before sending, holding the answer its links recorded. */
+  surveySend: (leadId: string, sendId: string) => ({ pk: `LEAD#${leadId}`, sk: `SURVEY#${sendId}` }),
+  answerMonth: (answeredAt: string, leadId: string) => ({ gsi1pk: `CARE#ANSWERS#${answeredAt.slice(0, 7)}`, gsi1sk: `${answeredAt}#${leadId}` }),
+  answerMonthPartition: (month: string) => `CARE#ANSWERS#${month}`,
+  /** One alert per customer, trigger and episode. */
+  customerAlert: (leadId: string, triggerId: string, episodeStartedAt: string) => ({ pk: `LEAD#${leadId}`, sk: `CARE_ALERT#${triggerId}#${episodeStartedAt}` }),
+  /**
+   * The after-sale configuration in a partition of its own (not SETTINGS, which only admin functions
+   * reach): the public survey and help-desk routes read it.
+   */
+  careSettings: () => ({ pk: 'CARE', sk: 'SETTINGS' }),
+  /** The latest risk formula (the one in force), beside every version kept. */
+  riskFormula: () => ({ pk: 'CARE', sk: 'RISK_FORMULA' }),
+  riskFormulaVersion: (version: number) => ({ pk: 'CARE', sk: `RISK_FORMULA#${String(version).padStart(6, '0')}` }),
+  lifespans: () => ({ pk: 'CARE', sk: 'LIFESPANS' }),
+  helpDesk: () => ({ pk: 'CARE', sk: 'HELPDESK' }),
 } as const;
 
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */

@@ -19,13 +19,45 @@ export interface SchedulerSettings {
  * `scheduler:manage` (read once, at cold start, failing fast when a variable is missing).
  */
 export function oneTimeSchedules(env: NodeJS.ProcessEnv = process.env): OneTimeSchedules {
+  return new OneTimeSchedules(schedulerClient(), schedulerSettings(env));
+}
+
+/** The stack's schedule group, role, bus and DLQ, from the environment a function gets with `scheduler:manage`. */
+export function schedulerSettings(env: NodeJS.ProcessEnv = process.env): SchedulerSettings {
   const config = readConfig({ SCHEDULE_GROUP_NAME: setting, SCHEDULER_ROLE_ARN: setting, EVENT_BUS_ARN: setting, SCHEDULE_DLQ_ARN: setting }, env);
-  return new OneTimeSchedules(schedulerClient(), {
-    groupName: config.SCHEDULE_GROUP_NAME,
-    roleArn: config.SCHEDULER_ROLE_ARN,
-    busArn: config.EVENT_BUS_ARN,
-    deadLetterArn: config.SCHEDULE_DLQ_ARN,
-  });
+  return { groupName: config.SCHEDULE_GROUP_NAME, roleArn: config.SCHEDULER_ROLE_ARN, busArn: config.EVENT_BUS_ARN, deadLetterArn: config.SCHEDULE_DLQ_ARN };
+}
+
+/**
+ * Creates a one-time schedule, or moves it to the new time and event when one of that name exists.
+ * On its own (not only through `OneTimeSchedules`) so a function that never deletes schedules ships
+ * without the delete call's code.
+ */
+export async function putOneTimeSchedule<T extends keyof DetailByType>(client: SchedulerClient, settings: SchedulerSettings, schedule: OneTimeSchedule<T>): Promise<void> {
+  const input: CreateScheduleCommandInput = {
+    Name: schedule.name,
+    GroupName: settings.groupName,
+    Description: schedule.description,
+    ScheduleExpression: `at(${schedule.at})`,
+    ScheduleExpressionTimezone: schedule.timeZone,
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    ActionAfterCompletion: 'DELETE',
+    State: 'ENABLED',
+    Target: {
+      Arn: settings.busArn,
+      RoleArn: settings.roleArn,
+      EventBridgeParameters: { DetailType: schedule.detailType, Source: EVENT_SOURCE },
+      Input: JSON.stringify(schedule.detail),
+      DeadLetterConfig: { Arn: settings.deadLetterArn },
+      RetryPolicy: { ...schedule.retryPolicy },
+    },
+  };
+  try {
+    await client.send(new CreateScheduleCommand(input));
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ConflictException')) throw error;
+    await client.send(new UpdateScheduleCommand(input));
+  }
 }
 
 /**
@@ -40,30 +72,7 @@ export class OneTimeSchedules {
 
   /** Creates the schedule, or moves it to the new time and event when one of that name exists. */
   async put<T extends keyof DetailByType>(schedule: OneTimeSchedule<T>): Promise<void> {
-    const input: CreateScheduleCommandInput = {
-      Name: schedule.name,
-      GroupName: this.settings.groupName,
-      Description: schedule.description,
-      ScheduleExpression: `at(${schedule.at})`,
-      ScheduleExpressionTimezone: schedule.timeZone,
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      ActionAfterCompletion: 'DELETE',
-      State: 'ENABLED',
-      Target: {
-        Arn: this.settings.busArn,
-        RoleArn: this.settings.roleArn,
-        EventBridgeParameters: { DetailType: schedule.detailType, Source: EVENT_SOURCE },
-        Input: JSON.stringify(schedule.detail),
-        DeadLetterConfig: { Arn: this.settings.deadLetterArn },
-        RetryPolicy: { ...schedule.retryPolicy },
-      },
-    };
-    try {
-      await this.client.send(new CreateScheduleCommand(input));
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConflictException')) throw error;
-      await this.client.send(new UpdateScheduleCommand(input));
-    }
+    await putOneTimeSchedule(this.client, this.settings, schedule);
   }
 
   /** Deletes the schedule; one already gone (fired, or never made) is fine. */

@@ -66,7 +66,7 @@ export interface CustomerCareDependencies {
   readonly engagement: EngagementRecorder;
   readonly surveyMail: SurveyMail;
   readonly owners: OwnerDirectory;
-  readonly schedules: OneTimeSchedules;
+  readonly schedules: Pick<OneTimeSchedules, 'put'>;
   readonly mailer: EmailSender;
   readonly publisher: EventPublisher;
   readonly log: Log;

@@ -3,22 +3,13 @@ import type { EventPublisher, LeadReader, Log } from './ports';
 import { looksLikeScanner } from '../domain/campaigns/tracking';
 import type { CareSettings, CustomerCare } from '../domain/care/customer';
 import { verifySurveyLink } from '../domain/care/survey-links';
-import { categoryOf, type SurveyAnswer, type SurveyDefinition, type SurveyKind } from '../domain/care/surveys';
+import { categoryOf, type SurveyAnswer, type SurveyDefinition, type SurveySend } from '../domain/care/surveys';
+
+export type { SurveySend };
 import type { KeyRing } from '../domain/consent/signed-token';
 import { LeadBusy } from '../domain/errors';
 import { DetailType } from '../domain/events';
 import type { Lead } from '../domain/lead';
-
-/** One survey email as recorded when it was sent: what its links' clicks are checked against. */
-export interface SurveySend {
-  readonly leadId: string;
-  readonly sendId: string;
-  readonly surveyId: string;
-  readonly kind: SurveyKind;
-  readonly sentAt: string;
-  readonly status: 'sending' | 'sent';
-  readonly answer?: SurveyAnswer;
-}
 
 /**
  * Survey emails and their answers. `recordAnswer` writes the answer on its send record and the lead's

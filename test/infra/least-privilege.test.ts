@@ -80,7 +80,7 @@ describe('table grants follow the manifest', () => {
 });
 
 describe('public functions', () => {
-  const publicFunctions = ['capture-form', 'ingest-events', 'capture-chat', 'collect-events', 'preference-centre', 'api-docs', 'serve-snippet'];
+  const publicFunctions = ['capture-form', 'ingest-events', 'capture-chat', 'collect-events', 'preference-centre', 'api-docs', 'serve-snippet', 'customer-feedback'];
 
   it('are exactly the functions behind public routes', () => {
     expect(manifest.functions.filter((spec) => spec.trigger.kind === 'http' && spec.trigger.audience === 'public').map((spec) => spec.name).sort()).toEqual([...publicFunctions].sort());
@@ -139,6 +139,7 @@ describe('deletes', () => {
       'alert-sales': ['LEAD#*'],
       'follow-up-handoff': ['LEAD#*'],
       'score-lead': ['ANON#*'],
+      'watch-customers': ['LEAD#*'],
     });
   });
 
@@ -159,6 +160,7 @@ describe('item kinds', () => {
     keys.followUp('l', 'v1', 1, 0, 'remind'), keys.webhook('w'), keys.webhookDelivery('w', 'e'), keys.stageTransition('l', 't', 1), keys.appliedOnce('l', 'k'), keys.salesReasons(),
     keys.chatSource('s'), keys.chatDelivery('s', 'h'),
     keys.source('s'), keys.writeKey('wk_k'),
+    keys.ticket('l', 't'), keys.surveySend('l', 's'), keys.customerAlert('l', 't', 'e'), keys.careSettings(), keys.riskFormula(), keys.riskFormulaVersion(1), keys.lifespans(), keys.helpDesk(),
   ];
   const gsi1Keys = [
     keys.leadListing('a1'), keys.rulesetListing('t', 'v1'),
@@ -166,6 +168,7 @@ describe('item kinds', () => {
     keys.purchasesOfLead('l', 't', 'o'), keys.webhookListing('t', 'w'), keys.transitionMonth('2026-11-30T00:00:00.000Z', 'l'),
     keys.chatSourceListing('t', 's'),
     keys.sourceListing('t', 's'),
+    keys.ticketMonth('2026-11-30T00:00:00.000Z', 'l', 't'), keys.answerMonth('2026-11-30T00:00:00.000Z', 'l'),
   ];
 
   it('name every partition of the table exactly once', () => {

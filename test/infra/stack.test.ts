@@ -343,11 +343,11 @@ describe('scheduled campaigns', () => {
     expect(alarms.some((alarm) => alarm.includes('CampaignScheduleDlq') && alarm.includes('ApproximateNumberOfMessagesVisible'))).toBe(true);
   });
 
-  it('lets the functions that start or cancel timers (campaigns, quiet-hours deferrals, MQL follow-up) manage schedules, and no other', () => {
-    expect(manifest.functions.filter((spec) => spec.access.includes('scheduler:manage')).map((spec) => spec.name).sort()).toEqual(['alert-sales', 'follow-up-handoff', 'manage-campaigns', 'send-campaign']);
+  it('lets the functions that start or cancel timers (campaigns, quiet-hours deferrals, MQL follow-up, recurring surveys) manage schedules, and no other', () => {
+    expect(manifest.functions.filter((spec) => spec.access.includes('scheduler:manage')).map((spec) => spec.name).sort()).toEqual(['alert-sales', 'follow-up-handoff', 'manage-campaigns', 'send-campaign', 'watch-customers']);
   });
 
-  it.each(['manage-campaigns', 'send-campaign', 'alert-sales', 'follow-up-handoff'])("gives %s the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", (functionName) => {
+  it.each(['manage-campaigns', 'send-campaign', 'alert-sales', 'follow-up-handoff', 'watch-customers'])("gives %s the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", (functionName) => {
     const { roleId } = schedulerRole();
     const statements = (JSON.parse(policyOf(functionName)) as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement;
     const scheduling = statements.find((statement) => [statement.Action].flat().includes('scheduler:CreateSchedule'));

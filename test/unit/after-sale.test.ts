@@ -1,8 +1,11 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { churnRisk, ChurnRiskFormula, DEFAULT_RISK_FORMULA, engagementTrend } from '../../src/domain/care/churn-risk';
 import { CareSettings, customerView, DEFAULT_CARE_SETTINGS } from '../../src/domain/care/customer';
+import { helpDeskSignatureProblem, ticketFromZendesk, ZENDESK_HEADERS, ZendeskTicketBody } from '../../src/domain/care/help-desk';
 import { averageLifespan, lifetimeValue } from '../../src/domain/care/lifetime-value';
+import { careReport } from '../../src/domain/care/report';
 import { categoryOf, scoresOf, summarise, surveyDue, type SurveyAnswer } from '../../src/domain/care/surveys';
 import { median, ticketProfile, withTicket, type Ticket } from '../../src/domain/care/tickets';
 import { stepEpisodes, type CareTrigger, type TriggerFacts } from '../../src/domain/care/triggers';
@@ -243,5 +246,79 @@ describe('segments and the lifecycle after the sale', () => {
 
   it('accepts its own default settings', () => {
     expect(CareSettings.parse(DEFAULT_CARE_SETTINGS)).toEqual(DEFAULT_CARE_SETTINGS);
+  });
+});
+
+describe('the Zendesk webhook', () => {
+  const secret = 'dGhlIHplbmRlc2sgc2lnbmluZyBzZWNyZXQ=';
+  const body = JSON.stringify({
+    ticket: { id: 35436, status: 'Solved', priority: 'High', type: 'Problem', tags: 'billing refund', created_at: '2026-11-20T10:00:00Z', updated_at: '2026-11-21T12:30:00Z', requester: { email: ' Ana@Example.com ' } },
+  });
+  const timestamp = '2026-11-24T12:00:00Z';
+  const signed = (key: string, at = timestamp) => ({
+    [ZENDESK_HEADERS.signature]: createHmac('sha256', key).update(at + body).digest('base64'),
+    [ZENDESK_HEADERS.timestamp]: at,
+  });
+
+  it("accepts Zendesk's signature over the timestamp and body, refuses another secret, a changed body and an old timestamp", () => {
+    expect(helpDeskSignatureProblem('zendesk', [secret], signed(secret), body, Date.parse(NOW))).toBeUndefined();
+    expect(helpDeskSignatureProblem('zendesk', [secret], signed('another secret'), body, Date.parse(NOW))?.field).toBe('x-zendesk-webhook-signature');
+    expect(helpDeskSignatureProblem('zendesk', [secret], signed(secret), `${body} `, Date.parse(NOW))?.field).toBe('x-zendesk-webhook-signature');
+    expect(helpDeskSignatureProblem('zendesk', [secret], signed(secret, '2026-11-24T09:00:00Z'), body, Date.parse(NOW))?.field).toBe('x-zendesk-webhook-signature-timestamp');
+    expect(helpDeskSignatureProblem('zendesk', [secret], {}, body, Date.parse(NOW))?.message).toBe('is missing: the call is not signed');
+  });
+
+  it('maps the trigger body to a ticket: status, priority, type as topic, the requester normalised', () => {
+    expect(ticketFromZendesk(ZendeskTicketBody.parse(JSON.parse(body)))).toEqual({
+      ticketId: '35436',
+      status: 'solved',
+      priority: 'high',
+      topic: 'problem',
+      openedAt: '2026-11-20T10:00:00.000Z',
+      updatedAt: '2026-11-21T12:30:00.000Z',
+      email: 'ana@example.com',
+    });
+    const unknown = ZendeskTicketBody.safeParse({ ticket: { ...JSON.parse(body).ticket, status: 'archived' } });
+    expect(unknown.success ? [] : unknown.error.issues.map((issue) => issue.path.join('.'))).toEqual(['ticket.status']);
+  });
+});
+
+describe('the care report', () => {
+  const answer = (kind: 'nps' | 'csat', score: number, answeredAt: string, reason?: string): SurveyAnswer => ({
+    surveyId: kind,
+    kind,
+    sendId: `${kind}-${score}-${answeredAt}`,
+    score,
+    category: categoryOf(kind, score),
+    answeredAt,
+    ...(reason ? { reason } : {}),
+  });
+
+  it('gives NPS and CSAT per month with their groups, reasons, tickets by topic, churn by exit reason', () => {
+    const report = careReport(
+      ['2026-10', '2026-11'],
+      [answer('nps', 10, '2026-10-03T00:00:00Z', 'support'), answer('nps', 3, '2026-10-09T00:00:00Z', 'price'), answer('nps', 9, '2026-11-02T00:00:00Z'), answer('csat', 5, '2026-11-04T00:00:00Z')],
+      [
+        ticket('A', { topic: 'billing', openedAt: '2026-10-01T00:00:00Z', resolvedAt: '2026-10-01T06:00:00Z' }),
+        ticket('B', { topic: 'billing', openedAt: '2026-11-01T00:00:00Z' }),
+        ticket('C', { topic: 'login', openedAt: '2026-11-02T00:00:00Z', resolvedAt: '2026-11-02T01:00:00Z' }),
+      ],
+      [{ reason: 'too_expensive' }, { reason: 'too_expensive' }, { reason: 'competitor' }],
+    );
+    expect(report.nps).toEqual([
+      { month: '2026-10', answers: 2, promoters: 1, passives: 0, detractors: 1, score: 0, average: 6.5 },
+      { month: '2026-11', answers: 1, promoters: 1, passives: 0, detractors: 0, score: 100, average: 9 },
+    ]);
+    expect(report.csat[1]).toMatchObject({ answers: 1, score: 100 });
+    expect(report.reasons).toEqual([
+      { category: 'detractor', reason: 'price', count: 1 },
+      { category: 'promoter', reason: 'support', count: 1 },
+    ]);
+    expect(report.ticketsByMonth).toEqual([{ month: '2026-10', opened: 1 }, { month: '2026-11', opened: 2 }]);
+    expect(report.ticketsByTopic).toEqual([
+      { topic: 'billing', opened: 2, open: 1, medianResolutionHours: 6 },
+      { topic: 'login', opened: 1, open: 0, medianResolutionHours: 1 },
+    ]);
+    expect(report.churnByExitReason).toEqual([{ reason: 'too_expensive', count: 2 }, { reason: 'competitor', count: 1 }]);
   });
 });

@@ -130,6 +130,17 @@ export interface SurveyAnswer {
   readonly comment?: string;
 }
 
+/** One survey email as recorded when it was sent: what its links' clicks are checked against. */
+export interface SurveySend {
+  readonly leadId: string;
+  readonly sendId: string;
+  readonly surveyId: string;
+  readonly kind: SurveyKind;
+  readonly sentAt: string;
+  readonly status: 'sending' | 'sent';
+  readonly answer?: SurveyAnswer;
+}
+
 /** The customer's latest answer of each kind: what segments, scoring and the churn risk read. */
 export interface LatestSatisfaction {
   readonly nps?: SurveyAnswer;

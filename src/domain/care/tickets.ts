@@ -3,6 +3,11 @@
  * kept once per ticket id and moves only forward in the help desk's own time: an update older than
  * the one kept (a webhook retried late, an import of old data) changes nothing.
  */
+/** The help desks whose signed webhook leadflow takes (see help-desk.ts), and where they post. */
+export const HELP_DESK_KINDS = ['zendesk', 'generic'] as const;
+export type HelpDeskKind = (typeof HELP_DESK_KINDS)[number];
+export const HELP_DESK_WEBHOOK_PATH = '/v1/help-desk/tickets';
+
 export const TICKET_STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 

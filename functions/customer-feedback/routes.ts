@@ -1,0 +1,87 @@
+import * as z from 'zod';
+import { HtmlPage } from '../../src/api/responses';
+import { HELP_DESK_WEBHOOK_PATH } from '../../src/domain/care/tickets';
+import { LANGUAGES } from '../../src/domain/subscriptions';
+import { defineRoute, type RouteDeclaration } from '../../src/http/routes';
+import { TicketsRecorded } from '../../src/api/tickets';
+
+const SurveyLinkQuery = z.object({ token: z.string().describe('The signed survey link token from the email: it names the answer.'), lang: z.enum(LANGUAGES).optional() });
+const signedLinkQuery = { query: SurveyLinkQuery, queryCheckedByHandler: true } as const satisfies RouteDeclaration['request'];
+const page = { 200: { description: 'An HTML page (no script, no cookie).', schema: HtmlPage, contentType: 'text/html' } } as const;
+const invalidLink = { 400: { description: 'The link is malformed, tampered with or its answer window closed: an HTML page saying so; nothing changes.', schema: HtmlPage, contentType: 'text/html' } } as const;
+
+export const answerSurvey = defineRoute({
+  operationId: 'answerSurvey',
+  method: 'GET',
+  path: '/v1/surveys/answer',
+  summary: 'One-click survey answer: records the score the link names',
+  description:
+    'Each score in a survey email is its own signed link. Following one records that score and shows the follow-up page; following another of the same ' +
+    'email changes the answer while the links last. A fetch that looks like a mail scanner (seconds after sending, or a known gateway) records nothing and ' +
+    'shows a button instead.',
+  request: signedLinkQuery,
+  responses: page,
+  errors: invalidLink,
+});
+
+export const confirmSurveyAnswer = defineRoute({
+  operationId: 'confirmSurveyAnswer',
+  method: 'POST',
+  path: '/v1/surveys/answer',
+  summary: 'Record the score after the confirm button (shown to a suspected scanner)',
+  request: { ...signedLinkQuery, body: { schema: z.object({}), contentTypes: ['application/x-www-form-urlencoded'], checkedByHandler: true } },
+  responses: page,
+  errors: invalidLink,
+});
+
+export const surveyFollowUp = defineRoute({
+  operationId: 'surveyFollowUp',
+  method: 'POST',
+  path: '/v1/surveys/follow-up',
+  summary: 'The follow-up: the main reason (from the standard list) and a comment',
+  request: {
+    body: {
+      schema: z.object({
+        token: z.string(),
+        lang: z.enum(LANGUAGES).optional(),
+        reason: z.string().optional().describe('A code of the satisfaction or problem reasons offered, or `other`.'),
+        comment: z.string().max(1000).optional(),
+      }),
+      contentTypes: ['application/x-www-form-urlencoded'],
+      checkedByHandler: true,
+    },
+  },
+  responses: page,
+  errors: invalidLink,
+});
+
+const headerValue = (description: string) => z.string().max(2048).optional().describe(description);
+
+export const receiveHelpDeskTickets = defineRoute({
+  operationId: 'receiveHelpDeskTickets',
+  method: 'POST',
+  path: HELP_DESK_WEBHOOK_PATH,
+  summary: "Take the help desk's signed webhook call with tickets",
+  description:
+    'Connect with `PUT /v1/admin/care/help-desk`. Zendesk: a webhook attached to a ticket trigger, with the JSON body `leadflow care help-desk` prints; signed ' +
+    'with Zendesk\'s `X-Zendesk-Webhook-Signature`. Any other tool: Standard Webhooks headers and `{ "tickets": [...] }` as the admin API takes them. ' +
+    "Each ticket is kept once per customer and id, in the help desk's own order: a replay or an older update changes nothing.",
+  request: {
+    headers: z.object({
+      'x-zendesk-webhook-signature': headerValue('Zendesk: base64 HMAC-SHA256 of the signature timestamp followed by the body.'),
+      'x-zendesk-webhook-signature-timestamp': headerValue('Zendesk: the signature time (ISO 8601), within an hour of now.'),
+      'webhook-id': headerValue('Standard Webhooks: the message id.'),
+      'webhook-timestamp': headerValue('Standard Webhooks: Unix seconds, within 5 minutes of now.'),
+      'webhook-signature': headerValue('Standard Webhooks: `v1,<base64 HMAC-SHA256 of id.timestamp.body>`.'),
+    }),
+    body: { schema: z.record(z.string(), z.unknown()).describe("The help desk's payload."), required: true, checkedByHandler: true },
+  },
+  responses: { 200: { description: 'One result per ticket.', schema: TicketsRecorded } },
+  errors: {
+    401: 'Not signed with the help desk secret, or signed too long ago.',
+    404: 'No help desk is connected.',
+    503: 'The table refused more writes part-way; the help desk retries and recorded tickets report duplicate.',
+  },
+});
+
+export const customerFeedbackRoutes = [answerSurvey, confirmSurveyAnswer, surveyFollowUp, receiveHelpDeskTickets] as const;

@@ -1,0 +1,159 @@
+import * as z from 'zod';
+import { ChurnRiskFormula } from '../../src/domain/care/churn-risk';
+import { CareSettings } from '../../src/domain/care/customer';
+import { HELP_DESK_KINDS } from '../../src/domain/care/tickets';
+import { SurveyId } from '../../src/domain/care/surveys';
+import { defineRoute } from '../../src/http/routes';
+import { TicketBatch, TicketsRecorded } from '../../src/api/tickets';
+
+const StoredFormula = z.object({ version: z.int().min(0).describe('0: the standard formula, never saved.'), formula: ChurnRiskFormula, createdAt: z.string() }).meta({ id: 'StoredRiskFormula' });
+const LeadId = z.object({ leadId: z.uuid('must be a lead id (UUID)') });
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm');
+
+export const getCareSettings = defineRoute({
+  operationId: 'getCareSettings',
+  method: 'GET',
+  path: '/v1/admin/care/settings',
+  summary: 'Read the after-sale settings: surveys, survey gap, reason lists, triggers, lifespan',
+  request: {},
+  responses: { 200: { description: 'The saved settings, or the standard ones.', schema: CareSettings } },
+});
+
+export const replaceCareSettings = defineRoute({
+  operationId: 'replaceCareSettings',
+  method: 'PUT',
+  path: '/v1/admin/care/settings',
+  summary: 'Replace the after-sale settings',
+  description:
+    'Surveys (NPS 0-10 or CSAT 1-5; question, follow-up and subject in English and Indonesian; the subscription a contact must be opted in to; the answer window; ' +
+    'an optional recurrence: every N days to customers in some stages), the gap no two surveys to one customer may fall within, the satisfaction, problem and exit ' +
+    'reason lists, the triggers (satisfaction below a threshold, N tickets within a window, churn risk entering a band; to the owner or the inbox), the ' +
+    'customer-success inbox, and the lifespan used until enough customers churned to learn it. Refused with 400 naming the field.',
+  request: { body: { schema: CareSettings } },
+  responses: { 200: { description: 'The settings saved.', schema: CareSettings } },
+});
+
+export const getRiskFormula = defineRoute({
+  operationId: 'getRiskFormula',
+  method: 'GET',
+  path: '/v1/admin/care/risk-formula',
+  summary: 'Read the churn-risk formula in force, with its version',
+  request: {},
+  responses: { 200: { description: 'The latest version.', schema: StoredFormula } },
+});
+
+export const saveRiskFormula = defineRoute({
+  operationId: 'saveRiskFormula',
+  method: 'PUT',
+  path: '/v1/admin/care/risk-formula',
+  summary: 'Save the churn-risk formula as the next version',
+  description:
+    'Each factor names an input (latestNps, latestCsat, ticketsInWindow, openTickets, daysSinceLastPurchase, daysSinceLastActivity, engagementTrend, daysToRenewal) ' +
+    'and steps `{ atLeast?, atMost?, points }`: the first step holding the value gives its points. The sum (0-100) falls in the bands. Versions never change; ' +
+    'each customer is reassessed with the new version at its next ticket, answer or stage change.',
+  request: { body: { schema: z.strictObject({ formula: ChurnRiskFormula, expectedVersion: z.int().min(0).describe('The version read; refused with 409 when another was saved since.') }) } },
+  responses: { 200: { description: 'The new version.', schema: StoredFormula } },
+  errors: { 409: 'Another version was saved since `expectedVersion`; read and repeat.' },
+});
+
+export const recordTickets = defineRoute({
+  operationId: 'recordTickets',
+  method: 'POST',
+  path: '/v1/admin/care/tickets',
+  summary: 'Record support tickets (1-100) from a help desk',
+  description:
+    "Each ticket names its customer by `email` or `leadId`. Kept once per customer and `ticketId`, ordered by the help desk's `updatedAt`: an older update is " +
+    '`stale` and changes nothing, the same one again is `duplicate`. The customer gets last ticket, open tickets, tickets in 30 and 90 days and median resolution time.',
+  request: { body: { schema: TicketBatch } },
+  responses: { 200: { description: 'One result per ticket, in order.', schema: TicketsRecorded } },
+  errors: { 503: 'The table refused more writes part-way; repeat the same request.' },
+});
+
+export const requestSurvey = defineRoute({
+  operationId: 'requestSurvey',
+  method: 'POST',
+  path: '/v1/admin/care/surveys/{surveyId}/requests',
+  summary: 'Send a survey to customers now',
+  description:
+    'Each customer gets the survey once per `requestId`, if opted in to its subscription, not suppressed and not surveyed within the gap. Journeys can publish ' +
+    'the same `care.survey-due` event.',
+  request: {
+    params: z.object({ surveyId: SurveyId }),
+    body: { schema: z.strictObject({ leadIds: z.array(z.uuid('must be a lead id (UUID)')).min(1).max(100), requestId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _') }) },
+  },
+  responses: { 202: { description: 'Requested; sending follows.', schema: z.object({ requested: z.int() }) } },
+  errors: { 404: 'No such survey.' },
+});
+
+export const connectHelpDesk = defineRoute({
+  operationId: 'connectHelpDesk',
+  method: 'PUT',
+  path: '/v1/admin/care/help-desk',
+  summary: "Connect the help desk's webhook",
+  description:
+    "`zendesk`: give the webhook's signing secret from Zendesk (Admin Center > Webhooks > the webhook > Signing secret); the answer holds the trigger body to paste. " +
+    '`generic`: leadflow makes a Standard Webhooks secret and shows it once.',
+  request: {
+    body: {
+      schema: z
+        .strictObject({ kind: z.enum(HELP_DESK_KINDS), secret: z.string().min(16).max(200).optional().describe("Zendesk's signing secret; not taken for generic.") })
+        .superRefine((body, context) => {
+          if (body.kind === 'zendesk' && !body.secret) context.addIssue({ code: 'custom', path: ['secret'], message: "is required for zendesk: the webhook's signing secret" });
+          if (body.kind === 'generic' && body.secret) context.addIssue({ code: 'custom', path: ['secret'], message: 'is made by leadflow for generic; leave it out' });
+        }),
+    },
+  },
+  responses: {
+    200: {
+      description: 'Connected.',
+      schema: z.object({ kind: z.enum(HELP_DESK_KINDS), path: z.string(), secret: z.string().optional().describe('generic: shown once.'), triggerBody: z.unknown().optional() }),
+    },
+  },
+});
+
+export const churnCustomer = defineRoute({
+  operationId: 'churnCustomer',
+  method: 'POST',
+  path: '/v1/admin/customers/{leadId}/churn',
+  summary: 'A customer left: move it to churned with an exit reason',
+  request: { params: LeadId, body: { schema: z.strictObject({ reason: z.string().min(1).max(40).describe('A code of the exit reasons.'), actor: z.string().min(1).max(100) }) } },
+  responses: { 200: { description: 'The transition recorded.', schema: z.looseObject({ from: z.string(), to: z.literal('churned'), reason: z.string().optional(), at: z.string() }) } },
+  errors: { 404: 'No such lead.', 409: 'The lead is not a customer (only customers churn).' },
+});
+
+export const getCustomerCare = defineRoute({
+  operationId: 'getCustomerCare',
+  method: 'GET',
+  path: '/v1/admin/customers/{leadId}/care',
+  summary: "A customer's after-sale record: tickets, NPS and CSAT, churn risk with its breakdown, projected lifetime value with its inputs",
+  request: { params: LeadId },
+  responses: {
+    200: {
+      description: '`fields` are what segments and scoring see as `customer.*`.',
+      schema: z.object({ leadId: z.string(), fields: z.record(z.string(), z.unknown()), care: z.record(z.string(), z.unknown()), lifetimeValue: z.record(z.string(), z.unknown()) }),
+    },
+  },
+  errors: { 404: 'No such lead.' },
+});
+
+export const getCareReport = defineRoute({
+  operationId: 'getCareReport',
+  method: 'GET',
+  path: '/v1/admin/reports/care',
+  summary: 'After-sale report: NPS and CSAT over time, reasons, tickets by topic, churn by exit reason, risk distribution',
+  request: { query: z.strictObject({ from: Month.optional().describe('Default: 5 months before `to`.'), to: Month.optional().describe('Default: this month.') }) },
+  responses: { 200: { description: 'The report.', schema: z.record(z.string(), z.unknown()) } },
+});
+
+export const manageCustomerCareRoutes = [
+  getCareSettings,
+  replaceCareSettings,
+  getRiskFormula,
+  saveRiskFormula,
+  recordTickets,
+  requestSurvey,
+  connectHelpDesk,
+  churnCustomer,
+  getCustomerCare,
+  getCareReport,
+] as const;
