@@ -7,7 +7,7 @@ import { SendPolicy, SKIP_REASONS } from '../../src/domain/consent/send-policy';
 import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute, type ErrorDeclaration } from '../../src/http/routes';
-import { MARKETING } from '../../src/domain/roles';
+import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
 
 /** A test send: up to 5 addresses, personalised with one lead's data when a lead is named. */
 export const CampaignTestRequest = z
@@ -71,6 +71,7 @@ export const listCampaigns = defineRoute({
   operationId: 'listCampaigns',
   method: 'GET',
   path: '/v1/admin/campaigns',
+  roles: MARKETING,
   summary: 'List campaigns, newest first',
   request: { query: PageQuery },
   responses: {
@@ -262,6 +263,7 @@ export const getSendPolicy = defineRoute({
   operationId: 'getSendPolicy',
   method: 'GET',
   path: '/v1/admin/settings/send-policy',
+  roles: MARKETING,
   summary: 'The send-time policy of every marketing email: frequency cap and quiet hours (none until saved)',
   request: {},
   responses: { 200: { description: 'The policy and its version.', schema: StoredSendPolicy } },
@@ -271,6 +273,7 @@ export const replaceSendPolicy = defineRoute({
   operationId: 'replaceSendPolicy',
   method: 'PUT',
   path: '/v1/admin/settings/send-policy',
+  roles: ADMIN_ONLY,
   summary: 'Replace the send-time policy',
   description:
     'At most `frequencyCap.maxEmails` marketing emails (campaigns, journeys) per lead in any `frequencyCap.periodDays` days, and none from `quietHours.start` to `quietHours.end` in the lead\'s time zone (its `attributes.timeZone`, else `defaultTimeZone`). ' +

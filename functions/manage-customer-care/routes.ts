@@ -3,6 +3,7 @@ import { ChurnRiskFormula } from '../../src/domain/care/churn-risk';
 import { CareSettings } from '../../src/domain/care/customer';
 import { HELP_DESK_KINDS } from '../../src/domain/care/tickets';
 import { SurveyId } from '../../src/domain/care/surveys';
+import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
 import { defineRoute } from '../../src/http/routes';
 import { TicketBatch, TicketsRecorded } from '../../src/api/tickets';
 
@@ -14,6 +15,7 @@ export const getCareSettings = defineRoute({
   operationId: 'getCareSettings',
   method: 'GET',
   path: '/v1/admin/care/settings',
+  roles: MARKETING,
   summary: 'Read the after-sale settings: surveys, survey gap, reason lists, triggers, lifespan',
   request: {},
   responses: { 200: { description: 'The saved settings, or the standard ones.', schema: CareSettings } },
@@ -23,6 +25,7 @@ export const replaceCareSettings = defineRoute({
   operationId: 'replaceCareSettings',
   method: 'PUT',
   path: '/v1/admin/care/settings',
+  roles: ADMIN_ONLY,
   summary: 'Replace the after-sale settings',
   description:
     'Surveys (NPS 0-10 or CSAT 1-5; question, follow-up and subject in English and Indonesian; the subscription a contact must be opted in to; the answer window; ' +
@@ -37,6 +40,7 @@ export const getRiskFormula = defineRoute({
   operationId: 'getRiskFormula',
   method: 'GET',
   path: '/v1/admin/care/risk-formula',
+  roles: MARKETING,
   summary: 'Read the churn-risk formula in force, with its version',
   request: {},
   responses: { 200: { description: 'The latest version.', schema: StoredFormula } },
@@ -46,6 +50,7 @@ export const saveRiskFormula = defineRoute({
   operationId: 'saveRiskFormula',
   method: 'PUT',
   path: '/v1/admin/care/risk-formula',
+  roles: MARKETING,
   summary: 'Save the churn-risk formula as the next version',
   description:
     'Each factor names an input (latestNps, latestCsat, ticketsInWindow, openTickets, daysSinceLastPurchase, daysSinceLastActivity, engagementTrend, daysToRenewal) ' +
@@ -60,6 +65,7 @@ export const recordTickets = defineRoute({
   operationId: 'recordTickets',
   method: 'POST',
   path: '/v1/admin/care/tickets',
+  roles: ADMIN_ONLY,
   summary: 'Record support tickets (1-100) from a help desk',
   description:
     "Each ticket names its customer by `email` or `leadId`. Kept once per customer and `ticketId`, ordered by the help desk's `updatedAt`: an older update is " +
@@ -73,6 +79,7 @@ export const requestSurvey = defineRoute({
   operationId: 'requestSurvey',
   method: 'POST',
   path: '/v1/admin/care/surveys/{surveyId}/requests',
+  roles: MARKETING,
   summary: 'Send a survey to customers now',
   description:
     'Each customer gets the survey once per `requestId`, if opted in to its subscription, not suppressed and not surveyed within the gap. Journeys can publish ' +
@@ -89,6 +96,7 @@ export const connectHelpDesk = defineRoute({
   operationId: 'connectHelpDesk',
   method: 'PUT',
   path: '/v1/admin/care/help-desk',
+  roles: ADMIN_ONLY,
   summary: "Connect the help desk's webhook",
   description:
     "`zendesk`: give the webhook's signing secret from Zendesk (Admin Center > Webhooks > the webhook > Signing secret); the answer holds the trigger body to paste. " +
@@ -115,6 +123,7 @@ export const churnCustomer = defineRoute({
   operationId: 'churnCustomer',
   method: 'POST',
   path: '/v1/admin/customers/{leadId}/churn',
+  roles: ADMIN_ONLY,
   summary: 'A customer left: move it to churned with an exit reason',
   request: { params: LeadId, body: { schema: z.strictObject({ reason: z.string().min(1).max(40).describe('A code of the exit reasons.'), actor: z.string().min(1).max(100) }) } },
   responses: { 200: { description: 'The transition recorded.', schema: z.looseObject({ from: z.string(), to: z.literal('churned'), reason: z.string().optional(), at: z.string() }) } },
@@ -125,6 +134,7 @@ export const getCustomerCare = defineRoute({
   operationId: 'getCustomerCare',
   method: 'GET',
   path: '/v1/admin/customers/{leadId}/care',
+  roles: MARKETING,
   summary: "A customer's after-sale record: tickets, NPS and CSAT, churn risk with its breakdown, projected lifetime value with its inputs",
   request: { params: LeadId },
   responses: {
@@ -140,6 +150,7 @@ export const getCareReport = defineRoute({
   operationId: 'getCareReport',
   method: 'GET',
   path: '/v1/admin/reports/care',
+  roles: MARKETING,
   summary: 'After-sale report: NPS and CSAT over time, reasons, tickets by topic, churn by exit reason, risk distribution',
   request: { query: z.strictObject({ from: Month.optional().describe('Default: 5 months before `to`.'), to: Month.optional().describe('Default: this month.') }) },
   responses: { 200: { description: 'The report.', schema: z.record(z.string(), z.unknown()) } },

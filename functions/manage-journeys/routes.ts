@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { JOURNEY_STATUSES, JourneyDefinition } from '../../src/domain/journeys/definition';
 import { PageQuery, pageOf } from '../../src/http/page-query';
+import { MARKETING } from '../../src/domain/roles';
 import { defineRoute } from '../../src/http/routes';
 
 const JourneyIdParams = z.object({ journeyId: z.uuid('must be a journey id (UUID)') });
@@ -29,6 +30,7 @@ export const createJourney = defineRoute({
   operationId: 'createJourney',
   method: 'POST',
   path: '/v1/admin/journeys',
+  roles: MARKETING,
   summary: 'Create a journey draft',
   description:
     'An entry (an event pattern over `{ event: { type, properties } }`, a saved segment entered, a date attribute with an offset, or manual), a re-entry rule, steps (send_email, wait, wait_for_event, branch, split, update_lead, notify, webhook, exit) and an optional goal condition over `{ lead, score, activity, purchases }`. Checked as `validate` checks it; nothing runs until it is published.',
@@ -41,6 +43,7 @@ export const validateJourneyDefinition = defineRoute({
   operationId: 'validateJourneyDefinition',
   method: 'POST',
   path: '/v1/admin/journeys/validate',
+  roles: MARKETING,
   summary: 'Check a journey definition without saving it, stored templates included',
   request: { body: definitionBody },
   responses: { 200: { description: 'The definition has no problem.', schema: z.object({ valid: z.literal(true) }).meta({ id: 'JourneyValid' }) } },
@@ -51,6 +54,7 @@ export const listJourneys = defineRoute({
   operationId: 'listJourneys',
   method: 'GET',
   path: '/v1/admin/journeys',
+  roles: MARKETING,
   summary: 'List journeys, newest first',
   request: { query: PageQuery },
   responses: { 200: { description: '`{ items, nextCursor? }`: a page of journeys.', schema: pageOf(Journey).meta({ id: 'JourneyList' }) } },
@@ -60,6 +64,7 @@ export const getJourney = defineRoute({
   operationId: 'getJourney',
   method: 'GET',
   path: '/v1/admin/journeys/{journeyId}',
+  roles: MARKETING,
   summary: 'Read a journey: status, published version and draft',
   request: { params: JourneyIdParams },
   responses: { 200: { description: 'The journey.', schema: Journey } },
@@ -70,6 +75,7 @@ export const saveJourneyDraft = defineRoute({
   operationId: 'saveJourneyDraft',
   method: 'PUT',
   path: '/v1/admin/journeys/{journeyId}/draft',
+  roles: MARKETING,
   summary: 'Replace the draft; the published version and enrolled leads are untouched until the next publish',
   request: { params: JourneyIdParams, body: definitionBody },
   responses: { 200: { description: 'The journey with its new draft.', schema: Journey } },
@@ -80,6 +86,7 @@ export const publishJourney = defineRoute({
   operationId: 'publishJourney',
   method: 'POST',
   path: '/v1/admin/journeys/{journeyId}/publish',
+  roles: MARKETING,
   summary: 'Publish the draft as a new version: new entries go to it, enrolled leads finish on the version they entered',
   description: 'Stored templates are copied into the version, so a later template edit changes no published version.',
   request: { params: JourneyIdParams },
@@ -92,6 +99,7 @@ const controlRoute = <const Action extends 'pause' | 'resume' | 'archive', const
     operationId,
     method: 'POST',
     path: `/v1/admin/journeys/{journeyId}/${action}` as const,
+    roles: MARKETING,
     summary,
     request: { params: JourneyIdParams },
     responses: { 200: { description: 'The new status.', schema: NewStatus } },
@@ -106,6 +114,7 @@ export const enrolInJourney = defineRoute({
   operationId: 'enrolInJourney',
   method: 'POST',
   path: '/v1/admin/journeys/{journeyId}/enrolments',
+  roles: MARKETING,
   summary: 'Enrol a lead by hand; it enters once its re-entry rule allows',
   request: { params: JourneyIdParams, body: { schema: z.strictObject({ leadId: z.uuid('must be a lead id (UUID)') }).meta({ id: 'JourneyEnrolmentRequest' }), required: true } },
   responses: { 202: { description: 'The enrolment is on its way.', schema: z.object({ journeyId: z.uuid(), leadId: z.uuid(), status: z.literal('requested') }).meta({ id: 'JourneyEnrolmentRequested' }) } },
@@ -118,6 +127,7 @@ export const getJourneyReport = defineRoute({
   operationId: 'getJourneyReport',
   method: 'GET',
   path: '/v1/admin/journeys/{journeyId}/report',
+  roles: MARKETING,
   summary: 'Journey report: entered, waiting, completed, exited by reason, goal reached; per step entered and emails sent or skipped (by reason); per split arm',
   request: { params: JourneyIdParams },
   responses: {

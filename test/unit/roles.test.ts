@@ -22,14 +22,14 @@ describe('roles declared on the routes', () => {
   });
 
   it('sales: who they are, their leads and feedback on them, the reason lists, the handoff report; nothing else', () => {
-    expect(openTo('sales')).toEqual(['getHandoffReport', 'getLead', 'getMe', 'getSalesReasons', 'giveFeedback']);
+    expect(openTo('sales')).toEqual(['getHandoffReport', 'getLead', 'getMe', 'getSalesReasons', 'giveFeedback', 'listLeads']);
   });
 
   it('marketer: scoring, segments, templates, campaigns, forms, sources and reports, but no settings, webhooks, suppressions, erasure or bulk writes', () => {
     const marketer = openTo('marketer');
-    for (const operationId of ['activateRuleset', 'saveRulesetDraft', 'backtestRuleset', 'createSegment', 'createTemplate', 'scheduleCampaign', 'saveForm', 'createSource', 'getHandoffReport', 'getLead'])
+    for (const operationId of ['activateRuleset', 'saveRulesetDraft', 'backtestRuleset', 'createSegment', 'createTemplate', 'scheduleCampaign', 'saveForm', 'createSource', 'getHandoffReport', 'getLead', 'publishJourney', 'getCareReport'])
       expect(marketer).toContain(operationId);
-    for (const operationId of ['replaceRouting', 'replaceSalesReasons', 'createWebhook', 'liftSuppression', 'eraseLead', 'exportLead', 'recordPurchases', 'applyCrmUpdates', 'giveFeedback'])
+    for (const operationId of ['replaceRouting', 'replaceSalesReasons', 'createWebhook', 'liftSuppression', 'eraseLead', 'exportLead', 'recordPurchases', 'applyCrmUpdates', 'giveFeedback', 'replaceSendPolicy', 'replaceCareSettings'])
       expect(marketer).not.toContain(operationId);
   });
 });
