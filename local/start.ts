@@ -90,7 +90,7 @@ console.log(`
 leadflow is running locally (pid ${process.pid}).
 
   Demo site         ${demoSite.url}   (click around, then see your score: README, "Try it: the demo site")
-  Console           ${stack.apiUrl}${CONSOLE_PATH}   (the web app for marketers and sales; sign in with the admin token below)
+  Console           ${stack.apiUrl}${CONSOLE_PATH}   (the web app for marketers and sales; development sign-in: an admin, a marketer and the routing's sales reps)
   API               ${stack.apiUrl}
   OpenAPI document  ${stack.apiUrl}/v1/openapi.json
   Sent mail         ${stack.sesUrl}   (every email, with its headers)

@@ -9,8 +9,10 @@ export const Session = z.object({ token: z.string().min(1), user: z.string(), na
 export type Session = z.infer<typeof Session>;
 
 const Me = Session.omit({ token: true });
-const DevUsers = z.object({ items: z.array(Me) }).or(z.array(Me));
-const CognitoTokens = z.object({ access_token: z.string(), expires_in: z.number().optional() });
+/** What `GET /v1/dev/users` answers (local/dev-sessions.ts). */
+const DevUsers = z.object({ users: z.array(Me) });
+/** The ID token is the one sent to the API: it carries the user's name and groups, and its audience is the app client. */
+const CognitoTokens = z.object({ id_token: z.string(), expires_in: z.number().optional() });
 
 const SESSION_KEY = 'leadflow.session';
 const PKCE_KEY = 'leadflow.pkce';
@@ -47,8 +49,7 @@ export async function whoAmI(apiUrl: string, token: string): Promise<Session> {
 /** The users development sign-in offers (the local API's seeded admin, marketer and sales reps). */
 export async function developmentUsers(apiUrl: string): Promise<z.infer<typeof Me>[]> {
   const response = await fetch(new URL('/v1/dev/users', apiUrl), { headers: { accept: 'application/json' } });
-  const users = DevUsers.parse(await json(response, 'GET /v1/dev/users'));
-  return Array.isArray(users) ? users : users.items;
+  return DevUsers.parse(await json(response, 'GET /v1/dev/users')).users;
 }
 
 export async function developmentSignIn(apiUrl: string, user: string): Promise<Session> {
@@ -97,5 +98,5 @@ export async function finishCognitoSignIn(config: ConsoleConfig, cognito: Cognit
     body: new URLSearchParams({ grant_type: 'authorization_code', client_id: cognito.clientId, code: query.get('code') ?? '', redirect_uri: cognito.redirectUri, code_verifier: pkce.data.verifier }),
   });
   const tokens = CognitoTokens.parse(await json(response, 'the token exchange'));
-  return whoAmI(config.apiUrl, tokens.access_token);
+  return whoAmI(config.apiUrl, tokens.id_token);
 }
