@@ -101,7 +101,7 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 export async function ingestToScore(options: ThroughputOptions): Promise<Record<string, number | string>> {
   // On disk, as `npm start` runs: the table, the queue journal and the schedules in a data folder.
   const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-bench-data-'));
-  const stack = await startLocalStack({ log: () => {}, perClientLimit: options.perClientLimit, dataDir });
+  const stack = await startLocalStack({ log: () => {}, perClientLimit: options.perClientLimit, dataDir, measureCapacity: true });
   const scoreLatencies: number[] = [];
   const stopListening = stack.measurements.onMetrics((functionName, metrics) => {
     for (const metric of metrics) if (functionName === 'score-lead' && metric.name === PipelineMetric.ScoreLatency) scoreLatencies.push(...metric.values);
