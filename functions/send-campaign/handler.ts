@@ -14,14 +14,14 @@ import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { DetailType } from '../../src/domain/events';
 
 const logger = new Logger();
-const { tableName, publicBaseUrl, leads, mailer, isSuppressed, link } = subscriberMail();
+const { tableName, publicBaseUrl, leads, mailer, suppressedAmong, link } = subscriberMail();
 const sending = new CampaignSending({
   campaigns: new CampaignStore(documentClient(), tableName),
   leads,
   mailer,
   failures: { throttled: isThrottling, stopped: sendingStopped },
   sendRate: new DynamoSendRate(documentClient(), tableName, readConfig({ SES_MAX_SEND_RATE: positiveInteger }).SES_MAX_SEND_RATE),
-  isSuppressed,
+  suppressedAmong,
   link,
   publicBaseUrl,
   log: logger,

@@ -1,5 +1,6 @@
 import { inParallel } from './in-parallel';
-import type { EmailSender, LeadReader, Log } from './ports';
+import type { EmailSender, LeadsReader, Log } from './ports';
+import type { Lead } from '../domain/lead';
 import type { CampaignItem, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
 import { renderTemplate } from '../domain/campaigns/template';
@@ -32,13 +33,13 @@ export interface SendFailureKinds {
 
 export interface CampaignSendingDependencies {
   readonly campaigns: CampaignSends;
-  readonly leads: LeadReader;
+  readonly leads: LeadsReader;
   readonly mailer: EmailSender;
   readonly failures: SendFailureKinds;
   /** The send rate every sender of the account shares: resolves when one more email may go. */
   readonly sendRate: { acquire(): Promise<void> };
-  /** Whether an address is on the suppression list, read now. */
-  readonly isSuppressed: (email: string) => Promise<boolean>;
+  /** The addresses among `emails` that are on the suppression list, read now, together. */
+  readonly suppressedAmong: (emails: readonly string[]) => Promise<ReadonlySet<string>>;
   /** An absolute link into the public API carrying a token signed for `purpose`. */
   readonly link: (path: string, purpose: TokenPurpose, claims: TokenClaims) => Promise<string>;
   readonly publicBaseUrl: string;
@@ -61,6 +62,12 @@ const THROTTLE_BACKOFF_MS = 250;
 /** Test sends show where the links go without any that work: nobody is unsubscribed by a test. */
 const TEST_LINK_PATH = '/v1/unsubscribe?token=test-send';
 
+/** A batch's recipients as read when it starts: the leads there are, and which of their addresses are suppressed. */
+interface Recipients {
+  readonly leads: ReadonlyMap<string, Lead>;
+  readonly suppressed: ReadonlySet<string>;
+}
+
 /**
  * Sends a campaign's planned recipients their email, each at most once, through the one send-time
  * policy (consent and suppression read again at send time), within the shared send rate; and test
@@ -77,7 +84,9 @@ export class CampaignSending {
 
   /**
    * Sends one planned batch of recipients, unless the campaign stopped sending (paused or cancelled:
-   * resuming plans them again). The campaign and its template are read once for the batch. The first
+   * resuming plans them again). The campaign and its template are read once for the batch, and so are
+   * its recipients and their suppressions, together (a request or two for the batch instead of three
+   * per recipient: the calls, not the sends, were the sender's pace). The first
    * recipient goes alone, so an account SES has stopped costs one refused call; the rest go
    * concurrently, each within the shared send rate. Once SES stops the account or a call fails, no
    * further recipient is started: the rest stay unrecorded for the resume or the batch's retry.
@@ -88,14 +97,15 @@ export class CampaignSending {
       this.dependencies.log.info('Campaign not sending; recipients left', { campaignId: campaign.id, status: campaign.status, recipients: detail.leadIds.length });
       return;
     }
+    const recipients = await this.recipients(detail.leadIds);
     const [first, ...rest] = detail.leadIds;
-    if (first === undefined || (await this.sendTo(campaign, first)) === 'campaign-paused') return;
+    if (first === undefined || (await this.sendTo(campaign, first, recipients)) === 'campaign-paused') return;
     let stopped = false;
     const failures = await inParallel(
       rest.map((leadId) => async () => {
         if (stopped) return;
         try {
-          if ((await this.sendTo(campaign, leadId)) === 'campaign-paused') stopped = true;
+          if ((await this.sendTo(campaign, leadId, recipients)) === 'campaign-paused') stopped = true;
         } catch (error) {
           stopped = true;
           throw error;
@@ -106,16 +116,24 @@ export class CampaignSending {
     if (failures.length) throw failures[0];
   }
 
+  /** The leads of `leadIds` and which of their addresses are suppressed, read now. */
+  private async recipients(leadIds: readonly string[]): Promise<Recipients> {
+    const leads = new Map((await this.dependencies.leads.getLeads([...new Set(leadIds)])).map((lead) => [lead.id, lead]));
+    const emails = [...leads.values()].map((lead) => lead.email);
+    return { leads, suppressed: emails.length ? await this.dependencies.suppressedAmong(emails) : new Set() };
+  }
+
   /** Sends the campaign, marked as a test, to named addresses; suppressed addresses are still never mailed. */
   async sendTest(detail: CampaignTestRequestedDetail): Promise<void> {
-    const { leads, mailer, isSuppressed, publicBaseUrl, log } = this.dependencies;
+    const { leads, mailer, suppressedAmong, publicBaseUrl, log } = this.dependencies;
     const campaign = await this.campaign(detail.campaignId);
     const lead = detail.leadId ? await leads.getLead(detail.leadId) : undefined;
     const rendered = renderTemplate(campaign.template, { lead: lead ?? {} });
     const testLink = `${publicBaseUrl}${TEST_LINK_PATH}`;
     const email = withSubscriberFooter({ ...rendered, subject: `[Test] ${rendered.subject}` }, { subscription: campaign.subscription, unsubscribeUrl: testLink, preferencesUrl: testLink });
+    const suppressed = await suppressedAmong(detail.to);
     for (const address of detail.to) {
-      if (await isSuppressed(address)) {
+      if (suppressed.has(address)) {
         log.info('Test send skipped: address suppressed', { campaignId: campaign.id });
         continue;
       }
@@ -124,15 +142,15 @@ export class CampaignSending {
   }
 
   /**
-   * Sends a campaign to one recipient, at most once: consent and suppression are read again now (an
-   * unsubscribe after planning holds), the send is recorded before the email goes, and a record found
-   * mid-send from a crashed attempt is reported, never sent again.
+   * Sends a campaign to one recipient, at most once: consent and suppression as read for its batch,
+   * after planning (an unsubscribe since planning holds), the send recorded before the email goes, and
+   * a record found mid-send from a crashed attempt reported, never sent again.
    */
-  private async sendTo(campaign: CampaignItem, leadId: string): Promise<'done' | 'campaign-paused'> {
-    const { campaigns, leads, mailer, failures, isSuppressed, link, log, abandonedClaimMs } = this.dependencies;
+  private async sendTo(campaign: CampaignItem, leadId: string, recipients: Recipients): Promise<'done' | 'campaign-paused'> {
+    const { campaigns, mailer, failures, link, log, abandonedClaimMs } = this.dependencies;
     const now = new Date().toISOString();
-    const lead = await leads.getLead(leadId);
-    const suppressed = lead ? await isSuppressed(lead.email) : false;
+    const lead = recipients.leads.get(leadId);
+    const suppressed = lead ? recipients.suppressed.has(lead.email) : false;
     const decision = sendDecision(lead, campaign.subscription, suppressed);
     if (!lead || !decision.send) {
       await campaigns.recordSkip(campaign.id, leadId, decision.send ? 'no_lead' : decision.reason, now);

@@ -40,7 +40,7 @@ beforeEach(() => {
         rateAcquired += 1;
       },
     },
-    isSuppressed: async (email) => suppressed.has(email),
+    suppressedAmong: async (emails) => new Set(emails.filter((email) => suppressed.has(email))),
     link: async (path, purpose, claims) => `https://mail.example.com${path}?token=${purpose}.${claims.leadId}`,
     publicBaseUrl: 'https://mail.example.com',
     log,

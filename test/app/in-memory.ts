@@ -6,7 +6,7 @@ import type { CampaignRecords, SendTriggers } from '../../src/app/campaigns';
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
 import type { LeadsByEmail, PurchaseLedger } from '../../src/app/purchase-recording';
-import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
+import type { Email, EmailSender, EventPublisher, LeadsReader, Log } from '../../src/app/ports';
 import type { DeliveryNetwork, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
 import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/domain/handoff/routing';
 import type { DeliveryClaim, PinnedPost, SigningEndpoint } from '../../src/domain/handoff/webhooks';
@@ -82,13 +82,16 @@ export class MemoryMailer implements EmailSender {
   }
 }
 
-export class MemoryLeads implements LeadReader {
+export class MemoryLeads implements LeadsReader {
   readonly leads = new Map<string, Lead>();
   put(lead: Lead): void {
     this.leads.set(lead.id, lead);
   }
   async getLead(leadId: string): Promise<Lead | undefined> {
     return this.leads.get(leadId);
+  }
+  async getLeads(leadIds: readonly string[]): Promise<readonly Lead[]> {
+    return leadIds.flatMap((leadId) => this.leads.get(leadId) ?? []);
   }
 }
 

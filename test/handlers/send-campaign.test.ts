@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addressHash } from '../../src/domain/consent/suppression';
@@ -31,6 +31,9 @@ beforeEach(() => {
   ses.reset();
   table = new Map<string, Record<string, unknown>>([['CAMPAIGN#c-1|CAMPAIGN', campaign], ['LEAD#lead-1|PROFILE', lead]]);
   dynamo.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({ Item: table.get(`${input.Key.pk}|${input.Key.sk}`) }));
+  dynamo.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { pk: string; sk: string }[] }> }) => ({
+    Responses: Object.fromEntries(Object.entries(input.RequestItems).map(([name, { Keys }]) => [name, Keys.flatMap((key) => table.get(`${key.pk}|${key.sk}`) ?? [])])),
+  }));
   dynamo.on(PutCommand).resolves({});
   dynamo.on(TransactWriteCommand).resolves({});
   dynamo.on(DeleteCommand).resolves({});
@@ -112,7 +115,7 @@ describe('send-campaign', () => {
   });
 
   it('skips an address suppressed since planning: zero SES calls, the reason recorded', async () => {
-    table.set(`SUPPRESSED#${addressHash('salt', lead.email)}|SUPPRESSION`, { reason: 'complaint' });
+    table.set(`SUPPRESSED#${addressHash('salt', lead.email)}|SUPPRESSION`, { pk: `SUPPRESSED#${addressHash('salt', lead.email)}`, sk: 'SUPPRESSION', reason: 'complaint' });
     await handler(sqsEvent([planned]), context);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
     expect(dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item).toMatchObject({ status: 'skipped', reason: 'suppressed' });
