@@ -239,10 +239,10 @@ const UTILISATION_WINDOW_MS = 500;
  * process, however it ends.
  *
  * Concurrent invocations of one function share a worker until it is saturated (its event loop busy
- * SATURATED of the time): then the function gets another worker, up to one per core, and each
- * invocation goes to the worker running the fewest. In Lambda every concurrent invocation has an
- * execution environment, and CPU, of its own; one thread per function made a function that does much
- * work at once (a campaign's sender, the scorer at full load) the local pipeline's pace on one core.
+ * SATURATED of the time): then, when `maxWorkersPerFunction` allows more than one, the function gets
+ * another worker and each invocation goes to the worker running the fewest. In Lambda every concurrent
+ * invocation has an execution environment, and CPU, of its own; with one thread, a function that does
+ * much work at once (a campaign's sender) runs on one core at most.
  */
 export function startFunctionRuntime(options: {
   root: string;
@@ -251,10 +251,10 @@ export function startFunctionRuntime(options: {
   reports: FunctionReports;
   /** Whether the functions' DynamoDB calls report their consumed capacity (`reports.capacity`). */
   measureCapacity: boolean;
-  /** Workers one function may have at once; default one per core. */
+  /** Workers one function may have at once; default 1 (see `LocalStackOptions.workersPerFunction`). */
   maxWorkersPerFunction?: number;
 }): FunctionRuntime {
-  const maxWorkers = options.maxWorkersPerFunction ?? availableParallelism();
+  const maxWorkers = options.maxWorkersPerFunction ?? 1;
   const pools = new Map<string, PooledWorker[]>();
   /** Cold starts waiting for a slot, by function: an invocation moves its function's to the front. */
   const queued = new Map<string, () => void>();

@@ -48,6 +48,13 @@ export interface LocalStackOptions {
    */
   measureCapacity?: boolean;
   /**
+   * Worker threads one function may have at once, added when its first is saturated (local/lambda.ts).
+   * Default 1: on this project's shared 2-core machine, at load averages of 20-30, a second worker per
+   * busy function made the throughput bench slower (its cold starts and calls compete for the same
+   * cores); on a machine with idle cores, more lets a busy function use them.
+   */
+  workersPerFunction?: number;
+  /**
    * Each client's limit on the public routes; default the manifest's `http.perClient`. Tests and the
    * bench, which send everything from 127.0.0.1, raise it.
    */
@@ -287,6 +294,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       environmentOf: (fn) => localFunctionEnvironment(fn, { manifest, settings: runtimeSettings, region: REGION, taskRoot: PROJECT_ROOT, localAws, host }),
       log,
       measureCapacity: options.measureCapacity ?? false,
+      ...(options.workersPerFunction ? { maxWorkersPerFunction: options.workersPerFunction } : {}),
       reports: {
         capacity: (functionName, report) => capacity.record(functionName, report),
         metrics: (functionName, metrics) => metricListeners.forEach((listener) => listener(functionName, metrics)),
