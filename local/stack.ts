@@ -50,8 +50,8 @@ export interface LocalStackOptions {
   /**
    * Worker threads one function may have at once, added when its first is saturated (local/lambda.ts).
    * Default 1: on this project's shared 2-core machine, at load averages of 20-30, a second worker per
-   * busy function made the throughput bench slower (its cold starts and calls compete for the same
-   * cores); on a machine with idle cores, more lets a busy function use them.
+   * busy function was not shown to help (the one throughput run with it was slower: its cold starts
+   * and calls compete for the same cores); on a machine with idle cores, more lets a busy function use them.
    */
   workersPerFunction?: number;
   /**
