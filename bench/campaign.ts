@@ -11,8 +11,8 @@ import { cpuMeter } from './cpu';
  * straight into DynamoDB Local (the form API would take hours for 100,000), then the campaign is sent
  * through the admin API exactly as a marketer would, and the mails are counted in the local SES store.
  */
-export async function campaignSend(recipients: number, sesRate: number) {
-  const stack = await startLocalStack({ log: () => {}, settings: { sesMaxSendRate: sesRate } });
+export async function campaignSend(recipients: number, sesRate: number, workersPerFunction = 1) {
+  const stack = await startLocalStack({ log: () => {}, settings: { sesMaxSendRate: sesRate }, workersPerFunction });
   try {
     const run = randomUUID().slice(0, 8);
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.endpoints.dynamodb }));
@@ -79,6 +79,7 @@ export async function campaignSend(recipients: number, sesRate: number) {
     return {
       recipients,
       sesRateLimitPerSecond: sesRate,
+      workersPerFunction,
       loadLeadsSeconds: Math.round(loadSeconds),
       status: String(state.status),
       planned: Number(state.recipients),
