@@ -4,14 +4,15 @@ import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sd
 import { loadavg } from 'node:os';
 import { startLocalStack } from '../local/stack';
 import { keys } from '../src/adapters/keys';
+import { cpuMeter } from './cpu';
 
 /**
  * Plan-and-send of one campaign to `recipients` subscribers on the local stack: the leads are loaded
  * straight into DynamoDB Local (the form API would take hours for 100,000), then the campaign is sent
  * through the admin API exactly as a marketer would, and the mails are counted in the local SES store.
  */
-export async function campaignSend(recipients: number, sesRate: number) {
-  const stack = await startLocalStack({ log: () => {}, settings: { sesMaxSendRate: sesRate } });
+export async function campaignSend(recipients: number, sesRate: number, workersPerFunction = 1) {
+  const stack = await startLocalStack({ log: () => {}, settings: { sesMaxSendRate: sesRate }, workersPerFunction });
   try {
     const run = randomUUID().slice(0, 8);
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.endpoints.dynamodb }));
@@ -47,6 +48,7 @@ export async function campaignSend(recipients: number, sesRate: number) {
       template: { subject: `${subject} for {{ lead.firstName | "you" }}`, html: '<p>Hello {{ lead.firstName | "there" }}, our webinar is next week.</p>' },
     });
     const started = performance.now();
+    const cpuOfSending = cpuMeter(stack.dynamodbPid);
     await admin('POST', `/v1/admin/campaigns/${String(campaign.id)}/send`);
     let plannedSeconds: number | undefined;
     let state: Record<string, unknown> = {};
@@ -60,6 +62,7 @@ export async function campaignSend(recipients: number, sesRate: number) {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     const sendSeconds = (performance.now() - started) / 1000;
+    const cpu = cpuOfSending();
     const { emails } = (await (await fetch(`${stack.sesUrl}/store`)).json()) as { emails: { subject: string; destination: { to: string[] } }[] };
     const sent = emails.filter((email) => email.subject.startsWith(subject));
     const addressed = new Set(sent.flatMap((email) => email.destination.to));
@@ -76,6 +79,7 @@ export async function campaignSend(recipients: number, sesRate: number) {
     return {
       recipients,
       sesRateLimitPerSecond: sesRate,
+      workersPerFunction,
       loadLeadsSeconds: Math.round(loadSeconds),
       status: String(state.status),
       planned: Number(state.recipients),
@@ -88,6 +92,9 @@ export async function campaignSend(recipients: number, sesRate: number) {
       recipientsMailedTwice: sent.length - addressed.size,
       sesCallsPerRateWindowWrite: windowWrites ? Math.round((windowCalls / windowWrites) * 10) / 10 : NaN,
       loadAverageDuringRun: loads.length ? `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}` : '',
+      // What planning and sending needed, however much of the machine they got: this process (every thread) and DynamoDB Local.
+      nodeCpuMsPerRecipient: Math.round((cpu.nodeCpuSeconds * 1000 * 100) / recipients) / 100,
+      dynamoDbCpuMsPerRecipient: Math.round((cpu.dynamoDbCpuSeconds * 1000 * 100) / recipients) / 100,
     };
   } finally {
     await stack.stop();

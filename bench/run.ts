@@ -150,6 +150,8 @@ async function scoring() {
 const CAMPAIGN_RECIPIENTS = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? 100_000);
 /** High enough that the local pipeline, not the configured SES rate, sets the pace. */
 const CAMPAIGN_SES_RATE = Number(process.env.BENCH_SES_RATE ?? 1_000);
+/** Worker threads a saturated function may have (local/lambda.ts); 1 unless asked. */
+const CAMPAIGN_WORKERS_PER_FUNCTION = Number(process.env.BENCH_WORKERS_PER_FUNCTION ?? 1);
 
 const HANDOFF_LEADS = Number(process.env.BENCH_HANDOFF_LEADS ?? 200);
 
@@ -228,7 +230,7 @@ const functionRows = runs('functions') ? await bundles() : (previous?.functions 
 const snippet = runs('functions') ? await snippetSize() : (previous?.snippet ?? {});
 const throughput = runs('throughput') ? await pipeline() : (previous?.throughput ?? {});
 const scoringFigures = runs('scoring') ? await scoring() : (previous?.scoring ?? {});
-const campaign = runs('campaign') ? await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE) : (previous?.campaign ?? {});
+const campaign = runs('campaign') ? await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE, CAMPAIGN_WORKERS_PER_FUNCTION) : (previous?.campaign ?? {});
 const handoffFigures = runs('handoff') ? await handoff() : (previous?.handoff ?? {});
 const collectorFigures = runs('collector') ? await collector() : (previous?.collector ?? {});
 const consoleFigures = runs('console') ? await consoleApp() : (previous?.console ?? {});

@@ -19,6 +19,7 @@ import { capacityBetween, type FunctionCapacity } from '../local/consumed-capaci
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { PipelineMetric } from '../manifest/metrics';
 import { inBatches, percentile } from './batches';
+import { cpuMeter } from './cpu';
 
 /**
  * DynamoDB on-demand prices in us-east-1 since the cut of November 2024, in dollars per million
@@ -101,7 +102,7 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 export async function ingestToScore(options: ThroughputOptions): Promise<Record<string, number | string>> {
   // On disk, as `npm start` runs: the table, the queue journal and the schedules in a data folder.
   const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-bench-data-'));
-  const stack = await startLocalStack({ log: () => {}, perClientLimit: options.perClientLimit, dataDir });
+  const stack = await startLocalStack({ log: () => {}, perClientLimit: options.perClientLimit, dataDir, measureCapacity: true });
   const scoreLatencies: number[] = [];
   const stopListening = stack.measurements.onMetrics((functionName, metrics) => {
     for (const metric of metrics) if (functionName === 'score-lead' && metric.name === PipelineMetric.ScoreLatency) scoreLatencies.push(...metric.values);
@@ -189,6 +190,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     // 3. Full load.
     const fullFrom = scoreLatencies.length;
     const fullStarted = Date.now();
+    const cpuOfFullLoad = cpuMeter(stack.dynamodbPid);
     let fullLoadEvents = 0;
     await inBatches(leads, options.concurrency, async (lead) => {
       const accepted = await sendEvents(lead);
@@ -196,6 +198,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     });
     const fullAccepted = Date.now();
     const fullScored = await scored(fullFrom, fullLoadEvents);
+    const fullLoadCpu = cpuOfFullLoad();
     const full = latencyOf(fullFrom);
     await settled(stack);
 
@@ -220,6 +223,9 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       fullLoadEventsScoredPerSecond: round(fullLoadEvents / ((fullScored - fullStarted) / 1000), 1),
       fullLoadAcceptToScoreP50Ms: percentile(full, 50),
       fullLoadAcceptToScoreP99Ms: percentile(full, 99),
+      // What the full load needed, however much of the machine it got: this process (every thread) and DynamoDB Local.
+      fullLoadNodeCpuMsPerEvent: round((fullLoadCpu.nodeCpuSeconds * 1000) / fullLoadEvents),
+      fullLoadDynamoDbCpuMsPerEvent: round((fullLoadCpu.dynamoDbCpuSeconds * 1000) / fullLoadEvents),
       steadyStateEvents: events,
       writeUnitsPerEvent: perEvent(steady.writeUnits),
       readUnitsPerEvent: perEvent(steady.readUnits),

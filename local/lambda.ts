@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '../manifest/types';
 import type { GrantScope } from '../src/adapters/table-grant-check';
@@ -37,6 +38,8 @@ export interface FunctionWorkerData {
   readonly entryUrl: string;
   /** Each invocation runs in it, so the function's table calls are held to its manifest grants. */
   readonly scope: GrantScope;
+  /** Whether its DynamoDB calls ask for and report their consumed capacity. */
+  readonly measureCapacity: boolean;
 }
 
 /** The part of a Context that crosses to the worker: everything but its functions. */
@@ -60,9 +63,10 @@ export interface ThrownError {
 export type InvocationOutcome = { readonly id: number; readonly result: unknown } | { readonly id: number; readonly error: ThrownError };
 /**
  * What a worker sends: that its handler module has loaded, each invocation's outcome, and the
- * capacity each of its DynamoDB calls consumed.
+ * capacity each of its DynamoDB calls consumed (gathered, a message per few milliseconds rather than
+ * one per call, and always sent before the outcome of the invocation that made them).
  */
-export type WorkerMessage = { readonly loaded: true } | { readonly capacity: CapacityReport } | InvocationOutcome;
+export type WorkerMessage = { readonly loaded: true } | { readonly capacity: readonly CapacityReport[] } | InvocationOutcome;
 
 /** Plain data of a thrown value, which crosses threads with its name (a subclass's instance would not). */
 export function thrownError(error: unknown): ThrownError {
@@ -82,6 +86,8 @@ interface FunctionWorker {
   terminate(): Promise<void>;
   /** Settles once the handler module has loaded, or the worker ended before it did. */
   readonly loaded: Promise<void>;
+  /** The thread itself, whose event-loop utilisation tells how busy the function keeps it. */
+  readonly thread: Worker;
 }
 
 interface WorkerEvents {
@@ -99,10 +105,11 @@ export interface FunctionReports {
   metrics(functionName: string, metrics: readonly MetricValues[]): void;
 }
 
-function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>, log: (line: string) => void, events: WorkerEvents, reports: FunctionReports): FunctionWorker {
+function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>, measureCapacity: boolean, log: (line: string) => void, events: WorkerEvents, reports: FunctionReports): FunctionWorker {
   const workerData: FunctionWorkerData = {
     entryUrl: pathToFileURL(resolve(root, fn.entry)).href,
     scope: { functionName: fn.name, ...(fn.table ? { table: fn.table } : {}) },
+    measureCapacity,
   };
   const worker = new Worker(WORKER_ENTRY, { env, workerData, stdout: true });
   // The function's output, read as CloudWatch Logs reads a Lambda's: metric lines are taken out, the rest is passed on.
@@ -133,7 +140,7 @@ function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>
       return;
     }
     if ('capacity' in message) {
-      reports.capacity(fn.name, message.capacity);
+      for (const report of message.capacity) reports.capacity(fn.name, report);
       return;
     }
     const outcome = message;
@@ -188,65 +195,132 @@ function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>
       await exited;
     },
     loaded: loadedOrEnded,
+    thread: worker,
   };
 }
 
 export interface FunctionRuntime {
-  /** Invokes `fn` the way Lambda would: its module's `handler` export, in the function's own worker thread. */
+  /** Invokes `fn` the way Lambda would: its module's `handler` export, in one of the function's worker threads. */
   handlerOf<E, R>(fn: FunctionSpec): Invoke<E, R>;
-  /** Starts `fn`'s worker now, without an invocation; settles once its handler has loaded (or failed to). */
+  /** Starts `fn`'s first worker now, without an invocation; settles once its handler has loaded (or failed to). */
   warm(fn: FunctionSpec): Promise<void>;
   /** Ends every worker; an invocation still running fails. */
   stop(): Promise<void>;
 }
 
+/** One worker of a function's pool, with the invocations it is running and its event loop's last reading. */
+interface PooledWorker {
+  readonly worker: Promise<FunctionWorker>;
+  /** The worker once its handler has loaded: only then is it judged busy or not, and preferred. */
+  loaded?: FunctionWorker;
+  running: number;
+  /** The worker's event-loop utilisation when last judged. */
+  utilisation?: EventLoopUtilization;
+}
+
 /**
- * Runs every function in a worker thread of its own, started on its first invocation (a cold start)
- * or by `warm`, and again after one that crashed. A worker has its own `process.env`, set to `environmentOf(fn)`,
- * and its own module instances, so each function sees exactly its Lambda's environment, also in what
- * its modules read once when loaded (`readConfig` at module scope), and keeps its SDK clients and
- * caches to itself, as separate Lambdas do. Swapping `process.env` around each call in one thread
- * could not give that: modules shared by handlers are loaded once, under whichever function came
- * first, and work a handler leaves running outlives the swap. Child processes could, but cost more
- * to start and would outlive a `kill -9` of `npm start`; threads end with the process, however it ends.
- * Concurrent invocations of one function share its worker, as they shared the one process before.
+ * A worker whose event loop was busy this share of the time since it was last read is saturated: its
+ * function gets one more worker, as Lambda gives a function one more execution environment when its
+ * invocations overlap. Below it, a worker still has time for the invocations it holds.
+ */
+const SATURATED = 0.8;
+/** How long a worker's utilisation is measured over before it is judged. */
+const UTILISATION_WINDOW_MS = 500;
+
+/**
+ * Runs every function in worker threads of its own, the first started on its first invocation (a cold
+ * start) or by `warm`, and again after one that crashed. A worker has its own `process.env`, set to
+ * `environmentOf(fn)`, and its own module instances, so each function sees exactly its Lambda's
+ * environment, also in what its modules read once when loaded (`readConfig` at module scope), and
+ * keeps its SDK clients and caches to itself, as separate Lambdas do. Swapping `process.env` around
+ * each call in one thread could not give that: modules shared by handlers are loaded once, under
+ * whichever function came first, and work a handler leaves running outlives the swap. Child processes
+ * could, but cost more to start and would outlive a `kill -9` of `npm start`; threads end with the
+ * process, however it ends.
+ *
+ * Concurrent invocations of one function share a worker until it is saturated (its event loop busy
+ * SATURATED of the time): then, when `maxWorkersPerFunction` allows more than one, the function gets
+ * another worker and each invocation goes to the worker running the fewest. In Lambda every concurrent
+ * invocation has an execution environment, and CPU, of its own; with one thread, a function that does
+ * much work at once (a campaign's sender) runs on one core at most.
  */
 export function startFunctionRuntime(options: {
   root: string;
   environmentOf: (fn: FunctionSpec) => Record<string, string>;
   log: (line: string) => void;
   reports: FunctionReports;
+  /** Whether the functions' DynamoDB calls report their consumed capacity (`reports.capacity`). */
+  measureCapacity: boolean;
+  /** Workers one function may have at once; default 1 (see `LocalStackOptions.workersPerFunction`). */
+  maxWorkersPerFunction?: number;
 }): FunctionRuntime {
-  const workers = new Map<string, Promise<FunctionWorker>>();
+  const maxWorkers = options.maxWorkersPerFunction ?? 1;
+  const pools = new Map<string, PooledWorker[]>();
   /** Cold starts waiting for a slot, by function: an invocation moves its function's to the front. */
   const queued = new Map<string, () => void>();
   const coldStarts = slots(availableParallelism());
   let stopped = false;
   const stopping = (fn: FunctionSpec) => new Error(`${fn.name}: the local stack is stopping`);
-  const workerOf = (fn: FunctionSpec, invoked: boolean): Promise<FunctionWorker> => {
-    const running = workers.get(fn.name);
-    if (running) {
-      if (invoked) queued.get(fn.name)?.();
-      return running;
-    }
+  const poolOf = (fn: FunctionSpec) => {
+    const pool = pools.get(fn.name) ?? [];
+    pools.set(fn.name, pool);
+    return pool;
+  };
+  const leave = (pool: PooledWorker[], pooled: PooledWorker) => {
+    const at = pool.indexOf(pooled);
+    if (at !== -1) pool.splice(at, 1);
+  };
+  const startPooled = (fn: FunctionSpec, invoked: boolean): PooledWorker => {
+    const pool = poolOf(fn);
     const slot = coldStarts.acquire(invoked);
     queued.set(fn.name, slot.promote);
-    const starting = slot.granted.then(() => {
-      queued.delete(fn.name);
-      if (stopped) {
-        coldStarts.release();
-        throw stopping(fn);
+    const pooled: PooledWorker = {
+      running: 0,
+      worker: slot.granted.then(() => {
+        queued.delete(fn.name);
+        if (stopped) {
+          coldStarts.release();
+          throw stopping(fn);
+        }
+        const started = startWorker(fn, options.root, options.environmentOf(fn), options.measureCapacity, options.log, {
+          // A worker that crashed takes no more invocations: the next one goes to another, or starts a fresh worker at once.
+          ending: () => leave(pool, pooled),
+          loadingDone: coldStarts.release,
+        }, options.reports);
+        void started.loaded.then(() => {
+          pooled.loaded = started;
+        });
+        return started;
+      }),
+    };
+    // A start refused because the stack is stopping leaves the pool too.
+    pooled.worker.catch(() => leave(pool, pooled));
+    pool.push(pooled);
+    return pooled;
+  };
+  /** Whether every worker of the pool has loaded and was saturated over its last full window. */
+  const saturated = (pool: readonly PooledWorker[]): boolean =>
+    pool.every((pooled) => {
+      if (!pooled.loaded) return false;
+      const now = pooled.loaded.thread.performance.eventLoopUtilization();
+      if (!pooled.utilisation) {
+        pooled.utilisation = now;
+        return false;
       }
-      return startWorker(fn, options.root, options.environmentOf(fn), options.log, {
-        // A worker that crashed takes no more invocations: the next one starts a fresh worker at once.
-        ending: () => {
-          if (workers.get(fn.name) === starting) workers.delete(fn.name);
-        },
-        loadingDone: coldStarts.release,
-      }, options.reports);
+      const window = pooled.loaded.thread.performance.eventLoopUtilization(now, pooled.utilisation);
+      if (window.idle + window.active < UTILISATION_WINDOW_MS) return false;
+      pooled.utilisation = now;
+      return window.utilization >= SATURATED;
     });
-    workers.set(fn.name, starting);
-    return starting;
+  const workerFor = (fn: FunctionSpec, invoked: boolean): PooledWorker => {
+    const pool = poolOf(fn);
+    const [first] = pool;
+    if (!first) return startPooled(fn, invoked);
+    if (invoked) queued.get(fn.name)?.();
+    if (invoked && pool.length < maxWorkers && saturated(pool)) startPooled(fn, false);
+    // The least busy worker that has loaded; while none has, the first (the invocation waits for its cold start).
+    const loaded = pool.filter((pooled) => pooled.loaded);
+    return (loaded.length ? loaded : [first]).reduce((least, pooled) => (pooled.running < least.running ? pooled : least));
   };
   return {
     handlerOf:
@@ -256,19 +330,26 @@ export function startFunctionRuntime(options: {
         // Lambda's clock starts once the function is ready: a cold start, and the wait for one, are not
         // taken from the invocation's time (middy answers early when little is left).
         const remainingTimeInMillis = context.getRemainingTimeInMillis();
-        return (await (await workerOf(fn, true)).invoke(event, context, remainingTimeInMillis)) as R;
+        const pooled = workerFor(fn, true);
+        pooled.running += 1;
+        try {
+          return (await (await pooled.worker).invoke(event, context, remainingTimeInMillis)) as R;
+        } finally {
+          pooled.running -= 1;
+        }
       },
     warm: async (fn) => {
       if (stopped) return;
       try {
-        await (await workerOf(fn, false)).loaded;
+        await (await workerFor(fn, false).worker).loaded;
       } catch {
         // Stopping: there is nothing left to warm.
       }
     },
     stop: async () => {
       stopped = true;
-      await Promise.allSettled([...workers.values()].map(async (worker) => (await worker).terminate()));
+      const all = [...pools.values()].flat();
+      await Promise.allSettled(all.map(async (pooled) => (await pooled.worker).terminate()));
     },
   };
 }

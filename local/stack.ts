@@ -46,6 +46,18 @@ export interface LocalStackOptions {
   /** Concurrent batches per queue, as Lambda scales a queue's consumer out. Default 4. */
   pollersPerQueue?: number;
   /**
+   * Count the DynamoDB capacity of every function's calls (`measurements.capacity()`). Off by default:
+   * asking DynamoDB for it, reading it and reporting it cost each call CPU that only `npm run bench` uses.
+   */
+  measureCapacity?: boolean;
+  /**
+   * Worker threads one function may have at once, added when its first is saturated (local/lambda.ts).
+   * Default 1: on this project's shared 2-core machine, at load averages of 20-30, a second worker per
+   * busy function was not shown to help (the one throughput run with it was slower: its cold starts
+   * and calls compete for the same cores); on a machine with idle cores, more lets a busy function use them.
+   */
+  workersPerFunction?: number;
+  /**
    * Each client's limit on the public routes; default the manifest's `http.perClient`. Tests and the
    * bench, which send everything from 127.0.0.1, raise it.
    */
@@ -81,7 +93,7 @@ export interface LocalStack {
 export type MetricListener = (functionName: string, metrics: readonly MetricValues[]) => void;
 
 export interface StackMeasurements {
-  /** DynamoDB capacity the functions consumed since the stack started, per function and table or index. */
+  /** DynamoDB capacity the functions consumed since the stack started, per function and table or index (none unless the stack was started with `measureCapacity`). */
   capacity(): Record<string, FunctionCapacity>;
   /** Hands `listener` every metric a function emits from now on (its EMF lines); returns what stops it. */
   onMetrics(listener: MetricListener): () => void;
@@ -284,6 +296,8 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       root: PROJECT_ROOT,
       environmentOf: (fn) => localFunctionEnvironment(fn, { manifest, settings: runtimeSettings, region: REGION, taskRoot: PROJECT_ROOT, localAws, host }),
       log,
+      measureCapacity: options.measureCapacity ?? false,
+      ...(options.workersPerFunction ? { maxWorkersPerFunction: options.workersPerFunction } : {}),
       reports: {
         capacity: (functionName, report) => capacity.record(functionName, report),
         metrics: (functionName, metrics) => metricListeners.forEach((listener) => listener(functionName, metrics)),

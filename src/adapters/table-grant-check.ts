@@ -17,6 +17,14 @@ export interface GrantScope {
  */
 export const grantScope = new AsyncLocalStorage<GrantScope>();
 
+/** The scope of every call of this thread that runs in none of `grantScope`'s: a local function's worker runs one function only. */
+let threadScope: GrantScope | undefined;
+
+/** Holds every table call of this thread to `scope` (the local runtime, in the worker of the function `scope` names). */
+export function runAsGrantScope(scope: GrantScope): void {
+  threadScope = scope;
+}
+
 /** What IAM would answer AccessDenied to: the operation and partition the function's grants do not cover. */
 export class TableAccessDenied extends Error {
   override readonly name = 'AccessDeniedException';
@@ -101,7 +109,7 @@ export function refusalOf(scope: GrantScope, command: string, input: Item): stri
 /** The DynamoDB client middleware that applies the scope's grants; added to every table client. */
 export function tableGrantCheck<Input extends object, Output extends object>(): InitializeMiddleware<Input, Output> {
   return (next: InitializeHandler<Input, Output>, context: HandlerExecutionContext) => async (args: InitializeHandlerArguments<Input>) => {
-    const scope = grantScope.getStore();
+    const scope = grantScope.getStore() ?? threadScope;
     const refusal = scope ? refusalOf(scope, context.commandName ?? 'unknown', args.input as Item) : undefined;
     if (scope && refusal) throw new TableAccessDenied(`${scope.functionName} is not granted this by the manifest: ${refusal}`);
     return next(args);

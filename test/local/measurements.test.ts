@@ -34,7 +34,7 @@ let stack: LocalStack;
 const metrics: { functionName: string; metrics: readonly MetricValues[] }[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ manifest, log: () => {} });
+  stack = await startLocalStack({ manifest, log: () => {}, measureCapacity: true });
   stack.measurements.onMetrics((functionName, emitted) => metrics.push({ functionName, metrics: emitted }));
 });
 

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { lambdaContext, startFunctionRuntime, type FunctionRuntime } from '../../local/lambda';
+import type { FunctionSpec } from '../../manifest/types';
+
+/**
+ * Concurrent invocations of a local function share its worker thread until that thread is saturated;
+ * then the function gets another, as Lambda gives concurrent invocations execution environments of
+ * their own. A function that only waits keeps one.
+ */
+const busy: FunctionSpec = {
+  name: 'busy-thread',
+  description: 'test',
+  entry: 'test/local/fixtures/busy-thread.ts',
+  trigger: { kind: 'schedule', expression: 'rate(1 hour)' },
+  timeoutSeconds: 30,
+  memoryMb: 128,
+  access: [],
+};
+
+let runtime: FunctionRuntime | undefined;
+afterEach(async () => {
+  await runtime?.stop();
+  runtime = undefined;
+});
+
+const start = (maxWorkersPerFunction: number) =>
+  startFunctionRuntime({ root: fileURLToPath(new URL('../..', import.meta.url)), environmentOf: () => ({}), log: () => {}, reports: { capacity: () => {}, metrics: () => {} }, measureCapacity: false, maxWorkersPerFunction });
+
+/** Invokes `busy` `concurrency` at a time, each invocation as `work` says, until `stopWhen` or the deadline; the threads that ran them. */
+async function threadsUsed(functions: FunctionRuntime, work: { busyMs: number; waitMs: number }, concurrency: number, stopWhen: (threads: Set<number>) => boolean, deadlineMs: number) {
+  const invoke = functions.handlerOf<{ busyMs: number; waitMs: number }, { threadId: number }>(busy);
+  const threads = new Set<number>();
+  const deadline = Date.now() + deadlineMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < deadline && !stopWhen(threads)) threads.add((await invoke(work, lambdaContext(busy))).threadId);
+    }),
+  );
+  return threads;
+}
+
+describe('the workers of a local function', () => {
+  it('adds a worker when concurrent invocations keep its one thread busy, up to the limit', async () => {
+    runtime = start(2);
+    await runtime.warm(busy);
+    const threads = await threadsUsed(runtime, { busyMs: 50, waitMs: 0 }, 4, (seen) => seen.size >= 2, 60_000);
+    expect(threads.size).toBe(2);
+  });
+
+  it('keeps one worker for invocations that leave its thread idle', async () => {
+    runtime = start(2);
+    await runtime.warm(busy);
+    const threads = await threadsUsed(runtime, { busyMs: 0, waitMs: 50 }, 4, () => false, 2_000);
+    expect(threads.size).toBe(1);
+  });
+});
