@@ -218,7 +218,7 @@ if (unknown.length) throw new Error(`Unknown bench section(s) ${unknown.join(', 
 const runs = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 
 const resultsPath = new URL('./results.json', import.meta.url);
-type Results = { console?: Record<string, unknown>; collector?: Record<string, unknown>; throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; snippet?: Record<string, unknown>; at?: string; machine?: string };
+type Results = { console?: Record<string, unknown>; journeys?: Record<string, unknown>; collector?: Record<string, unknown>; throughput?: Record<string, unknown>; scoring?: Record<string, unknown>; campaign?: Record<string, unknown>; handoff?: Record<string, unknown>; functions?: (Pick<BundleRow, 'function' | 'bundleKiB' | 'coldImportMs'> & Partial<BundleRow>)[]; snippet?: Record<string, unknown>; at?: string; machine?: string };
 let previous: Results | undefined;
 try {
   previous = JSON.parse(readFileSync(resultsPath, 'utf8')).current;
@@ -234,9 +234,10 @@ const campaign = runs('campaign') ? await campaignSend(CAMPAIGN_RECIPIENTS, CAMP
 const handoffFigures = runs('handoff') ? await handoff() : (previous?.handoff ?? {});
 const collectorFigures = runs('collector') ? await collector() : (previous?.collector ?? {});
 const consoleFigures = runs('console') ? await consoleApp() : (previous?.console ?? {});
+const journeyResults = runs('journeys') ? await journeys() : (previous?.journeys ?? {});
 
 console.log(`\nleadflow bench on ${machine}${previous ? ` (previous: ${previous.at} on ${previous.machine})` : ''}\n`);
-console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, snippet, collector: collectorFigures, console: consoleFigures }, previous as Figures | undefined));
+console.table(beside({ throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, snippet, collector: collectorFigures, console: consoleFigures, journeys: journeyResults }, previous as Figures | undefined));
 console.table(
   functionRows.map((row) => {
     const before = previous?.functions?.find((entry) => entry.function === row.function);
@@ -251,5 +252,5 @@ console.table(
   }),
 );
 
-writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, collector: collectorFigures, console: consoleFigures, functions: functionRows, snippet }, previous }, null, 2)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify({ current: { at: new Date().toISOString(), machine, throughput, scoring: scoringFigures, campaign, handoff: handoffFigures, collector: collectorFigures, console: consoleFigures, journeys: journeyResults, functions: functionRows, snippet }, previous }, null, 2)}\n`);
 console.log(`written ${resultsPath.pathname}`);
