@@ -21,6 +21,7 @@ export const DetailType = {
   LeadContactChanged: 'lead.contact-changed',
   FollowUpDue: 'handoff.follow-up-due',
   TicketRecorded: 'care.ticket-recorded',
+  PurchaseRecorded: 'purchase.recorded',
   SurveyAnswered: 'care.survey-answered',
   SurveyDue: 'care.survey-due',
   CustomerAlerted: 'care.customer-alerted',
@@ -245,6 +246,19 @@ export const TicketRecordedDetail = z.object({
 export type TicketRecordedDetail = z.infer<typeof TicketRecordedDetail>;
 
 /**
+ * An order of a lead was recorded (a repeat of a recorded order announces again, so a request repeated
+ * after the bus refused loses nothing): days since the last purchase is a churn-risk input, so the
+ * customer's risk and triggers are looked at again.
+ */
+export const PurchaseRecordedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  orderId: z.string().min(1),
+  purchasedAt: z.string(),
+});
+export type PurchaseRecordedDetail = z.infer<typeof PurchaseRecordedDetail>;
+
+/**
  * A customer answered a survey (or changed the answer by clicking another score of the same email).
  * Becomes a `survey_answered` engagement event on the lead (scoring, segments, journeys) and moves the
  * churn risk. `answeredAt` with `sendId` and `score` names the answer.
@@ -347,6 +361,7 @@ export const detailSchemas = {
   [DetailType.LeadContactChanged]: LeadContactChangedDetail,
   [DetailType.FollowUpDue]: FollowUpDueDetail,
   [DetailType.TicketRecorded]: TicketRecordedDetail,
+  [DetailType.PurchaseRecorded]: PurchaseRecordedDetail,
   [DetailType.SurveyAnswered]: SurveyAnsweredDetail,
   [DetailType.SurveyDue]: SurveyDueDetail,
   [DetailType.CustomerAlerted]: CustomerAlertedDetail,
