@@ -786,13 +786,13 @@ export const manifest: Manifest = {
     },
     {
       name: 'watch-customers',
-      description: "After each ticket, purchase, survey answer or stage change: records answers as engagement, reassesses the churn risk, alerts the owner or customer-success inbox once per trigger episode; sends due surveys and keeps each customer's recurring survey timer.",
+      description: "After each ticket, purchase, survey answer or stage change, and daily per customer: records answers as engagement, reassesses the churn risk, alerts the owner or customer-success inbox once per trigger episode; sends due surveys and keeps each customer's recurring survey timer.",
       entry: 'functions/watch-customers/handler.ts',
       trigger: {
         kind: 'event',
         pattern: {
           source: [EVENT_SOURCE],
-          'detail-type': [DetailType.TicketRecorded, DetailType.PurchaseRecorded, DetailType.SurveyAnswered, DetailType.SurveyDue, DetailType.LeadStageChanged],
+          'detail-type': [DetailType.TicketRecorded, DetailType.PurchaseRecorded, DetailType.SurveyAnswered, DetailType.SurveyDue, DetailType.ReassessmentDue, DetailType.LeadStageChanged],
           // Stage changes only into customer or churned; the care events carry no `to`.
           detail: { to: ['customer', 'churned', { exists: false }] },
         },
@@ -802,10 +802,10 @@ export const manifest: Manifest = {
         // Customer success should hear of an unhappy customer within minutes.
         oldestMessageAlarmMinutes: 15,
       },
-      emits: [DetailType.CustomerAlerted, DetailType.EngagementRecorded, DetailType.SurveyDue],
+      emits: [DetailType.CustomerAlerted, DetailType.EngagementRecorded, DetailType.SurveyDue, DetailType.ReassessmentDue],
       timeoutSeconds: 30,
       memoryMb: 256,
-      // Survey and alert email, survey links and unsubscribe links, the recurring survey timers.
+      // Survey and alert email, survey links and unsubscribe links, the recurring survey and daily reassessment timers.
       access: ['ses:send', 'bus:put', 'scheduler:manage', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
       // The care record, survey sends, alert claims and the answer's engagement event (LEAD#; created with EMAIL# for an address
       // without a lead); visitor links (ANON#) as event intake reads them; care settings and formula (CARE); owners (ROUTING); suppression (SUPPRESSED#).

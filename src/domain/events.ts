@@ -24,6 +24,7 @@ export const DetailType = {
   PurchaseRecorded: 'purchase.recorded',
   SurveyAnswered: 'care.survey-answered',
   SurveyDue: 'care.survey-due',
+  ReassessmentDue: 'care.reassessment-due',
   CustomerAlerted: 'care.customer-alerted',
   LeadSegmentEntered: 'lead.segment_entered',
   JourneyStepDue: 'journey.step-due',
@@ -291,6 +292,16 @@ export const SurveyDueDetail = z.object({
 export type SurveyDueDetail = z.infer<typeof SurveyDueDetail>;
 
 /**
+ * A customer's daily timer: its churn risk is reassessed though nothing happened, as days since the
+ * last purchase and activity grow and the renewal date nears. Each reassessment moves it a day on.
+ */
+export const ReassessmentDueDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+});
+export type ReassessmentDueDetail = z.infer<typeof ReassessmentDueDetail>;
+
+/**
  * A customer trigger fired (an episode started): satisfaction below a threshold, tickets piling up,
  * churn risk entering a band. Once per lead, trigger and episode; the alert email went to `recipient`.
  */
@@ -364,6 +375,7 @@ export const detailSchemas = {
   [DetailType.PurchaseRecorded]: PurchaseRecordedDetail,
   [DetailType.SurveyAnswered]: SurveyAnsweredDetail,
   [DetailType.SurveyDue]: SurveyDueDetail,
+  [DetailType.ReassessmentDue]: ReassessmentDueDetail,
   [DetailType.CustomerAlerted]: CustomerAlertedDetail,
   [DetailType.JourneyStepDue]: JourneyStepDueDetail,
   [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail,

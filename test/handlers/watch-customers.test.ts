@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -14,7 +14,7 @@ process.env.PRIVACY_SALT_SECRET ??= 'leadflow/privacy-salt';
 const dynamo = mockClient(DynamoDBDocumentClient);
 const bus = mockClient(EventBridgeClient);
 const ses = mockClient(SESv2Client);
-mockClient(SchedulerClient);
+const scheduler = mockClient(SchedulerClient);
 mockClient(SecretsManagerClient);
 let handler: (typeof import('../../functions/watch-customers/handler'))['handler'];
 let table: TableFake;
@@ -48,6 +48,8 @@ beforeEach(() => {
   table.put(structuredClone(customer));
   bus.reset();
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
+  scheduler.reset();
+  scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/leadflow-schedules/x' });
   ses.reset();
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
 });
@@ -70,6 +72,20 @@ describe('watch-customers', () => {
     expect((await handler(sqsEvent([purchaseRecorded({ orderId: 'A-2' })]), context)).batchItemFailures).toEqual([]);
     expect(purchaseFactor()).toMatchObject({ points: 0 });
     expect(purchaseFactor()?.value).toBeLessThan(2);
+  });
+
+  it("reassesses on the customer's daily timer and sets the next one a day on", async () => {
+    const result = await handler(sqsEvent([busEnvelope('care.reassessment-due', { version: 1, correlationId: 'c-1', leadId: LEAD_ID })]), context);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(purchaseFactor()).toMatchObject({ points: 15 });
+    const timer = scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input;
+    expect(timer?.Name).toMatch(/^reassess-[0-9a-f]{40}$/);
+    expect(timer?.Name).not.toContain(LEAD_ID);
+    const runsAt = Date.parse(`${String(timer?.ScheduleExpression).slice(3, -1)}Z`);
+    expect(runsAt - Date.now()).toBeGreaterThan(86_000_000);
+    expect(runsAt - Date.now()).toBeLessThanOrEqual(86_400_000);
+    expect(timer?.Target?.EventBridgeParameters?.DetailType).toBe('care.reassessment-due');
+    expect(JSON.parse(timer?.Target?.Input ?? '{}')).toMatchObject({ leadId: LEAD_ID });
   });
 
   it.each([
