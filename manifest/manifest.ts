@@ -786,7 +786,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'watch-customers',
-      description: "After each ticket, purchase, survey answer or stage change, and daily per customer: records answers as engagement, reassesses the churn risk, alerts the owner or customer-success inbox once per trigger episode; sends due surveys and keeps each customer's recurring survey timer.",
+      description: "After each ticket, purchase, survey answer or stage change, and daily per customer: reassesses the churn risk, alerts once per trigger episode, records answers as engagement; sends due surveys and keeps the customer's timers.",
       entry: 'functions/watch-customers/handler.ts',
       trigger: {
         kind: 'event',
