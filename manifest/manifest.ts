@@ -353,11 +353,13 @@ export const manifest: Manifest = {
       description: "Records purchases from a shop or CRM once per order id, moving each lead's purchase summary (RFM) in the same transaction.",
       entry: 'functions/record-purchases/handler.ts',
       trigger: { kind: 'http', routes: recordPurchasesRoutes, audience: 'admin' },
+      // Each recorded order, for the customer's churn risk (days since the last purchase).
+      emits: [DetailType.PurchaseRecorded],
       timeoutSeconds: 29,
       memoryMb: 256,
       // 100 purchases with long product names do not fit the API's default 16 KB.
       maxBodyBytes: 64 * 1024,
-      access: [],
+      access: ['bus:put'],
       // Orders once each (ORDER#) with the lead's summary (LEAD#); a lead named by address is found or created (EMAIL#).
       table: { read: ['LEAD#', 'ORDER#', 'EMAIL#'], write: ['LEAD#', 'ORDER#', 'EMAIL#'] },
     },
@@ -784,13 +786,13 @@ export const manifest: Manifest = {
     },
     {
       name: 'watch-customers',
-      description: "After each ticket, survey answer or stage change: records answers as engagement, reassesses the churn risk, alerts the owner or customer-success inbox once per trigger episode; sends due surveys and keeps each customer's recurring survey timer.",
+      description: "After each ticket, purchase, survey answer or stage change, and daily per customer: reassesses the churn risk, alerts once per trigger episode, records answers as engagement; sends due surveys and keeps the customer's timers.",
       entry: 'functions/watch-customers/handler.ts',
       trigger: {
         kind: 'event',
         pattern: {
           source: [EVENT_SOURCE],
-          'detail-type': [DetailType.TicketRecorded, DetailType.SurveyAnswered, DetailType.SurveyDue, DetailType.LeadStageChanged],
+          'detail-type': [DetailType.TicketRecorded, DetailType.PurchaseRecorded, DetailType.SurveyAnswered, DetailType.SurveyDue, DetailType.ReassessmentDue, DetailType.LeadStageChanged],
           // Stage changes only into customer or churned; the care events carry no `to`.
           detail: { to: ['customer', 'churned', { exists: false }] },
         },
@@ -800,10 +802,10 @@ export const manifest: Manifest = {
         // Customer success should hear of an unhappy customer within minutes.
         oldestMessageAlarmMinutes: 15,
       },
-      emits: [DetailType.CustomerAlerted, DetailType.EngagementRecorded, DetailType.SurveyDue],
+      emits: [DetailType.CustomerAlerted, DetailType.EngagementRecorded, DetailType.SurveyDue, DetailType.ReassessmentDue],
       timeoutSeconds: 30,
       memoryMb: 256,
-      // Survey and alert email, survey links and unsubscribe links, the recurring survey timers.
+      // Survey and alert email, survey links and unsubscribe links, the recurring survey and daily reassessment timers.
       access: ['ses:send', 'bus:put', 'scheduler:manage', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
       // The care record, survey sends, alert claims and the answer's engagement event (LEAD#; created with EMAIL# for an address
       // without a lead); visitor links (ANON#) as event intake reads them; care settings and formula (CARE); owners (ROUTING); suppression (SUPPRESSED#).

@@ -33,7 +33,7 @@ export function registerCare(program: Command, context: CommandContext): void {
       const current = expectOk(await (await api()).getRiskFormula(), 'Reading the risk formula');
       if (!file) return io.out(json(current));
       const saved = expectOk(await (await api()).saveRiskFormula(await readDataFile(file), Number(current.version)), `Saving the risk formula from ${file}`);
-      io.out(`risk formula version ${String(saved.version)} saved; customers are reassessed at their next ticket, answer or stage change`);
+      io.out(`risk formula version ${String(saved.version)} saved; customers are reassessed at their next ticket, answer, purchase or stage change, or at their daily reassessment`);
     });
 
   care

@@ -55,7 +55,7 @@ export const saveRiskFormula = defineRoute({
   description:
     'Each factor names an input (latestNps, latestCsat, ticketsInWindow, openTickets, daysSinceLastPurchase, daysSinceLastActivity, engagementTrend, daysToRenewal) ' +
     'and steps `{ atLeast?, atMost?, points }`: the first step holding the value gives its points. The sum (0-100) falls in the bands. Versions never change; ' +
-    'each customer is reassessed with the new version at its next ticket, answer or stage change.',
+    'each customer is reassessed with the new version at its next ticket, answer, purchase or stage change, or at its daily reassessment.',
   request: { body: { schema: z.strictObject({ formula: ChurnRiskFormula, expectedVersion: z.int().min(0).describe('The version read; refused with 409 when another was saved since.') }) } },
   responses: { 200: { description: 'The new version.', schema: StoredFormula } },
   errors: { 409: 'Another version was saved since `expectedVersion`; read and repeat.' },

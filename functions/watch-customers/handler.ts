@@ -61,12 +61,14 @@ const worker = new CustomerCareWorker({
   now: () => new Date(),
 });
 
-const BusEvent = leadflowBusEvent(DetailType.TicketRecorded, DetailType.SurveyAnswered, DetailType.SurveyDue, DetailType.LeadStageChanged);
+const BusEvent = leadflowBusEvent(DetailType.TicketRecorded, DetailType.PurchaseRecorded, DetailType.SurveyAnswered, DetailType.SurveyDue, DetailType.ReassessmentDue, DetailType.LeadStageChanged);
 
 async function watch(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const event = record.body;
   switch (event['detail-type']) {
     case DetailType.TicketRecorded:
+    case DetailType.PurchaseRecorded:
+    case DetailType.ReassessmentDue:
       return worker.reassess(event.detail.leadId, event.detail.correlationId);
     case DetailType.SurveyAnswered:
       return worker.surveyAnswered(event.detail);

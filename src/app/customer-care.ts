@@ -90,6 +90,12 @@ const SURVEY_RETRY_POLICY = { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds
 /** One timer per customer and recurring survey, named without the lead id in clear (64 characters at most). */
 export const surveyScheduleName = (surveyId: string, leadId: string) => `survey-${createHash('sha256').update(`${surveyId}#${leadId}`).digest('hex').slice(0, 40)}`;
 
+/** One reassessment timer per customer, named without the lead id in clear. */
+export const reassessmentScheduleName = (leadId: string) => `reassess-${createHash('sha256').update(leadId).digest('hex').slice(0, 40)}`;
+
+/** How long a customer's risk goes without being reassessed: time alone moves it (days since purchase, renewal). */
+const REASSESS_EVERY_MS = DAY_MS;
+
 /** One survey email per request or timer: the same request delivered twice names the same send. */
 export const sendIdOf = (surveyId: string, requestId: string) => createHash('sha256').update(`${surveyId}#${requestId}`).digest('base64url').slice(0, 24);
 
@@ -138,6 +144,8 @@ export class CustomerCareWorker {
       const eventTimes = events.map((event) => event.occurredAt).filter((at) => Date.parse(at) >= since);
       const assessment = assessCustomer(lead, settings, formula, eventTimes, now);
       if (assessment.changed && (await this.deps.records.saveCare(lead, assessment.care, now)) === 'lead-changed') continue;
+      // The next reassessment a day on, while a customer: written before the alerts, so a failure retries the whole record.
+      if (currentStage(lead) === 'customer') await this.putReassessmentTimer(leadId, correlationId);
       const assessed: Lead = { ...lead, care: assessment.care };
       this.deps.log.info('Churn risk assessed', { leadId, score: assessment.risk.score, band: assessment.risk.band, formulaVersion: formula.version, openEpisodes: Object.keys(assessment.episodes.open).length });
       // Every open episode, not only those starting now: a crash after storing an episode must not lose its alert.
@@ -263,6 +271,18 @@ export class CustomerCareWorker {
       timeZone: 'UTC',
       detailType: DetailType.SurveyDue,
       detail: { version: 1, correlationId, leadId, surveyId: survey.id, cause: 'schedule', requestId: `schedule-${when}` },
+      retryPolicy: SURVEY_RETRY_POLICY,
+    });
+  }
+
+  private async putReassessmentTimer(leadId: string, correlationId: string): Promise<void> {
+    await this.deps.schedules.put({
+      name: reassessmentScheduleName(leadId),
+      description: 'Daily churn-risk reassessment',
+      at: scheduleTime(new Date(this.deps.now().getTime() + REASSESS_EVERY_MS)),
+      timeZone: 'UTC',
+      detailType: DetailType.ReassessmentDue,
+      detail: { version: 1, correlationId, leadId },
       retryPolicy: SURVEY_RETRY_POLICY,
     });
   }

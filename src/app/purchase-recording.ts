@@ -1,7 +1,8 @@
 import { inParallel } from './in-parallel';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
-import type { LeadReader, Log } from './ports';
-import { LeadBusy, Unavailable } from '../domain/errors';
+import type { EventPublisher, LeadReader, Log } from './ports';
+import { describeError, LeadBusy, Unavailable } from '../domain/errors';
+import { DetailType, type DomainEvent } from '../domain/events';
 import type { Lead, PurchaseSummary, Touch } from '../domain/lead';
 import { addPurchase, currencyFits, type Purchase } from '../domain/purchases';
 
@@ -43,9 +44,18 @@ export interface PurchaseRecordingDependencies {
   readonly leads: LeadReader;
   readonly emails: LeadsByEmail;
   readonly ledger: PurchaseLedger;
+  /** Announces each recorded order, for the customer's churn risk. */
+  readonly publisher: EventPublisher;
   /** Whether a store's failure was a refusal for rate or capacity, after which repeating the request is safe. */
   readonly isThrottling: (error: unknown) => boolean;
   readonly log: Log;
+}
+
+/** The order of a lead to announce: recorded now, or found recorded by a repeat. */
+interface Announcement {
+  readonly leadId: string;
+  readonly orderId: string;
+  readonly purchasedAt: string;
 }
 
 /** Leads whose purchases are recorded at the same time; one lead's purchases go one after another. */
@@ -59,11 +69,16 @@ export class PurchaseRecording {
    * Records each item in its own transaction and answers one result per item. When the table refused
    * writes part-way (throttling, or a lead changing under every attempt), throws Unavailable saying
    * how many were recorded: repeating the request records the rest, and recorded ones report duplicate.
+   * Each order recorded, or found recorded for its lead, is announced on the bus (`purchase.recorded`),
+   * so a request repeated after the bus refused announces what the first one could not.
    */
-  async recordAll(items: readonly PurchaseItem[], now: string): Promise<PurchasesRecorded> {
-    const { results, failures } = await this.recordEach(items, now);
+  async recordAll(items: readonly PurchaseItem[], correlationId: string, now: string): Promise<PurchasesRecorded> {
+    const announcements: Announcement[] = [];
+    const { results, failures } = await this.recordEach(items, now, announcements);
     const done = results.filter((result): result is PurchaseResult => result !== undefined);
     const count = (status: PurchaseStatus) => done.filter((result) => result.status === status).length;
+    // Announced before any failure is reported: a caller told to repeat announces again what this missed.
+    const announced = await this.announce(announcements, correlationId);
     if (failures.length) {
       const retryable = failures.every((failure) => this.deps.isThrottling(failure) || failure instanceof LeadBusy);
       if (!retryable) throw failures[0];
@@ -72,6 +87,9 @@ export class PurchaseRecording {
         `${count('recorded')} of ${items.length} purchases recorded before the table refused more (throttling, or a lead changing under every attempt); repeat the same request to record the rest (recorded ones report duplicate)`,
         2,
       );
+    }
+    if (!announced) {
+      throw new Unavailable('Purchases recorded, but the churn risk is not told yet; repeat the same request (recorded ones report duplicate and are announced again)', 2);
     }
     const recorded: PurchasesRecorded = {
       recorded: count('recorded'),
@@ -88,7 +106,7 @@ export class PurchaseRecording {
    * the order sent: the first purchase recorded sets the lead's currency. An order id repeated in the
    * batch is a duplicate after its first place.
    */
-  private async recordEach(items: readonly PurchaseItem[], now: string) {
+  private async recordEach(items: readonly PurchaseItem[], now: string, announcements: Announcement[]) {
     const results: (PurchaseResult | undefined)[] = items.map(() => undefined);
     const leadOfEmail = new Map<string, string>();
     const emails = [...new Set(items.flatMap((item) => (item.email ? [item.email] : [])))];
@@ -109,13 +127,13 @@ export class PurchaseRecording {
       byLead.set(leadId ?? '', [...(byLead.get(leadId ?? '') ?? []), index]);
     });
     const failures = await inParallel([...byLead].map(([leadId, indexes]) => async () => {
-      for (const index of indexes) results[index] = await this.recordOne(items[index] as PurchaseItem, leadId || undefined, now);
+      for (const index of indexes) results[index] = await this.recordOne(items[index] as PurchaseItem, leadId || undefined, now, announcements);
     }), CONCURRENT_LEADS);
     return { results, failures };
   }
 
   /** One purchase, retried against the lead's newer version while other writes change it; LeadBusy when it never settles. */
-  private async recordOne(item: PurchaseItem, leadId: string | undefined, now: string): Promise<PurchaseResult> {
+  private async recordOne(item: PurchaseItem, leadId: string | undefined, now: string, announcements: Announcement[]): Promise<PurchaseResult> {
     const { email: _email, leadId: _leadId, ...purchase } = item;
     const { orderId } = purchase;
     for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt += 1) {
@@ -128,9 +146,25 @@ export class PurchaseRecording {
         return { orderId, status: 'currency_mismatch', leadId: lead.id, message: `The lead's purchases are in ${lead.purchases?.currency ?? ''}; leadflow converts no currencies` };
       }
       const outcome = await this.deps.ledger.record(lead, purchase, addPurchase(lead.purchases, purchase), now);
+      if (outcome !== 'lead-changed') announcements.push({ leadId: lead.id, orderId, purchasedAt: purchase.purchasedAt });
       if (outcome === 'recorded') return { orderId, status: 'recorded', leadId: lead.id };
       if (outcome === 'duplicate') return { orderId, status: 'duplicate' };
     }
     throw new LeadBusy(leadId ?? '', OPTIMISTIC_ATTEMPTS);
+  }
+
+  /** Whether the bus took every announcement. */
+  private async announce(announcements: readonly Announcement[], correlationId: string): Promise<boolean> {
+    const events: DomainEvent[] = announcements.map(({ leadId, orderId, purchasedAt }) => ({
+      detailType: DetailType.PurchaseRecorded,
+      detail: { version: 1, correlationId, leadId, orderId, purchasedAt },
+    }));
+    try {
+      await this.deps.publisher.publish(events);
+      return true;
+    } catch (error) {
+      this.deps.log.error('Purchases recorded but not announced', { purchases: events.length, error: describeError(error) });
+      return false;
+    }
   }
 }

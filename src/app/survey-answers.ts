@@ -7,7 +7,7 @@ import { categoryOf, type SurveyAnswer, type SurveyDefinition, type SurveySend }
 
 export type { SurveySend };
 import type { KeyRing } from '../domain/consent/signed-token';
-import { LeadBusy } from '../domain/errors';
+import { describeError, LeadBusy, Unavailable } from '../domain/errors';
 import { DetailType } from '../domain/events';
 import type { Lead } from '../domain/lead';
 
@@ -54,6 +54,9 @@ export const MAX_COMMENT_LENGTH = 1000;
  * another score of the same email changes it, while the links last), a follow-up adds the reason and
  * a comment. Links that are tampered with, expired, or name an email never sent record nothing.
  */
+/** When a customer may click again after the bus refused the announcement. */
+const RETRY_AFTER_SECONDS = 5;
+
 export class SurveyAnswers {
   constructor(private readonly deps: SurveyAnswerDependencies) {}
 
@@ -79,12 +82,18 @@ export class SurveyAnswers {
     };
     const lead = await this.write(claims.leadId, send, answer);
     if (!lead) return { outcome: 'invalid' };
-    await this.deps.publisher.publish([
-      {
-        detailType: DetailType.SurveyAnswered,
-        detail: { version: 1, correlationId, leadId: lead.id, surveyId: survey.id, kind: survey.kind, sendId: send.sendId, score: answer.score, category: answer.category, answeredAt: answer.answeredAt },
-      },
-    ]);
+    try {
+      await this.deps.publisher.publish([
+        {
+          detailType: DetailType.SurveyAnswered,
+          detail: { version: 1, correlationId, leadId: lead.id, surveyId: survey.id, kind: survey.kind, sendId: send.sendId, score: answer.score, category: answer.category, answeredAt: answer.answeredAt },
+        },
+      ]);
+    } catch (error) {
+      // The answer is kept; clicking the same link again announces it (the same score keeps the answer as it was).
+      this.deps.log.error('Survey answer recorded but not announced', { leadId: lead.id, sendId: send.sendId, error: describeError(error) });
+      throw new Unavailable('Your answer is saved, but not yet passed on; please click the link again in a moment', RETRY_AFTER_SECONDS);
+    }
     this.deps.log.info('Survey answered', { leadId: lead.id, surveyId: survey.id, sendId: send.sendId, changed: send.answer !== undefined && !sameScore });
     return { outcome: 'recorded', token, answer, survey, reasons };
   }

@@ -21,8 +21,10 @@ export const DetailType = {
   LeadContactChanged: 'lead.contact-changed',
   FollowUpDue: 'handoff.follow-up-due',
   TicketRecorded: 'care.ticket-recorded',
+  PurchaseRecorded: 'purchase.recorded',
   SurveyAnswered: 'care.survey-answered',
   SurveyDue: 'care.survey-due',
+  ReassessmentDue: 'care.reassessment-due',
   CustomerAlerted: 'care.customer-alerted',
   LeadSegmentEntered: 'lead.segment_entered',
   JourneyStepDue: 'journey.step-due',
@@ -245,6 +247,19 @@ export const TicketRecordedDetail = z.object({
 export type TicketRecordedDetail = z.infer<typeof TicketRecordedDetail>;
 
 /**
+ * An order of a lead was recorded (a repeat of a recorded order announces again, so a request repeated
+ * after the bus refused loses nothing): days since the last purchase is a churn-risk input, so the
+ * customer's risk and triggers are looked at again.
+ */
+export const PurchaseRecordedDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+  orderId: z.string().min(1),
+  purchasedAt: z.string(),
+});
+export type PurchaseRecordedDetail = z.infer<typeof PurchaseRecordedDetail>;
+
+/**
  * A customer answered a survey (or changed the answer by clicking another score of the same email).
  * Becomes a `survey_answered` engagement event on the lead (scoring, segments, journeys) and moves the
  * churn risk. `answeredAt` with `sendId` and `score` names the answer.
@@ -275,6 +290,16 @@ export const SurveyDueDetail = z.object({
   requestId: z.string().min(1).max(100),
 });
 export type SurveyDueDetail = z.infer<typeof SurveyDueDetail>;
+
+/**
+ * A customer's daily timer: its churn risk is reassessed though nothing happened, as days since the
+ * last purchase and activity grow and the renewal date nears. Each reassessment moves it a day on.
+ */
+export const ReassessmentDueDetail = z.object({
+  ...envelope,
+  leadId: z.string().min(1),
+});
+export type ReassessmentDueDetail = z.infer<typeof ReassessmentDueDetail>;
 
 /**
  * A customer trigger fired (an episode started): satisfaction below a threshold, tickets piling up,
@@ -347,8 +372,10 @@ export const detailSchemas = {
   [DetailType.LeadContactChanged]: LeadContactChangedDetail,
   [DetailType.FollowUpDue]: FollowUpDueDetail,
   [DetailType.TicketRecorded]: TicketRecordedDetail,
+  [DetailType.PurchaseRecorded]: PurchaseRecordedDetail,
   [DetailType.SurveyAnswered]: SurveyAnsweredDetail,
   [DetailType.SurveyDue]: SurveyDueDetail,
+  [DetailType.ReassessmentDue]: ReassessmentDueDetail,
   [DetailType.CustomerAlerted]: CustomerAlertedDetail,
   [DetailType.JourneyStepDue]: JourneyStepDueDetail,
   [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail,

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CustomerCareWorker, sendIdOf } from '../../src/app/customer-care';
+import { CustomerCareWorker, reassessmentScheduleName, sendIdOf } from '../../src/app/customer-care';
 import { SurveyAnswers } from '../../src/app/survey-answers';
 import { TicketIntake } from '../../src/app/ticket-intake';
 import { signSurveyLink } from '../../src/domain/care/survey-links';
@@ -219,5 +219,31 @@ describe('churn risk and triggers', () => {
     await worker.reassess('lead-1', 'c');
     expect(mailer.sent.map((email) => email.to[0])).toEqual(['success@example.com']);
     expect(publisher.of(DetailType.CustomerAlerted)[0]?.reasons).toEqual(['3 tickets in the last 14 days (threshold 3)']);
+  });
+});
+
+describe('the daily reassessment', () => {
+  const DAY_MINUTES = 24 * 60;
+  const purchasePoints = () => leads.leads.get('lead-1')?.care?.risk?.breakdown.find((factor) => factor.input === 'daysSinceLastPurchase')?.points;
+
+  it("moves a customer's risk as time alone passes: each reassessment sets the next a day on", async () => {
+    // Last bought 179 days ago: under the formula's 180-day step.
+    leads.put(customer({ purchases: { count: 2, total: 200, currency: 'USD', firstAt: at(-400 * DAY_MINUTES), lastAt: at(-179 * DAY_MINUTES) } }));
+    await worker.reassess('lead-1', 'c');
+    expect(purchasePoints()).toBe(0);
+    const timer = schedules.schedules.get(reassessmentScheduleName('lead-1'));
+    expect(timer).toMatchObject({ at: at(DAY_MINUTES).slice(0, 19), detailType: DetailType.ReassessmentDue, detail: { leadId: 'lead-1' } });
+
+    // The timer fires two days on, with nothing else having happened.
+    now = new Date(T0 + 2 * DAY_MINUTES * 60_000);
+    await worker.reassess('lead-1', 'timer');
+    expect(purchasePoints()).toBe(8);
+    expect(schedules.schedules.get(reassessmentScheduleName('lead-1'))?.at).toBe(at(3 * DAY_MINUTES).slice(0, 19));
+  });
+
+  it('lets the timer lapse once the customer churned', async () => {
+    leads.put(customer({ stage: 'churned' }));
+    await worker.reassess('lead-1', 'c');
+    expect(schedules.schedules.has(reassessmentScheduleName('lead-1'))).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ setHandlerEnvironment();
 // As the manifest gives this function: 100 purchases do not fit the API's default 16 KB.
 process.env.MAX_BODY_BYTES = String(64 * 1024);
 const dynamo = mockClient(DynamoDBDocumentClient);
+const bus = mockClient(EventBridgeClient);
 let handler: (typeof import('../../functions/record-purchases/handler'))['handler'];
 
 beforeAll(async () => {
@@ -64,7 +66,13 @@ beforeEach(() => {
   beforeTransaction = () => {};
   dynamo.on(GetCommand).callsFake((input: { Key: Item }) => ({ Item: table.get(keyOf(input.Key)) }));
   dynamo.on(TransactWriteCommand).callsFake(transact);
+  bus.reset();
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
 });
+
+/** The `purchase.recorded` details put on the bus, in order. */
+const announced = () =>
+  bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).filter((entry) => entry.DetailType === 'purchase.recorded').map((entry) => JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>);
 
 const record = (purchases: unknown[]) =>
   handler(httpEvent({ path: '/v1/admin/purchases', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ purchases }) }), context);
@@ -100,6 +108,31 @@ describe('record-purchases', () => {
     expect(body(again)).toMatchObject({ recorded: 0, duplicates: 1, purchases: [{ orderId: 'B-1', status: 'duplicate' }] });
     expect(storedLead().purchases).toEqual(summary);
     expect(storedLead().purchases).toMatchObject({ count: 1, total: 49.5 });
+    // One announcement per order: the repeat in the batch is not announced, the later repeat is (it may follow a refused announcement).
+    expect(announced().map((detail) => detail.orderId)).toEqual(['B-1', 'B-1']);
+  });
+
+  it('announces each recorded order on the bus so the churn risk is reassessed', async () => {
+    await record([purchase('K-1'), purchase('K-2', { purchasedAt: at(5) })]);
+    expect(announced()).toEqual([
+      { version: 1, correlationId: expect.any(String), leadId: LEAD_ID, orderId: 'K-1', purchasedAt: at(10) },
+      { version: 1, correlationId: expect.any(String), leadId: LEAD_ID, orderId: 'K-2', purchasedAt: at(5) },
+    ]);
+  });
+
+  it('answers 503 when the bus refuses, and a repeat announces the recorded order without counting it twice', async () => {
+    bus.on(PutEventsCommand).rejects(Object.assign(new Error('Service unavailable'), { name: 'InternalException' }));
+    const refused = await record([purchase('L-1')]);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers?.['retry-after']).toBe('2');
+    expect(storedLead().purchases).toMatchObject({ count: 1 });
+
+    bus.reset();
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
+    const repeated = await record([purchase('L-1')]);
+    expect(body(repeated).purchases).toEqual([{ orderId: 'L-1', status: 'duplicate' }]);
+    expect(announced().map((detail) => detail.orderId)).toEqual(['L-1']);
+    expect(storedLead().purchases).toMatchObject({ count: 1 });
   });
 
   it('retries when the lead changed between read and write, counting the purchase once', async () => {
@@ -172,6 +205,7 @@ describe('record-purchases', () => {
     expect(response.statusCode).toBe(400);
     expect(body(response).issues.map((issue: { field: string }) => issue.field)).toContain(field);
     expect(dynamo.calls()).toHaveLength(0);
+    expect(bus.calls()).toHaveLength(0);
   });
 
   it('answers 503 with Retry-After when DynamoDB throttles, and a repeat completes without counting twice', async () => {

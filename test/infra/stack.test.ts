@@ -230,10 +230,10 @@ describe('LeadflowStack', () => {
     expect(variables).toMatchObject({ MAX_BODY_BYTES: String(256 * 1024), TABLE_NAME: expect.anything() });
   });
 
-  it('lets an import of 100 purchases through: record-purchases has a 64 KB body limit behind an IAM-only route', () => {
-    const variables = (resources[functionLogicalId('record-purchases')]?.Properties.Environment as { Variables: Record<string, string> }).Variables;
+  it('lets an import of 100 purchases through: record-purchases has a 64 KB body limit behind an IAM-only route, and announces orders on the bus', () => {
+    const variables = (resources[functionLogicalId('record-purchases')]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(variables.MAX_BODY_BYTES).toBe(String(64 * 1024));
-    expect(variables.EVENT_BUS_NAME).toBeUndefined();
+    expect(variables.EVENT_BUS_NAME).toBeDefined();
     routesTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/admin/purchases', AuthorizationType: 'AWS_IAM' });
   });
 

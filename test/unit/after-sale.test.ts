@@ -12,7 +12,7 @@ import { stepEpisodes, type CareTrigger, type TriggerFacts } from '../../src/dom
 import { ALLOWED_TRANSITIONS } from '../../src/domain/handoff/lifecycle';
 import type { Lead } from '../../src/domain/lead';
 import { matchesPattern } from '../../src/domain/pattern';
-import { segmentIssues, segmentView } from '../../src/domain/segments/segment';
+import { SEGMENT_FIELDS, segmentIssues, segmentView } from '../../src/domain/segments/segment';
 import { purchaseProfile } from '../../src/domain/purchases';
 
 const NOW = '2026-11-24T12:00:00.000Z';
@@ -233,6 +233,45 @@ describe('segments and the lifecycle after the sale', () => {
     expect(segmentIssues({ where })).toEqual([]);
     expect(matchesPattern(where, segmentView(lead, undefined, purchaseProfile(undefined, NOW), NOW))).toBe(true);
     expect(customerView(lead.care, NOW)).toMatchObject({ latestNps: 3, openTickets: 1, ticketsLast30Days: 1 });
+  });
+
+  it('reaches every customer field it declares: each validates and matches a segment on the lead that has it', () => {
+    const customer: Lead = {
+      ...lead,
+      purchases: { count: 4, total: 800, currency: 'USD', firstAt: daysAgo(730.5), lastAt: daysAgo(30) },
+      care: {
+        ...lead.care,
+        satisfaction: { ...lead.care.satisfaction, csat: { surveyId: 'csat', kind: 'csat', sendId: 't', score: 2, category: 'detractor', answeredAt: daysAgo(3) } },
+        tickets: [...lead.care.tickets, ticket('T-8', { status: 'solved', openedAt: daysAgo(10), resolvedAt: hoursAfter(daysAgo(10), 6), updatedAt: daysAgo(9) })],
+        risk: { score: 72, band: 'high', formulaVersion: 1, computedAt: daysAgo(1), breakdown: [] },
+        exitReason: 'competitor',
+      },
+    };
+    const view = segmentView(customer, undefined, purchaseProfile(customer.purchases, NOW), NOW, { years: 2, source: 'learned', churnedCustomers: 40 });
+    const fields = view.customer as Record<string, unknown>;
+    for (const field of Object.keys(SEGMENT_FIELDS.customer ?? {})) {
+      const where = { customer: { [field]: [fields[field]] } };
+      expect(fields[field], field).toBeDefined();
+      expect(segmentIssues({ where }), field).toEqual([]);
+      expect(matchesPattern(where, view), field).toBe(true);
+    }
+  });
+
+  it('projects lifetime value in segments: average purchase x purchases a year x lifespan, with the inputs', () => {
+    const buyer: Lead = { ...lead, purchases: { count: 4, total: 800, currency: 'USD', firstAt: daysAgo(730.5), lastAt: daysAgo(30) } };
+    const lifespan = { years: 3, source: 'configured' as const, churnedCustomers: 0 };
+    // 200 a purchase, 2 purchases a year, 3 years.
+    expect(segmentView(buyer, undefined, purchaseProfile(buyer.purchases, NOW), NOW, lifespan).customer).toMatchObject({
+      averagePurchaseValue: 200,
+      purchasesPerYear: 2,
+      lifespanYears: 3,
+      projectedLifetimeValue: 1200,
+    });
+    const highValue = { customer: { projectedLifetimeValue: [{ numeric: ['>=', 1000] }] } };
+    expect(segmentIssues({ where: highValue })).toEqual([]);
+    expect(matchesPattern(highValue, segmentView(buyer, undefined, purchaseProfile(buyer.purchases, NOW), NOW, lifespan))).toBe(true);
+    expect(matchesPattern(highValue, segmentView(lead, undefined, purchaseProfile(undefined, NOW), NOW, lifespan))).toBe(false);
+    expect(segmentIssues({ where: { customer: { projectedLifetimeValue: [{ prefix: '1' }] } } })).not.toEqual([]);
   });
 
   it('refuses a segment naming a customer field that does not exist', () => {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CUSTOMER_FIELDS, customerView } from '../care/customer';
+import { DEFAULT_LIFESPAN, lifetimeValue, type Lifespan } from '../care/lifetime-value';
 import { currentStage, type LifecycleStage } from '../handoff/lifecycle';
 import type { Lead } from '../lead';
 import { scoringView } from '../lead';
@@ -16,7 +17,8 @@ const MS_PER_DAY = 86_400_000;
  * What a segment's `where` condition sees, root by root. The lead's own fields are the scoring
  * rules' (plus custom attributes and the lifecycle stage); `score` is as of now (decayed); `activity`
  * is the lead's recency; `purchases` its buying behaviour with RFM scores; `customer` its tickets,
- * latest NPS and CSAT, churn risk and exit reason ("detractors with an open ticket").
+ * latest NPS and CSAT, churn risk and exit reason ("detractors with an open ticket"), and its projected
+ * lifetime value with the formula's inputs.
  */
 export const SEGMENT_FIELDS: ConditionFields = {
   lead: { ...RULE_CONDITION_FIELDS.lead, attributes: 'object', stage: 'string', daysSinceCreated: 'number' },
@@ -36,8 +38,11 @@ export const SEGMENT_FIELDS: ConditionFields = {
     monetary: 'number',
     rfmSegment: 'string',
   },
-  customer: CUSTOMER_FIELDS,
+  customer: { ...CUSTOMER_FIELDS, projectedLifetimeValue: 'number', averagePurchaseValue: 'number', purchasesPerYear: 'number', lifespanYears: 'number' },
 };
+
+/** The lifespan a segment values customers with when the team's learned one is not at hand. */
+export const CONFIGURED_LIFESPAN: Lifespan = { years: DEFAULT_LIFESPAN.configuredYears, source: 'configured', churnedCustomers: 0 };
 /** What a history condition's `event` pattern sees: the stored engagement event. */
 const EVENT_FIELDS: ConditionFields = { event: RULE_CONDITION_FIELDS.event ?? {} };
 
@@ -145,10 +150,12 @@ export interface CurrentScore {
 
 /**
  * The document a segment's `where` is matched against. `purchases` is the lead's purchase profile
- * (RFM and lifetime value) as of `now`.
+ * (RFM and lifetime value) as of `now`; `lifespan` the average customer lifespan projected lifetime
+ * values are computed with.
  */
-export function segmentView(lead: Lead, score: CurrentScore | undefined, purchases: PurchaseProfile, now: string): Record<string, unknown> {
+export function segmentView(lead: Lead, score: CurrentScore | undefined, purchases: PurchaseProfile, now: string, lifespan: Lifespan = CONFIGURED_LIFESPAN): Record<string, unknown> {
   const asOf = Date.parse(now);
+  const value = lifetimeValue(lead.purchases, lifespan, now);
   const lastEventAt = lead.score?.engagementAt;
   return {
     lead: {
@@ -163,7 +170,13 @@ export function segmentView(lead: Lead, score: CurrentScore | undefined, purchas
       ...(lastEventAt ? { lastEventAt, daysSinceLastEvent: Math.max(0, (asOf - Date.parse(lastEventAt)) / MS_PER_DAY) } : {}),
     },
     purchases,
-    customer: customerView(lead.care, now),
+    customer: {
+      ...customerView(lead.care, now),
+      projectedLifetimeValue: value.projected,
+      averagePurchaseValue: value.averagePurchaseValue,
+      purchasesPerYear: value.purchasesPerYear,
+      lifespanYears: value.lifespan.years,
+    },
   };
 }
 

@@ -1,0 +1,128 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CARE_SETTINGS } from '../../src/domain/care/customer';
+import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { TableFake } from './table-fake';
+
+setHandlerEnvironment();
+process.env.MAX_BODY_BYTES = String(64 * 1024);
+const dynamo = mockClient(DynamoDBDocumentClient);
+const bus = mockClient(EventBridgeClient);
+let handler: (typeof import('../../functions/manage-customer-care/handler'))['handler'];
+let table: TableFake;
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/manage-customer-care/handler'));
+});
+
+const LEAD_ID = '0b7e8a52-4c1d-4f7e-9d55-3f3c2b1a0e11';
+const NOW = Date.now();
+const at = (daysAgo: number) => new Date(NOW - daysAgo * 86_400_000).toISOString();
+const lead = { pk: `LEAD#${LEAD_ID}`, sk: 'PROFILE', id: LEAD_ID, email: 'ana@example.com', createdAt: at(300), updatedAt: at(300), firstTouch: { at: at(300) }, lastTouch: { at: at(300) }, subscriptions: {}, version: 3, stage: 'customer' };
+
+beforeEach(() => {
+  dynamo.reset();
+  table = new TableFake();
+  table.attach(dynamo);
+  table.put(structuredClone(lead));
+  bus.reset();
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
+});
+
+const call = async (method: string, path: string, body?: unknown, route?: string, pathParameters?: Record<string, string>) => {
+  const result = await handler(
+    httpEvent({ method, path, ...(route ? { route } : {}), ...(pathParameters ? { pathParameters } : {}), ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) }),
+    context,
+  );
+  return { statusCode: result.statusCode, headers: result.headers ?? {}, body: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {} };
+};
+const writes = () => [...dynamo.commandCalls(PutCommand), ...dynamo.commandCalls(UpdateCommand), ...dynamo.commandCalls(TransactWriteCommand)];
+const fieldsOf = (body: Record<string, unknown>) => ((body.issues ?? []) as { field: string }[]).map((issue) => issue.field);
+const ticket = (overrides: Record<string, unknown> = {}) => ({ ticketId: 'T-1', leadId: LEAD_ID, status: 'open', openedAt: at(2), updatedAt: at(2), ...overrides });
+const storedTickets = () => ((table.get({ pk: `LEAD#${LEAD_ID}`, sk: 'PROFILE' })?.care as { tickets?: unknown[] } | undefined)?.tickets ?? []);
+const announcedTickets = () =>
+  bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).filter((entry) => entry.DetailType === 'care.ticket-recorded').map((entry) => JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>);
+
+describe('manage-customer-care: bad input is a 400 naming the field and stores nothing', () => {
+  it.each([
+    ['surveyGapDays', { ...DEFAULT_CARE_SETTINGS, surveyGapDays: -1 }],
+    ['inbox', { ...DEFAULT_CARE_SETTINGS, inbox: 'not an address' }],
+    ['lifespan.configuredYears', { ...DEFAULT_CARE_SETTINGS, lifespan: { configuredYears: 0, minimumChurned: 5 } }],
+    ['surveys[1].id', { ...DEFAULT_CARE_SETTINGS, surveys: [DEFAULT_CARE_SETTINGS.surveys[0], DEFAULT_CARE_SETTINGS.surveys[0]] }],
+  ])('settings: %s', async (field, settings) => {
+    const response = await call('PUT', '/v1/admin/care/settings', settings);
+    expect(response.statusCode).toBe(400);
+    expect(fieldsOf(response.body)).toContain(field);
+    expect(writes()).toHaveLength(0);
+  });
+
+  it.each([
+    ['tickets[0].ticketId', [ticket({ ticketId: 'has space' })]],
+    ['tickets[0].email', [ticket({ email: 'ana@example.com' })]],
+    ['tickets[0].updatedAt', [ticket({ updatedAt: at(3) })]],
+    ['tickets[1].status', [ticket(), ticket({ ticketId: 'T-2', status: 'lost' })]],
+    ['tickets', []],
+  ])('tickets: %s', async (field, tickets) => {
+    const response = await call('POST', '/v1/admin/care/tickets', { tickets });
+    expect(response.statusCode).toBe(400);
+    expect(fieldsOf(response.body)).toContain(field);
+    expect(writes()).toHaveLength(0);
+    expect(bus.calls()).toHaveLength(0);
+  });
+
+  it('churn: an exit reason not on the list, leaving the customer as it was', async () => {
+    const response = await call('POST', `/v1/admin/customers/${LEAD_ID}/churn`, { reason: 'bored', actor: 'ops' }, '/v1/admin/customers/{leadId}/churn', { leadId: LEAD_ID });
+    expect(response.statusCode).toBe(400);
+    expect(fieldsOf(response.body)).toContain('reason');
+    expect(writes()).toHaveLength(0);
+    expect(table.get({ pk: `LEAD#${LEAD_ID}`, sk: 'PROFILE' })).toMatchObject({ stage: 'customer', version: 3 });
+  });
+});
+
+describe('manage-customer-care: SDK faults are answered 503 and lose nothing', () => {
+  it('records a ticket and announces it for the churn risk', async () => {
+    const response = await call('POST', '/v1/admin/care/tickets', { tickets: [ticket()] });
+    expect(response).toMatchObject({ statusCode: 200, body: { tickets: [{ ticketId: 'T-1', status: 'recorded', leadId: LEAD_ID }] } });
+    expect(storedTickets()).toHaveLength(1);
+    expect(announcedTickets()).toEqual([expect.objectContaining({ leadId: LEAD_ID, ticketId: 'T-1' })]);
+  });
+
+  it('answers 503 when the bus refuses the announcement; the repeat announces the stored ticket', async () => {
+    bus.on(PutEventsCommand).rejects(Object.assign(new Error('Service unavailable'), { name: 'InternalException' }));
+    const refused = await call('POST', '/v1/admin/care/tickets', { tickets: [ticket()] });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect(storedTickets()).toHaveLength(1);
+
+    bus.reset();
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
+    const repeated = await call('POST', '/v1/admin/care/tickets', { tickets: [ticket()] });
+    expect(repeated).toMatchObject({ statusCode: 200, body: { tickets: [{ ticketId: 'T-1', status: 'duplicate' }] } });
+    expect(announcedTickets()).toEqual([expect.objectContaining({ ticketId: 'T-1' })]);
+    expect(storedTickets()).toHaveLength(1);
+  });
+
+  it('answers 503 with Retry-After when DynamoDB throttles the write, and a repeat records it', async () => {
+    dynamo.on(TransactWriteCommand).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException', $metadata: {} }));
+    const refused = await call('POST', '/v1/admin/care/tickets', { tickets: [ticket()] });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect(storedTickets()).toHaveLength(0);
+    expect(announcedTickets()).toHaveLength(0);
+
+    table.attach(dynamo);
+    const repeated = await call('POST', '/v1/admin/care/tickets', { tickets: [ticket()] });
+    expect(repeated).toMatchObject({ statusCode: 200, body: { tickets: [{ status: 'recorded' }] } });
+    expect(storedTickets()).toHaveLength(1);
+  });
+
+  it('never answers 200 for settings DynamoDB did not take', async () => {
+    dynamo.on(PutCommand).rejects(Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $metadata: {} }));
+    const response = await call('PUT', '/v1/admin/care/settings', { ...DEFAULT_CARE_SETTINGS, surveyGapDays: 30 });
+    expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    table.attach(dynamo);
+    expect((await call('GET', '/v1/admin/care/settings')).body).toMatchObject({ surveyGapDays: DEFAULT_CARE_SETTINGS.surveyGapDays });
+  });
+});
