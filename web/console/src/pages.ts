@@ -8,6 +8,7 @@ export const SECTIONS = [
   { path: 'segments', label: 'nav.segments', roles: ['admin', 'marketer'] },
   { path: 'templates', label: 'nav.templates', roles: ['admin', 'marketer'] },
   { path: 'campaigns', label: 'nav.campaigns', roles: ['admin', 'marketer'] },
+  { path: 'journeys', label: 'nav.journeys', roles: ['admin', 'marketer'] },
   { path: 'forms', label: 'nav.forms', roles: ['admin', 'marketer'] },
   { path: 'reports', label: 'nav.reports', roles: ['admin', 'marketer', 'sales'] },
   { path: 'settings', label: 'nav.settings', roles: ['admin'] },
