@@ -21,6 +21,7 @@ const CampaignsPage = lazy(() => import('./pages/campaigns'));
 const CampaignPage = lazy(() => import('./pages/campaign'));
 const JourneysPage = lazy(() => import('./pages/journeys'));
 const JourneyPage = lazy(() => import('./pages/journey'));
+const CarePage = lazy(() => import('./pages/care'));
 const ReportsPage = lazy(() => import('./pages/reports'));
 const FormsPage = lazy(() => import('./pages/forms'));
 const SettingsPage = lazy(() => import('./pages/settings'));
@@ -80,6 +81,7 @@ export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
             <Route path="journeys/:journeyId" element={allowed('journeys', <JourneyPage />)} />
             <Route path="forms" element={allowed('forms', <FormsPage apiUrl={config.apiUrl} />)} />
             <Route path="reports" element={allowed('reports', <ReportsPage />)} />
+            <Route path="care" element={allowed('care', <CarePage />)} />
             <Route path="settings" element={allowed('settings', <SettingsPage />)} />
             <Route path="*" element={<p role="alert">{text('app.notFound')}</p>} />
           </Routes>

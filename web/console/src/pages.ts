@@ -11,6 +11,7 @@ export const SECTIONS = [
   { path: 'journeys', label: 'nav.journeys', roles: ['admin', 'marketer'] },
   { path: 'forms', label: 'nav.forms', roles: ['admin', 'marketer'] },
   { path: 'reports', label: 'nav.reports', roles: ['admin', 'marketer', 'sales'] },
+  { path: 'care', label: 'nav.care', roles: ['admin', 'marketer'] },
   { path: 'settings', label: 'nav.settings', roles: ['admin'] },
 ] as const satisfies readonly { path: string; label: TextKey; roles: readonly Role[] }[];
 
