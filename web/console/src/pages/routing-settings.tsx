@@ -12,8 +12,9 @@ type Routing = z.input<typeof replaceRouting.request.body.schema>;
 type Team = Routing['teams'][number];
 type Rep = Team['reps'][number];
 
-/** The API's field errors by field (`teams[0].reps[1].capacity`), to show each beside its input. */
-const fieldErrorsOf = (error: unknown): ReadonlyMap<string, string> => new Map(error instanceof ApiError ? error.issues.map((issue) => [issue.field, issue.message]) : []);
+/** The API's field errors by field as `teams[0].reps[1].capacity` (whether it wrote indexes so or as `.0`), to show each beside its input. */
+const fieldErrorsOf = (error: unknown): ReadonlyMap<string, string> =>
+  new Map(error instanceof ApiError ? error.issues.map((issue) => [issue.field.replace(/\.(\d+)(?=\.|$)/g, '[$1]'), issue.message]) : []);
 
 /** A labelled input with the API's error for its field, tied to it for screen readers. */
 function Field({ id, label, error, children }: { readonly id: string; readonly label: string; readonly error: string | undefined; readonly children: (described: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode }) {
