@@ -281,7 +281,7 @@ describe.skipIf(!available)('the console', () => {
     await page.getByRole('link', { name: `Console journey ${run}` }).click();
     await page.getByRole('img', { name: /Diagram of the steps/ }).waitFor(UI);
     const perStep = page.getByRole('table', { name: 'Leads per step' });
-    await expect.poll(() => perStep.getByRole('row').allTextContents(), UI).toEqual(['StepEnteredEmailsSplit arms', 'split (split)0short (50%): 0, long (50%): 0', 'mail-a (send_email)0', 'mail-b (send_email)0', 'end (exit)0']);
+    await expect.poll(() => perStep.getByRole('row').allTextContents(), UI).toEqual(['StepEnteredEmailsSplit arms', 'split (split)0short (50%): 0, long (50%): 0', 'mail-a (send_email)00 sent, 0 skipped', 'mail-b (send_email)00 sent, 0 skipped', 'end (exit)0']);
     await checkAccessibility(page, 'journey');
     await page.getByRole('button', { name: 'Publish the draft' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI).toContain('published');

@@ -41,7 +41,8 @@ export function RoutingSettings() {
       try {
         return await api.call(getRouting, {});
       } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return undefined;
+        // No routing saved yet: the editor starts empty (react-query refuses undefined as data).
+        if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       }
     },
@@ -54,7 +55,7 @@ export function RoutingSettings() {
       ) : routing.isError ? (
         <ErrorNotice error={routing.error} onRetry={() => routing.refetch()} />
       ) : (
-        <RoutingEditor key={routing.data?.version ?? 0} saved={routing.data} />
+        <RoutingEditor key={routing.data?.version ?? 0} saved={routing.data ?? undefined} />
       )}
     </section>
   );
