@@ -260,7 +260,7 @@ describe.skipIf(!available)('the console', () => {
     await context.close();
   });
 
-  it('an admin reads a journey as a diagram and controls it, reads the customer-success report, and gets routing field errors beside their inputs', { timeout: 120_000 }, async () => {
+  it('an admin reads a journey as a diagram and controls it, reads the customer-success report, the care record of a customer on its lead page, and gets routing field errors beside their inputs', { timeout: 120_000 }, async () => {
     const run = randomUUID().slice(0, 8);
     const email = (id: string) => ({ id, type: 'send_email', subscription: 'product_updates', template: { subject: `${id} ${run}`, html: `<p>${id}</p>` } });
     const created = await admin('POST', '/v1/admin/journeys', {
@@ -289,6 +289,20 @@ describe.skipIf(!available)('the console', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI).toContain('paused');
     await page.getByRole('button', { name: 'Archive' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI).toContain('archived');
+
+    // A customer with an open ticket shows its care record on its lead page.
+    const submitted = await post('/v1/forms/events/submissions', { email: `console-care-${run}@example.com`, firstName: 'Sari', consent: ['events'] });
+    const { leadId } = (await submitted.json()) as { leadId: string };
+    const at = new Date().toISOString();
+    const ticket = { ticketId: `console-${run}`, leadId, status: 'open', topic: `billing-${run}`, openedAt: at, updatedAt: at };
+    await eventually(async () => {
+      const recorded = (await (await admin('POST', '/v1/admin/care/tickets', { tickets: [ticket] })).json()) as { tickets: { status: string }[] };
+      return recorded.tickets[0]?.status === 'unknown_lead' ? undefined : recorded;
+    }, PIPELINE_DEADLINE_MS);
+    await page.goto(consoleUrl(`leads/${leadId}`));
+    const care = page.getByRole('region', { name: 'Customer care' });
+    await expect.poll(() => care.getByRole('list', { name: 'Open tickets' }).textContent(), UI).toContain(`billing-${run}`);
+    await checkAccessibility(page, 'lead with care record');
 
     await page.getByRole('link', { name: 'Customer success' }).click();
     await page.getByRole('heading', { name: /^Customer success, \d{4}-\d{2} to \d{4}-\d{2}$/, level: 1 }).waitFor(UI);
