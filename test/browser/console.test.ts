@@ -259,4 +259,67 @@ describe.skipIf(!available)('the console', () => {
     await expect.poll(() => listed.first().textContent(), UI).toContain('sent');
     await context.close();
   });
+
+  it('an admin reads a journey as a diagram and controls it, reads the customer-success report, the care record of a customer on its lead page, and gets routing field errors beside their inputs', { timeout: 120_000 }, async () => {
+    const run = randomUUID().slice(0, 8);
+    const email = (id: string) => ({ id, type: 'send_email', subscription: 'product_updates', template: { subject: `${id} ${run}`, html: `<p>${id}</p>` } });
+    const created = await admin('POST', '/v1/admin/journeys', {
+      name: `Console journey ${run}`,
+      entry: { kind: 'manual' },
+      steps: [
+        { id: 'split', type: 'split', arms: [{ name: 'short', percent: 50, next: 'mail-a' }, { name: 'long', percent: 50, next: 'mail-b' }] },
+        { ...email('mail-a'), next: 'end' },
+        email('mail-b'),
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const { context, page } = await signedIn('admin');
+    page.on('dialog', (dialog) => void dialog.accept());
+
+    await page.getByRole('link', { name: 'Journeys' }).click();
+    await page.getByRole('link', { name: `Console journey ${run}` }).click();
+    await page.getByRole('img', { name: /Diagram of the steps/ }).waitFor(UI);
+    const perStep = page.getByRole('table', { name: 'Leads per step' });
+    await expect.poll(() => perStep.getByRole('row').allTextContents(), UI).toEqual(['StepEnteredEmailsSplit arms', 'split (split)0short (50%): 0, long (50%): 0', 'mail-a (send_email)00 sent, 0 skipped', 'mail-b (send_email)00 sent, 0 skipped', 'end (exit)0']);
+    await checkAccessibility(page, 'journey');
+    await page.getByRole('button', { name: 'Publish the draft' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI).toContain('published');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI).toContain('paused');
+    await page.getByRole('button', { name: 'Archive' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI).toContain('archived');
+
+    // A customer with an open ticket shows its care record on its lead page.
+    const submitted = await post('/v1/forms/events/submissions', { email: `console-care-${run}@example.com`, firstName: 'Sari', consent: ['events'] });
+    const { leadId } = (await submitted.json()) as { leadId: string };
+    const at = new Date().toISOString();
+    const ticket = { ticketId: `console-${run}`, leadId, status: 'open', topic: `billing-${run}`, openedAt: at, updatedAt: at };
+    await eventually(async () => {
+      const recorded = (await (await admin('POST', '/v1/admin/care/tickets', { tickets: [ticket] })).json()) as { tickets: { status: string }[] };
+      return recorded.tickets[0]?.status === 'unknown_lead' ? undefined : recorded;
+    }, PIPELINE_DEADLINE_MS);
+    await page.goto(consoleUrl(`leads/${leadId}`));
+    const care = page.getByRole('region', { name: 'Customer care' });
+    await expect.poll(() => care.getByRole('list', { name: 'Open tickets' }).textContent(), UI).toContain(`billing-${run}`);
+    await checkAccessibility(page, 'lead with care record');
+
+    await page.getByRole('link', { name: 'Customer success' }).click();
+    await page.getByRole('heading', { name: /^Customer success, \d{4}-\d{2} to \d{4}-\d{2}$/, level: 1 }).waitFor(UI);
+    expect(await page.getByRole('img', { name: 'Promoters, passives and detractors per month' }).count()).toBe(1);
+    await checkAccessibility(page, 'customer success');
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Send-time policy' }).waitFor(UI);
+    await page.getByRole('button', { name: 'Add a team' }).click();
+    await page.getByLabel('Id', { exact: true }).last().fill(`console2-${run}`);
+    await page.getByLabel('Name', { exact: true }).last().fill(`Team ${run}`);
+    await page.getByLabel(/^Team inbox/).last().fill('not-an-email');
+    await page.getByRole('button', { name: 'Save routing' }).click();
+    const inbox = page.getByRole('group', { name: `Team Team ${run}` }).getByLabel(/^Team inbox/);
+    await expect.poll(() => inbox.getAttribute('aria-invalid'), UI).toBe('true');
+    expect(await page.getByRole('group', { name: `Team Team ${run}` }).locator('.field-error').allTextContents()).toContain('must be an email address');
+    await checkAccessibility(page, 'settings');
+    await context.close();
+  });
 });

@@ -19,6 +19,9 @@ const SegmentsPage = lazy(() => import('./pages/segments'));
 const TemplatesPage = lazy(() => import('./pages/templates'));
 const CampaignsPage = lazy(() => import('./pages/campaigns'));
 const CampaignPage = lazy(() => import('./pages/campaign'));
+const JourneysPage = lazy(() => import('./pages/journeys'));
+const JourneyPage = lazy(() => import('./pages/journey'));
+const CarePage = lazy(() => import('./pages/care'));
 const ReportsPage = lazy(() => import('./pages/reports'));
 const FormsPage = lazy(() => import('./pages/forms'));
 const SettingsPage = lazy(() => import('./pages/settings'));
@@ -74,8 +77,11 @@ export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
             <Route path="templates" element={allowed('templates', <TemplatesPage />)} />
             <Route path="campaigns" element={allowed('campaigns', <CampaignsPage />)} />
             <Route path="campaigns/:campaignId" element={allowed('campaigns', <CampaignPage />)} />
+            <Route path="journeys" element={allowed('journeys', <JourneysPage />)} />
+            <Route path="journeys/:journeyId" element={allowed('journeys', <JourneyPage />)} />
             <Route path="forms" element={allowed('forms', <FormsPage apiUrl={config.apiUrl} />)} />
             <Route path="reports" element={allowed('reports', <ReportsPage />)} />
+            <Route path="care" element={allowed('care', <CarePage />)} />
             <Route path="settings" element={allowed('settings', <SettingsPage />)} />
             <Route path="*" element={<p role="alert">{text('app.notFound')}</p>} />
           </Routes>

@@ -8,8 +8,10 @@ export const SECTIONS = [
   { path: 'segments', label: 'nav.segments', roles: ['admin', 'marketer'] },
   { path: 'templates', label: 'nav.templates', roles: ['admin', 'marketer'] },
   { path: 'campaigns', label: 'nav.campaigns', roles: ['admin', 'marketer'] },
+  { path: 'journeys', label: 'nav.journeys', roles: ['admin', 'marketer'] },
   { path: 'forms', label: 'nav.forms', roles: ['admin', 'marketer'] },
   { path: 'reports', label: 'nav.reports', roles: ['admin', 'marketer', 'sales'] },
+  { path: 'care', label: 'nav.care', roles: ['admin', 'marketer'] },
   { path: 'settings', label: 'nav.settings', roles: ['admin'] },
 ] as const satisfies readonly { path: string; label: TextKey; roles: readonly Role[] }[];
 

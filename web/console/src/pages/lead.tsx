@@ -6,6 +6,7 @@ import { eraseLead, exportLead } from '../../../../functions/lead-data-rights/ro
 import { getSalesReasons, giveFeedback } from '../../../../functions/sales-feedback/routes';
 import { useApi } from '../api';
 import { BarChart, COLOURS } from '../charts';
+import { CustomerCare } from '../customer-care';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
 import type { Session } from '../session';
@@ -193,6 +194,8 @@ export default function LeadPage({ session }: { readonly session: Session }) {
           )}
         </section>
       </div>
+
+      <CustomerCare leadId={leadId} session={session} />
 
       <section aria-labelledby="feedback-title">
         <h2 id="feedback-title">{text('lead.feedback')}</h2>

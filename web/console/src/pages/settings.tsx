@@ -8,13 +8,16 @@ import { WEBHOOK_EVENT_TYPES } from '../../../../src/domain/events';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
+import { RoutingSettings, SendPolicySettings } from './routing-settings';
 
-/** Settings an admin keeps: webhooks (with secret rotation), the suppression list, the sales reason lists. */
+/** Settings an admin keeps: owner routing, the send-time policy, webhooks (with secret rotation), the suppression list, the sales reason lists. */
 export default function SettingsPage() {
   const { text } = useI18n();
   return (
     <section aria-labelledby="settings-title">
       <h1 id="settings-title">{text('settings.title')}</h1>
+      <RoutingSettings />
+      <SendPolicySettings />
       <Webhooks />
       <Suppressions />
       <Reasons />

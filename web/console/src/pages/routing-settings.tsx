@@ -1,0 +1,283 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import type * as z from 'zod';
+import { ApiError } from '../../../../src/api/client';
+import { getSendPolicy, replaceSendPolicy } from '../../../../functions/manage-campaigns/routes';
+import { getRouting, replaceRouting } from '../../../../functions/manage-routing/routes';
+import { useApi } from '../api';
+import { useI18n } from '../i18n';
+import { ErrorNotice, Loading } from '../notices';
+
+type Routing = z.input<typeof replaceRouting.request.body.schema>;
+type Team = Routing['teams'][number];
+type Rep = Team['reps'][number];
+
+/** The API's field errors by field as `teams[0].reps[1].capacity` (whether it wrote indexes so or as `.0`), to show each beside its input. */
+const fieldErrorsOf = (error: unknown): ReadonlyMap<string, string> =>
+  new Map(error instanceof ApiError ? error.issues.map((issue) => [issue.field.replace(/\.(\d+)(?=\.|$)/g, '[$1]'), issue.message]) : []);
+
+/** A labelled input with the API's error for its field, tied to it for screen readers. */
+function Field({ id, label, error, children }: { readonly id: string; readonly label: string; readonly error: string | undefined; readonly children: (described: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Owner routing: teams with their inbox, reps and capacities, and the default team; rules are kept as saved. */
+export function RoutingSettings() {
+  const api = useApi();
+  const { text } = useI18n();
+  const routing = useQuery({
+    queryKey: ['routing'],
+    queryFn: async () => {
+      try {
+        return await api.call(getRouting, {});
+      } catch (error) {
+        // No routing saved yet: the editor starts empty (react-query refuses undefined as data).
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  });
+  return (
+    <section aria-labelledby="routing-title">
+      <h2 id="routing-title">{text('routing.title')}</h2>
+      {routing.isPending ? (
+        <Loading />
+      ) : routing.isError ? (
+        <ErrorNotice error={routing.error} onRetry={() => routing.refetch()} />
+      ) : (
+        <RoutingEditor key={routing.data?.version ?? 0} saved={routing.data ?? undefined} />
+      )}
+    </section>
+  );
+}
+
+function RoutingEditor({ saved }: { readonly saved: (Routing & { readonly version: number }) | undefined }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text } = useI18n();
+  const [teams, setTeams] = useState<Team[]>(() => saved?.teams.map((team) => ({ ...team, reps: [...team.reps] })) ?? []);
+  const [defaultTeam, setDefaultTeam] = useState(saved?.defaultTeam ?? '');
+  const save = useMutation({
+    mutationFn: (body: Routing) => api.call(replaceRouting, { body }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['routing'] }),
+  });
+  const errors = fieldErrorsOf(save.error);
+  const updateTeam = (index: number, change: Partial<Team>) => setTeams((all) => all.map((team, at) => (at === index ? { ...team, ...change } : team)));
+  const updateRep = (teamIndex: number, repIndex: number, change: Partial<Rep>) =>
+    updateTeam(teamIndex, { reps: (teams[teamIndex]?.reps ?? []).map((rep, at) => (at === repIndex ? { ...rep, ...change } : rep)) });
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    save.mutate({ teams, rules: saved?.rules ?? [], defaultTeam, ...(saved?.followUp ? { followUp: saved.followUp } : {}) });
+  }
+  return (
+    <form onSubmit={submit} noValidate>
+      {saved && <p className="help">{text('routing.rulesKept', { rules: saved.rules.length, version: saved.version })}</p>}
+      {teams.map((team, teamIndex) => {
+        const at = `teams[${teamIndex}]`;
+        const idOf = (field: string) => `routing-${teamIndex}-${field}`;
+        return (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a team's id is what the admin edits here
+          <fieldset key={teamIndex}>
+            <legend>{text('routing.team', { name: team.name || team.id || String(teamIndex + 1) })}</legend>
+            <div className="settings">
+              <Field id={idOf('id')} label={text('routing.id')} error={errors.get(`${at}.id`)}>
+                {(described) => <input id={idOf('id')} value={team.id} onChange={(event) => updateTeam(teamIndex, { id: event.target.value })} required {...described} />}
+              </Field>
+              <Field id={idOf('name')} label={text('routing.name')} error={errors.get(`${at}.name`)}>
+                {(described) => <input id={idOf('name')} value={team.name} onChange={(event) => updateTeam(teamIndex, { name: event.target.value })} required {...described} />}
+              </Field>
+              <Field id={idOf('inbox')} label={text('routing.inbox')} error={errors.get(`${at}.inbox`)}>
+                {(described) => <input id={idOf('inbox')} type="email" value={team.inbox} onChange={(event) => updateTeam(teamIndex, { inbox: event.target.value })} required {...described} />}
+              </Field>
+            </div>
+            <table aria-label={text('routing.repsOf', { team: team.name || team.id })}>
+              <thead>
+                <tr>
+                  <th scope="col">{text('routing.id')}</th>
+                  <th scope="col">{text('routing.name')}</th>
+                  <th scope="col">{text('routing.email')}</th>
+                  <th scope="col">{text('routing.capacity')}</th>
+                  <th scope="col">{text('settings.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {team.reps.map((rep, repIndex) => {
+                  const repAt = `${at}.reps[${repIndex}]`;
+                  const cell = (field: keyof Rep, type: string, label: string) => {
+                    const id = `routing-${teamIndex}-${repIndex}-${field}`;
+                    const error = errors.get(`${repAt}.${field}`);
+                    return (
+                      <td>
+                        <input
+                          id={id}
+                          type={type}
+                          aria-label={`${label}, ${rep.name || rep.id || repIndex + 1}`}
+                          value={String(rep[field])}
+                          onChange={(event) => updateRep(teamIndex, repIndex, { [field]: type === 'number' ? event.target.valueAsNumber : event.target.value })}
+                          {...(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
+                        />
+                        {error && (
+                          <p id={`${id}-error`} className="field-error">
+                            {error}
+                          </p>
+                        )}
+                      </td>
+                    );
+                  };
+                  return (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: a rep's id is what the admin edits here
+                    <tr key={repIndex}>
+                      {cell('id', 'text', text('routing.id'))}
+                      {cell('name', 'text', text('routing.name'))}
+                      {cell('email', 'email', text('routing.email'))}
+                      {cell('capacity', 'number', text('routing.capacity'))}
+                      <td>
+                        <button type="button" onClick={() => updateTeam(teamIndex, { reps: team.reps.filter((_, at) => at !== repIndex) })}>
+                          {text('routing.removeRep', { name: rep.name || rep.id || String(repIndex + 1) })}
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <div className="actions">
+              <button type="button" onClick={() => updateTeam(teamIndex, { reps: [...team.reps, { id: '', name: '', email: '', capacity: 20 }] })}>
+                {text('routing.addRep')}
+              </button>
+              <button type="button" className="danger" onClick={() => setTeams((all) => all.filter((_, at) => at !== teamIndex))}>
+                {text('routing.removeTeam', { name: team.name || team.id || String(teamIndex + 1) })}
+              </button>
+            </div>
+          </fieldset>
+        );
+      })}
+      <div className="actions">
+        <button type="button" onClick={() => setTeams((all) => [...all, { id: '', name: '', inbox: '', reps: [] }])}>
+          {text('routing.addTeam')}
+        </button>
+      </div>
+      <Field id="routing-default-team" label={text('routing.defaultTeam')} error={errors.get('defaultTeam')}>
+        {(described) => (
+          <select id="routing-default-team" value={defaultTeam} onChange={(event) => setDefaultTeam(event.target.value)} {...described}>
+            <option value="">–</option>
+            {teams
+              .filter((team) => team.id)
+              .map((team) => (
+                <option key={team.id} value={team.id}>
+                  {team.name || team.id}
+                </option>
+              ))}
+          </select>
+        )}
+      </Field>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={save.isPending}>
+          {text('routing.save')}
+        </button>
+        {save.isSuccess && <span role="status">{text('routing.saved', { version: save.data.version })}</span>}
+      </div>
+      {save.isError && <ErrorNotice error={save.error} />}
+    </form>
+  );
+}
+
+/** The send-time policy: frequency cap and quiet hours of marketing email. */
+export function SendPolicySettings() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text } = useI18n();
+  const policy = useQuery({ queryKey: ['send-policy'], queryFn: () => api.call(getSendPolicy, {}) });
+  const save = useMutation({
+    mutationFn: (body: z.input<typeof replaceSendPolicy.request.body.schema>) => api.call(replaceSendPolicy, { body }),
+    onSuccess: (saved) => queryClient.setQueryData(['send-policy'], saved),
+  });
+  const errors = fieldErrorsOf(save.error);
+  if (policy.isPending) return <Loading />;
+  if (policy.isError) return <ErrorNotice error={policy.error} onRetry={() => policy.refetch()} />;
+  const shown = policy.data;
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const field = (name: string) => String(form.get(name) ?? '').trim();
+    save.mutate({
+      ...(form.get('capped') ? { frequencyCap: { maxEmails: Number(field('maxEmails')), periodDays: Number(field('periodDays')) } } : {}),
+      ...(form.get('quiet') ? { quietHours: { start: field('quietStart'), end: field('quietEnd') } } : {}),
+      defaultTimeZone: field('defaultTimeZone') || 'UTC',
+    });
+  }
+  const described = (field: string, id: string) => (errors.has(field) ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : {});
+  const errorOf = (field: string, id: string) =>
+    errors.has(field) && (
+      <p id={`${id}-error`} className="field-error">
+        {errors.get(field)}
+      </p>
+    );
+  return (
+    <section aria-labelledby="send-policy-title">
+      <h2 id="send-policy-title">{text('policy.title')}</h2>
+      <form key={shown.version} onSubmit={submit} noValidate>
+        <fieldset>
+          <legend>{text('policy.cap')}</legend>
+          <label className="inline">
+            <input type="checkbox" name="capped" defaultChecked={shown.frequencyCap !== undefined} />
+            {text('policy.capOn')}
+          </label>
+          <div className="settings">
+            <div className="field">
+              <label htmlFor="policy-max">{text('policy.maxEmails')}</label>
+              <input id="policy-max" name="maxEmails" type="number" min={1} defaultValue={shown.frequencyCap?.maxEmails ?? 3} {...described('frequencyCap.maxEmails', 'policy-max')} />
+              {errorOf('frequencyCap.maxEmails', 'policy-max')}
+            </div>
+            <div className="field">
+              <label htmlFor="policy-days">{text('policy.periodDays')}</label>
+              <input id="policy-days" name="periodDays" type="number" min={1} defaultValue={shown.frequencyCap?.periodDays ?? 7} {...described('frequencyCap.periodDays', 'policy-days')} />
+              {errorOf('frequencyCap.periodDays', 'policy-days')}
+            </div>
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>{text('policy.quiet')}</legend>
+          <label className="inline">
+            <input type="checkbox" name="quiet" defaultChecked={shown.quietHours !== undefined} />
+            {text('policy.quietOn')}
+          </label>
+          <div className="settings">
+            <div className="field">
+              <label htmlFor="policy-start">{text('policy.start')}</label>
+              <input id="policy-start" name="quietStart" type="time" defaultValue={shown.quietHours?.start ?? '21:00'} {...described('quietHours.start', 'policy-start')} />
+              {errorOf('quietHours.start', 'policy-start')}
+            </div>
+            <div className="field">
+              <label htmlFor="policy-end">{text('policy.end')}</label>
+              <input id="policy-end" name="quietEnd" type="time" defaultValue={shown.quietHours?.end ?? '08:00'} {...described('quietHours.end', 'policy-end')} />
+              {errorOf('quietHours.end', 'policy-end')}
+            </div>
+            <div className="field">
+              <label htmlFor="policy-zone">{text('policy.zone')}</label>
+              <input id="policy-zone" name="defaultTimeZone" defaultValue={shown.defaultTimeZone} {...described('defaultTimeZone', 'policy-zone')} />
+              {errorOf('defaultTimeZone', 'policy-zone')}
+            </div>
+          </div>
+        </fieldset>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={save.isPending}>
+            {text('policy.save')}
+          </button>
+          {save.isSuccess && <span role="status">{text('routing.saved', { version: save.data.version })}</span>}
+        </div>
+        {save.isError && <ErrorNotice error={save.error} />}
+      </form>
+    </section>
+  );
+}
