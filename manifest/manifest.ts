@@ -539,14 +539,14 @@ export const manifest: Manifest = {
     },
     {
       name: 'track-campaign',
-      description: "Counts SES events of campaign emails per recipient and turns the subscriber's opens and clicks into engagement.",
+      description: "Counts SES events of campaign emails per recipient and turns the subscriber's opens and clicks into engagement; counts opens and clicks of journey emails per step.",
       entry: 'functions/track-campaign/handler.ts',
       trigger: {
         kind: 'event',
         pattern: {
           source: ['aws.ses'],
           'detail-type': ['Email Delivered', 'Email Opened', 'Email Clicked', 'Email Bounced', 'Email Complaint Received', 'Email Rejected'],
-          detail: { mail: { tags: { campaign: [{ exists: true }] } } },
+          detail: { mail: { tags: { $or: [{ campaign: [{ exists: true }] }, { journey: [{ exists: true }] }] } } },
         },
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
@@ -557,8 +557,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 30,
       memoryMb: 256,
       access: ['bus:put'],
-      // Counters on the send and the campaign (CAMPAIGN#); opens and clicks as engagement events in the lead's history (LEAD#).
-      table: { read: ['CAMPAIGN#', 'LEAD#'], write: ['CAMPAIGN#', 'LEAD#'] },
+      // Counters on the send and the campaign (CAMPAIGN#); opens and clicks as engagement events in the lead's history (LEAD#);
+      // a journey email's opens and clicks on its step claim (LEAD#) and the journey's counters (JOURNEY#).
+      table: { read: ['CAMPAIGN#', 'LEAD#'], write: ['CAMPAIGN#', 'LEAD#', 'JOURNEY#'] },
     },
     {
       name: 'deliver-webhooks',
