@@ -1,5 +1,5 @@
 import type { Manifest } from './types';
-import { DetailType, EVENT_SOURCE, WEBHOOK_EVENT_TYPES } from '../src/domain/events';
+import { DELIVERED_WEBHOOK_TYPES, DetailType, EVENT_SOURCE } from '../src/domain/events';
 import { apiDocsRoutes } from '../functions/api-docs/routes';
 import { backtestRulesetRoutes } from '../functions/backtest-ruleset/routes';
 import { captureChatRoutes } from '../functions/capture-chat/routes';
@@ -567,7 +567,7 @@ export const manifest: Manifest = {
       entry: 'functions/deliver-webhooks/handler.ts',
       trigger: {
         kind: 'event',
-        pattern: { source: [EVENT_SOURCE], 'detail-type': [...WEBHOOK_EVENT_TYPES] },
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [...DELIVERED_WEBHOOK_TYPES] },
         // One event per invocation: a slow endpoint delays only its own event's retries.
         batchSize: 1,
         maxBatchingWindowSeconds: 0,
@@ -723,11 +723,11 @@ export const manifest: Manifest = {
         maxReceiveCount: 5,
         oldestMessageAlarmMinutes: 10,
       },
-      emits: [DetailType.LeadStageChanged],
+      emits: [DetailType.LeadStageChanged, DetailType.JourneyWebhookStepReached],
       timeoutSeconds: 60,
       memoryMb: 512,
       // Journey emails and owner notifications (ses:send) with signed unsubscribe links; stage changes
-      // of update_lead steps go on the bus.
+      // of update_lead steps and webhook steps (delivered by deliver-webhooks) go on the bus.
       access: ['ses:send', 'bus:put', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
       // Journeys and their counters (JOURNEY#, listed on JOURNEYS); under each lead (LEAD#) its
       // enrolments, step claims (expired, not deleted, when an effect failed), tasks, stage transitions and consent

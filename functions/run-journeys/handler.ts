@@ -44,6 +44,7 @@ const runner = new JourneyRunner({
     routing: new RoutingStore(client, tableName),
     tasks: new SalesTaskStore(client, tableName),
     mailer,
+    publisher,
     salesInbox: config.SALES_INBOX,
   }),
   link,
