@@ -742,15 +742,17 @@ export const manifest: Manifest = {
     },
     {
       name: 'sweep-journeys',
-      description: "Sweeps the journeys' due-time index every minute: leases each due wait and puts its journey.step-due event on the bus for run-journeys.",
+      description: "Sweeps the journeys' due-time index every minute: leases each due wait and puts its journey.step-due event on the bus for run-journeys; once an hour, requests the enrolment of leads whose date entry fell due.",
       entry: 'functions/sweep-journeys/handler.ts',
       trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1 },
-      emits: [DetailType.JourneyStepDue],
+      emits: [DetailType.JourneyStepDue, DetailType.JourneyEnrolmentRequested],
       timeoutSeconds: 60,
       memoryMb: 512,
       access: ['bus:put'],
-      // Reads the due-time index (JDUE# on gsi1) and moves each due entry's lease on its enrolment (LEAD#).
-      table: { write: ['LEAD#'], query: { gsi1: ['JDUE#'] } },
+      // Reads the due-time index (JDUE# on gsi1) and moves each due entry's lease on its enrolment (LEAD#);
+      // the date pass reads published journeys (JOURNEYS on gsi1, JOURNEY#) and pages through leads
+      // (LEADS# on gsi1, their score items under LEAD#).
+      table: { read: ['JOURNEY#', 'LEAD#'], write: ['LEAD#'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'] } },
     },
     {
       name: 'customer-feedback',

@@ -107,14 +107,18 @@ export class JourneyRunner {
   /**
    * Enrols a lead in a journey's published version when its re-entry rule allows, once however often
    * the entry is delivered, and runs it to its first wait. `manual` enrolments work for manual entries too.
+   * A date entry names its instant (`dateEntryAt`): a run entered since then was for this date, so the
+   * lead enters once per date.
    */
-  async enrol(journeyId: string, leadId: string, cause: 'entry' | 'manual'): Promise<'enrolled' | 'not-eligible' | 'not-published' | 'no-lead'> {
+  async enrol(journeyId: string, leadId: string, cause: 'entry' | 'manual' | 'date', dateEntryAt?: string): Promise<'enrolled' | 'not-eligible' | 'not-published' | 'no-lead'> {
     const live = (await this.deps.journeys.live()).find((candidate) => candidate.journeyId === journeyId && candidate.status === 'published');
     if (!live) return 'not-published';
     const lead = await this.deps.leads.getLead(leadId);
     if (!lead) return 'no-lead';
     const now = this.now();
     const last = await this.deps.enrolments.get(leadId, journeyId);
+    if (cause === 'date' && live.definition.entry.kind !== 'date') return 'not-eligible';
+    if (dateEntryAt && last && Date.parse(last.enteredAt) >= Date.parse(dateEntryAt)) return 'not-eligible';
     if (!mayEnter(live.definition, last, now)) return 'not-eligible';
     const { enrolment, counts } = enter(live.definition, journeyId, live.version, leadId, (last?.run ?? 0) + 1, now);
     if (!(await this.deps.enrolments.enter(enrolment, counts, last?.rev))) return 'not-eligible';

@@ -320,11 +320,13 @@ export const JourneyStepDueDetail = z.object({
 });
 export type JourneyStepDueDetail = z.infer<typeof JourneyStepDueDetail>;
 
-/** Someone enrolled a lead in a journey through the API or the CLI. */
+/** Someone enrolled a lead in a journey through the API or the CLI, or the lead's date entry fell due (sweep-journeys). */
 export const JourneyEnrolmentRequestedDetail = z.object({
   ...envelope,
   leadId: z.string().min(1),
   journeyId: z.string().min(1),
+  /** A date entry's instant: the lead enters once for it (an enrolment entered since does not enter again). */
+  dateEntryAt: z.iso.datetime().optional(),
 });
 export type JourneyEnrolmentRequestedDetail = z.infer<typeof JourneyEnrolmentRequestedDetail>;
 
