@@ -1,5 +1,5 @@
 import type { Manifest } from './types';
-import { DetailType, EVENT_SOURCE, WEBHOOK_EVENT_TYPES } from '../src/domain/events';
+import { DELIVERED_WEBHOOK_TYPES, DetailType, EVENT_SOURCE } from '../src/domain/events';
 import { apiDocsRoutes } from '../functions/api-docs/routes';
 import { backtestRulesetRoutes } from '../functions/backtest-ruleset/routes';
 import { captureChatRoutes } from '../functions/capture-chat/routes';
@@ -541,14 +541,14 @@ export const manifest: Manifest = {
     },
     {
       name: 'track-campaign',
-      description: "Counts SES events of campaign emails per recipient and turns the subscriber's opens and clicks into engagement.",
+      description: "Counts SES events of campaign emails per recipient and turns the subscriber's opens and clicks into engagement; counts opens and clicks of journey emails per step.",
       entry: 'functions/track-campaign/handler.ts',
       trigger: {
         kind: 'event',
         pattern: {
           source: ['aws.ses'],
           'detail-type': ['Email Delivered', 'Email Opened', 'Email Clicked', 'Email Bounced', 'Email Complaint Received', 'Email Rejected'],
-          detail: { mail: { tags: { campaign: [{ exists: true }] } } },
+          detail: { mail: { tags: { $or: [{ campaign: [{ exists: true }] }, { journey: [{ exists: true }] }] } } },
         },
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
@@ -559,8 +559,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 30,
       memoryMb: 256,
       access: ['bus:put'],
-      // Counters on the send and the campaign (CAMPAIGN#); opens and clicks as engagement events in the lead's history (LEAD#).
-      table: { read: ['CAMPAIGN#', 'LEAD#'], write: ['CAMPAIGN#', 'LEAD#'] },
+      // Counters on the send and the campaign (CAMPAIGN#); opens and clicks as engagement events in the lead's history (LEAD#);
+      // a journey email's opens and clicks on its step claim (LEAD#) and the journey's counters (JOURNEY#).
+      table: { read: ['CAMPAIGN#', 'LEAD#'], write: ['CAMPAIGN#', 'LEAD#', 'JOURNEY#'] },
     },
     {
       name: 'deliver-webhooks',
@@ -568,7 +569,7 @@ export const manifest: Manifest = {
       entry: 'functions/deliver-webhooks/handler.ts',
       trigger: {
         kind: 'event',
-        pattern: { source: [EVENT_SOURCE], 'detail-type': [...WEBHOOK_EVENT_TYPES] },
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [...DELIVERED_WEBHOOK_TYPES] },
         // One event per invocation: a slow endpoint delays only its own event's retries.
         batchSize: 1,
         maxBatchingWindowSeconds: 0,
@@ -724,11 +725,11 @@ export const manifest: Manifest = {
         maxReceiveCount: 5,
         oldestMessageAlarmMinutes: 10,
       },
-      emits: [DetailType.LeadStageChanged],
+      emits: [DetailType.LeadStageChanged, DetailType.JourneyWebhookStepReached],
       timeoutSeconds: 60,
       memoryMb: 512,
       // Journey emails and owner notifications (ses:send) with signed unsubscribe links; stage changes
-      // of update_lead steps go on the bus.
+      // of update_lead steps and webhook steps (delivered by deliver-webhooks) go on the bus.
       access: ['ses:send', 'bus:put', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
       // Journeys and their counters (JOURNEY#, listed on JOURNEYS); under each lead (LEAD#) its
       // enrolments, step claims (expired, not deleted, when an effect failed), tasks, stage transitions and consent
@@ -743,15 +744,17 @@ export const manifest: Manifest = {
     },
     {
       name: 'sweep-journeys',
-      description: "Sweeps the journeys' due-time index every minute: leases each due wait and puts its journey.step-due event on the bus for run-journeys.",
+      description: "Sweeps the journeys' due-time index every minute: leases each due wait and puts its journey.step-due event on the bus for run-journeys; once an hour, requests the enrolment of leads whose date entry fell due.",
       entry: 'functions/sweep-journeys/handler.ts',
       trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1 },
-      emits: [DetailType.JourneyStepDue],
+      emits: [DetailType.JourneyStepDue, DetailType.JourneyEnrolmentRequested],
       timeoutSeconds: 60,
       memoryMb: 512,
       access: ['bus:put'],
-      // Reads the due-time index (JDUE# on gsi1) and moves each due entry's lease on its enrolment (LEAD#).
-      table: { write: ['LEAD#'], query: { gsi1: ['JDUE#'] } },
+      // Reads the due-time index (JDUE# on gsi1) and moves each due entry's lease on its enrolment (LEAD#);
+      // the date pass reads published journeys (JOURNEYS on gsi1, JOURNEY#) and pages through leads
+      // (LEADS# on gsi1, their score items under LEAD#).
+      table: { read: ['JOURNEY#', 'LEAD#'], write: ['LEAD#'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'] } },
     },
     {
       name: 'customer-feedback',

@@ -29,7 +29,7 @@ export function formatJourneyReport(report: JourneyReport): string {
     let detail = '';
     if (step.emails) {
       const skipped = Object.entries(step.emails.skippedBy).map(([reason, count]) => `${reason} ${count}`).join(', ');
-      detail = `  sent ${step.emails.sent}  skipped ${step.emails.skipped}${skipped ? ` (${skipped})` : ''}${step.emails.interrupted ? `  interrupted ${step.emails.interrupted} (not resent)` : ''}`;
+      detail = `  sent ${step.emails.sent}  skipped ${step.emails.skipped}${skipped ? ` (${skipped})` : ''}${step.emails.interrupted ? `  interrupted ${step.emails.interrupted} (not resent)` : ''}  opened ${step.emails.opened}  clicked ${step.emails.clicked}`;
     }
     if (step.arms) detail = `  ${Object.entries(step.arms).map(([arm, count]) => `${arm} ${count}`).join('  ')}`;
     lines.push(`${step.stepId.padEnd(24)}${step.type.padEnd(16)}${pad(step.entered, 8)}${detail}`);

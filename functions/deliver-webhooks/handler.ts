@@ -13,7 +13,7 @@ import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/s
 import { DeliveryIncomplete, WebhookDelivery, type DeliveryNetwork } from '../../src/app/webhook-delivery';
 import { readConfig, setting } from '../../src/config';
 import { LeadStore } from '../../src/adapters/lead-store';
-import { WEBHOOK_EVENT_TYPES } from '../../src/domain/events';
+import { DELIVERED_WEBHOOK_TYPES } from '../../src/domain/events';
 import { webhookRetryDelaySeconds } from '../../src/domain/handoff/webhooks';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting });
@@ -27,7 +27,7 @@ const backoff = new RedeliveryBackoff(sqsClient(), webhookRetryDelaySeconds);
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
 const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';
 
-const BusEvent = z.intersection(leadflowBusEvent(...WEBHOOK_EVENT_TYPES), BusEventMetadata);
+const BusEvent = z.intersection(leadflowBusEvent(...DELIVERED_WEBHOOK_TYPES), BusEventMetadata);
 
 /** Postpones the record's next receive as the incomplete delivery asks; without it the queue's own visibility timeout applies. */
 async function postpone(record: ParsedRecordOf<typeof BusEvent>, { eventId, retry }: DeliveryIncomplete, eventType: string): Promise<void> {

@@ -121,7 +121,7 @@ export const enrolInJourney = defineRoute({
   errors: { ...noJourney, 400: 'A field is invalid, or `leadId` names no lead.', 409: 'The journey is not published.' },
 });
 
-const EmailCounts = z.object({ sent: count, skipped: count, interrupted: count, skippedBy: z.record(z.string(), count) });
+const EmailCounts = z.object({ sent: count, skipped: count, interrupted: count, opened: count, clicked: count, skippedBy: z.record(z.string(), count) });
 
 export const getJourneyReport = defineRoute({
   operationId: 'getJourneyReport',

@@ -44,6 +44,7 @@ const runner = new JourneyRunner({
     routing: new RoutingStore(client, tableName),
     tasks: new SalesTaskStore(client, tableName),
     mailer,
+    publisher,
     salesInbox: config.SALES_INBOX,
   }),
   link,
@@ -78,9 +79,9 @@ async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void>
       return runner.timerDue(leadId, journeyId, run, seq);
     }
     case DetailType.JourneyEnrolmentRequested: {
-      const { journeyId, leadId } = busEvent.detail;
-      const outcome = await runner.enrol(journeyId, leadId, 'manual');
-      logger.info('Journey enrolment requested', { journeyId, leadId, outcome });
+      const { journeyId, leadId, dateEntryAt } = busEvent.detail;
+      const outcome = dateEntryAt ? await runner.enrol(journeyId, leadId, 'date', dateEntryAt) : await runner.enrol(journeyId, leadId, 'manual');
+      logger.info('Journey enrolment requested', { journeyId, leadId, outcome, cause: dateEntryAt ? 'date' : 'manual' });
       return;
     }
     case DetailType.EngagementRecorded: {

@@ -4,15 +4,18 @@ import * as z from 'zod';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { EnrolmentStore } from '../../src/adapters/journey-store';
 import { LeadEventStore } from '../../src/adapters/lead-events';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { readConfig, setting } from '../../src/config';
 import { campaignTracking, reputationPause, SesCampaignEvent } from '../../src/domain/campaigns/tracking';
 import { DetailType } from '../../src/domain/events';
+import { journeyTracking } from '../../src/domain/journeys/tracking';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
+const enrolments = new EnrolmentStore(documentClient(), config.TABLE_NAME);
 const leadEvents = new LeadEventStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
@@ -29,8 +32,11 @@ async function pauseIfReputationAtRisk(campaignId: string): Promise<void> {
 /**
  * SES events of campaign emails move the campaign's counters (once per recipient and kind) and turn
  * the subscriber's opens and clicks into engagement events, so they feed scoring like any other.
+ * Opens and clicks of journey emails move their step's counters, once per step run and kind.
  */
 async function track(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+  const journeyStep = journeyTracking(record.body.detail);
+  if (journeyStep) await enrolments.recordTracking(journeyStep.key, journeyStep.stepId, journeyStep.metric);
   const tracking = campaignTracking(record.body.detail);
   if (!tracking?.metric) {
     if (tracking?.scanner) logger.info('Scanner open or click ignored', { campaignId: tracking.campaignId });

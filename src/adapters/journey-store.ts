@@ -300,6 +300,31 @@ export class EnrolmentStore {
     await this.claims.release(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq), 'while-held');
   }
 
+  /**
+   * Counts an open or click of a step's email on the journey's counters, once per step run and metric:
+   * the step's claim record keeps the metrics counted, in the same transaction as the counter.
+   */
+  async recordTracking(key: StepKey, stepId: string, metric: 'opened' | 'clicked'): Promise<'counted' | 'already-counted'> {
+    const counters = countersUpdate(this.tableName, key.journeyId, [{ metric: 'email', stepId, outcome: metric }], `${key.leadId}#${key.run}#${key.seq}`);
+    if (!counters) return 'already-counted';
+    const mark = {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq),
+        UpdateExpression: 'ADD tracked :metric',
+        ConditionExpression: 'attribute_exists(pk) AND stepId = :stepId AND NOT contains(tracked, :name)',
+        ExpressionAttributeValues: { ':metric': new Set([metric]), ':name': metric, ':stepId': stepId },
+      },
+    };
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: [mark, counters] }));
+      return 'counted';
+    } catch (error) {
+      if (failedConditions(error)?.[0]) return 'already-counted';
+      throw error;
+    }
+  }
+
   /** Waiting enrolments of one shard whose timer is due at `now`, oldest first. */
   async due(shard: number, now: string, limit: number): Promise<DueEnrolment[]> {
     const { Items = [] } = await this.client.send(

@@ -107,14 +107,18 @@ export class JourneyRunner {
   /**
    * Enrols a lead in a journey's published version when its re-entry rule allows, once however often
    * the entry is delivered, and runs it to its first wait. `manual` enrolments work for manual entries too.
+   * A date entry names its instant (`dateEntryAt`): a run entered since then was for this date, so the
+   * lead enters once per date.
    */
-  async enrol(journeyId: string, leadId: string, cause: 'entry' | 'manual'): Promise<'enrolled' | 'not-eligible' | 'not-published' | 'no-lead'> {
+  async enrol(journeyId: string, leadId: string, cause: 'entry' | 'manual' | 'date', dateEntryAt?: string): Promise<'enrolled' | 'not-eligible' | 'not-published' | 'no-lead'> {
     const live = (await this.deps.journeys.live()).find((candidate) => candidate.journeyId === journeyId && candidate.status === 'published');
     if (!live) return 'not-published';
     const lead = await this.deps.leads.getLead(leadId);
     if (!lead) return 'no-lead';
     const now = this.now();
     const last = await this.deps.enrolments.get(leadId, journeyId);
+    if (cause === 'date' && live.definition.entry.kind !== 'date') return 'not-eligible';
+    if (dateEntryAt && last && Date.parse(last.enteredAt) >= Date.parse(dateEntryAt)) return 'not-eligible';
     if (!mayEnter(live.definition, last, now)) return 'not-eligible';
     const { enrolment, counts } = enter(live.definition, journeyId, live.version, leadId, (last?.run ?? 0) + 1, now);
     if (!(await this.deps.enrolments.enter(enrolment, counts, last?.rev))) return 'not-eligible';
@@ -184,7 +188,7 @@ export class JourneyRunner {
       return 'done';
     }
     try {
-      const outcome = await this.perform(effect.step, lead, definition, enrolment, key);
+      const outcome = await this.perform(effect.step, lead, definition, key);
       await enrolments.finishStep(key, { status: outcome.outcome === 'done' ? 'done' : 'skipped', ...(outcome.reason ? { reason: outcome.reason } : {}) });
       if (effect.step.type === 'send_email') counts.push({ metric: 'email', stepId: effect.step.id, outcome: outcome.outcome === 'done' ? 'sent' : 'skipped', ...(outcome.reason ? { reason: outcome.reason } : {}) });
       return 'done';
@@ -195,9 +199,9 @@ export class JourneyRunner {
     }
   }
 
-  private async perform(step: EffectStep, lead: Lead, definition: JourneyDefinition, enrolment: StoredEnrolment, key: StepKey): Promise<StepOutcome> {
+  private async perform(step: EffectStep, lead: Lead, definition: JourneyDefinition, key: StepKey): Promise<StepOutcome> {
     switch (step.type) {
-      case 'send_email': return this.sendEmail(step, lead, enrolment);
+      case 'send_email': return this.sendEmail(step, lead, key);
       case 'update_lead': return this.deps.actions.updateLead(lead, step, key);
       case 'notify': return this.deps.actions.notify(lead, step, key);
       case 'webhook': return this.deps.actions.webhook(lead, step, key);
@@ -206,9 +210,9 @@ export class JourneyRunner {
   }
 
   /** One journey email through the send-time check, with the subscriber footer and one-click unsubscribe. */
-  private async sendEmail(step: StepOf<'send_email'>, lead: Lead, enrolment: StoredEnrolment): Promise<StepOutcome> {
+  private async sendEmail(step: StepOf<'send_email'>, lead: Lead, key: StepKey): Promise<StepOutcome> {
     const { sendCheck, mailer, link } = this.deps;
-    const decision = await sendCheck.decide(step.subscription, { journeyId: enrolment.journeyId, leadId: lead.id, run: enrolment.run, stepId: step.id }, this.now());
+    const decision = await sendCheck.decide(step.subscription, { journeyId: key.journeyId, leadId: lead.id, run: key.run, stepId: step.id }, this.now());
     if (!decision.send) return { outcome: 'skipped', reason: decision.reason };
     // Publishing copies stored templates into the version, so a published step always holds its content.
     if ('templateId' in step.template) return { outcome: 'skipped', reason: 'template_not_resolved' };
@@ -216,7 +220,9 @@ export class JourneyRunner {
     const unsubscribeUrl = await link('/v1/unsubscribe', 'unsubscribe', { leadId: lead.id, subscription: step.subscription });
     const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId: lead.id });
     const email = withSubscriberFooter(renderTemplate(template, { lead }), { subscription: step.subscription, unsubscribeUrl, preferencesUrl });
-    await mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags: { journey: enrolment.journeyId, step: step.id, lead: lead.id } });
+    // The run and step number name the step's claim, where its opens and clicks are counted once.
+    const tags = { journey: key.journeyId, step: step.id, lead: lead.id, run: String(key.run), seq: String(key.seq) };
+    await mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags });
     return { outcome: 'done' };
   }
 }

@@ -1,6 +1,7 @@
 import type { StepActions, StepOutcome } from './journey-runner';
-import type { EmailSender } from './ports';
+import type { EmailSender, EventPublisher } from './ports';
 import type { StageChanges } from './stage-changes';
+import { DetailType } from '../domain/events';
 import { escapeHtml } from '../domain/html';
 import type { StepOf } from '../domain/journeys/definition';
 import type { SalesTask, StepKey } from '../domain/journeys/records';
@@ -16,6 +17,8 @@ export interface JourneyStepDependencies {
   readonly routing: { get(): Promise<{ readonly config: RoutingConfig } | undefined> };
   readonly tasks: { put(task: SalesTask, onceKey: string): Promise<void> };
   readonly mailer: EmailSender;
+  /** Hands webhook steps to deliver-webhooks. */
+  readonly publisher: EventPublisher;
   /** Where notifications go when no rep or team inbox is known. */
   readonly salesInbox: string;
 }
@@ -86,10 +89,13 @@ export class JourneyStepActions implements StepActions {
   }
 
   /**
-   * Webhook steps are refused for now: posting to an endpoint needs the webhook deliverer's signing and
-   * address checks, which live in deliver-webhooks; the step is counted as skipped with its reason.
+   * Hands the step to deliver-webhooks, which POSTs it signed to the step's endpoint after its address
+   * checks, retrying with backoff; the step's claim makes this once per step run, and the event id the
+   * endpoint sees derives from the step run, so a repeated publish is delivered once.
    */
-  async webhook(): Promise<StepOutcome> {
-    return { outcome: 'skipped', reason: 'webhook_not_delivered_yet' };
+  async webhook(lead: Lead, step: StepOf<'webhook'>, key: StepKey): Promise<StepOutcome> {
+    const detail = { version: 1 as const, correlationId: onceKey(key), webhookId: step.webhookId, leadId: lead.id, journeyId: key.journeyId, stepId: step.id, run: key.run, seq: key.seq, at: new Date().toISOString() };
+    await this.deps.publisher.publish([{ detailType: DetailType.JourneyWebhookStepReached, detail }]);
+    return { outcome: 'done' };
   }
 }

@@ -132,7 +132,7 @@ export class Journeys {
         type: step.type,
         entered: count(`step:${step.id}:entered`),
         ...(step.type === 'send_email'
-          ? { emails: { sent: count(`email:${step.id}:sent`), skipped: count(`email:${step.id}:skipped`), interrupted: count(`email:${step.id}:interrupted`), skippedBy: byPrefix(`skip:${step.id}:`) } }
+          ? { emails: { sent: count(`email:${step.id}:sent`), skipped: count(`email:${step.id}:skipped`), interrupted: count(`email:${step.id}:interrupted`), opened: count(`email:${step.id}:opened`), clicked: count(`email:${step.id}:clicked`), skippedBy: byPrefix(`skip:${step.id}:`) } }
           : {}),
         ...(step.type === 'split' ? { arms: Object.fromEntries(step.arms.map((arm) => [arm.name, count(`arm:${step.id}:${arm.name}`)])) } : {}),
       })),

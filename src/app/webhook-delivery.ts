@@ -2,7 +2,7 @@ import { describeError } from '../domain/errors';
 import type { LeadReader, Log } from './ports';
 import { webhookTarget, type HostResolver } from './webhook-targets';
 import type { KeyRing } from '../domain/consent/signed-token';
-import { DetailType, type WebhookEventType } from '../domain/events';
+import { DetailType, type DeliveredWebhookType } from '../domain/events';
 import { contactOf } from '../domain/lead';
 import {
   WEBHOOK_HEADERS,
@@ -54,7 +54,7 @@ export interface WebhookDeliveryDependencies {
 /** A bus event to deliver: its bus id, type and time, and its detail (already checked against its type's schema). */
 export interface WebhookEvent {
   readonly busEventId: string;
-  readonly type: WebhookEventType;
+  readonly type: DeliveredWebhookType;
   readonly time: string;
   readonly detail: Readonly<Record<string, unknown>>;
 }
@@ -97,6 +97,12 @@ function signingSecretRefs(endpoint: SigningEndpoint, now: Date): WebhookSecretR
   return [endpoint.secretRef, ...(previous && previous.until > now.toISOString() ? [previous] : [])];
 }
 
+/** A journey's webhook step goes to the endpoint it names only; other events to the endpoints subscribed to their type. */
+function wants(endpoint: SigningEndpoint, event: WebhookEvent): boolean {
+  if (event.type === DetailType.JourneyWebhookStepReached) return endpoint.id === event.detail.webhookId;
+  return (endpoint.eventTypes as readonly string[]).includes(event.type);
+}
+
 /**
  * Delivers leadflow's events to the webhook endpoints subscribed to their type, as Standard Webhooks:
  * each endpoint gets each event at least once (receivers dedupe on its stable id), signed with the
@@ -109,11 +115,11 @@ export class WebhookDelivery {
   async deliver(event: WebhookEvent): Promise<void> {
     const { webhooks, log } = this.dependencies;
     const eventId = webhookEventId(event.type, event.detail, event.busEventId);
-    const endpoints = (await webhooks.listForSigning()).filter((endpoint) => endpoint.eventTypes.includes(event.type));
+    const endpoints = (await webhooks.listForSigning()).filter((endpoint) => wants(endpoint, event));
     if (!endpoints.length) return;
     const data = await this.deliveryData(event.type, event.detail);
     if (!data) {
-      log.info('Lead no longer exists; contact change not delivered', { eventId, eventType: event.type });
+      log.info('Lead no longer exists; event not delivered', { eventId, eventType: event.type });
       return;
     }
     const body = webhookBody({ id: eventId, type: event.type, occurredAt: occurredAt(event.detail, event.time), data });
@@ -125,12 +131,12 @@ export class WebhookDelivery {
   }
 
   /**
-   * What a delivery carries: the bus event's detail; for a contact change also the lead's contact
-   * fields as they are now (the bus carries only their names). Undefined: the lead is gone (erased), so
+   * What a delivery carries: the bus event's detail; for a contact change and a journey webhook step
+   * also the lead's contact fields as they are now (the bus carries only their names). Undefined: the lead is gone (erased), so
    * there is nothing to send.
    */
-  private async deliveryData(eventType: WebhookEventType, detail: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, unknown>> | undefined> {
-    if (eventType !== DetailType.LeadContactChanged) return detail;
+  private async deliveryData(eventType: DeliveredWebhookType, detail: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, unknown>> | undefined> {
+    if (eventType !== DetailType.LeadContactChanged && eventType !== DetailType.JourneyWebhookStepReached) return detail;
     const lead = await this.dependencies.leads.getLead(String(detail.leadId));
     return lead ? { ...detail, contact: contactOf(lead) } : undefined;
   }

@@ -30,6 +30,7 @@ export const DetailType = {
   JourneyStepDue: 'journey.step-due',
   JourneyEnrolmentRequested: 'journey.enrolment-requested',
   LeadSegmentLeft: 'lead.segment_left',
+  JourneyWebhookStepReached: 'journey.webhook-step-reached',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -344,13 +345,32 @@ export const JourneyStepDueDetail = z.object({
 });
 export type JourneyStepDueDetail = z.infer<typeof JourneyStepDueDetail>;
 
-/** Someone enrolled a lead in a journey through the API or the CLI. */
+/** Someone enrolled a lead in a journey through the API or the CLI, or the lead's date entry fell due (sweep-journeys). */
 export const JourneyEnrolmentRequestedDetail = z.object({
   ...envelope,
   leadId: z.string().min(1),
   journeyId: z.string().min(1),
+  /** A date entry's instant: the lead enters once for it (an enrolment entered since does not enter again). */
+  dateEntryAt: z.iso.datetime().optional(),
 });
 export type JourneyEnrolmentRequestedDetail = z.infer<typeof JourneyEnrolmentRequestedDetail>;
+
+/**
+ * A lead reached a journey's webhook step: deliver-webhooks POSTs it, signed, to the step's endpoint
+ * only (whatever event types that endpoint subscribes to), with the lead's contact fields. Published
+ * under the step's claim, once per step run; its webhook event id derives from the step run.
+ */
+export const JourneyWebhookStepReachedDetail = z.object({
+  ...envelope,
+  webhookId: z.string().min(1),
+  leadId: z.string().min(1),
+  journeyId: z.string().min(1),
+  stepId: z.string().min(1),
+  run: z.number().int().positive(),
+  seq: z.number().int().nonnegative(),
+  at: z.string(),
+});
+export type JourneyWebhookStepReachedDetail = z.infer<typeof JourneyWebhookStepReachedDetail>;
 
 /**
  * The one declaration of each bus event: its detail type and the schema of its detail. Publishers are
@@ -381,6 +401,7 @@ export const detailSchemas = {
   [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail,
   [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail,
   [DetailType.LeadSegmentLeft]: LeadSegmentChangedDetail,
+  [DetailType.JourneyWebhookStepReached]: JourneyWebhookStepReachedDetail,
 } as const satisfies { readonly [T in DetailType]: z.ZodType };
 
 /** The detail each detail type carries, as its consumers receive it (defaults applied). */
@@ -392,6 +413,10 @@ export type DetailByType = { [T in DetailType]: z.output<(typeof detailSchemas)[
  */
 export const WEBHOOK_EVENT_TYPES = [DetailType.LeadQualified, DetailType.LeadAssigned, DetailType.LeadStageChanged, DetailType.LeadContactChanged, DetailType.CustomerAlerted, DetailType.LeadSegmentEntered, DetailType.LeadSegmentLeft] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** What deliver-webhooks delivers: the subscribable types, and journey webhook steps (to their named endpoint). */
+export const DELIVERED_WEBHOOK_TYPES = [...WEBHOOK_EVENT_TYPES, DetailType.JourneyWebhookStepReached] as const;
+export type DeliveredWebhookType = (typeof DELIVERED_WEBHOOK_TYPES)[number];
 
 /** A bus event as leadflow publishes it. */
 export type DomainEvent = {

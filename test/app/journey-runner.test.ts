@@ -70,6 +70,22 @@ describe('journey runner', () => {
     expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'exited', exitReason: 'done' });
   });
 
+  it('tags each journey email with its step run, where its opens and clicks are counted', async () => {
+    const { runner, leads, later, sweep, mailer, enrolments } = engine();
+    leads.put(lead('l1'));
+    await runner.happened({ leadId: 'l1', event: submitted });
+    later(11);
+    await sweep();
+    const tags = mailer.sent.map((sent) => sent.tags);
+    expect(tags).toHaveLength(2);
+    for (const tag of tags) {
+      const claim = enrolments.claims.get(`l1#welcome#${tag?.run}#${tag?.seq}`);
+      expect(claim).toMatchObject({ stepId: tag?.step, status: 'done' });
+      expect(tag).toMatchObject({ journey: 'welcome', lead: 'l1', run: '1' });
+    }
+    expect(new Set(tags.map((tag) => tag?.seq)).size).toBe(2);
+  });
+
   it('skips an email over the frequency cap with its reason, and counts a retried email once', async () => {
     const { runner, leads, later, sweep, subjects, enrolments, sendPolicy } = engine();
     sendPolicy.policy = { defaultTimeZone: 'UTC', frequencyCap: { maxEmails: 2, periodDays: 7 } };

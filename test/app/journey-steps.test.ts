@@ -4,7 +4,7 @@ import type { Decision } from '../../src/app/stage-changes';
 import type { LifecycleStage } from '../../src/domain/handoff/lifecycle';
 import type { Lead } from '../../src/domain/lead';
 import type { SalesTask } from '../../src/domain/journeys/records';
-import { MemoryMailer } from './in-memory';
+import { MemoryMailer, MemoryPublisher } from './in-memory';
 
 const key = { leadId: 'lead-1', journeyId: 'j-1', run: 1, seq: 4 };
 const lead = (stage: LifecycleStage, extra: Partial<Lead> = {}) =>
@@ -15,6 +15,7 @@ function actions(current: Lead) {
   const consents: unknown[] = [];
   const tasks: { task: SalesTask; origin: string }[] = [];
   const mailer = new MemoryMailer();
+  const publisher = new MemoryPublisher();
   const deps: JourneyStepDependencies = {
     stageChanges: {
       change: async (_leadId, options, decide) => {
@@ -32,9 +33,10 @@ function actions(current: Lead) {
     routing: { get: async () => ({ config: { teams: [{ id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [{ id: 'rep-1', name: 'Rep', email: 'rep-1@example.com', capacity: 5 }] }], rules: [] } as never }) },
     tasks: { put: async (task, origin) => void tasks.push({ task, origin }) },
     mailer,
+    publisher,
     salesInbox: 'sales@example.com',
   };
-  return { decisions, consents, tasks, mailer, steps: new JourneyStepActions(deps) };
+  return { decisions, consents, tasks, mailer, publisher, steps: new JourneyStepActions(deps) };
 }
 
 describe('journey step actions', () => {
@@ -65,5 +67,14 @@ describe('journey step actions', () => {
     await steps.notify(lead('customer'), { id: 'team', type: 'notify', to: { team: 'apac' }, message: 'FYI' }, key);
     await steps.notify(lead('customer', { owner: undefined }), { id: 'nobody', type: 'notify', to: 'owner', message: 'FYI' }, key);
     expect(mailer.recipients()).toEqual(['rep-1@example.com', 'apac@example.com', 'sales@example.com']);
+  });
+
+  it("hands a webhook step to deliver-webhooks, naming the step's endpoint and its run", async () => {
+    const { publisher, steps } = actions(lead('customer'));
+    const webhookId = '1b4e28ba-2fa1-41d2-883f-0016d3cca427';
+    expect(await steps.webhook(lead('customer'), { id: 'tell-crm', type: 'webhook', webhookId }, key)).toEqual({ outcome: 'done' });
+    expect(publisher.of('journey.webhook-step-reached')).toEqual([
+      expect.objectContaining({ correlationId: 'journey:j-1:1:4', webhookId, leadId: 'lead-1', journeyId: 'j-1', stepId: 'tell-crm', run: 1, seq: 4 }),
+    ]);
   });
 });

@@ -39,7 +39,7 @@ class MemoryJourneyRecords implements JourneyRecords {
     return true;
   }
   async counters() {
-    return { entered: 3, 'email:hello:sent': 2, 'email:hello:skipped': 1, 'skip:hello:suppressed': 1, 'exited:goal': 1, exited: 1, goal: 1 };
+    return { entered: 3, 'email:hello:sent': 2, 'email:hello:skipped': 1, 'skip:hello:suppressed': 1, 'email:hello:opened': 2, 'email:hello:clicked': 1, 'exited:goal': 1, exited: 1, goal: 1 };
   }
 }
 
@@ -87,7 +87,7 @@ describe('journeys (admin)', () => {
     await expect(use.publish(journey.id)).rejects.toBeInstanceOf(Conflict);
   });
 
-  it('reports the journey and each email step with skips by reason', async () => {
+  it('reports the journey and each email step with skips by reason, opens and clicks', async () => {
     const { use } = journeys();
     const journey = await use.create(definition);
     expect(await use.report(journey.id)).toMatchObject({
@@ -95,7 +95,7 @@ describe('journeys (admin)', () => {
       exited: 1,
       exitedBy: { goal: 1 },
       goalReached: 1,
-      steps: [{ stepId: 'hello', type: 'send_email', emails: { sent: 2, skipped: 1, interrupted: 0, skippedBy: { suppressed: 1 } } }],
+      steps: [{ stepId: 'hello', type: 'send_email', emails: { sent: 2, skipped: 1, interrupted: 0, opened: 2, clicked: 1, skippedBy: { suppressed: 1 } } }],
     });
   });
 });

@@ -97,13 +97,40 @@ describe('delivering an event', () => {
     webhooks.endpoints.push(endpoint('sync', 'crm.example.com', ['lead.contact-changed']));
     await delivery.deliver(contactChanged);
     expect(network.posted).toEqual([]);
-    expect(log.messages('info')).toContain('Lead no longer exists; contact change not delivered');
+    expect(log.messages('info')).toContain('Lead no longer exists; event not delivered');
 
     leads.put({ id: 'lead-1', email: 'jane@example.com', phone: '+44 20 7946 0000', version: 1 } as Lead);
     await delivery.deliver(contactChanged);
     const body = JSON.parse(network.posted[0]?.body ?? '{}') as { occurredAt: string; data: { contact: Record<string, unknown> } };
     expect(body.occurredAt).toBe('2026-11-22T10:00:00.500Z');
     expect(body.data.contact).toMatchObject({ email: 'jane@example.com', phone: '+44 20 7946 0000' });
+  });
+});
+
+describe("a journey's webhook step", () => {
+  const stepReached = (busEventId: string): WebhookEvent => ({
+    busEventId,
+    type: 'journey.webhook-step-reached',
+    time: '2026-11-22T10:00:01Z',
+    detail: { version: 1, correlationId: 'journey:welcome:1:3', webhookId: 'other', leadId: 'lead-1', journeyId: 'welcome', stepId: 'tell-crm', run: 1, seq: 3, at: '2026-11-22T10:00:00Z' },
+  });
+
+  it('posts to the endpoint the step names only, signed, with the contact, once per step run', async () => {
+    leads.put({ id: 'lead-1', email: 'jane@example.com', version: 1 } as Lead);
+    await delivery.deliver(stepReached('bus-1'));
+    await delivery.deliver(stepReached('bus-2'));
+
+    expect(network.posted.map((request) => request.url.hostname)).toEqual(['other.example.com']);
+    const body = verified(network.posted[0], webhookSecret(ring, { kid: 'k1', nonce: 'nonce-other' }, 'other')) as { type: string; data: Record<string, unknown> };
+    expect(body).toMatchObject({ type: 'journey.webhook-step-reached', data: { journeyId: 'welcome', stepId: 'tell-crm', contact: { email: 'jane@example.com' } } });
+  });
+
+  it("refuses the step's endpoint when its name leads into a private network", async () => {
+    leads.put({ id: 'lead-1', email: 'jane@example.com', version: 1 } as Lead);
+    network.dns.set('other.example.com', ['169.254.169.254']);
+    await delivery.deliver(stepReached('bus-1'));
+    expect(network.posted).toEqual([]);
+    expect(log.messages('error')).toEqual(['Webhook target refused; the event is not delivered to it']);
   });
 });
 

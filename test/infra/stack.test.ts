@@ -5,7 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
-import { WEBHOOK_EVENT_TYPES } from '../../src/domain/events';
+import { DELIVERED_WEBHOOK_TYPES } from '../../src/domain/events';
 import { manifest } from '../../manifest/manifest';
 import { deadLetterQueues } from '../../manifest/queues';
 import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../manifest/types';
@@ -277,10 +277,10 @@ describe('LeadflowStack', () => {
     }
   });
 
-  it('delivers webhooks from its own queue, fed by a rule on every webhook event type, retried 8 times before its alarmed DLQ', () => {
+  it('delivers webhooks from its own queue, fed by a rule on every webhook event type and journey webhook steps, retried 8 times before its alarmed DLQ', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       Description: 'Routes to deliver-webhooks',
-      EventPattern: { source: ['leadflow'], 'detail-type': [...WEBHOOK_EVENT_TYPES] },
+      EventPattern: { source: ['leadflow'], 'detail-type': [...DELIVERED_WEBHOOK_TYPES] },
     });
     const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, resource]) => JSON.stringify(resource.Properties.FunctionName).includes(functionLogicalId('deliver-webhooks')));
     const queueId = JSON.stringify(mapping?.[1].Properties.EventSourceArn).match(/"([A-Za-z0-9]+Queue[A-Za-z0-9]*)"/)?.[1] ?? '';

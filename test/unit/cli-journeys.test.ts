@@ -66,7 +66,7 @@ describe('leadflow journeys', () => {
       exitedBy: { goal: 2 },
       goalReached: 2,
       steps: [
-        { stepId: 'hello', type: 'send_email', entered: 10, emails: { sent: 9, skipped: 1, interrupted: 0, skippedBy: { not_opted_in: 1 } } },
+        { stepId: 'hello', type: 'send_email', entered: 10, emails: { sent: 9, skipped: 1, interrupted: 0, opened: 6, clicked: 2, skippedBy: { not_opted_in: 1 } } },
         { stepId: 'ab', type: 'split', entered: 9, arms: { a: 4, b: 5 } },
       ],
     };
@@ -77,7 +77,7 @@ describe('leadflow journeys', () => {
         'Welcome (published, version 1)',
         'entered 10  waiting 3  completed 5  exited 2 (goal 2)  goal reached 2',
         'step                    type             entered',
-        'hello                   send_email            10  sent 9  skipped 1 (not_opted_in 1)',
+        'hello                   send_email            10  sent 9  skipped 1 (not_opted_in 1)  opened 6  clicked 2',
         'ab                      split                  9  a 4  b 5',
       ].join('\n'),
     );

@@ -181,10 +181,14 @@ export function webhookEventId(detailType: string, detail: unknown, busEventId: 
     (detailType === DetailType.LeadSegmentEntered || detailType === DetailType.LeadSegmentLeft) && isRecord(detail) && typeof detail.leadId === 'string' && typeof detail.segmentId === 'string' && typeof detail.at === 'string'
       ? `${detail.leadId}#${detail.segmentId}#${detail.at}`
       : undefined;
+  const journeyStepKey =
+    detailType === DetailType.JourneyWebhookStepReached && isRecord(detail) && typeof detail.leadId === 'string' && typeof detail.journeyId === 'string' && typeof detail.run === 'number' && typeof detail.seq === 'number'
+      ? `${detail.leadId}#${detail.journeyId}#${detail.run}#${detail.seq}`
+      : undefined;
   const domainKey =
     qualificationKey && (detailType === DetailType.LeadQualified || detailType === DetailType.LeadAssigned)
       ? qualificationKey
-      : (stageChangeKey ?? contactChangeKey ?? alertKey ?? segmentChangeKey ?? `bus#${busEventId}`);
+      : (stageChangeKey ?? contactChangeKey ?? alertKey ?? segmentChangeKey ?? journeyStepKey ?? `bus#${busEventId}`);
   return `evt_${createHash('sha256').update(`${detailType}#${domainKey}`).digest('hex').slice(0, 32)}`;
 }
 

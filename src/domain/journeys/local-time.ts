@@ -62,3 +62,20 @@ export function dateEntryAt(value: unknown, offsetDays: number, time: string, ti
   if (Number.isNaN(calendar.getTime())) return undefined;
   return instantOf(calendar.getUTCFullYear(), calendar.getUTCMonth() + 1, calendar.getUTCDate(), time, timeZone);
 }
+
+/** How far back a date entry still enters: the hourly pass finds each date in more than one pass, so none is missed. */
+export const DATE_ENTRY_WINDOW_MS = 25 * 3_600_000;
+
+/**
+ * When a lead's date entry fell due, if it did within the window before `now` (in the lead's time
+ * zone, else the journey's); undefined when the lead holds no date or its entry time is not in the
+ * window (not yet, or long past: publishing a journey does not enter every lead whose date went by).
+ */
+export function dueDateEntry(entry: { readonly attribute: string; readonly offsetDays: number; readonly time: string }, attributes: Readonly<Record<string, unknown>> | undefined, journeyTimeZone: string, now: Date): Date | undefined {
+  if (!attributes || !Object.hasOwn(attributes, entry.attribute)) return undefined;
+  const own = attributes.timeZone;
+  const timeZone = typeof own === 'string' && own && isKnownTimeZone(own) ? own : journeyTimeZone;
+  const at = dateEntryAt(attributes[entry.attribute], entry.offsetDays, entry.time, timeZone);
+  if (!at || at.getTime() > now.getTime() || at.getTime() <= now.getTime() - DATE_ENTRY_WINDOW_MS) return undefined;
+  return at;
+}

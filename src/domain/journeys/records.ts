@@ -18,8 +18,11 @@ export interface StepKey {
 export type StepRecord = { readonly status: 'claimed' | 'done' | 'skipped' | 'interrupted'; readonly stepId: string; readonly claimedAt: string; readonly reason?: string };
 export type StepClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: StepRecord };
 
-/** Counters of a journey's report, moved with the save that made them true. */
-export type ReportCount = CountChange | { readonly metric: 'email'; readonly stepId: string; readonly outcome: 'sent' | 'skipped' | 'interrupted'; readonly reason?: string };
+/**
+ * Counters of a journey's report, moved with the save that made them true; an email's opens and
+ * clicks are moved by its SES events, once per step run and metric.
+ */
+export type ReportCount = CountChange | { readonly metric: 'email'; readonly stepId: string; readonly outcome: 'sent' | 'skipped' | 'interrupted' | 'opened' | 'clicked'; readonly reason?: string };
 
 /** A published (or paused) journey version, as entry matching reads it. */
 export interface LiveJourney {
@@ -56,7 +59,7 @@ export interface JourneyReport {
     readonly stepId: string;
     readonly type: string;
     readonly entered: number;
-    readonly emails?: { readonly sent: number; readonly skipped: number; readonly interrupted: number; readonly skippedBy: Readonly<Record<string, number>> };
+    readonly emails?: { readonly sent: number; readonly skipped: number; readonly interrupted: number; readonly opened: number; readonly clicked: number; readonly skippedBy: Readonly<Record<string, number>> };
     readonly arms?: Readonly<Record<string, number>>;
   }[];
 }
