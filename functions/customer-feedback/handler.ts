@@ -12,9 +12,9 @@ import { followUpReasons, SurveyAnswers, type AnswerOutcome } from '../../src/ap
 import { TicketIntake } from '../../src/app/ticket-intake';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { confirmAnswerPage, followUpPage, invalidSurveyLinkPage } from '../../src/domain/care/survey-links';
-import { languageFor } from '../../src/domain/consent/pages';
 import type { Language } from '../../src/domain/subscriptions';
-import { json, type ParsedBodyEvent } from '../../src/http/middleware';
+import { formFields, linkPage, pageLanguage, text } from '../../src/http/link-pages';
+import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { customerFeedbackRoutes } from './routes';
 import { TicketBatch } from '../../src/api/tickets';
@@ -34,32 +34,14 @@ const helpDesk = new HelpDeskIntake({
   genericBody: TicketBatch,
 });
 
-/** Pages carry a token in their URL: no caching, no referrer leaking it, nothing loaded from elsewhere. */
-const html = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  },
-  body,
-});
-
-const fields = (event: ParsedBodyEvent): Record<string, unknown> =>
-  typeof event.parsedBody === 'object' && event.parsedBody !== null ? (event.parsedBody as Record<string, unknown>) : {};
-const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-const pageLanguage = (event: ParsedBodyEvent): Language => languageFor(text(fields(event).lang) ?? event.queryStringParameters?.lang, event.headers['accept-language']);
-
 function answerPage(lang: Language, outcome: AnswerOutcome): APIGatewayProxyStructuredResultV2 {
   switch (outcome.outcome) {
     case 'invalid':
-      return html(400, invalidSurveyLinkPage(lang));
+      return linkPage(400, invalidSurveyLinkPage(lang));
     case 'confirm':
-      return html(200, confirmAnswerPage(lang, outcome.token, outcome.score));
+      return linkPage(200, confirmAnswerPage(lang, outcome.token, outcome.score));
     case 'recorded':
-      return html(
+      return linkPage(
         200,
         followUpPage({ lang, token: outcome.token, score: outcome.answer.score, question: outcome.survey.followUp[lang], reasons: followUpReasons(outcome.reasons, outcome.answer) }),
       );
@@ -75,10 +57,10 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
 
   surveyFollowUp: async (_input, event) => {
     const lang = pageLanguage(event);
-    const body = fields(event);
+    const body = formFields(event);
     const outcome = await answers.followUp(text(body.token), text(body.reason) || undefined, text(body.comment), new Date());
-    if (outcome.outcome === 'saved') return html(200, followUpPage({ lang, token: '', score: 0, question: '', reasons: [], saved: true }));
-    return html(400, invalidSurveyLinkPage(lang));
+    if (outcome.outcome === 'saved') return linkPage(200, followUpPage({ lang, token: '', score: 0, question: '', reasons: [], saved: true }));
+    return linkPage(400, invalidSurveyLinkPage(lang));
   },
 
   receiveHelpDeskTickets: async (_input, event) => {

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { ConsentStore } from '../../src/adapters/consent-store';
@@ -8,8 +7,9 @@ import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 import { PreferenceCentre, type Visit } from '../../src/app/preference-centre';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { unsubscribeChoice, type PreferenceChoice } from '../../src/domain/consent/preferences';
-import { confirmPage, invalidLinkPage, languageFor, preferencePage, unsubscribePage } from '../../src/domain/consent/pages';
+import { confirmPage, invalidLinkPage, preferencePage, unsubscribePage } from '../../src/domain/consent/pages';
 import { SUBSCRIPTION_TYPES, type Language } from '../../src/domain/subscriptions';
+import { formFields, linkPage, pageLanguage, text } from '../../src/http/link-pages';
 import type { ParsedBodyEvent } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { preferenceCentreRoutes } from './routes';
@@ -27,27 +27,6 @@ const preferenceCentre = new PreferenceCentre({
 /** The RFC 8058 body: the only thing a one-click POST carries. */
 const ONE_CLICK = { field: 'List-Unsubscribe', value: 'One-Click' } as const;
 
-/** Pages carry a token in their URL: no caching, no referrer leaking it, nothing loaded from elsewhere. */
-const html = (statusCode: number, body: string): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  },
-  body,
-});
-
-const fields = (event: ParsedBodyEvent): Record<string, unknown> =>
-  typeof event.parsedBody === 'object' && event.parsedBody !== null ? (event.parsedBody as Record<string, unknown>) : {};
-const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-
-function pageLanguage(event: ParsedBodyEvent): Language {
-  return languageFor(text(fields(event).lang) ?? event.queryStringParameters?.lang, event.headers['accept-language']);
-}
-
 const visitOf = (event: ParsedBodyEvent): Visit => ({ pageUrl: event.rawPath, ipAddress: event.requestContext.http.sourceIp, userAgent: event.requestContext.http.userAgent });
 
 /** What the preference form asked for: each type's radio button, or everything off. */
@@ -62,7 +41,7 @@ function choiceFrom(body: Record<string, unknown>): PreferenceChoice {
 }
 
 /** A page, or for a link that does not verify the page saying so. */
-const pageOr = <View>(lang: Language, view: View | undefined, render: (view: View) => string) => (view ? html(200, render(view)) : html(400, invalidLinkPage(lang)));
+const pageOr = <View>(lang: Language, view: View | undefined, render: (view: View) => string) => (view ? linkPage(200, render(view)) : linkPage(400, invalidLinkPage(lang)));
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, preferenceCentreRoutes, {
   showPreferences: async (_input, event) => {
@@ -72,7 +51,7 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
 
   savePreferences: async (_input, event) => {
     const lang = pageLanguage(event);
-    const body = fields(event);
+    const body = formFields(event);
     const saved = await preferenceCentre.savePreferences(text(body.token), choiceFrom(body), visitOf(event), lang);
     return pageOr(lang, saved, (view) => preferencePage({ lang, ...view, saved: true }));
   },
@@ -98,7 +77,7 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   // The page's button posts the same body.
   unsubscribe: async (_input, event) => {
     const lang = pageLanguage(event);
-    const oneClick = fields(event)[ONE_CLICK.field] === ONE_CLICK.value;
+    const oneClick = formFields(event)[ONE_CLICK.field] === ONE_CLICK.value;
     const done = await preferenceCentre.unsubscribe(event.queryStringParameters?.token, oneClick, visitOf(event));
     return pageOr(lang, done, (view) => unsubscribePage({ lang, ...view, done: true }));
   },
