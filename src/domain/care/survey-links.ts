@@ -1,5 +1,5 @@
 import { signPayload, verifyPayload, type KeyRing } from '../consent/signed-token';
-import { escapeHtml } from '../html';
+import { escapeHtml, linkPage } from '../html';
 import { LANGUAGES, type Language } from '../subscriptions';
 import { scoresOf, SurveyLinkClaims, type SurveyDefinition } from './surveys';
 
@@ -100,25 +100,6 @@ const TEXT = {
   },
 } as const;
 
-function page(lang: Language, title: string, body: string, status?: string): string {
-  return `<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}fieldset{margin:1rem 0;border:1px solid #888;border-radius:.4rem}textarea{width:100%}button{font-size:1rem;padding:.5rem 1rem;margin:.5rem 0}[role=status]{background:#e8f5e9;padding:.5rem 1rem;border-radius:.4rem}</style>
-</head>
-<body>
-<main>
-<h1>${escapeHtml(title)}</h1>
-${status ? `<p role="status">${escapeHtml(status)}</p>\n` : ''}${body}
-</main>
-</body>
-</html>
-`;
-}
 
 export interface FollowUpPageInput {
   readonly lang: Language;
@@ -134,11 +115,11 @@ export interface FollowUpPageInput {
 /** The page after a click: the answer is recorded, and a form asks why (a plain POST, no script). */
 export function followUpPage({ lang, token, score, question, reasons, saved }: FollowUpPageInput): string {
   const text = TEXT[lang];
-  if (saved) return page(lang, text.title, '', text.saved);
+  if (saved) return linkPage(lang, text.title, '', text.saved);
   const options = [...reasons, { code: 'other', label: text.other }]
     .map((reason) => `<label><input type="radio" name="reason" value="${escapeHtml(reason.code)}"> ${escapeHtml(reason.label)}</label><br>`)
     .join('\n');
-  return page(
+  return linkPage(
     lang,
     text.title,
     `<form method="post" action="/v1/surveys/follow-up">
@@ -161,7 +142,7 @@ ${options}
  */
 export function confirmAnswerPage(lang: Language, token: string, score: number): string {
   const text = TEXT[lang];
-  return page(
+  return linkPage(
     lang,
     text.confirmTitle,
     `<form method="post" action="/v1/surveys/answer?token=${encodeURIComponent(token)}&amp;lang=${lang}">
@@ -172,5 +153,5 @@ export function confirmAnswerPage(lang: Language, token: string, score: number):
 }
 
 export function invalidSurveyLinkPage(lang: Language): string {
-  return page(lang, TEXT[lang].invalidTitle, `<p>${escapeHtml(TEXT[lang].invalidIntro)}</p>`);
+  return linkPage(lang, TEXT[lang].invalidTitle, `<p>${escapeHtml(TEXT[lang].invalidIntro)}</p>`);
 }

@@ -1,5 +1,5 @@
 import { LANGUAGES, SUBSCRIPTION_CATALOGUE, type Language, type SubscriptionStatus, type SubscriptionType } from '../subscriptions';
-import { escapeHtml } from '../html';
+import { escapeHtml, linkPage } from '../html';
 
 /**
  * The subscriber-facing pages: plain HTML forms that work without JavaScript or cookies, with one
@@ -66,25 +66,6 @@ export function languageFor(requested: string | undefined, acceptLanguage: strin
   return acceptLanguage?.trim().toLowerCase().startsWith('id') ? 'id' : 'en';
 }
 
-function page(lang: Language, title: string, body: string, status?: string): string {
-  return `<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}fieldset{margin:1rem 0;border:1px solid #888;border-radius:.4rem}button{font-size:1rem;padding:.5rem 1rem;margin:.5rem 0}[role=status]{background:#e8f5e9;padding:.5rem 1rem;border-radius:.4rem}</style>
-</head>
-<body>
-<main>
-<h1>${escapeHtml(title)}</h1>
-${status ? `<p role="status">${escapeHtml(status)}</p>\n` : ''}${body}
-</main>
-</body>
-</html>
-`;
-}
 
 const otherLanguage = (lang: Language): Language => (lang === 'en' ? 'id' : 'en');
 
@@ -112,7 +93,7 @@ ${option('opted_out', text.notSubscribed)}
 </fieldset>`;
   }).join('\n');
   const switchLanguage = `<p><a href="/v1/preferences?token=${encodeURIComponent(token)}&amp;lang=${otherLanguage(lang)}" lang="${otherLanguage(lang)}">${escapeHtml(text.language)}</a></p>`;
-  return page(
+  return linkPage(
     lang,
     text.preferencesTitle,
     `<p>${escapeHtml(text.preferencesIntro)}</p>
@@ -149,8 +130,8 @@ export function unsubscribePage({ lang, token, subscription, preferencesToken, d
   const text = TEXT[lang];
   const what = subscription ? SUBSCRIPTION_CATALOGUE.find((definition) => definition.id === subscription)?.label[lang].toLowerCase() ?? subscription : text.everything;
   const preferences = `<p><a href="/v1/preferences?token=${encodeURIComponent(preferencesToken)}&amp;lang=${lang}">${escapeHtml(text.managePreferences)}</a></p>`;
-  if (done) return page(lang, text.unsubscribeTitle, preferences, text.unsubscribed);
-  return page(
+  if (done) return linkPage(lang, text.unsubscribeTitle, preferences, text.unsubscribed);
+  return linkPage(
     lang,
     text.unsubscribeTitle,
     `<form method="post" action="/v1/unsubscribe?token=${encodeURIComponent(token)}&amp;lang=${lang}">
@@ -176,8 +157,8 @@ export function confirmPage({ lang, token, subscription, preferencesToken, outco
   const text = TEXT[lang];
   const what = (SUBSCRIPTION_CATALOGUE.find((definition) => definition.id === subscription)?.label[lang] ?? subscription).toLowerCase();
   const preferences = `<p><a href="/v1/preferences?token=${encodeURIComponent(preferencesToken)}&amp;lang=${lang}">${escapeHtml(text.managePreferences)}</a></p>`;
-  if (outcome) return page(lang, text.confirmTitle, preferences, outcome === 'confirmed' ? text.confirmed(what) : text.nothingToConfirm);
-  return page(
+  if (outcome) return linkPage(lang, text.confirmTitle, preferences, outcome === 'confirmed' ? text.confirmed(what) : text.nothingToConfirm);
+  return linkPage(
     lang,
     text.confirmTitle,
     `<form method="post" action="/v1/subscriptions/confirm?token=${encodeURIComponent(token)}&amp;lang=${lang}">
@@ -189,5 +170,5 @@ ${preferences}`,
 }
 
 export function invalidLinkPage(lang: Language): string {
-  return page(lang, TEXT[lang].invalidTitle, `<p>${escapeHtml(TEXT[lang].invalidIntro)}</p>`);
+  return linkPage(lang, TEXT[lang].invalidTitle, `<p>${escapeHtml(TEXT[lang].invalidIntro)}</p>`);
 }
