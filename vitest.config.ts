@@ -13,6 +13,15 @@ const onSharedStack = [
   'test/browser/*.test.ts',
 ];
 
+/**
+ * Files that only import modules and call them: no SDK mocks, no environment set for the process, no
+ * stand-ins. One worker process runs many of them in turn without importing again what they share (the
+ * domain, zod, aws-cdk-lib), which was most of their time. The files listed after them mock an SDK client
+ * or set the environment for the whole process, so they keep a process each.
+ */
+const inOneProcess = ['test/{app,unit,infra}/**/*.test.ts', 'test/architecture.test.ts'];
+const touchTheProcess = ['test/unit/{cli-dlq,cli-migrate,cli,edge-origin,secrets,webhook-receiver}.test.ts'];
+
 /** Integration tests start Java and Node stand-ins; two cores share them, so give them room. */
 const common = {
   testTimeout: 60_000,
@@ -28,7 +37,9 @@ export default defineConfig({
     projects: [
       // Not isolated: one worker process runs many of these files in turn, so they can share its stack.
       { test: { ...common, name: 'shared-stack', include: onSharedStack, isolate: false } },
-      { test: { ...common, name: 'isolated', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...onSharedStack] } },
+      { test: { ...common, name: 'in-one-process', include: inOneProcess, exclude: [...configDefaults.exclude, ...touchTheProcess], isolate: false } },
+      { test: { ...common, name: 'isolated', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...onSharedStack, ...inOneProcess] } },
+      { test: { ...common, name: 'isolated-unit', include: touchTheProcess } },
     ],
   },
 });
