@@ -33,6 +33,7 @@ function Field({ id, label, error, children }: { readonly id: string; readonly l
 export function RoutingSettings() {
   const api = useApi();
   const { text } = useI18n();
+  const [savedVersion, setSavedVersion] = useState<number>();
   const routing = useQuery({
     queryKey: ['routing'],
     queryFn: async () => {
@@ -53,13 +54,14 @@ export function RoutingSettings() {
       ) : routing.isError ? (
         <ErrorNotice error={routing.error} onRetry={() => routing.refetch()} />
       ) : (
-        <RoutingEditor key={routing.data?.version ?? 0} saved={routing.data ?? undefined} />
+        <RoutingEditor key={routing.data?.version ?? 0} saved={routing.data ?? undefined} onSaved={setSavedVersion} />
       )}
+      {savedVersion !== undefined && <p role="status">{text('routing.saved', { version: savedVersion })}</p>}
     </section>
   );
 }
 
-function RoutingEditor({ saved }: { readonly saved: (Routing & { readonly version: number }) | undefined }) {
+function RoutingEditor({ saved, onSaved }: { readonly saved: (Routing & { readonly version: number }) | undefined; readonly onSaved: (version: number) => void }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const { text } = useI18n();
@@ -69,7 +71,11 @@ function RoutingEditor({ saved }: { readonly saved: (Routing & { readonly versio
   const [unreadable, setUnreadable] = useState<ReadonlyMap<string, string>>(new Map());
   const save = useMutation({
     mutationFn: (body: Routing) => api.call(replaceRouting, { body }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['routing'] }),
+    // The saved version remounts this editor (its key): the page, not the editor, says it was saved.
+    onSuccess: (stored) => {
+      onSaved(stored.version);
+      return queryClient.invalidateQueries({ queryKey: ['routing'] });
+    },
   });
   const errors = new Map([...fieldErrorsOf(save.error), ...unreadable]);
   const updateRule = (index: number, change: Partial<EditedRule>) => setRules((all) => all.map((rule, at) => (at === index ? { ...rule, ...change } : rule)));
@@ -258,7 +264,6 @@ function RoutingEditor({ saved }: { readonly saved: (Routing & { readonly versio
         <button type="submit" className="primary" disabled={save.isPending}>
           {text('routing.save')}
         </button>
-        {save.isSuccess && <span role="status">{text('routing.saved', { version: save.data.version })}</span>}
       </div>
       {save.isError && <ErrorNotice error={save.error} />}
     </form>
