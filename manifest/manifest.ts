@@ -204,7 +204,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-campaigns',
-      description: 'Campaigns: create a draft (subscription type, segment, template), preview, read it and its report, send or schedule, pause, resume, cancel; the send-time policy (frequency cap, quiet hours).',
+      description: 'Campaigns: create a draft (subscription type, segment, template), preview, read it and its report, send or schedule, pause, resume, cancel; the send-time policy (frequency cap, quiet hours); the subscription types.',
       entry: 'functions/manage-campaigns/handler.ts',
       trigger: {
         kind: 'http',

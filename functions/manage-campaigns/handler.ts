@@ -14,6 +14,7 @@ import { Audience } from '../../src/app/audience';
 import { Campaigns } from '../../src/app/campaigns';
 import { SendPolicySettings } from '../../src/app/send-policy-settings';
 import { positiveInteger, readConfig, setting } from '../../src/config';
+import { SUBSCRIPTION_CATALOGUE } from '../../src/domain/subscriptions';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageCampaignsRoutes } from './routes';
@@ -52,5 +53,6 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   scheduleCampaign: async ({ params: { campaignId }, body }) => json(200, await campaigns.schedule(campaignId, body)),
   unscheduleCampaign: async ({ params: { campaignId } }) => json(200, await campaigns.unschedule(campaignId)),
   getSendPolicy: async () => json(200, await sendPolicy.get()),
+  listSubscriptionTypes: async () => json(200, { items: SUBSCRIPTION_CATALOGUE }),
   replaceSendPolicy: async ({ body }) => json(200, await sendPolicy.replace(body)),
 });

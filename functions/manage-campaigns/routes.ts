@@ -4,7 +4,7 @@ import { Email } from '../../src/api/schemas';
 import { CAMPAIGN_STATUSES, CampaignDefinition } from '../../src/domain/campaigns/campaign';
 import { ScheduleRequest } from '../../src/domain/campaigns/schedule';
 import { SendPolicy, SKIP_REASONS } from '../../src/domain/consent/send-policy';
-import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
+import { LANGUAGES, SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute, type ErrorDeclaration } from '../../src/http/routes';
 import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
@@ -283,6 +283,25 @@ export const replaceSendPolicy = defineRoute({
   errors: { 409: 'Someone else saved the policy meanwhile; read it again and repeat.' },
 });
 
+const InBothLanguages = z.object(Object.fromEntries(LANGUAGES.map((language) => [language, z.string()])) as Record<(typeof LANGUAGES)[number], z.ZodString>);
+
+export const listSubscriptionTypes = defineRoute({
+  operationId: 'listSubscriptionTypes',
+  method: 'GET',
+  path: '/v1/admin/settings/subscription-types',
+  roles: MARKETING,
+  summary: 'The subscription types a subscriber opts into separately (one checkbox on forms, one row in the preference centre)',
+  request: {},
+  responses: {
+    200: {
+      description: '`{ items: [{ id, label, description, doubleOptIn }] }`: each type with its words in English and Indonesian, and whether a form opt-in waits for confirmation.',
+      schema: z
+        .object({ items: z.array(z.object({ id: z.enum(SUBSCRIPTION_TYPES), label: InBothLanguages, description: InBothLanguages, doubleOptIn: z.boolean() })) })
+        .meta({ id: 'SubscriptionTypeList' }),
+    },
+  },
+});
+
 export const manageCampaignsRoutes = [
   createCampaign,
   listCampaigns,
@@ -298,4 +317,5 @@ export const manageCampaignsRoutes = [
   unscheduleCampaign,
   getSendPolicy,
   replaceSendPolicy,
+  listSubscriptionTypes,
 ] as const;

@@ -70,6 +70,7 @@ describe('leadflow reports handoff', () => {
           byMonth: [{ month: '2026-10', entered: 4, converted: 2, ratePercent: 50 }, { month: '2026-11', entered: 1, converted: 0, ratePercent: 0 }],
         },
       ],
+      cohorts: [{ week: '2026-10-26', created: 4, mql: 2, sql: 1, won: 0, mqlPercent: 50, sqlPercent: 25, wonPercent: 0, medianDaysToMql: 3.5 }],
       timeToMql: { leads: 5, medianDays: 3.5, p90Days: 12 },
       mqlAcceptance: { accepted: 2, rejected: 1, ratePercent: 66.67 },
       won: [{ reason: 'product_fit', count: 1, amounts: { USD: 12000 } }],

@@ -1,5 +1,6 @@
 import { round } from '../scoring/engine';
 import { percentile } from '../statistics';
+import { weeklyCohorts } from './cohorts';
 import { FUNNEL_STAGES, isFirstQualification, LIFECYCLE_STAGES, type LifecycleStage, type RecordedStageChange } from './lifecycle';
 
 /** A stage change as the report reads it: who, when the lead was created, and the deal when one was reported. */
@@ -100,6 +101,7 @@ function cohortConversion(stage: FunnelStage, transitions: readonly ReportedTran
  * - funnel: leads entering each stage per month (a lead's entry at creation included);
  * - conversion out of each funnel stage but the last, by the month leads entered it (cohorts): of
  *   the leads that entered it, the percentage that reached a later funnel stage since;
+ * - cohorts by week created: of the leads created in the window, how many reached MQL, SQL and won;
  * - time to MQL: days from a lead's creation to its first MQL (not a recycled lead re-qualifying);
  * - MQL acceptance: accepted / (accepted + rejected), in percent;
  * - won and lost reasons with counts and amounts.
@@ -128,6 +130,7 @@ export function handoffReport(transitions: readonly ReportedTransition[], months
     months: { from: months[0], to: months.at(-1) },
     funnel,
     conversion,
+    cohorts: weeklyCohorts(transitions, months),
     timeToMql: { leads: daysToMql.length, medianDays: median === null ? null : round(median), p90Days: p90 === null ? null : round(p90) },
     mqlAcceptance: { accepted, rejected, ratePercent: rate(accepted, accepted + rejected) },
     won: reasonLines(moves.filter((change) => change.cause === 'won')),

@@ -27,6 +27,10 @@ export function ErrorNotice({ error, onRetry }: { readonly error: unknown; reado
   );
 }
 
+/** The API's field errors by field as `teams[0].reps[1].capacity` (whether it wrote indexes so or as `.0`), to show each beside its input. */
+export const fieldErrorsOf = (error: unknown): ReadonlyMap<string, string> =>
+  new Map(error instanceof ApiError ? error.issues.map((issue) => [issue.field.replace(/\.(\d+)(?=\.|$)/g, '[$1]'), issue.message]) : []);
+
 export function Loading() {
   const { text } = useI18n();
   return (

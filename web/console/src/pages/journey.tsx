@@ -1,6 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { useParams } from 'react-router';
-import { archiveJourney, getJourney, getJourneyReport, pauseJourney, publishJourney, resumeJourney } from '../../../../functions/manage-journeys/routes';
+import type * as z from 'zod';
+import { archiveJourney, getJourney, getJourneyReport, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../../../../functions/manage-journeys/routes';
+import { ApiError } from '../../../../src/api/client';
 import { JOURNEY_CONTROLS, JourneyDefinition, type JourneyStatus } from '../../../../src/domain/journeys/definition';
 import { successors } from '../../../../src/domain/journeys/validate';
 import { useApi } from '../api';
@@ -140,6 +143,8 @@ export default function JourneyPage() {
         </p>
       )}
 
+      {shown.status !== 'archived' && <DraftEditor journeyId={journeyId} draft={shown.draft} />}
+
       <section aria-labelledby="journey-steps-title">
         <h2 id="journey-steps-title">{text('journeys.steps')}</h2>
         {definition.success ? (
@@ -182,5 +187,89 @@ export default function JourneyPage() {
         )}
       </section>
     </article>
+  );
+}
+
+const CHECK_AFTER_MS = 400;
+type Issue = { readonly field: string; readonly message: string };
+type Definition = z.input<typeof saveJourneyDraft.request.body.schema>;
+
+/** What the API found wrong with a definition, each problem by its path; an error it could not check at all says so. */
+const issuesOf = (error: unknown): Issue[] =>
+  error instanceof ApiError && error.status === 400 && error.issues.length ? error.issues : [{ field: '', message: error instanceof Error ? error.message : String(error) }];
+
+/**
+ * The draft as JSON, checked as it is typed (the API's own validation, stored templates included)
+ * with each problem by its path; saving replaces the draft, which the publish button then publishes.
+ */
+function DraftEditor({ journeyId, draft }: { readonly journeyId: string; readonly draft: Readonly<Record<string, unknown>> }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text } = useI18n();
+  const [source, setSource] = useState(() => JSON.stringify(draft, null, 2));
+  const [issues, setIssues] = useState<readonly Issue[]>();
+
+  useEffect(() => {
+    setIssues(undefined);
+    let current = true;
+    const timer = setTimeout(() => {
+      let definition: Definition;
+      try {
+        definition = JSON.parse(source) as Definition;
+      } catch {
+        setIssues([{ field: '', message: text('editor.badJson') }]);
+        return;
+      }
+      api.call(validateJourneyDefinition, { body: definition }).then(
+        () => current && setIssues([]),
+        (error: unknown) => current && setIssues(issuesOf(error)),
+      );
+    }, CHECK_AFTER_MS);
+    return () => {
+      // A late answer about an earlier text must not replace the current one's.
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [source, api, text]);
+
+  const save = useMutation({
+    mutationFn: () => api.call(saveJourneyDraft, { params: { journeyId }, body: JSON.parse(source) as Definition }),
+    onSuccess: () => queryClient.invalidateQueries({ predicate: (query) => ['journey', 'journeys'].includes(String(query.queryKey[0])) }),
+  });
+  const invalid = issues !== undefined && issues.length > 0;
+  return (
+    <section aria-labelledby="journey-draft-title">
+      <h2 id="journey-draft-title">{text('journeys.editDraft')}</h2>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          save.mutate();
+        }}
+      >
+        <div className="field">
+          <label htmlFor="journey-draft">{text('journeys.definition')}</label>
+          <textarea id="journey-draft" rows={18} spellCheck={false} value={source} onChange={(event) => setSource(event.target.value)} aria-invalid={invalid} aria-describedby="journey-draft-check" />
+        </div>
+        <div id="journey-draft-check" role="status" aria-live="polite">
+          <p className={invalid ? 'validation invalid' : 'validation'}>{issues === undefined ? text('editor.checking') : invalid ? text('editor.issues', { count: issues.length }) : text('editor.valid')}</p>
+          {invalid && (
+            <ul className="issues">
+              {issues.map((issue) => (
+                <li key={`${issue.field}:${issue.message}`}>
+                  {issue.field && <code>{issue.field}</code>} {issue.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={save.isPending || invalid}>
+            {text('journeys.saveDraft')}
+          </button>
+          {save.isSuccess && <span role="status">{text('journeys.draftSaved')}</span>}
+        </div>
+        {save.isError && <ErrorNotice error={save.error} />}
+      </form>
+    </section>
   );
 }

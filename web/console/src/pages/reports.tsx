@@ -6,7 +6,7 @@ import { BarChart, COLOURS } from '../charts';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
 
-/** The handoff report of the last six months: funnel by month, conversion, time to MQL, MQL acceptance, won and lost reasons. */
+/** The handoff report of the last six months: funnel by month, conversion, cohorts by week created, time to MQL, MQL acceptance, won and lost reasons. */
 export default function ReportsPage() {
   const api = useApi();
   const { text } = useI18n();
@@ -18,6 +18,7 @@ export default function ReportsPage() {
   const funnelStages = LIFECYCLE_STAGES.filter((stage) => data.funnel.some((row) => typeof (row as Record<string, unknown>)[stage] === 'number'));
   const palette = ['#1f5fa8', '#b34700', '#1d6b35', '#6b3fa0', '#8a6d00', '#a11d1d', '#4a5360', '#00707a'];
   const days = (value: number | null) => (value === null ? '–' : String(value));
+  const withRate = (count: number, percent: number | null) => (percent === null ? String(count) : `${count} (${percent}%)`);
   return (
     <section aria-labelledby="reports-title">
       <h1 id="reports-title">{text('reports.title', { from: data.months.from, to: data.months.to })}</h1>
@@ -42,6 +43,57 @@ export default function ReportsPage() {
           series={[{ label: '%', values: data.conversion.map((step) => step.ratePercent ?? 0), colour: COLOURS.fit }]}
         />
       </div>
+      <section aria-labelledby="cohorts-title">
+        <h2 id="cohorts-title">{text('reports.cohorts')}</h2>
+        <p className="help">{text('reports.cohortsHelp')}</p>
+        <div className="charts">
+          <BarChart
+            title={text('reports.cohortsChart')}
+            labels={data.cohorts.map((cohort) => cohort.week)}
+            series={(['mqlPercent', 'sqlPercent', 'wonPercent'] as const).map((milestone, index) => ({
+              label: text(`reports.${milestone}`),
+              values: data.cohorts.map((cohort) => cohort[milestone] ?? 0),
+              colour: palette[index] ?? COLOURS.fit,
+            }))}
+          />
+        </div>
+        <div className="table-scroll">
+          <table aria-label={text('reports.cohorts')}>
+            <thead>
+              <tr>
+                <th scope="col">{text('reports.week')}</th>
+                <th scope="col" className="number">
+                  {text('reports.created')}
+                </th>
+                <th scope="col" className="number">
+                  MQL
+                </th>
+                <th scope="col" className="number">
+                  SQL
+                </th>
+                <th scope="col" className="number">
+                  {text('reports.wonColumn')}
+                </th>
+                <th scope="col" className="number">
+                  {text('reports.medianDaysToMql')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.cohorts.map((cohort) => (
+                <tr key={cohort.week}>
+                  <th scope="row">{cohort.week}</th>
+                  <td className="number">{cohort.created}</td>
+                  <td className="number">{withRate(cohort.mql, cohort.mqlPercent)}</td>
+                  <td className="number">{withRate(cohort.sql, cohort.sqlPercent)}</td>
+                  <td className="number">{withRate(cohort.won, cohort.wonPercent)}</td>
+                  <td className="number">{days(cohort.medianDaysToMql)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
       <div className="columns">
         {(['won', 'lost'] as const).map((outcome) => (
           <section key={outcome} aria-labelledby={`${outcome}-title`}>

@@ -6,15 +6,13 @@ import { getSendPolicy, replaceSendPolicy } from '../../../../functions/manage-c
 import { getRouting, replaceRouting } from '../../../../functions/manage-routing/routes';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
-import { ErrorNotice, Loading } from '../notices';
+import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
 
 type Routing = z.input<typeof replaceRouting.request.body.schema>;
 type Team = Routing['teams'][number];
 type Rep = Team['reps'][number];
-
-/** The API's field errors by field as `teams[0].reps[1].capacity` (whether it wrote indexes so or as `.0`), to show each beside its input. */
-const fieldErrorsOf = (error: unknown): ReadonlyMap<string, string> =>
-  new Map(error instanceof ApiError ? error.issues.map((issue) => [issue.field.replace(/\.(\d+)(?=\.|$)/g, '[$1]'), issue.message]) : []);
+/** A rule as edited: its condition as the JSON text typed, parsed when saved. */
+type EditedRule = { description: string; when: string; team: string };
 
 /** A labelled input with the API's error for its field, tied to it for screen readers. */
 function Field({ id, label, error, children }: { readonly id: string; readonly label: string; readonly error: string | undefined; readonly children: (described: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode }) {
@@ -31,10 +29,11 @@ function Field({ id, label, error, children }: { readonly id: string; readonly l
   );
 }
 
-/** Owner routing: teams with their inbox, reps and capacities, and the default team; rules are kept as saved. */
+/** Owner routing: teams with their inbox, reps and capacities, the rules tried in order to pick a team, and the default team. */
 export function RoutingSettings() {
   const api = useApi();
   const { text } = useI18n();
+  const [savedVersion, setSavedVersion] = useState<number>();
   const routing = useQuery({
     queryKey: ['routing'],
     queryFn: async () => {
@@ -55,33 +54,59 @@ export function RoutingSettings() {
       ) : routing.isError ? (
         <ErrorNotice error={routing.error} onRetry={() => routing.refetch()} />
       ) : (
-        <RoutingEditor key={routing.data?.version ?? 0} saved={routing.data ?? undefined} />
+        <RoutingEditor key={routing.data?.version ?? 0} saved={routing.data ?? undefined} onSaved={setSavedVersion} />
       )}
+      {savedVersion !== undefined && <p role="status">{text('routing.saved', { version: savedVersion })}</p>}
     </section>
   );
 }
 
-function RoutingEditor({ saved }: { readonly saved: (Routing & { readonly version: number }) | undefined }) {
+function RoutingEditor({ saved, onSaved }: { readonly saved: (Routing & { readonly version: number }) | undefined; readonly onSaved: (version: number) => void }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const { text } = useI18n();
   const [teams, setTeams] = useState<Team[]>(() => saved?.teams.map((team) => ({ ...team, reps: [...team.reps] })) ?? []);
   const [defaultTeam, setDefaultTeam] = useState(saved?.defaultTeam ?? '');
+  const [rules, setRules] = useState<EditedRule[]>(() => saved?.rules.map((rule) => ({ description: rule.description ?? '', when: JSON.stringify(rule.when, null, 2), team: rule.team })) ?? []);
+  const [unreadable, setUnreadable] = useState<ReadonlyMap<string, string>>(new Map());
   const save = useMutation({
     mutationFn: (body: Routing) => api.call(replaceRouting, { body }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['routing'] }),
+    // The saved version remounts this editor (its key): the page, not the editor, says it was saved.
+    onSuccess: (stored) => {
+      onSaved(stored.version);
+      return queryClient.invalidateQueries({ queryKey: ['routing'] });
+    },
   });
-  const errors = fieldErrorsOf(save.error);
+  const errors = new Map([...fieldErrorsOf(save.error), ...unreadable]);
+  const updateRule = (index: number, change: Partial<EditedRule>) => setRules((all) => all.map((rule, at) => (at === index ? { ...rule, ...change } : rule)));
+  const moveRule = (index: number, by: -1 | 1) =>
+    setRules((all) => {
+      const moved = [...all];
+      const [rule] = moved.splice(index, 1);
+      if (rule) moved.splice(index + by, 0, rule);
+      return moved;
+    });
   const updateTeam = (index: number, change: Partial<Team>) => setTeams((all) => all.map((team, at) => (at === index ? { ...team, ...change } : team)));
   const updateRep = (teamIndex: number, repIndex: number, change: Partial<Rep>) =>
     updateTeam(teamIndex, { reps: (teams[teamIndex]?.reps ?? []).map((rep, at) => (at === repIndex ? { ...rep, ...change } : rep)) });
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    save.mutate({ teams, rules: saved?.rules ?? [], defaultTeam, ...(saved?.followUp ? { followUp: saved.followUp } : {}) });
+    const notJson = new Map<string, string>();
+    const parsed = rules.map((rule, index) => {
+      try {
+        return { ...(rule.description.trim() ? { description: rule.description.trim() } : {}), when: JSON.parse(rule.when) as Record<string, unknown>, team: rule.team };
+      } catch {
+        notJson.set(`rules[${index}].when`, text('editor.badJson'));
+        return undefined;
+      }
+    });
+    setUnreadable(notJson);
+    if (notJson.size) return;
+    save.mutate({ teams, rules: parsed.filter((rule) => rule !== undefined), defaultTeam, ...(saved?.followUp ? { followUp: saved.followUp } : {}) });
   }
   return (
     <form onSubmit={submit} noValidate>
-      {saved && <p className="help">{text('routing.rulesKept', { rules: saved.rules.length, version: saved.version })}</p>}
+      {saved && <p className="help">{text('routing.version', { version: saved.version })}</p>}
       {teams.map((team, teamIndex) => {
         const at = `teams[${teamIndex}]`;
         const idOf = (field: string) => `routing-${teamIndex}-${field}`;
@@ -167,6 +192,60 @@ function RoutingEditor({ saved }: { readonly saved: (Routing & { readonly versio
           {text('routing.addTeam')}
         </button>
       </div>
+      <h3 id="routing-rules-title">{text('routing.rules')}</h3>
+      <p className="help">{text('routing.rulesHelp')}</p>
+      {rules.map((rule, index) => {
+        const at = `rules[${index}]`;
+        const idOf = (field: string) => `routing-rule-${index}-${field}`;
+        const name = rule.description || String(index + 1);
+        return (
+          // biome-ignore lint/suspicious/noArrayIndexKey: rules have no id; their order is what matters
+          <fieldset key={index}>
+            <legend>
+              {text('routing.rule', { number: index + 1 })}
+              {rule.description ? `: ${rule.description}` : ''}
+            </legend>
+            <div className="settings">
+              <Field id={idOf('description')} label={text('editor.description')} error={errors.get(`${at}.description`)}>
+                {(described) => <input id={idOf('description')} value={rule.description} onChange={(event) => updateRule(index, { description: event.target.value })} {...described} />}
+              </Field>
+              <Field id={idOf('team')} label={text('routing.ruleTeam')} error={errors.get(`${at}.team`)}>
+                {(described) => (
+                  <select id={idOf('team')} value={rule.team} onChange={(event) => updateRule(index, { team: event.target.value })} {...described}>
+                    <option value="">–</option>
+                    {teams
+                      .filter((team) => team.id)
+                      .map((team) => (
+                        <option key={team.id} value={team.id}>
+                          {team.name || team.id}
+                        </option>
+                      ))}
+                  </select>
+                )}
+              </Field>
+            </div>
+            <Field id={idOf('when')} label={text('routing.ruleWhen')} error={errors.get(`${at}.when`) ?? [...errors].find(([field]) => field.startsWith(`${at}.when`))?.[1]}>
+              {(described) => <textarea id={idOf('when')} rows={4} spellCheck={false} value={rule.when} onChange={(event) => updateRule(index, { when: event.target.value })} {...described} />}
+            </Field>
+            <div className="actions">
+              <button type="button" disabled={index === 0} onClick={() => moveRule(index, -1)}>
+                {text('routing.ruleUp', { name })}
+              </button>
+              <button type="button" disabled={index === rules.length - 1} onClick={() => moveRule(index, 1)}>
+                {text('routing.ruleDown', { name })}
+              </button>
+              <button type="button" className="danger" onClick={() => setRules((all) => all.filter((_, at) => at !== index))}>
+                {text('routing.removeRule', { name })}
+              </button>
+            </div>
+          </fieldset>
+        );
+      })}
+      <div className="actions">
+        <button type="button" onClick={() => setRules((all) => [...all, { description: '', when: '{\n  "lead": { "country": ["ID"] }\n}', team: teams[0]?.id ?? '' }])}>
+          {text('routing.addRule')}
+        </button>
+      </div>
       <Field id="routing-default-team" label={text('routing.defaultTeam')} error={errors.get('defaultTeam')}>
         {(described) => (
           <select id="routing-default-team" value={defaultTeam} onChange={(event) => setDefaultTeam(event.target.value)} {...described}>
@@ -185,7 +264,6 @@ function RoutingEditor({ saved }: { readonly saved: (Routing & { readonly versio
         <button type="submit" className="primary" disabled={save.isPending}>
           {text('routing.save')}
         </button>
-        {save.isSuccess && <span role="status">{text('routing.saved', { version: save.data.version })}</span>}
       </div>
       {save.isError && <ErrorNotice error={save.error} />}
     </form>

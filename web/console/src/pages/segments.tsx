@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type * as z from 'zod';
-import { createSegment, listSegments, previewSegmentDefinition } from '../../../../functions/manage-segments/routes';
+import { createSegment, listSegments, previewSegmentDefinition, updateSegment } from '../../../../functions/manage-segments/routes';
 import type { AudiencePreview } from '../../../../src/api/responses';
+import type { RouteOutput } from '../../../../src/http/route-declarations';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
@@ -10,43 +11,14 @@ import { ErrorNotice, Loading } from '../notices';
 const PREVIEW_AFTER_MS = 400;
 const STARTER_CONDITION = '{\n  "lead": { "country": ["ID"] }\n}';
 
-/** Saved segments, and a builder whose count and sample follow the condition as it is typed. */
+type SavedSegment = RouteOutput<typeof listSegments>['items'][number];
+
+/** Saved segments, and a builder (of a new one, or of the next version of a saved one) whose count and sample follow the condition as it is typed. */
 export default function SegmentsPage() {
   const api = useApi();
-  const queryClient = useQueryClient();
   const { text, formatDate } = useI18n();
   const segments = useQuery({ queryKey: ['segments'], queryFn: () => api.call(listSegments, { query: { limit: '200' } }) });
-  const [name, setName] = useState('');
-  const [whereText, setWhereText] = useState(STARTER_CONDITION);
-  const [preview, setPreview] = useState<{ audience?: AudiencePreview; problem?: string }>({});
-
-  useEffect(() => {
-    setPreview({});
-    let current = true;
-    const timer = setTimeout(() => {
-      let where: Record<string, unknown>;
-      try {
-        where = JSON.parse(whereText) as Record<string, unknown>;
-      } catch {
-        setPreview({ problem: `where ${text('editor.badJson')}` });
-        return;
-      }
-      api.call(previewSegmentDefinition, { body: { where } as z.input<typeof previewSegmentDefinition.request.body.schema> }).then(
-        (answer) => current && setPreview({ audience: answer.audience }),
-        (error: unknown) => current && setPreview({ problem: error instanceof Error ? error.message : String(error) }),
-      );
-    }, PREVIEW_AFTER_MS);
-    return () => {
-      // An answer to an earlier condition arriving late must not replace the current one's.
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [whereText, api, text]);
-
-  const save = useMutation({
-    mutationFn: () => api.call(createSegment, { body: { name, where: JSON.parse(whereText) as Record<string, unknown> } as z.input<typeof createSegment.request.body.schema> }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['segments'] }),
-  });
+  const [editing, setEditing] = useState<SavedSegment>();
 
   return (
     <section aria-labelledby="segments-title">
@@ -66,6 +38,7 @@ export default function SegmentsPage() {
                   {text('segments.version')}
                 </th>
                 <th scope="col">{text('segments.updated')}</th>
+                <th scope="col">{text('settings.actions')}</th>
               </tr>
             </thead>
             <tbody>
@@ -77,14 +50,74 @@ export default function SegmentsPage() {
                   </td>
                   <td className="number">{segment.version}</td>
                   <td>{formatDate(segment.updatedAt)}</td>
+                  <td>
+                    <button type="button" onClick={() => setEditing(segment)}>
+                      {text('segments.editOne', { name: segment.name })}
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
+      <SegmentBuilder key={editing ? `${editing.id}:${editing.version}` : 'new'} editing={editing} onDone={() => setEditing(undefined)} />
+    </section>
+  );
+}
 
-      <h2>{text('segments.new')}</h2>
+function SegmentBuilder({ editing, onDone }: { readonly editing: SavedSegment | undefined; readonly onDone: () => void }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text } = useI18n();
+  const [name, setName] = useState(editing?.name ?? '');
+  const [whereText, setWhereText] = useState(editing ? JSON.stringify(editing.where ?? {}, null, 2) : STARTER_CONDITION);
+  // History conditions have no editor here: an edit keeps them as saved, and the count includes them.
+  const history = editing?.history;
+  // The version this edit follows: a save moves it on, so a second save is not refused as someone else's.
+  const [version, setVersion] = useState(editing?.version);
+  const [preview, setPreview] = useState<{ audience?: AudiencePreview; problem?: string }>({});
+
+  useEffect(() => {
+    setPreview({});
+    let current = true;
+    const timer = setTimeout(() => {
+      let where: Record<string, unknown>;
+      try {
+        where = JSON.parse(whereText) as Record<string, unknown>;
+      } catch {
+        setPreview({ problem: `where ${text('editor.badJson')}` });
+        return;
+      }
+      api.call(previewSegmentDefinition, { body: { where, ...(history ? { history } : {}) } as z.input<typeof previewSegmentDefinition.request.body.schema> }).then(
+        (answer) => current && setPreview({ audience: answer.audience }),
+        (error: unknown) => current && setPreview({ problem: error instanceof Error ? error.message : String(error) }),
+      );
+    }, PREVIEW_AFTER_MS);
+    return () => {
+      // An answer to an earlier condition arriving late must not replace the current one's.
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [whereText, history, api, text]);
+
+  const save = useMutation({
+    mutationFn: () => {
+      const where = JSON.parse(whereText) as Record<string, unknown>;
+      if (!editing) return api.call(createSegment, { body: { name, where } as z.input<typeof createSegment.request.body.schema> });
+      const { description, tracked } = editing;
+      const body = { name, where, expectedVersion: version, ...(history ? { history } : {}), ...(description ? { description } : {}), ...(tracked === undefined ? {} : { tracked }) };
+      return api.call(updateSegment, { params: { segmentId: editing.id }, body: body as z.input<typeof updateSegment.request.body.schema> });
+    },
+    onSuccess: (saved) => {
+      setVersion(saved.version);
+      return queryClient.invalidateQueries({ queryKey: ['segments'] });
+    },
+  });
+
+  return (
+    <section aria-labelledby="segment-builder-title">
+      <h2 id="segment-builder-title">{editing ? text('segments.editing', { name: editing.name, version: version ?? editing.version }) : text('segments.new')}</h2>
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -122,7 +155,12 @@ export default function SegmentsPage() {
         <button type="submit" className="primary" disabled={save.isPending || !name || preview.problem !== undefined}>
           {text('segments.save')}
         </button>
-        {save.isSuccess && <p role="status">{text('segments.savedOne', { name: save.data.name })}</p>}
+        {editing && (
+          <button type="button" onClick={onDone}>
+            {text('segments.newInstead')}
+          </button>
+        )}
+        {save.isSuccess && <p role="status">{text('segments.savedOne', { name: save.data.name, version: save.data.version })}</p>}
         {save.isError && <ErrorNotice error={save.error} />}
       </form>
     </section>

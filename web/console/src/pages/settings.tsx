@@ -3,14 +3,15 @@ import { useState, type FormEvent } from 'react';
 import type * as z from 'zod';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../../../../functions/manage-webhooks/routes';
 import { liftSuppression, listSuppressions } from '../../../../functions/manage-suppressions/routes';
-import { getSalesReasons } from '../../../../functions/sales-feedback/routes';
+import { listSubscriptionTypes } from '../../../../functions/manage-campaigns/routes';
+import { getSalesReasons, replaceSalesReasons } from '../../../../functions/sales-feedback/routes';
 import { WEBHOOK_EVENT_TYPES } from '../../../../src/domain/events';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
-import { ErrorNotice, Loading } from '../notices';
+import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
 import { RoutingSettings, SendPolicySettings } from './routing-settings';
 
-/** Settings an admin keeps: owner routing, the send-time policy, webhooks (with secret rotation), the suppression list, the sales reason lists. */
+/** Settings an admin keeps: owner routing, the send-time policy, the subscription types, webhooks (with secret rotation), the suppression list, the sales reason lists. */
 export default function SettingsPage() {
   const { text } = useI18n();
   return (
@@ -18,9 +19,55 @@ export default function SettingsPage() {
       <h1 id="settings-title">{text('settings.title')}</h1>
       <RoutingSettings />
       <SendPolicySettings />
+      <SubscriptionTypes />
       <Webhooks />
       <Suppressions />
       <Reasons />
+    </section>
+  );
+}
+
+/** The subscription types subscribers opt into, with the words forms and the preference centre show in each language. */
+function SubscriptionTypes() {
+  const api = useApi();
+  const { text } = useI18n();
+  const types = useQuery({ queryKey: ['subscription-types'], queryFn: () => api.call(listSubscriptionTypes, {}) });
+  return (
+    <section aria-labelledby="subscription-types-title">
+      <h2 id="subscription-types-title">{text('settings.subscriptionTypes')}</h2>
+      <p className="help">{text('settings.subscriptionTypesHelp')}</p>
+      {types.isPending ? (
+        <Loading />
+      ) : types.isError ? (
+        <ErrorNotice error={types.error} onRetry={() => types.refetch()} />
+      ) : (
+        <table aria-label={text('settings.subscriptionTypes')}>
+          <thead>
+            <tr>
+              <th scope="col">{text('routing.id')}</th>
+              <th scope="col">{text('settings.typeLabel')}</th>
+              <th scope="col">{text('editor.description')}</th>
+              <th scope="col">{text('settings.doubleOptIn')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {types.data.items.map((type) => (
+              <tr key={type.id}>
+                <th scope="row">
+                  <code>{type.id}</code>
+                </th>
+                <td>
+                  <span lang="en">{type.label.en}</span> / <span lang="id">{type.label.id}</span>
+                </td>
+                <td>
+                  <span lang="en">{type.description.en}</span> / <span lang="id">{type.description.id}</span>
+                </td>
+                <td>{text(type.doubleOptIn ? 'settings.yes' : 'settings.no')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }
@@ -176,29 +223,109 @@ function Suppressions() {
   );
 }
 
+type ReasonLists = z.input<typeof replaceSalesReasons.request.body.schema>;
+type ReasonKind = keyof ReasonLists;
+type Reason = ReasonLists['lost'][number];
+const REASON_KINDS = ['reject', 'won', 'lost'] as const satisfies readonly ReasonKind[];
+
 function Reasons() {
   const api = useApi();
-  const { text } = useI18n();
   const reasons = useQuery({ queryKey: ['sales-reasons'], queryFn: () => api.call(getSalesReasons, {}) });
   if (reasons.isPending) return <Loading />;
   if (reasons.isError) return <ErrorNotice error={reasons.error} />;
+  return <ReasonsEditor saved={reasons.data} />;
+}
+
+/** The reject, won and lost reason lists sales choose from: codes and labels, and the lost reasons that disqualify. */
+function ReasonsEditor({ saved }: { readonly saved: ReasonLists }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text } = useI18n();
+  const [lists, setLists] = useState<ReasonLists>(saved);
+  const save = useMutation({
+    mutationFn: (body: ReasonLists) => api.call(replaceSalesReasons, { body }),
+    onSuccess: (stored) => queryClient.setQueryData(['sales-reasons'], stored),
+  });
+  const errors = fieldErrorsOf(save.error);
+  const update = (kind: ReasonKind, index: number, change: Partial<Reason>) => setLists((all) => ({ ...all, [kind]: all[kind].map((reason, at) => (at === index ? { ...reason, ...change } : reason)) }));
   return (
     <section aria-labelledby="reasons-title">
       <h2 id="reasons-title">{text('settings.reasons')}</h2>
-      <div className="columns three">
-        {(['reject', 'won', 'lost'] as const).map((list) => (
-          <div key={list}>
-            <h3>{text(`settings.reasons.${list}`)}</h3>
-            <ul>
-              {reasons.data[list].map((reason) => (
-                <li key={reason.code}>
-                  {reason.label} <code>{reason.code}</code>
-                </li>
-              ))}
-            </ul>
-          </div>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          save.mutate(lists);
+        }}
+      >
+        {REASON_KINDS.map((kind) => (
+          <fieldset key={kind}>
+            <legend>{text(`settings.reasons.${kind}`)}</legend>
+            <table aria-label={text(`settings.reasons.${kind}`)}>
+              <thead>
+                <tr>
+                  <th scope="col">{text('settings.reasonCode')}</th>
+                  <th scope="col">{text('settings.reasonLabel')}</th>
+                  {kind === 'lost' && <th scope="col">{text('settings.reasonNever')}</th>}
+                  <th scope="col">{text('settings.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {lists[kind].map((reason: Reason, index) => {
+                  const cell = (field: 'code' | 'label') => {
+                    const id = `reason-${kind}-${index}-${field}`;
+                    const error = errors.get(`${kind}[${index}].${field}`);
+                    return (
+                      <td>
+                        <input
+                          id={id}
+                          aria-label={`${text(field === 'code' ? 'settings.reasonCode' : 'settings.reasonLabel')}, ${text(`settings.reasons.${kind}`)} ${index + 1}`}
+                          value={reason[field]}
+                          onChange={(event) => update(kind, index, { [field]: event.target.value })}
+                          {...(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
+                        />
+                        {error && (
+                          <p id={`${id}-error`} className="field-error">
+                            {error}
+                          </p>
+                        )}
+                      </td>
+                    );
+                  };
+                  return (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: a reason's code is what the admin edits here
+                    <tr key={index}>
+                      {cell('code')}
+                      {cell('label')}
+                      {kind === 'lost' && (
+                        <td>
+                          <input type="checkbox" aria-label={`${text('settings.reasonNever')}: ${reason.label || reason.code}`} checked={reason.never ?? false} onChange={(event) => update(kind, index, { never: event.target.checked })} />
+                        </td>
+                      )}
+                      <td>
+                        <button type="button" onClick={() => setLists((all) => ({ ...all, [kind]: all[kind].filter((_, at) => at !== index) }))}>
+                          {text('settings.removeReason', { name: reason.label || reason.code || String(index + 1) })}
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            {errors.has(kind) && <p className="field-error">{errors.get(kind)}</p>}
+            <button type="button" onClick={() => setLists((all) => ({ ...all, [kind]: [...all[kind], { code: '', label: '' }] }))}>
+              {text('settings.addReason', { list: text(`settings.reasons.${kind}`) })}
+            </button>
+          </fieldset>
         ))}
-      </div>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={save.isPending}>
+            {text('settings.saveReasons')}
+          </button>
+          {save.isSuccess && <span role="status">{text('settings.reasonsSaved')}</span>}
+        </div>
+        {save.isError && <ErrorNotice error={save.error} />}
+      </form>
     </section>
   );
 }

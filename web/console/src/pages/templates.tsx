@@ -1,20 +1,21 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { createTemplate, listTemplates, previewTemplate } from '../../../../functions/manage-templates/routes';
+import { createTemplate, getTemplate, listTemplates, previewTemplate, updateTemplate } from '../../../../functions/manage-templates/routes';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
-import { ErrorNotice, Loading } from '../notices';
+import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
 
 /** Widths a preview is shown at: a desktop mail client's reading pane and a phone. */
 const WIDTHS = { desktop: 640, mobile: 375 } as const;
 
-/** Templates: the list, a new one, and a preview for a lead (or with fallbacks) at desktop and mobile widths. */
+/** Templates: the list, a new one, editing one (each save a new version), and a preview for a lead (or with fallbacks) at desktop and mobile widths. */
 export default function TemplatesPage() {
   const api = useApi();
   const queryClient = useQueryClient();
   const { text, formatDate } = useI18n();
   const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.call(listTemplates, { query: { limit: '200' } }) });
   const [leadId, setLeadId] = useState('');
+  const [editing, setEditing] = useState<string>();
   const preview = useMutation({
     mutationFn: (templateId: string) => api.call(previewTemplate, { params: { templateId }, body: leadId.trim() ? { leadId: leadId.trim() } : {} }),
   });
@@ -52,7 +53,7 @@ export default function TemplatesPage() {
                   {text('segments.version')}
                 </th>
                 <th scope="col">{text('segments.updated')}</th>
-                <th scope="col">{text('templates.preview')}</th>
+                <th scope="col">{text('settings.actions')}</th>
               </tr>
             </thead>
             <tbody>
@@ -64,6 +65,9 @@ export default function TemplatesPage() {
                   <td>
                     <button type="button" onClick={() => preview.mutate(template.templateId)}>
                       {text('templates.previewOne', { name: template.name })}
+                    </button>{' '}
+                    <button type="button" onClick={() => setEditing(template.templateId)}>
+                      {text('templates.editOne', { name: template.name })}
                     </button>
                   </td>
                 </tr>
@@ -72,6 +76,7 @@ export default function TemplatesPage() {
           </table>
         </div>
       )}
+      {editing && <TemplateEditor key={editing} templateId={editing} onSaved={() => preview.mutate(editing)} onClose={() => setEditing(undefined)} />}
       {preview.isError && <ErrorNotice error={preview.error} />}
       {preview.data && (
         <section aria-labelledby="preview-title">
@@ -106,6 +111,68 @@ export default function TemplatesPage() {
           {text('templates.create')}
         </button>
         {create.isError && <ErrorNotice error={create.error} />}
+      </form>
+    </section>
+  );
+}
+
+/** One template's latest content to edit: a save adds a version (the same content adds none). */
+function TemplateEditor({ templateId, onSaved, onClose }: { readonly templateId: string; readonly onSaved: () => void; readonly onClose: () => void }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text } = useI18n();
+  const template = useQuery({ queryKey: ['template', templateId], queryFn: () => api.call(getTemplate, { params: { templateId } }) });
+  const save = useMutation({
+    mutationFn: (body: { name: string; subject: string; html: string; text?: string }) => api.call(updateTemplate, { params: { templateId }, body }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ predicate: (query) => ['templates', 'template'].includes(String(query.queryKey[0])) });
+      onSaved();
+    },
+  });
+  const errors = fieldErrorsOf(save.error);
+  if (template.isPending) return <Loading />;
+  if (template.isError) return <ErrorNotice error={template.error} onRetry={() => template.refetch()} />;
+  const shown = template.data;
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const plain = String(form.get('text') ?? '');
+    save.mutate({ name: String(form.get('name') ?? ''), subject: String(form.get('subject') ?? ''), html: String(form.get('html') ?? ''), ...(plain.trim() ? { text: plain } : {}) });
+  }
+  const field = (name: 'name' | 'subject' | 'html' | 'text', label: string, multiline: boolean) => {
+    const id = `edit-template-${name}`;
+    const error = errors.get(name);
+    const described = error ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : {};
+    return (
+      <div className="field">
+        <label htmlFor={id}>{label}</label>
+        {multiline ? <textarea id={id} name={name} rows={8} defaultValue={shown[name] ?? ''} {...described} /> : <input id={id} name={name} defaultValue={shown[name]} required {...described} />}
+        {error && (
+          <p id={`${id}-error`} className="field-error">
+            {error}
+          </p>
+        )}
+      </div>
+    );
+  };
+  return (
+    <section aria-labelledby="edit-template-title">
+      <h2 id="edit-template-title">{text('templates.editing', { name: shown.name, version: shown.version })}</h2>
+      <form onSubmit={submit} className="stack" noValidate>
+        {field('name', text('segments.name'), false)}
+        {field('subject', text('campaigns.subject'), false)}
+        {field('html', text('campaigns.html'), true)}
+        {field('text', text('templates.plainText'), true)}
+        <div className="actions">
+          <button type="submit" className="primary" disabled={save.isPending}>
+            {text('templates.saveVersion')}
+          </button>
+          <button type="button" onClick={onClose}>
+            {text('templates.close')}
+          </button>
+          {save.data && <span role="status">{save.data.created ? text('templates.savedVersion', { version: save.data.version }) : save.data.message}</span>}
+        </div>
+        {save.isError && <ErrorNotice error={save.error} />}
       </form>
     </section>
   );
