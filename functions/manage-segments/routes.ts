@@ -14,6 +14,7 @@ const Segment = z
     id: z.uuid(),
     name: z.string(),
     description: z.string().optional(),
+    tracked: z.boolean().optional().describe('Membership is kept per lead as leads change; the lead list filters by tracked segments only.'),
     version: z.int().min(1),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
