@@ -329,7 +329,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'get-lead',
-      description: 'Returns a lead with its scores, grade, stage and score breakdown; lists leads by text, stage, grade and owner.',
+      description: "Returns a lead with its scores, grade, stage and score breakdown, and its score over time; lists leads by text, stage, grade, owner and tracked segment.",
       entry: 'functions/get-lead/handler.ts',
       trigger: { kind: 'http', routes: getLeadRoutes, audience: 'admin' },
       timeoutSeconds: 5,
@@ -337,7 +337,8 @@ export const manifest: Manifest = {
       access: [],
       // The lead, its score, stage history and recent events (LEAD#), the ruleset it was scored with;
       // the list walks the listing partitions (LEADS# on gsi1) and looks an exact address up (EMAIL#).
-      table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'EMAIL#'], query: { gsi1: ['LEADS#'] } },
+      // The lead list filtered by a tracked segment reads the segment (SEGMENT#) and its member entries (MEMBERS#).
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'EMAIL#', 'SEGMENT#'], query: { gsi1: ['LEADS#', 'MEMBERS#'] } },
     },
     {
       name: 'who-am-i',
@@ -631,21 +632,22 @@ export const manifest: Manifest = {
     },
     {
       name: 'sales-feedback',
-      description: "Sales feedback on handed-over leads (accept, reject, won, lost, disqualify) with the team's reason lists, and stage and contact updates from the CRM.",
+      description: "Sales feedback on handed-over leads (accept, reject, won, lost, disqualify) with the team's reason lists, stage and contact updates from the CRM, and the team inbox reps claim waiting MQLs from.",
       entry: 'functions/sales-feedback/handler.ts',
       trigger: {
         kind: 'http',
         routes: salesFeedbackRoutes,
         audience: 'admin',
       },
-      emits: [DetailType.LeadContactChanged, DetailType.LeadStageChanged],
+      emits: [DetailType.LeadContactChanged, DetailType.LeadStageChanged, DetailType.LeadAssigned],
       timeoutSeconds: 29,
       memoryMb: 256,
       // 100 CRM updates with contact details do not fit the API's default 16 KB.
       maxBodyBytes: 64 * 1024,
       access: ['bus:put'],
-      // As record-lifecycle, plus the reason lists (SETTINGS) and CRM updates naming a lead by address (EMAIL#).
-      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'] },
+      // As record-lifecycle, plus the reason lists (SETTINGS), CRM updates naming a lead by address
+      // (EMAIL#), and the team inbox: the routing (ROUTING), its index partitions, claims (LEAD#, ROUTING#REP#).
+      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS', 'ROUTING'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'], query: { gsi1: ['TEAMINBOX#'] } },
     },
     {
       name: 'handoff-reports',

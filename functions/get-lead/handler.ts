@@ -6,6 +6,7 @@ import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { SegmentStore } from '../../src/adapters/segment-store';
 import { LeadPage } from '../../src/app/lead-page';
 import { LeadSearch } from '../../src/app/lead-search';
 import { positiveInteger, readConfig, setting } from '../../src/config';
@@ -26,15 +27,23 @@ const leadPage = new LeadPage({
   rulesets: new RulesetStore(documentClient(), config.TABLE_NAME),
 });
 
+const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
+
 const leadSearch = new LeadSearch({
   leadsPage: (limit, cursor) => listing.leadsPage(limit, cursor),
-  cursorAfter: (leadId) => listing.cursorAfter(leadId),
+  segmentMembersPage: (segmentId, limit, cursor) => listing.segmentMembersPage(segmentId, limit, cursor),
+  cursorAfter: (leadId, segmentId) => listing.cursorAfter(leadId, segmentId),
+  segmentTracked: async (segmentId) => {
+    const segment = await segments.get(segmentId);
+    return segment ? segment.tracked === true : undefined;
+  },
   leadIdForEmail: (email) => emails.leadIdForEmail(email),
   getLeads: (leadIds) => leads.getLeads(leadIds),
 });
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, getLeadRoutes, {
   getLead: async ({ params: { leadId }, caller }) => json(200, await leadPage.show(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
+  getLeadScoreHistory: async ({ params: { leadId }, caller }) => json(200, await leadPage.scoreHistory(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
   // A sales rep lists their own leads whatever owner they ask for.
   listLeads: async ({ query: { limit, cursor, ...filter }, caller }) => {
     const ownerOnly = ownLeadsOnly(caller);

@@ -81,4 +81,27 @@ export const listLeads = defineRoute({
   },
 });
 
-export const getLeadRoutes = [getLead, listLeads] as const;
+export const getLeadScoreHistory = defineRoute({
+  operationId: 'getLeadScoreHistory',
+  method: 'GET',
+  path: '/v1/admin/leads/{leadId}/score-history',
+  roles: EVERY_ROLE,
+  summary: "A lead's fit and engagement over time",
+  description:
+    "Derived on read: the lead's recorded events replayed through the ruleset its score is kept under (`rulesetVersion`), the score read after each event and now, so engagement's decay shows. Fit rules see the lead's profile as it is now. At most 400 points, the latest. Scoring writes nothing more per event for it.",
+  request: { params: z.object({ leadId: z.string().regex(/^[0-9a-f-]{36}$/, 'must be a lead id (UUID)') }) },
+  responses: {
+    200: {
+      description: '`{ rulesetVersion?, points: [{ at, fit, engagement, total, qualified }] }`, oldest first; no points before the lead is scored.',
+      schema: z
+        .object({
+          rulesetVersion: z.string().optional(),
+          points: z.array(z.object({ at: z.string(), fit: z.number(), engagement: z.number(), total: z.number(), qualified: z.boolean() })),
+        })
+        .meta({ id: 'ScoreHistory' }),
+    },
+  },
+  errors: { 403: "A sales rep asking for another rep's lead.", 404: 'No such lead.' },
+});
+
+export const getLeadRoutes = [getLead, listLeads, getLeadScoreHistory] as const;

@@ -14,7 +14,7 @@ const Segment = z
     id: z.uuid(),
     name: z.string(),
     description: z.string().optional(),
-    tracked: z.boolean().optional().describe('Membership kept per lead as leads change, with entered and left events.'),
+    tracked: z.boolean().optional().describe('Membership kept per lead as leads change, with entered and left events; the lead list filters by tracked segments only.'),
     version: z.int().min(1),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),

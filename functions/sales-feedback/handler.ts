@@ -5,12 +5,14 @@ import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
+import { RoutingStore } from '../../src/adapters/routing-store';
 import type { CrmUpdatesApplied } from './schemas';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { SalesFeedbackUseCases } from '../../src/app/sales-feedback';
 import { StageChanges } from '../../src/app/stage-changes';
+import { TeamInbox, type InboxViewer } from '../../src/app/team-inbox';
 import { salesFeedbackRoutes } from './routes';
 import { InvalidInput } from '../../src/domain/errors';
 import type { Lead } from '../../src/domain/lead';
@@ -21,8 +23,10 @@ const logger = new Logger();
 const client = documentClient();
 const lifecycle = new LifecycleStore(client, config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+const leads = new LeadStore(client, config.TABLE_NAME);
+const teamInbox = new TeamInbox({ routing: new RoutingStore(client, config.TABLE_NAME), leads, publisher });
 const salesFeedback = new SalesFeedbackUseCases({
-  stageChanges: new StageChanges({ leads: new LeadStore(client, config.TABLE_NAME), lifecycle, publisher, logger }),
+  stageChanges: new StageChanges({ leads, lifecycle, publisher, logger }),
   reasons: lifecycle,
   emails: new EmailIndex(client, config.TABLE_NAME),
   publisher,
@@ -44,6 +48,12 @@ function feedbackActor(caller: Caller, named: string | undefined): string {
   return named;
 }
 
+/** A sales rep works their own team's inbox; admins and services name the team or the rep. */
+const inboxViewer = (caller: Caller): InboxViewer => (caller.kind === 'user' && caller.role === 'sales' ? { kind: 'rep', repId: actorOf(caller) } : { kind: 'manager' });
+
+/** Who a claim is recorded as made by: the signed-in person, or for a service the rep it names. */
+const claimActor = (caller: Caller, repId: string | undefined): string => (caller.kind === 'user' ? actorOf(caller) : (repId ?? 'service'));
+
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, salesFeedbackRoutes, {
   giveFeedback: async ({ params: { leadId }, body, caller }, event) => {
     const feedback = { ...body, actor: feedbackActor(caller, body.actor), mayActOn: (owner: Lead['owner']) => maySeeLead(caller, owner) };
@@ -61,4 +71,11 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
 
   applyCrmUpdates: async ({ body: { updates } }, event) =>
     json(200, { updates: await salesFeedback.applyCrmUpdates(updates, event.requestContext.requestId) } satisfies CrmUpdatesApplied),
+
+  getTeamInbox: async ({ query: { team, ...page }, caller }) => json(200, await teamInbox.list(inboxViewer(caller), team, page)),
+
+  claimInboxLead: async ({ params: { leadId }, body: { repId, ...qualification }, caller }, event) => {
+    const owner = await teamInbox.claim(inboxViewer(caller), { leadId, ...qualification }, repId, claimActor(caller, repId), event.requestContext.requestId, new Date().toISOString());
+    return json(200, { leadId, ...owner });
+  },
 });

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { CrmUpdateBatch, CrmUpdatesApplied, FeedbackRequest } from './schemas';
 import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from '../../src/domain/handoff/lifecycle';
 import { SalesReasons } from '../../src/domain/handoff/reasons';
+import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
 import { ADMIN_ONLY, EVERY_ROLE, SALES } from '../../src/domain/roles';
 
@@ -77,4 +78,56 @@ export const applyCrmUpdates = defineRoute({
   errors: { 503: 'The table refused more writes, or the contact changes could not be announced; updates applied so far stay applied, repeat the same request.' },
 });
 
-export const salesFeedbackRoutes = [giveFeedback, getSalesReasons, replaceSalesReasons, applyCrmUpdates] as const;
+const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _');
+
+const InboxLead = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    firstName: z.string().optional(),
+    lastName: z.string().optional(),
+    company: z.string().optional(),
+    stage: Stage,
+    score: z.object({ total: z.number(), fit: z.number(), engagement: z.number(), grade: z.string(), qualified: z.boolean(), asOf: z.string() }).optional(),
+  })
+  .loose();
+
+export const getTeamInbox = defineRoute({
+  operationId: 'getTeamInbox',
+  method: 'GET',
+  path: '/v1/admin/team-inbox',
+  roles: SALES,
+  summary: "A sales team's inbox: MQLs routed to the team that no rep has taken yet",
+  description:
+    'When every rep of the team a lead was routed to is at capacity, the qualification waits here, oldest first, until a rep of the team claims it. A sales rep reads their own team (`team` may repeat it); an admin names `team`. Entries whose lead got an owner or left `mql` meanwhile are left out, so a page may hold fewer than `limit` items while `nextCursor` is present.',
+  request: { query: PageQuery.extend({ team: Id.optional().meta({ description: 'The team; required for admins, your own team for a sales rep.' }) }) },
+  responses: {
+    200: {
+      description: '`{ team: { id, name }, items: [{ leadId, rulesetVersion, qualification, waitingSince, lead }], nextCursor? }`.',
+      schema: pageOf(z.object({ leadId: z.uuid(), rulesetVersion: z.string(), qualification: z.int(), waitingSince: z.string(), lead: InboxLead }))
+        .extend({ team: z.object({ id: z.string(), name: z.string() }) })
+        .meta({ id: 'TeamInbox' }),
+    },
+  },
+  errors: { 400: 'No `team` named by an admin, or a bad `limit` or `cursor`.', 403: 'A sales rep asking for another team, or one in no team.', 404: 'No such team.' },
+});
+
+export const claimInboxLead = defineRoute({
+  operationId: 'claimInboxLead',
+  method: 'POST',
+  path: '/v1/admin/team-inbox/{leadId}/claim',
+  roles: SALES,
+  summary: 'Take a waiting MQL from the team inbox: exactly one rep gets it',
+  description:
+    "The claim names the qualification the inbox listed (`rulesetVersion`, `qualification`). It gives the lead to the rep (a sales rep claims for themselves; an admin names `repId`), counts it in the rep's open MQLs, records who claimed it, and publishes `lead.assigned`. Two reps claiming at once: one gets 200, the other 409 and nothing changes.",
+  request: {
+    params: z.object({ leadId: z.uuid('must be a lead id (UUID)') }),
+    body: { schema: z.strictObject({ rulesetVersion: z.string().min(1).max(100), qualification: z.int().min(1), repId: Id.optional() }) },
+  },
+  responses: {
+    200: { description: 'The new owner: `{ leadId, repId, teamId, assignedAt }`.', schema: z.object({ leadId: z.uuid(), repId: z.string(), teamId: z.string(), assignedAt: z.string() }).meta({ id: 'InboxClaim' }) },
+  },
+  errors: { 403: 'A sales rep in no team of the routing.', 409: 'Another rep claimed it first, or the lead got an owner otherwise: nothing changed.' },
+});
+
+export const salesFeedbackRoutes = [giveFeedback, getSalesReasons, replaceSalesReasons, applyCrmUpdates, getTeamInbox, claimInboxLead] as const;

@@ -25,7 +25,7 @@
  * | template (head)   | TEMPLATE#<id>      | TEMPLATE                         | TEMPLATES / <updatedAt>#<id>        |
  * | template version  | TEMPLATE#<id>      | VERSION#<version, 6 digits>      |                                     |
  * | purchase          | ORDER#<orderId>    | PURCHASE                         | PURCHASES#<leadId> / <time>#<orderId> |
- * | lead assignment   | LEAD#<id>          | ASSIGNMENT#<ruleset>#<qualification> |                                 |
+ * | lead assignment   | LEAD#<id>          | ASSIGNMENT#<ruleset>#<qualification> | TEAMINBOX#<teamId> / <at>#<leadId> while unassigned |
  * | routing config    | ROUTING            | CONFIG                           |                                     |
  * | team round-robin  | ROUTING#TEAM#<id>  | ROUND_ROBIN                      |                                     |
  * | rep open MQLs     | ROUTING#REP#<id>   | LOAD                             |                                     |
@@ -37,7 +37,7 @@
  * | sales reasons     | SETTINGS           | SALES_REASONS                    |                                     |
  * | send policy       | SETTINGS           | SEND_POLICY                      |                                     |
  * | marketing sends   | LEAD#<id>          | SEND_LEDGER                      |                                     |
- * | segment membership| LEAD#<id>          | SEGMENT#<segmentId>              |                                     |
+ * | segment membership| LEAD#<id>          | SEGMENT#<segmentId>              | MEMBERS#<segmentId>#<first hex digit of id> / <leadId> while a member |
  * | confirmation sent | LEAD#<id>          | CONFIRMATION#<subscription type> |                                     |
  * | confirmation quota| LEAD#<id>          | CONFIRMATION_QUOTA#<slot>        |                                     |
  * | form (head)       | FORM#<formId>      | FORM                             | FORMS / <updatedAt>#<formId>        |
@@ -137,6 +137,13 @@ export const keys = {
    */
   segmentMembership: (leadId: string, segmentId: string) => ({ pk: `LEAD#${leadId}`, sk: `SEGMENT#${segmentId}` }),
   segmentMembershipPrefix: 'SEGMENT#',
+  /**
+   * A member of a tracked segment is listed in 16 index partitions per segment (by the first hex digit
+   * of its id, as the lead listing is), so the lead list pages through a segment's members alone. The
+   * entry is written with a membership change, never per event.
+   */
+  segmentMember: (segmentId: string, leadId: string) => ({ gsi1pk: `MEMBERS#${segmentId}#${leadId.charAt(0)}`, gsi1sk: leadId }),
+  segmentMembersPartition: (segmentId: string, shard: string) => `MEMBERS#${segmentId}#${shard}`,
   segmentListing: (createdAt: string, segmentId: string) => ({ gsi1pk: 'SEGMENTS', gsi1sk: `${createdAt}#${segmentId}` }),
   /** One item per second of sending: every sender counts its SES calls in the same one. */
   sendRateWindow: (epochSecond: number) => ({ pk: 'SEND_RATE', sk: String(epochSecond) }),
@@ -157,6 +164,12 @@ export const keys = {
     pk: `LEAD#${leadId}`,
     sk: `ASSIGNMENT#${rulesetVersion}#${qualification}`,
   }),
+  /**
+   * A qualification no rep could take waits in its team's inbox (oldest first) until a rep of the team
+   * claims it; the entry is written once with the decision and removed by the claim, never per event.
+   */
+  teamInbox: (teamId: string, at: string, leadId: string) => ({ gsi1pk: `TEAMINBOX#${teamId}`, gsi1sk: `${at}#${leadId}` }),
+  teamInboxPartition: (teamId: string) => `TEAMINBOX#${teamId}`,
   routingConfig: () => ({ pk: 'ROUTING', sk: 'CONFIG' }),
   /** How many leads a team has handed out: the round-robin position, moved with a conditional write. */
   teamRoundRobin: (teamId: string) => ({ pk: `ROUTING#TEAM#${teamId}`, sk: 'ROUND_ROBIN' }),

@@ -1,6 +1,7 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lead } from '../domain/lead';
 import { LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
+import { batchGet } from './batch-get';
 import { keys } from './keys';
 import { withScores } from './lead-store';
 
@@ -30,12 +31,31 @@ export class LeadListing {
     return { leads: await withScores(page.items, this.client, this.tableName), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
-  /** The position just after this lead in the listing, as a page ending with it would give. */
-  cursorAfter(leadId: string): LeadCursor {
-    return { shard: LEAD_LISTING_SHARDS.indexOf(leadId.charAt(0)), startKey: { ...keys.lead(leadId), ...keys.leadListing(leadId) } };
+  /**
+   * One page of the members of a tracked segment, whole leads in listing order (the segment's 16
+   * member partitions in turn, ids in order within each), from its member entries in the index.
+   */
+  async segmentMembersPage(segmentId: string, limit: number, cursor: LeadCursor): Promise<{ leads: Lead[]; cursor?: LeadCursor }> {
+    const page = await this.listingPage(limit, cursor, { projection: 'leadId', partition: (shard) => keys.segmentMembersPartition(segmentId, shard) });
+    const leadIds = page.items.map((item) => String(item.leadId));
+    const profiles = new Map((await batchGet(this.client, this.tableName, leadIds.map((leadId) => keys.lead(leadId)))).map((profile) => [String(profile.id), profile]));
+    const inOrder = leadIds.flatMap((leadId): Record<string, unknown>[] => {
+      const profile = profiles.get(leadId);
+      return profile ? [profile] : [];
+    });
+    return { leads: await withScores(inOrder, this.client, this.tableName), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
-  private async listingPage(limit: number, cursor: LeadCursor, options: { projection?: string; withinShard?: boolean }) {
+  /** The position just after this lead in the listing (or in a segment's members), as a page ending with it would give. */
+  cursorAfter(leadId: string, segmentId?: string): LeadCursor {
+    const startKey = segmentId
+      ? { ...keys.segmentMembership(leadId, segmentId), ...keys.segmentMember(segmentId, leadId) }
+      : { ...keys.lead(leadId), ...keys.leadListing(leadId) };
+    return { shard: LEAD_LISTING_SHARDS.indexOf(leadId.charAt(0)), startKey };
+  }
+
+  private async listingPage(limit: number, cursor: LeadCursor, options: { projection?: string; withinShard?: boolean; partition?: (shard: string) => string }) {
+    const partition = options.partition ?? ((shard: string) => `LEADS#${shard}`);
     let shard = cursor.shard;
     let startKey = cursor.startKey;
     const lastShard = options.withinShard ? shard : LEAD_LISTING_SHARDS.length - 1;
@@ -46,7 +66,7 @@ export class LeadListing {
           TableName: this.tableName,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :shard',
-          ExpressionAttributeValues: { ':shard': `LEADS#${LEAD_LISTING_SHARDS[shard]}` },
+          ExpressionAttributeValues: { ':shard': partition(LEAD_LISTING_SHARDS[shard] ?? '') },
           ...(options.projection ? { ProjectionExpression: options.projection } : {}),
           ExclusiveStartKey: startKey,
           Limit: limit - items.length,

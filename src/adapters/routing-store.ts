@@ -1,8 +1,10 @@
 import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Assignment, AssignAttempt, AssignmentKey, KeepAttempt, RoutingConfig, StoredRouting } from '../domain/handoff/routing';
+import type { Assignment, AssignAttempt, AssignmentKey, ClaimAttempt, InboxEntry, KeepAttempt, RoutingConfig, StoredRouting } from '../domain/handoff/routing';
 import type { LeadOwner } from '../domain/lead';
+import type { Page, PageRequest } from '../domain/page';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
+import { listPage } from './query-pages';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -188,12 +190,69 @@ export class RoutingStore {
     return conditionally(this.client.send(new PutCommand(this.decisionPut(key, { status: 'unassigned', teamId, at }).Put)), 'recorded' as const, 'already-decided' as const);
   }
 
-  /** The put of a qualification's routing decision: made once, never overwritten. */
+  /** The qualifications waiting in a team's inbox, oldest first. */
+  async teamInbox(teamId: string, request: PageRequest): Promise<Page<InboxEntry>> {
+    return listPage(this.client, { tableName: this.tableName, index: 'gsi1', key: keys.teamInboxPartition(teamId) }, request, (item) => ({
+      leadId: String(item.leadId),
+      rulesetVersion: String(item.rulesetVersion),
+      qualification: Number(item.qualification),
+      teamId: String(item.teamId),
+      waitingSince: String(item.at),
+    }));
+  }
+
+  /**
+   * Gives a waiting qualification to the rep who claims it, in one transaction: its decision turns from
+   * unassigned (in `owner.teamId`'s inbox) to assigned and leaves the inbox, the lead gets its owner
+   * only if it has none, and the rep holds one more open MQL (they chose it, whatever their capacity).
+   * Two reps claiming at once: one transaction wins, the other's conditions fail and it changes nothing.
+   */
+  async claim(key: AssignmentKey, owner: LeadOwner, actor: string): Promise<ClaimAttempt> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.assignment(key.leadId, key.rulesetVersion, key.qualification),
+                UpdateExpression: 'SET #status = :assigned, repId = :repId, assignedAt = :at, claimedBy = :actor REMOVE gsi1pk, gsi1sk',
+                ConditionExpression: '#status = :unassigned AND teamId = :teamId',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':assigned': 'assigned', ':unassigned': 'unassigned', ':repId': owner.repId, ':teamId': owner.teamId, ':at': owner.assignedAt, ':actor': actor },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.lead(key.leadId),
+                UpdateExpression: 'SET #owner = :owner',
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#owner)',
+                ExpressionAttributeNames: { '#owner': 'owner' },
+                ExpressionAttributeValues: { ':owner': owner },
+              },
+            },
+            takeLoadWrite(this.tableName, { id: owner.repId }),
+          ],
+        }),
+      );
+      return 'claimed';
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.[0]) return 'not-waiting';
+      if (failed?.[1]) return 'lead-has-owner';
+      if (isTransactionConflict(error)) return 'conflict';
+      throw error;
+    }
+  }
+
+  /** The put of a qualification's routing decision: made once, never overwritten; an unassigned one waits in its team's inbox. */
   private decisionPut(key: AssignmentKey, decision: Assignment) {
+    const inbox = decision.status === 'unassigned' ? keys.teamInbox(decision.teamId, decision.at, key.leadId) : {};
     return {
       Put: {
         TableName: this.tableName,
-        Item: { ...keys.assignment(key.leadId, key.rulesetVersion, key.qualification), entity: 'assignment', ...key, ...decision },
+        Item: { ...keys.assignment(key.leadId, key.rulesetVersion, key.qualification), entity: 'assignment', ...key, ...decision, ...inbox },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };

@@ -36,7 +36,17 @@ export class SegmentMembershipStore {
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.segmentMembership(leadId, segmentId), entity: 'segment-membership', leadId, segmentId, member: next.member, changedAt: next.pending.detail.at, version: expectedVersion + 1, pending: next.pending },
+          Item: {
+            ...keys.segmentMembership(leadId, segmentId),
+            ...(next.member ? keys.segmentMember(segmentId, leadId) : {}),
+            entity: 'segment-membership',
+            leadId,
+            segmentId,
+            member: next.member,
+            changedAt: next.pending.detail.at,
+            version: expectedVersion + 1,
+            pending: next.pending,
+          },
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
           ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
         }),

@@ -4,7 +4,7 @@ import { Forbidden, NotFound } from '../domain/errors';
 import { currentStage, type RecordedStageChange } from '../domain/handoff/lifecycle';
 import { scoringView, type Lead } from '../domain/lead';
 import { purchaseProfile } from '../domain/purchases';
-import { round, scoreAt, type ScoreState } from '../domain/scoring/engine';
+import { round, scoreAt, scoreTimeline, type ScorePoint, type ScoreState } from '../domain/scoring/engine';
 import type { Ruleset } from '../domain/scoring/ruleset';
 
 /** A stage change as kept: whose, and when that lead was created, besides the change itself. */
@@ -12,7 +12,8 @@ export type KeptStageChange = RecordedStageChange & { readonly leadId: string; r
 
 export interface LeadPageDependencies {
   readonly leads: LeadReader;
-  readonly events: { eventsOf(subject: EventSubject, options: { readonly newestFirst: boolean; readonly limit: number }): Promise<RecordedEvent[]> };
+  /** Without a limit: every event of the lead, oldest first. */
+  readonly events: { eventsOf(subject: EventSubject, options?: { readonly newestFirst?: boolean; readonly limit?: number }): Promise<RecordedEvent[]> };
   readonly stageChanges: { transitionsOf(leadId: string): Promise<KeptStageChange[]> };
   readonly rulesets: { get(version: string): Promise<{ readonly ruleset: Ruleset } | undefined> };
 }
@@ -72,5 +73,22 @@ export class LeadPage {
     const ruleset = state ? (await this.deps.rulesets.get(state.rulesetVersion))?.ruleset : undefined;
     const score = state && ruleset ? scoreBreakdown(lead, state, ruleset, now) : undefined;
     return { ...visible, attributes: lead.attributes ?? {}, purchases: purchaseProfile(lead.purchases, now), score, stage: currentStage(lead), stageHistory, recentEvents };
+  }
+
+  /**
+   * The lead's fit and engagement over time, for the lead page's chart: its recorded events replayed
+   * through the ruleset its score was kept under (named in the answer), read after each event and
+   * now. Derived on read, so scoring writes nothing more per event; the cost is one query of the
+   * lead's events when someone opens the chart. Fit is the lead's fit as its profile is now.
+   */
+  async scoreHistory(leadId: string, now: string, maySee: (owner: Lead['owner']) => boolean = () => true): Promise<{ rulesetVersion?: string; points: ScorePoint[] }> {
+    const lead = await this.deps.leads.getLead(leadId);
+    if (!lead) throw new NotFound(`No lead with id ${leadId}`);
+    if (!maySee(lead.owner)) throw new Forbidden(`Lead ${leadId} is not yours: sales reps see the leads they own`);
+    const state = lead.score;
+    const ruleset = state ? (await this.deps.rulesets.get(state.rulesetVersion))?.ruleset : undefined;
+    if (!state || !ruleset) return { points: [] };
+    const events = await this.deps.events.eventsOf({ kind: 'lead', id: leadId });
+    return { rulesetVersion: ruleset.version, points: scoreTimeline(events, scoringView(lead), ruleset, now, state.engagementSince) };
   }
 }

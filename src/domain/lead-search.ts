@@ -9,6 +9,7 @@ export const LeadFilter = z.object({
   stage: z.enum(LIFECYCLE_STAGES).optional(),
   grade: z.enum(GRADES).optional(),
   owner: z.string().trim().min(1).max(100).optional().meta({ description: "The owning rep's id." }),
+  segment: z.uuid('must be a segment id (UUID)').optional().meta({ description: 'Members of this tracked saved segment only.' }),
 });
 export type LeadFilter = z.output<typeof LeadFilter>;
 

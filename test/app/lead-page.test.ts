@@ -67,3 +67,25 @@ describe('the lead page', () => {
     await expect(page.show('lead-2', '2026-11-22T10:01:00.000Z')).rejects.toEqual(new NotFound('No lead with id lead-2'));
   });
 });
+
+describe("the lead's score over time", () => {
+  it('replays the events through the kept ruleset: a point after each event, then now, ending at the score the page shows', async () => {
+    const now = '2026-12-22T10:00:00.000Z';
+    const history = await page.scoreHistory('lead-1', now);
+    expect(history.rulesetVersion).toBe(starterRuleset.version);
+    expect(history.points.map((point) => point.at)).toEqual([...EVENTS.map((recorded) => recorded.occurredAt), now]);
+    const engagement = history.points.map((point) => point.engagement);
+    expect(engagement.slice(0, 4)).toEqual([...engagement.slice(0, 4)].sort((a, b) => a - b));
+    expect(engagement[4]).toBeLessThan(engagement[3] ?? 0);
+    expect(history.points.every((point) => point.fit === 65)).toBe(true);
+    const shown = await page.show('lead-1', now);
+    expect(history.points.at(-1)).toMatchObject({ fit: shown.score?.fit, engagement: shown.score?.engagement, total: shown.score?.total });
+  });
+
+  it('has no points for an unscored lead, hides another rep\'s lead, and answers NotFound for no lead', async () => {
+    store.put(prospect);
+    expect(await page.scoreHistory('lead-1', '2026-11-22T10:01:00.000Z')).toEqual({ points: [] });
+    await expect(page.scoreHistory('lead-1', '2026-11-22T10:01:00.000Z', () => false)).rejects.toThrow(/not yours/);
+    await expect(page.scoreHistory('lead-2', '2026-11-22T10:01:00.000Z')).rejects.toEqual(new NotFound('No lead with id lead-2'));
+  });
+});

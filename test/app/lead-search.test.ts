@@ -13,7 +13,7 @@ function lead(n: number, fields: Partial<Lead> = {}): Lead {
 const score = (grade: ScoreState['grade'], total: number) => ({ grade, total, fit: total, engagement: 0, engagementAt: touch.at, qualified: total >= 50 }) as ScoreState;
 
 /** The listing in memory: one partition in id order; a cursor is the index of the next lead. */
-function memoryListing(leads: readonly Lead[]): LeadListingPort & { reads: number } {
+function memoryListing(leads: readonly Lead[], segments: Readonly<Record<string, { tracked: boolean; members: readonly string[] }>> = {}): LeadListingPort & { reads: number } {
   const sorted = [...leads].sort((a, b) => a.id.localeCompare(b.id));
   const at = (cursor: LeadCursor) => (cursor.startKey ? sorted.findIndex((item) => item.id === cursor.startKey?.gsi1sk) + 1 : 0);
   const port = {
@@ -25,7 +25,21 @@ function memoryListing(leads: readonly Lead[]): LeadListingPort & { reads: numbe
       const last = page.at(-1);
       return { leads: page, ...(last && start + limit < sorted.length ? { cursor: port.cursorAfter(last.id) } : {}) };
     },
-    cursorAfter: (leadId: string) => ({ shard: 0, startKey: { pk: `LEAD#${leadId}`, sk: 'PROFILE', gsi1pk: `LEADS#${LEAD_LISTING_SHARDS[0]}`, gsi1sk: leadId } }),
+    async segmentMembersPage(segmentId: string, limit: number, cursor: LeadCursor) {
+      port.reads += 1;
+      const members = sorted.filter((item) => segments[segmentId]?.members.includes(item.id));
+      const start = cursor.startKey ? members.findIndex((item) => item.id === cursor.startKey?.gsi1sk) + 1 : 0;
+      const page = members.slice(start, start + limit);
+      const last = page.at(-1);
+      return { leads: page, ...(last && start + limit < members.length ? { cursor: port.cursorAfter(last.id, segmentId) } : {}) };
+    },
+    cursorAfter: (leadId: string, segmentId?: string) => ({
+      shard: 0,
+      startKey: segmentId
+        ? { pk: `LEAD#${leadId}`, sk: `SEGMENT#${segmentId}`, gsi1pk: `MEMBERS#${segmentId}#${LEAD_LISTING_SHARDS[0]}`, gsi1sk: leadId }
+        : { pk: `LEAD#${leadId}`, sk: 'PROFILE', gsi1pk: `LEADS#${LEAD_LISTING_SHARDS[0]}`, gsi1sk: leadId },
+    }),
+    segmentTracked: async (segmentId: string) => segments[segmentId]?.tracked,
     leadIdForEmail: async (email: string) => sorted.find((item) => item.email === email)?.id,
     getLeads: async (ids: readonly string[]) => sorted.filter((item) => ids.includes(item.id)),
   };
@@ -92,5 +106,33 @@ describe('lead search', () => {
       await expect(search.search({}, 50, cursor)).rejects.toThrow(InvalidInput);
       await expect(search.search({}, 50, cursor)).rejects.toMatchObject({ issues: [{ field: 'cursor' }] });
     }
+  });
+
+  it("pages through a tracked segment's members alone, with the other filters, and refuses another list's cursor", async () => {
+    const SEGMENT = '11111111-1111-4111-8111-111111111111';
+    const leads = Array.from({ length: 60 }, (_, n) => lead(n, { company: n % 2 ? 'Odd Co' : 'Even Co' }));
+    const members = leads.filter((_, n) => n % 3 === 0).map((member) => member.id);
+    const listing = memoryListing(leads, { [SEGMENT]: { tracked: true, members } });
+    const search = new LeadSearch(listing);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await search.search({ segment: SEGMENT }, 7, cursor);
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(members);
+    expect((await search.search({ segment: SEGMENT, q: 'odd' }, 50)).items.map((item) => item.email)).toEqual(
+      Array.from({ length: 60 }, (_, n) => n).filter((n) => n % 3 === 0 && n % 2 === 1).map((n) => `person-${n}@example.com`),
+    );
+    const listCursor = (await search.search({}, 5)).nextCursor;
+    await expect(search.search({ segment: SEGMENT }, 5, listCursor)).rejects.toMatchObject({ issues: [{ field: 'cursor' }] });
+  });
+
+  it('refuses a segment that is not saved or not tracked, naming the segment', async () => {
+    const UNTRACKED = '22222222-2222-4222-8222-222222222222';
+    const search = new LeadSearch(memoryListing([lead(1)], { [UNTRACKED]: { tracked: false, members: [] } }));
+    await expect(search.search({ segment: UNTRACKED }, 50)).rejects.toMatchObject({ issues: [{ field: 'segment', message: expect.stringMatching(/not tracked/) }] });
+    await expect(search.search({ segment: '33333333-3333-4333-8333-333333333333' }, 50)).rejects.toMatchObject({ issues: [{ field: 'segment' }] });
   });
 });

@@ -122,11 +122,16 @@ describe.skipIf(!available)('the console', () => {
     const why = page.getByRole('table').filter({ hasText: 'Points now' });
     expect(await why.textContent()).toContain('Webinar registration');
     expect(await why.textContent()).toContain('Demo page view');
+    // Fit and engagement over time, replayed from the lead's events, drawn beside the ledger.
+    await page.getByRole('img', { name: 'Fit and engagement over time' }).waitFor(UI);
     await checkAccessibility(page, 'lead');
 
     await page.getByRole('button', { name: 'Accept' }).click();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Recorded' }).textContent(), UI).toBe('Recorded: the lead is now sql.');
     expect(((await getLead(leadId)) as unknown as { stage: string }).stage).toBe('sql');
+    await page.goto(consoleUrl('inbox'));
+    await page.getByRole('heading', { name: /^Team inbox/ }).waitFor(UI);
+    await checkAccessibility(page, 'team inbox');
     await context.close();
   });
 
@@ -299,7 +304,7 @@ describe.skipIf(!available)('the console', () => {
   it('a sales rep sees no scoring in the navigation, the scoring page says it is not for its role, and the API refuses it (403)', { timeout: 60_000 }, async () => {
     const rep = await routeLeadsToOwnRep();
     const { context, page } = await signedIn('sales', rep.name);
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Leads', 'Reports']);
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Leads', 'Team inbox', 'Reports']);
     await page.goto(consoleUrl('scoring'));
     await expect.poll(() => page.getByRole('alert').textContent(), UI).toBe('Your role (sales) cannot use this page.');
     // The console only hides what the role cannot do: the API itself refuses the rep's token.

@@ -303,3 +303,47 @@ describe('sales feedback from the console', () => {
     expect(response.body.issues).toEqual([{ field: 'actor', message: 'is required: name who gives the feedback' }]);
   });
 });
+
+describe('the team inbox routes', () => {
+  const asCaller = async (authorizer: Record<string, unknown>, method: string, path: string, route: string, options: { body?: unknown; pathParameters?: Record<string, string> } = {}) => {
+    const response = await handler(
+      httpEvent({
+        method,
+        path,
+        route,
+        authorizer,
+        ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
+        headers: { 'content-type': 'application/json' },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      }),
+      context,
+    );
+    return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
+  };
+  const inbox = (authorizer: Record<string, unknown>) => asCaller(authorizer, 'GET', '/v1/admin/team-inbox', '/v1/admin/team-inbox');
+  const claim = (authorizer: Record<string, unknown>, body: unknown) =>
+    asCaller(authorizer, 'POST', `/v1/admin/team-inbox/${LEAD_ID}/claim`, '/v1/admin/team-inbox/{leadId}/claim', { body, pathParameters: { leadId: LEAD_ID } });
+
+  it('refuses a marketer with 403: the inbox is sales work', async () => {
+    expect((await inbox(consoleUser('marketer-mia', ['marketer']))).status).toBe(403);
+    expect((await claim(consoleUser('marketer-mia', ['marketer']), { rulesetVersion: 'v1', qualification: 1 })).status).toBe(403);
+  });
+
+  it('asks an admin to name the team, with 400 naming team', async () => {
+    const response = await inbox(consoleUser('admin-ada', ['admin']));
+    expect(response.status).toBe(400);
+    expect(response.body.issues).toEqual([{ field: 'team', message: expect.stringContaining('is required') }]);
+  });
+
+  it("refuses a rep's claim for someone else, or without the qualification, with 400 naming the field, and writes nothing", async () => {
+    const rep = consoleUser('rep-ana', ['sales']);
+    const forOther = await claim(rep, { rulesetVersion: 'v1', qualification: 1, repId: 'rep-budi' });
+    expect(forOther.status).toBe(400);
+    expect(forOther.body.issues).toEqual([{ field: 'repId', message: expect.stringContaining('must be you (rep-ana)') }]);
+    const unnamed = await claim(rep, { rulesetVersion: 'v1' });
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.issues).toEqual([expect.objectContaining({ field: 'qualification' })]);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(lead()?.owner).toBeUndefined();
+  });
+});

@@ -21,8 +21,8 @@ describe('roles declared on the routes', () => {
     expect(openTo('admin')).toEqual(adminRoutes.map((route) => route.operationId).sort());
   });
 
-  it('sales: who they are, their leads and feedback on them, the reason lists, the handoff report; nothing else', () => {
-    expect(openTo('sales')).toEqual(['getHandoffReport', 'getLead', 'getMe', 'getSalesReasons', 'giveFeedback', 'listLeads']);
+  it("sales: who they are, their leads (with their score over time) and feedback on them, their team's inbox, the reason lists, the handoff report; nothing else", () => {
+    expect(openTo('sales')).toEqual(['claimInboxLead', 'getHandoffReport', 'getLead', 'getLeadScoreHistory', 'getMe', 'getSalesReasons', 'getTeamInbox', 'giveFeedback', 'listLeads']);
   });
 
   it('marketer: scoring, segments, templates, campaigns, forms, sources and reports, but no settings, webhooks, suppressions, erasure or bulk writes', () => {

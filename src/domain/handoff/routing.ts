@@ -180,3 +180,24 @@ export type KeepAttempt = 'kept' | 'already-decided' | 'owner-changed' | 'confli
 
 /** The outcome of one attempt to hand a lead to a rep; anything but `assigned` means look again. */
 export type AssignAttempt = 'assigned' | 'already-decided' | 'lead-has-owner' | 'rep-full' | 'conflict';
+
+/** A qualification waiting in its team's inbox: routing found every rep of the team at capacity. */
+export interface InboxEntry extends AssignmentKey {
+  readonly teamId: string;
+  readonly waitingSince: string;
+}
+
+/**
+ * The outcome of a rep's claim on a waiting qualification: `not-waiting` when it is no longer in the
+ * team's inbox (another rep claimed it first), `lead-has-owner` when the lead got an owner otherwise.
+ */
+export type ClaimAttempt = 'claimed' | 'not-waiting' | 'lead-has-owner' | 'conflict';
+
+/** The team a rep belongs to (a rep is in one team), with the rep. */
+export function teamOfRep(config: RoutingConfig, repId: string): { team: RoutingTeam; rep: RoutingRep } | undefined {
+  for (const team of config.teams) {
+    const rep = team.reps.find((candidate) => candidate.id === repId);
+    if (rep) return { team, rep };
+  }
+  return undefined;
+}

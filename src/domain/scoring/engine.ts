@@ -713,6 +713,48 @@ export function replayScore(events: readonly ScoredEvent[], lead: Readonly<Recor
   return { score, qualifications };
 }
 
+/** One point of a lead's score over time: fit, engagement and total as they stood at `at`. */
+export interface ScorePoint {
+  readonly at: string;
+  readonly fit: number;
+  readonly engagement: number;
+  readonly total: number;
+  readonly qualified: boolean;
+}
+
+/** The most points a timeline gives: the latest ones (a chart of a lead's score needs no more). */
+export const MAX_TIMELINE_POINTS = 400;
+
+/**
+ * A lead's score over time, derived on read with no write per event: the history replayed through
+ * `ruleset` (as `replay`, recycle included), the score read just after each event and again at `now`,
+ * so engagement's decay between events shows. Fit rules see the lead as it is now: the profile's past
+ * values are not kept, so fit is today's fit along the whole line. At most MAX_TIMELINE_POINTS, the latest.
+ */
+export function scoreTimeline(events: readonly ScoredEvent[], lead: Readonly<Record<string, unknown>>, ruleset: Ruleset, now: string, recycledAt?: string): ScorePoint[] {
+  const unique = [...new Map(events.map((event) => [event.id, { ...event, occurredAt: normalised(event.occurredAt) }])).values()];
+  unique.sort((a, b) => compareEvents({ at: a.occurredAt, eventId: a.id }, { at: b.occurredAt, eventId: b.id }));
+  const prepared = prepare(ruleset);
+  let score: LeadScore | undefined;
+  let recycle = recycledAt ? normalised(recycledAt) : undefined;
+  const points: ScorePoint[] = [];
+  const pointAt = (current: LeadScore, at: string): ScorePoint => {
+    const read = current.readAt(at);
+    return { at: read.asOf, fit: round(read.fit), engagement: round(read.engagement), total: round(read.total), qualified: read.qualified };
+  };
+  for (const event of unique) {
+    if (recycle && event.occurredAt >= recycle) {
+      if (score) score = new LeadScore(prepared, lead, recycledScore(score.state(), recycle));
+      recycle = undefined;
+    }
+    score ??= new LeadScore(prepared, lead, initialState(ruleset, event.occurredAt));
+    if (!score.apply(event)) continue;
+    points.push(pointAt(score, event.occurredAt));
+  }
+  if (score && normalised(now) > (points.at(-1)?.at ?? '')) points.push(pointAt(score, now));
+  return points.slice(-MAX_TIMELINE_POINTS);
+}
+
 /**
  * Scores a lead's history under a newly active ruleset. The qualification carries over: a lead that
  * was qualified and still is keeps its qualification (so it is not alerted twice); one that was not

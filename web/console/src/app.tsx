@@ -25,6 +25,7 @@ const CarePage = lazy(() => import('./pages/care'));
 const ReportsPage = lazy(() => import('./pages/reports'));
 const FormsPage = lazy(() => import('./pages/forms'));
 const SettingsPage = lazy(() => import('./pages/settings'));
+const TeamInboxPage = lazy(() => import('./pages/team-inbox'));
 
 export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
   const [session, setSession] = useState<Session | undefined>(storedSession);
@@ -69,7 +70,8 @@ export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
         <Layout session={session} onSignOut={signOut}>
           <Routes>
             <Route index element={<Navigate to="/leads" replace />} />
-            <Route path="leads" element={allowed('leads', <LeadsPage />)} />
+            <Route path="leads" element={allowed('leads', <LeadsPage session={session} />)} />
+            <Route path="inbox" element={allowed('inbox', <TeamInboxPage session={session} />)} />
             <Route path="leads/:leadId" element={allowed('leads', <LeadPage session={session} />)} />
             <Route path="scoring" element={allowed('scoring', <ScoringPage />)} />
             <Route path="scoring/:version" element={allowed('scoring', <RulesetPage />)} />

@@ -4,6 +4,7 @@ import type { Role } from './session';
 /** The console's sections and who may use each. The API enforces roles; this only hides what a role cannot do. */
 export const SECTIONS = [
   { path: 'leads', label: 'nav.leads', roles: ['admin', 'marketer', 'sales'] },
+  { path: 'inbox', label: 'nav.inbox', roles: ['admin', 'sales'] },
   { path: 'scoring', label: 'nav.scoring', roles: ['admin', 'marketer'] },
   { path: 'segments', label: 'nav.segments', roles: ['admin', 'marketer'] },
   { path: 'templates', label: 'nav.templates', roles: ['admin', 'marketer'] },

@@ -7,6 +7,7 @@ import { getSalesReasons, giveFeedback } from '../../../../functions/sales-feedb
 import { useApi } from '../api';
 import { BarChart, COLOURS } from '../charts';
 import { CustomerCare } from '../customer-care';
+import { ScoreHistory } from '../score-history';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
 import type { Session } from '../session';
@@ -188,6 +189,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
                   { label: text('leads.engagement'), values: ledger.map((tally) => (tally.score === 'fit' ? 0 : tally.current)), colour: COLOURS.engagement },
                 ]}
               />
+              <ScoreHistory leadId={leadId} />
             </>
           ) : (
             <p>{text('lead.none')}</p>

@@ -2,18 +2,27 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { listLeads } from '../../../../functions/get-lead/routes';
+import { listSegments } from '../../../../functions/manage-segments/routes';
 import { LIFECYCLE_STAGES } from '../../../../src/domain/handoff/lifecycle';
 import { GRADES } from '../../../../src/domain/scoring/ruleset';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
+import type { Session } from '../session';
 
-const FILTERS = ['q', 'stage', 'grade', 'owner'] as const;
+const FILTERS = ['q', 'stage', 'grade', 'owner', 'segment'] as const;
 const PAGE_SIZE = 50;
 
 /** The lead list: filters in the address (so a search can be bookmarked), pages by cursor, server-side. */
-export default function LeadsPage() {
+export default function LeadsPage({ session }: { readonly session: Session }) {
   const api = useApi();
+  // Tracked segments (the ones the list can filter by) for those who may read segments.
+  const segments = useQuery({
+    queryKey: ['segments', 'tracked'],
+    queryFn: async () => (await api.call(listSegments, { query: { limit: '200' } })).items.filter((segment) => segment.tracked === true),
+    enabled: session.role !== 'sales',
+    staleTime: 60_000,
+  });
   const { text, formatDate } = useI18n();
   const [params, setParams] = useSearchParams();
   const [sortByScore, setSortByScore] = useState(false);
@@ -81,6 +90,19 @@ export default function LeadsPage() {
           {text('leads.owner')}
           <input name="owner" defaultValue={filter.owner ?? ''} />
         </label>
+        {segments.data && segments.data.length > 0 && (
+          <label>
+            {text('leads.segment')}
+            <select name="segment" defaultValue={filter.segment ?? ''}>
+              <option value="">{text('leads.any')}</option>
+              {segments.data.map((segment) => (
+                <option key={segment.id} value={segment.id}>
+                  {segment.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <button type="submit" className="primary">
           {text('leads.find')}
         </button>
