@@ -218,8 +218,9 @@ export const manifest: Manifest = {
       access: ['bus:put', 'scheduler:manage'],
       // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
       // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with;
-      // the send-time policy item (SETTINGS); the list of campaigns is the CAMPAIGNS index partition.
-      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS'], write: ['CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'CAMPAIGNS'] } },
+      // the send-time policy item (SETTINGS); the list of campaigns is the CAMPAIGNS index partition; the
+      // average customer lifespan projected lifetime values use (CARE).
+      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS', 'CARE'], write: ['CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'CAMPAIGNS'] } },
     },
     {
       name: 'manage-journeys',
@@ -251,7 +252,7 @@ export const manifest: Manifest = {
       maxBodyBytes: 64 * 1024,
       access: [],
       // Segment definitions (SEGMENT#, listed on SEGMENTS); previews as manage-campaigns reads them.
-      table: { read: ['SEGMENT#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#'] } },
+      table: { read: ['SEGMENT#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#'] } },
     },
     {
       name: 'manage-templates',
@@ -512,8 +513,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 60,
       memoryMb: 512,
       access: ['bus:put'],
-      // Walks one LEADS# shard per chain, reads each lead's score and history (LEAD#), counts pages on the campaign (CAMPAIGN#).
-      table: { read: ['CAMPAIGN#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
+      // Walks one LEADS# shard per chain, reads each lead's score and history (LEAD#), counts pages on the campaign (CAMPAIGN#);
+      // the average customer lifespan (CARE).
+      table: { read: ['CAMPAIGN#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'send-campaign',
@@ -626,8 +628,8 @@ export const manifest: Manifest = {
       memoryMb: 256,
       access: ['bus:put'],
       // The lead, its score, events and memberships (LEAD#), the tracked segments (SEGMENTS on gsi1) and
-      // the rulesets scores are decayed with.
-      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#'], query: { gsi1: ['SEGMENTS'] } },
+      // the rulesets scores are decayed with; the average customer lifespan (CARE).
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['LEAD#'], query: { gsi1: ['SEGMENTS'] } },
     },
     {
       name: 'sales-feedback',
@@ -735,9 +737,10 @@ export const manifest: Manifest = {
       // enrolments, step claims (expired, not deleted, when an effect failed), tasks, stage transitions and consent
       // records; the lead's events, score and the rulesets scoring it (goals and branches see the lead as
       // segments do); suppressions; the routing (notify) and reps' open counts a stage change frees; the
-      // send-time policy (SETTINGS) and each lead's marketing send ledger (LEAD#) it counts emails on.
+      // send-time policy (SETTINGS) and each lead's marketing send ledger (LEAD#) it counts emails on; the
+      // average customer lifespan segments value customers with (CARE).
       table: {
-        read: ['JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING', 'SETTINGS'],
+        read: ['JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING', 'SETTINGS', 'CARE'],
         write: ['JOURNEY#', 'LEAD#', 'ROUTING#REP#'],
         query: { gsi1: ['JOURNEYS'] },
       },

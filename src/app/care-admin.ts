@@ -2,8 +2,8 @@ import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import type { EventPublisher, LeadReader, Log } from './ports';
 import type { StageChanges } from './stage-changes';
 import type { ChurnRiskFormula, StoredRiskFormula } from '../domain/care/churn-risk';
-import { customerView, hasReason, type CareSettings, type CustomerCare, type CustomerView } from '../domain/care/customer';
-import { averageLifespan, lifespanDays, lifetimeValue, type LifespanStats, type LifetimeValue } from '../domain/care/lifetime-value';
+import { customerFields, hasReason, type CareSettings, type CustomerCare, type CustomerView } from '../domain/care/customer';
+import { lifespanDays, lifetimeValue, type Lifespan, type LifetimeValue } from '../domain/care/lifetime-value';
 import { careReport, type CareReport } from '../domain/care/report';
 import type { SurveyAnswer, SurveySend } from '../domain/care/surveys';
 import type { Ticket } from '../domain/care/tickets';
@@ -18,7 +18,8 @@ export interface CareAdminStore {
   activeFormula(): Promise<StoredRiskFormula>;
   saveFormula(formula: ChurnRiskFormula, previousVersion: number, at: string): Promise<StoredRiskFormula | 'version-changed'>;
   saveCare(lead: Pick<Lead, 'id' | 'version'>, care: CustomerCare, at: string): Promise<'saved' | 'lead-changed'>;
-  lifespanStats(): Promise<LifespanStats | undefined>;
+  /** The average customer lifespan, learned or configured: the figure segments and scoring value customers with. */
+  lifespan(): Promise<Lifespan>;
   addChurnedLifespan(leadId: string, churnedAt: string, days: number): Promise<void>;
   ticketsOpenedIn(month: string): Promise<readonly Ticket[]>;
   answersIn(month: string): Promise<readonly SurveySend[]>;
@@ -116,9 +117,8 @@ export class CareAdmin {
   async customer(leadId: string, now: string): Promise<CustomerCarePage> {
     const lead = await this.deps.leads.getLead(leadId);
     if (!lead) throw new NotFound(`No lead with id ${leadId}`);
-    const { lifespan } = await this.deps.store.settings();
-    const learned = averageLifespan(await this.deps.store.lifespanStats(), lifespan);
-    return { leadId, fields: customerView(lead.care, now), care: lead.care ?? {}, lifetimeValue: lifetimeValue(lead.purchases, learned, now) };
+    const lifespan = await this.deps.store.lifespan();
+    return { leadId, fields: customerFields(lead, now, lifespan), care: lead.care ?? {}, lifetimeValue: lifetimeValue(lead.purchases, lifespan, now) };
   }
 
   async report(months: readonly string[]): Promise<CareReport> {

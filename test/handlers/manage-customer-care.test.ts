@@ -119,10 +119,32 @@ describe('manage-customer-care: SDK faults are answered 503 and lose nothing', (
   });
 
   it('never answers 200 for settings DynamoDB did not take', async () => {
-    dynamo.on(PutCommand).rejects(Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $metadata: {} }));
+    const fault = Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $metadata: {} });
+    dynamo.on(PutCommand).rejects(fault);
+    dynamo.on(TransactWriteCommand).rejects(fault);
     const response = await call('PUT', '/v1/admin/care/settings', { ...DEFAULT_CARE_SETTINGS, surveyGapDays: 30 });
     expect(response.statusCode).toBeGreaterThanOrEqual(500);
     table.attach(dynamo);
     expect((await call('GET', '/v1/admin/care/settings')).body).toMatchObject({ surveyGapDays: DEFAULT_CARE_SETTINGS.surveyGapDays });
+  });
+});
+
+describe('manage-customer-care: the average lifespan is kept in one item', () => {
+  const lifespans = { pk: 'CARE', sk: 'LIFESPANS' };
+  const customerPage = () => call('GET', `/v1/admin/customers/${LEAD_ID}/care`, undefined, '/v1/admin/customers/{leadId}/care', { leadId: LEAD_ID });
+
+  it('values customers with the configured lifespan the settings save beside the churned count, then with the learned one', async () => {
+    expect((await call('PUT', '/v1/admin/care/settings', { ...DEFAULT_CARE_SETTINGS, lifespan: { configuredYears: 7, minimumChurned: 2 } })).statusCode).toBe(200);
+    expect(table.get(lifespans)).toMatchObject({ configuredYears: 7, minimumChurned: 2 });
+    expect((await customerPage()).body).toMatchObject({ lifetimeValue: { lifespan: { years: 7, source: 'configured' } }, fields: { lifespanYears: 7 } });
+
+    table.put({ ...lifespans, ...table.get(lifespans), churned: 2, totalDays: 2 * 365.25 });
+    expect((await customerPage()).body).toMatchObject({ lifetimeValue: { lifespan: { years: 1, source: 'learned', churnedCustomers: 2 } }, fields: { lifespanYears: 1 } });
+  });
+
+  it('reads the lifespan settings saved before they were kept beside the churned count', async () => {
+    table.put({ pk: 'CARE', sk: 'SETTINGS', settings: { ...DEFAULT_CARE_SETTINGS, lifespan: { configuredYears: 4, minimumChurned: 5 } } });
+    table.put({ ...lifespans, churned: 1, totalDays: 100 });
+    expect((await customerPage()).body).toMatchObject({ lifetimeValue: { lifespan: { years: 4, source: 'configured', churnedCustomers: 1 } } });
   });
 });
