@@ -780,14 +780,15 @@ export const manifest: Manifest = {
       description: 'After the sale: survey, reason and trigger settings, the versioned churn-risk formula, ticket intake, survey requests, churn with exit reasons, a customer\'s record with projected lifetime value, and the care report.',
       entry: 'functions/manage-customer-care/handler.ts',
       trigger: { kind: 'http', routes: manageCustomerCareRoutes, audience: 'admin' },
-      emits: [DetailType.TicketRecorded, DetailType.SurveyDue, DetailType.LeadStageChanged],
+      emits: [DetailType.TicketRecorded, DetailType.SurveyDue, DetailType.LeadStageChanged, DetailType.ReassessmentDue],
       timeoutSeconds: 29,
       memoryMb: 256,
       maxBodyBytes: 64 * 1024,
       // Seals the help desk's secret under the signing-key ring.
       access: ['bus:put', 'secret:signing-keys'],
       // Settings, formula versions, lifespans, help desk (CARE); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
-      // the report reads the monthly care partitions (CARE#), stage transitions (TRANSITIONS#) and each lead's risk band (LEADS# shards).
+      // the report reads the monthly care partitions (CARE#), stage transitions (TRANSITIONS#) and each lead's risk band (LEADS# shards);
+      // the timer backfill walks the LEADS# shards for each lead's stage.
       table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#', 'CARE'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
     },
     {

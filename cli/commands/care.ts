@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
+import { CliError } from '../errors';
 import { readDataFile } from '../files';
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
@@ -91,6 +92,27 @@ export function registerCare(program: Command, context: CommandContext): void {
     .argument('<leadId>')
     .action(async (leadId: string) => {
       io.out(json(expectOk(await (await api()).getCustomerCare(leadId), `Reading customer ${leadId}`)));
+    });
+
+  care
+    .command('backfill-timers')
+    .description("give every existing customer its daily churn-risk reassessment timer (safe to repeat; resume with --from)")
+    .option('--from <cursor>', 'resume after the page that printed this cursor')
+    .option('--page <leads>', 'leads looked at per call', '500')
+    .action(async (options: { from?: string; page: string }) => {
+      const limit = Number(options.page);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--page must be a whole number from 1 to 1000');
+      let cursor = options.from;
+      let scanned = 0;
+      let customers = 0;
+      do {
+        const page = expectOk(await (await api()).backfillReassessmentTimers({ ...(cursor ? { cursor } : {}), limit }), 'Backfilling reassessment timers');
+        scanned += Number(page.scanned);
+        customers += Number(page.customers);
+        cursor = typeof page.cursor === 'string' ? page.cursor : undefined;
+        io.out(`${scanned} leads looked at, ${customers} customers given a timer${cursor ? ` (resume with --from ${cursor})` : ''}`);
+      } while (cursor);
+      io.out('every customer has its daily reassessment timer (set when each is reassessed, within minutes)');
     });
 
   care

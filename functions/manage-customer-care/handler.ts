@@ -3,6 +3,7 @@ import { CareStore } from '../../src/adapters/care-store';
 import { documentClient, eventBridgeClient, secretsManagerClient } from '../../src/adapters/clients';
 import { EmailIndex } from '../../src/adapters/email-index';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
@@ -31,6 +32,7 @@ const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET,
 const admin = new CareAdmin({
   store: care,
   leads,
+  listing: new LeadListing(client, config.TABLE_NAME),
   stageChanges: new StageChanges({ leads, lifecycle, publisher, logger }),
   churnedIn: (month) => lifecycle.transitionsInMonth(month),
   publisher,
@@ -40,6 +42,8 @@ const tickets = new TicketIntake({ leads, emails: new EmailIndex(client, config.
 
 /** Months shown when the request names no start. */
 const DEFAULT_MONTHS = 6;
+/** Leads a timer backfill call looks at when the request names no limit: a few seconds of reads and events. */
+const DEFAULT_BACKFILL_PAGE = 500;
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageCustomerCareRoutes, {
   getCareSettings: async () => json(200, await admin.settings()),
@@ -62,6 +66,8 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
 
   churnCustomer: async ({ params: { leadId }, body }, event) => json(200, await admin.churn(leadId, body.reason, body.actor, event.requestContext.requestId)),
   getCustomerCare: async ({ params: { leadId } }) => json(200, await admin.customer(leadId, new Date().toISOString())),
+
+  backfillReassessmentTimers: async ({ body }, event) => json(200, await admin.backfillTimers(body.cursor, body.limit ?? DEFAULT_BACKFILL_PAGE, event.requestContext.requestId)),
 
   getCareReport: async ({ query }) => {
     const to = query.to ?? new Date().toISOString().slice(0, 7);

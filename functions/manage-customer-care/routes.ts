@@ -156,6 +156,34 @@ export const getCareReport = defineRoute({
   responses: { 200: { description: 'The report.', schema: z.record(z.string(), z.unknown()) } },
 });
 
+export const backfillReassessmentTimers = defineRoute({
+  operationId: 'backfillReassessmentTimers',
+  method: 'POST',
+  path: '/v1/admin/care/reassessment-timers',
+  roles: ADMIN_ONLY,
+  summary: "Give every existing customer its daily churn-risk reassessment timer, a page of leads at a time",
+  description:
+    'Customers who became customers before the daily reassessment existed get their timer only at their next ticket, answer, purchase or stage change. ' +
+    'Each call walks `limit` leads of the listing from `cursor` and asks for a reassessment of each customer among them (`care.reassessment-due`); the ' +
+    'reassessment puts or moves the one timer per customer, so repeating a page, or the whole walk, changes nothing more. Call again with the returned ' +
+    '`cursor` until none comes back (`leadflow care backfill-timers` does).',
+  request: {
+    body: {
+      schema: z.strictObject({
+        cursor: z.string().max(2000).optional().describe('The `cursor` of the previous page; absent: from the start.'),
+        limit: z.int().min(1).max(1000).optional().describe('Leads to look at in this call (default 500).'),
+      }),
+    },
+  },
+  responses: {
+    200: {
+      description: 'One page done.',
+      schema: z.object({ scanned: z.int(), customers: z.int().describe('Customers asked for a reassessment.'), cursor: z.string().optional().describe('Absent once every lead was looked at.') }),
+    },
+  },
+  errors: { 503: 'The bus refused part of the page; repeat the same call.' },
+});
+
 export const manageCustomerCareRoutes = [
   getCareSettings,
   replaceCareSettings,
@@ -167,4 +195,5 @@ export const manageCustomerCareRoutes = [
   churnCustomer,
   getCustomerCare,
   getCareReport,
+  backfillReassessmentTimers,
 ] as const;

@@ -30,12 +30,21 @@ export class LeadListing {
     return { leads: await withScores(page.items, this.client, this.tableName), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
+  /** One page of leads' ids and lifecycle stages only (a small projection), for walks that pick leads by stage. */
+  async stagesPage(limit: number, cursor: LeadCursor): Promise<{ leads: { id: string; stage?: string }[]; cursor?: LeadCursor }> {
+    const page = await this.listingPage(limit, cursor, { projection: '#id, #stage', names: { '#id': 'id', '#stage': 'stage' } });
+    return {
+      leads: page.items.map((item) => ({ id: String(item.id), ...(typeof item.stage === 'string' ? { stage: item.stage } : {}) })),
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+    };
+  }
+
   /** The position just after this lead in the listing, as a page ending with it would give. */
   cursorAfter(leadId: string): LeadCursor {
     return { shard: LEAD_LISTING_SHARDS.indexOf(leadId.charAt(0)), startKey: { ...keys.lead(leadId), ...keys.leadListing(leadId) } };
   }
 
-  private async listingPage(limit: number, cursor: LeadCursor, options: { projection?: string; withinShard?: boolean }) {
+  private async listingPage(limit: number, cursor: LeadCursor, options: { projection?: string; names?: Record<string, string>; withinShard?: boolean }) {
     let shard = cursor.shard;
     let startKey = cursor.startKey;
     const lastShard = options.withinShard ? shard : LEAD_LISTING_SHARDS.length - 1;
@@ -48,6 +57,7 @@ export class LeadListing {
           KeyConditionExpression: 'gsi1pk = :shard',
           ExpressionAttributeValues: { ':shard': `LEADS#${LEAD_LISTING_SHARDS[shard]}` },
           ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+          ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
           ExclusiveStartKey: startKey,
           Limit: limit - items.length,
         }),

@@ -7,10 +7,11 @@ import { lifespanDays, lifetimeValue, type Lifespan, type LifetimeValue } from '
 import { careReport, type CareReport } from '../domain/care/report';
 import type { SurveyAnswer, SurveySend } from '../domain/care/surveys';
 import type { Ticket } from '../domain/care/tickets';
-import { Conflict, InvalidInput, LeadBusy, NotFound } from '../domain/errors';
+import { Conflict, describeError, InvalidInput, LeadBusy, NotFound, Unavailable } from '../domain/errors';
 import { DetailType } from '../domain/events';
 import { transition, type StageTransition } from '../domain/handoff/lifecycle';
 import type { Lead } from '../domain/lead';
+import { decodeCursor, encodeCursor, LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
 
 export interface CareAdminStore {
   settings(): Promise<CareSettings>;
@@ -26,14 +27,31 @@ export interface CareAdminStore {
   riskDistribution(limit: number): Promise<NonNullable<CareReport['riskDistribution']>>;
 }
 
+/** Pages of every lead's id and lifecycle stage, from a cursor; no cursor back means the listing is done. */
+export interface LeadStagePages {
+  stagesPage(limit: number, cursor: LeadCursor): Promise<{ leads: readonly { readonly id: string; readonly stage?: string }[]; cursor?: LeadCursor }>;
+}
+
+/** One page of the timer backfill: how many leads were looked at, how many customers were asked for, where to go on. */
+export interface TimerBackfillPage {
+  readonly scanned: number;
+  readonly customers: number;
+  /** Absent once every lead has been looked at. */
+  readonly cursor?: string;
+}
+
 export interface CareAdminDependencies {
   readonly store: CareAdminStore;
+  readonly listing: LeadStagePages;
   readonly leads: LeadReader;
   readonly stageChanges: Pick<StageChanges, 'change'>;
   readonly churnedIn: (month: string) => Promise<readonly { readonly to: string; readonly reason?: string | undefined }[]>;
   readonly publisher: EventPublisher;
   readonly log: Log;
 }
+
+/** When to repeat a backfill page the bus refused. */
+const BUS_RETRY_AFTER_SECONDS = 2;
 
 /** The most leads the report's risk distribution counts within the API's 30 s. */
 const RISK_DISTRIBUTION_LIMIT = 50_000;
@@ -114,6 +132,25 @@ export class CareAdmin {
     throw new LeadBusy(leadId, OPTIMISTIC_ATTEMPTS);
   }
 
+  /**
+   * Gives every customer its daily reassessment timer, a page of leads at a time: customers made before
+   * the timers existed get one only at their next care event. Each customer of the page gets a
+   * `care.reassessment-due` event; reassessing it puts (or moves) its one timer, so a page repeated
+   * after a failure or run twice changes nothing more. The returned cursor resumes the walk.
+   */
+  async backfillTimers(cursor: string | undefined, limit: number, correlationId: string): Promise<TimerBackfillPage> {
+    const page = await this.deps.listing.stagesPage(limit, cursor === undefined ? { shard: 0 } : parseCursor(cursor));
+    const customers = page.leads.filter((lead) => lead.stage === 'customer');
+    try {
+      await this.deps.publisher.publish(customers.map((lead) => ({ detailType: DetailType.ReassessmentDue, detail: { version: 1, correlationId, leadId: lead.id } })));
+    } catch (error) {
+      this.deps.log.error('Reassessment timers not requested', { customers: customers.length, error: describeError(error) });
+      throw new Unavailable('The bus refused part of this page; repeat the same call', BUS_RETRY_AFTER_SECONDS);
+    }
+    this.deps.log.info('Reassessment timers requested', { scanned: page.leads.length, customers: customers.length, done: !page.cursor });
+    return { scanned: page.leads.length, customers: customers.length, ...(page.cursor ? { cursor: encodeCursor(page.cursor) } : {}) };
+  }
+
   async customer(leadId: string, now: string): Promise<CustomerCarePage> {
     const lead = await this.deps.leads.getLead(leadId);
     if (!lead) throw new NotFound(`No lead with id ${leadId}`);
@@ -133,4 +170,23 @@ export class CareAdmin {
     const churned = transitions.flat().filter((change) => change.to === 'churned');
     return careReport(months, answers, tickets.flat(), churned, riskDistribution);
   }
+}
+
+/** A cursor as `backfillTimers` returned it; anything else is refused naming the field. */
+function parseCursor(text: string): LeadCursor {
+  let cursor: unknown;
+  try {
+    cursor = decodeCursor(text);
+  } catch {
+    throw InvalidInput.field('cursor', 'must be a cursor a previous page returned');
+  }
+  const { shard, startKey } = (typeof cursor === 'object' && cursor !== null ? cursor : {}) as { shard?: unknown; startKey?: unknown };
+  const validShard = Number.isInteger(shard) && (shard as number) >= 0 && (shard as number) < LEAD_LISTING_SHARDS.length;
+  // The listing index's own key, in the cursor's partition: DynamoDB would refuse any other start key with a 5xx-looking error.
+  const key = (typeof startKey === 'object' && startKey !== null ? startKey : {}) as Record<string, unknown>;
+  const validKey =
+    startKey === undefined ||
+    (Object.keys(key).sort().join() === 'gsi1pk,gsi1sk,pk,sk' && Object.values(key).every((value) => typeof value === 'string') && key.gsi1pk === `LEADS#${LEAD_LISTING_SHARDS[shard as number]}`);
+  if (!validShard || !validKey) throw InvalidInput.field('cursor', 'must be a cursor a previous page returned');
+  return cursor as LeadCursor;
 }
