@@ -25,6 +25,7 @@ import {
   getCareSettings,
   getCustomerCare,
   getRiskFormula,
+  mapHelpDeskRequesters,
   recordTickets,
   replaceCareSettings,
   requestSurvey,
@@ -83,6 +84,7 @@ export interface AdminApi {
   recordTickets(tickets: readonly Record<string, unknown>[]): Promise<AdminResponse>;
   requestSurvey(surveyId: string, request: { leadIds: string[]; requestId: string }): Promise<AdminResponse>;
   connectHelpDesk(helpDesk: { kind: string; secret?: string }): Promise<AdminResponse>;
+  mapHelpDeskRequesters(requesters: readonly Record<string, unknown>[]): Promise<AdminResponse>;
   churnCustomer(leadId: string, churn: { reason: string; actor: string }): Promise<AdminResponse>;
   getCustomerCare(leadId: string): Promise<AdminResponse>;
   getCareReport(months: { from?: string; to?: string }): Promise<AdminResponse>;
@@ -204,6 +206,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     recordTickets: (tickets) => outcome(client.send(recordTickets, { body: asSent(recordTickets, 'body', { tickets }) })),
     requestSurvey: (surveyId, request) => outcome(client.send(requestSurvey, { params: { surveyId }, body: request })),
     connectHelpDesk: (helpDesk) => outcome(client.send(connectHelpDesk, { body: asSent(connectHelpDesk, 'body', helpDesk) })),
+    mapHelpDeskRequesters: (requesters) => outcome(client.send(mapHelpDeskRequesters, { body: asSent(mapHelpDeskRequesters, 'body', { kind: 'zendesk', requesters }) })),
     churnCustomer: (leadId, churn) => outcome(client.send(churnCustomer, { params: { leadId }, body: churn })),
     getCustomerCare: (leadId) => outcome(client.send(getCustomerCare, { params: { leadId } })),
     getCareReport: (months) => outcome(client.send(getCareReport, { query: months })),

@@ -771,8 +771,9 @@ export const manifest: Manifest = {
       access: ['bus:put', 'secret:signing-keys'],
       // A help desk batch of 100 tickets does not fit the API's default 16 KB.
       maxBodyBytes: 64 * 1024,
-      // The survey send and the customer's care record, tickets (LEAD#); the care settings and help desk (CARE, read only); a ticket's customer by address (EMAIL#, read only). No delete.
-      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#'] },
+      // The survey send and the customer's care record, tickets (LEAD#); the care settings and help desk (CARE, read only); a ticket's customer by address (EMAIL#, read only);
+      // the lead a help desk's requester id is (REQUESTER#: Zendesk ticket events name the requester by id only). No delete.
+      table: { read: ['LEAD#', 'EMAIL#', 'CARE', 'REQUESTER#'], write: ['LEAD#', 'REQUESTER#'] },
       reservedConcurrency: 20,
     },
     {
@@ -788,8 +789,8 @@ export const manifest: Manifest = {
       access: ['bus:put', 'secret:signing-keys'],
       // Settings, formula versions, lifespans, help desk (CARE); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
       // the report reads the monthly care partitions (CARE#), stage transitions (TRANSITIONS#) and each lead's risk band (LEADS# shards);
-      // the timer backfill walks the LEADS# shards for each lead's stage.
-      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#', 'CARE'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
+      // the timer backfill walks the LEADS# shards for each lead's stage; the help desk's requester ids mapped to leads (REQUESTER#).
+      table: { read: ['LEAD#', 'EMAIL#', 'CARE', 'REQUESTER#'], write: ['LEAD#', 'CARE', 'REQUESTER#'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
     },
     {
       name: 'watch-customers',

@@ -65,14 +65,30 @@ export function registerCare(program: Command, context: CommandContext): void {
 
   care
     .command('help-desk')
-    .description("connect the help desk's signed webhook: zendesk (give its signing secret) or generic (Standard Webhooks, secret shown once)")
-    .argument('<kind>', 'zendesk or generic')
+    .description("connect the help desk's webhook: zendesk (give its signing secret), freshdesk (Basic auth, secret shown once) or generic (Standard Webhooks, secret shown once)")
+    .argument('<kind>', 'zendesk, freshdesk or generic')
     .option('--secret <secret>', "Zendesk's webhook signing secret")
     .action(async (kind: string, options: { secret?: string }) => {
       const connected = expectOk(await (await api()).connectHelpDesk({ kind, ...(options.secret ? { secret: options.secret } : {}) }), 'Connecting the help desk');
       io.out(`POST ${context.apiUrl()}${String(connected.path)}`);
       if (connected.secret) io.out(`secret (shown once): ${String(connected.secret)}`);
       if (connected.triggerBody) io.out(`Zendesk trigger body (JSON):\n${json(connected.triggerBody)}`);
+      if (connected.webhookBody) io.out(`Freshdesk "Trigger webhook" body (Encoding JSON, Content Advanced; Requires authentication: the secret as password):\n${json(connected.webhookBody)}`);
+    });
+
+  care
+    .command('help-desk-requesters')
+    .description("say which lead each Zendesk requester id is (for Zendesk ticket events, which carry no address), from a file of { requesterId, email | leadId }")
+    .argument('<file>', 'a list, YAML or JSON (100 per request)')
+    .action(async (file: string) => {
+      const data = await readDataFile(file);
+      const entries = (Array.isArray(data) ? data : ((data as { requesters?: unknown[] }).requesters ?? [])) as Record<string, unknown>[];
+      const counts: Record<string, number> = {};
+      for (let start = 0; start < entries.length; start += 100) {
+        const answer = expectOk(await (await api()).mapHelpDeskRequesters(entries.slice(start, start + 100)), `Mapping requesters ${start + 1}-${Math.min(start + 100, entries.length)} of ${file}`);
+        for (const result of answer.requesters as { status: string }[]) counts[result.status] = (counts[result.status] ?? 0) + 1;
+      }
+      io.out(`${entries.length} requesters: ${Object.entries(counts).map(([status, count]) => `${count} ${status}`).join(', ') || 'none'}`);
     });
 
   care

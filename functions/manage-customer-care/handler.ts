@@ -13,7 +13,7 @@ import { HELP_DESK_SEAL_ID } from '../../src/app/help-desk-intake';
 import { StageChanges } from '../../src/app/stage-changes';
 import { TicketIntake } from '../../src/app/ticket-intake';
 import { positiveInteger, readConfig, setting } from '../../src/config';
-import { HELP_DESK_WEBHOOK_PATH, ZENDESK_TRIGGER_BODY } from '../../src/domain/care/help-desk';
+import { FRESHDESK_WEBHOOK_BODY, HELP_DESK_WEBHOOK_PATH, ZENDESK_TRIGGER_BODY } from '../../src/domain/care/help-desk';
 import { newStandardSecret, sealSecret } from '../../src/domain/chat/sources';
 import { MAX_REPORT_MONTHS, monthsBefore, monthsBetween } from '../../src/domain/handoff/report';
 import { InvalidInput } from '../../src/domain/errors';
@@ -29,8 +29,11 @@ const leads = new LeadStore(client, config.TABLE_NAME);
 const lifecycle = new LifecycleStore(client, config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
+const emails = new EmailIndex(client, config.TABLE_NAME);
 const admin = new CareAdmin({
   store: care,
+  emails,
+  requesters: care,
   leads,
   listing: new LeadListing(client, config.TABLE_NAME),
   stageChanges: new StageChanges({ leads, lifecycle, publisher, logger }),
@@ -38,7 +41,7 @@ const admin = new CareAdmin({
   publisher,
   log: logger,
 });
-const tickets = new TicketIntake({ leads, emails: new EmailIndex(client, config.TABLE_NAME), ledger: care, publisher, isThrottling, log: logger });
+const tickets = new TicketIntake({ leads, emails, ledger: care, publisher, isThrottling, log: logger });
 
 /** Months shown when the request names no start. */
 const DEFAULT_MONTHS = 6;
@@ -58,11 +61,14 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   },
 
   connectHelpDesk: async ({ body }) => {
-    const secret = body.kind === 'generic' ? newStandardSecret() : (body.secret ?? '');
+    const secret = body.kind === 'zendesk' ? (body.secret ?? '') : newStandardSecret();
     await care.saveHelpDesk({ kind: body.kind, secret: sealSecret(await keyRing(), HELP_DESK_SEAL_ID, secret), updatedAt: new Date().toISOString() });
     logger.info('Help desk connected', { kind: body.kind });
-    return json(200, { kind: body.kind, path: HELP_DESK_WEBHOOK_PATH, ...(body.kind === 'generic' ? { secret } : { triggerBody: ZENDESK_TRIGGER_BODY }) });
+    const shown = { zendesk: { triggerBody: ZENDESK_TRIGGER_BODY }, freshdesk: { secret, webhookBody: FRESHDESK_WEBHOOK_BODY }, generic: { secret } }[body.kind];
+    return json(200, { kind: body.kind, path: HELP_DESK_WEBHOOK_PATH, ...shown });
   },
+
+  mapHelpDeskRequesters: async ({ body }) => json(200, { requesters: await admin.mapRequesters(body.kind, body.requesters, new Date().toISOString()) }),
 
   churnCustomer: async ({ params: { leadId }, body }, event) => json(200, await admin.churn(leadId, body.reason, body.actor, event.requestContext.requestId)),
   getCustomerCare: async ({ params: { leadId } }) => json(200, await admin.customer(leadId, new Date().toISOString())),

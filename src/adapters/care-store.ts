@@ -247,6 +247,16 @@ export class CareStore {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.helpDesk(), entity: 'help-desk', ...helpDesk } }));
   }
 
+  /** The lead a help desk's requester is, recorded from an earlier ticket or by an administrator. */
+  async leadIdForRequester(kind: HelpDeskKind, requesterId: string): Promise<string | undefined> {
+    const item = await this.getItem(keys.helpDeskRequester(kind, requesterId));
+    return typeof item?.leadId === 'string' ? item.leadId : undefined;
+  }
+
+  async rememberRequester(kind: HelpDeskKind, requesterId: string, leadId: string, at: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.helpDeskRequester(kind, requesterId), entity: 'help-desk-requester', kind, requesterId, leadId, updatedAt: at } }));
+  }
+
   async ticketsOpenedIn(month: string): Promise<ReportedTicket[]> {
     return queryAll(this.client, { tableName: this.tableName, index: 'gsi1', key: keys.ticketMonthPartition(month) }, (item) => strip(item) as unknown as ReportedTicket);
   }

@@ -1,4 +1,5 @@
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
+import type { RequesterDirectory } from './help-desk-intake';
 import type { EventPublisher, LeadReader, Log } from './ports';
 import type { StageChanges } from './stage-changes';
 import type { ChurnRiskFormula, StoredRiskFormula } from '../domain/care/churn-risk';
@@ -6,7 +7,7 @@ import { customerFields, hasReason, type CareSettings, type CustomerCare, type C
 import { lifespanDays, lifetimeValue, type Lifespan, type LifetimeValue } from '../domain/care/lifetime-value';
 import { careReport, type CareReport } from '../domain/care/report';
 import type { SurveyAnswer, SurveySend } from '../domain/care/surveys';
-import type { Ticket } from '../domain/care/tickets';
+import type { HelpDeskKind, Ticket } from '../domain/care/tickets';
 import { Conflict, describeError, InvalidInput, LeadBusy, NotFound, Unavailable } from '../domain/errors';
 import { DetailType } from '../domain/events';
 import { transition, type StageTransition } from '../domain/handoff/lifecycle';
@@ -43,6 +44,8 @@ export interface TimerBackfillPage {
 export interface CareAdminDependencies {
   readonly store: CareAdminStore;
   readonly listing: LeadStagePages;
+  readonly emails: { leadIdForEmail(email: string): Promise<string | undefined> };
+  readonly requesters: Pick<RequesterDirectory, 'rememberRequester'>;
   readonly leads: LeadReader;
   readonly stageChanges: Pick<StageChanges, 'change'>;
   readonly churnedIn: (month: string) => Promise<readonly { readonly to: string; readonly reason?: string | undefined }[]>;
@@ -149,6 +152,27 @@ export class CareAdmin {
     }
     this.deps.log.info('Reassessment timers requested', { scanned: page.leads.length, customers: customers.length, done: !page.cursor });
     return { scanned: page.leads.length, customers: customers.length, ...(page.cursor ? { cursor: encodeCursor(page.cursor) } : {}) };
+  }
+
+  /** Records which lead each of the help desk's requester ids is (by the lead's address or id); an unknown lead is reported, not kept. */
+  async mapRequesters(
+    kind: HelpDeskKind,
+    entries: readonly { readonly requesterId: string; readonly email?: string | undefined; readonly leadId?: string | undefined }[],
+    at: string,
+  ): Promise<{ requesterId: string; status: 'mapped' | 'unknown_lead'; leadId?: string }[]> {
+    const results: { requesterId: string; status: 'mapped' | 'unknown_lead'; leadId?: string }[] = [];
+    for (const entry of entries) {
+      const leadId = entry.email ? await this.deps.emails.leadIdForEmail(entry.email) : entry.leadId;
+      const lead = leadId ? await this.deps.leads.getLead(leadId) : undefined;
+      if (!lead) {
+        results.push({ requesterId: entry.requesterId, status: 'unknown_lead' });
+        continue;
+      }
+      await this.deps.requesters.rememberRequester(kind, entry.requesterId, lead.id, at);
+      results.push({ requesterId: entry.requesterId, status: 'mapped', leadId: lead.id });
+    }
+    this.deps.log.info('Help desk requesters mapped', { kind, mapped: results.filter((result) => result.status === 'mapped').length, unknown: results.filter((result) => result.status !== 'mapped').length });
+    return results;
   }
 
   async customer(leadId: string, now: string): Promise<CustomerCarePage> {
