@@ -17,7 +17,20 @@ import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
 import { recordPurchases } from '../functions/record-purchases/routes';
 import { giveFeedback } from '../functions/sales-feedback/routes';
-import { churnCustomer, connectHelpDesk, getCareReport, getCareSettings, getCustomerCare, getRiskFormula, recordTickets, replaceCareSettings, requestSurvey, saveRiskFormula } from '../functions/manage-customer-care/routes';
+import {
+  backfillReassessmentTimers,
+  churnCustomer,
+  connectHelpDesk,
+  getCareReport,
+  getCareSettings,
+  getCustomerCare,
+  getRiskFormula,
+  mapHelpDeskRequesters,
+  recordTickets,
+  replaceCareSettings,
+  requestSurvey,
+  saveRiskFormula,
+} from '../functions/manage-customer-care/routes';
 import { ApiError, type ApiClient } from '../src/api/client';
 import type { RouteDeclaration, RouteRequest } from '../src/http/routes';
 import type { AdminResponse } from './api-auth';
@@ -71,9 +84,12 @@ export interface AdminApi {
   recordTickets(tickets: readonly Record<string, unknown>[]): Promise<AdminResponse>;
   requestSurvey(surveyId: string, request: { leadIds: string[]; requestId: string }): Promise<AdminResponse>;
   connectHelpDesk(helpDesk: { kind: string; secret?: string }): Promise<AdminResponse>;
+  mapHelpDeskRequesters(requesters: readonly Record<string, unknown>[]): Promise<AdminResponse>;
   churnCustomer(leadId: string, churn: { reason: string; actor: string }): Promise<AdminResponse>;
   getCustomerCare(leadId: string): Promise<AdminResponse>;
   getCareReport(months: { from?: string; to?: string }): Promise<AdminResponse>;
+  /** One page of the timer backfill; `cursor` is the previous page's. */
+  backfillReassessmentTimers(page: { cursor?: string; limit?: number }): Promise<AdminResponse>;
 
   addWebhook(webhook: { url: string; eventTypes: string[]; description?: string }): Promise<AdminResponse>;
   /** One page; `cursor` is the previous page's `nextCursor`. */
@@ -190,9 +206,11 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     recordTickets: (tickets) => outcome(client.send(recordTickets, { body: asSent(recordTickets, 'body', { tickets }) })),
     requestSurvey: (surveyId, request) => outcome(client.send(requestSurvey, { params: { surveyId }, body: request })),
     connectHelpDesk: (helpDesk) => outcome(client.send(connectHelpDesk, { body: asSent(connectHelpDesk, 'body', helpDesk) })),
+    mapHelpDeskRequesters: (requesters) => outcome(client.send(mapHelpDeskRequesters, { body: asSent(mapHelpDeskRequesters, 'body', { kind: 'zendesk', requesters }) })),
     churnCustomer: (leadId, churn) => outcome(client.send(churnCustomer, { params: { leadId }, body: churn })),
     getCustomerCare: (leadId) => outcome(client.send(getCustomerCare, { params: { leadId } })),
     getCareReport: (months) => outcome(client.send(getCareReport, { query: months })),
+    backfillReassessmentTimers: (page) => outcome(client.send(backfillReassessmentTimers, { body: page })),
 
     addWebhook: (hook) => outcome(client.send(createWebhook, { body: asSent(createWebhook, 'body', hook) })),
     listWebhooks: (cursor) => outcome(client.send(listWebhooks, { query: { cursor } })),

@@ -218,8 +218,9 @@ export const manifest: Manifest = {
       access: ['bus:put', 'scheduler:manage'],
       // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
       // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with;
-      // the send-time policy item (SETTINGS); the list of campaigns is the CAMPAIGNS index partition.
-      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS'], write: ['CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'CAMPAIGNS'] } },
+      // the send-time policy item (SETTINGS); the list of campaigns is the CAMPAIGNS index partition; the
+      // average customer lifespan projected lifetime values use (CARE).
+      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS', 'CARE'], write: ['CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'CAMPAIGNS'] } },
     },
     {
       name: 'manage-journeys',
@@ -251,7 +252,7 @@ export const manifest: Manifest = {
       maxBodyBytes: 64 * 1024,
       access: [],
       // Segment definitions (SEGMENT#, listed on SEGMENTS); previews as manage-campaigns reads them.
-      table: { read: ['SEGMENT#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#'] } },
+      table: { read: ['SEGMENT#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#'] } },
     },
     {
       name: 'manage-templates',
@@ -513,8 +514,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 60,
       memoryMb: 512,
       access: ['bus:put'],
-      // Walks one LEADS# shard per chain, reads each lead's score and history (LEAD#), counts pages on the campaign (CAMPAIGN#).
-      table: { read: ['CAMPAIGN#', 'LEAD#', 'RULESET#', 'RULESET'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
+      // Walks one LEADS# shard per chain, reads each lead's score and history (LEAD#), counts pages on the campaign (CAMPAIGN#);
+      // the average customer lifespan (CARE).
+      table: { read: ['CAMPAIGN#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'send-campaign',
@@ -627,8 +629,8 @@ export const manifest: Manifest = {
       memoryMb: 256,
       access: ['bus:put'],
       // The lead, its score, events and memberships (LEAD#), the tracked segments (SEGMENTS on gsi1) and
-      // the rulesets scores are decayed with.
-      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#'], query: { gsi1: ['SEGMENTS'] } },
+      // the rulesets scores are decayed with; the average customer lifespan (CARE).
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['LEAD#'], query: { gsi1: ['SEGMENTS'] } },
     },
     {
       name: 'sales-feedback',
@@ -737,9 +739,10 @@ export const manifest: Manifest = {
       // enrolments, step claims (expired, not deleted, when an effect failed), tasks, stage transitions and consent
       // records; the lead's events, score and the rulesets scoring it (goals and branches see the lead as
       // segments do); suppressions; the routing (notify) and reps' open counts a stage change frees; the
-      // send-time policy (SETTINGS) and each lead's marketing send ledger (LEAD#) it counts emails on.
+      // send-time policy (SETTINGS) and each lead's marketing send ledger (LEAD#) it counts emails on; the
+      // average customer lifespan segments value customers with (CARE).
       table: {
-        read: ['JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING', 'SETTINGS'],
+        read: ['JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING', 'SETTINGS', 'CARE'],
         write: ['JOURNEY#', 'LEAD#', 'ROUTING#REP#'],
         query: { gsi1: ['JOURNEYS'] },
       },
@@ -770,8 +773,9 @@ export const manifest: Manifest = {
       access: ['bus:put', 'secret:signing-keys'],
       // A help desk batch of 100 tickets does not fit the API's default 16 KB.
       maxBodyBytes: 64 * 1024,
-      // The survey send and the customer's care record, tickets (LEAD#); the care settings and help desk (CARE, read only); a ticket's customer by address (EMAIL#, read only). No delete.
-      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#'] },
+      // The survey send and the customer's care record, tickets (LEAD#); the care settings and help desk (CARE, read only); a ticket's customer by address (EMAIL#, read only);
+      // the lead a help desk's requester id is (REQUESTER#: Zendesk ticket events name the requester by id only). No delete.
+      table: { read: ['LEAD#', 'EMAIL#', 'CARE', 'REQUESTER#'], write: ['LEAD#', 'REQUESTER#'] },
       reservedConcurrency: 20,
     },
     {
@@ -779,15 +783,16 @@ export const manifest: Manifest = {
       description: 'After the sale: survey, reason and trigger settings, the versioned churn-risk formula, ticket intake, survey requests, churn with exit reasons, a customer\'s record with projected lifetime value, and the care report.',
       entry: 'functions/manage-customer-care/handler.ts',
       trigger: { kind: 'http', routes: manageCustomerCareRoutes, audience: 'admin' },
-      emits: [DetailType.TicketRecorded, DetailType.SurveyDue, DetailType.LeadStageChanged],
+      emits: [DetailType.TicketRecorded, DetailType.SurveyDue, DetailType.LeadStageChanged, DetailType.ReassessmentDue],
       timeoutSeconds: 29,
       memoryMb: 256,
       maxBodyBytes: 64 * 1024,
       // Seals the help desk's secret under the signing-key ring.
       access: ['bus:put', 'secret:signing-keys'],
       // Settings, formula versions, lifespans, help desk (CARE); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
-      // the report reads the monthly care partitions (CARE#), stage transitions (TRANSITIONS#) and each lead's risk band (LEADS# shards).
-      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#', 'CARE'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
+      // the report reads the monthly care partitions (CARE#), stage transitions (TRANSITIONS#) and each lead's risk band (LEADS# shards);
+      // the timer backfill walks the LEADS# shards for each lead's stage; the help desk's requester ids mapped to leads (REQUESTER#).
+      table: { read: ['LEAD#', 'EMAIL#', 'CARE', 'REQUESTER#'], write: ['LEAD#', 'CARE', 'REQUESTER#'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
     },
     {
       name: 'watch-customers',

@@ -50,6 +50,7 @@ export const ITEM_KINDS = [
   'WRITEKEY#',
   'JOURNEY#',
   'CARE',
+  'REQUESTER#',
 ] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 

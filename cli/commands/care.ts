@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
+import { CliError } from '../errors';
 import { readDataFile } from '../files';
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
@@ -64,14 +65,30 @@ export function registerCare(program: Command, context: CommandContext): void {
 
   care
     .command('help-desk')
-    .description("connect the help desk's signed webhook: zendesk (give its signing secret) or generic (Standard Webhooks, secret shown once)")
-    .argument('<kind>', 'zendesk or generic')
+    .description("connect the help desk's webhook: zendesk (give its signing secret), freshdesk (Basic auth, secret shown once) or generic (Standard Webhooks, secret shown once)")
+    .argument('<kind>', 'zendesk, freshdesk or generic')
     .option('--secret <secret>', "Zendesk's webhook signing secret")
     .action(async (kind: string, options: { secret?: string }) => {
       const connected = expectOk(await (await api()).connectHelpDesk({ kind, ...(options.secret ? { secret: options.secret } : {}) }), 'Connecting the help desk');
       io.out(`POST ${context.apiUrl()}${String(connected.path)}`);
       if (connected.secret) io.out(`secret (shown once): ${String(connected.secret)}`);
       if (connected.triggerBody) io.out(`Zendesk trigger body (JSON):\n${json(connected.triggerBody)}`);
+      if (connected.webhookBody) io.out(`Freshdesk "Trigger webhook" body (Encoding JSON, Content Advanced; Requires authentication: the secret as password):\n${json(connected.webhookBody)}`);
+    });
+
+  care
+    .command('help-desk-requesters')
+    .description("say which lead each Zendesk requester id is (for Zendesk ticket events, which carry no address), from a file of { requesterId, email | leadId }")
+    .argument('<file>', 'a list, YAML or JSON (100 per request)')
+    .action(async (file: string) => {
+      const data = await readDataFile(file);
+      const entries = (Array.isArray(data) ? data : ((data as { requesters?: unknown[] }).requesters ?? [])) as Record<string, unknown>[];
+      const counts: Record<string, number> = {};
+      for (let start = 0; start < entries.length; start += 100) {
+        const answer = expectOk(await (await api()).mapHelpDeskRequesters(entries.slice(start, start + 100)), `Mapping requesters ${start + 1}-${Math.min(start + 100, entries.length)} of ${file}`);
+        for (const result of answer.requesters as { status: string }[]) counts[result.status] = (counts[result.status] ?? 0) + 1;
+      }
+      io.out(`${entries.length} requesters: ${Object.entries(counts).map(([status, count]) => `${count} ${status}`).join(', ') || 'none'}`);
     });
 
   care
@@ -91,6 +108,27 @@ export function registerCare(program: Command, context: CommandContext): void {
     .argument('<leadId>')
     .action(async (leadId: string) => {
       io.out(json(expectOk(await (await api()).getCustomerCare(leadId), `Reading customer ${leadId}`)));
+    });
+
+  care
+    .command('backfill-timers')
+    .description("give every existing customer its daily churn-risk reassessment timer (safe to repeat; resume with --from)")
+    .option('--from <cursor>', 'resume after the page that printed this cursor')
+    .option('--page <leads>', 'leads looked at per call', '500')
+    .action(async (options: { from?: string; page: string }) => {
+      const limit = Number(options.page);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--page must be a whole number from 1 to 1000');
+      let cursor = options.from;
+      let scanned = 0;
+      let customers = 0;
+      do {
+        const page = expectOk(await (await api()).backfillReassessmentTimers({ ...(cursor ? { cursor } : {}), limit }), 'Backfilling reassessment timers');
+        scanned += Number(page.scanned);
+        customers += Number(page.customers);
+        cursor = typeof page.cursor === 'string' ? page.cursor : undefined;
+        io.out(`${scanned} leads looked at, ${customers} customers given a timer${cursor ? ` (resume with --from ${cursor})` : ''}`);
+      } while (cursor);
+      io.out('every customer has its daily reassessment timer (set when each is reassessed, within minutes)');
     });
 
   care

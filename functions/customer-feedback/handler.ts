@@ -30,6 +30,7 @@ const answers = new SurveyAnswers({ keyRing, settings: care, leads, surveys: car
 const helpDesk = new HelpDeskIntake({
   helpDesk: care,
   keyRing,
+  requesters: care,
   tickets: new TicketIntake({ leads, emails: new EmailIndex(client, config.TABLE_NAME), ledger: care, publisher, isThrottling, log: logger }),
   genericBody: TicketBatch,
 });
@@ -66,6 +67,7 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   receiveHelpDeskTickets: async (_input, event) => {
     // The bytes as the help desk signed them, not the parsed body.
     const rawBody = event.body === undefined ? '' : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8');
-    return json(200, { tickets: await helpDesk.take(event.headers, rawBody, event.requestContext.requestId, new Date()) });
+    const delivery = await helpDesk.take(event.headers, rawBody, event.requestContext.requestId, new Date());
+    return delivery.outcome === 'ignored' ? json(202, { ignored: delivery.reason, tickets: delivery.tickets }) : json(200, { tickets: delivery.tickets });
   },
 });

@@ -10,6 +10,7 @@ import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
 import { SendPolicyStore } from '../../src/adapters/send-policy-store';
 import { TemplateStore } from '../../src/adapters/template-store';
+import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
 import { Campaigns } from '../../src/app/campaigns';
 import { SendPolicySettings } from '../../src/app/send-policy-settings';
@@ -31,7 +32,7 @@ const campaigns = new Campaigns({
   segments: new SegmentStore(documentClient(), config.TABLE_NAME),
   templates: new TemplateStore(documentClient(), config.TABLE_NAME),
   leads: new LeadStore(documentClient(), config.TABLE_NAME),
-  audience: new Audience(new LeadListing(documentClient(), config.TABLE_NAME), new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME)),
+  audience: new Audience(new LeadListing(documentClient(), config.TABLE_NAME), new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME), new LifespanStore(documentClient(), config.TABLE_NAME)),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   triggers: new EventBridgeCampaignScheduler(oneTimeSchedules()),
   log: logger,

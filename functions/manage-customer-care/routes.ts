@@ -5,6 +5,7 @@ import { HELP_DESK_KINDS } from '../../src/domain/care/tickets';
 import { SurveyId } from '../../src/domain/care/surveys';
 import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
 import { defineRoute } from '../../src/http/routes';
+import { Email } from '../../src/api/schemas';
 import { TicketBatch, TicketsRecorded } from '../../src/api/tickets';
 
 const StoredFormula = z.object({ version: z.int().min(0).describe('0: the standard formula, never saved.'), formula: ChurnRiskFormula, createdAt: z.string() }).meta({ id: 'StoredRiskFormula' });
@@ -99,7 +100,9 @@ export const connectHelpDesk = defineRoute({
   roles: ADMIN_ONLY,
   summary: "Connect the help desk's webhook",
   description:
-    "`zendesk`: give the webhook's signing secret from Zendesk (Admin Center > Webhooks > the webhook > Signing secret); the answer holds the trigger body to paste. " +
+    "`zendesk`: give the webhook's signing secret from Zendesk (Admin Center > Webhooks > the webhook > Signing secret); the answer holds the trigger body to paste " +
+    '(the same webhook URL also takes Zendesk ticket events). `freshdesk`: leadflow makes a secret and shows it once; in the automation rule\'s "Trigger webhook" ' +
+    'action tick "Requires authentication" and give it as the password (any username), Encoding JSON, Content Advanced, and paste the body the answer holds. ' +
     '`generic`: leadflow makes a Standard Webhooks secret and shows it once.',
   request: {
     body: {
@@ -107,14 +110,58 @@ export const connectHelpDesk = defineRoute({
         .strictObject({ kind: z.enum(HELP_DESK_KINDS), secret: z.string().min(16).max(200).optional().describe("Zendesk's signing secret; not taken for generic.") })
         .superRefine((body, context) => {
           if (body.kind === 'zendesk' && !body.secret) context.addIssue({ code: 'custom', path: ['secret'], message: "is required for zendesk: the webhook's signing secret" });
-          if (body.kind === 'generic' && body.secret) context.addIssue({ code: 'custom', path: ['secret'], message: 'is made by leadflow for generic; leave it out' });
+          if (body.kind !== 'zendesk' && body.secret) context.addIssue({ code: 'custom', path: ['secret'], message: `is made by leadflow for ${body.kind}; leave it out` });
         }),
     },
   },
   responses: {
     200: {
       description: 'Connected.',
-      schema: z.object({ kind: z.enum(HELP_DESK_KINDS), path: z.string(), secret: z.string().optional().describe('generic: shown once.'), triggerBody: z.unknown().optional() }),
+      schema: z.object({
+        kind: z.enum(HELP_DESK_KINDS),
+        path: z.string(),
+        secret: z.string().optional().describe('generic and freshdesk: shown once.'),
+        triggerBody: z.unknown().optional().describe("zendesk: the trigger's webhook body."),
+        webhookBody: z.unknown().optional().describe("freshdesk: the webhook action's body."),
+      }),
+    },
+  },
+});
+
+export const mapHelpDeskRequesters = defineRoute({
+  operationId: 'mapHelpDeskRequesters',
+  method: 'PUT',
+  path: '/v1/admin/care/help-desk/requesters',
+  roles: ADMIN_ONLY,
+  summary: "Say which lead each of the help desk's requesters (its own user ids) is",
+  description:
+    "Zendesk's ticket events name the requester by Zendesk user id, not by address. leadflow learns the id from trigger deliveries whose body has " +
+    '`requester.id`; this sets it for requesters who had none (an export of Zendesk users: id and email). Each is kept until set again.',
+  request: {
+    body: {
+      schema: z.strictObject({
+        kind: z.literal('zendesk').describe('The help desk whose ids these are.'),
+        requesters: z
+          .array(
+            z
+              .strictObject({
+                requesterId: z.string().regex(/^\d{1,20}$/, 'must be a Zendesk user id'),
+                email: Email.optional(),
+                leadId: z.uuid('must be a lead id (UUID)').optional(),
+              })
+              .superRefine((entry, context) => {
+                if ((entry.email === undefined) === (entry.leadId === undefined)) context.addIssue({ code: 'custom', path: ['email'], message: 'give exactly one of email or leadId' });
+              }),
+          )
+          .min(1)
+          .max(100),
+      }),
+    },
+  },
+  responses: {
+    200: {
+      description: 'One result per requester, in order.',
+      schema: z.object({ requesters: z.array(z.object({ requesterId: z.string(), status: z.enum(['mapped', 'unknown_lead']), leadId: z.string().optional() })) }),
     },
   },
 });
@@ -156,6 +203,34 @@ export const getCareReport = defineRoute({
   responses: { 200: { description: 'The report.', schema: z.record(z.string(), z.unknown()) } },
 });
 
+export const backfillReassessmentTimers = defineRoute({
+  operationId: 'backfillReassessmentTimers',
+  method: 'POST',
+  path: '/v1/admin/care/reassessment-timers',
+  roles: ADMIN_ONLY,
+  summary: "Give every existing customer its daily churn-risk reassessment timer, a page of leads at a time",
+  description:
+    'Customers who became customers before the daily reassessment existed get their timer only at their next ticket, answer, purchase or stage change. ' +
+    'Each call walks `limit` leads of the listing from `cursor` and asks for a reassessment of each customer among them (`care.reassessment-due`); the ' +
+    'reassessment puts or moves the one timer per customer, so repeating a page, or the whole walk, changes nothing more. Call again with the returned ' +
+    '`cursor` until none comes back (`leadflow care backfill-timers` does).',
+  request: {
+    body: {
+      schema: z.strictObject({
+        cursor: z.string().max(2000).optional().describe('The `cursor` of the previous page; absent: from the start.'),
+        limit: z.int().min(1).max(1000).optional().describe('Leads to look at in this call (default 500).'),
+      }),
+    },
+  },
+  responses: {
+    200: {
+      description: 'One page done.',
+      schema: z.object({ scanned: z.int(), customers: z.int().describe('Customers asked for a reassessment.'), cursor: z.string().optional().describe('Absent once every lead was looked at.') }),
+    },
+  },
+  errors: { 503: 'The bus refused part of the page; repeat the same call.' },
+});
+
 export const manageCustomerCareRoutes = [
   getCareSettings,
   replaceCareSettings,
@@ -164,7 +239,9 @@ export const manageCustomerCareRoutes = [
   recordTickets,
   requestSurvey,
   connectHelpDesk,
+  mapHelpDeskRequesters,
   churnCustomer,
   getCustomerCare,
   getCareReport,
+  backfillReassessmentTimers,
 ] as const;

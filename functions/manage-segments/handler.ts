@@ -5,6 +5,7 @@ import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
+import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import type { SegmentRule } from '../../src/domain/segments/segment';
@@ -18,7 +19,7 @@ import { manageSegmentsRoutes } from './routes';
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
-const audience = new Audience(new LeadListing(documentClient(), config.TABLE_NAME), new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME));
+const audience = new Audience(new LeadListing(documentClient(), config.TABLE_NAME), new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME), new LifespanStore(documentClient(), config.TABLE_NAME));
 
 const SAMPLE_SIZE = 10;
 /** A preview looks at this many leads at most, and stops a few seconds before the function's limit. */

@@ -9,6 +9,7 @@ import { LeadListing } from '../../src/adapters/lead-listing';
 import { decodeCursor, encodeCursor } from '../../src/domain/lead-listing';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
 
 import { readConfig, setting } from '../../src/config';
@@ -21,7 +22,7 @@ const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const leads = new LeadListing(documentClient(), config.TABLE_NAME);
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
-const audience = new Audience(leads, new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME));
+const audience = new Audience(leads, new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME), new LifespanStore(documentClient(), config.TABLE_NAME));
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
 const LEADS_PER_PAGE = 500;

@@ -15,6 +15,7 @@ import { RoutingStore } from '../../src/adapters/routing-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
+import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
 import { JourneyRunner } from '../../src/app/journey-runner';
 import { JourneyStepActions } from '../../src/app/journey-steps';
@@ -35,7 +36,7 @@ const runner = new JourneyRunner({
   journeys: new JourneyStore(client, tableName),
   enrolments: new EnrolmentStore(client, tableName),
   leads,
-  views: new Audience(new LeadListing(client, tableName), leadEvents, new RulesetStore(client, tableName)),
+  views: new Audience(new LeadListing(client, tableName), leadEvents, new RulesetStore(client, tableName), new LifespanStore(client, tableName)),
   sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, isSuppressed, policy: new SendPolicyStore(client, tableName), ledger: new MarketingSendLedgerStore(client, tableName) })),
   mailer,
   actions: new JourneyStepActions({

@@ -10,6 +10,7 @@ import { ScoreStore } from '../../src/adapters/score-store';
 import { SegmentMembershipStore } from '../../src/adapters/segment-membership-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
 import { SegmentTracking } from '../../src/app/segment-tracking';
 import { readConfig, setting } from '../../src/config';
@@ -36,7 +37,7 @@ const tracking = new SegmentTracking({
   leads: new LeadStore(client, config.TABLE_NAME),
   segments: { tracked },
   // The audience lists no leads here: it only decides for one lead at a time.
-  audience: new Audience({ leadsPage: async () => ({ leads: [] }) }, new LeadEventStore(client, config.TABLE_NAME), new RulesetStore(client, config.TABLE_NAME)),
+  audience: new Audience({ leadsPage: async () => ({ leads: [] }) }, new LeadEventStore(client, config.TABLE_NAME), new RulesetStore(client, config.TABLE_NAME), new LifespanStore(client, config.TABLE_NAME)),
   memberships: new SegmentMembershipStore(client, config.TABLE_NAME),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   scores: {

@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } fro
 import { DEFAULT_RISK_FORMULA, ChurnRiskFormula, type StoredRiskFormula } from '../domain/care/churn-risk';
 import { CareSettings, DEFAULT_CARE_SETTINGS, type CustomerCare } from '../domain/care/customer';
 import type { HelpDeskKind } from '../domain/care/help-desk';
-import type { LifespanStats } from '../domain/care/lifetime-value';
+import type { Lifespan, LifespanStats } from '../domain/care/lifetime-value';
 import type { SurveyAnswer, SurveyKind, SurveySend } from '../domain/care/surveys';
 import type { Ticket } from '../domain/care/tickets';
 import type { SealedSecret } from '../domain/chat/sources';
@@ -14,6 +14,7 @@ import type { RiskBand } from '../domain/care/churn-risk';
 import { ClaimRecords } from './claims';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import { keys } from './keys';
+import { LifespanStore } from './lifespan-store';
 import { queryAll } from './query-pages';
 import { transactWrite } from './transactions';
 
@@ -49,6 +50,7 @@ const careUpdate = (lead: Pick<Lead, 'id' | 'version'>, care: CustomerCare, at: 
 export class CareStore {
   private readonly alertClaims: ClaimRecords<ReturnType<typeof keys.customerAlert>>;
   private readonly sendClaims: ClaimRecords<ReturnType<typeof keys.surveySend>>;
+  private readonly lifespans: LifespanStore;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -57,6 +59,7 @@ export class CareStore {
   ) {
     this.alertClaims = new ClaimRecords(client, tableName, { heldStatus: 'sending', claimedAtAttribute: 'claimedAt', staleAfterMs });
     this.sendClaims = new ClaimRecords(client, tableName, { heldStatus: 'sending', claimedAtAttribute: 'claimedAt', staleAfterMs });
+    this.lifespans = new LifespanStore(client, tableName);
   }
 
   private async getItem(key: { pk: string; sk: string }) {
@@ -165,8 +168,18 @@ export class CareStore {
     return item ? CareSettings.parse(item.settings) : DEFAULT_CARE_SETTINGS;
   }
 
+  /** Saves the settings, and their lifespan part beside the churned customers counted, so the average lifespan is one read. */
   async saveSettings(settings: CareSettings, at: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.careSettings(), entity: 'care-settings', settings, updatedAt: at } }));
+    await transactWrite(this.client, this.tableName, [
+      { Put: { Item: { ...keys.careSettings(), entity: 'care-settings', settings, updatedAt: at } } },
+      {
+        Update: {
+          Key: keys.lifespans(),
+          UpdateExpression: 'SET entity = :entity, configuredYears = :years, minimumChurned = :minimum',
+          ExpressionAttributeValues: { ':entity': 'lifespans', ':years': settings.lifespan.configuredYears, ':minimum': settings.lifespan.minimumChurned },
+        },
+      },
+    ]);
   }
 
   /** The formula in force: the latest saved version, or the standard formula as version 0. */
@@ -203,9 +216,13 @@ export class CareStore {
     return item ? { version: Number(item.version), formula: ChurnRiskFormula.parse(item.formula), createdAt: String(item.createdAt) } : undefined;
   }
 
-  async lifespanStats(): Promise<LifespanStats | undefined> {
-    const item = await this.getItem(keys.lifespans());
-    return item ? { churned: Number(item.churned ?? 0), totalDays: Number(item.totalDays ?? 0) } : undefined;
+  lifespanStats(): Promise<LifespanStats | undefined> {
+    return this.lifespans.stats();
+  }
+
+  /** The average customer lifespan, learned or configured (see `LifespanStore`). */
+  lifespan(): Promise<Lifespan> {
+    return this.lifespans.lifespan();
   }
 
   /** Counts one churned customer's lifespan, once per churn (keyed by the lead and when it churned). */
@@ -228,6 +245,16 @@ export class CareStore {
 
   async saveHelpDesk(helpDesk: StoredHelpDesk): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.helpDesk(), entity: 'help-desk', ...helpDesk } }));
+  }
+
+  /** The lead a help desk's requester is, recorded from an earlier ticket or by an administrator. */
+  async leadIdForRequester(kind: HelpDeskKind, requesterId: string): Promise<string | undefined> {
+    const item = await this.getItem(keys.helpDeskRequester(kind, requesterId));
+    return typeof item?.leadId === 'string' ? item.leadId : undefined;
+  }
+
+  async rememberRequester(kind: HelpDeskKind, requesterId: string, leadId: string, at: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.helpDeskRequester(kind, requesterId), entity: 'help-desk-requester', kind, requesterId, leadId, updatedAt: at } }));
   }
 
   async ticketsOpenedIn(month: string): Promise<ReportedTicket[]> {

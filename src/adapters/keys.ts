@@ -63,6 +63,7 @@
  * | risk formula      | CARE               | RISK_FORMULA (latest) / RISK_FORMULA#<version, 6 digits> |             |
  * | churned lifespans | CARE               | LIFESPANS                        |                                     |
  * | help-desk intake  | CARE               | HELPDESK                         |                                     |
+ * | help-desk requester | REQUESTER#<kind>#<requester id> | REQUESTER             |                                     |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -262,6 +263,11 @@ export const keys = {
   riskFormulaVersion: (version: number) => ({ pk: 'CARE', sk: `RISK_FORMULA#${String(version).padStart(6, '0')}` }),
   lifespans: () => ({ pk: 'CARE', sk: 'LIFESPANS' }),
   helpDesk: () => ({ pk: 'CARE', sk: 'HELPDESK' }),
+  /**
+   * A help desk's requester (its own user id) and the lead it is, in a partition of its own so the
+   * public help-desk route can record one without write access to the care settings.
+   */
+  helpDeskRequester: (kind: string, requesterId: string) => ({ pk: `REQUESTER#${kind}#${requesterId}`, sk: 'REQUESTER' }),
 } as const;
 
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */

@@ -31,6 +31,15 @@ export class LeadListing {
     return { leads: await withScores(page.items, this.client, this.tableName), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
+  /** One page of leads' ids and lifecycle stages only (a small projection), for walks that pick leads by stage. */
+  async stagesPage(limit: number, cursor: LeadCursor): Promise<{ leads: { id: string; stage?: string }[]; cursor?: LeadCursor }> {
+    const page = await this.listingPage(limit, cursor, { projection: '#id, #stage', names: { '#id': 'id', '#stage': 'stage' } });
+    return {
+      leads: page.items.map((item) => ({ id: String(item.id), ...(typeof item.stage === 'string' ? { stage: item.stage } : {}) })),
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+    };
+  }
+
   /**
    * One page of the members of a tracked segment, whole leads in listing order (the segment's 16
    * member partitions in turn, ids in order within each), from its member entries in the index.
@@ -54,7 +63,7 @@ export class LeadListing {
     return { shard: LEAD_LISTING_SHARDS.indexOf(leadId.charAt(0)), startKey };
   }
 
-  private async listingPage(limit: number, cursor: LeadCursor, options: { projection?: string; withinShard?: boolean; partition?: (shard: string) => string }) {
+  private async listingPage(limit: number, cursor: LeadCursor, options: { projection?: string; names?: Record<string, string>; withinShard?: boolean; partition?: (shard: string) => string }) {
     const partition = options.partition ?? ((shard: string) => `LEADS#${shard}`);
     let shard = cursor.shard;
     let startKey = cursor.startKey;
@@ -68,6 +77,7 @@ export class LeadListing {
           KeyConditionExpression: 'gsi1pk = :shard',
           ExpressionAttributeValues: { ':shard': partition(LEAD_LISTING_SHARDS[shard] ?? '') },
           ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+          ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
           ExclusiveStartKey: startKey,
           Limit: limit - items.length,
         }),

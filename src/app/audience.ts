@@ -1,4 +1,6 @@
 import type { EventSubject } from './lead-scoring';
+import type { LifespanReader } from './ports';
+import type { Lifespan } from '../domain/care/lifetime-value';
 import { isSubscriber } from '../domain/campaigns/campaign';
 import type { Lead } from '../domain/lead';
 import type { LeadCursor } from '../domain/lead-listing';
@@ -35,6 +37,9 @@ export interface RulesetVersions {
 
 const PREVIEW_PAGE = 500;
 
+/** How long one read of the average lifespan serves: it moves only when a customer churns or the settings change. */
+const LIFESPAN_FRESH_MS = 60_000;
+
 /** History reads run this many at a time: enough to hide latency, few enough to stay under a partition's limits. */
 const HISTORY_READS_IN_PARALLEL = 8;
 
@@ -45,16 +50,33 @@ const HISTORY_READS_IN_PARALLEL = 8;
  */
 export class Audience {
   private readonly rulesets = new Map<string, Promise<Ruleset | undefined>>();
+  private lifespanRead: { readonly at: number; readonly lifespan: Promise<Lifespan> } | undefined;
 
   constructor(
     private readonly listing: LeadPages,
     private readonly leadEvents: EventHistory,
     private readonly rulesetStore: RulesetVersions,
+    private readonly lifespans: LifespanReader,
   ) {}
+
+  /** The team's average lifespan for projected lifetime values, read at most once a minute. */
+  private lifespan(): Promise<Lifespan> {
+    const now = Date.now();
+    if (!this.lifespanRead || now - this.lifespanRead.at > LIFESPAN_FRESH_MS) {
+      const lifespan = this.lifespans.lifespan();
+      // A failed read is not kept: the next view reads again.
+      lifespan.catch(() => {
+        if (this.lifespanRead?.lifespan === lifespan) this.lifespanRead = undefined;
+      });
+      this.lifespanRead = { at: now, lifespan };
+    }
+    return this.lifespanRead.lifespan;
+  }
 
   /** The leads of `candidates` that are in the segment, in their order. */
   async select(rule: SegmentRule, candidates: readonly Lead[], now: string): Promise<Lead[]> {
-    const views = await Promise.all(candidates.map(async (lead) => ({ lead, view: segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now) })));
+    const lifespan = await this.lifespan();
+    const views = await Promise.all(candidates.map(async (lead) => ({ lead, view: segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now, lifespan) })));
     const present = views.filter(({ view }) => matchesWhere(rule, view)).map(({ lead }) => lead);
     const since = historySince(rule, now);
     if (since === undefined) return present;
@@ -96,7 +118,7 @@ export class Audience {
 
   /** The lead now, as segment conditions, journey goals and branches see it. */
   async view(lead: Lead, now: string): Promise<Record<string, unknown>> {
-    return segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now);
+    return segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now, await this.lifespan());
   }
 
   /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { OneTimeSchedules } from './follow-up-timers';
 import type { RecentActivity } from './mql-alert';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
-import type { EmailSender, EventPublisher, LeadReader, Log } from './ports';
+import type { EmailSender, EventPublisher, LeadReader, LifespanReader, Log } from './ports';
 import { composeCustomerAlertEmail } from '../domain/care/alert-email';
 import { assessCustomer } from '../domain/care/assessment';
 import type { StoredRiskFormula } from '../domain/care/churn-risk';
@@ -18,7 +18,7 @@ import type { AlertClaim } from '../domain/handoff/alert-email';
 import { currentStage } from '../domain/handoff/lifecycle';
 import type { Lead, LeadOwner } from '../domain/lead';
 
-export interface CareSettingsReader {
+export interface CareSettingsReader extends LifespanReader {
   settings(): Promise<CareSettings>;
   activeFormula(): Promise<StoredRiskFormula>;
 }
@@ -134,6 +134,7 @@ export class CustomerCareWorker {
   async reassess(leadId: string, correlationId: string): Promise<void> {
     const settings = await this.deps.settings.settings();
     const formula = await this.deps.settings.activeFormula();
+    const lifespan = await this.deps.settings.lifespan();
     for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt += 1) {
       if (attempt > 0) await pauseBeforeRetry(attempt);
       const lead = await this.deps.leads.getLead(leadId);
@@ -142,7 +143,7 @@ export class CustomerCareWorker {
       const since = Date.parse(now) - 60 * DAY_MS;
       const events = await this.deps.activity.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: TREND_EVENTS });
       const eventTimes = events.map((event) => event.occurredAt).filter((at) => Date.parse(at) >= since);
-      const assessment = assessCustomer(lead, settings, formula, eventTimes, now);
+      const assessment = assessCustomer(lead, settings, formula, eventTimes, now, lifespan);
       if (assessment.changed && (await this.deps.records.saveCare(lead, assessment.care, now)) === 'lead-changed') continue;
       // The next reassessment a day on, while a customer: written before the alerts, so a failure retries the whole record.
       if (currentStage(lead) === 'customer') await this.putReassessmentTimer(leadId, correlationId);

@@ -1,6 +1,7 @@
 import type { OutgoingEmail } from '../domain/email';
 import type { DomainEvent } from '../domain/events';
 import type { Lead } from '../domain/lead';
+import type { Lifespan } from '../domain/care/lifetime-value';
 
 /**
  * The ports several use cases share. Each is the smallest face of an adapter a use case needs, so an
@@ -32,4 +33,12 @@ export interface Log {
 /** Reads a lead as it is now (consistently); undefined when there is none (never created, or erased). */
 export interface LeadReader {
   getLead(leadId: string): Promise<Lead | undefined>;
+}
+
+/**
+ * The average customer lifespan projected lifetime values are computed with: learned from churned
+ * customers once enough churned, else the configured one. One table item holds all it needs.
+ */
+export interface LifespanReader {
+  lifespan(): Promise<Lifespan>;
 }

@@ -91,8 +91,10 @@ export class TicketIntake {
       if (!lead) return { ticketId, status: 'unknown_lead', message: email ? 'No lead with this email' : `No lead with id ${givenLeadId ?? ''}` };
       const stored = await this.deps.ledger.get(lead.id, ticketId);
       if (stored && !isNewerThan(ticket, stored)) return this.notNewer(ticket, stored, lead.id);
-      const { tickets } = withTicket(lead.care?.tickets, ticket);
-      const outcome = await this.deps.ledger.record(lead, ticket, { ...lead.care, tickets }, now);
+      // A ticket opens once: a help desk that dates deliveries only on arrival (Freshdesk) keeps the first.
+      const update = stored && Date.parse(stored.openedAt) < Date.parse(ticket.openedAt) ? { ...ticket, openedAt: stored.openedAt } : ticket;
+      const { tickets } = withTicket(lead.care?.tickets, update);
+      const outcome = await this.deps.ledger.record(lead, update, { ...lead.care, tickets }, now);
       if (outcome === 'recorded') return { ticketId, status: 'recorded', leadId: lead.id };
       if (outcome === 'not-newer') {
         const newer = await this.deps.ledger.get(lead.id, ticketId);

@@ -2,7 +2,7 @@ import type { SubscriptionStatus, SubscriptionType } from './subscriptions';
 import type { ScoreState } from './scoring/engine';
 import type { LeadQualifiedDetail, LeadStageChangedDetail } from './events';
 import type { LifecycleStage } from './handoff/lifecycle';
-import { customerView, type CustomerCare } from './care/customer';
+import { assessedLifespan, customerFields, type CustomerCare } from './care/customer';
 
 /** Where a lead came from: the first touch is kept, the latest is overwritten on every submission. */
 export interface Touch {
@@ -112,7 +112,12 @@ export function contactOf(lead: Lead): Record<string, unknown> {
   return { email, firstName, lastName, company, phone, preferredChannel, role, industry, teamSize, annualRevenue, budget, country, attributes };
 }
 
-/** The lead as scoring rules see it: `{ lead: ... }` in a rule condition. Contact details stay out. */
+/**
+ * The lead as scoring rules see it: `{ lead: ... }` in a rule condition. Contact details stay out.
+ * `customer` holds every customer field as of the lead's last change (windows such as tickets in 30
+ * days count back from then, so scores stay a function of the stored lead; segments count back from
+ * now) and its projected lifetime value under the lifespan of its last assessment.
+ */
 export function scoringView(lead: Lead): Record<string, unknown> {
   return {
     role: lead.role,
@@ -126,15 +131,6 @@ export function scoringView(lead: Lead): Record<string, unknown> {
     emailDomain: lead.email.slice(lead.email.lastIndexOf('@') + 1),
     subscriptions: lead.subscriptions,
     attributes: lead.attributes ?? {},
-    customer: satisfactionView(lead),
+    customer: customerFields(lead, lead.updatedAt, assessedLifespan(lead.care)),
   };
-}
-
-/**
- * What scoring rules see of the customer's care record as `lead.customer`: its latest answers, churn
- * risk, open tickets and exit reason. Counts over a time window belong to segments, which look as of now.
- */
-function satisfactionView(lead: Lead): Record<string, unknown> {
-  const { latestNps, npsCategory, latestCsat, csatCategory, churnRisk, churnRiskBand, openTickets, exitReason } = customerView(lead.care, lead.updatedAt);
-  return { latestNps, npsCategory, latestCsat, csatCategory, churnRisk, churnRiskBand, openTickets, exitReason };
 }

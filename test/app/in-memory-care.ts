@@ -6,6 +6,7 @@ import type { SurveyRecords, SurveySend } from '../../src/app/survey-answers';
 import type { TicketLedger } from '../../src/app/ticket-intake';
 import { DEFAULT_RISK_FORMULA, type StoredRiskFormula } from '../../src/domain/care/churn-risk';
 import { DEFAULT_CARE_SETTINGS, type CareSettings, type CustomerCare } from '../../src/domain/care/customer';
+import { CONFIGURED_LIFESPAN, type Lifespan } from '../../src/domain/care/lifetime-value';
 import { signSurveyLink, type SurveyLink } from '../../src/domain/care/survey-links';
 import { scoresOf, type SurveyAnswer, type SurveyDefinition, type SurveyLinkClaims } from '../../src/domain/care/surveys';
 import type { Ticket } from '../../src/domain/care/tickets';
@@ -26,6 +27,7 @@ export class MemoryCare implements TicketLedger, SurveyRecords, CareRecords, Car
   readonly events: RecordedEvent[] = [];
   readonly suppressed = new Set<string>();
   careSettings: CareSettings = DEFAULT_CARE_SETTINGS;
+  averageLifespan: Lifespan = CONFIGURED_LIFESPAN;
   formula: StoredRiskFormula = { version: 1, formula: DEFAULT_RISK_FORMULA, createdAt: '2026-01-01T00:00:00.000Z' };
   private tokens = 0;
 
@@ -104,6 +106,9 @@ export class MemoryCare implements TicketLedger, SurveyRecords, CareRecords, Car
   }
   async activeFormula() {
     return this.formula;
+  }
+  async lifespan() {
+    return this.averageLifespan;
   }
 
   async eventsOf(): Promise<RecordedEvent[]> {

@@ -1,3 +1,4 @@
+import { CONFIGURED_LIFESPAN } from '../../src/domain/care/lifetime-value';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Audience } from '../../src/app/audience';
 import { ScoreNotCurrent, SegmentTracking, type Membership, type SegmentMemberships, type TrackedSegment } from '../../src/app/segment-tracking';
@@ -124,6 +125,7 @@ describe('which tracked segments one lead is in', () => {
         },
       },
       { get: async () => undefined },
+      { lifespan: async () => CONFIGURED_LIFESPAN },
     );
     const rules: SegmentRule[] = [
       { history: [{ event: { type: ['page_view'] }, withinDays: 7, atLeast: 2 }] },

@@ -119,10 +119,84 @@ describe('manage-customer-care: SDK faults are answered 503 and lose nothing', (
   });
 
   it('never answers 200 for settings DynamoDB did not take', async () => {
-    dynamo.on(PutCommand).rejects(Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $metadata: {} }));
+    const fault = Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $metadata: {} });
+    dynamo.on(PutCommand).rejects(fault);
+    dynamo.on(TransactWriteCommand).rejects(fault);
     const response = await call('PUT', '/v1/admin/care/settings', { ...DEFAULT_CARE_SETTINGS, surveyGapDays: 30 });
     expect(response.statusCode).toBeGreaterThanOrEqual(500);
     table.attach(dynamo);
     expect((await call('GET', '/v1/admin/care/settings')).body).toMatchObject({ surveyGapDays: DEFAULT_CARE_SETTINGS.surveyGapDays });
+  });
+});
+
+describe('manage-customer-care: the average lifespan is kept in one item', () => {
+  const lifespans = { pk: 'CARE', sk: 'LIFESPANS' };
+  const customerPage = () => call('GET', `/v1/admin/customers/${LEAD_ID}/care`, undefined, '/v1/admin/customers/{leadId}/care', { leadId: LEAD_ID });
+
+  it('values customers with the configured lifespan the settings save beside the churned count, then with the learned one', async () => {
+    expect((await call('PUT', '/v1/admin/care/settings', { ...DEFAULT_CARE_SETTINGS, lifespan: { configuredYears: 7, minimumChurned: 2 } })).statusCode).toBe(200);
+    expect(table.get(lifespans)).toMatchObject({ configuredYears: 7, minimumChurned: 2 });
+    expect((await customerPage()).body).toMatchObject({ lifetimeValue: { lifespan: { years: 7, source: 'configured' } }, fields: { lifespanYears: 7 } });
+
+    table.put({ ...lifespans, ...table.get(lifespans), churned: 2, totalDays: 2 * 365.25 });
+    expect((await customerPage()).body).toMatchObject({ lifetimeValue: { lifespan: { years: 1, source: 'learned', churnedCustomers: 2 } }, fields: { lifespanYears: 1 } });
+  });
+
+  it('reads the lifespan settings saved before they were kept beside the churned count', async () => {
+    table.put({ pk: 'CARE', sk: 'SETTINGS', settings: { ...DEFAULT_CARE_SETTINGS, lifespan: { configuredYears: 4, minimumChurned: 5 } } });
+    table.put({ ...lifespans, churned: 1, totalDays: 100 });
+    expect((await customerPage()).body).toMatchObject({ lifetimeValue: { lifespan: { years: 4, source: 'configured', churnedCustomers: 1 } } });
+  });
+});
+
+describe('manage-customer-care: every existing customer gets its daily reassessment timer', () => {
+  const OTHER_CUSTOMER = 'a1b2c3d4-0000-4000-8000-000000000001';
+  const PROSPECT = '5c2d1e0f-0000-4000-8000-000000000002';
+  const listed = (id: string, stage?: string) => ({ ...lead, pk: `LEAD#${id}`, id, gsi1pk: `LEADS#${id.charAt(0)}`, gsi1sk: id, ...(stage ? { stage } : { stage: undefined }) });
+  const reassessmentsAsked = () =>
+    bus
+      .commandCalls(PutEventsCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? [])
+      .filter((entry) => entry.DetailType === 'care.reassessment-due')
+      .map((entry) => (JSON.parse(entry.Detail ?? '{}') as { leadId: string }).leadId);
+  const backfill = (body: Record<string, unknown>) => call('POST', '/v1/admin/care/reassessment-timers', body);
+
+  beforeEach(() => {
+    table.put(listed(LEAD_ID, 'customer'));
+    table.put(listed(OTHER_CUSTOMER, 'customer'));
+    table.put(listed(PROSPECT, 'mql'));
+  });
+
+  it('asks for a reassessment of each customer, page by page with a cursor, and of no other lead', async () => {
+    const first = await backfill({ limit: 1 });
+    expect(first).toMatchObject({ statusCode: 200, body: { scanned: 1, customers: 1 } });
+    expect(typeof first.body.cursor).toBe('string');
+    const pages = [first];
+    while (typeof pages.at(-1)?.body.cursor === 'string') pages.push(await backfill({ cursor: pages.at(-1)?.body.cursor, limit: 1 }));
+    expect(pages.every((page) => page.statusCode === 200)).toBe(true);
+    expect(reassessmentsAsked().sort()).toEqual([LEAD_ID, OTHER_CUSTOMER].sort());
+    expect(pages.reduce((sum, page) => sum + Number(page.body.scanned), 0)).toBe(3);
+  });
+
+  it('asks again when run again (the reassessment moves the one timer, so a repeat is harmless)', async () => {
+    expect((await backfill({})).body).toMatchObject({ scanned: 3, customers: 2 });
+    expect((await backfill({})).body).toMatchObject({ scanned: 3, customers: 2 });
+    expect(reassessmentsAsked()).toHaveLength(4);
+  });
+
+  it.each([
+    ['not base64 JSON', 'not a cursor!'],
+    ['a shard out of range', Buffer.from(JSON.stringify({ shard: 99 })).toString('base64url')],
+    ['a start key of another partition', Buffer.from(JSON.stringify({ shard: 0, startKey: { pk: 'CARE', sk: 'SETTINGS', gsi1pk: 'CARE#', gsi1sk: 'x' } })).toString('base64url')],
+  ])('refuses a cursor that is %s with 400 naming it, asking for nothing', async (_case, cursor) => {
+    const response = await backfill({ cursor });
+    expect(response.statusCode).toBe(400);
+    expect(fieldsOf(response.body)).toEqual(['cursor']);
+    expect(reassessmentsAsked()).toEqual([]);
+  });
+
+  it('answers 503 when the bus refuses, so the same page is repeated', async () => {
+    bus.on(PutEventsCommand).rejects(Object.assign(new Error('Internal'), { name: 'InternalException', $metadata: {} }));
+    expect((await backfill({})).statusCode).toBe(503);
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { churnRisk, ChurnRiskFormula, DEFAULT_RISK_FORMULA, engagementTrend } from '../../src/domain/care/churn-risk';
 import { CareSettings, customerView, DEFAULT_CARE_SETTINGS } from '../../src/domain/care/customer';
 import { helpDeskSignatureProblem, ticketFromZendesk, ZENDESK_HEADERS, ZendeskTicketBody } from '../../src/domain/care/help-desk';
-import { averageLifespan, lifetimeValue } from '../../src/domain/care/lifetime-value';
+import { averageLifespan, CONFIGURED_LIFESPAN, lifetimeValue } from '../../src/domain/care/lifetime-value';
 import { careReport } from '../../src/domain/care/report';
 import { categoryOf, scoresOf, summarise, surveyDue, type SurveyAnswer } from '../../src/domain/care/surveys';
 import { median, ticketProfile, withTicket, type Ticket } from '../../src/domain/care/tickets';
@@ -231,7 +231,7 @@ describe('segments and the lifecycle after the sale', () => {
   it('lets a segment pick detractors with an open ticket', () => {
     const where = { customer: { npsCategory: ['detractor'], openTickets: [{ numeric: ['>', 0] }] } };
     expect(segmentIssues({ where })).toEqual([]);
-    expect(matchesPattern(where, segmentView(lead, undefined, purchaseProfile(undefined, NOW), NOW))).toBe(true);
+    expect(matchesPattern(where, segmentView(lead, undefined, purchaseProfile(undefined, NOW), NOW, CONFIGURED_LIFESPAN))).toBe(true);
     expect(customerView(lead.care, NOW)).toMatchObject({ latestNps: 3, openTickets: 1, ticketsLast30Days: 1 });
   });
 
@@ -247,7 +247,7 @@ describe('segments and the lifecycle after the sale', () => {
         exitReason: 'competitor',
       },
     };
-    const view = segmentView(customer, undefined, purchaseProfile(customer.purchases, NOW), NOW, { years: 2, source: 'learned', churnedCustomers: 40 });
+    const view = segmentView(customer, undefined, purchaseProfile(customer.purchases, NOW), NOW, { years: 2, source: 'learned' });
     const fields = view.customer as Record<string, unknown>;
     for (const field of Object.keys(SEGMENT_FIELDS.customer ?? {})) {
       const where = { customer: { [field]: [fields[field]] } };

@@ -1,3 +1,4 @@
+import { CONFIGURED_LIFESPAN } from '../../src/domain/care/lifetime-value';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Lead, PurchaseSummary } from '../../src/domain/lead';
@@ -110,7 +111,7 @@ describe('segment conditions over purchases and attributes', () => {
   const loyalists = { purchases: { rfmSegment: ['champions', 'loyal'] } };
   const potential = { purchases: { rfmSegment: ['potential_loyalists', 'new_customers', 'promising'] } };
   /** The lead as a segment's condition sees it now. */
-  const view = (candidate: Lead) => segmentView(candidate, undefined, purchaseProfile(candidate.purchases, NOW), NOW);
+  const view = (candidate: Lead) => segmentView(candidate, undefined, purchaseProfile(candidate.purchases, NOW), NOW, CONFIGURED_LIFESPAN);
 
   it('tells loyalists from potential customers by segment or by score', () => {
     const champion = lead({ count: 12, total: 9_000, currency: 'USD', firstAt: daysAgo(700), lastAt: daysAgo(3) });

@@ -1,3 +1,4 @@
+import { CONFIGURED_LIFESPAN } from '../../src/domain/care/lifetime-value';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CampaignDefinition } from '../../src/domain/campaigns/campaign';
@@ -90,6 +91,7 @@ describe('segment view', () => {
       score,
       purchaseProfile({ count: 4, total: 1_200, currency: 'USD', firstAt: daysAgo(300), lastAt: daysAgo(20) }, NOW),
       NOW,
+      CONFIGURED_LIFESPAN,
     );
     expect(view).toMatchObject({
       lead: { industry: 'SaaS', attributes: { plan: 'pro', seats: 12 }, stage: 'subscriber', emailDomain: 'acme.io', daysSinceCreated: 40 },
@@ -115,7 +117,7 @@ describe('segment view', () => {
   });
 
   it('gives a lead never scored zero scores and no recency, so recency conditions leave it out', () => {
-    const view = segmentView(lead(), undefined, purchaseProfile(undefined, NOW), NOW);
+    const view = segmentView(lead(), undefined, purchaseProfile(undefined, NOW), NOW, CONFIGURED_LIFESPAN);
     expect(view).toMatchObject({ score: { total: 0, qualified: false }, activity: { eventCount: 0 } });
     expect(matchesPattern({ activity: { daysSinceLastEvent: [{ numeric: ['<', 30] }] } }, view)).toBe(false);
   });

@@ -1,6 +1,7 @@
 import type { Lead } from '../lead';
 import { churnRisk, engagementTrend, type ChurnRisk, type RiskInputs, type StoredRiskFormula } from './churn-risk';
 import type { CareSettings, CustomerCare } from './customer';
+import type { Lifespan } from './lifetime-value';
 import { isOpen, ticketsWithin } from './tickets';
 import { stepEpisodes, type EpisodeStep } from './triggers';
 
@@ -33,17 +34,29 @@ export function riskInputs(lead: Pick<Lead, 'care' | 'purchases' | 'score' | 'at
 export interface Assessment {
   readonly risk: ChurnRisk;
   readonly episodes: EpisodeStep;
-  /** The care record to store: the new risk and open episodes. */
+  /** The care record to store: the new risk, open episodes and the lifespan scoring values the customer with. */
   readonly care: CustomerCare;
-  /** Whether anything a reader sees changed (risk score, band, formula, episodes). */
+  /** Whether anything a reader sees changed (risk score, band, formula, episodes, lifespan). */
   readonly changed: boolean;
 }
 
-/** A customer's churn risk and trigger episodes as of `now`, from its care record, purchases and engagement. */
-export function assessCustomer(lead: Pick<Lead, 'care' | 'purchases' | 'score' | 'attributes'>, settings: Pick<CareSettings, 'triggers'>, stored: StoredRiskFormula, eventTimes: readonly string[], now: string): Assessment {
+/**
+ * A customer's churn risk and trigger episodes as of `now`, from its care record, purchases and
+ * engagement; `lifespan` is the team's average lifespan, kept on the record for scoring rules.
+ */
+export function assessCustomer(
+  lead: Pick<Lead, 'care' | 'purchases' | 'score' | 'attributes'>,
+  settings: Pick<CareSettings, 'triggers'>,
+  stored: StoredRiskFormula,
+  eventTimes: readonly string[],
+  now: string,
+  lifespan: Pick<Lifespan, 'years' | 'source'>,
+): Assessment {
   const risk = churnRisk(stored, riskInputs(lead, stored, eventTimes, now), now);
   const episodes = stepEpisodes(settings.triggers, lead.care?.episodes, { satisfaction: lead.care?.satisfaction ?? {}, tickets: lead.care?.tickets ?? [], riskBand: risk.band, riskScore: risk.score }, now);
   const before = lead.care?.risk;
-  const changed = episodes.changed || !before || before.score !== risk.score || before.band !== risk.band || before.formulaVersion !== risk.formulaVersion;
-  return { risk, episodes, care: { ...lead.care, risk, episodes: episodes.open }, changed };
+  const kept = lead.care?.lifespan;
+  const lifespanChanged = kept?.years !== lifespan.years || kept?.source !== lifespan.source;
+  const changed = episodes.changed || lifespanChanged || !before || before.score !== risk.score || before.band !== risk.band || before.formulaVersion !== risk.formulaVersion;
+  return { risk, episodes, care: { ...lead.care, risk, episodes: episodes.open, lifespan: { years: lifespan.years, source: lifespan.source } }, changed };
 }

@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { reasonList } from '../handoff/reasons';
 import type { ChurnRisk } from './churn-risk';
-import { DEFAULT_LIFESPAN } from './lifetime-value';
+import { CONFIGURED_LIFESPAN, DEFAULT_LIFESPAN, lifetimeValue, type Lifespan } from './lifetime-value';
+import type { PurchaseSummary } from '../lead';
 import { type LatestSatisfaction, SurveyDefinition, DEFAULT_SURVEYS } from './surveys';
 import { ticketProfile, type Ticket, type TicketProfile } from './tickets';
 import { CareTriggers, DEFAULT_TRIGGERS, type Episodes } from './triggers';
@@ -20,6 +21,11 @@ export interface CustomerCare {
   readonly surveyedAt?: Readonly<Record<string, string>>;
   readonly exitReason?: string;
   readonly churnedAt?: string;
+  /**
+   * The average lifespan the customer was last assessed with, so scoring rules (which see only the
+   * lead) value it as segments do; refreshed at each reassessment.
+   */
+  readonly lifespan?: Pick<Lifespan, 'years' | 'source'>;
 }
 
 /** When the customer was last sent any survey. */
@@ -110,6 +116,10 @@ export interface CustomerView extends TicketProfile {
   readonly churnRisk?: number;
   readonly churnRiskBand?: string;
   readonly exitReason?: string;
+  readonly projectedLifetimeValue?: number;
+  readonly averagePurchaseValue?: number;
+  readonly purchasesPerYear?: number;
+  readonly lifespanYears?: number;
 }
 
 export function customerView(care: CustomerCare | undefined, now: string): CustomerView {
@@ -124,7 +134,25 @@ export function customerView(care: CustomerCare | undefined, now: string): Custo
   };
 }
 
-/** The fields of `customerView`, typed for condition validation (segments and scoring rules). */
+/**
+ * Every field segments and scoring rules see as `customer.*`: the care record's, and the projected
+ * lifetime value with its inputs under `lifespan` (the learned or configured average).
+ */
+export function customerFields(lead: { readonly care?: CustomerCare | undefined; readonly purchases?: PurchaseSummary | undefined }, now: string, lifespan: Pick<Lifespan, 'years' | 'source'>): CustomerView {
+  const value = lifetimeValue(lead.purchases, { ...lifespan, churnedCustomers: 0 }, now);
+  return {
+    ...customerView(lead.care, now),
+    projectedLifetimeValue: value.projected,
+    averagePurchaseValue: value.averagePurchaseValue,
+    purchasesPerYear: value.purchasesPerYear,
+    lifespanYears: value.lifespan.years,
+  };
+}
+
+/** The lifespan a lead was last assessed with, else the default configured one (until its first assessment). */
+export const assessedLifespan = (care: CustomerCare | undefined): Pick<Lifespan, 'years' | 'source'> => care?.lifespan ?? CONFIGURED_LIFESPAN;
+
+/** The fields of `customerFields`, typed for condition validation (segments' `customer`, scoring rules' `lead.customer`). */
 export const CUSTOMER_FIELDS = {
   count: 'number',
   lastTicketAt: 'string',
@@ -141,4 +169,8 @@ export const CUSTOMER_FIELDS = {
   churnRisk: 'number',
   churnRiskBand: 'string',
   exitReason: 'string',
+  projectedLifetimeValue: 'number',
+  averagePurchaseValue: 'number',
+  purchasesPerYear: 'number',
+  lifespanYears: 'number',
 } as const;

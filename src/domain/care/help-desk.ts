@@ -5,11 +5,15 @@ import { checkEmail } from '../email';
 import { TICKET_PRIORITIES, type HelpDeskKind, type Ticket, type TicketPriority, type TicketStatus } from './tickets';
 
 /**
- * The signed inbound webhook of a help desk. Two kinds:
- * - `zendesk`: a Zendesk webhook connected to a trigger, signed as Zendesk documents
- *   (`X-Zendesk-Webhook-Signature` = base64 HMAC-SHA256 over the signature timestamp followed by the
- *   body, under the webhook's signing secret), with the JSON body `ZENDESK_TRIGGER_BODY` built from
- *   Zendesk placeholders;
+ * The signed inbound webhook of a help desk. Three kinds:
+ * - `zendesk`: a Zendesk webhook, signed as Zendesk documents (`X-Zendesk-Webhook-Signature` = base64
+ *   HMAC-SHA256 over the signature timestamp followed by the body, under the webhook's signing
+ *   secret), either connected to a trigger with the JSON body `ZENDESK_TRIGGER_BODY` built from Zendesk
+ *   placeholders, or subscribed to Zendesk's ticket events (`zen:event-type:ticket.*`), whose payload
+ *   names the requester by Zendesk user id only;
+ * - `freshdesk`: a Freshdesk automation rule's "Trigger webhook" action with "Requires authentication"
+ *   (HTTP Basic; Freshdesk signs nothing) and the JSON body `FRESHDESK_WEBHOOK_BODY` of Freshdesk
+ *   placeholders;
  * - `generic`: any tool that signs Standard Webhooks (`webhook-id`, `webhook-timestamp`,
  *   `webhook-signature`) and posts `{ tickets: [...] }` in leadflow's own shape.
  * A replayed delivery is harmless: a ticket only moves forward in the help desk's time.
@@ -28,7 +32,7 @@ export const ZENDESK_TRIGGER_BODY = {
     tags: '{{ticket.tags}}',
     created_at: '{{ticket.created_at_with_timestamp}}',
     updated_at: '{{ticket.updated_at_with_timestamp}}',
-    requester: { email: '{{ticket.requester.email}}' },
+    requester: { id: '{{ticket.requester.id}}', email: '{{ticket.requester.email}}' },
   },
 } as const;
 
@@ -40,6 +44,7 @@ const equalBytes = (a: Buffer, b: Buffer) => a.length === b.length && timingSafe
 /** Checks a delivery against the help desk's secrets (current, and one in its rotation overlap), in constant time. */
 export function helpDeskSignatureProblem(kind: HelpDeskKind, secrets: readonly string[], headers: Headers, rawBody: string, now: number): SignatureProblem | undefined {
   if (kind === 'generic') return signatureProblem('generic', secrets, headers, rawBody);
+  if (kind === 'freshdesk') return freshdeskAuthProblem(secrets, headers);
   const signature = headers[ZENDESK_HEADERS.signature];
   const timestamp = headers[ZENDESK_HEADERS.timestamp];
   if (!signature) return { field: ZENDESK_HEADERS.signature, message: 'is missing: the call is not signed' };
@@ -76,6 +81,7 @@ export const ZendeskTicketBody = z.object({
     created_at: isoTime('created_at'),
     updated_at: isoTime('updated_at'),
     requester: z.object({
+      id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^\d{1,20}$/, 'must be a Zendesk user id')).optional(),
       email: z
         .string()
         .max(320)
@@ -90,7 +96,7 @@ export const ZendeskTicketBody = z.object({
 });
 
 /** A Zendesk ticket as leadflow keeps it: the type (or else the first tag) is the topic. */
-export function ticketFromZendesk(body: z.output<typeof ZendeskTicketBody>): Ticket & { readonly email: string } {
+export function ticketFromZendesk(body: z.output<typeof ZendeskTicketBody>): Ticket & { readonly email: string; readonly requesterId?: string } {
   const { ticket } = body;
   const priority = ticket.priority?.trim().toLowerCase() ?? '';
   const topic = ticket.type?.trim().toLowerCase() || ticket.tags?.trim().split(/\s+/)[0]?.toLowerCase() || undefined;
@@ -102,5 +108,149 @@ export function ticketFromZendesk(body: z.output<typeof ZendeskTicketBody>): Tic
     openedAt: ticket.created_at,
     updatedAt: ticket.updated_at,
     email: ticket.requester.email,
+    ...(ticket.requester.id ? { requesterId: ticket.requester.id } : {}),
   };
+}
+
+const ticketIdOf = z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters'));
+const zendeskStatus = z
+  .string()
+  .transform((value) => value.trim().toLowerCase())
+  .refine((value) => Object.hasOwn(ZENDESK_STATUSES, value), `must be a Zendesk status (${Object.keys(ZENDESK_STATUSES).join(', ')})`);
+
+/** Whether a Zendesk event webhook's payload is about a ticket (`zen:event-type:ticket.<what happened>`). */
+export const ZENDESK_TICKET_EVENT_PREFIX = 'zen:event-type:ticket.';
+
+/** Ticket events that end the ticket rather than move it: nothing to keep. */
+const ZENDESK_DELETIONS = ['zen:event-type:ticket.soft_deleted', 'zen:event-type:ticket.permanently_deleted', 'zen:event-type:ticket.deleted'];
+
+/**
+ * The payload of Zendesk's event webhooks (Admin Center > Webhooks, subscribed to ticket events), as
+ * Zendesk documents it: `type`, `id`, `time`, `subject` (`zen:ticket:<id>`) and `detail`, the ticket as
+ * it is after the event (`id`, `requester_id`, `status`, `priority`, `type`, `tags`, `created_at`,
+ * `updated_at`, ...). Only what leadflow keeps is read; the rest passes.
+ */
+export const ZendeskEventBody = z.object({
+  type: z.string().max(200),
+  id: z.string().max(200).optional(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+
+const ZendeskTicketDetail = z.object({
+  id: ticketIdOf,
+  requester_id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^\d{1,20}$/, 'must be a Zendesk user id')),
+  status: zendeskStatus,
+  priority: z.string().max(40).nullish(),
+  type: z.string().max(100).nullish(),
+  tags: z.array(z.string().max(200)).max(200).nullish(),
+  created_at: isoTime('created_at'),
+  updated_at: isoTime('updated_at'),
+});
+
+/** A Zendesk ticket event, read: the ticket and its requester's Zendesk id, or why it is ignored (not a ticket event, a deletion). */
+export type ZendeskEventTicket = { readonly kind: 'ticket'; readonly ticket: Ticket; readonly requesterId: string } | { readonly kind: 'ignored'; readonly reason: string };
+
+/** Reads a ticket event's `detail`; problems are returned as zod issues with their path under `detail`. */
+export function ticketFromZendeskEvent(body: z.output<typeof ZendeskEventBody>): ZendeskEventTicket | { readonly kind: 'invalid'; readonly error: z.ZodError } {
+  if (!body.type.startsWith(ZENDESK_TICKET_EVENT_PREFIX)) return { kind: 'ignored', reason: `${body.type} is not a ticket event` };
+  if (ZENDESK_DELETIONS.includes(body.type)) return { kind: 'ignored', reason: `${body.type}: a deleted ticket is kept as it was` };
+  const parsed = z.object({ detail: ZendeskTicketDetail }).safeParse(body);
+  if (!parsed.success) return { kind: 'invalid', error: parsed.error };
+  const { detail } = parsed.data;
+  const priority = detail.priority?.trim().toLowerCase() ?? '';
+  const topic = detail.type?.trim().toLowerCase() || detail.tags?.[0]?.trim().toLowerCase() || undefined;
+  return {
+    kind: 'ticket',
+    requesterId: detail.requester_id,
+    ticket: {
+      ticketId: detail.id,
+      status: ZENDESK_STATUSES[detail.status] as TicketStatus,
+      ...(isPriority(priority) ? { priority } : {}),
+      ...(topic ? { topic: topic.slice(0, 100) } : {}),
+      openedAt: detail.created_at,
+      updatedAt: detail.updated_at,
+    },
+  };
+}
+
+/**
+ * The body to paste into the Freshdesk automation rule's "Trigger webhook" action (Encoding: JSON,
+ * Content: Advanced), with Freshdesk placeholders. Freshdesk's placeholders give no machine-readable
+ * times, so a ticket is dated when the call arrives (and keeps the earliest opening time seen).
+ */
+export const FRESHDESK_WEBHOOK_BODY = {
+  ticket: {
+    id: '{{ticket.id}}',
+    status: '{{ticket.status}}',
+    priority: '{{ticket.priority}}',
+    type: '{{ticket.ticket_type}}',
+    tags: '{{ticket.tags}}',
+    requester: { email: '{{ticket.requester.email}}' },
+  },
+} as const;
+
+/** Freshdesk's standard statuses, by name and by API code; a custom status is taken as open (the customer still waits). */
+const FRESHDESK_STATUSES: Readonly<Record<string, TicketStatus>> = {
+  open: 'open',
+  '2': 'open',
+  pending: 'pending',
+  '3': 'pending',
+  'waiting on customer': 'pending',
+  'waiting on third party': 'pending',
+  resolved: 'solved',
+  '4': 'solved',
+  closed: 'closed',
+  '5': 'closed',
+};
+const FRESHDESK_PRIORITIES: Readonly<Record<string, TicketPriority>> = { low: 'low', '1': 'low', medium: 'normal', '2': 'normal', high: 'high', '3': 'high', urgent: 'urgent', '4': 'urgent' };
+
+const requesterEmail = z
+  .string()
+  .max(320)
+  .transform((value, context) => {
+    const check = checkEmail(value);
+    if (check.ok) return check.email;
+    context.addIssue({ code: 'custom', message: check.reason });
+    return z.NEVER;
+  });
+
+/** A Freshdesk delivery: `FRESHDESK_WEBHOOK_BODY` with its placeholders filled in (codes are taken as well as names). */
+export const FreshdeskTicketBody = z.object({
+  ticket: z.object({
+    id: ticketIdOf,
+    status: z.union([z.string(), z.number()]).transform((value) => String(value).trim().toLowerCase()).pipe(z.string().min(1, 'is required').max(100)),
+    priority: z.union([z.string(), z.number()]).transform((value) => String(value).trim().toLowerCase()).optional(),
+    type: z.string().max(100).optional(),
+    tags: z.string().max(2000).optional(),
+    requester: z.object({ email: requesterEmail }),
+  }),
+});
+
+/** A Freshdesk ticket as leadflow keeps it, dated `receivedAt`: the type (or else the first tag) is the topic. */
+export function ticketFromFreshdesk(body: z.output<typeof FreshdeskTicketBody>, receivedAt: string): Ticket & { readonly email: string } {
+  const { ticket } = body;
+  const priority = ticket.priority && Object.hasOwn(FRESHDESK_PRIORITIES, ticket.priority) ? FRESHDESK_PRIORITIES[ticket.priority] : undefined;
+  const topic = ticket.type?.trim().toLowerCase() || ticket.tags?.split(',')[0]?.trim().toLowerCase() || undefined;
+  return {
+    ticketId: ticket.id,
+    status: Object.hasOwn(FRESHDESK_STATUSES, ticket.status) ? (FRESHDESK_STATUSES[ticket.status] as TicketStatus) : 'open',
+    ...(priority ? { priority } : {}),
+    ...(topic ? { topic: topic.slice(0, 100) } : {}),
+    openedAt: receivedAt,
+    updatedAt: receivedAt,
+    email: ticket.requester.email,
+  };
+}
+
+/** The `Authorization` header Freshdesk sends with "Requires authentication": the secret as the username (API key style) or the password. */
+export function freshdeskAuthProblem(secrets: readonly string[], headers: Headers): SignatureProblem | undefined {
+  const header = headers.authorization;
+  if (!header) return { field: 'authorization', message: 'is missing: tick "Requires authentication" in the Freshdesk webhook action and give the secret' };
+  const [scheme, encoded = ''] = header.trim().split(/\s+/, 2);
+  if (scheme?.toLowerCase() !== 'basic') return { field: 'authorization', message: 'must be HTTP Basic, as Freshdesk sends it' };
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const parts = colon < 0 ? [decoded] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
+  const matches = secrets.some((secret) => parts.some((part) => equalBytes(Buffer.from(part), Buffer.from(secret))));
+  return matches ? undefined : { field: 'authorization', message: 'does not hold the help desk secret' };
 }

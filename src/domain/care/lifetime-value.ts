@@ -38,6 +38,9 @@ export function averageLifespan(stats: LifespanStats | undefined, settings: Life
   return { years: settings.configuredYears, source: 'configured', churnedCustomers: stats?.churned ?? 0 };
 }
 
+/** The lifespan of a record kept before the lifespan settings were kept with it: the configured default. */
+export const CONFIGURED_LIFESPAN: Lifespan = { years: DEFAULT_LIFESPAN.configuredYears, source: 'configured', churnedCustomers: 0 };
+
 /** A customer's lifespan in days, from becoming a customer (or first purchase) to churning; never negative. */
 export const lifespanDays = (since: string, churnedAt: string) => Math.max(0, (Date.parse(churnedAt) - Date.parse(since)) / DAY_MS);
 

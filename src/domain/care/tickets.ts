@@ -4,7 +4,7 @@
  * the one kept (a webhook retried late, an import of old data) changes nothing.
  */
 /** The help desks whose signed webhook leadflow takes (see help-desk.ts), and where they post. */
-export const HELP_DESK_KINDS = ['zendesk', 'generic'] as const;
+export const HELP_DESK_KINDS = ['zendesk', 'freshdesk', 'generic'] as const;
 export type HelpDeskKind = (typeof HELP_DESK_KINDS)[number];
 export const HELP_DESK_WEBHOOK_PATH = '/v1/help-desk/tickets';
 

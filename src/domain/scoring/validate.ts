@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CUSTOMER_FIELDS } from '../care/customer';
 import { PatternError, validatePattern } from '../pattern';
 import { conditionRoots, ruleKind, Ruleset, type RuleKind } from './ruleset';
 
@@ -13,8 +14,10 @@ export type RulesetValidation =
   | { readonly valid: false; readonly issues: readonly RulesetIssue[] };
 
 export type FieldType = 'string' | 'number' | 'object' | 'any';
-/** What each root of a condition holds: `{ lead: { role: 'string', ... } }`. */
-export type ConditionFields = Readonly<Record<string, Readonly<Record<string, FieldType>>>>;
+/** A field's type, or for an object whose fields are known (`lead.customer`), the type of each. */
+export type FieldSpec = FieldType | Readonly<Record<string, FieldType>>;
+/** What each root of a condition holds: `{ lead: { role: 'string', customer: { latestNps: 'number', ... } } }`. */
+export type ConditionFields = Readonly<Record<string, Readonly<Record<string, FieldSpec>>>>;
 
 /** What each condition root holds, so a typo or a type mismatch is refused instead of never matching. */
 const FIELDS = {
@@ -30,7 +33,7 @@ const FIELDS = {
     emailDomain: 'string',
     subscriptions: 'object',
     attributes: 'object',
-    customer: 'object',
+    customer: CUSTOMER_FIELDS,
   },
   event: { id: 'string', type: 'string', occurredAt: 'string', properties: 'object' },
   activity: { daysSinceLastEvent: 'number', eventCount: 'number', engagement: 'number' },
@@ -134,7 +137,7 @@ export function neverMatching(
   pattern: Record<string, unknown>,
   path: string,
   roots: ConditionFields = FIELDS,
-  fields: Readonly<Record<string, FieldType>> | undefined = undefined,
+  fields: Readonly<Record<string, FieldSpec>> | undefined = undefined,
 ): RulesetIssue[] {
   const issues: RulesetIssue[] = [];
   for (const [key, spec] of Object.entries(pattern)) {
@@ -144,14 +147,15 @@ export function neverMatching(
       continue;
     }
     const isRoot = fields === undefined;
-    const type: FieldType = isRoot ? 'object' : (fields[key] ?? 'any');
+    const declared: FieldSpec = isRoot ? 'object' : (fields[key] ?? 'any');
+    const type: FieldType = typeof declared === 'string' ? declared : 'object';
     if (!isRoot && fields !== ANY_FIELDS && !(key in fields)) {
       issues.push({ path: fieldPath, message: `unknown field \`${key}\`; known fields: ${Object.keys(fields).join(', ')}` });
       continue;
     }
     if (isRecord(spec)) {
       if (type !== 'object' && type !== 'any') issues.push({ path: fieldPath, message: `\`${key}\` holds a ${type}, not an object, so nested conditions never match` });
-      else issues.push(...neverMatching(spec, fieldPath, roots, isRoot ? roots[key] : ANY_FIELDS));
+      else issues.push(...neverMatching(spec, fieldPath, roots, isRoot ? roots[key] : typeof declared === 'string' ? ANY_FIELDS : declared));
       continue;
     }
     if (!Array.isArray(spec)) continue;

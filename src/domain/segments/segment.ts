@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { CUSTOMER_FIELDS, customerView } from '../care/customer';
-import { DEFAULT_LIFESPAN, lifetimeValue, type Lifespan } from '../care/lifetime-value';
+import { CUSTOMER_FIELDS, customerFields } from '../care/customer';
+import type { Lifespan } from '../care/lifetime-value';
 import { currentStage, type LifecycleStage } from '../handoff/lifecycle';
 import type { Lead } from '../lead';
 import { scoringView } from '../lead';
@@ -38,11 +38,9 @@ export const SEGMENT_FIELDS: ConditionFields = {
     monetary: 'number',
     rfmSegment: 'string',
   },
-  customer: { ...CUSTOMER_FIELDS, projectedLifetimeValue: 'number', averagePurchaseValue: 'number', purchasesPerYear: 'number', lifespanYears: 'number' },
+  customer: CUSTOMER_FIELDS,
 };
 
-/** The lifespan a segment values customers with when the team's learned one is not at hand. */
-export const CONFIGURED_LIFESPAN: Lifespan = { years: DEFAULT_LIFESPAN.configuredYears, source: 'configured', churnedCustomers: 0 };
 /** What a history condition's `event` pattern sees: the stored engagement event. */
 const EVENT_FIELDS: ConditionFields = { event: RULE_CONDITION_FIELDS.event ?? {} };
 
@@ -150,12 +148,11 @@ export interface CurrentScore {
 
 /**
  * The document a segment's `where` is matched against. `purchases` is the lead's purchase profile
- * (RFM and lifetime value) as of `now`; `lifespan` the average customer lifespan projected lifetime
- * values are computed with.
+ * (RFM and lifetime value) as of `now`; `lifespan` the team's average customer lifespan (learned from
+ * churned customers once enough churned) projected lifetime values are computed with.
  */
-export function segmentView(lead: Lead, score: CurrentScore | undefined, purchases: PurchaseProfile, now: string, lifespan: Lifespan = CONFIGURED_LIFESPAN): Record<string, unknown> {
+export function segmentView(lead: Lead, score: CurrentScore | undefined, purchases: PurchaseProfile, now: string, lifespan: Pick<Lifespan, 'years' | 'source'>): Record<string, unknown> {
   const asOf = Date.parse(now);
-  const value = lifetimeValue(lead.purchases, lifespan, now);
   const lastEventAt = lead.score?.engagementAt;
   return {
     lead: {
@@ -170,13 +167,7 @@ export function segmentView(lead: Lead, score: CurrentScore | undefined, purchas
       ...(lastEventAt ? { lastEventAt, daysSinceLastEvent: Math.max(0, (asOf - Date.parse(lastEventAt)) / MS_PER_DAY) } : {}),
     },
     purchases,
-    customer: {
-      ...customerView(lead.care, now),
-      projectedLifetimeValue: value.projected,
-      averagePurchaseValue: value.averagePurchaseValue,
-      purchasesPerYear: value.purchasesPerYear,
-      lifespanYears: value.lifespan.years,
-    },
+    customer: customerFields(lead, now, lifespan),
   };
 }
 
