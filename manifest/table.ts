@@ -49,6 +49,7 @@ export const ITEM_KINDS = [
   'SOURCE#',
   'WRITEKEY#',
   'JOURNEY#',
+  'JDUE#',
   'CARE',
 ] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
