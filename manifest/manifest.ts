@@ -233,8 +233,9 @@ export const manifest: Manifest = {
       maxBodyBytes: 256 * 1024,
       access: ['bus:put'],
       // Journeys, their versions and counters (JOURNEY#, listed on JOURNEYS), the stored templates a
-      // draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment names (LEAD#).
-      table: { read: ['JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#'], query: { gsi1: ['JOURNEYS'] } },
+      // draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment names (LEAD#), the
+      // enrolments a move saves at their revision (LEAD#).
+      table: { read: ['JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#', 'LEAD#'], query: { gsi1: ['JOURNEYS'] } },
     },
     {
       name: 'manage-segments',
