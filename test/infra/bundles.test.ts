@@ -37,10 +37,10 @@ async function deployedBundle(entry: string) {
 /**
  * The largest deployed bundle on 2026-11-30 with journeys and customer care (run-journeys, 491 KiB;
  * docs/performance.md) and the largest parts (the SDK in alert-sales, 249 KiB; the rest in api-docs,
- * 313 KiB with the journey move route, the OpenAPI document of every route): a function that grows past these has taken on code
+ * 314 KiB with the journey move route, the OpenAPI document of every route): a function that grows past these has taken on code
  * to look at, not only a few lines. Issue 15's 300 KiB is not reached (docs/performance.md says why).
  */
-const LIMIT_KIB = { bundle: 495, sdk: 255, besidesSdk: 314 };
+const LIMIT_KIB = { bundle: 495, sdk: 255, besidesSdk: 315 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
 const CLIENT_OF_ACCESS: Partial<Record<Access, string>> = {
