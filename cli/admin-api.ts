@@ -12,7 +12,7 @@ import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRuleset
 import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
 import { createTemplate, listTemplates, updateTemplate } from '../functions/manage-templates/routes';
 import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../functions/manage-sources/routes';
-import { archiveJourney, createJourney, enrolInJourney, getJourneyReport, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
+import { archiveJourney, createJourney, enrolInJourney, getJourneyReport, moveJourneyEnrolments, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
 import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
 import { recordPurchases } from '../functions/record-purchases/routes';
@@ -124,6 +124,7 @@ export interface AdminApi {
   publishJourney(journeyId: string): Promise<AdminResponse>;
   controlJourney(journeyId: string, control: 'pause' | 'resume' | 'archive'): Promise<AdminResponse>;
   enrolInJourney(journeyId: string, leadId: string): Promise<AdminResponse>;
+  moveJourneyEnrolments(journeyId: string, leadIds: readonly string[], version?: number): Promise<AdminResponse>;
   getJourneyReport(journeyId: string): Promise<AdminResponse>;
 }
 
@@ -241,6 +242,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     publishJourney: (journeyId) => outcome(client.send(publishJourney, { params: { journeyId } })),
     controlJourney: (journeyId, control) => outcome(client.send(JOURNEY_CONTROLS[control], { params: { journeyId } })),
     enrolInJourney: (journeyId, leadId) => outcome(client.send(enrolInJourney, { params: { journeyId }, body: { leadId } })),
+    moveJourneyEnrolments: (journeyId, leadIds, version) => outcome(client.send(moveJourneyEnrolments, { params: { journeyId }, body: { leadIds: [...leadIds], ...(version === undefined ? {} : { version }) } })),
     getJourneyReport: (journeyId) => outcome(client.send(getJourneyReport, { params: { journeyId } })),
   };
 }

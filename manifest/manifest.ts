@@ -224,7 +224,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-journeys',
-      description: 'Journeys as versioned data: create and validate drafts, publish versions, pause, resume, archive, enrol a lead by hand, report per journey, step and split arm.',
+      description: 'Journeys as versioned data: create and validate drafts, publish versions, pause, resume, archive, enrol a lead by hand, move enrolled leads to a newer version, report per journey, step and split arm.',
       entry: 'functions/manage-journeys/handler.ts',
       trigger: { kind: 'http', routes: manageJourneysRoutes, audience: 'admin' },
       emits: [DetailType.JourneyEnrolmentRequested],
@@ -234,8 +234,9 @@ export const manifest: Manifest = {
       maxBodyBytes: 256 * 1024,
       access: ['bus:put'],
       // Journeys, their versions and counters (JOURNEY#, listed on JOURNEYS), the stored templates a
-      // draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment names (LEAD#).
-      table: { read: ['JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#'], query: { gsi1: ['JOURNEYS'] } },
+      // draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment names (LEAD#), the
+      // enrolments a move saves at their revision (LEAD#).
+      table: { read: ['JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#', 'LEAD#'], query: { gsi1: ['JOURNEYS'] } },
     },
     {
       name: 'manage-segments',
@@ -749,17 +750,39 @@ export const manifest: Manifest = {
     },
     {
       name: 'sweep-journeys',
-      description: "Sweeps the journeys' due-time index every minute: leases each due wait and puts its journey.step-due event on the bus for run-journeys; once an hour, requests the enrolment of leads whose date entry fell due.",
+      description: "Looks at the journeys' due-time index every minute: for each shard with waits due, takes the shard's sweep lease and requests its drain (journey.timers-due), one invocation per shard; once an hour, requests the enrolment of leads whose date entry fell due.",
       entry: 'functions/sweep-journeys/handler.ts',
       trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1 },
-      emits: [DetailType.JourneyStepDue, DetailType.JourneyEnrolmentRequested],
+      emits: [DetailType.JourneyTimersDue, DetailType.JourneyEnrolmentRequested],
       timeoutSeconds: 60,
       memoryMb: 512,
       access: ['bus:put'],
-      // Reads the due-time index (JDUE# on gsi1) and moves each due entry's lease on its enrolment (LEAD#);
-      // the date pass reads published journeys (JOURNEYS on gsi1, JOURNEY#) and pages through leads
-      // (LEADS# on gsi1, their score items under LEAD#).
-      table: { read: ['JOURNEY#', 'LEAD#'], write: ['LEAD#'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'] } },
+      // Reads one entry of each shard of the due-time index (JDUE# on gsi1) and takes the shards' sweep
+      // leases (JDUE#); the date pass reads published journeys (JOURNEYS on gsi1, JOURNEY#) and pages
+      // through leads (LEADS# on gsi1, their score items under LEAD#).
+      table: { read: ['JOURNEY#', 'LEAD#'], write: ['JDUE#'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'] } },
+    },
+    {
+      name: 'sweep-journey-shard',
+      description: "Drains one shard of the journeys' due-time index as the holder of its sweep lease: leases each due wait and puts its journey.step-due event on the bus for run-journeys; a backlog past its time goes on in a drain of its own.",
+      entry: 'functions/sweep-journey-shard/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.JourneyTimersDue] },
+        // One shard per invocation: the shards of a busy minute drain side by side.
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        maxReceiveCount: 3,
+        // A due shard is drained within seconds; a wait should not be minutes late.
+        oldestMessageAlarmMinutes: 5,
+      },
+      emits: [DetailType.JourneyStepDue, DetailType.JourneyTimersDue],
+      timeoutSeconds: 60,
+      memoryMb: 512,
+      access: ['bus:put'],
+      // Reads the due-time index (JDUE# on gsi1), moves each due entry's lease on its enrolment (LEAD#)
+      // and holds the shard's sweep lease (JDUE#).
+      table: { write: ['LEAD#', 'JDUE#'], query: { gsi1: ['JDUE#'] } },
     },
     {
       name: 'customer-feedback',

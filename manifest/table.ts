@@ -49,6 +49,7 @@ export const ITEM_KINDS = [
   'SOURCE#',
   'WRITEKEY#',
   'JOURNEY#',
+  'JDUE#',
   'CARE',
   'REQUESTER#',
 ] as const;

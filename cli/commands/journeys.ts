@@ -44,7 +44,7 @@ const CONTROLS = {
   archive: 'archive: nobody enters, enrolled leads exit at their next step',
 } as const;
 
-/** `leadflow journeys validate | push | publish | pause | resume | archive | enrol | report`. */
+/** `leadflow journeys validate | push | publish | pause | resume | archive | enrol | move | report`. */
 export function registerJourneys(program: Command, context: CommandContext): void {
   const { io } = context;
   const journeys = commandGroup(program, 'journeys', 'automations: entries, waits, branches, emails, sales tasks and goals');
@@ -92,6 +92,20 @@ export function registerJourneys(program: Command, context: CommandContext): voi
     .action(async (journeyId: string, leadId: string) => {
       expectOk(await (await context.api()).enrolInJourney(journeyId, leadId), `Enrolling lead ${leadId} in journey ${journeyId}`);
       io.out(`lead ${leadId} enrolment in journey ${journeyId} requested`);
+    });
+
+  journeys
+    .command('move')
+    .description('move enrolled leads to a newer version (the published one unless --version), steps mapped by id; refused, naming the step, when a lead waits at a step the version lacks')
+    .argument('<journeyId>')
+    .argument('<leadIds...>', 'up to 100 lead ids')
+    .option('--version <n>', 'the version to move to (default: the published one)')
+    .action(async (journeyId: string, leadIds: string[], options: { version?: string }) => {
+      const version = options.version === undefined ? undefined : Number(options.version);
+      const moved = expectOk(await (await context.api()).moveJourneyEnrolments(journeyId, leadIds, version), `Moving leads of journey ${journeyId}`);
+      const leads = (moved.leads ?? []) as { leadId: string; outcome: string }[];
+      for (const lead of leads) io.out(`lead ${lead.leadId}: ${lead.outcome}`);
+      io.out(`${leads.filter((lead) => lead.outcome === 'moved').length} of ${leads.length} moved to version ${String(moved.version)}`);
     });
 
   journeys

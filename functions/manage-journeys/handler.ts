@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { JourneyStore } from '../../src/adapters/journey-store';
+import { EnrolmentStore, JourneyStore } from '../../src/adapters/journey-store';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { TemplateStore } from '../../src/adapters/template-store';
 import { Journeys } from '../../src/app/journeys';
@@ -18,8 +18,11 @@ const config = readConfig({
   MAX_BODY_BYTES: positiveInteger,
 });
 const logger = new Logger();
+const journeyStore = new JourneyStore(documentClient(), config.TABLE_NAME);
 const journeys = new Journeys({
-  journeys: new JourneyStore(documentClient(), config.TABLE_NAME),
+  journeys: journeyStore,
+  versions: journeyStore,
+  enrolments: new EnrolmentStore(documentClient(), config.TABLE_NAME),
   templates: new TemplateStore(documentClient(), config.TABLE_NAME),
   leads: new LeadStore(documentClient(), config.TABLE_NAME),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
@@ -41,5 +44,6 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   resumeJourney: async ({ params: { journeyId } }) => json(200, await journeys.control(journeyId, 'resume')),
   archiveJourney: async ({ params: { journeyId } }) => json(200, await journeys.control(journeyId, 'archive')),
   enrolInJourney: async ({ params: { journeyId }, body }) => json(202, await journeys.enrol(journeyId, body.leadId)),
+  moveJourneyEnrolments: async ({ params: { journeyId }, body }) => json(200, await journeys.move(journeyId, body.leadIds, body.version)),
   getJourneyReport: async ({ params: { journeyId } }) => json(200, await journeys.report(journeyId)),
 });

@@ -121,6 +121,41 @@ export const enrolInJourney = defineRoute({
   errors: { ...noJourney, 400: 'A field is invalid, or `leadId` names no lead.', 409: 'The journey is not published.' },
 });
 
+export const moveJourneyEnrolments = defineRoute({
+  operationId: 'moveJourneyEnrolments',
+  method: 'POST',
+  path: '/v1/admin/journeys/{journeyId}/moves',
+  roles: MARKETING,
+  summary: 'Move enrolled leads to a newer version (the published one unless named); steps map by id',
+  description:
+    'A lead otherwise finishes on the version it entered. Each named lead stays at the step with the same id, its wait and step number unchanged, so no step runs twice. When a lead waits at a step the version lacks (or has as another kind of step), the whole request is refused with 400 naming the lead (`leadIds.<n>`) and the step, and nobody moves.',
+  request: {
+    params: JourneyIdParams,
+    body: {
+      schema: z
+        .strictObject({
+          leadIds: z.array(z.uuid('must be a lead id (UUID)')).min(1).max(100).refine((ids) => new Set(ids).size === ids.length, { message: 'must not name a lead twice' }),
+          version: z.int().min(1).optional().describe('The version to move to: default the published one.'),
+        })
+        .meta({ id: 'JourneyMoveRequest' }),
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'What happened to each lead: moved, already there, ended (its run is over), not enrolled, or changed meanwhile (its runner moved it on during the move: try again).',
+      schema: z
+        .object({
+          journeyId: z.uuid(),
+          version: z.int().min(1),
+          leads: z.array(z.object({ leadId: z.uuid(), outcome: z.enum(['moved', 'already-there', 'ended', 'not-enrolled', 'changed-meanwhile']) })),
+        })
+        .meta({ id: 'JourneyMoved' }),
+    },
+  },
+  errors: { ...noJourney, 400: 'A field is invalid, `version` is not published, or a named lead waits at a step the version lacks (`leadIds.<n>`, with the step).', 409: 'The journey is a draft or archived.' },
+});
+
 const EmailCounts = z.object({ sent: count, skipped: count, interrupted: count, opened: count, clicked: count, skippedBy: z.record(z.string(), count) });
 
 export const getJourneyReport = defineRoute({
@@ -164,5 +199,6 @@ export const manageJourneysRoutes = [
   resumeJourney,
   archiveJourney,
   enrolInJourney,
+  moveJourneyEnrolments,
   getJourneyReport,
 ] as const;

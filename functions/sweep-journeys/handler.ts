@@ -2,30 +2,27 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { EnrolmentStore, JourneyStore } from '../../src/adapters/journey-store';
+import { DateRoundStore, EnrolmentStore, JourneyStore, ShardSweepStore } from '../../src/adapters/journey-store';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { DateEntries } from '../../src/app/journey-date-entries';
-import { JourneyTimers } from '../../src/app/journey-timers';
+import { TimerDispatch } from '../../src/app/journey-timer-dispatch';
+import { SHARD_SWEEP_HOLD_MS } from '../../src/app/journey-timers';
 import { readConfig, setting } from '../../src/config';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-const timers = new JourneyTimers(new EnrolmentStore(documentClient(), config.TABLE_NAME), publisher, logger);
-const dateEntries = new DateEntries({ journeys: new JourneyStore(documentClient(), config.TABLE_NAME), listing: new LeadListing(documentClient(), config.TABLE_NAME), publisher, log: logger });
+const dispatch = new TimerDispatch(new EnrolmentStore(documentClient(), config.TABLE_NAME), new ShardSweepStore(documentClient(), config.TABLE_NAME), publisher);
+const dateEntries = new DateEntries({ journeys: new JourneyStore(documentClient(), config.TABLE_NAME), listing: new LeadListing(documentClient(), config.TABLE_NAME), rounds: new DateRoundStore(documentClient(), config.TABLE_NAME), publisher, log: logger });
 
 /** Time left for the sweep to stop cleanly before the function's limit. */
 const STOP_BEFORE_LIMIT_MS = 5_000;
-/** The hour (epoch hours) this container last passed over date entries: once an hour is enough, and a repeat enrols nobody twice. */
-let datePassHour: number | undefined;
 
-export const handler = async (_event: ScheduledEvent, context: Context): Promise<{ sent: number; dateEntries: number }> => {
+export const handler = async (_event: ScheduledEvent, context: Context): Promise<{ shards: number[]; dateEntries: number }> => {
   logger.addContext(context);
   const now = new Date();
   const deadline = Date.now() + context.getRemainingTimeInMillis() - STOP_BEFORE_LIMIT_MS;
-  const sent = await timers.sweep(now, deadline);
-  const hour = Math.floor(now.getTime() / 3_600_000);
-  if (datePassHour === hour) return { sent, dateEntries: 0 };
-  datePassHour = hour;
-  return { sent, dateEntries: await dateEntries.pass(now, deadline) };
+  const shards = await dispatch.dispatch(now, SHARD_SWEEP_HOLD_MS);
+  // The round of date entries goes on where the last sweep left it, or starts when an hour has passed.
+  return { shards, dateEntries: await dateEntries.pass(now, deadline) };
 };

@@ -30,13 +30,28 @@ async function pauseIfReputationAtRisk(campaignId: string): Promise<void> {
 }
 
 /**
+ * Records the subscriber's open or click as an engagement event of the lead, once (its id derives from
+ * the SES message, kind and time, so a redelivered SES event finds it), and announces it to the scorer.
+ */
+async function recordEngagement(leadId: string, messageId: string, engagement: { readonly type: string; readonly occurredAt: string; readonly properties: Record<string, string> }): Promise<void> {
+  const eventId = `ses-${messageId}-${engagement.type}-${Date.parse(engagement.occurredAt)}`;
+  const receivedAt = new Date().toISOString();
+  await leadEvents.recordEvent({ id: eventId, type: engagement.type, occurredAt: engagement.occurredAt, receivedAt, recordedAt: receivedAt, properties: engagement.properties }, { kind: 'lead', id: leadId });
+  await publisher.publish([{ detailType: DetailType.EngagementRecorded, detail: { version: 2, correlationId: messageId, eventIds: [eventId], leadId } }]);
+}
+
+/**
  * SES events of campaign emails move the campaign's counters (once per recipient and kind) and turn
  * the subscriber's opens and clicks into engagement events, so they feed scoring like any other.
- * Opens and clicks of journey emails move their step's counters, once per step run and kind.
+ * Opens and clicks of journey emails move their step's counters, once per step run and kind, and
+ * become engagement events of the same types, so the same rules score them.
  */
 async function track(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const journeyStep = journeyTracking(record.body.detail);
-  if (journeyStep) await enrolments.recordTracking(journeyStep.key, journeyStep.stepId, journeyStep.metric);
+  if (journeyStep) {
+    await enrolments.recordTracking(journeyStep.key, journeyStep.stepId, journeyStep.metric);
+    await recordEngagement(journeyStep.key.leadId, journeyStep.engagement.messageId, journeyStep.engagement);
+  }
   const tracking = campaignTracking(record.body.detail);
   if (!tracking?.metric) {
     if (tracking?.scanner) logger.info('Scanner open or click ignored', { campaignId: tracking.campaignId });
@@ -44,11 +59,7 @@ async function track(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   }
   const counted = await campaigns.recordTracking(tracking.campaignId, tracking.leadId, tracking.metric);
   if (counted === 'counted' && (tracking.metric === 'bounced' || tracking.metric === 'complained')) await pauseIfReputationAtRisk(tracking.campaignId);
-  if (!tracking.engagement) return;
-  const eventId = `ses-${tracking.messageId}-${tracking.engagement.type}-${Date.parse(tracking.engagement.occurredAt)}`;
-  const receivedAt = new Date().toISOString();
-  await leadEvents.recordEvent({ id: eventId, type: tracking.engagement.type, occurredAt: tracking.engagement.occurredAt, receivedAt, recordedAt: receivedAt, properties: tracking.engagement.properties }, { kind: 'lead', id: tracking.leadId });
-  await publisher.publish([{ detailType: DetailType.EngagementRecorded, detail: { version: 2, correlationId: tracking.messageId, eventIds: [eventId], leadId: tracking.leadId } }]);
+  if (tracking.engagement) await recordEngagement(tracking.leadId, tracking.messageId, tracking.engagement);
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

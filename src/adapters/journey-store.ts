@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JourneyDefinition, Journey, JourneyStatus } from '../domain/journeys/definition';
 import type { EnrolmentState } from '../domain/journeys/interpreter';
-import type { LiveJourney, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
+import type { DateRound, LiveJourney, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
+import type { LeadCursor } from '../domain/lead-listing';
 import type { Page, PageRequest } from '../domain/page';
 import { ClaimRecords } from './claims';
 import { conditionally, failedConditions } from './dynamo-errors';
@@ -353,6 +354,93 @@ export class EnrolmentStore {
           UpdateExpression: 'SET gsi1sk = :later',
           ConditionExpression: 'gsi1sk = :due',
           ExpressionAttributeValues: { ':later': `${until}#${due.leadId}#${due.journeyId}`, ':due': due.dueKey },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+}
+
+/** The lease of each due shard's sweep (`JDUE#<shard>` / `SWEEP`): its holder and until when it holds. */
+export class ShardSweepStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  take(shard: number, holder: string, until: string, now: string): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.dueShardSweep(shard), entity: 'due-shard-sweep', holder, until },
+          ConditionExpression: 'attribute_not_exists(pk) OR #until < :now',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+
+  extend(shard: number, holder: string, until: string): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.dueShardSweep(shard),
+          UpdateExpression: 'SET #until = :until',
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':until': until, ':holder': holder },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+
+  /** Ends the lease (no delete grant needed: it holds nobody and ended at the epoch); a lease another holds is left alone. */
+  async release(shard: number, holder: string): Promise<void> {
+    await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.dueShardSweep(shard),
+          UpdateExpression: 'SET #until = :epoch REMOVE holder',
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':epoch': new Date(0).toISOString(), ':holder': holder },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+}
+
+/** Where the round of journey date entries stands (`JDUE#DATES` / `ROUND`), saved at its revision. */
+export class DateRoundStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async read(): Promise<DateRound | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journeyDateRound, ConsistentRead: true }));
+    return Item ? { startedAt: Item.startedAt as string, rev: Item.rev as number, ...(Item.cursor ? { cursor: Item.cursor as LeadCursor } : {}) } : undefined;
+  }
+
+  save(round: Omit<DateRound, 'rev'>, rev: number): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.journeyDateRound, entity: 'journey-date-round', startedAt: round.startedAt, rev: rev + 1, ...(round.cursor ? { cursor: round.cursor } : {}) },
+          ConditionExpression: rev === 0 ? 'attribute_not_exists(pk)' : 'rev = :rev',
+          ...(rev === 0 ? {} : { ExpressionAttributeValues: { ':rev': rev } }),
         }),
       ),
       true,

@@ -55,6 +55,8 @@
  * | journey counters  | JOURNEY#<id>       | STATS#<shard>                    |                                     |
  * | enrolment         | LEAD#<id>          | JOURNEY#<journeyId>              | JDUE#<shard> / <wakeAt>#<leadId>#<journeyId> while waiting |
  * | journey step claim| LEAD#<id>          | JSTEP#<journeyId>#<run>#<seq>    |                                     |
+ * | due shard's sweep | JDUE#<shard>       | SWEEP                            |                                     |
+ * | date entry round  | JDUE#DATES         | ROUND                            |                                     |
  * | sales task        | LEAD#<id>          | TASK#<origin key>                |                                     |
  * | support ticket    | LEAD#<id>          | TICKET#<ticketId>                | CARE#TICKETS#<yyyy-mm opened> / <opened>#<id>#<ticketId> |
  * | survey send       | LEAD#<id>          | SURVEY#<sendId>                  | CARE#ANSWERS#<yyyy-mm answered> / <answered>#<id> (once answered) |
@@ -235,6 +237,10 @@ export const keys = {
   /** A waiting enrolment in the due-time index, swept every minute: sparse, so only waits with a timer are in it. */
   enrolmentDue: (shard: number, wakeAt: string, leadId: string, journeyId: string) => ({ gsi1pk: `JDUE#${String(shard).padStart(2, '0')}`, gsi1sk: `${wakeAt}#${leadId}#${journeyId}` }),
   dueShard: (shard: number) => `JDUE#${String(shard).padStart(2, '0')}`,
+  /** The lease of one shard's sweep: who drains the shard now. */
+  dueShardSweep: (shard: number) => ({ pk: `JDUE#${String(shard).padStart(2, '0')}`, sk: 'SWEEP' }),
+  /** Where the hourly round of journey date entries over every lead stands. */
+  journeyDateRound: { pk: 'JDUE#DATES', sk: 'ROUND' },
   /** The claim of one step of one run of an enrolment: taken before its effect, so it happens once. */
   journeyStep: (leadId: string, journeyId: string, run: number, seq: number) => ({ pk: `LEAD#${leadId}`, sk: `JSTEP#${journeyId}#${run}#${String(seq).padStart(4, '0')}` }),
   /** A follow-up task for sales, keyed by the step run that filed it so a repeat files none. */

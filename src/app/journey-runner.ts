@@ -150,6 +150,8 @@ export class JourneyRunner {
       log.error('Journey version missing; enrolment left', { journeyId: start.journeyId, version: start.version });
       return 'still';
     }
+    // Only goals and branches look at the lead's view (its score, activity and purchases: several reads).
+    const readsView = definition.goal !== undefined || definition.steps.some((step) => step.type === 'branch');
     let stored = start;
     let input = first;
     for (;;) {
@@ -158,7 +160,7 @@ export class JourneyRunner {
       let next: ReturnType<typeof advance>;
       if (!lead) next = { enrolment: { ...stored, status: 'exited', exitReason: 'lead erased', endedAt: now.toISOString() }, counts: [{ metric: 'exited', reason: 'lead erased' }], changed: true };
       else if (status === 'archived') next = { enrolment: { ...stored, status: 'exited', exitReason: 'archived', endedAt: now.toISOString() }, counts: [{ metric: 'exited', reason: 'archived' }], changed: true };
-      else next = advance(definition, stored, input, { now, view: await views.view(lead, now.toISOString()), timeZone: this.timeZoneOf(definition, lead) });
+      else next = advance(definition, stored, input, { now, view: readsView ? await views.view(lead, now.toISOString()) : {}, timeZone: this.timeZoneOf(definition, lead) });
       if (!next.changed) return 'still';
       const counts: ReportCount[] = [...next.counts];
       if (next.effect && lead) {

@@ -20,56 +20,104 @@ export interface DueTimers {
   lease(due: DueTimer, until: string): Promise<boolean>;
 }
 
+/**
+ * One lease per shard of the index on sweeping it: the shard is drained by the lease's holder only, so
+ * a dispatch repeated while a drain is under way (every minute, every second locally) starts no second
+ * drain competing for the same entries. A drain that dies leaves the lease to run out.
+ */
+export interface ShardSweeps {
+  /** Takes the shard's lease for `holder` until `until` when nobody holds it at `now`; false when someone does. */
+  take(shard: number, holder: string, until: string, now: string): Promise<boolean>;
+  /** Moves the holder's lease to `until`; false when it is not the holder any more. */
+  extend(shard: number, holder: string, until: string): Promise<boolean>;
+  /** Ends the holder's lease, so the next dispatch may sweep the shard again. */
+  release(shard: number, holder: string): Promise<void>;
+}
+
 /** A due timer's event is sent again when the runner has not moved its enrolment on within this time. */
 export const TIMER_LEASE_MS = 5 * 60_000;
+/**
+ * How long a shard's sweep lease holds: past the longest a drain can run (sweep-journey-shard's
+ * timeout of 60 s), so a lease outlives its drain only when the drain died, and then not for long.
+ */
+export const SHARD_SWEEP_HOLD_MS = 2 * 60_000;
 const PAGE = 500;
-/** PutEvents takes 10 entries per call. */
+/** Leases written at once by one shard's drain. */
+const LEASES_AT_ONCE = 50;
+/** PutEvents takes 10 entries per call; this many calls go at once. */
 const EVENTS_PER_CALL = 10;
+const PUTS_AT_ONCE = 5;
+
+export type DrainOutcome = { readonly sent: number; readonly more: boolean } | 'not-holder';
 
 /**
- * The sweep of the due-time index, run every minute (every second locally): each due timer is leased
- * and its `journey.step-due` event put on the bus, where the runner's queue spreads the work. A timer
- * whose event is lost or whose runner fails comes due again when its lease ends; the runner ignores a
- * timer its enrolment has passed, so a repeat does nothing.
+ * The drain of one shard of the due-time index, by the holder of its sweep lease (requested by
+ * `TimerDispatch`, one invocation per shard, so the shards of a busy minute drain side by side): each
+ * due timer is leased and its `journey.step-due` event put on the bus, where the runner's queue
+ * spreads the work. A timer whose event is lost or whose runner fails comes due again when its lease
+ * ends; the runner ignores a timer its enrolment has passed, so a repeat does nothing.
  */
-export class JourneyTimers {
+export class ShardDrain {
   constructor(
     private readonly timers: DueTimers,
+    private readonly sweeps: ShardSweeps,
     private readonly publisher: EventPublisher,
     private readonly log: Log,
   ) {}
 
-  /** Sends every timer due at `now`, until `deadline` (epoch ms); returns how many went out. */
-  async sweep(now: Date, deadline: number): Promise<number> {
+  /**
+   * Sends every timer of `shard` due at `now`, until `deadline` (epoch ms), as the holder of its sweep
+   * lease. When the deadline stops it with timers left (`more`), it requests the next drain itself, so
+   * a shard's backlog is not left until the next minute's dispatch.
+   */
+  async drain(shard: number, holder: string, now: Date, deadline: number, holdMs: number): Promise<DrainOutcome> {
     const nowIso = now.toISOString();
+    if (!(await this.sweeps.extend(shard, holder, new Date(now.getTime() + holdMs).toISOString()))) return 'not-holder';
     const leaseUntil = new Date(now.getTime() + TIMER_LEASE_MS).toISOString();
     let sent = 0;
-    const shards = Array.from({ length: this.timers.shards }, (_unused, shard) => async () => {
-      while (Date.now() < deadline) {
+    let more = false;
+    try {
+      for (;;) {
+        if (Date.now() >= deadline) {
+          more = true;
+          break;
+        }
         const due = await this.timers.due(shard, nowIso, PAGE);
-        if (!due.length) return;
+        if (!due.length) break;
         const leased: DueTimer[] = [];
         const leaseFailures = await inParallel(
           due.map((timer) => async () => {
             if (await this.timers.lease(timer, leaseUntil)) leased.push(timer);
           }),
-          25,
+          LEASES_AT_ONCE,
         );
-        if (leaseFailures.length) throw leaseFailures[0];
+        const calls: (() => Promise<void>)[] = [];
         for (let start = 0; start < leased.length; start += EVENTS_PER_CALL) {
           const events: DomainEvent[] = leased.slice(start, start + EVENTS_PER_CALL).map(({ leadId, journeyId, run, seq, wakeAt }) => ({
             detailType: DetailType.JourneyStepDue,
             detail: { version: 1, correlationId: `${journeyId}:${leadId}:${run}:${seq}`, leadId, journeyId, run, seq, wakeAt },
           }));
-          await this.publisher.publish(events);
-          sent += events.length;
+          calls.push(async () => {
+            await this.publisher.publish(events);
+            sent += events.length;
+          });
         }
-        if (due.length < PAGE) return;
+        // Leased timers whose events fail to go out come due again when their lease ends.
+        const publishFailures = await inParallel(calls, PUTS_AT_ONCE);
+        if (leaseFailures.length || publishFailures.length) throw leaseFailures[0] ?? publishFailures[0];
+        if (due.length < PAGE) break;
       }
-    });
-    const failures = await inParallel(shards, 4);
-    if (sent) this.log.info('Journey timers sent', { sent });
-    if (failures.length) throw failures[0];
-    return sent;
+    } finally {
+      await this.sweeps.release(shard, holder);
+    }
+    if (more) {
+      // The rest of the backlog goes to a drain of its own at once, unless a dispatch got there first.
+      const next = `${new Date().toISOString()}#${shard}#next`;
+      if (await this.sweeps.take(shard, next, new Date(Date.now() + holdMs).toISOString(), new Date().toISOString())) {
+        await this.publisher.publish([{ detailType: DetailType.JourneyTimersDue, detail: { version: 1, correlationId: next, shard, holder: next } }]);
+      }
+    }
+    if (sent) this.log.info('Journey timers sent', { shard, sent, more });
+    return { sent, more };
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Enrolments, JourneyVersions } from './journey-runner';
 import type { EventPublisher, LeadReader, Log } from './ports';
 import type { TemplateVersions } from './template-resolver';
 import { contentOf } from '../domain/campaigns/template-versions';
@@ -6,6 +7,7 @@ import { Conflict, InvalidInput, NotFound } from '../domain/errors';
 import { DetailType } from '../domain/events';
 import { JOURNEY_CONTROLS, type Journey, type JourneyControl, type JourneyDefinition, type JourneyStatus, type Step } from '../domain/journeys/definition';
 import { issuePath, journeyIssues, type JourneyIssue } from '../domain/journeys/validate';
+import { moveEnrolment } from '../domain/journeys/move';
 import type { JourneyReport } from '../domain/journeys/records';
 import type { Page, PageRequest } from '../domain/page';
 
@@ -25,8 +27,17 @@ export interface JourneysDependencies {
   readonly templates: TemplateVersions;
   readonly leads: LeadReader;
   readonly publisher: EventPublisher;
+  /** The versions (never changed) and enrolments a move reads and saves, as the runner does. */
+  readonly versions: Pick<JourneyVersions, 'definition'>;
+  readonly enrolments: Pick<Enrolments, 'get' | 'save'>;
   readonly log: Log;
 }
+
+/** What a move did to each lead named. */
+export type MoveOutcome = 'moved' | 'already-there' | 'ended' | 'not-enrolled' | 'changed-meanwhile';
+
+/** A moved enrolment's save finds a newer revision when its runner moved it meanwhile: read and decide again, this often. */
+const MOVE_ATTEMPTS = 3;
 
 const invalid = (issues: readonly JourneyIssue[], prefix: string) =>
   new InvalidInput(`Invalid journey: ${issues.length} problem(s)`, issues.map((issue) => ({ field: `${prefix}${issuePath(issue)}`, message: issue.message })));
@@ -108,6 +119,55 @@ export class Journeys {
     if (!(await this.deps.leads.getLead(leadId))) throw InvalidInput.field('leadId', `names no lead: ${leadId}`);
     await this.deps.publisher.publish([{ detailType: DetailType.JourneyEnrolmentRequested, detail: { version: 1, correlationId: `${journeyId}:${leadId}`, journeyId, leadId } }]);
     return { journeyId, leadId, status: 'requested' };
+  }
+
+  /**
+   * Moves enrolled leads to a newer version (the published one unless named), steps mapped by id. Every
+   * lead is checked first: one waiting at a step the version lacks (or has as another kind of step)
+   * refuses the whole request, naming the lead and the step, and nothing changes. Each move is saved
+   * at the revision read, as the runner saves, so a step under way is never done twice.
+   */
+  async move(journeyId: string, leadIds: readonly string[], requestedVersion?: number): Promise<{ journeyId: string; version: number; leads: { leadId: string; outcome: MoveOutcome }[] }> {
+    const journey = await this.existing(journeyId);
+    if (journey.status !== 'published' && journey.status !== 'paused') throw new Conflict(`Journey ${journeyId} is ${journey.status}; leads move within published or paused journeys`);
+    const published = journey.publishedVersion ?? 0;
+    const version = requestedVersion ?? published;
+    if (version > published) throw InvalidInput.field('version', `must be a published version (1 to ${published})`);
+    const target = await this.deps.versions.definition(journeyId, version);
+    if (!target) throw InvalidInput.field('version', `journey ${journeyId} has no version ${version}`);
+
+    const decide = async (leadId: string) => {
+      const stored = await this.deps.enrolments.get(leadId, journeyId);
+      return { stored, decision: stored ? moveEnrolment(stored, target, version) : undefined };
+    };
+    const checked = await Promise.all(leadIds.map(decide));
+    const refusals = checked.flatMap(({ decision }, index) => (decision?.outcome === 'refused' ? [{ field: `leadIds.${index}`, message: `cannot move: ${decision.reason}` }] : []));
+    if (refusals.length) throw new InvalidInput(`Cannot move ${refusals.length} lead(s) to version ${version}: ${refusals.map((issue) => issue.message).join('; ')}`, refusals);
+
+    const leads: { leadId: string; outcome: MoveOutcome }[] = [];
+    for (const [index, leadId] of leadIds.entries()) {
+      let { stored, decision } = checked[index] as Awaited<ReturnType<typeof decide>>;
+      let outcome: MoveOutcome = 'changed-meanwhile';
+      for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt += 1) {
+        if (!stored || !decision) {
+          outcome = 'not-enrolled';
+          break;
+        }
+        if (decision.outcome === 'refused') break;
+        if (decision.outcome !== 'move') {
+          outcome = decision.outcome;
+          break;
+        }
+        if (await this.deps.enrolments.save(decision.enrolment, stored.rev, [])) {
+          outcome = 'moved';
+          break;
+        }
+        ({ stored, decision } = await decide(leadId));
+      }
+      leads.push({ leadId, outcome });
+    }
+    this.deps.log.info('Journey enrolments moved', { journeyId, version, moved: leads.filter((lead) => lead.outcome === 'moved').length, named: leadIds.length });
+    return { journeyId, version, leads };
   }
 
   /** Counts for the journey, each step of its draft and published versions, and each split arm. */

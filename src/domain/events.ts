@@ -31,6 +31,7 @@ export const DetailType = {
   JourneyEnrolmentRequested: 'journey.enrolment-requested',
   LeadSegmentLeft: 'lead.segment_left',
   JourneyWebhookStepReached: 'journey.webhook-step-reached',
+  JourneyTimersDue: 'journey.timers-due',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -345,6 +346,18 @@ export const JourneyStepDueDetail = z.object({
 });
 export type JourneyStepDueDetail = z.infer<typeof JourneyStepDueDetail>;
 
+/**
+ * One shard of the journeys' due-time index has timers due (sweep-journeys): sweep-journey-shard drains
+ * it, one invocation per shard, so the shards of a busy minute drain side by side. `holder` names the
+ * shard's sweep lease the sender took: only its holder drains the shard, so repeats drain it once.
+ */
+export const JourneyTimersDueDetail = z.object({
+  ...envelope,
+  shard: z.number().int().nonnegative().max(1023),
+  holder: z.string().min(1).max(100),
+});
+export type JourneyTimersDueDetail = z.infer<typeof JourneyTimersDueDetail>;
+
 /** Someone enrolled a lead in a journey through the API or the CLI, or the lead's date entry fell due (sweep-journeys). */
 export const JourneyEnrolmentRequestedDetail = z.object({
   ...envelope,
@@ -402,6 +415,7 @@ export const detailSchemas = {
   [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail,
   [DetailType.LeadSegmentLeft]: LeadSegmentChangedDetail,
   [DetailType.JourneyWebhookStepReached]: JourneyWebhookStepReachedDetail,
+  [DetailType.JourneyTimersDue]: JourneyTimersDueDetail,
 } as const satisfies { readonly [T in DetailType]: z.ZodType };
 
 /** The detail each detail type carries, as its consumers receive it (defaults applied). */

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DateEntries } from '../../src/app/journey-date-entries';
 import { JourneyRunner } from '../../src/app/journey-runner';
 import { MarketingSendGate } from '../../src/app/marketing-send-gate';
 import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { Lead } from '../../src/domain/lead';
+import type { DateRound } from '../../src/domain/journeys/records';
 import type { LeadCursor } from '../../src/domain/lead-listing';
 import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
 import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemorySendLedger, MemorySendPolicy } from './in-memory';
@@ -20,7 +21,20 @@ const welcome = JourneyDefinition.parse({ name: 'Welcome', entry: { kind: 'event
 const lead = (id: string, attributes: Record<string, unknown>): Lead =>
   ({ id, email: `${id}@example.com`, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', subscriptions: { newsletter: 'opted_in' }, attributes, version: 1 }) as unknown as Lead;
 
-function setup(start: string) {
+/** The stored round, saved at its revision as the table saves it. */
+class MemoryDateRounds {
+  round: DateRound | undefined;
+  async read() {
+    return this.round;
+  }
+  async save(round: Omit<DateRound, 'rev'>, rev: number) {
+    if ((this.round?.rev ?? 0) !== rev) return false;
+    this.round = { ...round, rev: rev + 1 };
+    return true;
+  }
+}
+
+function setup(start: string, onPage: (index: number) => void = () => {}) {
   let now = new Date(start);
   const journeys = new MemoryJourneyVersions();
   journeys.publish('renewal', 1, renewal);
@@ -40,6 +54,7 @@ function setup(start: string) {
   const listing = {
     leadsPage: async (_limit: number, cursor: LeadCursor) => {
       const index = cursor.shard;
+      onPage(index);
       return { leads: stored.slice(index, index + 1), ...(index + 1 < stored.length ? { cursor: { shard: index + 1 } } : {}) };
     },
   };
@@ -56,7 +71,8 @@ function setup(start: string) {
     abandonedClaimMs: 60_000,
     clock: () => now,
   });
-  const dates = new DateEntries({ journeys, listing, publisher, log: new MemoryLog() });
+  const rounds = new MemoryDateRounds();
+  const dates = new DateEntries({ journeys, listing, rounds, publisher, log: new MemoryLog() });
   /** One pass, its requests handed to the runner as run-journeys does. */
   const pass = async () => {
     const before = publisher.events.length;
@@ -66,8 +82,12 @@ function setup(start: string) {
   const at = (iso: string) => {
     now = new Date(iso);
   };
-  return { put, pass, at, publisher, mailer, runner };
+  return { put, pass, at, publisher, mailer, runner, rounds };
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('date entries', () => {
   it("enrols a lead 30 days before its renewal date at 09:00 in its own time zone, once however often the pass runs", async () => {
@@ -100,6 +120,33 @@ describe('date entries', () => {
     at('2027-05-02T01:00:00Z');
     await pass();
     expect(mailer.recipients()).toEqual(['tokyo@example.com', 'tokyo@example.com']);
+  });
+
+  it('goes on from where a sweep stopped at its deadline, so no lead is skipped however many there are, and starts the next round an hour later', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // Each page takes the sweep past its deadline after the second: a round over the leads needs several sweeps.
+    const { put, pass, at, publisher, rounds } = setup('2026-05-02T01:00:00Z', (index) => {
+      if (index % 2 === 1) vi.setSystemTime(Date.now() + 60_000);
+    });
+    const ids = ['l0', 'l1', 'l2', 'l3', 'l4'];
+    put(...ids.map((id) => lead(id, { renewalDate: '2026-06-01', timeZone: 'Asia/Tokyo' })));
+    const requested = () => publisher.of('journey.enrolment-requested').map(({ leadId }) => leadId);
+
+    await pass();
+    expect(requested()).toEqual(['l0', 'l1']);
+    expect(rounds.round?.cursor).toEqual({ shard: 2 });
+    await pass();
+    expect(requested()).toEqual(['l0', 'l1', 'l2', 'l3']);
+    await pass();
+    expect(requested()).toEqual(ids);
+    expect(rounds.round?.cursor).toBeUndefined();
+    // The round is over: sweeps within the hour read nothing.
+    at('2026-05-02T01:30:00Z');
+    await pass();
+    expect(requested()).toEqual(ids);
+    at('2026-05-02T02:00:00Z');
+    await pass();
+    expect(requested()).toEqual([...ids, 'l0', 'l1']);
   });
 
   it('does not enter a journey whose entry is not a date on a date request', async () => {

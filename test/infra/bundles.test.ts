@@ -37,11 +37,11 @@ async function deployedBundle(entry: string) {
 /**
  * The largest deployed bundle on 2026-11-30 with journeys and customer care (run-journeys, 491 KiB;
  * docs/performance.md) and the largest parts (the SDK in alert-sales, 249 KiB; the rest in api-docs,
- * 316 KiB with the help-desk requester and reassessment-timer routes, the OpenAPI document of every
- * route): a function that grows past these has taken on code
- * to look at, not only a few lines. Issue 15's 300 KiB is not reached (docs/performance.md says why).
+ * 320 KiB with the care and journey-move routes, the OpenAPI document of every route): a function that
+ * grows past these has taken on code to look at, not only a few lines. Issue 15's 300 KiB is not
+ * reached (docs/performance.md says why).
  */
-const LIMIT_KIB = { bundle: 495, sdk: 255, besidesSdk: 317 };
+const LIMIT_KIB = { bundle: 495, sdk: 255, besidesSdk: 320 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
 const CLIENT_OF_ACCESS: Partial<Record<Access, string>> = {

@@ -53,6 +53,17 @@ describe('leadflow journeys', () => {
     expect(enrolled.requests[0]).toMatchObject({ method: 'POST', url: `http://localhost:3000/v1/admin/journeys/${journeyId}/enrolments`, body: { leadId } });
   });
 
+  it('moves enrolled leads to a version and prints what happened to each; a refusal names the step', async () => {
+    const leadIds = ['7c1d8c2f-3e5a-4f9b-8c4d-6e7f8a9b0c1d', '8c1d8c2f-3e5a-4f9b-8c4d-6e7f8a9b0c1d'];
+    const moved = cli({ journeyId, version: 3, leads: [{ leadId: leadIds[0], outcome: 'moved' }, { leadId: leadIds[1], outcome: 'ended' }] });
+    expect(await moved.run('journeys', 'move', journeyId, ...leadIds, '--version', '3')).toBe(0);
+    expect(moved.requests[0]).toMatchObject({ method: 'POST', url: `http://localhost:3000/v1/admin/journeys/${journeyId}/moves`, body: { leadIds, version: 3 } });
+    expect(moved.out).toEqual([`lead ${leadIds[0]}: moved`, `lead ${leadIds[1]}: ended`, '1 of 2 moved to version 3']);
+    const refused = cli({ message: 'Cannot move 1 lead(s)', issues: [{ field: 'leadIds.0', message: 'cannot move: step pause, where the lead is, does not exist in version 3' }] }, 400);
+    expect(await refused.run('journeys', 'move', journeyId, leadIds[0] as string)).not.toBe(0);
+    expect(refused.err.join('\n')).toMatch(/leadIds\.0: cannot move: step pause/);
+  });
+
   it('prints the report per journey, step and split arm', async () => {
     const report = {
       journeyId,

@@ -1,5 +1,6 @@
 import type { JourneyDefinition, JourneyStatus } from './definition';
 import type { CountChange, EnrolmentState } from './interpreter';
+import type { LeadCursor } from '../lead-listing';
 
 /** What the journey engine stores, as its use cases and the table's adapters both see it. */
 
@@ -62,4 +63,12 @@ export interface JourneyReport {
     readonly emails?: { readonly sent: number; readonly skipped: number; readonly interrupted: number; readonly opened: number; readonly clicked: number; readonly skippedBy: Readonly<Record<string, number>> };
     readonly arms?: Readonly<Record<string, number>>;
   }[];
+}
+
+/** Where the round of date entries over every lead stands: when it started, and the next page (none: the round is over). */
+export interface DateRound {
+  readonly startedAt: string;
+  readonly cursor?: LeadCursor;
+  /** Bumped by every save; a save at another revision is refused, so two sweeps never walk the same round. */
+  readonly rev: number;
 }
