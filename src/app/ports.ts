@@ -33,3 +33,8 @@ export interface Log {
 export interface LeadReader {
   getLead(leadId: string): Promise<Lead | undefined>;
 }
+
+/** Reads many leads as they are now (consistently), in as few requests as the store allows; missing ones are left out. */
+export interface LeadsReader {
+  getLeads(leadIds: readonly string[]): Promise<readonly Lead[]>;
+}

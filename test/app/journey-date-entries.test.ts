@@ -48,7 +48,7 @@ function setup(start: string) {
     enrolments,
     leads,
     views: { view: async () => ({}) },
-    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, isSuppressed: async () => false, policy: new MemorySendPolicy(), ledger: new MemorySendLedger() })),
+    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: new MemorySendPolicy(), ledger: new MemorySendLedger() })),
     mailer,
     actions: new MemoryStepActions(),
     link: async (path) => `https://example.com${path}`,
