@@ -54,8 +54,20 @@ export async function campaignSend(recipients: number, sesRate: number, workersP
     let state: Record<string, unknown> = {};
     const loads: number[] = [];
     const deadline = Date.now() + Math.max(600_000, recipients * 30);
+    // A progress read the loaded local stack answers with a 5xx (its function timed out) is read again a second later.
+    let statusReadsFailed = 0;
+    let failedInARow = 0;
     while (Date.now() < deadline) {
-      state = await admin('GET', `/v1/admin/campaigns/${String(campaign.id)}`);
+      try {
+        state = await admin('GET', `/v1/admin/campaigns/${String(campaign.id)}`);
+        failedInARow = 0;
+      } catch (error) {
+        statusReadsFailed += 1;
+        failedInARow += 1;
+        if (failedInARow >= 30) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        continue;
+      }
       loads.push(loadavg()[0] ?? 0);
       if (plannedSeconds === undefined && state.planned === true) plannedSeconds = (performance.now() - started) / 1000;
       if (state.status === 'sent') break;
@@ -91,6 +103,7 @@ export async function campaignSend(recipients: number, sesRate: number, workersP
       sesCallsPerRecipient: Math.round((sent.length / recipients) * 1000) / 1000,
       recipientsMailedTwice: sent.length - addressed.size,
       sesCallsPerRateWindowWrite: windowWrites ? Math.round((windowCalls / windowWrites) * 10) / 10 : NaN,
+      statusReadsFailed,
       loadAverageDuringRun: loads.length ? `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}` : '',
       // What planning and sending needed, however much of the machine they got: this process (every thread) and DynamoDB Local.
       nodeCpuMsPerRecipient: Math.round((cpu.nodeCpuSeconds * 1000 * 100) / recipients) / 100,

@@ -29,7 +29,7 @@ const config = readConfig({ EVENT_BUS_NAME: setting, SALES_INBOX: setting });
 const logger = new Logger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'run-journeys' });
 const client = documentClient();
-const { tableName, leads, mailer, isSuppressed, link } = subscriberMail();
+const { tableName, leads, mailer, suppressedAmong, link } = subscriberMail();
 const leadEvents = new LeadEventStore(client, tableName);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const runner = new JourneyRunner({
@@ -37,7 +37,7 @@ const runner = new JourneyRunner({
   enrolments: new EnrolmentStore(client, tableName),
   leads,
   views: new Audience(new LeadListing(client, tableName), leadEvents, new RulesetStore(client, tableName), new LifespanStore(client, tableName)),
-  sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, isSuppressed, policy: new SendPolicyStore(client, tableName), ledger: new MarketingSendLedgerStore(client, tableName) })),
+  sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(client, tableName), ledger: new MarketingSendLedgerStore(client, tableName) })),
   mailer,
   actions: new JourneyStepActions({
     stageChanges: new StageChanges({ leads, lifecycle: new LifecycleStore(client, tableName), publisher, logger }),

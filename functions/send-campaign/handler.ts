@@ -18,11 +18,11 @@ import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { DetailType } from '../../src/domain/events';
 
 const logger = new Logger();
-const { tableName, publicBaseUrl, leads, mailer, isSuppressed, link } = subscriberMail();
+const { tableName, publicBaseUrl, leads, mailer, isSuppressed, suppressedAmong, link } = subscriberMail();
 const sending = new CampaignSending({
   campaigns: new CampaignStore(documentClient(), tableName),
   leads,
-  gate: new MarketingSendGate({ leads, isSuppressed, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName) }),
+  gate: new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName) }),
   deferrals: new ScheduledQuietHoursDeferrals(oneTimeSchedules()),
   mailer,
   failures: { throttled: isThrottling, stopped: sendingStopped },

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { OPEN_POLICY, SendPolicy, type LedgerSend } from '../domain/consent/send-policy';
+import { batchGet } from './batch-get';
 import { conditionally } from './dynamo-errors';
 import { keys } from './keys';
 
@@ -70,9 +71,13 @@ export class MarketingSendLedgerStore {
 
   async read(leadId: string): Promise<{ sends: LedgerSend[]; version: number }> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.marketingSends(leadId), ConsistentRead: true }));
-    if (!Item) return { sends: [], version: 0 };
-    const sends = Array.isArray(Item.sends) ? (Item.sends as { key: unknown; at: unknown }[]).map((send) => ({ key: String(send.key), at: String(send.at) })) : [];
-    return { sends, version: Number(Item.version) };
+    return ledgerOf(Item);
+  }
+
+  /** The ledgers of `leadIds`, read consistently and together (a hundred a request). */
+  async readMany(leadIds: readonly string[]): Promise<ReadonlyMap<string, { sends: LedgerSend[]; version: number }>> {
+    const items = new Map((await batchGet(this.client, this.tableName, [...new Set(leadIds)].map((leadId) => keys.marketingSends(leadId)))).map((item) => [String(item.pk), item]));
+    return new Map(leadIds.map((leadId) => [leadId, ledgerOf(items.get(keys.marketingSends(leadId).pk))]));
   }
 
   async write(leadId: string, sends: readonly LedgerSend[], expectedVersion: number): Promise<boolean> {
@@ -89,4 +94,11 @@ export class MarketingSendLedgerStore {
       false,
     );
   }
+}
+
+/** A stored ledger item as sends and version; none yet: no sends at version 0. */
+function ledgerOf(item: Record<string, unknown> | undefined): { sends: LedgerSend[]; version: number } {
+  if (!item) return { sends: [], version: 0 };
+  const sends = Array.isArray(item.sends) ? (item.sends as { key: unknown; at: unknown }[]).map((send) => ({ key: String(send.key), at: String(send.at) })) : [];
+  return { sends, version: Number(item.version) };
 }

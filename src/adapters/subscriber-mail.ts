@@ -31,6 +31,13 @@ export function subscriberMail() {
     mailer: new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
     /** Whether an address is on the suppression list, read consistently. */
     isSuppressed: async (email: string) => (await suppressions.get(addressHash(await privacySalt(), email))) !== undefined,
+    /** The addresses among `emails` on the suppression list, read consistently and together. */
+    suppressedAmong: async (emails: readonly string[]): Promise<ReadonlySet<string>> => {
+      const salt = await privacySalt();
+      const hashed = emails.map((email) => ({ email, hash: addressHash(salt, email) }));
+      const suppressed = await suppressions.suppressedAmong(hashed.map(({ hash }) => hash));
+      return new Set(hashed.filter(({ hash }) => suppressed.has(hash)).map(({ email }) => email));
+    },
     /** An absolute link into the public API carrying a token signed for `purpose`. */
     link: async (path: string, purpose: TokenPurpose, claims: TokenClaims) =>
       `${config.PUBLIC_BASE_URL}${path}?token=${encodeURIComponent(signToken(await keyRing(), purpose, claims))}`,

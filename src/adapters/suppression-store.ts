@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SOFT_BOUNCE_WINDOW_DAYS, type SuppressionReason } from '../domain/consent/suppression';
+import { batchGet } from './batch-get';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { keys } from './keys';
 import type { Page, PageRequest } from '../domain/page';
@@ -46,6 +47,12 @@ export class SuppressionStore {
     const outcome = await this.suppress({ hash, reason: 'erased', detail: 'The lead was erased at its request', at });
     if (outcome === 'suppressed') return;
     await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: keys.suppression(hash), UpdateExpression: 'REMOVE email' }));
+  }
+
+  /** Which of `hashes` are suppressed, read consistently and together (a hundred a request). */
+  async suppressedAmong(hashes: readonly string[]): Promise<ReadonlySet<string>> {
+    const found = new Set((await batchGet(this.client, this.tableName, [...new Set(hashes)].map((hash) => keys.suppression(hash)))).map((item) => String(item.pk)));
+    return new Set(hashes.filter((hash) => found.has(keys.suppression(hash).pk)));
   }
 
   async get(hash: string): Promise<Suppression | undefined> {

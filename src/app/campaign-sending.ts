@@ -1,5 +1,5 @@
 import { inParallel } from './in-parallel';
-import type { MarketingSendRequest, MarketingSendVerdict } from './marketing-send-gate';
+import type { MarketingSendRequest, MarketingSendVerdict, RecipientsRead } from './marketing-send-gate';
 import type { EmailSender, LeadReader, Log } from './ports';
 import type { CampaignItem, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
@@ -25,9 +25,10 @@ export interface CampaignSends {
   releaseSend(campaignId: string, leadId: string): Promise<void>;
 }
 
-/** The one send-time policy of marketing email (MarketingSendGate). */
+/** The one send-time policy of marketing email (MarketingSendGate): a batch's recipients read together, then each decided. */
 export interface SendGate {
-  decide(request: MarketingSendRequest): Promise<MarketingSendVerdict>;
+  read(leadIds: readonly string[], now: Date): Promise<RecipientsRead>;
+  decide(request: MarketingSendRequest, read?: RecipientsRead): Promise<MarketingSendVerdict>;
   release(leadId: string, messageKey: string): Promise<void>;
 }
 
@@ -96,9 +97,11 @@ export class CampaignSending {
 
   /**
    * Sends one planned batch of recipients, unless the campaign stopped sending (paused or cancelled:
-   * resuming plans them again). The campaign and its template are read once for the batch. The first
-   * recipient goes alone, so an account SES has stopped costs one refused call; the rest go
-   * concurrently, each within the shared send rate. Once SES stops the account or a call fails, no
+   * resuming plans them again). The campaign and its template are read once for the batch, and so
+   * are its recipients for the send-time policy: their leads, suppressions and send ledgers, together
+   * (a few requests for the batch instead of five per recipient). The first recipient goes alone,
+   * so an account SES has stopped costs one refused call; the rest go concurrently, each within the
+   * shared send rate. Once SES stops the account or a call fails, no
    * further recipient is started: the rest stay unrecorded for the resume or the batch's retry.
    */
   async sendPlanned(detail: CampaignRecipientsPlannedDetail): Promise<void> {
@@ -107,9 +110,10 @@ export class CampaignSending {
       this.dependencies.log.info('Campaign not sending; recipients left', { campaignId: campaign.id, status: campaign.status, recipients: detail.leadIds.length });
       return;
     }
+    const recipients = await this.dependencies.gate.read(detail.leadIds, new Date());
     const deferred = new Map<string, string[]>();
     const outcomeOf = async (leadId: string) => {
-      const outcome = await this.sendTo(campaign, leadId);
+      const outcome = await this.sendTo(campaign, leadId, recipients);
       if (typeof outcome === 'object') deferred.set(outcome.until, [...(deferred.get(outcome.until) ?? []), leadId]);
       return outcome;
     };
@@ -153,16 +157,16 @@ export class CampaignSending {
 
   /**
    * Sends a campaign to one recipient, at most once: the send-time policy decides now (consent and
-   * suppression read again, quiet hours, frequency cap), the send is recorded before the email goes,
-   * and a record found mid-send from a crashed attempt is reported, never sent again. A recipient in
+   * suppression as read for the batch moments ago, quiet hours, frequency cap), the send is recorded
+   * before the email goes, and a record found mid-send from a crashed attempt is reported, never sent again. A recipient in
    * quiet hours is left unrecorded, to be sent when they end.
    */
-  private async sendTo(campaign: CampaignItem, leadId: string): Promise<'done' | 'campaign-paused' | { readonly until: string }> {
+  private async sendTo(campaign: CampaignItem, leadId: string, recipients: RecipientsRead): Promise<'done' | 'campaign-paused' | { readonly until: string }> {
     const { campaigns, gate, mailer, failures, link, log, abandonedClaimMs } = this.dependencies;
     const now = new Date();
     const at = now.toISOString();
     const messageKey = campaignMessageKey(campaign.id);
-    const verdict = await gate.decide({ leadId, subscription: campaign.subscription, messageKey, now });
+    const verdict = await gate.decide({ leadId, subscription: campaign.subscription, messageKey, now }, recipients);
     if (!verdict.send) {
       if (verdict.reason === 'quiet_hours') return { until: verdict.until };
       await campaigns.recordSkip(campaign.id, leadId, verdict.reason, at);

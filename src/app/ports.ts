@@ -42,3 +42,8 @@ export interface LeadReader {
 export interface LifespanReader {
   lifespan(): Promise<Lifespan>;
 }
+
+/** Reads many leads as they are now (consistently), in as few requests as the store allows; missing ones are left out. */
+export interface LeadsReader {
+  getLeads(leadIds: readonly string[]): Promise<readonly Lead[]>;
+}

@@ -41,7 +41,7 @@ beforeEach(() => {
   sending = new CampaignSending({
     campaigns,
     leads,
-    gate: new MarketingSendGate({ leads, isSuppressed, policy, ledger }),
+    gate: new MarketingSendGate({ leads, suppressedAmong: async (emails) => new Set(emails.filter((email) => suppressed.has(email))), policy, ledger }),
     deferrals,
     mailer,
     failures: { throttled: (error) => (error as Error).name === 'TooManyRequestsException', stopped: (error) => (error as Error).name === 'SendingPausedException' },
@@ -128,6 +128,17 @@ describe('sending a planned batch', () => {
     expect(mailer.recipients().sort()).toEqual(leadIds.map((id) => `${id}@example.com`).sort());
     expect(campaigns.counts.get('c-1#sent')).toBe(25);
     expect(rateAcquired).toBe(25);
+  });
+
+  it("reads a batch's recipients for the send-time policy once, together, not one by one", async () => {
+    const leadIds = Array.from({ length: 25 }, (_, index) => `many-${index}`);
+    for (const id of leadIds) leads.put(subscriber(id));
+    await sending.sendPlanned(planned(...leadIds));
+
+    expect(mailer.recipients()).toHaveLength(25);
+    expect(leads.readsOfMany).toEqual([leadIds]);
+    expect(ledger.readsOfMany).toBe(1);
+    expect(ledger.singleReads).toBe(0);
   });
 
   it('fails for a campaign that does not exist', async () => {

@@ -8,7 +8,7 @@ import type { CampaignRecords, SendTriggers } from '../../src/app/campaigns';
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
 import type { LeadsByEmail, PurchaseLedger } from '../../src/app/purchase-recording';
-import type { Email, EmailSender, EventPublisher, LeadReader, Log } from '../../src/app/ports';
+import type { Email, EmailSender, EventPublisher, LeadReader, LeadsReader, Log } from '../../src/app/ports';
 import type { DeliveryNetwork, WebhookDeliveryStore } from '../../src/app/webhook-delivery';
 import type { Assignment, AssignAttempt, KeepAttempt } from '../../src/domain/handoff/routing';
 import type { DeliveryClaim, PinnedPost, SigningEndpoint } from '../../src/domain/handoff/webhooks';
@@ -84,13 +84,19 @@ export class MemoryMailer implements EmailSender {
   }
 }
 
-export class MemoryLeads implements LeadReader {
+export class MemoryLeads implements LeadReader, LeadsReader {
   readonly leads = new Map<string, Lead>();
+  /** Each `getLeads` call's ids, in order. */
+  readonly readsOfMany: string[][] = [];
   put(lead: Lead): void {
     this.leads.set(lead.id, lead);
   }
   async getLead(leadId: string): Promise<Lead | undefined> {
     return this.leads.get(leadId);
+  }
+  async getLeads(leadIds: readonly string[]): Promise<readonly Lead[]> {
+    this.readsOfMany.push([...leadIds]);
+    return leadIds.flatMap((leadId) => this.leads.get(leadId) ?? []);
   }
 }
 
@@ -604,6 +610,9 @@ export class MemorySendPolicy implements SendPolicySource {
 export class MemorySendLedger implements MarketingSendLedger {
   readonly ledgers = new Map<string, { readonly sends: readonly LedgerSend[]; readonly version: number }>();
   refusedWrites = 0;
+  /** Reads of one lead's ledger (a batch's reads are `readsOfMany`). */
+  singleReads = 0;
+  readsOfMany = 0;
   interleave = false;
 
   private async yieldTurn(): Promise<void> {
@@ -612,7 +621,14 @@ export class MemorySendLedger implements MarketingSendLedger {
 
   async read(leadId: string) {
     await this.yieldTurn();
+    this.singleReads += 1;
     return this.ledgers.get(leadId) ?? { sends: [], version: 0 };
+  }
+
+  async readMany(leadIds: readonly string[]) {
+    await this.yieldTurn();
+    this.readsOfMany += 1;
+    return new Map(leadIds.map((leadId) => [leadId, this.ledgers.get(leadId) ?? { sends: [], version: 0 }]));
   }
 
   async write(leadId: string, sends: readonly LedgerSend[], expectedVersion: number): Promise<boolean> {

@@ -45,7 +45,7 @@ function setup() {
     enrolments,
     leads,
     views: { view: async () => ({}) },
-    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, isSuppressed: async () => false, policy: new MemorySendPolicy(), ledger: new MemorySendLedger() })),
+    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: new MemorySendPolicy(), ledger: new MemorySendLedger() })),
     mailer,
     actions: new MemoryStepActions(),
     link: async (path) => `https://example.com${path}`,

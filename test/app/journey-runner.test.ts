@@ -34,7 +34,7 @@ function engine() {
     enrolments,
     leads,
     views: { view: async (current) => ({ lead: { stage: current.stage ?? 'lead', attributes: current.attributes ?? {} } }) },
-    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, isSuppressed: async () => false, policy: sendPolicy, ledger: new MemorySendLedger() })),
+    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: sendPolicy, ledger: new MemorySendLedger() })),
     mailer,
     actions: new MemoryStepActions(),
     link: async (path) => `https://example.com${path}`,

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MarketingSendGate, type MarketingSendVerdict } from '../../src/app/marketing-send-gate';
+import { MarketingSendGate, RECIPIENTS_READ_FRESH_MS, type MarketingSendVerdict } from '../../src/app/marketing-send-gate';
 import type { Lead } from '../../src/domain/lead';
 import { MemoryLeads, MemorySendLedger, MemorySendPolicy } from './in-memory';
 
@@ -13,6 +13,7 @@ let leads: MemoryLeads;
 let policy: MemorySendPolicy;
 let ledger: MemorySendLedger;
 let suppressed: Set<string>;
+let suppressionReads: number;
 let gate: MarketingSendGate;
 
 beforeEach(() => {
@@ -22,8 +23,14 @@ beforeEach(() => {
   policy.policy = { frequencyCap: { maxEmails: 3, periodDays: 7 }, quietHours: { start: '21:00', end: '08:00' }, defaultTimeZone: 'UTC' };
   ledger = new MemorySendLedger();
   suppressed = new Set();
-  gate = new MarketingSendGate({ leads, isSuppressed: async (email) => suppressed.has(email), policy, ledger });
+  suppressionReads = 0;
+  gate = new MarketingSendGate({ leads, suppressedAmong: gateSuppressions, policy, ledger });
 });
+
+async function gateSuppressions(emails: readonly string[]): Promise<ReadonlySet<string>> {
+  suppressionReads += 1;
+  return new Set(emails.filter((email) => suppressed.has(email)));
+}
 
 describe('the marketing send gate', () => {
   it('lets two campaigns racing for the last slot of the cap send one email, never both', async () => {
@@ -86,5 +93,70 @@ describe('the marketing send gate', () => {
     policy.policy = { frequencyCap: { maxEmails: 3, periodDays: 7 }, defaultTimeZone: 'UTC' };
 
     expect(await gate.decide(request('campaign:d'))).toEqual({ send: false, reason: 'frequency_cap' });
+  });
+});
+
+describe('a batch of recipients through the gate', () => {
+  const batch = ['lead-1', 'lead-2', 'lead-3', 'lead-4', 'lead-5'];
+  beforeEach(() => {
+    for (const id of batch) leads.put(subscriber(id));
+  });
+
+  it('reads the leads, their suppressions and their send ledgers once for the batch, none per recipient', async () => {
+    const read = await gate.read(batch, NOON);
+    const verdicts = await Promise.all(batch.map((leadId) => gate.decide(request('campaign:a', leadId), read)));
+
+    expect(sendsOf(verdicts)).toBe(5);
+    expect(leads.readsOfMany).toEqual([batch]);
+    expect(suppressionReads).toBe(1);
+    expect(ledger.readsOfMany).toBe(1);
+    expect(ledger.singleReads).toBe(0);
+    expect(batch.map((leadId) => ledger.keys(leadId))).toEqual(batch.map(() => ['campaign:a']));
+  });
+
+  it('skips a suppressed, an unsubscribed and a vanished recipient with their reasons, counting nothing for them, and sends the rest', async () => {
+    leads.put(subscriber('lead-2', { subscriptions: { newsletter: 'opted_out' } }));
+    suppressed.add('lead-3@example.com');
+    leads.put(subscriber('lead-4', { emailSuppression: { reason: 'complaint', at: '2027-01-01T00:00:00Z' } }));
+    leads.leads.delete('lead-5');
+    const read = await gate.read(batch, NOON);
+    const verdicts = await Promise.all(batch.map((leadId) => gate.decide(request('campaign:a', leadId), read)));
+
+    expect(verdicts.map((verdict) => (verdict.send ? 'send' : verdict.reason))).toEqual(['send', 'not_opted_in', 'suppressed', 'suppressed', 'no_lead']);
+    expect([...ledger.ledgers.keys()]).toEqual(['lead-1']);
+  });
+
+  it('lets exactly the cap through when two batches read the same leads and race for their last slot', async () => {
+    ledger.interleave = true;
+    for (const leadId of batch) await gate.decide(request('campaign:earlier', leadId));
+    for (const leadId of batch) await gate.decide(request('journey:e1:s1', leadId));
+    const [first, second] = await Promise.all([gate.read(batch, NOON), gate.read(batch, NOON)]);
+    const verdicts = await Promise.all(batch.flatMap((leadId) => [gate.decide(request('campaign:a', leadId), first), gate.decide(request('campaign:b', leadId), second)]));
+
+    expect(sendsOf(verdicts)).toBe(5);
+    expect(verdicts.filter((verdict) => !verdict.send).every((verdict) => !verdict.send && verdict.reason === 'frequency_cap')).toBe(true);
+    for (const leadId of batch) expect(ledger.keys(leadId)).toHaveLength(3);
+    expect(ledger.refusedWrites).toBeGreaterThan(0);
+  });
+
+  it('believes a cap reached in what the batch read only once the ledger read now says so: a slot freed since sends', async () => {
+    for (const key of ['campaign:a', 'campaign:b', 'campaign:c']) await gate.decide(request(key));
+    const read = await gate.read(['lead-1', 'lead-2'], NOON);
+    await gate.release('lead-1', 'campaign:c');
+
+    expect(await gate.decide(request('campaign:d'), read)).toMatchObject({ send: true });
+    expect(ledger.keys('lead-1').sort()).toEqual(['campaign:a', 'campaign:b', 'campaign:d']);
+    expect(await gate.decide(request('campaign:e'), read)).toEqual({ send: false, reason: 'frequency_cap' });
+  });
+
+  it('reads a recipient again on its own once what the batch read is older than the freshness bound, so an unsubscribe since holds', async () => {
+    const read = await gate.read(batch, NOON);
+    leads.put(subscriber('lead-1', { subscriptions: { newsletter: 'opted_out' } }));
+    const later = new Date(NOON.getTime() + RECIPIENTS_READ_FRESH_MS + 1);
+
+    expect(await gate.decide(request('campaign:a', 'lead-1', later), read)).toEqual({ send: false, reason: 'not_opted_in' });
+    expect(leads.readsOfMany).toEqual([batch, ['lead-1']]);
+    expect(await gate.decide(request('campaign:a', 'lead-9'), read)).toEqual({ send: false, reason: 'no_lead' });
+    expect(leads.readsOfMany.at(-1)).toEqual(['lead-9']);
   });
 });

@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addressHash } from '../../src/domain/consent/suppression';
@@ -33,6 +33,10 @@ beforeEach(() => {
   ses.reset();
   table = new Map<string, Record<string, unknown>>([['CAMPAIGN#c-1|CAMPAIGN', campaign], ['LEAD#lead-1|PROFILE', lead]]);
   dynamo.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({ Item: table.get(`${input.Key.pk}|${input.Key.sk}`) }));
+  // A batch's recipients (leads, scores, send ledgers, suppressions) are read together.
+  dynamo.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { pk: string; sk: string }[] }> }) => ({
+    Responses: Object.fromEntries(Object.entries(input.RequestItems).map(([name, { Keys }]) => [name, Keys.flatMap((key) => { const item = table.get(`${key.pk}|${key.sk}`); return item ? [{ ...key, ...item }] : []; })])),
+  }));
   dynamo.on(PutCommand).resolves({});
   dynamo.on(TransactWriteCommand).resolves({});
   dynamo.on(DeleteCommand).resolves({});
