@@ -1,3 +1,4 @@
+import type { SubscriptionType } from '../src/domain/subscriptions';
 import type { SegmentDefinition } from '../src/domain/segments/segment';
 import type { Ruleset } from '../src/domain/scoring/ruleset';
 import type { FormDefinitionInput } from '../src/domain/forms/definition';
@@ -10,7 +11,7 @@ import { cancelCampaign, getCampaign, getCampaignReport, getSendPolicy, pauseCam
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
 import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
 import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
-import { createTemplate, listTemplates, updateTemplate } from '../functions/manage-templates/routes';
+import { createTemplate, listTemplates, testTemplate, updateTemplate } from '../functions/manage-templates/routes';
 import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../functions/manage-sources/routes';
 import { archiveJourney, createJourney, enrolInJourney, getJourneyReport, moveJourneyEnrolments, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
 import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
@@ -62,6 +63,7 @@ export interface AdminApi {
   listTemplates(cursor?: string): Promise<AdminResponse>;
   createTemplate(template: TemplateContent): Promise<AdminResponse>;
   addTemplateVersion(templateId: string, template: TemplateContent): Promise<AdminResponse>;
+  testTemplate(templateId: string, request: { to: string[]; leadId?: string; version?: number; subscription?: SubscriptionType }): Promise<AdminResponse>;
 
   /** One page; `cursor` is the previous page's `nextCursor`. */
   listSegments(cursor?: string): Promise<AdminResponse>;
@@ -186,6 +188,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     listTemplates: (cursor) => outcome(client.send(listTemplates, { query: { cursor } })),
     createTemplate: (template) => outcome(client.send(createTemplate, { body: template })),
     addTemplateVersion: (templateId, template) => outcome(client.send(updateTemplate, { params: { templateId }, body: template })),
+    testTemplate: (templateId, request) => outcome(client.send(testTemplate, { params: { templateId }, body: request })),
 
     listSegments: (cursor) => outcome(client.send(listSegments, { query: { cursor } })),
     createSegment: (definition) => outcome(client.send(createSegment, { body: definition })),

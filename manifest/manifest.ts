@@ -257,18 +257,20 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-templates',
-      description: 'Email templates as versioned data: create, list, read, add a version (versions never change), read a version, preview for a lead.',
+      description: 'Email templates as versioned data: create, list, read, add a version (versions never change), read a version, preview for a lead (a version or unsaved edits), request a test send.',
       entry: 'functions/manage-templates/handler.ts',
       trigger: {
         kind: 'http',
         routes: manageTemplatesRoutes,
         audience: 'admin',
       },
+      // send-campaign sends the test, as it sends a campaign's.
+      emits: [DetailType.TemplateTestRequested],
       timeoutSeconds: 10,
       memoryMb: 256,
       maxBodyBytes: 256 * 1024,
-      access: [],
-      // Template heads and versions (TEMPLATE#, listed on TEMPLATES); a preview reads one lead (LEAD#).
+      access: ['bus:put'],
+      // Template heads and versions (TEMPLATE#, listed on TEMPLATES); a preview or test reads one lead (LEAD#).
       table: { read: ['TEMPLATE#', 'LEAD#'], write: ['TEMPLATE#'], query: { gsi1: ['TEMPLATES'] } },
     },
     {
@@ -521,11 +523,11 @@ export const manifest: Manifest = {
     },
     {
       name: 'send-campaign',
-      description: 'Sends a campaign to planned recipients, once each, through the send-time policy (consent, suppression, quiet hours, frequency cap); and test sends to named addresses.',
+      description: 'Sends a campaign to planned recipients, once each, through the send-time policy (consent, suppression, quiet hours, frequency cap); and test sends of a campaign or a template to named addresses.',
       entry: 'functions/send-campaign/handler.ts',
       trigger: {
         kind: 'event',
-        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.CampaignRecipientsPlanned, DetailType.CampaignTestRequested] },
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.CampaignRecipientsPlanned, DetailType.CampaignTestRequested, DetailType.TemplateTestRequested] },
         batchSize: 4,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,
@@ -540,8 +542,9 @@ export const manifest: Manifest = {
       access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public', 'scheduler:manage'],
       // Send records and counters (CAMPAIGN#; a claim is deleted when SES refused the call), the shared
       // rate window (SEND_RATE), the recipient (LEAD#) and its suppression (SUPPRESSED#), the send-time
-      // policy (SETTINGS) and the recipient's marketing send ledger for the frequency cap (LEAD#).
-      table: { read: ['CAMPAIGN#', 'LEAD#', 'SUPPRESSED#', 'SETTINGS'], write: ['CAMPAIGN#', 'SEND_RATE', 'LEAD#'], delete: ['CAMPAIGN#'] },
+      // policy (SETTINGS) and the recipient's marketing send ledger for the frequency cap (LEAD#); the
+      // template version a template test send names (TEMPLATE#).
+      table: { read: ['CAMPAIGN#', 'LEAD#', 'SUPPRESSED#', 'SETTINGS', 'TEMPLATE#'], write: ['CAMPAIGN#', 'SEND_RATE', 'LEAD#'], delete: ['CAMPAIGN#'] },
     },
     {
       name: 'track-campaign',

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { checkTemplateFields } from '../../src/domain/campaigns/template';
+import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../../src/domain/subscriptions';
 import { expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 import { readTextFile } from '../files';
 
-/** `leadflow templates push | list`: versioned email templates. */
+/** `leadflow templates push | list | test`: versioned email templates. */
 export function registerTemplates(program: Command, context: CommandContext): void {
   const { io } = context;
   const templates = commandGroup(program, 'templates', 'versioned email templates');
@@ -39,4 +40,27 @@ export function registerTemplates(program: Command, context: CommandContext): vo
       const templates = await everyItem<{ templateId: string; name: string; latestVersion: number; updatedAt: string }>((cursor) => api.listTemplates(cursor), 'Listing templates');
       for (const template of templates) io.out(`${template.templateId}  ${template.name.padEnd(30)} v${String(template.latestVersion).padEnd(5)} ${template.updatedAt}`);
     });
+
+  templates
+    .command('test')
+    .description('send a template, marked [Test], to up to 5 addresses (not recorded or tracked; its unsubscribe link changes nothing; suppressed addresses are skipped)')
+    .argument('<templateId>', 'the template')
+    .option('--to <addresses>', 'comma-separated addresses, at most 5 (required)')
+    .option('--lead <leadId>', 'personalise with this lead (the fallbacks otherwise)')
+    .option('--version <n>', 'this version (the latest otherwise)')
+    .option('--subscription <type>', `the subscription whose footer it carries: ${SUBSCRIPTION_TYPES.join(', ')} (newsletter otherwise)`)
+    .action(async (templateId: string, options: { to?: string; lead?: string; version?: string; subscription?: string }) => {
+      const to = (options.to ?? '').split(',').map((address) => address.trim()).filter(Boolean);
+      if (!to.length) throw new CliError('templates test needs --to with at least one address');
+      const subscription = options.subscription;
+      if (subscription !== undefined && !isSubscriptionType(subscription)) throw new CliError(`--subscription must be one of ${SUBSCRIPTION_TYPES.join(', ')}`);
+      const request = { to, ...(options.lead ? { leadId: options.lead } : {}), ...(options.version ? { version: Number(options.version) } : {}), ...(subscription ? { subscription } : {}) };
+      const api = await context.api();
+      const queued = expectOk(await api.testTemplate(templateId, request), `Test-sending template ${templateId}`);
+      io.out(`test of template ${templateId} version ${String(queued.version)} queued for ${to.length} address(es)`);
+    });
+}
+
+function isSubscriptionType(value: string): value is SubscriptionType {
+  return (SUBSCRIPTION_TYPES as readonly string[]).includes(value);
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { documentClient } from '../../src/adapters/clients';
+import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { TemplateStore } from '../../src/adapters/template-store';
+import { TemplateTests } from '../../src/app/template-tests';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { withSubscriberFooter } from '../../src/domain/campaigns/footer';
 import { renderTemplate } from '../../src/domain/campaigns/template';
@@ -13,10 +15,11 @@ import { routesHandler } from '../../src/http/routes';
 import { manageTemplatesRoutes } from './routes';
 import { pageBody } from '../../src/http/page-query';
 
-const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
+const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const templates = new TemplateStore(documentClient(), config.TABLE_NAME);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const templateTests = new TemplateTests({ templates, leads, publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME), log: logger });
 
 /** A preview's footer links lead nowhere: each recipient gets its own signed links at send time. */
 const PREVIEW_LINK = 'https://preview.invalid/link-added-at-send-time';
@@ -31,6 +34,12 @@ async function existingVersion(templateId: string, version: number) {
   const found = await templates.getVersion(templateId, version);
   if (!found) throw new HttpError(404, `Template ${templateId} has no version ${version}`);
   return found;
+}
+
+/** A stored version to preview, and how the answer names it. */
+async function storedVersionShown(templateId: string, version: number) {
+  const content = await existingVersion(templateId, version);
+  return { content, shown: { version: content.version } };
 }
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageTemplatesRoutes, {
@@ -76,14 +85,17 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
     return json(200, { name: head.name, ...(await existingVersion(head.templateId, version)) });
   },
 
-  // What a lead would see (or the fallbacks, with no lead), with the footer every campaign email gets.
+  // What a lead would see (or the fallbacks, with no lead), with the footer every campaign email gets;
+  // of a stored version, or of unsaved content (checked by the request schema as a save checks it).
   previewTemplate: async ({ params: { templateId }, body }) => {
     const head = await existingTemplate(templateId);
-    const { leadId, version = head.latestVersion, subscription } = body;
-    const template = await existingVersion(head.templateId, version);
+    const { leadId, draft, subscription } = body;
+    const { content, shown } = draft ? { content: draft, shown: { draft: true as const } } : await storedVersionShown(head.templateId, body.version ?? head.latestVersion);
     const lead = leadId ? await leads.getLead(leadId) : undefined;
     if (leadId && !lead) throw new HttpError(404, `No lead with id ${leadId}`);
-    const rendered = withSubscriberFooter(renderTemplate(template, { lead: lead ?? {} }), { subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK });
-    return json(200, { templateId: head.templateId, version: template.version, ...(leadId ? { leadId } : {}), rendered });
+    const rendered = withSubscriberFooter(renderTemplate(content, { lead: lead ?? {} }), { subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK });
+    return json(200, { templateId: head.templateId, ...shown, ...(leadId ? { leadId } : {}), rendered });
   },
+
+  testTemplate: async ({ params: { templateId }, body }) => json(202, await templateTests.request(templateId, body)),
 });

@@ -1,11 +1,23 @@
 import * as z from 'zod';
 import { RenderedEmail } from '../../src/api/responses';
-import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter } from '../../src/domain/campaigns/template-versions';
+import { Email } from '../../src/api/schemas';
+import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter, TemplateVersionNumber } from '../../src/domain/campaigns/template-versions';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
 import { MARKETING } from '../../src/domain/roles';
+import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
 
 const TemplateIdParams = z.object({ templateId: TemplateId });
+
+/** A test send: up to 5 addresses, one lead's data to personalise with, a version (the latest when none), the subscription whose footer it carries. */
+export const TemplateTestRequest = z
+  .strictObject({
+    to: z.array(Email).min(1, 'must name at least one address').max(5, 'must name at most 5 addresses'),
+    leadId: z.uuid('must be a lead id (UUID)').optional(),
+    version: TemplateVersionNumber.optional(),
+    subscription: z.enum(SUBSCRIPTION_TYPES).default('newsletter'),
+  })
+  .meta({ id: 'TemplateTestRequest' });
 
 const content = { subject: z.string(), html: z.string(), text: z.string().optional() };
 const TemplateVersion = z
@@ -100,17 +112,35 @@ export const previewTemplate = defineRoute({
   method: 'POST',
   path: '/v1/admin/templates/{templateId}/preview',
   roles: MARKETING,
-  summary: 'Render a template for a lead, or with its fallbacks',
+  summary: 'Render a template (or unsaved edits of it) for a lead, or with its fallbacks',
   description:
-    'The rendered subject, HTML and text (the latest version unless `version` is given), ending with the subscriber footer as campaign emails do; its links are placeholders, as each recipient gets signed links at send time.',
+    'The rendered subject, HTML and text (the latest version unless `version` is given; or `draft`, unsaved content checked as a save would check it), ending with the subscriber footer as campaign emails do; its links are placeholders, as each recipient gets signed links at send time.',
   request: { params: TemplateIdParams, body: { schema: TemplatePreviewRequest, emptyIsObject: true } },
   responses: {
     200: {
-      description: '`{ templateId, version, leadId?, rendered: { subject, html, text } }`.',
-      schema: z.object({ templateId: z.uuid(), version: z.int(), leadId: z.uuid().optional(), rendered: RenderedEmail }).meta({ id: 'TemplatePreview' }),
+      description: '`{ templateId, version?, draft?, leadId?, rendered: { subject, html, text } }`: `version` for a stored version, `draft: true` for unsaved content.',
+      schema: z
+        .object({ templateId: z.uuid(), version: z.int().optional(), draft: z.literal(true).optional(), leadId: z.uuid().optional(), rendered: RenderedEmail })
+        .meta({ id: 'TemplatePreview' }),
     },
   },
+  errors: {
+    400: 'A field is invalid, `draft` names an unknown field or has an unsafe placeholder (`issues` name `draft.subject`, `draft.html` or `draft.text`), or both `draft` and `version` are given.',
+    404: 'No such template, version or lead.',
+  },
+});
+
+export const testTemplate = defineRoute({
+  operationId: 'testTemplate',
+  method: 'POST',
+  path: '/v1/admin/templates/{templateId}/test',
+  roles: MARKETING,
+  summary: 'Test-send a template to named addresses',
+  description:
+    'As a campaign test send: subject marked [Test]; personalised with the named lead or the fallbacks; the latest version unless `version` is given; under the footer of `subscription` (newsletter unless given); not recorded, not tracked; its unsubscribe link changes nothing; suppressed addresses are skipped.',
+  request: { params: TemplateIdParams, body: { schema: TemplateTestRequest } },
+  responses: { 202: { description: 'Queued.', schema: z.object({ templateId: z.uuid(), version: z.int(), to: z.array(z.string()) }).meta({ id: 'TemplateTestQueued' }) } },
   errors: { 404: 'No such template, version or lead.' },
 });
 
-export const manageTemplatesRoutes = [createTemplate, listTemplates, getTemplate, updateTemplate, getTemplateVersion, previewTemplate] as const;
+export const manageTemplatesRoutes = [createTemplate, listTemplates, getTemplate, updateTemplate, getTemplateVersion, previewTemplate, testTemplate] as const;

@@ -7,6 +7,7 @@ import { sendingStopped } from '../../src/adapters/mailer';
 import { isThrottling } from '../../src/adapters/throttling';
 import { DynamoSendRate } from '../../src/adapters/send-rate';
 import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
+import { TemplateStore } from '../../src/adapters/template-store';
 import { ScheduledQuietHoursDeferrals } from '../../src/adapters/quiet-hours-deferrals';
 import { oneTimeSchedules } from '../../src/adapters/scheduler';
 import { positiveInteger, readConfig } from '../../src/config';
@@ -21,6 +22,7 @@ const logger = new Logger();
 const { tableName, publicBaseUrl, leads, mailer, isSuppressed, suppressedAmong, link } = subscriberMail();
 const sending = new CampaignSending({
   campaigns: new CampaignStore(documentClient(), tableName),
+  templates: new TemplateStore(documentClient(), tableName),
   leads,
   gate: new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName) }),
   deferrals: new ScheduledQuietHoursDeferrals(oneTimeSchedules()),
@@ -35,11 +37,12 @@ const sending = new CampaignSending({
   abandonedClaimMs: 2 * 120_000,
 });
 
-const BusEvent = leadflowBusEvent(DetailType.CampaignRecipientsPlanned, DetailType.CampaignTestRequested);
+const BusEvent = leadflowBusEvent(DetailType.CampaignRecipientsPlanned, DetailType.CampaignTestRequested, DetailType.TemplateTestRequested);
 
 async function sendCampaignRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const busEvent = record.body;
   if (busEvent['detail-type'] === DetailType.CampaignTestRequested) return sending.sendTest(busEvent.detail);
+  if (busEvent['detail-type'] === DetailType.TemplateTestRequested) return sending.sendTemplateTest(busEvent.detail);
   return sending.sendPlanned(busEvent.detail);
 }
 

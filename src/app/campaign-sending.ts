@@ -3,10 +3,11 @@ import type { MarketingSendRequest, MarketingSendVerdict, RecipientsRead } from 
 import type { EmailSender, LeadReader, Log } from './ports';
 import type { CampaignItem, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
-import { renderTemplate } from '../domain/campaigns/template';
+import { renderTemplate, type Template } from '../domain/campaigns/template';
 import { listUnsubscribeHeaders, type SkipReason } from '../domain/consent/send-policy';
 import type { TokenClaims, TokenPurpose } from '../domain/consent/signed-token';
-import type { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail } from '../domain/events';
+import type { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail, TemplateTestRequestedDetail } from '../domain/events';
+import type { SubscriptionType } from '../domain/subscriptions';
 
 export type { SendClaim, SendRecord };
 
@@ -44,8 +45,14 @@ export interface SendFailureKinds {
   stopped(error: unknown): boolean;
 }
 
+/** Stored template versions, which never change once written: a template test send reads the one it names. */
+export interface TemplateVersions {
+  getVersion(templateId: string, version: number): Promise<Template | undefined>;
+}
+
 export interface CampaignSendingDependencies {
   readonly campaigns: CampaignSends;
+  readonly templates: TemplateVersions;
   /** Test sends read the lead they are personalised with here; recipients are read by the gate. */
   readonly leads: LeadReader;
   readonly gate: SendGate;
@@ -140,18 +147,31 @@ export class CampaignSending {
 
   /** Sends the campaign, marked as a test, to named addresses; suppressed addresses are still never mailed. */
   async sendTest(detail: CampaignTestRequestedDetail): Promise<void> {
-    const { leads, mailer, isSuppressed, publicBaseUrl, log } = this.dependencies;
     const campaign = await this.campaign(detail.campaignId);
-    const lead = detail.leadId ? await leads.getLead(detail.leadId) : undefined;
-    const rendered = renderTemplate(campaign.template, { lead: lead ?? {} });
+    await this.sendTestEmail(campaign.template, campaign.subscription, detail, { campaign: campaign.id, kind: 'test' });
+  }
+
+  /** Sends one template version as a test, as a campaign test is sent, under the footer of the subscription named. */
+  async sendTemplateTest(detail: TemplateTestRequestedDetail): Promise<void> {
+    const template = await this.dependencies.templates.getVersion(detail.templateId, detail.templateVersion);
+    // Versions are never deleted, and the request checked this one exists: a missing one is a fault to retry.
+    if (!template) throw new Error(`Template ${detail.templateId} has no version ${detail.templateVersion}`);
+    await this.sendTestEmail(template, detail.subscription, detail, { template: detail.templateId, kind: 'test' });
+  }
+
+  /** Marked [Test], personalised with the named lead (or the fallbacks), not recorded, with links that unsubscribe nobody. */
+  private async sendTestEmail(template: Template, subscription: SubscriptionType, request: { readonly to: readonly string[]; readonly leadId?: string }, tags: Record<string, string>) {
+    const { leads, mailer, isSuppressed, publicBaseUrl, log } = this.dependencies;
+    const lead = request.leadId ? await leads.getLead(request.leadId) : undefined;
+    const rendered = renderTemplate(template, { lead: lead ?? {} });
     const testLink = `${publicBaseUrl}${TEST_LINK_PATH}`;
-    const email = withSubscriberFooter({ ...rendered, subject: `[Test] ${rendered.subject}` }, { subscription: campaign.subscription, unsubscribeUrl: testLink, preferencesUrl: testLink });
-    for (const address of detail.to) {
+    const email = withSubscriberFooter({ ...rendered, subject: `[Test] ${rendered.subject}` }, { subscription, unsubscribeUrl: testLink, preferencesUrl: testLink });
+    for (const address of request.to) {
       if (await isSuppressed(address)) {
-        log.info('Test send skipped: address suppressed', { campaignId: campaign.id });
+        log.info('Test send skipped: address suppressed', tags);
         continue;
       }
-      await mailer.send({ to: [address], ...email, headers: listUnsubscribeHeaders(testLink), tags: { campaign: campaign.id, kind: 'test' } });
+      await mailer.send({ to: [address], ...email, headers: listUnsubscribeHeaders(testLink), tags });
     }
   }
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from './handoff/lifecycle';
+import { SUBSCRIPTION_TYPES } from './subscriptions';
 
 /** The `source` of every event leadflow puts on its bus. */
 export const EVENT_SOURCE = 'leadflow';
@@ -16,6 +17,7 @@ export const DetailType = {
   CampaignSendRequested: 'campaign.send-requested',
   CampaignRecipientsPlanned: 'campaign.recipients-planned',
   CampaignTestRequested: 'campaign.test-requested',
+  TemplateTestRequested: 'template.test-requested',
   CampaignSendDue: 'campaign.send-due',
   LeadStageChanged: 'lead.stage-changed',
   LeadContactChanged: 'lead.contact-changed',
@@ -174,6 +176,17 @@ export const CampaignTestRequestedDetail = z.object({
   leadId: z.string().optional(),
 });
 export type CampaignTestRequestedDetail = z.infer<typeof CampaignTestRequestedDetail>;
+
+/** A test send of one template version to named addresses, under a subscription's footer, personalised as a campaign test is. */
+export const TemplateTestRequestedDetail = z.object({
+  ...envelope,
+  templateId: z.string().min(1),
+  templateVersion: z.number().int().min(1),
+  subscription: z.enum(SUBSCRIPTION_TYPES),
+  to: z.array(z.string().min(3)).min(1).max(5),
+  leadId: z.string().optional(),
+});
+export type TemplateTestRequestedDetail = z.infer<typeof TemplateTestRequestedDetail>;
 
 /**
  * A scheduled campaign's time came (put on the bus by its EventBridge Scheduler schedule). It sends
@@ -400,6 +413,7 @@ export const detailSchemas = {
   [DetailType.CampaignSendRequested]: CampaignSendRequestedDetail,
   [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail,
   [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail,
+  [DetailType.TemplateTestRequested]: TemplateTestRequestedDetail,
   [DetailType.CampaignSendDue]: CampaignSendDueDetail,
   [DetailType.LeadStageChanged]: LeadStageChangedDetail,
   [DetailType.LeadContactChanged]: LeadContactChangedDetail,

@@ -4,7 +4,7 @@ import { MarketingSendGate } from '../../src/app/marketing-send-gate';
 import type { Campaign } from '../../src/domain/campaigns/campaign';
 import type { CampaignRecipientsPlannedDetail } from '../../src/domain/events';
 import type { Lead } from '../../src/domain/lead';
-import { MemoryCampaigns, MemoryDeferrals, MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy } from './in-memory';
+import { MemoryCampaigns, MemoryDeferrals, MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy, MemoryTemplates } from './in-memory';
 
 const ABANDONED_CLAIM_MS = 240_000;
 const campaign = { id: 'c-1', name: 'Webinar', subscription: 'events', status: 'sending', template: { subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello</p>' }, createdAt: '2026-11-20T00:00:00Z' } as unknown as Campaign;
@@ -40,6 +40,7 @@ beforeEach(() => {
   const isSuppressed = async (email: string) => suppressed.has(email);
   sending = new CampaignSending({
     campaigns,
+    templates: new MemoryTemplates(),
     leads,
     gate: new MarketingSendGate({ leads, suppressedAmong: async (emails) => new Set(emails.filter((email) => suppressed.has(email))), policy, ledger }),
     deferrals,

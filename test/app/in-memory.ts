@@ -5,6 +5,9 @@ import type { CampaignSends, QuietHoursDeferrals, SendClaim, SendRecord } from '
 import type { MarketingSendLedger, SendPolicySource } from '../../src/app/marketing-send-gate';
 import { OPEN_POLICY, type LedgerSend, type SendPolicy } from '../../src/domain/consent/send-policy';
 import type { CampaignRecords, SendTriggers } from '../../src/app/campaigns';
+import type { TemplateLookup } from '../../src/app/template-tests';
+import type { Template } from '../../src/domain/campaigns/template';
+import type { TemplateVersionRecord } from '../../src/domain/campaigns/template-versions';
 import type { AssignmentRouting } from '../../src/app/lead-assignment';
 import type { AlertClaim, AlertRecords } from '../../src/app/mql-alert';
 import type { LeadsByEmail, PurchaseLedger } from '../../src/app/purchase-recording';
@@ -97,6 +100,24 @@ export class MemoryLeads implements LeadReader, LeadsReader {
   async getLeads(leadIds: readonly string[]): Promise<readonly Lead[]> {
     this.readsOfMany.push([...leadIds]);
     return leadIds.flatMap((leadId) => this.leads.get(leadId) ?? []);
+  }
+}
+
+/** Stored templates: each version kept as written, the head naming the latest. */
+export class MemoryTemplates implements TemplateLookup {
+  readonly versions = new Map<string, TemplateVersionRecord[]>();
+  add(templateId: string, content: Template): TemplateVersionRecord {
+    const versions = this.versions.get(templateId) ?? [];
+    const record = { templateId, version: versions.length + 1, createdAt: '2026-11-20T00:00:00Z', ...content };
+    this.versions.set(templateId, [...versions, record]);
+    return record;
+  }
+  async get(templateId: string) {
+    const versions = this.versions.get(templateId);
+    return versions ? { templateId, latestVersion: versions.length } : undefined;
+  }
+  async getVersion(templateId: string, version: number) {
+    return this.versions.get(templateId)?.[version - 1];
   }
 }
 

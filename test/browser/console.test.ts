@@ -183,6 +183,10 @@ describe.skipIf(!available)('the console', () => {
     }
     expect(await page.locator('iframe[title="Mobile (375 px)"]').evaluate((frame) => (frame as unknown as { offsetWidth: number }).offsetWidth)).toBe(375);
     await checkAccessibility(page, 'templates');
+    // A test send is queued for the address typed above the list (the local stack's test shows it arrives).
+    await page.getByLabel('Test send to (up to 5 addresses, comma-separated)').fill(`tester-${randomUUID()}@example.com`);
+    await page.getByRole('button', { name: `Send a test of ${name}` }).click();
+    await page.getByRole('status').filter({ hasText: `Test of ${name} (version 1) queued for 1 address(es)` }).waitFor(UI);
 
     await page.getByRole('link', { name: 'Reports' }).click();
     await page.getByRole('heading', { name: /^Handoff report/ }).waitFor();
@@ -227,6 +231,11 @@ describe.skipIf(!available)('the console', () => {
     await editor.getByRole('button', { name: 'Save as a new version' }).click();
     await expect.poll(() => editor.getByLabel('Subject').getAttribute('aria-invalid'), UI).toBe('true');
     await checkAccessibility(page, 'template editor with an error');
+    // Unsaved edits are previewed before they become a version.
+    await editor.getByLabel('Subject').fill('Draft for {{ lead.firstName | "you" }}');
+    await editor.getByRole('button', { name: 'Preview these edits' }).click();
+    await page.getByRole('heading', { name: 'Subject: Draft for you' }).waitFor(UI);
+    await page.getByText('Unsaved edits').waitFor(UI);
     await editor.getByLabel('Subject').fill('Edited for {{ lead.firstName | "you" }}');
     await editor.getByRole('button', { name: 'Save as a new version' }).click();
     await editor.getByText('Saved as version 2.').waitFor(UI);

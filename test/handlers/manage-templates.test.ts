@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,7 +9,7 @@ import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 setHandlerEnvironment();
 process.env.MAX_BODY_BYTES = String(256 * 1024);
 const dynamo = mockClient(DynamoDBDocumentClient);
-mockClient(EventBridgeClient);
+const eventBridge = mockClient(EventBridgeClient);
 let templatesHandler: (typeof import('../../functions/manage-templates/handler'))['handler'];
 let campaignsHandler: (typeof import('../../functions/manage-campaigns/handler'))['handler'];
 
@@ -47,6 +47,8 @@ let headReadGate: Promise<void> | undefined;
 
 beforeEach(() => {
   dynamo.reset();
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
   headReadGate = undefined;
   table = new Map([['LEAD#7d3c8f0e-1b2a-4c5d-8e9f-0a1b2c3d4e5f|PROFILE', { pk: 'LEAD#7d3c8f0e-1b2a-4c5d-8e9f-0a1b2c3d4e5f', sk: 'PROFILE', id: '7d3c8f0e-1b2a-4c5d-8e9f-0a1b2c3d4e5f', email: 'ana@example.com', firstName: '<b>Ana</b> & co', company: 'Acme', subscriptions: {}, version: 1 }]]);
   dynamo.on(GetCommand).callsFake(async (input: { Key: { pk: string; sk: string } }) => {
@@ -105,7 +107,11 @@ const templates = {
   version: (templateId: string, version: string) =>
     call(templatesHandler, 'GET', '/v1/admin/templates/{templateId}/versions/{version}', `/v1/admin/templates/${templateId}/versions/${version}`, { templateId, version }),
   preview: (templateId: string, body: unknown) => call(templatesHandler, 'POST', '/v1/admin/templates/{templateId}/preview', `/v1/admin/templates/${templateId}/preview`, { templateId }, body),
+  test: (templateId: string, body: unknown) => call(templatesHandler, 'POST', '/v1/admin/templates/{templateId}/test', `/v1/admin/templates/${templateId}/test`, { templateId }, body),
 };
+/** The details of the events put on the bus, with their detail types. */
+const published = () =>
+  eventBridge.commandCalls(PutEventsCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => ({ detailType: entry.DetailType, detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown> })));
 const welcome = { name: 'Welcome', subject: 'Welcome, {{ lead.firstName | "friend" }}', html: '<p>Hello {{ lead.firstName | "there" }} from {{ lead.company | "your team" }}</p>' };
 const LEAD_ID = '7d3c8f0e-1b2a-4c5d-8e9f-0a1b2c3d4e5f';
 const MISSING_ID = '0b0c0f5e-8e1c-4a4e-9e5b-1d2c3b4a5f6e';
@@ -187,6 +193,48 @@ describe('manage-templates', () => {
     expect((withFallbacks.body.rendered as { html: string }).html).toContain('Hello there from your team');
     expect((withFallbacks.body.rendered as { text: string }).text).toMatch(/subscribed to .*Events/i);
     expect((await templates.preview(templateId, {})).body).toMatchObject({ version: 2, rendered: { subject: 'Version 2' } });
+  });
+
+  it('previews unsaved edits for a lead, checked as a save is, without storing a version', async () => {
+    const templateId = await created();
+    const draft = await templates.preview(templateId, { leadId: LEAD_ID, draft: { subject: 'Draft for {{ lead.company }}', html: '<p>New copy for {{ lead.company | "you" }}</p>' } });
+    expect(draft.status).toBe(200);
+    expect(draft.body).toMatchObject({ templateId, draft: true, leadId: LEAD_ID, rendered: { subject: 'Draft for Acme' } });
+    expect(draft.body).not.toHaveProperty('version');
+    expect((draft.body.rendered as { html: string }).html).toContain('<p>New copy for Acme</p>');
+    expect((await templates.get(templateId)).body.versions).toHaveLength(1);
+
+    const unknownField = await templates.preview(templateId, { draft: { subject: 'Hi', html: '<p>{{ lead.frist_name }}</p>' } });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.issues?.[0]?.field).toBe('draft.html');
+    const both = await templates.preview(templateId, { version: 1, draft: { subject: 'Hi', html: '<p>Hi</p>' } });
+    expect(both.status).toBe(400);
+    expect(both.body.issues?.[0]?.field).toBe('version');
+    expect((await templates.preview(MISSING_ID, { draft: { subject: 'Hi', html: '<p>Hi</p>' } })).status).toBe(404);
+  });
+
+  it('queues a test send of the latest version (or the one named) to up to 5 addresses for send-campaign; refuses bad input with 400 and unknown ids with 404, queueing nothing', async () => {
+    const templateId = await created();
+    await templates.put(templateId, { ...welcome, subject: 'Version 2' });
+    const queued = await templates.test(templateId, { to: ['Me@Example.com'], leadId: LEAD_ID, subscription: 'events' });
+    expect(queued).toEqual({ status: 202, body: { templateId, version: 2, to: ['me@example.com'] } });
+    expect(published()).toEqual([
+      { detailType: 'template.test-requested', detail: expect.objectContaining({ templateId, templateVersion: 2, subscription: 'events', to: ['me@example.com'], leadId: LEAD_ID }) },
+    ]);
+    expect((await templates.test(templateId, { to: ['me@example.com'], version: 1 })).body).toMatchObject({ version: 1 });
+    expect(published()[1]?.detail).toMatchObject({ templateVersion: 1, subscription: 'newsletter' });
+
+    eventBridge.resetHistory();
+    const six = await templates.test(templateId, { to: ['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com', 'e@example.com', 'f@example.com'] });
+    expect(six.status).toBe(400);
+    expect(six.body.issues).toEqual([{ field: 'to', message: 'must name at most 5 addresses' }]);
+    expect((await templates.test(templateId, { to: ['not an address'] })).body.issues?.[0]?.field).toBe('to[0]');
+    expect((await templates.test(templateId, {})).body.issues?.[0]?.field).toBe('to');
+    expect((await templates.test(templateId, { to: ['me@example.com'], subscription: 'gossip' })).body.issues?.[0]?.field).toBe('subscription');
+    expect((await templates.test(MISSING_ID, { to: ['me@example.com'] })).status).toBe(404);
+    expect((await templates.test(templateId, { to: ['me@example.com'], version: 9 })).status).toBe(404);
+    expect((await templates.test(templateId, { to: ['me@example.com'], leadId: MISSING_ID })).status).toBe(404);
+    expect(published()).toEqual([]);
   });
 
   it('refuses a template naming an unknown field with 400 naming the part, and stores nothing', async () => {

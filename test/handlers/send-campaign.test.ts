@@ -121,6 +121,20 @@ describe('send-campaign', () => {
     expect(paused?.ExpressionAttributeValues).toMatchObject({ ':to': 'paused', ':from0': 'sending', ':reason': 'SES stopped sending: SendingPausedException' });
   });
 
+  it('sends a template test from its stored version to the named addresses, marked [Test], untracked, skipping a suppressed address, writing nothing', async () => {
+    table.set('TEMPLATE#t-1|VERSION#000002', { templateId: 't-1', version: 2, createdAt: '2026-11-20T00:00:00Z', subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello</p>' });
+    table.set(`SUPPRESSED#${addressHash('salt', 'blocked@example.com')}|SUPPRESSION`, { reason: 'bounce' });
+    const requested = busEnvelope('template.test-requested', { version: 1, correlationId: 't-1', templateId: 't-1', templateVersion: 2, subscription: 'events', to: ['me@example.com', 'blocked@example.com'], leadId: 'lead-1' });
+
+    expect((await handler(sqsEvent([requested]), context)).batchItemFailures).toEqual([]);
+    const sent = ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input);
+    expect(sent.map((input) => input.Destination?.ToAddresses)).toEqual([['me@example.com']]);
+    expect(sent[0]?.Content?.Simple?.Subject?.Data).toBe('[Test] Hi Ana');
+    expect(sent[0]?.EmailTags).toEqual(expect.arrayContaining([{ Name: 'template', Value: 't-1' }, { Name: 'kind', Value: 'test' }]));
+    expect(sent[0]?.EmailTags?.map((tag) => tag.Name)).not.toContain('lead');
+    expect([...dynamo.commandCalls(PutCommand), ...dynamo.commandCalls(TransactWriteCommand), ...dynamo.commandCalls(UpdateCommand)]).toEqual([]);
+  });
+
   it('skips an address suppressed since planning: zero SES calls, the reason recorded', async () => {
     table.set(`SUPPRESSED#${addressHash('salt', lead.email)}|SUPPRESSION`, { reason: 'complaint' });
     await handler(sqsEvent([planned]), context);

@@ -223,11 +223,13 @@ describe('LeadflowStack', () => {
       'GET /v1/admin/templates/{templateId}/versions/{version}',
       'POST /v1/admin/templates',
       'POST /v1/admin/templates/{templateId}/preview',
+      'POST /v1/admin/templates/{templateId}/test',
       'PUT /v1/admin/templates/{templateId}',
     ]);
     for (const [, route] of templateRoutes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
     const variables = (resources[functionLogicalId('manage-templates')]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(variables).toMatchObject({ MAX_BODY_BYTES: String(256 * 1024), TABLE_NAME: expect.anything() });
+    // A test send goes on the bus for send-campaign.
+    expect(variables).toMatchObject({ MAX_BODY_BYTES: String(256 * 1024), TABLE_NAME: expect.anything(), EVENT_BUS_NAME: expect.anything() });
   });
 
   it('lets an import of 100 purchases through: record-purchases has a 64 KB body limit behind an IAM-only route, and announces orders on the bus', () => {

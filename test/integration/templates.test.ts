@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
-import { runCli, stackClient } from './helpers';
+import { eventually, runCli, stackClient } from './helpers';
 import { sharedStack } from './shared-stack';
 
 /**
@@ -13,7 +13,7 @@ import { sharedStack } from './shared-stack';
  */
 let stack: LocalStack;
 let dir: string;
-const { post, admin } = stackClient(() => stack);
+const { post, admin, mails } = stackClient(() => stack);
 
 beforeAll(async () => {
   stack = await sharedStack();
@@ -53,6 +53,14 @@ describe('templates on the local stack', () => {
     expect(preview.rendered.text).toMatch(/Unsubscribe: https:\/\/preview\.invalid\//);
     const latestPreview = await json<{ rendered: { html: string } }>(await admin('POST', `/v1/admin/templates/${templateId}/preview`, {}), 200);
     expect(latestPreview.rendered.html).toContain('<h1>Welcome aboard, friend!</h1>');
+    const draftPreview = await json<{ draft: boolean; rendered: { html: string } }>(await admin('POST', `/v1/admin/templates/${templateId}/preview`, { leadId, draft: { subject: 'Draft', html: '<p>Unsaved, {{ lead.firstName }}</p>' } }), 200);
+    expect(draftPreview.rendered.html).toContain('<p>Unsaved, &lt;i&gt;Rin&lt;/i&gt;</p>');
+
+    // A test send reaches the colleague, personalised with the lead, through send-campaign.
+    const tester = `tester-${randomUUID()}@example.com`;
+    expect(await json(await admin('POST', `/v1/admin/templates/${templateId}/test`, { to: [tester], leadId, version: 1 }), 202)).toEqual({ templateId, version: 1, to: [tester] });
+    const testMail = await eventually(async () => (await mails()).find((mail) => mail.destination.to.includes(tester)));
+    expect(testMail.subject).toBe('[Test] Welcome, <i>Rin</i>');
 
     const created = await json<{ id: string; template: { subject: string; html: string }; templateRef: { templateId: string; version: number } }>(
       await admin('POST', '/v1/admin/campaigns', { name: 'Welcome series', subscription: 'newsletter', template: { templateId, version: 1 } }),

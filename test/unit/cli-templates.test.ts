@@ -88,3 +88,28 @@ describe('leadflow templates list', () => {
     expect(run.out[1]).toMatch(new RegExp(`^${welcomeId} {2}Welcome +v1 +2026-11-20`));
   });
 });
+
+describe('leadflow templates test', () => {
+  it('queues a test send to the addresses of --to, with the lead, version and subscription given, and prints what was queued', async () => {
+    const seen: Seen[] = [];
+    const run = io(api(seen, [{ status: 202, body: { templateId: welcomeId, version: 2, to: ['me@example.com', 'you@example.com'] } }]));
+    const argv = ['templates', 'test', welcomeId, '--to', 'me@example.com, you@example.com', '--lead', newsletterId, '--version', '2', '--subscription', 'events'];
+    expect(await main(argv, run.io)).toBe(0);
+    expect(seen).toEqual([
+      { method: 'POST', url: `http://localhost:3000/v1/admin/templates/${welcomeId}/test`, body: { to: ['me@example.com', 'you@example.com'], leadId: newsletterId, version: 2, subscription: 'events' } },
+    ]);
+    expect(run.out).toEqual([`test of template ${welcomeId} version 2 queued for 2 address(es)`]);
+  });
+
+  it('refuses a missing --to or an unknown subscription before calling the API, and prints the fields the API refused', async () => {
+    const seen: Seen[] = [];
+    const run = io(api(seen, [{ status: 400, body: { message: 'Invalid request', issues: [{ field: 'to[0]', message: 'must be an email address' }] } }]));
+    expect(await main(['templates', 'test', welcomeId], run.io)).not.toBe(0);
+    expect(await main(['templates', 'test', welcomeId, '--to', 'me@example.com', '--subscription', 'gossip'], run.io)).not.toBe(0);
+    expect(seen).toEqual([]);
+    expect(await main(['templates', 'test', welcomeId, '--to', 'nope'], run.io)).not.toBe(0);
+    expect(run.err.join('\n')).toContain('templates test needs --to');
+    expect(run.err.join('\n')).toContain('--subscription must be one of');
+    expect(run.err.join('\n')).toContain('to[0]: must be an email address');
+  });
+});

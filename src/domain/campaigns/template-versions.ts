@@ -9,9 +9,10 @@ import { refineTemplateFields, type Template } from './template';
  */
 
 export const TemplateId = z.uuid('must be a template id (UUID)');
-const versionNumber = z.number('must be a version number').int('must be a whole version number').min(1, 'must be 1 or more').max(999_999, 'must be at most 999999');
+/** A version number in a request body. */
+export const TemplateVersionNumber = z.number('must be a version number').int('must be a whole version number').min(1, 'must be 1 or more').max(999_999, 'must be at most 999999');
 /** A version in a path (`/versions/3`). */
-export const TemplateVersionParameter = z.coerce.number('must be a version number').pipe(versionNumber);
+export const TemplateVersionParameter = z.coerce.number('must be a version number').pipe(TemplateVersionNumber);
 
 const content = {
   subject: z.string().trim().min(1).max(200),
@@ -24,7 +25,7 @@ export const TemplateContent = z.strictObject(content).superRefine(refineTemplat
 
 /** A version of a stored template, by id; the latest when no version is named. */
 export const TemplateReference = z
-  .strictObject({ templateId: TemplateId, version: versionNumber.optional() })
+  .strictObject({ templateId: TemplateId, version: TemplateVersionNumber.optional() })
   .meta({ id: 'TemplateReference' });
 export type TemplateReference = z.infer<typeof TemplateReference>;
 
@@ -35,14 +36,17 @@ export const TemplateRequest = z
   .meta({ id: 'TemplateRequest' });
 export type TemplateRequest = z.infer<typeof TemplateRequest>;
 
-/** What a template looks like for one lead, or with its fallbacks when no lead is named. */
+/** What a template looks like for one lead, or with its fallbacks when no lead is named; for a stored version or for unsaved content. */
 export const TemplatePreviewRequest = z
   .strictObject({
     leadId: z.uuid('must be a lead id (UUID)').optional(),
-    version: versionNumber.optional(),
+    version: TemplateVersionNumber.optional(),
+    /** Unsaved edits, checked as a save checks them, so a marketer sees them before they become a version. */
+    draft: TemplateContent.optional(),
     /** The footer says which subscription the email comes under; a template has none until a campaign uses it. */
     subscription: z.enum(SUBSCRIPTION_TYPES).default('newsletter'),
   })
+  .refine((request) => !(request.draft && request.version), { path: ['version'], message: 'cannot be given with draft: a draft is previewed as it is' })
   .meta({ id: 'TemplatePreviewRequest' });
 
 /** The head of a template: its name and latest version. */

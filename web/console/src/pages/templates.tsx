@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { createTemplate, getTemplate, listTemplates, previewTemplate, updateTemplate } from '../../../../functions/manage-templates/routes';
+import { createTemplate, getTemplate, listTemplates, previewTemplate, testTemplate, updateTemplate } from '../../../../functions/manage-templates/routes';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
@@ -8,7 +8,17 @@ import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
 /** Widths a preview is shown at: a desktop mail client's reading pane and a phone. */
 const WIDTHS = { desktop: 640, mobile: 375 } as const;
 
-/** Templates: the list, a new one, editing one (each save a new version), and a preview for a lead (or with fallbacks) at desktop and mobile widths. */
+/** Unsaved content of a template, previewed before it becomes a version. */
+interface Draft {
+  readonly subject: string;
+  readonly html: string;
+  readonly text?: string;
+}
+
+/**
+ * Templates: the list, a new one, editing one (each save a new version), a preview for a lead (or with
+ * fallbacks) at desktop and mobile widths, of a saved version or of unsaved edits, and a test send.
+ */
 export default function TemplatesPage() {
   const api = useApi();
   const queryClient = useQueryClient();
@@ -16,14 +26,27 @@ export default function TemplatesPage() {
   const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.call(listTemplates, { query: { limit: '200' } }) });
   const [leadId, setLeadId] = useState('');
   const [editing, setEditing] = useState<string>();
+  const [testTo, setTestTo] = useState('');
+  const chosenLead = () => (leadId.trim() ? { leadId: leadId.trim() } : {});
   const preview = useMutation({
-    mutationFn: (templateId: string) => api.call(previewTemplate, { params: { templateId }, body: leadId.trim() ? { leadId: leadId.trim() } : {} }),
+    mutationFn: ({ templateId, draft }: { readonly templateId: string; readonly draft?: Draft }) => api.call(previewTemplate, { params: { templateId }, body: { ...chosenLead(), ...(draft ? { draft } : {}) } }),
   });
+  const test = useMutation({
+    mutationFn: async ({ templateId, name }: { readonly templateId: string; readonly name: string }) => {
+      const to = testTo
+        .split(',')
+        .map((address) => address.trim())
+        .filter(Boolean);
+      return { name, ...(await api.call(testTemplate, { params: { templateId }, body: { to, ...chosenLead() } })) };
+    },
+  });
+  // The list (`to`) or one address in it (`to[1]`).
+  const testToError = [...fieldErrorsOf(test.error)].find(([field]) => field === 'to' || field.startsWith('to['))?.[1];
   const create = useMutation({
     mutationFn: (body: { name: string; subject: string; html: string }) => api.call(createTemplate, { body }),
     onSuccess: async (created) => {
       await queryClient.invalidateQueries({ queryKey: ['templates'] });
-      preview.mutate(created.templateId);
+      preview.mutate({ templateId: created.templateId });
     },
   });
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -39,6 +62,25 @@ export default function TemplatesPage() {
         <label htmlFor="preview-lead">{text('templates.previewFor')}</label>
         <input id="preview-lead" value={leadId} onChange={(event) => setLeadId(event.target.value)} placeholder="00000000-0000-0000-0000-000000000000" />
       </div>
+      <div className="field">
+        <label htmlFor="test-to">{text('templates.testTo')}</label>
+        <input
+          id="test-to"
+          type="text"
+          inputMode="email"
+          value={testTo}
+          onChange={(event) => setTestTo(event.target.value)}
+          placeholder="me@example.com"
+          {...(testToError ? { 'aria-invalid': true, 'aria-describedby': 'test-to-error' } : {})}
+        />
+        {testToError && (
+          <p id="test-to-error" className="field-error">
+            {testToError}
+          </p>
+        )}
+      </div>
+      {test.data && <p role="status">{text('templates.testQueued', { name: test.data.name, version: test.data.version, count: test.data.to.length })}</p>}
+      {test.isError && <ErrorNotice error={test.error} />}
       {templates.isPending ? (
         <Loading />
       ) : templates.isError ? (
@@ -63,8 +105,11 @@ export default function TemplatesPage() {
                   <td className="number">{template.latestVersion}</td>
                   <td>{formatDate(template.updatedAt)}</td>
                   <td>
-                    <button type="button" onClick={() => preview.mutate(template.templateId)}>
+                    <button type="button" onClick={() => preview.mutate({ templateId: template.templateId })}>
                       {text('templates.previewOne', { name: template.name })}
+                    </button>{' '}
+                    <button type="button" onClick={() => test.mutate({ templateId: template.templateId, name: template.name })} disabled={test.isPending || !testTo.trim()}>
+                      {text('templates.testOne', { name: template.name })}
                     </button>{' '}
                     <button type="button" onClick={() => setEditing(template.templateId)}>
                       {text('templates.editOne', { name: template.name })}
@@ -76,11 +121,21 @@ export default function TemplatesPage() {
           </table>
         </div>
       )}
-      {editing && <TemplateEditor key={editing} templateId={editing} onSaved={() => preview.mutate(editing)} onClose={() => setEditing(undefined)} />}
+      {editing && (
+        <TemplateEditor
+          key={editing}
+          templateId={editing}
+          onSaved={() => preview.mutate({ templateId: editing })}
+          onPreview={(draft) => preview.mutate({ templateId: editing, draft })}
+          previewErrors={fieldErrorsOf(preview.error)}
+          onClose={() => setEditing(undefined)}
+        />
+      )}
       {preview.isError && <ErrorNotice error={preview.error} />}
       {preview.data && (
         <section aria-labelledby="preview-title">
           <h2 id="preview-title">{text('templates.subjectLine', { subject: preview.data.rendered.subject })}</h2>
+          {preview.data.draft && <p>{text('templates.previewDraft')}</p>}
           <div className="previews">
             {(Object.keys(WIDTHS) as (keyof typeof WIDTHS)[]).map((device) => (
               <figure key={device}>
@@ -117,7 +172,21 @@ export default function TemplatesPage() {
 }
 
 /** One template's latest content to edit: a save adds a version (the same content adds none). */
-function TemplateEditor({ templateId, onSaved, onClose }: { readonly templateId: string; readonly onSaved: () => void; readonly onClose: () => void }) {
+function TemplateEditor({
+  templateId,
+  onSaved,
+  onPreview,
+  previewErrors,
+  onClose,
+}: {
+  readonly templateId: string;
+  readonly onSaved: () => void;
+  /** Renders the form's content as it stands, unsaved. */
+  readonly onPreview: (draft: Draft) => void;
+  /** Problems the preview found in the unsaved content, by field (`draft.html`). */
+  readonly previewErrors: ReadonlyMap<string, string>;
+  readonly onClose: () => void;
+}) {
   const api = useApi();
   const queryClient = useQueryClient();
   const { text } = useI18n();
@@ -133,15 +202,18 @@ function TemplateEditor({ templateId, onSaved, onClose }: { readonly templateId:
   if (template.isPending) return <Loading />;
   if (template.isError) return <ErrorNotice error={template.error} onRetry={() => template.refetch()} />;
   const shown = template.data;
+  function contentOf(form: HTMLFormElement) {
+    const values = new FormData(form);
+    const plain = String(values.get('text') ?? '');
+    return { subject: String(values.get('subject') ?? ''), html: String(values.get('html') ?? ''), ...(plain.trim() ? { text: plain } : {}) };
+  }
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const plain = String(form.get('text') ?? '');
-    save.mutate({ name: String(form.get('name') ?? ''), subject: String(form.get('subject') ?? ''), html: String(form.get('html') ?? ''), ...(plain.trim() ? { text: plain } : {}) });
+    save.mutate({ name: String(new FormData(event.currentTarget).get('name') ?? ''), ...contentOf(event.currentTarget) });
   }
   const field = (name: 'name' | 'subject' | 'html' | 'text', label: string, multiline: boolean) => {
     const id = `edit-template-${name}`;
-    const error = errors.get(name);
+    const error = errors.get(name) ?? previewErrors.get(`draft.${name}`);
     const described = error ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : {};
     return (
       <div className="field">
@@ -166,6 +238,9 @@ function TemplateEditor({ templateId, onSaved, onClose }: { readonly templateId:
         <div className="actions">
           <button type="submit" className="primary" disabled={save.isPending}>
             {text('templates.saveVersion')}
+          </button>
+          <button type="button" onClick={(event) => event.currentTarget.form && onPreview(contentOf(event.currentTarget.form))}>
+            {text('templates.previewEdits')}
           </button>
           <button type="button" onClick={onClose}>
             {text('templates.close')}
