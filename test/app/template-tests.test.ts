@@ -36,7 +36,7 @@ beforeEach(() => {
     campaigns,
     templates,
     leads,
-    gate: new MarketingSendGate({ leads, isSuppressed, policy: new MemorySendPolicy(), ledger: new MemorySendLedger() }),
+    gate: new MarketingSendGate({ leads, suppressedAmong: async (emails) => new Set(emails.filter((email) => suppressed.has(email))), policy: new MemorySendPolicy(), ledger: new MemorySendLedger() }),
     deferrals: new MemoryDeferrals(),
     mailer,
     failures: { throttled: () => false, stopped: () => false },
