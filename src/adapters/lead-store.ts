@@ -1,4 +1,4 @@
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lead } from '../domain/lead';
 import { batchGet } from './batch-get';
 import { conditionally } from './dynamo-errors';
@@ -20,24 +20,11 @@ export class LeadStore {
     this.emails = new EmailIndex(client, tableName);
   }
 
-  /**
-   * The profile and the score, in one consistent query: their sort keys are neighbours (nothing of a
-   * lead sorts between `PROFILE` and `SCORE`), so the two items, about 2 KB together, cost one read
-   * unit instead of one for each get.
-   */
+  /** The profile and the score, read consistently side by side. */
   async getLead(leadId: string): Promise<Lead | undefined> {
-    const { pk, sk: profileKey } = keys.lead(leadId);
-    const scoreKey = keys.score(leadId).sk;
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :lead AND sk BETWEEN :profile AND :score',
-        ExpressionAttributeValues: { ':lead': pk, ':profile': profileKey, ':score': scoreKey },
-        ConsistentRead: true,
-      }),
-    );
-    const profile = Items.find((item) => item.sk === profileKey);
-    return profile ? toLeadWithScore(profile, Items.find((item) => item.sk === scoreKey)) : undefined;
+    const read = (Key: Record<string, string>) => this.client.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }));
+    const [profile, score] = await Promise.all([read(keys.lead(leadId)), read(keys.score(leadId))]);
+    return profile.Item ? toLeadWithScore(profile.Item, score.Item) : undefined;
   }
 
   /** Leads by id (missing ones are left out). */

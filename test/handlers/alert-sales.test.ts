@@ -6,7 +6,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -45,7 +44,6 @@ const lead = {
 
 beforeEach(() => {
   dynamo.reset();
-  answerLeadQueriesWithGets(dynamo);
   ses.reset();
   bus.reset();
   sqs.reset();
@@ -58,7 +56,6 @@ beforeEach(() => {
   dynamo.on(GetCommand, { Key: { pk: 'ROUTING', sk: 'CONFIG' } }).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
   dynamo.on(QueryCommand).resolves({ Items: [{ id: 'e1', type: 'page_view', occurredAt: '2026-11-22T09:00:00Z', properties: { url: 'https://example.com/pricing' }, subject: { kind: 'lead', id: 'lead-1' } }] });
-  answerLeadQueriesWithGets(dynamo);
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
 });
 
@@ -136,7 +133,6 @@ describe('alert-sales with owner routing', () => {
 
   beforeEach(() => {
     dynamo.reset();
-    answerLeadQueriesWithGets(dynamo);
     table = new TableFake();
     table.attach(dynamo);
     table.put({ pk: 'ROUTING', sk: 'CONFIG', config: routing, version: 1, updatedAt: '2026-11-20T00:00:00Z' });

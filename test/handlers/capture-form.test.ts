@@ -4,7 +4,6 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -17,7 +16,6 @@ beforeAll(async () => {
 
 beforeEach(() => {
   dynamo.reset();
-  answerLeadQueriesWithGets(dynamo);
   bus.reset();
   dynamo.on(TransactWriteCommand).resolves({});
   dynamo.on(GetCommand).resolves({});
@@ -174,7 +172,6 @@ describe('capture-form', () => {
     const stored = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.find((item) => item.Put?.Item?.entity === 'form-submission')?.Put?.Item;
     expect(stored?.requestHash).toEqual(expect.any(String));
     dynamo.reset();
-    answerLeadQueriesWithGets(dynamo);
     dynamo.on(GetCommand).resolves({});
     // Every write is refused: the address has its lead, and the submission id is taken.
     dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'));

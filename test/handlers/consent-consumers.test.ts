@@ -8,7 +8,6 @@ import { ConfirmationStore } from '../../src/adapters/confirmation-store';
 import { verifyToken } from '../../src/domain/consent/signed-token';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 setHandlerEnvironment();
 Object.assign(process.env, { SIGNING_KEYS_SECRET: 'signing-keys', PRIVACY_SALT_SECRET: 'privacy-salt', PUBLIC_BASE_URL: 'https://mail.example.com' });
@@ -31,7 +30,6 @@ const requested = (subscriptions: string[]) => busEnvelope('consent.confirmation
 
 beforeEach(() => {
   dynamo.reset();
-  answerLeadQueriesWithGets(dynamo);
   ses.reset();
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
   dynamo.on(GetCommand).resolves({});
@@ -59,7 +57,6 @@ describe('send-confirmation', () => {
     dynamo.on(GetCommand, { Key: { pk: 'LEAD#lead-1', sk: 'PROFILE' } }).resolves({ Item: lead({ newsletter: 'opted_in' }) });
     await sendConfirmation(sqsEvent([requested(['newsletter'])]), context);
     dynamo.reset();
-    answerLeadQueriesWithGets(dynamo);
     dynamo.on(BatchGetCommand).resolves({});
     dynamo.on(TransactWriteCommand).resolves({});
     dynamo.on(GetCommand).callsFake((input: { Key: { pk: string } }) => (input.Key.pk.startsWith('SUPPRESSED#') ? { Item: { reason: 'hard_bounce' } } : { Item: lead({ newsletter: 'pending' }) }));
@@ -86,7 +83,6 @@ describe('send-confirmation limits: the public form cannot make us mail an addre
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-30T08:00:00Z'));
     dynamo.reset();
-    answerLeadQueriesWithGets(dynamo);
     table = new TableFake();
     table.attach(dynamo);
     table.put(lead({ newsletter: 'pending', offers: 'pending' }));

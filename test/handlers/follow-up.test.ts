@@ -7,7 +7,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -76,7 +75,6 @@ beforeEach(() => {
   table.attach(dynamo);
   table.put({ pk: 'ROUTING', sk: 'CONFIG', config: routing, version: 1, updatedAt: '2026-11-20T00:00:00Z' });
   dynamo.on(QueryCommand).resolves({ Items: [] });
-  answerLeadQueriesWithGets(dynamo);
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
   scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });

@@ -3,7 +3,6 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consoleUser, context, httpEvent, IAM_AUTHORIZER, setHandlerEnvironment } from './fixtures';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -27,7 +26,6 @@ beforeEach(() => {
   dynamo.reset();
   dynamo.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({ Item: input.Key.sk === 'PROFILE' ? leads.get(input.Key.pk) : undefined }));
   dynamo.on(QueryCommand).resolves({ Items: [] });
-  answerLeadQueriesWithGets(dynamo);
 });
 
 const show = async (leadId: string, authorizer: Record<string, unknown>) => {
@@ -77,7 +75,6 @@ describe('GET /v1/admin/leads: the lead list', () => {
             ]
           : [],
     }));
-    answerLeadQueriesWithGets(dynamo);
     dynamo.on(BatchGetCommand).resolves({ Responses: { [process.env.TABLE_NAME ?? '']: [{ pk: `LEAD#${DEWI}`, sk: 'SCORE', version: 3, score: { grade: 'A', total: 120, fit: 60, engagement: 60, engagementAt: at, qualified: true } }] } });
     dynamo.on(GetCommand).resolves({});
   });

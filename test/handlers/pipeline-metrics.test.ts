@@ -5,7 +5,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 /**
  * The pipeline's latency metrics, as CloudWatch reads them from the functions' output (embedded
@@ -43,7 +42,6 @@ const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 beforeEach(() => {
   dynamo.reset();
-  answerLeadQueriesWithGets(dynamo);
   bus.reset();
   ses.reset();
   written = [];
@@ -97,7 +95,6 @@ describe('pipeline latency metrics', () => {
     dynamo.on(GetCommand).resolves({ Item: { pk: 'LEAD#lead-1', sk: 'PROFILE', id: 'lead-1', email: 'jane@example.com', firstTouch: { at: ago(60_000) }, lastTouch: { at: ago(60_000) }, subscriptions: {}, version: 3 } });
     dynamo.on(GetCommand, { Key: { pk: 'ROUTING', sk: 'CONFIG' } }).resolves({});
     dynamo.on(QueryCommand).resolves({ Items: [] });
-    answerLeadQueriesWithGets(dynamo);
     ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
     const detail = {
       version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 1, fit: 65, engagement: 40, score: 105, grade: 'A',

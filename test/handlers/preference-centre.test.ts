@@ -5,7 +5,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signToken, type KeyRing } from '../../src/domain/consent/signed-token';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 setHandlerEnvironment();
 process.env.SIGNING_KEYS_SECRET = 'leadflow/signing-keys';
@@ -24,7 +23,6 @@ beforeAll(async () => {
 
 beforeEach(() => {
   dynamo.reset();
-  answerLeadQueriesWithGets(dynamo);
   dynamo.on(GetCommand).resolves({ Item: lead });
   dynamo.on(TransactWriteCommand).resolves({});
 });

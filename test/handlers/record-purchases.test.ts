@@ -4,7 +4,6 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, type Transact
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 setHandlerEnvironment();
 // As the manifest gives this function: 100 purchases do not fit the API's default 16 KB.
@@ -63,7 +62,6 @@ function transact(input: TransactWriteCommandInput) {
 
 beforeEach(() => {
   dynamo.reset();
-  answerLeadQueriesWithGets(dynamo);
   table = new Map([[keyOf(lead()), lead()]]);
   beforeTransaction = () => {};
   dynamo.on(GetCommand).callsFake((input: { Key: Item }) => ({ Item: table.get(keyOf(input.Key)) }));

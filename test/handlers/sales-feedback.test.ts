@@ -5,7 +5,6 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consoleUser, context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { lifecycleTable, type Item } from './lifecycle-table';
 import { scoreFromItem } from '../../src/adapters/score-items';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 setHandlerEnvironment();
 process.env.MAX_BODY_BYTES = String(64 * 1024);
@@ -48,7 +47,6 @@ const crm = (updates: unknown[]) => call('POST', '/v1/admin/crm/updates', '/v1/a
 
 beforeEach(() => {
   dynamo.reset();
-  answerLeadQueriesWithGets(dynamo);
   bus.reset();
   store = lifecycleTable(dynamo);
   store.table.set(`LEAD#${LEAD_ID}|PROFILE`, leadItem(LEAD_ID));

@@ -6,7 +6,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addressHash } from '../../src/domain/consent/suppression';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 setHandlerEnvironment();
 Object.assign(process.env, { SIGNING_KEYS_SECRET: 'signing-keys', PRIVACY_SALT_SECRET: 'privacy-salt', PUBLIC_BASE_URL: 'https://mail.example.com' });
@@ -31,7 +30,6 @@ const throttled = () => Object.assign(new Error('Maximum sending rate exceeded.'
 
 beforeEach(() => {
   dynamo.reset();
-  answerLeadQueriesWithGets(dynamo);
   ses.reset();
   table = new Map<string, Record<string, unknown>>([['CAMPAIGN#c-1|CAMPAIGN', campaign], ['LEAD#lead-1|PROFILE', lead]]);
   dynamo.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({ Item: table.get(`${input.Key.pk}|${input.Key.sk}`) }));
