@@ -4,7 +4,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { lifecycleTable, type Item } from './lifecycle-table';
-import { answerLeadQueriesWithGets } from './lead-reads';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -34,7 +33,6 @@ const published = () => bus.commandCalls(PutEventsCommand).flatMap((call) => cal
 
 beforeEach(() => {
   dynamo.reset();
-  answerLeadQueriesWithGets(dynamo);
   bus.reset();
   store = lifecycleTable(dynamo);
   store.table.set(`LEAD#${LEAD_ID}|PROFILE`, leadItem());
