@@ -49,6 +49,7 @@ const ONE_ADDRESS_MANY_CLIENTS = { ratePerSecond: 100_000, burst: 100_000 };
 /** Paced mode: events at this rate for this long (the 20 events/s), then the full load. */
 const PACED_EVENTS_PER_SECOND = Number(process.env.BENCH_PACED_EVENTS_PER_SECOND ?? 20);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
+// BENCH_LEADS_QUALIFY=false: leads the ruleset never qualifies, for the cost of engagement alone.
 
 const pipeline = () =>
   ingestToScore({
@@ -58,6 +59,7 @@ const pipeline = () =>
     pacedEventsPerSecond: PACED_EVENTS_PER_SECOND,
     pacedSeconds: PACED_SECONDS,
     perClientLimit: ONE_ADDRESS_MANY_CLIENTS,
+    qualifyingLeads: process.env.BENCH_LEADS_QUALIFY !== 'false',
   });
 
 /**

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capacityBetween, type FunctionCapacity } from '../local/consumed-capacity';
 import { startLocalStack, type LocalStack } from '../local/stack';
+import { manifest } from '../manifest/manifest';
 import { PipelineMetric } from '../manifest/metrics';
 import { inBatches, percentile } from './batches';
 import { cpuMeter } from './cpu';
@@ -33,6 +34,14 @@ const PHASE_DEADLINE_MS = 300_000;
 const MAX_ATTEMPTS = 3;
 /** The functions every engagement event passes through, from its request to its score. */
 const SCORING_PATH = ['ingest-events', 'score-lead'];
+/**
+ * Functions run by a timer (locally some every second, as sweep-journeys): they call DynamoDB whether or
+ * not events arrive, so they neither keep a phase from settling nor count in the units per event.
+ */
+const TIMED = new Set(manifest.functions.filter((fn) => fn.trigger.kind === 'schedule').map((fn) => fn.name));
+/** A lead the starter ruleset qualifies within a few requests, and one it never does (grade F, no fit). */
+const QUALIFYING_PROFILE = { role: 'VP Sales', industry: 'SaaS', budget: 20_000 };
+const NEVER_QUALIFYING_PROFILE = { role: 'Intern', industry: 'Retail', budget: 100 };
 
 export interface ThroughputOptions {
   readonly leads: number;
@@ -42,6 +51,8 @@ export interface ThroughputOptions {
   readonly pacedSeconds: number;
   /** The bench's clients all send from 127.0.0.1: the per-client limit is raised so it does not measure that. */
   readonly perClientLimit: { ratePerSecond: number; burst: number };
+  /** false: the leads are ones the ruleset never qualifies, so the figures are those of engagement alone. */
+  readonly qualifyingLeads: boolean;
 }
 
 interface Lead {
@@ -49,10 +60,11 @@ interface Lead {
   readonly index: number;
 }
 
-const totalCalls = (capacity: Record<string, FunctionCapacity>) => Object.values(capacity).reduce((sum, fn) => sum + fn.calls, 0);
+const untimed = (capacity: Record<string, FunctionCapacity>) => Object.fromEntries(Object.entries(capacity).filter(([name]) => !TIMED.has(name)));
+const totalCalls = (capacity: Record<string, FunctionCapacity>) => Object.values(untimed(capacity)).reduce((sum, fn) => sum + fn.calls, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until no function has called DynamoDB for QUIET_MS. */
+/** Waits until no function but the timed ones has called DynamoDB for QUIET_MS. */
 async function settled(stack: LocalStack): Promise<void> {
   const deadline = Date.now() + PHASE_DEADLINE_MS;
   let calls = totalCalls(stack.measurements.capacity());
@@ -104,8 +116,17 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
   const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-bench-data-'));
   const stack = await startLocalStack({ log: () => {}, perClientLimit: options.perClientLimit, dataDir, measureCapacity: true });
   const scoreLatencies: number[] = [];
+  /** When each score of `scoreLatencies` was reported. */
+  const scoredAt: number[] = [];
+  let alertsSent = 0;
   const stopListening = stack.measurements.onMetrics((functionName, metrics) => {
-    for (const metric of metrics) if (functionName === 'score-lead' && metric.name === PipelineMetric.ScoreLatency) scoreLatencies.push(...metric.values);
+    for (const metric of metrics) {
+      if (functionName === 'score-lead' && metric.name === PipelineMetric.ScoreLatency) {
+        scoreLatencies.push(...metric.values);
+        scoredAt.push(...metric.values.map(() => Date.now()));
+      }
+      if (functionName === 'alert-sales' && metric.name === PipelineMetric.MqlAlertLatency) alertsSent += metric.values.length;
+    }
   });
   try {
     let serverErrors = 0;
@@ -126,7 +147,8 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
         }
       }
     };
-    const submitForm = ({ email, index }: Lead) => post('/v1/forms/bench/submissions', { email, role: 'VP Sales', industry: 'SaaS', teamSize: 100 + index, budget: 20_000 });
+    const profile = options.qualifyingLeads ? QUALIFYING_PROFILE : NEVER_QUALIFYING_PROFILE;
+    const submitForm = ({ email, index }: Lead) => post('/v1/forms/bench/submissions', { email, ...profile, teamSize: options.qualifyingLeads ? 100 + index : 2 });
     /** The number of events the stack accepted. */
     const sendEvents = async ({ email }: Lead) =>
       (await post('/v1/events', {
@@ -169,6 +191,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const leadsAccepted = Date.now();
     await settled(stack);
     const afterLeads = stack.measurements.capacity();
+    const alertsBeforeEvents = alertsSent;
 
     // 2. Paced.
     const pacedRequests = Math.round((options.pacedEventsPerSecond * options.pacedSeconds) / options.eventsPerRequest);
@@ -198,19 +221,24 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     });
     const fullAccepted = Date.now();
     const fullScored = await scored(fullFrom, fullLoadEvents);
+    const scoredWhileAccepting = scoredAt.slice(fullFrom).filter((at) => at <= fullAccepted).length;
     const fullLoadCpu = cpuOfFullLoad();
     const full = latencyOf(fullFrom);
     await settled(stack);
 
     const events = pacedEvents + fullLoadEvents;
-    const steady = units(capacityBetween(afterLeads, stack.measurements.capacity()));
-    const leadCreation = units(capacityBetween(afterWarmUp, afterLeads));
+    const steady = units(untimed(capacityBetween(afterLeads, stack.measurements.capacity())));
+    const leadCreation = units(untimed(capacityBetween(afterWarmUp, afterLeads)));
+    const qualifications = alertsSent - alertsBeforeEvents;
+    const perQualification = (value: number) => (qualifications ? round(value / qualifications, 2) : 0);
     const perEvent = (value: number) => round(value / events, 3);
     const scoringPath = steady.byFunction.filter((fn) => SCORING_PATH.includes(fn.name));
     const dollarsPerMillionEvents =
       (steady.writeUnits / events) * ON_DEMAND_DOLLARS_PER_MILLION.writeRequestUnits + (steady.readUnits / events) * ON_DEMAND_DOLLARS_PER_MILLION.readRequestUnits;
+    const fullLoadIngestSeconds = (fullAccepted - fullStarted) / 1000;
     return {
       leads: options.leads,
+      qualifyingLeads: String(options.qualifyingLeads),
       serverErrors,
       requestsRefused,
       leadFormsPerSecond: round(options.leads / ((leadsAccepted - leadsStarted) / 1000)),
@@ -219,7 +247,12 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       pacedAcceptToScoreP50Ms: percentile(paced, 50),
       pacedAcceptToScoreP99Ms: percentile(paced, 99),
       fullLoadEvents,
-      fullLoadIngestSeconds: round((fullAccepted - fullStarted) / 1000),
+      fullLoadIngestSeconds: round(fullLoadIngestSeconds),
+      // Offered: the rate the stack accepted events at; drained: the rate it scored them while accepting.
+      // Offered above drained is a queue: the last events accepted wait for the backlog ahead of them.
+      fullLoadOfferedEventsPerSecond: round(fullLoadEvents / fullLoadIngestSeconds, 1),
+      fullLoadDrainedEventsPerSecondWhileAccepting: round(scoredWhileAccepting / fullLoadIngestSeconds, 1),
+      fullLoadBacklogAtLastAccept: fullLoadEvents - scoredWhileAccepting,
       fullLoadEventsScoredPerSecond: round(fullLoadEvents / ((fullScored - fullStarted) / 1000), 1),
       fullLoadAcceptToScoreP50Ms: percentile(full, 50),
       fullLoadAcceptToScoreP99Ms: percentile(full, 99),
@@ -227,6 +260,8 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       fullLoadNodeCpuMsPerEvent: round((fullLoadCpu.nodeCpuSeconds * 1000) / fullLoadEvents),
       fullLoadDynamoDbCpuMsPerEvent: round((fullLoadCpu.dynamoDbCpuSeconds * 1000) / fullLoadEvents),
       steadyStateEvents: events,
+      // Alerts sent in the event phases: each is one qualification.
+      qualifications,
       writeUnitsPerEvent: perEvent(steady.writeUnits),
       readUnitsPerEvent: perEvent(steady.readUnits),
       dollarsPerMillionEvents: round(dollarsPerMillionEvents, 3),
@@ -243,6 +278,13 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
             [`perEvent.${fn.name}.readUnits`, perEvent(fn.readUnits)],
             // With the per-call latencies of DynamoDB, what README's AWS estimate is built from.
             [`perEvent.${fn.name}.tableCalls`, perEvent(fn.calls)],
+            // What a qualification costs, for the functions only a qualification sets off.
+            ...(SCORING_PATH.includes(fn.name)
+              ? []
+              : [
+                  [`perQualification.${fn.name}.writeUnits`, perQualification(fn.writeUnits)],
+                  [`perQualification.${fn.name}.readUnits`, perQualification(fn.readUnits)],
+                ]),
             [`${fn.name}.meanTableCallMs`, round(fn.callMilliseconds / Math.max(1, fn.calls), 1)],
           ]),
       ),

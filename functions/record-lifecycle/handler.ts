@@ -30,14 +30,16 @@ class StageChangeUnpublished extends Error {
 }
 
 /**
- * Moves a qualified lead to `mql`, once per qualification: the qualification (ruleset + number) keys
- * the change, so a duplicate or concurrent delivery records one transition. A lead already past MQL,
- * or no longer qualified (sales recycled it since), stays where it is.
+ * Moves a qualified lead to `mql`, once per qualification. The lead itself says whether this
+ * qualification still stands, so no applied-once marker is read or written: a duplicate finds the lead
+ * in `mql` already, a concurrent one loses on the lead's version, and a late one finds the lead past it
+ * or recycled, which resets the score (no longer qualified until its next qualification, which counts
+ * one more under the same ruleset). A lead already past MQL stays where it is.
  */
 async function recordQualification(detail: LeadQualifiedDetail): Promise<void> {
-  const onceKey = `qualified#${detail.rulesetVersion}#${detail.qualification}`;
-  const result = await stageChanges.change(detail.leadId, { onceKey, correlationId: detail.correlationId }, (lead, stage, at) => {
+  const result = await stageChanges.change(detail.leadId, { correlationId: detail.correlationId }, (lead, stage, at) => {
     if (lead.score && !lead.score.qualified) return { kind: 'unchanged', why: 'no longer qualified' };
+    if (lead.score?.rulesetVersion === detail.rulesetVersion && lead.score.qualifications !== detail.qualification) return { kind: 'unchanged', why: 'another qualification since' };
     const change = transition(stage, 'mql', 'qualified', 'leadflow', at);
     return change.ok ? { kind: 'write', transition: change.transition } : { kind: 'unchanged', why: `already ${stage}` };
   });

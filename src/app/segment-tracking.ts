@@ -60,8 +60,11 @@ export class SegmentTracking {
   /**
    * After new events of the lead: waits (with a deadline) until the scorer has applied them, so
    * score conditions see the new score, then tracks. Past the deadline it throws ScoreNotCurrent.
+   * With no segment tracked there is nothing to wait for: every engagement event comes here, and each
+   * look at the score is a consistent read of the lead's partition.
    */
   async trackScored(leadId: string, correlationId: string): Promise<number> {
+    if ((await this.deps.segments.tracked()).length === 0) return 0;
     const deadline = Date.now() + (this.deps.scoreWaitMs ?? SCORE_WAIT_MS);
     while (!(await this.deps.scores.isCurrent(leadId))) {
       if (Date.now() >= deadline) throw new ScoreNotCurrent(`Lead ${leadId}'s new events are not scored yet; its segments are looked at on the retry`);

@@ -98,6 +98,27 @@ describe('segment entry and exit', () => {
     expect(await tracking.trackScored('lead-1', 'a')).toBe(1);
   });
 
+  it('neither waits for the scorer nor reads the lead when no segment is tracked', async () => {
+    let looks = 0;
+    const untracked = new SegmentTracking({
+      leads,
+      segments: { tracked: async () => [] },
+      audience: { includedIn: async () => [] },
+      memberships,
+      publisher,
+      scores: {
+        isCurrent: async () => {
+          looks += 1;
+          return false;
+        },
+      },
+      log: new MemoryLog(),
+      scoreWaitMs: 2_000,
+    });
+    expect(await untracked.trackScored('lead-1', 'a')).toBe(0);
+    expect(looks).toBe(0);
+  });
+
   it('gives up waiting for the scorer at the deadline, changing nothing', async () => {
     scoreCurrent = false;
     await expect(tracking.trackScored('lead-1', 'a')).rejects.toBeInstanceOf(ScoreNotCurrent);

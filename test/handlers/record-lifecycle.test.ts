@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
@@ -79,6 +79,24 @@ describe('record-lifecycle', () => {
     await handler(sqsEvent([qualified(2)]), context);
     expect(lead()?.stage).toBe('mql');
     expect(store.transitions().map((item) => `${String(item.from)}->${String(item.to)}`).sort()).toEqual(['lead->mql', 'recycled->mql']);
+  });
+
+  it('does not move a recycled lead that qualified again on a late duplicate of its old qualification, only on the new one', async () => {
+    await handler(sqsEvent([qualified(1)]), context);
+    // Recycled, then qualified a second time; the first qualification is delivered again before the second.
+    store.table.set(`LEAD#${LEAD_ID}|PROFILE`, { ...lead(), stage: 'recycled', score: { ...(lead()?.score as Item), qualified: true, qualifications: 2 } });
+    expect((await handler(sqsEvent([qualified(1)]), context)).batchItemFailures).toEqual([]);
+    expect(lead()?.stage).toBe('recycled');
+    await handler(sqsEvent([qualified(2), qualified(2)]), context);
+    expect(lead()?.stage).toBe('mql');
+    expect(store.transitions().map((item) => `${String(item.from)}->${String(item.to)}`).sort()).toEqual(['lead->mql', 'recycled->mql']);
+  });
+
+  it('writes the stage and its transition record only: no applied-once marker, no read of one', async () => {
+    await handler(sqsEvent([qualified()]), context);
+    const written = dynamo.commandCalls(TransactWriteCommand).flatMap((call) => call.args[0].input.TransactItems ?? []);
+    expect(written.map((item) => String((item.Put?.Item ?? item.Update?.Key)?.sk).split('#')[0])).toEqual(['PROFILE', 'STAGE']);
+    expect(dynamo.commandCalls(GetCommand).map((call) => String(call.args[0].input.Key?.sk))).not.toContainEqual(expect.stringMatching(/^APPLIED#/));
   });
 
   it('leaves a lead already past mql where it is', async () => {
