@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ChurnRiskFormula } from '../../src/domain/care/churn-risk';
 import { CareSettings } from '../../src/domain/care/customer';
 import { HELP_DESK_KINDS } from '../../src/domain/care/tickets';
@@ -7,9 +7,9 @@ import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
 import { defineRoute } from '../../src/http/routes';
 import { TicketBatch, TicketsRecorded } from '../../src/api/tickets';
 
-const StoredFormula = z.object({ version: z.int().min(0).describe('0: the standard formula, never saved.'), formula: ChurnRiskFormula, createdAt: z.string() }).meta({ id: 'StoredRiskFormula' });
+const StoredFormula = z.object({ version: z.int().check(z.gte(0), z.describe('0: the standard formula, never saved.')), formula: ChurnRiskFormula, createdAt: z.string() }).check(z.meta({ id: 'StoredRiskFormula' }));
 const LeadId = z.object({ leadId: z.uuid('must be a lead id (UUID)') });
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm');
+const Month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm'));
 
 export const getCareSettings = defineRoute({
   operationId: 'getCareSettings',
@@ -56,7 +56,7 @@ export const saveRiskFormula = defineRoute({
     'Each factor names an input (latestNps, latestCsat, ticketsInWindow, openTickets, daysSinceLastPurchase, daysSinceLastActivity, engagementTrend, daysToRenewal) ' +
     'and steps `{ atLeast?, atMost?, points }`: the first step holding the value gives its points. The sum (0-100) falls in the bands. Versions never change; ' +
     'each customer is reassessed with the new version at its next ticket, answer, purchase or stage change, or at its daily reassessment.',
-  request: { body: { schema: z.strictObject({ formula: ChurnRiskFormula, expectedVersion: z.int().min(0).describe('The version read; refused with 409 when another was saved since.') }) } },
+  request: { body: { schema: z.strictObject({ formula: ChurnRiskFormula, expectedVersion: z.int().check(z.gte(0), z.describe('The version read; refused with 409 when another was saved since.')) }) } },
   responses: { 200: { description: 'The new version.', schema: StoredFormula } },
   errors: { 409: 'Another version was saved since `expectedVersion`; read and repeat.' },
 });
@@ -86,7 +86,7 @@ export const requestSurvey = defineRoute({
     'the same `care.survey-due` event.',
   request: {
     params: z.object({ surveyId: SurveyId }),
-    body: { schema: z.strictObject({ leadIds: z.array(z.uuid('must be a lead id (UUID)')).min(1).max(100), requestId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _') }) },
+    body: { schema: z.strictObject({ leadIds: z.array(z.uuid('must be a lead id (UUID)')).check(z.minLength(1), z.maxLength(100)), requestId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _')) }) },
   },
   responses: { 202: { description: 'Requested; sending follows.', schema: z.object({ requested: z.int() }) } },
   errors: { 404: 'No such survey.' },
@@ -104,17 +104,16 @@ export const connectHelpDesk = defineRoute({
   request: {
     body: {
       schema: z
-        .strictObject({ kind: z.enum(HELP_DESK_KINDS), secret: z.string().min(16).max(200).optional().describe("Zendesk's signing secret; not taken for generic.") })
-        .superRefine((body, context) => {
+        .strictObject({ kind: z.enum(HELP_DESK_KINDS), secret: z.optional(z.string().check(z.minLength(16), z.maxLength(200))).check(z.describe("Zendesk's signing secret; not taken for generic.")) }).check(z.superRefine((body, context) => {
           if (body.kind === 'zendesk' && !body.secret) context.addIssue({ code: 'custom', path: ['secret'], message: "is required for zendesk: the webhook's signing secret" });
           if (body.kind === 'generic' && body.secret) context.addIssue({ code: 'custom', path: ['secret'], message: 'is made by leadflow for generic; leave it out' });
-        }),
+        })),
     },
   },
   responses: {
     200: {
       description: 'Connected.',
-      schema: z.object({ kind: z.enum(HELP_DESK_KINDS), path: z.string(), secret: z.string().optional().describe('generic: shown once.'), triggerBody: z.unknown().optional() }),
+      schema: z.object({ kind: z.enum(HELP_DESK_KINDS), path: z.string(), secret: z.optional(z.string()).check(z.describe('generic: shown once.')), triggerBody: z.optional(z.unknown()) }),
     },
   },
 });
@@ -125,8 +124,8 @@ export const churnCustomer = defineRoute({
   path: '/v1/admin/customers/{leadId}/churn',
   roles: ADMIN_ONLY,
   summary: 'A customer left: move it to churned with an exit reason',
-  request: { params: LeadId, body: { schema: z.strictObject({ reason: z.string().min(1).max(40).describe('A code of the exit reasons.'), actor: z.string().min(1).max(100) }) } },
-  responses: { 200: { description: 'The transition recorded.', schema: z.looseObject({ from: z.string(), to: z.literal('churned'), reason: z.string().optional(), at: z.string() }) } },
+  request: { params: LeadId, body: { schema: z.strictObject({ reason: z.string().check(z.minLength(1), z.maxLength(40), z.describe('A code of the exit reasons.')), actor: z.string().check(z.minLength(1), z.maxLength(100)) }) } },
+  responses: { 200: { description: 'The transition recorded.', schema: z.looseObject({ from: z.string(), to: z.literal('churned'), reason: z.optional(z.string()), at: z.string() }) } },
   errors: { 404: 'No such lead.', 409: 'The lead is not a customer (only customers churn).' },
 });
 
@@ -152,7 +151,7 @@ export const getCareReport = defineRoute({
   path: '/v1/admin/reports/care',
   roles: MARKETING,
   summary: 'After-sale report: NPS and CSAT over time, reasons, tickets by topic, churn by exit reason, risk distribution',
-  request: { query: z.strictObject({ from: Month.optional().describe('Default: 5 months before `to`.'), to: Month.optional().describe('Default: this month.') }) },
+  request: { query: z.strictObject({ from: z.optional(Month).check(z.describe('Default: 5 months before `to`.')), to: z.optional(Month).check(z.describe('Default: this month.')) }) },
   responses: { 200: { description: 'The report.', schema: z.record(z.string(), z.unknown()) } },
 });
 

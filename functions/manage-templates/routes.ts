@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { RenderedEmail } from '../../src/api/responses';
 import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter } from '../../src/domain/campaigns/template-versions';
 import { PageQuery, pageOf } from '../../src/http/page-query';
@@ -7,13 +7,11 @@ import { MARKETING } from '../../src/domain/roles';
 
 const TemplateIdParams = z.object({ templateId: TemplateId });
 
-const content = { subject: z.string(), html: z.string(), text: z.string().optional() };
+const content = { subject: z.string(), html: z.string(), text: z.optional(z.string()) };
 const TemplateVersion = z
-  .object({ templateId: z.uuid(), name: z.string(), version: z.int().min(1), ...content, createdAt: z.iso.datetime() })
-  .meta({ id: 'TemplateVersion' });
+  .object({ templateId: z.uuid(), name: z.string(), version: z.int().check(z.gte(1)), ...content, createdAt: z.iso.datetime() }).check(z.meta({ id: 'TemplateVersion' }));
 const TemplateSummary = z
-  .object({ templateId: z.uuid(), name: z.string(), latestVersion: z.int().min(1), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
-  .meta({ id: 'TemplateSummary' });
+  .object({ templateId: z.uuid(), name: z.string(), latestVersion: z.int().check(z.gte(1)), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() }).check(z.meta({ id: 'TemplateSummary' }));
 
 const templateErrors = {
   400: 'A field is invalid, or the template names an unknown field, has an unclosed `{{` or a badly quoted fallback; `issues` name the part (`subject`, `html`, `text`) and list the known fields.',
@@ -30,7 +28,7 @@ export const createTemplate = defineRoute({
     'Placeholders are `{{ lead.<field> | "fallback" }}` with the profile fields (firstName, lastName, company, email, phone, role, industry, country, teamSize, annualRevenue, budget, preferredChannel) or `lead.attributes.<name>`. Values are HTML-escaped in the HTML part.',
   request: { body: { schema: TemplateRequest } },
   responses: {
-    201: { description: '`{ templateId, name, version: 1, latestVersion, subject, html, text?, createdAt }`.', schema: TemplateVersion.extend({ latestVersion: z.int(), updatedAt: z.iso.datetime() }).meta({ id: 'TemplateCreated' }) },
+    201: { description: '`{ templateId, name, version: 1, latestVersion, subject, html, text?, createdAt }`.', schema: z.extend(TemplateVersion, { latestVersion: z.int(), updatedAt: z.iso.datetime() }).check(z.meta({ id: 'TemplateCreated' })) },
   },
   errors: templateErrors,
 });
@@ -42,7 +40,7 @@ export const listTemplates = defineRoute({
   roles: MARKETING,
   summary: 'List templates, most recently changed first',
   request: { query: PageQuery },
-  responses: { 200: { description: '`{ items: [{ templateId, name, latestVersion, createdAt, updatedAt }], nextCursor? }`: a page of templates.', schema: pageOf(TemplateSummary).meta({ id: 'TemplateList' }) } },
+  responses: { 200: { description: '`{ items: [{ templateId, name, latestVersion, createdAt, updatedAt }], nextCursor? }`: a page of templates.', schema: pageOf(TemplateSummary).check(z.meta({ id: 'TemplateList' })) } },
 });
 
 export const getTemplate = defineRoute({
@@ -55,7 +53,7 @@ export const getTemplate = defineRoute({
   responses: {
     200: {
       description: "The latest version's subject, HTML and text, and `versions: [{ version, createdAt }]`.",
-      schema: TemplateSummary.extend({ ...content, version: z.int(), versions: z.array(z.object({ version: z.int(), createdAt: z.iso.datetime() })) }).meta({ id: 'Template' }),
+      schema: z.extend(TemplateSummary, { ...content, version: z.int(), versions: z.array(z.object({ version: z.int(), createdAt: z.iso.datetime() })) }).check(z.meta({ id: 'Template' })),
     },
   },
   errors: noTemplate,
@@ -75,10 +73,9 @@ export const updateTemplate = defineRoute({
       description: 'The new version, or the latest one when nothing changed.',
       schema: z
         .union([
-          TemplateVersion.extend({ created: z.literal(true) }),
+          z.extend(TemplateVersion, { created: z.literal(true) }),
           z.object({ templateId: z.uuid(), name: z.string(), version: z.int(), created: z.literal(false), message: z.string() }),
-        ])
-        .meta({ id: 'TemplateSaved' }),
+        ]).check(z.meta({ id: 'TemplateSaved' })),
     },
   },
   errors: { ...templateErrors, ...noTemplate, 409: 'Another edit saved a version meanwhile; read it and try again.' },
@@ -107,7 +104,7 @@ export const previewTemplate = defineRoute({
   responses: {
     200: {
       description: '`{ templateId, version, leadId?, rendered: { subject, html, text } }`.',
-      schema: z.object({ templateId: z.uuid(), version: z.int(), leadId: z.uuid().optional(), rendered: RenderedEmail }).meta({ id: 'TemplatePreview' }),
+      schema: z.object({ templateId: z.uuid(), version: z.int(), leadId: z.optional(z.uuid()), rendered: RenderedEmail }).check(z.meta({ id: 'TemplatePreview' })),
     },
   },
   errors: { 404: 'No such template, version or lead.' },

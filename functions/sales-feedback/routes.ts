@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CrmUpdateBatch, CrmUpdatesApplied, FeedbackRequest } from './schemas';
 import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from '../../src/domain/handoff/lifecycle';
 import { SalesReasons } from '../../src/domain/handoff/reasons';
@@ -25,10 +25,9 @@ export const giveFeedback = defineRoute({
         .object({
           leadId: z.uuid(),
           stage: Stage,
-          transition: z.object({ from: Stage, to: Stage, cause: z.enum(TRANSITION_CAUSES), actor: z.string(), at: z.iso.datetime(), reason: z.string().optional() }),
-          deal: z.object({ amount: z.number(), currency: z.string(), billingFrequency: z.string().optional() }).optional(),
-        })
-        .meta({ id: 'FeedbackRecorded' }),
+          transition: z.object({ from: Stage, to: Stage, cause: z.enum(TRANSITION_CAUSES), actor: z.string(), at: z.iso.datetime(), reason: z.optional(z.string()) }),
+          deal: z.optional(z.object({ amount: z.number(), currency: z.string(), billingFrequency: z.optional(z.string()) })),
+        }).check(z.meta({ id: 'FeedbackRecorded' })),
     },
   },
   errors: {
@@ -37,8 +36,7 @@ export const giveFeedback = defineRoute({
     409: {
       description: "The lead's stage does not allow this change: `{ message, stage, requested, allowed }`.",
       schema: z
-        .object({ message: z.string(), issues: z.array(z.object({ field: z.string(), message: z.string() })), stage: Stage, requested: Stage, allowed: z.array(Stage) })
-        .meta({ id: 'TransitionRefused' }),
+        .object({ message: z.string(), issues: z.array(z.object({ field: z.string(), message: z.string() })), stage: Stage, requested: Stage, allowed: z.array(Stage) }).check(z.meta({ id: 'TransitionRefused' })),
     },
     503: 'The lead kept changing; nothing was recorded, repeat the request.',
   },

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { TicketIntake, TicketItem, TicketResult } from './ticket-intake';
 import { helpDeskSignatureProblem, ticketFromZendesk, ZendeskTicketBody, type HelpDeskKind } from '../domain/care/help-desk';
 import { openSecret, type SealedSecret } from '../domain/chat/sources';
@@ -13,10 +13,10 @@ export interface HelpDeskIntakeDependencies {
   readonly keyRing: () => Promise<KeyRing>;
   readonly tickets: Pick<TicketIntake, 'recordAll'>;
   /** Parses a generic delivery's `{ tickets: [...] }` with the admin API's schema. */
-  readonly genericBody: z.ZodType<{ readonly tickets: readonly TicketItem[] }>;
+  readonly genericBody: z.ZodMiniType<{ readonly tickets: readonly TicketItem[] }>;
 }
 
-const issuesOf = (error: z.ZodError) => error.issues.map((issue) => ({ field: issue.path.join('.') || 'body', message: issue.message }));
+const issuesOf = (error: z.core.$ZodError) => error.issues.map((issue) => ({ field: issue.path.join('.') || 'body', message: issue.message }));
 
 /**
  * The help desk's signed webhook: the signature over the raw bytes is checked first (401 naming the

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { signatureProblem, type Headers, type SignatureProblem } from '../chat/signatures';
 import { checkEmail } from '../email';
 import { TICKET_PRIORITIES, type HelpDeskKind, type Ticket, type TicketPriority, type TicketStatus } from './tickets';
@@ -57,34 +57,28 @@ const ZENDESK_STATUSES: Readonly<Record<string, TicketStatus>> = { new: 'new', o
 const isPriority = (value: string): value is TicketPriority => (TICKET_PRIORITIES as readonly string[]).includes(value);
 
 const isoTime = (field: string) =>
-  z
-    .string({ error: 'is required' })
-    .refine((value) => !Number.isNaN(Date.parse(value)), `${field} must be an ISO 8601 time`)
-    .transform((value) => new Date(value).toISOString());
+  z.pipe(z
+    .string({ error: 'is required' }).check(z.refine((value) => !Number.isNaN(Date.parse(value)), `${field} must be an ISO 8601 time`)), z.transform((value) => new Date(value).toISOString()));
 
 /** A Zendesk trigger's body (`ZENDESK_TRIGGER_BODY` with its placeholders filled in). */
 export const ZendeskTicketBody = z.object({
   ticket: z.object({
-    id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters')),
-    status: z
-      .string()
-      .transform((value) => value.trim().toLowerCase())
-      .refine((value) => Object.hasOwn(ZENDESK_STATUSES, value), `must be a Zendesk status (${Object.keys(ZENDESK_STATUSES).join(', ')})`),
-    priority: z.string().optional(),
-    type: z.string().max(100).optional(),
-    tags: z.string().max(2000).optional(),
+    id: z.pipe(z.pipe(z.union([z.string(), z.number()]), z.transform(String)), z.string().check(z.regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters'))),
+    status: z.pipe(z
+      .string(), z.transform((value) => value.trim().toLowerCase())).check(z.refine((value) => Object.hasOwn(ZENDESK_STATUSES, value), `must be a Zendesk status (${Object.keys(ZENDESK_STATUSES).join(', ')})`)),
+    priority: z.optional(z.string()),
+    type: z.optional(z.string().check(z.maxLength(100))),
+    tags: z.optional(z.string().check(z.maxLength(2000))),
     created_at: isoTime('created_at'),
     updated_at: isoTime('updated_at'),
     requester: z.object({
-      email: z
-        .string()
-        .max(320)
-        .transform((value, context) => {
+      email: z.pipe(z
+        .string().check(z.maxLength(320)), z.transform((value, context) => {
           const check = checkEmail(value);
           if (check.ok) return check.email;
-          context.addIssue({ code: 'custom', message: check.reason });
+          context.issues.push({ input: context.value, code: 'custom', message: check.reason });
           return z.NEVER;
-        }),
+        })),
     }),
   }),
 });
