@@ -14,14 +14,36 @@ const sharedErrors = {
 } as const;
 
 /**
- * zod-to-openapi is written for classic zod: it asks every schema for its metadata with `.meta()` and
- * every nullable for its inner type with `.unwrap()`, two methods zod mini's schemas leave out (their
- * metadata is in zod's global registry, their inner type in `def`). Each schema the document reaches,
+ * zod-to-openapi is written for classic zod: it asks every schema for its metadata with `.meta()`, every
+ * nullable for its inner type with `.unwrap()`, strings and numbers for their `format`, strings for
+ * `minLength`/`maxLength` and records for `keyType`/`valueType`, which zod mini's schemas leave out (their metadata is in zod's global
+ * registry, the rest in `def` and the bag their checks fill). Each schema the document reaches,
  * nested ones included, gets the two, so the generator reads leadflow's schemas as it reads classic ones.
  */
 function forGenerator(schema: z.core.$ZodType): z.core.$ZodType {
   readableByGenerator(schema, new WeakSet());
   return schema;
+}
+
+type CheckDefinition = { check?: string; format?: string; minimum?: number; maximum?: number };
+
+/**
+ * A string's or number's format and length bounds, as classic zod's `format`, `minLength` and
+ * `maxLength` give them: from the schema itself (a format such as `z.iso.datetime()` or `z.int()` is
+ * its own first check) and its checks, the tightest bound winning.
+ */
+function checksOf(schema: z.core.$ZodType) {
+  const own = schema._zod.def as CheckDefinition & { checks?: readonly { _zod: { def: CheckDefinition } }[] };
+  const checks = [...('check' in own ? [own] : []), ...(own.checks ?? []).map((check) => check._zod.def)];
+  let format: string | null = null;
+  let minLength: number | null = null;
+  let maxLength: number | null = null;
+  for (const check of checks) {
+    if ((check.check === 'string_format' || check.check === 'number_format') && check.format !== 'regex') format ??= check.format ?? null;
+    if (check.check === 'min_length' && check.minimum !== undefined) minLength = Math.max(minLength ?? check.minimum, check.minimum);
+    if (check.check === 'max_length' && check.maximum !== undefined) maxLength = Math.min(maxLength ?? check.maximum, check.maximum);
+  }
+  return { format, minLength, maxLength };
 }
 
 const isSchema = (value: unknown): value is z.core.$ZodType => typeof value === 'object' && value !== null && '_zod' in value;
@@ -31,6 +53,15 @@ function readableByGenerator(schema: z.core.$ZodType, seen: WeakSet<object>): vo
   seen.add(schema);
   if (!('meta' in schema)) Object.defineProperty(schema, 'meta', { value: () => z.globalRegistry.get(schema) });
   if (!('unwrap' in schema)) Object.defineProperty(schema, 'unwrap', { value: () => (schema._zod.def as { innerType?: unknown }).innerType });
+  const type = schema._zod.def.type;
+  if (type === 'record' && !('valueType' in schema)) {
+    const { keyType, valueType } = schema._zod.def as { keyType?: unknown; valueType?: unknown };
+    Object.defineProperties(schema, { keyType: { value: keyType }, valueType: { value: valueType } });
+  }
+  if ((type === 'string' || type === 'number') && !('format' in schema)) {
+    const { format, minLength, maxLength } = checksOf(schema);
+    Object.defineProperties(schema, { format: { value: format }, ...(type === 'string' ? { minLength: { value: minLength }, maxLength: { value: maxLength } } : {}) });
+  }
   for (const value of Object.values(schema._zod.def)) {
     const nested = Array.isArray(value) ? value : isSchema(value) ? [value] : typeof value === 'object' && value !== null ? Object.values(value) : [];
     for (const candidate of nested) if (isSchema(candidate)) readableByGenerator(candidate, seen);
