@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Reads a function's configuration from its environment once, at cold start, and fails fast naming
  * every missing variable, so a mis-wired deployment breaks loudly on its first invocation.
  */
-export function readConfig<T extends z.ZodRawShape>(shape: T, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<T>> {
+export function readConfig<T extends z.core.$ZodShape>(shape: T, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodMiniObject<T>> {
   const result = z.object(shape).safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
@@ -13,8 +13,8 @@ export function readConfig<T extends z.ZodRawShape>(shape: T, env: NodeJS.Proces
   return result.data;
 }
 
-export const setting = z.string().min(1);
-export const positiveInteger = z.coerce.number().int().positive();
+export const setting = z.string().check(z.minLength(1));
+export const positiveInteger = z.coerce.number().check(z.int(), z.positive());
 
 /**
  * How old a claim (an alert, a confirmation, a webhook delivery being sent) must be before a retry

@@ -133,6 +133,22 @@ describe('the architecture', () => {
     expect(violations(edges)).toEqual([]);
   });
 
+  /**
+   * What Lambda runs declares its schemas with zod mini: a function bundles only the schema types and
+   * checks it uses (about 35 KiB of zod), where classic zod's methods bring all of it (about 80 KiB).
+   * `zod/v4/core` gives the error class, without the namespace object that would bring every locale;
+   * `zod/v4/locales/en.js` the English messages (src/api/messages.ts). docs/performance.md says more.
+   */
+  it('declares runtime schemas with zod mini, imported as one namespace', () => {
+    const zodImports = files
+      .filter((file) => /^(src|functions|manifest)\//.test(file))
+      .flatMap((file) => [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^import (.+) from '(zod[^']*)';$/gm)].map(([line, names, specifier]) => ({ file, line, names, specifier })));
+    expect(zodImports.length).toBeGreaterThan(50);
+    const allowed = (names = '', specifier = '') =>
+      (specifier === 'zod/mini' && /^(type )?\* as z$/.test(names)) || (specifier === 'zod/v4/core' && names === '{ $ZodError }') || (specifier === 'zod/v4/locales/en.js' && names === 'en');
+    expect(zodImports.filter(({ names, specifier }) => !allowed(names, specifier)).map(({ file, line }) => `${file}: ${line}`)).toEqual([]);
+  });
+
   it('finds an import that breaks a rule', () => {
     const source = "import { x } from '../adapters/lead-store';\nimport type { y } from '../../manifest/types';\nimport { z } from '@aws-sdk/client-sesv2';\n";
     expect(violations(importsOf('src/domain/lead.ts', source))).toEqual([
@@ -147,6 +163,6 @@ describe('the architecture', () => {
     expect(violations(importsOf('manifest/manifest.ts', "import { a } from '../functions/get-lead/routes';\nimport { b } from '../functions/get-lead/handler';"))).toEqual([
       'manifest/manifest.ts -> functions/get-lead/handler',
     ]);
-    expect(violations(importsOf('src/app/audience.ts', "import { a } from '../domain/lead';\nimport { z } from 'zod';"))).toEqual([]);
+    expect(violations(importsOf('src/app/audience.ts', "import { a } from '../domain/lead';\nimport * as z from 'zod/mini';"))).toEqual([]);
   });
 });

@@ -1,18 +1,17 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ChatSourceId } from '../../src/domain/chat/sources';
 import { defineRoute } from '../../src/http/routes';
 
-const headerValue = (description: string) => z.string().max(2048).optional().describe(description);
+const headerValue = (description: string) => z.optional(z.string().check(z.maxLength(2048))).check(z.describe(description));
 
 const ChatTaken = z
   .object({
     status: z.enum(['accepted', 'ignored']),
-    reason: z.string().optional().describe('Why nothing was recorded, for an ignored delivery.'),
-    events: z.array(z.object({ id: z.string(), status: z.enum(['accepted', 'duplicate']) })).optional(),
-    identified: z.boolean().optional().describe('Whether an email left in the chat identified the lead.'),
-    leadId: z.string().optional().describe('The lead of the email left in the chat.'),
-  })
-  .meta({ id: 'ChatTaken' });
+    reason: z.optional(z.string()).check(z.describe('Why nothing was recorded, for an ignored delivery.')),
+    events: z.optional(z.array(z.object({ id: z.string(), status: z.enum(['accepted', 'duplicate']) }))),
+    identified: z.optional(z.boolean()).check(z.describe('Whether an email left in the chat identified the lead.')),
+    leadId: z.optional(z.string()).check(z.describe('The lead of the email left in the chat.')),
+  }).check(z.meta({ id: 'ChatTaken' }));
 
 export const captureChat = defineRoute({
   operationId: 'captureChat',
@@ -33,10 +32,10 @@ export const captureChat = defineRoute({
       'webhook-signature': headerValue('Standard Webhooks: `v1,<base64 HMAC-SHA256 of id.timestamp.body>`, space-separated.'),
     }),
     // The signature covers the raw bytes: the handler checks it before it reads the body.
-    body: { schema: z.record(z.string(), z.unknown()).describe("The tool's webhook payload."), required: true, checkedByHandler: true },
+    body: { schema: z.record(z.string(), z.unknown()).check(z.describe("The tool's webhook payload.")), required: true, checkedByHandler: true },
   },
   responses: {
-    200: { description: 'This delivery was taken before: nothing changed.', schema: z.object({ status: z.literal('duplicate') }).meta({ id: 'ChatDuplicate' }) },
+    200: { description: 'This delivery was taken before: nothing changed.', schema: z.object({ status: z.literal('duplicate') }).check(z.meta({ id: 'ChatDuplicate' })) },
     202: { description: 'Taken: its messages are stored and scoring follows, or it carried none (`ignored`).', schema: ChatTaken },
   },
   errors: {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { documentClient, eventBridgeClient, secretsManagerClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { describeError, InvalidInput, Unavailable } from '../../src/domain/errors';
@@ -35,8 +35,8 @@ const config = readConfig({
   SIGNING_KEYS_SECRET: setting,
   FORM_CAPTCHA_SECRET: setting,
   // The providers' own endpoints unless configured otherwise (tests point them at a local stub).
-  TURNSTILE_VERIFY_URL: z.url().default(CAPTCHA_VERIFY_URLS.turnstile),
-  HCAPTCHA_VERIFY_URL: z.url().default(CAPTCHA_VERIFY_URLS.hcaptcha),
+  TURNSTILE_VERIFY_URL: z._default(z.url(), CAPTCHA_VERIFY_URLS.turnstile),
+  HCAPTCHA_VERIFY_URL: z._default(z.url(), CAPTCHA_VERIFY_URLS.hcaptcha),
 });
 const logger = new Logger();
 const submissions = new SubmissionStore(documentClient(), config.TABLE_NAME);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { HtmlPage } from '../../src/api/responses';
 import { FormSubmission, SubmissionAccepted } from '../../src/api/schemas';
 import { FormId, HIDDEN_FIELDS } from '../../src/domain/forms/definition';
@@ -21,7 +21,7 @@ export const submitForm = defineRoute({
     'A caller that prefers text/html (a browser posting the form) gets a 303 to the form\'s thank-you URL or an HTML thank-you page (200), and its errors as HTML pages naming the fields; JSON callers get JSON.',
   request: {
     params: FormParams,
-    headers: z.object({ 'idempotency-key': z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters').optional() }),
+    headers: z.object({ 'idempotency-key': z.optional(z.string().check(z.regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters'))) }),
     // Checked in the handler, against the form's definition when it has one; `attributes.<name>` fields become attributes.
     body: { schema: FormSubmission, contentTypes: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'], required: true, checkedByHandler: true },
   },
@@ -42,7 +42,7 @@ export const showForm = defineRoute({
   description: 'The form as a plain HTML page that works without JavaScript, in English or Indonesian (`lang`, else the browser\'s language). UTM parameters in the query fill the form\'s hidden fields.',
   request: {
     params: FormParams,
-    query: z.object({ lang: z.enum(LANGUAGES).optional(), ...Object.fromEntries(HIDDEN_FIELDS.map((name) => [name, z.string().optional()])) }),
+    query: z.object({ lang: z.optional(z.enum(LANGUAGES)), ...Object.fromEntries(HIDDEN_FIELDS.map((name) => [name, z.optional(z.string())])) }),
     queryCheckedByHandler: true,
   },
   responses: { 200: htmlPage('The form page.') },
@@ -55,7 +55,7 @@ export const formEmbedScript = defineRoute({
   path: '/f/{formId}/embed.js',
   summary: 'Script that embeds the form in any page',
   description: '`<script src=".../f/{formId}/embed.js" async></script>` puts the form where the tag is and fills its hidden fields from the page (address, referrer, UTM). The form posts like any HTML form.',
-  request: { params: FormParams, query: z.object({ lang: z.enum(LANGUAGES).optional() }), queryCheckedByHandler: true },
+  request: { params: FormParams, query: z.object({ lang: z.optional(z.enum(LANGUAGES)) }), queryCheckedByHandler: true },
   responses: { 200: { description: 'JavaScript.', schema: z.string(), contentType: 'text/javascript' } },
   errors: { 404: 'No form with this id.' },
 });

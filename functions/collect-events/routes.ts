@@ -1,10 +1,9 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineRoute } from '../../src/http/routes';
 import { SegmentBatch, SegmentCall, type CallType } from '../../src/domain/tracking/segment-calls';
 
 const Collected = z
-  .object({ success: z.literal(true), accepted: z.number().int(), duplicates: z.number().int() })
-  .meta({ id: 'TrackingCallsCollected' });
+  .object({ success: z.literal(true), accepted: z.number().check(z.int()), duplicates: z.number().check(z.int()) }).check(z.meta({ id: 'TrackingCallsCollected' }));
 
 const AUTH =
   'The source\'s write key as HTTP Basic auth (user name, empty password), as analytics.js sends it, or as `writeKey` in the body (sendBeacon cannot set headers). An unknown, revoked or expired key is 401 and nothing is stored; a browser page outside the source\'s origins is 403.';
@@ -57,8 +56,8 @@ export const sourceSettings = defineRoute({
   path: '/v1/projects/{writeKey}/settings',
   summary: 'Settings analytics.js loads for a write key',
   description: 'What analytics.js fetches from its CDN URL (`cdnURL`): the "Segment.io" integration pointing at this API, so the stock snippet sends its calls here.',
-  request: { params: z.object({ writeKey: z.string().min(1).max(100) }) },
-  responses: { 200: { description: 'The settings.', schema: z.object({ integrations: z.record(z.string(), z.unknown()) }).loose().meta({ id: 'SourceSettings' }) } },
+  request: { params: z.object({ writeKey: z.string().check(z.minLength(1), z.maxLength(100)) }) },
+  responses: { 200: { description: 'The settings.', schema: z.looseObject(z.object({ integrations: z.record(z.string(), z.unknown()) }).shape).check(z.meta({ id: 'SourceSettings' })) } },
   errors: { 401: 'Unknown, revoked or expired write key.' },
 });
 

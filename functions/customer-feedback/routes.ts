@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { HtmlPage } from '../../src/api/responses';
 import { HELP_DESK_WEBHOOK_PATH } from '../../src/domain/care/tickets';
 import { LANGUAGES } from '../../src/domain/subscriptions';
 import { defineRoute, type RouteDeclaration } from '../../src/http/routes';
 import { TicketsRecorded } from '../../src/api/tickets';
 
-const SurveyLinkQuery = z.object({ token: z.string().describe('The signed survey link token from the email: it names the answer.'), lang: z.enum(LANGUAGES).optional() });
+const SurveyLinkQuery = z.object({ token: z.string().check(z.describe('The signed survey link token from the email: it names the answer.')), lang: z.optional(z.enum(LANGUAGES)) });
 const signedLinkQuery = { query: SurveyLinkQuery, queryCheckedByHandler: true } as const satisfies RouteDeclaration['request'];
 const page = { 200: { description: 'An HTML page (no script, no cookie).', schema: HtmlPage, contentType: 'text/html' } } as const;
 const invalidLink = { 400: { description: 'The link is malformed, tampered with or its answer window closed: an HTML page saying so; nothing changes.', schema: HtmlPage, contentType: 'text/html' } } as const;
@@ -43,9 +43,9 @@ export const surveyFollowUp = defineRoute({
     body: {
       schema: z.object({
         token: z.string(),
-        lang: z.enum(LANGUAGES).optional(),
-        reason: z.string().optional().describe('A code of the satisfaction or problem reasons offered, or `other`.'),
-        comment: z.string().max(1000).optional(),
+        lang: z.optional(z.enum(LANGUAGES)),
+        reason: z.optional(z.string()).check(z.describe('A code of the satisfaction or problem reasons offered, or `other`.')),
+        comment: z.optional(z.string().check(z.maxLength(1000))),
       }),
       contentTypes: ['application/x-www-form-urlencoded'],
       checkedByHandler: true,
@@ -55,7 +55,7 @@ export const surveyFollowUp = defineRoute({
   errors: invalidLink,
 });
 
-const headerValue = (description: string) => z.string().max(2048).optional().describe(description);
+const headerValue = (description: string) => z.optional(z.string().check(z.maxLength(2048))).check(z.describe(description));
 
 export const receiveHelpDeskTickets = defineRoute({
   operationId: 'receiveHelpDeskTickets',
@@ -78,13 +78,13 @@ export const receiveHelpDeskTickets = defineRoute({
       'webhook-signature': headerValue('Standard Webhooks: `v1,<base64 HMAC-SHA256 of id.timestamp.body>`.'),
       authorization: headerValue('Freshdesk: `Basic` credentials holding the help desk secret (as the password, or as the username like an API key).'),
     }),
-    body: { schema: z.record(z.string(), z.unknown()).describe("The help desk's payload."), required: true, checkedByHandler: true },
+    body: { schema: z.record(z.string(), z.unknown()).check(z.describe("The help desk's payload.")), required: true, checkedByHandler: true },
   },
   responses: {
     200: { description: 'One result per ticket.', schema: TicketsRecorded },
     202: {
       description: 'Taken and ignored: not a ticket event, a deleted ticket, or a Zendesk requester no lead is known as (`unknown_lead`, saying how to map it). Nothing changed.',
-      schema: TicketsRecorded.extend({ ignored: z.string() }),
+      schema: z.extend(TicketsRecorded, { ignored: z.string() }),
     },
   },
   errors: {

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BusEventMetadata, leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, secretsManagerClient, sqsClient } from '../../src/adapters/clients';
 import { describeError } from '../../src/domain/errors';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { LIFECYCLE_STAGES } from '../../src/domain/handoff/lifecycle';
 import { LeadFilter } from '../../src/domain/lead-search';
 import { PageQuery, pageOf } from '../../src/http/page-query';
@@ -11,10 +11,10 @@ const Lead = z
     email: z.string(),
     createdAt: z.string(),
     attributes: z.record(z.string(), z.unknown()),
-    subscriptions: z.record(z.string(), z.string()).optional(),
-    owner: z.object({ repId: z.string(), teamId: z.string(), assignedAt: z.string() }).optional(),
-    purchases: z.looseObject({ count: z.int(), rfmSegment: z.string() }).describe('The purchase profile as of now: count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment.'),
-    score: z
+    subscriptions: z.optional(z.record(z.string(), z.string())),
+    owner: z.optional(z.object({ repId: z.string(), teamId: z.string(), assignedAt: z.string() })),
+    purchases: z.looseObject({ count: z.int(), rfmSegment: z.string() }).check(z.describe('The purchase profile as of now: count, total, average order value, lifetime value, days since the last purchase, RFM scores 1-5 and segment.')),
+    score: z.optional(z
       .looseObject({
         asOf: z.string(),
         rulesetVersion: z.string(),
@@ -24,14 +24,11 @@ const Lead = z
         grade: z.string(),
         qualified: z.boolean(),
         breakdown: z.record(z.string(), z.looseObject({ score: z.string(), points: z.number(), current: z.number() })),
-      })
-      .optional()
-      .describe('Absent until the lead is scored.'),
+      })).check(z.describe('Absent until the lead is scored.')),
     stage: z.enum(LIFECYCLE_STAGES),
-    stageHistory: z.array(z.looseObject({ from: z.enum(LIFECYCLE_STAGES).nullable(), to: z.enum(LIFECYCLE_STAGES), at: z.string() })),
+    stageHistory: z.array(z.looseObject({ from: z.nullable(z.enum(LIFECYCLE_STAGES)), to: z.enum(LIFECYCLE_STAGES), at: z.string() })),
     recentEvents: z.array(z.looseObject({ id: z.string(), type: z.string(), occurredAt: z.string() })),
-  })
-  .meta({ id: 'Lead' });
+  }).check(z.meta({ id: 'Lead' }));
 
 export const getLead = defineRoute({
   operationId: 'getLead',
@@ -39,7 +36,7 @@ export const getLead = defineRoute({
   path: '/v1/admin/leads/{leadId}',
   roles: EVERY_ROLE,
   summary: 'Get a lead with its score breakdown',
-  request: { params: z.object({ leadId: z.string().regex(/^[0-9a-f-]{36}$/, 'must be a lead id (UUID)') }) },
+  request: { params: z.object({ leadId: z.string().check(z.regex(/^[0-9a-f-]{36}$/, 'must be a lead id (UUID)')) }) },
   responses: {
     200: {
       description:
@@ -54,15 +51,14 @@ const LeadSummary = z
   .object({
     id: z.uuid(),
     email: z.string(),
-    firstName: z.string().optional(),
-    lastName: z.string().optional(),
-    company: z.string().optional(),
+    firstName: z.optional(z.string()),
+    lastName: z.optional(z.string()),
+    company: z.optional(z.string()),
     createdAt: z.string(),
     stage: z.enum(LIFECYCLE_STAGES),
-    owner: z.object({ repId: z.string(), teamId: z.string() }).optional(),
-    score: z.object({ total: z.number(), fit: z.number(), engagement: z.number(), grade: z.string(), qualified: z.boolean(), asOf: z.string() }).optional().describe('As stored at the latest event (engagement decays from `asOf`).'),
-  })
-  .meta({ id: 'LeadSummary' });
+    owner: z.optional(z.object({ repId: z.string(), teamId: z.string() })),
+    score: z.optional(z.object({ total: z.number(), fit: z.number(), engagement: z.number(), grade: z.string(), qualified: z.boolean(), asOf: z.string() })).check(z.describe('As stored at the latest event (engagement decays from `asOf`).')),
+  }).check(z.meta({ id: 'LeadSummary' }));
 
 export const listLeads = defineRoute({
   operationId: 'listLeads',
@@ -72,11 +68,11 @@ export const listLeads = defineRoute({
   summary: 'Find leads by email, name or company, stage, grade and owner',
   description:
     'An exact address is looked up directly. Otherwise the listing is walked with the filter, reading at most 1,000 leads per request: a filter few leads match may answer fewer items than `limit` (even none) with a `nextCursor`; keep asking until there is none.',
-  request: { query: PageQuery.extend(LeadFilter.shape) },
+  request: { query: z.extend(PageQuery, LeadFilter.shape) },
   responses: {
     200: {
       description: '`{ items, nextCursor?, scanned }`: matching leads in listing order, and how many leads this request read.',
-      schema: pageOf(LeadSummary).extend({ scanned: z.int() }).meta({ id: 'LeadList' }),
+      schema: z.extend(pageOf(LeadSummary), { scanned: z.int() }).check(z.meta({ id: 'LeadList' })),
     },
   },
 });
@@ -89,16 +85,15 @@ export const getLeadScoreHistory = defineRoute({
   summary: "A lead's fit and engagement over time",
   description:
     "Derived on read: the lead's recorded events replayed through the ruleset its score is kept under (`rulesetVersion`), the score read after each event and now, so engagement's decay shows. Fit rules see the lead's profile as it is now. At most 400 points, the latest. Scoring writes nothing more per event for it.",
-  request: { params: z.object({ leadId: z.string().regex(/^[0-9a-f-]{36}$/, 'must be a lead id (UUID)') }) },
+  request: { params: z.object({ leadId: z.string().check(z.regex(/^[0-9a-f-]{36}$/, 'must be a lead id (UUID)')) }) },
   responses: {
     200: {
       description: '`{ rulesetVersion?, points: [{ at, fit, engagement, total, qualified }] }`, oldest first; no points before the lead is scored.',
       schema: z
         .object({
-          rulesetVersion: z.string().optional(),
+          rulesetVersion: z.optional(z.string()),
           points: z.array(z.object({ at: z.string(), fit: z.number(), engagement: z.number(), total: z.number(), qualified: z.boolean() })),
-        })
-        .meta({ id: 'ScoreHistory' }),
+        }).check(z.meta({ id: 'ScoreHistory' })),
     },
   },
   errors: { 403: "A sales rep asking for another rep's lead.", 404: 'No such lead.' },

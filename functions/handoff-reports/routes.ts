@@ -1,16 +1,15 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineRoute } from '../../src/http/routes';
 import { EVERY_ROLE } from '../../src/domain/roles';
 
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm');
+const Month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm'));
 export const HandoffReportQuery = z
   .strictObject({
-    from: Month.optional().describe('First month (UTC), yyyy-mm; default: 5 months before `to`.'),
-    to: Month.optional().describe('Last month (UTC), yyyy-mm, included; default: this month.'),
-  })
-  .meta({ id: 'HandoffReportQuery' });
+    from: z.optional(Month).check(z.describe('First month (UTC), yyyy-mm; default: 5 months before `to`.')),
+    to: z.optional(Month).check(z.describe('Last month (UTC), yyyy-mm, included; default: this month.')),
+  }).check(z.meta({ id: 'HandoffReportQuery' }));
 
-const ReasonLine = z.object({ reason: z.string(), count: z.int(), amounts: z.record(z.string(), z.number()).describe('Sums per currency.') });
+const ReasonLine = z.object({ reason: z.string(), count: z.int(), amounts: z.record(z.string(), z.number()).check(z.describe('Sums per currency.')) });
 
 export const getHandoffReport = defineRoute({
   operationId: 'getHandoffReport',
@@ -34,29 +33,28 @@ export const getHandoffReport = defineRoute({
               to: z.string(),
               entered: z.int(),
               converted: z.int(),
-              ratePercent: z.number().nullable(),
-              byMonth: z.array(z.object({ month: z.string(), entered: z.int(), converted: z.int(), ratePercent: z.number().nullable() })),
+              ratePercent: z.nullable(z.number()),
+              byMonth: z.array(z.object({ month: z.string(), entered: z.int(), converted: z.int(), ratePercent: z.nullable(z.number()) })),
             }),
           ),
           cohorts: z.array(
             z.object({
-              week: z.string().describe('The Monday (UTC) the week of creation starts on, yyyy-mm-dd.'),
+              week: z.string().check(z.describe('The Monday (UTC) the week of creation starts on, yyyy-mm-dd.')),
               created: z.int(),
               mql: z.int(),
               sql: z.int(),
               won: z.int(),
-              mqlPercent: z.number().nullable(),
-              sqlPercent: z.number().nullable(),
-              wonPercent: z.number().nullable(),
-              medianDaysToMql: z.number().nullable(),
+              mqlPercent: z.nullable(z.number()),
+              sqlPercent: z.nullable(z.number()),
+              wonPercent: z.nullable(z.number()),
+              medianDaysToMql: z.nullable(z.number()),
             }),
           ),
-          timeToMql: z.object({ leads: z.int(), medianDays: z.number().nullable(), p90Days: z.number().nullable() }),
-          mqlAcceptance: z.object({ accepted: z.int(), rejected: z.int(), ratePercent: z.number().nullable() }),
+          timeToMql: z.object({ leads: z.int(), medianDays: z.nullable(z.number()), p90Days: z.nullable(z.number()) }),
+          mqlAcceptance: z.object({ accepted: z.int(), rejected: z.int(), ratePercent: z.nullable(z.number()) }),
           won: z.array(ReasonLine),
           lost: z.array(ReasonLine),
-        })
-        .meta({ id: 'HandoffReport' }),
+        }).check(z.meta({ id: 'HandoffReport' })),
     },
   },
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineRoute } from '../../src/http/routes';
 import { ADMIN_ONLY } from '../../src/domain/roles';
 
@@ -19,9 +19,8 @@ export const exportLead = defineRoute({
           exportedAt: z.iso.datetime(),
           leadId: z.uuid(),
           email: z.string(),
-          records: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))).describe('Every item held, by kind (lead, consent, event, send, purchase, ...).'),
-        })
-        .meta({ id: 'LeadExport' }),
+          records: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))).check(z.describe('Every item held, by kind (lead, consent, event, send, purchase, ...).')),
+        }).check(z.meta({ id: 'LeadExport' })),
     },
   },
   errors: { 404: 'No such lead.' },
@@ -39,7 +38,7 @@ export const eraseLead = defineRoute({
   responses: {
     200: {
       description: '`{ erased, erasureId, items }`.',
-      schema: z.object({ erased: z.literal(true), erasureId: z.uuid().describe('Names the erasure in the logs, which never name the lead.'), items: z.int().min(0) }).meta({ id: 'LeadErased' }),
+      schema: z.object({ erased: z.literal(true), erasureId: z.uuid().check(z.describe('Names the erasure in the logs, which never name the lead.')), items: z.int().check(z.gte(0)) }).check(z.meta({ id: 'LeadErased' })),
     },
   },
   errors: { 404: 'No such lead.' },

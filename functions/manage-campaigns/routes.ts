@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AudiencePreview, RenderedEmail } from '../../src/api/responses';
 import { Email } from '../../src/api/schemas';
 import { CAMPAIGN_STATUSES, CampaignDefinition } from '../../src/domain/campaigns/campaign';
@@ -12,21 +12,19 @@ import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
 /** A test send: up to 5 addresses, personalised with one lead's data when a lead is named. */
 export const CampaignTestRequest = z
   .strictObject({
-    to: z.array(Email).min(1, 'must name at least one address').max(5, 'must name at most 5 addresses'),
-    leadId: z.uuid('must be a lead id (UUID)').optional(),
-  })
-  .meta({ id: 'CampaignTestRequest' });
+    to: z.array(Email).check(z.minLength(1, 'must name at least one address'), z.maxLength(5, 'must name at most 5 addresses')),
+    leadId: z.optional(z.uuid('must be a lead id (UUID)')),
+  }).check(z.meta({ id: 'CampaignTestRequest' }));
 
 const CampaignIdParams = z.object({ campaignId: z.uuid('must be a campaign id (UUID)') });
 const Status = z.enum(CAMPAIGN_STATUSES);
 
 const Schedule = z
   .object({
-    sendAt: z.string().describe('Local wall-clock time in `timeZone`.'),
-    timeZone: z.string().describe('IANA time zone.'),
-    sendsAtUtc: z.iso.datetime().describe('The same instant in UTC.'),
-  })
-  .meta({ id: 'CampaignSchedule' });
+    sendAt: z.string().check(z.describe('Local wall-clock time in `timeZone`.')),
+    timeZone: z.string().check(z.describe('IANA time zone.')),
+    sendsAtUtc: z.iso.datetime().check(z.describe('The same instant in UTC.')),
+  }).check(z.meta({ id: 'CampaignSchedule' }));
 
 const Campaign = z
   .looseObject({
@@ -34,21 +32,19 @@ const Campaign = z
     name: z.string(),
     subscription: z.enum(SUBSCRIPTION_TYPES),
     status: Status,
-    template: z.looseObject({ subject: z.string(), html: z.string(), text: z.string().optional() }),
-    templateRef: z.object({ templateId: z.uuid(), version: z.int() }).optional(),
-    audience: z.looseObject({}).describe('The condition fixed at creation: inline, or the saved segment\'s at its version.'),
-    segmentRef: z.object({ segmentId: z.uuid(), version: z.int(), name: z.string() }).optional(),
-    schedule: Schedule.optional(),
+    template: z.looseObject({ subject: z.string(), html: z.string(), text: z.optional(z.string()) }),
+    templateRef: z.optional(z.object({ templateId: z.uuid(), version: z.int() })),
+    audience: z.looseObject({}).check(z.describe('The condition fixed at creation: inline, or the saved segment\'s at its version.')),
+    segmentRef: z.optional(z.object({ segmentId: z.uuid(), version: z.int(), name: z.string() })),
+    schedule: z.optional(Schedule),
     createdAt: z.iso.datetime(),
     recipients: z.int(),
     planned: z.boolean(),
     sent: z.int(),
     skipped: z.int(),
-  })
-  .describe('A campaign with its status, its schedule when scheduled, and counters (recipients, sent, skipped, and per recipient delivered, opened, clicked, bounced, complained, rejected, unsubscribed once any).')
-  .meta({ id: 'Campaign' });
+  }).check(z.describe('A campaign with its status, its schedule when scheduled, and counters (recipients, sent, skipped, and per recipient delivered, opened, clicked, bounced, complained, rejected, unsubscribed once any).'), z.meta({ id: 'Campaign' }));
 
-const NewStatus = z.object({ campaignId: z.uuid(), status: Status }).meta({ id: 'CampaignStatusChanged' });
+const NewStatus = z.object({ campaignId: z.uuid(), status: Status }).check(z.meta({ id: 'CampaignStatusChanged' }));
 
 const noCampaign = { 404: 'No such campaign.' } as const;
 const schedulerDown = (what: string): ErrorDeclaration => `EventBridge Scheduler did not answer; ${what}, retry after \`Retry-After\` seconds.`;
@@ -77,9 +73,9 @@ export const listCampaigns = defineRoute({
   responses: {
     200: {
       description: '`{ items: [{ id, name, subscription, status, createdAt, schedule? }], nextCursor? }`: a page of campaigns (their counts are on each campaign).',
-      schema: pageOf(z.object({ id: z.uuid(), name: z.string(), subscription: z.enum(SUBSCRIPTION_TYPES), status: Status, createdAt: z.iso.datetime(), schedule: Schedule.optional() }).meta({ id: 'CampaignListing' })).meta({
+      schema: pageOf(z.object({ id: z.uuid(), name: z.string(), subscription: z.enum(SUBSCRIPTION_TYPES), status: Status, createdAt: z.iso.datetime(), schedule: z.optional(Schedule) }).check(z.meta({ id: 'CampaignListing' }))).check(z.meta({
         id: 'CampaignList',
-      }),
+      })),
     },
   },
 });
@@ -95,8 +91,8 @@ export const getCampaign = defineRoute({
   errors: noCampaign,
 });
 
-const count = z.int().min(0);
-const rate = z.number().describe('Percent.');
+const count = z.int().check(z.gte(0));
+const rate = z.number().check(z.describe('Percent.'));
 
 export const getCampaignReport = defineRoute({
   operationId: 'getCampaignReport',
@@ -118,8 +114,7 @@ export const getCampaignReport = defineRoute({
           sent: count,
           skipped: count,
           skippedByReason: z
-            .partialRecord(z.enum(SKIP_REASONS), count)
-            .describe('Skips by reason: `not_opted_in`, `suppressed`, `no_lead`, and the send-time policy\'s `frequency_cap`; reasons with none are absent.'),
+            .partialRecord(z.enum(SKIP_REASONS), count).check(z.describe('Skips by reason: `not_opted_in`, `suppressed`, `no_lead`, and the send-time policy\'s `frequency_cap`; reasons with none are absent.')),
           interrupted: count,
           delivered: count,
           opened: count,
@@ -134,8 +129,7 @@ export const getCampaignReport = defineRoute({
           clickRate: rate,
           complaintRate: rate,
           unsubscribeRate: rate,
-        })
-        .meta({ id: 'CampaignReport' }),
+        }).check(z.meta({ id: 'CampaignReport' })),
     },
   },
   errors: noCampaign,
@@ -147,11 +141,11 @@ export const previewCampaign = defineRoute({
   path: '/v1/admin/campaigns/{campaignId}/preview',
   roles: MARKETING,
   summary: 'Preview a campaign: audience count and sample; with leadId, what that lead would see',
-  request: { params: CampaignIdParams, query: z.object({ leadId: z.uuid('must be a lead id (UUID)').optional() }) },
+  request: { params: CampaignIdParams, query: z.object({ leadId: z.optional(z.uuid('must be a lead id (UUID)')) }) },
   responses: {
     200: {
       description: '`{ audience: { count, sample, complete }, rendered?, wouldReceive? }`; counting stops after 20,000 leads (`complete: false`).',
-      schema: z.object({ campaignId: z.uuid(), audience: AudiencePreview, rendered: RenderedEmail.optional(), wouldReceive: z.boolean().optional() }).meta({ id: 'CampaignPreview' }),
+      schema: z.object({ campaignId: z.uuid(), audience: AudiencePreview, rendered: z.optional(RenderedEmail), wouldReceive: z.optional(z.boolean()) }).check(z.meta({ id: 'CampaignPreview' })),
     },
   },
   errors: { 404: 'No such campaign or lead.' },
@@ -165,7 +159,7 @@ export const testCampaign = defineRoute({
   summary: 'Test-send a campaign to named addresses',
   description: 'Subject marked [Test]; personalised with the named lead or the fallbacks; not recorded, not tracked; its unsubscribe link changes nothing; suppressed addresses are skipped.',
   request: { params: CampaignIdParams, body: { schema: CampaignTestRequest, emptyIsObject: true } },
-  responses: { 202: { description: 'Queued.', schema: z.object({ campaignId: z.uuid(), to: z.array(z.string()) }).meta({ id: 'CampaignTestQueued' }) } },
+  responses: { 202: { description: 'Queued.', schema: z.object({ campaignId: z.uuid(), to: z.array(z.string()) }).check(z.meta({ id: 'CampaignTestQueued' })) } },
   errors: noCampaign,
 });
 
@@ -179,7 +173,7 @@ export const sendCampaign = defineRoute({
   responses: {
     202: {
       description: 'Sending; follow the counters on the campaign.',
-      schema: z.object({ campaignId: z.uuid(), status: z.literal('sending'), progress: z.string().describe('The campaign\'s path.') }).meta({ id: 'CampaignSending' }),
+      schema: z.object({ campaignId: z.uuid(), status: z.literal('sending'), progress: z.string().check(z.describe('The campaign\'s path.')) }).check(z.meta({ id: 'CampaignSending' })),
     },
   },
   errors: { ...noCampaign, 409: 'Not a draft.', 503: 'Sending, but planning has not started; repeat the request.' },
@@ -232,7 +226,7 @@ export const scheduleCampaign = defineRoute({
   responses: {
     200: {
       description: '`{ campaignId, status: "scheduled", schedule: { sendAt, timeZone, sendsAtUtc } }`.',
-      schema: z.object({ campaignId: z.uuid(), status: z.literal('scheduled'), schedule: Schedule }).meta({ id: 'CampaignScheduled' }),
+      schema: z.object({ campaignId: z.uuid(), status: z.literal('scheduled'), schedule: Schedule }).check(z.meta({ id: 'CampaignScheduled' })),
     },
   },
   errors: { ...noCampaign, 409: 'Not a draft or scheduled; the message names its status.', 503: schedulerDown('nothing changed') },
@@ -245,19 +239,18 @@ export const unscheduleCampaign = defineRoute({
   roles: MARKETING,
   summary: 'Return a scheduled campaign to draft; its schedule is deleted',
   request: { params: CampaignIdParams },
-  responses: { 200: { description: '`{ campaignId, status: "draft" }`.', schema: z.object({ campaignId: z.uuid(), status: z.literal('draft') }).meta({ id: 'CampaignUnscheduled' }) } },
+  responses: { 200: { description: '`{ campaignId, status: "draft" }`.', schema: z.object({ campaignId: z.uuid(), status: z.literal('draft') }).check(z.meta({ id: 'CampaignUnscheduled' })) } },
   errors: { ...noCampaign, 409: 'Not scheduled; the message names its status.', 503: schedulerDown('still scheduled') },
 });
 
 const StoredSendPolicy = z
   .object({
-    frequencyCap: z.object({ maxEmails: z.int(), periodDays: z.int() }).optional(),
-    quietHours: z.object({ start: z.string(), end: z.string() }).optional(),
+    frequencyCap: z.optional(z.object({ maxEmails: z.int(), periodDays: z.int() })),
+    quietHours: z.optional(z.object({ start: z.string(), end: z.string() })),
     defaultTimeZone: z.string(),
-    version: z.int().min(0).describe('Counts saves; 0 until the policy is first saved (no cap, no quiet hours).'),
-    updatedAt: z.iso.datetime().optional(),
-  })
-  .meta({ id: 'StoredSendPolicy' });
+    version: z.int().check(z.gte(0), z.describe('Counts saves; 0 until the policy is first saved (no cap, no quiet hours).')),
+    updatedAt: z.optional(z.iso.datetime()),
+  }).check(z.meta({ id: 'StoredSendPolicy' }));
 
 export const getSendPolicy = defineRoute({
   operationId: 'getSendPolicy',
@@ -283,7 +276,7 @@ export const replaceSendPolicy = defineRoute({
   errors: { 409: 'Someone else saved the policy meanwhile; read it again and repeat.' },
 });
 
-const InBothLanguages = z.object(Object.fromEntries(LANGUAGES.map((language) => [language, z.string()])) as Record<(typeof LANGUAGES)[number], z.ZodString>);
+const InBothLanguages = z.object(Object.fromEntries(LANGUAGES.map((language) => [language, z.string()])) as Record<(typeof LANGUAGES)[number], z.ZodMiniString>);
 
 export const listSubscriptionTypes = defineRoute({
   operationId: 'listSubscriptionTypes',
@@ -296,8 +289,7 @@ export const listSubscriptionTypes = defineRoute({
     200: {
       description: '`{ items: [{ id, label, description, doubleOptIn }] }`: each type with its words in English and Indonesian, and whether a form opt-in waits for confirmation.',
       schema: z
-        .object({ items: z.array(z.object({ id: z.enum(SUBSCRIPTION_TYPES), label: InBothLanguages, description: InBothLanguages, doubleOptIn: z.boolean() })) })
-        .meta({ id: 'SubscriptionTypeList' }),
+        .object({ items: z.array(z.object({ id: z.enum(SUBSCRIPTION_TYPES), label: InBothLanguages, description: InBothLanguages, doubleOptIn: z.boolean() })) }).check(z.meta({ id: 'SubscriptionTypeList' })),
     },
   },
 });

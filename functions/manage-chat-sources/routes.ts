@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CHAT_SOURCE_KINDS, ChatSecretRotation, ChatSourceId, ChatSourceRequest, GenericMapping } from '../../src/domain/chat/sources';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
@@ -10,14 +10,13 @@ const ChatSourceView = z
   .object({
     id: z.string(),
     kind: z.enum(CHAT_SOURCE_KINDS),
-    description: z.string().optional(),
-    mapping: GenericMapping.optional(),
+    description: z.optional(z.string()),
+    mapping: z.optional(GenericMapping),
     createdAt: z.iso.datetime(),
-  })
-  .meta({ id: 'ChatSource' });
+  }).check(z.meta({ id: 'ChatSource' }));
 
-const WebhookPath = z.string().describe('The path to give the chat tool as its webhook URL, after the API base URL: /v1/chat/{id}.');
-const Secret = z.string().describe('A generic source\'s new `whsec_` secret, shown in this answer only (a tool\'s own secret is never shown back).');
+const WebhookPath = z.string().check(z.describe('The path to give the chat tool as its webhook URL, after the API base URL: /v1/chat/{id}.'));
+const Secret = z.string().check(z.describe('A generic source\'s new `whsec_` secret, shown in this answer only (a tool\'s own secret is never shown back).'));
 
 export const createChatSource = defineRoute({
   operationId: 'createChatSource',
@@ -28,7 +27,7 @@ export const createChatSource = defineRoute({
   description:
     "A chat tool posting to its own signed webhook URL: `intercom` or `tawkto` with the signing secret the tool shows, or `generic` with a `mapping` of JSON paths (and a Standard Webhooks `whsec_` secret, made for it when none is given and shown this once). The secret is kept sealed under the signing-key ring, never in clear.",
   request: { body: { schema: ChatSourceRequest, required: true } },
-  responses: { 201: { description: 'The source, its webhook path, and a generated secret.', schema: ChatSourceView.extend({ webhookPath: WebhookPath, secret: Secret.optional() }).meta({ id: 'ChatSourceCreated' }) } },
+  responses: { 201: { description: 'The source, its webhook path, and a generated secret.', schema: z.extend(ChatSourceView, { webhookPath: WebhookPath, secret: z.optional(Secret) }).check(z.meta({ id: 'ChatSourceCreated' })) } },
   errors: { 409: 'A source with this id exists.' },
 });
 
@@ -42,7 +41,7 @@ export const listChatSources = defineRoute({
   responses: {
     200: {
       description: '`{ items, nextCursor? }`: a page of sources, with `previousSecretUntil` while a rotated-out secret still verifies.',
-      schema: pageOf(ChatSourceView.extend({ previousSecretUntil: z.iso.datetime().optional() })).meta({ id: 'ChatSourceList' }),
+      schema: pageOf(z.extend(ChatSourceView, { previousSecretUntil: z.optional(z.iso.datetime()) })).check(z.meta({ id: 'ChatSourceList' })),
     },
   },
 });
@@ -59,7 +58,7 @@ export const rotateChatSourceSecret = defineRoute({
   responses: {
     200: {
       description: '`{ id, secret?, previousSecretUntil? }`.',
-      schema: z.object({ id: z.string(), secret: Secret.optional(), previousSecretUntil: z.iso.datetime().optional() }).meta({ id: 'ChatSecretRotated' }),
+      schema: z.object({ id: z.string(), secret: z.optional(Secret), previousSecretUntil: z.optional(z.iso.datetime()) }).check(z.meta({ id: 'ChatSecretRotated' })),
     },
   },
   errors: { 404: 'No such chat source.', 409: 'The source got a new secret meanwhile (a concurrent rotation).' },

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ChurnRiskFormula } from '../../src/domain/care/churn-risk';
 import { CareSettings } from '../../src/domain/care/customer';
 import { HELP_DESK_KINDS } from '../../src/domain/care/tickets';
@@ -8,9 +8,9 @@ import { defineRoute } from '../../src/http/routes';
 import { Email } from '../../src/api/schemas';
 import { TicketBatch, TicketsRecorded } from '../../src/api/tickets';
 
-const StoredFormula = z.object({ version: z.int().min(0).describe('0: the standard formula, never saved.'), formula: ChurnRiskFormula, createdAt: z.string() }).meta({ id: 'StoredRiskFormula' });
+const StoredFormula = z.object({ version: z.int().check(z.gte(0), z.describe('0: the standard formula, never saved.')), formula: ChurnRiskFormula, createdAt: z.string() }).check(z.meta({ id: 'StoredRiskFormula' }));
 const LeadId = z.object({ leadId: z.uuid('must be a lead id (UUID)') });
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm');
+const Month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm'));
 
 export const getCareSettings = defineRoute({
   operationId: 'getCareSettings',
@@ -57,7 +57,7 @@ export const saveRiskFormula = defineRoute({
     'Each factor names an input (latestNps, latestCsat, ticketsInWindow, openTickets, daysSinceLastPurchase, daysSinceLastActivity, engagementTrend, daysToRenewal) ' +
     'and steps `{ atLeast?, atMost?, points }`: the first step holding the value gives its points. The sum (0-100) falls in the bands. Versions never change; ' +
     'each customer is reassessed with the new version at its next ticket, answer, purchase or stage change, or at its daily reassessment.',
-  request: { body: { schema: z.strictObject({ formula: ChurnRiskFormula, expectedVersion: z.int().min(0).describe('The version read; refused with 409 when another was saved since.') }) } },
+  request: { body: { schema: z.strictObject({ formula: ChurnRiskFormula, expectedVersion: z.int().check(z.gte(0), z.describe('The version read; refused with 409 when another was saved since.')) }) } },
   responses: { 200: { description: 'The new version.', schema: StoredFormula } },
   errors: { 409: 'Another version was saved since `expectedVersion`; read and repeat.' },
 });
@@ -87,7 +87,7 @@ export const requestSurvey = defineRoute({
     'the same `care.survey-due` event.',
   request: {
     params: z.object({ surveyId: SurveyId }),
-    body: { schema: z.strictObject({ leadIds: z.array(z.uuid('must be a lead id (UUID)')).min(1).max(100), requestId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _') }) },
+    body: { schema: z.strictObject({ leadIds: z.array(z.uuid('must be a lead id (UUID)')).check(z.minLength(1), z.maxLength(100)), requestId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _')) }) },
   },
   responses: { 202: { description: 'Requested; sending follows.', schema: z.object({ requested: z.int() }) } },
   errors: { 404: 'No such survey.' },
@@ -107,11 +107,10 @@ export const connectHelpDesk = defineRoute({
   request: {
     body: {
       schema: z
-        .strictObject({ kind: z.enum(HELP_DESK_KINDS), secret: z.string().min(16).max(200).optional().describe("Zendesk's signing secret; not taken for generic.") })
-        .superRefine((body, context) => {
+        .strictObject({ kind: z.enum(HELP_DESK_KINDS), secret: z.optional(z.string().check(z.minLength(16), z.maxLength(200))).check(z.describe("Zendesk's signing secret; not taken for generic.")) }).check(z.superRefine((body, context) => {
           if (body.kind === 'zendesk' && !body.secret) context.addIssue({ code: 'custom', path: ['secret'], message: "is required for zendesk: the webhook's signing secret" });
           if (body.kind !== 'zendesk' && body.secret) context.addIssue({ code: 'custom', path: ['secret'], message: `is made by leadflow for ${body.kind}; leave it out` });
-        }),
+        })),
     },
   },
   responses: {
@@ -120,9 +119,9 @@ export const connectHelpDesk = defineRoute({
       schema: z.object({
         kind: z.enum(HELP_DESK_KINDS),
         path: z.string(),
-        secret: z.string().optional().describe('generic and freshdesk: shown once.'),
-        triggerBody: z.unknown().optional().describe("zendesk: the trigger's webhook body."),
-        webhookBody: z.unknown().optional().describe("freshdesk: the webhook action's body."),
+        secret: z.optional(z.string()).check(z.describe('generic and freshdesk: shown once.')),
+        triggerBody: z.optional(z.unknown()).check(z.describe("zendesk: the trigger's webhook body.")),
+        webhookBody: z.optional(z.unknown()).check(z.describe("freshdesk: the webhook action's body.")),
       }),
     },
   },
@@ -140,28 +139,25 @@ export const mapHelpDeskRequesters = defineRoute({
   request: {
     body: {
       schema: z.strictObject({
-        kind: z.literal('zendesk').describe('The help desk whose ids these are.'),
+        kind: z.literal('zendesk').check(z.describe('The help desk whose ids these are.')),
         requesters: z
           .array(
             z
               .strictObject({
-                requesterId: z.string().regex(/^\d{1,20}$/, 'must be a Zendesk user id'),
-                email: Email.optional(),
-                leadId: z.uuid('must be a lead id (UUID)').optional(),
-              })
-              .superRefine((entry, context) => {
+                requesterId: z.string().check(z.regex(/^\d{1,20}$/, 'must be a Zendesk user id')),
+                email: z.optional(Email),
+                leadId: z.optional(z.uuid('must be a lead id (UUID)')),
+              }).check(z.superRefine((entry, context) => {
                 if ((entry.email === undefined) === (entry.leadId === undefined)) context.addIssue({ code: 'custom', path: ['email'], message: 'give exactly one of email or leadId' });
-              }),
-          )
-          .min(1)
-          .max(100),
+              })),
+          ).check(z.minLength(1), z.maxLength(100)),
       }),
     },
   },
   responses: {
     200: {
       description: 'One result per requester, in order.',
-      schema: z.object({ requesters: z.array(z.object({ requesterId: z.string(), status: z.enum(['mapped', 'unknown_lead']), leadId: z.string().optional() })) }),
+      schema: z.object({ requesters: z.array(z.object({ requesterId: z.string(), status: z.enum(['mapped', 'unknown_lead']), leadId: z.optional(z.string()) })) }),
     },
   },
 });
@@ -172,8 +168,8 @@ export const churnCustomer = defineRoute({
   path: '/v1/admin/customers/{leadId}/churn',
   roles: ADMIN_ONLY,
   summary: 'A customer left: move it to churned with an exit reason',
-  request: { params: LeadId, body: { schema: z.strictObject({ reason: z.string().min(1).max(40).describe('A code of the exit reasons.'), actor: z.string().min(1).max(100) }) } },
-  responses: { 200: { description: 'The transition recorded.', schema: z.looseObject({ from: z.string(), to: z.literal('churned'), reason: z.string().optional(), at: z.string() }) } },
+  request: { params: LeadId, body: { schema: z.strictObject({ reason: z.string().check(z.minLength(1), z.maxLength(40), z.describe('A code of the exit reasons.')), actor: z.string().check(z.minLength(1), z.maxLength(100)) }) } },
+  responses: { 200: { description: 'The transition recorded.', schema: z.looseObject({ from: z.string(), to: z.literal('churned'), reason: z.optional(z.string()), at: z.string() }) } },
   errors: { 404: 'No such lead.', 409: 'The lead is not a customer (only customers churn).' },
 });
 
@@ -199,7 +195,7 @@ export const getCareReport = defineRoute({
   path: '/v1/admin/reports/care',
   roles: MARKETING,
   summary: 'After-sale report: NPS and CSAT over time, reasons, tickets by topic, churn by exit reason, risk distribution',
-  request: { query: z.strictObject({ from: Month.optional().describe('Default: 5 months before `to`.'), to: Month.optional().describe('Default: this month.') }) },
+  request: { query: z.strictObject({ from: z.optional(Month).check(z.describe('Default: 5 months before `to`.')), to: z.optional(Month).check(z.describe('Default: this month.')) }) },
   responses: { 200: { description: 'The report.', schema: z.record(z.string(), z.unknown()) } },
 });
 
@@ -217,15 +213,15 @@ export const backfillReassessmentTimers = defineRoute({
   request: {
     body: {
       schema: z.strictObject({
-        cursor: z.string().max(2000).optional().describe('The `cursor` of the previous page; absent: from the start.'),
-        limit: z.int().min(1).max(1000).optional().describe('Leads to look at in this call (default 500).'),
+        cursor: z.optional(z.string().check(z.maxLength(2000))).check(z.describe('The `cursor` of the previous page; absent: from the start.')),
+        limit: z.optional(z.int().check(z.gte(1), z.lte(1000))).check(z.describe('Leads to look at in this call (default 500).')),
       }),
     },
   },
   responses: {
     200: {
       description: 'One page done.',
-      schema: z.object({ scanned: z.int(), customers: z.int().describe('Customers asked for a reassessment.'), cursor: z.string().optional().describe('Absent once every lead was looked at.') }),
+      schema: z.object({ scanned: z.int(), customers: z.int().check(z.describe('Customers asked for a reassessment.')), cursor: z.optional(z.string()).check(z.describe('Absent once every lead was looked at.')) }),
     },
   },
   errors: { 503: 'The bus refused part of the page; repeat the same call.' },

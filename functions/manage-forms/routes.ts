@@ -1,16 +1,15 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { FormDefinition, FormId } from '../../src/domain/forms/definition';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
 import { MARKETING } from '../../src/domain/roles';
 
 const FormParams = z.object({ formId: FormId });
-const VersionParameter = z.coerce.number('must be a version number').int('must be a whole version number').min(1, 'must be 1 or more').max(999_999, 'must be at most 999999');
+const VersionParameter = z.coerce.number('must be a version number').check(z.int('must be a whole version number'), z.gte(1, 'must be 1 or more'), z.lte(999_999, 'must be at most 999999'));
 
 const FormSummary = z
-  .object({ formId: z.string(), title: z.string(), latestVersion: z.int().min(1), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
-  .meta({ id: 'FormSummary' });
-const StoredForm = z.object({ formId: z.string(), version: z.int().min(1), createdAt: z.iso.datetime(), definition: FormDefinition }).meta({ id: 'StoredForm' });
+  .object({ formId: z.string(), title: z.string(), latestVersion: z.int().check(z.gte(1)), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() }).check(z.meta({ id: 'FormSummary' }));
+const StoredForm = z.object({ formId: z.string(), version: z.int().check(z.gte(1)), createdAt: z.iso.datetime(), definition: FormDefinition }).check(z.meta({ id: 'StoredForm' }));
 
 const noForm = { 404: 'No such form (or version).' } as const;
 
@@ -21,7 +20,7 @@ export const listForms = defineRoute({
   roles: MARKETING,
   summary: 'List forms, most recently changed first',
   request: { query: PageQuery },
-  responses: { 200: { description: '`{ items: [{ formId, title, latestVersion, createdAt, updatedAt }], nextCursor? }`.', schema: pageOf(FormSummary).meta({ id: 'FormList' }) } },
+  responses: { 200: { description: '`{ items: [{ formId, title, latestVersion, createdAt, updatedAt }], nextCursor? }`.', schema: pageOf(FormSummary).check(z.meta({ id: 'FormList' })) } },
 });
 
 export const getForm = defineRoute({
@@ -60,7 +59,7 @@ export const saveForm = defineRoute({
   responses: {
     200: {
       description: '`{ formId, version, created }`.',
-      schema: z.object({ formId: z.string(), version: z.int().min(1), created: z.boolean() }).meta({ id: 'FormSaved' }),
+      schema: z.object({ formId: z.string(), version: z.int().check(z.gte(1)), created: z.boolean() }).check(z.meta({ id: 'FormSaved' })),
     },
   },
   errors: { 409: 'Another push saved a version meanwhile; push again.' },

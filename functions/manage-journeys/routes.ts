@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { JOURNEY_STATUSES, JourneyDefinition } from '../../src/domain/journeys/definition';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { MARKETING } from '../../src/domain/roles';
@@ -12,14 +12,13 @@ const Journey = z
     id: z.uuid(),
     name: z.string(),
     status: Status,
-    publishedVersion: z.int().min(1).optional().describe('The version new leads enter; enrolled leads finish on theirs.'),
-    draft: z.looseObject({}).describe('The draft definition: what the next publish makes a version of.'),
+    publishedVersion: z.optional(z.int().check(z.gte(1))).check(z.describe('The version new leads enter; enrolled leads finish on theirs.')),
+    draft: z.looseObject({}).check(z.describe('The draft definition: what the next publish makes a version of.')),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Journey' });
+  }).check(z.meta({ id: 'Journey' }));
 
-const NewStatus = z.object({ journeyId: z.uuid(), status: Status }).meta({ id: 'JourneyStatusChanged' });
+const NewStatus = z.object({ journeyId: z.uuid(), status: Status }).check(z.meta({ id: 'JourneyStatusChanged' }));
 const count = z.int();
 
 const definitionBody = { schema: JourneyDefinition, required: true } as const;
@@ -46,7 +45,7 @@ export const validateJourneyDefinition = defineRoute({
   roles: MARKETING,
   summary: 'Check a journey definition without saving it, stored templates included',
   request: { body: definitionBody },
-  responses: { 200: { description: 'The definition has no problem.', schema: z.object({ valid: z.literal(true) }).meta({ id: 'JourneyValid' }) } },
+  responses: { 200: { description: 'The definition has no problem.', schema: z.object({ valid: z.literal(true) }).check(z.meta({ id: 'JourneyValid' })) } },
   errors: { 400: invalidJourney },
 });
 
@@ -57,7 +56,7 @@ export const listJourneys = defineRoute({
   roles: MARKETING,
   summary: 'List journeys, newest first',
   request: { query: PageQuery },
-  responses: { 200: { description: '`{ items, nextCursor? }`: a page of journeys.', schema: pageOf(Journey).meta({ id: 'JourneyList' }) } },
+  responses: { 200: { description: '`{ items, nextCursor? }`: a page of journeys.', schema: pageOf(Journey).check(z.meta({ id: 'JourneyList' })) } },
 });
 
 export const getJourney = defineRoute({
@@ -90,7 +89,7 @@ export const publishJourney = defineRoute({
   summary: 'Publish the draft as a new version: new entries go to it, enrolled leads finish on the version they entered',
   description: 'Stored templates are copied into the version, so a later template edit changes no published version.',
   request: { params: JourneyIdParams },
-  responses: { 200: { description: 'The published version.', schema: z.object({ journeyId: z.uuid(), status: z.literal('published'), version: z.int().min(1) }).meta({ id: 'JourneyPublished' }) } },
+  responses: { 200: { description: 'The published version.', schema: z.object({ journeyId: z.uuid(), status: z.literal('published'), version: z.int().check(z.gte(1)) }).check(z.meta({ id: 'JourneyPublished' })) } },
   errors: { ...noJourney, 400: invalidJourney, 409: 'The journey is archived, or was published meanwhile.' },
 });
 
@@ -116,8 +115,8 @@ export const enrolInJourney = defineRoute({
   path: '/v1/admin/journeys/{journeyId}/enrolments',
   roles: MARKETING,
   summary: 'Enrol a lead by hand; it enters once its re-entry rule allows',
-  request: { params: JourneyIdParams, body: { schema: z.strictObject({ leadId: z.uuid('must be a lead id (UUID)') }).meta({ id: 'JourneyEnrolmentRequest' }), required: true } },
-  responses: { 202: { description: 'The enrolment is on its way.', schema: z.object({ journeyId: z.uuid(), leadId: z.uuid(), status: z.literal('requested') }).meta({ id: 'JourneyEnrolmentRequested' }) } },
+  request: { params: JourneyIdParams, body: { schema: z.strictObject({ leadId: z.uuid('must be a lead id (UUID)') }).check(z.meta({ id: 'JourneyEnrolmentRequest' })), required: true } },
+  responses: { 202: { description: 'The enrolment is on its way.', schema: z.object({ journeyId: z.uuid(), leadId: z.uuid(), status: z.literal('requested') }).check(z.meta({ id: 'JourneyEnrolmentRequested' })) } },
   errors: { ...noJourney, 400: 'A field is invalid, or `leadId` names no lead.', 409: 'The journey is not published.' },
 });
 
@@ -134,10 +133,9 @@ export const moveJourneyEnrolments = defineRoute({
     body: {
       schema: z
         .strictObject({
-          leadIds: z.array(z.uuid('must be a lead id (UUID)')).min(1).max(100).refine((ids) => new Set(ids).size === ids.length, { message: 'must not name a lead twice' }),
-          version: z.int().min(1).optional().describe('The version to move to: default the published one.'),
-        })
-        .meta({ id: 'JourneyMoveRequest' }),
+          leadIds: z.array(z.uuid('must be a lead id (UUID)')).check(z.minLength(1), z.maxLength(100), z.refine((ids) => new Set(ids).size === ids.length, { message: 'must not name a lead twice' })),
+          version: z.optional(z.int().check(z.gte(1))).check(z.describe('The version to move to: default the published one.')),
+        }).check(z.meta({ id: 'JourneyMoveRequest' })),
       required: true,
     },
   },
@@ -147,10 +145,9 @@ export const moveJourneyEnrolments = defineRoute({
       schema: z
         .object({
           journeyId: z.uuid(),
-          version: z.int().min(1),
+          version: z.int().check(z.gte(1)),
           leads: z.array(z.object({ leadId: z.uuid(), outcome: z.enum(['moved', 'already-there', 'ended', 'not-enrolled', 'changed-meanwhile']) })),
-        })
-        .meta({ id: 'JourneyMoved' }),
+        }).check(z.meta({ id: 'JourneyMoved' })),
     },
   },
   errors: { ...noJourney, 400: 'A field is invalid, `version` is not published, or a named lead waits at a step the version lacks (`leadIds.<n>`, with the step).', 409: 'The journey is a draft or archived.' },
@@ -173,16 +170,15 @@ export const getJourneyReport = defineRoute({
           journeyId: z.uuid(),
           name: z.string(),
           status: Status,
-          publishedVersion: z.int().optional(),
+          publishedVersion: z.optional(z.int()),
           entered: count,
           waiting: count,
           completed: count,
           exited: count,
           exitedBy: z.record(z.string(), count),
           goalReached: count,
-          steps: z.array(z.object({ stepId: z.string(), type: z.string(), entered: count, emails: EmailCounts.optional(), arms: z.record(z.string(), count).optional() })),
-        })
-        .meta({ id: 'JourneyReport' }),
+          steps: z.array(z.object({ stepId: z.string(), type: z.string(), entered: count, emails: z.optional(EmailCounts), arms: z.optional(z.record(z.string(), count)) })),
+        }).check(z.meta({ id: 'JourneyReport' })),
     },
   },
   errors: noJourney,

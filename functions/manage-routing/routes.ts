@@ -1,11 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { RoutingConfig } from '../../src/domain/handoff/routing';
 import { defineRoute } from '../../src/http/routes';
 import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
 
 const StoredRouting = z
-  .object({ ...RoutingConfig.shape, version: z.int().min(1), updatedAt: z.iso.datetime() })
-  .meta({ id: 'StoredRouting' });
+  .object({ ...RoutingConfig.shape, version: z.int().check(z.gte(1)), updatedAt: z.iso.datetime() }).check(z.meta({ id: 'StoredRouting' }));
 
 export const getRouting = defineRoute({
   operationId: 'getRouting',

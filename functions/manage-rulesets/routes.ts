@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Ruleset, RulesetVersion } from '../../src/domain/scoring/ruleset';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
@@ -7,23 +7,22 @@ import { MARKETING } from '../../src/domain/roles';
 export const VersionParams = z.object({ version: RulesetVersion });
 
 export const BacktestSummary = z
-  .looseObject({ ranAt: z.iso.datetime(), against: z.string(), leads: z.int(), events: z.int(), draftMqls: z.int(), activeMqls: z.int(), newlyQualified: z.int(), droppedOut: z.int() })
-  .meta({ id: 'BacktestSummary' });
+  .looseObject({ ranAt: z.iso.datetime(), against: z.string(), leads: z.int(), events: z.int(), draftMqls: z.int(), activeMqls: z.int(), newlyQualified: z.int(), droppedOut: z.int() }).check(z.meta({ id: 'BacktestSummary' }));
 
 const versionFields = {
   version: z.string(),
   status: z.enum(['draft', 'active', 'retired']),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-  builtIn: z.boolean().optional(),
-  backtest: BacktestSummary.optional(),
-  activatedAt: z.iso.datetime().optional(),
-  rescoreJobId: z.uuid().optional(),
-  retiredAt: z.iso.datetime().optional(),
+  builtIn: z.optional(z.boolean()),
+  backtest: z.optional(BacktestSummary),
+  activatedAt: z.optional(z.iso.datetime()),
+  rescoreJobId: z.optional(z.uuid()),
+  retiredAt: z.optional(z.iso.datetime()),
 };
 /** A version as listed: its rules counted rather than shown. */
-const RulesetListing = z.object({ ...versionFields, rules: z.int().min(0) }).meta({ id: 'RulesetListing' });
-const StoredRuleset = z.object({ ...versionFields, ruleset: Ruleset }).meta({ id: 'StoredRuleset' });
+const RulesetListing = z.object({ ...versionFields, rules: z.int().check(z.gte(0)) }).check(z.meta({ id: 'RulesetListing' }));
+const StoredRuleset = z.object({ ...versionFields, ruleset: Ruleset }).check(z.meta({ id: 'StoredRuleset' }));
 const Change = z.object({ path: z.string(), before: z.unknown(), after: z.unknown() });
 
 const noRuleset = { 404: 'No such ruleset.' } as const;
@@ -38,7 +37,7 @@ export const listRulesets = defineRoute({
   responses: {
     200: {
       description: '`{ active, items, nextCursor? }`: a page of versions, oldest first (the built-in starter leads the first), each with its status (draft, active, retired) and last back-test.',
-      schema: pageOf(RulesetListing).extend({ active: z.string().optional() }).meta({ id: 'RulesetList' }),
+      schema: z.extend(pageOf(RulesetListing), { active: z.optional(z.string()) }).check(z.meta({ id: 'RulesetList' })),
     },
   },
 });
@@ -55,7 +54,7 @@ export const validateRulesetRoute = defineRoute({
   responses: {
     200: {
       description: '`{ valid, issues: [{ path, message }] }`.',
-      schema: z.object({ valid: z.boolean(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }).meta({ id: 'RulesetValidation' }),
+      schema: z.object({ valid: z.boolean(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }).check(z.meta({ id: 'RulesetValidation' })),
     },
   },
 });
@@ -90,7 +89,7 @@ export const diffRuleset = defineRoute({
   path: '/v1/admin/rulesets/{version}/diff',
   roles: MARKETING,
   summary: 'Compare a version with another (default: the active one)',
-  request: { params: VersionParams, query: z.object({ against: RulesetVersion.optional() }) },
+  request: { params: VersionParams, query: z.object({ against: z.optional(RulesetVersion) }) },
   responses: {
     200: {
       description: 'Settings changed; rules added, removed and changed, field by field.',
@@ -102,8 +101,7 @@ export const diffRuleset = defineRoute({
           added: z.array(z.looseObject({ id: z.string() })),
           removed: z.array(z.looseObject({ id: z.string() })),
           changed: z.array(z.object({ id: z.string(), changes: z.array(Change) })),
-        })
-        .meta({ id: 'RulesetDiff' }),
+        }).check(z.meta({ id: 'RulesetDiff' })),
     },
   },
   errors: noRuleset,
@@ -119,7 +117,7 @@ export const activateRuleset = defineRoute({
   responses: {
     202: {
       description: '`{ version, jobId, progress }`: follow the rescoring at `progress`.',
-      schema: z.object({ version: z.string(), jobId: z.uuid(), progress: z.string().describe('The rescoring job\'s path.') }).meta({ id: 'RescoringStarted' }),
+      schema: z.object({ version: z.string(), jobId: z.uuid(), progress: z.string().check(z.describe('The rescoring job\'s path.')) }).check(z.meta({ id: 'RescoringStarted' })),
     },
   },
   errors: { ...noRuleset, 409: 'Not a draft, not back-tested, or changed meanwhile.', 503: 'Active, but rescoring has not started; repeat the activation.' },
@@ -147,8 +145,7 @@ export const getRescoringJob = defineRoute({
           planned: z.boolean(),
           status: z.enum(['running', 'done']),
           progress: z.string(),
-        })
-        .meta({ id: 'RescoringJob' }),
+        }).check(z.meta({ id: 'RescoringJob' })),
     },
   },
   errors: { 404: 'No such job.' },

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AudiencePreview } from '../../src/api/responses';
 import { SegmentDefinition, SegmentPreviewRequest, SegmentRule, SegmentUpdate } from '../../src/domain/segments/segment';
 import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
@@ -13,13 +13,12 @@ const Segment = z
     ...SegmentRule.shape,
     id: z.uuid(),
     name: z.string(),
-    description: z.string().optional(),
-    tracked: z.boolean().optional().describe('Membership kept per lead as leads change, with entered and left events; the lead list filters by tracked segments only.'),
-    version: z.int().min(1),
+    description: z.optional(z.string()),
+    tracked: z.optional(z.boolean()).check(z.describe('Membership kept per lead as leads change, with entered and left events; the lead list filters by tracked segments only.')),
+    version: z.int().check(z.gte(1)),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Segment' });
+  }).check(z.meta({ id: 'Segment' }));
 
 const audienceAnswer =
   '`{ count, sample: [{ leadId, email }], complete, leadsScanned }`: members counted among at most 50,000 leads or 20 s of reading (`complete: false` when it stopped early).';
@@ -44,7 +43,7 @@ export const listSegments = defineRoute({
   roles: MARKETING,
   summary: 'List saved segments, newest first',
   request: { query: PageQuery },
-  responses: { 200: { description: '`{ items, nextCursor? }`: a page of segments.', schema: pageOf(Segment).meta({ id: 'SegmentList' }) } },
+  responses: { 200: { description: '`{ items, nextCursor? }`: a page of segments.', schema: pageOf(Segment).check(z.meta({ id: 'SegmentList' })) } },
 });
 
 export const previewSegmentDefinition = defineRoute({
@@ -54,7 +53,7 @@ export const previewSegmentDefinition = defineRoute({
   roles: MARKETING,
   summary: 'Preview a segment definition before saving it',
   request: { body: { schema: SegmentPreviewRequest } },
-  responses: { 200: { description: audienceAnswer, schema: z.object({ audience: AudiencePreview }).meta({ id: 'SegmentDefinitionPreview' }) } },
+  responses: { 200: { description: audienceAnswer, schema: z.object({ audience: AudiencePreview }).check(z.meta({ id: 'SegmentDefinitionPreview' })) } },
 });
 
 export const getSegment = defineRoute({
@@ -100,14 +99,12 @@ export const previewSegment = defineRoute({
   request: {
     params: SegmentIdParams,
     query: z.object({
-      subscription: z
-        .enum(SUBSCRIPTION_TYPES, { error: `must be one of ${SUBSCRIPTION_TYPES.join(', ')}` })
-        .optional()
-        .describe('Count only leads opted in to this type and not suppressed.'),
+      subscription: z.optional(z
+        .enum(SUBSCRIPTION_TYPES, { error: `must be one of ${SUBSCRIPTION_TYPES.join(', ')}` })).check(z.describe('Count only leads opted in to this type and not suppressed.')),
     }),
   },
   responses: {
-    200: { description: audienceAnswer, schema: z.object({ segmentId: z.uuid(), version: z.int(), audience: AudiencePreview }).meta({ id: 'SegmentPreview' }) },
+    200: { description: audienceAnswer, schema: z.object({ segmentId: z.uuid(), version: z.int(), audience: AudiencePreview }).check(z.meta({ id: 'SegmentPreview' })) },
   },
   errors: noSegment,
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { RotationRequest, SourceRequest } from '../../src/domain/tracking/sources';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
@@ -12,12 +12,11 @@ const TrackingSource = z
     name: z.string(),
     origins: z.array(z.string()),
     createdAt: z.iso.datetime(),
-    writeKey: z.string().optional().describe('The current key, for the snippet; absent once every key is revoked.'),
+    writeKey: z.optional(z.string()).check(z.describe('The current key, for the snippet; absent once every key is revoked.')),
     keys: z.array(
-      z.object({ writeKey: z.string(), createdAt: z.iso.datetime(), validUntil: z.iso.datetime().optional(), revokedAt: z.iso.datetime().optional(), valid: z.boolean() }),
+      z.object({ writeKey: z.string(), createdAt: z.iso.datetime(), validUntil: z.optional(z.iso.datetime()), revokedAt: z.optional(z.iso.datetime()), valid: z.boolean() }),
     ),
-  })
-  .meta({ id: 'TrackingSource' });
+  }).check(z.meta({ id: 'TrackingSource' }));
 
 export const createSource = defineRoute({
   operationId: 'createSource',
@@ -37,7 +36,7 @@ export const listSources = defineRoute({
   roles: MARKETING,
   summary: 'List tracking sources and their keys',
   request: { query: PageQuery },
-  responses: { 200: { description: '`{ items, nextCursor? }`: a page of sources, oldest first.', schema: pageOf(TrackingSource).meta({ id: 'TrackingSourceList' }) } },
+  responses: { 200: { description: '`{ items, nextCursor? }`: a page of sources, oldest first.', schema: pageOf(TrackingSource).check(z.meta({ id: 'TrackingSourceList' })) } },
 });
 
 export const rotateSourceKey = defineRoute({
@@ -59,7 +58,7 @@ export const revokeSourceKeys = defineRoute({
   roles: MARKETING,
   summary: "Revoke one write key of a source, or all of them",
   description: 'Calls with a revoked key get 401 and are not stored, from the next request on.',
-  request: { params: SourceIdParams, body: { schema: z.strictObject({ writeKey: z.string().min(1).max(100).optional() }), emptyIsObject: true } },
+  request: { params: SourceIdParams, body: { schema: z.strictObject({ writeKey: z.optional(z.string().check(z.minLength(1), z.maxLength(100))) }), emptyIsObject: true } },
   responses: { 200: { description: 'The source with its keys.', schema: TrackingSource } },
   errors: { 404: 'No such source, or no such key of it.', 409: "The source's keys changed meanwhile (a concurrent rotation or revocation)." },
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { RenderedEmail } from '../../src/api/responses';
 import { Email } from '../../src/api/schemas';
 import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionParameter, TemplateVersionNumber } from '../../src/domain/campaigns/template-versions';
@@ -12,20 +12,17 @@ const TemplateIdParams = z.object({ templateId: TemplateId });
 /** A test send: up to 5 addresses, one lead's data to personalise with, a version (the latest when none), the subscription whose footer it carries. */
 export const TemplateTestRequest = z
   .strictObject({
-    to: z.array(Email).min(1, 'must name at least one address').max(5, 'must name at most 5 addresses'),
-    leadId: z.uuid('must be a lead id (UUID)').optional(),
-    version: TemplateVersionNumber.optional(),
-    subscription: z.enum(SUBSCRIPTION_TYPES).default('newsletter'),
-  })
-  .meta({ id: 'TemplateTestRequest' });
+    to: z.array(Email).check(z.minLength(1, 'must name at least one address'), z.maxLength(5, 'must name at most 5 addresses')),
+    leadId: z.optional(z.uuid('must be a lead id (UUID)')),
+    version: z.optional(TemplateVersionNumber),
+    subscription: z._default(z.enum(SUBSCRIPTION_TYPES), 'newsletter'),
+  }).check(z.meta({ id: 'TemplateTestRequest' }));
 
-const content = { subject: z.string(), html: z.string(), text: z.string().optional() };
+const content = { subject: z.string(), html: z.string(), text: z.optional(z.string()) };
 const TemplateVersion = z
-  .object({ templateId: z.uuid(), name: z.string(), version: z.int().min(1), ...content, createdAt: z.iso.datetime() })
-  .meta({ id: 'TemplateVersion' });
+  .object({ templateId: z.uuid(), name: z.string(), version: z.int().check(z.gte(1)), ...content, createdAt: z.iso.datetime() }).check(z.meta({ id: 'TemplateVersion' }));
 const TemplateSummary = z
-  .object({ templateId: z.uuid(), name: z.string(), latestVersion: z.int().min(1), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
-  .meta({ id: 'TemplateSummary' });
+  .object({ templateId: z.uuid(), name: z.string(), latestVersion: z.int().check(z.gte(1)), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() }).check(z.meta({ id: 'TemplateSummary' }));
 
 const templateErrors = {
   400: 'A field is invalid, or the template names an unknown field, has an unclosed `{{` or a badly quoted fallback; `issues` name the part (`subject`, `html`, `text`) and list the known fields.',
@@ -42,7 +39,7 @@ export const createTemplate = defineRoute({
     'Placeholders are `{{ lead.<field> | "fallback" }}` with the profile fields (firstName, lastName, company, email, phone, role, industry, country, teamSize, annualRevenue, budget, preferredChannel) or `lead.attributes.<name>`. Values are HTML-escaped in the HTML part.',
   request: { body: { schema: TemplateRequest } },
   responses: {
-    201: { description: '`{ templateId, name, version: 1, latestVersion, subject, html, text?, createdAt }`.', schema: TemplateVersion.extend({ latestVersion: z.int(), updatedAt: z.iso.datetime() }).meta({ id: 'TemplateCreated' }) },
+    201: { description: '`{ templateId, name, version: 1, latestVersion, subject, html, text?, createdAt }`.', schema: z.extend(TemplateVersion, { latestVersion: z.int(), updatedAt: z.iso.datetime() }).check(z.meta({ id: 'TemplateCreated' })) },
   },
   errors: templateErrors,
 });
@@ -54,7 +51,7 @@ export const listTemplates = defineRoute({
   roles: MARKETING,
   summary: 'List templates, most recently changed first',
   request: { query: PageQuery },
-  responses: { 200: { description: '`{ items: [{ templateId, name, latestVersion, createdAt, updatedAt }], nextCursor? }`: a page of templates.', schema: pageOf(TemplateSummary).meta({ id: 'TemplateList' }) } },
+  responses: { 200: { description: '`{ items: [{ templateId, name, latestVersion, createdAt, updatedAt }], nextCursor? }`: a page of templates.', schema: pageOf(TemplateSummary).check(z.meta({ id: 'TemplateList' })) } },
 });
 
 export const getTemplate = defineRoute({
@@ -67,7 +64,7 @@ export const getTemplate = defineRoute({
   responses: {
     200: {
       description: "The latest version's subject, HTML and text, and `versions: [{ version, createdAt }]`.",
-      schema: TemplateSummary.extend({ ...content, version: z.int(), versions: z.array(z.object({ version: z.int(), createdAt: z.iso.datetime() })) }).meta({ id: 'Template' }),
+      schema: z.extend(TemplateSummary, { ...content, version: z.int(), versions: z.array(z.object({ version: z.int(), createdAt: z.iso.datetime() })) }).check(z.meta({ id: 'Template' })),
     },
   },
   errors: noTemplate,
@@ -87,10 +84,9 @@ export const updateTemplate = defineRoute({
       description: 'The new version, or the latest one when nothing changed.',
       schema: z
         .union([
-          TemplateVersion.extend({ created: z.literal(true) }),
+          z.extend(TemplateVersion, { created: z.literal(true) }),
           z.object({ templateId: z.uuid(), name: z.string(), version: z.int(), created: z.literal(false), message: z.string() }),
-        ])
-        .meta({ id: 'TemplateSaved' }),
+        ]).check(z.meta({ id: 'TemplateSaved' })),
     },
   },
   errors: { ...templateErrors, ...noTemplate, 409: 'Another edit saved a version meanwhile; read it and try again.' },
@@ -120,8 +116,7 @@ export const previewTemplate = defineRoute({
     200: {
       description: '`{ templateId, version?, draft?, leadId?, rendered: { subject, html, text } }`: `version` for a stored version, `draft: true` for unsaved content.',
       schema: z
-        .object({ templateId: z.uuid(), version: z.int().optional(), draft: z.literal(true).optional(), leadId: z.uuid().optional(), rendered: RenderedEmail })
-        .meta({ id: 'TemplatePreview' }),
+        .object({ templateId: z.uuid(), version: z.optional(z.int()), draft: z.optional(z.literal(true)), leadId: z.optional(z.uuid()), rendered: RenderedEmail }).check(z.meta({ id: 'TemplatePreview' })),
     },
   },
   errors: {
@@ -139,7 +134,7 @@ export const testTemplate = defineRoute({
   description:
     'As a campaign test send: subject marked [Test]; personalised with the named lead or the fallbacks; the latest version unless `version` is given; under the footer of `subscription` (newsletter unless given); not recorded, not tracked; its unsubscribe link changes nothing; suppressed addresses are skipped.',
   request: { params: TemplateIdParams, body: { schema: TemplateTestRequest } },
-  responses: { 202: { description: 'Queued.', schema: z.object({ templateId: z.uuid(), version: z.int(), to: z.array(z.string()) }).meta({ id: 'TemplateTestQueued' }) } },
+  responses: { 202: { description: 'Queued.', schema: z.object({ templateId: z.uuid(), version: z.int(), to: z.array(z.string()) }).check(z.meta({ id: 'TemplateTestQueued' })) } },
   errors: { 404: 'No such template, version or lead.' },
 });
 

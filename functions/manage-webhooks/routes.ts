@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { WEBHOOK_EVENT_TYPES } from '../../src/domain/events';
 import { WebhookRequest, WebhookRotationRequest } from '../../src/domain/handoff/webhooks';
 import { PageQuery, pageOf } from '../../src/http/page-query';
@@ -12,12 +12,11 @@ const WebhookEndpoint = z
     id: z.uuid(),
     url: z.string(),
     eventTypes: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
-    description: z.string().optional(),
+    description: z.optional(z.string()),
     createdAt: z.iso.datetime(),
-  })
-  .meta({ id: 'WebhookEndpoint' });
+  }).check(z.meta({ id: 'WebhookEndpoint' }));
 
-const Secret = z.string().describe('The signing secret (`whsec_…`), shown in this answer only.');
+const Secret = z.string().check(z.describe('The signing secret (`whsec_…`), shown in this answer only.'));
 
 export const createWebhook = defineRoute({
   operationId: 'createWebhook',
@@ -29,7 +28,7 @@ export const createWebhook = defineRoute({
     'An https `url` leading to a public address (not loopback, private or link-local, nor a name resolving to one) and the `eventTypes` it wants. The answer holds the signing `secret`, shown this once. Deliveries are signed POSTs; see the README, section Webhooks.',
   // Checked by the handler: local mode lets a receiver listen on a loopback address, which the documented schema refuses.
   request: { body: { schema: WebhookRequest, checkedByHandler: true } },
-  responses: { 201: { description: 'The endpoint with its `secret`.', schema: WebhookEndpoint.extend({ secret: Secret }).meta({ id: 'WebhookCreated' }) } },
+  responses: { 201: { description: 'The endpoint with its `secret`.', schema: z.extend(WebhookEndpoint, { secret: Secret }).check(z.meta({ id: 'WebhookCreated' })) } },
   errors: { 503: 'The host name could not be resolved now; retry.' },
 });
 
@@ -43,7 +42,7 @@ export const listWebhooks = defineRoute({
   responses: {
     200: {
       description: '`{ items, nextCursor? }`: a page of endpoints, each with id, url, eventTypes, description, createdAt, and `previousSecretUntil` while a rotated-out secret still signs.',
-      schema: pageOf(WebhookEndpoint.extend({ previousSecretUntil: z.iso.datetime().optional() })).meta({ id: 'WebhookList' }),
+      schema: pageOf(z.extend(WebhookEndpoint, { previousSecretUntil: z.optional(z.iso.datetime()) })).check(z.meta({ id: 'WebhookList' })),
     },
   },
 });
@@ -60,7 +59,7 @@ export const rotateWebhookSecret = defineRoute({
   responses: {
     200: {
       description: '`{ id, secret, previousSecretUntil? }`.',
-      schema: z.object({ id: z.uuid(), secret: Secret, previousSecretUntil: z.iso.datetime().optional() }).meta({ id: 'WebhookSecretRotated' }),
+      schema: z.object({ id: z.uuid(), secret: Secret, previousSecretUntil: z.optional(z.iso.datetime()) }).check(z.meta({ id: 'WebhookSecretRotated' })),
     },
   },
   errors: { 404: 'No such webhook.', 409: 'The endpoint got a new secret meanwhile (a concurrent rotation).' },

@@ -1,9 +1,9 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { HtmlPage } from '../../src/api/responses';
 import { LANGUAGES, SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
 import { defineRoute, type RouteDeclaration } from '../../src/http/routes';
 
-const SignedLink = z.object({ token: z.string().describe('The signed link token from the email.'), lang: z.enum(LANGUAGES).optional() });
+const SignedLink = z.object({ token: z.string().check(z.describe('The signed link token from the email.')), lang: z.optional(z.enum(LANGUAGES)) });
 
 /**
  * Every answer is a page, errors included: a link that is malformed, tampered with or expired gets a
@@ -32,10 +32,10 @@ export const savePreferences = defineRoute({
   request: {
     body: {
       schema: z.object({
-        token: z.string().describe('The signed preferences token of the page.'),
-        lang: z.enum(LANGUAGES).optional(),
-        action: z.literal('leave').optional().describe('Leave everything: every subscription opted out.'),
-        ...Object.fromEntries(SUBSCRIPTION_TYPES.map((type) => [`subscription.${type}`, z.enum(['opted_in', 'opted_out']).optional()])),
+        token: z.string().check(z.describe('The signed preferences token of the page.')),
+        lang: z.optional(z.enum(LANGUAGES)),
+        action: z.optional(z.literal('leave')).check(z.describe('Leave everything: every subscription opted out.')),
+        ...Object.fromEntries(SUBSCRIPTION_TYPES.map((type) => [`subscription.${type}`, z.optional(z.enum(['opted_in', 'opted_out']))])),
       }),
       contentTypes: ['application/x-www-form-urlencoded'],
       checkedByHandler: true,

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
 import { cachedSecret } from '../../src/adapters/secrets';
 import { LeadStore } from '../../src/adapters/lead-store';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CrmUpdateBatch, CrmUpdatesApplied, FeedbackRequest } from './schemas';
 import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from '../../src/domain/handoff/lifecycle';
 import { SalesReasons } from '../../src/domain/handoff/reasons';
@@ -26,10 +26,9 @@ export const giveFeedback = defineRoute({
         .object({
           leadId: z.uuid(),
           stage: Stage,
-          transition: z.object({ from: Stage, to: Stage, cause: z.enum(TRANSITION_CAUSES), actor: z.string(), at: z.iso.datetime(), reason: z.string().optional() }),
-          deal: z.object({ amount: z.number(), currency: z.string(), billingFrequency: z.string().optional() }).optional(),
-        })
-        .meta({ id: 'FeedbackRecorded' }),
+          transition: z.object({ from: Stage, to: Stage, cause: z.enum(TRANSITION_CAUSES), actor: z.string(), at: z.iso.datetime(), reason: z.optional(z.string()) }),
+          deal: z.optional(z.object({ amount: z.number(), currency: z.string(), billingFrequency: z.optional(z.string()) })),
+        }).check(z.meta({ id: 'FeedbackRecorded' })),
     },
   },
   errors: {
@@ -38,8 +37,7 @@ export const giveFeedback = defineRoute({
     409: {
       description: "The lead's stage does not allow this change: `{ message, stage, requested, allowed }`.",
       schema: z
-        .object({ message: z.string(), issues: z.array(z.object({ field: z.string(), message: z.string() })), stage: Stage, requested: Stage, allowed: z.array(Stage) })
-        .meta({ id: 'TransitionRefused' }),
+        .object({ message: z.string(), issues: z.array(z.object({ field: z.string(), message: z.string() })), stage: Stage, requested: Stage, allowed: z.array(Stage) }).check(z.meta({ id: 'TransitionRefused' })),
     },
     503: 'The lead kept changing; nothing was recorded, repeat the request.',
   },
@@ -78,19 +76,18 @@ export const applyCrmUpdates = defineRoute({
   errors: { 503: 'The table refused more writes, or the contact changes could not be announced; updates applied so far stay applied, repeat the same request.' },
 });
 
-const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _');
+const Id = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _'));
 
-const InboxLead = z
+const InboxLead = z.looseObject(z
   .object({
     id: z.uuid(),
     email: z.string(),
-    firstName: z.string().optional(),
-    lastName: z.string().optional(),
-    company: z.string().optional(),
+    firstName: z.optional(z.string()),
+    lastName: z.optional(z.string()),
+    company: z.optional(z.string()),
     stage: Stage,
-    score: z.object({ total: z.number(), fit: z.number(), engagement: z.number(), grade: z.string(), qualified: z.boolean(), asOf: z.string() }).optional(),
-  })
-  .loose();
+    score: z.optional(z.object({ total: z.number(), fit: z.number(), engagement: z.number(), grade: z.string(), qualified: z.boolean(), asOf: z.string() })),
+  }).shape);
 
 export const getTeamInbox = defineRoute({
   operationId: 'getTeamInbox',
@@ -100,13 +97,15 @@ export const getTeamInbox = defineRoute({
   summary: "A sales team's inbox: MQLs routed to the team that no rep has taken yet",
   description:
     'When every rep of the team a lead was routed to is at capacity, the qualification waits here, oldest first, until a rep of the team claims it. A sales rep reads their own team (`team` may repeat it); an admin names `team`. Entries whose lead got an owner or left `mql` meanwhile are left out, so a page may hold fewer than `limit` items while `nextCursor` is present.',
-  request: { query: PageQuery.extend({ team: Id.optional().meta({ description: 'The team; required for admins, your own team for a sales rep.' }) }) },
+  request: { query: z.extend(PageQuery, { team: z.optional(Id).check(z.meta({ description: 'The team; required for admins, your own team for a sales rep.' })) }) },
   responses: {
     200: {
       description: '`{ team: { id, name }, items: [{ leadId, rulesetVersion, qualification, waitingSince, lead }], nextCursor? }`.',
-      schema: pageOf(z.object({ leadId: z.uuid(), rulesetVersion: z.string(), qualification: z.int(), waitingSince: z.string(), lead: InboxLead }))
-        .extend({ team: z.object({ id: z.string(), name: z.string() }) })
-        .meta({ id: 'TeamInbox' }),
+      schema: z
+        .extend(pageOf(z.object({ leadId: z.uuid(), rulesetVersion: z.string(), qualification: z.int(), waitingSince: z.string(), lead: InboxLead })), {
+          team: z.object({ id: z.string(), name: z.string() }),
+        })
+        .check(z.meta({ id: 'TeamInbox' })),
     },
   },
   errors: { 400: 'No `team` named by an admin, or a bad `limit` or `cursor`.', 403: 'A sales rep asking for another team, or one in no team.', 404: 'No such team.' },
@@ -122,10 +121,10 @@ export const claimInboxLead = defineRoute({
     "The claim names the qualification the inbox listed (`rulesetVersion`, `qualification`). It gives the lead to the rep (a sales rep claims for themselves; an admin names `repId`), counts it in the rep's open MQLs, records who claimed it, and publishes `lead.assigned`. Two reps claiming at once: one gets 200, the other 409 and nothing changes.",
   request: {
     params: z.object({ leadId: z.uuid('must be a lead id (UUID)') }),
-    body: { schema: z.strictObject({ rulesetVersion: z.string().min(1).max(100), qualification: z.int().min(1), repId: Id.optional() }) },
+    body: { schema: z.strictObject({ rulesetVersion: z.string().check(z.minLength(1), z.maxLength(100)), qualification: z.int().check(z.gte(1)), repId: z.optional(Id) }) },
   },
   responses: {
-    200: { description: 'The new owner: `{ leadId, repId, teamId, assignedAt }`.', schema: z.object({ leadId: z.uuid(), repId: z.string(), teamId: z.string(), assignedAt: z.string() }).meta({ id: 'InboxClaim' }) },
+    200: { description: 'The new owner: `{ leadId, repId, teamId, assignedAt }`.', schema: z.object({ leadId: z.uuid(), repId: z.string(), teamId: z.string(), assignedAt: z.string() }).check(z.meta({ id: 'InboxClaim' })) },
   },
   errors: { 403: 'A sales rep in no team of the routing.', 409: 'Another rep claimed it first, or the lead got an owner otherwise: nothing changed.' },
 });

@@ -1,14 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { EVERY_ROLE, ROLES } from '../../src/domain/roles';
 import { defineRoute } from '../../src/http/routes';
 
 export const Me = z
   .object({
-    user: z.string().describe("The sign-in name; a sales rep's is their rep id in the routing."),
+    user: z.string().check(z.describe("The sign-in name; a sales rep's is their rep id in the routing.")),
     name: z.string(),
     role: z.enum(ROLES),
-  })
-  .meta({ id: 'Me' });
+  }).check(z.meta({ id: 'Me' }));
 export type Me = z.infer<typeof Me>;
 
 export const getMe = defineRoute({

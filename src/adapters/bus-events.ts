@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type DetailByType, type DetailType, detailSchemas } from '../domain/events';
 
 /** An EventBridge event of leadflow as a consumer receives it: its detail type and that type's parsed detail. */
@@ -10,12 +10,12 @@ export type LeadflowBusEvent<T extends DetailType> = {
  * The schema of the EventBridge events of the given detail types, each detail parsed with its declared
  * schema (domain/events.ts). An event of another type, or whose detail does not fit, fails to parse.
  */
-export function leadflowBusEvent<const T extends readonly [DetailType, ...DetailType[]]>(...types: T): z.ZodType<LeadflowBusEvent<T[number]>> {
+export function leadflowBusEvent<const T extends readonly [DetailType, ...DetailType[]]>(...types: T): z.ZodMiniType<LeadflowBusEvent<T[number]>> {
   const options = types.map((type) => z.object({ 'detail-type': z.literal(type), detail: detailSchemas[type] }));
   // Built from the declarations at run time, TypeScript sees one object whose literal and detail vary
   // independently; the union pairs each detail type with its own schema, as the declared type says.
-  return z.discriminatedUnion('detail-type', options as [(typeof options)[number], ...typeof options]) as unknown as z.ZodType<LeadflowBusEvent<T[number]>>;
+  return z.discriminatedUnion('detail-type', options as [(typeof options)[number], ...typeof options]) as unknown as z.ZodMiniType<LeadflowBusEvent<T[number]>>;
 }
 
 /** The EventBridge fields besides the detail that some consumers read: the event's id and when it happened. */
-export const BusEventMetadata = z.object({ id: z.string().min(1), time: z.string() });
+export const BusEventMetadata = z.object({ id: z.string().check(z.minLength(1)), time: z.string() });

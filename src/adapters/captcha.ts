@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { CaptchaProvider } from '../domain/forms/definition';
 import { Unavailable } from '../domain/errors';
 

@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { checkKeyRing, type KeyRing } from '../domain/consent/signed-token';
 import { readConfig } from '../config';
 
@@ -28,7 +28,7 @@ export function keyRingFromSecret(secretString: string): KeyRing {
 export const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
 
 const secretMaxAgeSeconds = () =>
-  readConfig({ POWERTOOLS_PARAMETERS_MAX_AGE: z.coerce.number().int().positive().default(DEFAULT_SECRET_MAX_AGE_SECONDS) }).POWERTOOLS_PARAMETERS_MAX_AGE;
+  readConfig({ POWERTOOLS_PARAMETERS_MAX_AGE: z._default(z.coerce.number().check(z.int(), z.positive()), DEFAULT_SECRET_MAX_AGE_SECONDS) }).POWERTOOLS_PARAMETERS_MAX_AGE;
 
 /**
  * A secret read through Powertools Parameters and kept for `maxAgeSeconds`, then read again: a key

@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse, type ParsedRecord } 
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeError } from '../domain/errors';
 
 /**
@@ -10,28 +10,26 @@ import { describeError } from '../domain/errors';
  * text that is not JSON into its error, and errors are logged: here the issue says only that it is not
  * JSON, as the body may hold personal data.
  */
-const jsonBody = <S extends z.ZodType>(schema: S) =>
-  z
-    .string()
-    .transform((text, context): unknown => {
+const jsonBody = <S extends z.ZodMiniType>(schema: S) =>
+  z.pipe(z.pipe(z
+    .string(), z.transform((text, context): unknown => {
       try {
         return JSON.parse(text);
       } catch {
-        context.addIssue({ code: 'custom', message: 'the record body is not JSON' });
+        context.issues.push({ input: context.value, code: 'custom', message: 'the record body is not JSON' });
         return z.NEVER;
       }
-    })
-    .pipe(schema);
+    })), schema);
 
 /**
  * An SQS record with its body parsed by the consumer's schema; the other fields are kept as Lambda
  * gave them. Not Powertools' own `SqsRecordSchema`: it imports zod as one object, which puts all 64
  * of zod's locales into every consumer's bundle.
  */
-const sqsRecordOf = <S extends z.ZodType>(schema: S) => z.looseObject({ messageId: z.string(), body: jsonBody(schema) });
+const sqsRecordOf = <S extends z.ZodMiniType>(schema: S) => z.looseObject({ messageId: z.string(), body: jsonBody(schema) });
 
 /** An SQS record whose JSON body the consumer's schema has parsed (Powertools' parser integration). */
-export type ParsedRecordOf<S extends z.ZodType> = ParsedRecord<SQSRecord, z.output<S>>;
+export type ParsedRecordOf<S extends z.ZodMiniType> = ParsedRecord<SQSRecord, z.output<S>>;
 
 type RecordHandler<R> = (record: R) => Promise<void>;
 
@@ -68,7 +66,7 @@ export const processSqsBatch = (event: SQSEvent, context: Context, logger: Logge
  * that is not JSON or does not fit fails that record alone; the failure names the path at fault, never
  * the value.
  */
-export const processParsedSqsBatch = <S extends z.ZodType>(event: SQSEvent, context: Context, logger: Logger, schema: S, handle: RecordHandler<ParsedRecordOf<S>>) =>
+export const processParsedSqsBatch = <S extends z.ZodMiniType>(event: SQSEvent, context: Context, logger: Logger, schema: S, handle: RecordHandler<ParsedRecordOf<S>>) =>
   processPartialResponse(
     event,
     logFailures(logger, (record: ParsedRecordOf<S>) => handle(record)),
@@ -77,5 +75,5 @@ export const processParsedSqsBatch = <S extends z.ZodType>(event: SQSEvent, cont
   );
 
 /** One record with its body parsed, for a consumer that reads a whole batch before handling it (scoring groups by lead). */
-export const parseRecord = <S extends z.ZodType>(schema: S, record: SQSRecord): ParsedRecordOf<S> =>
+export const parseRecord = <S extends z.ZodMiniType>(schema: S, record: SQSRecord): ParsedRecordOf<S> =>
   sqsRecordOf(schema).parse(record) as ParsedRecordOf<S>;

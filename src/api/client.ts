@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ResponseDeclaration, RouteDeclaration, RouteOutput, RouteRequest } from '../http/routes';
 import { fieldPath } from '../http/errors';
 import { ErrorBody } from './schemas';
@@ -80,7 +80,7 @@ function encodedBody(route: RouteDeclaration, body: unknown): { contentType: str
 const defined = (values: Parts['query'] = {}) =>
   Object.entries(values).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)] as const]));
 
-function issuesOf(error: z.ZodError) {
+function issuesOf(error: z.core.$ZodError) {
   return error.issues.map((issue) => ({ field: fieldPath(issue.path) || '(body)', message: issue.message }));
 }
 

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 
 /**
  * What a caller reads when a field is refused. zod's own texts ("Invalid input: expected string,
@@ -65,4 +66,5 @@ export function fieldMessage(issue: z.core.$ZodRawIssue): string | undefined {
   }
 }
 
-z.config({ customError: fieldMessage });
+// zod mini registers no locale of its own (classic zod registers English on its first schema): English for the codes above leaves to zod.
+z.config({ ...en(), customError: fieldMessage });

@@ -1,4 +1,5 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig, type ZodMediaTypeObject } from '@asteasolutions/zod-to-openapi';
+import * as z from 'zod/mini';
 import { manifest } from '../../manifest/manifest';
 import { isHttpFunction, type HttpFunctionSpec, type HttpMethod } from '../../manifest/types';
 import type { ResponseDeclaration, RouteDeclaration } from '../http/routes';
@@ -12,12 +13,72 @@ const sharedErrors = {
   429: 'Too many requests; retry later.',
 } as const;
 
-const errorBody = { 'application/json': { schema: ErrorBody } };
+/**
+ * zod-to-openapi is written for classic zod: it asks every schema for its metadata with `.meta()`, every
+ * nullable for its inner type with `.unwrap()`, strings and numbers for their `format`, strings for
+ * `minLength`/`maxLength` and records for `keyType`/`valueType`, which zod mini's schemas leave out (their metadata is in zod's global
+ * registry, the rest in `def` and the bag their checks fill). Each schema the document reaches,
+ * nested ones included, gets the two, so the generator reads leadflow's schemas as it reads classic ones.
+ */
+function forGenerator(schema: z.core.$ZodType): z.core.$ZodType {
+  readableByGenerator(schema, new WeakSet());
+  return schema;
+}
+
+type CheckDefinition = { check?: string; format?: string; minimum?: number; maximum?: number };
+
+/**
+ * A string's or number's format and length bounds, as classic zod's `format`, `minLength` and
+ * `maxLength` give them: from the schema itself (a format such as `z.iso.datetime()` or `z.int()` is
+ * its own first check) and its checks, the tightest bound winning.
+ */
+function checksOf(schema: z.core.$ZodType) {
+  const own = schema._zod.def as CheckDefinition & { checks?: readonly { _zod: { def: CheckDefinition } }[] };
+  const checks = [...('check' in own ? [own] : []), ...(own.checks ?? []).map((check) => check._zod.def)];
+  let format: string | null = null;
+  let minLength: number | null = null;
+  let maxLength: number | null = null;
+  for (const check of checks) {
+    if ((check.check === 'string_format' || check.check === 'number_format') && check.format !== 'regex') format ??= check.format ?? null;
+    if (check.check === 'min_length' && check.minimum !== undefined) minLength = Math.max(minLength ?? check.minimum, check.minimum);
+    if (check.check === 'max_length' && check.maximum !== undefined) maxLength = Math.min(maxLength ?? check.maximum, check.maximum);
+  }
+  return { format, minLength, maxLength };
+}
+
+const isSchema = (value: unknown): value is z.core.$ZodType => typeof value === 'object' && value !== null && '_zod' in value;
+
+function readableByGenerator(schema: z.core.$ZodType, seen: WeakSet<object>): void {
+  if (seen.has(schema)) return;
+  seen.add(schema);
+  if (!('meta' in schema)) Object.defineProperty(schema, 'meta', { value: () => z.globalRegistry.get(schema) });
+  if (!('unwrap' in schema)) Object.defineProperty(schema, 'unwrap', { value: () => (schema._zod.def as { innerType?: unknown }).innerType });
+  const type = schema._zod.def.type;
+  if (type === 'record' && !('valueType' in schema)) {
+    const { keyType, valueType } = schema._zod.def as { keyType?: unknown; valueType?: unknown };
+    Object.defineProperties(schema, { keyType: { value: keyType }, valueType: { value: valueType } });
+  }
+  if ((type === 'string' || type === 'number') && !('format' in schema)) {
+    const { format, minLength, maxLength } = checksOf(schema);
+    Object.defineProperties(schema, { format: { value: format }, ...(type === 'string' ? { minLength: { value: minLength }, maxLength: { value: maxLength } } : {}) });
+  }
+  for (const value of Object.values(schema._zod.def)) {
+    const nested = Array.isArray(value) ? value : isSchema(value) ? [value] : typeof value === 'object' && value !== null ? Object.values(value) : [];
+    for (const candidate of nested) if (isSchema(candidate)) readableByGenerator(candidate, seen);
+  }
+}
+
+const generatorObject = (schema: z.core.$ZodType) => forGenerator(schema) as unknown as NonNullable<NonNullable<RouteConfig['request']>['params']>;
+
+/** A schema as the generator's types name it (classic zod); at run time forGenerator made it readable. */
+const generatorSchema = (schema: z.core.$ZodType) => forGenerator(schema) as unknown as NonNullable<ZodMediaTypeObject['schema']>;
+
+const errorBody = { 'application/json': { schema: generatorSchema(ErrorBody) } };
 
 function responseOf(declaration: ResponseDeclaration | string): ResponseConfig {
   if (typeof declaration === 'string') return { description: declaration, content: errorBody };
   const { description, schema, contentType = 'application/json' } = declaration;
-  return schema ? { description, content: { [contentType]: { schema } } } : { description };
+  return schema ? { description, content: { [contentType]: { schema: generatorSchema(schema) } } } : { description };
 }
 
 /** A route as an OpenAPI operation: its own answers, then the errors its function's audience and body limit add. */
@@ -42,10 +103,10 @@ function operationOf(route: RouteDeclaration, fn: HttpFunctionSpec, maxBodyBytes
     ...(route.description ? { description: route.description } : {}),
     ...(admin ? { security: [{ adminAuth: [] }] } : {}),
     request: {
-      ...(params ? { params } : {}),
-      ...(query ? { query } : {}),
-      ...(headers ? { headers } : {}),
-      ...(body ? { body: { content: Object.fromEntries((body.contentTypes ?? ['application/json']).map((type) => [type, { schema: body.schema }])) } } : {}),
+      ...(params ? { params: generatorObject(params) } : {}),
+      ...(query ? { query: generatorObject(query) } : {}),
+      ...(headers ? { headers: generatorObject(headers) } : {}),
+      ...(body ? { body: { content: Object.fromEntries((body.contentTypes ?? ['application/json']).map((type) => [type, { schema: generatorSchema(body.schema) }])) } } : {}),
     },
     responses: {
       ...Object.fromEntries(Object.entries(route.responses).map(([status, declaration]) => [status, responseOf(declaration)])),

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { TicketIntake, TicketItem, TicketResult } from './ticket-intake';
 import {
   FreshdeskTicketBody,
@@ -29,7 +29,7 @@ export interface HelpDeskIntakeDependencies {
   readonly tickets: Pick<TicketIntake, 'recordAll'>;
   readonly requesters: RequesterDirectory;
   /** Parses a generic delivery's `{ tickets: [...] }` with the admin API's schema. */
-  readonly genericBody: z.ZodType<{ readonly tickets: readonly TicketItem[] }>;
+  readonly genericBody: z.ZodMiniType<{ readonly tickets: readonly TicketItem[] }>;
 }
 
 /**
@@ -41,7 +41,7 @@ export type HelpDeskDelivery =
   | { readonly outcome: 'recorded'; readonly tickets: TicketResult[] }
   | { readonly outcome: 'ignored'; readonly reason: string; readonly tickets: TicketResult[] };
 
-const issuesOf = (error: z.ZodError) => error.issues.map((issue) => ({ field: issue.path.join('.') || 'body', message: issue.message }));
+const issuesOf = (error: z.core.$ZodError) => error.issues.map((issue) => ({ field: issue.path.join('.') || 'body', message: issue.message }));
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { checkEmail } from '../domain/email';
 import { InvalidInput } from '../domain/errors';
 import type { Lead } from '../domain/lead';
@@ -27,8 +27,8 @@ export const SEARCH_BUDGET = 1_000;
 /** Leads read per query while filtering: matches beyond the page are left for the next one. */
 const FILTER_CHUNK = 200;
 
-const StartKey = z.object({ pk: z.string().startsWith('LEAD#'), sk: z.string(), gsi1pk: z.string(), gsi1sk: z.string() }).strict();
-const Cursor = z.object({ shard: z.int().min(0).max(LEAD_LISTING_SHARDS.length - 1), startKey: StartKey.optional() }).strict();
+const StartKey = z.strictObject(z.object({ pk: z.string().check(z.startsWith('LEAD#')), sk: z.string(), gsi1pk: z.string(), gsi1sk: z.string() }).shape);
+const Cursor = z.strictObject(z.object({ shard: z.int().check(z.gte(0), z.lte(LEAD_LISTING_SHARDS.length - 1)), startKey: z.optional(StartKey) }).shape);
 
 /** The index partition and sort key of a page's start in this shard: the listing's, or the segment's members'. */
 const expectedStart = (shard: string, segmentId: string | undefined) =>

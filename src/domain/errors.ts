@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { $ZodError } from 'zod/v4/core';
 
 /** One thing wrong with the input, named by its path as the caller wrote it (`events[2].type`, `cursor`). */
 export interface FieldIssue {
@@ -89,6 +89,6 @@ export class LeadBusy extends Unavailable {
  * the values, which may be personal data.
  */
 export const describeError = (error: unknown) => {
-  if (error instanceof z.ZodError) return `ZodError: ${error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`;
+  if (error instanceof $ZodError) return `ZodError: ${error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 };

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from './handoff/lifecycle';
 import { SUBSCRIPTION_TYPES } from './subscriptions';
 
@@ -40,7 +40,7 @@ export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 /** Fields every detail carries: a schema version and the id that ties one request's effects together. */
 const envelope = {
   version: z.literal(1),
-  correlationId: z.string().min(1),
+  correlationId: z.string().check(z.minLength(1)),
 };
 
 /** The most engagement events one request may record, and so the most one `engagement.recorded` announces. */
@@ -53,14 +53,12 @@ export const MAX_EVENTS_PER_REQUEST = 50;
 const EngagementRecordedV2 = z.object({
   version: z.literal(2),
   correlationId: envelope.correlationId,
-  eventIds: z.array(z.string().min(1)).min(1).max(MAX_EVENTS_PER_REQUEST),
-  leadId: z.string().min(1),
+  eventIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(MAX_EVENTS_PER_REQUEST)),
+  leadId: z.string().check(z.minLength(1)),
 });
 
 /** The first shape, one event per bus event: still in queues and DLQs while an upgrade drains them. */
-const EngagementRecordedV1 = z.object({ ...envelope, eventId: z.string().min(1), leadId: z.string().min(1) }).transform(
-  ({ correlationId, eventId, leadId }): z.output<typeof EngagementRecordedV2> => ({ version: 2, correlationId, eventIds: [eventId], leadId }),
-);
+const EngagementRecordedV1 = z.pipe(z.object({ ...envelope, eventId: z.string().check(z.minLength(1)), leadId: z.string().check(z.minLength(1)) }), z.transform(({ correlationId, eventId, leadId }): z.output<typeof EngagementRecordedV2> => ({ version: 2, correlationId, eventIds: [eventId], leadId })));
 
 /** Publishers write version 2; consumers read both versions as version 2. */
 export const EngagementRecordedDetail = z.union([EngagementRecordedV2, EngagementRecordedV1]);
@@ -69,8 +67,8 @@ export type EngagementRecordedDetail = z.output<typeof EngagementRecordedDetail>
 /** An anonymous visitor identified themselves; their earlier events now count for the lead. */
 export const LeadIdentifiedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  anonymousId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
+  anonymousId: z.string().check(z.minLength(1)),
 });
 export type LeadIdentifiedDetail = z.infer<typeof LeadIdentifiedDetail>;
 
@@ -78,16 +76,16 @@ export const ScoreContributor = z.object({
   ruleId: z.string(),
   description: z.string(),
   points: z.number(),
-  times: z.number().int(),
+  times: z.number().check(z.int()),
 });
 export type ScoreContributor = z.infer<typeof ScoreContributor>;
 
 /** A lead crossed the ruleset's MQL criteria. `qualification` counts re-qualifications of the lead. */
 export const LeadQualifiedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  rulesetVersion: z.string().min(1),
-  qualification: z.number().int().positive(),
+  leadId: z.string().check(z.minLength(1)),
+  rulesetVersion: z.string().check(z.minLength(1)),
+  qualification: z.number().check(z.int(), z.positive()),
   fit: z.number(),
   engagement: z.number(),
   score: z.number(),
@@ -95,7 +93,7 @@ export const LeadQualifiedDetail = z.object({
   qualifiedAt: z.string(),
   topContributors: z.array(ScoreContributor),
   /** When leadflow accepted the event that made the lead qualify: the start of the MQL alert's latency. Absent for a rescoring. */
-  signalReceivedAt: z.string().optional(),
+  signalReceivedAt: z.optional(z.string()),
 });
 export type LeadQualifiedDetail = z.infer<typeof LeadQualifiedDetail>;
 
@@ -106,14 +104,14 @@ export type LeadQualifiedDetail = z.infer<typeof LeadQualifiedDetail>;
  */
 export const LeadAssignedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  repId: z.string().min(1),
-  teamId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
+  repId: z.string().check(z.minLength(1)),
+  teamId: z.string().check(z.minLength(1)),
   assignedAt: z.string(),
-  qualification: z.number().int().positive(),
-  rulesetVersion: z.string().min(1),
+  qualification: z.number().check(z.int(), z.positive()),
+  rulesetVersion: z.string().check(z.minLength(1)),
   /** Set when the follow-up took the lead from this rep, who had not accepted it in time. */
-  reassignedFrom: z.string().min(1).optional(),
+  reassignedFrom: z.optional(z.string().check(z.minLength(1))),
 });
 export type LeadAssignedDetail = z.infer<typeof LeadAssignedDetail>;
 
@@ -123,27 +121,27 @@ export type LeadAssignedDetail = z.infer<typeof LeadAssignedDetail>;
  */
 export const RescorePageRequestedDetail = z.object({
   ...envelope,
-  jobId: z.string().min(1),
-  rulesetVersion: z.string().min(1),
-  page: z.number().int().nonnegative(),
-  cursor: z.string().optional(),
+  jobId: z.string().check(z.minLength(1)),
+  rulesetVersion: z.string().check(z.minLength(1)),
+  page: z.number().check(z.int(), z.nonnegative()),
+  cursor: z.optional(z.string()),
 });
 export type RescorePageRequestedDetail = z.infer<typeof RescorePageRequestedDetail>;
 
 /** Leads to rescore under a newly active ruleset, a few per event. */
 export const LeadsRescoreRequestedDetail = z.object({
   ...envelope,
-  jobId: z.string().min(1),
-  rulesetVersion: z.string().min(1),
-  leadIds: z.array(z.string().min(1)).min(1).max(25),
+  jobId: z.string().check(z.minLength(1)),
+  rulesetVersion: z.string().check(z.minLength(1)),
+  leadIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(25)),
 });
 export type LeadsRescoreRequestedDetail = z.infer<typeof LeadsRescoreRequestedDetail>;
 
 /** A form ticked double-opt-in subscriptions: the subscriber gets an email with a link to confirm each. */
 export const ConsentConfirmationRequestedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  subscriptions: z.array(z.string().min(1)).min(1),
+  leadId: z.string().check(z.minLength(1)),
+  subscriptions: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
 });
 export type ConsentConfirmationRequestedDetail = z.infer<typeof ConsentConfirmationRequestedDetail>;
 
@@ -153,38 +151,38 @@ export type ConsentConfirmationRequestedDetail = z.infer<typeof ConsentConfirmat
  */
 export const CampaignSendRequestedDetail = z.object({
   ...envelope,
-  campaignId: z.string().min(1),
-  shard: z.number().int().nonnegative(),
-  page: z.number().int().nonnegative(),
-  cursor: z.string().optional(),
+  campaignId: z.string().check(z.minLength(1)),
+  shard: z.number().check(z.int(), z.nonnegative()),
+  page: z.number().check(z.int(), z.nonnegative()),
+  cursor: z.optional(z.string()),
 });
 export type CampaignSendRequestedDetail = z.infer<typeof CampaignSendRequestedDetail>;
 
 /** Recipients of a campaign, a few per event; each is checked again at send time. */
 export const CampaignRecipientsPlannedDetail = z.object({
   ...envelope,
-  campaignId: z.string().min(1),
-  leadIds: z.array(z.string().min(1)).min(1).max(25),
+  campaignId: z.string().check(z.minLength(1)),
+  leadIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(25)),
 });
 export type CampaignRecipientsPlannedDetail = z.infer<typeof CampaignRecipientsPlannedDetail>;
 
 /** A test send of a campaign to named addresses, personalised with a chosen lead's data (or the fallbacks). */
 export const CampaignTestRequestedDetail = z.object({
   ...envelope,
-  campaignId: z.string().min(1),
-  to: z.array(z.string().min(3)).min(1).max(5),
-  leadId: z.string().optional(),
+  campaignId: z.string().check(z.minLength(1)),
+  to: z.array(z.string().check(z.minLength(3))).check(z.minLength(1), z.maxLength(5)),
+  leadId: z.optional(z.string()),
 });
 export type CampaignTestRequestedDetail = z.infer<typeof CampaignTestRequestedDetail>;
 
 /** A test send of one template version to named addresses, under a subscription's footer, personalised as a campaign test is. */
 export const TemplateTestRequestedDetail = z.object({
   ...envelope,
-  templateId: z.string().min(1),
-  templateVersion: z.number().int().min(1),
+  templateId: z.string().check(z.minLength(1)),
+  templateVersion: z.number().check(z.int(), z.gte(1)),
   subscription: z.enum(SUBSCRIPTION_TYPES),
-  to: z.array(z.string().min(3)).min(1).max(5),
-  leadId: z.string().optional(),
+  to: z.array(z.string().check(z.minLength(3))).check(z.minLength(1), z.maxLength(5)),
+  leadId: z.optional(z.string()),
 });
 export type TemplateTestRequestedDetail = z.infer<typeof TemplateTestRequestedDetail>;
 
@@ -195,7 +193,7 @@ export type TemplateTestRequestedDetail = z.infer<typeof TemplateTestRequestedDe
  */
 export const CampaignSendDueDetail = z.object({
   ...envelope,
-  campaignId: z.string().min(1),
+  campaignId: z.string().check(z.minLength(1)),
   scheduledFor: z.iso.datetime(),
 });
 export type CampaignSendDueDetail = z.infer<typeof CampaignSendDueDetail>;
@@ -206,12 +204,12 @@ export type CampaignSendDueDetail = z.infer<typeof CampaignSendDueDetail>;
  */
 export const LeadStageChangedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
   from: z.enum(LIFECYCLE_STAGES),
   to: z.enum(LIFECYCLE_STAGES),
   at: z.string(),
   cause: z.enum(TRANSITION_CAUSES),
-  actor: z.string().min(1),
+  actor: z.string().check(z.minLength(1)),
 });
 export type LeadStageChangedDetail = z.infer<typeof LeadStageChangedDetail>;
 
@@ -221,13 +219,13 @@ export type LeadStageChangedDetail = z.infer<typeof LeadStageChangedDetail>;
  */
 export const LeadContactChangedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
   /**
    * What made the change: a form submission's id, or `crm:<updateId>` for a CRM update (so the CRM can
    * recognise its own); one change per submission or update, however often it is replayed.
    */
-  changeId: z.string().min(1),
-  fields: z.array(z.string().min(1)).min(1),
+  changeId: z.string().check(z.minLength(1)),
+  fields: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
   at: z.string(),
   source: z.enum(['form', 'crm']),
 });
@@ -239,12 +237,12 @@ export type LeadContactChangedDetail = z.infer<typeof LeadContactChangedDetail>;
  */
 export const FollowUpDueDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  rulesetVersion: z.string().min(1),
-  qualification: z.number().int().positive(),
-  repId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
+  rulesetVersion: z.string().check(z.minLength(1)),
+  qualification: z.number().check(z.int(), z.positive()),
+  repId: z.string().check(z.minLength(1)),
   /** The owner's follow-up round the timer was set for (0: the first rep; timers made before rounds carry none). */
-  round: z.number().int().nonnegative().default(0),
+  round: z._default(z.number().check(z.int(), z.nonnegative()), 0),
   kind: z.enum(['remind', 'reassign']),
 });
 export type FollowUpDueDetail = z.infer<typeof FollowUpDueDetail>;
@@ -255,8 +253,8 @@ export type FollowUpDueDetail = z.infer<typeof FollowUpDueDetail>;
  */
 export const TicketRecordedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  ticketId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
+  ticketId: z.string().check(z.minLength(1)),
   updatedAt: z.string(),
 });
 export type TicketRecordedDetail = z.infer<typeof TicketRecordedDetail>;
@@ -268,8 +266,8 @@ export type TicketRecordedDetail = z.infer<typeof TicketRecordedDetail>;
  */
 export const PurchaseRecordedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  orderId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
+  orderId: z.string().check(z.minLength(1)),
   purchasedAt: z.string(),
 });
 export type PurchaseRecordedDetail = z.infer<typeof PurchaseRecordedDetail>;
@@ -281,11 +279,11 @@ export type PurchaseRecordedDetail = z.infer<typeof PurchaseRecordedDetail>;
  */
 export const SurveyAnsweredDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  surveyId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
+  surveyId: z.string().check(z.minLength(1)),
   kind: z.enum(['nps', 'csat']),
-  sendId: z.string().min(1),
-  score: z.int().min(0).max(10),
+  sendId: z.string().check(z.minLength(1)),
+  score: z.int().check(z.gte(0), z.lte(10)),
   category: z.enum(['promoter', 'passive', 'detractor']),
   answeredAt: z.string(),
 });
@@ -298,11 +296,11 @@ export type SurveyAnsweredDetail = z.infer<typeof SurveyAnsweredDetail>;
  */
 export const SurveyDueDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  surveyId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
+  surveyId: z.string().check(z.minLength(1)),
   cause: z.enum(['schedule', 'request']),
   /** Names the request or timer, so a redelivered one sends once. */
-  requestId: z.string().min(1).max(100),
+  requestId: z.string().check(z.minLength(1), z.maxLength(100)),
 });
 export type SurveyDueDetail = z.infer<typeof SurveyDueDetail>;
 
@@ -312,7 +310,7 @@ export type SurveyDueDetail = z.infer<typeof SurveyDueDetail>;
  */
 export const ReassessmentDueDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
 });
 export type ReassessmentDueDetail = z.infer<typeof ReassessmentDueDetail>;
 
@@ -322,10 +320,10 @@ export type ReassessmentDueDetail = z.infer<typeof ReassessmentDueDetail>;
  */
 export const CustomerAlertedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  triggerId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
+  triggerId: z.string().check(z.minLength(1)),
   episodeStartedAt: z.string(),
-  reasons: z.array(z.string()).min(1),
+  reasons: z.array(z.string()).check(z.minLength(1)),
   riskScore: z.number(),
   riskBand: z.enum(['low', 'medium', 'high']),
   recipient: z.enum(['owner', 'inbox']),
@@ -339,10 +337,10 @@ export type CustomerAlertedDetail = z.infer<typeof CustomerAlertedDetail>;
  */
 export const LeadSegmentChangedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  segmentId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
+  segmentId: z.string().check(z.minLength(1)),
   /** The segment's version the lead was evaluated against. */
-  segmentVersion: z.number().int().positive(),
+  segmentVersion: z.number().check(z.int(), z.positive()),
   at: z.string(),
 });
 export type LeadSegmentChangedDetail = z.infer<typeof LeadSegmentChangedDetail>;
@@ -350,10 +348,10 @@ export type LeadSegmentChangedDetail = z.infer<typeof LeadSegmentChangedDetail>;
 /** A journey wait's timer fell due (the sweep of the due-time index): run `run` of the enrolment waits as step `seq`. */
 export const JourneyStepDueDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  journeyId: z.string().min(1),
-  run: z.number().int().positive(),
-  seq: z.number().int().nonnegative(),
+  leadId: z.string().check(z.minLength(1)),
+  journeyId: z.string().check(z.minLength(1)),
+  run: z.number().check(z.int(), z.positive()),
+  seq: z.number().check(z.int(), z.nonnegative()),
   /** When the timer was due: the runner reports how late it ran. */
   wakeAt: z.string(),
 });
@@ -366,18 +364,18 @@ export type JourneyStepDueDetail = z.infer<typeof JourneyStepDueDetail>;
  */
 export const JourneyTimersDueDetail = z.object({
   ...envelope,
-  shard: z.number().int().nonnegative().max(1023),
-  holder: z.string().min(1).max(100),
+  shard: z.number().check(z.int(), z.nonnegative(), z.lte(1023)),
+  holder: z.string().check(z.minLength(1), z.maxLength(100)),
 });
 export type JourneyTimersDueDetail = z.infer<typeof JourneyTimersDueDetail>;
 
 /** Someone enrolled a lead in a journey through the API or the CLI, or the lead's date entry fell due (sweep-journeys). */
 export const JourneyEnrolmentRequestedDetail = z.object({
   ...envelope,
-  leadId: z.string().min(1),
-  journeyId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
+  journeyId: z.string().check(z.minLength(1)),
   /** A date entry's instant: the lead enters once for it (an enrolment entered since does not enter again). */
-  dateEntryAt: z.iso.datetime().optional(),
+  dateEntryAt: z.optional(z.iso.datetime()),
 });
 export type JourneyEnrolmentRequestedDetail = z.infer<typeof JourneyEnrolmentRequestedDetail>;
 
@@ -388,12 +386,12 @@ export type JourneyEnrolmentRequestedDetail = z.infer<typeof JourneyEnrolmentReq
  */
 export const JourneyWebhookStepReachedDetail = z.object({
   ...envelope,
-  webhookId: z.string().min(1),
-  leadId: z.string().min(1),
-  journeyId: z.string().min(1),
-  stepId: z.string().min(1),
-  run: z.number().int().positive(),
-  seq: z.number().int().nonnegative(),
+  webhookId: z.string().check(z.minLength(1)),
+  leadId: z.string().check(z.minLength(1)),
+  journeyId: z.string().check(z.minLength(1)),
+  stepId: z.string().check(z.minLength(1)),
+  run: z.number().check(z.int(), z.positive()),
+  seq: z.number().check(z.int(), z.nonnegative()),
   at: z.string(),
 });
 export type JourneyWebhookStepReachedDetail = z.infer<typeof JourneyWebhookStepReachedDetail>;
@@ -430,7 +428,7 @@ export const detailSchemas = {
   [DetailType.LeadSegmentLeft]: LeadSegmentChangedDetail,
   [DetailType.JourneyWebhookStepReached]: JourneyWebhookStepReachedDetail,
   [DetailType.JourneyTimersDue]: JourneyTimersDueDetail,
-} as const satisfies { readonly [T in DetailType]: z.ZodType };
+} as const satisfies { readonly [T in DetailType]: z.ZodMiniType };
 
 /** The detail each detail type carries, as its consumers receive it (defaults applied). */
 export type DetailByType = { [T in DetailType]: z.output<(typeof detailSchemas)[T]> };

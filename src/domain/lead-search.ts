@@ -1,15 +1,15 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { LIFECYCLE_STAGES, currentStage } from './handoff/lifecycle';
 import type { Lead } from './lead';
 import { GRADES } from './scoring/ruleset';
 
 /** What the console's lead list filters by; every field optional, all given ones must hold. */
 export const LeadFilter = z.object({
-  q: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional().meta({ description: 'Part of the email, name or company (any case).' }),
-  stage: z.enum(LIFECYCLE_STAGES).optional(),
-  grade: z.enum(GRADES).optional(),
-  owner: z.string().trim().min(1).max(100).optional().meta({ description: "The owning rep's id." }),
-  segment: z.uuid('must be a segment id (UUID)').optional().meta({ description: 'Members of this tracked saved segment only.' }),
+  q: z.optional(z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200, 'must be at most 200 characters'))).check(z.meta({ description: 'Part of the email, name or company (any case).' })),
+  stage: z.optional(z.enum(LIFECYCLE_STAGES)),
+  grade: z.optional(z.enum(GRADES)),
+  owner: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))).check(z.meta({ description: "The owning rep's id." })),
+  segment: z.optional(z.uuid('must be a segment id (UUID)')).check(z.meta({ description: 'Members of this tracked saved segment only.' })),
 });
 export type LeadFilter = z.output<typeof LeadFilter>;
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isRole, roleOfGroups, type Caller } from '../domain/roles';
 
 /**
@@ -9,11 +9,11 @@ import { isRole, roleOfGroups, type Caller } from '../domain/roles';
  * with spaces between (`[admin sales]`); anything else is read as a list too.
  */
 const JwtClaims = z.looseObject({
-  sub: z.string().min(1),
-  'cognito:username': z.string().min(1).optional(),
-  username: z.string().min(1).optional(),
-  name: z.string().min(1).optional(),
-  'cognito:groups': z.union([z.string(), z.array(z.string())]).optional(),
+  sub: z.string().check(z.minLength(1)),
+  'cognito:username': z.optional(z.string().check(z.minLength(1))),
+  username: z.optional(z.string().check(z.minLength(1))),
+  name: z.optional(z.string().check(z.minLength(1))),
+  'cognito:groups': z.optional(z.union([z.string(), z.array(z.string())])),
 });
 
 const Authorizer = z.union([

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import '../api/messages';
 import type { ErrorBody } from '../api/schemas';
 import { Conflict, InvalidInput, LeadflowError } from '../domain/errors';
@@ -31,7 +31,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 /** A 400 for input its schema refused, naming every field at fault. */
-export function validationError(error: z.ZodError): InvalidInput {
+export function validationError(error: z.core.$ZodError): InvalidInput {
   const issues = error.issues.map((issue) => ({
     field: fieldPath(issue.path) || '(body)',
     message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
@@ -42,7 +42,7 @@ export function validationError(error: z.ZodError): InvalidInput {
 }
 
 /** A path or query parameter parsed with its schema; a bad one is a 400 naming the parameter. */
-export function parameter<T>(value: string | undefined, name: string, schema: z.ZodType<T>): T {
+export function parameter<T>(value: string | undefined, name: string, schema: z.ZodMiniType<T>): T {
   const parsed = schema.safeParse(value ?? '');
   if (parsed.success) return parsed.data;
   throw InvalidInput.field(name, parsed.error.issues[0]?.message ?? 'is invalid');

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -10,24 +10,21 @@ const CURSOR_MESSAGE = 'is not a cursor this list gave: start again without it';
 
 /** An admin list's `?limit=` (default 50, at most 200) and `?cursor=` (the previous page's `nextCursor`). */
 export const PageQuery = z.object({
-  limit: z
-    .string()
-    .optional()
-    .transform((text, context) => {
+  limit: z.pipe(z.optional(z
+    .string()), z.transform((text, context) => {
       if (text === undefined) return DEFAULT_PAGE_SIZE;
       const limit = Number(text);
       if (/^\d+$/.test(text) && limit >= 1 && limit <= MAX_PAGE_SIZE) return limit;
-      context.addIssue({ code: 'custom', message: LIMIT_MESSAGE });
+      context.issues.push({ input: context.value, code: 'custom', message: LIMIT_MESSAGE });
       return z.NEVER;
-    })
-    .meta({ description: `How many items at most (1-${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}).` }),
-  cursor: z.string().min(1, CURSOR_MESSAGE).max(MAX_CURSOR_LENGTH, CURSOR_MESSAGE).optional().meta({ description: "The previous page's `nextCursor`." }),
+    })).check(z.meta({ description: `How many items at most (1-${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}).` })),
+  cursor: z.optional(z.string().check(z.minLength(1, CURSOR_MESSAGE), z.maxLength(MAX_CURSOR_LENGTH, CURSOR_MESSAGE))).check(z.meta({ description: "The previous page's `nextCursor`." })),
 });
 export type PageRequest = z.output<typeof PageQuery>;
 
 /** The answer of an admin list: a page of `item`s and, while there may be more, the cursor of the next. */
-export const pageOf = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().optional().meta({ description: 'Present while there may be more: pass it as `cursor`.' }) });
+export const pageOf = <T extends z.ZodMiniType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.optional(z.string()).check(z.meta({ description: 'Present while there may be more: pass it as `cursor`.' })) });
 
 /** A store's page as the list answers it. */
 export const pageBody = <T>(page: { readonly items: readonly T[]; readonly nextCursor?: string }) => ({

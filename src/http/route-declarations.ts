@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { HttpMethod } from '../../manifest/types';
 import type { Caller, Role } from '../domain/roles';
 
@@ -12,7 +12,7 @@ export type BodyContentType = 'application/json' | 'application/x-www-form-urlen
 
 /** What a route accepts as its body. */
 export interface BodyDeclaration {
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodMiniType;
   /** Default: JSON only. Forms are parsed into the same fields (repeated fields become arrays). */
   readonly contentTypes?: readonly BodyContentType[];
   /**
@@ -34,7 +34,7 @@ export interface BodyDeclaration {
 export interface ResponseDeclaration {
   readonly description: string;
   /** The body; absent only for a response without one (204). */
-  readonly schema?: z.ZodType;
+  readonly schema?: z.ZodMiniType;
   /** Default `application/json`. */
   readonly contentType?: 'application/json' | 'text/html' | 'text/javascript';
 }
@@ -42,7 +42,7 @@ export interface ResponseDeclaration {
 /** An error answer: its description (the body is the shared `Error` schema), or a body of its own. */
 export type ErrorDeclaration = string | ResponseDeclaration;
 
-type ObjectSchema = z.ZodObject;
+type ObjectSchema = z.ZodMiniObject;
 
 export interface RequestDeclaration {
   /** Path parameters, each checked with its own schema: a bad one is a 400 naming it. */
@@ -89,8 +89,8 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 
 /** A route declaration, with its schemas' types kept for the router and the client. */
 export const defineRoute = <const Route extends RouteDeclaration>(route: Route): Route => route;
 
-type Output<Schema> = Schema extends z.ZodType ? z.output<Schema> : undefined;
-type Input<Schema> = Schema extends z.ZodType ? z.input<Schema> : undefined;
+type Output<Schema> = Schema extends z.ZodMiniType ? z.output<Schema> : undefined;
+type Input<Schema> = Schema extends z.ZodMiniType ? z.input<Schema> : undefined;
 type RequestOf<Route extends RouteDeclaration> = Route['request'];
 type BodyOf<Route extends RouteDeclaration> = RequestOf<Route>['body'];
 

@@ -3,7 +3,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { routeKey } from '../../manifest/types';
 import { Forbidden } from '../domain/errors';
 import { mayCall, type Caller } from '../domain/roles';
@@ -30,7 +30,7 @@ export type Implementations<Routes extends readonly RouteDeclaration[]> = {
 function parsedInput(route: RouteDeclaration, event: ParsedBodyEvent): Readonly<Record<Exclude<keyof RouteInput<RouteDeclaration>, 'caller'>, unknown>> {
   const { request } = route;
   const params = request.params
-    ? Object.fromEntries(Object.entries(request.params.shape).map(([name, schema]) => [name, parameter(event.pathParameters?.[name], name, schema as z.ZodType)]))
+    ? Object.fromEntries(Object.entries(request.params.shape).map(([name, schema]) => [name, parameter(event.pathParameters?.[name], name, schema as z.ZodMiniType)]))
     : undefined;
   const query = request.queryCheckedByHandler ? (event.queryStringParameters ?? {}) : request.query ? parsed(request.query, event.queryStringParameters ?? {}) : undefined;
   const headers = request.headers ? parsed(request.headers, event.headers) : undefined;
@@ -44,7 +44,7 @@ function parsedInput(route: RouteDeclaration, event: ParsedBodyEvent): Readonly<
   return { params, query, headers, body: body ? parsedBody : undefined };
 }
 
-function parsed(schema: z.ZodType, value: unknown): unknown {
+function parsed(schema: z.ZodMiniType, value: unknown): unknown {
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error);
   return result.data;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { followUpFireTimes, followUpScheduleName, nextRepFor, waitedFor } from '../../src/domain/handoff/follow-up';
 import { RoutingConfig, type RoutingTeam } from '../../src/domain/handoff/routing';
+// The messages a caller reads, as the HTTP layer installs them (zod mini has no default locale).
+import '../../src/api/messages';
 
 const rep = (id: string, capacity = 2) => ({ id, name: `Rep ${id}`, email: `${id}@example.com`, capacity });
 const team: RoutingTeam = { id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [rep('ana'), rep('budi'), rep('citra')] };

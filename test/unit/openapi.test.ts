@@ -49,4 +49,14 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(lead?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '403', '404']));
     expect(Object.keys(lead?.responses ?? {})).not.toContain('429');
   });
+
+  // The schemas are zod mini's; src/api/openapi.ts gives the generator what classic zod schemas would answer.
+  it('describes formats, bounds, integers and records as the schemas check them', () => {
+    const { components } = openApiDocument() as unknown as { components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+    const { EngagementEvent, AudiencePreview, FormSubmission } = components.schemas;
+    expect(EngagementEvent?.properties.occurredAt).toEqual({ type: 'string', format: 'date-time' });
+    expect(EngagementEvent?.properties.email).toMatchObject({ type: 'string', maxLength: 320, example: 'jane@example.com' });
+    expect(AudiencePreview?.properties.count).toEqual({ type: 'integer', minimum: 0 });
+    expect(FormSubmission?.properties.attributes).toMatchObject({ type: 'object', additionalProperties: { anyOf: [{ type: 'string', maxLength: 200 }, { type: 'number' }, { type: 'boolean' }] } });
+  });
 });

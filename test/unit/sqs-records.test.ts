@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { BusEventMetadata, leadflowBusEvent } from '../../src/adapters/bus-events';
 import { parseRecord, processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { DetailType } from '../../src/domain/events';
@@ -33,7 +34,7 @@ describe('parsed SQS records', () => {
   });
 
   it('keeps the EventBridge fields a schema asks for', () => {
-    const WithMetadata = BusEventMetadata.and(leadflowBusEvent(DetailType.LeadIdentified));
+    const WithMetadata = z.intersection(BusEventMetadata, leadflowBusEvent(DetailType.LeadIdentified));
     expect(parseRecord(WithMetadata, sqsRecord(busEnvelope(DetailType.LeadIdentified, identified))).body).toMatchObject({ id: 'bus-1', time: '2026-11-30T10:00:00Z' });
   });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { SkipReason } from '../consent/send-policy';
 import type { Lead } from '../lead';
 import { segmentIssues, type SegmentRule } from '../segments/segment';
@@ -13,21 +13,19 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 /** A campaign as a marketer defines it: who gets it (a subscription type and a segment), and what. */
 export const CampaignDefinition = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
     subscription: z.enum(SUBSCRIPTION_TYPES),
     /** A condition over `{ lead, score, activity, purchases }`, as a saved segment's `where`; absent with no segmentId: every subscriber. */
-    segment: z.record(z.string(), z.unknown()).optional(),
+    segment: z.optional(z.record(z.string(), z.unknown())),
     /** A saved segment: the campaign keeps the version it was created with. */
-    segmentId: z.uuid('must be a segment id (UUID)').optional(),
+    segmentId: z.optional(z.uuid('must be a segment id (UUID)')),
     /** The content itself, or a stored template's version (resolved and copied when the campaign is created). */
     template: z.union([TemplateContent, TemplateReference], { error: 'must be { subject, html, text? } or a stored template { templateId, version? }' }),
-  })
-  .superRefine((definition, context) => {
+  }).check(z.superRefine((definition, context) => {
     if (definition.segment && definition.segmentId) context.addIssue({ code: 'custom', path: ['segmentId'], message: 'give a segment or a segmentId, not both' });
     if (!definition.segment) return;
     for (const issue of segmentIssues({ where: definition.segment })) context.addIssue({ code: 'custom', path: ['segment', ...issue.path.slice(1)], message: issue.message });
-  })
-  .meta({ id: 'CampaignDefinition' });
+  }), z.meta({ id: 'CampaignDefinition' }));
 export type CampaignDefinition = z.infer<typeof CampaignDefinition>;
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** How far ahead a campaign may be scheduled: a send planned further out is almost always a typo. */
 export const SCHEDULE_HORIZON_DAYS = 365;
@@ -16,10 +16,9 @@ export interface CampaignSchedule {
 
 export const ScheduleRequest = z
   .strictObject({
-    sendAt: z.string().max(32).describe('Local wall-clock time in `timeZone`: `yyyy-mm-ddThh:mm`, seconds optional, no offset.'),
-    timeZone: z.string().max(64).describe('IANA time zone, e.g. `Asia/Jakarta` or `America/New_York`.'),
-  })
-  .meta({ id: 'ScheduleRequest' });
+    sendAt: z.string().check(z.maxLength(32), z.describe('Local wall-clock time in `timeZone`: `yyyy-mm-ddThh:mm`, seconds optional, no offset.')),
+    timeZone: z.string().check(z.maxLength(64), z.describe('IANA time zone, e.g. `Asia/Jakarta` or `America/New_York`.')),
+  }).check(z.meta({ id: 'ScheduleRequest' }));
 export type ScheduleRequest = z.infer<typeof ScheduleRequest>;
 
 /** A schedule refused, with the request field at fault. */

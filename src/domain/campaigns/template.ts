@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { escapeHtml } from '../html';
 import { singleLineHeader } from '../mail-headers';
 import { EARLIER_PLACEHOLDER, placeholdersInHtml, type PlaceholderContext, type PlaceholderInHtml } from './html-context';
@@ -146,7 +146,7 @@ export function checkTemplateFields(template: Template): TemplateIssue[] {
 }
 
 /** `checkTemplateFields` as a zod refinement: each problem an issue at its part (`html`, `template.html`). */
-export function refineTemplateFields(template: Template, context: z.RefinementCtx): void {
+export function refineTemplateFields(template: Template, context: z.core.$RefinementCtx): void {
   for (const issue of checkTemplateFields(template)) context.addIssue({ code: 'custom', path: [issue.part], message: issue.message });
 }
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** Per-campaign counters that SES events move, each at most once per recipient. */
 export const TRACKED_METRICS = ['delivered', 'opened', 'clicked', 'bounced', 'complained', 'rejected'] as const;
@@ -25,9 +25,9 @@ export const looksLikeScanner = (secondsAfterSend: number, userAgent: string | u
 
 export const SesCampaignEvent = z.object({
   eventType: z.string(),
-  mail: z.object({ messageId: z.string(), timestamp: z.string(), tags: z.record(z.string(), z.array(z.string())).default({}) }),
-  open: z.object({ timestamp: z.string(), userAgent: z.string().optional() }).optional(),
-  click: z.object({ timestamp: z.string(), link: z.string(), userAgent: z.string().optional() }).optional(),
+  mail: z.object({ messageId: z.string(), timestamp: z.string(), tags: z._default(z.record(z.string(), z.array(z.string())), {}) }),
+  open: z.optional(z.object({ timestamp: z.string(), userAgent: z.optional(z.string()) })),
+  click: z.optional(z.object({ timestamp: z.string(), link: z.string(), userAgent: z.optional(z.string()) })),
 });
 export type SesCampaignEvent = z.infer<typeof SesCampaignEvent>;
 

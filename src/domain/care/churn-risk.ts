@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Churn risk as a formula kept as data: each input adds the points of the first step its value falls
@@ -35,37 +35,32 @@ export type RiskBand = (typeof RISK_BANDS)[number];
 /** Points for values in [atLeast, atMost] (either bound may be open). */
 const RiskStep = z
   .strictObject({
-    atLeast: z.number().finite().optional(),
-    atMost: z.number().finite().optional(),
-    points: z.number().finite().min(-100).max(100),
-  })
-  .refine((step) => step.atLeast === undefined || step.atMost === undefined || step.atLeast <= step.atMost, { path: ['atMost'], message: 'must be at least atLeast' });
+    atLeast: z.optional(z.number()),
+    atMost: z.optional(z.number()),
+    points: z.number().check(z.gte(-100), z.lte(100)),
+  }).check(z.refine((step) => step.atLeast === undefined || step.atMost === undefined || step.atLeast <= step.atMost, { path: ['atMost'], message: 'must be at least atLeast' }));
 
 const RiskFactor = z.strictObject({
   input: z.enum(RISK_INPUTS),
-  steps: z.array(RiskStep).min(1).max(10).describe('The first step whose range holds the value gives its points; no step: 0.'),
-  whenUnknown: z.number().finite().min(-100).max(100).default(0).describe('Points when the customer has no value for the input (never answered, never bought).'),
+  steps: z.array(RiskStep).check(z.minLength(1), z.maxLength(10), z.describe('The first step whose range holds the value gives its points; no step: 0.')),
+  whenUnknown: z._default(z.number().check(z.gte(-100), z.lte(100)), 0).check(z.describe('Points when the customer has no value for the input (never answered, never bought).')),
 });
 
 export const ChurnRiskFormula = z
   .strictObject({
-    factors: z.array(RiskFactor).min(1).max(RISK_INPUTS.length),
-    ticketWindowDays: z.int().min(1).max(365).default(30),
+    factors: z.array(RiskFactor).check(z.minLength(1), z.maxLength(RISK_INPUTS.length)),
+    ticketWindowDays: z._default(z.int().check(z.gte(1), z.lte(365)), 30),
     /** The custom attribute holding the contract renewal date (ISO 8601). */
-    renewalDateAttribute: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/).default('renewalDate'),
+    renewalDateAttribute: z._default(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/)), 'renewalDate'),
     bands: z
-      .strictObject({ medium: z.number().min(0).max(100), high: z.number().min(0).max(100) })
-      .refine((bands) => bands.medium < bands.high, { path: ['high'], message: 'must be above medium' })
-      .describe('Risk from `medium` is medium, from `high` is high.'),
-  })
-  .superRefine((formula, context) => {
+      .strictObject({ medium: z.number().check(z.gte(0), z.lte(100)), high: z.number().check(z.gte(0), z.lte(100)) }).check(z.refine((bands) => bands.medium < bands.high, { path: ['high'], message: 'must be above medium' }), z.describe('Risk from `medium` is medium, from `high` is high.')),
+  }).check(z.superRefine((formula, context) => {
     const seen = new Set<string>();
     formula.factors.forEach((factor, index) => {
       if (seen.has(factor.input)) context.addIssue({ code: 'custom', path: ['factors', index, 'input'], message: `repeats ${factor.input}` });
       seen.add(factor.input);
     });
-  })
-  .meta({ id: 'ChurnRiskFormula' });
+  }), z.meta({ id: 'ChurnRiskFormula' }));
 export type ChurnRiskFormula = z.output<typeof ChurnRiskFormula>;
 
 /** A saved formula version. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { reasonList } from '../handoff/reasons';
 import type { ChurnRisk } from './churn-risk';
 import { CONFIGURED_LIFESPAN, DEFAULT_LIFESPAN, lifetimeValue, type Lifespan } from './lifetime-value';
@@ -38,11 +38,10 @@ export const lastSurveyedAt = (care: CustomerCare | undefined): string | undefin
  */
 export const CareReasons = z
   .strictObject({
-    satisfaction: reasonList('satisfaction').describe('Offered to promoters (and satisfied CSAT answers).'),
-    problems: reasonList('problem').describe('Offered to detractors and passives.'),
-    exit: reasonList('exit').describe('Why a customer left: required when a customer moves to churned.'),
-  })
-  .meta({ id: 'CareReasons' });
+    satisfaction: reasonList('satisfaction').check(z.describe('Offered to promoters (and satisfied CSAT answers).')),
+    problems: reasonList('problem').check(z.describe('Offered to detractors and passives.')),
+    exit: reasonList('exit').check(z.describe('Why a customer left: required when a customer moves to churned.')),
+  }).check(z.meta({ id: 'CareReasons' }));
 export type CareReasons = z.infer<typeof CareReasons>;
 
 export const DEFAULT_CARE_REASONS: CareReasons = {
@@ -74,25 +73,22 @@ export const DEFAULT_CARE_REASONS: CareReasons = {
 export const CareSettings = z
   .strictObject({
     surveys: z
-      .array(SurveyDefinition)
-      .max(20)
-      .superRefine((surveys, context) => {
+      .array(SurveyDefinition).check(z.maxLength(20), z.superRefine((surveys, context) => {
         const seen = new Set<string>();
         surveys.forEach((survey, index) => {
           if (seen.has(survey.id)) context.addIssue({ code: 'custom', path: [index, 'id'], message: `repeats ${survey.id}` });
           seen.add(survey.id);
         });
-      }),
-    surveyGapDays: z.int().min(0).max(365).describe('No survey of any kind goes to the same customer within this many days of another.'),
+      })),
+    surveyGapDays: z.int().check(z.gte(0), z.lte(365), z.describe('No survey of any kind goes to the same customer within this many days of another.')),
     reasons: CareReasons,
     triggers: CareTriggers,
-    inbox: z.email('must be an email address').optional().describe('The customer-success inbox: alerts without an owner go here (else to the sales inbox).'),
+    inbox: z.optional(z.email('must be an email address')).check(z.describe('The customer-success inbox: alerts without an owner go here (else to the sales inbox).')),
     lifespan: z.strictObject({
-      configuredYears: z.number().positive().max(50).describe('Average customer lifespan used until enough customers have churned to learn it.'),
-      minimumChurned: z.int().min(1).max(100_000).describe('Churned customers needed before the lifespan is learned from them.'),
+      configuredYears: z.number().check(z.positive(), z.lte(50), z.describe('Average customer lifespan used until enough customers have churned to learn it.')),
+      minimumChurned: z.int().check(z.gte(1), z.lte(100_000), z.describe('Churned customers needed before the lifespan is learned from them.')),
     }),
-  })
-  .meta({ id: 'CareSettings' });
+  }).check(z.meta({ id: 'CareSettings' }));
 export type CareSettings = z.output<typeof CareSettings>;
 
 export const DEFAULT_CARE_SETTINGS: CareSettings = {

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { signatureProblem, type Headers, type SignatureProblem } from '../chat/signatures';
 import { checkEmail } from '../email';
 import { TICKET_PRIORITIES, type HelpDeskKind, type Ticket, type TicketPriority, type TicketStatus } from './tickets';
@@ -62,35 +62,29 @@ const ZENDESK_STATUSES: Readonly<Record<string, TicketStatus>> = { new: 'new', o
 const isPriority = (value: string): value is TicketPriority => (TICKET_PRIORITIES as readonly string[]).includes(value);
 
 const isoTime = (field: string) =>
-  z
-    .string({ error: 'is required' })
-    .refine((value) => !Number.isNaN(Date.parse(value)), `${field} must be an ISO 8601 time`)
-    .transform((value) => new Date(value).toISOString());
+  z.pipe(z
+    .string({ error: 'is required' }).check(z.refine((value) => !Number.isNaN(Date.parse(value)), `${field} must be an ISO 8601 time`)), z.transform((value) => new Date(value).toISOString()));
 
 /** A Zendesk trigger's body (`ZENDESK_TRIGGER_BODY` with its placeholders filled in). */
 export const ZendeskTicketBody = z.object({
   ticket: z.object({
-    id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters')),
-    status: z
-      .string()
-      .transform((value) => value.trim().toLowerCase())
-      .refine((value) => Object.hasOwn(ZENDESK_STATUSES, value), `must be a Zendesk status (${Object.keys(ZENDESK_STATUSES).join(', ')})`),
-    priority: z.string().optional(),
-    type: z.string().max(100).optional(),
-    tags: z.string().max(2000).optional(),
+    id: z.pipe(z.pipe(z.union([z.string(), z.number()]), z.transform(String)), z.string().check(z.regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters'))),
+    status: z.pipe(z
+      .string(), z.transform((value) => value.trim().toLowerCase())).check(z.refine((value) => Object.hasOwn(ZENDESK_STATUSES, value), `must be a Zendesk status (${Object.keys(ZENDESK_STATUSES).join(', ')})`)),
+    priority: z.optional(z.string()),
+    type: z.optional(z.string().check(z.maxLength(100))),
+    tags: z.optional(z.string().check(z.maxLength(2000))),
     created_at: isoTime('created_at'),
     updated_at: isoTime('updated_at'),
     requester: z.object({
-      id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^\d{1,20}$/, 'must be a Zendesk user id')).optional(),
-      email: z
-        .string()
-        .max(320)
-        .transform((value, context) => {
+      id: z.optional(z.pipe(z.pipe(z.union([z.string(), z.number()]), z.transform(String)), z.string().check(z.regex(/^\d{1,20}$/, 'must be a Zendesk user id')))),
+      email: z.pipe(z
+        .string().check(z.maxLength(320)), z.transform((value, context) => {
           const check = checkEmail(value);
           if (check.ok) return check.email;
-          context.addIssue({ code: 'custom', message: check.reason });
+          context.issues.push({ input: context.value, code: 'custom', message: check.reason });
           return z.NEVER;
-        }),
+        })),
     }),
   }),
 });
@@ -112,11 +106,9 @@ export function ticketFromZendesk(body: z.output<typeof ZendeskTicketBody>): Tic
   };
 }
 
-const ticketIdOf = z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters'));
-const zendeskStatus = z
-  .string()
-  .transform((value) => value.trim().toLowerCase())
-  .refine((value) => Object.hasOwn(ZENDESK_STATUSES, value), `must be a Zendesk status (${Object.keys(ZENDESK_STATUSES).join(', ')})`);
+const ticketIdOf = z.pipe(z.pipe(z.union([z.string(), z.number()]), z.transform(String)), z.string().check(z.regex(/^[\x21-\x7E]{1,100}$/, 'must be 1-100 visible ASCII characters')));
+const zendeskStatus = z.pipe(z
+  .string(), z.transform((value) => value.trim().toLowerCase())).check(z.refine((value) => Object.hasOwn(ZENDESK_STATUSES, value), `must be a Zendesk status (${Object.keys(ZENDESK_STATUSES).join(', ')})`));
 
 /** Whether a Zendesk event webhook's payload is about a ticket (`zen:event-type:ticket.<what happened>`). */
 export const ZENDESK_TICKET_EVENT_PREFIX = 'zen:event-type:ticket.';
@@ -131,18 +123,18 @@ const ZENDESK_DELETIONS = ['zen:event-type:ticket.soft_deleted', 'zen:event-type
  * `updated_at`, ...). Only what leadflow keeps is read; the rest passes.
  */
 export const ZendeskEventBody = z.object({
-  type: z.string().max(200),
-  id: z.string().max(200).optional(),
-  detail: z.record(z.string(), z.unknown()).optional(),
+  type: z.string().check(z.maxLength(200)),
+  id: z.optional(z.string().check(z.maxLength(200))),
+  detail: z.optional(z.record(z.string(), z.unknown())),
 });
 
 const ZendeskTicketDetail = z.object({
   id: ticketIdOf,
-  requester_id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^\d{1,20}$/, 'must be a Zendesk user id')),
+  requester_id: z.pipe(z.pipe(z.union([z.string(), z.number()]), z.transform(String)), z.string().check(z.regex(/^\d{1,20}$/, 'must be a Zendesk user id'))),
   status: zendeskStatus,
-  priority: z.string().max(40).nullish(),
-  type: z.string().max(100).nullish(),
-  tags: z.array(z.string().max(200)).max(200).nullish(),
+  priority: z.nullish(z.string().check(z.maxLength(40))),
+  type: z.nullish(z.string().check(z.maxLength(100))),
+  tags: z.nullish(z.array(z.string().check(z.maxLength(200))).check(z.maxLength(200))),
   created_at: isoTime('created_at'),
   updated_at: isoTime('updated_at'),
 });
@@ -151,7 +143,7 @@ const ZendeskTicketDetail = z.object({
 export type ZendeskEventTicket = { readonly kind: 'ticket'; readonly ticket: Ticket; readonly requesterId: string } | { readonly kind: 'ignored'; readonly reason: string };
 
 /** Reads a ticket event's `detail`; problems are returned as zod issues with their path under `detail`. */
-export function ticketFromZendeskEvent(body: z.output<typeof ZendeskEventBody>): ZendeskEventTicket | { readonly kind: 'invalid'; readonly error: z.ZodError } {
+export function ticketFromZendeskEvent(body: z.output<typeof ZendeskEventBody>): ZendeskEventTicket | { readonly kind: 'invalid'; readonly error: z.core.$ZodError } {
   if (!body.type.startsWith(ZENDESK_TICKET_EVENT_PREFIX)) return { kind: 'ignored', reason: `${body.type} is not a ticket event` };
   if (ZENDESK_DELETIONS.includes(body.type)) return { kind: 'ignored', reason: `${body.type}: a deleted ticket is kept as it was` };
   const parsed = z.object({ detail: ZendeskTicketDetail }).safeParse(body);
@@ -204,24 +196,22 @@ const FRESHDESK_STATUSES: Readonly<Record<string, TicketStatus>> = {
 };
 const FRESHDESK_PRIORITIES: Readonly<Record<string, TicketPriority>> = { low: 'low', '1': 'low', medium: 'normal', '2': 'normal', high: 'high', '3': 'high', urgent: 'urgent', '4': 'urgent' };
 
-const requesterEmail = z
-  .string()
-  .max(320)
-  .transform((value, context) => {
+const requesterEmail = z.pipe(z
+  .string().check(z.maxLength(320)), z.transform((value, context) => {
     const check = checkEmail(value);
     if (check.ok) return check.email;
-    context.addIssue({ code: 'custom', message: check.reason });
+    context.issues.push({ input: context.value, code: 'custom', message: check.reason });
     return z.NEVER;
-  });
+  }));
 
 /** A Freshdesk delivery: `FRESHDESK_WEBHOOK_BODY` with its placeholders filled in (codes are taken as well as names). */
 export const FreshdeskTicketBody = z.object({
   ticket: z.object({
     id: ticketIdOf,
-    status: z.union([z.string(), z.number()]).transform((value) => String(value).trim().toLowerCase()).pipe(z.string().min(1, 'is required').max(100)),
-    priority: z.union([z.string(), z.number()]).transform((value) => String(value).trim().toLowerCase()).optional(),
-    type: z.string().max(100).optional(),
-    tags: z.string().max(2000).optional(),
+    status: z.pipe(z.pipe(z.union([z.string(), z.number()]), z.transform((value) => String(value).trim().toLowerCase())), z.string().check(z.minLength(1, 'is required'), z.maxLength(100))),
+    priority: z.optional(z.pipe(z.union([z.string(), z.number()]), z.transform((value) => String(value).trim().toLowerCase()))),
+    type: z.optional(z.string().check(z.maxLength(100))),
+    tags: z.optional(z.string().check(z.maxLength(2000))),
     requester: z.object({ email: requesterEmail }),
   }),
 });

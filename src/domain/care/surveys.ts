@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { LANGUAGES, SUBSCRIPTION_TYPES, type Language } from '../subscriptions';
 import { LIFECYCLE_STAGES } from '../handoff/lifecycle';
 
@@ -62,32 +62,31 @@ export function summarise(kind: SurveyKind, scores: readonly number[]): Satisfac
   return { answers: scores.length, promoters, passives, detractors, score, average };
 }
 
-const Text = z.strictObject(Object.fromEntries(LANGUAGES.map((lang) => [lang, z.string().trim().min(1, 'must not be empty').max(300)])) as Record<Language, z.ZodString>);
+const Text = z.strictObject(Object.fromEntries(LANGUAGES.map((lang) => [lang, z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(300))])) as Record<Language, z.ZodMiniString>);
 
-export const SurveyId = z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be 2-40 lower-case letters, digits or -, starting with a letter');
+export const SurveyId = z.string().check(z.regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be 2-40 lower-case letters, digits or -, starting with a letter'));
 
 /**
  * When a survey goes out by itself: every `everyDays` to customers in `stages` (and never within the
  * settings' gap after any other survey).
  */
 export const SurveyRecurrence = z.strictObject({
-  everyDays: z.int().min(7).max(730),
-  firstAfterDays: z.int().min(0).max(365).default(30).describe('Days after a lead becomes a customer before its first survey.'),
-  stages: z.array(z.enum(LIFECYCLE_STAGES)).min(1).default(['customer']),
+  everyDays: z.int().check(z.gte(7), z.lte(730)),
+  firstAfterDays: z._default(z.int().check(z.gte(0), z.lte(365)), 30).check(z.describe('Days after a lead becomes a customer before its first survey.')),
+  stages: z._default(z.array(z.enum(LIFECYCLE_STAGES)).check(z.minLength(1)), ['customer']),
 });
 
 export const SurveyDefinition = z
   .strictObject({
     id: SurveyId,
     kind: z.enum(SURVEY_KINDS),
-    question: Text.describe('The question, in every page language.'),
-    followUp: Text.describe('The follow-up question asking why, in every page language.'),
-    subject: Text.describe('The email subject.'),
-    subscription: z.enum(SUBSCRIPTION_TYPES).default('product_updates').describe('Only contacts opted in to this subscription type get the survey.'),
-    answerWindowDays: z.int().min(1).max(90).default(14).describe('Days after sending during which a click records or changes the answer; the links expire then.'),
-    recurrence: SurveyRecurrence.optional(),
-  })
-  .meta({ id: 'SurveyDefinition' });
+    question: Text.check(z.describe('The question, in every page language.')),
+    followUp: Text.check(z.describe('The follow-up question asking why, in every page language.')),
+    subject: Text.check(z.describe('The email subject.')),
+    subscription: z._default(z.enum(SUBSCRIPTION_TYPES), 'product_updates').check(z.describe('Only contacts opted in to this subscription type get the survey.')),
+    answerWindowDays: z._default(z.int().check(z.gte(1), z.lte(90)), 14).check(z.describe('Days after sending during which a click records or changes the answer; the links expire then.')),
+    recurrence: z.optional(SurveyRecurrence),
+  }).check(z.meta({ id: 'SurveyDefinition' }));
 export type SurveyDefinition = z.output<typeof SurveyDefinition>;
 
 export const DEFAULT_SURVEYS: readonly SurveyDefinition[] = [
@@ -152,10 +151,10 @@ export interface LatestSatisfaction {
  * until when. The score is inside the signature, so changing it in the URL makes a tampered link.
  */
 export const SurveyLinkClaims = z.object({
-  leadId: z.string().min(1),
+  leadId: z.string().check(z.minLength(1)),
   surveyId: SurveyId,
-  sendId: z.string().min(1).max(64),
-  score: z.int().min(0).max(10),
+  sendId: z.string().check(z.minLength(1), z.maxLength(64)),
+  score: z.int().check(z.gte(0), z.lte(10)),
   /** Epoch seconds. */
   expiresAt: z.int(),
 });

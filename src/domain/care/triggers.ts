@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { RiskBand } from './churn-risk';
 import { SURVEY_KINDS, type LatestSatisfaction } from './surveys';
 import { ticketsWithin, type Ticket } from './tickets';
@@ -9,30 +9,27 @@ import { ticketsWithin, type Ticket } from './tickets';
  * later return starts a new episode.
  */
 const TriggerCondition = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('satisfaction_below'), survey: z.enum(SURVEY_KINDS), below: z.int().min(1).max(10).describe('Fires when the latest answer is below this.') }),
-  z.strictObject({ kind: z.literal('tickets_within'), atLeast: z.int().min(1).max(1000), withinDays: z.int().min(1).max(365) }),
-  z.strictObject({ kind: z.literal('risk_band'), band: z.enum(['medium', 'high']).describe('Fires when the churn risk enters this band or a higher one.') }),
+  z.strictObject({ kind: z.literal('satisfaction_below'), survey: z.enum(SURVEY_KINDS), below: z.int().check(z.gte(1), z.lte(10), z.describe('Fires when the latest answer is below this.')) }),
+  z.strictObject({ kind: z.literal('tickets_within'), atLeast: z.int().check(z.gte(1), z.lte(1000)), withinDays: z.int().check(z.gte(1), z.lte(365)) }),
+  z.strictObject({ kind: z.literal('risk_band'), band: z.enum(['medium', 'high']).check(z.describe('Fires when the churn risk enters this band or a higher one.')) }),
 ]);
 export type TriggerCondition = z.infer<typeof TriggerCondition>;
 
 export const CareTrigger = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be 2-40 lower-case letters, digits or -, starting with a letter'),
+  id: z.string().check(z.regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be 2-40 lower-case letters, digits or -, starting with a letter')),
   when: TriggerCondition,
-  notify: z.enum(['owner', 'inbox']).default('owner').describe("`owner`: the customer's sales owner when it has one, else the customer-success inbox."),
+  notify: z._default(z.enum(['owner', 'inbox']), 'owner').check(z.describe("`owner`: the customer's sales owner when it has one, else the customer-success inbox.")),
 });
 export type CareTrigger = z.output<typeof CareTrigger>;
 
 export const CareTriggers = z
-  .array(CareTrigger)
-  .max(20)
-  .superRefine((triggers, context) => {
+  .array(CareTrigger).check(z.maxLength(20), z.superRefine((triggers, context) => {
     const seen = new Set<string>();
     triggers.forEach((trigger, index) => {
       if (seen.has(trigger.id)) context.addIssue({ code: 'custom', path: [index, 'id'], message: `repeats ${trigger.id}` });
       seen.add(trigger.id);
     });
-  })
-  .meta({ id: 'CareTriggers' });
+  }), z.meta({ id: 'CareTriggers' }));
 
 export const DEFAULT_TRIGGERS: readonly CareTrigger[] = [
   { id: 'detractor', when: { kind: 'satisfaction_below', survey: 'nps', below: 7 }, notify: 'owner' },

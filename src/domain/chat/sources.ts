@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ringKey, type KeyRing } from '../consent/signed-token';
 import { jsonPathProblem } from './json-path';
 
@@ -19,43 +19,39 @@ export const CHAT_SOURCE_KINDS = ['intercom', 'tawkto', 'generic'] as const;
 export type ChatSourceKind = (typeof CHAT_SOURCE_KINDS)[number];
 
 const jsonPath = z
-  .string()
-  .max(300)
-  .superRefine((path, context) => {
+  .string().check(z.maxLength(300), z.superRefine((path, context) => {
     const problem = jsonPathProblem(path);
     if (problem) context.addIssue({ code: 'custom', message: problem });
-  });
+  }));
 
 /** Where a generic source's payload holds each part of a chat message: JSON paths such as `data.conversation.id`. */
 export const GenericMapping = z
   .strictObject({
-    conversationId: jsonPath.describe('The conversation id (text or number): required.'),
-    messageId: jsonPath.optional().describe('The message id; without it the webhook-id names the message.'),
-    messageText: jsonPath.optional().describe('The text of the visitor message; without it, or where it is empty, a delivery carries no message.'),
-    visitorEmail: jsonPath.optional().describe('An email address the visitor left in the chat: it identifies the lead.'),
-    visitorId: jsonPath.optional().describe("The visitor's id in the tool, or the leadflow.js anonymous id the page gave the chat widget."),
-    timestamp: jsonPath.optional().describe('When it happened: ISO 8601 text or Unix seconds; the webhook-timestamp when absent.'),
-  })
-  .meta({ id: 'ChatMapping' });
+    conversationId: jsonPath.check(z.describe('The conversation id (text or number): required.')),
+    messageId: z.optional(jsonPath).check(z.describe('The message id; without it the webhook-id names the message.')),
+    messageText: z.optional(jsonPath).check(z.describe('The text of the visitor message; without it, or where it is empty, a delivery carries no message.')),
+    visitorEmail: z.optional(jsonPath).check(z.describe('An email address the visitor left in the chat: it identifies the lead.')),
+    visitorId: z.optional(jsonPath).check(z.describe("The visitor's id in the tool, or the leadflow.js anonymous id the page gave the chat widget.")),
+    timestamp: z.optional(jsonPath).check(z.describe('When it happened: ISO 8601 text or Unix seconds; the webhook-timestamp when absent.')),
+  }).check(z.meta({ id: 'ChatMapping' }));
 export type GenericMapping = z.infer<typeof GenericMapping>;
 
-export const ChatSourceId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be 1-48 lower-case letters, digits or -, starting with a letter or digit');
+export const ChatSourceId = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be 1-48 lower-case letters, digits or -, starting with a letter or digit'));
 
 /** A tool's own signing secret as an admin pastes it, or a generic source's `whsec_` secret. */
-const ToolSecret = z.string().regex(/^[\x21-\x7e]{8,512}$/, 'must be 8-512 visible ASCII characters');
+const ToolSecret = z.string().check(z.regex(/^[\x21-\x7e]{8,512}$/, 'must be 8-512 visible ASCII characters'));
 /** A Standard Webhooks secret: `whsec_` and at least 16 bytes in base64. */
 export const STANDARD_SECRET = /^whsec_[A-Za-z0-9+/]{22,}={0,2}$/;
 
 /** A chat source as an admin adds it (`POST /v1/admin/chat-sources`). */
 export const ChatSourceRequest = z
   .strictObject({
-    id: ChatSourceId.describe('Names the source in its webhook URL, /v1/chat/{id}.'),
+    id: ChatSourceId.check(z.describe('Names the source in its webhook URL, /v1/chat/{id}.')),
     kind: z.enum(CHAT_SOURCE_KINDS, { error: `must be one of ${CHAT_SOURCE_KINDS.join(', ')}` }),
-    description: z.string().trim().max(200).optional(),
-    secret: ToolSecret.optional().describe("The tool's signing secret (Intercom client secret, tawk.to webhook secret key). A generic source without one gets a new whsec_ secret, shown once."),
-    mapping: GenericMapping.optional().describe('Generic sources only: where each part of a message is in the payload.'),
-  })
-  .superRefine((request, context) => {
+    description: z.optional(z.string().check(z.trim(), z.maxLength(200))),
+    secret: z.optional(ToolSecret).check(z.describe("The tool's signing secret (Intercom client secret, tawk.to webhook secret key). A generic source without one gets a new whsec_ secret, shown once.")),
+    mapping: z.optional(GenericMapping).check(z.describe('Generic sources only: where each part of a message is in the payload.')),
+  }).check(z.superRefine((request, context) => {
     if (request.kind === 'generic') {
       if (!request.mapping) context.addIssue({ code: 'custom', path: ['mapping'], message: 'is required for a generic source' });
       if (request.secret !== undefined && !STANDARD_SECRET.test(request.secret)) context.addIssue({ code: 'custom', path: ['secret'], message: 'must be a Standard Webhooks secret: whsec_ and base64' });
@@ -63,17 +59,15 @@ export const ChatSourceRequest = z
       if (request.mapping) context.addIssue({ code: 'custom', path: ['mapping'], message: `is only for generic sources; ${request.kind} payloads are read as the tool documents them` });
       if (request.secret === undefined) context.addIssue({ code: 'custom', path: ['secret'], message: `is required: paste the signing secret ${request.kind} shows for the webhook` });
     }
-  })
-  .meta({ id: 'ChatSourceRequest' });
+  }), z.meta({ id: 'ChatSourceRequest' }));
 export type ChatSourceRequest = z.infer<typeof ChatSourceRequest>;
 
 /** A rotation: the tool's new secret (a generic source without one gets a new one), and how long the old one still verifies. */
 export const ChatSecretRotation = z
   .strictObject({
-    secret: ToolSecret.optional(),
-    overlapHours: z.int('must be a whole number of hours').min(0, 'must be at least 0').max(168, 'must be at most 168 (7 days)').default(24),
-  })
-  .meta({ id: 'ChatSecretRotation' });
+    secret: z.optional(ToolSecret),
+    overlapHours: z._default(z.int('must be a whole number of hours').check(z.gte(0, 'must be at least 0'), z.lte(168, 'must be at most 168 (7 days)')), 24),
+  }).check(z.meta({ id: 'ChatSecretRotation' }));
 
 /**
  * A secret sealed with AES-256-GCM under a key derived from the signing-key ring's key `kid`, bound to

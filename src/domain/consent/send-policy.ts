@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isKnownTimeZone, zoneOffsetMs } from '../campaigns/schedule';
 import type { Lead } from '../lead';
 import type { SubscriptionType } from '../subscriptions';
@@ -43,12 +43,9 @@ export const MAX_CAP_PERIOD_DAYS = 90;
 /** The most sends a lead's ledger keeps (newest first): more than any cap counts, bounded so its item stays small (about 100 bytes a send). */
 export const MAX_LEDGER_SENDS = 200;
 
-const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day hh:mm (00:00 to 23:59)');
+const TimeOfDay = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day hh:mm (00:00 to 23:59)'));
 const TimeZone = z
-  .string()
-  .max(64)
-  .refine((zone) => isKnownTimeZone(zone), 'must be a known IANA time zone such as Europe/Paris')
-  .describe('IANA time zone.');
+  .string().check(z.maxLength(64), z.refine((zone) => isKnownTimeZone(zone), 'must be a known IANA time zone such as Europe/Paris'), z.describe('IANA time zone.'));
 
 /**
  * The send-time policy every marketing email goes through (campaigns and journeys), configured once.
@@ -56,21 +53,15 @@ const TimeZone = z
  */
 export const SendPolicy = z
   .strictObject({
-    frequencyCap: z
+    frequencyCap: z.optional(z
       .strictObject({
-        maxEmails: z.int().min(1).max(MAX_LEDGER_SENDS),
-        periodDays: z.int().min(1).max(MAX_CAP_PERIOD_DAYS),
-      })
-      .optional()
-      .describe('At most `maxEmails` marketing emails per lead in any `periodDays` days (a sliding window); absent: no cap.'),
-    quietHours: z
-      .strictObject({ start: TimeOfDay, end: TimeOfDay })
-      .refine((quiet) => quiet.start !== quiet.end, { message: 'must differ from start', path: ['end'] })
-      .optional()
-      .describe("No marketing email from `start` to `end` in the lead's time zone (`21:00` to `08:00` spans midnight); a campaign's send falls due at `end`. Absent: none."),
-    defaultTimeZone: TimeZone.default('UTC').describe("The zone of a lead with no valid `attributes.timeZone`. Default `UTC`."),
-  })
-  .meta({ id: 'SendPolicy' });
+        maxEmails: z.int().check(z.gte(1), z.lte(MAX_LEDGER_SENDS)),
+        periodDays: z.int().check(z.gte(1), z.lte(MAX_CAP_PERIOD_DAYS)),
+      })).check(z.describe('At most `maxEmails` marketing emails per lead in any `periodDays` days (a sliding window); absent: no cap.')),
+    quietHours: z.optional(z
+      .strictObject({ start: TimeOfDay, end: TimeOfDay }).check(z.refine((quiet) => quiet.start !== quiet.end, { message: 'must differ from start', path: ['end'] }))).check(z.describe("No marketing email from `start` to `end` in the lead's time zone (`21:00` to `08:00` spans midnight); a campaign's send falls due at `end`. Absent: none.")),
+    defaultTimeZone: z._default(TimeZone, 'UTC').check(z.describe("The zone of a lead with no valid `attributes.timeZone`. Default `UTC`.")),
+  }).check(z.meta({ id: 'SendPolicy' }));
 export type SendPolicy = z.output<typeof SendPolicy>;
 
 /** No cap and no quiet hours: the policy of a deployment that never set one. */

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { checkEmail } from '../email';
 
 /** Why an address is never mailed. */
@@ -15,8 +15,8 @@ const Recipient = z.object({ emailAddress: z.string() });
 export const SesDeliveryEvent = z.object({
   eventType: z.string(),
   mail: z.object({ messageId: z.string() }),
-  bounce: z.object({ bounceType: z.string(), bounceSubType: z.string().optional(), bouncedRecipients: z.array(Recipient) }).optional(),
-  complaint: z.object({ complainedRecipients: z.array(Recipient), complaintFeedbackType: z.string().optional() }).optional(),
+  bounce: z.optional(z.object({ bounceType: z.string(), bounceSubType: z.optional(z.string()), bouncedRecipients: z.array(Recipient) })),
+  complaint: z.optional(z.object({ complainedRecipients: z.array(Recipient), complaintFeedbackType: z.optional(z.string()) })),
 });
 export type SesDeliveryEvent = z.infer<typeof SesDeliveryEvent>;
 

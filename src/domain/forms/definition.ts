@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Origin } from '../origin';
 import { LANGUAGES, SUBSCRIPTION_TYPES, type Language } from '../subscriptions';
 
@@ -11,11 +11,11 @@ import { LANGUAGES, SUBSCRIPTION_TYPES, type Language } from '../subscriptions';
  * submission route checks posts against it.
  */
 
-export const FormId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _');
+export const FormId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _'));
 
 /** Text shown to visitors, in each language the pages speak. */
 const LocalizedText = (max: number) =>
-  z.strictObject(Object.fromEntries(LANGUAGES.map((lang) => [lang, z.string().trim().min(1, 'must not be empty').max(max)])) as Record<Language, z.ZodString>);
+  z.strictObject(Object.fromEntries(LANGUAGES.map((lang) => [lang, z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max))])) as Record<Language, z.ZodMiniString>);
 export type LocalizedText = Readonly<Record<Language, string>>;
 
 /** The lead's own fields a form may ask for; anything else is a custom attribute, `attributes.<name>`. */
@@ -37,8 +37,7 @@ export type ProfileField = (typeof PROFILE_FIELDS)[number];
 
 const ATTRIBUTE_FIELD = /^attributes\.[a-z][A-Za-z0-9_]{0,39}$/;
 const FieldName = z
-  .string()
-  .refine((name) => (PROFILE_FIELDS as readonly string[]).includes(name) || ATTRIBUTE_FIELD.test(name), `must be one of ${PROFILE_FIELDS.join(', ')}, or attributes.<name>`);
+  .string().check(z.refine((name) => (PROFILE_FIELDS as readonly string[]).includes(name) || ATTRIBUTE_FIELD.test(name), `must be one of ${PROFILE_FIELDS.join(', ')}, or attributes.<name>`));
 
 /** What the submission may carry in a hidden field, filled in by the page rather than typed. */
 export const HIDDEN_FIELDS = ['pageUrl', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
@@ -50,21 +49,20 @@ const FieldDefinition = z.strictObject({
   name: FieldName,
   type: z.enum(FIELD_TYPES),
   label: LocalizedText(200),
-  required: z.boolean().default(false),
+  required: z._default(z.boolean(), false),
   /**
    * Checks beyond the field's own (an email is always checked as an address). No regular
    * expressions: a pattern from data run on every public post could backtrack for seconds.
    */
-  validation: z
+  validation: z.optional(z
     .strictObject({
-      minLength: z.int().min(0).max(2000).optional(),
-      maxLength: z.int().min(1).max(2000).optional(),
-      min: z.number().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-      max: z.number().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-    })
-    .optional(),
+      minLength: z.optional(z.int().check(z.gte(0), z.lte(2000))),
+      maxLength: z.optional(z.int().check(z.gte(1), z.lte(2000))),
+      min: z.optional(z.number().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER))),
+      max: z.optional(z.number().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER))),
+    })),
   /** The choices of a `select`, each with the value stored and its label. */
-  options: z.array(z.strictObject({ value: z.string().trim().min(1).max(200), label: LocalizedText(200) })).min(1).max(100).optional(),
+  options: z.optional(z.array(z.strictObject({ value: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)), label: LocalizedText(200) })).check(z.minLength(1), z.maxLength(100))),
 });
 export type FieldDefinition = z.infer<typeof FieldDefinition>;
 
@@ -78,7 +76,7 @@ export type ConsentDefinition = z.infer<typeof ConsentDefinition>;
 
 const Success = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('message'), message: LocalizedText(1000) }),
-  z.strictObject({ kind: z.literal('redirect'), url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).max(2000) }),
+  z.strictObject({ kind: z.literal('redirect'), url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).check(z.maxLength(2000)) }),
 ]);
 
 export const CAPTCHA_PROVIDERS = ['turnstile', 'hcaptcha'] as const;
@@ -92,15 +90,14 @@ const Spam = z.strictObject({
    * A person needs a few seconds to fill a form in; a bot posts at once. Checked on posts that carry
    * the signed render time the hosted page and the embed script put in the form; 0 turns it off.
    */
-  minSecondsToSubmit: z.int().min(0).max(3600).default(3),
-  captcha: z
+  minSecondsToSubmit: z._default(z.int().check(z.gte(0), z.lte(3600)), 3),
+  captcha: z.optional(z
     .strictObject({
       provider: z.enum(CAPTCHA_PROVIDERS),
-      siteKey: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be the site key the provider gave (letters, digits, - or _)'),
+      siteKey: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be the site key the provider gave (letters, digits, - or _)')),
       /** The key, in the form-captcha secret, of this form's secret key (the secret itself never enters a definition). */
-      secretName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _'),
-    })
-    .optional(),
+      secretName: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _')),
+    })),
 });
 
 const MAX_FIELDS = 30;
@@ -108,21 +105,20 @@ const MAX_FIELDS = 30;
 export const FormDefinition = z
   .strictObject({
     title: LocalizedText(200),
-    intro: LocalizedText(1000).optional(),
-    submitLabel: LocalizedText(100).optional(),
+    intro: z.optional(LocalizedText(1000)),
+    submitLabel: z.optional(LocalizedText(100)),
     /** The language of the page when the visitor's browser asks for neither. */
-    defaultLanguage: z.enum(LANGUAGES).default('en'),
-    fields: z.array(FieldDefinition).min(1).max(MAX_FIELDS),
-    consents: z.array(ConsentDefinition).max(SUBSCRIPTION_TYPES.length).default([]),
-    hidden: z.array(z.enum(HIDDEN_FIELDS)).max(HIDDEN_FIELDS.length).default([]),
+    defaultLanguage: z._default(z.enum(LANGUAGES), 'en'),
+    fields: z.array(FieldDefinition).check(z.minLength(1), z.maxLength(MAX_FIELDS)),
+    consents: z._default(z.array(ConsentDefinition).check(z.maxLength(SUBSCRIPTION_TYPES.length)), []),
+    hidden: z._default(z.array(z.enum(HIDDEN_FIELDS)).check(z.maxLength(HIDDEN_FIELDS.length)), []),
     success: Success,
     /** Sites that may embed the form, and the only origins a success redirect may go to. */
-    allowedOrigins: z.array(Origin).max(20).default([]),
+    allowedOrigins: z._default(z.array(Origin).check(z.maxLength(20)), []),
     /** A posted field the form does not declare: kept as a custom attribute, or ignored. Never refused. */
-    unknownFields: z.enum(['keep', 'ignore']).default('ignore'),
-    spam: Spam.default({ minSecondsToSubmit: 3 }),
-  })
-  .superRefine((form, context) => {
+    unknownFields: z._default(z.enum(['keep', 'ignore']), 'ignore'),
+    spam: z._default(Spam, { minSecondsToSubmit: 3 }),
+  }).check(z.superRefine((form, context) => {
     const issue = (path: PropertyKey[], message: string) => context.addIssue({ code: 'custom', path, message });
     if (!form.fields.some((field) => field.name === 'email')) issue(['fields'], 'must include the email field: it is how a lead is known');
     const seen = new Set<string>();
@@ -144,8 +140,7 @@ export const FormDefinition = z
       const origin = new URL(form.success.url).origin;
       if (!form.allowedOrigins.includes(origin)) issue(['success', 'url'], `must be on one of allowedOrigins (add ${origin} there)`);
     }
-  })
-  .meta({ id: 'FormDefinition' });
+  }), z.meta({ id: 'FormDefinition' }));
 export type FormDefinition = z.output<typeof FormDefinition>;
 export type FormDefinitionInput = z.input<typeof FormDefinition>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { signPayload, verifyPayload, type KeyRing } from '../consent/signed-token';
 
 /**
@@ -10,7 +10,7 @@ import { signPayload, verifyPayload, type KeyRing } from '../consent/signed-toke
  * pushed a definition for its existing form; a bot filling in the rendered form posts the token with
  * the rest. The token never expires: a visitor who leaves the tab open overnight must not lose the lead.
  */
-const RenderClaims = z.strictObject({ formId: z.string(), renderedAt: z.int().min(0) });
+const RenderClaims = z.strictObject({ formId: z.string(), renderedAt: z.int().check(z.gte(0)) });
 
 export function signRenderToken(ring: KeyRing, formId: string, renderedAtMs: number): string {
   return signPayload(ring, 'form-render', { formId, renderedAt: renderedAtMs });

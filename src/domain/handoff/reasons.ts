@@ -1,25 +1,22 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** A reason code: what reports group by and what a request names. */
-export const ReasonCode = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'must be a code of 2-40 lower-case letters, digits or _ starting with a letter');
+export const ReasonCode = z.string().check(z.regex(/^[a-z][a-z0-9_]{1,39}$/, 'must be a code of 2-40 lower-case letters, digits or _ starting with a letter'));
 
 export const Reason = z.strictObject({
   code: ReasonCode,
-  label: z.string().trim().min(1, 'must not be empty').max(100),
+  label: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(100)),
 });
 
 export const reasonList = (name: string) =>
   z
-    .array(Reason)
-    .min(1, `must hold at least one ${name} reason`)
-    .max(50)
-    .superRefine((reasons, context) => {
+    .array(Reason).check(z.minLength(1, `must hold at least one ${name} reason`), z.maxLength(50), z.superRefine((reasons, context) => {
       const seen = new Set<string>();
       reasons.forEach((reason, index) => {
         if (seen.has(reason.code)) context.addIssue({ code: 'custom', path: [index, 'code'], message: `repeats ${reason.code}` });
         seen.add(reason.code);
       });
-    });
+    }));
 
 /**
  * The reason lists sales choose from: data, so a team can replace them (`PUT /v1/admin/settings/sales-reasons`).
@@ -30,18 +27,14 @@ export const SalesReasons = z
     reject: reasonList('reject'),
     won: reasonList('won'),
     lost: z
-      .array(Reason.extend({ never: z.boolean().optional().describe('Losing for this reason disqualifies the lead rather than recycling it.') }))
-      .min(1, 'must hold at least one lost reason')
-      .max(50)
-      .superRefine((reasons, context) => {
+      .array(z.extend(Reason, { never: z.optional(z.boolean()).check(z.describe('Losing for this reason disqualifies the lead rather than recycling it.')) })).check(z.minLength(1, 'must hold at least one lost reason'), z.maxLength(50), z.superRefine((reasons, context) => {
         const seen = new Set<string>();
         reasons.forEach((reason, index) => {
           if (seen.has(reason.code)) context.addIssue({ code: 'custom', path: [index, 'code'], message: `repeats ${reason.code}` });
           seen.add(reason.code);
         });
-      }),
-  })
-  .meta({ id: 'SalesReasons' });
+      })),
+  }).check(z.meta({ id: 'SalesReasons' }));
 export type SalesReasons = z.infer<typeof SalesReasons>;
 export type ReasonKind = keyof SalesReasons;
 

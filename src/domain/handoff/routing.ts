@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { scoringView, type Lead } from '../lead';
 import { matchesPattern, PatternError, validatePattern } from '../pattern';
 import { conditionRoots } from '../scoring/ruleset';
@@ -10,29 +10,29 @@ import { neverMatching, RULE_CONDITION_FIELDS } from '../scoring/validate';
  * Inside a team, reps take leads in turn (round-robin), skipping reps at their capacity.
  */
 
-const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _');
+const Id = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _'));
 
 export const RoutingRep = z.strictObject({
   id: Id,
-  name: z.string().trim().min(1).max(200),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
   email: z.email('must be an email address'),
   /** The most open MQLs the rep holds at once; beyond it, the rep is skipped. */
-  capacity: z.int().min(1).max(100_000),
+  capacity: z.int().check(z.gte(1), z.lte(100_000)),
 });
 export type RoutingRep = z.infer<typeof RoutingRep>;
 
 export const RoutingTeam = z.strictObject({
   id: Id,
-  name: z.string().trim().min(1).max(200),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
   /** Where a team's alerts go when no rep has room. */
   inbox: z.email('must be an email address'),
-  reps: z.array(RoutingRep).max(200),
+  reps: z.array(RoutingRep).check(z.maxLength(200)),
 });
 export type RoutingTeam = z.infer<typeof RoutingTeam>;
 
 export const RoutingRule = z.strictObject({
-  description: z.string().trim().max(200).optional(),
-  when: z.record(z.string(), z.unknown()).describe('A pattern over `{ lead }`: role, industry, teamSize, annualRevenue, budget, country, company, emailDomain, attributes.'),
+  description: z.optional(z.string().check(z.trim(), z.maxLength(200))),
+  when: z.record(z.string(), z.unknown()).check(z.describe('A pattern over `{ lead }`: role, industry, teamSize, annualRevenue, budget, country, company, emailDomain, attributes.')),
   team: Id,
 });
 export type RoutingRule = z.infer<typeof RoutingRule>;
@@ -41,26 +41,23 @@ export type RoutingRule = z.infer<typeof RoutingRule>;
 export const MIN_FOLLOW_UP_MINUTES = 0.05;
 export const MAX_FOLLOW_UP_MINUTES = 30 * 24 * 60;
 const FollowUpMinutes = z
-  .number('must be a number of minutes')
-  .min(MIN_FOLLOW_UP_MINUTES, `must be at least ${MIN_FOLLOW_UP_MINUTES} minutes (3 seconds)`)
-  .max(MAX_FOLLOW_UP_MINUTES, `must be at most ${MAX_FOLLOW_UP_MINUTES} minutes (30 days)`);
+  .number('must be a number of minutes').check(z.gte(MIN_FOLLOW_UP_MINUTES, `must be at least ${MIN_FOLLOW_UP_MINUTES} minutes (3 seconds)`), z.lte(MAX_FOLLOW_UP_MINUTES, `must be at most ${MAX_FOLLOW_UP_MINUTES} minutes (30 days)`));
 
 /**
  * How long a newly assigned rep has to accept an MQL: after `remindAfterMinutes` the rep gets a
  * reminder, after `reassignAfterMinutes` the lead goes to the next rep of the team.
  */
 export const FollowUpTiming = z
-  .strictObject({ remindAfterMinutes: FollowUpMinutes, reassignAfterMinutes: FollowUpMinutes })
-  .refine((timing) => timing.reassignAfterMinutes > timing.remindAfterMinutes, { path: ['reassignAfterMinutes'], message: 'must be later than remindAfterMinutes' });
+  .strictObject({ remindAfterMinutes: FollowUpMinutes, reassignAfterMinutes: FollowUpMinutes }).check(z.refine((timing) => timing.reassignAfterMinutes > timing.remindAfterMinutes, { path: ['reassignAfterMinutes'], message: 'must be later than remindAfterMinutes' }));
 export type FollowUpTiming = z.infer<typeof FollowUpTiming>;
 
 const RoutingFields = z.strictObject({
-  teams: z.array(RoutingTeam).min(1, 'must name at least one team').max(100),
+  teams: z.array(RoutingTeam).check(z.minLength(1, 'must name at least one team'), z.maxLength(100)),
   /** Tried in order; the first that matches picks the team. */
-  rules: z.array(RoutingRule).max(500),
+  rules: z.array(RoutingRule).check(z.maxLength(500)),
   defaultTeam: Id,
   /** Absent: an assigned lead waits for its rep without reminder or reassignment. */
-  followUp: FollowUpTiming.optional(),
+  followUp: z.optional(FollowUpTiming),
 });
 
 /** One problem of a routing configuration, at its path (`rules.2.team`, `teams.0.reps.1.id`). */
@@ -114,9 +111,9 @@ export function routingIssues(config: z.infer<typeof RoutingFields>): RoutingIss
 }
 
 /** A routing configuration as an admin writes it (`PUT /v1/admin/routing`). */
-export const RoutingConfig = RoutingFields.superRefine((config, context) => {
+export const RoutingConfig = RoutingFields.check(z.superRefine((config, context) => {
   for (const issue of routingIssues(config)) context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-}).meta({ id: 'RoutingConfig' });
+}), z.meta({ id: 'RoutingConfig' }));
 export type RoutingConfig = z.infer<typeof RoutingConfig>;
 
 /** The team a qualified lead goes to: the first rule that matches it, else the default team. */

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ringKey, type KeyRing } from '../consent/signed-token';
 import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../events';
 import { addressProblem, ipLiteral, isLocalhostName } from './webhook-target';
@@ -62,19 +62,15 @@ export function webhookUrlProblem(text: string, allowLoopback: boolean): string 
 export const webhookRequest = (allowLoopback: boolean) =>
   z.strictObject({
     url: z
-      .string()
-      .max(2048)
-      .superRefine((url, context) => {
+      .string().check(z.maxLength(2048), z.superRefine((url, context) => {
         const problem = webhookUrlProblem(url, allowLoopback);
         if (problem) context.addIssue({ code: 'custom', message: problem });
-      }),
+      })),
     eventTypes: z
-      .array(z.enum(WEBHOOK_EVENT_TYPES, { error: `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}` }))
-      .min(1, 'must name at least one event type')
-      .refine((types) => new Set(types).size === types.length, 'must not repeat an event type'),
-    description: z.string().trim().max(200).optional(),
+      .array(z.enum(WEBHOOK_EVENT_TYPES, { error: `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}` })).check(z.minLength(1, 'must name at least one event type'), z.refine((types) => new Set(types).size === types.length, 'must not repeat an event type')),
+    description: z.optional(z.string().check(z.trim(), z.maxLength(200))),
   });
-export const WebhookRequest = webhookRequest(false).meta({ id: 'WebhookRequest' });
+export const WebhookRequest = webhookRequest(false).check(z.meta({ id: 'WebhookRequest' }));
 export type WebhookRequest = z.infer<typeof WebhookRequest>;
 
 /** A registered endpoint; its secret is shown in the answer that creates or rotates it, and never stored. */
@@ -122,14 +118,9 @@ export const MAX_ROTATION_OVERLAP_HOURS = 7 * 24;
 /** A rotation request: how many hours the old secret keeps signing beside the new one (0 for none). */
 export const WebhookRotationRequest = z
   .strictObject({
-    overlapHours: z
-      .int('must be a whole number of hours')
-      .min(0, 'must be at least 0')
-      .max(MAX_ROTATION_OVERLAP_HOURS, `must be at most ${MAX_ROTATION_OVERLAP_HOURS} (7 days)`)
-      .default(DEFAULT_ROTATION_OVERLAP_HOURS)
-      .describe('Hours the old secret keeps signing beside the new one; 0 ends it at once.'),
-  })
-  .meta({ id: 'WebhookRotationRequest' });
+    overlapHours: z._default(z
+      .int('must be a whole number of hours').check(z.gte(0, 'must be at least 0'), z.lte(MAX_ROTATION_OVERLAP_HOURS, `must be at most ${MAX_ROTATION_OVERLAP_HOURS} (7 days)`)), DEFAULT_ROTATION_OVERLAP_HOURS).check(z.describe('Hours the old secret keeps signing beside the new one; 0 ends it at once.')),
+  }).check(z.meta({ id: 'WebhookRotationRequest' }));
 
 /**
  * The `webhook-signature` header: `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>">` under

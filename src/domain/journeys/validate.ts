@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { PatternError, validatePattern } from '../pattern';
 import { segmentIssues } from '../segments/segment';
 import { JourneyDefinition, defaultNext, type Step, type StepId } from './definition';
@@ -163,7 +163,7 @@ export function journeyIssues(definition: JourneyDefinition, known: KnownReferen
   return issues;
 }
 
-function zodIssues(error: z.ZodError): JourneyIssue[] {
+function zodIssues(error: z.core.$ZodError): JourneyIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)), message: issue.message }));
 }
 

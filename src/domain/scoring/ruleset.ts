@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { EventPattern } from '../pattern';
 
 export const GRADES = ['A', 'B', 'C', 'D', 'F'] as const;
@@ -10,16 +10,16 @@ export type Grade = (typeof GRADES)[number];
  * The earliest events of a period are the ones that count.
  */
 const Cap = z.object({
-  max: z.number().int().positive(),
-  periodDays: z.number().positive().optional(),
+  max: z.number().check(z.int(), z.positive()),
+  periodDays: z.optional(z.number().check(z.positive())),
 });
 
 /** Names a ruleset in URLs, keys and alert ids: `2026-11-q4`, `starter-1`. */
-export const RulesetVersion = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ., _ or -');
+export const RulesetVersion = z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ., _ or -'));
 
 export const Rule = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be kebab-case, at most 63 characters'),
-  description: z.string().min(1).max(200),
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be kebab-case, at most 63 characters')),
+  description: z.string().check(z.minLength(1), z.maxLength(200)),
   /**
    * `fit` rules look at `{ lead }`. `engagement` rules that name `event` look at `{ event, lead }` and
    * add points per matching event (decayed, capped); the others look at `{ lead, activity }` and hold
@@ -28,15 +28,15 @@ export const Rule = z.object({
   score: z.enum(['fit', 'engagement']),
   /** An EventBridge-style pattern: the one condition language of the product. */
   when: z.record(z.string(), z.unknown()),
-  points: z.number().int().min(-1000).max(1000).refine((points) => points !== 0, 'must not be 0'),
-  cap: Cap.optional(),
+  points: z.number().check(z.int(), z.gte(-1000), z.lte(1000), z.refine((points) => points !== 0, 'must not be 0')),
+  cap: z.optional(Cap),
 });
 export type Rule = z.infer<typeof Rule> & { readonly when: EventPattern };
 
 export const Ruleset = z.object({
   version: RulesetVersion,
   /** Engagement halves every this many days, computed on read and write (no nightly job). */
-  halfLifeDays: z.number().positive(),
+  halfLifeDays: z.number().check(z.positive()),
   /** Minimum fit score for each grade; below D's minimum the grade is F. */
   grades: z.object({ A: z.number(), B: z.number(), C: z.number(), D: z.number() }),
   mql: z.object({
@@ -48,7 +48,7 @@ export const Ruleset = z.object({
      */
     recycleBelowScore: z.number(),
   }),
-  rules: z.array(Rule).min(1),
+  rules: z.array(Rule).check(z.minLength(1)),
 });
 export type Ruleset = z.infer<typeof Ruleset> & { readonly rules: readonly Rule[] };
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { CUSTOMER_FIELDS } from '../care/customer';
 import { PatternError, validatePattern } from '../pattern';
 import { conditionRoots, ruleKind, Ruleset, type RuleKind } from './ruleset';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CUSTOMER_FIELDS, customerFields } from '../care/customer';
 import type { Lifespan } from '../care/lifetime-value';
 import { currentStage, type LifecycleStage } from '../handoff/lifecycle';
@@ -52,46 +52,43 @@ export const MAX_HISTORY_DAYS = 730;
  */
 export const HistoryCondition = z
   .strictObject({
-    event: z.record(z.string(), z.unknown()).describe('A pattern over the event: `type`, `properties`, `occurredAt`.'),
-    withinDays: z.int().min(1).max(MAX_HISTORY_DAYS).optional(),
-    atLeast: z.int().min(1).max(1000).optional(),
-    absent: z.literal(true).optional(),
-  })
-  .refine((condition) => !(condition.absent && condition.atLeast), { message: 'use atLeast or absent, not both', path: ['absent'] });
+    event: z.record(z.string(), z.unknown()).check(z.describe('A pattern over the event: `type`, `properties`, `occurredAt`.')),
+    withinDays: z.optional(z.int().check(z.gte(1), z.lte(MAX_HISTORY_DAYS))),
+    atLeast: z.optional(z.int().check(z.gte(1), z.lte(1000))),
+    absent: z.optional(z.literal(true)),
+  }).check(z.refine((condition) => !(condition.absent && condition.atLeast), { message: 'use atLeast or absent, not both', path: ['absent'] }));
 export type HistoryCondition = z.infer<typeof HistoryCondition>;
 
 const Condition = z.record(z.string(), z.unknown());
 
 /** Who is in a segment: a condition on the lead as it is now, and conditions on its event history. */
 export const SegmentRule = z.strictObject({
-  where: Condition.optional().describe('A pattern over `{ lead, score, activity, purchases, customer }`; absent: every lead.'),
-  history: z.array(HistoryCondition).max(10, 'must hold at most 10 conditions').optional(),
+  where: z.optional(Condition).check(z.describe('A pattern over `{ lead, score, activity, purchases, customer }`; absent: every lead.')),
+  history: z.optional(z.array(HistoryCondition).check(z.maxLength(10, 'must hold at most 10 conditions'))),
 });
 export type SegmentRule = z.infer<typeof SegmentRule>;
 
 /** Refuses a segment whose conditions are malformed or can never match, each problem at its path. */
-const checkConditions = (rule: SegmentRule, context: z.RefinementCtx) => {
+const checkConditions = (rule: SegmentRule, context: z.core.$RefinementCtx) => {
   for (const issue of segmentIssues(rule)) context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
 };
 
-const SegmentFields = SegmentRule.extend({
-  name: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(1000).optional(),
-  tracked: z
-    .boolean()
-    .optional()
-    .describe('Membership is kept per lead as leads change (score, profile, stage, events), with `lead.segment_entered` and `lead.segment_left` on the bus: what journeys enter on.'),
+const SegmentFields = z.extend(SegmentRule, {
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+  description: z.optional(z.string().check(z.trim(), z.maxLength(1000))),
+  tracked: z.optional(z
+    .boolean()).check(z.describe('Membership is kept per lead as leads change (score, profile, stage, events), with `lead.segment_entered` and `lead.segment_left` on the bus: what journeys enter on.')),
 });
 
 /** A saved segment as a marketer defines it. */
-export const SegmentDefinition = SegmentFields.superRefine(checkConditions).meta({ id: 'SegmentDefinition' });
+export const SegmentDefinition = SegmentFields.check(z.superRefine(checkConditions), z.meta({ id: 'SegmentDefinition' }));
 export type SegmentDefinition = z.infer<typeof SegmentDefinition>;
 
 /** A new version of a saved segment; `expectedVersion` guards against overwriting someone else's edit. */
-export const SegmentUpdate = SegmentFields.extend({ expectedVersion: z.int().positive().optional() }).superRefine(checkConditions).meta({ id: 'SegmentUpdate' });
+export const SegmentUpdate = z.extend(SegmentFields, { expectedVersion: z.optional(z.int().check(z.positive())) }).check(z.superRefine(checkConditions), z.meta({ id: 'SegmentUpdate' }));
 
 /** A definition tried before it is saved, optionally among the subscribers of one type only. */
-export const SegmentPreviewRequest = SegmentRule.extend({ subscription: z.enum(SUBSCRIPTION_TYPES).optional() }).superRefine(checkConditions).meta({ id: 'SegmentPreviewRequest' });
+export const SegmentPreviewRequest = z.extend(SegmentRule, { subscription: z.optional(z.enum(SUBSCRIPTION_TYPES)) }).check(z.superRefine(checkConditions), z.meta({ id: 'SegmentPreviewRequest' }));
 
 /** One problem of a segment, at its path (`where.lead.industy`, `history.0.event.type`). */
 export interface SegmentIssue {

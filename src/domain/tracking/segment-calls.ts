@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { checkEmail } from '../email';
 import { MAX_EVENTS_PER_REQUEST } from '../events';
 
@@ -12,47 +12,41 @@ import { MAX_EVENTS_PER_REQUEST } from '../events';
 const MAX_ID_LENGTH = 200;
 /** Printable text on one line: ids end up in keys and logs, where control characters have no place. */
 const identifier = (what: string) =>
-  z.union([z.string(), z.number().int().transform(String)]).pipe(
-    z
-      .string()
-      .min(1, `must be a non-empty ${what}`)
-      .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`)
-      .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters'),
-  );
+  z.pipe(z.union([z.string(), z.pipe(z.number().check(z.int()), z.transform(String))]), z
+      .string().check(z.minLength(1, `must be a non-empty ${what}`), z.maxLength(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`), z.regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')));
 const dateTime = () => z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-22T10:00:00.000Z' });
 const looseObject = z.record(z.string(), z.unknown());
 
 const common = {
   messageId: identifier('message id'),
-  anonymousId: identifier('anonymous id').optional(),
-  userId: identifier('user id').nullish(),
-  timestamp: dateTime().optional(),
-  originalTimestamp: dateTime().optional(),
-  sentAt: dateTime().optional(),
-  context: looseObject.optional(),
+  anonymousId: z.optional(identifier('anonymous id')),
+  userId: z.nullish(identifier('user id')),
+  timestamp: z.optional(dateTime()),
+  originalTimestamp: z.optional(dateTime()),
+  sentAt: z.optional(dateTime()),
+  context: z.optional(looseObject),
   /** leadflow.js sends the write key in the body (sendBeacon cannot set headers); analytics.js in both. */
-  writeKey: z.string().max(100).optional(),
+  writeKey: z.optional(z.string().check(z.maxLength(100))),
 };
 
 export const CALL_TYPES = ['track', 'page', 'screen', 'identify', 'group', 'alias'] as const;
 export type CallType = (typeof CALL_TYPES)[number];
 
-const Track = z.object({ ...common, type: z.literal('track'), event: z.string().min(1, 'must name the event').max(200), properties: looseObject.optional() });
-const Page = z.object({ ...common, type: z.literal('page'), name: z.string().max(300).nullish(), category: z.string().max(300).nullish(), properties: looseObject.optional() });
-const Screen = z.object({ ...common, type: z.literal('screen'), name: z.string().max(300).nullish(), properties: looseObject.optional() });
-const Identify = z.object({ ...common, type: z.literal('identify'), traits: looseObject.optional() });
-const Group = z.object({ ...common, type: z.literal('group'), groupId: identifier('group id'), traits: looseObject.optional() });
+const Track = z.object({ ...common, type: z.literal('track'), event: z.string().check(z.minLength(1, 'must name the event'), z.maxLength(200)), properties: z.optional(looseObject) });
+const Page = z.object({ ...common, type: z.literal('page'), name: z.nullish(z.string().check(z.maxLength(300))), category: z.nullish(z.string().check(z.maxLength(300))), properties: z.optional(looseObject) });
+const Screen = z.object({ ...common, type: z.literal('screen'), name: z.nullish(z.string().check(z.maxLength(300))), properties: z.optional(looseObject) });
+const Identify = z.object({ ...common, type: z.literal('identify'), traits: z.optional(looseObject) });
+const Group = z.object({ ...common, type: z.literal('group'), groupId: identifier('group id'), traits: z.optional(looseObject) });
 const Alias = z.object({ ...common, type: z.literal('alias'), previousId: identifier('previous id') });
 
 export const SegmentCall = z
-  .discriminatedUnion('type', [Track, Page, Screen, Identify, Group, Alias], { error: `must be one of ${CALL_TYPES.join(', ')}` })
-  .superRefine((call, context) => {
+  .discriminatedUnion('type', [Track, Page, Screen, Identify, Group, Alias], { error: `must be one of ${CALL_TYPES.join(', ')}` }).check(z.superRefine((call, context) => {
     // Segment's rule: every call names whom it is about. An alias names the new id in userId.
     const needsUser = call.type === 'alias';
     if (needsUser ? !call.userId : !call.anonymousId && !call.userId) {
       context.addIssue({ code: 'custom', path: [needsUser ? 'userId' : 'anonymousId'], message: needsUser ? 'is required for an alias' : 'give an anonymousId or a userId' });
     }
-  });
+  }));
 export type SegmentCall = z.output<typeof SegmentCall>;
 
 /**
@@ -62,10 +56,10 @@ export type SegmentCall = z.output<typeof SegmentCall>;
 export const MAX_CALLS_PER_BATCH = MAX_EVENTS_PER_REQUEST;
 
 export const SegmentBatch = z.object({
-  batch: z.array(SegmentCall).min(1, 'must hold at least one call').max(MAX_CALLS_PER_BATCH, `must hold at most ${MAX_CALLS_PER_BATCH} calls`),
-  sentAt: dateTime().optional(),
-  writeKey: z.string().max(100).optional(),
-  context: looseObject.optional(),
+  batch: z.array(SegmentCall).check(z.minLength(1, 'must hold at least one call'), z.maxLength(MAX_CALLS_PER_BATCH, `must hold at most ${MAX_CALLS_PER_BATCH} calls`)),
+  sentAt: z.optional(dateTime()),
+  writeKey: z.optional(z.string().check(z.maxLength(100))),
+  context: z.optional(looseObject),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Origin } from '../origin';
 
 /**
@@ -38,13 +38,13 @@ export const newWriteKey = (): string => `wk_${randomBytes(24).toString('base64u
 
 
 export const SourceRequest = z.strictObject({
-  name: z.string().trim().min(1, 'must not be empty').max(200).regex(/^[^\p{Cc}]+$/u, 'must not contain control characters'),
-  origins: z.array(Origin).min(1, 'must list at least one origin').max(50),
+  name: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200), z.regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')),
+  origins: z.array(Origin).check(z.minLength(1, 'must list at least one origin'), z.maxLength(50)),
 });
 export type SourceRequest = z.infer<typeof SourceRequest>;
 
 export const RotationRequest = z.strictObject({
-  graceHours: z.number().int().min(0).max(MAX_ROTATION_GRACE_HOURS).default(DEFAULT_ROTATION_GRACE_HOURS),
+  graceHours: z._default(z.number().check(z.int(), z.gte(0), z.lte(MAX_ROTATION_GRACE_HOURS)), DEFAULT_ROTATION_GRACE_HOURS),
 });
 
 /** Whether a browser page of `origin` may send with the source's keys. Calls without an origin (servers) may. */
