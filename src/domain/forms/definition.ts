@@ -15,7 +15,7 @@ export const FormId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be
 
 /** Text shown to visitors, in each language the pages speak. */
 const LocalizedText = (max: number) =>
-  z.strictObject(Object.fromEntries(LANGUAGES.map((lang) => [lang, z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max))])) as Record<Language, z.ZodMiniString>);
+  z.strictObject(Object.fromEntries(LANGUAGES.map((lang) => [lang, z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max))])) as Record<Language, z.ZodMiniString<string>>);
 export type LocalizedText = Readonly<Record<Language, string>>;
 
 /** The lead's own fields a form may ask for; anything else is a custom attribute, `attributes.<name>`. */
