@@ -50,6 +50,8 @@ export const ITEM_KINDS = [
   'WRITEKEY#',
   'JOURNEY#',
   'CARE',
+  /** The development sign-in's users as the users admin changed them (local mode; Cognito holds them in AWS). */
+  'USERS',
 ] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 

@@ -1,3 +1,4 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -23,5 +24,6 @@ export const eventBridgeClient = () => new EventBridgeClient({});
 export const sesClient = () => new SESv2Client({});
 export const secretsManagerClient = () => new SecretsManagerClient({});
 export const schedulerClient = () => new SchedulerClient({});
+export const cognitoClient = () => new CognitoIdentityProviderClient({});
 /** Talks to the regional endpoint (or the local stand-in) rather than the host inside a queue URL. */
 export const sqsClient = () => new SQSClient({ useQueueUrlAsEndpoint: false });
