@@ -38,7 +38,7 @@ export const listUsers = defineRoute({
   summary: 'List the console users with their role and status',
   description: "The Cognito user pool's users in AWS, the development sign-in's users locally.",
   request: {},
-  responses: { 200: { description: '`{ users }`, by user name.', schema: z.object({ users: z.array(ConsoleUser) }).meta({ id: 'ConsoleUserList' }) } },
+  responses: { 200: { description: "`{ users }`: by user name in AWS; locally the seeded users, the routing's reps, then those invited.", schema: z.object({ users: z.array(ConsoleUser) }).meta({ id: 'ConsoleUserList' }) } },
 });
 
 export const inviteUser = defineRoute({

@@ -36,10 +36,11 @@ export function UsersSettings() {
   return (
     <section aria-labelledby="users-title">
       <h2 id="users-title">{text('users.title')}</h2>
-      {users.isPending ? (
+      {/* Who is signed in decides which row has no controls: the table waits for both. */}
+      {users.isPending || me.isPending ? (
         <Loading />
-      ) : users.isError ? (
-        <ErrorNotice error={users.error} />
+      ) : users.isError || me.isError ? (
+        <ErrorNotice error={users.error ?? me.error} />
       ) : (
         <table>
           <thead>
@@ -53,7 +54,7 @@ export function UsersSettings() {
           </thead>
           <tbody>
             {users.data.users.map((user) => {
-              const self = me.data?.user === user.user;
+              const self = me.data.user === user.user;
               return (
                 <tr key={user.user}>
                   <td>{user.user}</td>
