@@ -16,6 +16,7 @@ import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '..
 import { archiveJourney, createJourney, enrolInJourney, getJourneyReport, moveJourneyEnrolments, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
 import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
+import { disableUser, enableUser, inviteUser, listUsers, setUserRole } from '../functions/manage-users/routes';
 import { recordPurchases } from '../functions/record-purchases/routes';
 import { giveFeedback } from '../functions/sales-feedback/routes';
 import {
@@ -98,6 +99,11 @@ export interface AdminApi {
   listWebhooks(cursor?: string): Promise<AdminResponse>;
   rotateWebhookSecret(webhookId: string, rotation: { overlapHours?: number }): Promise<AdminResponse>;
   removeWebhook(webhookId: string): Promise<AdminResponse>;
+
+  listUsers(): Promise<AdminResponse>;
+  inviteUser(user: { user: string; name: string; email: string; role: string }): Promise<AdminResponse>;
+  setUserRole(user: string, role: string): Promise<AdminResponse>;
+  setUserEnabled(user: string, enabled: boolean): Promise<AdminResponse>;
 
   addChatSource(source: { id: string; kind: string; secret?: string; mapping?: Record<string, string>; description?: string }): Promise<AdminResponse>;
   /** One page; `cursor` is the previous page's `nextCursor`. */
@@ -220,6 +226,11 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     listWebhooks: (cursor) => outcome(client.send(listWebhooks, { query: { cursor } })),
     rotateWebhookSecret: (webhookId, rotation) => outcome(client.send(rotateWebhookSecret, { params: { webhookId }, body: rotation })),
     removeWebhook: (webhookId) => outcome(client.send(deleteWebhook, { params: { webhookId } })),
+
+    listUsers: () => outcome(client.send(listUsers, {})),
+    inviteUser: (user) => outcome(client.send(inviteUser, { body: asSent(inviteUser, 'body', user) })),
+    setUserRole: (user, role) => outcome(client.send(setUserRole, { params: { user }, body: asSent(setUserRole, 'body', { role }) })),
+    setUserEnabled: (user, enabled) => outcome(client.send(enabled ? enableUser : disableUser, { params: { user } })),
 
     addChatSource: (source) => outcome(client.send(createChatSource, { body: asSent(createChatSource, 'body', source) })),
     listChatSources: (cursor) => outcome(client.send(listChatSources, { query: { cursor } })),

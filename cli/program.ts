@@ -19,6 +19,7 @@ import { registerSegments } from './commands/segments';
 import { registerSettings } from './commands/settings';
 import { registerSources } from './commands/sources';
 import { registerTemplates } from './commands/templates';
+import { registerUsers } from './commands/users';
 import { registerWebhooks } from './commands/webhooks';
 import { registerChatSources } from './commands/chat-sources';
 
@@ -34,7 +35,7 @@ Auth: locally the token in .leadflow/dev-token (or $LEADFLOW_DEV_TOKEN); in AWS,
  */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('leadflow')
-    .description('leadflow from the terminal: rulesets, campaigns, journeys, templates, forms, segments, purchases, routing, customer care, tracking sources, webhooks, chat sources, leads, reports, settings, dead-letter queues and data migrations')
+    .description('leadflow from the terminal: rulesets, campaigns, journeys, templates, forms, segments, purchases, routing, customer care, tracking sources, webhooks, console users, chat sources, leads, reports, settings, dead-letter queues and data migrations')
     .option('--api <url>', `the leadflow API (default: $LEADFLOW_API_URL, else ${DEFAULT_API_URL})`)
     // Commands are listed by their usage line: `dlq show`, whose argument is optional to commander only
     // so that the command can list the DLQs to choose from when it is missing, shows it as required.
@@ -57,7 +58,7 @@ export function buildProgram(io: CliIo): Command {
       return adminApiOverClient(apiClient({ baseUrl: apiUrl(), authorise, ...(io.fetch ? { fetch: io.fetch } : {}) }));
     },
   };
-  for (const register of [registerRules, registerCampaigns, registerJourneys, registerTemplates, registerForms, registerSegments, registerPurchases, registerRouting, registerCare, registerSources, registerWebhooks, registerChatSources, registerLeads, registerReports, registerSettings, registerDlq, registerMigrate]) {
+  for (const register of [registerRules, registerCampaigns, registerJourneys, registerTemplates, registerForms, registerSegments, registerPurchases, registerRouting, registerCare, registerSources, registerWebhooks, registerUsers, registerChatSources, registerLeads, registerReports, registerSettings, registerDlq, registerMigrate]) {
     register(program, context);
   }
   return program;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Aws, CfnOutput, DockerImage, Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, DockerImage, Duration, RemovalPolicy, SecretValue, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -17,15 +17,29 @@ import {
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { AccountRecovery, CfnUserPoolGroup, Mfa, OAuthScope, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { isHttpFunction, type Manifest } from '../manifest/types';
 import { ROLES } from '../src/domain/roles';
 import { constructIdOf } from './construct-ids';
 import { PROJECT_ROOT } from './function-bundling';
+
+/** The Cognito actions of the users admin (src/adapters/cognito-users.ts), granted on the console's pool alone. */
+export const USER_ADMIN_ACTIONS = [
+  'ListUsers',
+  'ListUsersInGroup',
+  'AdminListGroupsForUser',
+  'AdminCreateUser',
+  'AdminAddUserToGroup',
+  'AdminRemoveUserFromGroup',
+  'AdminDisableUser',
+  'AdminEnableUser',
+] as const;
 
 /** The console's source (Vite + React); `cdk deploy` builds it into the bucket. */
 export const CONSOLE_SOURCE_DIR = join(PROJECT_ROOT, 'web', 'console');
@@ -38,6 +52,8 @@ export interface LeadflowConsoleStackProps extends StackProps {
   readonly manifest: Manifest;
   /** The main stack's functions by manifest name: the console API integrates its admin functions. */
   readonly functions: ReadonlyMap<string, IFunction>;
+  /** The secret the main stack's `users:manage` functions read the user pool's id from (LeadflowStack.userPoolSecretName). */
+  readonly userPoolSecretName: string;
   readonly alarmAction: IAlarmAction;
   /**
    * The prefix of the Cognito sign-in domain (`<prefix>.auth.<region>.amazoncognito.com`), unique in
@@ -224,6 +240,7 @@ export class LeadflowConsoleStack extends Stack {
 
     new CfnOutput(this, 'ConsoleUrl', { value: this.url, description: 'The leadflow console' });
     new CfnOutput(this, 'ConsoleApiUrl', { value: this.api.apiEndpoint, description: 'The admin API for console users (Cognito tokens)' });
+    this.grantUserManagement(props);
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Invite people here and add each to the admin, marketer or sales group' });
   }
 
@@ -250,6 +267,36 @@ export class LeadflowConsoleStack extends Stack {
       reason: "CDK's grant to read the build from the deployment's asset bucket.",
     });
     policy.acknowledge({ id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'CloudFront CreateInvalidation and GetInvalidation, which CDK grants without a resource ARN.' });
+  }
+
+  /**
+   * The users admin (functions with `users:manage`, in the main stack) manages this pool: the pool's id
+   * goes in a secret of the name the main stack gave them, and their roles get exactly the Cognito
+   * actions they call, on this pool alone. Both are made here, on the roles imported by ARN, so the
+   * main stack never names the console's.
+   */
+  private grantUserManagement(props: LeadflowConsoleStackProps): void {
+    const specs = props.manifest.functions.filter((spec) => spec.access.includes('users:manage'));
+    if (!specs.length) return;
+    const poolSecret = new Secret(this, 'UserPoolSecret', {
+      secretName: props.userPoolSecretName,
+      description: 'The console user pool the users admin manages (not secret: a secret because the main stack can read it by a name agreed in advance)',
+      secretStringValue: SecretValue.unsafePlainText(this.toJsonString({ userPoolId: this.userPool.userPoolId })),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(poolSecret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: "It holds the user pool's id, which is not secret and changes only with the pool: there is nothing to rotate." });
+    for (const spec of specs) {
+      const role = props.functions.get(spec.name)?.role;
+      if (!role) throw new Error(`${spec.name}: the users admin needs the main stack's function and its role`);
+      const imported = Role.fromRoleArn(this, `${constructIdOf(spec.name)}Role`, role.roleArn, { mutable: true });
+      poolSecret.grantRead(imported);
+      imported.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: USER_ADMIN_ACTIONS.map((action) => `cognito-idp:${action}`),
+          resources: [this.userPool.userPoolArn],
+        }),
+      );
+    }
   }
 
   /** What the app reads from config.json beside its index.html. */

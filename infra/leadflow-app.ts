@@ -55,6 +55,7 @@ export function buildApp(app = new App(), target: DeployTarget = { account: proc
   const consoleStack = new LeadflowConsoleStack(app, 'LeadflowConsole', {
     manifest,
     functions: stack.functions,
+    userPoolSecretName: stack.userPoolSecretName,
     alarmAction: stack.alarmAction,
     ...(app.node.tryGetContext('consoleDomainPrefix') ? { domainPrefix: String(app.node.tryGetContext('consoleDomainPrefix')) } : {}),
     description: 'leadflow console: users (Cognito), the console API, the web app on S3 and CloudFront',

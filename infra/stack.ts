@@ -21,7 +21,7 @@ export interface LeadflowStackProps extends StackProps {
   readonly manifest: Manifest;
   readonly settings: Omit<
     DeploymentSettings,
-    'tableName' | 'busName' | 'configurationSetName' | 'signingKeysSecret' | 'privacySaltSecret' | 'formCaptchaSecret' | 'publicBaseUrl' | 'scheduleGroupName' | 'schedulerRoleArn' | 'busArn' | 'scheduleDlqArn'
+    'tableName' | 'busName' | 'configurationSetName' | 'userPoolSecret' | 'signingKeysSecret' | 'privacySaltSecret' | 'formCaptchaSecret' | 'publicBaseUrl' | 'scheduleGroupName' | 'schedulerRoleArn' | 'busArn' | 'scheduleDlqArn'
   > & {
     /** A custom domain for links in email; the API's own URL when absent. */
     readonly publicBaseUrl?: string;
@@ -54,6 +54,12 @@ export class LeadflowStack extends Stack {
   /** Every function by manifest name, for the console stack's API. */
   readonly functions = new Map<string, IFunction>();
   readonly alarmAction: IAlarmAction;
+  /**
+   * The secret in which the console stack names its user pool for the functions with `users:manage`:
+   * a name agreed in advance, because an environment variable naming the pool would make this stack
+   * depend on the console's, which depends on this one.
+   */
+  readonly userPoolSecretName: string;
   /** The nested stack of the HTTP routes, their integrations and invoke permissions. */
   readonly routes: NestedStack;
 
@@ -76,8 +82,10 @@ export class LeadflowStack extends Stack {
     const edge = props.edge ? new PublicEdge(this, 'Edge', { ...props.edge, api }) : undefined;
     const consumers = new EventConsumers(this, { bus, alarmAction, queuePrefix });
 
+    this.userPoolSecretName = `${this.stackName}-console-user-pool`;
     const settings: DeploymentSettings = {
       ...props.settings,
+      userPoolSecret: this.userPoolSecretName,
       signingKeysSecret: secrets.signingKeys.secretArn,
       privacySaltSecret: secrets.privacySalt.secretArn,
       formCaptchaSecret: secrets.formCaptcha.secretArn,

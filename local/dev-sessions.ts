@@ -1,12 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
-import type { RoutingConfig } from '../src/domain/handoff/routing';
 import { ROLES, type Role } from '../src/domain/roles';
+import { type DirectoryUser, SEEDED_USERS as SEEDED_DIRECTORY_USERS } from '../src/domain/users';
 
 /**
- * Development sign-in for the console on the local stack (never deployed): pick a seeded user, get a
- * token for their role. The users are an admin, a marketer, and one sales user per rep of the stored
- * routing, named by the rep's id, so a rep signed in sees the leads routing gave them. Tokens are
+ * Development sign-in for the console on the local stack (never deployed): pick a user, get a token
+ * for their role. The users are an admin, a marketer, one sales user per rep of the stored routing,
+ * named by the rep's id, so a rep signed in sees the leads routing gave them, and whoever the users
+ * admin invited (src/adapters/development-users.ts). Tokens are
  * signed with a key derived from the development token, so they keep working across restarts as long
  * as it does, and expire after a working day.
  */
@@ -25,16 +26,15 @@ export interface DevSession extends DevUser {
 export const DEV_SESSION_HOURS = 12;
 const TOKEN_PREFIX = 'dev1';
 
-export const SEEDED_USERS: readonly DevUser[] = [
-  { user: 'admin', name: 'Ada Admin', role: 'admin' },
-  { user: 'marketer', name: 'Mia Marketer', role: 'marketer' },
-];
+/**
+ * The users one may sign in as: those of the development directory (the seeded admin and marketer,
+ * the routing's reps as sales, as the users admin changed them, and those it created) that are
+ * enabled and have a role.
+ */
+export const developmentUsers = (directory: readonly DirectoryUser[]): DevUser[] =>
+  directory.flatMap((entry) => (entry.enabled && entry.role ? [{ user: entry.user, name: entry.name, role: entry.role }] : []));
 
-/** The users one may sign in as: the seeded admin and marketer, and the routing's reps as sales. */
-export function developmentUsers(routing: RoutingConfig | undefined): DevUser[] {
-  const reps = (routing?.teams ?? []).flatMap((team) => team.reps.map((rep): DevUser => ({ user: rep.id, name: rep.name, role: 'sales' })));
-  return [...SEEDED_USERS, ...reps];
-}
+export const SEEDED_USERS: readonly DevUser[] = developmentUsers(SEEDED_DIRECTORY_USERS);
 
 const Payload = z.strictObject({ user: z.string().min(1), name: z.string().min(1), role: z.enum(ROLES), expiresAt: z.number() });
 

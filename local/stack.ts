@@ -18,6 +18,7 @@ import { noJournal, openQueueJournal, type QueueJournal } from './queue-journal'
 import { startSecrets } from './secrets';
 import type { KeyRing } from '../src/domain/consent/signed-token';
 import { startHttpApi } from './http-api';
+import { DevelopmentUserDirectory } from '../src/adapters/development-users';
 import { developmentUsers } from './dev-sessions';
 import { RoutingStore } from '../src/adapters/routing-store';
 import { localFunctionEnvironment } from './function-environment';
@@ -398,10 +399,11 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       const schedule = startSchedule({ fn, handler: functions.handlerOf<ScheduledEvent, unknown>(fn), log });
       stoppers.push(() => schedule.stop());
     }
-    // Development sign-in offers the routing's reps as sales users: read it as manage-routing does.
+    // Development sign-in offers the users of the users admin's local directory (the routing's reps among them), read as manage-users does.
     const routingClient = DynamoDBDocumentClient.from(new DynamoDBClient({}));
     stoppers.push(() => routingClient.destroy());
     const routing = new RoutingStore(routingClient, settings.tableName);
+    const directory = new DevelopmentUserDirectory(routingClient, settings.tableName, async () => (await routing.get())?.config);
     const routes = manifest.functions.filter(isHttpFunction).map((fn) => ({ fn, handler: functions.handlerOf<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(fn) }));
     const api = await startHttpApi({
       port: apiPort ?? 0,
@@ -409,7 +411,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       settings: { ...manifest.http, perClient: options.perClientLimit ?? manifest.http.perClient },
       allowedOrigins: settings.allowedOrigins,
       devToken,
-      developmentUsers: async () => developmentUsers((await routing.get())?.config),
+      developmentUsers: async () => developmentUsers(await directory.list()),
       log,
     });
     stoppers.push(() => api.stop());

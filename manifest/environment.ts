@@ -37,6 +37,11 @@ export interface DeploymentSettings {
    * requests without it (callers of the execute-api URL, which skips AWS WAF).
    */
   readonly edgeOriginSecret?: string;
+  /**
+   * AWS only: name of the secret in which the console stack writes `{ "userPoolId": ... }`, the pool
+   * the users admin manages. Absent locally, where the development sign-in's users stand in.
+   */
+  readonly userPoolSecret?: string;
   /** Local mode only: webhook endpoints may also be plain http on 127.0.0.1 (a receiver on this machine). */
   readonly loopbackWebhooks?: boolean;
 }
@@ -72,6 +77,7 @@ export function environmentFor(
     env.EVENT_BUS_ARN = settings.busArn;
     env.SCHEDULE_DLQ_ARN = settings.scheduleDlqArn;
   }
+  if (fn.access.includes('users:manage') && settings.userPoolSecret) env.USER_POOL_SECRET = settings.userPoolSecret;
   if (settings.loopbackWebhooks && fn.table?.read?.includes('WEBHOOK#')) env.WEBHOOKS_ALLOW_LOOPBACK = 'true';
   if (settings.edgeOriginSecret && fn.trigger.kind === 'http' && fn.trigger.audience === 'public') env.EDGE_ORIGIN_SECRET = settings.edgeOriginSecret;
   if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(fn.maxBodyBytes ?? manifest.http.maxBodyBytes);

@@ -27,6 +27,7 @@ import { recordPurchasesRoutes } from '../functions/record-purchases/routes';
 import { salesFeedbackRoutes } from '../functions/sales-feedback/routes';
 import { serveSnippetRoutes } from '../functions/serve-snippet/routes';
 import { whoAmIRoutes } from '../functions/who-am-i/routes';
+import { manageUsersRoutes } from '../functions/manage-users/routes';
 
 /**
  * Every function of leadflow, its trigger and what it may touch. The CDK stack and the local runtime
@@ -352,6 +353,17 @@ export const manifest: Manifest = {
       timeoutSeconds: 5,
       memoryMb: 256,
       access: [],
+    },
+    {
+      name: 'manage-users',
+      description: "The console's users and roles, admins only: list with role and status, invite with a role, change a role, disable and enable.",
+      entry: 'functions/manage-users/handler.ts',
+      trigger: { kind: 'http', routes: manageUsersRoutes, audience: 'admin' },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: ['users:manage'],
+      // Local mode's users (USERS), with the routing's reps among them (ROUTING); Cognito holds them in AWS.
+      table: { read: ['USERS', 'ROUTING'], write: ['USERS'] },
     },
     {
       name: 'record-purchases',

@@ -52,6 +52,8 @@ export const ITEM_KINDS = [
   'JDUE#',
   'CARE',
   'REQUESTER#',
+  /** The development sign-in's users as the users admin changed them (local mode; Cognito holds them in AWS). */
+  'USERS',
 ] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 

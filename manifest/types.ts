@@ -23,7 +23,13 @@ export type Access =
   /** Writes absolute links to the public API into email (needs the API's public URL). */
   | 'links:public'
   /** Creates, moves and deletes one-time EventBridge Scheduler schedules in the stack's group that put events on the bus. */
-  | 'scheduler:manage';
+  | 'scheduler:manage'
+  /**
+   * Lists, invites, moves between role groups, disables and enables the console's users in the
+   * Cognito user pool. The pool is the console stack's, which grants these actions on it alone and
+   * names it in a secret; locally the development sign-in's users in the table stand in.
+   */
+  | 'users:manage';
 
 /**
  * What a function may do in the single table, by item kind (partition-key prefix, see table.ts). Each

@@ -1,3 +1,4 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -33,5 +34,6 @@ export const eventBridgeClient = () => withoutSdkLogEntries(new EventBridgeClien
 export const sesClient = () => withoutSdkLogEntries(new SESv2Client({}));
 export const secretsManagerClient = () => withoutSdkLogEntries(new SecretsManagerClient({}));
 export const schedulerClient = () => withoutSdkLogEntries(new SchedulerClient({}));
+export const cognitoClient = () => withoutSdkLogEntries(new CognitoIdentityProviderClient({}));
 /** Talks to the regional endpoint (or the local stand-in) rather than the host inside a queue URL. */
 export const sqsClient = () => withoutSdkLogEntries(new SQSClient({ useQueueUrlAsEndpoint: false }));

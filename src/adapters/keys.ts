@@ -66,6 +66,7 @@
  * | churned lifespans | CARE               | LIFESPANS                        |                                     |
  * | help-desk intake  | CARE               | HELPDESK                         |                                     |
  * | help-desk requester | REQUESTER#<kind>#<requester id> | REQUESTER             |                                     |
+ * | console user (local mode) | USERS      | USER#<user name>                 |                                     |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -174,6 +175,8 @@ export const keys = {
   teamInbox: (teamId: string, at: string, leadId: string) => ({ gsi1pk: `TEAMINBOX#${teamId}`, gsi1sk: `${at}#${leadId}` }),
   teamInboxPartition: (teamId: string) => `TEAMINBOX#${teamId}`,
   routingConfig: () => ({ pk: 'ROUTING', sk: 'CONFIG' }),
+  /** A console user of the development sign-in, in one partition: few people, listed by one query. */
+  developmentUser: (user: string) => ({ pk: 'USERS', sk: `USER#${user}` }),
   /** How many leads a team has handed out: the round-robin position, moved with a conditional write. */
   teamRoundRobin: (teamId: string) => ({ pk: `ROUTING#TEAM#${teamId}`, sk: 'ROUND_ROBIN' }),
   repLoad: (repId: string) => ({ pk: `ROUTING#REP#${repId}`, sk: 'LOAD' }),

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { USER_ADMIN_ACTIONS } from '../../infra/console';
 import { buildApp } from '../../infra/leadflow-app';
 import { manifest } from '../../manifest/manifest';
 import { isHttpFunction, routeKey } from '../../manifest/types';
@@ -44,6 +45,26 @@ describe('LeadflowConsole stack', () => {
         DeletionProtection: 'ACTIVE',
       }),
     });
+  });
+
+  it("lets the users admin call exactly its Cognito actions on this pool alone, and name the pool from a secret of the main stack's choosing", () => {
+    const pool = idOf('AWS::Cognito::UserPool');
+    const secret = idOf('AWS::SecretsManager::Secret');
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: built.stack.userPoolSecretName, SecretString: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([{ Ref: pool }])]) }) });
+    const statements = ofType('AWS::IAM::Policy').flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const cognito = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('cognito-idp:')));
+    expect(cognito).toHaveLength(1);
+    expect([cognito[0]?.Action].flat().sort()).toEqual(USER_ADMIN_ACTIONS.map((action) => `cognito-idp:${action}`).sort());
+    expect(cognito[0]?.Resource).toEqual({ 'Fn::GetAtt': [pool, 'Arn'] });
+    expect(statements.filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue')).map((statement) => statement.Resource)).toEqual([{ Ref: secret }]);
+    // The main stack names the secret but never the pool: its function reads the id at run time.
+    const managers = manifest.functions.filter((fn) => fn.access.includes('users:manage')).map((fn) => fn.name);
+    expect(managers).toEqual(['manage-users']);
+    const variables = Object.values(mainResources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+      .map((resource) => (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables)
+      .filter((env) => env.USER_POOL_SECRET !== undefined);
+    expect(variables).toEqual([expect.objectContaining({ USER_POOL_SECRET: built.stack.userPoolSecretName, LEADFLOW_FUNCTION: 'manage-users' })]);
   });
 
   it('has a group per role, the one that may do the most first', () => {

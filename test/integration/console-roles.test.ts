@@ -40,4 +40,22 @@ describe('console sign-in on the local stack', () => {
     expect((await call('GET', '/v1/admin/webhooks', await signIn('admin'))).status).toBe(200);
     expect((await call('GET', '/v1/admin/webhooks', stack.devToken)).status).toBe(200);
   });
+
+  it('lets an admin invite a user who can then sign in, follow the role the admin gives them, and no longer sign in once disabled', async () => {
+    const admin = await signIn('admin');
+    const user = `invited-${Date.now().toString(36)}`;
+    expect(await call('POST', '/v1/admin/users', admin, { user, name: 'Ivy Invited', email: `${user}@example.com`, role: 'marketer' })).toEqual({
+      status: 201,
+      body: { user, name: 'Ivy Invited', email: `${user}@example.com`, role: 'marketer', enabled: true, status: 'DEVELOPMENT' },
+    });
+    expect((await call('GET', '/v1/admin/me', await signIn(user))).body).toEqual({ user, name: 'Ivy Invited', role: 'marketer' });
+    expect((await call('PUT', `/v1/admin/users/${user}/role`, admin, { role: 'sales' })).status).toBe(200);
+    expect((await call('GET', '/v1/admin/me', await signIn(user))).body).toMatchObject({ user, role: 'sales' });
+    expect((await call('GET', '/v1/admin/users', admin)).body.users).toContainEqual(expect.objectContaining({ user, role: 'sales', enabled: true }));
+    expect((await call('POST', `/v1/admin/users/${user}/disable`, admin)).status).toBe(200);
+    expect((await call('POST', '/v1/dev/sessions', undefined, { user })).status).toBe(400);
+    // The admin cannot lock themselves out; the seeded admin is unchanged.
+    expect((await call('POST', '/v1/admin/users/admin/disable', admin)).status).toBe(409);
+    expect((await call('GET', '/v1/admin/me', await signIn('admin'))).body).toMatchObject({ role: 'admin' });
+  });
 });

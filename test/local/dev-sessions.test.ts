@@ -7,6 +7,7 @@ import { startHttpApi } from '../../local/http-api';
 import { lambdaContext } from '../../local/lambda';
 import { freePort } from '../../local/services';
 import { manifest } from '../../manifest/manifest';
+import { developmentDirectory } from '../../src/domain/users';
 import { isHttpFunction, type HttpFunctionSpec } from '../../manifest/types';
 
 const DEV_TOKEN = 'test-dev-token';
@@ -41,8 +42,21 @@ describe('development session tokens', () => {
   });
 
   it("offers the seeded admin and marketer, and each rep of the routing as a sales user named by the rep's id", () => {
-    expect(developmentUsers(undefined).map((user) => user.role)).toEqual(['admin', 'marketer']);
-    expect(developmentUsers(routing as never).at(-1)).toEqual({ user: 'rep-ana', name: 'Ana Putri', role: 'sales' });
+    expect(developmentUsers(developmentDirectory(undefined, [])).map((user) => user.role)).toEqual(['admin', 'marketer']);
+    expect(developmentUsers(developmentDirectory(routing, [])).at(-1)).toEqual({ user: 'rep-ana', name: 'Ana Putri', role: 'sales' });
+  });
+
+  it('offers a user the users admin invited, follows a role it changed, and no longer offers one it disabled', () => {
+    const directory = developmentDirectory(routing, [
+      { user: 'sam', name: 'Sam Sales', email: 'sam@example.com', role: 'sales', enabled: true, status: 'DEVELOPMENT' },
+      { user: 'marketer', name: 'Mia Marketer', role: 'admin', enabled: true, status: 'DEVELOPMENT' },
+      { user: 'rep-ana', name: 'Ana Putri', role: 'sales', enabled: false, status: 'DEVELOPMENT' },
+    ]);
+    expect(developmentUsers(directory)).toEqual([
+      { user: 'admin', name: 'Ada Admin', role: 'admin' },
+      { user: 'marketer', name: 'Mia Marketer', role: 'admin' },
+      { user: 'sam', name: 'Sam Sales', role: 'sales' },
+    ]);
   });
 });
 
@@ -68,7 +82,7 @@ describe('the local API with development sign-in', () => {
       settings: manifest.http,
       allowedOrigins: ['https://www.example.com'],
       devToken: DEV_TOKEN,
-      developmentUsers: async () => developmentUsers(routing as never),
+      developmentUsers: async () => developmentUsers(developmentDirectory(routing, [])),
       log: () => {},
     });
   });

@@ -10,13 +10,15 @@ import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
 import { RoutingSettings, SendPolicySettings } from './routing-settings';
+import { UsersSettings } from './users-settings';
 
-/** Settings an admin keeps: owner routing, the send-time policy, the subscription types, webhooks (with secret rotation), the suppression list, the sales reason lists. */
+/** Settings an admin keeps: the console's users and roles, owner routing, the send-time policy, the subscription types, webhooks (with secret rotation), the suppression list, the sales reason lists. */
 export default function SettingsPage() {
   const { text } = useI18n();
   return (
     <section aria-labelledby="settings-title">
       <h1 id="settings-title">{text('settings.title')}</h1>
+      <UsersSettings />
       <RoutingSettings />
       <SendPolicySettings />
       <SubscriptionTypes />
