@@ -44,12 +44,14 @@ async function deployedBundle(entry: string) {
 const LIMIT_KIB = { bundle: 455, sdk: 255, besidesSdk: 290 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
-const CLIENT_OF_ACCESS: Partial<Record<Access, string>> = {
+const CLIENT_OF_ACCESS: Partial<Record<Access, string | readonly string[]>> = {
   'bus:put': 'client-eventbridge',
   'ses:send': 'client-sesv2',
   'secret:signing-keys': 'client-secrets-manager',
   'secret:privacy-salt': 'client-secrets-manager',
   'scheduler:manage': 'client-scheduler',
+  // The user pool's id comes from a secret the console stack writes (the main stack cannot name it).
+  'users:manage': ['client-cognito-identity-provider', 'client-secrets-manager'],
 };
 const callableClients = (spec: FunctionSpec) =>
   new Set([
