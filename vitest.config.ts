@@ -11,6 +11,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const onSharedStack = [
   'test/integration/{after-sale,api-client,chat,console-roles,collector,follow-up,forms,handoff,purchases,scheduled-campaigns,segment-events,segments,send-policy,slice,subscribers,templates}.test.ts',
   'test/browser/*.test.ts',
+  // One DynamoDB Local per worker (test/adapters/dynamo-local.ts), the table made afresh for each file.
+  'test/adapters/*.test.ts',
 ];
 
 /**
