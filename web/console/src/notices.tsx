@@ -1,3 +1,4 @@
+import type { ChangeEvent } from 'react';
 import { ApiError } from '../../../src/api/client';
 import { useI18n } from './i18n';
 
@@ -37,5 +38,27 @@ export function Loading() {
     <p role="status" className="loading">
       {text('app.loading')}
     </p>
+  );
+}
+
+/** A table cell holding one input of a row the admin edits, with the API's error for it read out beside it. */
+export function EditableCell(props: {
+  readonly id: string;
+  readonly label: string;
+  readonly value: string;
+  readonly error: string | undefined;
+  readonly type?: string;
+  readonly onChange: (event: ChangeEvent<HTMLInputElement>) => void;
+}) {
+  const { id, label, value, error, type, onChange } = props;
+  return (
+    <td>
+      <input id={id} type={type} aria-label={label} value={value} onChange={onChange} {...(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})} />
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </td>
   );
 }

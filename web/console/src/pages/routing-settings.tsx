@@ -6,7 +6,7 @@ import { getSendPolicy, replaceSendPolicy } from '../../../../functions/manage-c
 import { getRouting, replaceRouting } from '../../../../functions/manage-routing/routes';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
-import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
+import { EditableCell, ErrorNotice, fieldErrorsOf, Loading } from '../notices';
 
 type Routing = z.input<typeof replaceRouting.request.body.schema>;
 type Team = Routing['teams'][number];
@@ -138,27 +138,16 @@ function RoutingEditor({ saved, onSaved }: { readonly saved: (Routing & { readon
               <tbody>
                 {team.reps.map((rep, repIndex) => {
                   const repAt = `${at}.reps[${repIndex}]`;
-                  const cell = (field: keyof Rep, type: string, label: string) => {
-                    const id = `routing-${teamIndex}-${repIndex}-${field}`;
-                    const error = errors.get(`${repAt}.${field}`);
-                    return (
-                      <td>
-                        <input
-                          id={id}
-                          type={type}
-                          aria-label={`${label}, ${rep.name || rep.id || repIndex + 1}`}
-                          value={String(rep[field])}
-                          onChange={(event) => updateRep(teamIndex, repIndex, { [field]: type === 'number' ? event.target.valueAsNumber : event.target.value })}
-                          {...(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
-                        />
-                        {error && (
-                          <p id={`${id}-error`} className="field-error">
-                            {error}
-                          </p>
-                        )}
-                      </td>
-                    );
-                  };
+                  const cell = (field: keyof Rep, type: string, label: string) => (
+                    <EditableCell
+                      id={`routing-${teamIndex}-${repIndex}-${field}`}
+                      type={type}
+                      label={`${label}, ${rep.name || rep.id || repIndex + 1}`}
+                      value={String(rep[field])}
+                      error={errors.get(`${repAt}.${field}`)}
+                      onChange={(event) => updateRep(teamIndex, repIndex, { [field]: type === 'number' ? event.target.valueAsNumber : event.target.value })}
+                    />
+                  );
                   return (
                     // biome-ignore lint/suspicious/noArrayIndexKey: a rep's id is what the admin edits here
                     <tr key={repIndex}>

@@ -8,7 +8,7 @@ import { getSalesReasons, replaceSalesReasons } from '../../../../functions/sale
 import { WEBHOOK_EVENT_TYPES } from '../../../../src/domain/events';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
-import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
+import { EditableCell, ErrorNotice, fieldErrorsOf, Loading } from '../notices';
 import { RoutingSettings, SendPolicySettings } from './routing-settings';
 import { UsersSettings } from './users-settings';
 
@@ -276,22 +276,14 @@ function ReasonsEditor({ saved }: { readonly saved: ReasonLists }) {
                 {lists[kind].map((reason: Reason, index) => {
                   const cell = (field: 'code' | 'label') => {
                     const id = `reason-${kind}-${index}-${field}`;
-                    const error = errors.get(`${kind}[${index}].${field}`);
                     return (
-                      <td>
-                        <input
-                          id={id}
-                          aria-label={`${text(field === 'code' ? 'settings.reasonCode' : 'settings.reasonLabel')}, ${text(`settings.reasons.${kind}`)} ${index + 1}`}
-                          value={reason[field]}
-                          onChange={(event) => update(kind, index, { [field]: event.target.value })}
-                          {...(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
-                        />
-                        {error && (
-                          <p id={`${id}-error`} className="field-error">
-                            {error}
-                          </p>
-                        )}
-                      </td>
+                      <EditableCell
+                        id={id}
+                        label={`${text(field === 'code' ? 'settings.reasonCode' : 'settings.reasonLabel')}, ${text(`settings.reasons.${kind}`)} ${index + 1}`}
+                        value={reason[field]}
+                        error={errors.get(`${kind}[${index}].${field}`)}
+                        onChange={(event) => update(kind, index, { [field]: event.target.value })}
+                      />
                     );
                   };
                   return (
