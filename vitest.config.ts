@@ -1,3 +1,4 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
@@ -24,6 +25,33 @@ const onSharedStack = [
 const inOneProcess = ['test/{app,unit,infra}/**/*.test.ts', 'test/architecture.test.ts'];
 const touchTheProcess = ['test/unit/{cli-dlq,cli-migrate,cli,edge-origin,secrets,webhook-receiver}.test.ts'];
 
+/**
+ * The files that wait longest on timers and stacks. Vitest starts the longest files first when it has
+ * their times from an earlier run; a clean clone (CI) has none and goes by file size, which put these
+ * last and left one worker idle at the end. They start first in their project either way.
+ */
+const longestFirst = [
+  'test/integration/crash.test.ts',
+  'test/integration/journeys.test.ts',
+  'test/integration/lifecycle.test.ts',
+  'test/browser/console.test.ts',
+  'test/integration/subscribers.test.ts',
+  'test/integration/follow-up.test.ts',
+];
+const rankOf = (file: TestSpecification) => {
+  const rank = longestFirst.findIndex((path) => file.moduleId.endsWith(path));
+  return rank === -1 ? longestFirst.length : rank;
+};
+class LongestFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    // The base order runs projects one after another: keep that, and within each project put the
+    // listed files first (Array.prototype.sort is stable, so the rest keep the base order).
+    const byProject = new Map<string, TestSpecification[]>();
+    for (const file of await super.sort(files)) byProject.set(file.project.name, [...(byProject.get(file.project.name) ?? []), file]);
+    return [...byProject.values()].flatMap((group) => group.sort((x, y) => rankOf(x) - rankOf(y)));
+  }
+}
+
 /** Integration tests start Java and Node stand-ins; two cores share them, so give them room. */
 const common = {
   testTimeout: 60_000,
@@ -36,6 +64,7 @@ export default defineConfig({
   test: {
     // Kills any DynamoDB Local a crashed or killed worker left behind.
     globalSetup: ['test/global-setup.ts'],
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       // Not isolated: one worker process runs many of these files in turn, so they can share its stack.
       { test: { ...common, name: 'shared-stack', include: onSharedStack, isolate: false } },
