@@ -104,6 +104,19 @@ function RoutingEditor({ saved, onSaved }: { readonly saved: (Routing & { readon
     if (notJson.size) return;
     save.mutate({ teams, rules: parsed.filter((rule) => rule !== undefined), defaultTeam, ...(saved?.followUp ? { followUp: saved.followUp } : {}) });
   }
+  // Every team with an id, for the rules' team and the default team: the choices a routing can name.
+  const teamOptions = [
+    <option key="" value="">
+      –
+    </option>,
+    ...teams
+      .filter((team) => team.id)
+      .map((team) => (
+        <option key={team.id} value={team.id}>
+          {team.name || team.id}
+        </option>
+      )),
+  ];
   return (
     <form onSubmit={submit} noValidate>
       {saved && <p className="help">{text('routing.version', { version: saved.version })}</p>}
@@ -201,14 +214,7 @@ function RoutingEditor({ saved, onSaved }: { readonly saved: (Routing & { readon
               <Field id={idOf('team')} label={text('routing.ruleTeam')} error={errors.get(`${at}.team`)}>
                 {(described) => (
                   <select id={idOf('team')} value={rule.team} onChange={(event) => updateRule(index, { team: event.target.value })} {...described}>
-                    <option value="">–</option>
-                    {teams
-                      .filter((team) => team.id)
-                      .map((team) => (
-                        <option key={team.id} value={team.id}>
-                          {team.name || team.id}
-                        </option>
-                      ))}
+                    {teamOptions}
                   </select>
                 )}
               </Field>
@@ -238,14 +244,7 @@ function RoutingEditor({ saved, onSaved }: { readonly saved: (Routing & { readon
       <Field id="routing-default-team" label={text('routing.defaultTeam')} error={errors.get('defaultTeam')}>
         {(described) => (
           <select id="routing-default-team" value={defaultTeam} onChange={(event) => setDefaultTeam(event.target.value)} {...described}>
-            <option value="">–</option>
-            {teams
-              .filter((team) => team.id)
-              .map((team) => (
-                <option key={team.id} value={team.id}>
-                  {team.name || team.id}
-                </option>
-              ))}
+            {teamOptions}
           </select>
         )}
       </Field>
