@@ -417,6 +417,21 @@ const en = {
   'lead.history': 'Fit and engagement over time',
   'lead.historyHelp': 'Replayed from the lead\'s events through ruleset {version}; fit as the profile is now.',
   'lead.historyNone': 'No score yet.',
+  'segments.history': "History conditions (recorded events)",
+  'segments.historyHelp': "Every condition must hold, beside the condition above; the count follows as you edit.",
+  'segments.historyOne': "History condition {number}",
+  'segments.historyDid': "The lead",
+  'segments.historyDidYes': "did",
+  'segments.historyDidNot': "did not do",
+  'segments.historyTypes': "Event types (comma-separated, e.g. page_view, form_submission)",
+  'segments.historyAtLeast': "At least (times)",
+  'segments.historyWithin': "Within the last (days; empty: all history)",
+  'segments.historyRemove': "Remove history condition {number}",
+  'segments.historyAdd': "Add a history condition",
+  'forms.new': "New form",
+  'forms.id': "Form id (letters, digits, - or _; in its address /f/<id>)",
+  'forms.create': "Create the form",
+  'forms.created': "Created form {id} (version 1). Paste this code into your site where the form goes:",
 } as const;
 
 export type TextKey = keyof typeof en;
@@ -834,6 +849,21 @@ const id: Readonly<Record<TextKey, string>> = {
   'lead.history': 'Kecocokan dan keterlibatan dari waktu ke waktu',
   'lead.historyHelp': 'Diputar ulang dari peristiwa prospek dengan set aturan {version}; kecocokan menurut profil saat ini.',
   'lead.historyNone': 'Belum ada skor.',
+  'segments.history': "Kondisi riwayat (peristiwa yang tercatat)",
+  'segments.historyHelp': "Setiap kondisi harus terpenuhi, selain kondisi di atas; jumlahnya mengikuti saat Anda mengedit.",
+  'segments.historyOne': "Kondisi riwayat {number}",
+  'segments.historyDid': "Prospek",
+  'segments.historyDidYes': "melakukan",
+  'segments.historyDidNot': "tidak melakukan",
+  'segments.historyTypes': "Jenis peristiwa (dipisah koma, mis. page_view, form_submission)",
+  'segments.historyAtLeast': "Setidaknya (kali)",
+  'segments.historyWithin': "Dalam (hari) terakhir (kosong: seluruh riwayat)",
+  'segments.historyRemove': "Hapus kondisi riwayat {number}",
+  'segments.historyAdd': "Tambah kondisi riwayat",
+  'forms.new': "Formulir baru",
+  'forms.id': "ID formulir (huruf, angka, - atau _; di alamatnya /f/<id>)",
+  'forms.create': "Buat formulir",
+  'forms.created': "Formulir {id} dibuat (versi 1). Tempelkan kode ini di situs Anda tempat formulir itu berada:",
 };
 
 export const LANGUAGES = { en: 'English', id: 'Bahasa Indonesia' } as const;
