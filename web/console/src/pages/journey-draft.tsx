@@ -439,21 +439,25 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
   };
   const set = (path: Path, value: unknown) => onChange(value === undefined && path.length === 1 ? withoutKey(fields, String(path[0])) : setAt(fields, path, value));
   const idOf = (part: string) => `journey-step-${part}`;
-  const input = (part: string, label: string, path: Path, options: { type?: string; min?: number } = {}) => {
+  const input = (part: string, label: string, path: Path, options: { type?: string; min?: number; multiline?: boolean } = {}) => {
     let value: unknown = fields;
     for (const key of path) value = isObject(value) || Array.isArray(value) ? (value as Fields)[key] : undefined;
     return (
       <LabelledField key={part} id={idOf(part)} label={label} error={errorOf(path.join('.'))}>
-        {(described) => (
-          <input
-            id={idOf(part)}
-            type={options.type}
-            min={options.min}
-            value={value === undefined ? '' : String(value)}
-            onChange={(event) => set(path, options.type === 'number' ? numberOrNothing(event.target.value) : event.target.value)}
-            {...described}
-          />
-        )}
+        {(described) =>
+          options.multiline ? (
+            <textarea id={idOf(part)} rows={4} spellCheck={false} value={value === undefined ? '' : String(value)} onChange={(event) => set(path, event.target.value)} {...described} />
+          ) : (
+            <input
+              id={idOf(part)}
+              type={options.type}
+              min={options.min}
+              value={value === undefined ? '' : String(value)}
+              onChange={(event) => set(path, options.type === 'number' ? numberOrNothing(event.target.value) : event.target.value)}
+              {...described}
+            />
+          )
+        }
       </LabelledField>
     );
   };
@@ -510,7 +514,7 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
           ) : (
             <>
               {input('subject', text('campaigns.subject'), ['template', 'subject'])}
-              {input('html', text('campaigns.html'), ['template', 'html'])}
+              {input('html', text('campaigns.html'), ['template', 'html'], { multiline: true })}
             </>
           )}
           {wayOn('next', text('journeys.next'), ['next'])}
@@ -643,7 +647,7 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
             )}
           </LabelledField>
           {team !== undefined && input('team', text('journeys.team'), ['to', 'team'])}
-          {input('message', text('journeys.message'), ['message'])}
+          {input('message', text('journeys.message'), ['message'], { multiline: true })}
           <label className="inline">
             <input type="checkbox" checked={task !== undefined} onChange={(event) => set(['task'], event.target.checked ? { title: '', dueInDays: 1 } : undefined)} />
             {text('journeys.withTask')}
