@@ -4,8 +4,7 @@ import { saveJourneyDraft, validateJourneyDefinition } from '../../../../functio
 import { listSegments } from '../../../../functions/manage-segments/routes';
 import { listTemplates } from '../../../../functions/manage-templates/routes';
 import { ApiError } from '../../../../src/api/client';
-import type { JourneyDefinition } from '../../../../src/domain/journeys/definition';
-import { WEEKDAYS } from '../../../../src/domain/journeys/definition';
+import { type JourneyDefinition, WEEKDAYS } from '../../../../src/domain/journeys/definition';
 import { LIFECYCLE_STAGES } from '../../../../src/domain/handoff/lifecycle';
 import { SUBSCRIPTION_TYPES } from '../../../../src/domain/subscriptions';
 import { useApi } from '../api';
@@ -244,16 +243,18 @@ function VisualEditor(props: { readonly definition: Definition; readonly issues:
             <legend>{text('journeys.stepLegend', { id: step.id, type: step.type })}</legend>
             <StepForm key={`${selected}:${step.type}`} index={selected} step={step} steps={definition.steps} issues={byStep.get(selected) ?? []} onChange={(next) => updateStep(selected, next)} />
             <div className="actions">
-              <div className="field">
-                <label htmlFor="journey-new-type">{text('journeys.newType')}</label>
-                <select id="journey-new-type" value={newType} onChange={(event) => setNewType(event.target.value as StepType)}>
-                  {STEP_TYPES.map((type) => (
-                    <option key={type} value={type}>
-                      {text(`journeys.type.${type}`)}
-                    </option>
-                  ))}
-                </select>
-              </div>
+              {(FLOWING.includes(step.type) || arms.length > 0) && (
+                <div className="field">
+                  <label htmlFor="journey-new-type">{text('journeys.newType')}</label>
+                  <select id="journey-new-type" value={newType} onChange={(event) => setNewType(event.target.value as StepType)}>
+                    {STEP_TYPES.map((type) => (
+                      <option key={type} value={type}>
+                        {text(`journeys.type.${type}`)}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              )}
               {FLOWING.includes(step.type) && (
                 <button type="button" onClick={() => add({ after: selected })}>
                   {text('journeys.addAfter', { id: step.id })}
