@@ -2,7 +2,7 @@ import type { SubscriptionType } from '../src/domain/subscriptions';
 import type { SegmentDefinition } from '../src/domain/segments/segment';
 import type { Ruleset } from '../src/domain/scoring/ruleset';
 import type { FormDefinitionInput } from '../src/domain/forms/definition';
-import { listForms, saveForm } from '../functions/manage-forms/routes';
+import { createForm, listForms, saveForm } from '../functions/manage-forms/routes';
 import { backtestRuleset } from '../functions/backtest-ruleset/routes';
 import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
@@ -124,6 +124,7 @@ export interface AdminApi {
 
   /** One page; `cursor` is the previous page's `nextCursor`. */
   listForms(cursor?: string): Promise<AdminResponse>;
+  createForm(formId: string, definition: FormDefinitionInput): Promise<AdminResponse>;
   saveForm(formId: string, definition: FormDefinitionInput): Promise<AdminResponse>;
 
   validateJourney(definition: JourneyDefinitionInput): Promise<AdminResponse>;
@@ -248,6 +249,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     getHandoffReport: (months) => outcome(client.send(getHandoffReport, { query: months })),
 
     listForms: (cursor) => outcome(client.send(listForms, { query: { cursor } })),
+    createForm: (formId, definition) => outcome(client.send(createForm, { body: { formId, definition } })),
     saveForm: (formId, definition) => outcome(client.send(saveForm, { params: { formId }, body: definition })),
 
     validateJourney: (definition) => outcome(client.send(validateJourneyDefinition, { body: definition })),

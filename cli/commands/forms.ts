@@ -7,27 +7,44 @@ import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 import { readDataFile } from '../files';
 
-/** `leadflow forms push | list`: web forms as versioned data. */
+/** `leadflow forms create | push | list`: web forms as versioned data. */
 export function registerForms(program: Command, context: CommandContext): void {
   const { io } = context;
   const forms = commandGroup(program, 'forms', 'web forms as versioned data: hosted at /f/<formId>, embeddable, checked on submission');
 
+  /** The form id (named, else the file's name) and its checked definition: every problem in the file is listed before anything is sent. */
+  async function definitionIn(file: string, id: string | undefined): Promise<{ formId: string; definition: FormDefinitionInput }> {
+    const formId = id ?? basename(file, extname(file));
+    if (!FormId.safeParse(formId).success) throw new CliError(`form id "${formId}" must be 1-64 letters, digits, - or _ (name it with --id)`);
+    const content = await readDataFile(file);
+    const checked = FormDefinition.safeParse(content);
+    if (!checked.success) {
+      throw new CliError([`${file}: ${checked.error.issues.length} problem(s)`, ...checked.error.issues.map((issue) => `  ${fieldPath(issue.path) || '(file)'}: ${issue.message}`)].join('\n'));
+    }
+    return { formId, definition: content as FormDefinitionInput };
+  }
+
+  forms
+    .command('create')
+    .description('create a new form from a definition (JSON or YAML) as its version 1; refused when the id is taken')
+    .argument('<file>', 'the definition: fields, consents, hidden fields, success, unknownFields, spam')
+    .option('--id <formId>', "the new form's id (default: the file name without its extension)")
+    .action(async (file: string, options: { id?: string }) => {
+      const { formId, definition } = await definitionIn(file, options.id);
+      const api = await context.api();
+      const created = expectOk(await api.createForm(formId, definition), `Creating form ${formId}`);
+      io.out(`form ${formId} created (version ${String(created.version)})`);
+    });
+
   forms
     .command('push')
-    .description('save a form definition (JSON or YAML) as the next version of the form; prints its id and version')
+    .description('save a form definition (JSON or YAML) as the next version of the form (creating it if new); prints its id and version')
     .argument('<file>', 'the definition: fields, consents, hidden fields, success, unknownFields, spam')
     .option('--id <formId>', "the form's id (default: the file name without its extension)")
     .action(async (file: string, options: { id?: string }) => {
-      const formId = options.id ?? basename(file, extname(file));
-      if (!FormId.safeParse(formId).success) throw new CliError(`form id "${formId}" must be 1-64 letters, digits, - or _ (name it with --id)`);
-      const content = await readDataFile(file);
-      // Checked here first, so every problem in the file is listed before anything is sent.
-      const checked = FormDefinition.safeParse(content);
-      if (!checked.success) {
-        throw new CliError([`${file}: ${checked.error.issues.length} problem(s)`, ...checked.error.issues.map((issue) => `  ${fieldPath(issue.path) || '(file)'}: ${issue.message}`)].join('\n'));
-      }
+      const { formId, definition } = await definitionIn(file, options.id);
       const api = await context.api();
-      const saved = expectOk(await api.saveForm(formId, content as FormDefinitionInput), `Saving form ${formId}`);
+      const saved = expectOk(await api.saveForm(formId, definition), `Saving form ${formId}`);
       io.out(`form ${formId} version ${String(saved.version)}${saved.created === false ? ' (unchanged: same definition as the latest version)' : ''}`);
     });
 

@@ -28,6 +28,13 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
     return json(200, found);
   },
 
+  createForm: async ({ body: { formId, definition } }) => {
+    const written = await forms.addVersion(formId, 0, definition, new Date().toISOString());
+    if (written.outcome === 'conflict') throw new HttpError(409, `Form ${formId} exists already: save a new version of it instead`, [{ field: 'formId', message: 'is the id of an existing form' }]);
+    logger.info('Form created', { formId });
+    return json(201, { formId, version: written.version.version, created: true });
+  },
+
   // Versions never change: a new definition becomes the next version; the same one makes none.
   saveForm: async ({ params: { formId }, body: definition }) => {
     const head = await forms.summary(formId);

@@ -45,6 +45,22 @@ export const getFormVersion = defineRoute({
   errors: noForm,
 });
 
+const FormSaved = z.object({ formId: z.string(), version: z.int().check(z.gte(1)), created: z.boolean() }).check(z.meta({ id: 'FormSaved' }));
+
+export const createForm = defineRoute({
+  operationId: 'createForm',
+  method: 'POST',
+  path: '/v1/admin/forms',
+  roles: MARKETING,
+  summary: 'Create a form under a new id',
+  description:
+    'Saves `definition` as version 1 of a new form `formId` (checked as by saveForm, problems named by their path under `definition`). ' +
+    'An id already in use is refused with 409 naming `formId`, so creating never adds a version to someone else\'s form; saveForm adds versions.',
+  request: { body: { schema: z.strictObject({ formId: FormId, definition: FormDefinition }).check(z.meta({ id: 'NewForm' })) } },
+  responses: { 201: { description: '`{ formId, version: 1, created: true }`.', schema: FormSaved } },
+  errors: { 409: 'A form with this id exists already.' },
+});
+
 export const saveForm = defineRoute({
   operationId: 'saveForm',
   method: 'PUT',
@@ -59,10 +75,10 @@ export const saveForm = defineRoute({
   responses: {
     200: {
       description: '`{ formId, version, created }`.',
-      schema: z.object({ formId: z.string(), version: z.int().check(z.gte(1)), created: z.boolean() }).check(z.meta({ id: 'FormSaved' })),
+      schema: FormSaved,
     },
   },
   errors: { 409: 'Another push saved a version meanwhile; push again.' },
 });
 
-export const manageFormsRoutes = [listForms, getForm, getFormVersion, saveForm] as const;
+export const manageFormsRoutes = [listForms, getForm, getFormVersion, createForm, saveForm] as const;

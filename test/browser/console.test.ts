@@ -269,6 +269,7 @@ describe.skipIf(!available)('the console', () => {
     expect(saved.definition.fields[0]?.label.en).toBe('Work email');
 
     await page.goto(consoleUrl(`journeys/${journey.id}`));
+    await page.getByRole('tab', { name: 'JSON' }).click();
     const draft = page.getByLabel(/^Draft definition/);
     await draft.fill(JSON.stringify({ ...journey.draft, steps: [{ ...step, next: 'nowhere' }] }));
     const check = page.locator('#journey-draft-check');
@@ -336,9 +337,18 @@ describe.skipIf(!available)('the console', () => {
     await page.getByLabel('Name', { exact: true }).fill(`Console ${industry}`);
     await page.getByLabel(/^Condition/).fill(JSON.stringify({ lead: { industry: [industry] } }));
     await expect.poll(() => page.locator('#segment-preview').textContent(), { timeout: 30_000 }).toBe(`1 leads match ${email}`);
+    // A history condition counts at once: the lead viewed no page, so "did page_view" leaves nobody and "did not" the lead again.
+    await page.getByRole('button', { name: 'Add a history condition' }).click();
+    const history = page.getByRole('group', { name: 'History condition 1' });
+    await history.getByLabel(/^Event types/).fill('page_view');
+    await expect.poll(() => page.locator('#segment-preview').textContent(), UI).toMatch(/^0 leads match/);
+    await history.getByLabel('The lead').selectOption({ label: 'did not do' });
+    await expect.poll(() => page.locator('#segment-preview').textContent(), UI).toBe(`1 leads match ${email}`);
     await checkAccessibility(page, 'segments');
     await page.getByRole('button', { name: 'Save segment' }).click();
     await page.getByText(`Saved Console ${industry} as version 1.`).waitFor();
+    const segments = (await (await admin('GET', '/v1/admin/segments?limit=200')).json()) as { items: { name: string; history?: unknown }[] };
+    expect(segments.items.find((segment) => segment.name === `Console ${industry}`)?.history).toEqual([{ event: { type: ['page_view'] }, withinDays: 30, absent: true }]);
 
     await page.getByRole('link', { name: 'Campaigns' }).click();
     await page.getByLabel('Campaign name').fill('Console webinar invite');
@@ -366,6 +376,57 @@ describe.skipIf(!available)('the console', () => {
     await context.close();
   });
 
+  it('a marketer builds a journey in the visual editor (a wait and an email, a problem shown on its step) and saves the draft, then creates a form and copies its embed code', { timeout: 120_000 }, async () => {
+    const run = randomUUID().slice(0, 8);
+    const hello = { id: 'hello', type: 'send_email', subscription: 'product_updates', template: { subject: `Hello ${run}`, html: '<p>Hello</p>' } };
+    const journey = (await (await admin('POST', '/v1/admin/journeys', { name: `Visual journey ${run}`, entry: { kind: 'manual' }, steps: [hello] })).json()) as { id: string };
+    const { context, page } = await signedIn('marketer');
+
+    await page.goto(consoleUrl(`journeys/${journey.id}`));
+    const check = page.locator('#journey-draft-check');
+    await expect.poll(() => check.textContent(), UI).toBe('Valid: no problems found.');
+    await page.getByRole('button', { name: 'Edit step hello (send_email)' }).press('Enter');
+    await page.getByLabel('Type of a new step').selectOption({ label: 'Wait' });
+    await page.getByRole('button', { name: 'Add it after hello' }).click();
+    const wait = page.getByRole('group', { name: 'Step wait-1 (wait)' });
+    await wait.getByLabel('Days').fill('2');
+    await page.getByLabel('Type of a new step').selectOption({ label: 'Send an email' });
+    await page.getByRole('button', { name: 'Add it after wait-1' }).click();
+    // A new email has no subject yet: the API's problem shows on its step, in the diagram and in its form.
+    await page.getByRole('button', { name: /^Edit step send-email-1 \(send_email\), \d+ problem/ }).waitFor(UI);
+    const email = page.getByRole('group', { name: 'Step send-email-1 (send_email)' });
+    await expect.poll(() => email.locator('.field-error').count(), UI).toBeGreaterThan(0);
+    await checkAccessibility(page, 'visual journey editor with a problem');
+    await email.getByLabel('Subject').fill(`Two days later ${run}`);
+    await expect.poll(() => check.textContent(), UI).toBe('Valid: no problems found.');
+    await page.getByRole('button', { name: 'Save the draft' }).click();
+    await page.getByText(/^Draft saved/).waitFor(UI);
+    const saved = (await (await admin('GET', `/v1/admin/journeys/${journey.id}`)).json()) as { draft: { steps: { id: string; type: string; duration?: unknown; template?: { subject?: string } }[] } };
+    expect(saved.draft.steps.map((step) => step.id)).toEqual(['hello', 'wait-1', 'send-email-1']);
+    expect(saved.draft.steps[1]?.duration).toEqual({ days: 2 });
+    expect(saved.draft.steps[2]?.template?.subject).toBe(`Two days later ${run}`);
+
+    const formId = `console-new-${run}`;
+    await page.getByRole('link', { name: 'Forms & sources' }).click();
+    await page.getByRole('button', { name: 'New form' }).click();
+    const created = page.getByRole('region', { name: 'New form' });
+    await created.getByLabel(/^Form id/).fill(formId);
+    await created.getByLabel('Title (en)').fill(`Webinar ${run}`);
+    await created.getByLabel('Title (id)').fill(`Webinar ${run}`);
+    await created.getByRole('button', { name: 'Add a consent checkbox' }).click();
+    const consent = created.getByRole('group', { name: 'Consent checkbox: newsletter' });
+    await consent.getByLabel('Subscription it grants').selectOption('events');
+    await created.getByRole('group', { name: 'Consent checkbox: events' }).getByLabel('Exact text beside the checkbox (en)').fill('Invite me to events');
+    await created.getByRole('group', { name: 'Consent checkbox: events' }).getByLabel('Exact text beside the checkbox (id)').fill('Undang saya ke acara');
+    await created.getByRole('button', { name: 'Create the form' }).click();
+    await created.getByText(`Created form ${formId} (version 1).`, { exact: false }).waitFor(UI);
+    expect(await created.locator('code').textContent()).toBe(`<script src="${stack.apiUrl}/f/${formId}/embed.js"></script>`);
+    await checkAccessibility(page, 'new form and its embed code');
+    const form = (await (await admin('GET', `/v1/admin/forms/${formId}`)).json()) as { version: number; definition: { consents: unknown[] } };
+    expect(form).toMatchObject({ version: 1, definition: { consents: [{ subscription: 'events', text: { en: 'Invite me to events', id: 'Undang saya ke acara' } }] } });
+    await context.close();
+  });
+
   it('an admin reads a journey as a diagram and controls it, reads the customer-success report, the care record of a customer on its lead page, and gets routing field errors beside their inputs', { timeout: 120_000 }, async () => {
     const run = randomUUID().slice(0, 8);
     const email = (id: string) => ({ id, type: 'send_email', subscription: 'product_updates', template: { subject: `${id} ${run}`, html: `<p>${id}</p>` } });
@@ -385,7 +446,8 @@ describe.skipIf(!available)('the console', () => {
 
     await page.getByRole('link', { name: 'Journeys' }).click();
     await page.getByRole('link', { name: `Console journey ${run}` }).click();
-    await page.getByRole('img', { name: /Diagram of the steps/ }).waitFor(UI);
+    // A draft's diagram is its editor's: each step a button.
+    await page.getByRole('group', { name: /Diagram of the steps/ }).waitFor(UI);
     const perStep = page.getByRole('table', { name: 'Leads per step' });
     await expect.poll(() => perStep.getByRole('row').allTextContents(), UI).toEqual(['StepEnteredEmailsSplit arms', 'split (split)0short (50%): 0, long (50%): 0', 'mail-a (send_email)00 sent, 0 skipped', 'mail-b (send_email)00 sent, 0 skipped', 'end (exit)0']);
     await checkAccessibility(page, 'journey');

@@ -47,6 +47,21 @@ describe('forms as versioned data on the local stack', () => {
     expect(cross.body.issues).toEqual([{ field: 'success.url', message: 'must be on one of allowedOrigins (add https://elsewhere.example there)' }]);
   });
 
+  it('creates a form under a new id as its version 1, and refuses an id in use (409 naming formId) without adding a version', async () => {
+    const formId = `created-${randomUUID().slice(0, 8)}`;
+    const create = (definition: unknown) => admin('POST', '/v1/admin/forms', { formId, definition });
+    const created = await create(demoForm());
+    expect({ status: created.status, body: await created.json() }).toEqual({ status: 201, body: { formId, version: 1, created: true } });
+    const taken = await create(demoForm({ title: { en: 'Someone else', id: 'Orang lain' } }));
+    expect(taken.status).toBe(409);
+    expect(((await taken.json()) as { issues: unknown }).issues).toEqual([{ field: 'formId', message: 'is the id of an existing form' }]);
+    const bad = await admin('POST', '/v1/admin/forms', { formId: 'no spaces', definition: { ...demoForm(), fields: [] } });
+    expect(bad.status).toBe(400);
+    expect([...new Set(((await bad.json()) as { issues: { field: string }[] }).issues.map((issue) => issue.field))].sort()).toEqual(['definition.fields', 'formId']);
+    const latest = (await (await admin('GET', `/v1/admin/forms/${formId}`)).json()) as { version: number; definition: { title: { en: string } } };
+    expect(latest).toMatchObject({ version: 1, definition: { title: { en: 'Request a demo' } } });
+  });
+
   it('needs the admin token', async () => {
     expect((await fetch(`${stack.apiUrl}/v1/admin/forms`)).status).toBe(403);
   });

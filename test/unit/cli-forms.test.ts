@@ -40,6 +40,18 @@ describe('leadflow forms', () => {
     expect(run.out).toEqual(['form demo-request version 1', 'form demo-request version 1 (unchanged: same definition as the latest version)']);
   });
 
+  it('creates a form under a new id, and says why when the id is taken', async () => {
+    const seen: Seen[] = [];
+    const taken = { message: 'Form demo-request exists already: save a new version of it instead', issues: [{ field: 'formId', message: 'is the id of an existing form' }] };
+    const run = io(api(seen, [{ status: 201, body: { formId: 'demo-request', version: 1, created: true } }, { status: 409, body: taken }]));
+    expect(await main(['forms', 'create', join(dir, 'demo-request.yaml')], run.io)).toBe(0);
+    expect(await main(['forms', 'create', join(dir, 'demo-request.yaml')], run.io)).toBe(1);
+    expect(seen.map((request) => `${request.method} ${request.url}`)).toEqual(['POST http://localhost:3000/v1/admin/forms', 'POST http://localhost:3000/v1/admin/forms']);
+    expect(seen[0]?.body).toEqual({ formId: 'demo-request', definition: demoForm() });
+    expect(run.out).toEqual(['form demo-request created (version 1)']);
+    expect(run.err.join('\n')).toContain('formId: is the id of an existing form');
+  });
+
   it('refuses a definition with problems before calling the API, listing each by its path', async () => {
     const seen: Seen[] = [];
     const run = io(api(seen, []));

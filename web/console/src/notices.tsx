@@ -1,4 +1,4 @@
-import type { ChangeEvent } from 'react';
+import type { ChangeEvent, ReactNode } from 'react';
 import { ApiError } from '../../../src/api/client';
 import { useI18n } from './i18n';
 
@@ -60,5 +60,26 @@ export function EditableCell(props: {
         </p>
       )}
     </td>
+  );
+}
+
+/** A labelled input with the API's error for its path beside it, tied to it for screen readers. */
+export function LabelledField(props: {
+  readonly id: string;
+  readonly label: string;
+  readonly error: string | undefined;
+  readonly children: (described: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
+}) {
+  const { id, label, error, children } = props;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }

@@ -8,7 +8,8 @@ import { listTemplates } from '../../../../functions/manage-templates/routes';
 import { SUBSCRIPTION_TYPES } from '../../../../src/domain/subscriptions';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
-import { ErrorNotice, Loading } from '../notices';
+import { QueryTable } from '../frames';
+import { ErrorNotice } from '../notices';
 
 /** A new campaign: who (a subscription type and a saved segment) and what (a saved template, or subject and body). */
 export default function CampaignsPage() {
@@ -40,39 +41,25 @@ export default function CampaignsPage() {
   return (
     <section aria-labelledby="campaigns-title">
       <h1 id="campaigns-title">{text('nav.campaigns')}</h1>
-      {campaigns.isPending ? (
-        <Loading />
-      ) : campaigns.isError ? (
-        <ErrorNotice error={campaigns.error} onRetry={() => campaigns.refetch()} />
-      ) : (
-        <div className="table-scroll">
-          <table aria-label={text('campaigns.list')}>
-            <thead>
-              <tr>
-                <th scope="col">{text('campaigns.name')}</th>
-                <th scope="col">{text('scoring.status')}</th>
-                <th scope="col">{text('campaigns.subscription')}</th>
-                <th scope="col">{text('leads.created')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {campaigns.data.items.map((campaign) => (
-                <tr key={campaign.id}>
-                  <td>
-                    <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
-                  </td>
-                  <td>
-                    <span className={`status status-${campaign.status}`}>{campaign.status}</span>
-                    {campaign.schedule ? ` ${campaign.schedule.sendAt.replace('T', ' ')} ${campaign.schedule.timeZone}` : ''}
-                  </td>
-                  <td>{campaign.subscription}</td>
-                  <td>{formatDate(campaign.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={campaigns}
+        label={text('campaigns.list')}
+        columns={[{ label: text('campaigns.name') }, { label: text('scoring.status') }, { label: text('campaigns.subscription') }, { label: text('leads.created') }]}
+        items={(page) => page.items}
+        row={(campaign) => (
+          <tr key={campaign.id}>
+            <td>
+              <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
+            </td>
+            <td>
+              <span className={`status status-${campaign.status}`}>{campaign.status}</span>
+              {campaign.schedule ? ` ${campaign.schedule.sendAt.replace('T', ' ')} ${campaign.schedule.timeZone}` : ''}
+            </td>
+            <td>{campaign.subscription}</td>
+            <td>{formatDate(campaign.createdAt)}</td>
+          </tr>
+        )}
+      />
       <h2>{text('campaigns.new')}</h2>
       <form onSubmit={submit} className="stack">
         <div className="field">

@@ -1,13 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent } from 'react';
 import type * as z from 'zod';
-import { getForm, listForms, saveForm } from '../../../../functions/manage-forms/routes';
+import { createForm, getForm, listForms, saveForm } from '../../../../functions/manage-forms/routes';
 import { listSources } from '../../../../functions/manage-sources/routes';
 import { useApi } from '../api';
-import { FIELD_TYPES, type FormDefinition } from '../../../../src/domain/forms/definition';
+import { FIELD_TYPES } from '../../../../src/domain/forms/definition';
 import { SUBSCRIPTION_TYPES } from '../../../../src/domain/subscriptions';
 import { useI18n } from '../i18n';
-import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
+import { QueryTable } from '../frames';
+import { ErrorNotice, fieldErrorsOf, LabelledField, Loading } from '../notices';
+
+const embedCodeOf = (apiUrl: string, formId: string) => `<script src="${apiUrl}/f/${encodeURIComponent(formId)}/embed.js"></script>`;
 
 /** A snippet to paste into a site, with a button that copies it. */
 function EmbedCode({ label, code }: { readonly label: string; readonly code: string }) {
@@ -37,83 +40,81 @@ export default function FormsPage({ apiUrl }: { readonly apiUrl: string }) {
   const api = useApi();
   const { text, formatDate } = useI18n();
   const [editing, setEditing] = useState<string>();
+  const [creating, setCreating] = useState(false);
   const forms = useQuery({ queryKey: ['forms'], queryFn: () => api.call(listForms, { query: { limit: '200' } }) });
   const sources = useQuery({ queryKey: ['sources'], queryFn: () => api.call(listSources, { query: { limit: '200' } }) });
   return (
     <section aria-labelledby="forms-title">
       <h1 id="forms-title">{text('forms.title')}</h1>
-      {forms.isPending ? (
-        <Loading />
-      ) : forms.isError ? (
-        <ErrorNotice error={forms.error} />
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{text('forms.form')}</th>
-              <th scope="col" className="number">
-                {text('segments.version')}
-              </th>
-              <th scope="col">{text('segments.updated')}</th>
-              <th scope="col">{text('forms.embed')}</th>
-              <th scope="col">{text('settings.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {forms.data.items.map((form) => (
-              <tr key={form.formId}>
-                <td>
-                  <a href={`${apiUrl}/f/${encodeURIComponent(form.formId)}`} target="_blank" rel="noreferrer">
-                    {form.title}
-                  </a>
-                </td>
-                <td className="number">{form.latestVersion}</td>
-                <td>{formatDate(form.updatedAt)}</td>
-                <td>
-                  <EmbedCode label={text('forms.embedOf', { name: form.title })} code={`<script src="${apiUrl}/f/${encodeURIComponent(form.formId)}/embed.js"></script>`} />
-                </td>
-                <td>
-                  <button type="button" onClick={() => setEditing(form.formId)}>
-                    {text('forms.editOne', { name: form.title })}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <QueryTable
+        query={forms}
+        label={text('forms.title')}
+        columns={[{ label: text('forms.form') }, { label: text('segments.version'), number: true }, { label: text('segments.updated') }, { label: text('forms.embed') }, { label: text('settings.actions') }]}
+        items={(page) => page.items}
+        row={(form) => (
+          <tr key={form.formId}>
+            <td>
+              <a href={`${apiUrl}/f/${encodeURIComponent(form.formId)}`} target="_blank" rel="noreferrer">
+                {form.title}
+              </a>
+            </td>
+            <td className="number">{form.latestVersion}</td>
+            <td>{formatDate(form.updatedAt)}</td>
+            <td>
+              <EmbedCode label={text('forms.embedOf', { name: form.title })} code={embedCodeOf(apiUrl, form.formId)} />
+            </td>
+            <td>
+              <button
+                type="button"
+                onClick={() => {
+                  setCreating(false);
+                  setEditing(form.formId);
+                }}
+              >
+                {text('forms.editOne', { name: form.title })}
+              </button>
+            </td>
+          </tr>
+        )}
+      />
+      <div className="actions">
+        <button
+          type="button"
+          onClick={() => {
+            setEditing(undefined);
+            setCreating(true);
+          }}
+        >
+          {text('forms.new')}
+        </button>
+      </div>
       {editing && <FormEditor key={editing} formId={editing} onClose={() => setEditing(undefined)} />}
-      <h2>{text('forms.sources')}</h2>
-      {sources.isPending ? (
-        <Loading />
-      ) : sources.isError ? (
-        <ErrorNotice error={sources.error} />
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{text('segments.name')}</th>
-              <th scope="col">{text('forms.origins')}</th>
-              <th scope="col">{text('forms.snippet')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sources.data.items.map((source) => (
-              <tr key={source.id}>
-                <td>{source.name}</td>
-                <td>{source.origins.join(', ')}</td>
-                <td>
-                  {source.writeKey ? (
-                    <EmbedCode label={text('forms.embedOf', { name: source.name })} code={`<script src="${apiUrl}/js/v1/leadflow.js" data-write-key="${source.writeKey}" data-consent="required" async></script>`} />
-                  ) : (
-                    text('forms.revoked')
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      {creating && (
+        <section aria-labelledby="new-form-title">
+          <h2 id="new-form-title">{text('forms.new')}</h2>
+          <FormDefinitionEditor saved={NEW_FORM} apiUrl={apiUrl} onClose={() => setCreating(false)} />
+        </section>
       )}
+      <h2>{text('forms.sources')}</h2>
+      <QueryTable
+        query={sources}
+        label={text('forms.sources')}
+        columns={[{ label: text('segments.name') }, { label: text('forms.origins') }, { label: text('forms.snippet') }]}
+        items={(page) => page.items}
+        row={(source) => (
+          <tr key={source.id}>
+            <td>{source.name}</td>
+            <td>{source.origins.join(', ')}</td>
+            <td>
+              {source.writeKey ? (
+                <EmbedCode label={text('forms.embedOf', { name: source.name })} code={`<script src="${apiUrl}/js/v1/leadflow.js" data-write-key="${source.writeKey}" data-consent="required" async></script>`} />
+              ) : (
+                text('forms.revoked')
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }
@@ -123,20 +124,13 @@ type Field = Definition['fields'][number];
 type Consent = NonNullable<Definition['consents']>[number];
 type Localized = Field['label'];
 
-/** A labelled input with the API's error for its path beside it. */
-function PathField({ id, label, error, children }: { readonly id: string; readonly label: string; readonly error: string | undefined; readonly children: (described: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode }) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {children(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
-      {error && (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      )}
-    </div>
-  );
-}
+/** What a new form starts from: the email field every form needs, no consent yet, a thank-you in both languages. */
+const NEW_FORM: Definition = {
+  title: { en: '', id: '' },
+  fields: [{ name: 'email', type: 'email', label: { en: 'Email', id: 'Email' }, required: true }],
+  consents: [],
+  success: { kind: 'message', message: { en: 'Thank you!', id: 'Terima kasih!' } },
+};
 
 /**
  * A form's latest definition to edit: its title, fields (name, type, label, required) and consent
@@ -157,18 +151,39 @@ function FormEditor({ formId, onClose }: { readonly formId: string; readonly onC
   );
 }
 
-function FormDefinitionEditor({ formId, saved, onClose }: { readonly formId: string; readonly saved: FormDefinition; readonly onClose: () => void }) {
+/**
+ * The inputs of a form's definition. With a `formId` a save is that form's next version; without,
+ * the marketer names the new form's id too and a save creates it, then shows its embed code.
+ */
+function FormDefinitionEditor(props: { readonly formId?: string; readonly saved: Definition; readonly apiUrl?: string; readonly onClose: () => void }) {
+  const { formId, saved, apiUrl = '', onClose } = props;
   const api = useApi();
   const queryClient = useQueryClient();
   const { text } = useI18n();
+  const [newFormId, setNewFormId] = useState('');
   const [title, setTitle] = useState<Localized>(saved.title);
   const [fields, setFields] = useState<Field[]>(saved.fields);
-  const [consents, setConsents] = useState<Consent[]>(saved.consents);
+  const [consents, setConsents] = useState<Consent[]>(saved.consents ?? []);
   const save = useMutation({
-    mutationFn: (body: Definition) => api.call(saveForm, { params: { formId }, body }),
+    mutationFn: (body: Definition) => (formId ? api.call(saveForm, { params: { formId }, body }) : api.call(createForm, { body: { formId: newFormId, definition: body } })),
     onSuccess: () => queryClient.invalidateQueries({ predicate: (query) => ['forms', 'form'].includes(String(query.queryKey[0])) }),
   });
-  const errors = fieldErrorsOf(save.error);
+  // A new form's definition is the body's `definition`: its problems are named under it.
+  const errors = new Map([...fieldErrorsOf(save.error)].map(([field, message]) => [field.replace(/^definition\./, ''), message]));
+  const created = formId === undefined && save.data ? save.data : undefined;
+  if (created) {
+    return (
+      <div>
+        <p role="status">{text('forms.created', { id: created.formId })}</p>
+        <EmbedCode label={text('forms.embedOf', { name: title.en || created.formId })} code={embedCodeOf(apiUrl, created.formId)} />
+        <div className="actions">
+          <button type="button" onClick={onClose}>
+            {text('templates.close')}
+          </button>
+        </div>
+      </div>
+    );
+  }
   const updateField = (index: number, change: Partial<Field>) => setFields((all) => all.map((field, at) => (at === index ? { ...field, ...change } : field)));
   const updateConsent = (index: number, change: Partial<Consent>) => setConsents((all) => all.map((consent, at) => (at === index ? { ...consent, ...change } : consent)));
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -177,12 +192,17 @@ function FormDefinitionEditor({ formId, saved, onClose }: { readonly formId: str
   }
   const localized = (path: string, id: string, label: string, value: Localized, onChange: (next: Localized) => void) =>
     (['en', 'id'] as const).map((language) => (
-      <PathField key={language} id={`${id}-${language}`} label={`${label} (${language})`} error={errors.get(`${path}.${language}`)}>
+      <LabelledField key={language} id={`${id}-${language}`} label={`${label} (${language})`} error={errors.get(`${path}.${language}`)}>
         {(described) => <input id={`${id}-${language}`} lang={language} value={value[language]} onChange={(event) => onChange({ ...value, [language]: event.target.value })} {...described} />}
-      </PathField>
+      </LabelledField>
     ));
   return (
     <form onSubmit={submit} noValidate>
+      {formId === undefined && (
+        <LabelledField id="new-form-id" label={text('forms.id')} error={errors.get('formId')}>
+          {(described) => <input id="new-form-id" value={newFormId} onChange={(event) => setNewFormId(event.target.value)} required {...described} />}
+        </LabelledField>
+      )}
       <div className="settings">{localized('title', 'form-title', text('forms.formTitle'), title, setTitle)}</div>
       {fields.map((field, index) => {
         const at = `fields[${index}]`;
@@ -192,10 +212,10 @@ function FormDefinitionEditor({ formId, saved, onClose }: { readonly formId: str
           <fieldset key={index}>
             <legend>{text('forms.field', { name: field.name || String(index + 1) })}</legend>
             <div className="settings">
-              <PathField id={id('name')} label={text('forms.fieldName')} error={errors.get(`${at}.name`)}>
+              <LabelledField id={id('name')} label={text('forms.fieldName')} error={errors.get(`${at}.name`)}>
                 {(described) => <input id={id('name')} value={field.name} onChange={(event) => updateField(index, { name: event.target.value })} {...described} />}
-              </PathField>
-              <PathField id={id('type')} label={text('forms.fieldType')} error={errors.get(`${at}.type`) ?? errors.get(`${at}.options`)}>
+              </LabelledField>
+              <LabelledField id={id('type')} label={text('forms.fieldType')} error={errors.get(`${at}.type`) ?? errors.get(`${at}.options`)}>
                 {(described) => (
                   <select id={id('type')} value={field.type} onChange={(event) => updateField(index, { type: event.target.value as Field['type'] })} {...described}>
                     {FIELD_TYPES.map((type) => (
@@ -205,7 +225,7 @@ function FormDefinitionEditor({ formId, saved, onClose }: { readonly formId: str
                     ))}
                   </select>
                 )}
-              </PathField>
+              </LabelledField>
               {localized(`${at}.label`, id('label'), text('forms.fieldLabel'), field.label, (label) => updateField(index, { label }))}
               <label className="inline">
                 <input type="checkbox" checked={field.required ?? false} onChange={(event) => updateField(index, { required: event.target.checked })} aria-describedby={errors.has(`${at}.required`) ? `${id('required')}-error` : undefined} />
@@ -236,7 +256,7 @@ function FormDefinitionEditor({ formId, saved, onClose }: { readonly formId: str
           <fieldset key={index}>
             <legend>{text('forms.consent', { name: consent.subscription })}</legend>
             <div className="settings">
-              <PathField id={id('subscription')} label={text('forms.subscription')} error={errors.get(`${at}.subscription`)}>
+              <LabelledField id={id('subscription')} label={text('forms.subscription')} error={errors.get(`${at}.subscription`)}>
                 {(described) => (
                   <select id={id('subscription')} value={consent.subscription} onChange={(event) => updateConsent(index, { subscription: event.target.value as Consent['subscription'] })} {...described}>
                     {SUBSCRIPTION_TYPES.map((type) => (
@@ -246,7 +266,7 @@ function FormDefinitionEditor({ formId, saved, onClose }: { readonly formId: str
                     ))}
                   </select>
                 )}
-              </PathField>
+              </LabelledField>
               {localized(`${at}.text`, id('text'), text('forms.consentText'), consent.text, (next) => updateConsent(index, { text: next }))}
             </div>
             <button type="button" className="danger" onClick={() => setConsents((all) => all.filter((_, at) => at !== index))}>
@@ -263,7 +283,7 @@ function FormDefinitionEditor({ formId, saved, onClose }: { readonly formId: str
       {errors.has('fields') && <p className="field-error">{errors.get('fields')}</p>}
       <div className="actions">
         <button type="submit" className="primary" disabled={save.isPending}>
-          {text('forms.save')}
+          {formId === undefined ? text('forms.create') : text('forms.save')}
         </button>
         <button type="button" onClick={onClose}>
           {text('templates.close')}

@@ -6,7 +6,7 @@ import { getSendPolicy, replaceSendPolicy } from '../../../../functions/manage-c
 import { getRouting, replaceRouting } from '../../../../functions/manage-routing/routes';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
-import { EditableCell, ErrorNotice, fieldErrorsOf, Loading } from '../notices';
+import { EditableCell, ErrorNotice, fieldErrorsOf, LabelledField, Loading } from '../notices';
 
 type Routing = z.input<typeof replaceRouting.request.body.schema>;
 type Team = Routing['teams'][number];
@@ -14,18 +14,60 @@ type Rep = Team['reps'][number];
 /** A rule as edited: its condition as the JSON text typed, parsed when saved. */
 type EditedRule = { description: string; when: string; team: string };
 
-/** A labelled input with the API's error for its field, tied to it for screen readers. */
-function Field({ id, label, error, children }: { readonly id: string; readonly label: string; readonly error: string | undefined; readonly children: (described: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode }) {
+/**
+ * A list the admin edits item by item: each item in its fieldset with its legend, its inputs and its
+ * buttons (moving it up or down when order matters, removing it), and a button adding a blank one.
+ * Teams and rules are both such lists.
+ */
+function ListEditor<Item>(props: {
+  readonly items: readonly Item[];
+  readonly onChange: (next: Item[]) => void;
+  readonly legend: (item: Item, index: number) => ReactNode;
+  readonly children: (item: Item, index: number) => ReactNode;
+  /** Buttons of the item's own, before the list's. */
+  readonly actions?: (item: Item, index: number) => ReactNode;
+  readonly name: (item: Item, index: number) => string;
+  readonly labels: { readonly add: string; readonly remove: (name: string) => string; readonly up?: (name: string) => string; readonly down?: (name: string) => string };
+  readonly blank: () => Item;
+}) {
+  const { items, onChange, legend, children, actions, name, labels, blank } = props;
+  const move = (index: number, by: -1 | 1) => {
+    const moved = [...items];
+    const [item] = moved.splice(index, 1);
+    if (item !== undefined) moved.splice(index + by, 0, item);
+    onChange(moved);
+  };
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {children(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
-      {error && (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      )}
-    </div>
+    <>
+      {items.map((item, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the items' ids are what the admin edits here (rules have none)
+        <fieldset key={index}>
+          <legend>{legend(item, index)}</legend>
+          {children(item, index)}
+          <div className="actions">
+            {actions?.(item, index)}
+            {labels.up && (
+              <button type="button" disabled={index === 0} onClick={() => move(index, -1)}>
+                {labels.up(name(item, index))}
+              </button>
+            )}
+            {labels.down && (
+              <button type="button" disabled={index === items.length - 1} onClick={() => move(index, 1)}>
+                {labels.down(name(item, index))}
+              </button>
+            )}
+            <button type="button" className="danger" onClick={() => onChange(items.filter((_, at) => at !== index))}>
+              {labels.remove(name(item, index))}
+            </button>
+          </div>
+        </fieldset>
+      ))}
+      <div className="actions">
+        <button type="button" onClick={() => onChange([...items, blank()])}>
+          {labels.add}
+        </button>
+      </div>
+    </>
   );
 }
 
@@ -79,13 +121,6 @@ function RoutingEditor({ saved, onSaved }: { readonly saved: (Routing & { readon
   });
   const errors = new Map([...fieldErrorsOf(save.error), ...unreadable]);
   const updateRule = (index: number, change: Partial<EditedRule>) => setRules((all) => all.map((rule, at) => (at === index ? { ...rule, ...change } : rule)));
-  const moveRule = (index: number, by: -1 | 1) =>
-    setRules((all) => {
-      const moved = [...all];
-      const [rule] = moved.splice(index, 1);
-      if (rule) moved.splice(index + by, 0, rule);
-      return moved;
-    });
   const updateTeam = (index: number, change: Partial<Team>) => setTeams((all) => all.map((team, at) => (at === index ? { ...team, ...change } : team)));
   const updateRep = (teamIndex: number, repIndex: number, change: Partial<Rep>) =>
     updateTeam(teamIndex, { reps: (teams[teamIndex]?.reps ?? []).map((rep, at) => (at === repIndex ? { ...rep, ...change } : rep)) });
@@ -120,134 +155,120 @@ function RoutingEditor({ saved, onSaved }: { readonly saved: (Routing & { readon
   return (
     <form onSubmit={submit} noValidate>
       {saved && <p className="help">{text('routing.version', { version: saved.version })}</p>}
-      {teams.map((team, teamIndex) => {
-        const at = `teams[${teamIndex}]`;
-        const idOf = (field: string) => `routing-${teamIndex}-${field}`;
-        return (
-          // biome-ignore lint/suspicious/noArrayIndexKey: a team's id is what the admin edits here
-          <fieldset key={teamIndex}>
-            <legend>{text('routing.team', { name: team.name || team.id || String(teamIndex + 1) })}</legend>
-            <div className="settings">
-              <Field id={idOf('id')} label={text('routing.id')} error={errors.get(`${at}.id`)}>
-                {(described) => <input id={idOf('id')} value={team.id} onChange={(event) => updateTeam(teamIndex, { id: event.target.value })} required {...described} />}
-              </Field>
-              <Field id={idOf('name')} label={text('routing.name')} error={errors.get(`${at}.name`)}>
-                {(described) => <input id={idOf('name')} value={team.name} onChange={(event) => updateTeam(teamIndex, { name: event.target.value })} required {...described} />}
-              </Field>
-              <Field id={idOf('inbox')} label={text('routing.inbox')} error={errors.get(`${at}.inbox`)}>
-                {(described) => <input id={idOf('inbox')} type="email" value={team.inbox} onChange={(event) => updateTeam(teamIndex, { inbox: event.target.value })} required {...described} />}
-              </Field>
-            </div>
-            <table aria-label={text('routing.repsOf', { team: team.name || team.id })}>
-              <thead>
-                <tr>
-                  <th scope="col">{text('routing.id')}</th>
-                  <th scope="col">{text('routing.name')}</th>
-                  <th scope="col">{text('routing.email')}</th>
-                  <th scope="col">{text('routing.capacity')}</th>
-                  <th scope="col">{text('settings.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {team.reps.map((rep, repIndex) => {
-                  const repAt = `${at}.reps[${repIndex}]`;
-                  const cell = (field: keyof Rep, type: string, label: string) => (
-                    <EditableCell
-                      id={`routing-${teamIndex}-${repIndex}-${field}`}
-                      type={type}
-                      label={`${label}, ${rep.name || rep.id || repIndex + 1}`}
-                      value={String(rep[field])}
-                      error={errors.get(`${repAt}.${field}`)}
-                      onChange={(event) => updateRep(teamIndex, repIndex, { [field]: type === 'number' ? event.target.valueAsNumber : event.target.value })}
-                    />
-                  );
-                  return (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: a rep's id is what the admin edits here
-                    <tr key={repIndex}>
-                      {cell('id', 'text', text('routing.id'))}
-                      {cell('name', 'text', text('routing.name'))}
-                      {cell('email', 'email', text('routing.email'))}
-                      {cell('capacity', 'number', text('routing.capacity'))}
-                      <td>
-                        <button type="button" onClick={() => updateTeam(teamIndex, { reps: team.reps.filter((_, at) => at !== repIndex) })}>
-                          {text('routing.removeRep', { name: rep.name || rep.id || String(repIndex + 1) })}
-                        </button>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-            <div className="actions">
-              <button type="button" onClick={() => updateTeam(teamIndex, { reps: [...team.reps, { id: '', name: '', email: '', capacity: 20 }] })}>
-                {text('routing.addRep')}
-              </button>
-              <button type="button" className="danger" onClick={() => setTeams((all) => all.filter((_, at) => at !== teamIndex))}>
-                {text('routing.removeTeam', { name: team.name || team.id || String(teamIndex + 1) })}
-              </button>
-            </div>
-          </fieldset>
-        );
-      })}
-      <div className="actions">
-        <button type="button" onClick={() => setTeams((all) => [...all, { id: '', name: '', inbox: '', reps: [] }])}>
-          {text('routing.addTeam')}
-        </button>
-      </div>
+      <ListEditor
+        items={teams}
+        onChange={setTeams}
+        name={(team, teamIndex) => team.name || team.id || String(teamIndex + 1)}
+        legend={(team, teamIndex) => text('routing.team', { name: team.name || team.id || String(teamIndex + 1) })}
+        labels={{ add: text('routing.addTeam'), remove: (name) => text('routing.removeTeam', { name }) }}
+        blank={() => ({ id: '', name: '', inbox: '', reps: [] })}
+        actions={(team, teamIndex) => (
+          <button type="button" onClick={() => updateTeam(teamIndex, { reps: [...team.reps, { id: '', name: '', email: '', capacity: 20 }] })}>
+            {text('routing.addRep')}
+          </button>
+        )}
+      >
+        {(team, teamIndex) => {
+          const at = `teams[${teamIndex}]`;
+          const idOf = (field: string) => `routing-${teamIndex}-${field}`;
+          return (
+            <>
+              <div className="settings">
+                <LabelledField id={idOf('id')} label={text('routing.id')} error={errors.get(`${at}.id`)}>
+                  {(described) => <input id={idOf('id')} value={team.id} onChange={(event) => updateTeam(teamIndex, { id: event.target.value })} required {...described} />}
+                </LabelledField>
+                <LabelledField id={idOf('name')} label={text('routing.name')} error={errors.get(`${at}.name`)}>
+                  {(described) => <input id={idOf('name')} value={team.name} onChange={(event) => updateTeam(teamIndex, { name: event.target.value })} required {...described} />}
+                </LabelledField>
+                <LabelledField id={idOf('inbox')} label={text('routing.inbox')} error={errors.get(`${at}.inbox`)}>
+                  {(described) => <input id={idOf('inbox')} type="email" value={team.inbox} onChange={(event) => updateTeam(teamIndex, { inbox: event.target.value })} required {...described} />}
+                </LabelledField>
+              </div>
+              <table aria-label={text('routing.repsOf', { team: team.name || team.id })}>
+                <thead>
+                  <tr>
+                    <th scope="col">{text('routing.id')}</th>
+                    <th scope="col">{text('routing.name')}</th>
+                    <th scope="col">{text('routing.email')}</th>
+                    <th scope="col">{text('routing.capacity')}</th>
+                    <th scope="col">{text('settings.actions')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {team.reps.map((rep, repIndex) => {
+                    const repAt = `${at}.reps[${repIndex}]`;
+                    const cell = (field: keyof Rep, type: string, label: string) => (
+                      <EditableCell
+                        id={`routing-${teamIndex}-${repIndex}-${field}`}
+                        type={type}
+                        label={`${label}, ${rep.name || rep.id || repIndex + 1}`}
+                        value={String(rep[field])}
+                        error={errors.get(`${repAt}.${field}`)}
+                        onChange={(event) => updateRep(teamIndex, repIndex, { [field]: type === 'number' ? event.target.valueAsNumber : event.target.value })}
+                      />
+                    );
+                    return (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: a rep's id is what the admin edits here
+                      <tr key={repIndex}>
+                        {cell('id', 'text', text('routing.id'))}
+                        {cell('name', 'text', text('routing.name'))}
+                        {cell('email', 'email', text('routing.email'))}
+                        {cell('capacity', 'number', text('routing.capacity'))}
+                        <td>
+                          <button type="button" onClick={() => updateTeam(teamIndex, { reps: team.reps.filter((_, at) => at !== repIndex) })}>
+                            {text('routing.removeRep', { name: rep.name || rep.id || String(repIndex + 1) })}
+                          </button>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </>
+          );
+        }}
+      </ListEditor>
       <h3 id="routing-rules-title">{text('routing.rules')}</h3>
       <p className="help">{text('routing.rulesHelp')}</p>
-      {rules.map((rule, index) => {
-        const at = `rules[${index}]`;
-        const idOf = (field: string) => `routing-rule-${index}-${field}`;
-        const name = rule.description || String(index + 1);
-        return (
-          // biome-ignore lint/suspicious/noArrayIndexKey: rules have no id; their order is what matters
-          <fieldset key={index}>
-            <legend>
-              {text('routing.rule', { number: index + 1 })}
-              {rule.description ? `: ${rule.description}` : ''}
-            </legend>
-            <div className="settings">
-              <Field id={idOf('description')} label={text('editor.description')} error={errors.get(`${at}.description`)}>
-                {(described) => <input id={idOf('description')} value={rule.description} onChange={(event) => updateRule(index, { description: event.target.value })} {...described} />}
-              </Field>
-              <Field id={idOf('team')} label={text('routing.ruleTeam')} error={errors.get(`${at}.team`)}>
-                {(described) => (
-                  <select id={idOf('team')} value={rule.team} onChange={(event) => updateRule(index, { team: event.target.value })} {...described}>
-                    {teamOptions}
-                  </select>
-                )}
-              </Field>
-            </div>
-            <Field id={idOf('when')} label={text('routing.ruleWhen')} error={errors.get(`${at}.when`) ?? [...errors].find(([field]) => field.startsWith(`${at}.when`))?.[1]}>
-              {(described) => <textarea id={idOf('when')} rows={4} spellCheck={false} value={rule.when} onChange={(event) => updateRule(index, { when: event.target.value })} {...described} />}
-            </Field>
-            <div className="actions">
-              <button type="button" disabled={index === 0} onClick={() => moveRule(index, -1)}>
-                {text('routing.ruleUp', { name })}
-              </button>
-              <button type="button" disabled={index === rules.length - 1} onClick={() => moveRule(index, 1)}>
-                {text('routing.ruleDown', { name })}
-              </button>
-              <button type="button" className="danger" onClick={() => setRules((all) => all.filter((_, at) => at !== index))}>
-                {text('routing.removeRule', { name })}
-              </button>
-            </div>
-          </fieldset>
-        );
-      })}
-      <div className="actions">
-        <button type="button" onClick={() => setRules((all) => [...all, { description: '', when: '{\n  "lead": { "country": ["ID"] }\n}', team: teams[0]?.id ?? '' }])}>
-          {text('routing.addRule')}
-        </button>
-      </div>
-      <Field id="routing-default-team" label={text('routing.defaultTeam')} error={errors.get('defaultTeam')}>
+      <ListEditor
+        items={rules}
+        onChange={setRules}
+        name={(rule, index) => rule.description || String(index + 1)}
+        legend={(rule, index) => `${text('routing.rule', { number: index + 1 })}${rule.description ? `: ${rule.description}` : ''}`}
+        labels={{ add: text('routing.addRule'), remove: (name) => text('routing.removeRule', { name }), up: (name) => text('routing.ruleUp', { name }), down: (name) => text('routing.ruleDown', { name }) }}
+        blank={() => ({ description: '', when: '{\n  "lead": { "country": ["ID"] }\n}', team: teams[0]?.id ?? '' })}
+      >
+        {(rule, index) => {
+          const at = `rules[${index}]`;
+          const idOf = (field: string) => `routing-rule-${index}-${field}`;
+          return (
+            <>
+              <div className="settings">
+                <LabelledField id={idOf('description')} label={text('editor.description')} error={errors.get(`${at}.description`)}>
+                  {(described) => <input id={idOf('description')} value={rule.description} onChange={(event) => updateRule(index, { description: event.target.value })} {...described} />}
+                </LabelledField>
+                <LabelledField id={idOf('team')} label={text('routing.ruleTeam')} error={errors.get(`${at}.team`)}>
+                  {(described) => (
+                    <select id={idOf('team')} value={rule.team} onChange={(event) => updateRule(index, { team: event.target.value })} {...described}>
+                      {teamOptions}
+                    </select>
+                  )}
+                </LabelledField>
+              </div>
+              <LabelledField id={idOf('when')} label={text('routing.ruleWhen')} error={errors.get(`${at}.when`) ?? [...errors].find(([field]) => field.startsWith(`${at}.when`))?.[1]}>
+                {(described) => <textarea id={idOf('when')} rows={4} spellCheck={false} value={rule.when} onChange={(event) => updateRule(index, { when: event.target.value })} {...described} />}
+              </LabelledField>
+            </>
+          );
+        }}
+      </ListEditor>
+      <LabelledField id="routing-default-team" label={text('routing.defaultTeam')} error={errors.get('defaultTeam')}>
         {(described) => (
           <select id="routing-default-team" value={defaultTeam} onChange={(event) => setDefaultTeam(event.target.value)} {...described}>
             {teamOptions}
           </select>
         )}
-      </Field>
+      </LabelledField>
       <div className="actions">
         <button type="submit" className="primary" disabled={save.isPending}>
           {text('routing.save')}

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { createTemplate, getTemplate, listTemplates, previewTemplate, testTemplate, updateTemplate } from '../../../../functions/manage-templates/routes';
 import { useApi } from '../api';
+import { QueryTable } from '../frames';
 import { useI18n } from '../i18n';
 import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
 
@@ -81,46 +82,30 @@ export default function TemplatesPage() {
       </div>
       {test.data && <p role="status">{text('templates.testQueued', { name: test.data.name, version: test.data.version, count: test.data.to.length })}</p>}
       {test.isError && <ErrorNotice error={test.error} />}
-      {templates.isPending ? (
-        <Loading />
-      ) : templates.isError ? (
-        <ErrorNotice error={templates.error} onRetry={() => templates.refetch()} />
-      ) : (
-        <div className="table-scroll">
-          <table aria-label={text('templates.title')}>
-            <thead>
-              <tr>
-                <th scope="col">{text('segments.name')}</th>
-                <th scope="col" className="number">
-                  {text('segments.version')}
-                </th>
-                <th scope="col">{text('segments.updated')}</th>
-                <th scope="col">{text('settings.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {templates.data.items.map((template) => (
-                <tr key={template.templateId}>
-                  <td>{template.name}</td>
-                  <td className="number">{template.latestVersion}</td>
-                  <td>{formatDate(template.updatedAt)}</td>
-                  <td>
-                    <button type="button" onClick={() => preview.mutate({ templateId: template.templateId })}>
-                      {text('templates.previewOne', { name: template.name })}
-                    </button>{' '}
-                    <button type="button" onClick={() => test.mutate({ templateId: template.templateId, name: template.name })} disabled={test.isPending || !testTo.trim()}>
-                      {text('templates.testOne', { name: template.name })}
-                    </button>{' '}
-                    <button type="button" onClick={() => setEditing(template.templateId)}>
-                      {text('templates.editOne', { name: template.name })}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={templates}
+        label={text('templates.title')}
+        columns={[{ label: text('segments.name') }, { label: text('segments.version'), number: true }, { label: text('segments.updated') }, { label: text('settings.actions') }]}
+        items={(page) => page.items}
+        row={(template) => (
+          <tr key={template.templateId}>
+            <td>{template.name}</td>
+            <td className="number">{template.latestVersion}</td>
+            <td>{formatDate(template.updatedAt)}</td>
+            <td>
+              <button type="button" onClick={() => preview.mutate({ templateId: template.templateId })}>
+                {text('templates.previewOne', { name: template.name })}
+              </button>{' '}
+              <button type="button" onClick={() => test.mutate({ templateId: template.templateId, name: template.name })} disabled={test.isPending || !testTo.trim()}>
+                {text('templates.testOne', { name: template.name })}
+              </button>{' '}
+              <button type="button" onClick={() => setEditing(template.templateId)}>
+                {text('templates.editOne', { name: template.name })}
+              </button>
+            </td>
+          </tr>
+        )}
+      />
       {editing && (
         <TemplateEditor
           key={editing}
