@@ -18,6 +18,7 @@ class MemoryDueIndex implements DueTimers {
       .sort((a, b) => a.dueKey.localeCompare(b.dueKey))
       .slice(0, limit);
   }
+  async done() {}
   async lease(due: DueTimer, until: string) {
     const entry = this.entries.get(due.leadId);
     if (!entry || entry.dueKey !== due.dueKey) return false;

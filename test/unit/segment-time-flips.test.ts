@@ -83,10 +83,9 @@ const lead = fc
   .map((options) => leadWith(options));
 
 /** Events from 100 days ago to 10 days ahead (an event dated ahead counts once its time comes). */
-const events = fc.array(
-  fc.double({ min: -100, max: 10, noNaN: true }).map((offsetDays, index): HistoryEvent => ({ id: `e${index}`, type: 'page_view', occurredAt: new Date(Math.round(NOW + offsetDays * DAY)).toISOString(), properties: {} })),
-  { maxLength: 6 },
-);
+const events = fc
+  .array(fc.double({ min: -100, max: 10, noNaN: true }), { maxLength: 6 })
+  .map((offsets) => offsets.map((offsetDays, index): HistoryEvent => ({ id: `e${index}`, type: 'page_view', occurredAt: new Date(Math.round(NOW + offsetDays * DAY)).toISOString(), properties: {} })));
 
 describe('nextMembershipFlip: when a segment membership can change with time alone', () => {
   it('membership at every instant before the instant returned equals membership now, and differs at it', () => {

@@ -69,6 +69,8 @@ export interface JourneyReport {
 export interface DateRound {
   readonly startedAt: string;
   readonly cursor?: LeadCursor;
+  /** The published date journeys (`<journeyId>@<version>`) the round started for: one published since starts the next round at once. */
+  readonly journeys?: readonly string[];
   /** Bumped by every save; a save at another revision is refused, so two sweeps never walk the same round. */
   readonly rev: number;
 }
