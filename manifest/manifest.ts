@@ -225,7 +225,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-journeys',
-      description: 'Journeys as versioned data: create and validate drafts, publish versions, pause, resume, archive, enrol a lead by hand, move enrolled leads to a newer version, report per journey, step and split arm.',
+      description: 'Journeys as versioned data: create and validate drafts, publish versions, pause, resume, archive, enrol a lead by hand, move named enrolled leads (or every one, resumably) to a newer version, report per journey, step and split arm.',
       entry: 'functions/manage-journeys/handler.ts',
       trigger: { kind: 'http', routes: manageJourneysRoutes, audience: 'admin' },
       emits: [DetailType.JourneyEnrolmentRequested],
@@ -234,10 +234,11 @@ export const manifest: Manifest = {
       // A journey with inline email templates is larger than a form.
       maxBodyBytes: 256 * 1024,
       access: ['bus:put'],
-      // Journeys, their versions and counters (JOURNEY#, listed on JOURNEYS), the stored templates a
-      // draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment names (LEAD#), the
-      // enrolments a move saves at their revision (LEAD#).
-      table: { read: ['JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#', 'LEAD#'], query: { gsi1: ['JOURNEYS'] } },
+      // Journeys, their versions, counters and move of every lead (JOURNEY#, listed on JOURNEYS), the
+      // stored templates a draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment
+      // names (LEAD#), the enrolments a move saves at their revision (LEAD#), found for a move of
+      // every lead through the lead listing (LEADS# on gsi1).
+      table: { read: ['JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#', 'LEAD#'], query: { gsi1: ['JOURNEYS', 'LEADS#'] } },
     },
     {
       name: 'manage-segments',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JourneyDefinition, Journey, JourneyStatus } from '../domain/journeys/definition';
 import type { EnrolmentState } from '../domain/journeys/interpreter';
-import type { DateRound, LiveJourney, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
+import type { DateRound, LiveJourney, MoveAll, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
 import type { LeadCursor } from '../domain/lead-listing';
 import type { Page, PageRequest } from '../domain/page';
 import { ClaimRecords } from './claims';
@@ -473,6 +473,36 @@ export class DateRoundStore {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.journeyDateRound, entity: 'journey-date-round', startedAt: round.startedAt, rev: rev + 1, ...(round.cursor ? { cursor: round.cursor } : {}), ...(round.journeys ? { journeys: round.journeys } : {}) },
+          ConditionExpression: rev === 0 ? 'attribute_not_exists(pk)' : 'rev = :rev',
+          ...(rev === 0 ? {} : { ExpressionAttributeValues: { ':rev': rev } }),
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+}
+
+/** The move of every enrolled lead of a journey (`JOURNEY#<id>` / `MOVEALL`): its phase, cursor and counts, saved at its revision. */
+export class MoveAllStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async read(journeyId: string): Promise<(MoveAll & { rev: number }) | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journeyMoveAll(journeyId), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, entity: _entity, ...move } = Item;
+    return move as MoveAll & { rev: number };
+  }
+
+  save(move: MoveAll, rev: number): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.journeyMoveAll(move.journeyId), entity: 'journey-move-all', ...move, rev: rev + 1 },
           ConditionExpression: rev === 0 ? 'attribute_not_exists(pk)' : 'rev = :rev',
           ...(rev === 0 ? {} : { ExpressionAttributeValues: { ':rev': rev } }),
         }),

@@ -54,6 +54,7 @@
  * | journey (head)    | JOURNEY#<id>       | JOURNEY                          | JOURNEYS / <createdAt>#<id>         |
  * | journey version   | JOURNEY#<id>       | VERSION#<version, 6 digits>      |                                     |
  * | journey counters  | JOURNEY#<id>       | STATS#<shard>                    |                                     |
+ * | move of all leads | JOURNEY#<id>       | MOVEALL                          |                                     |
  * | enrolment         | LEAD#<id>          | JOURNEY#<journeyId>              | JDUE#<shard> / <wakeAt>#<leadId>#<journeyId> while waiting |
  * | journey step claim| LEAD#<id>          | JSTEP#<journeyId>#<run>#<seq>    |                                     |
  * | date entry due    | LEAD#<id>          | JDATE#<journeyId>                | JDUE#<shard> / <dateEntryAt>#<leadId>#<journeyId>#date until requested |
@@ -236,6 +237,8 @@ export const keys = {
   /** A journey's report counters, in shards: every enrolment step bumps one, more than one item can take at a peak. */
   journeyCounters: (journeyId: string, shard: number) => ({ pk: `JOURNEY#${journeyId}`, sk: `STATS#${String(shard).padStart(2, '0')}` }),
   journeyCountersPrefix: 'STATS#',
+  /** The move of every enrolled lead to a version: its phase, cursor and counts. */
+  journeyMoveAll: (journeyId: string) => ({ pk: `JOURNEY#${journeyId}`, sk: 'MOVEALL' }),
   /** A lead's latest run through a journey, under the lead so export and erasure find it. */
   enrolment: (leadId: string, journeyId: string) => ({ pk: `LEAD#${leadId}`, sk: `JOURNEY#${journeyId}` }),
   enrolmentPrefix: 'JOURNEY#',
