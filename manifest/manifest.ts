@@ -627,7 +627,7 @@ export const manifest: Manifest = {
     {
       name: 'track-segments',
       description:
-        "Keeps each lead's membership of the tracked saved segments as the lead changes (score, profile, stage, events) and as time alone changes it (decay, event windows: the next such instant is kept in the journeys' due-time index and handed back by its sweep), and publishes lead.segment_entered and lead.segment_left once per change.",
+        "Keeps each lead's membership of the tracked saved segments as the lead changes and as time alone changes it (a check in the due-time index), and publishes lead.segment_entered and lead.segment_left once per change.",
       entry: 'functions/track-segments/handler.ts',
       trigger: {
         kind: 'event',
@@ -769,7 +769,7 @@ export const manifest: Manifest = {
     {
       name: 'sweep-journeys',
       description:
-      "Looks at the journeys' due-time index every minute: for each shard with entries due (waits, segment checks, date entries), takes the shard's sweep lease and requests its drain (journey.timers-due), one invocation per shard; once an hour (and at once after a date journey is published), puts the date entries due within two hours in the index and requests the enrolment of leads whose date entry fell due.",
+      "Every minute requests a drain (journey.timers-due) of each due-time index shard with entries due; hourly, and when a date journey is published, indexes the date entries due within two hours and requests those already due.",
       entry: 'functions/sweep-journeys/handler.ts',
       trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1 },
       emits: [DetailType.JourneyTimersDue, DetailType.JourneyEnrolmentRequested],
@@ -785,7 +785,7 @@ export const manifest: Manifest = {
     {
       name: 'sweep-journey-shard',
       description:
-      "Drains one shard of the journeys' due-time index as the holder of its sweep lease: leases each due entry and puts its event on the bus (journey.step-due for a wait, journey.enrolment-requested for a date entry, lead.segment-check-due for a segment check); a backlog past its time goes on in a drain of its own.",
+      "Drains one due-time index shard as its sweep lease's holder: leases each due entry and puts its event on the bus (journey.step-due, journey.enrolment-requested, lead.segment-check-due); a backlog goes on in a drain of its own.",
       entry: 'functions/sweep-journey-shard/handler.ts',
       trigger: {
         kind: 'event',
