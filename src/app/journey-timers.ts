@@ -92,9 +92,11 @@ export type DrainOutcome = { readonly sent: number; readonly more: boolean } | '
 /**
  * The drain of one shard of the due-time index, by the holder of its sweep lease (requested by
  * `TimerDispatch`, one invocation per shard, so the shards of a busy minute drain side by side): each
- * due timer is leased and its `journey.step-due` event put on the bus, where the runner's queue
- * spreads the work. A timer whose event is lost or whose runner fails comes due again when its lease
- * ends; the runner ignores a timer its enrolment has passed, so a repeat does nothing.
+ * due entry is leased and its event put on the bus, where its consumer's queue spreads the work
+ * (`journey.step-due` for a wait and `journey.enrolment-requested` for a date entry to the runner,
+ * `lead.segment-check-due` to track-segments). An entry whose event is lost or whose consumer fails
+ * comes due again when its lease ends; the runner ignores a timer its enrolment has passed and enrols
+ * once per date, and track-segments changes a membership once per version, so a repeat does nothing.
  */
 export class ShardDrain {
   constructor(
