@@ -158,8 +158,13 @@ export class Audience {
     const events = since === undefined ? [] : await this.leadEvents.eventsOf({ kind: 'lead', id: lead.id }, since ? { since } : {});
     const members = rules.map((rule) => matchesWhere(rule, view) && historyHolds(rule, events, now));
     const subject = { lead, events, scoreAt: scoreOf, lifespan };
-    const flips = rules.flatMap((rule) => nextMembershipFlip(rule, subject, now) ?? []);
-    return { members, ...(flips.length ? { nextFlipAt: flips.reduce((earliest, candidate) => (candidate < earliest ? candidate : earliest)) } : {}) };
+    // Each segment looks no further than the earliest flip found so far.
+    let nextFlipAt: string | undefined;
+    for (const rule of rules) {
+      const flip = nextMembershipFlip(rule, subject, now, nextFlipAt);
+      if (flip && (!nextFlipAt || flip < nextFlipAt)) nextFlipAt = flip;
+    }
+    return { members, ...(nextFlipAt ? { nextFlipAt } : {}) };
   }
 
   private rulesetOf(lead: Lead): Promise<Ruleset | undefined> {

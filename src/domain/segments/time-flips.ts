@@ -26,7 +26,8 @@ export interface TimedLead {
 /** Whether the lead is in the segment at `atMs`, nothing changing but time. */
 export function memberAt(rule: SegmentRule, subject: TimedLead, atMs: number): boolean {
   const at = new Date(atMs).toISOString();
-  if (!matchesWhere(rule, segmentView(subject.lead, subject.scoreAt(at), purchaseProfile(subject.lead.purchases, at), at, subject.lifespan))) return false;
+  // The view (scores decayed, purchases profiled) only when the rule has a condition on it.
+  if (rule.where && !matchesWhere(rule, segmentView(subject.lead, subject.scoreAt(at), purchaseProfile(subject.lead.purchases, at), at, subject.lifespan))) return false;
   return historyHolds(rule, subject.events, at);
 }
 
@@ -91,15 +92,21 @@ export function flipCandidates(rule: SegmentRule, subject: TimedLead, nowMs: num
     for (const event of subject.events) {
       const at = Date.parse(event.occurredAt);
       if (at > nowMs) instants.push(...around(at));
-      if (condition.withinDays !== undefined) instants.push(...around(at + condition.withinDays * DAY_MS));
+      // An event already out of the window never comes back into it.
+      const leaves = condition.withinDays === undefined ? undefined : at + condition.withinDays * DAY_MS;
+      if (leaves !== undefined && leaves + 2 > nowMs) instants.push(...around(leaves));
     }
   }
 
   // The decayed score (and the stage of a lead whose stage follows its qualification): its course is
   // monotone between events, so each change of which side of a bound it is on is found by bisection.
   const scoreFields = [...fields].filter((field) => field.startsWith('score.'));
-  if ((scoreFields.length || (fields.has('lead.stage') && !lead.stage)) && lead.score) {
+  // The stage of a lead with none recorded follows its qualification.
+  const qualification = fields.has('score.qualified') || (fields.has('lead.stage') && !lead.stage);
+  if ((scoreFields.length || qualification) && lead.score) {
     const bounds = scoreFields.flatMap((field) => (numbers.get(field) ?? []).map((bound) => [field.slice('score.'.length), bound] as const));
+    const grade = fields.has('score.grade');
+    // Only what the rule looks at: which side of each bound it names, the grade, the qualification.
     const key = (atMs: number) => {
       const score = subject.scoreAt(new Date(atMs).toISOString());
       if (!score) return '';
@@ -107,7 +114,7 @@ export function flipCandidates(rule: SegmentRule, subject: TimedLead, nowMs: num
         const value = (score as unknown as Record<string, number>)[field] ?? 0;
         return value < bound ? '<' : value === bound ? '=' : '>';
       });
-      return `${sides.join('')}|${score.grade}|${score.qualified}`;
+      return `${sides.join('')}|${grade ? score.grade : ''}|${qualification ? score.qualified : ''}`;
     };
     let from = nowMs;
     for (let change = 0; change < SCORE_CHANGES; change += 1) {
@@ -132,12 +139,14 @@ export function flipCandidates(rule: SegmentRule, subject: TimedLead, nowMs: num
  * alone (no new event, no change to the lead); undefined when it never does. Membership at every
  * instant before the one returned equals membership now. A rule looking at `customer.*` fields is
  * looked at again within OPAQUE_RECHECK_MS; a flip past FLIP_HORIZON_MS is looked at again then.
+ * With `until` (a flip already found for another segment), nothing is looked for past it: the answer
+ * is then a flip before it, `until` itself, or undefined.
  */
-export function nextMembershipFlip(rule: SegmentRule, subject: TimedLead, now: string): string | undefined {
+export function nextMembershipFlip(rule: SegmentRule, subject: TimedLead, now: string, until?: string): string | undefined {
   const nowMs = Date.parse(now);
-  const horizonMs = nowMs + FLIP_HORIZON_MS;
+  const horizonMs = Math.min(nowMs + FLIP_HORIZON_MS, until ? Date.parse(until) : Number.POSITIVE_INFINITY);
   const { instants, opaque } = flipCandidates(rule, subject, nowMs, horizonMs);
-  const limitMs = opaque ? nowMs + OPAQUE_RECHECK_MS : horizonMs;
+  const limitMs = opaque ? Math.min(nowMs + OPAQUE_RECHECK_MS, horizonMs) : horizonMs;
   const member = memberAt(rule, subject, nowMs);
   const ahead = [...new Set(instants)].filter((instant) => instant > nowMs).sort((a, b) => a - b);
   for (const instant of ahead) {
