@@ -13,7 +13,7 @@ import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRuleset
 import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
 import { createTemplate, listTemplates, testTemplate, updateTemplate } from '../functions/manage-templates/routes';
 import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../functions/manage-sources/routes';
-import { archiveJourney, createJourney, enrolInJourney, getJourneyReport, moveJourneyEnrolments, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
+import { archiveJourney, createJourney, enrolInJourney, getJourneyMoveAll, getJourneyReport, moveAllJourneyEnrolments, moveJourneyEnrolments, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
 import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
 import { disableUser, enableUser, inviteUser, listUsers, setUserRole } from '../functions/manage-users/routes';
@@ -134,6 +134,9 @@ export interface AdminApi {
   controlJourney(journeyId: string, control: 'pause' | 'resume' | 'archive'): Promise<AdminResponse>;
   enrolInJourney(journeyId: string, leadId: string): Promise<AdminResponse>;
   moveJourneyEnrolments(journeyId: string, leadIds: readonly string[], version?: number): Promise<AdminResponse>;
+  /** One call of the move of every enrolled lead: 202 while it goes on, 200 when done. */
+  moveAllJourneyEnrolments(journeyId: string, version?: number): Promise<AdminResponse>;
+  getJourneyMoveAll(journeyId: string): Promise<AdminResponse>;
   getJourneyReport(journeyId: string): Promise<AdminResponse>;
 }
 
@@ -259,6 +262,8 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     controlJourney: (journeyId, control) => outcome(client.send(JOURNEY_CONTROLS[control], { params: { journeyId } })),
     enrolInJourney: (journeyId, leadId) => outcome(client.send(enrolInJourney, { params: { journeyId }, body: { leadId } })),
     moveJourneyEnrolments: (journeyId, leadIds, version) => outcome(client.send(moveJourneyEnrolments, { params: { journeyId }, body: { leadIds: [...leadIds], ...(version === undefined ? {} : { version }) } })),
+    moveAllJourneyEnrolments: (journeyId, version) => outcome(client.send(moveAllJourneyEnrolments, { params: { journeyId }, body: version === undefined ? {} : { version } })),
+    getJourneyMoveAll: (journeyId) => outcome(client.send(getJourneyMoveAll, { params: { journeyId } })),
     getJourneyReport: (journeyId) => outcome(client.send(getJourneyReport, { params: { journeyId } })),
   };
 }

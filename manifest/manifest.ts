@@ -225,7 +225,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-journeys',
-      description: 'Journeys as versioned data: create and validate drafts, publish versions, pause, resume, archive, enrol a lead by hand, move enrolled leads to a newer version, report per journey, step and split arm.',
+      description: 'Journeys as versioned data: create and validate drafts, publish versions, pause, resume, archive, enrol a lead by hand, move named enrolled leads (or every one, resumably) to a newer version, report per journey, step and split arm.',
       entry: 'functions/manage-journeys/handler.ts',
       trigger: { kind: 'http', routes: manageJourneysRoutes, audience: 'admin' },
       emits: [DetailType.JourneyEnrolmentRequested],
@@ -234,10 +234,11 @@ export const manifest: Manifest = {
       // A journey with inline email templates is larger than a form.
       maxBodyBytes: 256 * 1024,
       access: ['bus:put'],
-      // Journeys, their versions and counters (JOURNEY#, listed on JOURNEYS), the stored templates a
-      // draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment names (LEAD#), the
-      // enrolments a move saves at their revision (LEAD#).
-      table: { read: ['JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#', 'LEAD#'], query: { gsi1: ['JOURNEYS'] } },
+      // Journeys, their versions, counters and move of every lead (JOURNEY#, listed on JOURNEYS), the
+      // stored templates a draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment
+      // names (LEAD#), the enrolments a move saves at their revision (LEAD#), found for a move of
+      // every lead through the lead listing (LEADS# on gsi1).
+      table: { read: ['JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#', 'LEAD#'], query: { gsi1: ['JOURNEYS', 'LEADS#'] } },
     },
     {
       name: 'manage-segments',
@@ -625,13 +626,14 @@ export const manifest: Manifest = {
     },
     {
       name: 'track-segments',
-      description: "Keeps each lead's membership of the tracked saved segments as the lead changes (score, profile, stage, events) and publishes lead.segment_entered and lead.segment_left once per change.",
+      description:
+        "Keeps each lead's membership of the tracked saved segments as the lead changes and as time alone changes it (a check in the due-time index), and publishes lead.segment_entered and lead.segment_left once per change.",
       entry: 'functions/track-segments/handler.ts',
       trigger: {
         kind: 'event',
         pattern: {
           source: [EVENT_SOURCE],
-          'detail-type': [DetailType.EngagementRecorded, DetailType.LeadIdentified, DetailType.LeadQualified, DetailType.LeadContactChanged, DetailType.LeadStageChanged],
+          'detail-type': [DetailType.EngagementRecorded, DetailType.LeadIdentified, DetailType.LeadQualified, DetailType.LeadContactChanged, DetailType.LeadStageChanged, DetailType.LeadSegmentCheckDue],
         },
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
@@ -644,8 +646,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 30,
       memoryMb: 256,
       access: ['bus:put'],
-      // The lead, its score, events and memberships (LEAD#), the tracked segments (SEGMENTS on gsi1) and
-      // the rulesets scores are decayed with; the average customer lifespan (CARE).
+      // The lead, its score, events, memberships and next check (LEAD#; the check's index entry is in
+      // gsi1's JDUE# shards), the tracked segments (SEGMENTS on gsi1) and the rulesets scores are
+      // decayed with; the average customer lifespan (CARE).
       table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['LEAD#'], query: { gsi1: ['SEGMENTS'] } },
     },
     {
@@ -752,7 +755,7 @@ export const manifest: Manifest = {
       // of update_lead steps and webhook steps (delivered by deliver-webhooks) go on the bus.
       access: ['ses:send', 'bus:put', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
       // Journeys and their counters (JOURNEY#, listed on JOURNEYS); under each lead (LEAD#) its
-      // enrolments, step claims (expired, not deleted, when an effect failed), tasks, stage transitions and consent
+      // enrolments, upcoming date entries (written when a form or the CRM sets a date attribute), step claims (expired, not deleted, when an effect failed), tasks, stage transitions and consent
       // records; the lead's events, score and the rulesets scoring it (goals and branches see the lead as
       // segments do); suppressions; the routing (notify) and reps' open counts a stage change frees; the
       // send-time policy (SETTINGS) and each lead's marketing send ledger (LEAD#) it counts emails on; the
@@ -765,7 +768,8 @@ export const manifest: Manifest = {
     },
     {
       name: 'sweep-journeys',
-      description: "Looks at the journeys' due-time index every minute: for each shard with waits due, takes the shard's sweep lease and requests its drain (journey.timers-due), one invocation per shard; once an hour, requests the enrolment of leads whose date entry fell due.",
+      description:
+      "Every minute requests a drain (journey.timers-due) of each due-time index shard with entries due; hourly, and when a date journey is published, indexes the date entries due within two hours and requests those already due.",
       entry: 'functions/sweep-journeys/handler.ts',
       trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1 },
       emits: [DetailType.JourneyTimersDue, DetailType.JourneyEnrolmentRequested],
@@ -773,13 +777,15 @@ export const manifest: Manifest = {
       memoryMb: 512,
       access: ['bus:put'],
       // Reads one entry of each shard of the due-time index (JDUE# on gsi1) and takes the shards' sweep
-      // leases (JDUE#); the date pass reads published journeys (JOURNEYS on gsi1, JOURNEY#) and pages
-      // through leads (LEADS# on gsi1, their score items under LEAD#).
-      table: { read: ['JOURNEY#', 'LEAD#'], write: ['JDUE#'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'] } },
+      // leases (JDUE#); the date pass reads published journeys (JOURNEYS on gsi1, JOURNEY#), pages
+      // through leads (LEADS# on gsi1, their score items under LEAD#) and puts their upcoming date
+      // entries in the index (LEAD#).
+      table: { read: ['JOURNEY#', 'LEAD#'], write: ['JDUE#', 'LEAD#'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'] } },
     },
     {
       name: 'sweep-journey-shard',
-      description: "Drains one shard of the journeys' due-time index as the holder of its sweep lease: leases each due wait and puts its journey.step-due event on the bus for run-journeys; a backlog past its time goes on in a drain of its own.",
+      description:
+      "Drains one due-time index shard as its sweep lease's holder: leases each due entry and puts its event on the bus (journey.step-due, journey.enrolment-requested, lead.segment-check-due); a backlog goes on in a drain of its own.",
       entry: 'functions/sweep-journey-shard/handler.ts',
       trigger: {
         kind: 'event',
@@ -791,12 +797,13 @@ export const manifest: Manifest = {
         // A due shard is drained within seconds; a wait should not be minutes late.
         oldestMessageAlarmMinutes: 5,
       },
-      emits: [DetailType.JourneyStepDue, DetailType.JourneyTimersDue],
+      emits: [DetailType.JourneyStepDue, DetailType.JourneyTimersDue, DetailType.JourneyEnrolmentRequested, DetailType.LeadSegmentCheckDue],
       timeoutSeconds: 60,
       memoryMb: 512,
       access: ['bus:put'],
-      // Reads the due-time index (JDUE# on gsi1), moves each due entry's lease on its enrolment (LEAD#)
-      // and holds the shard's sweep lease (JDUE#).
+      // Reads the due-time index (JDUE# on gsi1), moves each due entry's lease on its item (LEAD#: an
+      // enrolment, a segment check, a date entry, which leaves the index once requested) and holds the
+      // shard's sweep lease (JDUE#).
       table: { write: ['LEAD#', 'JDUE#'], query: { gsi1: ['JDUE#'] } },
     },
     {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { JourneyDefinitionInput } from '../../src/domain/journeys/definition';
-import type { JourneyReport } from '../../src/domain/journeys/records';
+import type { JourneyReport, MoveAll } from '../../src/domain/journeys/records';
 import { issuePath, validateJourney } from '../../src/domain/journeys/validate';
 import { expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
@@ -96,13 +96,29 @@ export function registerJourneys(program: Command, context: CommandContext): voi
 
   journeys
     .command('move')
-    .description('move enrolled leads to a newer version (the published one unless --version), steps mapped by id; refused, naming the step, when a lead waits at a step the version lacks')
+    .description('move enrolled leads (named, or every one with --all) to a newer version (the published one unless --version), steps mapped by id; refused, naming the step, when a lead waits at a step the version lacks')
     .argument('<journeyId>')
-    .argument('<leadIds...>', 'up to 100 lead ids')
+    .argument('[leadIds...]', 'up to 100 lead ids (none with --all)')
+    .option('--all', 'every enrolled lead: checks them all, then moves them, call after call until done')
     .option('--version <n>', 'the version to move to (default: the published one)')
-    .action(async (journeyId: string, leadIds: string[], options: { version?: string }) => {
+    .action(async (journeyId: string, leadIds: string[], options: { version?: string; all?: boolean }) => {
       const version = options.version === undefined ? undefined : Number(options.version);
-      const moved = expectOk(await (await context.api()).moveJourneyEnrolments(journeyId, leadIds, version), `Moving leads of journey ${journeyId}`);
+      const api = await context.api();
+      if (options.all) {
+        if (leadIds.length) throw new CliError('Name lead ids or --all, not both');
+        // Each call works a few seconds and stores where it stopped; the next goes on from there.
+        for (;;) {
+          const move = expectOk(await api.moveAllJourneyEnrolments(journeyId, version), `Moving every lead of journey ${journeyId}`) as unknown as MoveAll;
+          const { counts } = move;
+          if (move.phase === 'done') {
+            io.out(`${counts.moved} of ${move.enrolled} enrolled lead(s) moved to version ${move.version} (${counts.alreadyThere} already there, ${counts.ended} ended, ${counts.refused + counts.changedMeanwhile} moved on by their runner meanwhile and left)`);
+            return;
+          }
+          io.out(`${move.phase}: ${counts.leadsRead} lead(s) read${move.phase === 'moving' ? `, ${counts.moved} moved` : `, ${move.enrolled} enrolled`}`);
+        }
+      }
+      if (!leadIds.length) throw new CliError('Name at least one lead id, or --all');
+      const moved = expectOk(await api.moveJourneyEnrolments(journeyId, leadIds, version), `Moving leads of journey ${journeyId}`);
       const leads = (moved.leads ?? []) as { leadId: string; outcome: string }[];
       for (const lead of leads) io.out(`lead ${lead.leadId}: ${lead.outcome}`);
       io.out(`${leads.filter((lead) => lead.outcome === 'moved').length} of ${leads.length} moved to version ${String(moved.version)}`);

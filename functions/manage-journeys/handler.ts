@@ -1,9 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { EnrolmentStore, JourneyStore } from '../../src/adapters/journey-store';
+import { EnrolmentStore, JourneyStore, MoveAllStore } from '../../src/adapters/journey-store';
+import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { TemplateStore } from '../../src/adapters/template-store';
+import { JourneyMoveAll } from '../../src/app/journey-move-all';
 import { Journeys } from '../../src/app/journeys';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { InvalidInput } from '../../src/domain/errors';
@@ -19,15 +21,27 @@ const config = readConfig({
 });
 const logger = new Logger();
 const journeyStore = new JourneyStore(documentClient(), config.TABLE_NAME);
+const enrolments = new EnrolmentStore(documentClient(), config.TABLE_NAME);
 const journeys = new Journeys({
   journeys: journeyStore,
   versions: journeyStore,
-  enrolments: new EnrolmentStore(documentClient(), config.TABLE_NAME),
+  enrolments,
   templates: new TemplateStore(documentClient(), config.TABLE_NAME),
   leads: new LeadStore(documentClient(), config.TABLE_NAME),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   log: logger,
 });
+
+const moveAll = new JourneyMoveAll({
+  journeys: journeyStore,
+  versions: journeyStore,
+  enrolments,
+  leadIds: new LeadListing(documentClient(), config.TABLE_NAME),
+  records: new MoveAllStore(documentClient(), config.TABLE_NAME),
+  log: logger,
+});
+/** A move of every lead works this long per call, well inside the function's 10 s, then answers with its progress. */
+const MOVE_ALL_WORK_MS = 6_000;
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageJourneysRoutes, {
   createJourney: async ({ body }) => json(201, await journeys.create(body)),
@@ -45,5 +59,10 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   archiveJourney: async ({ params: { journeyId } }) => json(200, await journeys.control(journeyId, 'archive')),
   enrolInJourney: async ({ params: { journeyId }, body }) => json(202, await journeys.enrol(journeyId, body.leadId)),
   moveJourneyEnrolments: async ({ params: { journeyId }, body }) => json(200, await journeys.move(journeyId, body.leadIds, body.version)),
+  moveAllJourneyEnrolments: async ({ params: { journeyId }, body }) => {
+    const move = await moveAll.run(journeyId, body.version, Date.now() + MOVE_ALL_WORK_MS);
+    return json(move.phase === 'done' ? 200 : 202, move);
+  },
+  getJourneyMoveAll: async ({ params: { journeyId } }) => json(200, await moveAll.progress(journeyId)),
   getJourneyReport: async ({ params: { journeyId } }) => json(200, await journeys.report(journeyId)),
 });

@@ -6,7 +6,7 @@ import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { ConsentStore } from '../../src/adapters/consent-store';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { EnrolmentStore, JourneyStore, SalesTaskStore } from '../../src/adapters/journey-store';
+import { DateEntryStore, EnrolmentStore, JourneyStore, SalesTaskStore } from '../../src/adapters/journey-store';
 import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
@@ -17,6 +17,7 @@ import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/s
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
+import { DateEntryRefresh } from '../../src/app/journey-date-entries';
 import { JourneyRunner } from '../../src/app/journey-runner';
 import { JourneyStepActions } from '../../src/app/journey-steps';
 import { marketingSendPolicy } from '../../src/app/send-time-check';
@@ -32,8 +33,9 @@ const client = documentClient();
 const { tableName, leads, mailer, suppressedAmong, link } = subscriberMail();
 const leadEvents = new LeadEventStore(client, tableName);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
+const journeys = new JourneyStore(client, tableName);
 const runner = new JourneyRunner({
-  journeys: new JourneyStore(client, tableName),
+  journeys,
   enrolments: new EnrolmentStore(client, tableName),
   leads,
   views: new Audience(new LeadListing(client, tableName), leadEvents, new RulesetStore(client, tableName), new LifespanStore(client, tableName)),
@@ -53,6 +55,8 @@ const runner = new JourneyRunner({
   // Twice the function's timeout: a step claimed longer ago was left by a runner that died.
   abandonedClaimMs: 2 * 60_000,
 });
+
+const dateEntries = new DateEntryRefresh({ journeys, leads, index: new DateEntryStore(client, tableName) });
 
 const BusEvent = leadflowBusEvent(
   DetailType.EngagementRecorded,
@@ -97,6 +101,12 @@ async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void>
     case DetailType.LeadSegmentEntered: {
       const { leadId, segmentId } = busEvent.detail;
       return runner.happened({ leadId, event: { type: busEvent['detail-type'], properties: busEvent.detail } }, segmentId);
+    }
+    case DetailType.LeadContactChanged: {
+      const { leadId, fields } = busEvent.detail;
+      // A date attribute (or the time zone) written: the lead's date entries due soon go in the due-time index at their instant.
+      if (await dateEntries.concerns(fields)) await dateEntries.refresh(leadId, new Date());
+      return runner.happened({ leadId, event: { type: busEvent['detail-type'], properties: busEvent.detail } });
     }
     default:
       return runner.happened({ leadId: busEvent.detail.leadId, event: { type: busEvent['detail-type'], properties: busEvent.detail } });

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { DateRoundStore, EnrolmentStore, JourneyStore, ShardSweepStore } from '../../src/adapters/journey-store';
+import { DateEntryStore, DateRoundStore, EnrolmentStore, JourneyStore, ShardSweepStore } from '../../src/adapters/journey-store';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { DateEntries } from '../../src/app/journey-date-entries';
 import { TimerDispatch } from '../../src/app/journey-timer-dispatch';
@@ -13,7 +13,12 @@ const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const dispatch = new TimerDispatch(new EnrolmentStore(documentClient(), config.TABLE_NAME), new ShardSweepStore(documentClient(), config.TABLE_NAME), publisher);
-const dateEntries = new DateEntries({ journeys: new JourneyStore(documentClient(), config.TABLE_NAME), listing: new LeadListing(documentClient(), config.TABLE_NAME), rounds: new DateRoundStore(documentClient(), config.TABLE_NAME), publisher, log: logger });
+const dateEntries = new DateEntries({
+  journeys: new JourneyStore(documentClient(), config.TABLE_NAME), listing: new LeadListing(documentClient(), config.TABLE_NAME), rounds: new DateRoundStore(documentClient(), config.TABLE_NAME),
+  index: new DateEntryStore(documentClient(), config.TABLE_NAME),
+  publisher,
+  log: logger,
+});
 
 /** Time left for the sweep to stop cleanly before the function's limit. */
 const STOP_BEFORE_LIMIT_MS = 5_000;

@@ -49,12 +49,14 @@ const tracking = new SegmentTracking({
   log: logger,
 });
 
-const BusEvent = leadflowBusEvent(DetailType.EngagementRecorded, DetailType.LeadIdentified, DetailType.LeadQualified, DetailType.LeadContactChanged, DetailType.LeadStageChanged);
+const BusEvent = leadflowBusEvent(DetailType.EngagementRecorded, DetailType.LeadIdentified, DetailType.LeadQualified, DetailType.LeadContactChanged, DetailType.LeadStageChanged, DetailType.LeadSegmentCheckDue);
 
 async function trackLead(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const { detail, 'detail-type': detailType } = record.body;
   // New events change the score: their segments are looked at once the scorer has applied them.
   if (detailType === DetailType.EngagementRecorded || detailType === DetailType.LeadIdentified) await tracking.trackScored(detail.leadId, detail.correlationId);
+  // The sweep found the lead's check due: a membership may have flipped with time alone.
+  else if (detailType === DetailType.LeadSegmentCheckDue) await tracking.checkDue(detail.leadId, detail.correlationId);
   else await tracking.track(detail.leadId, detail.correlationId);
 }
 

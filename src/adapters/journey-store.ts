@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JourneyDefinition, Journey, JourneyStatus } from '../domain/journeys/definition';
 import type { EnrolmentState } from '../domain/journeys/interpreter';
-import type { DateRound, LiveJourney, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
+import type { DateRound, LiveJourney, MoveAll, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
 import type { LeadCursor } from '../domain/lead-listing';
 import type { Page, PageRequest } from '../domain/page';
 import { ClaimRecords } from './claims';
@@ -21,6 +21,8 @@ const LIVE_CACHE_MS = 5_000;
 type Item = Record<string, unknown>;
 
 const shardOf = (text: string, shards: number) => createHash('sha256').update(text).digest().readUInt16BE(0) % shards;
+/** The shard of the due-time index a lead's entries (waits, segment check, date entries) go to. */
+export const dueShardOf = (leadId: string) => shardOf(leadId, DUE_SHARDS);
 
 /** The counters one report change moves, by attribute name. */
 export function counterNames(count: ReportCount): { name: string; delta: number }[] {
@@ -206,16 +208,29 @@ export class JourneyStore {
   }
 }
 
-/** A waiting enrolment found in the due-time index. */
-export interface DueEnrolment {
-  readonly leadId: string;
-  readonly journeyId: string;
-  readonly run: number;
-  readonly seq: number;
-  readonly wakeAt: string;
-  /** The index entry's sort key, which a lease moves. */
-  readonly dueKey: string;
+/** An entry of the due-time index: a waiting enrolment, a lead's segment check or a date entry. */
+export type DueIndexEntry =
+  | { readonly kind?: 'wait'; readonly leadId: string; readonly journeyId: string; readonly run: number; readonly seq: number; readonly wakeAt: string; readonly dueKey: string }
+  | { readonly kind: 'segment-check'; readonly leadId: string; readonly dueAt: string; readonly dueKey: string }
+  | { readonly kind: 'date-entry'; readonly leadId: string; readonly journeyId: string; readonly dateEntryAt: string; readonly dueKey: string };
+
+function toDueEntry(item: Item): DueIndexEntry {
+  const dueKey = item.gsi1sk as string;
+  const leadId = item.leadId as string;
+  if (item.entity === 'segment-check') return { kind: 'segment-check', leadId, dueAt: item.checkAt as string, dueKey };
+  if (item.entity === 'journey-date-entry') return { kind: 'date-entry', leadId, journeyId: item.journeyId as string, dateEntryAt: item.dateEntryAt as string, dueKey };
+  return { leadId, journeyId: item.journeyId as string, run: item.run as number, seq: item.seq as number, wakeAt: item.wakeAt as string, dueKey };
 }
+
+/** The item an index entry lives on. */
+function itemKeyOf(due: DueIndexEntry) {
+  if (due.kind === 'segment-check') return keys.segmentCheck(due.leadId);
+  if (due.kind === 'date-entry') return keys.dateEntry(due.leadId, due.journeyId);
+  return keys.enrolment(due.leadId, due.journeyId);
+}
+
+/** An entry's sort key moved to `until`: the same entry, due later. */
+const dueKeyAt = (dueKey: string, until: string) => `${until}${dueKey.slice(dueKey.indexOf('#'))}`;
 
 function toEnrolment(item: Item): StoredEnrolment {
   const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, entity: _entity, ...enrolment } = item;
@@ -326,8 +341,8 @@ export class EnrolmentStore {
     }
   }
 
-  /** Waiting enrolments of one shard whose timer is due at `now`, oldest first. */
-  async due(shard: number, now: string, limit: number): Promise<DueEnrolment[]> {
+  /** Entries of one shard due at `now` (waits' timers, segment checks, date entries), oldest first. */
+  async due(shard: number, now: string, limit: number): Promise<DueIndexEntry[]> {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -337,23 +352,40 @@ export class EnrolmentStore {
         Limit: limit,
       }),
     );
-    return Items.map((item) => ({ leadId: item.leadId as string, journeyId: item.journeyId as string, run: item.run as number, seq: item.seq as number, wakeAt: item.wakeAt as string, dueKey: item.gsi1sk as string }));
+    return Items.map(toDueEntry);
   }
 
   /**
-   * Moves a due entry later by `leaseMs` before its timer event goes out, so the next sweeps do not
-   * send it again while the runner works; the runner's save takes it out of the index. False when the
-   * enrolment moved meanwhile (someone else leased or advanced it).
+   * Moves a due entry later, to `until`, before its event goes out, so the next sweeps do not send it
+   * again while its consumer works; the runner's save (or track-segments' next check) takes it out of
+   * the index or moves it. False when the entry moved meanwhile (someone else leased or advanced it).
    */
-  async lease(due: DueEnrolment, until: string): Promise<boolean> {
+  async lease(due: DueIndexEntry, until: string): Promise<boolean> {
     return conditionally(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.enrolment(due.leadId, due.journeyId),
+          Key: itemKeyOf(due),
           UpdateExpression: 'SET gsi1sk = :later',
           ConditionExpression: 'gsi1sk = :due',
-          ExpressionAttributeValues: { ':later': `${until}#${due.leadId}#${due.journeyId}`, ':due': due.dueKey },
+          ExpressionAttributeValues: { ':later': dueKeyAt(due.dueKey, until), ':due': due.dueKey },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+
+  /** Takes a leased date entry out of the index once its enrolment is requested; one written again meanwhile stays. */
+  async done(due: Extract<DueIndexEntry, { kind: 'date-entry' }>, until: string): Promise<void> {
+    await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: itemKeyOf(due),
+          UpdateExpression: 'SET requestedAt = :now REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: 'gsi1sk = :leased',
+          ExpressionAttributeValues: { ':leased': dueKeyAt(due.dueKey, until), ':now': new Date().toISOString() },
         }),
       ),
       true,
@@ -430,7 +462,9 @@ export class DateRoundStore {
 
   async read(): Promise<DateRound | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journeyDateRound, ConsistentRead: true }));
-    return Item ? { startedAt: Item.startedAt as string, rev: Item.rev as number, ...(Item.cursor ? { cursor: Item.cursor as LeadCursor } : {}) } : undefined;
+    return Item
+      ? { startedAt: Item.startedAt as string, rev: Item.rev as number, ...(Item.cursor ? { cursor: Item.cursor as LeadCursor } : {}), ...(Item.journeys ? { journeys: Item.journeys as string[] } : {}) }
+      : undefined;
   }
 
   save(round: Omit<DateRound, 'rev'>, rev: number): Promise<boolean> {
@@ -438,11 +472,102 @@ export class DateRoundStore {
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.journeyDateRound, entity: 'journey-date-round', startedAt: round.startedAt, rev: rev + 1, ...(round.cursor ? { cursor: round.cursor } : {}) },
+          Item: { ...keys.journeyDateRound, entity: 'journey-date-round', startedAt: round.startedAt, rev: rev + 1, ...(round.cursor ? { cursor: round.cursor } : {}), ...(round.journeys ? { journeys: round.journeys } : {}) },
           ConditionExpression: rev === 0 ? 'attribute_not_exists(pk)' : 'rev = :rev',
           ...(rev === 0 ? {} : { ExpressionAttributeValues: { ':rev': rev } }),
         }),
       ),
+      true,
+      false,
+    );
+  }
+}
+
+/** The move of every enrolled lead of a journey (`JOURNEY#<id>` / `MOVEALL`): its phase, cursor and counts, saved at its revision. */
+export class MoveAllStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async read(journeyId: string): Promise<(MoveAll & { rev: number }) | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journeyMoveAll(journeyId), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, entity: _entity, ...move } = Item;
+    return move as MoveAll & { rev: number };
+  }
+
+  save(move: MoveAll, rev: number): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.journeyMoveAll(move.journeyId), entity: 'journey-move-all', ...move, rev: rev + 1 },
+          ConditionExpression: rev === 0 ? 'attribute_not_exists(pk)' : 'rev = :rev',
+          ...(rev === 0 ? {} : { ExpressionAttributeValues: { ':rev': rev } }),
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+}
+
+/** How long a date entry's item outlives its instant (it is out of the index once requested); then TTL removes it. */
+const DATE_ENTRY_KEPT_SECONDS = 30 * 86_400;
+
+/**
+ * Leads' upcoming entries into date-entry journeys (`LEAD#<id>` / `JDATE#<journeyId>`), each in the
+ * due-time index at its instant until the sweep requests its enrolment. Under the lead, so erasure
+ * finds them.
+ */
+export class DateEntryStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async of(leadId: string): Promise<ReadonlyMap<string, { readonly dateEntryAt: string; readonly indexed: boolean }>> {
+    const entries = new Map<string, { dateEntryAt: string; indexed: boolean }>();
+    const input = {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.lead(leadId).pk, ':prefix': keys.dateEntryPrefix },
+    };
+    for await (const page of queryPages(this.client, input)) {
+      for (const item of page) entries.set(item.journeyId as string, { dateEntryAt: item.dateEntryAt as string, indexed: typeof item.gsi1pk === 'string' });
+    }
+    return entries;
+  }
+
+  /** Puts the entry in the index at `dateEntryAt` unless it is there (or was requested) at that instant already; false then. */
+  put(leadId: string, journeyId: string, dateEntryAt: string): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.dateEntry(leadId, journeyId),
+            ...keys.dateEntryDue(dueShardOf(leadId), dateEntryAt, leadId, journeyId),
+            entity: 'journey-date-entry',
+            leadId,
+            journeyId,
+            dateEntryAt,
+            expiresAt: Math.floor(Date.parse(dateEntryAt) / 1000) + DATE_ENTRY_KEPT_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR dateEntryAt <> :at',
+          ExpressionAttributeValues: { ':at': dateEntryAt },
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+
+  /** Takes the entry out of the index: the lead's date no longer falls due soon. */
+  async remove(leadId: string, journeyId: string): Promise<void> {
+    await conditionally(
+      this.client.send(new UpdateCommand({ TableName: this.tableName, Key: keys.dateEntry(leadId, journeyId), UpdateExpression: 'REMOVE gsi1pk, gsi1sk', ConditionExpression: 'attribute_exists(pk)' })),
       true,
       false,
     );

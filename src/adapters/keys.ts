@@ -38,6 +38,7 @@
  * | send policy       | SETTINGS           | SEND_POLICY                      |                                     |
  * | marketing sends   | LEAD#<id>          | SEND_LEDGER                      |                                     |
  * | segment membership| LEAD#<id>          | SEGMENT#<segmentId>              | MEMBERS#<segmentId>#<first hex digit of id> / <leadId> while a member |
+ * | segment check     | LEAD#<id>          | SEGMENT#~check                   | JDUE#<shard> / <checkAt>#<leadId>#segments while a flip can come |
  * | confirmation sent | LEAD#<id>          | CONFIRMATION#<subscription type> |                                     |
  * | confirmation quota| LEAD#<id>          | CONFIRMATION_QUOTA#<slot>        |                                     |
  * | form (head)       | FORM#<formId>      | FORM                             | FORMS / <updatedAt>#<formId>        |
@@ -53,8 +54,10 @@
  * | journey (head)    | JOURNEY#<id>       | JOURNEY                          | JOURNEYS / <createdAt>#<id>         |
  * | journey version   | JOURNEY#<id>       | VERSION#<version, 6 digits>      |                                     |
  * | journey counters  | JOURNEY#<id>       | STATS#<shard>                    |                                     |
+ * | move of all leads | JOURNEY#<id>       | MOVEALL                          |                                     |
  * | enrolment         | LEAD#<id>          | JOURNEY#<journeyId>              | JDUE#<shard> / <wakeAt>#<leadId>#<journeyId> while waiting |
  * | journey step claim| LEAD#<id>          | JSTEP#<journeyId>#<run>#<seq>    |                                     |
+ * | date entry due    | LEAD#<id>          | JDATE#<journeyId>                | JDUE#<shard> / <dateEntryAt>#<leadId>#<journeyId>#date until requested |
  * | due shard's sweep | JDUE#<shard>       | SWEEP                            |                                     |
  * | date entry round  | JDUE#DATES         | ROUND                            |                                     |
  * | sales task        | LEAD#<id>          | TASK#<origin key>                |                                     |
@@ -234,11 +237,23 @@ export const keys = {
   /** A journey's report counters, in shards: every enrolment step bumps one, more than one item can take at a peak. */
   journeyCounters: (journeyId: string, shard: number) => ({ pk: `JOURNEY#${journeyId}`, sk: `STATS#${String(shard).padStart(2, '0')}` }),
   journeyCountersPrefix: 'STATS#',
+  /** The move of every enrolled lead to a version: its phase, cursor and counts. */
+  journeyMoveAll: (journeyId: string) => ({ pk: `JOURNEY#${journeyId}`, sk: 'MOVEALL' }),
   /** A lead's latest run through a journey, under the lead so export and erasure find it. */
   enrolment: (leadId: string, journeyId: string) => ({ pk: `LEAD#${leadId}`, sk: `JOURNEY#${journeyId}` }),
   enrolmentPrefix: 'JOURNEY#',
   /** A waiting enrolment in the due-time index, swept every minute: sparse, so only waits with a timer are in it. */
   enrolmentDue: (shard: number, wakeAt: string, leadId: string, journeyId: string) => ({ gsi1pk: `JDUE#${String(shard).padStart(2, '0')}`, gsi1sk: `${wakeAt}#${leadId}#${journeyId}` }),
+  /**
+   * The next instant a lead's tracked segment memberships may flip with time alone, beside its
+   * memberships (read with them in one query), in the due-time index while there is one.
+   */
+  segmentCheck: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'SEGMENT#~check' }),
+  segmentCheckDue: (shard: number, checkAt: string, leadId: string) => ({ gsi1pk: `JDUE#${String(shard).padStart(2, '0')}`, gsi1sk: `${checkAt}#${leadId}#segments` }),
+  /** A lead's upcoming entry into a date-entry journey, in the due-time index until its enrolment is requested. */
+  dateEntry: (leadId: string, journeyId: string) => ({ pk: `LEAD#${leadId}`, sk: `JDATE#${journeyId}` }),
+  dateEntryPrefix: 'JDATE#',
+  dateEntryDue: (shard: number, dateEntryAt: string, leadId: string, journeyId: string) => ({ gsi1pk: `JDUE#${String(shard).padStart(2, '0')}`, gsi1sk: `${dateEntryAt}#${leadId}#${journeyId}#date` }),
   dueShard: (shard: number) => `JDUE#${String(shard).padStart(2, '0')}`,
   /** The lease of one shard's sweep: who drains the shard now. */
   dueShardSweep: (shard: number) => ({ pk: `JDUE#${String(shard).padStart(2, '0')}`, sk: 'SWEEP' }),

@@ -1,17 +1,23 @@
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Membership } from '../domain/segments/membership';
 import { conditionally } from './dynamo-errors';
+import { dueShardOf } from './journey-store';
 import { keys } from './keys';
 
-/** Each lead's memberships of tracked segments, under the lead, each changed only at the version read. */
+/**
+ * Each lead's memberships of tracked segments, under the lead, each changed only at the version read;
+ * beside them (`SEGMENT#~check`, read in the same query) the next instant one may flip with time
+ * alone, in the journeys' due-time index (gsi1 `JDUE#<shard>`) while there is one.
+ */
 export class SegmentMembershipStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async of(leadId: string): Promise<ReadonlyMap<string, Membership>> {
+  async of(leadId: string): Promise<{ segments: ReadonlyMap<string, Membership>; nextCheckAt?: string }> {
     const memberships = new Map<string, Membership>();
+    let nextCheckAt: string | undefined;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
@@ -24,11 +30,31 @@ export class SegmentMembershipStore {
         }),
       );
       for (const item of page.Items ?? []) {
+        if (item.entity === 'segment-check') {
+          if (typeof item.checkAt === 'string') nextCheckAt = item.checkAt;
+          continue;
+        }
         memberships.set(String(item.segmentId), { member: item.member === true, version: Number(item.version), ...(item.pending ? { pending: item.pending as Membership['pending'] } : {}) });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return memberships;
+    return { segments: memberships, ...(nextCheckAt ? { nextCheckAt } : {}) };
+  }
+
+  async scheduleCheck(leadId: string, at: string | undefined, evaluatedAt: string): Promise<void> {
+    await conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.segmentCheck(leadId), ...(at ? { ...keys.segmentCheckDue(dueShardOf(leadId), at, leadId), checkAt: at } : {}), entity: 'segment-check', leadId, evaluatedAt },
+          // Two trackers looking at once: the check from the later look stands.
+          ConditionExpression: 'attribute_not_exists(pk) OR evaluatedAt <= :evaluatedAt',
+          ExpressionAttributeValues: { ':evaluatedAt': evaluatedAt },
+        }),
+      ),
+      true,
+      false,
+    );
   }
 
   async change(leadId: string, segmentId: string, next: Required<Pick<Membership, 'member' | 'pending'>>, expectedVersion: number): Promise<boolean> {

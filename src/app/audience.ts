@@ -9,6 +9,7 @@ import { scoringView } from '../domain/lead';
 import { purchaseProfile } from '../domain/purchases';
 import { historyHolds, historySince, matchesWhere, segmentView, type CurrentScore, type HistoryEvent, type SegmentRule } from '../domain/segments/segment';
 import { scoreAt } from '../domain/scoring/engine';
+import { nextMembershipFlip } from '../domain/segments/time-flips';
 import type { Ruleset } from '../domain/scoring/ruleset';
 
 /** What a preview shows before anything is sent: how many, and who, with whether every lead was looked at. */
@@ -138,17 +139,55 @@ export class Audience {
     return rules.map((rule, index) => (present[index] ?? false) && historyHolds(rule, events, now));
   }
 
-  private async currentScore(lead: Lead, now: string): Promise<CurrentScore | undefined> {
+  /**
+   * Which of `rules` one lead is in now, and the next instant one of those memberships may flip with
+   * time alone (engagement decaying past a bound, an event leaving a "within N days" window, a "days
+   * since" field crossing one); undefined when none can. The history is read once, as far back as the
+   * furthest-looking rule needs, for every rule with history conditions: one the lead is not in now
+   * may take it in later.
+   */
+  async decide(rules: readonly SegmentRule[], lead: Lead, now: string): Promise<{ members: boolean[]; nextFlipAt?: string }> {
+    const [scoredWith, lifespan] = await Promise.all([this.rulesetOf(lead), this.lifespan()]);
+    const scoreOf = (at: string) => scoreWith(lead, scoredWith, at);
+    const view = segmentView(lead, scoreOf(now), purchaseProfile(lead.purchases, now), now, lifespan);
+    const sinces = rules.flatMap((rule) => {
+      const since = historySince(rule, now);
+      return since === undefined ? [] : [since];
+    });
+    const since = sinces.length ? sinces.reduce((earliest, candidate) => (candidate < earliest ? candidate : earliest)) : undefined;
+    const events = since === undefined ? [] : await this.leadEvents.eventsOf({ kind: 'lead', id: lead.id }, since ? { since } : {});
+    const members = rules.map((rule) => matchesWhere(rule, view) && historyHolds(rule, events, now));
+    const subject = { lead, events, scoreAt: scoreOf, lifespan };
+    // Each segment looks no further than the earliest flip found so far.
+    let nextFlipAt: string | undefined;
+    for (const rule of rules) {
+      const flip = nextMembershipFlip(rule, subject, now, nextFlipAt);
+      if (flip && (!nextFlipAt || flip < nextFlipAt)) nextFlipAt = flip;
+    }
+    return { members, ...(nextFlipAt ? { nextFlipAt } : {}) };
+  }
+
+  private rulesetOf(lead: Lead): Promise<Ruleset | undefined> {
     const state = lead.score;
-    if (!state) return undefined;
+    if (!state) return Promise.resolve(undefined);
     let ruleset = this.rulesets.get(state.rulesetVersion);
     if (!ruleset) {
       ruleset = this.rulesetStore.get(state.rulesetVersion).then((stored) => stored?.ruleset);
       this.rulesets.set(state.rulesetVersion, ruleset);
     }
-    const scoredWith = await ruleset;
-    if (!scoredWith) return { fit: state.fit, engagement: state.engagement, total: state.total, grade: state.grade, qualified: state.qualified };
-    const current = scoreAt(state, scoringView(lead), scoredWith, now);
-    return { fit: current.fit, engagement: current.engagement, total: current.total, grade: current.grade, qualified: current.qualified };
+    return ruleset;
   }
+
+  private async currentScore(lead: Lead, now: string): Promise<CurrentScore | undefined> {
+    return scoreWith(lead, await this.rulesetOf(lead), now);
+  }
+}
+
+/** The lead's scores at `now`, decayed with the ruleset that scored it (as stored when that ruleset is gone). */
+function scoreWith(lead: Lead, scoredWith: Ruleset | undefined, now: string): CurrentScore | undefined {
+  const state = lead.score;
+  if (!state) return undefined;
+  if (!scoredWith) return { fit: state.fit, engagement: state.engagement, total: state.total, grade: state.grade, qualified: state.qualified };
+  const current = scoreAt(state, scoringView(lead), scoredWith, now);
+  return { fit: current.fit, engagement: current.engagement, total: current.total, grade: current.grade, qualified: current.qualified };
 }

@@ -8,6 +8,7 @@ import { describeError } from '../domain/errors';
 import type { JourneyDefinition, StepOf } from '../domain/journeys/definition';
 import { advance, enter, mayEnter, type EffectStep, type EnrolmentState, type JourneyEvent, type JourneyInput } from '../domain/journeys/interpreter';
 import type { LiveJourney, ReportCount, StepClaim, StepKey, StoredEnrolment } from '../domain/journeys/records';
+import { leadDateEntryAt } from '../domain/journeys/local-time';
 import type { Lead } from '../domain/lead';
 import { matchesPattern } from '../domain/pattern';
 
@@ -119,6 +120,8 @@ export class JourneyRunner {
     const last = await this.deps.enrolments.get(leadId, journeyId);
     if (cause === 'date' && live.definition.entry.kind !== 'date') return 'not-eligible';
     if (dateEntryAt && last && Date.parse(last.enteredAt) >= Date.parse(dateEntryAt)) return 'not-eligible';
+    // An entry requested for a date the lead no longer holds (changed or cleared since it was indexed) enters nobody.
+    if (dateEntryAt && live.definition.entry.kind === 'date' && leadDateEntryAt(live.definition.entry, lead.attributes, live.definition.timeZone)?.getTime() !== Date.parse(dateEntryAt)) return 'not-eligible';
     if (!mayEnter(live.definition, last, now)) return 'not-eligible';
     const { enrolment, counts } = enter(live.definition, journeyId, live.version, leadId, (last?.run ?? 0) + 1, now);
     if (!(await this.deps.enrolments.enter(enrolment, counts, last?.rev))) return 'not-eligible';

@@ -4,6 +4,7 @@ import { DetailType, type DomainEvent } from '../domain/events';
 
 /** A waiting enrolment whose timer is due, as the due-time index holds it. */
 export interface DueTimer {
+  readonly kind?: 'wait';
   readonly leadId: string;
   readonly journeyId: string;
   readonly run: number;
@@ -12,12 +13,34 @@ export interface DueTimer {
   readonly dueKey: string;
 }
 
-/** The due-time index: waiting enrolments by when their timer falls due, in shards. */
+/** A lead whose membership of a tracked segment may flip with time alone at `dueAt` (track-segments wrote it). */
+export interface DueSegmentCheck {
+  readonly kind: 'segment-check';
+  readonly leadId: string;
+  readonly dueAt: string;
+  readonly dueKey: string;
+}
+
+/** A lead's upcoming entry into a date-entry journey, at `dateEntryAt` (its date attribute's offset, in its time zone). */
+export interface DueDateEntry {
+  readonly kind: 'date-entry';
+  readonly leadId: string;
+  readonly journeyId: string;
+  readonly dateEntryAt: string;
+  readonly dueKey: string;
+}
+
+/** What the due-time index holds: waits' timers, segment checks and date entries, each at the instant it falls due. */
+export type DueEntry = DueTimer | DueSegmentCheck | DueDateEntry;
+
+/** The due-time index: waiting enrolments, segment checks and date entries by when they fall due, in shards. */
 export interface DueTimers {
   readonly shards: number;
-  due(shard: number, now: string, limit: number): Promise<DueTimer[]>;
-  /** Moves an entry to `until` so later sweeps leave it to the runner; false when the enrolment moved meanwhile. */
-  lease(due: DueTimer, until: string): Promise<boolean>;
+  due(shard: number, now: string, limit: number): Promise<DueEntry[]>;
+  /** Moves an entry to `until` so later sweeps leave it to its consumer; false when it moved meanwhile. */
+  lease(due: DueEntry, until: string): Promise<boolean>;
+  /** Takes a date entry leased until `until` out of the index once its enrolment is requested (unless it moved meanwhile). */
+  done(due: DueDateEntry, until: string): Promise<void>;
 }
 
 /**
@@ -48,14 +71,32 @@ const LEASES_AT_ONCE = 50;
 const EVENTS_PER_CALL = 10;
 const PUTS_AT_ONCE = 5;
 
+/** The bus event that hands a due entry to its consumer: the runner for waits and date entries, track-segments for checks. */
+function eventOf(entry: DueEntry): DomainEvent {
+  switch (entry.kind) {
+    case 'segment-check':
+      return { detailType: DetailType.LeadSegmentCheckDue, detail: { version: 1, correlationId: `segment-check:${entry.leadId}:${entry.dueAt}`, leadId: entry.leadId, dueAt: entry.dueAt } };
+    case 'date-entry': {
+      const { journeyId, leadId, dateEntryAt } = entry;
+      return { detailType: DetailType.JourneyEnrolmentRequested, detail: { version: 1, correlationId: `${journeyId}:${leadId}:${dateEntryAt}`, journeyId, leadId, dateEntryAt } };
+    }
+    default: {
+      const { leadId, journeyId, run, seq, wakeAt } = entry;
+      return { detailType: DetailType.JourneyStepDue, detail: { version: 1, correlationId: `${journeyId}:${leadId}:${run}:${seq}`, leadId, journeyId, run, seq, wakeAt } };
+    }
+  }
+}
+
 export type DrainOutcome = { readonly sent: number; readonly more: boolean } | 'not-holder';
 
 /**
  * The drain of one shard of the due-time index, by the holder of its sweep lease (requested by
  * `TimerDispatch`, one invocation per shard, so the shards of a busy minute drain side by side): each
- * due timer is leased and its `journey.step-due` event put on the bus, where the runner's queue
- * spreads the work. A timer whose event is lost or whose runner fails comes due again when its lease
- * ends; the runner ignores a timer its enrolment has passed, so a repeat does nothing.
+ * due entry is leased and its event put on the bus, where its consumer's queue spreads the work
+ * (`journey.step-due` for a wait and `journey.enrolment-requested` for a date entry to the runner,
+ * `lead.segment-check-due` to track-segments). An entry whose event is lost or whose consumer fails
+ * comes due again when its lease ends; the runner ignores a timer its enrolment has passed and enrols
+ * once per date, and track-segments changes a membership once per version, so a repeat does nothing.
  */
 export class ShardDrain {
   constructor(
@@ -84,7 +125,7 @@ export class ShardDrain {
         }
         const due = await this.timers.due(shard, nowIso, PAGE);
         if (!due.length) break;
-        const leased: DueTimer[] = [];
+        const leased: DueEntry[] = [];
         const leaseFailures = await inParallel(
           due.map((timer) => async () => {
             if (await this.timers.lease(timer, leaseUntil)) leased.push(timer);
@@ -93,13 +134,12 @@ export class ShardDrain {
         );
         const calls: (() => Promise<void>)[] = [];
         for (let start = 0; start < leased.length; start += EVENTS_PER_CALL) {
-          const events: DomainEvent[] = leased.slice(start, start + EVENTS_PER_CALL).map(({ leadId, journeyId, run, seq, wakeAt }) => ({
-            detailType: DetailType.JourneyStepDue,
-            detail: { version: 1, correlationId: `${journeyId}:${leadId}:${run}:${seq}`, leadId, journeyId, run, seq, wakeAt },
-          }));
+          const entries = leased.slice(start, start + EVENTS_PER_CALL);
           calls.push(async () => {
-            await this.publisher.publish(events);
-            sent += events.length;
+            await this.publisher.publish(entries.map(eventOf));
+            sent += entries.length;
+            // A date entry leaves the index once its enrolment is requested; a lost request comes due again when its lease ends.
+            for (const entry of entries) if (entry.kind === 'date-entry') await this.timers.done(entry, leaseUntil);
           });
         }
         // Leased timers whose events fail to go out come due again when their lease ends.

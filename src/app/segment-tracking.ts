@@ -18,18 +18,27 @@ export interface TrackedSegment extends SegmentRule {
  * trackers deciding the same change one writes it and publishes.
  */
 export interface SegmentMemberships {
-  of(leadId: string): Promise<ReadonlyMap<string, Membership>>;
+  /** The lead's memberships by segment, and the instant its next check is due in the due-time index (none: no flip can come with time alone). */
+  of(leadId: string): Promise<{ readonly segments: ReadonlyMap<string, Membership>; readonly nextCheckAt?: string }>;
   /** Writes the new membership with its pending event if still at `expectedVersion` (0: none yet); false when another tracker moved it. */
   change(leadId: string, segmentId: string, next: Required<Pick<Membership, 'member' | 'pending'>>, expectedVersion: number): Promise<boolean>;
   /** Clears the pending event once it is on the bus (a no-op when the record moved on meanwhile). */
   published(leadId: string, segmentId: string, version: number): Promise<void>;
+  /**
+   * Puts the lead's next check in the due-time index at `at` (none: takes it out), decided from the lead
+   * as it was at `evaluatedAt`; a check decided from a later look stays.
+   */
+  scheduleCheck(leadId: string, at: string | undefined, evaluatedAt: string): Promise<void>;
 }
 
 export interface SegmentTrackingDependencies {
   readonly leads: LeadReader;
   readonly segments: { tracked(): Promise<readonly TrackedSegment[]> };
-  /** Which segments a lead is in now: their `where` on the lead as it is, then their history conditions on the lead's events (read once). */
-  readonly audience: { includedIn(rules: readonly SegmentRule[], lead: Lead, now: string): Promise<boolean[]> };
+  /**
+   * Which segments a lead is in now (their `where` on the lead as it is, then their history conditions
+   * on the lead's events, read once), and the next instant one of those may flip with time alone.
+   */
+  readonly audience: { decide(rules: readonly SegmentRule[], lead: Lead, now: string): Promise<{ members: boolean[]; nextFlipAt?: string }> };
   readonly memberships: SegmentMemberships;
   readonly publisher: EventPublisher;
   /** Whether every event recorded for the lead is in its score: a change from new events is looked at once the scorer has applied them. */
@@ -52,7 +61,9 @@ const SCORE_POLL_MS = 250;
  * Keeps each lead's membership of the tracked saved segments as the lead changes, and puts
  * `lead.segment_entered` / `lead.segment_left` on the bus once per change: the change is written
  * conditionally with its event, then published; an event whose publish may have failed is published
- * again (same detail) the next time the lead is looked at.
+ * again (same detail) the next time the lead is looked at. A membership that can flip with time alone
+ * (engagement decaying, an event leaving a window) has its instant kept in the due-time index, written
+ * only when it moves; the sweep hands it back here (`lead.segment-check-due`) when it falls due.
  */
 export class SegmentTracking {
   constructor(private readonly deps: SegmentTrackingDependencies) {}
@@ -73,15 +84,27 @@ export class SegmentTracking {
     return this.track(leadId, correlationId);
   }
 
+  /**
+   * The lead's check fell due in the due-time index (its membership may have flipped with time alone):
+   * looks at it again, which moves its next check on. With no segment tracked any more, the check goes.
+   */
+  async checkDue(leadId: string, correlationId: string, now = new Date()): Promise<number> {
+    if ((await this.deps.segments.tracked()).length === 0) {
+      await this.deps.memberships.scheduleCheck(leadId, undefined, now.toISOString());
+      return 0;
+    }
+    return this.track(leadId, correlationId, now);
+  }
+
   /** Evaluates the lead against every tracked segment now; returns how many memberships changed. */
   async track(leadId: string, correlationId: string, now = new Date()): Promise<number> {
     const { leads, segments, audience, memberships, log } = this.deps;
     const tracked = await segments.tracked();
     if (!tracked.length) return 0;
-    const [lead, current] = await Promise.all([leads.getLead(leadId), memberships.of(leadId)]);
+    const [lead, { segments: current, nextCheckAt }] = await Promise.all([leads.getLead(leadId), memberships.of(leadId)]);
     if (!lead) return 0;
     const at = now.toISOString();
-    const members = await audience.includedIn(tracked, lead, at);
+    const { members, nextFlipAt } = await audience.decide(tracked, lead, at);
     let changed = 0;
     for (const [index, segment] of tracked.entries()) {
       const membership = current.get(segment.id);
@@ -96,6 +119,8 @@ export class SegmentTracking {
       changed += 1;
       await this.publish(leadId, segment.id, version + 1, pending);
     }
+    // Written only when the instant moves: most looks at a lead leave it where it was.
+    if (nextFlipAt !== nextCheckAt) await memberships.scheduleCheck(leadId, nextFlipAt, at);
     if (changed) log.info('Segment memberships changed', { leadId, changed, tracked: tracked.length });
     return changed;
   }

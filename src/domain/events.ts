@@ -34,6 +34,7 @@ export const DetailType = {
   LeadSegmentLeft: 'lead.segment_left',
   JourneyWebhookStepReached: 'journey.webhook-step-reached',
   JourneyTimersDue: 'journey.timers-due',
+  LeadSegmentCheckDue: 'lead.segment-check-due',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -369,6 +370,19 @@ export const JourneyTimersDueDetail = z.object({
 });
 export type JourneyTimersDueDetail = z.infer<typeof JourneyTimersDueDetail>;
 
+/**
+ * A lead's membership of a tracked segment may have changed with time alone (engagement decayed, an
+ * event left a "within N days" window): the sweep of the due-time index found its check due, and
+ * track-segments looks at the lead again.
+ */
+export const LeadSegmentCheckDueDetail = z.object({
+  ...envelope,
+  leadId: z.string().check(z.minLength(1)),
+  /** When the check fell due. */
+  dueAt: z.string(),
+});
+export type LeadSegmentCheckDueDetail = z.infer<typeof LeadSegmentCheckDueDetail>;
+
 /** Someone enrolled a lead in a journey through the API or the CLI, or the lead's date entry fell due (sweep-journeys). */
 export const JourneyEnrolmentRequestedDetail = z.object({
   ...envelope,
@@ -428,6 +442,7 @@ export const detailSchemas = {
   [DetailType.LeadSegmentLeft]: LeadSegmentChangedDetail,
   [DetailType.JourneyWebhookStepReached]: JourneyWebhookStepReachedDetail,
   [DetailType.JourneyTimersDue]: JourneyTimersDueDetail,
+  [DetailType.LeadSegmentCheckDue]: LeadSegmentCheckDueDetail,
 } as const satisfies { readonly [T in DetailType]: z.ZodMiniType };
 
 /** The detail each detail type carries, as its consumers receive it (defaults applied). */

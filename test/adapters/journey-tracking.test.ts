@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnrolmentStore, JourneyStore } from '../../src/adapters/journey-store';
+import { DateEntryStore, dueShardOf, EnrolmentStore, JourneyStore, MoveAllStore } from '../../src/adapters/journey-store';
+import { SegmentMembershipStore } from '../../src/adapters/segment-membership-store';
 import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
 
 let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
@@ -31,5 +32,68 @@ describe("a journey email's opens and clicks on DynamoDB Local", () => {
     expect(counters['email:hello:opened']).toBe(2);
     expect(counters['email:hello:clicked']).toBe(1);
     expect(counters['email:not-this-step:opened']).toBeUndefined();
+  });
+});
+
+describe("the journeys' due-time index on DynamoDB Local: segment checks and date entries beside the waits", () => {
+  const now = '2026-11-30T12:00:00.000Z';
+  const later = '2026-11-30T12:05:00.000Z';
+
+  it("keeps a lead's next segment check beside its memberships, in the index until it is taken out, the later look winning", async () => {
+    const enrolments = new EnrolmentStore(table.documents, TABLE_NAME);
+    const memberships = new SegmentMembershipStore(table.documents, TABLE_NAME);
+    const leadId = 'lead-check';
+    const shard = dueShardOf(leadId);
+    await memberships.change(leadId, 'seg-1', { member: true, pending: { detailType: 'lead.segment_entered', detail: { version: 1, correlationId: 'c', leadId, segmentId: 'seg-1', segmentVersion: 1, at: now } } }, 0);
+    await memberships.scheduleCheck(leadId, '2026-11-30T11:59:00.000Z', now);
+    // A look decided earlier than the stored one does not overwrite it.
+    await memberships.scheduleCheck(leadId, '2026-12-30T00:00:00.000Z', '2026-11-30T11:00:00.000Z');
+
+    const read = await memberships.of(leadId);
+    expect([...read.segments.keys()]).toEqual(['seg-1']);
+    expect(read.nextCheckAt).toBe('2026-11-30T11:59:00.000Z');
+    const [due] = (await enrolments.due(shard, now, 10)).filter((entry) => entry.leadId === leadId);
+    expect(due).toMatchObject({ kind: 'segment-check', leadId, dueAt: '2026-11-30T11:59:00.000Z' });
+    expect(await enrolments.lease(due as NonNullable<typeof due>, later)).toBe(true);
+    expect((await enrolments.due(shard, now, 10)).filter((entry) => entry.leadId === leadId)).toEqual([]);
+
+    await memberships.scheduleCheck(leadId, undefined, later);
+    expect((await memberships.of(leadId)).nextCheckAt).toBeUndefined();
+    expect((await enrolments.due(shard, '2027-01-01T00:00:00.000Z', 100)).filter((entry) => entry.leadId === leadId)).toEqual([]);
+  });
+
+  it('puts a date entry once per instant, and takes it out once requested or when its date moves away', async () => {
+    const enrolments = new EnrolmentStore(table.documents, TABLE_NAME);
+    const dates = new DateEntryStore(table.documents, TABLE_NAME);
+    const leadId = 'lead-date';
+    const shard = dueShardOf(leadId);
+    const dueOf = async (at: string) => (await enrolments.due(shard, at, 100)).filter((entry) => entry.leadId === leadId);
+
+    expect(await dates.put(leadId, 'renewal', '2026-11-30T11:30:00.000Z')).toBe(true);
+    expect(await dates.put(leadId, 'renewal', '2026-11-30T11:30:00.000Z')).toBe(false);
+    const [due] = await dueOf(now);
+    expect(due).toMatchObject({ kind: 'date-entry', leadId, journeyId: 'renewal', dateEntryAt: '2026-11-30T11:30:00.000Z' });
+    const entry = due as Extract<NonNullable<typeof due>, { kind: 'date-entry' }>;
+    expect(await enrolments.lease(entry, later)).toBe(true);
+    await enrolments.done(entry, later);
+    expect(await dueOf('2027-01-01T00:00:00.000Z')).toEqual([]);
+    expect((await dates.of(leadId)).get('renewal')).toEqual({ dateEntryAt: '2026-11-30T11:30:00.000Z', indexed: false });
+    // Requested already at that instant: the next round's put changes nothing.
+    expect(await dates.put(leadId, 'renewal', '2026-11-30T11:30:00.000Z')).toBe(false);
+
+    expect(await dates.put(leadId, 'renewal', '2027-11-30T11:30:00.000Z')).toBe(true);
+    expect(await dueOf('2028-01-01T00:00:00.000Z')).toHaveLength(1);
+    await dates.remove(leadId, 'renewal');
+    expect(await dueOf('2028-01-01T00:00:00.000Z')).toEqual([]);
+  });
+
+  it('saves the move of every lead only at the revision read', async () => {
+    const moves = new MoveAllStore(table.documents, TABLE_NAME);
+    const move = { journeyId: 'journey-move', version: 2, phase: 'checking' as const, cursor: { shard: 3 }, enrolled: 5, refusals: [], counts: { leadsRead: 200, moved: 0, alreadyThere: 0, ended: 0, refused: 0, changedMeanwhile: 0 }, startedAt: now, updatedAt: now };
+    expect(await moves.save(move, 0)).toBe(true);
+    expect(await moves.save(move, 0)).toBe(false);
+    expect(await moves.read('journey-move')).toEqual({ ...move, rev: 1 });
+    expect(await moves.save({ ...move, phase: 'moving' }, 1)).toBe(true);
+    expect(await moves.save({ ...move, phase: 'done' }, 1)).toBe(false);
   });
 });

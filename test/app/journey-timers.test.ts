@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TimerDispatch } from '../../src/app/journey-timer-dispatch';
-import { ShardDrain, type DueTimer, type DueTimers, type ShardSweeps } from '../../src/app/journey-timers';
+import { ShardDrain, type DueEntry, type DueTimer, type DueTimers, type ShardSweeps } from '../../src/app/journey-timers';
 import { MemoryLog, MemoryPublisher } from './in-memory';
 
 const HOLD_MS = 120_000;
@@ -18,6 +18,7 @@ class MemoryDueIndex implements DueTimers {
       .sort((a, b) => a.dueKey.localeCompare(b.dueKey))
       .slice(0, limit);
   }
+  async done() {}
   async lease(due: DueTimer, until: string) {
     const entry = this.entries.get(due.leadId);
     if (!entry || entry.dueKey !== due.dueKey) return false;
@@ -118,5 +119,31 @@ describe('the due-time sweep, fanned out by shard', () => {
     // The timer is leased, so not due for now; the shard's lease is free, so no drain is stuck behind it.
     expect(await dispatch.dispatch(new Date(now.getTime() + 1000), HOLD_MS)).toEqual([]);
     expect(await dispatch.dispatch(new Date(now.getTime() + 5 * 60_000 + 1000), HOLD_MS)).toEqual([0]);
+  });
+
+  it('hands a due segment check to track-segments, and a due date entry to the runner, taking the date entry out of the index', async () => {
+    const entries: DueEntry[] = [
+      { kind: 'segment-check', leadId: 'a', dueAt: '2026-11-30T11:59:00.000Z', dueKey: '2026-11-30T11:59:00.000Z#a#segments' },
+      { kind: 'date-entry', leadId: 'b', journeyId: 'renewal', dateEntryAt: '2026-11-30T11:58:00.000Z', dueKey: '2026-11-30T11:58:00.000Z#b#renewal#date' },
+    ];
+    const doneWith: string[] = [];
+    const index: DueTimers = {
+      shards: 1,
+      due: async (_shard, now) => entries.filter((entry) => entry.dueKey <= `${now}#~`),
+      lease: async (due, until) => {
+        const at = entries.indexOf(due);
+        entries[at] = { ...due, dueKey: `${until}${due.dueKey.slice(due.dueKey.indexOf('#'))}` };
+        return true;
+      },
+      done: async (due) => void doneWith.push(due.leadId),
+    };
+    const sweeps = new MemorySweeps();
+    const publisher = new MemoryPublisher();
+    const now = new Date('2026-11-30T12:00:00Z');
+    await sweeps.take(0, 'holder', '2026-11-30T12:02:00.000Z', now.toISOString());
+    expect(await new ShardDrain(index, sweeps, publisher, new MemoryLog()).drain(0, 'holder', now, Date.now() + 10_000, HOLD_MS)).toEqual({ sent: 2, more: false });
+    expect(publisher.of('lead.segment-check-due')).toEqual([{ version: 1, correlationId: 'segment-check:a:2026-11-30T11:59:00.000Z', leadId: 'a', dueAt: '2026-11-30T11:59:00.000Z' }]);
+    expect(publisher.of('journey.enrolment-requested')).toEqual([{ version: 1, correlationId: 'renewal:b:2026-11-30T11:58:00.000Z', journeyId: 'renewal', leadId: 'b', dateEntryAt: '2026-11-30T11:58:00.000Z' }]);
+    expect(doneWith).toEqual(['b']);
   });
 });

@@ -9,9 +9,18 @@ import { MemoryLeads, MemoryLog, MemoryPublisher } from './in-memory';
 /** Memberships with the table's conditional write: a change at a version another tracker moved is refused. */
 class MemoryMemberships implements SegmentMemberships {
   readonly records = new Map<string, Membership>();
+  /** Each lead's next check, as the due-time index holds it, with every write counted. */
+  readonly checks = new Map<string, string>();
+  checkWrites = 0;
   async of(leadId: string) {
     await new Promise((resolve) => setImmediate(resolve));
-    return new Map([...this.records].filter(([key]) => key.startsWith(`${leadId}#`)).map(([key, membership]) => [key.slice(leadId.length + 1), membership]));
+    const nextCheckAt = this.checks.get(leadId);
+    return { segments: new Map([...this.records].filter(([key]) => key.startsWith(`${leadId}#`)).map(([key, membership]) => [key.slice(leadId.length + 1), membership])), ...(nextCheckAt ? { nextCheckAt } : {}) };
+  }
+  async scheduleCheck(leadId: string, at: string | undefined) {
+    this.checkWrites += 1;
+    if (at) this.checks.set(leadId, at);
+    else this.checks.delete(leadId);
   }
   async change(leadId: string, segmentId: string, next: Required<Pick<Membership, 'member' | 'pending'>>, expectedVersion: number) {
     await new Promise((resolve) => setImmediate(resolve));
@@ -44,7 +53,7 @@ beforeEach(() => {
   tracking = new SegmentTracking({
     leads,
     segments: { tracked: async () => [saas, retail] },
-    audience: { includedIn: async (rules: readonly SegmentRule[], current: Lead) => rules.map((rule) => matchesWhere(rule, { lead: { industry: current.industry } })) },
+    audience: { decide: async (rules: readonly SegmentRule[], current: Lead) => ({ members: rules.map((rule) => matchesWhere(rule, { lead: { industry: current.industry } })) }) },
     memberships,
     publisher,
     scores: { isCurrent: async () => scoreCurrent },
@@ -103,7 +112,7 @@ describe('segment entry and exit', () => {
     const untracked = new SegmentTracking({
       leads,
       segments: { tracked: async () => [] },
-      audience: { includedIn: async () => [] },
+      audience: { decide: async () => ({ members: [] }) },
       memberships,
       publisher,
       scores: {
@@ -158,5 +167,51 @@ describe('which tracked segments one lead is in', () => {
 
     expect(await audience.includedIn(rules, lead(), now)).toEqual([false, true, false, false, true]);
     expect(reads).toEqual([daysAgo(60)]);
+  });
+});
+
+describe('memberships that change with time alone', () => {
+  const t0 = new Date('2027-01-15T12:00:00.000Z');
+  const pricingViewAt = '2027-01-13T12:00:00.000Z';
+  const recentPricing: TrackedSegment = { id: 'seg-pricing', version: 1, history: [{ event: { type: ['pricing_view'] }, withinDays: 7 }] };
+
+  function timed() {
+    const events = [{ id: 'p1', type: 'pricing_view', occurredAt: pricingViewAt, properties: {} }];
+    const audience = new Audience(
+      { leadsPage: async () => ({ leads: [] }) },
+      { eventsOf: async (_subject, options) => events.filter((event) => !options.since || event.occurredAt >= options.since) },
+      { get: async () => undefined },
+      { lifespan: async () => CONFIGURED_LIFESPAN },
+    );
+    return new SegmentTracking({ leads, segments: { tracked: async () => [recentPricing] }, audience, memberships, publisher, scores: { isCurrent: async () => true }, log: new MemoryLog() });
+  }
+
+  it('keeps the instant the pricing view leaves its 7-day window, and on that check (no new event) publishes the exit once', async () => {
+    const tracker = timed();
+    await tracker.track('lead-1', 'view', t0);
+    expect(published()).toEqual(['lead.segment_entered seg-pricing']);
+    const leavesAt = new Date(Date.parse(pricingViewAt) + 7 * 86_400_000 + 1).toISOString();
+    expect(memberships.checks.get('lead-1')).toBe(leavesAt);
+    expect(memberships.checkWrites).toBe(1);
+
+    // Other looks at the lead before then (a form, a stage change) write no check: the instant has not moved.
+    await tracker.track('lead-1', 'form', new Date('2027-01-17T08:00:00Z'));
+    expect(memberships.checkWrites).toBe(1);
+
+    // The sweep hands the due check back, late by its minute; delivered twice, it changes the membership once.
+    const due = new Date(Date.parse(leavesAt) + 45_000);
+    await tracker.checkDue('lead-1', 'check', due);
+    await tracker.checkDue('lead-1', 'check-again', due);
+    expect(published()).toEqual(['lead.segment_entered seg-pricing', 'lead.segment_left seg-pricing']);
+    expect(publisher.events.at(-1)?.detail).toMatchObject({ at: due.toISOString() });
+    // Nothing left that time alone could change: the check is out of the index.
+    expect(memberships.checks.has('lead-1')).toBe(false);
+  });
+
+  it('takes the check out when no segment is tracked any more', async () => {
+    memberships.checks.set('lead-1', t0.toISOString());
+    const untracked = new SegmentTracking({ leads, segments: { tracked: async () => [] }, audience: { decide: async () => ({ members: [] }) }, memberships, publisher, scores: { isCurrent: async () => true }, log: new MemoryLog() });
+    await untracked.checkDue('lead-1', 'check', t0);
+    expect(memberships.checks.has('lead-1')).toBe(false);
   });
 });

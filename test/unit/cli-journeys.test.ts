@@ -64,6 +64,26 @@ describe('leadflow journeys', () => {
     expect(refused.err.join('\n')).toMatch(/leadIds\.0: cannot move: step pause/);
   });
 
+  it('moves every enrolled lead with --all, calling until the move is done, and prints its progress', async () => {
+    const progress = (phase: string, counts: Record<string, number>) => ({ journeyId, version: 2, phase, enrolled: 250, refusals: [], counts: { leadsRead: 0, moved: 0, alreadyThere: 0, ended: 0, refused: 0, changedMeanwhile: 0, ...counts }, startedAt: '2026-11-30T12:00:00.000Z', updatedAt: '2026-11-30T12:00:05.000Z' });
+    const answers = [
+      [202, progress('checking', { leadsRead: 200 })],
+      [202, progress('moving', { leadsRead: 200, moved: 200 })],
+      [200, progress('done', { leadsRead: 251, moved: 248, ended: 2 })],
+    ] as const;
+    const out: string[] = [];
+    const requests: { url: string; body?: unknown }[] = [];
+    const fetch = (async (url: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
+      const [status, body] = answers[requests.length] ?? answers[2];
+      requests.push({ url: String(url), body: init?.body ? JSON.parse(String(init.body)) : undefined });
+      return new Response(JSON.stringify(body), { status });
+    }) as typeof globalThis.fetch;
+    const io: CliIo = { out: (line) => out.push(line), err: () => {}, env: { LEADFLOW_DEV_TOKEN: 't' }, cwd: dir, fetch };
+    expect(await main(['journeys', 'move', journeyId, '--all', '--version', '2'], io)).toBe(0);
+    expect(requests).toEqual(Array.from({ length: 3 }, () => ({ url: `http://localhost:3000/v1/admin/journeys/${journeyId}/moves/all`, body: { version: 2 } })));
+    expect(out).toEqual(['checking: 200 lead(s) read, 250 enrolled', 'moving: 200 lead(s) read, 200 moved', '248 of 250 enrolled lead(s) moved to version 2 (0 already there, 2 ended, 0 moved on by their runner meanwhile and left)']);
+  });
+
   it('prints the report per journey, step and split arm', async () => {
     const report = {
       journeyId,

@@ -67,15 +67,33 @@ export function dateEntryAt(value: unknown, offsetDays: number, time: string, ti
 export const DATE_ENTRY_WINDOW_MS = 25 * 3_600_000;
 
 /**
+ * When the lead enters a date-triggered journey, in its own time zone (`attributes.timeZone`, else the
+ * journey's); undefined when the lead holds no date in the entry's attribute.
+ */
+export function leadDateEntryAt(entry: { readonly attribute: string; readonly offsetDays: number; readonly time: string }, attributes: Readonly<Record<string, unknown>> | undefined, journeyTimeZone: string): Date | undefined {
+  if (!attributes || !Object.hasOwn(attributes, entry.attribute)) return undefined;
+  const own = attributes.timeZone;
+  const timeZone = typeof own === 'string' && own && isKnownTimeZone(own) ? own : journeyTimeZone;
+  return dateEntryAt(attributes[entry.attribute], entry.offsetDays, entry.time, timeZone);
+}
+
+/**
  * When a lead's date entry fell due, if it did within the window before `now` (in the lead's time
  * zone, else the journey's); undefined when the lead holds no date or its entry time is not in the
  * window (not yet, or long past: publishing a journey does not enter every lead whose date went by).
  */
 export function dueDateEntry(entry: { readonly attribute: string; readonly offsetDays: number; readonly time: string }, attributes: Readonly<Record<string, unknown>> | undefined, journeyTimeZone: string, now: Date): Date | undefined {
-  if (!attributes || !Object.hasOwn(attributes, entry.attribute)) return undefined;
-  const own = attributes.timeZone;
-  const timeZone = typeof own === 'string' && own && isKnownTimeZone(own) ? own : journeyTimeZone;
-  const at = dateEntryAt(attributes[entry.attribute], entry.offsetDays, entry.time, timeZone);
+  const at = leadDateEntryAt(entry, attributes, journeyTimeZone);
   if (!at || at.getTime() > now.getTime() || at.getTime() <= now.getTime() - DATE_ENTRY_WINDOW_MS) return undefined;
+  return at;
+}
+
+/**
+ * The lead's date entry if it falls due within `aheadMs` after `now`, or fell due within the window
+ * before it: what the due-time index holds, so the sweep enrols it within the minute.
+ */
+export function upcomingDateEntry(entry: { readonly attribute: string; readonly offsetDays: number; readonly time: string }, attributes: Readonly<Record<string, unknown>> | undefined, journeyTimeZone: string, now: Date, aheadMs: number): Date | undefined {
+  const at = leadDateEntryAt(entry, attributes, journeyTimeZone);
+  if (!at || at.getTime() > now.getTime() + aheadMs || at.getTime() <= now.getTime() - DATE_ENTRY_WINDOW_MS) return undefined;
   return at;
 }

@@ -69,6 +69,40 @@ export interface JourneyReport {
 export interface DateRound {
   readonly startedAt: string;
   readonly cursor?: LeadCursor;
+  /** The published date journeys (`<journeyId>@<version>`) the round started for: one published since starts the next round at once. */
+  readonly journeys?: readonly string[];
   /** Bumped by every save; a save at another revision is refused, so two sweeps never walk the same round. */
   readonly rev: number;
+}
+
+/** What a move of every enrolled lead has done so far. */
+export interface MoveAllCounts {
+  /** Leads looked at in the current phase. */
+  readonly leadsRead: number;
+  readonly moved: number;
+  readonly alreadyThere: number;
+  readonly ended: number;
+  /** Moved on by their runner into a step the version lacks between the check and the move: left on their version. */
+  readonly refused: number;
+  /** Their runner kept moving them while they were moved: left on their version; a later move takes them. */
+  readonly changedMeanwhile: number;
+}
+
+/**
+ * A move of every enrolled lead of a journey to one version, in two passes over the leads from a
+ * stored cursor: `checking` (nobody moves; a lead waiting at a step the version lacks ends it as
+ * `refused`, with how many wait at each such step), then `moving`; `done` at the end.
+ */
+export interface MoveAll {
+  readonly journeyId: string;
+  readonly version: number;
+  readonly phase: 'checking' | 'moving' | 'done' | 'refused';
+  readonly cursor?: LeadCursor;
+  /** Enrolled leads found by the check, by the step where each is (its step id, or `(start)`). */
+  readonly enrolled: number;
+  /** Steps the version lacks (or has as another kind), with the leads waiting there and why. */
+  readonly refusals: readonly { readonly stepId: string; readonly leads: number; readonly reason: string }[];
+  readonly counts: MoveAllCounts;
+  readonly startedAt: string;
+  readonly updatedAt: string;
 }
