@@ -119,8 +119,7 @@ export class SegmentTracking {
       changed += 1;
       await this.publish(leadId, segment.id, version + 1, pending);
     }
-    // Written only when the instant moves: most looks at a lead leave it where it was.
-    if (nextFlipAt !== nextCheckAt) await memberships.scheduleCheck(leadId, nextFlipAt, at);
+    if (checkMovesFor(nextCheckAt, nextFlipAt, at)) await memberships.scheduleCheck(leadId, nextFlipAt, at);
     if (changed) log.info('Segment memberships changed', { leadId, changed, tracked: tracked.length });
     return changed;
   }
@@ -129,4 +128,16 @@ export class SegmentTracking {
     await this.deps.publisher.publish([pending]);
     await this.deps.memberships.published(leadId, segmentId, version);
   }
+}
+
+/**
+ * Whether a look must write the lead's next check. Only when the flip comes sooner than the stored
+ * check, or the stored check is due (this is that check, or a look just after it): a later flip leaves
+ * the earlier check standing, which then finds nothing, looks again and stores the later instant. So a
+ * lead whose every event pushes its flip on (a "days since the last event" segment) costs one write per
+ * check, not one per event.
+ */
+export function checkMovesFor(storedCheckAt: string | undefined, nextFlipAt: string | undefined, now: string): boolean {
+  if (storedCheckAt === undefined || storedCheckAt <= now) return storedCheckAt !== nextFlipAt;
+  return nextFlipAt !== undefined && nextFlipAt < storedCheckAt;
 }

@@ -208,6 +208,31 @@ describe('memberships that change with time alone', () => {
     expect(memberships.checks.has('lead-1')).toBe(false);
   });
 
+  it('leaves an earlier check standing when a new event pushes the flip on, and moves it on that check: one write per check, not per event', async () => {
+    const events = [{ id: 'p1', type: 'pricing_view', occurredAt: pricingViewAt, properties: {} }];
+    const audience = new Audience(
+      { leadsPage: async () => ({ leads: [] }) },
+      { eventsOf: async (_subject, options) => events.filter((event) => !options.since || event.occurredAt >= options.since) },
+      { get: async () => undefined },
+      { lifespan: async () => CONFIGURED_LIFESPAN },
+    );
+    const tracker = new SegmentTracking({ leads, segments: { tracked: async () => [recentPricing] }, audience, memberships, publisher, scores: { isCurrent: async () => true }, log: new MemoryLog() });
+    await tracker.track('lead-1', 'view', t0);
+    const firstLeavesAt = memberships.checks.get('lead-1');
+    for (const day of ['16', '17', '18']) {
+      events.push({ id: `p${day}`, type: 'pricing_view', occurredAt: `2027-01-${day}T12:00:00.000Z`, properties: {} });
+      await tracker.track('lead-1', `view-${day}`, new Date(`2027-01-${day}T12:00:01.000Z`));
+    }
+    expect(memberships.checkWrites).toBe(1);
+    expect(memberships.checks.get('lead-1')).toBe(firstLeavesAt);
+
+    // The earlier check finds the lead still a member (its last view is recent) and stores the later instant.
+    await tracker.checkDue('lead-1', 'check', new Date(Date.parse(String(firstLeavesAt)) + 30_000));
+    expect(published()).toEqual(['lead.segment_entered seg-pricing']);
+    expect(memberships.checkWrites).toBe(2);
+    expect(memberships.checks.get('lead-1')).toBe(new Date(Date.parse('2027-01-18T12:00:00.000Z') + 7 * 86_400_000 + 1).toISOString());
+  });
+
   it('takes the check out when no segment is tracked any more', async () => {
     memberships.checks.set('lead-1', t0.toISOString());
     const untracked = new SegmentTracking({ leads, segments: { tracked: async () => [] }, audience: { decide: async () => ({ members: [] }) }, memberships, publisher, scores: { isCurrent: async () => true }, log: new MemoryLog() });
