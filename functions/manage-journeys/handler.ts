@@ -3,6 +3,7 @@ import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { EnrolmentStore, JourneyStore } from '../../src/adapters/journey-store';
 import { LeadStore } from '../../src/adapters/lead-store';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { TemplateStore } from '../../src/adapters/template-store';
 import { Journeys } from '../../src/app/journeys';
 import { positiveInteger, readConfig, setting } from '../../src/config';
@@ -26,6 +27,7 @@ const journeys = new Journeys({
   templates: new TemplateStore(documentClient(), config.TABLE_NAME),
   leads: new LeadStore(documentClient(), config.TABLE_NAME),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
+  subscriptionTypes: new SubscriptionTypeStore(documentClient(), config.TABLE_NAME).current,
   log: logger,
 });
 
