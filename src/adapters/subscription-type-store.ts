@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { subscriptionTypesMaxAgeSeconds } from '../config';
 import { SEEDED_CATALOGUE, SubscriptionTypes, type SubscriptionCatalogue } from '../domain/subscriptions';
 import { conditionally } from './dynamo-errors';
 import { keys } from './keys';
@@ -11,19 +12,18 @@ export interface StoredCatalogue {
   readonly updatedBy?: string;
 }
 
-/**
- * How long a container keeps the catalogue it read: every consent check, page and validation reads it,
- * and a new or renamed type can wait a minute to appear.
- */
-const CATALOGUE_TTL_MS = 60_000;
-
 /** The subscription types, one item; readers keep what they read for a minute. */
 export class SubscriptionTypeStore {
   private cached?: { readonly types: Promise<SubscriptionCatalogue>; readonly until: number };
 
+  /**
+   * @param maxAgeMs How long a container keeps the catalogue it read: every consent check, page and
+   * validation reads it, and a new or renamed type can wait a minute to appear.
+   */
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly maxAgeMs: number = subscriptionTypesMaxAgeSeconds() * 1000,
   ) {}
 
   /** The catalogue and its version; the seeded types at version 0 when none was ever saved. */
@@ -33,13 +33,13 @@ export class SubscriptionTypeStore {
     return { types: SubscriptionTypes.parse(Item.types), version: Number(Item.version), updatedAt: String(Item.updatedAt), updatedBy: String(Item.updatedBy) };
   }
 
-  /** The catalogue as readers use it: read at most once a minute per container. */
+  /** The catalogue as readers use it: read at most once a minute (`maxAgeMs`) per container. */
   readonly current = (): Promise<SubscriptionCatalogue> => {
     if (!this.cached || this.cached.until <= Date.now()) {
       const types = this.get().then((stored) => stored.types);
       // A failed read is not kept: the next reader asks again.
       types.catch(() => (this.cached = undefined));
-      this.cached = { types, until: Date.now() + CATALOGUE_TTL_MS };
+      this.cached = { types, until: Date.now() + this.maxAgeMs };
     }
     return this.cached.types;
   };
@@ -59,7 +59,7 @@ export class SubscriptionTypeStore {
       stored,
       'version-changed' as const,
     );
-    if (written !== 'version-changed') this.cached = { types: Promise.resolve(types), until: Date.now() + CATALOGUE_TTL_MS };
+    if (written !== 'version-changed') this.cached = { types: Promise.resolve(types), until: Date.now() + this.maxAgeMs };
     return written;
   }
 }

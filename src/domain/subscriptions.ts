@@ -15,7 +15,7 @@ export const SubscriptionTypeId = z.string().check(z.regex(ID_PATTERN, 'must be 
 export type SubscriptionType = string;
 
 const inBothLanguages = (maxLength: number) =>
-  z.strictObject(Object.fromEntries(LANGUAGES.map((language) => [language, z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(maxLength))])) as Record<Language, z.ZodMiniString>);
+  z.strictObject(Object.fromEntries(LANGUAGES.map((language) => [language, z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(maxLength))])) as Record<Language, z.ZodMiniString<string>>);
 
 /** A kind of mail a subscriber opts into separately: one checkbox on forms, one row in the preference centre. */
 export const SubscriptionTypeDefinition = z.strictObject({
