@@ -5,9 +5,9 @@ import { getForm, listForms, saveForm } from '../../../../functions/manage-forms
 import { listSources } from '../../../../functions/manage-sources/routes';
 import { useApi } from '../api';
 import { FIELD_TYPES, type FormDefinition } from '../../../../src/domain/forms/definition';
-import { SUBSCRIPTION_TYPES } from '../../../../src/domain/subscriptions';
 import { useI18n } from '../i18n';
 import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
+import { typeChoices, useSubscriptionTypes } from '../subscription-types';
 
 /** A snippet to paste into a site, with a button that copies it. */
 function EmbedCode({ label, code }: { readonly label: string; readonly code: string }) {
@@ -164,6 +164,7 @@ function FormDefinitionEditor({ formId, saved, onClose }: { readonly formId: str
   const [title, setTitle] = useState<Localized>(saved.title);
   const [fields, setFields] = useState<Field[]>(saved.fields);
   const [consents, setConsents] = useState<Consent[]>(saved.consents);
+  const subscriptionTypes = useSubscriptionTypes();
   const save = useMutation({
     mutationFn: (body: Definition) => api.call(saveForm, { params: { formId }, body }),
     onSuccess: () => queryClient.invalidateQueries({ predicate: (query) => ['forms', 'form'].includes(String(query.queryKey[0])) }),
@@ -239,7 +240,7 @@ function FormDefinitionEditor({ formId, saved, onClose }: { readonly formId: str
               <PathField id={id('subscription')} label={text('forms.subscription')} error={errors.get(`${at}.subscription`)}>
                 {(described) => (
                   <select id={id('subscription')} value={consent.subscription} onChange={(event) => updateConsent(index, { subscription: event.target.value as Consent['subscription'] })} {...described}>
-                    {SUBSCRIPTION_TYPES.map((type) => (
+                    {typeChoices(subscriptionTypes.data?.types, consent.subscription).map((type) => (
                       <option key={type} value={type}>
                         {type}
                       </option>
@@ -256,7 +257,7 @@ function FormDefinitionEditor({ formId, saved, onClose }: { readonly formId: str
         );
       })}
       <div className="actions">
-        <button type="button" onClick={() => setConsents((all) => [...all, { subscription: SUBSCRIPTION_TYPES[0], text: { en: '', id: '' } }])}>
+        <button type="button" onClick={() => setConsents((all) => [...all, { subscription: typeChoices(subscriptionTypes.data?.types)[0] ?? 'newsletter', text: { en: '', id: '' } }])}>
           {text('forms.addConsent')}
         </button>
       </div>
