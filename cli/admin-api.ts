@@ -7,7 +7,7 @@ import { backtestRuleset } from '../functions/backtest-ruleset/routes';
 import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
 import { createChatSource, deleteChatSource, listChatSources, rotateChatSourceSecret } from '../functions/manage-chat-sources/routes';
-import { cancelCampaign, getCampaign, getCampaignReport, getSendPolicy, pauseCampaign, replaceSendPolicy, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
+import { cancelCampaign, getCampaign, getCampaignReport, getSendPolicy, getSubscriptionTypes, pauseCampaign, replaceSendPolicy, replaceSubscriptionTypes, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
 import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
 import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
@@ -80,6 +80,8 @@ export interface AdminApi {
 
   getSendPolicy(): Promise<AdminResponse>;
   putSendPolicy(policy: unknown): Promise<AdminResponse>;
+  getSubscriptionTypes(): Promise<AdminResponse>;
+  putSubscriptionTypes(catalogue: unknown): Promise<AdminResponse>;
   getCareSettings(): Promise<AdminResponse>;
   putCareSettings(settings: unknown): Promise<AdminResponse>;
   getRiskFormula(): Promise<AdminResponse>;
@@ -213,6 +215,8 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
 
     getSendPolicy: () => outcome(client.send(getSendPolicy, {})),
     putSendPolicy: (policy) => outcome(client.send(replaceSendPolicy, { body: asSent(replaceSendPolicy, 'body', policy) })),
+    getSubscriptionTypes: () => outcome(client.send(getSubscriptionTypes, {})),
+    putSubscriptionTypes: (catalogue) => outcome(client.send(replaceSubscriptionTypes, { body: asSent(replaceSubscriptionTypes, 'body', catalogue) })),
     getCareSettings: () => outcome(client.send(getCareSettings, {})),
     putCareSettings: (settings) => outcome(client.send(replaceCareSettings, { body: asSent(replaceCareSettings, 'body', settings) })),
     getRiskFormula: () => outcome(client.send(getRiskFormula, {})),

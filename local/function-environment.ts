@@ -27,10 +27,13 @@ export function lambdaRuntimeVariables(fn: FunctionSpec, region: string, taskRoo
 /**
  * Settings from the environment `npm start` (or a test) runs in that every local function also gets:
  * Powertools' own (log level, metrics, the secrets' cache age), which a deployment would put in the
- * function's configuration, and CLAIM_STALE_SECONDS, which the crash test uses to shorten a claim's
- * stale time (nothing sets it in AWS). Anything else of that environment stays out, as in Lambda.
+ * function's configuration, CLAIM_STALE_SECONDS, which the crash test uses to shorten a claim's stale
+ * time, and SUBSCRIPTION_TYPES_MAX_AGE_SECONDS, which the shared test stack uses to see an edit of the
+ * subscription types at once (nothing sets either in AWS). Anything else of that environment stays out,
+ * as in Lambda.
  */
-const isPassedThrough = (name: string) => name.startsWith('POWERTOOLS_') || name === 'CLAIM_STALE_SECONDS';
+const PASSED_THROUGH = ['CLAIM_STALE_SECONDS', 'SUBSCRIPTION_TYPES_MAX_AGE_SECONDS'];
+const isPassedThrough = (name: string) => name.startsWith('POWERTOOLS_') || PASSED_THROUGH.includes(name);
 
 export interface LocalFunctionEnvironmentOptions {
   readonly manifest: Manifest;

@@ -66,7 +66,7 @@ export const manifest: Manifest = {
       // The lead by its address (EMAIL#, created once per address), the lead and its consent and stage
       // records, the submission (once per idempotency key) and its event (LEAD#), the visitor's link
       // (ANON#), the form's definition (FORM#, read only). No delete.
-      table: { read: ['EMAIL#', 'LEAD#', 'ANON#', 'FORM#'], write: ['EMAIL#', 'LEAD#', 'ANON#'] },
+      table: { read: ['SUBSCRIPTION_TYPES', 'EMAIL#', 'LEAD#', 'ANON#', 'FORM#'], write: ['EMAIL#', 'LEAD#', 'ANON#'] },
       reservedConcurrency: 50,
     },
     {
@@ -162,7 +162,7 @@ export const manifest: Manifest = {
       memoryMb: 256,
       access: ['secret:signing-keys'],
       // The lead's statuses and consent records (LEAD#); an unsubscribe counted on its campaign send (CAMPAIGN#).
-      table: { read: ['LEAD#'], write: ['LEAD#', 'CAMPAIGN#'] },
+      table: { read: ['SUBSCRIPTION_TYPES', 'LEAD#'], write: ['LEAD#', 'CAMPAIGN#'] },
       reservedConcurrency: 20,
     },
     {
@@ -221,7 +221,7 @@ export const manifest: Manifest = {
       // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with;
       // the send-time policy item (SETTINGS); the list of campaigns is the CAMPAIGNS index partition; the
       // average customer lifespan projected lifetime values use (CARE).
-      table: { read: ['CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS', 'CARE'], write: ['CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'CAMPAIGNS'] } },
+      table: { read: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS', 'CARE'], write: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'CAMPAIGNS'] } },
     },
     {
       name: 'manage-journeys',
@@ -238,7 +238,7 @@ export const manifest: Manifest = {
       // stored templates a draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment
       // names (LEAD#), the enrolments a move saves at their revision (LEAD#), found for a move of
       // every lead through the lead listing (LEADS# on gsi1).
-      table: { read: ['JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#', 'LEAD#'], query: { gsi1: ['JOURNEYS', 'LEADS#'] } },
+      table: { read: ['SUBSCRIPTION_TYPES', 'JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#', 'LEAD#'], query: { gsi1: ['JOURNEYS', 'LEADS#'] } },
     },
     {
       name: 'manage-segments',
@@ -273,7 +273,7 @@ export const manifest: Manifest = {
       maxBodyBytes: 256 * 1024,
       access: ['bus:put'],
       // Template heads and versions (TEMPLATE#, listed on TEMPLATES); a preview or test reads one lead (LEAD#).
-      table: { read: ['TEMPLATE#', 'LEAD#'], write: ['TEMPLATE#'], query: { gsi1: ['TEMPLATES'] } },
+      table: { read: ['SUBSCRIPTION_TYPES', 'TEMPLATE#', 'LEAD#'], write: ['TEMPLATE#'], query: { gsi1: ['TEMPLATES'] } },
     },
     {
       name: 'manage-forms',
@@ -289,7 +289,7 @@ export const manifest: Manifest = {
       maxBodyBytes: 64 * 1024,
       access: [],
       // Form heads and versions (FORM#, listed on FORMS).
-      table: { read: ['FORM#'], write: ['FORM#'], query: { gsi1: ['FORMS'] } },
+      table: { read: ['SUBSCRIPTION_TYPES', 'FORM#'], write: ['FORM#'], query: { gsi1: ['FORMS'] } },
     },
     {
       name: 'manage-routing',
@@ -512,7 +512,7 @@ export const manifest: Manifest = {
       access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
       // Reads the lead and whether its address is suppressed; claims its confirmation and quota items
       // under the lead (CONFIRMATION#…), marks them sent, or expires a claim when SES fails.
-      table: { read: ['LEAD#', 'SUPPRESSED#'], write: ['LEAD#'] },
+      table: { read: ['SUBSCRIPTION_TYPES', 'LEAD#', 'SUPPRESSED#'], write: ['LEAD#'] },
     },
     {
       name: 'plan-campaign',
@@ -557,7 +557,7 @@ export const manifest: Manifest = {
       // rate window (SEND_RATE), the recipient (LEAD#) and its suppression (SUPPRESSED#), the send-time
       // policy (SETTINGS) and the recipient's marketing send ledger for the frequency cap (LEAD#); the
       // template version a template test send names (TEMPLATE#).
-      table: { read: ['CAMPAIGN#', 'LEAD#', 'SUPPRESSED#', 'SETTINGS', 'TEMPLATE#'], write: ['CAMPAIGN#', 'SEND_RATE', 'LEAD#'], delete: ['CAMPAIGN#'] },
+      table: { read: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'LEAD#', 'SUPPRESSED#', 'SETTINGS', 'TEMPLATE#'], write: ['CAMPAIGN#', 'SEND_RATE', 'LEAD#'], delete: ['CAMPAIGN#'] },
     },
     {
       name: 'track-campaign',
@@ -761,7 +761,7 @@ export const manifest: Manifest = {
       // send-time policy (SETTINGS) and each lead's marketing send ledger (LEAD#) it counts emails on; the
       // average customer lifespan segments value customers with (CARE).
       table: {
-        read: ['JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING', 'SETTINGS', 'CARE'],
+        read: ['SUBSCRIPTION_TYPES', 'JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING', 'SETTINGS', 'CARE'],
         write: ['JOURNEY#', 'LEAD#', 'ROUTING#REP#'],
         query: { gsi1: ['JOURNEYS'] },
       },

@@ -43,6 +43,8 @@ export const ITEM_KINDS = [
   'ROUTING#REP#',
   'WEBHOOK#',
   'SETTINGS',
+  /** The subscription types (one item), read by the public preference centre and form capture. */
+  'SUBSCRIPTION_TYPES',
   'FORM#',
   'CHAT#',
   'CHAT_DELIVERY#',

@@ -22,6 +22,16 @@ export const positiveInteger = z.coerce.number().check(z.int(), z.positive());
  * that made it. `CLAIM_STALE_SECONDS` shortens it where a test must see a crashed holder taken over
  * within its deadline (the local crash test); nothing sets it in AWS.
  */
+/**
+ * How long a function keeps the subscription types it read: a minute, so every consent check and page
+ * does not read the item, and an admin's change reaches every function within that minute.
+ * `SUBSCRIPTION_TYPES_MAX_AGE_SECONDS` shortens it where a test must see a change at once (the shared
+ * test stack); nothing sets it in AWS.
+ */
+export function subscriptionTypesMaxAgeSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  return env.SUBSCRIPTION_TYPES_MAX_AGE_SECONDS === undefined ? 60 : positiveInteger.parse(env.SUBSCRIPTION_TYPES_MAX_AGE_SECONDS);
+}
+
 export function claimStaleSeconds(functionTimeoutSeconds: number, env: NodeJS.ProcessEnv = process.env): number {
   return env.CLAIM_STALE_SECONDS === undefined ? 5 * functionTimeoutSeconds : positiveInteger.parse(env.CLAIM_STALE_SECONDS);
 }

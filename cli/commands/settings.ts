@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
+import { readDataFile } from '../files';
 
 interface SendPolicyOptions {
   cap?: string;
@@ -34,7 +35,15 @@ const describePolicy = (policy: Record<string, unknown>) => {
   ];
 };
 
-/** `leadflow settings send-policy get | set`: settings every part of leadflow shares. */
+const describeTypes = (catalogue: Record<string, unknown>) => {
+  const types = catalogue.types as { id: string; label: { en: string }; doubleOptIn: boolean; archived?: boolean }[];
+  return [
+    `subscription types version ${String(catalogue.version)}${catalogue.updatedBy ? `, saved by ${String(catalogue.updatedBy)} at ${String(catalogue.updatedAt)}` : ' (the seeded types)'}`,
+    ...types.map((type) => `${type.id.padEnd(24)} ${type.label.en.padEnd(30)} ${type.doubleOptIn ? 'double opt-in' : 'single opt-in'}${type.archived ? '  archived' : ''}`),
+  ];
+};
+
+/** `leadflow settings send-policy get | set`, `leadflow settings subscription-types get | put`: settings every part of leadflow shares. */
 export function registerSettings(program: Command, context: CommandContext): void {
   const { io } = context;
   const settings = commandGroup(program, 'settings', 'settings every campaign and journey shares');
@@ -63,5 +72,25 @@ export function registerSettings(program: Command, context: CommandContext): voi
       };
       const saved = expectOk(await (await context.api()).putSendPolicy(policy), 'Saving the send policy');
       for (const line of describePolicy(saved)) io.out(line);
+    });
+
+  const subscriptionTypes = commandGroup(settings, 'subscription-types', 'the kinds of mail subscribers opt into separately: add, rename in both languages, archive');
+
+  subscriptionTypes
+    .command('get')
+    .description('each type with its opt-in mode and whether it is archived, and the version a put sends back')
+    .option('--json', 'print the types as JSON: edit it and give it to put')
+    .action(async (options: { json?: boolean }) => {
+      const catalogue = expectOk(await (await context.api()).getSubscriptionTypes(), 'Reading the subscription types');
+      for (const line of options.json ? [JSON.stringify(catalogue, null, 2)] : describeTypes(catalogue)) io.out(line);
+    });
+
+  subscriptionTypes
+    .command('put')
+    .description('replace the types with a file holding `version` (as read) and every type; a saved type is archived, never removed')
+    .argument('<file>', 'the types, YAML or JSON, as `get --json` prints them; every problem is listed with its field')
+    .action(async (file: string) => {
+      const saved = expectOk(await (await context.api()).putSubscriptionTypes(await readDataFile(file)), `Saving the subscription types from ${file}`);
+      for (const line of describeTypes(saved)) io.out(line);
     });
 }

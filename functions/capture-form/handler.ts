@@ -11,6 +11,7 @@ import { ConsentStore } from '../../src/adapters/consent-store';
 import { FormStore } from '../../src/adapters/form-store';
 import { cachedSecret, captchaSecretsFromSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 import { SubmissionStore } from '../../src/adapters/submission-store';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { FormSubmission, MAX_ATTRIBUTES, withFormAttributes } from '../../src/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { DetailType, type DomainEvent } from '../../src/domain/events';
@@ -20,6 +21,7 @@ import { checkRenderToken, signRenderToken } from '../../src/domain/forms/render
 import { prepareSubmission, withoutUnknownFields, type PreparedSubmission } from '../../src/domain/forms/submission';
 import { profileUpdates, type Touch } from '../../src/domain/lead';
 import { formConsentStatus } from '../../src/domain/consent/preferences';
+import { isSubscriptionType } from '../../src/domain/subscriptions';
 import type { ConsentRecord, Language } from '../../src/domain/subscriptions';
 import { conflictError, HttpError, validationError } from '../../src/http/errors';
 import { requestFingerprint, submissionIdFor } from '../../src/domain/idempotency';
@@ -43,6 +45,7 @@ const submissions = new SubmissionStore(documentClient(), config.TABLE_NAME);
 const consentStore = new ConsentStore(documentClient(), config.TABLE_NAME);
 const visitorLinks = new AnonymousLinks(documentClient(), config.TABLE_NAME);
 const forms = new FormStore(documentClient(), config.TABLE_NAME);
+const subscriptionTypes = new SubscriptionTypeStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 // Read only for forms whose definition asks for them: a form without one needs no secret.
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
@@ -165,6 +168,13 @@ const submitForm: SubmitForm = async (input, event) => {
     return accepted(event, stored?.definition, lang, { status: 'accepted' });
   }
   if (stored) await checkCaptcha(stored.definition, form, event.requestContext.http.sourceIp);
+  const catalogue = await subscriptionTypes.current();
+  // Archived types are still taken: forms saved before the archiving keep working.
+  const unknownConsent = (form.consent ?? []).flatMap((subscription, index) =>
+    isSubscriptionType(catalogue, subscription) ? [] : [{ field: `consent[${index}]`, message: `must be one of ${catalogue.map((definition) => definition.id).join(', ')}` }],
+  );
+  const [firstUnknown] = unknownConsent;
+  if (firstUnknown) throw new InvalidInput(`Invalid request: ${firstUnknown.field} ${firstUnknown.message}`, unknownConsent);
 
   const now = new Date().toISOString();
   const idempotency = idempotencyKeyOf(input.headers, form);
@@ -185,7 +195,7 @@ const submitForm: SubmitForm = async (input, event) => {
   // A ticked box opts in at once, or asks for confirmation first (double opt-in); an existing opt-in stays.
   const current = form.consent?.length ? await consentStore.subscriptionsOf(form.email) : {};
   const consents: ConsentRecord[] = [...new Set(form.consent ?? [])].flatMap((subscription) => {
-    const status = formConsentStatus(current[subscription], subscription);
+    const status = formConsentStatus(catalogue, current[subscription], subscription);
     return status ? [{ subscription, status }] : [];
   }).map(({ subscription, status }) => ({
     subscription,

@@ -9,13 +9,15 @@ import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
 import { SendPolicyStore } from '../../src/adapters/send-policy-store';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { TemplateStore } from '../../src/adapters/template-store';
 import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
 import { Campaigns } from '../../src/app/campaigns';
 import { SendPolicySettings } from '../../src/app/send-policy-settings';
+import { SubscriptionTypeSettings } from '../../src/app/subscription-types';
 import { positiveInteger, readConfig, setting } from '../../src/config';
-import { SUBSCRIPTION_CATALOGUE } from '../../src/domain/subscriptions';
+import { actorOf } from '../../src/domain/roles';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageCampaignsRoutes } from './routes';
@@ -27,6 +29,7 @@ const config = readConfig({
 });
 const logger = new Logger();
 const campaignStore = new CampaignStore(documentClient(), config.TABLE_NAME);
+const subscriptionTypeStore = new SubscriptionTypeStore(documentClient(), config.TABLE_NAME);
 const campaigns = new Campaigns({
   campaigns: campaignStore,
   segments: new SegmentStore(documentClient(), config.TABLE_NAME),
@@ -35,10 +38,12 @@ const campaigns = new Campaigns({
   audience: new Audience(new LeadListing(documentClient(), config.TABLE_NAME), new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME), new LifespanStore(documentClient(), config.TABLE_NAME)),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   triggers: new EventBridgeCampaignScheduler(oneTimeSchedules()),
+  subscriptionTypes: subscriptionTypeStore.current,
   log: logger,
 });
 
 const sendPolicy = new SendPolicySettings(new SendPolicyStore(documentClient(), config.TABLE_NAME), logger);
+const subscriptionTypes = new SubscriptionTypeSettings(subscriptionTypeStore, logger);
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageCampaignsRoutes, {
   createCampaign: async ({ body }) => json(201, await campaigns.create(body)),
@@ -54,6 +59,7 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   scheduleCampaign: async ({ params: { campaignId }, body }) => json(200, await campaigns.schedule(campaignId, body)),
   unscheduleCampaign: async ({ params: { campaignId } }) => json(200, await campaigns.unschedule(campaignId)),
   getSendPolicy: async () => json(200, await sendPolicy.get()),
-  listSubscriptionTypes: async () => json(200, { items: SUBSCRIPTION_CATALOGUE }),
+  getSubscriptionTypes: async () => json(200, await subscriptionTypes.get()),
+  replaceSubscriptionTypes: async ({ body, caller }) => json(200, await subscriptionTypes.replace(body, caller.kind === 'user' ? actorOf(caller) : 'service', new Date().toISOString())),
   replaceSendPolicy: async ({ body }) => json(200, await sendPolicy.replace(body)),
 });

@@ -4,7 +4,7 @@ import { Email } from '../../src/api/schemas';
 import { CAMPAIGN_STATUSES, CampaignDefinition } from '../../src/domain/campaigns/campaign';
 import { ScheduleRequest } from '../../src/domain/campaigns/schedule';
 import { SendPolicy, SKIP_REASONS } from '../../src/domain/consent/send-policy';
-import { LANGUAGES, SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
+import { SubscriptionTypeId, SubscriptionTypes } from '../../src/domain/subscriptions';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute, type ErrorDeclaration } from '../../src/http/routes';
 import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
@@ -30,7 +30,7 @@ const Campaign = z
   .looseObject({
     id: z.uuid(),
     name: z.string(),
-    subscription: z.enum(SUBSCRIPTION_TYPES),
+    subscription: SubscriptionTypeId,
     status: Status,
     template: z.looseObject({ subject: z.string(), html: z.string(), text: z.optional(z.string()) }),
     templateRef: z.optional(z.object({ templateId: z.uuid(), version: z.int() })),
@@ -73,7 +73,7 @@ export const listCampaigns = defineRoute({
   responses: {
     200: {
       description: '`{ items: [{ id, name, subscription, status, createdAt, schedule? }], nextCursor? }`: a page of campaigns (their counts are on each campaign).',
-      schema: pageOf(z.object({ id: z.uuid(), name: z.string(), subscription: z.enum(SUBSCRIPTION_TYPES), status: Status, createdAt: z.iso.datetime(), schedule: z.optional(Schedule) }).check(z.meta({ id: 'CampaignListing' }))).check(z.meta({
+      schema: pageOf(z.object({ id: z.uuid(), name: z.string(), subscription: SubscriptionTypeId, status: Status, createdAt: z.iso.datetime(), schedule: z.optional(Schedule) }).check(z.meta({ id: 'CampaignListing' }))).check(z.meta({
         id: 'CampaignList',
       })),
     },
@@ -276,10 +276,16 @@ export const replaceSendPolicy = defineRoute({
   errors: { 409: 'Someone else saved the policy meanwhile; read it again and repeat.' },
 });
 
-const InBothLanguages = z.object(Object.fromEntries(LANGUAGES.map((language) => [language, z.string()])) as Record<(typeof LANGUAGES)[number], z.ZodMiniString>);
+const StoredSubscriptionTypes = z
+  .object({
+    version: z.int().check(z.gte(0), z.describe('Counts saves; 0 until an admin first saves the types (the seeded ones). A PUT sends the version it read.')),
+    types: SubscriptionTypes,
+    updatedAt: z.optional(z.iso.datetime()),
+    updatedBy: z.optional(z.string().check(z.describe('Who saved this version: the signed-in user, or `service` for the CLI.'))),
+  }).check(z.meta({ id: 'SubscriptionTypeCatalogue' }));
 
-export const listSubscriptionTypes = defineRoute({
-  operationId: 'listSubscriptionTypes',
+export const getSubscriptionTypes = defineRoute({
+  operationId: 'getSubscriptionTypes',
   method: 'GET',
   path: '/v1/admin/settings/subscription-types',
   roles: MARKETING,
@@ -287,11 +293,25 @@ export const listSubscriptionTypes = defineRoute({
   request: {},
   responses: {
     200: {
-      description: '`{ items: [{ id, label, description, doubleOptIn }] }`: each type with its words in English and Indonesian, and whether a form opt-in waits for confirmation.',
-      schema: z
-        .object({ items: z.array(z.object({ id: z.enum(SUBSCRIPTION_TYPES), label: InBothLanguages, description: InBothLanguages, doubleOptIn: z.boolean() })) }).check(z.meta({ id: 'SubscriptionTypeList' })),
+      description: 'Each type with its name and description in English and Indonesian, its opt-in mode, whether it is transactional or archived; the version a PUT sends back; who saved it.',
+      schema: StoredSubscriptionTypes,
     },
   },
+});
+
+export const replaceSubscriptionTypes = defineRoute({
+  operationId: 'replaceSubscriptionTypes',
+  method: 'PUT',
+  path: '/v1/admin/settings/subscription-types',
+  roles: ADMIN_ONLY,
+  summary: 'Replace the subscription types: add, rename in both languages, archive',
+  description:
+    'The whole list, with the `version` read. Ids are 2-40 lower-case letters, digits or `_` and unique; a saved type is never removed or renamed (consent records, campaigns, journeys, templates and forms name it by id): archive it instead. ' +
+    'An archived type is offered to no new campaign, journey, template or form version, and the preference centre shows it only to subscribers still opted in to it. `newsletter` and `product_updates` cannot be archived: templates and surveys default to them. ' +
+    'Every function picks a change up within a minute.',
+  request: { body: { schema: z.object({ version: z.int().check(z.gte(0)), types: SubscriptionTypes }).check(z.meta({ id: 'SubscriptionTypesReplacement' })) } },
+  responses: { 200: { description: 'Saved as the next version.', schema: StoredSubscriptionTypes } },
+  errors: { 409: 'Someone else saved the types since the version sent; read them again and repeat.' },
 });
 
 export const manageCampaignsRoutes = [
@@ -309,5 +329,6 @@ export const manageCampaignsRoutes = [
   unscheduleCampaign,
   getSendPolicy,
   replaceSendPolicy,
-  listSubscriptionTypes,
+  getSubscriptionTypes,
+  replaceSubscriptionTypes,
 ] as const;

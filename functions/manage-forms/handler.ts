@@ -1,8 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../src/adapters/clients';
 import { FormStore } from '../../src/adapters/form-store';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { positiveInteger, readConfig, setting } from '../../src/config';
+import { InvalidInput } from '../../src/domain/errors';
 import { sameDefinition } from '../../src/domain/forms/definition';
+import { subscriptionTypeIssue } from '../../src/domain/subscriptions';
 import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
 import { pageBody } from '../../src/http/page-query';
@@ -12,6 +15,7 @@ import { manageFormsRoutes } from './routes';
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const forms = new FormStore(documentClient(), config.TABLE_NAME);
+const subscriptionTypes = new SubscriptionTypeStore(documentClient(), config.TABLE_NAME);
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageFormsRoutes, {
   listForms: async ({ query }) => json(200, pageBody(await forms.list(query))),
@@ -40,6 +44,11 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
     const head = await forms.summary(formId);
     const latest = head ? await forms.version(formId, head.latestVersion) : undefined;
     if (latest && sameDefinition(latest.definition, definition)) return json(200, { formId, version: latest.version, created: false });
+    // A new version offers active subscription types only; versions saved before an archiving keep theirs.
+    const catalogue = await subscriptionTypes.current();
+    const issues = definition.consents.flatMap((consent, index) => subscriptionTypeIssue(catalogue, consent.subscription, `consents[${index}].subscription`) ?? []);
+    const [first] = issues;
+    if (first) throw new InvalidInput(`Invalid request: ${first.field} ${first.message}`, issues);
     const written = await forms.addVersion(formId, head?.latestVersion ?? 0, definition, new Date().toISOString(), head?.createdAt);
     if (written.outcome === 'conflict') throw new HttpError(409, `Form ${formId} got a new version while this one was saved; push again`);
     logger.info('Form version saved', { formId, version: written.version.version });

@@ -4,6 +4,7 @@ import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { EnrolmentStore, JourneyStore, MoveAllStore } from '../../src/adapters/journey-store';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { TemplateStore } from '../../src/adapters/template-store';
 import { JourneyMoveAll } from '../../src/app/journey-move-all';
 import { Journeys } from '../../src/app/journeys';
@@ -29,6 +30,7 @@ const journeys = new Journeys({
   templates: new TemplateStore(documentClient(), config.TABLE_NAME),
   leads: new LeadStore(documentClient(), config.TABLE_NAME),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
+  subscriptionTypes: new SubscriptionTypeStore(documentClient(), config.TABLE_NAME).current,
   log: logger,
 });
 

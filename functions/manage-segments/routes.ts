@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { AudiencePreview } from '../../src/api/responses';
 import { SegmentDefinition, SegmentPreviewRequest, SegmentRule, SegmentUpdate } from '../../src/domain/segments/segment';
-import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
+import { SubscriptionTypeId } from '../../src/domain/subscriptions';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
 import { MARKETING } from '../../src/domain/roles';
@@ -99,8 +99,7 @@ export const previewSegment = defineRoute({
   request: {
     params: SegmentIdParams,
     query: z.object({
-      subscription: z.optional(z
-        .enum(SUBSCRIPTION_TYPES, { error: `must be one of ${SUBSCRIPTION_TYPES.join(', ')}` })).check(z.describe('Count only leads opted in to this type and not suppressed.')),
+      subscription: z.optional(SubscriptionTypeId).check(z.describe('Count only leads opted in to this type and not suppressed (a type no lead has counts nobody).')),
     }),
   },
   responses: {

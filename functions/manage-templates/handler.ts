@@ -3,12 +3,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { TemplateStore } from '../../src/adapters/template-store';
 import { TemplateTests } from '../../src/app/template-tests';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { withSubscriberFooter } from '../../src/domain/campaigns/footer';
 import { renderTemplate } from '../../src/domain/campaigns/template';
 import { contentOf, sameContent } from '../../src/domain/campaigns/template-versions';
+import { InvalidInput } from '../../src/domain/errors';
+import { subscriptionTypeIssue } from '../../src/domain/subscriptions';
 import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
@@ -19,6 +22,7 @@ const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BO
 const logger = new Logger();
 const templates = new TemplateStore(documentClient(), config.TABLE_NAME);
 const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const subscriptionTypes = new SubscriptionTypeStore(documentClient(), config.TABLE_NAME);
 const templateTests = new TemplateTests({ templates, leads, publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME), log: logger });
 
 /** A preview's footer links lead nowhere: each recipient gets its own signed links at send time. */
@@ -34,6 +38,12 @@ async function existingVersion(templateId: string, version: number) {
   const found = await templates.getVersion(templateId, version);
   if (!found) throw new HttpError(404, `Template ${templateId} has no version ${version}`);
   return found;
+}
+
+/** The footer of a preview or test names an active subscription type. */
+async function checkSubscription(subscription: string) {
+  const issue = subscriptionTypeIssue(await subscriptionTypes.current(), subscription, 'subscription');
+  if (issue) throw InvalidInput.field(issue.field, issue.message);
 }
 
 /** A stored version to preview, and how the answer names it. */
@@ -90,12 +100,16 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   previewTemplate: async ({ params: { templateId }, body }) => {
     const head = await existingTemplate(templateId);
     const { leadId, draft, subscription } = body;
+    await checkSubscription(subscription);
     const { content, shown } = draft ? { content: draft, shown: { draft: true as const } } : await storedVersionShown(head.templateId, body.version ?? head.latestVersion);
     const lead = leadId ? await leads.getLead(leadId) : undefined;
     if (leadId && !lead) throw new HttpError(404, `No lead with id ${leadId}`);
-    const rendered = withSubscriberFooter(renderTemplate(content, { lead: lead ?? {} }), { subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK });
+    const rendered = withSubscriberFooter(renderTemplate(content, { lead: lead ?? {} }), { subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK }, await subscriptionTypes.current());
     return json(200, { templateId: head.templateId, ...shown, ...(leadId ? { leadId } : {}), rendered });
   },
 
-  testTemplate: async ({ params: { templateId }, body }) => json(202, await templateTests.request(templateId, body)),
+  testTemplate: async ({ params: { templateId }, body }) => {
+    await checkSubscription(body.subscription);
+    return json(202, await templateTests.request(templateId, body));
+  },
 });

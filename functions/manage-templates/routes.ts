@@ -5,7 +5,7 @@ import { TemplateId, TemplatePreviewRequest, TemplateRequest, TemplateVersionPar
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
 import { MARKETING } from '../../src/domain/roles';
-import { SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
+import { SubscriptionTypeId } from '../../src/domain/subscriptions';
 
 const TemplateIdParams = z.object({ templateId: TemplateId });
 
@@ -15,7 +15,7 @@ export const TemplateTestRequest = z
     to: z.array(Email).check(z.minLength(1, 'must name at least one address'), z.maxLength(5, 'must name at most 5 addresses')),
     leadId: z.optional(z.uuid('must be a lead id (UUID)')),
     version: z.optional(TemplateVersionNumber),
-    subscription: z._default(z.enum(SUBSCRIPTION_TYPES), 'newsletter'),
+    subscription: z._default(SubscriptionTypeId, 'newsletter'),
   }).check(z.meta({ id: 'TemplateTestRequest' }));
 
 const content = { subject: z.string(), html: z.string(), text: z.optional(z.string()) };

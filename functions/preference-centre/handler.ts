@@ -3,12 +3,13 @@ import { documentClient, secretsManagerClient } from '../../src/adapters/clients
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { ConsentStore } from '../../src/adapters/consent-store';
 import { LeadStore } from '../../src/adapters/lead-store';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 import { PreferenceCentre, type Visit } from '../../src/app/preference-centre';
 import { positiveInteger, readConfig, setting } from '../../src/config';
-import { unsubscribeChoice, type PreferenceChoice } from '../../src/domain/consent/preferences';
+import type { PreferenceChoice } from '../../src/domain/consent/preferences';
 import { confirmPage, invalidLinkPage, preferencePage, unsubscribePage } from '../../src/domain/consent/pages';
-import { SUBSCRIPTION_TYPES, type Language } from '../../src/domain/subscriptions';
+import type { Language } from '../../src/domain/subscriptions';
 import { formFields, linkPage, pageLanguage, text } from '../../src/http/link-pages';
 import type { ParsedBodyEvent } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
@@ -21,6 +22,7 @@ const preferenceCentre = new PreferenceCentre({
   consent: new ConsentStore(documentClient(), config.TABLE_NAME),
   campaigns: new CampaignStore(documentClient(), config.TABLE_NAME),
   keyRing: cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret),
+  subscriptionTypes: new SubscriptionTypeStore(documentClient(), config.TABLE_NAME).current,
   log: logger,
 });
 
@@ -29,15 +31,17 @@ const ONE_CLICK = { field: 'List-Unsubscribe', value: 'One-Click' } as const;
 
 const visitOf = (event: ParsedBodyEvent): Visit => ({ pageUrl: event.rawPath, ipAddress: event.requestContext.http.sourceIp, userAgent: event.requestContext.http.userAgent });
 
-/** What the preference form asked for: each type's radio button, or everything off. */
-function choiceFrom(body: Record<string, unknown>): PreferenceChoice {
-  if (body.action === 'leave') return unsubscribeChoice();
-  const choice: PreferenceChoice = {};
-  for (const subscription of SUBSCRIPTION_TYPES) {
-    const value = body[`subscription.${subscription}`];
-    if (value === 'opted_in' || value === 'opted_out') choice[subscription] = value;
-  }
-  return choice;
+const SUBSCRIPTION_FIELD = 'subscription.';
+
+/**
+ * What the preference form asked for: each type's radio button, or everything off. The use case keeps
+ * only the types its catalogue has; `leave` names none, which is every type.
+ */
+function choiceFrom(body: Record<string, unknown>): PreferenceChoice | 'everything-off' {
+  if (body.action === 'leave') return 'everything-off';
+  return Object.fromEntries(
+    Object.entries(body).flatMap(([field, value]) => (field.startsWith(SUBSCRIPTION_FIELD) && (value === 'opted_in' || value === 'opted_out') ? [[field.slice(SUBSCRIPTION_FIELD.length), value]] : [])),
+  );
 }
 
 /** A page, or for a link that does not verify the page saying so. */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { HtmlPage } from '../../src/api/responses';
-import { LANGUAGES, SUBSCRIPTION_TYPES } from '../../src/domain/subscriptions';
+import { LANGUAGES } from '../../src/domain/subscriptions';
 import { defineRoute, type RouteDeclaration } from '../../src/http/routes';
 
 const SignedLink = z.object({ token: z.string().check(z.describe('The signed link token from the email.')), lang: z.optional(z.enum(LANGUAGES)) });
@@ -28,14 +28,13 @@ export const savePreferences = defineRoute({
   method: 'POST',
   path: '/v1/preferences',
   summary: 'Save preferences or leave everything',
-  description: 'Form fields `token`, `lang`, `subscription.<type>=opted_in|opted_out` for each type, or `action=leave`. Each change appends a consent record.',
+  description: 'Form fields `token`, `lang`, `subscription.<type>=opted_in|opted_out` for each type of the catalogue (GET /v1/admin/settings/subscription-types; other types are ignored), or `action=leave`. Each change appends a consent record.',
   request: {
     body: {
       schema: z.object({
         token: z.string().check(z.describe('The signed preferences token of the page.')),
         lang: z.optional(z.enum(LANGUAGES)),
         action: z.optional(z.literal('leave')).check(z.describe('Leave everything: every subscription opted out.')),
-        ...Object.fromEntries(SUBSCRIPTION_TYPES.map((type) => [`subscription.${type}`, z.optional(z.enum(['opted_in', 'opted_out']))])),
       }),
       contentTypes: ['application/x-www-form-urlencoded'],
       checkedByHandler: true,

@@ -15,6 +15,7 @@ import { RoutingStore } from '../../src/adapters/routing-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
 import { DateEntryRefresh } from '../../src/app/journey-date-entries';
@@ -41,6 +42,7 @@ const runner = new JourneyRunner({
   views: new Audience(new LeadListing(client, tableName), leadEvents, new RulesetStore(client, tableName), new LifespanStore(client, tableName)),
   sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(client, tableName), ledger: new MarketingSendLedgerStore(client, tableName) })),
   mailer,
+  subscriptionTypes: new SubscriptionTypeStore(client, tableName).current,
   actions: new JourneyStepActions({
     stageChanges: new StageChanges({ leads, lifecycle: new LifecycleStore(client, tableName), publisher, logger }),
     consents: new ConsentStore(client, tableName),

@@ -7,6 +7,7 @@ import { sendingStopped } from '../../src/adapters/mailer';
 import { isThrottling } from '../../src/adapters/throttling';
 import { DynamoSendRate } from '../../src/adapters/send-rate';
 import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { TemplateStore } from '../../src/adapters/template-store';
 import { ScheduledQuietHoursDeferrals } from '../../src/adapters/quiet-hours-deferrals';
 import { oneTimeSchedules } from '../../src/adapters/scheduler';
@@ -32,6 +33,7 @@ const sending = new CampaignSending({
   isSuppressed,
   link,
   publicBaseUrl,
+  subscriptionTypes: new SubscriptionTypeStore(documentClient(), tableName).current,
   log: logger,
   // Twice the function's timeout: a send claimed longer ago was left by a sender that died.
   abandonedClaimMs: 2 * 120_000,

@@ -7,6 +7,7 @@ import { documentClient, sqsClient } from '../../src/adapters/clients';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../src/domain/consent/confirmation-email';
 import { DetailType } from '../../src/domain/events';
 import { isSubscriptionType } from '../../src/domain/subscriptions';
@@ -17,6 +18,7 @@ const { leads: store, mailer, isSuppressed, link, tableName } = subscriberMail()
 // type's claim held waits until it could be, so a confirmation a crash cut off is sent late, not lost.
 const heldClaims = new HeldClaimRetry(sqsClient(), 30);
 const confirmations = new ConfirmationStore(documentClient(), tableName, heldClaims.staleMs);
+const subscriptionTypes = new SubscriptionTypeStore(documentClient(), tableName);
 
 /** Another invocation holds this lead's confirmation claim: retried once the claim can be taken over. */
 class ConfirmationInProgress extends Error {
@@ -35,7 +37,8 @@ async function sendConfirmation(record: ParsedRecordOf<typeof BusEvent>): Promis
   const { detail } = record.body;
   const lead = await store.getLead(detail.leadId);
   if (!lead) return;
-  const pending = detail.subscriptions.filter(isSubscriptionType).filter((subscription) => lead.subscriptions[subscription] === 'pending');
+  const catalogue = await subscriptionTypes.current();
+  const pending = detail.subscriptions.filter((subscription) => isSubscriptionType(catalogue, subscription)).filter((subscription) => lead.subscriptions[subscription] === 'pending');
   if (pending.length === 0) return;
   if (await isSuppressed(lead.email)) {
     logger.info('Confirmation not sent: address suppressed', { leadId: lead.id });
@@ -57,7 +60,7 @@ async function sendConfirmation(record: ParsedRecordOf<typeof BusEvent>): Promis
       claim.subscriptions.map(async (subscription) => ({ subscription, url: await link('/v1/subscriptions/confirm', 'confirmation', { leadId: lead.id, subscription, expiresAt }) })),
     );
     const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId: lead.id });
-    const email = composeConfirmationEmail(lead.firstName, links, preferencesUrl);
+    const email = composeConfirmationEmail(lead.firstName, links, preferencesUrl, catalogue);
     messageId = await mailer.send({ to: [lead.email], ...email, tags: { purpose: 'confirmation' } });
   } catch (error) {
     // Nothing was sent: give the claims back so the retry can send.

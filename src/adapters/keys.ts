@@ -36,6 +36,7 @@
  * | applied once      | LEAD#<id>          | APPLIED#<qualification or CRM update key> |                            |
  * | sales reasons     | SETTINGS           | SALES_REASONS                    |                                     |
  * | send policy       | SETTINGS           | SEND_POLICY                      |                                     |
+ * | subscription types| SUBSCRIPTION_TYPES | CATALOGUE                        |                                     |
  * | marketing sends   | LEAD#<id>          | SEND_LEDGER                      |                                     |
  * | segment membership| LEAD#<id>          | SEGMENT#<segmentId>              | MEMBERS#<segmentId>#<first hex digit of id> / <leadId> while a member |
  * | segment check     | LEAD#<id>          | SEGMENT#~check                   | JDUE#<shard> / <checkAt>#<leadId>#segments while a flip can come |
@@ -208,6 +209,11 @@ export const keys = {
   salesReasons: () => ({ pk: 'SETTINGS', sk: 'SALES_REASONS' }),
   /** The send-time policy every marketing email goes through (frequency cap, quiet hours). */
   sendPolicy: () => ({ pk: 'SETTINGS', sk: 'SEND_POLICY' }),
+  /**
+   * The subscription types, in a partition of its own (not SETTINGS, which only admin functions reach):
+   * the public preference centre and form capture read it.
+   */
+  subscriptionTypes: () => ({ pk: 'SUBSCRIPTION_TYPES', sk: 'CATALOGUE' }),
   /**
    * A lead's recent marketing sends, counted against the frequency cap; under the lead, so erasure
    * deletes it, and sorted after the score, outside the range the scorer reads on every event.

@@ -4,7 +4,7 @@ import './messages';
 import { checkEmail } from '../domain/email';
 import { MAX_EVENTS_PER_REQUEST } from '../domain/events';
 import { MAX_CLOCK_SKEW_MS } from '../domain/event-log';
-import { LANGUAGES, SUBSCRIPTION_TYPES } from '../domain/subscriptions';
+import { LANGUAGES, SubscriptionTypeId } from '../domain/subscriptions';
 
 /**
  * Request and response schemas of the public API. Handlers parse with them and the OpenAPI document
@@ -118,7 +118,7 @@ export const FormSubmission = z
     budget: wholeNumber(1e12),
     country: preprocess((value) => (typeof blankAsAbsent(value) === 'string' ? String(value).trim().toUpperCase() : blankAsAbsent(value)), z.optional(z.string().check(z.regex(/^[A-Z]{2}$/, 'must be a two-letter ISO 3166 country code')))),
     /** One checkbox per subscription type; only ticked boxes are sent by a browser. */
-    consent: listOf(z.enum(SUBSCRIPTION_TYPES)),
+    consent: listOf(SubscriptionTypeId),
     consentText: text(1000),
     pageUrl: preprocess(blankAsAbsent, z.optional(pageUrl())),
     referrer: preprocess(blankAsAbsent, z.optional(pageUrl())),

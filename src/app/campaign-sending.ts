@@ -1,6 +1,6 @@
 import { inParallel } from './in-parallel';
 import type { MarketingSendRequest, MarketingSendVerdict, RecipientsRead } from './marketing-send-gate';
-import type { EmailSender, LeadReader, Log } from './ports';
+import type { EmailSender, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
 import type { CampaignItem, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
 import { renderTemplate, type Template } from '../domain/campaigns/template';
@@ -66,6 +66,8 @@ export interface CampaignSendingDependencies {
   /** An absolute link into the public API carrying a token signed for `purpose`. */
   readonly link: (path: string, purpose: TokenPurpose, claims: TokenClaims) => Promise<string>;
   readonly publicBaseUrl: string;
+  /** The subscription types, for the name in each email's footer. */
+  readonly subscriptionTypes: SubscriptionCatalogueReader;
   readonly log: Log;
   /** A send claimed longer ago was left by a sender that died (twice the function's timeout). */
   readonly abandonedClaimMs: number;
@@ -161,11 +163,11 @@ export class CampaignSending {
 
   /** Marked [Test], personalised with the named lead (or the fallbacks), not recorded, with links that unsubscribe nobody. */
   private async sendTestEmail(template: Template, subscription: SubscriptionType, request: { readonly to: readonly string[]; readonly leadId?: string }, tags: Record<string, string>) {
-    const { leads, mailer, isSuppressed, publicBaseUrl, log } = this.dependencies;
+    const { leads, mailer, isSuppressed, publicBaseUrl, subscriptionTypes, log } = this.dependencies;
     const lead = request.leadId ? await leads.getLead(request.leadId) : undefined;
     const rendered = renderTemplate(template, { lead: lead ?? {} });
     const testLink = `${publicBaseUrl}${TEST_LINK_PATH}`;
-    const email = withSubscriberFooter({ ...rendered, subject: `[Test] ${rendered.subject}` }, { subscription, unsubscribeUrl: testLink, preferencesUrl: testLink });
+    const email = withSubscriberFooter({ ...rendered, subject: `[Test] ${rendered.subject}` }, { subscription, unsubscribeUrl: testLink, preferencesUrl: testLink }, await subscriptionTypes());
     for (const address of request.to) {
       if (await isSuppressed(address)) {
         log.info('Test send skipped: address suppressed', tags);
@@ -182,7 +184,7 @@ export class CampaignSending {
    * quiet hours is left unrecorded, to be sent when they end.
    */
   private async sendTo(campaign: CampaignItem, leadId: string, recipients: RecipientsRead): Promise<'done' | 'campaign-paused' | { readonly until: string }> {
-    const { campaigns, gate, mailer, failures, link, log, abandonedClaimMs } = this.dependencies;
+    const { campaigns, gate, mailer, failures, link, subscriptionTypes, log, abandonedClaimMs } = this.dependencies;
     const now = new Date();
     const at = now.toISOString();
     const messageKey = campaignMessageKey(campaign.id);
@@ -206,7 +208,7 @@ export class CampaignSending {
     }
     const unsubscribeUrl = await link('/v1/unsubscribe', 'unsubscribe', { leadId, subscription: campaign.subscription, campaignId: campaign.id });
     const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId });
-    const email = withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl, preferencesUrl });
+    const email = withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl, preferencesUrl }, await subscriptionTypes());
     let messageId: string;
     try {
       messageId = await this.sendWithBackoff(() => mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags: { campaign: campaign.id, lead: leadId } }));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AudiencePreview } from './audience';
 import { planningRequests } from './campaign-planning';
-import type { EventPublisher, LeadReader, Log } from './ports';
+import type { EventPublisher, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
 import { resolveCampaignTemplate } from './template-resolver';
 import { CAMPAIGN_CONTROLS, effectiveStatus, isSubscriber, type Campaign, type CampaignControl, type CampaignDefinition, type CampaignStatus, type ResolvedCampaignDefinition } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
@@ -12,7 +12,7 @@ import { Conflict, describeError, InvalidInput, NotFound, Unavailable } from '..
 import { DetailType } from '../domain/events';
 import type { Lead } from '../domain/lead';
 import type { SegmentRule } from '../domain/segments/segment';
-import type { SubscriptionType } from '../domain/subscriptions';
+import { subscriptionTypeIssue, type SubscriptionType } from '../domain/subscriptions';
 
 /** The stored campaigns; each status change is conditional on the status it moves from (false when it was not). */
 export interface CampaignRecords {
@@ -54,6 +54,7 @@ export interface CampaignsDependencies {
   readonly audience: AudienceQuery;
   readonly publisher: EventPublisher;
   readonly triggers: SendTriggers;
+  readonly subscriptionTypes: SubscriptionCatalogueReader;
   readonly log: Log;
 }
 
@@ -78,6 +79,8 @@ export class Campaigns {
 
   /** A draft, with its template resolved and its audience fixed now (a named segment at its current version). */
   async create(definition: CampaignDefinition): Promise<Campaign> {
+    const issue = subscriptionTypeIssue(await this.deps.subscriptionTypes(), definition.subscription, 'subscription');
+    if (issue) throw InvalidInput.field(issue.field, issue.message);
     const { segmentId: _segmentId, ...content } = await resolveCampaignTemplate(definition, this.deps.templates);
     const campaign = await this.deps.campaigns.create(randomUUID(), content, await this.audienceOf(definition), new Date().toISOString());
     this.deps.log.info('Campaign created', { campaignId: campaign.id, subscription: campaign.subscription });
@@ -113,7 +116,7 @@ export class Campaigns {
     const now = new Date().toISOString();
     const preview = await this.deps.audience.preview(campaign.audience, { subscription: campaign.subscription, sampleSize: SAMPLE_SIZE, maxLeads: PREVIEW_LEAD_LIMIT, deadline: Date.now() + PREVIEW_SECONDS * 1000, now });
     if (!lead) return { campaignId, audience: preview };
-    const rendered = withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK });
+    const rendered = withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK }, await this.deps.subscriptionTypes());
     const wouldReceive = isSubscriber(campaign.subscription, lead) && (await this.deps.audience.includes(campaign.audience, lead, now));
     return { campaignId, audience: preview, rendered, wouldReceive };
   }

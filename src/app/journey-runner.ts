@@ -1,4 +1,4 @@
-import type { EmailSender, LeadReader, Log } from './ports';
+import type { EmailSender, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
 import type { SendTimeCheck } from './send-time-check';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
 import { renderTemplate, type Template } from '../domain/campaigns/template';
@@ -61,6 +61,8 @@ export interface JourneyRunnerDependencies {
   readonly mailer: EmailSender;
   readonly actions: StepActions;
   readonly link: (path: string, purpose: TokenPurpose, claims: TokenClaims) => Promise<string>;
+  /** The subscription types, for the name in each email's footer. */
+  readonly subscriptionTypes: SubscriptionCatalogueReader;
   readonly log: Log;
   /** A step claimed longer ago was left by a runner that died mid-effect. */
   readonly abandonedClaimMs: number;
@@ -224,7 +226,7 @@ export class JourneyRunner {
     const template: Template = step.template;
     const unsubscribeUrl = await link('/v1/unsubscribe', 'unsubscribe', { leadId: lead.id, subscription: step.subscription });
     const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId: lead.id });
-    const email = withSubscriberFooter(renderTemplate(template, { lead }), { subscription: step.subscription, unsubscribeUrl, preferencesUrl });
+    const email = withSubscriberFooter(renderTemplate(template, { lead }), { subscription: step.subscription, unsubscribeUrl, preferencesUrl }, await this.deps.subscriptionTypes());
     // The run and step number name the step's claim, where its opens and clicks are counted once.
     const tags = { journey: key.journeyId, step: step.id, lead: lead.id, run: String(key.run), seq: String(key.seq) };
     await mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Enrolments, JourneyVersions } from './journey-runner';
-import type { EventPublisher, LeadReader, Log } from './ports';
+import type { EventPublisher, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
 import type { TemplateVersions } from './template-resolver';
 import { contentOf } from '../domain/campaigns/template-versions';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors';
@@ -10,6 +10,7 @@ import { issuePath, journeyIssues, type JourneyIssue } from '../domain/journeys/
 import { moveEnrolment } from '../domain/journeys/move';
 import type { JourneyReport } from '../domain/journeys/records';
 import type { Page, PageRequest } from '../domain/page';
+import { isSubscriptionType, subscriptionTypeIssue } from '../domain/subscriptions';
 
 /** The stored journeys, as the admin use cases need them; every change is conditional on what was read. */
 export interface JourneyRecords {
@@ -30,6 +31,7 @@ export interface JourneysDependencies {
   /** The versions (never changed) and enrolments a move reads and saves, as the runner does. */
   readonly versions: Pick<JourneyVersions, 'definition'>;
   readonly enrolments: Pick<Enrolments, 'get' | 'save'>;
+  readonly subscriptionTypes: SubscriptionCatalogueReader;
   readonly log: Log;
 }
 
@@ -46,13 +48,23 @@ const invalid = (issues: readonly JourneyIssue[], prefix: string) =>
 export class Journeys {
   constructor(private readonly deps: JourneysDependencies) {}
 
-  /** Problems of a definition with its stored references checked (templates), each with its path. */
+  /** Problems of a definition with its stored references checked (templates, subscription types), each with its path. */
   async issues(definition: JourneyDefinition): Promise<JourneyIssue[]> {
     const templateIds = new Set<string>();
     for (const step of definition.steps) {
       if (step.type === 'send_email' && 'templateId' in step.template && (await this.deps.templates.get(step.template.templateId))) templateIds.add(step.template.templateId);
     }
-    return journeyIssues(definition, { templateIds });
+    const catalogue = await this.deps.subscriptionTypes();
+    // Mail goes out and opt-ins are taken under active types only; an archived type can still be left.
+    const subscriptionIssues = definition.steps.flatMap((step, index): JourneyIssue[] => {
+      const named =
+        step.type === 'send_email' ? { id: step.subscription, path: ['steps', index, 'subscription'] }
+        : step.type === 'update_lead' && step.subscription && !(step.subscription.status === 'opted_out' && isSubscriptionType(catalogue, step.subscription.type)) ? { id: step.subscription.type, path: ['steps', index, 'subscription', 'type'] }
+        : undefined;
+      const issue = named && subscriptionTypeIssue(catalogue, named.id, '');
+      return named && issue ? [{ path: named.path, message: issue.message }] : [];
+    });
+    return [...journeyIssues(definition, { templateIds }), ...subscriptionIssues];
   }
 
   /** A new journey with its first draft, refused with every problem when it is not valid. */

@@ -2,6 +2,7 @@ import type { OutgoingEmail } from '../domain/email';
 import type { DomainEvent } from '../domain/events';
 import type { Lead } from '../domain/lead';
 import type { Lifespan } from '../domain/care/lifetime-value';
+import type { SubscriptionCatalogue } from '../domain/subscriptions';
 
 /**
  * The ports several use cases share. Each is the smallest face of an adapter a use case needs, so an
@@ -47,3 +48,9 @@ export interface LifespanReader {
 export interface LeadsReader {
   getLeads(leadIds: readonly string[]): Promise<readonly Lead[]>;
 }
+
+/**
+ * The subscription types as stored (the seeded ones until an admin saves a catalogue), as readers
+ * use them: kept briefly, so a change reaches every reader within a minute.
+ */
+export type SubscriptionCatalogueReader = () => Promise<SubscriptionCatalogue>;

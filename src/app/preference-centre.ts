@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { confirmationChange, consentChange, unsubscribeChoice, type ConsentChange, type ConsentContext, type PreferenceChoice } from '../domain/consent/preferences';
 import { signToken, verifyToken, type KeyRing, type TokenClaims, type TokenPurpose } from '../domain/consent/signed-token';
 import type { Lead } from '../domain/lead';
-import { isSubscriptionType, type Language, type SubscriptionType } from '../domain/subscriptions';
-import type { LeadReader, Log } from './ports';
+import { isSubscriptionType, type Language, type SubscriptionCatalogue, type SubscriptionType } from '../domain/subscriptions';
+import type { LeadReader, Log, SubscriptionCatalogueReader } from './ports';
 
 /** Where a subscriber's consent changes are kept: statuses with one append-only record per change. */
 export interface ConsentWrites {
@@ -21,6 +21,7 @@ export interface PreferenceCentreDependencies {
   readonly campaigns: UnsubscribeTracking;
   /** The keys subscriber links are signed and checked with. */
   readonly keyRing: () => Promise<KeyRing>;
+  readonly subscriptionTypes: SubscriptionCatalogueReader;
   readonly log: Log;
 }
 
@@ -31,19 +32,24 @@ export interface Visit {
   readonly userAgent: string;
 }
 
-export interface PreferencesView {
+/** The subscription types each page names, as stored. */
+interface CatalogueView {
+  readonly catalogue: SubscriptionCatalogue;
+}
+
+export interface PreferencesView extends CatalogueView {
   readonly token: string;
   readonly subscriptions: Lead['subscriptions'];
 }
 
-export interface ConfirmationView {
+export interface ConfirmationView extends CatalogueView {
   readonly token: string;
   readonly subscription: SubscriptionType;
   /** A link to the preference centre, signed for the same lead. */
   readonly preferencesToken: string;
 }
 
-export interface UnsubscribeView {
+export interface UnsubscribeView extends CatalogueView {
   readonly token: string;
   /** The one type the link unsubscribes from; everything when absent. */
   readonly subscription: SubscriptionType | undefined;
@@ -63,23 +69,26 @@ export class PreferenceCentre {
   async showPreferences(token: string | undefined): Promise<PreferencesView | undefined> {
     const lead = await this.leadOf(token, 'preferences');
     if (!lead || !token) return undefined;
-    return { token, subscriptions: lead.subscriptions };
+    return { token, subscriptions: lead.subscriptions, catalogue: await this.dependencies.subscriptionTypes() };
   }
 
-  /** Applies the form's choice; what it shows afterwards is the statuses as saved. */
-  async savePreferences(token: string | undefined, choice: PreferenceChoice, visit: Visit, lang: Language): Promise<PreferencesView | undefined> {
+  /** Applies the form's choice (`everything-off`: leave every type); what it shows afterwards is the statuses as saved. */
+  async savePreferences(token: string | undefined, choice: PreferenceChoice | 'everything-off', visit: Visit, lang: Language): Promise<PreferencesView | undefined> {
     const lead = await this.leadOf(token, 'preferences');
     if (!lead || !token) return undefined;
-    const change = consentChange(lead.subscriptions, choice, context(visit, 'preference_centre', `Preference centre (${lang})`));
+    const catalogue = await this.dependencies.subscriptionTypes();
+    // Only the types of the catalogue: a form field naming any other changes nothing.
+    const known = choice === 'everything-off' ? unsubscribeChoice(catalogue) : Object.fromEntries(Object.entries(choice).filter(([subscription]) => isSubscriptionType(catalogue, subscription)));
+    const change = consentChange(lead.subscriptions, known, context(visit, 'preference_centre', `Preference centre (${lang})`));
     const outcome = await this.dependencies.consent.recordConsentChange(lead.id, change, randomUUID());
     this.dependencies.log.info('Preferences saved', { leadId: lead.id, changed: change.records.length, outcome });
-    return { token, subscriptions: { ...lead.subscriptions, ...change.subscriptions } };
+    return { token, subscriptions: { ...lead.subscriptions, ...change.subscriptions }, catalogue };
   }
 
   async showConfirmation(token: string | undefined): Promise<ConfirmationView | undefined> {
     const link = await this.confirmationLink(token);
     if (!link) return undefined;
-    return { token: link.token, subscription: link.subscription, preferencesToken: await this.preferencesToken(link.leadId) };
+    return { token: link.token, subscription: link.subscription, catalogue: link.catalogue, preferencesToken: await this.preferencesToken(link.leadId) };
   }
 
   /** Double opt-in: confirms the link's subscription, which is `confirmed` unless there was nothing to confirm. */
@@ -91,13 +100,13 @@ export class PreferenceCentre {
     const outcome = await this.dependencies.consent.recordConsentChange(lead.id, change, randomUUID());
     this.dependencies.log.info('Subscription confirmation', { leadId: lead.id, subscription: link.subscription, changed: change.records.length, outcome });
     const confirmed = { ...lead.subscriptions, ...change.subscriptions }[link.subscription] === 'opted_in';
-    return { token: link.token, subscription: link.subscription, preferencesToken: await this.preferencesToken(lead.id), outcome: confirmed ? 'confirmed' : 'nothing-to-confirm' };
+    return { token: link.token, subscription: link.subscription, catalogue: link.catalogue, preferencesToken: await this.preferencesToken(lead.id), outcome: confirmed ? 'confirmed' : 'nothing-to-confirm' };
   }
 
   async showUnsubscribe(token: string | undefined): Promise<UnsubscribeView | undefined> {
     const link = await this.unsubscribeLink(token);
     if (!link) return undefined;
-    return { token: link.token, subscription: link.subscription, preferencesToken: await this.preferencesToken(link.leadId) };
+    return { token: link.token, subscription: link.subscription, catalogue: link.catalogue, preferencesToken: await this.preferencesToken(link.leadId) };
   }
 
   /**
@@ -110,12 +119,12 @@ export class PreferenceCentre {
     if (!link || !oneClick) return undefined;
     const lead = await this.dependencies.leads.getLead(link.leadId);
     if (lead) {
-      const change = consentChange(lead.subscriptions, unsubscribeChoice(link.subscription), context(visit, 'one_click_unsubscribe', `Unsubscribe from ${link.subscription ?? 'everything'}`));
+      const change = consentChange(lead.subscriptions, unsubscribeChoice(link.catalogue, link.subscription), context(visit, 'one_click_unsubscribe', `Unsubscribe from ${link.subscription ?? 'everything'}`));
       const outcome = await this.dependencies.consent.recordConsentChange(lead.id, change, randomUUID());
       if (outcome === 'recorded' && link.campaignId) await this.dependencies.campaigns.recordTracking(link.campaignId, lead.id, 'unsubscribed');
       this.dependencies.log.info('Unsubscribed', { leadId: lead.id, changed: change.records.length, outcome });
     }
-    return { token: link.token, subscription: link.subscription, preferencesToken: await this.preferencesToken(link.leadId) };
+    return { token: link.token, subscription: link.subscription, catalogue: link.catalogue, preferencesToken: await this.preferencesToken(link.leadId) };
   }
 
   /** The claims of a valid token, or undefined; why a token failed is logged, never shown. */
@@ -135,15 +144,17 @@ export class PreferenceCentre {
   private async unsubscribeLink(token: string | undefined) {
     const claims = await this.claimsOf(token, 'unsubscribe');
     if (!claims || !token) return undefined;
-    const subscription = claims.subscription && isSubscriptionType(claims.subscription) ? claims.subscription : undefined;
-    return { token, leadId: claims.leadId, subscription, campaignId: claims.campaignId };
+    const catalogue = await this.dependencies.subscriptionTypes();
+    const subscription = claims.subscription && isSubscriptionType(catalogue, claims.subscription) ? claims.subscription : undefined;
+    return { token, leadId: claims.leadId, subscription, campaignId: claims.campaignId, catalogue };
   }
 
   /** The confirmation link's claims, or undefined for a link that does not verify or has expired. */
   private async confirmationLink(token: string | undefined) {
     const claims = await this.claimsOf(token, 'confirmation');
-    if (!claims || !token || !claims.subscription || !isSubscriptionType(claims.subscription)) return undefined;
-    return { token, leadId: claims.leadId, subscription: claims.subscription };
+    const catalogue = await this.dependencies.subscriptionTypes();
+    if (!claims || !token || !claims.subscription || !isSubscriptionType(catalogue, claims.subscription)) return undefined;
+    return { token, leadId: claims.leadId, subscription: claims.subscription, catalogue };
   }
 
   private async preferencesToken(leadId: string): Promise<string> {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { LIFECYCLE_STAGES, TRANSITION_CAUSES } from './handoff/lifecycle';
-import { SUBSCRIPTION_TYPES } from './subscriptions';
+import { SubscriptionTypeId } from './subscriptions';
 
 /** The `source` of every event leadflow puts on its bus. */
 export const EVENT_SOURCE = 'leadflow';
@@ -181,7 +181,7 @@ export const TemplateTestRequestedDetail = z.object({
   ...envelope,
   templateId: z.string().check(z.minLength(1)),
   templateVersion: z.number().check(z.int(), z.gte(1)),
-  subscription: z.enum(SUBSCRIPTION_TYPES),
+  subscription: SubscriptionTypeId,
   to: z.array(z.string().check(z.minLength(3))).check(z.minLength(1), z.maxLength(5)),
   leadId: z.optional(z.string()),
 });

@@ -5,6 +5,7 @@ import type { Campaign } from '../../src/domain/campaigns/campaign';
 import type { CampaignRecipientsPlannedDetail } from '../../src/domain/events';
 import type { Lead } from '../../src/domain/lead';
 import { MemoryCampaigns, MemoryDeferrals, MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy, MemoryTemplates } from './in-memory';
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const ABANDONED_CLAIM_MS = 240_000;
 const campaign = { id: 'c-1', name: 'Webinar', subscription: 'events', status: 'sending', template: { subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello</p>' }, createdAt: '2026-11-20T00:00:00Z' } as unknown as Campaign;
@@ -54,6 +55,7 @@ beforeEach(() => {
     isSuppressed,
     link: async (path, purpose, claims) => `https://mail.example.com${path}?token=${purpose}.${claims.leadId}`,
     publicBaseUrl: 'https://mail.example.com',
+    subscriptionTypes: async () => SEEDED_CATALOGUE,
     log,
     abandonedClaimMs: ABANDONED_CLAIM_MS,
   });

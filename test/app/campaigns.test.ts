@@ -5,6 +5,7 @@ import type { Campaign, CampaignDefinition } from '../../src/domain/campaigns/ca
 import { Conflict, InvalidInput, NotFound, Unavailable } from '../../src/domain/errors';
 import type { Lead } from '../../src/domain/lead';
 import { MemoryCampaigns, MemoryLeads, MemoryLog, MemoryPublisher, MemoryTriggers } from './in-memory';
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const SEGMENT_ID = '5d0c4c6e-1f7a-4a39-9e62-2f4f4bb0c001';
 const definition: CampaignDefinition = { name: 'Webinar', subscription: 'events', template: { subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello</p>' } };
@@ -45,7 +46,7 @@ beforeEach(() => {
   triggers = new MemoryTriggers();
   log = new MemoryLog();
   members = new Set(['lead-1']);
-  manage = new Campaigns({ campaigns, segments, templates, leads, audience, publisher, triggers, log });
+  manage = new Campaigns({ campaigns, segments, templates, leads, audience, publisher, triggers, subscriptionTypes: async () => SEEDED_CATALOGUE, log });
 });
 
 afterEach(() => {

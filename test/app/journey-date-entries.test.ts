@@ -9,6 +9,7 @@ import type { DateRound } from '../../src/domain/journeys/records';
 import type { LeadCursor } from '../../src/domain/lead-listing';
 import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
 import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemorySendLedger, MemorySendPolicy } from './in-memory';
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const renewal = JourneyDefinition.parse({
   name: 'Renewal reminder',
@@ -67,6 +68,7 @@ function setup(start: string, onPage: (index: number) => void = () => {}) {
     mailer,
     actions: new MemoryStepActions(),
     link: async (path) => `https://example.com${path}`,
+    subscriptionTypes: async () => SEEDED_CATALOGUE,
     log: new MemoryLog(),
     abandonedClaimMs: 60_000,
     clock: () => now,

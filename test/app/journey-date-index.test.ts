@@ -1,3 +1,4 @@
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 import { describe, expect, it } from 'vitest';
 import { DateEntries, DateEntryRefresh, type DateEntryIndex } from '../../src/app/journey-date-entries';
 import { JourneyRunner } from '../../src/app/journey-runner';
@@ -124,6 +125,7 @@ function setup(start: string) {
     link: async (path) => `https://example.com${path}`,
     log,
     abandonedClaimMs: 60_000,
+    subscriptionTypes: async () => SEEDED_CATALOGUE,
     clock: () => now,
   });
   const rounds = new MemoryDateRounds();

@@ -1,3 +1,4 @@
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 import { describe, expect, it } from 'vitest';
 import { JourneyMoveAll, type MoveAll, type MoveAllRecords } from '../../src/app/journey-move-all';
 import { JourneyRunner } from '../../src/app/journey-runner';
@@ -63,6 +64,7 @@ async function setup() {
     link: async (path) => `https://example.com${path}`,
     log: new MemoryLog(),
     abandonedClaimMs: 60_000,
+    subscriptionTypes: async () => SEEDED_CATALOGUE,
     clock: () => now,
   });
   for (const id of leadIds) await runner.enrol(journeyId, id, 'manual');

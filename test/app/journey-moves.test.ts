@@ -8,6 +8,7 @@ import { JourneyDefinition, type Journey } from '../../src/domain/journeys/defin
 import type { Lead } from '../../src/domain/lead';
 import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
 import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemorySendLedger, MemorySendPolicy } from './in-memory';
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const email = (id: string, subject = id) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject, html: `<p>${id}</p>` } });
 const wait = (id: string) => ({ id, type: 'wait', duration: { days: 1 } });
@@ -49,11 +50,12 @@ function setup() {
     mailer,
     actions: new MemoryStepActions(),
     link: async (path) => `https://example.com${path}`,
+    subscriptionTypes: async () => SEEDED_CATALOGUE,
     log: new MemoryLog(),
     abandonedClaimMs: 60_000,
     clock: () => now,
   });
-  const use = new Journeys({ journeys: records, templates: { get: async () => undefined, getVersion: async () => undefined }, leads, publisher: new MemoryPublisher(), versions, enrolments, log: new MemoryLog() });
+  const use = new Journeys({ journeys: records, templates: { get: async () => undefined, getVersion: async () => undefined }, leads, publisher: new MemoryPublisher(), versions, enrolments, subscriptionTypes: async () => SEEDED_CATALOGUE, log: new MemoryLog() });
   const nextDay = async () => {
     now = new Date(now.getTime() + 86_400_000);
     for (const enrolment of enrolments.due(now)) await runner.timerDue(enrolment.leadId, enrolment.journeyId, enrolment.run, enrolment.seq);

@@ -7,6 +7,7 @@ import { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { Lead } from '../../src/domain/lead';
 import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
 import { MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy } from './in-memory';
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const email = (id: string) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject: `subject ${id}`, html: `<p>${id}</p>` } });
 const wait = (id: string) => ({ id, type: 'wait', duration: { seconds: 10 } });
@@ -38,6 +39,7 @@ function engine() {
     mailer,
     actions: new MemoryStepActions(),
     link: async (path) => `https://example.com${path}`,
+    subscriptionTypes: async () => SEEDED_CATALOGUE,
     log,
     abandonedClaimMs: 60_000,
     clock: () => now,

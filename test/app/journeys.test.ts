@@ -5,6 +5,7 @@ import { JourneyDefinition, type Journey, type JourneyStatus } from '../../src/d
 import type { TemplateSummary, TemplateVersionRecord } from '../../src/domain/campaigns/template-versions';
 import { MemoryLeads, MemoryLog, MemoryPublisher } from './in-memory';
 import { MemoryEnrolments } from './in-memory-journeys';
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const templateId = '0b5f1d2e-3c4a-4b6d-8e9f-0a1b2c3d4e5f';
 
@@ -51,7 +52,7 @@ function journeys() {
     getVersion: async (id: string, version: number) => (id === templateId ? ({ version, subject: `Hello v${version}`, html: '<p>hi</p>' } as unknown as TemplateVersionRecord) : undefined),
   };
   const versions = { definition: async (journeyId: string, version: number) => records.versions.get(`${journeyId}#${version}`) };
-  return { records, use: new Journeys({ journeys: records, templates, leads: new MemoryLeads(), publisher: new MemoryPublisher(), versions, enrolments: new MemoryEnrolments(), log: new MemoryLog() }) };
+  return { records, use: new Journeys({ journeys: records, templates, leads: new MemoryLeads(), publisher: new MemoryPublisher(), versions, enrolments: new MemoryEnrolments(), subscriptionTypes: async () => SEEDED_CATALOGUE, log: new MemoryLog() }) };
 }
 
 const definition = JourneyDefinition.parse({
@@ -67,6 +68,18 @@ describe('journeys (admin)', () => {
     expect(await use.publish(journey.id)).toEqual({ journeyId: journey.id, status: 'published', version: 1 });
     expect(records.versions.get(`${journey.id}#1`)?.steps[0]).toMatchObject({ template: { subject: 'Hello v2', html: '<p>hi</p>' } });
     expect((await use.publish(journey.id)).version).toBe(2);
+  });
+
+  it('refuses a draft mailing under an unknown subscription type, or opting leads in to an archived one, with each path', async () => {
+    const { records, use } = journeys();
+    const refused = await use
+      .create(JourneyDefinition.parse({ ...definition, steps: [{ ...definition.steps[0], subscription: 'webinars', next: 'opt' }, { id: 'opt', type: 'update_lead', subscription: { type: 'nope', status: 'opted_in' } }] }))
+      .catch((error: unknown) => error);
+    expect((refused as InvalidInput).issues).toEqual([
+      { field: 'steps.0.subscription', message: 'must be one of newsletter, product_updates, events, offers' },
+      { field: 'steps.1.subscription.type', message: 'must be one of newsletter, product_updates, events, offers' },
+    ]);
+    expect(records.heads.size).toBe(0);
   });
 
   it('refuses a draft naming an unknown template, with its path, and stores nothing', async () => {

@@ -3,7 +3,7 @@ import { PreferenceCentre, type ConsentWrites, type UnsubscribeTracking } from '
 import type { ConsentChange } from '../../src/domain/consent/preferences';
 import { signToken, verifyToken, type KeyRing, type TokenClaims, type TokenPurpose } from '../../src/domain/consent/signed-token';
 import type { Lead } from '../../src/domain/lead';
-import type { ConsentRecord } from '../../src/domain/subscriptions';
+import { SEEDED_CATALOGUE, type ConsentRecord } from '../../src/domain/subscriptions';
 import { mqlLead } from './fixtures';
 import { MemoryLeads, MemoryLog } from './in-memory';
 
@@ -37,7 +37,7 @@ function setUp(subscriptions: Lead['subscriptions'] = { newsletter: 'opted_in', 
   const consent = new MemoryConsent(leads);
   const campaigns = new MemoryTracking();
   const log = new MemoryLog();
-  const centre = new PreferenceCentre({ leads, consent, campaigns, keyRing: async () => RING, log });
+  const centre = new PreferenceCentre({ leads, consent, campaigns, keyRing: async () => RING, subscriptionTypes: async () => SEEDED_CATALOGUE, log });
   return { leads, consent, campaigns, log, centre };
 }
 
@@ -51,9 +51,9 @@ describe('preference centre', () => {
   it('shows the lead its subscriptions and saves a choice with a consent record', async () => {
     const { centre, leads, consent } = setUp();
     const token = link('preferences');
-    expect(await centre.showPreferences(token)).toEqual({ token, subscriptions: { newsletter: 'opted_in', events: 'opted_in' } });
+    expect(await centre.showPreferences(token)).toEqual({ token, subscriptions: { newsletter: 'opted_in', events: 'opted_in' }, catalogue: SEEDED_CATALOGUE });
     const saved = await centre.savePreferences(token, { events: 'opted_out', newsletter: 'opted_in' }, VISIT, 'id');
-    expect(saved).toEqual({ token, subscriptions: { newsletter: 'opted_in', events: 'opted_out' } });
+    expect(saved).toEqual({ token, subscriptions: { newsletter: 'opted_in', events: 'opted_out' }, catalogue: SEEDED_CATALOGUE });
     expect(leads.leads.get('lead-1')?.subscriptions).toEqual({ newsletter: 'opted_in', events: 'opted_out' });
     expect(consent.records).toMatchObject([{ subscription: 'events', status: 'opted_out', method: 'preference_centre', consentText: 'Preference centre (id)', ...VISIT }]);
   });

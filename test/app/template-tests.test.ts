@@ -6,6 +6,7 @@ import { NotFound } from '../../src/domain/errors';
 import { DetailType } from '../../src/domain/events';
 import type { Lead } from '../../src/domain/lead';
 import { MemoryCampaigns, MemoryDeferrals, MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemorySendLedger, MemorySendPolicy, MemoryTemplates } from './in-memory';
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const TEMPLATE_ID = '7d1f6a52-4c0e-4a63-9f5b-2f0c8e1a9b10';
 const LEAD_ID = '0b8e2c1d-5f3a-4e6b-8c7d-9a0b1c2d3e4f';
@@ -44,6 +45,7 @@ beforeEach(() => {
     isSuppressed,
     link: async (path, purpose) => `https://mail.example.com${path}?token=${purpose}`,
     publicBaseUrl: 'https://mail.example.com',
+    subscriptionTypes: async () => SEEDED_CATALOGUE,
     log,
     abandonedClaimMs: 240_000,
   });

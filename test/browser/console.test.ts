@@ -295,7 +295,22 @@ describe.skipIf(!available)('the console', () => {
     await page.getByRole("region", { name: "Owner routing" }).getByText(/^Saved as version \d+\.$/).waitFor(UI);
     const routing = (await (await admin('GET', '/v1/admin/routing')).json()) as { rules: { team: string; when: unknown }[] };
     expect(routing.rules).toEqual([{ description: `Indonesia ${run}`, team, when: { lead: { country: ['ID'] } } }]);
-    await expect.poll(() => page.getByRole('table', { name: 'Subscription types' }).getByRole('rowheader').allTextContents(), UI).toEqual(['newsletter', 'product_updates', 'events', 'offers']);
+    // Settings > Subscription types: a new type with a malformed id is refused at that id, then saved.
+    const types = page.getByRole('region', { name: 'Subscription types' });
+    await expect.poll(async () => (await types.getByRole('rowheader').allTextContents()).slice(0, 4), UI).toEqual(['newsletter', 'product_updates', 'events', 'offers']);
+    await types.getByRole('button', { name: 'Add a subscription type' }).click();
+    const newType = (name: RegExp) => types.getByRole('textbox', { name }).last();
+    await newType(/^Id, /).fill('Recaps!');
+    await newType(/^Name \(English\), /).fill(`Webinar recaps ${run}`);
+    await newType(/^Name \(Indonesian\), /).fill(`Rekap webinar ${run}`);
+    await newType(/^Description \(English\), /).fill('Recordings of our webinars.');
+    await newType(/^Description \(Indonesian\), /).fill('Rekaman webinar kami.');
+    await types.getByRole('button', { name: 'Save the subscription types' }).click();
+    await expect.poll(() => newType(/^Id, /).getAttribute('aria-invalid'), UI).toBe('true');
+    await newType(/^Id, /).fill(`recaps_${run}`);
+    await types.getByRole('button', { name: 'Save the subscription types' }).click();
+    await types.getByText(/^Saved as version \d+/).waitFor(UI);
+    expect(await types.getByRole('rowheader').allTextContents()).toContain(`recaps_${run}`);
     await checkAccessibility(page, 'settings with routing rules');
 
     await page.getByRole('link', { name: 'Reports' }).click();

@@ -25,6 +25,8 @@ beforeEach(() => {
   dynamo.reset();
   dynamo.on(GetCommand).resolves({ Item: lead });
   dynamo.on(TransactWriteCommand).resolves({});
+  // No catalogue saved: the seeded subscription types.
+  dynamo.on(GetCommand, { Key: { pk: 'SUBSCRIPTION_TYPES', sk: 'CATALOGUE' } }).resolves({});
 });
 
 const call = async (request: Parameters<typeof httpEvent>[0], query: Record<string, string> = {}) => {

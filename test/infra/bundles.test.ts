@@ -39,9 +39,10 @@ async function deployedBundle(entry: string) {
  * merged (run-journeys, 452 KiB; docs/performance.md) and the largest parts (the SDK in alert-sales,
  * 249 KiB; the rest in api-docs, 285 KiB, the OpenAPI document of every route): a function that grows
  * past these has taken on code to look at, not only a few lines. Issue 15's 300 KiB is not reached by
- * every function (docs/performance.md says which and why).
+ * every function (docs/performance.md says which and why). The PUT of subscription types (issue 19) took
+ * api-docs to 290.3 KiB.
  */
-const LIMIT_KIB = { bundle: 455, sdk: 255, besidesSdk: 290 };
+const LIMIT_KIB = { bundle: 455, sdk: 255, besidesSdk: 291 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
 const CLIENT_OF_ACCESS: Partial<Record<Access, string | readonly string[]>> = {

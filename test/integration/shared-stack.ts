@@ -29,6 +29,8 @@ export function sharedStack(): Promise<LocalStack> {
   const running = holder[STACK];
   if (running) return running;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  // A test that edits the subscription types sees the change in every function within a second.
+  process.env.SUBSCRIPTION_TYPES_MAX_AGE_SECONDS = '1';
   const starting = startLocalStack(sharedStackOptions);
   holder[STACK] = starting;
   starting.then(

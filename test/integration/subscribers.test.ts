@@ -126,6 +126,36 @@ async function everyItem(): Promise<string[]> {
 
 const cli = (...argv: string[]) => runCli(stack, process.cwd(), ...argv);
 
+describe('subscription types an admin adds on the local stack', () => {
+  it('a new type is offered on the preference centre at once, and a form and the preference centre record consent to it', async () => {
+    const id = `case_${randomUUID().slice(0, 8)}`;
+    const read = (await (await admin('GET', '/v1/admin/settings/subscription-types')).json()) as { version: number; types: { id: string }[] };
+    const added = { id, label: { en: `Case studies ${id}`, id: `Studi kasus ${id}` }, description: { en: 'How teams use us.', id: 'Cara tim memakai kami.' }, doubleOptIn: false };
+    const saved = await admin('PUT', '/v1/admin/settings/subscription-types', { version: read.version, types: [...read.types, added] });
+    expect(saved.status).toBe(200);
+    expect((await saved.json()) as { version: number }).toMatchObject({ version: read.version + 1, updatedBy: 'service' });
+
+    // A single opt-in type: ticked on a form, it is opted in at once (capture-form reads the types within a second).
+    const email = `types-${id}@example.com`;
+    const { leadId } = await eventually(async () => {
+      const submitted = await post('/v1/forms/contact/submissions', { email, consent: [id] });
+      return submitted.status === 202 ? ((await submitted.json()) as { leadId: string }) : undefined;
+    });
+    expect((await eventually(async () => ((await getLead(leadId)).subscriptions?.[id] ? getLead(leadId) : undefined))).subscriptions).toEqual({ [id]: 'opted_in' });
+
+    const token = signToken(stack.signingKeys, 'preferences', { leadId });
+    const page = await (await fetch(`${stack.apiUrl}/v1/preferences?token=${encodeURIComponent(token)}&lang=id`)).text();
+    expect(page).toContain(`<legend>Studi kasus ${id}</legend>`);
+    expect(page).toContain(`<input type="radio" name="subscription.${id}" value="opted_in" checked>`);
+    const choose = (status: string) =>
+      fetch(`${stack.apiUrl}/v1/preferences`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, lang: 'en', [`subscription.${id}`]: status }).toString() });
+    expect((await choose('opted_out')).status).toBe(200);
+    expect((await getLead(leadId)).subscriptions).toEqual({ [id]: 'opted_out' });
+    expect((await choose('opted_in')).status).toBe(200);
+    expect((await getLead(leadId)).subscriptions).toEqual({ [id]: 'opted_in' });
+  });
+});
+
 describe('data rights on the local stack', () => {
   it('exports everything held, then erases the lead everywhere and keeps the address suppressed as a hash', async () => {
     const email = `Erase.Me-${randomUUID()}@Example.com`;

@@ -4,6 +4,7 @@ import { withSubscriberFooter } from '../../src/domain/campaigns/footer';
 import { renderTemplate, templateFields, textFromHtml } from '../../src/domain/campaigns/template';
 import { listUnsubscribeHeaders, sendDecision } from '../../src/domain/consent/send-policy';
 import type { Lead } from '../../src/domain/lead';
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const lead = (subscriptions: Lead['subscriptions'], extra: Partial<Lead> = {}) => ({ id: 'l', email: 'a@x.io', subscriptions, ...extra }) as Lead;
 
@@ -57,7 +58,8 @@ describe('marketing email headers and footer', () => {
   });
 
   it('ends every email with why, an unsubscribe link and the preference centre', () => {
-    const email = withSubscriberFooter({ subject: 's', html: '<html><body><p>x</p></body></html>', text: 'x' }, { subscription: 'events', unsubscribeUrl: 'https://u.io/?a=1&b=2', preferencesUrl: 'https://p.io' });
+    const email = withSubscriberFooter({ subject: 's', html: '<html><body><p>x</p></body></html>', text: 'x' }, { subscription: 'events', unsubscribeUrl: 'https://u.io/?a=1&b=2', preferencesUrl: 'https://p.io' }, SEEDED_CATALOGUE);
+    expect(email.text).toContain('you subscribed to Events and webinars');
     expect(email.text).toContain('Unsubscribe: https://u.io/?a=1&b=2');
     expect(email.html).toContain('href="https://u.io/?a=1&amp;b=2"');
     expect(email.html.indexOf('Unsubscribe')).toBeLessThan(email.html.indexOf('</body>'));

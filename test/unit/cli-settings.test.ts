@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/leadflow';
 
@@ -42,5 +45,43 @@ describe('leadflow settings send-policy', () => {
     const cli = run(() => new Response(JSON.stringify({ message: 'Invalid request', issues: [{ field: 'defaultTimeZone', message: 'must be a known IANA time zone such as Europe/Paris' }] }), { status: 400 }));
     expect(await main(['settings', 'send-policy', 'set', '--time-zone', 'Mars/Base'], cli.io)).toBe(1);
     expect(cli.err.join('\n')).toContain('defaultTimeZone: must be a known IANA time zone');
+  });
+});
+
+describe('leadflow settings subscription-types', () => {
+  const catalogue = {
+    version: 3,
+    updatedAt: '2026-11-30T19:00:00.000Z',
+    updatedBy: 'ana',
+    types: [
+      { id: 'newsletter', label: { en: 'Newsletter', id: 'Buletin' }, description: { en: 'Monthly.', id: 'Bulanan.' }, doubleOptIn: true, transactional: false, archived: false },
+      { id: 'offers', label: { en: 'Offers', id: 'Penawaran' }, description: { en: 'Deals.', id: 'Diskon.' }, doubleOptIn: true, transactional: false, archived: true },
+    ],
+  };
+
+  it('get lists each type with its opt-in mode, archived ones marked, and who saved the version', async () => {
+    const cli = run(() => new Response(JSON.stringify(catalogue), { status: 200 }));
+    expect(await main(['settings', 'subscription-types', 'get'], cli.io)).toBe(0);
+    expect(cli.requests[0]).toMatchObject({ method: 'GET', url: 'http://localhost:3000/v1/admin/settings/subscription-types' });
+    expect(cli.out[0]).toBe('subscription types version 3, saved by ana at 2026-11-30T19:00:00.000Z');
+    expect(cli.out[1]).toMatch(/^newsletter\s+Newsletter\s+double opt-in$/);
+    expect(cli.out[2]).toMatch(/^offers\s+Offers\s+double opt-in {2}archived$/);
+  });
+
+  it('put sends the file as it is (what get --json printed, edited) and shows a refused field', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'subtypes-cli-'));
+    try {
+      const file = join(folder, 'types.json');
+      await writeFile(file, JSON.stringify(catalogue));
+      const saved = run((_method, _url, body) => new Response(JSON.stringify({ ...(body as object), version: 4, updatedBy: 'service' }), { status: 200 }));
+      expect(await main(['settings', 'subscription-types', 'put', file], saved.io)).toBe(0);
+      expect(saved.requests).toEqual([{ method: 'PUT', url: 'http://localhost:3000/v1/admin/settings/subscription-types', body: catalogue }]);
+      expect(saved.out[0]).toMatch(/^subscription types version 4, saved by service/);
+      const refused = run(() => new Response(JSON.stringify({ message: 'Invalid request', issues: [{ field: 'types[1].id', message: 'repeats newsletter' }] }), { status: 400 }));
+      expect(await main(['settings', 'subscription-types', 'put', file], refused.io)).toBe(1);
+      expect(refused.err.join('\n')).toContain('types[1].id: repeats newsletter');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -61,8 +61,8 @@ describe('journey validation', () => {
     expect(found).toContain('steps.2.arms: percentages add up to 90, not 100');
   });
 
-  it('refuses unknown subscription types and step types at their path', () => {
-    expect(problems(journey([email('a', { subscription: 'spam' })]))[0]).toMatch(/^steps\.0\.subscription: /);
+  it('refuses malformed subscription type ids and unknown step types at their path (the catalogue is checked on save)', () => {
+    expect(problems(journey([email('a', { subscription: 'Spam!' })]))[0]).toMatch(/^steps\.0\.subscription: /);
     expect(problems(journey([{ id: 'a', type: 'teleport' }]))[0]).toMatch(/^steps\.0\.type: /);
   });
 });

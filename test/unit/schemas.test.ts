@@ -28,7 +28,7 @@ describe('FormSubmission', () => {
     [{ teamSize: 'ten' }, 'teamSize'],
     [{ teamSize: '-3' }, 'teamSize'],
     [{ country: 'Indonesia' }, 'country'],
-    [{ consent: ['spam'] }, 'consent[0]'],
+    [{ consent: ['Spam!'] }, 'consent[0]'],
     [{ phone: 'call me' }, 'phone'],
     [{ pageUrl: 'not a url' }, 'pageUrl'],
     [{ anonymousId: 'x' }, 'anonymousId'],

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { SkipReason } from '../consent/send-policy';
 import type { Lead } from '../lead';
 import { segmentIssues, type SegmentRule } from '../segments/segment';
-import { SUBSCRIPTION_TYPES, type SubscriptionType } from '../subscriptions';
+import { SubscriptionTypeId, type SubscriptionType } from '../subscriptions';
 import type { Template } from './template';
 import { TemplateContent, TemplateReference } from './template-versions';
 import type { CampaignSchedule } from './schedule';
@@ -14,7 +14,7 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 export const CampaignDefinition = z
   .strictObject({
     name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
-    subscription: z.enum(SUBSCRIPTION_TYPES),
+    subscription: SubscriptionTypeId,
     /** A condition over `{ lead, score, activity, purchases }`, as a saved segment's `where`; absent with no segmentId: every subscriber. */
     segment: z.optional(z.record(z.string(), z.unknown())),
     /** A saved segment: the campaign keeps the version it was created with. */

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { SUBSCRIPTION_TYPES } from '../subscriptions';
+import { SubscriptionTypeId } from '../subscriptions';
 import { refineTemplateFields, type Template } from './template';
 
 /**
@@ -41,7 +41,7 @@ export const TemplatePreviewRequest = z
     /** Unsaved edits, checked as a save checks them, so a marketer sees them before they become a version. */
     draft: z.optional(TemplateContent),
     /** The footer says which subscription the email comes under; a template has none until a campaign uses it. */
-    subscription: z._default(z.enum(SUBSCRIPTION_TYPES), 'newsletter'),
+    subscription: z._default(SubscriptionTypeId, 'newsletter'),
   }).check(z.refine((request) => !(request.draft && request.version), { path: ['version'], message: 'cannot be given with draft: a draft is previewed as it is' }), z.meta({ id: 'TemplatePreviewRequest' }));
 
 /** The head of a template: its name and latest version. */

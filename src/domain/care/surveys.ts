@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { LANGUAGES, SUBSCRIPTION_TYPES, type Language } from '../subscriptions';
+import { LANGUAGES, SubscriptionTypeId, type Language } from '../subscriptions';
 import { LIFECYCLE_STAGES } from '../handoff/lifecycle';
 
 /**
@@ -83,7 +83,7 @@ export const SurveyDefinition = z
     question: Text.check(z.describe('The question, in every page language.')),
     followUp: Text.check(z.describe('The follow-up question asking why, in every page language.')),
     subject: Text.check(z.describe('The email subject.')),
-    subscription: z._default(z.enum(SUBSCRIPTION_TYPES), 'product_updates').check(z.describe('Only contacts opted in to this subscription type get the survey.')),
+    subscription: z._default(SubscriptionTypeId, 'product_updates').check(z.describe('Only contacts opted in to this subscription type get the survey.')),
     answerWindowDays: z._default(z.int().check(z.gte(1), z.lte(90)), 14).check(z.describe('Days after sending during which a click records or changes the answer; the links expire then.')),
     recurrence: z.optional(SurveyRecurrence),
   }).check(z.meta({ id: 'SurveyDefinition' }));

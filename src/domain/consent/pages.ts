@@ -1,4 +1,4 @@
-import { LANGUAGES, SUBSCRIPTION_CATALOGUE, type Language, type SubscriptionStatus, type SubscriptionType } from '../subscriptions';
+import { LANGUAGES, subscriptionLabel, type Language, type SubscriptionCatalogue, type SubscriptionStatus, type SubscriptionType } from '../subscriptions';
 import { escapeHtml, linkPage } from '../html';
 
 /**
@@ -74,13 +74,16 @@ export interface PreferencePageInput {
   /** The signed preferences token, carried in the form so the POST needs no cookie. */
   readonly token: string;
   readonly subscriptions: Partial<Record<SubscriptionType, SubscriptionStatus>>;
+  readonly catalogue: SubscriptionCatalogue;
   readonly saved?: boolean;
 }
 
-export function preferencePage({ lang, token, subscriptions, saved }: PreferencePageInput): string {
+/** A row per active type, and per archived type the subscriber is still opted in to or pending on, so they can leave it. */
+export function preferencePage({ lang, token, subscriptions, catalogue, saved }: PreferencePageInput): string {
   const text = TEXT[lang];
   const hidden = `<input type="hidden" name="token" value="${escapeHtml(token)}"><input type="hidden" name="lang" value="${lang}">`;
-  const rows = SUBSCRIPTION_CATALOGUE.map((definition) => {
+  const shown = catalogue.filter((definition) => !definition.archived || (subscriptions[definition.id] !== undefined && subscriptions[definition.id] !== 'opted_out'));
+  const rows = shown.map((definition) => {
     const status = subscriptions[definition.id];
     const name = `subscription.${definition.id}`;
     const option = (value: 'opted_in' | 'opted_out', label: string) =>
@@ -117,6 +120,7 @@ export interface UnsubscribePageInput {
   readonly lang: Language;
   readonly token: string;
   readonly subscription?: SubscriptionType;
+  readonly catalogue: SubscriptionCatalogue;
   /** A preferences link for the same lead, offered beside the button. */
   readonly preferencesToken: string;
   readonly done?: boolean;
@@ -126,9 +130,9 @@ export interface UnsubscribePageInput {
  * Shown on GET of an unsubscribe link: a button, never a change (mail scanners prefetch links). Its
  * form posts the same body a mailbox provider's one-click POST sends.
  */
-export function unsubscribePage({ lang, token, subscription, preferencesToken, done }: UnsubscribePageInput): string {
+export function unsubscribePage({ lang, token, subscription, catalogue, preferencesToken, done }: UnsubscribePageInput): string {
   const text = TEXT[lang];
-  const what = subscription ? SUBSCRIPTION_CATALOGUE.find((definition) => definition.id === subscription)?.label[lang].toLowerCase() ?? subscription : text.everything;
+  const what = subscription ? subscriptionLabel(catalogue, subscription)[lang].toLowerCase() : text.everything;
   const preferences = `<p><a href="/v1/preferences?token=${encodeURIComponent(preferencesToken)}&amp;lang=${lang}">${escapeHtml(text.managePreferences)}</a></p>`;
   if (done) return linkPage(lang, text.unsubscribeTitle, preferences, text.unsubscribed);
   return linkPage(
@@ -147,15 +151,16 @@ export interface ConfirmPageInput {
   readonly lang: Language;
   readonly token: string;
   readonly subscription: SubscriptionType;
+  readonly catalogue: SubscriptionCatalogue;
   readonly preferencesToken: string;
   /** After the POST: whether this link confirmed (or had already confirmed) the subscription. */
   readonly outcome?: 'confirmed' | 'nothing-to-confirm';
 }
 
 /** Shown on GET of a confirmation link: a button, never a change (mail scanners fetch links). */
-export function confirmPage({ lang, token, subscription, preferencesToken, outcome }: ConfirmPageInput): string {
+export function confirmPage({ lang, token, subscription, catalogue, preferencesToken, outcome }: ConfirmPageInput): string {
   const text = TEXT[lang];
-  const what = (SUBSCRIPTION_CATALOGUE.find((definition) => definition.id === subscription)?.label[lang] ?? subscription).toLowerCase();
+  const what = subscriptionLabel(catalogue, subscription)[lang].toLowerCase();
   const preferences = `<p><a href="/v1/preferences?token=${encodeURIComponent(preferencesToken)}&amp;lang=${lang}">${escapeHtml(text.managePreferences)}</a></p>`;
   if (outcome) return linkPage(lang, text.confirmTitle, preferences, outcome === 'confirmed' ? text.confirmed(what) : text.nothingToConfirm);
   return linkPage(

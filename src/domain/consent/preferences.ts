@@ -1,5 +1,5 @@
 import type { Lead } from '../lead';
-import { SUBSCRIPTION_TYPES, subscriptionType, type ConsentMethod, type ConsentRecord, type SubscriptionStatus, type SubscriptionType } from '../subscriptions';
+import { findSubscriptionType, type ConsentMethod, type SubscriptionCatalogue, type ConsentRecord, type SubscriptionStatus, type SubscriptionType } from '../subscriptions';
 
 /** What a subscriber chose, type by type; types left out keep their status. */
 export type PreferenceChoice = Partial<Record<SubscriptionType, 'opted_in' | 'opted_out'>>;
@@ -29,8 +29,7 @@ export interface ConsentChange {
 export function consentChange(current: Lead['subscriptions'], choice: PreferenceChoice, context: ConsentContext): ConsentChange {
   const subscriptions: Partial<Record<SubscriptionType, SubscriptionStatus>> = {};
   const records: ConsentRecord[] = [];
-  for (const subscription of SUBSCRIPTION_TYPES) {
-    const status = choice[subscription];
+  for (const [subscription, status] of Object.entries(choice)) {
     if (status === undefined || current[subscription] === status) continue;
     // Opting out of something never subscribed to records nothing: there is no consent to withdraw.
     if (status === 'opted_out' && current[subscription] === undefined) continue;
@@ -40,9 +39,9 @@ export function consentChange(current: Lead['subscriptions'], choice: Preference
   return { subscriptions, records };
 }
 
-/** The choice that unsubscribes from one type, or from every type when none is named. */
-export function unsubscribeChoice(subscription?: SubscriptionType): PreferenceChoice {
-  const types = subscription ? [subscription] : SUBSCRIPTION_TYPES;
+/** The choice that unsubscribes from one type, or from every type of the catalogue (archived ones too) when none is named. */
+export function unsubscribeChoice(catalogue: SubscriptionCatalogue, subscription?: SubscriptionType): PreferenceChoice {
+  const types = subscription ? [subscription] : catalogue.map((definition) => definition.id);
   return Object.fromEntries(types.map((type) => [type, 'opted_out'])) as PreferenceChoice;
 }
 
@@ -50,9 +49,10 @@ export function unsubscribeChoice(subscription?: SubscriptionType): PreferenceCh
  * The status a ticked form checkbox gives: opted in at once, or pending confirmation for a
  * double-opt-in type; undefined when the subscriber is already opted in (nothing changes).
  */
-export function formConsentStatus(current: SubscriptionStatus | undefined, subscription: SubscriptionType): SubscriptionStatus | undefined {
+export function formConsentStatus(catalogue: SubscriptionCatalogue, current: SubscriptionStatus | undefined, subscription: SubscriptionType): SubscriptionStatus | undefined {
   if (current === 'opted_in') return undefined;
-  return subscriptionType(subscription).doubleOptIn ? 'pending' : 'opted_in';
+  // A type the catalogue does not know (the caller checks first) is asked for confirmation, the careful way.
+  return (findSubscriptionType(catalogue, subscription)?.doubleOptIn ?? true) ? 'pending' : 'opted_in';
 }
 
 /**

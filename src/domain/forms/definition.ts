@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod/mini';
 import { Origin } from '../origin';
-import { LANGUAGES, SUBSCRIPTION_TYPES, type Language } from '../subscriptions';
+import { LANGUAGES, SubscriptionTypeId, type Language } from '../subscriptions';
 
 /**
  * A web form as versioned data: the fields a visitor fills in (labelled in English and Indonesian),
@@ -67,7 +67,7 @@ const FieldDefinition = z.strictObject({
 export type FieldDefinition = z.infer<typeof FieldDefinition>;
 
 const ConsentDefinition = z.strictObject({
-  subscription: z.enum(SUBSCRIPTION_TYPES),
+  subscription: SubscriptionTypeId,
   /** The exact words beside the checkbox; the one shown is kept with the consent record. */
   text: LocalizedText(1000),
 });
@@ -110,7 +110,7 @@ export const FormDefinition = z
     /** The language of the page when the visitor's browser asks for neither. */
     defaultLanguage: z._default(z.enum(LANGUAGES), 'en'),
     fields: z.array(FieldDefinition).check(z.minLength(1), z.maxLength(MAX_FIELDS)),
-    consents: z._default(z.array(ConsentDefinition).check(z.maxLength(SUBSCRIPTION_TYPES.length)), []),
+    consents: z._default(z.array(ConsentDefinition).check(z.maxLength(50)), []),
     hidden: z._default(z.array(z.enum(HIDDEN_FIELDS)).check(z.maxLength(HIDDEN_FIELDS.length)), []),
     success: Success,
     /** Sites that may embed the form, and the only origins a success redirect may go to. */

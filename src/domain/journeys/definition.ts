@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { TemplateContent, TemplateReference } from '../campaigns/template-versions';
 import { LIFECYCLE_STAGES } from '../handoff/lifecycle';
-import { SUBSCRIPTION_TYPES } from '../subscriptions';
+import { SubscriptionTypeId } from '../subscriptions';
 
 /**
  * A journey as a marketer defines it (YAML or JSON, like rulesets): how leads enter, the steps they
@@ -46,7 +46,7 @@ const next = z.optional(StepId).check(z.describe('The step after this one; absen
 const SendEmail = z.strictObject({
   id: StepId,
   type: z.literal('send_email'),
-  subscription: z.enum(SUBSCRIPTION_TYPES),
+  subscription: SubscriptionTypeId,
   template: z.union([TemplateContent, TemplateReference], { error: 'must be { subject, html, text? } or a stored template { templateId, version? }' }),
   next,
 });
@@ -85,7 +85,7 @@ const UpdateLead = z.strictObject({
   type: z.literal('update_lead'),
   attributes: z.optional(z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be an attribute name')), AttributeValue)),
   stage: z.optional(z.enum(LIFECYCLE_STAGES)).check(z.describe('Through the lifecycle transition rules: a move they do not allow is skipped and reported.')),
-  subscription: z.optional(z.strictObject({ type: z.enum(SUBSCRIPTION_TYPES), status: z.enum(['opted_in', 'opted_out']) })).check(z.describe('Recorded with a consent record naming the journey.')),
+  subscription: z.optional(z.strictObject({ type: SubscriptionTypeId, status: z.enum(['opted_in', 'opted_out']) })).check(z.describe('Recorded with a consent record naming the journey.')),
   next,
 });
 

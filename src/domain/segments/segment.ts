@@ -9,7 +9,7 @@ import type { PurchaseProfile } from '../purchases';
 import type { Grade } from '../scoring/ruleset';
 import { neverMatching, RULE_CONDITION_FIELDS, type ConditionFields } from '../scoring/validate';
 import { conditionRoots } from '../scoring/ruleset';
-import { SUBSCRIPTION_TYPES } from '../subscriptions';
+import { SubscriptionTypeId } from '../subscriptions';
 
 const MS_PER_DAY = 86_400_000;
 
@@ -88,7 +88,7 @@ export type SegmentDefinition = z.infer<typeof SegmentDefinition>;
 export const SegmentUpdate = z.extend(SegmentFields, { expectedVersion: z.optional(z.int().check(z.positive())) }).check(z.superRefine(checkConditions), z.meta({ id: 'SegmentUpdate' }));
 
 /** A definition tried before it is saved, optionally among the subscribers of one type only. */
-export const SegmentPreviewRequest = z.extend(SegmentRule, { subscription: z.optional(z.enum(SUBSCRIPTION_TYPES)) }).check(z.superRefine(checkConditions), z.meta({ id: 'SegmentPreviewRequest' }));
+export const SegmentPreviewRequest = z.extend(SegmentRule, { subscription: z.optional(SubscriptionTypeId) }).check(z.superRefine(checkConditions), z.meta({ id: 'SegmentPreviewRequest' }));
 
 /** One problem of a segment, at its path (`where.lead.industy`, `history.0.event.type`). */
 export interface SegmentIssue {

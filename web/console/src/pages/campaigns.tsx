@@ -5,11 +5,11 @@ import type * as z from 'zod';
 import { createCampaign, listCampaigns } from '../../../../functions/manage-campaigns/routes';
 import { listSegments } from '../../../../functions/manage-segments/routes';
 import { listTemplates } from '../../../../functions/manage-templates/routes';
-import { SUBSCRIPTION_TYPES } from '../../../../src/domain/subscriptions';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { QueryTable } from '../frames';
-import { ErrorNotice } from '../notices';
+import { ErrorNotice, Loading } from '../notices';
+import { typeChoices, useSubscriptionTypes } from '../subscription-types';
 
 /** A new campaign: who (a subscription type and a saved segment) and what (a saved template, or subject and body). */
 export default function CampaignsPage() {
@@ -19,6 +19,7 @@ export default function CampaignsPage() {
   const campaigns = useQuery({ queryKey: ['campaigns'], queryFn: () => api.call(listCampaigns, { query: { limit: '50' } }) });
   const segments = useQuery({ queryKey: ['segments'], queryFn: () => api.call(listSegments, { query: { limit: '200' } }) });
   const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.call(listTemplates, { query: { limit: '200' } }) });
+  const subscriptionTypes = useSubscriptionTypes();
   const [templateId, setTemplateId] = useState('');
   const create = useMutation({
     mutationFn: (definition: z.input<typeof createCampaign.request.body.schema>) => api.call(createCampaign, { body: definition }),
@@ -32,7 +33,7 @@ export default function CampaignsPage() {
     const segmentId = field('segmentId');
     create.mutate({
       name: field('name'),
-      subscription: field('subscription') as (typeof SUBSCRIPTION_TYPES)[number],
+      subscription: field('subscription'),
       ...(segmentId ? { segmentId } : {}),
       template: templateId ? { templateId } : { subject: field('subject'), html: field('html') },
     });
@@ -69,7 +70,7 @@ export default function CampaignsPage() {
         <div className="field">
           <label htmlFor="campaign-subscription">{text('campaigns.subscription')}</label>
           <select id="campaign-subscription" name="subscription" defaultValue="newsletter">
-            {SUBSCRIPTION_TYPES.map((type) => (
+            {typeChoices(subscriptionTypes.data?.types).map((type) => (
               <option key={type}>{type}</option>
             ))}
           </select>

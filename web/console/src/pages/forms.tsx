@@ -4,11 +4,11 @@ import type * as z from 'zod';
 import { createForm, getForm, listForms, saveForm } from '../../../../functions/manage-forms/routes';
 import { listSources } from '../../../../functions/manage-sources/routes';
 import { useApi } from '../api';
-import { FIELD_TYPES } from '../../../../src/domain/forms/definition';
-import { SUBSCRIPTION_TYPES } from '../../../../src/domain/subscriptions';
+import { FIELD_TYPES, type FormDefinition } from '../../../../src/domain/forms/definition';
 import { useI18n } from '../i18n';
 import { QueryTable } from '../frames';
 import { ErrorNotice, fieldErrorsOf, LabelledField, Loading } from '../notices';
+import { typeChoices, useSubscriptionTypes } from '../subscription-types';
 
 const embedCodeOf = (apiUrl: string, formId: string) => `<script src="${apiUrl}/f/${encodeURIComponent(formId)}/embed.js"></script>`;
 
@@ -164,6 +164,7 @@ function FormDefinitionEditor(props: { readonly formId?: string; readonly saved:
   const [title, setTitle] = useState<Localized>(saved.title);
   const [fields, setFields] = useState<Field[]>(saved.fields);
   const [consents, setConsents] = useState<Consent[]>(saved.consents ?? []);
+  const subscriptionTypes = useSubscriptionTypes();
   const save = useMutation({
     mutationFn: (body: Definition) => (formId ? api.call(saveForm, { params: { formId }, body }) : api.call(createForm, { body: { formId: newFormId, definition: body } })),
     onSuccess: () => queryClient.invalidateQueries({ predicate: (query) => ['forms', 'form'].includes(String(query.queryKey[0])) }),
@@ -259,7 +260,7 @@ function FormDefinitionEditor(props: { readonly formId?: string; readonly saved:
               <LabelledField id={id('subscription')} label={text('forms.subscription')} error={errors.get(`${at}.subscription`)}>
                 {(described) => (
                   <select id={id('subscription')} value={consent.subscription} onChange={(event) => updateConsent(index, { subscription: event.target.value as Consent['subscription'] })} {...described}>
-                    {SUBSCRIPTION_TYPES.map((type) => (
+                    {typeChoices(subscriptionTypes.data?.types, consent.subscription).map((type) => (
                       <option key={type} value={type}>
                         {type}
                       </option>
@@ -276,7 +277,7 @@ function FormDefinitionEditor(props: { readonly formId?: string; readonly saved:
         );
       })}
       <div className="actions">
-        <button type="button" onClick={() => setConsents((all) => [...all, { subscription: SUBSCRIPTION_TYPES[0], text: { en: '', id: '' } }])}>
+        <button type="button" onClick={() => setConsents((all) => [...all, { subscription: typeChoices(subscriptionTypes.data?.types)[0] ?? 'newsletter', text: { en: '', id: '' } }])}>
           {text('forms.addConsent')}
         </button>
       </div>

@@ -6,12 +6,12 @@ import { listTemplates } from '../../../../functions/manage-templates/routes';
 import { ApiError } from '../../../../src/api/client';
 import { type JourneyDefinition, WEEKDAYS } from '../../../../src/domain/journeys/definition';
 import { LIFECYCLE_STAGES } from '../../../../src/domain/handoff/lifecycle';
-import { SUBSCRIPTION_TYPES } from '../../../../src/domain/subscriptions';
 import { useApi } from '../api';
 import { useI18n, type Text } from '../i18n';
 import { ErrorNotice, LabelledField } from '../notices';
 import { addStep, deleteStep, drawable, FLOWING, fieldsOf, isObject, issuesByStep, type Definition, type Fields, type Issue, type Path, type Place, type Refusal, replaceStep, setAt, STEP_TYPES, type Step, type StepType, withoutKey } from '../journey-steps';
 import { StepDiagram, type StepCounts } from './journey-diagram';
+import { typeChoices, useSubscriptionTypes } from '../subscription-types';
 
 const CHECK_AFTER_MS = 400;
 
@@ -431,6 +431,7 @@ function StepChoice({ id, label, value, steps, error, onChange }: { readonly id:
 function StepForm({ index, step, steps, issues, onChange }: { readonly index: number; readonly step: Step; readonly steps: readonly Step[]; readonly issues: readonly Issue[]; readonly onChange: (next: Fields) => void }) {
   const { text } = useI18n();
   const api = useApi();
+  const subscriptionTypes = useSubscriptionTypes();
   const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.call(listTemplates, { query: { limit: '200' } }), enabled: step.type === 'send_email' });
   const fields = fieldsOf(step);
   const shown = new Set<string>();
@@ -496,7 +497,7 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
       const stored = typeof template.templateId === 'string';
       body = (
         <>
-          {select('subscription', text('campaigns.subscription'), ['subscription'], SUBSCRIPTION_TYPES)}
+          {select('subscription', text('campaigns.subscription'), ['subscription'], typeChoices(subscriptionTypes.data?.types, typeof fields.subscription === 'string' ? fields.subscription : undefined))}
           <LabelledField id={idOf('template')} label={text('campaigns.template')} error={stored ? errorOf('template.templateId') : undefined}>
             {(described) => (
               <select id={idOf('template')} value={stored ? String(template.templateId) : ''} onChange={(event) => set(['template'], event.target.value ? { templateId: event.target.value } : { subject: '', html: '<p></p>' })} {...described}>
@@ -620,7 +621,7 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
             {(described) => (
               <select id={idOf('subscription-type')} value={subscription ? String(subscription.type) : ''} onChange={(event) => set(['subscription'], event.target.value ? { type: event.target.value, status: subscription?.status ?? 'opted_in' } : undefined)} {...described}>
                 <option value="">–</option>
-                {SUBSCRIPTION_TYPES.map((type) => (
+                {typeChoices(subscriptionTypes.data?.types, subscription ? String(subscription.type) : undefined).map((type) => (
                   <option key={type} value={type}>
                     {type}
                   </option>

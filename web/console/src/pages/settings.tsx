@@ -3,12 +3,13 @@ import { useState, type FormEvent } from 'react';
 import type * as z from 'zod';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../../../../functions/manage-webhooks/routes';
 import { liftSuppression, listSuppressions } from '../../../../functions/manage-suppressions/routes';
-import { listSubscriptionTypes } from '../../../../functions/manage-campaigns/routes';
+import { replaceSubscriptionTypes } from '../../../../functions/manage-campaigns/routes';
 import { getSalesReasons, replaceSalesReasons } from '../../../../functions/sales-feedback/routes';
 import { WEBHOOK_EVENT_TYPES } from '../../../../src/domain/events';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { EditableCell, ErrorNotice, fieldErrorsOf, Loading } from '../notices';
+import { useSubscriptionTypes } from '../subscription-types';
 import { RoutingSettings, SendPolicySettings } from './routing-settings';
 import { UsersSettings } from './users-settings';
 
@@ -29,47 +30,149 @@ export default function SettingsPage() {
   );
 }
 
-/** The subscription types subscribers opt into, with the words forms and the preference centre show in each language. */
+type Catalogue = z.input<typeof replaceSubscriptionTypes.request.body.schema>;
+type SubscriptionType = Catalogue['types'][number];
+type TextField = 'label.en' | 'label.id' | 'description.en' | 'description.id';
+const TEXT_FIELDS = [
+  ['label.en', 'settings.typeLabelEn'],
+  ['label.id', 'settings.typeLabelId'],
+  ['description.en', 'settings.typeDescriptionEn'],
+  ['description.id', 'settings.typeDescriptionId'],
+] as const satisfies readonly (readonly [TextField, string])[];
+const FLAGS = [
+  ['doubleOptIn', 'settings.doubleOptIn'],
+  ['transactional', 'settings.transactional'],
+  ['archived', 'settings.archived'],
+] as const;
+
 function SubscriptionTypes() {
+  const types = useSubscriptionTypes();
+  if (types.isPending) return <Loading />;
+  if (types.isError) return <ErrorNotice error={types.error} onRetry={() => types.refetch()} />;
+  return <SubscriptionTypesEditor saved={types.data} />;
+}
+
+/**
+ * The subscription types subscribers opt into, with the words forms and the preference centre show in each
+ * language: add one, rename in both languages, archive. A saved type's id is fixed and it cannot be removed.
+ */
+function SubscriptionTypesEditor({ saved }: { readonly saved: Catalogue }) {
   const api = useApi();
+  const queryClient = useQueryClient();
   const { text } = useI18n();
-  const types = useQuery({ queryKey: ['subscription-types'], queryFn: () => api.call(listSubscriptionTypes, {}) });
+  const [types, setTypes] = useState<SubscriptionType[]>(saved.types);
+  const savedIds = new Set(saved.types.map((type) => type.id));
+  const save = useMutation({
+    mutationFn: (body: Catalogue) => api.call(replaceSubscriptionTypes, { body }),
+    // The stored catalogue comes back as `saved`, so the next save sends its version.
+    onSuccess: (stored) => {
+      queryClient.setQueryData(['subscription-types'], stored);
+      setTypes(stored.types);
+    },
+  });
+  const errors = fieldErrorsOf(save.error);
+  const update = (index: number, change: Partial<SubscriptionType>) => setTypes((all) => all.map((type, at) => (at === index ? { ...type, ...change } : type)));
+  const updateText = (index: number, field: TextField, value: string) => {
+    const [part, language] = field.split('.') as ['label' | 'description', 'en' | 'id'];
+    setTypes((all) => all.map((type, at) => (at === index ? { ...type, [part]: { ...type[part], [language]: value } } : type)));
+  };
   return (
     <section aria-labelledby="subscription-types-title">
       <h2 id="subscription-types-title">{text('settings.subscriptionTypes')}</h2>
       <p className="help">{text('settings.subscriptionTypesHelp')}</p>
-      {types.isPending ? (
-        <Loading />
-      ) : types.isError ? (
-        <ErrorNotice error={types.error} onRetry={() => types.refetch()} />
-      ) : (
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          save.mutate({ version: saved.version, types });
+        }}
+      >
         <table aria-label={text('settings.subscriptionTypes')}>
           <thead>
             <tr>
-              <th scope="col">{text('routing.id')}</th>
-              <th scope="col">{text('settings.typeLabel')}</th>
-              <th scope="col">{text('editor.description')}</th>
-              <th scope="col">{text('settings.doubleOptIn')}</th>
+              <th scope="col">{text('settings.typeId')}</th>
+              {TEXT_FIELDS.map(([field, key]) => (
+                <th key={field} scope="col">
+                  {text(key)}
+                </th>
+              ))}
+              {FLAGS.map(([flag, key]) => (
+                <th key={flag} scope="col">
+                  {text(key)}
+                </th>
+              ))}
+              <th scope="col">{text('settings.actions')}</th>
             </tr>
           </thead>
           <tbody>
-            {types.data.items.map((type) => (
-              <tr key={type.id}>
-                <th scope="row">
-                  <code>{type.id}</code>
-                </th>
-                <td>
-                  <span lang="en">{type.label.en}</span> / <span lang="id">{type.label.id}</span>
-                </td>
-                <td>
-                  <span lang="en">{type.description.en}</span> / <span lang="id">{type.description.id}</span>
-                </td>
-                <td>{text(type.doubleOptIn ? 'settings.yes' : 'settings.no')}</td>
-              </tr>
-            ))}
+            {types.map((type, index) => {
+              const name = type.label.en || type.id || String(index + 1);
+              const isSaved = savedIds.has(type.id);
+              return (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a new type's id is what the admin types here
+                <tr key={index}>
+                  {isSaved ? (
+                    <th scope="row">
+                      <code>{type.id}</code>
+                      {errors.has(`types[${index}].id`) && <p className="field-error">{errors.get(`types[${index}].id`)}</p>}
+                    </th>
+                  ) : (
+                    <EditableCell id={`type-${index}-id`} label={`${text('settings.typeId')}, ${name}`} value={type.id} error={errors.get(`types[${index}].id`)} onChange={(event) => update(index, { id: event.target.value })} />
+                  )}
+                  {TEXT_FIELDS.map(([field, key]) => (
+                    <EditableCell
+                      key={field}
+                      id={`type-${index}-${field}`}
+                      label={`${text(key)}, ${name}`}
+                      value={field === 'label.en' ? type.label.en : field === 'label.id' ? type.label.id : field === 'description.en' ? type.description.en : type.description.id}
+                      error={errors.get(`types[${index}].${field}`)}
+                      onChange={(event) => updateText(index, field, event.target.value)}
+                    />
+                  ))}
+                  {FLAGS.map(([flag, key]) => {
+                    const error = errors.get(`types[${index}].${flag}`);
+                    return (
+                      <td key={flag}>
+                        <input
+                          type="checkbox"
+                          id={`type-${index}-${flag}`}
+                          aria-label={`${text(key)}: ${name}`}
+                          checked={type[flag] ?? false}
+                          onChange={(event) => update(index, { [flag]: event.target.checked })}
+                          {...(error ? { 'aria-invalid': true, 'aria-describedby': `type-${index}-${flag}-error` } : {})}
+                        />
+                        {error && (
+                          <p id={`type-${index}-${flag}-error`} className="field-error">
+                            {error}
+                          </p>
+                        )}
+                      </td>
+                    );
+                  })}
+                  <td>
+                    {!isSaved && (
+                      <button type="button" onClick={() => setTypes((all) => all.filter((_, at) => at !== index))}>
+                        {text('settings.removeType', { name })}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
-      )}
+        {errors.has('types') && <p className="field-error">{errors.get('types')}</p>}
+        <div className="actions">
+          <button type="button" onClick={() => setTypes((all) => [...all, { id: '', label: { en: '', id: '' }, description: { en: '', id: '' }, doubleOptIn: true, transactional: false, archived: false }])}>
+            {text('settings.addType')}
+          </button>
+          <button type="submit" className="primary" disabled={save.isPending}>
+            {text('settings.saveTypes')}
+          </button>
+          {save.isSuccess && <span role="status">{text('settings.typesSaved', { version: save.data.version })}</span>}
+        </div>
+        {save.isError && <ErrorNotice error={save.error} />}
+      </form>
     </section>
   );
 }

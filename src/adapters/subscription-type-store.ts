@@ -1,0 +1,65 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { subscriptionTypesMaxAgeSeconds } from '../config';
+import { SEEDED_CATALOGUE, SubscriptionTypes, type SubscriptionCatalogue } from '../domain/subscriptions';
+import { conditionally } from './dynamo-errors';
+import { keys } from './keys';
+
+/** The stored catalogue, with the version a save checks and moves, and who saved it when. */
+export interface StoredCatalogue {
+  readonly types: SubscriptionCatalogue;
+  readonly version: number;
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+}
+
+/** The subscription types, one item; readers keep what they read for a minute. */
+export class SubscriptionTypeStore {
+  private cached?: { readonly types: Promise<SubscriptionCatalogue>; readonly until: number };
+
+  /**
+   * @param maxAgeMs How long a container keeps the catalogue it read: every consent check, page and
+   * validation reads it, and a new or renamed type can wait a minute to appear.
+   */
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly maxAgeMs: number = subscriptionTypesMaxAgeSeconds() * 1000,
+  ) {}
+
+  /** The catalogue and its version; the seeded types at version 0 when none was ever saved. */
+  async get(): Promise<StoredCatalogue> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.subscriptionTypes(), ConsistentRead: true }));
+    if (!Item) return { types: SEEDED_CATALOGUE, version: 0 };
+    return { types: SubscriptionTypes.parse(Item.types), version: Number(Item.version), updatedAt: String(Item.updatedAt), updatedBy: String(Item.updatedBy) };
+  }
+
+  /** The catalogue as readers use it: read at most once a minute (`maxAgeMs`) per container. */
+  readonly current = (): Promise<SubscriptionCatalogue> => {
+    if (!this.cached || this.cached.until <= Date.now()) {
+      const types = this.get().then((stored) => stored.types);
+      // A failed read is not kept: the next reader asks again.
+      types.catch(() => (this.cached = undefined));
+      this.cached = { types, until: Date.now() + this.maxAgeMs };
+    }
+    return this.cached.types;
+  };
+
+  /** Saves the catalogue as the next version if nobody saved another since `previousVersion` (0 for none). */
+  async save(types: SubscriptionCatalogue, previousVersion: number, at: string, by: string): Promise<StoredCatalogue | 'version-changed'> {
+    const stored = { types, version: previousVersion + 1, updatedAt: at, updatedBy: by };
+    const written = await conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.subscriptionTypes(), entity: 'subscription-types', ...stored },
+          ConditionExpression: previousVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :previous',
+          ...(previousVersion === 0 ? {} : { ExpressionAttributeValues: { ':previous': previousVersion } }),
+        }),
+      ),
+      stored,
+      'version-changed' as const,
+    );
+    if (written !== 'version-changed') this.cached = { types: Promise.resolve(types), until: Date.now() + this.maxAgeMs };
+    return written;
+  }
+}
