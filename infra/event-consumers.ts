@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { consumerQueueNames } from '../manifest/queues';
 import type { EventFunctionSpec, EventPattern } from '../manifest/types';
 import { constructIdOf } from './construct-ids';
+import type { DeployEventTarget } from './deploy-events';
 import { deadLetterQueue } from './dead-letter-queue';
 
 /** Lambda's guidance: a queue's visibility timeout at least six times its consumer's timeout. */
@@ -34,6 +35,9 @@ export class EventConsumers {
     this.props = props;
   }
 
+  /** Each consumer's queue and what carries its messages (function, event source mapping, rule), for the deploy events. */
+  readonly targets: DeployEventTarget[] = [];
+
   add(spec: EventFunctionSpec, fn: IFunction): void {
     const { scope, props } = this;
     const id = constructIdOf(spec.name);
@@ -55,7 +59,7 @@ export class EventConsumers {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(props.alarmAction);
-    new Rule(scope, `${id}Rule`, {
+    const rule = new Rule(scope, `${id}Rule`, {
       eventBus: props.bus,
       description: `Routes to ${spec.name}`,
       eventPattern: eventPatternFor(spec.trigger.pattern),
@@ -68,6 +72,7 @@ export class EventConsumers {
         reportBatchItemFailures: true,
       }),
     );
+    this.targets.push({ spec, queue, wiring: [fn, rule] });
   }
 }
 

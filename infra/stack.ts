@@ -3,9 +3,11 @@ import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { deployEvents } from '../manifest/deploy-events';
 import { environmentFor, type DeploymentSettings } from '../manifest/environment';
 import { isEventFunction, isHttpFunction, isScheduleFunction, type FunctionSpec, type Manifest } from '../manifest/types';
 import { constructIdOf } from './construct-ids';
+import { addDeployEvents } from './deploy-events';
 import { PublicEdge, type PublicEdgeProps } from './edge';
 import { LeadflowBus } from './event-bus';
 import { EventConsumers } from './event-consumers';
@@ -116,6 +118,8 @@ export class LeadflowStack extends Stack {
       if (isEventFunction(spec)) consumers.add(spec, fn);
       if (isScheduleFunction(spec)) scheduling.invokeOnSchedule(spec, fn);
     }
+
+    addDeployEvents(this, deployEvents, consumers.targets);
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
     // analytics.js's cdnURL: the collector's API, whose preflights the collector answers per source.

@@ -8,6 +8,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sesForwardingRule } from '../manifest/default-bus';
+import { deployEvents } from '../manifest/deploy-events';
+import { consumedDetailTypes } from '../manifest/event-flow';
 import type { DeploymentSettings } from '../manifest/environment';
 import { manifest as leadflowManifest } from '../manifest/manifest';
 import { consumerQueueNames } from '../manifest/queues';
@@ -17,6 +19,7 @@ import { sendJournaled, startEventBus } from './event-bus';
 import { noJournal, openQueueJournal, type QueueJournal } from './queue-journal';
 import { startSecrets } from './secrets';
 import type { KeyRing } from '../src/domain/consent/signed-token';
+import { EVENT_SOURCE } from '../src/domain/events';
 import { startHttpApi } from './http-api';
 import { DevelopmentUserDirectory } from '../src/adapters/development-users';
 import { developmentUsers } from './dev-sessions';
@@ -416,6 +419,9 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     });
     stoppers.push(() => api.stop());
 
+    // What `cdk deploy` sends after each deploy whose fingerprint changed, sent at each start here: its consumers are idempotent.
+    await putDeployEvents(schedulerBus, manifest, settings.busName, log);
+
     return {
       apiUrl: api.url,
       sesUrl: ses.endpoint,
@@ -432,4 +438,18 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     await stop();
     throw error;
   }
+}
+
+/** The deploy events some function of the manifest consumes, on the local bus, as the stack's custom resource sends them in AWS (see DeployEvent). */
+async function putDeployEvents(bus: EventBridgeClient, manifest: Manifest, busName: string, log: (line: string) => void): Promise<void> {
+  const consumed = new Set(manifest.functions.flatMap(consumedDetailTypes));
+  const events = deployEvents.filter((deploy) => consumed.has(deploy.event.detailType));
+  if (events.length === 0) return;
+  const result = await bus.send(
+    new PutEventsCommand({
+      Entries: events.map((deploy) => ({ EventBusName: busName, Source: EVENT_SOURCE, DetailType: deploy.event.detailType, Detail: JSON.stringify(deploy.event.detail) })),
+    }),
+  );
+  if (result.FailedEntryCount) throw new Error(`the local bus refused a deploy event: ${result.Entries?.find((entry) => entry.ErrorMessage)?.ErrorMessage ?? 'unknown'}`);
+  log(`deploy events put on the bus: ${events.map((deploy) => deploy.name).join(', ')}`);
 }

@@ -828,7 +828,7 @@ export const manifest: Manifest = {
       description: 'After the sale: survey, reason and trigger settings, the versioned churn-risk formula, ticket intake, survey requests, churn with exit reasons, a customer\'s record with projected lifetime value, and the care report.',
       entry: 'functions/manage-customer-care/handler.ts',
       trigger: { kind: 'http', routes: manageCustomerCareRoutes, audience: 'admin' },
-      emits: [DetailType.TicketRecorded, DetailType.SurveyDue, DetailType.LeadStageChanged, DetailType.ReassessmentDue],
+      emits: [DetailType.TicketRecorded, DetailType.SurveyDue, DetailType.LeadStageChanged, DetailType.ReassessmentDue, DetailType.CareTimersBackfillRequested],
       timeoutSeconds: 29,
       memoryMb: 256,
       maxBodyBytes: 64 * 1024,
@@ -841,13 +841,21 @@ export const manifest: Manifest = {
     },
     {
       name: 'watch-customers',
-      description: "After each ticket, purchase, survey answer or stage change, and daily per customer: reassesses the churn risk, alerts once per trigger episode, records answers as engagement; sends due surveys and keeps the customer's timers.",
+      description: "After each ticket, purchase, answer or stage change, and daily: reassesses churn risk, alerts once per trigger episode, records answers; sends due surveys, keeps each customer's timers and backfills the ones existing customers lack.",
       entry: 'functions/watch-customers/handler.ts',
       trigger: {
         kind: 'event',
         pattern: {
           source: [EVENT_SOURCE],
-          'detail-type': [DetailType.TicketRecorded, DetailType.PurchaseRecorded, DetailType.SurveyAnswered, DetailType.SurveyDue, DetailType.ReassessmentDue, DetailType.LeadStageChanged],
+          'detail-type': [
+            DetailType.TicketRecorded,
+            DetailType.PurchaseRecorded,
+            DetailType.SurveyAnswered,
+            DetailType.SurveyDue,
+            DetailType.ReassessmentDue,
+            DetailType.LeadStageChanged,
+            DetailType.CareTimersBackfillRequested,
+          ],
           // Stage changes only into customer or churned; the care events carry no `to`.
           detail: { to: ['customer', 'churned', { exists: false }] },
         },
@@ -857,15 +865,15 @@ export const manifest: Manifest = {
         // Customer success should hear of an unhappy customer within minutes.
         oldestMessageAlarmMinutes: 15,
       },
-      emits: [DetailType.CustomerAlerted, DetailType.EngagementRecorded, DetailType.SurveyDue, DetailType.ReassessmentDue],
+      emits: [DetailType.CustomerAlerted, DetailType.EngagementRecorded, DetailType.SurveyDue, DetailType.ReassessmentDue, DetailType.CareTimersBackfillRequested],
       timeoutSeconds: 30,
       memoryMb: 256,
       // Survey and alert email, survey links and unsubscribe links, the recurring survey and daily reassessment timers.
       access: ['ses:send', 'bus:put', 'scheduler:manage', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
       // The care record, survey sends, alert claims and the answer's engagement event (LEAD#; created with EMAIL# for an address
       // without a lead); visitor links (ANON#) as event intake reads them; care settings and formula (CARE); owners (ROUTING); suppression (SUPPRESSED#).
-      // Deletes only claims given back after a failed email (LEAD#).
-      table: { read: ['LEAD#', 'EMAIL#', 'ANON#', 'CARE', 'ROUTING', 'SUPPRESSED#'], write: ['LEAD#', 'EMAIL#'], delete: ['LEAD#'] },
+      // Deletes only claims given back after a failed email (LEAD#). The timer backfill walks the listing (LEADS# shards) for each lead's stage.
+      table: { read: ['LEAD#', 'EMAIL#', 'ANON#', 'CARE', 'ROUTING', 'SUPPRESSED#'], write: ['LEAD#', 'EMAIL#'], delete: ['LEAD#'], query: { gsi1: ['LEADS#'] } },
     },
   ],
 };

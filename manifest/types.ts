@@ -3,7 +3,7 @@
  * are generated from one value of this type, so what runs locally is what deploys.
  */
 
-import type { DetailType } from '../src/domain/events';
+import type { DetailType, DomainEvent } from '../src/domain/events';
 import type { EventPattern } from '../src/domain/pattern';
 import type { RouteDeclaration } from '../src/http/routes';
 import type { IndexName, IndexPartition, ItemKind } from './table';
@@ -149,6 +149,21 @@ export interface HttpApiSettings {
    * option on, an AWS WAF rate-based rule per IP allowing `ratePerSecond` x its 5-minute window.
    */
   readonly perClient: RateLimit;
+}
+
+/**
+ * An event the deployment itself sends (manifest/deploy-events.ts), for work that existing data needs
+ * once the code changed (timers for existing customers): in AWS a CloudFormation custom resource sends
+ * it to the queue of each function whose rule consumes it, after the functions, queues and rules are in
+ * place, on the first deploy and on each deploy whose `fingerprint` changed; locally `npm start` puts
+ * it on the bus at each start. Its consumers must be idempotent.
+ */
+export interface DeployEvent {
+  /** PascalCase: the custom resource's construct id. */
+  readonly name: string;
+  readonly event: DomainEvent;
+  /** What the work depends on in the code; a deploy that changes it runs the work again. */
+  readonly fingerprint: string;
 }
 
 export interface Manifest {

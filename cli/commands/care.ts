@@ -74,6 +74,7 @@ export function registerCare(program: Command, context: CommandContext): void {
       if (connected.secret) io.out(`secret (shown once): ${String(connected.secret)}`);
       if (connected.triggerBody) io.out(`Zendesk trigger body (JSON):\n${json(connected.triggerBody)}`);
       if (connected.webhookBody) io.out(`Freshdesk "Trigger webhook" body (Encoding JSON, Content Advanced; Requires authentication: the secret as password):\n${json(connected.webhookBody)}`);
+      if (Array.isArray(connected.simpleFields)) io.out(`or Content Simple (Encoding JSON or X-FORM-URLENCODED), ticking: ${connected.simpleFields.join(', ')} (dated on arrival: no replay bound)`);
     });
 
   care
@@ -112,7 +113,7 @@ export function registerCare(program: Command, context: CommandContext): void {
 
   care
     .command('backfill-timers')
-    .description("give every existing customer its daily churn-risk reassessment timer (safe to repeat; resume with --from)")
+    .description('give every existing customer the timers it lacks: daily churn-risk reassessment, recurring surveys (runs by itself after a deploy; safe to repeat; resume with --from)')
     .option('--from <cursor>', 'resume after the page that printed this cursor')
     .option('--page <leads>', 'leads looked at per call', '500')
     .action(async (options: { from?: string; page: string }) => {
@@ -122,13 +123,13 @@ export function registerCare(program: Command, context: CommandContext): void {
       let scanned = 0;
       let customers = 0;
       do {
-        const page = expectOk(await (await api()).backfillReassessmentTimers({ ...(cursor ? { cursor } : {}), limit }), 'Backfilling reassessment timers');
+        const page = expectOk(await (await api()).backfillReassessmentTimers({ ...(cursor ? { cursor } : {}), limit }), 'Backfilling care timers');
         scanned += Number(page.scanned);
         customers += Number(page.customers);
         cursor = typeof page.cursor === 'string' ? page.cursor : undefined;
-        io.out(`${scanned} leads looked at, ${customers} customers given a timer${cursor ? ` (resume with --from ${cursor})` : ''}`);
+        io.out(`${scanned} leads looked at, ${customers} customers asked for their missing timers${cursor ? ` (resume with --from ${cursor})` : ''}`);
       } while (cursor);
-      io.out('every customer has its daily reassessment timer (set when each is reassessed, within minutes)');
+      io.out('every customer gets the timers it lacked within minutes; no existing timer moved');
     });
 
   care

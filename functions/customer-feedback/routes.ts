@@ -66,7 +66,8 @@ export const receiveHelpDeskTickets = defineRoute({
     'Connect with `PUT /v1/admin/care/help-desk`. Zendesk (signed with `X-Zendesk-Webhook-Signature`): a webhook attached to a ticket trigger, with the JSON ' +
     'body `leadflow care help-desk` prints, or a webhook subscribed to Zendesk ticket events (`zen:event-type:ticket.*`), whose requester is known by its ' +
     'Zendesk id from an earlier trigger delivery or from `PUT /v1/admin/care/help-desk/requesters`. Freshdesk: an automation rule\'s "Trigger webhook" with ' +
-    '"Requires authentication" (HTTP Basic with the secret leadflow made) and the JSON body `leadflow care help-desk freshdesk` prints. Any other tool: ' +
+    '"Requires authentication" (HTTP Basic with the secret leadflow made) and either the JSON body `leadflow care help-desk freshdesk` prints (Content Advanced: ' +
+    "ordered by Freshdesk's `updated_at`; older than an hour is ignored as a replay) or the fields it names (Content Simple, as JSON or form fields). Any other tool: " +
     'Standard Webhooks headers and `{ "tickets": [...] }` as the admin API takes them. ' +
     "Each ticket is kept once per customer and id, in the help desk's own order: a replay or an older update changes nothing.",
   request: {
@@ -78,12 +79,19 @@ export const receiveHelpDeskTickets = defineRoute({
       'webhook-signature': headerValue('Standard Webhooks: `v1,<base64 HMAC-SHA256 of id.timestamp.body>`.'),
       authorization: headerValue('Freshdesk: `Basic` credentials holding the help desk secret (as the password, or as the username like an API key).'),
     }),
-    body: { schema: z.record(z.string(), z.unknown()).check(z.describe("The help desk's payload.")), required: true, checkedByHandler: true },
+    body: {
+      schema: z.record(z.string(), z.unknown()).check(z.describe("The help desk's payload; form fields only from Freshdesk (Content Simple, Encoding X-FORM-URLENCODED).")),
+      contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
+      required: true,
+      checkedByHandler: true,
+    },
   },
   responses: {
     200: { description: 'One result per ticket.', schema: TicketsRecorded },
     202: {
-      description: 'Taken and ignored: not a ticket event, a deleted ticket, or a Zendesk requester no lead is known as (`unknown_lead`, saying how to map it). Nothing changed.',
+      description:
+        'Taken and ignored: not a ticket event, a deleted ticket, a Zendesk requester no lead is known as (`unknown_lead`, saying how to map it), or a Freshdesk ' +
+        'delivery whose `updated_at` is over an hour old (a replay). Nothing changed.',
       schema: z.extend(TicketsRecorded, { ignored: z.string() }),
     },
   },

@@ -13,7 +13,7 @@ import { HELP_DESK_SEAL_ID } from '../../src/app/help-desk-intake';
 import { StageChanges } from '../../src/app/stage-changes';
 import { TicketIntake } from '../../src/app/ticket-intake';
 import { positiveInteger, readConfig, setting } from '../../src/config';
-import { FRESHDESK_WEBHOOK_BODY, HELP_DESK_WEBHOOK_PATH, ZENDESK_TRIGGER_BODY } from '../../src/domain/care/help-desk';
+import { FRESHDESK_SIMPLE_FIELDS, FRESHDESK_WEBHOOK_BODY, HELP_DESK_WEBHOOK_PATH, ZENDESK_TRIGGER_BODY } from '../../src/domain/care/help-desk';
 import { newStandardSecret, sealSecret } from '../../src/domain/chat/sources';
 import { MAX_REPORT_MONTHS, monthsBefore, monthsBetween } from '../../src/domain/handoff/report';
 import { InvalidInput } from '../../src/domain/errors';
@@ -50,7 +50,7 @@ const DEFAULT_BACKFILL_PAGE = 500;
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageCustomerCareRoutes, {
   getCareSettings: async () => json(200, await admin.settings()),
-  replaceCareSettings: async ({ body }) => json(200, await admin.replaceSettings(body)),
+  replaceCareSettings: async ({ body }, event) => json(200, await admin.replaceSettings(body, event.requestContext.requestId)),
   getRiskFormula: async () => json(200, await admin.activeFormula()),
   saveRiskFormula: async ({ body }) => json(200, await admin.saveFormula(body.formula, body.expectedVersion)),
   recordTickets: async ({ body }, event) => json(200, { tickets: await tickets.recordAll(body.tickets, event.requestContext.requestId, new Date().toISOString()) }),
@@ -64,7 +64,7 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
     const secret = body.kind === 'zendesk' ? (body.secret ?? '') : newStandardSecret();
     await care.saveHelpDesk({ kind: body.kind, secret: sealSecret(await keyRing(), HELP_DESK_SEAL_ID, secret), updatedAt: new Date().toISOString() });
     logger.info('Help desk connected', { kind: body.kind });
-    const shown = { zendesk: { triggerBody: ZENDESK_TRIGGER_BODY }, freshdesk: { secret, webhookBody: FRESHDESK_WEBHOOK_BODY }, generic: { secret } }[body.kind];
+    const shown = { zendesk: { triggerBody: ZENDESK_TRIGGER_BODY }, freshdesk: { secret, webhookBody: FRESHDESK_WEBHOOK_BODY, simpleFields: [...FRESHDESK_SIMPLE_FIELDS] }, generic: { secret } }[body.kind];
     return json(200, { kind: body.kind, path: HELP_DESK_WEBHOOK_PATH, ...shown });
   },
 

@@ -102,7 +102,9 @@ export const connectHelpDesk = defineRoute({
   description:
     "`zendesk`: give the webhook's signing secret from Zendesk (Admin Center > Webhooks > the webhook > Signing secret); the answer holds the trigger body to paste " +
     '(the same webhook URL also takes Zendesk ticket events). `freshdesk`: leadflow makes a secret and shows it once; in the automation rule\'s "Trigger webhook" ' +
-    'action tick "Requires authentication" and give it as the password (any username), Encoding JSON, Content Advanced, and paste the body the answer holds. ' +
+    'action tick "Requires authentication" and give it as the password (any username); then either Encoding JSON, Content Advanced, and paste the body the answer ' +
+    'holds (its `updated_at` lets leadflow order updates by Freshdesk\'s time and ignore replays older than an hour), or Content Simple (Encoding JSON or ' +
+    'X-FORM-URLENCODED) and tick the fields `simpleFields` names (dated on arrival). ' +
     '`generic`: leadflow makes a Standard Webhooks secret and shows it once.',
   request: {
     body: {
@@ -121,7 +123,8 @@ export const connectHelpDesk = defineRoute({
         path: z.string(),
         secret: z.optional(z.string()).check(z.describe('generic and freshdesk: shown once.')),
         triggerBody: z.optional(z.unknown()).check(z.describe("zendesk: the trigger's webhook body.")),
-        webhookBody: z.optional(z.unknown()).check(z.describe("freshdesk: the webhook action's body.")),
+        webhookBody: z.optional(z.unknown()).check(z.describe("freshdesk: the webhook action's body (Content Advanced).")),
+        simpleFields: z.optional(z.array(z.string())).check(z.describe('freshdesk: the fields to tick with Content Simple, as Freshdesk names them.')),
       }),
     },
   },
@@ -204,12 +207,12 @@ export const backfillReassessmentTimers = defineRoute({
   method: 'POST',
   path: '/v1/admin/care/reassessment-timers',
   roles: ADMIN_ONLY,
-  summary: "Give every existing customer its daily churn-risk reassessment timer, a page of leads at a time",
+  summary: 'Give every existing customer the timers it lacks (daily churn-risk reassessment, recurring surveys), a page of leads at a time',
   description:
-    'Customers who became customers before the daily reassessment existed get their timer only at their next ticket, answer, purchase or stage change. ' +
-    'Each call walks `limit` leads of the listing from `cursor` and asks for a reassessment of each customer among them (`care.reassessment-due`); the ' +
-    'reassessment puts or moves the one timer per customer, so repeating a page, or the whole walk, changes nothing more. Call again with the returned ' +
-    '`cursor` until none comes back (`leadflow care backfill-timers` does).',
+    'For customers made before the daily reassessment existed or a survey recurred. The walk also runs by itself after a deploy changing the care ' +
+    'defaults, at each local start, and when the recurring surveys change. Each call walks `limit` leads from `cursor` and asks for the missing timers of ' +
+    'each customer (or lead of a surveyed stage) with `care.reassessment-due` marked `backfill`: a timer is made only where none of its name exists, so ' +
+    'none moves and a repeat changes nothing. Call again with the returned `cursor` until none comes back (`leadflow care backfill-timers` does).',
   request: {
     body: {
       schema: z.strictObject({
@@ -221,7 +224,7 @@ export const backfillReassessmentTimers = defineRoute({
   responses: {
     200: {
       description: 'One page done.',
-      schema: z.object({ scanned: z.int(), customers: z.int().check(z.describe('Customers asked for a reassessment.')), cursor: z.optional(z.string()).check(z.describe('Absent once every lead was looked at.')) }),
+      schema: z.object({ scanned: z.int(), customers: z.int().check(z.describe('Customers (and leads of surveyed stages) asked for their missing timers.')), cursor: z.optional(z.string()).check(z.describe('Absent once every lead was looked at.')) }),
     },
   },
   errors: { 503: 'The bus refused part of the page; repeat the same call.' },

@@ -5,15 +5,17 @@ import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { CareStore } from '../../src/adapters/care-store';
 import { documentClient, eventBridgeClient, schedulerClient, secretsManagerClient } from '../../src/adapters/clients';
 import { EmailIndex } from '../../src/adapters/email-index';
+import { LeadListing } from '../../src/adapters/lead-listing';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadEventStore } from '../../src/adapters/lead-events';
 import { RoutingStore } from '../../src/adapters/routing-store';
-import { putOneTimeSchedule, schedulerSettings } from '../../src/adapters/scheduler';
+import { createOneTimeSchedule, putOneTimeSchedule, schedulerSettings } from '../../src/adapters/scheduler';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { CustomerCareWorker } from '../../src/app/customer-care';
 import { EventIntake } from '../../src/app/event-intake';
+import { TimerBackfill } from '../../src/app/timer-backfill';
 import { readConfig, setting } from '../../src/config';
 import { surveyLinks } from '../../src/domain/care/survey-links';
 import { DetailType } from '../../src/domain/events';
@@ -52,8 +54,9 @@ const worker = new CustomerCareWorker({
       return found?.kind === 'owner' ? found.rep.email : found?.kind === 'team-inbox' ? found.team.inbox : undefined;
     },
   },
-  // Recurring survey timers are only ever put (moved by name); a churned customer's next one finds it gone from the surveyed stages.
-  schedules: { put: (schedule) => putOneTimeSchedule(scheduler, timerSettings, schedule) },
+  // Timers are put (moved by name), or by the backfill made only where none exists; never deleted: a churned
+  // customer's next one finds it gone from the surveyed stages.
+  schedules: { put: (schedule) => putOneTimeSchedule(scheduler, timerSettings, schedule), create: (schedule) => createOneTimeSchedule(scheduler, timerSettings, schedule) },
   mailer,
   publisher,
   log: logger,
@@ -61,15 +64,38 @@ const worker = new CustomerCareWorker({
   now: () => new Date(),
 });
 
-const BusEvent = leadflowBusEvent(DetailType.TicketRecorded, DetailType.PurchaseRecorded, DetailType.SurveyAnswered, DetailType.SurveyDue, DetailType.ReassessmentDue, DetailType.LeadStageChanged);
+const backfill = new TimerBackfill({ listing: new LeadListing(client, tableName), settings: care, publisher, log: logger });
 
-async function watch(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
+/** Leads a backfill step reads per page: one query and at most 50 PutEvents calls. */
+const BACKFILL_PAGE = 500;
+/** A backfill step stops paging with this much of the invocation left, for the page under way and the hand-on. */
+const BACKFILL_RESERVE_MS = 12_000;
+
+const BusEvent = leadflowBusEvent(
+  DetailType.TicketRecorded,
+  DetailType.PurchaseRecorded,
+  DetailType.SurveyAnswered,
+  DetailType.SurveyDue,
+  DetailType.ReassessmentDue,
+  DetailType.LeadStageChanged,
+  DetailType.CareTimersBackfillRequested,
+);
+
+async function watch(record: ParsedRecordOf<typeof BusEvent>, context: Context): Promise<void> {
   const event = record.body;
   switch (event['detail-type']) {
     case DetailType.TicketRecorded:
     case DetailType.PurchaseRecorded:
-    case DetailType.ReassessmentDue:
       return worker.reassess(event.detail.leadId, event.detail.correlationId);
+    case DetailType.ReassessmentDue:
+      if (event.detail.backfill) {
+        await worker.ensureTimers(event.detail.leadId, event.detail.correlationId);
+        return;
+      }
+      return worker.reassess(event.detail.leadId, event.detail.correlationId);
+    case DetailType.CareTimersBackfillRequested:
+      await backfill.walk(event.detail.cursor, event.detail.correlationId, () => context.getRemainingTimeInMillis() > BACKFILL_RESERVE_MS, BACKFILL_PAGE);
+      return;
     case DetailType.SurveyAnswered:
       return worker.surveyAnswered(event.detail);
     case DetailType.SurveyDue:
@@ -82,5 +108,5 @@ async function watch(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return processParsedSqsBatch(event, context, logger, BusEvent, watch);
+  return processParsedSqsBatch(event, context, logger, BusEvent, (record) => watch(record, context));
 };

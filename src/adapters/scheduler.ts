@@ -28,13 +28,9 @@ export function schedulerSettings(env: NodeJS.ProcessEnv = process.env): Schedul
   return { groupName: config.SCHEDULE_GROUP_NAME, roleArn: config.SCHEDULER_ROLE_ARN, busArn: config.EVENT_BUS_ARN, deadLetterArn: config.SCHEDULE_DLQ_ARN };
 }
 
-/**
- * Creates a one-time schedule, or moves it to the new time and event when one of that name exists.
- * On its own (not only through `OneTimeSchedules`) so a function that never deletes schedules ships
- * without the delete call's code.
- */
-export async function putOneTimeSchedule<T extends keyof DetailByType>(client: SchedulerClient, settings: SchedulerSettings, schedule: OneTimeSchedule<T>): Promise<void> {
-  const input: CreateScheduleCommandInput = {
+/** The CreateSchedule / UpdateSchedule input of a one-time schedule that puts its event on the stack's bus. */
+function scheduleInput<T extends keyof DetailByType>(settings: SchedulerSettings, schedule: OneTimeSchedule<T>): CreateScheduleCommandInput {
+  return {
     Name: schedule.name,
     GroupName: settings.groupName,
     Description: schedule.description,
@@ -52,11 +48,37 @@ export async function putOneTimeSchedule<T extends keyof DetailByType>(client: S
       RetryPolicy: { ...schedule.retryPolicy },
     },
   };
+}
+
+const isConflict = (error: unknown) => error instanceof Error && error.name === 'ConflictException';
+
+/**
+ * Creates a one-time schedule, or moves it to the new time and event when one of that name exists.
+ * On its own (not only through `OneTimeSchedules`) so a function that never deletes schedules ships
+ * without the delete call's code.
+ */
+export async function putOneTimeSchedule<T extends keyof DetailByType>(client: SchedulerClient, settings: SchedulerSettings, schedule: OneTimeSchedule<T>): Promise<void> {
+  const input = scheduleInput(settings, schedule);
   try {
     await client.send(new CreateScheduleCommand(input));
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'ConflictException')) throw error;
+    if (!isConflict(error)) throw error;
     await client.send(new UpdateScheduleCommand(input));
+  }
+}
+
+/**
+ * Creates a one-time schedule only where none of that name exists: CreateSchedule fails with
+ * ConflictException on an existing name, so an existing timer is never moved (the conditional put of
+ * the timer backfill).
+ */
+export async function createOneTimeSchedule<T extends keyof DetailByType>(client: SchedulerClient, settings: SchedulerSettings, schedule: OneTimeSchedule<T>): Promise<'created' | 'exists'> {
+  try {
+    await client.send(new CreateScheduleCommand(scheduleInput(settings, schedule)));
+    return 'created';
+  } catch (error) {
+    if (isConflict(error)) return 'exists';
+    throw error;
   }
 }
 

@@ -2,8 +2,10 @@ import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import type { RequesterDirectory } from './help-desk-intake';
 import type { EventPublisher, LeadReader, Log } from './ports';
 import type { StageChanges } from './stage-changes';
+import { TimerBackfill, type LeadStagePages, type TimerBackfillPage } from './timer-backfill';
 import type { ChurnRiskFormula, StoredRiskFormula } from '../domain/care/churn-risk';
 import { customerFields, hasReason, type CareSettings, type CustomerCare, type CustomerView } from '../domain/care/customer';
+import { recurringSurveysChanged } from '../domain/care/timer-backfill';
 import { lifespanDays, lifetimeValue, type Lifespan, type LifetimeValue } from '../domain/care/lifetime-value';
 import { careReport, type CareReport } from '../domain/care/report';
 import type { SurveyAnswer, SurveySend } from '../domain/care/surveys';
@@ -12,7 +14,6 @@ import { Conflict, describeError, InvalidInput, LeadBusy, NotFound, Unavailable 
 import { DetailType } from '../domain/events';
 import { transition, type StageTransition } from '../domain/handoff/lifecycle';
 import type { Lead } from '../domain/lead';
-import { decodeCursor, encodeCursor, LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
 
 export interface CareAdminStore {
   settings(): Promise<CareSettings>;
@@ -28,19 +29,6 @@ export interface CareAdminStore {
   riskDistribution(limit: number): Promise<NonNullable<CareReport['riskDistribution']>>;
 }
 
-/** Pages of every lead's id and lifecycle stage, from a cursor; no cursor back means the listing is done. */
-export interface LeadStagePages {
-  stagesPage(limit: number, cursor: LeadCursor): Promise<{ leads: readonly { readonly id: string; readonly stage?: string }[]; cursor?: LeadCursor }>;
-}
-
-/** One page of the timer backfill: how many leads were looked at, how many customers were asked for, where to go on. */
-export interface TimerBackfillPage {
-  readonly scanned: number;
-  readonly customers: number;
-  /** Absent once every lead has been looked at. */
-  readonly cursor?: string;
-}
-
 export interface CareAdminDependencies {
   readonly store: CareAdminStore;
   readonly listing: LeadStagePages;
@@ -53,7 +41,7 @@ export interface CareAdminDependencies {
   readonly log: Log;
 }
 
-/** When to repeat a backfill page the bus refused. */
+/** When to repeat a settings change whose backfill the bus refused. */
 const BUS_RETRY_AFTER_SECONDS = 2;
 
 /** The most leads the report's risk distribution counts within the API's 30 s. */
@@ -69,15 +57,33 @@ export interface CustomerCarePage {
 
 /** Settings, the versioned risk formula, survey requests, churn, a customer's record and the report. */
 export class CareAdmin {
-  constructor(private readonly deps: CareAdminDependencies) {}
+  private readonly timers: TimerBackfill;
+
+  constructor(private readonly deps: CareAdminDependencies) {
+    this.timers = new TimerBackfill({ listing: deps.listing, settings: deps.store, publisher: deps.publisher, log: deps.log });
+  }
 
   settings(): Promise<CareSettings> {
     return this.deps.store.settings();
   }
 
-  async replaceSettings(settings: CareSettings): Promise<CareSettings> {
+  /**
+   * Saves the settings; when the recurring surveys changed (one added, its interval or stages), starts
+   * the timer backfill, so customers who were customers before get the new timers too.
+   */
+  async replaceSettings(settings: CareSettings, correlationId: string): Promise<CareSettings> {
+    const before = await this.deps.store.settings();
     await this.deps.store.saveSettings(settings, new Date().toISOString());
-    this.deps.log.info('Care settings saved', { surveys: settings.surveys.length, triggers: settings.triggers.length });
+    const backfill = recurringSurveysChanged(before.surveys, settings.surveys);
+    this.deps.log.info('Care settings saved', { surveys: settings.surveys.length, triggers: settings.triggers.length, timerBackfill: backfill });
+    if (backfill) {
+      try {
+        await this.deps.publisher.publish([{ detailType: DetailType.CareTimersBackfillRequested, detail: { version: 1, correlationId } }]);
+      } catch (error) {
+        this.deps.log.error('Care timer backfill not started', { error: describeError(error) });
+        throw new Unavailable('The settings are saved, but the bus refused the timer backfill: run `leadflow care backfill-timers`', BUS_RETRY_AFTER_SECONDS);
+      }
+    }
     return settings;
   }
 
@@ -135,23 +141,9 @@ export class CareAdmin {
     throw new LeadBusy(leadId, OPTIMISTIC_ATTEMPTS);
   }
 
-  /**
-   * Gives every customer its daily reassessment timer, a page of leads at a time: customers made before
-   * the timers existed get one only at their next care event. Each customer of the page gets a
-   * `care.reassessment-due` event; reassessing it puts (or moves) its one timer, so a page repeated
-   * after a failure or run twice changes nothing more. The returned cursor resumes the walk.
-   */
-  async backfillTimers(cursor: string | undefined, limit: number, correlationId: string): Promise<TimerBackfillPage> {
-    const page = await this.deps.listing.stagesPage(limit, cursor === undefined ? { shard: 0 } : parseCursor(cursor));
-    const customers = page.leads.filter((lead) => lead.stage === 'customer');
-    try {
-      await this.deps.publisher.publish(customers.map((lead) => ({ detailType: DetailType.ReassessmentDue, detail: { version: 1, correlationId, leadId: lead.id } })));
-    } catch (error) {
-      this.deps.log.error('Reassessment timers not requested', { customers: customers.length, error: describeError(error) });
-      throw new Unavailable('The bus refused part of this page; repeat the same call', BUS_RETRY_AFTER_SECONDS);
-    }
-    this.deps.log.info('Reassessment timers requested', { scanned: page.leads.length, customers: customers.length, done: !page.cursor });
-    return { scanned: page.leads.length, customers: customers.length, ...(page.cursor ? { cursor: encodeCursor(page.cursor) } : {}) };
+  /** One page of the timer backfill (see `TimerBackfill`): each customer of the page gets the timers it lacks; the cursor resumes the walk. */
+  backfillTimers(cursor: string | undefined, limit: number, correlationId: string): Promise<TimerBackfillPage> {
+    return this.timers.page(cursor, limit, correlationId);
   }
 
   /** Records which lead each of the help desk's requester ids is (by the lead's address or id); an unknown lead is reported, not kept. */
@@ -194,23 +186,4 @@ export class CareAdmin {
     const churned = transitions.flat().filter((change) => change.to === 'churned');
     return careReport(months, answers, tickets.flat(), churned, riskDistribution);
   }
-}
-
-/** A cursor as `backfillTimers` returned it; anything else is refused naming the field. */
-function parseCursor(text: string): LeadCursor {
-  let cursor: unknown;
-  try {
-    cursor = decodeCursor(text);
-  } catch {
-    throw InvalidInput.field('cursor', 'must be a cursor a previous page returned');
-  }
-  const { shard, startKey } = (typeof cursor === 'object' && cursor !== null ? cursor : {}) as { shard?: unknown; startKey?: unknown };
-  const validShard = Number.isInteger(shard) && (shard as number) >= 0 && (shard as number) < LEAD_LISTING_SHARDS.length;
-  // The listing index's own key, in the cursor's partition: DynamoDB would refuse any other start key with a 5xx-looking error.
-  const key = (typeof startKey === 'object' && startKey !== null ? startKey : {}) as Record<string, unknown>;
-  const validKey =
-    startKey === undefined ||
-    (Object.keys(key).sort().join() === 'gsi1pk,gsi1sk,pk,sk' && Object.values(key).every((value) => typeof value === 'string') && key.gsi1pk === `LEADS#${LEAD_LISTING_SHARDS[shard as number]}`);
-  if (!validShard || !validKey) throw InvalidInput.field('cursor', 'must be a cursor a previous page returned');
-  return cursor as LeadCursor;
 }

@@ -10,10 +10,11 @@ import { lastSurveyedAt, type CareSettings, type CustomerCare } from '../domain/
 import type { SurveyLink } from '../domain/care/survey-links';
 import { composeSurveyEmail } from '../domain/care/survey-links';
 import { answerDeadline, surveyDue, type SurveyDefinition, type SurveyLinkClaims } from '../domain/care/surveys';
+import { backfilledReassessmentAt, backfilledSurveyAt } from '../domain/care/timer-backfill';
 import { triggerReason } from '../domain/care/triggers';
 import { listUnsubscribeHeaders, sendDecision } from '../domain/consent/send-policy';
 import { describeError, LeadBusy } from '../domain/errors';
-import { DetailType, type SurveyAnsweredDetail, type SurveyDueDetail } from '../domain/events';
+import { DetailType, type DetailByType, type OneTimeSchedule, type SurveyAnsweredDetail, type SurveyDueDetail } from '../domain/events';
 import type { AlertClaim } from '../domain/handoff/alert-email';
 import { currentStage } from '../domain/handoff/lifecycle';
 import type { Lead, LeadOwner } from '../domain/lead';
@@ -58,6 +59,11 @@ export interface OwnerDirectory {
   addressOf(owner: LeadOwner): Promise<string | undefined>;
 }
 
+/** Timers put by name (made, or moved when one exists), and made only where none of that name exists (never moved). */
+export interface CareTimers extends Pick<OneTimeSchedules, 'put'> {
+  create<T extends keyof DetailByType>(schedule: OneTimeSchedule<T>): Promise<'created' | 'exists'>;
+}
+
 export interface CustomerCareDependencies {
   readonly leads: LeadReader;
   readonly settings: CareSettingsReader;
@@ -66,7 +72,7 @@ export interface CustomerCareDependencies {
   readonly engagement: EngagementRecorder;
   readonly surveyMail: SurveyMail;
   readonly owners: OwnerDirectory;
-  readonly schedules: Pick<OneTimeSchedules, 'put'>;
+  readonly schedules: CareTimers;
   readonly mailer: EmailSender;
   readonly publisher: EventPublisher;
   readonly log: Log;
@@ -257,6 +263,33 @@ export class CustomerCareWorker {
     }
   }
 
+  /**
+   * The timer backfill's part per customer: each timer a customer of its stage should have (the daily
+   * reassessment while a customer, each recurring survey of its stage) is made where none exists, at
+   * a time that honours the survey's interval since the last one sent; an existing timer is never
+   * moved, so a repeat (or a customer whose timers are all there) changes nothing.
+   */
+  async ensureTimers(leadId: string, correlationId: string): Promise<{ created: number; existing: number }> {
+    const lead = await this.deps.leads.getLead(leadId);
+    if (!lead) return { created: 0, existing: 0 };
+    const { surveys } = await this.deps.settings.settings();
+    const now = this.deps.now();
+    const stage = currentStage(lead);
+    const timers: OneTimeSchedule<keyof DetailByType>[] = [];
+    if (stage === 'customer') timers.push(this.reassessmentTimer(leadId, backfilledReassessmentAt(leadId, now), correlationId));
+    for (const survey of surveys) {
+      const recurrence = survey.recurrence;
+      if (!recurrence?.stages.includes(stage)) continue;
+      const lastSurveyedAt = lead.care?.surveyedAt && Object.hasOwn(lead.care.surveyedAt, survey.id) ? lead.care.surveyedAt[survey.id] : undefined;
+      const inStageSince = lead.stageChangedAt ?? (stage === 'customer' ? lead.wonAt : undefined);
+      timers.push(this.surveyTimer(leadId, survey, backfilledSurveyAt({ id: survey.id, recurrence }, { leadId, lastSurveyedAt, inStageSince }, now), correlationId));
+    }
+    let created = 0;
+    for (const timer of timers) if ((await this.deps.schedules.create(timer)) === 'created') created += 1;
+    this.deps.log.info('Care timers backfilled', { leadId, created, existing: timers.length - created });
+    return { created, existing: timers.length - created };
+  }
+
   private async scheduleNext(leadId: string, survey: SurveyDefinition, from: string, correlationId: string): Promise<void> {
     if (!survey.recurrence) return;
     const next = new Date(Math.max(Date.parse(from) + survey.recurrence.everyDays * DAY_MS, this.deps.now().getTime() + DAY_MS));
@@ -264,8 +297,12 @@ export class CustomerCareWorker {
   }
 
   private async putTimer(leadId: string, survey: SurveyDefinition, at: Date, correlationId: string): Promise<void> {
+    await this.deps.schedules.put(this.surveyTimer(leadId, survey, at, correlationId));
+  }
+
+  private surveyTimer(leadId: string, survey: Pick<SurveyDefinition, 'id'>, at: Date, correlationId: string): OneTimeSchedule<typeof DetailType.SurveyDue> {
     const when = scheduleTime(at);
-    await this.deps.schedules.put({
+    return {
       name: surveyScheduleName(survey.id, leadId),
       description: `Survey ${survey.id} round`,
       at: when,
@@ -273,19 +310,23 @@ export class CustomerCareWorker {
       detailType: DetailType.SurveyDue,
       detail: { version: 1, correlationId, leadId, surveyId: survey.id, cause: 'schedule', requestId: `schedule-${when}` },
       retryPolicy: SURVEY_RETRY_POLICY,
-    });
+    };
   }
 
   private async putReassessmentTimer(leadId: string, correlationId: string): Promise<void> {
-    await this.deps.schedules.put({
+    await this.deps.schedules.put(this.reassessmentTimer(leadId, new Date(this.deps.now().getTime() + REASSESS_EVERY_MS), correlationId));
+  }
+
+  private reassessmentTimer(leadId: string, at: Date, correlationId: string): OneTimeSchedule<typeof DetailType.ReassessmentDue> {
+    return {
       name: reassessmentScheduleName(leadId),
       description: 'Daily churn-risk reassessment',
-      at: scheduleTime(new Date(this.deps.now().getTime() + REASSESS_EVERY_MS)),
+      at: scheduleTime(at),
       timeZone: 'UTC',
       detailType: DetailType.ReassessmentDue,
       detail: { version: 1, correlationId, leadId },
       retryPolicy: SURVEY_RETRY_POLICY,
-    });
+    };
   }
 
   /** When the survey went out, on the care record (the minimum gap reads it). */

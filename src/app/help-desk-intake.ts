@@ -1,8 +1,14 @@
 import type * as z from 'zod/mini';
 import type { TicketIntake, TicketItem, TicketResult } from './ticket-intake';
 import {
+  FRESHDESK_REPLAY_WINDOW_SECONDS,
+  freshdeskBodyFromSimple,
+  freshdeskReplayProblem,
+  FreshdeskSimpleFields,
+  freshdeskSimpleFields,
   FreshdeskTicketBody,
   helpDeskSignatureProblem,
+  isFreshdeskAdvanced,
   ticketFromFreshdesk,
   ticketFromZendesk,
   ticketFromZendeskEvent,
@@ -58,18 +64,13 @@ export class HelpDeskIntake {
     const secret = openSecret(await this.deps.keyRing(), HELP_DESK_SEAL_ID, helpDesk.secret);
     const problem = helpDeskSignatureProblem(helpDesk.kind, [secret], headers, rawBody, now.getTime());
     if (problem) throw new Unauthenticated(`${problem.field} ${problem.message}`, [problem]);
-    let payload: unknown;
-    try {
-      payload = JSON.parse(rawBody);
-    } catch {
-      throw InvalidInput.field('body', 'must be JSON');
-    }
+    const payload = parsePayload(helpDesk.kind, headers['content-type'], rawBody);
     const at = now.toISOString();
     switch (helpDesk.kind) {
       case 'zendesk':
         return isRecord(payload) && 'type' in payload && !('ticket' in payload) ? this.zendeskEvent(payload, correlationId, at) : this.zendeskTrigger(payload, correlationId, at);
       case 'freshdesk':
-        return { outcome: 'recorded', tickets: await this.deps.tickets.recordAll([this.freshdesk(payload, at)], correlationId, at) };
+        return this.freshdesk(payload, correlationId, now);
       case 'generic':
         return { outcome: 'recorded', tickets: await this.deps.tickets.recordAll(this.generic(payload), correlationId, at) };
     }
@@ -101,15 +102,51 @@ export class HelpDeskIntake {
     return { outcome: 'recorded', tickets: await this.deps.tickets.recordAll([{ ...read.ticket, leadId }], correlationId, at) };
   }
 
-  private freshdesk(payload: unknown, at: string): TicketItem {
-    const parsed = FreshdeskTicketBody.safeParse(payload);
-    if (!parsed.success) throw new InvalidInput('Invalid Freshdesk ticket body', issuesOf(parsed.error));
-    return ticketFromFreshdesk(parsed.data, at);
+  /**
+   * Content "Advanced" (the printed body) or "Simple" (the ticked fields). A delivery Freshdesk dated
+   * (`updated_at` filled) moves the ticket only forward in Freshdesk's time and is ignored once older
+   * than the replay window; one dated on arrival cannot be told from a replay.
+   */
+  private async freshdesk(payload: unknown, correlationId: string, now: Date): Promise<HelpDeskDelivery> {
+    const at = now.toISOString();
+    let body: z.output<typeof FreshdeskTicketBody>;
+    if (isFreshdeskAdvanced(payload)) {
+      const parsed = FreshdeskTicketBody.safeParse(payload);
+      if (!parsed.success) throw new InvalidInput('Invalid Freshdesk ticket body', issuesOf(parsed.error));
+      body = parsed.data;
+    } else {
+      const parsed = FreshdeskSimpleFields.safeParse(freshdeskSimpleFields(payload));
+      if (!parsed.success) throw new InvalidInput('Invalid Freshdesk ticket fields (Content "Simple")', issuesOf(parsed.error));
+      body = freshdeskBodyFromSimple(parsed.data);
+    }
+    const { dated, ...ticket } = ticketFromFreshdesk(body, at);
+    if (dated === 'help-desk') {
+      const problem = freshdeskReplayProblem(ticket.updatedAt, now.getTime());
+      if (problem === 'in-future') throw InvalidInput.field(isFreshdeskAdvanced(payload) ? 'ticket.updated_at' : 'ticket_updated_at', 'is ahead of this clock by more than 5 minutes');
+      if (problem === 'too-old') {
+        return { outcome: 'ignored', reason: `updated_at is more than ${FRESHDESK_REPLAY_WINDOW_SECONDS / 60} minutes old: a replayed or long-delayed delivery changes nothing`, tickets: [] };
+      }
+    }
+    return { outcome: 'recorded', tickets: await this.deps.tickets.recordAll([ticket], correlationId, at) };
   }
 
   private generic(payload: unknown): TicketItem[] {
     const parsed = this.deps.genericBody.safeParse(payload);
     if (!parsed.success) throw new InvalidInput('Invalid ticket batch', issuesOf(parsed.error));
     return [...parsed.data.tickets];
+  }
+}
+
+/**
+ * The delivery's payload: JSON for every kind; for Freshdesk also form fields (Encoding
+ * X-FORM-URLENCODED, Content "Simple"). Freshdesk's XML encoding is refused, naming what to choose.
+ */
+function parsePayload(kind: HelpDeskKind, contentType: string | undefined, rawBody: string): unknown {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (kind === 'freshdesk' && mediaType === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(rawBody));
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    throw InvalidInput.field('body', kind === 'freshdesk' ? 'must be JSON or form fields: choose Encoding JSON or X-FORM-URLENCODED in the Freshdesk action' : 'must be JSON');
   }
 }

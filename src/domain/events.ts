@@ -27,6 +27,7 @@ export const DetailType = {
   SurveyAnswered: 'care.survey-answered',
   SurveyDue: 'care.survey-due',
   ReassessmentDue: 'care.reassessment-due',
+  CareTimersBackfillRequested: 'care.timers-backfill-requested',
   CustomerAlerted: 'care.customer-alerted',
   LeadSegmentEntered: 'lead.segment_entered',
   JourneyStepDue: 'journey.step-due',
@@ -312,8 +313,24 @@ export type SurveyDueDetail = z.infer<typeof SurveyDueDetail>;
 export const ReassessmentDueDetail = z.object({
   ...envelope,
   leadId: z.string().check(z.minLength(1)),
+  /**
+   * Asked for by the timer backfill, not by a timer: the customer gets each of its timers (this daily
+   * one, its recurring surveys') only where it has none, and no existing timer moves.
+   */
+  backfill: z.optional(z.literal(true)),
 });
 export type ReassessmentDueDetail = z.infer<typeof ReassessmentDueDetail>;
+
+/**
+ * Walk every lead from `cursor` (the start when absent) and ask for each customer's missing timers: put
+ * on the bus at each deploy whose care defaults changed, at each local start, when the recurring surveys
+ * change, and by the walk itself when it runs out of time (with the cursor it reached).
+ */
+export const CareTimersBackfillRequestedDetail = z.object({
+  ...envelope,
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+});
+export type CareTimersBackfillRequestedDetail = z.infer<typeof CareTimersBackfillRequestedDetail>;
 
 /**
  * A customer trigger fired (an episode started): satisfaction below a threshold, tickets piling up,
@@ -435,6 +452,7 @@ export const detailSchemas = {
   [DetailType.SurveyAnswered]: SurveyAnsweredDetail,
   [DetailType.SurveyDue]: SurveyDueDetail,
   [DetailType.ReassessmentDue]: ReassessmentDueDetail,
+  [DetailType.CareTimersBackfillRequested]: CareTimersBackfillRequestedDetail,
   [DetailType.CustomerAlerted]: CustomerAlertedDetail,
   [DetailType.JourneyStepDue]: JourneyStepDueDetail,
   [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail,

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { HELP_DESK_SEAL_ID, HelpDeskIntake, type RequesterDirectory } from '../../src/app/help-desk-intake';
 import { TicketIntake } from '../../src/app/ticket-intake';
 import { TicketBatch } from '../../src/api/tickets';
-import { FRESHDESK_WEBHOOK_BODY, ZENDESK_HEADERS } from '../../src/domain/care/help-desk';
+import { FRESHDESK_SIMPLE_FIELDS, FRESHDESK_WEBHOOK_BODY, ZENDESK_HEADERS } from '../../src/domain/care/help-desk';
 import type { HelpDeskKind } from '../../src/domain/care/tickets';
 import { sealSecret } from '../../src/domain/chat/sources';
 import { InvalidInput, Unauthenticated } from '../../src/domain/errors';
@@ -206,5 +206,87 @@ describe('Freshdesk automation webhooks', () => {
       expect(refusal).toBeInstanceOf(InvalidInput);
       expect((refusal as InvalidInput).issues.map((issue) => issue.field)).toContain(field);
     }
+  });
+
+  describe('Content "Simple": the ticked fields, named after their placeholders, under freshdesk_webhook', () => {
+    /** The fields FRESHDESK_SIMPLE_FIELDS names, as Freshdesk fills them in. */
+    const fields = { ticket_id: '2077', ticket_status: 'Pending', ticket_priority: 'High', ticket_ticket_type: 'Refund', ticket_tags: 'billing', ticket_contact_email: 'ana@example.com' };
+
+    it('names the fields to tick, each a placeholder of the ticket', () => {
+      expect(Object.keys(fields).sort()).toEqual([...FRESHDESK_SIMPLE_FIELDS].sort());
+    });
+
+    it('records a ticket sent as JSON (Encoding JSON)', async () => {
+      const intake = intakeFor('freshdesk');
+      const body = JSON.stringify({ freshdesk_webhook: fields });
+      expect((await intake.take({ ...basic('leadflow', SECRET), 'content-type': 'application/json' }, body, 'c', NOW)).tickets).toMatchObject([{ ticketId: '2077', status: 'recorded', leadId: ana.id }]);
+      expect(await care.get(ana.id, '2077')).toMatchObject({ status: 'pending', priority: 'high', topic: 'refund', updatedAt: NOW.toISOString() });
+    });
+
+    it('records a ticket sent as form fields (Encoding X-FORM-URLENCODED), wrapped or flat', async () => {
+      const intake = intakeFor('freshdesk');
+      const form = { ...basic('leadflow', SECRET), 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+      const wrapped = new URLSearchParams(Object.entries(fields).map(([key, value]): [string, string] => [`freshdesk_webhook[${key}]`, value])).toString();
+      expect((await intake.take(form, wrapped, 'c', NOW)).tickets).toMatchObject([{ ticketId: '2077', status: 'recorded' }]);
+      const flat = new URLSearchParams({ ...fields, ticket_id: '2078', ticket_status: 'Closed' }).toString();
+      expect((await intake.take(form, flat, 'c', NOW)).tickets).toMatchObject([{ ticketId: '2078', status: 'recorded' }]);
+      expect(await care.get(ana.id, '2078')).toMatchObject({ status: 'closed' });
+    });
+
+    it('refuses fields without the requester address with 400 naming it, and the XML encoding saying what to choose', async () => {
+      const intake = intakeFor('freshdesk');
+      const { ticket_contact_email: _, ...withoutEmail } = fields;
+      const missing = await intake.take(basic('leadflow', SECRET), JSON.stringify({ freshdesk_webhook: withoutEmail }), 'c', NOW).catch((error: unknown) => error);
+      expect((missing as InvalidInput).issues.map((issue) => issue.field)).toEqual(['ticket_contact_email']);
+      const xml = await intake.take({ ...basic('leadflow', SECRET), 'content-type': 'application/xml' }, '<freshdesk_webhook><ticket_id>1</ticket_id></freshdesk_webhook>', 'c', NOW).catch((error: unknown) => error);
+      expect((xml as InvalidInput).issues).toEqual([{ field: 'body', message: expect.stringContaining('X-FORM-URLENCODED') }]);
+      expect(care.tickets.size).toBe(0);
+    });
+
+    it('keeps a field named __proto__ a field, changing nothing', async () => {
+      const intake = intakeFor('freshdesk');
+      const hostile = '{"freshdesk_webhook":{"__proto__":{"ticket_id":"1","ticket_status":"Open","ticket_contact_email":"ana@example.com"}}}';
+      const refusal = await intake.take(basic('leadflow', SECRET), hostile, 'c', NOW).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(InvalidInput);
+      expect(care.tickets.size).toBe(0);
+    });
+  });
+
+  describe('replays, when Freshdesk fills {{ticket.updated_at}}', () => {
+    const minutes = (count: number) => new Date(NOW.getTime() + count * 60_000).toISOString();
+
+    it('prints a body asking for the ticket update time', () => {
+      expect(FRESHDESK_WEBHOOK_BODY.ticket.updated_at).toBe('{{ticket.updated_at}}');
+    });
+
+    it("orders updates by Freshdesk's time: an older one arriving later changes nothing", async () => {
+      const intake = intakeFor('freshdesk');
+      await intake.take(basic('leadflow', SECRET), delivery({ status: 'Resolved', updated_at: minutes(-5) }), 'c', NOW);
+      const older = await intake.take(basic('leadflow', SECRET), delivery({ status: 'Open', updated_at: minutes(-20) }), 'c', NOW);
+      expect(older.tickets).toMatchObject([{ status: 'stale' }]);
+      expect(await care.get(ana.id, '1042')).toMatchObject({ status: 'solved', updatedAt: minutes(-5) });
+    });
+
+    it('ignores a delivery older than the hour, and refuses a time ahead of the clock, keeping nothing', async () => {
+      const intake = intakeFor('freshdesk');
+      const replay = await intake.take(basic('leadflow', SECRET), delivery({ updated_at: minutes(-61) }), 'c', NOW);
+      expect(replay).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('replayed'), tickets: [] });
+      const ahead = await intake.take(basic('leadflow', SECRET), delivery({ updated_at: minutes(30) }), 'c', NOW).catch((error: unknown) => error);
+      expect((ahead as InvalidInput).issues.map((issue) => issue.field)).toEqual(['ticket.updated_at']);
+      const simpleAhead = await intake
+        .take(basic('leadflow', SECRET), JSON.stringify({ freshdesk_webhook: { ticket_id: '9', ticket_status: 'Open', ticket_contact_email: 'ana@example.com', ticket_updated_at: minutes(30) } }), 'c', NOW)
+        .catch((error: unknown) => error);
+      expect((simpleAhead as InvalidInput).issues.map((issue) => issue.field)).toEqual(['ticket_updated_at']);
+      expect(care.tickets.size).toBe(0);
+    });
+
+    it('dates a delivery on arrival when the placeholder arrives empty or unfilled, and refuses a time it cannot read', async () => {
+      const intake = intakeFor('freshdesk');
+      await intake.take(basic('leadflow', SECRET), delivery({ id: 'A', updated_at: '' }), 'c', NOW);
+      await intake.take(basic('leadflow', SECRET), delivery({ id: 'B', updated_at: '{{ticket.updated_at}}' }), 'c', NOW);
+      expect([await care.get(ana.id, 'A'), await care.get(ana.id, 'B')].map((ticket) => ticket?.updatedAt)).toEqual([NOW.toISOString(), NOW.toISOString()]);
+      const garbled = await intake.take(basic('leadflow', SECRET), delivery({ id: 'C', updated_at: 'yesterday-ish' }), 'c', NOW).catch((error: unknown) => error);
+      expect((garbled as InvalidInput).issues.map((issue) => issue.field)).toEqual(['ticket.updated_at']);
+    });
   });
 });

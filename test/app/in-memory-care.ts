@@ -142,4 +142,10 @@ export class MemorySchedules implements OneTimeSchedules {
   async delete(name: string): Promise<void> {
     this.schedules.delete(name);
   }
+  /** CreateSchedule's rule: a name that exists is refused (ConflictException), never moved. */
+  async create<T extends keyof DetailByType>(schedule: OneTimeSchedule<T>): Promise<'created' | 'exists'> {
+    if (this.schedules.has(schedule.name)) return 'exists';
+    await this.put(schedule);
+    return 'created';
+  }
 }

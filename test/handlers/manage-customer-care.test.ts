@@ -178,7 +178,7 @@ describe('manage-customer-care: every existing customer gets its daily reassessm
     expect(pages.reduce((sum, page) => sum + Number(page.body.scanned), 0)).toBe(3);
   });
 
-  it('asks again when run again (the reassessment moves the one timer, so a repeat is harmless)', async () => {
+  it('asks again when run again (each timer is made only where none exists, so a repeat is harmless)', async () => {
     expect((await backfill({})).body).toMatchObject({ scanned: 3, customers: 2 });
     expect((await backfill({})).body).toMatchObject({ scanned: 3, customers: 2 });
     expect(reassessmentsAsked()).toHaveLength(4);

@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -111,5 +111,35 @@ describe('watch-customers', () => {
     table.attach(dynamo);
     expect((await handler(sqsEvent([purchaseRecorded()]), context)).batchItemFailures).toEqual([]);
     expect(purchaseFactor()).toMatchObject({ points: 15 });
+  });
+});
+
+describe('watch-customers, the care timer backfill', () => {
+  const listed = () => table.put({ ...structuredClone(customer), gsi1pk: `LEADS#${LEAD_ID.charAt(0)}`, gsi1sk: LEAD_ID });
+  const busEntries = () => bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+
+  it('walks the listing and asks for the timers of each customer, handing nothing on once every lead was looked at', async () => {
+    listed();
+    const result = await handler(sqsEvent([busEnvelope('care.timers-backfill-requested', { version: 1, correlationId: 'deploy' })]), context);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(busEntries().map((entry) => [entry.DetailType, JSON.parse(entry.Detail ?? '{}')])).toEqual([
+      ['care.reassessment-due', { version: 1, correlationId: 'deploy', leadId: LEAD_ID, backfill: true }],
+    ]);
+  });
+
+  it('makes the missing timers and leaves one that exists where it is (CreateSchedule only, never UpdateSchedule)', async () => {
+    const conflicts: string[] = [];
+    scheduler.on(CreateScheduleCommand).callsFake((input: { Name: string }) => {
+      if (!input.Name.startsWith('survey-')) return { ScheduleArn: 'arn' };
+      conflicts.push(input.Name);
+      throw Object.assign(new Error('Schedule exists'), { name: 'ConflictException', $metadata: {} });
+    });
+    const result = await handler(sqsEvent([busEnvelope('care.reassessment-due', { version: 1, correlationId: 'deploy', leadId: LEAD_ID, backfill: true })]), context);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input.Name?.split('-')[0]).sort()).toEqual(['reassess', 'survey']);
+    expect(conflicts).toHaveLength(1);
+    expect(scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(0);
+    // No reassessment: the risk is left for the timer.
+    expect(storedRisk()).toBeUndefined();
   });
 });

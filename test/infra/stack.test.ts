@@ -6,6 +6,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
 import { DELIVERED_WEBHOOK_TYPES } from '../../src/domain/events';
+import { deployEvents } from '../../manifest/deploy-events';
 import { manifest } from '../../manifest/manifest';
 import { deadLetterQueues } from '../../manifest/queues';
 import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../manifest/types';
@@ -369,6 +370,42 @@ describe('scheduled campaigns', () => {
     const variables = JSON.stringify(resources[functionLogicalId(functionName)]?.Properties.Environment);
     for (const name of ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'EVENT_BUS_ARN', 'SCHEDULE_DLQ_ARN']) expect(variables).toContain(name);
     expect(variables).toContain(schedulerRole().roleId);
+  });
+});
+
+describe('deploy events (the care timer backfill)', () => {
+  type Deployed = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+  const deployResources = () => Object.entries(template.toJSON().Resources as Record<string, Deployed>).filter(([, resource]) => resource.Type === 'Custom::LeadflowDeployEvent');
+  const [backfill] = deployEvents;
+
+  it("sends the backfill request to watch-customers' queue on create and on update, once the function and its rule exist", () => {
+    const events = deployResources();
+    expect(events).toHaveLength(1);
+    const [, resource] = events[0] ?? [];
+    const queueId = Object.keys(resources).find((id) => id.startsWith('WatchCustomersQueue') && resources[id]?.Type === 'AWS::SQS::Queue');
+    for (const call of [resource?.Properties.Create, resource?.Properties.Update]) {
+      const text = JSON.stringify(call);
+      expect(text).toContain('\\"action\\":\\"sendMessage\\"');
+      expect(text).toContain('care.timers-backfill-requested');
+      expect(text).toContain(`{"Ref":"${queueId}"}`);
+      // A new fingerprint changes the call, so CloudFormation runs it again; the same one leaves it alone.
+      expect(text).toContain(backfill?.fingerprint);
+    }
+    const dependsOn = resource?.DependsOn ?? [];
+    expect(dependsOn.some((id) => id.startsWith('WatchCustomersRule'))).toBe(true);
+    expect(dependsOn.some((id) => id.startsWith('WatchCustomersFunction') && resources[id]?.Type === 'AWS::Lambda::Function')).toBe(true);
+    expect(dependsOn.some((id) => resources[id]?.Type === 'AWS::Lambda::EventSourceMapping')).toBe(true);
+  });
+
+  it('lets the custom resource send to that one queue and do nothing else', () => {
+    const [eventId] = deployResources()[0] ?? [];
+    const queueId = Object.keys(resources).find((id) => id.startsWith('WatchCustomersQueue') && resources[id]?.Type === 'AWS::SQS::Queue');
+    const policies = ofType('AWS::IAM::Policy').filter(([id]) => id.startsWith(`${eventId?.replace(/[A-F0-9]{8}$/, '')}CustomResourcePolicy`));
+    expect(policies).toHaveLength(1);
+    expect(policies[0]?.[1].Properties.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } }],
+    });
   });
 });
 

@@ -12,11 +12,13 @@ import { TICKET_PRIORITIES, type HelpDeskKind, type Ticket, type TicketPriority,
  *   placeholders, or subscribed to Zendesk's ticket events (`zen:event-type:ticket.*`), whose payload
  *   names the requester by Zendesk user id only;
  * - `freshdesk`: a Freshdesk automation rule's "Trigger webhook" action with "Requires authentication"
- *   (HTTP Basic; Freshdesk signs nothing) and the JSON body `FRESHDESK_WEBHOOK_BODY` of Freshdesk
- *   placeholders;
+ *   (HTTP Basic; Freshdesk signs nothing) and either the JSON body `FRESHDESK_WEBHOOK_BODY` of Freshdesk
+ *   placeholders (Content "Advanced") or the ticked fields `FRESHDESK_SIMPLE_FIELDS` (Content "Simple",
+ *   as JSON or form fields);
  * - `generic`: any tool that signs Standard Webhooks (`webhook-id`, `webhook-timestamp`,
  *   `webhook-signature`) and posts `{ tickets: [...] }` in leadflow's own shape.
- * A replayed delivery is harmless: a ticket only moves forward in the help desk's time.
+ * A replayed delivery is harmless where the help desk dates it: a ticket only moves forward in the
+ * help desk's time (Zendesk's signature time and Freshdesk's `updated_at` also bound how old it may be).
  */
 export { HELP_DESK_KINDS, HELP_DESK_WEBHOOK_PATH, type HelpDeskKind } from './tickets';
 
@@ -167,8 +169,10 @@ export function ticketFromZendeskEvent(body: z.output<typeof ZendeskEventBody>):
 
 /**
  * The body to paste into the Freshdesk automation rule's "Trigger webhook" action (Encoding: JSON,
- * Content: Advanced), with Freshdesk placeholders. Freshdesk's placeholders give no machine-readable
- * times, so a ticket is dated when the call arrives (and keeps the earliest opening time seen).
+ * Content: Advanced), with Freshdesk placeholders. `updated_at` dates the delivery in Freshdesk's own
+ * time: where the placeholder is filled, a ticket moves only forward in it and a delivery older than
+ * `FRESHDESK_REPLAY_WINDOW_SECONDS` is ignored; where it arrives empty or unfilled, the delivery is
+ * dated when it arrives (and the ticket keeps the earliest opening time seen).
  */
 export const FRESHDESK_WEBHOOK_BODY = {
   ticket: {
@@ -177,9 +181,27 @@ export const FRESHDESK_WEBHOOK_BODY = {
     priority: '{{ticket.priority}}',
     type: '{{ticket.ticket_type}}',
     tags: '{{ticket.tags}}',
+    updated_at: '{{ticket.updated_at}}',
     requester: { email: '{{ticket.requester.email}}' },
   },
 } as const;
+
+/**
+ * The fields to tick in the action when its Content is "Simple" (Encoding JSON or X-FORM-URLENCODED):
+ * Freshdesk names each by its placeholder (`{{ticket.id}}` is `ticket_id`) and sends them under
+ * `freshdesk_webhook` (as JSON, or as `freshdesk_webhook[ticket_id]` form fields).
+ */
+export const FRESHDESK_SIMPLE_FIELDS = ['ticket_id', 'ticket_status', 'ticket_priority', 'ticket_ticket_type', 'ticket_tags', 'ticket_contact_email'] as const;
+
+/**
+ * How old a Freshdesk delivery's `updated_at` may be: an automation that runs on a ticket's creation or
+ * update sends within seconds of it, and Freshdesk retries a failed delivery for a while. Older is a
+ * replay (or a rule run on time, not on the update), and changes nothing.
+ */
+export const FRESHDESK_REPLAY_WINDOW_SECONDS = 3600;
+
+/** How far ahead of this clock a Freshdesk time may be (clock skew); further is refused, or one delivery could freeze a ticket. */
+export const FRESHDESK_CLOCK_SKEW_SECONDS = 300;
 
 /** Freshdesk's standard statuses, by name and by API code; a custom status is taken as open (the customer still waits). */
 const FRESHDESK_STATUSES: Readonly<Record<string, TicketStatus>> = {
@@ -204,32 +226,121 @@ const requesterEmail = z.pipe(z
     return z.NEVER;
   }));
 
-/** A Freshdesk delivery: `FRESHDESK_WEBHOOK_BODY` with its placeholders filled in (codes are taken as well as names). */
+/** A Freshdesk time from a placeholder: absent when empty or left unfilled (`{{...}}`), so the delivery is dated on arrival. */
+const freshdeskTime = z.pipe(
+  z.optional(z.nullable(z.string().check(z.maxLength(100)))),
+  z.transform((value, context) => {
+    const text = value?.trim() ?? '';
+    if (text === '' || text.includes('{{')) return undefined;
+    const at = Date.parse(text);
+    if (Number.isNaN(at)) {
+      context.issues.push({ input: value, code: 'custom', message: 'must be a time (ISO 8601), or empty' });
+      return z.NEVER;
+    }
+    return new Date(at).toISOString();
+  }),
+);
+
+const freshdeskCode = z.pipe(z.union([z.string(), z.number()]), z.transform((value) => String(value).trim().toLowerCase()));
+const freshdeskStatus = z.pipe(freshdeskCode, z.string().check(z.minLength(1, 'is required'), z.maxLength(100)));
+
+/** A Freshdesk delivery with Content "Advanced": `FRESHDESK_WEBHOOK_BODY` with its placeholders filled in (codes are taken as well as names). */
 export const FreshdeskTicketBody = z.object({
   ticket: z.object({
     id: ticketIdOf,
-    status: z.pipe(z.pipe(z.union([z.string(), z.number()]), z.transform((value) => String(value).trim().toLowerCase())), z.string().check(z.minLength(1, 'is required'), z.maxLength(100))),
-    priority: z.optional(z.pipe(z.union([z.string(), z.number()]), z.transform((value) => String(value).trim().toLowerCase()))),
+    status: freshdeskStatus,
+    priority: z.optional(freshdeskCode),
     type: z.optional(z.string().check(z.maxLength(100))),
     tags: z.optional(z.string().check(z.maxLength(2000))),
+    updated_at: freshdeskTime,
     requester: z.object({ email: requesterEmail }),
   }),
 });
 
-/** A Freshdesk ticket as leadflow keeps it, dated `receivedAt`: the type (or else the first tag) is the topic. */
-export function ticketFromFreshdesk(body: z.output<typeof FreshdeskTicketBody>, receivedAt: string): Ticket & { readonly email: string } {
+/**
+ * A delivery with Content "Simple": the ticked fields named after their placeholders. The requester's
+ * address is taken under any of the names Freshdesk gives it (contact or requester email).
+ */
+export const FreshdeskSimpleFields = z
+  .object({
+    ticket_id: ticketIdOf,
+    ticket_status: freshdeskStatus,
+    ticket_priority: z.optional(freshdeskCode),
+    ticket_ticket_type: z.optional(z.string().check(z.maxLength(100))),
+    ticket_type: z.optional(z.string().check(z.maxLength(100))),
+    ticket_tags: z.optional(z.string().check(z.maxLength(2000))),
+    ticket_updated_at: freshdeskTime,
+    ticket_contact_email: z.optional(requesterEmail),
+    ticket_requester_email: z.optional(requesterEmail),
+    requester_email: z.optional(requesterEmail),
+  })
+  .check(
+    z.refine((fields) => Boolean(fields.ticket_contact_email ?? fields.ticket_requester_email ?? fields.requester_email), {
+      message: "is required: tick the requester's (contact's) email in the action",
+      path: ['ticket_contact_email'],
+    }),
+  );
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The Simple fields of a delivery: under `freshdesk_webhook` or at the top; form fields as `freshdesk_webhook[name]` or `name`. */
+export function freshdeskSimpleFields(payload: unknown): unknown {
+  if (!isRecord(payload)) return payload;
+  const wrapped = Object.hasOwn(payload, 'freshdesk_webhook') ? payload.freshdesk_webhook : undefined;
+  if (isRecord(wrapped)) return wrapped;
+  // Built as own properties (never by assignment), so a field named `__proto__` stays a field.
+  return Object.fromEntries(Object.entries(payload).map(([key, value]) => [/^freshdesk_webhook\[([a-z_]+)\]$/.exec(key)?.[1] ?? key, value]));
+}
+
+/** Whether a Freshdesk payload is the Advanced body (a `ticket` object) rather than Simple fields. */
+export const isFreshdeskAdvanced = (payload: unknown): boolean => isRecord(payload) && isRecord(payload.ticket);
+
+/** The Simple fields as the Advanced body reads them. */
+export function freshdeskBodyFromSimple(fields: z.output<typeof FreshdeskSimpleFields>): z.output<typeof FreshdeskTicketBody> {
+  const type = fields.ticket_ticket_type ?? fields.ticket_type;
+  return {
+    ticket: {
+      id: fields.ticket_id,
+      status: fields.ticket_status,
+      ...(fields.ticket_priority !== undefined ? { priority: fields.ticket_priority } : {}),
+      ...(type !== undefined ? { type } : {}),
+      ...(fields.ticket_tags !== undefined ? { tags: fields.ticket_tags } : {}),
+      updated_at: fields.ticket_updated_at,
+      requester: { email: (fields.ticket_contact_email ?? fields.ticket_requester_email ?? fields.requester_email) as string },
+    },
+  };
+}
+
+/**
+ * A Freshdesk ticket as leadflow keeps it: the type (or else the first tag) is the topic; dated by its
+ * `updated_at` when Freshdesk filled it (`dated: 'help-desk'`), else by `receivedAt` (`'arrival'`).
+ */
+export function ticketFromFreshdesk(body: z.output<typeof FreshdeskTicketBody>, receivedAt: string): Ticket & { readonly email: string; readonly dated: 'help-desk' | 'arrival' } {
   const { ticket } = body;
   const priority = ticket.priority && Object.hasOwn(FRESHDESK_PRIORITIES, ticket.priority) ? FRESHDESK_PRIORITIES[ticket.priority] : undefined;
   const topic = ticket.type?.trim().toLowerCase() || ticket.tags?.split(',')[0]?.trim().toLowerCase() || undefined;
+  const at = ticket.updated_at ?? receivedAt;
   return {
     ticketId: ticket.id,
     status: Object.hasOwn(FRESHDESK_STATUSES, ticket.status) ? (FRESHDESK_STATUSES[ticket.status] as TicketStatus) : 'open',
     ...(priority ? { priority } : {}),
     ...(topic ? { topic: topic.slice(0, 100) } : {}),
-    openedAt: receivedAt,
-    updatedAt: receivedAt,
+    openedAt: at,
+    updatedAt: at,
     email: ticket.requester.email,
+    dated: ticket.updated_at ? 'help-desk' : 'arrival',
   };
+}
+
+/**
+ * Why a Freshdesk delivery dated by Freshdesk changes nothing (older than the replay window), or
+ * undefined when it may be recorded; a time further ahead than the clock skew is refused by the caller.
+ */
+export function freshdeskReplayProblem(updatedAt: string, now: number): 'too-old' | 'in-future' | undefined {
+  const at = Date.parse(updatedAt);
+  if (now - at > FRESHDESK_REPLAY_WINDOW_SECONDS * 1000) return 'too-old';
+  if (at - now > FRESHDESK_CLOCK_SKEW_SECONDS * 1000) return 'in-future';
+  return undefined;
 }
 
 /** The `Authorization` header Freshdesk sends with "Requires authentication": the secret as the username (API key style) or the password. */
