@@ -8,7 +8,7 @@ import { listTemplates } from '../../../../functions/manage-templates/routes';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { QueryTable } from '../frames';
-import { ErrorNotice, Loading } from '../notices';
+import { ErrorNotice } from '../notices';
 import { typeChoices, useSubscriptionTypes } from '../subscription-types';
 
 /** A new campaign: who (a subscription type and a saved segment) and what (a saved template, or subject and body). */

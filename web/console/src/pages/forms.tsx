@@ -4,7 +4,7 @@ import type * as z from 'zod';
 import { createForm, getForm, listForms, saveForm } from '../../../../functions/manage-forms/routes';
 import { listSources } from '../../../../functions/manage-sources/routes';
 import { useApi } from '../api';
-import { FIELD_TYPES, type FormDefinition } from '../../../../src/domain/forms/definition';
+import { FIELD_TYPES } from '../../../../src/domain/forms/definition';
 import { useI18n } from '../i18n';
 import { QueryTable } from '../frames';
 import { ErrorNotice, fieldErrorsOf, LabelledField, Loading } from '../notices';
