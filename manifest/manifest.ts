@@ -344,9 +344,9 @@ export const manifest: Manifest = {
       // The lead, its score, stage history and recent events (LEAD#), the ruleset it was scored with;
       // the list walks the listing partitions (LEADS# on gsi1) and looks an exact address up (EMAIL#).
       // The lead list filtered by a tracked segment reads the segment (SEGMENT#) and its member entries (MEMBERS#).
-      // Sorted by score it reads the score bands (SCOREBANDS# on gsi2) and whether they were filled (SETTINGS);
+      // Sorted by score it reads the score bands (B# on `bands`) and whether they were filled (SETTINGS);
       // the backfill files a score item under its band (LEAD#) and marks the bands filled (SETTINGS).
-      table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'EMAIL#', 'SEGMENT#', 'SETTINGS'], write: ['LEAD#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'MEMBERS#'], gsi2: ['SCOREBANDS#'] } },
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'EMAIL#', 'SEGMENT#', 'SETTINGS'], write: ['LEAD#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'MEMBERS#'], bands: ['B#'] } },
     },
     {
       name: 'who-am-i',

@@ -19,7 +19,7 @@ export const tableDesign = {
      * Keys only: an index entry changes only when the band does, so an event that moves a score within
      * its band writes no index entry.
      */
-    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
+    { name: 'bands', partitionKey: 'bp', sortKey: 'bs', projection: 'KEYS_ONLY' },
   ],
 } as const;
 
@@ -66,7 +66,7 @@ export type ItemKind = (typeof ITEM_KINDS)[number];
 /** The partition values of each index (keys.ts), with the same prefix rule as item kinds. */
 export const INDEX_PARTITIONS = {
   gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS', 'CHATSOURCES', 'SOURCES', 'JOURNEYS', 'JDUE#', 'CARE#', 'TEAMINBOX#', 'MEMBERS#'],
-  gsi2: ['SCOREBANDS#'],
+  bands: ['B#'],
 } as const satisfies Record<IndexName, readonly string[]>;
 export type IndexPartition<I extends IndexName> = (typeof INDEX_PARTITIONS)[I][number];
 

@@ -67,7 +67,7 @@
  * | help-desk intake  | CARE               | HELPDESK                         |                                     |
  * | help-desk requester | REQUESTER#<kind>#<requester id> | REQUESTER             |                                     |
  * | console user (local mode) | USERS      | USER#<user name>                 |                                     |
- * | lead score (band) | LEAD#<id>          | SCORE                            | gsi2: SCOREBANDS#<first hex digit of id> / <band, 6 digits>#<id> once scored |
+ * | lead score (band) | LEAD#<id>          | SCORE                            | bands: B#<first hex digit of id> / <band, 4 base-36 digits> once scored |
  * | score bands filled| SETTINGS           | SCORE_BANDS                      |                                     |
  */
 const EVENT_PREFIX = 'EVENT#';
@@ -110,12 +110,13 @@ export const keys = {
     sk: `ALERT#${rulesetVersion}#${qualification}`,
   }),
   /**
-   * The score item's entry in gsi2 (keys only): the band of the most the lead's score can read until
+   * The score item's entry in the index `bands` (keys only): the band of the most the lead's score can read until
    * its next write, in 16 partitions by the first hex digit of the id. Written with every score, it
-   * costs index writes only when the band changes (DynamoDB writes an index only when its attributes do).
+   * costs index writes only when the band changes (DynamoDB writes an index only when its attributes
+   * do). Short, as the scorer rewrites the item after every request; the entry carries the lead's key.
    */
-  scoreBand: (leadId: string, bandKey: string) => ({ gsi2pk: `SCOREBANDS#${leadId.charAt(0)}`, gsi2sk: `${bandKey}#${leadId}` }),
-  scoreBandsPartition: (shard: string) => `SCOREBANDS#${shard}`,
+  scoreBand: (leadId: string, bandKey: string) => ({ bp: `B#${leadId.charAt(0)}`, bs: bandKey }),
+  scoreBandsPartition: (shard: string) => `B#${shard}`,
   /** Written when a backfill has given every scored lead its band: the sorted list is exact from then on. */
   scoreBandsFilled: () => ({ pk: 'SETTINGS', sk: 'SCORE_BANDS' }),
   /** Leads are listed through 16 index partitions (by the first hex digit of the id) so no partition runs hot. */

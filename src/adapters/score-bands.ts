@@ -20,7 +20,7 @@ interface ShardReader {
 }
 
 /**
- * The leads' score bands (gsi2, keys only): read highest band first across the 16 band partitions,
+ * The leads' score bands (index `bands`, keys only): read highest band first across the 16 band partitions,
  * and filled in for leads scored before the index existed.
  */
 export class ScoreBandIndex {
@@ -60,8 +60,8 @@ export class ScoreBandIndex {
     const page = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :partition',
+        IndexName: 'bands',
+        KeyConditionExpression: 'bp = :partition',
         ExpressionAttributeValues: { ':partition': shard.partition },
         ScanIndexForward: false,
         Limit: ENTRIES_PER_QUERY,
@@ -69,8 +69,7 @@ export class ScoreBandIndex {
       }),
     );
     for (const item of page.Items ?? []) {
-      const sortKey = String(item.gsi2sk);
-      shard.buffered.push({ band: bandFromKey(sortKey), leadId: sortKey.slice(sortKey.indexOf('#') + 1) });
+      shard.buffered.push({ band: bandFromKey(String(item.bs)), leadId: String(item.pk).slice('LEAD#'.length) });
     }
     shard.startKey = page.LastEvaluatedKey;
     shard.done = !page.LastEvaluatedKey;
@@ -87,7 +86,7 @@ export class ScoreBandIndex {
     const leads = page.leadIds.flatMap((leadId) => {
       const profile = byKey.get(`${keys.lead(leadId).pk}|${keys.lead(leadId).sk}`);
       const score = byKey.get(`${keys.score(leadId).pk}|${keys.score(leadId).sk}`);
-      return profile && score?.score && score.gsi2sk === undefined ? [toLeadWithScore(profile, score)] : [];
+      return profile && score?.score && score.bs === undefined ? [toLeadWithScore(profile, score)] : [];
     });
     return { leads, scanned: page.leadIds.length, ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
@@ -99,9 +98,9 @@ export class ScoreBandIndex {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.score(leadId),
-          UpdateExpression: 'SET gsi2pk = :bands, gsi2sk = :band',
-          ConditionExpression: 'version = :version AND attribute_not_exists(gsi2sk)',
-          ExpressionAttributeValues: { ':bands': keys.scoreBand(leadId, bandKey(band)).gsi2pk, ':band': keys.scoreBand(leadId, bandKey(band)).gsi2sk, ':version': scoreVersion },
+          UpdateExpression: 'SET bp = :bands, bs = :band',
+          ConditionExpression: 'version = :version AND attribute_not_exists(bs)',
+          ExpressionAttributeValues: { ':bands': keys.scoreBand(leadId, bandKey(band)).bp, ':band': keys.scoreBand(leadId, bandKey(band)).bs, ':version': scoreVersion },
         }),
       ),
       'filed',

@@ -157,11 +157,11 @@ export class ScoreStore {
   /**
    * The write of a score, checked against the version it was computed from. Every lead is created with
    * a score item, so a write after the lead was erased fails its check; a lead without one (stored
-   * before scores had their own item) gets it only if none exists yet. The score's band (gsi2) is set
+   * before scores had their own item) gets it only if none exists yet. The score's band (index `bands`) is set
    * every time: an unchanged band changes no index attribute, so DynamoDB writes no index entry for it.
    */
   private scoreUpdate(leadId: string, scoreVersion: number | undefined, score: ScoreState, band: number, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail) {
-    const sets = ['score = :score', 'through = :through', 'recent = :recent', 'entity = :entity', 'version = :next', 'gsi2pk = :bands', 'gsi2sk = :band'];
+    const sets = ['score = :score', 'through = :through', 'recent = :recent', 'entity = :entity', 'version = :next', 'bp = :bands', 'bs = :band'];
     if (pendingQualification) sets.push('pendingQualification = :pending');
     return {
       Key: keys.score(leadId),
@@ -173,8 +173,8 @@ export class ScoreStore {
         ':recent': storedRecent(watermark.recent),
         ':entity': 'score',
         ':next': (scoreVersion ?? 0) + 1,
-        ':bands': keys.scoreBand(leadId, bandKey(band)).gsi2pk,
-        ':band': keys.scoreBand(leadId, bandKey(band)).gsi2sk,
+        ':bands': keys.scoreBand(leadId, bandKey(band)).bp,
+        ':band': keys.scoreBand(leadId, bandKey(band)).bs,
         ...(scoreVersion === undefined ? {} : { ':version': scoreVersion }),
         ...(pendingQualification ? { ':pending': pendingQualification } : {}),
       },

@@ -16,17 +16,20 @@ export const SCORE_BAND_WIDTH = 10;
  * summed in another order than the ceiling, so a score may exceed its ceiling by a rounding error.
  */
 const ROUNDING_MARGIN = 0.01;
-/** Bands are written as this offset plus the band number, zero-padded, so they sort as text; scores are within ±1,000,000. */
+/**
+ * Bands are written as this offset plus the band number in base 36, four digits (0-9 sort before a-z),
+ * so they sort as text in few bytes (the scorer rewrites the item that holds it); scores are within ±1,000,000.
+ */
 const BAND_OFFSET = 100_000;
-const BAND_DIGITS = 6;
+const BAND_DIGITS = 4;
 
 /** The band a score ceiling files a lead under. */
 export const bandOf = (ceiling: number): number => Math.max(-BAND_OFFSET, Math.min(BAND_OFFSET - 1, Math.floor((ceiling + ROUNDING_MARGIN) / SCORE_BAND_WIDTH)));
 /** Every lead of `band` scores less than this, now and until its score is written again. */
 export const bandUpperBound = (band: number): number => (band + 1) * SCORE_BAND_WIDTH;
 /** The band as index sort keys spell it: sorts as text in the order of the bands. */
-export const bandKey = (band: number): string => String(band + BAND_OFFSET).padStart(BAND_DIGITS, '0');
-export const bandFromKey = (key: string): number => Number(key.slice(0, BAND_DIGITS)) - BAND_OFFSET;
+export const bandKey = (band: number): string => (band + BAND_OFFSET).toString(36).padStart(BAND_DIGITS, '0');
+export const bandFromKey = (key: string): number => Number.parseInt(key, 36) - BAND_OFFSET;
 
 /** A lead as the sorted list orders it: its current score (as shown, two decimals) and its id. */
 export interface ScoredLead {

@@ -60,7 +60,7 @@ describe('the score band index on DynamoDB Local', () => {
     const leads = await Promise.all(Array.from({ length: 24 }, (_, n) => scoredLead(n, scores)));
     // Two leads scored before the index existed: a score item with no band.
     for (const lead of leads.slice(0, 2)) {
-      await table.documents.send(new UpdateCommand({ TableName: TABLE_NAME, Key: keys.score(lead.id), UpdateExpression: 'REMOVE gsi2pk, gsi2sk' }));
+      await table.documents.send(new UpdateCommand({ TableName: TABLE_NAME, Key: keys.score(lead.id), UpdateExpression: 'REMOVE bp, bs' }));
     }
     const index = new ScoreBandIndex(table.documents, TABLE_NAME);
     const store = new LeadStore(table.documents, TABLE_NAME);
@@ -105,7 +105,7 @@ describe('the score band index on DynamoDB Local', () => {
       const band = bandOf(scoreCeiling(state, scoringView(lead), starterRuleset));
       writes.length = 0;
       expect(await scores.applyScores(lead.id, n, state, band, { through: '', recent: [] })).toBe('applied');
-      indexWrites.push(writes.flat().filter((entry) => entry.target === `${TABLE_NAME}/gsi2`).reduce((sum, entry) => sum + entry.writeUnits, 0));
+      indexWrites.push(writes.flat().filter((entry) => entry.target === `${TABLE_NAME}/bands`).reduce((sum, entry) => sum + entry.writeUnits, 0));
       bands.push(band);
     }
     // Feature pages add 3 points (band 0 three times), pricing 10 each (bands 1, 2, 3): the first write puts the entry, each band change deletes and puts one.
