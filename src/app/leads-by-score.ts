@@ -1,3 +1,4 @@
+import { inParallel } from './in-parallel';
 import { encoded, positionOf } from './lead-search';
 import { InvalidInput } from '../domain/errors';
 import { scoringView, type Lead } from '../domain/lead';
@@ -49,7 +50,7 @@ export class LeadsByScore {
     // A score above its band's bound means the profile changed since the score was written (a CRM update): the order may be off.
     let outOfBand = false;
     const load = async (leadIds: readonly string[], band: number) => {
-      const leads = await this.bands.getLeads(leadIds);
+      const leads = await this.leadsOf(leadIds);
       scanned += leads.length;
       const shown: { id: string; score: number; summary: LeadSummary }[] = [];
       for (const lead of leads) {
@@ -74,7 +75,26 @@ export class LeadsByScore {
       approximate: outOfBand || !(await this.bands.filled()),
     };
   }
+
+  /** A band's leads read a batch at a time, several batches at once: a page may have to read thousands. */
+  private async leadsOf(leadIds: readonly string[]): Promise<Lead[]> {
+    const slices: (readonly string[])[] = [];
+    for (let index = 0; index < leadIds.length; index += LEADS_PER_READ) slices.push(leadIds.slice(index, index + LEADS_PER_READ));
+    const read: Lead[][] = new Array(slices.length);
+    const failures = await inParallel(
+      slices.map((slice, index) => async () => {
+        read[index] = await this.bands.getLeads(slice);
+      }),
+      READS_AT_ONCE,
+    );
+    if (failures.length) throw failures[0];
+    return read.flat();
+  }
 }
+
+/** Leads read per request of the port (a profile and a score each: one batch of 100 items), and requests at a time. */
+const LEADS_PER_READ = 50;
+const READS_AT_ONCE = 8;
 
 /** The leads of the listing whose score has no band yet, and the write that files one. */
 export interface UnbandedLeadsPort {
