@@ -8,6 +8,10 @@ import { chromium } from 'playwright-core';
 import { buildConsole, CONSOLE_BUILD, CONSOLE_PATH } from '../local/console';
 import type { LocalStack } from '../local/stack';
 import { keys } from '../src/adapters/keys';
+import { storedScore } from '../src/adapters/score-items';
+import { bandKey, bandOf } from '../src/domain/score-order';
+import { apply, scoreCeiling, type ScoreState } from '../src/domain/scoring/engine';
+import { starterRuleset } from '../src/domain/scoring/starter-ruleset';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Cold loads of the leads page measured; the median is reported. */
@@ -65,20 +69,49 @@ export async function consoleBundle() {
   };
 }
 
-/** `count` leads as the pipeline stores them (profile in the listing, score beside it), written 25 at a time. */
+const BENCH_PROFILES = [
+  { role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 50_000, country: 'ID' },
+  { role: 'Director of Sales', industry: 'Fintech', teamSize: 40, budget: 5_000, country: 'GB' },
+  { role: 'Analyst', industry: 'Retail', teamSize: 15, country: 'US' },
+  { role: 'Intern', industry: 'Education', teamSize: 3, budget: 100, country: 'BR' },
+];
+const BENCH_PAGES = ['/pricing', '/demo', '/features/scoring', '/blog/post'];
+const DAY_MS = 86_400_000;
+
+/**
+ * Score states as the scorer writes them, from a few page views, downloads and webinars at different
+ * ages (0-180 days before the seeded time), so scores have decayed by different amounts: what the list
+ * sorted by score has to read past. Each is kept with its band, as a score write files it.
+ */
+function benchScores(at: string) {
+  return Array.from({ length: 240 }, (_, template) => {
+    const profile = BENCH_PROFILES[template % BENCH_PROFILES.length] as (typeof BENCH_PROFILES)[number];
+    const newest = Date.parse(at) - ((template * 13) % 180) * DAY_MS;
+    let state: ScoreState | undefined;
+    for (let n = 0; n <= template % 9; n += 1) {
+      const type = n % 4 === 3 ? 'content_download' : n % 7 === 6 ? 'webinar_registration' : 'page_view';
+      const event = { id: `bench-${template}-${n}`, type, occurredAt: new Date(newest - n * 2 * DAY_MS).toISOString(), properties: type === 'page_view' ? { url: `https://example.com${BENCH_PAGES[(template + n) % BENCH_PAGES.length]}` } : {} };
+      state = apply(state, { event, lead: profile }, starterRuleset).state;
+    }
+    const score = state as ScoreState;
+    return { profile, score, band: bandOf(scoreCeiling(score, { ...profile, subscriptions: {}, attributes: {} }, starterRuleset)) };
+  });
+}
+
+/** `count` leads as the pipeline stores them (profile in the listing, score beside it filed under its band), written 25 at a time. */
 async function seedLeads(stack: LocalStack, count: number): Promise<number> {
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.endpoints.dynamodb }));
-  const at = '2026-11-01T00:00:00.000Z';
-  const grades = ['A', 'B', 'C', 'D', 'F'] as const;
+  const at = new Date().toISOString();
+  const scores = benchScores(at);
   const started = performance.now();
   const write = async (from: number, to: number) => {
     const items = [];
     for (let n = from; n < to; n += 1) {
       const id = randomUUID();
-      const total = (n * 37) % 160;
+      const { profile, score, band } = scores[n % scores.length] as ReturnType<typeof benchScores>[number];
       items.push(
-        { ...keys.lead(id), ...keys.leadListing(id), entity: 'lead', id, email: `bench-${n}@example.com`, firstName: `Person${n}`, company: `Company ${n % 997}`, createdAt: at, updatedAt: at, firstTouch: { at, formId: 'bench' }, lastTouch: { at, formId: 'bench' }, subscriptions: {}, stage: total >= 100 ? 'mql' : 'lead', version: 1 },
-        { ...keys.score(id), entity: 'score', version: 1, score: { rulesetVersion: 'starter-1', fit: total / 2, engagement: total / 2, engagementAt: at, eventCount: 3, grade: grades[n % 5], total, qualified: total >= 100, qualifications: total >= 100 ? 1 : 0, tallies: {} } },
+        { ...keys.lead(id), ...keys.leadListing(id), entity: 'lead', id, email: `bench-${n}@example.com`, firstName: `Person${n}`, company: `Company ${n % 997}`, ...profile, createdAt: at, updatedAt: at, firstTouch: { at, formId: 'bench' }, lastTouch: { at, formId: 'bench' }, subscriptions: {}, stage: score.qualified ? 'mql' : 'lead', version: 1 },
+        { ...keys.score(id), ...keys.scoreBand(id, bandKey(band)), entity: 'score', version: 1, score: storedScore(score), through: '', recent: [] },
       );
     }
     for (let index = 0; index < items.length; index += 25) {
@@ -107,16 +140,32 @@ const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[
 export async function consoleFirstRender(stack: LocalStack, leads: number) {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the console bench drives Chromium`);
   const seedSeconds = await seedLeads(stack, leads);
-  const list = async (query: string) => {
+  const request = async (query: string) => {
     const started = performance.now();
     const response = await fetch(`${stack.apiUrl}/v1/admin/leads?${query}`, { headers: { authorization: `Bearer ${stack.devToken}` } });
-    const body = (await response.json()) as { items: unknown[] };
+    const body = (await response.json()) as { items: unknown[]; nextCursor?: string; scanned: number };
     if (!response.ok || !Array.isArray(body.items)) throw new Error(`listLeads answered ${response.status}`);
-    return performance.now() - started;
+    return { ms: performance.now() - started, body };
   };
+  const list = async (query: string) => (await request(query)).ms;
   await list('limit=50');
   const listMs = median(await sequential(LOADS, () => list('limit=50')));
   const filteredListMs = median(await sequential(LOADS, () => list('limit=50&stage=mql&grade=A')));
+  // Sorted by score: the first page, and the fifth (each page reads the bands from the top again). A
+  // page that takes longer than the function's timeout answers 500: that is reported, not thrown.
+  const sorted = async () => {
+    const first = await request('limit=50&sort=score');
+    const firstMs = median(await sequential(LOADS, () => list('limit=50&sort=score')));
+    let cursor = first.body.nextCursor;
+    for (let page = 2; page < 5 && cursor; page += 1) cursor = (await request(`limit=50&sort=score&cursor=${cursor}`)).body.nextCursor;
+    const fifth = cursor ? await request(`limit=50&sort=score&cursor=${cursor}`) : undefined;
+    return {
+      listLeadsByScoreMs: Math.round(firstMs),
+      listLeadsByScoreScanned: first.body.scanned,
+      ...(fifth ? { listLeadsByScorePage5Ms: Math.round(fifth.ms), listLeadsByScorePage5Scanned: fifth.body.scanned } : {}),
+    };
+  };
+  const byScore = await sorted().catch((error: unknown) => ({ listLeadsByScoreError: error instanceof Error ? error.message : String(error) }));
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
   try {
@@ -136,7 +185,14 @@ export async function consoleFirstRender(stack: LocalStack, leads: number) {
     };
     await load();
     const firstRenderMs = median(await sequential(LOADS, load));
-    return { leads, seedSeconds, leadsPageFirstRenderMs: Math.round(firstRenderMs), listLeadsMs: Math.round(listMs), listLeadsFilteredMs: Math.round(filteredListMs) };
+    return {
+      leads,
+      seedSeconds,
+      leadsPageFirstRenderMs: Math.round(firstRenderMs),
+      listLeadsMs: Math.round(listMs),
+      listLeadsFilteredMs: Math.round(filteredListMs),
+      ...byScore,
+    };
   } finally {
     await browser.close();
   }

@@ -6,6 +6,7 @@ import { createForm, listForms, saveForm } from '../functions/manage-forms/route
 import { backtestRuleset } from '../functions/backtest-ruleset/routes';
 import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
+import { backfillScoreBands } from '../functions/get-lead/routes';
 import { createChatSource, deleteChatSource, listChatSources, rotateChatSourceSecret } from '../functions/manage-chat-sources/routes';
 import { cancelCampaign, getCampaign, getCampaignReport, getSendPolicy, getSubscriptionTypes, pauseCampaign, replaceSendPolicy, replaceSubscriptionTypes, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
@@ -95,6 +96,7 @@ export interface AdminApi {
   getCareReport(months: { from?: string; to?: string }): Promise<AdminResponse>;
   /** One page of the timer backfill; `cursor` is the previous page's. */
   backfillReassessmentTimers(page: { cursor?: string; limit?: number }): Promise<AdminResponse>;
+  backfillScoreBands(page: { cursor?: string }): Promise<AdminResponse>;
 
   addWebhook(webhook: { url: string; eventTypes: string[]; description?: string }): Promise<AdminResponse>;
   /** One page; `cursor` is the previous page's `nextCursor`. */
@@ -229,6 +231,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     getCustomerCare: (leadId) => outcome(client.send(getCustomerCare, { params: { leadId } })),
     getCareReport: (months) => outcome(client.send(getCareReport, { query: months })),
     backfillReassessmentTimers: (page) => outcome(client.send(backfillReassessmentTimers, { body: page })),
+    backfillScoreBands: (page) => outcome(client.send(backfillScoreBands, { body: page })),
 
     addWebhook: (hook) => outcome(client.send(createWebhook, { body: asSent(createWebhook, 'body', hook) })),
     listWebhooks: (cursor) => outcome(client.send(listWebhooks, { query: { cursor } })),

@@ -140,7 +140,7 @@ const indexDefinition = (index: (typeof tableDesign.indexes)[number]) => ({
     { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
     { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
   ],
-  Projection: { ProjectionType: 'ALL' as const },
+  Projection: { ProjectionType: index.projection },
 });
 const indexAttributes = (index: (typeof tableDesign.indexes)[number]) => [
   { AttributeName: index.partitionKey, AttributeType: 'S' as const },

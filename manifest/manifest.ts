@@ -338,13 +338,16 @@ export const manifest: Manifest = {
       description: "Returns a lead with its scores, grade, stage and score breakdown, and its score over time; lists leads by text, stage, grade, owner and tracked segment.",
       entry: 'functions/get-lead/handler.ts',
       trigger: { kind: 'http', routes: getLeadRoutes, audience: 'admin' },
-      timeoutSeconds: 5,
+      // The list sorted by score reads the bands from the top for each page: deep pages of a large table take seconds.
+      timeoutSeconds: 29,
       memoryMb: 256,
       access: [],
       // The lead, its score, stage history and recent events (LEAD#), the ruleset it was scored with;
       // the list walks the listing partitions (LEADS# on gsi1) and looks an exact address up (EMAIL#).
       // The lead list filtered by a tracked segment reads the segment (SEGMENT#) and its member entries (MEMBERS#).
-      table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'EMAIL#', 'SEGMENT#'], query: { gsi1: ['LEADS#', 'MEMBERS#'] } },
+      // Sorted by score it reads the score bands (B# on `bands`) and whether they were filled (SETTINGS);
+      // the backfill files a score item under its band (LEAD#) and marks the bands filled (SETTINGS).
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'EMAIL#', 'SEGMENT#', 'SETTINGS'], write: ['LEAD#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'MEMBERS#'], bands: ['B#'] } },
     },
     {
       name: 'who-am-i',

@@ -13,7 +13,13 @@ export const tableDesign = {
      * stage transitions by month. Engagement events have no entry here: each is written once, in its
      * subject's partition.
      */
-    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+    /**
+     * Leads by score band (the lead list sorted by score), on the score item the scorer writes anyway.
+     * Keys only: an index entry changes only when the band does, so an event that moves a score within
+     * its band writes no index entry.
+     */
+    { name: 'bands', partitionKey: 'bp', sortKey: 'bs', projection: 'KEYS_ONLY' },
   ],
 } as const;
 
@@ -62,6 +68,7 @@ export type ItemKind = (typeof ITEM_KINDS)[number];
 /** The partition values of each index (keys.ts), with the same prefix rule as item kinds. */
 export const INDEX_PARTITIONS = {
   gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS', 'CHATSOURCES', 'SOURCES', 'JOURNEYS', 'JDUE#', 'CARE#', 'TEAMINBOX#', 'MEMBERS#'],
+  bands: ['B#'],
 } as const satisfies Record<IndexName, readonly string[]>;
 export type IndexPartition<I extends IndexName> = (typeof INDEX_PARTITIONS)[I][number];
 

@@ -3,7 +3,7 @@ import { expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 
-/** `leadflow leads export | erase | feedback`: one lead's data rights and sales feedback. */
+/** `leadflow leads export | erase | feedback | backfill-score-bands`: one lead's data rights and sales feedback; the score bands of leads scored before them. */
 export function registerLeads(program: Command, context: CommandContext): void {
   const { io } = context;
   const leads = commandGroup(program, 'leads', "a lead's data (access, erasure) and sales feedback");
@@ -56,5 +56,23 @@ export function registerLeads(program: Command, context: CommandContext): void {
       }
       const changed = expectOk(response, `Feedback on lead ${leadId}`) as { stage: string; transition: { from: string } };
       io.out(`lead ${leadId}: ${changed.transition.from} -> ${changed.stage}`);
+    });
+
+  leads
+    .command('backfill-score-bands')
+    .description('file every lead scored before the score index existed under its score band, so the list sorted by score is exact (safe to repeat; resume with --from)')
+    .option('--from <cursor>', 'resume after the page that printed this cursor')
+    .action(async (options: { from?: string }) => {
+      let cursor = options.from;
+      let scanned = 0;
+      let filed = 0;
+      do {
+        const page = expectOk(await (await context.api()).backfillScoreBands(cursor ? { cursor } : {}), 'Backfilling score bands');
+        scanned += Number(page.scanned);
+        filed += Number(page.filed);
+        cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
+        io.out(`${scanned} leads looked at, ${filed} filed under their score band${cursor ? ` (resume with --from ${cursor})` : ''}`);
+      } while (cursor);
+      io.out('every scored lead has its score band: the list sorted by score is exact');
     });
 }

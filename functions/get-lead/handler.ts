@@ -6,9 +6,11 @@ import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { ScoreBandIndex } from '../../src/adapters/score-bands';
 import { SegmentStore } from '../../src/adapters/segment-store';
 import { LeadPage } from '../../src/app/lead-page';
 import { LeadSearch } from '../../src/app/lead-search';
+import { LeadsByScore, ScoreBandBackfill } from '../../src/app/leads-by-score';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { maySeeLead, ownLeadsOnly } from '../../src/domain/roles';
 import { json } from '../../src/http/middleware';
@@ -28,6 +30,10 @@ const leadPage = new LeadPage({
 });
 
 const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
+const scoreBands = new ScoreBandIndex(documentClient(), config.TABLE_NAME);
+const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
+const leadsByScore = new LeadsByScore({ bands: () => scoreBands.bands(), getLeads: (leadIds) => leads.getLeads(leadIds), filled: () => scoreBands.filled() }, rulesets);
+const backfill = new ScoreBandBackfill(scoreBands, rulesets);
 
 const leadSearch = new LeadSearch({
   leadsPage: (limit, cursor) => listing.leadsPage(limit, cursor),
@@ -45,8 +51,11 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   getLead: async ({ params: { leadId }, caller }) => json(200, await leadPage.show(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
   getLeadScoreHistory: async ({ params: { leadId }, caller }) => json(200, await leadPage.scoreHistory(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
   // A sales rep lists their own leads whatever owner they ask for.
-  listLeads: async ({ query: { limit, cursor, ...filter }, caller }) => {
+  listLeads: async ({ query: { limit, cursor, sort, ...filter }, caller }) => {
     const ownerOnly = ownLeadsOnly(caller);
-    return json(200, await leadSearch.search(ownerOnly ? { ...filter, owner: ownerOnly } : filter, limit, cursor));
+    const scoped = ownerOnly ? { ...filter, owner: ownerOnly } : filter;
+    if (sort === 'score') return json(200, await leadsByScore.page(scoped, limit, cursor, new Date().toISOString()));
+    return json(200, await leadSearch.search(scoped, limit, cursor));
   },
+  backfillScoreBands: async ({ body }) => json(200, await backfill.page(body.cursor, new Date().toISOString())),
 });

@@ -13,6 +13,9 @@ import { isApplied } from '../../src/domain/event-log';
 import { DetailType } from '../../src/domain/events';
 import type { Ruleset } from '../../src/domain/scoring/ruleset';
 import { rescoredLead } from '../../src/domain/scoring/qualification';
+import { scoreCeiling } from '../../src/domain/scoring/engine';
+import { bandOf } from '../../src/domain/score-order';
+import { scoringView } from '../../src/domain/lead';
 import { publishPendingQualification } from '../../src/app/qualification-outbox';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -41,7 +44,7 @@ async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, corr
     // What the score holds is replayed; events recorded since are live scoring's to add, under the new ruleset.
     const history = (await leadEvents.eventsOf({ kind: 'lead', id: leadId })).filter((event) => isApplied(event, view.watermark));
     const { state, pending } = rescoredLead(lead, history, ruleset, correlationId, now);
-    const outcome = await scores.replaceScore(lead, state ? { score: state, watermark: view.watermark } : undefined, jobId, now, pending);
+    const outcome = await scores.replaceScore(lead, state ? { score: state, band: bandOf(scoreCeiling(state, scoringView(lead), ruleset)), watermark: view.watermark } : undefined, jobId, now, pending);
     if (outcome !== 'lead-changed') {
       await publishPendingQualification(leadId, outcome === 'applied' ? pending : lead.pendingQualification, { publisher, store: scores, logger });
       return;

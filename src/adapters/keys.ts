@@ -71,6 +71,8 @@
  * | help-desk intake  | CARE               | HELPDESK                         |                                     |
  * | help-desk requester | REQUESTER#<kind>#<requester id> | REQUESTER             |                                     |
  * | console user (local mode) | USERS      | USER#<user name>                 |                                     |
+ * | lead score (band) | LEAD#<id>          | SCORE                            | bands: B#<first hex digit of id> / <band, 4 base-36 digits> once scored |
+ * | score bands filled| SETTINGS           | SCORE_BANDS                      |                                     |
  */
 const EVENT_PREFIX = 'EVENT#';
 const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);
@@ -111,6 +113,16 @@ export const keys = {
     pk: `LEAD#${leadId}`,
     sk: `ALERT#${rulesetVersion}#${qualification}`,
   }),
+  /**
+   * The score item's entry in the index `bands` (keys only): the band of the most the lead's score can read until
+   * its next write, in 16 partitions by the first hex digit of the id. Written with every score, it
+   * costs index writes only when the band changes (DynamoDB writes an index only when its attributes
+   * do). Short, as the scorer rewrites the item after every request; the entry carries the lead's key.
+   */
+  scoreBand: (leadId: string, bandKey: string) => ({ bp: `B#${leadId.charAt(0)}`, bs: bandKey }),
+  scoreBandsPartition: (shard: string) => `B#${shard}`,
+  /** Written when a backfill has given every scored lead its band: the sorted list is exact from then on. */
+  scoreBandsFilled: () => ({ pk: 'SETTINGS', sk: 'SCORE_BANDS' }),
   /** Leads are listed through 16 index partitions (by the first hex digit of the id) so no partition runs hot. */
   leadListing: (leadId: string) => ({ gsi1pk: `LEADS#${leadId.charAt(0)}`, gsi1sk: leadId }),
   ruleset: (version: string) => ({ pk: `RULESET#${version}`, sk: 'RULESET' }),

@@ -5,6 +5,7 @@ import type { Lead } from '../domain/lead';
 import type { ScoreState } from '../domain/scoring/engine';
 import { failedConditions, isConditionFailure } from './dynamo-errors';
 import { keys } from './keys';
+import { bandKey } from '../domain/score-order';
 import { storedRecent, storedScore, watermarkOf } from './score-items';
 import { toLeadWithScore, toStoredEvent, type StoredEvent } from './lead-items';
 
@@ -78,9 +79,9 @@ export class ScoreStore {
    * `scoreVersion` (absent: the lead has no score item yet). A pending qualification is stored with the
    * score (an outbox), so it is published even if the process dies right after this write.
    */
-  async applyScores(leadId: string, scoreVersion: number | undefined, score: ScoreState, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite> {
+  async applyScores(leadId: string, scoreVersion: number | undefined, score: ScoreState, band: number, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite> {
     try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...this.scoreUpdate(leadId, scoreVersion, score, watermark, pendingQualification) }));
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...this.scoreUpdate(leadId, scoreVersion, score, band, watermark, pendingQualification) }));
       return 'applied';
     } catch (error) {
       if (isConditionFailure(error)) return 'lead-changed';
@@ -95,7 +96,7 @@ export class ScoreStore {
    */
   async replaceScore(
     lead: Pick<Lead, 'id' | 'scoreVersion'>,
-    rescored: { readonly score: ScoreState; readonly watermark: ScoreWatermark } | undefined,
+    rescored: { readonly score: ScoreState; readonly band: number; readonly watermark: ScoreWatermark } | undefined,
     jobId: string,
     at: string,
     pendingQualification?: LeadQualifiedDetail,
@@ -104,7 +105,7 @@ export class ScoreStore {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            ...(rescored ? [{ Update: { TableName: this.tableName, ...this.scoreUpdate(lead.id, lead.scoreVersion, rescored.score, rescored.watermark, pendingQualification) } }] : []),
+            ...(rescored ? [{ Update: { TableName: this.tableName, ...this.scoreUpdate(lead.id, lead.scoreVersion, rescored.score, rescored.band, rescored.watermark, pendingQualification) } }] : []),
             {
               Put: {
                 TableName: this.tableName,
@@ -156,10 +157,11 @@ export class ScoreStore {
   /**
    * The write of a score, checked against the version it was computed from. Every lead is created with
    * a score item, so a write after the lead was erased fails its check; a lead without one (stored
-   * before scores had their own item) gets it only if none exists yet.
+   * before scores had their own item) gets it only if none exists yet. The score's band (index `bands`) is set
+   * every time: an unchanged band changes no index attribute, so DynamoDB writes no index entry for it.
    */
-  private scoreUpdate(leadId: string, scoreVersion: number | undefined, score: ScoreState, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail) {
-    const sets = ['score = :score', 'through = :through', 'recent = :recent', 'entity = :entity', 'version = :next'];
+  private scoreUpdate(leadId: string, scoreVersion: number | undefined, score: ScoreState, band: number, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail) {
+    const sets = ['score = :score', 'through = :through', 'recent = :recent', 'entity = :entity', 'version = :next', 'bp = :bands', 'bs = :band'];
     if (pendingQualification) sets.push('pendingQualification = :pending');
     return {
       Key: keys.score(leadId),
@@ -171,6 +173,8 @@ export class ScoreStore {
         ':recent': storedRecent(watermark.recent),
         ':entity': 'score',
         ':next': (scoreVersion ?? 0) + 1,
+        ':bands': keys.scoreBand(leadId, bandKey(band)).bp,
+        ':band': keys.scoreBand(leadId, bandKey(band)).bs,
         ...(scoreVersion === undefined ? {} : { ':version': scoreVersion }),
         ...(pendingQualification ? { ':pending': pendingQualification } : {}),
       },

@@ -4,7 +4,8 @@ import { publishPendingQualification, type QualificationOutbox } from './qualifi
 import { DetailType, type EngagementRecordedDetail, type LeadIdentifiedDetail, type LeadQualifiedDetail } from '../domain/events';
 import { advanced, isApplied, unapplied, type LoggedEvent, type ScoreWatermark } from '../domain/event-log';
 import { scoringView, type Lead } from '../domain/lead';
-import { apply, compareEvents, type ScoredEvent, type ScoreState } from '../domain/scoring/engine';
+import { apply, compareEvents, scoreCeiling, type ScoredEvent, type ScoreState } from '../domain/scoring/engine';
+import { bandOf } from '../domain/score-order';
 import { qualifiedDetail, rescoredLead } from '../domain/scoring/qualification';
 import type { Ruleset } from '../domain/scoring/ruleset';
 
@@ -51,9 +52,9 @@ export interface ScoreWriter extends QualificationOutbox {
   scoringView(leadId: string): Promise<LeadScoringView | undefined>;
   /**
    * Replaces the lead's score and watermark (and its pending qualification) in one write, only while
-   * the score is still at `scoreVersion`.
+   * the score is still at `scoreVersion`; `band` files the lead for the list sorted by score.
    */
-  applyScores(leadId: string, scoreVersion: number | undefined, score: ScoreState, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite>;
+  applyScores(leadId: string, scoreVersion: number | undefined, score: ScoreState, band: number, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite>;
 }
 
 export interface ActiveRuleset {
@@ -179,7 +180,7 @@ export class LeadScoring {
       state = change.state;
       if (change.qualified) pending = qualifiedDetail(lead.id, state, change.qualified, correlationId, event.receivedAt);
     }
-    return { state, pending };
+    return { state, pending, band: state ? bandOf(scoreCeiling(state, profile, ruleset)) : undefined };
   }
 
   /**
@@ -205,9 +206,9 @@ export class LeadScoring {
         await this.publishPending(leadId, view.lead.pendingQualification);
         return;
       }
-      const { state, pending } = await this.scoreWith(view, [...events].sort(byTime), correlationId, batchRuleset);
-      if (!state) throw new Error(`Lead ${leadId} has no score after scoring ${events.length} event(s)`);
-      const outcome = await scores.applyScores(leadId, view.lead.scoreVersion, state, advanced(view.watermark, events, view.readAt), pending);
+      const { state, pending, band } = await this.scoreWith(view, [...events].sort(byTime), correlationId, batchRuleset);
+      if (!state || band === undefined) throw new Error(`Lead ${leadId} has no score after scoring ${events.length} event(s)`);
+      const outcome = await scores.applyScores(leadId, view.lead.scoreVersion, state, band, advanced(view.watermark, events, view.readAt), pending);
       if (outcome === 'applied') {
         const scoredAt = Date.now();
         for (const event of events) latency.record(scoredAt - Date.parse(event.receivedAt));

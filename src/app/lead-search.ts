@@ -35,7 +35,7 @@ const expectedStart = (shard: string, segmentId: string | undefined) =>
   segmentId ? { gsi1pk: `MEMBERS#${segmentId}#${shard}`, sk: `SEGMENT#${segmentId}` } : { gsi1pk: `LEADS#${shard}`, sk: 'PROFILE' };
 
 /** The position a `cursor` parameter names (in the listing, or in `segmentId`'s members), or a 400 naming `cursor`. */
-function positionOf(cursor: string, segmentId: string | undefined): LeadCursor {
+export function positionOf(cursor: string, segmentId: string | undefined): LeadCursor {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -52,7 +52,7 @@ function positionOf(cursor: string, segmentId: string | undefined): LeadCursor {
   return parsed.data;
 }
 
-const encoded = (cursor: LeadCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+export const encoded = (cursor: LeadCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
 /**
  * Finds leads for the console's list: an exact address is looked up in the address index; anything

@@ -53,7 +53,7 @@ describe('the score item on DynamoDB Local', () => {
       // The watermark's recent events: the last three, packed unless one has a client's own id.
       recent.push({ id: event.id, recordedAt: event.occurredAt });
       const watermark = { through: '2026-08-31T00:00:00.000Z', recent: recent.slice(-3) };
-      expect(await scores.applyScores(newLead.id, version, state, watermark)).toBe('applied');
+      expect(await scores.applyScores(newLead.id, version, state, 0, watermark)).toBe('applied');
       version += 1;
       const view = await scores.scoringView(newLead.id);
       expect(view?.lead.score).toEqual(state);

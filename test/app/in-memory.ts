@@ -324,7 +324,10 @@ export class MemoryScoringStore extends MemoryLeads implements RecordedEvents, V
     return { lead, watermark, recorded, readAt: this.now() };
   }
 
-  async applyScores(leadId: string, scoreVersion: number | undefined, score: ScoreState, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite> {
+  /** Each lead's band as the last applied score write filed it. */
+  readonly bands = new Map<string, number>();
+
+  async applyScores(leadId: string, scoreVersion: number | undefined, score: ScoreState, band: number, watermark: ScoreWatermark, pendingQualification?: LeadQualifiedDetail): Promise<ScoreWrite> {
     this.faults.check('applyScores');
     if (this.failingLeads.has(leadId)) throw new Error(`Writes of lead ${leadId} fail`);
     this.beforeWrite(leadId);
@@ -334,6 +337,7 @@ export class MemoryScoringStore extends MemoryLeads implements RecordedEvents, V
     const history = distinctEvents(this.historyOf({ kind: 'lead', id: leadId }));
     const added = history.filter((event) => isApplied(event, watermark) && !isApplied(event, before)).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id));
     this.watermarks.set(leadId, watermark);
+    this.bands.set(leadId, band);
     this.put({ ...current, score, scoreVersion: (scoreVersion ?? 0) + 1, ...(pendingQualification ? { pendingQualification } : {}) });
     this.writes.push({ leadId, eventIds: added.map((event) => event.id), score });
     return 'applied';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LeadScoring, ScoreContended, type EventSubject, type ScoringMessage, type ScoringRequest } from '../../src/app/lead-scoring';
-import type { Lead } from '../../src/domain/lead';
-import { replay } from '../../src/domain/scoring/engine';
+import { scoringView, type Lead } from '../../src/domain/lead';
+import { replay, scoreCeiling } from '../../src/domain/scoring/engine';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { MemoryLog, MemoryPublisher, MemoryScoringStore, type EventToRecord } from './in-memory';
 
@@ -70,6 +70,16 @@ afterEach(() => {
 });
 
 describe('scoring a batch', () => {
+  it('files the lead under the band of the most its new score can read until the next write', async () => {
+    store.record(pageView('e-demo', 'demo'), pageView('e-pricing', 'pricing', undefined, 2));
+    await score(messages(recorded('e-demo'), recorded('e-pricing')));
+    const scored = store.leads.get('lead-1');
+    if (!scored?.score) throw new Error('not scored');
+    // Fit 65 + engagement 25 - no activity rule with positive points in the starter ruleset: 90, band 90-100.
+    expect(scoreCeiling(scored.score, scoringView(scored), starterRuleset)).toBeCloseTo(90, 4);
+    expect(store.bands.get('lead-1')).toBe(9);
+  });
+
   it("adds each of the lead's new events once, in one write per lead, however often the batch names them", async () => {
     store.record(pageView('e-demo', 'demo'), pageView('e-pricing', 'pricing', undefined, 2));
     expect(await score(messages(recorded('e-demo'), recorded('e-pricing'), recorded('e-demo')))).toEqual({ 'message-0': 'ok', 'message-1': 'ok', 'message-2': 'ok' });

@@ -114,6 +114,11 @@ describe.skipIf(!available)('the console', () => {
     await page.getByRole('button', { name: 'Find' }).click();
     const row = page.getByRole('row').filter({ hasText: lead.email });
     await expect.poll(() => row.textContent(), UI).toContain('mql');
+    // The same search ordered by score on the server (the rep's own leads, current scores): still found.
+    await page.getByLabel('Order').selectOption('score');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('sort'), UI).toBe('score');
+    await expect.poll(() => row.textContent(), UI).toContain('mql');
     await row.getByRole('link', { name: lead.email }).click();
 
     await page.getByRole('heading', { name: 'Why: the rules behind the score' }).waitFor();

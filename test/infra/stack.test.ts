@@ -37,12 +37,15 @@ const functionLogicalId = (name: string) => {
 };
 
 describe('LeadflowStack', () => {
-  it('has one on-demand table with point-in-time recovery, TTL and the listing index', () => {
+  it('has one on-demand table with point-in-time recovery, TTL, the listing index and the keys-only score band index', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'gsi1', Projection: { ProjectionType: 'ALL' } }),
+        Match.objectLike({ IndexName: 'bands', KeySchema: [{ AttributeName: 'bp', KeyType: 'HASH' }, { AttributeName: 'bs', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      ],
       Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
     });
   });

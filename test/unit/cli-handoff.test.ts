@@ -92,3 +92,23 @@ describe('leadflow reports handoff', () => {
     expect(text).toContain('USD 12,000');
   });
 });
+
+describe('leadflow leads backfill-score-bands', () => {
+  it('calls the backfill page after page until there is no cursor, and prints the running counts', async () => {
+    const seen: Seen[] = [];
+    const run = io(api(seen, [
+      { status: 200, body: { scanned: 200, filed: 150, nextCursor: 'c1' } },
+      { status: 200, body: { scanned: 40, filed: 3 } },
+    ]));
+    expect(await main(['leads', 'backfill-score-bands'], run.io)).toBe(0);
+    expect(seen).toEqual([
+      { method: 'POST', url: 'http://localhost:3000/v1/admin/score-bands/backfill', body: {} },
+      { method: 'POST', url: 'http://localhost:3000/v1/admin/score-bands/backfill', body: { cursor: 'c1' } },
+    ]);
+    expect(run.out).toEqual([
+      '200 leads looked at, 150 filed under their score band (resume with --from c1)',
+      '240 leads looked at, 153 filed under their score band',
+      'every scored lead has its score band: the list sorted by score is exact',
+    ]);
+  });
+});

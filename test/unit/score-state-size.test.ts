@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { keys } from '../../src/adapters/keys';
+import { bandKey } from '../../src/domain/score-order';
 import { fiftyRuleRuleset } from '../../bench/scoring';
 import { scoreFromItem, storedRecent, storedScore } from '../../src/adapters/score-items';
 import { scopedEventId } from '../../src/domain/idempotency';
@@ -87,7 +89,7 @@ function dynamoSize(value: unknown): number {
 
 const jsonSize = (state: ScoreState) => Buffer.byteLength(JSON.stringify(state), 'utf8');
 /**
- * What the score item is billed for: its keys, version and watermark (with the five events of a request
+ * What the score item is billed for: its keys (and its band's), version and watermark (with the five events of a request
  * still recent, as the scorer writes it right after a request) and the score, as stored.
  */
 const itemSize = (state: ScoreState) =>
@@ -99,6 +101,8 @@ const itemSize = (state: ScoreState) =>
     through: state.engagementAt,
     recent: storedRecent([1, 2, 3, 4, 5].map((n) => ({ id: scopedEventId({ email }, `recent-${n}`), recordedAt: state.engagementAt }))),
     score: storedScore(state),
+    // The band entry of the list sorted by score (index `bands`), at its widest.
+    ...keys.scoreBand('9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d', bandKey(-100_000)),
   });
 
 /** Scores a history event by event, as live scoring does; the largest state stored on the way and the last. */

@@ -605,6 +605,24 @@ export class LeadScore {
     };
   }
 
+  /**
+   * The most this score can read at any later time while nothing is written to it: fit as evaluated
+   * now (the profile does not change with time), every event rule's engagement at most its value now
+   * (positive points only decay; negative points decay towards zero, so they are counted as zero),
+   * and every activity rule with positive points as if it held (an activity rule may start to hold as
+   * days pass; a negative one may stop). The lead list sorted by score reads leads by this bound.
+   */
+  ceiling(): number {
+    let ceiling = 0;
+    for (const prepared of this.rules) {
+      const tally = this.eventTallies[prepared.index];
+      if (tally) ceiling += tally.score === 'engagement' ? Math.max(0, tally.value) : tally.value;
+      else if (prepared.kind === 'profile' && this.profileHolds[prepared.index]) ceiling += prepared.rule.points;
+      else if (prepared.kind === 'activity') ceiling += Math.max(0, prepared.rule.points);
+    }
+    return ceiling;
+  }
+
   /** The score as of `now` (see `scoreAt`). */
   readAt(now: string) {
     const asOf = later(normalised(now), this.engagementAt);
@@ -630,6 +648,11 @@ export class LeadScore {
  */
 export function scoreAt(state: ScoreState, lead: Readonly<Record<string, unknown>>, ruleset: Ruleset, now: string) {
   return new LeadScore(prepare(ruleset), lead, state).readAt(now);
+}
+
+/** The most `state` can read at any time after it was written, until the next write (see `LeadScore.ceiling`). */
+export function scoreCeiling(state: ScoreState, lead: Readonly<Record<string, unknown>>, ruleset: Ruleset): number {
+  return new LeadScore(prepare(ruleset), lead, state).ceiling();
 }
 
 const checkedVersion = (state: ScoreState, ruleset: Ruleset) => {

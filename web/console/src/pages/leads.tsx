@@ -1,5 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { listLeads } from '../../../../functions/get-lead/routes';
 import { listSegments } from '../../../../functions/manage-segments/routes';
@@ -10,10 +10,10 @@ import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
 import type { Session } from '../session';
 
-const FILTERS = ['q', 'stage', 'grade', 'owner', 'segment'] as const;
+const FILTERS = ['q', 'stage', 'grade', 'owner', 'segment', 'sort'] as const;
 const PAGE_SIZE = 50;
 
-/** The lead list: filters in the address (so a search can be bookmarked), pages by cursor, server-side. */
+/** The lead list: filters and order in the address (so a search can be bookmarked), pages by cursor, server-side (sorted by score too). */
 export default function LeadsPage({ session }: { readonly session: Session }) {
   const api = useApi();
   // Tracked segments (the ones the list can filter by) for those who may read segments.
@@ -25,8 +25,10 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
   });
   const { text, formatDate } = useI18n();
   const [params, setParams] = useSearchParams();
-  const [sortByScore, setSortByScore] = useState(false);
   const filter = Object.fromEntries(FILTERS.flatMap((name) => (params.get(name) ? [[name, params.get(name) ?? '']] : [])));
+  // The API sorts by score without a segment filter: choosing the order sets the segment aside.
+  const [sort, setSort] = useState(filter.sort ?? '');
+  useEffect(() => setSort(filter.sort ?? ''), [filter.sort]);
   // The cursors of the pages before this one, so "previous" needs no request to find its start.
   const cursors = params.getAll('after');
   const cursor = cursors.at(-1);
@@ -53,8 +55,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
     setParams(next);
   };
 
-  const items = [...(leads.data?.items ?? [])];
-  if (sortByScore) items.sort((a, b) => (b.score?.total ?? -Infinity) - (a.score?.total ?? -Infinity));
+  const items = leads.data?.items ?? [];
   return (
     <section aria-labelledby="leads-title">
       <h1 id="leads-title">{text('leads.title')}</h1>
@@ -90,10 +91,17 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
           {text('leads.owner')}
           <input name="owner" defaultValue={filter.owner ?? ''} />
         </label>
+        <label>
+          {text('leads.order')}
+          <select name="sort" value={sort} onChange={(event) => setSort(event.target.value)}>
+            <option value="">{text('leads.orderListing')}</option>
+            <option value="score">{text('leads.orderScore')}</option>
+          </select>
+        </label>
         {segments.data && segments.data.length > 0 && (
-          <label>
+          <label title={sort === 'score' ? text('leads.segmentNotSorted') : undefined}>
             {text('leads.segment')}
-            <select name="segment" defaultValue={filter.segment ?? ''}>
+            <select name="segment" defaultValue={filter.segment ?? ''} disabled={sort === 'score'}>
               <option value="">{text('leads.any')}</option>
               {segments.data.map((segment) => (
                 <option key={segment.id} value={segment.id}>
@@ -106,14 +114,17 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
         <button type="submit" className="primary">
           {text('leads.find')}
         </button>
-        <button type="button" onClick={() => setParams(new URLSearchParams())}>
+        <button
+          type="button"
+          onClick={() => {
+            setSort('');
+            setParams(new URLSearchParams());
+          }}
+        >
           {text('leads.clear')}
         </button>
       </form>
       </search>
-      <label className="inline">
-        <input type="checkbox" checked={sortByScore} onChange={(event) => setSortByScore(event.target.checked)} /> {text('leads.sortPage')}
-      </label>
       {leads.isPending ? (
         <Loading />
       ) : leads.isError ? (
@@ -157,6 +168,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
             </table>
           </div>
           {items.length === 0 && <p>{text('leads.none')}</p>}
+          {leads.data.approximate && <p className="help" role="status">{text('leads.approximate')}</p>}
           <p className="help">{text('leads.scanned', { count: leads.data.scanned })}</p>
           <div className="pager">
             <button type="button" disabled={cursors.length === 0} onClick={() => turn(cursors.slice(0, -1))}>

@@ -1,0 +1,121 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Lead } from '../domain/lead';
+import { LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
+import { bandFromKey, bandKey, type BandChunk } from '../domain/score-order';
+import { batchGet } from './batch-get';
+import { conditionally } from './dynamo-errors';
+import { keys } from './keys';
+import { LeadListing } from './lead-listing';
+import { toLeadWithScore } from './lead-items';
+
+/** Index entries read per query of one band partition. */
+const ENTRIES_PER_QUERY = 100;
+
+interface ShardReader {
+  readonly partition: string;
+  /** Entries read and not yet given out, in index order (highest band first). */
+  readonly buffered: { band: number; leadId: string }[];
+  startKey?: Record<string, unknown>;
+  done: boolean;
+}
+
+/**
+ * The leads' score bands (index `bands`, keys only): read highest band first across the 16 band partitions,
+ * and filled in for leads scored before the index existed.
+ */
+export class ScoreBandIndex {
+  private readonly listing: LeadListing;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.listing = new LeadListing(client, tableName);
+  }
+
+  /**
+   * Every banded lead id, band by band from the highest: each partition is read in descending order
+   * and the partitions are merged, so a chunk holds ids of one band and no later chunk has a higher one.
+   */
+  async *bands(): AsyncGenerator<BandChunk> {
+    const shards: ShardReader[] = LEAD_LISTING_SHARDS.map((shard) => ({ partition: keys.scoreBandsPartition(shard), buffered: [], done: false }));
+    for (;;) {
+      await Promise.all(shards.map((shard) => this.refill(shard)));
+      let top: number | undefined;
+      for (const shard of shards) {
+        const head = shard.buffered[0];
+        if (head && (top === undefined || head.band > top)) top = head.band;
+      }
+      if (top === undefined) return;
+      const leadIds: string[] = [];
+      for (const shard of shards) {
+        while (shard.buffered[0]?.band === top) leadIds.push((shard.buffered.shift() as { leadId: string }).leadId);
+      }
+      yield { band: top, leadIds };
+    }
+  }
+
+  private async refill(shard: ShardReader): Promise<void> {
+    if (shard.buffered.length || shard.done) return;
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'bands',
+        KeyConditionExpression: 'bp = :partition',
+        ExpressionAttributeValues: { ':partition': shard.partition },
+        ScanIndexForward: false,
+        Limit: ENTRIES_PER_QUERY,
+        ExclusiveStartKey: shard.startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      shard.buffered.push({ band: bandFromKey(String(item.bs)), leadId: String(item.pk).slice('LEAD#'.length) });
+    }
+    shard.startKey = page.LastEvaluatedKey;
+    shard.done = !page.LastEvaluatedKey;
+  }
+
+  /**
+   * A page of the lead listing's scored leads whose score has no band yet (scored before the index
+   * existed), with the listing cursor after the page.
+   */
+  async unbandedPage(limit: number, cursor: LeadCursor): Promise<{ leads: Lead[]; scanned: number; cursor?: LeadCursor }> {
+    const page = await this.listing.listLeadIds(limit, cursor);
+    const items = await batchGet(this.client, this.tableName, page.leadIds.flatMap((leadId) => [keys.lead(leadId), keys.score(leadId)]));
+    const byKey = new Map(items.map((item) => [`${String(item.pk)}|${String(item.sk)}`, item]));
+    const leads = page.leadIds.flatMap((leadId) => {
+      const profile = byKey.get(`${keys.lead(leadId).pk}|${keys.lead(leadId).sk}`);
+      const score = byKey.get(`${keys.score(leadId).pk}|${keys.score(leadId).sk}`);
+      return profile && score?.score && score.bs === undefined ? [toLeadWithScore(profile, score)] : [];
+    });
+    return { leads, scanned: page.leadIds.length, ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  /** Files a lead under `band` while its score is still at `scoreVersion` and has no band; false when either changed (the scorer filed it). */
+  async fileUnder(leadId: string, scoreVersion: number, band: number): Promise<boolean> {
+    const outcome = await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.score(leadId),
+          UpdateExpression: 'SET bp = :bands, bs = :band',
+          ConditionExpression: 'version = :version AND attribute_not_exists(bs)',
+          ExpressionAttributeValues: { ':bands': keys.scoreBand(leadId, bandKey(band)).bp, ':band': keys.scoreBand(leadId, bandKey(band)).bs, ':version': scoreVersion },
+        }),
+      ),
+      'filed',
+      'changed',
+    );
+    return outcome === 'filed';
+  }
+
+  /** Whether a backfill has walked every lead since the index existed. */
+  async filled(): Promise<boolean> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.scoreBandsFilled() }));
+    return Item !== undefined;
+  }
+
+  async markFilled(at: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.scoreBandsFilled(), entity: 'score-bands', filledAt: at } }));
+  }
+}

@@ -1,0 +1,133 @@
+import { inParallel } from './in-parallel';
+import { encoded, positionOf } from './lead-search';
+import { InvalidInput } from '../domain/errors';
+import { scoringView, type Lead } from '../domain/lead';
+import type { LeadCursor } from '../domain/lead-listing';
+import { leadSummary, profileMatches, type LeadFilter, type LeadSummary } from '../domain/lead-search';
+import { bandOf, bandUpperBound, decodeScoreCursor, encodeScoreCursor, pageByScore, type BandChunk } from '../domain/score-order';
+import { round, scoreAt, scoreCeiling } from '../domain/scoring/engine';
+import type { Ruleset } from '../domain/scoring/ruleset';
+
+/** The index of score bands, and leads by id with their scores. */
+export interface ScoreBandsPort {
+  /** Banded lead ids, band by band from the highest. */
+  bands(): AsyncIterable<BandChunk>;
+  getLeads(leadIds: readonly string[]): Promise<Lead[]>;
+  /** Whether every lead scored before the index existed has been given its band. */
+  filled(): Promise<boolean>;
+}
+
+export interface RulesetVersions {
+  get(version: string): Promise<{ readonly ruleset: Ruleset } | undefined>;
+}
+
+/** The filters the sorted list applies as it reads: the profile's and the current grade. A segment is not one of them. */
+export type SortedLeadFilter = Omit<LeadFilter, 'segment'>;
+
+/**
+ * The lead list sorted by current score, highest first (equal scores by id), a page at a time; only
+ * scored leads are listed. Every page computes scores as of the first page's time (the cursor keeps
+ * it), so pages join up exactly. A page is found by reading the bands from the top again: its cost grows
+ * with how far down the list it is (see README, "The lead list sorted by score").
+ */
+export class LeadsByScore {
+  constructor(
+    private readonly bands: ScoreBandsPort,
+    private readonly rulesets: RulesetVersions,
+  ) {}
+
+  async page(filter: LeadFilter, limit: number, cursor: string | undefined, now: string): Promise<{ items: LeadSummary[]; nextCursor?: string; scanned: number; approximate: boolean }> {
+    const { segment, ...sortedFilter } = filter;
+    if (segment !== undefined) throw InvalidInput.field('segment', 'cannot be combined with sort=score: filter by segment in listing order, or sort without it');
+    const position = cursor ? decodeScoreCursor(cursor, now) : { asOf: now };
+    const rulesets = new Map<string, Promise<Ruleset | undefined>>();
+    const rulesetOf = (version: string) => {
+      let ruleset = rulesets.get(version);
+      if (!ruleset) rulesets.set(version, (ruleset = this.rulesets.get(version).then((stored) => stored?.ruleset)));
+      return ruleset;
+    };
+    let scanned = 0;
+    // A score above its band's bound means the profile changed since the score was written (a CRM update): the order may be off.
+    let outOfBand = false;
+    const load = async (leadIds: readonly string[], band: number) => {
+      const leads = await this.leadsOf(leadIds);
+      scanned += leads.length;
+      const shown: { id: string; score: number; summary: LeadSummary }[] = [];
+      for (const lead of leads) {
+        const state = lead.score;
+        const ruleset = state && (await rulesetOf(state.rulesetVersion));
+        if (!state || !ruleset || !profileMatches(lead, sortedFilter)) continue;
+        const current = scoreAt(state, scoringView(lead), ruleset, position.asOf);
+        const total = round(current.total);
+        if (total >= bandUpperBound(band)) outOfBand = true;
+        if (sortedFilter.grade && current.grade !== sortedFilter.grade) continue;
+        const score = { total, fit: round(current.fit), engagement: round(current.engagement), grade: current.grade, qualified: current.qualified, asOf: current.asOf };
+        shown.push({ id: lead.id, score: total, summary: { ...leadSummary(lead), score } });
+      }
+      return shown;
+    };
+    const page = await pageByScore(this.bands.bands(), load, limit, position.after);
+    const last = page.items.at(-1);
+    return {
+      items: page.items.map((item) => item.summary),
+      ...(page.more && last ? { nextCursor: encodeScoreCursor({ asOf: position.asOf, after: { id: last.id, score: last.score } }) } : {}),
+      scanned,
+      approximate: outOfBand || !(await this.bands.filled()),
+    };
+  }
+
+  /** A band's leads read a batch at a time, several batches at once: a page may have to read thousands. */
+  private async leadsOf(leadIds: readonly string[]): Promise<Lead[]> {
+    const slices: (readonly string[])[] = [];
+    for (let index = 0; index < leadIds.length; index += LEADS_PER_READ) slices.push(leadIds.slice(index, index + LEADS_PER_READ));
+    const read: Lead[][] = new Array(slices.length);
+    const failures = await inParallel(
+      slices.map((slice, index) => async () => {
+        read[index] = await this.bands.getLeads(slice);
+      }),
+      READS_AT_ONCE,
+    );
+    if (failures.length) throw failures[0];
+    return read.flat();
+  }
+}
+
+/** Leads read per request of the port (a profile and a score each: one batch of 100 items), and requests at a time. */
+const LEADS_PER_READ = 50;
+const READS_AT_ONCE = 8;
+
+/** The leads of the listing whose score has no band yet, and the write that files one. */
+export interface UnbandedLeadsPort {
+  unbandedPage(limit: number, cursor: LeadCursor): Promise<{ leads: Lead[]; scanned: number; cursor?: LeadCursor }>;
+  fileUnder(leadId: string, scoreVersion: number, band: number): Promise<boolean>;
+  markFilled(at: string): Promise<void>;
+}
+
+/** Leads read per backfill request. */
+export const BACKFILL_PAGE = 200;
+
+/**
+ * Gives the leads scored before the band index existed their band, a page of the listing per call.
+ * Idempotent: a lead already banded (by this or by its next scoring) is left as it is. When a walk
+ * reaches the end of the listing, the list sorted by score stops saying it is approximate.
+ */
+export class ScoreBandBackfill {
+  constructor(
+    private readonly leads: UnbandedLeadsPort,
+    private readonly rulesets: RulesetVersions,
+  ) {}
+
+  async page(cursor: string | undefined, now: string): Promise<{ scanned: number; filed: number; nextCursor?: string }> {
+    const position = cursor ? positionOf(cursor, undefined) : { shard: 0 };
+    const page = await this.leads.unbandedPage(BACKFILL_PAGE, position);
+    let filed = 0;
+    for (const lead of page.leads) {
+      const state = lead.score;
+      const ruleset = state && (await this.rulesets.get(state.rulesetVersion))?.ruleset;
+      if (!state || !ruleset || lead.scoreVersion === undefined) continue;
+      if (await this.leads.fileUnder(lead.id, lead.scoreVersion, bandOf(scoreCeiling(state, scoringView(lead), ruleset)))) filed += 1;
+    }
+    if (!page.cursor) await this.leads.markFilled(now);
+    return { scanned: page.scanned, filed, ...(page.cursor ? { nextCursor: encoded(page.cursor) } : {}) };
+  }
+}

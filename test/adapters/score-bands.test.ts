@@ -1,0 +1,115 @@
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capacityEntries } from '../../local/consumed-capacity';
+import { keys } from '../../src/adapters/keys';
+import { addressOnlyLead, createLeadWrites } from '../../src/adapters/lead-items';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { ScoreBandIndex } from '../../src/adapters/score-bands';
+import { ScoreStore } from '../../src/adapters/score-store';
+import { transactWrite } from '../../src/adapters/transactions';
+import { LeadsByScore, ScoreBandBackfill } from '../../src/app/leads-by-score';
+import { scoringView } from '../../src/domain/lead';
+import { bandOf } from '../../src/domain/score-order';
+import { apply, scoreAt, scoreCeiling, type ScoreState } from '../../src/domain/scoring/engine';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
+import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
+
+let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
+beforeAll(async () => {
+  table = await dynamoDbLocal();
+}, 120_000);
+afterAll(async () => table?.stop());
+
+const NOW = '2026-11-30T12:00:00.000Z';
+const DAY = 86_400_000;
+const rulesets = { get: async (version: string) => (version === starterRuleset.version ? { ruleset: starterRuleset } : undefined) };
+
+/** What each write of this client consumed, per table and index, as DynamoDB Local reports it. */
+function measured(documents: DynamoDBDocumentClient) {
+  const writes: ReturnType<typeof capacityEntries>[] = [];
+  documents.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      input.ReturnConsumedCapacity = 'INDEXES';
+      const result = await next(args);
+      writes.push(capacityEntries('write', (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity));
+      return result;
+    },
+    { step: 'initialize', name: 'measureCapacity' },
+  );
+  return writes;
+}
+
+/** A lead with a few page views `daysAgo` before NOW, scored and filed under its band by the score store. */
+async function scoredLead(n: number, scores: ScoreStore) {
+  const lead = { ...addressOnlyLead(`person-${n}@example.com`, { at: '2026-08-01T00:00:00.000Z' }), role: n % 2 ? 'VP Sales' : 'Intern', industry: 'SaaS', teamSize: 50 };
+  await transactWrite(table.documents, TABLE_NAME, createLeadWrites(TABLE_NAME, lead));
+  let state: ScoreState | undefined;
+  for (let index = 0; index <= n % 4; index += 1) {
+    const event = { id: `evt-${n}-${index}`, type: 'page_view', occurredAt: new Date(Date.parse(NOW) - ((n * 11) % 80) * DAY - index * 60_000).toISOString(), properties: { url: `https://example.com/${index % 2 ? 'pricing' : 'demo'}` } };
+    state = apply(state, { event, lead: scoringView(lead) }, starterRuleset).state;
+  }
+  const score = state as ScoreState;
+  await scores.applyScores(lead.id, 0, score, bandOf(scoreCeiling(score, scoringView(lead), starterRuleset)), { through: '', recent: [] });
+  return { ...lead, score };
+}
+
+describe('the score band index on DynamoDB Local', () => {
+  it('lists leads by current score across the band partitions, page by page, and the backfill files leads scored before the index', async () => {
+    const scores = new ScoreStore(table.documents, TABLE_NAME);
+    const leads = await Promise.all(Array.from({ length: 24 }, (_, n) => scoredLead(n, scores)));
+    // Two leads scored before the index existed: a score item with no band.
+    for (const lead of leads.slice(0, 2)) {
+      await table.documents.send(new UpdateCommand({ TableName: TABLE_NAME, Key: keys.score(lead.id), UpdateExpression: 'REMOVE bp, bs' }));
+    }
+    const index = new ScoreBandIndex(table.documents, TABLE_NAME);
+    const store = new LeadStore(table.documents, TABLE_NAME);
+    const list = new LeadsByScore({ bands: () => index.bands(), getLeads: (ids) => store.getLeads(ids), filled: () => index.filled() }, rulesets);
+    const expected = (of: typeof leads) =>
+      of
+        .map((lead) => ({ id: lead.id, total: Math.round(scoreAt(lead.score, scoringView(lead), starterRuleset, NOW).total * 100) / 100 }))
+        .sort((a, b) => b.total - a.total || a.id.localeCompare(b.id));
+    const everyPage = async () => {
+      const seen: { id: string; total: number }[] = [];
+      let approximate = false;
+      let cursor: string | undefined;
+      do {
+        const page = await list.page({}, 9, cursor, NOW);
+        seen.push(...page.items.map((item) => ({ id: item.id, total: item.score?.total ?? Number.NaN })));
+        approximate ||= page.approximate;
+        cursor = page.nextCursor;
+      } while (cursor);
+      return { seen, approximate };
+    };
+    expect(new Set(leads.map((lead) => lead.id.charAt(0))).size).toBeGreaterThan(6);
+    expect(await everyPage()).toEqual({ seen: expected(leads.slice(2)), approximate: true });
+
+    const backfill = new ScoreBandBackfill(index, rulesets);
+    expect(await backfill.page(undefined, NOW)).toEqual({ scanned: 24, filed: 2 });
+    expect(await backfill.page(undefined, NOW)).toEqual({ scanned: 24, filed: 0 });
+    expect(await everyPage()).toEqual({ seen: expected(leads), approximate: false });
+  }, 60_000);
+
+  it('writes the band index only when a score write moves the lead to another band', async () => {
+    const documents = (await dynamoDbLocal()).documents;
+    const writes = measured(documents);
+    const scores = new ScoreStore(documents, TABLE_NAME);
+    const lead = addressOnlyLead('jane@example.com', { at: '2026-11-01T00:00:00.000Z' });
+    await transactWrite(documents, TABLE_NAME, createLeadWrites(TABLE_NAME, lead));
+    let state: ScoreState | undefined;
+    const indexWrites: number[] = [];
+    const bands: number[] = [];
+    for (let n = 0; n < 6; n += 1) {
+      const event = { id: `evt-${n}`, type: 'page_view', occurredAt: new Date(Date.parse('2026-11-02T00:00:00.000Z') + n * 60_000).toISOString(), properties: { url: `https://example.com/${n < 3 ? 'features/a' : 'pricing'}` } };
+      state = apply(state, { event, lead: scoringView(lead) }, starterRuleset).state;
+      const band = bandOf(scoreCeiling(state, scoringView(lead), starterRuleset));
+      writes.length = 0;
+      expect(await scores.applyScores(lead.id, n, state, band, { through: '', recent: [] })).toBe('applied');
+      indexWrites.push(writes.flat().filter((entry) => entry.target === `${TABLE_NAME}/bands`).reduce((sum, entry) => sum + entry.writeUnits, 0));
+      bands.push(band);
+    }
+    // Feature pages add 3 points (band 0 three times), pricing 10 each (bands 1, 2, 3): the first write puts the entry, each band change deletes and puts one.
+    expect(bands).toEqual([0, 0, 0, 1, 2, 3]);
+    expect(indexWrites).toEqual([1, 0, 0, 2, 2, 2]);
+  }, 60_000);
+});

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { encoded } from '../../src/app/lead-search';
+import { LeadsByScore, ScoreBandBackfill, type ScoreBandsPort, type UnbandedLeadsPort } from '../../src/app/leads-by-score';
+import { InvalidInput } from '../../src/domain/errors';
+import { scoringView, type Lead } from '../../src/domain/lead';
+import type { LeadCursor } from '../../src/domain/lead-listing';
+import { bandOf, type BandChunk } from '../../src/domain/score-order';
+import { apply, scoreAt, scoreCeiling, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
+
+const NOW = '2026-11-30T12:00:00.000Z';
+const DAY = 86_400_000;
+const profiles = [
+  { role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 50_000, country: 'ID' },
+  { role: 'Intern', industry: 'Retail', teamSize: 3, country: 'ID' },
+  { role: 'Director', industry: 'Fintech', teamSize: 40, country: 'GB' },
+];
+const pages = ['/pricing', '/demo', '/features/a', '/blog'];
+
+/** Lead `n`: a profile, a few page views some days before NOW (so scores have decayed by different amounts), an owner and a stage. */
+function scoredLead(n: number): Lead {
+  const profile = profiles[n % profiles.length] as (typeof profiles)[number];
+  const daysAgo = (n * 7) % 90;
+  const events: ScoredEvent[] = Array.from({ length: 1 + (n % 5) }, (_, index) => ({
+    id: `evt-${n}-${index}`,
+    type: 'page_view',
+    occurredAt: new Date(Date.parse(NOW) - daysAgo * DAY - index * 3_600_000).toISOString(),
+    properties: { url: `https://example.com${pages[(n + index) % pages.length]}` },
+  }));
+  const score = events.reduce<ScoreState | undefined>((state, event) => apply(state, { event, lead: profile }, starterRuleset).state, undefined);
+  const at = '2026-08-01T00:00:00.000Z';
+  return {
+    id: `${(n % 16).toString(16)}${String(n).padStart(7, '0')}-0000-4000-8000-000000000000`,
+    email: `person-${n}@example.com`,
+    createdAt: at,
+    updatedAt: at,
+    firstTouch: { at, formId: 'demo' },
+    lastTouch: { at },
+    subscriptions: {},
+    version: 1,
+    ...profile,
+    stage: n % 4 === 0 ? 'mql' : 'lead',
+    ...(n % 3 === 0 ? { owner: { repId: 'rep-a', teamId: 'team', assignedAt: at } } : {}),
+    ...(score ? { score, scoreVersion: 1 } : {}),
+  } as Lead;
+}
+
+/** The band index in memory: each banded lead filed under the band its score write gave it; bands highest first, in chunks of 7. */
+function memoryBands(leads: readonly Lead[], banded: (lead: Lead) => boolean, filled = true): ScoreBandsPort & { bandOf: Map<string, number> } {
+  const bandOfLead = new Map<string, number>();
+  for (const lead of leads) if (lead.score && banded(lead)) bandOfLead.set(lead.id, bandOf(scoreCeiling(lead.score, scoringView(lead), starterRuleset)));
+  return {
+    bandOf: bandOfLead,
+    async *bands(): AsyncGenerator<BandChunk> {
+      const bands = [...new Set(bandOfLead.values())].sort((a, b) => b - a);
+      for (const band of bands) {
+        const ids = [...bandOfLead].filter(([, value]) => value === band).map(([id]) => id);
+        for (let index = 0; index < ids.length; index += 7) yield { band, leadIds: ids.slice(index, index + 7) };
+      }
+    },
+    getLeads: async (ids) => leads.filter((lead) => ids.includes(lead.id)),
+    filled: async () => filled,
+  };
+}
+
+const rulesets = { get: async (version: string) => (version === starterRuleset.version ? { ruleset: starterRuleset } : undefined) };
+const currentTotal = (lead: Lead) => Math.round(scoreAt(lead.score as ScoreState, scoringView(lead), starterRuleset, NOW).total * 100) / 100;
+
+async function everyPage(list: LeadsByScore, filter: Parameters<LeadsByScore['page']>[0], limit: number) {
+  const seen: { id: string; total: number }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await list.page(filter, limit, cursor, NOW);
+    seen.push(...page.items.map((item) => ({ id: item.id, total: item.score?.total ?? Number.NaN })));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return seen;
+}
+
+const expectedOrder = (leads: readonly Lead[]) =>
+  leads
+    .filter((lead) => lead.score)
+    .map((lead) => ({ id: lead.id, total: currentTotal(lead) }))
+    .sort((a, b) => b.total - a.total || a.id.localeCompare(b.id));
+
+describe('the lead list sorted by score', () => {
+  const leads = Array.from({ length: 90 }, (_, n) => scoredLead(n));
+
+  it("lists every scored lead once, highest current score first (ties by id), page after page, with each lead's current score", async () => {
+    const list = new LeadsByScore(memoryBands(leads, () => true), rulesets);
+    expect(await everyPage(list, {}, 8)).toEqual(expectedOrder(leads));
+    const first = await list.page({}, 5, undefined, NOW);
+    expect(first.approximate).toBe(false);
+    expect(first.items[0]?.score?.asOf).toBe(NOW);
+  });
+
+  it('combines with the stage, owner, grade and text filters', async () => {
+    const list = new LeadsByScore(memoryBands(leads, () => true), rulesets);
+    const matching = leads.filter((lead) => lead.stage === 'mql' && lead.owner?.repId === 'rep-a');
+    expect(await everyPage(list, { stage: 'mql', owner: 'rep-a' }, 3)).toEqual(expectedOrder(matching));
+    const gradeA = leads.filter((lead) => scoreAt(lead.score as ScoreState, scoringView(lead), starterRuleset, NOW).grade === 'A');
+    expect(gradeA.length).toBeGreaterThan(0);
+    expect(await everyPage(list, { grade: 'A' }, 10)).toEqual(expectedOrder(gradeA));
+    expect(await everyPage(list, { q: 'person-1' }, 10)).toEqual(expectedOrder(leads.filter((lead) => lead.email.startsWith('person-1'))));
+  });
+
+  it('refuses a segment filter and a changed cursor with a 400 naming the parameter', async () => {
+    const list = new LeadsByScore(memoryBands(leads, () => true), rulesets);
+    const fieldOf = async (call: () => Promise<unknown>) => {
+      try {
+        await call();
+      } catch (error) {
+        return error instanceof InvalidInput ? error.issues.map((issue) => issue.field) : [];
+      }
+      return [];
+    };
+    expect(await fieldOf(() => list.page({ segment: '11111111-1111-4111-8111-111111111111' }, 5, undefined, NOW))).toEqual(['segment']);
+    const { nextCursor } = await list.page({}, 5, undefined, NOW);
+    expect(await fieldOf(() => list.page({}, 5, `${nextCursor?.slice(0, 10)}A${nextCursor?.slice(11)}`, NOW))).toEqual(['cursor']);
+    expect(await fieldOf(() => list.page({}, 5, encoded({ shard: 2 }), NOW))).toEqual(['cursor']);
+  });
+
+  it('says it is approximate while leads scored before the index have no band, and lists only banded leads', async () => {
+    const list = new LeadsByScore(memoryBands(leads, (lead) => lead.id.startsWith('0') === false, false), rulesets);
+    const page = await list.page({}, 200, undefined, NOW);
+    expect(page.approximate).toBe(true);
+    expect(page.items.map((item) => item.id)).toEqual(expectedOrder(leads.filter((lead) => !lead.id.startsWith('0'))).map((item) => item.id));
+  });
+
+  it("says it is approximate when a lead's profile changed since its score was written and it now scores above its band", async () => {
+    const bands = memoryBands(leads, () => true);
+    const promoted = leads.map((lead, n) => (n === 1 ? { ...lead, role: 'CEO', industry: 'SaaS', teamSize: 100, budget: 90_000 } : lead));
+    const list = new LeadsByScore({ ...bands, getLeads: async (ids) => promoted.filter((lead) => ids.includes(lead.id)) }, rulesets);
+    expect((await list.page({}, 200, undefined, NOW)).approximate).toBe(true);
+  });
+});
+
+describe('the score band backfill', () => {
+  it('files every scored lead without a band, page by page, once, and marks the bands filled at the end', async () => {
+    const leads = Array.from({ length: 450 }, (_, n) => scoredLead(n));
+    const filed = new Map<string, number>();
+    let filledAt: string | undefined;
+    const port: UnbandedLeadsPort = {
+      async unbandedPage(limit: number, cursor: LeadCursor) {
+        const start = Number(cursor.startKey?.gsi1sk ?? 0);
+        const page = leads.slice(start, start + limit);
+        const next = start + limit < leads.length ? { shard: 0, startKey: { pk: 'LEAD#x', sk: 'PROFILE', gsi1pk: 'LEADS#0', gsi1sk: String(start + limit) } } : undefined;
+        return { leads: page.filter((lead) => !filed.has(lead.id)), scanned: page.length, ...(next ? { cursor: next } : {}) };
+      },
+      async fileUnder(leadId: string, _version: number, band: number) {
+        if (filed.has(leadId)) return false;
+        filed.set(leadId, band);
+        return true;
+      },
+      async markFilled(at: string) {
+        filledAt = at;
+      },
+    };
+    const backfill = new ScoreBandBackfill(port, rulesets);
+    let cursor: string | undefined;
+    let calls = 0;
+    do {
+      const page = await backfill.page(cursor, NOW);
+      expect(filledAt === undefined).toBe(page.nextCursor !== undefined);
+      cursor = page.nextCursor;
+      calls += 1;
+    } while (cursor);
+    expect(calls).toBe(3);
+    expect(filledAt).toBe(NOW);
+    for (const lead of leads) expect(filed.get(lead.id)).toBe(bandOf(scoreCeiling(lead.score as ScoreState, scoringView(lead), starterRuleset)));
+    // Again: nothing more to file.
+    expect((await backfill.page(undefined, NOW)).filed).toBe(0);
+  });
+});
