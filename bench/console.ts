@@ -7,7 +7,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { chromium } from 'playwright-core';
 import { buildConsole, CONSOLE_BUILD, CONSOLE_PATH } from '../local/console';
 import type { LocalStack } from '../local/stack';
-import { keys } from '../src/adapters/keys';
+import * as keys from '../src/adapters/keys';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Cold loads of the leads page measured; the median is reported. */

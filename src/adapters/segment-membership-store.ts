@@ -1,7 +1,7 @@
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Membership } from '../domain/segments/membership';
 import { conditionally } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 
 /** Each lead's memberships of tracked segments, under the lead, each changed only at the version read. */
 export class SegmentMembershipStore {
