@@ -8,7 +8,7 @@ import { HeldClaimRetry } from '../../src/adapters/redelivery';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../src/domain/consent/confirmation-email';
-import { DetailType } from '../../src/domain/events';
+import { ConsentConfirmationRequestedDetail, DetailType } from '../../src/domain/events';
 import { isSubscriptionType } from '../../src/domain/subscriptions';
 
 const logger = new Logger();
@@ -23,7 +23,7 @@ class ConfirmationInProgress extends Error {
   override readonly name = 'ConfirmationInProgress';
 }
 
-const BusEvent = leadflowBusEvent(DetailType.ConsentConfirmationRequested);
+const BusEvent = leadflowBusEvent({ [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail });
 
 /**
  * Emails the double opt-in links for the subscriptions still pending. Nothing is sent to a suppressed

@@ -16,7 +16,7 @@ import { CustomerCareWorker } from '../../src/app/customer-care';
 import { EventIntake } from '../../src/app/event-intake';
 import { readConfig, setting } from '../../src/config';
 import { surveyLinks } from '../../src/domain/care/survey-links';
-import { DetailType } from '../../src/domain/events';
+import { DetailType, LeadStageChangedDetail, PurchaseRecordedDetail, ReassessmentDueDetail, SurveyAnsweredDetail, SurveyDueDetail, TicketRecordedDetail } from '../../src/domain/events';
 import { findOwner } from '../../src/domain/handoff/routing';
 
 const config = readConfig({ EVENT_BUS_NAME: setting, SALES_INBOX: setting, SIGNING_KEYS_SECRET: setting });
@@ -61,7 +61,7 @@ const worker = new CustomerCareWorker({
   now: () => new Date(),
 });
 
-const BusEvent = leadflowBusEvent(DetailType.TicketRecorded, DetailType.PurchaseRecorded, DetailType.SurveyAnswered, DetailType.SurveyDue, DetailType.ReassessmentDue, DetailType.LeadStageChanged);
+const BusEvent = leadflowBusEvent({ [DetailType.TicketRecorded]: TicketRecordedDetail, [DetailType.PurchaseRecorded]: PurchaseRecordedDetail, [DetailType.SurveyAnswered]: SurveyAnsweredDetail, [DetailType.SurveyDue]: SurveyDueDetail, [DetailType.ReassessmentDue]: ReassessmentDueDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail });
 
 async function watch(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const event = record.body;
