@@ -36,13 +36,29 @@ async function deployedBundle(entry: string) {
 }
 
 /**
- * The largest deployed bundle on 2026-11-30 after the move to zod mini, with every branch of that day
- * merged (run-journeys, 452 KiB; docs/performance.md) and the largest parts (the SDK in alert-sales,
- * 249 KiB; the rest in api-docs, 285 KiB, the OpenAPI document of every route): a function that grows
- * past these has taken on code to look at, not only a few lines. Issue 15's 300 KiB is not reached by
- * every function (docs/performance.md says which and why).
+ * Issue 15's limit, 300 KiB, which 33 of the 45 functions meet since the round that cut unread SDK
+ * errors and module-level schemas (docs/performance.md), and the largest parts reached then (the SDK in
+ * alert-sales, 225 KiB; the rest in api-docs, 285 KiB, the OpenAPI document of every route).
  */
-const LIMIT_KIB = { bundle: 455, sdk: 255, besidesSdk: 290 };
+const LIMIT_KIB = { bundle: 300, sdk: 225, besidesSdk: 286 };
+/**
+ * The functions still over 300 KiB, each held to what it reached (rounded up to the next KiB): one
+ * that grows has taken on code to look at. docs/performance.md says what each carries.
+ */
+const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
+  'capture-form': 323,
+  'capture-chat': 308,
+  'manage-campaigns': 385,
+  'manage-journeys': 317,
+  'send-confirmation': 308,
+  'send-campaign': 340,
+  'alert-sales': 347,
+  'follow-up-handoff': 326,
+  'run-journeys': 409,
+  'customer-feedback': 341,
+  'manage-customer-care': 351,
+  'watch-customers': 361,
+};
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
 const CLIENT_OF_ACCESS: Partial<Record<Access, string | readonly string[]>> = {
@@ -87,7 +103,10 @@ describe('function bundles as deployed', () => {
       expect(bundle.bytesOf(/\/zod\/v4\/core\/(json-schema-processors|to-json-schema)\.js$/)).toBeLessThan(3 * 1024);
       expect(bundle.bytesOf(/\/@aws-sdk\/client-sesv2\/dist-es\/schemas\//)).toBeLessThan(8 * 1024);
       expect(bundle.inputs.filter((path) => /\/node_modules\/mnemonist\/|\/shared-ini-file-loader\/parseIni\.js$/.test(path))).toEqual([]);
-      expect(bundle.bytes).toBeLessThanOrEqual(LIMIT_KIB.bundle * 1024);
+      const overLimit = Object.hasOwn(REACHED_KIB_OVER_LIMIT, spec.name) ? REACHED_KIB_OVER_LIMIT[spec.name] : undefined;
+      expect(bundle.bytes).toBeLessThanOrEqual((overLimit ?? LIMIT_KIB.bundle) * 1024);
+      // A function back under 300 KiB leaves the list, so the limit holds it there.
+      if (overLimit) expect(bundle.bytes).toBeGreaterThan(LIMIT_KIB.bundle * 1024);
       expect(bundle.sdkBytes).toBeLessThanOrEqual(LIMIT_KIB.sdk * 1024);
       expect(bundle.bytes - bundle.sdkBytes).toBeLessThanOrEqual(LIMIT_KIB.besidesSdk * 1024);
     },
