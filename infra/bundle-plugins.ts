@@ -6,7 +6,7 @@ import ts from 'typescript';
 
 /**
  * The esbuild plugins every function bundle is built with (infra/function-bundling.ts). Each one
- * rewrites a dependency's module so that esbuild can leave out what a function never runs; none
+ * rewrites a module (a dependency's, or leadflow's own) so that esbuild can leave out what a function never runs; none
  * changes what the code does when it runs. Their effect is measured by `npm run bench -- functions`
  * and held by test/infra/bundles.test.ts.
  */
@@ -14,7 +14,7 @@ import ts from 'typescript';
 /**
  * The operations leadflow's functions send, by client: every `*Command` module a function bundle
  * carries (test/infra/bundles.test.ts fails on one missing here). DynamoDB's DescribeEndpoints comes
- * with the client's endpoint discovery, which is off: it is never sent, and declares no errors.
+ * with the client's endpoint discovery, which is off: it is never sent, and declares no error of its own.
  */
 export const SDK_OPERATIONS_SENT: Readonly<Record<string, readonly string[]>> = {
   'client-dynamodb': ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'DescribeEndpoints', 'GetItem', 'PutItem', 'Query', 'Scan', 'TransactWriteItems', 'UpdateItem'],
@@ -57,7 +57,7 @@ async function errorsOf(clientFolder: string, operations: readonly string[]): Pr
  *   under the error's name, which is all leadflow reads of an error it does not expect: src/adapters/dynamo-errors.ts
  *   tells errors apart by name). The registrations of errors that no operation of SDK_OPERATIONS_SENT
  *   declares go: DynamoDB's backup, export, import, global-table and table-management errors, SQS's
- *   batch and purge errors, and so on (8 KB in every function with a table).
+ *   batch and purge errors, and so on (7.6 KB in every function with a table).
  */
 const sdkSchemasOfOperationsSent: Plugin = {
   name: 'sdk-schemas-of-operations-sent',
@@ -123,6 +123,9 @@ const zodWithoutJsonSchema: Plugin = {
   },
 };
 
+/** The project's folder: only its own modules' schemas are marked. */
+const PROJECT_FOLDER = fileURLToPath(new URL('..', import.meta.url));
+
 /**
  * Where a module-level constant's initializer calls zod to build a schema: `z.object(...)`, the
  * `.check(...)` that adds a refinement, leadflow's `preprocess(...)` (src/domain/preprocess.ts). Not
@@ -153,7 +156,7 @@ function schemaBuildingCalls(file: ts.SourceFile): number[] {
  * and a call has them unless marked `/* @__PURE__ *\/`. zod marks its own functions, but leadflow's
  * schemas call them through `z.` and refine them with `.check(...)`, a method call esbuild must keep:
  * so every schema of every module a function imports stayed in its bundle, read or not (capture-form
- * kept the chat, survey and care schemas of the modules it shares). Building a schema has no effect
+ * kept the care settings', sales reasons' and shared API schemas of the modules it imports). Building a schema has no effect
  * but the schema (and its metadata, which the OpenAPI document reads from schemas it reaches), so
  * this marks the zod calls of module-level constants in leadflow's own code as pure: a schema no
  * code of the function reads goes, one it reads stays as it was. Expression statements and function
@@ -173,7 +176,6 @@ const leadflowSchemasPure: Plugin = {
   },
 };
 
-const PROJECT_FOLDER = fileURLToPath(new URL('..', import.meta.url));
 const SDK_REPLACEMENTS = fileURLToPath(new URL('./sdk-replacements/', import.meta.url));
 /** `@smithy/core` modules (by path under its `dist-es`) and the file of infra/sdk-replacements/ that stands in for each. */
 const SMITHY_CORE_REPLACEMENTS: Readonly<Record<string, string>> = {
