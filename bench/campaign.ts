@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { loadavg } from 'node:os';
 import { startLocalStack } from '../local/stack';
-import { keys } from '../src/adapters/keys';
+import * as keys from '../src/adapters/keys';
 import { cpuMeter } from './cpu';
 
 /**

@@ -7,7 +7,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { chromium } from 'playwright-core';
 import { buildConsole, CONSOLE_BUILD, CONSOLE_PATH } from '../local/console';
 import type { LocalStack } from '../local/stack';
-import { keys } from '../src/adapters/keys';
+import * as keys from '../src/adapters/keys';
 import { storedScore } from '../src/adapters/score-items';
 import { bandKey, bandOf } from '../src/domain/score-order';
 import { apply, scoreCeiling, type ScoreState } from '../src/domain/scoring/engine';

@@ -7,7 +7,7 @@ import { percentile } from './batches';
 import type { LocalStack } from '../local/stack';
 import { PipelineMetric } from '../manifest/metrics';
 import { DUE_SHARDS } from '../src/adapters/journey-store';
-import { keys } from '../src/adapters/keys';
+import * as keys from '../src/adapters/keys';
 import { DetailType, EVENT_SOURCE } from '../src/domain/events';
 
 /**

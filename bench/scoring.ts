@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../src/adapters/keys';
+import * as keys from '../src/adapters/keys';
 import { emptyScoreItem } from '../src/adapters/lead-items';
 import { Backtest } from '../src/domain/scoring/backtest';
 import { replay, type ScoredEvent } from '../src/domain/scoring/engine';

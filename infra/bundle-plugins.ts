@@ -1,30 +1,80 @@
 import type { Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 /**
  * The esbuild plugins every function bundle is built with (infra/function-bundling.ts). Each one
- * rewrites a dependency's module so that esbuild can leave out what a function never runs; none
+ * rewrites a module (a dependency's, or leadflow's own) so that esbuild can leave out what a function never runs; none
  * changes what the code does when it runs. Their effect is measured by `npm run bench -- functions`
  * and held by test/infra/bundles.test.ts.
  */
 
 /**
- * An AWS SDK client's `schemas_0.js` declares every shape of every operation of its service, as
- * arrays whose traits are objects with computed keys (`{ [_h]: ["POST", "/v2/email/outbound-emails"] }`,
- * `_h` a string constant of the same file). esbuild keeps any object with a computed key, since
- * turning the key into a property name could run code, and with it every shape the object refers to:
- * 47 KB of SES's 106 KB for a function that calls SendEmail only. With the constants written in as
- * literal keys, esbuild keeps the shapes of the commands a function sends, and their errors.
+ * The operations leadflow's functions send, by client: every `*Command` module a function bundle
+ * carries (test/infra/bundles.test.ts fails on one missing here). DynamoDB's DescribeEndpoints comes
+ * with the client's endpoint discovery, which is off: it is never sent, and declares no error of its own.
  */
-const sdkSchemasWithLiteralKeys: Plugin = {
-  name: 'sdk-schemas-with-literal-keys',
+export const SDK_OPERATIONS_SENT: Readonly<Record<string, readonly string[]>> = {
+  'client-dynamodb': ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'DescribeEndpoints', 'GetItem', 'PutItem', 'Query', 'Scan', 'TransactWriteItems', 'UpdateItem'],
+  'client-eventbridge': ['PutEvents'],
+  'client-sesv2': ['SendEmail'],
+  'client-sqs': ['ChangeMessageVisibility', 'GetQueueUrl'],
+  'client-scheduler': ['CreateSchedule', 'DeleteSchedule', 'UpdateSchedule'],
+  'client-secrets-manager': ['GetSecretValue'],
+  'client-cognito-identity-provider': [
+    'AdminAddUserToGroup',
+    'AdminCreateUser',
+    'AdminDisableUser',
+    'AdminEnableUser',
+    'AdminListGroupsForUser',
+    'AdminRemoveUserFromGroup',
+    'ListUsers',
+    'ListUsersInGroup',
+  ],
+};
+
+/**
+ * The errors a client's operations can return, as each command's type declaration lists them
+ * (`@throws {@link ConditionalCheckFailedException}`): the service's model, from which the SDK is generated.
+ */
+async function errorsOf(clientFolder: string, operations: readonly string[]): Promise<Set<string>> {
+  const declarations = await Promise.all(operations.map((operation) => readFile(join(clientFolder, 'dist-types', 'commands', `${operation}Command.d.ts`), 'utf8')));
+  return new Set(declarations.flatMap((declaration) => [...declaration.matchAll(/@throws \{@link (\w+)\}/g)].map(([, name]) => name ?? '')));
+}
+
+/**
+ * Two rewrites of an AWS SDK client's `schemas_0.js`, which declares every shape and error of its service:
+ *
+ * - Its shapes are arrays whose traits are objects with computed keys (`{ [_h]: ["POST", "/v2/email/outbound-emails"] }`,
+ *   `_h` a string constant of the same file). esbuild keeps any object with a computed key, since
+ *   turning the key into a property name could run code, and with it every shape the object refers to:
+ *   47 KB of SES's 106 KB for a function that calls SendEmail only. With the constants written in as
+ *   literal keys, esbuild keeps the shapes of the commands a function sends, and their errors.
+ * - It registers a class for every error of the service, so each is kept. A response is only ever an
+ *   error its operation declares (an undeclared one would still throw, as the service's base exception
+ *   under the error's name, which is all leadflow reads of an error it does not expect: src/adapters/dynamo-errors.ts
+ *   tells errors apart by name). The registrations of errors that no operation of SDK_OPERATIONS_SENT
+ *   declares go: DynamoDB's backup, export, import, global-table and table-management errors, SQS's
+ *   batch and purge errors, and so on (7.6 KB in every function with a table).
+ */
+const sdkSchemasOfOperationsSent: Plugin = {
+  name: 'sdk-schemas-of-operations-sent',
   setup(build) {
     build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async ({ path }) => {
       const source = await readFile(path, 'utf8');
       const strings = new Map([...source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)].map(([, name, literal]) => [name, literal]));
-      return { contents: source.replace(/\[(_\w+)\]:/g, (key, name: string) => (strings.has(name) ? `${strings.get(name)}:` : key)), loader: 'js' };
+      const withLiteralKeys = source.replace(/\[(_\w+)\]:/g, (key, name: string) => (strings.has(name) ? `${strings.get(name)}:` : key));
+      const clientFolder = join(dirname(path), '..', '..');
+      const client = basename(clientFolder);
+      const operations = Object.hasOwn(SDK_OPERATIONS_SENT, client) ? SDK_OPERATIONS_SENT[client] : undefined;
+      if (!operations) return { contents: withLiteralKeys, loader: 'js' };
+      const errors = await errorsOf(clientFolder, operations);
+      const contents = withLiteralKeys.replace(/^\w+_registry\.registerError\((\w+)\$, \1\);$/gm, (registration, error: string) =>
+        errors.has(error) || error.endsWith('ServiceException') ? registration : '',
+      );
+      return { contents, loader: 'js' };
     });
   },
 };
@@ -73,6 +123,59 @@ const zodWithoutJsonSchema: Plugin = {
   },
 };
 
+/** The project's folder: only its own modules' schemas are marked. */
+const PROJECT_FOLDER = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Where a module-level constant's initializer calls zod to build a schema: `z.object(...)`, the
+ * `.check(...)` that adds a refinement, leadflow's `preprocess(...)` (src/domain/preprocess.ts). Not
+ * `z.config`, which installs the messages, and nothing inside a function, which runs only when called.
+ */
+function schemaBuildingCalls(file: ts.SourceFile): number[] {
+  const starts: number[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node)) return;
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      const zodFunction = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'z' && callee.name.text !== 'config';
+      const refinement = ts.isPropertyAccessExpression(callee) && callee.name.text === 'check';
+      const preprocess = ts.isIdentifier(callee) && callee.text === 'preprocess';
+      if (zodFunction || refinement || preprocess) starts.push(node.getStart(file));
+    }
+    ts.forEachChild(node, visit);
+  };
+  for (const statement of file.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) if (declaration.initializer) visit(declaration.initializer);
+  }
+  return [...new Set(starts)].sort((a, b) => b - a);
+}
+
+/**
+ * esbuild drops a module-level constant nobody reads only if building its value has no side effects,
+ * and a call has them unless marked `/* @__PURE__ *\/`. zod marks its own functions, but leadflow's
+ * schemas call them through `z.` and refine them with `.check(...)`, a method call esbuild must keep:
+ * so every schema of every module a function imports stayed in its bundle, read or not (capture-form
+ * kept the care settings', sales reasons' and shared API schemas of the modules it imports). Building a schema has no effect
+ * but the schema (and its metadata, which the OpenAPI document reads from schemas it reaches), so
+ * this marks the zod calls of module-level constants in leadflow's own code as pure: a schema no
+ * code of the function reads goes, one it reads stays as it was. Expression statements and function
+ * bodies are left alone.
+ */
+const leadflowSchemasPure: Plugin = {
+  name: 'leadflow-schemas-pure',
+  setup(build) {
+    build.onLoad({ filter: /[\\/](?:src|functions|manifest)[\\/].*\.ts$/ }, async ({ path }) => {
+      if (/[\\/]node_modules[\\/]/.test(path) || !path.startsWith(PROJECT_FOLDER)) return undefined;
+      const source = await readFile(path, 'utf8');
+      const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true);
+      let contents = source;
+      for (const start of schemaBuildingCalls(file)) contents = `${contents.slice(0, start)}/* @__PURE__ */ ${contents.slice(start)}`;
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
 const SDK_REPLACEMENTS = fileURLToPath(new URL('./sdk-replacements/', import.meta.url));
 /** `@smithy/core` modules (by path under its `dist-es`) and the file of infra/sdk-replacements/ that stands in for each. */
 const SMITHY_CORE_REPLACEMENTS: Readonly<Record<string, string>> = {
@@ -99,4 +202,4 @@ const smithyCoreOutsideLambda: Plugin = {
   },
 };
 
-export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [sdkSchemasWithLiteralKeys, sdkClientVersionOnly, zodWithoutJsonSchema, smithyCoreOutsideLambda];
+export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [leadflowSchemasPure, sdkSchemasOfOperationsSent, sdkClientVersionOnly, zodWithoutJsonSchema, smithyCoreOutsideLambda];

@@ -17,7 +17,7 @@ import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
 
 import { FollowUpTimers } from '../../src/app/follow-up-timers';
 import { AlertInProgress, MqlAlerts } from '../../src/app/mql-alert';
-import { DetailType } from '../../src/domain/events';
+import { DetailType, LeadQualifiedDetail } from '../../src/domain/events';
 
 const config = readConfig({
   TABLE_NAME: setting,
@@ -45,7 +45,7 @@ const alerts = new MqlAlerts({
   salesInbox: config.SALES_INBOX,
 });
 
-const BusEvent = leadflowBusEvent(DetailType.LeadQualified);
+const BusEvent = leadflowBusEvent({ [DetailType.LeadQualified]: LeadQualifiedDetail });
 
 async function alertSales(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const { detail } = record.body;

@@ -13,7 +13,7 @@ import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/s
 import { DeliveryIncomplete, WebhookDelivery, type DeliveryNetwork } from '../../src/app/webhook-delivery';
 import { readConfig, setting } from '../../src/config';
 import { LeadStore } from '../../src/adapters/lead-store';
-import { DELIVERED_WEBHOOK_TYPES } from '../../src/domain/events';
+import { CustomerAlertedDetail, DetailType, JourneyWebhookStepReachedDetail, LeadAssignedDetail, LeadContactChangedDetail, LeadQualifiedDetail, LeadSegmentChangedDetail, LeadStageChangedDetail } from '../../src/domain/events';
 import { webhookRetryDelaySeconds } from '../../src/domain/handoff/webhooks';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting });
@@ -27,7 +27,7 @@ const backoff = new RedeliveryBackoff(sqsClient(), webhookRetryDelaySeconds);
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
 const allowLoopback = process.env.WEBHOOKS_ALLOW_LOOPBACK === 'true';
 
-const BusEvent = z.intersection(leadflowBusEvent(...DELIVERED_WEBHOOK_TYPES), BusEventMetadata);
+const BusEvent = z.intersection(leadflowBusEvent({ [DetailType.LeadQualified]: LeadQualifiedDetail, [DetailType.LeadAssigned]: LeadAssignedDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail, [DetailType.LeadContactChanged]: LeadContactChangedDetail, [DetailType.CustomerAlerted]: CustomerAlertedDetail, [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail, [DetailType.LeadSegmentLeft]: LeadSegmentChangedDetail, [DetailType.JourneyWebhookStepReached]: JourneyWebhookStepReachedDetail }), BusEventMetadata);
 
 /** Postpones the record's next receive as the incomplete delivery asks; without it the queue's own visibility timeout applies. */
 async function postpone(record: ParsedRecordOf<typeof BusEvent>, { eventId, retry }: DeliveryIncomplete, eventType: string): Promise<void> {

@@ -14,7 +14,7 @@ import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/s
 import { FollowUpHandoff, FollowUpInProgress } from '../../src/app/follow-up-handoff';
 import { FollowUpTimers } from '../../src/app/follow-up-timers';
 import { readConfig, setting } from '../../src/config';
-import { DetailType } from '../../src/domain/events';
+import { DetailType, FollowUpDueDetail, LeadStageChangedDetail } from '../../src/domain/events';
 
 const config = readConfig({
   TABLE_NAME: setting,
@@ -39,7 +39,7 @@ const followUps = new FollowUpHandoff({
   announcingForMs: 2 * 30_000,
 });
 
-const BusEvent = leadflowBusEvent(DetailType.FollowUpDue, DetailType.LeadStageChanged);
+const BusEvent = leadflowBusEvent({ [DetailType.FollowUpDue]: FollowUpDueDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail });
 
 async function followUp(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const event = record.body;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
 import { DataRights } from '../../src/adapters/data-rights';
-import { keys } from '../../src/adapters/keys';
+import * as keys from '../../src/adapters/keys';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { cachedSecret } from '../../src/adapters/secrets';

@@ -15,7 +15,7 @@ import { Audience } from '../../src/app/audience';
 import { readConfig, setting } from '../../src/config';
 import { planningRequests } from '../../src/app/campaign-planning';
 import { isSubscriber } from '../../src/domain/campaigns/campaign';
-import { type CampaignSendDueDetail, DetailType } from '../../src/domain/events';
+import { CampaignSendDueDetail, CampaignSendRequestedDetail, DetailType } from '../../src/domain/events';
 import { publishFanOutPage } from '../../src/app/lead-fan-out';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -28,7 +28,7 @@ const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS
 const LEADS_PER_PAGE = 500;
 const RECIPIENTS_PER_MESSAGE = 25;
 
-const PlanningEvent = leadflowBusEvent(DetailType.CampaignSendRequested, DetailType.CampaignSendDue);
+const PlanningEvent = leadflowBusEvent({ [DetailType.CampaignSendRequested]: CampaignSendRequestedDetail, [DetailType.CampaignSendDue]: CampaignSendDueDetail });
 
 /**
  * A scheduled campaign's time came: if it is still scheduled for that time it moves to sending, once,

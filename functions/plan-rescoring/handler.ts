@@ -8,7 +8,7 @@ import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 
 import { readConfig, setting } from '../../src/config';
-import { DetailType } from '../../src/domain/events';
+import { DetailType, RescorePageRequestedDetail } from '../../src/domain/events';
 import { fanOutLeadPage } from '../../src/app/lead-fan-out';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -21,7 +21,7 @@ const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS
 const LEADS_PER_PAGE = 500;
 const LEADS_PER_MESSAGE = 25;
 
-const BusEvent = leadflowBusEvent(DetailType.RescorePageRequested);
+const BusEvent = leadflowBusEvent({ [DetailType.RescorePageRequested]: RescorePageRequestedDetail });
 
 /**
  * Plans one page of a rescoring job: lists the next leads, counts them into the job once, and fans

@@ -8,7 +8,7 @@ import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 
 import { readConfig, setting } from '../../src/config';
-import { DetailType, type LeadContactChangedDetail, type LeadQualifiedDetail } from '../../src/domain/events';
+import { DetailType, LeadContactChangedDetail, LeadQualifiedDetail } from '../../src/domain/events';
 import { transition } from '../../src/domain/handoff/lifecycle';
 import { StageChanges, type ChangeOutcome } from '../../src/app/stage-changes';
 
@@ -22,7 +22,7 @@ const stageChanges = new StageChanges({
   logger,
 });
 
-const BusEvent = leadflowBusEvent(DetailType.LeadQualified, DetailType.LeadContactChanged);
+const BusEvent = leadflowBusEvent({ [DetailType.LeadQualified]: LeadQualifiedDetail, [DetailType.LeadContactChanged]: LeadContactChangedDetail });
 
 /** Raised so SQS delivers the record again: the stage is stored, its event is not on the bus yet. */
 class StageChangeUnpublished extends Error {

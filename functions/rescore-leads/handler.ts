@@ -10,7 +10,7 @@ import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/s
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from '../../src/app/optimistic-retry';
 import { readConfig, setting } from '../../src/config';
 import { isApplied } from '../../src/domain/event-log';
-import { DetailType } from '../../src/domain/events';
+import { DetailType, LeadsRescoreRequestedDetail } from '../../src/domain/events';
 import type { Ruleset } from '../../src/domain/scoring/ruleset';
 import { rescoredLead } from '../../src/domain/scoring/qualification';
 import { scoreCeiling } from '../../src/domain/scoring/engine';
@@ -25,7 +25,7 @@ const scores = new ScoreStore(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
-const BusEvent = leadflowBusEvent(DetailType.LeadsRescoreRequested);
+const BusEvent = leadflowBusEvent({ [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail });
 
 /**
  * Rescores one lead's scored history under the job's ruleset and counts it done, once. A lead with

@@ -25,7 +25,7 @@ import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { MarketingSendGate } from '../../src/app/marketing-send-gate';
 import { StageChanges } from '../../src/app/stage-changes';
 import { readConfig, setting } from '../../src/config';
-import { DetailType } from '../../src/domain/events';
+import { DetailType, EngagementRecordedDetail, JourneyEnrolmentRequestedDetail, JourneyStepDueDetail, LeadContactChangedDetail, LeadQualifiedDetail, LeadSegmentChangedDetail, LeadStageChangedDetail } from '../../src/domain/events';
 
 const config = readConfig({ EVENT_BUS_NAME: setting, SALES_INBOX: setting });
 const logger = new Logger();
@@ -60,15 +60,7 @@ const runner = new JourneyRunner({
 
 const dateEntries = new DateEntryRefresh({ journeys, leads, index: new DateEntryStore(client, tableName) });
 
-const BusEvent = leadflowBusEvent(
-  DetailType.EngagementRecorded,
-  DetailType.LeadStageChanged,
-  DetailType.LeadQualified,
-  DetailType.LeadContactChanged,
-  DetailType.JourneyStepDue,
-  DetailType.JourneyEnrolmentRequested,
-  DetailType.LeadSegmentEntered,
-);
+const BusEvent = leadflowBusEvent({ [DetailType.EngagementRecorded]: EngagementRecordedDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail, [DetailType.LeadQualified]: LeadQualifiedDetail, [DetailType.LeadContactChanged]: LeadContactChangedDetail, [DetailType.JourneyStepDue]: JourneyStepDueDetail, [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail, [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail });
 
 /** Timers handled in the current batch. */
 let timersSeen = 0;

@@ -13,7 +13,7 @@ import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
 
 import { LeadScoring } from '../../src/app/lead-scoring';
-import { DetailType } from '../../src/domain/events';
+import { DetailType, EngagementRecordedDetail, LeadIdentifiedDetail } from '../../src/domain/events';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
@@ -28,7 +28,7 @@ const scoring = new LeadScoring({
   log: logger,
 });
 
-const BusEvent = leadflowBusEvent(DetailType.EngagementRecorded, DetailType.LeadIdentified);
+const BusEvent = leadflowBusEvent({ [DetailType.EngagementRecorded]: EngagementRecordedDetail, [DetailType.LeadIdentified]: LeadIdentifiedDetail });
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);

@@ -17,7 +17,7 @@ import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/s
 import { CampaignSending } from '../../src/app/campaign-sending';
 import { MarketingSendGate } from '../../src/app/marketing-send-gate';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
-import { DetailType } from '../../src/domain/events';
+import { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail, DetailType, TemplateTestRequestedDetail } from '../../src/domain/events';
 
 const logger = new Logger();
 const { tableName, publicBaseUrl, leads, mailer, isSuppressed, suppressedAmong, link } = subscriberMail();
@@ -39,7 +39,7 @@ const sending = new CampaignSending({
   abandonedClaimMs: 2 * 120_000,
 });
 
-const BusEvent = leadflowBusEvent(DetailType.CampaignRecipientsPlanned, DetailType.CampaignTestRequested, DetailType.TemplateTestRequested);
+const BusEvent = leadflowBusEvent({ [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail, [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail, [DetailType.TemplateTestRequested]: TemplateTestRequestedDetail });
 
 async function sendCampaignRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const busEvent = record.body;

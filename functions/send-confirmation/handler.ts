@@ -9,7 +9,7 @@ import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/s
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { composeConfirmationEmail, CONFIRMATION_LINK_DAYS } from '../../src/domain/consent/confirmation-email';
-import { DetailType } from '../../src/domain/events';
+import { ConsentConfirmationRequestedDetail, DetailType } from '../../src/domain/events';
 import { isSubscriptionType } from '../../src/domain/subscriptions';
 
 const logger = new Logger();
@@ -25,7 +25,7 @@ class ConfirmationInProgress extends Error {
   override readonly name = 'ConfirmationInProgress';
 }
 
-const BusEvent = leadflowBusEvent(DetailType.ConsentConfirmationRequested);
+const BusEvent = leadflowBusEvent({ [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail });
 
 /**
  * Emails the double opt-in links for the subscriptions still pending. Nothing is sent to a suppressed

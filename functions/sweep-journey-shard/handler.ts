@@ -7,7 +7,7 @@ import { EnrolmentStore, ShardSweepStore } from '../../src/adapters/journey-stor
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { ShardDrain, SHARD_SWEEP_HOLD_MS } from '../../src/app/journey-timers';
 import { readConfig, setting } from '../../src/config';
-import { DetailType } from '../../src/domain/events';
+import { DetailType, JourneyTimersDueDetail } from '../../src/domain/events';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
@@ -18,7 +18,7 @@ const drain = new ShardDrain(
   logger,
 );
 
-const BusEvent = leadflowBusEvent(DetailType.JourneyTimersDue);
+const BusEvent = leadflowBusEvent({ [DetailType.JourneyTimersDue]: JourneyTimersDueDetail });
 
 /** Time left for the drain to stop cleanly (and hand the rest on) before the function's limit. */
 const STOP_BEFORE_LIMIT_MS = 5_000;

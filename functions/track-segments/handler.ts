@@ -15,7 +15,7 @@ import { Audience } from '../../src/app/audience';
 import { SegmentTracking } from '../../src/app/segment-tracking';
 import { readConfig, setting } from '../../src/config';
 import { unapplied } from '../../src/domain/event-log';
-import { DetailType } from '../../src/domain/events';
+import { DetailType, EngagementRecordedDetail, LeadContactChangedDetail, LeadIdentifiedDetail, LeadQualifiedDetail, LeadSegmentCheckDueDetail, LeadStageChangedDetail } from '../../src/domain/events';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
@@ -49,7 +49,7 @@ const tracking = new SegmentTracking({
   log: logger,
 });
 
-const BusEvent = leadflowBusEvent(DetailType.EngagementRecorded, DetailType.LeadIdentified, DetailType.LeadQualified, DetailType.LeadContactChanged, DetailType.LeadStageChanged, DetailType.LeadSegmentCheckDue);
+const BusEvent = leadflowBusEvent({ [DetailType.EngagementRecorded]: EngagementRecordedDetail, [DetailType.LeadIdentified]: LeadIdentifiedDetail, [DetailType.LeadQualified]: LeadQualifiedDetail, [DetailType.LeadContactChanged]: LeadContactChangedDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail, [DetailType.LeadSegmentCheckDue]: LeadSegmentCheckDueDetail });
 
 async function trackLead(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const { detail, 'detail-type': detailType } = record.body;

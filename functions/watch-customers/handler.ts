@@ -18,7 +18,7 @@ import { EventIntake } from '../../src/app/event-intake';
 import { TimerBackfill } from '../../src/app/timer-backfill';
 import { readConfig, setting } from '../../src/config';
 import { surveyLinks } from '../../src/domain/care/survey-links';
-import { DetailType } from '../../src/domain/events';
+import { CareTimersBackfillRequestedDetail, DetailType, LeadStageChangedDetail, PurchaseRecordedDetail, ReassessmentDueDetail, SurveyAnsweredDetail, SurveyDueDetail, TicketRecordedDetail } from '../../src/domain/events';
 import { findOwner } from '../../src/domain/handoff/routing';
 
 const config = readConfig({ EVENT_BUS_NAME: setting, SALES_INBOX: setting, SIGNING_KEYS_SECRET: setting });
@@ -71,15 +71,7 @@ const BACKFILL_PAGE = 500;
 /** A backfill step stops paging with this much of the invocation left, for the page under way and the hand-on. */
 const BACKFILL_RESERVE_MS = 12_000;
 
-const BusEvent = leadflowBusEvent(
-  DetailType.TicketRecorded,
-  DetailType.PurchaseRecorded,
-  DetailType.SurveyAnswered,
-  DetailType.SurveyDue,
-  DetailType.ReassessmentDue,
-  DetailType.LeadStageChanged,
-  DetailType.CareTimersBackfillRequested,
-);
+const BusEvent = leadflowBusEvent({ [DetailType.TicketRecorded]: TicketRecordedDetail, [DetailType.PurchaseRecorded]: PurchaseRecordedDetail, [DetailType.SurveyAnswered]: SurveyAnsweredDetail, [DetailType.SurveyDue]: SurveyDueDetail, [DetailType.ReassessmentDue]: ReassessmentDueDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail, [DetailType.CareTimersBackfillRequested]: CareTimersBackfillRequestedDetail });
 
 async function watch(record: ParsedRecordOf<typeof BusEvent>, context: Context): Promise<void> {
   const event = record.body;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertClaim } from '../domain/handoff/alert-email';
 import { ClaimRecords } from './claims';
-import { keys } from './keys';
+import * as keys from './keys';
 
 export interface AlertKey {
   readonly leadId: string;

@@ -3,7 +3,7 @@ import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import { LeadEventStore } from './lead-events';
 import { putEvent } from './lead-items';
 import { transactWrite } from './transactions';
-import { keys } from './keys';
+import * as keys from './keys';
 
 export type LinkOutcome = 'linked' | 'already-linked' | 'linked-to-another-lead';
 

@@ -8,7 +8,7 @@ import { conditionally, failedConditions, isTransactionConflict } from './dynamo
 import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 import { SKIP_REASONS, type SkipReason } from '../domain/consent/send-policy';
 import type { Page, PageRequest } from '../domain/page';
-import { keys } from './keys';
+import * as keys from './keys';
 import { listPage } from './query-pages';
 
 /**

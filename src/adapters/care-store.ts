@@ -13,7 +13,7 @@ import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 import type { RiskBand } from '../domain/care/churn-risk';
 import { ClaimRecords } from './claims';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import { LifespanStore } from './lifespan-store';
 import { queryAll } from './query-pages';
 import { transactWrite } from './transactions';

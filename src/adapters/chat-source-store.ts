@@ -4,7 +4,7 @@ import type { ChatSource, DeliveryClaim, SealedSecret } from '../domain/chat/sou
 import type { Page, PageRequest } from '../domain/page';
 import { ClaimRecords } from './claims';
 import { conditionally } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import { listPage } from './query-pages';
 
 /** A claim older than this belongs to a call that died (the function times out well before). */

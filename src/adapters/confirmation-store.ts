@@ -4,7 +4,7 @@ import { CONFIRMATION_WINDOW_SECONDS, CONFIRMATIONS_PER_ADDRESS, planConfirmatio
 import { Unavailable } from '../domain/errors';
 import { ClaimRecords, type ClaimKey } from './claims';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 
 export type ConfirmationClaim<S extends string = string> =
   | { readonly outcome: 'claimed'; readonly leadId: string; readonly subscriptions: readonly S[]; readonly slot: number; readonly token: string }

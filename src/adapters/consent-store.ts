@@ -4,7 +4,7 @@ import type { Lead } from '../domain/lead';
 import { failedConditions } from './dynamo-errors';
 import { EmailIndex } from './email-index';
 import { transactWrite } from './transactions';
-import { keys } from './keys';
+import * as keys from './keys';
 import { mapEntryUpdates, putConsents } from './lead-items';
 import { LeadStore } from './lead-store';
 

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lead } from '../domain/lead';
 import { batchDelete } from './batch-delete';
-import { keys } from './keys';
+import * as keys from './keys';
 import type { LeadStore } from './lead-store';
 import { queryAll } from './query-pages';
 import { scoreFromItem, type StoredScore } from './score-items';

@@ -3,7 +3,7 @@ import type { RoutingConfig } from '../domain/handoff/routing';
 import { isRole, type Role } from '../domain/roles';
 import { developmentDirectory, type DirectoryUser, type NewUser, noSuchUser, userNameTaken } from '../domain/users';
 import { conditionally } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 
 /**
  * The console's users in local mode, where the development sign-in (local/dev-sessions.ts) offers

@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Touch } from '../domain/lead';
 import { failedConditions } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import { addressOnlyLead, createLeadWrites } from './lead-items';
 
 /** The address-to-lead index: one item per address, claimed when its lead is created. */

@@ -4,7 +4,7 @@ import type { LeadOwner } from '../domain/lead';
 import { ClaimRecords } from './claims';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import { transactWrite } from './transactions';
-import { keys } from './keys';
+import * as keys from './keys';
 import { releaseWrite, takeLoadWrite } from './routing-store';
 
 type FollowUpRecordKey = ReturnType<typeof keys.followUp>;

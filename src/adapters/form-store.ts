@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import { FormDefinition, type FormSummary, type FormVersion } from '../domain/forms/definition';
 import type { Page, PageRequest } from '../domain/page';
 import { failedConditions } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import { listPage } from './query-pages';
 
 export type FormWrite = { readonly outcome: 'created'; readonly version: FormVersion } | { readonly outcome: 'conflict' };

@@ -7,7 +7,7 @@ import type { LeadCursor } from '../domain/lead-listing';
 import type { Page, PageRequest } from '../domain/page';
 import { ClaimRecords } from './claims';
 import { conditionally, failedConditions } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import { listPage, queryPages } from './query-pages';
 
 /** Shards of the due-time index and of each journey's counters. */

@@ -1,6 +1,7 @@
 import { GetCommand, paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
-import { keys, type Subject } from './keys';
+import * as keys from './keys';
+import type { Subject } from './keys';
 import { putEvent } from './lead-items';
 import { queryPages } from './query-pages';
 import { transactWrite } from './transactions';

@@ -3,7 +3,8 @@ import { distinctEvents, recordStatuses, repeatSearchFrom } from '../domain/even
 import { compareEvents } from '../domain/scoring/engine';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { EmailIndex } from './email-index';
-import { keys, type Subject } from './keys';
+import * as keys from './keys';
+import type { Subject } from './keys';
 import { addressOnlyLead, createLeadWrites, putEvent, toStoredEvent, type StoredEvent } from './lead-items';
 import { queryPages } from './query-pages';
 

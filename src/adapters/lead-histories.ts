@@ -3,7 +3,7 @@ import { distinctEvents, MAX_CLOCK_SKEW_MS } from '../domain/event-log';
 import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 import type { BacktestWindow } from '../domain/scoring/backtest';
 import type { Lead } from '../domain/lead';
-import { keys } from './keys';
+import * as keys from './keys';
 import { toLeadWithScore, toStoredEvent, type StoredEvent } from './lead-items';
 import { LeadListing } from './lead-listing';
 import { queryPages } from './query-pages';

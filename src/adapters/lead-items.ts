@@ -5,7 +5,8 @@ import { EMPTY_WATERMARK } from '../domain/event-log';
 import type { LeadQualifiedDetail } from '../domain/events';
 import type { Lead, Touch } from '../domain/lead';
 import { entryStage, stageEntry, type EntryStage } from '../domain/handoff/lifecycle';
-import { keys, type Subject } from './keys';
+import * as keys from './keys';
+import type { Subject } from './keys';
 import { transitionPut } from './lifecycle-store';
 import { scoreFromItem, type StoredScore } from './score-items';
 

@@ -2,7 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import type { Lead } from '../domain/lead';
 import { LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
 import { batchGet } from './batch-get';
-import { keys } from './keys';
+import * as keys from './keys';
 import { withScores } from './lead-store';
 
 /** Pages through every lead by the listing index, whose 16 partitions keep any one from running hot. */

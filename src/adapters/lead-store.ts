@@ -3,7 +3,7 @@ import type { Lead } from '../domain/lead';
 import { batchGet } from './batch-get';
 import { conditionally } from './dynamo-errors';
 import { EmailIndex } from './email-index';
-import { keys } from './keys';
+import * as keys from './keys';
 import { toLeadWithScore } from './lead-items';
 
 /**

@@ -3,7 +3,7 @@ import type { Deal, LeadChange, LeadChangeWrite, RecordedStageChange } from '../
 import { DEFAULT_SALES_REASONS, SalesReasons } from '../domain/handoff/reasons';
 import { failedConditions, isConditionFailure, isTransactionConflict } from './dynamo-errors';
 import { transactWrite } from './transactions';
-import { keys } from './keys';
+import * as keys from './keys';
 import { queryAll, queryPages } from './query-pages';
 import { releaseWrite } from './routing-store';
 import { storedScore } from './score-items';

@@ -1,6 +1,6 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { averageLifespan, DEFAULT_LIFESPAN, type Lifespan, type LifespanSettings, type LifespanStats } from '../domain/care/lifetime-value';
-import { keys } from './keys';
+import * as keys from './keys';
 
 const positive = (value: unknown): value is number => typeof value === 'number' && value > 0;
 

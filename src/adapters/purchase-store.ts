@@ -3,7 +3,7 @@ import type { Lead, PurchaseSummary } from '../domain/lead';
 import type { Purchase } from '../domain/purchases';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import { transactWrite } from './transactions';
-import { keys } from './keys';
+import * as keys from './keys';
 
 /** A purchase as stored: the order, the lead it belongs to and when leadflow recorded it (no address). */
 export interface StoredPurchase extends Purchase {

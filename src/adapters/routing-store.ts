@@ -3,7 +3,7 @@ import type { Assignment, AssignAttempt, AssignmentKey, ClaimAttempt, InboxEntry
 import type { LeadOwner } from '../domain/lead';
 import type { Page, PageRequest } from '../domain/page';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import { listPage } from './query-pages';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

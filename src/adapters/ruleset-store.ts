@@ -5,7 +5,7 @@ import type { Activation, DraftWrite, RescoreJob, StoredRuleset } from '../domai
 import { starterRuleset } from '../domain/scoring/starter-ruleset';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { transactWrite } from './transactions';
-import { keys } from './keys';
+import * as keys from './keys';
 import type { Page, PageRequest } from '../domain/page';
 import { listPage, queryAll } from './query-pages';
 

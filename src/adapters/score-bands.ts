@@ -4,7 +4,7 @@ import { LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
 import { bandFromKey, bandKey, type BandChunk } from '../domain/score-order';
 import { batchGet } from './batch-get';
 import { conditionally } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import { LeadListing } from './lead-listing';
 import { toLeadWithScore } from './lead-items';
 

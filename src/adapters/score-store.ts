@@ -4,7 +4,7 @@ import type { LeadQualifiedDetail } from '../domain/events';
 import type { Lead } from '../domain/lead';
 import type { ScoreState } from '../domain/scoring/engine';
 import { failedConditions, isConditionFailure } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import { bandKey } from '../domain/score-order';
 import { storedRecent, storedScore, watermarkOf } from './score-items';
 import { toLeadWithScore, toStoredEvent, type StoredEvent } from './lead-items';

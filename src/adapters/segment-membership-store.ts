@@ -2,7 +2,7 @@ import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import type { Membership } from '../domain/segments/membership';
 import { conditionally } from './dynamo-errors';
 import { dueShardOf } from './journey-store';
-import { keys } from './keys';
+import * as keys from './keys';
 
 /**
  * Each lead's memberships of tracked segments, under the lead, each changed only at the version read;

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SegmentDefinition } from '../domain/segments/segment';
 import { conditionally } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import type { Page, PageRequest } from '../domain/page';
 import { listPage, queryAll } from './query-pages';
 

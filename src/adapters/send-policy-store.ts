@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { OPEN_POLICY, SendPolicy, type LedgerSend } from '../domain/consent/send-policy';
 import { batchGet } from './batch-get';
 import { conditionally } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 
 /** The stored send-time policy, with the version a save checks and moves. */
 export interface StoredSendPolicy {

@@ -1,6 +1,6 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 
 /** Windows are kept a minute, for anyone reading the rate after the fact; TTL removes them. */
 const WINDOW_TTL_SECONDS = 60;

@@ -2,7 +2,7 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageRequest } from '../domain/page';
 import type { Source, WriteKey } from '../domain/tracking/sources';
 import { failedConditions } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import { listPage } from './query-pages';
 import { transactWrite } from './transactions';
 

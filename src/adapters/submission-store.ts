@@ -5,7 +5,7 @@ import type { ConsentRecord } from '../domain/subscriptions';
 import { entryStage } from '../domain/handoff/lifecycle';
 import { conditionally, failedConditions } from './dynamo-errors';
 import { EmailIndex } from './email-index';
-import { keys } from './keys';
+import * as keys from './keys';
 import { createLeadWrites, mapEntryUpdates, putConsents, putEvent, type NewLead, type StoredEvent } from './lead-items';
 
 export interface Submission {

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { subscriptionTypesMaxAgeSeconds } from '../config';
 import { SEEDED_CATALOGUE, SubscriptionTypes, type SubscriptionCatalogue } from '../domain/subscriptions';
 import { conditionally } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 
 /** The stored catalogue, with the version a save checks and moves, and who saved it when. */
 export interface StoredCatalogue {

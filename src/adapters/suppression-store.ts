@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type Dynam
 import { SOFT_BOUNCE_WINDOW_DAYS, type SuppressionReason } from '../domain/consent/suppression';
 import { batchGet } from './batch-get';
 import { conditionally, failedConditions } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import type { Page, PageRequest } from '../domain/page';
 import { listPage } from './query-pages';
 

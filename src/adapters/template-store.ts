@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentC
 import type { Template } from '../domain/campaigns/template';
 import { contentOf, type TemplateSummary, type TemplateVersionRecord } from '../domain/campaigns/template-versions';
 import { conditionally, failedConditions } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import type { Page, PageRequest } from '../domain/page';
 import { listPage, queryPages } from './query-pages';
 

@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocu
 import type { DeliveryClaim, PreviousWebhookSecret, SigningEndpoint, WebhookEndpoint, WebhookSecretRef } from '../domain/handoff/webhooks';
 import { ClaimRecords } from './claims';
 import { conditionally } from './dynamo-errors';
-import { keys } from './keys';
+import * as keys from './keys';
 import type { Page, PageRequest } from '../domain/page';
 import { listPage, queryAll } from './query-pages';
 

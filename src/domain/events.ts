@@ -39,11 +39,15 @@ export const DetailType = {
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
-/** Fields every detail carries: a schema version and the id that ties one request's effects together. */
-const envelope = {
-  version: z.literal(1),
-  correlationId: z.string().check(z.minLength(1)),
-};
+/** The id that ties one request's effects together. */
+const CorrelationId = z.string().check(z.minLength(1));
+
+/**
+ * Fields every detail carries: a schema version and the correlation id. Details extend it with
+ * `z.extend` rather than spreading its fields, which would keep every detail's schema in every bundle
+ * (esbuild keeps a spread, as reading its object could run code).
+ */
+const Envelope = z.object({ version: z.literal(1), correlationId: CorrelationId });
 
 /** The most engagement events one request may record, and so the most one `engagement.recorded` announces. */
 export const MAX_EVENTS_PER_REQUEST = 50;
@@ -54,21 +58,20 @@ export const MAX_EVENTS_PER_REQUEST = 50;
  */
 const EngagementRecordedV2 = z.object({
   version: z.literal(2),
-  correlationId: envelope.correlationId,
+  correlationId: CorrelationId,
   eventIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(MAX_EVENTS_PER_REQUEST)),
   leadId: z.string().check(z.minLength(1)),
 });
 
 /** The first shape, one event per bus event: still in queues and DLQs while an upgrade drains them. */
-const EngagementRecordedV1 = z.pipe(z.object({ ...envelope, eventId: z.string().check(z.minLength(1)), leadId: z.string().check(z.minLength(1)) }), z.transform(({ correlationId, eventId, leadId }): z.output<typeof EngagementRecordedV2> => ({ version: 2, correlationId, eventIds: [eventId], leadId })));
+const EngagementRecordedV1 = z.pipe(z.extend(Envelope, { eventId: z.string().check(z.minLength(1)), leadId: z.string().check(z.minLength(1)) }), z.transform(({ correlationId, eventId, leadId }): z.output<typeof EngagementRecordedV2> => ({ version: 2, correlationId, eventIds: [eventId], leadId })));
 
 /** Publishers write version 2; consumers read both versions as version 2. */
 export const EngagementRecordedDetail = z.union([EngagementRecordedV2, EngagementRecordedV1]);
 export type EngagementRecordedDetail = z.output<typeof EngagementRecordedDetail>;
 
 /** An anonymous visitor identified themselves; their earlier events now count for the lead. */
-export const LeadIdentifiedDetail = z.object({
-  ...envelope,
+export const LeadIdentifiedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   anonymousId: z.string().check(z.minLength(1)),
 });
@@ -83,8 +86,7 @@ export const ScoreContributor = z.object({
 export type ScoreContributor = z.infer<typeof ScoreContributor>;
 
 /** A lead crossed the ruleset's MQL criteria. `qualification` counts re-qualifications of the lead. */
-export const LeadQualifiedDetail = z.object({
-  ...envelope,
+export const LeadQualifiedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   rulesetVersion: z.string().check(z.minLength(1)),
   qualification: z.number().check(z.int(), z.positive()),
@@ -104,8 +106,7 @@ export type LeadQualifiedDetail = z.infer<typeof LeadQualifiedDetail>;
  * team's round-robin. One per qualification (`rulesetVersion` + `qualification` of the
  * `lead.qualified` it answers); a lead that already had an owner keeps it and gets none.
  */
-export const LeadAssignedDetail = z.object({
-  ...envelope,
+export const LeadAssignedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   repId: z.string().check(z.minLength(1)),
   teamId: z.string().check(z.minLength(1)),
@@ -121,8 +122,7 @@ export type LeadAssignedDetail = z.infer<typeof LeadAssignedDetail>;
  * A ruleset was activated (or a page of its rescoring was planned): the planner lists the next page
  * of leads from `cursor` and fans them out. `page` numbers the pages so a retried page counts once.
  */
-export const RescorePageRequestedDetail = z.object({
-  ...envelope,
+export const RescorePageRequestedDetail = z.extend(Envelope, {
   jobId: z.string().check(z.minLength(1)),
   rulesetVersion: z.string().check(z.minLength(1)),
   page: z.number().check(z.int(), z.nonnegative()),
@@ -131,8 +131,7 @@ export const RescorePageRequestedDetail = z.object({
 export type RescorePageRequestedDetail = z.infer<typeof RescorePageRequestedDetail>;
 
 /** Leads to rescore under a newly active ruleset, a few per event. */
-export const LeadsRescoreRequestedDetail = z.object({
-  ...envelope,
+export const LeadsRescoreRequestedDetail = z.extend(Envelope, {
   jobId: z.string().check(z.minLength(1)),
   rulesetVersion: z.string().check(z.minLength(1)),
   leadIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(25)),
@@ -140,8 +139,7 @@ export const LeadsRescoreRequestedDetail = z.object({
 export type LeadsRescoreRequestedDetail = z.infer<typeof LeadsRescoreRequestedDetail>;
 
 /** A form ticked double-opt-in subscriptions: the subscriber gets an email with a link to confirm each. */
-export const ConsentConfirmationRequestedDetail = z.object({
-  ...envelope,
+export const ConsentConfirmationRequestedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   subscriptions: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
 });
@@ -151,8 +149,7 @@ export type ConsentConfirmationRequestedDetail = z.infer<typeof ConsentConfirmat
  * A campaign started sending (or a page of its recipients was planned): plan the next page of the
  * lead-listing partition `shard` from `cursor`. The partitions are planned in parallel.
  */
-export const CampaignSendRequestedDetail = z.object({
-  ...envelope,
+export const CampaignSendRequestedDetail = z.extend(Envelope, {
   campaignId: z.string().check(z.minLength(1)),
   shard: z.number().check(z.int(), z.nonnegative()),
   page: z.number().check(z.int(), z.nonnegative()),
@@ -161,16 +158,14 @@ export const CampaignSendRequestedDetail = z.object({
 export type CampaignSendRequestedDetail = z.infer<typeof CampaignSendRequestedDetail>;
 
 /** Recipients of a campaign, a few per event; each is checked again at send time. */
-export const CampaignRecipientsPlannedDetail = z.object({
-  ...envelope,
+export const CampaignRecipientsPlannedDetail = z.extend(Envelope, {
   campaignId: z.string().check(z.minLength(1)),
   leadIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(25)),
 });
 export type CampaignRecipientsPlannedDetail = z.infer<typeof CampaignRecipientsPlannedDetail>;
 
 /** A test send of a campaign to named addresses, personalised with a chosen lead's data (or the fallbacks). */
-export const CampaignTestRequestedDetail = z.object({
-  ...envelope,
+export const CampaignTestRequestedDetail = z.extend(Envelope, {
   campaignId: z.string().check(z.minLength(1)),
   to: z.array(z.string().check(z.minLength(3))).check(z.minLength(1), z.maxLength(5)),
   leadId: z.optional(z.string()),
@@ -178,8 +173,7 @@ export const CampaignTestRequestedDetail = z.object({
 export type CampaignTestRequestedDetail = z.infer<typeof CampaignTestRequestedDetail>;
 
 /** A test send of one template version to named addresses, under a subscription's footer, personalised as a campaign test is. */
-export const TemplateTestRequestedDetail = z.object({
-  ...envelope,
+export const TemplateTestRequestedDetail = z.extend(Envelope, {
   templateId: z.string().check(z.minLength(1)),
   templateVersion: z.number().check(z.int(), z.gte(1)),
   subscription: SubscriptionTypeId,
@@ -193,8 +187,7 @@ export type TemplateTestRequestedDetail = z.infer<typeof TemplateTestRequestedDe
  * only if the campaign is still scheduled for `scheduledFor` (the UTC instant), so a stale schedule
  * of a campaign since unscheduled, moved or cancelled does nothing.
  */
-export const CampaignSendDueDetail = z.object({
-  ...envelope,
+export const CampaignSendDueDetail = z.extend(Envelope, {
   campaignId: z.string().check(z.minLength(1)),
   scheduledFor: z.iso.datetime(),
 });
@@ -204,8 +197,7 @@ export type CampaignSendDueDetail = z.infer<typeof CampaignSendDueDetail>;
  * A lead moved from one lifecycle stage to another. The transition is recorded (with the event in the
  * lead's outbox) before this is published, at least once: consumers dedupe on `leadId` + `at`.
  */
-export const LeadStageChangedDetail = z.object({
-  ...envelope,
+export const LeadStageChangedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   from: z.enum(LIFECYCLE_STAGES),
   to: z.enum(LIFECYCLE_STAGES),
@@ -219,8 +211,7 @@ export type LeadStageChangedDetail = z.infer<typeof LeadStageChangedDetail>;
  * A form or the CRM set a lead's contact or profile fields. Only the field names travel on the bus
  * (its archive keeps no personal data); a webhook delivery reads the values current at delivery time.
  */
-export const LeadContactChangedDetail = z.object({
-  ...envelope,
+export const LeadContactChangedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   /**
    * What made the change: a form submission's id, or `crm:<updateId>` for a CRM update (so the CRM can
@@ -237,8 +228,7 @@ export type LeadContactChangedDetail = z.infer<typeof LeadContactChangedDetail>;
  * An assigned MQL's follow-up timer fired (EventBridge Scheduler): `remind` the rep `repId`, or
  * `reassign` the lead away from them. Stale when the lead left `mql` or changed owner meanwhile.
  */
-export const FollowUpDueDetail = z.object({
-  ...envelope,
+export const FollowUpDueDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   rulesetVersion: z.string().check(z.minLength(1)),
   qualification: z.number().check(z.int(), z.positive()),
@@ -253,8 +243,7 @@ export type FollowUpDueDetail = z.infer<typeof FollowUpDueDetail>;
  * A help desk's ticket of a customer was recorded or moved forward (a repeat of the kept version
  * announces again): the customer's churn risk and triggers are looked at again.
  */
-export const TicketRecordedDetail = z.object({
-  ...envelope,
+export const TicketRecordedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   ticketId: z.string().check(z.minLength(1)),
   updatedAt: z.string(),
@@ -266,8 +255,7 @@ export type TicketRecordedDetail = z.infer<typeof TicketRecordedDetail>;
  * after the bus refused loses nothing): days since the last purchase is a churn-risk input, so the
  * customer's risk and triggers are looked at again.
  */
-export const PurchaseRecordedDetail = z.object({
-  ...envelope,
+export const PurchaseRecordedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   orderId: z.string().check(z.minLength(1)),
   purchasedAt: z.string(),
@@ -279,8 +267,7 @@ export type PurchaseRecordedDetail = z.infer<typeof PurchaseRecordedDetail>;
  * Becomes a `survey_answered` engagement event on the lead (scoring, segments, journeys) and moves the
  * churn risk. `answeredAt` with `sendId` and `score` names the answer.
  */
-export const SurveyAnsweredDetail = z.object({
-  ...envelope,
+export const SurveyAnsweredDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   surveyId: z.string().check(z.minLength(1)),
   kind: z.enum(['nps', 'csat']),
@@ -296,8 +283,7 @@ export type SurveyAnsweredDetail = z.infer<typeof SurveyAnsweredDetail>;
  * (`request`: the admin API, or a journey step). The consent, suppression and minimum-gap checks are
  * made when it is sent; a recurring one is sent only when due.
  */
-export const SurveyDueDetail = z.object({
-  ...envelope,
+export const SurveyDueDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   surveyId: z.string().check(z.minLength(1)),
   cause: z.enum(['schedule', 'request']),
@@ -310,8 +296,7 @@ export type SurveyDueDetail = z.infer<typeof SurveyDueDetail>;
  * A customer's daily timer: its churn risk is reassessed though nothing happened, as days since the
  * last purchase and activity grow and the renewal date nears. Each reassessment moves it a day on.
  */
-export const ReassessmentDueDetail = z.object({
-  ...envelope,
+export const ReassessmentDueDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   /**
    * Asked for by the timer backfill, not by a timer: the customer gets each of its timers (this daily
@@ -326,8 +311,7 @@ export type ReassessmentDueDetail = z.infer<typeof ReassessmentDueDetail>;
  * on the bus at each deploy whose care defaults changed, at each local start, when the recurring surveys
  * change, and by the walk itself when it runs out of time (with the cursor it reached).
  */
-export const CareTimersBackfillRequestedDetail = z.object({
-  ...envelope,
+export const CareTimersBackfillRequestedDetail = z.extend(Envelope, {
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
 });
 export type CareTimersBackfillRequestedDetail = z.infer<typeof CareTimersBackfillRequestedDetail>;
@@ -336,8 +320,7 @@ export type CareTimersBackfillRequestedDetail = z.infer<typeof CareTimersBackfil
  * A customer trigger fired (an episode started): satisfaction below a threshold, tickets piling up,
  * churn risk entering a band. Once per lead, trigger and episode; the alert email went to `recipient`.
  */
-export const CustomerAlertedDetail = z.object({
-  ...envelope,
+export const CustomerAlertedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   triggerId: z.string().check(z.minLength(1)),
   episodeStartedAt: z.string(),
@@ -353,8 +336,7 @@ export type CustomerAlertedDetail = z.infer<typeof CustomerAlertedDetail>;
  * history. Published once per membership change, and again only if the publish may have failed:
  * consumers dedupe on `leadId` + `segmentId` + `at`.
  */
-export const LeadSegmentChangedDetail = z.object({
-  ...envelope,
+export const LeadSegmentChangedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   segmentId: z.string().check(z.minLength(1)),
   /** The segment's version the lead was evaluated against. */
@@ -364,8 +346,7 @@ export const LeadSegmentChangedDetail = z.object({
 export type LeadSegmentChangedDetail = z.infer<typeof LeadSegmentChangedDetail>;
 
 /** A journey wait's timer fell due (the sweep of the due-time index): run `run` of the enrolment waits as step `seq`. */
-export const JourneyStepDueDetail = z.object({
-  ...envelope,
+export const JourneyStepDueDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   journeyId: z.string().check(z.minLength(1)),
   run: z.number().check(z.int(), z.positive()),
@@ -380,8 +361,7 @@ export type JourneyStepDueDetail = z.infer<typeof JourneyStepDueDetail>;
  * it, one invocation per shard, so the shards of a busy minute drain side by side. `holder` names the
  * shard's sweep lease the sender took: only its holder drains the shard, so repeats drain it once.
  */
-export const JourneyTimersDueDetail = z.object({
-  ...envelope,
+export const JourneyTimersDueDetail = z.extend(Envelope, {
   shard: z.number().check(z.int(), z.nonnegative(), z.lte(1023)),
   holder: z.string().check(z.minLength(1), z.maxLength(100)),
 });
@@ -392,8 +372,7 @@ export type JourneyTimersDueDetail = z.infer<typeof JourneyTimersDueDetail>;
  * event left a "within N days" window): the sweep of the due-time index found its check due, and
  * track-segments looks at the lead again.
  */
-export const LeadSegmentCheckDueDetail = z.object({
-  ...envelope,
+export const LeadSegmentCheckDueDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   /** When the check fell due. */
   dueAt: z.string(),
@@ -401,8 +380,7 @@ export const LeadSegmentCheckDueDetail = z.object({
 export type LeadSegmentCheckDueDetail = z.infer<typeof LeadSegmentCheckDueDetail>;
 
 /** Someone enrolled a lead in a journey through the API or the CLI, or the lead's date entry fell due (sweep-journeys). */
-export const JourneyEnrolmentRequestedDetail = z.object({
-  ...envelope,
+export const JourneyEnrolmentRequestedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
   journeyId: z.string().check(z.minLength(1)),
   /** A date entry's instant: the lead enters once for it (an enrolment entered since does not enter again). */
@@ -415,8 +393,7 @@ export type JourneyEnrolmentRequestedDetail = z.infer<typeof JourneyEnrolmentReq
  * only (whatever event types that endpoint subscribes to), with the lead's contact fields. Published
  * under the step's claim, once per step run; its webhook event id derives from the step run.
  */
-export const JourneyWebhookStepReachedDetail = z.object({
-  ...envelope,
+export const JourneyWebhookStepReachedDetail = z.extend(Envelope, {
   webhookId: z.string().check(z.minLength(1)),
   leadId: z.string().check(z.minLength(1)),
   journeyId: z.string().check(z.minLength(1)),
@@ -430,37 +407,39 @@ export type JourneyWebhookStepReachedDetail = z.infer<typeof JourneyWebhookStepR
 /**
  * The one declaration of each bus event: its detail type and the schema of its detail. Publishers are
  * typed by it (DomainEvent) and consumers parse with it; a detail type without a schema does not compile.
+ * The keys are the detail types' literal values, not `[DetailType.X]`: esbuild keeps an object with
+ * computed keys, and with it every schema, in each bundle that imports this module.
  */
 export const detailSchemas = {
-  [DetailType.EngagementRecorded]: EngagementRecordedDetail,
-  [DetailType.LeadIdentified]: LeadIdentifiedDetail,
-  [DetailType.LeadQualified]: LeadQualifiedDetail,
-  [DetailType.LeadAssigned]: LeadAssignedDetail,
-  [DetailType.RescorePageRequested]: RescorePageRequestedDetail,
-  [DetailType.LeadsRescoreRequested]: LeadsRescoreRequestedDetail,
-  [DetailType.ConsentConfirmationRequested]: ConsentConfirmationRequestedDetail,
-  [DetailType.CampaignSendRequested]: CampaignSendRequestedDetail,
-  [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail,
-  [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail,
-  [DetailType.TemplateTestRequested]: TemplateTestRequestedDetail,
-  [DetailType.CampaignSendDue]: CampaignSendDueDetail,
-  [DetailType.LeadStageChanged]: LeadStageChangedDetail,
-  [DetailType.LeadContactChanged]: LeadContactChangedDetail,
-  [DetailType.FollowUpDue]: FollowUpDueDetail,
-  [DetailType.TicketRecorded]: TicketRecordedDetail,
-  [DetailType.PurchaseRecorded]: PurchaseRecordedDetail,
-  [DetailType.SurveyAnswered]: SurveyAnsweredDetail,
-  [DetailType.SurveyDue]: SurveyDueDetail,
-  [DetailType.ReassessmentDue]: ReassessmentDueDetail,
-  [DetailType.CareTimersBackfillRequested]: CareTimersBackfillRequestedDetail,
-  [DetailType.CustomerAlerted]: CustomerAlertedDetail,
-  [DetailType.JourneyStepDue]: JourneyStepDueDetail,
-  [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail,
-  [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail,
-  [DetailType.LeadSegmentLeft]: LeadSegmentChangedDetail,
-  [DetailType.JourneyWebhookStepReached]: JourneyWebhookStepReachedDetail,
-  [DetailType.JourneyTimersDue]: JourneyTimersDueDetail,
-  [DetailType.LeadSegmentCheckDue]: LeadSegmentCheckDueDetail,
+  'engagement.recorded': EngagementRecordedDetail,
+  'lead.identified': LeadIdentifiedDetail,
+  'lead.qualified': LeadQualifiedDetail,
+  'lead.assigned': LeadAssignedDetail,
+  'rescore.page-requested': RescorePageRequestedDetail,
+  'rescore.leads-requested': LeadsRescoreRequestedDetail,
+  'consent.confirmation-requested': ConsentConfirmationRequestedDetail,
+  'campaign.send-requested': CampaignSendRequestedDetail,
+  'campaign.recipients-planned': CampaignRecipientsPlannedDetail,
+  'campaign.test-requested': CampaignTestRequestedDetail,
+  'template.test-requested': TemplateTestRequestedDetail,
+  'campaign.send-due': CampaignSendDueDetail,
+  'lead.stage-changed': LeadStageChangedDetail,
+  'lead.contact-changed': LeadContactChangedDetail,
+  'handoff.follow-up-due': FollowUpDueDetail,
+  'care.ticket-recorded': TicketRecordedDetail,
+  'purchase.recorded': PurchaseRecordedDetail,
+  'care.survey-answered': SurveyAnsweredDetail,
+  'care.survey-due': SurveyDueDetail,
+  'care.reassessment-due': ReassessmentDueDetail,
+  'care.customer-alerted': CustomerAlertedDetail,
+  'journey.step-due': JourneyStepDueDetail,
+  'journey.enrolment-requested': JourneyEnrolmentRequestedDetail,
+  'lead.segment_entered': LeadSegmentChangedDetail,
+  'lead.segment_left': LeadSegmentChangedDetail,
+  'journey.webhook-step-reached': JourneyWebhookStepReachedDetail,
+  'journey.timers-due': JourneyTimersDueDetail,
+  'care.timers-backfill-requested': CareTimersBackfillRequestedDetail,
+  'lead.segment-check-due': LeadSegmentCheckDueDetail,
 } as const satisfies { readonly [T in DetailType]: z.ZodMiniType };
 
 /** The detail each detail type carries, as its consumers receive it (defaults applied). */

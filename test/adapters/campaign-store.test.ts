@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CampaignStore } from '../../src/adapters/campaign-store';
-import { keys } from '../../src/adapters/keys';
+import * as keys from '../../src/adapters/keys';
 import { LEAD_LISTING_SHARDS } from '../../src/domain/lead-listing';
 import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScheduler } from '../../local/scheduler';
 import { freePort } from '../../local/services';
 import { CareStore } from '../../src/adapters/care-store';
-import { keys } from '../../src/adapters/keys';
+import * as keys from '../../src/adapters/keys';
 import { createLeadWrites, type NewLead } from '../../src/adapters/lead-items';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';

@@ -1,7 +1,7 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capacityEntries } from '../../local/consumed-capacity';
-import { keys } from '../../src/adapters/keys';
+import * as keys from '../../src/adapters/keys';
 import { addressOnlyLead, createLeadWrites } from '../../src/adapters/lead-items';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { ScoreBandIndex } from '../../src/adapters/score-bands';

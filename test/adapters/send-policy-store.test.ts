@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '../../src/adapters/keys';
+import * as keys from '../../src/adapters/keys';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
 import { SuppressionStore } from '../../src/adapters/suppression-store';

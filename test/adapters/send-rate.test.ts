@@ -1,6 +1,6 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '../../src/adapters/keys';
+import * as keys from '../../src/adapters/keys';
 import { DynamoSendRate } from '../../src/adapters/send-rate';
 import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
 

@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { keys } from '../../src/adapters/keys';
+import * as keys from '../../src/adapters/keys';
 import { newStandardSecret, sealSecret, type ChatSource } from '../../src/domain/chat/sources';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { TableFake } from './table-fake';

@@ -13,6 +13,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SDK_OPERATIONS_SENT } from '../../infra/bundle-plugins';
 import { esbuildOptionsFor, PROJECT_ROOT } from '../../infra/function-bundling';
 import { LeadflowFunction } from '../../infra/leadflow-function';
 import { manifest } from '../../manifest/manifest';
@@ -35,14 +36,29 @@ async function deployedBundle(entry: string) {
 }
 
 /**
- * The largest deployed bundle on 2026-11-30 after the move to zod mini, with every branch of that day
- * merged (run-journeys, 452 KiB; docs/performance.md) and the largest parts (the SDK in alert-sales,
- * 249 KiB; the rest in api-docs, 285 KiB, the OpenAPI document of every route): a function that grows
- * past these has taken on code to look at, not only a few lines. Issue 15's 300 KiB is not reached by
- * every function (docs/performance.md says which and why). The PUT of subscription types (issue 19) took
- * api-docs to 290.3 KiB.
+ * Issue 15's limit, 300 KiB, which 33 of the 45 functions meet since the round that cut unread SDK
+ * errors and module-level schemas (docs/performance.md), and the largest parts reached then (the SDK in
+ * alert-sales, 225 KiB; the rest in api-docs, 285 KiB, the OpenAPI document of every route).
  */
-const LIMIT_KIB = { bundle: 455, sdk: 255, besidesSdk: 291 };
+const LIMIT_KIB = { bundle: 300, sdk: 225, besidesSdk: 286 };
+/**
+ * The functions still over 300 KiB, each held to what it reached (rounded up to the next KiB): one
+ * that grows has taken on code to look at. docs/performance.md says what each carries.
+ */
+const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
+  'capture-form': 323,
+  'capture-chat': 308,
+  'manage-campaigns': 385,
+  'manage-journeys': 317,
+  'send-confirmation': 308,
+  'send-campaign': 340,
+  'alert-sales': 347,
+  'follow-up-handoff': 326,
+  'run-journeys': 409,
+  'customer-feedback': 341,
+  'manage-customer-care': 351,
+  'watch-customers': 361,
+};
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
 const CLIENT_OF_ACCESS: Partial<Record<Access, string | readonly string[]>> = {
@@ -73,6 +89,12 @@ describe('function bundles as deployed', () => {
       expect(packagesIn(/(?:^|\/)node_modules\/@smithy\/(credential-provider-imds)\//)).toEqual([]);
       expect(bundle.inputs.filter((path) => path.includes('/@smithy/core/dist-es/submodules/event-streams/'))).toEqual([]);
       expect(packagesIn(/(?:^|\/)node_modules\/@aws-sdk\/(client-[^/]+)\//).filter((client) => !callableClients(spec).has(client))).toEqual([]);
+      // A bundle keeps the errors of the operations listed as sent (infra/bundle-plugins.ts): every operation it can send is listed.
+      const unlisted = bundle.inputs.flatMap((path) => {
+        const [, client = '', operation = ''] = path.match(/\/@aws-sdk\/(client-[^/]+)\/dist-es\/commands\/(\w+)Command\.js$/) ?? [];
+        return operation && !(SDK_OPERATIONS_SENT[client] ?? []).includes(operation) ? [`${client} ${operation}`] : [];
+      });
+      expect(unlisted).toEqual([]);
       // zod as a value (`import { z }`, `z.core.$ZodError`) brings every one of zod's 64 locales (258 KB): only English, or none.
       expect(bundle.inputs.filter((path) => /\/zod\/.*\/locales\//.test(path)).map((path) => path.replace(/.*\/locales\//, '')).filter((locale) => locale !== 'en.js')).toEqual([]);
       // Runtime schemas are zod mini's: classic zod's schemas would bring all of it back.
@@ -81,7 +103,10 @@ describe('function bundles as deployed', () => {
       expect(bundle.bytesOf(/\/zod\/v4\/core\/(json-schema-processors|to-json-schema)\.js$/)).toBeLessThan(3 * 1024);
       expect(bundle.bytesOf(/\/@aws-sdk\/client-sesv2\/dist-es\/schemas\//)).toBeLessThan(8 * 1024);
       expect(bundle.inputs.filter((path) => /\/node_modules\/mnemonist\/|\/shared-ini-file-loader\/parseIni\.js$/.test(path))).toEqual([]);
-      expect(bundle.bytes).toBeLessThanOrEqual(LIMIT_KIB.bundle * 1024);
+      const overLimit = Object.hasOwn(REACHED_KIB_OVER_LIMIT, spec.name) ? REACHED_KIB_OVER_LIMIT[spec.name] : undefined;
+      expect(bundle.bytes).toBeLessThanOrEqual((overLimit ?? LIMIT_KIB.bundle) * 1024);
+      // A function back under 300 KiB leaves the list, so the limit holds it there.
+      if (overLimit) expect(bundle.bytes).toBeGreaterThan(LIMIT_KIB.bundle * 1024);
       expect(bundle.sdkBytes).toBeLessThanOrEqual(LIMIT_KIB.sdk * 1024);
       expect(bundle.bytes - bundle.sdkBytes).toBeLessThanOrEqual(LIMIT_KIB.besidesSdk * 1024);
     },
@@ -120,6 +145,139 @@ describe('zod in a function bundle', () => {
       standard: ['Invalid email address'],
       jsonSchema: expect.stringContaining("leave out zod's JSON Schema generation"),
     });
+  });
+});
+
+describe('the plugins of a function bundle', () => {
+  mkdirSync(join(PROJECT_ROOT, '.leadflow'), { recursive: true });
+  const folder = mkdtempSync(join(PROJECT_ROOT, '.leadflow', 'bundle-plugins-'));
+  const responses: { type: string; body: Record<string, unknown> }[] = [];
+  const dynamodb = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const { type, body } = responses.shift() ?? { type: 'InternalServerError', body: {} };
+      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type }).end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: type, ...body }));
+    });
+  });
+  beforeAll(() => new Promise<void>((resolve) => dynamodb.listen(0, '127.0.0.1', resolve)));
+  afterAll(async () => {
+    await new Promise<void>((resolve) => dynamodb.close(() => resolve()));
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("keep the errors of the operations sent, as the SDK reads them, and name any other by the service's code", async () => {
+    const entry = join(folder, 'errors.ts');
+    writeFileSync(
+      entry,
+      [
+        "import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';",
+        "import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';",
+        "import { documentClient } from '../../src/adapters/clients';",
+        "import { conditionally, failedConditions } from '../../src/adapters/dynamo-errors';",
+        'const client = documentClient();',
+        "const refused = await conditionally(client.send(new PutCommand({ TableName: 't', Item: { pk: 'a' } })), 'written', 'refused');",
+        "const transaction = await client.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: 't', Item: { pk: 'a' } } }, { Put: { TableName: 't', Item: { pk: 'b' } } }] })).catch((error) => error);",
+        "const undeclared = await client.send(new DeleteCommand({ TableName: 't', Key: { pk: 'a' } })).catch((error) => error);",
+        'console.log(JSON.stringify({ refused, transaction: [transaction instanceof TransactionCanceledException, failedConditions(transaction)], undeclared: [undeclared.name, undeclared.$fault, undeclared.message] }));',
+      ].join('\n'),
+    );
+    const bundlePath = join(folder, 'errors.mjs');
+    await build({ ...esbuildOptionsFor(entry, bundlePath), logLevel: 'silent' });
+    responses.push(
+      { type: 'ConditionalCheckFailedException', body: {} },
+      { type: 'TransactionCanceledException', body: { CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] } },
+      // Only DynamoDB's table management declares it: the bundle has no class for it.
+      { type: 'TableNotFoundException', body: {} },
+    );
+    const { port } = dynamodb.address() as AddressInfo;
+
+    const { stdout } = await run(process.execPath, [bundlePath], {
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_MAX_ATTEMPTS: '1' },
+      timeout: 60_000,
+    });
+
+    expect(readFileSync(bundlePath, 'utf8')).not.toContain('TableNotFoundException"');
+    expect(JSON.parse(stdout)).toEqual({ refused: 'refused', transaction: [true, [false, true]], undeclared: ['TableNotFoundException', 'client', 'TableNotFoundException'] });
+  });
+
+  it('leave out the module-level schemas of leadflow code that a function never reads, and keep what its modules do when they load', async () => {
+    // Under a `src` folder of the project, as leadflow's own modules are.
+    mkdirSync(join(folder, 'src'), { recursive: true });
+    writeFileSync(
+      join(folder, 'src', 'schemas.ts'),
+      [
+        "import * as z from 'zod/mini';",
+        "z.config({ customError: () => 'refused by the module' });",
+        'export const Read = z.object({ name: z.string().check(z.minLength(1)) });',
+        'export const Unread = z.object({ unreadField: z.string().check(z.minLength(2)) });',
+        "export const loaded = ['module ran'];",
+      ].join('\n'),
+    );
+    const entry = join(folder, 'schemas-entry.ts');
+    writeFileSync(entry, ["import { loaded, Read } from './src/schemas';", "console.log(JSON.stringify({ loaded, issues: Read.safeParse({ name: '' }).error?.issues.map((issue) => issue.message) }));"].join('\n'));
+    const bundlePath = join(folder, 'schemas.mjs');
+    await build({ ...esbuildOptionsFor(entry, bundlePath), logLevel: 'silent' });
+
+    const { stdout } = await run(process.execPath, [bundlePath], { timeout: 60_000 });
+
+    expect(readFileSync(bundlePath, 'utf8')).not.toContain('unreadField');
+    expect(JSON.parse(stdout)).toEqual({ loaded: ['module ran'], issues: ['refused by the module'] });
+  });
+});
+
+describe('the EventBridge client of a function bundle', () => {
+  mkdirSync(join(PROJECT_ROOT, '.leadflow'), { recursive: true });
+  const folder = mkdtempSync(join(PROJECT_ROOT, '.leadflow', 'bundle-events-'));
+  const requests: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  const eventBridge = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      requests.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString() });
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] }));
+    });
+  });
+  beforeAll(() => new Promise<void>((resolve) => eventBridge.listen(0, '127.0.0.1', resolve)));
+  afterAll(async () => {
+    await new Promise<void>((resolve) => eventBridge.close(() => resolve()));
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('signs PutEvents with SigV4 as AWS verifies it (its multi-region signer is left out)', async () => {
+    const entry = join(folder, 'events.ts');
+    writeFileSync(
+      entry,
+      [
+        "import { PutEventsCommand } from '@aws-sdk/client-eventbridge';",
+        "import { eventBridgeClient } from '../../src/adapters/clients';",
+        "const output = await eventBridgeClient().send(new PutEventsCommand({ Entries: [{ Source: 'leadflow', DetailType: 'lead.identified', Detail: '{}', EventBusName: 'bus' }] }));",
+        'console.log(JSON.stringify(output.Entries));',
+      ].join('\n'),
+    );
+    const bundlePath = join(folder, 'events.mjs');
+    await build({ ...esbuildOptionsFor(entry, bundlePath), logLevel: 'silent' });
+    const { port } = eventBridge.address() as AddressInfo;
+    const credentials = { accessKeyId: 'AKIDEVENTS', secretAccessKey: 'events-secret' };
+
+    const { stdout } = await run(process.execPath, [bundlePath], {
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey },
+      timeout: 60_000,
+    });
+
+    expect(JSON.parse(stdout)).toEqual([{ EventId: 'e-1' }]);
+    expect(readFileSync(bundlePath, 'utf8')).not.toContain('signature-v4-crt');
+    const [request] = requests;
+    const authorization = String(request?.headers.authorization);
+    expect(authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEVENTS\/\d{8}\/eu-west-1\/events\/aws4_request, SignedHeaders=/);
+    const signedHeaders = authorization.match(/SignedHeaders=([^,]+)/)?.[1]?.split(';') ?? [];
+    const amzDate = String(request?.headers['x-amz-date']);
+    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const signer = new SignatureV4({ credentials, region: 'eu-west-1', service: 'events', sha256: Hash.bind(null, 'sha256') });
+    const expected = await signer.sign(
+      { method: 'POST', protocol: 'http:', hostname: '127.0.0.1', path: request?.path ?? '', query: {}, headers: Object.fromEntries(signedHeaders.map((name) => [name, String(request?.headers[name])])), body: request?.body },
+      { signingDate },
+    );
+    expect(authorization).toBe(expected.headers.authorization);
   });
 });
 

@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
-import { keys } from '../../src/adapters/keys';
+import * as keys from '../../src/adapters/keys';
 import { manifest } from '../../manifest/manifest';
 import { INDEX_PARTITIONS, isOfKind, ITEM_KINDS } from '../../manifest/table';
 import { allows, tableGrants } from '../../manifest/table-grants';

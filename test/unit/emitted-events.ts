@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import type { FunctionSpec } from '../../manifest/types';
-import * as events from '../../src/domain/events';
 import { DetailType } from '../../src/domain/events';
 
 /**
@@ -11,7 +10,7 @@ import { DetailType } from '../../src/domain/events';
  * `detailType` property, `{ detailType: DetailType.LeadQualified, detail }` (the DomainEvent and
  * OneTimeSchedule shapes). The scan follows what the handler uses, declaration by declaration across
  * imports, so a module that declares several publishers counts only for the ones a function reaches.
- * The same walk finds the detail types a consumer parses: the arguments of `leadflowBusEvent(...)`.
+ * The same walk finds the detail types a consumer parses: the keys of `leadflowBusEvent({ ... })`.
  */
 
 /** Where a detail type is built: the file (from the project root) and line. */
@@ -168,17 +167,14 @@ interface Findings {
   readonly parse: (detailType: DetailType) => void;
 }
 
-/** Lists of detail types exported by the events module, which a consumer may spread (`...WEBHOOK_EVENT_TYPES`). */
-const isDetailTypeList = (value: unknown): value is readonly DetailType[] => Array.isArray(value) && value.every((item) => detailTypeValues.has(item));
-const detailTypeLists = new Map(
-  Object.entries(events as Record<string, unknown>).flatMap(([name, value]) => (isDetailTypeList(value) ? [[name, value] as const] : [])),
-);
-
-/** The detail types an argument names: one, or a spread list of the events module. */
+/** The detail types `leadflowBusEvent`'s argument names: the keys of its `{ [DetailType.X]: XDetail }`. */
 function detailTypesOf(argument: ts.Expression): DetailType[] {
-  if (ts.isSpreadElement(argument) && ts.isIdentifier(argument.expression)) return [...(detailTypeLists.get(argument.expression.text) ?? [])];
-  const one = detailTypeOf(argument);
-  return one ? [one] : [];
+  if (!ts.isObjectLiteralExpression(argument)) return [];
+  return argument.properties.flatMap((property) => {
+    const name = property.name;
+    const detailType = name && ts.isComputedPropertyName(name) ? detailTypeOf(name.expression) : name && (ts.isStringLiteral(name) || ts.isIdentifier(name)) ? detailTypeOf(ts.factory.createStringLiteral(name.text)) : undefined;
+    return detailType ? [detailType] : [];
+  });
 }
 
 const propertyName = (name: ts.PropertyName) => (ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : undefined);

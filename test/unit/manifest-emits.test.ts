@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { consumedDetailTypes, eventFlows } from '../../manifest/event-flow';
 import { manifest } from '../../manifest/manifest';
 import type { FunctionSpec } from '../../manifest/types';
-import { DetailType, WEBHOOK_EVENT_TYPES } from '../../src/domain/events';
+import { DetailType } from '../../src/domain/events';
 import { EmissionScanner, emitsMismatches } from './emitted-events';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -113,17 +113,15 @@ describe('the emission scanner', () => {
     );
   });
 
-  it('finds the detail types a consumer parses, spread lists of the events module included', () => {
+  it('finds the detail types a consumer parses, named by DetailType or by their string', () => {
     write('functions/consumer/handler.ts', [
       "import { leadflowBusEvent } from '../../src/adapters/bus-events';",
-      "import { DetailType, WEBHOOK_EVENT_TYPES } from '../../src/domain/events';",
-      'const One = leadflowBusEvent(DetailType.LeadQualified, DetailType.FollowUpDue);',
-      'const Webhooks = leadflowBusEvent(...WEBHOOK_EVENT_TYPES);',
-      'export const handler = () => [One, Webhooks];',
+      "import { DetailType, FollowUpDueDetail, LeadQualifiedDetail, LeadAssignedDetail } from '../../src/domain/events';",
+      'const One = leadflowBusEvent({ [DetailType.LeadQualified]: LeadQualifiedDetail, [DetailType.FollowUpDue]: FollowUpDueDetail });',
+      "const Other = leadflowBusEvent({ 'lead.assigned': LeadAssignedDetail });",
+      'export const handler = () => [One, Other];',
     ].join('\n'));
-    expect(new EmissionScanner(fixture).parsedBy('functions/consumer/handler.ts')).toEqual(
-      [...new Set([DetailType.LeadQualified, DetailType.FollowUpDue, ...WEBHOOK_EVENT_TYPES])].sort(),
-    );
+    expect(new EmissionScanner(fixture).parsedBy('functions/consumer/handler.ts')).toEqual([DetailType.LeadQualified, DetailType.FollowUpDue, DetailType.LeadAssigned].sort());
   });
 
   it('ignores types, unused imports and properties that are not a detail type', () => {

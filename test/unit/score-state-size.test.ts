@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keys } from '../../src/adapters/keys';
+import * as keys from '../../src/adapters/keys';
 import { bandKey } from '../../src/domain/score-order';
 import { fiftyRuleRuleset } from '../../bench/scoring';
 import { scoreFromItem, storedRecent, storedScore } from '../../src/adapters/score-items';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { BusEventMetadata, leadflowBusEvent } from '../../src/adapters/bus-events';
 import { parseRecord, processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { DetailType } from '../../src/domain/events';
+import { DetailType, FollowUpDueDetail, LeadIdentifiedDetail } from '../../src/domain/events';
 
 const sqsRecord = (body: string, index = 0): SQSRecord => ({
   messageId: `message-${index}`,
@@ -25,7 +25,7 @@ const identified = { version: 1, correlationId: 'c-1', leadId: 'lead-1', anonymo
 const followUpDue = { version: 1, correlationId: 'c-2', leadId: 'lead-2', rulesetVersion: 'v1', qualification: 1, repId: 'rep-1', kind: 'remind' };
 
 describe('parsed SQS records', () => {
-  const Scored = leadflowBusEvent(DetailType.LeadIdentified, DetailType.FollowUpDue);
+  const Scored = leadflowBusEvent({ [DetailType.LeadIdentified]: LeadIdentifiedDetail, [DetailType.FollowUpDue]: FollowUpDueDetail });
 
   it('gives the handler the body parsed with its declared schema, defaults applied', () => {
     const record = parseRecord(Scored, sqsRecord(busEnvelope(DetailType.FollowUpDue, followUpDue)));
@@ -34,7 +34,7 @@ describe('parsed SQS records', () => {
   });
 
   it('keeps the EventBridge fields a schema asks for', () => {
-    const WithMetadata = z.intersection(BusEventMetadata, leadflowBusEvent(DetailType.LeadIdentified));
+    const WithMetadata = z.intersection(BusEventMetadata, leadflowBusEvent({ [DetailType.LeadIdentified]: LeadIdentifiedDetail }));
     expect(parseRecord(WithMetadata, sqsRecord(busEnvelope(DetailType.LeadIdentified, identified))).body).toMatchObject({ id: 'bus-1', time: '2026-11-30T10:00:00Z' });
   });
 
