@@ -278,6 +278,8 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
             [`perEvent.${fn.name}.readUnits`, perEvent(fn.readUnits)],
             // With the per-call latencies of DynamoDB, what README's AWS estimate is built from.
             [`perEvent.${fn.name}.tableCalls`, perEvent(fn.calls)],
+            // Writes refused by their condition: lost races (each one retried) or duplicates found.
+            ...(fn.estimatedFailedWriteUnits ? [[`perEvent.${fn.name}.estimatedRefusedWriteUnits`, perEvent(fn.estimatedFailedWriteUnits)]] : []),
             // What a qualification costs, for the functions only a qualification sets off.
             ...(SCORING_PATH.includes(fn.name)
               ? []
