@@ -272,7 +272,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       scoringPathReadUnitsPerEvent: perEvent(scoringPath.reduce((sum, fn) => sum + fn.readUnits, 0)),
       ...Object.fromEntries(
         steady.byFunction
-          .filter((fn) => fn.readUnits || fn.writeUnits || fn.estimatedFailedWriteUnits)
+          .filter((fn) => fn.calls || fn.readUnits || fn.writeUnits || fn.estimatedFailedWriteUnits)
           .flatMap((fn) => [
             [`perEvent.${fn.name}.writeUnits`, perEvent(fn.writeUnits)],
             [`perEvent.${fn.name}.readUnits`, perEvent(fn.readUnits)],
