@@ -272,12 +272,14 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       scoringPathReadUnitsPerEvent: perEvent(scoringPath.reduce((sum, fn) => sum + fn.readUnits, 0)),
       ...Object.fromEntries(
         steady.byFunction
-          .filter((fn) => fn.readUnits || fn.writeUnits || fn.estimatedFailedWriteUnits)
+          .filter((fn) => fn.calls || fn.readUnits || fn.writeUnits || fn.estimatedFailedWriteUnits)
           .flatMap((fn) => [
             [`perEvent.${fn.name}.writeUnits`, perEvent(fn.writeUnits)],
             [`perEvent.${fn.name}.readUnits`, perEvent(fn.readUnits)],
             // With the per-call latencies of DynamoDB, what README's AWS estimate is built from.
             [`perEvent.${fn.name}.tableCalls`, perEvent(fn.calls)],
+            // Writes refused by their condition: lost races (each one retried) or duplicates found.
+            ...(fn.estimatedFailedWriteUnits ? [[`perEvent.${fn.name}.estimatedRefusedWriteUnits`, perEvent(fn.estimatedFailedWriteUnits)]] : []),
             // What a qualification costs, for the functions only a qualification sets off.
             ...(SCORING_PATH.includes(fn.name)
               ? []

@@ -86,11 +86,13 @@ async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void>
     case DetailType.EngagementRecorded: {
       const { leadId, eventIds } = busEvent.detail;
       const wanted = new Set(eventIds);
-      const recent = await leadEvents.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: RECENT_EVENTS });
-      for (const event of recent.filter((candidate) => wanted.has(candidate.id)).reverse()) {
-        await runner.happened({ leadId, event: { type: event.type, properties: event.properties } });
-      }
-      return;
+      return runner.happenedInOrder(leadId, async () => {
+        const recent = await leadEvents.eventsOf({ kind: 'lead', id: leadId }, { newestFirst: true, limit: RECENT_EVENTS });
+        return recent
+          .filter((candidate) => wanted.has(candidate.id))
+          .reverse()
+          .map((event) => ({ type: event.type, properties: event.properties }));
+      });
     }
     case DetailType.LeadSegmentEntered: {
       const { leadId, segmentId } = busEvent.detail;

@@ -108,6 +108,21 @@ export class JourneyRunner {
   }
 
   /**
+   * Several things happened to a lead, in order, each as `happened`. `read` fetches them, and is called
+   * only when something could hear of them: a published journey entered on an event, or an enrolment of
+   * the lead waiting or active. A lead nothing listens to costs one read of its enrolments (the published
+   * journeys are cached), not a read of its history besides: engagement events are most of the bus's traffic.
+   */
+  async happenedInOrder(leadId: string, read: () => Promise<readonly JourneyEvent[]>): Promise<void> {
+    const entersOnEvents = (await this.deps.journeys.live()).some((live) => live.status === 'published' && live.definition.entry.kind === 'event');
+    if (!entersOnEvents) {
+      const enrolments = await this.deps.enrolments.ofLead(leadId);
+      if (!enrolments.some((enrolment) => enrolment.status === 'waiting' || enrolment.status === 'active')) return;
+    }
+    for (const event of await read()) await this.happened({ leadId, event });
+  }
+
+  /**
    * Enrols a lead in a journey's published version when its re-entry rule allows, once however often
    * the entry is delivered, and runs it to its first wait. `manual` enrolments work for manual entries too.
    * A date entry names its instant (`dateEntryAt`): a run entered since then was for this date, so the

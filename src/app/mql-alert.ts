@@ -1,12 +1,12 @@
 import { describeError } from '../domain/errors';
 import type { QualificationKey } from './follow-up-handoff';
 import { routeQualifiedLead, type AssignmentRouting, type Routed } from './lead-assignment';
-import type { EmailSender, EventPublisher, LeadReader, Log } from './ports';
+import type { EmailSender, EventPublisher, Log } from './ports';
 import type { EventSubject, RecordedEvent } from './lead-scoring';
 import { DetailType, type LeadQualifiedDetail } from '../domain/events';
 import { composeAlertEmail, type AlertClaim } from '../domain/handoff/alert-email';
 import type { AlertRecipient, FollowUpTiming } from '../domain/handoff/routing';
-import type { LeadOwner } from '../domain/lead';
+import type { Lead, LeadOwner } from '../domain/lead';
 
 export type { AlertClaim };
 
@@ -18,6 +18,14 @@ export interface AlertRecords {
   claim(key: QualificationKey, now: Date): Promise<AlertClaim>;
   markSent(key: QualificationKey, token: string, messageId: string, at: Date): Promise<void>;
   release(key: QualificationKey, token: string): Promise<void>;
+}
+
+/**
+ * The lead's profile, read consistently, without its score: the alert and the routing rules look only at
+ * the profile, and the alert states the score as the qualification carries it. One read instead of two.
+ */
+export interface LeadProfiles {
+  profileOf(leadId: string): Promise<Lead | undefined>;
 }
 
 /** The lead's latest engagement, which the alert lists. */
@@ -36,7 +44,7 @@ export interface AlertLatency {
 
 export interface MqlAlertDependencies {
   readonly alerts: AlertRecords;
-  readonly leads: LeadReader;
+  readonly leads: LeadProfiles;
   readonly activity: RecentActivity;
   readonly routing: AssignmentRouting;
   readonly timers: FollowUpStarter;
@@ -78,10 +86,10 @@ export class MqlAlerts {
     let recipient: AlertRecipient;
     let routed: Routed;
     try {
-      const lead = await leads.getLead(detail.leadId);
+      const lead = await leads.profileOf(detail.leadId);
       if (!lead) throw new Error(`Lead ${detail.leadId} not found`);
       // Assignment is idempotent on its own (keyed like the alert), so a retry after a failed send finds it.
-      routed = await routeQualifiedLead(routing, lead, key, () => leads.getLead(detail.leadId), new Date().toISOString());
+      routed = await routeQualifiedLead(routing, lead, key, () => leads.profileOf(detail.leadId), new Date().toISOString());
       recipient = routed.recipient;
       if (routed.assigned) {
         await publisher.publish([{ detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...key, ...routed.assigned } }]);

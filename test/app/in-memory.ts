@@ -97,6 +97,13 @@ export class MemoryLeads implements LeadReader, LeadsReader {
   async getLead(leadId: string): Promise<Lead | undefined> {
     return this.leads.get(leadId);
   }
+  /** As the table reads a profile alone: the lead without its score. */
+  async profileOf(leadId: string): Promise<Lead | undefined> {
+    const lead = this.leads.get(leadId);
+    if (!lead) return undefined;
+    const { score: _score, scoreVersion: _scoreVersion, pendingQualification: _pending, ...profile } = lead;
+    return profile;
+  }
   async getLeads(leadIds: readonly string[]): Promise<readonly Lead[]> {
     this.readsOfMany.push([...leadIds]);
     return leadIds.flatMap((leadId) => this.leads.get(leadId) ?? []);

@@ -101,6 +101,30 @@ describe('journey runner', () => {
     expect(enrolments.counts.filter((count) => count.metric === 'email' && count.outcome === 'skipped')).toEqual([expect.objectContaining({ stepId: 'three', reason: 'frequency_cap' })]);
   });
 
+  it("reads a lead's events only when a published entry or an enrolment of the lead could hear of them", async () => {
+    const { runner, journeys, leads, subjects, enrolments } = engine();
+    leads.put(lead('l1'));
+    leads.put(lead('l2'));
+    const reads: string[] = [];
+    const reading = (leadId: string, events: { type: string; properties: Record<string, unknown> }[]) => async () => {
+      reads.push(leadId);
+      return events;
+    };
+    // A published journey entered on an event: the events are read, and they enrol the lead.
+    await runner.happenedInOrder('l1', reading('l1', [{ type: 'page_view', properties: {} }, submitted]));
+    expect(reads).toEqual(['l1']);
+    expect(subjects('l1')).toEqual(['subject one']);
+    // No journey entered on events any more: a lead with no enrolment is not read at all...
+    journeys.heads.set('welcome', { status: 'archived', version: 1 });
+    await runner.happenedInOrder('l2', reading('l2', [submitted]));
+    expect(reads).toEqual(['l1']);
+    expect(enrolments.enrolments.has('l2#welcome')).toBe(false);
+    // ...while a lead still enrolled hears of its events (here: the archived journey lets it go).
+    await runner.happenedInOrder('l1', reading('l1', [{ type: 'email_click', properties: {} }]));
+    expect(reads).toEqual(['l1', 'l1']);
+    expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'exited', exitReason: 'archived' });
+  });
+
   it('enrols a lead once however often the entry event comes', async () => {
     const { runner, leads, subjects, enrolments } = engine();
     leads.put(lead('l1'));

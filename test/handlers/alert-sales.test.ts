@@ -74,6 +74,9 @@ describe('alert-sales', () => {
     expect(mail?.Content?.Simple?.Body?.Text?.Data).toContain('page_view  https://example.com/pricing');
     expect(mail?.Content?.Simple?.Body?.Html?.Data).toContain('Acme &lt;b&gt;');
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':sent']).toBe('sent');
+    // The lead is read once, its profile alone and consistently: the score comes with the qualification.
+    const leadReads = dynamo.commandCalls(GetCommand).filter((call) => call.args[0].input.Key?.pk === 'LEAD#lead-1' && call.args[0].input.Key?.sk !== 'ALERT#starter-1#1');
+    expect(leadReads.map((call) => [call.args[0].input.Key?.sk, call.args[0].input.ConsistentRead])).toEqual([['PROFILE', true]]);
   });
 
   it('sends nothing for a duplicate delivery of an alert already sent', async () => {
