@@ -62,7 +62,8 @@ describe('LeadflowConsole stack', () => {
     expect(managers).toEqual(['manage-users']);
     const variables = Object.values(mainResources)
       .filter((resource) => resource.Type === 'AWS::Lambda::Function')
-      .map((resource) => (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables)
+      // The deploy events' custom resource brings a provider function of CDK's own, with no environment.
+      .map((resource) => (resource.Properties.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {})
       .filter((env) => env.USER_POOL_SECRET !== undefined);
     expect(variables).toEqual([expect.objectContaining({ USER_POOL_SECRET: built.stack.userPoolSecretName, LEADFLOW_FUNCTION: 'manage-users' })]);
   });
