@@ -1,6 +1,6 @@
 import { inParallel } from './in-parallel';
 import type { Enrolments, JourneyVersions } from './journey-runner';
-import type { JourneyRecords } from './journeys';
+import { moveTarget, type JourneyRecords } from './journeys';
 import type { Log } from './ports';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors';
 import type { JourneyDefinition } from '../domain/journeys/definition';
@@ -69,12 +69,7 @@ export class JourneyMoveAll {
   async run(journeyId: string, requestedVersion: number | undefined, deadline: number, now = new Date()): Promise<MoveAll> {
     const journey = await this.deps.journeys.get(journeyId);
     if (!journey) throw new NotFound(`No journey ${journeyId}`);
-    if (journey.status !== 'published' && journey.status !== 'paused') throw new Conflict(`Journey ${journeyId} is ${journey.status}; leads move within published or paused journeys`);
-    const published = journey.publishedVersion ?? 0;
-    const version = requestedVersion ?? published;
-    if (version > published) throw InvalidInput.field('version', `must be a published version (1 to ${published})`);
-    const target = await this.deps.versions.definition(journeyId, version);
-    if (!target) throw InvalidInput.field('version', `journey ${journeyId} has no version ${version}`);
+    const { version, target } = await moveTarget(this.deps.versions, journey, requestedVersion);
 
     const stored = await this.deps.records.read(journeyId);
     let rev = stored?.rev ?? 0;

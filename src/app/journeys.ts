@@ -140,13 +140,7 @@ export class Journeys {
    * at the revision read, as the runner saves, so a step under way is never done twice.
    */
   async move(journeyId: string, leadIds: readonly string[], requestedVersion?: number): Promise<{ journeyId: string; version: number; leads: { leadId: string; outcome: MoveOutcome }[] }> {
-    const journey = await this.existing(journeyId);
-    if (journey.status !== 'published' && journey.status !== 'paused') throw new Conflict(`Journey ${journeyId} is ${journey.status}; leads move within published or paused journeys`);
-    const published = journey.publishedVersion ?? 0;
-    const version = requestedVersion ?? published;
-    if (version > published) throw InvalidInput.field('version', `must be a published version (1 to ${published})`);
-    const target = await this.deps.versions.definition(journeyId, version);
-    if (!target) throw InvalidInput.field('version', `journey ${journeyId} has no version ${version}`);
+    const { version, target } = await moveTarget(this.deps.versions, await this.existing(journeyId), requestedVersion);
 
     const decide = async (leadId: string) => {
       const stored = await this.deps.enrolments.get(leadId, journeyId);
@@ -225,4 +219,19 @@ export class Journeys {
     if (!version) throw InvalidInput.field(`draft.steps.${index}.template`, `template ${step.template.templateId} version ${step.template.version ?? 'latest'} does not exist`);
     return { ...step, template: contentOf(version) };
   }
+}
+
+/**
+ * The version enrolled leads move to (the published one unless named) and its definition, for a move of
+ * named leads and of every lead alike: leads move only within a published or paused journey, and only
+ * to a version that was published.
+ */
+export async function moveTarget(versions: Pick<JourneyVersions, 'definition'>, journey: Journey, requestedVersion: number | undefined): Promise<{ version: number; target: JourneyDefinition }> {
+  if (journey.status !== 'published' && journey.status !== 'paused') throw new Conflict(`Journey ${journey.id} is ${journey.status}; leads move within published or paused journeys`);
+  const published = journey.publishedVersion ?? 0;
+  const version = requestedVersion ?? published;
+  if (version > published) throw InvalidInput.field('version', `must be a published version (1 to ${published})`);
+  const target = await versions.definition(journey.id, version);
+  if (!target) throw InvalidInput.field('version', `journey ${journey.id} has no version ${version}`);
+  return { version, target };
 }
