@@ -4,6 +4,7 @@ import { InvalidInput } from '../domain/errors';
 import type { Lead } from '../domain/lead';
 import { LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
 import { leadMatches, leadSummary, type LeadFilter, type LeadSummary } from '../domain/lead-search';
+import { cursorContent } from '../domain/page';
 
 /**
  * The listing as the search reads it: pages of whole leads in listing order (of every lead, or of a
@@ -36,13 +37,7 @@ const expectedStart = (shard: string, segmentId: string | undefined) =>
 
 /** The position a `cursor` parameter names (in the listing, or in `segmentId`'s members), or a 400 naming `cursor`. */
 export function positionOf(cursor: string, segmentId: string | undefined): LeadCursor {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    decoded = undefined;
-  }
-  const parsed = Cursor.safeParse(decoded);
+  const parsed = Cursor.safeParse(cursorContent(cursor));
   // The start key must lie in the cursor's own partition, or the query would be refused with a 500.
   const expected = parsed.success ? expectedStart(LEAD_LISTING_SHARDS[parsed.data.shard] ?? '', segmentId) : undefined;
   const startKey = parsed.success ? parsed.data.startKey : undefined;

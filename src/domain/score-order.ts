@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { InvalidInput } from './errors';
+import { cursorContent } from './page';
 
 /**
  * The lead list sorted by score, without reading every lead. A lead's current score only falls between
@@ -137,13 +138,7 @@ export const encodeScoreCursor = (position: Required<ScorePosition>): string =>
 
 /** The position a `cursor` parameter names, or a 400 naming `cursor`: a changed cursor can name no more than another position in the list. */
 export function decodeScoreCursor(cursor: string, now: string): ScorePosition {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    decoded = undefined;
-  }
-  const parsed = Cursor.safeParse(decoded);
+  const parsed = Cursor.safeParse(cursorContent(cursor));
   if (!parsed.success || Date.parse(parsed.data.asOf) > Date.parse(now)) {
     throw new InvalidInput('Invalid request: cursor is not a cursor this list gave', [{ field: 'cursor', message: 'is not a cursor of the list sorted by score: start again without it' }]);
   }
