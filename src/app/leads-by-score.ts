@@ -89,7 +89,7 @@ export class LeadsByScore {
     };
     const page = await pageByScore(this.bands.bands(), load, limit, position.after);
     const last = page.items.at(-1);
-    await withinBudget(inParallel(repairs, REPAIRS_AT_ONCE), REPAIR_BUDGET_MS);
+    await repairedWithin(repairs, REPAIR_BUDGET_MS);
     return {
       items: page.items.map((item) => item.summary),
       ...(page.more && last ? { nextCursor: encodeScoreCursor({ asOf: position.asOf, after: { id: last.id, score: last.score } }) } : {}),
@@ -122,10 +122,14 @@ const READS_AT_ONCE = 8;
  * Stale bands lowered per page at most, and writes at a time: each is one conditional write of the
  * lead's score item and a move of its index entry (delete and put), made once per band a lead falls.
  */
-export const REPAIRS_PER_PAGE = 200;
-const REPAIRS_AT_ONCE = 16;
-/** How long a page waits for its repairs before it answers; unfinished ones finish or fail harmlessly later. */
+export const REPAIRS_PER_PAGE = 1_000;
+const REPAIRS_AT_ONCE = 25;
+/**
+ * How long a page spends on its repairs before it answers: none starts after it (the rest wait for a
+ * later page), and the page waits for those under way at most `REPAIR_GRACE_MS` more.
+ */
 const REPAIR_BUDGET_MS = 300;
+const REPAIR_GRACE_MS = 200;
 /**
  * Bands are lowered to the ceiling as of this long before the request, not as of the request: a page
  * computes scores as of its first page's time (the cursor's), and a lead lowered to its bound as of
@@ -134,13 +138,21 @@ const REPAIR_BUDGET_MS = 300;
  */
 export const REPAIR_LAG_MS = 86_400_000;
 
-/** Waits for `work` at most `ms`; the work carries on regardless (its failures are its own: a repair that fails changes nothing). */
-async function withinBudget(work: Promise<unknown>, ms: number): Promise<void> {
+/** Runs `repairs` until `budgetMs` has passed; a repair that fails changes nothing, so failures are dropped. */
+async function repairedWithin(repairs: readonly (() => Promise<void>)[], budgetMs: number): Promise<void> {
+  if (!repairs.length) return;
+  const deadline = Date.now() + budgetMs;
+  const work = inParallel(
+    repairs.map((repair) => async () => {
+      if (Date.now() < deadline) await repair();
+    }),
+    REPAIRS_AT_ONCE,
+  );
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const budget = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, budgetMs + REPAIR_GRACE_MS);
   });
-  await Promise.race([work.then(() => undefined), budget]);
+  await Promise.race([work, late]);
   clearTimeout(timer);
 }
 
