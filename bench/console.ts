@@ -153,15 +153,21 @@ export async function consoleFirstRender(stack: LocalStack, leads: number) {
   const filteredListMs = median(await sequential(LOADS, () => list('limit=50&stage=mql&grade=A')));
   // Sorted by score: the first page, and the fifth (each page reads the bands from the top again). A
   // page that takes longer than the function's timeout answers 500: that is reported, not thrown.
+  // Each request lowers up to 200 stale bands it read, so the first page is timed on the first
+  // request, as the median of the next five, and read again after them.
   const sorted = async () => {
     const first = await request('limit=50&sort=score');
     const firstMs = median(await sequential(LOADS, () => list('limit=50&sort=score')));
+    const repeated = await request('limit=50&sort=score');
     let cursor = first.body.nextCursor;
     for (let page = 2; page < 5 && cursor; page += 1) cursor = (await request(`limit=50&sort=score&cursor=${cursor}`)).body.nextCursor;
     const fifth = cursor ? await request(`limit=50&sort=score&cursor=${cursor}`) : undefined;
     return {
-      listLeadsByScoreMs: Math.round(firstMs),
+      listLeadsByScoreFirstRequestMs: Math.round(first.ms),
       listLeadsByScoreScanned: first.body.scanned,
+      listLeadsByScoreMs: Math.round(firstMs),
+      listLeadsByScoreSeventhMs: Math.round(repeated.ms),
+      listLeadsByScoreSeventhScanned: repeated.body.scanned,
       ...(fifth ? { listLeadsByScorePage5Ms: Math.round(fifth.ms), listLeadsByScorePage5Scanned: fifth.body.scanned } : {}),
     };
   };

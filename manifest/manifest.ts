@@ -346,7 +346,8 @@ export const manifest: Manifest = {
       // the list walks the listing partitions (LEADS# on gsi1) and looks an exact address up (EMAIL#).
       // The lead list filtered by a tracked segment reads the segment (SEGMENT#) and its member entries (MEMBERS#).
       // Sorted by score it reads the score bands (B# on `bands`) and whether they were filled (SETTINGS);
-      // the backfill files a score item under its band (LEAD#) and marks the bands filled (SETTINGS).
+      // the backfill files a score item under its band (LEAD#) and marks the bands filled (SETTINGS);
+      // the sorted list lowers the stale bands it reads (LEAD#).
       table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'EMAIL#', 'SEGMENT#', 'SETTINGS'], write: ['LEAD#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'MEMBERS#'], bands: ['B#'] } },
     },
     {

@@ -32,7 +32,15 @@ const leadPage = new LeadPage({
 const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
 const scoreBands = new ScoreBandIndex(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
-const leadsByScore = new LeadsByScore({ bands: () => scoreBands.bands(), getLeads: (leadIds) => leads.getLeads(leadIds), filled: () => scoreBands.filled() }, rulesets);
+const leadsByScore = new LeadsByScore(
+  {
+    bands: () => scoreBands.bands(),
+    getLeads: (leadIds) => leads.getLeads(leadIds),
+    filled: () => scoreBands.filled(),
+    lowerBand: (leadId, scoreVersion, seenBand, band) => scoreBands.lowerBand(leadId, scoreVersion, seenBand, band),
+  },
+  rulesets,
+);
 const backfill = new ScoreBandBackfill(scoreBands, rulesets);
 
 const leadSearch = new LeadSearch({

@@ -109,6 +109,30 @@ export class ScoreBandIndex {
     return outcome === 'filed';
   }
 
+  /**
+   * Files a lead under `band`, lower than the `seenBand` its score is filed under, while its score is
+   * still at `scoreVersion` and still filed there; false when either changed (the scorer wrote since,
+   * and filed the lead under the band of its new score). The score's version is left as it is, so the
+   * scorer's next write is not refused because of it. One write of the score item and, the band being
+   * the index's sort key, a delete and a put of its index entry.
+   */
+  async lowerBand(leadId: string, scoreVersion: number, seenBand: number, band: number): Promise<boolean> {
+    const outcome = await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.score(leadId),
+          UpdateExpression: 'SET bs = :band',
+          ConditionExpression: 'version = :version AND bs = :seen',
+          ExpressionAttributeValues: { ':band': keys.scoreBand(leadId, bandKey(band)).bs, ':seen': keys.scoreBand(leadId, bandKey(seenBand)).bs, ':version': scoreVersion },
+        }),
+      ),
+      'lowered',
+      'changed',
+    );
+    return outcome === 'lowered';
+  }
+
   /** Whether a backfill has walked every lead since the index existed. */
   async filled(): Promise<boolean> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.scoreBandsFilled() }));

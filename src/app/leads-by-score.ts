@@ -15,6 +15,11 @@ export interface ScoreBandsPort {
   getLeads(leadIds: readonly string[]): Promise<Lead[]>;
   /** Whether every lead scored before the index existed has been given its band. */
   filled(): Promise<boolean>;
+  /**
+   * Files a lead under the lower band `band` while its score is still at `scoreVersion` and filed under
+   * `seenBand`; false (and nothing written) when the scorer wrote in between.
+   */
+  lowerBand(leadId: string, scoreVersion: number, seenBand: number, band: number): Promise<boolean>;
 }
 
 export interface RulesetVersions {
@@ -29,6 +34,11 @@ export type SortedLeadFilter = Omit<LeadFilter, 'segment'>;
  * scored leads are listed. Every page computes scores as of the first page's time (the cursor keeps
  * it), so pages join up exactly. A page is found by reading the bands from the top again: its cost grows
  * with how far down the list it is (see README, "The lead list sorted by score").
+ *
+ * A lead's band is written only when its score is, so a lead scored high long ago stays in a high band
+ * while its engagement decays, and every page would read it again. Each page therefore files the stale
+ * leads it read under the band of their ceiling as of now (less `REPAIR_LAG_MS`), at most
+ * `REPAIRS_PER_PAGE`, after the page is made: the next page reads them where they now belong.
  */
 export class LeadsByScore {
   constructor(
@@ -47,16 +57,27 @@ export class LeadsByScore {
       return ruleset;
     };
     let scanned = 0;
+    const repairAt = new Date(Date.parse(now) - REPAIR_LAG_MS).toISOString();
+    const repairs: (() => Promise<void>)[] = [];
+    // A lead whose band another request lowers while this one reads may come again under its new band: it is read once.
+    const read = new Set<string>();
     // A score above its band's bound means the profile changed since the score was written (a CRM update): the order may be off.
     let outOfBand = false;
     const load = async (leadIds: readonly string[], band: number) => {
-      const leads = await this.leadsOf(leadIds);
+      const leads = await this.leadsOf(leadIds.filter((leadId) => !read.has(leadId)));
+      for (const lead of leads) read.add(lead.id);
       scanned += leads.length;
       const shown: { id: string; score: number; summary: LeadSummary }[] = [];
       for (const lead of leads) {
         const state = lead.score;
         const ruleset = state && (await rulesetOf(state.rulesetVersion));
-        if (!state || !ruleset || !profileMatches(lead, sortedFilter)) continue;
+        if (!state || !ruleset) continue;
+        if (lead.scoreVersion !== undefined && repairs.length < REPAIRS_PER_PAGE) {
+          const lower = bandOf(scoreCeiling(state, scoringView(lead), ruleset, repairAt));
+          const { id, scoreVersion } = lead;
+          if (lower < band) repairs.push(() => this.bands.lowerBand(id, scoreVersion, band, lower).then(() => undefined));
+        }
+        if (!profileMatches(lead, sortedFilter)) continue;
         const current = scoreAt(state, scoringView(lead), ruleset, position.asOf);
         const total = round(current.total);
         if (total >= bandUpperBound(band)) outOfBand = true;
@@ -68,11 +89,12 @@ export class LeadsByScore {
     };
     const page = await pageByScore(this.bands.bands(), load, limit, position.after);
     const last = page.items.at(-1);
+    await repairedWithin(repairs, REPAIR_BUDGET_MS);
     return {
       items: page.items.map((item) => item.summary),
       ...(page.more && last ? { nextCursor: encodeScoreCursor({ asOf: position.asOf, after: { id: last.id, score: last.score } }) } : {}),
       scanned,
-      approximate: outOfBand || !(await this.bands.filled()),
+      approximate: outOfBand || Date.parse(position.asOf) < Date.parse(repairAt) || !(await this.bands.filled()),
     };
   }
 
@@ -95,6 +117,44 @@ export class LeadsByScore {
 /** Leads read per request of the port (a profile and a score each: one batch of 100 items), and requests at a time. */
 const LEADS_PER_READ = 50;
 const READS_AT_ONCE = 8;
+
+/**
+ * Stale bands lowered per page at most, and writes at a time: each is one conditional write of the
+ * lead's score item and a move of its index entry (delete and put), made once per band a lead falls.
+ */
+export const REPAIRS_PER_PAGE = 1_000;
+const REPAIRS_AT_ONCE = 25;
+/**
+ * How long a page spends on its repairs before it answers: none starts after it (the rest wait for a
+ * later page), and the page waits for those under way at most `REPAIR_GRACE_MS` more.
+ */
+const REPAIR_BUDGET_MS = 300;
+const REPAIR_GRACE_MS = 200;
+/**
+ * Bands are lowered to the ceiling as of this long before the request, not as of the request: a page
+ * computes scores as of its first page's time (the cursor's), and a lead lowered to its bound as of
+ * now could score more than that at a cursor's earlier time. A cursor older than this is still answered,
+ * but marked approximate: a lead may have been moved below where that time's scores would put it.
+ */
+export const REPAIR_LAG_MS = 86_400_000;
+
+/** Runs `repairs` until `budgetMs` has passed; a repair that fails changes nothing, so failures are dropped. */
+async function repairedWithin(repairs: readonly (() => Promise<void>)[], budgetMs: number): Promise<void> {
+  if (!repairs.length) return;
+  const deadline = Date.now() + budgetMs;
+  const work = inParallel(
+    repairs.map((repair) => async () => {
+      if (Date.now() < deadline) await repair();
+    }),
+    REPAIRS_AT_ONCE,
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, budgetMs + REPAIR_GRACE_MS);
+  });
+  await Promise.race([work, late]);
+  clearTimeout(timer);
+}
 
 /** The leads of the listing whose score has no band yet, and the write that files one. */
 export interface UnbandedLeadsPort {

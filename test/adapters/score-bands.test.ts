@@ -27,6 +27,8 @@ const rulesets = { get: async (version: string) => (version === starterRuleset.v
 /** What each write of this client consumed, per table and index, as DynamoDB Local reports it. */
 function measured(documents: DynamoDBDocumentClient) {
   const writes: ReturnType<typeof capacityEntries>[] = [];
+  // The worker's tests share one client: the previous test's measure gives way to this one's.
+  documents.middlewareStack.remove('measureCapacity');
   documents.middlewareStack.add(
     (next) => async (args) => {
       const input = args.input as Record<string, unknown>;
@@ -64,7 +66,15 @@ describe('the score band index on DynamoDB Local', () => {
     }
     const index = new ScoreBandIndex(table.documents, TABLE_NAME);
     const store = new LeadStore(table.documents, TABLE_NAME);
-    const list = new LeadsByScore({ bands: () => index.bands(), getLeads: (ids) => store.getLeads(ids), filled: () => index.filled() }, rulesets);
+    const list = new LeadsByScore(
+      {
+        bands: () => index.bands(),
+        getLeads: (ids) => store.getLeads(ids),
+        filled: () => index.filled(),
+        lowerBand: (leadId, scoreVersion, seenBand, band) => index.lowerBand(leadId, scoreVersion, seenBand, band),
+      },
+      rulesets,
+    );
     const expected = (of: typeof leads) =>
       of
         .map((lead) => ({ id: lead.id, total: Math.round(scoreAt(lead.score, scoringView(lead), starterRuleset, NOW).total * 100) / 100 }))
@@ -111,5 +121,48 @@ describe('the score band index on DynamoDB Local', () => {
     // Feature pages add 3 points (band 0 three times), pricing 10 each (bands 1, 2, 3): the first write puts the entry, each band change deletes and puts one.
     expect(bands).toEqual([0, 0, 0, 1, 2, 3]);
     expect(indexWrites).toEqual([1, 0, 0, 2, 2, 2]);
+  }, 60_000);
+
+  it('lowers a stale band while the score is as the list read it, and leaves a band the scorer wrote since', async () => {
+    const documents = (await dynamoDbLocal()).documents;
+    const writes = measured(documents);
+    const scores = new ScoreStore(documents, TABLE_NAME);
+    const index = new ScoreBandIndex(documents, TABLE_NAME);
+    const lead = addressOnlyLead('jane@example.com', { at: '2026-06-01T00:00:00.000Z' });
+    await transactWrite(documents, TABLE_NAME, createLeadWrites(TABLE_NAME, lead));
+    const pricing = (n: number, at: string) => ({ id: `evt-${n}`, type: 'page_view', occurredAt: at, properties: { url: 'https://example.com/pricing' } });
+    let state: ScoreState | undefined;
+    for (let n = 0; n < 3; n += 1) state = apply(state, { event: pricing(n, `2026-06-02T00:0${n}:00.000Z`), lead: scoringView(lead) }, starterRuleset).state;
+    const stored = bandOf(scoreCeiling(state as ScoreState, scoringView(lead), starterRuleset));
+    expect(await scores.applyScores(lead.id, 0, state as ScoreState, stored, { through: '', recent: [] })).toBe('applied');
+    const lower = bandOf(scoreCeiling(state as ScoreState, scoringView(lead), starterRuleset, NOW));
+    expect(lower).toBeLessThan(stored);
+    const bandsNow = async () => {
+      const listed: { band: number; leadIds: readonly string[] }[] = [];
+      for await (const chunk of index.bands()) listed.push(chunk);
+      return listed;
+    };
+
+    // Filed under another band than the one the list saw, or at another version: nothing changes.
+    expect(await index.lowerBand(lead.id, 1, stored + 1, lower)).toBe(false);
+    expect(await index.lowerBand(lead.id, 2, stored, lower)).toBe(false);
+    expect(await bandsNow()).toEqual([{ band: stored, leadIds: [lead.id] }]);
+
+    writes.length = 0;
+    expect(await index.lowerBand(lead.id, 1, stored, lower)).toBe(true);
+    const lowering = writes.flat();
+    expect(await bandsNow()).toEqual([{ band: lower, leadIds: [lead.id] }]);
+    // One write of the score item (1 KB or less here), and the index entry moved: a delete and a put.
+    expect(lowering.filter((entry) => entry.target === TABLE_NAME).reduce((sum, entry) => sum + entry.writeUnits, 0)).toBe(1);
+    expect(lowering.filter((entry) => entry.target === `${TABLE_NAME}/bands`).reduce((sum, entry) => sum + entry.writeUnits, 0)).toBe(2);
+
+    // The scorer writes (version 1 to 2, a new band): the repair left the version alone, so this write is not refused;
+    // a repair computed from version 1 loses the race and changes nothing.
+    state = apply(state, { event: pricing(9, '2026-11-29T00:00:00.000Z'), lead: scoringView(lead) }, starterRuleset).state;
+    const rescored = bandOf(scoreCeiling(state, scoringView(lead), starterRuleset));
+    expect(await scores.applyScores(lead.id, 1, state, rescored, { through: '', recent: [] })).toBe('applied');
+    expect(await index.lowerBand(lead.id, 1, lower, lower - 1)).toBe(false);
+    expect(await index.lowerBand(lead.id, 1, rescored, lower)).toBe(false);
+    expect(await bandsNow()).toEqual([{ band: rescored, leadIds: [lead.id] }]);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encoded } from '../../src/app/lead-search';
-import { LeadsByScore, ScoreBandBackfill, type ScoreBandsPort, type UnbandedLeadsPort } from '../../src/app/leads-by-score';
+import { LeadsByScore, REPAIR_LAG_MS, ScoreBandBackfill, type ScoreBandsPort, type UnbandedLeadsPort } from '../../src/app/leads-by-score';
 import { InvalidInput } from '../../src/domain/errors';
 import { scoringView, type Lead } from '../../src/domain/lead';
 import type { LeadCursor } from '../../src/domain/lead-listing';
@@ -45,12 +45,26 @@ function scoredLead(n: number): Lead {
   } as Lead;
 }
 
-/** The band index in memory: each banded lead filed under the band its score write gave it; bands highest first, in chunks of 7. */
-function memoryBands(leads: readonly Lead[], banded: (lead: Lead) => boolean, filled = true): ScoreBandsPort & { bandOf: Map<string, number> } {
+/**
+ * The band index in memory: each banded lead filed under the band its score write gave it; bands
+ * highest first, in chunks of 7. `scoreVersions` is the score version stored now (a scorer writing
+ * after the list read the lead changes it); every lead is read at version 1.
+ */
+function memoryBands(leads: readonly Lead[], banded: (lead: Lead) => boolean, filled = true): ScoreBandsPort & { bandOf: Map<string, number>; scoreVersions: Map<string, number>; lowered: string[] } {
   const bandOfLead = new Map<string, number>();
   for (const lead of leads) if (lead.score && banded(lead)) bandOfLead.set(lead.id, bandOf(scoreCeiling(lead.score, scoringView(lead), starterRuleset)));
+  const scoreVersions = new Map<string, number>();
+  const lowered: string[] = [];
   return {
     bandOf: bandOfLead,
+    scoreVersions,
+    lowered,
+    async lowerBand(leadId, scoreVersion, seenBand, band) {
+      if ((scoreVersions.get(leadId) ?? 1) !== scoreVersion || bandOfLead.get(leadId) !== seenBand) return false;
+      bandOfLead.set(leadId, band);
+      lowered.push(leadId);
+      return true;
+    },
     async *bands(): AsyncGenerator<BandChunk> {
       const bands = [...new Set(bandOfLead.values())].sort((a, b) => b - a);
       for (const band of bands) {
@@ -132,6 +146,46 @@ describe('the lead list sorted by score', () => {
     const promoted = leads.map((lead, n) => (n === 1 ? { ...lead, role: 'CEO', industry: 'SaaS', teamSize: 100, budget: 90_000 } : lead));
     const list = new LeadsByScore({ ...bands, getLeads: async (ids) => promoted.filter((lead) => ids.includes(lead.id)) }, rulesets);
     expect((await list.page({}, 200, undefined, NOW)).approximate).toBe(true);
+  });
+});
+
+describe('the sorted list repairing stale bands', () => {
+  const leads = Array.from({ length: 90 }, (_, n) => scoredLead(n));
+  const ceilingNow = (lead: Lead) => scoreCeiling(lead.score as ScoreState, scoringView(lead), starterRuleset, new Date(Date.parse(NOW) - REPAIR_LAG_MS).toISOString());
+
+  it('lowers the band of a stale lead it reads to the band of its ceiling as of now, and the next read of the page reads far fewer leads', async () => {
+    const bands = memoryBands(leads, () => true);
+    const stale = leads.filter((lead) => bandOf(ceilingNow(lead)) < (bands.bandOf.get(lead.id) as number));
+    expect(stale.length).toBeGreaterThan(20);
+    const list = new LeadsByScore(bands, rulesets);
+    const first = await list.page({}, 5, undefined, NOW);
+    expect(bands.lowered.length).toBeGreaterThan(0);
+    for (const leadId of bands.lowered) expect(bands.bandOf.get(leadId)).toBe(bandOf(ceilingNow(leads.find((lead) => lead.id === leadId) as Lead)));
+    const second = await list.page({}, 5, undefined, NOW);
+    expect(second.items).toEqual(first.items);
+    expect(second.scanned).toBeLessThan(first.scanned / 2);
+    // Repaired bands keep the list exact, page after page.
+    expect(await everyPage(list, {}, 8)).toEqual(expectedOrder(leads));
+    expect((await list.page({}, 5, undefined, NOW)).approximate).toBe(false);
+  });
+
+  it('changes nothing when the scorer wrote the lead after the list read it', async () => {
+    const bands = memoryBands(leads, () => true);
+    const before = new Map(bands.bandOf);
+    for (const lead of leads) bands.scoreVersions.set(lead.id, 2);
+    const list = new LeadsByScore(bands, rulesets);
+    const page = await list.page({}, 5, undefined, NOW);
+    expect(bands.lowered).toEqual([]);
+    expect(bands.bandOf).toEqual(before);
+    expect(page.items.map((item) => item.id)).toEqual(expectedOrder(leads).slice(0, 5).map((item) => item.id));
+  });
+
+  it('says a page of a cursor older than the repairs look back is approximate', async () => {
+    const list = new LeadsByScore(memoryBands(leads, () => true), rulesets);
+    const { nextCursor } = await list.page({}, 5, undefined, NOW);
+    const later = new Date(Date.parse(NOW) + REPAIR_LAG_MS + 1).toISOString();
+    expect((await list.page({}, 5, nextCursor, later)).approximate).toBe(true);
+    expect((await list.page({}, 5, nextCursor, new Date(Date.parse(NOW) + 60_000).toISOString())).approximate).toBe(false);
   });
 });
 

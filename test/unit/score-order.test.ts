@@ -126,6 +126,31 @@ describe('a score ceiling', () => {
       { numRuns: 150 },
     );
   });
+
+  it('as of a later time only falls with time, equals the stored ceiling at the latest event, and stays above every score read from then on', () => {
+    fc.assert(
+      fc.property(arbitraryHistory, fc.constantFrom(starterRuleset, risingRuleset), fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 2, maxLength: 5 }), (raw, ruleset, days) => {
+        const events = raw.map(({ page, type, minute }, index): ScoredEvent => ({
+          id: `evt-${index}`,
+          type,
+          occurredAt: new Date(START + minute * 60_000).toISOString(),
+          properties: type === 'page_view' ? { url: `https://example.com${page}` } : {},
+        }));
+        const state = events.reduce<ScoreState | undefined>((previous, event) => apply(previous, { event, lead }, ruleset).state, undefined) as ScoreState;
+        const at = (day: number) => new Date(Date.parse(state.engagementAt) + day * 86_400_000).toISOString();
+        expect(scoreCeiling(state, lead, ruleset, state.engagementAt)).toBe(scoreCeiling(state, lead, ruleset));
+        const sorted = [...days].sort((a, b) => a - b);
+        for (let index = 1; index < sorted.length; index += 1) {
+          const earlier = scoreCeiling(state, lead, ruleset, at(sorted[index - 1] as number));
+          const later = scoreCeiling(state, lead, ruleset, at(sorted[index] as number));
+          expect(later).toBeLessThanOrEqual(earlier + 1e-9);
+          // Every score read from the earlier time on is under the bound taken then.
+          for (const read of sorted.slice(index - 1)) expect(scoreAt(state, lead, ruleset, at(read)).total).toBeLessThanOrEqual(earlier + 1e-9);
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
 });
 
 describe('the cursor of the list sorted by score', () => {

@@ -611,12 +611,18 @@ export class LeadScore {
    * (positive points only decay; negative points decay towards zero, so they are counted as zero),
    * and every activity rule with positive points as if it held (an activity rule may start to hold as
    * days pass; a negative one may stop). The lead list sorted by score reads leads by this bound.
+   *
+   * With `at`, the bound from `at` on: event engagement decayed to `at` (never before the latest
+   * event). It only falls as `at` moves later (the decay factor only falls, a positive value decayed
+   * falls, a negative one counts as zero, everything else does not depend on time), so the bound at
+   * a later time is lower or the same, and the score at any time from `at` on stays under it.
    */
-  ceiling(): number {
+  ceiling(at?: string): number {
+    const factor = at === undefined ? 1 : decayFactor(this.engagementAtMs, Date.parse(later(normalised(at), this.engagementAt)), this.halfLifeDays);
     let ceiling = 0;
     for (const prepared of this.rules) {
       const tally = this.eventTallies[prepared.index];
-      if (tally) ceiling += tally.score === 'engagement' ? Math.max(0, tally.value) : tally.value;
+      if (tally) ceiling += tally.score === 'engagement' ? Math.max(0, factor === 1 ? tally.value : tally.value * factor) : tally.value;
       else if (prepared.kind === 'profile' && this.profileHolds[prepared.index]) ceiling += prepared.rule.points;
       else if (prepared.kind === 'activity') ceiling += Math.max(0, prepared.rule.points);
     }
@@ -650,9 +656,12 @@ export function scoreAt(state: ScoreState, lead: Readonly<Record<string, unknown
   return new LeadScore(prepare(ruleset), lead, state).readAt(now);
 }
 
-/** The most `state` can read at any time after it was written, until the next write (see `LeadScore.ceiling`). */
-export function scoreCeiling(state: ScoreState, lead: Readonly<Record<string, unknown>>, ruleset: Ruleset): number {
-  return new LeadScore(prepare(ruleset), lead, state).ceiling();
+/**
+ * The most `state` can read at any time after it was written (with `at`: from `at` on), until the
+ * next write (see `LeadScore.ceiling`).
+ */
+export function scoreCeiling(state: ScoreState, lead: Readonly<Record<string, unknown>>, ruleset: Ruleset, at?: string): number {
+  return new LeadScore(prepare(ruleset), lead, state).ceiling(at);
 }
 
 const checkedVersion = (state: ScoreState, ruleset: Ruleset) => {
