@@ -46,7 +46,8 @@ const LIMIT_KIB = { bundle: 300, sdk: 225, besidesSdk: 293 };
  * The functions still over 300 KiB, each held to what it reached (rounded up to the next KiB): one
  * that grows has taken on code to look at. docs/performance.md says what each carries. Reached with
  * the branches of the 2026-11-30 evening merged (the sort by score in get-lead, segment checks in
- * track-segments, stored subscription types, the care timer backfill), which took four more over.
+ * track-segments, stored subscription types, the care timer backfill; get-lead's band repair), which took
+ * four more over.
  */
 const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'run-journeys': 419,
@@ -61,7 +62,7 @@ const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'capture-form': 326,
   'send-confirmation': 313,
   'capture-chat': 308,
-  'get-lead': 308,
+  'get-lead': 309,
   'plan-campaign': 306,
   'track-segments': 305,
   'sales-feedback': 301,
