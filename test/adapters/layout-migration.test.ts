@@ -97,14 +97,22 @@ async function writeOldLayout() {
 }
 
 /** A client that fails every transaction after the first `transactions`, as a run stopped part way would. */
-function stoppingAfter(transactions: number): DynamoDBDocumentClient {
+/**
+ * A client that refuses every transaction after the first `transactions`, and `landed()`, which waits for
+ * the ones it let through: moves run several at a time, so some are still on their way when the run
+ * fails, and a resumed run started before they land would race them for the same events.
+ */
+function stoppingAfter(transactions: number): { client: DynamoDBDocumentClient; landed: () => Promise<unknown> } {
   let count = 0;
+  const sent: Promise<unknown>[] = [];
   const stopping: DynamoDBDocumentClient = Object.create(table.documents);
   stopping.send = ((command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
     if (command instanceof TransactWriteCommand && (count += 1) > transactions) return Promise.reject(new Error('stopped'));
-    return table.documents.send(command as never);
+    const sending = table.documents.send(command as never);
+    sent.push(sending.catch(() => undefined));
+    return sending;
   }) as DynamoDBDocumentClient['send'];
-  return stopping;
+  return { client: stopping, landed: () => Promise.all(sent) };
 }
 
 describe('migrating the old layout on DynamoDB Local', () => {
@@ -114,7 +122,9 @@ describe('migrating the old layout on DynamoDB Local', () => {
   beforeAll(async () => {
     await writeOldLayout();
     // A run stopped after three moves, then a full run: the migration resumes where it stopped.
-    await expect(new LayoutMigration(stoppingAfter(3), TABLE_NAME, () => new Date(MIGRATED_AT)).run()).rejects.toThrow('stopped');
+    const stopping = stoppingAfter(3);
+    await expect(new LayoutMigration(stopping.client, TABLE_NAME, () => new Date(MIGRATED_AT)).run()).rejects.toThrow('stopped');
+    await stopping.landed();
     const resumed = await new LayoutMigration(table.documents, TABLE_NAME, () => new Date(MIGRATED_AT)).run();
     firstReport = resumed;
   }, 120_000);
