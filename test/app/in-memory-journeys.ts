@@ -1,8 +1,11 @@
-import type { Enrolments, JourneyVersions, StepActions } from '../../src/app/journey-runner';
+import { JourneyRunner, type Enrolments, type JourneyRunnerDependencies, type JourneyVersions, type StepActions } from '../../src/app/journey-runner';
+import { MarketingSendGate } from '../../src/app/marketing-send-gate';
+import { marketingSendPolicy } from '../../src/app/send-time-check';
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 import type { LiveJourney, ReportCount, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../../src/domain/journeys/records';
 import type { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { EnrolmentState } from '../../src/domain/journeys/interpreter';
-import { Faults } from './in-memory';
+import { Faults, type MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy } from './in-memory';
 
 /** Yields to other tasks, as a table call would: concurrent deliveries interleave at every store call. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -98,4 +101,27 @@ export class MemoryStepActions implements StepActions {
     this.done.push({ kind: 'webhook', leadId: lead.id, stepId: step.id });
     return { outcome: 'done' as const };
   }
+}
+
+/**
+ * A journey runner on in-memory ports, as the journey use-case tests drive it: every email passes the
+ * send-time gate (no suppressions, `sendPolicy` or the default policy), links point at example.com, a
+ * step claimed over a minute ago counts as abandoned. Give what a test reads or steers.
+ */
+export function memoryJourneyRunner(
+  parts: Pick<JourneyRunnerDependencies, 'journeys' | 'enrolments' | 'clock'> & { readonly leads: MemoryLeads; readonly sendPolicy?: MemorySendPolicy } & Partial<Pick<JourneyRunnerDependencies, 'views' | 'mailer' | 'log'>>,
+): JourneyRunner {
+  const { leads, sendPolicy, ...given } = parts;
+  return new JourneyRunner({
+    leads,
+    views: { view: async () => ({}) },
+    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: sendPolicy ?? new MemorySendPolicy(), ledger: new MemorySendLedger() })),
+    mailer: new MemoryMailer(),
+    actions: new MemoryStepActions(),
+    link: async (path) => `https://example.com${path}`,
+    subscriptionTypes: async () => SEEDED_CATALOGUE,
+    log: new MemoryLog(),
+    abandonedClaimMs: 60_000,
+    ...given,
+  });
 }

@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DateEntries } from '../../src/app/journey-date-entries';
-import { JourneyRunner } from '../../src/app/journey-runner';
-import { MarketingSendGate } from '../../src/app/marketing-send-gate';
-import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { Lead } from '../../src/domain/lead';
 import type { DateRound } from '../../src/domain/journeys/records';
 import type { LeadCursor } from '../../src/domain/lead-listing';
-import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
-import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemorySendLedger, MemorySendPolicy } from './in-memory';
-import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
+import { MemoryEnrolments, MemoryJourneyVersions, memoryJourneyRunner } from './in-memory-journeys';
+import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, } from './in-memory';
 
 const renewal = JourneyDefinition.parse({
   name: 'Renewal reminder',
@@ -59,20 +55,7 @@ function setup(start: string, onPage: (index: number) => void = () => {}) {
       return { leads: stored.slice(index, index + 1), ...(index + 1 < stored.length ? { cursor: { shard: index + 1 } } : {}) };
     },
   };
-  const runner = new JourneyRunner({
-    journeys,
-    enrolments,
-    leads,
-    views: { view: async () => ({}) },
-    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: new MemorySendPolicy(), ledger: new MemorySendLedger() })),
-    mailer,
-    actions: new MemoryStepActions(),
-    link: async (path) => `https://example.com${path}`,
-    subscriptionTypes: async () => SEEDED_CATALOGUE,
-    log: new MemoryLog(),
-    abandonedClaimMs: 60_000,
-    clock: () => now,
-  });
+  const runner = memoryJourneyRunner({ journeys, enrolments, leads, mailer, clock: () => now });
   const rounds = new MemoryDateRounds();
   // The due-time index is the subject of journey-date-index.test.ts; here only the requests count.
   const dates = new DateEntries({ journeys, listing, rounds, index: { put: async () => true }, publisher, log: new MemoryLog() });

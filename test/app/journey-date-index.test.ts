@@ -1,17 +1,14 @@
-import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
+
 import { describe, expect, it } from 'vitest';
 import { DateEntries, DateEntryRefresh, type DateEntryIndex } from '../../src/app/journey-date-entries';
-import { JourneyRunner } from '../../src/app/journey-runner';
 import { TimerDispatch } from '../../src/app/journey-timer-dispatch';
 import { ShardDrain, type DueDateEntry, type DueEntry, type DueTimers, type ShardSweeps } from '../../src/app/journey-timers';
-import { MarketingSendGate } from '../../src/app/marketing-send-gate';
-import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { DateRound } from '../../src/domain/journeys/records';
 import type { Lead } from '../../src/domain/lead';
 import type { LeadCursor } from '../../src/domain/lead-listing';
-import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
-import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemorySendLedger, MemorySendPolicy } from './in-memory';
+import { MemoryEnrolments, MemoryJourneyVersions, memoryJourneyRunner } from './in-memory-journeys';
+import { MemoryLeads, MemoryLog, MemoryPublisher, } from './in-memory';
 
 const MINUTE = 60_000;
 
@@ -114,20 +111,7 @@ function setup(start: string) {
   const index = new MemoryDateIndex();
   const sweeps = new MemorySweeps();
   const log = new MemoryLog();
-  const runner = new JourneyRunner({
-    journeys,
-    enrolments: new MemoryEnrolments(),
-    leads,
-    views: { view: async () => ({}) },
-    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: new MemorySendPolicy(), ledger: new MemorySendLedger() })),
-    mailer: new MemoryMailer(),
-    actions: new MemoryStepActions(),
-    link: async (path) => `https://example.com${path}`,
-    log,
-    abandonedClaimMs: 60_000,
-    subscriptionTypes: async () => SEEDED_CATALOGUE,
-    clock: () => now,
-  });
+  const runner = memoryJourneyRunner({ journeys, enrolments: new MemoryEnrolments(), leads, log, clock: () => now });
   const rounds = new MemoryDateRounds();
   const dates = new DateEntries({ journeys, listing, rounds, index, publisher, log });
   const refresh = new DateEntryRefresh({ journeys, leads, index });

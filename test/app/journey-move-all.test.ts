@@ -1,16 +1,13 @@
-import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
+
 import { describe, expect, it } from 'vitest';
 import { JourneyMoveAll, type MoveAll, type MoveAllRecords } from '../../src/app/journey-move-all';
-import { JourneyRunner } from '../../src/app/journey-runner';
 import type { JourneyRecords } from '../../src/app/journeys';
-import { MarketingSendGate } from '../../src/app/marketing-send-gate';
-import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { InvalidInput, NotFound } from '../../src/domain/errors';
 import { JourneyDefinition, type Journey } from '../../src/domain/journeys/definition';
 import type { Lead } from '../../src/domain/lead';
 import type { LeadCursor } from '../../src/domain/lead-listing';
-import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
-import { MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy } from './in-memory';
+import { MemoryEnrolments, MemoryJourneyVersions, memoryJourneyRunner } from './in-memory-journeys';
+import { MemoryLeads, MemoryLog, MemoryMailer, } from './in-memory';
 
 const email = (id: string, subject = id) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject, html: `<p>${id}</p>` } });
 const wait = (id: string) => ({ id, type: 'wait', duration: { days: 1 } });
@@ -53,20 +50,7 @@ async function setup() {
   // Leads that never entered the journey are in the listing too: the move reads past them.
   for (const id of [...leadIds, 'bystander']) leads.put(lead(id));
   const mailer = new MemoryMailer();
-  const runner = new JourneyRunner({
-    journeys: versions,
-    enrolments,
-    leads,
-    views: { view: async () => ({}) },
-    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: new MemorySendPolicy(), ledger: new MemorySendLedger() })),
-    mailer,
-    actions: new MemoryStepActions(),
-    link: async (path) => `https://example.com${path}`,
-    log: new MemoryLog(),
-    abandonedClaimMs: 60_000,
-    subscriptionTypes: async () => SEEDED_CATALOGUE,
-    clock: () => now,
-  });
+  const runner = memoryJourneyRunner({ journeys: versions, enrolments, leads, mailer, clock: () => now });
   for (const id of leadIds) await runner.enrol(journeyId, id, 'manual');
   const listed = [...leadIds, 'bystander'];
   const pagesRead: number[] = [];

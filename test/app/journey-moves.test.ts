@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { JourneyRunner } from '../../src/app/journey-runner';
 import { Journeys, type JourneyRecords } from '../../src/app/journeys';
-import { MarketingSendGate } from '../../src/app/marketing-send-gate';
-import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { Conflict, InvalidInput } from '../../src/domain/errors';
 import { JourneyDefinition, type Journey } from '../../src/domain/journeys/definition';
 import type { Lead } from '../../src/domain/lead';
-import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
-import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemorySendLedger, MemorySendPolicy } from './in-memory';
+import { MemoryEnrolments, MemoryJourneyVersions, memoryJourneyRunner } from './in-memory-journeys';
+import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, } from './in-memory';
 import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const email = (id: string, subject = id) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject, html: `<p>${id}</p>` } });
@@ -41,20 +38,7 @@ function setup() {
   leads.put(lead(leadA));
   leads.put(lead(leadB));
   const mailer = new MemoryMailer();
-  const runner = new JourneyRunner({
-    journeys: versions,
-    enrolments,
-    leads,
-    views: { view: async () => ({}) },
-    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: new MemorySendPolicy(), ledger: new MemorySendLedger() })),
-    mailer,
-    actions: new MemoryStepActions(),
-    link: async (path) => `https://example.com${path}`,
-    subscriptionTypes: async () => SEEDED_CATALOGUE,
-    log: new MemoryLog(),
-    abandonedClaimMs: 60_000,
-    clock: () => now,
-  });
+  const runner = memoryJourneyRunner({ journeys: versions, enrolments, leads, mailer, clock: () => now });
   const use = new Journeys({ journeys: records, templates: { get: async () => undefined, getVersion: async () => undefined }, leads, publisher: new MemoryPublisher(), versions, enrolments, subscriptionTypes: async () => SEEDED_CATALOGUE, log: new MemoryLog() });
   const nextDay = async () => {
     now = new Date(now.getTime() + 86_400_000);

@@ -1,13 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JourneyRunner } from '../../src/app/journey-runner';
-import { MarketingSendGate } from '../../src/app/marketing-send-gate';
-import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { Lead } from '../../src/domain/lead';
-import { MemoryEnrolments, MemoryJourneyVersions, MemoryStepActions } from './in-memory-journeys';
-import { MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy } from './in-memory';
-import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
+import { MemoryEnrolments, MemoryJourneyVersions, memoryJourneyRunner } from './in-memory-journeys';
+import { MemoryLeads, MemoryLog, MemoryMailer, MemorySendPolicy } from './in-memory';
 
 const email = (id: string) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject: `subject ${id}`, html: `<p>${id}</p>` } });
 const wait = (id: string) => ({ id, type: 'wait', duration: { seconds: 10 } });
@@ -30,18 +26,14 @@ function engine() {
   const mailer = new MemoryMailer();
   const log = new MemoryLog();
   const sendPolicy = new MemorySendPolicy();
-  const runner = new JourneyRunner({
+  const runner = memoryJourneyRunner({
     journeys,
     enrolments,
     leads,
     views: { view: async (current) => ({ lead: { stage: current.stage ?? 'lead', attributes: current.attributes ?? {} } }) },
-    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: sendPolicy, ledger: new MemorySendLedger() })),
+    sendPolicy,
     mailer,
-    actions: new MemoryStepActions(),
-    link: async (path) => `https://example.com${path}`,
-    subscriptionTypes: async () => SEEDED_CATALOGUE,
     log,
-    abandonedClaimMs: 60_000,
     clock: () => now,
   });
   const later = (seconds: number) => {
