@@ -106,16 +106,21 @@ describe('a score ceiling', () => {
     { minLength: 1, maxLength: 25 },
   );
 
+  /** The score state after a generated history, each event applied in turn as the scorer applies it. */
+  const stateAfter = (raw: { page: string; type: string; minute: number }[], ruleset: Ruleset): ScoreState => {
+    const events = raw.map(({ page, type, minute }, index): ScoredEvent => ({
+      id: `evt-${index}`,
+      type,
+      occurredAt: new Date(START + minute * 60_000).toISOString(),
+      properties: type === 'page_view' ? { url: `https://example.com${page}` } : {},
+    }));
+    return events.reduce<ScoreState | undefined>((previous, event) => apply(previous, { event, lead }, ruleset).state, undefined) as ScoreState;
+  };
+
   it('is never below the score as read at any later time, so a lead never scores above its band', () => {
     fc.assert(
       fc.property(arbitraryHistory, fc.constantFrom(starterRuleset, risingRuleset), fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 5 }), (raw, ruleset, laterDays) => {
-        const events = raw.map(({ page, type, minute }, index): ScoredEvent => ({
-          id: `evt-${index}`,
-          type,
-          occurredAt: new Date(START + minute * 60_000).toISOString(),
-          properties: type === 'page_view' ? { url: `https://example.com${page}` } : {},
-        }));
-        const state = events.reduce<ScoreState | undefined>((previous, event) => apply(previous, { event, lead }, ruleset).state, undefined) as ScoreState;
+        const state = stateAfter(raw, ruleset);
         const ceiling = scoreCeiling(state, lead, ruleset);
         for (const days of laterDays) {
           const read = scoreAt(state, lead, ruleset, new Date(Date.parse(state.engagementAt) + days * 86_400_000).toISOString());
@@ -130,13 +135,7 @@ describe('a score ceiling', () => {
   it('as of a later time only falls with time, equals the stored ceiling at the latest event, and stays above every score read from then on', () => {
     fc.assert(
       fc.property(arbitraryHistory, fc.constantFrom(starterRuleset, risingRuleset), fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 2, maxLength: 5 }), (raw, ruleset, days) => {
-        const events = raw.map(({ page, type, minute }, index): ScoredEvent => ({
-          id: `evt-${index}`,
-          type,
-          occurredAt: new Date(START + minute * 60_000).toISOString(),
-          properties: type === 'page_view' ? { url: `https://example.com${page}` } : {},
-        }));
-        const state = events.reduce<ScoreState | undefined>((previous, event) => apply(previous, { event, lead }, ruleset).state, undefined) as ScoreState;
+        const state = stateAfter(raw, ruleset);
         const at = (day: number) => new Date(Date.parse(state.engagementAt) + day * 86_400_000).toISOString();
         expect(scoreCeiling(state, lead, ruleset, state.engagementAt)).toBe(scoreCeiling(state, lead, ruleset));
         const sorted = [...days].sort((a, b) => a - b);
