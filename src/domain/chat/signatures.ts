@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { standardWebhookSignature } from '../handoff/webhooks';
+import { standardWebhookSignature } from '../handoff/webhook-signature';
 import type { ChatSourceKind } from './sources';
 
 /** Header names, lower-cased as handlers see them. */

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ringKey, type KeyRing } from '../consent/signed-token';
 import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../events';
 import { addressProblem, ipLiteral, isLocalhostName } from './webhook-target';
+import { standardWebhookSignature, type StandardWebhookMessage } from './webhook-signature';
 
 /**
  * Signed webhooks for a CRM or chat tool, following the Standard Webhooks specification
@@ -130,17 +131,6 @@ export const WebhookRotationRequest = z
 export function webhookSignatureHeader(ring: KeyRing, refs: readonly WebhookSecretRef[], endpointId: string, message: StandardWebhookMessage): string {
   return refs.map((ref) => standardWebhookSignature(webhookSigningKey(ring, ref, endpointId), message)).join(' ');
 }
-
-/** What a Standard Webhooks signature covers: the message id, its Unix timestamp in seconds and the raw body. */
-export interface StandardWebhookMessage {
-  readonly id: string;
-  readonly timestamp: number;
-  readonly body: string;
-}
-
-/** One signature of a `webhook-signature` header: `v1,` and the base64 HMAC-SHA256 under `key` of `<id>.<timestamp>.<body>`. */
-export const standardWebhookSignature = (key: Buffer, message: StandardWebhookMessage) =>
-  `v1,${createHmac('sha256', key).update(`${message.id}.${message.timestamp}.${message.body}`).digest('base64')}`;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
