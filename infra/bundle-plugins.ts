@@ -183,6 +183,7 @@ const SMITHY_CORE_REPLACEMENTS: Readonly<Record<string, string>> = {
   'submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js': 'region-from-environment.ts',
   'submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js': 'no-shared-config-files.ts',
   'submodules/endpoints/middleware-endpoint/service-customizations/s3.js': 'no-s3-endpoints.ts',
+  'submodules/retry/util-retry/AdaptiveRetryStrategy.js': 'standard-retries-only.ts',
 };
 
 /**
@@ -193,7 +194,7 @@ const SMITHY_CORE_REPLACEMENTS: Readonly<Record<string, string>> = {
 const smithyCoreOutsideLambda: Plugin = {
   name: 'smithy-core-outside-lambda',
   setup(build) {
-    build.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/](?:checksum|config|endpoints)[\\/].*\.js$/ }, async ({ path }) => {
+    build.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/](?:checksum|config|endpoints|retry)[\\/].*\.js$/ }, async ({ path }) => {
       const module = path.replaceAll('\\', '/').split('/@smithy/core/dist-es/')[1] ?? '';
       const replacement = Object.hasOwn(SMITHY_CORE_REPLACEMENTS, module) ? SMITHY_CORE_REPLACEMENTS[module] : undefined;
       if (!replacement) return undefined;
@@ -202,4 +203,44 @@ const smithyCoreOutsideLambda: Plugin = {
   },
 };
 
-export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [leadflowSchemasPure, sdkSchemasOfOperationsSent, sdkClientVersionOnly, zodWithoutJsonSchema, smithyCoreOutsideLambda];
+/**
+ * Replaces the signer's event-stream header encoding (infra/sdk-replacements/no-event-stream-signing.ts),
+ * which `@smithy/signature-v4` imports by a relative path.
+ */
+const noEventStreamSigning: Plugin = {
+  name: 'no-event-stream-signing',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@smithy[\\/]signature-v4[\\/]dist-es[\\/]HeaderFormatter\.js$/ }, async () => ({
+      contents: await readFile(join(SDK_REPLACEMENTS, 'no-event-stream-signing.ts'), 'utf8'),
+      loader: 'ts',
+      resolveDir: SDK_REPLACEMENTS,
+    }));
+  },
+};
+
+/**
+ * The SDK's partition table names each of its 55 regions with a description for people ("Europe
+ * (Ireland)"), 1.8 KB of every bundle. Endpoint resolution reads a region's partition by the region's
+ * name and uses the partition's outputs (DNS suffix, FIPS and dual-stack support): no client's
+ * endpoint rules read a description. The regions stay, each with no attributes, so a region resolves
+ * to the partition and endpoint it did (test/infra/bundles.test.ts compares them with the SDK's own).
+ */
+const sdkPartitionsWithoutDescriptions: Plugin = {
+  name: 'sdk-partitions-without-descriptions',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]util-endpoints[\\/]lib[\\/]aws[\\/]partitions\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      return { contents: source.replace(/\{\s*"description": "[^"\\\n]*"\s*\}/g, '{}'), loader: 'js' };
+    });
+  },
+};
+
+export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [
+  leadflowSchemasPure,
+  sdkSchemasOfOperationsSent,
+  sdkClientVersionOnly,
+  zodWithoutJsonSchema,
+  smithyCoreOutsideLambda,
+  noEventStreamSigning,
+  sdkPartitionsWithoutDescriptions,
+];

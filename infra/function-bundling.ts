@@ -21,6 +21,11 @@ export const FUNCTION_BUNDLING = {
    */
   target: 'node22',
   /**
+   * The only comments esbuild would keep are Powertools' coverage hints (`v8 ignore next -- @preserve`),
+   * gathered at the end of each bundle: no dependency a function bundles has a licence comment.
+   */
+  legalComments: 'none',
+  /**
    * ESM first: a package without an `exports` map (zod-to-openapi) otherwise resolves to its CommonJS
    * build, and through it a second, CommonJS copy of what it requires.
    */
@@ -64,6 +69,7 @@ export function esbuildOptionsFor(entry: string, outfile: string, sdk: 'bundled'
     minify: FUNCTION_BUNDLING.minify,
     sourcemap: FUNCTION_BUNDLING.sourceMap,
     target: FUNCTION_BUNDLING.target,
+    legalComments: FUNCTION_BUNDLING.legalComments,
     mainFields: [...FUNCTION_BUNDLING.mainFields],
     banner: { js: FUNCTION_BUNDLING.banner },
     ...(sdk === 'bundled' ? { alias: { ...FUNCTION_BUNDLING.sdkReplacements } } : {}),

@@ -111,6 +111,8 @@ describe('function bundles as deployed', () => {
       expect(bundle.bytesOf(/\/zod\/v4\/core\/(json-schema-processors|to-json-schema)\.js$/)).toBeLessThan(3 * 1024);
       expect(bundle.bytesOf(/\/@aws-sdk\/client-sesv2\/dist-es\/schemas\//)).toBeLessThan(8 * 1024);
       expect(bundle.inputs.filter((path) => /\/node_modules\/mnemonist\/|\/shared-ini-file-loader\/parseIni\.js$/.test(path))).toEqual([]);
+      // Nor the client-side rate limiter of the adaptive retry mode, nor the signer's event-stream header encoding.
+      expect(bundle.inputs.filter((path) => /\/util-retry\/DefaultRateLimiter\.js$|\/signature-v4\/dist-es\/HeaderFormatter\.js$/.test(path))).toEqual([]);
       const overLimit = Object.hasOwn(REACHED_KIB_OVER_LIMIT, spec.name) ? REACHED_KIB_OVER_LIMIT[spec.name] : undefined;
       expect(bundle.bytes).toBeLessThanOrEqual((overLimit ?? LIMIT_KIB.bundle) * 1024);
       // A function back under 300 KiB leaves the list, so the limit holds it there.
@@ -159,11 +161,15 @@ describe('zod in a function bundle', () => {
 describe('the plugins of a function bundle', () => {
   mkdirSync(join(PROJECT_ROOT, '.leadflow'), { recursive: true });
   const folder = mkdtempSync(join(PROJECT_ROOT, '.leadflow', 'bundle-plugins-'));
-  const responses: { type: string; body: Record<string, unknown> }[] = [];
+  /** What the stand-in answers, in order: an error of `type`, or (without one) a success with `body`. */
+  const responses: { type?: string; body: Record<string, unknown> }[] = [];
+  let requestsServed = 0;
   const dynamodb = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
+      requestsServed += 1;
       const { type, body } = responses.shift() ?? { type: 'InternalServerError', body: {} };
+      if (!type) return response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(body));
       response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type }).end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: type, ...body }));
     });
   });
@@ -206,6 +212,33 @@ describe('the plugins of a function bundle', () => {
 
     expect(readFileSync(bundlePath, 'utf8')).not.toContain('TableNotFoundException"');
     expect(JSON.parse(stdout)).toEqual({ refused: 'refused', transaction: [true, [false, true]], undeclared: ['TableNotFoundException', 'client', 'TableNotFoundException'] });
+  });
+
+  it('retry a throttled call in the standard mode, and refuse the adaptive mode they leave out instead of ignoring it', async () => {
+    const entry = join(folder, 'retries.ts');
+    writeFileSync(
+      entry,
+      [
+        "import { PutCommand } from '@aws-sdk/lib-dynamodb';",
+        "import { documentClient } from '../../src/adapters/clients';",
+        "const output = await documentClient().send(new PutCommand({ TableName: 't', Item: { pk: 'a' } })).then((result) => result.$metadata.attempts, (error) => String(error));",
+        'console.log(JSON.stringify(output));',
+      ].join('\n'),
+    );
+    const bundlePath = join(folder, 'retries.mjs');
+    await build({ ...esbuildOptionsFor(entry, bundlePath), logLevel: 'silent' });
+    const { port } = dynamodb.address() as AddressInfo;
+    const environment = { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret' };
+    const attempts = async (extra: Record<string, string>) => JSON.parse((await run(process.execPath, [bundlePath], { env: { ...environment, ...extra }, timeout: 60_000 })).stdout) as unknown;
+    responses.length = 0;
+    requestsServed = 0;
+    responses.push({ type: 'ThrottlingException', body: {} }, { type: 'ProvisionedThroughputExceededException', body: {} }, { body: {} });
+
+    expect(await attempts({})).toBe(3);
+    expect(requestsServed).toBe(3);
+    requestsServed = 0;
+    expect(await attempts({ AWS_RETRY_MODE: 'adaptive' })).toEqual(expect.stringContaining('retry in the standard mode only'));
+    expect(requestsServed).toBe(0);
   });
 
   it('leave out the module-level schemas of leadflow code that a function never reads, and keep what its modules do when they load', async () => {
@@ -287,6 +320,48 @@ describe('the EventBridge client of a function bundle', () => {
     );
     expect(authorization).toBe(expected.headers.authorization);
   });
+});
+
+describe('endpoints in a function bundle', () => {
+  mkdirSync(join(PROJECT_ROOT, '.leadflow'), { recursive: true });
+  const folder = mkdtempSync(join(PROJECT_ROOT, '.leadflow', 'bundle-endpoints-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it("resolve every client's endpoint in every partition as the SDK does unbundled (its partition table is left without region descriptions)", async () => {
+    const entry = join(folder, 'endpoints.ts');
+    writeFileSync(
+      entry,
+      [
+        "import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';",
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        "import { EventBridgeClient } from '@aws-sdk/client-eventbridge';",
+        "import { SchedulerClient } from '@aws-sdk/client-scheduler';",
+        "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+        "import { SESv2Client } from '@aws-sdk/client-sesv2';",
+        "import { SQSClient } from '@aws-sdk/client-sqs';",
+        "const regions = ['eu-west-1', 'eu-central-2', 'us-east-1', 'us-west-2', 'ap-southeast-2', 'ap-northeast-3', 'ca-central-1', 'sa-east-1', 'me-central-1', 'il-central-1', 'mx-central-1', 'eusc-de-east-1', 'cn-north-1', 'us-gov-west-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1', 'xx-nowhere-9'];",
+        'const clients = [CognitoIdentityProviderClient, DynamoDBClient, EventBridgeClient, SchedulerClient, SecretsManagerClient, SESv2Client, SQSClient];',
+        'const endpoints = [];',
+        'for (const Client of clients) for (const Region of regions) for (const [UseFIPS, UseDualStack] of [[false, false], [true, false], [false, true]]) {',
+        "  const config = new Client({ region: Region, credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } }).config;",
+        '  try { endpoints.push(JSON.stringify(config.endpointProvider({ Region, UseFIPS, UseDualStack }))); } catch (error) { endpoints.push(String(error)); }',
+        '}',
+        'console.log(JSON.stringify(endpoints));',
+      ].join('\n'),
+    );
+    const bundlePath = join(folder, 'endpoints.mjs');
+    await build({ ...esbuildOptionsFor(entry, bundlePath), logLevel: 'silent' });
+    const environment = { PATH: process.env.PATH ?? '' };
+
+    const [bundled, unbundled] = await Promise.all([
+      run(process.execPath, [bundlePath], { env: environment, timeout: 60_000 }),
+      run(process.execPath, ['--import', 'tsx', entry], { cwd: PROJECT_ROOT, env: environment, timeout: 60_000 }),
+    ]);
+
+    const endpoints = JSON.parse(unbundled.stdout) as string[];
+    expect(endpoints.filter((endpoint) => endpoint.includes('"url":"https://')).length).toBeGreaterThan(endpoints.length / 2);
+    expect(JSON.parse(bundled.stdout)).toEqual(endpoints);
+  }, 60_000);
 });
 
 describe('cdk deploy', () => {
