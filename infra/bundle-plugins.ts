@@ -177,44 +177,33 @@ const leadflowSchemasPure: Plugin = {
 };
 
 const SDK_REPLACEMENTS = fileURLToPath(new URL('./sdk-replacements/', import.meta.url));
-/** `@smithy/core` modules (by path under its `dist-es`) and the file of infra/sdk-replacements/ that stands in for each. */
-const SMITHY_CORE_REPLACEMENTS: Readonly<Record<string, string>> = {
-  'submodules/checksum/sha256/Sha256Js.js': 'node-crypto-sha256.ts',
-  'submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js': 'region-from-environment.ts',
-  'submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js': 'no-shared-config-files.ts',
-  'submodules/endpoints/middleware-endpoint/service-customizations/s3.js': 'no-s3-endpoints.ts',
-  'submodules/retry/util-retry/AdaptiveRetryStrategy.js': 'standard-retries-only.ts',
+/** SDK modules (by package and path under its `dist-es`) and the file of infra/sdk-replacements/ that stands in for each. */
+const SDK_MODULE_REPLACEMENTS: Readonly<Record<string, string>> = {
+  '@aws-sdk/core/submodules/client/middleware-logger/loggerMiddleware.js': 'no-sdk-log-entries.ts',
+  '@smithy/core/submodules/checksum/md5/Md5Js.js': 'node-crypto-md5.ts',
+  '@smithy/core/submodules/checksum/sha256/Sha256Js.js': 'node-crypto-sha256.ts',
+  '@smithy/core/submodules/client/smithy-client/schemaLogFilter.js': 'no-sdk-log-entries.ts',
+  '@smithy/core/submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js': 'region-from-environment.ts',
+  '@smithy/core/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js': 'no-shared-config-files.ts',
+  '@smithy/core/submodules/endpoints/middleware-endpoint/service-customizations/s3.js': 'no-s3-endpoints.ts',
+  '@smithy/core/submodules/retry/util-retry/AdaptiveRetryStrategy.js': 'standard-retries-only.ts',
+  '@smithy/signature-v4/HeaderFormatter.js': 'no-event-stream-signing.ts',
 };
 
 /**
- * Replaces `@smithy/core` modules that only run outside Lambda (each replacement says why). They are
- * imported by relative paths inside the package, which esbuild's `alias` (used for whole packages in
- * function-bundling.ts) cannot reach.
+ * Replaces SDK modules that never run in leadflow's functions in Lambda (each replacement says why).
+ * They are imported by relative paths inside their packages, which esbuild's `alias` (used for whole
+ * packages in function-bundling.ts) cannot reach.
  */
-const smithyCoreOutsideLambda: Plugin = {
-  name: 'smithy-core-outside-lambda',
+const sdkModulesNeverRun: Plugin = {
+  name: 'sdk-modules-never-run',
   setup(build) {
-    build.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/](?:checksum|config|endpoints|retry)[\\/].*\.js$/ }, async ({ path }) => {
-      const module = path.replaceAll('\\', '/').split('/@smithy/core/dist-es/')[1] ?? '';
-      const replacement = Object.hasOwn(SMITHY_CORE_REPLACEMENTS, module) ? SMITHY_CORE_REPLACEMENTS[module] : undefined;
+    build.onLoad({ filter: /[\\/](?:@smithy[\\/](?:core|signature-v4)|@aws-sdk[\\/]core)[\\/]dist-es[\\/].*\.js$/ }, async ({ path }) => {
+      const module = path.replaceAll('\\', '/').replace(/.*\/node_modules\/(@[^/]+\/[^/]+)\/dist-es\//, '$1/');
+      const replacement = Object.hasOwn(SDK_MODULE_REPLACEMENTS, module) ? SDK_MODULE_REPLACEMENTS[module] : undefined;
       if (!replacement) return undefined;
       return { contents: await readFile(join(SDK_REPLACEMENTS, replacement), 'utf8'), loader: 'ts', resolveDir: SDK_REPLACEMENTS };
     });
-  },
-};
-
-/**
- * Replaces the signer's event-stream header encoding (infra/sdk-replacements/no-event-stream-signing.ts),
- * which `@smithy/signature-v4` imports by a relative path.
- */
-const noEventStreamSigning: Plugin = {
-  name: 'no-event-stream-signing',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]@smithy[\\/]signature-v4[\\/]dist-es[\\/]HeaderFormatter\.js$/ }, async () => ({
-      contents: await readFile(join(SDK_REPLACEMENTS, 'no-event-stream-signing.ts'), 'utf8'),
-      loader: 'ts',
-      resolveDir: SDK_REPLACEMENTS,
-    }));
   },
 };
 
@@ -240,7 +229,6 @@ export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [
   sdkSchemasOfOperationsSent,
   sdkClientVersionOnly,
   zodWithoutJsonSchema,
-  smithyCoreOutsideLambda,
-  noEventStreamSigning,
+  sdkModulesNeverRun,
   sdkPartitionsWithoutDescriptions,
 ];

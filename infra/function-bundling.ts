@@ -44,7 +44,7 @@ export const FUNCTION_BUNDLING = {
     '@aws-sdk/credential-provider-node': './infra/sdk-replacements/environment-credentials.ts',
     '@aws-sdk/signature-v4-multi-region': './infra/sdk-replacements/sigv4-only.ts',
     '@smithy/core/event-streams': './infra/sdk-replacements/no-event-streams.ts',
-    'mnemonist/lru-cache': './infra/sdk-replacements/endpoint-cache-lru.ts',
+    '@aws-sdk/endpoint-cache': './infra/sdk-replacements/no-endpoint-discovery-cache.ts',
   },
   /**
    * Powertools' batch parser reaches these only for an `innerSchema` with a `transformer`; leadflow's

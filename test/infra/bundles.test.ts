@@ -36,36 +36,30 @@ async function deployedBundle(entry: string) {
 }
 
 /**
- * Issue 15's limit, 300 KiB, which 33 of the 45 functions meet since the round that cut unread SDK
- * errors and module-level schemas (docs/performance.md), and the largest parts reached then (the SDK in
- * alert-sales, 225 KiB; the rest in api-docs, 293 KiB with the evening's routes, the OpenAPI document
- * of every route).
+ * Issue 15's limit, 300 KiB, which 34 of the 45 functions meet since the round that left out SDK code
+ * Lambda never runs and ipaddr.js where only signatures are checked (docs/performance.md), and the
+ * largest parts reached then (the SDK in alert-sales and follow-up-handoff, 216 KiB; the rest in
+ * api-docs, 293 KiB, the OpenAPI document of every route).
  */
-const LIMIT_KIB = { bundle: 300, sdk: 225, besidesSdk: 293 };
+const LIMIT_KIB = { bundle: 300, sdk: 217, besidesSdk: 293 };
 /**
  * The functions still over 300 KiB, each held to what it reached (rounded up to the next KiB): one
- * that grows has taken on code to look at. docs/performance.md says what each carries. Reached with
- * the branches of the 2026-11-30 evening merged (the sort by score in get-lead, segment checks in
- * track-segments, stored subscription types, the care timer backfill; get-lead's band repair), which took
- * four more over.
+ * that grows has taken on code to look at. docs/performance.md says what each carries. Reached on
+ * 2026-11-30 at 23:00 UTC, after the round above took capture-chat, get-lead, plan-campaign,
+ * track-segments and sales-feedback under the limit.
  */
 const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
-  'run-journeys': 419,
-  'manage-campaigns': 394,
-  'watch-customers': 368,
-  'manage-customer-care': 353,
-  'alert-sales': 350,
-  'customer-feedback': 344,
-  'send-campaign': 342,
-  'manage-journeys': 330,
-  'follow-up-handoff': 328,
-  'capture-form': 326,
-  'send-confirmation': 313,
-  'capture-chat': 308,
-  'get-lead': 309,
-  'plan-campaign': 306,
-  'track-segments': 305,
-  'sales-feedback': 301,
+  'run-journeys': 409,
+  'manage-campaigns': 385,
+  'watch-customers': 357,
+  'alert-sales': 338,
+  'send-campaign': 332,
+  'manage-customer-care': 330,
+  'customer-feedback': 321,
+  'manage-journeys': 320,
+  'follow-up-handoff': 317,
+  'capture-form': 316,
+  'send-confirmation': 302,
 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
@@ -111,8 +105,11 @@ describe('function bundles as deployed', () => {
       expect(bundle.bytesOf(/\/zod\/v4\/core\/(json-schema-processors|to-json-schema)\.js$/)).toBeLessThan(3 * 1024);
       expect(bundle.bytesOf(/\/@aws-sdk\/client-sesv2\/dist-es\/schemas\//)).toBeLessThan(8 * 1024);
       expect(bundle.inputs.filter((path) => /\/node_modules\/mnemonist\/|\/shared-ini-file-loader\/parseIni\.js$/.test(path))).toEqual([]);
-      // Nor the client-side rate limiter of the adaptive retry mode, nor the signer's event-stream header encoding.
-      expect(bundle.inputs.filter((path) => /\/util-retry\/DefaultRateLimiter\.js$|\/signature-v4\/dist-es\/HeaderFormatter\.js$/.test(path))).toEqual([]);
+      // DynamoDB's endpoint cache is left out: no command may consult it through the discovery middleware.
+      expect(bundle.inputs.filter((path) => /\/@aws-sdk\/(endpoint-cache|middleware-endpoint-discovery\/dist-es\/endpointDiscoveryMiddleware)/.test(path))).toEqual([]);
+      // Nor the adaptive retry mode's rate limiter, the signer's event-stream header encoding, the SDK's log entries, nor the MD5 fallback: each replaced by a stand-in of a few lines.
+      expect(bundle.inputs.filter((path) => /\/util-retry\/DefaultRateLimiter\.js$/.test(path))).toEqual([]);
+      expect(bundle.bytesOf(/\/(?:signature-v4\/dist-es\/HeaderFormatter|middleware-logger\/loggerMiddleware|smithy-client\/schemaLogFilter|md5\/Md5Js)\.js$/)).toBeLessThan(1024);
       const overLimit = Object.hasOwn(REACHED_KIB_OVER_LIMIT, spec.name) ? REACHED_KIB_OVER_LIMIT[spec.name] : undefined;
       expect(bundle.bytes).toBeLessThanOrEqual((overLimit ?? LIMIT_KIB.bundle) * 1024);
       // A function back under 300 KiB leaves the list, so the limit holds it there.
