@@ -187,6 +187,8 @@ const SDK_MODULE_REPLACEMENTS: Readonly<Record<string, string>> = {
   '@smithy/core/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js': 'no-shared-config-files.ts',
   '@smithy/core/submodules/endpoints/middleware-endpoint/service-customizations/s3.js': 'no-s3-endpoints.ts',
   '@smithy/core/submodules/retry/util-retry/AdaptiveRetryStrategy.js': 'standard-retries-only.ts',
+  '@smithy/core/submodules/serde/util-stream/sdk-stream-mixin.browser.js': 'node-streams-only.ts',
+  '@smithy/core/submodules/serde/util-stream/stream-collector.browser.js': 'node-streams-only.ts',
   '@smithy/signature-v4/HeaderFormatter.js': 'no-event-stream-signing.ts',
 };
 

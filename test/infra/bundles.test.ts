@@ -36,30 +36,29 @@ async function deployedBundle(entry: string) {
 }
 
 /**
- * Issue 15's limit, 300 KiB, which 34 of the 45 functions meet since the round that left out SDK code
+ * Issue 15's limit, 300 KiB, which 35 of the 45 functions meet since the round that left out SDK code
  * Lambda never runs and ipaddr.js where only signatures are checked (docs/performance.md), and the
- * largest parts reached then (the SDK in alert-sales and follow-up-handoff, 216 KiB; the rest in
+ * largest parts reached then (the SDK in alert-sales and follow-up-handoff, 214 KiB; the rest in
  * api-docs, 293 KiB, the OpenAPI document of every route).
  */
-const LIMIT_KIB = { bundle: 300, sdk: 217, besidesSdk: 293 };
+const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 293 };
 /**
  * The functions still over 300 KiB, each held to what it reached (rounded up to the next KiB): one
  * that grows has taken on code to look at. docs/performance.md says what each carries. Reached on
  * 2026-11-30 at 23:00 UTC, after the round above took capture-chat, get-lead, plan-campaign,
- * track-segments and sales-feedback under the limit.
+ * track-segments, sales-feedback and send-confirmation under the limit.
  */
 const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
-  'run-journeys': 409,
-  'manage-campaigns': 385,
-  'watch-customers': 357,
-  'alert-sales': 338,
-  'send-campaign': 332,
+  'run-journeys': 407,
+  'manage-campaigns': 382,
+  'watch-customers': 355,
+  'alert-sales': 336,
   'manage-customer-care': 330,
+  'send-campaign': 330,
   'customer-feedback': 321,
   'manage-journeys': 320,
-  'follow-up-handoff': 317,
   'capture-form': 316,
-  'send-confirmation': 302,
+  'follow-up-handoff': 315,
 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
@@ -107,9 +106,9 @@ describe('function bundles as deployed', () => {
       expect(bundle.inputs.filter((path) => /\/node_modules\/mnemonist\/|\/shared-ini-file-loader\/parseIni\.js$/.test(path))).toEqual([]);
       // DynamoDB's endpoint cache is left out: no command may consult it through the discovery middleware.
       expect(bundle.inputs.filter((path) => /\/@aws-sdk\/(endpoint-cache|middleware-endpoint-discovery\/dist-es\/endpointDiscoveryMiddleware)/.test(path))).toEqual([]);
-      // Nor the adaptive retry mode's rate limiter, the signer's event-stream header encoding, the SDK's log entries, nor the MD5 fallback: each replaced by a stand-in of a few lines.
+      // Nor the adaptive retry mode's rate limiter, the signer's event-stream header encoding, the SDK's log entries, the MD5 fallback, nor web-stream bodies: each replaced by a stand-in of a few lines.
       expect(bundle.inputs.filter((path) => /\/util-retry\/DefaultRateLimiter\.js$/.test(path))).toEqual([]);
-      expect(bundle.bytesOf(/\/(?:signature-v4\/dist-es\/HeaderFormatter|middleware-logger\/loggerMiddleware|smithy-client\/schemaLogFilter|md5\/Md5Js)\.js$/)).toBeLessThan(1024);
+      expect(bundle.bytesOf(/\/(?:signature-v4\/dist-es\/HeaderFormatter|middleware-logger\/loggerMiddleware|smithy-client\/schemaLogFilter|md5\/Md5Js|util-stream\/(?:sdk-stream-mixin|stream-collector)\.browser)\.js$/)).toBeLessThan(1024);
       const overLimit = Object.hasOwn(REACHED_KIB_OVER_LIMIT, spec.name) ? REACHED_KIB_OVER_LIMIT[spec.name] : undefined;
       expect(bundle.bytes).toBeLessThanOrEqual((overLimit ?? LIMIT_KIB.bundle) * 1024);
       // A function back under 300 KiB leaves the list, so the limit holds it there.
