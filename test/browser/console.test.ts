@@ -325,12 +325,36 @@ describe.skipIf(!available)('the console', () => {
     await context.close();
   });
 
-  it('in Indonesian, the frame and the lead list speak Indonesian', async () => {
+  it("in Indonesian on a laptop's screen (1280x800), the lead list and a lead's page speak Indonesian, fit the width and pass axe", { timeout: 90_000 }, async () => {
+    const submitted = await post('/v1/forms/contact/submissions', { email: `budi-${randomUUID()}@example.com`, firstName: 'Budi', company: 'Nusantara', role: 'CTO', country: 'ID', consent: ['newsletter'] });
+    expect(submitted.status).toBe(202);
+    const { leadId } = (await submitted.json()) as { leadId: string };
+    await eventually(() => getLead(leadId), PIPELINE_DEADLINE_MS);
     const { context, page } = await signedIn('admin');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // Nothing wider than the window: no sideways scrolling on a laptop.
+    const fitsTheWidth = () =>
+      page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth <= root.clientWidth;
+      });
     await page.getByLabel('Language').selectOption('id');
     await page.getByRole('heading', { name: 'Prospek', level: 1 }).waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('id');
     expect(await page.getByRole('button', { name: 'Cari' }).count()).toBe(1);
+    expect(await fitsTheWidth()).toBe(true);
+    await checkAccessibility(page, 'leads in Indonesian');
+
+    // What the API sends as codes (stage, cause, consent status, RFM segment) and the profile's field names, in words.
+    await page.goto(consoleUrl(`leads/${leadId}`));
+    await page.getByRole('heading', { name: 'Budi prospek', level: 1 }).waitFor(UI);
+    const profile = page.getByRole('region', { name: 'Profil' });
+    expect(await profile.locator('dt').allTextContents()).toEqual(expect.arrayContaining(['Perusahaan', 'Jabatan', 'Negara', 'Segmen RFM', 'newsletter']));
+    expect(await profile.textContent()).toContain('prospek (belum membeli)');
+    expect(await profile.getByRole('definition').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^(menunggu konfirmasi|berlangganan)$/)]));
+    expect(await page.getByRole('region', { name: 'Riwayat tahap' }).getByRole('row').nth(1).textContent()).toMatch(/prospekdibuat$/);
+    expect(await fitsTheWidth()).toBe(true);
+    await checkAccessibility(page, 'lead in Indonesian');
     await context.close();
   });
 
@@ -340,6 +364,7 @@ describe.skipIf(!available)('the console', () => {
     expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Leads', 'Team inbox', 'Reports']);
     await page.goto(consoleUrl('scoring'));
     await expect.poll(() => page.getByRole('alert').textContent(), UI).toBe('Your role (sales) cannot use this page.');
+    await checkAccessibility(page, 'a page the role cannot use');
     // The console only hides what the role cannot do: the API itself refuses the rep's token.
     const session = await page.evaluate(() => JSON.parse((globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('leadflow.session') ?? '{}') as { token?: string });
     const rulesets = await fetch(`${stack.apiUrl}/v1/admin/rulesets`, { headers: { authorization: `Bearer ${session.token}` } });
@@ -465,6 +490,8 @@ describe.skipIf(!available)('the console', () => {
     page.on('dialog', (dialog) => void dialog.accept());
 
     await page.getByRole('link', { name: 'Journeys' }).click();
+    await page.getByRole('heading', { name: 'Journeys', level: 1 }).waitFor(UI);
+    await checkAccessibility(page, 'journeys');
     await page.getByRole('link', { name: `Console journey ${run}` }).click();
     // A draft's diagram is its editor's: each step a button.
     await page.getByRole('group', { name: /Diagram of the steps/ }).waitFor(UI);

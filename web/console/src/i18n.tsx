@@ -521,6 +521,51 @@ const en = {
   'journeys.taskDue': 'Due in days',
   'journeys.webhookId': 'Webhook endpoint id',
   'journeys.exitReason': 'Reason (in reports)',
+  'stage.subscriber': 'subscriber',
+  'stage.lead': 'lead',
+  'stage.mql': 'mql',
+  'stage.sql': 'sql',
+  'stage.opportunity': 'opportunity',
+  'stage.customer': 'customer',
+  'stage.disqualified': 'disqualified',
+  'stage.recycled': 'recycled',
+  'stage.churned': 'churned',
+  'cause.created': 'created',
+  'cause.form': 'form',
+  'cause.qualified': 'qualified',
+  'cause.accepted': 'accepted',
+  'cause.rejected': 'rejected',
+  'cause.won': 'won',
+  'cause.lost': 'lost',
+  'cause.disqualified': 'disqualified',
+  'cause.crm': 'CRM',
+  'cause.churned': 'churned',
+  'cause.journey': 'journey',
+  'profile.company': 'Company',
+  'profile.role': 'Role',
+  'profile.industry': 'Industry',
+  'profile.teamSize': 'Team size',
+  'profile.country': 'Country',
+  'profile.phone': 'Phone',
+  'profile.preferredChannel': 'Preferred channel',
+  'subscription.opted_in': 'opted in',
+  'subscription.pending': 'waiting for confirmation',
+  'subscription.opted_out': 'opted out',
+  'rfm.champions': 'champions',
+  'rfm.loyal': 'loyal',
+  'rfm.potential_loyalists': 'potential loyalists',
+  'rfm.new_customers': 'new customers',
+  'rfm.promising': 'promising',
+  'rfm.needs_attention': 'needs attention',
+  'rfm.at_risk': 'at risk',
+  'rfm.cannot_lose': 'cannot lose',
+  'rfm.hibernating': 'hibernating',
+  'rfm.lost': 'lost',
+  'rfm.prospect': 'prospect (no purchase yet)',
+  'lead.lifetimeValue': 'Lifetime value',
+  'userStatus.FORCE_CHANGE_PASSWORD': 'invited, has not signed in yet',
+  'userStatus.CONFIRMED': 'password set',
+  'userStatus.DEVELOPMENT': 'local development user',
 } as const;
 
 export type TextKey = keyof typeof en;
@@ -1042,6 +1087,51 @@ const id: Readonly<Record<TextKey, string>> = {
   'journeys.taskDue': 'Jatuh tempo dalam hari',
   'journeys.webhookId': 'ID endpoint webhook',
   'journeys.exitReason': 'Alasan (di laporan)',
+  'stage.subscriber': 'pendaftar',
+  'stage.lead': 'prospek',
+  'stage.mql': 'MQL',
+  'stage.sql': 'SQL',
+  'stage.opportunity': 'peluang',
+  'stage.customer': 'pelanggan',
+  'stage.disqualified': 'didiskualifikasi',
+  'stage.recycled': 'didaur ulang',
+  'stage.churned': 'berhenti',
+  'cause.created': 'dibuat',
+  'cause.form': 'formulir',
+  'cause.qualified': 'memenuhi syarat',
+  'cause.accepted': 'diterima',
+  'cause.rejected': 'ditolak',
+  'cause.won': 'menang',
+  'cause.lost': 'kalah',
+  'cause.disqualified': 'didiskualifikasi',
+  'cause.crm': 'CRM',
+  'cause.churned': 'berhenti',
+  'cause.journey': 'perjalanan',
+  'profile.company': 'Perusahaan',
+  'profile.role': 'Jabatan',
+  'profile.industry': 'Industri',
+  'profile.teamSize': 'Ukuran tim',
+  'profile.country': 'Negara',
+  'profile.phone': 'Telepon',
+  'profile.preferredChannel': 'Saluran pilihan',
+  'subscription.opted_in': 'berlangganan',
+  'subscription.pending': 'menunggu konfirmasi',
+  'subscription.opted_out': 'berhenti berlangganan',
+  'rfm.champions': 'juara',
+  'rfm.loyal': 'setia',
+  'rfm.potential_loyalists': 'calon pelanggan setia',
+  'rfm.new_customers': 'pelanggan baru',
+  'rfm.promising': 'menjanjikan',
+  'rfm.needs_attention': 'perlu perhatian',
+  'rfm.at_risk': 'berisiko',
+  'rfm.cannot_lose': 'jangan sampai hilang',
+  'rfm.hibernating': 'tidak aktif',
+  'rfm.lost': 'hilang',
+  'rfm.prospect': 'prospek (belum membeli)',
+  'lead.lifetimeValue': 'Nilai seumur hidup',
+  'userStatus.FORCE_CHANGE_PASSWORD': 'diundang, belum pernah masuk',
+  'userStatus.CONFIRMED': 'kata sandi sudah diatur',
+  'userStatus.DEVELOPMENT': 'pengguna pengembangan lokal',
 };
 
 export const LANGUAGES = { en: 'English', id: 'Bahasa Indonesia' } as const;
@@ -1054,12 +1144,18 @@ interface I18n {
   readonly language: Language;
   readonly setLanguage: (language: Language) => void;
   readonly text: Text;
+  /**
+   * The words for a code the API sends (`label('stage', 'mql')` reads `stage.mql`), or the code as
+   * sent when the console has no words for it (an API newer than the console).
+   */
+  readonly label: (group: string, code: string) => string;
   /** Dates and numbers in the chosen language's conventions. */
   readonly formatDate: (iso: string) => string;
 }
 
 const I18nContext = createContext<I18n | undefined>(undefined);
 
+const isTextKey = (key: string): key is TextKey => Object.hasOwn(en, key);
 const isLanguage = (value: string | null): value is Language => value !== null && Object.hasOwn(LANGUAGES, value);
 
 function initialLanguage(): Language {
@@ -1077,10 +1173,15 @@ export function I18nProvider({ children }: { readonly children: ReactNode }) {
   const value = useMemo<I18n>(() => {
     const dictionary = DICTIONARIES[language];
     const dates = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' });
+    const text: Text = (key, values = {}) => dictionary[key].replace(/\{(\w+)\}/g, (placeholder, name: string) => (Object.hasOwn(values, name) ? String(values[name]) : placeholder));
     return {
       language,
       setLanguage,
-      text: (key, values = {}) => dictionary[key].replace(/\{(\w+)\}/g, (placeholder, name: string) => (Object.hasOwn(values, name) ? String(values[name]) : placeholder)),
+      text,
+      label: (group, code) => {
+        const key = `${group}.${code}`;
+        return isTextKey(key) ? text(key) : code;
+      },
       formatDate: (iso) => {
         const date = new Date(iso);
         return Number.isNaN(date.getTime()) ? iso : dates.format(date);
