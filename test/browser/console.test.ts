@@ -325,11 +325,13 @@ describe.skipIf(!available)('the console', () => {
     await context.close();
   });
 
-  it("in Indonesian on a laptop's screen (1280x800), the lead list and a lead's page speak Indonesian, fit the width and pass axe", { timeout: 90_000 }, async () => {
+  it("in Indonesian on a laptop's screen (1280x800), the lead list, a lead's page and the campaigns speak Indonesian, fit the width and pass axe", { timeout: 90_000 }, async () => {
     const submitted = await post('/v1/forms/contact/submissions', { email: `budi-${randomUUID()}@example.com`, firstName: 'Budi', company: 'Nusantara', role: 'CTO', country: 'ID', consent: ['newsletter'] });
     expect(submitted.status).toBe(202);
     const { leadId } = (await submitted.json()) as { leadId: string };
     await eventually(() => getLead(leadId), PIPELINE_DEADLINE_MS);
+    const campaignName = `Buletin ${randomUUID().slice(0, 8)}`;
+    expect((await admin('POST', '/v1/admin/campaigns', { name: campaignName, subscription: 'newsletter', template: { subject: 'Halo', html: '<p>Halo</p>' } })).status).toBe(201);
     const { context, page } = await signedIn('admin');
     await page.setViewportSize({ width: 1280, height: 800 });
     // Nothing wider than the window: no sideways scrolling on a laptop.
@@ -355,6 +357,9 @@ describe.skipIf(!available)('the console', () => {
     expect(await page.getByRole('region', { name: 'Riwayat tahap' }).getByRole('row').nth(1).textContent()).toMatch(/prospekdibuat$/);
     expect(await fitsTheWidth()).toBe(true);
     await checkAccessibility(page, 'lead in Indonesian');
+
+    await page.getByRole('link', { name: 'Kampanye' }).click();
+    await expect.poll(() => page.getByRole('row').filter({ hasText: campaignName }).textContent(), UI).toMatch(/draf(?!t)/);
     await context.close();
   });
 

@@ -1,4 +1,8 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { CampaignStatus } from '../../../src/domain/campaigns/campaign';
+import type { LifecycleStage, TransitionCause } from '../../../src/domain/handoff/lifecycle';
+import type { RfmSegment } from '../../../src/domain/purchases';
+import type { SubscriptionStatus } from '../../../src/domain/subscriptions';
 
 /**
  * The console's words in English and Indonesian. Indonesian must name every English key (the type
@@ -566,7 +570,31 @@ const en = {
   'userStatus.FORCE_CHANGE_PASSWORD': 'invited, has not signed in yet',
   'userStatus.CONFIRMED': 'password set',
   'userStatus.DEVELOPMENT': 'local development user',
-} as const;
+  'campaignStatus.draft': 'draft',
+  'campaignStatus.scheduled': 'scheduled',
+  'campaignStatus.sending': 'sending',
+  'campaignStatus.paused': 'paused',
+  'campaignStatus.cancelled': 'cancelled',
+  'campaignStatus.sent': 'sent',
+  'outcome.sent': 'sent',
+  'outcome.delivered': 'delivered',
+  'outcome.opened': 'opened',
+  'outcome.clicked': 'clicked',
+  'outcome.bounced': 'bounced',
+  'outcome.complained': 'complained',
+  'outcome.unsubscribed': 'unsubscribed',
+} as const satisfies Readonly<Record<CodeKey, string> & Record<string, string>>;
+
+/**
+ * The codes the API sends that pages show with `label()`: English must have words for each (the type
+ * above says so), so a code added to the domain cannot show raw on an Indonesian page.
+ */
+type CodeKey =
+  | `stage.${LifecycleStage}`
+  | `cause.${TransitionCause | 'created'}`
+  | `campaignStatus.${CampaignStatus}`
+  | `rfm.${RfmSegment}`
+  | `subscription.${SubscriptionStatus}`;
 
 export type TextKey = keyof typeof en;
 
@@ -1132,6 +1160,19 @@ const id: Readonly<Record<TextKey, string>> = {
   'userStatus.FORCE_CHANGE_PASSWORD': 'diundang, belum pernah masuk',
   'userStatus.CONFIRMED': 'kata sandi sudah diatur',
   'userStatus.DEVELOPMENT': 'pengguna pengembangan lokal',
+  'campaignStatus.draft': 'draf',
+  'campaignStatus.scheduled': 'terjadwal',
+  'campaignStatus.sending': 'sedang dikirim',
+  'campaignStatus.paused': 'dijeda',
+  'campaignStatus.cancelled': 'dibatalkan',
+  'campaignStatus.sent': 'terkirim',
+  'outcome.sent': 'dikirim',
+  'outcome.delivered': 'sampai',
+  'outcome.opened': 'dibuka',
+  'outcome.clicked': 'diklik',
+  'outcome.bounced': 'terpental',
+  'outcome.complained': 'dilaporkan spam',
+  'outcome.unsubscribed': 'berhenti berlangganan',
 };
 
 export const LANGUAGES = { en: 'English', id: 'Bahasa Indonesia' } as const;
@@ -1155,7 +1196,11 @@ interface I18n {
 
 const I18nContext = createContext<I18n | undefined>(undefined);
 
-const isTextKey = (key: string): key is TextKey => Object.hasOwn(en, key);
+/** The key of the words for a code the API sends (`stage`, `mql` -> `stage.mql`), if the console has any. */
+export function codeKey(group: string, code: string): TextKey | undefined {
+  const key = `${group}.${code}`;
+  return Object.hasOwn(en, key) ? (key as TextKey) : undefined;
+}
 const isLanguage = (value: string | null): value is Language => value !== null && Object.hasOwn(LANGUAGES, value);
 
 function initialLanguage(): Language {
@@ -1179,8 +1224,8 @@ export function I18nProvider({ children }: { readonly children: ReactNode }) {
       setLanguage,
       text,
       label: (group, code) => {
-        const key = `${group}.${code}`;
-        return isTextKey(key) ? text(key) : code;
+        const key = codeKey(group, code);
+        return key ? text(key) : code;
       },
       formatDate: (iso) => {
         const date = new Date(iso);
