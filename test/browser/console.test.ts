@@ -363,13 +363,18 @@ describe.skipIf(!available)('the console', () => {
     await context.close();
   });
 
-  it('a sales rep sees no scoring in the navigation, the scoring page says it is not for its role, and the API refuses it (403)', { timeout: 60_000 }, async () => {
+  it('a sales rep sees no scoring in the navigation, the scoring page says it is not for its role, and the API refuses it (403); their reports leave out campaigns', { timeout: 60_000 }, async () => {
     const rep = await routeLeadsToOwnRep();
     const { context, page } = await signedIn('sales', rep.name);
     expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Leads', 'Team inbox', 'Reports']);
     await page.goto(consoleUrl('scoring'));
     await expect.poll(() => page.getByRole('alert').textContent(), UI).toBe('Your role (sales) cannot use this page.');
     await checkAccessibility(page, 'a page the role cannot use');
+    // The handoff report is theirs; campaign performance is not, so the page does not ask for it.
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByRole('heading', { name: /^Handoff report/, level: 1 }).waitFor(UI);
+    expect(await page.getByRole('heading', { name: 'Campaign performance, latest first' }).count()).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
     // The console only hides what the role cannot do: the API itself refuses the rep's token.
     const session = await page.evaluate(() => JSON.parse((globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('leadflow.session') ?? '{}') as { token?: string });
     const rulesets = await fetch(`${stack.apiUrl}/v1/admin/rulesets`, { headers: { authorization: `Bearer ${session.token}` } });
@@ -377,7 +382,7 @@ describe.skipIf(!available)('the console', () => {
     expect(((await rulesets.json()) as { message: string }).message).toContain('Role sales may not call listRulesets');
     await context.close();
   });
-  it('a marketer builds a segment, creates and schedules a campaign in a time zone, and reads its report', { timeout: 150_000 }, async () => {
+  it('a marketer builds a segment, creates and schedules a campaign in a time zone, and reads its report and the performance of the latest campaigns', { timeout: 150_000 }, async () => {
     const email = `console-${randomUUID()}@example.com`;
     const industry = `industry-${randomUUID()}`;
     expect((await post('/v1/forms/events/submissions', { email, firstName: 'Dewi', industry, consent: ['events'] })).status).toBe(202);
@@ -423,6 +428,12 @@ describe.skipIf(!available)('the console', () => {
     await page.getByRole('link', { name: 'Campaigns' }).click();
     const listed = page.getByRole('table', { name: 'Campaigns, newest first' }).getByRole('row').filter({ has: page.getByRole('link', { name: 'Console webinar invite' }) });
     await expect.poll(() => listed.first().textContent(), UI).toContain('sent');
+
+    // Beside the other latest campaigns on the reports page, sent to its one recipient.
+    await page.getByRole('link', { name: 'Reports' }).click();
+    const performance = page.getByRole('table', { name: 'Campaign performance, latest first' }).getByRole('row').filter({ has: page.getByRole('link', { name: 'Console webinar invite' }) });
+    await expect.poll(async () => (await performance.first().getByRole('cell').allTextContents()).slice(0, 2), UI).toEqual(['sent', '1']);
+    await checkAccessibility(page, 'reports with campaign performance');
     await context.close();
   });
 

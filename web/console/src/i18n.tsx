@@ -583,6 +583,11 @@ const en = {
   'outcome.bounced': 'bounced',
   'outcome.complained': 'complained',
   'outcome.unsubscribed': 'unsubscribed',
+  'reports.campaigns': 'Campaign performance, latest first',
+  'reports.campaignRates': 'Open and click rates of the latest campaigns (%)',
+  'reports.openRate': 'Opened %',
+  'reports.clickRate': 'Clicked %',
+  'reports.noCampaigns': 'No campaign has sent yet.',
 } as const satisfies Readonly<Record<CodeKey, string> & Record<string, string>>;
 
 /**
@@ -1173,6 +1178,11 @@ const id: Readonly<Record<TextKey, string>> = {
   'outcome.bounced': 'terpental',
   'outcome.complained': 'dilaporkan spam',
   'outcome.unsubscribed': 'berhenti berlangganan',
+  'reports.campaigns': 'Kinerja kampanye, terbaru dahulu',
+  'reports.campaignRates': 'Persentase dibuka dan diklik pada kampanye terbaru (%)',
+  'reports.openRate': 'Dibuka %',
+  'reports.clickRate': 'Diklik %',
+  'reports.noCampaigns': 'Belum ada kampanye yang terkirim.',
 };
 
 export const LANGUAGES = { en: 'English', id: 'Bahasa Indonesia' } as const;
