@@ -325,21 +325,56 @@ describe.skipIf(!available)('the console', () => {
     await context.close();
   });
 
-  it('in Indonesian, the frame and the lead list speak Indonesian', async () => {
+  it("in Indonesian on a laptop's screen (1280x800), the lead list, a lead's page and the campaigns speak Indonesian, fit the width and pass axe", { timeout: 90_000 }, async () => {
+    const submitted = await post('/v1/forms/contact/submissions', { email: `budi-${randomUUID()}@example.com`, firstName: 'Budi', company: 'Nusantara', role: 'CTO', country: 'ID', consent: ['newsletter'] });
+    expect(submitted.status).toBe(202);
+    const { leadId } = (await submitted.json()) as { leadId: string };
+    await eventually(() => getLead(leadId), PIPELINE_DEADLINE_MS);
+    const campaignName = `Buletin ${randomUUID().slice(0, 8)}`;
+    expect((await admin('POST', '/v1/admin/campaigns', { name: campaignName, subscription: 'newsletter', template: { subject: 'Halo', html: '<p>Halo</p>' } })).status).toBe(201);
     const { context, page } = await signedIn('admin');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // Nothing wider than the window: no sideways scrolling on a laptop.
+    const fitsTheWidth = () =>
+      page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth <= root.clientWidth;
+      });
     await page.getByLabel('Language').selectOption('id');
     await page.getByRole('heading', { name: 'Prospek', level: 1 }).waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('id');
     expect(await page.getByRole('button', { name: 'Cari' }).count()).toBe(1);
+    expect(await fitsTheWidth()).toBe(true);
+    await checkAccessibility(page, 'leads in Indonesian');
+
+    // What the API sends as codes (stage, cause, consent status, RFM segment) and the profile's field names, in words.
+    await page.goto(consoleUrl(`leads/${leadId}`));
+    await page.getByRole('heading', { name: 'Budi prospek', level: 1 }).waitFor(UI);
+    const profile = page.getByRole('region', { name: 'Profil' });
+    expect(await profile.locator('dt').allTextContents()).toEqual(expect.arrayContaining(['Perusahaan', 'Jabatan', 'Negara', 'Segmen RFM', 'newsletter']));
+    expect(await profile.textContent()).toContain('prospek (belum membeli)');
+    expect(await profile.getByRole('definition').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^(menunggu konfirmasi|berlangganan)$/)]));
+    expect(await page.getByRole('region', { name: 'Riwayat tahap' }).getByRole('row').nth(1).textContent()).toMatch(/prospekdibuat$/);
+    expect(await fitsTheWidth()).toBe(true);
+    await checkAccessibility(page, 'lead in Indonesian');
+
+    await page.getByRole('link', { name: 'Kampanye' }).click();
+    await expect.poll(() => page.getByRole('row').filter({ hasText: campaignName }).textContent(), UI).toMatch(/draf(?!t)/);
     await context.close();
   });
 
-  it('a sales rep sees no scoring in the navigation, the scoring page says it is not for its role, and the API refuses it (403)', { timeout: 60_000 }, async () => {
+  it('a sales rep sees no scoring in the navigation, the scoring page says it is not for its role, and the API refuses it (403); their reports leave out campaigns', { timeout: 60_000 }, async () => {
     const rep = await routeLeadsToOwnRep();
     const { context, page } = await signedIn('sales', rep.name);
     expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Leads', 'Team inbox', 'Reports']);
     await page.goto(consoleUrl('scoring'));
     await expect.poll(() => page.getByRole('alert').textContent(), UI).toBe('Your role (sales) cannot use this page.');
+    await checkAccessibility(page, 'a page the role cannot use');
+    // The handoff report is theirs; campaign performance is not, so the page does not ask for it.
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByRole('heading', { name: /^Handoff report/, level: 1 }).waitFor(UI);
+    expect(await page.getByRole('heading', { name: 'Campaign performance, latest first' }).count()).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
     // The console only hides what the role cannot do: the API itself refuses the rep's token.
     const session = await page.evaluate(() => JSON.parse((globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('leadflow.session') ?? '{}') as { token?: string });
     const rulesets = await fetch(`${stack.apiUrl}/v1/admin/rulesets`, { headers: { authorization: `Bearer ${session.token}` } });
@@ -347,7 +382,7 @@ describe.skipIf(!available)('the console', () => {
     expect(((await rulesets.json()) as { message: string }).message).toContain('Role sales may not call listRulesets');
     await context.close();
   });
-  it('a marketer builds a segment, creates and schedules a campaign in a time zone, and reads its report', { timeout: 150_000 }, async () => {
+  it('a marketer builds a segment, creates and schedules a campaign in a time zone, and reads its report and the performance of the latest campaigns', { timeout: 150_000 }, async () => {
     const email = `console-${randomUUID()}@example.com`;
     const industry = `industry-${randomUUID()}`;
     expect((await post('/v1/forms/events/submissions', { email, firstName: 'Dewi', industry, consent: ['events'] })).status).toBe(202);
@@ -393,6 +428,12 @@ describe.skipIf(!available)('the console', () => {
     await page.getByRole('link', { name: 'Campaigns' }).click();
     const listed = page.getByRole('table', { name: 'Campaigns, newest first' }).getByRole('row').filter({ has: page.getByRole('link', { name: 'Console webinar invite' }) });
     await expect.poll(() => listed.first().textContent(), UI).toContain('sent');
+
+    // Beside the other latest campaigns on the reports page, sent to its one recipient.
+    await page.getByRole('link', { name: 'Reports' }).click();
+    const performance = page.getByRole('table', { name: 'Campaign performance, latest first' }).getByRole('row').filter({ has: page.getByRole('link', { name: 'Console webinar invite' }) });
+    await expect.poll(async () => (await performance.first().getByRole('cell').allTextContents()).slice(0, 2), UI).toEqual(['sent', '1']);
+    await checkAccessibility(page, 'reports with campaign performance');
     await context.close();
   });
 
@@ -465,6 +506,8 @@ describe.skipIf(!available)('the console', () => {
     page.on('dialog', (dialog) => void dialog.accept());
 
     await page.getByRole('link', { name: 'Journeys' }).click();
+    await page.getByRole('heading', { name: 'Journeys', level: 1 }).waitFor(UI);
+    await checkAccessibility(page, 'journeys');
     await page.getByRole('link', { name: `Console journey ${run}` }).click();
     // A draft's diagram is its editor's: each step a button.
     await page.getByRole('group', { name: /Diagram of the steps/ }).waitFor(UI);

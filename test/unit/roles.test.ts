@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
 import { manifest } from '../../manifest/manifest';
@@ -31,6 +32,15 @@ describe('roles declared on the routes', () => {
       expect(marketer).toContain(operationId);
     for (const operationId of ['replaceRouting', 'replaceSalesReasons', 'createWebhook', 'liftSuppression', 'eraseLead', 'exportLead', 'recordPurchases', 'applyCrmUpdates', 'giveFeedback', 'replaceSendPolicy', 'replaceCareSettings'])
       expect(marketer).not.toContain(operationId);
+  });
+});
+
+describe('who made each admin change', () => {
+  it('every admin function answers through routesHandler, which logs each of its changes with who made it (the test below), so no admin write route goes unrecorded', () => {
+    const adminFunctions = manifest.functions.filter(isHttpFunction).filter((fn) => fn.trigger.audience === 'admin');
+    const writeRoutes = adminFunctions.flatMap((fn) => fn.trigger.routes).filter((route) => route.method !== 'GET');
+    expect(writeRoutes.length).toBeGreaterThan(50);
+    expect(adminFunctions.filter((fn) => !/\broutesHandler\(/.test(readFileSync(fn.entry, 'utf8'))).map((fn) => fn.name)).toEqual([]);
   });
 });
 

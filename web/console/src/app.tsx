@@ -82,7 +82,7 @@ export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
             <Route path="journeys" element={allowed('journeys', <JourneysPage />)} />
             <Route path="journeys/:journeyId" element={allowed('journeys', <JourneyPage />)} />
             <Route path="forms" element={allowed('forms', <FormsPage apiUrl={config.apiUrl} />)} />
-            <Route path="reports" element={allowed('reports', <ReportsPage />)} />
+            <Route path="reports" element={allowed('reports', <ReportsPage session={session} />)} />
             <Route path="care" element={allowed('care', <CarePage />)} />
             <Route path="settings" element={allowed('settings', <SettingsPage />)} />
             <Route path="*" element={<p role="alert">{text('app.notFound')}</p>} />

@@ -1,4 +1,8 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { CampaignStatus } from '../../../src/domain/campaigns/campaign';
+import type { LifecycleStage, TransitionCause } from '../../../src/domain/handoff/lifecycle';
+import type { RfmSegment } from '../../../src/domain/purchases';
+import type { SubscriptionStatus } from '../../../src/domain/subscriptions';
 
 /**
  * The console's words in English and Indonesian. Indonesian must name every English key (the type
@@ -521,7 +525,81 @@ const en = {
   'journeys.taskDue': 'Due in days',
   'journeys.webhookId': 'Webhook endpoint id',
   'journeys.exitReason': 'Reason (in reports)',
-} as const;
+  'stage.subscriber': 'subscriber',
+  'stage.lead': 'lead',
+  'stage.mql': 'mql',
+  'stage.sql': 'sql',
+  'stage.opportunity': 'opportunity',
+  'stage.customer': 'customer',
+  'stage.disqualified': 'disqualified',
+  'stage.recycled': 'recycled',
+  'stage.churned': 'churned',
+  'cause.created': 'created',
+  'cause.form': 'form',
+  'cause.qualified': 'qualified',
+  'cause.accepted': 'accepted',
+  'cause.rejected': 'rejected',
+  'cause.won': 'won',
+  'cause.lost': 'lost',
+  'cause.disqualified': 'disqualified',
+  'cause.crm': 'CRM',
+  'cause.churned': 'churned',
+  'cause.journey': 'journey',
+  'profile.company': 'Company',
+  'profile.role': 'Role',
+  'profile.industry': 'Industry',
+  'profile.teamSize': 'Team size',
+  'profile.country': 'Country',
+  'profile.phone': 'Phone',
+  'profile.preferredChannel': 'Preferred channel',
+  'subscription.opted_in': 'opted in',
+  'subscription.pending': 'waiting for confirmation',
+  'subscription.opted_out': 'opted out',
+  'rfm.champions': 'champions',
+  'rfm.loyal': 'loyal',
+  'rfm.potential_loyalists': 'potential loyalists',
+  'rfm.new_customers': 'new customers',
+  'rfm.promising': 'promising',
+  'rfm.needs_attention': 'needs attention',
+  'rfm.at_risk': 'at risk',
+  'rfm.cannot_lose': 'cannot lose',
+  'rfm.hibernating': 'hibernating',
+  'rfm.lost': 'lost',
+  'rfm.prospect': 'prospect (no purchase yet)',
+  'lead.lifetimeValue': 'Lifetime value',
+  'userStatus.FORCE_CHANGE_PASSWORD': 'invited, has not signed in yet',
+  'userStatus.CONFIRMED': 'password set',
+  'userStatus.DEVELOPMENT': 'local development user',
+  'campaignStatus.draft': 'draft',
+  'campaignStatus.scheduled': 'scheduled',
+  'campaignStatus.sending': 'sending',
+  'campaignStatus.paused': 'paused',
+  'campaignStatus.cancelled': 'cancelled',
+  'campaignStatus.sent': 'sent',
+  'outcome.sent': 'sent',
+  'outcome.delivered': 'delivered',
+  'outcome.opened': 'opened',
+  'outcome.clicked': 'clicked',
+  'outcome.bounced': 'bounced',
+  'outcome.complained': 'complained',
+  'outcome.unsubscribed': 'unsubscribed',
+  'reports.campaigns': 'Campaign performance, latest first',
+  'reports.campaignRates': 'Open and click rates of the latest campaigns (%)',
+  'reports.openRate': 'Opened %',
+  'reports.clickRate': 'Clicked %',
+  'reports.noCampaigns': 'No campaign has sent yet.',
+} as const satisfies Readonly<Record<CodeKey, string> & Record<string, string>>;
+
+/**
+ * The codes the API sends that pages show with `label()`: English must have words for each (the type
+ * above says so), so a code added to the domain cannot show raw on an Indonesian page.
+ */
+type CodeKey =
+  | `stage.${LifecycleStage}`
+  | `cause.${TransitionCause | 'created'}`
+  | `campaignStatus.${CampaignStatus}`
+  | `rfm.${RfmSegment}`
+  | `subscription.${SubscriptionStatus}`;
 
 export type TextKey = keyof typeof en;
 
@@ -1042,6 +1120,69 @@ const id: Readonly<Record<TextKey, string>> = {
   'journeys.taskDue': 'Jatuh tempo dalam hari',
   'journeys.webhookId': 'ID endpoint webhook',
   'journeys.exitReason': 'Alasan (di laporan)',
+  'stage.subscriber': 'pendaftar',
+  'stage.lead': 'prospek',
+  'stage.mql': 'MQL',
+  'stage.sql': 'SQL',
+  'stage.opportunity': 'peluang',
+  'stage.customer': 'pelanggan',
+  'stage.disqualified': 'didiskualifikasi',
+  'stage.recycled': 'didaur ulang',
+  'stage.churned': 'berhenti',
+  'cause.created': 'dibuat',
+  'cause.form': 'formulir',
+  'cause.qualified': 'memenuhi syarat',
+  'cause.accepted': 'diterima',
+  'cause.rejected': 'ditolak',
+  'cause.won': 'menang',
+  'cause.lost': 'kalah',
+  'cause.disqualified': 'didiskualifikasi',
+  'cause.crm': 'CRM',
+  'cause.churned': 'berhenti',
+  'cause.journey': 'perjalanan',
+  'profile.company': 'Perusahaan',
+  'profile.role': 'Jabatan',
+  'profile.industry': 'Industri',
+  'profile.teamSize': 'Ukuran tim',
+  'profile.country': 'Negara',
+  'profile.phone': 'Telepon',
+  'profile.preferredChannel': 'Saluran pilihan',
+  'subscription.opted_in': 'berlangganan',
+  'subscription.pending': 'menunggu konfirmasi',
+  'subscription.opted_out': 'berhenti berlangganan',
+  'rfm.champions': 'juara',
+  'rfm.loyal': 'setia',
+  'rfm.potential_loyalists': 'calon pelanggan setia',
+  'rfm.new_customers': 'pelanggan baru',
+  'rfm.promising': 'menjanjikan',
+  'rfm.needs_attention': 'perlu perhatian',
+  'rfm.at_risk': 'berisiko',
+  'rfm.cannot_lose': 'jangan sampai hilang',
+  'rfm.hibernating': 'tidak aktif',
+  'rfm.lost': 'hilang',
+  'rfm.prospect': 'prospek (belum membeli)',
+  'lead.lifetimeValue': 'Nilai seumur hidup',
+  'userStatus.FORCE_CHANGE_PASSWORD': 'diundang, belum pernah masuk',
+  'userStatus.CONFIRMED': 'kata sandi sudah diatur',
+  'userStatus.DEVELOPMENT': 'pengguna pengembangan lokal',
+  'campaignStatus.draft': 'draf',
+  'campaignStatus.scheduled': 'terjadwal',
+  'campaignStatus.sending': 'sedang dikirim',
+  'campaignStatus.paused': 'dijeda',
+  'campaignStatus.cancelled': 'dibatalkan',
+  'campaignStatus.sent': 'terkirim',
+  'outcome.sent': 'dikirim',
+  'outcome.delivered': 'sampai',
+  'outcome.opened': 'dibuka',
+  'outcome.clicked': 'diklik',
+  'outcome.bounced': 'terpental',
+  'outcome.complained': 'dilaporkan spam',
+  'outcome.unsubscribed': 'berhenti berlangganan',
+  'reports.campaigns': 'Kinerja kampanye, terbaru dahulu',
+  'reports.campaignRates': 'Persentase dibuka dan diklik pada kampanye terbaru (%)',
+  'reports.openRate': 'Dibuka %',
+  'reports.clickRate': 'Diklik %',
+  'reports.noCampaigns': 'Belum ada kampanye yang terkirim.',
 };
 
 export const LANGUAGES = { en: 'English', id: 'Bahasa Indonesia' } as const;
@@ -1054,12 +1195,22 @@ interface I18n {
   readonly language: Language;
   readonly setLanguage: (language: Language) => void;
   readonly text: Text;
+  /**
+   * The words for a code the API sends (`label('stage', 'mql')` reads `stage.mql`), or the code as
+   * sent when the console has no words for it (an API newer than the console).
+   */
+  readonly label: (group: string, code: string) => string;
   /** Dates and numbers in the chosen language's conventions. */
   readonly formatDate: (iso: string) => string;
 }
 
 const I18nContext = createContext<I18n | undefined>(undefined);
 
+/** The key of the words for a code the API sends (`stage`, `mql` -> `stage.mql`), if the console has any. */
+export function codeKey(group: string, code: string): TextKey | undefined {
+  const key = `${group}.${code}`;
+  return Object.hasOwn(en, key) ? (key as TextKey) : undefined;
+}
 const isLanguage = (value: string | null): value is Language => value !== null && Object.hasOwn(LANGUAGES, value);
 
 function initialLanguage(): Language {
@@ -1077,10 +1228,15 @@ export function I18nProvider({ children }: { readonly children: ReactNode }) {
   const value = useMemo<I18n>(() => {
     const dictionary = DICTIONARIES[language];
     const dates = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' });
+    const text: Text = (key, values = {}) => dictionary[key].replace(/\{(\w+)\}/g, (placeholder, name: string) => (Object.hasOwn(values, name) ? String(values[name]) : placeholder));
     return {
       language,
       setLanguage,
-      text: (key, values = {}) => dictionary[key].replace(/\{(\w+)\}/g, (placeholder, name: string) => (Object.hasOwn(values, name) ? String(values[name]) : placeholder)),
+      text,
+      label: (group, code) => {
+        const key = codeKey(group, code);
+        return key ? text(key) : code;
+      },
       formatDate: (iso) => {
         const date = new Date(iso);
         return Number.isNaN(date.getTime()) ? iso : dates.format(date);

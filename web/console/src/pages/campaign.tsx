@@ -33,7 +33,7 @@ export default function CampaignPage() {
   const { campaignId = '' } = useParams();
   const api = useApi();
   const queryClient = useQueryClient();
-  const { text, formatDate } = useI18n();
+  const { text, label, formatDate } = useI18n();
   const campaign = useQuery({
     queryKey: ['campaign', campaignId],
     queryFn: () => api.call(getCampaign, { params: { campaignId } }),
@@ -74,7 +74,7 @@ export default function CampaignPage() {
   return (
     <article aria-labelledby="campaign-title">
       <h1 id="campaign-title">
-        {shown.name} <span className={`status status-${shown.status}`}>{shown.status}</span>
+        {shown.name} <span className={`status status-${shown.status}`}>{label('campaignStatus', shown.status)}</span>
       </h1>
       <p>
         {text('campaigns.subscription')}: {shown.subscription}. {shown.segmentRef ? `${text('campaigns.segment')}: ${shown.segmentRef.name} (v${shown.segmentRef.version}).` : text('campaigns.everyone')}{' '}
@@ -159,7 +159,7 @@ export default function CampaignPage() {
           </p>
           <BarChart
             title={text('campaigns.outcomes')}
-            labels={['sent', 'delivered', 'opened', 'clicked', 'bounced', 'complained', 'unsubscribed']}
+            labels={(['sent', 'delivered', 'opened', 'clicked', 'bounced', 'complained', 'unsubscribed'] as const).map((outcome) => text(`outcome.${outcome}`))}
             series={[
               {
                 label: text('campaigns.recipients'),

@@ -15,7 +15,7 @@ import { typeChoices, useSubscriptionTypes } from '../subscription-types';
 export default function CampaignsPage() {
   const api = useApi();
   const navigate = useNavigate();
-  const { text, formatDate } = useI18n();
+  const { text, label, formatDate } = useI18n();
   const campaigns = useQuery({ queryKey: ['campaigns'], queryFn: () => api.call(listCampaigns, { query: { limit: '50' } }) });
   const segments = useQuery({ queryKey: ['segments'], queryFn: () => api.call(listSegments, { query: { limit: '200' } }) });
   const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.call(listTemplates, { query: { limit: '200' } }) });
@@ -53,7 +53,7 @@ export default function CampaignsPage() {
               <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
             </td>
             <td>
-              <span className={`status status-${campaign.status}`}>{campaign.status}</span>
+              <span className={`status status-${campaign.status}`}>{label('campaignStatus', campaign.status)}</span>
               {campaign.schedule ? ` ${campaign.schedule.sendAt.replace('T', ' ')} ${campaign.schedule.timeZone}` : ''}
             </td>
             <td>{campaign.subscription}</td>

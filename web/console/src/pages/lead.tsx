@@ -41,7 +41,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
   const api = useApi();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const { text, formatDate } = useI18n();
+  const { text, label, formatDate } = useI18n();
   const lead = useQuery({ queryKey: ['lead', leadId], queryFn: () => api.call(getLead, { params: { leadId } }) });
   const reasons = useQuery({ queryKey: ['sales-reasons'], queryFn: () => api.call(getSalesReasons, {}), staleTime: 60_000 });
   const [rejectReason, setRejectReason] = useState('');
@@ -86,7 +86,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
         <Link to="/leads">{text('lead.back')}</Link>
       </p>
       <h1 id="lead-title">
-        {name || shown.email} <span className={`stage stage-${shown.stage}`}>{shown.stage}</span>
+        {name || shown.email} <span className={`stage stage-${shown.stage}`}>{label('stage', shown.stage)}</span>
       </h1>
       <div className="columns">
         <section aria-labelledby="profile-title">
@@ -96,7 +96,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
             <dd>{shown.email}</dd>
             {profile.map(([field, value]) => (
               <div key={field}>
-                <dt>{field}</dt>
+                <dt>{text(`profile.${field}`)}</dt>
                 <dd>{value}</dd>
               </div>
             ))}
@@ -124,7 +124,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
               {Object.entries(shown.subscriptions).map(([type, status]) => (
                 <div key={type}>
                   <dt>{type}</dt>
-                  <dd>{status}</dd>
+                  <dd>{label('subscription', status)}</dd>
                 </div>
               ))}
             </dl>
@@ -136,10 +136,10 @@ export default function LeadPage({ session }: { readonly session: Session }) {
             <dt>{text('lead.purchaseCount')}</dt>
             <dd>{shown.purchases.count}</dd>
             <dt>{text('lead.rfm')}</dt>
-            <dd>{shown.purchases.rfmSegment}</dd>
+            <dd>{label('rfm', shown.purchases.rfmSegment)}</dd>
             {typeof purchases.lifetimeValue === 'number' && (
               <>
-                <dt>LTV</dt>
+                <dt>{text('lead.lifetimeValue')}</dt>
                 <dd>{purchases.lifetimeValue}</dd>
               </>
             )}
@@ -220,7 +220,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
             {text('lead.reject')}
           </button>
         </div>
-        {feedback.isSuccess && <p role="status">{text('lead.feedbackDone', { stage: feedback.data.stage })}</p>}
+        {feedback.isSuccess && <p role="status">{text('lead.feedbackDone', { stage: label('stage', feedback.data.stage) })}</p>}
         {feedback.isError && <ErrorNotice error={feedback.error} />}
       </section>
 
@@ -239,9 +239,9 @@ export default function LeadPage({ session }: { readonly session: Session }) {
             {shown.stageHistory.map((change) => (
               <tr key={`${change.at}-${change.to}`}>
                 <td>{formatDate(change.at)}</td>
-                <td>{change.from ?? ''}</td>
-                <td>{change.to}</td>
-                <td>{[change.cause, change.reason].filter((part) => typeof part === 'string').join(': ')}</td>
+                <td>{change.from ? label('stage', change.from) : ''}</td>
+                <td>{label('stage', change.to)}</td>
+                <td>{[typeof change.cause === 'string' ? label('cause', change.cause) : undefined, change.reason].filter((part) => typeof part === 'string').join(': ')}</td>
               </tr>
             ))}
           </tbody>

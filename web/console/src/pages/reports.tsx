@@ -1,15 +1,23 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { getHandoffReport } from '../../../../functions/handoff-reports/routes';
+import { getCampaignReport, listCampaigns } from '../../../../functions/manage-campaigns/routes';
 import { LIFECYCLE_STAGES } from '../../../../src/domain/handoff/lifecycle';
 import { useApi } from '../api';
+import { Link } from 'react-router';
 import { BarChart, COLOURS } from '../charts';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
+import { canUse } from '../pages';
+import type { Session } from '../session';
 
-/** The handoff report of the last six months: funnel by month, conversion, cohorts by week created, time to MQL, MQL acceptance, won and lost reasons. */
-export default function ReportsPage() {
+/**
+ * The handoff report of the last six months: funnel by month, conversion, cohorts by week created,
+ * time to MQL, MQL acceptance, won and lost reasons; and, for those who may use campaigns, how the
+ * latest campaigns performed.
+ */
+export default function ReportsPage({ session }: { readonly session: Session }) {
   const api = useApi();
-  const { text } = useI18n();
+  const { text, label } = useI18n();
   const report = useQuery({ queryKey: ['handoff-report'], queryFn: () => api.call(getHandoffReport, { query: {} }) });
   if (report.isPending) return <Loading />;
   if (report.isError) return <ErrorNotice error={report.error} onRetry={() => report.refetch()} />;
@@ -31,7 +39,7 @@ export default function ReportsPage() {
           title={text('reports.funnel')}
           labels={months}
           series={funnelStages.map((stage, index) => ({
-            label: stage,
+            label: label('stage', stage),
             values: data.funnel.map((row) => Number((row as Record<string, unknown>)[stage] ?? 0)),
             colour: palette[index % palette.length] ?? COLOURS.fit,
           }))}
@@ -39,7 +47,7 @@ export default function ReportsPage() {
         <BarChart
           title={text('reports.conversion')}
           horizontal
-          labels={data.conversion.map((step) => `${step.from} → ${step.to}`)}
+          labels={data.conversion.map((step) => `${label('stage', step.from)} → ${label('stage', step.to)}`)}
           series={[{ label: '%', values: data.conversion.map((step) => step.ratePercent ?? 0), colour: COLOURS.fit }]}
         />
       </div>
@@ -129,6 +137,83 @@ export default function ReportsPage() {
           </section>
         ))}
       </div>
+      {canUse(session.role, 'campaigns') && <CampaignPerformance />}
+    </section>
+  );
+}
+
+/** Campaigns reported on: the latest this many that have begun sending, each with its own report. */
+const CAMPAIGNS_COMPARED = 10;
+const HAVE_SENT = new Set(['sending', 'paused', 'cancelled', 'sent']);
+
+/** The latest campaigns that sent side by side: recipients sent to and each rate, charted and in a table. */
+function CampaignPerformance() {
+  const api = useApi();
+  const { text, label } = useI18n();
+  const campaigns = useQuery({ queryKey: ['campaigns'], queryFn: () => api.call(listCampaigns, { query: { limit: '50' } }) });
+  const compared = (campaigns.data?.items ?? []).filter((campaign) => HAVE_SENT.has(campaign.status)).slice(0, CAMPAIGNS_COMPARED);
+  const reports = useQueries({
+    queries: compared.map((campaign) => ({
+      queryKey: ['campaign-report', campaign.id, campaign.status],
+      queryFn: () => api.call(getCampaignReport, { params: { campaignId: campaign.id } }),
+    })),
+  });
+  const failed = reports.find((report) => report.isError);
+  const shown = reports.flatMap((report) => (report.data ? [report.data] : []));
+  return (
+    <section aria-labelledby="campaign-performance-title">
+      <h2 id="campaign-performance-title">{text('reports.campaigns')}</h2>
+      {campaigns.isError ? (
+        <ErrorNotice error={campaigns.error} onRetry={() => campaigns.refetch()} />
+      ) : failed?.error ? (
+        <ErrorNotice error={failed.error} onRetry={() => failed.refetch()} />
+      ) : campaigns.isPending || shown.length < compared.length ? (
+        <Loading />
+      ) : shown.length === 0 ? (
+        <p>{text('reports.noCampaigns')}</p>
+      ) : (
+        <>
+          <BarChart
+            title={text('reports.campaignRates')}
+            labels={shown.map((report) => report.name)}
+            series={[
+              { label: text('reports.openRate'), values: shown.map((report) => report.openRate), colour: COLOURS.fit },
+              { label: text('reports.clickRate'), values: shown.map((report) => report.clickRate), colour: COLOURS.engagement },
+            ]}
+          />
+          <div className="table-scroll">
+            <table aria-label={text('reports.campaigns')}>
+              <thead>
+                <tr>
+                  <th scope="col">{text('campaigns.name')}</th>
+                  <th scope="col">{text('scoring.status')}</th>
+                  {(['sent', 'delivered', 'opened', 'clicked', 'bounced', 'unsubscribed'] as const).map((outcome) => (
+                    <th key={outcome} scope="col" className="number">
+                      {text(`outcome.${outcome}`)}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((report) => (
+                  <tr key={report.campaignId}>
+                    <th scope="row">
+                      <Link to={`/campaigns/${report.campaignId}`}>{report.name}</Link>
+                    </th>
+                    <td>{label('campaignStatus', report.status)}</td>
+                    <td className="number">{report.sent}</td>
+                    <td className="number">{`${report.delivered} (${report.deliveryRate}%)`}</td>
+                    <td className="number">{`${report.opened} (${report.openRate}%)`}</td>
+                    <td className="number">{`${report.clicked} (${report.clickRate}%)`}</td>
+                    <td className="number">{`${report.bounced} (${report.bounceRate}%)`}</td>
+                    <td className="number">{`${report.unsubscribed} (${report.unsubscribeRate}%)`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
     </section>
   );
 }

@@ -288,8 +288,8 @@ function RuleEditor({ rule, readOnly, issues, onChange }: { readonly rule: Edite
         <div className="field">
           <label htmlFor={`${id}-score`}>{text('editor.kind')}</label>
           <select id={`${id}-score`} value={rule.score} onChange={(event) => onChange({ ...rule, score: event.target.value as EditedRule['score'] })} {...field('score')}>
-            <option value="fit">fit</option>
-            <option value="engagement">engagement</option>
+            <option value="fit">{text('leads.fit')}</option>
+            <option value="engagement">{text('leads.engagement')}</option>
           </select>
         </div>
         <div className="field">

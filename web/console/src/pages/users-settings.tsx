@@ -15,7 +15,7 @@ import { ROLES, type Role } from '../session';
 export function UsersSettings() {
   const api = useApi();
   const queryClient = useQueryClient();
-  const { text } = useI18n();
+  const { text, label } = useI18n();
   const users = useQuery({ queryKey: ['users'], queryFn: () => api.call(listUsers, {}) });
   const me = useQuery({ queryKey: ['me'], queryFn: () => api.call(getMe, {}) });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['users'] });
@@ -81,7 +81,7 @@ export function UsersSettings() {
                     )}
                   </td>
                   <td>
-                    {text(user.enabled ? 'users.enabled' : 'users.disabled')} <span className="help">{user.status}</span>
+                    {text(user.enabled ? 'users.enabled' : 'users.disabled')} <span className="help">{label('userStatus', user.status)}</span>
                   </td>
                   <td>
                     {self ? (
