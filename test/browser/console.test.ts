@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { CONSOLE_PATH, ensureConsoleBuilt } from '../../local/console';
 import type { LocalStack } from '../../local/stack';
 import { eventually, stackClient } from '../integration/helpers';
@@ -456,6 +457,10 @@ describe.skipIf(!available)('the console', () => {
 
     await page.getByRole('link', { name: 'Journeys' }).click();
     await page.getByRole('link', { name: 'New journey' }).click();
+    // A starter journey of the repository fills the editor; the marketer goes on from a blank one here.
+    await page.getByLabel('Start from').selectOption({ label: 'welcome-series' });
+    await expect.poll(() => page.getByLabel('Name', { exact: true }).inputValue(), UI).toBe(parse(readFileSync('journeys/welcome-series.yaml', 'utf8')).name);
+    await page.getByLabel('Start from').selectOption({ label: 'a blank journey' });
     const check = page.locator('#journey-draft-check');
     // A blank journey has no name: the API says so beside the input.
     await expect.poll(() => page.locator('#journey-name-error').count(), UI).toBe(1);
