@@ -121,9 +121,13 @@ export function EventPatternInput({ id, label, pattern, error, onChange }: { rea
     onChange(written);
   };
   return (
-    <fieldset className="pattern">
+    <fieldset className="pattern" aria-describedby={error ? `${id}-error` : undefined}>
       <legend>{label}</legend>
-      {error && <p className="field-error">{error}</p>}
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
       <LabelledField id={`${id}-types`} label={text('journeys.eventTypes')} error={undefined}>
         {(described) => <input id={`${id}-types`} value={types} onChange={(event) => write(event.target.value, rows)} {...described} />}
       </LabelledField>
@@ -195,9 +199,13 @@ export function AttributesInput({ id, attributes, error, onChange }: { readonly 
     onChange(Object.keys(written).length ? written : undefined);
   };
   return (
-    <fieldset className="pattern">
+    <fieldset className="pattern" aria-describedby={error ? `${id}-error` : undefined}>
       <legend>{text('journeys.attributes')}</legend>
-      {error && <p className="field-error">{error}</p>}
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
       <RowList
         id={id}
         items={rows}
