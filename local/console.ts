@@ -11,8 +11,8 @@ export const CONSOLE_BUILD = join(CONSOLE_SOURCE, 'dist');
 export const CONSOLE_PATH = '/console/';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** What the console's bundle is built from: its own folder and the route declarations, schemas and domain it imports. */
-const INPUTS = ['web/console', 'functions', 'src/api', 'src/domain', 'src/http'];
+/** What the console's bundle is built from: its own folder, the route declarations, schemas and domain it imports, and the starter journeys it offers. */
+const INPUTS = ['web/console', 'functions', 'src/api', 'src/domain', 'src/http', 'journeys'];
 
 function newestChange(folder: string): number {
   let newest = 0;

@@ -52,6 +52,11 @@ export const manageWebhooks = (resolver: HostResolver) => routesHandler({ logger
 
   listWebhooks: async ({ query }) => json(200, pageBody(await webhooks.list(query, new Date()))),
 
+  listWebhookChoices: async ({ query }) => {
+    const page = await webhooks.list(query, new Date());
+    return json(200, pageBody({ ...page, items: page.items.map(({ id, url, eventTypes, description }) => ({ id, host: new URL(url).host, eventTypes, ...(description ? { description } : {}) })) }));
+  },
+
   // A new secret, shown this once; the old one keeps signing beside it for the overlap, so the
   // receiver can switch without missing a delivery.
   rotateWebhookSecret: async ({ params: { webhookId }, body: { overlapHours } }) => {

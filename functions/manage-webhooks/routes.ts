@@ -3,7 +3,7 @@ import { WEBHOOK_EVENT_TYPES } from '../../src/domain/events';
 import { WebhookRequest, WebhookRotationRequest } from '../../src/domain/handoff/webhooks';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
-import { ADMIN_ONLY } from '../../src/domain/roles';
+import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
 
 const WebhookIdParams = z.object({ webhookId: z.uuid('must be a webhook id (UUID)') });
 
@@ -47,6 +47,26 @@ export const listWebhooks = defineRoute({
   },
 });
 
+/** An endpoint as a journey's webhook step picks it: its URL may carry a token in its path or query, so only its host is shown. */
+const WebhookChoice = z
+  .object({
+    id: z.uuid(),
+    host: z.string().check(z.describe("The URL's host name (and port): enough to tell endpoints apart, never the path or query a token may hide in.")),
+    eventTypes: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+    description: z.optional(z.string()),
+  }).check(z.meta({ id: 'WebhookChoice' }));
+
+export const listWebhookChoices = defineRoute({
+  operationId: 'listWebhookChoices',
+  method: 'GET',
+  path: '/v1/admin/webhook-choices',
+  roles: MARKETING,
+  summary: "List webhook endpoints for a journey's webhook step to name: id, host, event types and description",
+  description: 'What a marketer needs to pick an endpoint; the full URL and the secrets stay with the admins (`listWebhooks`).',
+  request: { query: PageQuery },
+  responses: { 200: { description: '`{ items, nextCursor? }`: a page of endpoints, oldest first.', schema: pageOf(WebhookChoice).check(z.meta({ id: 'WebhookChoiceList' })) } },
+});
+
 export const rotateWebhookSecret = defineRoute({
   operationId: 'rotateWebhookSecret',
   method: 'POST',
@@ -76,4 +96,4 @@ export const deleteWebhook = defineRoute({
   errors: { 404: 'No such webhook.' },
 });
 
-export const manageWebhooksRoutes = [createWebhook, listWebhooks, rotateWebhookSecret, deleteWebhook] as const;
+export const manageWebhooksRoutes = [createWebhook, listWebhooks, listWebhookChoices, rotateWebhookSecret, deleteWebhook] as const;

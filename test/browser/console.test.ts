@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { CONSOLE_PATH, ensureConsoleBuilt } from '../../local/console';
 import type { LocalStack } from '../../local/stack';
 import { eventually, stackClient } from '../integration/helpers';
@@ -485,6 +486,58 @@ describe.skipIf(!available)('the console', () => {
     await checkAccessibility(page, 'new form and its embed code');
     const form = (await (await admin('GET', `/v1/admin/forms/${formId}`)).json()) as { version: number; definition: { consents: unknown[] } };
     expect(form).toMatchObject({ version: 1, definition: { consents: [{ subscription: 'events', text: { en: 'Invite me to events', id: 'Undang saya ke acara' } }] } });
+    await context.close();
+  });
+
+  it('a marketer creates a journey: an event entry by property rows, a webhook step picked from the endpoints, a problem shown and fixed; saves, publishes and finds it listed', { timeout: 120_000 }, async () => {
+    const run = randomUUID().slice(0, 8);
+    const registered = await admin('POST', '/v1/admin/webhooks', { url: `http://127.0.0.1:9/journey-${run}`, eventTypes: ['lead.qualified'], description: `CRM ${run}` });
+    expect(registered.status).toBe(201);
+    const { id: webhookId } = (await registered.json()) as { id: string };
+    const { context, page } = await signedIn('marketer');
+
+    await page.getByRole('link', { name: 'Journeys' }).click();
+    await page.getByRole('link', { name: 'New journey' }).click();
+    // A starter journey of the repository fills the editor; the marketer goes on from a blank one here.
+    await page.getByLabel('Start from').selectOption({ label: 'welcome-series' });
+    await expect.poll(() => page.getByLabel('Name', { exact: true }).inputValue(), UI).toBe(parse(readFileSync('journeys/welcome-series.yaml', 'utf8')).name);
+    await page.getByLabel('Start from').selectOption({ label: 'a blank journey' });
+    const check = page.locator('#journey-draft-check');
+    // A blank journey has no name: the API says so beside the input.
+    await expect.poll(() => page.locator('#journey-name-error').count(), UI).toBe(1);
+    await page.getByLabel('Name', { exact: true }).fill(`Created journey ${run}`);
+    await page.getByLabel('Leads enter').selectOption({ label: 'on an event' });
+    const entry = page.getByRole('group', { name: 'Entry event' });
+    await entry.getByLabel('Event types (comma-separated)').fill('form_submission');
+    await entry.getByRole('button', { name: 'Add a condition' }).click();
+    const condition = entry.getByRole('group', { name: 'Condition 1' });
+    await condition.getByLabel('Property').fill('formId');
+    await condition.getByLabel('Value').fill(`webinar-${run}`);
+
+    await page.getByLabel('Type of a new step').selectOption({ label: 'Call a webhook' });
+    await page.getByRole('button', { name: 'Add it after wait-1' }).click();
+    // No endpoint picked yet: the problem shows on the step, in the diagram and beside its input.
+    await page.getByRole('button', { name: /^Edit step webhook-1 \(webhook\), \d+ problem/ }).waitFor(UI);
+    const step = page.getByRole('group', { name: 'Step webhook-1 (webhook)' });
+    await step.locator('#journey-step-webhook-error').waitFor(UI);
+    await checkAccessibility(page, 'new journey with a problem');
+    await step.getByLabel('Webhook endpoint').selectOption(webhookId);
+    await expect.poll(() => check.textContent(), UI).toBe('Valid: no problems found.');
+    await page.getByRole('button', { name: 'Create the journey' }).click();
+
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI).toContain(`Created journey ${run}`);
+    await page.getByRole('button', { name: 'Publish the draft' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI).toContain('published');
+    const journeyId = page.url().split('/').pop() ?? '';
+    const stored = (await (await admin('GET', `/v1/admin/journeys/${journeyId}`)).json()) as { status: string; draft: { entry: unknown; steps: unknown[] } };
+    expect(stored.status).toBe('published');
+    expect(stored.draft.entry).toEqual({ kind: 'event', pattern: { event: { type: ['form_submission'], properties: { formId: [`webinar-${run}`] } } } });
+    expect(stored.draft.steps[1]).toEqual({ id: 'webhook-1', type: 'webhook', webhookId });
+
+    await page.getByRole('link', { name: 'Journeys' }).click();
+    const listed = page.getByRole('row').filter({ has: page.getByRole('link', { name: `Created journey ${run}` }) });
+    await expect.poll(() => listed.textContent(), UI).toContain('published');
+    await checkAccessibility(page, 'journeys list with New journey');
     await context.close();
   });
 

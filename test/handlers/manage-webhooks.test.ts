@@ -78,6 +78,15 @@ describe('manage-webhooks', () => {
     expect(JSON.stringify(listed.body)).not.toContain('whsec_');
   });
 
+  it("lists endpoints for a journey's webhook step by id, host and event types: never the URL's path or query, nor a secret", async () => {
+    const created = await call('POST', undefined, { url: 'https://crm.example.com/hooks/T0KEN-in-path?key=s3cret', eventTypes: ['lead.qualified'], description: 'CRM' });
+    expect(created.statusCode).toBe(201);
+    const choices = await call('GET', '/v1/admin/webhook-choices');
+    expect(choices).toEqual({ statusCode: 200, body: { items: [{ id: created.body.id, host: 'crm.example.com', eventTypes: ['lead.qualified'], description: 'CRM' }] } });
+    const refused = await handler({ ...httpEvent({ method: 'GET', path: '/v1/admin/webhook-choices' }), queryStringParameters: { limit: '0' } }, context);
+    expect(JSON.parse(refused.body ?? '{}')).toMatchObject({ issues: [{ field: 'limit' }] });
+  });
+
   it('stores no secret: the shown one derives from the current signing key and the stored key id and nonce', async () => {
     const created = await call('POST', undefined, { url: 'https://crm.example.com/in', eventTypes: ['lead.qualified'] });
     const stored = table.get({ pk: `WEBHOOK#${String(created.body.id)}`, sk: 'ENDPOINT' });

@@ -28,9 +28,9 @@ describe('roles declared on the routes', () => {
 
   it('marketer: scoring, segments, templates, campaigns, forms, sources and reports, but no settings, webhooks, suppressions, erasure or bulk writes', () => {
     const marketer = openTo('marketer');
-    for (const operationId of ['activateRuleset', 'saveRulesetDraft', 'backtestRuleset', 'createSegment', 'createTemplate', 'scheduleCampaign', 'saveForm', 'createSource', 'getHandoffReport', 'getLead', 'publishJourney', 'getCareReport'])
+    for (const operationId of ['activateRuleset', 'saveRulesetDraft', 'backtestRuleset', 'createSegment', 'createTemplate', 'scheduleCampaign', 'saveForm', 'createSource', 'getHandoffReport', 'getLead', 'publishJourney', 'getCareReport', 'listWebhookChoices'])
       expect(marketer).toContain(operationId);
-    for (const operationId of ['replaceRouting', 'replaceSalesReasons', 'createWebhook', 'liftSuppression', 'eraseLead', 'exportLead', 'recordPurchases', 'applyCrmUpdates', 'giveFeedback', 'replaceSendPolicy', 'replaceCareSettings'])
+    for (const operationId of ['replaceRouting', 'replaceSalesReasons', 'createWebhook', 'listWebhooks', 'liftSuppression', 'eraseLead', 'exportLead', 'recordPurchases', 'applyCrmUpdates', 'giveFeedback', 'replaceSendPolicy', 'replaceCareSettings'])
       expect(marketer).not.toContain(operationId);
   });
 });

@@ -20,6 +20,7 @@ const TemplatesPage = lazy(() => import('./pages/templates'));
 const CampaignsPage = lazy(() => import('./pages/campaigns'));
 const CampaignPage = lazy(() => import('./pages/campaign'));
 const JourneysPage = lazy(() => import('./pages/journeys'));
+const NewJourneyPage = lazy(() => import('./pages/journey-new'));
 const JourneyPage = lazy(() => import('./pages/journey'));
 const CarePage = lazy(() => import('./pages/care'));
 const ReportsPage = lazy(() => import('./pages/reports'));
@@ -80,6 +81,7 @@ export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
             <Route path="campaigns" element={allowed('campaigns', <CampaignsPage />)} />
             <Route path="campaigns/:campaignId" element={allowed('campaigns', <CampaignPage />)} />
             <Route path="journeys" element={allowed('journeys', <JourneysPage />)} />
+            <Route path="journeys/new" element={allowed('journeys', <NewJourneyPage />)} />
             <Route path="journeys/:journeyId" element={allowed('journeys', <JourneyPage />)} />
             <Route path="forms" element={allowed('forms', <FormsPage apiUrl={config.apiUrl} />)} />
             <Route path="reports" element={allowed('reports', <ReportsPage session={session} />)} />

@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type KeyboardEvent, type ReactNode } from 'react';
-import { saveJourneyDraft, validateJourneyDefinition } from '../../../../functions/manage-journeys/routes';
+import { Link } from 'react-router';
+import { validateJourneyDefinition } from '../../../../functions/manage-journeys/routes';
+import { listWebhookChoices } from '../../../../functions/manage-webhooks/routes';
 import { listSegments } from '../../../../functions/manage-segments/routes';
 import { listTemplates } from '../../../../functions/manage-templates/routes';
 import { ApiError } from '../../../../src/api/client';
@@ -11,6 +13,7 @@ import { useI18n, type Text } from '../i18n';
 import { ErrorNotice, LabelledField } from '../notices';
 import { addStep, deleteStep, drawable, FLOWING, fieldsOf, isObject, issuesByStep, type Definition, type Fields, type Issue, type Path, type Place, type Refusal, replaceStep, setAt, STEP_TYPES, type Step, type StepType, withoutKey } from '../journey-steps';
 import { StepDiagram, type StepCounts } from './journey-diagram';
+import { AttributesInput, EventPatternInput, JsonInput } from './journey-inputs';
 import { typeChoices, useSubscriptionTypes } from '../subscription-types';
 
 const CHECK_AFTER_MS = 400;
@@ -22,50 +25,6 @@ const issuesOf = (error: unknown): Issue[] =>
 /** The problem at `field` or inside it, if any. */
 const issueAt = (issues: readonly Issue[], field: string) => issues.find((issue) => issue.field === field || issue.field.startsWith(`${field}.`))?.message;
 
-/** A JSON value edited as text: the definition changes when the text parses, and says so beside it when it does not. */
-function JsonInput({ id, label, value, error, onChange }: { readonly id: string; readonly label: string; readonly value: unknown; readonly error: string | undefined; readonly onChange: (value: Fields) => void }) {
-  const { text } = useI18n();
-  const [typed, setTyped] = useState(() => JSON.stringify(value ?? {}, null, 2));
-  const [unreadable, setUnreadable] = useState(false);
-  return (
-    <LabelledField id={id} label={label} error={unreadable ? text('editor.badJson') : error}>
-      {(described) => (
-        <textarea
-          id={id}
-          rows={3}
-          spellCheck={false}
-          value={typed}
-          onChange={(event) => {
-            setTyped(event.target.value);
-            try {
-              const parsed: unknown = JSON.parse(event.target.value);
-              setUnreadable(!isObject(parsed));
-              if (isObject(parsed)) onChange(parsed);
-            } catch {
-              setUnreadable(true);
-            }
-          }}
-          {...described}
-        />
-      )}
-    </LabelledField>
-  );
-}
-
-/** Event types typed as a list, read into and out of a pattern's `event.type`; the pattern's other parts are kept. */
-const typesOf = (pattern: unknown) => {
-  const type = isObject(pattern) && isObject(pattern.event) ? pattern.event.type : undefined;
-  return (Array.isArray(type) ? type : type === undefined ? [] : [type]).map(String).join(', ');
-};
-const withTypes = (pattern: unknown, typed: string): Fields => {
-  const outer = isObject(pattern) ? pattern : {};
-  const types = typed
-    .split(',')
-    .map((type) => type.trim())
-    .filter(Boolean);
-  return { ...outer, event: { ...(isObject(outer.event) ? outer.event : {}), type: types } };
-};
-
 const numberOrNothing = (typed: string) => (typed.trim() === '' ? undefined : Number(typed));
 
 /**
@@ -74,7 +33,14 @@ const numberOrNothing = (typed: string) => (typed.trim() === '' ? undefined : Nu
  * validation, each problem shown on the step it concerns. Saving replaces the draft, which the
  * publish button then publishes.
  */
-export function DraftEditor({ journeyId, draft, counts }: { readonly journeyId: string; readonly draft: Readonly<Record<string, unknown>>; readonly counts: ReadonlyMap<string, StepCounts> }) {
+export function DraftEditor(props: {
+  readonly draft: Readonly<Record<string, unknown>>;
+  readonly counts: ReadonlyMap<string, StepCounts>;
+  /** Stores the draft: replacing a journey's, or creating the journey. */
+  readonly save: (definition: Definition) => Promise<unknown>;
+  readonly saveLabel: string;
+}) {
+  const { draft, counts, save: store, saveLabel } = props;
   const api = useApi();
   const queryClient = useQueryClient();
   const { text } = useI18n();
@@ -111,7 +77,7 @@ export function DraftEditor({ journeyId, draft, counts }: { readonly journeyId: 
     setSourceBroken(false);
   };
   const save = useMutation({
-    mutationFn: () => api.call(saveJourneyDraft, { params: { journeyId }, body: definition as Definition }),
+    mutationFn: () => store(definition as Definition),
     onSuccess: () => queryClient.invalidateQueries({ predicate: (query) => ['journey', 'journeys'].includes(String(query.queryKey[0])) }),
   });
   const invalid = issues !== undefined && issues.length > 0;
@@ -190,7 +156,7 @@ export function DraftEditor({ journeyId, draft, counts }: { readonly journeyId: 
         </div>
         <div className="actions">
           <button type="submit" className="primary" disabled={save.isPending || invalid || sourceBroken}>
-            {text('journeys.saveDraft')}
+            {saveLabel}
           </button>
           {save.isSuccess && <span role="status">{text('journeys.draftSaved')}</span>}
         </div>
@@ -351,9 +317,7 @@ function JourneySettings({ definition, issues, onChange }: { readonly definition
           )}
         </LabelledField>
         {entry.kind === 'event' && (
-          <LabelledField id="journey-entry-types" label={text('journeys.eventTypes')} error={errorOf('entry.pattern')}>
-            {(described) => <input id="journey-entry-types" value={typesOf(entry.pattern)} onChange={(event) => setEntry({ ...entry, pattern: withTypes(entry.pattern, event.target.value) })} {...described} />}
-          </LabelledField>
+          <EventPatternInput id="journey-entry-pattern" label={text('journeys.entryEvent')} pattern={entry.pattern} error={errorOf('entry.pattern')} onChange={(pattern) => setEntry({ ...entry, pattern })} />
         )}
         {entry.kind === 'segment' && (
           <LabelledField id="journey-entry-segment" label={text('journeys.entrySegment')} error={errorOf('entry.segmentId')}>
@@ -433,6 +397,7 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
   const api = useApi();
   const subscriptionTypes = useSubscriptionTypes();
   const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.call(listTemplates, { query: { limit: '200' } }), enabled: step.type === 'send_email' });
+  const webhookChoices = useQuery({ queryKey: ['webhook-choices'], queryFn: () => api.call(listWebhookChoices, { query: { limit: '200' } }), enabled: step.type === 'webhook' });
   const fields = fieldsOf(step);
   const shown = new Set<string>();
   const errorOf = (field: string) => {
@@ -568,9 +533,7 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
     case 'wait_for_event':
       body = (
         <>
-          <LabelledField id={idOf('event-types')} label={text('journeys.eventTypes')} error={errorOf('event')}>
-            {(described) => <input id={idOf('event-types')} value={typesOf(fields.event)} onChange={(event) => set(['event'], withTypes(fields.event, event.target.value))} {...described} />}
-          </LabelledField>
+          <EventPatternInput id={idOf('event')} label={text('journeys.waitedEvent')} pattern={fields.event} error={errorOf('event')} onChange={(pattern) => set(['event'], pattern)} />
           {duration('timeout', 'timeout')}
           {wayOn('on-event', text('journeys.onEvent'), ['onEvent'])}
           {wayOn('on-timeout', text('journeys.onTimeout'), ['onTimeout'])}
@@ -616,7 +579,7 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
       body = (
         <>
           {select('stage', text('journeys.stage'), ['stage'], LIFECYCLE_STAGES, true)}
-          <JsonInput key={`attributes-${index}`} id={idOf('attributes')} label={text('journeys.attributes')} value={fields.attributes ?? {}} error={errorOf('attributes')} onChange={(attributes) => set(['attributes'], Object.keys(attributes).length ? attributes : undefined)} />
+          <AttributesInput key={`attributes-${index}`} id={idOf('attributes')} attributes={fields.attributes} error={errorOf('attributes')} onChange={(attributes) => set(['attributes'], attributes)} />
           <LabelledField id={idOf('subscription-type')} label={text('journeys.subscriptionChange')} error={errorOf('subscription')}>
             {(described) => (
               <select id={idOf('subscription-type')} value={subscription ? String(subscription.type) : ''} onChange={(event) => set(['subscription'], event.target.value ? { type: event.target.value, status: subscription?.status ?? 'opted_in' } : undefined)} {...described}>
@@ -665,14 +628,35 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
       );
       break;
     }
-    case 'webhook':
+    case 'webhook': {
+      const chosen = typeof fields.webhookId === 'string' ? fields.webhookId : '';
+      const endpoints = webhookChoices.data?.items;
       body = (
         <>
-          {input('webhook', text('journeys.webhookId'), ['webhookId'])}
+          <LabelledField id={idOf('webhook')} label={text('journeys.webhook')} error={errorOf('webhookId')}>
+            {(described) => (
+              <select id={idOf('webhook')} value={chosen} onChange={(event) => set(['webhookId'], event.target.value)} {...described}>
+                <option value="">–</option>
+                {chosen && endpoints && !endpoints.some((one) => one.id === chosen) && <option value={chosen}>{text('journeys.webhookUnknown', { id: chosen })}</option>}
+                {endpoints?.map((one) => (
+                  <option key={one.id} value={one.id}>
+                    {text('journeys.webhookChoice', { name: one.description || one.host, host: one.host, events: one.eventTypes.join(', ') })}
+                  </option>
+                ))}
+              </select>
+            )}
+          </LabelledField>
+          {webhookChoices.isError && <ErrorNotice error={webhookChoices.error} onRetry={() => webhookChoices.refetch()} />}
+          {endpoints?.length === 0 && (
+            <p className="notice">
+              {text('journeys.noWebhooks')} <Link to="/settings">{text('nav.settings')}</Link>
+            </p>
+          )}
           {wayOn('next', text('journeys.next'), ['next'])}
         </>
       );
       break;
+    }
     case 'exit':
       body = input('reason', text('journeys.exitReason'), ['reason']);
       break;

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'react-router';
-import { archiveJourney, getJourney, getJourneyReport, pauseJourney, publishJourney, resumeJourney } from '../../../../functions/manage-journeys/routes';
+import { archiveJourney, getJourney, getJourneyReport, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft } from '../../../../functions/manage-journeys/routes';
 import { JOURNEY_CONTROLS, JourneyDefinition, type JourneyStatus } from '../../../../src/domain/journeys/definition';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
@@ -67,7 +67,7 @@ export default function JourneyPage() {
       )}
 
       {/* The editor draws the draft it edits; an archived journey's is drawn with its counts below. */}
-      {shown.status !== 'archived' && <DraftEditor journeyId={journeyId} draft={shown.draft} counts={counts} />}
+      {shown.status !== 'archived' && <DraftEditor draft={shown.draft} counts={counts} save={(definition) => api.call(saveJourneyDraft, { params: { journeyId }, body: definition })} saveLabel={text('journeys.saveDraft')} />}
 
       <section aria-labelledby="journey-steps-title">
         <h2 id="journey-steps-title">{text('journeys.steps')}</h2>

@@ -13,6 +13,11 @@ export default function JourneysPage() {
   return (
     <section aria-labelledby="journeys-title">
       <h1 id="journeys-title">{text('nav.journeys')}</h1>
+      <p>
+        <Link to="/journeys/new" className="button primary">
+          {text('journeys.new')}
+        </Link>
+      </p>
       <QueryTable
         query={journeys}
         label={text('journeys.list')}
