@@ -270,7 +270,7 @@ export const replaceSendPolicy = defineRoute({
   summary: 'Replace the send-time policy',
   description:
     'At most `frequencyCap.maxEmails` marketing emails (campaigns, journeys) per lead in any `frequencyCap.periodDays` days, and none from `quietHours.start` to `quietHours.end` in the lead\'s time zone (its `attributes.timeZone`, else `defaultTimeZone`). ' +
-    'A campaign recipient in quiet hours is sent when they end; one at its cap is skipped with the reason `frequency_cap`, counted in the campaign report. Transactional email (MQL alerts, confirmations) is not capped. Senders apply a change from their next batch.',
+    'A campaign recipient in quiet hours is sent when they end; one at its cap is skipped with the reason `frequency_cap`, counted in the campaign report. Transactional email (MQL alerts, confirmations, and campaigns and journeys of a subscription type marked `transactional`) is neither capped nor held for quiet hours. Senders apply a change from their next batch.',
   request: { body: { schema: SendPolicy } },
   responses: { 200: { description: 'Saved.', schema: StoredSendPolicy } },
   errors: { 409: 'Someone else saved the policy meanwhile; read it again and repeat.' },

@@ -24,7 +24,7 @@ export const SubscriptionTypeDefinition = z.strictObject({
   description: inBothLanguages(300),
   /** An opt-in from a form stays pending until the subscriber confirms it from an emailed link. */
   doubleOptIn: z.boolean().check(z.describe('The opt-in mode: a ticked form box stays pending until the subscriber confirms from an emailed link.')),
-  transactional: z._default(z.boolean(), false).check(z.describe('Mail the subscriber needs rather than marketing (recorded for reports; sending still requires an opt-in, as for every type).')),
+  transactional: z._default(z.boolean(), false).check(z.describe('Service mail rather than marketing: campaigns and journeys of this type skip the frequency cap and quiet hours and take no slot of the cap; they still need an opt-in to the type, and never go to a suppressed address or a subscriber who left it. The preference centre shows it as service email.')),
   archived: z._default(z.boolean(), false).check(z.describe('No new campaign, journey, template or form version may name it, and the preference centre shows it only to subscribers still opted in (so they can leave).')),
 });
 export type SubscriptionTypeDefinition = z.infer<typeof SubscriptionTypeDefinition>;
