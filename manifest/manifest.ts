@@ -220,8 +220,14 @@ export const manifest: Manifest = {
       // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
       // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with;
       // the send-time policy item (SETTINGS); the list of campaigns is the CAMPAIGNS index partition; the
-      // average customer lifespan projected lifetime values use (CARE).
-      table: { read: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS', 'CARE'], write: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'CAMPAIGNS'] } },
+      // average customer lifespan projected lifetime values use (CARE). Deleting a subscription type reads
+      // what could name it: consent records by type (CONSENTS#), the listings of campaigns, journeys,
+      // forms and segments, each journey, form and segment with its versions, and the care surveys.
+      table: {
+        read: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS', 'CARE', 'JOURNEY#', 'FORM#'],
+        write: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SETTINGS'],
+        query: { gsi1: ['LEADS#', 'CAMPAIGNS', 'CONSENTS#', 'JOURNEYS', 'FORMS', 'SEGMENTS'] },
+      },
     },
     {
       name: 'manage-journeys',

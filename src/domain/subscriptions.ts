@@ -143,3 +143,57 @@ export function catalogueChangeIssues(previous: SubscriptionCatalogue, next: Sub
   });
   return [...removed, ...archivedReliedOn];
 }
+
+/** Something that names a subscription type, so the type cannot be deleted while it does. */
+export type SubscriptionTypeUse =
+  | { readonly kind: 'consent_records' }
+  | { readonly kind: 'consent_records_not_indexed' }
+  | { readonly kind: 'campaign' | 'journey' | 'form' | 'segment'; readonly id: string; readonly name: string }
+  | { readonly kind: 'care_survey'; readonly survey: string };
+
+/** How many uses a refusal names before it says how many more there are. */
+const USES_NAMED = 5;
+
+const describeUse = (use: SubscriptionTypeUse): string => {
+  switch (use.kind) {
+    case 'consent_records':
+      return 'consent records (a subscriber opted in, is pending or left it)';
+    case 'consent_records_not_indexed':
+      return 'possibly consent records: it was saved before consent records were indexed by type, so they cannot be ruled out without a scan';
+    case 'care_survey':
+      return `the customer care ${use.survey} survey setting`;
+    default:
+      return `${use.kind} "${use.name}" (${use.id})`;
+  }
+};
+
+/**
+ * Why `id` cannot be deleted from `catalogue`, as issues of the field `typeId`; none when it can. A type
+ * the code relies on, or anything that names it (a consent record, a campaign, a journey, a form, a
+ * segment, a care survey), keeps it: archive it instead.
+ */
+export function deletionIssues(catalogue: SubscriptionCatalogue, id: string, uses: readonly SubscriptionTypeUse[]): { field: string; message: string }[] {
+  const reliedOn = Object.hasOwn(RELIED_ON_TYPES, id) ? RELIED_ON_TYPES[id] : undefined;
+  if (reliedOn) return [{ field: 'typeId', message: `cannot delete ${id}: ${reliedOn}` }];
+  if (!isSubscriptionType(catalogue, id)) return [];
+  if (uses.length === 0) return [];
+  const named = uses.slice(0, USES_NAMED).map(describeUse).join('; ');
+  const more = uses.length > USES_NAMED ? `; and ${uses.length - USES_NAMED} more` : '';
+  return [{ field: 'typeId', message: `cannot delete ${id}: it is used by ${named}${more}. Archive it instead` }];
+}
+
+/**
+ * Whether stored data (a campaign, a journey and its versions, a form version, a segment, the care
+ * settings) names subscription type `id` anywhere: as a `subscription` (`"events"` or `{ type: "events" }`)
+ * or as a key of a `subscriptions` condition (`{ lead: { subscriptions: { events: [...] } } }`). It looks
+ * at every level, so a shape added later is found too; a false find only keeps a type (archive it instead).
+ */
+export function namesSubscriptionType(value: unknown, id: string): boolean {
+  if (Array.isArray(value)) return value.some((entry) => namesSubscriptionType(entry, id));
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, entry]) => {
+    if (key === 'subscription' && (entry === id || (typeof entry === 'object' && entry !== null && 'type' in entry && entry.type === id))) return true;
+    if (key === 'subscriptions' && typeof entry === 'object' && entry !== null && Object.hasOwn(entry, id)) return true;
+    return namesSubscriptionType(entry, id);
+  });
+}
