@@ -261,7 +261,7 @@ export const manifest: Manifest = {
       maxBodyBytes: 64 * 1024,
       access: [],
       // Segment definitions (SEGMENT#, listed on SEGMENTS); previews as manage-campaigns reads them.
-      table: { read: ['SEGMENT#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#'] } },
+      table: { read: ['SUBSCRIPTION_TYPES', 'SEGMENT#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#'] } },
     },
     {
       name: 'manage-templates',
@@ -847,7 +847,7 @@ export const manifest: Manifest = {
       // Settings, formula versions, lifespans, help desk (CARE); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
       // the report reads the monthly care partitions (CARE#), stage transitions (TRANSITIONS#) and each lead's risk band (LEADS# shards);
       // the timer backfill walks the LEADS# shards for each lead's stage; the help desk's requester ids mapped to leads (REQUESTER#).
-      table: { read: ['LEAD#', 'EMAIL#', 'CARE', 'REQUESTER#'], write: ['LEAD#', 'CARE', 'REQUESTER#'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
+      table: { read: ['SUBSCRIPTION_TYPES', 'LEAD#', 'EMAIL#', 'CARE', 'REQUESTER#'], write: ['LEAD#', 'CARE', 'REQUESTER#'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
     },
     {
       name: 'watch-customers',

@@ -197,3 +197,17 @@ export function namesSubscriptionType(value: unknown, id: string): boolean {
     return namesSubscriptionType(entry, id);
   });
 }
+
+/**
+ * The subscription types a condition names as keys of a `subscriptions` pattern (a segment's `where`:
+ * `{ lead: { subscriptions: { events: ["opted_in"] } } }`), each with its field path.
+ */
+export function subscriptionTypesInCondition(condition: unknown, path: string): { field: string; id: string }[] {
+  if (Array.isArray(condition)) return condition.flatMap((entry, index) => subscriptionTypesInCondition(entry, `${path}[${index}]`));
+  if (condition === null || typeof condition !== 'object') return [];
+  return Object.entries(condition).flatMap(([key, entry]) =>
+    key === 'subscriptions' && entry !== null && typeof entry === 'object' && !Array.isArray(entry)
+      ? Object.keys(entry).map((id) => ({ field: `${path}.subscriptions.${id}`, id }))
+      : subscriptionTypesInCondition(entry, `${path}.${key}`),
+  );
+}
