@@ -8,7 +8,7 @@ import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
 import { backfillScoreBands } from '../functions/get-lead/routes';
 import { createChatSource, deleteChatSource, listChatSources, rotateChatSourceSecret } from '../functions/manage-chat-sources/routes';
-import { cancelCampaign, getCampaign, getCampaignReport, getSendPolicy, getSubscriptionTypes, pauseCampaign, replaceSendPolicy, replaceSubscriptionTypes, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
+import { cancelCampaign, getCampaign, getCampaignReport, getSendPolicy, deleteSubscriptionType, getSubscriptionTypes, pauseCampaign, replaceSendPolicy, replaceSubscriptionTypes, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
 import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
 import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
@@ -83,6 +83,7 @@ export interface AdminApi {
   putSendPolicy(policy: unknown): Promise<AdminResponse>;
   getSubscriptionTypes(): Promise<AdminResponse>;
   putSubscriptionTypes(catalogue: unknown): Promise<AdminResponse>;
+  deleteSubscriptionType(typeId: string, version: number): Promise<AdminResponse>;
   getCareSettings(): Promise<AdminResponse>;
   putCareSettings(settings: unknown): Promise<AdminResponse>;
   getRiskFormula(): Promise<AdminResponse>;
@@ -219,6 +220,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     putSendPolicy: (policy) => outcome(client.send(replaceSendPolicy, { body: asSent(replaceSendPolicy, 'body', policy) })),
     getSubscriptionTypes: () => outcome(client.send(getSubscriptionTypes, {})),
     putSubscriptionTypes: (catalogue) => outcome(client.send(replaceSubscriptionTypes, { body: asSent(replaceSubscriptionTypes, 'body', catalogue) })),
+    deleteSubscriptionType: (typeId, version) => outcome(client.send(deleteSubscriptionType, { params: { typeId }, query: { version: String(version) } })),
     getCareSettings: () => outcome(client.send(getCareSettings, {})),
     putCareSettings: (settings) => outcome(client.send(replaceCareSettings, { body: asSent(replaceCareSettings, 'body', settings) })),
     getRiskFormula: () => outcome(client.send(getRiskFormula, {})),

@@ -220,8 +220,14 @@ export const manifest: Manifest = {
       // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
       // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with;
       // the send-time policy item (SETTINGS); the list of campaigns is the CAMPAIGNS index partition; the
-      // average customer lifespan projected lifetime values use (CARE).
-      table: { read: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS', 'CARE'], write: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'CAMPAIGNS'] } },
+      // average customer lifespan projected lifetime values use (CARE). Deleting a subscription type reads
+      // what could name it: consent records by type (CONSENTS#), the listings of campaigns, journeys,
+      // forms and segments, each journey, form and segment with its versions, and the care surveys.
+      table: {
+        read: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS', 'CARE', 'JOURNEY#', 'FORM#'],
+        write: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SETTINGS'],
+        query: { gsi1: ['LEADS#', 'CAMPAIGNS', 'CONSENTS#', 'JOURNEYS', 'FORMS', 'SEGMENTS'] },
+      },
     },
     {
       name: 'manage-journeys',
@@ -255,7 +261,7 @@ export const manifest: Manifest = {
       maxBodyBytes: 64 * 1024,
       access: [],
       // Segment definitions (SEGMENT#, listed on SEGMENTS); previews as manage-campaigns reads them.
-      table: { read: ['SEGMENT#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#'] } },
+      table: { read: ['SUBSCRIPTION_TYPES', 'SEGMENT#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['SEGMENT#'], delete: ['SEGMENT#'], query: { gsi1: ['SEGMENTS', 'LEADS#'] } },
     },
     {
       name: 'manage-templates',
@@ -841,7 +847,7 @@ export const manifest: Manifest = {
       // Settings, formula versions, lifespans, help desk (CARE); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
       // the report reads the monthly care partitions (CARE#), stage transitions (TRANSITIONS#) and each lead's risk band (LEADS# shards);
       // the timer backfill walks the LEADS# shards for each lead's stage; the help desk's requester ids mapped to leads (REQUESTER#).
-      table: { read: ['LEAD#', 'EMAIL#', 'CARE', 'REQUESTER#'], write: ['LEAD#', 'CARE', 'REQUESTER#'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
+      table: { read: ['SUBSCRIPTION_TYPES', 'LEAD#', 'EMAIL#', 'CARE', 'REQUESTER#'], write: ['LEAD#', 'CARE', 'REQUESTER#'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
     },
     {
       name: 'watch-customers',

@@ -36,14 +36,14 @@ const describePolicy = (policy: Record<string, unknown>) => {
 };
 
 const describeTypes = (catalogue: Record<string, unknown>) => {
-  const types = catalogue.types as { id: string; label: { en: string }; doubleOptIn: boolean; archived?: boolean }[];
+  const types = catalogue.types as { id: string; label: { en: string }; doubleOptIn: boolean; transactional?: boolean; archived?: boolean }[];
   return [
     `subscription types version ${String(catalogue.version)}${catalogue.updatedBy ? `, saved by ${String(catalogue.updatedBy)} at ${String(catalogue.updatedAt)}` : ' (the seeded types)'}`,
-    ...types.map((type) => `${type.id.padEnd(24)} ${type.label.en.padEnd(30)} ${type.doubleOptIn ? 'double opt-in' : 'single opt-in'}${type.archived ? '  archived' : ''}`),
+    ...types.map((type) => `${type.id.padEnd(24)} ${type.label.en.padEnd(30)} ${type.doubleOptIn ? 'double opt-in' : 'single opt-in'}${type.transactional ? '  transactional' : ''}${type.archived ? '  archived' : ''}`),
   ];
 };
 
-/** `leadflow settings send-policy get | set`, `leadflow settings subscription-types get | put`: settings every part of leadflow shares. */
+/** `leadflow settings send-policy get | set`, `leadflow settings subscription-types get | put | delete`: settings every part of leadflow shares. */
 export function registerSettings(program: Command, context: CommandContext): void {
   const { io } = context;
   const settings = commandGroup(program, 'settings', 'settings every campaign and journey shares');
@@ -91,6 +91,18 @@ export function registerSettings(program: Command, context: CommandContext): voi
     .argument('<file>', 'the types, YAML or JSON, as `get --json` prints them; every problem is listed with its field')
     .action(async (file: string) => {
       const saved = expectOk(await (await context.api()).putSubscriptionTypes(await readDataFile(file)), `Saving the subscription types from ${file}`);
+      for (const line of describeTypes(saved)) io.out(line);
+    });
+
+  subscriptionTypes
+    .command('delete')
+    .description('delete a type nothing uses (one added by mistake); a used one is refused, naming what uses it: archive it instead')
+    .argument('<id>', 'the type id')
+    .option('--version <n>', 'the version of the types you read (default: the version saved now)')
+    .action(async (typeId: string, options: { version?: string }) => {
+      const api = await context.api();
+      const version = options.version === undefined ? Number(expectOk(await api.getSubscriptionTypes(), 'Reading the subscription types').version) : Number(options.version);
+      const saved = expectOk(await api.deleteSubscriptionType(typeId, version), `Deleting subscription type ${typeId}`);
       for (const line of describeTypes(saved)) io.out(line);
     });
 }

@@ -10,6 +10,7 @@ import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
 import { SendPolicyStore } from '../../src/adapters/send-policy-store';
 import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
+import { SubscriptionTypeUseStore } from '../../src/adapters/subscription-type-uses';
 import { TemplateStore } from '../../src/adapters/template-store';
 import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
@@ -43,7 +44,7 @@ const campaigns = new Campaigns({
 });
 
 const sendPolicy = new SendPolicySettings(new SendPolicyStore(documentClient(), config.TABLE_NAME), logger);
-const subscriptionTypes = new SubscriptionTypeSettings(subscriptionTypeStore, logger);
+const subscriptionTypes = new SubscriptionTypeSettings(subscriptionTypeStore, new SubscriptionTypeUseStore(documentClient(), config.TABLE_NAME), logger);
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageCampaignsRoutes, {
   createCampaign: async ({ body }) => json(201, await campaigns.create(body)),
@@ -61,5 +62,7 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   getSendPolicy: async () => json(200, await sendPolicy.get()),
   getSubscriptionTypes: async () => json(200, await subscriptionTypes.get()),
   replaceSubscriptionTypes: async ({ body, caller }) => json(200, await subscriptionTypes.replace(body, caller.kind === 'user' ? actorOf(caller) : 'service', new Date().toISOString())),
+  deleteSubscriptionType: async ({ params: { typeId }, query, caller }) =>
+    json(200, await subscriptionTypes.delete(typeId, Number(query.version), caller.kind === 'user' ? actorOf(caller) : 'service', new Date().toISOString())),
   replaceSendPolicy: async ({ body }) => json(200, await sendPolicy.replace(body)),
 });

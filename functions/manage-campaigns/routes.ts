@@ -7,7 +7,7 @@ import { SendPolicy, SKIP_REASONS } from '../../src/domain/consent/send-policy';
 import { SubscriptionTypeId, SubscriptionTypes } from '../../src/domain/subscriptions';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute, type ErrorDeclaration } from '../../src/http/routes';
-import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
+import { ADMIN_ONLY, EVERY_ROLE, MARKETING } from '../../src/domain/roles';
 
 /** A test send: up to 5 addresses, personalised with one lead's data when a lead is named. */
 export const CampaignTestRequest = z
@@ -270,7 +270,7 @@ export const replaceSendPolicy = defineRoute({
   summary: 'Replace the send-time policy',
   description:
     'At most `frequencyCap.maxEmails` marketing emails (campaigns, journeys) per lead in any `frequencyCap.periodDays` days, and none from `quietHours.start` to `quietHours.end` in the lead\'s time zone (its `attributes.timeZone`, else `defaultTimeZone`). ' +
-    'A campaign recipient in quiet hours is sent when they end; one at its cap is skipped with the reason `frequency_cap`, counted in the campaign report. Transactional email (MQL alerts, confirmations) is not capped. Senders apply a change from their next batch.',
+    'A campaign recipient in quiet hours is sent when they end; one at its cap is skipped with the reason `frequency_cap`, counted in the campaign report. Transactional email (MQL alerts, confirmations, and campaigns and journeys of a subscription type marked `transactional`) is neither capped nor held for quiet hours. Senders apply a change from their next batch.',
   request: { body: { schema: SendPolicy } },
   responses: { 200: { description: 'Saved.', schema: StoredSendPolicy } },
   errors: { 409: 'Someone else saved the policy meanwhile; read it again and repeat.' },
@@ -288,7 +288,8 @@ export const getSubscriptionTypes = defineRoute({
   operationId: 'getSubscriptionTypes',
   method: 'GET',
   path: '/v1/admin/settings/subscription-types',
-  roles: MARKETING,
+  // Read-only for marketers and sales (who see leads' subscriptions); only admins change them.
+  roles: EVERY_ROLE,
   summary: 'The subscription types a subscriber opts into separately (one checkbox on forms, one row in the preference centre)',
   request: {},
   responses: {
@@ -314,6 +315,26 @@ export const replaceSubscriptionTypes = defineRoute({
   errors: { 409: 'Someone else saved the types since the version sent; read them again and repeat.' },
 });
 
+export const deleteSubscriptionType = defineRoute({
+  operationId: 'deleteSubscriptionType',
+  method: 'DELETE',
+  path: '/v1/admin/settings/subscription-types/{typeId}',
+  roles: ADMIN_ONLY,
+  summary: 'Delete a subscription type nothing uses (one added by mistake); archive a used one instead',
+  description:
+    'Removes the type as the next version, with who did it, if the catalogue is still at `version`. Refused with a 409 naming the type and what uses it: a consent record (any subscriber who opted in, is pending or left it), a campaign, a journey (any version or its draft), a form (any version), a segment or a customer care survey. ' +
+    '`newsletter` and `product_updates` are never deleted, and neither is a type saved before consent records were indexed by type (its records cannot be ruled out without a scan): archive those.',
+  request: {
+    params: z.object({ typeId: SubscriptionTypeId }),
+    query: z.object({ version: z.string().check(z.regex(/^\d{1,9}$/, 'must be the version you read: a whole number'), z.describe('The version of the types read (a GET answers it).')) }),
+  },
+  responses: { 200: { description: 'The types without it, saved as the next version.', schema: StoredSubscriptionTypes } },
+  errors: {
+    404: 'No such subscription type.',
+    409: 'Something uses the type (the message names it), or someone saved the types since the version sent.',
+  },
+});
+
 export const manageCampaignsRoutes = [
   createCampaign,
   listCampaigns,
@@ -331,4 +352,5 @@ export const manageCampaignsRoutes = [
   replaceSendPolicy,
   getSubscriptionTypes,
   replaceSubscriptionTypes,
+  deleteSubscriptionType,
 ] as const;

@@ -8,6 +8,7 @@ import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
 import { isThrottling } from '../../src/adapters/throttling';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { CareAdmin } from '../../src/app/care-admin';
 import { HELP_DESK_SEAL_ID } from '../../src/app/help-desk-intake';
 import { StageChanges } from '../../src/app/stage-changes';
@@ -39,6 +40,7 @@ const admin = new CareAdmin({
   stageChanges: new StageChanges({ leads, lifecycle, publisher, logger }),
   churnedIn: (month) => lifecycle.transitionsInMonth(month),
   publisher,
+  subscriptionTypes: new SubscriptionTypeStore(client, config.TABLE_NAME).current,
   log: logger,
 });
 const tickets = new TicketIntake({ leads, emails, ledger: care, publisher, isThrottling, log: logger });

@@ -5,11 +5,13 @@ import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
+import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import type { SegmentRule } from '../../src/domain/segments/segment';
-import type { SubscriptionType } from '../../src/domain/subscriptions';
+import { InvalidInput } from '../../src/domain/errors';
+import { subscriptionTypeIssue, subscriptionTypesInCondition, type SubscriptionType } from '../../src/domain/subscriptions';
 import { HttpError } from '../../src/http/errors';
 import { pageBody } from '../../src/http/page-query';
 import { json } from '../../src/http/middleware';
@@ -20,6 +22,21 @@ const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger
 const logger = new Logger();
 const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
 const audience = new Audience(new LeadListing(documentClient(), config.TABLE_NAME), new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME), new LifespanStore(documentClient(), config.TABLE_NAME));
+
+const subscriptionTypes = new SubscriptionTypeStore(documentClient(), config.TABLE_NAME);
+
+/**
+ * Refuses a rule (and a preview's `subscription`) naming a subscription type the stored catalogue does
+ * not have or has archived, with a 400 naming the field: a typo would otherwise match nobody, silently.
+ */
+async function checkSubscriptionTypes(rule: SegmentRule, subscription?: { readonly field: string; readonly id: string }) {
+  const named = [...(subscription ? [subscription] : []), ...subscriptionTypesInCondition(rule.where, 'where')];
+  if (named.length === 0) return;
+  const catalogue = await subscriptionTypes.current();
+  const issues = named.flatMap(({ field, id }) => subscriptionTypeIssue(catalogue, id, field) ?? []);
+  const [first] = issues;
+  if (first) throw new InvalidInput(`Invalid request: ${first.field} ${first.message}`, issues);
+}
 
 const SAMPLE_SIZE = 10;
 /** A preview looks at this many leads at most, and stops a few seconds before the function's limit. */
@@ -37,6 +54,7 @@ async function existing(segmentId: string) {
 
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageSegmentsRoutes, {
   createSegment: async ({ body }) => {
+    await checkSubscriptionTypes(body);
     const segment = await segments.create(randomUUID(), body, new Date().toISOString());
     logger.info('Segment created', { segmentId: segment.id });
     return json(201, segment);
@@ -49,6 +67,7 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   // A new version of the definition; `expectedVersion` refuses to overwrite an edit made since it was read.
   updateSegment: async ({ params: { segmentId }, body }) => {
     const { expectedVersion, ...definition } = body;
+    await checkSubscriptionTypes(definition);
     const outcome = await segments.update(segmentId, definition, new Date().toISOString(), expectedVersion);
     if (outcome === 'not-found') throw new HttpError(404, `No segment ${segmentId}`);
     if (outcome === 'version-changed') throw new HttpError(409, `Segment ${segmentId} was changed since version ${expectedVersion ?? 'read'}; read it again and reapply the edit`);
@@ -65,12 +84,14 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
 
   previewSegment: async ({ params, query: { subscription } }) => {
     const segment = await existing(params.segmentId);
+    if (subscription) await checkSubscriptionTypes({}, { field: 'subscription', id: subscription });
     return json(200, { segmentId: segment.id, version: segment.version, audience: await preview(segment, subscription) });
   },
 
   // Try a definition before saving it: the same count and sample, nothing stored.
   previewSegmentDefinition: async ({ body }) => {
     const { subscription, ...rule } = body;
+    await checkSubscriptionTypes(rule, subscription ? { field: 'subscription', id: subscription } : undefined);
     return json(200, { audience: await preview(rule, subscription) });
   },
 });

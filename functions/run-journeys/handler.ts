@@ -35,14 +35,15 @@ const { tableName, leads, mailer, suppressedAmong, link } = subscriberMail();
 const leadEvents = new LeadEventStore(client, tableName);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 const journeys = new JourneyStore(client, tableName);
+const subscriptionTypes = new SubscriptionTypeStore(client, tableName).current;
 const runner = new JourneyRunner({
   journeys,
   enrolments: new EnrolmentStore(client, tableName),
   leads,
   views: new Audience(new LeadListing(client, tableName), leadEvents, new RulesetStore(client, tableName), new LifespanStore(client, tableName)),
-  sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(client, tableName), ledger: new MarketingSendLedgerStore(client, tableName) })),
+  sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(client, tableName), ledger: new MarketingSendLedgerStore(client, tableName), subscriptionTypes })),
   mailer,
-  subscriptionTypes: new SubscriptionTypeStore(client, tableName).current,
+  subscriptionTypes,
   actions: new JourneyStepActions({
     stageChanges: new StageChanges({ leads, lifecycle: new LifecycleStore(client, tableName), publisher, logger }),
     consents: new ConsentStore(client, tableName),

@@ -21,11 +21,12 @@ import { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail, DetailTyp
 
 const logger = new Logger();
 const { tableName, publicBaseUrl, leads, mailer, isSuppressed, suppressedAmong, link } = subscriberMail();
+const subscriptionTypes = new SubscriptionTypeStore(documentClient(), tableName).current;
 const sending = new CampaignSending({
   campaigns: new CampaignStore(documentClient(), tableName),
   templates: new TemplateStore(documentClient(), tableName),
   leads,
-  gate: new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName) }),
+  gate: new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName), subscriptionTypes }),
   deferrals: new ScheduledQuietHoursDeferrals(oneTimeSchedules()),
   mailer,
   failures: { throttled: isThrottling, stopped: sendingStopped },
@@ -33,7 +34,7 @@ const sending = new CampaignSending({
   isSuppressed,
   link,
   publicBaseUrl,
-  subscriptionTypes: new SubscriptionTypeStore(documentClient(), tableName).current,
+  subscriptionTypes,
   log: logger,
   // Twice the function's timeout: a send claimed longer ago was left by a sender that died.
   abandonedClaimMs: 2 * 120_000,

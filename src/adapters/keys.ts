@@ -8,7 +8,7 @@
  * | email -> lead     | EMAIL#<email>      | EMAIL                            |                                     |
  * | anonymous -> lead | ANON#<anonymousId> | LINK                             |                                     |
  * | engagement event  | LEAD#<id> or ANON#<anonymousId> | EVENT#<recorded at>#<eventId> |                       |
- * | consent record    | LEAD#<id>          | CONSENT#<time>#<type>#<source>   |                                     |
+ * | consent record    | LEAD#<id>          | CONSENT#<time>#<type>#<source>   | CONSENTS#<type>#<first hex digit of id> / <time>#<id> |
  * | form submission   | LEAD#<id>          | SUBMISSION#<eventId>             |                                     |
  * | MQL alert         | LEAD#<id>          | ALERT#<ruleset>#<qualification>  |                                     |
  * | lead (listing)    | LEAD#<id>          | PROFILE                          | LEADS#<shard> / <id>                |
@@ -107,6 +107,14 @@ export const consent = (leadId: string, at: string, subscription: string, source
   pk: `LEAD#${leadId}`,
   sk: `CONSENT#${at}#${subscription}#${sourceId}`,
 });
+/**
+ * A consent record's entry in the index, by type, in 16 partitions (by the first hex digit of the lead
+ * id) so a burst of sign-ups to one type runs no partition hot: whether any record names a type is
+ * one query of at most one item per partition, which is what deleting a type checks.
+ */
+export const consentOfType = (subscription: string, leadId: string, at: string) => ({ gsi1pk: `CONSENTS#${subscription}#${leadId.charAt(0)}`, gsi1sk: `${at}#${leadId}` });
+/** The 16 index partitions of `consentOfType` for one type. */
+export const consentsOfTypePartitions = (subscription: string): string[] => [...'0123456789abcdef'].map((digit) => `CONSENTS#${subscription}#${digit}`);
 /** A form submission, once per idempotency key: what tells a retried submission from a new one. */
 export const submission = (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `SUBMISSION#${eventId}` });
 export const alert = (leadId: string, rulesetVersion: string, qualification: number) => ({

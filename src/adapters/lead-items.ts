@@ -63,12 +63,15 @@ export function putEvent(tableName: string, event: Omit<StoredEvent, 'subject'>,
   };
 }
 
-/** Consent records are append-only: each is put once, keyed by time, type and the request that made it. */
+/**
+ * Consent records are append-only: each is put once, keyed by time, type and the request that made it,
+ * and listed by type in the index (so whether any record names a type needs no scan).
+ */
 export function putConsents(tableName: string, leadId: string, consents: readonly ConsentRecord[], sourceId: string) {
   return consents.map((consent) => ({
     Put: {
       TableName: tableName,
-      Item: { ...keys.consent(leadId, consent.at, consent.subscription, sourceId), entity: 'consent', ...consent },
+      Item: { ...keys.consent(leadId, consent.at, consent.subscription, sourceId), ...keys.consentOfType(consent.subscription, leadId, consent.at), entity: 'consent', ...consent },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   }));

@@ -4,12 +4,16 @@ import { SEEDED_CATALOGUE, SubscriptionTypes, type SubscriptionCatalogue } from 
 import { conditionally } from './dynamo-errors';
 import * as keys from './keys';
 
-/** The stored catalogue, with the version a save checks and moves, and who saved it when. */
+/**
+ * The stored catalogue, with the version a save checks and moves, who saved it when, and the types
+ * added since consent records were indexed by type (`consentsIndexed`).
+ */
 export interface StoredCatalogue {
   readonly types: SubscriptionCatalogue;
   readonly version: number;
   readonly updatedAt?: string;
   readonly updatedBy?: string;
+  readonly consentsIndexed?: readonly string[];
 }
 
 /** The subscription types, one item; readers keep what they read for a minute. */
@@ -30,7 +34,14 @@ export class SubscriptionTypeStore {
   async get(): Promise<StoredCatalogue> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.subscriptionTypes(), ConsistentRead: true }));
     if (!Item) return { types: SEEDED_CATALOGUE, version: 0 };
-    return { types: SubscriptionTypes.parse(Item.types), version: Number(Item.version), updatedAt: String(Item.updatedAt), updatedBy: String(Item.updatedBy) };
+    const indexed: unknown = Item.consentsIndexed;
+    return {
+      types: SubscriptionTypes.parse(Item.types),
+      version: Number(Item.version),
+      updatedAt: String(Item.updatedAt),
+      updatedBy: String(Item.updatedBy),
+      ...(Array.isArray(indexed) ? { consentsIndexed: indexed.map(String) } : {}),
+    };
   }
 
   /** The catalogue as readers use it: read at most once a minute (`maxAgeMs`) per container. */
@@ -44,9 +55,12 @@ export class SubscriptionTypeStore {
     return this.cached.types;
   };
 
-  /** Saves the catalogue as the next version if nobody saved another since `previousVersion` (0 for none). */
-  async save(types: SubscriptionCatalogue, previousVersion: number, at: string, by: string): Promise<StoredCatalogue | 'version-changed'> {
-    const stored = { types, version: previousVersion + 1, updatedAt: at, updatedBy: by };
+  /**
+   * Saves the catalogue as the next version if nobody saved another since `previousVersion` (0 for
+   * none): a replacement, or the catalogue less a deleted type.
+   */
+  async save(types: SubscriptionCatalogue, previousVersion: number, at: string, by: string, consentsIndexed: readonly string[]): Promise<StoredCatalogue | 'version-changed'> {
+    const stored = { types, version: previousVersion + 1, updatedAt: at, updatedBy: by, consentsIndexed: [...new Set(consentsIndexed)] };
     const written = await conditionally(
       this.client.send(
         new PutCommand({

@@ -1,6 +1,6 @@
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import type { RequesterDirectory } from './help-desk-intake';
-import type { EventPublisher, LeadReader, Log } from './ports';
+import type { EventPublisher, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
 import type { StageChanges } from './stage-changes';
 import { TimerBackfill, type LeadStagePages, type TimerBackfillPage } from './timer-backfill';
 import type { ChurnRiskFormula, StoredRiskFormula } from '../domain/care/churn-risk';
@@ -14,6 +14,7 @@ import { Conflict, describeError, InvalidInput, LeadBusy, NotFound, Unavailable 
 import { DetailType } from '../domain/events';
 import { transition, type StageTransition } from '../domain/handoff/lifecycle';
 import type { Lead } from '../domain/lead';
+import { subscriptionTypeIssue } from '../domain/subscriptions';
 
 export interface CareAdminStore {
   settings(): Promise<CareSettings>;
@@ -38,6 +39,8 @@ export interface CareAdminDependencies {
   readonly stageChanges: Pick<StageChanges, 'change'>;
   readonly churnedIn: (month: string) => Promise<readonly { readonly to: string; readonly reason?: string | undefined }[]>;
   readonly publisher: EventPublisher;
+  /** The stored subscription types: a survey names one of them. */
+  readonly subscriptionTypes: SubscriptionCatalogueReader;
   readonly log: Log;
 }
 
@@ -72,6 +75,10 @@ export class CareAdmin {
    * the timer backfill, so customers who were customers before get the new timers too.
    */
   async replaceSettings(settings: CareSettings, correlationId: string): Promise<CareSettings> {
+    const catalogue = await this.deps.subscriptionTypes();
+    const issues = settings.surveys.flatMap((survey, index) => subscriptionTypeIssue(catalogue, survey.subscription, `surveys[${index}].subscription`) ?? []);
+    const [first] = issues;
+    if (first) throw new InvalidInput(`Invalid request: ${first.field} ${first.message}`, issues);
     const before = await this.deps.store.settings();
     await this.deps.store.saveSettings(settings, new Date().toISOString());
     const backfill = recurringSurveysChanged(before.surveys, settings.surveys);

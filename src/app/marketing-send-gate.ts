@@ -1,7 +1,7 @@
 import type { LeadsReader } from './ports';
 import type { Lead } from '../domain/lead';
 import { capOutcome, leadTimeZone, ledgerWith, quietHoursEnd, sendDecision, type LedgerSend, type SendPolicy } from '../domain/consent/send-policy';
-import type { SubscriptionType } from '../domain/subscriptions';
+import { findSubscriptionType, type SubscriptionCatalogue, type SubscriptionType } from '../domain/subscriptions';
 
 /** The send-time policy as configured now (the adapter may keep it for a second, so one batch reads it once). */
 export interface SendPolicySource {
@@ -32,6 +32,8 @@ export interface MarketingSendGateDependencies {
   readonly suppressedAmong: (emails: readonly string[]) => Promise<ReadonlySet<string>>;
   readonly policy: SendPolicySource;
   readonly ledger: MarketingSendLedger;
+  /** The subscription types as stored now, to tell a transactional type (exempt from cap and quiet hours). */
+  readonly subscriptionTypes: () => Promise<SubscriptionCatalogue>;
 }
 
 /** One marketing email about to go to one lead. */
@@ -90,8 +92,8 @@ const LEDGER_ATTEMPTS = 10;
  * the email against when it says send. A sender of many recipients reads them together first
  * (`read`: a lead, suppression and ledger read per batch, not per recipient) and decides each with
  * what it read; a single email is read and decided the same way, on its own. A sender whose provider
- * then refuses the email (nothing sent) gives the count back with `release`. Transactional email
- * does not come here.
+ * then refuses the email (nothing sent) gives the count back with `release`. Email of a type marked
+ * transactional comes here for consent and suppression only; alerts and confirmations do not come here.
  */
 export class MarketingSendGate {
   constructor(private readonly deps: MarketingSendGateDependencies) {}
@@ -117,6 +119,9 @@ export class MarketingSendGate {
     const lead = recipients.leads.get(request.leadId);
     const consent = sendDecision(lead, request.subscription, lead ? recipients.suppressedEmails.has(lead.email) : false);
     if (!lead || !consent.send) return { send: false, reason: consent.send ? 'no_lead' : consent.reason };
+    // Mail of a transactional type is service mail the subscriber opted in to, not marketing: it waits
+    // for no quiet hours, is held by no cap and takes no slot of it.
+    if (findSubscriptionType(await this.deps.subscriptionTypes(), request.subscription)?.transactional) return { send: true, lead };
     const policy = await this.deps.policy.current();
     // Quiet hours come before the cap, so an email that waits does not hold a slot meanwhile.
     const quietEnd = policy.quietHours ? quietHoursEnd(policy.quietHours, leadTimeZone(lead, policy), request.now) : undefined;

@@ -1,6 +1,6 @@
 import type { Log } from './ports';
-import { Conflict, InvalidInput } from '../domain/errors';
-import { catalogueChangeIssues, type SubscriptionCatalogue } from '../domain/subscriptions';
+import { Conflict, InvalidInput, NotFound } from '../domain/errors';
+import { catalogueChangeIssues, deletionIssues, isSubscriptionType, type SubscriptionCatalogue, type SubscriptionTypeUse } from '../domain/subscriptions';
 
 /** The catalogue with the version a save checks (0: never saved, the seeded types) and who saved it. */
 export interface StoredSubscriptionCatalogue {
@@ -10,10 +10,26 @@ export interface StoredSubscriptionCatalogue {
   readonly updatedBy?: string;
 }
 
-export interface SubscriptionCatalogueRecords {
-  get(): Promise<StoredSubscriptionCatalogue>;
-  save(types: SubscriptionCatalogue, previousVersion: number, at: string, by: string): Promise<StoredSubscriptionCatalogue | 'version-changed'>;
+/**
+ * The catalogue as the table keeps it: with the ids of the types added since consent records were
+ * indexed by type (`consentsIndexed`), for which the index alone says whether any record names them.
+ */
+export interface CatalogueRecord extends StoredSubscriptionCatalogue {
+  readonly consentsIndexed?: readonly string[];
 }
+
+export interface SubscriptionCatalogueRecords {
+  get(): Promise<CatalogueRecord>;
+  save(types: SubscriptionCatalogue, previousVersion: number, at: string, by: string, consentsIndexed: readonly string[]): Promise<CatalogueRecord | 'version-changed'>;
+}
+
+/** Everything that names a subscription type now: consent records (from the index by type), campaigns, journeys, forms, segments, care surveys. */
+export interface SubscriptionTypeUses {
+  of(typeId: string): Promise<SubscriptionTypeUse[]>;
+}
+
+/** The catalogue as callers see it, without what only the table needs. */
+const shown = ({ consentsIndexed: _indexed, ...stored }: CatalogueRecord): StoredSubscriptionCatalogue => stored;
 
 /** What an admin sends: the whole catalogue, and the version it was read at. */
 export interface CatalogueEdit {
@@ -30,11 +46,12 @@ const changedMeanwhile = (read: number, saved: number) =>
 export class SubscriptionTypeSettings {
   constructor(
     private readonly records: SubscriptionCatalogueRecords,
+    private readonly uses: SubscriptionTypeUses,
     private readonly log: Log,
   ) {}
 
-  get(): Promise<StoredSubscriptionCatalogue> {
-    return this.records.get();
+  async get(): Promise<StoredSubscriptionCatalogue> {
+    return shown(await this.records.get());
   }
 
   /**
@@ -47,9 +64,37 @@ export class SubscriptionTypeSettings {
     const issues = catalogueChangeIssues(current.types, edit.types);
     const [first] = issues;
     if (first) throw new InvalidInput(`Invalid request: ${first.field} ${first.message}`, issues);
-    const saved = await this.records.save(edit.types, current.version, at, by);
+    // A type first saved now has every consent record that will ever name it in the index by type.
+    const added = edit.types.filter((type) => !isSubscriptionType(current.types, type.id)).map((type) => type.id);
+    const saved = await this.records.save(edit.types, current.version, at, by, [...(current.consentsIndexed ?? []), ...added]);
     if (saved === 'version-changed') throw changedMeanwhile(edit.version, (await this.records.get()).version);
     this.log.info('Subscription types replaced', { version: saved.version, types: saved.types.length, archived: saved.types.filter((type) => type.archived).length });
-    return saved;
+    return shown(saved);
+  }
+
+  /**
+   * Removes a type nothing names, as the next version, if nobody saved another since `version`: a type
+   * added by mistake, say. A type the code relies on, or one named by a consent record, a campaign, a
+   * journey, a form, a segment or a care survey, stays (archive it instead); the refusal names what uses it.
+   */
+  async delete(typeId: string, version: number, by: string, at: string): Promise<StoredSubscriptionCatalogue> {
+    const current = await this.records.get();
+    if (!isSubscriptionType(current.types, typeId)) throw new NotFound(`No subscription type ${typeId}`);
+    if (version !== current.version) throw changedMeanwhile(version, current.version);
+    const indexed = current.consentsIndexed ?? [];
+    const uses: SubscriptionTypeUse[] = [...(indexed.includes(typeId) ? [] : [{ kind: 'consent_records_not_indexed' as const }]), ...(await this.uses.of(typeId))];
+    const issues = deletionIssues(current.types, typeId, uses);
+    const [first] = issues;
+    if (first) throw new Conflict(`Subscription type ${typeId} ${first.message}`, issues);
+    const saved = await this.records.save(
+      current.types.filter((type) => type.id !== typeId),
+      current.version,
+      at,
+      by,
+      indexed.filter((id) => id !== typeId),
+    );
+    if (saved === 'version-changed') throw changedMeanwhile(version, (await this.records.get()).version);
+    this.log.info('Subscription type deleted', { version: saved.version, types: saved.types.length });
+    return shown(saved);
   }
 }

@@ -24,7 +24,7 @@ export const SubscriptionTypeDefinition = z.strictObject({
   description: inBothLanguages(300),
   /** An opt-in from a form stays pending until the subscriber confirms it from an emailed link. */
   doubleOptIn: z.boolean().check(z.describe('The opt-in mode: a ticked form box stays pending until the subscriber confirms from an emailed link.')),
-  transactional: z._default(z.boolean(), false).check(z.describe('Mail the subscriber needs rather than marketing (recorded for reports; sending still requires an opt-in, as for every type).')),
+  transactional: z._default(z.boolean(), false).check(z.describe('Service mail rather than marketing: campaigns and journeys of this type skip the frequency cap and quiet hours and take no slot of the cap; they still need an opt-in to the type, and never go to a suppressed address or a subscriber who left it. The preference centre shows it as service email.')),
   archived: z._default(z.boolean(), false).check(z.describe('No new campaign, journey, template or form version may name it, and the preference centre shows it only to subscribers still opted in (so they can leave).')),
 });
 export type SubscriptionTypeDefinition = z.infer<typeof SubscriptionTypeDefinition>;
@@ -142,4 +142,72 @@ export function catalogueChangeIssues(previous: SubscriptionCatalogue, next: Sub
     return definition.archived && reason ? [{ field: `types[${index}].archived`, message: `cannot be true for ${definition.id}: ${reason}` }] : [];
   });
   return [...removed, ...archivedReliedOn];
+}
+
+/** Something that names a subscription type, so the type cannot be deleted while it does. */
+export type SubscriptionTypeUse =
+  | { readonly kind: 'consent_records' }
+  | { readonly kind: 'consent_records_not_indexed' }
+  | { readonly kind: 'campaign' | 'journey' | 'form' | 'segment'; readonly id: string; readonly name: string }
+  | { readonly kind: 'care_survey'; readonly survey: string };
+
+/** How many uses a refusal names before it says how many more there are. */
+const USES_NAMED = 5;
+
+const describeUse = (use: SubscriptionTypeUse): string => {
+  switch (use.kind) {
+    case 'consent_records':
+      return 'consent records (a subscriber opted in, is pending or left it)';
+    case 'consent_records_not_indexed':
+      return 'possibly consent records: it was saved before consent records were indexed by type, so they cannot be ruled out without a scan';
+    case 'care_survey':
+      return `the customer care ${use.survey} survey setting`;
+    default:
+      return `${use.kind} "${use.name}" (${use.id})`;
+  }
+};
+
+/**
+ * Why `id` cannot be deleted from `catalogue`, as issues of the field `typeId`; none when it can. A type
+ * the code relies on, or anything that names it (a consent record, a campaign, a journey, a form, a
+ * segment, a care survey), keeps it: archive it instead.
+ */
+export function deletionIssues(catalogue: SubscriptionCatalogue, id: string, uses: readonly SubscriptionTypeUse[]): { field: string; message: string }[] {
+  const reliedOn = Object.hasOwn(RELIED_ON_TYPES, id) ? RELIED_ON_TYPES[id] : undefined;
+  if (reliedOn) return [{ field: 'typeId', message: `cannot delete ${id}: ${reliedOn}` }];
+  if (!isSubscriptionType(catalogue, id)) return [];
+  if (uses.length === 0) return [];
+  const named = uses.slice(0, USES_NAMED).map(describeUse).join('; ');
+  const more = uses.length > USES_NAMED ? `; and ${uses.length - USES_NAMED} more` : '';
+  return [{ field: 'typeId', message: `cannot delete ${id}: it is used by ${named}${more}. Archive it instead` }];
+}
+
+/**
+ * Whether stored data (a campaign, a journey and its versions, a form version, a segment, the care
+ * settings) names subscription type `id` anywhere: as a `subscription` (`"events"` or `{ type: "events" }`)
+ * or as a key of a `subscriptions` condition (`{ lead: { subscriptions: { events: [...] } } }`). It looks
+ * at every level, so a shape added later is found too; a false find only keeps a type (archive it instead).
+ */
+export function namesSubscriptionType(value: unknown, id: string): boolean {
+  if (Array.isArray(value)) return value.some((entry) => namesSubscriptionType(entry, id));
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, entry]) => {
+    if (key === 'subscription' && (entry === id || (typeof entry === 'object' && entry !== null && 'type' in entry && entry.type === id))) return true;
+    if (key === 'subscriptions' && typeof entry === 'object' && entry !== null && Object.hasOwn(entry, id)) return true;
+    return namesSubscriptionType(entry, id);
+  });
+}
+
+/**
+ * The subscription types a condition names as keys of a `subscriptions` pattern (a segment's `where`:
+ * `{ lead: { subscriptions: { events: ["opted_in"] } } }`), each with its field path.
+ */
+export function subscriptionTypesInCondition(condition: unknown, path: string): { field: string; id: string }[] {
+  if (Array.isArray(condition)) return condition.flatMap((entry, index) => subscriptionTypesInCondition(entry, `${path}[${index}]`));
+  if (condition === null || typeof condition !== 'object') return [];
+  return Object.entries(condition).flatMap(([key, entry]) =>
+    key === 'subscriptions' && entry !== null && typeof entry === 'object' && !Array.isArray(entry)
+      ? Object.keys(entry).map((id) => ({ field: `${path}.subscriptions.${id}`, id }))
+      : subscriptionTypesInCondition(entry, `${path}.${key}`),
+  );
 }

@@ -1,3 +1,4 @@
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as keys from '../../src/adapters/keys';
@@ -20,7 +21,7 @@ describe('the send policy and the marketing send ledger on DynamoDB Local', () =
   it('lets exactly the cap through when senders in separate containers race for one lead', async () => {
     const policy = { current: async () => ({ frequencyCap: { maxEmails: 3, periodDays: 7 }, defaultTimeZone: 'UTC' }) };
     // Each gate has its own store, as each Lambda container does.
-    const gates = Array.from({ length: 8 }, () => new MarketingSendGate({ leads: { getLeads: async () => [lead] }, suppressedAmong: async () => new Set(), policy, ledger: new MarketingSendLedgerStore(table.documents, TABLE_NAME) }));
+    const gates = Array.from({ length: 8 }, () => new MarketingSendGate({ leads: { getLeads: async () => [lead] }, suppressedAmong: async () => new Set(), policy, ledger: new MarketingSendLedgerStore(table.documents, TABLE_NAME), subscriptionTypes: async () => SEEDED_CATALOGUE }));
     const now = new Date();
     const verdicts = await Promise.all(gates.map((gate, index) => gate.decide({ leadId: lead.id, subscription: 'newsletter', messageKey: `campaign:${index}`, now })));
 
@@ -42,7 +43,7 @@ describe('the send policy and the marketing send ledger on DynamoDB Local', () =
     // The address's hash stands for itself here: the salted hash is the caller's (subscriberMail).
     await suppressions.suppress({ hash: 'batch-3@example.com', reason: 'complaint', detail: 'complained', at });
     const policy = { current: async () => ({ frequencyCap: { maxEmails: 1, periodDays: 7 }, defaultTimeZone: 'UTC' }) };
-    const gates = Array.from({ length: 4 }, () => new MarketingSendGate({ leads: new LeadStore(table.documents, TABLE_NAME), suppressedAmong: (emails) => suppressions.suppressedAmong(emails), policy, ledger: new MarketingSendLedgerStore(table.documents, TABLE_NAME) }));
+    const gates = Array.from({ length: 4 }, () => new MarketingSendGate({ leads: new LeadStore(table.documents, TABLE_NAME), suppressedAmong: (emails) => suppressions.suppressedAmong(emails), policy, ledger: new MarketingSendLedgerStore(table.documents, TABLE_NAME), subscriptionTypes: async () => SEEDED_CATALOGUE }));
     const now = new Date();
     const reads = await Promise.all(gates.map((gate) => gate.read([...leadIds, 'batch-gone'], now)));
 

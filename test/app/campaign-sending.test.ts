@@ -43,7 +43,7 @@ beforeEach(() => {
     campaigns,
     templates: new MemoryTemplates(),
     leads,
-    gate: new MarketingSendGate({ leads, suppressedAmong: async (emails) => new Set(emails.filter((email) => suppressed.has(email))), policy, ledger }),
+    gate: new MarketingSendGate({ leads, suppressedAmong: async (emails) => new Set(emails.filter((email) => suppressed.has(email))), policy, ledger, subscriptionTypes: async () => SEEDED_CATALOGUE }),
     deferrals,
     mailer,
     failures: { throttled: (error) => (error as Error).name === 'TooManyRequestsException', stopped: (error) => (error as Error).name === 'SendingPausedException' },

@@ -115,7 +115,7 @@ export function memoryJourneyRunner(
   return new JourneyRunner({
     leads,
     views: { view: async () => ({}) },
-    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: sendPolicy ?? new MemorySendPolicy(), ledger: new MemorySendLedger() })),
+    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: sendPolicy ?? new MemorySendPolicy(), ledger: new MemorySendLedger(), subscriptionTypes: async () => SEEDED_CATALOGUE })),
     mailer: new MemoryMailer(),
     actions: new MemoryStepActions(),
     link: async (path) => `https://example.com${path}`,

@@ -1,12 +1,22 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MarketingSendGate, RECIPIENTS_READ_FRESH_MS, type MarketingSendVerdict } from '../../src/app/marketing-send-gate';
 import type { Lead } from '../../src/domain/lead';
+import { SEEDED_CATALOGUE, type SubscriptionTypeDefinition } from '../../src/domain/subscriptions';
 import { MemoryLeads, MemorySendLedger, MemorySendPolicy } from './in-memory';
 
 const subscriber = (id: string, extra: Partial<Lead> = {}): Lead => ({ id, email: `${id}@example.com`, subscriptions: { newsletter: 'opted_in' }, version: 1, ...extra }) as Lead;
 // 12:00 UTC: midday in UTC, 21:00 in Tokyo.
 const NOON = new Date('2027-01-15T12:00:00Z');
 const request = (messageKey: string, leadId = 'lead-1', now = NOON) => ({ leadId, subscription: 'newsletter' as const, messageKey, now });
+const accountNotices: SubscriptionTypeDefinition = {
+  id: 'account_notices',
+  label: { en: 'Account notices', id: 'Pemberitahuan akun' },
+  description: { en: 'Changes to your plan and invoices.', id: 'Perubahan paket dan tagihan.' },
+  doubleOptIn: false,
+  transactional: true,
+  archived: false,
+};
+const notice = (messageKey: string, leadId = 'lead-1', now = NOON) => ({ leadId, subscription: 'account_notices', messageKey, now });
 const sendsOf = (verdicts: readonly MarketingSendVerdict[]) => verdicts.filter((verdict) => verdict.send).length;
 
 let leads: MemoryLeads;
@@ -24,7 +34,7 @@ beforeEach(() => {
   ledger = new MemorySendLedger();
   suppressed = new Set();
   suppressionReads = 0;
-  gate = new MarketingSendGate({ leads, suppressedAmong: gateSuppressions, policy, ledger });
+  gate = new MarketingSendGate({ leads, suppressedAmong: gateSuppressions, policy, ledger, subscriptionTypes: async () => [...SEEDED_CATALOGUE, accountNotices] });
 });
 
 async function gateSuppressions(emails: readonly string[]): Promise<ReadonlySet<string>> {
@@ -93,6 +103,43 @@ describe('the marketing send gate', () => {
     policy.policy = { frequencyCap: { maxEmails: 3, periodDays: 7 }, defaultTimeZone: 'UTC' };
 
     expect(await gate.decide(request('campaign:d'))).toEqual({ send: false, reason: 'frequency_cap' });
+  });
+});
+
+describe('mail of a transactional subscription type through the gate', () => {
+  beforeEach(() => {
+    leads.put(subscriber('lead-1', { subscriptions: { newsletter: 'opted_in', account_notices: 'opted_in' } }));
+  });
+
+  it('sends past the frequency cap and takes no slot of it, so marketing mail after it still has the slots it had', async () => {
+    for (const key of ['campaign:a', 'campaign:b', 'campaign:c']) await gate.decide(request(key));
+
+    expect(await gate.decide(notice('campaign:notice'))).toMatchObject({ send: true });
+    expect(ledger.keys('lead-1')).toEqual(['campaign:a', 'campaign:b', 'campaign:c']);
+    await gate.release('lead-1', 'campaign:c');
+    expect(await gate.decide(notice('campaign:notice-2'))).toMatchObject({ send: true });
+    expect(await gate.decide(request('campaign:d'))).toMatchObject({ send: true });
+  });
+
+  it("sends in the lead's quiet hours instead of waiting for them to end", async () => {
+    leads.put(subscriber('lead-1', { subscriptions: { account_notices: 'opted_in', newsletter: 'opted_in' }, attributes: { timeZone: 'Asia/Tokyo' } }));
+
+    expect(await gate.decide(request('campaign:a'))).toMatchObject({ send: false, reason: 'quiet_hours' });
+    expect(await gate.decide(notice('journey:e1:s1'))).toMatchObject({ send: true });
+  });
+
+  it('never goes to a suppressed address, a lead that unsubscribed from the type, one never opted in, or an erased lead', async () => {
+    leads.put(subscriber('bounced', { subscriptions: { account_notices: 'opted_in' } }));
+    suppressed.add('bounced@example.com');
+    leads.put(subscriber('complained', { subscriptions: { account_notices: 'opted_in' }, emailSuppression: { reason: 'complaint', at: '2027-01-01T00:00:00Z' } }));
+    leads.put(subscriber('unsubscribed', { subscriptions: { account_notices: 'opted_out' } }));
+    leads.put(subscriber('never-asked', { subscriptions: { newsletter: 'opted_in' } }));
+
+    expect(await gate.decide(notice('campaign:n', 'bounced'))).toEqual({ send: false, reason: 'suppressed' });
+    expect(await gate.decide(notice('campaign:n', 'complained'))).toEqual({ send: false, reason: 'suppressed' });
+    expect(await gate.decide(notice('campaign:n', 'unsubscribed'))).toEqual({ send: false, reason: 'not_opted_in' });
+    expect(await gate.decide(notice('campaign:n', 'never-asked'))).toEqual({ send: false, reason: 'not_opted_in' });
+    expect(await gate.decide(notice('campaign:n', 'erased'))).toEqual({ send: false, reason: 'no_lead' });
   });
 });
 

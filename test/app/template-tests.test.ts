@@ -37,7 +37,7 @@ beforeEach(() => {
     campaigns,
     templates,
     leads,
-    gate: new MarketingSendGate({ leads, suppressedAmong: async (emails) => new Set(emails.filter((email) => suppressed.has(email))), policy: new MemorySendPolicy(), ledger: new MemorySendLedger() }),
+    gate: new MarketingSendGate({ leads, suppressedAmong: async (emails) => new Set(emails.filter((email) => suppressed.has(email))), policy: new MemorySendPolicy(), ledger: new MemorySendLedger(), subscriptionTypes: async () => SEEDED_CATALOGUE }),
     deferrals: new MemoryDeferrals(),
     mailer,
     failures: { throttled: () => false, stopped: () => false },

@@ -1,3 +1,4 @@
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CareAdmin } from '../../src/app/care-admin';
 import { CustomerCareWorker, reassessmentScheduleName, surveyScheduleName } from '../../src/app/customer-care';
@@ -185,6 +186,7 @@ describe('the timer backfill walk', () => {
       stageChanges: { change: async () => ({ outcome: 'no-lead' }) } as never,
       churnedIn: async () => [],
       publisher,
+      subscriptionTypes: async () => SEEDED_CATALOGUE,
       log: new MemoryLog(),
     });
     await admin.replaceSettings({ ...DEFAULT_CARE_SETTINGS, surveyGapDays: 21 }, 'c1');

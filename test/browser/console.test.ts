@@ -367,7 +367,7 @@ describe.skipIf(!available)('the console', () => {
   it('a sales rep sees no scoring in the navigation, the scoring page says it is not for its role, and the API refuses it (403); their reports leave out campaigns', { timeout: 60_000 }, async () => {
     const rep = await routeLeadsToOwnRep();
     const { context, page } = await signedIn('sales', rep.name);
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Leads', 'Team inbox', 'Reports']);
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Leads', 'Team inbox', 'Reports', 'Subscription types']);
     await page.goto(consoleUrl('scoring'));
     await expect.poll(() => page.getByRole('alert').textContent(), UI).toBe('Your role (sales) cannot use this page.');
     await checkAccessibility(page, 'a page the role cannot use');

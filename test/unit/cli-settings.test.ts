@@ -84,4 +84,19 @@ describe('leadflow settings subscription-types', () => {
       await rm(folder, { recursive: true, force: true });
     }
   });
+
+  it('delete sends the version read now (or the one given) and shows what uses a type it cannot delete', async () => {
+    const answers = [new Response(JSON.stringify(catalogue), { status: 200 }), new Response(JSON.stringify({ ...catalogue, version: 4, types: catalogue.types.slice(0, 1) }), { status: 200 })];
+    const deleted = run(() => answers.shift() ?? new Response('{}', { status: 500 }));
+    expect(await main(['settings', 'subscription-types', 'delete', 'offers'], deleted.io)).toBe(0);
+    expect(deleted.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'GET http://localhost:3000/v1/admin/settings/subscription-types',
+      'DELETE http://localhost:3000/v1/admin/settings/subscription-types/offers?version=3',
+    ]);
+    expect(deleted.out[0]).toMatch(/^subscription types version 4/);
+    const refused = run(() => new Response(JSON.stringify({ message: 'Conflict', issues: [{ field: 'typeId', message: 'cannot delete offers: it is used by form "Contact us" (contact). Archive it instead' }] }), { status: 409 }));
+    expect(await main(['settings', 'subscription-types', 'delete', 'offers', '--version', '3'], refused.io)).toBe(1);
+    expect(refused.requests).toHaveLength(1);
+    expect(refused.err.join('\n')).toContain('typeId: cannot delete offers: it is used by form "Contact us"');
+  });
 });

@@ -68,6 +68,16 @@ describe('subscriber pages', () => {
     expect(page({ offers: 'pending' })).toContain('name="subscription.offers"');
   });
 
+  it('show a transactional type as service email that can still be stopped, in both languages', () => {
+    const withNotices = [...catalogue, { id: 'account_notices', label: { en: 'Account notices', id: 'Pemberitahuan akun' }, description: { en: 'Invoices.', id: 'Tagihan.' }, doubleOptIn: false, transactional: true, archived: false }];
+    const english = preferencePage({ lang: 'en', token: 't', subscriptions: { account_notices: 'opted_in' }, catalogue: withNotices });
+    expect(english).toContain('<legend>Account notices (service email)</legend>');
+    expect(english).toContain('not counted in our limit on marketing email');
+    expect(english).toContain('<input type="radio" name="subscription.account_notices" value="opted_out">');
+    expect(english).toContain('<legend>Newsletter</legend>');
+    expect(preferencePage({ lang: 'id', token: 't', subscriptions: {}, catalogue: withNotices })).toContain('<legend>Pemberitahuan akun (email layanan)</legend>');
+  });
+
   it('escape what they echo', () => {
     expect(preferencePage({ lang: 'en', token: '"><script>x</script>', subscriptions: {}, catalogue })).not.toContain('<script>x');
   });

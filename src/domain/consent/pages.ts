@@ -12,6 +12,8 @@ const TEXT = {
     subscribed: 'Send me this',
     notSubscribed: 'Do not send me this',
     pending: 'Waiting for you to confirm from the email we sent.',
+    serviceMail: 'Service email',
+    serviceMailNote: 'Sent when there is something you need to know, at any hour, and not counted in our limit on marketing email. You can still stop it here.',
     save: 'Save my preferences',
     leaveTitle: 'Leave everything',
     leaveIntro: 'Stop every kind of email from us at once.',
@@ -38,6 +40,8 @@ const TEXT = {
     subscribed: 'Kirimkan ini kepada saya',
     notSubscribed: 'Jangan kirimkan ini',
     pending: 'Menunggu konfirmasi Anda dari email yang kami kirim.',
+    serviceMail: 'Email layanan',
+    serviceMailNote: 'Dikirim saat ada hal yang perlu Anda ketahui, kapan saja, dan tidak dihitung dalam batas email pemasaran kami. Anda tetap dapat menghentikannya di sini.',
     save: 'Simpan preferensi saya',
     leaveTitle: 'Berhenti dari semuanya',
     leaveIntro: 'Hentikan semua jenis email dari kami sekaligus.',
@@ -78,7 +82,10 @@ export interface PreferencePageInput {
   readonly saved?: boolean;
 }
 
-/** A row per active type, and per archived type the subscriber is still opted in to or pending on, so they can leave it. */
+/**
+ * A row per active type, and per archived type the subscriber is still opted in to or pending on, so
+ * they can leave it. A transactional type's row says it is service email and what that changes.
+ */
 export function preferencePage({ lang, token, subscriptions, catalogue, saved }: PreferencePageInput): string {
   const text = TEXT[lang];
   const hidden = `<input type="hidden" name="token" value="${escapeHtml(token)}"><input type="hidden" name="lang" value="${lang}">`;
@@ -89,9 +96,9 @@ export function preferencePage({ lang, token, subscriptions, catalogue, saved }:
     const option = (value: 'opted_in' | 'opted_out', label: string) =>
       `<label><input type="radio" name="${name}" value="${value}"${(value === 'opted_in' ? status === 'opted_in' : status !== 'opted_in' && status !== 'pending') ? ' checked' : ''}> ${escapeHtml(label)}</label>`;
     return `<fieldset>
-<legend>${escapeHtml(definition.label[lang])}</legend>
+<legend>${escapeHtml(definition.label[lang])}${definition.transactional ? ` (${escapeHtml(text.serviceMail.toLowerCase())})` : ''}</legend>
 <p id="${definition.id}-description">${escapeHtml(definition.description[lang])}</p>
-${status === 'pending' ? `<p>${escapeHtml(text.pending)}</p>\n` : ''}${option('opted_in', text.subscribed)}<br>
+${definition.transactional ? `<p>${escapeHtml(text.serviceMailNote)}</p>\n` : ''}${status === 'pending' ? `<p>${escapeHtml(text.pending)}</p>\n` : ''}${option('opted_in', text.subscribed)}<br>
 ${option('opted_out', text.notSubscribed)}
 </fieldset>`;
   }).join('\n');

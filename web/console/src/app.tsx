@@ -26,6 +26,7 @@ const CarePage = lazy(() => import('./pages/care'));
 const ReportsPage = lazy(() => import('./pages/reports'));
 const FormsPage = lazy(() => import('./pages/forms'));
 const SettingsPage = lazy(() => import('./pages/settings'));
+const SubscriptionTypesPage = lazy(() => import('./pages/subscription-types'));
 const TeamInboxPage = lazy(() => import('./pages/team-inbox'));
 
 export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
@@ -86,6 +87,7 @@ export function ConsoleApp({ config }: { readonly config: ConsoleConfig }) {
             <Route path="forms" element={allowed('forms', <FormsPage apiUrl={config.apiUrl} />)} />
             <Route path="reports" element={allowed('reports', <ReportsPage session={session} />)} />
             <Route path="care" element={allowed('care', <CarePage />)} />
+            <Route path="subscription-types" element={allowed('subscription-types', <SubscriptionTypesPage session={session} />)} />
             <Route path="settings" element={allowed('settings', <SettingsPage />)} />
             <Route path="*" element={<p role="alert">{text('app.notFound')}</p>} />
           </Routes>

@@ -13,6 +13,7 @@ export const SECTIONS = [
   { path: 'forms', label: 'nav.forms', roles: ['admin', 'marketer'] },
   { path: 'reports', label: 'nav.reports', roles: ['admin', 'marketer', 'sales'] },
   { path: 'care', label: 'nav.care', roles: ['admin', 'marketer'] },
+  { path: 'subscription-types', label: 'nav.subscriptionTypes', roles: ['admin', 'marketer', 'sales'] },
   { path: 'settings', label: 'nav.settings', roles: ['admin'] },
 ] as const satisfies readonly { path: string; label: TextKey; roles: readonly Role[] }[];
 

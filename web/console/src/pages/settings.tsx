@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import type * as z from 'zod';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../../../../functions/manage-webhooks/routes';
 import { liftSuppression, listSuppressions } from '../../../../functions/manage-suppressions/routes';
-import { replaceSubscriptionTypes } from '../../../../functions/manage-campaigns/routes';
+import { deleteSubscriptionType, replaceSubscriptionTypes } from '../../../../functions/manage-campaigns/routes';
 import { getSalesReasons, replaceSalesReasons } from '../../../../functions/sales-feedback/routes';
 import { WEBHOOK_EVENT_TYPES } from '../../../../src/domain/events';
 import { useApi } from '../api';
@@ -65,6 +65,14 @@ function SubscriptionTypesEditor({ saved }: { readonly saved: Catalogue }) {
   const save = useMutation({
     mutationFn: (body: Catalogue) => api.call(replaceSubscriptionTypes, { body }),
     // The stored catalogue comes back as `saved`, so the next save sends its version.
+    onSuccess: (stored) => {
+      queryClient.setQueryData(['subscription-types'], stored);
+      setTypes(stored.types);
+    },
+  });
+  // Deleting a saved type saves the catalogue without it; the API refuses (naming what uses it) a type in use.
+  const remove = useMutation({
+    mutationFn: (typeId: string) => api.call(deleteSubscriptionType, { params: { typeId }, query: { version: String(saved.version) } }),
     onSuccess: (stored) => {
       queryClient.setQueryData(['subscription-types'], stored);
       setTypes(stored.types);
@@ -150,7 +158,11 @@ function SubscriptionTypesEditor({ saved }: { readonly saved: Catalogue }) {
                     );
                   })}
                   <td>
-                    {!isSaved && (
+                    {isSaved ? (
+                      <button type="button" className="danger" disabled={remove.isPending} onClick={() => window.confirm(text('settings.deleteTypeConfirm', { id: type.id })) && remove.mutate(type.id)}>
+                        {text('settings.deleteType', { name })}
+                      </button>
+                    ) : (
                       <button type="button" onClick={() => setTypes((all) => all.filter((_, at) => at !== index))}>
                         {text('settings.removeType', { name })}
                       </button>
@@ -170,8 +182,10 @@ function SubscriptionTypesEditor({ saved }: { readonly saved: Catalogue }) {
             {text('settings.saveTypes')}
           </button>
           {save.isSuccess && <span role="status">{text('settings.typesSaved', { version: save.data.version })}</span>}
+          {remove.isSuccess && <span role="status">{text('settings.typeDeleted', { id: remove.variables, version: remove.data.version })}</span>}
         </div>
         {save.isError && <ErrorNotice error={save.error} />}
+        {remove.isError && <ErrorNotice error={remove.error} />}
       </form>
     </section>
   );
