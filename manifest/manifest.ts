@@ -773,7 +773,7 @@ export const manifest: Manifest = {
     {
       name: 'sweep-journeys',
       description:
-      "Every minute requests a drain (journey.timers-due) of each due-time index shard with entries due; hourly, and when a date journey is published, indexes the date entries due within two hours and requests those already due.",
+      "Every minute requests a drain (journey.timers-due) of each due-time index shard with entries due; hourly, and when a date journey is published, indexes the date entries due within two hours and requests those already due; hourly, lowers the stale score bands at the top of the band index (the list sorted by score).",
       entry: 'functions/sweep-journeys/handler.ts',
       trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1 },
       emits: [DetailType.JourneyTimersDue, DetailType.JourneyEnrolmentRequested],
@@ -783,8 +783,10 @@ export const manifest: Manifest = {
       // Reads one entry of each shard of the due-time index (JDUE# on gsi1) and takes the shards' sweep
       // leases (JDUE#); the date pass reads published journeys (JOURNEYS on gsi1, JOURNEY#), pages
       // through leads (LEADS# on gsi1, their score items under LEAD#) and puts their upcoming date
-      // entries in the index (LEAD#).
-      table: { read: ['JOURNEY#', 'LEAD#'], write: ['JDUE#', 'LEAD#'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'] } },
+      // entries in the index (LEAD#). The score band round reads the band index from the top (B# on
+      // `bands`), the leads' profiles and scores (LEAD#) and the rulesets that scored them, lowers stale
+      // bands on score items (LEAD#) and keeps where it stands (SETTINGS).
+      table: { read: ['JOURNEY#', 'LEAD#', 'RULESET#', 'SETTINGS'], write: ['JDUE#', 'LEAD#', 'SETTINGS'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'], bands: ['B#'] } },
     },
     {
       name: 'sweep-journey-shard',
