@@ -671,8 +671,9 @@ export const manifest: Manifest = {
       maxBodyBytes: 64 * 1024,
       access: ['bus:put'],
       // As record-lifecycle, plus the reason lists (SETTINGS), CRM updates naming a lead by address
-      // (EMAIL#), and the team inbox: the routing (ROUTING), its index partitions, claims (LEAD#, ROUTING#REP#).
-      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS', 'ROUTING'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'], query: { gsi1: ['TEAMINBOX#'] } },
+      // (EMAIL#), and the team inbox: the routing (ROUTING), its index partitions, claims (LEAD#, ROUTING#REP#);
+      // a CRM contact change files the lead's score anew under its band (LEAD#), with the ruleset that scored it (RULESET#).
+      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS', 'ROUTING', 'RULESET#'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'], query: { gsi1: ['TEAMINBOX#'] } },
     },
     {
       name: 'handoff-reports',
