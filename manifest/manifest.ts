@@ -673,7 +673,7 @@ export const manifest: Manifest = {
       // As record-lifecycle, plus the reason lists (SETTINGS), CRM updates naming a lead by address
       // (EMAIL#), and the team inbox: the routing (ROUTING), its index partitions, claims (LEAD#, ROUTING#REP#);
       // a CRM contact change files the lead's score anew under its band (LEAD#), with the ruleset that scored it (RULESET#).
-      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS', 'ROUTING', 'RULESET#'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'], query: { gsi1: ['TEAMINBOX#'] } },
+      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS', 'ROUTING', 'RULESET#', 'RULESET'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'], query: { gsi1: ['TEAMINBOX#'] } },
     },
     {
       name: 'handoff-reports',
@@ -774,7 +774,7 @@ export const manifest: Manifest = {
     {
       name: 'sweep-journeys',
       description:
-      "Every minute requests a drain (journey.timers-due) of each due-time index shard with entries due; hourly, and when a date journey is published, indexes the date entries due within two hours and requests those already due; hourly, lowers the stale score bands at the top of the band index (the list sorted by score).",
+      "Each minute requests a drain (journey.timers-due) of each due-time index shard with entries due; hourly (and on publishing a date journey) indexes date entries due within two hours and requests those due; hourly lowers stale score bands.",
       entry: 'functions/sweep-journeys/handler.ts',
       trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1 },
       emits: [DetailType.JourneyTimersDue, DetailType.JourneyEnrolmentRequested],
@@ -787,7 +787,7 @@ export const manifest: Manifest = {
       // entries in the index (LEAD#). The score band round reads the band index from the top (B# on
       // `bands`), the leads' profiles and scores (LEAD#) and the rulesets that scored them, lowers stale
       // bands on score items (LEAD#) and keeps where it stands (SETTINGS).
-      table: { read: ['JOURNEY#', 'LEAD#', 'RULESET#', 'SETTINGS'], write: ['JDUE#', 'LEAD#', 'SETTINGS'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'], bands: ['B#'] } },
+      table: { read: ['JOURNEY#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS'], write: ['JDUE#', 'LEAD#', 'SETTINGS'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'], bands: ['B#'] } },
     },
     {
       name: 'sweep-journey-shard',

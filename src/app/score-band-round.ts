@@ -22,6 +22,8 @@ export const BAND_ROUND_EVERY_MS = 3_600_000;
  * Deeper pages still lower the stale bands they read themselves.
  */
 export const BAND_ROUND_IN_PLACE = 1_000;
+/** Leads read (and their stale bands lowered) between looks at the deadline: a band may hold thousands. */
+const LEADS_PER_STEP = 200;
 
 /**
  * The hourly round that keeps the top of the score band index fresh, so the first page of the list
@@ -47,7 +49,7 @@ export class ScoreBandRound {
     if (stored && stored.finishedAt === undefined) round = stored;
     else if (!stored || Date.parse(stored.startedAt) + BAND_ROUND_EVERY_MS <= now.getTime()) round = { startedAt: now.toISOString(), inPlace: 0, lowered: 0 };
     else return undefined;
-    const rev = stored?.rev ?? 0;
+    let rev = stored?.rev ?? 0;
     const repairAt = new Date(now.getTime() - REPAIR_LAG_MS).toISOString();
     const rulesets = new Map<string, Promise<Ruleset | undefined>>();
     const rulesetOf = (version: string) => {
@@ -60,37 +62,47 @@ export class ScoreBandRound {
     let inPlace = round.inPlace;
     let inPlaceAbove = inPlace;
     let band: number | undefined;
+    /** Saves where the round stands; false when another sweep moved it meanwhile (it goes on from its own place). */
     const save = async (next: BandRound) => {
-      if (!(await this.index.saveRound(next, rev))) this.log.info('Score band round: another sweep moved the round meanwhile', {});
+      if (!(await this.index.saveRound(next, rev))) {
+        this.log.info('Score band round: another sweep moved the round meanwhile', {});
+        return false;
+      }
+      rev += 1;
+      return true;
     };
     for await (const chunk of this.index.bands(round.from)) {
       if (chunk.band !== band) {
         if (inPlace >= BAND_ROUND_IN_PLACE) break;
+        // The bands above are done: a sweep stopped later (or cut off) goes on from here.
+        if (band !== undefined && !(await save({ startedAt: round.startedAt, from: chunk.band, inPlace, lowered }))) return { read, lowered };
         band = chunk.band;
         inPlaceAbove = inPlace;
       }
-      if (Date.now() >= deadline) {
-        await save({ startedAt: round.startedAt, from: band, inPlace: inPlaceAbove, lowered });
-        this.log.info('Score band round: goes on in the next sweep', { read, lowered, band });
-        return { read, lowered };
+      for (let start = 0; start < chunk.leadIds.length; start += LEADS_PER_STEP) {
+        if (Date.now() >= deadline) {
+          await save({ startedAt: round.startedAt, from: band, inPlace: inPlaceAbove, lowered });
+          this.log.info('Score band round: goes on in the next sweep', { read, lowered, band });
+          return { read, lowered };
+        }
+        const repairs: (() => Promise<void>)[] = [];
+        for (const lead of await leadsInBatches((leadIds) => this.index.getLeads(leadIds), chunk.leadIds.slice(start, start + LEADS_PER_STEP))) {
+          const state = lead.score;
+          const ruleset = state && (await rulesetOf(state.rulesetVersion));
+          if (!state || !ruleset || lead.scoreVersion === undefined) continue;
+          read += 1;
+          const lower = bandOf(scoreCeiling(state, scoringView(lead), ruleset, repairAt));
+          const { id, scoreVersion } = lead;
+          const seen = chunk.band;
+          if (lower < seen) {
+            repairs.push(async () => {
+              if (await this.index.lowerBand(id, scoreVersion, seen, lower)) lowered += 1;
+            });
+          } else inPlace += 1;
+        }
+        // A repair that fails changes nothing: the next round (or a reader) lowers that lead.
+        await inParallel(repairs, REPAIRS_AT_ONCE);
       }
-      const repairs: (() => Promise<void>)[] = [];
-      for (const lead of await leadsInBatches((leadIds) => this.index.getLeads(leadIds), chunk.leadIds)) {
-        const state = lead.score;
-        const ruleset = state && (await rulesetOf(state.rulesetVersion));
-        if (!state || !ruleset || lead.scoreVersion === undefined) continue;
-        read += 1;
-        const lower = bandOf(scoreCeiling(state, scoringView(lead), ruleset, repairAt));
-        const { id, scoreVersion } = lead;
-        const seen = chunk.band;
-        if (lower < seen) {
-          repairs.push(async () => {
-            if (await this.index.lowerBand(id, scoreVersion, seen, lower)) lowered += 1;
-          });
-        } else inPlace += 1;
-      }
-      // A repair that fails changes nothing: the next round (or a reader) lowers that lead.
-      await inParallel(repairs, REPAIRS_AT_ONCE);
     }
     await save({ startedAt: round.startedAt, inPlace, lowered, finishedAt: now.toISOString() });
     this.log.info('Score band round finished', { read, lowered, inPlace });
