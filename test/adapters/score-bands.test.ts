@@ -167,7 +167,7 @@ describe('the score band index on DynamoDB Local', () => {
     expect(await bandsNow()).toEqual([{ band: rescored, leadIds: [lead.id] }]);
   }, 60_000);
 
-  it('the hourly band round costs 2 read units a lead it reads (profile and score, strongly consistent) and 3 write units a lead it lowers', async () => {
+  it('lowers the stale leads of the band round at 2 read units a lead read (profile and score, strongly consistent) and 3 write units a lead lowered', async () => {
     const documents = (await dynamoDbLocal()).documents;
     const scores = new ScoreStore(documents, TABLE_NAME);
     const leads = await Promise.all(Array.from({ length: 30 }, (_, n) => scoredLead(n, scores)));
@@ -205,6 +205,24 @@ describe('the score band index on DynamoDB Local', () => {
     const listed: { band: number; leadIds: readonly string[] }[] = [];
     for await (const chunk of index.bands()) listed.push(chunk);
     for (const lead of stale) expect(listed.find((chunk) => chunk.leadIds.includes(lead.id))?.band).toBe(ceilingThen(lead));
-    expect(await index.round()).toMatchObject({ startedAt: NOW, finishedAt: NOW, lowered: stale.length, rev: 1 });
+    expect(await index.round()).toMatchObject({ startedAt: NOW, finishedAt: NOW, lowered: stale.length });
+  }, 60_000);
+
+  it('files a lead anew only while its profile and its score are at the versions read', async () => {
+    const documents = (await dynamoDbLocal()).documents;
+    const scores = new ScoreStore(documents, TABLE_NAME);
+    const index = new ScoreBandIndex(documents, TABLE_NAME);
+    const lead = await scoredLead(3, scores);
+    const read = await index.bandedLead(lead.id);
+    const filed = bandOf(scoreCeiling(lead.score, scoringView(lead), starterRuleset));
+    expect(read).toMatchObject({ lead: { id: lead.id, version: lead.version, scoreVersion: 1 }, band: filed });
+    expect(await index.refile(lead.id, lead.version + 1, 1, filed + 3)).toBe(false);
+    expect(await index.refile(lead.id, lead.version, 2, filed + 3)).toBe(false);
+    expect((await index.bandedLead(lead.id))?.band).toBe(filed);
+    expect(await index.refile(lead.id, lead.version, 1, filed + 3)).toBe(true);
+    expect((await index.bandedLead(lead.id))?.band).toBe(filed + 3);
+    // The score's version is left as it was: the scorer's next write is not refused.
+    expect(await scores.applyScores(lead.id, 1, lead.score, filed, { through: '', recent: [] })).toBe('applied');
+    expect(await index.bandedLead(lead.id)).toMatchObject({ lead: { scoreVersion: 2 }, band: filed });
   }, 60_000);
 });
