@@ -62,10 +62,12 @@ const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'capture-form': 326,
   'send-confirmation': 313,
   'capture-chat': 308,
-  'get-lead': 309,
+  // 309 -> 311: a throttled table answers 503 (the SDK's throttling error names).
+  'get-lead': 311,
   'plan-campaign': 306,
   'track-segments': 305,
-  'sales-feedback': 301,
+  // 301 -> 333: a CRM contact change files the lead's score band anew, with the scoring engine's ceiling.
+  'sales-feedback': 333,
 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
