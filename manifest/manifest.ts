@@ -677,8 +677,9 @@ export const manifest: Manifest = {
       maxBodyBytes: 64 * 1024,
       access: ['bus:put'],
       // As record-lifecycle, plus the reason lists (SETTINGS), CRM updates naming a lead by address
-      // (EMAIL#), and the team inbox: the routing (ROUTING), its index partitions, claims (LEAD#, ROUTING#REP#).
-      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS', 'ROUTING'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'], query: { gsi1: ['TEAMINBOX#'] } },
+      // (EMAIL#), and the team inbox: the routing (ROUTING), its index partitions, claims (LEAD#, ROUTING#REP#);
+      // a CRM contact change files the lead's score anew under its band (LEAD#), with the ruleset that scored it (RULESET#).
+      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS', 'ROUTING', 'RULESET#', 'RULESET'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'], query: { gsi1: ['TEAMINBOX#'] } },
     },
     {
       name: 'handoff-reports',
@@ -779,7 +780,7 @@ export const manifest: Manifest = {
     {
       name: 'sweep-journeys',
       description:
-      "Every minute requests a drain (journey.timers-due) of each due-time index shard with entries due; hourly, and when a date journey is published, indexes the date entries due within two hours and requests those already due.",
+      "Each minute requests a drain (journey.timers-due) of each due-time index shard with entries due; hourly (and on publishing a date journey) indexes date entries due within two hours and requests those due; hourly lowers stale score bands.",
       entry: 'functions/sweep-journeys/handler.ts',
       trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1 },
       emits: [DetailType.JourneyTimersDue, DetailType.JourneyEnrolmentRequested],
@@ -789,8 +790,10 @@ export const manifest: Manifest = {
       // Reads one entry of each shard of the due-time index (JDUE# on gsi1) and takes the shards' sweep
       // leases (JDUE#); the date pass reads published journeys (JOURNEYS on gsi1, JOURNEY#), pages
       // through leads (LEADS# on gsi1, their score items under LEAD#) and puts their upcoming date
-      // entries in the index (LEAD#).
-      table: { read: ['JOURNEY#', 'LEAD#'], write: ['JDUE#', 'LEAD#'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'] } },
+      // entries in the index (LEAD#). The score band round reads the band index from the top (B# on
+      // `bands`), the leads' profiles and scores (LEAD#) and the rulesets that scored them, lowers stale
+      // bands on score items (LEAD#) and keeps where it stands (SETTINGS).
+      table: { read: ['JOURNEY#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS'], write: ['JDUE#', 'LEAD#', 'SETTINGS'], query: { gsi1: ['JDUE#', 'JOURNEYS', 'LEADS#'], bands: ['B#'] } },
     },
     {
       name: 'sweep-journey-shard',

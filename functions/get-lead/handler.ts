@@ -8,10 +8,12 @@ import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { ScoreBandIndex } from '../../src/adapters/score-bands';
 import { SegmentStore } from '../../src/adapters/segment-store';
+import { isThrottling } from '../../src/adapters/throttling';
 import { LeadPage } from '../../src/app/lead-page';
 import { LeadSearch } from '../../src/app/lead-search';
 import { LeadsByScore, ScoreBandBackfill } from '../../src/app/leads-by-score';
 import { positiveInteger, readConfig, setting } from '../../src/config';
+import { Unavailable } from '../../src/domain/errors';
 import { maySeeLead, ownLeadsOnly } from '../../src/domain/roles';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
@@ -55,6 +57,15 @@ const leadSearch = new LeadSearch({
   getLeads: (leadIds) => leads.getLeads(leadIds),
 });
 
+/** Seconds a caller waits before repeating a request the table turned away. */
+const RETRY_AFTER_SECONDS = 2;
+
+/** The table refused more reads or writes for now: a 503 the caller can repeat, not a 500. Nothing half-done needs undoing (repairs and backfill writes are conditional and idempotent). */
+const retryLater = (error: unknown): never => {
+  if (isThrottling(error)) throw new Unavailable('The table is busy; repeat the same request', RETRY_AFTER_SECONDS);
+  throw error;
+};
+
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, getLeadRoutes, {
   getLead: async ({ params: { leadId }, caller }) => json(200, await leadPage.show(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
   getLeadScoreHistory: async ({ params: { leadId }, caller }) => json(200, await leadPage.scoreHistory(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
@@ -62,8 +73,8 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
   listLeads: async ({ query: { limit, cursor, sort, ...filter }, caller }) => {
     const ownerOnly = ownLeadsOnly(caller);
     const scoped = ownerOnly ? { ...filter, owner: ownerOnly } : filter;
-    if (sort === 'score') return json(200, await leadsByScore.page(scoped, limit, cursor, new Date().toISOString()));
-    return json(200, await leadSearch.search(scoped, limit, cursor));
+    if (sort === 'score') return json(200, await leadsByScore.page(scoped, limit, cursor, new Date().toISOString()).catch(retryLater));
+    return json(200, await leadSearch.search(scoped, limit, cursor).catch(retryLater));
   },
-  backfillScoreBands: async ({ body }) => json(200, await backfill.page(body.cursor, new Date().toISOString())),
+  backfillScoreBands: async ({ body }) => json(200, await backfill.page(body.cursor, new Date().toISOString()).catch(retryLater)),
 });

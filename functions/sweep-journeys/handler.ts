@@ -4,9 +4,13 @@ import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { DateEntryStore, DateRoundStore, EnrolmentStore, JourneyStore, ShardSweepStore } from '../../src/adapters/journey-store';
 import { LeadListing } from '../../src/adapters/lead-listing';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { ScoreBandIndex } from '../../src/adapters/score-bands';
 import { DateEntries } from '../../src/app/journey-date-entries';
 import { TimerDispatch } from '../../src/app/journey-timer-dispatch';
 import { SHARD_SWEEP_HOLD_MS } from '../../src/app/journey-timers';
+import { ScoreBandRound } from '../../src/app/score-band-round';
 import { readConfig, setting } from '../../src/config';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
@@ -20,14 +24,31 @@ const dateEntries = new DateEntries({
   log: logger,
 });
 
+const bandIndex = new ScoreBandIndex(documentClient(), config.TABLE_NAME);
+const leads = new LeadStore(documentClient(), config.TABLE_NAME);
+const bandRound = new ScoreBandRound(
+  {
+    bands: (from) => bandIndex.bands(from),
+    getLeads: (leadIds) => leads.getLeads(leadIds),
+    lowerBand: (leadId, scoreVersion, seenBand, band) => bandIndex.lowerBand(leadId, scoreVersion, seenBand, band),
+    round: () => bandIndex.round(),
+    saveRound: (round, rev) => bandIndex.saveRound(round, rev),
+  },
+  new RulesetStore(documentClient(), config.TABLE_NAME),
+  logger,
+);
+
 /** Time left for the sweep to stop cleanly before the function's limit. */
 const STOP_BEFORE_LIMIT_MS = 5_000;
 
-export const handler = async (_event: ScheduledEvent, context: Context): Promise<{ shards: number[]; dateEntries: number }> => {
+export const handler = async (_event: ScheduledEvent, context: Context): Promise<{ shards: number[]; dateEntries: number; scoreBandsLowered: number }> => {
   logger.addContext(context);
   const now = new Date();
   const deadline = Date.now() + context.getRemainingTimeInMillis() - STOP_BEFORE_LIMIT_MS;
   const shards = await dispatch.dispatch(now, SHARD_SWEEP_HOLD_MS);
-  // The round of date entries goes on where the last sweep left it, or starts when an hour has passed.
-  return { shards, dateEntries: await dateEntries.pass(now, deadline) };
+  // The round of date entries goes on where the last sweep left it, or starts when an hour has passed;
+  // so does the round that lowers stale score bands (the list sorted by score reads the top of them).
+  const requested = await dateEntries.pass(now, deadline);
+  const bands = await bandRound.pass(now, deadline);
+  return { shards, dateEntries: requested, scoreBandsLowered: bands?.lowered ?? 0 };
 };

@@ -131,6 +131,8 @@ export const scoreBand = (leadId: string, bandKey: string) => ({ bp: `B#${leadId
 export const scoreBandsPartition = (shard: string) => `B#${shard}`;
 /** Written when a backfill has given every scored lead its band: the sorted list is exact from then on. */
 export const scoreBandsFilled = () => ({ pk: 'SETTINGS', sk: 'SCORE_BANDS' });
+/** The hourly round that lowers stale score bands: where it stands, and where a round cut short goes on. */
+export const scoreBandRound = () => ({ pk: 'SETTINGS', sk: 'SCORE_BANDS_ROUND' });
 /** Leads are listed through 16 index partitions (by the first hex digit of the id) so no partition runs hot. */
 export const leadListing = (leadId: string) => ({ gsi1pk: `LEADS#${leadId.charAt(0)}`, gsi1sk: leadId });
 export const ruleset = (version: string) => ({ pk: `RULESET#${version}`, sk: 'RULESET' });

@@ -1,12 +1,13 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lead } from '../domain/lead';
 import { LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
-import { bandFromKey, bandKey, type BandChunk } from '../domain/score-order';
+import { bandFromKey, bandKey, type BandChunk, type BandRound } from '../domain/score-order';
 import { batchGet } from './batch-get';
-import { conditionally } from './dynamo-errors';
+import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import * as keys from './keys';
 import { LeadListing } from './lead-listing';
 import { toLeadWithScore } from './lead-items';
+import { transactWrite } from './transactions';
 
 /** Index entries read per query of one band partition. */
 const ENTRIES_PER_QUERY = 100;
@@ -34,13 +35,15 @@ export class ScoreBandIndex {
   }
 
   /**
-   * Every banded lead id, band by band from the highest: each partition is read in descending order
-   * and the partitions are merged, so a chunk holds ids of one band and no later chunk has a higher one.
+   * Every banded lead id, band by band from the highest (or from band `from` down): each partition is
+   * read in descending order and the partitions are merged, so a chunk holds ids of one band and no
+   * later chunk has a higher one.
    */
-  async *bands(): AsyncGenerator<BandChunk> {
+  async *bands(from?: number): AsyncGenerator<BandChunk> {
     const shards: ShardReader[] = LEAD_LISTING_SHARDS.map((shard) => ({ partition: keys.scoreBandsPartition(shard), buffered: [], done: false }));
+    const fromKey = from === undefined ? undefined : bandKey(from);
     for (;;) {
-      await Promise.all(shards.map((shard) => this.refill(shard)));
+      await Promise.all(shards.map((shard) => this.refill(shard, fromKey)));
       let top: number | undefined;
       for (const shard of shards) {
         const head = shard.buffered[0];
@@ -55,14 +58,14 @@ export class ScoreBandIndex {
     }
   }
 
-  private async refill(shard: ShardReader): Promise<void> {
+  private async refill(shard: ShardReader, fromKey: string | undefined): Promise<void> {
     if (shard.buffered.length || shard.done) return;
     const page = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: 'bands',
-        KeyConditionExpression: 'bp = :partition',
-        ExpressionAttributeValues: { ':partition': shard.partition },
+        KeyConditionExpression: fromKey === undefined ? 'bp = :partition' : 'bp = :partition AND bs <= :from',
+        ExpressionAttributeValues: { ':partition': shard.partition, ...(fromKey === undefined ? {} : { ':from': fromKey }) },
         ScanIndexForward: false,
         Limit: ENTRIES_PER_QUERY,
         ExclusiveStartKey: shard.startKey,
@@ -141,5 +144,63 @@ export class ScoreBandIndex {
 
   async markFilled(at: string): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.scoreBandsFilled(), entity: 'score-bands', filledAt: at } }));
+  }
+
+  /** The band round as last saved, with its revision. */
+  async round(): Promise<(BandRound & { rev: number }) | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.scoreBandRound(), ConsistentRead: true }));
+    if (!Item) return undefined;
+    return {
+      startedAt: String(Item.startedAt),
+      rev: Number(Item.rev),
+      inPlace: Number(Item.inPlace),
+      lowered: Number(Item.lowered),
+      ...(Item.from === undefined ? {} : { from: Number(Item.from) }),
+      ...(Item.finishedAt === undefined ? {} : { finishedAt: String(Item.finishedAt) }),
+    };
+  }
+
+  /** Saves the round at revision `rev` + 1; false when another sweep saved it since `rev` (it goes on from its own place). */
+  saveRound(round: BandRound, rev: number): Promise<boolean> {
+    return conditionally(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.scoreBandRound(), entity: 'score-band-round', ...round, rev: rev + 1 },
+          ConditionExpression: rev === 0 ? 'attribute_not_exists(pk)' : 'rev = :rev',
+          ...(rev === 0 ? {} : { ExpressionAttributeValues: { ':rev': rev } }),
+        }),
+      ),
+      true,
+      false,
+    );
+  }
+
+  /** The lead with its score, read strongly consistent, and the band its score is filed under (none when unfiled). */
+  async bandedLead(leadId: string): Promise<{ lead: Lead; band?: number } | undefined> {
+    const items = await batchGet(this.client, this.tableName, [keys.lead(leadId), keys.score(leadId)]);
+    const profile = items.find((item) => item.sk === keys.lead(leadId).sk);
+    const score = items.find((item) => item.sk === keys.score(leadId).sk);
+    if (!profile) return undefined;
+    return { lead: toLeadWithScore(profile, score), ...(typeof score?.bs === 'string' ? { band: bandFromKey(score.bs) } : {}) };
+  }
+
+  /**
+   * Files a lead under `band` while its profile is still at `leadVersion` and its score at
+   * `scoreVersion`: the band is the ceiling of that score over that profile. False when either changed
+   * (read again and file anew). The score's version is left as it is.
+   */
+  async refile(leadId: string, leadVersion: number, scoreVersion: number, band: number): Promise<boolean> {
+    const entry = keys.scoreBand(leadId, bandKey(band));
+    try {
+      await transactWrite(this.client, this.tableName, [
+        { ConditionCheck: { Key: keys.lead(leadId), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': leadVersion } } },
+        { Update: { Key: keys.score(leadId), UpdateExpression: 'SET bp = :bands, bs = :band', ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':bands': entry.bp, ':band': entry.bs, ':version': scoreVersion } } },
+      ]);
+      return true;
+    } catch (error) {
+      if (failedConditions(error)?.some(Boolean) || isTransactionConflict(error)) return false;
+      throw error;
+    }
   }
 }

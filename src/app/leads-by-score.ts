@@ -1,6 +1,6 @@
 import { inParallel } from './in-parallel';
 import { encoded, positionOf } from './lead-search';
-import { InvalidInput } from '../domain/errors';
+import { InvalidInput, LeadBusy } from '../domain/errors';
 import { scoringView, type Lead } from '../domain/lead';
 import type { LeadCursor } from '../domain/lead-listing';
 import { leadSummary, profileMatches, type LeadFilter, type LeadSummary } from '../domain/lead-search';
@@ -98,20 +98,24 @@ export class LeadsByScore {
     };
   }
 
-  /** A band's leads read a batch at a time, several batches at once: a page may have to read thousands. */
-  private async leadsOf(leadIds: readonly string[]): Promise<Lead[]> {
-    const slices: (readonly string[])[] = [];
-    for (let index = 0; index < leadIds.length; index += LEADS_PER_READ) slices.push(leadIds.slice(index, index + LEADS_PER_READ));
-    const read: Lead[][] = new Array(slices.length);
-    const failures = await inParallel(
-      slices.map((slice, index) => async () => {
-        read[index] = await this.bands.getLeads(slice);
-      }),
-      READS_AT_ONCE,
-    );
-    if (failures.length) throw failures[0];
-    return read.flat();
+  private leadsOf(leadIds: readonly string[]): Promise<Lead[]> {
+    return leadsInBatches((slice) => this.bands.getLeads(slice), leadIds);
   }
+}
+
+/** A band's leads read a batch at a time, several batches at once: a page (or a band round) may have to read thousands. */
+export async function leadsInBatches(getLeads: (leadIds: readonly string[]) => Promise<Lead[]>, leadIds: readonly string[]): Promise<Lead[]> {
+  const slices: (readonly string[])[] = [];
+  for (let index = 0; index < leadIds.length; index += LEADS_PER_READ) slices.push(leadIds.slice(index, index + LEADS_PER_READ));
+  const read: Lead[][] = new Array(slices.length);
+  const failures = await inParallel(
+    slices.map((slice, index) => async () => {
+      read[index] = await getLeads(slice);
+    }),
+    READS_AT_ONCE,
+  );
+  if (failures.length) throw failures[0];
+  return read.flat();
 }
 
 /** Leads read per request of the port (a profile and a score each: one batch of 100 items), and requests at a time. */
@@ -123,7 +127,7 @@ const READS_AT_ONCE = 8;
  * lead's score item and a move of its index entry (delete and put), made once per band a lead falls.
  */
 export const REPAIRS_PER_PAGE = 1_000;
-const REPAIRS_AT_ONCE = 25;
+export const REPAIRS_AT_ONCE = 25;
 /**
  * How long a page spends on its repairs before it answers: none starts after it (the rest wait for a
  * later page), and the page waits for those under way at most `REPAIR_GRACE_MS` more.
@@ -154,6 +158,46 @@ async function repairedWithin(repairs: readonly (() => Promise<void>)[], budgetM
   });
   await Promise.race([work, late]);
   clearTimeout(timer);
+}
+
+/** A lead with the band its score is filed under, and the write that files it anew. */
+export interface BandRefilePort {
+  bandedLead(leadId: string): Promise<{ lead: Lead; band?: number } | undefined>;
+  /** Files the lead under `band` while its profile is at `leadVersion` and its score at `scoreVersion`; false when either changed. */
+  refile(leadId: string, leadVersion: number, scoreVersion: number, band: number): Promise<boolean>;
+}
+
+/** Reads and writes tried before a refile gives up on a lead that keeps changing. */
+const REFILE_ATTEMPTS = 3;
+
+/**
+ * Files a lead's score anew after its profile changed without a score write (a CRM contact update
+ * changing the role or the industry): fit is read from the profile as it is now, so the lead may score
+ * above its band, and the sorted list would show it late. Its ceiling is taken as the list's repairs
+ * take it (as of a day before `now`) over the new profile; the band is written only when it differs,
+ * guarded by both the profile's and the score's versions, so a scorer or a profile write in between
+ * makes it read again.
+ */
+export class ScoreBandRefiling {
+  constructor(
+    private readonly bands: BandRefilePort,
+    private readonly rulesets: RulesetVersions,
+  ) {}
+
+  async refile(leadId: string, now: string): Promise<void> {
+    for (let attempt = 0; attempt < REFILE_ATTEMPTS; attempt += 1) {
+      const read = await this.bands.bandedLead(leadId);
+      const lead = read?.lead;
+      const state = lead?.score;
+      if (!lead || !state || lead.scoreVersion === undefined) return;
+      const ruleset = (await this.rulesets.get(state.rulesetVersion))?.ruleset;
+      if (!ruleset) return;
+      const band = bandOf(scoreCeiling(state, scoringView(lead), ruleset, new Date(Date.parse(now) - REPAIR_LAG_MS).toISOString()));
+      if (band === read.band) return;
+      if (await this.bands.refile(leadId, lead.version, lead.scoreVersion, band)) return;
+    }
+    throw new LeadBusy(leadId, REFILE_ATTEMPTS);
+  }
 }
 
 /** The leads of the listing whose score has no band yet, and the write that files one. */

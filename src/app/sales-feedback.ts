@@ -26,6 +26,8 @@ export interface SalesFeedbackDependencies {
   readonly log: Log;
   /** Whether a failed store call means the table refused more writes for now. */
   readonly throttled: (error: unknown) => boolean;
+  /** Files a lead's score under the band its changed profile gives it (the list sorted by score). */
+  readonly scoreBands: { refile(leadId: string, now: string): Promise<void> };
 }
 
 /** What sales says became of a lead handed to them. */
@@ -125,6 +127,18 @@ export class SalesFeedbackUseCases {
       results[index] = await this.applyCrmUpdate(update, leadIds[index], correlationId).catch((error: unknown) =>
         this.retryLater(error, `Updates were applied up to the one before ${update.updateId}, oldest first; repeated ones report duplicate`),
       );
+    }
+    // A contact change may change fit (role, industry, team size) with no score write: the lead is
+    // filed anew under the band of its score over the new profile, so the list sorted by score shows it
+    // in its place. A repeated update files again (nothing is written when the band is right).
+    const now = new Date().toISOString();
+    const changed = updates.flatMap((update, index) => {
+      const result = results[index];
+      const contactChanged = Object.values(update.contact ?? {}).some((value) => value !== undefined);
+      return contactChanged && result?.leadId && (result.status === 'applied' || result.status === 'duplicate') ? [result.leadId] : [];
+    });
+    for (const leadId of new Set(changed)) {
+      await this.dependencies.scoreBands.refile(leadId, now).catch((error: unknown) => this.retryLater(error, `Updates were applied, but lead ${leadId} is not filed under its new score band yet`));
     }
     try {
       await publisher.publish(contactChanges(updates, results, correlationId));

@@ -53,6 +53,18 @@ export interface BandChunk {
   readonly leadIds: readonly string[];
 }
 
+/**
+ * Where the round that lowers stale bands stands: started at `startedAt`; `from`, the band a round cut
+ * short goes on at; `inPlace`, leads found in their band above it; `finishedAt` once done.
+ */
+export interface BandRound {
+  readonly startedAt: string;
+  readonly from?: number;
+  readonly inPlace: number;
+  readonly lowered: number;
+  readonly finishedAt?: string;
+}
+
 /** A binary heap of scored leads in list order. */
 class ScoreHeap<T extends ScoredLead> {
   private readonly items: T[] = [];

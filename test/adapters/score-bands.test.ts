@@ -1,13 +1,14 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capacityEntries } from '../../local/consumed-capacity';
+import { CAPACITY_OPERATIONS, capacityEntries } from '../../local/consumed-capacity';
 import * as keys from '../../src/adapters/keys';
 import { addressOnlyLead, createLeadWrites } from '../../src/adapters/lead-items';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { ScoreBandIndex } from '../../src/adapters/score-bands';
 import { ScoreStore } from '../../src/adapters/score-store';
 import { transactWrite } from '../../src/adapters/transactions';
-import { LeadsByScore, ScoreBandBackfill } from '../../src/app/leads-by-score';
+import { LeadsByScore, REPAIR_LAG_MS, ScoreBandBackfill } from '../../src/app/leads-by-score';
+import { ScoreBandRound } from '../../src/app/score-band-round';
 import { scoringView } from '../../src/domain/lead';
 import { bandOf } from '../../src/domain/score-order';
 import { apply, scoreAt, scoreCeiling, type ScoreState } from '../../src/domain/scoring/engine';
@@ -164,5 +165,64 @@ describe('the score band index on DynamoDB Local', () => {
     expect(await index.lowerBand(lead.id, 1, lower, lower - 1)).toBe(false);
     expect(await index.lowerBand(lead.id, 1, rescored, lower)).toBe(false);
     expect(await bandsNow()).toEqual([{ band: rescored, leadIds: [lead.id] }]);
+  }, 60_000);
+
+  it('lowers the stale leads of the band round at 2 read units a lead read (profile and score, strongly consistent) and 3 write units a lead lowered', async () => {
+    const documents = (await dynamoDbLocal()).documents;
+    const scores = new ScoreStore(documents, TABLE_NAME);
+    const leads = await Promise.all(Array.from({ length: 30 }, (_, n) => scoredLead(n, scores)));
+    const calls: { command: string; entries: ReturnType<typeof capacityEntries> }[] = [];
+    documents.middlewareStack.remove('measureCapacity');
+    documents.middlewareStack.add(
+      (next, context) => async (args) => {
+        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
+        const result = await next(args);
+        const command = String(context.commandName);
+        calls.push({ command, entries: capacityEntries(CAPACITY_OPERATIONS[command] ?? 'read', (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity) });
+        return result;
+      },
+      { step: 'initialize', name: 'measureCapacity' },
+    );
+    const index = new ScoreBandIndex(documents, TABLE_NAME);
+    const store = new LeadStore(documents, TABLE_NAME);
+    const round = new ScoreBandRound(
+      { bands: (from) => index.bands(from), getLeads: (ids) => store.getLeads(ids), lowerBand: (...args) => index.lowerBand(...args), round: () => index.round(), saveRound: (next, rev) => index.saveRound(next, rev) },
+      rulesets,
+      { debug() {}, info() {}, warn() {}, error() {} },
+    );
+    const outcome = await round.pass(new Date(NOW), Date.now() + 30_000);
+    const ceilingThen = (lead: (typeof leads)[number]) => bandOf(scoreCeiling(lead.score, scoringView(lead), starterRuleset, new Date(Date.parse(NOW) - REPAIR_LAG_MS).toISOString()));
+    const stale = leads.filter((lead) => ceilingThen(lead) < bandOf(scoreCeiling(lead.score, scoringView(lead), starterRuleset)));
+    expect(stale.length).toBeGreaterThan(5);
+    expect(outcome).toEqual({ read: 30, lowered: stale.length });
+    const units = (command: string, target: string, kind: 'readUnits' | 'writeUnits') =>
+      calls.filter((call) => call.command === command).flatMap((call) => call.entries).filter((entry) => entry.target === target).reduce((sum, entry) => sum + entry[kind], 0);
+    expect(units('BatchGetItemCommand', TABLE_NAME, 'readUnits')).toBe(2 * 30);
+    expect(units('UpdateItemCommand', TABLE_NAME, 'writeUnits')).toBe(stale.length);
+    expect(units('UpdateItemCommand', `${TABLE_NAME}/bands`, 'writeUnits')).toBe(2 * stale.length);
+    // The index entries are keys only: one query of each of the 16 partitions reads them all.
+    expect(units('QueryCommand', `${TABLE_NAME}/bands`, 'readUnits')).toBeLessThanOrEqual(16 * 0.5 + 1);
+    const listed: { band: number; leadIds: readonly string[] }[] = [];
+    for await (const chunk of index.bands()) listed.push(chunk);
+    for (const lead of stale) expect(listed.find((chunk) => chunk.leadIds.includes(lead.id))?.band).toBe(ceilingThen(lead));
+    expect(await index.round()).toMatchObject({ startedAt: NOW, finishedAt: NOW, lowered: stale.length });
+  }, 60_000);
+
+  it('files a lead anew only while its profile and its score are at the versions read', async () => {
+    const documents = (await dynamoDbLocal()).documents;
+    const scores = new ScoreStore(documents, TABLE_NAME);
+    const index = new ScoreBandIndex(documents, TABLE_NAME);
+    const lead = await scoredLead(3, scores);
+    const read = await index.bandedLead(lead.id);
+    const filed = bandOf(scoreCeiling(lead.score, scoringView(lead), starterRuleset));
+    expect(read).toMatchObject({ lead: { id: lead.id, version: lead.version, scoreVersion: 1 }, band: filed });
+    expect(await index.refile(lead.id, lead.version + 1, 1, filed + 3)).toBe(false);
+    expect(await index.refile(lead.id, lead.version, 2, filed + 3)).toBe(false);
+    expect((await index.bandedLead(lead.id))?.band).toBe(filed);
+    expect(await index.refile(lead.id, lead.version, 1, filed + 3)).toBe(true);
+    expect((await index.bandedLead(lead.id))?.band).toBe(filed + 3);
+    // The score's version is left as it was: the scorer's next write is not refused.
+    expect(await scores.applyScores(lead.id, 1, lead.score, filed, { through: '', recent: [] })).toBe('applied');
+    expect(await index.bandedLead(lead.id)).toMatchObject({ lead: { scoreVersion: 2 }, band: filed });
   }, 60_000);
 });

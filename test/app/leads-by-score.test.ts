@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { encoded } from '../../src/app/lead-search';
 import { LeadsByScore, REPAIR_LAG_MS, ScoreBandBackfill, type ScoreBandsPort, type UnbandedLeadsPort } from '../../src/app/leads-by-score';
+import { BAND_ROUND_EVERY_MS, ScoreBandRound, type BandRoundIndex } from '../../src/app/score-band-round';
 import { InvalidInput } from '../../src/domain/errors';
 import { scoringView, type Lead } from '../../src/domain/lead';
 import type { LeadCursor } from '../../src/domain/lead-listing';
-import { bandOf, type BandChunk } from '../../src/domain/score-order';
+import { bandOf, type BandChunk, type BandRound } from '../../src/domain/score-order';
 import { apply, scoreAt, scoreCeiling, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
@@ -50,7 +51,7 @@ function scoredLead(n: number): Lead {
  * highest first, in chunks of 7. `scoreVersions` is the score version stored now (a scorer writing
  * after the list read the lead changes it); every lead is read at version 1.
  */
-function memoryBands(leads: readonly Lead[], banded: (lead: Lead) => boolean, filled = true): ScoreBandsPort & { bandOf: Map<string, number>; scoreVersions: Map<string, number>; lowered: string[] } {
+function memoryBands(leads: readonly Lead[], banded: (lead: Lead) => boolean, filled = true): ScoreBandsPort & { bands(from?: number): AsyncIterable<BandChunk>; bandOf: Map<string, number>; scoreVersions: Map<string, number>; lowered: string[] } {
   const bandOfLead = new Map<string, number>();
   for (const lead of leads) if (lead.score && banded(lead)) bandOfLead.set(lead.id, bandOf(scoreCeiling(lead.score, scoringView(lead), starterRuleset)));
   const scoreVersions = new Map<string, number>();
@@ -65,8 +66,8 @@ function memoryBands(leads: readonly Lead[], banded: (lead: Lead) => boolean, fi
       lowered.push(leadId);
       return true;
     },
-    async *bands(): AsyncGenerator<BandChunk> {
-      const bands = [...new Set(bandOfLead.values())].sort((a, b) => b - a);
+    async *bands(from?: number): AsyncGenerator<BandChunk> {
+      const bands = [...new Set(bandOfLead.values())].filter((band) => from === undefined || band <= from).sort((a, b) => b - a);
       for (const band of bands) {
         const ids = [...bandOfLead].filter(([, value]) => value === band).map(([id]) => id);
         for (let index = 0; index < ids.length; index += 7) yield { band, leadIds: ids.slice(index, index + 7) };
@@ -186,6 +187,92 @@ describe('the sorted list repairing stale bands', () => {
     const later = new Date(Date.parse(NOW) + REPAIR_LAG_MS + 1).toISOString();
     expect((await list.page({}, 5, nextCursor, later)).approximate).toBe(true);
     expect((await list.page({}, 5, nextCursor, new Date(Date.parse(NOW) + 60_000).toISOString())).approximate).toBe(false);
+  });
+});
+
+/** The band index with the round's stored place, in memory. */
+function memoryRoundIndex(leads: readonly Lead[]) {
+  const bands = memoryBands(leads, () => true);
+  let stored: (BandRound & { rev: number }) | undefined;
+  const byId = new Map(leads.map((lead) => [lead.id, lead]));
+  bands.getLeads = async (ids) => ids.flatMap((id) => byId.get(id) ?? []);
+  const index: BandRoundIndex = {
+    bands: (from) => bands.bands(from),
+    getLeads: bands.getLeads,
+    lowerBand: bands.lowerBand,
+    round: async () => stored,
+    saveRound: async (round, rev) => {
+      if ((stored?.rev ?? 0) !== rev) return false;
+      stored = { ...round, rev: rev + 1 };
+      return true;
+    },
+  };
+  return { bands, index, stored: () => stored };
+}
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const FAR = Number.POSITIVE_INFINITY;
+
+describe('the hourly score band round', () => {
+  const ceilingThen = (lead: Lead) => scoreCeiling(lead.score as ScoreState, scoringView(lead), starterRuleset, new Date(Date.parse(NOW) - REPAIR_LAG_MS).toISOString());
+
+  it('lowers every stale lead at the top of the index, so the first page then reads no stale lead and the list stays exact', async () => {
+    const leads = Array.from({ length: 3_000 }, (_, n) => scoredLead(n));
+    const { bands, index, stored } = memoryRoundIndex(leads);
+    const stale = () => leads.filter((lead) => bandOf(ceilingThen(lead)) < (bands.bandOf.get(lead.id) as number));
+    expect(stale().length).toBeGreaterThan(500);
+    const round = new ScoreBandRound(index, rulesets, quiet);
+    const outcome = await round.pass(new Date(NOW), FAR);
+    expect(outcome?.lowered).toBeGreaterThan(0);
+    // It stops once enough leads are in place: it does not read the whole index every hour.
+    expect(outcome?.read).toBeLessThan(leads.length);
+    expect(stored()).toMatchObject({ startedAt: NOW, finishedAt: NOW });
+    for (const leadId of bands.lowered) expect(bands.bandOf.get(leadId)).toBe(bandOf(ceilingThen(leads.find((lead) => lead.id === leadId) as Lead)));
+
+    const lowered = bands.lowered.length;
+    const list = new LeadsByScore(bands, rulesets);
+    const first = await list.page({}, 200, undefined, NOW);
+    expect(bands.lowered.length).toBe(lowered);
+    expect(first.items.map((item) => item.id)).toEqual(expectedOrder(leads).slice(0, 200).map((item) => item.id));
+    expect(first.scanned).toBeLessThan(outcome?.read ?? 0);
+  });
+
+  it('starts a round an hour after the last one started, not before', async () => {
+    const { index } = memoryRoundIndex(Array.from({ length: 40 }, (_, n) => scoredLead(n)));
+    const round = new ScoreBandRound(index, rulesets, quiet);
+    expect(await round.pass(new Date(NOW), FAR)).toBeDefined();
+    expect(await round.pass(new Date(Date.parse(NOW) + BAND_ROUND_EVERY_MS - 1), FAR)).toBeUndefined();
+    expect(await round.pass(new Date(Date.parse(NOW) + BAND_ROUND_EVERY_MS), FAR)).toBeDefined();
+  });
+
+  it('saves the band it stopped at when its deadline passes, and the next sweep goes on from there', async () => {
+    const leads = Array.from({ length: 300 }, (_, n) => scoredLead(n));
+    const { bands, index, stored } = memoryRoundIndex(leads);
+    const top = Math.max(...bands.bandOf.values());
+    const round = new ScoreBandRound(index, rulesets, quiet);
+    expect(await round.pass(new Date(NOW), 0)).toEqual({ read: 0, lowered: 0 });
+    expect(stored()).toMatchObject({ startedAt: NOW, from: top, inPlace: 0 });
+    expect(stored()?.finishedAt).toBeUndefined();
+    const asked: (number | undefined)[] = [];
+    const bandsFrom = (from?: number) => {
+      asked.push(from);
+      return index.bands(from);
+    };
+    const resumed = new ScoreBandRound({ ...index, bands: bandsFrom }, rulesets, quiet);
+    const later = new Date(Date.parse(NOW) + 60_000);
+    expect((await resumed.pass(later, FAR))?.lowered).toBeGreaterThan(0);
+    expect(asked).toEqual([top]);
+    expect(stored()).toMatchObject({ startedAt: NOW, finishedAt: later.toISOString() });
+    expect(bands.lowered.every((leadId) => bands.bandOf.get(leadId) === bandOf(ceilingThen(leads.find((lead) => lead.id === leadId) as Lead)))).toBe(true);
+  });
+
+  it('leaves a lead the scorer wrote after the round read it', async () => {
+    const leads = Array.from({ length: 90 }, (_, n) => scoredLead(n));
+    const { bands, index } = memoryRoundIndex(leads);
+    for (const lead of leads) bands.scoreVersions.set(lead.id, 2);
+    const before = new Map(bands.bandOf);
+    expect((await new ScoreBandRound(index, rulesets, quiet).pass(new Date(NOW), FAR))?.lowered).toBe(0);
+    expect(bands.bandOf).toEqual(before);
   });
 });
 

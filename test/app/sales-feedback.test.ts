@@ -1,14 +1,39 @@
 import { describe, expect, it } from 'vitest';
+import { REPAIR_LAG_MS, ScoreBandRefiling, type BandRefilePort } from '../../src/app/leads-by-score';
 import { SalesFeedbackUseCases } from '../../src/app/sales-feedback';
 import { StageChanges } from '../../src/app/stage-changes';
 import { InvalidInput, NotFound, Unavailable } from '../../src/domain/errors';
 import { DetailType } from '../../src/domain/events';
-import type { Lead } from '../../src/domain/lead';
+import { scoringView, type Lead } from '../../src/domain/lead';
+import { bandOf, bandUpperBound } from '../../src/domain/score-order';
+import { apply, scoreAt, scoreCeiling } from '../../src/domain/scoring/engine';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { mqlLead } from './fixtures';
 import { MemoryLeads, MemoryLog, MemoryPublisher } from './in-memory';
 import { MemoryLifecycle } from './in-memory-lifecycle';
 
 class Throttled extends Error {}
+
+const rulesets = { get: async (version: string) => (version === starterRuleset.version ? { ruleset: starterRuleset } : undefined) };
+
+/** The score bands of the memory leads: each lead's band by id, filed anew as the real index does (both versions checked). */
+function memoryBandRefile(leads: MemoryLeads) {
+  const bands = new Map<string, number>();
+  const port: BandRefilePort = {
+    bandedLead: async (leadId) => {
+      const lead = leads.leads.get(leadId);
+      const band = bands.get(leadId);
+      return lead ? { lead, ...(band === undefined ? {} : { band }) } : undefined;
+    },
+    refile: async (leadId, leadVersion, scoreVersion, band) => {
+      const lead = leads.leads.get(leadId);
+      if (lead?.version !== leadVersion || lead.scoreVersion !== scoreVersion) return false;
+      bands.set(leadId, band);
+      return true;
+    },
+  };
+  return { bands, port, refiling: new ScoreBandRefiling(port, rulesets) };
+}
 
 function setUp(lead: Lead = mqlLead) {
   const leads = new MemoryLeads();
@@ -16,7 +41,9 @@ function setUp(lead: Lead = mqlLead) {
   const lifecycle = new MemoryLifecycle(leads);
   const publisher = new MemoryPublisher();
   const log = new MemoryLog();
+  const scoreBands = memoryBandRefile(leads);
   const useCases = new SalesFeedbackUseCases({
+    scoreBands: scoreBands.refiling,
     stageChanges: new StageChanges({ leads, lifecycle, publisher, logger: log }),
     reasons: lifecycle,
     emails: lifecycle,
@@ -24,7 +51,7 @@ function setUp(lead: Lead = mqlLead) {
     log,
     throttled: (error) => error instanceof Throttled,
   });
-  return { leads, lifecycle, publisher, log, useCases };
+  return { leads, lifecycle, publisher, log, useCases, bands: scoreBands.bands };
 }
 
 describe('sales feedback', () => {
@@ -99,6 +126,63 @@ describe('CRM updates', () => {
     expect(repeated.map((result) => result.status)).toEqual(['duplicate', 'duplicate']);
     // A repeat announces again, which is how a request whose announcement failed is finished.
     expect(publisher.of(DetailType.LeadContactChanged)).toHaveLength(2);
+  });
+
+  it('files the lead anew under the score band of its new profile when a CRM update changes its role, so the sorted list shows it in its place', async () => {
+    const intern = { ...mqlLead, role: 'Intern', industry: 'SaaS', teamSize: 120 };
+    const event = { id: 'e-1', type: 'page_view', occurredAt: '2026-11-20T10:00:00.000Z', properties: { url: 'https://example.com/pricing' } };
+    const score = apply(undefined, { event, lead: scoringView(intern) }, starterRuleset).state;
+    const bandOver = (lead: Lead) => bandOf(scoreCeiling(score, scoringView(lead), starterRuleset, new Date(Date.now() - REPAIR_LAG_MS).toISOString()));
+    const { useCases, leads, bands } = setUp({ ...intern, score, scoreVersion: 4 } as Lead);
+    bands.set('lead-1', bandOver(intern));
+
+    expect(await useCases.applyCrmUpdates([{ updateId: 'u1', occurredAt: '2026-11-22T10:00:00.000Z', leadId: 'lead-1', contact: { role: 'VP Marketing' } }], 'c-1')).toMatchObject([{ status: 'applied' }]);
+    const promoted = leads.leads.get('lead-1') as Lead;
+    expect(promoted.role).toBe('VP Marketing');
+    expect(bandOver(promoted)).toBeGreaterThan(bandOver(intern));
+    expect(bands.get('lead-1')).toBe(bandOver(promoted));
+    // The lead now scores below the upper bound of its band: no unread lead of the list can pass it.
+    expect(scoreAt(score, scoringView(promoted), starterRuleset, new Date().toISOString()).total).toBeLessThan(bandUpperBound(bands.get('lead-1') as number));
+
+    // A stage-only update changes no fit: the band stays.
+    bands.set('lead-1', 0);
+    await useCases.applyCrmUpdates([{ updateId: 'u2', occurredAt: '2026-11-22T11:00:00.000Z', leadId: 'lead-1', stage: 'sql' }], 'c-2');
+    expect(bands.get('lead-1')).toBe(0);
+  });
+
+  it('asks for a repeat when the lead keeps changing while its band is filed anew, and the repeat files it', async () => {
+    const event = { id: 'e-1', type: 'page_view', occurredAt: '2026-11-20T10:00:00.000Z', properties: { url: 'https://example.com/pricing' } };
+    const lead = { ...mqlLead, role: 'Intern', score: apply(undefined, { event, lead: scoringView(mqlLead) }, starterRuleset).state, scoreVersion: 1 } as Lead;
+    const leads = new MemoryLeads();
+    leads.put(lead);
+    const lifecycle = new MemoryLifecycle(leads);
+    const publisher = new MemoryPublisher();
+    const { bands, port } = memoryBandRefile(leads);
+    let busy = true;
+    const useCases = new SalesFeedbackUseCases({
+      stageChanges: new StageChanges({ leads, lifecycle, publisher, logger: new MemoryLog() }),
+      reasons: lifecycle,
+      emails: lifecycle,
+      publisher,
+      log: new MemoryLog(),
+      throttled: () => false,
+      scoreBands: new ScoreBandRefiling(
+        {
+          bandedLead: async (leadId) => {
+            const read = leads.leads.get(leadId);
+            return read ? { lead: read } : undefined;
+          },
+          refile: async (...args) => !busy && (await port.refile(...args)),
+        },
+        rulesets,
+      ),
+    });
+    const updates = [{ updateId: 'u1', occurredAt: '2026-11-22T10:00:00.000Z', leadId: 'lead-1', contact: { role: 'VP Marketing' } }];
+    await expect(useCases.applyCrmUpdates(updates, 'c-1')).rejects.toBeInstanceOf(Unavailable);
+    expect(bands.has('lead-1')).toBe(false);
+    busy = false;
+    expect(await useCases.applyCrmUpdates(updates, 'c-2')).toMatchObject([{ status: 'duplicate' }]);
+    expect(bands.get('lead-1')).toBeDefined();
   });
 
   it('calls an update older than the last one applied stale, and reports unknown leads and refused transitions', async () => {

@@ -23,7 +23,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe('hostile input on every public route', () => {
+describe('hostile input on every public route (and the admin routes of the list sorted by score)', () => {
   it('covers every public route the manifest declares', () => {
     const declared = manifest.functions.filter(isHttpFunction).filter((fn) => fn.trigger.audience === 'public').flatMap((fn) => fn.trigger.routes.map((route) => `${route.method} ${route.path}`));
     expect(publicRoutes().map((route) => `${route.method} ${route.path}`).sort()).toEqual(declared.sort());
@@ -34,7 +34,7 @@ describe('hostile input on every public route', () => {
     async (label) => {
       const target = fuzzTargets(hints).find((candidate) => candidate.label === label);
       if (!target) throw new Error(`No fuzz target ${label}`);
-      const report = await fuzzRoute(stack, client, target.route, target.hints, RUNS, undefined, target.label);
+      const report = await fuzzRoute(stack, client, target.route, target.hints, RUNS, undefined, target.label, target.admin);
       expect(report.failures).toEqual([]);
       expect(report.storeChanges).toBe(0);
       expect(report.inputs).toBe(RUNS);

@@ -6,7 +6,7 @@ import { startLocalStack, type LocalStack } from '../../local/stack';
 import { openApiDocument } from '../../src/api/openapi';
 import { signToken, type TokenPurpose } from '../../src/domain/consent/signed-token';
 import { manifest } from '../../manifest/manifest';
-import { isHttpFunction, type Manifest } from '../../manifest/types';
+import { isHttpFunction, type HttpFunctionSpec, type HttpTrigger, type Manifest } from '../../manifest/types';
 import { hostileRequests, type FuzzRequest, type JsonSchema, type RouteShape, type SeedHints } from './hostile-requests';
 
 /**
@@ -32,9 +32,23 @@ type OpenApiOperation = {
 
 /** Every public route of the manifest, with what its OpenAPI operation says it takes. */
 export function publicRoutes(from: Manifest = manifest): RouteShape[] {
+  return routesOf(from, (fn, _route) => fn.trigger.audience === 'public');
+}
+
+/**
+ * Admin routes fuzzed too, signed in (the dev token): the list sorted by score and the score band
+ * backfill, whose cursors and filters are input a caller shapes.
+ */
+export const FUZZED_ADMIN_ROUTES = ['GET /v1/admin/leads', 'POST /v1/admin/score-bands/backfill'];
+
+export function fuzzedAdminRoutes(from: Manifest = manifest): RouteShape[] {
+  return routesOf(from, (fn, route) => fn.trigger.audience === 'admin' && FUZZED_ADMIN_ROUTES.includes(`${route.method} ${route.path}`));
+}
+
+function routesOf(from: Manifest, chosen: (fn: HttpFunctionSpec, route: HttpTrigger['routes'][number]) => boolean): RouteShape[] {
   const document = openApiDocument() as unknown as { paths: Record<string, Record<string, OpenApiOperation>> };
-  return from.functions.filter(isHttpFunction).filter((fn) => fn.trigger.audience === 'public').flatMap((fn) =>
-    fn.trigger.routes.map((route) => {
+  return from.functions.filter(isHttpFunction).flatMap((fn) =>
+    fn.trigger.routes.filter((route) => chosen(fn, route)).map((route) => {
       const operation = document.paths[route.path]?.[route.method.toLowerCase()] ?? {};
       const parameters = (place: string) => Object.fromEntries((operation.parameters ?? []).filter((parameter) => parameter.in === place).map((parameter) => [parameter.name, parameter.schema]));
       const pathNames = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '');
@@ -201,12 +215,13 @@ export function answerProblem(answer: Answer): string | undefined {
  * What the fuzzer runs: every public route with the seed hints, and the submission route once more
  * aimed at the stored form, whose definition reshapes what a post may carry.
  */
-export function fuzzTargets(hints: SeedHints): { readonly label: string; readonly route: RouteShape; readonly hints: SeedHints }[] {
+export function fuzzTargets(hints: SeedHints): { readonly label: string; readonly route: RouteShape; readonly hints: SeedHints; readonly admin?: boolean }[] {
   const routes = publicRoutes();
   const submissions = routes.find((route) => route.method === 'POST' && route.path === '/v1/forms/{formId}/submissions');
   return [
     ...routes.map((route) => ({ label: `${route.method} ${route.path}`, route, hints })),
     ...(submissions ? [{ label: `POST /v1/forms/${FUZZ_FORM_ID}/submissions (defined form)`, route: submissions, hints: { ...hints, formId: () => FUZZ_FORM_ID } }] : []),
+    ...fuzzedAdminRoutes().map((route) => ({ label: `${route.method} ${route.path} (admin)`, route, hints, admin: true })),
   ];
 }
 
@@ -214,12 +229,13 @@ export function fuzzTargets(hints: SeedHints): { readonly label: string; readonl
  * Fuzzes one route with `runs` requests, each checked as it comes back; every broken promise is
  * listed with the exact request, so it can be replayed by hand. `seed` repeats a run.
  */
-export async function fuzzRoute(stack: LocalStack, client: DynamoDBClient, route: RouteShape, hints: SeedHints, runs: number, seed?: number, label = `${route.method} ${route.path}`): Promise<RouteReport> {
+export async function fuzzRoute(stack: LocalStack, client: DynamoDBClient, route: RouteShape, hints: SeedHints, runs: number, seed?: number, label = `${route.method} ${route.path}`, admin = false): Promise<RouteReport> {
   const statuses: Record<number, number> = {};
   const failures: string[] = [];
   let storeChanges = 0;
   let before = await tableDigest(stack, client);
-  for (const fuzz of fc.sample(hostileRequests(route, components(), hints), { numRuns: runs, ...(seed === undefined ? {} : { seed }) })) {
+  for (const hostile of fc.sample(hostileRequests(route, components(), hints), { numRuns: runs, ...(seed === undefined ? {} : { seed }) })) {
+    const fuzz = admin ? { ...hostile, headers: { ...hostile.headers, authorization: `Bearer ${stack.devToken}` } } : hostile;
     // A dropped connection is no answer at all: as broken a promise as a 5xx (tried twice, so a reset
     // of the machine's own loopback is not blamed on the input).
     const answer = await send(stack.apiUrl, fuzz)

@@ -18,7 +18,7 @@ try {
   const hints = await linkHints(stack);
   for (const target of fuzzTargets(hints).filter((candidate) => candidate.label.includes(only))) {
     const started = Date.now();
-    const report = await fuzzRoute(stack, client, target.route, target.hints, runs, seed, target.label);
+    const report = await fuzzRoute(stack, client, target.route, target.hints, runs, seed, target.label, target.admin);
     reports.push(report);
     const statuses = Object.entries(report.statuses).map(([status, count]) => `${status}×${count}`).join(' ');
     console.log(`${report.route.padEnd(52)} inputs ${String(report.inputs).padStart(5)}  5xx ${String(Object.entries(report.statuses).filter(([status]) => Number(status) >= 500).reduce((sum, [, count]) => sum + count, 0)).padStart(3)}  store changes ${String(report.storeChanges).padStart(3)}  failures ${String(report.failures.length).padStart(3)}  ${((Date.now() - started) / 1000).toFixed(0)} s  [${statuses}]`);
