@@ -62,6 +62,10 @@ interface Lead {
 
 const untimed = (capacity: Record<string, FunctionCapacity>) => Object.fromEntries(Object.entries(capacity).filter(([name]) => !TIMED.has(name)));
 const totalCalls = (capacity: Record<string, FunctionCapacity>) => Object.values(untimed(capacity)).reduce((sum, fn) => sum + fn.calls, 0);
+/** Records handed to each queue consumer between two readings of `measurements.deliveries()`. */
+const deliveriesBetween = (before: Record<string, number>, after: Record<string, number>) =>
+  Object.fromEntries(Object.entries(after).map(([name, count]) => [name, count - (before[name] ?? 0)]));
+const totalOf = (counts: Record<string, number>) => Object.values(counts).reduce((sum, count) => sum + count, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until no function but the timed ones has called DynamoDB for QUIET_MS. */
@@ -182,6 +186,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     await scored(warmFrom, await sendEvents(warmUp));
     await settled(stack);
     const afterWarmUp = stack.measurements.capacity();
+    const deliveriesAfterWarmUp = stack.measurements.deliveries();
 
     // 1. Leads.
     const leadsStarted = Date.now();
@@ -191,6 +196,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const leadsAccepted = Date.now();
     await settled(stack);
     const afterLeads = stack.measurements.capacity();
+    const deliveriesAfterLeads = stack.measurements.deliveries();
     const alertsBeforeEvents = alertsSent;
 
     // 2. Paced.
@@ -229,6 +235,8 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const events = pacedEvents + fullLoadEvents;
     const steady = units(untimed(capacityBetween(afterLeads, stack.measurements.capacity())));
     const leadCreation = units(untimed(capacityBetween(afterWarmUp, afterLeads)));
+    const steadyDeliveries = deliveriesBetween(deliveriesAfterLeads, stack.measurements.deliveries());
+    const leadCreationDeliveries = deliveriesBetween(deliveriesAfterWarmUp, deliveriesAfterLeads);
     const qualifications = alertsSent - alertsBeforeEvents;
     const perQualification = (value: number) => (qualifications ? round(value / qualifications, 2) : 0);
     const perEvent = (value: number) => round(value / events, 3);
@@ -295,6 +303,15 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
           [`perEvent.on ${target}.writeUnits`, perEvent(consumed.writeUnits)],
           [`perEvent.on ${target}.readUnits`, perEvent(consumed.readUnits)],
         ]),
+      ),
+      // Each is a queue message, an invocation's share and whatever the consumer does with it: what a
+      // qualification or a form sets off, counted whatever the machine's load.
+      deliveriesPerEvent: perEvent(totalOf(steadyDeliveries)),
+      deliveriesPerLeadCreated: round(totalOf(leadCreationDeliveries) / options.leads, 2),
+      ...Object.fromEntries(
+        Object.entries(steadyDeliveries)
+          .filter(([, count]) => count > 0)
+          .map(([name, count]) => [`perEvent.${name}.deliveries`, perEvent(count)]),
       ),
       writeUnitsPerLeadCreated: round(leadCreation.writeUnits / options.leads, 3),
       readUnitsPerLeadCreated: round(leadCreation.readUnits / options.leads, 3),

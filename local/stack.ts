@@ -101,6 +101,8 @@ export interface StackMeasurements {
   capacity(): Record<string, FunctionCapacity>;
   /** Hands `listener` every metric a function emits from now on (its EMF lines); returns what stops it. */
   onMetrics(listener: MetricListener): () => void;
+  /** Records each queue consumer was handed since the stack started, retries included: what the events put on the bus set off. */
+  deliveries(): Record<string, number>;
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -288,8 +290,10 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     };
     const capacity = new CapacityTotals();
     const metricListeners = new Set<MetricListener>();
+    const deliveries = new Map<string, number>();
     const measurements: StackMeasurements = {
       capacity: () => capacity.snapshot(),
+      deliveries: () => Object.fromEntries(deliveries),
       onMetrics: (listener) => {
         metricListeners.add(listener);
         return () => metricListeners.delete(listener);
@@ -387,7 +391,11 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     stoppers.push(() => scheduler.stop());
 
     for (const fn of manifest.functions.filter(isEventFunction)) {
-      const handler = functions.handlerOf<SQSEvent, SQSBatchResponse | void>(fn);
+      const invoke = functions.handlerOf<SQSEvent, SQSBatchResponse | void>(fn);
+      const handler: typeof invoke = (event, context) => {
+        deliveries.set(fn.name, (deliveries.get(fn.name) ?? 0) + event.Records.length);
+        return invoke(event, context);
+      };
       // Queue consumers start warming now (HTTP functions on their first request): a record received
       // by a cold consumer would outlast the short local visibility timeout and come back as a retry.
       const ready = functions.warm(fn);

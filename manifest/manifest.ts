@@ -621,7 +621,14 @@ export const manifest: Manifest = {
       entry: 'functions/record-lifecycle/handler.ts',
       trigger: {
         kind: 'event',
-        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.LeadQualified, DetailType.LeadContactChanged] },
+        pattern: {
+          source: [EVENT_SOURCE],
+          'detail-type': [DetailType.LeadQualified, DetailType.LeadContactChanged],
+          // Of contact changes, only a form's that set a field beyond the address moves a stage (a
+          // subscriber becomes a lead): the bus does not deliver the CRM's or an address-only form's.
+          // Qualifications carry neither field.
+          detail: { source: ['form', { exists: false }], fields: [{ 'anything-but': 'email' }, { exists: false }] },
+        },
         batchSize: 10,
         maxBatchingWindowSeconds: 1,
         maxReceiveCount: 5,
@@ -644,6 +651,12 @@ export const manifest: Manifest = {
         pattern: {
           source: [EVENT_SOURCE],
           'detail-type': [DetailType.EngagementRecorded, DetailType.LeadIdentified, DetailType.LeadQualified, DetailType.LeadContactChanged, DetailType.LeadStageChanged, DetailType.LeadSegmentCheckDue],
+          // What the lead's new events change is looked at once they are scored (engagement.recorded,
+          // lead.identified): that covers a form's contact change (the form's own engagement.recorded
+          // follows the profile's write) and score-lead's qualification (made by that scoring, and the
+          // only one with signalReceivedAt). So the bus delivers only the CRM's contact changes and a
+          // rescoring's qualifications, which no scoring of new events follows.
+          detail: { source: ['crm', { exists: false }], signalReceivedAt: [{ exists: false }] },
         },
         batchSize: 10,
         maxBatchingWindowSeconds: 1,

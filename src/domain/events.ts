@@ -96,7 +96,10 @@ export const LeadQualifiedDetail = z.extend(Envelope, {
   grade: z.string(),
   qualifiedAt: z.string(),
   topContributors: z.array(ScoreContributor),
-  /** When leadflow accepted the event that made the lead qualify: the start of the MQL alert's latency. Absent for a rescoring. */
+  /**
+   * When leadflow accepted the event that made the lead qualify: the start of the MQL alert's latency.
+   * Absent for a rescoring, and only then: track-segments' rule takes the qualifications without it.
+   */
   signalReceivedAt: z.optional(z.string()),
 });
 export type LeadQualifiedDetail = z.infer<typeof LeadQualifiedDetail>;

@@ -3,11 +3,13 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { CreateQueueCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEventBus } from '../../local/event-bus';
-import { noJournal } from '../../local/queue-journal';
+import { JOURNAL_ID_ATTRIBUTE, noJournal } from '../../local/queue-journal';
+import { consumedDetailTypes } from '../../manifest/event-flow';
 import { freePort, startSqs, type RunningService } from '../../local/services';
 import { sesForwardingRule } from '../../manifest/default-bus';
 import { manifest } from '../../manifest/manifest';
 import { isEventFunction } from '../../manifest/types';
+import { DetailType, EVENT_SOURCE } from '../../src/domain/events';
 
 /**
  * The local bus routes what reaches the `default` bus as the stack routes it in AWS: SES events of
@@ -104,3 +106,37 @@ describe('the default bus on the local stack', () => {
     expect(await queuesWithMessages()).toEqual(['record-deliverability']);
   });
 });
+
+describe('the leadflow bus on the local stack', () => {
+  it("delivers each of a call's events to every queue whose rule matches it, once, with the journal id it was recorded under", async () => {
+    const journaled = new Map<string, string>();
+    const recordingBus = await startEventBus({
+      port: await freePort(),
+      busName: 'leadflow',
+      rules: manifest.functions.filter(isEventFunction).map((fn) => ({ fn, queueUrl: queueUrls.get(fn.name) ?? '' })),
+      forwardedFromDefaultBus: [],
+      sqs,
+      journal: { ...noJournal, recordEnqueued: async (messages) => messages.forEach((message) => journaled.set(message.id, `${message.queue} ${message.body}`)) },
+      region: 'us-east-1',
+      log: () => {},
+    });
+    const recordingClient = new EventBridgeClient({ endpoint: recordingBus.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    try {
+      const leadIds = Array.from({ length: 10 }, (_, index) => `lead-${index}`);
+      const entries = leadIds.map((leadId) => ({ Source: EVENT_SOURCE, DetailType: DetailType.EngagementRecorded, Detail: JSON.stringify({ version: 2, correlationId: 'c', eventIds: ['e'], leadId }), EventBusName: 'leadflow' }));
+      expect((await recordingClient.send(new PutEventsCommand({ Entries: entries }))).FailedEntryCount).toBe(0);
+      const consumers = manifest.functions.filter((fn) => isEventFunction(fn) && consumedDetailTypes(fn).includes(DetailType.EngagementRecorded)).map((fn) => fn.name);
+      expect(consumers.length).toBeGreaterThan(1);
+      for (const name of consumers) {
+        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrls.get(name), MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: [JOURNAL_ID_ATTRIBUTE] }));
+        expect(Messages.map((message) => (JSON.parse(message.Body ?? '{}') as { detail: { leadId: string } }).detail.leadId).sort(), name).toEqual(leadIds);
+        for (const message of Messages) expect(journaled.get(message.MessageAttributes?.[JOURNAL_ID_ATTRIBUTE]?.StringValue ?? '')).toBe(`${name} ${message.Body}`);
+      }
+      expect(journaled.size).toBe(10 * consumers.length);
+    } finally {
+      recordingClient.destroy();
+      await recordingBus.stop();
+    }
+  });
+});
+
