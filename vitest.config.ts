@@ -3,10 +3,10 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Files that use their worker's one local stack (test/integration/shared-stack.ts) instead of starting
- * their own. The others keep their own process: rulesets and lifecycle change or count state of the
- * whole table (the active ruleset, back-tests over every event, report totals); the fuzz suite needs
- * a table nobody else writes to; test/local starts and stops stacks on purpose; handler tests mock the
- * SDK for the whole process; journeys waits on timers of seconds that a busy shared stack's queues delay
+ * their own. The others do not: rulesets and lifecycle change or count state of the whole table (the
+ * active ruleset, back-tests over every event, report totals); the fuzz suite needs a table nobody else
+ * writes to; test/local starts and stops stacks on purpose (all of these: `ownStack`); handler tests
+ * mock the SDK (`mockedSdk`); journeys waits on timers of seconds that a busy shared stack's queues delay
  * (it once waited two minutes for a first email behind other files' work), so it has a stack of its own.
  */
 const onSharedStack = [
