@@ -55,10 +55,11 @@ const RULES: Readonly<Record<Layer, Rule>> = {
   bench: { imports: ['bench', 'local', 'infra', 'manifest', 'src/domain', 'src/adapters', 'src/app', 'src/api', 'web'], packages: ANY_PACKAGE },
   // What runs in visitors' browsers: no package (it must stay small and make no third-party request); esbuild builds it.
   web: { imports: ['web'], packages: /^(esbuild|node:(fs|url))$/ },
-  // The console (a single-page app, built by Vite): the typed client and the route declarations with their schemas, nothing that runs in Lambda.
+  // The console (a single-page app, built by Vite): the typed client and the route declarations with their schemas, nothing that runs in Lambda;
+  // yaml reads a starter journey (journeys/*.yaml) in a chunk loaded only when a marketer picks one.
   'web/console': {
     imports: ['web/console', 'functions/routes', 'src/api', 'src/domain', 'src/http'],
-    packages: /^(react|react-dom|react-router|@tanstack\/react-query|chart\.js|react-chartjs-2|zod|vite|@vitejs\/plugin-react|node:url)$/,
+    packages: /^(react|react-dom|react-router|@tanstack\/react-query|chart\.js|react-chartjs-2|zod|yaml|vite|@vitejs\/plugin-react|node:url)$/,
   },
 };
 

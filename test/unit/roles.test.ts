@@ -22,8 +22,8 @@ describe('roles declared on the routes', () => {
     expect(openTo('admin')).toEqual(adminRoutes.map((route) => route.operationId).sort());
   });
 
-  it("sales: who they are, their leads (with their score over time) and feedback on them, their team's inbox, the reason lists, the handoff report; nothing else", () => {
-    expect(openTo('sales')).toEqual(['claimInboxLead', 'getHandoffReport', 'getLead', 'getLeadScoreHistory', 'getMe', 'getSalesReasons', 'getTeamInbox', 'giveFeedback', 'listLeads']);
+  it("sales: who they are, their leads (with their score over time) and feedback on them, their team's inbox, the reason lists, the subscription types (read only), the handoff report; nothing else", () => {
+    expect(openTo('sales')).toEqual(['claimInboxLead', 'getHandoffReport', 'getLead', 'getLeadScoreHistory', 'getMe', 'getSalesReasons', 'getSubscriptionTypes', 'getTeamInbox', 'giveFeedback', 'listLeads']);
   });
 
   it('marketer: scoring, segments, templates, campaigns, forms, sources and reports, but no settings, webhooks, suppressions, erasure or bulk writes', () => {
