@@ -97,12 +97,17 @@ export async function settled(stack: LocalStack, deadlineMs = 60_000): Promise<v
     return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
   };
   let quietLooks = 0;
+  let busy: string[] = [];
   try {
     await eventually(async () => {
-      const counts = await Promise.all(Object.values(stack.queues).map((queue) => pending(queue.url)));
-      quietLooks = counts.every((count) => count === 0) ? quietLooks + 1 : 0;
+      const counts = await Promise.all(Object.entries(stack.queues).map(async ([name, queue]) => [name, await pending(queue.url)] as const));
+      busy = counts.filter(([, count]) => count > 0).map(([name, count]) => `${name}: ${count}`);
+      quietLooks = busy.length === 0 ? quietLooks + 1 : 0;
       return quietLooks >= 2 ? true : undefined;
     }, deadlineMs);
+  } catch (error) {
+    // Name the queues still holding messages: the consumer that never finishes is the cause to look at.
+    throw new Error(`${String(error)}; messages still on ${busy.join(', ') || 'no queue at the last look'}`);
   } finally {
     sqs.destroy();
   }

@@ -23,7 +23,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
     enabled: session.role !== 'sales',
     staleTime: 60_000,
   });
-  const { text, formatDate } = useI18n();
+  const { text, label, formatDate } = useI18n();
   const [params, setParams] = useSearchParams();
   const filter = Object.fromEntries(FILTERS.flatMap((name) => (params.get(name) ? [[name, params.get(name) ?? '']] : [])));
   // The API sorts by score without a segment filter: choosing the order sets the segment aside.
@@ -71,7 +71,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
             <option value="">{text('leads.any')}</option>
             {LIFECYCLE_STAGES.map((stage) => (
               <option key={stage} value={stage}>
-                {stage}
+                {label('stage', stage)}
               </option>
             ))}
           </select>
@@ -156,7 +156,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
                     <td>{[lead.firstName, lead.lastName].filter(Boolean).join(' ')}</td>
                     <td>{lead.company}</td>
                     <td>
-                      <span className={`stage stage-${lead.stage}`}>{lead.stage}</span>
+                      <span className={`stage stage-${lead.stage}`}>{label('stage', lead.stage)}</span>
                     </td>
                     <td>{lead.score?.grade}</td>
                     <td className="number">{lead.score ? Math.round(lead.score.total) : ''}</td>

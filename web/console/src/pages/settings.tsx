@@ -95,6 +95,7 @@ function SubscriptionTypesEditor({ saved }: { readonly saved: Catalogue }) {
           save.mutate({ version: saved.version, types });
         }}
       >
+        <div className="table-scroll">
         <table aria-label={text('settings.subscriptionTypes')}>
           <thead>
             <tr>
@@ -173,6 +174,7 @@ function SubscriptionTypesEditor({ saved }: { readonly saved: Catalogue }) {
             })}
           </tbody>
         </table>
+        </div>
         {errors.has('types') && <p className="field-error">{errors.get('types')}</p>}
         <div className="actions">
           <button type="button" onClick={() => setTypes((all) => [...all, { id: '', label: { en: '', id: '' }, description: { en: '', id: '' }, doubleOptIn: true, transactional: false, archived: false }])}>
