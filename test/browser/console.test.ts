@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { CONSOLE_PATH, ensureConsoleBuilt } from '../../local/console';
 import type { LocalStack } from '../../local/stack';
@@ -494,6 +494,11 @@ describe.skipIf(!available)('the console', () => {
     const registered = await admin('POST', '/v1/admin/webhooks', { url: `http://127.0.0.1:9/journey-${run}`, eventTypes: ['lead.qualified'], description: `CRM ${run}` });
     expect(registered.status).toBe(201);
     const { id: webhookId } = (await registered.json()) as { id: string };
+    // Removed after the test: later files on the shared stack qualify leads, and deliveries to a
+    // port nothing listens on would be retried for minutes, keeping their queue from settling.
+    onTestFinished(async () => {
+      expect((await admin('DELETE', `/v1/admin/webhooks/${webhookId}`)).status).toBe(204);
+    });
     const { context, page } = await signedIn('marketer');
 
     await page.getByRole('link', { name: 'Journeys' }).click();
