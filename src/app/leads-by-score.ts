@@ -26,6 +26,16 @@ export interface RulesetVersions {
   get(version: string): Promise<{ readonly ruleset: Ruleset } | undefined>;
 }
 
+/** Reads each ruleset version once per request or round, however many leads were scored by it. */
+export function rulesetsOnce(rulesets: RulesetVersions): (version: string) => Promise<Ruleset | undefined> {
+  const read = new Map<string, Promise<Ruleset | undefined>>();
+  return (version) => {
+    let ruleset = read.get(version);
+    if (!ruleset) read.set(version, (ruleset = rulesets.get(version).then((stored) => stored?.ruleset)));
+    return ruleset;
+  };
+}
+
 /** The filters the sorted list applies as it reads: the profile's and the current grade. A segment is not one of them. */
 export type SortedLeadFilter = Omit<LeadFilter, 'segment'>;
 
@@ -50,12 +60,7 @@ export class LeadsByScore {
     const { segment, ...sortedFilter } = filter;
     if (segment !== undefined) throw InvalidInput.field('segment', 'cannot be combined with sort=score: filter by segment in listing order, or sort without it');
     const position = cursor ? decodeScoreCursor(cursor, now) : { asOf: now };
-    const rulesets = new Map<string, Promise<Ruleset | undefined>>();
-    const rulesetOf = (version: string) => {
-      let ruleset = rulesets.get(version);
-      if (!ruleset) rulesets.set(version, (ruleset = this.rulesets.get(version).then((stored) => stored?.ruleset)));
-      return ruleset;
-    };
+    const rulesetOf = rulesetsOnce(this.rulesets);
     let scanned = 0;
     const repairAt = new Date(Date.parse(now) - REPAIR_LAG_MS).toISOString();
     const repairs: (() => Promise<void>)[] = [];

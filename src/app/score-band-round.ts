@@ -1,10 +1,9 @@
 import { inParallel } from './in-parallel';
-import { leadsInBatches, REPAIR_LAG_MS, REPAIRS_AT_ONCE, type RulesetVersions, type ScoreBandsPort } from './leads-by-score';
+import { leadsInBatches, REPAIR_LAG_MS, REPAIRS_AT_ONCE, rulesetsOnce, type RulesetVersions, type ScoreBandsPort } from './leads-by-score';
 import type { Log } from './ports';
 import { scoringView } from '../domain/lead';
 import { bandOf, type BandChunk, type BandRound } from '../domain/score-order';
 import { scoreCeiling } from '../domain/scoring/engine';
-import type { Ruleset } from '../domain/scoring/ruleset';
 
 /** The band index read from a band down, its leads, and the conditional write that lowers a stale band. */
 export interface BandRoundIndex extends Pick<ScoreBandsPort, 'getLeads' | 'lowerBand'> {
@@ -51,12 +50,7 @@ export class ScoreBandRound {
     else return undefined;
     let rev = stored?.rev ?? 0;
     const repairAt = new Date(now.getTime() - REPAIR_LAG_MS).toISOString();
-    const rulesets = new Map<string, Promise<Ruleset | undefined>>();
-    const rulesetOf = (version: string) => {
-      let ruleset = rulesets.get(version);
-      if (!ruleset) rulesets.set(version, (ruleset = this.rulesets.get(version).then((stored) => stored?.ruleset)));
-      return ruleset;
-    };
+    const rulesetOf = rulesetsOnce(this.rulesets);
     let read = 0;
     let lowered = round.lowered;
     let inPlace = round.inPlace;
