@@ -18,7 +18,8 @@ export const isRole = (value: string): value is Role => (ROLES as readonly strin
  *   rep id in the routing), `subject` an opaque id that is safe to log.
  */
 export type Caller =
-  | { readonly kind: 'service' }
+  /** `principal`: the IAM unique id of who signed (AIDA… for a user, AROA… for a role), never a name or a session name. */
+  | { readonly kind: 'service'; readonly principal?: string }
   | { readonly kind: 'user'; readonly user: string; readonly name: string; readonly role: Role; readonly subject: string }
   | { readonly kind: 'anonymous' };
 

@@ -16,11 +16,10 @@ const JwtClaims = z.looseObject({
   'cognito:groups': z.optional(z.union([z.string(), z.array(z.string())])),
 });
 
-const Authorizer = z.union([
-  z.looseObject({ jwt: z.looseObject({ claims: JwtClaims }) }),
-  // IAM in AWS (accessKey, userArn, ...), or the development token locally: who signed is not needed.
-  z.looseObject({ iam: z.looseObject({}) }),
-]);
+/** IAM in AWS (accessKey, userArn, userId, ...), or the development token locally (nothing). */
+const IamContext = z.looseObject({ userId: z.optional(z.string()) });
+
+const Authorizer = z.union([z.looseObject({ jwt: z.looseObject({ claims: JwtClaims }) }), z.looseObject({ iam: IamContext })]);
 
 /** The groups of a `cognito:groups` claim in any of the forms it arrives in. */
 export function groupsOf(claim: string | readonly string[] | undefined): string[] {
@@ -41,7 +40,13 @@ export function groupsOf(claim: string | readonly string[] | undefined): string[
 export function callerOf(event: APIGatewayProxyEventV2): Caller {
   const parsed = Authorizer.safeParse((event.requestContext as { authorizer?: unknown }).authorizer);
   if (!parsed.success) return { kind: 'anonymous' };
-  if ('iam' in parsed.data) return { kind: 'service' };
+  if ('iam' in parsed.data) {
+    // userId is `AIDA…` for a user and `AROA…:<session name>` for an assumed role; a session name is
+    // often a person's email, so only the opaque unique id before it is kept (it names the role or user
+    // in IAM's own records, as a Cognito sub names a console user).
+    const principal = IamContext.safeParse(parsed.data.iam).data?.userId?.split(':')[0];
+    return principal ? { kind: 'service', principal } : { kind: 'service' };
+  }
   const { claims } = parsed.data.jwt;
   const user = claims['cognito:username'] ?? claims.username ?? claims.sub;
   const role = roleOfGroups(groupsOf(claims['cognito:groups']).filter(isRole));

@@ -70,9 +70,12 @@ function admittedCaller(route: RouteDeclaration, event: ParsedBodyEvent): Caller
   return caller;
 }
 
-/** Log fields naming who did something without naming them: their kind, role and opaque subject id. */
-const auditFieldsOf = (caller: Caller) =>
-  caller.kind === 'user' ? { kind: caller.kind, role: caller.role, subject: caller.subject } : { kind: caller.kind };
+/** Log fields naming who did something without naming them: their kind, role and opaque subject id, or a service's IAM unique id. */
+const auditFieldsOf = (caller: Caller) => {
+  if (caller.kind === 'user') return { kind: caller.kind, role: caller.role, subject: caller.subject };
+  if (caller.kind === 'service' && caller.principal) return { kind: caller.kind, principal: caller.principal };
+  return { kind: caller.kind };
+};
 
 /**
  * The handler of an HTTP function from its route declarations and one implementation per operation:

@@ -48,7 +48,10 @@ describe('callerOf', () => {
   const event = (authorizer?: Record<string, unknown>) => httpEvent({ path: '/v1/admin/me', method: 'GET', ...(authorizer ? { authorizer } : {}) });
 
   it('reads IAM as a service with full access', () => {
-    expect(callerOf(event(IAM_AUTHORIZER))).toEqual({ kind: 'service' });
+    expect(callerOf(event(IAM_AUTHORIZER))).toEqual({ kind: 'service', principal: 'AIDAEXAMPLE' });
+    // An assumed role's session name (often a person's email) is left out; the development token has no id.
+    expect(callerOf(event({ iam: { userId: 'AROAEXAMPLE:ops@example.com', userArn: 'arn:aws:sts::123456789012:assumed-role/ops/ops@example.com' } }))).toEqual({ kind: 'service', principal: 'AROAEXAMPLE' });
+    expect(callerOf(event({ iam: {} }))).toEqual({ kind: 'service' });
   });
 
   it("reads a Cognito ID token's claims: sign-in name, display name, role from the groups API Gateway flattened into `[a b]`", () => {
@@ -129,11 +132,15 @@ describe('routesHandler enforces the route roles', () => {
     expect((await call(unguarded)).statusCode).toBe(200);
   });
 
-  it('logs each change with the operation, role and opaque subject of who made it, and nothing that names them; reads are not logged', async () => {
+  it('logs each change with the operation, role and opaque subject of who made it (for IAM, its unique id without the session name), and nothing that names them; reads are not logged', async () => {
     const info = vi.spyOn(logger, 'info');
     await call(marketing, consoleUser('mia.santoso@example.com', ['marketer'], 'Mia Santoso'));
     await call(settings, consoleUser('ada', ['admin']));
-    expect(info.mock.calls).toEqual([['Admin action', { operationId: 'activateThing', caller: { kind: 'user', role: 'marketer', subject: 'sub-mia.santoso@example.com' }, statusCode: 200 }]]);
+    await call(marketing, { iam: { userId: 'AROAEXAMPLE:ops@example.com', userArn: 'arn:aws:sts::123456789012:assumed-role/ops/ops@example.com' } });
+    expect(info.mock.calls).toEqual([
+      ['Admin action', { operationId: 'activateThing', caller: { kind: 'user', role: 'marketer', subject: 'sub-mia.santoso@example.com' }, statusCode: 200 }],
+      ['Admin action', { operationId: 'activateThing', caller: { kind: 'service', principal: 'AROAEXAMPLE' }, statusCode: 200 }],
+    ]);
     info.mockRestore();
   });
 });
