@@ -55,7 +55,7 @@ const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'alert-sales': 337,
   'manage-customer-care': 333,
   'send-campaign': 330,
-  'customer-feedback': 321,
+  'customer-feedback': 322,
   'manage-journeys': 320,
   'capture-form': 316,
   'follow-up-handoff': 315,
