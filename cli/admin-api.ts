@@ -6,7 +6,7 @@ import { createForm, listForms, saveForm } from '../functions/manage-forms/route
 import { backtestRuleset } from '../functions/backtest-ruleset/routes';
 import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
-import { backfillScoreBands } from '../functions/get-lead/routes';
+import { backfillScoreBands } from '../functions/list-leads/routes';
 import { createChatSource, deleteChatSource, listChatSources, rotateChatSourceSecret } from '../functions/manage-chat-sources/routes';
 import { cancelCampaign, getCampaign, getCampaignReport, getSendPolicy, deleteSubscriptionType, getSubscriptionTypes, pauseCampaign, replaceSendPolicy, replaceSubscriptionTypes, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';

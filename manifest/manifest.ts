@@ -7,6 +7,7 @@ import { captureFormRoutes } from '../functions/capture-form/routes';
 import { customerFeedbackRoutes } from '../functions/customer-feedback/routes';
 import { collectEventsRoutes } from '../functions/collect-events/routes';
 import { getLeadRoutes } from '../functions/get-lead/routes';
+import { listLeadsRoutes } from '../functions/list-leads/routes';
 import { handoffReportsRoutes } from '../functions/handoff-reports/routes';
 import { ingestEventsRoutes } from '../functions/ingest-events/routes';
 import { leadDataRightsRoutes } from '../functions/lead-data-rights/routes';
@@ -341,19 +342,30 @@ export const manifest: Manifest = {
     },
     {
       name: 'get-lead',
-      description: "Returns a lead with its scores, grade, stage and score breakdown, and its score over time; lists leads by text, stage, grade, owner and tracked segment.",
+      description: 'Returns a lead with its scores, grade, stage and score breakdown, and its score over time.',
       entry: 'functions/get-lead/handler.ts',
       trigger: { kind: 'http', routes: getLeadRoutes, audience: 'admin' },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: [],
+      // The lead, its score, stage history and recent events (LEAD#), the ruleset it was scored with
+      // (RULESET#, and the active one, RULESET), whose rules replay its events for the score history. Read only.
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET'] },
+    },
+    {
+      name: 'list-leads',
+      description: 'Lists leads by text, stage, grade, owner and tracked segment, or by current score; files leads scored before the score index under their score band.',
+      entry: 'functions/list-leads/handler.ts',
+      trigger: { kind: 'http', routes: listLeadsRoutes, audience: 'admin' },
       // The list sorted by score reads the bands from the top for each page: deep pages of a large table take seconds.
       timeoutSeconds: 29,
       memoryMb: 256,
       access: [],
-      // The lead, its score, stage history and recent events (LEAD#), the ruleset it was scored with;
-      // the list walks the listing partitions (LEADS# on gsi1) and looks an exact address up (EMAIL#).
+      // The list walks the listing partitions (LEADS# on gsi1), reads the leads (LEAD#) and looks an exact address up (EMAIL#).
       // The lead list filtered by a tracked segment reads the segment (SEGMENT#) and its member entries (MEMBERS#).
-      // Sorted by score it reads the score bands (B# on `bands`) and whether they were filled (SETTINGS);
-      // the backfill files a score item under its band (LEAD#) and marks the bands filled (SETTINGS);
-      // the sorted list lowers the stale bands it reads (LEAD#).
+      // Sorted by score it reads the score bands (B# on `bands`), whether they were filled (SETTINGS) and
+      // the rulesets the scores were kept under (RULESET#, RULESET); the backfill files a score item under
+      // its band (LEAD#) and marks the bands filled (SETTINGS); the sorted list lowers the stale bands it reads (LEAD#).
       table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'EMAIL#', 'SEGMENT#', 'SETTINGS'], write: ['LEAD#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'MEMBERS#'], bands: ['B#'] } },
     },
     {

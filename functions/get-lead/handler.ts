@@ -1,80 +1,26 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../src/adapters/clients';
-import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadEventStore } from '../../src/adapters/lead-events';
-import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
-import { ScoreBandIndex } from '../../src/adapters/score-bands';
-import { SegmentStore } from '../../src/adapters/segment-store';
-import { isThrottling } from '../../src/adapters/throttling';
 import { LeadPage } from '../../src/app/lead-page';
-import { LeadSearch } from '../../src/app/lead-search';
-import { LeadsByScore, ScoreBandBackfill } from '../../src/app/leads-by-score';
 import { positiveInteger, readConfig, setting } from '../../src/config';
-import { Unavailable } from '../../src/domain/errors';
-import { maySeeLead, ownLeadsOnly } from '../../src/domain/roles';
+import { maySeeLead } from '../../src/domain/roles';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { getLeadRoutes } from './routes';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
-const leads = new LeadStore(documentClient(), config.TABLE_NAME);
-const listing = new LeadListing(documentClient(), config.TABLE_NAME);
-const emails = new EmailIndex(documentClient(), config.TABLE_NAME);
 const leadPage = new LeadPage({
-  leads,
+  leads: new LeadStore(documentClient(), config.TABLE_NAME),
   events: new LeadEventStore(documentClient(), config.TABLE_NAME),
   stageChanges: new LifecycleStore(documentClient(), config.TABLE_NAME),
   rulesets: new RulesetStore(documentClient(), config.TABLE_NAME),
 });
 
-const segments = new SegmentStore(documentClient(), config.TABLE_NAME);
-const scoreBands = new ScoreBandIndex(documentClient(), config.TABLE_NAME);
-const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
-const leadsByScore = new LeadsByScore(
-  {
-    bands: () => scoreBands.bands(),
-    getLeads: (leadIds) => leads.getLeads(leadIds),
-    filled: () => scoreBands.filled(),
-    lowerBand: (leadId, scoreVersion, seenBand, band) => scoreBands.lowerBand(leadId, scoreVersion, seenBand, band),
-  },
-  rulesets,
-);
-const backfill = new ScoreBandBackfill(scoreBands, rulesets);
-
-const leadSearch = new LeadSearch({
-  leadsPage: (limit, cursor) => listing.leadsPage(limit, cursor),
-  segmentMembersPage: (segmentId, limit, cursor) => listing.segmentMembersPage(segmentId, limit, cursor),
-  cursorAfter: (leadId, segmentId) => listing.cursorAfter(leadId, segmentId),
-  segmentTracked: async (segmentId) => {
-    const segment = await segments.get(segmentId);
-    return segment ? segment.tracked === true : undefined;
-  },
-  leadIdForEmail: (email) => emails.leadIdForEmail(email),
-  getLeads: (leadIds) => leads.getLeads(leadIds),
-});
-
-/** Seconds a caller waits before repeating a request the table turned away. */
-const RETRY_AFTER_SECONDS = 2;
-
-/** The table refused more reads or writes for now: a 503 the caller can repeat, not a 500. Nothing half-done needs undoing (repairs and backfill writes are conditional and idempotent). */
-const retryLater = (error: unknown): never => {
-  if (isThrottling(error)) throw new Unavailable('The table is busy; repeat the same request', RETRY_AFTER_SECONDS);
-  throw error;
-};
-
 export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, getLeadRoutes, {
   getLead: async ({ params: { leadId }, caller }) => json(200, await leadPage.show(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
   getLeadScoreHistory: async ({ params: { leadId }, caller }) => json(200, await leadPage.scoreHistory(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
-  // A sales rep lists their own leads whatever owner they ask for.
-  listLeads: async ({ query: { limit, cursor, sort, ...filter }, caller }) => {
-    const ownerOnly = ownLeadsOnly(caller);
-    const scoped = ownerOnly ? { ...filter, owner: ownerOnly } : filter;
-    if (sort === 'score') return json(200, await leadsByScore.page(scoped, limit, cursor, new Date().toISOString()).catch(retryLater));
-    return json(200, await leadSearch.search(scoped, limit, cursor).catch(retryLater));
-  },
-  backfillScoreBands: async ({ body }) => json(200, await backfill.page(body.cursor, new Date().toISOString()).catch(retryLater)),
 });

@@ -60,9 +60,8 @@ const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'capture-form': 316,
   'follow-up-handoff': 315,
   // Back over after the merge: a CRM contact change files the lead's score band anew, with the scoring
-  // engine's ceiling (sales-feedback), and a throttled table answers 503 with Retry-After (get-lead).
+  // engine's ceiling.
   'sales-feedback': 324,
-  'get-lead': 301,
 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */

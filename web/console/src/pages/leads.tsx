@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { listLeads } from '../../../../functions/get-lead/routes';
+import { listLeads } from '../../../../functions/list-leads/routes';
 import { listSegments } from '../../../../functions/manage-segments/routes';
 import { LIFECYCLE_STAGES } from '../../../../src/domain/handoff/lifecycle';
 import { GRADES } from '../../../../src/domain/scoring/ruleset';
