@@ -14,7 +14,8 @@ import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRuleset
 import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
 import { createTemplate, listTemplates, testTemplate, updateTemplate } from '../functions/manage-templates/routes';
 import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../functions/manage-sources/routes';
-import { archiveJourney, createJourney, enrolInJourney, getJourneyMoveAll, getJourneyReport, moveAllJourneyEnrolments, moveJourneyEnrolments, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
+import { archiveJourney, createJourney, getJourneyReport, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
+import { enrolInJourney, getJourneyMoveAll, moveAllJourneyEnrolments, moveJourneyEnrolments } from '../functions/manage-journey-enrolments/routes';
 import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
 import { disableUser, enableUser, inviteUser, listUsers, setUserRole } from '../functions/manage-users/routes';

@@ -14,6 +14,7 @@ import { leadDataRightsRoutes } from '../functions/lead-data-rights/routes';
 import { manageCampaignsRoutes } from '../functions/manage-campaigns/routes';
 import { manageFormsRoutes } from '../functions/manage-forms/routes';
 import { manageJourneysRoutes } from '../functions/manage-journeys/routes';
+import { manageJourneyEnrolmentsRoutes } from '../functions/manage-journey-enrolments/routes';
 import { manageChatSourcesRoutes } from '../functions/manage-chat-sources/routes';
 import { manageCustomerCareRoutes } from '../functions/manage-customer-care/routes';
 import { manageRoutingRoutes } from '../functions/manage-routing/routes';
@@ -232,20 +233,33 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-journeys',
-      description: 'Journeys as versioned data: create and validate drafts, publish versions, pause, resume, archive, enrol a lead by hand, move named enrolled leads (or every one, resumably) to a newer version, report per journey, step and split arm.',
+      description: 'Journeys as versioned data: create and validate drafts, publish versions, pause, resume, archive, report per journey, step and split arm.',
       entry: 'functions/manage-journeys/handler.ts',
       trigger: { kind: 'http', routes: manageJourneysRoutes, audience: 'admin' },
-      emits: [DetailType.JourneyEnrolmentRequested],
       timeoutSeconds: 10,
       memoryMb: 256,
       // A journey with inline email templates is larger than a form.
       maxBodyBytes: 256 * 1024,
+      access: [],
+      // Journeys, their versions and counters (JOURNEY#, listed on JOURNEYS), the stored templates a
+      // draft names (TEMPLATE#, copied in at publish), the subscription types its steps name. No lead.
+      table: { read: ['SUBSCRIPTION_TYPES', 'JOURNEY#', 'TEMPLATE#'], write: ['JOURNEY#'], query: { gsi1: ['JOURNEYS'] } },
+    },
+    {
+      name: 'manage-journey-enrolments',
+      description: 'Enrols a lead in a journey by hand, and moves named enrolled leads (or every one, resumably) to a newer version.',
+      entry: 'functions/manage-journey-enrolments/handler.ts',
+      trigger: { kind: 'http', routes: manageJourneyEnrolmentsRoutes, audience: 'admin' },
+      emits: [DetailType.JourneyEnrolmentRequested],
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      // The limit these routes had when manage-journeys served them, so a large body is answered as before.
+      maxBodyBytes: 256 * 1024,
       access: ['bus:put'],
-      // Journeys, their versions, counters and move of every lead (JOURNEY#, listed on JOURNEYS), the
-      // stored templates a draft names (TEMPLATE#, copied in at publish), the lead a manual enrolment
-      // names (LEAD#), the enrolments a move saves at their revision (LEAD#), found for a move of
-      // every lead through the lead listing (LEADS# on gsi1).
-      table: { read: ['SUBSCRIPTION_TYPES', 'JOURNEY#', 'TEMPLATE#', 'LEAD#'], write: ['JOURNEY#', 'LEAD#'], query: { gsi1: ['JOURNEYS', 'LEADS#'] } },
+      // The journey and the published version a move goes to (JOURNEY#), the move of every lead (JOURNEY#),
+      // the lead a manual enrolment names (LEAD#), the enrolments a move saves at their revision (LEAD#),
+      // found for a move of every lead through the lead listing (LEADS# on gsi1).
+      table: { read: ['JOURNEY#', 'LEAD#'], write: ['JOURNEY#', 'LEAD#'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'manage-segments',

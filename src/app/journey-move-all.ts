@@ -1,6 +1,7 @@
 import { inParallel } from './in-parallel';
 import type { Enrolments, JourneyVersions } from './journey-runner';
-import { moveTarget, type JourneyRecords } from './journeys';
+import { moveTarget } from './journey-enrolments';
+import type { JourneyRecords } from './journeys';
 import type { Log } from './ports';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors';
 import type { JourneyDefinition } from '../domain/journeys/definition';

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Enrolments, JourneyVersions } from './journey-runner';
-import type { EventPublisher, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
+import type { Log, SubscriptionCatalogueReader } from './ports';
 import type { TemplateVersions } from './template-resolver';
 import { contentOf } from '../domain/campaigns/template-versions';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors';
-import { DetailType } from '../domain/events';
 import { JOURNEY_CONTROLS, type Journey, type JourneyControl, type JourneyDefinition, type JourneyStatus, type Step } from '../domain/journeys/definition';
 import { issuePath, journeyIssues, type JourneyIssue } from '../domain/journeys/validate';
-import { moveEnrolment } from '../domain/journeys/move';
 import type { JourneyReport } from '../domain/journeys/records';
 import type { Page, PageRequest } from '../domain/page';
 import { isSubscriptionType, subscriptionTypeIssue } from '../domain/subscriptions';
@@ -26,25 +23,14 @@ export interface JourneyRecords {
 export interface JourneysDependencies {
   readonly journeys: JourneyRecords;
   readonly templates: TemplateVersions;
-  readonly leads: LeadReader;
-  readonly publisher: EventPublisher;
-  /** The versions (never changed) and enrolments a move reads and saves, as the runner does. */
-  readonly versions: Pick<JourneyVersions, 'definition'>;
-  readonly enrolments: Pick<Enrolments, 'get' | 'save'>;
   readonly subscriptionTypes: SubscriptionCatalogueReader;
   readonly log: Log;
 }
 
-/** What a move did to each lead named. */
-export type MoveOutcome = 'moved' | 'already-there' | 'ended' | 'not-enrolled' | 'changed-meanwhile';
-
-/** A moved enrolment's save finds a newer revision when its runner moved it meanwhile: read and decide again, this often. */
-const MOVE_ATTEMPTS = 3;
-
 const invalid = (issues: readonly JourneyIssue[], prefix: string) =>
   new InvalidInput(`Invalid journey: ${issues.length} problem(s)`, issues.map((issue) => ({ field: `${prefix}${issuePath(issue)}`, message: issue.message })));
 
-/** Drafting, validating, publishing, controlling and reporting journeys, and enrolling leads by hand. */
+/** Drafting, validating, publishing, controlling and reporting journeys (enrolling and moving leads by hand: journey-enrolments.ts). */
 export class Journeys {
   constructor(private readonly deps: JourneysDependencies) {}
 
@@ -124,58 +110,6 @@ export class Journeys {
     return { journeyId, status: to };
   }
 
-  /** Enrols a lead by hand (any entry kind): the runner enters it once its re-entry rule allows. */
-  async enrol(journeyId: string, leadId: string): Promise<{ journeyId: string; leadId: string; status: 'requested' }> {
-    const journey = await this.existing(journeyId);
-    if (journey.status !== 'published') throw new Conflict(`Journey ${journeyId} is ${journey.status}; leads enter published journeys only`);
-    if (!(await this.deps.leads.getLead(leadId))) throw InvalidInput.field('leadId', `names no lead: ${leadId}`);
-    await this.deps.publisher.publish([{ detailType: DetailType.JourneyEnrolmentRequested, detail: { version: 1, correlationId: `${journeyId}:${leadId}`, journeyId, leadId } }]);
-    return { journeyId, leadId, status: 'requested' };
-  }
-
-  /**
-   * Moves enrolled leads to a newer version (the published one unless named), steps mapped by id. Every
-   * lead is checked first: one waiting at a step the version lacks (or has as another kind of step)
-   * refuses the whole request, naming the lead and the step, and nothing changes. Each move is saved
-   * at the revision read, as the runner saves, so a step under way is never done twice.
-   */
-  async move(journeyId: string, leadIds: readonly string[], requestedVersion?: number): Promise<{ journeyId: string; version: number; leads: { leadId: string; outcome: MoveOutcome }[] }> {
-    const { version, target } = await moveTarget(this.deps.versions, await this.existing(journeyId), requestedVersion);
-
-    const decide = async (leadId: string) => {
-      const stored = await this.deps.enrolments.get(leadId, journeyId);
-      return { stored, decision: stored ? moveEnrolment(stored, target, version) : undefined };
-    };
-    const checked = await Promise.all(leadIds.map(decide));
-    const refusals = checked.flatMap(({ decision }, index) => (decision?.outcome === 'refused' ? [{ field: `leadIds.${index}`, message: `cannot move: ${decision.reason}` }] : []));
-    if (refusals.length) throw new InvalidInput(`Cannot move ${refusals.length} lead(s) to version ${version}: ${refusals.map((issue) => issue.message).join('; ')}`, refusals);
-
-    const leads: { leadId: string; outcome: MoveOutcome }[] = [];
-    for (const [index, leadId] of leadIds.entries()) {
-      let { stored, decision } = checked[index] as Awaited<ReturnType<typeof decide>>;
-      let outcome: MoveOutcome = 'changed-meanwhile';
-      for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt += 1) {
-        if (!stored || !decision) {
-          outcome = 'not-enrolled';
-          break;
-        }
-        if (decision.outcome === 'refused') break;
-        if (decision.outcome !== 'move') {
-          outcome = decision.outcome;
-          break;
-        }
-        if (await this.deps.enrolments.save(decision.enrolment, stored.rev, [])) {
-          outcome = 'moved';
-          break;
-        }
-        ({ stored, decision } = await decide(leadId));
-      }
-      leads.push({ leadId, outcome });
-    }
-    this.deps.log.info('Journey enrolments moved', { journeyId, version, moved: leads.filter((lead) => lead.outcome === 'moved').length, named: leadIds.length });
-    return { journeyId, version, leads };
-  }
-
   /** Counts for the journey, each step of its draft and published versions, and each split arm. */
   async report(journeyId: string): Promise<JourneyReport> {
     const journey = await this.existing(journeyId);
@@ -219,19 +153,4 @@ export class Journeys {
     if (!version) throw InvalidInput.field(`draft.steps.${index}.template`, `template ${step.template.templateId} version ${step.template.version ?? 'latest'} does not exist`);
     return { ...step, template: contentOf(version) };
   }
-}
-
-/**
- * The version enrolled leads move to (the published one unless named) and its definition, for a move of
- * named leads and of every lead alike: leads move only within a published or paused journey, and only
- * to a version that was published.
- */
-export async function moveTarget(versions: Pick<JourneyVersions, 'definition'>, journey: Journey, requestedVersion: number | undefined): Promise<{ version: number; target: JourneyDefinition }> {
-  if (journey.status !== 'published' && journey.status !== 'paused') throw new Conflict(`Journey ${journey.id} is ${journey.status}; leads move within published or paused journeys`);
-  const published = journey.publishedVersion ?? 0;
-  const version = requestedVersion ?? published;
-  if (version > published) throw InvalidInput.field('version', `must be a published version (1 to ${published})`);
-  const target = await versions.definition(journey.id, version);
-  if (!target) throw InvalidInput.field('version', `journey ${journey.id} has no version ${version}`);
-  return { version, target };
 }

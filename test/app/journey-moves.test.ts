@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Journeys, type JourneyRecords } from '../../src/app/journeys';
+import { JourneyEnrolments } from '../../src/app/journey-enrolments';
+import type { JourneyRecords } from '../../src/app/journeys';
 import { Conflict, InvalidInput } from '../../src/domain/errors';
 import { JourneyDefinition, type Journey } from '../../src/domain/journeys/definition';
 import type { Lead } from '../../src/domain/lead';
 import { MemoryEnrolments, MemoryJourneyVersions, memoryJourneyRunner } from './in-memory-journeys';
 import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, } from './in-memory';
-import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const email = (id: string, subject = id) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject, html: `<p>${id}</p>` } });
 const wait = (id: string) => ({ id, type: 'wait', duration: { days: 1 } });
@@ -39,7 +39,7 @@ function setup() {
   leads.put(lead(leadB));
   const mailer = new MemoryMailer();
   const runner = memoryJourneyRunner({ journeys: versions, enrolments, leads, mailer, clock: () => now });
-  const use = new Journeys({ journeys: records, templates: { get: async () => undefined, getVersion: async () => undefined }, leads, publisher: new MemoryPublisher(), versions, enrolments, subscriptionTypes: async () => SEEDED_CATALOGUE, log: new MemoryLog() });
+  const use = new JourneyEnrolments({ journeys: records, leads, publisher: new MemoryPublisher(), versions, enrolments, log: new MemoryLog() });
   const nextDay = async () => {
     now = new Date(now.getTime() + 86_400_000);
     for (const enrolment of enrolments.due(now)) await runner.timerDue(enrolment.leadId, enrolment.journeyId, enrolment.run, enrolment.seq);

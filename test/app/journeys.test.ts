@@ -3,8 +3,7 @@ import { Journeys, type JourneyRecords } from '../../src/app/journeys';
 import { Conflict, InvalidInput } from '../../src/domain/errors';
 import { JourneyDefinition, type Journey, type JourneyStatus } from '../../src/domain/journeys/definition';
 import type { TemplateSummary, TemplateVersionRecord } from '../../src/domain/campaigns/template-versions';
-import { MemoryLeads, MemoryLog, MemoryPublisher } from './in-memory';
-import { MemoryEnrolments } from './in-memory-journeys';
+import { MemoryLog } from './in-memory';
 import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 
 const templateId = '0b5f1d2e-3c4a-4b6d-8e9f-0a1b2c3d4e5f';
@@ -51,8 +50,7 @@ function journeys() {
     get: async (id: string) => (id === templateId ? ({ id, name: 'Hello', latestVersion: 2 } as unknown as TemplateSummary) : undefined),
     getVersion: async (id: string, version: number) => (id === templateId ? ({ version, subject: `Hello v${version}`, html: '<p>hi</p>' } as unknown as TemplateVersionRecord) : undefined),
   };
-  const versions = { definition: async (journeyId: string, version: number) => records.versions.get(`${journeyId}#${version}`) };
-  return { records, use: new Journeys({ journeys: records, templates, leads: new MemoryLeads(), publisher: new MemoryPublisher(), versions, enrolments: new MemoryEnrolments(), subscriptionTypes: async () => SEEDED_CATALOGUE, log: new MemoryLog() }) };
+  return { records, use: new Journeys({ journeys: records, templates, subscriptionTypes: async () => SEEDED_CATALOGUE, log: new MemoryLog() }) };
 }
 
 const definition = JourneyDefinition.parse({

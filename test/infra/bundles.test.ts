@@ -56,7 +56,6 @@ const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'manage-customer-care': 333,
   'send-campaign': 330,
   'customer-feedback': 322,
-  'manage-journeys': 320,
   'capture-form': 316,
   'follow-up-handoff': 315,
   // Back over after the merge: a CRM contact change files the lead's score band anew, with the scoring

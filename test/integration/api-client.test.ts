@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getHandoffReport } from '../../functions/handoff-reports/routes';
-import { getLead } from '../../functions/get-lead/routes';
+import { getLead, getLeadScoreHistory } from '../../functions/get-lead/routes';
+import { listLeads } from '../../functions/list-leads/routes';
 import { exportLead } from '../../functions/lead-data-rights/routes';
+import { enrolInJourney, getJourneyMoveAll, moveJourneyEnrolments } from '../../functions/manage-journey-enrolments/routes';
+import { archiveJourney, createJourney, getJourneyReport, publishJourney } from '../../functions/manage-journeys/routes';
 import { createCampaign, getCampaign, getCampaignReport, previewCampaign } from '../../functions/manage-campaigns/routes';
 import { diffRuleset, getRuleset, listRulesets } from '../../functions/manage-rulesets/routes';
 import { createSegment, getSegment, listSegments, previewSegment } from '../../functions/manage-segments/routes';
@@ -36,6 +39,8 @@ describe('the API client on the local stack', () => {
     });
     const leadId = submitted.leadId ?? '';
     expect((await client.call(getLead, { params: { leadId } })).email).toBe(`client-${run}@example.com`);
+    expect((await client.call(getLeadScoreHistory, { params: { leadId } })).points).toBeInstanceOf(Array);
+    expect((await client.call(listLeads, { query: { q: `client-${run}@example.com` } })).items.map((listed) => listed.id)).toEqual([leadId]);
     expect((await client.send(exportLead, { params: { leadId } })).headers.get('content-disposition')).toContain(leadId);
 
     const template = await client.call(createTemplate, { body: { name: `Client ${run}`, subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello</p>' } });
@@ -62,6 +67,22 @@ describe('the API client on the local stack', () => {
     expect((await client.call(listSuppressions, {})).items).toBeInstanceOf(Array);
     expect((await client.call(getSalesReasons, {})).reject.length).toBeGreaterThan(0);
     expect((await client.call(getHandoffReport, {})).funnel.length).toBeGreaterThan(0);
+  });
+
+  it('drafts, publishes and reports a journey, and enrols and moves its leads by hand, as the declarations say', async () => {
+    const run = randomUUID().slice(0, 8);
+    const { leadId = '' } = await client.call(submitForm, { params: { formId: 'contact' }, headers: { 'idempotency-key': `journey-${run}` }, body: { email: `journey-${run}@example.com` } });
+    const journey = await client.call(createJourney, { body: { name: `By hand ${run}`, entry: { kind: 'manual' }, steps: [{ id: 'pause', type: 'wait', duration: { days: 1 } }] } });
+    try {
+      expect((await client.call(publishJourney, { params: { journeyId: journey.id } })).version).toBe(1);
+      expect(await client.call(enrolInJourney, { params: { journeyId: journey.id }, body: { leadId } })).toEqual({ journeyId: journey.id, leadId, status: 'requested' });
+      const stranger = randomUUID();
+      expect((await client.call(moveJourneyEnrolments, { params: { journeyId: journey.id }, body: { leadIds: [stranger] } })).leads).toEqual([{ leadId: stranger, outcome: 'not-enrolled' }]);
+      expect(await client.call(getJourneyMoveAll, { params: { journeyId: journey.id } }).catch((caught: unknown) => caught)).toMatchObject({ status: 404 });
+      expect((await client.call(getJourneyReport, { params: { journeyId: journey.id } })).status).toBe('published');
+    } finally {
+      await client.call(archiveJourney, { params: { journeyId: journey.id } });
+    }
   });
 
   it('turns a refusal into an ApiError naming the field', async () => {
