@@ -39,14 +39,18 @@ async function deployedBundle(entry: string) {
  * Issue 15's limit, 300 KiB, which 35 of the 45 functions meet since the round that left out SDK code
  * Lambda never runs and ipaddr.js where only signatures are checked (docs/performance.md), and the
  * largest parts reached then (the SDK in alert-sales and follow-up-handoff, 214 KiB; the rest in
- * api-docs, 296 KiB with the routes of the 2026-11-30 night, the OpenAPI document of every route).
+ * api-docs, 296 KiB with the routes of the 2026-11-30 night, the OpenAPI document of every route). 297
+ * since 2026-12-01: api-docs carries the whole manifest, and the functions split from get-lead and
+ * manage-journeys added two entries (0.7 KiB; 296.1 KiB in all, under the 300 of its bundle).
  */
-const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 296 };
+const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 297 };
 /**
  * The functions still over 300 KiB, each held to what it reached (rounded up to the next KiB): one
  * that grows has taken on code to look at. docs/performance.md says what each carries. Reached on
  * 2026-11-30 at 23:00 UTC, after the round above took capture-chat, get-lead, plan-campaign,
  * track-segments, sales-feedback and send-confirmation under the limit, and as merged at 23:55 UTC.
+ * get-lead and manage-journeys left it on 2026-12-01, each split along its route groups (list-leads,
+ * manage-journey-enrolments); docs/performance.md says why the others were not.
  */
 const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'run-journeys': 408,
