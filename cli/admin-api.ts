@@ -17,7 +17,7 @@ import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '..
 import { archiveJourney, createJourney, getJourneyReport, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
 import { enrolInJourney, getJourneyMoveAll, moveAllJourneyEnrolments, moveJourneyEnrolments } from '../functions/manage-journey-enrolments/routes';
 import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
-import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
+import { createWebhook, deleteWebhook, listWebhookChoices, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
 import { disableUser, enableUser, inviteUser, listUsers, setUserRole } from '../functions/manage-users/routes';
 import { recordPurchases } from '../functions/record-purchases/routes';
 import { giveFeedback } from '../functions/sales-feedback/routes';
@@ -103,6 +103,8 @@ export interface AdminApi {
   addWebhook(webhook: { url: string; eventTypes: string[]; description?: string }): Promise<AdminResponse>;
   /** One page; `cursor` is the previous page's `nextCursor`. */
   listWebhooks(cursor?: string): Promise<AdminResponse>;
+  /** One page of the endpoints as a journey's webhook step names them (host only); `cursor` as for `listWebhooks`. */
+  listWebhookChoices(cursor?: string): Promise<AdminResponse>;
   rotateWebhookSecret(webhookId: string, rotation: { overlapHours?: number }): Promise<AdminResponse>;
   removeWebhook(webhookId: string): Promise<AdminResponse>;
 
@@ -238,6 +240,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
 
     addWebhook: (hook) => outcome(client.send(createWebhook, { body: asSent(createWebhook, 'body', hook) })),
     listWebhooks: (cursor) => outcome(client.send(listWebhooks, { query: { cursor } })),
+    listWebhookChoices: (cursor) => outcome(client.send(listWebhookChoices, { query: { cursor } })),
     rotateWebhookSecret: (webhookId, rotation) => outcome(client.send(rotateWebhookSecret, { params: { webhookId }, body: rotation })),
     removeWebhook: (webhookId) => outcome(client.send(deleteWebhook, { params: { webhookId } })),
 

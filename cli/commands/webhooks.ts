@@ -5,7 +5,7 @@ import { CliError } from '../errors';
 
 const SECRET_NOTE = 'shown only now; the receiver verifies with it and a Standard Webhooks library';
 
-/** `leadflow webhooks add | list | rotate | remove`: endpoints that receive leadflow's events. */
+/** `leadflow webhooks add | list | choices | rotate | remove`: endpoints that receive leadflow's events. */
 export function registerWebhooks(program: Command, context: CommandContext): void {
   const { io } = context;
   const webhooks = commandGroup(program, 'webhooks', 'endpoints that receive events, signed as Standard Webhooks');
@@ -34,6 +34,15 @@ export function registerWebhooks(program: Command, context: CommandContext): voi
       const api = await context.api();
       const hooks = await everyItem<{ id: string; url: string; eventTypes: string[]; createdAt: string; description?: string }>((cursor) => api.listWebhooks(cursor), 'Listing webhooks');
       io.out(hooks.length ? hooks.map((hook) => `${hook.id}  ${hook.url}  ${hook.eventTypes.join(',')}  ${hook.createdAt}${hook.description ? `  ${hook.description}` : ''}`).join('\n') : 'no webhooks');
+    });
+
+  webhooks
+    .command('choices')
+    .description("the endpoints as a journey's webhook step picks them: id, host, event types (never the URL's path or query, nor a secret); what marketers may list")
+    .action(async () => {
+      const api = await context.api();
+      const choices = await everyItem<{ id: string; host: string; eventTypes: string[]; description?: string }>((cursor) => api.listWebhookChoices(cursor), 'Listing webhook choices');
+      io.out(choices.length ? choices.map((choice) => `${choice.id}  ${choice.host}  ${choice.eventTypes.join(',')}${choice.description ? `  ${choice.description}` : ''}`).join('\n') : 'no webhooks');
     });
 
   webhooks

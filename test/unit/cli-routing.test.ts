@@ -106,6 +106,22 @@ describe('leadflow webhooks', () => {
     expect(cli.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET http://localhost:3000/v1/admin/webhooks', `DELETE http://localhost:3000/v1/admin/webhooks/${webhookId}`]);
   });
 
+  it('choices lists every page of the endpoints by host, as marketers may see them, and says when there are none', async () => {
+    const second = '5d2e8f1a-3b4c-4d6e-8f9a-0b1c2d3e4f5a';
+    const cli = run((_method, url) =>
+      new URL(url).searchParams.get('cursor') === 'page-2'
+        ? new Response(JSON.stringify({ items: [{ id: second, host: 'hooks.slack.com', eventTypes: ['lead.assigned'] }] }), { status: 200 })
+        : new Response(JSON.stringify({ items: [{ id: webhookId, host: 'crm.example.com', eventTypes: ['lead.qualified', 'lead.assigned'], description: 'CRM' }], nextCursor: 'page-2' }), { status: 200 }),
+    );
+    expect(await main(['webhooks', 'choices'], cli.io)).toBe(0);
+    expect(cli.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET http://localhost:3000/v1/admin/webhook-choices', 'GET http://localhost:3000/v1/admin/webhook-choices?cursor=page-2']);
+    expect(cli.out).toEqual([`${webhookId}  crm.example.com  lead.qualified,lead.assigned  CRM\n${second}  hooks.slack.com  lead.assigned`]);
+
+    const none = run(() => new Response(JSON.stringify({ items: [] }), { status: 200 }));
+    expect(await main(['webhooks', 'choices'], none.io)).toBe(0);
+    expect(none.out).toEqual(['no webhooks']);
+  });
+
   it('rotate asks for a new secret with the overlap given and prints it and until when the old one signs', async () => {
     const cli = run(() => new Response(JSON.stringify({ id: webhookId, secret: 'whsec_new', previousSecretUntil: '2026-11-25T06:00:00.000Z' }), { status: 200 }));
     expect(await main(['webhooks', 'rotate', webhookId, '--overlap-hours', '6'], cli.io)).toBe(0);
