@@ -6,7 +6,7 @@ import { createForm, listForms, saveForm } from '../functions/manage-forms/route
 import { backtestRuleset } from '../functions/backtest-ruleset/routes';
 import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
-import { backfillScoreBands } from '../functions/list-leads/routes';
+import { backfillConsentIndex, backfillScoreBands } from '../functions/list-leads/routes';
 import { createChatSource, deleteChatSource, listChatSources, rotateChatSourceSecret } from '../functions/manage-chat-sources/routes';
 import { cancelCampaign, getCampaign, getCampaignReport, getSendPolicy, deleteSubscriptionType, getSubscriptionTypes, pauseCampaign, replaceSendPolicy, replaceSubscriptionTypes, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/manage-campaigns/routes';
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
@@ -99,6 +99,7 @@ export interface AdminApi {
   /** One page of the timer backfill; `cursor` is the previous page's. */
   backfillReassessmentTimers(page: { cursor?: string; limit?: number }): Promise<AdminResponse>;
   backfillScoreBands(page: { cursor?: string }): Promise<AdminResponse>;
+  backfillConsentIndex(page: { cursor?: string }): Promise<AdminResponse>;
 
   addWebhook(webhook: { url: string; eventTypes: string[]; description?: string }): Promise<AdminResponse>;
   /** One page; `cursor` is the previous page's `nextCursor`. */
@@ -237,6 +238,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     getCareReport: (months) => outcome(client.send(getCareReport, { query: months })),
     backfillReassessmentTimers: (page) => outcome(client.send(backfillReassessmentTimers, { body: page })),
     backfillScoreBands: (page) => outcome(client.send(backfillScoreBands, { body: page })),
+    backfillConsentIndex: (page) => outcome(client.send(backfillConsentIndex, { body: page })),
 
     addWebhook: (hook) => outcome(client.send(createWebhook, { body: asSent(createWebhook, 'body', hook) })),
     listWebhooks: (cursor) => outcome(client.send(listWebhooks, { query: { cursor } })),

@@ -368,7 +368,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'list-leads',
-      description: 'Lists leads by text, stage, grade, owner and tracked segment, or by current score; files leads scored before the score index under their score band.',
+      description: 'Lists leads by text, stage, grade, owner and tracked segment, or by current score; files leads scored before the score index under their score band; indexes older consent records by type.',
       entry: 'functions/list-leads/handler.ts',
       trigger: { kind: 'http', routes: listLeadsRoutes, audience: 'admin' },
       // The list sorted by score reads the bands from the top for each page: deep pages of a large table take seconds.
@@ -380,6 +380,9 @@ export const manifest: Manifest = {
       // Sorted by score it reads the score bands (B# on `bands`), whether they were filled (SETTINGS) and
       // the rulesets the scores were kept under (RULESET#, RULESET); the backfill files a score item under
       // its band (LEAD#) and marks the bands filled (SETTINGS); the sorted list lowers the stale bands it reads (LEAD#).
+      // The consent index backfill walks the same listing, reads each lead's consent records (LEAD#), gives
+      // those without one their entry in the index by type (LEAD#) and marks the index filled (SETTINGS):
+      // the lead walk and the grants of the score-band backfill, so it lives here and needs none more.
       table: { read: ['LEAD#', 'RULESET#', 'RULESET', 'EMAIL#', 'SEGMENT#', 'SETTINGS'], write: ['LEAD#', 'SETTINGS'], query: { gsi1: ['LEADS#', 'MEMBERS#'], bands: ['B#'] } },
     },
     {

@@ -105,4 +105,22 @@ export function registerSettings(program: Command, context: CommandContext): voi
       const saved = expectOk(await api.deleteSubscriptionType(typeId, version), `Deleting subscription type ${typeId}`);
       for (const line of describeTypes(saved)) io.out(line);
     });
+
+  subscriptionTypes
+    .command('backfill-consent-index')
+    .description('index every consent record saved before consent records were indexed by type, so a type saved before then can be deleted once none names it (safe to repeat; resume with --from)')
+    .option('--from <cursor>', 'resume after the page that printed this cursor')
+    .action(async (options: { from?: string }) => {
+      let cursor = options.from;
+      let scanned = 0;
+      let indexed = 0;
+      do {
+        const page = expectOk(await (await context.api()).backfillConsentIndex(cursor ? { cursor } : {}), 'Indexing consent records by type');
+        scanned += Number(page.scanned);
+        indexed += Number(page.indexed);
+        cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
+        io.out(`${scanned} leads looked at, ${indexed} consent records indexed${cursor ? ` (resume with --from ${cursor})` : ''}`);
+      } while (cursor);
+      io.out('every consent record is indexed by type: deleting a subscription type now trusts the index');
+    });
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient } from '../../src/adapters/clients';
+import { ConsentIndexStore } from '../../src/adapters/consent-index';
 import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -7,6 +8,7 @@ import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { ScoreBandIndex } from '../../src/adapters/score-bands';
 import { SegmentStore } from '../../src/adapters/segment-store';
 import { isThrottling } from '../../src/adapters/throttling';
+import { ConsentIndexBackfill } from '../../src/app/consent-index-backfill';
 import { LeadSearch } from '../../src/app/lead-search';
 import { LeadsByScore, ScoreBandBackfill } from '../../src/app/leads-by-score';
 import { positiveInteger, readConfig, setting } from '../../src/config';
@@ -34,6 +36,7 @@ const leadsByScore = new LeadsByScore(
   rulesets,
 );
 const backfill = new ScoreBandBackfill(scoreBands, rulesets);
+const consentIndexBackfill = new ConsentIndexBackfill(new ConsentIndexStore(documentClient(), config.TABLE_NAME));
 
 const leadSearch = new LeadSearch({
   leadsPage: (limit, cursor) => listing.leadsPage(limit, cursor),
@@ -65,4 +68,5 @@ export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYT
     return json(200, await leadSearch.search(scoped, limit, cursor).catch(retryLater));
   },
   backfillScoreBands: async ({ body }) => json(200, await backfill.page(body.cursor, new Date().toISOString()).catch(retryLater)),
+  backfillConsentIndex: async ({ body }) => json(200, await consentIndexBackfill.page(body.cursor, new Date().toISOString()).catch(retryLater)),
 });

@@ -59,4 +59,22 @@ export const backfillScoreBands = defineRoute({
   errors: { 503: 'The table is busy: repeat the same request (it files each lead once) after `Retry-After` seconds.' },
 });
 
-export const listLeadsRoutes = [listLeads, backfillScoreBands] as const;
+export const backfillConsentIndex = defineRoute({
+  operationId: 'backfillConsentIndex',
+  method: 'POST',
+  path: '/v1/admin/consent-index/backfill',
+  roles: ADMIN_ONLY,
+  summary: 'Index older consent records by subscription type, a page at a time',
+  description:
+    'Reads 200 leads per call and indexes their consent records the index lacks. Idempotent. Repeat with `nextCursor` until there is none; the last call marks the index filled, so a type saved before it can be deleted once no record names it.',
+  request: { body: { schema: z.object({ cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))) }), emptyIsObject: true } },
+  responses: {
+    200: {
+      description: '`{ scanned, indexed, nextCursor? }`: leads read, records indexed.',
+      schema: z.object({ scanned: z.int(), indexed: z.int(), nextCursor: z.optional(z.string()) }).check(z.meta({ id: 'ConsentIndexBackfill' })),
+    },
+  },
+  errors: { 503: 'The table is busy: repeat the request after `Retry-After` seconds.' },
+});
+
+export const listLeadsRoutes = [listLeads, backfillScoreBands, backfillConsentIndex] as const;

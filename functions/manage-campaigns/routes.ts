@@ -323,7 +323,7 @@ export const deleteSubscriptionType = defineRoute({
   summary: 'Delete a subscription type nothing uses (one added by mistake); archive a used one instead',
   description:
     'Removes the type as the next version, with who did it, if the catalogue is still at `version`. Refused with a 409 naming the type and what uses it: a consent record (any subscriber who opted in, is pending or left it), a campaign, a journey (any version or its draft), a form (any version), a segment or a customer care survey. ' +
-    '`newsletter` and `product_updates` are never deleted, and neither is a type saved before consent records were indexed by type (its records cannot be ruled out without a scan): archive those.',
+    '`newsletter` and `product_updates` are never deleted. A type saved before consent records were indexed by type is refused (409) until `POST /v1/admin/consent-index/backfill` has run to its end.',
   request: {
     params: z.object({ typeId: SubscriptionTypeId }),
     query: z.object({ version: z.string().check(z.regex(/^\d{1,9}$/, 'must be the version you read: a whole number'), z.describe('The version of the types read (a GET answers it).')) }),
@@ -331,7 +331,7 @@ export const deleteSubscriptionType = defineRoute({
   responses: { 200: { description: 'The types without it, saved as the next version.', schema: StoredSubscriptionTypes } },
   errors: {
     404: 'No such subscription type.',
-    409: 'Something uses the type (the message names it), or someone saved the types since the version sent.',
+    409: 'Something uses the type (the message names it), the consent index backfill has not finished, or someone saved the types since the version sent.',
   },
 });
 

@@ -74,6 +74,7 @@
  * | console user (local mode) | USERS      | USER#<user name>                 |                                     |
  * | lead score (band) | LEAD#<id>          | SCORE                            | bands: B#<first hex digit of id> / <band, 4 base-36 digits> once scored |
  * | score bands filled| SETTINGS           | SCORE_BANDS                      |                                     |
+ * | consents indexed  | SETTINGS           | CONSENT_INDEX                    |                                     |
  */
 const EVENT_PREFIX = 'EVENT#';
 /** A subject's partition: a lead's, or an anonymous visitor's. */
@@ -115,6 +116,13 @@ export const consent = (leadId: string, at: string, subscription: string, source
 export const consentOfType = (subscription: string, leadId: string, at: string) => ({ gsi1pk: `CONSENTS#${subscription}#${leadId.charAt(0)}`, gsi1sk: `${at}#${leadId}` });
 /** The 16 index partitions of `consentOfType` for one type. */
 export const consentsOfTypePartitions = (subscription: string): string[] => [...'0123456789abcdef'].map((digit) => `CONSENTS#${subscription}#${digit}`);
+/** The sort keys of a lead's consent records begin with this. */
+export const consentPrefix = 'CONSENT#';
+/**
+ * Written when a backfill has given every consent record saved before the index by type its entry:
+ * from then on the index alone says whether any record names a type, whenever the type was saved.
+ */
+export const consentIndexFilled = () => ({ pk: 'SETTINGS', sk: 'CONSENT_INDEX' });
 /** A form submission, once per idempotency key: what tells a retried submission from a new one. */
 export const submission = (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `SUBMISSION#${eventId}` });
 export const alert = (leadId: string, rulesetVersion: string, qualification: number) => ({

@@ -32,6 +32,12 @@ export class SubscriptionTypeUseStore {
     return [...(consents ? [{ kind: 'consent_records' as const }] : []), ...named.flat(), ...care];
   }
 
+  /** Whether the consent index backfill has walked every lead (its marker, `keys.consentIndexFilled`). */
+  async consentsIndexFilled(): Promise<boolean> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.consentIndexFilled(), ConsistentRead: true }));
+    return Item !== undefined;
+  }
+
   private async anyConsentRecord(typeId: string): Promise<boolean> {
     const found = await Promise.all(
       keys.consentsOfTypePartitions(typeId).map(async (partition) => {

@@ -26,6 +26,8 @@ export interface SubscriptionCatalogueRecords {
 /** Everything that names a subscription type now: consent records (from the index by type), campaigns, journeys, forms, segments, care surveys. */
 export interface SubscriptionTypeUses {
   of(typeId: string): Promise<SubscriptionTypeUse[]>;
+  /** Whether the consent index backfill has walked every lead, so the index holds the records saved before it too. */
+  consentsIndexFilled(): Promise<boolean>;
 }
 
 /** The catalogue as callers see it, without what only the table needs. */
@@ -76,16 +78,21 @@ export class SubscriptionTypeSettings {
    * Removes a type nothing names, as the next version, if nobody saved another since `version`: a type
    * added by mistake, say. A type the code relies on, or one named by a consent record, a campaign, a
    * journey, a form, a segment or a care survey, stays (archive it instead); the refusal names what uses it.
+   * A type saved before consent records were indexed by type waits for the consent index backfill: until
+   * it has run to its end, records naming the type may be missing from the index, and the index is not trusted.
    */
   async delete(typeId: string, version: number, by: string, at: string): Promise<StoredSubscriptionCatalogue> {
     const current = await this.records.get();
     if (!isSubscriptionType(current.types, typeId)) throw new NotFound(`No subscription type ${typeId}`);
     if (version !== current.version) throw changedMeanwhile(version, current.version);
     const indexed = current.consentsIndexed ?? [];
-    const uses: SubscriptionTypeUse[] = [...(indexed.includes(typeId) ? [] : [{ kind: 'consent_records_not_indexed' as const }]), ...(await this.uses.of(typeId))];
-    const issues = deletionIssues(current.types, typeId, uses);
+    const issues = deletionIssues(current.types, typeId, await this.uses.of(typeId));
     const [first] = issues;
     if (first) throw new Conflict(`Subscription type ${typeId} ${first.message}`, issues);
+    if (!indexed.includes(typeId) && !(await this.uses.consentsIndexFilled())) {
+      const message = `cannot be deleted until the consent index backfill has run to its end (leadflow settings subscription-types backfill-consent-index): ${typeId} was saved before consent records were indexed by type`;
+      throw new Conflict(`Subscription type ${typeId} ${message}`, [{ field: 'typeId', message }]);
+    }
     const saved = await this.records.save(
       current.types.filter((type) => type.id !== typeId),
       current.version,

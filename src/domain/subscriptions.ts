@@ -147,7 +147,6 @@ export function catalogueChangeIssues(previous: SubscriptionCatalogue, next: Sub
 /** Something that names a subscription type, so the type cannot be deleted while it does. */
 export type SubscriptionTypeUse =
   | { readonly kind: 'consent_records' }
-  | { readonly kind: 'consent_records_not_indexed' }
   | { readonly kind: 'campaign' | 'journey' | 'form' | 'segment'; readonly id: string; readonly name: string }
   | { readonly kind: 'care_survey'; readonly survey: string };
 
@@ -158,8 +157,6 @@ const describeUse = (use: SubscriptionTypeUse): string => {
   switch (use.kind) {
     case 'consent_records':
       return 'consent records (a subscriber opted in, is pending or left it)';
-    case 'consent_records_not_indexed':
-      return 'possibly consent records: it was saved before consent records were indexed by type, so they cannot be ruled out without a scan';
     case 'care_survey':
       return `the customer care ${use.survey} survey setting`;
     default:

@@ -33,7 +33,7 @@ const AT = '2026-11-30T19:00:00.000Z';
 function setUp() {
   const records = new MemoryCatalogue();
   const uses = new Map<string, SubscriptionTypeUse[]>();
-  return { records, uses, settings: new SubscriptionTypeSettings(records, { of: async (typeId) => uses.get(typeId) ?? [] }, new MemoryLog()) };
+  return { records, uses, settings: new SubscriptionTypeSettings(records, { of: async (typeId) => uses.get(typeId) ?? [], consentsIndexFilled: async () => false }, new MemoryLog()) };
 }
 
 describe('SubscriptionTypeSettings', () => {

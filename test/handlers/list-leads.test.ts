@@ -148,3 +148,65 @@ describe('GET /v1/admin/leads?sort=score and POST /v1/admin/score-bands/backfill
     expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item)).toMatchObject([{ pk: 'SETTINGS', sk: 'SCORE_BANDS' }]);
   });
 });
+
+describe('POST /v1/admin/consent-index/backfill', () => {
+  const LEAD = '3f2e1d0c-0000-4000-8000-000000000003';
+  const backfill = async (body: string | undefined, authorizer?: Record<string, unknown>) => {
+    const event = httpEvent({ method: 'POST', path: '/v1/admin/consent-index/backfill', headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body }), ...(authorizer ? { authorizer } : {}) });
+    const response = (await handler(event, context)) as APIGatewayProxyStructuredResultV2;
+    return { status: response.statusCode, headers: response.headers ?? {}, body: JSON.parse(response.body ?? '{}') };
+  };
+  const writes = () => [...dynamo.commandCalls(PutCommand), ...dynamo.commandCalls(UpdateCommand)];
+
+  beforeEach(() => {
+    dynamo.reset();
+    // The listing holds one lead; its partition one consent record saved before the index by type.
+    dynamo.on(QueryCommand).callsFake((input: { IndexName?: string; ExpressionAttributeValues: Record<string, string> }) => {
+      if (input.IndexName === 'gsi1') return { Items: input.ExpressionAttributeValues[':shard'] === 'LEADS#3' ? [{ id: LEAD }] : [] };
+      return { Items: input.ExpressionAttributeValues[':lead'] === `LEAD#${LEAD}` ? [{ sk: 'CONSENT#2025-03-01T10:00:00.000Z#offers#form-1' }] : [] };
+    });
+    dynamo.on(PutCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({});
+  });
+
+  it("gives a lead's consent record without an index entry its entry by type, and marks the index filled at the end of the listing", async () => {
+    expect(await backfill(undefined)).toMatchObject({ status: 200, body: { scanned: 1, indexed: 1 } });
+    const consentQuery = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input).find((query) => query.IndexName === undefined);
+    expect(consentQuery).toMatchObject({ KeyConditionExpression: 'pk = :lead AND begins_with(sk, :consent)', FilterExpression: 'attribute_not_exists(gsi1pk)', ExpressionAttributeValues: { ':consent': 'CONSENT#' } });
+    expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({
+        Key: { pk: `LEAD#${LEAD}`, sk: 'CONSENT#2025-03-01T10:00:00.000Z#offers#form-1' },
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(gsi1pk)',
+        ExpressionAttributeValues: { ':partition': 'CONSENTS#offers#3', ':sort': `2025-03-01T10:00:00.000Z#${LEAD}` },
+      }),
+    ]);
+    expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item)).toMatchObject([{ pk: 'SETTINGS', sk: 'CONSENT_INDEX' }]);
+  });
+
+  it('counts a record another call indexed meanwhile as not indexed by this one', async () => {
+    dynamo.on(UpdateCommand).rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
+    expect(await backfill('{}')).toMatchObject({ status: 200, body: { scanned: 1, indexed: 0 } });
+  });
+
+  it('is for admins only: a marketer gets 403 and nothing is read or written', async () => {
+    expect((await backfill(undefined, consoleUser('mia', ['marketer']))).status).toBe(403);
+    expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(writes()).toHaveLength(0);
+    expect((await backfill(undefined, consoleUser('ana', ['admin']))).status).toBe(200);
+  });
+
+  it('answers 400 naming cursor for a cursor it did not give, and reads and writes nothing', async () => {
+    for (const body of [JSON.stringify({ cursor: 'eyJzaGFyZCI6OTl9' }), JSON.stringify({ cursor: 'not-a-cursor' }), JSON.stringify({ cursor: '' }), JSON.stringify({ cursor: 7 })]) {
+      const answer = await backfill(body);
+      expect({ body, status: answer.status, field: answer.body.issues?.[0]?.field }).toEqual({ body, status: 400, field: 'cursor' });
+    }
+    expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(writes()).toHaveLength(0);
+  });
+
+  it('answers 503 with Retry-After when the table throttles, marking nothing', async () => {
+    dynamo.on(UpdateCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    expect(await backfill(undefined)).toMatchObject({ status: 503, headers: { 'retry-after': '2' } });
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+});

@@ -15,11 +15,14 @@ beforeAll(async () => {
 const PATH = '/v1/admin/settings/subscription-types';
 const caseStudies = { id: 'case_studies', label: { en: 'Case studies', id: 'Studi kasus' }, description: { en: 'How teams use us.', id: 'Cara tim memakai kami.' }, doubleOptIn: false };
 let stored: Record<string, unknown> | undefined;
+/** The consent index backfill's marker, once it has walked every lead. */
+let consentIndexFilled: Record<string, unknown> | undefined;
 
 beforeEach(() => {
   dynamo.reset();
   stored = undefined;
-  dynamo.on(GetCommand).callsFake(() => ({ Item: stored }));
+  consentIndexFilled = undefined;
+  dynamo.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({ Item: input.Key.sk === 'CONSENT_INDEX' ? consentIndexFilled : stored }));
   dynamo.on(PutCommand).resolves({});
   dynamo.on(QueryCommand).callsFake((input: QueryCommandInput) => ({ Items: partitions[String(input.ExpressionAttributeValues?.[':partition'])] ?? [] }));
   partitions = {};
@@ -127,11 +130,24 @@ describe('/v1/admin/settings/subscription-types', () => {
       expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
     });
 
-    it('keeps newsletter, and a type saved before consent records were indexed, with a 409 saying why', async () => {
+    it('keeps newsletter, and a type saved before consent records were indexed until the consent index backfill has run, with a 409 saying why', async () => {
       savedWithCaseStudies();
       expect(await remove('newsletter', { version: '3' })).toMatchObject({ status: 409, body: { issues: [{ field: 'typeId', message: expect.stringMatching(/cannot delete newsletter: a template/) }] } });
-      expect(await remove('events', { version: '3' })).toMatchObject({ status: 409, body: { issues: [{ field: 'typeId', message: expect.stringMatching(/before consent records were indexed/) }] } });
+      const waiting = await remove('events', { version: '3' });
+      expect(waiting).toMatchObject({ status: 409, body: { issues: [{ field: 'typeId', message: expect.stringMatching(/until the consent index backfill has run to its end .*saved before consent records were indexed/) }] } });
+      expect(String(waiting.body.message)).toContain('backfill-consent-index');
+      expect(dynamo.commandCalls(GetCommand).map((call) => call.args[0].input)).toContainEqual(expect.objectContaining({ Key: { pk: 'SETTINGS', sk: 'CONSENT_INDEX' }, ConsistentRead: true }));
       expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+    });
+
+    it('once the backfill has marked the index filled, deletes an old type the index finds no record of, and keeps one it finds', async () => {
+      savedWithCaseStudies();
+      consentIndexFilled = { pk: 'SETTINGS', sk: 'CONSENT_INDEX', filledAt: '2026-12-01T04:00:00.000Z' };
+      partitions['CONSENTS#offers#a'] = [{ pk: 'LEAD#a1', sk: 'CONSENT#2025-03-01T10:00:00.000Z#offers#form-1' }];
+      expect(await remove('offers', { version: '3' })).toMatchObject({ status: 409, body: { issues: [{ field: 'typeId', message: expect.stringMatching(/used by consent records/) }] } });
+      expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+      const deleted = await remove('events', { version: '3' }, consoleUser('ana', ['admin']));
+      expect(deleted).toMatchObject({ status: 200, body: { version: 4, types: expect.not.arrayContaining([expect.objectContaining({ id: 'events' })]) } });
     });
 
     it('answers 404 for an unknown type, 409 for a stale version, and 400 naming the field for bad input, writing nothing', async () => {

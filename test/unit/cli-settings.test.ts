@@ -99,4 +99,27 @@ describe('leadflow settings subscription-types', () => {
     expect(refused.requests).toHaveLength(1);
     expect(refused.err.join('\n')).toContain('typeId: cannot delete offers: it is used by form "Contact us"');
   });
+
+  it('backfill-consent-index calls the backfill page after page until there is no cursor, resumes with --from, and stops at a refusal', async () => {
+    const answers = [
+      new Response(JSON.stringify({ scanned: 200, indexed: 12, nextCursor: 'c1' }), { status: 200 }),
+      new Response(JSON.stringify({ scanned: 35, indexed: 1 }), { status: 200 }),
+    ];
+    const cli = run(() => answers.shift() ?? new Response('{}', { status: 500 }));
+    expect(await main(['settings', 'subscription-types', 'backfill-consent-index'], cli.io)).toBe(0);
+    expect(cli.requests).toEqual([
+      { method: 'POST', url: 'http://localhost:3000/v1/admin/consent-index/backfill', body: {} },
+      { method: 'POST', url: 'http://localhost:3000/v1/admin/consent-index/backfill', body: { cursor: 'c1' } },
+    ]);
+    expect(cli.out).toEqual([
+      '200 leads looked at, 12 consent records indexed (resume with --from c1)',
+      '235 leads looked at, 13 consent records indexed',
+      'every consent record is indexed by type: deleting a subscription type now trusts the index',
+    ]);
+
+    const resumed = run(() => new Response(JSON.stringify({ message: 'Invalid request: cursor is not a cursor this list gave', issues: [{ field: 'cursor', message: 'is not a cursor this list gave: start again without it' }] }), { status: 400 }));
+    expect(await main(['settings', 'subscription-types', 'backfill-consent-index', '--from', 'c9'], resumed.io)).toBe(1);
+    expect(resumed.requests).toEqual([{ method: 'POST', url: 'http://localhost:3000/v1/admin/consent-index/backfill', body: { cursor: 'c9' } }]);
+    expect(resumed.err.join('\n')).toContain('cursor: is not a cursor this list gave');
+  });
 });
