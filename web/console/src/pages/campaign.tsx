@@ -17,6 +17,7 @@ import { useApi } from '../api';
 import { BarChart, COLOURS } from '../charts';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
+import { useSubscriptionTypeName } from '../subscription-types';
 
 /** How often a sending campaign's counters are read. */
 const PROGRESS_EVERY_MS = 2_000;
@@ -34,6 +35,7 @@ export default function CampaignPage() {
   const api = useApi();
   const queryClient = useQueryClient();
   const { text, label, formatDate } = useI18n();
+  const typeName = useSubscriptionTypeName();
   const campaign = useQuery({
     queryKey: ['campaign', campaignId],
     queryFn: () => api.call(getCampaign, { params: { campaignId } }),
@@ -77,7 +79,7 @@ export default function CampaignPage() {
         {shown.name} <span className={`status status-${shown.status}`}>{label('campaignStatus', shown.status)}</span>
       </h1>
       <p>
-        {text('campaigns.subscription')}: {shown.subscription}. {shown.segmentRef ? `${text('campaigns.segment')}: ${shown.segmentRef.name} (v${shown.segmentRef.version}).` : text('campaigns.everyone')}{' '}
+        {text('campaigns.subscription')}: {typeName(shown.subscription)}. {shown.segmentRef ? `${text('campaigns.segment')}: ${shown.segmentRef.name} (v${shown.segmentRef.version}).` : text('campaigns.everyone')}{' '}
         {text('campaigns.subject')}: {shown.template.subject}
       </p>
       {shown.schedule && <p>{text('campaigns.scheduledFor', { local: shown.schedule.sendAt.replace('T', ' '), zone: shown.schedule.timeZone, utc: formatDate(shown.schedule.sendsAtUtc) })}</p>}

@@ -9,7 +9,7 @@ import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { QueryTable } from '../frames';
 import { ErrorNotice } from '../notices';
-import { typeChoices, useSubscriptionTypes } from '../subscription-types';
+import { typeChoices, useSubscriptionTypeName, useSubscriptionTypes } from '../subscription-types';
 
 /** A new campaign: who (a subscription type and a saved segment) and what (a saved template, or subject and body). */
 export default function CampaignsPage() {
@@ -20,6 +20,7 @@ export default function CampaignsPage() {
   const segments = useQuery({ queryKey: ['segments'], queryFn: () => api.call(listSegments, { query: { limit: '200' } }) });
   const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.call(listTemplates, { query: { limit: '200' } }) });
   const subscriptionTypes = useSubscriptionTypes();
+  const typeName = useSubscriptionTypeName();
   const [templateId, setTemplateId] = useState('');
   const create = useMutation({
     mutationFn: (definition: z.input<typeof createCampaign.request.body.schema>) => api.call(createCampaign, { body: definition }),
@@ -56,7 +57,7 @@ export default function CampaignsPage() {
               <span className={`status status-${campaign.status}`}>{label('campaignStatus', campaign.status)}</span>
               {campaign.schedule ? ` ${campaign.schedule.sendAt.replace('T', ' ')} ${campaign.schedule.timeZone}` : ''}
             </td>
-            <td>{campaign.subscription}</td>
+            <td>{typeName(campaign.subscription)}</td>
             <td>{formatDate(campaign.createdAt)}</td>
           </tr>
         )}
@@ -71,7 +72,9 @@ export default function CampaignsPage() {
           <label htmlFor="campaign-subscription">{text('campaigns.subscription')}</label>
           <select id="campaign-subscription" name="subscription" defaultValue="newsletter">
             {typeChoices(subscriptionTypes.data?.types).map((type) => (
-              <option key={type}>{type}</option>
+              <option key={type} value={type}>
+                {typeName(type)}
+              </option>
             ))}
           </select>
         </div>

@@ -8,7 +8,7 @@ import { FIELD_TYPES } from '../../../../src/domain/forms/definition';
 import { useI18n } from '../i18n';
 import { QueryTable } from '../frames';
 import { ErrorNotice, fieldErrorsOf, LabelledField, Loading } from '../notices';
-import { typeChoices, useSubscriptionTypes } from '../subscription-types';
+import { typeChoices, useSubscriptionTypeName, useSubscriptionTypes } from '../subscription-types';
 
 const embedCodeOf = (apiUrl: string, formId: string) => `<script src="${apiUrl}/f/${encodeURIComponent(formId)}/embed.js"></script>`;
 
@@ -165,6 +165,7 @@ function FormDefinitionEditor(props: { readonly formId?: string; readonly saved:
   const [fields, setFields] = useState<Field[]>(saved.fields);
   const [consents, setConsents] = useState<Consent[]>(saved.consents ?? []);
   const subscriptionTypes = useSubscriptionTypes();
+  const typeName = useSubscriptionTypeName();
   const save = useMutation({
     mutationFn: (body: Definition) => (formId ? api.call(saveForm, { params: { formId }, body }) : api.call(createForm, { body: { formId: newFormId, definition: body } })),
     onSuccess: () => queryClient.invalidateQueries({ predicate: (query) => ['forms', 'form'].includes(String(query.queryKey[0])) }),
@@ -221,7 +222,7 @@ function FormDefinitionEditor(props: { readonly formId?: string; readonly saved:
                   <select id={id('type')} value={field.type} onChange={(event) => updateField(index, { type: event.target.value as Field['type'] })} {...described}>
                     {FIELD_TYPES.map((type) => (
                       <option key={type} value={type}>
-                        {type}
+                        {typeName(type)}
                       </option>
                     ))}
                   </select>
@@ -255,14 +256,14 @@ function FormDefinitionEditor(props: { readonly formId?: string; readonly saved:
         return (
           // biome-ignore lint/suspicious/noArrayIndexKey: a consent's subscription is what the marketer edits here
           <fieldset key={index}>
-            <legend>{text('forms.consent', { name: consent.subscription })}</legend>
+            <legend>{text('forms.consent', { name: typeName(consent.subscription) })}</legend>
             <div className="settings">
               <LabelledField id={id('subscription')} label={text('forms.subscription')} error={errors.get(`${at}.subscription`)}>
                 {(described) => (
                   <select id={id('subscription')} value={consent.subscription} onChange={(event) => updateConsent(index, { subscription: event.target.value as Consent['subscription'] })} {...described}>
                     {typeChoices(subscriptionTypes.data?.types, consent.subscription).map((type) => (
                       <option key={type} value={type}>
-                        {type}
+                        {typeName(type)}
                       </option>
                     ))}
                   </select>
@@ -271,7 +272,7 @@ function FormDefinitionEditor(props: { readonly formId?: string; readonly saved:
               {localized(`${at}.text`, id('text'), text('forms.consentText'), consent.text, (next) => updateConsent(index, { text: next }))}
             </div>
             <button type="button" className="danger" onClick={() => setConsents((all) => all.filter((_, at) => at !== index))}>
-              {text('forms.removeConsent', { name: consent.subscription })}
+              {text('forms.removeConsent', { name: typeName(consent.subscription) })}
             </button>
           </fieldset>
         );

@@ -14,7 +14,7 @@ import { ErrorNotice, LabelledField } from '../notices';
 import { addStep, deleteStep, drawable, FLOWING, fieldsOf, isObject, issuesByStep, type Definition, type Fields, type Issue, type Path, type Place, type Refusal, replaceStep, setAt, STEP_TYPES, type Step, type StepType, withoutKey } from '../journey-steps';
 import { StepDiagram, type StepCounts } from './journey-diagram';
 import { AttributesInput, EventPatternInput, JsonInput } from './journey-inputs';
-import { typeChoices, useSubscriptionTypes } from '../subscription-types';
+import { typeChoices, useSubscriptionTypeName, useSubscriptionTypes } from '../subscription-types';
 
 const CHECK_AFTER_MS = 400;
 
@@ -396,6 +396,7 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
   const { text } = useI18n();
   const api = useApi();
   const subscriptionTypes = useSubscriptionTypes();
+  const typeName = useSubscriptionTypeName();
   const templates = useQuery({ queryKey: ['templates'], queryFn: () => api.call(listTemplates, { query: { limit: '200' } }), enabled: step.type === 'send_email' });
   const webhookChoices = useQuery({ queryKey: ['webhook-choices'], queryFn: () => api.call(listWebhookChoices, { query: { limit: '200' } }), enabled: step.type === 'webhook' });
   const fields = fieldsOf(step);
@@ -433,14 +434,14 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
     for (const key of path) value = (value as Fields | undefined)?.[key];
     return <StepChoice key={part} id={idOf(part)} label={label} value={String(value ?? '')} steps={steps} error={errorOf(path.join('.'))} onChange={(stepId) => set(path, stepId || undefined)} />;
   };
-  const select = (part: string, label: string, path: Path, choices: readonly string[], optional = false) => (
+  const select = (part: string, label: string, path: Path, choices: readonly string[], optional = false, nameOf: (choice: string) => string = (choice) => choice) => (
     <LabelledField key={part} id={idOf(part)} label={label} error={errorOf(path.join('.'))}>
       {(described) => (
         <select id={idOf(part)} value={String((path.length === 1 ? fields[String(path[0])] : (fields[String(path[0])] as Fields | undefined)?.[String(path[1])]) ?? '')} onChange={(event) => set(path, event.target.value || undefined)} {...described}>
           {optional && <option value="">–</option>}
           {choices.map((choice) => (
             <option key={choice} value={choice}>
-              {choice}
+              {nameOf(choice)}
             </option>
           ))}
         </select>
@@ -462,7 +463,7 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
       const stored = typeof template.templateId === 'string';
       body = (
         <>
-          {select('subscription', text('campaigns.subscription'), ['subscription'], typeChoices(subscriptionTypes.data?.types, typeof fields.subscription === 'string' ? fields.subscription : undefined))}
+          {select('subscription', text('campaigns.subscription'), ['subscription'], typeChoices(subscriptionTypes.data?.types, typeof fields.subscription === 'string' ? fields.subscription : undefined), false, typeName)}
           <LabelledField id={idOf('template')} label={text('campaigns.template')} error={stored ? errorOf('template.templateId') : undefined}>
             {(described) => (
               <select id={idOf('template')} value={stored ? String(template.templateId) : ''} onChange={(event) => set(['template'], event.target.value ? { templateId: event.target.value } : { subject: '', html: '<p></p>' })} {...described}>
@@ -586,7 +587,7 @@ function StepForm({ index, step, steps, issues, onChange }: { readonly index: nu
                 <option value="">–</option>
                 {typeChoices(subscriptionTypes.data?.types, subscription ? String(subscription.type) : undefined).map((type) => (
                   <option key={type} value={type}>
-                    {type}
+                    {typeName(type)}
                   </option>
                 ))}
               </select>

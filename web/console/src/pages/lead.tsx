@@ -11,6 +11,7 @@ import { ScoreHistory } from '../score-history';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
 import type { Session } from '../session';
+import { useSubscriptionTypeName } from '../subscription-types';
 
 interface Contribution {
   readonly ruleId: string;
@@ -42,6 +43,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const { text, label, formatDate } = useI18n();
+  const typeName = useSubscriptionTypeName();
   const lead = useQuery({ queryKey: ['lead', leadId], queryFn: () => api.call(getLead, { params: { leadId } }) });
   const reasons = useQuery({ queryKey: ['sales-reasons'], queryFn: () => api.call(getSalesReasons, {}), staleTime: 60_000 });
   const [rejectReason, setRejectReason] = useState('');
@@ -123,7 +125,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
             <dl>
               {Object.entries(shown.subscriptions).map(([type, status]) => (
                 <div key={type}>
-                  <dt>{type}</dt>
+                  <dt>{typeName(type)}</dt>
                   <dd>{label('subscription', status)}</dd>
                 </div>
               ))}
