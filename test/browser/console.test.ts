@@ -263,7 +263,7 @@ describe.skipIf(!available)('the console', () => {
     await page.getByRole('button', { name: `Edit Form ${run}` }).click();
     const emailField = page.getByRole('group', { name: 'Field email' });
     await emailField.getByLabel('Label (en)').fill('');
-    await page.getByRole('group', { name: 'Consent checkbox: newsletter' }).getByLabel('Exact text beside the checkbox (en)').fill(`Yes, the newsletter ${run}`);
+    await page.getByRole('group', { name: 'Consent checkbox: Newsletter' }).getByLabel('Exact text beside the checkbox (en)').fill(`Yes, the newsletter ${run}`);
     await page.getByRole('button', { name: 'Save as the next version' }).click();
     await expect.poll(() => emailField.getByLabel('Label (en)').getAttribute('aria-invalid'), UI).toBe('true');
     await checkAccessibility(page, 'form editor with an error');
@@ -326,15 +326,31 @@ describe.skipIf(!available)('the console', () => {
     await context.close();
   });
 
-  it("in Indonesian on a laptop's screen (1280x800), the lead list, a lead's page and the campaigns speak Indonesian, fit the width and pass axe", { timeout: 90_000 }, async () => {
+  it("in Indonesian on a laptop's screen (1280x800), the lead list, a lead's page and the campaigns speak Indonesian, fit the width and pass axe; subscription types show by label in each language", { timeout: 90_000 }, async () => {
     const submitted = await post('/v1/forms/contact/submissions', { email: `budi-${randomUUID()}@example.com`, firstName: 'Budi', company: 'Nusantara', role: 'CTO', country: 'ID', consent: ['newsletter'] });
     expect(submitted.status).toBe(202);
     const { leadId } = (await submitted.json()) as { leadId: string };
     await eventually(() => getLead(leadId), PIPELINE_DEADLINE_MS);
     const campaignName = `Buletin ${randomUUID().slice(0, 8)}`;
     expect((await admin('POST', '/v1/admin/campaigns', { name: campaignName, subscription: 'newsletter', template: { subject: 'Halo', html: '<p>Halo</p>' } })).status).toBe(201);
+    // The newsletter's labels as stored now (another test may have renamed it): the pages show those, not the id.
+    const catalogue = (await (await admin('GET', '/v1/admin/settings/subscription-types')).json()) as { types: { id: string; label: { en: string; id: string }; archived: boolean }[] };
+    const newsletter = catalogue.types.find((type) => type.id === 'newsletter');
+    expect(newsletter?.archived).toBe(false);
+    const { en: newsletterEn = '', id: newsletterId = '' } = newsletter?.label ?? {};
     const { context, page } = await signedIn('admin');
     await page.setViewportSize({ width: 1280, height: 800 });
+    const consentTypes = () => page.getByRole('region', { name: /^(Profile|Profil)$/ }).locator('dt').allTextContents();
+    const campaignRow = () => page.getByRole('row').filter({ hasText: campaignName }).getByRole('cell').allTextContents();
+
+    await page.goto(consoleUrl(`leads/${leadId}`));
+    await page.getByRole('heading', { name: 'Budi lead', level: 1 }).waitFor(UI);
+    await expect.poll(consentTypes, UI).toContain(newsletterEn);
+    expect(await consentTypes()).not.toContain('newsletter');
+    await page.getByRole('link', { name: 'Campaigns' }).click();
+    await expect.poll(campaignRow, UI).toContain(newsletterEn);
+    await page.getByRole('link', { name: 'Leads' }).click();
+
     // Nothing wider than the window: no sideways scrolling on a laptop.
     const fitsTheWidth = () =>
       page.evaluate(() => {
@@ -352,7 +368,7 @@ describe.skipIf(!available)('the console', () => {
     await page.goto(consoleUrl(`leads/${leadId}`));
     await page.getByRole('heading', { name: 'Budi prospek', level: 1 }).waitFor(UI);
     const profile = page.getByRole('region', { name: 'Profil' });
-    expect(await profile.locator('dt').allTextContents()).toEqual(expect.arrayContaining(['Perusahaan', 'Jabatan', 'Negara', 'Segmen RFM', 'newsletter']));
+    expect(await profile.locator('dt').allTextContents()).toEqual(expect.arrayContaining(['Perusahaan', 'Jabatan', 'Negara', 'Segmen RFM', newsletterId]));
     expect(await profile.textContent()).toContain('prospek (belum membeli)');
     expect(await profile.getByRole('definition').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^(menunggu konfirmasi|berlangganan)$/)]));
     expect(await page.getByRole('region', { name: 'Riwayat tahap' }).getByRole('row').nth(1).textContent()).toMatch(/prospekdibuat$/);
@@ -361,6 +377,7 @@ describe.skipIf(!available)('the console', () => {
 
     await page.getByRole('link', { name: 'Kampanye' }).click();
     await expect.poll(() => page.getByRole('row').filter({ hasText: campaignName }).textContent(), UI).toMatch(/draf(?!t)/);
+    expect(await campaignRow()).toContain(newsletterId);
     await context.close();
   });
 
@@ -476,10 +493,10 @@ describe.skipIf(!available)('the console', () => {
     await created.getByLabel('Title (en)').fill(`Webinar ${run}`);
     await created.getByLabel('Title (id)').fill(`Webinar ${run}`);
     await created.getByRole('button', { name: 'Add a consent checkbox' }).click();
-    const consent = created.getByRole('group', { name: 'Consent checkbox: newsletter' });
+    const consent = created.getByRole('group', { name: 'Consent checkbox: Newsletter' });
     await consent.getByLabel('Subscription it grants').selectOption('events');
-    await created.getByRole('group', { name: 'Consent checkbox: events' }).getByLabel('Exact text beside the checkbox (en)').fill('Invite me to events');
-    await created.getByRole('group', { name: 'Consent checkbox: events' }).getByLabel('Exact text beside the checkbox (id)').fill('Undang saya ke acara');
+    await created.getByRole('group', { name: 'Consent checkbox: Events and webinars' }).getByLabel('Exact text beside the checkbox (en)').fill('Invite me to events');
+    await created.getByRole('group', { name: 'Consent checkbox: Events and webinars' }).getByLabel('Exact text beside the checkbox (id)').fill('Undang saya ke acara');
     await created.getByRole('button', { name: 'Create the form' }).click();
     await created.getByText(`Created form ${formId} (version 1).`, { exact: false }).waitFor(UI);
     expect(await created.locator('code').textContent()).toBe(`<script src="${stack.apiUrl}/f/${formId}/embed.js"></script>`);
