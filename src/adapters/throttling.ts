@@ -9,9 +9,18 @@ const THROTTLING_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExc
  * The service refused the request for rate or capacity (after the SDK's own retries), so nothing of it
  * happened: wait and try again.
  */
-export function isThrottling(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (THROTTLING_ERRORS.has(error.name)) return true;
-  if (error.name !== 'TransactionCanceledException') return false;
-  return ((error as TransactionCanceledException).CancellationReasons ?? []).some((reason) => THROTTLING_REASONS.has(reason.Code ?? ''));
+export const isThrottling = (error: unknown): boolean => throttlingRefusal(error) !== undefined;
+
+/**
+ * The name of the refusal when an error is a service refusing for rate or capacity, else undefined. A
+ * wrapped refusal counts too, a few causes deep: Powertools Parameters throws a GetParameterError
+ * whose `cause` is Secrets Manager's ThrottlingException.
+ */
+export function throttlingRefusal(error: unknown): string | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth += 1) {
+    if (THROTTLING_ERRORS.has(cause.name)) return cause.name;
+    const reasons = cause.name === 'TransactionCanceledException' ? ((cause as TransactionCanceledException).CancellationReasons ?? []) : [];
+    if (reasons.some((reason) => THROTTLING_REASONS.has(reason.Code ?? ''))) return cause.name;
+  }
+  return undefined;
 }
