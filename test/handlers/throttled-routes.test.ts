@@ -69,14 +69,18 @@ const requests: Readonly<Record<string, { readonly operationId: string; readonly
 };
 /** Use cases that say how far a batch got before the refusal, rather than only naming it. */
 const reportsHowFarItGot = ['record-purchases'];
-/** Functions that call no AWS service: what they answer does not depend on one. */
-const callingNoService = ['api-docs', 'serve-snippet', 'who-am-i'];
+/** Functions that call no AWS service, by the request that shows it: they answer it with every service throttled. */
+const callingNoService: typeof requests = {
+  'api-docs': { operationId: 'getOpenApiDocument' },
+  'serve-snippet': { operationId: 'getLeadflowJs' },
+  'who-am-i': { operationId: 'getMe' },
+};
 
 const httpFunctions = manifest.functions.filter(isHttpFunction);
 
 function eventFor(name: string): APIGatewayProxyEventV2 {
   const fn = httpFunctions.find((candidate) => candidate.name === name);
-  const request = requests[name];
+  const request = requests[name] ?? callingNoService[name];
   const route = fn?.trigger.routes.find((candidate) => candidate.operationId === request?.operationId);
   if (!route || !request) throw new Error(`${name} has no route ${request?.operationId}`);
   const path = route.path.replace(/\{(\w+)\}/g, (_, param: string) => request.params?.[param] ?? '');
@@ -94,7 +98,13 @@ function eventFor(name: string): APIGatewayProxyEventV2 {
 
 describe('a throttled table or service answers 503 with Retry-After on every HTTP function', () => {
   it('names a request for every HTTP function in the manifest that calls a service', () => {
-    expect(Object.keys(requests).sort()).toEqual(httpFunctions.map((fn) => fn.name).filter((name) => !callingNoService.includes(name)).sort());
+    expect(Object.keys(requests).sort()).toEqual(httpFunctions.map((fn) => fn.name).filter((name) => !(name in callingNoService)).sort());
+  });
+
+  it.each(Object.keys(callingNoService))('%s calls no service: it answers 200 with every service throttled', async (name) => {
+    const fn = httpFunctions.find((candidate) => candidate.name === name);
+    const { handler } = (await import(resolve(fn?.entry ?? ''))) as { handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2> };
+    expect((await handler(eventFor(name), context)).statusCode).toBe(200);
   });
 
   it.each(Object.keys(requests))('%s: 503, Retry-After, a message naming the refusal and none of its details', async (name) => {
