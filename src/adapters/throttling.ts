@@ -1,6 +1,10 @@
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
-/** The error names AWS services refuse a request for rate or capacity with: DynamoDB's, and SES's (its sending rate). */
+/**
+ * The error names AWS services refuse a request for rate or capacity with: DynamoDB's, SES's (its
+ * sending rate), and the ThrottlingException or TooManyRequestsException of EventBridge, Secrets
+ * Manager, Scheduler and Cognito.
+ */
 const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'Throttling']);
 /** The reasons a DynamoDB transaction gives for an item it was refused capacity for. */
 const THROTTLING_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
