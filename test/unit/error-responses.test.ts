@@ -74,4 +74,20 @@ describe('the error middleware: the one place errors become statuses', () => {
       error.mockRestore();
     });
   });
+
+  it('knows a refusal by its name, in a transaction refused for capacity, and a few causes deep; a cycle of causes ends', () => {
+    const named = (name: string, extra: object = {}) => Object.assign(new Error('x'), { name }, extra);
+    expect(['ProvisionedThroughputExceededException', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded'].map((name) => throttlingRefusal(named(name)))).toEqual([
+      'ProvisionedThroughputExceededException',
+      'ThrottlingException',
+      'TooManyRequestsException',
+      'RequestLimitExceeded',
+    ]);
+    expect(throttlingRefusal(named('TransactionCanceledException', { CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }] }))).toBe('TransactionCanceledException');
+    expect(throttlingRefusal(named('TransactionCanceledException', { CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }))).toBeUndefined();
+    const cycle = named('GetParameterError');
+    Object.assign(cycle, { cause: cycle });
+    expect(throttlingRefusal(cycle)).toBeUndefined();
+    expect(throttlingRefusal('ThrottlingException')).toBeUndefined();
+  });
 });
