@@ -96,7 +96,8 @@ function operationOf(route: RouteDeclaration, fn: HttpFunctionSpec, maxBodyBytes
     ...(admin ? [[403, { description: `${sharedErrors[403]} Open to the roles ${(route.roles ?? []).join(', ')} (and to IAM and the development token).` }] as Answer] : []),
     ...(body ? [[413, responseOf(`The body is larger than ${maxBodyBytes / 1024} KB.`)] as Answer, [415, responseOf(sharedErrors[415])] as Answer] : []),
     ...(admin ? [] : [[429, responseOf(sharedErrors[429])] as Answer]),
-    [503, responseOf(sharedErrors[503])],
+    // A function granted no service and no table (the document, the snippet, who-am-i) meets no refusal.
+    ...(fn.access.length > 0 || fn.table ? [[503, responseOf(sharedErrors[503])] as Answer] : []),
   ];
   const own = Object.entries(route.errors ?? {}).map(([status, declaration]) => [status, responseOf(status === '503' ? orBusy(declaration) : declaration)]);
   const errors = { ...Object.fromEntries(shared), ...Object.fromEntries(own) };

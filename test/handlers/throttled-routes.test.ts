@@ -97,7 +97,8 @@ function eventFor(name: string): APIGatewayProxyEventV2 {
 }
 
 describe('a throttled table or service answers 503 with Retry-After on every HTTP function', () => {
-  it('names a request for every HTTP function in the manifest that calls a service', () => {
+  it('names a request for every HTTP function in the manifest that calls a service: those granted a service or the table', () => {
+    expect(Object.keys(callingNoService).sort()).toEqual(httpFunctions.filter((fn) => fn.access.length === 0 && !fn.table).map((fn) => fn.name).sort());
     expect(Object.keys(requests).sort()).toEqual(httpFunctions.map((fn) => fn.name).filter((name) => !(name in callingNoService)).sort());
   });
 
