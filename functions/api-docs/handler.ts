@@ -8,7 +8,10 @@ const logger = new Logger();
 // and building it (about 80 ms) is kept out of the cold import.
 let body: string | undefined;
 
-export const handler = routesHandler({ logger }, apiDocsRoutes, {
+/** It calls no service (the document is built in memory), so nothing it meets is a refusal: and its bundle, which carries every route declaration, has no room for the list of refusals. */
+const callsNoService = () => undefined;
+
+export const handler = routesHandler({ logger, unavailable: callsNoService }, apiDocsRoutes, {
   getOpenApiDocument: async () => ({
     statusCode: 200,
     headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' },

@@ -9,6 +9,7 @@ import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { backtestRulesetRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -16,7 +17,7 @@ const history = new LeadHistories(documentClient(), config.TABLE_NAME);
 const rulesets = new RulesetStore(documentClient(), config.TABLE_NAME);
 const routing = new RoutingStore(documentClient(), config.TABLE_NAME);
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, backtestRulesetRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, backtestRulesetRoutes, {
   backtestRuleset: async ({ params: { version }, body: window }) => {
     const [draft, active, routingConfig] = await Promise.all([rulesets.get(version), rulesets.active(), routing.get()]);
     if (!draft) throw new HttpError(404, `No ruleset version ${version}`);

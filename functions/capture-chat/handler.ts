@@ -12,6 +12,7 @@ import { positiveInteger, readConfig, setting } from '../../src/config';
 import { json } from '../../src/http/middleware';
 import { routesHandler, type Implementation } from '../../src/http/routes';
 import { captureChatRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -35,4 +36,4 @@ const captureChat: Implementation<(typeof captureChatRoutes)[number]> = async ({
   return json(outcome.status === 'duplicate' ? 200 : 202, outcome);
 };
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, captureChatRoutes, { captureChat });
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, captureChatRoutes, { captureChat });

@@ -29,6 +29,7 @@ import { json, type ErrorPage, type ParsedBodyEvent } from '../../src/http/middl
 import { prefersHtml } from '../../src/http/negotiation';
 import { routesHandler, type Implementation } from '../../src/http/routes';
 import { captureFormRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({
   TABLE_NAME: setting,
@@ -306,7 +307,7 @@ const errorPage: ErrorPage = (error, statusCode, event) => {
   return page(statusCode, refusedPage(lang, error.message, error.issues ?? []));
 };
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES, errorPage }, captureFormRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES, errorPage }, captureFormRoutes, {
   submitForm,
 
   showForm: async ({ params: { formId } }, event) => {

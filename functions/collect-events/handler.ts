@@ -16,6 +16,7 @@ import { validationError } from '../../src/http/errors';
 import { json, type ParsedBodyEvent } from '../../src/http/middleware';
 import { routesHandler, type Implementation } from '../../src/http/routes';
 import { CALL_PATHS, type collectCalls, collectEventsRoutes, type sourceSettings } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -92,7 +93,7 @@ const getSourceSettings: Implementation<typeof sourceSettings> = async ({ params
   );
 };
 
-const routes = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, collectEventsRoutes, { collectCalls: collectCallsImplementation, getSourceSettings });
+const routes = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, collectEventsRoutes, { collectCalls: collectCallsImplementation, getSourceSettings });
 
 /**
  * Answers every origin's page, errors included: the collector itself decides which origins a source's

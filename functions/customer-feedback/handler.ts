@@ -6,7 +6,7 @@ import { EmailIndex } from '../../src/adapters/email-index';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
-import { isThrottling } from '../../src/adapters/throttling';
+import { isThrottling, throttlingRefusal } from '../../src/adapters/throttling';
 import { HelpDeskIntake } from '../../src/app/help-desk-intake';
 import { followUpReasons, SurveyAnswers, type AnswerOutcome } from '../../src/app/survey-answers';
 import { TicketIntake } from '../../src/app/ticket-intake';
@@ -49,7 +49,7 @@ function answerPage(lang: Language, outcome: AnswerOutcome): APIGatewayProxyStru
   }
 }
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, customerFeedbackRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, customerFeedbackRoutes, {
   answerSurvey: async (_input, event) =>
     answerPage(pageLanguage(event), await answers.answer(event.queryStringParameters?.token, { userAgent: event.requestContext.http.userAgent, confirmed: false }, event.requestContext.requestId, new Date())),
 

@@ -10,6 +10,7 @@ import { maySeeLead } from '../../src/domain/roles';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { getLeadRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -20,7 +21,7 @@ const leadPage = new LeadPage({
   rulesets: new RulesetStore(documentClient(), config.TABLE_NAME),
 });
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, getLeadRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, getLeadRoutes, {
   getLead: async ({ params: { leadId }, caller }) => json(200, await leadPage.show(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
   getLeadScoreHistory: async ({ params: { leadId }, caller }) => json(200, await leadPage.scoreHistory(leadId, new Date().toISOString(), (owner) => maySeeLead(caller, owner))),
 });

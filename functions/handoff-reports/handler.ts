@@ -7,6 +7,7 @@ import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
 import { routesHandler, type Implementation } from '../../src/http/routes';
 import { handoffReportsRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting });
 const logger = new Logger();
@@ -32,4 +33,4 @@ const getHandoffReport: Implementation<(typeof handoffReportsRoutes)[number]> = 
   return json(200, handoffReport(transitions, months));
 };
 
-export const handler = routesHandler({ logger }, handoffReportsRoutes, { getHandoffReport });
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal }, handoffReportsRoutes, { getHandoffReport });

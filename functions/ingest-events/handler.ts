@@ -9,6 +9,7 @@ import { positiveInteger, readConfig, setting } from '../../src/config';
 import { json } from '../../src/http/middleware';
 import { routesHandler, type Implementation } from '../../src/http/routes';
 import { ingestEventsRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -23,4 +24,4 @@ const intake = new EventIntake({
 const sendEvents: Implementation<(typeof ingestEventsRoutes)[number]> = async ({ body: batch }, event) =>
   json(202, await intake.accept(batch.events, event.requestContext.requestId));
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, ingestEventsRoutes, { sendEvents });
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, ingestEventsRoutes, { sendEvents });

@@ -13,6 +13,7 @@ import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { leadDataRightsRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -29,7 +30,7 @@ async function holdingsOf(leadId: string) {
   return holdings;
 }
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, leadDataRightsRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, leadDataRightsRoutes, {
   // Right of access and portability: everything held about the lead, as JSON.
   exportLead: async ({ params }) => {
     const holdings = await holdingsOf(params.leadId);

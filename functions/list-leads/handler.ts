@@ -7,12 +7,11 @@ import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { ScoreBandIndex } from '../../src/adapters/score-bands';
 import { SegmentStore } from '../../src/adapters/segment-store';
-import { isThrottling } from '../../src/adapters/throttling';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 import { ConsentIndexBackfill } from '../../src/app/consent-index-backfill';
 import { LeadSearch } from '../../src/app/lead-search';
 import { LeadsByScore, ScoreBandBackfill } from '../../src/app/leads-by-score';
 import { positiveInteger, readConfig, setting } from '../../src/config';
-import { Unavailable } from '../../src/domain/errors';
 import { ownLeadsOnly } from '../../src/domain/roles';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
@@ -50,23 +49,14 @@ const leadSearch = new LeadSearch({
   getLeads: (leadIds) => leads.getLeads(leadIds),
 });
 
-/** Seconds a caller waits before repeating a request the table turned away. */
-const RETRY_AFTER_SECONDS = 2;
-
-/** The table refused more reads or writes for now: a 503 the caller can repeat, not a 500. Nothing half-done needs undoing (repairs and backfill writes are conditional and idempotent). */
-const retryLater = (error: unknown): never => {
-  if (isThrottling(error)) throw new Unavailable('The table is busy; repeat the same request', RETRY_AFTER_SECONDS);
-  throw error;
-};
-
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, listLeadsRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, listLeadsRoutes, {
   // A sales rep lists their own leads whatever owner they ask for.
   listLeads: async ({ query: { limit, cursor, sort, ...filter }, caller }) => {
     const ownerOnly = ownLeadsOnly(caller);
     const scoped = ownerOnly ? { ...filter, owner: ownerOnly } : filter;
-    if (sort === 'score') return json(200, await leadsByScore.page(scoped, limit, cursor, new Date().toISOString()).catch(retryLater));
-    return json(200, await leadSearch.search(scoped, limit, cursor).catch(retryLater));
+    if (sort === 'score') return json(200, await leadsByScore.page(scoped, limit, cursor, new Date().toISOString()));
+    return json(200, await leadSearch.search(scoped, limit, cursor));
   },
-  backfillScoreBands: async ({ body }) => json(200, await backfill.page(body.cursor, new Date().toISOString()).catch(retryLater)),
-  backfillConsentIndex: async ({ body }) => json(200, await consentIndexBackfill.page(body.cursor, new Date().toISOString()).catch(retryLater)),
+  backfillScoreBands: async ({ body }) => json(200, await backfill.page(body.cursor, new Date().toISOString())),
+  backfillConsentIndex: async ({ body }) => json(200, await consentIndexBackfill.page(body.cursor, new Date().toISOString())),
 });

@@ -38,7 +38,6 @@ export const listLeads = defineRoute({
       schema: z.extend(pageOf(LeadSummary), { scanned: z.int(), approximate: z.optional(z.boolean()) }).check(z.meta({ id: 'LeadList' })),
     },
   },
-  errors: { 503: 'The table is busy: repeat the same request after `Retry-After` seconds.' },
 });
 
 export const backfillScoreBands = defineRoute({
@@ -56,7 +55,6 @@ export const backfillScoreBands = defineRoute({
       schema: z.object({ scanned: z.int(), filed: z.int(), nextCursor: z.optional(z.string()) }).check(z.meta({ id: 'ScoreBandBackfill' })),
     },
   },
-  errors: { 503: 'The table is busy: repeat the same request (it files each lead once) after `Retry-After` seconds.' },
 });
 
 export const backfillConsentIndex = defineRoute({

@@ -22,6 +22,7 @@ import { actorOf } from '../../src/domain/roles';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageCampaignsRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({
   TABLE_NAME: setting,
@@ -46,7 +47,7 @@ const campaigns = new Campaigns({
 const sendPolicy = new SendPolicySettings(new SendPolicyStore(documentClient(), config.TABLE_NAME), logger);
 const subscriptionTypes = new SubscriptionTypeSettings(subscriptionTypeStore, new SubscriptionTypeUseStore(documentClient(), config.TABLE_NAME), logger);
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageCampaignsRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageCampaignsRoutes, {
   createCampaign: async ({ body }) => json(201, await campaigns.create(body)),
   listCampaigns: async ({ query }) => json(200, await campaigns.list(await campaignStore.list(query))),
   getCampaign: async ({ params: { campaignId } }) => json(200, await campaigns.get(campaignId)),

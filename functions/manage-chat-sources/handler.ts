@@ -10,6 +10,7 @@ import { json } from '../../src/http/middleware';
 import { pageBody } from '../../src/http/page-query';
 import { routesHandler } from '../../src/http/routes';
 import { manageChatSourcesRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -18,7 +19,7 @@ const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET,
 
 const webhookPath = (sourceId: string) => `/v1/chat/${sourceId}`;
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageChatSourcesRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageChatSourcesRoutes, {
   // A generated secret is in this answer only; a tool's own secret is never shown back.
   createChatSource: async ({ body: request }) => {
     const ring = await keyRing();

@@ -7,7 +7,7 @@ import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
-import { isThrottling } from '../../src/adapters/throttling';
+import { isThrottling, throttlingRefusal } from '../../src/adapters/throttling';
 import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { CareAdmin } from '../../src/app/care-admin';
 import { HELP_DESK_SEAL_ID } from '../../src/app/help-desk-intake';
@@ -50,7 +50,7 @@ const DEFAULT_MONTHS = 6;
 /** Leads a timer backfill call looks at when the request names no limit: a few seconds of reads and events. */
 const DEFAULT_BACKFILL_PAGE = 500;
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageCustomerCareRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageCustomerCareRoutes, {
   getCareSettings: async () => json(200, await admin.settings()),
   replaceCareSettings: async ({ body }, event) => json(200, await admin.replaceSettings(body, event.requestContext.requestId)),
   getRiskFormula: async () => json(200, await admin.activeFormula()),

@@ -11,13 +11,14 @@ import { json } from '../../src/http/middleware';
 import { pageBody } from '../../src/http/page-query';
 import { routesHandler } from '../../src/http/routes';
 import { manageFormsRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const forms = new FormStore(documentClient(), config.TABLE_NAME);
 const subscriptionTypes = new SubscriptionTypeStore(documentClient(), config.TABLE_NAME);
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageFormsRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageFormsRoutes, {
   listForms: async ({ query }) => json(200, pageBody(await forms.list(query))),
 
   getForm: async ({ params: { formId } }) => {

@@ -10,6 +10,7 @@ import { positiveInteger, readConfig, setting } from '../../src/config';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageJourneyEnrolmentsRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({
   TABLE_NAME: setting,
@@ -39,7 +40,7 @@ const moveAll = new JourneyMoveAll({
 /** A move of every lead works this long per call, well inside the function's 10 s, then answers with its progress. */
 const MOVE_ALL_WORK_MS = 6_000;
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageJourneyEnrolmentsRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageJourneyEnrolmentsRoutes, {
   enrolInJourney: async ({ params: { journeyId }, body }) => json(202, await journeyEnrolments.enrol(journeyId, body.leadId)),
   moveJourneyEnrolments: async ({ params: { journeyId }, body }) => json(200, await journeyEnrolments.move(journeyId, body.leadIds, body.version)),
   moveAllJourneyEnrolments: async ({ params: { journeyId }, body }) => {

@@ -10,6 +10,7 @@ import { issuePath } from '../../src/domain/journeys/validate';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageJourneysRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({
   TABLE_NAME: setting,
@@ -23,7 +24,7 @@ const journeys = new Journeys({
   log: logger,
 });
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageJourneysRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageJourneysRoutes, {
   createJourney: async ({ body }) => json(201, await journeys.create(body)),
   validateJourneyDefinition: async ({ body }) => {
     const issues = await journeys.issues(body);

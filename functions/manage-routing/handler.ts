@@ -6,12 +6,13 @@ import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageRoutingRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const routing = new RoutingStore(documentClient(), config.TABLE_NAME);
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageRoutingRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageRoutingRoutes, {
   getRouting: async () => {
     const stored = await routing.get();
     if (!stored) throw new HttpError(404, 'No routing configured: MQL alerts go to the sales inbox');

@@ -9,6 +9,7 @@ import { json } from '../../src/http/middleware';
 import { pageBody } from '../../src/http/page-query';
 import { routesHandler } from '../../src/http/routes';
 import { manageRulesetsRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -20,7 +21,7 @@ const rulesets = new RulesetManagement({
 
 const rescoringStarted = (job: RescoreJob) => json(202, { version: job.rulesetVersion, jobId: job.jobId, progress: `/v1/admin/rescoring/${job.jobId}` });
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageRulesetsRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageRulesetsRoutes, {
   listRulesets: async ({ query }) => {
     const { active, page } = await rulesets.list(query);
     return json(200, { active, ...pageBody(page) });

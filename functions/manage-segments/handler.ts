@@ -17,6 +17,7 @@ import { pageBody } from '../../src/http/page-query';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageSegmentsRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -52,7 +53,7 @@ async function existing(segmentId: string) {
   return segment;
 }
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageSegmentsRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageSegmentsRoutes, {
   createSegment: async ({ body }) => {
     await checkSubscriptionTypes(body);
     const segment = await segments.create(randomUUID(), body, new Date().toISOString());

@@ -7,12 +7,13 @@ import { pageBody } from '../../src/http/page-query';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageSourcesRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
 const sources = new TrackingSources(new SourceStore(documentClient(), config.TABLE_NAME));
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageSourcesRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageSourcesRoutes, {
   createSource: async ({ body }) => {
     const source = await sources.add(body);
     logger.info('Tracking source added', { sourceId: source.id, origins: source.origins.length });

@@ -11,6 +11,7 @@ import { pageBody } from '../../src/http/page-query';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageSuppressionsRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, PRIVACY_SALT_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -29,7 +30,7 @@ function emailParameter(raw: string): string {
   return parameter(decoded, 'email', Email);
 }
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageSuppressionsRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageSuppressionsRoutes, {
   listSuppressions: async ({ query }) => json(200, pageBody(await suppressions.list(query))),
 
   getSuppression: async ({ params }) => {

@@ -17,6 +17,7 @@ import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageTemplatesRoutes } from './routes';
 import { pageBody } from '../../src/http/page-query';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -52,7 +53,7 @@ async function storedVersionShown(templateId: string, version: number) {
   return { content, shown: { version: content.version } };
 }
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageTemplatesRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageTemplatesRoutes, {
   createTemplate: async ({ body: request }) => {
     const { summary, version } = await templates.create(randomUUID(), request.name, request, new Date().toISOString());
     logger.info('Template created', { templateId: summary.templateId });

@@ -10,6 +10,7 @@ import { positiveInteger, readConfig, setting } from '../../src/config';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { manageUsersRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, MAX_BODY_BYTES: positiveInteger, USER_POOL_SECRET: z.optional(setting) });
 const logger = new Logger();
@@ -37,7 +38,7 @@ const directory: UserDirectory = config.USER_POOL_SECRET
     })();
 const users = new UsersAdmin(directory);
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageUsersRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageUsersRoutes, {
   listUsers: async () => json(200, { users: await users.list() }),
   inviteUser: async ({ body }) => json(201, await users.invite(body)),
   setUserRole: async ({ caller, params, body }) => json(200, await users.setRole(caller, params.user, body.role)),

@@ -12,6 +12,7 @@ import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { isUnresolvableName, webhookTarget, type HostResolver, type WebhookTarget } from '../../src/app/webhook-targets';
 import { manageWebhooksRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -37,7 +38,7 @@ async function checkTarget(url: string, resolver: HostResolver): Promise<void> {
 }
 
 /** The routes, around the resolver host names are checked with (tests give their own). */
-export const manageWebhooks = (resolver: HostResolver) => routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, manageWebhooksRoutes, {
+export const manageWebhooks = (resolver: HostResolver) => routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, manageWebhooksRoutes, {
   // The secret is in this answer only: it signs every delivery and is never shown again.
   createWebhook: async ({ body }) => {
     const request = WebhookRequest.safeParse(body);

@@ -14,6 +14,7 @@ import { formFields, linkPage, pageLanguage, text } from '../../src/http/link-pa
 import type { ParsedBodyEvent } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
 import { preferenceCentreRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const config = readConfig({ TABLE_NAME: setting, SIGNING_KEYS_SECRET: setting, MAX_BODY_BYTES: positiveInteger });
 const logger = new Logger();
@@ -47,7 +48,7 @@ function choiceFrom(body: Record<string, unknown>): PreferenceChoice | 'everythi
 /** A page, or for a link that does not verify the page saying so. */
 const pageOr = <View>(lang: Language, view: View | undefined, render: (view: View) => string) => (view ? linkPage(200, render(view)) : linkPage(400, invalidLinkPage(lang)));
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, preferenceCentreRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, preferenceCentreRoutes, {
   showPreferences: async (_input, event) => {
     const lang = pageLanguage(event);
     return pageOr(lang, await preferenceCentre.showPreferences(event.queryStringParameters?.token), (view) => preferencePage({ lang, ...view }));

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { isThrottling } from '../../src/adapters/throttling';
+import { isThrottling, throttlingRefusal } from '../../src/adapters/throttling';
 import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { PurchaseStore } from '../../src/adapters/purchase-store';
@@ -22,6 +22,6 @@ const recording = new PurchaseRecording({
   log: logger,
 });
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, recordPurchasesRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, recordPurchasesRoutes, {
   recordPurchases: async ({ body: { purchases } }, event) => json(200, await recording.recordAll(purchases, event.requestContext.requestId, new Date().toISOString())),
 });

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
-import { isThrottling } from '../../src/adapters/throttling';
+import { isThrottling, throttlingRefusal } from '../../src/adapters/throttling';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -58,7 +58,7 @@ const inboxViewer = (caller: Caller): InboxViewer => (caller.kind === 'user' && 
 /** Who a claim is recorded as made by: the signed-in person, or for a service the rep it names. */
 const claimActor = (caller: Caller, repId: string | undefined): string => (caller.kind === 'user' ? actorOf(caller) : (repId ?? 'service'));
 
-export const handler = routesHandler({ logger, maxBodyBytes: config.MAX_BODY_BYTES }, salesFeedbackRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES }, salesFeedbackRoutes, {
   giveFeedback: async ({ params: { leadId }, body, caller }, event) => {
     const feedback = { ...body, actor: feedbackActor(caller, body.actor), mayActOn: (owner: Lead['owner']) => maySeeLead(caller, owner) };
     const result = await salesFeedback.giveFeedback(leadId, feedback, event.requestContext.requestId);

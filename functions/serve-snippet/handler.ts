@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { routesHandler } from '../../src/http/routes';
 import { LEADFLOW_JS } from '../../web/leadflow-js/built';
 import { serveSnippetRoutes } from './routes';
+import { throttlingRefusal } from '../../src/adapters/throttling';
 
 const logger = new Logger();
 // Compressed once per cold start: API Gateway's HTTP API does not compress answers itself.
@@ -26,7 +27,7 @@ function acceptsGzip(acceptEncoding: string | undefined): boolean {
   });
 }
 
-export const handler = routesHandler({ logger }, serveSnippetRoutes, {
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal }, serveSnippetRoutes, {
   getLeadflowJs: async (_input, event) =>
     acceptsGzip(event.headers['accept-encoding'])
       ? { statusCode: 200, headers: { ...headers, 'content-encoding': 'gzip' }, body: gzipped, isBase64Encoded: true }

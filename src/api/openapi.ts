@@ -2,7 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteCo
 import * as z from 'zod/mini';
 import { manifest } from '../../manifest/manifest';
 import { isHttpFunction, type HttpFunctionSpec, type HttpMethod } from '../../manifest/types';
-import type { ResponseDeclaration, RouteDeclaration } from '../http/routes';
+import type { ErrorDeclaration, ResponseDeclaration, RouteDeclaration } from '../http/routes';
 import { ErrorBody } from './schemas';
 
 /** The error answers routes share; a route's own `errors` add to them or say more. */
@@ -11,7 +11,11 @@ const sharedErrors = {
   403: 'Missing or wrong credentials, or a signed-in role that may not call this route.',
   415: 'The Content-Type is not accepted.',
   429: 'Too many requests; retry later.',
+  503: 'A service the route needs is busy (the table or another AWS service refused the call for rate or capacity): repeat the same request after `Retry-After` seconds.',
 } as const;
+
+/** A route's own 503, which every route may also answer when a service it needs is busy. */
+const orBusy = (declaration: ErrorDeclaration): ErrorDeclaration => (typeof declaration === 'string' ? `${declaration} Or: ${sharedErrors[503]}` : declaration);
 
 /**
  * zod-to-openapi is written for classic zod: it asks every schema for its metadata with `.meta()`, every
@@ -92,8 +96,11 @@ function operationOf(route: RouteDeclaration, fn: HttpFunctionSpec, maxBodyBytes
     ...(admin ? [[403, { description: `${sharedErrors[403]} Open to the roles ${(route.roles ?? []).join(', ')} (and to IAM and the development token).` }] as Answer] : []),
     ...(body ? [[413, responseOf(`The body is larger than ${maxBodyBytes / 1024} KB.`)] as Answer, [415, responseOf(sharedErrors[415])] as Answer] : []),
     ...(admin ? [] : [[429, responseOf(sharedErrors[429])] as Answer]),
+    // A function granted no service and no table (the document, the snippet, who-am-i) meets no refusal.
+    ...(fn.access.length > 0 || fn.table ? [[503, responseOf(sharedErrors[503])] as Answer] : []),
   ];
-  const errors = { ...Object.fromEntries(shared), ...Object.fromEntries(Object.entries(route.errors ?? {}).map(([status, declaration]) => [status, responseOf(declaration)])) };
+  const own = Object.entries(route.errors ?? {}).map(([status, declaration]) => [status, responseOf(status === '503' ? orBusy(declaration) : declaration)]);
+  const errors = { ...Object.fromEntries(shared), ...Object.fromEntries(own) };
   return {
     operationId: route.operationId,
     method: route.method.toLowerCase() as Lowercase<HttpMethod>,

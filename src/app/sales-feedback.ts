@@ -4,6 +4,7 @@ import { feedbackTarget, type FeedbackAction } from '../domain/handoff/feedback'
 import { transition, type Deal, type LeadChange, type LifecycleStage, type StageTransition } from '../domain/handoff/lifecycle';
 import type { SalesReasons } from '../domain/handoff/reasons';
 import type { Lead } from '../domain/lead';
+import { inParallel } from './in-parallel';
 import type { EventPublisher, Log } from './ports';
 import type { ChangeOutcome, Refusal, StageChanges } from './stage-changes';
 
@@ -76,6 +77,9 @@ export interface CrmUpdateResult {
 /** Seconds a caller waits before repeating a request the table or the bus turned away. */
 const RETRY_AFTER_SECONDS = 2;
 
+/** Leads filed under their new score band at once after a CRM batch: a few round trips for 100 contact changes, well within a table's capacity. */
+const REFILES_AT_ONCE = 10;
+
 /**
  * Sales feedback and CRM updates: both move a lead's stage through the transition table, each change
  * once, and a request the table turned away can be repeated as it was.
@@ -137,9 +141,7 @@ export class SalesFeedbackUseCases {
       const contactChanged = Object.values(update.contact ?? {}).some((value) => value !== undefined);
       return contactChanged && result?.leadId && (result.status === 'applied' || result.status === 'duplicate') ? [result.leadId] : [];
     });
-    for (const leadId of new Set(changed)) {
-      await this.dependencies.scoreBands.refile(leadId, now).catch((error: unknown) => this.retryLater(error, `Updates were applied, but lead ${leadId} is not filed under its new score band yet`));
-    }
+    await this.refileAll([...new Set(changed)], now);
     try {
       await publisher.publish(contactChanges(updates, results, correlationId));
     } catch (error) {
@@ -179,9 +181,36 @@ export class SalesFeedbackUseCases {
     }
   }
 
+  /**
+   * Files each changed lead under its new band, REFILES_AT_ONCE at a time (a CRM batch of 100 contact
+   * changes took 100 round trips one after another). One lead failing does not stop the others; when
+   * any failed, the request fails naming every lead not filed, in the batch's order, so its repeat
+   * (which files the rest, and writes nothing for those filed) is as safe as before.
+   */
+  private async refileAll(leadIds: readonly string[], now: string): Promise<void> {
+    const notFiled = new Map<string, unknown>();
+    await inParallel(
+      leadIds.map((leadId) => async () => {
+        await this.dependencies.scoreBands.refile(leadId, now).catch((error: unknown) => notFiled.set(leadId, error));
+      }),
+      REFILES_AT_ONCE,
+    );
+    const failed = leadIds.filter((leadId) => notFiled.has(leadId));
+    if (failed.length === 0) return;
+    // A fault other than a busy table or lead is no reason to repeat: it answers as it always has.
+    const fault = failed.map((leadId) => notFiled.get(leadId)).find((error) => !this.retryable(error));
+    if (fault !== undefined) throw fault;
+    const what = failed.length === 1 ? `lead ${failed[0]} is not filed under its new score band` : `leads ${failed.join(', ')} are not filed under their new score bands`;
+    this.retryLater(notFiled.get(failed[0] as string), `Updates were applied, but ${what} yet`);
+  }
+
+  private retryable(error: unknown): boolean {
+    return error instanceof LeadBusy || this.dependencies.throttled(error);
+  }
+
   /** The table refused more writes, or a lead changed under every attempt: nothing is lost by repeating the request. */
   private retryLater(error: unknown, what: string): never {
-    if (error instanceof LeadBusy || this.dependencies.throttled(error)) throw new Unavailable(`${what}; repeat the same request`, RETRY_AFTER_SECONDS);
+    if (this.retryable(error)) throw new Unavailable(`${what}; repeat the same request`, RETRY_AFTER_SECONDS);
     throw error;
   }
 }

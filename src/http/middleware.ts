@@ -177,14 +177,32 @@ function answerOf(error: LeadflowError): { readonly statusCode: number; readonly
  */
 export type ErrorPage = (error: LeadflowError, statusCode: number, event: APIGatewayProxyEventV2) => APIGatewayProxyStructuredResultV2 | undefined;
 
+/** Seconds a caller waits before repeating a request a service turned away for now. */
+const BUSY_RETRY_AFTER_SECONDS = 2;
+
+/** How errors become answers: as pages for callers that want them, and which other errors mean "busy, repeat". */
+export interface ErrorAnswers {
+  /** Errors as pages for callers that want them (a browser posting a form); JSON otherwise. */
+  readonly errorPage?: ErrorPage | undefined;
+  /**
+   * The name of the refusal when an error that is no LeadflowError means a service turned the request
+   * away for now (the table's or another service's throttling, after the SDK's own retries), else
+   * undefined: such an error is a 503 with Retry-After, which a caller repeats, instead of a 500.
+   */
+  readonly unavailable?: ((error: unknown) => string | undefined) | undefined;
+}
+
 /**
  * Maps errors to responses: a LeadflowError is shown to the caller (its message and issues) with its
- * kind's status; anything else is logged (without the request body, which holds personal data) and
- * becomes a plain 500 with no internals.
+ * kind's status; an error `unavailable` names as a refusal is a 503 naming it (its name, never its
+ * message, is logged); anything else is logged (without the request body, which holds personal
+ * data) and becomes a plain 500 with no internals.
  */
-export const errorResponses = (logger: Logger, errorPage?: ErrorPage): HttpMiddleware => ({
+export const errorResponses = (logger: Logger, { errorPage, unavailable }: ErrorAnswers = {}): HttpMiddleware => ({
   onError: (request) => {
-    const { error } = request;
+    const refusal = request.error instanceof LeadflowError ? undefined : unavailable?.(request.error);
+    if (refusal) logger.warn('A service turned the request away for now; answered 503', { refusal });
+    const error = refusal ? busyError(refusal) : request.error;
     const answer = error instanceof LeadflowError ? answerOf(error) : undefined;
     if (error instanceof LeadflowError && answer) {
       const page = errorPage?.(error, answer.statusCode, request.event);
@@ -197,5 +215,8 @@ export const errorResponses = (logger: Logger, errorPage?: ErrorPage): HttpMiddl
     request.response = json(500, { message: 'Internal Server Error' });
   },
 });
+
+/** The 503 for a refusal, named by its error name (ProvisionedThroughputExceededException says the table), never its message. */
+const busyError = (refusal: string) => new Unavailable(`A service this request needs is busy (${refusal}); repeat the same request`, BUSY_RETRY_AFTER_SECONDS);
 
 export { json };

@@ -73,7 +73,8 @@ export interface RouteDeclaration {
   readonly responses: Readonly<Partial<Record<SuccessStatus, ResponseDeclaration>>>;
   /**
    * Error answers particular to this route. Those every route shares (400 for a bad parameter or body,
-   * 413 and 415 for bodies, 403 on admin routes, 429 on public ones) come from the shared table.
+   * 413 and 415 for bodies, 403 on admin routes, 429 on public ones, 503 when a service it needs is
+   * busy) come from the shared table; a route's own 503 says what else it answers 503 for.
    */
   readonly errors?: Readonly<Partial<Record<ErrorStatus, ErrorDeclaration>>>;
   /**

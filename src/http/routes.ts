@@ -79,7 +79,7 @@ const auditFieldsOf = (caller: Caller) => {
 
 /**
  * The handler of an HTTP function from its route declarations and one implementation per operation:
- * header names lower-cased, request context in logs, errors mapped, edge origin checked (when the
+ * header names lower-cased, request context in logs, errors mapped (a throttled call to 503), edge origin checked (when the
  * stack sets EDGE_ORIGIN_SECRET), bodies size-checked (413) and parsed when a route takes one, the
  * operation found by API Gateway's `routeKey`, and its parameters, query, headers and body parsed with
  * the declared schemas (400 naming the field) before the implementation runs.
@@ -89,12 +89,20 @@ export function routesHandler<const Routes extends readonly RouteDeclaration[]>(
     logger,
     maxBodyBytes,
     errorPage,
+    unavailable,
   }: {
     readonly logger: Logger;
     /** Needed when a route takes a body: larger ones are refused with 413. */
     readonly maxBodyBytes?: number;
     /** Errors as pages for callers that want them (a browser posting a form); JSON otherwise. */
     readonly errorPage?: ErrorPage;
+    /**
+     * The name of the refusal when an error means a service turned the request away for now, else
+     * undefined: `throttlingRefusal` from src/adapters/throttling (which this layer may not import).
+     * Required, so no function answers a throttled table with a 500: every route answers 503 with
+     * Retry-After.
+     */
+    readonly unavailable: (error: unknown) => string | undefined;
   },
   routes: Routes,
   implementations: NoInfer<Implementations<Routes>>,
@@ -109,7 +117,7 @@ export function routesHandler<const Routes extends readonly RouteDeclaration[]>(
   const chain = middy<ParsedBodyEvent, APIGatewayProxyStructuredResultV2>()
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(logger))
-    .use(errorResponses(logger, errorPage))
+    .use(errorResponses(logger, { errorPage, unavailable }))
     .use(requireEdgeOrigin(process.env.EDGE_ORIGIN_SECRET));
   // Functions serving several routes have always size-checked and parsed any body sent.
   if (routes.length > 1 || routes.some((route) => route.request.body)) {

@@ -185,6 +185,62 @@ describe('CRM updates', () => {
     expect(bands.get('lead-1')).toBeDefined();
   });
 
+  describe('filing a CRM batch\'s changed leads under their new score bands', () => {
+    const leadIds = Array.from({ length: 25 }, (_, index) => `lead-${String(index + 1).padStart(2, '0')}`);
+    const updates = leadIds.map((leadId, index) => ({ updateId: `u${index + 1}`, occurredAt: '2026-11-22T10:00:00.000Z', leadId, contact: { role: 'VP Marketing' } }));
+
+    /** The use cases over 25 leads, with a band index that counts the refiles in flight and refuses some leads. */
+    function setUpBatch(refuse: (leadId: string) => Error | undefined = () => undefined) {
+      const leads = new MemoryLeads();
+      for (const leadId of leadIds) leads.put({ ...mqlLead, id: leadId, email: `${leadId}@example.com` });
+      const lifecycle = new MemoryLifecycle(leads);
+      const filed: string[] = [];
+      const progress = { inFlight: 0, mostInFlight: 0 };
+      const useCases = new SalesFeedbackUseCases({
+        stageChanges: new StageChanges({ leads, lifecycle, publisher: new MemoryPublisher(), logger: new MemoryLog() }),
+        reasons: lifecycle,
+        emails: lifecycle,
+        publisher: new MemoryPublisher(),
+        log: new MemoryLog(),
+        throttled: (error) => error instanceof Throttled,
+        scoreBands: {
+          refile: async (leadId) => {
+            progress.inFlight += 1;
+            progress.mostInFlight = Math.max(progress.mostInFlight, progress.inFlight);
+            // A round trip: the others started meanwhile are in flight with this one.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            progress.inFlight -= 1;
+            const refusal = refuse(leadId);
+            if (refusal) throw refusal;
+            filed.push(leadId);
+          },
+        },
+      });
+      return { useCases, filed, progress };
+    }
+
+    it('files them ten at a time, every one of them', async () => {
+      const { useCases, filed, progress } = setUpBatch();
+      expect((await useCases.applyCrmUpdates(updates, 'c-1')).map((result) => result.status)).toEqual(leadIds.map(() => 'applied'));
+      expect([...filed].sort()).toEqual(leadIds);
+      expect(progress.mostInFlight).toBe(10);
+    });
+
+    it('files the others when some are refused, and asks for a repeat naming every lead not filed, in the batch\'s order', async () => {
+      const { useCases, filed } = setUpBatch((leadId) => (leadId === 'lead-20' || leadId === 'lead-03' ? new Throttled('Rate exceeded') : undefined));
+      const refused = await useCases.applyCrmUpdates(updates, 'c-1').catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(Unavailable);
+      expect((refused as Unavailable).message).toBe('Updates were applied, but leads lead-03, lead-20 are not filed under their new score bands yet; repeat the same request');
+      expect([...filed].sort()).toEqual(leadIds.filter((leadId) => leadId !== 'lead-03' && leadId !== 'lead-20'));
+    });
+
+    it('answers a fault that is no busy table with the fault itself, not a repeat', async () => {
+      const fault = new TypeError('band out of range');
+      const { useCases } = setUpBatch((leadId) => (leadId === 'lead-07' ? fault : leadId === 'lead-02' ? new Throttled('Rate exceeded') : undefined));
+      await expect(useCases.applyCrmUpdates(updates, 'c-1')).rejects.toBe(fault);
+    });
+  });
+
   it('calls an update older than the last one applied stale, and reports unknown leads and refused transitions', async () => {
     const { useCases } = setUp({ ...mqlLead, crmUpdatedAt: '2026-11-22T12:00:00.000Z' });
     const results = await useCases.applyCrmUpdates(

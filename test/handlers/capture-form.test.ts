@@ -320,8 +320,15 @@ describe('capture-form', () => {
     });
   });
 
-  it('answers a plain 500 with no internals when DynamoDB fails', async () => {
+  it('answers a throttled table with 503 and Retry-After, which the snippet and a browser repeat, and any other fault with a plain 500 with no internals', async () => {
     dynamo.on(TransactWriteCommand).rejects(Object.assign(new Error('Rate exceeded for table leadflow-test'), { name: 'ProvisionedThroughputExceededException' }));
+    const busy = await submit(JSON.stringify({ email: 'jane@example.com' }));
+    expect({ status: busy.statusCode, retryAfter: busy.headers?.['retry-after'], body: parsed(busy) }).toEqual({
+      status: 503,
+      retryAfter: '2',
+      body: { message: 'A service this request needs is busy (ProvisionedThroughputExceededException); repeat the same request' },
+    });
+    dynamo.on(TransactWriteCommand).rejects(Object.assign(new Error('Internal error for table leadflow-test'), { name: 'InternalServerError' }));
     const response = await submit(JSON.stringify({ email: 'jane@example.com' }));
     expect(response.statusCode).toBe(500);
     expect(parsed(response)).toEqual({ message: 'Internal Server Error' });

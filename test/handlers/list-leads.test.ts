@@ -120,7 +120,7 @@ describe('GET /v1/admin/leads?sort=score and POST /v1/admin/score-bands/backfill
   it('answers 503 with Retry-After when DynamoDB throttles the sorted list, and a plain 500 with no internals for another fault', async () => {
     dynamo.on(QueryCommand).rejects(throttled());
     const busy = await list({ sort: 'score' });
-    expect(busy).toMatchObject({ status: 503, headers: { 'retry-after': '2' }, body: { message: 'The table is busy; repeat the same request' } });
+    expect(busy).toMatchObject({ status: 503, headers: { 'retry-after': '2' }, body: { message: 'A service this request needs is busy (ProvisionedThroughputExceededException); repeat the same request' } });
     dynamo.on(QueryCommand).rejects(new Error('socket hang up at 10.0.0.1'));
     expect(await list({ sort: 'score' })).toMatchObject({ status: 500, body: { message: 'Internal Server Error' } });
     expect(writes()).toHaveLength(0);

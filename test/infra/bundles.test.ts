@@ -50,21 +50,23 @@ const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 297 };
  * 2026-11-30 at 23:00 UTC, after the round above took capture-chat, get-lead, plan-campaign,
  * track-segments, sales-feedback and send-confirmation under the limit, and as merged at 23:55 UTC.
  * get-lead and manage-journeys left it on 2026-12-01, each split along its route groups (list-leads,
- * manage-journey-enrolments); docs/performance.md says why the others were not.
+ * manage-journey-enrolments); docs/performance.md says why the others were not. The HTTP ones grew
+ * 0.3-0.8 KiB on 2026-12-01: every route answers a busy table or service 503 (src/adapters/throttling.ts
+ * and the error middleware), and sales-feedback files a CRM batch's leads ten at a time.
  */
 const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'run-journeys': 408,
-  'manage-campaigns': 388,
+  'manage-campaigns': 389,
   'watch-customers': 356,
   'alert-sales': 337,
-  'manage-customer-care': 333,
+  'manage-customer-care': 334,
   'send-campaign': 330,
   'customer-feedback': 322,
-  'capture-form': 316,
+  'capture-form': 317,
   'follow-up-handoff': 315,
   // Back over after the merge: a CRM contact change files the lead's score band anew, with the scoring
   // engine's ceiling.
-  'sales-feedback': 324,
+  'sales-feedback': 325,
 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */

@@ -16,7 +16,7 @@ function publicFunction(secret: string | undefined) {
   else process.env.EDGE_ORIGIN_SECRET = secret;
   const seen: APIGatewayProxyEventV2[] = [];
   try {
-    const handler = routesHandler({ logger }, [route], {
+    const handler = routesHandler({ logger, unavailable: () => undefined }, [route], {
       echo: async (_input, event) => {
         seen.push(event);
         return { statusCode: 202, body: JSON.stringify({ sourceIp: event.requestContext.http.sourceIp }) };

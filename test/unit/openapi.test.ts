@@ -3,7 +3,7 @@ import { openApiDocument } from '../../src/api/openapi';
 import { manifest } from '../../manifest/manifest';
 import { isHttpFunction } from '../../manifest/types';
 
-type Operation = { operationId?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };
+type Operation = { operationId?: string; security?: unknown[]; responses: Record<string, { description: string; content?: Record<string, { schema?: unknown }> }> };
 const document = () => openApiDocument() as unknown as { paths: Record<string, Record<string, Operation>> };
 const httpFunctions = manifest.functions.filter(isHttpFunction);
 
@@ -48,6 +48,13 @@ describe('the OpenAPI document', () => {
     const lead = paths['/v1/admin/leads/{leadId}']?.get;
     expect(Object.keys(lead?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '403', '404']));
     expect(Object.keys(lead?.responses ?? {})).not.toContain('429');
+  });
+
+  it('documents 503 with Retry-After on every route of a function that calls a service (a busy table or service), adding to what a route answers 503 for itself', () => {
+    const operations = Object.entries(document().paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ route: `${method} ${path}`, operation })));
+    expect(operations.filter(({ operation }) => !operation.responses['503']?.description.includes('busy')).map(({ route }) => route)).toEqual(['get /v1/openapi.json', 'get /js/v1/leadflow.js', 'get /v1/admin/me']);
+    const activate = document().paths['/v1/admin/rulesets/{version}/activate']?.post?.responses['503']?.description;
+    expect(activate).toMatch(/^Active, but rescoring has not started; repeat the activation\. Or: A service the route needs is busy .*`Retry-After` seconds\.$/);
   });
 
   // The schemas are zod mini's; src/api/openapi.ts gives the generator what classic zod schemas would answer.

@@ -91,7 +91,7 @@ describe('routesHandler enforces the route roles', () => {
   const settings = defineRoute({ ...marketing, operationId: 'readSettings', method: 'GET', path: '/v1/admin/settings', roles: ADMIN_ONLY });
   const unguarded = defineRoute({ ...marketing, operationId: 'publicThing', path: '/v1/things', roles: undefined });
   const ran: string[] = [];
-  const handler = routesHandler({ logger, maxBodyBytes: 1024 }, [marketing, settings, unguarded], {
+  const handler = routesHandler({ logger, maxBodyBytes: 1024, unavailable: () => undefined }, [marketing, settings, unguarded], {
     activateThing: async ({ caller }) => {
       ran.push(caller.kind === 'user' ? caller.role : caller.kind);
       return { statusCode: 200, body: '{}' };
