@@ -41,9 +41,10 @@ async function deployedBundle(entry: string) {
  * largest parts reached then (the SDK in alert-sales and follow-up-handoff, 214 KiB; the rest in
  * api-docs, 296 KiB with the routes of the 2026-11-30 night, the OpenAPI document of every route). 297
  * since 2026-12-01: api-docs carries the whole manifest, and the functions split from get-lead and
- * manage-journeys added two entries (0.7 KiB; 296.1 KiB in all, under the 300 of its bundle).
+ * manage-journeys added two entries (0.7 KiB; 296.1 KiB in all, under the 300 of its bundle). 298 with
+ * the consent index backfill's route and every route's 503 in the document (297.3 KiB).
  */
-const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 297 };
+const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 298 };
 /**
  * The functions still over 300 KiB, each held to what it reached (rounded up to the next KiB): one
  * that grows has taken on code to look at. docs/performance.md says what each carries. Reached on
