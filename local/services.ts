@@ -1,10 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { buildApp as buildFauxqsApp } from 'fauxqs';
 import sesLocal from 'aws-ses-v2-local';
 import { recordChildProcess } from './child-registry';
@@ -78,11 +80,53 @@ function bundledDynamoDbLocal(): { jar: string; libraries: string } {
 
 /** Runs DynamoDB Local bound to one address, ending with its parent's pipe (see the file). */
 const LAUNCHER = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+/** In the project's own state folder (gitignored), not a shared temporary one where others could put a class. */
+const LAUNCHER_CACHE = fileURLToPath(new URL('../.leadflow/dynamodb-launcher/', import.meta.url));
+
+/**
+ * JIT compilation with C1 only. DynamoDB Local's C2 compiler thread took 10.8 s of its 27 s of CPU in a
+ * throughput bench of 90 s, and its CPU per event at full load was 13.9 ms with it, 7.1 ms without
+ * (docs/performance.md, "Sixth round"): a local stack lives minutes to hours, too short for C2's
+ * faster code to pay back its compiling on two cores. It also starts in half the CPU.
+ */
+const DYNAMODB_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1'];
+
+/**
+ * The launcher compiled once for each version of its source, so that a start runs a class: `java
+ * File.java` compiles the file in the starting JVM, a second of CPU at every start, and the tests
+ * start DynamoDB Local dozens of times. Compiled with the runtime's own compiler module, as the
+ * source launcher is (no `javac` needed), for Java 17 so any 17+ runtime runs it; several starts at
+ * once each compile to a folder of their own and the first to rename it into place wins. When it
+ * cannot be compiled, DynamoDB Local starts from source as before.
+ */
+async function compiledLauncher(classpath: string, log: (line: string) => void): Promise<{ classpath: string; main: string }> {
+  const source = readFileSync(LAUNCHER);
+  const folder = join(LAUNCHER_CACHE, createHash('sha256').update(source).digest('hex').slice(0, 16));
+  const withClass = { classpath: [folder, classpath].join(delimiter), main: LAUNCHER_CLASS };
+  if (existsSync(join(folder, `${LAUNCHER_CLASS}.class`))) return withClass;
+  try {
+    mkdirSync(LAUNCHER_CACHE, { recursive: true });
+    const building = mkdtempSync(join(LAUNCHER_CACHE, 'building-'));
+    try {
+      await promisify(execFile)('java', [...DYNAMODB_JVM_OPTIONS, '-m', 'jdk.compiler/com.sun.tools.javac.Main', '--release', '17', '-cp', classpath, '-d', building, LAUNCHER]);
+      renameSync(building, folder);
+    } catch (error) {
+      rmSync(building, { recursive: true, force: true });
+      // Another start renamed its build into place first: the same source, so the same class.
+      if (!existsSync(join(folder, `${LAUNCHER_CLASS}.class`))) throw error;
+    }
+    return withClass;
+  } catch (error) {
+    log(`DynamoDB Local's launcher could not be compiled ahead (${(error as Error).message.split('\n')[0]}); java compiles it at each start instead`);
+    return { classpath, main: LAUNCHER };
+  }
+}
 /** The launcher's exit code when the port is taken. */
 const ADDRESS_IN_USE_EXIT = 98;
 /** In the data folder: the pid of the DynamoDB Local using it, so a later start can tell one left running. */
 export const DYNAMODB_PID_FILE = 'dynamodb-local.pid';
-/** Java compiles the launcher before DynamoDB Local starts: seconds on a busy machine. */
+/** Java may compile the launcher before DynamoDB Local starts: seconds on a busy machine. */
 const DYNAMODB_START_DEADLINE_MS = 90_000;
 
 /**
@@ -120,13 +164,15 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
     mkdirSync(dataDir, { recursive: true });
   }
   const { jar, libraries } = bundledDynamoDbLocal();
+  const launcher = await compiledLauncher([jar, join(libraries, '*')].join(delimiter), options.log);
   const child = spawn(
     'java',
     [
+      ...DYNAMODB_JVM_OPTIONS,
       `-Djava.library.path=${libraries}`,
       '-cp',
-      [jar, join(libraries, '*')].join(delimiter),
-      LAUNCHER,
+      launcher.classpath,
+      launcher.main,
       LOOPBACK,
       '-port',
       String(port),
