@@ -16,11 +16,11 @@ const abortError = () => Object.assign(new Error('Request aborted'), { name: 'Ab
 /**
  * An SDK request handler that hands each request to fauxqs in this process (Fastify's `inject`)
  * instead of sending it over a loopback socket to the same process. The request is the SDK's own,
- * serialized and signed as for any endpoint, and fauxqs answers it through the same routes as over
- * HTTP, so queues behave the same (visibility timeouts, long polls, redrive to the DLQ, batches): only
- * the socket, the HTTP framing and parsing on both sides are left out, which were about a third of the
- * stack's main thread at full load (docs/performance.md, "Sixth round"). For the stack's own clients
- * (the bus and the pollers); the functions, in their worker threads, still reach fauxqs over HTTP.
+ * serialized as for any endpoint, and fauxqs answers it through the same routes as over HTTP, so
+ * queues behave the same (visibility timeouts, long polls, redrive to the DLQ, batches): only the
+ * socket and the HTTP framing and parsing on both sides are left out (docs/performance.md, "Sixth
+ * round"). For the stack's own client (the bus and the pollers); any other client, in a function's
+ * worker thread or another process, still reaches fauxqs over HTTP.
  */
 export function inProcessSqsHandler(app: FauxqsApp) {
   return {
@@ -61,7 +61,13 @@ export function inProcessSqsHandler(app: FauxqsApp) {
 }
 
 /**
- * For a client whose requests never leave this process: fauxqs checks no signature, and SigV4 (hashing
- * the body, an HMAC chain per request) was a tenth of the stack's main thread at full load.
+ * The configuration of an SQS client whose requests never leave this process (the stack's own: the
+ * bus and the pollers). Unsigned: fauxqs checks no signature, and SigV4 (hashing the body, an HMAC
+ * chain per request) was a tenth of the stack's main thread at full load. No MD5 of each body sent
+ * and received: it guards against corruption on the wire, and there is none.
  */
-export const unsignedRequests: RequestSigner = { sign: async (request) => request };
+export const inProcessSqsClientConfig = (handler: ReturnType<typeof inProcessSqsHandler>) => ({
+  requestHandler: handler,
+  signer: { sign: async (request: HttpRequest) => request } satisfies RequestSigner,
+  md5: false as const,
+});

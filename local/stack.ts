@@ -30,7 +30,7 @@ import type { MetricValues } from './metric-lines';
 import { startPoller } from './pollers';
 import { startScheduler } from './scheduler';
 import { rateMs, startSchedule } from './schedules';
-import { unsignedRequests } from './in-process-sqs';
+import { inProcessSqsClientConfig } from './in-process-sqs';
 import { freePort, isAddressInUse, startDynamoDb, startSes, startSqs, type RunningService } from './services';
 
 export interface LocalStackOptions {
@@ -321,7 +321,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     // fauxqs names queues by a virtual host (sqs.<region>.localhost) that does not resolve: talk to its endpoint.
     // fauxqs runs in this process: the bus's and the pollers' requests reach it without a socket, so
     // the pollers' long polls (four per queue) hold no connection and need no client of their own.
-    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: sqsService.inProcessHandler, signer: unsignedRequests });
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, ...inProcessSqsClientConfig(sqsService.inProcessHandler) });
     stoppers.push(() => sqs.destroy());
     const visibilityTimeout = String(options.visibilityTimeoutSeconds ?? 5);
     const queues: Record<string, { url: string; dlqUrl: string }> = {};

@@ -8,12 +8,12 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unsignedRequests } from '../../local/in-process-sqs';
+import { inProcessSqsClientConfig } from '../../local/in-process-sqs';
 import { freePort, type RunningSqs, startSqs } from '../../local/services';
 
 /**
- * The stack's own SQS client (the bus and the pollers) reaches fauxqs in process, without a socket or
- * a signature. What the pollers rely on must hold as over HTTP: the same queues, message attributes,
+ * The stack's own SQS client (the bus and the pollers) reaches fauxqs in process, without a socket, a
+ * signature or an MD5 of each body. What the pollers rely on must hold as over HTTP: the same queues, message attributes,
  * receive counts and visibility timeouts, redrive to the DLQ, SQS's errors, and a long poll that a
  * stopping poller aborts ends at once instead of after its 20 s.
  */
@@ -25,7 +25,7 @@ let overHttp: SQSClient;
 beforeAll(async () => {
   sqsService = await startSqs(await freePort());
   const common = { endpoint: sqsService.endpoint, region: 'us-east-1', credentials, useQueueUrlAsEndpoint: false, maxAttempts: 1 };
-  inProcess = new SQSClient({ ...common, requestHandler: sqsService.inProcessHandler, signer: unsignedRequests });
+  inProcess = new SQSClient({ ...common, ...inProcessSqsClientConfig(sqsService.inProcessHandler) });
   overHttp = new SQSClient(common);
 });
 
