@@ -87,9 +87,10 @@ const LAUNCHER_CACHE = fileURLToPath(new URL('../.leadflow/dynamodb-launcher/', 
 
 /**
  * JIT compilation with C1 only. DynamoDB Local's C2 compiler thread took 10.8 s of its 27 s of CPU in a
- * throughput bench of 90 s, and its CPU per event at full load was 13.9 ms with it, 7.1 ms without
- * (docs/performance.md, "Sixth round"): a local stack lives minutes to hours, too short for C2's
- * faster code to pay back its compiling on two cores. It also starts in half the CPU.
+ * throughput bench of 90 s; without it DynamoDB Local needed a third to a half less CPU per event, and
+ * a campaign bench less per recipient (docs/performance.md, "Sixth round"): a local stack lives minutes
+ * to hours, too short for C2's faster code to pay back its compiling on two cores. It also starts in
+ * half the CPU.
  */
 const DYNAMODB_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1'];
 
