@@ -1,13 +1,16 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { buildApp as buildFauxqsApp } from 'fauxqs';
 import sesLocal from 'aws-ses-v2-local';
 import { recordChildProcess } from './child-registry';
+import { inProcessSqsHandler } from './in-process-sqs';
 import { commandLineOf, stopProcess } from './processes';
 
 /**
@@ -78,11 +81,54 @@ function bundledDynamoDbLocal(): { jar: string; libraries: string } {
 
 /** Runs DynamoDB Local bound to one address, ending with its parent's pipe (see the file). */
 const LAUNCHER = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+/** In the project's own state folder (gitignored), not a shared temporary one where others could put a class. */
+const LAUNCHER_CACHE = fileURLToPath(new URL('../.leadflow/dynamodb-launcher/', import.meta.url));
+
+/**
+ * JIT compilation with C1 only. DynamoDB Local's C2 compiler thread took 10.8 s of its 27 s of CPU in a
+ * throughput bench of 90 s; without it DynamoDB Local needed a third to a half less CPU per event, and
+ * a campaign bench less per recipient (docs/performance.md, "Sixth round"): a local stack lives minutes
+ * to hours, too short for C2's faster code to pay back its compiling on two cores. It also starts in
+ * half the CPU.
+ */
+const DYNAMODB_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1'];
+
+/**
+ * The launcher compiled once for each version of its source, so that a start runs a class: `java
+ * File.java` compiles the file in the starting JVM, a second of CPU at every start, and the tests
+ * start DynamoDB Local dozens of times. Compiled with the runtime's own compiler module, as the
+ * source launcher is (no `javac` needed), for Java 17 so any 17+ runtime runs it; several starts at
+ * once each compile to a folder of their own and the first to rename it into place wins. When it
+ * cannot be compiled, DynamoDB Local starts from source as before.
+ */
+async function compiledLauncher(classpath: string, log: (line: string) => void): Promise<{ classpath: string; main: string }> {
+  const source = readFileSync(LAUNCHER);
+  const folder = join(LAUNCHER_CACHE, createHash('sha256').update(source).digest('hex').slice(0, 16));
+  const withClass = { classpath: [folder, classpath].join(delimiter), main: LAUNCHER_CLASS };
+  if (existsSync(join(folder, `${LAUNCHER_CLASS}.class`))) return withClass;
+  try {
+    mkdirSync(LAUNCHER_CACHE, { recursive: true });
+    const building = mkdtempSync(join(LAUNCHER_CACHE, 'building-'));
+    try {
+      await promisify(execFile)('java', [...DYNAMODB_JVM_OPTIONS, '-m', 'jdk.compiler/com.sun.tools.javac.Main', '--release', '17', '-cp', classpath, '-d', building, LAUNCHER]);
+      renameSync(building, folder);
+    } catch (error) {
+      rmSync(building, { recursive: true, force: true });
+      // Another start renamed its build into place first: the same source, so the same class.
+      if (!existsSync(join(folder, `${LAUNCHER_CLASS}.class`))) throw error;
+    }
+    return withClass;
+  } catch (error) {
+    log(`DynamoDB Local's launcher could not be compiled ahead (${(error as Error).message.split('\n')[0]}); java compiles it at each start instead`);
+    return { classpath, main: LAUNCHER };
+  }
+}
 /** The launcher's exit code when the port is taken. */
 const ADDRESS_IN_USE_EXIT = 98;
 /** In the data folder: the pid of the DynamoDB Local using it, so a later start can tell one left running. */
 export const DYNAMODB_PID_FILE = 'dynamodb-local.pid';
-/** Java compiles the launcher before DynamoDB Local starts: seconds on a busy machine. */
+/** Java may compile the launcher before DynamoDB Local starts: seconds on a busy machine. */
 const DYNAMODB_START_DEADLINE_MS = 90_000;
 
 /**
@@ -120,13 +166,15 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
     mkdirSync(dataDir, { recursive: true });
   }
   const { jar, libraries } = bundledDynamoDbLocal();
+  const launcher = await compiledLauncher([jar, join(libraries, '*')].join(delimiter), options.log);
   const child = spawn(
     'java',
     [
+      ...DYNAMODB_JVM_OPTIONS,
       `-Djava.library.path=${libraries}`,
       '-cp',
-      [jar, join(libraries, '*')].join(delimiter),
-      LAUNCHER,
+      launcher.classpath,
+      launcher.main,
       LOOPBACK,
       '-port',
       String(port),
@@ -184,11 +232,16 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
   return { endpoint: `http://${LOOPBACK}:${port}`, pid, stop };
 }
 
+export interface RunningSqs extends RunningService {
+  /** For this process's own SQS clients: hands their requests to fauxqs without a socket (local/in-process-sqs.ts). */
+  readonly inProcessHandler: ReturnType<typeof inProcessSqsHandler>;
+}
+
 /** fauxqs, an SQS emulator (state in memory). Its own start listens on every interface, so it is listened on here. */
-export async function startSqs(port: number): Promise<RunningService> {
+export async function startSqs(port: number): Promise<RunningSqs> {
   const app = buildFauxqsApp({ logger: false });
   const address = new URL(await app.listen({ port, host: LOOPBACK }));
-  return { endpoint: `http://${LOOPBACK}:${address.port}`, stop: () => app.close() };
+  return { endpoint: `http://${LOOPBACK}:${address.port}`, inProcessHandler: inProcessSqsHandler(app), stop: () => app.close() };
 }
 
 // aws-ses-v2-local is CommonJS with `exports.default`: vitest unwraps it, Node's ESM loader (tsx) does not.

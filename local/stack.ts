@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -31,6 +30,7 @@ import type { MetricValues } from './metric-lines';
 import { startPoller } from './pollers';
 import { startScheduler } from './scheduler';
 import { rateMs, startSchedule } from './schedules';
+import { inProcessSqsClientConfig } from './in-process-sqs';
 import { freePort, isAddressInUse, startDynamoDb, startSes, startSqs, type RunningService } from './services';
 
 export interface LocalStackOptions {
@@ -319,13 +319,10 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     dynamoClient.destroy();
 
     // fauxqs names queues by a virtual host (sqs.<region>.localhost) that does not resolve: talk to its endpoint.
-    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+    // fauxqs runs in this process: the bus's and the pollers' requests reach it without a socket, so
+    // the pollers' long polls (four per queue) hold no connection and need no client of their own.
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, ...inProcessSqsClientConfig(sqsService.inProcessHandler) });
     stoppers.push(() => sqs.destroy());
-    // The pollers' own client: each holds a connection in a long poll, four per queue (48 for leadflow),
-    // against an SDK client's default of 50 sockets. Sharing one, the bus's sends to the queues and the
-    // pollers' deletes had two sockets left, and queued behind the polls when those were taken.
-    const pollingSqs = new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY }) } });
-    stoppers.push(() => pollingSqs.destroy());
     const visibilityTimeout = String(options.visibilityTimeoutSeconds ?? 5);
     const queues: Record<string, { url: string; dlqUrl: string }> = {};
     for (const fn of manifest.functions.filter(isEventFunction)) {
@@ -402,7 +399,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
       // the optimistic locking between concurrent consumers.
       for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
-        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs: pollingSqs, journal, handler, ready, log });
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, journal, handler, ready, log });
         stoppers.push(() => poller.stop());
       }
     }
