@@ -4,6 +4,7 @@ import { capacityEntries } from '../../local/consumed-capacity';
 import * as keys from '../../src/adapters/keys';
 import { addressOnlyLead, createLeadWrites } from '../../src/adapters/lead-items';
 import { LeadStore } from '../../src/adapters/lead-store';
+import { RoutingStore } from '../../src/adapters/routing-store';
 import { ScoreStore } from '../../src/adapters/score-store';
 import { transactWrite } from '../../src/adapters/transactions';
 import type { LeadQualifiedDetail } from '../../src/domain/events';
@@ -38,8 +39,8 @@ function measuredReads(documents: DynamoDBDocumentClient) {
 const AT = '2026-11-30T12:00:00.000Z';
 
 /** A qualified lead with its score and pending qualification, and the items a lead's partition holds around them. */
-async function qualifiedLeadWithNeighbours() {
-  const lead = { ...addressOnlyLead('ana@example.com', { at: AT }), role: 'VP Sales', industry: 'SaaS', budget: 20_000, teamSize: 120 };
+async function qualifiedLeadWithNeighbours(email: string) {
+  const lead = { ...addressOnlyLead(email, { at: AT }), role: 'VP Sales', industry: 'SaaS', budget: 20_000, teamSize: 120 };
   await transactWrite(table.documents, TABLE_NAME, createLeadWrites(TABLE_NAME, lead));
   let state: ScoreState | undefined;
   for (let n = 0; n < 6; n += 1) {
@@ -66,9 +67,9 @@ async function qualifiedLeadWithNeighbours() {
   return lead;
 }
 
-describe('reading a lead in one query on DynamoDB Local', () => {
+describe('reading a lead in one call on DynamoDB Local', () => {
   it('reads the same lead as the two gets, profile, score and pending qualification, for one read unit instead of two', async () => {
-    const lead = await qualifiedLeadWithNeighbours();
+    const lead = await qualifiedLeadWithNeighbours('ana@example.com');
     const store = new LeadStore(table.documents, TABLE_NAME);
     const reads = measuredReads(table.documents);
     const byGets = await store.getLead(lead.id);
@@ -82,5 +83,18 @@ describe('reading a lead in one query on DynamoDB Local', () => {
 
   it('finds no lead where none is stored', async () => {
     expect(await new LeadStore(table.documents, TABLE_NAME).getLeadInOneRead('9a1b2c3d-0000-4000-8000-000000000000')).toBeUndefined();
+  });
+
+  it('reads the routing and a qualified lead\'s profile in one call, as the two gets read them', async () => {
+    const lead = await qualifiedLeadWithNeighbours('budi@example.com');
+    const routing = new RoutingStore(table.documents, TABLE_NAME);
+    const profile = await new LeadStore(table.documents, TABLE_NAME).profileOf(lead.id);
+    const calls = measuredReads(table.documents);
+    expect(await routing.withProfile(lead.id)).toEqual({ routing: undefined, lead: profile });
+    expect(calls).toHaveLength(1);
+    const config = { teams: [{ id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [{ id: 'ana', name: 'Ana', email: 'ana@example.com', capacity: 5 }] }], rules: [], defaultTeam: 'apac' };
+    expect(await routing.save(config, 0, AT)).toMatchObject({ version: 1 });
+    expect(await routing.withProfile(lead.id)).toEqual({ routing: await routing.get(), lead: profile });
+    expect((await routing.withProfile('9a1b2c3d-0000-4000-8000-000000000000')).lead).toBeUndefined();
   });
 });
