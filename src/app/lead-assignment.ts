@@ -5,7 +5,8 @@ import type { Lead, LeadOwner } from '../domain/lead';
 
 /** What routing a qualified lead needs: the configuration, the teams' turns, the reps' open counts and the one-time decisions. */
 export interface AssignmentRouting {
-  get(): Promise<StoredRouting | undefined>;
+  /** The configuration and the qualified lead's profile, read together (each consistently). */
+  withProfile(leadId: string): Promise<{ readonly routing: StoredRouting | undefined; readonly lead: Lead | undefined }>;
   getAssignment(key: AssignmentKey): Promise<Assignment | undefined>;
   /** The team's next round-robin turn, each caller its own. */
   takeTurn(teamId: string): Promise<number>;
@@ -58,12 +59,12 @@ function decided(config: RoutingConfig, decision: Assignment): Routed {
  */
 export async function routeQualifiedLead(
   store: AssignmentRouting,
+  routing: StoredRouting | undefined,
   lead: Lead,
   key: AssignmentKey,
   reloadLead: () => Promise<Lead | undefined>,
   now: string,
 ): Promise<Routed> {
-  const routing = await store.get();
   if (!routing) return { recipient: { kind: 'sales-inbox' } };
   const { config } = routing;
   let current: Lead | undefined = lead;

@@ -86,10 +86,10 @@ export class MqlAlerts {
     let recipient: AlertRecipient;
     let routed: Routed;
     try {
-      const lead = await leads.profileOf(detail.leadId);
+      const { routing: configured, lead } = await routing.withProfile(detail.leadId);
       if (!lead) throw new Error(`Lead ${detail.leadId} not found`);
       // Assignment is idempotent on its own (keyed like the alert), so a retry after a failed send finds it.
-      routed = await routeQualifiedLead(routing, lead, key, () => leads.profileOf(detail.leadId), new Date().toISOString());
+      routed = await routeQualifiedLead(routing, configured, lead, key, () => leads.profileOf(detail.leadId), new Date().toISOString());
       recipient = routed.recipient;
       if (routed.assigned) {
         await publisher.publish([{ detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...key, ...routed.assigned } }]);

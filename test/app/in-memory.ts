@@ -147,6 +147,10 @@ export class MemoryRouting implements FollowUpRouting, AssignmentRouting {
     return this.config && { config: this.config, version: 1, updatedAt: '2026-11-20T00:00:00Z' };
   }
 
+  async withProfile(leadId: string) {
+    return { routing: await this.get(), lead: await this.leads.profileOf(leadId) };
+  }
+
   async takeTurn(teamId: string): Promise<number> {
     const turn = (this.turns.get(teamId) ?? 0) + 1;
     this.turns.set(teamId, turn);

@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
@@ -51,9 +51,8 @@ beforeEach(() => {
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
   dynamo.on(PutCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
-  dynamo.on(GetCommand).resolves({ Item: { pk: 'LEAD#lead-1', sk: 'PROFILE', ...lead } });
-  // No routing configured: alerts go to the sales inbox.
-  dynamo.on(GetCommand, { Key: { pk: 'ROUTING', sk: 'CONFIG' } }).resolves({});
+  // The profile and the routing are read together; no routing configured: alerts go to the sales inbox.
+  dynamo.on(BatchGetCommand).resolves({ Responses: { 'leadflow-test': [{ pk: 'LEAD#lead-1', sk: 'PROFILE', ...lead }] } });
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
   dynamo.on(QueryCommand).resolves({ Items: [{ id: 'e1', type: 'page_view', occurredAt: '2026-11-22T09:00:00Z', properties: { url: 'https://example.com/pricing' }, subject: { kind: 'lead', id: 'lead-1' } }] });
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
@@ -74,9 +73,10 @@ describe('alert-sales', () => {
     expect(mail?.Content?.Simple?.Body?.Text?.Data).toContain('page_view  https://example.com/pricing');
     expect(mail?.Content?.Simple?.Body?.Html?.Data).toContain('Acme &lt;b&gt;');
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':sent']).toBe('sent');
-    // The lead is read once, its profile alone and consistently: the score comes with the qualification.
-    const leadReads = dynamo.commandCalls(GetCommand).filter((call) => call.args[0].input.Key?.pk === 'LEAD#lead-1' && call.args[0].input.Key?.sk !== 'ALERT#starter-1#1');
-    expect(leadReads.map((call) => [call.args[0].input.Key?.sk, call.args[0].input.ConsistentRead])).toEqual([['PROFILE', true]]);
+    // The lead is read once, its profile alone (the score comes with the qualification), consistently and in one call with the routing.
+    const reads = dynamo.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems?.['leadflow-test']);
+    expect(reads).toEqual([{ Keys: [{ pk: 'ROUTING', sk: 'CONFIG' }, { pk: 'LEAD#lead-1', sk: 'PROFILE' }], ConsistentRead: true }]);
+    expect(dynamo.commandCalls(GetCommand).filter((call) => call.args[0].input.Key?.sk !== 'ALERT#starter-1#1')).toHaveLength(0);
   });
 
   it('sends nothing for a duplicate delivery of an alert already sent', async () => {

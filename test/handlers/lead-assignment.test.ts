@@ -26,8 +26,8 @@ const lead = (id: string): Lead => ({
   subscriptions: {},
   version: 1,
 });
-const route = (leadId: string, qualification = 1) =>
-  routeQualifiedLead(store, lead(leadId), { leadId, rulesetVersion: 'starter-1', qualification }, async () => table.get({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }) as unknown as Lead | undefined, '2026-11-22T10:00:00Z');
+const route = async (leadId: string, qualification = 1) =>
+  routeQualifiedLead(store, await store.get(), lead(leadId), { leadId, rulesetVersion: 'starter-1', qualification }, async () => table.get({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }) as unknown as Lead | undefined, '2026-11-22T10:00:00Z');
 
 beforeEach(() => {
   dynamo.reset();

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 
 export type Item = Record<string, unknown>;
@@ -27,7 +27,7 @@ function applySets(item: Item, expression: string, names: Record<string, string>
 }
 
 /**
- * A small stand-in for the table behind the lifecycle store: consistent gets (single and batched), and transactions whose
+ * A small stand-in for the table behind the lifecycle store: consistent gets (single and batched) and the lead's one-query read, and transactions whose
  * conditions are the ones it uses (`attribute_not_exists(pk)`, `#version = :version`), all or nothing,
  * so concurrent writers really race. `beforeTransaction` lets a test change the lead first.
  */
@@ -38,6 +38,12 @@ export function lifecycleTable(dynamo: AwsClientStub<DynamoDBDocumentClient>) {
   dynamo.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Item[] }> }) => ({
     Responses: Object.fromEntries(Object.entries(input.RequestItems).map(([name, { Keys }]) => [name, Keys.flatMap((key) => table.get(keyOf(key)) ?? [])])),
   }));
+  // The lead read as one query of its profile and score (`pk = :lead AND sk BETWEEN :profile AND :score`).
+  dynamo.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => {
+    const { ':lead': pk, ':profile': from = '', ':score': to = '' } = input.ExpressionAttributeValues;
+    const items = [...table.values()].filter((item) => item.pk === pk && String(item.sk) >= from && String(item.sk) <= to);
+    return { Items: items.sort((a, b) => String(a.sk).localeCompare(String(b.sk))) };
+  });
   dynamo.on(PutCommand).callsFake((input: { Item: Item }) => {
     table.set(keyOf(input.Item), input.Item);
     return {};

@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
@@ -92,8 +92,8 @@ describe('pipeline latency metrics', () => {
   it('alert-sales reports the time from accepting the qualifying event to the sent alert, once per alert', async () => {
     dynamo.on(PutCommand).resolves({});
     dynamo.on(UpdateCommand).resolves({});
-    dynamo.on(GetCommand).resolves({ Item: { pk: 'LEAD#lead-1', sk: 'PROFILE', id: 'lead-1', email: 'jane@example.com', firstTouch: { at: ago(60_000) }, lastTouch: { at: ago(60_000) }, subscriptions: {}, version: 3 } });
-    dynamo.on(GetCommand, { Key: { pk: 'ROUTING', sk: 'CONFIG' } }).resolves({});
+    // The profile and (none configured) the routing, read together.
+    dynamo.on(BatchGetCommand).resolves({ Responses: { 'leadflow-test': [{ pk: 'LEAD#lead-1', sk: 'PROFILE', id: 'lead-1', email: 'jane@example.com', firstTouch: { at: ago(60_000) }, lastTouch: { at: ago(60_000) }, subscriptions: {}, version: 3 }] } });
     dynamo.on(QueryCommand).resolves({ Items: [] });
     ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
     const detail = {

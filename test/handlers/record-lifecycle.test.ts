@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
@@ -97,6 +97,13 @@ describe('record-lifecycle', () => {
     const written = dynamo.commandCalls(TransactWriteCommand).flatMap((call) => call.args[0].input.TransactItems ?? []);
     expect(written.map((item) => String((item.Put?.Item ?? item.Update?.Key)?.sk).split('#')[0])).toEqual(['PROFILE', 'STAGE']);
     expect(dynamo.commandCalls(GetCommand).map((call) => String(call.args[0].input.Key?.sk))).not.toContainEqual(expect.stringMatching(/^APPLIED#/));
+  });
+
+  it('reads the lead once, profile and score in one consistent query of their keys, with no get', async () => {
+    await handler(sqsEvent([qualified()]), context);
+    const queries = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toEqual([expect.objectContaining({ ConsistentRead: true, ExpressionAttributeValues: { ':lead': `LEAD#${LEAD_ID}`, ':profile': 'PROFILE', ':score': 'SCORE' } })]);
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(0);
   });
 
   it('leaves a lead already past mql where it is', async () => {
