@@ -18,7 +18,7 @@ const abortError = () => Object.assign(new Error('Request aborted'), { name: 'Ab
  * instead of sending it over a loopback socket to the same process. The request is the SDK's own,
  * serialized as for any endpoint, and fauxqs answers it through the same routes as over HTTP, so
  * queues behave the same (visibility timeouts, long polls, redrive to the DLQ, batches): only the
- * socket and the HTTP framing and parsing on both sides are left out (docs/performance.md, "Sixth
+ * socket and the HTTP framing and parsing on both sides are left out (docs/performance.md, "Seventh
  * round"). For the stack's own client (the bus and the pollers); any other client, in a function's
  * worker thread or another process, still reaches fauxqs over HTTP.
  */

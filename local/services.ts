@@ -88,7 +88,7 @@ const LAUNCHER_CACHE = fileURLToPath(new URL('../.leadflow/dynamodb-launcher/', 
 /**
  * JIT compilation with C1 only. DynamoDB Local's C2 compiler thread took 10.8 s of its 27 s of CPU in a
  * throughput bench of 90 s; without it DynamoDB Local needed a third to a half less CPU per event, and
- * a campaign bench less per recipient (docs/performance.md, "Sixth round"): a local stack lives minutes
+ * a campaign bench less per recipient (docs/performance.md, "Seventh round"): a local stack lives minutes
  * to hours, too short for C2's faster code to pay back its compiling on two cores. It also starts in
  * half the CPU.
  */
