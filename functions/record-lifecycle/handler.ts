@@ -15,10 +15,8 @@ import { StageChanges, type ChangeOutcome } from '../../src/app/stage-changes';
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const client = documentClient();
-const leadStore = new LeadStore(client, config.TABLE_NAME);
 const stageChanges = new StageChanges({
-  // Every qualification and form-made lead reads its lead here: one query of profile and score, one read unit instead of two.
-  leads: { getLead: (leadId) => leadStore.getLeadInOneRead(leadId) },
+  leads: new LeadStore(client, config.TABLE_NAME),
   lifecycle: new LifecycleStore(client, config.TABLE_NAME),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   logger,

@@ -21,20 +21,13 @@ export class LeadStore {
     this.emails = new EmailIndex(client, tableName);
   }
 
-  /** The profile and the score, read consistently side by side. */
-  async getLead(leadId: string): Promise<Lead | undefined> {
-    const read = (Key: Record<string, string>) => this.client.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }));
-    const [profile, score] = await Promise.all([read(keys.lead(leadId)), read(keys.score(leadId))]);
-    return profile.Item ? toLeadWithScore(profile.Item, score.Item) : undefined;
-  }
-
   /**
    * The profile and the score in one consistent query of their sort keys' range (`PROFILE`..`SCORE`,
    * which no other item of the lead sorts between): one read unit while the two stay under 4 KB together,
-   * where `getLead`'s two gets take two. Each item is picked by its key, so anything filed in the range
+   * where a get of each took two. Each item is picked by its key, so anything filed in the range
    * later would cost its size, never a wrong lead.
    */
-  async getLeadInOneRead(leadId: string): Promise<Lead | undefined> {
+  async getLead(leadId: string): Promise<Lead | undefined> {
     const profileKey = keys.lead(leadId);
     const scoreKey = keys.score(leadId);
     let profile: Record<string, unknown> | undefined;

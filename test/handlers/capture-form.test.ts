@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { answerLeadReadsFromGets } from './lead-reads';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -20,6 +21,7 @@ beforeEach(() => {
   dynamo.on(TransactWriteCommand).resolves({});
   dynamo.on(GetCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+  answerLeadReadsFromGets(dynamo);
 });
 
 const submit = (body: string, contentType = 'application/json', headers: Record<string, string> = {}) =>

@@ -8,6 +8,7 @@ import { ConfirmationStore } from '../../src/adapters/confirmation-store';
 import { verifyToken } from '../../src/domain/consent/signed-token';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
+import { answerLeadReadsFromGets } from './lead-reads';
 
 setHandlerEnvironment();
 Object.assign(process.env, { SIGNING_KEYS_SECRET: 'signing-keys', PRIVACY_SALT_SECRET: 'privacy-salt', PUBLIC_BASE_URL: 'https://mail.example.com' });
@@ -37,6 +38,7 @@ beforeEach(() => {
   dynamo.on(UpdateCommand).resolves({});
   dynamo.on(BatchGetCommand).resolves({});
   dynamo.on(TransactWriteCommand).resolves({});
+  answerLeadReadsFromGets(dynamo);
 });
 
 describe('send-confirmation', () => {

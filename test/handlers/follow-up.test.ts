@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
+import { answerLeadReadsFromGets } from './lead-reads';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -79,6 +80,7 @@ beforeEach(() => {
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
   scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
   scheduler.on(DeleteScheduleCommand).resolves({});
+  answerLeadReadsFromGets(dynamo);
 });
 
 describe('alert-sales starts the follow-up timers', () => {

@@ -2,6 +2,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consoleUser, context, httpEvent, IAM_AUTHORIZER, setHandlerEnvironment } from './fixtures';
+import { answerLeadReadsFromGets } from './lead-reads';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -25,6 +26,7 @@ beforeEach(() => {
   dynamo.reset();
   dynamo.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({ Item: input.Key.sk === 'PROFILE' ? leads.get(input.Key.pk) : undefined }));
   dynamo.on(QueryCommand).resolves({ Items: [] });
+  answerLeadReadsFromGets(dynamo);
 });
 
 const show = async (leadId: string, authorizer: Record<string, unknown>) => {

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consoleUser, context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { answerLeadReadsFromGets } from './lead-reads';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -28,6 +29,7 @@ beforeEach(() => {
   bus.reset();
   dynamo.on(GetCommand).callsFake(async (input: { Key: { pk: string; sk: string } }) => ({ Item: items.get(`${input.Key.pk}|${input.Key.sk}`) }));
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  answerLeadReadsFromGets(dynamo);
 });
 
 const call = async (path: string, body: unknown, authorizer?: Record<string, unknown>) => {

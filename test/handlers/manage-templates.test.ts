@@ -5,6 +5,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { answerLeadReadsFromGets } from './lead-reads';
 
 setHandlerEnvironment();
 process.env.MAX_BODY_BYTES = String(256 * 1024);
@@ -89,6 +90,7 @@ beforeEach(() => {
     const prefix = String(input.ExpressionAttributeValues[':versions']);
     return { Items: items.filter((item) => item.pk === input.ExpressionAttributeValues[':pk'] && String(item.sk).startsWith(prefix)).sort((a, b) => String(a.sk).localeCompare(String(b.sk))) };
   });
+  answerLeadReadsFromGets(dynamo);
 });
 
 type Response = { status: number; body: Record<string, unknown> & { issues?: { field: string; message: string }[] } };

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signToken, type KeyRing } from '../../src/domain/consent/signed-token';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { answerLeadReadsFromGets } from './lead-reads';
 
 setHandlerEnvironment();
 process.env.SIGNING_KEYS_SECRET = 'leadflow/signing-keys';
@@ -27,6 +28,7 @@ beforeEach(() => {
   dynamo.on(TransactWriteCommand).resolves({});
   // No catalogue saved: the seeded subscription types.
   dynamo.on(GetCommand, { Key: { pk: 'SUBSCRIPTION_TYPES', sk: 'CATALOGUE' } }).resolves({});
+  answerLeadReadsFromGets(dynamo);
 });
 
 const call = async (request: Parameters<typeof httpEvent>[0], query: Record<string, string> = {}) => {

@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, type Transact
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { answerLeadReadsFromGets } from './lead-reads';
 
 setHandlerEnvironment();
 // As the manifest gives this function: 100 purchases do not fit the API's default 16 KB.
@@ -68,6 +69,7 @@ beforeEach(() => {
   dynamo.on(TransactWriteCommand).callsFake(transact);
   bus.reset();
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
+  answerLeadReadsFromGets(dynamo);
 });
 
 /** The `purchase.recorded` details put on the bus, in order. */

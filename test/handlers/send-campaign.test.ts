@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addressHash } from '../../src/domain/consent/suppression';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
+import { answerLeadReadsFromGets } from './lead-reads';
 
 setHandlerEnvironment();
 Object.assign(process.env, { SIGNING_KEYS_SECRET: 'signing-keys', PRIVACY_SALT_SECRET: 'privacy-salt', PUBLIC_BASE_URL: 'https://mail.example.com' });
@@ -42,6 +43,7 @@ beforeEach(() => {
   dynamo.on(DeleteCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
+  answerLeadReadsFromGets(dynamo);
 });
 
 describe('send-campaign', () => {
