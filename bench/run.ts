@@ -22,12 +22,11 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import { startLocalStack } from '../local/stack';
 import { environmentFor } from '../manifest/environment';
 import { manifest } from '../manifest/manifest';
 import type { FunctionSpec } from '../manifest/types';
-import { esbuildOptionsFor, FUNCTION_BUNDLING } from '../infra/function-bundling';
+import { bundleFunction, FUNCTION_BUNDLING } from '../infra/function-bundling';
 import { campaignSend } from './campaign';
 import { consoleBundle, consoleFirstRender } from './console';
 import { collectorThroughput } from './collector';
@@ -103,7 +102,7 @@ async function bundles(): Promise<BundleRow[]> {
   });
   const measure = async (fn: FunctionSpec, sdk: 'bundled' | 'external') => {
     const outfile = join(folder, `${fn.name}-sdk-${sdk}.mjs`);
-    await build({ ...esbuildOptionsFor(fn.entry, outfile, sdk), logLevel: 'silent' });
+    await bundleFunction(fn.entry, outfile, sdk);
     const script = `const cpu=process.cpuUsage(),t=performance.now();await import(${JSON.stringify(pathToFileURL(outfile).href)});const used=process.cpuUsage(cpu);console.log(JSON.stringify({wallMs:performance.now()-t,cpuMs:(used.user+used.system)/1000}))`;
     const imports = Array.from({ length: COLD_IMPORTS }, () => JSON.parse(execFileSync(process.execPath, [FUNCTION_BUNDLING.nodeOptions, '--input-type=module', '-e', script], { env: env(fn), stdio: ['ignore', 'pipe', 'pipe'] }).toString()) as { wallMs: number; cpuMs: number });
     return {

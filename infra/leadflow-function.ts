@@ -15,8 +15,8 @@ export interface LeadflowFunctionProps {
 }
 
 /**
- * The defaults every leadflow function shares: Node.js 22 on arm64, bundled by esbuild as ESM (no
- * Docker; options in function-bundling.ts), its own log group with retention, X-Ray tracing, and
+ * The defaults every leadflow function shares: Node.js 22 on arm64, bundled by esbuild as ESM and
+ * minified again by swc (no Docker; options in function-bundling.ts), its own log group with retention, X-Ray tracing, and
  * alarms on errors and throttles.
  */
 export class LeadflowFunction extends Construct {
@@ -76,8 +76,8 @@ export class LeadflowFunction extends Construct {
 }
 
 /**
- * The function's code as infra/bundle-function.ts builds it, with the options and esbuild plugins
- * `npm run bench` measures (NodejsFunction runs esbuild's command line, which takes no plugins). The
+ * The function's code as infra/bundle-function.ts builds it, with the options, esbuild plugins and
+ * second minifier pass `npm run bench` measures (NodejsFunction runs esbuild's command line, which takes no plugins). The
  * asset is hashed by its output, and a synth that skips bundling (`aws:cdk:bundling-stacks`) does not
  * run it, as with NodejsFunction.
  */

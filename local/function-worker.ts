@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import { runAsGrantScope } from '../src/adapters/table-grant-check';
 import { reportConsumedCapacity } from './capacity-reporting';
 import type { CapacityReport } from './consumed-capacity';
 import { thrownError, type FunctionWorkerData, type Invocation, type InvocationOutcome, type WorkerMessage } from './lambda';
+import { holdTableCallsToGrants } from './table-grant-check';
 
 /**
  * One function's runtime, in its own worker thread (see `startFunctionRuntime`): it imports the
@@ -30,9 +30,9 @@ if (measureCapacity) {
     unsent.push(capacity);
   });
 }
-// The thread runs this one function: its grants hold for every call it makes, with no per-invocation
-// context to carry (AsyncLocalStorage's promise hooks cost every await of the function).
-runAsGrantScope(scope);
+// The thread runs this one function: its grants hold for every table call it makes, with no
+// per-invocation context to carry (AsyncLocalStorage's promise hooks cost every await of the function).
+holdTableCallsToGrants(scope);
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const { handler } = (await import(entryUrl)) as { handler?: unknown };

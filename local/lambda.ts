@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '../manifest/types';
-import type { GrantScope } from '../src/adapters/table-grant-check';
+import type { GrantScope } from './table-grant-check';
 import type { CapacityReport } from './consumed-capacity';
 import { metricsOfLine, type MetricValues } from './metric-lines';
 

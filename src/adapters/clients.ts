@@ -1,12 +1,11 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { tableGrantCheck, tableGrantCheckOptions } from './table-grant-check';
 
 /**
  * The SDK's logger middleware evaluates its log entry (input and output copied through the operation's
@@ -22,14 +21,10 @@ function withoutSdkLogEntries<T extends { middlewareStack: { remove(name: string
  * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the
  * standard AWS_ENDPOINT_URL_* variables, which is how the local runtime points them at its stand-ins.
  */
-export const documentClient = () => {
-  const client = DynamoDBDocumentClient.from(withoutSdkLogEntries(new DynamoDBClient({})), {
+export const documentClient = () =>
+  DynamoDBDocumentClient.from(withoutSdkLogEntries(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  // Local mode has no IAM: this refuses what the function's manifest grants do not cover (a no-op in Lambda).
-  client.middlewareStack.add(tableGrantCheck<ServiceInputTypes, ServiceOutputTypes>(), tableGrantCheckOptions);
-  return client;
-};
 export const eventBridgeClient = () => withoutSdkLogEntries(new EventBridgeClient({}));
 export const sesClient = () => withoutSdkLogEntries(new SESv2Client({}));
 export const secretsManagerClient = () => withoutSdkLogEntries(new SecretsManagerClient({}));

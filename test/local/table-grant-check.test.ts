@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grantScope, refusalOf, tableGrantCheck, TableAccessDenied, type GrantScope } from '../../src/adapters/table-grant-check';
+import { refusalOf, tableGrantCheck, TableAccessDenied, type GrantScope } from '../../local/table-grant-check';
 import { manifest } from '../../manifest/manifest';
 
 const scopeOf = (name: string): GrantScope => {
@@ -39,11 +39,21 @@ describe('the local table grant check', () => {
     expect(refusalOf(rights, 'BatchWriteItemCommand', batch(['LEAD#1', 'WEBHOOK#w']))).toMatch(/WEBHOOK#w/);
   });
 
-  it('fails the call as AccessDenied inside a scope, and lets everything through outside one (Lambda, where IAM decides)', async () => {
-    const middleware = tableGrantCheck<object, object>()(async () => ({ output: {}, response: {} }), { commandName: 'DeleteItemCommand' });
-    const args = { input: { TableName: 't', Key: { pk: 'LEAD#1', sk: 'PROFILE' } } };
-    await expect(grantScope.run(scopeOf('ingest-events'), () => middleware(args))).rejects.toThrow(TableAccessDenied);
-    await expect(grantScope.run(scopeOf('ingest-events'), () => middleware(args))).rejects.toThrow(/ingest-events is not granted/);
-    await expect(middleware(args)).resolves.toBeDefined();
+  it('fails a call its grants do not cover as AccessDenied, naming the function, and passes one they cover', async () => {
+    const reached: string[] = [];
+    const call = (commandName: string, input: object) =>
+      tableGrantCheck<object, object>(scopeOf('ingest-events'))(
+        async () => {
+          reached.push(commandName);
+          return { output: {}, response: {} };
+        },
+        { commandName },
+      )({ input: { TableName: 't', ...input } });
+    const deletion = call('DeleteItemCommand', { Key: { pk: 'LEAD#1', sk: 'PROFILE' } });
+    await expect(deletion).rejects.toThrow(TableAccessDenied);
+    await expect(deletion).rejects.toThrow(/ingest-events is not granted/);
+    expect(reached).toEqual([]);
+    await expect(call('GetCommand', { Key: { pk: 'EMAIL#a@b.c', sk: 'EMAIL' } })).resolves.toBeDefined();
+    expect(reached).toEqual(['GetCommand']);
   });
 });

@@ -1,28 +1,14 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { InitializeHandler, InitializeHandlerArguments, InitializeHandlerOptions, InitializeMiddleware, HandlerExecutionContext } from '@smithy/types';
-import { tableDesign, type IndexName } from '../../manifest/table';
-import { allows, type TableOperation } from '../../manifest/table-grants';
-import type { TableAccess } from '../../manifest/types';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments, InitializeMiddleware, MiddlewareStack } from '@smithy/types';
+import { tableDesign, type IndexName } from '../manifest/table';
+import { allows, type TableOperation } from '../manifest/table-grants';
+import type { TableAccess } from '../manifest/types';
 
-/** The function an invocation runs as, and its table access: set by the local runtime around each invocation. */
+/** The function a worker thread runs, and its table access. */
 export interface GrantScope {
   readonly functionName: string;
   readonly table?: TableAccess;
-}
-
-/**
- * Local mode runs every function in one process with no IAM; the runtime runs each invocation in
- * this scope so the check below can refuse what the function's AWS role would refuse. In Lambda no
- * scope is ever set and the check lets everything through (IAM decides there).
- */
-export const grantScope = new AsyncLocalStorage<GrantScope>();
-
-/** The scope of every call of this thread that runs in none of `grantScope`'s: a local function's worker runs one function only. */
-let threadScope: GrantScope | undefined;
-
-/** Holds every table call of this thread to `scope` (the local runtime, in the worker of the function `scope` names). */
-export function runAsGrantScope(scope: GrantScope): void {
-  threadScope = scope;
 }
 
 /** What IAM would answer AccessDenied to: the operation and partition the function's grants do not cover. */
@@ -106,14 +92,33 @@ export function refusalOf(scope: GrantScope, command: string, input: Item): stri
   }
 }
 
-/** The DynamoDB client middleware that applies the scope's grants; added to every table client. */
-export function tableGrantCheck<Input extends object, Output extends object>(): InitializeMiddleware<Input, Output> {
+/** The DynamoDB client middleware that refuses what the scope's grants do not cover, as IAM would. */
+export function tableGrantCheck<Input extends object, Output extends object>(scope: GrantScope): InitializeMiddleware<Input, Output> {
   return (next: InitializeHandler<Input, Output>, context: HandlerExecutionContext) => async (args: InitializeHandlerArguments<Input>) => {
-    const scope = grantScope.getStore() ?? threadScope;
-    const refusal = scope ? refusalOf(scope, context.commandName ?? 'unknown', args.input as Item) : undefined;
-    if (scope && refusal) throw new TableAccessDenied(`${scope.functionName} is not granted this by the manifest: ${refusal}`);
+    const refusal = refusalOf(scope, context.commandName ?? 'unknown', args.input as Item);
+    if (refusal) throw new TableAccessDenied(`${scope.functionName} is not granted this by the manifest: ${refusal}`);
     return next(args);
   };
 }
 
-export const tableGrantCheckOptions: InitializeHandlerOptions = { step: 'initialize', name: 'leadflowTableGrantCheck' };
+/**
+ * Local mode runs every function in one process with no IAM: this holds every DynamoDB client of this
+ * thread (a function's worker, which runs that one function) to the function's manifest grants,
+ * whoever creates the client, so the handlers' code carries no check and Lambda runs none (IAM decides
+ * there). Both client classes are covered: a document client shares its middleware stack with the
+ * client it wraps, so each stack gets the check once, on its first call.
+ */
+export function holdTableCallsToGrants(scope: GrantScope): void {
+  const checked = new WeakSet<object>();
+  const check = tableGrantCheck<object, object>(scope);
+  for (const prototype of [DynamoDBClient.prototype, DynamoDBDocumentClient.prototype] as { send: (...args: unknown[]) => unknown }[]) {
+    const send = prototype.send;
+    prototype.send = function sendWithinGrants(this: { middlewareStack: MiddlewareStack<object, object> }, ...args: unknown[]) {
+      if (!checked.has(this.middlewareStack)) {
+        this.middlewareStack.add(check, { step: 'initialize', name: 'leadflowLocalTableGrantCheck' });
+        checked.add(this.middlewareStack);
+      }
+      return send.apply(this, args);
+    };
+  }
+}
