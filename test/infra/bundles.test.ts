@@ -13,7 +13,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SDK_OPERATIONS_SENT } from '../../infra/bundle-plugins';
-import { bundleFunction, PROJECT_ROOT } from '../../infra/function-bundling';
+import { bundleFunction, FUNCTION_BUNDLING, PROJECT_ROOT } from '../../infra/function-bundling';
 import { LeadflowFunction } from '../../infra/leadflow-function';
 import { manifest } from '../../manifest/manifest';
 import type { Access, FunctionSpec } from '../../manifest/types';
@@ -469,5 +469,19 @@ describe('a deployed bundle calling AWS', () => {
 
     expect(response.statusCode).toBe(500);
     expect(requests).toEqual([]);
+  });
+
+  it('names the TypeScript line of an error in its stack trace, as Lambda logs it (the source map carried through both minifiers)', async () => {
+    const loading = run(process.execPath, [FUNCTION_BUNDLING.nodeOptions, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(bundlePath).href)})`], {
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', NODE_NO_WARNINGS: '1' },
+      timeout: 60_000,
+    });
+
+    const failure = await loading.then(
+      () => undefined,
+      (error: unknown) => error as { stderr: string },
+    );
+    expect(failure?.stderr).toMatch(/Invalid configuration: TABLE_NAME/);
+    expect(failure?.stderr).toMatch(/at readConfig \(.*\/src\/config\.ts:\d+:\d+\)/);
   });
 });
