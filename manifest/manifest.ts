@@ -5,6 +5,7 @@ import { backtestRulesetRoutes } from '../functions/backtest-ruleset/routes';
 import { captureChatRoutes } from '../functions/capture-chat/routes';
 import { captureFormRoutes } from '../functions/capture-form/routes';
 import { customerFeedbackRoutes } from '../functions/customer-feedback/routes';
+import { receiveHelpDeskTicketsRoutes } from '../functions/receive-help-desk-tickets/routes';
 import { collectEventsRoutes } from '../functions/collect-events/routes';
 import { getLeadRoutes } from '../functions/get-lead/routes';
 import { listLeadsRoutes } from '../functions/list-leads/routes';
@@ -863,20 +864,35 @@ export const manifest: Manifest = {
     },
     {
       name: 'customer-feedback',
-      description: "The customer's side after the sale: one-click survey answers from signed email links with the follow-up page, and the help desk's signed ticket webhook (Zendesk or Standard Webhooks).",
+      description: "The customer's side after the sale: one-click survey answers from signed email links, with the follow-up page.",
       entry: 'functions/customer-feedback/handler.ts',
       trigger: { kind: 'http', routes: customerFeedbackRoutes, audience: 'public' },
-      emits: [DetailType.SurveyAnswered, DetailType.TicketRecorded],
+      emits: [DetailType.SurveyAnswered],
       timeoutSeconds: 10,
       memoryMb: 256,
-      // Survey links are signed, and the help desk's secret sealed, under the signing-key ring.
+      // Survey links are signed under the signing-key ring.
+      access: ['bus:put', 'secret:signing-keys'],
+      // The survey send and the customer's care record (LEAD#); the care settings (CARE, read only). No delete.
+      table: { read: ['LEAD#', 'CARE'], write: ['LEAD#'] },
+      reservedConcurrency: 20,
+    },
+    {
+      name: 'receive-help-desk-tickets',
+      description: "The help desk's signed ticket webhook (Zendesk, Freshdesk or Standard Webhooks): each ticket kept once per customer, in the help desk's order.",
+      entry: 'functions/receive-help-desk-tickets/handler.ts',
+      trigger: { kind: 'http', routes: receiveHelpDeskTicketsRoutes, audience: 'public' },
+      emits: [DetailType.TicketRecorded],
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      // The help desk's secret is sealed under the signing-key ring.
       access: ['bus:put', 'secret:signing-keys'],
       // A help desk batch of 100 tickets does not fit the API's default 16 KB.
       maxBodyBytes: 64 * 1024,
-      // The survey send and the customer's care record, tickets (LEAD#); the care settings and help desk (CARE, read only); a ticket's customer by address (EMAIL#, read only);
+      // The customer's care record, tickets (LEAD#); the care settings and help desk (CARE, read only); a ticket's customer by address (EMAIL#, read only);
       // the lead a help desk's requester id is (REQUESTER#: Zendesk ticket events name the requester by id only). No delete.
       table: { read: ['LEAD#', 'EMAIL#', 'CARE', 'REQUESTER#'], write: ['LEAD#', 'REQUESTER#'] },
-      reservedConcurrency: 20,
+      // One help desk's deliveries, which it retries: fewer at once than the customers' own clicks.
+      reservedConcurrency: 10,
     },
     {
       name: 'manage-customer-care',

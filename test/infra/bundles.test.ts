@@ -56,7 +56,8 @@ const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 298 };
  * that grows has taken on code to look at. docs/performance.md says what each carries and why the
  * HTTP ones were not split along their route groups. Reached on 2026-12-01 with the second minifier
  * pass (swc), one copy of Powertools' commons and the local table grant check out of the bundles
- * (docs/performance.md, "Second minifier pass"), which took capture-form and follow-up-handoff under.
+ * (docs/performance.md, "Second minifier pass"), which took capture-form and follow-up-handoff under,
+ * and with customer-feedback's help-desk webhook in a function of its own (receive-help-desk-tickets).
  */
 const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'run-journeys': 385,
@@ -66,7 +67,6 @@ const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'alert-sales': 316,
   'send-campaign': 314,
   'sales-feedback': 309,
-  'customer-feedback': 306,
 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */

@@ -80,7 +80,7 @@ describe('table grants follow the manifest', () => {
 });
 
 describe('public functions', () => {
-  const publicFunctions = ['capture-form', 'ingest-events', 'capture-chat', 'collect-events', 'preference-centre', 'api-docs', 'serve-snippet', 'customer-feedback'];
+  const publicFunctions = ['capture-form', 'ingest-events', 'capture-chat', 'collect-events', 'preference-centre', 'api-docs', 'serve-snippet', 'customer-feedback', 'receive-help-desk-tickets'];
 
   it('are exactly the functions behind public routes', () => {
     expect(manifest.functions.filter((spec) => spec.trigger.kind === 'http' && spec.trigger.audience === 'public').map((spec) => spec.name).sort()).toEqual([...publicFunctions].sort());
