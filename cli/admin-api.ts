@@ -21,20 +21,8 @@ import { createWebhook, deleteWebhook, listWebhookChoices, listWebhooks, rotateW
 import { disableUser, enableUser, inviteUser, listUsers, setUserRole } from '../functions/manage-users/routes';
 import { recordPurchases } from '../functions/record-purchases/routes';
 import { giveFeedback } from '../functions/sales-feedback/routes';
-import {
-  backfillReassessmentTimers,
-  churnCustomer,
-  connectHelpDesk,
-  getCareReport,
-  getCareSettings,
-  getCustomerCare,
-  getRiskFormula,
-  mapHelpDeskRequesters,
-  recordTickets,
-  replaceCareSettings,
-  requestSurvey,
-  saveRiskFormula,
-} from '../functions/manage-customer-care/routes';
+import { backfillReassessmentTimers, churnCustomer, getCareReport, getCustomerCare, recordTickets, requestSurvey } from '../functions/manage-customer-care/routes';
+import { connectHelpDesk, getCareSettings, getRiskFormula, mapHelpDeskRequesters, replaceCareSettings, saveRiskFormula } from '../functions/manage-care-settings/routes';
 import { ApiError, type ApiClient } from '../src/api/client';
 import type { RouteDeclaration, RouteRequest } from '../src/http/routes';
 import type { AdminResponse } from './api-auth';

@@ -18,6 +18,7 @@ import { manageJourneysRoutes } from '../functions/manage-journeys/routes';
 import { manageJourneyEnrolmentsRoutes } from '../functions/manage-journey-enrolments/routes';
 import { manageChatSourcesRoutes } from '../functions/manage-chat-sources/routes';
 import { manageCustomerCareRoutes } from '../functions/manage-customer-care/routes';
+import { manageCareSettingsRoutes } from '../functions/manage-care-settings/routes';
 import { manageRoutingRoutes } from '../functions/manage-routing/routes';
 import { manageRulesetsRoutes } from '../functions/manage-rulesets/routes';
 import { manageSourcesRoutes } from '../functions/manage-sources/routes';
@@ -895,20 +896,34 @@ export const manifest: Manifest = {
       reservedConcurrency: 10,
     },
     {
+      name: 'manage-care-settings',
+      description: "After the sale, the settings: surveys, reasons, triggers and lifespan, the versioned churn-risk formula, the help desk's connection and its requesters.",
+      entry: 'functions/manage-care-settings/handler.ts',
+      trigger: { kind: 'http', routes: manageCareSettingsRoutes, audience: 'admin' },
+      emits: [DetailType.CareTimersBackfillRequested],
+      timeoutSeconds: 29,
+      memoryMb: 256,
+      maxBodyBytes: 64 * 1024,
+      // Seals the help desk's secret under the signing-key ring.
+      access: ['bus:put', 'secret:signing-keys'],
+      // Settings, formula versions, lifespans, help desk (CARE); the subscription types a survey names (SUBSCRIPTION_TYPES); a requester's lead
+      // by address or id (EMAIL#, LEAD#, read only) and the help desk's requester ids mapped to leads (REQUESTER#).
+      table: { read: ['SUBSCRIPTION_TYPES', 'LEAD#', 'EMAIL#', 'CARE'], write: ['CARE', 'REQUESTER#'] },
+    },
+    {
       name: 'manage-customer-care',
-      description: 'After the sale: survey, reason and trigger settings, the versioned churn-risk formula, ticket intake, survey requests, churn with exit reasons, a customer\'s record with projected lifetime value, and the care report.',
+      description: "After the sale: ticket intake, survey requests, churn with exit reasons, a customer's record with projected lifetime value, the care report and the reassessment timer backfill.",
       entry: 'functions/manage-customer-care/handler.ts',
       trigger: { kind: 'http', routes: manageCustomerCareRoutes, audience: 'admin' },
       emits: [DetailType.TicketRecorded, DetailType.SurveyDue, DetailType.LeadStageChanged, DetailType.ReassessmentDue, DetailType.CareTimersBackfillRequested],
       timeoutSeconds: 29,
       memoryMb: 256,
       maxBodyBytes: 64 * 1024,
-      // Seals the help desk's secret under the signing-key ring.
-      access: ['bus:put', 'secret:signing-keys'],
-      // Settings, formula versions, lifespans, help desk (CARE); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
+      access: ['bus:put'],
+      // Settings and lifespans (CARE); tickets, care record, stage and churn marker (LEAD#); a ticket's customer by address (EMAIL#);
       // the report reads the monthly care partitions (CARE#), stage transitions (TRANSITIONS#) and each lead's risk band (LEADS# shards);
-      // the timer backfill walks the LEADS# shards for each lead's stage; the help desk's requester ids mapped to leads (REQUESTER#).
-      table: { read: ['SUBSCRIPTION_TYPES', 'LEAD#', 'EMAIL#', 'CARE', 'REQUESTER#'], write: ['LEAD#', 'CARE', 'REQUESTER#'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
+      // the timer backfill walks the LEADS# shards for each lead's stage.
+      table: { read: ['LEAD#', 'EMAIL#', 'CARE'], write: ['LEAD#', 'CARE'], query: { gsi1: ['CARE#', 'TRANSITIONS#', 'LEADS#'] } },
     },
     {
       name: 'watch-customers',

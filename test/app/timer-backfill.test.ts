@@ -1,6 +1,6 @@
 import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CareAdmin } from '../../src/app/care-admin';
+import { CareSettingsAdmin } from '../../src/app/care-settings';
 import { CustomerCareWorker, reassessmentScheduleName, surveyScheduleName } from '../../src/app/customer-care';
 import { TimerBackfill, type LeadStagePages } from '../../src/app/timer-backfill';
 import { DEFAULT_CARE_SETTINGS } from '../../src/domain/care/customer';
@@ -176,15 +176,12 @@ describe('the timer backfill walk', () => {
   });
 
   it('is started when the recurring surveys change, and not by other settings changes', async () => {
-    const admin = new CareAdmin({
+    const admin = new CareSettingsAdmin({
       // Only what settings changes use.
       store: { settings: async () => care.careSettings, saveSettings: async (settings: typeof care.careSettings) => void (care.careSettings = settings) } as never,
-      listing: new MemoryStagePages(leads),
       emails: { leadIdForEmail: async () => undefined },
       requesters: { rememberRequester: async () => {} },
       leads,
-      stageChanges: { change: async () => ({ outcome: 'no-lead' }) } as never,
-      churnedIn: async () => [],
       publisher,
       subscriptionTypes: async () => SEEDED_CATALOGUE,
       log: new MemoryLog(),

@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { manageCareSettingsRoutes } from '../../functions/manage-care-settings/routes';
 import { DEFAULT_CARE_SETTINGS } from '../../src/domain/care/customer';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { TableFake } from './table-fake';
@@ -10,11 +11,13 @@ setHandlerEnvironment();
 process.env.MAX_BODY_BYTES = String(64 * 1024);
 const dynamo = mockClient(DynamoDBDocumentClient);
 const bus = mockClient(EventBridgeClient);
-let handler: (typeof import('../../functions/manage-customer-care/handler'))['handler'];
+type Handler = (typeof import('../../functions/manage-customer-care/handler'))['handler'];
+/** The care functions by the routes each serves, as the API routes a call: the settings are manage-care-settings', the rest manage-customer-care's. */
+let handlers: { readonly care: Handler; readonly settings: Handler };
 let table: TableFake;
 
 beforeAll(async () => {
-  ({ handler } = await import('../../functions/manage-customer-care/handler'));
+  handlers = { care: (await import('../../functions/manage-customer-care/handler')).handler, settings: (await import('../../functions/manage-care-settings/handler')).handler };
 });
 
 const LEAD_ID = '0b7e8a52-4c1d-4f7e-9d55-3f3c2b1a0e11';
@@ -32,6 +35,7 @@ beforeEach(() => {
 });
 
 const call = async (method: string, path: string, body?: unknown, route?: string, pathParameters?: Record<string, string>) => {
+  const handler = manageCareSettingsRoutes.some((declared) => declared.method === method && declared.path === (route ?? path)) ? handlers.settings : handlers.care;
   const result = await handler(
     httpEvent({ method, path, ...(route ? { route } : {}), ...(pathParameters ? { pathParameters } : {}), ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) }),
     context,

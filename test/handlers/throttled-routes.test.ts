@@ -66,7 +66,8 @@ const requests: Readonly<Record<string, { readonly operationId: string; readonly
   'handoff-reports': { operationId: 'getHandoffReport', query: { from: '2026-10', to: '2026-11' } },
   'customer-feedback': { operationId: 'answerSurvey', query: { token: 'v1.k1.payload.signature', score: '9' } },
   'receive-help-desk-tickets': { operationId: 'receiveHelpDeskTickets', ...json({ tickets: [] }) },
-  'manage-customer-care': { operationId: 'getCareSettings' },
+  'manage-care-settings': { operationId: 'getCareSettings' },
+  'manage-customer-care': { operationId: 'getCustomerCare', params: { leadId: LEAD_ID } },
 };
 /** Use cases that say how far a batch got before the refusal, rather than only naming it. */
 const reportsHowFarItGot = ['record-purchases'];
