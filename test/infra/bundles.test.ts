@@ -47,10 +47,11 @@ async function deployedBundle(entry: string) {
  * Issue 15's limit, 300 KiB, on the bundle as shipped (after the second minifier pass). The other two
  * hold what esbuild's bundle gives the SDK, and everything else, before that pass (its metafile says
  * what each input added): the largest SDK part reached is alert-sales' and follow-up-handoff's, 214
- * KiB; the rest is largest in api-docs, 297.3 KiB with the routes of 2026-12-01, since it builds the
- * OpenAPI document of every route (each route declared adds to it).
+ * KiB; the rest is largest in api-docs, since it builds the OpenAPI document of every route (each
+ * function and route declared adds to it): 298.1 KiB with the functions split on 2026-12-01 (290 KiB
+ * as shipped, after the second pass).
  */
-const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 298 };
+const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 300 };
 /**
  * The functions still over 300 KiB, each held to what it reached (rounded up to the next KiB): one
  * that grows has taken on code to look at. docs/performance.md says what each carries and why the
