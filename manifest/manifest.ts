@@ -721,9 +721,34 @@ export const manifest: Manifest = {
       maxBodyBytes: 64 * 1024,
       access: ['bus:put'],
       // As record-lifecycle, plus the reason lists (SETTINGS), CRM updates naming a lead by address
-      // (EMAIL#), and the team inbox: the routing (ROUTING), its index partitions, claims (LEAD#, ROUTING#REP#);
-      // a CRM contact change files the lead's score anew under its band (LEAD#), with the ruleset that scored it (RULESET#).
-      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS', 'ROUTING', 'RULESET#', 'RULESET'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'], query: { gsi1: ['TEAMINBOX#'] } },
+      // (EMAIL#), and the team inbox: the routing (ROUTING), its index partitions, claims (LEAD#, ROUTING#REP#).
+      table: { read: ['LEAD#', 'EMAIL#', 'SETTINGS', 'ROUTING'], write: ['LEAD#', 'ROUTING#REP#', 'SETTINGS'], query: { gsi1: ['TEAMINBOX#'] } },
+    },
+    {
+      name: 'refile-score-bands',
+      description: "Files a lead's score anew under the band of its new profile after a CRM contact change, for the lead list sorted by score.",
+      entry: 'functions/refile-score-bands/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: {
+          source: [EVENT_SOURCE],
+          'detail-type': [DetailType.LeadContactChanged],
+          // A form's contact change is followed by its own engagement.recorded, whose scoring files
+          // the band over the new profile; the CRM's is the one profile change no score write follows.
+          detail: { source: ['crm'] },
+        },
+        // A CRM batch announces up to 100 changes at once: ten a batch, each lead a conditional write at most.
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
+      },
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      access: [],
+      // The lead's profile and score (LEAD#: read together, the band written on the score item guarded
+      // by both versions), the ruleset that scored it (RULESET#; the built-in one by the active pointer, RULESET).
+      table: { read: ['LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#'] },
     },
     {
       name: 'handoff-reports',

@@ -6,13 +6,10 @@ import { EmailIndex } from '../../src/adapters/email-index';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
 import { RoutingStore } from '../../src/adapters/routing-store';
-import { RulesetStore } from '../../src/adapters/ruleset-store';
-import { ScoreBandIndex } from '../../src/adapters/score-bands';
 import type { CrmUpdatesApplied } from './schemas';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
-import { ScoreBandRefiling } from '../../src/app/leads-by-score';
 import { SalesFeedbackUseCases } from '../../src/app/sales-feedback';
 import { StageChanges } from '../../src/app/stage-changes';
 import { TeamInbox, type InboxViewer } from '../../src/app/team-inbox';
@@ -35,7 +32,6 @@ const salesFeedback = new SalesFeedbackUseCases({
   publisher,
   log: logger,
   throttled: isThrottling,
-  scoreBands: new ScoreBandRefiling(new ScoreBandIndex(client, config.TABLE_NAME), new RulesetStore(client, config.TABLE_NAME)),
 });
 
 /**

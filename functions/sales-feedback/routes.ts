@@ -70,7 +70,7 @@ export const applyCrmUpdates = defineRoute({
   roles: ADMIN_ONLY,
   summary: 'Stage and contact updates from a CRM (1-100)',
   description:
-    "Each update is applied once per `updateId`, in the CRM's order (`occurredAt`): one older than the last applied to its lead changes nothing (`stale`). A stage change follows the transition table (`invalid_transition` otherwise, with the allowed stages). Contact changes are announced as `lead.contact-changed` with `source: crm` and `changeId` `crm:<updateId>`.",
+    "Each update is applied once per `updateId`, in the CRM's order (`occurredAt`): one older than the last applied to its lead changes nothing (`stale`). A stage change follows the transition table (`invalid_transition` otherwise, with the allowed stages). Contact changes are announced as `lead.contact-changed` with `source: crm` and `changeId` `crm:<updateId>`; the list sorted by score places a lead by its new contact details a moment after the answer.",
   request: { body: { schema: CrmUpdateBatch } },
   responses: { 200: { description: 'One result per update.', schema: CrmUpdatesApplied } },
   errors: { 503: 'The table refused more writes, or the contact changes could not be announced; updates applied so far stay applied, repeat the same request.' },

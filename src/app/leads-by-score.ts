@@ -177,7 +177,8 @@ const REFILE_ATTEMPTS = 3;
 
 /**
  * Files a lead's score anew after its profile changed without a score write (a CRM contact update
- * changing the role or the industry): fit is read from the profile as it is now, so the lead may score
+ * changing the role or the industry; refile-score-bands takes its `lead.contact-changed` off a queue,
+ * so a refile that fails is delivered again): fit is read from the profile as it is now, so the lead may score
  * above its band, and the sorted list would show it late. Its ceiling is taken as the list's repairs
  * take it (as of a day before `now`) over the new profile; the band is written only when it differs,
  * guarded by both the profile's and the score's versions, so a scorer or a profile write in between

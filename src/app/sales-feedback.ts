@@ -4,7 +4,6 @@ import { feedbackTarget, type FeedbackAction } from '../domain/handoff/feedback'
 import { transition, type Deal, type LeadChange, type LifecycleStage, type StageTransition } from '../domain/handoff/lifecycle';
 import type { SalesReasons } from '../domain/handoff/reasons';
 import type { Lead } from '../domain/lead';
-import { inParallel } from './in-parallel';
 import type { EventPublisher, Log } from './ports';
 import type { ChangeOutcome, Refusal, StageChanges } from './stage-changes';
 
@@ -27,8 +26,6 @@ export interface SalesFeedbackDependencies {
   readonly log: Log;
   /** Whether a failed store call means the table refused more writes for now. */
   readonly throttled: (error: unknown) => boolean;
-  /** Files a lead's score under the band its changed profile gives it (the list sorted by score). */
-  readonly scoreBands: { refile(leadId: string, now: string): Promise<void> };
 }
 
 /** What sales says became of a lead handed to them. */
@@ -76,9 +73,6 @@ export interface CrmUpdateResult {
 
 /** Seconds a caller waits before repeating a request the table or the bus turned away. */
 const RETRY_AFTER_SECONDS = 2;
-
-/** Leads filed under their new score band at once after a CRM batch: a few round trips for 100 contact changes, well within a table's capacity. */
-const REFILES_AT_ONCE = 10;
 
 /**
  * Sales feedback and CRM updates: both move a lead's stage through the transition table, each change
@@ -132,16 +126,6 @@ export class SalesFeedbackUseCases {
         this.retryLater(error, `Updates were applied up to the one before ${update.updateId}, oldest first; repeated ones report duplicate`),
       );
     }
-    // A contact change may change fit (role, industry, team size) with no score write: the lead is
-    // filed anew under the band of its score over the new profile, so the list sorted by score shows it
-    // in its place. A repeated update files again (nothing is written when the band is right).
-    const now = new Date().toISOString();
-    const changed = updates.flatMap((update, index) => {
-      const result = results[index];
-      const contactChanged = Object.values(update.contact ?? {}).some((value) => value !== undefined);
-      return contactChanged && result?.leadId && (result.status === 'applied' || result.status === 'duplicate') ? [result.leadId] : [];
-    });
-    await this.refileAll([...new Set(changed)], now);
     try {
       await publisher.publish(contactChanges(updates, results, correlationId));
     } catch (error) {
@@ -181,29 +165,6 @@ export class SalesFeedbackUseCases {
     }
   }
 
-  /**
-   * Files each changed lead under its new band, REFILES_AT_ONCE at a time (a CRM batch of 100 contact
-   * changes took 100 round trips one after another). One lead failing does not stop the others; when
-   * any failed, the request fails naming every lead not filed, in the batch's order, so its repeat
-   * (which files the rest, and writes nothing for those filed) is as safe as before.
-   */
-  private async refileAll(leadIds: readonly string[], now: string): Promise<void> {
-    const notFiled = new Map<string, unknown>();
-    await inParallel(
-      leadIds.map((leadId) => async () => {
-        await this.dependencies.scoreBands.refile(leadId, now).catch((error: unknown) => notFiled.set(leadId, error));
-      }),
-      REFILES_AT_ONCE,
-    );
-    const failed = leadIds.filter((leadId) => notFiled.has(leadId));
-    if (failed.length === 0) return;
-    // A fault other than a busy table or lead is no reason to repeat: it answers as it always has.
-    const fault = failed.map((leadId) => notFiled.get(leadId)).find((error) => !this.retryable(error));
-    if (fault !== undefined) throw fault;
-    const what = failed.length === 1 ? `lead ${failed[0]} is not filed under its new score band` : `leads ${failed.join(', ')} are not filed under their new score bands`;
-    this.retryLater(notFiled.get(failed[0] as string), `Updates were applied, but ${what} yet`);
-  }
-
   private retryable(error: unknown): boolean {
     return error instanceof LeadBusy || this.dependencies.throttled(error);
   }
@@ -219,7 +180,8 @@ export class SalesFeedbackUseCases {
  * Two-way sync: tools subscribed to contact changes hear of the CRM's too, as `source: crm` with
  * `changeId` `crm:<updateId>`, so the CRM can skip its own. A repeated update announces again (the
  * webhook event id comes from the change id, so a receiver gets it once): that is how a request whose
- * announcement failed is finished.
+ * announcement failed is finished. The announcement also has the lead's score filed anew under the
+ * band of its new profile (refile-score-bands: fit may change with no score write).
  */
 function contactChanges(updates: readonly CrmUpdate[], results: readonly CrmUpdateResult[], correlationId: string): DomainEvent[] {
   return updates.flatMap((update, index) => {

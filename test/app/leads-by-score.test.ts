@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { encoded } from '../../src/app/lead-search';
-import { LeadsByScore, REPAIR_LAG_MS, ScoreBandBackfill, type ScoreBandsPort, type UnbandedLeadsPort } from '../../src/app/leads-by-score';
+import { LeadsByScore, REPAIR_LAG_MS, ScoreBandBackfill, ScoreBandRefiling, type BandRefilePort, type ScoreBandsPort, type UnbandedLeadsPort } from '../../src/app/leads-by-score';
 import { BAND_ROUND_EVERY_MS, ScoreBandRound, type BandRoundIndex } from '../../src/app/score-band-round';
-import { InvalidInput } from '../../src/domain/errors';
+import { InvalidInput, LeadBusy } from '../../src/domain/errors';
 import { scoringView, type Lead } from '../../src/domain/lead';
 import type { LeadCursor } from '../../src/domain/lead-listing';
-import { bandOf, type BandChunk, type BandRound } from '../../src/domain/score-order';
+import { bandOf, bandUpperBound, type BandChunk, type BandRound } from '../../src/domain/score-order';
 import { apply, scoreAt, scoreCeiling, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 
@@ -311,5 +311,61 @@ describe('the score band backfill', () => {
     for (const lead of leads) expect(filed.get(lead.id)).toBe(bandOf(scoreCeiling(lead.score as ScoreState, scoringView(lead), starterRuleset)));
     // Again: nothing more to file.
     expect((await backfill.page(undefined, NOW)).filed).toBe(0);
+  });
+});
+
+describe('filing a lead anew after its profile changed (a CRM contact change)', () => {
+  const intern = { ...scoredLead(1), role: 'Intern', industry: 'SaaS', teamSize: 120 } as Lead;
+  const bandOver = (lead: Lead) => bandOf(scoreCeiling(lead.score as ScoreState, scoringView(lead), starterRuleset, new Date(Date.parse(NOW) - REPAIR_LAG_MS).toISOString()));
+
+  /** One lead and the band its score is filed under, filed anew as the real index does (both versions checked); `refuse` turns a write away. */
+  function memoryRefile(start: Lead, refuse: () => boolean = () => false) {
+    const state = { lead: start, band: start.score ? bandOver(start) : undefined, writes: 0 };
+    const port: BandRefilePort = {
+      bandedLead: async (leadId) => (leadId === state.lead.id ? { lead: state.lead, ...(state.band === undefined ? {} : { band: state.band }) } : undefined),
+      refile: async (leadId, leadVersion, scoreVersion, band) => {
+        if (refuse() || leadId !== state.lead.id || state.lead.version !== leadVersion || state.lead.scoreVersion !== scoreVersion) return false;
+        state.band = band;
+        state.writes += 1;
+        return true;
+      },
+    };
+    return { state, refiling: new ScoreBandRefiling(port, rulesets) };
+  }
+
+  it('files the lead under the band of its score over the new profile, so no unread lead of the sorted list can pass it; a band already right is not written', async () => {
+    const { state, refiling } = memoryRefile(intern);
+    const promoted = { ...intern, role: 'VP Marketing', version: intern.version + 1 };
+    state.lead = promoted;
+    expect(bandOver(promoted)).toBeGreaterThan(bandOver(intern));
+
+    await refiling.refile(promoted.id, NOW);
+
+    expect(state.band).toBe(bandOver(promoted));
+    expect(scoreAt(promoted.score as ScoreState, scoringView(promoted), starterRuleset, NOW).total).toBeLessThan(bandUpperBound(state.band as number));
+    // Delivered again: the band is right, nothing is written.
+    await refiling.refile(promoted.id, NOW);
+    expect(state.writes).toBe(1);
+  });
+
+  it('gives up with LeadBusy when the lead changes under every attempt, writing nothing; a later attempt files it', async () => {
+    let busy = true;
+    const { state, refiling } = memoryRefile(intern, () => busy);
+    state.lead = { ...intern, role: 'VP Marketing', version: intern.version + 1 };
+
+    await expect(refiling.refile(intern.id, NOW)).rejects.toBeInstanceOf(LeadBusy);
+    expect(state.band).toBe(bandOver(intern));
+    busy = false;
+    await refiling.refile(intern.id, NOW);
+    expect(state.band).toBe(bandOver(state.lead));
+  });
+
+  it('leaves a lead never scored, or scored by a ruleset it cannot read, as it is', async () => {
+    const { score: _score, scoreVersion: _version, ...unscored } = intern;
+    const never = memoryRefile(unscored as Lead);
+    await never.refiling.refile(intern.id, NOW);
+    const unknown = memoryRefile({ ...intern, role: 'VP Marketing', score: { ...(intern.score as ScoreState), rulesetVersion: 'gone' } });
+    await unknown.refiling.refile(intern.id, NOW);
+    expect([never.state.writes, unknown.state.writes]).toEqual([0, 0]);
   });
 });

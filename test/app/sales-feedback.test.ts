@@ -1,39 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { REPAIR_LAG_MS, ScoreBandRefiling, type BandRefilePort } from '../../src/app/leads-by-score';
 import { SalesFeedbackUseCases } from '../../src/app/sales-feedback';
 import { StageChanges } from '../../src/app/stage-changes';
 import { InvalidInput, NotFound, Unavailable } from '../../src/domain/errors';
 import { DetailType } from '../../src/domain/events';
-import { scoringView, type Lead } from '../../src/domain/lead';
-import { bandOf, bandUpperBound } from '../../src/domain/score-order';
-import { apply, scoreAt, scoreCeiling } from '../../src/domain/scoring/engine';
-import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
+import type { Lead } from '../../src/domain/lead';
 import { mqlLead } from './fixtures';
 import { MemoryLeads, MemoryLog, MemoryPublisher } from './in-memory';
 import { MemoryLifecycle } from './in-memory-lifecycle';
 
 class Throttled extends Error {}
-
-const rulesets = { get: async (version: string) => (version === starterRuleset.version ? { ruleset: starterRuleset } : undefined) };
-
-/** The score bands of the memory leads: each lead's band by id, filed anew as the real index does (both versions checked). */
-function memoryBandRefile(leads: MemoryLeads) {
-  const bands = new Map<string, number>();
-  const port: BandRefilePort = {
-    bandedLead: async (leadId) => {
-      const lead = leads.leads.get(leadId);
-      const band = bands.get(leadId);
-      return lead ? { lead, ...(band === undefined ? {} : { band }) } : undefined;
-    },
-    refile: async (leadId, leadVersion, scoreVersion, band) => {
-      const lead = leads.leads.get(leadId);
-      if (lead?.version !== leadVersion || lead.scoreVersion !== scoreVersion) return false;
-      bands.set(leadId, band);
-      return true;
-    },
-  };
-  return { bands, port, refiling: new ScoreBandRefiling(port, rulesets) };
-}
 
 function setUp(lead: Lead = mqlLead) {
   const leads = new MemoryLeads();
@@ -41,9 +16,7 @@ function setUp(lead: Lead = mqlLead) {
   const lifecycle = new MemoryLifecycle(leads);
   const publisher = new MemoryPublisher();
   const log = new MemoryLog();
-  const scoreBands = memoryBandRefile(leads);
   const useCases = new SalesFeedbackUseCases({
-    scoreBands: scoreBands.refiling,
     stageChanges: new StageChanges({ leads, lifecycle, publisher, logger: log }),
     reasons: lifecycle,
     emails: lifecycle,
@@ -51,7 +24,7 @@ function setUp(lead: Lead = mqlLead) {
     log,
     throttled: (error) => error instanceof Throttled,
   });
-  return { leads, lifecycle, publisher, log, useCases, bands: scoreBands.bands };
+  return { leads, lifecycle, publisher, log, useCases };
 }
 
 describe('sales feedback', () => {
@@ -128,117 +101,19 @@ describe('CRM updates', () => {
     expect(publisher.of(DetailType.LeadContactChanged)).toHaveLength(2);
   });
 
-  it('files the lead anew under the score band of its new profile when a CRM update changes its role, so the sorted list shows it in its place', async () => {
-    const intern = { ...mqlLead, role: 'Intern', industry: 'SaaS', teamSize: 120 };
-    const event = { id: 'e-1', type: 'page_view', occurredAt: '2026-11-20T10:00:00.000Z', properties: { url: 'https://example.com/pricing' } };
-    const score = apply(undefined, { event, lead: scoringView(intern) }, starterRuleset).state;
-    const bandOver = (lead: Lead) => bandOf(scoreCeiling(score, scoringView(lead), starterRuleset, new Date(Date.now() - REPAIR_LAG_MS).toISOString()));
-    const { useCases, leads, bands } = setUp({ ...intern, score, scoreVersion: 4 } as Lead);
-    bands.set('lead-1', bandOver(intern));
-
-    expect(await useCases.applyCrmUpdates([{ updateId: 'u1', occurredAt: '2026-11-22T10:00:00.000Z', leadId: 'lead-1', contact: { role: 'VP Marketing' } }], 'c-1')).toMatchObject([{ status: 'applied' }]);
-    const promoted = leads.leads.get('lead-1') as Lead;
-    expect(promoted.role).toBe('VP Marketing');
-    expect(bandOver(promoted)).toBeGreaterThan(bandOver(intern));
-    expect(bands.get('lead-1')).toBe(bandOver(promoted));
-    // The lead now scores below the upper bound of its band: no unread lead of the list can pass it.
-    expect(scoreAt(score, scoringView(promoted), starterRuleset, new Date().toISOString()).total).toBeLessThan(bandUpperBound(bands.get('lead-1') as number));
-
-    // A stage-only update changes no fit: the band stays.
-    bands.set('lead-1', 0);
-    await useCases.applyCrmUpdates([{ updateId: 'u2', occurredAt: '2026-11-22T11:00:00.000Z', leadId: 'lead-1', stage: 'sql' }], 'c-2');
-    expect(bands.get('lead-1')).toBe(0);
-  });
-
-  it('asks for a repeat when the lead keeps changing while its band is filed anew, and the repeat files it', async () => {
-    const event = { id: 'e-1', type: 'page_view', occurredAt: '2026-11-20T10:00:00.000Z', properties: { url: 'https://example.com/pricing' } };
-    const lead = { ...mqlLead, role: 'Intern', score: apply(undefined, { event, lead: scoringView(mqlLead) }, starterRuleset).state, scoreVersion: 1 } as Lead;
-    const leads = new MemoryLeads();
-    leads.put(lead);
-    const lifecycle = new MemoryLifecycle(leads);
-    const publisher = new MemoryPublisher();
-    const { bands, port } = memoryBandRefile(leads);
-    let busy = true;
-    const useCases = new SalesFeedbackUseCases({
-      stageChanges: new StageChanges({ leads, lifecycle, publisher, logger: new MemoryLog() }),
-      reasons: lifecycle,
-      emails: lifecycle,
-      publisher,
-      log: new MemoryLog(),
-      throttled: () => false,
-      scoreBands: new ScoreBandRefiling(
-        {
-          bandedLead: async (leadId) => {
-            const read = leads.leads.get(leadId);
-            return read ? { lead: read } : undefined;
-          },
-          refile: async (...args) => !busy && (await port.refile(...args)),
-        },
-        rulesets,
-      ),
-    });
-    const updates = [{ updateId: 'u1', occurredAt: '2026-11-22T10:00:00.000Z', leadId: 'lead-1', contact: { role: 'VP Marketing' } }];
-    await expect(useCases.applyCrmUpdates(updates, 'c-1')).rejects.toBeInstanceOf(Unavailable);
-    expect(bands.has('lead-1')).toBe(false);
-    busy = false;
-    expect(await useCases.applyCrmUpdates(updates, 'c-2')).toMatchObject([{ status: 'duplicate' }]);
-    expect(bands.get('lead-1')).toBeDefined();
-  });
-
-  describe('filing a CRM batch\'s changed leads under their new score bands', () => {
-    const leadIds = Array.from({ length: 25 }, (_, index) => `lead-${String(index + 1).padStart(2, '0')}`);
-    const updates = leadIds.map((leadId, index) => ({ updateId: `u${index + 1}`, occurredAt: '2026-11-22T10:00:00.000Z', leadId, contact: { role: 'VP Marketing' } }));
-
-    /** The use cases over 25 leads, with a band index that counts the refiles in flight and refuses some leads. */
-    function setUpBatch(refuse: (leadId: string) => Error | undefined = () => undefined) {
-      const leads = new MemoryLeads();
-      for (const leadId of leadIds) leads.put({ ...mqlLead, id: leadId, email: `${leadId}@example.com` });
-      const lifecycle = new MemoryLifecycle(leads);
-      const filed: string[] = [];
-      const progress = { inFlight: 0, mostInFlight: 0 };
-      const useCases = new SalesFeedbackUseCases({
-        stageChanges: new StageChanges({ leads, lifecycle, publisher: new MemoryPublisher(), logger: new MemoryLog() }),
-        reasons: lifecycle,
-        emails: lifecycle,
-        publisher: new MemoryPublisher(),
-        log: new MemoryLog(),
-        throttled: (error) => error instanceof Throttled,
-        scoreBands: {
-          refile: async (leadId) => {
-            progress.inFlight += 1;
-            progress.mostInFlight = Math.max(progress.mostInFlight, progress.inFlight);
-            // A round trip: the others started meanwhile are in flight with this one.
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            progress.inFlight -= 1;
-            const refusal = refuse(leadId);
-            if (refusal) throw refusal;
-            filed.push(leadId);
-          },
-        },
-      });
-      return { useCases, filed, progress };
-    }
-
-    it('files them ten at a time, every one of them', async () => {
-      const { useCases, filed, progress } = setUpBatch();
-      expect((await useCases.applyCrmUpdates(updates, 'c-1')).map((result) => result.status)).toEqual(leadIds.map(() => 'applied'));
-      expect([...filed].sort()).toEqual(leadIds);
-      expect(progress.mostInFlight).toBe(10);
-    });
-
-    it('files the others when some are refused, and asks for a repeat naming every lead not filed, in the batch\'s order', async () => {
-      const { useCases, filed } = setUpBatch((leadId) => (leadId === 'lead-20' || leadId === 'lead-03' ? new Throttled('Rate exceeded') : undefined));
-      const refused = await useCases.applyCrmUpdates(updates, 'c-1').catch((error: unknown) => error);
-      expect(refused).toBeInstanceOf(Unavailable);
-      expect((refused as Unavailable).message).toBe('Updates were applied, but leads lead-03, lead-20 are not filed under their new score bands yet; repeat the same request');
-      expect([...filed].sort()).toEqual(leadIds.filter((leadId) => leadId !== 'lead-03' && leadId !== 'lead-20'));
-    });
-
-    it('answers a fault that is no busy table with the fault itself, not a repeat', async () => {
-      const fault = new TypeError('band out of range');
-      const { useCases } = setUpBatch((leadId) => (leadId === 'lead-07' ? fault : leadId === 'lead-02' ? new Throttled('Rate exceeded') : undefined));
-      await expect(useCases.applyCrmUpdates(updates, 'c-1')).rejects.toBe(fault);
-    });
+  it('announces each contact change it applied, the role included, which files the lead anew under its score band; a stage-only or stale update announces none', async () => {
+    const { useCases, leads, publisher } = setUp({ ...mqlLead, role: 'Intern', crmUpdatedAt: '2026-11-22T09:00:00.000Z' });
+    const results = await useCases.applyCrmUpdates(
+      [
+        { updateId: 'u1', occurredAt: '2026-11-22T10:00:00.000Z', leadId: 'lead-1', contact: { role: 'VP Marketing' } },
+        { updateId: 'u2', occurredAt: '2026-11-22T11:00:00.000Z', leadId: 'lead-1', stage: 'sql' },
+        { updateId: 'u0', occurredAt: '2026-11-22T08:00:00.000Z', leadId: 'lead-1', contact: { role: 'Intern' } },
+      ],
+      'c-1',
+    );
+    expect(results.map((result) => result.status)).toEqual(['applied', 'applied', 'stale']);
+    expect(leads.leads.get('lead-1')?.role).toBe('VP Marketing');
+    expect(publisher.of(DetailType.LeadContactChanged)).toEqual([expect.objectContaining({ leadId: 'lead-1', changeId: 'crm:u1', fields: ['role'], source: 'crm' })]);
   });
 
   it('calls an update older than the last one applied stale, and reports unknown leads and refused transitions', async () => {

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 
 export type Item = Record<string, unknown>;
@@ -27,7 +27,7 @@ function applySets(item: Item, expression: string, names: Record<string, string>
 }
 
 /**
- * A small stand-in for the table behind the lifecycle store: consistent gets (single and batched) and the lead's one-query read, and transactions whose
+ * A small stand-in for the table behind the lifecycle store: consistent gets and the lead's one-query read, and transactions whose
  * conditions are the ones it uses (`attribute_not_exists(pk)`, `#version = :version`), all or nothing,
  * so concurrent writers really race. `beforeTransaction` lets a test change the lead first.
  */
@@ -35,9 +35,6 @@ export function lifecycleTable(dynamo: AwsClientStub<DynamoDBDocumentClient>) {
   const table = new Map<string, Item>();
   const hooks: { beforeTransaction: (items: readonly TransactItem[]) => void } = { beforeTransaction: () => {} };
   dynamo.on(GetCommand).callsFake((input: { Key: Item }) => ({ Item: table.get(keyOf(input.Key)) }));
-  dynamo.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Item[] }> }) => ({
-    Responses: Object.fromEntries(Object.entries(input.RequestItems).map(([name, { Keys }]) => [name, Keys.flatMap((key) => table.get(keyOf(key)) ?? [])])),
-  }));
   // The lead read as one query of its profile and score (`pk = :lead AND sk BETWEEN :profile AND :score`).
   dynamo.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => {
     const { ':lead': pk, ':profile': from = '', ':score': to = '' } = input.ExpressionAttributeValues;

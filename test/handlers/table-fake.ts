@@ -69,6 +69,10 @@ export class TableFake {
             this.check(this.get(entry.Delete.Key), entry.Delete.ConditionExpression, entry.Delete.ExpressionAttributeNames, entry.Delete.ExpressionAttributeValues);
             return { Code: 'None', deleted: entry.Delete.Key };
           }
+          if (entry.ConditionCheck) {
+            this.check(this.get(entry.ConditionCheck.Key), entry.ConditionCheck.ConditionExpression, entry.ConditionCheck.ExpressionAttributeNames, entry.ConditionCheck.ExpressionAttributeValues);
+            return { Code: 'None' };
+          }
           throw new Error('unsupported transaction item');
         } catch (error) {
           if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
@@ -144,6 +148,7 @@ interface TransactItem {
   Put?: { Item: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values };
   Update?: UpdateInput;
   Delete?: { Key: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values };
+  ConditionCheck?: { Key: Item; ConditionExpression: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values };
 }
 
 function evaluate(condition: string, item: Item | undefined, names: Names, values: Values): boolean {

@@ -18,7 +18,7 @@ beforeAll(async () => {
   stack = await sharedStack();
 });
 
-const { post, getLead, mails } = stackClient(() => stack);
+const { admin, post, getLead, mails } = stackClient(() => stack);
 
 
 
@@ -87,6 +87,30 @@ describe('form to MQL alert on the local stack', () => {
       return current.score?.breakdown['pricing-page'] ? current : undefined;
     });
     expect(lead.score?.breakdown['pricing-page']?.times).toBe(1);
+  });
+
+  it('lists a lead sorted by score by the role a CRM update gave it, a moment after the update answers', { timeout: 90_000 }, async () => {
+    const company = `Refile ${randomUUID().slice(0, 8)}`;
+    const submit = async (role: string) => {
+      const submitted = await post('/v1/forms/contact/submissions', { email: `${role.toLowerCase()}-${randomUUID()}@example.com`, company, role, industry: 'SaaS', teamSize: 120 });
+      expect(submitted.status).toBe(202);
+      return ((await submitted.json()) as { leadId: string }).leadId;
+    };
+    const manager = await submit('Manager');
+    const intern = await submit('Intern');
+    const sorted = async () => {
+      const response = await admin('GET', `/v1/admin/leads?sort=score&q=${encodeURIComponent(company)}`);
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { items: { id: string }[] }).items.map((item) => item.id);
+    };
+    // Both scored from their forms: the manager's fit above the intern's, by more than a band.
+    expect(await eventually(async () => ((await sorted()).length === 2 ? sorted() : undefined))).toEqual([manager, intern]);
+
+    const promoted = await admin('POST', '/v1/admin/crm/updates', { updates: [{ updateId: `promote-${randomUUID()}`, occurredAt: now(), leadId: intern, contact: { role: 'VP Marketing' } }] });
+    expect(promoted.status).toBe(200);
+
+    // No score write follows a contact change: only the band refile-score-bands files puts the new VP first.
+    expect(await eventually(async () => ((await sorted())[0] === intern ? sorted() : undefined))).toEqual([intern, manager]);
   });
 
   it('refuses bad input with a 400 naming the field', async () => {
