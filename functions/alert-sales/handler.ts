@@ -10,12 +10,10 @@ import { LeadStore } from '../../src/adapters/lead-store';
 import { SesMailer } from '../../src/adapters/mailer';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
 import { RoutingStore } from '../../src/adapters/routing-store';
-import { oneTimeSchedules } from '../../src/adapters/scheduler';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
 
-import { FollowUpTimers } from '../../src/app/follow-up-timers';
 import { AlertInProgress, MqlAlerts } from '../../src/app/mql-alert';
 import { DetailType, LeadQualifiedDetail } from '../../src/domain/events';
 
@@ -37,7 +35,6 @@ const alerts = new MqlAlerts({
   leads: new LeadStore(client, config.TABLE_NAME),
   activity: new LeadEventStore(client, config.TABLE_NAME),
   routing: new RoutingStore(client, config.TABLE_NAME),
-  timers: new FollowUpTimers(oneTimeSchedules()),
   mailer: new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   latency: { record: (milliseconds) => metrics.addMetric(PipelineMetric.MqlAlertLatency, MetricUnit.Milliseconds, milliseconds) },
