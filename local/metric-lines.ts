@@ -1,8 +1,8 @@
 import * as z from 'zod';
 
 /**
- * The functions' metrics as CloudWatch would take them from their log output: Powertools Metrics
- * prints each flush as one line in the embedded metric format (EMF). The local stack reads its
+ * The functions' metrics as CloudWatch would take them from their log output: src/adapters/latency-metric.ts
+ * prints each flush as lines in the embedded metric format (EMF). The local stack reads its
  * functions' output the way CloudWatch Logs does and takes these lines out of it.
  */
 

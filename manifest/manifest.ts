@@ -763,7 +763,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'alert-sales',
-      description: "Once per lead qualification: gives the lead an owner by the routing rules (round-robin under capacity), emails the owner or the team inbox with the reasons, publishes lead.assigned, starts the owner's follow-up timers.",
+      description: "Once per lead qualification: gives the lead an owner by the routing rules (round-robin under capacity), publishes lead.assigned and the owner's follow-up request, emails the owner or the team inbox with the reasons.",
       entry: 'functions/alert-sales/handler.ts',
       trigger: {
         kind: 'event',
@@ -775,34 +775,55 @@ export const manifest: Manifest = {
         // Sales should hear of an MQL within two minutes (MqlAlertLatency).
         oldestMessageAlarmMinutes: 5,
       },
-      emits: [DetailType.LeadAssigned, DetailType.FollowUpDue],
+      emits: [DetailType.LeadAssigned, DetailType.FollowUpRequested],
       timeoutSeconds: 30,
       memoryMb: 256,
-      // scheduler:manage starts the follow-up timers of a newly assigned lead.
-      access: ['ses:send', 'bus:put', 'scheduler:manage'],
+      // The owner's follow-up timers are started by schedule-follow-ups, on the request this publishes.
+      access: ['ses:send', 'bus:put'],
       // The alert claim, assignment and owner (LEAD#; a claim is deleted after a failed send), the
       // routing (ROUTING), round-robin turns (ROUTING#TEAM#) and reps' open counts (ROUTING#REP#), recent events (LEAD#).
       table: { read: ['LEAD#', 'ROUTING', 'ROUTING#REP#'], write: ['LEAD#', 'ROUTING#TEAM#', 'ROUTING#REP#'], delete: ['LEAD#'] },
     },
     {
       name: 'follow-up-handoff',
-      description: "An assigned MQL's follow-up: reminds its rep, then reassigns it to the team's next rep under capacity (or the team inbox), once per step; a lead leaving mql cancels its timers.",
+      description: "An assigned MQL's follow-up: reminds its rep, then reassigns it to the team's next rep under capacity (or the team inbox), once per step.",
       entry: 'functions/follow-up-handoff/handler.ts',
       trigger: {
         kind: 'event',
-        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.FollowUpDue, DetailType.LeadStageChanged], detail: { from: ['mql', { exists: false }] } },
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.FollowUpDue] },
         batchSize: 5,
         maxBatchingWindowSeconds: 0,
         maxReceiveCount: 5,
         oldestMessageAlarmMinutes: 10,
       },
-      emits: [DetailType.LeadAssigned, DetailType.FollowUpDue],
+      emits: [DetailType.LeadAssigned, DetailType.FollowUpRequested],
       timeoutSeconds: 30,
       memoryMb: 256,
-      // scheduler:manage deletes the timers of a lead that left mql.
-      access: ['ses:send', 'bus:put', 'scheduler:manage'],
+      // The new owner's timers are started by schedule-follow-ups, on the request this publishes.
+      access: ['ses:send', 'bus:put'],
       // Follow-up step claims (LEAD#; deleted after a failed email), the reassignment with both reps' counts, as alert-sales.
       table: { read: ['LEAD#', 'ROUTING', 'ROUTING#REP#'], write: ['LEAD#', 'ROUTING#TEAM#', 'ROUTING#REP#'], delete: ['LEAD#'] },
+    },
+    {
+      name: 'schedule-follow-ups',
+      description: "An assigned MQL's follow-up timers: starts the owner's reminder and reassignment timers when alert-sales or follow-up-handoff requests them; a lead leaving mql cancels them.",
+      entry: 'functions/schedule-follow-ups/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.FollowUpRequested, DetailType.LeadStageChanged], detail: { from: ['mql', { exists: false }] } },
+        batchSize: 5,
+        maxBatchingWindowSeconds: 0,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 10,
+      },
+      // Through its schedules, which put the follow-up's steps on the bus.
+      emits: [DetailType.FollowUpDue],
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      // The follow-up's schedules are made and deleted here only: alert-sales and follow-up-handoff ship without the Scheduler's client.
+      access: ['scheduler:manage'],
+      // The lead's qualification count and owner (LEAD#), which name the timers of a lead that left mql.
+      table: { read: ['LEAD#'] },
     },
     {
       name: 'run-journeys',

@@ -1,5 +1,5 @@
 /**
- * The pipeline's own CloudWatch metrics (embedded metric format, through Powertools Metrics) and the
+ * The pipeline's own CloudWatch metrics (embedded metric format, src/adapters/latency-metric.ts) and the
  * latencies their alarms hold it to: the brief's "time from submit to score to alert is measured and
  * alarmed". The functions emit them; the stack alarms on them.
  */
@@ -15,7 +15,7 @@ export const PipelineMetric = {
 } as const;
 
 /**
- * Each latency's alarm: the function that reports it (Powertools puts its name in the `service`
+ * Each latency's alarm: the function that reports it (its name is the metric's `service`
  * dimension) and the p99 over five minutes above which the alarm fires, for three periods running.
  */
 export const LATENCY_ALARMS: Readonly<Record<keyof typeof PipelineMetric, { readonly service: string; readonly p99Ms: number }>> = {

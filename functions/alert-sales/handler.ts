@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { AlertStore } from '../../src/adapters/alert-store';
@@ -8,14 +7,13 @@ import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { SesMailer } from '../../src/adapters/mailer';
+import { LatencyMetric } from '../../src/adapters/latency-metric';
 import { HeldClaimRetry } from '../../src/adapters/redelivery';
 import { RoutingStore } from '../../src/adapters/routing-store';
-import { oneTimeSchedules } from '../../src/adapters/scheduler';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { readConfig, setting } from '../../src/config';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
 
-import { FollowUpTimers } from '../../src/app/follow-up-timers';
 import { AlertInProgress, MqlAlerts } from '../../src/app/mql-alert';
 import { DetailType, LeadQualifiedDetail } from '../../src/domain/events';
 
@@ -27,7 +25,7 @@ const config = readConfig({
   SES_CONFIGURATION_SET: setting,
 });
 const logger = new Logger();
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'alert-sales' });
+const alertLatency = new LatencyMetric(METRICS_NAMESPACE, 'alert-sales', PipelineMetric.MqlAlertLatency);
 const client = documentClient();
 // Claims taken over once stale (30 s: the function's timeout in the manifest); a retry that finds one
 // held waits until it could be, so an alert a crash cut off is sent late, not dead-lettered.
@@ -37,10 +35,9 @@ const alerts = new MqlAlerts({
   leads: new LeadStore(client, config.TABLE_NAME),
   activity: new LeadEventStore(client, config.TABLE_NAME),
   routing: new RoutingStore(client, config.TABLE_NAME),
-  timers: new FollowUpTimers(oneTimeSchedules()),
   mailer: new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
-  latency: { record: (milliseconds) => metrics.addMetric(PipelineMetric.MqlAlertLatency, MetricUnit.Milliseconds, milliseconds) },
+  latency: alertLatency,
   log: logger,
   salesInbox: config.SALES_INBOX,
 });
@@ -62,6 +59,6 @@ export const handler = async (event: SQSEvent, context: Context) => {
   try {
     return await processParsedSqsBatch(event, context, logger, BusEvent, alertSales);
   } finally {
-    metrics.publishStoredMetrics();
+    alertLatency.flush();
   }
 };

@@ -8,13 +8,11 @@ import { FollowUpStore } from '../../src/adapters/follow-up-store';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { SesMailer } from '../../src/adapters/mailer';
 import { RoutingStore } from '../../src/adapters/routing-store';
-import { oneTimeSchedules } from '../../src/adapters/scheduler';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 
 import { FollowUpHandoff, FollowUpInProgress } from '../../src/app/follow-up-handoff';
-import { FollowUpTimers } from '../../src/app/follow-up-timers';
 import { readConfig, setting } from '../../src/config';
-import { DetailType, FollowUpDueDetail, LeadStageChangedDetail } from '../../src/domain/events';
+import { DetailType, FollowUpDueDetail } from '../../src/domain/events';
 
 const config = readConfig({
   TABLE_NAME: setting,
@@ -31,7 +29,6 @@ const followUps = new FollowUpHandoff({
   leads: new LeadStore(client, config.TABLE_NAME),
   routing: new RoutingStore(client, config.TABLE_NAME),
   steps: new FollowUpStore(client, config.TABLE_NAME, heldClaims.staleMs),
-  timers: new FollowUpTimers(oneTimeSchedules()),
   mailer: new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   log: logger,
@@ -39,14 +36,13 @@ const followUps = new FollowUpHandoff({
   announcingForMs: 2 * 30_000,
 });
 
-const BusEvent = leadflowBusEvent({ [DetailType.FollowUpDue]: FollowUpDueDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail });
+const BusEvent = leadflowBusEvent({ [DetailType.FollowUpDue]: FollowUpDueDetail });
 
 async function followUp(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
-  const event = record.body;
-  if (event['detail-type'] === DetailType.LeadStageChanged) return followUps.answered(event.detail);
-  const { leadId, rulesetVersion, qualification, round, kind } = event.detail;
+  const { detail } = record.body;
+  const { leadId, rulesetVersion, qualification, round, kind } = detail;
   try {
-    return await followUps.due(event.detail);
+    return await followUps.due(detail);
   } catch (error) {
     if (error instanceof FollowUpInProgress) await heldClaims.postpone(record, logger, { leadId, rulesetVersion, qualification, round, kind });
     throw error;

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { METRICS_NAMESPACE, PipelineMetric } from '../../manifest/metrics';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
@@ -7,6 +6,7 @@ import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { ConsentStore } from '../../src/adapters/consent-store';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { DateEntryStore, EnrolmentStore, JourneyStore, SalesTaskStore } from '../../src/adapters/journey-store';
+import { LatencyMetric } from '../../src/adapters/latency-metric';
 import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
@@ -29,7 +29,7 @@ import { DetailType, EngagementRecordedDetail, JourneyEnrolmentRequestedDetail, 
 
 const config = readConfig({ EVENT_BUS_NAME: setting, SALES_INBOX: setting });
 const logger = new Logger();
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'run-journeys' });
+const timerLateness = new LatencyMetric(METRICS_NAMESPACE, 'run-journeys', PipelineMetric.JourneyTimerLateness);
 const client = documentClient();
 const { tableName, leads, mailer, suppressedAmong, link } = subscriberMail();
 const leadEvents = new LeadEventStore(client, tableName);
@@ -63,9 +63,6 @@ const dateEntries = new DateEntryRefresh({ journeys, leads, index: new DateEntry
 
 const BusEvent = leadflowBusEvent({ [DetailType.EngagementRecorded]: EngagementRecordedDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail, [DetailType.LeadQualified]: LeadQualifiedDetail, [DetailType.LeadContactChanged]: LeadContactChangedDetail, [DetailType.JourneyStepDue]: JourneyStepDueDetail, [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail, [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail });
 
-/** Timers handled in the current batch. */
-let timersSeen = 0;
-
 /** How far back a lead's history is read to find the events an `engagement.recorded` names. */
 const RECENT_EVENTS = 100;
 
@@ -74,8 +71,7 @@ async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void>
   switch (busEvent['detail-type']) {
     case DetailType.JourneyStepDue: {
       const { leadId, journeyId, run, seq, wakeAt } = busEvent.detail;
-      timersSeen += 1;
-      metrics.addMetric(PipelineMetric.JourneyTimerLateness, MetricUnit.Milliseconds, Math.max(0, Date.now() - Date.parse(wakeAt)));
+      timerLateness.record(Math.max(0, Date.now() - Date.parse(wakeAt)));
       return runner.timerDue(leadId, journeyId, run, seq);
     }
     case DetailType.JourneyEnrolmentRequested: {
@@ -112,11 +108,9 @@ async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void>
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  timersSeen = 0;
   try {
     return await processParsedSqsBatch(event, context, logger, BusEvent, runRecord);
   } finally {
-    // Only batches with timers measured anything; Powertools warns about publishing nothing.
-    if (timersSeen > 0) metrics.publishStoredMetrics();
+    timerLateness.flush();
   }
 };

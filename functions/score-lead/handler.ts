@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { parseRecord, processSqsBatch } from '../../src/adapters/sqs-records';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { AnonymousLinks } from '../../src/adapters/anonymous-links';
+import { LatencyMetric } from '../../src/adapters/latency-metric';
 import { LeadEventStore } from '../../src/adapters/lead-events';
 import { ScoreStore } from '../../src/adapters/score-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
@@ -17,14 +17,14 @@ import { DetailType, EngagementRecordedDetail, LeadIdentifiedDetail } from '../.
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'score-lead' });
+const scoreLatency = new LatencyMetric(METRICS_NAMESPACE, 'score-lead', PipelineMetric.ScoreLatency);
 const scoring = new LeadScoring({
   recorded: new LeadEventStore(documentClient(), config.TABLE_NAME),
   visitors: new AnonymousLinks(documentClient(), config.TABLE_NAME),
   scores: new ScoreStore(documentClient(), config.TABLE_NAME),
   rulesets: new RulesetStore(documentClient(), config.TABLE_NAME),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
-  latency: { record: (milliseconds) => metrics.addMetric(PipelineMetric.ScoreLatency, MetricUnit.Milliseconds, milliseconds) },
+  latency: scoreLatency,
   log: logger,
 });
 
@@ -39,6 +39,6 @@ export const handler = async (event: SQSEvent, context: Context) => {
   try {
     return await processSqsBatch(event, context, logger, processRecord);
   } finally {
-    metrics.publishStoredMetrics();
+    scoreLatency.flush();
   }
 };

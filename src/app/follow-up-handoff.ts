@@ -1,10 +1,11 @@
+import { followUpRequested } from './follow-up-timers';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
 import type { EmailSender, EventPublisher, LeadReader, Log } from './ports';
-import { DetailType, type FollowUpDueDetail, type LeadStageChangedDetail } from '../domain/events';
+import { DetailType, type FollowUpDueDetail } from '../domain/events';
 import type { AlertEmail } from '../domain/handoff/alert-email';
 import { composeReassignedEmail, composeReminderEmail, composeUnreassignedEmail, nextRepFor, waitedFor, type FollowUpKey, type FollowUpKind, type FollowUpStep, type ReassignAttempt } from '../domain/handoff/follow-up';
 import { currentStage } from '../domain/handoff/lifecycle';
-import type { AssignmentKey, FollowUpTiming, RoutingConfig, RoutingRep, RoutingTeam } from '../domain/handoff/routing';
+import type { AssignmentKey, RoutingConfig, RoutingRep, RoutingTeam } from '../domain/handoff/routing';
 import { followUpRound, type Lead, type LeadOwner } from '../domain/lead';
 
 /** One qualification of one lead: what its assignment, alert and follow-up are recorded under. */
@@ -35,17 +36,10 @@ export interface FollowUpRouting {
   openCounts(repIds: readonly string[]): Promise<Record<string, number>>;
 }
 
-/** The durable timers of an owner's follow-up. */
-export interface FollowUpTimerPort {
-  start(key: QualificationKey, owner: LeadOwner, timing: FollowUpTiming, correlationId: string): Promise<void>;
-  cancel(leadId: string, qualification: number, round: number): Promise<void>;
-}
-
 export interface FollowUpHandoffDependencies {
   readonly leads: LeadReader;
   readonly routing: FollowUpRouting;
   readonly steps: FollowUpStepStore;
-  readonly timers: FollowUpTimerPort;
   readonly mailer: EmailSender;
   readonly publisher: EventPublisher;
   readonly log: Log;
@@ -81,9 +75,9 @@ function findRep(routingConfig: RoutingConfig, repId: string): { rep: RoutingRep
 
 /**
  * The follow-up of an assigned MQL: when its timer is due, the owner is reminded once, or the lead
- * is reassigned once to the team's next rep with room (its new owner alerted, timers started and
- * `lead.assigned` published), or, with no rep free, the team's inbox is told once. When the lead is
- * answered, its pending timers go.
+ * is reassigned once to the team's next rep with room (the new owner's timers requested with
+ * `handoff.follow-up-requested`, which schedule-follow-ups starts, the owner alerted and `lead.assigned`
+ * published), or, with no rep free, the team's inbox is told once.
  */
 export class FollowUpHandoff {
   constructor(private readonly dependencies: FollowUpHandoffDependencies) {}
@@ -92,17 +86,6 @@ export class FollowUpHandoff {
   async due(detail: FollowUpDueDetail): Promise<void> {
     const key: FollowUpKey = { leadId: detail.leadId, rulesetVersion: detail.rulesetVersion, qualification: detail.qualification, round: detail.round };
     return detail.kind === 'remind' ? this.remind(detail, key) : this.reassign(detail, key);
-  }
-
-  /** A lead answered (moved out of `mql`): its pending timers go. Best effort: a late timer finds the lead answered. */
-  async answered(detail: LeadStageChangedDetail): Promise<void> {
-    if (detail.from !== 'mql' || detail.to === 'mql') return;
-    const lead = await this.dependencies.leads.getLead(detail.leadId);
-    const qualification = lead?.score?.qualifications ?? 0;
-    if (qualification < 1 || !lead?.owner) return;
-    const round = followUpRound(lead.owner);
-    await this.dependencies.timers.cancel(detail.leadId, qualification, round);
-    this.dependencies.log.info('Follow-up timers cancelled', { leadId: detail.leadId, qualification, round, to: detail.to });
   }
 
   private async send(to: string, email: AlertEmail, kind: string, rulesetVersion: string): Promise<void> {
@@ -162,13 +145,13 @@ export class FollowUpHandoff {
   }
 
   private async announce(detail: FollowUpDueDetail, key: FollowUpKey, owner: LeadOwner, waited: string): Promise<void> {
-    const { leads, routing, timers, publisher, steps } = this.dependencies;
+    const { leads, routing, publisher, steps } = this.dependencies;
     const lead = await leads.getLead(detail.leadId);
     const stored = await routing.get();
     const found = stored ? findRep(stored.config, owner.repId) : undefined;
-    // The new rep gets the same follow-up, in the next round. Started first: it is the one step that
-    // repeats harmlessly, so a failure here costs no second alert.
-    if (stored?.config.followUp) await timers.start(qualificationOf(key), owner, stored.config.followUp, detail.correlationId);
+    // The new rep gets the same follow-up, in the next round. Requested first: it is the one step that
+    // repeats harmlessly (its timers only move to the same times), so a failure here costs no second alert.
+    if (stored?.config.followUp) await publisher.publish([followUpRequested(qualificationOf(key), owner, stored.config.followUp, detail.correlationId)]);
     if (lead && found) await this.send(found.rep.email, composeReassignedEmail(lead, found.rep, found.team, waited), 'mql-alert', key.rulesetVersion);
     await publisher.publish([
       { detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...qualificationOf(key), repId: owner.repId, teamId: owner.teamId, assignedAt: owner.assignedAt, reassignedFrom: detail.repId } },

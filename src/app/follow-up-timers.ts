@@ -1,4 +1,5 @@
-import { DetailType, type DetailByType, type OneTimeSchedule } from '../domain/events';
+import type { LeadReader, Log } from './ports';
+import { DetailType, type DetailByType, type DomainEvent, type FollowUpRequestedDetail, type LeadStageChangedDetail, type OneTimeSchedule } from '../domain/events';
 import { FOLLOW_UP_KINDS, followUpFireTimes, followUpScheduleName } from '../domain/handoff/follow-up';
 import type { AssignmentKey, FollowUpTiming } from '../domain/handoff/routing';
 import { followUpRound, type LeadOwner } from '../domain/lead';
@@ -16,32 +17,58 @@ export interface OneTimeSchedules {
   delete(name: string): Promise<void>;
 }
 
+/**
+ * `handoff.follow-up-requested` for an owner who has to answer the lead under the routing's timing, in
+ * the owner's follow-up round. Published by whoever gave the lead to that owner, before the owner's
+ * alert: a retry of the hand-over publishes it again, which only moves the timers to the same times.
+ */
+export function followUpRequested(key: AssignmentKey, owner: LeadOwner, timing: FollowUpTiming, correlationId: string): DomainEvent {
+  return {
+    detailType: DetailType.FollowUpRequested,
+    detail: { version: 1, correlationId, ...key, repId: owner.repId, assignedAt: owner.assignedAt, round: followUpRound(owner), ...timing },
+  };
+}
+
+export interface FollowUpTimersDependencies {
+  readonly schedules: OneTimeSchedules;
+  readonly leads: LeadReader;
+  readonly log: Log;
+}
+
 /** The two timers of an assigned MQL's follow-up (reminder, reassignment) in EventBridge Scheduler. */
 export class FollowUpTimers {
-  constructor(private readonly schedules: OneTimeSchedules) {}
+  constructor(private readonly dependencies: FollowUpTimersDependencies) {}
 
   /**
-   * Starts the owner's two timers from its assignment, in its follow-up round; starting them again
-   * (a redelivery) moves them to the same times.
+   * Starts the owner's two timers from its assignment, in its follow-up round. Each is put by a name
+   * made of the lead, qualification, round and kind: a repeated request moves it to the same time, so
+   * each timer exists, and fires, once.
    */
-  async start(key: AssignmentKey, owner: LeadOwner, timing: FollowUpTiming, correlationId: string): Promise<void> {
-    const fireAt = followUpFireTimes(owner.assignedAt, timing);
-    const round = followUpRound(owner);
+  async start(request: FollowUpRequestedDetail): Promise<void> {
+    const { leadId, rulesetVersion, qualification, repId, round, correlationId } = request;
+    const fireAt = followUpFireTimes(request.assignedAt, request);
     for (const kind of FOLLOW_UP_KINDS) {
-      await this.schedules.put({
-        name: followUpScheduleName(kind, key.leadId, key.qualification, round),
-        description: `${kind === 'remind' ? 'Reminds' : 'Reassigns'} MQL ${key.leadId} #${key.qualification}`,
+      await this.dependencies.schedules.put({
+        name: followUpScheduleName(kind, leadId, qualification, round),
+        description: `${kind === 'remind' ? 'Reminds' : 'Reassigns'} MQL ${leadId} #${qualification}`,
         at: fireAt[kind],
         timeZone: 'UTC',
         detailType: DetailType.FollowUpDue,
-        detail: { version: 1, correlationId, ...key, repId: owner.repId, round, kind },
+        detail: { version: 1, correlationId, leadId, rulesetVersion, qualification, repId, round, kind },
         retryPolicy: FOLLOW_UP_RETRY_POLICY,
       });
     }
   }
 
-  /** Deletes both timers of a qualification's round; ones already fired or never made are fine. */
-  async cancel(leadId: string, qualification: number, round: number): Promise<void> {
-    for (const kind of FOLLOW_UP_KINDS) await this.schedules.delete(followUpScheduleName(kind, leadId, qualification, round));
+  /** A lead answered (moved out of `mql`): its pending timers go. Best effort: a late timer finds the lead answered. */
+  async answered(detail: LeadStageChangedDetail): Promise<void> {
+    if (detail.from !== 'mql' || detail.to === 'mql') return;
+    const { leads, schedules, log } = this.dependencies;
+    const lead = await leads.getLead(detail.leadId);
+    const qualification = lead?.score?.qualifications ?? 0;
+    if (qualification < 1 || !lead?.owner) return;
+    const round = followUpRound(lead.owner);
+    for (const kind of FOLLOW_UP_KINDS) await schedules.delete(followUpScheduleName(kind, detail.leadId, qualification, round));
+    log.info('Follow-up timers cancelled', { leadId: detail.leadId, qualification, round, to: detail.to });
   }
 }

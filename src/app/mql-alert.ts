@@ -1,12 +1,12 @@
-import { describeError } from '../domain/errors';
 import type { QualificationKey } from './follow-up-handoff';
-import { routeQualifiedLead, type AssignmentRouting, type Routed } from './lead-assignment';
+import { followUpRequested } from './follow-up-timers';
+import { routeQualifiedLead, type AssignmentRouting } from './lead-assignment';
 import type { EmailSender, EventPublisher, Log } from './ports';
 import type { EventSubject, RecordedEvent } from './lead-scoring';
-import { DetailType, type LeadQualifiedDetail } from '../domain/events';
+import { DetailType, type DomainEvent, type LeadQualifiedDetail } from '../domain/events';
 import { composeAlertEmail, type AlertClaim } from '../domain/handoff/alert-email';
-import type { AlertRecipient, FollowUpTiming } from '../domain/handoff/routing';
-import type { Lead, LeadOwner } from '../domain/lead';
+import type { AlertRecipient } from '../domain/handoff/routing';
+import type { Lead } from '../domain/lead';
 
 export type { AlertClaim };
 
@@ -33,10 +33,6 @@ export interface RecentActivity {
   eventsOf(subject: EventSubject, options: { readonly newestFirst: boolean; readonly limit: number }): Promise<RecordedEvent[]>;
 }
 
-export interface FollowUpStarter {
-  start(key: QualificationKey, owner: LeadOwner, timing: FollowUpTiming, correlationId: string): Promise<void>;
-}
-
 /** How long a qualification took from its signal being received to its alert being sent. */
 export interface AlertLatency {
   record(milliseconds: number): void;
@@ -47,7 +43,6 @@ export interface MqlAlertDependencies {
   readonly leads: LeadProfiles;
   readonly activity: RecentActivity;
   readonly routing: AssignmentRouting;
-  readonly timers: FollowUpStarter;
   readonly mailer: EmailSender;
   readonly publisher: EventPublisher;
   readonly latency: AlertLatency;
@@ -67,7 +62,8 @@ const RECENT_ACTIVITY = 10;
 /**
  * Hands a qualified lead to sales: exactly one alert per qualification, under duplicates, retries and
  * concurrency. The lead is routed first (given an owner once, `lead.assigned` published), the alert
- * names the owner, the reasons and the lead's latest activity, and the owner's follow-up timers start.
+ * names the owner, the reasons and the lead's latest activity. With the routing's follow-up, the owner's
+ * timers are requested (`handoff.follow-up-requested`, started by schedule-follow-ups) before the alert.
  */
 export class MqlAlerts {
   constructor(private readonly dependencies: MqlAlertDependencies) {}
@@ -84,17 +80,20 @@ export class MqlAlerts {
 
     let messageId: string;
     let recipient: AlertRecipient;
-    let routed: Routed;
     try {
       const { routing: configured, lead } = await routing.withProfile(detail.leadId);
       if (!lead) throw new Error(`Lead ${detail.leadId} not found`);
       // Assignment is idempotent on its own (keyed like the alert), so a retry after a failed send finds it.
-      routed = await routeQualifiedLead(routing, configured, lead, key, () => leads.profileOf(detail.leadId), new Date().toISOString());
+      const routed = await routeQualifiedLead(routing, configured, lead, key, () => leads.profileOf(detail.leadId), new Date().toISOString());
       recipient = routed.recipient;
-      if (routed.assigned) {
-        await publisher.publish([{ detailType: DetailType.LeadAssigned, detail: { version: 1, correlationId: detail.correlationId, ...key, ...routed.assigned } }]);
-        log.info('Lead assigned', { ...key, repId: routed.assigned.repId, teamId: routed.assigned.teamId });
-      }
+      // Before the email, so a retry after a failed publish (the claim given back) publishes again: the
+      // owner's timers are never lost to an alert that went out, and a repeat only moves them to the same times.
+      const events: DomainEvent[] = [
+        ...(routed.assigned ? [{ detailType: DetailType.LeadAssigned, detail: { version: 1 as const, correlationId: detail.correlationId, ...key, ...routed.assigned } }] : []),
+        ...(routed.followUp ? [followUpRequested(key, routed.followUp.owner, routed.followUp.timing, detail.correlationId)] : []),
+      ];
+      if (events.length) await publisher.publish(events);
+      if (routed.assigned) log.info('Lead assigned', { ...key, repId: routed.assigned.repId, teamId: routed.assigned.teamId });
       const recent = await activity.eventsOf({ kind: 'lead', id: lead.id }, { newestFirst: true, limit: RECENT_ACTIVITY });
       messageId = await mailer.send({
         to: [this.addressOf(recipient)],
@@ -110,7 +109,6 @@ export class MqlAlerts {
     await alerts.markSent(key, claim.token, messageId, sentAt);
     if (detail.signalReceivedAt) latency.record(sentAt.getTime() - Date.parse(detail.signalReceivedAt));
     log.info('MQL alert sent', { ...key, to: recipient.kind, ...(recipient.kind === 'owner' ? { repId: recipient.rep.id } : {}) });
-    if (routed.followUp) await this.startFollowUp(key, routed.followUp, detail.correlationId);
   }
 
   /** The address an alert goes to: the owner, the team's inbox, or (without routing) the sales inbox. */
@@ -118,17 +116,5 @@ export class MqlAlerts {
     if (recipient.kind === 'owner') return recipient.rep.email;
     if (recipient.kind === 'team-inbox') return recipient.team.inbox;
     return this.dependencies.salesInbox;
-  }
-
-  /**
-   * The alert is out and marked sent; a retry could not start the timers without sending it again.
-   * So a Scheduler failure is logged for an operator (the rep still has the alert) rather than retried.
-   */
-  private async startFollowUp(key: QualificationKey, followUp: NonNullable<Routed['followUp']>, correlationId: string): Promise<void> {
-    try {
-      await this.dependencies.timers.start(key, followUp.owner, followUp.timing, correlationId);
-    } catch (error) {
-      this.dependencies.log.error('Follow-up timers not started; the lead waits for its rep without reminder or reassignment', { ...key, error: describeError(error) });
-    }
   }
 }

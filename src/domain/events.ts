@@ -22,6 +22,7 @@ export const DetailType = {
   LeadStageChanged: 'lead.stage-changed',
   LeadContactChanged: 'lead.contact-changed',
   FollowUpDue: 'handoff.follow-up-due',
+  FollowUpRequested: 'handoff.follow-up-requested',
   TicketRecorded: 'care.ticket-recorded',
   PurchaseRecorded: 'purchase.recorded',
   SurveyAnswered: 'care.survey-answered',
@@ -243,6 +244,23 @@ export const FollowUpDueDetail = z.extend(Envelope, {
 export type FollowUpDueDetail = z.infer<typeof FollowUpDueDetail>;
 
 /**
+ * An MQL's owner has to answer it under the routing's follow-up: the rep alert-sales gave the lead to
+ * (or back to), or the one follow-up-handoff reassigned it to. schedule-follow-ups starts that owner's
+ * two timers, in its round, at `assignedAt` plus the minutes; a repeat moves them to the same times.
+ */
+export const FollowUpRequestedDetail = z.extend(Envelope, {
+  leadId: z.string().check(z.minLength(1)),
+  rulesetVersion: z.string().check(z.minLength(1)),
+  qualification: z.number().check(z.int(), z.positive()),
+  repId: z.string().check(z.minLength(1)),
+  assignedAt: z.string(),
+  round: z.number().check(z.int(), z.nonnegative()),
+  remindAfterMinutes: z.number().check(z.positive()),
+  reassignAfterMinutes: z.number().check(z.positive()),
+});
+export type FollowUpRequestedDetail = z.infer<typeof FollowUpRequestedDetail>;
+
+/**
  * A help desk's ticket of a customer was recorded or moved forward (a repeat of the kept version
  * announces again): the customer's churn risk and triggers are looked at again.
  */
@@ -429,6 +447,7 @@ export const detailSchemas = {
   'lead.stage-changed': LeadStageChangedDetail,
   'lead.contact-changed': LeadContactChangedDetail,
   'handoff.follow-up-due': FollowUpDueDetail,
+  'handoff.follow-up-requested': FollowUpRequestedDetail,
   'care.ticket-recorded': TicketRecordedDetail,
   'purchase.recorded': PurchaseRecordedDetail,
   'care.survey-answered': SurveyAnsweredDetail,

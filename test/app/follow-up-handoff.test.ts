@@ -3,7 +3,7 @@ import { FollowUpHandoff, FollowUpInProgress, ReassignmentContended, type Follow
 import type { FollowUpDueDetail } from '../../src/domain/events';
 import type { Lead, LeadOwner } from '../../src/domain/lead';
 import { mqlLead, routingConfig } from './fixtures';
-import { MemoryFollowUpSteps, MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemoryRouting, MemoryTimers } from './in-memory';
+import { MemoryFollowUpSteps, MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemoryRouting } from './in-memory';
 
 const STALE_AFTER_MS = 120_000;
 const ANNOUNCING_FOR_MS = 60_000;
@@ -16,7 +16,6 @@ const keyOf = (round = 0): FollowUpKey => ({ leadId: 'lead-1', rulesetVersion: '
 let leads: MemoryLeads;
 let routing: MemoryRouting;
 let steps: MemoryFollowUpSteps;
-let timers: MemoryTimers;
 let mailer: MemoryMailer;
 let publisher: MemoryPublisher;
 let log: MemoryLog;
@@ -32,11 +31,10 @@ beforeEach(() => {
   routing = new MemoryRouting(routingConfig);
   routing.open.set('ana', 1);
   steps = new MemoryFollowUpSteps(leads, routing, STALE_AFTER_MS);
-  timers = new MemoryTimers();
   mailer = new MemoryMailer();
   publisher = new MemoryPublisher();
   log = new MemoryLog();
-  followUps = new FollowUpHandoff({ leads, routing, steps, timers, mailer, publisher, log, announcingForMs: ANNOUNCING_FOR_MS });
+  followUps = new FollowUpHandoff({ leads, routing, steps, mailer, publisher, log, announcingForMs: ANNOUNCING_FOR_MS });
 });
 
 afterEach(() => {
@@ -88,7 +86,7 @@ describe('a due reminder', () => {
 });
 
 describe('a due reassignment', () => {
-  it('moves the lead to the next rep with room, once: alert, next-round timers, lead.assigned', async () => {
+  it('moves the lead to the next rep with room, once: next-round timers requested, alert, lead.assigned', async () => {
     await followUps.due(due('reassign'));
     await followUps.due(due('reassign'));
 
@@ -96,7 +94,9 @@ describe('a due reassignment', () => {
     expect(newOwner).toMatchObject({ teamId: 'apac', unansweredBy: ['ana'] });
     expect(newOwner?.repId).not.toBe('ana');
     expect(mailer.recipients()).toEqual([`${newOwner?.repId}@example.com`]);
-    expect(timers.started).toEqual([{ key: { leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2 }, owner: newOwner, timing: routingConfig.followUp }]);
+    expect(publisher.of('handoff.follow-up-requested')).toEqual([
+      { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId: newOwner?.repId, assignedAt: newOwner?.assignedAt, round: 1, remindAfterMinutes: 60, reassignAfterMinutes: 240 },
+    ]);
     expect(publisher.of('lead.assigned')).toEqual([
       { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId: newOwner?.repId, teamId: 'apac', assignedAt: newOwner?.assignedAt, reassignedFrom: 'ana' },
     ]);
@@ -160,21 +160,5 @@ describe('a due reassignment', () => {
     await expect(followUps.due(due('reassign'))).rejects.toBeInstanceOf(ReassignmentContended);
     expect(leads.leads.get('lead-1')?.owner?.repId).toBe('ana');
     expect(mailer.sent).toEqual([]);
-  });
-});
-
-describe('a lead that was answered', () => {
-  it('has the timers of its current round cancelled', async () => {
-    leads.put({ ...assignedLead, stage: 'sql', score: { qualifications: 2 } as Lead['score'], owner: { ...owner, unansweredBy: ['citra'] } });
-    await followUps.answered({ version: 1, correlationId: 'c-1', leadId: 'lead-1', from: 'mql', to: 'sql', at: assignedAt, cause: 'accepted', actor: 'ana' });
-
-    expect(timers.cancelled).toEqual([{ leadId: 'lead-1', qualification: 2, round: 1 }]);
-  });
-
-  it('keeps the timers of a lead that stays in or enters mql', async () => {
-    leads.put({ ...assignedLead, score: { qualifications: 2 } as Lead['score'] });
-    await followUps.answered({ version: 1, correlationId: 'c-1', leadId: 'lead-1', from: 'lead', to: 'mql', at: assignedAt, cause: 'qualified', actor: 'scoring' });
-
-    expect(timers.cancelled).toEqual([]);
   });
 });

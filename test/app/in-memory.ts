@@ -1,4 +1,4 @@
-import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, FollowUpTimerPort, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
+import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
 import type { EventSubject, LeadScoringView, RecordedEvent, RecordedEvents, ScoreWrite, ScoreWriter, VisitorLinks } from '../../src/app/lead-scoring';
 import { distinctEvents, EMPTY_WATERMARK, isApplied, type ScoreWatermark } from '../../src/domain/event-log';
 import type { CampaignSends, QuietHoursDeferrals, SendClaim, SendRecord } from '../../src/app/campaign-sending';
@@ -19,7 +19,7 @@ import type { Campaign, CampaignStatus, ResolvedCampaignDefinition } from '../..
 import type { CampaignSchedule } from '../../src/domain/campaigns/schedule';
 import type { DetailByType, DetailType, DomainEvent, LeadQualifiedDetail } from '../../src/domain/events';
 import type { FollowUpKind } from '../../src/domain/handoff/follow-up';
-import type { FollowUpTiming, RoutingConfig } from '../../src/domain/handoff/routing';
+import type { RoutingConfig } from '../../src/domain/handoff/routing';
 import type { Lead, LeadOwner, PurchaseSummary, Touch } from '../../src/domain/lead';
 import type { Purchase } from '../../src/domain/purchases';
 import type { ScoreState } from '../../src/domain/scoring/engine';
@@ -191,19 +191,6 @@ export class MemoryRouting implements FollowUpRouting, AssignmentRouting {
     if (this.decisions.has(MemoryRouting.id(key))) return 'already-decided';
     this.decisions.set(MemoryRouting.id(key), { status: 'unassigned', teamId, at });
     return 'recorded';
-  }
-}
-
-export class MemoryTimers implements FollowUpTimerPort {
-  readonly started: { key: QualificationKey; owner: LeadOwner; timing: FollowUpTiming }[] = [];
-  readonly cancelled: { leadId: string; qualification: number; round: number }[] = [];
-  readonly faults = new Faults<'start'>();
-  async start(key: QualificationKey, owner: LeadOwner, timing: FollowUpTiming): Promise<void> {
-    this.faults.check('start');
-    this.started.push({ key, owner, timing });
-  }
-  async cancel(leadId: string, qualification: number, round: number): Promise<void> {
-    this.cancelled.push({ leadId, qualification, round });
   }
 }
 

@@ -1,14 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlertInProgress, MqlAlerts } from '../../src/app/mql-alert';
 import { mqlLead as lead, qualifiedDetail as qualified, routingConfig } from './fixtures';
-import { MemoryAlerts, MemoryLog, MemoryMailer, MemoryPublisher, MemoryRouting, MemoryScoringStore, MemoryTimers } from './in-memory';
+import { MemoryAlerts, MemoryLog, MemoryMailer, MemoryPublisher, MemoryRouting, MemoryScoringStore } from './in-memory';
 
 const STALE_AFTER_MS = 120_000;
 
 let leads: MemoryScoringStore;
 let routing: MemoryRouting;
 let alertRecords: MemoryAlerts;
-let timers: MemoryTimers;
 let mailer: MemoryMailer;
 let publisher: MemoryPublisher;
 let log: MemoryLog;
@@ -23,12 +22,11 @@ beforeEach(() => {
   leads.record({ id: 'e-pricing', type: 'page_view', occurredAt: '2026-11-22T09:59:00.000Z', receivedAt: '2026-11-22T09:59:01.000Z', properties: { url: 'https://example.com/pricing' }, subject: { kind: 'lead', id: 'lead-1' } });
   routing = new MemoryRouting(routingConfig, leads);
   alertRecords = new MemoryAlerts(STALE_AFTER_MS);
-  timers = new MemoryTimers();
   mailer = new MemoryMailer();
   publisher = new MemoryPublisher();
   log = new MemoryLog();
   latencies = [];
-  alerts = new MqlAlerts({ alerts: alertRecords, leads, activity: leads, routing, timers, mailer, publisher, latency: { record: (ms) => latencies.push(ms) }, log, salesInbox: 'sales@example.com' });
+  alerts = new MqlAlerts({ alerts: alertRecords, leads, activity: leads, routing, mailer, publisher, latency: { record: (ms) => latencies.push(ms) }, log, salesInbox: 'sales@example.com' });
 });
 
 afterEach(() => {
@@ -45,7 +43,9 @@ describe('an MQL alert', () => {
     expect(mailer.recipients()).toEqual([`${owner?.repId}@example.com`]);
     expect(mailer.sent[0]?.text).toContain('Pricing page view');
     expect(publisher.of('lead.assigned')).toEqual([{ version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, ...owner }]);
-    expect(timers.started).toEqual([{ key: { leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2 }, owner, timing: routingConfig.followUp }]);
+    expect(publisher.of('handoff.follow-up-requested')).toEqual([
+      { version: 1, correlationId: 'c-1', leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 2, repId: owner?.repId, assignedAt: owner?.assignedAt, round: 0, remindAfterMinutes: 60, reassignAfterMinutes: 240 },
+    ]);
     expect(latencies).toEqual([2_000]);
     expect(alertRecords.records.get(MemoryAlerts.id(qualified))).toMatchObject({ status: 'sent', messageId: 'message-1' });
   });
@@ -68,7 +68,6 @@ describe('an MQL alert', () => {
     expect(mailer.recipients()).toEqual(['sales@example.com', 'apac@example.com']);
     expect(leads.leads.get('lead-1')?.owner).toBeUndefined();
     expect(publisher.events).toEqual([]);
-    expect(timers.started).toEqual([]);
   });
 
   it('hands a lead that qualified again back to the owner who let it go', async () => {
@@ -78,6 +77,7 @@ describe('an MQL alert', () => {
     expect(mailer.recipients()).toEqual(['budi@example.com']);
     expect(leads.leads.get('lead-1')?.owner).toEqual({ repId: 'budi', teamId: 'apac', assignedAt: '2026-11-22T10:00:02.000Z' });
     expect(publisher.of('lead.assigned')).toEqual([]);
+    expect(publisher.of('handoff.follow-up-requested')).toMatchObject([{ repId: 'budi', assignedAt: '2026-11-22T10:00:02.000Z', round: 0 }]);
   });
 });
 
@@ -103,13 +103,18 @@ describe('failures', () => {
     expect(mailer.sent).toHaveLength(1);
   });
 
-  it('keeps an alert that went out when its follow-up timers cannot start, and says so', async () => {
-    timers.faults.fail('start');
-    await alerts.alert(qualified);
-    await alerts.alert(qualified);
+  it('requests the follow-up before the alert: a failed publish sends nothing, and the retry requests it and alerts once', async () => {
+    publisher.faults.fail('publish');
+    await expect(alerts.alert(qualified)).rejects.toThrow('publish failed');
+    expect(mailer.sent).toEqual([]);
+    expect(alertRecords.records.size).toBe(0);
 
-    expect(mailer.sent).toHaveLength(1);
-    expect(log.messages('error')).toEqual(['Follow-up timers not started; the lead waits for its rep without reminder or reassignment']);
+    await alerts.alert(qualified);
+    await alerts.alert(qualified);
+    const owner = leads.leads.get('lead-1')?.owner;
+    expect(mailer.recipients()).toEqual([`${owner?.repId}@example.com`]);
+    expect(publisher.of('handoff.follow-up-requested')).toMatchObject([{ repId: owner?.repId, assignedAt: owner?.assignedAt, round: 0 }]);
+    expect(log.messages('error')).toEqual([]);
   });
 
   it('fails, with nothing sent, for a lead that does not exist', async () => {

@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient, ThrottlingException } from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient, ThrottlingException, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -17,10 +17,12 @@ const scheduler = mockClient(SchedulerClient);
 const sqs = mockClient(SQSClient);
 let alertSales: (typeof import('../../functions/alert-sales/handler'))['handler'];
 let followUp: (typeof import('../../functions/follow-up-handoff/handler'))['handler'];
+let scheduleFollowUps: (typeof import('../../functions/schedule-follow-ups/handler'))['handler'];
 
 beforeAll(async () => {
   ({ handler: alertSales } = await import('../../functions/alert-sales/handler'));
   ({ handler: followUp } = await import('../../functions/follow-up-handoff/handler'));
+  ({ handler: scheduleFollowUps } = await import('../../functions/schedule-follow-ups/handler'));
 });
 
 const rep = (id: string, capacity = 2) => ({ id, name: `Rep ${id}`, email: `${id}@example.com`, capacity });
@@ -65,6 +67,9 @@ let table: TableFake;
 const recipients = () => ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Destination?.ToAddresses?.[0]);
 const published = (detailType: string) =>
   bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).filter((entry) => entry.DetailType === detailType).map((entry) => JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>);
+/** Delivers every follow-up request published so far to schedule-follow-ups, as its queue would; its failed records. */
+const deliverFollowUpRequests = async () =>
+  (await scheduleFollowUps(sqsEvent(published('handoff.follow-up-requested').map((detail) => busEnvelope('handoff.follow-up-requested', detail))), context)).batchItemFailures;
 const openOf = (repId: string) => table.get({ pk: `ROUTING#REP#${repId}`, sk: 'LOAD' })?.open;
 
 beforeEach(() => {
@@ -83,11 +88,13 @@ beforeEach(() => {
   answerLeadReadsFromGets(dynamo);
 });
 
-describe('alert-sales starts the follow-up timers', () => {
+describe('alert-sales requests the follow-up timers, schedule-follow-ups starts them', () => {
   it('creates a reminder and a reassignment schedule, to the second, putting handoff.follow-up-due on the bus, on a new assignment', async () => {
     table.put(lead);
     const result = await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context);
     expect(result.batchItemFailures).toEqual([]);
+    expect(scheduler.calls()).toHaveLength(0);
+    expect(await deliverFollowUpRequests()).toEqual([]);
     const owner = table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner as { repId: string; assignedAt: string };
     expect(owner.repId).toBe('ana');
     const inputs = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
@@ -113,7 +120,7 @@ describe('alert-sales starts the follow-up timers', () => {
     table.put(assignedLead);
     await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context);
     expect(recipients()).toEqual(['ana@example.com']);
-    expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(0);
+    expect(published('handoff.follow-up-requested')).toEqual([]);
   });
 
   it("gives a recycled lead that qualifies again back to its owner with a follow-up of its own, once under duplicates", async () => {
@@ -124,6 +131,7 @@ describe('alert-sales starts the follow-up timers', () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     expect((await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context)).batchItemFailures).toEqual([]);
     expect(recipients()).toEqual(['budi@example.com']);
+    expect(await deliverFollowUpRequests()).toEqual([]);
     const owner = table.get({ pk: 'LEAD#lead-1', sk: 'PROFILE' })?.owner as Record<string, unknown>;
     // A fresh start: open again (one place, whatever the capacity), a new clock, nobody passed over yet.
     expect(owner).toEqual({ repId: 'budi', teamId: 'apac', assignedAt: expect.stringMatching(/^2\d{3}-/) });
@@ -143,16 +151,44 @@ describe('alert-sales starts the follow-up timers', () => {
     table.put(lead);
     await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context);
     expect(recipients()).toEqual(['ana@example.com']);
-    expect(scheduler.calls()).toHaveLength(0);
+    expect(published('handoff.follow-up-requested')).toEqual([]);
   });
 
-  it('keeps the alert when the Scheduler fails: sent once, marked sent, the record not retried', async () => {
-    scheduler.on(CreateScheduleCommand).rejects(new ThrottlingException({ message: 'slow down', Message: 'slow down', $metadata: {} }));
+  it('retries the timers, not the alert, when the Scheduler fails: the alert sent once, both timers started once the Scheduler answers', async () => {
+    scheduler.on(CreateScheduleCommand).rejectsOnce(new ThrottlingException({ message: 'slow down', Message: 'slow down', $metadata: {} })).resolves({ ScheduleArn: 'arn' });
     table.put(lead);
-    const result = await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context);
-    expect(result.batchItemFailures).toEqual([]);
+    expect((await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context)).batchItemFailures).toEqual([]);
     expect(recipients()).toEqual(['ana@example.com']);
     expect(table.get({ pk: 'LEAD#lead-1', sk: 'ALERT#starter-1#2' })?.status).toBe('sent');
+
+    expect(await deliverFollowUpRequests()).toHaveLength(1);
+    expect(await deliverFollowUpRequests()).toEqual([]);
+    expect(new Set(scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input.Name))).toEqual(new Set(['followup-remind-lead-1-2-0', 'followup-reassign-lead-1-2-0']));
+    expect(recipients()).toEqual(['ana@example.com']);
+  });
+
+  it('moves a timer that exists to the same time on a repeated request, so each fires once', async () => {
+    table.put(lead);
+    await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context);
+    await deliverFollowUpRequests();
+    const created = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
+    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
+    scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn' });
+
+    expect(await deliverFollowUpRequests()).toEqual([]);
+    const moved = scheduler.commandCalls(UpdateScheduleCommand).map((call) => call.args[0].input);
+    expect(moved.map((input) => [input.Name, input.ScheduleExpression])).toEqual(created.map((input) => [input.Name, input.ScheduleExpression]));
+  });
+
+  it('sends no alert without the follow-up request on the bus: a failed publish is retried, the alert then sent once', async () => {
+    bus.on(PutEventsCommand).rejectsOnce(new Error('bus down')).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
+    table.put(lead);
+    expect((await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context)).batchItemFailures).toHaveLength(1);
+    expect(recipients()).toEqual([]);
+    expect((await alertSales(sqsEvent([busEnvelope('lead.qualified', qualified)]), context)).batchItemFailures).toEqual([]);
+    expect(recipients()).toEqual(['ana@example.com']);
+    // Put on the bus by the retry (the failed call is listed too), the same request each time.
+    expect(published('handoff.follow-up-requested')).toMatchObject([{ repId: 'ana', round: 0 }, { repId: 'ana', round: 0 }]);
   });
 });
 
@@ -273,6 +309,7 @@ describe('follow-up-handoff: a chain of reassignments', () => {
     table.put(assignedLead);
     await followUp(sqsEvent([due('reassign'), due('reassign')]), context);
     expect(owner()).toMatchObject({ repId: 'budi', unansweredBy: ['ana'] });
+    expect(await deliverFollowUpRequests()).toEqual([]);
     const schedules = createdSchedules();
     expect(new Set(schedules.map((schedule) => schedule.name))).toEqual(new Set(['followup-remind-lead-1-2-1', 'followup-reassign-lead-1-2-1']));
     expect(schedules[0]?.detail).toMatchObject({ repId: 'budi', round: 1, qualification: 2 });
@@ -297,6 +334,7 @@ describe('follow-up-handoff: a chain of reassignments', () => {
     expect(owner()).toMatchObject({ repId: 'citra', unansweredBy: ['ana', 'budi'] });
     expect(recipients()).toEqual(['citra@example.com']);
     expect(published('lead.assigned')).toEqual([expect.objectContaining({ repId: 'citra', reassignedFrom: 'budi' })]);
+    await deliverFollowUpRequests();
     expect(new Set(createdSchedules().map((schedule) => schedule.name))).toEqual(new Set(['followup-remind-lead-1-2-2', 'followup-reassign-lead-1-2-2']));
     expect(table.get({ pk: 'LEAD#lead-1', sk: 'FOLLOWUP#starter-1#2#1#reassign' })).toMatchObject({ outcome: 'reassigned', repId: 'budi', status: 'done' });
   });
@@ -307,34 +345,38 @@ describe('follow-up-handoff: a chain of reassignments', () => {
     await followUp(sqsEvent([due('reassign', 'budi', 1)]), context);
     expect(owner().repId).toBe('budi');
     expect(recipients()).toEqual(['apac@example.com']);
-    expect(createdSchedules()).toEqual([]);
+    expect(published('handoff.follow-up-requested')).toEqual([]);
   });
 
-  it('sends no alert until the new timers exist: a Scheduler failure is retried without a second email', async () => {
-    scheduler.on(CreateScheduleCommand).rejectsOnce(new ThrottlingException({ message: 'slow down', Message: 'slow down', $metadata: {} })).resolves({ ScheduleArn: 'arn' });
+  it('sends no alert until the new timers are requested: a failed publish is retried without a second email', async () => {
+    bus.on(PutEventsCommand).rejectsOnce(new Error('bus down')).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
     table.put(assignedLead);
     expect((await followUp(sqsEvent([due('reassign')]), context)).batchItemFailures).toHaveLength(1);
     expect(recipients()).toEqual([]);
     expect((await followUp(sqsEvent([due('reassign')]), context)).batchItemFailures).toEqual([]);
     expect(recipients()).toEqual(['budi@example.com']);
     expect(published('lead.assigned')).toHaveLength(1);
+    // The failed call and the retry's, the same request.
+    const [failed, retried] = published('handoff.follow-up-requested');
+    expect(retried).toEqual(failed);
+    expect(retried).toMatchObject({ repId: 'budi', round: 1 });
   });
 
   it("cancels the current round's timers when the new rep accepts", async () => {
     table.put({ ...assignedLead, stage: 'sql', owner: { repId: 'budi', teamId: 'apac', assignedAt, unansweredBy: ['ana'], releasedAt: assignedAt } });
     const stageChanged = busEnvelope('lead.stage-changed', { version: 1, correlationId: 'c-2', leadId: 'lead-1', from: 'mql', to: 'sql', at: '2026-11-22T11:00:00.000Z', cause: 'accepted', actor: 'budi' });
-    await followUp(sqsEvent([stageChanged]), context);
+    await scheduleFollowUps(sqsEvent([stageChanged]), context);
     expect(scheduler.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input.Name)).toEqual(['followup-remind-lead-1-2-1', 'followup-reassign-lead-1-2-1']);
   });
 });
 
-describe('follow-up-handoff: a lead leaving mql', () => {
+describe('schedule-follow-ups: a lead leaving mql', () => {
   const stageChanged = (from: string, to: string) => busEnvelope('lead.stage-changed', { version: 1, correlationId: 'c-2', leadId: 'lead-1', from, to, at: '2026-11-22T11:00:00.000Z', cause: 'accepted', actor: 'ana' });
 
   it("deletes both timers of the lead's qualification when it is accepted; one already gone is fine", async () => {
     table.put({ ...assignedLead, stage: 'sql' });
     scheduler.on(DeleteScheduleCommand, { Name: 'followup-remind-lead-1-2-0' }).rejects(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
-    const result = await followUp(sqsEvent([stageChanged('mql', 'sql')]), context);
+    const result = await scheduleFollowUps(sqsEvent([stageChanged('mql', 'sql')]), context);
     expect(result.batchItemFailures).toEqual([]);
     expect(scheduler.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input)).toEqual([
       { Name: 'followup-remind-lead-1-2-0', GroupName: 'leadflow-schedules' },
@@ -344,7 +386,7 @@ describe('follow-up-handoff: a lead leaving mql', () => {
 
   it('leaves the timers of a lead moving into mql alone', async () => {
     table.put(assignedLead);
-    await followUp(sqsEvent([stageChanged('lead', 'mql')]), context);
+    await scheduleFollowUps(sqsEvent([stageChanged('lead', 'mql')]), context);
     expect(scheduler.calls()).toHaveLength(0);
   });
 });

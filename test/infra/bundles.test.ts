@@ -61,6 +61,9 @@ const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 300 };
  * and with customer-feedback's help-desk webhook in a function of its own (receive-help-desk-tickets), and
  * manage-customer-care's settings routes too (manage-care-settings). sales-feedback left it the same day:
  * refile-score-bands files a lead's score band from a CRM contact change's `lead.contact-changed`.
+ * alert-sales and follow-up-handoff lost the Scheduler's client to schedule-follow-ups, which starts
+ * and cancels the follow-up's timers on their request, and alert-sales and run-journeys print their
+ * latency metric themselves (src/adapters/latency-metric.ts), without Powertools Metrics.
  */
 const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
   'run-journeys': 385,

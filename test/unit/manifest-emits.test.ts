@@ -55,7 +55,7 @@ describe('the emits check', () => {
   it('fails for a detail type the code builds but the entry does not list, naming where it is built', () => {
     const alertSales = spec('alert-sales');
     expect(emitsMismatches([{ ...alertSales, emits: [DetailType.LeadAssigned] }], scanner)).toEqual([
-      expect.stringMatching(/^alert-sales emits handoff\.follow-up-due \(built at src\/app\/follow-up-timers\.ts:\d+\) but its manifest entry does not list it in emits$/),
+      expect.stringMatching(/^alert-sales emits handoff\.follow-up-requested \(built at src\/app\/follow-up-timers\.ts:\d+\) but its manifest entry does not list it in emits$/),
     ]);
   });
 
