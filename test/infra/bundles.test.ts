@@ -66,10 +66,9 @@ const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 300 };
  * latency metric themselves (src/adapters/latency-metric.ts), without Powertools Metrics.
  */
 const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
-  'run-journeys': 385,
+  'run-journeys': 375,
   'manage-campaigns': 371,
   'watch-customers': 338,
-  'alert-sales': 316,
   'send-campaign': 314,
 };
 
