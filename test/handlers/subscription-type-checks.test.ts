@@ -17,7 +17,7 @@ let table: TableFake;
 
 beforeAll(async () => {
   ({ handler: segmentsHandler } = await import('../../functions/manage-segments/handler'));
-  ({ handler: careHandler } = (await import('../../functions/manage-customer-care/handler')) as unknown as { handler: Handler });
+  ({ handler: careHandler } = (await import('../../functions/manage-care-settings/handler')) as unknown as { handler: Handler });
 });
 
 const SEGMENT_ID = '0b7e8a52-4c1d-4f7e-9d55-3f3c2b1a0e11';
