@@ -68,6 +68,8 @@ export function inProcessSqsHandler(app: FauxqsApp) {
  */
 export const inProcessSqsClientConfig = (handler: ReturnType<typeof inProcessSqsHandler>) => ({
   requestHandler: handler,
+  // Its middleware stack is resolved once per command class, not on every send (nothing changes it later).
+  cacheMiddleware: true,
   signer: { sign: async (request: HttpRequest) => request } satisfies RequestSigner,
   md5: false as const,
 });
