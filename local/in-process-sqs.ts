@@ -52,7 +52,7 @@ function sqsError(statusCode: number, payload: string): Error {
  * protocol the SDK speaks to SQS) handed to fauxqs's routes with Fastify's `inject`, so queues behave as
  * for any client (visibility timeouts, long polls, redrive to the DLQ, batches). Neither a socket nor
  * the SDK's client: its middleware (serialization through the operation's schema, endpoint rules,
- * retries, user agent, signing, MD5s) was about a third of the stack's main thread at full load
+ * retries, user agent, signing, MD5s) was about two fifths of the stack's main thread at full load
  * (docs/performance.md, "Eighth round"), and nothing of it guards a call that never leaves the process.
  * Functions, in their worker threads, still reach fauxqs over HTTP with the SDK, as they reach AWS.
  */
