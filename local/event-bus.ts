@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { compilePattern } from '../src/domain/pattern';
 import { closeServer, listenOn, readBody } from './services';
 import type { EventFunctionSpec, EventPattern } from '../manifest/types';
+import type { StackQueues } from './in-process-sqs';
 import { JOURNAL_ID_ATTRIBUTE, newJournalId, type JournaledMessage, type QueueJournal } from './queue-journal';
 
 /** A rule of the bus: the manifest function's pattern and the queue it targets. */
@@ -47,14 +47,8 @@ function entryError(entry: PutEventsEntry): string | undefined {
 const journalAttributes = (message: JournaledMessage) => ({ [JOURNAL_ID_ATTRIBUTE]: { DataType: 'String', StringValue: message.id } });
 
 /** Sends a journaled message to its queue, carrying its journal id so its consumer can record it finished. */
-export const sendJournaled = (sqs: SQSClient, queueUrl: string, message: JournaledMessage) =>
-  sqs.send(
-    new SendMessageCommand({
-      QueueUrl: queueUrl,
-      MessageBody: message.body,
-      MessageAttributes: journalAttributes(message),
-    }),
-  );
+export const sendJournaled = (queues: StackQueues, queueUrl: string, message: JournaledMessage) =>
+  queues.sendMessage({ QueueUrl: queueUrl, MessageBody: message.body, MessageAttributes: journalAttributes(message) });
 
 /** SQS takes at most this many messages in one SendMessageBatch. */
 const MAX_BATCH_MESSAGES = 10;
@@ -64,7 +58,7 @@ const MAX_BATCH_MESSAGES = 10;
  * events reach score-lead, track-segments and run-journeys twice each, nine messages in six requests
  * where each was a request of its own. Any message SQS did not take fails the call, as a failed send did.
  */
-async function sendJournaledBatches(sqs: SQSClient, routed: readonly { readonly queueUrl: string; readonly message: JournaledMessage }[]): Promise<void> {
+async function sendJournaledBatches(queues: StackQueues, routed: readonly { readonly queueUrl: string; readonly message: JournaledMessage }[]): Promise<void> {
   const byQueue = new Map<string, JournaledMessage[]>();
   for (const { queueUrl, message } of routed) byQueue.set(queueUrl, [...(byQueue.get(queueUrl) ?? []), message]);
   const sends: Promise<void>[] = [];
@@ -72,12 +66,12 @@ async function sendJournaledBatches(sqs: SQSClient, routed: readonly { readonly 
     for (let start = 0; start < messages.length; start += MAX_BATCH_MESSAGES) {
       const chunk = messages.slice(start, start + MAX_BATCH_MESSAGES);
       if (chunk.length === 1 && chunk[0]) {
-        sends.push(sendJournaled(sqs, queueUrl, chunk[0]).then(() => undefined));
+        sends.push(sendJournaled(queues, queueUrl, chunk[0]).then(() => undefined));
         continue;
       }
       sends.push(
-        sqs
-          .send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((message, index) => ({ Id: String(index), MessageBody: message.body, MessageAttributes: journalAttributes(message) })) }))
+        queues
+          .sendMessageBatch({ QueueUrl: queueUrl, Entries: chunk.map((message, index) => ({ Id: String(index), MessageBody: message.body, MessageAttributes: journalAttributes(message) })) })
           .then(({ Failed = [] }) => {
             if (Failed.length) throw new Error(`${Failed.length} message(s) not sent to ${queueUrl}: ${Failed.map((failure) => failure.Message ?? failure.Code).join('; ')}`);
           }),
@@ -103,7 +97,7 @@ export async function startEventBus(options: {
   rules: readonly BusRule[];
   /** Patterns of the rules on the default bus whose target is this bus. */
   forwardedFromDefaultBus: readonly EventPattern[];
-  sqs: SQSClient;
+  queues: StackQueues;
   journal: QueueJournal;
   region: string;
   log: (line: string) => void;
@@ -149,7 +143,7 @@ export async function startEventBus(options: {
       results.push({ EventId: envelope.id });
     }
     await options.journal.recordEnqueued(routed.map(({ message }) => message));
-    await sendJournaledBatches(options.sqs, routed);
+    await sendJournaledBatches(options.queues, routed);
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
   }
 

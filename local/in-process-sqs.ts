@@ -1,73 +1,89 @@
-import type { HttpHandlerOptions, HttpRequest, HttpResponse, RequestSigner } from '@smithy/types';
+import type {
+  CreateQueueRequest,
+  CreateQueueResult,
+  DeleteMessageBatchRequest,
+  DeleteMessageBatchResult,
+  GetQueueAttributesRequest,
+  GetQueueAttributesResult,
+  ReceiveMessageRequest,
+  ReceiveMessageResult,
+  SendMessageBatchRequest,
+  SendMessageBatchResult,
+  SendMessageRequest,
+  SendMessageResult,
+} from '@aws-sdk/client-sqs';
 import type { buildApp } from 'fauxqs';
 
 /** fauxqs's server: a Fastify instance, whose `inject` runs a request through its routes without a socket. */
 export type FauxqsApp = ReturnType<typeof buildApp>;
 
-/** The SDK's JSON protocol gives its body as bytes (a Uint8Array of its own class), which `inject` would serialize as an object. */
-const payloadOf = (body: unknown): string | Buffer => {
-  if (typeof body === 'string' || Buffer.isBuffer(body)) return body;
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  throw new Error('the in-process SQS handler takes a string or bytes as a request body');
-};
+/**
+ * What the stack itself asks of SQS: its queues made at start, the bus's and the journal's sends, the
+ * pollers' receives and deletes. Requests and answers are SQS's own (the SDK's types, which are the
+ * JSON protocol's), so what fauxqs does with them is what it does for any client.
+ */
+export interface StackQueues {
+  createQueue(input: CreateQueueRequest): Promise<CreateQueueResult>;
+  getQueueAttributes(input: GetQueueAttributesRequest): Promise<GetQueueAttributesResult>;
+  sendMessage(input: SendMessageRequest): Promise<SendMessageResult>;
+  sendMessageBatch(input: SendMessageBatchRequest): Promise<SendMessageBatchResult>;
+  /** A long poll ends at once, rejected with an AbortError, when `abortSignal` aborts (a poller stopping). */
+  receiveMessage(input: ReceiveMessageRequest, abortSignal?: AbortSignal): Promise<ReceiveMessageResult>;
+  deleteMessageBatch(input: DeleteMessageBatchRequest): Promise<DeleteMessageBatchResult>;
+}
 
 const abortError = () => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
 
-/**
- * An SDK request handler that hands each request to fauxqs in this process (Fastify's `inject`)
- * instead of sending it over a loopback socket to the same process. The request is the SDK's own,
- * serialized as for any endpoint, and fauxqs answers it through the same routes as over HTTP, so
- * queues behave the same (visibility timeouts, long polls, redrive to the DLQ, batches): only the
- * socket and the HTTP framing and parsing on both sides are left out (docs/performance.md, "Seventh
- * round"). For the stack's own client (the bus and the pollers); any other client, in a function's
- * worker thread or another process, still reaches fauxqs over HTTP.
- */
-export function inProcessSqsHandler(app: FauxqsApp) {
-  return {
-    metadata: { handlerProtocol: 'in-process' },
-    async handle(request: HttpRequest, options?: HttpHandlerOptions): Promise<{ response: HttpResponse }> {
-      // What the pollers pass: Node's AbortSignal (the SDK's type declares only `aborted` and `onabort`).
-      const signal = options?.abortSignal as AbortSignal | undefined;
-      if (signal?.aborted) throw abortError();
-      const query = new URLSearchParams();
-      for (const [name, value] of Object.entries(request.query ?? {})) {
-        for (const item of Array.isArray(value) ? value : [value]) if (item !== null) query.append(name, item);
-      }
-      const search = query.size ? `?${query.toString()}` : '';
-      const answered = app.inject({
-        method: request.method as 'POST',
-        url: `${request.path}${search}`,
-        headers: request.headers,
-        ...(request.body === undefined ? {} : { payload: payloadOf(request.body) }),
-      });
-      // Its outcome matters only while the caller waits for it.
-      answered.catch(() => undefined);
-      // A long poll the caller gave up on (a poller stopping) is left to end in fauxqs on its own, as one
-      // whose connection closed is: a message it takes then comes back after its visibility timeout.
-      let onAbort = () => {};
-      const aborted = new Promise<never>((_, reject) => {
-        onAbort = () => reject(abortError());
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-      const reply = await Promise.race([answered, aborted]).finally(() => signal?.removeEventListener('abort', onAbort));
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(reply.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
-      return { response: { statusCode: reply.statusCode, reason: reply.statusMessage, headers, body: reply.rawPayload } };
-    },
-    updateHttpClientConfig() {},
-    httpHandlerConfigs: () => ({}),
-    destroy() {},
-  };
+/** SQS's JSON error (`{"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": …}`) as an Error named by its code, as the SDK names its exceptions. */
+function sqsError(statusCode: number, payload: string): Error {
+  let answer: { __type?: unknown; message?: unknown } = {};
+  try {
+    answer = JSON.parse(payload) as typeof answer;
+  } catch {
+    // Not JSON: the status says what there is to say.
+  }
+  const code = typeof answer.__type === 'string' ? (answer.__type.split('#').pop() ?? answer.__type) : 'SQSError';
+  const message = typeof answer.message === 'string' ? answer.message : `SQS answered ${statusCode}`;
+  return Object.assign(new Error(message), { name: code, $metadata: { httpStatusCode: statusCode } });
 }
 
 /**
- * The configuration of an SQS client whose requests never leave this process (the stack's own: the
- * bus and the pollers). Unsigned: fauxqs checks no signature, and SigV4 (hashing the body, an HMAC
- * chain per request) was a tenth of the stack's main thread at full load. No MD5 of each body sent
- * and received: it guards against corruption on the wire, and there is none.
+ * The stack's queues in fauxqs in this process: each call is SQS's JSON protocol (AWS JSON 1.0, the
+ * protocol the SDK speaks to SQS) handed to fauxqs's routes with Fastify's `inject`, so queues behave as
+ * for any client (visibility timeouts, long polls, redrive to the DLQ, batches). Neither a socket nor
+ * the SDK's client: its middleware (serialization through the operation's schema, endpoint rules,
+ * retries, user agent, signing, MD5s) was about two fifths of the stack's main thread at full load
+ * (docs/performance.md, "Eighth round"), and nothing of it guards a call that never leaves the process.
+ * Functions, in their worker threads, still reach fauxqs over HTTP with the SDK, as they reach AWS.
  */
-export const inProcessSqsClientConfig = (handler: ReturnType<typeof inProcessSqsHandler>) => ({
-  requestHandler: handler,
-  signer: { sign: async (request: HttpRequest) => request } satisfies RequestSigner,
-  md5: false as const,
-});
+export function inProcessQueues(app: FauxqsApp): StackQueues {
+  const call = async <Result>(operation: string, input: object, signal?: AbortSignal): Promise<Result> => {
+    if (signal?.aborted) throw abortError();
+    const answered = app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${operation}` },
+      payload: JSON.stringify(input),
+    });
+    // Its outcome matters only while the caller waits for it.
+    answered.catch(() => undefined);
+    // A long poll the caller gave up on (a poller stopping) is left to end in fauxqs on its own, as one
+    // whose connection closed is: a message it takes then comes back after its visibility timeout.
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const reply = await (signal ? Promise.race([answered, aborted]).finally(() => signal.removeEventListener('abort', onAbort)) : answered);
+    if (reply.statusCode >= 300) throw sqsError(reply.statusCode, reply.payload);
+    return (reply.payload ? JSON.parse(reply.payload) : {}) as Result;
+  };
+  return {
+    createQueue: (input) => call('CreateQueue', input),
+    getQueueAttributes: (input) => call('GetQueueAttributes', input),
+    sendMessage: (input) => call('SendMessage', input),
+    sendMessageBatch: (input) => call('SendMessageBatch', input),
+    receiveMessage: (input, abortSignal) => call('ReceiveMessage', input, abortSignal),
+    deleteMessageBatch: (input) => call('DeleteMessageBatch', input),
+  };
+}

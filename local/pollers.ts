@@ -1,6 +1,7 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { EventFunctionSpec } from '../manifest/types';
+import type { StackQueues } from './in-process-sqs';
 import { lambdaContext, type Invoke } from './lambda';
 import { JOURNAL_ID_ATTRIBUTE, type QueueJournal } from './queue-journal';
 
@@ -42,7 +43,7 @@ const toRecord = (message: Message, queueArn: string): SQSEvent['Records'][numbe
 export function startPoller(options: {
   fn: EventFunctionSpec;
   queueUrl: string;
-  sqs: SQSClient;
+  queues: StackQueues;
   journal: QueueJournal;
   handler: Invoke<SQSEvent, SQSBatchResponse | void>;
   /**
@@ -52,7 +53,7 @@ export function startPoller(options: {
   ready?: Promise<void>;
   log: (line: string) => void;
 }): { stop(): Promise<void> } {
-  const { fn, queueUrl, sqs, journal, handler, log } = options;
+  const { fn, queueUrl, queues, journal, handler, log } = options;
   const queueArn = `arn:aws:sqs:us-east-1:000000000000:${fn.name}`;
   const abort = new AbortController();
   let stopped = false;
@@ -61,15 +62,15 @@ export function startPoller(options: {
     const batch: Message[] = [];
     const windowEnds = Date.now() + fn.trigger.maxBatchingWindowSeconds * 1000;
     do {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({
+      const { Messages = [] } = await queues.receiveMessage(
+        {
           QueueUrl: queueUrl,
           MaxNumberOfMessages: Math.min(10, fn.trigger.batchSize - batch.length),
           WaitTimeSeconds: batch.length ? 0 : LONG_POLL_SECONDS,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: [JOURNAL_ID_ATTRIBUTE],
-        }),
-        { abortSignal: abort.signal },
+        },
+        abort.signal,
       );
       batch.push(...Messages);
       if (Messages.length === 0 && batch.length) break;
@@ -92,12 +93,10 @@ export function startPoller(options: {
     }
     const succeeded = batch.filter((message) => !failed.has(message.MessageId ?? ''));
     if (succeeded.length) {
-      const { Successful = [] } = await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: succeeded.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '' })),
-        }),
-      );
+      const { Successful = [] } = await queues.deleteMessageBatch({
+        QueueUrl: queueUrl,
+        Entries: succeeded.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '' })),
+      });
       journal.recordDeleted(journalIds(Successful.map((entry) => succeeded[Number(entry.Id)]).filter((message): message is Message => message !== undefined)));
     }
     const lastTries = batch.filter((message) => failed.has(message.MessageId ?? '') && Number(message.Attributes?.ApproximateReceiveCount ?? 1) >= fn.trigger.maxReceiveCount);

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sesForwardingRule } from '../manifest/default-bus';
@@ -30,7 +29,6 @@ import type { MetricValues } from './metric-lines';
 import { startPoller } from './pollers';
 import { startScheduler } from './scheduler';
 import { rateMs, startSchedule } from './schedules';
-import { inProcessSqsClientConfig } from './in-process-sqs';
 import { freePort, isAddressInUse, startDynamoDb, startSes, startSqs, type RunningService } from './services';
 
 export interface LocalStackOptions {
@@ -318,27 +316,23 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     await createTable(dynamoClient, settings.tableName);
     dynamoClient.destroy();
 
-    // fauxqs names queues by a virtual host (sqs.<region>.localhost) that does not resolve: talk to its endpoint.
     // fauxqs runs in this process: the bus's and the pollers' requests reach it without a socket, so
     // the pollers' long polls (four per queue) hold no connection and need no client of their own.
-    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, ...inProcessSqsClientConfig(sqsService.inProcessHandler) });
-    stoppers.push(() => sqs.destroy());
+    const sqs = sqsService.queues;
     const visibilityTimeout = String(options.visibilityTimeoutSeconds ?? 5);
     const queues: Record<string, { url: string; dlqUrl: string }> = {};
     for (const fn of manifest.functions.filter(isEventFunction)) {
       // Named as `leadflow dlq` looks them up.
       const { queueName, dlqName } = consumerQueueNames(fn.name);
-      const { QueueUrl: dlqUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: dlqName, Attributes: { MessageRetentionPeriod: '1209600' } }));
-      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
-      const { QueueUrl: url = '' } = await sqs.send(
-        new CreateQueueCommand({
-          QueueName: queueName,
-          Attributes: {
-            VisibilityTimeout: visibilityTimeout,
-            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: fn.trigger.maxReceiveCount }),
-          },
-        }),
-      );
+      const { QueueUrl: dlqUrl = '' } = await sqs.createQueue({ QueueName: dlqName, Attributes: { MessageRetentionPeriod: '1209600' } });
+      const { Attributes } = await sqs.getQueueAttributes({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] });
+      const { QueueUrl: url = '' } = await sqs.createQueue({
+        QueueName: queueName,
+        Attributes: {
+          VisibilityTimeout: visibilityTimeout,
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: fn.trigger.maxReceiveCount }),
+        },
+      });
       queues[fn.name] = { url, dlqUrl };
     }
 
@@ -365,7 +359,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       busName: settings.busName,
       rules: manifest.functions.filter(isEventFunction).map((fn) => ({ fn, queueUrl: queues[fn.name]?.url ?? '' })),
       forwardedFromDefaultBus: [sesForwardingRule(settings.configurationSetName).pattern],
-      sqs,
+      queues: sqs,
       journal,
       region: REGION,
       log,
@@ -399,7 +393,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
       // the optimistic locking between concurrent consumers.
       for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
-        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', sqs, journal, handler, ready, log });
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', queues: sqs, journal, handler, ready, log });
         stoppers.push(() => poller.stop());
       }
     }

@@ -25,10 +25,17 @@ export const documentClient = () =>
   DynamoDBDocumentClient.from(withoutSdkLogEntries(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-export const eventBridgeClient = () => withoutSdkLogEntries(new EventBridgeClient({}));
-export const sesClient = () => withoutSdkLogEntries(new SESv2Client({}));
-export const secretsManagerClient = () => withoutSdkLogEntries(new SecretsManagerClient({}));
-export const schedulerClient = () => withoutSdkLogEntries(new SchedulerClient({}));
-export const cognitoClient = () => withoutSdkLogEntries(new CognitoIdentityProviderClient({}));
+/**
+ * The clients below resolve their middleware stack once per command class instead of on every call (a
+ * sort and copy of some 30 entries, the SDK's own estimate 0-1 ms a request): nothing changes their
+ * stacks after they are made. The document client cannot: lib-dynamodb refuses the option, its
+ * commands wrapping a command of their own per call.
+ */
+const RESOLVED_ONCE = { cacheMiddleware: true };
+export const eventBridgeClient = () => withoutSdkLogEntries(new EventBridgeClient(RESOLVED_ONCE));
+export const sesClient = () => withoutSdkLogEntries(new SESv2Client(RESOLVED_ONCE));
+export const secretsManagerClient = () => withoutSdkLogEntries(new SecretsManagerClient(RESOLVED_ONCE));
+export const schedulerClient = () => withoutSdkLogEntries(new SchedulerClient(RESOLVED_ONCE));
+export const cognitoClient = () => withoutSdkLogEntries(new CognitoIdentityProviderClient(RESOLVED_ONCE));
 /** Talks to the regional endpoint (or the local stand-in) rather than the host inside a queue URL. */
-export const sqsClient = () => withoutSdkLogEntries(new SQSClient({ useQueueUrlAsEndpoint: false }));
+export const sqsClient = () => withoutSdkLogEntries(new SQSClient({ ...RESOLVED_ONCE, useQueueUrlAsEndpoint: false }));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEventBus } from '../../local/event-bus';
 import { JOURNAL_ID_ATTRIBUTE, noJournal } from '../../local/queue-journal';
 import { consumedDetailTypes } from '../../manifest/event-flow';
-import { freePort, startSqs, type RunningService } from '../../local/services';
+import { freePort, startSqs, type RunningSqs } from '../../local/services';
 import { sesForwardingRule } from '../../manifest/default-bus';
 import { manifest } from '../../manifest/manifest';
 import { isEventFunction } from '../../manifest/types';
@@ -18,7 +18,7 @@ import { DetailType, EVENT_SOURCE } from '../../src/domain/events';
  */
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const CONFIGURATION_SET = 'leadflow';
-let sqsService: RunningService;
+let sqsService: RunningSqs;
 let sqs: SQSClient;
 let bus: Awaited<ReturnType<typeof startEventBus>>;
 let client: EventBridgeClient;
@@ -34,7 +34,7 @@ beforeAll(async () => {
     busName: 'leadflow',
     rules: functions.map((fn) => ({ fn, queueUrl: queueUrls.get(fn.name) ?? '' })),
     forwardedFromDefaultBus: [sesForwardingRule(CONFIGURATION_SET).pattern],
-    sqs,
+    queues: sqsService.queues,
     // In memory, as tests without a data folder run: the journal is covered by queue-journal.test.ts.
     journal: noJournal,
     region: 'us-east-1',
@@ -115,7 +115,7 @@ describe('the leadflow bus on the local stack', () => {
       busName: 'leadflow',
       rules: manifest.functions.filter(isEventFunction).map((fn) => ({ fn, queueUrl: queueUrls.get(fn.name) ?? '' })),
       forwardedFromDefaultBus: [],
-      sqs,
+      queues: sqsService.queues,
       journal: { ...noJournal, recordEnqueued: async (messages) => messages.forEach((message) => journaled.set(message.id, `${message.queue} ${message.body}`)) },
       region: 'us-east-1',
       log: () => {},
