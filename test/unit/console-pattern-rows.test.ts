@@ -60,6 +60,12 @@ describe("the journey editor's property rows", () => {
     ]);
   });
 
+  it('write a value that reads as the name of a problem ("name", "number", "clash") as the text it is', () => {
+    const { pattern: written, problems } = patternOf([row('a', 'is', 'name'), row('a', 'is', 'number'), row('b', 'is-not', 'clash')]);
+    expect(written).toEqual({ a: ['name', 'number'], b: [{ 'anything-but': 'clash' }] });
+    expect(problems.size).toBe(0);
+  });
+
   it('keep a key named __proto__ an own key, never the prototype', () => {
     const { pattern: written } = patternOf([row('__proto__', 'is', 'x')]);
     expect(Object.getPrototypeOf(written)).toBe(Object.prototype);

@@ -76,33 +76,34 @@ const put = (target: Fields, key: string, value: unknown) => Object.defineProper
 
 const numberIn = (typed: string) => (typed.trim() === '' ? undefined : Number(typed));
 
-/** The matcher a row writes, or why it cannot write one yet. */
-function matcherOf(one: Row): unknown | RowProblem {
+/**
+ * The matcher a row writes, or why it cannot write one yet. Apart, not one value: a row matching the
+ * text "number" or "name" writes that text.
+ */
+function matcherOf(one: Row): { readonly matcher: unknown } | { readonly problem: RowProblem } {
   const value = numberIn(one.value);
-  if (takesNumber(one.operator) && (value === undefined || !Number.isFinite(value))) return 'number';
+  if (takesNumber(one.operator) && (value === undefined || !Number.isFinite(value))) return { problem: 'number' };
   switch (one.operator) {
     case 'is':
-      return one.value;
+      return { matcher: one.value };
     case 'is-number':
-      return value;
+      return { matcher: value };
     case 'is-not':
-      return { 'anything-but': one.value };
+      return { matcher: { 'anything-but': one.value } };
     case 'starts-with':
-      return { prefix: one.value };
+      return { matcher: { prefix: one.value } };
     case 'exists':
-      return { exists: true };
+      return { matcher: { exists: true } };
     case 'absent':
-      return { exists: false };
+      return { matcher: { exists: false } };
     case 'between': {
       const upTo = numberIn(one.upTo);
-      return upTo === undefined || !Number.isFinite(upTo) ? 'number' : { numeric: ['>=', value, '<=', upTo] };
+      return upTo === undefined || !Number.isFinite(upTo) ? { problem: 'number' } : { matcher: { numeric: ['>=', value, '<=', upTo] } };
     }
     default:
-      return { numeric: [one.operator, value] };
+      return { matcher: { numeric: [one.operator, value] } };
   }
 }
-
-const PROBLEMS: readonly unknown[] = ['name', 'number', 'clash'] satisfies RowProblem[];
 
 /**
  * The pattern the rows write, and the rows left out of it by index with why: a row without a
@@ -115,8 +116,8 @@ export function patternOf(rows: readonly Row[]): { readonly pattern: Fields; rea
   rows.forEach((one, index) => {
     const path = one.key.split('.').map((part) => part.trim());
     if (path.some((part) => part === '')) return problems.set(index, 'name');
-    const matcher = matcherOf(one);
-    if (PROBLEMS.includes(matcher)) return problems.set(index, matcher as RowProblem);
+    const written = matcherOf(one);
+    if ('problem' in written) return problems.set(index, written.problem);
     let parent = pattern;
     for (const part of path.slice(0, -1)) {
       if (!Object.hasOwn(parent, part)) put(parent, part, {});
@@ -128,7 +129,7 @@ export function patternOf(rows: readonly Row[]): { readonly pattern: Fields; rea
     if (!Object.hasOwn(parent, last)) put(parent, last, []);
     const list = parent[last];
     if (!Array.isArray(list)) return problems.set(index, 'clash');
-    list.push(matcher);
+    list.push(written.matcher);
   });
   return { pattern, problems };
 }
