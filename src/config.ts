@@ -17,12 +17,6 @@ export const setting = z.string().check(z.minLength(1));
 export const positiveInteger = z.coerce.number().check(z.int(), z.positive());
 
 /**
- * How old a claim (an alert, a confirmation, a webhook delivery being sent) must be before a retry
- * may take it over: five of the function's timeouts, by when Lambda has surely ended the invocation
- * that made it. `CLAIM_STALE_SECONDS` shortens it where a test must see a crashed holder taken over
- * within its deadline (the local crash test); nothing sets it in AWS.
- */
-/**
  * How long a function keeps the subscription types it read: a minute, so every consent check and page
  * does not read the item, and an admin's change reaches every function within that minute.
  * `SUBSCRIPTION_TYPES_MAX_AGE_SECONDS` shortens it where a test must see a change at once (the shared
@@ -32,6 +26,12 @@ export function subscriptionTypesMaxAgeSeconds(env: NodeJS.ProcessEnv = process.
   return env.SUBSCRIPTION_TYPES_MAX_AGE_SECONDS === undefined ? 60 : positiveInteger.parse(env.SUBSCRIPTION_TYPES_MAX_AGE_SECONDS);
 }
 
+/**
+ * How old a claim (an alert, a confirmation, a webhook delivery being sent) must be before a retry
+ * may take it over: five of the function's timeouts, by when Lambda has surely ended the invocation
+ * that made it. `CLAIM_STALE_SECONDS` shortens it where a test must see a crashed holder taken over
+ * within its deadline (the local crash test); nothing sets it in AWS.
+ */
 export function claimStaleSeconds(functionTimeoutSeconds: number, env: NodeJS.ProcessEnv = process.env): number {
   return env.CLAIM_STALE_SECONDS === undefined ? 5 * functionTimeoutSeconds : positiveInteger.parse(env.CLAIM_STALE_SECONDS);
 }

@@ -18,13 +18,28 @@ function withoutSdkLogEntries<T extends { middlewareStack: { remove(name: string
 }
 
 /**
+ * The first call makes the client and every later one in the process returns it: a handler gives each
+ * of its stores `documentClient()`, and one client per service means one middleware stack resolved,
+ * one set of credentials and one pool of kept-alive connections per cold start, not one per store.
+ * Each use is marked pure so that a bundle leaves out the clients its function never asks for.
+ */
+function onePerProcess<T>(make: () => T): () => T {
+  let client: T | undefined;
+  return () => {
+    client ??= make();
+    return client;
+  };
+}
+
+/**
  * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the
  * standard AWS_ENDPOINT_URL_* variables, which is how the local runtime points them at its stand-ins.
  */
-export const documentClient = () =>
+export const documentClient = /* @__PURE__ */ onePerProcess(() =>
   DynamoDBDocumentClient.from(withoutSdkLogEntries(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
+  }),
+);
 /**
  * The clients below resolve their middleware stack once per command class instead of on every call (a
  * sort and copy of some 30 entries, the SDK's own estimate 0-1 ms a request): nothing changes their
@@ -32,10 +47,10 @@ export const documentClient = () =>
  * commands wrapping a command of their own per call.
  */
 const RESOLVED_ONCE = { cacheMiddleware: true };
-export const eventBridgeClient = () => withoutSdkLogEntries(new EventBridgeClient(RESOLVED_ONCE));
-export const sesClient = () => withoutSdkLogEntries(new SESv2Client(RESOLVED_ONCE));
-export const secretsManagerClient = () => withoutSdkLogEntries(new SecretsManagerClient(RESOLVED_ONCE));
-export const schedulerClient = () => withoutSdkLogEntries(new SchedulerClient(RESOLVED_ONCE));
-export const cognitoClient = () => withoutSdkLogEntries(new CognitoIdentityProviderClient(RESOLVED_ONCE));
+export const eventBridgeClient = /* @__PURE__ */ onePerProcess(() => withoutSdkLogEntries(new EventBridgeClient(RESOLVED_ONCE)));
+export const sesClient = /* @__PURE__ */ onePerProcess(() => withoutSdkLogEntries(new SESv2Client(RESOLVED_ONCE)));
+export const secretsManagerClient = /* @__PURE__ */ onePerProcess(() => withoutSdkLogEntries(new SecretsManagerClient(RESOLVED_ONCE)));
+export const schedulerClient = /* @__PURE__ */ onePerProcess(() => withoutSdkLogEntries(new SchedulerClient(RESOLVED_ONCE)));
+export const cognitoClient = /* @__PURE__ */ onePerProcess(() => withoutSdkLogEntries(new CognitoIdentityProviderClient(RESOLVED_ONCE)));
 /** Talks to the regional endpoint (or the local stand-in) rather than the host inside a queue URL. */
-export const sqsClient = () => withoutSdkLogEntries(new SQSClient({ ...RESOLVED_ONCE, useQueueUrlAsEndpoint: false }));
+export const sqsClient = /* @__PURE__ */ onePerProcess(() => withoutSdkLogEntries(new SQSClient({ ...RESOLVED_ONCE, useQueueUrlAsEndpoint: false })));
