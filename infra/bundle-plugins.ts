@@ -168,13 +168,27 @@ const leadflowSchemasPure: Plugin = {
     build.onLoad({ filter: /[\\/](?:src|functions|manifest)[\\/].*\.ts$/ }, async ({ path }) => {
       if (/[\\/]node_modules[\\/]/.test(path) || !path.startsWith(PROJECT_FOLDER)) return undefined;
       const source = await readFile(path, 'utf8');
-      const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true);
-      let contents = source;
-      for (const start of schemaBuildingCalls(file)) contents = `${contents.slice(0, start)}/* @__PURE__ */ ${contents.slice(start)}`;
-      return { contents, loader: 'ts' };
+      return { contents: withSchemasMarkedPure(path, source), loader: 'ts' };
     });
   },
 };
+
+/**
+ * Each module's marked source, by path, for as long as the process runs: the bundles test and the bench
+ * build all 51 functions in one process, and most modules are in many of them. Parsing a module with
+ * the TypeScript compiler was most of the Node side of a build (about 0.25 s a function); a module
+ * whose source changed is marked afresh.
+ */
+const markedSources = new Map<string, { readonly source: string; readonly contents: string }>();
+function withSchemasMarkedPure(path: string, source: string): string {
+  const marked = markedSources.get(path);
+  if (marked?.source === source) return marked.contents;
+  const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true);
+  let contents = source;
+  for (const start of schemaBuildingCalls(file)) contents = `${contents.slice(0, start)}/* @__PURE__ */ ${contents.slice(start)}`;
+  markedSources.set(path, { source, contents });
+  return contents;
+}
 
 const SDK_REPLACEMENTS = fileURLToPath(new URL('./sdk-replacements/', import.meta.url));
 /** SDK modules (by package and path under its `dist-es`) and the file of infra/sdk-replacements/ that stands in for each. */
@@ -193,6 +207,14 @@ const SDK_MODULE_REPLACEMENTS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The files the replacements name, by package and file name: esbuild calls the plugin only for these,
+ * not for each of the SDK's some 400 modules a function bundles.
+ */
+const REPLACED_SDK_MODULE_FILES = new RegExp(
+  `[\\\\/](?:@smithy[\\\\/](?:core|signature-v4)|@aws-sdk[\\\\/]core)[\\\\/]dist-es[\\\\/](?:.*[\\\\/])?(?:${[...new Set(Object.keys(SDK_MODULE_REPLACEMENTS).map((module) => basename(module).replaceAll('.', '\\.')))].join('|')})$`,
+);
+
+/**
  * Replaces SDK modules that never run in leadflow's functions in Lambda (each replacement says why).
  * They are imported by relative paths inside their packages, which esbuild's `alias` (used for whole
  * packages in function-bundling.ts) cannot reach.
@@ -200,7 +222,7 @@ const SDK_MODULE_REPLACEMENTS: Readonly<Record<string, string>> = {
 const sdkModulesNeverRun: Plugin = {
   name: 'sdk-modules-never-run',
   setup(build) {
-    build.onLoad({ filter: /[\\/](?:@smithy[\\/](?:core|signature-v4)|@aws-sdk[\\/]core)[\\/]dist-es[\\/].*\.js$/ }, async ({ path }) => {
+    build.onLoad({ filter: REPLACED_SDK_MODULE_FILES }, async ({ path }) => {
       const module = path.replaceAll('\\', '/').replace(/.*\/node_modules\/(@[^/]+\/[^/]+)\/dist-es\//, '$1/');
       const replacement = Object.hasOwn(SDK_MODULE_REPLACEMENTS, module) ? SDK_MODULE_REPLACEMENTS[module] : undefined;
       if (!replacement) return undefined;
