@@ -10,7 +10,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * How every function is bundled: by `cdk deploy` (LeadflowFunction, through infra/bundle-function.ts)
- * and by `npm run bench`, which measures what deploy ships, both with `esbuildOptionsFor` below. No CDK
+ * and by `npm run bench`, which measures what deploy ships, both with `bundleFunction` below. No CDK
  * imports here, so the bench does not load aws-cdk-lib.
  */
 export const FUNCTION_BUNDLING = {
@@ -70,18 +70,15 @@ export const FUNCTION_BUNDLING = {
 } as const;
 
 /**
- * A function's bundle as esbuild options, with the plugins of infra/bundle-plugins.ts. `sdk: 'external'`
- * builds it instead as it would be with the SDK left to the Lambda runtime (the bench compares the two).
+ * How esbuild bundles a function, with the plugins of infra/bundle-plugins.ts. `sdk: 'external'`
+ * bundles it instead as it would be with the SDK left to the Lambda runtime (the bench compares the two).
  */
-function esbuildOptionsFor(entry: string, outfile: string, sdk: 'bundled' | 'external' = 'bundled'): BuildOptions {
+function bundlingOptions(sdk: 'bundled' | 'external'): BuildOptions {
   return {
-    entryPoints: [entry],
-    outfile,
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
     platform: 'node',
     format: 'esm',
-    minify: FUNCTION_BUNDLING.minify,
     sourcemap: FUNCTION_BUNDLING.sourceMap,
     target: FUNCTION_BUNDLING.target,
     legalComments: FUNCTION_BUNDLING.legalComments,
@@ -94,13 +91,24 @@ function esbuildOptionsFor(entry: string, outfile: string, sdk: 'bundled' | 'ext
 }
 
 /**
+ * The functions as the local runtime runs them (local/function-bundles.ts): each entry bundled as
+ * deploy bundles it, SDK replacements and plugins included, in one build for all, where the modules
+ * several entries share are chunks of their own (each parsed once), and not minified. `entryPoints`
+ * maps each output's path under `outdir`, without extension, to its entry; every output is an `.mjs`
+ * ES module with its source map beside it.
+ */
+export async function bundleForLocalRuntime(entryPoints: Readonly<Record<string, string>>, outdir: string): Promise<void> {
+  await build({ ...bundlingOptions('bundled'), entryPoints: { ...entryPoints }, outdir, splitting: true, outExtension: { '.js': '.mjs' }, logLevel: 'warning' });
+}
+
+/**
  * Writes a function's bundle as `cdk deploy` ships it to `outfile` (and its source map beside it):
- * esbuild's bundle with `esbuildOptionsFor`, then minified again by swc, the source map carried through
+ * esbuild's bundle with `bundlingOptions`, then minified again by swc, the source map carried through
  * both to the TypeScript sources. Returns its size and esbuild's metafile, which tells what each input
  * added before the second pass.
  */
 export async function bundleFunction(entry: string, outfile: string, sdk: 'bundled' | 'external' = 'bundled'): Promise<{ bytes: number; metafile: Metafile }> {
-  const result = await build({ ...esbuildOptionsFor(entry, outfile, sdk), write: false, metafile: true, logLevel: 'warning' });
+  const result = await build({ ...bundlingOptions(sdk), entryPoints: [entry], outfile, minify: FUNCTION_BUNDLING.minify, write: false, metafile: true, logLevel: 'warning' });
   const bundle = result.outputFiles.find((file) => file.path.endsWith('.mjs'));
   const sourceMap = result.outputFiles.find((file) => file.path.endsWith('.mjs.map'));
   if (!bundle || !sourceMap) throw new Error(`esbuild wrote no bundle with a source map for ${entry}`);

@@ -11,6 +11,15 @@ import { holdTableCallsToGrants } from './table-grant-check';
  * An invocation sent while the module loads waits for it, as the first one waits for a cold start.
  */
 const { entryUrl, scope, measureCapacity } = workerData as FunctionWorkerData;
+
+// The AWS SDK warns once per thread that this Node is older than its next releases support: the
+// main thread has said so already, and a copy from every function's worker would bury the banner.
+// Other warnings pass.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  if (String(warning).startsWith('NodeVersionSupportWarning')) return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
 const port = parentPort;
 if (!port) throw new Error('local/function-worker.ts runs as a worker thread only');
 

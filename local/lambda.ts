@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '../manifest/types';
+import type { FunctionBundles } from './function-bundles';
 import type { GrantScope } from './table-grant-check';
 import type { CapacityReport } from './consumed-capacity';
 import { metricsOfLine, type MetricValues } from './metric-lines';
@@ -77,9 +76,6 @@ export function thrownError(error: unknown): ThrownError {
 const errorFrom = (thrown: ThrownError, message = thrown.message): Error =>
   Object.assign(new Error(message), { name: thrown.name, stack: thrown.stack?.replace(thrown.message, message) ?? message });
 
-/** A worker starts from this JavaScript file, which loads TypeScript (see its comment). */
-const WORKER_ENTRY = new URL('./function-worker.mjs', import.meta.url);
-
 interface FunctionWorker {
   /** `remainingTimeInMillis` counts from when the worker starts the invocation, after any cold start. */
   invoke(event: unknown, context: Context, remainingTimeInMillis: number): Promise<unknown>;
@@ -105,13 +101,14 @@ export interface FunctionReports {
   metrics(functionName: string, metrics: readonly MetricValues[]): void;
 }
 
-function startWorker(fn: FunctionSpec, root: string, env: Record<string, string>, measureCapacity: boolean, log: (line: string) => void, events: WorkerEvents, reports: FunctionReports): FunctionWorker {
+function startWorker(fn: FunctionSpec, bundles: FunctionBundles, env: Record<string, string>, measureCapacity: boolean, log: (line: string) => void, events: WorkerEvents, reports: FunctionReports): FunctionWorker {
   const workerData: FunctionWorkerData = {
-    entryUrl: pathToFileURL(resolve(root, fn.entry)).href,
+    entryUrl: bundles.entryUrlOf(fn),
     scope: { functionName: fn.name, ...(fn.table ? { table: fn.table } : {}) },
     measureCapacity,
   };
-  const worker = new Worker(WORKER_ENTRY, { env, workerData, stdout: true });
+  // Stack traces name the TypeScript sources, as the functions' NODE_OPTIONS make them do in Lambda.
+  const worker = new Worker(bundles.workerUrl, { env, workerData, stdout: true, execArgv: ['--enable-source-maps'] });
   // The function's output, read as CloudWatch Logs reads a Lambda's: metric lines are taken out, the rest is passed on.
   createInterface({ input: worker.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
     const metrics = metricsOfLine(line);
@@ -229,7 +226,8 @@ const UTILISATION_WINDOW_MS = 500;
 
 /**
  * Runs every function in worker threads of its own, the first started on its first invocation (a cold
- * start) or by `warm`, and again after one that crashed. A worker has its own `process.env`, set to
+ * start) or by `warm`, and again after one that crashed. A worker runs the function's bundle
+ * (local/function-bundles.ts). A worker has its own `process.env`, set to
  * `environmentOf(fn)`, and its own module instances, so each function sees exactly its Lambda's
  * environment, also in what its modules read once when loaded (`readConfig` at module scope), and
  * keeps its SDK clients and caches to itself, as separate Lambdas do. Swapping `process.env` around
@@ -245,7 +243,7 @@ const UTILISATION_WINDOW_MS = 500;
  * much work at once (a campaign's sender) runs on one core at most.
  */
 export function startFunctionRuntime(options: {
-  root: string;
+  bundles: FunctionBundles;
   environmentOf: (fn: FunctionSpec) => Record<string, string>;
   log: (line: string) => void;
   reports: FunctionReports;
@@ -282,7 +280,7 @@ export function startFunctionRuntime(options: {
           coldStarts.release();
           throw stopping(fn);
         }
-        const started = startWorker(fn, options.root, options.environmentOf(fn), options.measureCapacity, options.log, {
+        const started = startWorker(fn, options.bundles, options.environmentOf(fn), options.measureCapacity, options.log, {
           // A worker that crashed takes no more invocations: the next one goes to another, or starts a fresh worker at once.
           ending: () => leave(pool, pooled),
           loadingDone: coldStarts.release,

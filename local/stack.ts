@@ -23,6 +23,7 @@ import { DevelopmentUserDirectory } from '../src/adapters/development-users';
 import { developmentUsers } from './dev-sessions';
 import { RoutingStore } from '../src/adapters/routing-store';
 import { localFunctionEnvironment } from './function-environment';
+import { bundleFunctions, type FunctionBundles } from './function-bundles';
 import { startFunctionRuntime } from './lambda';
 import { CapacityTotals, type FunctionCapacity } from './consumed-capacity';
 import type { MetricValues } from './metric-lines';
@@ -197,17 +198,30 @@ const START_ATTEMPTS = 3;
  * can take the same one in between, so a start that loses a port is tried again on fresh ones.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  // Bundled once for every attempt, while the first one's stand-ins start (DynamoDB Local's Java takes seconds anyway).
+  const bundling = bundleFunctions((options.manifest ?? leadflowManifest).functions, PROJECT_ROOT);
+  const removeBundles = () => bundling.then((bundles) => bundles.remove(), () => {});
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await startOnce(options);
+      const stack = await startOnce(options, bundling);
+      return {
+        ...stack,
+        stop: async () => {
+          await stack.stop();
+          await removeBundles();
+        },
+      };
     } catch (error) {
-      if (!isAddressInUse(error) || options.ports || attempt === START_ATTEMPTS) throw error;
+      if (!isAddressInUse(error) || options.ports || attempt === START_ATTEMPTS) {
+        await removeBundles();
+        throw error;
+      }
       options.log?.(`a port was taken while starting; starting again (${attempt + 1} of ${START_ATTEMPTS})`);
     }
   }
 }
 
-async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
+async function startOnce(options: LocalStackOptions, bundling: Promise<FunctionBundles>): Promise<LocalStack> {
   const manifest = options.manifest ?? leadflowManifest;
   const log = options.log ?? ((line: string) => console.log(line));
   const settings: DeploymentSettings = { ...defaultSettings, ...options.settings };
@@ -244,10 +258,11 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
       stoppers.push(() => service.stop());
       return service;
     };
-    const [dynamodb, sqsService, ses] = await Promise.all([
+    const [dynamodb, sqsService, ses, bundles] = await Promise.all([
       startDynamoDb({ port: dynamodbPort ?? 0, ...(options.dataDir ? { dataDir: options.dataDir } : {}), reset: options.reset ?? false, log }).then(track),
       startSqs(sqsPort ?? 0).then(track),
       startSes(sesPort ?? 0).then(track),
+      bundling,
     ]);
     const busEndpoint = `http://127.0.0.1:${busPort}`;
     const signingKeys = options.signingKeys ?? newKeyRing();
@@ -299,7 +314,7 @@ async function startOnce(options: LocalStackOptions): Promise<LocalStack> {
     };
     // Each function runs with only its own Lambda's environment (local/lambda.ts says how).
     const functions = startFunctionRuntime({
-      root: PROJECT_ROOT,
+      bundles,
       environmentOf: (fn) => localFunctionEnvironment(fn, { manifest, settings: runtimeSettings, region: REGION, taskRoot: PROJECT_ROOT, localAws, host }),
       log,
       measureCapacity: options.measureCapacity ?? false,

@@ -49,7 +49,8 @@ const RULES: Readonly<Record<Layer, Rule>> = {
   /** A function's route declarations and the schemas beside them: what the manifest, OpenAPI and clients read. */
   'functions/routes': { imports: ['functions/routes', 'src/domain', 'src/api', 'src/http'], packages: /^zod$/ },
   infra: { imports: ['infra', 'manifest', 'src/domain'], packages: ANY_PACKAGE },
-  local: { imports: ['local', 'manifest', 'src/domain', 'src/adapters', 'src/config', 'src/http'], packages: ANY_PACKAGE },
+  // The local runtime runs the functions bundled as a deployment bundles them (infra/function-bundling.ts).
+  local: { imports: ['local', 'infra', 'manifest', 'src/domain', 'src/adapters', 'src/config', 'src/http'], packages: ANY_PACKAGE },
   cli: { imports: ['cli', 'manifest', 'functions/routes', 'src/domain', 'src/api', 'src/http', 'src/adapters', 'src/config'], packages: ANY_PACKAGE },
   // The bench bundles the functions as a deployment does.
   bench: { imports: ['bench', 'local', 'infra', 'manifest', 'src/domain', 'src/adapters', 'src/app', 'src/api', 'web'], packages: ANY_PACKAGE },

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { bundleFunctions } from '../../local/function-bundles';
 import { lambdaContext, startFunctionRuntime, type FunctionRuntime } from '../../local/lambda';
 import type { FunctionSpec } from '../../manifest/types';
 
@@ -18,6 +19,12 @@ const busy: FunctionSpec = {
   access: [],
 };
 
+let bundles: Awaited<ReturnType<typeof bundleFunctions>>;
+beforeAll(async () => {
+  bundles = await bundleFunctions([busy], fileURLToPath(new URL('../..', import.meta.url)));
+});
+afterAll(() => bundles.remove());
+
 let runtime: FunctionRuntime | undefined;
 afterEach(async () => {
   await runtime?.stop();
@@ -25,7 +32,7 @@ afterEach(async () => {
 });
 
 const start = (maxWorkersPerFunction: number) =>
-  startFunctionRuntime({ root: fileURLToPath(new URL('../..', import.meta.url)), environmentOf: () => ({}), log: () => {}, reports: { capacity: () => {}, metrics: () => {} }, measureCapacity: false, maxWorkersPerFunction });
+  startFunctionRuntime({ bundles, environmentOf: () => ({}), log: () => {}, reports: { capacity: () => {}, metrics: () => {} }, measureCapacity: false, maxWorkersPerFunction });
 
 /** Invokes `busy` `concurrency` at a time, each invocation as `work` says, until `stopWhen` or the deadline; the threads that ran them. */
 async function threadsUsed(functions: FunctionRuntime, work: { busyMs: number; waitMs: number }, concurrency: number, stopWhen: (threads: Set<number>) => boolean, deadlineMs: number) {
