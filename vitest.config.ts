@@ -88,7 +88,8 @@ export default defineConfig({
     projects: [
       // Not isolated: one worker process runs many of these files in turn, so they can share its stack.
       { test: { ...common, name: 'shared-stack', include: onSharedStack, isolate: false } },
-      { test: { ...common, name: 'in-one-process', include: inOneProcess, exclude: [...configDefaults.exclude, ...touchTheProcess], isolate: false } },
+      // The bundles test builds its functions three at a time (test/infra/bundles.test.ts says why).
+      { test: { ...common, name: 'in-one-process', include: inOneProcess, exclude: [...configDefaults.exclude, ...touchTheProcess], isolate: false, maxConcurrency: 3 } },
       {
         test: { ...common, name: 'mocked-sdk', include: mockedSdk, isolate: false, setupFiles: ['test/restore-environment.ts', 'test/restore-sdk-clients.ts'] },
       },

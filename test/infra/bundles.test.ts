@@ -90,7 +90,11 @@ const callableClients = (spec: FunctionSpec) =>
     ...spec.access.flatMap((access) => CLIENT_OF_ACCESS[access] ?? []),
   ]);
 
-describe('function bundles as deployed', () => {
+/**
+ * Concurrent: esbuild builds in a process of its own and swc minifies on libuv's threads, so one
+ * function's build overlaps another's minifying, where the file's other worker leaves a core idle.
+ */
+describe.concurrent('function bundles as deployed', () => {
   it.each(manifest.functions.map((spec) => [spec.name, spec] as const))(
     '%s carries only the SDK code Lambda calls, only the English zod locale, and stays within the sizes reached',
     async (_, spec) => {
