@@ -137,7 +137,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'api-docs',
-      description: 'Serves the OpenAPI document generated from the request schemas.',
+      description: 'Serves the OpenAPI document generated from the request schemas (when the bundle is built; locally, at the first request).',
       entry: 'functions/api-docs/handler.ts',
       trigger: { kind: 'http', routes: apiDocsRoutes, audience: 'public' },
       timeoutSeconds: 5,
