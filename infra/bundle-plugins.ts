@@ -2,12 +2,14 @@ import type { Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import ts from 'typescript';
 
 /**
  * The esbuild plugins every function bundle is built with (infra/function-bundling.ts). Each one
  * rewrites a module (a dependency's, or leadflow's own) so that esbuild can leave out what a function never runs; none
- * changes what the code does when it runs. Their effect is measured by `npm run bench -- functions`
+ * changes what the code does when it runs (api-docs' document is generated when the bundle is built instead of at its
+ * first request: the same document). Their effect is measured by `npm run bench -- functions`
  * and held by test/infra/bundles.test.ts.
  */
 
@@ -248,7 +250,35 @@ const sdkPartitionsWithoutDescriptions: Plugin = {
   },
 };
 
+/**
+ * api-docs serves the OpenAPI document of every route. Generated at run time, its bundle carried the
+ * whole manifest, every route's schema and zod-to-openapi (300 KiB besides the SDK, and growing with
+ * each route). functions/api-docs/document.ts is replaced in the bundle by the document generated here,
+ * at build time, from the same sources: compressed with Brotli (the compact JSON is over 300 KiB; about
+ * a tenth of that compressed) and decompressed by node:zlib on the first request, once per container.
+ */
+const openApiDocumentAtBuildTime: Plugin = {
+  name: 'openapi-document-at-build-time',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]functions[\\/]api-docs[\\/]document\.ts$/ }, async () => {
+      const { openApiDocument } = await import('../src/api/openapi');
+      const compressed = brotliCompressSync(JSON.stringify(openApiDocument()), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: zlibConstants.BROTLI_MAX_QUALITY } });
+      return {
+        contents: [
+          "import { brotliDecompressSync } from 'node:zlib';",
+          `const compressed = ${JSON.stringify(compressed.toString('base64'))};`,
+          'let body;',
+          "export const openApiDocumentBody = () => (body ??= brotliDecompressSync(Buffer.from(compressed, 'base64')).toString('utf8'));",
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/** In order: the first plugin whose `onLoad` returns a module's contents decides them (leadflowSchemasPure loads every project module). */
 export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [
+  openApiDocumentAtBuildTime,
   leadflowSchemasPure,
   sdkSchemasOfOperationsSent,
   sdkClientVersionOnly,

@@ -41,8 +41,8 @@ export const FUNCTION_BUNDLING = {
    */
   legalComments: 'none',
   /**
-   * ESM first: a package without an `exports` map (zod-to-openapi) otherwise resolves to its CommonJS
-   * build, and through it a second, CommonJS copy of what it requires.
+   * ESM first: a package without an `exports` map otherwise resolves to its CommonJS build, and through
+   * it a second, CommonJS copy of what it requires (zod-to-openapi did, while api-docs' bundle carried it).
    */
   mainFields: ['module', 'main'],
   // Some dependencies are CommonJS and call require(); ESM bundles need it defined.

@@ -137,7 +137,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'api-docs',
-      description: 'Serves the OpenAPI document generated from the request schemas.',
+      description: 'Serves the OpenAPI document generated from the request schemas (when the bundle is built; locally, at the first request).',
       entry: 'functions/api-docs/handler.ts',
       trigger: { kind: 'http', routes: apiDocsRoutes, audience: 'public' },
       timeoutSeconds: 5,
@@ -973,23 +973,16 @@ export const manifest: Manifest = {
     },
     {
       name: 'watch-customers',
-      description: "After each ticket, purchase, answer or stage change, and daily: reassesses churn risk, alerts once per trigger episode, records answers; sends due surveys, keeps each customer's timers and backfills the ones existing customers lack.",
+      description: 'After each ticket, purchase, answer or stage change, and daily: reassesses churn risk, alerts once per trigger episode, records answers.',
       entry: 'functions/watch-customers/handler.ts',
       trigger: {
         kind: 'event',
         pattern: {
           source: [EVENT_SOURCE],
-          'detail-type': [
-            DetailType.TicketRecorded,
-            DetailType.PurchaseRecorded,
-            DetailType.SurveyAnswered,
-            DetailType.SurveyDue,
-            DetailType.ReassessmentDue,
-            DetailType.LeadStageChanged,
-            DetailType.CareTimersBackfillRequested,
-          ],
-          // Stage changes only into customer or churned; the care events carry no `to`.
-          detail: { to: ['customer', 'churned', { exists: false }] },
+          'detail-type': [DetailType.TicketRecorded, DetailType.PurchaseRecorded, DetailType.SurveyAnswered, DetailType.ReassessmentDue, DetailType.LeadStageChanged],
+          // Stage changes only into customer or churned; the care events carry no `to`. The backfill's requests for a
+          // customer's timers (`backfill`) are schedule-care-timers' alone: they reassess nothing.
+          detail: { to: ['customer', 'churned', { exists: false }], backfill: [{ exists: false }] },
         },
         batchSize: 5,
         maxBatchingWindowSeconds: 1,
@@ -997,15 +990,64 @@ export const manifest: Manifest = {
         // Customer success should hear of an unhappy customer within minutes.
         oldestMessageAlarmMinutes: 15,
       },
-      emits: [DetailType.CustomerAlerted, DetailType.EngagementRecorded, DetailType.SurveyDue, DetailType.ReassessmentDue, DetailType.CareTimersBackfillRequested],
+      emits: [DetailType.CustomerAlerted, DetailType.EngagementRecorded],
       timeoutSeconds: 30,
       memoryMb: 256,
-      // Survey and alert email, survey links and unsubscribe links, the recurring survey and daily reassessment timers.
-      access: ['ses:send', 'bus:put', 'scheduler:manage', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
-      // The care record, survey sends, alert claims and the answer's engagement event (LEAD#; created with EMAIL# for an address
-      // without a lead); visitor links (ANON#) as event intake reads them; care settings and formula (CARE); owners (ROUTING); suppression (SUPPRESSED#).
-      // Deletes only claims given back after a failed email (LEAD#). The timer backfill walks the listing (LEADS# shards) for each lead's stage.
-      table: { read: ['LEAD#', 'EMAIL#', 'ANON#', 'CARE', 'ROUTING', 'SUPPRESSED#'], write: ['LEAD#', 'EMAIL#'], delete: ['LEAD#'], query: { gsi1: ['LEADS#'] } },
+      // Alert email; the alert's webhook event and the answer's engagement event. Surveys and timers are send-surveys' and
+      // schedule-care-timers': this function ships without the Scheduler's and Secrets Manager's clients.
+      access: ['ses:send', 'bus:put'],
+      // The care record, alert claims and the answer's engagement event (LEAD#; created with EMAIL# for an address without
+      // a lead); visitor links (ANON#) as event intake reads them; care settings and formula (CARE); owners (ROUTING).
+      // Deletes only alert claims given back after a failed email (LEAD#).
+      table: { read: ['LEAD#', 'EMAIL#', 'ANON#', 'CARE', 'ROUTING'], write: ['LEAD#', 'EMAIL#'], delete: ['LEAD#'] },
+    },
+    {
+      name: 'send-surveys',
+      description: "Sends a customer survey when it is due, by request or by its recurring round's timer: once per request or round, to contacts opted in and not within the minimum gap; sets the next round's timer.",
+      entry: 'functions/send-surveys/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.SurveyDue] },
+        batchSize: 5,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
+      },
+      // Through the next round's schedule, which puts the survey's event on the bus.
+      emits: [DetailType.SurveyDue],
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      // Survey email, its signed answer links and unsubscribe link, the suppression check, the next round's timer.
+      access: ['ses:send', 'scheduler:manage', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      // The survey's send claim and the care record's last survey (LEAD#); the surveys and their gap (CARE); suppression (SUPPRESSED#).
+      // Deletes only send claims given back after a failed email (LEAD#).
+      table: { read: ['LEAD#', 'CARE', 'SUPPRESSED#'], write: ['LEAD#'], delete: ['LEAD#'] },
+    },
+    {
+      name: 'schedule-care-timers',
+      description: "Keeps each customer's timers: starts the daily reassessment and the recurring surveys' first rounds when a lead becomes a customer, sets each reassessment a day on, and backfills the timers existing customers lack.",
+      entry: 'functions/schedule-care-timers/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: {
+          source: [EVENT_SOURCE],
+          'detail-type': [DetailType.ReassessmentDue, DetailType.LeadStageChanged, DetailType.CareTimersBackfillRequested],
+          // Stage changes only into customer; the care events carry no `to`.
+          detail: { to: ['customer', { exists: false }] },
+        },
+        batchSize: 5,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 15,
+      },
+      // Through its schedules (survey rounds, reassessments); the backfill asks for each customer's timers and hands its walk on.
+      emits: [DetailType.SurveyDue, DetailType.ReassessmentDue, DetailType.CareTimersBackfillRequested],
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      // The customers' schedules are made here and by send-surveys (the next round) only.
+      access: ['scheduler:manage', 'bus:put'],
+      // The lead's stage and last surveys (LEAD#); the recurring surveys (CARE); the backfill walks the listing (LEADS# shards).
+      table: { read: ['LEAD#', 'CARE'], query: { gsi1: ['LEADS#'] } },
     },
   ],
 };

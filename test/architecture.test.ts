@@ -48,7 +48,8 @@ const RULES: Readonly<Record<Layer, Rule>> = {
   functions: { imports: ['functions', 'functions/routes', 'src/domain', 'src/app', 'src/adapters', 'src/api', 'src/http', 'src/config', 'manifest', 'web'], packages: ANY_PACKAGE },
   /** A function's route declarations and the schemas beside them: what the manifest, OpenAPI and clients read. */
   'functions/routes': { imports: ['functions/routes', 'src/domain', 'src/api', 'src/http'], packages: /^zod$/ },
-  infra: { imports: ['infra', 'manifest', 'src/domain'], packages: ANY_PACKAGE },
+  // src/api: api-docs' bundle carries the OpenAPI document, generated when it is built (infra/bundle-plugins.ts).
+  infra: { imports: ['infra', 'manifest', 'src/domain', 'src/api'], packages: ANY_PACKAGE },
   // The local runtime runs the functions bundled as a deployment bundles them (infra/function-bundling.ts).
   local: { imports: ['local', 'infra', 'manifest', 'src/domain', 'src/adapters', 'src/config', 'src/http'], packages: ANY_PACKAGE },
   cli: { imports: ['cli', 'manifest', 'functions/routes', 'src/domain', 'src/api', 'src/http', 'src/adapters', 'src/config'], packages: ANY_PACKAGE },

@@ -9,7 +9,7 @@ import { createLeadWrites, type NewLead } from '../../src/adapters/lead-items';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { createOneTimeSchedule, putOneTimeSchedule, type SchedulerSettings } from '../../src/adapters/scheduler';
-import { CustomerCareWorker, reassessmentScheduleName, surveyScheduleName } from '../../src/app/customer-care';
+import { CustomerTimers, reassessmentScheduleName, surveyScheduleName } from '../../src/app/care-timers';
 import { TimerBackfill } from '../../src/app/timer-backfill';
 import { DetailType } from '../../src/domain/events';
 import { LEAD_LISTING_SHARDS } from '../../src/domain/lead-listing';
@@ -47,7 +47,7 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 let scheduler: Awaited<ReturnType<typeof startScheduler>>;
 let client: SchedulerClient;
 let publisher: MemoryPublisher;
-let worker: CustomerCareWorker;
+let worker: CustomerTimers;
 let backfill: TimerBackfill;
 
 beforeAll(async () => {
@@ -62,21 +62,11 @@ beforeAll(async () => {
   const care = new CareStore(table.documents, TABLE_NAME);
   const log = new MemoryLog();
   publisher = new MemoryPublisher();
-  // The backfill reads the lead, the settings and the clock, and makes timers; the worker's other ports are not reached.
-  const unused = {} as never;
-  worker = new CustomerCareWorker({
+  worker = new CustomerTimers({
     leads: new LeadStore(table.documents, TABLE_NAME),
     settings: care,
-    records: care,
-    activity: unused,
-    engagement: unused,
-    surveyMail: unused,
-    owners: unused,
     schedules: { put: (schedule) => putOneTimeSchedule(client, SETTINGS, schedule), create: (schedule) => createOneTimeSchedule(client, SETTINGS, schedule) },
-    mailer: unused,
-    publisher,
     log,
-    salesInbox: 'sales@example.com',
     now: () => new Date(NOW),
   });
   backfill = new TimerBackfill({ listing: new LeadListing(table.documents, TABLE_NAME), settings: care, publisher, log });
@@ -88,7 +78,7 @@ afterAll(async () => {
   await table?.stop();
 });
 
-/** Runs a whole backfill as watch-customers does: each walk step has time for `pagesPerStep` pages of 4 leads, then hands on. */
+/** Runs a whole backfill as schedule-care-timers does: each walk step has time for `pagesPerStep` pages of 4 leads, then hands on. */
 async function runBackfill(pagesPerStep: number) {
   const from = publisher.events.length;
   await publisher.publish([{ detailType: DetailType.CareTimersBackfillRequested, detail: { version: 1, correlationId: 'test' } }]);

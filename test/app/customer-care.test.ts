@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CustomerCareWorker, reassessmentScheduleName, sendIdOf } from '../../src/app/customer-care';
+import { CustomerTimers, reassessmentScheduleName } from '../../src/app/care-timers';
+import { CustomerCareWorker } from '../../src/app/customer-care';
 import { SurveyAnswers } from '../../src/app/survey-answers';
+import { SurveySender, sendIdOf } from '../../src/app/survey-sending';
 import { TicketIntake } from '../../src/app/ticket-intake';
 import { signSurveyLink } from '../../src/domain/care/survey-links';
 import { DetailType, type SurveyAnsweredDetail } from '../../src/domain/events';
@@ -33,6 +35,8 @@ let mailer: MemoryMailer;
 let schedules: MemorySchedules;
 let now: Date;
 let worker: CustomerCareWorker;
+let sender: SurveySender;
+let timers: CustomerTimers;
 let answers: SurveyAnswers;
 let intake: TicketIntake;
 
@@ -45,14 +49,16 @@ beforeEach(() => {
   now = new Date(T0);
   const log = new MemoryLog();
   leads.put(customer());
-  worker = new CustomerCareWorker({ leads, settings: care, records: care, activity: care, engagement: care, surveyMail: care, owners: care, schedules, mailer, publisher, log, salesInbox: 'sales@example.com', now: () => now });
+  worker = new CustomerCareWorker({ leads, settings: care, records: care, activity: care, engagement: care, owners: care, mailer, publisher, log, salesInbox: 'sales@example.com', now: () => now });
+  sender = new SurveySender({ leads, settings: care, records: care, surveyMail: care, schedules, mailer, log, now: () => now });
+  timers = new CustomerTimers({ leads, settings: care, schedules, log, now: () => now });
   answers = new SurveyAnswers({ keyRing: async () => KEY_RING, settings: care, leads, surveys: care, publisher, log });
   intake = new TicketIntake({ leads, emails: { leadIdForEmail: async (email) => (email === 'ana@example.com' ? 'lead-1' : undefined) }, ledger: care, publisher, isThrottling: () => false, log });
 });
 
 /** Sends the NPS survey by request and answers the tokens of its email. */
 async function sendNps(requestId = 'req-1') {
-  await worker.surveyDue({ version: 1, correlationId: 'c', leadId: 'lead-1', surveyId: 'nps', cause: 'request', requestId });
+  await sender.surveyDue({ version: 1, correlationId: 'c', leadId: 'lead-1', surveyId: 'nps', cause: 'request', requestId });
   const email = mailer.sent.at(-1);
   const tokens = [...(email?.text ?? '').matchAll(/^(\d+): \S+token=([^&\s]+)$/gm)].map((match) => ({ score: Number(match[1]), token: match[2] as string }));
   return { email, tokenFor: (score: number) => tokens.find((entry) => entry.score === score)?.token };
@@ -150,7 +156,7 @@ describe('recurring surveys', () => {
     await sendNps('req-2');
     await sendNps('req-2');
     now = new Date(T0 + 10 * 86_400_000);
-    await worker.surveyDue({ version: 1, correlationId: 'c', leadId: 'lead-1', surveyId: 'csat', cause: 'request', requestId: 'req-3' });
+    await sender.surveyDue({ version: 1, correlationId: 'c', leadId: 'lead-1', surveyId: 'csat', cause: 'request', requestId: 'req-3' });
     expect(mailer.sent).toHaveLength(1);
     expect(care.sends.get(`lead-1#${sendIdOf('nps', 'req-2')}`)).toMatchObject({ status: 'sent' });
   });
@@ -226,24 +232,31 @@ describe('the daily reassessment', () => {
   const DAY_MINUTES = 24 * 60;
   const purchasePoints = () => leads.leads.get('lead-1')?.care?.risk?.breakdown.find((factor) => factor.input === 'daysSinceLastPurchase')?.points;
 
-  it("moves a customer's risk as time alone passes: each reassessment sets the next a day on", async () => {
+  it("moves a customer's risk as time alone passes", async () => {
     // Last bought 179 days ago: under the formula's 180-day step.
     leads.put(customer({ purchases: { count: 2, total: 200, currency: 'USD', firstAt: at(-400 * DAY_MINUTES), lastAt: at(-179 * DAY_MINUTES) } }));
     await worker.reassess('lead-1', 'c');
     expect(purchasePoints()).toBe(0);
-    const timer = schedules.schedules.get(reassessmentScheduleName('lead-1'));
-    expect(timer).toMatchObject({ at: at(DAY_MINUTES).slice(0, 19), detailType: DetailType.ReassessmentDue, detail: { leadId: 'lead-1' } });
 
     // The timer fires two days on, with nothing else having happened.
     now = new Date(T0 + 2 * DAY_MINUTES * 60_000);
     await worker.reassess('lead-1', 'timer');
     expect(purchasePoints()).toBe(8);
+    // Reassessing puts no timer: the timers are CustomerTimers' (schedule-care-timers).
+    expect(schedules.schedules.size).toBe(0);
+  });
+
+  it('starts when the lead becomes a customer, and each reassessment that fires sets the next a day on', async () => {
+    await timers.becameCustomer('lead-1', 'c');
+    expect(schedules.schedules.get(reassessmentScheduleName('lead-1'))).toMatchObject({ at: at(DAY_MINUTES).slice(0, 19), detailType: DetailType.ReassessmentDue, detail: { leadId: 'lead-1' } });
+    now = new Date(T0 + 2 * DAY_MINUTES * 60_000);
+    await timers.reassessmentDue('lead-1', 'timer');
     expect(schedules.schedules.get(reassessmentScheduleName('lead-1'))?.at).toBe(at(3 * DAY_MINUTES).slice(0, 19));
   });
 
   it('lets the timer lapse once the customer churned', async () => {
     leads.put(customer({ stage: 'churned' }));
-    await worker.reassess('lead-1', 'c');
+    await timers.reassessmentDue('lead-1', 'c');
     expect(schedules.schedules.has(reassessmentScheduleName('lead-1'))).toBe(false);
   });
 });

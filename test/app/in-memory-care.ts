@@ -1,8 +1,9 @@
-import type { CareRecords, CareSettingsReader, EngagementRecorder, OwnerDirectory, SurveyMail } from '../../src/app/customer-care';
+import type { CareRecords, CareSettingsReader, EngagementRecorder, OwnerDirectory } from '../../src/app/customer-care';
 import type { OneTimeSchedules } from '../../src/app/follow-up-timers';
 import type { RecentActivity } from '../../src/app/mql-alert';
 import type { RecordedEvent } from '../../src/app/lead-scoring';
 import type { SurveyRecords, SurveySend } from '../../src/app/survey-answers';
+import type { SurveyMail, SurveySendRecords } from '../../src/app/survey-sending';
 import type { TicketLedger } from '../../src/app/ticket-intake';
 import { DEFAULT_RISK_FORMULA, type StoredRiskFormula } from '../../src/domain/care/churn-risk';
 import { DEFAULT_CARE_SETTINGS, type CareSettings, type CustomerCare } from '../../src/domain/care/customer';
@@ -19,7 +20,7 @@ import type { MemoryLeads } from './in-memory';
 export const KEY_RING: KeyRing = { current: 'k1', keys: { k1: 'a-test-secret-of-at-least-32-bytes!!' } };
 
 /** The care record, tickets, survey sends and alert claims of the table, with the conditions of its writes. */
-export class MemoryCare implements TicketLedger, SurveyRecords, CareRecords, CareSettingsReader, RecentActivity, EngagementRecorder, SurveyMail, OwnerDirectory {
+export class MemoryCare implements TicketLedger, SurveyRecords, CareRecords, SurveySendRecords, CareSettingsReader, RecentActivity, EngagementRecorder, SurveyMail, OwnerDirectory {
   readonly tickets = new Map<string, Ticket>();
   readonly sends = new Map<string, SurveySend & { token?: string; messageId?: string }>();
   readonly alerts = new Map<string, { status: 'sending' | 'sent'; token: string }>();

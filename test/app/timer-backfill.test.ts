@@ -1,14 +1,14 @@
 import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CareSettingsAdmin } from '../../src/app/care-settings';
-import { CustomerCareWorker, reassessmentScheduleName, surveyScheduleName } from '../../src/app/customer-care';
+import { CustomerTimers, reassessmentScheduleName, surveyScheduleName } from '../../src/app/care-timers';
 import { TimerBackfill, type LeadStagePages } from '../../src/app/timer-backfill';
 import { DEFAULT_CARE_SETTINGS } from '../../src/domain/care/customer';
 import { BACKFILL_SPREAD_MS } from '../../src/domain/care/timer-backfill';
 import { DetailType } from '../../src/domain/events';
 import type { Lead } from '../../src/domain/lead';
 import { LEAD_LISTING_SHARDS, type LeadCursor } from '../../src/domain/lead-listing';
-import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher } from './in-memory';
+import { MemoryLeads, MemoryLog, MemoryPublisher } from './in-memory';
 import { MemoryCare, MemorySchedules } from './in-memory-care';
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');
@@ -57,7 +57,7 @@ let leads: MemoryLeads;
 let care: MemoryCare;
 let publisher: MemoryPublisher;
 let schedules: MemorySchedules;
-let worker: CustomerCareWorker;
+let worker: CustomerTimers;
 let backfill: TimerBackfill;
 let now: Date;
 
@@ -68,25 +68,11 @@ beforeEach(() => {
   schedules = new MemorySchedules();
   now = new Date(T0);
   const log = new MemoryLog();
-  worker = new CustomerCareWorker({
-    leads,
-    settings: care,
-    records: care,
-    activity: care,
-    engagement: care,
-    surveyMail: care,
-    owners: care,
-    schedules,
-    mailer: new MemoryMailer(),
-    publisher,
-    log,
-    salesInbox: 'sales@example.com',
-    now: () => now,
-  });
+  worker = new CustomerTimers({ leads, settings: care, schedules, log, now: () => now });
   backfill = new TimerBackfill({ listing: new MemoryStagePages(leads), settings: care, publisher, log });
 });
 
-/** Delivers what the bus holds to the worker and the walk, as watch-customers does, until nothing is left. */
+/** Delivers what the bus holds to the timers and the walk, as schedule-care-timers does, until nothing is left. */
 async function drain(hasTime: () => boolean = () => true) {
   let delivered = 0;
   while (delivered < publisher.events.length) {

@@ -1,21 +1,16 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { customerItem, daysAgo, LEAD_ID, leadKey } from './care-customer';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
 
 setHandlerEnvironment();
-process.env.PUBLIC_BASE_URL ??= 'https://leadflow.example.com';
-process.env.PRIVACY_SALT_SECRET ??= 'leadflow/privacy-salt';
 const dynamo = mockClient(DynamoDBDocumentClient);
 const bus = mockClient(EventBridgeClient);
 const ses = mockClient(SESv2Client);
-const scheduler = mockClient(SchedulerClient);
-mockClient(SecretsManagerClient);
 let handler: (typeof import('../../functions/watch-customers/handler'))['handler'];
 let table: TableFake;
 
@@ -23,23 +18,8 @@ beforeAll(async () => {
   ({ handler } = await import('../../functions/watch-customers/handler'));
 });
 
-const LEAD_ID = '0b7e8a52-4c1d-4f7e-9d55-3f3c2b1a0e11';
-const NOW = Date.now();
-const at = (daysAgo: number) => new Date(NOW - daysAgo * 86_400_000).toISOString();
-const leadKey = { pk: `LEAD#${LEAD_ID}`, sk: 'PROFILE' };
-const customer = {
-  ...leadKey,
-  id: LEAD_ID,
-  email: 'ana@example.com',
-  createdAt: at(900),
-  updatedAt: at(200),
-  firstTouch: { at: at(900) },
-  lastTouch: { at: at(900) },
-  subscriptions: {},
-  version: 3,
-  stage: 'customer',
-  purchases: { count: 2, total: 300, currency: 'USD', firstAt: at(800), lastAt: at(400) },
-};
+const at = daysAgo;
+const customer = customerItem({ purchases: { count: 2, total: 300, currency: 'USD', firstAt: at(800), lastAt: at(400) } });
 
 beforeEach(() => {
   dynamo.reset();
@@ -48,8 +28,6 @@ beforeEach(() => {
   table.put(structuredClone(customer));
   bus.reset();
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'bus-event' }] });
-  scheduler.reset();
-  scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/leadflow-schedules/x' });
   ses.reset();
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
 });
@@ -74,18 +52,22 @@ describe('watch-customers', () => {
     expect(purchaseFactor()?.value).toBeLessThan(2);
   });
 
-  it("reassesses on the customer's daily timer and sets the next one a day on", async () => {
+  it("reassesses on the customer's daily timer, whose next one is schedule-care-timers' to set", async () => {
     const result = await handler(sqsEvent([busEnvelope('care.reassessment-due', { version: 1, correlationId: 'c-1', leadId: LEAD_ID })]), context);
     expect(result.batchItemFailures).toEqual([]);
     expect(purchaseFactor()).toMatchObject({ points: 15 });
-    const timer = scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input;
-    expect(timer?.Name).toMatch(/^reassess-[0-9a-f]{40}$/);
-    expect(timer?.Name).not.toContain(LEAD_ID);
-    const runsAt = Date.parse(`${String(timer?.ScheduleExpression).slice(3, -1)}Z`);
-    expect(runsAt - Date.now()).toBeGreaterThan(86_000_000);
-    expect(runsAt - Date.now()).toBeLessThanOrEqual(86_400_000);
-    expect(timer?.Target?.EventBridgeParameters?.DetailType).toBe('care.reassessment-due');
-    expect(JSON.parse(timer?.Target?.Input ?? '{}')).toMatchObject({ leadId: LEAD_ID });
+  });
+
+  it('alerts once for an episode, however often its triggers are delivered, in one batch or in the next', async () => {
+    const answeredAt = at(1);
+    table.put({ ...structuredClone(customer), care: { satisfaction: { nps: { surveyId: 'nps', kind: 'nps', sendId: 'send-1', score: 3, category: 'detractor', answeredAt } } } });
+    const answered = busEnvelope('care.survey-answered', { version: 1, correlationId: 'c-1', leadId: LEAD_ID, surveyId: 'nps', kind: 'nps', sendId: 'send-1', score: 3, category: 'detractor', answeredAt });
+    await handler(sqsEvent([answered, answered]), context);
+    expect((await handler(sqsEvent([answered, purchaseRecorded()]), context)).batchItemFailures).toEqual([]);
+    const alerts = ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Destination?.ToAddresses);
+    expect(alerts).toEqual([['sales@example.com']]);
+    const alerted = bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).filter((entry) => entry.DetailType === 'care.customer-alerted');
+    expect(new Set(alerted.map((entry) => JSON.parse(entry.Detail ?? '{}').episodeStartedAt)).size).toBe(1);
   });
 
   it.each([
@@ -111,35 +93,5 @@ describe('watch-customers', () => {
     table.attach(dynamo);
     expect((await handler(sqsEvent([purchaseRecorded()]), context)).batchItemFailures).toEqual([]);
     expect(purchaseFactor()).toMatchObject({ points: 15 });
-  });
-});
-
-describe('watch-customers, the care timer backfill', () => {
-  const listed = () => table.put({ ...structuredClone(customer), gsi1pk: `LEADS#${LEAD_ID.charAt(0)}`, gsi1sk: LEAD_ID });
-  const busEntries = () => bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
-
-  it('walks the listing and asks for the timers of each customer, handing nothing on once every lead was looked at', async () => {
-    listed();
-    const result = await handler(sqsEvent([busEnvelope('care.timers-backfill-requested', { version: 1, correlationId: 'deploy' })]), context);
-    expect(result.batchItemFailures).toEqual([]);
-    expect(busEntries().map((entry) => [entry.DetailType, JSON.parse(entry.Detail ?? '{}')])).toEqual([
-      ['care.reassessment-due', { version: 1, correlationId: 'deploy', leadId: LEAD_ID, backfill: true }],
-    ]);
-  });
-
-  it('makes the missing timers and leaves one that exists where it is (CreateSchedule only, never UpdateSchedule)', async () => {
-    const conflicts: string[] = [];
-    scheduler.on(CreateScheduleCommand).callsFake((input: { Name: string }) => {
-      if (!input.Name.startsWith('survey-')) return { ScheduleArn: 'arn' };
-      conflicts.push(input.Name);
-      throw Object.assign(new Error('Schedule exists'), { name: 'ConflictException', $metadata: {} });
-    });
-    const result = await handler(sqsEvent([busEnvelope('care.reassessment-due', { version: 1, correlationId: 'deploy', leadId: LEAD_ID, backfill: true })]), context);
-    expect(result.batchItemFailures).toEqual([]);
-    expect(scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input.Name?.split('-')[0]).sort()).toEqual(['reassess', 'survey']);
-    expect(conflicts).toHaveLength(1);
-    expect(scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(0);
-    // No reassessment: the risk is left for the timer.
-    expect(storedRisk()).toBeUndefined();
   });
 });

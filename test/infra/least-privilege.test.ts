@@ -140,6 +140,7 @@ describe('deletes', () => {
       'follow-up-handoff': ['LEAD#*'],
       'score-lead': ['ANON#*'],
       'watch-customers': ['LEAD#*'],
+      'send-surveys': ['LEAD#*'],
     });
   });
 

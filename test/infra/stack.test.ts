@@ -351,10 +351,10 @@ describe('scheduled campaigns', () => {
   });
 
   it('lets the functions that start or cancel timers (campaigns, quiet-hours deferrals, MQL follow-up, recurring surveys) manage schedules, and no other', () => {
-    expect(manifest.functions.filter((spec) => spec.access.includes('scheduler:manage')).map((spec) => spec.name).sort()).toEqual(['manage-campaigns', 'schedule-follow-ups', 'send-campaign', 'watch-customers']);
+    expect(manifest.functions.filter((spec) => spec.access.includes('scheduler:manage')).map((spec) => spec.name).sort()).toEqual(['manage-campaigns', 'schedule-care-timers', 'schedule-follow-ups', 'send-campaign', 'send-surveys']);
   });
 
-  it.each(['manage-campaigns', 'send-campaign', 'schedule-follow-ups', 'watch-customers'])("gives %s the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", (functionName) => {
+  it.each(['manage-campaigns', 'send-campaign', 'schedule-follow-ups', 'schedule-care-timers', 'send-surveys'])("gives %s the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", (functionName) => {
     const { roleId } = schedulerRole();
     const statements = (JSON.parse(policyOf(functionName)) as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement;
     const scheduling = statements.find((statement) => [statement.Action].flat().includes('scheduler:CreateSchedule'));
@@ -381,11 +381,11 @@ describe('deploy events (the care timer backfill)', () => {
   const deployResources = () => Object.entries(template.toJSON().Resources as Record<string, Deployed>).filter(([, resource]) => resource.Type === 'Custom::LeadflowDeployEvent');
   const [backfill] = deployEvents;
 
-  it("sends the backfill request to watch-customers' queue on create and on update, once the function and its rule exist", () => {
+  it("sends the backfill request to schedule-care-timers' queue on create and on update, once the function and its rule exist", () => {
     const events = deployResources();
     expect(events).toHaveLength(1);
     const [, resource] = events[0] ?? [];
-    const queueId = Object.keys(resources).find((id) => id.startsWith('WatchCustomersQueue') && resources[id]?.Type === 'AWS::SQS::Queue');
+    const queueId = Object.keys(resources).find((id) => id.startsWith('ScheduleCareTimersQueue') && resources[id]?.Type === 'AWS::SQS::Queue');
     for (const call of [resource?.Properties.Create, resource?.Properties.Update]) {
       const text = JSON.stringify(call);
       expect(text).toContain('\\"action\\":\\"sendMessage\\"');
@@ -395,14 +395,14 @@ describe('deploy events (the care timer backfill)', () => {
       expect(text).toContain(backfill?.fingerprint);
     }
     const dependsOn = resource?.DependsOn ?? [];
-    expect(dependsOn.some((id) => id.startsWith('WatchCustomersRule'))).toBe(true);
-    expect(dependsOn.some((id) => id.startsWith('WatchCustomersFunction') && resources[id]?.Type === 'AWS::Lambda::Function')).toBe(true);
+    expect(dependsOn.some((id) => id.startsWith('ScheduleCareTimersRule'))).toBe(true);
+    expect(dependsOn.some((id) => id.startsWith('ScheduleCareTimersFunction') && resources[id]?.Type === 'AWS::Lambda::Function')).toBe(true);
     expect(dependsOn.some((id) => resources[id]?.Type === 'AWS::Lambda::EventSourceMapping')).toBe(true);
   });
 
   it('lets the custom resource send to that one queue and do nothing else', () => {
     const [eventId] = deployResources()[0] ?? [];
-    const queueId = Object.keys(resources).find((id) => id.startsWith('WatchCustomersQueue') && resources[id]?.Type === 'AWS::SQS::Queue');
+    const queueId = Object.keys(resources).find((id) => id.startsWith('ScheduleCareTimersQueue') && resources[id]?.Type === 'AWS::SQS::Queue');
     const policies = ofType('AWS::IAM::Policy').filter(([id]) => id.startsWith(`${eventId?.replace(/[A-F0-9]{8}$/, '')}CustomResourcePolicy`));
     expect(policies).toHaveLength(1);
     expect(policies[0]?.[1].Properties.PolicyDocument).toEqual({
