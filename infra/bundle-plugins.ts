@@ -276,9 +276,12 @@ const openApiDocumentAtBuildTime: Plugin = {
   },
 };
 
-/** In order: the first plugin whose `onLoad` returns a module's contents decides them (leadflowSchemasPure loads every project module). */
-export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [
-  openApiDocumentAtBuildTime,
+/**
+ * What the local runtime's bundles are built with (local/function-bundles.ts): all but the OpenAPI
+ * document made at build time, which would take seconds of every local start (importing the OpenAPI
+ * generator, generating, compressing) for a document api-docs' worker makes on its first request.
+ */
+export const LOCAL_RUNTIME_BUNDLE_PLUGINS: readonly Plugin[] = [
   leadflowSchemasPure,
   sdkSchemasOfOperationsSent,
   sdkClientVersionOnly,
@@ -286,3 +289,6 @@ export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [
   sdkModulesNeverRun,
   sdkPartitionsWithoutDescriptions,
 ];
+
+/** In order: the first plugin whose `onLoad` returns a module's contents decides them (leadflowSchemasPure loads every project module). */
+export const FUNCTION_BUNDLE_PLUGINS: readonly Plugin[] = [openApiDocumentAtBuildTime, ...LOCAL_RUNTIME_BUNDLE_PLUGINS];

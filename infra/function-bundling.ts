@@ -1,9 +1,9 @@
 import { transform } from '@swc/core';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FUNCTION_BUNDLE_PLUGINS } from './bundle-plugins';
+import { FUNCTION_BUNDLE_PLUGINS, LOCAL_RUNTIME_BUNDLE_PLUGINS } from './bundle-plugins';
 
 /** Where `cdk deploy` runs esbuild, and the folder the aliases below are relative to. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -73,7 +73,7 @@ export const FUNCTION_BUNDLING = {
  * How esbuild bundles a function, with the plugins of infra/bundle-plugins.ts. `sdk: 'external'`
  * bundles it instead as it would be with the SDK left to the Lambda runtime (the bench compares the two).
  */
-function bundlingOptions(sdk: 'bundled' | 'external'): BuildOptions {
+function bundlingOptions(sdk: 'bundled' | 'external', plugins: readonly Plugin[] = FUNCTION_BUNDLE_PLUGINS): BuildOptions {
   return {
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
@@ -86,19 +86,20 @@ function bundlingOptions(sdk: 'bundled' | 'external'): BuildOptions {
     banner: { js: FUNCTION_BUNDLING.banner },
     ...(sdk === 'bundled' ? { alias: { ...FUNCTION_BUNDLING.sdkReplacements } } : {}),
     external: [...(sdk === 'external' ? ['@aws-sdk/*'] : []), ...FUNCTION_BUNDLING.unreachableModules],
-    plugins: [...FUNCTION_BUNDLE_PLUGINS],
+    plugins: [...plugins],
   };
 }
 
 /**
  * The functions as the local runtime runs them (local/function-bundles.ts): each entry bundled as
- * deploy bundles it, SDK replacements and plugins included, in one build for all, where the modules
+ * deploy bundles it, SDK replacements and plugins included (but the OpenAPI document's: see
+ * LOCAL_RUNTIME_BUNDLE_PLUGINS), in one build for all, where the modules
  * several entries share are chunks of their own (each parsed once), and not minified. `entryPoints`
  * maps each output's path under `outdir`, without extension, to its entry; every output is an `.mjs`
  * ES module with its source map beside it.
  */
 export async function bundleForLocalRuntime(entryPoints: Readonly<Record<string, string>>, outdir: string): Promise<void> {
-  await build({ ...bundlingOptions('bundled'), entryPoints: { ...entryPoints }, outdir, splitting: true, outExtension: { '.js': '.mjs' }, logLevel: 'warning' });
+  await build({ ...bundlingOptions('bundled', LOCAL_RUNTIME_BUNDLE_PLUGINS), entryPoints: { ...entryPoints }, outdir, splitting: true, outExtension: { '.js': '.mjs' }, logLevel: 'warning' });
 }
 
 /**
