@@ -4,7 +4,7 @@ import { DEFAULT_RISK_FORMULA, ChurnRiskFormula, type StoredRiskFormula } from '
 import { CareSettings, DEFAULT_CARE_SETTINGS, type CustomerCare } from '../domain/care/customer';
 import type { HelpDeskKind } from '../domain/care/help-desk';
 import type { Lifespan, LifespanStats } from '../domain/care/lifetime-value';
-import type { SurveyAnswer, SurveyKind, SurveySend } from '../domain/care/surveys';
+import type { SurveyAnswer, SurveyKind, SurveySend, SurveySendClaim } from '../domain/care/surveys';
 import type { Ticket } from '../domain/care/tickets';
 import type { SealedSecret } from '../domain/chat/sources';
 import type { AlertClaim } from '../domain/handoff/alert-email';
@@ -132,11 +132,12 @@ export class CareStore {
     }
   }
 
-  async claimSend(send: { readonly leadId: string; readonly sendId: string; readonly surveyId: string; readonly kind: SurveyKind }, now: Date): Promise<AlertClaim> {
+  async claimSend(send: { readonly leadId: string; readonly sendId: string; readonly surveyId: string; readonly kind: SurveyKind }, now: Date): Promise<SurveySendClaim> {
     const token = randomUUID();
     const key = keys.surveySend(send.leadId, send.sendId);
     if ((await this.sendClaims.claim({ ...key, entity: 'survey-send', ...send, sentAt: now.toISOString() }, now.toISOString(), token)) === 'claimed') return { outcome: 'claimed', token };
-    return (await this.sendClaims.read(key))?.status === 'sent' ? { outcome: 'already-sent' } : { outcome: 'in-progress' };
+    const existing = await this.sendClaims.read(key);
+    return existing?.status === 'sent' ? { outcome: 'already-sent', sentAt: String(existing.sentAt) } : { outcome: 'in-progress' };
   }
 
   async markSendSent(leadId: string, sendId: string, token: string, messageId: string, at: Date): Promise<void> {

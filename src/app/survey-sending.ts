@@ -12,12 +12,12 @@ import { answerDeadline, surveyDue, type SurveyDefinition, type SurveyLinkClaims
 import { listUnsubscribeHeaders, sendDecision } from '../domain/consent/send-policy';
 import { describeError, LeadBusy } from '../domain/errors';
 import type { SurveyDueDetail } from '../domain/events';
-import type { AlertClaim } from '../domain/handoff/alert-email';
+import type { SurveySendClaim } from '../domain/care/surveys';
 import { currentStage } from '../domain/handoff/lifecycle';
 
 /** Survey-send records claimed before their email (a stale claim is taken over), marked after, given back when the email failed. */
 export interface SurveySendRecords extends SavedCare {
-  claimSend(send: { readonly leadId: string; readonly sendId: string; readonly surveyId: string; readonly kind: SurveyDefinition['kind'] }, now: Date): Promise<AlertClaim>;
+  claimSend(send: { readonly leadId: string; readonly sendId: string; readonly surveyId: string; readonly kind: SurveyDefinition['kind'] }, now: Date): Promise<SurveySendClaim>;
   markSendSent(leadId: string, sendId: string, token: string, messageId: string, at: Date): Promise<void>;
   releaseSend(leadId: string, sendId: string, token: string): Promise<void>;
 }
@@ -85,7 +85,14 @@ export class SurveySender {
     }
     const sendId = sendIdOf(survey.id, detail.requestId);
     const claim = await records.claimSend({ leadId: lead.id, sendId, surveyId: survey.id, kind: survey.kind }, now);
-    if (claim.outcome === 'already-sent') return;
+    if (claim.outcome === 'already-sent') {
+      // The email went out, but the invocation that sent it may have ended before noting it on the
+      // customer (else the minimum gap would have stopped this one) and before setting the next
+      // round: both say what already happened, so they are done again.
+      await this.noteSurveyed(lead.id, survey.id, claim.sentAt);
+      if (recurrence) await this.scheduleNext(lead.id, survey, claim.sentAt, detail.correlationId);
+      return;
+    }
     if (claim.outcome === 'in-progress') throw new CareClaimInProgress(`Survey ${sendId} for lead ${lead.id} is being sent by another invocation`);
     const sentAt = now.toISOString();
     try {

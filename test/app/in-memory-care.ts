@@ -7,6 +7,7 @@ import type { SurveyMail, SurveySendRecords } from '../../src/app/survey-sending
 import type { TicketLedger } from '../../src/app/ticket-intake';
 import { DEFAULT_RISK_FORMULA, type StoredRiskFormula } from '../../src/domain/care/churn-risk';
 import { DEFAULT_CARE_SETTINGS, type CareSettings, type CustomerCare } from '../../src/domain/care/customer';
+import type { SurveySendClaim } from '../../src/domain/care/surveys';
 import { CONFIGURED_LIFESPAN, type Lifespan } from '../../src/domain/care/lifetime-value';
 import { signSurveyLink, type SurveyLink } from '../../src/domain/care/survey-links';
 import { scoresOf, type SurveyAnswer, type SurveyDefinition, type SurveyLinkClaims } from '../../src/domain/care/surveys';
@@ -90,9 +91,10 @@ export class MemoryCare implements TicketLedger, SurveyRecords, CareRecords, Sur
     if (this.alerts.get(key)?.token === token) this.alerts.delete(key);
   }
 
-  async claimSend(send: { leadId: string; sendId: string; surveyId: string; kind: SurveyDefinition['kind'] }, now: Date) {
+  async claimSend(send: { leadId: string; sendId: string; surveyId: string; kind: SurveyDefinition['kind'] }, now: Date): Promise<SurveySendClaim> {
     const key = `${send.leadId}#${send.sendId}`;
-    return this.claim(this.sends, key, (token) => this.sends.set(key, { ...send, sentAt: now.toISOString(), status: 'sending', token }));
+    const claim = await this.claim(this.sends, key, (token) => this.sends.set(key, { ...send, sentAt: now.toISOString(), status: 'sending', token }));
+    return claim.outcome === 'already-sent' ? { outcome: 'already-sent', sentAt: this.sends.get(key)?.sentAt ?? now.toISOString() } : claim;
   }
   async markSendSent(leadId: string, sendId: string, token: string, messageId: string) {
     const held = this.sends.get(`${leadId}#${sendId}`);

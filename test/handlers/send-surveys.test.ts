@@ -59,12 +59,16 @@ describe('send-surveys', () => {
     expect(emails()).toHaveLength(1);
   });
 
-  it('sends once when the email went out but noting it on the customer failed: the retry finds the send record sent', async () => {
+  it('sends once when the email went out but noting it on the customer failed: the retry finds the send record sent, notes it and sets the next round', async () => {
     dynamo.on(TransactWriteCommand).rejects(Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $metadata: {} }));
     expect((await handler(sqsEvent([surveyDue('req-1')]), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect((table.get(leadKey)?.care as { surveyedAt?: Record<string, string> } | undefined)?.surveyedAt?.nps).toBeUndefined();
+    const timersBefore = scheduler.commandCalls(CreateScheduleCommand).length;
     table.attach(dynamo);
     expect((await handler(sqsEvent([surveyDue('req-1')]), context)).batchItemFailures).toEqual([]);
     expect(emails()).toHaveLength(1);
+    expect((table.get(leadKey)?.care as { surveyedAt?: Record<string, string> } | undefined)?.surveyedAt?.nps).toBeDefined();
+    expect(scheduler.commandCalls(CreateScheduleCommand).length).toBe(timersBefore + 1);
   });
 
   it('gives the send back when SES fails, so the retry sends it, once', async () => {

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { LANGUAGES, SubscriptionTypeId, type Language } from '../subscriptions';
 import { LIFECYCLE_STAGES } from '../handoff/lifecycle';
+import type { AlertClaim } from '../handoff/alert-email';
 
 /**
  * Satisfaction surveys as data: Net Promoter Score (0-10, "how likely are you to recommend us") and
@@ -171,3 +172,6 @@ export function surveyDue(everyDays: number, gapDays: number, lastOfThisSurvey: 
   const daysSince = (at: string | undefined) => (at ? (Date.parse(now) - Date.parse(at)) / 86_400_000 : Number.POSITIVE_INFINITY);
   return daysSince(lastOfThisSurvey) >= everyDays && daysSince(lastOfAnySurvey) >= gapDays;
 }
+
+/** A survey send's claim; one already sent says when its email went out. */
+export type SurveySendClaim = Exclude<AlertClaim, { outcome: 'already-sent' }> | { readonly outcome: 'already-sent'; readonly sentAt: string };
