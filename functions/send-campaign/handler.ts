@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
-import { CampaignStore } from '../../src/adapters/campaign-store';
+import { CampaignSendStore } from '../../src/adapters/campaign-sends';
 import { documentClient } from '../../src/adapters/clients';
 import { sendingStopped } from '../../src/adapters/mailer';
 import { isThrottling } from '../../src/adapters/throttling';
@@ -23,7 +23,7 @@ const logger = new Logger();
 const { tableName, publicBaseUrl, leads, mailer, isSuppressed, suppressedAmong, link } = subscriberMail();
 const subscriptionTypes = new SubscriptionTypeStore(documentClient(), tableName).current;
 const sending = new CampaignSending({
-  campaigns: new CampaignStore(documentClient(), tableName),
+  campaigns: new CampaignSendStore(documentClient(), tableName),
   templates: new TemplateStore(documentClient(), tableName),
   leads,
   gate: new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName), subscriptionTypes }),
