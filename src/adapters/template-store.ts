@@ -24,6 +24,15 @@ function toVersion(item: Record<string, unknown>): TemplateVersionRecord {
 }
 
 /**
+ * One stored template version, read consistently. On its own, not only through TemplateStore, so a
+ * function that only reads versions (the test sends) ships without the rest of the class.
+ */
+export async function readTemplateVersion(client: DynamoDBDocumentClient, tableName: string, templateId: string, version: number): Promise<TemplateVersionRecord | undefined> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: keys.templateVersion(templateId, version), ConsistentRead: true }));
+  return Item ? toVersion(Item) : undefined;
+}
+
+/**
  * Email templates: a head item (name, latest version) and one immutable item per version. A new
  * version is written with the head's expected latest version in one transaction, so two concurrent
  * edits cannot both become version N.
@@ -61,9 +70,8 @@ export class TemplateStore {
     return Item ? toSummary(Item) : undefined;
   }
 
-  async getVersion(templateId: string, version: number): Promise<TemplateVersionRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.templateVersion(templateId, version), ConsistentRead: true }));
-    return Item ? toVersion(Item) : undefined;
+  getVersion(templateId: string, version: number): Promise<TemplateVersionRecord | undefined> {
+    return readTemplateVersion(this.client, this.tableName, templateId, version);
   }
 
   /** Every version's number and time, oldest first; the content stays behind (versions can be large). */
