@@ -179,7 +179,7 @@ describe('send-campaign', () => {
       vi.setSystemTime(Date.now() + 5_000);
       const utcTime = (minutesFromNow: number) => new Date(Date.now() + minutesFromNow * 60_000).toISOString().slice(11, 16);
       table.set('SETTINGS|SEND_POLICY', { policy: { quietHours: { start: utcTime(-60), end: utcTime(60) }, defaultTimeZone: 'UTC' }, version: 1, updatedAt: '2026-12-01T00:00:00.000Z' });
-      scheduler.on(CreateScheduleCommand).resolvesOnce({ ScheduleArn: 'arn' }).rejects(new ConflictException({ message: 'Schedule already exists.', $metadata: {} }));
+      scheduler.on(CreateScheduleCommand).resolvesOnce({ ScheduleArn: 'arn' }).rejects(new ConflictException({ message: 'Schedule already exists.', Message: 'Schedule already exists.', $metadata: {} }));
 
       // Delivered twice, as SQS may: the second delivery finds the schedule the first made.
       expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
