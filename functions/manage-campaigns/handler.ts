@@ -7,7 +7,7 @@ import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
 import { SegmentStore } from '../../src/adapters/segment-store';
 import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
-import { TemplateStore } from '../../src/adapters/template-store';
+import { templateReads } from '../../src/adapters/template-store';
 import { LifespanStore } from '../../src/adapters/lifespan-store';
 import { Audience } from '../../src/app/audience';
 import { Campaigns } from '../../src/app/campaigns';
@@ -26,7 +26,7 @@ const campaignStore = new CampaignStore(documentClient(), config.TABLE_NAME);
 const campaigns = new Campaigns({
   campaigns: campaignStore,
   segments: new SegmentStore(documentClient(), config.TABLE_NAME),
-  templates: new TemplateStore(documentClient(), config.TABLE_NAME),
+  templates: templateReads(documentClient(), config.TABLE_NAME),
   leads: new LeadStore(documentClient(), config.TABLE_NAME),
   audience: new Audience(new LeadListing(documentClient(), config.TABLE_NAME), new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME), new LifespanStore(documentClient(), config.TABLE_NAME)),
   subscriptionTypes: new SubscriptionTypeStore(documentClient(), config.TABLE_NAME).current,

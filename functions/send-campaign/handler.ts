@@ -22,12 +22,13 @@ import { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail, DetailTyp
 const logger = new Logger();
 const { tableName, publicBaseUrl, leads, mailer, isSuppressed, suppressedAmong, link } = subscriberMail();
 const subscriptionTypes = new SubscriptionTypeStore(documentClient(), tableName).current;
-const templateReads = documentClient();
+const templateTable = documentClient();
 const scheduler = schedulerClient();
 const deferralSettings = schedulerSettings();
 const sending = new CampaignSending({
   campaigns: new CampaignSendStore(documentClient(), tableName),
-  templates: { getVersion: (templateId, version) => readTemplateVersion(templateReads, tableName, templateId, version) },
+  // Template test sends read the version they name, and nothing else of the templates.
+  templates: { getVersion: (templateId, version) => readTemplateVersion(templateTable, tableName, templateId, version) },
   leads,
   gate: new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName), subscriptionTypes }),
   deferrals: new ScheduledQuietHoursDeferrals((schedule) => createOneTimeSchedule(scheduler, deferralSettings, schedule)),

@@ -32,6 +32,20 @@ export async function readTemplateVersion(client: DynamoDBDocumentClient, tableN
   return Item ? toVersion(Item) : undefined;
 }
 
+/** A template's head (name, latest version), read consistently; on its own for the same reason. */
+export async function readTemplate(client: DynamoDBDocumentClient, tableName: string, templateId: string): Promise<TemplateSummary | undefined> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: keys.template(templateId), ConsistentRead: true }));
+  return Item ? toSummary(Item) : undefined;
+}
+
+/** The reads a campaign made from a stored template needs (its head, then a version), without the rest of TemplateStore. */
+export function templateReads(client: DynamoDBDocumentClient, tableName: string) {
+  return {
+    get: (templateId: string) => readTemplate(client, tableName, templateId),
+    getVersion: (templateId: string, version: number) => readTemplateVersion(client, tableName, templateId, version),
+  };
+}
+
 /**
  * Email templates: a head item (name, latest version) and one immutable item per version. A new
  * version is written with the head's expected latest version in one transaction, so two concurrent
@@ -65,9 +79,8 @@ export class TemplateStore {
     return { summary, version };
   }
 
-  async get(templateId: string): Promise<TemplateSummary | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.template(templateId), ConsistentRead: true }));
-    return Item ? toSummary(Item) : undefined;
+  get(templateId: string): Promise<TemplateSummary | undefined> {
+    return readTemplate(this.client, this.tableName, templateId);
   }
 
   getVersion(templateId: string, version: number): Promise<TemplateVersionRecord | undefined> {
