@@ -13,6 +13,8 @@ import { handoffReportsRoutes } from '../functions/handoff-reports/routes';
 import { ingestEventsRoutes } from '../functions/ingest-events/routes';
 import { leadDataRightsRoutes } from '../functions/lead-data-rights/routes';
 import { manageCampaignsRoutes } from '../functions/manage-campaigns/routes';
+import { controlCampaignsRoutes } from '../functions/control-campaigns/routes';
+import { manageSendSettingsRoutes } from '../functions/manage-send-settings/routes';
 import { manageFormsRoutes } from '../functions/manage-forms/routes';
 import { manageJourneysRoutes } from '../functions/manage-journeys/routes';
 import { manageJourneyEnrolmentsRoutes } from '../functions/manage-journey-enrolments/routes';
@@ -209,28 +211,64 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-campaigns',
-      description: 'Campaigns: create a draft (subscription type, segment, template), preview, read it and its report, send or schedule, pause, resume, cancel; the send-time policy (frequency cap, quiet hours); the subscription types.',
+      description: 'Campaign drafts: create (subscription type, segment, template), list, read, report; preview the audience and what a lead would see.',
       entry: 'functions/manage-campaigns/handler.ts',
       trigger: {
         kind: 'http',
         routes: manageCampaignsRoutes,
         audience: 'admin',
       },
-      emits: [DetailType.CampaignSendRequested, DetailType.CampaignTestRequested, DetailType.CampaignSendDue],
       timeoutSeconds: 10,
       memoryMb: 256,
       maxBodyBytes: 256 * 1024,
-      access: ['bus:put', 'scheduler:manage'],
-      // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#); previews list
-      // leads (LEADS# shards), read their score and history (LEAD#) and the rulesets they were scored with;
-      // the send-time policy item (SETTINGS); the list of campaigns is the CAMPAIGNS index partition; the
-      // average customer lifespan projected lifetime values use (CARE). Deleting a subscription type reads
-      // what could name it: consent records by type (CONSENTS#), the listings of campaigns, journeys,
-      // forms and segments, each journey, form and segment with its versions, and the care surveys.
+      access: [],
+      // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#) of a subscription type
+      // (SUBSCRIPTION_TYPES); previews list leads (LEADS# shards), read their score and history (LEAD#) and
+      // the rulesets they were scored with, and the average customer lifespan projected lifetime values use
+      // (CARE); the list of campaigns is the CAMPAIGNS index partition.
       table: {
-        read: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'SETTINGS', 'CARE', 'JOURNEY#', 'FORM#'],
-        write: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SETTINGS'],
-        query: { gsi1: ['LEADS#', 'CAMPAIGNS', 'CONSENTS#', 'JOURNEYS', 'FORMS', 'SEGMENTS'] },
+        read: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'],
+        write: ['CAMPAIGN#'],
+        query: { gsi1: ['LEADS#', 'CAMPAIGNS'] },
+      },
+    },
+    {
+      name: 'control-campaigns',
+      description: 'Campaigns in motion: send now or at a local time, pause, resume, cancel, unschedule; test sends.',
+      entry: 'functions/control-campaigns/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: controlCampaignsRoutes,
+        audience: 'admin',
+      },
+      // The schedule puts campaign.send-due on the bus at its time.
+      emits: [DetailType.CampaignSendRequested, DetailType.CampaignTestRequested, DetailType.CampaignSendDue],
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: ['bus:put', 'scheduler:manage'],
+      // The campaign item, its plan and its counter shards (CAMPAIGN#): status, schedule and the counts a status follows from.
+      table: { read: ['CAMPAIGN#'], write: ['CAMPAIGN#'] },
+    },
+    {
+      name: 'manage-send-settings',
+      description: 'What every marketing email goes by: the subscription types and the send-time policy (frequency cap, quiet hours).',
+      entry: 'functions/manage-send-settings/handler.ts',
+      trigger: {
+        kind: 'http',
+        routes: manageSendSettingsRoutes,
+        audience: 'admin',
+      },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: [],
+      // The subscription types (SUBSCRIPTION_TYPES) and the send-time policy item (SETTINGS). Deleting a type
+      // reads what could name it: consent records by type (CONSENTS#) and the consent index backfill's marker
+      // (SETTINGS), the listings of campaigns, journeys, forms and segments, each journey and form with its
+      // versions, and the care surveys (CARE).
+      table: {
+        read: ['SUBSCRIPTION_TYPES', 'SETTINGS', 'CARE', 'JOURNEY#', 'FORM#'],
+        write: ['SUBSCRIPTION_TYPES', 'SETTINGS'],
+        query: { gsi1: ['CAMPAIGNS', 'CONSENTS#', 'JOURNEYS', 'FORMS', 'SEGMENTS'] },
       },
     },
     {

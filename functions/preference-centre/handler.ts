@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
-import { CampaignStore } from '../../src/adapters/campaign-store';
+import { CampaignSendStore } from '../../src/adapters/campaign-sends';
 import { ConsentStore } from '../../src/adapters/consent-store';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
@@ -21,7 +21,7 @@ const logger = new Logger();
 const preferenceCentre = new PreferenceCentre({
   leads: new LeadStore(documentClient(), config.TABLE_NAME),
   consent: new ConsentStore(documentClient(), config.TABLE_NAME),
-  campaigns: new CampaignStore(documentClient(), config.TABLE_NAME),
+  campaigns: new CampaignSendStore(documentClient(), config.TABLE_NAME),
   keyRing: cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret),
   subscriptionTypes: new SubscriptionTypeStore(documentClient(), config.TABLE_NAME).current,
   log: logger,

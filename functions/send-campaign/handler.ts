@@ -1,16 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
-import { CampaignStore } from '../../src/adapters/campaign-store';
-import { documentClient } from '../../src/adapters/clients';
+import { CampaignSendStore } from '../../src/adapters/campaign-sends';
+import { documentClient, schedulerClient } from '../../src/adapters/clients';
 import { sendingStopped } from '../../src/adapters/mailer';
 import { isThrottling } from '../../src/adapters/throttling';
 import { DynamoSendRate } from '../../src/adapters/send-rate';
 import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
 import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
-import { TemplateStore } from '../../src/adapters/template-store';
+import { readTemplateVersion } from '../../src/adapters/template-store';
 import { ScheduledQuietHoursDeferrals } from '../../src/adapters/quiet-hours-deferrals';
-import { oneTimeSchedules } from '../../src/adapters/scheduler';
+import { createOneTimeSchedule, schedulerSettings } from '../../src/adapters/scheduler';
 import { positiveInteger, readConfig } from '../../src/config';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 
@@ -22,12 +22,16 @@ import { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail, DetailTyp
 const logger = new Logger();
 const { tableName, publicBaseUrl, leads, mailer, isSuppressed, suppressedAmong, link } = subscriberMail();
 const subscriptionTypes = new SubscriptionTypeStore(documentClient(), tableName).current;
+const templateTable = documentClient();
+const scheduler = schedulerClient();
+const deferralSettings = schedulerSettings();
 const sending = new CampaignSending({
-  campaigns: new CampaignStore(documentClient(), tableName),
-  templates: new TemplateStore(documentClient(), tableName),
+  campaigns: new CampaignSendStore(documentClient(), tableName),
+  // Template test sends read the version they name, and nothing else of the templates.
+  templates: { getVersion: (templateId, version) => readTemplateVersion(templateTable, tableName, templateId, version) },
   leads,
   gate: new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName), subscriptionTypes }),
-  deferrals: new ScheduledQuietHoursDeferrals(oneTimeSchedules()),
+  deferrals: new ScheduledQuietHoursDeferrals((schedule) => createOneTimeSchedule(scheduler, deferralSettings, schedule)),
   mailer,
   failures: { throttled: isThrottling, stopped: sendingStopped },
   sendRate: new DynamoSendRate(documentClient(), tableName, readConfig({ SES_MAX_SEND_RATE: positiveInteger }).SES_MAX_SEND_RATE),

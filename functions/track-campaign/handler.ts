@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { CampaignSendStore } from '../../src/adapters/campaign-sends';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
@@ -15,6 +16,7 @@ import { journeyTracking } from '../../src/domain/journeys/tracking';
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
+const sends = new CampaignSendStore(documentClient(), config.TABLE_NAME);
 const enrolments = new EnrolmentStore(documentClient(), config.TABLE_NAME);
 const leadEvents = new LeadEventStore(documentClient(), config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
@@ -57,7 +59,7 @@ async function track(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
     if (tracking?.scanner) logger.info('Scanner open or click ignored', { campaignId: tracking.campaignId });
     return;
   }
-  const counted = await campaigns.recordTracking(tracking.campaignId, tracking.leadId, tracking.metric);
+  const counted = await sends.recordTracking(tracking.campaignId, tracking.leadId, tracking.metric);
   if (counted === 'counted' && (tracking.metric === 'bounced' || tracking.metric === 'complained')) await pauseIfReputationAtRisk(tracking.campaignId);
   if (tracking.engagement) await recordEngagement(tracking.leadId, tracking.messageId, tracking.engagement);
 }

@@ -2,7 +2,7 @@ import { documentClient, secretsManagerClient, sesClient } from './clients';
 import { LeadStore } from './lead-store';
 import { SesMailer } from './mailer';
 import { cachedSecret, keyRingFromSecret } from './secrets';
-import { SuppressionStore } from './suppression-store';
+import { readSuppression, suppressedAmong } from './suppression-store';
 import { readConfig, setting } from '../config';
 import { signToken, type TokenClaims, type TokenPurpose } from '../domain/consent/signed-token';
 import { addressHash } from '../domain/consent/suppression';
@@ -20,8 +20,8 @@ export function subscriberMail() {
     PRIVACY_SALT_SECRET: setting,
     PUBLIC_BASE_URL: setting,
   });
-  const leads = new LeadStore(documentClient(), config.TABLE_NAME);
-  const suppressions = new SuppressionStore(documentClient(), config.TABLE_NAME);
+  const client = documentClient();
+  const leads = new LeadStore(client, config.TABLE_NAME);
   const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
   const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
   return {
@@ -30,12 +30,12 @@ export function subscriberMail() {
     leads,
     mailer: new SesMailer(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
     /** Whether an address is on the suppression list, read consistently. */
-    isSuppressed: async (email: string) => (await suppressions.get(addressHash(await privacySalt(), email))) !== undefined,
+    isSuppressed: async (email: string) => (await readSuppression(client, config.TABLE_NAME, addressHash(await privacySalt(), email))) !== undefined,
     /** The addresses among `emails` on the suppression list, read consistently and together. */
     suppressedAmong: async (emails: readonly string[]): Promise<ReadonlySet<string>> => {
       const salt = await privacySalt();
       const hashed = emails.map((email) => ({ email, hash: addressHash(salt, email) }));
-      const suppressed = await suppressions.suppressedAmong(hashed.map(({ hash }) => hash));
+      const suppressed = await suppressedAmong(client, config.TABLE_NAME, hashed.map(({ hash }) => hash));
       return new Set(hashed.filter(({ hash }) => suppressed.has(hash)).map(({ email }) => email));
     },
     /** An absolute link into the public API carrying a token signed for `purpose`. */

@@ -17,6 +17,23 @@ export interface Suppression {
 
 const MS_PER_DAY = 86_400_000;
 
+/*
+ * The two reads every sender makes, on their own and not only through SuppressionStore, so a function
+ * that only checks addresses before mailing them ships without the rest of the class.
+ */
+
+/** Which of `hashes` are suppressed, read consistently and together (a hundred a request). */
+export async function suppressedAmong(client: DynamoDBDocumentClient, tableName: string, hashes: readonly string[]): Promise<ReadonlySet<string>> {
+  const found = new Set((await batchGet(client, tableName, [...new Set(hashes)].map((hash) => keys.suppression(hash)))).map((item) => String(item.pk)));
+  return new Set(hashes.filter((hash) => found.has(keys.suppression(hash).pk)));
+}
+
+/** The suppression of one address hash, read consistently. */
+export async function readSuppression(client: DynamoDBDocumentClient, tableName: string, hash: string): Promise<Suppression | undefined> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: keys.suppression(hash), ConsistentRead: true }));
+  return Item ? toSuppression(Item) : undefined;
+}
+
 /** The suppression list, keyed by the salted hash of each address. */
 export class SuppressionStore {
   constructor(
@@ -50,14 +67,12 @@ export class SuppressionStore {
   }
 
   /** Which of `hashes` are suppressed, read consistently and together (a hundred a request). */
-  async suppressedAmong(hashes: readonly string[]): Promise<ReadonlySet<string>> {
-    const found = new Set((await batchGet(this.client, this.tableName, [...new Set(hashes)].map((hash) => keys.suppression(hash)))).map((item) => String(item.pk)));
-    return new Set(hashes.filter((hash) => found.has(keys.suppression(hash).pk)));
+  suppressedAmong(hashes: readonly string[]): Promise<ReadonlySet<string>> {
+    return suppressedAmong(this.client, this.tableName, hashes);
   }
 
-  async get(hash: string): Promise<Suppression | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.suppression(hash), ConsistentRead: true }));
-    return Item ? toSuppression(Item) : undefined;
+  get(hash: string): Promise<Suppression | undefined> {
+    return readSuppression(this.client, this.tableName, hash);
   }
 
   /**

@@ -24,6 +24,29 @@ function toVersion(item: Record<string, unknown>): TemplateVersionRecord {
 }
 
 /**
+ * One stored template version, read consistently. On its own, not only through TemplateStore, so a
+ * function that only reads versions (the test sends) ships without the rest of the class.
+ */
+export async function readTemplateVersion(client: DynamoDBDocumentClient, tableName: string, templateId: string, version: number): Promise<TemplateVersionRecord | undefined> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: keys.templateVersion(templateId, version), ConsistentRead: true }));
+  return Item ? toVersion(Item) : undefined;
+}
+
+/** A template's head (name, latest version), read consistently; on its own for the same reason. */
+export async function readTemplate(client: DynamoDBDocumentClient, tableName: string, templateId: string): Promise<TemplateSummary | undefined> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: keys.template(templateId), ConsistentRead: true }));
+  return Item ? toSummary(Item) : undefined;
+}
+
+/** The reads a campaign made from a stored template needs (its head, then a version), without the rest of TemplateStore. */
+export function templateReads(client: DynamoDBDocumentClient, tableName: string) {
+  return {
+    get: (templateId: string) => readTemplate(client, tableName, templateId),
+    getVersion: (templateId: string, version: number) => readTemplateVersion(client, tableName, templateId, version),
+  };
+}
+
+/**
  * Email templates: a head item (name, latest version) and one immutable item per version. A new
  * version is written with the head's expected latest version in one transaction, so two concurrent
  * edits cannot both become version N.
@@ -56,14 +79,12 @@ export class TemplateStore {
     return { summary, version };
   }
 
-  async get(templateId: string): Promise<TemplateSummary | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.template(templateId), ConsistentRead: true }));
-    return Item ? toSummary(Item) : undefined;
+  get(templateId: string): Promise<TemplateSummary | undefined> {
+    return readTemplate(this.client, this.tableName, templateId);
   }
 
-  async getVersion(templateId: string, version: number): Promise<TemplateVersionRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.templateVersion(templateId, version), ConsistentRead: true }));
-    return Item ? toVersion(Item) : undefined;
+  getVersion(templateId: string, version: number): Promise<TemplateVersionRecord | undefined> {
+    return readTemplateVersion(this.client, this.tableName, templateId, version);
   }
 
   /** Every version's number and time, oldest first; the content stays behind (versions can be large). */

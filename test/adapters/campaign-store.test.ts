@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CampaignSendStore } from '../../src/adapters/campaign-sends';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import * as keys from '../../src/adapters/keys';
 import { LEAD_LISTING_SHARDS } from '../../src/domain/lead-listing';
@@ -26,6 +27,7 @@ async function sendingCampaign(store: CampaignStore) {
 describe('campaign counts on DynamoDB Local', () => {
   it('counts every outcome exactly once under concurrent and repeated writes, without writing the campaign item', async () => {
     const store = new CampaignStore(table.documents, TABLE_NAME);
+    const sends = new CampaignSendStore(table.documents, TABLE_NAME);
     const id = await sendingCampaign(store);
     const itemBefore = await read(keys.campaign(id));
     for (const index of LEAD_LISTING_SHARDS.keys()) await store.recordPlannedPage(id, `s${index}-p0`, 10, index);
@@ -35,17 +37,17 @@ describe('campaign counts on DynamoDB Local', () => {
     await Promise.all(
       [...leadIds, ...leadIds].map(async (leadId, index) => {
         if (index % 120 < 100) {
-          const claim = await store.claimSend(id, leadId, at);
-          if (claim.outcome === 'claimed') await store.markSent(id, leadId, `m-${leadId}`, at);
+          const claim = await sends.claimSend(id, leadId, at);
+          if (claim.outcome === 'claimed') await sends.markSent(id, leadId, `m-${leadId}`, at);
         } else {
-          await store.recordSkip(id, leadId, index % 2 ? 'not_opted_in' : 'frequency_cap', at);
+          await sends.recordSkip(id, leadId, index % 2 ? 'not_opted_in' : 'frequency_cap', at);
         }
       }),
     );
-    await Promise.all(leadIds.slice(0, 30).flatMap((leadId) => [store.recordTracking(id, leadId, 'delivered'), store.recordTracking(id, leadId, 'delivered')]));
+    await Promise.all(leadIds.slice(0, 30).flatMap((leadId) => [sends.recordTracking(id, leadId, 'delivered'), sends.recordTracking(id, leadId, 'delivered')]));
 
     // The preference centre, which may not read campaigns, counts an unsubscribe once without knowing the layout.
-    const preferenceCentre = () => new CampaignStore(table.documents, TABLE_NAME);
+    const preferenceCentre = () => new CampaignSendStore(table.documents, TABLE_NAME);
     expect(await preferenceCentre().recordTracking(id, 'lead-0', 'unsubscribed')).toBe('counted');
     expect(await preferenceCentre().recordTracking(id, 'lead-0', 'unsubscribed')).toBe('already-counted');
 
@@ -57,12 +59,13 @@ describe('campaign counts on DynamoDB Local', () => {
 
   it('counts the outcomes recorded at the same moment in shared transactions, not one each', async () => {
     const store = new CampaignStore(table.documents, TABLE_NAME);
+    const sends = new CampaignSendStore(table.documents, TABLE_NAME);
     const id = await sendingCampaign(store);
     const leadIds = Array.from({ length: 150 }, (_, index) => `lead-${index}`);
-    for (const leadId of leadIds) await store.claimSend(id, leadId, at);
+    for (const leadId of leadIds) await sends.claimSend(id, leadId, at);
     const send = vi.spyOn(table.documents, 'send');
     try {
-      await Promise.all(leadIds.map((leadId) => store.markSent(id, leadId, `m-${leadId}`, at)));
+      await Promise.all(leadIds.map((leadId) => sends.markSent(id, leadId, `m-${leadId}`, at)));
       const transactions = send.mock.calls.filter(([command]) => command instanceof TransactWriteCommand);
       // 99 send records and a counter shard is the most one transaction takes.
       expect(transactions.length).toBeGreaterThanOrEqual(2);
@@ -79,7 +82,7 @@ describe('campaign counts on DynamoDB Local', () => {
     const id = await sendingCampaign(store);
     const campaign = await store.get(id);
     expect(campaign).toEqual({ id, name: 'Webinar', subscription: 'events', template: largeTemplate, audience: {}, status: 'sending', createdAt: at, sendStartedAt: at, recipients: 0, planned: false, sent: 0, skipped: 0 });
-    expect(await new CampaignStore(table.documents, TABLE_NAME).getItem(id)).toEqual({ id, name: 'Webinar', subscription: 'events', template: largeTemplate, audience: {}, status: 'sending', createdAt: at, sendStartedAt: at });
+    expect(await new CampaignSendStore(table.documents, TABLE_NAME).getItem(id)).toEqual({ id, name: 'Webinar', subscription: 'events', template: largeTemplate, audience: {}, status: 'sending', createdAt: at, sendStartedAt: at });
   });
 
   it('keeps a campaign created before the counters were sharded where it was: counts on its item, sends under it', async () => {
@@ -92,13 +95,14 @@ describe('campaign counts on DynamoDB Local', () => {
     );
     await table.documents.send(new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.legacyCampaignSend(id, 'lead-sent'), campaignId: id, leadId: 'lead-sent', status: 'sent' } }));
     // A sender started after the upgrade, in a container that has not read the campaign yet.
+    const sends = new CampaignSendStore(table.documents, TABLE_NAME);
+    expect(await sends.claimSend(id, 'lead-sent', at)).toMatchObject({ outcome: 'exists', record: { status: 'sent' } });
+    expect(await sends.claimSend(id, 'lead-new', at)).toEqual({ outcome: 'claimed' });
+    await sends.markSent(id, 'lead-new', 'm-new', at);
     const store = new CampaignStore(table.documents, TABLE_NAME);
-    expect(await store.claimSend(id, 'lead-sent', at)).toMatchObject({ outcome: 'exists', record: { status: 'sent' } });
-    expect(await store.claimSend(id, 'lead-new', at)).toEqual({ outcome: 'claimed' });
-    await store.markSent(id, 'lead-new', 'm-new', at);
     await store.recordPlannedPage(id, 's0-p0', 3, 0);
 
-    expect(await new CampaignStore(table.documents, TABLE_NAME).recordTracking(id, 'lead-new', 'unsubscribed')).toBe('counted');
+    expect(await new CampaignSendStore(table.documents, TABLE_NAME).recordTracking(id, 'lead-new', 'unsubscribed')).toBe('counted');
 
     expect(await store.get(id)).toMatchObject({ recipients: 3, sent: 2, skipped: 0, unsubscribed: 1 });
     expect(await read(keys.legacyCampaignSend(id, 'lead-new'))).toMatchObject({ status: 'sent', messageId: 'm-new' });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AudiencePreview } from '../../src/app/audience';
+import { CampaignControls } from '../../src/app/campaign-controls';
 import { Campaigns, type AudienceQuery, type SavedSegments } from '../../src/app/campaigns';
 import type { Campaign, CampaignDefinition } from '../../src/domain/campaigns/campaign';
 import { Conflict, InvalidInput, NotFound, Unavailable } from '../../src/domain/errors';
@@ -19,6 +20,7 @@ let triggers: MemoryTriggers;
 let log: MemoryLog;
 let members: Set<string>;
 let manage: Campaigns;
+let controls: CampaignControls;
 
 const segments: SavedSegments = {
   get: async (id) => (id === SEGMENT_ID ? { id, version: 3, name: 'CEOs', where: { lead: { role: ['CEO'] } } } : undefined),
@@ -46,7 +48,8 @@ beforeEach(() => {
   triggers = new MemoryTriggers();
   log = new MemoryLog();
   members = new Set(['lead-1']);
-  manage = new Campaigns({ campaigns, segments, templates, leads, audience, publisher, triggers, subscriptionTypes: async () => SEEDED_CATALOGUE, log });
+  manage = new Campaigns({ campaigns, segments, templates, leads, audience, subscriptionTypes: async () => SEEDED_CATALOGUE, log });
+  controls = new CampaignControls({ campaigns, publisher, triggers, log });
 });
 
 afterEach(() => {
@@ -104,7 +107,7 @@ describe('reading and previewing', () => {
 
   it('queues a test send without changing the campaign', async () => {
     const id = await stored();
-    expect(await manage.sendTest(id, { to: ['me@example.com'], leadId: 'lead-1' })).toEqual({ campaignId: id, to: ['me@example.com'] });
+    expect(await controls.sendTest(id, { to: ['me@example.com'], leadId: 'lead-1' })).toEqual({ campaignId: id, to: ['me@example.com'] });
     expect(publisher.of('campaign.test-requested')).toEqual([{ version: 1, correlationId: id, campaignId: id, to: ['me@example.com'], leadId: 'lead-1' }]);
     expect(campaigns.campaigns.get(id)?.status).toBe('draft');
   });
@@ -113,30 +116,30 @@ describe('reading and previewing', () => {
 describe('sending', () => {
   it('starts a draft and hands its planning to the bus, one request per listing partition', async () => {
     const id = await stored();
-    expect(await manage.send(id)).toEqual({ campaignId: id, status: 'sending', progress: `/v1/admin/campaigns/${id}` });
+    expect(await controls.send(id)).toEqual({ campaignId: id, status: 'sending', progress: `/v1/admin/campaigns/${id}` });
     expect(publisher.of('campaign.send-requested').length).toBeGreaterThan(1);
     expect(publisher.of('campaign.send-requested').every((request) => request.campaignId === id && request.page === 0)).toBe(true);
     expect(campaigns.campaigns.get(id)).toMatchObject({ status: 'sending', planningRequested: true });
-    await expect(manage.send(id)).rejects.toEqual(new Conflict(`Campaign ${id} is sending, not a draft`));
+    await expect(controls.send(id)).rejects.toEqual(new Conflict(`Campaign ${id} is sending, not a draft`));
   });
 
   it('answers Unavailable when planning did not start, and a repeat starts it', async () => {
     const id = await stored();
     publisher.faults.fail('publish');
-    await expect(manage.send(id)).rejects.toMatchObject({ constructor: Unavailable, retryAfterSeconds: 2, message: `Campaign ${id} is sending but planning has not started; repeat the request to start it` });
+    await expect(controls.send(id)).rejects.toMatchObject({ constructor: Unavailable, retryAfterSeconds: 2, message: `Campaign ${id} is sending but planning has not started; repeat the request to start it` });
     expect(campaigns.campaigns.get(id)?.planningRequested).toBeUndefined();
-    await manage.send(id);
+    await controls.send(id);
     expect(campaigns.campaigns.get(id)?.planningRequested).toBe(true);
   });
 
   it('pauses a sending campaign and resumes it, planning again; a control that does not apply is a Conflict naming the status', async () => {
     const id = await stored('sending');
-    expect(await manage.pause(id)).toEqual({ campaignId: id, status: 'paused' });
-    await expect(manage.pause(id)).rejects.toEqual(new Conflict(`Campaign ${id} is paused; pause needs it sending`));
-    expect(await manage.resume(id)).toEqual({ campaignId: id, status: 'sending' });
+    expect(await controls.pause(id)).toEqual({ campaignId: id, status: 'paused' });
+    await expect(controls.pause(id)).rejects.toEqual(new Conflict(`Campaign ${id} is paused; pause needs it sending`));
+    expect(await controls.resume(id)).toEqual({ campaignId: id, status: 'sending' });
     expect(publisher.of('campaign.send-requested').length).toBeGreaterThan(0);
-    expect(await manage.cancel(id)).toEqual({ campaignId: id, status: 'cancelled' });
-    await expect(manage.cancel(id)).rejects.toEqual(new Conflict(`Campaign ${id} is cancelled; cancel needs it draft or scheduled or sending or paused`));
+    expect(await controls.cancel(id)).toEqual({ campaignId: id, status: 'cancelled' });
+    await expect(controls.cancel(id)).rejects.toEqual(new Conflict(`Campaign ${id} is cancelled; cancel needs it draft or scheduled or sending or paused`));
   });
 });
 
@@ -144,42 +147,42 @@ describe('scheduling', () => {
   it('schedules a draft at a wall-clock time in its zone, and unscheduling makes it a draft again', async () => {
     const id = await stored();
     const schedule = { sendAt: '2026-12-01T09:00:00', timeZone: 'Asia/Jakarta', sendsAtUtc: '2026-12-01T02:00:00.000Z' };
-    expect(await manage.schedule(id, JAKARTA_9AM)).toEqual({ campaignId: id, status: 'scheduled', schedule });
+    expect(await controls.schedule(id, JAKARTA_9AM)).toEqual({ campaignId: id, status: 'scheduled', schedule });
     expect(triggers.triggers.get(id)).toEqual(schedule);
-    expect(await manage.unschedule(id)).toEqual({ campaignId: id, status: 'draft' });
+    expect(await controls.unschedule(id)).toEqual({ campaignId: id, status: 'draft' });
     expect(triggers.triggers.has(id)).toBe(false);
-    await expect(manage.unschedule(id)).rejects.toEqual(new Conflict(`Campaign ${id} is draft; unschedule needs it scheduled`));
+    await expect(controls.unschedule(id)).rejects.toEqual(new Conflict(`Campaign ${id} is draft; unschedule needs it scheduled`));
   });
 
   it('refuses a time in the past naming sendAt, and a campaign already sending, without a trigger', async () => {
     const id = await stored();
-    await expect(manage.schedule(id, { ...JAKARTA_9AM, sendAt: '2026-11-01T09:00' })).rejects.toMatchObject({ constructor: InvalidInput, issues: [{ field: 'sendAt' }] });
+    await expect(controls.schedule(id, { ...JAKARTA_9AM, sendAt: '2026-11-01T09:00' })).rejects.toMatchObject({ constructor: InvalidInput, issues: [{ field: 'sendAt' }] });
     const sending = await stored('sending');
-    await expect(manage.schedule(sending, JAKARTA_9AM)).rejects.toEqual(new Conflict(`Campaign ${sending} is sending; schedule needs it draft or scheduled`));
+    await expect(controls.schedule(sending, JAKARTA_9AM)).rejects.toEqual(new Conflict(`Campaign ${sending} is sending; schedule needs it draft or scheduled`));
     expect(triggers.triggers.size).toBe(0);
   });
 
   it('answers Unavailable when the triggers fail, and nothing changes', async () => {
     const id = await stored();
     triggers.faults.fail('schedule');
-    await expect(manage.schedule(id, JAKARTA_9AM)).rejects.toMatchObject({ constructor: Unavailable, retryAfterSeconds: 5, message: `Could not schedule campaign ${id} now; nothing changed, repeat the request` });
+    await expect(controls.schedule(id, JAKARTA_9AM)).rejects.toMatchObject({ constructor: Unavailable, retryAfterSeconds: 5, message: `Could not schedule campaign ${id} now; nothing changed, repeat the request` });
     expect(campaigns.campaigns.get(id)?.status).toBe('draft');
   });
 
   it('deletes the new trigger when the campaign was cancelled meanwhile', async () => {
     const id = await stored();
     triggers.afterSchedule = (campaignId) => campaigns.campaigns.set(campaignId, { ...(campaigns.campaigns.get(campaignId) as Campaign), status: 'cancelled' });
-    await expect(manage.schedule(id, JAKARTA_9AM)).rejects.toEqual(new Conflict(`Campaign ${id} is cancelled; schedule needs it draft or scheduled`));
+    await expect(controls.schedule(id, JAKARTA_9AM)).rejects.toEqual(new Conflict(`Campaign ${id} is cancelled; schedule needs it draft or scheduled`));
     expect(triggers.triggers.has(id)).toBe(false);
   });
 
   it('cancels a scheduled campaign only once its trigger is gone', async () => {
     const id = await stored();
-    await manage.schedule(id, JAKARTA_9AM);
+    await controls.schedule(id, JAKARTA_9AM);
     triggers.faults.fail('unschedule');
-    await expect(manage.cancel(id)).rejects.toBeInstanceOf(Unavailable);
+    await expect(controls.cancel(id)).rejects.toBeInstanceOf(Unavailable);
     expect(campaigns.campaigns.get(id)?.status).toBe('scheduled');
-    expect(await manage.cancel(id)).toEqual({ campaignId: id, status: 'cancelled' });
+    expect(await controls.cancel(id)).toEqual({ campaignId: id, status: 'cancelled' });
     expect(triggers.triggers.has(id)).toBe(false);
   });
 });

@@ -4,7 +4,8 @@ import { distinctEvents, EMPTY_WATERMARK, isApplied, type ScoreWatermark } from 
 import type { CampaignSends, QuietHoursDeferrals, SendClaim, SendRecord } from '../../src/app/campaign-sending';
 import type { MarketingSendLedger, SendPolicySource } from '../../src/app/marketing-send-gate';
 import { OPEN_POLICY, type LedgerSend, type SendPolicy } from '../../src/domain/consent/send-policy';
-import type { CampaignRecords, SendTriggers } from '../../src/app/campaigns';
+import type { SendTriggers } from '../../src/app/campaign-controls';
+import type { CampaignRecords } from '../../src/app/campaigns';
 import type { TemplateLookup } from '../../src/app/template-tests';
 import type { Template } from '../../src/domain/campaigns/template';
 import type { TemplateVersionRecord } from '../../src/domain/campaigns/template-versions';

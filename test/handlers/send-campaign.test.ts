@@ -1,9 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConflictException, CreateScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { addressHash } from '../../src/domain/consent/suppression';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { answerLeadReadsFromGets } from './lead-reads';
@@ -13,6 +14,7 @@ Object.assign(process.env, { SIGNING_KEYS_SECRET: 'signing-keys', PRIVACY_SALT_S
 const dynamo = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
 const ses = mockClient(SESv2Client);
+const scheduler = mockClient(SchedulerClient);
 let handler: (typeof import('../../functions/send-campaign/handler'))['handler'];
 
 beforeAll(async () => {
@@ -32,6 +34,7 @@ const throttled = () => Object.assign(new Error('Maximum sending rate exceeded.'
 beforeEach(() => {
   dynamo.reset();
   ses.reset();
+  scheduler.reset();
   table = new Map<string, Record<string, unknown>>([['CAMPAIGN#c-1|CAMPAIGN', campaign], ['LEAD#lead-1|PROFILE', lead]]);
   dynamo.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({ Item: table.get(`${input.Key.pk}|${input.Key.sk}`) }));
   // A batch's recipients (leads, scores, send ledgers, suppressions) are read together.
@@ -165,5 +168,32 @@ describe('send-campaign', () => {
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  describe('a recipient in their quiet hours', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('is deferred to their end by one one-time schedule, made once however often the batch is delivered, and is neither sent nor recorded now', async () => {
+      // Past the second senders keep the policy, so this file's earlier reads of no policy are gone.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 5_000);
+      const utcTime = (minutesFromNow: number) => new Date(Date.now() + minutesFromNow * 60_000).toISOString().slice(11, 16);
+      table.set('SETTINGS|SEND_POLICY', { policy: { quietHours: { start: utcTime(-60), end: utcTime(60) }, defaultTimeZone: 'UTC' }, version: 1, updatedAt: '2026-12-01T00:00:00.000Z' });
+      scheduler.on(CreateScheduleCommand).resolvesOnce({ ScheduleArn: 'arn' }).rejects(new ConflictException({ message: 'Schedule already exists.', Message: 'Schedule already exists.', $metadata: {} }));
+
+      // Delivered twice, as SQS may: the second delivery finds the schedule the first made.
+      expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+      expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+
+      const creates = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
+      expect(creates).toHaveLength(2);
+      expect(creates[1]?.Name).toBe(creates[0]?.Name);
+      expect(creates[0]).toMatchObject({ Name: expect.stringMatching(/^campaign-quiet-[0-9a-f]{40}$/), ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE', Target: { EventBridgeParameters: { DetailType: 'campaign.recipients-planned' } } });
+      expect(JSON.parse(creates[0]?.Target?.Input ?? '{}')).toEqual({ version: 1, correlationId: 'c-1', campaignId: 'c-1', leadIds: ['lead-1'] });
+      // The schedule that exists is not moved: it fires once, with the same recipients at the same end.
+      expect(scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(0);
+      expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+      expect(sendRecordPuts()).toHaveLength(0);
+    });
   });
 });

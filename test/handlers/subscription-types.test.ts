@@ -7,9 +7,9 @@ import { consoleUser, context, httpEvent, setHandlerEnvironment } from './fixtur
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
-let handler: (typeof import('../../functions/manage-campaigns/handler'))['handler'];
+let handler: (typeof import('../../functions/manage-send-settings/handler'))['handler'];
 beforeAll(async () => {
-  ({ handler } = await import('../../functions/manage-campaigns/handler'));
+  ({ handler } = await import('../../functions/manage-send-settings/handler'));
 });
 
 const PATH = '/v1/admin/settings/subscription-types';

@@ -48,6 +48,8 @@ const requests: Readonly<Record<string, { readonly operationId: string; readonly
   'manage-suppressions': { operationId: 'listSuppressions' },
   'lead-data-rights': { operationId: 'exportLead', params: { leadId: LEAD_ID } },
   'manage-campaigns': { operationId: 'listCampaigns' },
+  'control-campaigns': { operationId: 'pauseCampaign', params: { campaignId: LEAD_ID } },
+  'manage-send-settings': { operationId: 'getSendPolicy' },
   'manage-journeys': { operationId: 'listJourneys' },
   'manage-journey-enrolments': { operationId: 'getJourneyMoveAll', params: { journeyId: '0a1b2c3d-0000-4000-8000-00000000000a' } },
   'manage-segments': { operationId: 'listSegments' },

@@ -351,10 +351,10 @@ describe('scheduled campaigns', () => {
   });
 
   it('lets the functions that start or cancel timers (campaigns, quiet-hours deferrals, MQL follow-up, recurring surveys) manage schedules, and no other', () => {
-    expect(manifest.functions.filter((spec) => spec.access.includes('scheduler:manage')).map((spec) => spec.name).sort()).toEqual(['manage-campaigns', 'schedule-care-timers', 'schedule-follow-ups', 'send-campaign', 'send-surveys']);
+    expect(manifest.functions.filter((spec) => spec.access.includes('scheduler:manage')).map((spec) => spec.name).sort()).toEqual(['control-campaigns', 'schedule-care-timers', 'schedule-follow-ups', 'send-campaign', 'send-surveys']);
   });
 
-  it.each(['manage-campaigns', 'send-campaign', 'schedule-follow-ups', 'schedule-care-timers', 'send-surveys'])("gives %s the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", (functionName) => {
+  it.each(['control-campaigns', 'send-campaign', 'schedule-follow-ups', 'schedule-care-timers', 'send-surveys'])("gives %s the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", (functionName) => {
     const { roleId } = schedulerRole();
     const statements = (JSON.parse(policyOf(functionName)) as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement;
     const scheduling = statements.find((statement) => [statement.Action].flat().includes('scheduler:CreateSchedule'));
@@ -369,7 +369,7 @@ describe('scheduled campaigns', () => {
     }
   });
 
-  it.each(['manage-campaigns', 'schedule-follow-ups'])('passes the group, the role, the bus ARN and the DLQ to %s through its environment', (functionName) => {
+  it.each(['control-campaigns', 'send-campaign', 'schedule-follow-ups'])('passes the group, the role, the bus ARN and the DLQ to %s through its environment', (functionName) => {
     const variables = JSON.stringify(resources[functionLogicalId(functionName)]?.Properties.Environment);
     for (const name of ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'EVENT_BUS_ARN', 'SCHEDULE_DLQ_ARN']) expect(variables).toContain(name);
     expect(variables).toContain(schedulerRole().roleId);

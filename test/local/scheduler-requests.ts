@@ -1,6 +1,6 @@
 import type { CreateScheduleCommandInput } from '@aws-sdk/client-scheduler';
 
-/** A one-time schedule as manage-campaigns and the follow-up timers create it, at `at` in `timeZone`. */
+/** A one-time schedule as control-campaigns and the follow-up timers create it, at `at` in `timeZone`. */
 export const scheduleInput = (name: string, at: string, timeZone = 'UTC'): CreateScheduleCommandInput => ({
   Name: name,
   GroupName: 'leadflow',

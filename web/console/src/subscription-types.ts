@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useCallback } from 'react';
-import { getSubscriptionTypes } from '../../../functions/manage-campaigns/routes';
+import { getSubscriptionTypes } from '../../../functions/manage-send-settings/routes';
 import { useApi } from './api';
 import { useI18n } from './i18n';
 import { subscriptionTypeName } from './subscription-type-name';

@@ -1,18 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
-import {
-  cancelCampaign,
-  getCampaign,
-  getCampaignReport,
-  pauseCampaign,
-  previewCampaign,
-  resumeCampaign,
-  scheduleCampaign,
-  sendCampaign,
-  testCampaign,
-  unscheduleCampaign,
-} from '../../../../functions/manage-campaigns/routes';
+import { cancelCampaign, pauseCampaign, resumeCampaign, scheduleCampaign, sendCampaign, testCampaign, unscheduleCampaign } from '../../../../functions/control-campaigns/routes';
+import { getCampaign, getCampaignReport, previewCampaign } from '../../../../functions/manage-campaigns/routes';
 import { useApi } from '../api';
 import { BarChart, COLOURS } from '../charts';
 import { useI18n } from '../i18n';

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type * as z from 'zod';
 import { ApiError } from '../../../../src/api/client';
-import { getSendPolicy, replaceSendPolicy } from '../../../../functions/manage-campaigns/routes';
+import { getSendPolicy, replaceSendPolicy } from '../../../../functions/manage-send-settings/routes';
 import { getRouting, replaceRouting } from '../../../../functions/manage-routing/routes';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import type * as z from 'zod';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhookSecret } from '../../../../functions/manage-webhooks/routes';
 import { liftSuppression, listSuppressions } from '../../../../functions/manage-suppressions/routes';
-import { deleteSubscriptionType, replaceSubscriptionTypes } from '../../../../functions/manage-campaigns/routes';
+import { deleteSubscriptionType, replaceSubscriptionTypes } from '../../../../functions/manage-send-settings/routes';
 import { getSalesReasons, replaceSalesReasons } from '../../../../functions/sales-feedback/routes';
 import { WEBHOOK_EVENT_TYPES } from '../../../../src/domain/events';
 import { useApi } from '../api';

@@ -1,14 +1,18 @@
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient, ThrottlingException, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LEAD_LISTING_SHARDS } from '../../src/domain/lead-listing';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
 const scheduler = mockClient(SchedulerClient);
-let handler: (typeof import('../../functions/manage-campaigns/handler'))['handler'];
+const bus = mockClient(EventBridgeClient);
+let handler: (typeof import('../../functions/control-campaigns/handler'))['handler'];
 
 const campaignId = '3f1c2a9e-5b7d-4c8e-9f10-1a2b3c4d5e6f';
 const draft = { pk: `CAMPAIGN#${campaignId}`, sk: 'CAMPAIGN', id: campaignId, name: 'Launch', subscription: 'events', status: 'draft', recipients: 0, planned: false, sent: 0, skipped: 0 };
@@ -19,13 +23,14 @@ beforeAll(async () => {
   // Only the clock is fake: "now" is 2026-11-24 12:00 UTC for every past / horizon decision.
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date('2026-11-24T12:00:00Z'));
-  ({ handler } = await import('../../functions/manage-campaigns/handler'));
+  ({ handler } = await import('../../functions/control-campaigns/handler'));
 });
 afterAll(() => vi.useRealTimers());
 
 beforeEach(() => {
   dynamo.reset();
   scheduler.reset();
+  bus.reset();
   stored = draft;
   dynamo.on(GetCommand).callsFake(() => ({ Item: stored }));
   // The campaign's plan and counter shards: none yet.
@@ -34,6 +39,7 @@ beforeEach(() => {
   scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
   scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn' });
   scheduler.on(DeleteScheduleCommand).resolves({});
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
 });
 
 const post = async (action: string, body?: unknown) =>
@@ -47,6 +53,7 @@ const post = async (action: string, body?: unknown) =>
     context,
   )) as APIGatewayProxyStructuredResultV2;
 const bodyOf = (response: APIGatewayProxyStructuredResultV2) => JSON.parse(String(response.body)) as { message: string; issues?: { field: string }[] } & Record<string, unknown>;
+const published = () => bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
 const statusWrites = () => dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues);
 
 describe('POST /v1/admin/campaigns/{campaignId}/schedule', () => {
@@ -161,5 +168,42 @@ describe('unschedule and cancel', () => {
   it('cancel of a draft does not call the Scheduler', async () => {
     expect((await post('cancel')).statusCode).toBe(200);
     expect(scheduler.calls()).toHaveLength(0);
+  });
+});
+
+describe('send, test send and pause', () => {
+  it('starts sending a draft: moves it to sending once, hands planning of every listing partition to the bus, then notes the request', async () => {
+    const response = await post('send');
+    expect(response.statusCode).toBe(202);
+    expect(bodyOf(response)).toEqual({ campaignId, status: 'sending', progress: `/v1/admin/campaigns/${campaignId}` });
+    expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ ConditionExpression: '#status = :draft', ExpressionAttributeValues: { ':sending': 'sending', ':draft': 'draft' } });
+    expect(published().map((entry) => [entry.DetailType, JSON.parse(entry.Detail ?? '{}').shard])).toEqual(LEAD_LISTING_SHARDS.map((_, shard) => ['campaign.send-requested', shard]));
+    expect(dynamo.commandCalls(UpdateCommand)[1]?.args[0].input).toMatchObject({ UpdateExpression: 'SET planningRequested = :true' });
+  });
+
+  it('refuses to send a campaign that is not a draft with 409, publishing nothing', async () => {
+    stored = { ...draft, status: 'cancelled' };
+    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+    expect((await post('send')).statusCode).toBe(409);
+    expect(published()).toEqual([]);
+  });
+
+  it('queues a test send to the named addresses for send-campaign, and names a bad address with 400', async () => {
+    const response = await post('test', { to: ['ana@example.com'] });
+    expect(response.statusCode).toBe(202);
+    expect(bodyOf(response)).toEqual({ campaignId, to: ['ana@example.com'] });
+    expect(published().map((entry) => [entry.DetailType, JSON.parse(entry.Detail ?? '{}')])).toEqual([['campaign.test-requested', { version: 1, correlationId: campaignId, campaignId, to: ['ana@example.com'] }]]);
+    const refused = await post('test', { to: ['not an address'] });
+    expect(refused.statusCode).toBe(400);
+    expect(bodyOf(refused).issues?.map((issue) => issue.field)).toEqual(['to[0]']);
+  });
+
+  it('pauses a sending campaign, and answers 404 for a campaign that does not exist', async () => {
+    stored = { ...draft, status: 'sending' };
+    const response = await post('pause');
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toEqual({ campaignId, status: 'paused' });
+    dynamo.on(GetCommand).resolves({});
+    expect((await post('pause')).statusCode).toBe(404);
   });
 });
