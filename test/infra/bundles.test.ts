@@ -47,13 +47,13 @@ async function deployedBundle(entry: string) {
 /**
  * Issue 15's limit, 300 KiB, on the bundle as shipped (after the second minifier pass). The other two
  * hold what esbuild's bundle gives the SDK, and everything else, before that pass (its metafile says
- * what each input added): the largest SDK part reached is alert-sales' and follow-up-handoff's, 214
- * KiB; the rest is largest in manage-campaigns, 197.1 KiB on 2026-12-01 (run-journeys 189.9, every
- * other function under 143). api-docs held this limit at 300 KiB while it built the OpenAPI document
- * of every route at run time; its bundle now carries the document built with it (infra/bundle-plugins.ts),
- * 99.8 KiB besides the SDK.
+ * what each input added), a KiB or so above the largest reached on 2026-12-01: the SDK part is largest
+ * in alert-sales and follow-up-handoff (200.8 KiB: DynamoDB, SES, EventBridge, Secrets Manager), the
+ * rest in run-journeys (183.0 KiB; manage-campaigns 154.6, every other function under 139). api-docs
+ * held the second at 300 KiB while it built the OpenAPI document of every route at run time; its
+ * bundle now carries the document built with it (infra/bundle-plugins.ts), 99.8 KiB besides the SDK.
  */
-const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 198 };
+const LIMIT_KIB = { bundle: 300, sdk: 202, besidesSdk: 184 };
 /**
  * The functions still over 300 KiB, each held to what it reached (rounded up to the next KiB): one
  * that grows has taken on code to look at. docs/performance.md says what each carries and why the
@@ -73,7 +73,7 @@ const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 198 };
  * Parameters (docs/performance.md, "Campaigns under 300 KiB").
  */
 const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
-  'run-journeys': 373,
+  'run-journeys': 366,
 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
