@@ -198,8 +198,11 @@ const START_ATTEMPTS = 3;
  * can take the same one in between, so a start that loses a port is tried again on fresh ones.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const { functions } = options.manifest ?? leadflowManifest;
+  // Refuse an unsupported schedule before starting anything, the functions' build included.
+  functions.filter(isScheduleFunction).forEach((fn) => rateMs(fn.trigger.expression));
   // Bundled once for every attempt, while the first one's stand-ins start (DynamoDB Local's Java takes seconds anyway).
-  const bundling = bundleFunctions((options.manifest ?? leadflowManifest).functions, PROJECT_ROOT);
+  const bundling = bundleFunctions(functions, PROJECT_ROOT);
   const removeBundles = () => bundling.then((bundles) => bundles.remove(), () => {});
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -242,9 +245,6 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<FunctionB
   };
 
   try {
-    // Refuse an unsupported schedule before starting anything.
-    manifest.functions.filter(isScheduleFunction).forEach((fn) => rateMs(fn.trigger.expression));
-
     const [dynamodbPort, sqsPort, sesPort, busPort, apiPort, secretsPort, schedulerPort] = await Promise.all([
       portFor(options.ports?.dynamodb),
       portFor(options.ports?.sqs),
