@@ -65,7 +65,7 @@ export interface LeadflowConsoleStackProps extends StackProps {
 }
 
 /**
- * The console in AWS, in a stack of its own (the main stack is near CloudFormation's 500 resources):
+ * The console in AWS, in a stack of its own (the main stack must stay under CloudFormation's 500 resources):
  * - users in a Cognito user pool: no self sign-up (an admin invites people), sign-in with user name
  *   or email, optional TOTP MFA, password reset by email, a group per role (admin, marketer, sales);
  * - an app client for the single-page app: authorization code flow with PKCE, no secret;

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +8,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { consumerQueueNames } from '../manifest/queues';
 import type { EventFunctionSpec, EventPattern } from '../manifest/types';
+import type { LeadflowAlarms } from './alarms';
 import { constructIdOf } from './construct-ids';
 import type { DeployEventTarget } from './deploy-events';
 import { deadLetterQueue } from './dead-letter-queue';
@@ -17,14 +18,14 @@ const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export interface EventConsumersProps {
   readonly bus: IEventBus;
-  readonly alarmAction: IAlarmAction;
+  readonly alarms: LeadflowAlarms;
   /** Queues are named after the stack and the function, so `leadflow dlq` finds them by name. */
   readonly queuePrefix: string;
 }
 
 /**
  * The path from the bus to each event function: a rule with the manifest's pattern, the function's own
- * queue and DLQ, and an alarm when a message waits too long.
+ * queue and DLQ, and an alarm (in the alarms' nested stack) when a message waits too long.
  */
 export class EventConsumers {
   private readonly scope: Construct;
@@ -42,7 +43,7 @@ export class EventConsumers {
     const { scope, props } = this;
     const id = constructIdOf(spec.name);
     const names = consumerQueueNames(spec.name, props.queuePrefix);
-    const dlq = deadLetterQueue(scope, `${id}Dlq`, names.dlqName, props.alarmAction, 'queue');
+    const dlq = deadLetterQueue(scope, `${id}Dlq`, names.dlqName, props.alarms, 'queue');
     const queue = new Queue(scope, `${id}Queue`, {
       queueName: names.queueName,
       encryption: QueueEncryption.SQS_MANAGED,
@@ -51,14 +52,15 @@ export class EventConsumers {
       deadLetterQueue: { queue: dlq, maxReceiveCount: spec.trigger.maxReceiveCount },
     });
     const alarmMinutes = spec.trigger.oldestMessageAlarmMinutes;
-    new Alarm(scope, `${id}QueueAge`, {
+    props.alarms.add(`${id}QueueAge`, {
       alarmDescription: `${spec.name} has left a message waiting over ${alarmMinutes} minutes: it is failing, throttled or outpaced. Look at its Errors and Throttles alarms, its logs and its DLQ; raise its concurrency if it is only slow.`,
-      metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      // By the queue's name, not a reference to it: a reference would be one more parameter of the alarms' stack.
+      metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum', dimensionsMap: { QueueName: names.queueName } }),
       threshold: alarmMinutes * 60,
       evaluationPeriods: 5,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(props.alarmAction);
+    });
     const rule = new Rule(scope, `${id}Rule`, {
       eventBus: props.bus,
       description: `Routes to ${spec.name}`,

@@ -2,18 +2,19 @@ import { Duration, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, type HttpRouteIntegration } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { HttpApiSettings, HttpFunctionSpec } from '../manifest/types';
+import type { LeadflowAlarms } from './alarms';
 import { constructIdOf } from './construct-ids';
 
 export interface LeadflowHttpApiProps {
   readonly settings: HttpApiSettings;
   /** Origins whose pages may call the API from a browser. */
   readonly allowedOrigins: readonly string[];
-  readonly alarmAction: IAlarmAction;
+  readonly alarms: LeadflowAlarms;
 }
 
 /**
@@ -64,14 +65,14 @@ export class LeadflowHttpApi {
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
     // Bad input must get a 4xx (invariant 6): a 5xx is a fault or an outage of what a route writes to.
-    new Alarm(scope, `${prefix}Api5xx`, {
+    props.alarms.add(`${prefix}Api5xx`, {
       alarmDescription: 'The HTTP API answered 5xx at least 5 times in 5 minutes: look at the Errors alarms and logs of the functions behind the routes (503s say the bus or the table refused a write that clients will retry).',
       metric: api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 5,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(props.alarmAction);
+    });
   }
 
   /** The function's manifest routes: IAM-signed requests only on admin routes, open on public ones. */

@@ -31,7 +31,7 @@ export interface DeployTarget {
 
 /**
  * The app: the Leadflow stack, the LeadflowConsole stack (the console's users, API, files and
- * distribution, in a stack of their own because the main one is near CloudFormation's limit) and, with the edge option (`-c edge=true` or `-c edgeRateLimit=N`), the
+ * distribution, in a stack of their own because the main one must stay under CloudFormation's limit) and, with the edge option (`-c edge=true` or `-c edgeRateLimit=N`), the
  * LeadflowEdgeFirewall stack in us-east-1 whose WebACL the main stack's CloudFront distribution uses.
  */
 export function buildApp(app = new App(), target: DeployTarget = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }) {

@@ -1,23 +1,23 @@
 import { AssetHashType, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { execFileSync } from 'node:child_process';
 import type { FunctionSpec } from '../manifest/types';
+import type { LeadflowAlarms } from './alarms';
 import { FUNCTION_BUNDLING, PROJECT_ROOT } from './function-bundling';
 
 export interface LeadflowFunctionProps {
   readonly spec: FunctionSpec;
   readonly environment: Record<string, string>;
-  readonly alarmAction: IAlarmAction;
+  readonly alarms: LeadflowAlarms;
 }
 
 /**
  * The defaults every leadflow function shares: Node.js 22 on arm64, bundled by esbuild as ESM and
  * minified again by swc (no Docker; options in function-bundling.ts), its own log group with retention, X-Ray tracing, and
- * alarms on errors and throttles.
+ * an alarm on errors and throttles (in the alarms' nested stack, as `<id>ErrorsOrThrottles`).
  */
 export class LeadflowFunction extends Construct {
   readonly fn: LambdaFunction;
@@ -41,7 +41,7 @@ export class LeadflowFunction extends Construct {
     });
     // One alarm a function, on failed and throttled invocations together: CloudFormation stacks hold at
     // most 500 resources, and a second alarm for each of dozens of functions spends 1 in 13 of them.
-    new Alarm(this, 'ErrorsOrThrottles', {
+    props.alarms.add(`${id}ErrorsOrThrottles`, {
       alarmDescription: `${spec.name} failed or was throttled. Failed: look at its logs. Throttled: ${spec.reservedConcurrency ? `its reserved concurrency (${spec.reservedConcurrency}) is used up, by a flood of requests or slow calls` : "the account's concurrency is used up"}; look at its Invocations and Duration, and at the API's or its queue's traffic.`,
       metric: new MathExpression({
         expression: 'errors + throttles',
@@ -56,7 +56,7 @@ export class LeadflowFunction extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(props.alarmAction);
+    });
 
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',

@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -8,12 +8,13 @@ import { ConfigurationSet, ConfigurationSetEventDestination, EmailSendingEvent, 
 import type { Construct } from 'constructs';
 import { sesForwardingRule } from '../manifest/default-bus';
 import { sesForwardingDlqName } from '../manifest/queues';
+import type { LeadflowAlarms } from './alarms';
 import { deadLetterQueue } from './dead-letter-queue';
 
 export interface MailProps {
   /** Where SES's sending events (delivery, open, bounce…) end up. */
   readonly bus: IEventBus;
-  readonly alarmAction: IAlarmAction;
+  readonly alarms: LeadflowAlarms;
   readonly queuePrefix: string;
 }
 
@@ -42,16 +43,16 @@ export class Mail {
       ['SesBounceRate', 'Reputation.BounceRate', 0.04],
       ['SesComplaintRate', 'Reputation.ComplaintRate', 0.0008],
     ] as const) {
-      new Alarm(scope, id, {
+      props.alarms.add(id, {
         alarmDescription: `${metricName} of the SES account is at ${threshold * 100}%: below SES's review level, act now`,
         metric: new Metric({ namespace: 'AWS/SES', metricName, period: Duration.hours(1), statistic: 'Maximum' }),
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(props.alarmAction);
+      });
     }
-    const forwardDlq = deadLetterQueue(scope, 'SesForwardDlq', sesForwardingDlqName(props.queuePrefix), props.alarmAction, 'rule target');
+    const forwardDlq = deadLetterQueue(scope, 'SesForwardDlq', sesForwardingDlqName(props.queuePrefix), props.alarms, 'rule target');
     const sesForwarding = sesForwardingRule(configurationSet.configurationSetName);
     new Rule(scope, 'ForwardSesEvents', {
       description: sesForwarding.description,

@@ -1,5 +1,4 @@
 import { type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
-import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -9,13 +8,14 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { scheduleFunctionDlqName, schedulesDlqName } from '../manifest/queues';
 import type { ScheduleFunctionSpec } from '../manifest/types';
+import type { LeadflowAlarms } from './alarms';
 import { constructIdOf } from './construct-ids';
 import { deadLetterQueue } from './dead-letter-queue';
 
 export interface SchedulingProps {
   /** Where the one-time schedules put their events. */
   readonly bus: IEventBus;
-  readonly alarmAction: IAlarmAction;
+  readonly alarms: LeadflowAlarms;
   readonly queuePrefix: string;
 }
 
@@ -37,7 +37,7 @@ export class Scheduling {
     // One-time schedules in this group put campaign.send-due and handoff.follow-up-due on the bus as
     // this role, which may do only that (and reach the schedules' DLQ). Functions may pass only this role.
     this.scheduleGroup = new ScheduleGroup(scope, 'CampaignSchedules', {});
-    this.scheduleDlq = deadLetterQueue(scope, 'CampaignScheduleDlq', schedulesDlqName(props.queuePrefix), props.alarmAction, 'schedule');
+    this.scheduleDlq = deadLetterQueue(scope, 'CampaignScheduleDlq', schedulesDlqName(props.queuePrefix), props.alarms, 'schedule');
     this.schedulerRole = new Role(scope, 'CampaignSchedulerRole', {
       description: 'Assumed by EventBridge Scheduler to put scheduled campaigns and MQL follow-ups on the leadflow bus',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } } }),
@@ -72,7 +72,7 @@ export class Scheduling {
   /** Invokes a scheduled function on its manifest expression, with a DLQ for invocations that keep failing. */
   invokeOnSchedule(spec: ScheduleFunctionSpec, fn: IFunction): void {
     const id = constructIdOf(spec.name);
-    const dlq = deadLetterQueue(this.scope, `${id}ScheduleDlq`, scheduleFunctionDlqName(spec.name, this.props.queuePrefix), this.props.alarmAction, 'schedule');
+    const dlq = deadLetterQueue(this.scope, `${id}ScheduleDlq`, scheduleFunctionDlqName(spec.name, this.props.queuePrefix), this.props.alarms, 'schedule');
     // A role of its own, which may invoke only this function (and reach its DLQ).
     const role = new Role(this.scope, `${id}ScheduleRole`, {
       description: `Assumed by EventBridge Scheduler to invoke ${spec.name} on its schedule`,

@@ -44,7 +44,8 @@ interface Grantors {
 
 /**
  * leadflow in AWS, built entirely from the manifest: every function, its trigger, its queue and DLQ,
- * its alarms and exactly the grants its access list names.
+ * its alarms and exactly the grants its access list names. The routes and the alarms are in nested
+ * stacks (`Routes`, `CloudWatchAlarms`), which keeps this one under CloudFormation's 500 resources.
  *
  * Each concern (monitoring, table, bus, mail, secrets, scheduling, HTTP API, event consumers) is a
  * class of its own that adds its resources to this stack directly rather than as a child construct: a
@@ -64,6 +65,8 @@ export class LeadflowStack extends Stack {
   readonly userPoolSecretName: string;
   /** The nested stack of the HTTP routes, their integrations and invoke permissions. */
   readonly routes: NestedStack;
+  /** The nested stack of the alarms: every function's, consumer queue's, DLQ's and API's, SES's and the latencies'. */
+  readonly alarms: NestedStack;
 
   constructor(scope: Construct, id: string, props: LeadflowStackProps) {
     super(scope, id, props);
@@ -71,18 +74,19 @@ export class LeadflowStack extends Stack {
     // Queues are named after the stack and the function, so `leadflow dlq` finds them by name.
     const queuePrefix = `${this.stackName}-`;
 
-    const { alarmAction } = new Monitoring(this);
+    const { alarmAction, alarms } = new Monitoring(this);
     this.alarmAction = alarmAction;
+    this.alarms = alarms.stack;
     const table = new LeadflowTable(this);
     const { bus } = new LeadflowBus(this, manifest.service);
-    const mail = new Mail(this, { bus, alarmAction, queuePrefix });
+    const mail = new Mail(this, { bus, alarms, queuePrefix });
     const secrets = new Secrets(this);
-    const scheduling = new Scheduling(this, { bus, alarmAction, queuePrefix });
-    const httpApi = new LeadflowHttpApi(this, { settings: manifest.http, allowedOrigins: props.settings.allowedOrigins, alarmAction });
+    const scheduling = new Scheduling(this, { bus, alarms, queuePrefix });
+    const httpApi = new LeadflowHttpApi(this, { settings: manifest.http, allowedOrigins: props.settings.allowedOrigins, alarms });
     const { api } = httpApi;
     this.routes = httpApi.routes;
     const edge = props.edge ? new PublicEdge(this, 'Edge', { ...props.edge, api }) : undefined;
-    const consumers = new EventConsumers(this, { bus, alarmAction, queuePrefix });
+    const consumers = new EventConsumers(this, { bus, alarms, queuePrefix });
 
     this.userPoolSecretName = `${this.stackName}-console-user-pool`;
     const settings: DeploymentSettings = {
@@ -110,7 +114,7 @@ export class LeadflowStack extends Stack {
       const { fn } = new LeadflowFunction(this, constructIdOf(spec.name), {
         spec,
         environment: environmentFor(spec, manifest, settings),
-        alarmAction,
+        alarms,
       });
       this.functions.set(spec.name, fn);
       grant(spec, fn, { table, bus, secrets, scheduling, mail, senderAddress: settings.senderAddress });

@@ -14,6 +14,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SDK_OPERATIONS_SENT } from '../../infra/bundle-plugins';
 import { bundleFunction, FUNCTION_BUNDLING, PROJECT_ROOT } from '../../infra/function-bundling';
+import { LeadflowAlarms } from '../../infra/alarms';
 import { LeadflowFunction } from '../../infra/leadflow-function';
 import { manifest } from '../../manifest/manifest';
 import { openApiDocument } from '../../src/api/openapi';
@@ -390,7 +391,7 @@ describe('cdk deploy', () => {
     if (!spec) throw new Error('no get-lead function');
     const app = new App({ outdir });
     const stack = new Stack(app, 'Bundles');
-    new LeadflowFunction(stack, 'GetLead', { spec, environment: {}, alarmAction: new SnsAction(new Topic(stack, 'Alarms')) });
+    new LeadflowFunction(stack, 'GetLead', { spec, environment: {}, alarms: new LeadflowAlarms(stack, new SnsAction(new Topic(stack, 'Alarms'))) });
     app.synth();
     const [asset] = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
     const reference = join(outdir, 'reference', 'index.mjs');

@@ -122,6 +122,11 @@ describe('edge option on (-c edgeRateLimit=300)', () => {
     }
   });
 
+  it("holds at most CloudFormation's 500 resources in the main stack with the edge's, the alarms in their nested stack", () => {
+    expect(Object.keys(mainResources).length).toBeLessThanOrEqual(500);
+    expect(ofType(mainResources, 'AWS::CloudWatch::Alarm')).toEqual([]);
+  });
+
   it('passes the cdk-nag AwsSolutions checks in both stacks', () => {
     expect(() => appWith({ edgeRateLimit: '300' }).app.synth()).not.toThrow();
   }, 120_000);

@@ -8,6 +8,7 @@ import { buildApp } from '../../infra/leadflow-app';
 import { DELIVERED_WEBHOOK_TYPES } from '../../src/domain/events';
 import { deployEvents } from '../../manifest/deploy-events';
 import { manifest } from '../../manifest/manifest';
+import { LATENCY_ALARMS } from '../../manifest/metrics';
 import { deadLetterQueues } from '../../manifest/queues';
 import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../manifest/types';
 
@@ -15,7 +16,14 @@ type Resources = Record<string, { Type: string; Properties: Record<string, unkno
 let template: Template;
 /** The nested stack of the routes, their integrations and invoke permissions. */
 let routesTemplate: Template;
-/** The main stack's resources and the routes stack's together. */
+/** The nested stack of the alarms as synthesised, with its parameters. */
+let alarmsStackTemplate: Template;
+/**
+ * The alarms' nested stack with each of its parameters replaced by what the main stack passes it, so
+ * its alarms name the main stack's resources by their logical ids, as they did when they were in it.
+ */
+let alarmsTemplate: Template;
+/** The main stack's resources, the routes stack's and the alarms stack's (parameters resolved) together. */
 let resources: Resources;
 
 /** Template assertions need no function code: bundling is skipped. */
@@ -25,8 +33,27 @@ beforeAll(() => {
   const { stack } = buildApp(newApp());
   template = Template.fromStack(stack);
   routesTemplate = Template.fromStack(stack.routes);
-  resources = { ...(template.toJSON().Resources as Resources), ...(routesTemplate.toJSON().Resources as Resources) };
+  alarmsStackTemplate = Template.fromStack(stack.alarms);
+  alarmsTemplate = Template.fromJSON(withParametersPassed(alarmsStackTemplate.toJSON(), nestedStackParameters(template, 'CloudWatchAlarms')));
+  resources = { ...(template.toJSON().Resources as Resources), ...(routesTemplate.toJSON().Resources as Resources), ...(alarmsTemplate.toJSON().Resources as Resources) };
 }, 120_000);
+
+/** What the main stack passes the nested stack `id` for each of its parameters. */
+function nestedStackParameters(main: Template, id: string): Record<string, unknown> {
+  const nested = Object.entries(main.toJSON().Resources as Resources).filter(([logicalId, resource]) => resource.Type === 'AWS::CloudFormation::Stack' && logicalId.startsWith(`${id}NestedStack`));
+  if (nested.length !== 1) throw new Error(`${nested.length} nested stacks ${id}`);
+  return (nested[0]?.[1].Properties.Parameters ?? {}) as Record<string, unknown>;
+}
+
+/** A nested template with every `{ Ref: <parameter> }` replaced by the value the parent passes for it. */
+function withParametersPassed(nested: Record<string, unknown>, passed: Record<string, unknown>): Record<string, unknown> {
+  const parameters = Object.keys((nested.Parameters ?? {}) as Record<string, unknown>);
+  for (const name of parameters) if (!(name in passed)) throw new Error(`the parent passes nothing for ${name}`);
+  return JSON.parse(JSON.stringify(nested), (_key, value: unknown) => {
+    const ref = (value as { Ref?: unknown } | null)?.Ref;
+    return typeof ref === 'string' && Object.keys(value as object).length === 1 && parameters.includes(ref) ? passed[ref] : value;
+  }) as Record<string, unknown>;
+}
 
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 const functionLogicalId = (name: string) => {
@@ -97,34 +124,39 @@ describe('LeadflowStack', () => {
     }
   });
 
-  it('alarms on every dead-letter queue', () => {
+  it('alarms on every dead-letter queue, consumer queues redriving to them or rule targets and schedules naming them', () => {
     const nonDlqTargets = new Set(ofType('AWS::SQS::Queue').flatMap(([, queue]) => JSON.stringify(queue.Properties.RedrivePolicy ?? '').match(/"([A-Za-z0-9]+Dlq[A-Za-z0-9]*)"/)?.slice(1) ?? []));
     expect(nonDlqTargets.size).toBe(manifest.functions.filter(isEventFunction).length);
-    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => JSON.stringify(alarm.Properties));
-    for (const dlq of nonDlqTargets) {
-      expect(alarms.some((alarm) => alarm.includes(dlq) && alarm.includes('ApproximateNumberOfMessagesVisible'))).toBe(true);
+    const dlqs = ofType('AWS::SQS::Queue').filter(([id]) => /Dlq[A-F0-9]{8}$/.test(id));
+    expect(dlqs.length).toBe(deadLetterQueues(manifest, 'Leadflow-').length);
+    for (const dlq of nonDlqTargets) expect(dlqs.map(([id]) => id)).toContain(dlq);
+    for (const [id, dlq] of dlqs) {
+      const depthAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, alarm]) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(alarm.Properties.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: dlq.Properties.QueueName }]));
+      expect(depthAlarms, id).toHaveLength(1);
+      expect(depthAlarms[0]?.[1].Properties, id).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [expect.anything()], AlarmDescription: expect.stringContaining('redrive') });
     }
   });
 
   it('alarms on the p99 of submit-to-score and submit-to-alert, on the metrics score-lead and alert-sales report', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    alarmsTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Leadflow', MetricName: 'ScoreLatency', ExtendedStatistic: 'p99', Dimensions: [{ Name: 'service', Value: 'score-lead' }], Threshold: 60_000, EvaluationPeriods: 3, AlarmActions: Match.anyValue(),
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    alarmsTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Leadflow', MetricName: 'MqlAlertLatency', ExtendedStatistic: 'p99', Dimensions: [{ Name: 'service', Value: 'alert-sales' }], Threshold: 120_000, EvaluationPeriods: 3, AlarmActions: Match.anyValue(),
     });
   });
 
   it("alarms on the SES account's bounce and complaint rates below SES's review levels (5% and 0.1%)", () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.BounceRate', Threshold: 0.04, AlarmActions: Match.anyValue() });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: 0.0008, AlarmActions: Match.anyValue() });
+    alarmsTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.BounceRate', Threshold: 0.04, AlarmActions: Match.anyValue() });
+    alarmsTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: 0.0008, AlarmActions: Match.anyValue() });
   });
 
   it("alarms on the age of every consumer queue's oldest message, at the manifest's minutes", () => {
     for (const spec of manifest.functions.filter(isEventFunction)) {
       const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, resource]) => JSON.stringify(resource.Properties.FunctionName).includes(functionLogicalId(spec.name)));
       const queueId = JSON.stringify(mapping?.[1].Properties.EventSourceArn).match(/"([A-Za-z0-9]+Queue[A-Za-z0-9]*)"/)?.[1] ?? 'no queue';
-      const ageAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, alarm]) => alarm.Properties.MetricName === 'ApproximateAgeOfOldestMessage' && JSON.stringify(alarm.Properties.Dimensions).includes(`"${queueId}"`));
+      const queueName = resources[queueId]?.Properties.QueueName ?? 'no queue name';
+      const ageAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, alarm]) => alarm.Properties.MetricName === 'ApproximateAgeOfOldestMessage' && JSON.stringify(alarm.Properties.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: queueName }]));
       expect(ageAlarms, spec.name).toHaveLength(1);
       expect(ageAlarms[0]?.[1].Properties, spec.name).toMatchObject({
         Namespace: 'AWS/SQS',
@@ -141,7 +173,7 @@ describe('LeadflowStack', () => {
 
   it("alarms on the HTTP API's 5xx answers", () => {
     const [apiId] = ofType('AWS::ApiGatewayV2::Api')[0] ?? [];
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    alarmsTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
       MetricName: '5xx',
       Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }],
@@ -173,7 +205,32 @@ describe('LeadflowStack', () => {
     const statements = (key?.Properties.KeyPolicy as { Statement: { Principal?: { Service?: string }; Action: string | string[] }[] }).Statement;
     const cloudWatch = statements.find((statement) => statement.Principal?.Service === 'cloudwatch.amazonaws.com');
     expect([cloudWatch?.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
-    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('Alarms');
+    const [topicId] = ofType('AWS::SNS::Topic')[0] ?? [];
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(manifest.functions.length);
+    for (const [id, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.AlarmDescription, id).toEqual(expect.any(String));
+    }
+  });
+
+  it("keeps every alarm in the alarms' nested stack, whose parameters stay far below CloudFormation's 200", () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    routesTemplate.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    const consumers = manifest.functions.filter(isEventFunction).length;
+    // One a function, one a consumer queue, one a DLQ; the two APIs' 5xx, SES's two rates, the pipeline's latencies.
+    alarmsStackTemplate.resourceCountIs('AWS::CloudWatch::Alarm', manifest.functions.length + consumers + deadLetterQueues(manifest, 'Leadflow-').length + 2 + 2 + Object.keys(LATENCY_ALARMS).length);
+    const nested = alarmsStackTemplate.toJSON();
+    expect(Object.keys(nested.Resources as Resources).length).toBe(Object.keys(alarmsStackTemplate.findResources('AWS::CloudWatch::Alarm')).length);
+    // A parameter a function (its name), the APIs' two and the topic's: the queues are named, not referred to.
+    const parameters = Object.keys(nested.Parameters as Record<string, unknown>).filter((name) => name.startsWith('referenceto'));
+    expect(parameters.length).toBe(manifest.functions.length + 3);
+    expect(Object.keys(nested.Parameters as Record<string, unknown>).length).toBeLessThan(200);
+  });
+
+  it("holds fewer than CloudFormation's 500 resources in the main stack, leaving room for the edge option's", () => {
+    // The edge option adds nine resources (edge.test.ts counts the stack with it).
+    expect(Object.keys(template.toJSON().Resources as Resources).length).toBeLessThanOrEqual(500 - 9);
   });
 
   it('routes bus events to queues with a DLQ and a retry policy on every rule target', () => {
@@ -201,7 +258,7 @@ describe('LeadflowStack', () => {
     const keys = collectorRoutes.map(([, route]) => String(route.Properties.RouteKey));
     expect(keys.sort()).toEqual(['GET /v1/projects/{writeKey}/settings', 'OPTIONS /v1/projects/{writeKey}/settings', 'OPTIONS /v1/{call}', 'POST /v1/{call}']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { ApiId: { Ref: collector?.[0] }, DefaultRouteSettings: { ThrottlingRateLimit: manifest.http.throttleRatePerSecond, ThrottlingBurstLimit: manifest.http.throttleBurst } });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: collector?.[0] } }] });
+    alarmsTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: collector?.[0] } }] });
   });
 
   it('exposes each manifest route; admin routes require IAM, public ones are throttled at the stage', () => {
@@ -294,7 +351,8 @@ describe('LeadflowStack', () => {
     const redrive = resources[queueId]?.Properties.RedrivePolicy as { maxReceiveCount: number; deadLetterTargetArn: unknown };
     expect(redrive.maxReceiveCount).toBe(8);
     const dlqId = JSON.stringify(redrive.deadLetterTargetArn).match(/"(DeliverWebhooksDlq[A-Za-z0-9]*)"/)?.[1] ?? '';
-    const alarms = ofType('AWS::CloudWatch::Alarm').filter(([, alarm]) => JSON.stringify(alarm.Properties.Dimensions ?? []).includes(dlqId));
+    const dlqName = resources[dlqId]?.Properties.QueueName;
+    const alarms = ofType('AWS::CloudWatch::Alarm').filter(([, alarm]) => JSON.stringify(alarm.Properties.Dimensions ?? []) === JSON.stringify([{ Name: 'QueueName', Value: dlqName }]));
     expect(dlqId).not.toBe('');
     expect(alarms.length).toBeGreaterThan(0);
     // The handler postpones a failed delivery itself (exponential backoff): it may look up its queue and change visibility.
@@ -346,8 +404,9 @@ describe('scheduled campaigns', () => {
     expect(rolePolicy).toMatch(/"Action":"events:PutEvents","Effect":"Allow","Resource":\{"Fn::GetAtt":\["Bus[A-Z0-9]+","Arn"\]\}/);
     expect(rolePolicy).toContain('sqs:SendMessage');
     expect(rolePolicy).toContain('CampaignScheduleDlq');
-    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => JSON.stringify(alarm.Properties));
-    expect(alarms.some((alarm) => alarm.includes('CampaignScheduleDlq') && alarm.includes('ApproximateNumberOfMessagesVisible'))).toBe(true);
+    const [, dlq] = ofType('AWS::SQS::Queue').find(([id]) => id.startsWith('CampaignScheduleDlq')) ?? [];
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    expect(alarms.some((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(alarm.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: dlq?.Properties.QueueName }]))).toBe(true);
   });
 
   it('lets the functions that start or cancel timers (campaigns, quiet-hours deferrals, MQL follow-up, recurring surveys) manage schedules, and no other', () => {
