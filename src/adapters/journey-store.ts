@@ -3,10 +3,11 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { JourneyDefinition, Journey, JourneyStatus } from '../domain/journeys/definition';
 import type { EnrolmentState } from '../domain/journeys/interpreter';
 import type { DateRound, LiveJourney, MoveAll, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
+import type { EmailStepEnd, EmailStepRuns } from '../app/journey-emails';
 import type { LeadCursor } from '../domain/lead-listing';
 import type { Page, PageRequest } from '../domain/page';
 import { ClaimRecords } from './claims';
-import { conditionally, failedConditions } from './dynamo-errors';
+import { conditionally, failedConditions, isConditionFailure } from './dynamo-errors';
 import * as keys from './keys';
 import { listPage, queryPages } from './query-pages';
 
@@ -168,14 +169,17 @@ export class JourneyStore {
     const key = `${journeyId}#${version}`;
     let cached = this.versions.get(key);
     if (!cached) {
-      cached = this.client
-        .send(new GetCommand({ TableName: this.tableName, Key: keys.journeyVersion(journeyId, version) }))
-        .then(({ Item }) => Item?.definition as JourneyDefinition | undefined);
+      cached = this.readDefinition(journeyId, version);
       // A version never changes once written; a missing one is looked up again next time.
       cached.then((found) => found ?? this.versions.delete(key), () => this.versions.delete(key));
       this.versions.set(key, cached);
     }
     return cached;
+  }
+
+  private async readDefinition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journeyVersion(journeyId, version) }));
+    return Item?.definition as JourneyDefinition | undefined;
   }
 
   /** Published and paused journeys at their published version, from memory for a few seconds. */
@@ -316,6 +320,11 @@ export class EnrolmentStore {
     await this.claims.release(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq), 'while-held');
   }
 
+  async handStep(key: StepKey): Promise<void> {
+    // send-journey-email may have taken the step already (the event is out before this write).
+    await conditionally(this.claims.markDone(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq), 'while-held', { status: 'handed' }), 'handed', 'taken-already');
+  }
+
   /**
    * Counts an open or click of a step's email on the journey's counters, once per step run and metric:
    * the step's claim record keeps the metrics counted, in the same transaction as the counter.
@@ -390,6 +399,79 @@ export class EnrolmentStore {
       ),
       true,
       false,
+    );
+  }
+}
+
+/**
+ * The step claims of email and notify steps, as send-journey-email takes them over from the runner:
+ * `sending` (since `sendingAt`) by a conditional update, then ended with the step's email counters
+ * in one transaction, or handed back after a failed send.
+ */
+export class EmailStepRunStore implements EmailStepRuns {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async take(key: StepKey, stepId: string, at: string): Promise<Awaited<ReturnType<EmailStepRuns['take']>>> {
+    const itemKey = keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq);
+    const taken = await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: itemKey,
+          UpdateExpression: 'SET #status = :sending, sendingAt = :at',
+          // A claim given back after a failed effect is expired (expiresAt 0): its runner hands the step again.
+          ConditionExpression: 'stepId = :stepId AND (#status = :claimed OR #status = :handed) AND expiresAt > :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':at': at, ':stepId': stepId, ':claimed': 'claimed', ':handed': 'handed', ':now': Math.floor(Date.parse(at) / 1000) },
+        }),
+      ),
+      true,
+      false,
+    );
+    if (taken) return { outcome: 'taken' };
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }));
+    if (!Item || Item.stepId !== stepId || Item.status === 'claimed' || Item.status === 'handed') return { outcome: 'not-handed' };
+    const record = { status: Item.status, stepId, claimedAt: Item.claimedAt, ...(Item.sendingAt ? { sendingAt: Item.sendingAt } : {}), ...(Item.reason ? { reason: Item.reason } : {}) };
+    return { outcome: 'exists', record: record as StepRecord };
+  }
+
+  async finish(key: StepKey, end: EmailStepEnd, counts: readonly ReportCount[]): Promise<boolean> {
+    const update = {
+      TableName: this.tableName,
+      Key: keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq),
+      UpdateExpression: `SET #status = :end${end.reason ? ', reason = :reason' : ''}`,
+      ConditionExpression: '#status = :sending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':end': end.status, ':sending': 'sending', ...(end.reason ? { ':reason': end.reason } : {}) },
+    };
+    const counters = countersUpdate(this.tableName, key.journeyId, counts, `${key.leadId}#${key.run}#${key.seq}`);
+    try {
+      if (counters) await this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, counters] }));
+      else await this.client.send(new UpdateCommand(update));
+      return true;
+    } catch (error) {
+      if (failedConditions(error)?.[0] || isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async release(key: StepKey): Promise<void> {
+    await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq),
+          UpdateExpression: 'SET #status = :handed REMOVE sendingAt',
+          ConditionExpression: '#status = :sending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':handed': 'handed', ':sending': 'sending' },
+        }),
+      ),
+      'released',
+      'not-held',
     );
   }
 }

@@ -1,3 +1,4 @@
+import { JourneyEmails, type EmailStepEnd, type EmailStepRuns, type JourneyEmailDependencies } from '../../src/app/journey-emails';
 import { JourneyRunner, type Enrolments, type JourneyRunnerDependencies, type JourneyVersions, type StepActions } from '../../src/app/journey-runner';
 import { MarketingSendGate } from '../../src/app/marketing-send-gate';
 import { marketingSendPolicy } from '../../src/app/send-time-check';
@@ -32,11 +33,11 @@ export class MemoryJourneyVersions implements JourneyVersions {
 }
 
 /** Enrolments and step claims with the table's conditions: a revision per enrolment, a conditional put per claim. */
-export class MemoryEnrolments implements Enrolments {
+export class MemoryEnrolments implements Enrolments, EmailStepRuns {
   readonly enrolments = new Map<string, StoredEnrolment>();
   readonly claims = new Map<string, StepRecord>();
   readonly counts: ReportCount[] = [];
-  readonly faults = new Faults<'save' | 'finishStep'>();
+  readonly faults = new Faults<'save' | 'finishStep' | 'finish'>();
 
   async get(leadId: string, journeyId: string) {
     await turn();
@@ -81,21 +82,54 @@ export class MemoryEnrolments implements Enrolments {
     await turn();
     this.claims.delete(this.claimKey(key));
   }
+  async handStep(key: StepKey) {
+    await turn();
+    const existing = this.claims.get(this.claimKey(key));
+    if (existing?.status === 'claimed') this.claims.set(this.claimKey(key), { ...existing, status: 'handed' });
+  }
+  async take(key: StepKey, stepId: string, at: string) {
+    await turn();
+    const existing = this.claims.get(this.claimKey(key));
+    if (!existing || existing.stepId !== stepId) return { outcome: 'not-handed' as const };
+    if (existing.status !== 'claimed' && existing.status !== 'handed') return { outcome: 'exists' as const, record: existing };
+    this.claims.set(this.claimKey(key), { ...existing, status: 'sending', sendingAt: at });
+    return { outcome: 'taken' as const };
+  }
+  async finish(key: StepKey, end: EmailStepEnd, counts: readonly ReportCount[]) {
+    await turn();
+    this.faults.check('finish');
+    const existing = this.claims.get(this.claimKey(key));
+    if (existing?.status !== 'sending') return false;
+    this.claims.set(this.claimKey(key), { ...existing, ...end });
+    this.counts.push(...counts);
+    return true;
+  }
+  async release(key: StepKey) {
+    await turn();
+    const existing = this.claims.get(this.claimKey(key));
+    if (existing?.status === 'sending') this.claims.set(this.claimKey(key), { status: 'handed', stepId: existing.stepId, claimedAt: existing.claimedAt });
+  }
   /** The waiting enrolments whose timer is due at `now`, as the sweep finds them. */
   due(now: Date): StoredEnrolment[] {
     return [...this.enrolments.values()].filter((enrolment) => enrolment.status === 'waiting' && enrolment.wakeAt !== undefined && Date.parse(enrolment.wakeAt) <= now.getTime());
   }
 }
 
+/**
+ * Step actions that record what they did; email and notify steps are handed to `handOver` as the bus
+ * would hand them to send-journey-email (at once, before the runner marks the claim handed).
+ */
 export class MemoryStepActions implements StepActions {
   readonly done: { kind: string; leadId: string; stepId: string }[] = [];
+  constructor(private readonly handOver?: (reached: { leadId: string; journeyId: string; journeyVersion: number; stepId: string; run: number; seq: number }) => Promise<unknown>) {}
   async updateLead(lead: { id: string }, step: { id: string }) {
     this.done.push({ kind: 'update_lead', leadId: lead.id, stepId: step.id });
     return { outcome: 'done' as const };
   }
-  async notify(lead: { id: string }, step: { id: string }) {
-    this.done.push({ kind: 'notify', leadId: lead.id, stepId: step.id });
-    return { outcome: 'done' as const };
+  async email(lead: { id: string }, step: { id: string; type: string }, key: StepKey, version: number) {
+    this.done.push({ kind: step.type, leadId: lead.id, stepId: step.id });
+    await this.handOver?.({ leadId: lead.id, journeyId: key.journeyId, journeyVersion: version, stepId: step.id, run: key.run, seq: key.seq });
+    return { outcome: 'handed' as const };
   }
   async webhook(lead: { id: string }, step: { id: string }) {
     this.done.push({ kind: 'webhook', leadId: lead.id, stepId: step.id });
@@ -104,22 +138,43 @@ export class MemoryStepActions implements StepActions {
 }
 
 /**
- * A journey runner on in-memory ports, as the journey use-case tests drive it: every email passes the
- * send-time gate (no suppressions, `sendPolicy` or the default policy), links point at example.com, a
- * step claimed over a minute ago counts as abandoned. Give what a test reads or steers.
+ * send-journey-email's use case on in-memory ports, over the runner's step claims: every email passes
+ * the send-time gate (no suppressions, `sendPolicy` or the default policy), links point at example.com,
+ * a step taken for sending over a minute ago counts as abandoned. Give what a test reads or steers.
+ */
+export function memoryJourneyEmails(
+  parts: Pick<JourneyEmailDependencies, 'journeys' | 'steps'> & { readonly leads: MemoryLeads; readonly sendPolicy?: MemorySendPolicy } & Partial<Omit<JourneyEmailDependencies, 'leads' | 'journeys' | 'steps'>>,
+): JourneyEmails {
+  const { leads, sendPolicy, ...given } = parts;
+  return new JourneyEmails({
+    leads,
+    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: sendPolicy ?? new MemorySendPolicy(), ledger: new MemorySendLedger(), subscriptionTypes: async () => SEEDED_CATALOGUE })),
+    mailer: new MemoryMailer(),
+    link: async (path) => `https://example.com${path}`,
+    subscriptionTypes: async () => SEEDED_CATALOGUE,
+    routing: { get: async () => undefined },
+    tasks: { put: async () => undefined },
+    salesInbox: 'sales@example.com',
+    log: new MemoryLog(),
+    abandonedSendMs: 60_000,
+    ...given,
+  });
+}
+
+/**
+ * A journey runner on in-memory ports, as the journey use-case tests drive it, its email and notify
+ * steps sent at once by `memoryJourneyEmails` over the same claims (the bus between them is instant).
+ * A step claimed over a minute ago counts as abandoned. Give what a test reads or steers.
  */
 export function memoryJourneyRunner(
-  parts: Pick<JourneyRunnerDependencies, 'journeys' | 'enrolments' | 'clock'> & { readonly leads: MemoryLeads; readonly sendPolicy?: MemorySendPolicy } & Partial<Pick<JourneyRunnerDependencies, 'views' | 'mailer' | 'log'>>,
+  parts: Pick<JourneyRunnerDependencies, 'journeys' | 'enrolments' | 'clock'> & { readonly enrolments: MemoryEnrolments; readonly leads: MemoryLeads; readonly sendPolicy?: MemorySendPolicy; readonly mailer?: MemoryMailer } & Partial<Pick<JourneyRunnerDependencies, 'views' | 'log'>>,
 ): JourneyRunner {
-  const { leads, sendPolicy, ...given } = parts;
+  const { leads, sendPolicy, mailer, ...given } = parts;
+  const emails = memoryJourneyEmails({ journeys: given.journeys, steps: given.enrolments, leads, ...(sendPolicy ? { sendPolicy } : {}), ...(mailer ? { mailer } : {}), ...(given.log ? { log: given.log } : {}), ...(given.clock ? { clock: given.clock } : {}) });
   return new JourneyRunner({
     leads,
     views: { view: async () => ({}) },
-    sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: sendPolicy ?? new MemorySendPolicy(), ledger: new MemorySendLedger(), subscriptionTypes: async () => SEEDED_CATALOGUE })),
-    mailer: new MemoryMailer(),
-    actions: new MemoryStepActions(),
-    link: async (path) => `https://example.com${path}`,
-    subscriptionTypes: async () => SEEDED_CATALOGUE,
+    actions: new MemoryStepActions((reached) => emails.deliver(reached)),
     log: new MemoryLog(),
     abandonedClaimMs: 60_000,
     ...given,

@@ -63,10 +63,11 @@ const LIMIT_KIB = { bundle: 300, sdk: 215, besidesSdk: 300 };
  * refile-score-bands files a lead's score band from a CRM contact change's `lead.contact-changed`.
  * alert-sales and follow-up-handoff lost the Scheduler's client to schedule-follow-ups, which starts
  * and cancels the follow-up's timers on their request, and alert-sales and run-journeys print their
- * latency metric themselves (src/adapters/latency-metric.ts), without Powertools Metrics.
+ * latency metric themselves (src/adapters/latency-metric.ts), without Powertools Metrics. run-journeys
+ * left it when it handed its email and notify steps to send-journey-email (`journey.email-step-reached`)
+ * and read the lead's view for goals and branches without the segment audience and the ruleset store.
  */
 const REACHED_KIB_OVER_LIMIT: Readonly<Record<string, number>> = {
-  'run-journeys': 373,
   'manage-campaigns': 371,
   'watch-customers': 336,
   'send-campaign': 312,
