@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JourneyDefinition, Journey, JourneyStatus } from '../domain/journeys/definition';
 import type { EnrolmentState } from '../domain/journeys/interpreter';
-import type { DateRound, LiveJourney, MoveAll, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
-import type { EmailStepEnd, EmailStepRuns } from '../app/journey-emails';
+import type { DateRound, EmailStepEnd, EmailStepTake, LiveJourney, MoveAll, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
 import type { LeadCursor } from '../domain/lead-listing';
 import type { Page, PageRequest } from '../domain/page';
 import { ClaimRecords } from './claims';
@@ -408,13 +407,13 @@ export class EnrolmentStore {
  * `sending` (since `sendingAt`) by a conditional update, then ended with the step's email counters
  * in one transaction, or handed back after a failed send.
  */
-export class EmailStepRunStore implements EmailStepRuns {
+export class EmailStepRunStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async take(key: StepKey, stepId: string, at: string): Promise<Awaited<ReturnType<EmailStepRuns['take']>>> {
+  async take(key: StepKey, stepId: string, at: string): Promise<EmailStepTake> {
     const itemKey = keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq);
     const taken = await conditionally(
       this.client.send(

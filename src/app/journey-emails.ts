@@ -9,11 +9,8 @@ import { describeError } from '../domain/errors';
 import type { RoutingConfig } from '../domain/handoff/routing';
 import { escapeHtml } from '../domain/html';
 import type { Step, StepOf } from '../domain/journeys/definition';
-import { onceKey, type ReportCount, type SalesTask, type StepKey, type StepRecord } from '../domain/journeys/records';
+import { onceKey, type EmailStepEnd, type EmailStepTake, type ReportCount, type SalesTask, type StepKey } from '../domain/journeys/records';
 import type { Lead } from '../domain/lead';
-
-/** How a step run ended, as its record keeps it. */
-export type EmailStepEnd = { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string };
 
 /**
  * The records of step runs the runner handed over (its step claims): taken for sending, then ended
@@ -25,7 +22,7 @@ export interface EmailStepRuns {
    * its runner not yet done marking it handed) or `handed`. `exists` with the record when it is not
    * (being sent, or ended); `not-handed` when there is no record of `stepId` or its claim was given back.
    */
-  take(key: StepKey, stepId: string, at: string): Promise<{ readonly outcome: 'taken' } | { readonly outcome: 'exists'; readonly record: StepRecord } | { readonly outcome: 'not-handed' }>;
+  take(key: StepKey, stepId: string, at: string): Promise<EmailStepTake>;
   /** Ends a run being sent with its counts; false (nothing written) when it was no longer being sent. */
   finish(key: StepKey, end: EmailStepEnd, counts: readonly ReportCount[]): Promise<boolean>;
   /** Gives a run being sent back after its send failed, so the retry takes it again. */

@@ -1,9 +1,9 @@
-import { JourneyEmails, type EmailStepEnd, type EmailStepRuns, type JourneyEmailDependencies } from '../../src/app/journey-emails';
+import { JourneyEmails, type EmailStepRuns, type JourneyEmailDependencies } from '../../src/app/journey-emails';
 import { JourneyRunner, type Enrolments, type JourneyRunnerDependencies, type JourneyVersions, type StepActions } from '../../src/app/journey-runner';
 import { MarketingSendGate } from '../../src/app/marketing-send-gate';
 import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
-import type { LiveJourney, ReportCount, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../../src/domain/journeys/records';
+import type { EmailStepEnd, LiveJourney, ReportCount, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../../src/domain/journeys/records';
 import type { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { EnrolmentState } from '../../src/domain/journeys/interpreter';
 import { Faults, type MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy } from './in-memory';

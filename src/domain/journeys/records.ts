@@ -26,6 +26,12 @@ export const onceKey = (key: StepKey) => `journey:${key.journeyId}:${key.run}:${
 export type StepRecord = { readonly status: 'claimed' | 'handed' | 'sending' | 'done' | 'skipped' | 'interrupted'; readonly stepId: string; readonly claimedAt: string; readonly sendingAt?: string; readonly reason?: string };
 export type StepClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: StepRecord };
 
+/** How a handed step run ended, as its record keeps it. */
+export type EmailStepEnd = { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string };
+
+/** What taking a handed step run for sending found: taken; being sent or ended; or not handed (no such claim, or given back). */
+export type EmailStepTake = { readonly outcome: 'taken' } | { readonly outcome: 'exists'; readonly record: StepRecord } | { readonly outcome: 'not-handed' };
+
 /**
  * Counters of a journey's report, moved with the save that made them true; an email's opens and
  * clicks are moved by its SES events, once per step run and metric.
