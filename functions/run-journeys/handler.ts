@@ -5,7 +5,7 @@ import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { ConsentStore } from '../../src/adapters/consent-store';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { DateEntryStore, EnrolmentStore, JourneyStore } from '../../src/adapters/journey-store';
+import { DateEntryStore, EnrolmentStore, PublishedJourneys } from '../../src/adapters/journey-store';
 import { LatencyMetric } from '../../src/adapters/latency-metric';
 import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -29,7 +29,7 @@ const tableName = config.TABLE_NAME;
 const leads = new LeadStore(client, tableName);
 const leadEvents = new LeadEventStore(client, tableName);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-const journeys = new JourneyStore(client, tableName);
+const journeys = new PublishedJourneys(client, tableName);
 const runner = new JourneyRunner({
   journeys,
   enrolments: new EnrolmentStore(client, tableName),

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient } from '../../src/adapters/clients';
-import { EmailStepRunStore, JourneyStore, SalesTaskStore } from '../../src/adapters/journey-store';
+import { EmailStepRunStore, PublishedJourneys, SalesTaskStore } from '../../src/adapters/journey-store';
 import { RoutingStore } from '../../src/adapters/routing-store';
 import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
@@ -21,7 +21,7 @@ const { tableName, leads, mailer, suppressedAmong, link } = subscriberMail();
 const subscriptionTypes = new SubscriptionTypeStore(client, tableName).current;
 const emails = new JourneyEmails({
   steps: new EmailStepRunStore(client, tableName),
-  journeys: new JourneyStore(client, tableName),
+  journeys: new PublishedJourneys(client, tableName),
   leads,
   sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(client, tableName), ledger: new MarketingSendLedgerStore(client, tableName), subscriptionTypes })),
   mailer,

@@ -60,16 +60,68 @@ function toJourney(item: Item): Journey {
   return journey as unknown as Journey;
 }
 
-/** Journeys: the head (status, draft, published version), the versions (never changed) and the report counters. */
-export class JourneyStore {
+/**
+ * The journeys as the runner and the sender read them: a version's definition (cached: versions never
+ * change), the published and paused journeys, a journey's status. None of the console's writes.
+ */
+export class PublishedJourneys {
   private readonly versions = new Map<string, Promise<JourneyDefinition | undefined>>();
   private liveCache?: { readonly at: number; readonly journeys: Promise<LiveJourney[]> };
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly client: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {}
 
+  definition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {
+    const key = `${journeyId}#${version}`;
+    let cached = this.versions.get(key);
+    if (!cached) {
+      cached = this.readDefinition(journeyId, version);
+      // A version never changes once written; a missing one is looked up again next time.
+      cached.then((found) => found ?? this.versions.delete(key), () => this.versions.delete(key));
+      this.versions.set(key, cached);
+    }
+    return cached;
+  }
+
+  private async readDefinition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journeyVersion(journeyId, version) }));
+    return Item?.definition as JourneyDefinition | undefined;
+  }
+
+  /** Published and paused journeys at their published version, from memory for a few seconds. */
+  live(): Promise<LiveJourney[]> {
+    if (this.liveCache && Date.now() - this.liveCache.at < LIVE_CACHE_MS) return this.liveCache.journeys;
+    const journeys = this.readLive();
+    this.liveCache = { at: Date.now(), journeys };
+    journeys.catch(() => {
+      this.liveCache = undefined;
+    });
+    return journeys;
+  }
+
+  private async readLive(): Promise<LiveJourney[]> {
+    const heads: Journey[] = [];
+    const input = { TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.journeyListing('', '').gsi1pk } };
+    for await (const page of queryPages(this.client, input)) heads.push(...page.map(toJourney));
+    const live: LiveJourney[] = [];
+    for (const head of heads) {
+      if ((head.status !== 'published' && head.status !== 'paused') || head.publishedVersion === undefined) continue;
+      const definition = await this.definition(head.id, head.publishedVersion);
+      if (definition) live.push({ journeyId: head.id, version: head.publishedVersion, status: head.status, definition });
+    }
+    return live;
+  }
+
+  async status(journeyId: string): Promise<JourneyStatus | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journey(journeyId), ProjectionExpression: '#status', ExpressionAttributeNames: { '#status': 'status' } }));
+    return Item?.status as JourneyStatus | undefined;
+  }
+}
+
+/** Journeys: the head (status, draft, published version), the versions (never changed) and the report counters. */
+export class JourneyStore extends PublishedJourneys {
   async create(journey: Journey): Promise<void> {
     await this.client.send(
       new PutCommand({ TableName: this.tableName, Item: { ...keys.journey(journey.id), ...keys.journeyListing(journey.createdAt, journey.id), entity: 'journey', ...journey }, ConditionExpression: 'attribute_not_exists(pk)' }),
@@ -162,52 +214,6 @@ export class JourneyStore {
       }
     }
     return totals;
-  }
-
-  definition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {
-    const key = `${journeyId}#${version}`;
-    let cached = this.versions.get(key);
-    if (!cached) {
-      cached = this.readDefinition(journeyId, version);
-      // A version never changes once written; a missing one is looked up again next time.
-      cached.then((found) => found ?? this.versions.delete(key), () => this.versions.delete(key));
-      this.versions.set(key, cached);
-    }
-    return cached;
-  }
-
-  private async readDefinition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journeyVersion(journeyId, version) }));
-    return Item?.definition as JourneyDefinition | undefined;
-  }
-
-  /** Published and paused journeys at their published version, from memory for a few seconds. */
-  live(): Promise<LiveJourney[]> {
-    if (this.liveCache && Date.now() - this.liveCache.at < LIVE_CACHE_MS) return this.liveCache.journeys;
-    const journeys = this.readLive();
-    this.liveCache = { at: Date.now(), journeys };
-    journeys.catch(() => {
-      this.liveCache = undefined;
-    });
-    return journeys;
-  }
-
-  private async readLive(): Promise<LiveJourney[]> {
-    const heads: Journey[] = [];
-    const input = { TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.journeyListing('', '').gsi1pk } };
-    for await (const page of queryPages(this.client, input)) heads.push(...page.map(toJourney));
-    const live: LiveJourney[] = [];
-    for (const head of heads) {
-      if ((head.status !== 'published' && head.status !== 'paused') || head.publishedVersion === undefined) continue;
-      const definition = await this.definition(head.id, head.publishedVersion);
-      if (definition) live.push({ journeyId: head.id, version: head.publishedVersion, status: head.status, definition });
-    }
-    return live;
-  }
-
-  async status(journeyId: string): Promise<JourneyStatus | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journey(journeyId), ProjectionExpression: '#status', ExpressionAttributeNames: { '#status': 'status' } }));
-    return Item?.status as JourneyStatus | undefined;
   }
 }
 
