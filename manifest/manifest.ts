@@ -827,7 +827,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'run-journeys',
-      description: "Runs journeys: enrols leads whose event or segment matches a published journey's entry (once, by its re-entry rule), moves waits on when their timer is due or the awaited event happens, and does each step once per enrolment run.",
+      description: "Runs journeys: enrols leads whose event or segment matches a published journey's entry (once, by its re-entry rule), moves waits on when their timer is due, the awaited event happens or their email has ended, and does each step once.",
       entry: 'functions/run-journeys/handler.ts',
       trigger: {
         kind: 'event',
@@ -839,6 +839,7 @@ export const manifest: Manifest = {
             DetailType.LeadQualified,
             DetailType.LeadContactChanged,
             DetailType.JourneyStepDue,
+            DetailType.JourneyEmailStepEnded,
             DetailType.JourneyEnrolmentRequested,
             DetailType.LeadSegmentEntered,
           ],
@@ -868,7 +869,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'send-journey-email',
-      description: "Sends a journey's email steps (through the send-time policy, rendered with signed unsubscribe links) and notify steps that run-journeys hands over, once per step run, counting each email's outcome on the journey's report.",
+      description: "Sends a journey's email steps (send-time policy, signed unsubscribe links) and notify steps run-journeys hands over, once per step run, counts each email's outcome and tells run-journeys the step ended.",
       entry: 'functions/send-journey-email/handler.ts',
       trigger: {
         kind: 'event',
@@ -879,9 +880,11 @@ export const manifest: Manifest = {
         maxReceiveCount: 5,
         oldestMessageAlarmMinutes: 10,
       },
+      emits: [DetailType.JourneyEmailStepEnded],
       timeoutSeconds: 30,
       memoryMb: 256,
-      access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      // The step run's end goes on the bus for run-journeys, which moves the enrolment on.
+      access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public', 'bus:put'],
       // The journey version holding the step (JOURNEY#) and its report counters; under the lead (LEAD#)
       // the step's claim it takes over and ends, the lead, its marketing send ledger and the sales task
       // of a notify step; subscription types, suppressions, the send-time policy (SETTINGS) and the

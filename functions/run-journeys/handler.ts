@@ -19,7 +19,7 @@ import { JourneyStepActions } from '../../src/app/journey-steps';
 import { LeadViewer } from '../../src/app/lead-views';
 import { StageChanges } from '../../src/app/stage-changes';
 import { readConfig, setting } from '../../src/config';
-import { DetailType, EngagementRecordedDetail, JourneyEnrolmentRequestedDetail, JourneyStepDueDetail, LeadContactChangedDetail, LeadQualifiedDetail, LeadSegmentChangedDetail, LeadStageChangedDetail } from '../../src/domain/events';
+import { DetailType, EngagementRecordedDetail, JourneyEmailStepEndedDetail, JourneyEnrolmentRequestedDetail, JourneyStepDueDetail, LeadContactChangedDetail, LeadQualifiedDetail, LeadSegmentChangedDetail, LeadStageChangedDetail } from '../../src/domain/events';
 
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
@@ -47,7 +47,7 @@ const runner = new JourneyRunner({
 
 const dateEntries = new DateEntryRefresh({ journeys, leads, index: new DateEntryStore(client, tableName) });
 
-const BusEvent = leadflowBusEvent({ [DetailType.EngagementRecorded]: EngagementRecordedDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail, [DetailType.LeadQualified]: LeadQualifiedDetail, [DetailType.LeadContactChanged]: LeadContactChangedDetail, [DetailType.JourneyStepDue]: JourneyStepDueDetail, [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail, [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail });
+const BusEvent = leadflowBusEvent({ [DetailType.EngagementRecorded]: EngagementRecordedDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail, [DetailType.LeadQualified]: LeadQualifiedDetail, [DetailType.LeadContactChanged]: LeadContactChangedDetail, [DetailType.JourneyStepDue]: JourneyStepDueDetail, [DetailType.JourneyEmailStepEnded]: JourneyEmailStepEndedDetail, [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail, [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail });
 
 /** How far back a lead's history is read to find the events an `engagement.recorded` names. */
 const RECENT_EVENTS = 100;
@@ -59,6 +59,10 @@ async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void>
       const { leadId, journeyId, run, seq, wakeAt } = busEvent.detail;
       timerLateness.record(Math.max(0, Date.now() - Date.parse(wakeAt)));
       return runner.timerDue(leadId, journeyId, run, seq);
+    }
+    case DetailType.JourneyEmailStepEnded: {
+      const { leadId, journeyId, run, seq } = busEvent.detail;
+      return runner.emailStepEnded(leadId, journeyId, run, seq);
     }
     case DetailType.JourneyEnrolmentRequested: {
       const { journeyId, leadId, dateEntryAt } = busEvent.detail;

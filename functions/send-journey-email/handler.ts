@@ -1,9 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
-import { documentClient } from '../../src/adapters/clients';
+import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
+import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { EmailStepRunStore, PublishedJourneys, SalesTaskStore } from '../../src/adapters/journey-store';
-import { RoutingStore } from '../../src/adapters/routing-store';
+import { RoutingConfigReader } from '../../src/adapters/routing-store';
 import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
@@ -14,7 +15,7 @@ import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { readConfig, setting } from '../../src/config';
 import { DetailType, JourneyEmailStepReachedDetail } from '../../src/domain/events';
 
-const config = readConfig({ SALES_INBOX: setting });
+const config = readConfig({ SALES_INBOX: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const client = documentClient();
 const { tableName, leads, mailer, suppressedAmong, link } = subscriberMail();
@@ -27,9 +28,10 @@ const emails = new JourneyEmails({
   mailer,
   link,
   subscriptionTypes,
-  routing: new RoutingStore(client, tableName),
+  routing: new RoutingConfigReader(client, tableName),
   tasks: new SalesTaskStore(client, tableName),
   salesInbox: config.SALES_INBOX,
+  publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   log: logger,
   // Twice the function's timeout: a step taken longer ago was left by a sender that died mid-send.
   abandonedSendMs: 2 * 30_000,

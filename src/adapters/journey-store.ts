@@ -313,8 +313,13 @@ export class EnrolmentStore {
     const itemKey = keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq);
     const expiresAt = Math.floor(Date.parse(at) / 1000) + CLAIM_KEPT_SECONDS;
     if ((await this.claims.claim({ ...itemKey, entity: 'journey-step', stepId, expiresAt }, at)) === 'claimed') return { outcome: 'claimed' };
-    const record = await this.claims.read(itemKey);
-    return { outcome: 'exists', record: { status: record?.status, stepId: record?.stepId, claimedAt: record?.claimedAt, ...(record?.reason ? { reason: record.reason } : {}) } as StepRecord };
+    return { outcome: 'exists', record: (await this.stepRecord(key)) ?? ({} as StepRecord) };
+  }
+
+  async stepRecord(key: StepKey): Promise<StepRecord | undefined> {
+    const record = await this.claims.read(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq));
+    if (!record) return undefined;
+    return { status: record.status, stepId: record.stepId, claimedAt: record.claimedAt, ...(record.sendingAt ? { sendingAt: record.sendingAt } : {}), ...(record.reason ? { reason: record.reason } : {}) } as StepRecord;
   }
 
   finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string }): Promise<void> {

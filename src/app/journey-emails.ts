@@ -1,14 +1,15 @@
 import type { JourneyVersions, StepOutcome } from './journey-runner';
-import type { EmailSender, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
+import type { EmailSender, EventPublisher, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
 import type { SendTimeCheck } from './send-time-check';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
 import { renderTemplate, type Template } from '../domain/campaigns/template';
 import { listUnsubscribeHeaders } from '../domain/consent/send-policy';
 import type { TokenClaims, TokenPurpose } from '../domain/consent/signed-token';
 import { describeError } from '../domain/errors';
+import { DetailType } from '../domain/events';
 import type { RoutingConfig } from '../domain/handoff/routing';
 import { escapeHtml } from '../domain/html';
-import type { Step, StepOf } from '../domain/journeys/definition';
+import { isEmailStep, type StepOf } from '../domain/journeys/definition';
 import { onceKey, type EmailStepEnd, type EmailStepTake, type ReportCount, type SalesTask, type StepKey } from '../domain/journeys/records';
 import type { Lead } from '../domain/lead';
 
@@ -52,6 +53,8 @@ export interface JourneyEmailDependencies {
   readonly tasks: { put(task: SalesTask, onceKey: string): Promise<void> };
   /** Where notifications go when no rep or team inbox is known. */
   readonly salesInbox: string;
+  /** Tells run-journeys a step run ended (`journey.email-step-ended`), so the enrolment waiting there goes on. */
+  readonly publisher: EventPublisher;
   readonly log: Log;
   /** A run taken for sending longer ago was left by a sender that died mid-send. */
   readonly abandonedSendMs: number;
@@ -66,7 +69,6 @@ export class EmailStepBeingSent extends Error {
 export type EmailStepResult = 'done' | 'skipped' | 'already-ended' | 'not-handed' | 'interrupted';
 
 type HandedStep = StepOf<'send_email'> | StepOf<'notify'>;
-const isHanded = (step: Step | undefined): step is HandedStep => step?.type === 'send_email' || step?.type === 'notify';
 
 /**
  * Sends a journey's email and notify steps that run-journeys hands over, each once per step run:
@@ -74,6 +76,9 @@ const isHanded = (step: Step | undefined): step is HandedStep => step?.type === 
  * the step's email counters, so a duplicate or concurrent delivery finds it taken or ended and sends
  * nothing; a send the provider refused gives it back for the retry. A run left taken by a sender that
  * died mid-send is counted as interrupted, never sent again (sending twice is the worse failure).
+ * However the run ended, `journey.email-step-ended` then tells run-journeys to go on with the steps
+ * after it; a delivery that finds the run ended publishes that again (ending the run and publishing
+ * are two writes: the retry after a failed publish makes it good; the runner goes on once).
  */
 export class JourneyEmails {
   constructor(private readonly deps: JourneyEmailDependencies) {}
@@ -86,7 +91,7 @@ export class JourneyEmails {
     const { steps, log } = this.deps;
     const key: StepKey = { leadId: reached.leadId, journeyId: reached.journeyId, run: reached.run, seq: reached.seq };
     const found = (await this.deps.journeys.definition(reached.journeyId, reached.journeyVersion))?.steps.find((candidate) => candidate.id === reached.stepId);
-    const step = isHanded(found) ? found : undefined;
+    const step = isEmailStep(found) ? found : undefined;
     const at = this.now();
     const taken = await steps.take(key, reached.stepId, at.toISOString());
     if (taken.outcome === 'not-handed') {
@@ -97,7 +102,10 @@ export class JourneyEmails {
     const counts = (outcome: 'sent' | 'skipped' | 'interrupted', reason?: string): ReportCount[] =>
       step?.type === 'send_email' ? [{ metric: 'email', stepId: step.id, outcome, ...(reason ? { reason } : {}) }] : [];
     if (taken.outcome === 'exists') {
-      if (taken.record.status !== 'sending') return 'already-ended';
+      if (taken.record.status !== 'sending') {
+        await this.ended(reached);
+        return 'already-ended';
+      }
       if (Date.parse(taken.record.sendingAt ?? taken.record.claimedAt) > at.getTime() - this.deps.abandonedSendMs) {
         throw new EmailStepBeingSent(`Journey ${key.journeyId} step ${reached.stepId} is being sent by another invocation`);
       }
@@ -105,6 +113,7 @@ export class JourneyEmails {
       if (await steps.finish(key, { status: 'interrupted', reason: 'sender stopped mid-step' }, counts('interrupted'))) {
         log.error('Journey email step interrupted mid-send; not repeated, counted as interrupted', { journeyId: key.journeyId, leadId: key.leadId, stepId: reached.stepId, seq: key.seq });
       }
+      await this.ended(reached);
       return 'interrupted';
     }
     let outcome: StepOutcome;
@@ -117,7 +126,15 @@ export class JourneyEmails {
     }
     const end: EmailStepEnd = outcome.outcome === 'skipped' ? { status: 'skipped', ...(outcome.reason ? { reason: outcome.reason } : {}) } : { status: 'done' };
     await steps.finish(key, end, counts(end.status === 'done' ? 'sent' : 'skipped', end.reason));
+    await this.ended(reached);
     return end.status;
+  }
+
+  /** Tells run-journeys the step run has ended: the enrolment waiting at it goes on (once, however often this is said). */
+  private async ended(reached: EmailStepReached): Promise<void> {
+    const { leadId, journeyId, stepId, run, seq } = reached;
+    const detail = { version: 1 as const, correlationId: onceKey({ leadId, journeyId, run, seq }), leadId, journeyId, stepId, run, seq, at: this.now().toISOString() };
+    await this.deps.publisher.publish([{ detailType: DetailType.JourneyEmailStepEnded, detail }]);
   }
 
   private async perform(step: HandedStep | undefined, key: StepKey): Promise<StepOutcome> {

@@ -2,7 +2,7 @@ import type { LeadReader, Log } from './ports';
 import { describeError } from '../domain/errors';
 import type { JourneyDefinition, StepOf } from '../domain/journeys/definition';
 import { advance, enter, mayEnter, type EffectStep, type EnrolmentState, type JourneyEvent, type JourneyInput } from '../domain/journeys/interpreter';
-import type { LiveJourney, ReportCount, StepClaim, StepKey, StoredEnrolment } from '../domain/journeys/records';
+import type { LiveJourney, ReportCount, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
 import { leadDateEntryAt } from '../domain/journeys/local-time';
 import type { Lead } from '../domain/lead';
 import { matchesPattern } from '../domain/pattern';
@@ -28,6 +28,8 @@ export interface Enrolments {
   /** Saves the next state with the counters it moves, if the enrolment is still at `rev`. */
   save(enrolment: EnrolmentState, rev: number, counts: readonly ReportCount[]): Promise<boolean>;
   claimStep(key: StepKey, stepId: string, at: string): Promise<StepClaim>;
+  /** A step run's claim record as it is now (strongly consistent), if any. */
+  stepRecord(key: StepKey): Promise<StepRecord | undefined>;
   finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string }): Promise<void>;
   /** Marks a claim handed to another function once the step's event is out; one that function took meanwhile is left alone. */
   handStep(key: StepKey): Promise<void>;
@@ -78,7 +80,8 @@ export interface LeadHappening {
  * claimed under its step number before the effect, so duplicates, retries and concurrent deliveries
  * find the claim; a claim left by a runner that died mid-step is reported and never done again. Email
  * and notify steps are handed under their claim to send-journey-email, which sends each once per step
- * run and counts the email's outcome; the run goes on meanwhile.
+ * run and counts the email's outcome; the enrolment waits at the step until the email has ended
+ * (`journey.email-step-ended`), so the steps after it happen after the email, as they are listed.
  */
 export class JourneyRunner {
   constructor(private readonly deps: JourneyRunnerDependencies) {}
@@ -143,11 +146,35 @@ export class JourneyRunner {
     return 'enrolled';
   }
 
-  /** A wait's timer fell due: moves the enrolment on when it still waits there (a repeated or stale timer does nothing). */
+  /**
+   * A wait's timer fell due: moves the enrolment on when it still waits there (a repeated or stale timer
+   * does nothing). The timer of an enrolment waiting for its email checks that the email's end was not
+   * missed: it moves on when the email step's claim has ended, and otherwise the sweep sends it again.
+   */
   async timerDue(leadId: string, journeyId: string, run: number, seq: number): Promise<void> {
     const enrolment = await this.deps.enrolments.get(leadId, journeyId);
     if (!enrolment || enrolment.run !== run) return;
+    if (enrolment.awaiting === 'email') {
+      if (enrolment.seq === seq && (await this.emailEnded(enrolment))) await this.drive(enrolment, { kind: 'email-ended', seq: seq - 1 });
+      return;
+    }
     await this.drive(enrolment, { kind: 'timer', seq });
+  }
+
+  /**
+   * send-journey-email ended the email or notify step run `seq` (sent, skipped or interrupted): the
+   * enrolment waiting there goes on to the next step, once; a repeat finds it moved on and does nothing.
+   */
+  async emailStepEnded(leadId: string, journeyId: string, run: number, seq: number): Promise<void> {
+    const enrolment = await this.deps.enrolments.get(leadId, journeyId);
+    if (!enrolment || enrolment.run !== run) return;
+    await this.drive(enrolment, { kind: 'email-ended', seq });
+  }
+
+  /** Whether the email step an enrolment waits at has ended, as its claim record says. */
+  private async emailEnded(enrolment: StoredEnrolment): Promise<boolean> {
+    const record = await this.deps.enrolments.stepRecord({ leadId: enrolment.leadId, journeyId: enrolment.journeyId, run: enrolment.run, seq: enrolment.seq - 1 });
+    return record?.status === 'done' || record?.status === 'skipped' || record?.status === 'interrupted';
   }
 
   private timeZoneOf(definition: JourneyDefinition, lead: Lead): string {
@@ -185,8 +212,10 @@ export class JourneyRunner {
       }
       if (!(await enrolments.save(next.enrolment, stored.rev, counts))) return 'held-elsewhere';
       stored = { ...next.enrolment, rev: stored.rev + 1 };
-      if (stored.status !== 'active') return 'still';
-      input = { kind: 'continue' };
+      if (stored.status === 'active') input = { kind: 'continue' };
+      // An email that ended before this save found nothing waiting for it (its event came too early): go on now.
+      else if (stored.awaiting === 'email' && (await this.emailEnded(stored))) input = { kind: 'email-ended', seq: stored.seq - 1 };
+      else return 'still';
     }
   }
 

@@ -56,6 +56,9 @@ describe('a journey email step handed to send-journey-email, on DynamoDB Local',
     expect(await Promise.all([steps.finish(key, { status: 'done' }, sent), steps.finish(key, { status: 'done' }, sent)])).toEqual(expect.arrayContaining([true, false]));
     expect(await steps.take(key, 'hello', at)).toMatchObject({ outcome: 'exists', record: { status: 'done' } });
     expect((await journeys.counters(key.journeyId))['email:hello:sent']).toBe(1);
+    // The runner reads the ended claim to move on the enrolment waiting for its email.
+    expect(await enrolments.stepRecord(key)).toEqual({ status: 'done', stepId: 'hello', claimedAt: at, sendingAt: at });
+    expect(await enrolments.stepRecord({ ...key, seq: 9 })).toBeUndefined();
     // Opens and clicks still count on the step's claim.
     expect(await enrolments.recordTracking(key, 'hello', 'opened')).toBe('counted');
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { EmailStepBeingSent } from '../../src/app/journey-emails';
 import { JourneyDefinition } from '../../src/domain/journeys/definition';
-import type { SalesTask } from '../../src/domain/journeys/records';
+import type { SalesTask, StoredEnrolment } from '../../src/domain/journeys/records';
 import type { Lead } from '../../src/domain/lead';
-import { MemoryLeads, MemoryLog, MemoryMailer } from './in-memory';
-import { MemoryEnrolments, MemoryJourneyVersions, memoryJourneyEmails } from './in-memory-journeys';
+import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher } from './in-memory';
+import { MemoryEnrolments, MemoryJourneyBus, MemoryJourneyVersions, memoryJourneyEmails, memoryJourneyRunner } from './in-memory-journeys';
 
 const definition = JourneyDefinition.parse({
   name: 'Onboarding',
@@ -20,7 +20,7 @@ const lead = (extra: Partial<Lead> = {}): Lead =>
   ({ id: 'lead-1', email: 'ana@example.com', firstName: 'Ana', subscriptions: { newsletter: 'opted_in' }, owner: { repId: 'rep-1', teamId: 'apac', assignedAt: '2026-01-01T00:00:00Z' }, version: 1, ...extra }) as Lead;
 
 const reached = (stepId: string, seq: number) => ({ leadId: 'lead-1', journeyId: 'onboarding', journeyVersion: 1, stepId, run: 1, seq });
-const keyOf = (seq: number) => `lead-1#onboarding#1#${seq}`;
+const keyOf = (seq: number, journeyId = 'onboarding') => `lead-1#${journeyId}#1#${seq}`;
 
 function sender(options: { lead?: Lead } = {}) {
   let now = new Date('2026-01-05T08:00:00Z');
@@ -129,5 +129,115 @@ describe('journey emails (send-journey-email)', () => {
     await ownerless.emails.deliver(reached('tell', 1));
     expect(ownerless.mailer.recipients()).toEqual(['sales@example.com']);
     expect(ownerless.steps.counts).toEqual([]);
+  });
+});
+
+describe('the run waits for its email (run-journeys and send-journey-email across a queued bus)', () => {
+  const news = (id: string, html = `<p>${id}</p>`) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject: id, html } });
+  const journeyOf = (steps: unknown[]) => JourneyDefinition.parse({ name: 'Welcome', entry: { kind: 'manual' }, steps });
+
+  function engine(steps: unknown[], extra: Partial<Lead> = {}, queued = true) {
+    const journeys = new MemoryJourneyVersions();
+    journeys.publish('welcome', 1, journeyOf(steps));
+    const enrolments = new MemoryEnrolments();
+    const leads = new MemoryLeads();
+    leads.put(lead({ attributes: { plan: 'silver' }, ...extra }));
+    const mailer = new MemoryMailer();
+    const bus = new MemoryJourneyBus(queued);
+    const runner = memoryJourneyRunner({ journeys, enrolments, leads, mailer, bus, clock: () => new Date('2026-01-05T08:00:00Z') });
+    const enrolment = () => enrolments.enrolments.get('lead-1#welcome');
+    return { runner, enrolments, leads, mailer, bus, enrolment };
+  }
+
+  it('an update_lead opting the lead out right after an email step: the email is sent, then the opt-out happens', async () => {
+    const { runner, leads, mailer, bus, enrolment } = engine([news('hello'), { id: 'out', type: 'update_lead', subscription: { type: 'newsletter', status: 'opted_out' } }]);
+    await runner.enrol('welcome', 'lead-1', 'manual');
+    // The email is handed over; the run waits for it: the opt-out has not happened.
+    expect(enrolment()).toMatchObject({ status: 'waiting', stepId: 'hello', awaiting: 'email' });
+    expect((await leads.getLead('lead-1'))?.subscriptions).toMatchObject({ newsletter: 'opted_in' });
+    await bus.deliverAll();
+    expect(mailer.sent.map((sent) => sent.subject)).toEqual(['hello']);
+    expect((await leads.getLead('lead-1'))?.subscriptions).toMatchObject({ newsletter: 'opted_out' });
+    expect(enrolment()).toMatchObject({ status: 'completed' });
+    expect(bus.delivered).toEqual(['journey.email-step-reached', 'journey.email-step-ended']);
+  });
+
+  it('an attribute set right after the email step is not in the email', async () => {
+    const { runner, leads, mailer, bus, enrolment } = engine([news('hello', '<p>Your plan: {{lead.attributes.plan}}</p>'), { id: 'upgrade', type: 'update_lead', attributes: { plan: 'gold' } }]);
+    await runner.enrol('welcome', 'lead-1', 'manual');
+    await bus.deliverAll();
+    expect(mailer.sent[0]?.html).toContain('Your plan: silver');
+    expect((await leads.getLead('lead-1'))?.attributes).toEqual({ plan: 'gold' });
+    expect(enrolment()).toMatchObject({ status: 'completed' });
+  });
+
+  it('goes on after an email skipped or left interrupted, as after one sent', async () => {
+    const skipped = engine([news('hello'), news('next')], { subscriptions: { newsletter: 'opted_out' } });
+    await skipped.runner.enrol('welcome', 'lead-1', 'manual');
+    await skipped.bus.deliverAll();
+    expect(skipped.enrolments.claims.get(keyOf(0, 'welcome'))).toMatchObject({ status: 'skipped', reason: 'not_opted_in' });
+    expect(skipped.enrolments.claims.get(keyOf(1, 'welcome'))).toMatchObject({ status: 'skipped' });
+    expect(skipped.enrolment()).toMatchObject({ status: 'completed' });
+
+    const interrupted = engine([news('hello'), { id: 'upgrade', type: 'update_lead', attributes: { plan: 'gold' } }]);
+    await interrupted.runner.enrol('welcome', 'lead-1', 'manual');
+    // A sender took the step and died: the next delivery, past the abandoned time, ends it interrupted.
+    interrupted.enrolments.claims.set(keyOf(0, 'welcome'), { status: 'sending', stepId: 'hello', claimedAt: '2026-01-05T07:00:00.000Z', sendingAt: '2026-01-05T07:00:00.000Z' });
+    await interrupted.bus.deliverAll();
+    expect(interrupted.mailer.sent).toHaveLength(0);
+    expect(interrupted.enrolments.claims.get(keyOf(0, 'welcome'))).toMatchObject({ status: 'interrupted' });
+    expect((await interrupted.leads.getLead('lead-1'))?.attributes).toEqual({ plan: 'gold' });
+  });
+
+  it('moves the enrolment on once when the end is delivered twice', async () => {
+    const { runner, leads, mailer, bus, enrolments, enrolment } = engine([news('hello'), { id: 'upgrade', type: 'update_lead', attributes: { plan: 'gold' } }, { id: 'pause', type: 'wait', duration: { days: 1 } }, news('bye')]);
+    await runner.enrol('welcome', 'lead-1', 'manual');
+    await bus.deliverAll();
+    const moved = enrolment();
+    expect(moved).toMatchObject({ status: 'waiting', stepId: 'pause', seq: 3 });
+    await runner.emailStepEnded('lead-1', 'welcome', 1, 0);
+    await Promise.all([runner.emailStepEnded('lead-1', 'welcome', 1, 0), runner.emailStepEnded('lead-1', 'welcome', 1, 0)]);
+    expect(enrolment()).toEqual(moved);
+    expect(enrolments.counts.filter((count) => count.metric === 'step' && count.stepId === 'upgrade')).toHaveLength(1);
+    expect(mailer.sent).toHaveLength(1);
+    expect((await leads.getLead('lead-1'))?.attributes).toEqual({ plan: 'gold' });
+  });
+
+  it("tells the runner again when it finds the step run ended (its first publish failed), and the runner goes on once", async () => {
+    const { runner, bus, enrolments, mailer, enrolment } = engine([news('hello'), news('bye')]);
+    await runner.enrol('welcome', 'lead-1', 'manual');
+    const publisher = new MemoryPublisher();
+    const emails = memoryJourneyEmails({ journeys: new MemoryJourneyVersions(), steps: enrolments, leads: new MemoryLeads(), publisher });
+    // The step run ended (sent) but its end event was lost: a repeated hand-over finds it ended and says so again.
+    enrolments.claims.set(keyOf(0, 'welcome'), { status: 'done', stepId: 'hello', claimedAt: '2026-01-05T08:00:00.000Z' });
+    expect(await emails.deliver({ leadId: 'lead-1', journeyId: 'welcome', journeyVersion: 1, stepId: 'hello', run: 1, seq: 0 })).toBe('already-ended');
+    expect(publisher.of('journey.email-step-ended')).toEqual([{ version: 1, correlationId: 'journey:welcome:1:0', leadId: 'lead-1', journeyId: 'welcome', stepId: 'hello', run: 1, seq: 0, at: expect.any(String) }]);
+    for (const ended of publisher.of('journey.email-step-ended')) await runner.emailStepEnded(ended.leadId, ended.journeyId, ended.run, ended.seq);
+    expect(enrolment()).toMatchObject({ status: 'waiting', stepId: 'bye', seq: 2, awaiting: 'email' });
+    // The queued hand-over of `hello` finds it ended and sends nothing; `bye` is sent once.
+    await bus.deliverAll();
+    expect(mailer.sent.map((sent) => sent.subject)).toEqual(['bye']);
+    expect(enrolment()).toMatchObject({ status: 'completed' });
+  });
+
+  it("goes on when the email's end came before the enrolment was saved waiting for it, and when only the sweep's check finds it ended", async () => {
+    // An instant bus: the email is sent and its end delivered while the runner is still handing it over.
+    const early = engine([news('hello', '<p>Your plan: {{lead.attributes.plan}}</p>'), { id: 'upgrade', type: 'update_lead', attributes: { plan: 'gold' } }], {}, false);
+    await early.runner.enrol('welcome', 'lead-1', 'manual');
+    expect(early.mailer.sent[0]?.html).toContain('Your plan: silver');
+    expect(early.enrolment()).toMatchObject({ status: 'completed' });
+    expect((await early.leads.getLead('lead-1'))?.attributes).toEqual({ plan: 'gold' });
+
+    const checked = engine([news('hello'), { id: 'upgrade', type: 'update_lead', attributes: { plan: 'gold' } }]);
+    await checked.runner.enrol('welcome', 'lead-1', 'manual');
+    const waiting = checked.enrolment() as StoredEnrolment;
+    // Its check timer while the email is still handed over moves nothing.
+    await checked.runner.timerDue('lead-1', 'welcome', 1, waiting.seq);
+    expect(checked.enrolment()).toEqual(waiting);
+    // The end event is lost: the claim ended, nothing tells the runner but the check timer.
+    checked.enrolments.claims.set(keyOf(0, 'welcome'), { status: 'done', stepId: 'hello', claimedAt: '2026-01-05T08:00:00.000Z' });
+    await checked.runner.timerDue('lead-1', 'welcome', 1, waiting.seq);
+    expect(checked.enrolment()).toMatchObject({ status: 'completed' });
+    expect((await checked.leads.getLead('lead-1'))?.attributes).toEqual({ plan: 'gold' });
   });
 });

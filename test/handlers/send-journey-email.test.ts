@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -14,6 +15,7 @@ Object.assign(process.env, { SIGNING_KEYS_SECRET: 'signing-keys', PRIVACY_SALT_S
 const dynamo = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
 const ses = mockClient(SESv2Client);
+const bus = mockClient(EventBridgeClient);
 const ring = { current: 'k1', keys: { k1: 'the-current-signing-key-of-32-bytes!!' } };
 let handler: (typeof import('../../functions/send-journey-email/handler'))['handler'];
 let table: TableFake;
@@ -49,6 +51,8 @@ function counters(): Record<string, number> {
 beforeEach(() => {
   dynamo.reset();
   ses.reset();
+  bus.reset();
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
   table = new TableFake();
   table.attach(dynamo);
@@ -60,7 +64,25 @@ beforeEach(() => {
   }
 });
 
+/** The step runs' ends told to run-journeys, as their details. */
+const ends = () => bus.commandCalls(PutEventsCommand).flatMap((call) => (call.args[0].input.Entries ?? []).filter((entry) => entry.DetailType === 'journey.email-step-ended').map((entry) => JSON.parse(entry.Detail ?? '{}')));
+
 describe('send-journey-email', () => {
+  it("tells run-journeys the step run ended; when that publish fails, the retry sends nothing again and publishes the end", async () => {
+    bus.on(PutEventsCommand).rejectsOnce(Object.assign(new Error('Service unavailable'), { name: 'InternalException' })).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-2' }] });
+    expect((await handler(sqsEvent([reached('hello', 0)]), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(table.get(stepKey(0))).toMatchObject({ status: 'done' });
+    expect((await handler(sqsEvent([reached('hello', 0)]), context)).batchItemFailures).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(counters()).toEqual({ 'email:hello:sent': 1 });
+    expect(bus.commandCalls(PutEventsCommand)).toHaveLength(2);
+    expect(ends()).toEqual([
+      { version: 1, correlationId: 'journey:welcome:1:0', leadId: 'lead-1', journeyId: 'welcome', stepId: 'hello', run: 1, seq: 0, at: expect.any(String) },
+      { version: 1, correlationId: 'journey:welcome:1:0', leadId: 'lead-1', journeyId: 'welcome', stepId: 'hello', run: 1, seq: 0, at: expect.any(String) },
+    ]);
+  });
+
+
   it('sends the email step once however often it is delivered, with a signed unsubscribe link, and counts it sent once', async () => {
     // The batch's records run side by side: the duplicate finds the step being sent and is retried later.
     expect((await handler(sqsEvent([reached('hello', 0), reached('hello', 0)]), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
@@ -94,6 +116,8 @@ describe('send-journey-email', () => {
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
     expect(table.get(stepKey(0))).toMatchObject({ status: 'skipped', reason: 'not_opted_in' });
     expect(counters()).toEqual({ 'email:hello:skipped': 1, 'skip:hello:not_opted_in': 1 });
+    // A skipped email ends the step run too: the run goes on.
+    expect(ends()).toMatchObject([{ stepId: 'hello', seq: 0 }]);
   });
 
   it('notifies the sales inbox of a lead without an owner and files the task once', async () => {
@@ -109,5 +133,7 @@ describe('send-journey-email', () => {
     table.put({ ...stepKey(0), entity: 'journey-step', stepId: 'hello', status: 'claimed', claimedAt: new Date().toISOString(), expiresAt: 0 });
     expect((await handler(sqsEvent([reached('hello', 0)]), context)).batchItemFailures).toEqual([]);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    // Not ended: the runner hands it again, and the run waits for that.
+    expect(ends()).toEqual([]);
   });
 });
