@@ -865,7 +865,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'run-journeys',
-      description: "Runs journeys: enrols leads whose event or segment matches a published journey's entry (once, by its re-entry rule), moves waits on when their timer is due or the awaited event happens, and does each step once per enrolment run.",
+      description: "Runs journeys: enrols leads whose event or segment matches a published journey's entry (once, by its re-entry rule), moves waits on when their timer is due, the awaited event happens or their email has ended, and does each step once.",
       entry: 'functions/run-journeys/handler.ts',
       trigger: {
         kind: 'event',
@@ -877,6 +877,7 @@ export const manifest: Manifest = {
             DetailType.LeadQualified,
             DetailType.LeadContactChanged,
             DetailType.JourneyStepDue,
+            DetailType.JourneyEmailStepEnded,
             DetailType.JourneyEnrolmentRequested,
             DetailType.LeadSegmentEntered,
           ],
@@ -887,22 +888,48 @@ export const manifest: Manifest = {
         maxReceiveCount: 5,
         oldestMessageAlarmMinutes: 10,
       },
-      emits: [DetailType.LeadStageChanged, DetailType.JourneyWebhookStepReached],
+      emits: [DetailType.LeadStageChanged, DetailType.JourneyWebhookStepReached, DetailType.JourneyEmailStepReached],
       timeoutSeconds: 60,
       memoryMb: 512,
-      // Journey emails and owner notifications (ses:send) with signed unsubscribe links; stage changes
-      // of update_lead steps and webhook steps (delivered by deliver-webhooks) go on the bus.
-      access: ['ses:send', 'bus:put', 'secret:signing-keys', 'secret:privacy-salt', 'links:public'],
+      // Stage changes of update_lead steps go on the bus, and steps other functions do: webhook steps
+      // (deliver-webhooks), email and notify steps (send-journey-email).
+      access: ['bus:put'],
       // Journeys and their counters (JOURNEY#, listed on JOURNEYS); under each lead (LEAD#) its
-      // enrolments, upcoming date entries (written when a form or the CRM sets a date attribute), step claims (expired, not deleted, when an effect failed), tasks, stage transitions and consent
+      // enrolments, upcoming date entries (written when a form or the CRM sets a date attribute), step claims (expired, not deleted, when an effect failed), stage transitions and consent
       // records; the lead's events, score and the rulesets scoring it (goals and branches see the lead as
-      // segments do); suppressions; the routing (notify) and reps' open counts a stage change frees; the
-      // send-time policy (SETTINGS) and each lead's marketing send ledger (LEAD#) it counts emails on; the
-      // average customer lifespan segments value customers with (CARE).
+      // segments do); the reps' open counts a stage change frees; the average customer lifespan segments
+      // value customers with (CARE).
       table: {
-        read: ['SUBSCRIPTION_TYPES', 'JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'RULESET#', 'RULESET', 'ROUTING', 'SETTINGS', 'CARE'],
+        read: ['JOURNEY#', 'LEAD#', 'RULESET#', 'RULESET', 'ROUTING', 'CARE'],
         write: ['JOURNEY#', 'LEAD#', 'ROUTING#REP#'],
         query: { gsi1: ['JOURNEYS'] },
+      },
+    },
+    {
+      name: 'send-journey-email',
+      description: "Sends a journey's email steps (send-time policy, signed unsubscribe links) and notify steps run-journeys hands over, once per step run, counts each email's outcome and tells run-journeys the step ended.",
+      entry: 'functions/send-journey-email/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.JourneyEmailStepReached] },
+        batchSize: 10,
+        // A journey's email goes the moment its step is reached.
+        maxBatchingWindowSeconds: 0,
+        maxReceiveCount: 5,
+        oldestMessageAlarmMinutes: 10,
+      },
+      emits: [DetailType.JourneyEmailStepEnded],
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      // The step run's end goes on the bus for run-journeys, which moves the enrolment on.
+      access: ['ses:send', 'secret:signing-keys', 'secret:privacy-salt', 'links:public', 'bus:put'],
+      // The journey version holding the step (JOURNEY#) and its report counters; under the lead (LEAD#)
+      // the step's claim it takes over and ends, the lead, its marketing send ledger and the sales task
+      // of a notify step; subscription types, suppressions, the send-time policy (SETTINGS) and the
+      // routing a notification goes by.
+      table: {
+        read: ['SUBSCRIPTION_TYPES', 'JOURNEY#', 'LEAD#', 'SUPPRESSED#', 'SETTINGS', 'ROUTING'],
+        write: ['JOURNEY#', 'LEAD#'],
       },
     },
     {

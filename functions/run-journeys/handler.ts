@@ -5,55 +5,41 @@ import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { ConsentStore } from '../../src/adapters/consent-store';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
-import { DateEntryStore, EnrolmentStore, JourneyStore, SalesTaskStore } from '../../src/adapters/journey-store';
+import { DateEntryStore, EnrolmentStore, PublishedJourneys } from '../../src/adapters/journey-store';
 import { LatencyMetric } from '../../src/adapters/latency-metric';
 import { LeadEventStore } from '../../src/adapters/lead-events';
-import { LeadListing } from '../../src/adapters/lead-listing';
+import { LeadStore } from '../../src/adapters/lead-store';
 import { LifecycleStore } from '../../src/adapters/lifecycle-store';
-import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
-import { RoutingStore } from '../../src/adapters/routing-store';
-import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { RulesetVersionReader } from '../../src/adapters/ruleset-store';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
-import { subscriberMail } from '../../src/adapters/subscriber-mail';
-import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { LifespanStore } from '../../src/adapters/lifespan-store';
-import { Audience } from '../../src/app/audience';
 import { DateEntryRefresh } from '../../src/app/journey-date-entries';
 import { JourneyRunner } from '../../src/app/journey-runner';
 import { JourneyStepActions } from '../../src/app/journey-steps';
-import { marketingSendPolicy } from '../../src/app/send-time-check';
-import { MarketingSendGate } from '../../src/app/marketing-send-gate';
+import { LeadViewer } from '../../src/app/lead-views';
 import { StageChanges } from '../../src/app/stage-changes';
 import { readConfig, setting } from '../../src/config';
-import { DetailType, EngagementRecordedDetail, JourneyEnrolmentRequestedDetail, JourneyStepDueDetail, LeadContactChangedDetail, LeadQualifiedDetail, LeadSegmentChangedDetail, LeadStageChangedDetail } from '../../src/domain/events';
+import { DetailType, EngagementRecordedDetail, JourneyEmailStepEndedDetail, JourneyEnrolmentRequestedDetail, JourneyStepDueDetail, LeadContactChangedDetail, LeadQualifiedDetail, LeadSegmentChangedDetail, LeadStageChangedDetail } from '../../src/domain/events';
 
-const config = readConfig({ EVENT_BUS_NAME: setting, SALES_INBOX: setting });
+const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const timerLateness = new LatencyMetric(METRICS_NAMESPACE, 'run-journeys', PipelineMetric.JourneyTimerLateness);
 const client = documentClient();
-const { tableName, leads, mailer, suppressedAmong, link } = subscriberMail();
+const tableName = config.TABLE_NAME;
+const leads = new LeadStore(client, tableName);
 const leadEvents = new LeadEventStore(client, tableName);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
-const journeys = new JourneyStore(client, tableName);
-const subscriptionTypes = new SubscriptionTypeStore(client, tableName).current;
+const journeys = new PublishedJourneys(client, tableName);
 const runner = new JourneyRunner({
   journeys,
   enrolments: new EnrolmentStore(client, tableName),
   leads,
-  views: new Audience(new LeadListing(client, tableName), leadEvents, new RulesetStore(client, tableName), new LifespanStore(client, tableName)),
-  sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(client, tableName), ledger: new MarketingSendLedgerStore(client, tableName), subscriptionTypes })),
-  mailer,
-  subscriptionTypes,
+  views: new LeadViewer(new RulesetVersionReader(client, tableName), new LifespanStore(client, tableName)),
   actions: new JourneyStepActions({
     stageChanges: new StageChanges({ leads, lifecycle: new LifecycleStore(client, tableName), publisher, logger }),
     consents: new ConsentStore(client, tableName),
-    routing: new RoutingStore(client, tableName),
-    tasks: new SalesTaskStore(client, tableName),
-    mailer,
     publisher,
-    salesInbox: config.SALES_INBOX,
   }),
-  link,
   log: logger,
   // Twice the function's timeout: a step claimed longer ago was left by a runner that died.
   abandonedClaimMs: 2 * 60_000,
@@ -61,7 +47,7 @@ const runner = new JourneyRunner({
 
 const dateEntries = new DateEntryRefresh({ journeys, leads, index: new DateEntryStore(client, tableName) });
 
-const BusEvent = leadflowBusEvent({ [DetailType.EngagementRecorded]: EngagementRecordedDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail, [DetailType.LeadQualified]: LeadQualifiedDetail, [DetailType.LeadContactChanged]: LeadContactChangedDetail, [DetailType.JourneyStepDue]: JourneyStepDueDetail, [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail, [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail });
+const BusEvent = leadflowBusEvent({ [DetailType.EngagementRecorded]: EngagementRecordedDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail, [DetailType.LeadQualified]: LeadQualifiedDetail, [DetailType.LeadContactChanged]: LeadContactChangedDetail, [DetailType.JourneyStepDue]: JourneyStepDueDetail, [DetailType.JourneyEmailStepEnded]: JourneyEmailStepEndedDetail, [DetailType.JourneyEnrolmentRequested]: JourneyEnrolmentRequestedDetail, [DetailType.LeadSegmentEntered]: LeadSegmentChangedDetail });
 
 /** How far back a lead's history is read to find the events an `engagement.recorded` names. */
 const RECENT_EVENTS = 100;
@@ -73,6 +59,10 @@ async function runRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<void>
       const { leadId, journeyId, run, seq, wakeAt } = busEvent.detail;
       timerLateness.record(Math.max(0, Date.now() - Date.parse(wakeAt)));
       return runner.timerDue(leadId, journeyId, run, seq);
+    }
+    case DetailType.JourneyEmailStepEnded: {
+      const { leadId, journeyId, run, seq } = busEvent.detail;
+      return runner.emailStepEnded(leadId, journeyId, run, seq);
     }
     case DetailType.JourneyEnrolmentRequested: {
       const { journeyId, leadId, dateEntryAt } = busEvent.detail;

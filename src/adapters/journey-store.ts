@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JourneyDefinition, Journey, JourneyStatus } from '../domain/journeys/definition';
 import type { EnrolmentState } from '../domain/journeys/interpreter';
-import type { DateRound, LiveJourney, MoveAll, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
+import type { DateRound, EmailStepEnd, EmailStepTake, LiveJourney, MoveAll, ReportCount, SalesTask, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
 import type { LeadCursor } from '../domain/lead-listing';
 import type { Page, PageRequest } from '../domain/page';
 import { ClaimRecords } from './claims';
-import { conditionally, failedConditions } from './dynamo-errors';
+import { conditionally, failedConditions, isConditionFailure } from './dynamo-errors';
 import * as keys from './keys';
 import { listPage, queryPages } from './query-pages';
 
@@ -60,16 +60,68 @@ function toJourney(item: Item): Journey {
   return journey as unknown as Journey;
 }
 
-/** Journeys: the head (status, draft, published version), the versions (never changed) and the report counters. */
-export class JourneyStore {
+/**
+ * The journeys as the runner and the sender read them: a version's definition (cached: versions never
+ * change), the published and paused journeys, a journey's status. None of the console's writes.
+ */
+export class PublishedJourneys {
   private readonly versions = new Map<string, Promise<JourneyDefinition | undefined>>();
   private liveCache?: { readonly at: number; readonly journeys: Promise<LiveJourney[]> };
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly client: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {}
 
+  definition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {
+    const key = `${journeyId}#${version}`;
+    let cached = this.versions.get(key);
+    if (!cached) {
+      cached = this.readDefinition(journeyId, version);
+      // A version never changes once written; a missing one is looked up again next time.
+      cached.then((found) => found ?? this.versions.delete(key), () => this.versions.delete(key));
+      this.versions.set(key, cached);
+    }
+    return cached;
+  }
+
+  private async readDefinition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journeyVersion(journeyId, version) }));
+    return Item?.definition as JourneyDefinition | undefined;
+  }
+
+  /** Published and paused journeys at their published version, from memory for a few seconds. */
+  live(): Promise<LiveJourney[]> {
+    if (this.liveCache && Date.now() - this.liveCache.at < LIVE_CACHE_MS) return this.liveCache.journeys;
+    const journeys = this.readLive();
+    this.liveCache = { at: Date.now(), journeys };
+    journeys.catch(() => {
+      this.liveCache = undefined;
+    });
+    return journeys;
+  }
+
+  private async readLive(): Promise<LiveJourney[]> {
+    const heads: Journey[] = [];
+    const input = { TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.journeyListing('', '').gsi1pk } };
+    for await (const page of queryPages(this.client, input)) heads.push(...page.map(toJourney));
+    const live: LiveJourney[] = [];
+    for (const head of heads) {
+      if ((head.status !== 'published' && head.status !== 'paused') || head.publishedVersion === undefined) continue;
+      const definition = await this.definition(head.id, head.publishedVersion);
+      if (definition) live.push({ journeyId: head.id, version: head.publishedVersion, status: head.status, definition });
+    }
+    return live;
+  }
+
+  async status(journeyId: string): Promise<JourneyStatus | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journey(journeyId), ProjectionExpression: '#status', ExpressionAttributeNames: { '#status': 'status' } }));
+    return Item?.status as JourneyStatus | undefined;
+  }
+}
+
+/** Journeys: the head (status, draft, published version), the versions (never changed) and the report counters. */
+export class JourneyStore extends PublishedJourneys {
   async create(journey: Journey): Promise<void> {
     await this.client.send(
       new PutCommand({ TableName: this.tableName, Item: { ...keys.journey(journey.id), ...keys.journeyListing(journey.createdAt, journey.id), entity: 'journey', ...journey }, ConditionExpression: 'attribute_not_exists(pk)' }),
@@ -162,49 +214,6 @@ export class JourneyStore {
       }
     }
     return totals;
-  }
-
-  definition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {
-    const key = `${journeyId}#${version}`;
-    let cached = this.versions.get(key);
-    if (!cached) {
-      cached = this.client
-        .send(new GetCommand({ TableName: this.tableName, Key: keys.journeyVersion(journeyId, version) }))
-        .then(({ Item }) => Item?.definition as JourneyDefinition | undefined);
-      // A version never changes once written; a missing one is looked up again next time.
-      cached.then((found) => found ?? this.versions.delete(key), () => this.versions.delete(key));
-      this.versions.set(key, cached);
-    }
-    return cached;
-  }
-
-  /** Published and paused journeys at their published version, from memory for a few seconds. */
-  live(): Promise<LiveJourney[]> {
-    if (this.liveCache && Date.now() - this.liveCache.at < LIVE_CACHE_MS) return this.liveCache.journeys;
-    const journeys = this.readLive();
-    this.liveCache = { at: Date.now(), journeys };
-    journeys.catch(() => {
-      this.liveCache = undefined;
-    });
-    return journeys;
-  }
-
-  private async readLive(): Promise<LiveJourney[]> {
-    const heads: Journey[] = [];
-    const input = { TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.journeyListing('', '').gsi1pk } };
-    for await (const page of queryPages(this.client, input)) heads.push(...page.map(toJourney));
-    const live: LiveJourney[] = [];
-    for (const head of heads) {
-      if ((head.status !== 'published' && head.status !== 'paused') || head.publishedVersion === undefined) continue;
-      const definition = await this.definition(head.id, head.publishedVersion);
-      if (definition) live.push({ journeyId: head.id, version: head.publishedVersion, status: head.status, definition });
-    }
-    return live;
-  }
-
-  async status(journeyId: string): Promise<JourneyStatus | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.journey(journeyId), ProjectionExpression: '#status', ExpressionAttributeNames: { '#status': 'status' } }));
-    return Item?.status as JourneyStatus | undefined;
   }
 }
 
@@ -304,8 +313,13 @@ export class EnrolmentStore {
     const itemKey = keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq);
     const expiresAt = Math.floor(Date.parse(at) / 1000) + CLAIM_KEPT_SECONDS;
     if ((await this.claims.claim({ ...itemKey, entity: 'journey-step', stepId, expiresAt }, at)) === 'claimed') return { outcome: 'claimed' };
-    const record = await this.claims.read(itemKey);
-    return { outcome: 'exists', record: { status: record?.status, stepId: record?.stepId, claimedAt: record?.claimedAt, ...(record?.reason ? { reason: record.reason } : {}) } as StepRecord };
+    return { outcome: 'exists', record: (await this.stepRecord(key)) ?? ({} as StepRecord) };
+  }
+
+  async stepRecord(key: StepKey): Promise<StepRecord | undefined> {
+    const record = await this.claims.read(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq));
+    if (!record) return undefined;
+    return { status: record.status, stepId: record.stepId, claimedAt: record.claimedAt, ...(record.sendingAt ? { sendingAt: record.sendingAt } : {}), ...(record.reason ? { reason: record.reason } : {}) } as StepRecord;
   }
 
   finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string }): Promise<void> {
@@ -314,6 +328,11 @@ export class EnrolmentStore {
 
   async releaseStep(key: StepKey): Promise<void> {
     await this.claims.release(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq), 'while-held');
+  }
+
+  async handStep(key: StepKey): Promise<void> {
+    // send-journey-email may have taken the step already (the event is out before this write).
+    await conditionally(this.claims.markDone(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq), 'while-held', { status: 'handed' }), 'handed', 'taken-already');
   }
 
   /**
@@ -390,6 +409,79 @@ export class EnrolmentStore {
       ),
       true,
       false,
+    );
+  }
+}
+
+/**
+ * The step claims of email and notify steps, as send-journey-email takes them over from the runner:
+ * `sending` (since `sendingAt`) by a conditional update, then ended with the step's email counters
+ * in one transaction, or handed back after a failed send.
+ */
+export class EmailStepRunStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async take(key: StepKey, stepId: string, at: string): Promise<EmailStepTake> {
+    const itemKey = keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq);
+    const taken = await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: itemKey,
+          UpdateExpression: 'SET #status = :sending, sendingAt = :at',
+          // A claim given back after a failed effect is expired (expiresAt 0): its runner hands the step again.
+          ConditionExpression: 'stepId = :stepId AND (#status = :claimed OR #status = :handed) AND expiresAt > :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':at': at, ':stepId': stepId, ':claimed': 'claimed', ':handed': 'handed', ':now': Math.floor(Date.parse(at) / 1000) },
+        }),
+      ),
+      true,
+      false,
+    );
+    if (taken) return { outcome: 'taken' };
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }));
+    if (!Item || Item.stepId !== stepId || Item.status === 'claimed' || Item.status === 'handed') return { outcome: 'not-handed' };
+    const record = { status: Item.status, stepId, claimedAt: Item.claimedAt, ...(Item.sendingAt ? { sendingAt: Item.sendingAt } : {}), ...(Item.reason ? { reason: Item.reason } : {}) };
+    return { outcome: 'exists', record: record as StepRecord };
+  }
+
+  async finish(key: StepKey, end: EmailStepEnd, counts: readonly ReportCount[]): Promise<boolean> {
+    const update = {
+      TableName: this.tableName,
+      Key: keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq),
+      UpdateExpression: `SET #status = :end${end.reason ? ', reason = :reason' : ''}`,
+      ConditionExpression: '#status = :sending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':end': end.status, ':sending': 'sending', ...(end.reason ? { ':reason': end.reason } : {}) },
+    };
+    const counters = countersUpdate(this.tableName, key.journeyId, counts, `${key.leadId}#${key.run}#${key.seq}`);
+    try {
+      if (counters) await this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, counters] }));
+      else await this.client.send(new UpdateCommand(update));
+      return true;
+    } catch (error) {
+      if (failedConditions(error)?.[0] || isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async release(key: StepKey): Promise<void> {
+    await conditionally(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq),
+          UpdateExpression: 'SET #status = :handed REMOVE sendingAt',
+          ConditionExpression: '#status = :sending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':handed': 'handed', ':sending': 'sending' },
+        }),
+      ),
+      'released',
+      'not-held',
     );
   }
 }

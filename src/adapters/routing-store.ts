@@ -41,17 +41,24 @@ export function releaseWrite(tableName: string, repId: string): TransactItem {
   };
 }
 
-/** The routing configuration (one item), the teams' round-robin positions, the reps' open MQLs and the assignments. */
-export class RoutingStore {
+/**
+ * The routing configuration as a reader alone sees it (send-journey-email's notify steps): none of the
+ * assignments' writes and reads, which stay out of its bundle.
+ */
+export class RoutingConfigReader {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly client: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {}
 
   async get(): Promise<StoredRouting | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.routingConfig(), ConsistentRead: true }));
     return Item ? toStoredRouting(Item) : undefined;
   }
+}
+
+/** The routing configuration (one item), the teams' round-robin positions, the reps' open MQLs and the assignments. */
+export class RoutingStore extends RoutingConfigReader {
 
   /**
    * The configuration and a qualified lead's profile, both read consistently in one BatchGetItem: what an

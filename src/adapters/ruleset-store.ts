@@ -21,6 +21,27 @@ const builtIn: StoredRuleset = {
   builtIn: true,
 };
 
+async function readVersion(client: DynamoDBDocumentClient, tableName: string, version: string): Promise<Record<string, unknown> | undefined> {
+  return (await client.send(new GetCommand({ TableName: tableName, Key: keys.ruleset(version), ConsistentRead: true }))).Item;
+}
+
+/**
+ * The ruleset of a version, the built-in starter included, for those that only score with it (journeys'
+ * goals and branches): none of the store's writes, pointer or listings come with it into their bundle.
+ */
+export class RulesetVersionReader {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(version: string): Promise<{ readonly ruleset: Ruleset } | undefined> {
+    const item = await readVersion(this.client, this.tableName, version);
+    if (item) return { ruleset: item.ruleset as Ruleset };
+    return version === builtIn.version ? { ruleset: starterRuleset } : undefined;
+  }
+}
+
 /** Rulesets as versioned data, the active pointer and rescoring jobs, in the single table. */
 export class RulesetStore {
   constructor(
@@ -58,7 +79,7 @@ export class RulesetStore {
   }
 
   async get(version: string): Promise<StoredRuleset | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.ruleset(version), ConsistentRead: true }));
+    const Item = await readVersion(this.client, this.tableName, version);
     if (Item) return toStoredRuleset(Item);
     if (version !== builtIn.version) return undefined;
     return (await this.activeVersion()) === builtIn.version ? builtIn : { ...builtIn, status: 'retired' };

@@ -1,16 +1,13 @@
 import type { EventSubject } from './lead-scoring';
+import { LeadViewer, scoreWith, type RulesetVersions } from './lead-views';
 import type { LifespanReader } from './ports';
-import type { Lifespan } from '../domain/care/lifetime-value';
 import { isSubscriber } from '../domain/campaigns/campaign';
 import type { Lead } from '../domain/lead';
 import type { LeadCursor } from '../domain/lead-listing';
 import type { SubscriptionType } from '../domain/subscriptions';
-import { scoringView } from '../domain/lead';
 import { purchaseProfile } from '../domain/purchases';
-import { historyHolds, historySince, matchesWhere, segmentView, type CurrentScore, type HistoryEvent, type SegmentRule } from '../domain/segments/segment';
-import { scoreAt } from '../domain/scoring/engine';
+import { historyHolds, historySince, matchesWhere, segmentView, type HistoryEvent, type SegmentRule } from '../domain/segments/segment';
 import { nextMembershipFlip } from '../domain/segments/time-flips';
-import type { Ruleset } from '../domain/scoring/ruleset';
 
 /** What a preview shows before anything is sent: how many, and who, with whether every lead was looked at. */
 export interface AudiencePreview {
@@ -31,15 +28,7 @@ export interface EventHistory {
   eventsOf(subject: EventSubject, options: { since?: string }): Promise<HistoryEvent[]>;
 }
 
-/** The rulesets leads were scored with, by version. */
-export interface RulesetVersions {
-  get(version: string): Promise<{ readonly ruleset: Ruleset } | undefined>;
-}
-
 const PREVIEW_PAGE = 500;
-
-/** How long one read of the average lifespan serves: it moves only when a customer churns or the settings change. */
-const LIFESPAN_FRESH_MS = 60_000;
 
 /** History reads run this many at a time: enough to hide latency, few enough to stay under a partition's limits. */
 const HISTORY_READS_IN_PARALLEL = 8;
@@ -50,34 +39,21 @@ const HISTORY_READS_IN_PARALLEL = 8;
  * history read from the lead's time-ordered index, and only as far back as the conditions look.
  */
 export class Audience {
-  private readonly rulesets = new Map<string, Promise<Ruleset | undefined>>();
-  private lifespanRead: { readonly at: number; readonly lifespan: Promise<Lifespan> } | undefined;
+  private readonly viewer: LeadViewer;
 
   constructor(
     private readonly listing: LeadPages,
     private readonly leadEvents: EventHistory,
-    private readonly rulesetStore: RulesetVersions,
-    private readonly lifespans: LifespanReader,
-  ) {}
-
-  /** The team's average lifespan for projected lifetime values, read at most once a minute. */
-  private lifespan(): Promise<Lifespan> {
-    const now = Date.now();
-    if (!this.lifespanRead || now - this.lifespanRead.at > LIFESPAN_FRESH_MS) {
-      const lifespan = this.lifespans.lifespan();
-      // A failed read is not kept: the next view reads again.
-      lifespan.catch(() => {
-        if (this.lifespanRead?.lifespan === lifespan) this.lifespanRead = undefined;
-      });
-      this.lifespanRead = { at: now, lifespan };
-    }
-    return this.lifespanRead.lifespan;
+    rulesetStore: RulesetVersions,
+    lifespans: LifespanReader,
+  ) {
+    this.viewer = new LeadViewer(rulesetStore, lifespans);
   }
 
   /** The leads of `candidates` that are in the segment, in their order. */
   async select(rule: SegmentRule, candidates: readonly Lead[], now: string): Promise<Lead[]> {
-    const lifespan = await this.lifespan();
-    const views = await Promise.all(candidates.map(async (lead) => ({ lead, view: segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now, lifespan) })));
+    const lifespan = await this.viewer.lifespan();
+    const views = await Promise.all(candidates.map(async (lead) => ({ lead, view: segmentView(lead, await this.viewer.currentScore(lead, now), purchaseProfile(lead.purchases, now), now, lifespan) })));
     const present = views.filter(({ view }) => matchesWhere(rule, view)).map(({ lead }) => lead);
     const since = historySince(rule, now);
     if (since === undefined) return present;
@@ -117,9 +93,9 @@ export class Audience {
     return (await this.select(rule, [lead], now)).length === 1;
   }
 
-  /** The lead now, as segment conditions, journey goals and branches see it. */
-  async view(lead: Lead, now: string): Promise<Record<string, unknown>> {
-    return segmentView(lead, await this.currentScore(lead, now), purchaseProfile(lead.purchases, now), now, await this.lifespan());
+  /** The lead now, as segment conditions see it. */
+  view(lead: Lead, now: string): Promise<Record<string, unknown>> {
+    return this.viewer.view(lead, now);
   }
 
   /**
@@ -147,7 +123,7 @@ export class Audience {
    * may take it in later.
    */
   async decide(rules: readonly SegmentRule[], lead: Lead, now: string): Promise<{ members: boolean[]; nextFlipAt?: string }> {
-    const [scoredWith, lifespan] = await Promise.all([this.rulesetOf(lead), this.lifespan()]);
+    const [scoredWith, lifespan] = await Promise.all([this.viewer.rulesetOf(lead), this.viewer.lifespan()]);
     const scoreOf = (at: string) => scoreWith(lead, scoredWith, at);
     const view = segmentView(lead, scoreOf(now), purchaseProfile(lead.purchases, now), now, lifespan);
     const sinces = rules.flatMap((rule) => {
@@ -166,28 +142,4 @@ export class Audience {
     }
     return { members, ...(nextFlipAt ? { nextFlipAt } : {}) };
   }
-
-  private rulesetOf(lead: Lead): Promise<Ruleset | undefined> {
-    const state = lead.score;
-    if (!state) return Promise.resolve(undefined);
-    let ruleset = this.rulesets.get(state.rulesetVersion);
-    if (!ruleset) {
-      ruleset = this.rulesetStore.get(state.rulesetVersion).then((stored) => stored?.ruleset);
-      this.rulesets.set(state.rulesetVersion, ruleset);
-    }
-    return ruleset;
-  }
-
-  private async currentScore(lead: Lead, now: string): Promise<CurrentScore | undefined> {
-    return scoreWith(lead, await this.rulesetOf(lead), now);
-  }
-}
-
-/** The lead's scores at `now`, decayed with the ruleset that scored it (as stored when that ruleset is gone). */
-function scoreWith(lead: Lead, scoredWith: Ruleset | undefined, now: string): CurrentScore | undefined {
-  const state = lead.score;
-  if (!state) return undefined;
-  if (!scoredWith) return { fit: state.fit, engagement: state.engagement, total: state.total, grade: state.grade, qualified: state.qualified };
-  const current = scoreAt(state, scoringView(lead), scoredWith, now);
-  return { fit: current.fit, engagement: current.engagement, total: current.total, grade: current.grade, qualified: current.qualified };
 }

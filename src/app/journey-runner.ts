@@ -1,13 +1,8 @@
-import type { EmailSender, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
-import type { SendTimeCheck } from './send-time-check';
-import { withSubscriberFooter } from '../domain/campaigns/footer';
-import { renderTemplate, type Template } from '../domain/campaigns/template';
-import { listUnsubscribeHeaders } from '../domain/consent/send-policy';
-import type { TokenClaims, TokenPurpose } from '../domain/consent/signed-token';
+import type { LeadReader, Log } from './ports';
 import { describeError } from '../domain/errors';
 import type { JourneyDefinition, StepOf } from '../domain/journeys/definition';
 import { advance, enter, mayEnter, type EffectStep, type EnrolmentState, type JourneyEvent, type JourneyInput } from '../domain/journeys/interpreter';
-import type { LiveJourney, ReportCount, StepClaim, StepKey, StoredEnrolment } from '../domain/journeys/records';
+import type { LiveJourney, ReportCount, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
 import { leadDateEntryAt } from '../domain/journeys/local-time';
 import type { Lead } from '../domain/lead';
 import { matchesPattern } from '../domain/pattern';
@@ -33,7 +28,11 @@ export interface Enrolments {
   /** Saves the next state with the counters it moves, if the enrolment is still at `rev`. */
   save(enrolment: EnrolmentState, rev: number, counts: readonly ReportCount[]): Promise<boolean>;
   claimStep(key: StepKey, stepId: string, at: string): Promise<StepClaim>;
+  /** A step run's claim record as it is now (strongly consistent), if any. */
+  stepRecord(key: StepKey): Promise<StepRecord | undefined>;
   finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string }): Promise<void>;
+  /** Marks a claim handed to another function once the step's event is out; one that function took meanwhile is left alone. */
+  handStep(key: StepKey): Promise<void>;
   /** Gives a claim back after its effect failed, so the retry can do it. */
   releaseStep(key: StepKey): Promise<void>;
 }
@@ -43,26 +42,23 @@ export interface LeadViews {
   view(lead: Lead, now: string): Promise<Record<string, unknown>>;
 }
 
-/** What non-email steps do outside the engine; `key` names the step run, for changes applied once. */
+/** What steps with an effect do outside the engine; `key` names the step run, for changes applied once. */
 export interface StepActions {
   updateLead(lead: Lead, step: StepOf<'update_lead'>, key: StepKey): Promise<StepOutcome>;
-  notify(lead: Lead, step: StepOf<'notify'>, key: StepKey): Promise<StepOutcome>;
   webhook(lead: Lead, step: StepOf<'webhook'>, key: StepKey): Promise<StepOutcome>;
+  /** Hands an email or notify step of journey version `version` to send-journey-email, which sends it once per step run. */
+  email(lead: Lead, step: StepOf<'send_email'> | StepOf<'notify'>, key: StepKey, version: number): Promise<StepOutcome>;
 }
 
-export type StepOutcome = { readonly outcome: 'done' | 'skipped'; readonly reason?: string };
+/** How a step's effect ended here: done or skipped, or handed to another function that records how it ends. */
+export type StepOutcome = { readonly outcome: 'done' | 'skipped'; readonly reason?: string } | { readonly outcome: 'handed' };
 
 export interface JourneyRunnerDependencies {
   readonly journeys: JourneyVersions;
   readonly enrolments: Enrolments;
   readonly leads: LeadReader;
   readonly views: LeadViews;
-  readonly sendCheck: SendTimeCheck;
-  readonly mailer: EmailSender;
   readonly actions: StepActions;
-  readonly link: (path: string, purpose: TokenPurpose, claims: TokenClaims) => Promise<string>;
-  /** The subscription types, for the name in each email's footer. */
-  readonly subscriptionTypes: SubscriptionCatalogueReader;
   readonly log: Log;
   /** A step claimed longer ago was left by a runner that died mid-effect. */
   readonly abandonedClaimMs: number;
@@ -82,7 +78,10 @@ export interface LeadHappening {
  * Runs journeys: enters leads when an entry matches, moves waiting enrolments on when their timer falls
  * due or an awaited event happens, and does each step with an effect exactly once per enrolment run:
  * claimed under its step number before the effect, so duplicates, retries and concurrent deliveries
- * find the claim; a claim left by a runner that died mid-email is reported and never sent again.
+ * find the claim; a claim left by a runner that died mid-step is reported and never done again. Email
+ * and notify steps are handed under their claim to send-journey-email, which sends each once per step
+ * run and counts the email's outcome; the enrolment waits at the step until the email has ended
+ * (`journey.email-step-ended`), so the steps after it happen after the email, as they are listed.
  */
 export class JourneyRunner {
   constructor(private readonly deps: JourneyRunnerDependencies) {}
@@ -147,11 +146,35 @@ export class JourneyRunner {
     return 'enrolled';
   }
 
-  /** A wait's timer fell due: moves the enrolment on when it still waits there (a repeated or stale timer does nothing). */
+  /**
+   * A wait's timer fell due: moves the enrolment on when it still waits there (a repeated or stale timer
+   * does nothing). The timer of an enrolment waiting for its email checks that the email's end was not
+   * missed: it moves on when the email step's claim has ended, and otherwise the sweep sends it again.
+   */
   async timerDue(leadId: string, journeyId: string, run: number, seq: number): Promise<void> {
     const enrolment = await this.deps.enrolments.get(leadId, journeyId);
     if (!enrolment || enrolment.run !== run) return;
+    if (enrolment.awaiting === 'email') {
+      if (enrolment.seq === seq && (await this.emailEnded(enrolment))) await this.drive(enrolment, { kind: 'email-ended', seq: seq - 1 });
+      return;
+    }
     await this.drive(enrolment, { kind: 'timer', seq });
+  }
+
+  /**
+   * send-journey-email ended the email or notify step run `seq` (sent, skipped or interrupted): the
+   * enrolment waiting there goes on to the next step, once; a repeat finds it moved on and does nothing.
+   */
+  async emailStepEnded(leadId: string, journeyId: string, run: number, seq: number): Promise<void> {
+    const enrolment = await this.deps.enrolments.get(leadId, journeyId);
+    if (!enrolment || enrolment.run !== run) return;
+    await this.drive(enrolment, { kind: 'email-ended', seq });
+  }
+
+  /** Whether the email step an enrolment waits at has ended, as its claim record says. */
+  private async emailEnded(enrolment: StoredEnrolment): Promise<boolean> {
+    const record = await this.deps.enrolments.stepRecord({ leadId: enrolment.leadId, journeyId: enrolment.journeyId, run: enrolment.run, seq: enrolment.seq - 1 });
+    return record?.status === 'done' || record?.status === 'skipped' || record?.status === 'interrupted';
   }
 
   private timeZoneOf(definition: JourneyDefinition, lead: Lead): string {
@@ -189,8 +212,10 @@ export class JourneyRunner {
       }
       if (!(await enrolments.save(next.enrolment, stored.rev, counts))) return 'held-elsewhere';
       stored = { ...next.enrolment, rev: stored.rev + 1 };
-      if (stored.status !== 'active') return 'still';
-      input = { kind: 'continue' };
+      if (stored.status === 'active') input = { kind: 'continue' };
+      // An email that ended before this save found nothing waiting for it (its event came too early): go on now.
+      else if (stored.awaiting === 'email' && (await this.emailEnded(stored))) input = { kind: 'email-ended', seq: stored.seq - 1 };
+      else return 'still';
     }
   }
 
@@ -210,9 +235,9 @@ export class JourneyRunner {
       return 'done';
     }
     try {
-      const outcome = await this.perform(effect.step, lead, definition, key);
-      await enrolments.finishStep(key, { status: outcome.outcome === 'done' ? 'done' : 'skipped', ...(outcome.reason ? { reason: outcome.reason } : {}) });
-      if (effect.step.type === 'send_email') counts.push({ metric: 'email', stepId: effect.step.id, outcome: outcome.outcome === 'done' ? 'sent' : 'skipped', ...(outcome.reason ? { reason: outcome.reason } : {}) });
+      const outcome = await this.perform(effect.step, lead, definition, enrolment.version, key);
+      if (outcome.outcome === 'handed') await enrolments.handStep(key);
+      else await enrolments.finishStep(key, { status: outcome.outcome, ...(outcome.reason ? { reason: outcome.reason } : {}) });
       return 'done';
     } catch (error) {
       // The effect failed before it happened (the provider refused the call): the retry may do it.
@@ -221,30 +246,13 @@ export class JourneyRunner {
     }
   }
 
-  private async perform(step: EffectStep, lead: Lead, definition: JourneyDefinition, key: StepKey): Promise<StepOutcome> {
+  private async perform(step: EffectStep, lead: Lead, definition: JourneyDefinition, version: number, key: StepKey): Promise<StepOutcome> {
     switch (step.type) {
-      case 'send_email': return this.sendEmail(step, lead, key);
+      case 'send_email':
+      case 'notify': return this.deps.actions.email(lead, step, key, version);
       case 'update_lead': return this.deps.actions.updateLead(lead, step, key);
-      case 'notify': return this.deps.actions.notify(lead, step, key);
       case 'webhook': return this.deps.actions.webhook(lead, step, key);
       default: throw new Error(`journey ${definition.name}: no effect for step type ${(step as { type: string }).type}`);
     }
-  }
-
-  /** One journey email through the send-time check, with the subscriber footer and one-click unsubscribe. */
-  private async sendEmail(step: StepOf<'send_email'>, lead: Lead, key: StepKey): Promise<StepOutcome> {
-    const { sendCheck, mailer, link } = this.deps;
-    const decision = await sendCheck.decide(step.subscription, { journeyId: key.journeyId, leadId: lead.id, run: key.run, stepId: step.id }, this.now());
-    if (!decision.send) return { outcome: 'skipped', reason: decision.reason };
-    // Publishing copies stored templates into the version, so a published step always holds its content.
-    if ('templateId' in step.template) return { outcome: 'skipped', reason: 'template_not_resolved' };
-    const template: Template = step.template;
-    const unsubscribeUrl = await link('/v1/unsubscribe', 'unsubscribe', { leadId: lead.id, subscription: step.subscription });
-    const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId: lead.id });
-    const email = withSubscriberFooter(renderTemplate(template, { lead }), { subscription: step.subscription, unsubscribeUrl, preferencesUrl }, await this.deps.subscriptionTypes());
-    // The run and step number name the step's claim, where its opens and clicks are counted once.
-    const tags = { journey: key.journeyId, step: step.id, lead: lead.id, run: String(key.run), seq: String(key.seq) };
-    await mailer.send({ to: [lead.email], ...email, headers: listUnsubscribeHeaders(unsubscribeUrl), tags });
-    return { outcome: 'done' };
   }
 }

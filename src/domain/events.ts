@@ -35,6 +35,8 @@ export const DetailType = {
   JourneyEnrolmentRequested: 'journey.enrolment-requested',
   LeadSegmentLeft: 'lead.segment_left',
   JourneyWebhookStepReached: 'journey.webhook-step-reached',
+  JourneyEmailStepReached: 'journey.email-step-reached',
+  JourneyEmailStepEnded: 'journey.email-step-ended',
   JourneyTimersDue: 'journey.timers-due',
   LeadSegmentCheckDue: 'lead.segment-check-due',
 } as const;
@@ -426,6 +428,35 @@ export const JourneyWebhookStepReachedDetail = z.extend(Envelope, {
 export type JourneyWebhookStepReachedDetail = z.infer<typeof JourneyWebhookStepReachedDetail>;
 
 /**
+ * A lead reached a journey's email step or notify step: send-journey-email reads the step from the
+ * journey's version, checks a marketing email against the send-time policy, renders and sends it.
+ * Published under the step's claim, once per step run; the step run's record makes the send once
+ * however often this is delivered.
+ */
+export const JourneyEmailStepReachedDetail = z.extend(Envelope, {
+  leadId: z.string().check(z.minLength(1)),
+  journeyId: z.string().check(z.minLength(1)),
+  /** The journey version the enrolment runs, which holds the step (versions never change). */
+  journeyVersion: z.number().check(z.int(), z.positive()),
+  stepId: z.string().check(z.minLength(1)),
+  run: z.number().check(z.int(), z.positive()),
+  seq: z.number().check(z.int(), z.nonnegative()),
+  at: z.string(),
+});
+export type JourneyEmailStepReachedDetail = z.infer<typeof JourneyEmailStepReachedDetail>;
+
+/**
+ * A journey's email or notify step run ended (sent, skipped or interrupted), named as its hand-over
+ * named it, without the version: send-journey-email publishes it after ending the step run's record,
+ * and again whenever a delivery finds it ended, so a lost publish is made good by the retry.
+ * run-journeys moves the enrolment waiting at that step on to the next step, once: a repeat finds it
+ * moved on. `seq` is the email step's own number (its claim's), one less than the enrolment's while
+ * it waits there.
+ */
+export const JourneyEmailStepEndedDetail = z.omit(JourneyEmailStepReachedDetail, { journeyVersion: true });
+export type JourneyEmailStepEndedDetail = z.infer<typeof JourneyEmailStepEndedDetail>;
+
+/**
  * The one declaration of each bus event: its detail type and the schema of its detail. Publishers are
  * typed by it (DomainEvent) and consumers parse with it; a detail type without a schema does not compile.
  * The keys are the detail types' literal values, not `[DetailType.X]`: esbuild keeps an object with
@@ -459,6 +490,8 @@ export const detailSchemas = {
   'lead.segment_entered': LeadSegmentChangedDetail,
   'lead.segment_left': LeadSegmentChangedDetail,
   'journey.webhook-step-reached': JourneyWebhookStepReachedDetail,
+  'journey.email-step-reached': JourneyEmailStepReachedDetail,
+  'journey.email-step-ended': JourneyEmailStepEndedDetail,
   'journey.timers-due': JourneyTimersDueDetail,
   'care.timers-backfill-requested': CareTimersBackfillRequestedDetail,
   'lead.segment-check-due': LeadSegmentCheckDueDetail,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DateEntryStore, dueShardOf, EnrolmentStore, JourneyStore, MoveAllStore } from '../../src/adapters/journey-store';
+import { DateEntryStore, dueShardOf, EmailStepRunStore, EnrolmentStore, JourneyStore, MoveAllStore } from '../../src/adapters/journey-store';
 import { SegmentMembershipStore } from '../../src/adapters/segment-membership-store';
 import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
 
@@ -32,6 +32,42 @@ describe("a journey email's opens and clicks on DynamoDB Local", () => {
     expect(counters['email:hello:opened']).toBe(2);
     expect(counters['email:hello:clicked']).toBe(1);
     expect(counters['email:not-this-step:opened']).toBeUndefined();
+  });
+});
+
+describe('a journey email step handed to send-journey-email, on DynamoDB Local', () => {
+  it('is taken for sending once however many deliveries race, ended once with its counter, and given back after a failed send', async () => {
+    const enrolments = new EnrolmentStore(table.documents, TABLE_NAME);
+    const steps = new EmailStepRunStore(table.documents, TABLE_NAME);
+    const journeys = new JourneyStore(table.documents, TABLE_NAME);
+    const key = { leadId: 'lead-send', journeyId: 'journey-send', run: 1, seq: 0 };
+    const at = new Date().toISOString();
+    await enrolments.claimStep(key, 'hello', at);
+    // The sender may take it before its runner marks it handed: the runner's mark then leaves it alone.
+    const takes = await Promise.all(Array.from({ length: 4 }, () => steps.take(key, 'hello', at)));
+    expect(takes.filter((take) => take.outcome === 'taken')).toHaveLength(1);
+    expect(takes.filter((take) => take.outcome === 'exists')).toEqual(Array(3).fill({ outcome: 'exists', record: expect.objectContaining({ status: 'sending', sendingAt: at }) }));
+    await enrolments.handStep(key);
+    expect(await steps.take(key, 'hello', at)).toMatchObject({ outcome: 'exists', record: { status: 'sending' } });
+
+    await steps.release(key);
+    expect(await steps.take(key, 'hello', at)).toEqual({ outcome: 'taken' });
+    const sent = [{ metric: 'email' as const, stepId: 'hello', outcome: 'sent' as const }];
+    expect(await Promise.all([steps.finish(key, { status: 'done' }, sent), steps.finish(key, { status: 'done' }, sent)])).toEqual(expect.arrayContaining([true, false]));
+    expect(await steps.take(key, 'hello', at)).toMatchObject({ outcome: 'exists', record: { status: 'done' } });
+    expect((await journeys.counters(key.journeyId))['email:hello:sent']).toBe(1);
+    // The runner reads the ended claim to move on the enrolment waiting for its email.
+    expect(await enrolments.stepRecord(key)).toEqual({ status: 'done', stepId: 'hello', claimedAt: at, sendingAt: at });
+    expect(await enrolments.stepRecord({ ...key, seq: 9 })).toBeUndefined();
+    // Opens and clicks still count on the step's claim.
+    expect(await enrolments.recordTracking(key, 'hello', 'opened')).toBe('counted');
+
+    // A claim the runner gave back (its publish failed) is not taken: its runner hands the step again.
+    const given = { ...key, seq: 1 };
+    await enrolments.claimStep(given, 'hello', at);
+    await enrolments.releaseStep(given);
+    expect(await steps.take(given, 'hello', at)).toEqual({ outcome: 'not-handed' });
+    expect(await steps.take({ ...key, seq: 9 }, 'hello', at)).toEqual({ outcome: 'not-handed' });
   });
 });
 

@@ -1,11 +1,15 @@
+import { JourneyEmails, type EmailStepRuns, type JourneyEmailDependencies } from '../../src/app/journey-emails';
 import { JourneyRunner, type Enrolments, type JourneyRunnerDependencies, type JourneyVersions, type StepActions } from '../../src/app/journey-runner';
 import { MarketingSendGate } from '../../src/app/marketing-send-gate';
 import { marketingSendPolicy } from '../../src/app/send-time-check';
+import { DetailType, type DomainEvent } from '../../src/domain/events';
 import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
-import type { LiveJourney, ReportCount, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../../src/domain/journeys/records';
+import type { EmailStepEnd, LiveJourney, ReportCount, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../../src/domain/journeys/records';
 import type { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { EnrolmentState } from '../../src/domain/journeys/interpreter';
-import { Faults, type MemoryLeads, MemoryLog, MemoryMailer, MemorySendLedger, MemorySendPolicy } from './in-memory';
+import type { StepOf } from '../../src/domain/journeys/definition';
+import type { Lead } from '../../src/domain/lead';
+import { Faults, type MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, MemorySendLedger, MemorySendPolicy } from './in-memory';
 
 /** Yields to other tasks, as a table call would: concurrent deliveries interleave at every store call. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -32,11 +36,11 @@ export class MemoryJourneyVersions implements JourneyVersions {
 }
 
 /** Enrolments and step claims with the table's conditions: a revision per enrolment, a conditional put per claim. */
-export class MemoryEnrolments implements Enrolments {
+export class MemoryEnrolments implements Enrolments, EmailStepRuns {
   readonly enrolments = new Map<string, StoredEnrolment>();
   readonly claims = new Map<string, StepRecord>();
   readonly counts: ReportCount[] = [];
-  readonly faults = new Faults<'save' | 'finishStep'>();
+  readonly faults = new Faults<'save' | 'finishStep' | 'finish'>();
 
   async get(leadId: string, journeyId: string) {
     await turn();
@@ -71,6 +75,10 @@ export class MemoryEnrolments implements Enrolments {
     this.claims.set(this.claimKey(key), { status: 'claimed', stepId, claimedAt: at });
     return { outcome: 'claimed' };
   }
+  async stepRecord(key: StepKey) {
+    await turn();
+    return this.claims.get(this.claimKey(key));
+  }
   async finishStep(key: StepKey, outcome: { status: 'done' | 'skipped' | 'interrupted'; reason?: string }) {
     await turn();
     this.faults.check('finishStep');
@@ -81,21 +89,87 @@ export class MemoryEnrolments implements Enrolments {
     await turn();
     this.claims.delete(this.claimKey(key));
   }
+  async handStep(key: StepKey) {
+    await turn();
+    const existing = this.claims.get(this.claimKey(key));
+    if (existing?.status === 'claimed') this.claims.set(this.claimKey(key), { ...existing, status: 'handed' });
+  }
+  async take(key: StepKey, stepId: string, at: string) {
+    await turn();
+    const existing = this.claims.get(this.claimKey(key));
+    if (!existing || existing.stepId !== stepId) return { outcome: 'not-handed' as const };
+    if (existing.status !== 'claimed' && existing.status !== 'handed') return { outcome: 'exists' as const, record: existing };
+    this.claims.set(this.claimKey(key), { ...existing, status: 'sending', sendingAt: at });
+    return { outcome: 'taken' as const };
+  }
+  async finish(key: StepKey, end: EmailStepEnd, counts: readonly ReportCount[]) {
+    await turn();
+    this.faults.check('finish');
+    const existing = this.claims.get(this.claimKey(key));
+    if (existing?.status !== 'sending') return false;
+    this.claims.set(this.claimKey(key), { ...existing, ...end });
+    this.counts.push(...counts);
+    return true;
+  }
+  async release(key: StepKey) {
+    await turn();
+    const existing = this.claims.get(this.claimKey(key));
+    if (existing?.status === 'sending') this.claims.set(this.claimKey(key), { status: 'handed', stepId: existing.stepId, claimedAt: existing.claimedAt });
+  }
   /** The waiting enrolments whose timer is due at `now`, as the sweep finds them. */
   due(now: Date): StoredEnrolment[] {
     return [...this.enrolments.values()].filter((enrolment) => enrolment.status === 'waiting' && enrolment.wakeAt !== undefined && Date.parse(enrolment.wakeAt) <= now.getTime());
   }
 }
 
+/**
+ * The bus between run-journeys and send-journey-email: each hand-over and each step run's end is
+ * delivered at once (before the runner marks the claim handed or saves the enrolment), or, `queued`,
+ * when the test calls `deliverAll`, as a queue's consumer takes it a moment later.
+ */
+export class MemoryJourneyBus {
+  private readonly pending: (() => Promise<unknown>)[] = [];
+  /** Deliveries made so far, by detail type. */
+  readonly delivered: string[] = [];
+  constructor(private readonly queued = false) {}
+  async put(detailType: string, delivery: () => Promise<unknown>): Promise<void> {
+    const delivered = () => {
+      this.delivered.push(detailType);
+      return delivery();
+    };
+    if (this.queued) this.pending.push(delivered);
+    else await delivered();
+  }
+  /** Delivers the queued events, and those their consumers publish, in order, until none is left. */
+  async deliverAll(): Promise<void> {
+    for (let next = this.pending.shift(); next; next = this.pending.shift()) await next();
+  }
+}
+
+/**
+ * Step actions that record what they did; an update_lead step changes the lead's attributes and
+ * subscriptions in `leads` when given; email and notify steps are handed to `handOver` as the bus
+ * would hand them to send-journey-email.
+ */
 export class MemoryStepActions implements StepActions {
   readonly done: { kind: string; leadId: string; stepId: string }[] = [];
-  async updateLead(lead: { id: string }, step: { id: string }) {
+  constructor(
+    private readonly handOver?: (reached: { leadId: string; journeyId: string; journeyVersion: number; stepId: string; run: number; seq: number }) => Promise<unknown>,
+    private readonly leads?: MemoryLeads,
+  ) {}
+  async updateLead(lead: Lead, step: StepOf<'update_lead'>) {
     this.done.push({ kind: 'update_lead', leadId: lead.id, stepId: step.id });
+    const current = await this.leads?.getLead(lead.id);
+    if (current) {
+      const subscriptions = step.subscription ? { ...current.subscriptions, [step.subscription.type]: step.subscription.status } : current.subscriptions;
+      this.leads?.put({ ...current, attributes: { ...current.attributes, ...step.attributes }, subscriptions } as Lead);
+    }
     return { outcome: 'done' as const };
   }
-  async notify(lead: { id: string }, step: { id: string }) {
-    this.done.push({ kind: 'notify', leadId: lead.id, stepId: step.id });
-    return { outcome: 'done' as const };
+  async email(lead: { id: string }, step: { id: string; type: string }, key: StepKey, version: number) {
+    this.done.push({ kind: step.type, leadId: lead.id, stepId: step.id });
+    await this.handOver?.({ leadId: lead.id, journeyId: key.journeyId, journeyVersion: version, stepId: step.id, run: key.run, seq: key.seq });
+    return { outcome: 'handed' as const };
   }
   async webhook(lead: { id: string }, step: { id: string }) {
     this.done.push({ kind: 'webhook', leadId: lead.id, stepId: step.id });
@@ -104,24 +178,53 @@ export class MemoryStepActions implements StepActions {
 }
 
 /**
- * A journey runner on in-memory ports, as the journey use-case tests drive it: every email passes the
- * send-time gate (no suppressions, `sendPolicy` or the default policy), links point at example.com, a
- * step claimed over a minute ago counts as abandoned. Give what a test reads or steers.
+ * send-journey-email's use case on in-memory ports, over the runner's step claims: every email passes
+ * the send-time gate (no suppressions, `sendPolicy` or the default policy), links point at example.com,
+ * a step taken for sending over a minute ago counts as abandoned. Give what a test reads or steers.
  */
-export function memoryJourneyRunner(
-  parts: Pick<JourneyRunnerDependencies, 'journeys' | 'enrolments' | 'clock'> & { readonly leads: MemoryLeads; readonly sendPolicy?: MemorySendPolicy } & Partial<Pick<JourneyRunnerDependencies, 'views' | 'mailer' | 'log'>>,
-): JourneyRunner {
+export function memoryJourneyEmails(
+  parts: Pick<JourneyEmailDependencies, 'journeys' | 'steps'> & { readonly leads: MemoryLeads; readonly sendPolicy?: MemorySendPolicy } & Partial<Omit<JourneyEmailDependencies, 'leads' | 'journeys' | 'steps'>>,
+): JourneyEmails {
   const { leads, sendPolicy, ...given } = parts;
-  return new JourneyRunner({
+  return new JourneyEmails({
     leads,
-    views: { view: async () => ({}) },
     sendCheck: marketingSendPolicy(new MarketingSendGate({ leads, suppressedAmong: async () => new Set(), policy: sendPolicy ?? new MemorySendPolicy(), ledger: new MemorySendLedger(), subscriptionTypes: async () => SEEDED_CATALOGUE })),
     mailer: new MemoryMailer(),
-    actions: new MemoryStepActions(),
     link: async (path) => `https://example.com${path}`,
     subscriptionTypes: async () => SEEDED_CATALOGUE,
+    routing: { get: async () => undefined },
+    tasks: { put: async () => undefined },
+    salesInbox: 'sales@example.com',
+    publisher: new MemoryPublisher(),
+    log: new MemoryLog(),
+    abandonedSendMs: 60_000,
+    ...given,
+  });
+}
+
+/**
+ * A journey runner on in-memory ports, as the journey use-case tests drive it, its email and notify
+ * steps sent by `memoryJourneyEmails` over the same claims, whose step ends move the runner's
+ * enrolments on, across `bus` (instant unless given queued). update_lead steps change the lead in
+ * `leads`. A step claimed over a minute ago counts as abandoned. Give what a test reads or steers.
+ */
+export function memoryJourneyRunner(
+  parts: Pick<JourneyRunnerDependencies, 'journeys' | 'enrolments' | 'clock'> & { readonly enrolments: MemoryEnrolments; readonly leads: MemoryLeads; readonly sendPolicy?: MemorySendPolicy; readonly mailer?: MemoryMailer; readonly bus?: MemoryJourneyBus } & Partial<Pick<JourneyRunnerDependencies, 'views' | 'log'>>,
+): JourneyRunner {
+  const { leads, sendPolicy, mailer, bus = new MemoryJourneyBus(), ...given } = parts;
+  const publisher = {
+    publish: async (events: readonly DomainEvent[]) => {
+      for (const event of events) if (event.detailType === DetailType.JourneyEmailStepEnded) await bus.put(event.detailType, () => runner.emailStepEnded(event.detail.leadId, event.detail.journeyId, event.detail.run, event.detail.seq));
+    },
+  };
+  const emails = memoryJourneyEmails({ journeys: given.journeys, steps: given.enrolments, leads, publisher, ...(sendPolicy ? { sendPolicy } : {}), ...(mailer ? { mailer } : {}), ...(given.log ? { log: given.log } : {}), ...(given.clock ? { clock: given.clock } : {}) });
+  const runner = new JourneyRunner({
+    leads,
+    views: { view: async () => ({}) },
+    actions: new MemoryStepActions((reached) => bus.put(DetailType.JourneyEmailStepReached, () => emails.deliver(reached)), leads),
     log: new MemoryLog(),
     abandonedClaimMs: 60_000,
     ...given,
   });
+  return runner;
 }

@@ -4,7 +4,7 @@ import type { JourneyRecords } from '../../src/app/journeys';
 import { Conflict, InvalidInput } from '../../src/domain/errors';
 import { JourneyDefinition, type Journey } from '../../src/domain/journeys/definition';
 import type { Lead } from '../../src/domain/lead';
-import { MemoryEnrolments, MemoryJourneyVersions, memoryJourneyRunner } from './in-memory-journeys';
+import { MemoryEnrolments, MemoryJourneyBus, MemoryJourneyVersions, memoryJourneyRunner } from './in-memory-journeys';
 import { MemoryLeads, MemoryLog, MemoryMailer, MemoryPublisher, } from './in-memory';
 
 const email = (id: string, subject = id) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject, html: `<p>${id}</p>` } });
@@ -22,7 +22,7 @@ const leadA = '0b5f1d2e-3c4a-4b6d-8e9f-000000000001';
 const leadB = '0b5f1d2e-3c4a-4b6d-8e9f-000000000002';
 const journeyId = 'journey-1';
 
-function setup() {
+function setup(bus?: MemoryJourneyBus) {
   let now = new Date('2026-03-02T09:00:00Z');
   const versions = new MemoryJourneyVersions();
   versions.publish(journeyId, 1, v1);
@@ -38,7 +38,7 @@ function setup() {
   leads.put(lead(leadA));
   leads.put(lead(leadB));
   const mailer = new MemoryMailer();
-  const runner = memoryJourneyRunner({ journeys: versions, enrolments, leads, mailer, clock: () => now });
+  const runner = memoryJourneyRunner({ journeys: versions, enrolments, leads, mailer, clock: () => now, ...(bus ? { bus } : {}) });
   const use = new JourneyEnrolments({ journeys: records, leads, publisher: new MemoryPublisher(), versions, enrolments, log: new MemoryLog() });
   const nextDay = async () => {
     now = new Date(now.getTime() + 86_400_000);
@@ -89,6 +89,22 @@ describe('moving enrolled leads to a newer version', () => {
     const otherKind = await use.move(journeyId, [leadA]).catch((error: unknown) => error);
     expect((otherKind as InvalidInput).issues).toEqual([{ field: 'leadIds.0', message: 'cannot move: step pause, where the lead waits, is a send_email step in version 3, not a wait' }]);
     expect([...enrolments.enrolments.values()]).toEqual(before);
+  });
+
+  it('moves a lead waiting for its email to a version with an email step of that id, where its end moves it on; refuses one where the step is a wait', async () => {
+    const bus = new MemoryJourneyBus(true);
+    const { runner, use, publish, enrolments, subjects } = setup(bus);
+    await runner.enrol(journeyId, leadA, 'manual');
+    expect(enrolments.enrolments.get(`${leadA}#${journeyId}`)).toMatchObject({ status: 'waiting', stepId: 'hello', awaiting: 'email' });
+    publish(2, version([wait('hello'), email('bye')]));
+    const refused = await use.move(journeyId, [leadA]).catch((error: unknown) => error);
+    expect((refused as InvalidInput).issues).toEqual([{ field: 'leadIds.0', message: 'cannot move: step hello, where the lead waits for its email, is a wait step in version 2, not an email or notify step' }]);
+    publish(3, v2);
+    expect((await use.move(journeyId, [leadA])).leads).toEqual([{ leadId: leadA, outcome: 'moved' }]);
+    await bus.deliverAll();
+    // The email handed over on version 1 is sent as it was; the run goes on in version 3.
+    expect(subjects(leadA)).toEqual(['hello']);
+    expect(enrolments.enrolments.get(`${leadA}#${journeyId}`)).toMatchObject({ version: 3, status: 'waiting', stepId: 'pause' });
   });
 
   it('moves to a named older-but-newer version, and refuses a version not published or a journey not running', async () => {

@@ -3,8 +3,7 @@ import { JourneyStepActions, type JourneyStepDependencies } from '../../src/app/
 import type { Decision } from '../../src/app/stage-changes';
 import type { LifecycleStage } from '../../src/domain/handoff/lifecycle';
 import type { Lead } from '../../src/domain/lead';
-import type { SalesTask } from '../../src/domain/journeys/records';
-import { MemoryMailer, MemoryPublisher } from './in-memory';
+import { MemoryPublisher } from './in-memory';
 
 const key = { leadId: 'lead-1', journeyId: 'j-1', run: 1, seq: 4 };
 const lead = (stage: LifecycleStage, extra: Partial<Lead> = {}) =>
@@ -13,8 +12,6 @@ const lead = (stage: LifecycleStage, extra: Partial<Lead> = {}) =>
 function actions(current: Lead) {
   const decisions: (Decision & { onceKey?: string })[] = [];
   const consents: unknown[] = [];
-  const tasks: { task: SalesTask; origin: string }[] = [];
-  const mailer = new MemoryMailer();
   const publisher = new MemoryPublisher();
   const deps: JourneyStepDependencies = {
     stageChanges: {
@@ -30,13 +27,9 @@ function actions(current: Lead) {
         return 'recorded';
       },
     },
-    routing: { get: async () => ({ config: { teams: [{ id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [{ id: 'rep-1', name: 'Rep', email: 'rep-1@example.com', capacity: 5 }] }], rules: [] } as never }) },
-    tasks: { put: async (task, origin) => void tasks.push({ task, origin }) },
-    mailer,
     publisher,
-    salesInbox: 'sales@example.com',
   };
-  return { decisions, consents, tasks, mailer, publisher, steps: new JourneyStepActions(deps) };
+  return { decisions, consents, publisher, steps: new JourneyStepActions(deps) };
 }
 
 describe('journey step actions', () => {
@@ -58,15 +51,14 @@ describe('journey step actions', () => {
     expect(consents[0]).toEqual(['lead-1', { subscriptions: { offers: 'opted_out' }, records: [expect.objectContaining({ subscription: 'offers', status: 'opted_out', method: 'journey_step', consentText: 'journey j-1' })] }, 'journey:j-1:1:4']);
   });
 
-  it("emails the owner with the message and files the follow-up task; a team's inbox when named", async () => {
-    const { mailer, tasks, steps } = actions(lead('customer'));
-    await steps.notify(lead('customer'), { id: 'tell', type: 'notify', to: 'owner', message: 'A new customer is quiet.', task: { title: 'Call them', dueInDays: 2 } }, key);
-    expect(mailer.recipients()).toEqual(['rep-1@example.com']);
-    expect(mailer.sent[0]?.text).toContain('Task: Call them');
-    expect(tasks[0]).toMatchObject({ origin: 'journey:j-1:1:4', task: { leadId: 'lead-1', title: 'Call them', assignee: 'rep-1@example.com', source: 'journey:j-1' } });
-    await steps.notify(lead('customer'), { id: 'team', type: 'notify', to: { team: 'apac' }, message: 'FYI' }, key);
-    await steps.notify(lead('customer', { owner: undefined }), { id: 'nobody', type: 'notify', to: 'owner', message: 'FYI' }, key);
-    expect(mailer.recipients()).toEqual(['rep-1@example.com', 'apac@example.com', 'sales@example.com']);
+  it('hands email and notify steps to send-journey-email, naming the version and the step run', async () => {
+    const { publisher, steps } = actions(lead('customer'));
+    expect(await steps.email(lead('customer'), { id: 'hello', type: 'send_email', subscription: 'offers', template: { subject: 'Hi', html: '<p>Hi</p>' } }, key, 3)).toEqual({ outcome: 'handed' });
+    expect(await steps.email(lead('customer'), { id: 'tell', type: 'notify', to: 'owner', message: 'FYI' }, key, 3)).toEqual({ outcome: 'handed' });
+    expect(publisher.of('journey.email-step-reached')).toEqual([
+      expect.objectContaining({ correlationId: 'journey:j-1:1:4', leadId: 'lead-1', journeyId: 'j-1', journeyVersion: 3, stepId: 'hello', run: 1, seq: 4 }),
+      expect.objectContaining({ journeyVersion: 3, stepId: 'tell' }),
+    ]);
   });
 
   it("hands a webhook step to deliver-webhooks, naming the step's endpoint and its run", async () => {

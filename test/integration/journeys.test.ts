@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { eventually, now, settled, stackClient, type StoredMail } from './helpers';
@@ -8,7 +9,7 @@ import { sharedStack } from './shared-stack';
  * Journeys on the local stack with waits of seconds (the sweep runs every second locally): a form
  * submission enters the series and each email arrives once, in order; a goal reached mid-wait ends it;
  * an unsubscribe mid-journey stops the next email; a wait for an event takes both outcomes; a repeated
- * entry event enrols once. The entry names this run's form, so other files' leads never enter.
+ * entry event enrols once; a step's email handed to send-journey-email again is not sent again. The entry names this run's form, so other files' leads never enter.
  */
 let stack: LocalStack;
 const { admin, post, mails } = stackClient(() => stack);
@@ -62,7 +63,7 @@ describe('journeys on the local stack', () => {
     expect(((await (await admin('POST', `/v1/admin/journeys/${journeyId}/publish`)).json()) as { version: number }).version).toBe(1);
 
     // The same entry twice for ana enrols her once.
-    await Promise.all([submit('ana'), submit('ana'), submit('ben'), submit('cy'), submit('dee')]);
+    const [anaId] = await Promise.all([submit('ana'), submit('ana'), submit('ben'), submit('cy'), submit('dee')]);
     for (const name of ['ana', 'ben', 'cy', 'dee']) await waitForSubjects(name, ['one']);
 
     // cy reaches the goal during the wait; dee unsubscribes through the first email's one-click link.
@@ -81,6 +82,14 @@ describe('journeys on the local stack', () => {
       const current = (await (await admin('GET', `/v1/admin/journeys/${journeyId}/report`)).json()) as { entered: number; exited: number; goalReached: number; waiting: number; exitedBy: Record<string, number> };
       return current.exited === 4 ? current : undefined;
     }, 120_000);
+
+    // Each of ana's email steps reaches send-journey-email twice more, as a repeated publish would put it.
+    const bus = new EventBridgeClient({ endpoint: stack.endpoints.eventbridge });
+    const reached = (stepId: string, seq: number) => ({ Source: 'leadflow', DetailType: 'journey.email-step-reached', EventBusName: stack.settings.busName, Detail: JSON.stringify({ version: 1, correlationId: `journey:${journeyId}:1:${seq}`, leadId: anaId, journeyId, journeyVersion: 1, stepId, run: 1, seq, at: now() }) });
+    for (let copy = 0; copy < 2; copy += 1) {
+      const put = await bus.send(new PutEventsCommand({ Entries: [reached('one', 0), reached('two', 2)] }));
+      expect(put.FailedEntryCount).toBe(0);
+    }
     await settled(stack);
     const all = await mails();
     expect(subjectsTo(all, 'ana')).toEqual(['one', 'two', 'quiet']);
@@ -89,6 +98,7 @@ describe('journeys on the local stack', () => {
     expect(subjectsTo(all, 'dee')).toEqual(['one']);
     expect(report).toMatchObject({ entered: 4, waiting: 0, goalReached: 1, exitedBy: { goal: 1, 'series done': 3 } });
     const steps = ((await (await admin('GET', `/v1/admin/journeys/${journeyId}/report`)).json()) as { steps: { stepId: string; emails?: { sent: number; skippedBy: Record<string, number> } }[] }).steps;
+    expect(steps.find((step) => step.stepId === 'one')?.emails).toMatchObject({ sent: 4 });
     expect(steps.find((step) => step.stepId === 'two')?.emails).toMatchObject({ sent: 2, skippedBy: { not_opted_in: 1 } });
   }, 300_000);
 });

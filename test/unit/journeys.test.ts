@@ -69,7 +69,7 @@ describe('journey validation', () => {
 
 const context = (now: string, view: Record<string, unknown> = { lead: { stage: 'lead' } }): InterpreterContext => ({ now: new Date(now), view, timeZone: 'UTC' });
 
-/** Runs an enrolment from `state` until it waits or ends, collecting the ids of the steps with effects. */
+/** Runs an enrolment from `state` until it waits (each email ending at once) or ends, collecting the ids of the steps with effects. */
 function runUntilStill(definition: JourneyDefinition, state: EnrolmentState, first: Parameters<typeof advance>[2], ctx: InterpreterContext) {
   const done: string[] = [];
   let input = first;
@@ -78,8 +78,10 @@ function runUntilStill(definition: JourneyDefinition, state: EnrolmentState, fir
     const step = advance(definition, current, input, ctx);
     if (step.effect) done.push(step.effect.step.id);
     current = step.enrolment;
-    if (current.status !== 'active' || !step.changed) return { state: current, done };
-    input = { kind: 'continue' };
+    if (!step.changed) return { state: current, done };
+    if (current.awaiting === 'email') input = { kind: 'email-ended', seq: current.seq - 1 };
+    else if (current.status === 'active') input = { kind: 'continue' };
+    else return { state: current, done };
   }
 }
 
@@ -94,6 +96,22 @@ describe('journey interpreter', () => {
     const second = runUntilStill(welcome, first.state, { kind: 'timer', seq: 2 }, context('2026-01-05T08:00:31Z'));
     expect(second.done).toEqual(['two']);
     expect(second.state.status).toBe('completed');
+  });
+
+  it('waits at an email step until the email has ended, then goes on once; its timer alone moves nothing', () => {
+    const reached = advance(welcome, start, { kind: 'continue' }, context('2026-01-05T08:00:00Z'));
+    expect(reached.effect).toMatchObject({ seq: 0, step: { id: 'one' } });
+    expect(reached.enrolment).toMatchObject({ status: 'waiting', stepId: 'one', seq: 1, awaiting: 'email', wakeAt: '2026-01-05T08:05:00.000Z' });
+    expect(reached.counts).toContainEqual({ metric: 'waiting', delta: 1 });
+    const waiting = reached.enrolment;
+    expect(advance(welcome, waiting, { kind: 'continue' }, context('2026-01-05T08:00:01Z')).changed).toBe(false);
+    expect(advance(welcome, waiting, { kind: 'timer', seq: 1 }, context('2026-01-05T08:06:00Z')).changed).toBe(false);
+    expect(advance(welcome, waiting, { kind: 'email-ended', seq: 1 }, context('2026-01-05T08:00:01Z')).changed).toBe(false);
+    const ended = advance(welcome, waiting, { kind: 'email-ended', seq: 0 }, context('2026-01-05T08:00:01Z'));
+    expect(ended.enrolment).toMatchObject({ status: 'waiting', stepId: 'pause', seq: 2 });
+    expect(ended.enrolment.awaiting).toBeUndefined();
+    expect(ended.counts.filter((count) => count.metric === 'waiting')).toEqual([{ metric: 'waiting', delta: -1 }, { metric: 'waiting', delta: 1 }]);
+    expect(advance(welcome, ended.enrolment, { kind: 'email-ended', seq: 0 }, context('2026-01-05T08:00:02Z')).changed).toBe(false);
   });
 
   it('ignores a stale or repeated timer', () => {

@@ -112,6 +112,9 @@ export type Step = z.infer<typeof Step>;
 export type StepType = Step['type'];
 export type StepOf<T extends StepType> = Extract<Step, { type: T }>;
 
+/** Steps the runner hands to send-journey-email; the enrolment waits at them until the email has ended. */
+export const isEmailStep = (step: Step | undefined): step is StepOf<'send_email'> | StepOf<'notify'> => step?.type === 'send_email' || step?.type === 'notify';
+
 export const Entry = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('event'), pattern: EventPattern }),
   z.strictObject({ kind: z.literal('segment'), segmentId: z.uuid('must be a segment id (UUID)') }),

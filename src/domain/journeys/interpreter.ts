@@ -27,6 +27,12 @@ export interface EnrolmentState {
   readonly seq: number;
   /** Waiting: when the wait's timer falls due. */
   readonly wakeAt?: string;
+  /**
+   * Waiting at an email or notify step for send-journey-email to end it (sent, skipped or interrupted):
+   * the next step waits for the email, as it would have when the runner sent it itself. Its `wakeAt`
+   * is a check that the end was not missed, not a timeout.
+   */
+  readonly awaiting?: 'email';
   readonly endedAt?: string;
   /** Exited: `goal`, `exit step`, the exit step's own reason, `archived`, `manual`. */
   readonly exitReason?: string;
@@ -46,7 +52,9 @@ export type JourneyInput =
   /** The timer of the wait the enrolment reached as step `seq` fell due. */
   | { readonly kind: 'timer'; readonly seq: number }
   /** Something happened to the lead: a wait for it may end, the goal may be reached. */
-  | { readonly kind: 'event'; readonly event: JourneyEvent };
+  | { readonly kind: 'event'; readonly event: JourneyEvent }
+  /** The email or notify step the enrolment reached as step `seq` ended: the run goes on after it. */
+  | { readonly kind: 'email-ended'; readonly seq: number };
 
 export interface InterpreterContext {
   readonly now: Date;
@@ -78,6 +86,13 @@ export interface Advance {
 
 const unchanged = (enrolment: EnrolmentState): Advance => ({ enrolment, counts: [], changed: false });
 
+/**
+ * An enrolment waiting for its email is looked at again this long after it reached the step, and as
+ * often as the sweep's lease allows after that, in case the email's end was missed (its event lost, or
+ * dropped while the journey was paused); most emails end within seconds.
+ */
+export const EMAIL_END_CHECK_MS = 5 * 60_000;
+
 /** The enrolment of a lead entering `version` of a journey now, before its first step runs. */
 export function enter(definition: JourneyDefinition, journeyId: string, version: number, leadId: string, run: number, now: Date): { enrolment: EnrolmentState; counts: CountChange[] } {
   return {
@@ -99,7 +114,7 @@ function nextOf(definition: JourneyDefinition, step: Step & { next?: StepId }): 
 }
 
 function ended(enrolment: EnrolmentState, now: Date, status: 'completed' | 'exited', exitReason?: string): EnrolmentState {
-  const { stepId: _stepId, wakeAt: _wakeAt, ...rest } = enrolment;
+  const { stepId: _stepId, wakeAt: _wakeAt, awaiting: _awaiting, ...rest } = enrolment;
   return { ...rest, status, endedAt: now.toISOString(), ...(exitReason ? { exitReason } : {}) };
 }
 
@@ -118,8 +133,13 @@ export function advance(definition: JourneyDefinition, enrolment: EnrolmentState
   const current = state.stepId === undefined ? undefined : definition.steps[stepIndex(definition, state.stepId)];
   if (input.kind === 'continue') {
     if (state.status !== 'active') return unchanged(enrolment);
+  } else if (input.kind === 'email-ended') {
+    if (state.status !== 'waiting' || state.awaiting !== 'email' || state.seq !== input.seq + 1 || !current) return unchanged(enrolment);
+    state = resumed(state, nextOf(definition, current));
+    counts.push({ metric: 'waiting', delta: -1 });
   } else if (input.kind === 'timer') {
-    if (state.status !== 'waiting' || state.seq !== input.seq || !current) return unchanged(enrolment);
+    // An enrolment waiting for its email moves on when the email ends, never on its timer alone.
+    if (state.status !== 'waiting' || state.awaiting || state.seq !== input.seq || !current) return unchanged(enrolment);
     const after = current.type === 'wait_for_event' ? current.onTimeout : current.type === 'wait' ? nextOf(definition, current) : undefined;
     state = resumed(state, after);
     counts.push({ metric: 'waiting', delta: -1 });
@@ -165,6 +185,12 @@ export function advance(definition: JourneyDefinition, enrolment: EnrolmentState
         counts.push({ metric: 'waiting', delta: 1 });
         return { enrolment: { ...state, status: 'waiting', stepId: step.id, seq: seq + 1, wakeAt: wakeAt.toISOString() }, counts, changed: true };
       }
+      case 'send_email':
+      case 'notify': {
+        counts.push({ metric: 'waiting', delta: 1 });
+        const wakeAt = new Date(now.getTime() + EMAIL_END_CHECK_MS).toISOString();
+        return { enrolment: { ...state, status: 'waiting', stepId: step.id, seq: seq + 1, wakeAt, awaiting: 'email' }, effect: { seq, step }, counts, changed: true };
+      }
       default:
         return { enrolment: { ...state, seq: seq + 1, stepId: nextOf(definition, step) }, effect: { seq, step }, counts, changed: true };
     }
@@ -173,7 +199,7 @@ export function advance(definition: JourneyDefinition, enrolment: EnrolmentState
 }
 
 function resumed(state: EnrolmentState, stepId: StepId | undefined): EnrolmentState {
-  const { wakeAt: _wakeAt, stepId: _stepId, ...rest } = state;
+  const { wakeAt: _wakeAt, stepId: _stepId, awaiting: _awaiting, ...rest } = state;
   return { ...rest, status: 'active', ...(stepId ? { stepId } : {}) };
 }
 

@@ -1,4 +1,4 @@
-import type { JourneyDefinition } from './definition';
+import { isEmailStep, type JourneyDefinition } from './definition';
 import type { EnrolmentState } from './interpreter';
 
 /**
@@ -6,7 +6,8 @@ import type { EnrolmentState } from './interpreter';
  * the version it entered). Steps map by id: the lead stays at the step with the same id, its wait's
  * timer and step number unchanged, so the step claims of its run (taken under its step numbers) keep
  * every step done once. A lead waiting at a step the new version lacks, or has as another kind of
- * step, cannot be placed and is refused, naming the step.
+ * step, cannot be placed and is refused, naming the step. A lead waiting at an email or notify step
+ * for its email to end stays there when the version has an email or notify step of that id.
  */
 export type MoveDecision =
   | { readonly outcome: 'move'; readonly enrolment: EnrolmentState }
@@ -21,7 +22,11 @@ export function moveEnrolment(enrolment: EnrolmentState, target: JourneyDefiniti
   if (stepId === undefined) return { outcome: 'move', enrolment: { ...enrolment, version } };
   const step = target.steps.find((candidate) => candidate.id === stepId);
   if (!step) return { outcome: 'refused', stepId, reason: `step ${stepId}, where the lead is, does not exist in version ${version}` };
-  if (enrolment.status === 'waiting' && step.type !== 'wait' && step.type !== 'wait_for_event') {
+  // A lead waiting for its email stays at an email or notify step: the email's end moves it on from there.
+  if (enrolment.status === 'waiting' && enrolment.awaiting === 'email' && !isEmailStep(step)) {
+    return { outcome: 'refused', stepId, reason: `step ${stepId}, where the lead waits for its email, is a ${step.type} step in version ${version}, not an email or notify step` };
+  }
+  if (enrolment.status === 'waiting' && !enrolment.awaiting && step.type !== 'wait' && step.type !== 'wait_for_event') {
     return { outcome: 'refused', stepId, reason: `step ${stepId}, where the lead waits, is a ${step.type} step in version ${version}, not a wait` };
   }
   return { outcome: 'move', enrolment: { ...enrolment, version } };

@@ -15,9 +15,22 @@ export interface StepKey {
   readonly seq: number;
 }
 
-/** What a step's claim records: held while its effect is under way, then how it ended. */
-export type StepRecord = { readonly status: 'claimed' | 'done' | 'skipped' | 'interrupted'; readonly stepId: string; readonly claimedAt: string; readonly reason?: string };
+/** Names a step run in the changes and events its effect makes, so each is applied once. */
+export const onceKey = (key: StepKey) => `journey:${key.journeyId}:${key.run}:${key.seq}`;
+
+/**
+ * What a step's claim records: held while its effect is under way, then how it ended. An email or
+ * notify step is `handed` to send-journey-email once its event is out, `sending` while that function
+ * sends it (since `sendingAt`), then ends the same way.
+ */
+export type StepRecord = { readonly status: 'claimed' | 'handed' | 'sending' | 'done' | 'skipped' | 'interrupted'; readonly stepId: string; readonly claimedAt: string; readonly sendingAt?: string; readonly reason?: string };
 export type StepClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: StepRecord };
+
+/** How a handed step run ended, as its record keeps it. */
+export type EmailStepEnd = { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string };
+
+/** What taking a handed step run for sending found: taken; being sent or ended; or not handed (no such claim, or given back). */
+export type EmailStepTake = { readonly outcome: 'taken' } | { readonly outcome: 'exists'; readonly record: StepRecord } | { readonly outcome: 'not-handed' };
 
 /**
  * Counters of a journey's report, moved with the save that made them true; an email's opens and
