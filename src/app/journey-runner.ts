@@ -1,7 +1,7 @@
 import type { LeadReader, Log } from './ports';
 import { describeError } from '../domain/errors';
 import type { JourneyDefinition, StepOf } from '../domain/journeys/definition';
-import { advance, enter, mayEnter, type EffectStep, type EnrolmentState, type JourneyEvent, type JourneyInput } from '../domain/journeys/interpreter';
+import { advance, enter, mayEnter, type CountChange, type EffectStep, type EnrolmentState, type JourneyEvent, type JourneyInput } from '../domain/journeys/interpreter';
 import type { LiveJourney, ReportCount, StepClaim, StepKey, StepRecord, StoredEnrolment } from '../domain/journeys/records';
 import { leadDateEntryAt } from '../domain/journeys/local-time';
 import type { Lead } from '../domain/lead';
@@ -201,8 +201,10 @@ export class JourneyRunner {
       const now = this.now();
       const lead = await leads.getLead(stored.leadId);
       let next: ReturnType<typeof advance>;
-      if (!lead) next = { enrolment: { ...stored, status: 'exited', exitReason: 'lead erased', endedAt: now.toISOString() }, counts: [{ metric: 'exited', reason: 'lead erased' }], changed: true };
-      else if (status === 'archived') next = { enrolment: { ...stored, status: 'exited', exitReason: 'archived', endedAt: now.toISOString() }, counts: [{ metric: 'exited', reason: 'archived' }], changed: true };
+      // A lead leaving while it waits leaves the report's waiting count too.
+      const leftWaiting: CountChange[] = stored.status === 'waiting' ? [{ metric: 'waiting', delta: -1 }] : [];
+      if (!lead) next = { enrolment: { ...stored, status: 'exited', exitReason: 'lead erased', endedAt: now.toISOString() }, counts: [...leftWaiting, { metric: 'exited', reason: 'lead erased' }], changed: true };
+      else if (status === 'archived') next = { enrolment: { ...stored, status: 'exited', exitReason: 'archived', endedAt: now.toISOString() }, counts: [...leftWaiting, { metric: 'exited', reason: 'archived' }], changed: true };
       else next = advance(definition, stored, input, { now, view: readsView ? await views.view(lead, now.toISOString()) : {}, timeZone: this.timeZoneOf(definition, lead) });
       if (!next.changed) return 'still';
       const counts: ReportCount[] = [...next.counts];

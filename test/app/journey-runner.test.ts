@@ -117,6 +117,24 @@ describe('journey runner', () => {
     expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'exited', exitReason: 'archived' });
   });
 
+  it("takes a waiting lead out of the report's waiting count when the journey is archived or the lead erased", async () => {
+    const { runner, journeys, leads, enrolments } = engine();
+    leads.put(lead('l1'));
+    leads.put(lead('l2'));
+    await runner.happened({ leadId: 'l1', event: submitted });
+    await runner.happened({ leadId: 'l2', event: submitted });
+    const waiting = () => enrolments.counts.reduce((sum, count) => sum + (count.metric === 'waiting' ? count.delta : 0), 0);
+    expect(waiting()).toBe(2);
+    leads.leads.delete('l2');
+    await runner.happened({ leadId: 'l2', event: { type: 'email_click', properties: {} } });
+    expect(enrolments.enrolments.get('l2#welcome')).toMatchObject({ status: 'exited', exitReason: 'lead erased' });
+    expect(waiting()).toBe(1);
+    journeys.heads.set('welcome', { status: 'archived', version: 1 });
+    await runner.happened({ leadId: 'l1', event: { type: 'email_click', properties: {} } });
+    expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'exited', exitReason: 'archived' });
+    expect(waiting()).toBe(0);
+  });
+
   it('enrols a lead once however often the entry event comes', async () => {
     const { runner, leads, subjects, enrolments } = engine();
     leads.put(lead('l1'));
