@@ -52,7 +52,7 @@ async function deployedBundle(entry: string) {
  * other two hold what esbuild's bundle gives the SDK, and everything else, before that pass (its
  * metafile says what each input added), a KiB or so above the largest reached on 2026-12-01: the SDK
  * part is largest in alert-sales and follow-up-handoff (200.8 KiB: DynamoDB, SES, EventBridge, Secrets
- * Manager), the rest in manage-campaigns (154.6 KiB; run-journeys 145.5, every other function under
+ * Manager), the rest in manage-campaigns (154.6 KiB; run-journeys 145.6, every other function under
  * 139). api-docs held the second at 300 KiB while it built the OpenAPI document of every route at run
  * time; its bundle now carries the document built with it (infra/bundle-plugins.ts), 99.8 KiB besides
  * the SDK.
