@@ -96,10 +96,20 @@ function bundlingOptions(sdk: 'bundled' | 'external', plugins: readonly Plugin[]
  * LOCAL_RUNTIME_BUNDLE_PLUGINS), in one build for all, where the modules
  * several entries share are chunks of their own (each parsed once), and not minified. `entryPoints`
  * maps each output's path under `outdir`, without extension, to its entry; every output is an `.mjs`
- * ES module with its source map beside it.
+ * ES module with its source map beside it. Returns esbuild's metafile: its inputs are the files the
+ * build read, by path relative to PROJECT_ROOT.
  */
-export async function bundleForLocalRuntime(entryPoints: Readonly<Record<string, string>>, outdir: string): Promise<void> {
-  await build({ ...bundlingOptions('bundled', LOCAL_RUNTIME_BUNDLE_PLUGINS), entryPoints: { ...entryPoints }, outdir, splitting: true, outExtension: { '.js': '.mjs' }, logLevel: 'warning' });
+export async function bundleForLocalRuntime(entryPoints: Readonly<Record<string, string>>, outdir: string): Promise<Metafile> {
+  const result = await build({
+    ...bundlingOptions('bundled', LOCAL_RUNTIME_BUNDLE_PLUGINS),
+    entryPoints: { ...entryPoints },
+    outdir,
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return result.metafile;
 }
 
 /**

@@ -23,7 +23,7 @@ import { DevelopmentUserDirectory } from '../src/adapters/development-users';
 import { developmentUsers } from './dev-sessions';
 import { RoutingStore } from '../src/adapters/routing-store';
 import { localFunctionEnvironment } from './function-environment';
-import { bundleFunctions, type FunctionBundles } from './function-bundles';
+import { bundleFunctions, type CachedFunctionBundles } from './function-bundles';
 import { startFunctionRuntime } from './lambda';
 import { CapacityTotals, type FunctionCapacity } from './consumed-capacity';
 import type { MetricValues } from './metric-lines';
@@ -203,7 +203,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   functions.filter(isScheduleFunction).forEach((fn) => rateMs(fn.trigger.expression));
   // Bundled once for every attempt, while the first one's stand-ins start (DynamoDB Local's Java takes seconds anyway).
   const bundling = bundleFunctions(functions, PROJECT_ROOT);
-  const removeBundles = () => bundling.then((bundles) => bundles.remove(), () => {});
+  const releaseBundles = () => bundling.then((bundles) => bundles.release(), () => {});
   for (let attempt = 1; ; attempt += 1) {
     try {
       const stack = await startOnce(options, bundling);
@@ -211,12 +211,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...stack,
         stop: async () => {
           await stack.stop();
-          await removeBundles();
+          await releaseBundles();
         },
       };
     } catch (error) {
       if (!isAddressInUse(error) || options.ports || attempt === START_ATTEMPTS) {
-        await removeBundles();
+        await releaseBundles();
         throw error;
       }
       options.log?.(`a port was taken while starting; starting again (${attempt + 1} of ${START_ATTEMPTS})`);
@@ -224,7 +224,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-async function startOnce(options: LocalStackOptions, bundling: Promise<FunctionBundles>): Promise<LocalStack> {
+async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFunctionBundles>): Promise<LocalStack> {
   const manifest = options.manifest ?? leadflowManifest;
   const log = options.log ?? ((line: string) => console.log(line));
   const settings: DeploymentSettings = { ...defaultSettings, ...options.settings };
@@ -262,7 +262,10 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<FunctionB
       startDynamoDb({ port: dynamodbPort ?? 0, ...(options.dataDir ? { dataDir: options.dataDir } : {}), reset: options.reset ?? false, log }).then(track),
       startSqs(sqsPort ?? 0).then(track),
       startSes(sesPort ?? 0).then(track),
-      bundling,
+      bundling.then((built) => {
+        log(built.reused ? 'functions: bundles of unchanged sources reused from .leadflow/function-bundles' : `functions: bundled into .leadflow/function-bundles`);
+        return built;
+      }),
     ]);
     const busEndpoint = `http://127.0.0.1:${busPort}`;
     const signingKeys = options.signingKeys ?? newKeyRing();

@@ -23,7 +23,7 @@ let bundles: Awaited<ReturnType<typeof bundleFunctions>>;
 beforeAll(async () => {
   bundles = await bundleFunctions([busy], fileURLToPath(new URL('../..', import.meta.url)));
 });
-afterAll(() => bundles.remove());
+afterAll(() => bundles.release());
 
 let runtime: FunctionRuntime | undefined;
 afterEach(async () => {
