@@ -196,7 +196,7 @@ function withSchemasMarkedPure(path: string, source: string): string {
 const DOCUMENT_COMMAND_RESOLUTION = {
   method: 'resolveMiddleware(clientStack, configuration, options) {',
   handler: 'return async () => handler(this.clientCommand);',
-  methodAfresh: 'resolveMiddlewareAfresh(clientStack, configuration, options) {',
+  methodAfresh: 'resolveAfresh(clientStack, configuration, options) {',
   handlerOfAnyCommand: 'return async (command) => handler(command.clientCommand);',
 };
 
@@ -229,12 +229,11 @@ const documentCommandsResolvedOnce: Plugin = {
               'const resolvedByClientStack = new WeakMap();',
               classStart,
               '    resolveMiddleware(clientStack, configuration, options) {',
-              '        if (options !== undefined) return this.resolveMiddlewareAfresh(clientStack, configuration, options);',
-              '        let resolved = resolvedByClientStack.get(clientStack);',
-              '        if (!resolved) resolvedByClientStack.set(clientStack, (resolved = new Map()));',
-              '        let handler = resolved.get(this.constructor);',
-              '        if (!handler) resolved.set(this.constructor, (handler = this.resolveMiddlewareAfresh(clientStack, configuration, options)));',
-              '        return handler;',
+              '        if (options !== undefined) return this.resolveAfresh(clientStack, configuration, options);',
+              '        if (!resolvedByClientStack.has(clientStack)) resolvedByClientStack.set(clientStack, new Map());',
+              '        const resolved = resolvedByClientStack.get(clientStack);',
+              '        if (!resolved.has(this.constructor)) resolved.set(this.constructor, this.resolveAfresh(clientStack, configuration));',
+              '        return resolved.get(this.constructor);',
               '    }',
             ].join('\n'),
           ),
@@ -256,10 +255,10 @@ const SIGNER_MADE_PER_REQUEST =
 /**
  * A client's default `signer` (`@aws-sdk/core`'s resolveAwsSdkSigV4Config) made a new SigV4 signer for
  * every request, from a copy of the client's whole configuration (some 60 members); a signer keeps
- * nothing between the requests it signs (its signing keys are cached by the module, not the signer). Here
- * it is made once per client and used again while what it is made of (the client's credential provider,
- * signing region and name, which the SDK settles at the first request, and the signer class) stays the
- * same. What a request is signed with is as before: the credentials, region and date of that request.
+ * nothing between the requests it signs (the signing keys are cached by its module). Here the client
+ * makes it once and again only if its credential provider is replaced: the signing region and name it
+ * is made with are the client's, which the SDK settles at the first request and keeps. Each request is
+ * signed as before, with the credentials, region and date of that request.
  */
 const sdkSignerMadeOnce: Plugin = {
   name: 'sdk-signer-made-once',
@@ -267,22 +266,16 @@ const sdkSignerMadeOnce: Plugin = {
     build.onLoad({ filter: /[\\/]@aws-sdk[\\/]core[\\/]dist-es[\\/]submodules[\\/]httpAuthSchemes[\\/]aws_sdk[\\/]resolveAwsSdkSigV4Config\.js$/ }, async ({ path }) => {
       const source = await readFile(path, 'utf8');
       if (source.match(SIGNER_MADE_PER_REQUEST)?.length !== 2) throw new Error(`${path}: the SDK does not make its signer as infra/bundle-plugins.ts expects`);
-      return {
-        contents: [
-          source.replace(SIGNER_MADE_PER_REQUEST, 'return signerOf(config, sha256, signingEscapePath);'),
-          'const signerOfConfig = new WeakMap();',
-          'function signerOf(config, sha256, uriEscapePath) {',
-          '    const SignerCtor = config.signerConstructor || SignatureV4;',
-          '    const { credentials, signingRegion: region, signingName: service } = config;',
-          '    const made = signerOfConfig.get(config);',
-          '    if (made && made.SignerCtor === SignerCtor && made.credentials === credentials && made.region === region && made.service === service) return made.signer;',
-          '    const signer = new SignerCtor({ ...config, credentials, region, service, sha256, uriEscapePath });',
-          '    signerOfConfig.set(config, { SignerCtor, credentials, region, service, signer });',
-          '    return signer;',
-          '}',
-        ].join('\n'),
-        loader: 'js',
-      };
+      const signerOf = [
+        'const signers = new WeakMap();',
+        'function signerOf(config, sha256, uriEscapePath) {',
+        '    let made = signers.get(config);',
+        '    if (made?.credentials !== config.credentials) signers.set(config, (made = { credentials: config.credentials, signer: new (config.signerConstructor || SignatureV4)({',
+        '        ...config, credentials: config.credentials, region: config.signingRegion, service: config.signingName, sha256, uriEscapePath }) }));',
+        '    return made.signer;',
+        '}',
+      ];
+      return { contents: [source.replace(SIGNER_MADE_PER_REQUEST, 'return signerOf(config, sha256, signingEscapePath);'), ...signerOf].join('\n'), loader: 'js' };
     });
   },
 };
