@@ -192,6 +192,94 @@ function withSchemasMarkedPure(path: string, source: string): string {
   return contents;
 }
 
+/** What each of lib-dynamodb's commands does on every call, and what it does once resolved per class. */
+const DOCUMENT_COMMAND_RESOLUTION = {
+  method: 'resolveMiddleware(clientStack, configuration, options) {',
+  handler: 'return async () => handler(this.clientCommand);',
+  methodAfresh: 'resolveAfresh(clientStack, configuration, options) {',
+  handlerOfAnyCommand: 'return async (command) => handler(command.clientCommand);',
+};
+
+/**
+ * Resolving a client's middleware stack (a sort and copy of its some 30 entries into a chain of
+ * closures) is what the SDK's `cacheMiddleware` does once per command class; the functions' other
+ * clients use it (src/adapters/clients.ts). lib-dynamodb refuses it for the document client, whose
+ * commands, the functions' most frequent calls, each resolved the stack twice on every call (their
+ * own copy, then the DynamoDB command's), because the handler a command resolves sends that very
+ * command's input. Here each command class's handler sends the input of the command it is given
+ * (the document command's `clientCommand`, as before), so the base class resolves it once per client
+ * and command class and every later command of that class reuses it, as `cacheMiddleware` does: the
+ * marshalling middleware it adds reads only the class's key nodes and the client's options, and a call
+ * with options (an abort signal) is resolved afresh. A lib-dynamodb whose commands read otherwise
+ * fails the build.
+ */
+const documentCommandsResolvedOnce: Plugin = {
+  name: 'document-commands-resolved-once',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]lib-dynamodb[\\/]dist-es[\\/](?:commands[\\/]\w+Command|baseCommand[\\/]DynamoDBDocumentClientCommand)\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const { method, handler, methodAfresh, handlerOfAnyCommand } = DOCUMENT_COMMAND_RESOLUTION;
+      if (basename(path) === 'DynamoDBDocumentClientCommand.js') {
+        const classStart = 'export class DynamoDBDocumentClientCommand extends $Command {';
+        if (!source.includes(classStart)) throw new Error(`${path}: lib-dynamodb's base command is not declared as infra/bundle-plugins.ts expects`);
+        return {
+          contents: source.replace(
+            classStart,
+            [
+              'const resolvedByClientStack = new WeakMap();',
+              classStart,
+              '    resolveMiddleware(clientStack, configuration, options) {',
+              '        if (options !== undefined) return this.resolveAfresh(clientStack, configuration, options);',
+              '        if (!resolvedByClientStack.has(clientStack)) resolvedByClientStack.set(clientStack, new Map());',
+              '        const resolved = resolvedByClientStack.get(clientStack);',
+              '        if (!resolved.has(this.constructor)) resolved.set(this.constructor, this.resolveAfresh(clientStack, configuration));',
+              '        return resolved.get(this.constructor);',
+              '    }',
+            ].join('\n'),
+          ),
+          loader: 'js',
+        };
+      }
+      if (source.split(method).length !== 2 || source.split(handler).length !== 2) {
+        throw new Error(`${path}: lib-dynamodb's command does not resolve its middleware as infra/bundle-plugins.ts expects`);
+      }
+      return { contents: source.replace(method, methodAfresh).replace(handler, handlerOfAnyCommand), loader: 'js' };
+    });
+  },
+};
+
+/** Where the SDK makes a client's signer: in both branches of its default `signer`, on every request. */
+const SIGNER_MADE_PER_REQUEST =
+  /const params = \{\s*\.\.\.config,\s*credentials: config\.credentials,\s*region: config\.signingRegion,\s*service: config\.signingName,\s*sha256,\s*uriEscapePath: signingEscapePath,\s*\};\s*const SignerCtor = config\.signerConstructor \|\| SignatureV4;\s*return new SignerCtor\(params\);/g;
+
+/**
+ * A client's default `signer` (`@aws-sdk/core`'s resolveAwsSdkSigV4Config) made a new SigV4 signer for
+ * every request, from a copy of the client's whole configuration (some 60 members); a signer keeps
+ * nothing between the requests it signs (the signing keys are cached by its module). Here the client
+ * makes it once and again only if its credential provider is replaced: the signing region and name it
+ * is made with are the client's, which the SDK settles at the first request and keeps. Each request is
+ * signed as before, with the credentials, region and date of that request.
+ */
+const sdkSignerMadeOnce: Plugin = {
+  name: 'sdk-signer-made-once',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]core[\\/]dist-es[\\/]submodules[\\/]httpAuthSchemes[\\/]aws_sdk[\\/]resolveAwsSdkSigV4Config\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      if (source.match(SIGNER_MADE_PER_REQUEST)?.length !== 2) throw new Error(`${path}: the SDK does not make its signer as infra/bundle-plugins.ts expects`);
+      const signerOf = [
+        'const signers = new WeakMap();',
+        'function signerOf(config, sha256, uriEscapePath) {',
+        '    let made = signers.get(config);',
+        '    if (made?.credentials !== config.credentials) signers.set(config, (made = { credentials: config.credentials, signer: new (config.signerConstructor || SignatureV4)({',
+        '        ...config, credentials: config.credentials, region: config.signingRegion, service: config.signingName, sha256, uriEscapePath }) }));',
+        '    return made.signer;',
+        '}',
+      ];
+      return { contents: [source.replace(SIGNER_MADE_PER_REQUEST, 'return signerOf(config, sha256, signingEscapePath);'), ...signerOf].join('\n'), loader: 'js' };
+    });
+  },
+};
+
 const SDK_REPLACEMENTS = fileURLToPath(new URL('./sdk-replacements/', import.meta.url));
 /** SDK modules (by package and path under its `dist-es`) and the file of infra/sdk-replacements/ that stands in for each. */
 const SDK_MODULE_REPLACEMENTS: Readonly<Record<string, string>> = {
@@ -288,6 +376,8 @@ export const LOCAL_RUNTIME_BUNDLE_PLUGINS: readonly Plugin[] = [
   zodWithoutJsonSchema,
   sdkModulesNeverRun,
   sdkPartitionsWithoutDescriptions,
+  documentCommandsResolvedOnce,
+  sdkSignerMadeOnce,
 ];
 
 /** In order: the first plugin whose `onLoad` returns a module's contents decides them (leadflowSchemasPure loads every project module). */

@@ -8,5 +8,20 @@ import { fromEnv } from '@aws-sdk/credential-provider-env';
  * credential processes, web identity, container and instance metadata) is never reached there, yet
  * bundled it brings two nested STS/SSO clients and the XML and query protocols: 135 KB. The local
  * runtime gives each function credentials the same way (local/function-environment.ts).
+ *
+ * The chain keeps the credentials it found (they carry no expiry in Lambda's environment, which does
+ * not change while the process lives), so the environment is read once, not on every request; a read
+ * that finds none is not kept, and fails each call as the chain does. A forced refresh reads it again.
  */
-export const defaultProvider: typeof defaultCredentialChain = (init) => fromEnv(init);
+export const defaultProvider: typeof defaultCredentialChain = (init) => {
+  const fromEnvironment = fromEnv(init);
+  let read: ReturnType<typeof fromEnvironment> | undefined;
+  return (options) => {
+    if (options?.forceRefresh) read = undefined;
+    read ??= fromEnvironment().catch((error: unknown) => {
+      read = undefined;
+      throw error;
+    });
+    return read;
+  };
+};

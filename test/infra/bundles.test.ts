@@ -158,15 +158,20 @@ describe('zod in a function bundle', () => {
 describe('the plugins of a function bundle', () => {
   mkdirSync(join(PROJECT_ROOT, '.leadflow'), { recursive: true });
   const folder = mkdtempSync(join(PROJECT_ROOT, '.leadflow', 'bundle-plugins-'));
-  /** What the stand-in answers, in order: an error of `type`, or (without one) a success with `body`. */
-  const responses: { type?: string; body: Record<string, unknown> }[] = [];
+  /**
+   * What the stand-in answers, in order: an error of `type`, or (without one) a success with `body`,
+   * or what `answer` makes of the request's body.
+   */
+  const responses: { type?: string; body: Record<string, unknown>; answer?: (request: Record<string, unknown>) => Record<string, unknown> }[] = [];
   let requestsServed = 0;
   const dynamodb = createServer((request, response) => {
-    request.resume();
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       requestsServed += 1;
-      const { type, body } = responses.shift() ?? { type: 'InternalServerError', body: {} };
-      if (!type) return response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(body));
+      const { type, body, answer } = responses.shift() ?? { type: 'InternalServerError', body: {} };
+      const answered = answer ? answer(JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>) : body;
+      if (!type) return response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(answered));
       response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type }).end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: type, ...body }));
     });
   });
@@ -236,6 +241,95 @@ describe('the plugins of a function bundle', () => {
     requestsServed = 0;
     expect(await attempts({ AWS_RETRY_MODE: 'adaptive' })).toEqual(expect.stringContaining('retry in the standard mode only'));
     expect(requestsServed).toBe(0);
+  });
+
+  it("resolve the document client's middleware once per command class, each call sending its own input and reading its own answer", async () => {
+    const entry = join(folder, 'document-commands.ts');
+    writeFileSync(
+      entry,
+      [
+        "import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';",
+        "import { documentClient } from '../../src/adapters/clients';",
+        'const client = documentClient();',
+        // Each resolution of a document command starts with a copy of the client's stack.
+        'let resolutions = 0;',
+        'const concat = client.middlewareStack.concat.bind(client.middlewareStack);',
+        'client.middlewareStack.concat = (from) => { resolutions += 1; return concat(from); };',
+        "const items = await Promise.all(['a', 'b', 'c'].map((pk) => client.send(new GetCommand({ TableName: 't', Key: { pk } })).then((output) => output.Item)));",
+        "const puts = [await client.send(new PutCommand({ TableName: 't', Item: { pk: 'd', n: 1 }, ReturnValues: 'ALL_OLD' })), await client.send(new PutCommand({ TableName: 't', Item: { pk: 'e', n: 2 }, ReturnValues: 'ALL_OLD' }))];",
+        'console.log(JSON.stringify({ items, old: puts.map((output) => output.Attributes), resolutions }));',
+      ].join('\n'),
+    );
+    const bundlePath = join(folder, 'document-commands.mjs');
+    await bundleFunction(entry, bundlePath);
+    const sent: unknown[] = [];
+    /** Echoes the partition key the request names, as an item's and as what it read. */
+    const echo = (request: Record<string, unknown>) => {
+      sent.push(request);
+      const key = ((request.Key ?? request.Item) as { pk: { S: string } }).pk;
+      return request.Key ? { Item: { pk: key, read: { S: `item ${key.S}` } } } : { Attributes: { pk: key, read: { S: `replaced ${key.S}` } } };
+    };
+    responses.length = 0;
+    responses.push(...Array.from({ length: 5 }, () => ({ body: {}, answer: echo })));
+    const { port } = dynamodb.address() as AddressInfo;
+
+    const { stdout } = await run(process.execPath, [bundlePath], {
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret' },
+      timeout: 60_000,
+    });
+
+    expect(JSON.parse(stdout)).toEqual({
+      items: ['a', 'b', 'c'].map((pk) => ({ pk, read: `item ${pk}` })),
+      old: ['d', 'e'].map((pk) => ({ pk, read: `replaced ${pk}` })),
+      // One for GetCommand, one for PutCommand: lib-dynamodb alone resolves on every call (5).
+      resolutions: 2,
+    });
+    // The three gets go out together, in whatever order their connections deliver them.
+    expect(sent.slice(0, 3)).toEqual(expect.arrayContaining(['a', 'b', 'c'].map((pk) => ({ TableName: 't', Key: { pk: { S: pk } } }))));
+    expect(sent.slice(3)).toEqual([
+      { TableName: 't', Item: { pk: { S: 'd' }, n: { N: '1' } }, ReturnValues: 'ALL_OLD' },
+      { TableName: 't', Item: { pk: { S: 'e' }, n: { N: '2' } }, ReturnValues: 'ALL_OLD' },
+    ]);
+  });
+
+  it("sign with the credentials the environment held at the first call, by one signer per client, as the SDK's default chain keeps them", async () => {
+    const entry = join(folder, 'signer.ts');
+    writeFileSync(
+      entry,
+      [
+        "import { GetCommand } from '@aws-sdk/lib-dynamodb';",
+        "import { documentClient } from '../../src/adapters/clients';",
+        'const client = documentClient();',
+        "const get = (pk) => client.send(new GetCommand({ TableName: 't', Key: { pk } }));",
+        "await get('a');",
+        // Lambda does not change a running function's environment; the default chain would not read it again.
+        "process.env.AWS_ACCESS_KEY_ID = 'AKIDCHANGED';",
+        "await get('b');",
+        'const signers = [await client.config.signer(), await client.config.signer()];',
+        'console.log(JSON.stringify({ oneSigner: signers[0] === signers[1] }));',
+      ].join('\n'),
+    );
+    const bundlePath = join(folder, 'signer.mjs');
+    await bundleFunction(entry, bundlePath);
+    const credentialsSent: string[] = [];
+    const dynamodbWithHeaders = createServer((request, response) => {
+      credentialsSent.push(String(request.headers.authorization).match(/Credential=(\w+)\//)?.[1] ?? '');
+      request.resume();
+      request.on('end', () => response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => dynamodbWithHeaders.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = dynamodbWithHeaders.address() as AddressInfo;
+      const { stdout } = await run(process.execPath, [bundlePath], {
+        env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'AKIDFIRST', AWS_SECRET_ACCESS_KEY: 'secret' },
+        timeout: 60_000,
+      });
+
+      expect(JSON.parse(stdout)).toEqual({ oneSigner: true });
+      expect(credentialsSent).toEqual(['AKIDFIRST', 'AKIDFIRST']);
+    } finally {
+      await new Promise<void>((resolve) => dynamodbWithHeaders.close(() => resolve()));
+    }
   });
 
   it('leave out the module-level schemas of leadflow code that a function never reads, and keep what its modules do when they load', async () => {
