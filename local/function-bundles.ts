@@ -41,8 +41,8 @@ const BUILD_DEFINITION = ['infra/function-bundling.ts', 'infra/bundle-plugins.ts
  *
  * The build (5-13 s and as many seconds of CPU) is kept in .leadflow/function-bundles, in a folder
  * named by the contents of every file it read and of what defines it, so a start whose sources have
- * not changed since runs the same bundles without building: the test suite starts dozens of stacks,
- * and `npm start` starts again after a stop (docs/performance.md, "Bundles kept between starts"). A
+ * not changed since runs the same bundles without building: the test suite starts some twenty stacks,
+ * and `npm start` starts again after a stop (docs/performance.md, "npm test: bundles kept between starts"). A
  * changed file names another folder, which is built; builds are renamed into place whole, so several
  * starts at once each build and the first rename wins. Older folders of the same functions are
  * removed by a later start once no running process holds them.
@@ -90,13 +90,20 @@ export async function bundleFunctions(functions: readonly FunctionSpec[], root: 
   };
 }
 
+/** Well under the 256 open files a macOS shell allows by default. */
+const FILES_READ_AT_ONCE = 64;
+
 /** The contents of the files a build read (by esbuild's paths, relative to PROJECT_ROOT) and of what defines it; a file gone counts as a change. */
 async function contentKey(inputs: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
   const definition = (await Promise.all(BUILD_DEFINITION.map((path) => filesUnder(resolve(PROJECT_ROOT, path))))).flat();
   const files = [...inputs.filter((input) => !input.includes(':')).map((input) => resolve(PROJECT_ROOT, input)), ...definition];
-  const contents = await Promise.all(files.map((file) => readFile(file).catch(() => undefined)));
-  files.forEach((file, index) => hash.update(`${file}\0${contents[index] ? digest(contents[index]) : 'missing'}\0`));
+  // Read some at a time: a file that could not be opened for want of descriptors would count as gone.
+  for (let start = 0; start < files.length; start += FILES_READ_AT_ONCE) {
+    const some = files.slice(start, start + FILES_READ_AT_ONCE);
+    const contents = await Promise.all(some.map((file) => readFile(file).catch(() => undefined)));
+    some.forEach((file, index) => hash.update(`${file}\0${contents[index] ? digest(contents[index]) : 'missing'}\0`));
+  }
   // A file added beside an input can change what an import resolves to (`./x` to x.ts instead of x/index.ts).
   const folders = [...new Set(files.filter((file) => !file.includes(`${sep}node_modules${sep}`)).map((file) => dirname(file)))].sort();
   for (const folder of folders) hash.update(`${folder}\0${(await readdir(folder).catch(() => [])).sort().join('\0')}\0`);
