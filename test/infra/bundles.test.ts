@@ -45,6 +45,15 @@ async function deployedBundle(entry: string) {
   };
 }
 
+/** Writes `lines` as the script `<name>.ts` in `folder` and bundles it as a function is deployed; the bundle's path. */
+async function bundledScript(folder: string, name: string, lines: readonly string[]): Promise<string> {
+  const entry = join(folder, `${name}.ts`);
+  writeFileSync(entry, lines.join('\n'));
+  const bundlePath = join(folder, `${name}.mjs`);
+  await bundleFunction(entry, bundlePath);
+  return bundlePath;
+}
+
 /**
  * Issue 15's limit, 300 KiB, on the bundle as shipped (after the second minifier pass), which every
  * function is within since run-journeys handed its email and notify steps to send-journey-email
@@ -129,20 +138,14 @@ describe('zod in a function bundle', () => {
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   it('validates as it does unbundled, through Standard Schema too (Powertools batch), and refuses only to produce JSON Schema', async () => {
-    const entry = join(folder, 'entry.ts');
-    writeFileSync(
-      entry,
-      [
-        "import * as z from 'zod';",
-        'const Lead = z.strictObject({ email: z.email(), score: z.int().min(0).optional() });',
-        "const standard = await Lead['~standard'].validate({ email: 'not an address' });",
-        'let jsonSchema;',
-        'try { jsonSchema = Lead.toJSONSchema(); } catch (error) { jsonSchema = String(error); }',
-        "console.log(JSON.stringify({ parsed: Lead.parse({ email: 'ada@example.com', score: 3 }), issues: Lead.safeParse({ email: 'x', score: -1 }).error?.issues.map((issue) => issue.path.join('.')), standard: standard.issues?.map((issue) => issue.message), jsonSchema }));",
-      ].join('\n'),
-    );
-    const bundlePath = join(folder, 'zod.mjs');
-    await bundleFunction(entry, bundlePath);
+    const bundlePath = await bundledScript(folder, 'zod', [
+      "import * as z from 'zod';",
+      'const Lead = z.strictObject({ email: z.email(), score: z.int().min(0).optional() });',
+      "const standard = await Lead['~standard'].validate({ email: 'not an address' });",
+      'let jsonSchema;',
+      'try { jsonSchema = Lead.toJSONSchema(); } catch (error) { jsonSchema = String(error); }',
+      "console.log(JSON.stringify({ parsed: Lead.parse({ email: 'ada@example.com', score: 3 }), issues: Lead.safeParse({ email: 'x', score: -1 }).error?.issues.map((issue) => issue.path.join('.')), standard: standard.issues?.map((issue) => issue.message), jsonSchema }));",
+    ]);
 
     const { stdout } = await run(process.execPath, [bundlePath], { timeout: 60_000 });
 
@@ -182,23 +185,17 @@ describe('the plugins of a function bundle', () => {
   });
 
   it("keep the errors of the operations sent, as the SDK reads them, and name any other by the service's code", async () => {
-    const entry = join(folder, 'errors.ts');
-    writeFileSync(
-      entry,
-      [
-        "import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';",
-        "import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';",
-        "import { documentClient } from '../../src/adapters/clients';",
-        "import { conditionally, failedConditions } from '../../src/adapters/dynamo-errors';",
-        'const client = documentClient();',
-        "const refused = await conditionally(client.send(new PutCommand({ TableName: 't', Item: { pk: 'a' } })), 'written', 'refused');",
-        "const transaction = await client.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: 't', Item: { pk: 'a' } } }, { Put: { TableName: 't', Item: { pk: 'b' } } }] })).catch((error) => error);",
-        "const undeclared = await client.send(new DeleteCommand({ TableName: 't', Key: { pk: 'a' } })).catch((error) => error);",
-        'console.log(JSON.stringify({ refused, transaction: [transaction instanceof TransactionCanceledException, failedConditions(transaction)], undeclared: [undeclared.name, undeclared.$fault, undeclared.message] }));',
-      ].join('\n'),
-    );
-    const bundlePath = join(folder, 'errors.mjs');
-    await bundleFunction(entry, bundlePath);
+    const bundlePath = await bundledScript(folder, 'errors', [
+      "import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';",
+      "import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';",
+      "import { documentClient } from '../../src/adapters/clients';",
+      "import { conditionally, failedConditions } from '../../src/adapters/dynamo-errors';",
+      'const client = documentClient();',
+      "const refused = await conditionally(client.send(new PutCommand({ TableName: 't', Item: { pk: 'a' } })), 'written', 'refused');",
+      "const transaction = await client.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: 't', Item: { pk: 'a' } } }, { Put: { TableName: 't', Item: { pk: 'b' } } }] })).catch((error) => error);",
+      "const undeclared = await client.send(new DeleteCommand({ TableName: 't', Key: { pk: 'a' } })).catch((error) => error);",
+      'console.log(JSON.stringify({ refused, transaction: [transaction instanceof TransactionCanceledException, failedConditions(transaction)], undeclared: [undeclared.name, undeclared.$fault, undeclared.message] }));',
+    ]);
     responses.push(
       { type: 'ConditionalCheckFailedException', body: {} },
       { type: 'TransactionCanceledException', body: { CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] } },
@@ -217,18 +214,12 @@ describe('the plugins of a function bundle', () => {
   });
 
   it('retry a throttled call in the standard mode, and refuse the adaptive mode they leave out instead of ignoring it', async () => {
-    const entry = join(folder, 'retries.ts');
-    writeFileSync(
-      entry,
-      [
-        "import { PutCommand } from '@aws-sdk/lib-dynamodb';",
-        "import { documentClient } from '../../src/adapters/clients';",
-        "const output = await documentClient().send(new PutCommand({ TableName: 't', Item: { pk: 'a' } })).then((result) => result.$metadata.attempts, (error) => String(error));",
-        'console.log(JSON.stringify(output));',
-      ].join('\n'),
-    );
-    const bundlePath = join(folder, 'retries.mjs');
-    await bundleFunction(entry, bundlePath);
+    const bundlePath = await bundledScript(folder, 'retries', [
+      "import { PutCommand } from '@aws-sdk/lib-dynamodb';",
+      "import { documentClient } from '../../src/adapters/clients';",
+      "const output = await documentClient().send(new PutCommand({ TableName: 't', Item: { pk: 'a' } })).then((result) => result.$metadata.attempts, (error) => String(error));",
+      'console.log(JSON.stringify(output));',
+    ]);
     const { port } = dynamodb.address() as AddressInfo;
     const environment = { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret' };
     const attempts = async (extra: Record<string, string>) => JSON.parse((await run(process.execPath, [bundlePath], { env: { ...environment, ...extra }, timeout: 60_000 })).stdout) as unknown;
@@ -244,24 +235,18 @@ describe('the plugins of a function bundle', () => {
   });
 
   it("resolve the document client's middleware once per command class, each call sending its own input and reading its own answer", async () => {
-    const entry = join(folder, 'document-commands.ts');
-    writeFileSync(
-      entry,
-      [
-        "import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';",
-        "import { documentClient } from '../../src/adapters/clients';",
-        'const client = documentClient();',
-        // Each resolution of a document command starts with a copy of the client's stack.
-        'let resolutions = 0;',
-        'const concat = client.middlewareStack.concat.bind(client.middlewareStack);',
-        'client.middlewareStack.concat = (from) => { resolutions += 1; return concat(from); };',
-        "const items = await Promise.all(['a', 'b', 'c'].map((pk) => client.send(new GetCommand({ TableName: 't', Key: { pk } })).then((output) => output.Item)));",
-        "const puts = [await client.send(new PutCommand({ TableName: 't', Item: { pk: 'd', n: 1 }, ReturnValues: 'ALL_OLD' })), await client.send(new PutCommand({ TableName: 't', Item: { pk: 'e', n: 2 }, ReturnValues: 'ALL_OLD' }))];",
-        'console.log(JSON.stringify({ items, old: puts.map((output) => output.Attributes), resolutions }));',
-      ].join('\n'),
-    );
-    const bundlePath = join(folder, 'document-commands.mjs');
-    await bundleFunction(entry, bundlePath);
+    const bundlePath = await bundledScript(folder, 'document-commands', [
+      "import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';",
+      "import { documentClient } from '../../src/adapters/clients';",
+      'const client = documentClient();',
+      // Each resolution of a document command starts with a copy of the client's stack.
+      'let resolutions = 0;',
+      'const concat = client.middlewareStack.concat.bind(client.middlewareStack);',
+      'client.middlewareStack.concat = (from) => { resolutions += 1; return concat(from); };',
+      "const items = await Promise.all(['a', 'b', 'c'].map((pk) => client.send(new GetCommand({ TableName: 't', Key: { pk } })).then((output) => output.Item)));",
+      "const puts = [await client.send(new PutCommand({ TableName: 't', Item: { pk: 'd', n: 1 }, ReturnValues: 'ALL_OLD' })), await client.send(new PutCommand({ TableName: 't', Item: { pk: 'e', n: 2 }, ReturnValues: 'ALL_OLD' }))];",
+      'console.log(JSON.stringify({ items, old: puts.map((output) => output.Attributes), resolutions }));',
+    ]);
     const sent: unknown[] = [];
     /** Echoes the partition key the request names, as an item's and as what it read. */
     const echo = (request: Record<string, unknown>) => {
@@ -293,24 +278,18 @@ describe('the plugins of a function bundle', () => {
   });
 
   it("sign with the credentials the environment held at the first call, by one signer per client, as the SDK's default chain keeps them", async () => {
-    const entry = join(folder, 'signer.ts');
-    writeFileSync(
-      entry,
-      [
-        "import { GetCommand } from '@aws-sdk/lib-dynamodb';",
-        "import { documentClient } from '../../src/adapters/clients';",
-        'const client = documentClient();',
-        "const get = (pk) => client.send(new GetCommand({ TableName: 't', Key: { pk } }));",
-        "await get('a');",
-        // Lambda does not change a running function's environment; the default chain would not read it again.
-        "process.env.AWS_ACCESS_KEY_ID = 'AKIDCHANGED';",
-        "await get('b');",
-        'const signers = [await client.config.signer(), await client.config.signer()];',
-        'console.log(JSON.stringify({ oneSigner: signers[0] === signers[1] }));',
-      ].join('\n'),
-    );
-    const bundlePath = join(folder, 'signer.mjs');
-    await bundleFunction(entry, bundlePath);
+    const bundlePath = await bundledScript(folder, 'signer', [
+      "import { GetCommand } from '@aws-sdk/lib-dynamodb';",
+      "import { documentClient } from '../../src/adapters/clients';",
+      'const client = documentClient();',
+      "const get = (pk) => client.send(new GetCommand({ TableName: 't', Key: { pk } }));",
+      "await get('a');",
+      // Lambda does not change a running function's environment; the default chain would not read it again.
+      "process.env.AWS_ACCESS_KEY_ID = 'AKIDCHANGED';",
+      "await get('b');",
+      'const signers = [await client.config.signer(), await client.config.signer()];',
+      'console.log(JSON.stringify({ oneSigner: signers[0] === signers[1] }));',
+    ]);
     const credentialsSent: string[] = [];
     const dynamodbWithHeaders = createServer((request, response) => {
       credentialsSent.push(String(request.headers.authorization).match(/Credential=(\w+)\//)?.[1] ?? '');
@@ -376,18 +355,12 @@ describe('the EventBridge client of a function bundle', () => {
   });
 
   it('signs PutEvents with SigV4 as AWS verifies it (its multi-region signer is left out)', async () => {
-    const entry = join(folder, 'events.ts');
-    writeFileSync(
-      entry,
-      [
-        "import { PutEventsCommand } from '@aws-sdk/client-eventbridge';",
-        "import { eventBridgeClient } from '../../src/adapters/clients';",
-        "const output = await eventBridgeClient().send(new PutEventsCommand({ Entries: [{ Source: 'leadflow', DetailType: 'lead.identified', Detail: '{}', EventBusName: 'bus' }] }));",
-        'console.log(JSON.stringify(output.Entries));',
-      ].join('\n'),
-    );
-    const bundlePath = join(folder, 'events.mjs');
-    await bundleFunction(entry, bundlePath);
+    const bundlePath = await bundledScript(folder, 'events', [
+      "import { PutEventsCommand } from '@aws-sdk/client-eventbridge';",
+      "import { eventBridgeClient } from '../../src/adapters/clients';",
+      "const output = await eventBridgeClient().send(new PutEventsCommand({ Entries: [{ Source: 'leadflow', DetailType: 'lead.identified', Detail: '{}', EventBusName: 'bus' }] }));",
+      'console.log(JSON.stringify(output.Entries));',
+    ]);
     const { port } = eventBridge.address() as AddressInfo;
     const credentials = { accessKeyId: 'AKIDEVENTS', secretAccessKey: 'events-secret' };
 
