@@ -26,7 +26,7 @@ import { startLocalStack } from '../local/stack';
 import { environmentFor } from '../manifest/environment';
 import { manifest } from '../manifest/manifest';
 import type { FunctionSpec } from '../manifest/types';
-import { bundleFunction, FUNCTION_BUNDLING } from '../infra/function-bundling';
+import { bundleFunctions, FUNCTION_BUNDLING } from '../infra/function-bundling';
 import { campaignSend } from './campaign';
 import { consoleBundle, consoleFirstRender } from './console';
 import { collectorThroughput } from './collector';
@@ -100,9 +100,8 @@ async function bundles(): Promise<BundleRow[]> {
       scheduleGroupName: 'bench', schedulerRoleArn: 'arn:aws:iam::000000000000:role/bench', busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/bench', scheduleDlqArn: 'arn:aws:sqs:us-east-1:000000000000:bench',
     }),
   });
-  const measure = async (fn: FunctionSpec, sdk: 'bundled' | 'external') => {
-    const outfile = join(folder, `${fn.name}-sdk-${sdk}.mjs`);
-    await bundleFunction(fn.entry, outfile, sdk);
+  const entries = Object.fromEntries(manifest.functions.map((fn) => [fn.name, fn.entry]));
+  const measure = (fn: FunctionSpec, outfile: string) => {
     const script = `const cpu=process.cpuUsage(),t=performance.now();await import(${JSON.stringify(pathToFileURL(outfile).href)});const used=process.cpuUsage(cpu);console.log(JSON.stringify({wallMs:performance.now()-t,cpuMs:(used.user+used.system)/1000}))`;
     const imports = Array.from({ length: COLD_IMPORTS }, () => JSON.parse(execFileSync(process.execPath, [FUNCTION_BUNDLING.nodeOptions, '--input-type=module', '-e', script], { env: env(fn), stdio: ['ignore', 'pipe', 'pipe'] }).toString()) as { wallMs: number; cpuMs: number });
     return {
@@ -112,10 +111,12 @@ async function bundles(): Promise<BundleRow[]> {
     };
   };
   try {
+    const deployedBundles = await bundleFunctions(entries, join(folder, 'sdk-bundled'), 'bundled');
+    const externalBundles = await bundleFunctions(entries, join(folder, 'sdk-external'), 'external');
     const rows: BundleRow[] = [];
     for (const fn of manifest.functions) {
-      const deployed = await measure(fn, 'bundled');
-      const external = await measure(fn, 'external');
+      const deployed = measure(fn, deployedBundles[fn.name]?.outfile ?? '');
+      const external = measure(fn, externalBundles[fn.name]?.outfile ?? '');
       rows.push({
         function: fn.name,
         bundleKiB: deployed.kiB, coldImportMs: deployed.coldImportMs, coldImportCpuMs: deployed.coldImportCpuMs,

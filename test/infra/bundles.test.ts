@@ -13,7 +13,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SDK_OPERATIONS_SENT } from '../../infra/bundle-plugins';
-import { bundleFunction, FUNCTION_BUNDLING, PROJECT_ROOT } from '../../infra/function-bundling';
+import { bundleFunction, bundleFunctions, FUNCTION_BUNDLING, PROJECT_ROOT } from '../../infra/function-bundling';
 import { LeadflowAlarms } from '../../infra/alarms';
 import { LeadflowFunction } from '../../infra/leadflow-function';
 import { manifest } from '../../manifest/manifest';
@@ -25,23 +25,28 @@ const bundlesFolder = mkdtempSync(join(tmpdir(), 'leadflow-bundles-'));
 afterAll(() => rmSync(bundlesFolder, { recursive: true, force: true }));
 
 /**
- * The bundle each function ships with, as `cdk deploy` builds it: its size, and what each input added
- * to esbuild's bundle before the second minifier pass (by path, in bytes).
+ * Every function's bundle as `cdk deploy` ships it (the test of `cdk deploy` below compares one with
+ * deploy's asset), built once for the file, all in one esbuild build (bundleFunctions).
  */
-async function deployedBundle(entry: string) {
-  const outfile = join(mkdtempSync(join(bundlesFolder, 'function-')), 'index.mjs');
-  const { bytes, metafile } = await bundleFunction(entry, outfile);
-  const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint);
-  if (!output) throw new Error(`esbuild wrote no bundle for ${entry}`);
-  const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0);
+let deployedBundles: ReturnType<typeof bundleFunctions> | undefined;
+const allDeployedBundles = () => (deployedBundles ??= bundleFunctions(Object.fromEntries(manifest.functions.map((spec) => [spec.name, spec.entry])), join(bundlesFolder, 'functions')));
+
+/** A function's bundle as shipped: its path and size, and what each input added to esbuild's bundle before the second minifier pass (by path, in bytes). */
+async function deployedBundle(name: string) {
+  const bundle = (await allDeployedBundles())[name];
+  if (!bundle) throw new Error(`no bundle of ${name}`);
+  const inputs = Object.entries(bundle.output.inputs).filter(([, input]) => input.bytesInOutput > 0);
   const bytesOf = (pattern: RegExp) => inputs.filter(([path]) => pattern.test(path)).reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
   const sdkBytes = bytesOf(/(?:^|\/)node_modules\/@(aws-sdk|smithy)\//);
   return {
-    bytes,
+    path: bundle.outfile,
+    bytes: bundle.bytes,
     sdkBytes,
-    besidesSdkBytes: output.bytes - sdkBytes,
+    besidesSdkBytes: bundle.output.bytes - sdkBytes,
     bytesOf,
     inputs: inputs.map(([path]) => path),
+    /** Every input esbuild read for it, those tree-shaken to nothing included. */
+    inputsRead: Object.keys(bundle.output.inputs),
   };
 }
 
@@ -86,15 +91,13 @@ const callableClients = (spec: FunctionSpec) =>
     ...spec.access.flatMap((access) => CLIENT_OF_ACCESS[access] ?? []),
   ]);
 
-/**
- * Concurrent: esbuild builds in a process of its own and swc minifies on libuv's threads, so one
- * function's build overlaps another's minifying, where the file's other worker leaves a core idle.
- */
-describe.concurrent('function bundles as deployed', () => {
+describe('function bundles as deployed', () => {
+  beforeAll(() => allDeployedBundles(), 300_000);
+
   it.each(manifest.functions.map((spec) => [spec.name, spec] as const))(
     '%s carries only the SDK code Lambda calls, only the English zod locale, and stays within 300 KiB and the sizes its parts reached',
     async (_, spec) => {
-      const bundle = await deployedBundle(spec.entry);
+      const bundle = await deployedBundle(spec.name);
       const packagesIn = (pattern: RegExp) => [...new Set(bundle.inputs.flatMap((path) => path.match(pattern)?.[1] ?? []))].sort();
       // Only the environment's credentials (how Lambda gives them); no other link of the default chain, nor the STS and SSO clients it brings.
       expect(packagesIn(/(?:^|\/)node_modules\/@aws-sdk\/((credential-provider|nested-clients|token-providers)[^/]*)\//).filter((name) => name !== 'credential-provider-env')).toEqual([]);
@@ -432,7 +435,7 @@ describe('cdk deploy', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'leadflow-bundle-cdk-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('ships the bundle the bench measures, plugins included', async () => {
+  it('ships the bundle measured above, plugins included', async () => {
     const spec = manifest.functions.find((candidate) => candidate.name === 'get-lead');
     if (!spec) throw new Error('no get-lead function');
     const app = new App({ outdir });
@@ -440,12 +443,10 @@ describe('cdk deploy', () => {
     new LeadflowFunction(stack, 'GetLead', { spec, environment: {}, alarms: new LeadflowAlarms(stack, new SnsAction(new Topic(stack, 'Alarms'))) });
     app.synth();
     const [asset] = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-    const reference = join(outdir, 'reference', 'index.mjs');
-    await bundleFunction(spec.entry, reference);
 
-    expect(readFileSync(join(outdir, String(asset), 'index.mjs'), 'utf8')).toBe(readFileSync(reference, 'utf8'));
+    expect(readFileSync(join(outdir, String(asset), 'index.mjs'), 'utf8')).toBe(readFileSync((await deployedBundle(spec.name)).path, 'utf8'));
     expect(readdirSync(join(outdir, String(asset))).sort()).toEqual(['index.mjs', 'index.mjs.map']);
-  }, 120_000);
+  }, 300_000);
 });
 
 /**
@@ -454,7 +455,7 @@ describe('cdk deploy', () => {
  */
 describe('a deployed bundle calling AWS', () => {
   const folder = mkdtempSync(join(tmpdir(), 'leadflow-bundle-'));
-  const bundlePath = join(folder, 'get-lead.mjs');
+  let bundlePath = '';
   const requests: { method: string; path: string; headers: IncomingHttpHeaders; body: string }[] = [];
   const dynamodb = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -467,9 +468,9 @@ describe('a deployed bundle calling AWS', () => {
   const credentials = { accessKeyId: 'AKIDLEADFLOWBUNDLE', secretAccessKey: 'bundle-secret-access-key', sessionToken: 'bundle-session-token' };
 
   beforeAll(async () => {
-    await bundleFunction(manifest.functions.find((spec) => spec.name === 'get-lead')?.entry ?? '', bundlePath);
+    bundlePath = (await deployedBundle('get-lead')).path;
     await new Promise<void>((resolve) => dynamodb.listen(0, '127.0.0.1', resolve));
-  });
+  }, 300_000);
   afterAll(async () => {
     await new Promise<void>((resolve) => dynamodb.close(() => resolve()));
     rmSync(folder, { recursive: true, force: true });
@@ -555,18 +556,12 @@ describe('a deployed bundle calling AWS', () => {
  * the very document the sources generate (what `npm start` serves and `npm run openapi` prints).
  */
 describe('the api-docs bundle', () => {
-  const folder = mkdtempSync(join(tmpdir(), 'leadflow-api-docs-'));
-  const bundlePath = join(folder, 'api-docs.mjs');
-  const spec = manifest.functions.find((candidate) => candidate.name === 'api-docs');
-  afterAll(() => rmSync(folder, { recursive: true, force: true }));
-
   it('serves exactly the document the sources generate, without the generator or the manifest inside', async () => {
-    const { metafile } = await bundleFunction(spec?.entry ?? '', bundlePath);
-    const inputs = Object.keys(Object.values(metafile.outputs).find((output) => output.entryPoint)?.inputs ?? {});
-    expect(inputs.filter((path) => /zod-to-openapi|manifest\/manifest\.ts$|src\/api\/openapi\.ts$|functions\/(?!api-docs\/)[^/]+\/routes\.ts$/.test(path))).toEqual([]);
+    const bundle = await deployedBundle('api-docs');
+    expect(bundle.inputsRead.filter((path) => /zod-to-openapi|manifest\/manifest\.ts$|src\/api\/openapi\.ts$|functions\/(?!api-docs\/)[^/]+\/routes\.ts$/.test(path))).toEqual([]);
 
     const event = httpEvent({ method: 'GET', path: '/v1/openapi.json', route: '/v1/openapi.json' });
-    const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(bundlePath).href)}); const context = { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 5000 }; const first = await handler(${JSON.stringify(event)}, context); const second = await handler(${JSON.stringify(event)}, context); console.log(JSON.stringify({ first, sameBody: first.body === second.body }));`;
+    const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(bundle.path).href)}); const context = { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 5000 }; const first = await handler(${JSON.stringify(event)}, context); const second = await handler(${JSON.stringify(event)}, context); console.log(JSON.stringify({ first, sameBody: first.body === second.body }));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
       env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', MAX_BODY_BYTES: '1048576', POWERTOOLS_LOG_LEVEL: 'SILENT' },
       timeout: 60_000,
