@@ -1,4 +1,6 @@
 import type {
+  ChangeMessageVisibilityBatchRequest,
+  ChangeMessageVisibilityBatchResult,
   CreateQueueRequest,
   CreateQueueResult,
   DeleteMessageBatchRequest,
@@ -19,8 +21,8 @@ export type FauxqsApp = ReturnType<typeof buildApp>;
 
 /**
  * What the stack itself asks of SQS: its queues made at start, the bus's and the journal's sends, the
- * pollers' receives and deletes. Requests and answers are SQS's own (the SDK's types, which are the
- * JSON protocol's), so what fauxqs does with them is what it does for any client.
+ * pollers' receives, deletes and visibility changes. Requests and answers are SQS's own (the SDK's
+ * types, which are the JSON protocol's), so what fauxqs does with them is what it does for any client.
  */
 export interface StackQueues {
   createQueue(input: CreateQueueRequest): Promise<CreateQueueResult>;
@@ -30,6 +32,7 @@ export interface StackQueues {
   /** A long poll ends at once, rejected with an AbortError, when `abortSignal` aborts (a poller stopping). */
   receiveMessage(input: ReceiveMessageRequest, abortSignal?: AbortSignal): Promise<ReceiveMessageResult>;
   deleteMessageBatch(input: DeleteMessageBatchRequest): Promise<DeleteMessageBatchResult>;
+  changeMessageVisibilityBatch(input: ChangeMessageVisibilityBatchRequest): Promise<ChangeMessageVisibilityBatchResult>;
 }
 
 const abortError = () => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
@@ -85,5 +88,6 @@ export function inProcessQueues(app: FauxqsApp): StackQueues {
     sendMessageBatch: (input) => call('SendMessageBatch', input),
     receiveMessage: (input, abortSignal) => call('ReceiveMessage', input, abortSignal),
     deleteMessageBatch: (input) => call('DeleteMessageBatch', input),
+    changeMessageVisibilityBatch: (input) => call('ChangeMessageVisibilityBatch', input),
   };
 }

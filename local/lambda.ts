@@ -199,8 +199,8 @@ function startWorker(fn: FunctionSpec, bundles: FunctionBundles, env: Record<str
 export interface FunctionRuntime {
   /** Invokes `fn` the way Lambda would: its module's `handler` export, in one of the function's worker threads. */
   handlerOf<E, R>(fn: FunctionSpec): Invoke<E, R>;
-  /** Starts `fn`'s first worker now, without an invocation; settles once its handler has loaded (or failed to). */
-  warm(fn: FunctionSpec): Promise<void>;
+  /** Whether `fn` has a worker whose handler has loaded: its next invocation is not a cold start. */
+  isWarm(fn: FunctionSpec): boolean;
   /** Ends every worker; an invocation still running fails. */
   stop(): Promise<void>;
 }
@@ -226,7 +226,7 @@ const UTILISATION_WINDOW_MS = 500;
 
 /**
  * Runs every function in worker threads of its own, the first started on its first invocation (a cold
- * start) or by `warm`, and again after one that crashed. A worker runs the function's bundle
+ * start), as Lambda starts an execution environment, and again after one that crashed. A worker runs the function's bundle
  * (local/function-bundles.ts). A worker has its own `process.env`, set to
  * `environmentOf(fn)`, and its own module instances, so each function sees exactly its Lambda's
  * environment, also in what its modules read once when loaded (`readConfig` at module scope), and
@@ -336,14 +336,7 @@ export function startFunctionRuntime(options: {
           pooled.running -= 1;
         }
       },
-    warm: async (fn) => {
-      if (stopped) return;
-      try {
-        await (await workerFor(fn, false).worker).loaded;
-      } catch {
-        // Stopping: there is nothing left to warm.
-      }
-    },
+    isWarm: (fn) => (pools.get(fn.name) ?? []).some((pooled) => pooled.loaded !== undefined),
     stop: async () => {
       stopped = true;
       const all = [...pools.values()].flat();
@@ -356,8 +349,8 @@ export function startFunctionRuntime(options: {
  * At most `limit` holders at once, the others waiting in turn, those an invocation waits for first.
  * Workers loading their handlers take these for cold starts: a queue fanning an event out to ten
  * functions would otherwise start ten workers on two cores at once, each taking longer and all
- * finishing late (29 at once took 1.2 s of CPU each, against 0.7 s one by one); and a request to a
- * cold function does not wait behind the consumers warming in the background.
+ * finishing late (29 at once took 1.2 s of CPU each, against 0.7 s one by one); and an invocation
+ * does not wait behind another worker started for a saturated function.
  */
 function slots(limit: number) {
   let free = limit;

@@ -12,6 +12,16 @@ import { JOURNAL_ID_ATTRIBUTE, type QueueJournal } from './queue-journal';
  */
 const LONG_POLL_SECONDS = 20;
 
+/**
+ * How long a message stays hidden when received for a function not yet loaded: its first invocation
+ * waits for a cold start (seconds when several functions start at once on a busy machine), which must
+ * not outlast the queue's visibility timeout (a second in the tests) and bring the message back as a
+ * retry. Lambda's pollers keep a batch hidden while its function starts the same way (the queue's
+ * timeout is at least the function's, which includes its init). A message that then fails is hidden
+ * for the queue's own timeout from then, so retries keep their pace.
+ */
+const COLD_START_VISIBILITY_SECONDS = 30;
+
 const journalIdOf = (message: Message) => message.MessageAttributes?.[JOURNAL_ID_ATTRIBUTE]?.StringValue;
 const journalIds = (messages: readonly Message[]) => messages.map(journalIdOf).filter((id): id is string => id !== undefined);
 
@@ -46,39 +56,43 @@ export function startPoller(options: {
   queues: StackQueues;
   journal: QueueJournal;
   handler: Invoke<SQSEvent, SQSBatchResponse | void>;
-  /**
-   * Settles once the function is ready to run: nothing is received before, so a message does not sit
-   * out the queue's short local visibility timeout in a cold start and come back counted as a failure.
-   */
-  ready?: Promise<void>;
+  /** Whether the function has loaded: its next invocation is not a cold start. */
+  isWarm: () => boolean;
+  /** The queue's visibility timeout, which a message received during a cold start gets back when it fails. */
+  visibilityTimeoutSeconds: number;
   log: (line: string) => void;
 }): { stop(): Promise<void> } {
-  const { fn, queueUrl, queues, journal, handler, log } = options;
+  const { fn, queueUrl, queues, journal, handler, isWarm, log } = options;
   const queueArn = `arn:aws:sqs:us-east-1:000000000000:${fn.name}`;
   const abort = new AbortController();
   let stopped = false;
 
-  async function receiveBatch(): Promise<Message[]> {
+  /** Receives a batch; `coldStart` says whether any of it was received for a function not yet loaded. */
+  async function receiveBatch(): Promise<{ batch: Message[]; coldStart: boolean }> {
     const batch: Message[] = [];
+    let coldStart = false;
     const windowEnds = Date.now() + fn.trigger.maxBatchingWindowSeconds * 1000;
     do {
+      const cold = !isWarm();
       const { Messages = [] } = await queues.receiveMessage(
         {
           QueueUrl: queueUrl,
           MaxNumberOfMessages: Math.min(10, fn.trigger.batchSize - batch.length),
           WaitTimeSeconds: batch.length ? 0 : LONG_POLL_SECONDS,
+          ...(cold ? { VisibilityTimeout: COLD_START_VISIBILITY_SECONDS } : {}),
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: [JOURNAL_ID_ATTRIBUTE],
         },
         abort.signal,
       );
       batch.push(...Messages);
+      if (cold && Messages.length) coldStart = true;
       if (Messages.length === 0 && batch.length) break;
     } while (!stopped && batch.length > 0 && batch.length < fn.trigger.batchSize && Date.now() < windowEnds);
-    return batch;
+    return { batch, coldStart };
   }
 
-  async function invoke(batch: Message[]) {
+  async function invoke(batch: Message[], coldStart: boolean) {
     const event: SQSEvent = { Records: batch.map((message) => toRecord(message, queueArn)) };
     let failed: Set<string>;
     try {
@@ -99,18 +113,23 @@ export function startPoller(options: {
       });
       journal.recordDeleted(journalIds(Successful.map((entry) => succeeded[Number(entry.Id)]).filter((message): message is Message => message !== undefined)));
     }
+    const failures = batch.filter((message) => failed.has(message.MessageId ?? ''));
+    if (coldStart && failures.length) {
+      await queues.changeMessageVisibilityBatch({
+        QueueUrl: queueUrl,
+        Entries: failures.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '', VisibilityTimeout: options.visibilityTimeoutSeconds })),
+      });
+    }
     const lastTries = batch.filter((message) => failed.has(message.MessageId ?? '') && Number(message.Attributes?.ApproximateReceiveCount ?? 1) >= fn.trigger.maxReceiveCount);
     journal.recordDeadLettered(journalIds(lastTries));
     if (failed.size) log(`${fn.name}: ${failed.size} of ${batch.length} record(s) failed; retried after the visibility timeout`);
   }
 
   const loop = (async () => {
-    const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.race([options.ready, aborted]);
     while (!stopped) {
       try {
-        const batch = await receiveBatch();
-        if (batch.length) await invoke(batch);
+        const { batch, coldStart } = await receiveBatch();
+        if (batch.length) await invoke(batch, coldStart);
       } catch (error) {
         if (stopped) break;
         log(`${fn.name}: poller error: ${(error as Error).message}`);

@@ -405,13 +405,14 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
         deliveries.set(fn.name, (deliveries.get(fn.name) ?? 0) + event.Records.length);
         return invoke(event, context);
       };
-      // Queue consumers start warming now (HTTP functions on their first request): a record received
-      // by a cold consumer would outlast the short local visibility timeout and come back as a retry.
-      const ready = functions.warm(fn);
+      // A consumer loads on its queue's first message, as a Lambda starts on its first batch: loading
+      // all of them at every start took 7 s of CPU, and a stack (a test's) uses a few. The poller keeps
+      // what it receives for a consumer still loading hidden for as long as the cold start may take.
+      const isWarm = () => functions.isWarm(fn);
       // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
       // the optimistic locking between concurrent consumers.
       for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
-        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', queues: sqs, journal, handler, ready, log });
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', queues: sqs, journal, handler, isWarm, visibilityTimeoutSeconds: Number(visibilityTimeout), log });
         stoppers.push(() => poller.stop());
       }
     }
