@@ -169,9 +169,11 @@ describe('a crash of the local stack loses nothing it accepted', () => {
     killed = true;
     await Promise.all([...load, watchMail]);
 
+    // Taken before the restart, not once it is ready: its consumers may take a stale claim over before
+    // this process reads the ready line, and the first stack is gone, so any later claim is the second's.
+    const restartedAt = new Date().toISOString();
     const second = await startStack();
     const documents = documentsAt(second.ready.dynamodb);
-    const restartedAt = new Date().toISOString();
     const eventIds = accepted.flatMap((lead) => lead.eventIds);
     expect(eventIds.length).toBeGreaterThan(100);
 
