@@ -226,8 +226,8 @@ const UTILISATION_WINDOW_MS = 500;
 
 /**
  * Runs every function in worker threads of its own, the first started on its first invocation (a cold
- * start), as Lambda starts an execution environment, and again after one that crashed. A worker runs the function's bundle
- * (local/function-bundles.ts). A worker has its own `process.env`, set to
+ * start, as Lambda starts an execution environment) and again after one that crashed. A worker runs
+ * the function's bundle (local/function-bundles.ts). A worker has its own `process.env`, set to
  * `environmentOf(fn)`, and its own module instances, so each function sees exactly its Lambda's
  * environment, also in what its modules read once when loaded (`readConfig` at module scope), and
  * keeps its SDK clients and caches to itself, as separate Lambdas do. Swapping `process.env` around
