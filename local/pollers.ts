@@ -62,7 +62,7 @@ export function startPoller(options: {
   visibilityTimeoutSeconds: number;
   log: (line: string) => void;
 }): { stop(): Promise<void> } {
-  const { fn, queueUrl, queues, journal, handler, isWarm, log } = options;
+  const { fn, queueUrl, queues, journal, handler, isWarm, visibilityTimeoutSeconds, log } = options;
   const queueArn = `arn:aws:sqs:us-east-1:000000000000:${fn.name}`;
   const abort = new AbortController();
   let stopped = false;
@@ -117,10 +117,10 @@ export function startPoller(options: {
     if (coldStart && failures.length) {
       await queues.changeMessageVisibilityBatch({
         QueueUrl: queueUrl,
-        Entries: failures.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '', VisibilityTimeout: options.visibilityTimeoutSeconds })),
+        Entries: failures.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '', VisibilityTimeout: visibilityTimeoutSeconds })),
       });
     }
-    const lastTries = batch.filter((message) => failed.has(message.MessageId ?? '') && Number(message.Attributes?.ApproximateReceiveCount ?? 1) >= fn.trigger.maxReceiveCount);
+    const lastTries = failures.filter((message) => Number(message.Attributes?.ApproximateReceiveCount ?? 1) >= fn.trigger.maxReceiveCount);
     journal.recordDeadLettered(journalIds(lastTries));
     if (failed.size) log(`${fn.name}: ${failed.size} of ${batch.length} record(s) failed; retried after the visibility timeout`);
   }

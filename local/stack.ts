@@ -337,7 +337,7 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
     // fauxqs runs in this process: the bus's and the pollers' requests reach it without a socket, so
     // the pollers' long polls (four per queue) hold no connection and need no client of their own.
     const sqs = sqsService.queues;
-    const visibilityTimeout = String(options.visibilityTimeoutSeconds ?? 5);
+    const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 5;
     const queues: Record<string, { url: string; dlqUrl: string }> = {};
     for (const fn of manifest.functions.filter(isEventFunction)) {
       // Named as `leadflow dlq` looks them up.
@@ -347,7 +347,7 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
       const { QueueUrl: url = '' } = await sqs.createQueue({
         QueueName: queueName,
         Attributes: {
-          VisibilityTimeout: visibilityTimeout,
+          VisibilityTimeout: String(visibilityTimeoutSeconds),
           RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: fn.trigger.maxReceiveCount }),
         },
       });
@@ -412,7 +412,7 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
       // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
       // the optimistic locking between concurrent consumers.
       for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
-        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', queues: sqs, journal, handler, isWarm, visibilityTimeoutSeconds: Number(visibilityTimeout), log });
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', queues: sqs, journal, handler, isWarm, visibilityTimeoutSeconds, log });
         stoppers.push(() => poller.stop());
       }
     }
