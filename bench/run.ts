@@ -26,7 +26,7 @@ import { startLocalStack } from '../local/stack';
 import { environmentFor } from '../manifest/environment';
 import { manifest } from '../manifest/manifest';
 import type { FunctionSpec } from '../manifest/types';
-import { bundleFunctions, FUNCTION_BUNDLING } from '../infra/function-bundling';
+import { bundleFunctions } from '../infra/function-bundling';
 import { campaignSend } from './campaign';
 import { consoleBundle, consoleFirstRender } from './console';
 import { collectorThroughput } from './collector';
@@ -83,9 +83,8 @@ const COLD_IMPORTS = 5;
 
 /**
  * Bundles each function with the stack's options (infra/function-bundling.ts), as `cdk deploy` does
- * and with the SDK external, and imports each cold in fresh Node processes with the functions' Node
- * options (source maps on). The bundles are written inside the project, where an external SDK import
- * resolves to node_modules.
+ * and with the SDK external, and imports each cold in fresh Node processes, as Lambda starts them. The
+ * bundles are written inside the project, where an external SDK import resolves to node_modules.
  */
 async function bundles(): Promise<BundleRow[]> {
   const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -103,7 +102,7 @@ async function bundles(): Promise<BundleRow[]> {
   const entries = Object.fromEntries(manifest.functions.map((fn) => [fn.name, fn.entry]));
   const measure = (fn: FunctionSpec, outfile: string) => {
     const script = `const cpu=process.cpuUsage(),t=performance.now();await import(${JSON.stringify(pathToFileURL(outfile).href)});const used=process.cpuUsage(cpu);console.log(JSON.stringify({wallMs:performance.now()-t,cpuMs:(used.user+used.system)/1000}))`;
-    const imports = Array.from({ length: COLD_IMPORTS }, () => JSON.parse(execFileSync(process.execPath, [FUNCTION_BUNDLING.nodeOptions, '--input-type=module', '-e', script], { env: env(fn), stdio: ['ignore', 'pipe', 'pipe'] }).toString()) as { wallMs: number; cpuMs: number });
+    const imports = Array.from({ length: COLD_IMPORTS }, () => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: env(fn), stdio: ['ignore', 'pipe', 'pipe'] }).toString()) as { wallMs: number; cpuMs: number });
     return {
       kiB: Math.round(statSync(outfile).size / 1024),
       coldImportMs: Math.round(Math.min(...imports.map((run) => run.wallMs))),

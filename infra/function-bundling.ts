@@ -31,13 +31,17 @@ export const FUNCTION_BUNDLING = {
   sourceMap: true,
   /**
    * The source map holds where each line came from, not the sources' text: a stack trace needs only
-   * the first, and Node reads and parses the whole map when `--enable-source-maps` loads the bundle.
-   * With the text, score-lead's map was 1.86 MB and a cold import took 157-168 ms of CPU here against
-   * 83-97 ms without source maps; without it, 0.54 MB and 107-121 ms (2026-12-01, docs/performance.md).
+   * the first. With the text, score-lead's map was 1.86 MB against 0.54 MB without (2026-12-01,
+   * docs/performance.md).
    */
   sourcesContent: false,
-  /** Set in each function's environment: stack traces in its logs then name the source files. */
-  nodeOptions: '--enable-source-maps',
+  /**
+   * Imported first by every function (`sourceMappedStackTraces` below): stack traces in its logs name
+   * the TypeScript sources, the map read when the first trace is written. Not `--enable-source-maps`,
+   * under which Node reads and parses the whole map at every cold start: a cold import took 93-98 ms
+   * of CPU with the flag and 69-79 ms without it here (score-lead, ingest-events, alert-sales; 2026-12-01).
+   */
+  stackTraces: './infra/injected/source-mapped-stack-traces.ts',
   /**
    * Lambda runs Node.js 22. esbuild emits the very same code for node20 (checked for every function),
    * where the bench imports the bundles: one bundle runs on both.
@@ -95,9 +99,27 @@ function bundlingOptions(sdk: 'bundled' | 'external', plugins: readonly Plugin[]
     banner: { js: FUNCTION_BUNDLING.banner },
     ...(sdk === 'bundled' ? { alias: { ...FUNCTION_BUNDLING.sdkReplacements } } : {}),
     external: [...(sdk === 'external' ? ['@aws-sdk/*'] : []), ...FUNCTION_BUNDLING.unreachableModules],
-    plugins: [...plugins],
+    plugins: [sourceMappedStackTraces, ...plugins],
   };
 }
+
+/**
+ * Each entry point becomes a module that imports FUNCTION_BUNDLING.stackTraces, then re-exports the
+ * entry: ES modules run in import order, so the traces are mapped before the function's own code runs.
+ * Not esbuild's `inject`, which imports the file into every module, and where a bundle has CommonJS
+ * modules, wraps it to be started from each of them (1.5 KB more of the SDK's share of alert-sales).
+ */
+const sourceMappedStackTraces: Plugin = {
+  name: 'source-mapped-stack-traces',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => (args.kind === 'entry-point' ? { path: resolve(args.resolveDir, args.path), namespace: 'function-entry' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'function-entry' }, (args) => ({
+      contents: `import ${JSON.stringify(resolve(PROJECT_ROOT, FUNCTION_BUNDLING.stackTraces))};\nexport * from ${JSON.stringify(args.path)};\n`,
+      resolveDir: PROJECT_ROOT,
+      loader: 'ts',
+    }));
+  },
+};
 
 /**
  * The functions as the local runtime runs them (local/function-bundles.ts): each entry bundled as

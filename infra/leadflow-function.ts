@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { execFileSync } from 'node:child_process';
 import type { FunctionSpec } from '../manifest/types';
 import type { LeadflowAlarms } from './alarms';
-import { FUNCTION_BUNDLING, PROJECT_ROOT } from './function-bundling';
+import { PROJECT_ROOT } from './function-bundling';
 
 export interface LeadflowFunctionProps {
   readonly spec: FunctionSpec;
@@ -37,7 +37,7 @@ export class LeadflowFunction extends Construct {
       ...(spec.reservedConcurrency ? { reservedConcurrentExecutions: spec.reservedConcurrency } : {}),
       tracing: Tracing.ACTIVE,
       logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: FUNCTION_BUNDLING.nodeOptions },
+      environment: props.environment,
     });
     // One alarm a function, on failed and throttled invocations together: CloudFormation stacks hold at
     // most 500 resources, and a second alarm for each of dozens of functions spends 1 in 13 of them.

@@ -107,8 +107,7 @@ function startWorker(fn: FunctionSpec, bundles: FunctionBundles, env: Record<str
     scope: { functionName: fn.name, ...(fn.table ? { table: fn.table } : {}) },
     measureCapacity,
   };
-  // Stack traces name the TypeScript sources, as the functions' NODE_OPTIONS make them do in Lambda.
-  const worker = new Worker(bundles.workerUrl, { env, workerData, stdout: true, execArgv: ['--enable-source-maps'] });
+  const worker = new Worker(bundles.workerUrl, { env, workerData, stdout: true });
   // The function's output, read as CloudWatch Logs reads a Lambda's: metric lines are taken out, the rest is passed on.
   createInterface({ input: worker.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
     const metrics = metricsOfLine(line);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SDK_OPERATIONS_SENT } from '../../infra/bundle-plugins';
-import { bundleFunction, bundleFunctions, FUNCTION_BUNDLING, PROJECT_ROOT } from '../../infra/function-bundling';
+import { bundleFunction, bundleFunctions, PROJECT_ROOT } from '../../infra/function-bundling';
 import { LeadflowAlarms } from '../../infra/alarms';
 import { LeadflowFunction } from '../../infra/leadflow-function';
 import { manifest } from '../../manifest/manifest';
@@ -133,6 +133,16 @@ describe('function bundles as deployed', () => {
 });
 
 const run = promisify(execFile);
+
+/** The first frame of a stack trace printed in `output`. */
+const firstFrame = (output: string) => output.split('\n').find((line) => /^\s+at /.test(line));
+
+/** The line of src/config.ts that throws on a missing setting. */
+function configErrorLine(): number {
+  const line = readFileSync(join(PROJECT_ROOT, 'src', 'config.ts'), 'utf8').split('\n').findIndex((text) => text.includes('throw new Error(`Invalid configuration')) + 1;
+  expect(line).toBeGreaterThan(0);
+  return line;
+}
 
 describe('zod in a function bundle', () => {
   // Inside the project, where the entry's `zod` resolves to node_modules.
@@ -531,7 +541,8 @@ describe('a deployed bundle calling AWS', () => {
   });
 
   it('names the TypeScript line of an error in its stack trace, as Lambda logs it (the source map carried through both minifiers)', async () => {
-    const loading = run(process.execPath, [FUNCTION_BUNDLING.nodeOptions, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(bundlePath).href)})`], {
+    // No Node options: the bundle maps its own traces (infra/injected/source-mapped-stack-traces.ts).
+    const loading = run(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(bundlePath).href)})`], {
       env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', NODE_NO_WARNINGS: '1' },
       timeout: 60_000,
     });
@@ -543,12 +554,33 @@ describe('a deployed bundle calling AWS', () => {
     expect(failure?.stderr).toMatch(/Invalid configuration: TABLE_NAME/);
     // The error's first frame maps to the line of src/config.ts that throws it. Not its function's name:
     // the minifier may inline readConfig into the handler, and the frame is then named after that.
-    const throwingLine = readFileSync(join(PROJECT_ROOT, 'src', 'config.ts'), 'utf8').split('\n').findIndex((line) => line.includes('throw new Error(`Invalid configuration')) + 1;
-    expect(throwingLine).toBeGreaterThan(0);
-    const firstFrame = failure?.stderr.split('\n').find((line) => /^\s+at /.test(line));
-    expect(firstFrame).toMatch(new RegExp(`/src/config\\.ts:${throwingLine}:\\d+\\)?$`));
-    // Positions only: the sources' text would make Node read and parse three times as much at every cold start.
+    expect(firstFrame(failure?.stderr ?? '')).toMatch(new RegExp(`/src/config\\.ts:${configErrorLine()}:\\d+\\)?$`));
+    // Positions only: the sources' text would be three times as much to read and parse at the first trace.
     expect(Object.keys(JSON.parse(readFileSync(`${bundlePath}.map`, 'utf8')) as object).sort()).toEqual(['mappings', 'names', 'sources', 'version']);
+  });
+
+  it('reads its source map when the first stack trace is written, not when it loads', async () => {
+    const copy = join(folder, 'lazy');
+    mkdirSync(copy, { recursive: true });
+    copyFileSync(bundlePath, join(copy, 'index.mjs'));
+    copyFileSync(`${bundlePath}.map`, join(copy, 'index.mjs.map'));
+    const trace = (mapGoneAfterLoading: boolean) =>
+      run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { renameSync } from 'node:fs'; try { await import(${JSON.stringify(pathToFileURL(join(copy, 'index.mjs')).href)}); } catch (error) { ${mapGoneAfterLoading ? `renameSync(${JSON.stringify(join(copy, 'index.mjs.map'))}, ${JSON.stringify(join(copy, 'gone.map'))});` : ''} console.log(error.stack); }`,
+        ],
+        { env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', NODE_NO_WARNINGS: '1' }, timeout: 60_000 },
+      ).then(({ stdout }) => firstFrame(stdout));
+
+    // Loaded, failed, then its map taken away before the error's trace is written: the trace cannot be
+    // mapped, because nothing read the map while the bundle loaded.
+    expect(await trace(true)).toMatch(/\/lazy\/index\.mjs:\d+:\d+\)?$/);
+    // Put back, it is read at the first trace.
+    renameSync(join(copy, 'gone.map'), join(copy, 'index.mjs.map'));
+    expect(await trace(false)).toMatch(new RegExp(`/src/config\\.ts:${configErrorLine()}:\\d+\\)?$`));
   });
 });
 
