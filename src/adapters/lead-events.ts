@@ -5,7 +5,7 @@ import { conditionally, failedConditions, isTransactionConflict } from './dynamo
 import { EmailIndex } from './email-index';
 import * as keys from './keys';
 import type { Subject } from './keys';
-import { addressOnlyLead, createLeadWrites, putEvent, toStoredEvent, type StoredEvent } from './lead-items';
+import { addressOnlyLead, createLeadWrites, putEvent, putEvents, toStoredEvents, type StoredEvent } from './lead-items';
 import { queryPages } from './query-pages';
 
 export type { StoredEvent } from './lead-items';
@@ -36,10 +36,15 @@ export class LeadEventStore {
     });
   }
 
-  /** Writes events into a subject's history (their repeats told apart beforehand: see `recordStatuses`). */
+  /**
+   * Writes events into a subject's history (their repeats told apart beforehand: see `recordStatuses`).
+   * A lead's events recorded together go in one item (`putEvents`); a visitor's each in its own, since
+   * a visitor's history moves to their lead one event at a time (AnonymousLinks.moveHistory).
+   */
   async append(subject: Subject, events: readonly EventToRecord[]): Promise<void> {
-    // The same event recorded in the same millisecond already has this key: nothing more to write.
-    await Promise.all(events.map((event) => conditionally(this.client.send(new PutCommand(putEvent(this.tableName, event, subject).Put)), 'written', 'there')));
+    const puts = subject.kind === 'lead' ? putEvents(this.tableName, events, subject) : events.map((event) => putEvent(this.tableName, event, subject));
+    // The same events recorded in the same millisecond already have this key: nothing more to write.
+    await Promise.all(puts.map(({ Put }) => conditionally(this.client.send(new PutCommand(Put)), 'written', 'there')));
   }
 
   /**
@@ -95,7 +100,8 @@ export class LeadEventStore {
   private async query(input: Omit<QueryCommandInput, 'TableName'>, limit?: number): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
     for await (const items of queryPages(this.client, { TableName: this.tableName, ...input, ...(limit ? { Limit: limit } : {}) })) {
-      events.push(...items.map(toStoredEvent));
+      // An item of several events holds them by id: newest first, the last of them comes first.
+      events.push(...items.flatMap((item) => (input.ScanIndexForward === false ? toStoredEvents(item).reverse() : toStoredEvents(item))));
       if (limit && events.length >= limit) break;
     }
     return limit ? events.slice(0, limit) : events;

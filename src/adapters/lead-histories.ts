@@ -4,7 +4,7 @@ import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 import type { BacktestWindow } from '../domain/scoring/backtest';
 import type { Lead } from '../domain/lead';
 import * as keys from './keys';
-import { toLeadWithScore, toStoredEvent, type StoredEvent } from './lead-items';
+import { toLeadWithScore, toStoredEvents, type StoredEvent } from './lead-items';
 import { LeadListing } from './lead-listing';
 import { queryPages } from './query-pages';
 
@@ -61,7 +61,7 @@ export class LeadHistories {
     for await (const page of pages) items.push(...page);
     const profile = items.find((item) => item.sk === keys.lead(leadId).sk);
     if (!profile) return undefined;
-    const events = distinctEvents(items.filter((item) => String(item.sk).startsWith(keys.eventPrefix)).map(toStoredEvent)).filter((event) => event.occurredAt < to);
+    const events = distinctEvents(items.filter((item) => String(item.sk).startsWith(keys.eventPrefix)).flatMap(toStoredEvents)).filter((event) => event.occurredAt < to);
     return { lead: toLeadWithScore(profile, items.find((item) => item.sk === keys.score(leadId).sk)), events };
   }
 }

@@ -7,7 +7,7 @@ import { failedConditions, isConditionFailure } from './dynamo-errors';
 import * as keys from './keys';
 import { bandKey } from '../domain/score-order';
 import { storedRecent, storedScore, watermarkOf } from './score-items';
-import { toLeadWithScore, toStoredEvent, type StoredEvent } from './lead-items';
+import { toLeadWithScore, toStoredEvents, type StoredEvent } from './lead-items';
 
 const RESCORE_MARKER_TTL_SECONDS = 30 * 86_400;
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
@@ -64,9 +64,10 @@ export class ScoreStore {
           watermark = watermarkOf(item);
         } else if (item.sk === keys.lead(leadId).sk) profile = item;
         else if (String(item.sk).startsWith(keys.eventPrefix)) {
-          const event = toStoredEvent(item);
-          if (event.recordedAt <= watermark.through) startKey = undefined;
-          else recorded.push(event);
+          // Newest first: an item of several events holds them by id, so the last of them comes first.
+          const events = toStoredEvents(item).reverse();
+          if (events.every((event) => event.recordedAt <= watermark.through)) startKey = undefined;
+          else recorded.push(...events);
         }
       }
     } while (startKey);

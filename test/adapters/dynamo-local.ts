@@ -1,5 +1,6 @@
 import { DeleteTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { capacityEntries } from '../../local/consumed-capacity';
 import { freePort, startDynamoDb } from '../../local/services';
 import { createTable } from '../../local/stack';
 
@@ -46,4 +47,20 @@ export async function dynamoDbLocal() {
     /** Nothing to stop: the next file empties the table, and DynamoDB Local ends with the worker. */
     stop: async () => {},
   };
+}
+
+/** The `kind` units each later call of this client consumed, as DynamoDB Local reports them, one entry a call. */
+export function measuredUnits(documents: DynamoDBDocumentClient, kind: 'read' | 'write'): number[] {
+  const units: number[] = [];
+  documents.middlewareStack.remove('measureUnits');
+  documents.middlewareStack.add(
+    (next) => async (args) => {
+      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
+      const result = await next(args);
+      units.push(capacityEntries(kind, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity).reduce((sum, entry) => sum + (kind === 'read' ? entry.readUnits : entry.writeUnits), 0));
+      return result;
+    },
+    { step: 'initialize', name: 'measureUnits' },
+  );
+  return units;
 }

@@ -1,6 +1,5 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capacityEntries } from '../../local/consumed-capacity';
 import * as keys from '../../src/adapters/keys';
 import { addressOnlyLead, createLeadWrites, toLeadWithScore } from '../../src/adapters/lead-items';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -12,29 +11,13 @@ import { scoringView } from '../../src/domain/lead';
 import { bandOf } from '../../src/domain/score-order';
 import { apply, scoreCeiling, type ScoreState } from '../../src/domain/scoring/engine';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
-import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
+import { dynamoDbLocal, measuredUnits, TABLE_NAME } from './dynamo-local';
 
 let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 }, 120_000);
 afterAll(async () => table?.stop());
-
-/** The read units each call of this client consumed, as DynamoDB Local reports them. */
-function measuredReads(documents: DynamoDBDocumentClient) {
-  const reads: number[] = [];
-  documents.middlewareStack.remove('measureReads');
-  documents.middlewareStack.add(
-    (next) => async (args) => {
-      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
-      const result = await next(args);
-      reads.push(capacityEntries('read', (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity).reduce((sum, entry) => sum + entry.readUnits, 0));
-      return result;
-    },
-    { step: 'initialize', name: 'measureReads' },
-  );
-  return reads;
-}
 
 const AT = '2026-11-30T12:00:00.000Z';
 
@@ -71,7 +54,7 @@ describe('reading a lead in one call on DynamoDB Local', () => {
   it('reads profile, score and pending qualification as their two items hold them, for one read unit where a get of each takes two', async () => {
     const lead = await qualifiedLeadWithNeighbours('ana@example.com');
     const store = new LeadStore(table.documents, TABLE_NAME);
-    const reads = measuredReads(table.documents);
+    const reads = measuredUnits(table.documents, 'read');
     const get = (Key: Record<string, string>) => table.documents.send(new GetCommand({ TableName: TABLE_NAME, Key, ConsistentRead: true }));
     const [profile, score] = await Promise.all([get(keys.lead(lead.id)), get(keys.score(lead.id))]);
     const getUnits = reads.splice(0).reduce((sum, units) => sum + units, 0);
@@ -90,7 +73,7 @@ describe('reading a lead in one call on DynamoDB Local', () => {
     const lead = await qualifiedLeadWithNeighbours('budi@example.com');
     const routing = new RoutingStore(table.documents, TABLE_NAME);
     const profile = await new LeadStore(table.documents, TABLE_NAME).profileOf(lead.id);
-    const calls = measuredReads(table.documents);
+    const calls = measuredUnits(table.documents, 'read');
     expect(await routing.withProfile(lead.id)).toEqual({ routing: undefined, lead: profile });
     expect(calls).toHaveLength(1);
     const config = { teams: [{ id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [{ id: 'ana', name: 'Ana', email: 'ana@example.com', capacity: 5 }] }], rules: [], defaultTeam: 'apac' };

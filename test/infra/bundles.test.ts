@@ -67,11 +67,12 @@ async function bundledScript(folder: string, name: string, lines: readonly strin
  * metafile says what each input added), a KiB or so above the largest reached on 2026-12-01: the SDK
  * part is largest in alert-sales and follow-up-handoff (200.8 KiB: DynamoDB, SES, EventBridge, Secrets
  * Manager), the rest in manage-campaigns (154.6 KiB; run-journeys 145.6, every other function under
- * 139). api-docs held the second at 300 KiB while it built the OpenAPI document of every route at run
+ * 139), then 156.4 KiB with the source-mapped stack traces and the reading of a request's events stored
+ * as one item (both 2026-12-01, late). api-docs held the second at 300 KiB while it built the OpenAPI document of every route at run
  * time; its bundle now carries the document built with it (infra/bundle-plugins.ts), 99.8 KiB besides
  * the SDK.
  */
-const LIMIT_KIB = { bundle: 300, sdk: 202, besidesSdk: 156 };
+const LIMIT_KIB = { bundle: 300, sdk: 202, besidesSdk: 157.5 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
 const CLIENT_OF_ACCESS: Partial<Record<Access, string | readonly string[]>> = {

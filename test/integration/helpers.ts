@@ -4,7 +4,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { expect } from 'vitest';
 import { main } from '../../cli/leadflow';
 import type { LocalStack } from '../../local/stack';
-import { toStoredEvent } from '../../src/adapters/lead-items';
+import { toStoredEvents } from '../../src/adapters/lead-items';
 import { watermarkOf } from '../../src/adapters/score-items';
 import { isApplied } from '../../src/domain/event-log';
 
@@ -138,7 +138,7 @@ export async function eventsNotInScore(documents: DynamoDBDocumentClient, tableN
     }),
   );
   const watermark = watermarkOf(Items.find((item) => item.sk === 'SCORE'));
-  const recorded = Items.filter((item) => String(item.sk).startsWith('EVENT#')).map(toStoredEvent);
+  const recorded = Items.filter((item) => String(item.sk).startsWith('EVENT#')).flatMap(toStoredEvents);
   return eventIds.filter((eventId) => {
     const event = recorded.find((candidate) => candidate.id === eventId);
     return !event || !isApplied(event, watermark);

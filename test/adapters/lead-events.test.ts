@@ -1,0 +1,111 @@
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataRights } from '../../src/adapters/data-rights';
+import * as keys from '../../src/adapters/keys';
+import { LeadEventStore, type EventToRecord } from '../../src/adapters/lead-events';
+import { LeadHistories } from '../../src/adapters/lead-histories';
+import { addressOnlyLead, createLeadWrites, putEvent } from '../../src/adapters/lead-items';
+import { LeadStore } from '../../src/adapters/lead-store';
+import { ScoreStore } from '../../src/adapters/score-store';
+import { transactWrite } from '../../src/adapters/transactions';
+import { dynamoDbLocal, measuredUnits, TABLE_NAME } from './dynamo-local';
+
+let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
+beforeAll(async () => {
+  table = await dynamoDbLocal();
+}, 120_000);
+afterAll(async () => table?.stop());
+
+const RECEIVED = '2026-11-30T12:00:00.000Z';
+
+/** A request's events as the intake records them: one receiving time, ids in no particular order. */
+const requestEvents = (ids: readonly string[], receivedAt = RECEIVED): EventToRecord[] =>
+  ids.map((id, n) => ({
+    id,
+    clientId: `client-${id}`,
+    type: n % 2 ? 'page_view' : 'content_download',
+    occurredAt: `2026-11-30T11:5${n}:00.000Z`,
+    receivedAt,
+    recordedAt: receivedAt,
+    properties: n % 2 ? { url: 'https://example.com/pricing', secondsOnPage: 150 } : { contentId: `guide-${n}` },
+    requestHash: `hash-${id}`,
+  }));
+
+async function newLead(email: string) {
+  const lead = addressOnlyLead(email, { at: RECEIVED });
+  await transactWrite(table.documents, TABLE_NAME, createLeadWrites(TABLE_NAME, lead));
+  return lead;
+}
+
+const eventItems = async (partition: string) =>
+  (await table.documents.send(new QueryCommand({ TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)', ExpressionAttributeValues: { ':pk': partition, ':events': keys.eventPrefix } }))).Items ?? [];
+
+describe("a lead's events recorded together", () => {
+  it('are one item, written in one call for fewer write units than an item each, and every reader gets each event back', async () => {
+    const lead = await newLead('together@example.com');
+    const store = new LeadEventStore(table.documents, TABLE_NAME);
+    const events = requestEvents(['ev_c', 'ev_a', 'ev_e', 'ev_b', 'ev_d']);
+    const writes = measuredUnits(table.documents, 'write');
+
+    await store.append({ kind: 'lead', id: lead.id }, events);
+
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toBeLessThan(events.length);
+    writes.length = 0;
+    const items = await eventItems(keys.lead(lead.id).pk);
+    expect(items).toHaveLength(1);
+    expect(items[0]?.sk).toBe(keys.event({ kind: 'lead', id: lead.id }, RECEIVED, 'ev_a').sk);
+
+    const expected = events.map(({ recordedAt: _recordedAt, ...event }) => ({ ...event, subject: { kind: 'lead', id: lead.id }, recordedAt: RECEIVED }));
+    const byId = <T extends { id: string }>(list: readonly T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(byId(await store.recordedSince({ kind: 'lead', id: lead.id }, ''))).toEqual(byId(expected));
+    expect(await store.eventsOf({ kind: 'lead', id: lead.id })).toHaveLength(5);
+    // Newest recorded first, ties by id as separate items would sort: the last two ids.
+    expect((await store.eventsOf({ kind: 'lead', id: lead.id }, { newestFirst: true, limit: 2 })).map((event) => event.id).sort()).toEqual(['ev_d', 'ev_e']);
+
+    const view = await new ScoreStore(table.documents, TABLE_NAME).scoringView(lead.id);
+    expect(byId(view?.recorded ?? [])).toEqual(byId(expected));
+
+    const histories = [];
+    for await (const page of new LeadHistories(table.documents, TABLE_NAME).leadHistories({ from: '2026-11-30T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' })) histories.push(...page);
+    expect(byId(histories.find((history) => history.lead.id === lead.id)?.events ?? [])).toEqual(byId(expected));
+
+    const holdings = await new DataRights(table.documents, TABLE_NAME, new LeadStore(table.documents, TABLE_NAME)).holdings(lead.id);
+    const exported = DataRights.exportOf(holdings ?? expect.fail('the lead has holdings'), RECEIVED).records;
+    expect(exported.events).toBeUndefined();
+    expect(byId((exported.event ?? []) as { id: string }[])).toEqual(byId(events.map(({ recordedAt: _recordedAt, ...event }) => ({ entity: 'event', ...event }))));
+  });
+
+  it('are written once: the same request recorded again writes nothing more', async () => {
+    const lead = await newLead('again@example.com');
+    const store = new LeadEventStore(table.documents, TABLE_NAME);
+    const events = requestEvents(['ev_1', 'ev_2', 'ev_3']);
+    await store.append({ kind: 'lead', id: lead.id }, events);
+
+    await store.append({ kind: 'lead', id: lead.id }, events);
+
+    expect(await eventItems(keys.lead(lead.id).pk)).toHaveLength(1);
+    expect(await store.eventsOf({ kind: 'lead', id: lead.id })).toHaveLength(3);
+  });
+
+  it('read in order beside events stored one item each, by recording time', async () => {
+    const lead = await newLead('beside@example.com');
+    const subject = { kind: 'lead', id: lead.id } as const;
+    const store = new LeadEventStore(table.documents, TABLE_NAME);
+    const [single] = requestEvents(['ev_single'], '2026-11-30T11:00:00.000Z');
+    await table.documents.send(new PutCommand(putEvent(TABLE_NAME, single ?? expect.fail('an event'), subject).Put));
+    await store.append(subject, requestEvents(['ev_y', 'ev_x'], '2026-11-30T12:00:00.000Z'));
+    await store.append(subject, requestEvents(['ev_z'], '2026-11-30T13:00:00.000Z'));
+
+    expect((await store.recordedSince(subject, '')).map((event) => event.id)).toEqual(['ev_single', 'ev_x', 'ev_y', 'ev_z']);
+    expect((await new ScoreStore(table.documents, TABLE_NAME).scoringView(lead.id))?.recorded.map((event) => event.id)).toEqual(['ev_single', 'ev_x', 'ev_y', 'ev_z']);
+    expect(await eventItems(keys.lead(lead.id).pk)).toHaveLength(3);
+  });
+
+  it("are one item each in a visitor's history, which moves to its lead an event at a time", async () => {
+    const store = new LeadEventStore(table.documents, TABLE_NAME);
+    await store.append({ kind: 'anonymous', id: 'visitor-1' }, requestEvents(['ev_p', 'ev_q']));
+
+    expect(await eventItems(keys.subjectPartition({ kind: 'anonymous', id: 'visitor-1' }))).toHaveLength(2);
+  });
+});
