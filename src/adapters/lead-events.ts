@@ -1,4 +1,4 @@
-import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { distinctEvents, recordStatuses, repeatSearchFrom } from '../domain/event-log';
 import { compareEvents } from '../domain/scoring/engine';
 import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
@@ -42,9 +42,22 @@ export class LeadEventStore {
    * a visitor's history moves to their lead one event at a time (AnonymousLinks.moveHistory).
    */
   async append(subject: Subject, events: readonly EventToRecord[]): Promise<void> {
-    const puts = subject.kind === 'lead' ? putEvents(this.tableName, events, subject) : events.map((event) => putEvent(this.tableName, event, subject));
-    // The same events recorded in the same millisecond already have this key: nothing more to write.
-    await Promise.all(puts.map(({ Put }) => conditionally(this.client.send(new PutCommand(Put)), 'written', 'there')));
+    if (subject.kind === 'anonymous') return this.putEach(subject, events);
+    await Promise.all(
+      putEvents(this.tableName, events, subject).map(async ({ Put, events: together }) => {
+        if ((await conditionally(this.client.send(new PutCommand(Put)), 'written', 'there')) === 'written' || together.length === 1) return;
+        // Taken: the same events written before, or another request's recorded in the same millisecond
+        // with the same first by id. Those it does not hold are written each as an item of its own.
+        const { Item: taken } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: Put.Item.pk, sk: Put.Item.sk }, ConsistentRead: true }));
+        const held = new Set(taken ? toStoredEvents(taken).map((event) => event.id) : []);
+        await this.putEach(subject, together.filter((event) => !held.has(event.id)));
+      }),
+    );
+  }
+
+  private async putEach(subject: Subject, events: readonly EventToRecord[]): Promise<void> {
+    // The same event recorded in the same millisecond already has this key: nothing more to write.
+    await Promise.all(events.map((event) => conditionally(this.client.send(new PutCommand(putEvent(this.tableName, event, subject).Put)), 'written', 'there')));
   }
 
   /**

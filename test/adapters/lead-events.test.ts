@@ -88,6 +88,19 @@ describe("a lead's events recorded together", () => {
     expect(await store.eventsOf({ kind: 'lead', id: lead.id })).toHaveLength(3);
   });
 
+  it('lose none of a request that races another in the same millisecond with the same first event', async () => {
+    const lead = await newLead('race@example.com');
+    const subject = { kind: 'lead', id: lead.id } as const;
+    const store = new LeadEventStore(table.documents, TABLE_NAME);
+    const [shared, first, second] = requestEvents(['ev_a', 'ev_b', 'ev_c']);
+    if (!shared || !first || !second) expect.fail('three events');
+
+    await Promise.all([store.append(subject, [shared, first]), store.append(subject, [shared, second])]);
+
+    expect((await store.eventsOf(subject)).map((event) => event.id).sort()).toEqual(['ev_a', 'ev_b', 'ev_c']);
+    expect([...new Set((await new ScoreStore(table.documents, TABLE_NAME).scoringView(lead.id))?.recorded.map((event) => event.id))].sort()).toEqual(['ev_a', 'ev_b', 'ev_c']);
+  });
+
   it('read in order beside events stored one item each, by recording time', async () => {
     const lead = await newLead('beside@example.com');
     const subject = { kind: 'lead', id: lead.id } as const;
