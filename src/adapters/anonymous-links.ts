@@ -1,7 +1,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import { LeadEventStore } from './lead-events';
-import { putEvent } from './lead-items';
+import { putEvents } from './lead-items';
 import { transactWrite } from './transactions';
 import * as keys from './keys';
 
@@ -54,23 +54,23 @@ export class AnonymousLinks {
   }
 
   /**
-   * Moves a visitor's recorded events into the lead's history, each in one transaction that writes it
-   * there (recorded now, so the lead's scorer finds it past its watermark) and deletes it from the
-   * visitor's: a retried move finds moved events gone and skips them, so none is counted twice.
+   * Moves a visitor's recorded events into the lead's history, each item of them (a request's events
+   * are one) in one transaction that writes it there (recorded now, so the lead's scorer finds it past
+   * its watermark) and deletes it from the visitor's: a retried move finds moved items gone and skips
+   * them, so none is counted twice. The number of events moved.
    */
   async moveHistory(anonymousId: string, leadId: string): Promise<number> {
-    const events = await this.events.recordedSince({ kind: 'anonymous', id: anonymousId }, '');
     let moved = 0;
-    for (const event of events) {
-      const { subject: _subject, recordedAt: _recordedAt, ...rest } = event;
+    for (const { key, events } of await this.events.storedItems({ kind: 'anonymous', id: anonymousId })) {
+      const recordedAt = new Date().toISOString();
+      const [put] = putEvents(this.tableName, events.map(({ subject: _subject, ...event }) => ({ ...event, recordedAt })), { kind: 'lead', id: leadId });
+      // Every item holds one event at least.
+      if (!put) continue;
       try {
-        await transactWrite(this.client, this.tableName, [
-          putEvent(this.tableName, { ...rest, recordedAt: new Date().toISOString() }, { kind: 'lead', id: leadId }),
-          { Delete: { Key: keys.event(event.subject, event.recordedAt, event.id), ConditionExpression: 'attribute_exists(pk)' } },
-        ]);
-        moved += 1;
+        await transactWrite(this.client, this.tableName, [{ Put: put.Put }, { Delete: { Key: key, ConditionExpression: 'attribute_exists(pk)' } }]);
+        moved += events.length;
       } catch (error) {
-        // Moved by another attempt meanwhile: nothing left to move for this event.
+        // Moved by another attempt meanwhile: nothing left to move for this item.
         if (!failedConditions(error)?.[1] && !isTransactionConflict(error)) throw error;
       }
     }

@@ -8,7 +8,7 @@
  * | email -> lead     | EMAIL#<email>      | EMAIL                            |                                     |
  * | anonymous -> lead | ANON#<anonymousId> | LINK                             |                                     |
  * | engagement event  | LEAD#<id> or ANON#<anonymousId> | EVENT#<recorded at>#<eventId> |                       |
- * | events of a request | LEAD#<id>      | EVENT#<recorded at>#<first eventId by id> |              |
+ * | events of a request | LEAD#<id> or ANON#<anonymousId> | EVENT#<recorded at>#<first eventId by id> |   |
  * | consent record    | LEAD#<id>          | CONSENT#<time>#<type>#<source>   | CONSENTS#<type>#<first hex digit of id> / <time>#<id> |
  * | form submission   | LEAD#<id>          | SUBMISSION#<eventId>             |                                     |
  * | MQL alert         | LEAD#<id>          | ALERT#<ruleset>#<qualification>  |                                     |
@@ -93,8 +93,8 @@ export const score = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'SCORE' })
 /**
  * An event lives in its subject's partition (a lead's, or a visitor's until they identify), sorted by
  * when it was recorded there: a subject's history is one query, and the scorer reads what arrived
- * since its watermark. Written once, with no index entries. A lead's events recorded together share
- * one item, keyed as the first of them by id (lead-items.ts, `putEvents`).
+ * since its watermark. Written once, with no index entries. Events recorded together share one item,
+ * keyed as the first of them by id (lead-items.ts, `putEvents`).
  */
 export const event = (subject: Subject, recordedAt: string, eventId: string) => ({ pk: subjectPartition(subject), sk: `${EVENT_PREFIX}${recordedAt}#${eventId}` });
 /** The sort key from which a subject's events recorded at or after `recordedAt` are found. */

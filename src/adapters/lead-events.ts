@@ -37,12 +37,10 @@ export class LeadEventStore {
   }
 
   /**
-   * Writes events into a subject's history (their repeats told apart beforehand: see `recordStatuses`).
-   * A lead's events recorded together go in one item (`putEvents`); a visitor's each in its own, since
-   * a visitor's history moves to their lead one event at a time (AnonymousLinks.moveHistory).
+   * Writes events into a subject's history (their repeats told apart beforehand: see `recordStatuses`),
+   * those recorded together in one item (`putEvents`).
    */
   async append(subject: Subject, events: readonly EventToRecord[]): Promise<void> {
-    if (subject.kind === 'anonymous') return this.putEach(subject, events);
     await Promise.all(
       putEvents(this.tableName, events, subject).map(async ({ Put, events: together }) => {
         if ((await conditionally(this.client.send(new PutCommand(Put)), 'written', 'there')) === 'written' || together.length === 1) return;
@@ -53,6 +51,20 @@ export class LeadEventStore {
         await this.putEach(subject, together.filter((event) => !held.has(event.id)));
       }),
     );
+  }
+
+  /** A subject's event items as stored, by key, each with the events it holds: a history moves item by item. */
+  async storedItems(subject: Subject): Promise<{ key: { pk: string; sk: string }; events: StoredEvent[] }[]> {
+    const items: { key: { pk: string; sk: string }; events: StoredEvent[] }[] = [];
+    for await (const page of queryPages(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :subject AND sk BETWEEN :from AND :end',
+      ExpressionAttributeValues: { ':subject': keys.subjectPartition(subject), ':from': keys.eventPrefix, ':end': keys.eventsEnd },
+      ConsistentRead: true,
+    })) {
+      items.push(...page.map((item) => ({ key: { pk: String(item.pk), sk: String(item.sk) }, events: toStoredEvents(item) })));
+    }
+    return items;
   }
 
   private async putEach(subject: Subject, events: readonly EventToRecord[]): Promise<void> {

@@ -64,7 +64,7 @@ export function putEvent(tableName: string, event: Omit<StoredEvent, 'subject'>,
 }
 
 /**
- * The puts of events recorded together (a request's events of one lead), each with the events it
+ * The puts of events recorded together (a request's events of one lead or visitor), each with the events it
  * holds: one item for those recorded at the same time, keyed as its first event by id would be,
  * holding them all. DynamoDB charges a write by the item's size, so five events of a request cost
  * about 1 write unit instead of 5, and one call instead of five. A single event is the item `putEvent`

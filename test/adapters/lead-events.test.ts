@@ -1,5 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnonymousLinks } from '../../src/adapters/anonymous-links';
 import { DataRights } from '../../src/adapters/data-rights';
 import * as keys from '../../src/adapters/keys';
 import { LeadEventStore, type EventToRecord } from '../../src/adapters/lead-events';
@@ -115,10 +116,20 @@ describe("a lead's events recorded together", () => {
     expect(await eventItems(keys.lead(lead.id).pk)).toHaveLength(3);
   });
 
-  it("are one item each in a visitor's history, which moves to its lead an event at a time", async () => {
+  it("are one item in a visitor's history too, which moves to the lead it identifies as item by item, once", async () => {
+    const lead = await newLead('identified@example.com');
     const store = new LeadEventStore(table.documents, TABLE_NAME);
-    await store.append({ kind: 'anonymous', id: 'visitor-1' }, requestEvents(['ev_p', 'ev_q']));
+    const visitor = { kind: 'anonymous', id: 'visitor-1' } as const;
+    await store.append(visitor, requestEvents(['ev_p', 'ev_q', 'ev_r']));
+    await store.append(visitor, requestEvents(['ev_s'], '2026-11-30T12:30:00.000Z'));
+    expect(await eventItems(keys.subjectPartition(visitor))).toHaveLength(2);
+    const links = new AnonymousLinks(table.documents, TABLE_NAME);
 
-    expect(await eventItems(keys.subjectPartition({ kind: 'anonymous', id: 'visitor-1' }))).toHaveLength(2);
+    expect(await links.moveHistory('visitor-1', lead.id)).toBe(4);
+    expect(await links.moveHistory('visitor-1', lead.id)).toBe(0);
+
+    expect(await eventItems(keys.subjectPartition(visitor))).toEqual([]);
+    expect(await eventItems(keys.lead(lead.id).pk)).toHaveLength(2);
+    expect((await store.eventsOf({ kind: 'lead', id: lead.id })).map((event) => event.id).sort()).toEqual(['ev_p', 'ev_q', 'ev_r', 'ev_s']);
   });
 });

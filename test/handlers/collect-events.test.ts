@@ -54,7 +54,11 @@ const messageId = () => `ajs-next-${Date.now()}-${(sequence += 1)}`;
 const pageCall = (anonymousId: string, url: string, id = messageId()) => ({ type: 'page', messageId: id, anonymousId, timestamp: now(), sentAt: now(), properties: { url, path: new URL(url).pathname, title: 'Pricing' }, context: { page: { url } } });
 const trackCall = (anonymousId: string, event: string, properties: Record<string, unknown> = {}) => ({ type: 'track', messageId: messageId(), anonymousId, event, timestamp: now(), properties });
 
-const events = () => [...table.items.values()].filter((item) => String(item.sk).startsWith('EVENT#'));
+/** Every stored event, each once with the partition it is in: a request's events of one visitor or lead share an item. */
+const events = () =>
+  [...table.items.values()]
+    .filter((item) => String(item.sk).startsWith('EVENT#'))
+    .flatMap((item): Record<string, unknown>[] => (item.entity === 'events' ? (item.events as Record<string, unknown>[]) : [item]).map((event) => ({ ...event, pk: item.pk })));
 const snapshot = () => JSON.stringify([...table.items.entries()].sort());
 const published = () => bus.commandCalls(PutEventsCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => ({ detailType: entry.DetailType, detail: JSON.parse(entry.Detail ?? '{}') })));
 
