@@ -3,6 +3,7 @@ import type { Lead } from '../domain/lead';
 import { batchDelete } from './batch-delete';
 import * as keys from './keys';
 import type { LeadStore } from './lead-store';
+import { itemRecords } from './lead-items';
 import { queryAll } from './query-pages';
 import { scoreFromItem, type StoredScore } from './score-items';
 
@@ -56,11 +57,8 @@ export class DataRights {
   /** Everything held, as the subject would read it: records grouped by kind, without storage keys. */
   static exportOf(holdings: LeadHoldings, at: string) {
     const records: Record<string, Record<string, unknown>[]> = {};
-    // A lead's events recorded together are one item (lead-items.ts, putEvents): exported one record each.
-    const items = [...holdings.own, ...holdings.events, ...holdings.sends, ...holdings.purchases].flatMap((item) =>
-      item.entity === 'events' && Array.isArray(item.events) ? (item.events as Record<string, unknown>[]).map((event) => ({ entity: 'event', ...event })) : [item],
-    );
-    for (const item of items) {
+    // Events recorded together are one item (lead-items.ts, putEvents): exported one record each.
+    for (const item of [...holdings.own, ...holdings.events, ...holdings.sends, ...holdings.purchases].flatMap(itemRecords)) {
       const kind = String(item.entity ?? 'other');
       // The score is stored packed (score-items.ts): exported as the engine's state, readable as JSON.
       const readable = kind === 'score' && item.score ? { ...item, score: scoreFromItem(item.score as StoredScore) } : item;

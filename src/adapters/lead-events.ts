@@ -125,8 +125,7 @@ export class LeadEventStore {
   private async query(input: Omit<QueryCommandInput, 'TableName'>, limit?: number): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
     for await (const items of queryPages(this.client, { TableName: this.tableName, ...input, ...(limit ? { Limit: limit } : {}) })) {
-      // An item of several events holds them by id: newest first, the last of them comes first.
-      events.push(...items.flatMap((item) => (input.ScanIndexForward === false ? toStoredEvents(item).reverse() : toStoredEvents(item))));
+      events.push(...items.flatMap((item) => toStoredEvents(item, input.ScanIndexForward === false ? 'newest-first' : 'oldest-first')));
       if (limit && events.length >= limit) break;
     }
     return limit ? events.slice(0, limit) : events;

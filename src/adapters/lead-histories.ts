@@ -61,7 +61,7 @@ export class LeadHistories {
     for await (const page of pages) items.push(...page);
     const profile = items.find((item) => item.sk === keys.lead(leadId).sk);
     if (!profile) return undefined;
-    const events = distinctEvents(items.filter((item) => String(item.sk).startsWith(keys.eventPrefix)).flatMap(toStoredEvents)).filter((event) => event.occurredAt < to);
+    const events = distinctEvents(items.filter((item) => String(item.sk).startsWith(keys.eventPrefix)).flatMap((item) => toStoredEvents(item))).filter((event) => event.occurredAt < to);
     return { lead: toLeadWithScore(profile, items.find((item) => item.sk === keys.score(leadId).sk)), events };
   }
 }

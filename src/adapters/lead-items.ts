@@ -122,17 +122,25 @@ export function toLead(item: Record<string, unknown>): Lead {
 }
 
 /**
+ * An item as the records it holds: `putEvents`' item its events (by id), each as `putEvent`'s item
+ * would hold it; any other item, itself.
+ */
+export function itemRecords(item: Record<string, unknown>): Record<string, unknown>[] {
+  return item.entity === 'events' && Array.isArray(item.events) ? (item.events as Record<string, unknown>[]).map((event) => ({ entity: 'event', ...event })) : [item];
+}
+
+/**
  * An event item back as its events (`putEvent`'s item holds one, `putEvents`' several, first by id):
  * their subject from its partition, their recording time from its sort key, in the order separate
- * items would have had (by id).
+ * items would have had in a query that reads `order`.
  */
-export function toStoredEvents(item: Record<string, unknown>): StoredEvent[] {
+export function toStoredEvents(item: Record<string, unknown>, order: 'oldest-first' | 'newest-first' = 'oldest-first'): StoredEvent[] {
   const partition = String(item.pk);
   const subject: Subject = partition.startsWith('ANON#') ? { kind: 'anonymous', id: partition.slice('ANON#'.length) } : { kind: 'lead', id: partition.slice('LEAD#'.length) };
-  const recorded = (item.entity === 'events' && Array.isArray(item.events) ? item.events : [item]) as Record<string, unknown>[];
+  const recorded = itemRecords(item);
   const firstId = String(recorded[0]?.id);
   const recordedAt = String(item.sk).slice(keys.eventPrefix.length, -(firstId.length + 1));
-  return recorded.map((event) => ({
+  const events = recorded.map((event) => ({
     id: event.id as string,
     type: event.type as string,
     occurredAt: event.occurredAt as string,
@@ -143,6 +151,7 @@ export function toStoredEvents(item: Record<string, unknown>): StoredEvent[] {
     ...(typeof event.clientId === 'string' ? { clientId: event.clientId } : {}),
     ...(typeof event.requestHash === 'string' ? { requestHash: event.requestHash } : {}),
   }));
+  return order === 'newest-first' ? events.reverse() : events;
 }
 
 /** The score item as a new lead gets it: no score yet, so the first score write finds it to check. */

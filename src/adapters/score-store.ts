@@ -64,8 +64,7 @@ export class ScoreStore {
           watermark = watermarkOf(item);
         } else if (item.sk === keys.lead(leadId).sk) profile = item;
         else if (String(item.sk).startsWith(keys.eventPrefix)) {
-          // Newest first: an item of several events holds them by id, so the last of them comes first.
-          const events = toStoredEvents(item).reverse();
+          const events = toStoredEvents(item, 'newest-first');
           if (events.every((event) => event.recordedAt <= watermark.through)) startKey = undefined;
           else recorded.push(...events);
         }

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { TableFake } from './table-fake';
+import { itemRecords } from '../../src/adapters/lead-items';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -58,7 +59,7 @@ const trackCall = (anonymousId: string, event: string, properties: Record<string
 const events = () =>
   [...table.items.values()]
     .filter((item) => String(item.sk).startsWith('EVENT#'))
-    .flatMap((item): Record<string, unknown>[] => (item.entity === 'events' ? (item.events as Record<string, unknown>[]) : [item]).map((event) => ({ ...event, pk: item.pk })));
+    .flatMap((item) => itemRecords(item).map((event): Record<string, unknown> => ({ ...event, pk: item.pk })));
 const snapshot = () => JSON.stringify([...table.items.entries()].sort());
 const published = () => bus.commandCalls(PutEventsCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => ({ detailType: entry.DetailType, detail: JSON.parse(entry.Detail ?? '{}') })));
 

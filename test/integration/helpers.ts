@@ -138,7 +138,7 @@ export async function eventsNotInScore(documents: DynamoDBDocumentClient, tableN
     }),
   );
   const watermark = watermarkOf(Items.find((item) => item.sk === 'SCORE'));
-  const recorded = Items.filter((item) => String(item.sk).startsWith('EVENT#')).flatMap(toStoredEvents);
+  const recorded = Items.filter((item) => String(item.sk).startsWith('EVENT#')).flatMap((item) => toStoredEvents(item));
   return eventIds.filter((eventId) => {
     const event = recorded.find((candidate) => candidate.id === eventId);
     return !event || !isApplied(event, watermark);
