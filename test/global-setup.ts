@@ -3,18 +3,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHILD_PID_DIR_VARIABLE, killRecordedChildren, recordedChildrenAlive } from '../local/child-registry';
 
+/** Names the run's folder for synthesized CDK apps (test/infra/template-app.ts); workers inherit it. */
+export const CDK_OUT_ROOT_VARIABLE = 'LEADFLOW_TEST_CDK_OUT';
+
 /** How long workers that are still exiting get to stop their own stacks before the teardown kills them. */
 const WORKER_EXIT_GRACE_MS = 10_000;
 
 /**
  * Once per `vitest run`: a folder where every DynamoDB Local the tests start records its process
  * (workers inherit the variable). A stack's `stop()` or its worker's exit ends the process; a worker
- * killed mid-test (a timeout, a crash) cannot, so the teardown kills what is still running.
+ * killed mid-test (a timeout, a crash) cannot, so the teardown kills what is still running. And a
+ * folder the template tests synthesize their apps into, removed with everything in it at the end.
  */
 export default function setup(): () => Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'leadflow-test-children-'));
   process.env[CHILD_PID_DIR_VARIABLE] = folder;
+  const synthesized = mkdtempSync(join(tmpdir(), 'leadflow-test-cdk-'));
+  process.env[CDK_OUT_ROOT_VARIABLE] = synthesized;
   return async () => {
+    rmSync(synthesized, { recursive: true, force: true });
+    delete process.env[CDK_OUT_ROOT_VARIABLE];
     const deadline = Date.now() + WORKER_EXIT_GRACE_MS;
     while (recordedChildrenAlive(folder).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     const killed = killRecordedChildren(folder);

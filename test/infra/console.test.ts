@@ -1,10 +1,10 @@
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { USER_ADMIN_ACTIONS } from '../../infra/console';
 import { buildApp } from '../../infra/leadflow-app';
 import { manifest } from '../../manifest/manifest';
 import { isHttpFunction, routeKey } from '../../manifest/types';
+import { templateApp } from './template-app';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 let template: Template;
@@ -14,7 +14,7 @@ let built: ReturnType<typeof buildApp>;
 
 beforeAll(() => {
   // Template assertions need no function code or console build: bundling is skipped.
-  built = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+  built = buildApp(templateApp());
   template = Template.fromStack(built.consoleStack);
   resources = template.toJSON().Resources as Resources;
   mainResources = Template.fromStack(built.stack).toJSON().Resources as Resources;

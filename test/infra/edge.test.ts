@@ -1,15 +1,15 @@
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
 import { manifest } from '../../manifest/manifest';
 import { isHttpFunction } from '../../manifest/types';
+import { templateApp } from './template-app';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
 /** The app as `cdk synth -c …` builds it for eu-west-1, without bundling the functions (their code does not matter here). */
 const appWith = (context: Record<string, string>) =>
-  buildApp(new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } }), { account: '123456789012', region: 'eu-west-1' });
+  buildApp(templateApp(context), { account: '123456789012', region: 'eu-west-1' });
 
 const ofType = (resources: Resources, type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 const functionEnvironment = (resources: Resources, name: string) => {
@@ -144,7 +144,7 @@ describe('edge option settings', () => {
   it('refuses a limit AWS WAF would not take, and the edge without a known region', () => {
     expect(() => appWith({ edgeRateLimit: '5' })).toThrow(/edgeRateLimit/);
     expect(() => appWith({ edgeRateLimit: 'many' })).toThrow(/edgeRateLimit/);
-    expect(() => buildApp(new App({ context: { edge: 'true', 'aws:cdk:bundling-stacks': [] } }), {})).toThrow(/region/);
+    expect(() => buildApp(templateApp({ edge: 'true' }), {})).toThrow(/region/);
   });
 
   it('builds no distribution, no WebACL and no edge secret without the option', () => {

@@ -1,4 +1,3 @@
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
@@ -6,6 +5,7 @@ import * as keys from '../../src/adapters/keys';
 import { manifest } from '../../manifest/manifest';
 import { INDEX_PARTITIONS, isOfKind, ITEM_KINDS } from '../../manifest/table';
 import { allows, tableGrants } from '../../manifest/table-grants';
+import { templateApp } from './template-app';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 interface Statement {
@@ -19,7 +19,7 @@ let tableId: string;
 
 beforeAll(() => {
   // Template assertions need no function code: bundling is skipped.
-  const { stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+  const { stack } = buildApp(templateApp());
   resources = Template.fromStack(stack).toJSON().Resources as Resources;
   tableId = Object.entries(resources).find(([, resource]) => resource.Type === 'AWS::DynamoDB::GlobalTable')?.[0] ?? '';
 }, 120_000);

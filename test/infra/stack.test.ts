@@ -1,4 +1,3 @@
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -11,6 +10,7 @@ import { manifest } from '../../manifest/manifest';
 import { LATENCY_ALARMS } from '../../manifest/metrics';
 import { deadLetterQueues } from '../../manifest/queues';
 import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../manifest/types';
+import { templateApp } from './template-app';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 let template: Template;
@@ -27,7 +27,7 @@ let alarmsTemplate: Template;
 let resources: Resources;
 
 /** Template assertions need no function code: bundling is skipped. */
-const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const newApp = () => templateApp();
 
 beforeAll(() => {
   const { stack } = buildApp(newApp());
