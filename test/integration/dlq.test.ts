@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -31,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sqs?.destroy();
   await stack?.stop();
+  if (cwd) await rm(cwd, { recursive: true, force: true });
 });
 
 const { getLead } = stackClient(() => stack);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { eventually, runCli, stackClient } from './helpers';
 import { sharedStack } from './shared-stack';
@@ -21,6 +21,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'welcome.html'), '<p>Hello {{ lead.firstName | "there" }}, welcome to {{ lead.attributes.plan | "our" }} plan.</p>');
   await writeFile(join(dir, 'welcome-2.html'), '<h1>Welcome aboard, {{ lead.firstName | "friend" }}!</h1>');
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const cli = (...argv: string[]) => runCli(stack, dir, ...argv);
 const json = async <T>(response: Response, status: number): Promise<T> => {

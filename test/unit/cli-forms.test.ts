@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/leadflow';
 import { demoForm } from '../fixtures/forms';
 
@@ -12,6 +12,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'demo-request.yaml'), stringify(demoForm()));
   await writeFile(join(dir, 'broken.json'), JSON.stringify({ ...demoForm(), success: { kind: 'redirect', url: 'https://elsewhere.example/thanks' }, fields: [] }));
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 type Seen = { method: string; url: string; body: unknown };
 /** An admin API that answers each request with the next canned response, recording what it was asked. */

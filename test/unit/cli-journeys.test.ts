@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/leadflow';
 
 const journeyId = '5b0c7b1e-2f4d-4e8a-9b3c-5d6e7f8a9b0c';
@@ -17,6 +17,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'welcome.yaml'), stringify(welcome));
   await writeFile(join(dir, 'loop.yaml'), stringify({ ...welcome, steps: [{ ...welcome.steps[0], next: 'hello' }] }));
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** A CLI run against an API that records each request and answers `body`. */
 function cli(body: unknown, status = 200) {

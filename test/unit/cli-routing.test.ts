@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/leadflow';
 
 let dir: string;
@@ -22,6 +22,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'leadflow-cli-routing-'));
   await writeFile(join(dir, 'routing.yaml'), routingYaml);
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function run(answer: (method: string, url: string, body: unknown) => Response) {
   const out: string[] = [];

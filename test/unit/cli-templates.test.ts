@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/leadflow';
 
 let dir: string;
@@ -14,6 +14,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'welcome.txt'), welcome.text);
   await writeFile(join(dir, 'typo.html'), '<p>Hello {{ lead.frist_name }}</p>');
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 type Seen = { method: string; url: string; body: unknown };
 /** An admin API that answers each request with the next canned response, recording what it was asked. */

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { progressBar } from '../../cli/commands/campaigns';
 import { main, type CliIo } from '../../cli/leadflow';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
@@ -15,6 +15,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'bad.yaml'), stringify({ ...starterRuleset, version: 'bad-1', rules: [{ id: 'typo', description: 'x', score: 'fit', points: 0, when: { lead: { rol: ['CEO'] } } }] }));
   await writeFile(join(dir, 'broken.yaml'), 'version: [unclosed');
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function io(overrides: Partial<CliIo> = {}) {
   const out: string[] = [];
