@@ -26,11 +26,8 @@ let alarmsTemplate: Template;
 /** The main stack's resources, the routes stack's and the alarms stack's (parameters resolved) together. */
 let resources: Resources;
 
-/** Template assertions need no function code: bundling is skipped. */
-const newApp = () => templateApp();
-
 beforeAll(() => {
-  const { stack } = buildApp(newApp());
+  const { stack } = buildApp(templateApp());
   template = Template.fromStack(stack);
   routesTemplate = Template.fromStack(stack.routes);
   alarmsStackTemplate = Template.fromStack(stack.alarms);
@@ -473,11 +470,11 @@ describe('deploy events (the care timer backfill)', () => {
 
 describe('cdk-nag AwsSolutions checks', () => {
   it('pass with every finding fixed or acknowledged with a reason', () => {
-    expect(() => buildApp(newApp()).app.synth()).not.toThrow();
+    expect(() => buildApp(templateApp()).app.synth()).not.toThrow();
   }, 120_000);
 
   it('have no acknowledgement that matches no finding at or below the construct it is on', () => {
-    const { app } = buildApp(newApp());
+    const { app } = buildApp(templateApp());
     // validateScope reports every finding, acknowledged or not: each acknowledgement must cover one.
     const findings = new AwsSolutionsChecks().validateScope(app).violations;
     const unused: string[] = [];
@@ -497,7 +494,7 @@ describe('cdk-nag AwsSolutions checks', () => {
   }, 120_000);
 
   it('fail synthesis on an unacknowledged finding', () => {
-    const { app, stack } = buildApp(newApp());
+    const { app, stack } = buildApp(templateApp());
     new Queue(stack, 'QueueWithoutDlqOrTls');
     expect(() => app.synth()).toThrow();
   }, 120_000);
