@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { CONSOLE_PATH, ensureConsoleBuilt } from '../../local/console';
 import type { LocalStack } from '../../local/stack';
@@ -53,6 +53,25 @@ afterAll(async () => {
 
 const consoleUrl = (path = '') => `${stack.apiUrl}${CONSOLE_PATH}${path}`;
 
+/**
+ * Prints, when the test fails, what its page met: the API's answers that no test asks for (5xx, 429,
+ * 401, 403), requests that got no answer, and the alerts on screen. A list whose refetch failed shows an
+ * alert in place of its table, and the test then fails only as "waiting for" a button of the table
+ * (seen once, in a whole-suite run on 2026-12-01): this says why.
+ */
+function reportWhatThePageMetOnFailure(page: Page): void {
+  const met: string[] = [];
+  const at = () => new Date().toISOString().slice(11, 23);
+  page.on('response', (response) => {
+    if (response.status() >= 500 || [401, 403, 429].includes(response.status())) met.push(`${at()} ${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
+  });
+  page.on('requestfailed', (request) => met.push(`${at()} no answer (${request.failure()?.errorText ?? 'unknown'}) ${request.method()} ${new URL(request.url()).pathname}`));
+  onTestFailed(async () => {
+    const alerts = page.isClosed() ? [] : await page.getByRole('alert').allTextContents();
+    console.error(`The failed test's page met: ${met.join('; ') || 'no refused or unanswered request'}. Alerts on screen: ${alerts.join(' | ') || 'none'}.`);
+  });
+}
+
 /** The sign-in page is the same for every role: axe checks it at the first sign-in. */
 let signInChecked = false;
 /** Signs in through the development sign-in page as the first user of the role, or the one named. */
@@ -60,6 +79,7 @@ async function signedIn(role: 'admin' | 'marketer' | 'sales', name = '.*'): Prom
   // bypassCSP lets the test inject axe-core; the first test checks the policy itself.
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 768 }, bypassCSP: true });
   const page = await context.newPage();
+  reportWhatThePageMetOnFailure(page);
   await page.goto(consoleUrl());
   const asUser = page.getByRole('button', { name: new RegExp(`^Sign in as ${name} \\(${role}\\)$`) });
   await expect.poll(() => asUser.count(), { timeout: 15_000 }).toBeGreaterThan(0);
