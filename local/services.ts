@@ -148,7 +148,15 @@ async function stopStaleDynamoDb(pidFile: string, log: (line: string) => void): 
 
 export interface RunningDynamoDb extends RunningService {
   readonly pid: number;
+  /**
+   * The journal mode of its SQLite database, as the launcher set and read it: `wal` for a data folder
+   * (LoopbackDynamoDbLocal.java says why), `memory` in memory, else why it was left as it was.
+   */
+  readonly journal: string;
 }
+
+/** The journal mode the launcher puts a data folder's database in. */
+export const WRITE_AHEAD_LOG = 'wal';
 
 /**
  * Amazon's DynamoDB Local (Java), in memory or in `dataDir`, listening on 127.0.0.1 only. It stops
@@ -194,11 +202,15 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = `${stderr}${chunk.toString('utf8')}`.slice(-2_000);
   });
+  // The launcher prints the journal mode its SQLite database is in, then that it listens.
+  let journal = 'not reported';
   const listening = new Promise<void>((resolve) => {
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout = `${stdout}${chunk.toString('utf8')}`.slice(-1_000);
-      if (stdout.includes(`listening ${LOOPBACK}:${port}`)) resolve();
+      if (!stdout.includes(`listening ${LOOPBACK}:${port}`)) return;
+      journal = /^journal (.*)$/m.exec(stdout)?.[1] ?? journal;
+      resolve();
     });
   });
   const stop = async () => {
@@ -229,7 +241,8 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
   }
   const pid = child.pid ?? 0;
   if (pidFile) writeFileSync(pidFile, `${pid}\n`);
-  return { endpoint: `http://${LOOPBACK}:${port}`, pid, stop };
+  if (dataDir && journal !== WRITE_AHEAD_LOG) options.log(`DynamoDB Local's data folder was not put in write-ahead-log mode (${journal}): it works as before, its writes slower under load`);
+  return { endpoint: `http://${LOOPBACK}:${port}`, pid, journal, stop };
 }
 
 export interface RunningSqs extends RunningService {
