@@ -13,7 +13,7 @@ const DATABASE = 'shared-local-instance.db';
 /** Items of 2 KB, each of which puts a few 4 KB pages in the log: a log of tens of MB if nothing checkpoints it. */
 const WRITES = 1_000;
 const WRITERS = 8;
-/** The launcher's journal size limit (16 MiB), past which it checkpoints, and a little slack. */
+/** The log's size past which the launcher checkpoints it (16 MiB), and a little slack. */
 const LOG_BOUND_BYTES = 16.5 * 1024 * 1024;
 const LOG_DEADLINE_MS = 20_000;
 
@@ -32,7 +32,7 @@ async function killHard(dynamoDb: RunningDynamoDb): Promise<void> {
 }
 
 describe("DynamoDB Local's database", () => {
-  it('is in write-ahead-log mode in a data folder, its log checkpointed back to its limit, and a write it answered survives a kill -9 of its process', async () => {
+  it('is in write-ahead-log mode in a data folder, its log checkpointed once past 16 MiB, and a write it answered survives a kill -9 of its process', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-journal-'));
     const logged: string[] = [];
     const log = (line: string) => logged.push(line);
@@ -46,7 +46,7 @@ describe("DynamoDB Local's database", () => {
           for (let index = writer; index < WRITES; index += WRITERS) await before.documents.send(new PutCommand({ TableName: TABLE, Item: item(index) }));
         }),
       );
-      // The checkpoints start the log again at the next write, which cuts the file back to the limit.
+      // A checkpoint has the next write start the log again, which empties its file.
       let extra = WRITES;
       const deadline = Date.now() + LOG_DEADLINE_MS;
       while (logSize(dataDir) > LOG_BOUND_BYTES && Date.now() < deadline) await before.documents.send(new PutCommand({ TableName: TABLE, Item: item(extra++) }));
