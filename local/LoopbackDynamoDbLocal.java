@@ -101,8 +101,10 @@ public final class LoopbackDynamoDbLocal {
           }
         }
       }).complete();
-      File databaseFile = (File) field(SQLiteDBAccess.class, "databaseFile").get(database);
-      if (WRITE_AHEAD_LOG.equals(mode)) checkpointWhenLarge(queue, new File(databaseFile.getPath() + "-wal"));
+      if (WRITE_AHEAD_LOG.equals(mode)) {
+        File databaseFile = (File) field(SQLiteDBAccess.class, "databaseFile").get(database);
+        checkpointWhenLarge(queue, new File(databaseFile.getPath() + "-wal"));
+      }
       return mode;
     } catch (Exception | LinkageError error) {
       return "unchanged: " + error;
@@ -115,9 +117,9 @@ public final class LoopbackDynamoDbLocal {
    * Local's jobs in its queue (none of its statements open), copies the log into the database and has
    * the next write start the log from the beginning, emptying its file (a journal size limit of 0).
    * Looked at each second and checkpointed once past 16 MiB, the log stayed under 20 MB under the
-   * same writers, checkpointed every 5-6 s. A checkpoint every second kept it at 4 MB but cost the throughput bench's full load
-   * what the log had gained. A checkpoint that fails is tried again a second later; the thread ends
-   * with the process.
+   * same writers, checkpointed every 5-6 s. A checkpoint every second kept it at 4 MB but cost the
+   * throughput bench's full load what the log had gained. A checkpoint that fails is tried again a
+   * second later; the thread ends with the process.
    */
   private static void checkpointWhenLarge(SQLiteQueue queue, File log) {
     Thread checkpoints = new Thread(() -> {
