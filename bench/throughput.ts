@@ -5,6 +5,8 @@
  * 2. Paced: engagement events at a fixed `pacedEventsPerSecond` for `pacedSeconds`, in requests of
  *    `eventsPerRequest` events for one lead, each request sent on time whether or not the last one answered.
  * 3. Full load: one such request per lead, `concurrency` at a time, as fast as the stack takes them.
+ * 4. Interleaved: as many new leads, `concurrency` at a time, each a form then one such request: the
+ *    workload and the measure of 13a7431's bench, which issue 15's "3x events a second" is set against.
  *
  * Latency is accept-to-score as score-lead itself reports it (its ScoreLatency metric, which the
  * stack collects from the function's EMF output), so nothing here depends on how events are stored.
@@ -189,12 +191,15 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const deliveriesAfterWarmUp = stack.measurements.deliveries();
 
     // 1. Leads.
+    const scoresBeforeLeads = scoreLatencies.length;
     const leadsStarted = Date.now();
     await inBatches(leads, options.concurrency, async (lead) => {
       await submitForm(lead);
     });
     const leadsAccepted = Date.now();
     await settled(stack);
+    // What a form sets off is scored too (its own event), so a phase mixing forms and events waits for those.
+    const scoresPerForm = Math.round((scoreLatencies.length - scoresBeforeLeads) / options.leads);
     const afterLeads = stack.measurements.capacity();
     const deliveriesAfterLeads = stack.measurements.deliveries();
     const alertsBeforeEvents = alertsSent;
@@ -231,13 +236,33 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const fullLoadCpu = cpuOfFullLoad();
     const full = latencyOf(fullFrom);
     await settled(stack);
+    const afterEventPhases = stack.measurements.capacity();
+    const deliveriesAfterEventPhases = stack.measurements.deliveries();
+    const alertsAfterEventPhases = alertsSent;
+
+    // 4. Interleaved, as the bench of 13a7431 (issue 15's baseline) ran and measured it: new leads,
+    // `concurrency` at a time, each a form then one request of events; the events divided by the time
+    // from the first form to the last score. A form's own scores are waited for too, not counted.
+    const interleavedLeads = leads.map(({ index }) => ({ index, email: `bench-interleaved-${index}-${randomUUID().slice(0, 8)}@example.com` }));
+    const interleavedFrom = scoreLatencies.length;
+    const interleavedStarted = Date.now();
+    let interleavedForms = 0;
+    let interleavedEvents = 0;
+    await inBatches(interleavedLeads, options.concurrency, async (lead) => {
+      const formAccepted = await submitForm(lead);
+      const accepted = await sendEvents(lead);
+      if (formAccepted) interleavedForms += 1;
+      interleavedEvents += accepted;
+    });
+    const interleavedScored = await scored(interleavedFrom, interleavedEvents + interleavedForms * scoresPerForm);
+    await settled(stack);
 
     const events = pacedEvents + fullLoadEvents;
-    const steady = units(untimed(capacityBetween(afterLeads, stack.measurements.capacity())));
+    const steady = units(untimed(capacityBetween(afterLeads, afterEventPhases)));
     const leadCreation = units(untimed(capacityBetween(afterWarmUp, afterLeads)));
-    const steadyDeliveries = deliveriesBetween(deliveriesAfterLeads, stack.measurements.deliveries());
+    const steadyDeliveries = deliveriesBetween(deliveriesAfterLeads, deliveriesAfterEventPhases);
     const leadCreationDeliveries = deliveriesBetween(deliveriesAfterWarmUp, deliveriesAfterLeads);
-    const qualifications = alertsSent - alertsBeforeEvents;
+    const qualifications = alertsAfterEventPhases - alertsBeforeEvents;
     const perQualification = (value: number) => (qualifications ? round(value / qualifications, 2) : 0);
     const perEvent = (value: number) => round(value / events, 3);
     const scoringPath = steady.byFunction.filter((fn) => SCORING_PATH.includes(fn.name));
@@ -264,6 +289,10 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       fullLoadEventsScoredPerSecond: round(fullLoadEvents / ((fullScored - fullStarted) / 1000), 1),
       fullLoadAcceptToScoreP50Ms: percentile(full, 50),
       fullLoadAcceptToScoreP99Ms: percentile(full, 99),
+      // 13a7431's `eventsScoredPerSecond`, measured the same way (phase 4).
+      interleavedEventsScoredPerSecond: round(interleavedEvents / ((interleavedScored - interleavedStarted) / 1000), 1),
+      // Over every score of phase 4, its forms' among them.
+      interleavedAcceptToScoreP99Ms: percentile(latencyOf(interleavedFrom), 99),
       // What the full load needed, however much of the machine it got: this process (every thread) and DynamoDB Local.
       fullLoadNodeCpuMsPerEvent: round((fullLoadCpu.nodeCpuSeconds * 1000) / fullLoadEvents),
       fullLoadDynamoDbCpuMsPerEvent: round((fullLoadCpu.dynamoDbCpuSeconds * 1000) / fullLoadEvents),
