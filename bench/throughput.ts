@@ -246,6 +246,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const interleavedLeads = leads.map(({ index }) => ({ index, email: `bench-interleaved-${index}-${randomUUID().slice(0, 8)}@example.com` }));
     const interleavedFrom = scoreLatencies.length;
     const interleavedStarted = Date.now();
+    const cpuOfInterleaved = cpuMeter(stack.dynamodbPid);
     let interleavedForms = 0;
     let interleavedEvents = 0;
     await inBatches(interleavedLeads, options.concurrency, async (lead) => {
@@ -255,6 +256,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       interleavedEvents += accepted;
     });
     const interleavedScored = await scored(interleavedFrom, interleavedEvents + interleavedForms * scoresPerForm);
+    const interleavedCpu = cpuOfInterleaved();
     await settled(stack);
 
     const events = pacedEvents + fullLoadEvents;
@@ -293,6 +295,9 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       interleavedEventsScoredPerSecond: round(interleavedEvents / ((interleavedScored - interleavedStarted) / 1000), 1),
       // Over every score of phase 4, its forms' among them.
       interleavedAcceptToScoreP99Ms: percentile(latencyOf(interleavedFrom), 99),
+      // What phase 4 needed per event, its forms' work included: on a machine the stack saturates, what sets its pace.
+      interleavedNodeCpuMsPerEvent: round((interleavedCpu.nodeCpuSeconds * 1000) / interleavedEvents),
+      interleavedDynamoDbCpuMsPerEvent: round((interleavedCpu.dynamoDbCpuSeconds * 1000) / interleavedEvents),
       // What the full load needed, however much of the machine it got: this process (every thread) and DynamoDB Local.
       fullLoadNodeCpuMsPerEvent: round((fullLoadCpu.nodeCpuSeconds * 1000) / fullLoadEvents),
       fullLoadDynamoDbCpuMsPerEvent: round((fullLoadCpu.dynamoDbCpuSeconds * 1000) / fullLoadEvents),
