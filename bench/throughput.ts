@@ -258,6 +258,10 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const interleavedScored = await scored(interleavedFrom, interleavedEvents + interleavedForms * scoresPerForm);
     const interleavedCpu = cpuOfInterleaved();
     await settled(stack);
+    // What phase 4's work was made of, its forms' included: the table calls and deliveries a CPU per event is spent on.
+    const interleavedCalls = untimed(capacityBetween(afterEventPhases, stack.measurements.capacity()));
+    const interleavedDeliveries = deliveriesBetween(deliveriesAfterEventPhases, stack.measurements.deliveries());
+    const perInterleavedLead = (value: number) => round(value / interleavedLeads.length, 2);
 
     const events = pacedEvents + fullLoadEvents;
     const steady = units(untimed(capacityBetween(afterLeads, afterEventPhases)));
@@ -298,6 +302,18 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       // What phase 4 needed per event, its forms' work included: on a machine the stack saturates, what sets its pace.
       interleavedNodeCpuMsPerEvent: round((interleavedCpu.nodeCpuSeconds * 1000) / interleavedEvents),
       interleavedDynamoDbCpuMsPerEvent: round((interleavedCpu.dynamoDbCpuSeconds * 1000) / interleavedEvents),
+      interleavedTableCallsPerLead: perInterleavedLead(totalCalls(interleavedCalls)),
+      interleavedDeliveriesPerLead: perInterleavedLead(totalOf(interleavedDeliveries)),
+      ...Object.fromEntries(
+        Object.entries(interleavedCalls)
+          .filter(([, fn]) => fn.calls > 0)
+          .map(([name, fn]) => [`perInterleavedLead.${name}.tableCalls`, perInterleavedLead(fn.calls)]),
+      ),
+      ...Object.fromEntries(
+        Object.entries(interleavedDeliveries)
+          .filter(([, count]) => count > 0)
+          .map(([name, count]) => [`perInterleavedLead.${name}.deliveries`, perInterleavedLead(count)]),
+      ),
       // What the full load needed, however much of the machine it got: this process (every thread) and DynamoDB Local.
       fullLoadNodeCpuMsPerEvent: round((fullLoadCpu.nodeCpuSeconds * 1000) / fullLoadEvents),
       fullLoadDynamoDbCpuMsPerEvent: round((fullLoadCpu.dynamoDbCpuSeconds * 1000) / fullLoadEvents),
