@@ -365,6 +365,15 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       ),
       writeUnitsPerLeadCreated: round(leadCreation.writeUnits / options.leads, 3),
       readUnitsPerLeadCreated: round(leadCreation.readUnits / options.leads, 3),
+      // Which functions a lead's creation costs: its form, the stage it enters, its consents.
+      ...Object.fromEntries(
+        leadCreation.byFunction
+          .filter((fn) => fn.writeUnits > 0 || fn.readUnits > 0)
+          .flatMap((fn) => [
+            [`perLeadCreated.${fn.name}.writeUnits`, round(fn.writeUnits / options.leads, 2)],
+            [`perLeadCreated.${fn.name}.readUnits`, round(fn.readUnits / options.leads, 2)],
+          ]),
+      ),
     };
   } finally {
     stopListening();

@@ -1,9 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments, InitializeMiddleware, MiddlewareStack } from '@smithy/types';
-import { CAPACITY_OPERATIONS, capacityEntries, type CapacityReport } from './consumed-capacity';
+import { tableDesign } from '../manifest/table';
+import { atAwsCharges, CAPACITY_OPERATIONS, capacityEntries, type CapacityReport } from './consumed-capacity';
 
 type Input = { ReturnConsumedCapacity?: string };
+
+/** Each index's partition key, by index name: a transaction's put writes an index entry if it carries it. */
+const INDEX_KEYS: Readonly<Record<string, string>> = Object.fromEntries(tableDesign.indexes.map((index) => [index.name, index.partitionKey]));
 type Output = { ConsumedCapacity?: unknown };
 
 /**
@@ -21,7 +25,8 @@ function consumedCapacityMiddleware(report: (report: CapacityReport) => void): I
     const milliseconds = () => performance.now() - started;
     try {
       const result = await next(askedNone ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'INDEXES' } } : args);
-      report({ kind: 'consumed', entries: capacityEntries(kind, result.output.ConsumedCapacity), milliseconds: milliseconds() });
+      const reported = capacityEntries(kind, result.output.ConsumedCapacity);
+      report({ kind: 'consumed', entries: atAwsCharges(context.commandName ?? '', args.input, result.output, reported, INDEX_KEYS), milliseconds: milliseconds() });
       if (!askedNone) return result;
       const { ConsumedCapacity: _reportedToTheStack, ...output } = result.output;
       return { ...result, output };
