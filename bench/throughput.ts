@@ -365,7 +365,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       ),
       writeUnitsPerLeadCreated: round(leadCreation.writeUnits / options.leads, 3),
       readUnitsPerLeadCreated: round(leadCreation.readUnits / options.leads, 3),
-      // Which functions a lead's creation costs: its form, the stage it enters, its consents.
+      // What a lead's creation costs, by function: its form's transaction, its first scoring, the consumers its events reach.
       ...Object.fromEntries(
         leadCreation.byFunction
           .filter((fn) => fn.writeUnits > 0 || fn.readUnits > 0)

@@ -5,10 +5,10 @@ import { tableDesign } from '../manifest/table';
 import { atAwsCharges, CAPACITY_OPERATIONS, capacityEntries, type CapacityReport } from './consumed-capacity';
 
 type Input = { ReturnConsumedCapacity?: string };
+type Output = { ConsumedCapacity?: unknown };
 
 /** Each index's partition key, by index name: a transaction's put writes an index entry if it carries it. */
 const INDEX_KEYS: Readonly<Record<string, string>> = Object.fromEntries(tableDesign.indexes.map((index) => [index.name, index.partitionKey]));
-type Output = { ConsumedCapacity?: unknown };
 
 /**
  * Asks DynamoDB for the capacity of every call that can report it (ReturnConsumedCapacity INDEXES)
