@@ -1,6 +1,6 @@
 import { DeleteTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { capacityEntries } from '../../local/consumed-capacity';
+import { chargedCapacity } from '../../local/capacity-reporting';
 import { freePort, startDynamoDb } from '../../local/services';
 import { createTable } from '../../local/stack';
 
@@ -49,15 +49,16 @@ export async function dynamoDbLocal() {
   };
 }
 
-/** The `kind` units each later call of this client consumed, as DynamoDB Local reports them, one entry a call. */
+/** The `kind` units each later call of this client consumed, at AWS's charges as the bench counts them, one entry a call. */
 export function measuredUnits(documents: DynamoDBDocumentClient, kind: 'read' | 'write'): number[] {
   const units: number[] = [];
   documents.middlewareStack.remove('measureUnits');
   documents.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
       const result = await next(args);
-      units.push(capacityEntries(kind, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity).reduce((sum, entry) => sum + (kind === 'read' ? entry.readUnits : entry.writeUnits), 0));
+      const entries = chargedCapacity(context.commandName ?? '', args.input, result.output as { ConsumedCapacity?: unknown });
+      units.push(entries.reduce((sum, entry) => sum + (kind === 'read' ? entry.readUnits : entry.writeUnits), 0));
       return result;
     },
     { step: 'initialize', name: 'measureUnits' },

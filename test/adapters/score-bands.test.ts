@@ -1,6 +1,6 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAPACITY_OPERATIONS, capacityEntries } from '../../local/consumed-capacity';
+import { chargedCapacity } from '../../local/capacity-reporting';
 import * as keys from '../../src/adapters/keys';
 import { addressOnlyLead, createLeadWrites } from '../../src/adapters/lead-items';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -25,17 +25,17 @@ const NOW = '2026-11-30T12:00:00.000Z';
 const DAY = 86_400_000;
 const rulesets = { get: async (version: string) => (version === starterRuleset.version ? { ruleset: starterRuleset } : undefined) };
 
-/** What each write of this client consumed, per table and index, as DynamoDB Local reports it. */
+/** What each call of this client consumed, per table and index, at AWS's charges as the bench counts them. */
 function measured(documents: DynamoDBDocumentClient) {
-  const writes: ReturnType<typeof capacityEntries>[] = [];
+  const writes: ReturnType<typeof chargedCapacity>[] = [];
   // The worker's tests share one client: the previous test's measure gives way to this one's.
   documents.middlewareStack.remove('measureCapacity');
   documents.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;
       input.ReturnConsumedCapacity = 'INDEXES';
       const result = await next(args);
-      writes.push(capacityEntries('write', (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity));
+      writes.push(chargedCapacity(context.commandName ?? '', input, result.output as { ConsumedCapacity?: unknown }));
       return result;
     },
     { step: 'initialize', name: 'measureCapacity' },
@@ -171,14 +171,14 @@ describe('the score band index on DynamoDB Local', () => {
     const documents = (await dynamoDbLocal()).documents;
     const scores = new ScoreStore(documents, TABLE_NAME);
     const leads = await Promise.all(Array.from({ length: 30 }, (_, n) => scoredLead(n, scores)));
-    const calls: { command: string; entries: ReturnType<typeof capacityEntries> }[] = [];
+    const calls: { command: string; entries: ReturnType<typeof chargedCapacity> }[] = [];
     documents.middlewareStack.remove('measureCapacity');
     documents.middlewareStack.add(
       (next, context) => async (args) => {
         (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
         const result = await next(args);
         const command = String(context.commandName);
-        calls.push({ command, entries: capacityEntries(CAPACITY_OPERATIONS[command] ?? 'read', (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity) });
+        calls.push({ command, entries: chargedCapacity(command, args.input, result.output as { ConsumedCapacity?: unknown }) });
         return result;
       },
       { step: 'initialize', name: 'measureCapacity' },
