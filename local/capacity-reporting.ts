@@ -1,7 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments, InitializeMiddleware, MiddlewareStack } from '@smithy/types';
+import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments, InitializeMiddleware } from '@smithy/types';
 import { tableDesign } from '../manifest/table';
+import { addToEveryTableClient } from './every-table-client';
 import { atAwsCharges, CAPACITY_OPERATIONS, capacityEntries, type CapacityEntry, type CapacityReport } from './consumed-capacity';
 
 type Input = { ReturnConsumedCapacity?: string };
@@ -48,23 +47,7 @@ function consumedCapacityMiddleware(report: (report: CapacityReport) => void): I
   };
 }
 
-/**
- * Makes every DynamoDB client of this thread (a function's worker) report its calls' consumed capacity,
- * whoever creates it: the handlers' code is not changed, and in Lambda nothing of this runs. Both client
- * classes are covered: a document client shares its middleware stack with the client it wraps, so each
- * stack gets the middleware once, on its first call.
- */
+/** Makes every DynamoDB client of this thread (a function's worker) report its calls' consumed capacity. */
 export function reportConsumedCapacity(report: (report: CapacityReport) => void): void {
-  const reporting = new WeakSet<object>();
-  const middleware = consumedCapacityMiddleware(report);
-  for (const prototype of [DynamoDBClient.prototype, DynamoDBDocumentClient.prototype] as { send: (...args: unknown[]) => unknown }[]) {
-    const send = prototype.send;
-    prototype.send = function sendReportingCapacity(this: { middlewareStack: MiddlewareStack<Input, Output> }, ...args: unknown[]) {
-      if (!reporting.has(this.middlewareStack)) {
-        this.middlewareStack.add(middleware, { step: 'initialize', name: 'leadflowLocalConsumedCapacity' });
-        reporting.add(this.middlewareStack);
-      }
-      return send.apply(this, args);
-    };
-  }
+  addToEveryTableClient(consumedCapacityMiddleware(report), { name: 'leadflowLocalConsumedCapacity' });
 }

@@ -1,9 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments, InitializeMiddleware, MiddlewareStack } from '@smithy/types';
+import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments, InitializeMiddleware } from '@smithy/types';
 import { tableDesign, type IndexName } from '../manifest/table';
 import { allows, type TableOperation } from '../manifest/table-grants';
 import type { TableAccess } from '../manifest/types';
+import { addToEveryTableClient } from './every-table-client';
 
 /** The function a worker thread runs, and its table access. */
 export interface GrantScope {
@@ -103,22 +102,9 @@ export function tableGrantCheck<Input extends object, Output extends object>(sco
 
 /**
  * Local mode runs every function in one process with no IAM: this holds every DynamoDB client of this
- * thread (a function's worker, which runs that one function) to the function's manifest grants,
- * whoever creates the client, so the handlers' code carries no check and Lambda runs none (IAM decides
- * there). Both client classes are covered: a document client shares its middleware stack with the
- * client it wraps, so each stack gets the check once, on its first call.
+ * thread (a function's worker, which runs that one function) to the function's manifest grants, so the
+ * handlers' code carries no check and Lambda runs none (IAM decides there).
  */
 export function holdTableCallsToGrants(scope: GrantScope): void {
-  const checked = new WeakSet<object>();
-  const check = tableGrantCheck<object, object>(scope);
-  for (const prototype of [DynamoDBClient.prototype, DynamoDBDocumentClient.prototype] as { send: (...args: unknown[]) => unknown }[]) {
-    const send = prototype.send;
-    prototype.send = function sendWithinGrants(this: { middlewareStack: MiddlewareStack<object, object> }, ...args: unknown[]) {
-      if (!checked.has(this.middlewareStack)) {
-        this.middlewareStack.add(check, { step: 'initialize', name: 'leadflowLocalTableGrantCheck' });
-        checked.add(this.middlewareStack);
-      }
-      return send.apply(this, args);
-    };
-  }
+  addToEveryTableClient(tableGrantCheck<object, object>(scope), { name: 'leadflowLocalTableGrantCheck' });
 }
