@@ -35,7 +35,7 @@ const QUIET_MS = 3_000;
 const PHASE_DEADLINE_MS = 300_000;
 const MAX_ATTEMPTS = 3;
 /** The functions every engagement event passes through, from its request to its score. */
-const SCORING_PATH = ['ingest-events', 'score-lead'];
+const SCORING_PATH = manifest.functions.filter((fn) => fn.latencyPath === 'scoring').map((fn) => fn.name);
 /**
  * Functions run by a timer (locally some every second, as sweep-journeys): they call DynamoDB whether or
  * not events arrive, so they neither keep a phase from settling nor count in the units per event.
@@ -71,7 +71,8 @@ const totalOf = (counts: Record<string, number>) => Object.values(counts).reduce
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until no function but the timed ones has called DynamoDB for QUIET_MS. */
-async function settled(stack: LocalStack): Promise<void> {
+/** Waits until no table call was made for QUIET_MS; returns when the last one was seen (to 250 ms). */
+async function settled(stack: LocalStack): Promise<number> {
   const deadline = Date.now() + PHASE_DEADLINE_MS;
   let calls = totalCalls(stack.measurements.capacity());
   let quietSince = Date.now();
@@ -84,6 +85,7 @@ async function settled(stack: LocalStack): Promise<void> {
       quietSince = Date.now();
     }
   }
+  return quietSince;
 }
 
 /** Read and write units in `capacity`, DynamoDB's and the estimate for refused writes apart, per function. */
@@ -235,7 +237,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const scoredWhileAccepting = scoredAt.slice(fullFrom).filter((at) => at <= fullAccepted).length;
     const fullLoadCpu = cpuOfFullLoad();
     const full = latencyOf(fullFrom);
-    await settled(stack);
+    const fullSettled = await settled(stack);
     const afterEventPhases = stack.measurements.capacity();
     const deliveriesAfterEventPhases = stack.measurements.deliveries();
     const alertsAfterEventPhases = alertsSent;
@@ -257,7 +259,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     });
     const interleavedScored = await scored(interleavedFrom, interleavedEvents + interleavedForms * scoresPerForm);
     const interleavedCpu = cpuOfInterleaved();
-    await settled(stack);
+    const interleavedSettled = await settled(stack);
     // What phase 4's work was made of, its forms' included: the table calls and deliveries a CPU per event is spent on.
     const interleavedCalls = untimed(capacityBetween(afterEventPhases, stack.measurements.capacity()));
     const interleavedDeliveries = deliveriesBetween(deliveriesAfterEventPhases, stack.measurements.deliveries());
@@ -293,10 +295,14 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       fullLoadDrainedEventsPerSecondWhileAccepting: round(scoredWhileAccepting / fullLoadIngestSeconds, 1),
       fullLoadBacklogAtLastAccept: fullLoadEvents - scoredWhileAccepting,
       fullLoadEventsScoredPerSecond: round(fullLoadEvents / ((fullScored - fullStarted) / 1000), 1),
+      fullLoadSettledSeconds: round((fullSettled - fullStarted) / 1000),
       fullLoadAcceptToScoreP50Ms: percentile(full, 50),
       fullLoadAcceptToScoreP99Ms: percentile(full, 99),
       // 13a7431's `eventsScoredPerSecond`, measured the same way (phase 4).
       interleavedEventsScoredPerSecond: round(interleavedEvents / ((interleavedScored - interleavedStarted) / 1000), 1),
+      // Until everything the phase set off (alerts, the lifecycle, journeys, webhooks, segments) had
+      // made its last table call: the scores come first locally (local/table-call-priority.ts), the rest later.
+      interleavedSettledSeconds: round((interleavedSettled - interleavedStarted) / 1000),
       // Over every score of phase 4, its forms' among them.
       interleavedAcceptToScoreP99Ms: percentile(latencyOf(interleavedFrom), 99),
       // What phase 4 needed per event, its forms' work included: on a machine the stack saturates, what sets its pace.

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { reportConsumedCapacity } from './capacity-reporting';
 import type { CapacityReport } from './consumed-capacity';
 import { thrownError, type FunctionWorkerData, type Invocation, type InvocationOutcome, type WorkerMessage } from './lambda';
+import { takeTableTurns } from './table-call-priority';
 import { holdTableCallsToGrants } from './table-grant-check';
 
 /**
@@ -10,7 +11,7 @@ import { holdTableCallsToGrants } from './table-grant-check';
  * handler module once, as Lambda's init phase does, then answers each invocation the parent sends.
  * An invocation sent while the module loads waits for it, as the first one waits for a cold start.
  */
-const { entryUrl, scope, measureCapacity } = workerData as FunctionWorkerData;
+const { entryUrl, scope, measureCapacity, turns } = workerData as FunctionWorkerData;
 
 // The AWS SDK warns once per thread that this Node is older than its next releases support: the
 // main thread has said so already, and a copy from every function's worker would bury the banner.
@@ -42,6 +43,8 @@ if (measureCapacity) {
 // The thread runs this one function: its grants hold for every table call it makes, with no
 // per-invocation context to carry (AsyncLocalStorage's promise hooks cost every await of the function).
 holdTableCallsToGrants(scope);
+// The functions users wait on go first at DynamoDB Local (local/table-call-priority.ts says why).
+takeTableTurns(turns);
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const { handler } = (await import(entryUrl)) as { handler?: unknown };

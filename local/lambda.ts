@@ -9,6 +9,7 @@ import type { FunctionBundles } from './function-bundles';
 import type { GrantScope } from './table-grant-check';
 import type { CapacityReport } from './consumed-capacity';
 import { metricsOfLine, type MetricValues } from './metric-lines';
+import { tableCallGroupOf, tableCallPriority, type TableCallPriority, type TableCallTurns } from './table-call-priority';
 
 /** A Lambda-like context for a local invocation. */
 export function lambdaContext(fn: FunctionSpec): Context {
@@ -39,6 +40,8 @@ export interface FunctionWorkerData {
   readonly scope: GrantScope;
   /** Whether its DynamoDB calls ask for and report their consumed capacity. */
   readonly measureCapacity: boolean;
+  /** How its DynamoDB calls take turns with other functions' at DynamoDB Local. */
+  readonly turns: TableCallTurns;
 }
 
 /** The part of a Context that crosses to the worker: everything but its functions. */
@@ -101,13 +104,21 @@ export interface FunctionReports {
   metrics(functionName: string, metrics: readonly MetricValues[]): void;
 }
 
-function startWorker(fn: FunctionSpec, bundles: FunctionBundles, env: Record<string, string>, measureCapacity: boolean, log: (line: string) => void, events: WorkerEvents, reports: FunctionReports): FunctionWorker {
+function startWorker(fn: FunctionSpec, bundles: FunctionBundles, env: Record<string, string>, measureCapacity: boolean, priority: TableCallPriority, log: (line: string) => void, events: WorkerEvents, reports: FunctionReports): FunctionWorker {
+  const turns = priority.enter(tableCallGroupOf(fn));
   const workerData: FunctionWorkerData = {
     entryUrl: bundles.entryUrlOf(fn),
     scope: { functionName: fn.name, ...(fn.table ? { table: fn.table } : {}) },
     measureCapacity,
+    turns,
   };
-  const worker = new Worker(bundles.workerUrl, { env, workerData, stdout: true });
+  let worker: Worker;
+  try {
+    worker = new Worker(bundles.workerUrl, { env, workerData, stdout: true });
+  } catch (error) {
+    priority.leave(turns);
+    throw error;
+  }
   // The function's output, read as CloudWatch Logs reads a Lambda's: metric lines are taken out, the rest is passed on.
   createInterface({ input: worker.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
     const metrics = metricsOfLine(line);
@@ -159,6 +170,8 @@ function startWorker(fn: FunctionSpec, bundles: FunctionBundles, env: Record<str
     worker.once('exit', (code) => {
       const reason = crash ?? new Error(`${fn.name}: its runtime ended (exit code ${code}) before it answered`);
       exitedOn = reason;
+      // Calls it had in flight ended with it.
+      priority.leave(turns);
       for (const invocation of waiting.values()) invocation.reject(reason);
       waiting.clear();
       if (!crash) events.ending();
@@ -256,6 +269,7 @@ export function startFunctionRuntime(options: {
   /** Cold starts waiting for a slot, by function: an invocation moves its function's to the front. */
   const queued = new Map<string, () => void>();
   const coldStarts = slots(availableParallelism());
+  const priority = tableCallPriority();
   let stopped = false;
   const stopping = (fn: FunctionSpec) => new Error(`${fn.name}: the local stack is stopping`);
   const poolOf = (fn: FunctionSpec) => {
@@ -279,7 +293,7 @@ export function startFunctionRuntime(options: {
           coldStarts.release();
           throw stopping(fn);
         }
-        const started = startWorker(fn, options.bundles, options.environmentOf(fn), options.measureCapacity, options.log, {
+        const started = startWorker(fn, options.bundles, options.environmentOf(fn), options.measureCapacity, priority, options.log, {
           // A worker that crashed takes no more invocations: the next one goes to another, or starts a fresh worker at once.
           ending: () => leave(pool, pooled),
           loadingDone: coldStarts.release,

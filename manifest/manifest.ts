@@ -79,6 +79,7 @@ export const manifest: Manifest = {
       name: 'ingest-events',
       description: 'Accepts a batch of engagement events from the tracking snippet or a chat widget.',
       entry: 'functions/ingest-events/handler.ts',
+      latencyPath: 'scoring',
       trigger: { kind: 'http', routes: ingestEventsRoutes, audience: 'public' },
       emits: [DetailType.EngagementRecorded],
       timeoutSeconds: 10,
@@ -532,6 +533,7 @@ export const manifest: Manifest = {
       name: 'score-lead',
       description: 'Applies recorded engagement to its lead once (a batch grouped by lead), keeps fit, engagement and grade, emits lead.qualified.',
       entry: 'functions/score-lead/handler.ts',
+      latencyPath: 'scoring',
       trigger: {
         kind: 'event',
         pattern: {
@@ -803,6 +805,7 @@ export const manifest: Manifest = {
       name: 'alert-sales',
       description: "Once per lead qualification: gives the lead an owner by the routing rules (round-robin under capacity), publishes lead.assigned and the owner's follow-up request, emails the owner or the team inbox with the reasons.",
       entry: 'functions/alert-sales/handler.ts',
+      latencyPath: 'alert',
       trigger: {
         kind: 'event',
         pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.LeadQualified] },

@@ -129,6 +129,13 @@ export interface FunctionSpec {
   readonly maxBodyBytes?: number;
   /** Caps concurrent executions in AWS; public routes use it to bound abuse. */
   readonly reservedConcurrency?: number;
+  /**
+   * On a path whose latency users are promised: an accepted engagement event to its score (`scoring`),
+   * a qualification to the sales alert (`alert`). A queue consumer on one takes its messages with no
+   * batching window; the local stack lets its table calls go ahead of other functions' at DynamoDB
+   * Local (local/table-call-priority.ts), as in AWS nothing queues them behind others'.
+   */
+  readonly latencyPath?: 'scoring' | 'alert';
 }
 
 /** A token bucket: holds up to `burst` requests and refills at `ratePerSecond`. */
