@@ -1,7 +1,3 @@
-import type { InitializeHandler, InitializeHandlerArguments, InitializeMiddleware } from '@smithy/types';
-import type { FunctionSpec } from '../manifest/types';
-import { addToEveryTableClient } from './every-table-client';
-
 /**
  * DynamoDB Local runs every table call of every function through one SQLite thread, on the same two
  * cores as the functions: when a burst of qualifications sets off journeys, webhooks, the lifecycle's
@@ -18,6 +14,10 @@ import { addToEveryTableClient } from './every-table-client';
  * first group's last call, and what each worker holds, so that a worker that crashes or is terminated
  * in the middle of a call gives its turns back (`leave`).
  */
+import type { InitializeHandler, InitializeHandlerArguments, InitializeMiddleware } from '@smithy/types';
+import type { FunctionSpec } from '../manifest/types';
+import { addToEveryTableClient } from './every-table-client';
+
 /**
  * One: against two, the bench's interleaved phase scored 85.3 and 80.6 events a second against 77.0
  * and 72.5, and all it set off finished sooner (docs/performance.md, 2026-12-02).
