@@ -70,8 +70,7 @@ const deliveriesBetween = (before: Record<string, number>, after: Record<string,
 const totalOf = (counts: Record<string, number>) => Object.values(counts).reduce((sum, count) => sum + count, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until no function but the timed ones has called DynamoDB for QUIET_MS. */
-/** Waits until no table call was made for QUIET_MS; returns when the last one was seen (to 250 ms). */
+/** Waits until no function but the timed ones has called DynamoDB for QUIET_MS; returns when the last call was seen (to 250 ms). */
 async function settled(stack: LocalStack): Promise<number> {
   const deadline = Date.now() + PHASE_DEADLINE_MS;
   let calls = totalCalls(stack.measurements.capacity());

@@ -5,11 +5,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { FIRST_RECENTLY_MS, OTHERS_WHILE_FIRST_BUSY, tableCallGroupOf, tableCallPriority, tableTurn, tableTurnsMiddleware, type TableTurn } from '../../local/table-call-priority';
 import { manifest } from '../../manifest/manifest';
 
-/** Takes `count` turns at once; `taken` says how many have been granted so far. */
+/** Takes `count` turns at once; `taken` says how many have been granted so far, `grantedAt` when (performance.now()). */
 function takeMany(turn: TableTurn, count: number) {
-  let taken = 0;
-  const all = Promise.all(Array.from({ length: count }, () => turn.take().then(() => (taken += 1))));
-  return { all, taken: () => taken };
+  const grantedAt: number[] = [];
+  const all = Promise.all(Array.from({ length: count }, () => turn.take().then(() => grantedAt.push(performance.now()))));
+  return { all, taken: () => grantedAt.length, grantedAt };
 }
 
 /** Lets granted turns' promises settle (a microtask hop each); no timer runs meanwhile. */
@@ -43,10 +43,11 @@ describe('table calls of the functions users wait on go first at DynamoDB Local'
     others.giveBack();
     await vi.waitFor(() => expect(waiting.taken()).toBe(OTHERS_WHILE_FIRST_BUSY + 1));
     // The first group's call answers: the rest go once it has been quiet for FIRST_RECENTLY_MS, with no other call answering.
+    const answeredAt = performance.now();
     first.giveBack();
-    await settle();
-    expect(waiting.taken()).toBe(OTHERS_WHILE_FIRST_BUSY + 1);
-    await vi.waitFor(() => expect(waiting.taken()).toBe(OTHERS_WHILE_FIRST_BUSY + 3), { timeout: 5_000 });
+    await waiting.all;
+    // A millisecond's leeway: the turns compare epoch milliseconds.
+    for (const at of waiting.grantedAt.slice(OTHERS_WHILE_FIRST_BUSY + 1)) expect(at - answeredAt).toBeGreaterThanOrEqual(FIRST_RECENTLY_MS - 1);
   });
 
   it('does not hold the others back while the first group is quiet', async () => {
