@@ -4,8 +4,10 @@
  * records and segments, the scoring path's calls wait behind theirs (score-lead's calls took 80-130 ms
  * each at the bench's full load, run-journeys' 17). In AWS nothing makes them wait: DynamoDB serves each
  * call on its own and each function has its own CPU. So the local stack lets the functions users wait
- * on go first: those on a latency path of the manifest (`latencyPath`: scoring, alert) and those a
- * person or a page waits on (HTTP). While one of them has a call in flight, or had one within
+ * on go first: those on the scoring path of the manifest (`latencyPath: 'scoring'`) and those a person
+ * or a page waits on (HTTP). The alert path (alert-sales) waits with the others: its promise is
+ * minutes (MqlAlertLatency), the score's a second, and putting it first kept the full-load p99 over
+ * 1 s (1.15-1.16 s against 0.84-0.85, docs/performance.md, 2026-12-02). While one of them has a call in flight, or had one within
  * FIRST_RECENTLY_MS, the other functions' calls go OTHERS_WHILE_FIRST_BUSY at a time between them; the
  * rest of the time they go as they come. Nothing is refused or reordered within a function, and the total
  * work is the same: what a qualification sets off finishes later under load, the scores and alerts sooner.
@@ -37,7 +39,7 @@ const held = (slot: number, group: TableCallGroup) => HEADER + slot * 2 + (group
 export type TableCallGroup = 'first' | 'others';
 
 /** Which group a function's table calls are in. */
-export const tableCallGroupOf = (fn: FunctionSpec): TableCallGroup => (fn.trigger.kind === 'http' || fn.latencyPath !== undefined ? 'first' : 'others');
+export const tableCallGroupOf = (fn: FunctionSpec): TableCallGroup => (fn.trigger.kind === 'http' || fn.latencyPath === 'scoring' ? 'first' : 'others');
 
 /** What a function's worker is given to take its turns (crosses to the worker in its `workerData`). */
 export interface TableCallTurns {

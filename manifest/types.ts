@@ -132,8 +132,8 @@ export interface FunctionSpec {
   /**
    * On a path whose latency users are promised: an accepted engagement event to its score (`scoring`),
    * a qualification to the sales alert (`alert`). A queue consumer on one takes its messages with no
-   * batching window; the local stack lets its table calls go ahead of other functions' at DynamoDB
-   * Local (local/table-call-priority.ts), as in AWS nothing queues them behind others'.
+   * batching window. The local stack lets the scoring path's table calls go ahead of other functions'
+   * at DynamoDB Local (local/table-call-priority.ts), as in AWS nothing queues them behind others'.
    */
   readonly latencyPath?: 'scoring' | 'alert';
 }
