@@ -10,7 +10,7 @@
  * 1 s (1.15-1.16 s against 0.84-0.85, docs/performance.md, 2026-12-02). While one of them has a call in flight, or had one within
  * FIRST_RECENTLY_MS, the other functions' calls go OTHERS_WHILE_FIRST_BUSY at a time between them; the
  * rest of the time they go as they come. Nothing is refused or reordered within a function, and the total
- * work is the same: what a qualification sets off finishes later under load, the scores and alerts sooner.
+ * work is the same: what a qualification sets off finishes later under load, the scores sooner.
  *
  * The state is shared by every function's worker thread (a SharedArrayBuffer): totals, the time of the
  * first group's last call, and what each worker holds, so that a worker that crashes or is terminated
