@@ -252,7 +252,8 @@ const UTILISATION_WINDOW_MS = 500;
  * SATURATED of the time): then, when `maxWorkersPerFunction` allows more than one, the function gets
  * another worker and each invocation goes to the worker running the fewest. In Lambda every concurrent
  * invocation has an execution environment, and CPU, of its own; with one thread, a function that does
- * much work at once (a campaign's sender) runs on one core at most. *
+ * much work at once (a campaign's sender) runs on one core at most.
+ *
  * Every worker's DynamoDB calls take turns (local/table-call-priority.ts): the functions users wait on
  * go first at DynamoDB Local, which answers every function through one SQLite thread.
  */
