@@ -1,6 +1,7 @@
 import { DeleteTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chargedCapacity } from '../../local/capacity-reporting';
+import type { CapacityEntry } from '../../local/consumed-capacity';
 import { freePort, startDynamoDb } from '../../local/services';
 import { createTable } from '../../local/stack';
 
@@ -49,19 +50,33 @@ export async function dynamoDbLocal() {
   };
 }
 
-/** The `kind` units each later call of this client consumed, at AWS's charges as the bench counts them, one entry a call. */
-export function measuredUnits(documents: DynamoDBDocumentClient, kind: 'read' | 'write'): number[] {
-  const units: number[] = [];
-  documents.middlewareStack.remove('measureUnits');
+/** A call of a measured client: its command, and what it consumed per table and index at AWS's charges as the bench counts them. */
+export interface MeasuredCall {
+  readonly command: string;
+  readonly entries: readonly CapacityEntry[];
+}
+
+/**
+ * Each later call of this client, filled in as it answers. The worker's tests share one client, so the
+ * previous measure gives way to this one.
+ */
+export function measuredCalls(documents: DynamoDBDocumentClient): MeasuredCall[] {
+  const calls: MeasuredCall[] = [];
+  documents.middlewareStack.remove('measureCapacity');
   documents.middlewareStack.add(
     (next, context) => async (args) => {
       (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
       const result = await next(args);
-      const entries = chargedCapacity(context.commandName ?? '', args.input, result.output as { ConsumedCapacity?: unknown });
-      units.push(entries.reduce((sum, entry) => sum + (kind === 'read' ? entry.readUnits : entry.writeUnits), 0));
+      const command = context.commandName ?? '';
+      calls.push({ command, entries: chargedCapacity(command, args.input, result.output as { ConsumedCapacity?: unknown }) });
       return result;
     },
-    { step: 'initialize', name: 'measureUnits' },
+    { step: 'initialize', name: 'measureCapacity' },
   );
-  return units;
+  return calls;
+}
+
+/** The read or write units of these entries, over every table and index, or only `target` (`table` or `table/index`). */
+export function unitsOf(entries: readonly CapacityEntry[], kind: 'readUnits' | 'writeUnits', target?: string): number {
+  return entries.filter((entry) => target === undefined || entry.target === target).reduce((sum, entry) => sum + entry[kind], 0);
 }

@@ -11,7 +11,7 @@ import { scoringView } from '../../src/domain/lead';
 import { bandOf } from '../../src/domain/score-order';
 import { apply, scoreCeiling, type ScoreState } from '../../src/domain/scoring/engine';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
-import { dynamoDbLocal, measuredUnits, TABLE_NAME } from './dynamo-local';
+import { dynamoDbLocal, measuredCalls, TABLE_NAME, unitsOf } from './dynamo-local';
 
 let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
@@ -54,15 +54,15 @@ describe('reading a lead in one call on DynamoDB Local', () => {
   it('reads profile, score and pending qualification as their two items hold them, for one read unit where a get of each takes two', async () => {
     const lead = await qualifiedLeadWithNeighbours('ana@example.com');
     const store = new LeadStore(table.documents, TABLE_NAME);
-    const reads = measuredUnits(table.documents, 'read');
+    const calls = measuredCalls(table.documents);
     const get = (Key: Record<string, string>) => table.documents.send(new GetCommand({ TableName: TABLE_NAME, Key, ConsistentRead: true }));
     const [profile, score] = await Promise.all([get(keys.lead(lead.id)), get(keys.score(lead.id))]);
-    const getUnits = reads.splice(0).reduce((sum, units) => sum + units, 0);
+    const getUnits = unitsOf(calls.splice(0).flatMap((call) => call.entries), 'readUnits');
     const byQuery = await store.getLead(lead.id);
     expect(byQuery).toEqual(toLeadWithScore(profile.Item as Record<string, unknown>, score.Item));
     expect(byQuery).toMatchObject({ id: lead.id, stage: lead.stage, scoreVersion: 1, score: { qualified: true }, pendingQualification: { qualification: 1 } });
     expect(getUnits).toBe(2);
-    expect(reads).toEqual([1]);
+    expect(calls.map((call) => unitsOf(call.entries, 'readUnits'))).toEqual([1]);
   });
 
   it('finds no lead where none is stored', async () => {
@@ -73,7 +73,7 @@ describe('reading a lead in one call on DynamoDB Local', () => {
     const lead = await qualifiedLeadWithNeighbours('budi@example.com');
     const routing = new RoutingStore(table.documents, TABLE_NAME);
     const profile = await new LeadStore(table.documents, TABLE_NAME).profileOf(lead.id);
-    const calls = measuredUnits(table.documents, 'read');
+    const calls = measuredCalls(table.documents);
     expect(await routing.withProfile(lead.id)).toEqual({ routing: undefined, lead: profile });
     expect(calls).toHaveLength(1);
     const config = { teams: [{ id: 'apac', name: 'APAC', inbox: 'apac@example.com', reps: [{ id: 'ana', name: 'Ana', email: 'ana@example.com', capacity: 5 }] }], rules: [], defaultTeam: 'apac' };

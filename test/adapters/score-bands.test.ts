@@ -1,6 +1,5 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chargedCapacity } from '../../local/capacity-reporting';
 import * as keys from '../../src/adapters/keys';
 import { addressOnlyLead, createLeadWrites } from '../../src/adapters/lead-items';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -13,7 +12,7 @@ import { scoringView } from '../../src/domain/lead';
 import { bandOf } from '../../src/domain/score-order';
 import { apply, scoreAt, scoreCeiling, type ScoreState } from '../../src/domain/scoring/engine';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
-import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
+import { dynamoDbLocal, measuredCalls, TABLE_NAME, unitsOf } from './dynamo-local';
 
 let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
@@ -24,24 +23,6 @@ afterAll(async () => table?.stop());
 const NOW = '2026-11-30T12:00:00.000Z';
 const DAY = 86_400_000;
 const rulesets = { get: async (version: string) => (version === starterRuleset.version ? { ruleset: starterRuleset } : undefined) };
-
-/** What each call of this client consumed, per table and index, at AWS's charges as the bench counts them. */
-function measured(documents: DynamoDBDocumentClient) {
-  const writes: ReturnType<typeof chargedCapacity>[] = [];
-  // The worker's tests share one client: the previous test's measure gives way to this one's.
-  documents.middlewareStack.remove('measureCapacity');
-  documents.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as Record<string, unknown>;
-      input.ReturnConsumedCapacity = 'INDEXES';
-      const result = await next(args);
-      writes.push(chargedCapacity(context.commandName ?? '', input, result.output as { ConsumedCapacity?: unknown }));
-      return result;
-    },
-    { step: 'initialize', name: 'measureCapacity' },
-  );
-  return writes;
-}
 
 /** A lead with a few page views `daysAgo` before NOW, scored and filed under its band by the score store. */
 async function scoredLead(n: number, scores: ScoreStore) {
@@ -103,7 +84,7 @@ describe('the score band index on DynamoDB Local', () => {
 
   it('writes the band index only when a score write moves the lead to another band', async () => {
     const documents = (await dynamoDbLocal()).documents;
-    const writes = measured(documents);
+    const calls = measuredCalls(documents);
     const scores = new ScoreStore(documents, TABLE_NAME);
     const lead = addressOnlyLead('jane@example.com', { at: '2026-11-01T00:00:00.000Z' });
     await transactWrite(documents, TABLE_NAME, createLeadWrites(TABLE_NAME, lead));
@@ -114,9 +95,9 @@ describe('the score band index on DynamoDB Local', () => {
       const event = { id: `evt-${n}`, type: 'page_view', occurredAt: new Date(Date.parse('2026-11-02T00:00:00.000Z') + n * 60_000).toISOString(), properties: { url: `https://example.com/${n < 3 ? 'features/a' : 'pricing'}` } };
       state = apply(state, { event, lead: scoringView(lead) }, starterRuleset).state;
       const band = bandOf(scoreCeiling(state, scoringView(lead), starterRuleset));
-      writes.length = 0;
+      calls.length = 0;
       expect(await scores.applyScores(lead.id, n, state, band, { through: '', recent: [] })).toBe('applied');
-      indexWrites.push(writes.flat().filter((entry) => entry.target === `${TABLE_NAME}/bands`).reduce((sum, entry) => sum + entry.writeUnits, 0));
+      indexWrites.push(unitsOf(calls.flatMap((call) => call.entries), 'writeUnits', `${TABLE_NAME}/bands`));
       bands.push(band);
     }
     // Feature pages add 3 points (band 0 three times), pricing 10 each (bands 1, 2, 3): the first write puts the entry, each band change deletes and puts one.
@@ -126,7 +107,7 @@ describe('the score band index on DynamoDB Local', () => {
 
   it('lowers a stale band while the score is as the list read it, and leaves a band the scorer wrote since', async () => {
     const documents = (await dynamoDbLocal()).documents;
-    const writes = measured(documents);
+    const calls = measuredCalls(documents);
     const scores = new ScoreStore(documents, TABLE_NAME);
     const index = new ScoreBandIndex(documents, TABLE_NAME);
     const lead = addressOnlyLead('jane@example.com', { at: '2026-06-01T00:00:00.000Z' });
@@ -149,13 +130,13 @@ describe('the score band index on DynamoDB Local', () => {
     expect(await index.lowerBand(lead.id, 2, stored, lower)).toBe(false);
     expect(await bandsNow()).toEqual([{ band: stored, leadIds: [lead.id] }]);
 
-    writes.length = 0;
+    calls.length = 0;
     expect(await index.lowerBand(lead.id, 1, stored, lower)).toBe(true);
-    const lowering = writes.flat();
+    const lowering = calls.flatMap((call) => call.entries);
     expect(await bandsNow()).toEqual([{ band: lower, leadIds: [lead.id] }]);
     // One write of the score item (1 KB or less here), and the index entry moved: a delete and a put.
-    expect(lowering.filter((entry) => entry.target === TABLE_NAME).reduce((sum, entry) => sum + entry.writeUnits, 0)).toBe(1);
-    expect(lowering.filter((entry) => entry.target === `${TABLE_NAME}/bands`).reduce((sum, entry) => sum + entry.writeUnits, 0)).toBe(2);
+    expect(unitsOf(lowering, 'writeUnits', TABLE_NAME)).toBe(1);
+    expect(unitsOf(lowering, 'writeUnits', `${TABLE_NAME}/bands`)).toBe(2);
 
     // The scorer writes (version 1 to 2, a new band): the repair left the version alone, so this write is not refused;
     // a repair computed from version 1 loses the race and changes nothing.
@@ -171,18 +152,7 @@ describe('the score band index on DynamoDB Local', () => {
     const documents = (await dynamoDbLocal()).documents;
     const scores = new ScoreStore(documents, TABLE_NAME);
     const leads = await Promise.all(Array.from({ length: 30 }, (_, n) => scoredLead(n, scores)));
-    const calls: { command: string; entries: ReturnType<typeof chargedCapacity> }[] = [];
-    documents.middlewareStack.remove('measureCapacity');
-    documents.middlewareStack.add(
-      (next, context) => async (args) => {
-        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
-        const result = await next(args);
-        const command = String(context.commandName);
-        calls.push({ command, entries: chargedCapacity(command, args.input, result.output as { ConsumedCapacity?: unknown }) });
-        return result;
-      },
-      { step: 'initialize', name: 'measureCapacity' },
-    );
+    const calls = measuredCalls(documents);
     const index = new ScoreBandIndex(documents, TABLE_NAME);
     const store = new LeadStore(documents, TABLE_NAME);
     const round = new ScoreBandRound(
@@ -196,7 +166,7 @@ describe('the score band index on DynamoDB Local', () => {
     expect(stale.length).toBeGreaterThan(5);
     expect(outcome).toEqual({ read: 30, lowered: stale.length });
     const units = (command: string, target: string, kind: 'readUnits' | 'writeUnits') =>
-      calls.filter((call) => call.command === command).flatMap((call) => call.entries).filter((entry) => entry.target === target).reduce((sum, entry) => sum + entry[kind], 0);
+      unitsOf(calls.filter((call) => call.command === command).flatMap((call) => call.entries), kind, target);
     expect(units('BatchGetItemCommand', TABLE_NAME, 'readUnits')).toBe(2 * 30);
     expect(units('UpdateItemCommand', TABLE_NAME, 'writeUnits')).toBe(stale.length);
     expect(units('UpdateItemCommand', `${TABLE_NAME}/bands`, 'writeUnits')).toBe(2 * stale.length);
