@@ -33,8 +33,9 @@ const MAX_WORKERS = 512;
 const OTHERS_IN_FLIGHT = 0;
 const FIRST_IN_FLIGHT = 1;
 const HEADER = 2;
-/** A worker's two counts, after the header: its others' calls in flight, then its first group's. */
-const held = (slot: number, group: TableCallGroup) => HEADER + slot * 2 + (group === 'others' ? 0 : 1);
+/** A worker's calls in flight, after the header: all of them in its function's group. */
+const held = (slot: number) => HEADER + slot;
+const inFlightOf = (group: TableCallGroup) => (group === 'others' ? OTHERS_IN_FLIGHT : FIRST_IN_FLIGHT);
 
 export type TableCallGroup = 'first' | 'others';
 
@@ -43,7 +44,7 @@ export const tableCallGroupOf = (fn: FunctionSpec): TableCallGroup => (fn.trigge
 
 /** What a function's worker is given to take its turns (crosses to the worker in its `workerData`). */
 export interface TableCallTurns {
-  /** The counts in flight, the group's and each worker's (Int32). */
+  /** The counts in flight, each group's and each worker's (Int32). */
   readonly state: SharedArrayBuffer;
   /** When the first group's last call answered, in epoch milliseconds (BigInt64: an Int32 would wrap within a month). */
   readonly firstLastAnswered: SharedArrayBuffer;
@@ -60,7 +61,7 @@ export interface TableCallPriority {
 }
 
 export function tableCallPriority(): TableCallPriority {
-  const state = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (HEADER + MAX_WORKERS * 2));
+  const state = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (HEADER + MAX_WORKERS));
   const counts = new Int32Array(state);
   const firstLastAnswered = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
   const free = Array.from({ length: MAX_WORKERS }, (_, slot) => MAX_WORKERS - 1 - slot);
@@ -71,10 +72,7 @@ export function tableCallPriority(): TableCallPriority {
       return { state, firstLastAnswered, slot, group };
     },
     leave(turns) {
-      for (const group of ['others', 'first'] as const) {
-        const left = Atomics.exchange(counts, held(turns.slot, group), 0);
-        Atomics.sub(counts, group === 'others' ? OTHERS_IN_FLIGHT : FIRST_IN_FLIGHT, left);
-      }
+      Atomics.sub(counts, inFlightOf(turns.group), Atomics.exchange(counts, held(turns.slot), 0));
       Atomics.notify(counts, OTHERS_IN_FLIGHT);
       free.push(turns.slot);
     },
@@ -93,12 +91,12 @@ export function tableTurn({ state, firstLastAnswered, slot, group }: TableCallTu
   if (group === 'first') {
     return {
       take: async () => {
-        Atomics.add(counts, held(slot, 'first'), 1);
+        Atomics.add(counts, held(slot), 1);
         Atomics.add(counts, FIRST_IN_FLIGHT, 1);
       },
       giveBack: () => {
         Atomics.store(lastAnswered, 0, BigInt(Date.now()));
-        Atomics.sub(counts, held(slot, 'first'), 1);
+        Atomics.sub(counts, held(slot), 1);
         Atomics.sub(counts, FIRST_IN_FLIGHT, 1);
       },
     };
@@ -112,7 +110,7 @@ export function tableTurn({ state, firstLastAnswered, slot, group }: TableCallTu
         const busyFor = firstBusyFor();
         if (busyFor === 0 || inFlight < OTHERS_WHILE_FIRST_BUSY) {
           if (Atomics.compareExchange(counts, OTHERS_IN_FLIGHT, inFlight, inFlight + 1) !== inFlight) continue;
-          Atomics.add(counts, held(slot, 'others'), 1);
+          Atomics.add(counts, held(slot), 1);
           return;
         }
         // Woken when another call of the group answers; else looked at again when the first group may have gone quiet.
@@ -121,7 +119,7 @@ export function tableTurn({ state, firstLastAnswered, slot, group }: TableCallTu
       }
     },
     giveBack: () => {
-      Atomics.sub(counts, held(slot, 'others'), 1);
+      Atomics.sub(counts, held(slot), 1);
       Atomics.sub(counts, OTHERS_IN_FLIGHT, 1);
       Atomics.notify(counts, OTHERS_IN_FLIGHT, 1);
     },
