@@ -55,9 +55,9 @@ const consoleUrl = (path = '') => `${stack.apiUrl}${CONSOLE_PATH}${path}`;
 
 /**
  * Prints, when the test fails, what its page met: the API's answers that no test asks for (5xx, 429,
- * 401, 403), requests that got no answer, and the alerts on screen. A list whose refetch failed shows an
- * alert in place of its table, and the test then fails only as "waiting for" a button of the table
- * (seen once, in a whole-suite run on 2026-12-01): this says why.
+ * 401, 403), requests that got no answer, and the alerts on screen. A list whose fetch failed shows an
+ * alert in place of its table, and the test then fails only as "waiting for" a button of the table:
+ * this says whether that was why.
  */
 function reportWhatThePageMetOnFailure(page: Page): void {
   const met: string[] = [];
@@ -205,11 +205,30 @@ describe.skipIf(!available)('the console', () => {
   it('an admin previews a new template at desktop and mobile widths, reads the handoff report, the embed code of forms and the settings; every page passes axe', { timeout: 90_000 }, async () => {
     const name = `Console welcome ${randomUUID().slice(0, 8)}`;
     const { context, page } = await signedIn('admin');
+    // The list's first answer, read before the template exists, lands only after the template is
+    // created, as on a slow network: the new template must still be listed.
+    // A create that never answers releases the list too, at the wait's timeout: the test then fails on what it waits for next.
+    const createdAnswered = page.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/v1/admin/templates').then(
+      () => undefined,
+      () => undefined,
+    );
+    let firstListRead = false;
+    await page.route(
+      (url) => url.pathname === '/v1/admin/templates',
+      async (route) => {
+        if (route.request().method() !== 'GET' || firstListRead) return route.continue();
+        firstListRead = true;
+        const answer = await route.fetch();
+        await createdAnswered;
+        await route.fulfill({ response: answer });
+      },
+    );
     await page.getByRole('link', { name: 'Templates' }).click();
     await page.getByLabel('Name', { exact: true }).fill(name);
     await page.getByLabel('Subject').fill('Welcome, {{ lead.firstName | "friend" }}');
     await page.getByRole('button', { name: 'Create the template' }).click();
     await page.getByRole('heading', { name: 'Subject: Welcome, friend' }).waitFor();
+    expect(firstListRead).toBe(true);
     for (const device of ['Desktop (640 px)', 'Mobile (375 px)']) {
       const frame = page.frameLocator(`iframe[title="${device}"]`);
       await expect.poll(() => frame.locator('body').textContent(), UI).toContain('Hello there');

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { cancelCampaign, pauseCampaign, resumeCampaign, scheduleCampaign, sendCampaign, testCampaign, unscheduleCampaign } from '../../../../functions/control-campaigns/routes';
 import { getCampaign, getCampaignReport, previewCampaign } from '../../../../functions/manage-campaigns/routes';
+import { refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { BarChart, COLOURS } from '../charts';
 import { useI18n } from '../i18n';
@@ -38,7 +39,7 @@ export default function CampaignPage() {
     enabled: campaign.data !== undefined && campaign.data.status !== 'draft',
   });
   const [timeZone, setTimeZone] = useState(browserTimeZone);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['campaign', campaignId] });
+  const refresh = () => refetchAfterChange(queryClient, { queryKey: ['campaign', campaignId] });
   const testSend = useMutation({ mutationFn: (to: string[]) => api.call(testCampaign, { params: { campaignId }, body: { to } }) });
   const action = useMutation({
     mutationFn: async (run: () => Promise<unknown>) => run(),

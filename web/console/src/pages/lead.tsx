@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { getLead } from '../../../../functions/get-lead/routes';
 import { eraseLead, exportLead } from '../../../../functions/lead-data-rights/routes';
 import { getSalesReasons, giveFeedback } from '../../../../functions/sales-feedback/routes';
+import { refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { BarChart, COLOURS } from '../charts';
 import { CustomerCare } from '../customer-care';
@@ -49,7 +50,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
   const [rejectReason, setRejectReason] = useState('');
   const feedback = useMutation({
     mutationFn: (body: { action: 'accept' } | { action: 'reject'; reason: string }) => api.call(giveFeedback, { params: { leadId }, body: { ...body, actor: session.user } }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['lead', leadId] }),
+    onSuccess: () => refetchAfterChange(queryClient, { queryKey: ['lead', leadId] }),
   });
   const download = useMutation({
     mutationFn: () => api.call(exportLead, { params: { leadId } }),
@@ -65,7 +66,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
     mutationFn: () => api.call(eraseLead, { params: { leadId } }),
     onSuccess: () => {
       queryClient.removeQueries({ queryKey: ['lead', leadId] });
-      queryClient.invalidateQueries({ queryKey: ['leads'] });
+      refetchAfterChange(queryClient, { queryKey: ['leads'] });
       navigate('/leads');
     },
   });

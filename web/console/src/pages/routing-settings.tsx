@@ -4,6 +4,7 @@ import type * as z from 'zod';
 import { ApiError } from '../../../../src/api/client';
 import { getSendPolicy, replaceSendPolicy } from '../../../../functions/manage-send-settings/routes';
 import { getRouting, replaceRouting } from '../../../../functions/manage-routing/routes';
+import { refetchAfterChange, storeAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { EditableCell, ErrorNotice, fieldErrorsOf, LabelledField, Loading } from '../notices';
@@ -116,7 +117,7 @@ function RoutingEditor({ saved, onSaved }: { readonly saved: (Routing & { readon
     // The saved version remounts this editor (its key): the page, not the editor, says it was saved.
     onSuccess: (stored) => {
       onSaved(stored.version);
-      return queryClient.invalidateQueries({ queryKey: ['routing'] });
+      return refetchAfterChange(queryClient, { queryKey: ['routing'] });
     },
   });
   const errors = new Map([...fieldErrorsOf(save.error), ...unreadable]);
@@ -287,7 +288,7 @@ export function SendPolicySettings() {
   const policy = useQuery({ queryKey: ['send-policy'], queryFn: () => api.call(getSendPolicy, {}) });
   const save = useMutation({
     mutationFn: (body: z.input<typeof replaceSendPolicy.request.body.schema>) => api.call(replaceSendPolicy, { body }),
-    onSuccess: (saved) => queryClient.setQueryData(['send-policy'], saved),
+    onSuccess: (saved) => storeAfterChange(queryClient, ['send-policy'], saved),
   });
   const errors = fieldErrorsOf(save.error);
   if (policy.isPending) return <Loading />;

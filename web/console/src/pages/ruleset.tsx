@@ -7,6 +7,7 @@ import { backtestRuleset } from '../../../../functions/backtest-ruleset/routes';
 import { activateRuleset, diffRuleset, getRescoringJob, getRuleset, saveRulesetDraft, validateRulesetRoute } from '../../../../functions/manage-rulesets/routes';
 import type { RouteOutput } from '../../../../src/http/route-declarations';
 import { GRADES, type Ruleset } from '../../../../src/domain/scoring/ruleset';
+import { refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { BarChart, COLOURS, LineChart } from '../charts';
 import { useI18n } from '../i18n';
@@ -106,19 +107,19 @@ export default function RulesetPage() {
     mutationFn: (ruleset: Ruleset) => api.call(saveRulesetDraft, { params: { version }, body: ruleset as z.input<typeof saveRulesetDraft.request.body.schema> }),
     onSuccess: async () => {
       setChanged(false);
-      await queryClient.invalidateQueries({ queryKey: ['ruleset', version] });
-      await queryClient.invalidateQueries({ queryKey: ['rulesets'] });
+      await refetchAfterChange(queryClient, { queryKey: ['ruleset', version] });
+      await refetchAfterChange(queryClient, { queryKey: ['rulesets'] });
       backtest.reset();
     },
   });
   const diff = useQuery({ queryKey: ['ruleset-diff', version, stored.data?.updatedAt], queryFn: () => api.call(diffRuleset, { params: { version }, query: {} }), enabled: saved && stored.data?.status !== 'active' });
   const backtest = useMutation({
     mutationFn: () => api.call(backtestRuleset, { params: { version }, body: {} }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['ruleset', version] }),
+    onSuccess: () => refetchAfterChange(queryClient, { queryKey: ['ruleset', version] }),
   });
   const activation = useMutation({
     mutationFn: () => api.call(activateRuleset, { params: { version } }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['rulesets'] }),
+    onSuccess: () => refetchAfterChange(queryClient, { queryKey: ['rulesets'] }),
   });
   const jobId = activation.data?.jobId;
   const job = useQuery({

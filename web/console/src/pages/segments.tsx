@@ -4,6 +4,7 @@ import type * as z from 'zod';
 import { createSegment, listSegments, previewSegmentDefinition, updateSegment } from '../../../../functions/manage-segments/routes';
 import type { AudiencePreview } from '../../../../src/api/responses';
 import type { RouteOutput } from '../../../../src/http/route-declarations';
+import { refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { QueryTable } from '../frames';
@@ -149,7 +150,7 @@ function SegmentBuilder({ editing, onDone }: { readonly editing: SavedSegment | 
     },
     onSuccess: (saved) => {
       setVersion(saved.version);
-      return queryClient.invalidateQueries({ queryKey: ['segments'] });
+      return refetchAfterChange(queryClient, { queryKey: ['segments'] });
     },
   });
 

@@ -6,6 +6,7 @@ import { liftSuppression, listSuppressions } from '../../../../functions/manage-
 import { deleteSubscriptionType, replaceSubscriptionTypes } from '../../../../functions/manage-send-settings/routes';
 import { getSalesReasons, replaceSalesReasons } from '../../../../functions/sales-feedback/routes';
 import { WEBHOOK_EVENT_TYPES } from '../../../../src/domain/events';
+import { refetchAfterChange, storeAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { EditableCell, ErrorNotice, fieldErrorsOf, Loading } from '../notices';
@@ -65,17 +66,17 @@ function SubscriptionTypesEditor({ saved }: { readonly saved: Catalogue }) {
   const save = useMutation({
     mutationFn: (body: Catalogue) => api.call(replaceSubscriptionTypes, { body }),
     // The stored catalogue comes back as `saved`, so the next save sends its version.
-    onSuccess: (stored) => {
-      queryClient.setQueryData(['subscription-types'], stored);
+    onSuccess: async (stored) => {
       setTypes(stored.types);
+      await storeAfterChange(queryClient, ['subscription-types'], stored);
     },
   });
   // Deleting a saved type saves the catalogue without it; the API refuses (naming what uses it) a type in use.
   const remove = useMutation({
     mutationFn: (typeId: string) => api.call(deleteSubscriptionType, { params: { typeId }, query: { version: String(saved.version) } }),
-    onSuccess: (stored) => {
-      queryClient.setQueryData(['subscription-types'], stored);
+    onSuccess: async (stored) => {
       setTypes(stored.types);
+      await storeAfterChange(queryClient, ['subscription-types'], stored);
     },
   });
   const errors = fieldErrorsOf(save.error);
@@ -200,7 +201,7 @@ function Webhooks() {
   const webhooks = useQuery({ queryKey: ['webhooks'], queryFn: () => api.call(listWebhooks, { query: { limit: '200' } }) });
   // A secret is shown once, in the answer that made it: kept here until the page is left.
   const [secret, setSecret] = useState<{ id: string; secret: string }>();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+  const refresh = () => refetchAfterChange(queryClient, { queryKey: ['webhooks'] });
   const create = useMutation({
     mutationFn: (body: z.input<typeof createWebhook.request.body.schema>) => api.call(createWebhook, { body }),
     onSuccess: (created) => {
@@ -292,7 +293,7 @@ function Suppressions() {
   const suppressions = useQuery({ queryKey: ['suppressions'], queryFn: () => api.call(listSuppressions, { query: { limit: '200' } }) });
   const lift = useMutation({
     mutationFn: ({ email, reason }: { email: string; reason: string }) => api.call(liftSuppression, { params: { email }, body: { reason } }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['suppressions'] }),
+    onSuccess: () => refetchAfterChange(queryClient, { queryKey: ['suppressions'] }),
   });
   return (
     <section aria-labelledby="suppressions-title">
@@ -365,7 +366,7 @@ function ReasonsEditor({ saved }: { readonly saved: ReasonLists }) {
   const [lists, setLists] = useState<ReasonLists>(saved);
   const save = useMutation({
     mutationFn: (body: ReasonLists) => api.call(replaceSalesReasons, { body }),
-    onSuccess: (stored) => queryClient.setQueryData(['sales-reasons'], stored),
+    onSuccess: (stored) => storeAfterChange(queryClient, ['sales-reasons'], stored),
   });
   const errors = fieldErrorsOf(save.error);
   const update = (kind: ReasonKind, index: number, change: Partial<Reason>) => setLists((all) => ({ ...all, [kind]: all[kind].map((reason, at) => (at === index ? { ...reason, ...change } : reason)) }));

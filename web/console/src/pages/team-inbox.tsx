@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { claimInboxLead, getTeamInbox } from '../../../../functions/sales-feedback/routes';
+import { refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
@@ -31,7 +32,7 @@ export default function TeamInboxPage({ session }: { readonly session: Session }
   const claim = useMutation({
     mutationFn: (item: { leadId: string; rulesetVersion: string; qualification: number }) =>
       api.call(claimInboxLead, { params: { leadId: item.leadId }, body: { rulesetVersion: item.rulesetVersion, qualification: item.qualification, ...(isRep ? {} : { repId }) } }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['team-inbox'] }),
+    onSettled: () => refetchAfterChange(queryClient, { queryKey: ['team-inbox'] }),
   });
 
   function chooseTeam(event: FormEvent<HTMLFormElement>) {

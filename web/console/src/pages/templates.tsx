@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { createTemplate, getTemplate, listTemplates, previewTemplate, testTemplate, updateTemplate } from '../../../../functions/manage-templates/routes';
+import { refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { QueryTable } from '../frames';
 import { useI18n } from '../i18n';
@@ -46,7 +47,7 @@ export default function TemplatesPage() {
   const create = useMutation({
     mutationFn: (body: { name: string; subject: string; html: string }) => api.call(createTemplate, { body }),
     onSuccess: async (created) => {
-      await queryClient.invalidateQueries({ queryKey: ['templates'] });
+      await refetchAfterChange(queryClient, { queryKey: ['templates'] });
       preview.mutate({ templateId: created.templateId });
     },
   });
@@ -179,7 +180,7 @@ function TemplateEditor({
   const save = useMutation({
     mutationFn: (body: { name: string; subject: string; html: string; text?: string }) => api.call(updateTemplate, { params: { templateId }, body }),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ predicate: (query) => ['templates', 'template'].includes(String(query.queryKey[0])) });
+      await refetchAfterChange(queryClient, { predicate: (query) => ['templates', 'template'].includes(String(query.queryKey[0])) });
       onSaved();
     },
   });

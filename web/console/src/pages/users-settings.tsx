@@ -3,6 +3,7 @@ import type { FormEvent } from 'react';
 import type * as z from 'zod';
 import { disableUser, enableUser, inviteUser, listUsers, setUserRole } from '../../../../functions/manage-users/routes';
 import { getMe } from '../../../../functions/who-am-i/routes';
+import { refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
@@ -18,7 +19,7 @@ export function UsersSettings() {
   const { text, label } = useI18n();
   const users = useQuery({ queryKey: ['users'], queryFn: () => api.call(listUsers, {}) });
   const me = useQuery({ queryKey: ['me'], queryFn: () => api.call(getMe, {}) });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['users'] });
+  const refresh = () => refetchAfterChange(queryClient, { queryKey: ['users'] });
   const invite = useMutation({ mutationFn: (body: z.input<typeof inviteUser.request.body.schema>) => api.call(inviteUser, { body }), onSuccess: refresh });
   const changeRole = useMutation({ mutationFn: ({ user, role }: { user: string; role: Role }) => api.call(setUserRole, { params: { user }, body: { role } }), onSuccess: refresh });
   const setEnabled = useMutation({
