@@ -88,9 +88,11 @@ const LAUNCHER_CACHE = fileURLToPath(new URL('../.leadflow/dynamodb-launcher/', 
 /**
  * JIT compilation with C1 only. DynamoDB Local's C2 compiler thread took 10.8 s of its 27 s of CPU in a
  * throughput bench of 90 s; without it DynamoDB Local needed a third to a half less CPU per event, and
- * a campaign bench less per recipient (docs/performance.md, "Seventh round"): a local stack lives minutes
- * to hours, too short for C2's faster code to pay back its compiling on two cores. It also starts in
- * half the CPU.
+ * a campaign of 10,000 less per recipient (docs/performance.md, "Seventh round"): the tests' stacks and
+ * `npm start`'s do short, light work, too little for C2's faster code to pay back its compiling on two
+ * cores. It also starts in half the CPU. Only a long, heavy run pays it back: the bench's campaign of
+ * 100,000 (8-10 minutes) took 31% longer with C1 only (docs/performance.md, "The
+ * 100,000-recipient campaign on 2026-12-02's machine").
  */
 const DYNAMODB_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1'];
 
