@@ -91,7 +91,7 @@ const LAUNCHER_CACHE = fileURLToPath(new URL('../.leadflow/dynamodb-launcher/', 
  * a campaign of 10,000 less per recipient (docs/performance.md, "Seventh round"): the tests' stacks and
  * `npm start`'s do short, light work, too little for C2's faster code to pay back its compiling on two
  * cores. It also starts in half the CPU. Only a long, heavy run pays it back: the bench's campaign of
- * 100,000 (8-10 minutes) took 31% longer with C1 only (docs/performance.md, "The
+ * 100,000 (7-10 minutes) took 31-41% longer with C1 only (docs/performance.md, "The
  * 100,000-recipient campaign on 2026-12-02's machine").
  */
 const DYNAMODB_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1'];
