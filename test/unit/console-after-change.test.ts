@@ -1,5 +1,5 @@
 import { QueryClient, QueryObserver } from '@tanstack/react-query';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { refetchAfterChange, storeAfterChange } from '../../web/console/src/after-change';
 
 /**
@@ -30,12 +30,6 @@ function heldApi(initial: readonly string[]) {
   };
 }
 
-/** Lets the query client's promises run until the condition holds, or fails naming it. */
-const until = async (what: string, condition: () => boolean) => {
-  for (let turn = 0; turn < 100 && !condition(); turn += 1) await new Promise((resolve) => setImmediate(resolve));
-  expect(condition(), what).toBe(true);
-};
-
 describe("the console's refresh after a change", () => {
   const clients: QueryClient[] = [];
   afterEach(() => {
@@ -49,7 +43,7 @@ describe("the console's refresh after a change", () => {
     clients.push(client);
     const observer = new QueryObserver(client, { queryKey: ['templates'], queryFn: api.fetch });
     const stop = observer.subscribe(() => undefined);
-    await until('the first fetch is sent', () => api.held() === 1);
+    await vi.waitFor(() => expect(api.held(), 'the first fetch is sent').toBe(1));
     return { api, client, shown: () => observer.getCurrentResult().data, stop };
   }
 
@@ -58,7 +52,7 @@ describe("the console's refresh after a change", () => {
     const sentBefore = list.api.sent();
     const refreshed = refetchAfterChange(list.client, { queryKey: ['templates'] });
     list.api.answer();
-    await until('a fetch is sent after the change', () => list.api.sent() > sentBefore);
+    await vi.waitFor(() => expect(list.api.sent(), 'a fetch is sent after the change').toBeGreaterThan(sentBefore));
     list.api.answer();
     await refreshed;
     list.stop();
@@ -74,7 +68,7 @@ describe("the console's refresh after a change", () => {
   it('refetches a list already shown', async () => {
     const list = await listOnScreen(['welcome']);
     list.api.answer();
-    await until('the list is shown', () => list.shown() !== undefined);
+    await vi.waitFor(() => expect(list.shown(), 'the list is shown').toBeDefined());
     list.api.change(['welcome', 'edited']);
     expect(await shownAfterRefetch(list)).toEqual(['welcome', 'edited']);
   });
@@ -83,7 +77,7 @@ describe("the console's refresh after a change", () => {
     const list = await listOnScreen(['welcome']);
     await storeAfterChange(list.client, ['templates'], ['saved']);
     list.api.answer();
-    await until('no fetch is in flight', () => list.client.isFetching() === 0);
+    await vi.waitFor(() => expect(list.client.isFetching(), 'no fetch is in flight').toBe(0));
     expect(list.shown()).toEqual(['saved']);
     list.stop();
   });

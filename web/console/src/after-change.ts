@@ -20,3 +20,6 @@ export async function storeAfterChange<T>(queryClient: QueryClient, queryKey: Qu
   await queryClient.cancelQueries({ queryKey });
   queryClient.setQueryData(queryKey, data);
 }
+
+/** The queries whose key starts with one of these names: a record and the lists that show it. */
+export const queriesNamed = (...names: readonly string[]): QueryFilters => ({ predicate: (query) => names.includes(String(query.queryKey[0])) });

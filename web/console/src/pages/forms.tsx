@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import type * as z from 'zod';
 import { createForm, getForm, listForms, saveForm } from '../../../../functions/manage-forms/routes';
 import { listSources } from '../../../../functions/manage-sources/routes';
-import { refetchAfterChange } from '../after-change';
+import { queriesNamed, refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { FIELD_TYPES } from '../../../../src/domain/forms/definition';
 import { useI18n } from '../i18n';
@@ -169,7 +169,7 @@ function FormDefinitionEditor(props: { readonly formId?: string; readonly saved:
   const typeName = useSubscriptionTypeName();
   const save = useMutation({
     mutationFn: (body: Definition) => (formId ? api.call(saveForm, { params: { formId }, body }) : api.call(createForm, { body: { formId: newFormId, definition: body } })),
-    onSuccess: () => refetchAfterChange(queryClient, { predicate: (query) => ['forms', 'form'].includes(String(query.queryKey[0])) }),
+    onSuccess: () => refetchAfterChange(queryClient, queriesNamed('forms', 'form')),
   });
   // A new form's definition is the body's `definition`: its problems are named under it.
   const errors = new Map([...fieldErrorsOf(save.error)].map(([field, message]) => [field.replace(/^definition\./, ''), message]));

@@ -8,7 +8,7 @@ import { listTemplates } from '../../../../functions/manage-templates/routes';
 import { ApiError } from '../../../../src/api/client';
 import { type JourneyDefinition, WEEKDAYS } from '../../../../src/domain/journeys/definition';
 import { LIFECYCLE_STAGES } from '../../../../src/domain/handoff/lifecycle';
-import { refetchAfterChange } from '../after-change';
+import { queriesNamed, refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { useI18n, type Text } from '../i18n';
 import { ErrorNotice, LabelledField } from '../notices';
@@ -79,7 +79,7 @@ export function DraftEditor(props: {
   };
   const save = useMutation({
     mutationFn: () => store(definition as Definition),
-    onSuccess: () => refetchAfterChange(queryClient, { predicate: (query) => ['journey', 'journeys'].includes(String(query.queryKey[0])) }),
+    onSuccess: () => refetchAfterChange(queryClient, queriesNamed('journey', 'journeys')),
   });
   const invalid = issues !== undefined && issues.length > 0;
   const tabs = [

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'react-router';
 import { archiveJourney, getJourney, getJourneyReport, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft } from '../../../../functions/manage-journeys/routes';
 import { JOURNEY_CONTROLS, JourneyDefinition, type JourneyStatus } from '../../../../src/domain/journeys/definition';
-import { refetchAfterChange } from '../after-change';
+import { queriesNamed, refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
@@ -20,7 +20,7 @@ export default function JourneyPage() {
   const report = useQuery({ queryKey: ['journey-report', journeyId], queryFn: () => api.call(getJourneyReport, params) });
   const action = useMutation({
     mutationFn: async (run: () => Promise<unknown>) => run(),
-    onSuccess: () => refetchAfterChange(queryClient, { predicate: (query) => ['journey', 'journey-report', 'journeys'].includes(String(query.queryKey[0])) }),
+    onSuccess: () => refetchAfterChange(queryClient, queriesNamed('journey', 'journey-report', 'journeys')),
   });
 
   if (journey.isPending) return <Loading />;

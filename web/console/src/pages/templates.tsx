@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { createTemplate, getTemplate, listTemplates, previewTemplate, testTemplate, updateTemplate } from '../../../../functions/manage-templates/routes';
-import { refetchAfterChange } from '../after-change';
+import { queriesNamed, refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { QueryTable } from '../frames';
 import { useI18n } from '../i18n';
@@ -180,7 +180,7 @@ function TemplateEditor({
   const save = useMutation({
     mutationFn: (body: { name: string; subject: string; html: string; text?: string }) => api.call(updateTemplate, { params: { templateId }, body }),
     onSuccess: async () => {
-      await refetchAfterChange(queryClient, { predicate: (query) => ['templates', 'template'].includes(String(query.queryKey[0])) });
+      await refetchAfterChange(queryClient, queriesNamed('templates', 'template'));
       onSaved();
     },
   });
