@@ -86,15 +86,15 @@ const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
 const LAUNCHER_CACHE = fileURLToPath(new URL('../.leadflow/dynamodb-launcher/', import.meta.url));
 
 /**
- * JIT compilation with C1 only. DynamoDB Local's C2 compiler thread took 10.8 s of its 27 s of CPU in a
- * throughput bench of 90 s; without it DynamoDB Local needed a third to a half less CPU per event, and
- * a campaign of 10,000 less per recipient (docs/performance.md, "Seventh round"): the tests' stacks and
- * `npm start`'s do short, light work, too little for C2's faster code to pay back its compiling on two
- * cores. It also starts in half the CPU. Only a long, heavy run pays it back: the bench's campaign of
- * 100,000 (7-10 minutes) took 31-41% longer with C1 only (docs/performance.md, "The
- * 100,000-recipient campaign on 2026-12-02's machine").
+ * Java's tiered JIT with its last tier, C2, held back until code is really hot. With C2 at Java's
+ * defaults DynamoDB Local compiled its start-up code too, and `npm start` was ready about 2 s later
+ * (8.6 against 6.5 s, five starts each); with C1 only (the Seventh round in docs/performance.md) it
+ * started as fast but a campaign of 100,000 took 31-41% longer. With C2 waiting for 50,000 calls of a
+ * method (or 400,000 turns of a loop), a start costs what C1's does (6.5 s to ready) and a long run
+ * gets C2's code: the 100,000-recipient campaign in 440.1 s against 582.0 with C1 only
+ * (docs/performance.md, "DynamoDB Local's C2 held back until code is hot").
  */
-const DYNAMODB_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1'];
+const DYNAMODB_JVM_OPTIONS = ['-XX:Tier4InvocationThreshold=50000', '-XX:Tier4MinInvocationThreshold=20000', '-XX:Tier4CompileThreshold=60000', '-XX:Tier4BackEdgeThreshold=400000'];
 
 /**
  * The launcher compiled once for each version of its source, so that a start runs a class: `java
