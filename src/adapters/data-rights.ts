@@ -69,13 +69,20 @@ export class DataRights {
 
   /**
    * Deletes everything held, the profile last, so an interrupted erasure is finished by running it
-   * again. `extraKeys` are items elsewhere that name the lead (rescoring markers).
+   * again. `extraKeys` are items elsewhere that name the lead (rescoring markers). Work already under
+   * way for the lead (an alert claimed after `holdings` was read, having read the profile before it
+   * went) can still write under the lead's partition meanwhile, so that partition is read again once
+   * the profile is gone and what appeared is deleted too. The alert's writer then cannot put its record
+   * back: its claim, deleted under it, fails its conditional mark, and a claim taken afterwards finds
+   * no profile and is given back.
    */
   async erase(holdings: LeadHoldings, extraKeys: readonly Record<string, unknown>[]): Promise<number> {
     const profileKey = keys.lead(holdings.lead.id);
     const rest = [...holdings.events.map(keyOf), ...holdings.sends.map(keyOf), ...holdings.purchases.map(keyOf), ...holdings.links, ...extraKeys, ...holdings.own.map(keyOf).filter((key) => key.sk !== profileKey.sk)];
     await batchDelete(this.client, this.tableName, rest);
     await batchDelete(this.client, this.tableName, [profileKey]);
-    return rest.length + 1;
+    const writtenMeanwhile = (await this.query(undefined, profileKey.pk)).map(keyOf);
+    await batchDelete(this.client, this.tableName, writtenMeanwhile);
+    return rest.length + 1 + writtenMeanwhile.length;
   }
 }
