@@ -2,9 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { loadavg } from 'node:os';
-import { startLocalStack } from '../local/stack';
+import { capacityBetween } from '../local/consumed-capacity';
+import { startLocalStack, type LocalStack } from '../local/stack';
 import * as keys from '../src/adapters/keys';
+import { ON_DEMAND_DOLLARS_PER_MILLION, SES_DOLLARS_PER_EMAIL, summedUnits } from './capacity';
 import { cpuMeter } from './cpu';
+
+/**
+ * The functions a campaign's send goes through: the send request, the planner and the senders. The
+ * progress reads the bench makes every second (manage-campaigns) are its own, not the campaign's.
+ */
+const SENDING_PATH = new Set(['control-campaigns', 'plan-campaign', 'send-campaign']);
 
 /**
  * Plan-and-send of one campaign to `recipients` subscribers on the local stack: the leads are loaded
@@ -12,7 +20,23 @@ import { cpuMeter } from './cpu';
  * through the admin API exactly as a marketer would, and the mails are counted in the local SES store.
  */
 export async function campaignSend(recipients: number, sesRate: number, workersPerFunction = 1) {
-  const stack = await startLocalStack({ log: () => {}, settings: { sesMaxSendRate: sesRate }, workersPerFunction });
+  return (await sendCampaign(recipients, sesRate, workersPerFunction, false)).timing;
+}
+
+/**
+ * What a campaign's recipient costs in DynamoDB: what DynamoDB reported for every call of the sending
+ * path, all indexes included (at AWS's charges where DynamoDB Local reports less), from the send
+ * request until every recipient is accounted for. A run of its own: asking every call for its
+ * capacity takes DynamoDB Local 5-10% more CPU, which the timed run is spared.
+ */
+export async function campaignCost(recipients: number, sesRate: number) {
+  const { cost } = await sendCampaign(recipients, sesRate, 1, true);
+  if (!cost) throw new Error('the campaign run measured no capacity');
+  return cost;
+}
+
+async function sendCampaign(recipients: number, sesRate: number, workersPerFunction: number, measureCapacity: boolean) {
+  const stack = await startLocalStack({ log: () => {}, settings: { sesMaxSendRate: sesRate }, workersPerFunction, measureCapacity });
   try {
     const run = randomUUID().slice(0, 8);
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.endpoints.dynamodb }));
@@ -49,6 +73,7 @@ export async function campaignSend(recipients: number, sesRate: number, workersP
     });
     const started = performance.now();
     const cpuOfSending = cpuMeter(stack.dynamodbPid);
+    const capacityBeforeSending = stack.measurements.capacity();
     await admin('POST', `/v1/admin/campaigns/${String(campaign.id)}/send`);
     let plannedSeconds: number | undefined;
     let state: Record<string, unknown> = {};
@@ -78,6 +103,7 @@ export async function campaignSend(recipients: number, sesRate: number, workersP
     const { emails } = (await (await fetch(`${stack.sesUrl}/store`)).json()) as { emails: { subject: string; destination: { to: string[] } }[] };
     const sent = emails.filter((email) => email.subject.startsWith(subject));
     const addressed = new Set(sent.flatMap((email) => email.destination.to));
+    const cost = measureCapacity ? await costOfSending(stack, capacityBeforeSending, recipients, sent.length) : undefined;
     // Every send-rate window of this run: how many SES calls each write to a window let through.
     const windows: Record<string, unknown>[] = [];
     let page: Record<string, unknown> | undefined;
@@ -88,7 +114,7 @@ export async function campaignSend(recipients: number, sesRate: number, workersP
     } while (page);
     const windowCalls = windows.reduce((sum, window) => sum + Number(window.calls ?? 0), 0);
     const windowWrites = windows.reduce((sum, window) => sum + Number(window.grants ?? 0), 0);
-    return {
+    const timing = {
       recipients,
       sesRateLimitPerSecond: sesRate,
       workersPerFunction,
@@ -109,7 +135,49 @@ export async function campaignSend(recipients: number, sesRate: number, workersP
       nodeCpuMsPerRecipient: Math.round((cpu.nodeCpuSeconds * 1000 * 100) / recipients) / 100,
       dynamoDbCpuMsPerRecipient: Math.round((cpu.dynamoDbCpuSeconds * 1000 * 100) / recipients) / 100,
     };
+    return { timing, cost };
   } finally {
     await stack.stop();
   }
+}
+
+/** The sending path's DynamoDB units and calls per recipient since `before`, and with `sesCalls` what they cost on demand. */
+async function costOfSending(stack: LocalStack, before: ReturnType<LocalStack['measurements']['capacity']>, recipients: number, sesCalls: number) {
+  // A campaign reads as sent once every recipient's outcome is counted, so its last table call is behind
+  // it; the workers' reports of those calls may still be on their way to this thread.
+  const sendingCapacity = () => Object.fromEntries(Object.entries(capacityBetween(before, stack.measurements.capacity())).filter(([name]) => SENDING_PATH.has(name)));
+  const callsOf = (capacity: ReturnType<typeof sendingCapacity>) => Object.values(capacity).reduce((sum, fn) => sum + fn.calls, 0);
+  const reportsDeadline = Date.now() + 30_000;
+  for (let calls = -1; calls !== callsOf(sendingCapacity()) && Date.now() < reportsDeadline; ) {
+    calls = callsOf(sendingCapacity());
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  const sending = summedUnits(sendingCapacity());
+  const perRecipient = (value: number) => Math.round((value / recipients) * 1000) / 1000;
+  return {
+    costRecipients: recipients,
+    writeUnitsPerRecipient: perRecipient(sending.writeUnits),
+    readUnitsPerRecipient: perRecipient(sending.readUnits),
+    tableCallsPerRecipient: perRecipient(sending.byFunction.reduce((sum, fn) => sum + fn.calls, 0)),
+    estimatedRefusedWriteUnitsPerRecipient: perRecipient(sending.estimatedFailedWriteUnits),
+    // At us-east-1's list prices: on-demand DynamoDB, and SES for the emails this run sent.
+    dynamoDbDollarsPerMillionRecipients:
+      Math.round(perRecipient(sending.writeUnits * ON_DEMAND_DOLLARS_PER_MILLION.writeRequestUnits + sending.readUnits * ON_DEMAND_DOLLARS_PER_MILLION.readRequestUnits) * 100) / 100,
+    sesDollarsPerMillionRecipients: Math.round((sesCalls / recipients) * SES_DOLLARS_PER_EMAIL * 1e6 * 100) / 100,
+    ...Object.fromEntries(
+      sending.byFunction
+        .filter((fn) => fn.calls > 0)
+        .flatMap((fn) => [
+          [`perRecipient.${fn.name}.writeUnits`, perRecipient(fn.writeUnits)],
+          [`perRecipient.${fn.name}.readUnits`, perRecipient(fn.readUnits)],
+          [`perRecipient.${fn.name}.tableCalls`, perRecipient(fn.calls)],
+        ]),
+    ),
+    ...Object.fromEntries(
+      [...sending.byTarget].flatMap(([target, consumed]) => [
+        [`perRecipient.on ${target}.writeUnits`, perRecipient(consumed.writeUnits)],
+        [`perRecipient.on ${target}.readUnits`, perRecipient(consumed.readUnits)],
+      ]),
+    ),
+  };
 }

@@ -2,13 +2,13 @@
  * `npm run bench`: throughput and accept-to-score latency on the local stack, paced and at full load,
  * with DynamoDB request units and on-demand dollars per engagement event (bench/throughput.ts), rule
  * evaluations per second with a 50-rule ruleset, back-test time for 100,000 events (in memory and on
- * the local stack), plan-and-send time of a campaign to 100,000 recipients with SES calls per
- * recipient, MQL handoff latency (accepted events to sales alert sent and to `lead.qualified` webhook
- * received) with alerts and webhooks per qualification when every qualification reaches the bus twice,
- * the size of each function's bundle (as `cdk deploy` builds it, the AWS SDK inside, and with the SDK
- * left to the Lambda runtime), the wall-clock and CPU time to import each bundle cold, and the size of
- * leadflow.js (raw and gzipped). Prints a table and writes bench/results.json. Figures depend on the
- * machine: quote them with it.
+ * the local stack), plan-and-send time of a campaign to 100,000 recipients with SES calls, DynamoDB
+ * request units, table calls and on-demand dollars per recipient, MQL handoff latency (accepted events
+ * to sales alert sent and to `lead.qualified` webhook received) with alerts and webhooks per
+ * qualification when every qualification reaches the bus twice, the size of each function's bundle
+ * (as `cdk deploy` builds it, the AWS SDK inside, and with the SDK left to the Lambda runtime), the
+ * wall-clock and CPU time to import each bundle cold, and the size of leadflow.js (raw and gzipped).
+ * Prints a table and writes bench/results.json. Figures depend on the machine: quote them with it.
  * `npm run bench -- console` measures the console (bench/console.ts): its first-load JavaScript compressed, and the
  * leads page's first render over 100,000 leads. `npm run bench -- campaign` (or functions, throughput, scoring, handoff) runs only the sections named
  * and keeps the other sections' last figures. `npm run bench -- collector` measures the Segment-compatible
@@ -27,7 +27,7 @@ import { environmentFor } from '../manifest/environment';
 import { manifest } from '../manifest/manifest';
 import type { FunctionSpec } from '../manifest/types';
 import { bundleFunctions } from '../infra/function-bundling';
-import { campaignSend } from './campaign';
+import { campaignCost, campaignSend } from './campaign';
 import { consoleBundle, consoleFirstRender } from './console';
 import { collectorThroughput } from './collector';
 import { handoffLatency } from './handoff';
@@ -153,6 +153,8 @@ const CAMPAIGN_RECIPIENTS = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? 100_
 const CAMPAIGN_SES_RATE = Number(process.env.BENCH_SES_RATE ?? 1_000);
 /** Worker threads a saturated function may have (local/lambda.ts); 1 unless asked. */
 const CAMPAIGN_WORKERS_PER_FUNCTION = Number(process.env.BENCH_WORKERS_PER_FUNCTION ?? 1);
+/** The campaign whose DynamoDB units per recipient are counted: a second, smaller run (the units do not depend on its size). */
+const CAMPAIGN_COST_RECIPIENTS = Number(process.env.BENCH_CAMPAIGN_COST_RECIPIENTS ?? 5_000);
 
 const HANDOFF_LEADS = Number(process.env.BENCH_HANDOFF_LEADS ?? 200);
 
@@ -231,7 +233,9 @@ const functionRows = runs('functions') ? await bundles() : (previous?.functions 
 const snippet = runs('functions') ? await snippetSize() : (previous?.snippet ?? {});
 const throughput = runs('throughput') ? await pipeline() : (previous?.throughput ?? {});
 const scoringFigures = runs('scoring') ? await scoring() : (previous?.scoring ?? {});
-const campaign = runs('campaign') ? await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE, CAMPAIGN_WORKERS_PER_FUNCTION) : (previous?.campaign ?? {});
+const campaign = runs('campaign')
+  ? { ...(await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE, CAMPAIGN_WORKERS_PER_FUNCTION)), ...(await campaignCost(CAMPAIGN_COST_RECIPIENTS, CAMPAIGN_SES_RATE)) }
+  : (previous?.campaign ?? {});
 const handoffFigures = runs('handoff') ? await handoff() : (previous?.handoff ?? {});
 const collectorFigures = runs('collector') ? await collector() : (previous?.collector ?? {});
 const consoleFigures = runs('console') ? await consoleApp() : (previous?.console ?? {});

@@ -22,13 +22,8 @@ import { startLocalStack, type LocalStack } from '../local/stack';
 import { manifest } from '../manifest/manifest';
 import { PipelineMetric } from '../manifest/metrics';
 import { inBatches, percentile } from './batches';
+import { ON_DEMAND_DOLLARS_PER_MILLION, summedUnits } from './capacity';
 import { cpuMeter } from './cpu';
-
-/**
- * DynamoDB on-demand prices in us-east-1 since the cut of November 2024, in dollars per million
- * request units (see README, Performance, for the sources).
- */
-export const ON_DEMAND_DOLLARS_PER_MILLION = { writeRequestUnits: 0.625, readRequestUnits: 0.125 } as const;
 
 /** No table call for this long: whatever the last phase set off has finished. */
 const QUIET_MS = 3_000;
@@ -85,35 +80,6 @@ async function settled(stack: LocalStack): Promise<number> {
     }
   }
   return quietSince;
-}
-
-/** Read and write units in `capacity`, DynamoDB's and the estimate for refused writes apart, per function. */
-function units(capacity: Record<string, FunctionCapacity>) {
-  const byFunction = Object.entries(capacity).map(([name, fn]) => {
-    const targets = Object.values(fn.targets);
-    return {
-      name,
-      calls: fn.calls,
-      callMilliseconds: fn.callMilliseconds,
-      readUnits: targets.reduce((sum, target) => sum + target.readUnits, 0),
-      writeUnits: targets.reduce((sum, target) => sum + target.writeUnits, 0),
-      estimatedFailedWriteUnits: fn.estimatedFailedWriteUnits,
-    };
-  });
-  const byTarget = new Map<string, { readUnits: number; writeUnits: number }>();
-  for (const fn of Object.values(capacity)) {
-    for (const [target, consumed] of Object.entries(fn.targets)) {
-      const sum = byTarget.get(target) ?? { readUnits: 0, writeUnits: 0 };
-      byTarget.set(target, { readUnits: sum.readUnits + consumed.readUnits, writeUnits: sum.writeUnits + consumed.writeUnits });
-    }
-  }
-  return {
-    byFunction,
-    byTarget,
-    readUnits: byFunction.reduce((sum, fn) => sum + fn.readUnits, 0),
-    writeUnits: byFunction.reduce((sum, fn) => sum + fn.writeUnits, 0),
-    estimatedFailedWriteUnits: byFunction.reduce((sum, fn) => sum + fn.estimatedFailedWriteUnits, 0),
-  };
 }
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -265,8 +231,8 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const perInterleavedLead = (value: number) => round(value / interleavedLeads.length, 2);
 
     const events = pacedEvents + fullLoadEvents;
-    const steady = units(untimed(capacityBetween(afterLeads, afterEventPhases)));
-    const leadCreation = units(untimed(capacityBetween(afterWarmUp, afterLeads)));
+    const steady = summedUnits(untimed(capacityBetween(afterLeads, afterEventPhases)));
+    const leadCreation = summedUnits(untimed(capacityBetween(afterWarmUp, afterLeads)));
     const steadyDeliveries = deliveriesBetween(deliveriesAfterLeads, deliveriesAfterEventPhases);
     const leadCreationDeliveries = deliveriesBetween(deliveriesAfterWarmUp, deliveriesAfterLeads);
     const qualifications = alertsAfterEventPhases - alertsBeforeEvents;
