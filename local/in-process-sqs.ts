@@ -15,6 +15,7 @@ import type {
   SendMessageResult,
 } from '@aws-sdk/client-sqs';
 import type { buildApp } from 'fauxqs';
+import * as z from 'zod';
 
 /** fauxqs's server: a Fastify instance, whose `inject` runs a request through its routes without a socket. */
 export type FauxqsApp = ReturnType<typeof buildApp>;
@@ -34,6 +35,9 @@ export interface StackQueues {
   deleteMessageBatch(input: DeleteMessageBatchRequest): Promise<DeleteMessageBatchResult>;
   changeMessageVisibilityBatch(input: ChangeMessageVisibilityBatchRequest): Promise<ChangeMessageVisibilityBatchResult>;
 }
+
+/** Marks the stack's own calls, which the watch on what functions do with their records leaves out. */
+const STACK_CALL_HEADER = 'x-leadflow-stack-call';
 
 const abortError = () => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
 
@@ -65,7 +69,7 @@ export function inProcessQueues(app: FauxqsApp): StackQueues {
     const answered = app.inject({
       method: 'POST',
       url: '/',
-      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${operation}` },
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${operation}`, [STACK_CALL_HEADER]: '1' },
       payload: JSON.stringify(input),
     });
     // Its outcome matters only while the caller waits for it.
@@ -89,5 +93,44 @@ export function inProcessQueues(app: FauxqsApp): StackQueues {
     receiveMessage: (input, abortSignal) => call('ReceiveMessage', input, abortSignal),
     deleteMessageBatch: (input) => call('DeleteMessageBatch', input),
     changeMessageVisibilityBatch: (input) => call('ChangeMessageVisibilityBatch', input),
+  };
+}
+
+/**
+ * Receipt handles whose visibility a function changed itself: a handler postponing a record's retry
+ * (src/adapters/redelivery.ts) before it reports the record failed. The poller gives a failed record
+ * the queue's short local timeout only when its function did not, so a postponement keeps its length.
+ */
+export interface VisibilityChangesByFunctions {
+  /** Which of `receiptHandles` a function changed the visibility of; all of them are forgotten here. */
+  take(receiptHandles: readonly string[]): Set<string>;
+}
+
+const CHANGE_VISIBILITY_TARGETS = new Set(['AmazonSQS.ChangeMessageVisibility', 'AmazonSQS.ChangeMessageVisibilityBatch']);
+const VisibilityChange = z.object({ ReceiptHandle: z.string().optional(), Entries: z.array(z.object({ ReceiptHandle: z.string() })).optional() });
+
+/**
+ * Watches the visibility changes functions ask fauxqs for over HTTP, as parsed by its routes; the
+ * stack's own calls are left out. Each handle is kept until its poller asks after its invocation.
+ */
+export function watchVisibilityChanges(app: FauxqsApp): VisibilityChangesByFunctions {
+  const changed = new Set<string>();
+  app.addHook('preHandler', (request: { readonly headers: Readonly<Record<string, unknown>>; readonly body: unknown }, _reply: unknown, done: () => void) => {
+    const target = request.headers['x-amz-target'];
+    if (typeof target === 'string' && CHANGE_VISIBILITY_TARGETS.has(target) && request.headers[STACK_CALL_HEADER] === undefined) {
+      const change = VisibilityChange.safeParse(request.body);
+      if (change.success) {
+        if (change.data.ReceiptHandle) changed.add(change.data.ReceiptHandle);
+        for (const entry of change.data.Entries ?? []) changed.add(entry.ReceiptHandle);
+      }
+    }
+    done();
+  });
+  return {
+    take(receiptHandles) {
+      const found = new Set(receiptHandles.filter((handle) => changed.has(handle)));
+      for (const handle of receiptHandles) changed.delete(handle);
+      return found;
+    },
   };
 }

@@ -1,7 +1,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { EventFunctionSpec } from '../manifest/types';
-import type { StackQueues } from './in-process-sqs';
+import type { StackQueues, VisibilityChangesByFunctions } from './in-process-sqs';
 import { lambdaContext, type Invoke } from './lambda';
 import { JOURNAL_ID_ATTRIBUTE, type QueueJournal } from './queue-journal';
 
@@ -13,12 +13,13 @@ import { JOURNAL_ID_ATTRIBUTE, type QueueJournal } from './queue-journal';
 const LONG_POLL_SECONDS = 20;
 
 /**
- * How long a message stays hidden when received for a function not yet loaded: its first invocation
- * waits for a cold start (seconds when several functions start at once on a busy machine), which must
- * not outlast the queue's visibility timeout (a second in the tests) and bring the message back as a
- * retry. Lambda's pollers keep a batch hidden while its function starts the same way (the queue's
- * timeout is at least the function's, which includes its init). A message that then fails is hidden
- * for the queue's own timeout from then, so retries keep their pace.
+ * A message a poller receives stays hidden for its function's timeout, and for this much longer when
+ * the function is not yet loaded: its first invocation waits for a cold start (seconds when several
+ * functions start at once on a busy machine). So a message never comes back while an invocation may
+ * still be working on it, as in AWS, where a queue's visibility timeout is a multiple of its function's
+ * (infra/event-consumers.ts). The local queues' own timeout is far shorter (5 s, a second in the tests)
+ * so that retries come quickly: a record that fails is given it from then, unless its handler postponed
+ * the record itself (src/adapters/redelivery.ts), whose choice stands.
  */
 const COLD_START_VISIBILITY_SECONDS = 30;
 
@@ -58,41 +59,40 @@ export function startPoller(options: {
   handler: Invoke<SQSEvent, SQSBatchResponse | void>;
   /** Whether the function has loaded: its next invocation is not a cold start. */
   isWarm: () => boolean;
-  /** The queue's visibility timeout, which a message received during a cold start gets back when it fails. */
+  /** The queue's visibility timeout, which a failed message gets back from the moment it failed. */
   visibilityTimeoutSeconds: number;
+  /** Which records a function postponed itself: those keep the visibility it gave them. */
+  visibilityChanges: VisibilityChangesByFunctions;
   log: (line: string) => void;
 }): { stop(): Promise<void> } {
-  const { fn, queueUrl, queues, journal, handler, isWarm, visibilityTimeoutSeconds, log } = options;
+  const { fn, queueUrl, queues, journal, handler, isWarm, visibilityTimeoutSeconds, visibilityChanges, log } = options;
   const queueArn = `arn:aws:sqs:us-east-1:000000000000:${fn.name}`;
   const abort = new AbortController();
   let stopped = false;
 
-  /** Receives a batch; `coldStart` says whether any of it was received for a function not yet loaded. */
-  async function receiveBatch(): Promise<{ batch: Message[]; coldStart: boolean }> {
+  /** Receives a batch, hidden until its invocation has surely ended (COLD_START_VISIBILITY_SECONDS). */
+  async function receiveBatch(): Promise<Message[]> {
     const batch: Message[] = [];
-    let coldStart = false;
     const windowEnds = Date.now() + fn.trigger.maxBatchingWindowSeconds * 1000;
     do {
-      const cold = !isWarm();
       const { Messages = [] } = await queues.receiveMessage(
         {
           QueueUrl: queueUrl,
           MaxNumberOfMessages: Math.min(10, fn.trigger.batchSize - batch.length),
           WaitTimeSeconds: batch.length ? 0 : LONG_POLL_SECONDS,
-          ...(cold ? { VisibilityTimeout: COLD_START_VISIBILITY_SECONDS } : {}),
+          VisibilityTimeout: fn.timeoutSeconds + (isWarm() ? 0 : COLD_START_VISIBILITY_SECONDS),
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: [JOURNAL_ID_ATTRIBUTE],
         },
         abort.signal,
       );
       batch.push(...Messages);
-      if (cold && Messages.length) coldStart = true;
       if (Messages.length === 0 && batch.length) break;
     } while (!stopped && batch.length > 0 && batch.length < fn.trigger.batchSize && Date.now() < windowEnds);
-    return { batch, coldStart };
+    return batch;
   }
 
-  async function invoke(batch: Message[], coldStart: boolean) {
+  async function invoke(batch: Message[]) {
     const event: SQSEvent = { Records: batch.map((message) => toRecord(message, queueArn)) };
     let failed: Set<string>;
     try {
@@ -114,10 +114,12 @@ export function startPoller(options: {
       journal.recordDeleted(journalIds(Successful.map((entry) => succeeded[Number(entry.Id)]).filter((message): message is Message => message !== undefined)));
     }
     const failures = batch.filter((message) => failed.has(message.MessageId ?? ''));
-    if (coldStart && failures.length) {
+    const postponed = visibilityChanges.take(batch.map((message) => message.ReceiptHandle ?? ''));
+    const retried = failures.filter((message) => !postponed.has(message.ReceiptHandle ?? ''));
+    if (retried.length) {
       await queues.changeMessageVisibilityBatch({
         QueueUrl: queueUrl,
-        Entries: failures.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '', VisibilityTimeout: visibilityTimeoutSeconds })),
+        Entries: retried.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '', VisibilityTimeout: visibilityTimeoutSeconds })),
       });
     }
     const lastTries = failures.filter((message) => Number(message.Attributes?.ApproximateReceiveCount ?? 1) >= fn.trigger.maxReceiveCount);
@@ -128,8 +130,8 @@ export function startPoller(options: {
   const loop = (async () => {
     while (!stopped) {
       try {
-        const { batch, coldStart } = await receiveBatch();
-        if (batch.length) await invoke(batch, coldStart);
+        const batch = await receiveBatch();
+        if (batch.length) await invoke(batch);
       } catch (error) {
         if (stopped) break;
         log(`${fn.name}: poller error: ${(error as Error).message}`);

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { buildApp as buildFauxqsApp } from 'fauxqs';
 import sesLocal from 'aws-ses-v2-local';
 import { recordChildProcess } from './child-registry';
-import { inProcessQueues, type StackQueues } from './in-process-sqs';
+import { inProcessQueues, type StackQueues, type VisibilityChangesByFunctions, watchVisibilityChanges } from './in-process-sqs';
 import { commandLineOf, stopProcess } from './processes';
 
 /**
@@ -250,13 +250,16 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
 export interface RunningSqs extends RunningService {
   /** For this process's own queue calls: hands them to fauxqs without a socket (local/in-process-sqs.ts). */
   readonly queues: StackQueues;
+  /** The records whose visibility a function changed itself (a postponed retry), for the pollers. */
+  readonly visibilityChanges: VisibilityChangesByFunctions;
 }
 
 /** fauxqs, an SQS emulator (state in memory). Its own start listens on every interface, so it is listened on here. */
 export async function startSqs(port: number): Promise<RunningSqs> {
   const app = buildFauxqsApp({ logger: false });
+  const visibilityChanges = watchVisibilityChanges(app);
   const address = new URL(await app.listen({ port, host: LOOPBACK }));
-  return { endpoint: `http://${LOOPBACK}:${address.port}`, queues: inProcessQueues(app), stop: () => app.close() };
+  return { endpoint: `http://${LOOPBACK}:${address.port}`, queues: inProcessQueues(app), visibilityChanges, stop: () => app.close() };
 }
 
 // aws-ses-v2-local is CommonJS with `exports.default`: vitest unwraps it, Node's ESM loader (tsx) does not.

@@ -412,7 +412,7 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
       // Lambda runs several batches of one queue at once; so do the pollers, which also exercises
       // the optimistic locking between concurrent consumers.
       for (let instance = 0; instance < (options.pollersPerQueue ?? 4); instance += 1) {
-        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', queues: sqs, journal, handler, isWarm, visibilityTimeoutSeconds, log });
+        const poller = startPoller({ fn, queueUrl: queues[fn.name]?.url ?? '', queues: sqs, journal, handler, isWarm, visibilityTimeoutSeconds, visibilityChanges: sqsService.visibilityChanges, log });
         stoppers.push(() => poller.stop());
       }
     }

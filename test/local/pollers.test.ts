@@ -1,3 +1,4 @@
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPoller } from '../../local/pollers';
@@ -7,11 +8,14 @@ import type { EventFunctionSpec } from '../../manifest/types';
 
 /**
  * A queue consumer loads on its queue's first message, as a Lambda starts on its first batch. What
- * the poller receives for it meanwhile must not come back as a retry when the load outlasts the
- * queue's visibility timeout (a second in the tests), and a message that fails must still come back
- * after that timeout, not after the longer one its cold start was given.
+ * the poller receives must not come back as a retry while its invocation, cold start included, is
+ * still running, however long past the queue's visibility timeout (a second in the tests); a message
+ * that fails must still come back after that timeout, not after the longer one it was hidden for,
+ * unless its handler postponed it, as handlers do for work another invocation holds.
  */
 const VISIBILITY_TIMEOUT_SECONDS = 1;
+/** What the handler postpones a record by: far longer than the queue's timeout, which a reset would give it. */
+const POSTPONED_SECONDS = 4;
 const consumer: EventFunctionSpec = {
   name: 'cold-consumer',
   description: 'test',
@@ -44,7 +48,17 @@ async function queueWithMessage(): Promise<string> {
 /** Two pollers on the queue, as the stack runs several; the function is warm once `warm` says so. */
 function pollers(queueUrl: string, handler: (event: SQSEvent) => Promise<void>, warm: () => boolean) {
   for (let instance = 0; instance < 2; instance += 1) {
-    const poller = startPoller({ fn: consumer, queueUrl, queues: sqs.queues, journal: noJournal, handler, isWarm: warm, visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS, log: () => {} });
+    const poller = startPoller({
+      fn: consumer,
+      queueUrl,
+      queues: sqs.queues,
+      journal: noJournal,
+      handler,
+      isWarm: warm,
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+      visibilityChanges: sqs.visibilityChanges,
+      log: () => {},
+    });
     stoppers.push(() => poller.stop());
   }
 }
@@ -54,47 +68,77 @@ const until = async (condition: () => boolean, deadlineMs: number) => {
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 };
 
-describe('a poller whose function is still loading', () => {
-  it('keeps what it received hidden while the function loads, longer than the visibility timeout: the message is handled once', async () => {
+describe('a poller', () => {
+  it.each([
+    { during: 'the cold start', warmFromStart: false },
+    { during: 'a long invocation', warmFromStart: true },
+  ])('keeps what it received hidden during $during, longer than the visibility timeout: the message is handled once', async ({ warmFromStart }) => {
     const queueUrl = await queueWithMessage();
-    let loaded = false;
+    let finished = false;
     const receiveCounts: string[] = [];
     pollers(
       queueUrl,
       async (event) => {
         receiveCounts.push(...event.Records.map((record) => record.attributes.ApproximateReceiveCount));
-        // The cold start: three times the queue's visibility timeout.
+        // Three times the queue's visibility timeout.
         await new Promise((resolve) => setTimeout(resolve, 3 * VISIBILITY_TIMEOUT_SECONDS * 1000));
-        loaded = true;
+        finished = true;
       },
-      () => loaded,
+      () => warmFromStart || finished,
     );
 
     // A message back from a lapsed visibility timeout would have reached the other poller by then.
-    await until(() => loaded, 30_000);
+    await until(() => finished, 30_000);
 
     expect(receiveCounts).toEqual(['1']);
   });
 
-  it('gives a message its cold start failed the queue\'s visibility timeout again: it comes back within seconds', async () => {
+  it.each([
+    { failed: 'in its cold start', warmFromStart: false },
+    { failed: 'in a loaded function', warmFromStart: true },
+  ])("gives a message that failed $failed the queue's visibility timeout again: it comes back within seconds", async ({ warmFromStart }) => {
     const queueUrl = await queueWithMessage();
-    let loaded = false;
+    let invoked = false;
     const received: number[] = [];
     pollers(
       queueUrl,
       async () => {
         received.push(Date.now());
-        const first = !loaded;
-        loaded = true;
-        if (first) throw new Error('failed in its cold start');
+        const first = !invoked;
+        invoked = true;
+        if (first) throw new Error('failed');
       },
-      () => loaded,
+      () => warmFromStart || invoked,
     );
 
     await until(() => received.length >= 2, 20_000);
 
     expect(received).toHaveLength(2);
-    // Back after about the queue's second, far from the 30 s a cold start's receive hides it for.
+    // Back after about the queue's second, far from the function's 30 s timeout (60 s in a cold start) its receive hid it for.
     expect((received[1] ?? Number.POSITIVE_INFINITY) - (received[0] ?? 0)).toBeLessThan(15_000);
+  });
+
+  it("leaves a record its handler postponed hidden as long as the handler asked, not the queue's second", async () => {
+    const queueUrl = await queueWithMessage();
+    const functionsSqs = new SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const received: number[] = [];
+    pollers(
+      queueUrl,
+      async (event) => {
+        received.push(Date.now());
+        if (received.length > 1) return;
+        // As src/adapters/redelivery.ts does for work another invocation holds, over HTTP as functions call SQS.
+        const [record] = event.Records;
+        await functionsSqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record?.receiptHandle, VisibilityTimeout: POSTPONED_SECONDS }));
+        throw new Error('held by another invocation');
+      },
+      () => true,
+    );
+
+    await until(() => received.length >= 2, 30_000);
+    functionsSqs.destroy();
+
+    expect(received).toHaveLength(2);
+    expect((received[1] ?? 0) - (received[0] ?? 0)).toBeGreaterThanOrEqual((POSTPONED_SECONDS - 0.5) * 1000);
   });
 });
