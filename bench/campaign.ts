@@ -27,7 +27,7 @@ export async function campaignSend(recipients: number, sesRate: number, workersP
  * What a campaign's recipient costs in DynamoDB: what DynamoDB reported for every call of the sending
  * path, all indexes included (at AWS's charges where DynamoDB Local reports less), from the send
  * request until every recipient is accounted for. A run of its own: asking every call for its
- * capacity takes DynamoDB Local 5-10% more CPU, which the timed run is spared.
+ * capacity took DynamoDB Local 7-13% more CPU a recipient (docs/performance.md), which the timed run is spared.
  */
 export async function campaignCost(recipients: number, sesRate: number) {
   const { cost } = await sendCampaign(recipients, sesRate, 1, true);
