@@ -5,7 +5,7 @@ import { loadavg } from 'node:os';
 import { capacityBetween } from '../local/consumed-capacity';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import * as keys from '../src/adapters/keys';
-import { ON_DEMAND_DOLLARS_PER_MILLION, SES_DOLLARS_PER_EMAIL, summedUnits } from './capacity';
+import { ON_DEMAND_DOLLARS_PER_MILLION, SES_DOLLARS_PER_EMAIL, settled, summedUnits } from './capacity';
 import { cpuMeter } from './cpu';
 
 /**
@@ -145,14 +145,8 @@ async function sendCampaign(recipients: number, sesRate: number, workersPerFunct
 async function costOfSending(stack: LocalStack, before: ReturnType<LocalStack['measurements']['capacity']>, recipients: number, sesCalls: number) {
   // A campaign reads as sent once every recipient's outcome is counted, so its last table call is behind
   // it; the workers' reports of those calls may still be on their way to this thread.
-  const sendingCapacity = () => Object.fromEntries(Object.entries(capacityBetween(before, stack.measurements.capacity())).filter(([name]) => SENDING_PATH.has(name)));
-  const callsOf = (capacity: ReturnType<typeof sendingCapacity>) => Object.values(capacity).reduce((sum, fn) => sum + fn.calls, 0);
-  const reportsDeadline = Date.now() + 30_000;
-  for (let calls = -1; calls !== callsOf(sendingCapacity()) && Date.now() < reportsDeadline; ) {
-    calls = callsOf(sendingCapacity());
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-  const sending = summedUnits(sendingCapacity());
+  await settled(stack);
+  const sending = summedUnits(Object.fromEntries(Object.entries(capacityBetween(before, stack.measurements.capacity())).filter(([name]) => SENDING_PATH.has(name))));
   const perRecipient = (value: number) => Math.round((value / recipients) * 1000) / 1000;
   return {
     costRecipients: recipients,

@@ -1,4 +1,6 @@
 import type { FunctionCapacity } from '../local/consumed-capacity';
+import type { LocalStack } from '../local/stack';
+import { manifest } from '../manifest/manifest';
 
 /**
  * DynamoDB on-demand prices in us-east-1 since the cut of November 2024, in dollars per million
@@ -36,4 +38,34 @@ export function summedUnits(capacity: Record<string, FunctionCapacity>) {
     writeUnits: byFunction.reduce((sum, fn) => sum + fn.writeUnits, 0),
     estimatedFailedWriteUnits: byFunction.reduce((sum, fn) => sum + fn.estimatedFailedWriteUnits, 0),
   };
+}
+
+/** No table call for this long: whatever the last phase set off has finished. */
+const QUIET_MS = 3_000;
+/** The longest a bench waits for a phase to finish. */
+export const PHASE_DEADLINE_MS = 300_000;
+/**
+ * Functions run by a timer (locally some every second, as sweep-journeys): they call DynamoDB whether or
+ * not work arrives, so they neither keep a phase from settling nor count in the units of what a bench sends.
+ */
+const TIMED = new Set(manifest.functions.filter((fn) => fn.trigger.kind === 'schedule').map((fn) => fn.name));
+
+export const untimed = (capacity: Record<string, FunctionCapacity>) => Object.fromEntries(Object.entries(capacity).filter(([name]) => !TIMED.has(name)));
+export const totalCalls = (capacity: Record<string, FunctionCapacity>) => Object.values(untimed(capacity)).reduce((sum, fn) => sum + fn.calls, 0);
+
+/** Waits until no function but the timed ones has called DynamoDB for QUIET_MS; returns when the last call was seen (to 250 ms). */
+export async function settled(stack: LocalStack): Promise<number> {
+  const deadline = Date.now() + PHASE_DEADLINE_MS;
+  let calls = totalCalls(stack.measurements.capacity());
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < QUIET_MS) {
+    if (Date.now() > deadline) throw new Error('the stack did not settle within the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = totalCalls(stack.measurements.capacity());
+    if (now !== calls) {
+      calls = now;
+      quietSince = Date.now();
+    }
+  }
+  return quietSince;
 }

@@ -17,25 +17,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { capacityBetween, type FunctionCapacity } from '../local/consumed-capacity';
-import { startLocalStack, type LocalStack } from '../local/stack';
+import { capacityBetween } from '../local/consumed-capacity';
+import { startLocalStack } from '../local/stack';
 import { manifest } from '../manifest/manifest';
 import { PipelineMetric } from '../manifest/metrics';
 import { inBatches, percentile } from './batches';
-import { ON_DEMAND_DOLLARS_PER_MILLION, summedUnits } from './capacity';
+import { ON_DEMAND_DOLLARS_PER_MILLION, PHASE_DEADLINE_MS, settled, summedUnits, totalCalls, untimed } from './capacity';
 import { cpuMeter } from './cpu';
 
-/** No table call for this long: whatever the last phase set off has finished. */
-const QUIET_MS = 3_000;
-const PHASE_DEADLINE_MS = 300_000;
 const MAX_ATTEMPTS = 3;
 /** The functions every engagement event passes through, from its request to its score. */
 const SCORING_PATH = manifest.functions.filter((fn) => fn.latencyPath === 'scoring').map((fn) => fn.name);
-/**
- * Functions run by a timer (locally some every second, as sweep-journeys): they call DynamoDB whether or
- * not events arrive, so they neither keep a phase from settling nor count in the units per event.
- */
-const TIMED = new Set(manifest.functions.filter((fn) => fn.trigger.kind === 'schedule').map((fn) => fn.name));
 /** A lead the starter ruleset qualifies within a few requests, and one it never does (grade F, no fit). */
 const QUALIFYING_PROFILE = { role: 'VP Sales', industry: 'SaaS', budget: 20_000 };
 const NEVER_QUALIFYING_PROFILE = { role: 'Intern', industry: 'Retail', budget: 100 };
@@ -57,30 +49,11 @@ interface Lead {
   readonly index: number;
 }
 
-const untimed = (capacity: Record<string, FunctionCapacity>) => Object.fromEntries(Object.entries(capacity).filter(([name]) => !TIMED.has(name)));
-const totalCalls = (capacity: Record<string, FunctionCapacity>) => Object.values(untimed(capacity)).reduce((sum, fn) => sum + fn.calls, 0);
 /** Records handed to each queue consumer between two readings of `measurements.deliveries()`. */
 const deliveriesBetween = (before: Record<string, number>, after: Record<string, number>) =>
   Object.fromEntries(Object.entries(after).map(([name, count]) => [name, count - (before[name] ?? 0)]));
 const totalOf = (counts: Record<string, number>) => Object.values(counts).reduce((sum, count) => sum + count, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until no function but the timed ones has called DynamoDB for QUIET_MS; returns when the last call was seen (to 250 ms). */
-async function settled(stack: LocalStack): Promise<number> {
-  const deadline = Date.now() + PHASE_DEADLINE_MS;
-  let calls = totalCalls(stack.measurements.capacity());
-  let quietSince = Date.now();
-  while (Date.now() - quietSince < QUIET_MS) {
-    if (Date.now() > deadline) throw new Error('the stack did not settle within the deadline');
-    await sleep(250);
-    const now = totalCalls(stack.measurements.capacity());
-    if (now !== calls) {
-      calls = now;
-      quietSince = Date.now();
-    }
-  }
-  return quietSince;
-}
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
