@@ -28,6 +28,7 @@ import { manifest } from '../manifest/manifest';
 import type { FunctionSpec } from '../manifest/types';
 import { bundleFunctions } from '../infra/function-bundling';
 import { campaignCost, campaignSend } from './campaign';
+import { countFromEnv } from './env';
 import { consoleBundle, consoleFirstRender } from './console';
 import { collectorThroughput } from './collector';
 import { handoffLatency } from './handoff';
@@ -36,8 +37,8 @@ import { ingestToScore } from './throughput';
 import { backtestInMemory, backtestOnStack, ruleEvaluations } from './scoring';
 import { buildLeadflowJs } from '../web/leadflow-js/build';
 
-const LEADS = Number(process.env.BENCH_LEADS ?? 200);
-const EVENTS_PER_LEAD = Number(process.env.BENCH_EVENTS_PER_LEAD ?? 5);
+const LEADS = countFromEnv('BENCH_LEADS', 200);
+const EVENTS_PER_LEAD = countFromEnv('BENCH_EVENTS_PER_LEAD', 5);
 const CONCURRENCY = 16;
 /**
  * The bench's concurrent clients all send from 127.0.0.1: one client to the per-client limit, which
@@ -46,8 +47,8 @@ const CONCURRENCY = 16;
 const ONE_ADDRESS_MANY_CLIENTS = { ratePerSecond: 100_000, burst: 100_000 };
 
 /** Paced mode: events at this rate for this long (the 20 events/s), then the full load. */
-const PACED_EVENTS_PER_SECOND = Number(process.env.BENCH_PACED_EVENTS_PER_SECOND ?? 20);
-const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
+const PACED_EVENTS_PER_SECOND = countFromEnv('BENCH_PACED_EVENTS_PER_SECOND', 20);
+const PACED_SECONDS = countFromEnv('BENCH_PACED_SECONDS', 30, 0);
 // BENCH_LEADS_QUALIFY=false: leads the ruleset never qualifies, for the cost of engagement alone.
 
 const pipeline = () =>
@@ -134,7 +135,7 @@ async function snippetSize() {
   return { rawBytes: Buffer.byteLength(script), gzippedBytes: gzipSync(script, { level: 9 }).length };
 }
 
-const BACKTEST_EVENTS = Number(process.env.BENCH_BACKTEST_EVENTS ?? 100_000);
+const BACKTEST_EVENTS = countFromEnv('BENCH_BACKTEST_EVENTS', 100_000);
 
 async function scoring() {
   const evaluations = ruleEvaluations();
@@ -148,15 +149,15 @@ async function scoring() {
   }
 }
 
-const CAMPAIGN_RECIPIENTS = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? 100_000);
+const CAMPAIGN_RECIPIENTS = countFromEnv('BENCH_CAMPAIGN_RECIPIENTS', 100_000);
 /** High enough that the local pipeline, not the configured SES rate, sets the pace. */
-const CAMPAIGN_SES_RATE = Number(process.env.BENCH_SES_RATE ?? 1_000);
+const CAMPAIGN_SES_RATE = countFromEnv('BENCH_SES_RATE', 1_000);
 /** Worker threads a saturated function may have (local/lambda.ts); 1 unless asked. */
-const CAMPAIGN_WORKERS_PER_FUNCTION = Number(process.env.BENCH_WORKERS_PER_FUNCTION ?? 1);
-/** The campaign whose DynamoDB units per recipient are counted: a second, smaller run (a recipient's units came out the same at 5,000 and 10,000). */
-const CAMPAIGN_COST_RECIPIENTS = Number(process.env.BENCH_CAMPAIGN_COST_RECIPIENTS ?? 5_000);
+const CAMPAIGN_WORKERS_PER_FUNCTION = countFromEnv('BENCH_WORKERS_PER_FUNCTION', 1);
+/** The campaign whose DynamoDB units per recipient are counted: a second, smaller run (a recipient's units came out the same at 5,000 and 10,000); 0 leaves it out. */
+const CAMPAIGN_COST_RECIPIENTS = countFromEnv('BENCH_CAMPAIGN_COST_RECIPIENTS', 5_000, 0);
 
-const HANDOFF_LEADS = Number(process.env.BENCH_HANDOFF_LEADS ?? 200);
+const HANDOFF_LEADS = countFromEnv('BENCH_HANDOFF_LEADS', 200);
 
 async function handoff() {
   const stack = await startLocalStack({ log: () => {}, perClientLimit: ONE_ADDRESS_MANY_CLIENTS });
@@ -167,8 +168,8 @@ async function handoff() {
   }
 }
 
-const JOURNEY_ENROLMENTS = Number(process.env.BENCH_JOURNEY_ENROLMENTS ?? 1_000);
-const JOURNEY_WAITS = Number(process.env.BENCH_JOURNEY_WAITS ?? 100_000);
+const JOURNEY_ENROLMENTS = countFromEnv('BENCH_JOURNEY_ENROLMENTS', 1_000);
+const JOURNEY_WAITS = countFromEnv('BENCH_JOURNEY_WAITS', 100_000);
 
 async function journeys() {
   const stack = await startLocalStack({ log: () => {} });
@@ -179,7 +180,7 @@ async function journeys() {
   }
 }
 
-const COLLECTOR_VISITORS = Number(process.env.BENCH_COLLECTOR_VISITORS ?? 200);
+const COLLECTOR_VISITORS = countFromEnv('BENCH_COLLECTOR_VISITORS', 200);
 
 async function collector() {
   const stack = await startLocalStack({ log: () => {}, perClientLimit: ONE_ADDRESS_MANY_CLIENTS });
@@ -190,7 +191,7 @@ async function collector() {
   }
 }
 
-const CONSOLE_LEADS = Number(process.env.BENCH_CONSOLE_LEADS ?? 100_000);
+const CONSOLE_LEADS = countFromEnv('BENCH_CONSOLE_LEADS', 100_000);
 
 /** The console's first-load JavaScript, and the leads page's first render over CONSOLE_LEADS leads. */
 async function consoleApp() {
@@ -234,7 +235,7 @@ const snippet = runs('functions') ? await snippetSize() : (previous?.snippet ?? 
 const throughput = runs('throughput') ? await pipeline() : (previous?.throughput ?? {});
 const scoringFigures = runs('scoring') ? await scoring() : (previous?.scoring ?? {});
 const campaign = runs('campaign')
-  ? { ...(await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE, CAMPAIGN_WORKERS_PER_FUNCTION)), ...(await campaignCost(CAMPAIGN_COST_RECIPIENTS, CAMPAIGN_SES_RATE)) }
+  ? { ...(await campaignSend(CAMPAIGN_RECIPIENTS, CAMPAIGN_SES_RATE, CAMPAIGN_WORKERS_PER_FUNCTION)), ...(CAMPAIGN_COST_RECIPIENTS ? await campaignCost(CAMPAIGN_COST_RECIPIENTS, CAMPAIGN_SES_RATE) : {}) }
   : (previous?.campaign ?? {});
 const handoffFigures = runs('handoff') ? await handoff() : (previous?.handoff ?? {});
 const collectorFigures = runs('collector') ? await collector() : (previous?.collector ?? {});
