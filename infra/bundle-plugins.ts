@@ -192,6 +192,22 @@ function withSchemasMarkedPure(path: string, source: string): string {
   return contents;
 }
 
+/**
+ * lib-dynamodb declares no `sideEffects`, so each of its paginators, made at module level by a call
+ * (`paginateScan = createPaginator(...)`), stayed in every function with a table, read or not, and
+ * with it the command it pages: ScanCommand (0.6 KB) in functions that may not Scan. Making a
+ * paginator has no effect but the paginator, so the call is marked pure: one nobody reads goes.
+ */
+const documentPaginatorsPure: Plugin = {
+  name: 'document-paginators-pure',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]lib-dynamodb[\\/]dist-es[\\/]pagination[\\/]\w+Paginator\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      return { contents: source.replace(/= createPaginator\(/g, '= /* @__PURE__ */ createPaginator('), loader: 'js' };
+    });
+  },
+};
+
 /** What each of lib-dynamodb's commands does on every call, and what it does once resolved per class. */
 const DOCUMENT_COMMAND_RESOLUTION = {
   method: 'resolveMiddleware(clientStack, configuration, options) {',
@@ -377,6 +393,7 @@ export const LOCAL_RUNTIME_BUNDLE_PLUGINS: readonly Plugin[] = [
   sdkModulesNeverRun,
   sdkPartitionsWithoutDescriptions,
   documentCommandsResolvedOnce,
+  documentPaginatorsPure,
   sdkSignerMadeOnce,
 ];
 

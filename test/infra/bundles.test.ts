@@ -119,6 +119,8 @@ describe('function bundles as deployed', () => {
       expect(bundle.bytesOf(/\/zod\/v4\/core\/(json-schema-processors|to-json-schema)\.js$/)).toBeLessThan(3 * 1024);
       expect(bundle.bytesOf(/\/@aws-sdk\/client-sesv2\/dist-es\/schemas\//)).toBeLessThan(8 * 1024);
       expect(bundle.inputs.filter((path) => /\/node_modules\/mnemonist\/|\/shared-ini-file-loader\/parseIni\.js$/.test(path))).toEqual([]);
+      // No function may Scan: lib-dynamodb's Scan paginator, made whether read or not, no longer brings the command.
+      expect(bundle.inputs.filter((path) => /\/@aws-sdk\/(?:lib|client)-dynamodb\/dist-es\/(?:commands\/ScanCommand|pagination\/ScanPaginator)\.js$/.test(path))).toEqual([]);
       // Nothing of the local runtime (its IAM stand-in, the table grant check, runs in local mode only).
       expect(bundle.inputs.filter((path) => /(?:^|\/)local\//.test(path) && !path.includes('node_modules'))).toEqual([]);
       // DynamoDB's endpoint cache is left out: no command may consult it through the discovery middleware.
