@@ -86,8 +86,11 @@ export async function journeyFigures(stack: LocalStack, options: { enrolments: n
   const allEntered = await until(enrolmentJourneyId, (current) => current.entered >= options.enrolments, 30 * 60_000);
   const enrolSeconds = (performance.now() - enrolStarted) / 1000;
   // Their own waits end before the timers below are measured: the runner's lateness metric does not
-  // say which journey a timer was of, and their completions are not the waits'.
-  await until(enrolmentJourneyId, (current) => current.completed >= options.enrolments, 30 * 60_000);
+  // say which journey a timer was of, and their completions are not the waits'. Should they not end,
+  // their timers would be measured with the waits, so the section stops instead of reporting them.
+  if (!(await until(enrolmentJourneyId, (current) => current.completed >= options.enrolments, 30 * 60_000))) {
+    throw new Error(`the ${options.enrolments} enrolled leads' own waits did not all end within 30 minutes: the waits' timers could not be told from theirs`);
+  }
 
   // Waits falling due within one minute, in a journey of their own: each lead waits at its wait step,
   // due at a second of the minute that starts once they are all written.
