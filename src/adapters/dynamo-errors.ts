@@ -26,6 +26,19 @@ export async function conditionally<W, R>(write: Promise<unknown>, written: W, r
   }
 }
 
+/**
+ * A write refused because its update expression sets a path inside a map the item does not have.
+ * DynamoDB answers a single write, and a transaction as a whole, with a ValidationException; a
+ * cancelled transaction may name it as an item's ValidationError instead.
+ */
+export function isInvalidDocumentPath(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const mentionsPath = (message: string | undefined) => /document path provided in the update expression is invalid/i.test(message ?? '');
+  if (error.name === 'ValidationException') return mentionsPath(error.message);
+  return error.name === 'TransactionCanceledException' &&
+    ((error as TransactionCanceledException).CancellationReasons ?? []).some((reason) => reason.Code === 'ValidationError' && mentionsPath(reason.Message));
+}
+
 /** A transaction cancelled because another transaction was writing one of its items at the same time. */
 export function isTransactionConflict(error: unknown): boolean {
   return error instanceof Error && error.name === 'TransactionCanceledException' &&

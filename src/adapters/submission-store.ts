@@ -3,7 +3,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentC
 import type { AttributeValue, LeadProfile, Touch } from '../domain/lead';
 import type { ConsentRecord } from '../domain/subscriptions';
 import { entryStage } from '../domain/handoff/lifecycle';
-import { conditionally, failedConditions } from './dynamo-errors';
+import { conditionally, failedConditions, isInvalidDocumentPath } from './dynamo-errors';
 import { EmailIndex } from './email-index';
 import * as keys from './keys';
 import { createLeadWrites, mapEntryUpdates, putConsents, putEvent, type NewLead, type StoredEvent } from './lead-items';
@@ -47,7 +47,17 @@ export class SubmissionStore {
     if (created) return created;
     const leadId = await this.emails.leadIdForEmail(submission.email);
     if (!leadId) throw new Error('Lead for email vanished between create and update');
-    if (Object.keys(submission.attributes ?? {}).length) await this.ensureAttributesMap(leadId);
+    try {
+      return await this.updateLeadWithSubmission(leadId, submission);
+    } catch (error) {
+      if (!Object.keys(submission.attributes ?? {}).length || !isInvalidDocumentPath(error)) throw error;
+    }
+    // The lead has no attributes map yet (it was made from an address alone). DynamoDB refuses the path
+    // before it reads any condition, so a submission stored under this id already is answered from its
+    // record first: a reused key must change nothing, not even give the lead its map.
+    const repeated = await this.repeatedSubmission(leadId, submission);
+    if (repeated) return repeated;
+    await this.ensureAttributesMap(leadId);
     return this.updateLeadWithSubmission(leadId, submission);
   }
 
@@ -118,9 +128,10 @@ export class SubmissionStore {
     };
   }
 
-  /** A submission whose id is stored already: the same request again, or a different one under its key. */
-  private async repeatedSubmission(leadId: string, submission: Submission): Promise<SubmissionOutcome> {
+  /** A submission whose id is stored already: the same request again, or a different one under its key; undefined when none is. */
+  private async repeatedSubmission(leadId: string, submission: Submission): Promise<SubmissionOutcome | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.submission(leadId, submission.event.id), ConsistentRead: true }));
+    if (!Item) return undefined;
     const conflict = Item?.requestHash !== undefined && Item.requestHash !== submission.event.requestHash;
     return { leadId, created: false, duplicate: true, ...(conflict ? { conflict } : {}) };
   }
@@ -163,7 +174,8 @@ export class SubmissionStore {
       );
       return { leadId, created: false, duplicate: false };
     } catch (error) {
-      if (failedConditions(error)?.[0]) return this.repeatedSubmission(leadId, submission);
+      // Its record was there a moment ago; erased since, it still was a repeat.
+      if (failedConditions(error)?.[0]) return (await this.repeatedSubmission(leadId, submission)) ?? { leadId, created: false, duplicate: true };
       throw error;
     }
   }

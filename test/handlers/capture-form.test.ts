@@ -268,7 +268,6 @@ describe('capture-form', () => {
       dynamo.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None')).resolves({});
       dynamo.on(GetCommand).resolves({ Item: { leadId: 'lead-1' } });
       noFormDefinition();
-    noFormDefinition();
       dynamo.on(UpdateCommand).resolves({});
     };
 
@@ -282,13 +281,40 @@ describe('capture-form', () => {
     it('sets only the attributes a submission names on a known lead, keeping the others', async () => {
       knownLead();
       await submit(JSON.stringify({ email: 'jane@example.com', attributes: { plan: 'enterprise', seats: 40 } }));
-      // A lead created without attributes gets an empty map first, never replacing an existing one.
-      expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ UpdateExpression: 'SET #attributes = :empty', ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#attributes)' });
+      // The lead has its map: the transaction sets entries inside it, and no other write comes first.
+      expect(dynamo.commandCalls(UpdateCommand)).toEqual([]);
       const update = dynamo.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.find((item) => item.Update)?.Update;
       expect(update?.UpdateExpression).toContain('#attributes.#attr0 = :attr0, #attributes.#attr1 = :attr1');
       expect(update?.UpdateExpression).not.toMatch(/#attributes = /);
       expect(update?.ExpressionAttributeNames).toMatchObject({ '#attributes': 'attributes', '#attr0': 'plan', '#attr1': 'seats' });
       expect(update?.ExpressionAttributeValues).toMatchObject({ ':attr0': 'enterprise', ':attr1': 40 });
+    });
+
+    it('gives a lead made from an address alone its attributes map, once the submission is known to be new', async () => {
+      knownLead();
+      const pathRefused = Object.assign(new Error('The document path provided in the update expression is invalid for update'), { name: 'ValidationException' });
+      dynamo.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None')).rejectsOnce(pathRefused).resolves({});
+      // No record of this submission yet: it is not a repeat, so the map may be made.
+      dynamo.on(GetCommand, { Key: { pk: 'LEAD#lead-1' } }).resolves({});
+      const response = await submit(JSON.stringify({ email: 'jane@example.com', attributes: { plan: 'enterprise' } }));
+      expect(response.statusCode).toBe(202);
+      // An empty map, never replacing an existing one, then the submission's transaction again.
+      expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+        expect.objectContaining({ UpdateExpression: 'SET #attributes = :empty', ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#attributes)' }),
+      ]);
+      expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(3);
+    });
+
+    it('answers 409 for a key reused with attributes on a lead made from an address alone, writing nothing', async () => {
+      knownLead();
+      const pathRefused = Object.assign(new Error('The document path provided in the update expression is invalid for update'), { name: 'ValidationException' });
+      dynamo.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None')).rejectsOnce(pathRefused).resolves({});
+      dynamo.on(GetCommand, { Key: { pk: 'LEAD#lead-1' } }).resolves({ Item: { requestHash: 'another request' } });
+      const response = await submit(JSON.stringify({ email: 'jane@example.com', attributes: { plan: 'enterprise' } }), 'application/json', { 'idempotency-key': 'reused' });
+      expect(response.statusCode).toBe(409);
+      expect(parsed(response).issues[0].field).toBe('idempotency-key');
+      expect(dynamo.commandCalls(UpdateCommand)).toEqual([]);
+      expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
     });
 
     it('reads attributes.<name> fields of an HTML form as text, ignoring blank ones', async () => {
