@@ -61,8 +61,8 @@ describe('capture-form', () => {
     const entries = bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
     const contactChange = entries.find((entry) => entry.DetailType === 'lead.contact-changed');
     expect(JSON.parse(contactChange?.Detail ?? '{}')).toMatchObject({ fields: ['email', 'firstName', 'phone', 'attributes.plan'], source: 'form', changeId: expect.stringMatching(/^sub_/) });
-    expect(contactChange?.Detail).not.toContain('Jane');
-    expect(contactChange?.Detail).not.toContain('555');
+    // Whole values, as written or with the spaces taken out: a short fragment also turns up in the random lead id.
+    for (const value of ['Jane', '555 0100', '5550100']) expect(contactChange?.Detail).not.toContain(value);
   });
 
   it('keeps a double-opt-in subscription pending and asks for its confirmation by email', async () => {
