@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { buildApp as buildFauxqsApp } from 'fauxqs';
 import sesLocal from 'aws-ses-v2-local';
 import { recordChildProcess } from './child-registry';
+import { dynamoDbJvmOptions } from './dynamodb-jit';
 import { inProcessQueues, type StackQueues, type VisibilityChangesByFunctions, watchVisibilityChanges } from './in-process-sqs';
 import { commandLineOf, stopProcess } from './processes';
 
@@ -85,16 +86,6 @@ const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
 /** In the project's own state folder (gitignored), not a shared temporary one where others could put a class. */
 const LAUNCHER_CACHE = fileURLToPath(new URL('../.leadflow/dynamodb-launcher/', import.meta.url));
 
-/**
- * Java's tiered JIT with its last tier, C2, held back until code is really hot. With C2 at Java's
- * defaults DynamoDB Local compiled its start-up code too, and `npm start` was ready about 2 s later
- * (8.6 against 6.5 s, five starts each); with C1 only (the Seventh round in docs/performance.md) it
- * started as fast but a campaign of 100,000 took 31-41% longer. With C2 waiting for 50,000 calls of a
- * method (or 400,000 turns of a loop), a start costs what C1's does (6.5 s to ready) and a long run
- * gets C2's code: the 100,000-recipient campaign in 440.1 s against 582.0 with C1 only
- * (docs/performance.md, "DynamoDB Local's C2 held back until code is hot").
- */
-const DYNAMODB_JVM_OPTIONS = ['-XX:Tier4InvocationThreshold=50000', '-XX:Tier4MinInvocationThreshold=20000', '-XX:Tier4CompileThreshold=60000', '-XX:Tier4BackEdgeThreshold=400000'];
 
 /**
  * The launcher compiled once for each version of its source, so that a start runs a class: `java
@@ -113,7 +104,7 @@ async function compiledLauncher(classpath: string, log: (line: string) => void):
     mkdirSync(LAUNCHER_CACHE, { recursive: true });
     const building = mkdtempSync(join(LAUNCHER_CACHE, 'building-'));
     try {
-      await promisify(execFile)('java', [...DYNAMODB_JVM_OPTIONS, '-m', 'jdk.compiler/com.sun.tools.javac.Main', '--release', '17', '-cp', classpath, '-d', building, LAUNCHER]);
+      await promisify(execFile)('java', [...dynamoDbJvmOptions(), '-m', 'jdk.compiler/com.sun.tools.javac.Main', '--release', '17', '-cp', classpath, '-d', building, LAUNCHER]);
       renameSync(building, folder);
     } catch (error) {
       rmSync(building, { recursive: true, force: true });
@@ -180,7 +171,7 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
   const child = spawn(
     'java',
     [
-      ...DYNAMODB_JVM_OPTIONS,
+      ...dynamoDbJvmOptions(),
       `-Djava.library.path=${libraries}`,
       '-cp',
       launcher.classpath,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHILD_PID_DIR_VARIABLE, killRecordedChildren, recordedChildrenAlive } from '../local/child-registry';
+import { DYNAMODB_JIT_VARIABLE } from '../local/dynamodb-jit';
 
 /** Names the run's folder for synthesized CDK apps (test/infra/template-app.ts); workers inherit it. */
 export const CDK_OUT_ROOT_VARIABLE = 'LEADFLOW_TEST_CDK_OUT';
@@ -20,9 +21,12 @@ export default function setup(): () => Promise<void> {
   process.env[CHILD_PID_DIR_VARIABLE] = folder;
   const synthesized = mkdtempSync(join(tmpdir(), 'leadflow-test-cdk-'));
   process.env[CDK_OUT_ROOT_VARIABLE] = synthesized;
+  // The tests' DynamoDB Locals live too briefly for C2 to pay back (local/dynamodb-jit.ts).
+  process.env[DYNAMODB_JIT_VARIABLE] = 'short-runs';
   return async () => {
     rmSync(synthesized, { recursive: true, force: true });
     delete process.env[CDK_OUT_ROOT_VARIABLE];
+    delete process.env[DYNAMODB_JIT_VARIABLE];
     const deadline = Date.now() + WORKER_EXIT_GRACE_MS;
     while (recordedChildrenAlive(folder).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     const killed = killRecordedChildren(folder);
