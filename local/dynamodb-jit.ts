@@ -15,8 +15,8 @@ const LONG_RUN_JIT = ['-XX:Tier4InvocationThreshold=50000', '-XX:Tier4MinInvocat
  * Set to `short-runs` by the test run (test/global-setup.ts): its two dozen DynamoDB Locals live
  * seconds to a minute or two each, too short for C2 to pay back, and the profiling C1 does for C2 at
  * the tiers before it is most of a start's CPU. C1 alone (`-XX:TieredStopAtLevel=1`) took DynamoDB
- * Local's CPU over the whole of `npm test` from 180 to 109 s (docs/performance.md, "npm test: DynamoDB
- * Local on C1 alone"). `npm start` and the benches keep C2 for their long runs.
+ * Local's share of the CPU of `npm test` from 29-31% to 21-22% (docs/performance.md, "npm test:
+ * DynamoDB Local on C1 alone"). `npm start` and the benches keep C2 for their long runs.
  */
 export const DYNAMODB_JIT_VARIABLE = 'LEADFLOW_DYNAMODB_JIT';
 export const dynamoDbJvmOptions = (): readonly string[] => (process.env[DYNAMODB_JIT_VARIABLE] === 'short-runs' ? ['-XX:TieredStopAtLevel=1'] : LONG_RUN_JIT);

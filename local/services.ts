@@ -86,7 +86,6 @@ const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
 /** In the project's own state folder (gitignored), not a shared temporary one where others could put a class. */
 const LAUNCHER_CACHE = fileURLToPath(new URL('../.leadflow/dynamodb-launcher/', import.meta.url));
 
-
 /**
  * The launcher compiled once for each version of its source, so that a start runs a class: `java
  * File.java` compiles the file in the starting JVM, a second of CPU at every start, and the tests

@@ -132,7 +132,7 @@ export class SubmissionStore {
   private async repeatedSubmission(leadId: string, submission: Submission): Promise<SubmissionOutcome | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.submission(leadId, submission.event.id), ConsistentRead: true }));
     if (!Item) return undefined;
-    const conflict = Item?.requestHash !== undefined && Item.requestHash !== submission.event.requestHash;
+    const conflict = Item.requestHash !== undefined && Item.requestHash !== submission.event.requestHash;
     return { leadId, created: false, duplicate: true, ...(conflict ? { conflict } : {}) };
   }
 
