@@ -1,15 +1,17 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { CancellationReason, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 export const isConditionFailure = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
+/** A cancelled transaction's reason for each of its items, by position; undefined for other errors. */
+export function cancellationReasons(error: unknown): readonly CancellationReason[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  return (error as TransactionCanceledException).CancellationReasons ?? [];
+}
+
 /** Which items of a cancelled transaction failed their condition, by position; undefined for other errors. */
 export function failedConditions(error: unknown): boolean[] | undefined {
-  if (!(error instanceof TransactionCanceledException) && !(error instanceof Error && error.name === 'TransactionCanceledException')) {
-    return undefined;
-  }
-  const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-  return reasons.map((reason) => reason.Code === 'ConditionalCheckFailed');
+  return cancellationReasons(error)?.map((reason) => reason.Code === 'ConditionalCheckFailed');
 }
 
 /**
@@ -35,12 +37,10 @@ export function isInvalidDocumentPath(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const mentionsPath = (message: string | undefined) => /document path provided in the update expression is invalid/i.test(message ?? '');
   if (error.name === 'ValidationException') return mentionsPath(error.message);
-  return error.name === 'TransactionCanceledException' &&
-    ((error as TransactionCanceledException).CancellationReasons ?? []).some((reason) => reason.Code === 'ValidationError' && mentionsPath(reason.Message));
+  return (cancellationReasons(error) ?? []).some((reason) => reason.Code === 'ValidationError' && mentionsPath(reason.Message));
 }
 
 /** A transaction cancelled because another transaction was writing one of its items at the same time. */
 export function isTransactionConflict(error: unknown): boolean {
-  return error instanceof Error && error.name === 'TransactionCanceledException' &&
-    ((error as TransactionCanceledException).CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
+  return (cancellationReasons(error) ?? []).some((reason) => reason.Code === 'TransactionConflict');
 }

@@ -1,4 +1,4 @@
-import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { cancellationReasons } from './dynamo-errors';
 
 /**
  * The error names AWS services refuse a request for rate or capacity with: DynamoDB's, SES's (its
@@ -23,8 +23,7 @@ export const isThrottling = (error: unknown): boolean => throttlingRefusal(error
 export function throttlingRefusal(error: unknown): string | undefined {
   for (let cause = error, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth += 1) {
     if (THROTTLING_ERRORS.has(cause.name)) return cause.name;
-    const reasons = cause.name === 'TransactionCanceledException' ? ((cause as TransactionCanceledException).CancellationReasons ?? []) : [];
-    if (reasons.some((reason) => THROTTLING_REASONS.has(reason.Code ?? ''))) return cause.name;
+    if ((cancellationReasons(cause) ?? []).some((reason) => THROTTLING_REASONS.has(reason.Code ?? ''))) return cause.name;
   }
   return undefined;
 }

@@ -264,6 +264,8 @@ describe('capture-form', () => {
   });
 
   describe('custom attributes', () => {
+    /** DynamoDB's refusal of a path inside a map the lead does not have. */
+    const pathRefused = Object.assign(new Error('The document path provided in the update expression is invalid for update'), { name: 'ValidationException' });
     const knownLead = () => {
       dynamo.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None')).resolves({});
       dynamo.on(GetCommand).resolves({ Item: { leadId: 'lead-1' } });
@@ -292,7 +294,6 @@ describe('capture-form', () => {
 
     it('gives a lead made from an address alone its attributes map, once the submission is known to be new', async () => {
       knownLead();
-      const pathRefused = Object.assign(new Error('The document path provided in the update expression is invalid for update'), { name: 'ValidationException' });
       dynamo.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None')).rejectsOnce(pathRefused).resolves({});
       // No record of this submission yet: it is not a repeat, so the map may be made.
       dynamo.on(GetCommand, { Key: { pk: 'LEAD#lead-1' } }).resolves({});
@@ -307,7 +308,6 @@ describe('capture-form', () => {
 
     it('answers 409 for a key reused with attributes on a lead made from an address alone, writing nothing', async () => {
       knownLead();
-      const pathRefused = Object.assign(new Error('The document path provided in the update expression is invalid for update'), { name: 'ValidationException' });
       dynamo.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None')).rejectsOnce(pathRefused).resolves({});
       dynamo.on(GetCommand, { Key: { pk: 'LEAD#lead-1' } }).resolves({ Item: { requestHash: 'another request' } });
       const response = await submit(JSON.stringify({ email: 'jane@example.com', attributes: { plan: 'enterprise' } }), 'application/json', { 'idempotency-key': 'reused' });
