@@ -213,6 +213,8 @@ export interface FunctionRuntime {
   handlerOf<E, R>(fn: FunctionSpec): Invoke<E, R>;
   /** Whether `fn` has a worker whose handler has loaded: its next invocation is not a cold start. */
   isWarm(fn: FunctionSpec): boolean;
+  /** How many invocations of functions other than `functionName` have ended, however they ended. */
+  endedInvocationsOfOthers(functionName: string): number;
   /** Ends every worker; an invocation still running fails. */
   stop(): Promise<void>;
 }
@@ -269,6 +271,8 @@ export function startFunctionRuntime(options: {
 }): FunctionRuntime {
   const maxWorkers = options.maxWorkersPerFunction ?? 1;
   const pools = new Map<string, PooledWorker[]>();
+  const ended = new Map<string, number>();
+  let endedInAll = 0;
   /** Cold starts waiting for a slot, by function: an invocation moves its function's to the front. */
   const queued = new Map<string, () => void>();
   const coldStarts = slots(availableParallelism());
@@ -350,9 +354,12 @@ export function startFunctionRuntime(options: {
           return (await (await pooled.worker).invoke(event, context, remainingTimeInMillis)) as R;
         } finally {
           pooled.running -= 1;
+          ended.set(fn.name, (ended.get(fn.name) ?? 0) + 1);
+          endedInAll += 1;
         }
       },
     isWarm: (fn) => (pools.get(fn.name) ?? []).some((pooled) => pooled.loaded !== undefined),
+    endedInvocationsOfOthers: (functionName) => endedInAll - (ended.get(functionName) ?? 0),
     stop: async () => {
       stopped = true;
       const all = [...pools.values()].flat();

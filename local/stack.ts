@@ -417,7 +417,7 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
       }
     }
     for (const fn of manifest.functions.filter(isScheduleFunction)) {
-      const schedule = startSchedule({ fn, handler: functions.handlerOf<ScheduledEvent, unknown>(fn), log });
+      const schedule = startSchedule({ fn, handler: functions.handlerOf<ScheduledEvent, unknown>(fn), log, endedInvocationsOfOthers: () => functions.endedInvocationsOfOthers(fn.name) });
       stoppers.push(() => schedule.stop());
     }
     // Development sign-in offers the users of the users admin's local directory (the routing's reps among them), read as manage-users does.

@@ -940,7 +940,7 @@ export const manifest: Manifest = {
       description:
       "Each minute requests a drain (journey.timers-due) of each due-time index shard with entries due; hourly (and on publishing a date journey) indexes date entries due within two hours and requests those due; hourly lowers stale score bands.",
       entry: 'functions/sweep-journeys/handler.ts',
-      trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1 },
+      trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1, localRestsWhileNothingDue: true },
       emits: [DetailType.JourneyTimersDue, DetailType.JourneyEnrolmentRequested],
       timeoutSeconds: 60,
       memoryMb: 512,

@@ -103,6 +103,13 @@ export interface ScheduleTrigger {
    * waits of seconds work on one machine. EventBridge Scheduler's finest rate is a minute.
    */
   readonly localEverySeconds?: number;
+  /**
+   * Locally, skip the runs a run said would find nothing: when its result names `nothingDueBefore`
+   * (an ISO instant, or null for nothing at all), the next run waits for that instant, for another
+   * function's invocation to end (only functions write what falls due), or for the rate's interval,
+   * whichever comes first. An idle stack then stops sweeping an unchanged index every second.
+   */
+  readonly localRestsWhileNothingDue?: boolean;
 }
 
 export type Trigger = HttpTrigger | EventTrigger | ScheduleTrigger;

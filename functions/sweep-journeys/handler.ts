@@ -41,14 +41,27 @@ const bandRound = new ScoreBandRound(
 /** Time left for the sweep to stop cleanly before the function's limit. */
 const STOP_BEFORE_LIMIT_MS = 5_000;
 
-export const handler = async (_event: ScheduledEvent, context: Context): Promise<{ shards: number[]; dateEntries: number; scoreBandsLowered: number }> => {
+/**
+ * `nothingDueBefore` is the dispatch's (journey-timer-dispatch.ts), kept only when the date round put
+ * nothing in the index in this run (its entries were written after the dispatch looked): EventBridge
+ * Scheduler ignores it; the local stack skips runs until then while no other function runs.
+ */
+export const handler = async (
+  _event: ScheduledEvent,
+  context: Context,
+): Promise<{ shards: number[]; dateEntries: number; scoreBandsLowered: number; nothingDueBefore?: string | null }> => {
   logger.addContext(context);
   const now = new Date();
   const deadline = Date.now() + context.getRemainingTimeInMillis() - STOP_BEFORE_LIMIT_MS;
-  const shards = await dispatch.dispatch(now, SHARD_SWEEP_HOLD_MS);
+  const dispatched = await dispatch.dispatch(now, SHARD_SWEEP_HOLD_MS);
   // The round of date entries goes on where the last sweep left it, or starts when an hour has passed;
   // so does the round that lowers stale score bands (the list sorted by score reads the top of them).
-  const requested = await dateEntries.pass(now, deadline);
+  const dates = await dateEntries.pass(now, deadline);
   const bands = await bandRound.pass(now, deadline);
-  return { shards, dateEntries: requested, scoreBandsLowered: bands?.lowered ?? 0 };
+  return {
+    shards: dispatched.shards,
+    dateEntries: dates.requested,
+    scoreBandsLowered: bands?.lowered ?? 0,
+    ...(dispatched.nothingDueBefore !== undefined && dates.indexed === 0 ? { nothingDueBefore: dispatched.nothingDueBefore } : {}),
+  };
 };

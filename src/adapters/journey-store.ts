@@ -374,6 +374,15 @@ export class EnrolmentStore {
     return Items.map(toDueEntry);
   }
 
+  /** The shard's earliest entry, due or not: the dispatch learns from it whether anything is due, or when. */
+  async first(shard: number): Promise<DueIndexEntry | undefined> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({ TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.dueShard(shard) }, Limit: 1 }),
+    );
+    const [item] = Items;
+    return item ? toDueEntry(item) : undefined;
+  }
+
   /**
    * Moves a due entry later, to `until`, before its event goes out, so the next sweeps do not send it
    * again while its consumer works; the runner's save (or track-segments' next check) takes it out of

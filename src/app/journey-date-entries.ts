@@ -45,6 +45,13 @@ export const DATE_INDEX_AHEAD_MS = 2 * DATE_ROUND_EVERY_MS;
 
 type DatedJourney = { readonly journeyId: string; readonly version: number; readonly entry: Extract<LiveJourney['definition']['entry'], { kind: 'date' }>; readonly timeZone: string };
 
+/** What a sweep's pass of the date round did: enrolments requested, and index entries put or moved (each due within two hours). */
+export interface DatePass {
+  readonly requested: number;
+  readonly indexed: number;
+}
+const NO_PASS: DatePass = { requested: 0, indexed: 0 };
+
 /** The published journeys entered on a date attribute. */
 async function datedJourneys(journeys: Pick<JourneyVersions, 'live'>): Promise<DatedJourney[]> {
   return (await journeys.live()).flatMap((live) => (live.status === 'published' && live.definition.entry.kind === 'date' ? [{ journeyId: live.journeyId, version: live.version, entry: live.definition.entry, timeZone: live.definition.timeZone }] : []));
@@ -64,11 +71,14 @@ async function datedJourneys(journeys: Pick<JourneyVersions, 'live'>): Promise<D
 export class DateEntries {
   constructor(private readonly deps: DateEntryDependencies) {}
 
-  /** Goes on with the round (or starts the next one when due) at `now`, until `deadline` (epoch ms); returns how many entries it requested. */
-  async pass(now: Date, deadline: number): Promise<number> {
+  /**
+   * Goes on with the round (or starts the next one when due) at `now`, until `deadline` (epoch ms);
+   * returns how many entries it requested, and how many it put in the due-time index or moved there.
+   */
+  async pass(now: Date, deadline: number): Promise<DatePass> {
     const { journeys, listing, rounds, index, publisher, log } = this.deps;
     const dated = await datedJourneys(journeys);
-    if (!dated.length) return 0;
+    if (!dated.length) return NO_PASS;
     const versions = dated.map(({ journeyId, version }) => `${journeyId}@${version}`).sort();
     const stored = await rounds.read();
     let rev = stored?.rev ?? 0;
@@ -76,9 +86,10 @@ export class DateEntries {
     const published = versions.some((version) => !stored?.journeys?.includes(version));
     if (stored?.cursor) round = { startedAt: stored.startedAt, cursor: stored.cursor, journeys: stored.journeys ?? [] };
     else if (!stored || published || Date.parse(stored.startedAt) + DATE_ROUND_EVERY_MS <= now.getTime()) round = { startedAt: now.toISOString(), cursor: { shard: 0 }, journeys: versions };
-    else return 0;
+    else return NO_PASS;
 
     let requested = 0;
+    let indexed = 0;
     while (round.cursor) {
       if (Date.now() >= deadline) {
         log.info('Journey date entries: the round goes on in the next sweep', { requested });
@@ -98,7 +109,7 @@ export class DateEntries {
           const ahead = upcomingDateEntry(entry, lead.attributes, timeZone, now, DATE_INDEX_AHEAD_MS);
           if (ahead) {
             upcoming.push(async () => {
-              await index.put(lead.id, journeyId, ahead.toISOString());
+              if (await index.put(lead.id, journeyId, ahead.toISOString())) indexed += 1;
             });
           }
         }
@@ -113,7 +124,7 @@ export class DateEntries {
       rev += 1;
     }
     if (requested) log.info('Journey date entries requested', { requested });
-    return requested;
+    return { requested, indexed };
   }
 }
 

@@ -37,6 +37,8 @@ export type DueEntry = DueTimer | DueSegmentCheck | DueDateEntry;
 export interface DueTimers {
   readonly shards: number;
   due(shard: number, now: string, limit: number): Promise<DueEntry[]>;
+  /** The shard's earliest entry, due or not; undefined when the shard holds none. */
+  first(shard: number): Promise<DueEntry | undefined>;
   /** Moves an entry to `until` so later sweeps leave it to its consumer; false when it moved meanwhile. */
   lease(due: DueEntry, until: string): Promise<boolean>;
   /** Takes a date entry leased until `until` out of the index once its enrolment is requested (unless it moved meanwhile). */
@@ -100,7 +102,7 @@ export type DrainOutcome = { readonly sent: number; readonly more: boolean } | '
  */
 export class ShardDrain {
   constructor(
-    private readonly timers: DueTimers,
+    private readonly timers: Pick<DueTimers, 'due' | 'lease' | 'done'>,
     private readonly sweeps: ShardSweeps,
     private readonly publisher: EventPublisher,
     private readonly log: Log,

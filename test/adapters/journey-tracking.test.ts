@@ -123,6 +123,25 @@ describe("the journeys' due-time index on DynamoDB Local: segment checks and dat
     expect(await dueOf('2028-01-01T00:00:00.000Z')).toEqual([]);
   });
 
+  it("reads a shard's earliest entry, due or not, and nothing from a shard that holds none", async () => {
+    const enrolments = new EnrolmentStore(table.documents, TABLE_NAME);
+    const memberships = new SegmentMembershipStore(table.documents, TABLE_NAME);
+    const dates = new DateEntryStore(table.documents, TABLE_NAME);
+    // Two leads of a shard the other cases here leave alone.
+    const taken = new Set(['lead-check', 'lead-date'].map(dueShardOf));
+    const candidates = Array.from({ length: 200 }, (_, n) => `lead-first-${n}`).filter((leadId) => !taken.has(dueShardOf(leadId)));
+    const [dated, checked] = candidates.filter((leadId) => dueShardOf(leadId) === dueShardOf(candidates[0] ?? ''));
+    if (!dated || !checked) throw new Error('no two leads of one free shard');
+    const shard = dueShardOf(dated);
+    expect(await enrolments.first(shard)).toBeUndefined();
+
+    await dates.put(dated, 'renewal', '2027-03-01T09:00:00.000Z');
+    await memberships.scheduleCheck(checked, '2027-02-01T09:00:00.000Z', now);
+    expect(await enrolments.first(shard)).toMatchObject({ kind: 'segment-check', leadId: checked, dueAt: '2027-02-01T09:00:00.000Z' });
+    await memberships.scheduleCheck(checked, undefined, later);
+    expect(await enrolments.first(shard)).toMatchObject({ kind: 'date-entry', leadId: dated, dateEntryAt: '2027-03-01T09:00:00.000Z' });
+  });
+
   it('saves the move of every lead only at the revision read', async () => {
     const moves = new MoveAllStore(table.documents, TABLE_NAME);
     const move = { journeyId: 'journey-move', version: 2, phase: 'checking' as const, cursor: { shard: 3 }, enrolled: 5, refusals: [], counts: { leadsRead: 200, moved: 0, alreadyThere: 0, ended: 0, refused: 0, changedMeanwhile: 0 }, startedAt: now, updatedAt: now };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TimerDispatch } from '../../src/app/journey-timer-dispatch';
-import { ShardDrain, type DueEntry, type DueTimer, type DueTimers, type ShardSweeps } from '../../src/app/journey-timers';
+import { ShardDrain, TIMER_LEASE_MS, type DueEntry, type DueTimer, type DueTimers, type ShardSweeps } from '../../src/app/journey-timers';
 import { MemoryLog, MemoryPublisher } from './in-memory';
 
 const HOLD_MS = 120_000;
@@ -17,6 +17,9 @@ class MemoryDueIndex implements DueTimers {
       .filter((entry) => entry.shard === shard && entry.dueKey <= `${now}#~`)
       .sort((a, b) => a.dueKey.localeCompare(b.dueKey))
       .slice(0, limit);
+  }
+  async first(shard: number) {
+    return [...this.entries.values()].filter((entry) => entry.shard === shard).sort((a, b) => a.dueKey.localeCompare(b.dueKey))[0];
   }
   async done() {}
   async lease(due: DueTimer, until: string) {
@@ -63,12 +66,13 @@ describe('the due-time sweep, fanned out by shard', () => {
     index.add(2, 'b', '2026-11-30T11:59:30.000Z');
     index.add(3, 'later', '2026-11-30T12:05:00.000Z');
 
-    expect(await dispatch.dispatch(now, HOLD_MS)).toEqual([0, 2]);
+    expect(await dispatch.dispatch(now, HOLD_MS)).toEqual({ shards: [0, 2] });
     expect(publisher.of('journey.timers-due').map(({ shard }) => shard).sort()).toEqual([0, 2]);
-    // The next minute's dispatch (every second locally) starts no second drain of a held shard.
-    expect(await dispatch.dispatch(new Date(now.getTime() + 1000), HOLD_MS)).toEqual([]);
+    // The next minute's dispatch (every second locally) starts no second drain of a held shard; its
+    // timers are still due, so it does not say that nothing is.
+    expect(await dispatch.dispatch(new Date(now.getTime() + 1000), HOLD_MS)).toEqual({ shards: [] });
     // A drain that died leaves its lease to run out; then the shard is requested again.
-    expect(await dispatch.dispatch(new Date(now.getTime() + HOLD_MS + 1000), HOLD_MS)).toEqual([0, 2]);
+    expect((await dispatch.dispatch(new Date(now.getTime() + HOLD_MS + 1000), HOLD_MS)).shards).toEqual([0, 2]);
   });
 
   it("drains its shard's due timers once each, and a repeated request for the shard drains nothing", async () => {
@@ -88,7 +92,21 @@ describe('the due-time sweep, fanned out by shard', () => {
     expect(sent.some(({ leadId }) => leadId === 'tomorrow')).toBe(false);
     // Drained: the lease is free, and the next dispatch finds nothing due.
     expect(await drain.drain(request.shard, request.holder, now, Date.now() + 10_000, HOLD_MS)).toBe('not-holder');
-    expect(await dispatch.dispatch(new Date(now.getTime() + 1000), HOLD_MS)).toEqual([]);
+    // The drained timers are leased for TIMER_LEASE_MS, which is when the index next holds something due.
+    expect(await dispatch.dispatch(new Date(now.getTime() + 1000), HOLD_MS)).toEqual({ shards: [], nothingDueBefore: new Date(now.getTime() + TIMER_LEASE_MS).toISOString() });
+  });
+
+  it('says, when nothing is due, when the earliest entry of any shard falls due, or that the index is empty', async () => {
+    const { index, dispatch, publisher } = setup();
+    const now = new Date('2026-11-30T12:00:00Z');
+    expect(await dispatch.dispatch(now, HOLD_MS)).toEqual({ shards: [], nothingDueBefore: null });
+    index.add(1, 'in-an-hour', '2026-11-30T13:00:00.000Z');
+    index.add(3, 'in-ten-seconds', '2026-11-30T12:00:10.000Z');
+    index.add(3, 'tomorrow', '2026-12-01T12:00:00.000Z');
+    expect(await dispatch.dispatch(now, HOLD_MS)).toEqual({ shards: [], nothingDueBefore: '2026-11-30T12:00:10.000Z' });
+    // An entry due at the very instant is due, as a drain reads the index.
+    expect(await dispatch.dispatch(new Date('2026-11-30T12:00:10.000Z'), HOLD_MS)).toEqual({ shards: [3] });
+    expect(publisher.of('journey.timers-due')).toHaveLength(1);
   });
 
   it('hands a backlog left at its deadline to a drain of its own at once', async () => {
@@ -117,8 +135,8 @@ describe('the due-time sweep, fanned out by shard', () => {
     publisher.faults.fail('publish');
     await expect(drain.drain(request.shard, request.holder, now, Date.now() + 10_000, HOLD_MS)).rejects.toThrow();
     // The timer is leased, so not due for now; the shard's lease is free, so no drain is stuck behind it.
-    expect(await dispatch.dispatch(new Date(now.getTime() + 1000), HOLD_MS)).toEqual([]);
-    expect(await dispatch.dispatch(new Date(now.getTime() + 5 * 60_000 + 1000), HOLD_MS)).toEqual([0]);
+    expect((await dispatch.dispatch(new Date(now.getTime() + 1000), HOLD_MS)).shards).toEqual([]);
+    expect((await dispatch.dispatch(new Date(now.getTime() + 5 * 60_000 + 1000), HOLD_MS)).shards).toEqual([0]);
   });
 
   it('hands a due segment check to track-segments, and a due date entry to the runner, taking the date entry out of the index', async () => {
@@ -127,8 +145,7 @@ describe('the due-time sweep, fanned out by shard', () => {
       { kind: 'date-entry', leadId: 'b', journeyId: 'renewal', dateEntryAt: '2026-11-30T11:58:00.000Z', dueKey: '2026-11-30T11:58:00.000Z#b#renewal#date' },
     ];
     const doneWith: string[] = [];
-    const index: DueTimers = {
-      shards: 1,
+    const index: Pick<DueTimers, 'due' | 'lease' | 'done'> = {
       due: async (_shard, now) => entries.filter((entry) => entry.dueKey <= `${now}#~`),
       lease: async (due, until) => {
         const at = entries.indexOf(due);

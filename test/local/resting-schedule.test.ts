@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import type { Manifest } from '../../manifest/types';
+import { defineRoute } from '../../src/http/routes';
+
+/**
+ * A sweep run every second locally rests while its last run found nothing due and no other function
+ * has run (local/schedules.ts): an idle `npm start` stops reading the due-time index every second,
+ * and a request, which may have written something due, wakes it at the next second.
+ */
+const manifest: Manifest = {
+  service: 'leadflow-test',
+  http: { throttleRatePerSecond: 1_000, throttleBurst: 1_000, maxBodyBytes: 1024, perClient: { ratePerSecond: 1_000, burst: 1_000 } },
+  functions: [
+    {
+      name: 'resting-sweep',
+      description: 'test',
+      entry: 'test/local/fixtures/resting-sweep.ts',
+      trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1, localRestsWhileNothingDue: true },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: [],
+    },
+    {
+      name: 'answers',
+      description: 'test',
+      entry: 'test/local/fixtures/report-environment.ts',
+      trigger: { kind: 'http', routes: [defineRoute({ operationId: 'answer', method: 'GET', path: '/v1/answer', summary: 'Any request', request: {}, responses: { 200: { description: 'Its environment.' } } })], audience: 'public' },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      access: [],
+    },
+  ],
+};
+
+let stack: LocalStack;
+let sweeps = 0;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ manifest, log: () => {} });
+  stack.measurements.onMetrics((functionName) => {
+    if (functionName === 'resting-sweep') sweeps += 1;
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const sweepsReach = async (count: number) => {
+  const deadline = Date.now() + 20_000;
+  while (sweeps < count) {
+    expect(Date.now(), `sweep runs: ${sweeps}, waited for ${count}`).toBeLessThan(deadline);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+describe('a local sweep resting while nothing is due', () => {
+  it('runs once on an idle stack, and again at the next second after any other function ran', async () => {
+    await sweepsReach(1);
+    // Absence can only be shown over a stretch of time: three of its seconds pass without a run.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(sweeps).toBe(1);
+    expect((await fetch(`${stack.apiUrl}/v1/answer`)).status).toBe(200);
+    await sweepsReach(2);
+  });
+});
