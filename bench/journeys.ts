@@ -124,6 +124,8 @@ export async function journeyFigures(stack: LocalStack, options: { enrolments: n
       rev: 1,
     };
   });
+  // Written straight into the table, past the functions: the local sweep, resting while nothing is
+  // due, finds them at its next run, each second while the report below is read through the API.
   await write(enrolments);
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const wokeAll = await until(journeyId, (current) => current.completed >= options.waits, 60 * 60_000);
