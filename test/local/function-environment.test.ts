@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import type { FunctionSpec, Manifest } from '../../manifest/types';
-import { defineRoute } from '../../src/http/routes';
+import { fixtureManifest, httpFunction } from './fixture-manifest';
 
 /**
  * Each local function runs with its own Lambda's environment only: what its manifest entry gives it,
@@ -10,26 +9,12 @@ import { defineRoute } from '../../src/http/routes';
  */
 const HOST_ONLY = 'LEADFLOW_TEST_HOST_ONLY_SETTING';
 
-const httpFunction = (name: string, entry: string, path: string, grants: Pick<FunctionSpec, 'access' | 'table'>): FunctionSpec => ({
-  name,
-  description: 'test',
-  entry,
-  trigger: { kind: 'http', routes: [defineRoute({ operationId: name, method: 'GET', path, summary: 'What the function sees', request: {}, responses: { 200: { description: 'Its environment.' } } })], audience: 'public' },
-  timeoutSeconds: 10,
-  memoryMb: 256,
-  ...grants,
-});
-
-const manifest: Manifest = {
-  service: 'leadflow-test',
-  http: { throttleRatePerSecond: 1_000, throttleBurst: 1_000, maxBodyBytes: 1024, perClient: { ratePerSecond: 1_000, burst: 1_000 } },
-  functions: [
-    httpFunction('puts-on-bus', 'test/local/fixtures/report-environment.ts', '/v1/bus', { access: ['bus:put'] }),
-    httpFunction('sends-mail', 'test/local/fixtures/report-environment.ts', '/v1/mail', { access: ['ses:send'] }),
-    httpFunction('reads-leads', 'test/local/fixtures/read-table.ts', '/v1/leads', { access: [], table: { read: ['LEAD#'] } }),
-    httpFunction('granted-no-table', 'test/local/fixtures/read-table.ts', '/v1/no-table', { access: [] }),
-  ],
-};
+const manifest = fixtureManifest([
+  httpFunction('puts-on-bus', 'test/local/fixtures/report-environment.ts', '/v1/bus', { access: ['bus:put'] }),
+  httpFunction('sends-mail', 'test/local/fixtures/report-environment.ts', '/v1/mail', { access: ['ses:send'] }),
+  httpFunction('reads-leads', 'test/local/fixtures/read-table.ts', '/v1/leads', { access: [], table: { read: ['LEAD#'] } }),
+  httpFunction('granted-no-table', 'test/local/fixtures/read-table.ts', '/v1/no-table', { access: [] }),
+]);
 
 /** The variables the Lambda runtime sets, and those the local stack sets for every function. */
 const RUNTIME_AND_LOCAL = [

@@ -1,34 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { MetricValues } from '../../local/metric-lines';
-import type { Manifest } from '../../manifest/types';
 import { defineRoute } from '../../src/http/routes';
+import { fixtureManifest } from './fixture-manifest';
 
 /**
  * The local stack counts the DynamoDB capacity every function consumes, as DynamoDB reports it, and
  * collects the metrics the functions print, with no change to the functions: `npm run bench` builds
  * its cost and latency figures on both.
  */
-const manifest: Manifest = {
-  service: 'leadflow-test',
-  http: { throttleRatePerSecond: 1_000, throttleBurst: 1_000, maxBodyBytes: 1024, perClient: { ratePerSecond: 1_000, burst: 1_000 } },
-  functions: [
-    {
-      name: 'consumes-capacity',
-      description: 'test',
-      entry: 'test/local/fixtures/consume-capacity.ts',
-      trigger: {
-        kind: 'http',
-        routes: [defineRoute({ operationId: 'consume', method: 'GET', path: '/v1/consume', summary: 'Makes table calls', request: {}, responses: { 200: { description: 'What the put answered.' } } })],
-        audience: 'public',
-      },
-      timeoutSeconds: 10,
-      memoryMb: 256,
-      access: [],
-      table: { read: ['LEAD#'], write: ['LEAD#'], query: { gsi1: ['LEADS#'] } },
+const manifest = fixtureManifest([
+  {
+    name: 'consumes-capacity',
+    description: 'test',
+    entry: 'test/local/fixtures/consume-capacity.ts',
+    trigger: {
+      kind: 'http',
+      routes: [defineRoute({ operationId: 'consume', method: 'GET', path: '/v1/consume', summary: 'Makes table calls', request: {}, responses: { 200: { description: 'What the put answered.' } } })],
+      audience: 'public',
     },
-  ],
-};
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    access: [],
+    table: { read: ['LEAD#'], write: ['LEAD#'], query: { gsi1: ['LEADS#'] } },
+  },
+]);
 
 let stack: LocalStack;
 const metrics: { functionName: string; metrics: readonly MetricValues[] }[] = [];

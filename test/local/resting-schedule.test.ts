@@ -1,37 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import type { Manifest } from '../../manifest/types';
-import { defineRoute } from '../../src/http/routes';
+import { fixtureManifest, httpFunction } from './fixture-manifest';
 
 /**
  * A sweep run every second locally rests while its last run found nothing due and no other function
  * has run (local/schedules.ts): an idle `npm start` stops reading the due-time index every second,
  * and a request, which may have written something due, wakes it at the next second.
  */
-const manifest: Manifest = {
-  service: 'leadflow-test',
-  http: { throttleRatePerSecond: 1_000, throttleBurst: 1_000, maxBodyBytes: 1024, perClient: { ratePerSecond: 1_000, burst: 1_000 } },
-  functions: [
-    {
-      name: 'resting-sweep',
-      description: 'test',
-      entry: 'test/local/fixtures/resting-sweep.ts',
-      trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1, localRestsWhileNothingDue: true },
-      timeoutSeconds: 10,
-      memoryMb: 256,
-      access: [],
-    },
-    {
-      name: 'answers',
-      description: 'test',
-      entry: 'test/local/fixtures/report-environment.ts',
-      trigger: { kind: 'http', routes: [defineRoute({ operationId: 'answer', method: 'GET', path: '/v1/answer', summary: 'Any request', request: {}, responses: { 200: { description: 'Its environment.' } } })], audience: 'public' },
-      timeoutSeconds: 10,
-      memoryMb: 256,
-      access: [],
-    },
-  ],
-};
+const manifest = fixtureManifest([
+  {
+    name: 'resting-sweep',
+    description: 'test',
+    entry: 'test/local/fixtures/resting-sweep.ts',
+    trigger: { kind: 'schedule', expression: 'rate(1 minute)', localEverySeconds: 1, localRestsWhileNothingDue: true },
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    access: [],
+  },
+  httpFunction('answers', 'test/local/fixtures/report-environment.ts', '/v1/answer', { access: [] }),
+]);
 
 let stack: LocalStack;
 let sweeps = 0;
