@@ -15,7 +15,7 @@ export interface StoredSendPolicy {
  * How long a sender keeps the policy it read: long enough that the recipients of one batch share one
  * read, short enough that a change holds from the next batch on (a read costs less than the email).
  */
-const POLICY_TTL_MS = 1_000;
+export const POLICY_TTL_MS = 1_000;
 
 /** The send-time policy, one settings item; senders keep what they read for a second. */
 export class SendPolicyStore {

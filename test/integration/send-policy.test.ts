@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
-import { MarketingSendLedgerStore } from '../../src/adapters/send-policy-store';
+import { MarketingSendLedgerStore, POLICY_TTL_MS } from '../../src/adapters/send-policy-store';
 import { eventually, stackClient } from './helpers';
 import { sharedStack } from './shared-stack';
 
@@ -42,6 +42,9 @@ describe('the send-time policy on the local stack', () => {
 
     const saved = await admin('PUT', '/v1/admin/settings/send-policy', { frequencyCap: { maxEmails: 2, periodDays: 7 } });
     expect(saved.status).toBe(200);
+    // A sender keeps the policy it read for POLICY_TTL_MS: one that read the open policy just before
+    // (another file's campaign on this stack) still sends under it until then.
+    const policyHoldsFrom = Date.now() + POLICY_TTL_MS;
     expect(await (await admin('GET', '/v1/admin/settings/send-policy')).json()).toMatchObject({ frequencyCap: { maxEmails: 2, periodDays: 7 }, defaultTimeZone: 'UTC' });
 
     const capped = await subscriber('capped');
@@ -53,6 +56,7 @@ describe('the send-time policy on the local stack', () => {
     const created = await admin('POST', '/v1/admin/campaigns', { name: `Capped ${run}`, subscription: 'events', segment: { lead: { industry: [`Policy ${run}`] } }, template: { subject: `Policy ${run}`, html: '<p>Hello</p>' } });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, policyHoldsFrom - Date.now())));
     expect((await admin('POST', `/v1/admin/campaigns/${id}/send`)).status).toBe(202);
 
     const report = await eventually(async () => {
