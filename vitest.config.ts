@@ -12,7 +12,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const onSharedStack = [
   'test/integration/{after-sale,api-client,chat,console-roles,collector,follow-up,forms,handoff,purchases,scheduled-campaigns,segment-events,segments,send-policy,slice,subscribers,templates}.test.ts',
   'test/browser/*.test.ts',
-  // One DynamoDB Local per worker (test/adapters/dynamo-local.ts), the table made afresh for each file.
+  // Their tables are on the run's DynamoDB Local (test/run-dynamodb.ts), a worker's made afresh for each file.
   'test/adapters/*.test.ts',
 ];
 
@@ -90,7 +90,7 @@ const common = {
 
 export default defineConfig({
   test: {
-    // Kills any DynamoDB Local a crashed or killed worker left behind.
+    // Starts the run's DynamoDB Local (test/run-dynamodb.ts) and kills any a crashed or killed worker left behind.
     globalSetup: ['test/global-setup.ts'],
     sequence: { sequencer: LongestFirstSequencer },
     projects: [

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, ResourceNotFoundException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -42,6 +42,13 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Delete `dataDir` before starting. */
   reset?: boolean;
+  /**
+   * A DynamoDB Local already running, for the stack to use instead of starting one: the test run's
+   * (test/run-dynamodb.ts), where a Java start is most of a short test's CPU. The stack makes its
+   * table there under `settings.tableName`, which must be its own, deletes it when it stops and leaves
+   * the server running. Not with `dataDir` or `ports.dynamodb`, which are for a DynamoDB Local it starts.
+   */
+  dynamoDb?: { readonly endpoint: string; readonly pid: number };
   /** 0 or absent: a free port. */
   ports?: { api?: number; dynamodb?: number; sqs?: number; ses?: number; bus?: number; secrets?: number; scheduler?: number };
   /** Local override of the queues' visibility timeout, so failed records come back quickly. */
@@ -86,7 +93,7 @@ export interface LocalStack {
   /** The key ring the functions read from the local Secrets Manager, for minting links in tests and tools. */
   readonly signingKeys: KeyRing;
   readonly queues: Readonly<Record<string, { readonly url: string; readonly dlqUrl: string }>>;
-  /** The DynamoDB Local (Java) process: it ends with this one, and this pid lets anyone check. */
+  /** The DynamoDB Local (Java) process: it ends with this one (unless given as `dynamoDb`), and this pid lets anyone check. */
   readonly dynamodbPid: number;
   /** What the functions consumed and reported while the stack ran (`npm run bench` reads them). */
   readonly measurements: StackMeasurements;
@@ -199,6 +206,9 @@ const START_ATTEMPTS = 3;
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const { functions } = options.manifest ?? leadflowManifest;
+  if (options.dynamoDb && (options.dataDir || options.ports?.dynamodb)) {
+    throw new Error('dynamoDb names a DynamoDB Local already running: dataDir and ports.dynamodb are for one the stack starts');
+  }
   // Refuse an unsupported schedule before starting anything, the functions' build included.
   functions.filter(isScheduleFunction).forEach((fn) => rateMs(fn.trigger.expression));
   // Bundled once for every attempt, while the first one's stand-ins start (DynamoDB Local's Java takes seconds anyway).
@@ -246,7 +256,7 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
 
   try {
     const [dynamodbPort, sqsPort, sesPort, busPort, apiPort, secretsPort, schedulerPort] = await Promise.all([
-      portFor(options.ports?.dynamodb),
+      options.dynamoDb ? undefined : portFor(options.ports?.dynamodb),
       portFor(options.ports?.sqs),
       portFor(options.ports?.ses),
       portFor(options.ports?.bus),
@@ -259,7 +269,10 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
       return service;
     };
     const [dynamodb, sqsService, ses, bundles] = await Promise.all([
-      startDynamoDb({ port: dynamodbPort ?? 0, ...(options.dataDir ? { dataDir: options.dataDir } : {}), reset: options.reset ?? false, log }).then(track),
+      (options.dynamoDb
+        ? Promise.resolve(tableOnRunningDynamoDb(options.dynamoDb, settings.tableName))
+        : startDynamoDb({ port: dynamodbPort ?? 0, ...(options.dataDir ? { dataDir: options.dataDir } : {}), reset: options.reset ?? false, log })
+      ).then(track),
       startSqs(sqsPort ?? 0).then(track),
       startSes(sesPort ?? 0).then(track),
       bundling.then((built) => {
@@ -456,6 +469,24 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
     await stop();
     throw error;
   }
+}
+
+/** A DynamoDB Local the stack did not start, as a service whose stop deletes the stack's table there (made later in the start, if it got that far). */
+function tableOnRunningDynamoDb(dynamoDb: { readonly endpoint: string; readonly pid: number }, tableName: string): RunningService & { readonly pid: number } {
+  return {
+    endpoint: dynamoDb.endpoint,
+    pid: dynamoDb.pid,
+    stop: async () => {
+      const client = new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      try {
+        await client.send(new DeleteTableCommand({ TableName: tableName }));
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      } finally {
+        client.destroy();
+      }
+    },
+  };
 }
 
 /** The deploy events some function of the manifest consumes, on the local bus, as the stack's custom resource sends them in AWS (see DeployEvent). */

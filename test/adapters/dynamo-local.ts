@@ -2,40 +2,36 @@ import { DeleteTableCommand, DynamoDBClient, ResourceNotFoundException } from '@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chargedCapacity } from '../../local/capacity-reporting';
 import type { CapacityEntry } from '../../local/consumed-capacity';
-import { freePort, startDynamoDb } from '../../local/services';
 import { createTable } from '../../local/stack';
+import { runDynamoDb } from '../run-dynamodb';
 
-export const TABLE_NAME = 'leadflow';
+/** This worker's table on the run's DynamoDB Local: named by the process, as two workers' adapter files run side by side and each worker's one after another. */
+export const TABLE_NAME = `adapters-${process.pid}`;
 
 /** Kept on the process, not the module: the `shared-stack` project runs many adapter files in one worker. */
-const DYNAMODB = Symbol.for('leadflow.test.dynamoDbLocal');
-interface DynamoDbHolder {
-  [DYNAMODB]?: Promise<DynamoDBClient>;
+const CLIENT = Symbol.for('leadflow.test.dynamoDbLocalClient');
+interface ClientHolder {
+  [CLIENT]?: Promise<DynamoDBClient>;
 }
 
-/**
- * This worker's DynamoDB Local, started by the first adapter file that asks. Starting Java is most of
- * such a file's time, so the files of one worker share it; each gets the table afresh. It stops with the
- * worker: vitest ends a worker with SIGTERM, and exiting on it closes the launcher's stdin, its signal to
- * stop (the run's teardown kills one a crashed worker left).
- */
-function workerDynamoDb(): Promise<DynamoDBClient> {
-  const holder = globalThis as DynamoDbHolder;
-  const running = holder[DYNAMODB];
-  if (running) return running;
-  const starting = (async () => {
-    const dynamoDb = await startDynamoDb({ port: await freePort(), reset: true, log: () => {} });
-    process.once('SIGTERM', () => process.exit());
+/** A client of the run's DynamoDB Local (test/run-dynamodb.ts), made by the first adapter file of this worker that asks. */
+function workerClient(): Promise<DynamoDBClient> {
+  const holder = globalThis as ClientHolder;
+  const made = holder[CLIENT];
+  if (made) return made;
+  const making = (async () => {
+    const dynamoDb = await runDynamoDb();
+    if (!dynamoDb) throw new Error(`the adapter tests use the test run's DynamoDB Local, which test/global-setup.ts starts: run them with vitest`);
     return new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   })();
-  holder[DYNAMODB] = starting;
-  starting.catch(() => delete holder[DYNAMODB]);
-  return starting;
+  holder[CLIENT] = making;
+  making.catch(() => delete holder[CLIENT]);
+  return making;
 }
 
-/** The single table, empty, in this worker's in-memory DynamoDB Local: adapters are tested against the real conditions. */
+/** This worker's table, empty, in the run's in-memory DynamoDB Local: adapters are tested against the real conditions. */
 export async function dynamoDbLocal() {
-  const client = await workerDynamoDb();
+  const client = await workerClient();
   try {
     await client.send(new DeleteTableCommand({ TableName: TABLE_NAME }));
   } catch (error) {
@@ -45,7 +41,7 @@ export async function dynamoDbLocal() {
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
   return {
     documents,
-    /** Nothing to stop: the next file empties the table, and DynamoDB Local ends with the worker. */
+    /** Nothing to stop: the worker's next file empties the table, and DynamoDB Local ends with the run. */
     stop: async () => {},
   };
 }

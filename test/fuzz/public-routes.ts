@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { onRunDynamoDb } from '../run-dynamodb';
 import { openApiDocument } from '../../src/api/openapi';
 import { signToken, type TokenPurpose } from '../../src/domain/consent/signed-token';
 import { manifest } from '../../manifest/manifest';
@@ -74,7 +75,7 @@ const UNTHROTTLED = 1_000_000;
  * throttling: a 429 would stop an input before it reaches the function under test.
  */
 export async function startFuzzStack(): Promise<LocalStack> {
-  return startLocalStack({
+  return startLocalStack(await onRunDynamoDb({
     manifest: {
       ...manifest,
       http: { ...manifest.http, throttleRatePerSecond: UNTHROTTLED, throttleBurst: UNTHROTTLED },
@@ -82,7 +83,7 @@ export async function startFuzzStack(): Promise<LocalStack> {
     },
     perClientLimit: { ratePerSecond: UNTHROTTLED, burst: UNTHROTTLED },
     log: () => undefined,
-  });
+  }));
 }
 
 /** The form id whose definition `linkHints` stores: hosted pages render it, and its submissions are checked against it. */

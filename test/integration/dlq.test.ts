@@ -7,6 +7,7 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { onRunDynamoDb } from '../run-dynamodb';
 import { createLeadWrites, putEvent } from '../../src/adapters/lead-items';
 import { scopedEventId } from '../../src/domain/idempotency';
 import { eventually, now, runCli, stackClient } from './helpers';
@@ -23,7 +24,7 @@ let cwd: string;
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   // Failed deliveries come back after 1 s, so a message reaches the DLQ within seconds.
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {}, perClientLimit: { ratePerSecond: 1_000, burst: 1_000 } });
+  stack = await startLocalStack(await onRunDynamoDb({ visibilityTimeoutSeconds: 1, log: () => {}, perClientLimit: { ratePerSecond: 1_000, burst: 1_000 } }));
   sqs = new SQSClient({ endpoint: stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
   cwd = await mkdtemp(join(tmpdir(), 'leadflow-dlq-'));
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { onRunDynamoDb } from '../run-dynamodb';
 import { eventually, settled, stackClient } from './helpers';
 
 /**
@@ -12,7 +13,7 @@ const { admin, post, getLead, qualifyLead } = stackClient(() => stack);
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
+  stack = await startLocalStack(await onRunDynamoDb({ visibilityTimeoutSeconds: 1, log: () => {} }));
 });
 
 afterAll(async () => {

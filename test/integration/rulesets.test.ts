@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { onRunDynamoDb } from '../run-dynamodb';
 import type { Ruleset } from '../../src/domain/scoring/ruleset';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { eventually, now, runCli, settled, stackClient } from './helpers';
@@ -19,7 +20,7 @@ const { post, admin, getLead, mails } = stackClient(() => stack);
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  stack = await startLocalStack({ visibilityTimeoutSeconds: 1, log: () => {} });
+  stack = await startLocalStack(await onRunDynamoDb({ visibilityTimeoutSeconds: 1, log: () => {} }));
   dir = await mkdtemp(join(tmpdir(), 'leadflow-rulesets-'));
 });
 

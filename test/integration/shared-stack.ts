@@ -1,4 +1,5 @@
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { onRunDynamoDb } from '../run-dynamodb';
 
 /**
  * Settings every file on the shared stack can live with: failed records come back after a second, and
@@ -21,8 +22,8 @@ interface StackHolder {
  * The local stack of this test worker process, started by the first file that asks for it. The
  * `shared-stack` project (vitest.config.ts) does not isolate its files, so one worker runs many of them
  * in turn and they all use this stack: files must not depend on each other's data (unique emails,
- * team ids, industries). Vitest ends a worker with SIGTERM, which would skip every exit hook; exiting
- * on it instead runs them, and DynamoDB Local's hook (local/services.ts) kills the Java process.
+ * team ids, industries). Its table is on the run's DynamoDB Local (test/run-dynamodb.ts), which ends
+ * with the run; the rest of it lives in this process and ends with the worker.
  */
 export function sharedStack(): Promise<LocalStack> {
   const holder = globalThis as StackHolder;
@@ -31,12 +32,9 @@ export function sharedStack(): Promise<LocalStack> {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   // A test that edits the subscription types sees the change in every function within a second.
   process.env.SUBSCRIPTION_TYPES_MAX_AGE_SECONDS = '1';
-  const starting = startLocalStack(sharedStackOptions);
+  const starting = onRunDynamoDb(sharedStackOptions).then(startLocalStack);
   holder[STACK] = starting;
-  starting.then(
-    () => process.once('SIGTERM', () => process.exit()),
-    // A start that failed stopped what it started; the next file tries again.
-    () => delete holder[STACK],
-  );
+  // A start that failed stopped what it started; the next file tries again.
+  starting.catch(() => delete holder[STACK]);
   return starting;
 }

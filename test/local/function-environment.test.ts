@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { onRunDynamoDb } from '../run-dynamodb';
 import { fixtureManifest, httpFunction } from './fixture-manifest';
 
 /**
@@ -53,7 +54,7 @@ const logged: string[] = [];
 
 beforeAll(async () => {
   process.env[HOST_ONLY] = 'only the shell that started the stack has this';
-  stack = await startLocalStack({ manifest, log: (line) => logged.push(line) });
+  stack = await startLocalStack(await onRunDynamoDb({ manifest, log: (line) => logged.push(line) }));
 });
 
 afterAll(async () => {

@@ -1,9 +1,11 @@
+import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../local/services';
 import { startLocalStack } from '../../local/stack';
+import { onRunDynamoDb, runDynamoDb } from '../run-dynamodb';
 import type { Manifest } from '../../manifest/types';
 
 const javaProcessesOnPort = (port: string) => {
@@ -58,5 +60,41 @@ describe('local stack lifecycle', () => {
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
+  });
+
+  it("uses a DynamoDB Local it is given, in a table of its own that it deletes at stop, and leaves that server running", async () => {
+    const given = await runDynamoDb();
+    if (!given) throw new Error('run through vitest: test/global-setup.ts starts the run\'s DynamoDB Local');
+    const client = new DynamoDBClient({ endpoint: given.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const tables = async () => (await client.send(new ListTablesCommand({}))).TableNames ?? [];
+    try {
+      const stack = await startLocalStack(await onRunDynamoDb({ log: () => {} }));
+      try {
+        expect(stack.endpoints.dynamodb).toBe(given.endpoint);
+        expect(stack.dynamodbPid).toBe(given.pid);
+        expect(stack.settings.tableName).not.toBe('leadflow');
+        expect(await tables()).toContain(stack.settings.tableName);
+        // The functions write to that table: a form's lead is there.
+        const posted = await fetch(`${stack.apiUrl}/v1/forms/contact/submissions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: `given-${process.pid}@example.com` }),
+        });
+        expect(posted.status).toBe(202);
+        const { Items = [] } = await client.send(new ScanCommand({ TableName: stack.settings.tableName, Limit: 1 }));
+        expect(Items).toHaveLength(1);
+      } finally {
+        await stack.stop();
+      }
+      expect(await tables()).not.toContain(stack.settings.tableName);
+      expect(javaProcessesOnPort(new URL(given.endpoint).port)).toEqual([String(given.pid)]);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('refuses a given DynamoDB Local together with a data folder or a port of its own', async () => {
+    await expect(startLocalStack({ dynamoDb: { endpoint: 'http://127.0.0.1:1', pid: 1 }, dataDir: '/tmp/unused', log: () => {} })).rejects.toThrow(/dynamoDb.*dataDir and ports.dynamodb/);
+    await expect(startLocalStack({ dynamoDb: { endpoint: 'http://127.0.0.1:1', pid: 1 }, ports: { dynamodb: 8000 }, log: () => {} })).rejects.toThrow(/dynamoDb.*dataDir and ports.dynamodb/);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { onRunDynamoDb } from '../run-dynamodb';
 import type { MetricValues } from '../../local/metric-lines';
 import { defineRoute } from '../../src/http/routes';
 import { fixtureManifest } from './fixture-manifest';
@@ -30,7 +31,7 @@ let stack: LocalStack;
 const metrics: { functionName: string; metrics: readonly MetricValues[] }[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ manifest, log: () => {}, measureCapacity: true });
+  stack = await startLocalStack(await onRunDynamoDb({ manifest, log: () => {}, measureCapacity: true }));
   stack.measurements.onMetrics((functionName, emitted) => metrics.push({ functionName, metrics: emitted }));
 });
 

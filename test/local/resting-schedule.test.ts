@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { onRunDynamoDb } from '../run-dynamodb';
 import { fixtureManifest, httpFunction } from './fixture-manifest';
 
 /**
@@ -33,7 +34,7 @@ const sweepsReach = async (count: number, withinMs: number) => {
 };
 
 beforeAll(async () => {
-  stack = await startLocalStack({ manifest, log: () => {} });
+  stack = await startLocalStack(await onRunDynamoDb({ manifest, log: () => {} }));
   stack.measurements.onMetrics((functionName) => {
     if (functionName === 'resting-sweep') sweeps += 1;
   });
