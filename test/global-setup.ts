@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHILD_PID_DIR_VARIABLE, killRecordedChildren, recordedChildrenAlive } from '../local/child-registry';
 import { DYNAMODB_JIT_VARIABLE } from '../local/dynamodb-jit';
-import { startRunDynamoDb } from './run-dynamodb';
+import { serveRunDynamoDb } from './run-dynamodb';
 
 /** Names the run's folder for synthesized CDK apps (test/infra/template-app.ts); workers inherit it. */
 export const CDK_OUT_ROOT_VARIABLE = 'LEADFLOW_TEST_CDK_OUT';
@@ -16,16 +16,16 @@ const WORKER_EXIT_GRACE_MS = 10_000;
  * (workers inherit the variable). A stack's `stop()` or its worker's exit ends the process; a worker
  * killed mid-test (a timeout, a crash) cannot, so the teardown kills what is still running. A
  * folder the template tests synthesize their apps into, removed with everything in it at the end. And
- * the run's own DynamoDB Local (test/run-dynamodb.ts), which the stacks and adapter tests share.
+ * the run's own DynamoDB Local (test/run-dynamodb.ts), which the stacks and adapter tests share, started when the first of them asks.
  */
-export default function setup(): () => Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const folder = mkdtempSync(join(tmpdir(), 'leadflow-test-children-'));
   process.env[CHILD_PID_DIR_VARIABLE] = folder;
   const synthesized = mkdtempSync(join(tmpdir(), 'leadflow-test-cdk-'));
   process.env[CDK_OUT_ROOT_VARIABLE] = synthesized;
   // The tests' DynamoDB Locals live too briefly for C2 to pay back (local/dynamodb-jit.ts).
   process.env[DYNAMODB_JIT_VARIABLE] = 'short-runs';
-  const runDynamoDb = startRunDynamoDb(folder);
+  const runDynamoDb = await serveRunDynamoDb();
   return async () => {
     // Stopped first: it is one of the recorded processes the loop below waits for.
     await runDynamoDb.stop();

@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { freePort, isAddressInUse, startDynamoDb, type RunningDynamoDb } from '../local/services';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RunningDynamoDb } from '../local/services';
 import type { LocalStackOptions } from '../local/stack';
 
-/**
- * The file where the run's DynamoDB Local says where it listens, or why it did not start. Set by the
- * global set-up; workers inherit it.
- */
+/** Where a worker asks for the run's DynamoDB Local: set by the global set-up, inherited by the workers. */
 export const RUN_DYNAMODB_VARIABLE = 'LEADFLOW_TEST_DYNAMODB';
 
 /** Where the run's DynamoDB Local listens, and its process. */
@@ -17,68 +13,63 @@ export interface RunDynamoDb {
   readonly pid: number;
 }
 
-type Announcement = RunDynamoDb | { readonly error: string };
-
 /** Starts tried when the free port found was taken before DynamoDB Local listened on it. */
 const START_ATTEMPTS = 3;
-/** As long as a DynamoDB Local of its own may take to start (local/services.ts). */
-const READY_DEADLINE_MS = 90_000;
+
+async function startOnFreePort(): Promise<RunningDynamoDb> {
+  // Imported at the first request: the stand-ins' modules would add most of a second to every run's set-up.
+  const { freePort, isAddressInUse, startDynamoDb } = await import('../local/services');
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startDynamoDb({ port: await freePort(), reset: true, log: () => {} });
+    } catch (error) {
+      if (!isAddressInUse(error) || attempt === START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+const answer = (response: ServerResponse, status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
 /**
- * One DynamoDB Local (in memory) for the whole `vitest run`, started by its global set-up and used by
- * the stacks and adapter files that do not need one of their own, each with a table of its own. A
- * Java start and its first calls in cold code cost some 3-4 s of CPU, and the suite started about 25
- * (docs/performance.md, "One DynamoDB Local for the test run"). Not awaited: it comes up while the
- * workers start and import their files, and says in `folder` where it listens once it does.
+ * One DynamoDB Local (in memory) for the whole `vitest run`, for the stacks and adapter files that do
+ * not need one of their own, each in a table of its own. A Java start and its first calls in cold code
+ * cost some 3-4 s of CPU, and the suite started about 25 (docs/performance.md, "One DynamoDB Local for
+ * the test run"). The global set-up serves it on a loopback port and starts it at the first worker's
+ * request, so a run of files that use none starts none; it lives as long as the run's main process.
  */
-export function startRunDynamoDb(folder: string): { stop(): Promise<void> } {
-  const file = join(folder, 'run-dynamodb.json');
-  process.env[RUN_DYNAMODB_VARIABLE] = file;
-  const announce = (announcement: Announcement) => {
-    // Renamed into place, so a worker never reads half of it.
-    writeFileSync(`${file}.part`, JSON.stringify(announcement));
-    renameSync(`${file}.part`, file);
-  };
-  const starting = (async (): Promise<RunningDynamoDb> => {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await startDynamoDb({ port: await freePort(), reset: true, log: () => {} });
-      } catch (error) {
-        if (!isAddressInUse(error) || attempt === START_ATTEMPTS) throw error;
-      }
-    }
-  })();
-  starting.then(
-    (running) => announce({ endpoint: running.endpoint, pid: running.pid }),
-    (error: unknown) => announce({ error: error instanceof Error ? error.message : String(error) }),
-  );
+export async function serveRunDynamoDb(): Promise<{ stop(): Promise<void> }> {
+  let starting: Promise<RunningDynamoDb> | undefined;
+  const server = createServer((_request, response) => {
+    starting ??= startOnFreePort();
+    starting.then(
+      (running) => answer(response, 200, { endpoint: running.endpoint, pid: running.pid } satisfies RunDynamoDb),
+      (error: unknown) => answer(response, 500, { error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.env[RUN_DYNAMODB_VARIABLE] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     stop: async () => {
       delete process.env[RUN_DYNAMODB_VARIABLE];
-      await starting.then((running) => running.stop(), () => {});
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await starting?.then((running) => running.stop(), () => {});
     },
   };
 }
 
-/** The run's DynamoDB Local once it listens; undefined outside a vitest run (`npm run fuzz`), whose stacks start their own. */
+/** The run's DynamoDB Local, started by this call if no worker asked before; undefined outside a vitest run (`npm run fuzz`), whose stacks start their own. */
 export async function runDynamoDb(): Promise<RunDynamoDb | undefined> {
-  const file = process.env[RUN_DYNAMODB_VARIABLE];
-  if (!file) return undefined;
-  const deadline = Date.now() + READY_DEADLINE_MS;
-  while (!existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`the test run's DynamoDB Local did not say where it listens within ${READY_DEADLINE_MS / 1000} s (${file})`);
-    await delay(100);
-  }
-  const announcement = JSON.parse(readFileSync(file, 'utf8')) as Announcement;
-  if ('error' in announcement) throw new Error(`the test run's DynamoDB Local did not start: ${announcement.error}`);
-  return announcement;
+  const url = process.env[RUN_DYNAMODB_VARIABLE];
+  if (!url) return undefined;
+  const response = await fetch(url, { method: 'POST' });
+  const body = (await response.json()) as RunDynamoDb | { error: string };
+  if ('error' in body) throw new Error(`the test run's DynamoDB Local did not start: ${body.error}`);
+  return body;
 }
-
-/** A table name of its own on the run's DynamoDB Local. */
-export const ownTableName = (purpose: string) => `${purpose}-${randomUUID().slice(0, 8)}`;
 
 /** `options` for a stack on the run's DynamoDB Local, in a table of its own; as given outside a vitest run. */
 export async function onRunDynamoDb(options: LocalStackOptions): Promise<LocalStackOptions> {
   const dynamoDb = await runDynamoDb();
-  return dynamoDb ? { ...options, dynamoDb, settings: { ...options.settings, tableName: ownTableName('leadflow') } } : options;
+  return dynamoDb ? { ...options, dynamoDb, settings: { ...options.settings, tableName: `leadflow-${randomUUID().slice(0, 8)}` } } : options;
 }
