@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { CampaignSendStore } from '../../src/adapters/campaign-sends';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import * as keys from '../../src/adapters/keys';
@@ -11,7 +11,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 });
-afterAll(async () => table?.stop());
 
 const at = '2026-11-30T10:00:00.000Z';
 /** A template as large as marketers make them: rewriting it with every count is what capped sending. */

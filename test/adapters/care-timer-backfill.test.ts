@@ -75,7 +75,6 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.destroy();
   await scheduler?.stop();
-  await table?.stop();
 });
 
 /** Runs a whole backfill as schedule-care-timers does: each walk step has time for `pagesPerStep` pages of 4 leads, then hands on. */

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClaimRecords, type ClaimPolicy } from '../../src/adapters/claims';
 import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
 
@@ -7,7 +7,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 });
-afterAll(async () => table?.stop());
 
 const STALE_AFTER_MS = 60_000;
 let counter = 0;

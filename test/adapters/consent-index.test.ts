@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConsentIndexStore } from '../../src/adapters/consent-index';
 import * as keys from '../../src/adapters/keys';
 import { SubscriptionTypeUseStore } from '../../src/adapters/subscription-type-uses';
@@ -10,7 +10,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 });
-afterAll(async () => table?.stop());
 
 const OLD_READER = 'a1b2c3d4-0000-4000-8000-000000000001';
 const NEW_READER = '5e6f7a8b-0000-4000-8000-000000000002';

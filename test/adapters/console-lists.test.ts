@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as keys from '../../src/adapters/keys';
 import { LeadListing } from '../../src/adapters/lead-listing';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -22,7 +22,6 @@ beforeAll(async () => {
   inbox = new TeamInbox({ routing, leads: new LeadStore(table.documents, TABLE_NAME), publisher: { publish: async (events) => void published.push(...events) } });
   expect(await routing.save(routingConfig, 0, '2026-11-30T09:00:00.000Z')).not.toBe('version-changed');
 });
-afterAll(async () => table?.stop());
 
 const read = async (key: { pk: string; sk: string }) => (await table.documents.send(new GetCommand({ TableName: TABLE_NAME, Key: key, ConsistentRead: true }))).Item;
 

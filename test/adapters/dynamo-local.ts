@@ -39,11 +39,8 @@ export async function dynamoDbLocal() {
   }
   await createTable(client, TABLE_NAME);
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
-  return {
-    documents,
-    /** Nothing to stop: the worker's next file empties the table, and DynamoDB Local ends with the run. */
-    stop: async () => {},
-  };
+  // Nothing to stop after the file: the worker's next file empties the table, and DynamoDB Local ends with the run.
+  return { documents };
 }
 
 /** A call of a measured client: its command, and what it consumed per table and index at AWS's charges as the bench counts them. */

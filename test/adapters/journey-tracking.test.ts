@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DateEntryStore, dueShardOf, EmailStepRunStore, EnrolmentStore, JourneyStore, MoveAllStore } from '../../src/adapters/journey-store';
 import { SegmentMembershipStore } from '../../src/adapters/segment-membership-store';
 import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
@@ -7,7 +7,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 });
-afterAll(async () => table?.stop());
 
 describe("a journey email's opens and clicks on DynamoDB Local", () => {
   it('counts each metric once per step run, however often SES reports it', async () => {

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LayoutMigration } from '../../src/adapters/layout-migration';
 import { ScoreStore } from '../../src/adapters/score-store';
 import { unapplied } from '../../src/domain/event-log';
@@ -18,7 +18,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 }, 120_000);
-afterAll(async () => table?.stop());
 
 const put = (Item: Record<string, unknown>) => table.documents.send(new PutCommand({ TableName: TABLE_NAME, Item }));
 const get = async (pk: string, sk: string) => (await table.documents.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk, sk }, ConsistentRead: true }))).Item;

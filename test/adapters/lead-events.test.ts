@@ -1,5 +1,5 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AnonymousLinks } from '../../src/adapters/anonymous-links';
 import { DataRights } from '../../src/adapters/data-rights';
 import * as keys from '../../src/adapters/keys';
@@ -15,7 +15,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 }, 120_000);
-afterAll(async () => table?.stop());
 
 const RECEIVED = '2026-11-30T12:00:00.000Z';
 

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as keys from '../../src/adapters/keys';
 import { addressOnlyLead, createLeadWrites, toLeadWithScore } from '../../src/adapters/lead-items';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -17,7 +17,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 }, 120_000);
-afterAll(async () => table?.stop());
 
 const AT = '2026-11-30T12:00:00.000Z';
 

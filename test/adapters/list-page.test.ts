@@ -1,5 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listPage, queryAll, type Partition } from '../../src/adapters/query-pages';
 import { InvalidInput } from '../../src/domain/errors';
 import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
@@ -15,7 +15,6 @@ beforeAll(async () => {
     }
   }
 });
-afterAll(async () => table?.stop());
 
 const segments: Partition = { tableName: TABLE_NAME, index: 'gsi1', key: 'SEGMENTS', newestFirst: true };
 const idOf = (item: Record<string, unknown>) => String(item.id);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ScoreStore } from '../../src/adapters/score-store';
 import { addressOnlyLead, createLeadWrites } from '../../src/adapters/lead-items';
 import { transactWrite } from '../../src/adapters/transactions';
@@ -18,7 +18,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 }, 120_000);
-afterAll(async () => table?.stop());
 
 const DAY = 86_400_000;
 const lead = { role: 'VP Marketing', industry: 'SaaS', teamSize: 120, budget: 50_000 };

@@ -1,6 +1,6 @@
 import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as keys from '../../src/adapters/keys';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
@@ -13,7 +13,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 });
-afterAll(async () => table?.stop());
 
 const lead = { id: 'lead-race', email: 'race@example.com', subscriptions: { newsletter: 'opted_in' }, version: 1 } as unknown as Lead;
 

@@ -1,5 +1,5 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as keys from '../../src/adapters/keys';
 import { DynamoSendRate } from '../../src/adapters/send-rate';
 import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
@@ -8,7 +8,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 });
-afterAll(async () => table?.stop());
 
 describe('shared send rate on DynamoDB Local', () => {
   it('lets concurrent senders start at most the rate in any second, and grants every call', async () => {

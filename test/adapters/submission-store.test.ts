@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as keys from '../../src/adapters/keys';
 import { addressOnlyLead, createLeadWrites } from '../../src/adapters/lead-items';
 import { type Submission, SubmissionStore } from '../../src/adapters/submission-store';
@@ -10,7 +10,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 }, 120_000);
-afterAll(async () => table?.stop());
 
 const AT = '2026-12-03T12:00:00.000Z';
 

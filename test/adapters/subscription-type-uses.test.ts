@@ -1,5 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConsentStore } from '../../src/adapters/consent-store';
 import * as keys from '../../src/adapters/keys';
 import { SubscriptionTypeUseStore } from '../../src/adapters/subscription-type-uses';
@@ -9,7 +9,6 @@ let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
 beforeAll(async () => {
   table = await dynamoDbLocal();
 });
-afterAll(async () => table?.stop());
 
 const LEAD_ID = 'c3a1f2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b';
 const put = (item: Record<string, unknown>) => table.documents.send(new PutCommand({ TableName: TABLE_NAME, Item: item }));
