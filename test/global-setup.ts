@@ -16,7 +16,8 @@ const WORKER_EXIT_GRACE_MS = 10_000;
  * (workers inherit the variable). A stack's `stop()` or its worker's exit ends the process; a worker
  * killed mid-test (a timeout, a crash) cannot, so the teardown kills what is still running. A
  * folder the template tests synthesize their apps into, removed with everything in it at the end. And
- * the run's own DynamoDB Local (test/run-dynamodb.ts), which the stacks and adapter tests share, started when the first of them asks.
+ * the run's own DynamoDB Local (test/run-dynamodb.ts), which the stacks and adapter tests share,
+ * started when the first of them asks.
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const folder = mkdtempSync(join(tmpdir(), 'leadflow-test-children-'));

@@ -1,4 +1,4 @@
-import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -75,14 +75,12 @@ describe('local stack lifecycle', () => {
         expect(stack.settings.tableName).not.toBe('leadflow');
         expect(await tables()).toContain(stack.settings.tableName);
         // The functions write to that table: a form's lead is there.
-        const posted = await fetch(`${stack.apiUrl}/v1/forms/contact/submissions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: `given-${process.pid}@example.com` }),
-        });
+        const email = `given-${process.pid}@example.com`;
+        const posted = await fetch(`${stack.apiUrl}/v1/forms/contact/submissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
         expect(posted.status).toBe(202);
-        const { Items = [] } = await client.send(new ScanCommand({ TableName: stack.settings.tableName, Limit: 1 }));
-        expect(Items).toHaveLength(1);
+        const { leadId } = (await posted.json()) as { leadId: string };
+        const { Item } = await client.send(new GetItemCommand({ TableName: stack.settings.tableName, Key: { pk: { S: `EMAIL#${email}` }, sk: { S: 'EMAIL' } }, ConsistentRead: true }));
+        expect(Item?.leadId?.S).toBe(leadId);
       } finally {
         await stack.stop();
       }
