@@ -27,12 +27,13 @@ export function lambdaRuntimeVariables(fn: FunctionSpec, region: string, taskRoo
 /**
  * Settings from the environment `npm start` (or a test) runs in that every local function also gets:
  * Powertools' own (log level, metrics, the secrets' cache age), which a deployment would put in the
- * function's configuration, CLAIM_STALE_SECONDS, which the crash test uses to shorten a claim's stale
- * time, and SUBSCRIPTION_TYPES_MAX_AGE_SECONDS, which the shared test stack uses to see an edit of the
- * subscription types at once (nothing sets either in AWS). Anything else of that environment stays out,
- * as in Lambda.
+ * function's configuration, and the settings tests shorten (nothing sets them in AWS): CLAIM_STALE_SECONDS,
+ * with which the crash test sees a crashed holder's claim taken over, HELD_CLAIM_FIRST_WAIT_SECONDS and
+ * SUBSCRIPTION_TYPES_MAX_AGE_SECONDS, with which the shared test stack (test/integration/shared-stack-environment.ts)
+ * waits less for a duplicate's retry and sees an edit of the subscription types at once. Anything else
+ * of that environment stays out, as in Lambda.
  */
-const PASSED_THROUGH = ['CLAIM_STALE_SECONDS', 'SUBSCRIPTION_TYPES_MAX_AGE_SECONDS'];
+const PASSED_THROUGH = ['CLAIM_STALE_SECONDS', 'HELD_CLAIM_FIRST_WAIT_SECONDS', 'SUBSCRIPTION_TYPES_MAX_AGE_SECONDS'];
 const isPassedThrough = (name: string) => name.startsWith('POWERTOOLS_') || PASSED_THROUGH.includes(name);
 
 export interface LocalFunctionEnvironmentOptions {

@@ -35,3 +35,14 @@ export function subscriptionTypesMaxAgeSeconds(env: NodeJS.ProcessEnv = process.
 export function claimStaleSeconds(functionTimeoutSeconds: number, env: NodeJS.ProcessEnv = process.env): number {
   return env.CLAIM_STALE_SECONDS === undefined ? 5 * functionTimeoutSeconds : positiveInteger.parse(env.CLAIM_STALE_SECONDS);
 }
+
+/**
+ * How long a record that found its claim held waits before its first retry: twelve seconds, by when
+ * a concurrent duplicate holding it has usually finished. `HELD_CLAIM_FIRST_WAIT_SECONDS` shortens it
+ * where a test waits for every message to be handled before it counts what must have happened once
+ * (the shared test stack, which shortens `CLAIM_STALE_SECONDS` with it so that the waits still reach the
+ * stale time); nothing sets it in AWS.
+ */
+export function heldClaimFirstWaitSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  return env.HELD_CLAIM_FIRST_WAIT_SECONDS === undefined ? 12 : positiveInteger.parse(env.HELD_CLAIM_FIRST_WAIT_SECONDS);
+}

@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
-import { claimStaleSeconds } from '../config';
+import { claimStaleSeconds, heldClaimFirstWaitSeconds } from '../config';
 import { describeError } from '../domain/errors';
 
 /** What postponing needs of a record: where it came from, its receipt and receive count (its body, raw or parsed, plays no part). */
@@ -44,17 +44,14 @@ export class RedeliveryBackoff {
   }
 }
 
-/** The first wait of a record that found a claim held by another invocation. */
-const FIRST_CLAIM_WAIT_SECONDS = 12;
-
 /**
  * How long a record that found its claim held waits before its next receive: short at first (the
  * holder is usually a concurrent duplicate that finishes within seconds), doubling up to the claim's
- * stale time, so that within four retries (12 + 24 + 48 + 96 s) a claim a crash left behind has gone
- * stale and is taken over, instead of the record spending its receives and landing in the DLQ.
+ * stale time, so that within four retries (by default 12 + 24 + 48 + 96 s) a claim a crash left behind
+ * has gone stale and is taken over, instead of the record spending its receives and landing in the DLQ.
  */
-export const untilClaimStale = (staleSeconds: number) => (receiveCount: number) =>
-  Math.min(staleSeconds, FIRST_CLAIM_WAIT_SECONDS * 2 ** (Math.max(receiveCount, 1) - 1));
+export const untilClaimStale = (staleSeconds: number, firstWaitSeconds: number) => (receiveCount: number) =>
+  Math.min(staleSeconds, firstWaitSeconds * 2 ** (Math.max(receiveCount, 1) - 1));
 
 /**
  * For a consumer whose work is claimed before it is done (an alert, a confirmation, a webhook
@@ -69,7 +66,7 @@ export class HeldClaimRetry {
   constructor(client: SQSClient, functionTimeoutSeconds: number) {
     const staleSeconds = claimStaleSeconds(functionTimeoutSeconds);
     this.staleMs = staleSeconds * 1000;
-    this.backoff = new RedeliveryBackoff(client, untilClaimStale(staleSeconds));
+    this.backoff = new RedeliveryBackoff(client, untilClaimStale(staleSeconds, heldClaimFirstWaitSeconds()));
   }
 
   /** Postpones the record's next receive; if that fails, the queue's own visibility timeout applies, and the log says so. */

@@ -1,5 +1,6 @@
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { onRunDynamoDb } from '../run-dynamodb';
+import { sharedStackEnvironment } from './shared-stack-environment';
 
 /**
  * Settings every file on the shared stack can live with: failed records come back after a second, and
@@ -29,9 +30,7 @@ export function sharedStack(): Promise<LocalStack> {
   const holder = globalThis as StackHolder;
   const running = holder[STACK];
   if (running) return running;
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  // A test that edits the subscription types sees the change in every function within a second.
-  process.env.SUBSCRIPTION_TYPES_MAX_AGE_SECONDS = '1';
+  Object.assign(process.env, sharedStackEnvironment);
   const starting = onRunDynamoDb(sharedStackOptions).then(startLocalStack);
   holder[STACK] = starting;
   // A start that failed stopped what it started; the next file tries again.

@@ -54,6 +54,8 @@ const logged: string[] = [];
 
 beforeAll(async () => {
   process.env[HOST_ONLY] = 'only the shell that started the stack has this';
+  // A setting a test stack shortens (test/integration/shared-stack-environment.ts), which every function must get.
+  process.env.HELD_CLAIM_FIRST_WAIT_SECONDS = '3';
   stack = await startLocalStack(await onRunDynamoDb({ manifest, log: (line) => logged.push(line) }));
 });
 
@@ -74,8 +76,8 @@ describe('the environment of a local function', () => {
     const { atLoad, now, remainingTimeInMillis } = await report('/v1/bus');
     // Its first invocation, a cold start: as in Lambda, loading the function took none of its 10 s.
     expect(remainingTimeInMillis).toBeGreaterThan(9_000);
-    // Powertools settings and the claim stale time are taken from the shell, as their comment says.
-    const fromShell = Object.keys(process.env).filter((name) => name.startsWith('POWERTOOLS_') || name === 'CLAIM_STALE_SECONDS' || name === 'SUBSCRIPTION_TYPES_MAX_AGE_SECONDS');
+    // Powertools settings and the settings tests shorten are taken from the shell, as their comment says.
+    const fromShell = Object.keys(process.env).filter((name) => name.startsWith('POWERTOOLS_') || ['CLAIM_STALE_SECONDS', 'HELD_CLAIM_FIRST_WAIT_SECONDS', 'SUBSCRIPTION_TYPES_MAX_AGE_SECONDS'].includes(name));
     const expected = [...new Set([...RUNTIME_AND_LOCAL, ...fromShell, 'POWERTOOLS_SERVICE_NAME', 'LEADFLOW_FUNCTION', 'EVENT_BUS_NAME', 'MAX_BODY_BYTES'])];
     expect(Object.keys(now).sort()).toEqual(expected.sort());
     expect(now).toMatchObject({
@@ -83,6 +85,7 @@ describe('the environment of a local function', () => {
       AWS_LAMBDA_FUNCTION_NAME: 'leadflow-puts-on-bus',
       EVENT_BUS_NAME: stack.settings.busName,
       POWERTOOLS_SERVICE_NAME: 'leadflow-test',
+      HELD_CLAIM_FIRST_WAIT_SECONDS: '3',
       AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
       AWS_ENDPOINT_URL_EVENTBRIDGE: stack.endpoints.eventbridge,
     });
