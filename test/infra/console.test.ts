@@ -1,20 +1,19 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { USER_ADMIN_ACTIONS } from '../../infra/console';
-import { buildApp } from '../../infra/leadflow-app';
 import { manifest } from '../../manifest/manifest';
 import { isHttpFunction, routeKey } from '../../manifest/types';
-import { templateApp } from './template-app';
+import { defaultTemplateApp } from './template-app';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 let template: Template;
 let resources: Resources;
 let mainResources: Resources;
-let built: ReturnType<typeof buildApp>;
+let built: ReturnType<typeof defaultTemplateApp>;
 
 beforeAll(() => {
   // Template assertions need no function code or console build: bundling is skipped.
-  built = buildApp(templateApp());
+  built = defaultTemplateApp();
   template = Template.fromStack(built.consoleStack);
   resources = template.toJSON().Resources as Resources;
   mainResources = Template.fromStack(built.stack).toJSON().Resources as Resources;

@@ -1,11 +1,10 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/leadflow-app';
 import * as keys from '../../src/adapters/keys';
 import { manifest } from '../../manifest/manifest';
 import { INDEX_PARTITIONS, isOfKind, ITEM_KINDS } from '../../manifest/table';
 import { allows, tableGrants } from '../../manifest/table-grants';
-import { templateApp } from './template-app';
+import { defaultTemplateApp } from './template-app';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 interface Statement {
@@ -19,7 +18,7 @@ let tableId: string;
 
 beforeAll(() => {
   // Template assertions need no function code: bundling is skipped.
-  const { stack } = buildApp(templateApp());
+  const { stack } = defaultTemplateApp();
   resources = Template.fromStack(stack).toJSON().Resources as Resources;
   tableId = Object.entries(resources).find(([, resource]) => resource.Type === 'AWS::DynamoDB::GlobalTable')?.[0] ?? '';
 }, 120_000);

@@ -10,7 +10,7 @@ import { manifest } from '../../manifest/manifest';
 import { LATENCY_ALARMS } from '../../manifest/metrics';
 import { deadLetterQueues } from '../../manifest/queues';
 import { isEventFunction, isHttpFunction, routeKey, type Access } from '../../manifest/types';
-import { templateApp } from './template-app';
+import { defaultTemplateApp, templateApp } from './template-app';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 let template: Template;
@@ -27,7 +27,7 @@ let alarmsTemplate: Template;
 let resources: Resources;
 
 beforeAll(() => {
-  const { stack } = buildApp(templateApp());
+  const { stack } = defaultTemplateApp();
   template = Template.fromStack(stack);
   routesTemplate = Template.fromStack(stack.routes);
   alarmsStackTemplate = Template.fromStack(stack.alarms);
@@ -474,7 +474,7 @@ describe('cdk-nag AwsSolutions checks', () => {
   }, 120_000);
 
   it('have no acknowledgement that matches no finding at or below the construct it is on', () => {
-    const { app } = buildApp(templateApp());
+    const { app } = defaultTemplateApp();
     // validateScope reports every finding, acknowledged or not: each acknowledgement must cover one.
     const findings = new AwsSolutionsChecks().validateScope(app).violations;
     const unused: string[] = [];
