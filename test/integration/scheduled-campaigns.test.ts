@@ -53,7 +53,8 @@ async function campaignForOneSubscriber() {
 const campaign = async (id: string) => (await (await admin('GET', `/v1/admin/campaigns/${id}`)).json()) as CampaignView;
 const mailsTo = async (email: string) => (await mails()).filter((mail) => mail.destination.to.includes(email));
 
-describe('scheduled campaigns on the local stack', () => {
+// The two cases wait seconds for their schedules' times, each with a campaign and a subscriber of its own: side by side.
+describe.concurrent('scheduled campaigns on the local stack', () => {
   it('sends a campaign scheduled a few seconds ahead in Asia/Kolkata at its time: scheduled, then sending, then sent, one mail', async () => {
     const { email, campaignId } = await campaignForOneSubscriber();
     const sendAt = wallClockIn('Asia/Kolkata', 6);
