@@ -77,15 +77,18 @@ class LongestFirstSequencer extends BaseSequencer {
 }
 
 /**
- * Integration tests start Java and Node stand-ins; two cores share them, so give them room. A third
- * worker was tried (2026-12-01, docs/performance.md): the suite took as long (467 s against 477 s)
- * for more CPU (654 s against 617 s), and the throttling test, which counts on timing, failed.
+ * Three workers on two cores: much of a run is files waiting on their stacks' timers and queues (the
+ * follow-up's reminders, the journeys' waits, the scheduled campaigns), which a third worker fills with
+ * another file's work. Alternated with two (2026-12-03, evening, since the stacks share the run's
+ * DynamoDB Local, docs/performance.md): 234.0-240.5 s against 263.1-294.5 s for about the same CPU.
+ * Before that share each worker's stacks started a DynamoDB Local of their own, and a third worker
+ * took as long for more CPU (2026-12-01 and 12-03, afternoon).
  */
 const common = {
   testTimeout: 60_000,
   hookTimeout: 120_000,
   pool: 'forks',
-  maxWorkers: 2,
+  maxWorkers: 3,
 } as const;
 
 export default defineConfig({
