@@ -3,13 +3,25 @@ import com.almworks.sqlite4java.SQLiteJob;
 import com.almworks.sqlite4java.SQLiteQueue;
 import com.almworks.sqlite4java.SQLiteStatement;
 import java.io.File;
+import java.io.IOException;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.net.BindException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import software.amazon.awssdk.core.SdkPojo;
 import software.amazon.awssdk.services.dynamodb.model.ListTablesRequest;
 import software.amazon.dynamodb.services.local.main.ServerRunner;
 import software.amazon.dynamodb.services.local.server.AbstractLocalDynamoDBServerHandler;
@@ -17,6 +29,10 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 import software.amazon.dynamodb.services.local.server.LocalDynamoDBRequestHandler;
 import software.amazon.dynamodb.services.local.shared.access.LocalDBClient;
 import software.amazon.dynamodb.services.local.shared.access.sqlite.SQLiteDBAccess;
+import software.amazon.dynamodb.services.local.shared.access.sqlite.SQLiteDBAccessJob;
+import software.amazon.dynamodb.services.local.shared.access.sqlite.SQLiteIndexElement;
+import software.amazon.dynamodb.services.local.shared.access.sqlite.TableSchemaInfo;
+import software.amazon.dynamodb.services.local.shared.mapper.DynamoDbObjectMapper;
 
 /**
  * Amazon's DynamoDB Local, listening on one address and living no longer than the process that
@@ -34,7 +50,9 @@ import software.amazon.dynamodb.services.local.shared.access.sqlite.SQLiteDBAcce
  *
  * Its SQLite database is put in write-ahead-log mode before it listens (see `writeAheadLog`) and it
  * prints "journal MODE", the mode the database is in ("wal"; "memory" with -inMemory; "unchanged: WHY"
- * when DynamoDB Local's insides were not as expected, and it runs as it would have).
+ * when DynamoDB Local's insides were not as expected, and it runs as it would have). It prints
+ * "schemas remembered" once each table's schema is parsed once rather than at every call (see
+ * `rememberSchemas`), else "schemas unchanged: WHY".
  *
  * Prints "listening HOST:PORT" once it accepts connections; exits 98 when the port is taken.
  */
@@ -56,6 +74,7 @@ public final class LoopbackDynamoDbLocal {
       System.err.println("DynamoDB Local could not start: " + error.getMessage());
       System.exit(isBindFailure(error) ? ADDRESS_IN_USE : 1);
     }
+    System.out.println("schemas " + rememberSchemas());
     System.out.println("journal " + writeAheadLog(dynamoDb));
     System.out.println("listening " + host + ":" + ((ServerConnector) jetty.getConnectors()[0]).getLocalPort());
     while (System.in.read() >= 0) {
@@ -143,6 +162,170 @@ public final class LoopbackDynamoDbLocal {
     }, "wal-checkpoint");
     checkpoints.setDaemon(true);
     checkpoints.start();
+  }
+
+  /**
+   * DynamoDB Local reads a table's schema from its SQLite metadata and parses it with Jackson at every
+   * call on the table, twice for most: for the table's description (`SQLiteDBAccess`'s static
+   * `MAPPER`) and for the item's columns (`SQLiteDBAccessJob.getTableSchemaInfo2`, through that
+   * class's own static `MAPPER`). Those parses were most of the Java work of the thread every SQLite
+   * call runs on, one at a time (Java Flight Recorder under a 10,000-recipient campaign;
+   * docs/performance.md, "DynamoDB Local parses each schema once"). This puts one `RememberedSchemas`
+   * mapper in both fields' place, set before any call is served. A static final field takes no
+   * reflective write, so Unsafe writes it; each class is initialised first, or its own initialiser
+   * would write it back.
+   */
+  private static String rememberSchemas() {
+    try {
+      List<Field> mappers = new ArrayList<>();
+      for (Class<?> owner : List.of(SQLiteDBAccess.class, SQLiteDBAccessJob.class)) {
+        Class.forName(owner.getName(), true, LoopbackDynamoDbLocal.class.getClassLoader());
+        Field mapper = owner.getDeclaredField("MAPPER");
+        if (mapper.getType() != DynamoDbObjectMapper.class || !Modifier.isStatic(mapper.getModifiers())) return "unchanged: " + owner.getSimpleName() + "'s mapper is not as expected";
+        mappers.add(mapper);
+      }
+      Field theUnsafe = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+      theUnsafe.setAccessible(true);
+      sun.misc.Unsafe unsafe = (sun.misc.Unsafe) theUnsafe.get(null);
+      RememberedSchemas remembered = new RememberedSchemas();
+      for (Field mapper : mappers) unsafe.putObject(unsafe.staticFieldBase(mapper), unsafe.staticFieldOffset(mapper), remembered);
+      return "remembered";
+    } catch (Exception | LinkageError error) {
+      return "unchanged: " + error;
+    }
+  }
+
+  /**
+   * DynamoDB Local's mapper, which parses each schema blob once and answers later reads of the same
+   * bytes with a copy of that parse. A copy, because DynamoDB Local changes the schema it read before
+   * writing it back (a table's time-to-live attribute, its indexes): a shared object would carry the
+   * change to a later table whose schema is the same bytes. The key is the blob itself, so any change
+   * written is a new key. Should a schema ever hold a kind of object `unshared` does not know, it stops
+   * remembering and parses every time, as DynamoDB Local does.
+   */
+  static final class RememberedSchemas extends DynamoDbObjectMapper {
+    private static final long serialVersionUID = 1L;
+    /** Tables of a test run come and go; a few hundred schemas of a few KB each is all it keeps. */
+    private static final int KEPT = 256;
+    private final Map<Blob, TableSchemaInfo> parsed = new LinkedHashMap<>(KEPT, 0.75f, true) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Blob, TableSchemaInfo> eldest) {
+        return size() > KEPT;
+      }
+    };
+    private volatile boolean copying = true;
+
+    @Override
+    public <T> T readValue(byte[] content, Class<T> type) throws IOException {
+      if (type != TableSchemaInfo.class || !copying) return super.readValue(content, type);
+      Blob key = new Blob(content);
+      TableSchemaInfo known;
+      synchronized (parsed) {
+        known = parsed.get(key);
+      }
+      if (known == null) {
+        known = super.readValue(content, TableSchemaInfo.class);
+        synchronized (parsed) {
+          parsed.put(key, known);
+        }
+      }
+      try {
+        return type.cast(unshared(known));
+      } catch (ReflectiveOperationException | UnsupportedOperationException unknownShape) {
+        copying = false;
+        System.err.println("DynamoDB Local's schemas are parsed at every call again: " + unknownShape);
+        return super.readValue(content, type);
+      }
+    }
+  }
+
+  /**
+   * A schema blob as a map key: its bytes, compared whole. Hashed by CRC32C, which the JVM runs as one
+   * instruction a few bytes at a time, where `Arrays.hashCode` over a schema's 1-2 KB cost as much
+   * as the copy.
+   */
+  private record Blob(byte[] bytes, int hash) {
+    Blob(byte[] bytes) {
+      this(bytes, crc32c(bytes));
+    }
+
+    private static int crc32c(byte[] bytes) {
+      CRC32C checksum = new CRC32C();
+      checksum.update(bytes);
+      return (int) checksum.getValue();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Blob blob && blob.hash == hash && Arrays.equals(blob.bytes, bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  /** How `unshared` copies one of DynamoDB Local's two classes a schema is made of: its empty constructor and its fields. */
+  private record Shape(Constructor<?> empty, Field[] fields) {
+    static Shape of(Class<?> type) {
+      try {
+        List<Field> fields = new ArrayList<>();
+        for (Field field : type.getDeclaredFields()) {
+          if (Modifier.isStatic(field.getModifiers())) continue;
+          field.setAccessible(true);
+          fields.add(field);
+        }
+        return new Shape(type.getDeclaredConstructor(), fields.toArray(Field[]::new));
+      } catch (NoSuchMethodException noEmptyConstructor) {
+        throw new UnsupportedOperationException(type.getName() + " has no empty constructor");
+      }
+    }
+  }
+
+  private static final Map<Class<?>, Shape> SHAPES = new ConcurrentHashMap<>();
+
+  /**
+   * A copy of a parsed schema that shares nothing DynamoDB Local can change: its own two classes and
+   * every list, set and map are new; strings, enums, numbers and the AWS SDK's model objects (which
+   * are immutable) are shared. An object the schema holds twice is copied once, so the copy is
+   * shaped as the parse was.
+   */
+  static Object unshared(Object value) throws ReflectiveOperationException {
+    return unshared(value, new IdentityHashMap<>());
+  }
+
+  private static Object unshared(Object value, Map<Object, Object> copies) throws ReflectiveOperationException {
+    if (value == null || value instanceof String || value instanceof Enum<?> || value instanceof Number || value instanceof Boolean || value instanceof SdkPojo) return value;
+    Object known = copies.get(value);
+    if (known != null) return known;
+    if (value instanceof List<?> list) {
+      List<Object> copied = new ArrayList<>(list.size());
+      copies.put(value, copied);
+      for (Object element : list) copied.add(unshared(element, copies));
+      return copied;
+    }
+    if (value instanceof Set<?> set) {
+      Set<Object> copied = new LinkedHashSet<>();
+      copies.put(value, copied);
+      for (Object element : set) copied.add(unshared(element, copies));
+      return copied;
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<Object, Object> copied = new LinkedHashMap<>();
+      copies.put(value, copied);
+      for (Map.Entry<?, ?> entry : map.entrySet()) copied.put(unshared(entry.getKey(), copies), unshared(entry.getValue(), copies));
+      return copied;
+    }
+    Class<?> type = value.getClass();
+    if (type != TableSchemaInfo.class && type != SQLiteIndexElement.class) throw new UnsupportedOperationException("a schema holds a " + type.getName());
+    Shape shape = SHAPES.computeIfAbsent(type, Shape::of);
+    Object copied = shape.empty().newInstance();
+    copies.put(value, copied);
+    for (Field field : shape.fields()) field.set(copied, unshared(field.get(value), copies));
+    return copied;
   }
 
   private static Field field(Class<?> owner, String name) throws NoSuchFieldException {

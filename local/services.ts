@@ -145,7 +145,15 @@ export interface RunningDynamoDb extends RunningService {
    * (LoopbackDynamoDbLocal.java says why), `memory` in memory, else why it was left as it was.
    */
   readonly journal: string;
+  /**
+   * `remembered` when the launcher has DynamoDB Local parse each table's schema once rather than at
+   * every call (LoopbackDynamoDbLocal.java, `rememberSchemas`), else why it was left as it was.
+   */
+  readonly schemas: string;
 }
+
+/** What the launcher reports once DynamoDB Local parses each schema once. */
+export const SCHEMAS_REMEMBERED = 'remembered';
 
 /** The journal mode the launcher puts a data folder's database in. */
 export const WRITE_AHEAD_LOG = 'wal';
@@ -194,14 +202,17 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = `${stderr}${chunk.toString('utf8')}`.slice(-2_000);
   });
-  // The launcher prints the journal mode its SQLite database is in, then that it listens.
+  // The launcher prints whether schemas are remembered and the journal mode its SQLite database is
+  // in, then that it listens.
   let journal = 'not reported';
+  let schemas = 'not reported';
   const listening = new Promise<void>((resolve) => {
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout = `${stdout}${chunk.toString('utf8')}`.slice(-1_000);
       if (!stdout.includes(`listening ${LOOPBACK}:${port}`)) return;
       journal = /^journal (.*)$/m.exec(stdout)?.[1] ?? journal;
+      schemas = /^schemas (.*)$/m.exec(stdout)?.[1] ?? schemas;
       resolve();
     });
   });
@@ -234,7 +245,8 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
   const pid = child.pid ?? 0;
   if (pidFile) writeFileSync(pidFile, `${pid}\n`);
   if (dataDir && journal !== WRITE_AHEAD_LOG) options.log(`DynamoDB Local's data folder was not put in write-ahead-log mode (${journal}): it works as before, its writes slower under load`);
-  return { endpoint: `http://${LOOPBACK}:${port}`, pid, journal, stop };
+  if (schemas !== SCHEMAS_REMEMBERED) options.log(`DynamoDB Local parses each table's schema at every call (${schemas}): it works as before, with more CPU a call`);
+  return { endpoint: `http://${LOOPBACK}:${port}`, pid, journal, schemas, stop };
 }
 
 export interface RunningSqs extends RunningService {
