@@ -1,25 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { CONSOLE_PATH, ensureConsoleBuilt } from '../../local/console';
 import type { LocalStack } from '../../local/stack';
 import { eventually, stackClient } from '../integration/helpers';
 import { sharedStack } from '../integration/shared-stack';
+import { chromiumAvailable, workerBrowser } from './chromium';
 
 /**
  * The console (web/console) as each role uses it, in headless Chromium against the whole local stack,
  * with axe-core on every page it shows. Sign-in goes through the development sign-in: the list of
  * users once the API offers it (console-auth), until then the admin token by the same code path.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
-  console.warn(`\n*** SKIPPED: browser tests need ${CHROMIUM} (apt-get install chromium) ***\n`);
-}
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** How long a page may take to show what a test waits for: the machine is slow and shared, and each function's first call loads it. */
 const UI = { timeout: 30_000 };
@@ -41,14 +36,10 @@ function wallClockIn(timeZone: string, seconds: number): string {
 }
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   await ensureConsoleBuilt();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  browser = await workerBrowser();
   stack = await sharedStack();
-});
-
-afterAll(async () => {
-  await browser?.close();
 });
 
 const consoleUrl = (path = '') => `${stack.apiUrl}${CONSOLE_PATH}${path}`;
@@ -115,7 +106,7 @@ async function checkAccessibility(page: Page, name: string) {
   expect(violations, `axe on ${name}`).toEqual([]);
 }
 
-describe.skipIf(!available)('the console', () => {
+describe.skipIf(!chromiumAvailable)('the console', () => {
   it('serves the app under /console/ with its config, security headers and its routes on reload', async () => {
     const config = await fetch(consoleUrl('config.json'));
     expect(await config.json()).toEqual({ apiUrl: stack.apiUrl, auth: { kind: 'development' } });

@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_FORM_ID, type DemoSite, startDemoSite } from '../../local/demo-site';
 import type { LocalStack } from '../../local/stack';
 import { eventually, settled, stackClient } from '../integration/helpers';
 import { sharedStack } from '../integration/shared-stack';
+import { chromiumAvailable, workerBrowser } from './chromium';
 
 /**
  * The demo marketing site of `npm start` as a new user meets it, in headless Chromium against the whole
  * local stack: consent, pricing three times, the whitepaper, the embedded demo form -> an MQL, one alert.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
-  console.warn(`\n*** SKIPPED: browser tests need ${CHROMIUM} (apt-get install chromium) ***\n`);
-}
 
 /** Scoring, qualification and the alert run on the bus and queues after the requests are answered. */
 const PIPELINE_DEADLINE_MS = 45_000;
@@ -28,18 +22,17 @@ const { admin, getLead, mails } = stackClient(() => stack);
 const demoFormVersion = async () => ((await (await admin('GET', `/v1/admin/forms/${DEMO_FORM_ID}`)).json()) as { version: number }).version;
 
 beforeAll(async () => {
-  if (!available) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  if (!chromiumAvailable) return;
+  browser = await workerBrowser();
   stack = await sharedStack();
   demo = await startDemoSite({ apiUrl: stack.apiUrl, devToken: stack.devToken, port: 0 });
 });
 
 afterAll(async () => {
-  await browser?.close();
   await demo?.stop();
 });
 
-describe.skipIf(!available)('the demo site', () => {
+describe.skipIf(!chromiumAvailable)('the demo site', () => {
   it('starting again on the same origin reuses its tracking source and leaves its form as it was', async () => {
     const again = await startDemoSite({ apiUrl: stack.apiUrl, devToken: stack.devToken, port: Number(new URL(demo.url).port) }).catch((error: unknown) => error);
     // The first site still holds the port: the second cannot listen, and makes nothing.

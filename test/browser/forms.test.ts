@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
@@ -13,17 +12,12 @@ import type { FormDefinitionInput } from '../../src/domain/forms/definition';
 import { demoForm } from '../fixtures/forms';
 import { runCli, stackClient } from '../integration/helpers';
 import { sharedStack } from '../integration/shared-stack';
+import { chromiumAvailable, workerBrowser } from './chromium';
 
 /**
  * Forms as a visitor meets them, in headless Chromium against the whole local stack: the hosted page
  * without JavaScript and the embed script on another site, each form pushed with `leadflow forms push`.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
-  console.warn(`\n*** SKIPPED: browser tests need ${CHROMIUM} (apt-get install chromium) ***\n`);
-}
 
 let stack: LocalStack;
 let browser: Browser;
@@ -33,7 +27,7 @@ let folder: string;
 const { post, getLead, admin } = stackClient(() => stack);
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   folder = await mkdtemp(join(tmpdir(), 'leadflow-forms-'));
   // The customer's own website: a thank-you page, and a page that embeds a form by its script tag.
   site = createServer((request, response) => {
@@ -44,14 +38,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  browser = await workerBrowser();
   stack = await sharedStack();
   // The functions these tests drive start once here, within the hook's time, rather than inside the first test's.
   await Promise.all([fetch(`${stack.apiUrl}/f/warm-up`), admin('GET', '/v1/admin/forms?limit=1'), admin('GET', '/v1/admin/leads/00000000-0000-4000-8000-000000000000')]);
 });
 
 afterAll(async () => {
-  await browser?.close();
   await new Promise((resolve) => (site ? site.close(resolve) : resolve(undefined)));
   if (folder) await rm(folder, { recursive: true, force: true });
 });
@@ -80,7 +73,7 @@ async function pastMinimumTime(shownAt: number, seconds: number) {
   await expect.poll(() => Date.now() - shownAt, { timeout: 5_000, interval: 100 }).toBeGreaterThanOrEqual(seconds * 1000);
 }
 
-describe.skipIf(!available)('forms in a browser', () => {
+describe.skipIf(!chromiumAvailable)('forms in a browser', () => {
   it('a plain HTML post from the hosted page, without JavaScript, lands on the thank-you page; UTF-8 names and extra fields intact', async () => {
     const formId = await pushForm(
       demoForm({ success: { kind: 'redirect', url: `${siteOrigin}/thanks` }, allowedOrigins: [siteOrigin], spam: { minSecondsToSubmit: 1 } }),

@@ -1,24 +1,18 @@
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as serveSnippet } from '../../functions/serve-snippet/handler';
 import type { BatchBody, Message } from '../../web/leadflow-js/messages';
 import { context as lambdaContext, httpEvent } from '../handlers/fixtures';
+import { chromiumAvailable, workerBrowser } from './chromium';
 
 /**
  * leadflow.js in headless Chromium (Debian's package, through playwright-core). A site on one origin
  * loads the script from the serve-snippet handler on another, as a customer's site loads it from the
  * API; that API origin also records what reaches `/v1/batch` (the collector is tested on its own).
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
-  console.warn(`\n*** SKIPPED: browser tests need ${CHROMIUM} (apt-get install chromium) ***\n`);
-}
 
 interface Received {
   readonly method: string;
@@ -95,14 +89,13 @@ let context: BrowserContext;
 let requested: string[];
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   apiOrigin = await listen(apiServer);
   siteOrigin = await listen(siteServer);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  browser = await workerBrowser();
 });
 
 afterAll(async () => {
-  await browser?.close();
   apiServer.closeAllConnections();
   siteServer.closeAllConnections();
   await Promise.all([close(apiServer), close(siteServer)]);
@@ -156,7 +149,7 @@ async function eventuallyMessage(find: (message: Message) => boolean, deadlineMs
   return found;
 }
 
-describe.skipIf(!available)('leadflow.js in a browser', () => {
+describe.skipIf(!chromiumAvailable)('leadflow.js in a browser', () => {
   it('with consent required sends nothing, stores nothing and sets no cookie before consent; then sends the page view', async () => {
     const page = await open();
     await visit(page, '/pricing?consent=required');

@@ -1,36 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { signToken } from '../../src/domain/consent/signed-token';
 import { eventually, stackClient } from '../integration/helpers';
 import { sharedStack } from '../integration/shared-stack';
+import { chromiumAvailable, workerBrowser } from './chromium';
 
 /**
  * The preference centre and unsubscribe page driven in headless Chromium (Debian's package, through
  * playwright-core), against the whole local stack, checking what was stored.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
-  console.warn(`\n*** SKIPPED: browser tests need ${CHROMIUM} (apt-get install chromium) ***\n`);
-}
 
 let stack: LocalStack;
 let browser: Browser;
 const { post, getLead, mails } = stackClient(() => stack);
 
 beforeAll(async () => {
-  if (!available) return;
-  // One after the other: had they started together, a failed stack start would leave Chromium running unclosed.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  if (!chromiumAvailable) return;
+  browser = await workerBrowser();
   stack = await sharedStack();
-});
-
-afterAll(async () => {
-  await browser?.close();
 });
 
 async function subscriber(consent: string[]) {
@@ -39,7 +28,7 @@ async function subscriber(consent: string[]) {
   return ((await submitted.json()) as { leadId: string }).leadId;
 }
 
-describe.skipIf(!available)('subscriber pages in a browser', () => {
+describe.skipIf(!chromiumAvailable)('subscriber pages in a browser', () => {
   it('changes preferences in the preference centre, in Indonesian, without JavaScript', async () => {
     const leadId = await subscriber(['newsletter', 'events']);
     const token = signToken(stack.signingKeys, 'preferences', { leadId });

@@ -6,23 +6,18 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { eventually, stackClient } from '../integration/helpers';
 import { sharedStack } from '../integration/shared-stack';
+import { chromiumAvailable, workerBrowser } from './chromium';
 
 /**
  * The real analytics.js (`@segment/analytics-next`, its standalone bundle) on a customer's page in
  * headless Chromium, pointed at leadflow by `cdnURL` alone: it loads its settings from leadflow and
  * sends its calls there, across origins, as it would to Segment. What it sent is stored and scored.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
-  console.warn(`\n*** SKIPPED: browser tests need ${CHROMIUM} (apt-get install chromium) ***\n`);
-}
 
 const BUNDLES = dirname(createRequire(import.meta.url).resolve('@segment/analytics-next/dist/umd/index.js'));
 
@@ -49,15 +44,14 @@ function customerSite(): Promise<Server> {
 }
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   site = await customerSite();
   siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  browser = await workerBrowser();
   stack = await sharedStack();
 });
 
 afterAll(async () => {
-  await browser?.close();
   await new Promise((resolve) => site?.close(resolve));
 });
 
@@ -87,7 +81,7 @@ const ajs = (page: Page) => ({
   identify: (userId: string, traits: object) => page.evaluate(({ userId, traits }) => (globalThis as unknown as { ajs: Ajs }).ajs.identify(userId, traits).then(() => undefined), { userId, traits }),
 });
 
-describe.skipIf(!available)('the stock analytics.js snippet against the collector', () => {
+describe.skipIf(!chromiumAvailable)('the stock analytics.js snippet against the collector', () => {
   it("stores and scores a visitor's pages and events, joined to the lead when they identify", async () => {
     const writeKey = await addSource([siteOrigin]);
     const context = await browser.newContext();
