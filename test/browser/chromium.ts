@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's chromium package: `npx playwright install` cannot download a browser on these machines. */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * Whether the browser tests can run here. In CI a missing Chromium fails the run (.ci/run installs
