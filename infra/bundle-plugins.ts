@@ -296,6 +296,51 @@ const sdkSignerMadeOnce: Plugin = {
   },
 };
 
+/**
+ * Where the SDK copies a client's whole configuration (45-51 members in leadflow's clients) into a new object on every
+ * call, by `@smithy/core` module: the copy each middleware hands on, and what stands in for it.
+ */
+const CONFIGURATION_COPIED_PER_CALL: Readonly<Record<string, readonly (readonly [copy: string, view: string])[]>> = {
+  'schemaSerializationMiddleware.js': [['{\n        ...config,\n        ...context,\n        endpoint,\n    }', 'configurationView(config, context, { endpoint })']],
+  'schemaDeserializationMiddleware.js': [['{\n            ...config,\n            ...context,\n        }', 'configurationView(config, context)']],
+  'endpointMiddleware.js': [['{ ...config }', 'configurationView(config)']],
+  'getEndpointFromInstructions.js': [['Object.assign(endpointParams, clientConfig);', 'for (const name in clientConfig) endpointParams[name] = clientConfig[name];']],
+};
+
+/**
+ * Three middlewares of every call (the request's serialization, the response's deserialization, the
+ * endpoint's resolution) copied the client's configuration, with the call's context over it, into a new
+ * object: 9% of send-campaign's busy thread in a profile of `npm run bench -- campaign`, their own
+ * time alone (docs/performance.md). What they hand on instead is a view: an object whose prototype is the
+ * configuration and whose own members are the context's (and the middleware's additions), so every
+ * member reads as it did from the copy, and a write (the endpoint resolution sets `endpoint` and
+ * `isCustomEndpoint` when the environment names one) lands on the view, as it landed on the copy, never
+ * on the configuration. What reads the view reads members by name; the one place that copied a whole
+ * configuration on (the endpoint parameters of a client that declares none) copies the view's
+ * inherited members too, as it copied the copy's. A `@smithy/core` whose middlewares copy otherwise
+ * fails the build.
+ */
+const sdkConfigurationNotCopiedPerCall: Plugin = {
+  name: 'sdk-configuration-not-copied-per-call',
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/](?:schema[\\/]middleware[\\/]schema(?:Des|S)erializationMiddleware|endpoints[\\/]middleware-endpoint[\\/](?:endpointMiddleware|adaptors[\\/]getEndpointFromInstructions))\.js$/ },
+      async ({ path }) => {
+        const replacements = CONFIGURATION_COPIED_PER_CALL[basename(path)] ?? [];
+        let contents = await readFile(path, 'utf8');
+        for (const [copy, view] of replacements) {
+          if (contents.split(copy).length !== 2) throw new Error(`${path}: the SDK does not copy its configuration as infra/bundle-plugins.ts expects`);
+          contents = contents.replace(copy, view);
+        }
+        if (replacements.some(([, view]) => view.startsWith('configurationView('))) {
+          contents += ['', 'function configurationView(config, ...over) {', '    return Object.assign(Object.create(config), ...over);', '}'].join('\n');
+        }
+        return { contents, loader: 'js' };
+      },
+    );
+  },
+};
+
 const SDK_REPLACEMENTS = fileURLToPath(new URL('./sdk-replacements/', import.meta.url));
 /** SDK modules (by package and path under its `dist-es`) and the file of infra/sdk-replacements/ that stands in for each. */
 const SDK_MODULE_REPLACEMENTS: Readonly<Record<string, string>> = {
@@ -395,6 +440,7 @@ export const LOCAL_RUNTIME_BUNDLE_PLUGINS: readonly Plugin[] = [
   documentCommandsResolvedOnce,
   documentPaginatorsPure,
   sdkSignerMadeOnce,
+  sdkConfigurationNotCopiedPerCall,
 ];
 
 /** In order: the first plugin whose `onLoad` returns a module's contents decides them (leadflowSchemasPure loads every project module). */

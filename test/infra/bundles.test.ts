@@ -195,6 +195,12 @@ describe('the plugins of a function bundle', () => {
     });
   });
   beforeAll(() => new Promise<void>((resolve) => dynamodb.listen(0, '127.0.0.1', resolve)));
+  /** Runs a bundled script against the stand-in, with credentials in its environment as Lambda gives them; returns what it printed. */
+  const runAgainstStandIn = async (bundlePath: string, environment: Record<string, string> = {}) => {
+    const { port } = dynamodb.address() as AddressInfo;
+    const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', ...environment };
+    return (await run(process.execPath, [bundlePath], { env, timeout: 60_000 })).stdout;
+  };
   afterAll(async () => {
     await new Promise<void>((resolve) => dynamodb.close(() => resolve()));
     rmSync(folder, { recursive: true, force: true });
@@ -218,12 +224,8 @@ describe('the plugins of a function bundle', () => {
       // Only DynamoDB's table management declares it: the bundle has no class for it.
       { type: 'TableNotFoundException', body: {} },
     );
-    const { port } = dynamodb.address() as AddressInfo;
 
-    const { stdout } = await run(process.execPath, [bundlePath], {
-      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_MAX_ATTEMPTS: '1' },
-      timeout: 60_000,
-    });
+    const stdout = await runAgainstStandIn(bundlePath, { AWS_MAX_ATTEMPTS: '1' });
 
     expect(readFileSync(bundlePath, 'utf8')).not.toContain('TableNotFoundException"');
     expect(JSON.parse(stdout)).toEqual({ refused: 'refused', transaction: [true, [false, true]], undeclared: ['TableNotFoundException', 'client', 'TableNotFoundException'] });
@@ -272,12 +274,8 @@ describe('the plugins of a function bundle', () => {
     };
     responses.length = 0;
     responses.push(...Array.from({ length: 5 }, () => ({ body: {}, answer: echo })));
-    const { port } = dynamodb.address() as AddressInfo;
 
-    const { stdout } = await run(process.execPath, [bundlePath], {
-      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret' },
-      timeout: 60_000,
-    });
+    const stdout = await runAgainstStandIn(bundlePath);
 
     expect(JSON.parse(stdout)).toEqual({
       items: ['a', 'b', 'c'].map((pk) => ({ pk, read: `item ${pk}` })),
@@ -325,6 +323,34 @@ describe('the plugins of a function bundle', () => {
     } finally {
       await new Promise<void>((resolve) => dynamodbWithHeaders.close(() => resolve()));
     }
+  });
+
+  it("hand each call a view of the client's configuration, not a copy, and leave the configuration as it was", async () => {
+    const bundlePath = await bundledScript(folder, 'configuration', [
+      "import { GetCommand } from '@aws-sdk/lib-dynamodb';",
+      "import { resolveParams } from '@smithy/core/endpoints';",
+      "import { documentClient } from '../../src/adapters/clients';",
+      'const client = documentClient();',
+      // A copy reads every member of the configuration; a view only those asked for.
+      'let copies = 0;',
+      "Object.defineProperty(client.config, 'copiedWhole', { get: () => { copies += 1; return true; }, enumerable: true });",
+      'const before = { endpoint: client.config.endpoint, isCustomEndpoint: client.config.isCustomEndpoint };',
+      "const get = (pk) => client.send(new GetCommand({ TableName: 't', Key: { pk } })).then((output) => output.Item);",
+      "const items = [await get('a'), await get('b'), await get('c')];",
+      'const unchanged = client.config.endpoint === before.endpoint && client.config.isCustomEndpoint === before.isCustomEndpoint;',
+      // A client that declares no endpoint parameters is given the whole configuration as parameters, the view's inherited members too.
+      "const view = Object.assign(Object.create({ region: 'eu-west-1', useFipsEndpoint: false }), { endpoint: 'http://local' });",
+      'const parameters = await resolveParams({}, { getEndpointParameterInstructions: () => ({}) }, view);',
+      'console.log(JSON.stringify({ items, copies, unchanged, parameters }));',
+    ]);
+    const echo = (request: Record<string, unknown>) => ({ Item: { pk: (request.Key as { pk: { S: string } }).pk, read: { S: 'yes' } } });
+    responses.length = 0;
+    responses.push(...Array.from({ length: 3 }, () => ({ body: {}, answer: echo })));
+
+    const stdout = await runAgainstStandIn(bundlePath);
+
+    // The one copy is the signer's, made at the first request (above); copied per call, 10.
+    expect(JSON.parse(stdout)).toEqual({ items: ['a', 'b', 'c'].map((pk) => ({ pk, read: 'yes' })), copies: 1, unchanged: true, parameters: { region: 'eu-west-1', useFipsEndpoint: false, endpoint: 'http://local' } });
   });
 
   it('leave out the module-level schemas of leadflow code that a function never reads, and keep what its modules do when they load', async () => {
