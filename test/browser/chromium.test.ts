@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, workerBrowser } from './chromium';
+
+/** The process groups this worker launched Chromium in: Playwright starts each browser as a group leader of its own. */
+function chromiumGroups(): number[] {
+  const groups = new Set<number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // After the command's parenthesised name: state, parent, process group.
+      const [, parent, group] = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (Number(parent) === process.pid && command.includes('chromium')) groups.add(Number(group));
+    } catch {
+      // The process ended while it was read.
+    }
+  }
+  return [...groups];
+}
+
+async function renders(browser: Browser): Promise<string | null> {
+  const page = await browser.newPage();
+  try {
+    await page.setContent('<p>rendered</p>');
+    return await page.textContent('p');
+  } finally {
+    await page.close();
+  }
+}
+
+describe.skipIf(!chromiumAvailable)("the worker's browser (test/browser/chromium.ts)", () => {
+  it('is one browser for every file of the worker, and a new one once it was closed', async () => {
+    const first = await workerBrowser();
+    expect(await workerBrowser()).toBe(first);
+
+    await first.close();
+    const second = await workerBrowser();
+
+    expect(second).not.toBe(first);
+    expect(await renders(second)).toBe('rendered');
+  });
+
+  it('is launched again after its process was killed', async () => {
+    const browser = await workerBrowser();
+    const disconnected = new Promise<void>((resolve) => browser.once('disconnected', () => resolve()));
+    const groups = chromiumGroups();
+    expect(groups).not.toEqual([]);
+
+    for (const group of groups) process.kill(-group, 'SIGKILL');
+    await disconnected;
+    const relaunched = await workerBrowser();
+
+    expect(relaunched).not.toBe(browser);
+    expect(await renders(relaunched)).toBe('rendered');
+    expect(chromiumGroups()).toHaveLength(1);
+  });
+});
