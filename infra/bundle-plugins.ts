@@ -297,8 +297,9 @@ const sdkSignerMadeOnce: Plugin = {
 };
 
 /**
- * Where the SDK copies a client's whole configuration (45-51 members in leadflow's clients) into a new object on every
- * call, by `@smithy/core` module: the copy each middleware hands on, and what stands in for it.
+ * Where the SDK copies a client's whole configuration (45-51 members in leadflow's clients) into a new
+ * object on every call, by `@smithy/core` module: the copy each middleware hands on, and what stands in
+ * for it.
  */
 const CONFIGURATION_COPIED_PER_CALL: Readonly<Record<string, readonly (readonly [copy: string, view: string])[]>> = {
   'schemaSerializationMiddleware.js': [['{\n        ...config,\n        ...context,\n        endpoint,\n    }', 'configurationView(config, context, { endpoint })']],
@@ -310,9 +311,9 @@ const CONFIGURATION_COPIED_PER_CALL: Readonly<Record<string, readonly (readonly 
 /**
  * Three middlewares of every call (the request's serialization, the response's deserialization, the
  * endpoint's resolution) copied the client's configuration, with the call's context over it, into a new
- * object: 9% of send-campaign's busy thread in a profile of `npm run bench -- campaign`, their own
- * time alone (docs/performance.md). What they hand on instead is a view: an object whose prototype is the
- * configuration and whose own members are the context's (and the middleware's additions), so every
+ * object: 9% of send-campaign's thread's busy time in a profile of `npm run bench -- campaign`, their
+ * own time alone (docs/performance.md). What they hand on instead is a view: an object whose prototype
+ * is the configuration and whose own members are the context's (and the middleware's additions), so every
  * member reads as it did from the copy, and a write (the endpoint resolution sets `endpoint` and
  * `isCustomEndpoint` when the environment names one) lands on the view, as it landed on the copy, never
  * on the configuration. What reads the view reads members by name; the one place that copied a whole

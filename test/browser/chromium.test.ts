@@ -3,21 +3,25 @@ import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { chromiumAvailable, workerBrowser } from './chromium';
 
-/** The process groups this worker launched Chromium in: Playwright starts each browser as a group leader of its own. */
+/**
+ * The process groups of the Chromiums this worker launched: Playwright starts each browser as the leader
+ * of a group of its own, so a child of this process that leads its group is one (and killing the group
+ * can never reach this process).
+ */
 function chromiumGroups(): number[] {
-  const groups = new Set<number>();
+  const groups: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // After the command's parenthesised name: state, parent, process group.
       const [, parent, group] = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (Number(parent) === process.pid && command.includes('chromium')) groups.add(Number(group));
+      const leadsItsGroup = Number(group) === Number(entry);
+      if (Number(parent) === process.pid && leadsItsGroup && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('chromium')) groups.push(Number(entry));
     } catch {
       // The process ended while it was read.
     }
   }
-  return [...groups];
+  return groups;
 }
 
 async function renders(browser: Browser): Promise<string | null> {
