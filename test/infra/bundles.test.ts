@@ -238,9 +238,7 @@ describe('the plugins of a function bundle', () => {
       "const output = await documentClient().send(new PutCommand({ TableName: 't', Item: { pk: 'a' } })).then((result) => result.$metadata.attempts, (error) => String(error));",
       'console.log(JSON.stringify(output));',
     ]);
-    const { port } = dynamodb.address() as AddressInfo;
-    const environment = { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret' };
-    const attempts = async (extra: Record<string, string>) => JSON.parse((await run(process.execPath, [bundlePath], { env: { ...environment, ...extra }, timeout: 60_000 })).stdout) as unknown;
+    const attempts = async (extra: Record<string, string>) => JSON.parse(await runAgainstStandIn(bundlePath, extra)) as unknown;
     responses.length = 0;
     requestsServed = 0;
     responses.push({ type: 'ThrottlingException', body: {} }, { type: 'ProvisionedThroughputExceededException', body: {} }, { body: {} });
