@@ -13,6 +13,7 @@ import { recordChildProcess } from './child-registry';
 import { dynamoDbJvmOptions } from './dynamodb-jit';
 import { inProcessQueues, type StackQueues, type VisibilityChangesByFunctions, watchVisibilityChanges } from './in-process-sqs';
 import { commandLineOf, stopProcess } from './processes';
+import { answerSendEmailDirectly } from './ses-send-route';
 
 /**
  * Every local stand-in listens here only: the table, the queues and the mail hold personal data, and
@@ -271,6 +272,7 @@ const startSesServer: typeof sesLocal =
 /** aws-ses-v2-local: keeps every sent email; its page at `/` shows them, `/store` lists them as JSON. */
 export async function startSes(port: number): Promise<RunningService> {
   const server: Server = await startSesServer({ host: '127.0.0.1', port });
+  answerSendEmailDirectly(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stop: () => closeServer(server),

@@ -1,0 +1,68 @@
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import sendEmailModule from 'aws-ses-v2-local/dist/v2/sendEmail.js';
+
+/** What aws-ses-v2-local's SendEmail handler reads of Express's request and calls on its response. */
+type SendEmailHandler = (request: { readonly body: unknown }, response: { status(code: number): { send(payload: unknown): void } }, next: () => void) => void;
+
+// CommonJS with `exports.default`, as the package's entry (services.ts): vitest unwraps it, tsx does not.
+const sendEmail = (typeof sendEmailModule === 'function' ? sendEmailModule : (sendEmailModule as unknown as { default: unknown }).default) as SendEmailHandler;
+
+/** SES v2's SendEmail, the one call every email of the local stack makes. */
+const SEND_EMAIL_PATH = '/v2/email/outbound-emails';
+/** The body Express's JSON parser takes in aws-ses-v2-local; a larger one goes to Express, which refuses it. */
+const BODY_LIMIT_BYTES = 25 * 1024 * 1024;
+
+/**
+ * Answers SendEmail with aws-ses-v2-local's own handler, without the Express app around it: Express's
+ * middleware chain, body parsing and response (an ETag hashed for every answer) cost the stack's main
+ * thread more than the handler itself, about a third of a millisecond an email, and a campaign sends
+ * one a recipient (docs/performance.md, "The SES stand-in's send route"). Whatever the handler would
+ * not see through Express as the SDK calls it (another route, no AWS authorization, a body that is not
+ * JSON or too large to be) goes to the app as before, so its answers and its store are unchanged.
+ */
+export function answerSendEmailDirectly(server: Server): void {
+  const app = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  const toApp: RequestListener = (request, response) => {
+    for (const listener of app) listener(request, response);
+  };
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!isSendEmailAsTheSdkCallsIt(request)) return toApp(request, response);
+    readJson(request).then(
+      (body) => {
+        if (body === undefined) return answer(response, 400, { message: 'Bad Request Exception', detail: 'leadflow: the SendEmail body is not JSON' });
+        sendEmail({ body }, { status: (code) => ({ send: (payload) => answer(response, code, payload) }) }, () => undefined);
+      },
+      () => response.destroy(),
+    );
+  });
+}
+
+function isSendEmailAsTheSdkCallsIt(request: IncomingMessage): boolean {
+  const length = Number(request.headers['content-length']);
+  return (
+    request.method === 'POST' &&
+    request.url === SEND_EMAIL_PATH &&
+    (request.headers['content-type'] ?? '').startsWith('application/json') &&
+    (request.headers.authorization ?? '').startsWith('AWS') &&
+    Number.isInteger(length) &&
+    length <= BODY_LIMIT_BYTES
+  );
+}
+
+/** The request's body parsed as JSON, or undefined when it is not JSON. */
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function answer(response: ServerResponse, status: number, payload: unknown): void {
+  const body = JSON.stringify(payload);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  response.end(body);
+}
