@@ -266,7 +266,7 @@ export async function startSqs(port: number): Promise<RunningSqs> {
 }
 
 // aws-ses-v2-local is CommonJS with `exports.default`: vitest unwraps it, Node's ESM loader (tsx) does not.
-const startSesServer: typeof sesLocal =
+export const startSesServer: typeof sesLocal =
   typeof sesLocal === 'function' ? sesLocal : (sesLocal as unknown as { default: typeof sesLocal }).default;
 
 /** aws-ses-v2-local: keeps every sent email; its page at `/` shows them, `/store` lists them as JSON. */

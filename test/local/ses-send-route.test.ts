@@ -1,8 +1,7 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import sesLocal from 'aws-ses-v2-local';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServer, freePort, startSes, type RunningService } from '../../local/services';
+import { closeServer, freePort, startSes, startSesServer, type RunningService } from '../../local/services';
 
 /**
  * The local SES stand-in answers SendEmail with aws-ses-v2-local's handler outside its Express app
@@ -30,8 +29,7 @@ let packageUrl: string;
 beforeAll(async () => {
   stack = await startSes(await freePort());
   const port = await freePort();
-  const start = (typeof sesLocal === 'function' ? sesLocal : (sesLocal as unknown as { default: typeof sesLocal }).default) as typeof sesLocal;
-  packageServer = await start({ host: '127.0.0.1', port });
+  packageServer = await startSesServer({ host: '127.0.0.1', port });
   packageUrl = `http://127.0.0.1:${port}`;
 });
 
