@@ -8,12 +8,10 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildApp as buildFauxqsApp } from 'fauxqs';
-import sesLocal from 'aws-ses-v2-local';
 import { recordChildProcess } from './child-registry';
 import { dynamoDbJvmOptions } from './dynamodb-jit';
 import { inProcessQueues, type StackQueues, type VisibilityChangesByFunctions, watchVisibilityChanges } from './in-process-sqs';
 import { commandLineOf, stopProcess } from './processes';
-import { answerSendEmailDirectly } from './ses-send-route';
 
 /**
  * Every local stand-in listens here only: the table, the queues and the mail hold personal data, and
@@ -263,20 +261,6 @@ export async function startSqs(port: number): Promise<RunningSqs> {
   const visibilityChanges = watchVisibilityChanges(app);
   const address = new URL(await app.listen({ port, host: LOOPBACK }));
   return { endpoint: `http://${LOOPBACK}:${address.port}`, queues: inProcessQueues(app), visibilityChanges, stop: () => app.close() };
-}
-
-// aws-ses-v2-local is CommonJS with `exports.default`: vitest unwraps it, Node's ESM loader (tsx) does not.
-export const startSesServer: typeof sesLocal =
-  typeof sesLocal === 'function' ? sesLocal : (sesLocal as unknown as { default: typeof sesLocal }).default;
-
-/** aws-ses-v2-local: keeps every sent email; its page at `/` shows them, `/store` lists them as JSON. */
-export async function startSes(port: number): Promise<RunningService> {
-  const server: Server = await startSesServer({ host: '127.0.0.1', port });
-  answerSendEmailDirectly(server);
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () => closeServer(server),
-  };
 }
 
 /** The whole body of a request to a local stand-in. */

@@ -30,7 +30,8 @@ import type { MetricValues } from './metric-lines';
 import { startPoller } from './pollers';
 import { startScheduler } from './scheduler';
 import { rateMs, startSchedule } from './schedules';
-import { freePort, isAddressInUse, startDynamoDb, startSes, startSqs, type RunningService } from './services';
+import { freePort, isAddressInUse, startDynamoDb, startSqs, type RunningService } from './services';
+import { startSes } from './ses';
 
 export interface LocalStackOptions {
   /** Default: leadflow's own manifest. */

@@ -1,11 +1,17 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import sesLocal from 'aws-ses-v2-local';
 import sendEmailModule from 'aws-ses-v2-local/dist/v2/sendEmail.js';
+import { closeServer, LOOPBACK, readBody, type RunningService } from './services';
+
+/** aws-ses-v2-local's modules are CommonJS with `exports.default`: vitest unwraps them, Node's ESM loader (tsx) does not. */
+const commonJsDefault = <T>(module: T): T => (typeof module === 'function' ? module : (module as unknown as { default: T }).default);
+
+/** aws-ses-v2-local's own server: its Express app, every route as the package answers it. */
+export const startSesServer = commonJsDefault(sesLocal);
 
 /** What aws-ses-v2-local's SendEmail handler reads of Express's request and calls on its response. */
 type SendEmailHandler = (request: { readonly body: unknown }, response: { status(code: number): { send(payload: unknown): void } }, next: () => void) => void;
-
-// CommonJS with `exports.default`, as the package's entry (services.ts): vitest unwraps it, tsx does not.
-const sendEmail = (typeof sendEmailModule === 'function' ? sendEmailModule : (sendEmailModule as unknown as { default: unknown }).default) as SendEmailHandler;
+const sendEmail = commonJsDefault(sendEmailModule as unknown) as SendEmailHandler;
 
 /** SES v2's SendEmail, the one call every email of the local stack makes. */
 const SEND_EMAIL_PATH = '/v2/email/outbound-emails';
@@ -13,14 +19,28 @@ const SEND_EMAIL_PATH = '/v2/email/outbound-emails';
 const BODY_LIMIT_BYTES = 25 * 1024 * 1024;
 
 /**
+ * The local SES: aws-ses-v2-local, which keeps every sent email; its page at `/` shows them, `/store`
+ * lists them as JSON. SendEmail is answered outside its Express app (`answerSendEmailDirectly`).
+ */
+export async function startSes(port: number): Promise<RunningService> {
+  const server: Server = await startSesServer({ host: LOOPBACK, port });
+  answerSendEmailDirectly(server);
+  return {
+    endpoint: `http://${LOOPBACK}:${port}`,
+    stop: () => closeServer(server),
+  };
+}
+
+/**
  * Answers SendEmail with aws-ses-v2-local's own handler, without the Express app around it: Express's
  * middleware chain, body parsing and response (an ETag hashed for every answer) cost the stack's main
  * thread more than the handler itself, 0.2-0.7 ms of CPU an email where it was measured, and a
- * campaign sends one a recipient (docs/performance.md, "The SES stand-in's send route"). Whatever the handler would
- * not see through Express as the SDK calls it (another route, no AWS authorization, a body that is not
- * JSON or too large to be) goes to the app as before, so its answers and its store are unchanged.
+ * campaign sends one a recipient (docs/performance.md, "The SES stand-in's send route"). Whatever
+ * the handler would not see through Express as the SDK calls it (another route, no AWS authorization,
+ * a body that is not JSON or too large to be) goes to the app as before, so its answers and its store
+ * are unchanged.
  */
-export function answerSendEmailDirectly(server: Server): void {
+function answerSendEmailDirectly(server: Server): void {
   const app = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   const toApp: RequestListener = (request, response) => {
@@ -28,8 +48,9 @@ export function answerSendEmailDirectly(server: Server): void {
   };
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (!isSendEmailAsTheSdkCallsIt(request)) return toApp(request, response);
-    readJson(request).then(
-      (body) => {
+    readBody(request).then(
+      (text) => {
+        const body = parsedJson(text);
         if (body === undefined) return answer(response, 400, { message: 'Bad Request Exception', detail: 'leadflow: the SendEmail body is not JSON' });
         sendEmail({ body }, { status: (code) => ({ send: (payload) => answer(response, code, payload) }) }, () => undefined);
       },
@@ -50,12 +71,10 @@ function isSendEmailAsTheSdkCallsIt(request: IncomingMessage): boolean {
   );
 }
 
-/** The request's body parsed as JSON, or undefined when it is not JSON. */
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+/** The text parsed as JSON, or undefined when it is not JSON. */
+function parsedJson(text: string): unknown {
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }

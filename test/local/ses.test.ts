@@ -1,11 +1,12 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServer, freePort, startSes, startSesServer, type RunningService } from '../../local/services';
+import { startSes, startSesServer } from '../../local/ses';
+import { closeServer, freePort, type RunningService } from '../../local/services';
 
 /**
  * The local SES stand-in answers SendEmail with aws-ses-v2-local's handler outside its Express app
- * (local/ses-send-route.ts). What a sender or a person reading the sent mail sees must not change:
+ * (local/ses.ts). What a sender or a person reading the sent mail sees must not change:
  * each request here goes to the stack's stand-in and to the package's own server, and the answers are
  * compared.
  */
