@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
-import ts from 'typescript';
+import type ts from 'typescript';
 
 /**
  * The esbuild plugins every function bundle is built with (infra/function-bundling.ts). Each one
@@ -125,6 +125,15 @@ const zodWithoutJsonSchema: Plugin = {
   },
 };
 
+type TypeScriptCompiler = typeof ts;
+let compiler: Promise<TypeScriptCompiler> | undefined;
+/**
+ * The TypeScript compiler, loaded by the first build that marks a module: loading it takes about 1.4 s
+ * of CPU, which every process importing these plugins paid at import, `npm start` and each local
+ * stack of the tests included, though they build only when their kept bundles are out of date.
+ */
+const typescriptCompiler = () => (compiler ??= import('typescript').then((module) => module.default));
+
 /** The project's folder: only its own modules' schemas are marked. */
 const PROJECT_FOLDER = fileURLToPath(new URL('..', import.meta.url));
 
@@ -133,7 +142,7 @@ const PROJECT_FOLDER = fileURLToPath(new URL('..', import.meta.url));
  * `.check(...)` that adds a refinement, leadflow's `preprocess(...)` (src/domain/preprocess.ts). Not
  * `z.config`, which installs the messages, and nothing inside a function, which runs only when called.
  */
-function schemaBuildingCalls(file: ts.SourceFile): number[] {
+function schemaBuildingCalls(ts: TypeScriptCompiler, file: ts.SourceFile): number[] {
   const starts: number[] = [];
   const visit = (node: ts.Node): void => {
     if (ts.isFunctionLike(node)) return;
@@ -170,7 +179,7 @@ const leadflowSchemasPure: Plugin = {
     build.onLoad({ filter: /[\\/](?:src|functions|manifest)[\\/].*\.ts$/ }, async ({ path }) => {
       if (/[\\/]node_modules[\\/]/.test(path) || !path.startsWith(PROJECT_FOLDER)) return undefined;
       const source = await readFile(path, 'utf8');
-      return { contents: withSchemasMarkedPure(path, source), loader: 'ts' };
+      return { contents: withSchemasMarkedPure(await typescriptCompiler(), path, source), loader: 'ts' };
     });
   },
 };
@@ -182,12 +191,12 @@ const leadflowSchemasPure: Plugin = {
  * whose source changed is marked afresh.
  */
 const markedSources = new Map<string, { readonly source: string; readonly contents: string }>();
-function withSchemasMarkedPure(path: string, source: string): string {
+function withSchemasMarkedPure(ts: TypeScriptCompiler, path: string, source: string): string {
   const marked = markedSources.get(path);
   if (marked?.source === source) return marked.contents;
   const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true);
   let contents = source;
-  for (const start of schemaBuildingCalls(file)) contents = `${contents.slice(0, start)}/* @__PURE__ */ ${contents.slice(start)}`;
+  for (const start of schemaBuildingCalls(ts, file)) contents = `${contents.slice(0, start)}/* @__PURE__ */ ${contents.slice(start)}`;
   markedSources.set(path, { source, contents });
   return contents;
 }

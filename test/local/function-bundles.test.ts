@@ -123,3 +123,24 @@ describe('bundles kept between starts', () => {
     await next.release();
   });
 });
+
+describe('a local stack kept to what it runs', () => {
+  it('imports the local stack without the TypeScript compiler, which only a build of the functions needs', () => {
+    // A process of its own, so that no other test file's imports are in its module cache.
+    const loaded = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `await import('./local/stack.ts');
+const { createRequire } = await import('node:module');
+process.stdout.write(JSON.stringify(Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('/node_modules/typescript/'))));`,
+      ],
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' },
+    );
+    expect(loaded.status, loaded.stderr).toBe(0);
+    expect(JSON.parse(loaded.stdout)).toEqual([]);
+  });
+});
