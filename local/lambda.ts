@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '../manifest/types';
@@ -104,6 +104,39 @@ export interface FunctionReports {
   metrics(functionName: string, metrics: readonly MetricValues[]): void;
 }
 
+/** The flags that load modules into a process before its entry: `--import`, `--require` (`-r`), `--loader`. */
+const MODULE_LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+
+/** `execArgv` without the module loaders it names, each with its module (`--import tsx`, `--import=tsx`). */
+export function withoutModuleLoaders(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < execArgv.length; index += 1) {
+    const flag = execArgv[index] as string;
+    if (MODULE_LOADER_FLAGS.has(flag)) index += 1;
+    else if (!MODULE_LOADER_FLAGS.has(flag.split('=')[0] as string)) kept.push(flag);
+  }
+  return kept;
+}
+
+/**
+ * A function's worker, with this process's flags but its module loaders. The worker runs a bundle,
+ * JavaScript that maps its own stack traces: the TypeScript loader `npm start` and the bench are
+ * started with (tsx) only made each worker's cold start load and register it again, Node's source
+ * maps turned on with it. A cold start of score-lead, ingest-events, manage-campaigns or
+ * send-campaign took 0.38-0.45 s of CPU with it and 0.28-0.33 s without (docs/performance.md, "npm
+ * start's imports and its functions' cold starts"). A process started with a flag that a worker may
+ * not be given (one of the whole process's, such as `--max-old-space-size`) leaves its workers the
+ * flags they inherit, loaders included.
+ */
+function functionWorker(url: URL, options: Omit<WorkerOptions, 'execArgv'>): Worker {
+  try {
+    return new Worker(url, { ...options, execArgv: withoutModuleLoaders(process.execArgv) });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    return new Worker(url, options);
+  }
+}
+
 function startWorker(fn: FunctionSpec, bundles: FunctionBundles, env: Record<string, string>, measureCapacity: boolean, priority: TableCallPriority, log: (line: string) => void, events: WorkerEvents, reports: FunctionReports): FunctionWorker {
   const turns = priority.enter(tableCallGroupOf(fn));
   const workerData: FunctionWorkerData = {
@@ -114,7 +147,7 @@ function startWorker(fn: FunctionSpec, bundles: FunctionBundles, env: Record<str
   };
   let worker: Worker;
   try {
-    worker = new Worker(bundles.workerUrl, { env, workerData, stdout: true });
+    worker = functionWorker(bundles.workerUrl, { env, workerData, stdout: true });
   } catch (error) {
     priority.leave(turns);
     throw error;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleFunctions, type CachedFunctionBundles } from '../../local/function-bundles';
 import type { FunctionSpec } from '../../manifest/types';
+import { scheduledTestFunction } from './fixtures/test-functions';
 
 /**
  * The local runtime's bundles are kept between starts in .leadflow/function-bundles under the root,
@@ -24,16 +25,7 @@ function projectWith(files: Record<string, string>): { root: string; write(path:
     writeFileSync(join(root, path), text);
   };
   Object.entries(files).forEach(([path, text]) => write(path, text));
-  const fn: FunctionSpec = {
-    name: 'say',
-    description: 'test',
-    entry: 'say/handler.ts',
-    trigger: { kind: 'schedule', expression: 'rate(1 hour)' },
-    timeoutSeconds: 30,
-    memoryMb: 128,
-    access: [],
-  };
-  return { root, write, fn };
+  return { root, write, fn: scheduledTestFunction('say', 'say/handler.ts') };
 }
 
 async function said(bundles: CachedFunctionBundles, fn: FunctionSpec): Promise<string> {

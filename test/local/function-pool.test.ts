@@ -2,22 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { bundleFunctions } from '../../local/function-bundles';
 import { lambdaContext, startFunctionRuntime, type FunctionRuntime } from '../../local/lambda';
-import type { FunctionSpec } from '../../manifest/types';
+import { scheduledTestFunction } from './fixtures/test-functions';
 
 /**
  * Concurrent invocations of a local function share its worker thread until that thread is saturated;
  * then the function gets another, as Lambda gives concurrent invocations execution environments of
  * their own. A function that only waits keeps one.
  */
-const busy: FunctionSpec = {
-  name: 'busy-thread',
-  description: 'test',
-  entry: 'test/local/fixtures/busy-thread.ts',
-  trigger: { kind: 'schedule', expression: 'rate(1 hour)' },
-  timeoutSeconds: 30,
-  memoryMb: 128,
-  access: [],
-};
+const busy = scheduledTestFunction('busy-thread', 'test/local/fixtures/busy-thread.ts');
 
 let bundles: Awaited<ReturnType<typeof bundleFunctions>>;
 beforeAll(async () => {

@@ -2,16 +2,9 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rateMs, startSchedule } from '../../local/schedules';
 import type { ScheduleFunctionSpec } from '../../manifest/types';
+import { scheduledTestFunction } from './fixtures/test-functions';
 
-const spec: ScheduleFunctionSpec = {
-  name: 'nightly-report',
-  description: 'test',
-  entry: 'unused',
-  trigger: { kind: 'schedule', expression: 'rate(5 minutes)' },
-  timeoutSeconds: 10,
-  memoryMb: 128,
-  access: [],
-};
+const spec = scheduledTestFunction('nightly-report', 'unused', { expression: 'rate(5 minutes)', timeoutSeconds: 10 });
 
 afterEach(() => {
   vi.useRealTimers();
