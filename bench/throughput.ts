@@ -7,11 +7,15 @@
  * 3. Full load: one such request per lead, `concurrency` at a time, as fast as the stack takes them.
  * 4. Interleaved: as many new leads, `concurrency` at a time, each a form then one such request: the
  *    workload and the measure of 13a7431's bench, which issue 15's "3x events a second" is set against.
+ * 5. Returning: one more such request for each lead of phase 1, `concurrency` at a time, once everything
+ *    before has settled: in the default mix each of them has qualified by then, as most leads of a
+ *    database in use have (or never will), so this is engagement in steady state with no qualification in it.
  *
  * Latency is accept-to-score as score-lead itself reports it (its ScoreLatency metric, which the
  * stack collects from the function's EMF output), so nothing here depends on how events are stored.
  * DynamoDB capacity is what DynamoDB reported for every call of every function, all indexes included,
- * counted from after the leads exist: the two event phases are the steady state of engagement.
+ * counted from after the leads exist: phases 2 and 3 are engagement with every lead's qualification in
+ * it (the default mix), phase 5 engagement once the qualifications are behind.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -202,6 +206,20 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const interleavedCalls = untimed(capacityBetween(afterEventPhases, stack.measurements.capacity()));
     const interleavedDeliveries = deliveriesBetween(deliveriesAfterEventPhases, stack.measurements.deliveries());
     const perInterleavedLead = (value: number) => round(value / interleavedLeads.length, 2);
+    const afterInterleaved = stack.measurements.capacity();
+    const alertsAfterInterleaved = alertsSent;
+
+    // 5. Returning: the leads of phase 1 engage again, their qualifications behind them.
+    const returningFrom = scoreLatencies.length;
+    let returningEvents = 0;
+    await inBatches(leads, options.concurrency, async (lead) => {
+      const accepted = await sendEvents(lead);
+      returningEvents += accepted;
+    });
+    await scored(returningFrom, returningEvents);
+    await settled(stack);
+    const returning = summedUnits(untimed(capacityBetween(afterInterleaved, stack.measurements.capacity())));
+    const perReturningEvent = (value: number) => round(value / returningEvents, 3);
 
     const events = pacedEvents + fullLoadEvents;
     const steady = summedUnits(untimed(capacityBetween(afterLeads, afterEventPhases)));
@@ -212,8 +230,8 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const perQualification = (value: number) => (qualifications ? round(value / qualifications, 2) : 0);
     const perEvent = (value: number) => round(value / events, 3);
     const scoringPath = steady.byFunction.filter((fn) => SCORING_PATH.includes(fn.name));
-    const dollarsPerMillionEvents =
-      (steady.writeUnits / events) * ON_DEMAND_DOLLARS_PER_MILLION.writeRequestUnits + (steady.readUnits / events) * ON_DEMAND_DOLLARS_PER_MILLION.readRequestUnits;
+    const dollarsPerMillion = (units: { readonly writeUnits: number; readonly readUnits: number }, count: number) =>
+      round((units.writeUnits / count) * ON_DEMAND_DOLLARS_PER_MILLION.writeRequestUnits + (units.readUnits / count) * ON_DEMAND_DOLLARS_PER_MILLION.readRequestUnits, 3);
     const fullLoadIngestSeconds = (fullAccepted - fullStarted) / 1000;
     return {
       leads: options.leads,
@@ -266,7 +284,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       qualifications,
       writeUnitsPerEvent: perEvent(steady.writeUnits),
       readUnitsPerEvent: perEvent(steady.readUnits),
-      dollarsPerMillionEvents: round(dollarsPerMillionEvents, 3),
+      dollarsPerMillionEvents: dollarsPerMillion(steady, events),
       estimatedRefusedWriteUnitsPerEvent: perEvent(steady.estimatedFailedWriteUnits),
       // Every event takes this path; the other functions' units come from what some events set off
       // (here every lead qualifies once during the event phases: its alert, stage change, webhooks).
@@ -297,6 +315,20 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
           [`perEvent.on ${target}.writeUnits`, perEvent(consumed.writeUnits)],
           [`perEvent.on ${target}.readUnits`, perEvent(consumed.readUnits)],
         ]),
+      ),
+      // Phase 5: what engagement costs once the leads' qualifications are behind them, every function and index counted.
+      returningEvents,
+      qualificationsWhileReturning: alertsSent - alertsAfterInterleaved,
+      returningWriteUnitsPerEvent: perReturningEvent(returning.writeUnits),
+      returningReadUnitsPerEvent: perReturningEvent(returning.readUnits),
+      returningDollarsPerMillionEvents: dollarsPerMillion(returning, returningEvents),
+      ...Object.fromEntries(
+        returning.byFunction
+          .filter((fn) => fn.writeUnits > 0 || fn.readUnits > 0)
+          .flatMap((fn) => [
+            [`perReturningEvent.${fn.name}.writeUnits`, perReturningEvent(fn.writeUnits)],
+            [`perReturningEvent.${fn.name}.readUnits`, perReturningEvent(fn.readUnits)],
+          ]),
       ),
       // Each is a queue message, an invocation's share and whatever the consumer does with it: what a
       // qualification or a form sets off, counted whatever the machine's load.
