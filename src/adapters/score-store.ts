@@ -10,6 +10,12 @@ import { storedRecent, storedScore, watermarkOf } from './score-items';
 import { toLeadWithScore, toStoredEvents, type StoredEvent } from './lead-items';
 
 const RESCORE_MARKER_TTL_SECONDS = 30 * 86_400;
+/**
+ * Items read by each page of the scorer's view, then 25 a page: the first holds the score, the profile
+ * and the six items below them, which for a lead with no journey or follow-up records between are its
+ * newest events, the ones the watermark holds among them when the scorer keeps up.
+ */
+const SCORING_VIEW_PAGE_ITEMS = [8, 16, 25] as const;
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';
 
 /** What the scorer needs of a lead, read in one consistent query at `readAt`. */
@@ -35,8 +41,12 @@ export class ScoreStore {
 
   /**
    * The score, the profile and the events recorded since the watermark, in one query read newest first
-   * from the score down (the profile and follow-up markers sort between the events and the score), page
-   * by page until it reaches events the watermark already holds.
+   * from the score down (the profile, and a lead's follow-up and journey records, sort between the
+   * events and the score), page by page until it reaches events the watermark already holds. The pages
+   * grow (SCORING_VIEW_PAGE_ITEMS): a consistent query is charged for every item a page reads, and a
+   * first page of 25 read a long history's 25 newest items at every scoring (7 read units for a lead
+   * with thirty requests behind it, test/adapters/lead-events.test.ts) where the score, the profile
+   * and the newest events are what the scorer needs.
    */
   async scoringView(leadId: string): Promise<ScoringView | undefined> {
     const readAt = new Date();
@@ -45,6 +55,7 @@ export class ScoreStore {
     const recorded: StoredEvent[] = [];
     let startKey: Record<string, unknown> | undefined;
     let watermark = EMPTY_WATERMARK;
+    let pagesRead = 0;
     do {
       const page = await this.client.send(
         new QueryCommand({
@@ -53,10 +64,11 @@ export class ScoreStore {
           ExpressionAttributeValues: { ':lead': keys.lead(leadId).pk, ':events': keys.eventPrefix, ':score': keys.score(leadId).sk },
           ScanIndexForward: false,
           ConsistentRead: true,
-          Limit: 25,
+          Limit: SCORING_VIEW_PAGE_ITEMS[Math.min(pagesRead, SCORING_VIEW_PAGE_ITEMS.length - 1)],
           ExclusiveStartKey: startKey,
         }),
       );
+      pagesRead += 1;
       startKey = page.LastEvaluatedKey;
       for (const item of page.Items ?? []) {
         if (item.sk === keys.score(leadId).sk) {

@@ -9,6 +9,8 @@ import { addressOnlyLead, createLeadWrites, putEvent } from '../../src/adapters/
 import { LeadStore } from '../../src/adapters/lead-store';
 import { ScoreStore } from '../../src/adapters/score-store';
 import { transactWrite } from '../../src/adapters/transactions';
+import { apply } from '../../src/domain/scoring/engine';
+import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { dynamoDbLocal, measuredCalls, TABLE_NAME, unitsOf } from './dynamo-local';
 
 let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
@@ -129,5 +131,32 @@ describe("a lead's events recorded together", () => {
     expect(await eventItems(keys.subjectPartition(visitor))).toEqual([]);
     expect(await eventItems(keys.lead(lead.id).pk)).toHaveLength(2);
     expect((await store.eventsOf({ kind: 'lead', id: lead.id })).map((event) => event.id).sort()).toEqual(['ev_p', 'ev_q', 'ev_r', 'ev_s']);
+  });
+});
+
+describe("the scorer's view of a lead", () => {
+  it('reads the events since the watermark at 2 read units however long the history, and every event of requests that piled up', async () => {
+    const lead = await newLead('long-history@example.com');
+    const subject = { kind: 'lead', id: lead.id } as const;
+    const store = new LeadEventStore(table.documents, TABLE_NAME);
+    const scores = new ScoreStore(table.documents, TABLE_NAME);
+    const hour = (n: number) => new Date(Date.UTC(2026, 10, 1) + n * 3_600_000).toISOString();
+    const request = (n: number) => requestEvents([1, 2, 3, 4, 5].map((k) => `ev_${n}_${k}`), hour(n));
+    // Thirty requests scored: the watermark holds them all.
+    for (let n = 0; n < 30; n += 1) await store.append(subject, request(n));
+    const state = apply(undefined, { event: { id: 'ev_0_1', type: 'content_download', occurredAt: hour(0), properties: {} }, lead: {} }, starterRuleset).state;
+    expect(await scores.applyScores(lead.id, 0, state, 0, { through: hour(29), recent: [] })).toBe('applied');
+
+    await store.append(subject, request(30));
+    const calls = measuredCalls(table.documents);
+    const view = await scores.scoringView(lead.id);
+    expect(view?.recorded.map((event) => event.id).sort()).toEqual(request(30).map((event) => event.id).sort());
+    expect(view?.watermark.through).toBe(hour(29));
+    expect(unitsOf(calls.flatMap((call) => call.entries), 'readUnits')).toBeLessThanOrEqual(2);
+
+    // Requests the scorer has not caught up with: each of their events, in recording order.
+    for (let n = 31; n < 45; n += 1) await store.append(subject, request(n));
+    const behind = await scores.scoringView(lead.id);
+    expect(behind?.recorded.map((event) => event.recordedAt)).toEqual(Array.from({ length: 15 }, (_, n) => Array(5).fill(hour(30 + n))).flat());
   });
 });
