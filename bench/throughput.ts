@@ -8,8 +8,8 @@
  * 4. Interleaved: as many new leads, `concurrency` at a time, each a form then one such request: the
  *    workload and the measure of 13a7431's bench, which issue 15's "3x events a second" is set against.
  * 5. Returning: one more such request for each lead of phase 1, `concurrency` at a time, once everything
- *    before has settled: in the default mix each of them has qualified by then, as most leads of a
- *    database in use have (or never will), so this is engagement in steady state with no qualification in it.
+ *    before has settled. In the default mix each has qualified by then, and most leads of a database in
+ *    use have qualified already or never will: engagement in steady state, no qualification in it.
  *
  * Latency is accept-to-score as score-lead itself reports it (its ScoreLatency metric, which the
  * stack collects from the function's EMF output), so nothing here depends on how events are stored.

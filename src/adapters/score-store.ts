@@ -11,9 +11,10 @@ import { toLeadWithScore, toStoredEvents, type StoredEvent } from './lead-items'
 
 const RESCORE_MARKER_TTL_SECONDS = 30 * 86_400;
 /**
- * Items read by each page of the scorer's view, then 25 a page: the first holds the score, the profile
- * and the six items below them, which for a lead with no journey or follow-up records between are its
- * newest events, the ones the watermark holds among them when the scorer keeps up.
+ * Items read by each page of the scorer's view, then 25 a page. The first holds the score, the profile
+ * and the six items below them: for a lead with no journey or follow-up records between, its six newest
+ * requests' events, which reach one behind the watermark's `through` (two minutes before the last
+ * scoring, src/domain/event-log.ts) unless the lead sent more requests than that in those minutes.
  */
 const SCORING_VIEW_PAGE_ITEMS = [8, 16, 25] as const;
 export type ScoreWrite = 'applied' | 'already-applied' | 'lead-changed';

@@ -130,7 +130,7 @@ describe('a local stack kept to what it runs', () => {
 const { createRequire } = await import('node:module');
 process.stdout.write(JSON.stringify(Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('/node_modules/typescript/'))));`,
       ],
-      { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' },
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 60_000 },
     );
     expect(loaded.status, loaded.stderr).toBe(0);
     expect(JSON.parse(loaded.stdout)).toEqual([]);
