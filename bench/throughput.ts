@@ -57,6 +57,16 @@ interface Lead {
 const deliveriesBetween = (before: Record<string, number>, after: Record<string, number>) =>
   Object.fromEntries(Object.entries(after).map(([name, count]) => [name, count - (before[name] ?? 0)]));
 const totalOf = (counts: Record<string, number>) => Object.values(counts).reduce((sum, count) => sum + count, 0);
+/** `<prefix>.<function>.writeUnits` and `.readUnits`, each as `per` makes it, for every function that consumed any. */
+const unitsByFunction = (prefix: string, units: ReturnType<typeof summedUnits>, per: (value: number) => number) =>
+  Object.fromEntries(
+    units.byFunction
+      .filter((fn) => fn.writeUnits > 0 || fn.readUnits > 0)
+      .flatMap((fn) => [
+        [`${prefix}.${fn.name}.writeUnits`, per(fn.writeUnits)],
+        [`${prefix}.${fn.name}.readUnits`, per(fn.readUnits)],
+      ]),
+  );
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -322,14 +332,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       returningWriteUnitsPerEvent: perReturningEvent(returning.writeUnits),
       returningReadUnitsPerEvent: perReturningEvent(returning.readUnits),
       returningDollarsPerMillionEvents: dollarsPerMillion(returning, returningEvents),
-      ...Object.fromEntries(
-        returning.byFunction
-          .filter((fn) => fn.writeUnits > 0 || fn.readUnits > 0)
-          .flatMap((fn) => [
-            [`perReturningEvent.${fn.name}.writeUnits`, perReturningEvent(fn.writeUnits)],
-            [`perReturningEvent.${fn.name}.readUnits`, perReturningEvent(fn.readUnits)],
-          ]),
-      ),
+      ...unitsByFunction('perReturningEvent', returning, perReturningEvent),
       // Each is a queue message, an invocation's share and whatever the consumer does with it: what a
       // qualification or a form sets off, counted whatever the machine's load.
       deliveriesPerEvent: perEvent(totalOf(steadyDeliveries)),
@@ -342,14 +345,7 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
       writeUnitsPerLeadCreated: round(leadCreation.writeUnits / options.leads, 3),
       readUnitsPerLeadCreated: round(leadCreation.readUnits / options.leads, 3),
       // What a lead's creation costs, by function: its form's transaction, its first scoring, the consumers its events reach.
-      ...Object.fromEntries(
-        leadCreation.byFunction
-          .filter((fn) => fn.writeUnits > 0 || fn.readUnits > 0)
-          .flatMap((fn) => [
-            [`perLeadCreated.${fn.name}.writeUnits`, round(fn.writeUnits / options.leads, 2)],
-            [`perLeadCreated.${fn.name}.readUnits`, round(fn.readUnits / options.leads, 2)],
-          ]),
-      ),
+      ...unitsByFunction('perLeadCreated', leadCreation, (value) => round(value / options.leads, 2)),
     };
   } finally {
     stopListening();
