@@ -4,6 +4,7 @@ import * as keys from './keys';
 import type { Subject } from './keys';
 import { putEvent } from './lead-items';
 import { queryPages } from './query-pages';
+import { watermarkOf } from './score-items';
 import { transactWrite } from './transactions';
 
 /**
@@ -200,7 +201,7 @@ export class LayoutMigration {
   private async watermarkOf(leadId: string): Promise<string> {
     if (!this.watermarks.has(leadId)) {
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.score(leadId), ConsistentRead: true }));
-      this.watermarks.set(leadId, isString(Item?.through) ? Item.through : '');
+      this.watermarks.set(leadId, watermarkOf(Item).through);
     }
     return this.watermarks.get(leadId) ?? '';
   }

@@ -1,56 +1,107 @@
 import type { Grade } from '../domain/scoring/ruleset';
 import type { LoggedEvent, ScoreWatermark } from '../domain/event-log';
+import { INTAKE_ID_BYTES, intakeIdBytes, intakeIdFrom, timeIn, timeOut } from './packed-values';
 import type { LegacyRuleTally, RuleTally, ScoreState, StoredHitEvent } from '../domain/scoring/engine';
 
 /**
  * A lead's score as its item stores it. DynamoDB bills a write by the size of the whole item and the
  * scorer rewrites this one after every request, so the state is kept in a compact form: one-letter
  * names, times as milliseconds, each event rule's tally as a list `[points, times, value, ...hits]`,
- * and the events behind the hits packed into one binary value (6 bytes of time and the 16 bytes of
- * a stored event id). Every figure is kept exactly; reading gives back the engine's state.
+ * and the events behind the hits packed into one binary value (`packedEvents`: 6 bytes of time and
+ * the 16 bytes of an intake's event id, other ids as text). Every figure is kept exactly; reading
+ * gives back the engine's state.
  *
  * States stored before (the engine's shape as is, with or without compacted tallies) are still read.
  */
 export type StoredScore = Readonly<Record<string, unknown>>;
 
-/** Event ids as intake stores them (`scopedEventId`): `ev_` and 32 hex digits, packed as 16 bytes. */
-const PACKABLE_ID = /^ev_[0-9a-f]{32}$/;
-const ID_PREFIX = 'ev_';
 const TIME_BYTES = 6;
-const ID_BYTES = 16;
-const HIT_EVENT_BYTES = TIME_BYTES + ID_BYTES;
-/** Times up to 2^48 ms (the year 10889) fit in six bytes. */
-const MAX_PACKED_TIME = 2 ** 48;
-
-/** A time as milliseconds when that gives it back exactly, else as the text it was. */
-const timeOut = (at: string): number | string => {
-  const ms = Date.parse(at);
-  return Number.isFinite(ms) && new Date(ms).toISOString() === at ? ms : at;
-};
-const timeIn = (value: unknown): string => (typeof value === 'number' ? new Date(value).toISOString() : String(value));
+/** Times up to 2^47 ms (the year 6429) are packed: the top bit of an entry's six bytes of time is free. */
+const MAX_PACKED_TIME = 2 ** 47;
+/** The first byte of the mixed layout: the fixed layout's starts with a time's top byte, always below it. */
+const MIXED_LAYOUT = 0xff;
+/** Set in an entry's time, in the mixed layout, when the id is not an intake id and a tag byte follows. */
+const OTHER_ID_FLAG = 0x80;
+/**
+ * The other ids the pipeline makes, each packed as its shape's tag and 16 bytes: a prefix and 32 hex
+ * digits (idempotency.ts's digests: a form submission with an Idempotency-Key, a chat message) or a
+ * prefix and a UUID (a form submission without one).
+ */
+const ID_SHAPES = ['sub_', 'chat_'].flatMap((prefix) => [
+  { prefix, uuid: false, pattern: new RegExp(`^${prefix}[0-9a-f]{32}$`) },
+  { prefix, uuid: true, pattern: new RegExp(`^${prefix}[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`) },
+]);
+/** Any other id is its UTF-8 bytes, after a tag of its length plus this. */
+const TEXT_ID = ID_SHAPES.length - 1;
+const MAX_TEXT_ID_BYTES = 255 - TEXT_ID;
 
 const isCompactEventTally = (tally: RuleTally | LegacyRuleTally): tally is RuleTally & { readonly hits: readonly number[] } =>
   !('kind' in tally) && tally.hits !== undefined && tally.score === undefined;
 
-function packedHitEvents(events: readonly StoredHitEvent[]): Uint8Array | undefined {
-  if (!events.every(([ms, id]) => Number.isInteger(ms) && ms >= 0 && ms < MAX_PACKED_TIME && PACKABLE_ID.test(id))) return undefined;
-  const bytes = new Uint8Array(events.length * HIT_EVENT_BYTES);
+/** An id other than an intake id, in the mixed layout: its tag and the bytes that follow; undefined when it does not fit. */
+function packedOtherId(id: string): { tag: number; bytes: Uint8Array } | undefined {
+  const shape = ID_SHAPES.findIndex((candidate) => candidate.pattern.test(id));
+  const known = ID_SHAPES[shape];
+  if (known) return { tag: shape, bytes: Buffer.from(id.slice(known.prefix.length).replaceAll('-', ''), 'hex') };
+  const text = Buffer.from(id, 'utf8');
+  return text.byteLength && text.byteLength <= MAX_TEXT_ID_BYTES ? { tag: TEXT_ID + text.byteLength, bytes: text } : undefined;
+}
+
+function unpackedOtherId(tag: number, bytes: Uint8Array): string {
+  const shape = ID_SHAPES[tag];
+  if (!shape) return Buffer.from(bytes).toString('utf8');
+  const hex = Buffer.from(bytes).toString('hex');
+  return `${shape.prefix}${shape.uuid ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` : hex}`;
+}
+
+/**
+ * Events as one binary value, each as 6 bytes of time and its id. All intake ids (16 bytes each): the
+ * fixed layout, 22 bytes an event. Any other id among them (a form submission's, a chat's: most leads
+ * have one): the mixed layout, its mark and then the events, an intake id as in the fixed layout and
+ * any other with `OTHER_ID_FLAG` in its time, a tag byte and its bytes (`packedOtherId`: 16 for an id
+ * the pipeline makes). Undefined when a time or an id does not fit.
+ */
+function packedEvents(events: readonly StoredHitEvent[]): Uint8Array | undefined {
+  if (!events.every(([ms]) => Number.isInteger(ms) && ms >= 0 && ms < MAX_PACKED_TIME)) return undefined;
+  const ids = events.map(([, id]) => {
+    const bytes = intakeIdBytes(id);
+    return bytes ? { bytes } : packedOtherId(id);
+  });
+  if (ids.some((id) => id === undefined)) return undefined;
+  const mixed = ids.some((id) => id && 'tag' in id);
+  const bytes = new Uint8Array((mixed ? 1 : 0) + ids.reduce((sum, id) => sum + TIME_BYTES + (id && 'tag' in id ? 1 : 0) + (id?.bytes.byteLength ?? 0), 0));
   const view = new DataView(bytes.buffer);
-  events.forEach(([ms, id], index) => {
-    const offset = index * HIT_EVENT_BYTES;
+  let offset = 0;
+  if (mixed) bytes[offset++] = MIXED_LAYOUT;
+  events.forEach(([ms], index) => {
+    const id = ids[index] as { tag?: number; bytes: Uint8Array };
     view.setUint16(offset, Math.floor(ms / 2 ** 32));
     view.setUint32(offset + 2, ms % 2 ** 32);
-    bytes.set(Buffer.from(id.slice(ID_PREFIX.length), 'hex'), offset + TIME_BYTES);
+    offset += TIME_BYTES;
+    if (id.tag !== undefined) {
+      bytes[offset - TIME_BYTES] = (bytes[offset - TIME_BYTES] ?? 0) | OTHER_ID_FLAG;
+      bytes[offset++] = id.tag;
+    }
+    bytes.set(id.bytes, offset);
+    offset += id.bytes.byteLength;
   });
   return bytes;
 }
 
-function unpackedHitEvents(bytes: Uint8Array): StoredHitEvent[] {
+function unpackedEvents(bytes: Uint8Array): StoredHitEvent[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const events: StoredHitEvent[] = [];
-  for (let offset = 0; offset + HIT_EVENT_BYTES <= bytes.byteLength; offset += HIT_EVENT_BYTES) {
-    const ms = view.getUint16(offset) * 2 ** 32 + view.getUint32(offset + 2);
-    events.push([ms, `${ID_PREFIX}${Buffer.from(bytes.subarray(offset + TIME_BYTES, offset + HIT_EVENT_BYTES)).toString('hex')}`]);
+  const mixed = bytes[0] === MIXED_LAYOUT;
+  let offset = mixed ? 1 : 0;
+  while (offset < bytes.byteLength) {
+    const other = mixed && ((bytes[offset] ?? 0) & OTHER_ID_FLAG) !== 0;
+    const ms = (other ? view.getUint16(offset) & ~(OTHER_ID_FLAG << 8) : view.getUint16(offset)) * 2 ** 32 + view.getUint32(offset + 2);
+    offset += TIME_BYTES;
+    const tag = other ? (bytes[offset++] ?? 0) : undefined;
+    const length = tag !== undefined && tag > TEXT_ID ? tag - TEXT_ID : INTAKE_ID_BYTES;
+    const id = bytes.subarray(offset, offset + length);
+    events.push([ms, tag === undefined ? intakeIdFrom(id) : unpackedOtherId(tag, id)]);
+    offset += length;
   }
   return events;
 }
@@ -62,7 +113,7 @@ export function storedScore(state: ScoreState): StoredScore {
     tallies[ruleId] = isCompactEventTally(tally) ? [tally.points, tally.times, tally.value, ...tally.hits] : tally;
   }
   const hitEvents = state.hitEvents ?? [];
-  const packed = packedHitEvents(hitEvents);
+  const packed = packedEvents(hitEvents);
   return {
     r: state.rulesetVersion,
     f: state.fit,
@@ -90,7 +141,7 @@ export function scoreFromItem(stored: StoredScore): ScoreState {
       tallies[ruleId] = { points: Number(points), times: Number(times), value: Number(value), hits };
     } else tallies[ruleId] = tally as RuleTally | LegacyRuleTally;
   }
-  const hitEvents = stored.h instanceof Uint8Array ? unpackedHitEvents(stored.h) : Array.isArray(stored.hl) ? (stored.hl as StoredHitEvent[]) : [];
+  const hitEvents = stored.h instanceof Uint8Array ? unpackedEvents(stored.h) : Array.isArray(stored.hl) ? (stored.hl as StoredHitEvent[]) : [];
   return {
     rulesetVersion: String(stored.r),
     fit: Number(stored.f),
@@ -110,19 +161,22 @@ export function scoreFromItem(stored: StoredScore): ScoreState {
 
 /**
  * The watermark's recent events as the score item stores them: packed as the events behind hits are
- * (22 bytes each), or as `<recordedAt>#<id>` texts (about 60 bytes) when one cannot be packed.
+ * (22-23 bytes an intake id), or as `<recordedAt>#<id>` texts (about 60 bytes) when one cannot be packed.
  */
 export function storedRecent(recent: readonly LoggedEvent[]): Uint8Array | string[] {
   const timesRoundTrip = recent.every((event) => typeof timeOut(event.recordedAt) === 'number');
-  const packed = recent.length && timesRoundTrip ? packedHitEvents(recent.map((event) => [Date.parse(event.recordedAt), event.id])) : undefined;
+  const packed = recent.length && timesRoundTrip ? packedEvents(recent.map((event) => [Date.parse(event.recordedAt), event.id])) : undefined;
   return packed ?? recent.map((event) => `${event.recordedAt}#${event.id}`);
 }
 
+/** The watermark's `through` as the score item stores it: milliseconds (8 bytes where the text is 24), none yet as ''. */
+export const storedThrough = (through: string): number | string => (through ? timeOut(through) : through);
+
 /** The watermark of a score item (none yet: nothing is in the score). */
 export function watermarkOf(item: Readonly<Record<string, unknown>> | undefined): ScoreWatermark {
-  const through = typeof item?.through === 'string' ? item.through : '';
+  const through = typeof item?.through === 'string' || typeof item?.through === 'number' ? timeIn(item.through) : '';
   const recent = item?.recent;
-  if (recent instanceof Uint8Array) return { through, recent: unpackedHitEvents(recent).map(([ms, id]) => ({ recordedAt: new Date(ms).toISOString(), id })) };
+  if (recent instanceof Uint8Array) return { through, recent: unpackedEvents(recent).map(([ms, id]) => ({ recordedAt: new Date(ms).toISOString(), id })) };
   if (!Array.isArray(recent)) return { through, recent: [] };
   return { through, recent: recent.map((entry: string) => ({ recordedAt: entry.slice(0, entry.indexOf('#')), id: entry.slice(entry.indexOf('#') + 1) })) };
 }

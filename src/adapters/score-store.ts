@@ -6,7 +6,7 @@ import type { ScoreState } from '../domain/scoring/engine';
 import { failedConditions, isConditionFailure } from './dynamo-errors';
 import * as keys from './keys';
 import { bandKey } from '../domain/score-order';
-import { storedRecent, storedScore, watermarkOf } from './score-items';
+import { storedRecent, storedScore, storedThrough, watermarkOf } from './score-items';
 import { toLeadWithScore, toStoredEvents, type StoredEvent } from './lead-items';
 
 const RESCORE_MARKER_TTL_SECONDS = 30 * 86_400;
@@ -182,7 +182,7 @@ export class ScoreStore {
       ConditionExpression: scoreVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :version',
       ExpressionAttributeValues: {
         ':score': storedScore(score),
-        ':through': watermark.through,
+        ':through': storedThrough(watermark.through),
         ':recent': storedRecent(watermark.recent),
         ':entity': 'score',
         ':next': (scoreVersion ?? 0) + 1,

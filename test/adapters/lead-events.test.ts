@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AnonymousLinks } from '../../src/adapters/anonymous-links';
@@ -9,6 +10,8 @@ import { addressOnlyLead, createLeadWrites, putEvent } from '../../src/adapters/
 import { LeadStore } from '../../src/adapters/lead-store';
 import { ScoreStore } from '../../src/adapters/score-store';
 import { transactWrite } from '../../src/adapters/transactions';
+import { unapplied } from '../../src/domain/event-log';
+import { requestFingerprint, scopedEventId, submissionIdFor } from '../../src/domain/idempotency';
 import { apply } from '../../src/domain/scoring/engine';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { dynamoDbLocal, measuredCalls, TABLE_NAME, unitsOf } from './dynamo-local';
@@ -134,7 +137,87 @@ describe("a lead's events recorded together", () => {
   });
 });
 
+/**
+ * A request's events as intake makes them: stored ids scoped to the address, the snippet's UUIDs as the
+ * client's ids, fingerprints of what was sent, a page view's address and time on page.
+ */
+function intakeEvents(email: string, receivedAt: string): EventToRecord[] {
+  return [0, 1, 2, 3, 4].map((n) => {
+    const clientId = randomUUID();
+    const type = n < 2 ? 'page_view' : 'content_download';
+    const occurredAt = new Date(Date.parse(receivedAt) - (5 - n) * 1_000).toISOString();
+    const properties = n < 2 ? { url: `https://example.com/${n ? 'demo' : 'pricing'}`, secondsOnPage: 150 } : { contentId: `guide-${n}` };
+    return { id: scopedEventId({ email }, clientId), clientId, type, occurredAt, receivedAt, recordedAt: receivedAt, properties, requestHash: requestFingerprint({ type, occurredAt, properties }) };
+  });
+}
+
+describe('events as intake makes them', () => {
+  it('are packed: the five of a request written in 1 write unit, each read back as it was', async () => {
+    const lead = await newLead('packed@example.com');
+    const subject = { kind: 'lead', id: lead.id } as const;
+    const store = new LeadEventStore(table.documents, TABLE_NAME);
+    const events = intakeEvents('packed@example.com', RECEIVED);
+    const calls = measuredCalls(table.documents);
+
+    await store.append(subject, events);
+
+    expect(unitsOf(calls.flatMap((call) => call.entries), 'writeUnits')).toBe(1);
+    const byId = <T extends { id: string }>(list: readonly T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(byId(await store.recordedSince(subject, ''))).toEqual(byId(events.map((event) => ({ ...event, subject }))));
+    // A visitor's event moved to the lead keeps when it was received, apart from when it was recorded.
+    const [moved] = intakeEvents('packed@example.com', '2026-11-30T12:05:00.000Z').map((event) => ({ ...event, recordedAt: '2026-11-30T12:10:00.000Z' }));
+    await store.append(subject, [moved ?? expect.fail('an event')]);
+    expect((await store.eventsOf(subject, { since: '2026-11-30T12:04:00.000Z' })).map(({ subject: _subject, ...event }) => event)).toEqual([moved]);
+  });
+
+  it('stored before they were packed are still read, and exported alike', async () => {
+    const lead = await newLead('unpacked@example.com');
+    const subject = { kind: 'lead', id: lead.id } as const;
+    const [single, ...together] = intakeEvents('unpacked@example.com', RECEIVED);
+    if (!single) expect.fail('events');
+    const sorted = [...together].sort((a, b) => (a.id < b.id ? -1 : 1));
+    // The two shapes written before: one event an item with its attributes named in full, and several under `events`.
+    await table.documents.send(new PutCommand(putEvent(TABLE_NAME, single, subject).Put));
+    const at = '2026-11-30T12:01:00.000Z';
+    const named = sorted.map(({ recordedAt: _recordedAt, ...event }) => ({ ...event, receivedAt: at }));
+    await table.documents.send(new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.event(subject, at, sorted[0]?.id ?? ''), entity: 'events', events: named } }));
+    const store = new LeadEventStore(table.documents, TABLE_NAME);
+    await store.append(subject, intakeEvents('unpacked@example.com', '2026-11-30T12:02:00.000Z'));
+
+    const read = await store.recordedSince(subject, '');
+    expect(read).toHaveLength(10);
+    expect(read.slice(0, 5).map(({ subject: _subject, ...event }) => event)).toEqual([single, ...named.map((event) => ({ ...event, recordedAt: at }))]);
+    const holdings = await new DataRights(table.documents, TABLE_NAME, new LeadStore(table.documents, TABLE_NAME)).holdings(lead.id);
+    const exported = (DataRights.exportOf(holdings ?? expect.fail('the lead has holdings'), RECEIVED).records.event ?? []) as Record<string, unknown>[];
+    expect(exported).toHaveLength(10);
+    for (const record of exported) expect(Object.keys(record).sort()).toEqual(['clientId', 'entity', 'id', 'occurredAt', 'properties', 'receivedAt', 'requestHash', 'type']);
+  });
+});
+
 describe("the scorer's view of a lead", () => {
+  it("of a returning lead (its score, its profile, the new request's events and the last scored) reads 1 read unit", async () => {
+    const email = 'returning@example.com';
+    const lead = await newLead(email);
+    const subject = { kind: 'lead', id: lead.id } as const;
+    const store = new LeadEventStore(table.documents, TABLE_NAME);
+    const scores = new ScoreStore(table.documents, TABLE_NAME);
+    const before = intakeEvents(email, '2026-11-30T09:00:00.000Z');
+    await store.append(subject, before);
+    let state = apply(undefined, { event: { id: submissionIdFor('demo', email, 'key'), type: 'form_submission', occurredAt: '2026-11-30T08:59:00.000Z', properties: {} }, lead: {} }, starterRuleset).state;
+    for (const event of before) state = apply(state, { event, lead: {} }, starterRuleset).state;
+    // Scored when the last request came: it is still among the watermark's recent events.
+    const recent = before.map(({ id, recordedAt }) => ({ id, recordedAt }));
+    expect(await scores.applyScores(lead.id, 0, state, 0, { through: '2026-11-30T08:58:00.000Z', recent })).toBe('applied');
+    const returning = intakeEvents(email, RECEIVED);
+    await store.append(subject, returning);
+
+    const calls = measuredCalls(table.documents);
+    const view = await scores.scoringView(lead.id);
+
+    expect(unapplied(view?.recorded ?? [], view?.watermark ?? expect.fail('a view')).map((event) => event.id).sort()).toEqual(returning.map((event) => event.id).sort());
+    expect(unitsOf(calls.flatMap((call) => call.entries), 'readUnits')).toBe(1);
+  });
+
   it('reads the events since the watermark at 2 read units however long the history, and every event of requests that piled up', async () => {
     const lead = await newLead('long-history@example.com');
     const subject = { kind: 'lead', id: lead.id } as const;

@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as keys from '../../src/adapters/keys';
+import { itemRecords } from '../../src/adapters/lead-items';
 import { newStandardSecret, sealSecret, type ChatSource } from '../../src/domain/chat/sources';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { TableFake } from './table-fake';
@@ -69,7 +70,8 @@ function generic(body: string, id: string, sentAt = new Date()) {
 }
 
 const snapshot = () => JSON.stringify([...table.items.entries()].sort());
-const events = () => [...table.items.values()].filter((item) => item.entity === 'event');
+/** Every event stored, with the partition of the item holding it (events recorded together share one, lead-items.ts). */
+const events = () => [...table.items.values()].flatMap((item) => itemRecords(item).map((record): Record<string, unknown> => ({ ...record, pk: item.pk }))).filter((record) => record.entity === 'event');
 const busEntries = () => bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
 
 describe('capture-chat', () => {

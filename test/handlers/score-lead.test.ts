@@ -7,7 +7,8 @@ import { replay } from '../../src/domain/scoring/engine';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
-import { scoreFromItem } from '../../src/adapters/score-items';
+import { itemRecords } from '../../src/adapters/lead-items';
+import { scoreFromItem, watermarkOf } from '../../src/adapters/score-items';
 
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -73,7 +74,7 @@ describe('score-lead', () => {
     expect(write?.ExpressionAttributeValues?.[':version']).toBe(0);
     expect(stored()?.score).toMatchObject({ fit: 65, grade: 'A', eventCount: 2, rulesetVersion: 'starter-1' });
     expect((stored()?.score as { engagement: number }).engagement).toBeCloseTo(15 + 10, 4);
-    expect((stored()?.recent as string[]).sort()).toEqual([`${JUST_NOW}#e-demo`, `${JUST_NOW}#e-pricing`]);
+    expect(watermarkOf(stored()).recent.map(({ recordedAt, id }) => `${recordedAt}#${id}`).sort()).toEqual([`${JUST_NOW}#e-demo`, `${JUST_NOW}#e-pricing`]);
     // One consistent query read the score, the profile and the events; nothing else was read or written.
     expect(dynamo.commandCalls(QueryCommand).every((call) => call.args[0].input.ConsistentRead === true && call.args[0].input.ScanIndexForward === false)).toBe(true);
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
@@ -181,7 +182,7 @@ describe('score-lead', () => {
     expect((await handler(sqsEvent([identified]), context)).batchItemFailures).toEqual([]);
 
     expect([...table.items.keys()].filter((key) => key.startsWith('ANON#visitor-1|EVENT#'))).toEqual([]);
-    expect([...table.items.values()].filter((item) => item.id === 'v-webinar').map((item) => item.pk)).toEqual(['LEAD#lead-1']);
+    expect([...table.items.values()].filter((item) => itemRecords(item).some((record) => record.id === 'v-webinar')).map((item) => item.pk)).toEqual(['LEAD#lead-1']);
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
     expect(stored()?.score).toMatchObject({ eventCount: 3 });
   });

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as keys from '../../src/adapters/keys';
 import { bandKey } from '../../src/domain/score-order';
 import { fiftyRuleRuleset } from '../../bench/scoring';
-import { scoreFromItem, storedRecent, storedScore } from '../../src/adapters/score-items';
-import { scopedEventId } from '../../src/domain/idempotency';
+import { scoreFromItem, storedRecent, storedScore, storedThrough } from '../../src/adapters/score-items';
+import { scopedEventId, submissionIdFor } from '../../src/domain/idempotency';
 import { apply, scoreAt, type ScoredEvent, type ScoreState } from '../../src/domain/scoring/engine';
 import type { Ruleset } from '../../src/domain/scoring/ruleset';
 import { starterRuleset } from '../../src/domain/scoring/starter-ruleset';
@@ -40,8 +40,8 @@ const email = 'jane@example.com';
 /**
  * A lead's weeks from week `first` on: a few page views (pricing, features, demo, blog, docs,
  * careers; some read for minutes), the newsletter opened and sometimes clicked, and now and then a
- * chat, a download, a webinar registration or a form. Ids are stored ids (`ev_` and 32 hex digits),
- * times to the millisecond; each event arrives up to an hour late, so some arrive out of order.
+ * chat, a download, a webinar registration or a form. Ids are stored ids (`ev_` and 32 hex digits,
+ * a form's `sub_`, a chat's `chat_`), times to the millisecond; each event arrives up to an hour late, so some arrive out of order.
  */
 function weeklyActivity(first: number, weeks: number, seed: number): ScoredEvent[] {
   const random = seeded(seed);
@@ -50,7 +50,9 @@ function weeklyActivity(first: number, weeks: number, seed: number): ScoredEvent
   const events: (ScoredEvent & { arrivesAt: number })[] = [];
   const add = (weekStart: number, type: string, properties: Record<string, unknown> = {}) => {
     const at = weekStart + Math.floor(random() * WEEK);
-    const id = scopedEventId({ email }, `week-${first}-${seed}-${events.length}`);
+    const clientId = `week-${first}-${seed}-${events.length}`;
+    // Form submissions and chats have ids of their own shape (idempotency.ts, chat-capture.ts), as a real lead's history has.
+    const id = type === 'form_submission' ? submissionIdFor('demo-request', email, clientId) : type === 'chat_message' ? scopedEventId({ email }, clientId).replace('ev_', 'chat_') : scopedEventId({ email }, clientId);
     events.push({ id, type, occurredAt: new Date(at).toISOString(), properties, arrivesAt: at + Math.floor(random() * 3_600_000) });
   };
   for (let week = first; week < first + weeks; week += 1) {
@@ -98,8 +100,8 @@ const itemSize = (state: ScoreState) =>
     sk: 'SCORE',
     entity: 'score',
     version: 123_456,
-    through: state.engagementAt,
-    recent: storedRecent([1, 2, 3, 4, 5].map((n) => ({ id: scopedEventId({ email }, `recent-${n}`), recordedAt: state.engagementAt }))),
+    through: storedThrough(state.engagementAt),
+    recent: storedRecent([1, 2, 3, 4, 5].map((n) => ({ id: n === 1 ? submissionIdFor('demo-request', email, 'recent') : scopedEventId({ email }, `recent-${n}`), recordedAt: state.engagementAt }))),
     score: storedScore(state),
     // The band entry of the list sorted by score (index `bands`), at its widest.
     ...keys.scoreBand('9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d', bandKey(-100_000)),

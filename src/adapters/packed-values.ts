@@ -1,0 +1,38 @@
+/**
+ * Values as the items the pipeline rewrites most store them, packed: DynamoDB bills reads and writes
+ * by item size, and names and times as text are most of a small item. Each reads back exactly what
+ * was given, and a value that would not is stored as it was.
+ */
+
+/** Event ids as intake stores them (`scopedEventId`): `ev_` and 32 hex digits, packed as 16 bytes. */
+const INTAKE_ID = /^ev_[0-9a-f]{32}$/;
+const INTAKE_ID_PREFIX = 'ev_';
+export const INTAKE_ID_BYTES = 16;
+
+/** A time as milliseconds (8 bytes where the text is 24) when that gives it back exactly, else as the text it was. */
+export const timeOut = (at: string): number | string => {
+  const ms = Date.parse(at);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === at ? ms : at;
+};
+
+export const timeIn = (value: unknown): string => (typeof value === 'number' ? new Date(value).toISOString() : String(value));
+
+export const isIntakeId = (id: string) => INTAKE_ID.test(id);
+
+/** An intake id's 16 bytes; undefined for any other id. */
+export const intakeIdBytes = (id: string): Uint8Array | undefined => (isIntakeId(id) ? Buffer.from(id.slice(INTAKE_ID_PREFIX.length), 'hex') : undefined);
+
+export const intakeIdFrom = (bytes: Uint8Array) => `${INTAKE_ID_PREFIX}${Buffer.from(bytes).toString('hex')}`;
+
+/** An id as an item stores it: an intake id as its 16 bytes, any other as its text. */
+export const idOut = (id: string): Uint8Array | string => intakeIdBytes(id) ?? id;
+
+export const idIn = (value: unknown): string => (value instanceof Uint8Array ? intakeIdFrom(value) : String(value));
+
+/** A request's fingerprint (`requestFingerprint`, SHA-256 as base64url) as its 32 bytes; any other text as it is. */
+export const fingerprintOut = (hash: string): Uint8Array | string => {
+  const bytes = Buffer.from(hash, 'base64url');
+  return bytes.toString('base64url') === hash ? new Uint8Array(bytes) : hash;
+};
+
+export const fingerprintIn = (value: unknown): string => (value instanceof Uint8Array ? Buffer.from(value).toString('base64url') : String(value));
