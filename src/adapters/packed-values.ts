@@ -1,7 +1,7 @@
 /**
- * Values as the items the pipeline rewrites most store them, packed: DynamoDB bills reads and writes
- * by item size, and names and times as text are most of a small item. Each reads back exactly what
- * was given, and a value that would not is stored as it was.
+ * Values as the items the pipeline writes and reads most store them, packed: DynamoDB bills reads and
+ * writes by item size, and names and times as text are most of a small item. Each reads back exactly
+ * what was given, and a value that would not is stored as it was.
  */
 
 /** Event ids as intake stores them (`scopedEventId`): `ev_` and 32 hex digits, packed as 16 bytes. */
@@ -17,10 +17,8 @@ export const timeOut = (at: string): number | string => {
 
 export const timeIn = (value: unknown): string => (typeof value === 'number' ? new Date(value).toISOString() : String(value));
 
-export const isIntakeId = (id: string) => INTAKE_ID.test(id);
-
 /** An intake id's 16 bytes; undefined for any other id. */
-export const intakeIdBytes = (id: string): Uint8Array | undefined => (isIntakeId(id) ? Buffer.from(id.slice(INTAKE_ID_PREFIX.length), 'hex') : undefined);
+export const intakeIdBytes = (id: string): Uint8Array | undefined => (INTAKE_ID.test(id) ? Buffer.from(id.slice(INTAKE_ID_PREFIX.length), 'hex') : undefined);
 
 export const intakeIdFrom = (bytes: Uint8Array) => `${INTAKE_ID_PREFIX}${Buffer.from(bytes).toString('hex')}`;
 

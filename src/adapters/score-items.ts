@@ -23,16 +23,17 @@ const MIXED_LAYOUT = 0xff;
 /** Set in an entry's time, in the mixed layout, when the id is not an intake id and a tag byte follows. */
 const OTHER_ID_FLAG = 0x80;
 /**
- * The other ids the pipeline makes, each packed as its shape's tag and 16 bytes: a prefix and 32 hex
- * digits (idempotency.ts's digests: a form submission with an Idempotency-Key, a chat message) or a
- * prefix and a UUID (a form submission without one).
+ * The other ids the pipeline makes, each packed as its shape's tag (its place here, which is stored:
+ * a new shape goes at the end) and 16 bytes: a prefix and 32 hex digits (idempotency.ts's digests: a
+ * form submission with an Idempotency-Key, a chat message) or a prefix and a UUID (a form submission
+ * without one).
  */
 const ID_SHAPES = ['sub_', 'chat_'].flatMap((prefix) => [
   { prefix, uuid: false, pattern: new RegExp(`^${prefix}[0-9a-f]{32}$`) },
   { prefix, uuid: true, pattern: new RegExp(`^${prefix}[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`) },
 ]);
-/** Any other id is its UTF-8 bytes, after a tag of its length plus this. */
-const TEXT_ID = ID_SHAPES.length - 1;
+/** Tags up to this name a shape, with room for more; any other id is its UTF-8 bytes, after a tag of their length plus this. */
+const TEXT_ID = 15;
 const MAX_TEXT_ID_BYTES = 255 - TEXT_ID;
 
 const isCompactEventTally = (tally: RuleTally | LegacyRuleTally): tally is RuleTally & { readonly hits: readonly number[] } =>
@@ -161,7 +162,7 @@ export function scoreFromItem(stored: StoredScore): ScoreState {
 
 /**
  * The watermark's recent events as the score item stores them: packed as the events behind hits are
- * (22-23 bytes an intake id), or as `<recordedAt>#<id>` texts (about 60 bytes) when one cannot be packed.
+ * (22 bytes an intake id, 23 another id the pipeline makes), or as `<recordedAt>#<id>` texts (about 60 bytes) when one cannot be packed.
  */
 export function storedRecent(recent: readonly LoggedEvent[]): Uint8Array | string[] {
   const timesRoundTrip = recent.every((event) => typeof timeOut(event.recordedAt) === 'number');
