@@ -125,10 +125,10 @@ export async function handoffLatency(stack: LocalStack, leads: number) {
     // The local SES keeps every email of the process (aws-ses-v2-local's store is the module's), so a
     // whole `npm run bench` would count the alerts of the throughput section's leads too: only this
     // run's reps and team are counted.
-    const repAddresses = new Set([...REPS.map((id) => `${id}-${run}@example.com`), `bench-team-${run}@example.com`]);
+    const runAddresses = new Set([...REPS.map((id) => `${id}-${run}@example.com`), `bench-team-${run}@example.com`]);
     const mqlAlerts = async () => {
       const { emails } = (await (await fetch(`${stack.sesUrl}/store`)).json()) as { emails: { subject: string; destination: { to: string[] } }[] };
-      return emails.filter((email) => email.subject.startsWith('MQL:') && email.destination.to.some((address) => repAddresses.has(address))).length;
+      return emails.filter((email) => email.subject.startsWith('MQL:') && email.destination.to.some((address) => runAddresses.has(address))).length;
     };
     const alertsBeforeDuplicates = await mqlAlerts();
 
