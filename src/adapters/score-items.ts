@@ -64,25 +64,23 @@ function unpackedOtherId(tag: number, bytes: Uint8Array): string {
  */
 function packedEvents(events: readonly StoredHitEvent[]): Uint8Array | undefined {
   if (!events.every(([ms]) => Number.isInteger(ms) && ms >= 0 && ms < MAX_PACKED_TIME)) return undefined;
-  const ids = events.map(([, id]) => {
+  const packed = events.map(([, id]): { readonly tag?: number; readonly bytes: Uint8Array } | undefined => {
     const bytes = intakeIdBytes(id);
     return bytes ? { bytes } : packedOtherId(id);
   });
-  if (ids.some((id) => id === undefined)) return undefined;
-  const mixed = ids.some((id) => id && 'tag' in id);
-  const bytes = new Uint8Array((mixed ? 1 : 0) + ids.reduce((sum, id) => sum + TIME_BYTES + (id && 'tag' in id ? 1 : 0) + (id?.bytes.byteLength ?? 0), 0));
+  const ids = packed.filter((id) => id !== undefined);
+  if (ids.length < events.length) return undefined;
+  const mixed = ids.some((id) => id.tag !== undefined);
+  const bytes = new Uint8Array((mixed ? 1 : 0) + ids.reduce((sum, id) => sum + TIME_BYTES + (id.tag === undefined ? 0 : 1) + id.bytes.byteLength, 0));
   const view = new DataView(bytes.buffer);
   let offset = 0;
   if (mixed) bytes[offset++] = MIXED_LAYOUT;
   events.forEach(([ms], index) => {
-    const id = ids[index] as { tag?: number; bytes: Uint8Array };
-    view.setUint16(offset, Math.floor(ms / 2 ** 32));
+    const id = ids[index] as (typeof ids)[number];
+    view.setUint16(offset, Math.floor(ms / 2 ** 32) | (id.tag === undefined ? 0 : OTHER_ID_FLAG << 8));
     view.setUint32(offset + 2, ms % 2 ** 32);
     offset += TIME_BYTES;
-    if (id.tag !== undefined) {
-      bytes[offset - TIME_BYTES] = (bytes[offset - TIME_BYTES] ?? 0) | OTHER_ID_FLAG;
-      bytes[offset++] = id.tag;
-    }
+    if (id.tag !== undefined) bytes[offset++] = id.tag;
     bytes.set(id.bytes, offset);
     offset += id.bytes.byteLength;
   });
@@ -177,7 +175,7 @@ export const storedThrough = (through: string): number | string => (through ? ti
 export function watermarkOf(item: Readonly<Record<string, unknown>> | undefined): ScoreWatermark {
   const through = typeof item?.through === 'string' || typeof item?.through === 'number' ? timeIn(item.through) : '';
   const recent = item?.recent;
-  if (recent instanceof Uint8Array) return { through, recent: unpackedEvents(recent).map(([ms, id]) => ({ recordedAt: new Date(ms).toISOString(), id })) };
+  if (recent instanceof Uint8Array) return { through, recent: unpackedEvents(recent).map(([ms, id]) => ({ recordedAt: timeIn(ms), id })) };
   if (!Array.isArray(recent)) return { through, recent: [] };
   return { through, recent: recent.map((entry: string) => ({ recordedAt: entry.slice(0, entry.indexOf('#')), id: entry.slice(entry.indexOf('#') + 1) })) };
 }
