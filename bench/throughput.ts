@@ -113,7 +113,8 @@ export async function ingestToScore(options: ThroughputOptions): Promise<Record<
     const sendEvents = async ({ email }: Lead) =>
       (await post('/v1/events', {
         events: Array.from({ length: options.eventsPerRequest }, (_, n) => ({
-          id: `bench-${randomUUID()}`,
+          // A UUID, as the tracking snippet (web/leadflow-js) makes each event's id.
+          id: randomUUID(),
           type: n % 2 ? 'page_view' : 'content_download',
           occurredAt: new Date().toISOString(),
           email,

@@ -8,7 +8,7 @@ import { entryStage, stageEntry, type EntryStage } from '../domain/handoff/lifec
 import * as keys from './keys';
 import type { Subject } from './keys';
 import { transitionPut } from './lifecycle-store';
-import { fingerprintIn, fingerprintOut, idIn, idOut, timeIn, timeOut } from './packed-values';
+import { clientIdIn, clientIdOut, fingerprintIn, fingerprintOut, idIn, idOut, timeIn, timeOut } from './packed-values';
 import { scoreFromItem, type StoredScore } from './score-items';
 
 /**
@@ -91,10 +91,10 @@ export function putEvents(tableName: string, events: readonly Omit<StoredEvent, 
 
 /**
  * An event as an item of events recorded together stores it: one-letter names, times as milliseconds,
- * an intake id and its request's fingerprint as bytes (packed-values.ts), and when it was received only
- * if that is not when it was recorded (the item's key has that). Five tracked events of a request take
- * about 60% of the bytes they took as named texts, and DynamoDB bills the write and every read of the
- * item by its size.
+ * an intake id, the client's id when it is a UUID (as the tracking snippet makes them) and the
+ * request's fingerprint as bytes (packed-values.ts), and when it was received only if that is not when
+ * it was recorded (the item's key has that). Five tracked events of a request take about 60% of the
+ * bytes they took as named texts, and DynamoDB bills the write and every read of the item by its size.
  */
 function packedEvent(event: Omit<StoredEvent, 'subject'>): Record<string, unknown> {
   return {
@@ -103,7 +103,7 @@ function packedEvent(event: Omit<StoredEvent, 'subject'>): Record<string, unknow
     o: timeOut(event.occurredAt),
     ...(Object.keys(event.properties).length ? { p: event.properties } : {}),
     ...(event.receivedAt === event.recordedAt ? {} : { r: timeOut(event.receivedAt) }),
-    ...(event.clientId === undefined ? {} : { c: event.clientId }),
+    ...(event.clientId === undefined ? {} : { c: clientIdOut(event.clientId) }),
     ...(event.requestHash === undefined ? {} : { h: fingerprintOut(event.requestHash) }),
   };
 }
@@ -116,7 +116,7 @@ function unpackedEvent(packed: Record<string, unknown>, recordedAt: string): Rec
     occurredAt: timeIn(packed.o),
     properties: packed.p ?? {},
     receivedAt: packed.r === undefined ? recordedAt : timeIn(packed.r),
-    ...(packed.c === undefined ? {} : { clientId: packed.c }),
+    ...(packed.c === undefined ? {} : { clientId: clientIdIn(packed.c) }),
     ...(packed.h === undefined ? {} : { requestHash: fingerprintIn(packed.h) }),
   };
 }

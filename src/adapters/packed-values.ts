@@ -27,6 +27,20 @@ export const idOut = (id: string): Uint8Array | string => intakeIdBytes(id) ?? i
 
 export const idIn = (value: unknown): string => (value instanceof Uint8Array ? intakeIdFrom(value) : String(value));
 
+/** A UUID as the tracking snippet makes its messageIds (lowercase, hyphenated): 16 bytes where the text is 36. */
+const CLIENT_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A client's event id as an item stores it: a lowercase UUID as its 16 bytes, any other id as its text. */
+export const clientIdOut = (id: string): Uint8Array | string => (CLIENT_UUID.test(id) ? new Uint8Array(Buffer.from(id.replaceAll('-', ''), 'hex')) : id);
+
+export const clientIdIn = (value: unknown): string => (value instanceof Uint8Array ? uuidText(value) : String(value));
+
+/** 16 bytes as a UUID's text: lowercase, hyphenated. */
+export function uuidText(bytes: Uint8Array): string {
+  const hex = Buffer.from(bytes).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** A request's fingerprint (`requestFingerprint`, SHA-256 as base64url) as its 32 bytes; any other text as it is. */
 export const fingerprintOut = (hash: string): Uint8Array | string => {
   const bytes = Buffer.from(hash, 'base64url');

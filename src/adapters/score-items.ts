@@ -1,6 +1,6 @@
 import type { Grade } from '../domain/scoring/ruleset';
 import type { LoggedEvent, ScoreWatermark } from '../domain/event-log';
-import { INTAKE_ID_BYTES, intakeIdBytes, intakeIdFrom, timeIn, timeOut } from './packed-values';
+import { INTAKE_ID_BYTES, intakeIdBytes, intakeIdFrom, timeIn, timeOut, uuidText } from './packed-values';
 import type { LegacyRuleTally, RuleTally, ScoreState, StoredHitEvent } from '../domain/scoring/engine';
 
 /**
@@ -51,8 +51,7 @@ function packedOtherId(id: string): { tag: number; bytes: Uint8Array } | undefin
 function unpackedOtherId(tag: number, bytes: Uint8Array): string {
   const shape = ID_SHAPES[tag];
   if (!shape) return Buffer.from(bytes).toString('utf8');
-  const hex = Buffer.from(bytes).toString('hex');
-  return `${shape.prefix}${shape.uuid ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` : hex}`;
+  return `${shape.prefix}${shape.uuid ? uuidText(bytes) : Buffer.from(bytes).toString('hex')}`;
 }
 
 /**

@@ -34,7 +34,7 @@ describe('packed items read back exactly', () => {
     const event = fc.record(
       {
         id: eventId,
-        clientId: fc.oneof(fc.uuid(), fc.string()),
+        clientId: fc.oneof(fc.uuid(), fc.uuid().map((uuid) => uuid.toUpperCase()), fc.string()),
         type: fc.string({ minLength: 1 }),
         occurredAt: fc.oneof(time, fc.string()),
         receivedAt: time,
@@ -54,5 +54,13 @@ describe('packed items read back exactly', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("a client's UUID, as the tracking snippet makes them, in 16 bytes", () => {
+    const clientId = '0f8e4a52-9c1d-4b7e-a3f6-2d5c8b9e1a70';
+    const recordedAt = '2026-12-04T18:00:00.000Z';
+    const [put] = putEvents('leadflow', [{ id: scopedEventId({ email: 'jane@example.com' }, clientId), clientId, type: 'page_view', occurredAt: recordedAt, receivedAt: recordedAt, recordedAt, properties: {} }], { kind: 'lead', id: 'lead-1' });
+    const [stored] = (put?.Put.Item.ev ?? []) as { c?: unknown }[];
+    expect(stored?.c).toEqual(new Uint8Array(Buffer.from(clientId.replaceAll('-', ''), 'hex')));
   });
 });
