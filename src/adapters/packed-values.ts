@@ -27,8 +27,11 @@ export const idOut = (id: string): Uint8Array | string => intakeIdBytes(id) ?? i
 
 export const idIn = (value: unknown): string => (value instanceof Uint8Array ? intakeIdFrom(value) : String(value));
 
-/** A UUID as the tracking snippet makes its messageIds (lowercase, hyphenated): 16 bytes where the text is 36. */
-const CLIENT_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A UUID's text as `uuidText` writes it (lowercase, hyphenated), as a pattern's source. */
+export const UUID_TEXT = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/** A UUID as the tracking snippet makes its messageIds: 16 bytes where the text is 36. */
+const CLIENT_UUID = new RegExp(`^${UUID_TEXT}$`);
 
 /** A client's event id as an item stores it: a lowercase UUID as its 16 bytes, any other id as its text. */
 export const clientIdOut = (id: string): Uint8Array | string => (CLIENT_UUID.test(id) ? new Uint8Array(Buffer.from(id.replaceAll('-', ''), 'hex')) : id);

@@ -1,6 +1,6 @@
 import type { Grade } from '../domain/scoring/ruleset';
 import type { LoggedEvent, ScoreWatermark } from '../domain/event-log';
-import { INTAKE_ID_BYTES, intakeIdBytes, intakeIdFrom, timeIn, timeOut, uuidText } from './packed-values';
+import { INTAKE_ID_BYTES, intakeIdBytes, intakeIdFrom, timeIn, timeOut, UUID_TEXT, uuidText } from './packed-values';
 import type { LegacyRuleTally, RuleTally, ScoreState, StoredHitEvent } from '../domain/scoring/engine';
 
 /**
@@ -30,7 +30,7 @@ const OTHER_ID_FLAG = 0x80;
  */
 const ID_SHAPES = ['sub_', 'chat_'].flatMap((prefix) => [
   { prefix, uuid: false, pattern: new RegExp(`^${prefix}[0-9a-f]{32}$`) },
-  { prefix, uuid: true, pattern: new RegExp(`^${prefix}[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`) },
+  { prefix, uuid: true, pattern: new RegExp(`^${prefix}${UUID_TEXT}$`) },
 ]);
 /** Tags up to this name a shape, with room for more; any other id is its UTF-8 bytes, after a tag of their length plus this. */
 const TEXT_ID = 15;
@@ -159,7 +159,8 @@ export function scoreFromItem(stored: StoredScore): ScoreState {
 
 /**
  * The watermark's recent events as the score item stores them: packed as the events behind hits are
- * (22 bytes an intake id, 23 another id the pipeline makes), or as `<recordedAt>#<id>` texts (about 60 bytes) when one cannot be packed.
+ * (22 bytes an intake id, 23 another id the pipeline makes), or as `<recordedAt>#<id>` texts (about
+ * 60 bytes) when one cannot be packed.
  */
 export function storedRecent(recent: readonly LoggedEvent[]): Uint8Array | string[] {
   const timesRoundTrip = recent.every((event) => typeof timeOut(event.recordedAt) === 'number');
