@@ -476,7 +476,8 @@ describe('cdk deploy', () => {
   it('ships the bundle measured above, plugins included', async () => {
     const spec = manifest.functions.find((candidate) => candidate.name === 'get-lead');
     if (!spec) throw new Error('no get-lead function');
-    // CloudFormation's own validation is test/infra/cloudformation-validation.test.ts's: here it would only start its engine again.
+    // CloudFormation's own validation is test/infra/cloudformation-validation.test.ts's: here it would
+    // only start its engine again.
     const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Bundles');
     new LeadflowFunction(stack, 'GetLead', { spec, environment: {}, alarms: new LeadflowAlarms(stack, new SnsAction(new Topic(stack, 'Alarms'))) });

@@ -4,8 +4,8 @@ import { buildApp } from '../../infra/leadflow-app';
 import { CDK_JSON_CONTEXT, templateApp } from './template-app';
 
 /**
- * aws-cdk-lib's own CloudFormation validation (schemas and cfn-lint's rules, run at every synth), which
- * cdk.json makes fail `cdk synth` and `deploy` instead of printing warnings. The other template tests
+ * aws-cdk-lib's own CloudFormation validation (the resources' schemas and its default rules, run at
+ * every synth), which cdk.json makes fail `cdk synth` and `deploy` instead of printing warnings. The other template tests
  * build their apps without it: its engine takes about 10 s of CPU to start in each process that
  * synthesizes, so the run starts it once, here.
  */

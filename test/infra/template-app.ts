@@ -41,7 +41,7 @@ interface DefaultAppHolder {
 }
 
 /**
- * The default app (no context), built and synthesized once per worker process for the files that only
+ * The default app (no settings of its own), built and synthesized once per worker process for the files that only
  * read its templates: a build and synth of it is 3-4 s of CPU, and Template.fromStack synthesizes an app
  * once. A test that adds to an app or needs its synthesis to run again builds its own with templateApp.
  */
