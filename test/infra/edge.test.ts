@@ -3,13 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/leadflow-app';
 import { manifest } from '../../manifest/manifest';
 import { isHttpFunction } from '../../manifest/types';
-import { templateApp } from './template-app';
+import { appInRegion, templateApp } from './template-app';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
-
-/** The app as `cdk synth -c …` builds it for eu-west-1, without bundling the functions (their code does not matter here). */
-const appWith = (context: Record<string, string>) =>
-  buildApp(templateApp(context), { account: '123456789012', region: 'eu-west-1' });
 
 const ofType = (resources: Resources, type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 const functionEnvironment = (resources: Resources, name: string) => {
@@ -28,7 +24,7 @@ describe('edge option on (-c edgeRateLimit=300)', () => {
   let webAclRules: Record<string, unknown>[];
 
   beforeAll(() => {
-    const built = appWith({ edgeRateLimit: '300' });
+    const built = appInRegion({ edgeRateLimit: '300' });
     if (!built.firewall) throw new Error('no firewall stack');
     firewall = Template.fromStack(built.firewall);
     main = Template.fromStack(built.stack);
@@ -128,13 +124,13 @@ describe('edge option on (-c edgeRateLimit=300)', () => {
   });
 
   it('passes the cdk-nag AwsSolutions checks in both stacks', () => {
-    expect(() => appWith({ edgeRateLimit: '300' }).app.synth()).not.toThrow();
+    expect(() => appInRegion({ edgeRateLimit: '300' }).app.synth()).not.toThrow();
   }, 120_000);
 });
 
 describe('edge option settings', () => {
   it("takes the manifest's per-client rate over WAF's 5-minute window with -c edge=true", () => {
-    const { firewall } = appWith({ edge: 'true' });
+    const { firewall } = appInRegion({ edge: 'true' });
     if (!firewall) throw new Error('no firewall stack');
     Template.fromStack(firewall).hasResourceProperties('AWS::WAFv2::WebACL', {
       Rules: Match.arrayWith([Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: manifest.http.perClient.ratePerSecond * 300 }) } })]),
@@ -142,13 +138,13 @@ describe('edge option settings', () => {
   }, 120_000);
 
   it('refuses a limit AWS WAF would not take, and the edge without a known region', () => {
-    expect(() => appWith({ edgeRateLimit: '5' })).toThrow(/edgeRateLimit/);
-    expect(() => appWith({ edgeRateLimit: 'many' })).toThrow(/edgeRateLimit/);
+    expect(() => appInRegion({ edgeRateLimit: '5' })).toThrow(/edgeRateLimit/);
+    expect(() => appInRegion({ edgeRateLimit: 'many' })).toThrow(/edgeRateLimit/);
     expect(() => buildApp(templateApp({ edge: 'true' }), {})).toThrow(/region/);
   });
 
   it('builds no distribution, no WebACL and no edge secret without the option', () => {
-    const { app, stack, firewall } = appWith({});
+    const { app, stack, firewall } = appInRegion({});
     expect(firewall).toBeUndefined();
     expect(app.node.children.filter((child) => !['Leadflow', 'LeadflowConsole'].includes(child.node.id) && 'templateFile' in child)).toEqual([]);
     const template = Template.fromStack(stack);

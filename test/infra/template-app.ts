@@ -34,6 +34,11 @@ export function templateApp(context: Record<string, unknown> = {}, { cloudFormat
   });
 }
 
+/** The app as `cdk synth -c …` builds it for eu-west-1: the edge option needs the target region at synth. */
+export function appInRegion(context: Record<string, unknown>, options?: TemplateAppOptions): ReturnType<typeof buildApp> {
+  return buildApp(templateApp(context, options), { account: '123456789012', region: 'eu-west-1' });
+}
+
 /** Kept on the process, not the module: the files of a worker share it, each with module state of its own. */
 const DEFAULT_APP = Symbol.for('leadflow.test.defaultTemplateApp');
 interface DefaultAppHolder {
