@@ -200,11 +200,12 @@ export const manifest: Manifest = {
       timeoutSeconds: 29,
       memoryMb: 512,
       access: ['secret:privacy-salt'],
-      // Finds everything naming the lead (its partition with its events, its visitors' partitions, sends and
-      // purchases by index; rescoring markers by the rulesets' job ids), keeps its address suppressed as a
-      // hash, and deletes the rest in batches.
+      // Finds everything naming the lead (its partition with its events, its visitors' partitions, purchases
+      // and older campaigns' sends by index, newer campaigns' sends by the campaign ids (CAMPAIGN_IDS);
+      // rescoring markers by the rulesets' job ids), keeps its address suppressed as a hash, and deletes the
+      // rest in batches.
       table: {
-        read: ['LEAD#', 'ANON#', 'RULESET#', 'RULESET'],
+        read: ['LEAD#', 'ANON#', 'RULESET#', 'RULESET', 'CAMPAIGN_IDS', 'CAMPAIGN#'],
         write: ['SUPPRESSED#'],
         batchWrite: ['LEAD#', 'EMAIL#', 'ANON#', 'CAMPAIGN#', 'ORDER#', 'RESCORE#'],
         query: { gsi1: ['SENDS#', 'PURCHASES#', 'RULESETS'] },
@@ -226,10 +227,11 @@ export const manifest: Manifest = {
       // Campaigns (CAMPAIGN#) from a saved segment (SEGMENT#) and template (TEMPLATE#) of a subscription type
       // (SUBSCRIPTION_TYPES); previews list leads (LEADS# shards), read their score and history (LEAD#) and
       // the rulesets they were scored with, and the average customer lifespan projected lifetime values use
-      // (CARE); the list of campaigns is the CAMPAIGNS index partition.
+      // (CARE); the list of campaigns is the CAMPAIGNS index partition, and each new campaign's id is listed
+      // for data rights (CAMPAIGN_IDS).
       table: {
         read: ['SUBSCRIPTION_TYPES', 'CAMPAIGN#', 'SEGMENT#', 'TEMPLATE#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'],
-        write: ['CAMPAIGN#'],
+        write: ['CAMPAIGN#', 'CAMPAIGN_IDS'],
         query: { gsi1: ['LEADS#', 'CAMPAIGNS'] },
       },
     },

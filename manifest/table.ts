@@ -9,9 +9,9 @@ export const tableDesign = {
   timeToLiveAttribute: 'expiresAt',
   indexes: [
     /**
-     * Lists of each kind (leads in 16 shards, rulesets, campaigns, ...) and per-lead sends, purchases and
-     * stage transitions by month. Engagement events have no entry here: each is written once, in its
-     * subject's partition.
+     * Lists of each kind (leads in 16 shards, rulesets, campaigns, ...), per-lead purchases (and sends of
+     * campaigns created before the campaign ids) and stage transitions by month. Engagement events have
+     * no entry here: each is written once, in its subject's partition.
      */
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
     /**
@@ -40,6 +40,8 @@ export const ITEM_KINDS = [
   'RESCORE#',
   'SUPPRESSED#',
   'CAMPAIGN#',
+  /** The ids of campaigns whose send records carry no index entry: where data rights find a lead's sends. */
+  'CAMPAIGN_IDS',
   'SEGMENT#',
   'SEND_RATE',
   'TEMPLATE#',

@@ -26,16 +26,22 @@ export const COUNTED = ['sent', 'skipped', 'interrupted', ...TRACKED_METRICS, 'u
 export type Counted = (typeof COUNTED)[number];
 
 /**
- * How a campaign's records are laid out. `sharded`: counters in counter shards, send records each in
- * their own partition, planning on the plan item. Campaigns created before (no `layout`) keep
- * counters, send records and planning on or under the campaign item, so one sending across an
- * upgrade still finds every send it recorded.
+ * How a campaign's records are laid out, fixed when it is created:
+ * - `unindexed-sends` (campaigns created since): as `sharded`, but its send records carry no index
+ *   keys, so claiming, marking sent and each tracked open or click write no index entry; the campaign
+ *   is listed by id instead (keys.campaignId), where data rights look for a lead's sends.
+ * - `sharded`: counters in counter shards, send records each in their own partition and listed under
+ *   their lead in gsi1 (`SENDS#<leadId>`), planning on the plan item.
+ * - `legacy` (no `layout`): counters, send records and planning on or under the campaign item.
+ * A campaign sending across an upgrade keeps its layout, so it still finds every send it recorded and
+ * data rights still find them by the index.
  */
-export type Layout = 'sharded' | 'legacy';
-export const SHARDED: Layout = 'sharded';
+export type Layout = 'unindexed-sends' | 'sharded' | 'legacy';
+export const CURRENT_LAYOUT: Layout = 'unindexed-sends';
+export const LEGACY: Layout = 'legacy';
 
 /** The layout a stored campaign item says it has. */
-export const layoutOfItem = (item: Record<string, unknown>): Layout => (item.layout === SHARDED ? SHARDED : 'legacy');
+export const layoutOfItem = (item: Record<string, unknown>): Layout => (item.layout === CURRENT_LAYOUT || item.layout === 'sharded' ? item.layout : LEGACY);
 
 /** What the campaign item stores that is not part of the campaign as the API shows it. */
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'layout', 'plannedPages', 'plannedShards', 'recipients', ...COUNTED];
@@ -78,7 +84,7 @@ export class CampaignItems {
     const known = this.layouts.get(id);
     if (known) return known;
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaign(id), ProjectionExpression: '#layout, pk', ExpressionAttributeNames: { '#layout': 'layout' } }));
-    if (!Item) return SHARDED;
+    if (!Item) return CURRENT_LAYOUT;
     this.note(id, Item);
     return layoutOfItem(Item);
   }

@@ -3,7 +3,7 @@ import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCo
 import type { CampaignItem, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import type { TrackedMetric } from '../domain/campaigns/tracking';
 import type { SkipReason } from '../domain/consent/send-policy';
-import { CAMPAIGN_COUNTER_SHARDS, CampaignItems, setCampaignStatus, SHARDED, skippedFor, type Counted, type Layout } from './campaign-items';
+import { CAMPAIGN_COUNTER_SHARDS, CampaignItems, CURRENT_LAYOUT, LEGACY, setCampaignStatus, skippedFor, type Counted, type Layout } from './campaign-items';
 import { ClaimRecords, type ClaimKey } from './claims';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import * as keys from './keys';
@@ -40,7 +40,9 @@ function takeGroup(queue: QueuedOutcome[]): QueuedOutcome[] {
 }
 
 /** Where a campaign's send record to a lead is, by the campaign's layout. */
-const sendKey = (layout: Layout, campaignId: string, leadId: string): ClaimKey => (layout === SHARDED ? keys.campaignSend(campaignId, leadId) : keys.legacyCampaignSend(campaignId, leadId));
+const sendKey = (layout: Layout, campaignId: string, leadId: string): ClaimKey => (layout === LEGACY ? keys.legacyCampaignSend(campaignId, leadId) : keys.campaignSend(campaignId, leadId));
+/** The index keys a new send record carries: none in the current layout, its lead's listing in the ones before. */
+const sendIndexKeys = (layout: Layout, campaignId: string, leadId: string) => (layout === CURRENT_LAYOUT ? {} : keys.sendsOfLead(leadId, campaignId));
 
 /**
  * A campaign's per-recipient send records and the counts they move: claimed before SES is called,
@@ -83,8 +85,9 @@ export class CampaignSendStore {
    * nothing: one email per recipient per campaign, whatever is retried.
    */
   async claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim> {
-    const key = sendKey(await this.items.layoutOf(campaignId), campaignId, leadId);
-    if ((await this.sends.claim({ ...key, ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId }, at)) === 'claimed') return { outcome: 'claimed' };
+    const layout = await this.items.layoutOf(campaignId);
+    const key = sendKey(layout, campaignId, leadId);
+    if ((await this.sends.claim({ ...key, ...sendIndexKeys(layout, campaignId, leadId), entity: 'campaign-send', campaignId, leadId }, at)) === 'claimed') return { outcome: 'claimed' };
     const stored = await this.sends.read(key);
     return {
       outcome: 'exists',
@@ -98,7 +101,7 @@ export class CampaignSendStore {
     const skip = {
       Put: {
         TableName: this.tableName,
-        Item: { ...sendKey(layout, campaignId, leadId), ...keys.sendsOfLead(leadId, campaignId), entity: 'campaign-send', campaignId, leadId, status: 'skipped', reason, at },
+        Item: { ...sendKey(layout, campaignId, leadId), ...sendIndexKeys(layout, campaignId, leadId), entity: 'campaign-send', campaignId, leadId, status: 'skipped', reason, at },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -139,7 +142,7 @@ export class CampaignSendStore {
    */
   async recordTracking(campaignId: string, leadId: string, metric: TrackedMetric | 'unsubscribed'): Promise<'counted' | 'already-counted'> {
     const known = this.items.known(campaignId);
-    for (const layout of known ? [known] : [SHARDED, 'legacy' as const]) {
+    for (const layout of known ? [known] : [CURRENT_LAYOUT, LEGACY]) {
       const update = {
         Update: {
           TableName: this.tableName,
@@ -165,7 +168,7 @@ export class CampaignSendStore {
    * `commitQueued`); before, each moved the counter on the campaign item.
    */
   private recordOutcome(campaignId: string, counters: readonly Counted[], write: TransactItem, layout: Layout): Promise<'counted' | 'already-counted'> {
-    if (layout !== SHARDED) return this.countOnCampaignItem(campaignId, counters, write);
+    if (layout === LEGACY) return this.countOnCampaignItem(campaignId, counters, write);
     return new Promise((resolve, reject) => {
       const queue = this.queuedOutcomes.get(campaignId) ?? [];
       queue.push({ counters, write, resolve, reject });

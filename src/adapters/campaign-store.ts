@@ -4,7 +4,7 @@ import type { CampaignSchedule } from '../domain/campaigns/schedule';
 import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 import { SKIP_REASONS } from '../domain/consent/send-policy';
 import type { Page, PageRequest } from '../domain/page';
-import { CAMPAIGN_COUNTER_SHARDS, campaignOfItem, COUNTED, CampaignItems, setCampaignStatus, SHARDED, skippedFor, type Counted } from './campaign-items';
+import { CAMPAIGN_COUNTER_SHARDS, campaignOfItem, COUNTED, CampaignItems, CURRENT_LAYOUT, LEGACY, setCampaignStatus, skippedFor, type Counted } from './campaign-items';
 import type { ClaimKey } from './claims';
 import { conditionally } from './dynamo-errors';
 import * as keys from './keys';
@@ -34,10 +34,13 @@ export class CampaignStore {
 
   async create(id: string, definition: Omit<ResolvedCampaignDefinition, 'segmentId'>, audience: Pick<Campaign, 'audience' | 'segmentRef'>, at: string): Promise<Campaign> {
     const item: CampaignItem = { id, ...definition, ...audience, status: 'draft', createdAt: at };
+    // Listed by id before it exists, so no campaign can send without data rights finding its sends (an
+    // entry left by a failed create names nothing and costs a read of a missing key).
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.campaignIdEntry(id), entity: 'campaign-id', createdAt: at } }));
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.campaign(id), ...keys.campaignListing(at, id), entity: 'campaign', layout: SHARDED, ...item },
+        Item: { ...keys.campaign(id), ...keys.campaignListing(at, id), entity: 'campaign', layout: CURRENT_LAYOUT, ...item },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -186,7 +189,7 @@ export class CampaignStore {
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: layout === SHARDED ? keys.campaignPlan(id) : keys.campaign(id),
+          Key: layout === LEGACY ? keys.campaign(id) : keys.campaignPlan(id),
           UpdateExpression: `ADD recipients :recipients, plannedPages :page${finishedShard === undefined ? '' : ', plannedShards :shard'}`,
           ConditionExpression: 'NOT contains(plannedPages, :pageId)',
           ExpressionAttributeValues: {

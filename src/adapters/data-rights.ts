@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lead } from '../domain/lead';
 import { batchDelete } from './batch-delete';
+import { batchGet } from './batch-get';
 import * as keys from './keys';
 import type { LeadStore } from './lead-store';
 import { itemRecords } from './lead-items';
@@ -14,7 +15,7 @@ export interface LeadHoldings {
   readonly own: readonly Record<string, unknown>[];
   /** A linked visitor's events not yet moved to the lead. */
   readonly events: readonly Record<string, unknown>[];
-  /** Campaign send records (kept under each campaign). */
+  /** Campaign send records (kept under each campaign: by the lead's index listing, or by campaign id). */
   readonly sends: readonly Record<string, unknown>[];
   /** Purchases (kept under each order id). */
   readonly purchases: readonly Record<string, unknown>[];
@@ -23,7 +24,14 @@ export interface LeadHoldings {
 }
 
 const INTERNAL = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt']);
-const withoutKeys = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([name]) => !INTERNAL.has(name)));
+/** A stored value as JSON shows it: DynamoDB's sets (a send's tracked opens and clicks) become lists, which JSON keeps. */
+const asJson = (value: unknown): unknown => {
+  if (value instanceof Set) return [...value].map(asJson);
+  if (Array.isArray(value)) return value.map(asJson);
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, asJson(inner)]));
+  return value;
+};
+const withoutKeys = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([name]) => !INTERNAL.has(name)).map(([name, value]) => [name, asJson(value)]));
 const keyOf = (item: Record<string, unknown>) => ({ pk: item.pk, sk: item.sk });
 
 /** Finds, exports and erases all a lead's data in the single table (GDPR and Indonesia's UU PDP). */
@@ -42,16 +50,26 @@ export class DataRights {
     const lead = await this.leads.getLead(leadId);
     if (!lead) return undefined;
     const anonymousIds = lead.anonymousIds ?? [];
-    const [own, sends, purchases, ...visitorItems] = await Promise.all([
+    const [own, indexedSends, unindexedSends, purchases, ...visitorItems] = await Promise.all([
       this.query(undefined, keys.lead(leadId).pk),
       this.query('gsi1', keys.sendsOfLead(leadId, '').gsi1pk),
+      this.unindexedSends(leadId),
       this.query('gsi1', keys.purchasesOfLead(leadId, '', '').gsi1pk),
       ...anonymousIds.map((anonymousId) => this.query(undefined, keys.subjectPartition({ kind: 'anonymous', id: anonymousId }))),
     ]);
     const links = [keys.email(lead.email), ...anonymousIds.map((anonymousId) => keys.anonymousLink(anonymousId))];
         // A visitor's partition also holds its link, which `links` names.
     const events = visitorItems.flat().filter((item) => String(item.sk).startsWith(keys.eventPrefix));
-    return { lead, own, sends, purchases, events, links };
+    return { lead, own, sends: [...indexedSends, ...unindexedSends], purchases, events, links };
+  }
+
+  /**
+   * The lead's send records of campaigns created in the current layout, which carry no index entry:
+   * one key a campaign, read a hundred at a time. Campaigns created before list theirs by the index.
+   */
+  private async unindexedSends(leadId: string): Promise<Record<string, unknown>[]> {
+    const campaignIds = await queryAll(this.client, { tableName: this.tableName, key: keys.campaignIdsPartition }, (item) => String(item.sk));
+    return batchGet(this.client, this.tableName, campaignIds.map((campaignId) => keys.campaignSend(campaignId, leadId)));
   }
 
   /** Everything held, as the subject would read it: records grouped by kind, without storage keys. */

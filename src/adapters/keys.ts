@@ -21,7 +21,8 @@
  * | soft bounces      | SUPPRESSED#<hash>  | SOFT_BOUNCES                     |                                     |
  * | suppression lifted| SUPPRESSED#<hash>  | LIFTED#<at>                      |                                     |
  * | campaign          | CAMPAIGN#<id>      | CAMPAIGN                         | CAMPAIGNS / <createdAt>#<id>        |
- * | campaign send     | CAMPAIGN#<id>#SEND#<leadId> | SEND                    | SENDS#<leadId> / <campaignId>       |
+ * | campaign send     | CAMPAIGN#<id>#SEND#<leadId> | SEND                    |                                     |
+ * | campaign id       | CAMPAIGN_IDS       | <campaignId>                     |                                     |
  * | segment           | SEGMENT#<id>       | SEGMENT                          | SEGMENTS / <createdAt>#<id>         |
  * | send rate window  | SEND_RATE          | <epoch second>                   |                                     |
  * | template (head)   | TEMPLATE#<id>      | TEMPLATE                         | TEMPLATES / <updatedAt>#<id>        |
@@ -48,6 +49,7 @@
  * | form version      | FORM#<formId>      | VERSION#<version, 6 digits>      |                                     |
  * | campaign plan     | CAMPAIGN#<id>      | PLAN                             |                                     |
  * | campaign counter  | CAMPAIGN#<id>#COUNTER#<shard> | COUNTER               |                                     |
+ * | campaign send (before the campaign ids)      | CAMPAIGN#<id>#SEND#<leadId> | SEND | SENDS#<leadId> / <campaignId> |
  * | campaign send (before counters were sharded) | CAMPAIGN#<id> | SEND#<leadId> | SENDS#<leadId> / <campaignId>      |
  * | chat source       | CHAT#<sourceId>    | SOURCE                           | CHATSOURCES / <createdAt>#<id>      |
  * | chat delivery     | CHAT_DELIVERY#<sourceId>#<hash of delivery key> | DELIVERY |                               |
@@ -161,6 +163,12 @@ export const campaignListing = (createdAt: string, campaignId: string) => ({ gsi
  * instead of queueing on one partition key's write limit (1,000 units a second).
  */
 export const campaignSend = (campaignId: string, leadId: string) => ({ pk: `CAMPAIGN#${campaignId}#SEND#${leadId}`, sk: 'SEND' });
+/**
+ * A campaign created in the current layout, listed by id in one partition written once a campaign:
+ * its send records carry no index entry, so data rights read these ids to find a lead's sends by key.
+ */
+export const campaignIdEntry = (campaignId: string) => ({ pk: 'CAMPAIGN_IDS', sk: campaignId });
+export const campaignIdsPartition = 'CAMPAIGN_IDS';
 /** Where campaigns created before the counters were sharded keep their send records, under the campaign's partition. */
 export const legacyCampaignSend = (campaignId: string, leadId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SEND#${leadId}` });
 /** Planned pages and recipients, apart from the campaign so planning never rewrites its template. */
@@ -187,7 +195,10 @@ export const segmentMembersPartition = (segmentId: string, shard: string) => `ME
 export const segmentListing = (createdAt: string, segmentId: string) => ({ gsi1pk: 'SEGMENTS', gsi1sk: `${createdAt}#${segmentId}` });
 /** One item per second of sending: every sender counts its SES calls in the same one. */
 export const sendRateWindow = (epochSecond: number) => ({ pk: 'SEND_RATE', sk: String(epochSecond) });
-/** Sends are listed per lead, so erasing a lead finds every send to it. */
+/**
+ * Send records of campaigns created before the campaign ids (keys.campaignIdEntry) are listed per
+ * lead, so erasing a lead finds every send to it; those campaigns keep listing theirs.
+ */
 export const sendsOfLead = (leadId: string, campaignId: string) => ({ gsi1pk: `SENDS#${leadId}`, gsi1sk: campaignId });
 /** The head holds the name and the latest version number; a new version checks and moves it. */
 export const template = (templateId: string) => ({ pk: `TEMPLATE#${templateId}`, sk: 'TEMPLATE' });

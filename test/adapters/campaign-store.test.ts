@@ -52,8 +52,28 @@ describe('campaign counts on DynamoDB Local', () => {
 
     expect(await store.get(id)).toMatchObject({ id, status: 'sending', recipients: LEAD_LISTING_SHARDS.length * 10, planned: true, sent: 100, skipped: 20, skippedByReason: { not_opted_in: 10, frequency_cap: 10 }, delivered: 30, unsubscribed: 1, template: largeTemplate });
     expect(await read(keys.campaign(id))).toEqual(itemBefore);
-    // Each send record in its own partition, still listed under the lead for erasure.
-    expect(await read(keys.campaignSend(id, 'lead-0'))).toMatchObject({ status: 'sent', messageId: 'm-lead-0', campaignId: id, leadId: 'lead-0', gsi1pk: 'SENDS#lead-0' });
+    // Each send record in its own partition, without an index entry to write: erasure finds it by the campaign's id.
+    const record = await read(keys.campaignSend(id, 'lead-0'));
+    expect(record).toMatchObject({ status: 'sent', messageId: 'm-lead-0', campaignId: id, leadId: 'lead-0' });
+    expect(record).not.toHaveProperty('gsi1pk');
+    expect(await read(keys.campaignSend(id, 'lead-100'))).toMatchObject({ status: 'skipped' });
+    expect(await read(keys.campaignSend(id, 'lead-100'))).not.toHaveProperty('gsi1pk');
+    expect(await read(keys.campaignIdEntry(id))).toMatchObject({ entity: 'campaign-id', createdAt: at });
+  });
+
+  it("keeps listing a send under its lead for a campaign created before the campaign ids, as erasure looks for it there", async () => {
+    const id = randomUUID();
+    await table.documents.send(
+      new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.campaign(id), ...keys.campaignListing(at, id), entity: 'campaign', layout: 'sharded', id, name: 'Before', subscription: 'events', template: largeTemplate, audience: {}, status: 'sending', createdAt: at } }),
+    );
+    const sends = new CampaignSendStore(table.documents, TABLE_NAME);
+    expect(await sends.claimSend(id, 'lead-sent', at)).toEqual({ outcome: 'claimed' });
+    await sends.markSent(id, 'lead-sent', 'm-sent', at);
+    await sends.recordSkip(id, 'lead-skipped', 'not_opted_in', at);
+
+    expect(await read(keys.campaignSend(id, 'lead-sent'))).toMatchObject({ status: 'sent', ...keys.sendsOfLead('lead-sent', id) });
+    expect(await read(keys.campaignSend(id, 'lead-skipped'))).toMatchObject({ status: 'skipped', ...keys.sendsOfLead('lead-skipped', id) });
+    expect(await new CampaignStore(table.documents, TABLE_NAME).get(id)).toMatchObject({ sent: 1, skipped: 1 });
   });
 
   it('counts the outcomes recorded at the same moment in shared transactions, not one each', async () => {

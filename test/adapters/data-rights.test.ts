@@ -1,6 +1,9 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { AlertStore } from '../../src/adapters/alert-store';
+import { CampaignSendStore } from '../../src/adapters/campaign-sends';
+import { CampaignStore } from '../../src/adapters/campaign-store';
 import { DataRights } from '../../src/adapters/data-rights';
 import * as keys from '../../src/adapters/keys';
 import { addressOnlyLead, createLeadWrites } from '../../src/adapters/lead-items';
@@ -38,5 +41,41 @@ describe("a lead's erasure", () => {
     // The alert's sender, done with its email, cannot mark a claim the erasure deleted: nothing comes back.
     await expect(alerts.markSent(qualification, claim.token, 'ses-1', new Date(AT))).rejects.toThrow();
     expect(await partitionItems(keys.lead(lead.id).pk)).toEqual([]);
+  });
+});
+
+describe("a lead's campaign sends", () => {
+  const campaignItem = (id: string, layout?: string) => ({ ...keys.campaign(id), ...keys.campaignListing(AT, id), entity: 'campaign', ...(layout ? { layout } : {}), id, name: id, subscription: 'events', template: { subject: 'Hi', html: '<p>Hi</p>' }, audience: {}, status: 'sending', createdAt: AT });
+  const read = async (key: Record<string, unknown>) => (await table.documents.send(new GetCommand({ TableName: TABLE_NAME, Key: key, ConsistentRead: true }))).Item;
+
+  it('are exported and erased in every layout: by campaign id now, by the index for campaigns created before', async () => {
+    const lead = addressOnlyLead(`sent-to-${randomUUID()}@example.com`, { at: AT });
+    await transactWrite(table.documents, TABLE_NAME, createLeadWrites(TABLE_NAME, lead));
+    const sends = new CampaignSendStore(table.documents, TABLE_NAME);
+    // A campaign created now, sending to the lead and to someone else.
+    const { id: current } = await new CampaignStore(table.documents, TABLE_NAME).create(randomUUID(), { name: 'Now', subscription: 'events', template: { subject: 'Hi', html: '<p>Hi</p>' } }, { audience: {} }, AT);
+    expect(await sends.claimSend(current, lead.id, AT)).toEqual({ outcome: 'claimed' });
+    await sends.markSent(current, lead.id, 'm-current', AT);
+    expect(await sends.recordTracking(current, lead.id, 'opened')).toBe('counted');
+    expect(await sends.claimSend(current, 'someone-else', AT)).toEqual({ outcome: 'claimed' });
+    // One created before the campaign ids (sends listed under the lead), one before the counters were sharded.
+    const [sharded, legacy] = [randomUUID(), randomUUID()];
+    await table.documents.send(new PutCommand({ TableName: TABLE_NAME, Item: campaignItem(sharded, 'sharded') }));
+    await table.documents.send(new PutCommand({ TableName: TABLE_NAME, Item: campaignItem(legacy) }));
+    await sends.recordSkip(sharded, lead.id, 'frequency_cap', AT);
+    expect(await sends.claimSend(legacy, lead.id, AT)).toEqual({ outcome: 'claimed' });
+    await sends.markSent(legacy, lead.id, 'm-legacy', AT);
+
+    const rights = new DataRights(table.documents, TABLE_NAME, new LeadStore(table.documents, TABLE_NAME));
+    const holdings = (await rights.holdings(lead.id)) ?? expect.fail('the lead has holdings');
+    const exported = DataRights.exportOf(holdings, AT).records['campaign-send'] ?? [];
+    expect(exported.map((send) => [send.campaignId, send.status]).sort()).toEqual([[current, 'sent'], [sharded, 'skipped'], [legacy, 'sent']].sort());
+    expect(exported.every((send) => send.leadId === lead.id)).toBe(true);
+    // What SES reported is kept as a set; the export, sent as JSON, lists it.
+    expect(JSON.parse(JSON.stringify(exported.find((send) => send.campaignId === current)))).toMatchObject({ messageId: 'm-current', tracked: ['opened'] });
+
+    await rights.erase(holdings, []);
+    for (const key of [keys.campaignSend(current, lead.id), keys.campaignSend(sharded, lead.id), keys.legacyCampaignSend(legacy, lead.id)]) expect(await read(key), key.pk).toBeUndefined();
+    expect(await read(keys.campaignSend(current, 'someone-else'))).toMatchObject({ leadId: 'someone-else' });
   });
 });

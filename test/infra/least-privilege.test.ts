@@ -155,7 +155,7 @@ describe('item kinds', () => {
   const tableKeys = [
     keys.lead('l'), keys.score('l'), keys.email('a@b.c'), keys.anonymousLink('v'), keys.event({ kind: 'lead', id: 'l' }, 't', 'e'), keys.event({ kind: 'anonymous', id: 'v' }, 't', 'e'), keys.submission('l', 'e'), keys.consent('l', 't', 's', 'r'), keys.alert('l', 'v1', 1),
     keys.ruleset('v1'), keys.activeRuleset(), keys.rescoreJob('j'), keys.leadRescored('j', 'l'), keys.suppression('h'), keys.softBounces('h'),
-    keys.suppressionLifted('h', 't'), keys.campaign('c'), keys.campaignSend('c', 'l'), keys.legacyCampaignSend('c', 'l'), keys.campaignPlan('c'), keys.campaignCounter('c', 0), keys.segment('s'), keys.sendRateWindow(1), keys.template('t'),
+    keys.suppressionLifted('h', 't'), keys.campaign('c'), keys.campaignSend('c', 'l'), keys.legacyCampaignSend('c', 'l'), keys.campaignPlan('c'), keys.campaignIdEntry('c'), keys.campaignCounter('c', 0), keys.segment('s'), keys.sendRateWindow(1), keys.template('t'),
     keys.templateVersion('t', 1), keys.purchase('o'), keys.assignment('l', 'v1', 1), keys.routingConfig(), keys.teamRoundRobin('t'), keys.repLoad('r'),
     keys.followUp('l', 'v1', 1, 0, 'remind'), keys.webhook('w'), keys.webhookDelivery('w', 'e'), keys.stageTransition('l', 't', 1), keys.appliedOnce('l', 'k'), keys.salesReasons(),
     keys.chatSource('s'), keys.chatDelivery('s', 'h'),

@@ -295,6 +295,12 @@ describe('campaigns on the local stack', () => {
       const events = ((await (await admin('GET', `/v1/admin/leads/${ana.leadId}`)).json()) as { recentEvents: { type: string }[] }).recentEvents;
       return events.filter((item) => item.type === 'email_click').length === 2 ? events : undefined;
     })).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'email_open' })]));
+
+    // Her send record, with what it tracked, is hers to export and to have erased.
+    const exported = (await (await admin('GET', `/v1/admin/leads/${ana.leadId}/export`)).json()) as { records: Record<string, Record<string, unknown>[]> };
+    expect(exported.records['campaign-send']).toEqual([expect.objectContaining({ campaignId: id, leadId: ana.leadId, status: 'sent', tracked: expect.arrayContaining(['clicked', 'unsubscribed']) })]);
+    expect((await admin('DELETE', `/v1/admin/leads/${ana.leadId}`)).status).toBe(200);
+    expect((await everyItem()).filter((item) => item.includes(ana.leadId))).toEqual([]);
   });
 
   it('pauses, resumes and cancels only from the statuses that allow it', async () => {
