@@ -19,7 +19,7 @@ export const exportLead = defineRoute({
           exportedAt: z.iso.datetime(),
           leadId: z.uuid(),
           email: z.string(),
-          records: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))).check(z.describe('Every item held, by kind (lead, consent, event, send, purchase, ...).')),
+          records: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))).check(z.describe('Every item held, by kind (lead, consent, event, campaign-send, purchase, ...).')),
         }).check(z.meta({ id: 'LeadExport' })),
     },
   },

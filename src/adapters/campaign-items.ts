@@ -29,7 +29,7 @@ export type Counted = (typeof COUNTED)[number];
  * How a campaign's records are laid out, fixed when it is created:
  * - `unindexed-sends` (campaigns created since): as `sharded`, but its send records carry no index
  *   keys, so claiming, marking sent and each tracked open or click write no index entry; the campaign
- *   is listed by id instead (keys.campaignId), where data rights look for a lead's sends.
+ *   is listed by id instead (keys.campaignIdEntry), where data rights look for a lead's sends.
  * - `sharded`: counters in counter shards, send records each in their own partition and listed under
  *   their lead in gsi1 (`SENDS#<leadId>`), planning on the plan item.
  * - `legacy` (no `layout`): counters, send records and planning on or under the campaign item.
