@@ -23,6 +23,7 @@
  * | campaign          | CAMPAIGN#<id>      | CAMPAIGN                         | CAMPAIGNS / <createdAt>#<id>        |
  * | campaign send     | CAMPAIGN#<id>#SEND#<leadId> | SEND                    |                                     |
  * | campaign id       | CAMPAIGN_IDS       | <campaignId>                     |                                     |
+ * | skip of a lead gone | CAMPAIGN#<id>#SEND#GONE-<SHA-256 of the lead id> | SEND  |                                     |
  * | segment           | SEGMENT#<id>       | SEGMENT                          | SEGMENTS / <createdAt>#<id>         |
  * | send rate window  | SEND_RATE          | <epoch second>                   |                                     |
  * | template (head)   | TEMPLATE#<id>      | TEMPLATE                         | TEMPLATES / <updatedAt>#<id>        |

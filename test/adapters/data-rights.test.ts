@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { AlertStore } from '../../src/adapters/alert-store';
@@ -77,5 +77,13 @@ describe("a lead's campaign sends", () => {
     await rights.erase(holdings, []);
     for (const key of [keys.campaignSend(current, lead.id), keys.campaignSend(sharded, lead.id), keys.legacyCampaignSend(legacy, lead.id)]) expect(await read(key), key.pk).toBeUndefined();
     expect(await read(keys.campaignSend(current, 'someone-else'))).toMatchObject({ leadId: 'someone-else' });
+
+    // The campaign's sender reaches the erased lead later (it was planned before): its skip is counted once, and names it nowhere.
+    await sends.recordSkip(current, lead.id, 'no_lead', AT);
+    await new CampaignSendStore(table.documents, TABLE_NAME).recordSkip(current, lead.id, 'no_lead', AT);
+    expect(await new CampaignStore(table.documents, TABLE_NAME).get(current)).toMatchObject({ sent: 1, skipped: 1, skippedByReason: { no_lead: 1 } });
+    const naming: Record<string, unknown>[] = [];
+    for await (const page of paginateScan({ client: table.documents }, { TableName: TABLE_NAME })) naming.push(...(page.Items ?? []).filter((item) => JSON.stringify(item).includes(lead.id)));
+    expect(naming).toEqual([]);
   });
 });
