@@ -34,11 +34,13 @@ async function pauseIfReputationAtRisk(campaignId: string): Promise<void> {
 /**
  * Records the subscriber's open or click as an engagement event of the lead, once (its id derives from
  * the SES message, kind and time, so a redelivered SES event finds it), and announces it to the scorer.
+ * An email opened after its lead was erased records nothing.
  */
 async function recordEngagement(leadId: string, messageId: string, engagement: { readonly type: string; readonly occurredAt: string; readonly properties: Record<string, string> }): Promise<void> {
   const eventId = `ses-${messageId}-${engagement.type}-${Date.parse(engagement.occurredAt)}`;
   const receivedAt = new Date().toISOString();
-  await leadEvents.recordEvent({ id: eventId, type: engagement.type, occurredAt: engagement.occurredAt, receivedAt, recordedAt: receivedAt, properties: engagement.properties }, { kind: 'lead', id: leadId });
+  const recorded = await leadEvents.recordEvent({ id: eventId, type: engagement.type, occurredAt: engagement.occurredAt, receivedAt, recordedAt: receivedAt, properties: engagement.properties }, leadId);
+  if (recorded === 'no-lead') return;
   await publisher.publish([{ detailType: DetailType.EngagementRecorded, detail: { version: 2, correlationId: messageId, eventIds: [eventId], leadId } }]);
 }
 

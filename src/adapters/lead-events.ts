@@ -97,8 +97,14 @@ export class LeadEventStore {
     return subject;
   }
 
-  /** Records one event of a subject once: `duplicate` when its history holds it already. */
-  async recordEvent(event: EventToRecord, subject: Subject): Promise<'recorded' | 'duplicate'> {
+  /**
+   * Records one event of a lead once: `duplicate` when its history holds it already, `no-lead` (nothing
+   * written) when the lead is gone, as when an email sent before its erasure is opened after it.
+   */
+  async recordEvent(event: EventToRecord, leadId: string): Promise<'recorded' | 'duplicate' | 'no-lead'> {
+    const { Item: profile } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.lead(leadId), ProjectionExpression: 'pk', ConsistentRead: true }));
+    if (!profile) return 'no-lead';
+    const subject: Subject = { kind: 'lead', id: leadId };
     const [status] = recordStatuses(await this.recordedSince(subject, repeatSearchFrom(event.occurredAt)), [event]);
     if (status !== 'recorded') return 'duplicate';
     await this.append(subject, [event]);

@@ -151,6 +151,23 @@ function intakeEvents(email: string, receivedAt: string): EventToRecord[] {
   });
 }
 
+describe('an open or click of an email, recorded by tracking', () => {
+  const opened = (id: string): EventToRecord => ({ id, type: 'email_open', occurredAt: RECEIVED, receivedAt: RECEIVED, recordedAt: RECEIVED, properties: { campaignId: 'c' } });
+
+  it("is recorded once for a lead, and not at all for a lead erased since the email went out", async () => {
+    const lead = await newLead(`opens-${randomUUID()}@example.com`);
+    const events = new LeadEventStore(table.documents, TABLE_NAME);
+    expect(await events.recordEvent(opened('ses-m1-email_open-1'), lead.id)).toBe('recorded');
+    expect(await events.recordEvent(opened('ses-m1-email_open-1'), lead.id)).toBe('duplicate');
+    expect((await events.eventsOf({ kind: 'lead', id: lead.id })).map((event) => event.id)).toEqual(['ses-m1-email_open-1']);
+
+    const erased = randomUUID();
+    expect(await events.recordEvent(opened('ses-m2-email_open-1'), erased)).toBe('no-lead');
+    const { Items = [] } = await table.documents.send(new QueryCommand({ TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.lead(erased).pk }, ConsistentRead: true }));
+    expect(Items).toEqual([]);
+  });
+});
+
 describe('events as intake makes them', () => {
   it('are packed: the five of a request written in 1 write unit, each read back as it was', async () => {
     const lead = await newLead('packed@example.com');

@@ -300,6 +300,9 @@ describe('campaigns on the local stack', () => {
     const exported = (await (await admin('GET', `/v1/admin/leads/${ana.leadId}/export`)).json()) as { records: Record<string, Record<string, unknown>[]> };
     expect(exported.records['campaign-send']).toEqual([expect.objectContaining({ campaignId: id, leadId: ana.leadId, status: 'sent', tracked: expect.arrayContaining(['clicked', 'unsubscribed']) })]);
     expect((await admin('DELETE', `/v1/admin/leads/${ana.leadId}`)).status).toBe(200);
+    // She opens the email again an hour later: nothing records it under her id.
+    await ses('Open', 'Email Opened', { open: { timestamp: later(60), userAgent: 'Mozilla/5.0' } });
+    await settled(stack);
     expect((await everyItem()).filter((item) => item.includes(ana.leadId))).toEqual([]);
   });
 
