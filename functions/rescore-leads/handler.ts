@@ -3,6 +3,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
+import * as keys from '../../src/adapters/keys';
 import { LeadEventStore } from '../../src/adapters/lead-events';
 import { ScoreStore } from '../../src/adapters/score-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
@@ -29,15 +30,21 @@ const BusEvent = leadflowBusEvent({ [DetailType.LeadsRescoreRequested]: LeadsRes
 
 /**
  * Rescores one lead's scored history under the job's ruleset and counts it done, once. A lead with
- * nothing scored, or one live scoring already moved to this ruleset, is only counted. A
+ * nothing scored, or one live scoring already moved to this ruleset, is only counted, and so is every
+ * lead of a job a newer ruleset superseded (no `ruleset`: that ruleset's own job rescores them). A
  * qualification carries over, so a lead alerted before is not alerted again.
  */
-async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset, correlationId: string): Promise<void> {
+async function rescoreLead(leadId: string, jobId: string, ruleset: Ruleset | undefined, correlationId: string): Promise<void> {
   for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
     const now = new Date().toISOString();
     const view = await scores.scoringView(leadId);
-    const lead = view?.lead;
-    if (!view || !lead?.score || lead.score.rulesetVersion === ruleset.version) {
+    if (!view) {
+      // Erased since the job listed it: counted under keys.goneLeadId, so no marker names it again.
+      await countOnly(keys.goneLeadId(leadId), jobId, now);
+      return;
+    }
+    const { lead } = view;
+    if (!ruleset || !lead.score || lead.score.rulesetVersion === ruleset.version) {
       await countOnly(leadId, jobId, now);
       return;
     }
@@ -63,10 +70,7 @@ async function rescoreRecord(record: ParsedRecordOf<typeof BusEvent>): Promise<v
   if (!stored) throw new Error(`Ruleset ${detail.rulesetVersion} not found`);
   // A newer ruleset was activated since this job began: its own job rescores these leads.
   const superseded = (await rulesets.activeVersion()) !== stored.version;
-  for (const leadId of detail.leadIds) {
-    if (superseded) await countOnly(leadId, detail.jobId, new Date().toISOString());
-    else await rescoreLead(leadId, detail.jobId, stored.ruleset, detail.correlationId);
-  }
+  for (const leadId of detail.leadIds) await rescoreLead(leadId, detail.jobId, superseded ? undefined : stored.ruleset, detail.correlationId);
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

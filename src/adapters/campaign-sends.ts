@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { CampaignItem, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
 import type { TrackedMetric } from '../domain/campaigns/tracking';
@@ -41,8 +41,6 @@ function takeGroup(queue: QueuedOutcome[]): QueuedOutcome[] {
 
 /** Where a campaign's send record to a lead is, by the campaign's layout. */
 const sendKey = (layout: Layout, campaignId: string, leadId: string): ClaimKey => (layout === LEGACY ? keys.legacyCampaignSend(campaignId, leadId) : keys.campaignSend(campaignId, leadId));
-/** A lead gone from the table, as its skip record names it: a random id's SHA-256 says nothing of the id to whoever does not hold it. */
-const goneLead = (leadId: string) => `GONE-${createHash('sha256').update(leadId).digest('hex')}`;
 /** The index keys a new send record carries: none in the current layout, its lead's listing in the ones before. */
 const sendIndexKeys = (layout: Layout, campaignId: string, leadId: string) => (layout === CURRENT_LAYOUT ? {} : keys.sendsOfLead(leadId, campaignId));
 
@@ -99,12 +97,12 @@ export class CampaignSendStore {
 
   /**
    * Why a recipient was not sent to, kept for the audit and counted once, in total and by reason. A
-   * lead that no longer exists (erased after it was planned) is named by a one-way hash of its id, so
-   * nothing written after its erasure carries the id.
+   * lead that no longer exists (erased after it was planned) is named by keys.goneLeadId, so nothing
+   * written after its erasure carries the id.
    */
   async recordSkip(campaignId: string, leadId: string, reason: SkipReason, at: string): Promise<void> {
     const layout = await this.items.layoutOf(campaignId);
-    const recipient = reason === 'no_lead' ? { key: sendKey(layout, campaignId, goneLead(leadId)), named: {} } : { key: sendKey(layout, campaignId, leadId), named: { ...sendIndexKeys(layout, campaignId, leadId), leadId } };
+    const recipient = reason === 'no_lead' ? { key: sendKey(layout, campaignId, keys.goneLeadId(leadId)), named: {} } : { key: sendKey(layout, campaignId, leadId), named: { ...sendIndexKeys(layout, campaignId, leadId), leadId } };
     const skip = {
       Put: {
         TableName: this.tableName,

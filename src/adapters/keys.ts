@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Key builders of the single table. Each entity owns its keys; nothing else spells a `pk`. Imported as
  * a namespace (`import * as keys`): a function's bundle then keeps only the builders it calls.
@@ -16,7 +17,7 @@
  * | ruleset           | RULESET#<version>  | RULESET                          | RULESETS / <createdAt>#<version>    |
  * | active ruleset    | RULESET            | ACTIVE                           |                                     |
  * | rescoring job     | RESCORE#<jobId>    | JOB                              |                                     |
- * | lead rescored     | RESCORE#<jobId>    | LEAD#<id>                        |                                     |
+ * | lead rescored     | RESCORE#<jobId>    | LEAD#<id> (LEAD#GONE-<SHA-256 of the id> if erased meanwhile) |        |
  * | suppression       | SUPPRESSED#<hash>  | SUPPRESSION                      | SUPPRESSIONS / <at>#<hash>          |
  * | soft bounces      | SUPPRESSED#<hash>  | SOFT_BOUNCES                     |                                     |
  * | suppression lifted| SUPPRESSED#<hash>  | LIFTED#<at>                      |                                     |
@@ -80,6 +81,12 @@
  * | score bands filled| SETTINGS           | SCORE_BANDS                      |                                     |
  * | consents indexed  | SETTINGS           | CONSENT_INDEX                    |                                     |
  */
+/**
+ * A lead that is gone (erased after work naming it was queued), as the records that work still writes
+ * name it: a random id's SHA-256 says nothing of the id to whoever does not hold it.
+ */
+export const goneLeadId = (leadId: string) => `GONE-${createHash('sha256').update(leadId).digest('hex')}`;
+
 const EVENT_PREFIX = 'EVENT#';
 /** A subject's partition: a lead's, or an anonymous visitor's. */
 export const subjectPartition = (subject: Subject) => (subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`);

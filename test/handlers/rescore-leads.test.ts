@@ -108,4 +108,19 @@ describe('rescore-leads', () => {
     await handler(sqsEvent([request()]), context);
     expect(transactions()[0]?.map((item) => item.Put?.Item?.sk ?? item.Update?.Key?.sk)).toEqual(['LEAD#lead-1', 'JOB']);
   });
+
+  it.each([
+    ['its own job', 'lower-bar'],
+    ['a job a newer ruleset superseded', 'even-newer'],
+  ])("counts a lead erased since %s once, under a marker that does not name it", async (_, active) => {
+    table.put({ pk: 'RULESET', sk: 'ACTIVE', version: active });
+    for (const sk of ['PROFILE', 'SCORE']) table.items.delete(TableFake.keyOf({ pk: 'LEAD#lead-1', sk }));
+    await handler(sqsEvent([request()]), context);
+    await handler(sqsEvent([request()]), context);
+    const markers = transactions().map((items) => String(items[0]?.Put?.Item?.sk));
+    expect(markers).toHaveLength(2);
+    expect(markers.every((sk) => /^LEAD#GONE-[0-9a-f]{64}$/.test(sk))).toBe(true);
+    expect(JSON.stringify(transactions())).not.toContain('lead-1');
+    expect(table.get({ pk: 'RESCORE#job-1', sk: 'JOB' })).toMatchObject({ done: 1 });
+  });
 });
