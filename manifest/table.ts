@@ -69,7 +69,7 @@ export type ItemKind = (typeof ITEM_KINDS)[number];
 
 /** The partition values of each index (keys.ts), with the same prefix rule as item kinds. */
 export const INDEX_PARTITIONS = {
-  gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS', 'CHATSOURCES', 'SOURCES', 'JOURNEYS', 'JDUE#', 'CARE#', 'TEAMINBOX#', 'MEMBERS#', 'CONSENTS#'],
+  gsi1: ['LEADS#', 'RULESETS', 'SUPPRESSIONS', 'CAMPAIGNS', 'SENDS#', 'SEGMENTS', 'TEMPLATES', 'PURCHASES#', 'WEBHOOKS', 'TRANSITIONS#', 'FORMS', 'CHATSOURCES', 'SOURCES', 'JOURNEYS', 'JDUE#', 'CARE#', 'TEAMINBOX#', 'MEMBERS#', 'CONSENTS#', 'REQUESTERS#'],
   bands: ['B#'],
 } as const satisfies Record<IndexName, readonly string[]>;
 export type IndexPartition<I extends IndexName> = (typeof INDEX_PARTITIONS)[I][number];

@@ -255,7 +255,7 @@ export class CareStore {
   }
 
   async rememberRequester(kind: HelpDeskKind, requesterId: string, leadId: string, at: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.helpDeskRequester(kind, requesterId), entity: 'help-desk-requester', kind, requesterId, leadId, updatedAt: at } }));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.helpDeskRequester(kind, requesterId), ...keys.requestersOfLead(leadId, kind, requesterId), entity: 'help-desk-requester', kind, requesterId, leadId, updatedAt: at } }));
   }
 
   async ticketsOpenedIn(month: string): Promise<ReportedTicket[]> {

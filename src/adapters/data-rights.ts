@@ -19,6 +19,8 @@ export interface LeadHoldings {
   readonly sends: readonly Record<string, unknown>[];
   /** Purchases (kept under each order id). */
   readonly purchases: readonly Record<string, unknown>[];
+  /** The help desks' requester ids known as the lead (kept under each requester). */
+  readonly requesters: readonly Record<string, unknown>[];
   /** Keys of the index items that point at the lead: its email and its visitor ids. */
   readonly links: readonly Record<string, unknown>[];
 }
@@ -50,17 +52,18 @@ export class DataRights {
     const lead = await this.leads.getLead(leadId);
     if (!lead) return undefined;
     const anonymousIds = lead.anonymousIds ?? [];
-    const [own, indexedSends, unindexedSends, purchases, ...visitorItems] = await Promise.all([
+    const [own, indexedSends, unindexedSends, purchases, requesters, ...visitorItems] = await Promise.all([
       this.query(undefined, keys.lead(leadId).pk),
       this.query('gsi1', keys.sendsOfLead(leadId, '').gsi1pk),
       this.unindexedSends(leadId),
       this.query('gsi1', keys.purchasesOfLead(leadId, '', '').gsi1pk),
+      this.query('gsi1', keys.requestersOfLead(leadId, '', '').gsi1pk),
       ...anonymousIds.map((anonymousId) => this.query(undefined, keys.subjectPartition({ kind: 'anonymous', id: anonymousId }))),
     ]);
     const links = [keys.email(lead.email), ...anonymousIds.map((anonymousId) => keys.anonymousLink(anonymousId))];
         // A visitor's partition also holds its link, which `links` names.
     const events = visitorItems.flat().filter((item) => String(item.sk).startsWith(keys.eventPrefix));
-    return { lead, own, sends: [...indexedSends, ...unindexedSends], purchases, events, links };
+    return { lead, own, sends: [...indexedSends, ...unindexedSends], purchases, requesters, events, links };
   }
 
   /**
@@ -76,7 +79,7 @@ export class DataRights {
   static exportOf(holdings: LeadHoldings, at: string) {
     const records: Record<string, Record<string, unknown>[]> = {};
     // Events recorded together are one item (lead-items.ts, putEvents): exported one record each.
-    for (const item of [...holdings.own, ...holdings.events, ...holdings.sends, ...holdings.purchases].flatMap(itemRecords)) {
+    for (const item of [...holdings.own, ...holdings.events, ...holdings.sends, ...holdings.purchases, ...holdings.requesters].flatMap(itemRecords)) {
       const kind = String(item.entity ?? 'other');
       // The score is stored packed (score-items.ts): exported as the engine's state, readable as JSON.
       const readable = kind === 'score' && item.score ? { ...item, score: scoreFromItem(item.score as StoredScore) } : item;
@@ -96,7 +99,7 @@ export class DataRights {
    */
   async erase(holdings: LeadHoldings, extraKeys: readonly Record<string, unknown>[]): Promise<number> {
     const profileKey = keys.lead(holdings.lead.id);
-    const rest = [...holdings.events.map(keyOf), ...holdings.sends.map(keyOf), ...holdings.purchases.map(keyOf), ...holdings.links, ...extraKeys, ...holdings.own.map(keyOf).filter((key) => key.sk !== profileKey.sk)];
+    const rest = [...holdings.events.map(keyOf), ...holdings.sends.map(keyOf), ...holdings.purchases.map(keyOf), ...holdings.requesters.map(keyOf), ...holdings.links, ...extraKeys, ...holdings.own.map(keyOf).filter((key) => key.sk !== profileKey.sk)];
     await batchDelete(this.client, this.tableName, rest);
     await batchDelete(this.client, this.tableName, [profileKey]);
     const writtenMeanwhile = (await this.query(undefined, profileKey.pk)).map(keyOf);

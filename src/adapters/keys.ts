@@ -75,7 +75,7 @@ import { createHash } from 'node:crypto';
  * | risk formula      | CARE               | RISK_FORMULA (latest) / RISK_FORMULA#<version, 6 digits> |             |
  * | churned lifespans | CARE               | LIFESPANS                        |                                     |
  * | help-desk intake  | CARE               | HELPDESK                         |                                     |
- * | help-desk requester | REQUESTER#<kind>#<requester id> | REQUESTER             |                                     |
+ * | help-desk requester | REQUESTER#<kind>#<requester id> | REQUESTER             | REQUESTERS#<leadId> / <kind>#<requester id> |
  * | console user (local mode) | USERS      | USER#<user name>                 |                                     |
  * | lead score (band) | LEAD#<id>          | SCORE                            | bands: B#<first hex digit of id> / <band, 4 base-36 digits> once scored |
  * | score bands filled| SETTINGS           | SCORE_BANDS                      |                                     |
@@ -349,6 +349,8 @@ export const helpDesk = () => ({ pk: 'CARE', sk: 'HELPDESK' });
  * public help-desk route can record one without write access to the care settings.
  */
 export const helpDeskRequester = (kind: string, requesterId: string) => ({ pk: `REQUESTER#${kind}#${requesterId}`, sk: 'REQUESTER' });
+/** A requester is listed under the lead it is known as, so erasing the lead finds it (one that moved to another lead moved its listing). */
+export const requestersOfLead = (leadId: string, kind: string, requesterId: string) => ({ gsi1pk: `REQUESTERS#${leadId}`, gsi1sk: `${kind}#${requesterId}` });
 
 /** Whose history an event belongs to: a known lead, or a visitor not yet identified. */
 export type Subject = { readonly kind: 'lead' | 'anonymous'; readonly id: string };

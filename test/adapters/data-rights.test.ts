@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { AlertStore } from '../../src/adapters/alert-store';
 import { CampaignSendStore } from '../../src/adapters/campaign-sends';
+import { CareStore } from '../../src/adapters/care-store';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { DataRights } from '../../src/adapters/data-rights';
 import * as keys from '../../src/adapters/keys';
@@ -85,5 +86,25 @@ describe("a lead's campaign sends", () => {
     const naming: Record<string, unknown>[] = [];
     for await (const page of paginateScan({ client: table.documents }, { TableName: TABLE_NAME })) naming.push(...(page.Items ?? []).filter((item) => JSON.stringify(item).includes(lead.id)));
     expect(naming).toEqual([]);
+  });
+});
+
+describe("a lead's help-desk requester ids", () => {
+  it('are exported and erased; one the desk has since moved to another lead stays with it', async () => {
+    const lead = addressOnlyLead(`asks-${randomUUID()}@example.com`, { at: AT });
+    await transactWrite(table.documents, TABLE_NAME, createLeadWrites(TABLE_NAME, lead));
+    const care = new CareStore(table.documents, TABLE_NAME);
+    const [kept, moved] = [`zd-${randomUUID()}`, `zd-${randomUUID()}`];
+    await care.rememberRequester('zendesk', kept, lead.id, AT);
+    await care.rememberRequester('zendesk', moved, lead.id, AT);
+    await care.rememberRequester('zendesk', moved, 'another-lead', AT);
+
+    const rights = new DataRights(table.documents, TABLE_NAME, new LeadStore(table.documents, TABLE_NAME));
+    const holdings = (await rights.holdings(lead.id)) ?? expect.fail('the lead has holdings');
+    expect(DataRights.exportOf(holdings, AT).records['help-desk-requester']).toEqual([expect.objectContaining({ kind: 'zendesk', requesterId: kept, leadId: lead.id })]);
+
+    await rights.erase(holdings, []);
+    expect(await care.leadIdForRequester('zendesk', kept)).toBeUndefined();
+    expect(await care.leadIdForRequester('zendesk', moved)).toBe('another-lead');
   });
 });

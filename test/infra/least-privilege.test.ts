@@ -146,7 +146,7 @@ describe('deletes', () => {
   it('in batches only for erasure, over every kind that names a lead', () => {
     const batchWriters = manifest.functions.filter((spec) => dynamoActionsOf(spec.name).has('dynamodb:BatchWriteItem')).map((spec) => spec.name);
     expect(batchWriters).toEqual(['lead-data-rights']);
-    expect(tableKindsFor('lead-data-rights', 'dynamodb:BatchWriteItem')).toEqual(['ANON#*', 'CAMPAIGN#*', 'EMAIL#*', 'LEAD#*', 'ORDER#*', 'RESCORE#*']);
+    expect(tableKindsFor('lead-data-rights', 'dynamodb:BatchWriteItem')).toEqual(['ANON#*', 'CAMPAIGN#*', 'EMAIL#*', 'LEAD#*', 'ORDER#*', 'REQUESTER#*', 'RESCORE#*']);
   });
 });
 
@@ -160,7 +160,7 @@ describe('item kinds', () => {
     keys.followUp('l', 'v1', 1, 0, 'remind'), keys.webhook('w'), keys.webhookDelivery('w', 'e'), keys.stageTransition('l', 't', 1), keys.appliedOnce('l', 'k'), keys.salesReasons(),
     keys.chatSource('s'), keys.chatDelivery('s', 'h'),
     keys.source('s'), keys.writeKey('wk_k'),
-    keys.ticket('l', 't'), keys.surveySend('l', 's'), keys.customerAlert('l', 't', 'e'), keys.careSettings(), keys.riskFormula(), keys.riskFormulaVersion(1), keys.lifespans(), keys.helpDesk(),
+    keys.ticket('l', 't'), keys.surveySend('l', 's'), keys.customerAlert('l', 't', 'e'), keys.careSettings(), keys.riskFormula(), keys.riskFormulaVersion(1), keys.lifespans(), keys.helpDesk(), keys.helpDeskRequester('zendesk', 'r'),
   ];
   const gsi1Keys = [
     keys.leadListing('a1'), keys.rulesetListing('t', 'v1'),
@@ -168,7 +168,7 @@ describe('item kinds', () => {
     keys.purchasesOfLead('l', 't', 'o'), keys.webhookListing('t', 'w'), keys.transitionMonth('2026-11-30T00:00:00.000Z', 'l'),
     keys.chatSourceListing('t', 's'),
     keys.sourceListing('t', 's'),
-    keys.ticketMonth('2026-11-30T00:00:00.000Z', 'l', 't'), keys.answerMonth('2026-11-30T00:00:00.000Z', 'l'),
+    keys.ticketMonth('2026-11-30T00:00:00.000Z', 'l', 't'), keys.answerMonth('2026-11-30T00:00:00.000Z', 'l'), keys.requestersOfLead('l', 'zendesk', 'r'),
   ];
 
   it('name every partition of the table exactly once', () => {
