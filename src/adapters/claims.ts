@@ -34,7 +34,8 @@ export interface ClaimPolicy {
 /**
  * Who may finish or give back a claim: the invocation holding its `token` (a takeover writes a new
  * one, so a consumer that was only slow cannot touch its successor's claim); anyone while the item
- * still has the held status; or anyone at all.
+ * still has the held status; or anyone while the item exists (one an erasure deleted is not written
+ * back).
  */
 export type ClaimHolder = { readonly token: string } | 'while-held' | 'anyone';
 
@@ -100,9 +101,9 @@ export class ClaimRecords<Key extends ClaimKey> {
         TableName: this.tableName,
         Key: key,
         UpdateExpression: `SET ${sets.join(', ')}${typeof holder === 'object' ? ' REMOVE #token' : ''}`,
-        ...(holds ? { ConditionExpression: holds.expression } : {}),
-        ExpressionAttributeNames: { ...holds?.names, '#status': 'status', ...Object.fromEntries(Object.keys(fields).map((name) => [`#${name}`, name])) },
-        ExpressionAttributeValues: { ...holds?.values, [`:${status}`]: status, ...Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])) },
+        ConditionExpression: holds.expression,
+        ExpressionAttributeNames: { ...holds.names, '#status': 'status', ...Object.fromEntries(Object.keys(fields).map((name) => [`#${name}`, name])) },
+        ExpressionAttributeValues: { ...holds.values, [`:${status}`]: status, ...Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])) },
       },
     };
   }
@@ -119,7 +120,7 @@ export class ClaimRecords<Key extends ClaimKey> {
    */
   async release(key: Key, holder: Exclude<ClaimHolder, 'anyone'>, options: { readonly mustHold?: boolean } = {}): Promise<'released' | 'not-held'> {
     const holds = this.holderCondition(holder);
-    const condition = { ConditionExpression: holds?.expression, ExpressionAttributeNames: { ...holds?.names }, ExpressionAttributeValues: { ...holds?.values } };
+    const condition = { ConditionExpression: holds.expression, ExpressionAttributeNames: { ...holds.names }, ExpressionAttributeValues: { ...holds.values } };
     // An expiring claim is given back by expiring it, so its function needs no delete grant.
     const write = this.policy.expires
       ? new UpdateCommand({
@@ -137,8 +138,8 @@ export class ClaimRecords<Key extends ClaimKey> {
     return conditionally(this.client.send(write), 'released', 'not-held');
   }
 
-  private holderCondition(holder: ClaimHolder): ConditionClause | undefined {
-    if (holder === 'anyone') return undefined;
+  private holderCondition(holder: ClaimHolder): ConditionClause {
+    if (holder === 'anyone') return { expression: 'attribute_exists(pk)', names: {}, values: {} };
     if (holder === 'while-held') return { expression: `#status = :${this.policy.heldStatus}`, names: { '#status': 'status' }, values: { [`:${this.policy.heldStatus}`]: this.policy.heldStatus } };
     return { expression: '#token = :token', names: { '#token': 'token' }, values: { ':token': holder.token } };
   }

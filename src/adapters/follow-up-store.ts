@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import type { FollowUpKey, FollowUpKind, FollowUpStep, ReassignAttempt } from '../domain/handoff/follow-up';
 import type { LeadOwner } from '../domain/lead';
 import { ClaimRecords } from './claims';
-import { failedConditions, isTransactionConflict } from './dynamo-errors';
+import { conditionally, failedConditions, isTransactionConflict } from './dynamo-errors';
 import { transactWrite } from './transactions';
 import * as keys from './keys';
 import { releaseWrite, takeLoadWrite } from './routing-store';
@@ -51,8 +51,9 @@ export class FollowUpStore {
     await this.claims.release(this.key(key, kind), 'while-held', { mustHold: true });
   }
 
-  async markDone(key: FollowUpKey, kind: FollowUpKind, at: string): Promise<void> {
-    await this.claims.markDone(this.key(key, kind), 'anyone', { status: 'done', doneAt: at });
+  /** Ends the step's claim; one gone meanwhile (the lead was erased while its email went out) stays gone. */
+  async markDone(key: FollowUpKey, kind: FollowUpKind, at: string): Promise<'done' | 'claim-gone'> {
+    return conditionally(this.claims.markDone(this.key(key, kind), 'anyone', { status: 'done', doneAt: at }), 'done', 'claim-gone');
   }
 
   /** The lead moved but its new rep's alert or `lead.assigned` failed: the retry finishes it without waiting. */

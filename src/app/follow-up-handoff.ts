@@ -19,7 +19,8 @@ export interface FollowUpStepStore {
   claim(key: FollowUpKey, kind: FollowUpKind, outcome: 'reminded' | 'team-inbox', repId: string, at: string): Promise<'claimed' | 'taken'>;
   /** Gives a claim back after its email failed, so the retry sends it. */
   release(key: FollowUpKey, kind: FollowUpKind): Promise<void>;
-  markDone(key: FollowUpKey, kind: FollowUpKind, at: string): Promise<void>;
+  /** Ends a step's claim; `claim-gone` when nothing was there to end (the lead was erased meanwhile): nothing is written. */
+  markDone(key: FollowUpKey, kind: FollowUpKind, at: string): Promise<'done' | 'claim-gone'>;
   markInterrupted(key: FollowUpKey, kind: FollowUpKind): Promise<void>;
   /**
    * Records the reassign step and moves the lead from `from` to `owner` atomically: only while the
@@ -108,8 +109,8 @@ export class FollowUpHandoff {
       await steps.release(key, kind);
       throw error;
     }
-    await steps.markDone(key, kind, new Date().toISOString());
-    log.info('Follow-up step done', { ...key, kind, outcome, repId });
+    const marked = await steps.markDone(key, kind, new Date().toISOString());
+    log.info(marked === 'done' ? 'Follow-up step done' : 'Follow-up step sent; its claim was gone, the lead erased meanwhile', { ...key, kind, outcome, repId });
   }
 
   private async remind(detail: FollowUpDueDetail, key: FollowUpKey): Promise<void> {

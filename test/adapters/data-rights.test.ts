@@ -1,9 +1,10 @@
-import { GetCommand, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { AlertStore } from '../../src/adapters/alert-store';
 import { CampaignSendStore } from '../../src/adapters/campaign-sends';
 import { CareStore } from '../../src/adapters/care-store';
+import { FollowUpStore } from '../../src/adapters/follow-up-store';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { DataRights } from '../../src/adapters/data-rights';
 import * as keys from '../../src/adapters/keys';
@@ -42,6 +43,22 @@ describe("a lead's erasure", () => {
     // The alert's sender, done with its email, cannot mark a claim the erasure deleted: nothing comes back.
     await expect(alerts.markSent(qualification, claim.token, 'ses-1', new Date(AT))).rejects.toThrow();
     expect(await partitionItems(keys.lead(lead.id).pk)).toEqual([]);
+  });
+});
+
+describe('a follow-up email under way when its lead is erased', () => {
+  it('ends a claim still there, and does not write back one the erasure deleted', async () => {
+    const steps = new FollowUpStore(table.documents, TABLE_NAME, 60_000);
+    const keyOfLead = (leadId: string) => ({ leadId, rulesetVersion: 'starter-1', qualification: 1, round: 0 });
+    const [kept, erased] = [keyOfLead(randomUUID()), keyOfLead(randomUUID())];
+    for (const key of [kept, erased]) expect(await steps.claim(key, 'remind', 'reminded', 'ana', AT)).toBe('claimed');
+    // The erasure deletes the lead's partition while the reminder is being sent.
+    await table.documents.send(new DeleteCommand({ TableName: TABLE_NAME, Key: keys.followUp(erased.leadId, 'starter-1', 1, 0, 'remind') }));
+
+    expect(await steps.markDone(kept, 'remind', AT)).toBe('done');
+    expect(await steps.markDone(erased, 'remind', AT)).toBe('claim-gone');
+    expect(await steps.get(kept, 'remind')).toMatchObject({ status: 'done' });
+    expect(await partitionItems(keys.lead(erased.leadId).pk)).toEqual([]);
   });
 });
 

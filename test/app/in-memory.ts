@@ -230,11 +230,13 @@ export class MemoryFollowUpSteps implements FollowUpStepStore {
     if (this.steps.get(id)?.status === 'claimed') this.steps.delete(id);
   }
 
-  async markDone(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
+  async markDone(key: FollowUpKey, kind: FollowUpKind): Promise<'done' | 'claim-gone'> {
     this.faults.check('markDone');
     const id = MemoryFollowUpSteps.id(key, kind);
     const step = this.steps.get(id);
-    if (step) this.steps.set(id, { ...step, status: 'done' });
+    if (!step) return 'claim-gone';
+    this.steps.set(id, { ...step, status: 'done' });
+    return 'done';
   }
 
   async markInterrupted(key: FollowUpKey, kind: FollowUpKind): Promise<void> {
