@@ -200,10 +200,10 @@ export const manifest: Manifest = {
       timeoutSeconds: 29,
       memoryMb: 512,
       access: ['secret:privacy-salt'],
-      // Finds everything naming the lead (its partition with its events, its visitors' partitions, purchases,
-      // help-desk requesters and older campaigns' sends by index, newer campaigns' sends by the campaign ids (CAMPAIGN_IDS);
-      // rescoring markers by the rulesets' job ids), keeps its address suppressed as a hash, and deletes the
-      // rest in batches.
+      // Finds everything naming the lead (its partition with its events, its visitors' partitions;
+      // purchases, help-desk requesters and older campaigns' sends by index; newer campaigns' sends by the
+      // campaign ids, CAMPAIGN_IDS; rescoring markers by the rulesets' job ids), keeps its address
+      // suppressed as a hash, and deletes the rest in batches.
       table: {
         read: ['LEAD#', 'ANON#', 'RULESET#', 'RULESET', 'CAMPAIGN_IDS', 'CAMPAIGN#'],
         write: ['SUPPRESSED#'],
