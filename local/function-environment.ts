@@ -28,12 +28,13 @@ export function lambdaRuntimeVariables(fn: FunctionSpec, region: string, taskRoo
  * Settings from the environment `npm start` (or a test) runs in that every local function also gets:
  * Powertools' own (log level, metrics, the secrets' cache age), which a deployment would put in the
  * function's configuration, and the settings tests shorten (nothing sets them in AWS): CLAIM_STALE_SECONDS,
- * with which the crash test sees a crashed holder's claim taken over, HELD_CLAIM_FIRST_WAIT_SECONDS and
- * SUBSCRIPTION_TYPES_MAX_AGE_SECONDS, with which the shared test stack (test/integration/shared-stack-environment.ts)
- * waits less for a duplicate's retry and sees an edit of the subscription types at once. Anything else
- * of that environment stays out, as in Lambda.
+ * with which the crash test sees a crashed holder's claim taken over, HELD_CLAIM_FIRST_WAIT_SECONDS,
+ * SUBSCRIPTION_TYPES_MAX_AGE_SECONDS and ERASURE_SWEEP_DELAY_SECONDS, with which the shared test stack
+ * (test/integration/shared-stack-environment.ts) waits less for a duplicate's retry, sees an edit of the
+ * subscription types at once and an erasure's sweep within seconds. Anything else of that environment
+ * stays out, as in Lambda.
  */
-const PASSED_THROUGH = ['CLAIM_STALE_SECONDS', 'HELD_CLAIM_FIRST_WAIT_SECONDS', 'SUBSCRIPTION_TYPES_MAX_AGE_SECONDS'];
+const PASSED_THROUGH = ['CLAIM_STALE_SECONDS', 'HELD_CLAIM_FIRST_WAIT_SECONDS', 'SUBSCRIPTION_TYPES_MAX_AGE_SECONDS', 'ERASURE_SWEEP_DELAY_SECONDS'];
 const isPassedThrough = (name: string) => name.startsWith('POWERTOOLS_') || PASSED_THROUGH.includes(name);
 
 export interface LocalFunctionEnvironmentOptions {

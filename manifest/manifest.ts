@@ -197,9 +197,11 @@ export const manifest: Manifest = {
         routes: leadDataRightsRoutes,
         audience: 'admin',
       },
+      // An erasure sets its sweep, which puts lead.erasure-sweep-due on the bus fifteen minutes on.
+      emits: [DetailType.LeadErasureSweepDue],
       timeoutSeconds: 29,
       memoryMb: 512,
-      access: ['secret:privacy-salt'],
+      access: ['secret:privacy-salt', 'scheduler:manage'],
       // Finds everything naming the lead (its partition with its events, its visitors' partitions;
       // purchases, help-desk requesters and older campaigns' sends by index; newer campaigns' sends by the
       // campaign ids, CAMPAIGN_IDS; rescoring markers by the rulesets' job ids), keeps its address
@@ -530,6 +532,31 @@ export const manifest: Manifest = {
       access: ['bus:put'],
       // Replays the history a lead's score holds and replaces the score (LEAD#) with the job's marker and counter (RESCORE#).
       table: { read: ['LEAD#', 'RULESET#', 'RULESET'], write: ['LEAD#', 'RESCORE#'] },
+    },
+    {
+      name: 'finish-erasures',
+      description: "Deletes what work under way for a lead when it was erased wrote under the lead's id after: fifteen minutes on, every item found by the id.",
+      entry: 'functions/finish-erasures/handler.ts',
+      trigger: {
+        kind: 'event',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [DetailType.LeadErasureSweepDue] },
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+        maxReceiveCount: 5,
+        // Nobody waits on a sweep, but an hour late it leaves an erased lead's id in the table that long.
+        oldestMessageAlarmMinutes: 60,
+      },
+      timeoutSeconds: 60,
+      memoryMb: 512,
+      access: [],
+      // Finds what names the lead as lead-data-rights does (its partition; purchases, help-desk requesters and
+      // older campaigns' sends by index; newer campaigns' sends by the campaign ids; rescoring markers by the
+      // rulesets' job ids) and deletes it in batches, unless the profile is still there.
+      table: {
+        read: ['LEAD#', 'RULESET#', 'RULESET', 'CAMPAIGN_IDS', 'CAMPAIGN#', 'RESCORE#'],
+        batchWrite: ['LEAD#', 'CAMPAIGN#', 'ORDER#', 'RESCORE#', 'REQUESTER#'],
+        query: { gsi1: ['SENDS#', 'PURCHASES#', 'REQUESTERS#', 'RULESETS'] },
+      },
     },
     {
       name: 'score-lead',

@@ -46,3 +46,13 @@ export function claimStaleSeconds(functionTimeoutSeconds: number, env: NodeJS.Pr
 export function heldClaimFirstWaitSeconds(env: NodeJS.ProcessEnv = process.env): number {
   return env.HELD_CLAIM_FIRST_WAIT_SECONDS === undefined ? 12 : positiveInteger.parse(env.HELD_CLAIM_FIRST_WAIT_SECONDS);
 }
+
+/**
+ * How long after an erasure its sweep runs (lead.erasure-sweep-due): fifteen minutes, Lambda's longest
+ * timeout, by when any invocation that read the lead just before the erasure has ended (a retry reads
+ * it again and finds it gone). `ERASURE_SWEEP_DELAY_SECONDS` shortens it where a test waits for the
+ * sweep (the shared test stack); nothing sets it in AWS.
+ */
+export function erasureSweepDelaySeconds(env: NodeJS.ProcessEnv = process.env): number {
+  return env.ERASURE_SWEEP_DELAY_SECONDS === undefined ? 900 : positiveInteger.parse(env.ERASURE_SWEEP_DELAY_SECONDS);
+}

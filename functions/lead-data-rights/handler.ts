@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, secretsManagerClient } from '../../src/adapters/clients';
 import { DataRights } from '../../src/adapters/data-rights';
-import * as keys from '../../src/adapters/keys';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { oneTimeSchedules } from '../../src/adapters/scheduler';
 import { cachedSecret } from '../../src/adapters/secrets';
 import { SuppressionStore } from '../../src/adapters/suppression-store';
-import { positiveInteger, readConfig, setting } from '../../src/config';
+import { reassessmentScheduleName } from '../../src/app/care-timers';
+import { erasureSweep } from '../../src/app/erasure-sweep';
+import { erasureSweepDelaySeconds, positiveInteger, readConfig, setting } from '../../src/config';
 import { addressHash } from '../../src/domain/consent/suppression';
+import { pendingFollowUpTimers } from '../../src/domain/handoff/follow-up';
 import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';
 import { routesHandler } from '../../src/http/routes';
@@ -23,6 +26,8 @@ const rulesets = new RulesetStore(client, config.TABLE_NAME);
 const suppressions = new SuppressionStore(client, config.TABLE_NAME);
 const dataRights = new DataRights(client, config.TABLE_NAME, leads);
 const privacySalt = cachedSecret(secretsManagerClient(), config.PRIVACY_SALT_SECRET, (salt) => salt);
+const timers = oneTimeSchedules();
+const sweepDelayMs = erasureSweepDelaySeconds() * 1000;
 
 async function holdingsOf(leadId: string) {
   const holdings = await dataRights.holdings(leadId);
@@ -41,12 +46,16 @@ export const handler = routesHandler({ logger, unavailable: throttlingRefusal, m
   // Right to erasure: every item that names the lead goes; the address stays suppressed as a hash.
   eraseLead: async ({ params }) => {
     const holdings = await holdingsOf(params.leadId);
-    const at = new Date().toISOString();
-    await suppressions.keepAfterErasure(addressHash(await privacySalt(), holdings.lead.email), at);
-    const jobIds = (await rulesets.list()).flatMap((ruleset) => (ruleset.rescoreJobId ? [ruleset.rescoreJobId] : []));
-    const deleted = await dataRights.erase(holdings, jobIds.map((jobId) => keys.leadRescored(jobId, holdings.lead.id)));
+    const now = new Date();
     // The log names an erasure id, never the lead: after erasure nothing should lead back to it.
     const erasureId = randomUUID();
+    // Its sweep is set before anything goes: an erasure refused here deleted nothing, and one that stops
+    // after is finished by running it again, which sets a sweep of its own.
+    await timers.put(erasureSweep(holdings.lead.id, erasureId, new Date(now.getTime() + sweepDelayMs)));
+    // The lead's timers whose names or inputs hold its id: its MQL follow-up and, as a customer, its daily reassessment.
+    for (const name of [...pendingFollowUpTimers(holdings.lead), reassessmentScheduleName(holdings.lead.id)]) await timers.delete(name);
+    await suppressions.keepAfterErasure(addressHash(await privacySalt(), holdings.lead.email), now.toISOString());
+    const deleted = await dataRights.erase(holdings, await rulesets.rescoreMarkersOf(holdings.lead.id));
     logger.info('Lead erased', { erasureId, items: deleted });
     return json(200, { erased: true, erasureId, items: deleted });
   },

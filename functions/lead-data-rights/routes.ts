@@ -33,7 +33,7 @@ export const eraseLead = defineRoute({
   roles: ADMIN_ONLY,
   summary: 'Erase a lead everywhere (right to erasure)',
   description:
-    'Deletes every item that names the lead (profile, events, campaign sends, purchases, help-desk requester ids, consent records, alerts, links); the address stays suppressed as a salted hash. Running it again finishes an interrupted erasure.',
+    'Deletes every item that names the lead (profile, events, campaign sends, purchases, help-desk requester ids, consent records, alerts, links); the address stays suppressed as a salted hash. Fifteen minutes later a sweep deletes what work under way for the lead wrote under its id meanwhile. Running it again finishes an interrupted erasure.',
   request: { params: LeadIdParams },
   responses: {
     200: {

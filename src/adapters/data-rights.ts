@@ -52,18 +52,26 @@ export class DataRights {
     const lead = await this.leads.getLead(leadId);
     if (!lead) return undefined;
     const anonymousIds = lead.anonymousIds ?? [];
-    const [own, indexedSends, unindexedSends, purchases, requesters, ...visitorItems] = await Promise.all([
+    const [named, ...visitorItems] = await Promise.all([
+      this.namedBy(leadId),
+      ...anonymousIds.map((anonymousId) => this.query(undefined, keys.subjectPartition({ kind: 'anonymous', id: anonymousId }))),
+    ]);
+    const links = [keys.email(lead.email), ...anonymousIds.map((anonymousId) => keys.anonymousLink(anonymousId))];
+    // A visitor's partition also holds its link, which `links` names.
+    const events = visitorItems.flat().filter((item) => String(item.sk).startsWith(keys.eventPrefix));
+    return { lead, ...named, events, links };
+  }
+
+  /** The items found by the lead's id alone: its partition, its listings in gsi1 and its record in each campaign. */
+  private async namedBy(leadId: string): Promise<Pick<LeadHoldings, 'own' | 'sends' | 'purchases' | 'requesters'>> {
+    const [own, indexedSends, unindexedSends, purchases, requesters] = await Promise.all([
       this.query(undefined, keys.lead(leadId).pk),
       this.query('gsi1', keys.sendsOfLead(leadId, '').gsi1pk),
       this.unindexedSends(leadId),
       this.query('gsi1', keys.purchasesOfLead(leadId, '', '').gsi1pk),
       this.query('gsi1', keys.requestersOfLead(leadId, '', '').gsi1pk),
-      ...anonymousIds.map((anonymousId) => this.query(undefined, keys.subjectPartition({ kind: 'anonymous', id: anonymousId }))),
     ]);
-    const links = [keys.email(lead.email), ...anonymousIds.map((anonymousId) => keys.anonymousLink(anonymousId))];
-        // A visitor's partition also holds its link, which `links` names.
-    const events = visitorItems.flat().filter((item) => String(item.sk).startsWith(keys.eventPrefix));
-    return { lead, own, sends: [...indexedSends, ...unindexedSends], purchases, requesters, events, links };
+    return { own, sends: [...indexedSends, ...unindexedSends], purchases, requesters };
   }
 
   /**
@@ -105,5 +113,21 @@ export class DataRights {
     const writtenMeanwhile = (await this.query(undefined, profileKey.pk)).map(keyOf);
     await batchDelete(this.client, this.tableName, writtenMeanwhile);
     return rest.length + 1 + writtenMeanwhile.length;
+  }
+
+  /**
+   * Deletes what work that read the lead just before its erasure wrote under its id after (a journey's
+   * step, a campaign send inside its batch's read, a rescoring marker): every item found by the id as
+   * `holdings` finds it, and those of `extraKeys` that exist. Run once such work has ended. A profile
+   * with an address means the lead was not erased (an erasure that stopped before its last delete is
+   * finished by running it again), and then nothing is deleted.
+   */
+  async sweepErased(leadId: string, extraKeys: readonly Record<string, unknown>[]): Promise<number | 'lead-present'> {
+    const [named, extras] = await Promise.all([this.namedBy(leadId), batchGet(this.client, this.tableName, extraKeys)]);
+    const profileKey = keys.lead(leadId);
+    if (named.own.some((item) => item.sk === profileKey.sk && typeof item.email === 'string')) return 'lead-present';
+    const found = [...named.own, ...named.sends, ...named.purchases, ...named.requesters, ...extras].map(keyOf);
+    await batchDelete(this.client, this.tableName, found);
+    return found.length;
   }
 }

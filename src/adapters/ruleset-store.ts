@@ -91,6 +91,11 @@ export class RulesetStore {
     return starter ? [starter, ...stored] : stored;
   }
 
+  /** The keys under which the rulesets' rescoring jobs count the lead done (rescore-leads): erasure deletes them. */
+  async rescoreMarkersOf(leadId: string): Promise<{ pk: string; sk: string }[]> {
+    return (await this.list()).flatMap((ruleset) => (ruleset.rescoreJobId ? [keys.leadRescored(ruleset.rescoreJobId, leadId)] : []));
+  }
+
   /**
    * One page of the versions, oldest first. The built-in starter (not in the listing) leads the first
    * page, which then holds one saved version fewer (at least one).

@@ -1,6 +1,6 @@
 import type { LeadReader, Log } from './ports';
 import { DetailType, type DetailByType, type DomainEvent, type FollowUpRequestedDetail, type LeadStageChangedDetail, type OneTimeSchedule } from '../domain/events';
-import { FOLLOW_UP_KINDS, followUpFireTimes, followUpScheduleName } from '../domain/handoff/follow-up';
+import { FOLLOW_UP_KINDS, followUpFireTimes, followUpScheduleName, pendingFollowUpTimers } from '../domain/handoff/follow-up';
 import type { AssignmentKey, FollowUpTiming } from '../domain/handoff/routing';
 import { followUpRound, type LeadOwner } from '../domain/lead';
 
@@ -65,10 +65,9 @@ export class FollowUpTimers {
     if (detail.from !== 'mql' || detail.to === 'mql') return;
     const { leads, schedules, log } = this.dependencies;
     const lead = await leads.getLead(detail.leadId);
-    const qualification = lead?.score?.qualifications ?? 0;
-    if (qualification < 1 || !lead?.owner) return;
-    const round = followUpRound(lead.owner);
-    for (const kind of FOLLOW_UP_KINDS) await schedules.delete(followUpScheduleName(kind, detail.leadId, qualification, round));
-    log.info('Follow-up timers cancelled', { leadId: detail.leadId, qualification, round, to: detail.to });
+    const names = lead ? pendingFollowUpTimers(lead) : [];
+    if (names.length === 0) return;
+    for (const name of names) await schedules.delete(name);
+    log.info('Follow-up timers cancelled', { leadId: detail.leadId, timers: names, to: detail.to });
   }
 }

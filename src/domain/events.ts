@@ -39,6 +39,7 @@ export const DetailType = {
   JourneyEmailStepEnded: 'journey.email-step-ended',
   JourneyTimersDue: 'journey.timers-due',
   LeadSegmentCheckDue: 'lead.segment-check-due',
+  LeadErasureSweepDue: 'lead.erasure-sweep-due',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -402,6 +403,17 @@ export const LeadSegmentCheckDueDetail = z.extend(Envelope, {
 });
 export type LeadSegmentCheckDueDetail = z.infer<typeof LeadSegmentCheckDueDetail>;
 
+/**
+ * A lead was erased long enough ago that any work which read it just before has ended: whatever that
+ * work wrote under the lead's id meanwhile is deleted now. lead-data-rights schedules it at erasure.
+ */
+export const LeadErasureSweepDueDetail = z.extend(Envelope, {
+  leadId: z.string().check(z.minLength(1)),
+  /** Names the erasure in the logs, which never name the lead. */
+  erasureId: z.string().check(z.minLength(1)),
+});
+export type LeadErasureSweepDueDetail = z.infer<typeof LeadErasureSweepDueDetail>;
+
 /** Someone enrolled a lead in a journey through the API or the CLI, or the lead's date entry fell due (sweep-journeys). */
 export const JourneyEnrolmentRequestedDetail = z.extend(Envelope, {
   leadId: z.string().check(z.minLength(1)),
@@ -495,6 +507,7 @@ export const detailSchemas = {
   'journey.timers-due': JourneyTimersDueDetail,
   'care.timers-backfill-requested': CareTimersBackfillRequestedDetail,
   'lead.segment-check-due': LeadSegmentCheckDueDetail,
+  'lead.erasure-sweep-due': LeadErasureSweepDueDetail,
 } as const satisfies { readonly [T in DetailType]: z.ZodMiniType };
 
 /** The detail each detail type carries, as its consumers receive it (defaults applied). */

@@ -125,3 +125,55 @@ describe("a lead's help-desk requester ids", () => {
     expect(await care.leadIdForRequester('zendesk', moved)).toBe('another-lead');
   });
 });
+
+describe("an erasure's sweep", () => {
+  const itemsNaming = async (leadId: string) => {
+    const naming: Record<string, unknown>[] = [];
+    for await (const page of paginateScan({ client: table.documents }, { TableName: TABLE_NAME })) naming.push(...(page.Items ?? []).filter((item) => JSON.stringify(item).includes(leadId)));
+    return naming;
+  };
+  const put = (item: Record<string, unknown>) => table.documents.send(new PutCommand({ TableName: TABLE_NAME, Item: item }));
+
+  it('deletes what work that read the lead before its erasure wrote under its id after, and nothing of anyone else', async () => {
+    const [lead, other] = [addressOnlyLead(`swept-${randomUUID()}@example.com`, { at: AT }), addressOnlyLead(`stays-${randomUUID()}@example.com`, { at: AT })];
+    for (const created of [lead, other]) await transactWrite(table.documents, TABLE_NAME, createLeadWrites(TABLE_NAME, created));
+    const rights = new DataRights(table.documents, TABLE_NAME, new LeadStore(table.documents, TABLE_NAME));
+    await rights.erase((await rights.holdings(lead.id)) ?? expect.fail('the lead has holdings'), []);
+
+    // Each as the writer would, having read the lead a moment before the erasure: a campaign's claim of
+    // its send (and the same for the other lead), a journey's enrolment and a frequency-cap ledger
+    // under the lead's partition, a rescoring job's marker, a help desk's requester id, a purchase, and
+    // a profile recreated without its address by an unconditioned update.
+    const { id: campaignId } = await new CampaignStore(table.documents, TABLE_NAME).create(randomUUID(), { name: 'Late', subscription: 'events', template: { subject: 'Hi', html: '<p>Hi</p>' } }, { audience: {} }, AT);
+    const sends = new CampaignSendStore(table.documents, TABLE_NAME);
+    for (const leadId of [lead.id, other.id]) expect(await sends.claimSend(campaignId, leadId, AT)).toEqual({ outcome: 'claimed' });
+    for (const leadId of [lead.id, other.id]) await put({ ...keys.enrolment(leadId, 'j-1'), entity: 'enrolment', leadId, journeyId: 'j-1' });
+    await put({ ...keys.marketingSends(lead.id), entity: 'send-ledger', sends: [AT] });
+    const rescored = keys.leadRescored(`job-${randomUUID()}`, lead.id);
+    await put({ ...rescored, entity: 'rescored' });
+    await new CareStore(table.documents, TABLE_NAME).rememberRequester('zendesk', `zd-${randomUUID()}`, lead.id, AT);
+    const orderId = `order-${randomUUID()}`;
+    await put({ ...keys.purchase(orderId), ...keys.purchasesOfLead(lead.id, AT, orderId), entity: 'purchase', leadId: lead.id });
+    await put({ ...keys.lead(lead.id), version: 2 });
+    expect(await itemsNaming(lead.id)).toHaveLength(7);
+    const othersBefore = await itemsNaming(other.id);
+    expect(othersBefore.map((item) => item.entity)).toEqual(expect.arrayContaining(['campaign-send', 'enrolment', 'lead']));
+
+    expect(await rights.sweepErased(lead.id, [rescored, keys.leadRescored('job-without-this-lead', lead.id)])).toBe(7);
+    expect(await itemsNaming(lead.id)).toEqual([]);
+    // Another lead's send, enrolment and profile stay; a second sweep finds nothing.
+    expect(await itemsNaming(other.id)).toEqual(othersBefore);
+    expect(await rights.sweepErased(lead.id, [rescored])).toBe(0);
+  });
+
+  it('deletes nothing while the lead is there: an erasure that stopped before its profile went, to be run again', async () => {
+    const lead = addressOnlyLead(`not-erased-${randomUUID()}@example.com`, { at: AT });
+    await transactWrite(table.documents, TABLE_NAME, createLeadWrites(TABLE_NAME, lead));
+    await put({ ...keys.enrolment(lead.id, 'j-1'), entity: 'enrolment', leadId: lead.id, journeyId: 'j-1' });
+    const before = await itemsNaming(lead.id);
+
+    const rights = new DataRights(table.documents, TABLE_NAME, new LeadStore(table.documents, TABLE_NAME));
+    expect(await rights.sweepErased(lead.id, [])).toBe('lead-present');
+    expect(await itemsNaming(lead.id)).toEqual(before);
+  });
+});

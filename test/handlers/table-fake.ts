@@ -1,5 +1,6 @@
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -57,6 +58,14 @@ export class TableFake {
     mock.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Item[] }> }) => ({
       Responses: Object.fromEntries(Object.entries(input.RequestItems).map(([table, request]) => [table, request.Keys.map((key) => this.get(key)).filter(Boolean)])),
     }));
+    // Erasure's deletes in batches: every request processed.
+    mock.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, { DeleteRequest?: { Key: Item }; PutRequest?: { Item: Item } }[]> }) => {
+      for (const request of Object.values(input.RequestItems).flat()) {
+        if (request.DeleteRequest) this.items.delete(TableFake.keyOf(request.DeleteRequest.Key));
+        if (request.PutRequest) this.put(request.PutRequest.Item);
+      }
+      return {};
+    });
     mock.on(TransactWriteCommand).callsFake((input: { TransactItems: TransactItem[] }) => {
       const results = input.TransactItems.map((entry) => {
         try {

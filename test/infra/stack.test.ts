@@ -406,11 +406,11 @@ describe('scheduled campaigns', () => {
     expect(alarms.some((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(alarm.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: dlq?.Properties.QueueName }]))).toBe(true);
   });
 
-  it('lets the functions that start or cancel timers (campaigns, quiet-hours deferrals, MQL follow-up, recurring surveys) manage schedules, and no other', () => {
-    expect(manifest.functions.filter((spec) => spec.access.includes('scheduler:manage')).map((spec) => spec.name).sort()).toEqual(['control-campaigns', 'schedule-care-timers', 'schedule-follow-ups', 'send-campaign', 'send-surveys']);
+  it('lets the functions that start or cancel timers (campaigns, quiet-hours deferrals, MQL follow-up, recurring surveys, erasure sweeps) manage schedules, and no other', () => {
+    expect(manifest.functions.filter((spec) => spec.access.includes('scheduler:manage')).map((spec) => spec.name).sort()).toEqual(['control-campaigns', 'lead-data-rights', 'schedule-care-timers', 'schedule-follow-ups', 'send-campaign', 'send-surveys']);
   });
 
-  it.each(['control-campaigns', 'send-campaign', 'schedule-follow-ups', 'schedule-care-timers', 'send-surveys'])("gives %s the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", (functionName) => {
+  it.each(['control-campaigns', 'send-campaign', 'schedule-follow-ups', 'schedule-care-timers', 'send-surveys', 'lead-data-rights'])("gives %s the schedule actions on that group's schedules only, and PassRole on that role only, to the Scheduler", (functionName) => {
     const { roleId } = schedulerRole();
     const statements = (JSON.parse(policyOf(functionName)) as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement;
     const scheduling = statements.find((statement) => [statement.Action].flat().includes('scheduler:CreateSchedule'));

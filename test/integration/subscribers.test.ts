@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
+import * as keys from '../../src/adapters/keys';
 import { signToken } from '../../src/domain/consent/signed-token';
 import { eventually, now, runCli, settled, stackClient } from './helpers';
 import { sharedStack } from './shared-stack';
@@ -198,6 +200,22 @@ describe('data rights on the local stack', () => {
     expect(suppressed).toMatchObject({ reason: 'erased' });
     expect(suppressed?.email).toBeUndefined();
     expect((await admin('DELETE', `/v1/admin/leads/${leadId}`)).status).toBe(404);
+
+    // Work that read her a moment before the erasure writes under her id after it (a journey enrolling
+    // her, as run-journeys would), while her erasure's sweep still waits (fifteen minutes in AWS, five
+    // seconds on the shared test stack): the sweep deletes it.
+    const erasureId = /\(erasure ([^)]+)\)$/.exec(erased.out.trim())?.[1] ?? expect.fail(`the CLI names the erasure: ${erased.out}`);
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.endpoints.dynamodb }));
+    await documents.send(new PutCommand({ TableName: stack.settings.tableName, Item: { ...keys.enrolment(leadId, 'enrolled-meanwhile'), entity: 'enrolment', leadId } }));
+    const scheduler = new SchedulerClient({ endpoint: stack.endpoints.scheduler });
+    const sweep = await scheduler.send(new GetScheduleCommand({ GroupName: stack.settings.scheduleGroupName, Name: `erasure-${erasureId}` }));
+    expect(JSON.parse(sweep.Target?.Input ?? '{}')).toMatchObject({ leadId, erasureId });
+    expect((await everyItem()).filter((item) => item.includes(leadId))).toHaveLength(1);
+    await eventually(async () => ((await everyItem()).some((item) => item.includes(leadId)) ? undefined : true));
+    // The timer went when it fired.
+    await expect(scheduler.send(new GetScheduleCommand({ GroupName: stack.settings.scheduleGroupName, Name: `erasure-${erasureId}` }))).rejects.toThrow();
+    scheduler.destroy();
+    documents.destroy();
   });
 });
 

@@ -145,7 +145,7 @@ describe('leadflow dlq show', () => {
     expect(await main(['dlq', 'show', 'score-lead', '--max', '0'], run.io)).toBe(1);
     expect(await main(['dlq', 'show', 'scoring'], run.io)).toBe(1);
     expect(run.err[0]).toBe('--max must be a whole number from 1 to 100, not 0');
-    expect(run.err[1]).toMatch(/^No DLQ named scoring in the local stack's SQS at http:\/\/127\.0\.0\.1:4566; one of: plan-rescoring, rescore-leads, score-lead, /);
+    expect(run.err[1]).toMatch(/^No DLQ named scoring in the local stack's SQS at http:\/\/127\.0\.0\.1:4566; one of: plan-rescoring, rescore-leads, finish-erasures, score-lead, /);
   });
 });
 

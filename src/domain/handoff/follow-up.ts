@@ -1,5 +1,5 @@
 import { escapeHtml } from '../html';
-import type { Lead, LeadOwner } from '../lead';
+import { followUpRound, type Lead, type LeadOwner } from '../lead';
 import type { AlertEmail } from './alert-email';
 import { repsInTurn, type AssignmentKey, type FollowUpTiming, type RoutingRep, type RoutingTeam } from './routing';
 
@@ -17,6 +17,17 @@ export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ['remind', 'reassign'];
  * of `[0-9A-Za-z_.-]` for a lead id (a UUID, 36).
  */
 export const followUpScheduleName = (kind: FollowUpKind, leadId: string, qualification: number, round: number) => `followup-${kind}-${leadId}-${qualification}-${round}`;
+
+/**
+ * The names of the follow-up timers a lead may have pending: its latest qualification's, in its
+ * owner's current round (earlier rounds' have fired). None without an owner or a qualification.
+ */
+export function pendingFollowUpTimers(lead: Pick<Lead, 'id' | 'score' | 'owner'>): string[] {
+  const qualification = lead.score?.qualifications ?? 0;
+  if (qualification < 1 || !lead.owner) return [];
+  const round = followUpRound(lead.owner);
+  return FOLLOW_UP_KINDS.map((kind) => followUpScheduleName(kind, lead.id, qualification, round));
+}
 
 /**
  * When each timer fires, as `at()` wants it: UTC wall-clock to the second. Rounded up, so a

@@ -1,0 +1,101 @@
+import { CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { TableFake } from './table-fake';
+
+setHandlerEnvironment();
+process.env.PRIVACY_SALT_SECRET = 'leadflow/privacy-salt';
+const dynamo = mockClient(DynamoDBDocumentClient);
+const scheduler = mockClient(SchedulerClient);
+const secrets = mockClient(SecretsManagerClient);
+let handler: (typeof import('../../functions/lead-data-rights/handler'))['handler'];
+
+beforeAll(async () => {
+  ({ handler } = await import('../../functions/lead-data-rights/handler'));
+});
+
+const LEAD_ID = '7d0c8a52-5a0e-4b8e-9d52-0c1e3f4a5b6c';
+const leadItems = [
+  { pk: `LEAD#${LEAD_ID}`, sk: 'PROFILE', entity: 'lead', id: LEAD_ID, email: 'ana@example.com', subscriptions: {}, version: 3, createdAt: '2026-12-01T10:00:00.000Z' },
+  { pk: `LEAD#${LEAD_ID}`, sk: 'JOURNEY#j-1', entity: 'enrolment', leadId: LEAD_ID },
+  { pk: 'EMAIL#ana@example.com', sk: 'EMAIL', leadId: LEAD_ID },
+];
+const erase = async () => (await handler(httpEvent({ method: 'DELETE', path: `/v1/admin/leads/${LEAD_ID}`, route: '/v1/admin/leads/{leadId}', pathParameters: { leadId: LEAD_ID } }), context)) as APIGatewayProxyStructuredResultV2;
+
+let table: TableFake;
+/** The order in which the erasure reached the Scheduler and deleted in the table. */
+let calls: string[];
+
+beforeEach(() => {
+  dynamo.reset();
+  scheduler.reset();
+  secrets.reset();
+  table = new TableFake();
+  table.attach(dynamo);
+  for (const item of leadItems) table.put(item);
+  calls = [];
+  dynamo.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, { DeleteRequest: { Key: { pk: string; sk: string } } }[]> }) => {
+    calls.push('delete');
+    for (const request of Object.values(input.RequestItems).flat()) table.items.delete(TableFake.keyOf(request.DeleteRequest.Key));
+    return {};
+  });
+  scheduler.on(CreateScheduleCommand).callsFake(() => {
+    calls.push('schedule');
+    return {};
+  });
+  // A timer that never was, or has fired: Scheduler answers that it is not found.
+  scheduler.on(DeleteScheduleCommand).callsFake(() => {
+    calls.push('delete timer');
+    throw new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} });
+  });
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: 'salt-of-the-test' });
+});
+
+describe('erasing a lead', () => {
+  it('sets its sweep fifteen minutes on, named by the erasure, before it deletes anything', async () => {
+    const before = Date.now();
+    const response = await erase();
+
+    expect(response.statusCode).toBe(200);
+    const { erasureId } = JSON.parse(String(response.body)) as { erasureId: string };
+    expect(table.get({ pk: `LEAD#${LEAD_ID}`, sk: 'PROFILE' })).toBeUndefined();
+    expect(calls[0]).toBe('schedule');
+    expect(calls.slice(1).filter((call) => call !== 'delete timer').every((call) => call === 'delete')).toBe(true);
+
+    const [schedule] = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
+    expect(schedule).toMatchObject({ Name: `erasure-${erasureId}`, GroupName: 'leadflow-schedules', ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE' });
+    expect(schedule?.Name).not.toContain(LEAD_ID);
+    expect(schedule?.Target?.EventBridgeParameters).toEqual({ DetailType: 'lead.erasure-sweep-due', Source: 'leadflow' });
+    expect(JSON.parse(schedule?.Target?.Input ?? '{}')).toEqual({ version: 1, correlationId: erasureId, leadId: LEAD_ID, erasureId });
+    const firesAt = Date.parse(`${/^at\((.*)\)$/.exec(schedule?.ScheduleExpression ?? '')?.[1] ?? ''}Z`);
+    // `at()` keeps whole seconds: the sweep fires within a second of fifteen minutes after the erasure.
+    expect(firesAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 900_000);
+    expect(firesAt).toBeLessThanOrEqual(Date.now() + 900_000);
+  });
+
+  it("deletes the lead's timers that name it, its MQL follow-up's and its daily reassessment's, before its items", async () => {
+    table.put({ ...leadItems[0], owner: { repId: 'rep-ana', assignedAt: '2026-12-02T09:00:00.000Z', unansweredBy: ['rep-bo'] } });
+    table.put({ pk: `LEAD#${LEAD_ID}`, sk: 'SCORE', entity: 'score', version: 4, score: { qualifications: 2 } });
+
+    expect((await erase()).statusCode).toBe(200);
+
+    const deleted = scheduler.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input);
+    expect(deleted.map((input) => input.Name)).toEqual([`followup-remind-${LEAD_ID}-2-1`, `followup-reassign-${LEAD_ID}-2-1`, expect.stringMatching(/^reassess-[0-9a-f]{40}$/)]);
+    expect(deleted.every((input) => input.GroupName === 'leadflow-schedules')).toBe(true);
+    expect(calls.indexOf('delete')).toBeGreaterThan(calls.lastIndexOf('delete timer'));
+  });
+
+  it('answers 503 and deletes nothing when the Scheduler refuses the sweep', async () => {
+    scheduler.on(CreateScheduleCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    const response = await erase();
+
+    expect(response.statusCode).toBe(503);
+    expect(calls).toEqual([]);
+    for (const item of leadItems) expect(table.get(item)).toEqual(item);
+  });
+});
