@@ -205,9 +205,9 @@ export const manifest: Manifest = {
       // Finds everything naming the lead (its partition with its events, its visitors' partitions;
       // purchases, help-desk requesters and older campaigns' sends by index; newer campaigns' sends by the
       // campaign ids, CAMPAIGN_IDS; rescoring markers by the rulesets' job ids), keeps its address
-      // suppressed as a hash, and deletes the rest in batches.
+      // suppressed as a hash, and deletes the rest in batches; the recurring surveys, whose timers it deletes (CARE).
       table: {
-        read: ['LEAD#', 'ANON#', 'RULESET#', 'RULESET', 'CAMPAIGN_IDS', 'CAMPAIGN#'],
+        read: ['LEAD#', 'ANON#', 'RULESET#', 'RULESET', 'CAMPAIGN_IDS', 'CAMPAIGN#', 'CARE'],
         write: ['SUPPRESSED#'],
         batchWrite: ['LEAD#', 'EMAIL#', 'ANON#', 'CAMPAIGN#', 'ORDER#', 'RESCORE#', 'REQUESTER#'],
         query: { gsi1: ['SENDS#', 'PURCHASES#', 'REQUESTERS#', 'RULESETS'] },

@@ -4,10 +4,11 @@ import { documentClient, secretsManagerClient } from '../../src/adapters/clients
 import { DataRights } from '../../src/adapters/data-rights';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { RulesetStore } from '../../src/adapters/ruleset-store';
+import { recurringSurveyIds } from '../../src/adapters/recurring-surveys';
 import { oneTimeSchedules } from '../../src/adapters/scheduler';
 import { cachedSecret } from '../../src/adapters/secrets';
 import { SuppressionStore } from '../../src/adapters/suppression-store';
-import { reassessmentScheduleName } from '../../src/app/care-timers';
+import { reassessmentScheduleName, surveyScheduleName } from '../../src/app/care-timers';
 import { erasureSweep } from '../../src/app/erasure-sweep';
 import { erasureSweepDelaySeconds, positiveInteger, readConfig, setting } from '../../src/config';
 import { addressHash } from '../../src/domain/consent/suppression';
@@ -52,8 +53,11 @@ export const handler = routesHandler({ logger, unavailable: throttlingRefusal, m
     // Its sweep is set before anything goes: an erasure refused here deleted nothing, and one that stops
     // after is finished by running it again, which sets a sweep of its own.
     await timers.put(erasureSweep(holdings.lead.id, erasureId, new Date(now.getTime() + sweepDelayMs)));
-    // The lead's timers whose names or inputs hold its id: its MQL follow-up and, as a customer, its daily reassessment.
-    for (const name of [...pendingFollowUpTimers(holdings.lead), reassessmentScheduleName(holdings.lead.id)]) await timers.delete(name);
+    // The lead's timers whose names or inputs hold its id: its MQL follow-up's and, as a customer, its
+    // daily reassessment's and each recurring survey's next round (a round's timer lives for months).
+    const surveyIds = await recurringSurveyIds(client, config.TABLE_NAME);
+    const timerNames = [...pendingFollowUpTimers(holdings.lead), reassessmentScheduleName(holdings.lead.id), ...surveyIds.map((surveyId) => surveyScheduleName(surveyId, holdings.lead.id))];
+    for (const name of timerNames) await timers.delete(name);
     await suppressions.keepAfterErasure(addressHash(await privacySalt(), holdings.lead.email), now.toISOString());
     const deleted = await dataRights.erase(holdings, await rulesets.rescoreMarkersOf(holdings.lead.id));
     logger.info('Lead erased', { erasureId, items: deleted });

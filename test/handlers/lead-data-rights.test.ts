@@ -6,6 +6,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { TableFake } from './table-fake';
+import { reassessmentScheduleName, surveyScheduleName } from '../../src/app/care-timers';
+import { DEFAULT_SURVEYS } from '../../src/domain/care/surveys';
 
 setHandlerEnvironment();
 process.env.PRIVACY_SALT_SECRET = 'leadflow/privacy-salt';
@@ -77,16 +79,27 @@ describe('erasing a lead', () => {
     expect(firesAt).toBeLessThanOrEqual(Date.now() + 900_000);
   });
 
-  it("deletes the lead's timers that name it, its MQL follow-up's and its daily reassessment's, before its items", async () => {
+  it("deletes the lead's timers that hold its id, its MQL follow-up's, its daily reassessment's and its recurring surveys', before its items", async () => {
     table.put({ ...leadItems[0], owner: { repId: 'rep-ana', assignedAt: '2026-12-02T09:00:00.000Z', unansweredBy: ['rep-bo'] } });
     table.put({ pk: `LEAD#${LEAD_ID}`, sk: 'SCORE', entity: 'score', version: 4, score: { qualifications: 2 } });
 
     expect((await erase()).statusCode).toBe(200);
 
     const deleted = scheduler.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input);
-    expect(deleted.map((input) => input.Name)).toEqual([`followup-remind-${LEAD_ID}-2-1`, `followup-reassign-${LEAD_ID}-2-1`, expect.stringMatching(/^reassess-[0-9a-f]{40}$/)]);
+    const recurring = DEFAULT_SURVEYS.filter((survey) => survey.recurrence);
+    expect(recurring.length).toBeGreaterThan(0);
+    expect(deleted.map((input) => input.Name)).toEqual([`followup-remind-${LEAD_ID}-2-1`, `followup-reassign-${LEAD_ID}-2-1`, reassessmentScheduleName(LEAD_ID), ...recurring.map((survey) => surveyScheduleName(survey.id, LEAD_ID))]);
     expect(deleted.every((input) => input.GroupName === 'leadflow-schedules')).toBe(true);
     expect(calls.indexOf('delete')).toBeGreaterThan(calls.lastIndexOf('delete timer'));
+  });
+
+  it("deletes the rounds of the surveys a team's saved settings make recurring, not the standard ones", async () => {
+    table.put({ pk: 'CARE', sk: 'SETTINGS', entity: 'care-settings', settings: { surveys: [{ id: 'quarterly-nps', recurrence: { everyDays: 90, firstAfterDays: 30, stages: ['customer'] } }, { id: 'after-ticket' }] } });
+
+    expect((await erase()).statusCode).toBe(200);
+
+    const deleted = scheduler.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input.Name);
+    expect(deleted).toEqual([reassessmentScheduleName(LEAD_ID), surveyScheduleName('quarterly-nps', LEAD_ID)]);
   });
 
   it('answers 503 and deletes nothing when the Scheduler refuses the sweep', async () => {
