@@ -40,12 +40,17 @@ export class FollowUpTimers {
   constructor(private readonly dependencies: FollowUpTimersDependencies) {}
 
   /**
-   * Starts the owner's two timers from its assignment, in its follow-up round. Each is put by a name
-   * made of the lead, qualification, round and kind: a repeated request moves it to the same time, so
-   * each timer exists, and fires, once.
+   * Starts the owner's two timers from its assignment, in its follow-up round, unless the lead is
+   * gone. Each is put by a name made of the lead, qualification, round and kind: a repeated request
+   * moves it to the same time, so each timer exists, and fires, once.
    */
   async start(request: FollowUpRequestedDetail): Promise<void> {
     const { leadId, rulesetVersion, qualification, repId, round, correlationId } = request;
+    // A request taken after the lead's erasure starts nothing: its timers would hold the erased id for hours.
+    if (!(await this.dependencies.leads.getLead(leadId))) {
+      this.dependencies.log.info('Follow-up not started: the lead is gone', { correlationId });
+      return;
+    }
     const fireAt = followUpFireTimes(request.assignedAt, request);
     for (const kind of FOLLOW_UP_KINDS) {
       await this.dependencies.schedules.put({

@@ -29,6 +29,7 @@ describe('a follow-up request', () => {
   });
 
   it('starts one reminder and one reassignment timer, to the second after the assignment, however often it is delivered', async () => {
+    leads.put({ ...mqlLead, owner });
     await timers.start(requested);
     await timers.start(requested);
 
@@ -47,10 +48,17 @@ describe('a follow-up request', () => {
       }),
     ]);
   });
+
+  it('starts nothing for a lead erased since it was assigned: no timer holds its id', async () => {
+    await timers.start(requested);
+
+    expect(schedules.schedules.size).toBe(0);
+  });
 });
 
 describe('a lead that was answered', () => {
   it('has the timers of its current round cancelled, and only those', async () => {
+    leads.put({ ...mqlLead, owner });
     await timers.start({ ...requested, round: 0, repId: 'ana' });
     await timers.start(requested);
     leads.put({ ...mqlLead, stage: 'sql', score: { qualifications: 2 } as Lead['score'], owner });
@@ -60,6 +68,7 @@ describe('a lead that was answered', () => {
   });
 
   it('keeps the timers of a lead that stays in or enters mql', async () => {
+    leads.put({ ...mqlLead, owner });
     await timers.start(requested);
     leads.put({ ...mqlLead, score: { qualifications: 2 } as Lead['score'], owner });
     await timers.answered({ version: 1, correlationId: 'c-1', leadId: 'lead-1', from: 'lead', to: 'mql', at: owner.assignedAt, cause: 'qualified', actor: 'scoring' });
