@@ -7,12 +7,13 @@
  *   12, so a test that waits for every message to be handled before it counts the mail waits seconds
  *   less; the claim's stale time is shortened with it, so that the waits before a record's last receive
  *   still reach it (test/unit/redelivery.test.ts checks both);
- * - an erasure's sweep runs five seconds after it, not fifteen minutes.
+ * - an erasure's sweep runs eight seconds after it, not fifteen minutes (test/integration/subscribers.test.ts
+ *   writes under the erased lead before it runs).
  */
 export const sharedStackEnvironment = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   SUBSCRIPTION_TYPES_MAX_AGE_SECONDS: '1',
   HELD_CLAIM_FIRST_WAIT_SECONDS: '2',
   CLAIM_STALE_SECONDS: '30',
-  ERASURE_SWEEP_DELAY_SECONDS: '5',
+  ERASURE_SWEEP_DELAY_SECONDS: '8',
 } as const satisfies NodeJS.ProcessEnv;
