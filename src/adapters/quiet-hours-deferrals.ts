@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DetailType, type DetailByType, type OneTimeSchedule } from '../domain/events';
+import { DetailType, utcScheduleTime, type DetailByType, type OneTimeSchedule } from '../domain/events';
 
 /** A deferred send is still wanted an hour late; after the bus refused it that long the event goes to the schedules' DLQ. */
 const DEFERRAL_RETRY_POLICY = { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 };
@@ -26,7 +26,7 @@ export class ScheduledQuietHoursDeferrals {
     await this.create({
       name: `campaign-quiet-${digest}`,
       description: `Sends campaign ${campaignId} to ${sorted.length} recipients after their quiet hours`,
-      at: fireAt.toISOString().slice(0, 19),
+      at: utcScheduleTime(fireAt),
       timeZone: 'UTC',
       detailType: DetailType.CampaignRecipientsPlanned,
       detail: { version: 1, correlationId: campaignId, campaignId, leadIds: sorted },

@@ -4,7 +4,7 @@ import type { OneTimeSchedules } from './follow-up-timers';
 import type { LeadReader, Log } from './ports';
 import type { SurveyDefinition } from '../domain/care/surveys';
 import { backfilledReassessmentAt, backfilledSurveyAt } from '../domain/care/timer-backfill';
-import { DetailType, type DetailByType, type OneTimeSchedule } from '../domain/events';
+import { DetailType, utcScheduleTime, type DetailByType, type OneTimeSchedule } from '../domain/events';
 import { currentStage } from '../domain/handoff/lifecycle';
 
 /** Timers put by name (made, or moved when one exists), and made only where none of that name exists (never moved). */
@@ -34,12 +34,10 @@ export const reassessmentScheduleName = (leadId: string) => `reassess-${createHa
 /** How long a customer's risk goes without being reassessed: time alone moves it (days since purchase, renewal). */
 const REASSESS_EVERY_MS = DAY_MS;
 
-/** `yyyy-mm-ddThh:mm:ss` in UTC, the form of an `at()` schedule. */
-const scheduleTime = (at: Date) => at.toISOString().slice(0, 19);
 
 /** The timer of a customer's next round of a recurring survey. */
 export function surveyTimer(leadId: string, survey: Pick<SurveyDefinition, 'id'>, at: Date, correlationId: string): OneTimeSchedule<typeof DetailType.SurveyDue> {
-  const when = scheduleTime(at);
+  const when = utcScheduleTime(at);
   return {
     name: surveyScheduleName(survey.id, leadId),
     description: `Survey ${survey.id} round`,
@@ -55,7 +53,7 @@ function reassessmentTimer(leadId: string, at: Date, correlationId: string): One
   return {
     name: reassessmentScheduleName(leadId),
     description: 'Daily churn-risk reassessment',
-    at: scheduleTime(at),
+    at: utcScheduleTime(at),
     timeZone: 'UTC',
     detailType: DetailType.ReassessmentDue,
     detail: { version: 1, correlationId, leadId },

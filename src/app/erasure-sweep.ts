@@ -1,4 +1,4 @@
-import { DetailType, type OneTimeSchedule } from '../domain/events';
+import { DetailType, utcScheduleTime, type OneTimeSchedule } from '../domain/events';
 
 /** A late sweep is still wanted: the bus is tried for a day, then the event waits in the schedules' DLQ, whose alarm tells an operator. */
 const SWEEP_RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 };
@@ -11,7 +11,7 @@ export function erasureSweep(leadId: string, erasureId: string, at: Date): OneTi
   return {
     name: `erasure-${erasureId}`,
     description: 'Deletes what work under way wrote for an erased lead',
-    at: at.toISOString().slice(0, 19),
+    at: utcScheduleTime(at),
     timeZone: 'UTC',
     detailType: DetailType.LeadErasureSweepDue,
     detail: { version: 1, correlationId: erasureId, leadId, erasureId },

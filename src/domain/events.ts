@@ -529,6 +529,9 @@ export type DomainEvent = {
   [T in DetailType]: { readonly detailType: T; readonly detail: DetailByType[T] };
 }[DetailType];
 
+/** An instant as a one-time schedule's `at` in UTC: wall-clock to the second, the fraction dropped. */
+export const utcScheduleTime = (at: Date) => at.toISOString().slice(0, 19);
+
 /** One timed event: `detail` of `detailType` goes on the bus at `at` (wall-clock, `yyyy-mm-ddThh:mm:ss`) in `timeZone`. */
 export interface OneTimeSchedule<T extends keyof DetailByType> {
   readonly name: string;

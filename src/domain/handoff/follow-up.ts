@@ -1,3 +1,4 @@
+import { utcScheduleTime } from '../events';
 import { escapeHtml } from '../html';
 import { followUpRound, type Lead, type LeadOwner } from '../lead';
 import type { AlertEmail } from './alert-email';
@@ -35,7 +36,7 @@ export function pendingFollowUpTimers(lead: Pick<Lead, 'id' | 'score' | 'owner'>
  */
 export function followUpFireTimes(assignedAt: string, timing: FollowUpTiming): Record<FollowUpKind, string> {
   const start = new Date(assignedAt).getTime();
-  const at = (minutes: number) => new Date(Math.ceil((start + minutes * 60_000) / 1000) * 1000).toISOString().slice(0, 19);
+  const at = (minutes: number) => utcScheduleTime(new Date(Math.ceil((start + minutes * 60_000) / 1000) * 1000));
   return { remind: at(timing.remindAfterMinutes), reassign: at(timing.reassignAfterMinutes) };
 }
 
