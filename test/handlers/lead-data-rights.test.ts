@@ -29,8 +29,6 @@ const leadItems = [
 const erase = async () => (await handler(httpEvent({ method: 'DELETE', path: `/v1/admin/leads/${LEAD_ID}`, route: '/v1/admin/leads/{leadId}', pathParameters: { leadId: LEAD_ID } }), context)) as APIGatewayProxyStructuredResultV2;
 
 let table: TableFake;
-/** The order in which the erasure reached the Scheduler and deleted in the table. */
-let calls: string[];
 
 beforeEach(() => {
   dynamo.reset();
@@ -39,21 +37,9 @@ beforeEach(() => {
   table = new TableFake();
   table.attach(dynamo);
   for (const item of leadItems) table.put(item);
-  calls = [];
-  dynamo.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, { DeleteRequest: { Key: { pk: string; sk: string } } }[]> }) => {
-    calls.push('delete');
-    for (const request of Object.values(input.RequestItems).flat()) table.items.delete(TableFake.keyOf(request.DeleteRequest.Key));
-    return {};
-  });
-  scheduler.on(CreateScheduleCommand).callsFake(() => {
-    calls.push('schedule');
-    return {};
-  });
+  scheduler.on(CreateScheduleCommand).resolves({});
   // A timer that never was, or has fired: Scheduler answers that it is not found.
-  scheduler.on(DeleteScheduleCommand).callsFake(() => {
-    calls.push('delete timer');
-    throw new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} });
-  });
+  scheduler.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} }));
   secrets.on(GetSecretValueCommand).resolves({ SecretString: 'salt-of-the-test' });
 });
 
@@ -65,8 +51,11 @@ describe('erasing a lead', () => {
     expect(response.statusCode).toBe(200);
     const { erasureId } = JSON.parse(String(response.body)) as { erasureId: string };
     expect(table.get({ pk: `LEAD#${LEAD_ID}`, sk: 'PROFILE' })).toBeUndefined();
-    expect(calls[0]).toBe('schedule');
-    expect(calls.slice(1).filter((call) => call !== 'delete timer').every((call) => call === 'delete')).toBe(true);
+    // The sweep's timer came before every other Scheduler call and every delete in the table.
+    const [created] = scheduler.commandCalls(CreateScheduleCommand);
+    const later = [...scheduler.commandCalls(DeleteScheduleCommand), ...dynamo.commandCalls(BatchWriteCommand)];
+    expect(later.length).toBeGreaterThan(1);
+    expect(later.every((call) => created?.calledBefore(call))).toBe(true);
 
     const [schedule] = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
     expect(schedule).toMatchObject({ Name: `erasure-${erasureId}`, GroupName: 'leadflow-schedules', ScheduleExpressionTimezone: 'UTC', ActionAfterCompletion: 'DELETE' });
@@ -90,7 +79,8 @@ describe('erasing a lead', () => {
     expect(recurring.length).toBeGreaterThan(0);
     expect(deleted.map((input) => input.Name)).toEqual([`followup-remind-${LEAD_ID}-2-1`, `followup-reassign-${LEAD_ID}-2-1`, reassessmentScheduleName(LEAD_ID), ...recurring.map((survey) => surveyScheduleName(survey.id, LEAD_ID))]);
     expect(deleted.every((input) => input.GroupName === 'leadflow-schedules')).toBe(true);
-    expect(calls.indexOf('delete')).toBeGreaterThan(calls.lastIndexOf('delete timer'));
+    const [firstItemsDeleted] = dynamo.commandCalls(BatchWriteCommand);
+    expect(scheduler.commandCalls(DeleteScheduleCommand).every((call) => firstItemsDeleted && call.calledBefore(firstItemsDeleted))).toBe(true);
   });
 
   it("deletes the rounds of the surveys a team's saved settings make recurring, not the standard ones", async () => {
@@ -108,7 +98,8 @@ describe('erasing a lead', () => {
     const response = await erase();
 
     expect(response.statusCode).toBe(503);
-    expect(calls).toEqual([]);
+    expect(scheduler.commandCalls(DeleteScheduleCommand)).toEqual([]);
+    expect(dynamo.commandCalls(BatchWriteCommand)).toEqual([]);
     for (const item of leadItems) expect(table.get(item)).toEqual(item);
   });
 });
