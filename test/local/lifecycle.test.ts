@@ -1,9 +1,11 @@
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../local/services';
+import { bundledDynamoDbLocal, freePort } from '../../local/services';
 import { startLocalStack } from '../../local/stack';
 import { onRunDynamoDb, runDynamoDb } from '../run-dynamodb';
 import type { Manifest } from '../../manifest/types';
@@ -17,11 +19,19 @@ const javaProcessesOnPort = (port: string) => {
 };
 
 describe('local stack lifecycle', () => {
-  it('leaves no DynamoDB Local process behind after stop()', async () => {
+  it('leaves no DynamoDB Local process behind after stop(), nor a copy of its SQLite library where a kill -9 would leave it', async () => {
     const stack = await startLocalStack({ log: () => {} });
     const port = new URL(stack.endpoints.dynamodb).port;
     try {
       expect(javaProcessesOnPort(port)).toHaveLength(1);
+      // Linux names every file a process has mapped; the library must be the release's own.
+      const sqliteMapped = new Set(
+        readFileSync(`/proc/${stack.dynamodbPid}/maps`, 'utf8')
+          .split('\n')
+          .map((line) => line.split(/\s+/).slice(5).join(' '))
+          .filter((file) => file.includes('sqlite4java')),
+      );
+      expect([...sqliteMapped].map((file) => dirname(file))).toEqual([bundledDynamoDbLocal().libraries]);
     } finally {
       await stack.stop();
     }
