@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CHILD_PID_DIR_VARIABLE, killRecordedChildren, recordedChildrenAlive } from '../local/child-registry';
 import { DYNAMODB_JIT_VARIABLE } from '../local/dynamodb-jit';
 import { serveRunDynamoDb } from './run-dynamodb';
+import { runTemporaryFolder } from './run-temporary-folder';
 
 /** Names the run's folder for synthesized CDK apps (test/infra/template-app.ts); workers inherit it. */
 export const CDK_OUT_ROOT_VARIABLE = 'LEADFLOW_TEST_CDK_OUT';
@@ -17,9 +18,11 @@ const WORKER_EXIT_GRACE_MS = 10_000;
  * killed mid-test (a timeout, a crash) cannot, so the teardown kills what is still running. A
  * folder the template tests synthesize their apps into, removed with everything in it at the end. And
  * the run's own DynamoDB Local (test/run-dynamodb.ts), which the stacks and adapter tests share,
- * started when the first of them asks.
+ * started when the first of them asks. And the run's temporary folder (test/run-temporary-folder.ts),
+ * removed last, once nothing the run started can write to it.
  */
 export default async function setup(): Promise<() => Promise<void>> {
+  const temporary = runTemporaryFolder();
   const folder = mkdtempSync(join(tmpdir(), 'leadflow-test-children-'));
   process.env[CHILD_PID_DIR_VARIABLE] = folder;
   const synthesized = mkdtempSync(join(tmpdir(), 'leadflow-test-cdk-'));
@@ -39,5 +42,6 @@ export default async function setup(): Promise<() => Promise<void>> {
     if (killed.length > 0) console.warn(`test teardown: killed ${killed.length} DynamoDB Local process(es) a test worker left behind: ${killed.join(', ')}`);
     rmSync(folder, { recursive: true, force: true });
     delete process.env[CHILD_PID_DIR_VARIABLE];
+    temporary.remove();
   };
 }

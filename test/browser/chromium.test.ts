@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { chromiumAvailable, workerBrowser } from './chromium';
+import { RUN_TEMPORARY_PREFIX } from '../run-temporary-folder';
 
 /**
  * The process groups of the Chromiums this worker launched: Playwright starts each browser as the leader
@@ -59,5 +62,13 @@ describe.skipIf(!chromiumAvailable)("the worker's browser (test/browser/chromium
     expect(relaunched).not.toBe(browser);
     expect(await renders(relaunched)).toBe('rendered');
     expect(chromiumGroups()).toHaveLength(1);
+  });
+
+  it("keeps its profile and singleton folders, which a killed browser leaves behind, in the run's temporary folder", async () => {
+    await workerBrowser();
+    expect(basename(tmpdir())).toMatch(new RegExp(`^${RUN_TEMPORARY_PREFIX}`));
+    const made = readdirSync(tmpdir());
+    expect(made.filter((name) => name.startsWith('playwright_chromiumdev_profile-'))).not.toEqual([]);
+    expect(made.filter((name) => name.startsWith('org.chromium.Chromium.'))).not.toEqual([]);
   });
 });
