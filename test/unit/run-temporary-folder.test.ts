@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ describe("a test run's temporary folder (test/run-temporary-folder.ts)", () => {
       expect(tmpdir()).toBe(folder.path);
       expect(dirname(folder.path)).toBe(machineFolder);
       expect(folder.path).toContain(RUN_TEMPORARY_PREFIX);
+      expect(execFileSync(process.execPath, ['--print', "require('node:os').tmpdir()"], { encoding: 'utf8' }).trim()).toBe(folder.path);
       // As a killed Chromium leaves its singleton folder and Playwright's profile.
       mkdirSync(join(tmpdir(), 'org.chromium.Chromium.left'), { recursive: true });
       writeFileSync(join(tmpdir(), 'org.chromium.Chromium.left', 'SingletonCookie'), '1');
