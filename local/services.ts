@@ -46,9 +46,15 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-function assertJava(): void {
+/** Whether `java` ran in this process already: a test worker starts several stacks, and each check is a JVM's start. */
+let javaFound = false;
+
+/** Throws, saying how to get one, when no `java` runs from the PATH: DynamoDB Local cannot start without it. */
+export function assertJava(): void {
+  if (javaFound) return;
   try {
     execFileSync('java', ['-version'], { stdio: 'ignore' });
+    javaFound = true;
   } catch {
     throw new Error(
       'DynamoDB Local needs a Java 17+ runtime and `java` was not found. Install one, e.g. `apt-get install openjdk-17-jre-headless`, then run again.',

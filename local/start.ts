@@ -51,9 +51,16 @@ if (!claim.claimed) {
 // Also when this process ends on an error nobody caught.
 process.on('exit', () => claim.release());
 // Loaded only now, so that a second start answers in one line, before the SDK has anything to say.
+const { assertJava, isAddressInUse } = await import('./services');
+// Before the console's build and the stored secrets: a machine without Java learns it at once, in one line.
+try {
+  assertJava();
+} catch (error) {
+  console.error(`leadflow cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}
 const { CONSOLE_PATH, ensureConsoleBuilt } = await import('./console');
 if (await ensureConsoleBuilt()) console.log('Built the console (web/console/dist).');
-const { isAddressInUse } = await import('./services');
 const { newKeyRing, startLocalStack } = await import('./stack');
 const { startDemoSite } = await import('./demo-site');
 

@@ -1,14 +1,18 @@
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bundledDynamoDbLocal, freePort } from '../../local/services';
 import { startLocalStack } from '../../local/stack';
 import { onRunDynamoDb, runDynamoDb } from '../run-dynamodb';
 import type { Manifest } from '../../manifest/types';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const javaProcessesOnPort = (port: string) => {
   try {
@@ -98,6 +102,23 @@ describe('local stack lifecycle', () => {
       expect(javaProcessesOnPort(new URL(given.endpoint).port)).toEqual([String(given.pid)]);
     } finally {
       client.destroy();
+    }
+  });
+
+  it('tells a machine without Java how to get one, before it makes its data folder', () => {
+    const dataDir = join(tmpdir(), `leadflow-no-java-${process.pid}`);
+    const noJava = mkdtempSync(join(tmpdir(), 'leadflow-path-'));
+    try {
+      const start = `const { startDynamoDb } = await import('./local/services.ts');
+        await startDynamoDb({ port: 1, dataDir: ${JSON.stringify(dataDir)}, reset: false, log: () => {} }).then(() => process.exit(0), (error) => { console.log(error.message); process.exit(3); });`;
+      // `java` is looked up on PATH, as a new user's shell would; node is named by its own path.
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', start], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: noJava }, encoding: 'utf8', timeout: 60_000 });
+      expect(run.stdout.trim()).toBe('DynamoDB Local needs a Java 17+ runtime and `java` was not found. Install one, e.g. `apt-get install openjdk-17-jre-headless`, then run again.');
+      expect(run.status).toBe(3);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      rmSync(noJava, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

@@ -192,6 +192,17 @@ describe('npm start when another program holds one of its ports', () => {
   }, START_DEADLINE_MS + 10_000);
 });
 
+describe('npm start on a machine without Java', () => {
+  it('says so and how to get it in one line, without a stack trace, before it builds or stores anything, and exits 1', async () => {
+    const folder = stateFolder();
+    // `java` is looked up on the PATH; node is started by its own path.
+    const started = run(process.execPath, startScript(folder), { PATH: stateFolder() });
+    expect(await Promise.race([started.exited, new Promise((resolve) => setTimeout(resolve, START_DEADLINE_MS, 'still running'))])).toBe(1);
+    expect(started.output().trim()).toBe('leadflow cannot start: DynamoDB Local needs a Java 17+ runtime and `java` was not found. Install one, e.g. `apt-get install openjdk-17-jre-headless`, then run again.');
+    expect(readdirSync(folder)).toEqual([]);
+  }, START_DEADLINE_MS + 10_000);
+});
+
 describe('npm start after a crash, then SIGTERM to npm alone', () => {
   const folder = stateFolder();
   let orphanPid: number;
