@@ -34,7 +34,6 @@ export const reassessmentScheduleName = (leadId: string) => `reassess-${createHa
 /** How long a customer's risk goes without being reassessed: time alone moves it (days since purchase, renewal). */
 const REASSESS_EVERY_MS = DAY_MS;
 
-
 /** The timer of a customer's next round of a recurring survey. */
 export function surveyTimer(leadId: string, survey: Pick<SurveyDefinition, 'id'>, at: Date, correlationId: string): OneTimeSchedule<typeof DetailType.SurveyDue> {
   const when = utcScheduleTime(at);
