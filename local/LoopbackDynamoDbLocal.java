@@ -8,6 +8,8 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.net.BindException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -17,10 +19,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import software.amazon.awssdk.core.SdkPojo;
 import software.amazon.awssdk.services.dynamodb.model.ListTablesRequest;
 import software.amazon.dynamodb.services.local.main.ServerRunner;
@@ -42,7 +50,8 @@ import software.amazon.dynamodb.services.local.shared.mapper.DynamoDbObjectMappe
  *
  * DynamoDB Local has no bind option: its ServerRunner builds a Jetty `Server(port)`, which listens on
  * every interface. This builds the same server from the same options and sets its connector's host
- * before starting it, so nothing but HOST can reach the table.
+ * before starting it, so nothing but HOST can reach the table. It answers only requests addressed to
+ * this machine by name (see `answerThisMachineOnly`).
  *
  * It exits when its standard input closes. The starting process holds the other end of that pipe,
  * and the kernel closes it however that process ends (kill -9 included), so no DynamoDB Local is
@@ -61,12 +70,16 @@ public final class LoopbackDynamoDbLocal {
   private static final String WRITE_AHEAD_LOG = "wal";
   /** The log's size that calls for a checkpoint. */
   private static final int LOG_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+  /** local/this-machine-only.ts's rule and answer, which every other local stand-in applies. */
+  private static final Pattern THIS_MACHINE_HOST = Pattern.compile("^(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d{1,5})?$", Pattern.CASE_INSENSITIVE);
+  private static final String NOT_THIS_MACHINE = "{\"message\":\"leadflow answers local requests addressed to localhost, 127.0.0.1 or [::1] only; this one names another host\"}";
 
   public static void main(String[] args) throws Exception {
     String host = args[0];
     DynamoDBProxyServer dynamoDb = ServerRunner.createServerFromCommandLineArgs(Arrays.copyOfRange(args, 1, args.length));
     Server jetty = (Server) field(DynamoDBProxyServer.class, "server").get(dynamoDb);
     for (Connector connector : jetty.getConnectors()) ((ServerConnector) connector).setHost(host);
+    answerThisMachineOnly(jetty);
     try {
       // safeStart, unlike start, reports a failed bind instead of printing it and carrying on.
       dynamoDb.safeStart();
@@ -82,6 +95,26 @@ public final class LoopbackDynamoDbLocal {
     }
     dynamoDb.stop();
     System.exit(0);
+  }
+
+  /**
+   * Refuses, with a 403, every request whose Host does not name this machine, before DynamoDB Local
+   * reads it: a web page that got its own name pointed at 127.0.0.1 (DNS rebinding) would otherwise
+   * scan the table as its own origin, since DynamoDB Local accepts any signature.
+   */
+  private static void answerThisMachineOnly(Server jetty) {
+    jetty.setHandler(new Handler.Wrapper(jetty.getHandler()) {
+      @Override
+      public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        String host = request.getHeaders().get(HttpHeader.HOST);
+        if (host != null && THIS_MACHINE_HOST.matcher(host).matches()) return super.handle(request, response, callback);
+        response.setStatus(403);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        response.write(true, ByteBuffer.wrap(NOT_THIS_MACHINE.getBytes(StandardCharsets.UTF_8)), callback);
+        return true;
+      }
+    });
   }
 
   /**

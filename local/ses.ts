@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import sesLocal from 'aws-ses-v2-local';
 import sendEmailModule from 'aws-ses-v2-local/dist/v2/sendEmail.js';
 import { closeServer, LOOPBACK, readBody, type RunningService } from './services';
+import { answerThisMachineOnly } from './this-machine-only';
 
 /** aws-ses-v2-local's modules are CommonJS with `exports.default`: vitest unwraps them, Node's ESM loader (tsx) does not. */
 const commonJsDefault = <T>(module: T): T => (typeof module === 'function' ? module : (module as unknown as { default: T }).default);
@@ -25,6 +26,8 @@ const BODY_LIMIT_BYTES = 25 * 1024 * 1024;
 export async function startSes(port: number): Promise<RunningService> {
   const server: Server = await startSesServer({ host: LOOPBACK, port });
   answerSendEmailDirectly(server);
+  // The package listened already; no request is read before this continuation runs.
+  answerThisMachineOnly(server);
   return {
     endpoint: `http://${LOOPBACK}:${port}`,
     stop: () => closeServer(server),

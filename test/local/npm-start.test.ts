@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -160,6 +161,22 @@ describe('npm start, and a second start beside it', () => {
     // Demo site, API, mail, DynamoDB Local, SQS, EventBridge, Scheduler, Secrets Manager.
     expect(running.ports).toHaveLength(8);
     expect(sockets.map((socket) => socket.port)).toEqual(expect.arrayContaining(running.ports));
+  });
+
+  it('answers only requests addressed to this machine on every port it reports, as a page rebound to 127.0.0.1 (DNS rebinding) sends them', async () => {
+    const statusOf = (port: number, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const outgoing = request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        outgoing.on('error', reject);
+        outgoing.end();
+      });
+    const answers = async (host: (port: number) => string) => Object.fromEntries(await Promise.all(running.ports.map(async (port) => [port, await statusOf(port, host(port))] as const)));
+    expect(running.ports).toHaveLength(8);
+    expect(await answers((port) => `rebound.example:${port}`)).toEqual(Object.fromEntries(running.ports.map((port) => [port, 403])));
+    expect(Object.values(await answers((port) => `localhost:${port}`))).not.toContain(403);
   });
 
   it('refuses a second start on the same folder in one plain line, exit code 1', async () => {

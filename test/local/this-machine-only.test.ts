@@ -1,0 +1,150 @@
+import { createServer, request, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeServer } from '../../local/services';
+import { answerThisMachineOnly, isAddressedToThisMachine, NOT_THIS_MACHINE_MESSAGE } from '../../local/this-machine-only';
+import { runDynamoDb } from '../run-dynamodb';
+
+/**
+ * A web page whose site points its own name at 127.0.0.1 once it has loaded (DNS rebinding) reaches
+ * the local stand-ins as its own origin; its requests still name the site. Every stand-in answers only
+ * requests addressed to this machine: the Node ones through local/this-machine-only.ts, DynamoDB Local
+ * through its launcher's copy of the rule (local/LoopbackDynamoDbLocal.java), checked here alike.
+ */
+const HOSTS: readonly (readonly [host: string | undefined, thisMachine: boolean])[] = [
+  ['127.0.0.1:8000', true],
+  ['127.0.0.1', true],
+  ['localhost:3000', true],
+  ['LocalHost:3000', true],
+  ['[::1]:4566', true],
+  ['rebound.example:8000', false],
+  ['rebound.example', false],
+  ['localhost.rebound.example:8000', false],
+  ['127.0.0.1.nip.io:8000', false],
+  ['app.localhost:3000', false],
+  ['127.0.0.2:8000', false],
+  ['localhost:3000:3000', false],
+  ['localhost:123456', false],
+  ['', false],
+  [undefined, false],
+];
+/** The Hosts a request can carry as sent (Node's and Jetty's parsers refuse an HTTP/1.1 request without one, and Jetty an empty one, themselves). */
+const SENT_HOSTS = HOSTS.filter((entry): entry is readonly [string, boolean] => entry[0] !== undefined);
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** A request to `url` naming `host` in its Host header (none at all for undefined), as a rebound page's would. */
+function send(url: string, host: string | undefined, options: { readonly method?: string; readonly headers?: Record<string, string>; readonly body?: string } = {}): Promise<Answer> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const outgoing = request({ host: hostname, port, method: options.method ?? 'GET', path: '/', setHost: false, headers: { ...options.headers, ...(host === undefined ? {} : { host }) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(options.body);
+  });
+}
+
+/** The status line of an HTTP/1.0 request without a Host header, which the parsers let through. */
+function sendWithoutHost(url: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8').split('\r\n')[0] ?? ''));
+    socket.on('error', reject);
+    socket.end('GET / HTTP/1.0\r\n\r\n');
+  });
+}
+
+/** A DynamoDB Scan as the SDK sends it; DynamoDB Local checks that a signature is there, not that it is right. */
+const scan = (tableName: string) => ({
+  method: 'POST',
+  headers: {
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amz-target': 'DynamoDB_20120810.Scan',
+    authorization: 'AWS4-HMAC-SHA256 Credential=local/20261205/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+  },
+  body: JSON.stringify({ TableName: tableName, Limit: 1 }),
+});
+
+describe('isAddressedToThisMachine', () => {
+  it.each(HOSTS)('Host %j names this machine: %s', (host, thisMachine) => {
+    expect(isAddressedToThisMachine(host)).toBe(thisMachine);
+  });
+});
+
+describe('a Node stand-in answering this machine only', () => {
+  let server: Server;
+  let url: string;
+  let reached = 0;
+
+  beforeAll(async () => {
+    server = createServer((_request, response) => {
+      reached += 1;
+      response.writeHead(200).end('answered');
+    });
+    answerThisMachineOnly(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => closeServer(server));
+
+  it.each(SENT_HOSTS)('Host %j: answered by the server only if it names this machine', async (host, thisMachine) => {
+    const before = reached;
+    const answer = await send(url, host);
+    if (thisMachine) {
+      expect(answer).toEqual({ status: 200, body: 'answered' });
+      expect(reached).toBe(before + 1);
+    } else {
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.body)).toEqual({ message: NOT_THIS_MACHINE_MESSAGE });
+      expect(reached).toBe(before);
+    }
+  });
+
+  it('refuses a request without a Host', async () => {
+    const before = reached;
+    expect(await sendWithoutHost(url)).toMatch(/^HTTP\/1\.[01] 403 /);
+    expect(reached).toBe(before);
+  });
+});
+
+describe('DynamoDB Local answering this machine only', () => {
+  let endpoint: string;
+  const tableName = `this-machine-only-${Date.now()}`;
+
+  beforeAll(async () => {
+    const running = await runDynamoDb();
+    if (!running) throw new Error('this file runs inside `vitest run`, which starts the run’s DynamoDB Local');
+    endpoint = running.endpoint;
+    const created = await send(endpoint, new URL(endpoint).host, {
+      ...scan(tableName),
+      headers: { ...scan(tableName).headers, 'x-amz-target': 'DynamoDB_20120810.CreateTable' },
+      body: JSON.stringify({ TableName: tableName, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
+    });
+    expect(created.status).toBe(200);
+  }, 60_000);
+
+  it.each(SENT_HOSTS.filter(([host]) => host !== ''))('Host %j: a Scan answered only if it names this machine', async (host, thisMachine) => {
+    const answer = await send(endpoint, host, scan(tableName));
+    if (thisMachine) {
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body)).toMatchObject({ Items: [], Count: 0 });
+    } else {
+      // Jetty's own parser refuses a Host that is not a host and port (two ports, a port over 65535) first.
+      expect(answer).toEqual(/^localhost:(3000:3000|123456)$/.test(host) ? { status: 400, body: expect.not.stringContaining('Items') } : { status: 403, body: JSON.stringify({ message: NOT_THIS_MACHINE_MESSAGE }) });
+    }
+  });
+
+  it('refuses a request without a Host', async () => {
+    expect(await sendWithoutHost(endpoint)).toMatch(/^HTTP\/1\.[01] 403 /);
+  });
+});
