@@ -70,9 +70,11 @@ public final class LoopbackDynamoDbLocal {
   private static final String WRITE_AHEAD_LOG = "wal";
   /** The log's size that calls for a checkpoint. */
   private static final int LOG_CHECKPOINT_BYTES = 16 * 1024 * 1024;
-  /** local/this-machine-only.ts's rule and answer, which every other local stand-in applies. */
+  /** local/this-machine-only.ts's rules and answers, which every other local stand-in applies. */
   private static final Pattern THIS_MACHINE_HOST = Pattern.compile("^(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d{1,5})?$", Pattern.CASE_INSENSITIVE);
+  private static final Pattern THIS_MACHINE_ORIGIN = Pattern.compile("^https?://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d{1,5})?$", Pattern.CASE_INSENSITIVE);
   private static final String NOT_THIS_MACHINE = "{\"message\":\"leadflow answers local requests addressed to localhost, 127.0.0.1 or [::1] only; this one names another host\"}";
+  private static final String NOT_THIS_MACHINE_PAGE = "{\"message\":\"this leadflow stand-in answers pages of this machine only (an Origin of localhost, 127.0.0.1 or [::1]); this request came from a page elsewhere\"}";
 
   public static void main(String[] args) throws Exception {
     String host = args[0];
@@ -98,20 +100,25 @@ public final class LoopbackDynamoDbLocal {
   }
 
   /**
-   * Refuses, with a 403, every request whose Host does not name this machine, before DynamoDB Local
-   * reads it: a web page that got its own name pointed at 127.0.0.1 (DNS rebinding) would otherwise
-   * scan the table as its own origin, since DynamoDB Local accepts any signature.
+   * Refuses, with a 403, every request whose Host does not name this machine or that a web page
+   * elsewhere sent, before DynamoDB Local reads it: a page that got its own name pointed at 127.0.0.1
+   * (DNS rebinding) would otherwise scan the table as its own origin, since DynamoDB Local accepts any
+   * signature.
    */
   private static void answerThisMachineOnly(Server jetty) {
     jetty.setHandler(new Handler.Wrapper(jetty.getHandler()) {
       @Override
       public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String host = request.getHeaders().get(HttpHeader.HOST);
-        if (host != null && THIS_MACHINE_HOST.matcher(host).matches()) return super.handle(request, response, callback);
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        String refusal = host == null || !THIS_MACHINE_HOST.matcher(host).matches()
+            ? NOT_THIS_MACHINE
+            : origin != null && !THIS_MACHINE_ORIGIN.matcher(origin).matches() ? NOT_THIS_MACHINE_PAGE : null;
+        if (refusal == null) return super.handle(request, response, callback);
         response.setStatus(403);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        response.write(true, ByteBuffer.wrap(NOT_THIS_MACHINE.getBytes(StandardCharsets.UTF_8)), callback);
+        response.write(true, ByteBuffer.wrap(refusal.getBytes(StandardCharsets.UTF_8)), callback);
         return true;
       }
     });

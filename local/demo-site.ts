@@ -110,7 +110,7 @@ export async function startDemoSite(options: { readonly apiUrl: string; readonly
     } else if (asset) response.writeHead(200, { 'content-type': asset.type }).end(file(asset.file));
     else response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
   });
-  await listenOn(server, options.port);
+  await listenOn(server, options.port, 'this-machine-pages');
   try {
     const { port } = server.address() as AddressInfo;
     const url = `http://${LOOPBACK}:${port}`;

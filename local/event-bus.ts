@@ -171,7 +171,7 @@ export async function startEventBus(options: {
       reply(response, 500, { __type: 'InternalException', message: 'local bus failure' });
     }
   });
-  await listenOn(server, options.port);
+  await listenOn(server, options.port, 'this-machine-pages');
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     stop: () => closeServer(server),

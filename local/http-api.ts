@@ -335,7 +335,8 @@ export async function startHttpApi(options: {
       }
     });
   });
-  await listenOn(server, options.port);
+  // Websites' forms and snippets call the public routes from their own pages; CORS says which pages read answers.
+  await listenOn(server, options.port, 'any-page');
   return {
     url: `http://127.0.0.1:${options.port}`,
     stop: () => closeServer(server),

@@ -220,7 +220,7 @@ export async function startScheduler(options: {
       return reply(response, 500, { Message: 'local scheduler failure' }, 'InternalServerException');
     }
   });
-  await listenOn(server, options.port);
+  await listenOn(server, options.port, 'this-machine-pages');
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     stop: async () => {

@@ -18,6 +18,6 @@ export async function startSecrets(options: { port: number; region: string; secr
     if (value === undefined) return reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
     reply(200, { ARN: `arn:aws:secretsmanager:${options.region}:000000000000:secret:${SecretId}`, Name: SecretId, SecretString: value, VersionId: 'local' });
   });
-  await listenOn(server, options.port);
+  await listenOn(server, options.port, 'this-machine-pages');
   return { endpoint: `http://127.0.0.1:${options.port}`, stop: () => closeServer(server) };
 }

@@ -12,7 +12,7 @@ import { recordChildProcess } from './child-registry';
 import { dynamoDbJvmOptions } from './dynamodb-jit';
 import { inProcessQueues, type StackQueues, type VisibilityChangesByFunctions, watchVisibilityChanges } from './in-process-sqs';
 import { commandLineOf, stopProcess } from './processes';
-import { answerThisMachineOnly } from './this-machine-only';
+import { answerThisMachineOnly, type PageCallers } from './this-machine-only';
 
 /**
  * Every local stand-in listens here only: the table, the queues and the mail hold personal data, and
@@ -21,12 +21,12 @@ import { answerThisMachineOnly } from './this-machine-only';
 export const LOOPBACK = '127.0.0.1';
 
 /**
- * Listens on 127.0.0.1:`port`, answering requests addressed to this machine only (local/this-machine-only.ts),
- * rejecting when it cannot (a port taken since it was found free), so a start fails at once and can be
- * tried again rather than hang on an unhandled `error` event.
+ * Listens on 127.0.0.1:`port`, answering requests addressed to this machine only, from the `pages` given
+ * (local/this-machine-only.ts), rejecting when it cannot (a port taken since it was found free), so a
+ * start fails at once and can be tried again rather than hang on an unhandled `error` event.
  */
-export async function listenOn(server: Server, port: number): Promise<void> {
-  answerThisMachineOnly(server);
+export async function listenOn(server: Server, port: number, pages: PageCallers): Promise<void> {
+  answerThisMachineOnly(server, pages);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, LOOPBACK, () => {
@@ -291,7 +291,7 @@ export interface RunningSqs extends RunningService {
 /** fauxqs, an SQS emulator (state in memory). Its own start listens on every interface, so it is listened on here. */
 export async function startSqs(port: number): Promise<RunningSqs> {
   const app = buildFauxqsApp({ logger: false });
-  answerThisMachineOnly(app.server);
+  answerThisMachineOnly(app.server, 'this-machine-pages');
   const visibilityChanges = watchVisibilityChanges(app);
   const address = new URL(await app.listen({ port, host: LOOPBACK }));
   return { endpoint: `http://${LOOPBACK}:${address.port}`, queues: inProcessQueues(app), visibilityChanges, stop: () => app.close() };

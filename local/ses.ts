@@ -27,7 +27,7 @@ export async function startSes(port: number): Promise<RunningService> {
   const server: Server = await startSesServer({ host: LOOPBACK, port });
   answerSendEmailDirectly(server);
   // The package listened already; no request is read before this continuation runs.
-  answerThisMachineOnly(server);
+  answerThisMachineOnly(server, 'this-machine-pages');
   return {
     endpoint: `http://${LOOPBACK}:${port}`,
     stop: () => closeServer(server),

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DYNAMODB_PID_FILE, freePort } from '../../local/services';
+import { NOT_THIS_MACHINE_MESSAGE, NOT_THIS_MACHINE_PAGE_MESSAGE } from '../../local/this-machine-only';
 import { isRunning, stopProcess, waitForExit } from '../../local/processes';
 
 /**
@@ -163,20 +164,32 @@ describe('npm start, and a second start beside it', () => {
     expect(sockets.map((socket) => socket.port)).toEqual(expect.arrayContaining(running.ports));
   });
 
-  it('answers only requests addressed to this machine on every port it reports, as a page rebound to 127.0.0.1 (DNS rebinding) sends them', async () => {
-    const statusOf = (port: number, host: string) =>
-      new Promise<number>((resolve, reject) => {
-        const outgoing = request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (response) => {
-          response.resume();
-          resolve(response.statusCode ?? 0);
+  it('answers only requests addressed to this machine on every port it reports, and no page elsewhere but on the API', async () => {
+    /** What the port answered: the stand-in's status, or the refusal of local/this-machine-only.ts's rules. */
+    const answerOf = (port: number, headers: Record<string, string>) =>
+      new Promise<string | number>((resolve, reject) => {
+        const outgoing = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const body = Buffer.concat(chunks).toString('utf8');
+            const refusal = [NOT_THIS_MACHINE_MESSAGE, NOT_THIS_MACHINE_PAGE_MESSAGE].find((message) => body === JSON.stringify({ message }));
+            resolve(response.statusCode === 403 && refusal ? refusal : (response.statusCode ?? 0));
+          });
         });
         outgoing.on('error', reject);
-        outgoing.end();
+        // What a page could send fauxqs, if answered, to subscribe a queue to a topic of its own and publish into it.
+        outgoing.end('Action=CreateTopic&Name=from-a-page');
       });
-    const answers = async (host: (port: number) => string) => Object.fromEntries(await Promise.all(running.ports.map(async (port) => [port, await statusOf(port, host(port))] as const)));
+    const answers = async (headers: (port: number) => Record<string, string>) => Object.fromEntries(await Promise.all(running.ports.map(async (port) => [port, await answerOf(port, headers(port))] as const)));
+    const everyPort = (answer: unknown) => Object.fromEntries(running.ports.map((port) => [port, answer]));
+    const apiPort = Number(new URL(running.apiUrl).port);
     expect(running.ports).toHaveLength(8);
-    expect(await answers((port) => `rebound.example:${port}`)).toEqual(Object.fromEntries(running.ports.map((port) => [port, 403])));
-    expect(Object.values(await answers((port) => `localhost:${port}`))).not.toContain(403);
+    // A page rebound to 127.0.0.1 (DNS rebinding) names its own site in Host.
+    expect(await answers((port) => ({ host: `rebound.example:${port}` }))).toEqual(everyPort(NOT_THIS_MACHINE_MESSAGE));
+    // A page elsewhere posting a form to 127.0.0.1 names its origin; the API takes websites' forms and events.
+    expect(await answers(() => ({ origin: 'https://elsewhere.example' }))).toEqual({ ...everyPort(NOT_THIS_MACHINE_PAGE_MESSAGE), [apiPort]: expect.any(Number) });
+    expect(await answers((port) => ({ host: `localhost:${port}`, origin: `http://localhost:${port}` }))).toEqual(everyPort(expect.any(Number)));
   });
 
   it('refuses a second start on the same folder in one plain line, exit code 1', async () => {

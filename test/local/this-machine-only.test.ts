@@ -1,15 +1,24 @@
 import { createServer, request, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer } from '../../local/services';
-import { answerThisMachineOnly, isAddressedToThisMachine, NOT_THIS_MACHINE_MESSAGE } from '../../local/this-machine-only';
+import {
+  answerThisMachineOnly,
+  isAddressedToThisMachine,
+  isFromThisMachine,
+  NOT_THIS_MACHINE_MESSAGE,
+  NOT_THIS_MACHINE_PAGE_MESSAGE,
+  type PageCallers,
+} from '../../local/this-machine-only';
 import { runDynamoDb } from '../run-dynamodb';
 
 /**
- * A web page whose site points its own name at 127.0.0.1 once it has loaded (DNS rebinding) reaches
- * the local stand-ins as its own origin; its requests still name the site. Every stand-in answers only
- * requests addressed to this machine: the Node ones through local/this-machine-only.ts, DynamoDB Local
- * through its launcher's copy of the rule (local/LoopbackDynamoDbLocal.java), checked here alike.
+ * A web page reaches the local stand-ins two ways: through a name its site points at 127.0.0.1 once
+ * the page has loaded (DNS rebinding), as its own origin, its requests naming the site's host; and by
+ * a form's POST to 127.0.0.1, which no page needs leave to send, its browser naming the page's origin.
+ * Every stand-in answers only requests addressed to this machine and no page but this machine's (the
+ * API answers any page's): the Node ones through local/this-machine-only.ts, DynamoDB Local through
+ * its launcher's copy of the rules (local/LoopbackDynamoDbLocal.java), checked here alike.
  */
 const HOSTS: readonly (readonly [host: string | undefined, thisMachine: boolean])[] = [
   ['127.0.0.1:8000', true],
@@ -28,8 +37,23 @@ const HOSTS: readonly (readonly [host: string | undefined, thisMachine: boolean]
   ['', false],
   [undefined, false],
 ];
-/** The Hosts a request can carry as sent (Node's and Jetty's parsers refuse an HTTP/1.1 request without one, and Jetty an empty one, themselves). */
+/** The Hosts a request can carry as sent (Node's and Jetty's parsers refuse an HTTP/1.1 request without one themselves). */
 const SENT_HOSTS = HOSTS.filter((entry): entry is readonly [string, boolean] => entry[0] !== undefined);
+
+const ORIGINS: readonly (readonly [origin: string | undefined, thisMachine: boolean])[] = [
+  [undefined, true],
+  ['http://127.0.0.1:8005', true],
+  ['http://localhost:3000', true],
+  ['https://localhost', true],
+  ['http://[::1]:8080', true],
+  ['https://elsewhere.example', false],
+  ['http://localhost.elsewhere.example', false],
+  ['http://127.0.0.1.nip.io:8005', false],
+  ['null', false],
+  ['file://', false],
+  ['http://127.0.0.1:8005/', false],
+];
+const SENT_ORIGINS = ORIGINS.filter((entry): entry is readonly [string, boolean] => entry[0] !== undefined);
 
 interface Answer {
   readonly status: number;
@@ -51,6 +75,10 @@ function send(url: string, host: string | undefined, options: { readonly method?
   });
 }
 
+/** A form's POST from the page of `origin`, as any page may send one to any address without asking first. */
+const formPostFrom = (url: string, origin: string) =>
+  send(url, new URL(url).host, { method: 'POST', headers: { origin, 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=CreateTopic&Name=from-a-page' });
+
 /** The status line of an HTTP/1.0 request without a Host header, which the parsers let through. */
 function sendWithoutHost(url: string): Promise<string> {
   const { hostname, port } = new URL(url);
@@ -64,34 +92,42 @@ function sendWithoutHost(url: string): Promise<string> {
   });
 }
 
+const refused = (message: string): Answer => ({ status: 403, body: JSON.stringify({ message }) });
+
 /** A DynamoDB Scan as the SDK sends it; DynamoDB Local checks that a signature is there, not that it is right. */
-const scan = (tableName: string) => ({
+const scan = (tableName: string, headers: Record<string, string> = {}) => ({
   method: 'POST',
   headers: {
     'content-type': 'application/x-amz-json-1.0',
     'x-amz-target': 'DynamoDB_20120810.Scan',
     authorization: 'AWS4-HMAC-SHA256 Credential=local/20261205/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+    ...headers,
   },
   body: JSON.stringify({ TableName: tableName, Limit: 1 }),
 });
 
-describe('isAddressedToThisMachine', () => {
+describe('the rules', () => {
   it.each(HOSTS)('Host %j names this machine: %s', (host, thisMachine) => {
     expect(isAddressedToThisMachine(host)).toBe(thisMachine);
   });
+
+  it.each(ORIGINS)('Origin %j is no page or a page of this machine: %s', (origin, thisMachine) => {
+    expect(isFromThisMachine(origin)).toBe(thisMachine);
+  });
 });
 
-describe('a Node stand-in answering this machine only', () => {
+describe.each<PageCallers>(['this-machine-pages', 'any-page'])('a Node server answering this machine only, %s', (pages) => {
   let server: Server;
   let url: string;
   let reached = 0;
 
   beforeAll(async () => {
-    server = createServer((_request, response) => {
+    server = createServer((request, response) => {
       reached += 1;
+      request.resume();
       response.writeHead(200).end('answered');
     });
-    answerThisMachineOnly(server);
+    answerThisMachineOnly(server, pages);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -100,20 +136,25 @@ describe('a Node stand-in answering this machine only', () => {
   it.each(SENT_HOSTS)('Host %j: answered by the server only if it names this machine', async (host, thisMachine) => {
     const before = reached;
     const answer = await send(url, host);
-    if (thisMachine) {
-      expect(answer).toEqual({ status: 200, body: 'answered' });
-      expect(reached).toBe(before + 1);
-    } else {
-      expect(answer.status).toBe(403);
-      expect(JSON.parse(answer.body)).toEqual({ message: NOT_THIS_MACHINE_MESSAGE });
-      expect(reached).toBe(before);
-    }
+    expect(answer).toEqual(thisMachine ? { status: 200, body: 'answered' } : refused(NOT_THIS_MACHINE_MESSAGE));
+    expect(reached).toBe(thisMachine ? before + 1 : before);
   });
 
   it('refuses a request without a Host', async () => {
     const before = reached;
     expect(await sendWithoutHost(url)).toMatch(/^HTTP\/1\.[01] 403 /);
     expect(reached).toBe(before);
+  });
+
+  it.each(SENT_ORIGINS)(`a form's POST from the page of %j: answered by the server only if the page is this machine's or any page may call`, async (origin, thisMachine) => {
+    const before = reached;
+    const answered = thisMachine || pages === 'any-page';
+    expect(await formPostFrom(url, origin)).toEqual(answered ? { status: 200, body: 'answered' } : refused(NOT_THIS_MACHINE_PAGE_MESSAGE));
+    expect(reached).toBe(answered ? before + 1 : before);
+  });
+
+  it('refuses a page elsewhere even when the request names this machine (Host first)', async () => {
+    expect(await send(url, 'rebound.example', { headers: { origin: 'http://rebound.example' } })).toEqual(refused(NOT_THIS_MACHINE_MESSAGE));
   });
 });
 
@@ -126,8 +167,7 @@ describe('DynamoDB Local answering this machine only', () => {
     if (!running) throw new Error('this file runs inside `vitest run`, which starts the run’s DynamoDB Local');
     endpoint = running.endpoint;
     const created = await send(endpoint, new URL(endpoint).host, {
-      ...scan(tableName),
-      headers: { ...scan(tableName).headers, 'x-amz-target': 'DynamoDB_20120810.CreateTable' },
+      ...scan(tableName, { 'x-amz-target': 'DynamoDB_20120810.CreateTable' }),
       body: JSON.stringify({ TableName: tableName, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
     });
     expect(created.status).toBe(200);
@@ -140,11 +180,17 @@ describe('DynamoDB Local answering this machine only', () => {
       expect(JSON.parse(answer.body)).toMatchObject({ Items: [], Count: 0 });
     } else {
       // Jetty's own parser refuses a Host that is not a host and port (two ports, a port over 65535) first.
-      expect(answer).toEqual(/^localhost:(3000:3000|123456)$/.test(host) ? { status: 400, body: expect.not.stringContaining('Items') } : { status: 403, body: JSON.stringify({ message: NOT_THIS_MACHINE_MESSAGE }) });
+      expect(answer).toEqual(/^localhost:(3000:3000|123456)$/.test(host) ? { status: 400, body: expect.not.stringContaining('Items') } : refused(NOT_THIS_MACHINE_MESSAGE));
     }
   });
 
   it('refuses a request without a Host', async () => {
     expect(await sendWithoutHost(endpoint)).toMatch(/^HTTP\/1\.[01] 403 /);
+  });
+
+  it.each(SENT_ORIGINS)('a Scan from the page of %j: answered only if the page is this machine’s', async (origin, thisMachine) => {
+    const answer = await send(endpoint, new URL(endpoint).host, scan(tableName, { origin }));
+    if (thisMachine) expect(answer.status).toBe(200);
+    else expect(answer).toEqual(refused(NOT_THIS_MACHINE_PAGE_MESSAGE));
   });
 });
