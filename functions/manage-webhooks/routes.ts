@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { WEBHOOK_EVENT_TYPES } from '../../src/domain/events';
-import { WebhookRequest, WebhookRotationRequest } from '../../src/domain/handoff/webhooks';
+import { WebhookRequest, WebhookRotationRequest } from '../../src/domain/handoff/webhook-requests';
 import { PageQuery, pageOf } from '../../src/http/page-query';
 import { defineRoute } from '../../src/http/routes';
 import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';

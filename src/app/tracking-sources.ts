@@ -1,7 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Conflict, NotFound } from '../domain/errors';
 import type { Page, PageRequest } from '../domain/page';
-import { isKeyValid, newWriteKey, type Source, type SourceRequest, type WriteKey } from '../domain/tracking/sources';
+import { isKeyValid, type Source, type SourceRequest, type WriteKey } from '../domain/tracking/sources';
+
+/** A new write key (WRITE_KEY_PATTERN): 24 random bytes, so keys cannot be guessed from each other. */
+const newWriteKey = (): string => `wk_${randomBytes(24).toString('base64url')}`;
 
 type StoredKey = Omit<WriteKey, 'sourceId'>;
 export interface StoredSource extends Source {

@@ -1,5 +1,5 @@
 import { ipLiteral, resolvedTargetProblem } from '../domain/handoff/webhook-target';
-import { webhookUrlProblem } from '../domain/handoff/webhooks';
+import { webhookUrlProblem } from '../domain/handoff/webhook-requests';
 
 /** Every address a host name resolves to now (A and AAAA). */
 export interface HostResolver {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FormSubmission, MAX_ATTRIBUTES, withFormAttributes } from '../../src/api/schemas';
 import type { KeyRing } from '../../src/domain/consent/signed-token';
-import { FormDefinition, sameDefinition } from '../../src/domain/forms/definition';
+import { FormDefinition } from '../../src/domain/forms/definition';
+import { sameDefinition } from '../../src/domain/forms/same-definition';
 import { embedScript, formLanguage, hostedFormPage, refusedPage } from '../../src/domain/forms/pages';
 import { checkRenderToken, signRenderToken } from '../../src/domain/forms/render-token';
 import { prepareSubmission, withoutUnknownFields } from '../../src/domain/forms/submission';

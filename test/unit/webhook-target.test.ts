@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addressProblem, ipLiteral, resolvedTargetProblem } from '../../src/domain/handoff/webhook-target';
-import { webhookUrlProblem } from '../../src/domain/handoff/webhooks';
+import { webhookUrlProblem } from '../../src/domain/handoff/webhook-requests';
 
 describe('addresses a webhook may reach', () => {
   it.each([

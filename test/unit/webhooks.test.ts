@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { webhookEventId, webhookRetryDelaySeconds, webhookUrlProblem } from '../../src/domain/handoff/webhooks';
+import { webhookUrlProblem } from '../../src/domain/handoff/webhook-requests';
+import { webhookEventId, webhookRetryDelaySeconds } from '../../src/domain/handoff/webhooks';
 
 describe('webhook event ids', () => {
   const qualified = { leadId: 'lead-1', rulesetVersion: 'starter-1', qualification: 1 };

@@ -1,6 +1,19 @@
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * Fails the build when a module the console imports reaches a Node built-in: Vite would give it an
+ * empty stand-in that fails only when called in the browser. Keep such code in modules of its own, as
+ * src/domain/forms/same-definition.ts and src/domain/handoff/webhook-requests.ts are.
+ */
+const noNodeBuiltins: Plugin = {
+  name: 'leadflow:no-node-built-ins',
+  enforce: 'pre',
+  resolveId(id, importer) {
+    if (id.startsWith('node:')) this.error(`${importer ?? 'the console'} imports ${id}, which browsers do not have`);
+  },
+};
 
 /**
  * The console's build: served under `/console/` (by the local stack beside the API, by CloudFront in
@@ -10,7 +23,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/console/',
-  plugins: [react()],
+  plugins: [noNodeBuiltins, react()],
   resolve: {
     alias: [{ find: /^(.*\/src\/http)\/routes$/, replacement: '$1/route-declarations' }],
   },

@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod/mini';
 import { Origin } from '../origin';
 import { LANGUAGES, SubscriptionTypeId, type Language } from '../subscriptions';
@@ -160,6 +159,3 @@ export interface FormSummary {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
-
-/** Whether two definitions say the same thing (a push of an unchanged file makes no version). */
-export const sameDefinition = (a: FormDefinition, b: FormDefinition): boolean => isDeepStrictEqual(a, b);

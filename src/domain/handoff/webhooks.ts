@@ -1,8 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import * as z from 'zod/mini';
 import { ringKey, type KeyRing } from '../consent/signed-token';
-import { DetailType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../events';
-import { addressProblem, ipLiteral, isLocalhostName } from './webhook-target';
+import { DetailType, type WebhookEventType } from '../events';
 import { standardWebhookSignature, type StandardWebhookMessage } from './webhook-signature';
 
 /**
@@ -34,45 +32,6 @@ const MAX_VISIBILITY_SECONDS = 12 * 3600;
  */
 export const webhookRetryDelaySeconds = (receiveCount: number) =>
   Math.min(WEBHOOK_FIRST_RETRY_SECONDS * 2 ** (Math.max(receiveCount, 1) - 1), MAX_VISIBILITY_SECONDS);
-
-/**
- * What an endpoint must be: https, or (local mode) http on 127.0.0.1; no credentials in the URL; not
- * an address (or `localhost`) leadflow must not reach. A host name is checked further when it is
- * resolved, at registration and again at each delivery (see webhook-target.ts).
- */
-export function webhookUrlProblem(text: string, allowLoopback: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return 'must be an absolute URL';
-  }
-  if (url.username || url.password) return 'must not carry credentials; the signature authenticates leadflow';
-  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && allowLoopback && url.hostname === '127.0.0.1');
-  if (!secure) return allowLoopback ? 'must be https (or http on 127.0.0.1 in local mode)' : 'must be https';
-  const literal = ipLiteral(url.hostname);
-  if (literal) {
-    const problem = addressProblem(literal, allowLoopback);
-    return problem ? `must reach a public address; ${problem}` : undefined;
-  }
-  if (isLocalhostName(url.hostname) && !allowLoopback) return `must reach a public address; ${url.hostname} is loopback`;
-  return undefined;
-}
-
-/** A webhook endpoint as an admin registers it (`POST /v1/admin/webhooks`). */
-export const webhookRequest = (allowLoopback: boolean) =>
-  z.strictObject({
-    url: z
-      .string().check(z.maxLength(2048), z.superRefine((url, context) => {
-        const problem = webhookUrlProblem(url, allowLoopback);
-        if (problem) context.addIssue({ code: 'custom', message: problem });
-      })),
-    eventTypes: z
-      .array(z.enum(WEBHOOK_EVENT_TYPES, { error: `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}` })).check(z.minLength(1, 'must name at least one event type'), z.refine((types) => new Set(types).size === types.length, 'must not repeat an event type')),
-    description: z.optional(z.string().check(z.trim(), z.maxLength(200))),
-  });
-export const WebhookRequest = webhookRequest(false).check(z.meta({ id: 'WebhookRequest' }));
-export type WebhookRequest = z.infer<typeof WebhookRequest>;
 
 /** A registered endpoint; its secret is shown in the answer that creates or rotates it, and never stored. */
 export interface WebhookEndpoint {
@@ -111,17 +70,6 @@ export const webhookSecret = (ring: KeyRing, ref: WebhookSecretRef, endpointId: 
 export interface PreviousWebhookSecret extends WebhookSecretRef {
   readonly until: string;
 }
-
-/** How long a rotated-out secret still signs, by default and at most. */
-export const DEFAULT_ROTATION_OVERLAP_HOURS = 24;
-export const MAX_ROTATION_OVERLAP_HOURS = 7 * 24;
-
-/** A rotation request: how many hours the old secret keeps signing beside the new one (0 for none). */
-export const WebhookRotationRequest = z
-  .strictObject({
-    overlapHours: z._default(z
-      .int('must be a whole number of hours').check(z.gte(0, 'must be at least 0'), z.lte(MAX_ROTATION_OVERLAP_HOURS, `must be at most ${MAX_ROTATION_OVERLAP_HOURS} (7 days)`)), DEFAULT_ROTATION_OVERLAP_HOURS).check(z.describe('Hours the old secret keeps signing beside the new one; 0 ends it at once.')),
-  }).check(z.meta({ id: 'WebhookRotationRequest' }));
 
 /**
  * The `webhook-signature` header: `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>">` under

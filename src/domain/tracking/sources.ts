@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { Origin } from '../origin';
 
@@ -33,9 +32,6 @@ export const MAX_ROTATION_GRACE_HOURS = 30 * 24;
 export const isKeyValid = (key: Pick<WriteKey, 'revokedAt' | 'validUntil'>, now: Date): boolean => !key.revokedAt && (!key.validUntil || Date.parse(key.validUntil) > now.getTime());
 
 export const WRITE_KEY_PATTERN = /^wk_[A-Za-z0-9_-]{32}$/;
-/** A new write key: 24 random bytes, so keys cannot be guessed from each other. */
-export const newWriteKey = (): string => `wk_${randomBytes(24).toString('base64url')}`;
-
 
 export const SourceRequest = z.strictObject({
   name: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200), z.regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')),
