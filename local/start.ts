@@ -1,9 +1,6 @@
 /**
  * `npm start`: the whole pipeline on this machine. Data persists in .leadflow/data between runs;
- * `--reset` clears it. `--port N` moves the API (default 3000); LEADFLOW_DYNAMODB_PORT,
- * LEADFLOW_SQS_PORT, LEADFLOW_SES_PORT, LEADFLOW_BUS_PORT and LEADFLOW_SECRETS_PORT move the stand-ins
- * and LEADFLOW_DEMO_PORT the demo marketing site (0: any free port). `--data DIR` keeps everything
- * in DIR instead of .leadflow. Once everything listens it prints one line `leadflow-ready <JSON>` (the endpoints and the admin token) for scripts and tests.
+ * its options and port variables are in local/start-options.ts (`npm start -- --help`). Once everything listens it prints one line `leadflow-ready <JSON>` (the endpoints and the admin token) for scripts and tests.
  *
  * One leadflow runs per state folder: a second start names the first and exits 1. Every child
  * process ends with this one, and this one ends with the command that started it (npm stopped alone
@@ -12,17 +9,20 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import type { KeyRing } from '../src/domain/consent/signed-token';
 import { claimInstance } from './instance';
+import { startCommand } from './start-options';
 import type { DemoSite } from './demo-site';
 import type { LocalStack } from './stack';
 
-const { values } = parseArgs({
-  options: { reset: { type: 'boolean', default: false }, port: { type: 'string', default: '3000' }, data: { type: 'string' } },
-});
-const stateDir = resolve(values.data ?? fileURLToPath(new URL('../.leadflow', import.meta.url)));
+const command = startCommand(process.argv.slice(2), process.env);
+if ('print' in command) {
+  (command.exitCode === 0 ? console.log : console.error)(command.print);
+  process.exit(command.exitCode);
+}
+const options = command.start;
+const stateDir = resolve(options.data ?? fileURLToPath(new URL('../.leadflow', import.meta.url)));
 const fromHere = relative(process.cwd(), stateDir);
 const shownStateDir = fromHere.startsWith('..') || isAbsolute(fromHere) ? stateDir : fromHere || '.';
 mkdirSync(stateDir, { recursive: true });
@@ -38,8 +38,7 @@ function persisted(name: string, create: () => string): string {
 
 const randomSecret = (bytes: number) => () => randomBytes(bytes).toString('base64url');
 
-const port = (name: string, fallback: number) => Number(process.env[`LEADFLOW_${name}_PORT`] ?? fallback);
-const apiPort = Number(values.port);
+const apiPort = options.apiPort;
 /** How often this process checks that its parent is still there. */
 const PARENT_CHECK_MS = 500;
 
@@ -69,7 +68,7 @@ let demoSite: DemoSite;
 try {
   stack = await startLocalStack({
     dataDir: `${stateDir}/data`,
-    reset: values.reset,
+    reset: options.reset,
     // The admin token stays the same between runs, so scripts and bookmarks keep working; links in
     // mail already sent keep verifying; suppressed addresses keep matching their salted hashes.
     devToken: process.env.LEADFLOW_DEV_TOKEN ?? persisted('dev-token', randomSecret(24)),
@@ -77,7 +76,7 @@ try {
     privacySalt: persisted('privacy-salt', randomSecret(32)),
     // Forms' CAPTCHA secret keys by name, as the operator writes them: `{ "<secretName>": "<key>" }`.
     formCaptchaSecrets: JSON.parse(persisted('form-captcha.json', () => '{}')) as Record<string, string>,
-    ports: { api: apiPort, dynamodb: port('DYNAMODB', 8000), sqs: port('SQS', 4566), ses: port('SES', 8005), bus: port('BUS', 4010), secrets: port('SECRETS', 4584) },
+    ports: { api: apiPort, dynamodb: options.ports.DYNAMODB, sqs: options.ports.SQS, ses: options.ports.SES, bus: options.ports.BUS, secrets: options.ports.SECRETS },
   });
 } catch (error) {
   if (!isAddressInUse(error)) throw error;
@@ -85,7 +84,7 @@ try {
   process.exit(1);
 }
 try {
-  demoSite = await startDemoSite({ apiUrl: stack.apiUrl, devToken: stack.devToken, port: port('DEMO', 8080) });
+  demoSite = await startDemoSite({ apiUrl: stack.apiUrl, devToken: stack.devToken, port: options.ports.DEMO });
 } catch (error) {
   await stack.stop();
   if (!isAddressInUse(error)) throw error;

@@ -233,6 +233,24 @@ describe('npm start on a machine without Java', () => {
   }, START_DEADLINE_MS + 10_000);
 });
 
+describe("npm start's options", () => {
+  it('lists them for --help, exit code 0, making no state folder', async () => {
+    const folder = join(stateFolder(), 'state');
+    const started = run(process.execPath, [...startScript(folder), '--help']);
+    expect(await Promise.race([started.exited, new Promise((resolve) => setTimeout(resolve, 30_000, 'still running'))])).toBe(0);
+    expect(started.output()).toMatch(/^Usage: npm start \[-- OPTIONS\]\n[\s\S]*--reset[\s\S]*--port N[\s\S]*--data DIR/);
+    expect(existsSync(folder)).toBe(false);
+  }, 40_000);
+
+  it('names a mistake in one line, without a stack trace, exit code 1', async () => {
+    const folder = join(stateFolder(), 'state');
+    const started = run(process.execPath, [...startScript(folder), '--port', 'eighty']);
+    expect(await Promise.race([started.exited, new Promise((resolve) => setTimeout(resolve, 30_000, 'still running'))])).toBe(1);
+    expect(started.output().trim()).toBe('leadflow cannot start: --port must be a port number from 0 to 65535, not "eighty" (npm start -- --help lists the options)');
+    expect(existsSync(folder)).toBe(false);
+  }, 40_000);
+});
+
 describe('npm start after a crash, then SIGTERM to npm alone', () => {
   const folder = stateFolder();
   let orphanPid: number;

@@ -1,0 +1,59 @@
+import { parseArgs } from 'node:util';
+
+/** What `npm start -- --help` prints. */
+export const START_USAGE = `Usage: npm start [-- OPTIONS]
+
+Starts the whole leadflow pipeline on this machine, with local stand-ins for AWS.
+
+Options:
+  --reset        start empty: clear the table, queued messages and schedules kept in the data folder
+  --port N       the API's port (default 3000; 0: any free port)
+  --data DIR     keep everything in DIR instead of .leadflow
+  --help, -h     print this and exit
+
+Environment (0: any free port):
+  LEADFLOW_DYNAMODB_PORT (8000), LEADFLOW_SQS_PORT (4566), LEADFLOW_SES_PORT (8005),
+  LEADFLOW_BUS_PORT (4010), LEADFLOW_SECRETS_PORT (4584), LEADFLOW_DEMO_PORT (8080)`;
+
+/** The stand-ins whose ports the environment may move, by the name in `LEADFLOW_<NAME>_PORT`, with their defaults. */
+export const STAND_IN_PORTS = { DYNAMODB: 8000, SQS: 4566, SES: 8005, BUS: 4010, SECRETS: 4584, DEMO: 8080 } as const;
+
+export interface StartOptions {
+  readonly reset: boolean;
+  readonly apiPort: number;
+  /** The state folder named with `--data`; undefined for the project's own `.leadflow`. */
+  readonly data?: string;
+  readonly ports: Readonly<Record<keyof typeof STAND_IN_PORTS, number>>;
+}
+
+/** What `npm start` does with its command line: start, or print and exit with the code given. */
+export type StartCommand = { readonly start: StartOptions } | { readonly print: string; readonly exitCode: 0 | 1 };
+
+const isPort = (text: string) => /^\d{1,5}$/.test(text) && Number(text) <= 65_535;
+
+/** Reads `npm start`'s arguments and port variables; a mistake is told in one line, with where to look. */
+export function startCommand(args: readonly string[], environment: Readonly<Record<string, string | undefined>>): StartCommand {
+  // Whatever else is on the line: whoever asks for help gets it.
+  if (args.includes('--help') || args.includes('-h')) return { print: START_USAGE, exitCode: 0 };
+  const mistake = (message: string): StartCommand => ({ print: `leadflow cannot start: ${message} (npm start -- --help lists the options)`, exitCode: 1 });
+  let values: { reset?: boolean; port?: string; data?: string };
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: { reset: { type: 'boolean' }, port: { type: 'string' }, data: { type: 'string' } },
+    }));
+  } catch (error) {
+    // parseArgs' own message, to its first sentence: what follows is advice for a command line built by hand.
+    return mistake((error as Error).message.split(/\.(?: |\n|$)/)[0] ?? 'unreadable options');
+  }
+  const port = values.port ?? '3000';
+  if (!isPort(port)) return mistake(`--port must be a port number from 0 to 65535, not ${JSON.stringify(port)}`);
+  if (values.data === '') return mistake('--data must name a folder');
+  const ports = {} as Record<keyof typeof STAND_IN_PORTS, number>;
+  for (const [name, fallback] of Object.entries(STAND_IN_PORTS) as [keyof typeof STAND_IN_PORTS, number][]) {
+    const given = environment[`LEADFLOW_${name}_PORT`];
+    if (given !== undefined && !isPort(given)) return mistake(`LEADFLOW_${name}_PORT must be a port number from 0 to 65535, not ${JSON.stringify(given)}`);
+    ports[name] = given === undefined ? fallback : Number(given);
+  }
+  return { start: { reset: values.reset ?? false, apiPort: Number(port), ...(values.data === undefined ? {} : { data: values.data }), ports } };
+}
