@@ -16,9 +16,11 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 import org.eclipse.jetty.http.HttpHeader;
@@ -73,8 +75,11 @@ public final class LoopbackDynamoDbLocal {
   /** local/this-machine-only.ts's rules and answers, which every other local stand-in applies. */
   private static final Pattern THIS_MACHINE_HOST = Pattern.compile("^(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d{1,5})?$", Pattern.CASE_INSENSITIVE);
   private static final Pattern THIS_MACHINE_ORIGIN = Pattern.compile("^https?://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d{1,5})?$", Pattern.CASE_INSENSITIVE);
-  private static final String NOT_THIS_MACHINE = "{\"message\":\"leadflow answers local requests addressed to localhost, 127.0.0.1 or [::1] only; this one names another host\"}";
-  private static final String NOT_THIS_MACHINE_PAGE = "{\"message\":\"this leadflow stand-in answers pages of this machine only (an Origin of localhost, 127.0.0.1 or [::1]); this request came from a page elsewhere\"}";
+  /** A host name and port as a Host header gives them, and an origin as browsers send it. */
+  private static final Pattern HOST_AND_PORT = Pattern.compile("^([a-z0-9.-]+)(:\\d{1,5})?$", Pattern.CASE_INSENSITIVE);
+  private static final Pattern WEB_ORIGIN = Pattern.compile("^https?://(.+)$", Pattern.CASE_INSENSITIVE);
+  private static final String NOT_THIS_MACHINE = "{\"message\":\"leadflow answers local requests addressed to localhost, 127.0.0.1 or [::1] only; this one names another host (LEADFLOW_ALLOWED_HOSTS lists more names to answer)\"}";
+  private static final String NOT_THIS_MACHINE_PAGE = "{\"message\":\"this leadflow stand-in answers pages of this machine only (an Origin of localhost, 127.0.0.1 or [::1]); this request came from a page elsewhere (LEADFLOW_ALLOWED_HOSTS lists more names to answer)\"}";
 
   public static void main(String[] args) throws Exception {
     String host = args[0];
@@ -106,14 +111,17 @@ public final class LoopbackDynamoDbLocal {
    * signature.
    */
   private static void answerThisMachineOnly(Server jetty) {
+    // The names besides this machine's that the starting process passes (LEADFLOW_ALLOWED_HOSTS).
+    Set<String> allowed = new LinkedHashSet<>();
+    for (String name : System.getProperty("leadflow.allowedHosts", "").split(",")) if (!name.isBlank()) allowed.add(name.trim().toLowerCase(Locale.ROOT));
     jetty.setHandler(new Handler.Wrapper(jetty.getHandler()) {
       @Override
       public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String host = request.getHeaders().get(HttpHeader.HOST);
         String origin = request.getHeaders().get(HttpHeader.ORIGIN);
-        String refusal = host == null || !THIS_MACHINE_HOST.matcher(host).matches()
+        String refusal = host == null || !(THIS_MACHINE_HOST.matcher(host).matches() || allowed.contains(hostName(host)))
             ? NOT_THIS_MACHINE
-            : origin != null && !THIS_MACHINE_ORIGIN.matcher(origin).matches() ? NOT_THIS_MACHINE_PAGE : null;
+            : origin != null && !(THIS_MACHINE_ORIGIN.matcher(origin).matches() || allowed.contains(originHostName(origin))) ? NOT_THIS_MACHINE_PAGE : null;
         if (refusal == null) return super.handle(request, response, callback);
         response.setStatus(403);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
@@ -122,6 +130,17 @@ public final class LoopbackDynamoDbLocal {
         return true;
       }
     });
+  }
+
+  /** `host` without its port, lower case, when it is a name and port as a Host header gives them; else "". */
+  private static String hostName(String host) {
+    Matcher matcher = HOST_AND_PORT.matcher(host);
+    return matcher.matches() ? matcher.group(1).toLowerCase(Locale.ROOT) : "";
+  }
+
+  private static String originHostName(String origin) {
+    Matcher matcher = WEB_ORIGIN.matcher(origin);
+    return matcher.matches() ? hostName(matcher.group(1)) : "";
   }
 
   /**

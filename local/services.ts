@@ -12,7 +12,7 @@ import { recordChildProcess } from './child-registry';
 import { dynamoDbJvmOptions } from './dynamodb-jit';
 import { inProcessQueues, type StackQueues, type VisibilityChangesByFunctions, watchVisibilityChanges } from './in-process-sqs';
 import { commandLineOf, stopProcess } from './processes';
-import { answerThisMachineOnly, type PageCallers } from './this-machine-only';
+import { allowedHostNames, answerThisMachineOnly, type PageCallers } from './this-machine-only';
 
 /**
  * Every local stand-in listens here only: the table, the queues and the mail hold personal data, and
@@ -212,6 +212,8 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
       ...dynamoDbJvmOptions(),
       `-Djava.library.path=${libraries}`,
       ...sqliteLibraryOptions(libraries),
+      // The names besides this machine's it answers to (local/this-machine-only.ts).
+      `-Dleadflow.allowedHosts=${allowedHostNames().join(',')}`,
       '-cp',
       launcher.classpath,
       launcher.main,

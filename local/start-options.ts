@@ -13,7 +13,9 @@ Options:
 
 Environment (0: any free port):
   LEADFLOW_DYNAMODB_PORT (8000), LEADFLOW_SQS_PORT (4566), LEADFLOW_SES_PORT (8005),
-  LEADFLOW_BUS_PORT (4010), LEADFLOW_SECRETS_PORT (4584), LEADFLOW_DEMO_PORT (8080)`;
+  LEADFLOW_BUS_PORT (4010), LEADFLOW_SECRETS_PORT (4584), LEADFLOW_DEMO_PORT (8080)
+  LEADFLOW_ALLOWED_HOSTS   host names to answer besides localhost, 127.0.0.1 and [::1],
+                           comma-separated (a forwarded port's address; only names you own)`;
 
 /** The stand-ins whose ports the environment may move, by the name in `LEADFLOW_<NAME>_PORT`, with their defaults. */
 export const STAND_IN_PORTS = { DYNAMODB: 8000, SQS: 4566, SES: 8005, BUS: 4010, SECRETS: 4584, DEMO: 8080 } as const;

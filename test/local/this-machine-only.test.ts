@@ -1,8 +1,10 @@
 import { createServer, request, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServer } from '../../local/services';
+import { closeServer, freePort, type RunningDynamoDb, startDynamoDb } from '../../local/services';
 import {
+  ALLOWED_HOSTS_VARIABLE,
+  allowedHostNames,
   answerThisMachineOnly,
   isAddressedToThisMachine,
   isFromThisMachine,
@@ -116,6 +118,49 @@ describe('the rules', () => {
   });
 });
 
+/** Names a developer allows besides this machine's (a codespace's forwarded address), and what they let through. */
+const ALLOWED = ['leadflow-3000.app.example.dev', 'devbox.internal'];
+const ALLOWED_CASES: readonly (readonly [host: string, origin: string | undefined, answered: boolean])[] = [
+  ['leadflow-3000.app.example.dev', undefined, true],
+  ['LeadFlow-3000.App.Example.Dev:443', 'https://leadflow-3000.app.example.dev', true],
+  ['devbox.internal:8005', 'http://devbox.internal:8005', true],
+  ['127.0.0.1:8000', 'https://devbox.internal', true],
+  ['evil.leadflow-3000.app.example.dev', undefined, false],
+  ['leadflow-3000.app.example.dev.evil.example', undefined, false],
+  ['devbox.internal', 'https://evil.example', false],
+  ['devbox.internal', 'https://devbox.internal.evil.example', false],
+];
+
+describe('names allowed besides this machine’s', () => {
+  it(`reads them from ${ALLOWED_HOSTS_VARIABLE}, comma-separated, in lower case`, () => {
+    expect(allowedHostNames({ [ALLOWED_HOSTS_VARIABLE]: ' LeadFlow-3000.app.example.dev, ,devbox.internal,' })).toEqual(ALLOWED);
+    expect(allowedHostNames({})).toEqual([]);
+  });
+
+  it.each(ALLOWED_CASES)('Host %j, Origin %j: answered %s', (host, origin, answered) => {
+    expect(isAddressedToThisMachine(host, ALLOWED) && isFromThisMachine(origin, ALLOWED)).toBe(answered);
+  });
+
+  it(`a Node server made while ${ALLOWED_HOSTS_VARIABLE} names them answers them`, async () => {
+    process.env[ALLOWED_HOSTS_VARIABLE] = ALLOWED.join(',');
+    const server = createServer((_request, response) => response.writeHead(200).end('answered'));
+    try {
+      answerThisMachineOnly(server, 'this-machine-pages');
+    } finally {
+      delete process.env[ALLOWED_HOSTS_VARIABLE];
+    }
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const [host, origin, answered] of ALLOWED_CASES) {
+        expect(await send(url, host, origin === undefined ? {} : { headers: { origin } }), `${host} ${origin}`).toEqual(answered ? { status: 200, body: 'answered' } : expect.objectContaining({ status: 403 }));
+      }
+    } finally {
+      await closeServer(server);
+    }
+  });
+});
+
 describe.each<PageCallers>(['this-machine-pages', 'any-page'])('a Node server answering this machine only, %s', (pages) => {
   let server: Server;
   let url: string;
@@ -192,5 +237,25 @@ describe('DynamoDB Local answering this machine only', () => {
     const answer = await send(endpoint, new URL(endpoint).host, scan(tableName, { origin }));
     if (thisMachine) expect(answer.status).toBe(200);
     else expect(answer).toEqual(refused(NOT_THIS_MACHINE_PAGE_MESSAGE));
+  });
+});
+
+describe(`DynamoDB Local started with ${ALLOWED_HOSTS_VARIABLE}`, () => {
+  let dynamoDb: RunningDynamoDb | undefined;
+
+  beforeAll(async () => {
+    process.env[ALLOWED_HOSTS_VARIABLE] = ALLOWED.join(',');
+    dynamoDb = await startDynamoDb({ port: await freePort(), reset: false, log: () => {} });
+  }, 120_000);
+  afterAll(async () => {
+    delete process.env[ALLOWED_HOSTS_VARIABLE];
+    await dynamoDb?.stop();
+  }, 60_000);
+
+  it.each(ALLOWED_CASES)('Host %j, Origin %j: answered %s', async (host, origin, answered) => {
+    const answer = await send(dynamoDb?.endpoint ?? '', host, scan('no-such-table', origin === undefined ? {} : { origin }));
+    // Answered: DynamoDB Local itself says the table is not there.
+    if (answered) expect(answer).toEqual({ status: 400, body: expect.stringContaining('ResourceNotFoundException') });
+    else expect(answer.status).toBe(403);
   });
 });

@@ -17,7 +17,7 @@ describe("npm start's command line", () => {
 
   it.each([['--help'], ['-h']])('prints what it takes for %s, and exits 0', (flag) => {
     expect(startCommand([flag, '--bogus'], {})).toEqual({ print: START_USAGE, exitCode: 0 });
-    for (const option of ['--reset', '--port', '--data', ...Object.keys(STAND_IN_PORTS).map((name) => `LEADFLOW_${name}_PORT`)]) expect(START_USAGE).toContain(option);
+    for (const option of ['--reset', '--port', '--data', 'LEADFLOW_ALLOWED_HOSTS', ...Object.keys(STAND_IN_PORTS).map((name) => `LEADFLOW_${name}_PORT`)]) expect(START_USAGE).toContain(option);
   });
 
   it.each([
