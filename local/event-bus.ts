@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { compilePattern } from '../src/domain/pattern';
-import { closeServer, listenOn, readBody } from './services';
+import { closeServer, jsonObjectBody, listenOn, SERIALIZATION_EXCEPTION } from './services';
 import type { EventFunctionSpec, EventPattern } from '../manifest/types';
 import type { StackQueues } from './in-process-sqs';
 import { JOURNAL_ID_ATTRIBUTE, newJournalId, type JournaledMessage, type QueueJournal } from './queue-journal';
@@ -30,10 +30,18 @@ const busNameOf = (entry: PutEventsEntry) => (entry.EventBusName ?? DEFAULT_BUS)
 const MAX_ENTRIES = 10;
 const MAX_ENTRY_BYTES = 256 * 1024;
 
+/** When of an entry's `Time` (epoch seconds or a date), as the SDK sends it. */
+const entryTime = (time: string | number) => new Date(typeof time === 'number' ? time * 1000 : time);
+
+/** Why the bus refuses an entry, as EventBridge says it, or undefined. A caller other than the SDK may send anything: each part is checked before it is read. */
 function entryError(entry: PutEventsEntry): string | undefined {
-  if (!entry.Source) return 'Parameter Source is not valid. Reason: Source is a required argument.';
-  if (!entry.DetailType) return 'Parameter DetailType is not valid. Reason: DetailType is a required argument.';
-  if (!entry.Detail) return 'Parameter Detail is not valid. Reason: Detail is a required argument.';
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'Entry is not a JSON object.';
+  if (!entry.Source || typeof entry.Source !== 'string') return 'Parameter Source is not valid. Reason: Source is a required argument.';
+  if (!entry.DetailType || typeof entry.DetailType !== 'string') return 'Parameter DetailType is not valid. Reason: DetailType is a required argument.';
+  if (!entry.Detail || typeof entry.Detail !== 'string') return 'Parameter Detail is not valid. Reason: Detail is a required argument.';
+  if (entry.Time !== undefined && ((typeof entry.Time !== 'string' && typeof entry.Time !== 'number') || Number.isNaN(entryTime(entry.Time).getTime()))) return 'Parameter Time is not valid.';
+  if (entry.EventBusName !== undefined && typeof entry.EventBusName !== 'string') return 'Parameter EventBusName is not valid.';
+  if (entry.Resources !== undefined && !(Array.isArray(entry.Resources) && entry.Resources.every((resource) => typeof resource === 'string'))) return 'Parameter Resources is not valid.';
   try {
     const detail: unknown = JSON.parse(entry.Detail);
     if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return 'Detail is malformed: it must be a JSON object.';
@@ -132,7 +140,7 @@ export async function startEventBus(options: {
         'detail-type': entry.DetailType,
         source: entry.Source,
         account: '000000000000',
-        time: entry.Time ? new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time).toISOString().replace(/\.\d{3}Z$/, 'Z') : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        time: (entry.Time ? entryTime(entry.Time) : new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
         region: options.region,
         resources: entry.Resources ?? [],
         detail: JSON.parse(entry.Detail ?? '{}') as unknown,
@@ -155,13 +163,17 @@ export async function startEventBus(options: {
   const server: Server = createServer(async (request, response) => {
     try {
       const target = request.headers['x-amz-target'];
-      const body = JSON.parse((await readBody(request)) || '{}') as { Entries?: PutEventsEntry[] };
+      const body = await jsonObjectBody(request);
       if (target !== 'AWSEvents.PutEvents') {
         reply(response, 400, { __type: 'UnknownOperationException', message: `${String(target)} is not supported by the local bus` });
         return;
       }
-      const entries = body.Entries ?? [];
-      if (entries.length === 0 || entries.length > MAX_ENTRIES) {
+      if (!body) {
+        reply(response, 400, SERIALIZATION_EXCEPTION);
+        return;
+      }
+      const entries = (body.Entries ?? []) as PutEventsEntry[];
+      if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_ENTRIES) {
         reply(response, 400, { __type: 'ValidationException', message: `Entries must hold 1 to ${MAX_ENTRIES} entries` });
         return;
       }

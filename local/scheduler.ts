@@ -3,7 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { localTimeToUtc, ScheduleError } from '../src/domain/campaigns/schedule';
 import { replaceAtomically } from './queue-journal';
-import { closeServer, listenOn, readBody } from './services';
+import { closeServer, listenOn, parsedJson, readBody } from './services';
 
 /** What the stand-in delivers when a schedule fires: one PutEvents entry for the target bus. */
 export interface ScheduledEntry {
@@ -184,7 +184,9 @@ export async function startScheduler(options: {
       if (!match?.[1]) throw new SchedulerError(404, 'ResourceNotFoundException', `${request.method} ${url.pathname} is not implemented locally`);
       const name = decodeURIComponent(match[1]);
       const queryGroup = url.searchParams.get('groupName') ?? 'default';
-      const parsed = ScheduleBody.safeParse(JSON.parse((await readBody(request)) || '{}'));
+      const sent = parsedJson((await readBody(request)) || '{}');
+      if (sent === undefined) throw new SchedulerError(400, 'ValidationException', 'The request body is not JSON');
+      const parsed = ScheduleBody.safeParse(sent);
       if (!parsed.success) throw new SchedulerError(400, 'ValidationException', parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
       const body = parsed.data;
       switch (request.method) {

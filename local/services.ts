@@ -299,6 +299,28 @@ export async function startSqs(port: number): Promise<RunningSqs> {
   return { endpoint: `http://${LOOPBACK}:${address.port}`, queues: inProcessQueues(app), visibilityChanges, stop: () => app.close() };
 }
 
+/** The text parsed as JSON, or undefined when it is not JSON. */
+export function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The body of a call in AWS's JSON protocols as an object (an empty body, as the SDK sends a call
+ * without input, is `{}`), or undefined when it is not a JSON object: the stand-in answers that with
+ * AWS's SerializationException rather than failing on it.
+ */
+export async function jsonObjectBody(request: IncomingMessage): Promise<Readonly<Record<string, unknown>> | undefined> {
+  const body = parsedJson((await readBody(request)) || '{}');
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+}
+
+/** What AWS's JSON protocols answer, with a 400, to a body they cannot read. */
+export const SERIALIZATION_EXCEPTION = { __type: 'SerializationException', message: 'The request body is not a JSON object' } as const;
+
 /** The whole body of a request to a local stand-in. */
 export const readBody = (request: IncomingMessage) =>
   new Promise<string>((resolve, reject) => {

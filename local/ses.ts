@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import sesLocal from 'aws-ses-v2-local';
 import sendEmailModule from 'aws-ses-v2-local/dist/v2/sendEmail.js';
-import { closeServer, LOOPBACK, readBody, type RunningService } from './services';
+import { closeServer, LOOPBACK, parsedJson, readBody, type RunningService } from './services';
 import { answerThisMachineOnly } from './this-machine-only';
 
 /** aws-ses-v2-local's modules are CommonJS with `exports.default`: vitest unwraps them, Node's ESM loader (tsx) does not. */
@@ -72,15 +72,6 @@ function isSendEmailAsTheSdkCallsIt(request: IncomingMessage): boolean {
     Number.isInteger(length) &&
     length <= BODY_LIMIT_BYTES
   );
-}
-
-/** The text parsed as JSON, or undefined when it is not JSON. */
-function parsedJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function answer(response: ServerResponse, status: number, payload: unknown): void {

@@ -107,6 +107,33 @@ describe('the default bus on the local stack', () => {
   });
 });
 
+describe('the local bus given what the SDK never sends', () => {
+  const putEvents = (body: string) => fetch(bus.endpoint, { method: 'POST', headers: { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' }, body });
+
+  it.each([['not JSON'], ['[]'], ['null'], ['"Entries"']])('answers a body of %s with a 400 SerializationException (it was a 500)', async (body) => {
+    const response = await putEvents(body);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: 'SerializationException' });
+  });
+
+  it.each([['{"Entries": "all"}'], ['{"Entries": {}}'], ['{}']])('answers Entries of %s with a 400 ValidationException', async (body) => {
+    const response = await putEvents(body);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: 'ValidationException' });
+  });
+
+  it('refuses each malformed entry as an entry error, puts the rest on the bus, and keeps answering (a null entry or a bad Time was a 500)', async () => {
+    const good = { ...bounce(CONFIGURATION_SET), EventBusName: 'default' };
+    const entries = [null, 5, [], { ...good, Source: 5 }, { ...good, Detail: { eventType: 'Bounce' } }, { ...good, Time: 'yesterday' }, { ...good, Time: true }, { ...good, Resources: [1] }, { ...good, EventBusName: 7 }, good];
+    const response = await putEvents(JSON.stringify({ Entries: entries }));
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as { FailedEntryCount: number; Entries: { ErrorCode?: string }[] };
+    expect(answer.FailedEntryCount).toBe(entries.length - 1);
+    expect(answer.Entries.map((entry) => entry.ErrorCode ?? 'put')).toEqual([...entries.slice(0, -1).map(() => 'MalformedDetail'), 'put']);
+    expect(await queuesWithMessages()).toEqual(['record-deliverability']);
+  });
+});
+
 describe('the leadflow bus on the local stack', () => {
   it("delivers each of a call's events to every queue whose rule matches it, once, with the journal id it was recorded under", async () => {
     const journaled = new Map<string, string>();

@@ -55,6 +55,13 @@ describe('local EventBridge Scheduler stand-in', () => {
     await expect(client.send(new GetScheduleCommand({ Name: 'errors', GroupName: 'leadflow' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
+  it('answers a body that is not JSON with a 400 ValidationException, and keeps answering (it was a 500)', async () => {
+    const response = await fetch(`${scheduler.endpoint}/schedules/not-json?groupName=leadflow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ScheduleExpression":' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-amzn-errortype')).toBe('ValidationException');
+    await expect(client.send(new GetScheduleCommand({ Name: 'not-json', GroupName: 'leadflow' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
   it('fires an at() schedule at its local time in its zone, once, and deletes it; a moved or deleted one does not fire early', async () => {
     await client.send(new CreateScheduleCommand(scheduleInput('soon', localIn('America/New_York', 1), 'America/New_York')));
     await client.send(new CreateScheduleCommand(scheduleInput('moved', localIn('Asia/Jakarta', 1), 'Asia/Jakarta')));
