@@ -30,10 +30,13 @@ const busNameOf = (entry: PutEventsEntry) => (entry.EventBusName ?? DEFAULT_BUS)
 const MAX_ENTRIES = 10;
 const MAX_ENTRY_BYTES = 256 * 1024;
 
-/** When of an entry's `Time` (epoch seconds or a date), as the SDK sends it. */
+/** An entry's `Time` as a date: the SDK sends epoch seconds, another caller may send a date string. */
 const entryTime = (time: string | number) => new Date(typeof time === 'number' ? time * 1000 : time);
 
-/** Why the bus refuses an entry, as EventBridge says it, or undefined. A caller other than the SDK may send anything: each part is checked before it is read. */
+/**
+ * Why the bus refuses an entry, as EventBridge says it, or undefined. A caller other than the SDK may
+ * send anything: each part is checked before it is read.
+ */
 function entryError(entry: PutEventsEntry): string | undefined {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'Entry is not a JSON object.';
   if (!entry.Source || typeof entry.Source !== 'string') return 'Parameter Source is not valid. Reason: Source is a required argument.';

@@ -1,6 +1,8 @@
 /**
  * `npm start`: the whole pipeline on this machine. Data persists in .leadflow/data between runs;
- * its options and port variables are in local/start-options.ts (`npm start -- --help`). Once everything listens it prints one line `leadflow-ready <JSON>` (the endpoints and the admin token) for scripts and tests.
+ * its options and port variables are in local/start-options.ts (`npm start -- --help`). Once
+ * everything listens it prints one line `leadflow-ready <JSON>` (the endpoints and the admin token)
+ * for scripts and tests.
  *
  * One leadflow runs per state folder: a second start names the first and exits 1. Every child
  * process ends with this one, and this one ends with the command that started it (npm stopped alone
