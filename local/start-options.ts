@@ -1,4 +1,13 @@
 import { parseArgs } from 'node:util';
+import { ALLOWED_HOSTS_VARIABLE } from './this-machine-only';
+
+/** The stand-ins whose ports the environment may move, by the name in `LEADFLOW_<NAME>_PORT`, with their defaults. */
+export const STAND_IN_PORTS = { DYNAMODB: 8000, SQS: 4566, SES: 8005, BUS: 4010, SECRETS: 4584, DEMO: 8080 } as const;
+const DEFAULT_API_PORT = 3000;
+
+/** The port variables with their defaults, three to a line. */
+const portVariables = Object.entries(STAND_IN_PORTS).map(([name, port]) => `LEADFLOW_${name}_PORT (${port})`);
+const portLines = [portVariables.slice(0, 3), portVariables.slice(3)].map((line) => `  ${line.join(', ')}`).join(',\n');
 
 /** What `npm start -- --help` prints. */
 export const START_USAGE = `Usage: npm start [-- OPTIONS]
@@ -7,18 +16,14 @@ Starts the whole leadflow pipeline on this machine, with local stand-ins for AWS
 
 Options:
   --reset        start empty: clear the table, queued messages and schedules kept in the data folder
-  --port N       the API's port (default 3000; 0: any free port)
+  --port N       the API's port (default ${DEFAULT_API_PORT}; 0: any free port)
   --data DIR     keep everything in DIR instead of .leadflow
   --help, -h     print this and exit
 
 Environment (0: any free port):
-  LEADFLOW_DYNAMODB_PORT (8000), LEADFLOW_SQS_PORT (4566), LEADFLOW_SES_PORT (8005),
-  LEADFLOW_BUS_PORT (4010), LEADFLOW_SECRETS_PORT (4584), LEADFLOW_DEMO_PORT (8080)
-  LEADFLOW_ALLOWED_HOSTS   host names to answer besides localhost, 127.0.0.1 and [::1],
+${portLines}
+  ${ALLOWED_HOSTS_VARIABLE}   host names to answer besides localhost, 127.0.0.1 and [::1],
                            comma-separated (a forwarded port's address; only names you own)`;
-
-/** The stand-ins whose ports the environment may move, by the name in `LEADFLOW_<NAME>_PORT`, with their defaults. */
-export const STAND_IN_PORTS = { DYNAMODB: 8000, SQS: 4566, SES: 8005, BUS: 4010, SECRETS: 4584, DEMO: 8080 } as const;
 
 export interface StartOptions {
   readonly reset: boolean;
@@ -48,7 +53,7 @@ export function startCommand(args: readonly string[], environment: Readonly<Reco
     // parseArgs' own message, to its first sentence: what follows is advice for a command line built by hand.
     return mistake((error as Error).message.split(/\.(?: |\n|$)/)[0] ?? 'unreadable options');
   }
-  const port = values.port ?? '3000';
+  const port = values.port ?? String(DEFAULT_API_PORT);
   if (!isPort(port)) return mistake(`--port must be a port number from 0 to 65535, not ${JSON.stringify(port)}`);
   if (values.data === '') return mistake('--data must name a folder');
   const ports = {} as Record<keyof typeof STAND_IN_PORTS, number>;
