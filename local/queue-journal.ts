@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { replaceAtomically } from './atomic-file';
 
 /**
  * The message attribute that carries a journaled message's id through its queue, so the poller that
@@ -47,25 +48,6 @@ export const newJournalId = () => randomUUID();
 
 /** Past this size the journal is rewritten with only its pending messages. */
 const DEFAULT_COMPACT_AT_BYTES = 16 * 1024 * 1024;
-
-/** Writes `text` to `file` so that a crash leaves either the old or the new content: temp file, fsync, rename, fsync of the folder. */
-export async function replaceAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const handle = await open(temporary, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, file);
-  const folder = await open(dirname(file), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
-}
 
 /** The messages journaled and not finished, in the order they were first journaled. */
 function pendingIn(text: string, log: (line: string) => void): Map<string, JournaledMessage> {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { localTimeToUtc, ScheduleError } from '../src/domain/campaigns/schedule';
-import { replaceAtomically } from './queue-journal';
+import { replaceAtomically } from './atomic-file';
 import { closeServer, listenOn, parsedJson, readBody } from './services';
 
 /** What the stand-in delivers when a schedule fires: one PutEvents entry for the target bus. */

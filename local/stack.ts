@@ -16,6 +16,7 @@ import { isEventFunction, isHttpFunction, isScheduleFunction, type Manifest, typ
 import { sendJournaled, startEventBus } from './event-bus';
 import { noJournal, openQueueJournal, type QueueJournal } from './queue-journal';
 import { startSecrets } from './secrets';
+import { newKeyRing } from './state-files';
 import type { KeyRing } from '../src/domain/consent/signed-token';
 import { EVENT_SOURCE } from '../src/domain/events';
 import { startHttpApi } from './http-api';
@@ -76,12 +77,15 @@ export interface LocalStackOptions {
   /** Admin routes need `Authorization: Bearer <devToken>`. Default: a random token. */
   devToken?: string;
   settings?: Partial<DeploymentSettings>;
-  /** The key ring that signs subscriber links; a fresh one when not given. */
-  signingKeys?: KeyRing;
+  /**
+   * The key ring that signs subscriber links; a fresh one when not given. A function is asked at each
+   * read of the secret, so what it answers reaches the functions as a rotation in AWS does.
+   */
+  signingKeys?: KeyRing | (() => KeyRing);
   /** The salt of address hashes; a fresh one when not given. */
   privacySalt?: string;
-  /** The forms' CAPTCHA secret keys by name; none when not given. */
-  formCaptchaSecrets?: Readonly<Record<string, string>>;
+  /** The forms' CAPTCHA secret keys by name; none when not given. A function is asked at each read. */
+  formCaptchaSecrets?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
   log?: (line: string) => void;
 }
 
@@ -91,7 +95,7 @@ export interface LocalStack {
   readonly devToken: string;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly ses: string; readonly eventbridge: string; readonly secretsmanager: string; readonly scheduler: string };
   readonly settings: DeploymentSettings;
-  /** The key ring the functions read from the local Secrets Manager, for minting links in tests and tools. */
+  /** The key ring the functions read from the local Secrets Manager at the start, for minting links in tests and tools. */
   readonly signingKeys: KeyRing;
   readonly queues: Readonly<Record<string, { readonly url: string; readonly dlqUrl: string }>>;
   /** The DynamoDB Local (Java) process: it ends with this one (unless given as `dynamoDb`), and this pid lets anyone check. */
@@ -120,7 +124,6 @@ export const SCHEDULES_FILE = 'schedules.json';
 const REGION = 'us-east-1';
 
 /** A key ring with one fresh random key. */
-export const newKeyRing = (): KeyRing => ({ current: 'k1', keys: { k1: randomBytes(32).toString('base64url') } });
 
 const defaultSettings: DeploymentSettings = {
   tableName: 'leadflow',
@@ -282,14 +285,22 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
       }),
     ]);
     const busEndpoint = `http://127.0.0.1:${busPort}`;
-    const signingKeys = options.signingKeys ?? newKeyRing();
+    const ringOption = options.signingKeys ?? newKeyRing();
+    const ringNow = typeof ringOption === 'function' ? ringOption : () => ringOption;
+    const captchaOption = options.formCaptchaSecrets ?? {};
+    const captchaSecretsNow = typeof captchaOption === 'function' ? captchaOption : () => captchaOption;
+    const signingKeys = ringNow();
     const secrets = await startSecrets({
       port: secretsPort ?? 0,
       region: REGION,
       secrets: {
-        [settings.signingKeysSecret]: JSON.stringify({ current: signingKeys.current, ...signingKeys.keys }),
+        // Secrets Manager's form of the ring: the current key's id beside the keys (src/adapters/secrets.ts reads it).
+        [settings.signingKeysSecret]: () => {
+          const ring = ringNow();
+          return JSON.stringify({ current: ring.current, ...ring.keys });
+        },
         [settings.privacySaltSecret]: options.privacySalt ?? randomBytes(32).toString('base64url'),
-        [settings.formCaptchaSecret]: JSON.stringify(options.formCaptchaSecrets ?? {}),
+        [settings.formCaptchaSecret]: () => JSON.stringify(captchaSecretsNow()),
       },
     });
     stoppers.push(() => secrets.stop());

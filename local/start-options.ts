@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEV_TOKEN_VARIABLE } from './state-files';
 import { ALLOWED_HOSTS_VARIABLE } from './this-machine-only';
 
 /** The stand-ins whose ports the environment may move, by the name in `LEADFLOW_<NAME>_PORT`, with their defaults. */
@@ -23,7 +24,9 @@ Options:
 Environment (0: any free port):
 ${portLines}
   ${ALLOWED_HOSTS_VARIABLE}   host names to answer besides localhost, 127.0.0.1 and [::1],
-                           comma-separated (a forwarded port's address; only names you own)`;
+                           comma-separated (a forwarded port's address; only names you own)
+  ${DEV_TOKEN_VARIABLE}       the admin token instead of the one kept in the data folder's
+                           dev-token (16 or more letters, digits or -._~+/)`;
 
 export interface StartOptions {
   readonly reset: boolean;

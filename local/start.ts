@@ -8,13 +8,12 @@
  * process ends with this one, and this one ends with the command that started it (npm stopped alone
  * leaves it without a parent).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import type { KeyRing } from '../src/domain/consent/signed-token';
 import { claimInstance } from './instance';
 import { startCommand } from './start-options';
+import { DEV_TOKEN_VARIABLE, readStateValues, StateFileFault, type StateValues } from './state-files';
 import type { DemoSite } from './demo-site';
 import type { LocalStack } from './stack';
 
@@ -28,17 +27,6 @@ const stateDir = resolve(options.data ?? fileURLToPath(new URL('../.leadflow', i
 const fromHere = relative(process.cwd(), stateDir);
 const shownStateDir = fromHere.startsWith('..') || isAbsolute(fromHere) ? stateDir : fromHere || '.';
 mkdirSync(stateDir, { recursive: true });
-
-/** A text kept in the state folder between runs (readable by its owner only), made on first use. */
-function persisted(name: string, create: () => string): string {
-  const file = `${stateDir}/${name}`;
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const value = create();
-  writeFileSync(file, `${value}\n`, { mode: 0o600 });
-  return value;
-}
-
-const randomSecret = (bytes: number) => () => randomBytes(bytes).toString('base64url');
 
 const apiPort = options.apiPort;
 /** How often this process checks that its parent is still there. */
@@ -60,9 +48,19 @@ try {
   console.error(`leadflow cannot start: ${(error as Error).message}`);
   process.exit(1);
 }
+// The admin token, link-signing keys, address-hash salt and CAPTCHA keys kept between runs: a file
+// edited wrongly is named before anything is built.
+let state: StateValues;
+try {
+  state = await readStateValues({ stateDir, shownStateDir, env: process.env, log: (line) => console.log(line) });
+} catch (error) {
+  if (!(error instanceof StateFileFault)) throw error;
+  console.error(`leadflow cannot start: ${error.message}`);
+  process.exit(1);
+}
 const { CONSOLE_PATH, ensureConsoleBuilt } = await import('./console');
 if (await ensureConsoleBuilt()) console.log('Built the console (web/console/dist).');
-const { newKeyRing, startLocalStack } = await import('./stack');
+const { startLocalStack } = await import('./stack');
 const { startDemoSite } = await import('./demo-site');
 
 let stack: LocalStack;
@@ -73,11 +71,12 @@ try {
     reset: options.reset,
     // The admin token stays the same between runs, so scripts and bookmarks keep working; links in
     // mail already sent keep verifying; suppressed addresses keep matching their salted hashes.
-    devToken: process.env.LEADFLOW_DEV_TOKEN ?? persisted('dev-token', randomSecret(24)),
-    signingKeys: JSON.parse(persisted('signing-keys.json', () => JSON.stringify(newKeyRing()))) as KeyRing,
-    privacySalt: persisted('privacy-salt', randomSecret(32)),
+    devToken: state.devToken,
+    // Read again when their files change: an edit reaches the functions as a rotation in AWS does.
+    signingKeys: () => state.signingKeys.current(),
+    privacySalt: state.privacySalt,
     // Forms' CAPTCHA secret keys by name, as the operator writes them: `{ "<secretName>": "<key>" }`.
-    formCaptchaSecrets: JSON.parse(persisted('form-captcha.json', () => '{}')) as Record<string, string>,
+    formCaptchaSecrets: () => state.formCaptchaSecrets.current(),
     ports: { api: apiPort, dynamodb: options.ports.DYNAMODB, sqs: options.ports.SQS, ses: options.ports.SES, bus: options.ports.BUS, secrets: options.ports.SECRETS },
   });
 } catch (error) {
@@ -106,8 +105,8 @@ leadflow is running locally (pid ${process.pid}).
   SQS (fauxqs)      ${stack.endpoints.sqs}
   EventBridge       ${stack.endpoints.eventbridge}
   Scheduler         ${stack.endpoints.scheduler}   (campaign schedules and follow-up timers, kept in ${shownStateDir}/data)
-  Secrets Manager   ${stack.endpoints.secretsmanager}   (link-signing keys and address-hash salt, kept in ${shownStateDir}/)
-  Admin token       ${stack.devToken}   (also in ${shownStateDir}/dev-token; send as "Authorization: Bearer <token>")
+  Secrets Manager   ${stack.endpoints.secretsmanager}   (link-signing keys, address-hash salt and forms' CAPTCHA keys, kept in ${shownStateDir}/; signing-keys.json and form-captcha.json are read again when edited)
+  Admin token       ${stack.devToken}   (${state.devTokenFrom === 'file' ? `also in ${shownStateDir}/dev-token` : `from ${DEV_TOKEN_VARIABLE}, which the CLI needs set too`}; send as "Authorization: Bearer <token>")
 
 Ctrl-C stops everything.
 `);

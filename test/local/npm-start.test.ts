@@ -199,6 +199,26 @@ describe('npm start, and a second start beside it', () => {
     expect(isRunning(running.pid)).toBe(true);
   }, 70_000);
 
+  it('serves signing-keys.json as it is edited while it runs, as a rotation, and keeps the ring it served when an edit does not parse', async () => {
+    const [, secretsUrl = ''] = await first.waitFor(/Secrets Manager +(\S+)/);
+    const served = async () => {
+      const response = await fetch(secretsUrl, { method: 'POST', headers: { 'x-amz-target': 'secretsmanager.GetSecretValue', 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ SecretId: 'leadflow/signing-keys' }) });
+      return JSON.parse(((await response.json()) as { SecretString: string }).SecretString) as Record<string, string>;
+    };
+    const file = join(folder, 'signing-keys.json');
+    const { current, keys } = JSON.parse(readFileSync(file, 'utf8')) as { current: string; keys: Record<string, string> };
+    expect(await served()).toEqual({ current, ...keys });
+
+    const rotated = { ...keys, k2: 'a-new-key-of-forty-characters-0123456789' };
+    writeFileSync(file, JSON.stringify({ current: 'k2', keys: rotated }));
+    await first.waitFor(/signing-keys\.json changed: each function takes it once its copy is POWERTOOLS_PARAMETERS_MAX_AGE seconds old/, 30_000);
+    expect(await served()).toEqual({ current: 'k2', ...rotated });
+
+    writeFileSync(file, JSON.stringify({ current: 'k3', keys: rotated }));
+    await first.waitFor(/signing-keys\.json changed, but it names "k3" as "current", which "keys" does not have, so the functions keep it as it was/, 30_000);
+    expect(await served()).toEqual({ current: 'k2', ...rotated });
+  }, 70_000);
+
   it('leaves no DynamoDB Local behind when its process is killed with SIGKILL', async () => {
     first.process.kill('SIGKILL');
     expect(await waitForExit(running.dynamodbPid, EXIT_DEADLINE_MS)).toBe(true);
@@ -231,6 +251,18 @@ describe('npm start on a machine without Java', () => {
     expect(started.output().trim()).toBe('leadflow cannot start: DynamoDB Local needs a Java 17+ runtime and `java` was not found. Install one, e.g. `apt-get install openjdk-17-jre-headless`, then run again.');
     expect(readdirSync(folder)).toEqual([]);
   }, START_DEADLINE_MS + 10_000);
+});
+
+describe('npm start with a state file edited wrongly', () => {
+  it('names the file and the fault in one line, without a stack trace, leaves the file as it was, and exits 1', async () => {
+    const folder = stateFolder();
+    const text = '{ "turnstile": "0x4AAA", }';
+    writeFileSync(join(folder, 'form-captcha.json'), text);
+    const started = run(process.execPath, startScript(folder));
+    expect(await Promise.race([started.exited, new Promise((resolve) => setTimeout(resolve, 60_000, 'still running'))])).toBe(1);
+    expect(started.output().trim()).toBe(`leadflow cannot start: ${join(folder, 'form-captcha.json')} is not valid JSON (line 1, column 26). Mend it, or delete it for none.`);
+    expect(readFileSync(join(folder, 'form-captcha.json'), 'utf8')).toBe(text);
+  }, 70_000);
 });
 
 describe("npm start's options", () => {

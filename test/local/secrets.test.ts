@@ -9,9 +9,11 @@ let stop: () => Promise<unknown>;
 let endpoint: string;
 let client: SecretsManagerClient;
 const ring = { current: 'k1', k1: 'a-local-signing-key-of-32-bytes-0001' };
+/** What the secret given as a function answers now. */
+let captchaKeys = { turnstile: '0x4AAA-first' };
 
 beforeAll(async () => {
-  const secrets = await startSecrets({ port: await freePort(), region: 'us-east-1', secrets: { 'leadflow/signing-keys': JSON.stringify(ring) } });
+  const secrets = await startSecrets({ port: await freePort(), region: 'us-east-1', secrets: { 'leadflow/signing-keys': JSON.stringify(ring), 'leadflow/form-captcha': () => JSON.stringify(captchaKeys) } });
   stop = secrets.stop;
   endpoint = secrets.endpoint;
   client = new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -26,6 +28,13 @@ describe('the local Secrets Manager stand-in', () => {
   it('answers Powertools Parameters as Secrets Manager does', async () => {
     const keyRing = cachedSecret(client, 'leadflow/signing-keys', keyRingFromSecret);
     expect(await keyRing()).toEqual({ current: 'k1', keys: { k1: ring.k1 } });
+  });
+
+  it('asks a secret given as a function for its value at each read, as a rotation in AWS is read', async () => {
+    const read = () => cachedSecret(client, 'leadflow/form-captcha', (value) => JSON.parse(value) as unknown)();
+    expect(await read()).toEqual({ turnstile: '0x4AAA-first' });
+    captchaKeys = { turnstile: '0x4AAA-rotated' };
+    expect(await read()).toEqual({ turnstile: '0x4AAA-rotated' });
   });
 
   it('says a secret it does not hold is not found', async () => {

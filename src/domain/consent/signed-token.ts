@@ -30,8 +30,8 @@ export type TokenCheck =
   | { readonly valid: false; readonly reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' };
 
 const VERSION = 'v1';
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const MIN_SECRET_BYTES = 32;
+export const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+export const MIN_SECRET_BYTES = 32;
 
 /**
  * The secret of key `kid`, when the ring has one: an own property only, so a key id such as
