@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { localTimeToUtc, ScheduleError } from '../src/domain/campaigns/schedule';
 import { replaceAtomically } from './atomic-file';
 import { closeServer, listenOn, parsedJson, readBody } from './services';
+import { notJson, StateFileFault } from './state-files';
 
 /** What the stand-in delivers when a schedule fires: one PutEvents entry for the target bus. */
 export interface ScheduledEntry {
@@ -105,7 +106,7 @@ export async function startScheduler(options: {
   const keyOf = (group: string, name: string) => `${group}/${name}`;
   const { schedulesFile } = options;
   for (const saved of schedulesFile ? loadSchedules(schedulesFile) : []) {
-    schedules.set(keyOf(saved.GroupName, saved.Name), { ...saved, fireAtMs: fireTime(saved), failures: 0, firing: false });
+    schedules.set(keyOf(saved.GroupName, saved.Name), { ...saved, failures: 0, firing: false });
   }
 
   // Writes are chained, so each one writes the schedules as they are when it runs and the last wins.
@@ -233,8 +234,14 @@ export async function startScheduler(options: {
   };
 }
 
-/** The schedules saved by the last run; none when there is no file yet. */
-function loadSchedules(file: string): SavedSchedule[] {
+/** What to do about a schedules file leadflow cannot read: it is the only copy of what it holds. */
+const SCHEDULES_FILE_REMEDY = 'It holds the campaign schedules and timers (follow-ups, journeys, surveys): mend it, or move it away to start without them.';
+
+/**
+ * The schedules saved by the last run with the instant each fires; none when there is no file yet.
+ * leadflow writes the file whole; one changed by hand so that it cannot be read is a StateFileFault naming it.
+ */
+function loadSchedules(file: string): (SavedSchedule & { readonly fireAtMs: number })[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -242,5 +249,20 @@ function loadSchedules(file: string): SavedSchedule[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  return z.array(SavedSchedule).parse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new StateFileFault(`${file} ${notJson(text, error)}. ${SCHEDULES_FILE_REMEDY}`);
+  }
+  const saved = z.array(SavedSchedule).safeParse(json);
+  if (!saved.success) throw new StateFileFault(`${file} has an entry leadflow did not write (at ${z.core.toDotPath(saved.error.issues[0]?.path ?? [])}). ${SCHEDULES_FILE_REMEDY}`);
+  return saved.data.map((schedule, index) => {
+    try {
+      return { ...schedule, fireAtMs: fireTime(schedule) };
+    } catch (error) {
+      if (!(error instanceof SchedulerError)) throw error;
+      throw new StateFileFault(`${file} has a schedule it cannot fire (entry ${index}: ${error.message}). ${SCHEDULES_FILE_REMEDY}`);
+    }
+  });
 }

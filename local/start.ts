@@ -80,6 +80,11 @@ try {
     ports: { api: apiPort, dynamodb: options.ports.DYNAMODB, sqs: options.ports.SQS, ses: options.ports.SES, bus: options.ports.BUS, secrets: options.ports.SECRETS },
   });
 } catch (error) {
+  // A file of the data folder it cannot read (the schedules), named as the state files are.
+  if (error instanceof StateFileFault) {
+    console.error(`leadflow cannot start: ${error.message}`);
+    process.exit(1);
+  }
   if (!isAddressInUse(error)) throw error;
   console.error(`leadflow cannot start: ${(error as Error).message}; stop that process, or move leadflow with --port and LEADFLOW_<SERVICE>_PORT`);
   process.exit(1);

@@ -33,15 +33,22 @@ export const DEV_TOKEN_VARIABLE = 'LEADFLOW_DEV_TOKEN';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * What is wrong with a file's `text` that JSON.parse refused with `error`: where, when the parser
+ * says, and no more (its own message may quote the text).
+ */
+export function notJson(text: string, error: unknown): string {
+  const position = Number(/at position (\d+)/.exec((error as Error).message)?.[1] ?? Number.NaN);
+  if (Number.isNaN(position)) return 'is not valid JSON';
+  const before = text.slice(0, position).split('\n');
+  return `is not valid JSON (line ${before.length}, column ${(before.at(-1) ?? '').length + 1})`;
+}
+
 function parsedJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    // Only where: the parser's own message may quote the text.
-    const position = Number(/at position (\d+)/.exec((error as Error).message)?.[1] ?? Number.NaN);
-    if (Number.isNaN(position)) throw new Fault('is not valid JSON');
-    const before = text.slice(0, position).split('\n');
-    throw new Fault(`is not valid JSON (line ${before.length}, column ${(before.at(-1) ?? '').length + 1})`);
+    throw new Fault(notJson(text, error));
   }
 }
 

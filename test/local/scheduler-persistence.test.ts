@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startScheduler, type ScheduledEntry } from '../../local/scheduler';
 import { freePort } from '../../local/services';
+import { StateFileFault } from '../../local/state-files';
 import { scheduleInput, waitFor } from './scheduler-requests';
 
 const folder = mkdtempSync(join(tmpdir(), 'leadflow-schedules-'));
@@ -28,7 +29,6 @@ async function start(delivered: ScheduledEntry[]) {
 /** A UTC wall-clock time `seconds` from now, as `at()` takes it. */
 const utcIn = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString().slice(0, 19);
 
-
 describe('local EventBridge Scheduler across a restart', () => {
   it('keeps its schedules in the data folder: one due while it was down fires at start, a later one waits, a deleted one stays gone', async () => {
     const before: ScheduledEntry[] = [];
@@ -50,5 +50,25 @@ describe('local EventBridge Scheduler across a restart', () => {
     expect(await second.client.send(new GetScheduleCommand({ Name: 'next-hour', GroupName: 'leadflow' }))).toMatchObject({ Name: 'next-hour' });
     await expect(second.client.send(new GetScheduleCommand({ Name: 'deleted', GroupName: 'leadflow' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
     await expect(second.client.send(new GetScheduleCommand({ Name: 'due-while-down', GroupName: 'leadflow' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it.each([
+    ['is not JSON', (saved: string) => saved.slice(0, -2), /^\S+schedules\.json is not valid JSON( \(line 1, column \d+\))?\. /],
+    ['has an entry of another shape', (saved: string) => JSON.stringify([{ ...(JSON.parse(saved) as object[])[0], Target: 'the bus' }]), /^\S+schedules\.json has an entry leadflow did not write \(at \[0\]\.Target\)\. /],
+    ['has a schedule that cannot fire', (saved: string) => JSON.stringify([{ ...(JSON.parse(saved) as object[])[0], ScheduleExpressionTimezone: 'Mars/Olympus' }]), /^\S+schedules\.json has a schedule it cannot fire \(entry 0: Invalid ScheduleExpressionTimezone: .+\)\. /],
+  ])('refuses to start, naming the file, when its file %s, and leaves the file as it was', async (_, edit, message) => {
+    await (await start([])).client.send(new CreateScheduleCommand(scheduleInput('kept', utcIn(3600))));
+    await running.at(-1)?.stop();
+    const edited = edit(readFileSync(schedulesFile, 'utf8'));
+    writeFileSync(schedulesFile, edited);
+    const refused = await start([]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(StateFileFault);
+    expect((refused as Error).message).toMatch(message);
+    expect((refused as Error).message).toMatch(/It holds the campaign schedules and timers \(follow-ups, journeys, surveys\): mend it, or move it away to start without them\.$/);
+    expect(readFileSync(schedulesFile, 'utf8')).toBe(edited);
+    rmSync(schedulesFile);
   });
 });
