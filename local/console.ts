@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRunning } from './processes';
 
 /** Where the console's sources are and where `npm run build:console` writes it. */
 export const CONSOLE_SOURCE = fileURLToPath(new URL('../web/console', import.meta.url));
@@ -50,8 +51,20 @@ export async function buildConsole(): Promise<void> {
   }
 }
 
+/** A build's own folder until it is put in place: `dist.<pid>.tmp`. */
+const STAGING = /^dist\.(\d+)\.tmp$/;
+
+/** Removes the folders of builds whose process ended before putting them in place (a kill -9 of `npm start` mid-build). */
+export function removeAbandonedBuilds(): void {
+  for (const name of readdirSync(CONSOLE_SOURCE)) {
+    const pid = STAGING.exec(name)?.[1];
+    if (pid && !isRunning(Number(pid))) rmSync(join(CONSOLE_SOURCE, name), { recursive: true, force: true });
+  }
+}
+
 /** Builds the console when it is missing or out of date; true when it built. */
 export async function ensureConsoleBuilt(): Promise<boolean> {
+  removeAbandonedBuilds();
   if (!consoleBuildIsStale()) return false;
   await buildConsole();
   return true;

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONSOLE_SOURCE } from '../../local/console';
+import { CONSOLE_SOURCE, removeAbandonedBuilds } from '../../local/console';
 
 const CONFIG = join(CONSOLE_SOURCE, 'vite.config.ts');
 const folder = mkdtempSync(join(tmpdir(), 'leadflow-console-build-'));
@@ -25,4 +26,22 @@ describe('the console build', () => {
   it('builds the console itself: none of the modules it imports reaches one', async () => {
     await expect(build({ configFile: CONFIG, logLevel: 'silent', build: { write: false } })).resolves.toBeDefined();
   }, 120_000);
+});
+
+describe("the console's abandoned builds", () => {
+  it('are removed once the process that made them has ended, and a running build is left alone', () => {
+    const ended = spawnSync(process.execPath, ['-e', '']).pid;
+    const abandoned = join(CONSOLE_SOURCE, `dist.${ended}.tmp`);
+    const running = join(CONSOLE_SOURCE, `dist.${process.pid}.tmp`);
+    try {
+      for (const staging of [abandoned, running]) {
+        mkdirSync(join(staging, 'assets'), { recursive: true });
+        writeFileSync(join(staging, 'index.html'), '<!doctype html>');
+      }
+      removeAbandonedBuilds();
+      expect({ abandoned: existsSync(abandoned), running: existsSync(running) }).toEqual({ abandoned: false, running: true });
+    } finally {
+      for (const staging of [abandoned, running]) rmSync(staging, { recursive: true, force: true });
+    }
+  });
 });
