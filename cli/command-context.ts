@@ -37,6 +37,8 @@ export function actAsGroup(group: Command): Command {
   return group
     .usage('<command> [options]')
     .argument('[command]')
+    // An unknown command's own arguments (`rules check file.yaml`) would otherwise hide it behind commander's "too many arguments".
+    .allowExcessArguments()
     .action((command: string | undefined) => {
       if (command === undefined) {
         group.outputHelp();

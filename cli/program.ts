@@ -3,6 +3,7 @@ import { apiClient, bearerToken } from '../src/api/client';
 import { sigV4 } from '../src/api/sigv4';
 import { adminApiOverClient } from './admin-api';
 import { resolveAuth } from './api-auth';
+import { CliError } from './errors';
 import { type CliIo, type CommandContext, actAsGroup } from './command-context';
 import { registerCampaigns } from './commands/campaigns';
 import { registerJourneys } from './commands/journeys';
@@ -48,7 +49,13 @@ export function buildProgram(io: CliIo): Command {
     .helpCommand(true);
   actAsGroup(program);
 
-  const apiUrl = () => program.opts<{ api?: string }>().api ?? io.env.LEADFLOW_API_URL ?? DEFAULT_API_URL;
+  /** The API's address: `--api`, else the variable (empty counts as unset), else the local stack's; one that is no http(s) URL is refused by where it came from. */
+  const apiUrl = () => {
+    const given = program.opts<{ api?: string }>().api;
+    const [source, url] = given !== undefined ? ['--api', given] : io.env.LEADFLOW_API_URL ? ['LEADFLOW_API_URL', io.env.LEADFLOW_API_URL] : ['', DEFAULT_API_URL];
+    if (!/^https?:$/.test(URL.parse(url)?.protocol ?? '')) throw new CliError(`${source} must be the API's http or https address, such as ${DEFAULT_API_URL}, not ${JSON.stringify(url)}`);
+    return url;
+  };
   const context: CommandContext = {
     io,
     apiUrl,

@@ -63,6 +63,28 @@ describe('leadflow commands and their help', () => {
     const missing = io();
     expect(await main(['campaigns', 'send'], missing.io)).toBe(1);
     expect(missing.err[0]).toBe("error: missing required argument 'campaignId'");
+    // With the arguments the mistaken command was given, it is still named as unknown.
+    const withArguments = io();
+    expect(await main(['rules', 'check', 'rules.yaml', 'more.yaml'], withArguments.io)).toBe(1);
+    expect(withArguments.err).toEqual(['unknown command rules check: validate <file...>, diff <file>, backtest <file>, activate <file|version> or list']);
+  });
+
+  it('refuses an API address that is not an http or https URL, naming where it came from, before calling anything; an empty LEADFLOW_API_URL counts as unset', async () => {
+    const seen: string[] = [];
+    const recording = (async (url: Parameters<typeof fetch>[0]) => {
+      seen.push(String(url));
+      return new Response(JSON.stringify({ active: 'starter-1', items: [] }), { status: 200 });
+    }) as typeof fetch;
+    const flag = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: recording });
+    expect(await main(['--api', 'localhost:3000', 'rules', 'list'], flag.io)).toBe(1);
+    expect(flag.err).toEqual(['--api must be the API\'s http or https address, such as http://localhost:3000, not "localhost:3000"']);
+    const variable = io({ env: { LEADFLOW_DEV_TOKEN: 't', LEADFLOW_API_URL: 'file:///etc/passwd' }, fetch: recording });
+    expect(await main(['rules', 'list'], variable.io)).toBe(1);
+    expect(variable.err).toEqual(['LEADFLOW_API_URL must be the API\'s http or https address, such as http://localhost:3000, not "file:///etc/passwd"']);
+    expect(seen).toEqual([]);
+    const empty = io({ env: { LEADFLOW_DEV_TOKEN: 't', LEADFLOW_API_URL: '' }, fetch: recording });
+    expect(await main(['rules', 'list'], empty.io)).toBe(0);
+    expect(seen).toEqual(['http://localhost:3000/v1/admin/rulesets']);
   });
 
   it('sends to the API named by --api, wherever the flag is', async () => {
