@@ -24,6 +24,13 @@ function io(overrides: Partial<CliIo> = {}) {
   return { out, err, io: { out: (line: string) => out.push(line), err: (line: string) => err.push(line), env: {}, cwd: dir, ...overrides } satisfies CliIo };
 }
 
+/** A fetch that notes each URL it is asked for and answers 200 with `body`. */
+const recordingUrls = (seen: string[], body: unknown = {}) =>
+  (async (url: Parameters<typeof fetch>[0]) => {
+    seen.push(String(url));
+    return new Response(JSON.stringify(body), { status: 200 });
+  }) as typeof fetch;
+
 describe('leadflow commands and their help', () => {
   it('prints the help of a command, with its own options, and exits 0', async () => {
     const run = io();
@@ -46,11 +53,7 @@ describe('leadflow commands and their help', () => {
 
   it("refuses a flag the command does not take, naming it, before calling anything", async () => {
     const seen: string[] = [];
-    const recording = (async (url: Parameters<typeof fetch>[0]) => {
-      seen.push(String(url));
-      return new Response('{}', { status: 200 });
-    }) as typeof fetch;
-    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: recording });
+    const run = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: recordingUrls(seen) });
     expect(await main(['rules', 'list', '--json'], run.io)).toBe(1);
     expect(run.err[0]).toBe("error: unknown option '--json'");
     expect(seen).toEqual([]);
@@ -71,10 +74,7 @@ describe('leadflow commands and their help', () => {
 
   it('refuses an API address that is not an http or https URL, naming where it came from, before calling anything; an empty LEADFLOW_API_URL counts as unset', async () => {
     const seen: string[] = [];
-    const recording = (async (url: Parameters<typeof fetch>[0]) => {
-      seen.push(String(url));
-      return new Response(JSON.stringify({ active: 'starter-1', items: [] }), { status: 200 });
-    }) as typeof fetch;
+    const recording = recordingUrls(seen, { active: 'starter-1', items: [] });
     const flag = io({ env: { LEADFLOW_DEV_TOKEN: 't' }, fetch: recording });
     expect(await main(['--api', 'localhost:3000', 'rules', 'list'], flag.io)).toBe(1);
     expect(flag.err).toEqual(['--api must be the API\'s http or https address, such as http://localhost:3000, not "localhost:3000"']);
@@ -89,10 +89,7 @@ describe('leadflow commands and their help', () => {
 
   it('sends to the API named by --api, wherever the flag is', async () => {
     const seen: string[] = [];
-    const recording = (async (url: Parameters<typeof fetch>[0]) => {
-      seen.push(String(url));
-      return new Response(JSON.stringify({ active: 'starter-1', items: [] }), { status: 200 });
-    }) as typeof fetch;
+    const recording = recordingUrls(seen, { active: 'starter-1', items: [] });
     const run = io({ env: { LEADFLOW_DEV_TOKEN: 't', LEADFLOW_API_URL: 'http://127.0.0.1:1' }, fetch: recording });
     expect(await main(['--api', 'http://127.0.0.1:4000', 'rules', 'list'], run.io)).toBe(0);
     expect(await main(['rules', 'list', '--api', 'http://127.0.0.1:4001'], run.io)).toBe(0);
