@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildApp as buildFauxqsApp } from 'fauxqs';
@@ -189,6 +189,34 @@ export const SCHEMAS_REMEMBERED = 'remembered';
 /** The journal mode the launcher puts a data folder's database in. */
 export const WRITE_AHEAD_LOG = 'wal';
 
+/** What a data folder's name is followed by while `--reset` deletes it, with the pid of the start deleting it. */
+const RESETTING = '.reset-';
+
+/**
+ * Empties a data folder for `--reset`: renamed away in one step, then deleted, so that a start killed
+ * mid-delete leaves the table, queued messages and schedules all there or all gone, never some of each.
+ */
+function resetDataFolder(dataDir: string): void {
+  const discarded = `${dataDir}${RESETTING}${process.pid}`;
+  try {
+    renameSync(dataDir, discarded);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  rmSync(discarded, { recursive: true, force: true });
+}
+
+/** Deletes what a reset killed mid-delete left beside the data folder (its process gone). */
+function removeAbandonedResets(dataDir: string): void {
+  const folder = dirname(dataDir);
+  const prefix = `${basename(dataDir)}${RESETTING}`;
+  for (const name of existsSync(folder) ? readdirSync(folder) : []) {
+    const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : Number.NaN;
+    if (Number.isSafeInteger(pid) && commandLineOf(pid) === undefined) rmSync(join(folder, name), { recursive: true, force: true });
+  }
+}
+
 /**
  * Amazon's DynamoDB Local (Java), in memory or in `dataDir`, listening on 127.0.0.1 only. It stops
  * when this process ends, however it ends. Its pid is kept in `dataDir`, and a DynamoDB Local found
@@ -201,7 +229,8 @@ export async function startDynamoDb(options: { port: number; dataDir?: string; r
   // Before a reset deletes the folder, or the pid of the one still writing to it would be lost.
   if (pidFile) await stopStaleDynamoDb(pidFile, options.log);
   if (dataDir) {
-    if (options.reset) rmSync(dataDir, { recursive: true, force: true });
+    removeAbandonedResets(dataDir);
+    if (options.reset) resetDataFolder(dataDir);
     mkdirSync(dataDir, { recursive: true });
   }
   const { jar, libraries } = bundledDynamoDbLocal();

@@ -1,13 +1,13 @@
-import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bundledDynamoDbLocal, freePort } from '../../local/services';
+import { bundledDynamoDbLocal, freePort, startDynamoDb } from '../../local/services';
 import { startLocalStack } from '../../local/stack';
 import { onRunDynamoDb, runDynamoDb } from '../run-dynamodb';
 import type { Manifest } from '../../manifest/types';
@@ -125,5 +125,41 @@ describe('local stack lifecycle', () => {
   it('refuses a given DynamoDB Local together with a data folder or a port of its own', async () => {
     await expect(startLocalStack({ dynamoDb: { endpoint: 'http://127.0.0.1:1', pid: 1 }, dataDir: '/tmp/unused', log: () => {} })).rejects.toThrow(/dynamoDb.*dataDir and ports.dynamodb/);
     await expect(startLocalStack({ dynamoDb: { endpoint: 'http://127.0.0.1:1', pid: 1 }, ports: { dynamodb: 8000 }, log: () => {} })).rejects.toThrow(/dynamoDb.*dataDir and ports.dynamodb/);
+  });
+});
+
+describe('a reset of the data folder (npm start -- --reset)', () => {
+  it('starts with an empty table, and deletes what a reset killed mid-delete left beside the folder', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'leadflow-reset-'));
+    const dataDir = join(parent, 'data');
+    const tablesOf = async (endpoint: string) => {
+      const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      try {
+        return (await client.send(new ListTablesCommand({}))).TableNames;
+      } finally {
+        client.destroy();
+      }
+    };
+    try {
+      const before = await startDynamoDb({ port: await freePort(), dataDir, reset: false, log: () => {} });
+      const client = new DynamoDBClient({ endpoint: before.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      await client.send(new CreateTableCommand({ TableName: 'kept', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
+      client.destroy();
+      await before.stop();
+      // What a reset killed mid-delete leaves: the old folder under its reset name, its process gone.
+      const ended = spawnSync(process.execPath, ['-e', '']).pid;
+      mkdirSync(join(parent, `data.reset-${ended}`));
+      writeFileSync(join(parent, `data.reset-${ended}`, 'queue-journal.jsonl'), '{}\n');
+
+      const after = await startDynamoDb({ port: await freePort(), dataDir, reset: true, log: () => {} });
+      try {
+        expect(await tablesOf(after.endpoint)).toEqual([]);
+        expect(readdirSync(parent)).toEqual(['data']);
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
