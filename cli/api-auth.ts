@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CliError } from './errors';
 
 /** How the CLI proves who it is: the development token locally, SigV4 (IAM) against AWS, as the API expects. */
 export type AdminAuth =
-  | { readonly kind: 'token'; readonly token: string }
+  /** `from`: where the token was read, to name when the API refuses it. */
+  | { readonly kind: 'token'; readonly token: string; readonly from: string }
   | { readonly kind: 'iam'; readonly region: string };
 
 export interface AdminResponse {
@@ -27,15 +29,45 @@ export const regionOf = (apiUrl: string, env: NodeJS.ProcessEnv): string | undef
  * chain (environment, profile, SSO, instance role) for the URL's region.
  */
 export async function resolveAuth(apiUrl: string, env: NodeJS.ProcessEnv, cwd: string): Promise<AdminAuth> {
-  if (env.LEADFLOW_DEV_TOKEN) return { kind: 'token', token: env.LEADFLOW_DEV_TOKEN };
+  if (env.LEADFLOW_DEV_TOKEN) return bearer(env.LEADFLOW_DEV_TOKEN, 'LEADFLOW_DEV_TOKEN');
   if (isLocalApi(apiUrl)) {
+    const file = join(cwd, '.leadflow', 'dev-token');
+    let token: string;
     try {
-      return { kind: 'token', token: (await readFile(join(cwd, '.leadflow', 'dev-token'), 'utf8')).trim() };
+      token = (await readFile(file, 'utf8')).trim();
     } catch {
       throw new Error(`No development token: start the local stack with \`npm start\` in ${cwd}, or set LEADFLOW_DEV_TOKEN`);
     }
+    return bearer(token, file);
   }
   const region = regionOf(apiUrl, env);
   if (!region) throw new Error(`Cannot tell the AWS region of ${apiUrl}; set LEADFLOW_REGION`);
   return { kind: 'iam', region };
+}
+
+/** What a header may carry as a bearer token: visible ASCII (a line break or a space would break or split the header). */
+const HEADER_TOKEN = /^[\x21-\x7e]+$/;
+
+function bearer(token: string, from: string): AdminAuth {
+  // Named, never quoted: the token is a password.
+  if (!HEADER_TOKEN.test(token)) throw new CliError(`The development token in ${from} is not one: letters, digits and punctuation, no spaces or line breaks`);
+  return { kind: 'token', token, from };
+}
+
+/**
+ * The CLI's fetch for a token: a 403 the API answers with "Forbidden" alone is the token refused (a
+ * leadflow started elsewhere, or with another token), told as such instead of the bare status.
+ */
+export function refusedTokenTold(fetchThrough: typeof fetch, auth: AdminAuth, apiUrl: string, cwd: string): typeof fetch {
+  if (auth.kind !== 'token') return fetchThrough;
+  return async (input, init) => {
+    const response = await fetchThrough(input, init);
+    if (response.status !== 403) return response;
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => undefined)) as { message?: unknown } | undefined;
+    if (body?.message !== 'Forbidden') return response;
+    throw new CliError(`The API at ${apiUrl} refused the development token from ${auth.from}: was that leadflow started in ${cwd}? \`npm start\` prints its token and keeps it in its folder's .leadflow/dev-token (unless LEADFLOW_DEV_TOKEN gave it one).`);
+  };
 }

@@ -87,6 +87,25 @@ describe('leadflow commands and their help', () => {
     expect(seen).toEqual(['http://localhost:3000/v1/admin/rulesets']);
   });
 
+  it('says a refused development token is refused, naming where it was read, and refuses one no header can carry without quoting it', async () => {
+    const answering = (status: number, body: unknown) => (async () => new Response(JSON.stringify(body), { status })) as typeof fetch;
+    const refused = io({ env: { LEADFLOW_DEV_TOKEN: 'from-another-start-0123' }, fetch: answering(403, { message: 'Forbidden' }) });
+    expect(await main(['rules', 'list'], refused.io)).toBe(1);
+    expect(refused.err).toEqual([
+      `The API at http://localhost:3000 refused the development token from LEADFLOW_DEV_TOKEN: was that leadflow started in ${dir}? \`npm start\` prints its token and keeps it in its folder's .leadflow/dev-token (unless LEADFLOW_DEV_TOKEN gave it one).`,
+    ]);
+    // A refusal by the route itself keeps its own message.
+    const denied = io({ env: { LEADFLOW_DEV_TOKEN: 'from-this-start-0123' }, fetch: answering(403, { message: 'Only admin may call this route' }) });
+    expect(await main(['rules', 'list'], denied.io)).toBe(1);
+    expect(denied.err).toEqual(['Listing rulesets failed (403): Only admin may call this route']);
+
+    const seen: string[] = [];
+    const broken = io({ env: { LEADFLOW_DEV_TOKEN: 'secret-part\nother-part' }, fetch: recordingUrls(seen) });
+    expect(await main(['rules', 'list'], broken.io)).toBe(1);
+    expect(broken.err).toEqual(['The development token in LEADFLOW_DEV_TOKEN is not one: letters, digits and punctuation, no spaces or line breaks']);
+    expect(seen).toEqual([]);
+  });
+
   it('sends to the API named by --api, wherever the flag is', async () => {
     const seen: string[] = [];
     const recording = recordingUrls(seen, { active: 'starter-1', items: [] });
