@@ -235,7 +235,7 @@ export async function startScheduler(options: {
 }
 
 /** What to do about a schedules file leadflow cannot read: it is the only copy of what it holds. */
-const SCHEDULES_FILE_REMEDY = 'It holds the campaign schedules and timers (follow-ups, journeys, surveys): mend it, or move it away to start without them.';
+const SCHEDULES_FILE_REMEDY = "It holds the campaigns' schedules and the timers of follow-ups, surveys, churn checks and erasure sweeps: mend it, or move it away to start without them.";
 
 /**
  * The schedules saved by the last run with the instant each fires; none when there is no file yet.

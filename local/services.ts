@@ -212,8 +212,8 @@ function removeAbandonedResets(dataDir: string): void {
   const folder = dirname(dataDir);
   const prefix = `${basename(dataDir)}${RESETTING}`;
   for (const name of existsSync(folder) ? readdirSync(folder) : []) {
-    const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : Number.NaN;
-    if (Number.isSafeInteger(pid) && commandLineOf(pid) === undefined) rmSync(join(folder, name), { recursive: true, force: true });
+    const pid = name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)) ? Number(name.slice(prefix.length)) : undefined;
+    if (pid !== undefined && commandLineOf(pid) === undefined) rmSync(join(folder, name), { recursive: true, force: true });
   }
 }
 

@@ -123,8 +123,6 @@ export const QUEUE_JOURNAL_FILE = 'queue-journal.ndjson';
 export const SCHEDULES_FILE = 'schedules.json';
 const REGION = 'us-east-1';
 
-/** A key ring with one fresh random key. */
-
 const defaultSettings: DeploymentSettings = {
   tableName: 'leadflow',
   busName: 'leadflow',

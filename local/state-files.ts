@@ -19,6 +19,7 @@ export class StateFileFault extends Error {}
 /** A fault in a file's text, named without quoting the text (it holds secrets). */
 class Fault extends Error {}
 
+/** A key ring with one fresh random key. */
 export const newKeyRing = (): KeyRing => ({ current: 'k1', keys: { k1: randomBytes(32).toString('base64url') } });
 
 /** What `Authorization: Bearer` carries (RFC 6750's b64token), long enough not to be guessed. */
@@ -42,6 +43,15 @@ export function notJson(text: string, error: unknown): string {
   if (Number.isNaN(position)) return 'is not valid JSON';
   const before = text.slice(0, position).split('\n');
   return `is not valid JSON (line ${before.length}, column ${(before.at(-1) ?? '').length + 1})`;
+}
+
+/** A watched file's text; one that cannot be read (a folder put in its place, its permissions taken) is a fault like any other. */
+function readNow(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new Fault(`cannot be read (${(error as NodeJS.ErrnoException).code})`);
+  }
 }
 
 function parsedJson(text: string): unknown {
@@ -150,7 +160,8 @@ export async function readStateValues(options: { readonly stateDir: string; read
     try {
       return readFileSync(path, 'utf8').trim();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const { code } = error as NodeJS.ErrnoException;
+      if (code !== 'ENOENT') throw new StateFileFault(`${shown(file)} cannot be read (${code}). ${file.remedy}`);
     }
     const text = file.create();
     await replaceAtomically(path, `${text}\n`);
@@ -182,14 +193,15 @@ export async function readStateValues(options: { readonly stateDir: string; read
       if (seen && sameFile(now, seen)) return;
       seen = now;
       try {
-        value = file.parse(readFileSync(path, 'utf8').trim());
+        value = file.parse(readNow(path));
         log(`${shown(file)} changed: each function takes it once its copy is POWERTOOLS_PARAMETERS_MAX_AGE seconds old (300 by default), as after a rotation in AWS`);
       } catch (error) {
         if (!(error instanceof Fault)) throw error;
         log(`${shown(file)} changed, but it ${error.message}, so the functions keep it as it was. ${file.remedy}`);
       }
     };
-    // Looked at on a timer of its own too (fs.watchFile's first look is later, and would miss an edit made before it).
+    // Looked at each second besides at each read, so an edit is reported as it is made (a timer of its
+    // own: fs.watchFile takes its first look later, and misses an edit made before it).
     const watch = setInterval(refresh, WATCH_INTERVAL_MS).unref();
     return {
       current: () => {

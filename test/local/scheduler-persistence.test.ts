@@ -67,7 +67,7 @@ describe('local EventBridge Scheduler across a restart', () => {
     );
     expect(refused).toBeInstanceOf(StateFileFault);
     expect((refused as Error).message).toMatch(message);
-    expect((refused as Error).message).toMatch(/It holds the campaign schedules and timers \(follow-ups, journeys, surveys\): mend it, or move it away to start without them\.$/);
+    expect((refused as Error).message).toMatch(/It holds the campaigns' schedules and the timers of follow-ups, surveys, churn checks and erasure sweeps: mend it, or move it away to start without them\.$/);
     expect(readFileSync(schedulesFile, 'utf8')).toBe(edited);
     rmSync(schedulesFile);
   });

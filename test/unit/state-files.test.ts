@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,6 +88,19 @@ describe("npm start's state files", () => {
     expect(refused).not.toContain(SECRET);
     expect(refused).not.toContain('0x4AAA');
     expect(refused.split('\n')).toHaveLength(1);
+  });
+
+  it('refuse one that cannot be read, naming why, and go on serving what they served when one stops being readable while leadflow runs', async () => {
+    const folder = stateFolder();
+    mkdirSync(join(folder, 'form-captcha.json'));
+    await expect(read(folder)).rejects.toThrow('.leadflow/form-captcha.json cannot be read (EISDIR). Mend it, or delete it for none.');
+    rmSync(join(folder, 'form-captcha.json'), { recursive: true });
+    const { state, lines } = await read(folder);
+    rmSync(join(folder, 'signing-keys.json'));
+    mkdirSync(join(folder, 'signing-keys.json'));
+    const before = state.signingKeys.current();
+    expect(before.current).toBe('k1');
+    expect(lines.at(-1)).toBe('.leadflow/signing-keys.json changed, but it cannot be read (EISDIR), so the functions keep it as it was. Mend it: deleting it makes new keys, and the links in mail already sent stop working.');
   });
 
   it('leave a file a person edited as it was when they refuse it, and quote none of it where the parser cannot say where it failed', async () => {
