@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEV_TOKEN_VARIABLE } from './state-files';
-import { ALLOWED_HOSTS_VARIABLE } from './this-machine-only';
+import { ALLOWED_HOSTS_VARIABLE, allowedHostNames, isHostName } from './this-machine-only';
 
 /** The stand-ins whose ports the environment may move, by the name in `LEADFLOW_<NAME>_PORT`, with their defaults. */
 export const STAND_IN_PORTS = { DYNAMODB: 8000, SQS: 4566, SES: 8005, BUS: 4010, SECRETS: 4584, DEMO: 8080 } as const;
@@ -65,5 +65,8 @@ export function startCommand(args: readonly string[], environment: Readonly<Reco
     if (given !== undefined && !isPort(given)) return mistake(`LEADFLOW_${name}_PORT must be a port number from 0 to 65535, not ${JSON.stringify(given)}`);
     ports[name] = given === undefined ? fallback : Number(given);
   }
+  // A name that can never match would leave the forwarded port refused, the refusal naming this variable as the cure.
+  const notHostName = allowedHostNames(environment).find((name) => !isHostName(name));
+  if (notHostName !== undefined) return mistake(`${ALLOWED_HOSTS_VARIABLE} must list host names such as my-box.example.com (no scheme, port or wildcard), not ${JSON.stringify(notHostName)}`);
   return { start: { reset: values.reset ?? false, apiPort: Number(port), ...(values.data === undefined ? {} : { data: values.data }), ports } };
 }

@@ -23,6 +23,11 @@ export const allowedHostNames = (environment: Readonly<Record<string, string | u
     .map((name) => name.trim().toLowerCase())
     .filter(Boolean);
 
+/** The host names a Host header or an origin can carry, as this module matches them: letters, digits, dots and hyphens. */
+const HOST_NAME = /^[a-z0-9.-]+$/i;
+/** Whether `name` can be an allowed name at all: one with a scheme, a port, a wildcard or brackets never matches a request. */
+export const isHostName = (name: string) => HOST_NAME.test(name);
+
 /** `host` without its port, lower case, when it is a name and port as a Host header gives them. */
 const hostName = (host: string) => /^([a-z0-9.-]+)(?::\d{1,5})?$/i.exec(host)?.[1]?.toLowerCase();
 

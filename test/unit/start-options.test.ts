@@ -35,6 +35,17 @@ describe("npm start's command line", () => {
     expect('print' in command && command.print).toMatch(new RegExp(`^leadflow cannot start: [^\\n]*${HINT.replace(/[()]/g, '\\$&')}$`));
   });
 
+  it.each([['https://my-box.example.com'], ['my-box.example.com:3000'], ['*'], ['*.example.com'], ['[fe80::1]'], ['my box']])('refuses LEADFLOW_ALLOWED_HOSTS naming %j, which no request can match, naming the variable and the name', (name) => {
+    expect(startCommand([], { LEADFLOW_ALLOWED_HOSTS: `ok.example.com, ${name}` })).toEqual({
+      print: `leadflow cannot start: LEADFLOW_ALLOWED_HOSTS must list host names such as my-box.example.com (no scheme, port or wildcard), not ${JSON.stringify(name.toLowerCase())} ${HINT}`,
+      exitCode: 1,
+    });
+  });
+
+  it('takes LEADFLOW_ALLOWED_HOSTS listing host names, and an empty one', () => {
+    for (const value of ['my-box.example.com', 'Dev-Box.local, 10.0.0.5', '']) expect(startCommand([], { LEADFLOW_ALLOWED_HOSTS: value })).toEqual({ start: { reset: false, apiPort: 3000, ports: STAND_IN_PORTS } });
+  });
+
   it.each([['LEADFLOW_DYNAMODB_PORT', 'eight'], ['LEADFLOW_SES_PORT', '-1'], ['LEADFLOW_BUS_PORT', '65536'], ['LEADFLOW_SECRETS_PORT', '']])('refuses %s=%j, naming the variable', (name, value) => {
     expect(startCommand([], { [name]: value })).toEqual({ print: `leadflow cannot start: ${name} must be a port number from 0 to 65535, not ${JSON.stringify(value)} ${HINT}`, exitCode: 1 });
   });
