@@ -26,7 +26,13 @@ const options = command.start;
 const stateDir = resolve(options.data ?? fileURLToPath(new URL('../.leadflow', import.meta.url)));
 const fromHere = relative(process.cwd(), stateDir);
 const shownStateDir = fromHere.startsWith('..') || isAbsolute(fromHere) ? stateDir : fromHere || '.';
-mkdirSync(stateDir, { recursive: true });
+try {
+  mkdirSync(stateDir, { recursive: true });
+} catch (error) {
+  // A file in its place, or a folder it may not write in: named, with the way out.
+  console.error(`leadflow cannot start: its state folder ${shownStateDir} cannot be made (${(error as NodeJS.ErrnoException).code}); name another with --data DIR`);
+  process.exit(1);
+}
 
 const apiPort = options.apiPort;
 /** How often this process checks that its parent is still there. */

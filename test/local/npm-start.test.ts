@@ -274,6 +274,14 @@ describe("npm start's options", () => {
     expect(existsSync(folder)).toBe(false);
   }, 40_000);
 
+  it('names a state folder it cannot make in one line, without a stack trace, exit code 1', async () => {
+    const file = join(stateFolder(), 'a-file');
+    writeFileSync(file, '');
+    const started = run(process.execPath, [...startScript(file)]);
+    expect(await Promise.race([started.exited, new Promise((resolve) => setTimeout(resolve, 30_000, 'still running'))])).toBe(1);
+    expect(started.output().trim()).toBe(`leadflow cannot start: its state folder ${file} cannot be made (EEXIST); name another with --data DIR`);
+  }, 40_000);
+
   it('names a mistake in one line, without a stack trace, exit code 1', async () => {
     const folder = join(stateFolder(), 'state');
     const started = run(process.execPath, [...startScript(folder), '--port', 'eighty']);
