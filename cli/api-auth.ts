@@ -55,14 +55,22 @@ function bearer(token: string, from: string): AdminAuth {
 }
 
 /**
- * The CLI's fetch for a token: a 403 the API answers with "Forbidden" alone is the token refused (a
- * leadflow started elsewhere, or with another token), told as such instead of the bare status.
+ * The CLI's fetch, telling two failures in words instead of "fetch failed" or a bare 403: an API it
+ * cannot reach (no `npm start` running, a wrong address), and for a token, a 403 that says "Forbidden"
+ * alone, which is the token refused (a leadflow started elsewhere, or with another token).
  */
-export function refusedTokenTold(fetchThrough: typeof fetch, auth: AdminAuth, apiUrl: string, cwd: string): typeof fetch {
-  if (auth.kind !== 'token') return fetchThrough;
+export function explainedFetch(fetchThrough: typeof fetch, auth: AdminAuth, apiUrl: string, cwd: string): typeof fetch {
   return async (input, init) => {
-    const response = await fetchThrough(input, init);
-    if (response.status !== 403) return response;
+    let response: Response;
+    try {
+      response = await fetchThrough(input, init);
+    } catch (error) {
+      // undici's "fetch failed" says why in its cause: a system error's code, or a message of its own ("bad port").
+      const cause = (error as { cause?: unknown }).cause;
+      const why = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : (error as Error).message;
+      throw new CliError(`Cannot reach the API at ${apiUrl} (${why}): ${isLocalApi(apiUrl) ? `is \`npm start\` running?` : 'is the address right?'} Name another with --api or LEADFLOW_API_URL.`);
+    }
+    if (auth.kind !== 'token' || response.status !== 403) return response;
     const body = (await response
       .clone()
       .json()

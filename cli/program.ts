@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { apiClient, bearerToken } from '../src/api/client';
 import { sigV4 } from '../src/api/sigv4';
 import { adminApiOverClient } from './admin-api';
-import { refusedTokenTold, resolveAuth } from './api-auth';
+import { explainedFetch, resolveAuth } from './api-auth';
 import { CliError } from './errors';
 import { type CliIo, type CommandContext, actAsGroup } from './command-context';
 import { registerCampaigns } from './commands/campaigns';
@@ -62,7 +62,7 @@ export function buildProgram(io: CliIo): Command {
     api: async () => {
       const auth = await resolveAuth(apiUrl(), io.env, io.cwd);
       const authorise = auth.kind === 'token' ? bearerToken(auth.token) : sigV4(auth.region);
-      return adminApiOverClient(apiClient({ baseUrl: apiUrl(), authorise, fetch: refusedTokenTold(io.fetch ?? fetch, auth, apiUrl(), io.cwd) }));
+      return adminApiOverClient(apiClient({ baseUrl: apiUrl(), authorise, fetch: explainedFetch(io.fetch ?? fetch, auth, apiUrl(), io.cwd) }));
     },
   };
   for (const register of [registerRules, registerCampaigns, registerJourneys, registerTemplates, registerForms, registerSegments, registerPurchases, registerRouting, registerCare, registerSources, registerWebhooks, registerUsers, registerChatSources, registerLeads, registerReports, registerSettings, registerDlq, registerMigrate]) {

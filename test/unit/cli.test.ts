@@ -106,6 +106,18 @@ describe('leadflow commands and their help', () => {
     expect(seen).toEqual([]);
   });
 
+  it('says an API it cannot reach cannot be reached, naming the address and what to check', async () => {
+    const unreachable = (async () => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3000'), { code: 'ECONNREFUSED' }) });
+    }) as typeof fetch;
+    const local = io({ env: { LEADFLOW_DEV_TOKEN: 'from-this-start-0123' }, fetch: unreachable });
+    expect(await main(['rules', 'list'], local.io)).toBe(1);
+    expect(local.err).toEqual(['Cannot reach the API at http://localhost:3000 (ECONNREFUSED): is `npm start` running? Name another with --api or LEADFLOW_API_URL.']);
+    const deployed = io({ env: { LEADFLOW_DEV_TOKEN: 'from-this-start-0123' }, fetch: unreachable });
+    expect(await main(['--api', 'https://api.example.com', 'rules', 'list'], deployed.io)).toBe(1);
+    expect(deployed.err).toEqual(['Cannot reach the API at https://api.example.com (ECONNREFUSED): is the address right? Name another with --api or LEADFLOW_API_URL.']);
+  });
+
   it('sends to the API named by --api, wherever the flag is', async () => {
     const seen: string[] = [];
     const recording = recordingUrls(seen, { active: 'starter-1', items: [] });
