@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRunning } from './processes';
+import { removeLeftByEndedProcesses } from './processes';
 
 /** Where the console's sources are and where `npm run build:console` writes it. */
 export const CONSOLE_SOURCE = fileURLToPath(new URL('../web/console', import.meta.url));
@@ -55,12 +55,7 @@ export async function buildConsole(): Promise<void> {
 const STAGING = /^dist\.(\d+)\.tmp$/;
 
 /** Removes the folders of builds whose process ended before putting them in place (a kill -9 of `npm start` mid-build). */
-export function removeAbandonedBuilds(): void {
-  for (const name of readdirSync(CONSOLE_SOURCE)) {
-    const pid = STAGING.exec(name)?.[1];
-    if (pid && !isRunning(Number(pid))) rmSync(join(CONSOLE_SOURCE, name), { recursive: true, force: true });
-  }
-}
+export const removeAbandonedBuilds = () => removeLeftByEndedProcesses(CONSOLE_SOURCE, (name) => STAGING.exec(name)?.[1]);
 
 /** Builds the console when it is missing or out of date; true when it built. */
 export async function ensureConsoleBuilt(): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * The command line of a running process, or undefined when none runs with that pid. A zombie (exited,
@@ -26,6 +27,17 @@ export function commandLineOf(pid: number): string | undefined {
 }
 
 export const isRunning = (pid: number) => commandLineOf(pid) !== undefined;
+
+/**
+ * Removes what processes left in `folder` under names that carry their pid (`pidOf` reads it from a
+ * name, undefined for other entries), once those processes have ended: what a kill -9 left mid-way.
+ */
+export function removeLeftByEndedProcesses(folder: string, pidOf: (name: string) => string | undefined): void {
+  for (const name of existsSync(folder) ? readdirSync(folder) : []) {
+    const pid = pidOf(name);
+    if (pid !== undefined && !isRunning(Number(pid))) rmSync(join(folder, name), { recursive: true, force: true });
+  }
+}
 
 /** Waits until `pid` is gone; false when it still runs after `deadlineMs`. */
 export async function waitForExit(pid: number, deadlineMs: number): Promise<boolean> {

@@ -11,7 +11,7 @@ import { buildApp as buildFauxqsApp } from 'fauxqs';
 import { recordChildProcess } from './child-registry';
 import { dynamoDbJvmOptions } from './dynamodb-jit';
 import { inProcessQueues, type StackQueues, type VisibilityChangesByFunctions, watchVisibilityChanges } from './in-process-sqs';
-import { commandLineOf, stopProcess } from './processes';
+import { commandLineOf, removeLeftByEndedProcesses, stopProcess } from './processes';
 import { allowedHostNames, answerThisMachineOnly, type PageCallers } from './this-machine-only';
 
 /**
@@ -209,12 +209,8 @@ function resetDataFolder(dataDir: string): void {
 
 /** Deletes what a reset killed mid-delete left beside the data folder (its process gone). */
 function removeAbandonedResets(dataDir: string): void {
-  const folder = dirname(dataDir);
   const prefix = `${basename(dataDir)}${RESETTING}`;
-  for (const name of existsSync(folder) ? readdirSync(folder) : []) {
-    const pid = name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)) ? Number(name.slice(prefix.length)) : undefined;
-    if (pid !== undefined && commandLineOf(pid) === undefined) rmSync(join(folder, name), { recursive: true, force: true });
-  }
+  removeLeftByEndedProcesses(dirname(dataDir), (name) => (name.startsWith(prefix) ? /^\d+$/.exec(name.slice(prefix.length))?.[0] : undefined));
 }
 
 /**

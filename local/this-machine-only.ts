@@ -24,12 +24,14 @@ export const allowedHostNames = (environment: Readonly<Record<string, string | u
     .filter(Boolean);
 
 /** The host names a Host header or an origin can carry, as this module matches them: letters, digits, dots and hyphens. */
-const HOST_NAME = /^[a-z0-9.-]+$/i;
+const HOST_NAME = '[a-z0-9.-]+';
+const HOST_NAME_ALONE = new RegExp(`^${HOST_NAME}$`, 'i');
 /** Whether `name` can be an allowed name at all: one with a scheme, a port, a wildcard or brackets never matches a request. */
-export const isHostName = (name: string) => HOST_NAME.test(name);
+export const isHostName = (name: string) => HOST_NAME_ALONE.test(name);
 
+const HOST_AND_PORT = new RegExp(`^(${HOST_NAME})(?::\\d{1,5})?$`, 'i');
 /** `host` without its port, lower case, when it is a name and port as a Host header gives them. */
-const hostName = (host: string) => /^([a-z0-9.-]+)(?::\d{1,5})?$/i.exec(host)?.[1]?.toLowerCase();
+const hostName = (host: string) => HOST_AND_PORT.exec(host)?.[1]?.toLowerCase();
 
 /** Whether a request's Host header names this machine, or a name allowed (a request without one does not: every browser sends it). */
 export const isAddressedToThisMachine = (host: string | undefined, allowed: readonly string[] = []): boolean =>
