@@ -23,6 +23,13 @@ if ('print' in command) {
   process.exit(command.exitCode);
 }
 const options = command.start;
+
+/** Ends a start that cannot go on, saying why in one line (no stack trace: the reason is the user's to act on). */
+function cannotStart(reason: string): never {
+  console.error(`leadflow cannot start: ${reason}`);
+  process.exit(1);
+}
+
 const stateDir = resolve(options.data ?? fileURLToPath(new URL('../.leadflow', import.meta.url)));
 const fromHere = relative(process.cwd(), stateDir);
 const shownStateDir = fromHere.startsWith('..') || isAbsolute(fromHere) ? stateDir : fromHere || '.';
@@ -30,8 +37,7 @@ try {
   mkdirSync(stateDir, { recursive: true });
 } catch (error) {
   // A file in its place, or a folder it may not write in: named, with the way out.
-  console.error(`leadflow cannot start: its state folder ${shownStateDir} cannot be made (${(error as NodeJS.ErrnoException).code}); name another with --data DIR`);
-  process.exit(1);
+  cannotStart(`its state folder ${shownStateDir} cannot be made (${(error as NodeJS.ErrnoException).code}); name another with --data DIR`);
 }
 
 const apiPort = options.apiPort;
@@ -51,8 +57,7 @@ const { assertJava, isAddressInUse } = await import('./services');
 try {
   assertJava();
 } catch (error) {
-  console.error(`leadflow cannot start: ${(error as Error).message}`);
-  process.exit(1);
+  cannotStart((error as Error).message);
 }
 // The admin token, link-signing keys, address-hash salt and CAPTCHA keys kept between runs: a file
 // edited wrongly is named before anything is built.
@@ -61,8 +66,7 @@ try {
   state = await readStateValues({ stateDir, shownStateDir, env: process.env, log: (line) => console.log(line) });
 } catch (error) {
   if (!(error instanceof StateFileFault)) throw error;
-  console.error(`leadflow cannot start: ${error.message}`);
-  process.exit(1);
+  cannotStart(error.message);
 }
 const { CONSOLE_PATH, ensureConsoleBuilt } = await import('./console');
 if (await ensureConsoleBuilt()) console.log('Built the console (web/console/dist).');
@@ -87,21 +91,16 @@ try {
   });
 } catch (error) {
   // A file of the data folder it cannot read (the schedules), named as the state files are.
-  if (error instanceof StateFileFault) {
-    console.error(`leadflow cannot start: ${error.message}`);
-    process.exit(1);
-  }
+  if (error instanceof StateFileFault) cannotStart(error.message);
   if (!isAddressInUse(error)) throw error;
-  console.error(`leadflow cannot start: ${(error as Error).message}; stop that process, or move leadflow with --port and LEADFLOW_<SERVICE>_PORT`);
-  process.exit(1);
+  cannotStart(`${(error as Error).message}; stop that process, or move leadflow with --port and LEADFLOW_<SERVICE>_PORT`);
 }
 try {
   demoSite = await startDemoSite({ apiUrl: stack.apiUrl, devToken: stack.devToken, port: options.ports.DEMO });
 } catch (error) {
   await stack.stop();
   if (!isAddressInUse(error)) throw error;
-  console.error(`leadflow cannot start: the demo site cannot listen: ${(error as Error).message}; stop that process, or move it with LEADFLOW_DEMO_PORT`);
-  process.exit(1);
+  cannotStart(`the demo site cannot listen: ${(error as Error).message}; stop that process, or move it with LEADFLOW_DEMO_PORT`);
 }
 claim.update(stack.apiUrl);
 console.log(`
