@@ -76,6 +76,9 @@ class LongestFirstSequencer extends BaseSequencer {
   }
 }
 
+/** Set up before every file of every project: a worker ends once its run has gone (test/end-with-run.ts). */
+const everyFileSetup = ['test/end-with-run.ts'];
+
 /**
  * Three workers on two cores: much of a run is files waiting on their stacks' timers and queues (the
  * follow-up's reminders, the journeys' waits, the scheduled campaigns), which a third worker fills with
@@ -89,6 +92,7 @@ const common = {
   hookTimeout: 120_000,
   pool: 'forks',
   maxWorkers: 3,
+  setupFiles: everyFileSetup,
 } as const;
 
 export default defineConfig({
@@ -102,10 +106,10 @@ export default defineConfig({
       // The bundles test builds its functions three at a time (test/infra/bundles.test.ts says why).
       { test: { ...common, name: 'in-one-process', include: inOneProcess, exclude: [...configDefaults.exclude, ...touchTheProcess], isolate: false, maxConcurrency: 3 } },
       {
-        test: { ...common, name: 'mocked-sdk', include: mockedSdk, isolate: false, setupFiles: ['test/restore-environment.ts', 'test/restore-sdk-clients.ts'] },
+        test: { ...common, name: 'mocked-sdk', include: mockedSdk, isolate: false, setupFiles: [...everyFileSetup, 'test/restore-environment.ts', 'test/restore-sdk-clients.ts'] },
       },
       {
-        test: { ...common, name: 'own-stack', include: ownStack, exclude: [...configDefaults.exclude, ...ownProcess], isolate: false, setupFiles: ['test/restore-environment.ts'] },
+        test: { ...common, name: 'own-stack', include: ownStack, exclude: [...configDefaults.exclude, ...ownProcess], isolate: false, setupFiles: [...everyFileSetup, 'test/restore-environment.ts'] },
       },
       { test: { ...common, name: 'isolated', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...onSharedStack, ...inOneProcess, ...mockedSdk, ...ownStack] } },
       { test: { ...common, name: 'isolated-local', include: ownProcess } },

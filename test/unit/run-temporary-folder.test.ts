@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,5 +24,24 @@ describe("a test run's temporary folder (test/run-temporary-folder.ts)", () => {
     expect(existsSync(folder.path)).toBe(false);
     expect(process.env.TMPDIR).toBe(before);
     expect(tmpdir()).toBe(machineFolder);
+  });
+
+  it("removes the folders of runs that ended without removing theirs (a kill -9 of vitest), and keeps those of runs still going and everything else", () => {
+    // The pid of a process that has ended, as a killed run's is.
+    const { pid: endedPid } = spawnSync(process.execPath, ['--eval', '']);
+    const leftByKilledRun = join(tmpdir(), `${RUN_TEMPORARY_PREFIX}${endedPid}-x1Y2z3`);
+    const ofRunGoingOn = join(tmpdir(), `${RUN_TEMPORARY_PREFIX}${process.pid}-a1B2c3`);
+    const withoutPid = join(tmpdir(), `${RUN_TEMPORARY_PREFIX}a1B2c3`);
+    for (const folder of [leftByKilledRun, ofRunGoingOn, withoutPid]) mkdirSync(join(folder, 'org.chromium.Chromium.left'), { recursive: true });
+    const folder = runTemporaryFolder();
+    try {
+      expect(existsSync(leftByKilledRun)).toBe(false);
+      expect(existsSync(ofRunGoingOn)).toBe(true);
+      expect(existsSync(withoutPid)).toBe(true);
+      expect(folder.path).toContain(`${RUN_TEMPORARY_PREFIX}${process.pid}-`);
+    } finally {
+      folder.remove();
+      for (const left of [leftByKilledRun, ofRunGoingOn, withoutPid]) rmSync(left, { recursive: true, force: true });
+    }
   });
 });
