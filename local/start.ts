@@ -8,8 +8,8 @@
  * process ends with this one, and this one ends with the command that started it (npm stopped alone
  * leaves it without a parent).
  */
-import { mkdirSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claimInstance } from './instance';
 import { startCommand } from './start-options';
@@ -33,8 +33,24 @@ function cannotStart(reason: string): never {
 const stateDir = resolve(options.data ?? fileURLToPath(new URL('../.leadflow', import.meta.url)));
 const fromHere = relative(process.cwd(), stateDir);
 const shownStateDir = fromHere.startsWith('..') || isAbsolute(fromHere) ? stateDir : fromHere || '.';
+/**
+ * `mkdir -p`, a level at a time: Node's recursive mkdirSync never returns where the kernel answers
+ * ENOENT for a new entry in a folder that exists (any folder under /proc), so `--data /proc/x` spun
+ * at full CPU instead of saying so.
+ */
+function makeFolder(path: string): void {
+  const parent = dirname(path);
+  if (parent !== path && !existsSync(parent)) makeFolder(parent);
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    // Made meanwhile by another process, or there already.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw error;
+  }
+}
+
 try {
-  mkdirSync(stateDir, { recursive: true });
+  makeFolder(stateDir);
 } catch (error) {
   // A file in its place, or a folder it may not write in: named, with the way out.
   cannotStart(`its state folder ${shownStateDir} cannot be made (${(error as NodeJS.ErrnoException).code}); name another with --data DIR`);

@@ -274,12 +274,22 @@ describe("npm start's options", () => {
     expect(existsSync(folder)).toBe(false);
   }, 40_000);
 
-  it('names a state folder it cannot make in one line, without a stack trace, exit code 1', async () => {
+  const aFile = () => {
     const file = join(stateFolder(), 'a-file');
     writeFileSync(file, '');
-    const started = run(process.execPath, [...startScript(file)]);
+    return file;
+  };
+  // Under /proc the kernel answers ENOENT for any new entry, where Node's recursive mkdir never returned.
+  const unmakeable = [
+    { place: 'a file', folder: aFile, code: 'EEXIST' },
+    { place: 'a folder under a file', folder: () => join(aFile(), 'state'), code: 'ENOTDIR' },
+    ...(existsSync('/proc/self') ? [{ place: 'a folder under /proc', folder: () => `/proc/leadflow-${process.pid}/state`, code: 'ENOENT' }] : []),
+  ];
+  it.each(unmakeable)('names a state folder it cannot make ($place) in one line, without a stack trace, exit code 1', async ({ folder, code }) => {
+    const named = folder();
+    const started = run(process.execPath, [...startScript(named)]);
     expect(await Promise.race([started.exited, new Promise((resolve) => setTimeout(resolve, 30_000, 'still running'))])).toBe(1);
-    expect(started.output().trim()).toBe(`leadflow cannot start: its state folder ${file} cannot be made (EEXIST); name another with --data DIR`);
+    expect(started.output().trim()).toBe(`leadflow cannot start: its state folder ${named} cannot be made (${code}); name another with --data DIR`);
   }, 40_000);
 
   it('names a mistake in one line, without a stack trace, exit code 1', async () => {
