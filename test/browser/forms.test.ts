@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { stringify } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import type { FormDefinitionInput } from '../../src/domain/forms/definition';
 import { demoForm } from '../fixtures/forms';
@@ -29,12 +29,18 @@ const { post, getLead, admin } = stackClient(() => stack);
 beforeAll(async () => {
   if (!chromiumAvailable) return;
   folder = await mkdtemp(join(tmpdir(), 'leadflow-forms-'));
-  // The customer's own website: a thank-you page, and a page that embeds a form by its script tag.
+  // The customer's own website: a thank-you page, and a page that embeds a form by its script tag
+  // (`look=none` on the tag; `style` a rule of the page's own; `csp=strict` a policy with no inline styles).
   site = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://site.invalid');
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    const strict = url.searchParams.get('csp') === 'strict' ? { 'content-security-policy': `default-src 'self'; script-src ${stack.apiUrl}; style-src 'self'; form-action ${stack.apiUrl}` } : {};
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...strict });
     if (url.pathname === '/thanks') response.end('<!doctype html><html lang="en"><head><title>Thanks from Acme</title></head><body><h1>Thanks from Acme</h1></body></html>');
-    else response.end(`<!doctype html><html lang="en"><head><title>Acme pricing</title></head><body><h1>Pricing</h1><script src="${stack.apiUrl}/f/${url.searchParams.get('form') ?? ''}/embed.js"></script></body></html>`);
+    else {
+      const ownStyle = url.searchParams.get('style') ? `<style>${url.searchParams.get('style')}</style>` : '';
+      const look = url.searchParams.get('look') === 'none' ? ' data-lf-style="none"' : '';
+      response.end(`<!doctype html><html lang="en"><head><title>Acme pricing</title>${ownStyle}</head><body><h1>Pricing</h1><script src="${stack.apiUrl}/f/${url.searchParams.get('form') ?? ''}/embed.js"${look}></script></body></html>`);
+    }
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
@@ -143,5 +149,36 @@ describe.skipIf(!chromiumAvailable)('forms in a browser', () => {
     await page.waitForURL(`${siteOrigin}/thanks`);
     await context.close();
     expect(await leadOf(email)).toMatchObject({ firstName: 'Budi' });
+  });
+
+  it("lays the embedded form out on a page with no styles for it, yields to the page's own rules, keeps the honeypot hidden under a policy with no inline styles, and leaves the look out when asked", async () => {
+    const formId = await pushForm(demoForm({ allowedOrigins: [siteOrigin] }));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    onTestFinished(() => context.close());
+    const page = await context.newPage();
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/.test(message.text())) refused.push(message.text());
+    });
+    const boxOf = async (selector: string) => {
+      const box = await page.locator(selector).first().boundingBox();
+      if (!box) throw new Error(`${selector} has no box`);
+      return box;
+    };
+    /** Where the page shows the form's parts: is the label above its box, and are the honeypot and the words for screen readers out of sight? */
+    const shown = async (query: string) => {
+      await page.goto(`${siteOrigin}/pricing?form=${formId}&${query}`);
+      await page.getByLabel('Work email').waitFor();
+      const [label, input, honeypot, forReaders] = await Promise.all([boxOf('label[for="lf-email"]'), boxOf('#lf-email'), boxOf('.lf-hp'), boxOf('.lf-visually-hidden')]);
+      return { labelAbove: label.y + label.height <= input.y, honeypotOutOfSight: honeypot.x + honeypot.width <= 0, wordsForReadersHidden: forReaders.width <= 1 && forReaders.height <= 1 };
+    };
+
+    expect(await shown('')).toEqual({ labelAbove: true, honeypotOutOfSight: true, wordsForReadersHidden: true });
+    expect(await shown(`style=${encodeURIComponent('.lf-field label{display:inline}.lf-form input{width:12rem}')}`)).toEqual({ labelAbove: false, honeypotOutOfSight: true, wordsForReadersHidden: true });
+    expect(await shown('look=none')).toEqual({ labelAbove: false, honeypotOutOfSight: true, wordsForReadersHidden: true });
+    expect(refused).toEqual([]);
+    // The policy drops the markup's inline styles (the browser says so); the embed's stylesheet still applies.
+    expect(await shown('csp=strict')).toEqual({ labelAbove: true, honeypotOutOfSight: true, wordsForReadersHidden: true });
+    expect(refused.length).toBeGreaterThan(0);
   });
 });

@@ -125,8 +125,7 @@ function fieldHtml(field: FieldDefinition, rendering: FormRendering): string {
 }
 
 /** Visually hidden, still read by screen readers; inline in an embed, where our stylesheet is absent. */
-const hiddenStyle = (rendering: FormRendering) =>
-  rendering.embedded ? ' style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap"' : '';
+const hiddenStyle = (rendering: FormRendering) => (rendering.embedded ? ` style="${VISUALLY_HIDDEN}"` : '');
 
 /** The `<form>` itself: the hosted page and the embed script both show exactly this. */
 export function formHtml(rendering: FormRendering): string {
@@ -151,8 +150,7 @@ export function formHtml(rendering: FormRendering): string {
   const hidden = definition.hidden
     .map((name) => `<input type="hidden" name="${name}" data-lf-hidden="${name}"${attribute('value', valueText(rendering.values?.[name]) ?? rendering.hidden?.[name])}>`)
     .join('');
-  const honeypotStyle = ' style="position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden"';
-  const honeypot = `<div class="lf-hp" aria-hidden="true"${honeypotStyle}><label for="${idOf('website')}">${escapeHtml(text.honeypot)}</label><input type="text" id="${idOf('website')}" name="website" tabindex="-1" autocomplete="off"></div>`;
+  const honeypot = `<div class="lf-hp" aria-hidden="true" style="${OFF_SCREEN}"><label for="${idOf('website')}">${escapeHtml(text.honeypot)}</label><input type="text" id="${idOf('website')}" name="website" tabindex="-1" autocomplete="off"></div>`;
   // Its id is the one an error about the widget's answer links to from the summary.
   const captcha = definition.spam.captcha
     ? `<div id="${idOf(CAPTCHA_RESPONSE_FIELD[definition.spam.captcha.provider])}" class="${CAPTCHA_WIDGET_CLASS[definition.spam.captcha.provider]}" data-sitekey="${escapeHtml(definition.spam.captcha.siteKey)}"></div>`
@@ -164,12 +162,40 @@ ${consents}${hidden}<input type="hidden" name="lang" value="${lang}"><input type
 </form>`;
 }
 
+/**
+ * How a form looks, rule by rule (selectors within the form): on the hosted page as written, in an
+ * embed scoped to the form and of no specificity (`:where`), so that any rule of the host page wins.
+ */
+const FORM_LOOK: readonly (readonly [selectors: readonly string[], declarations: string])[] = [
+  [['.lf-field'], 'margin:1rem 0'],
+  [['.lf-field label'], 'display:block;font-weight:600'],
+  [['input', 'select', 'textarea'], 'font:inherit;padding:.4rem;width:100%;box-sizing:border-box'],
+  [['input[type=checkbox]'], 'width:auto'],
+  [['fieldset'], 'margin:1rem 0;border:1px solid #888;border-radius:.4rem'],
+  [['button'], 'font-size:1rem;padding:.5rem 1rem;margin:.5rem 0'],
+  [['.lf-error'], 'color:#b00020;margin:.2rem 0'],
+  [['.lf-errors'], 'border:2px solid #b00020;padding:0 1rem;border-radius:.4rem'],
+];
+const VISUALLY_HIDDEN = 'position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap';
+const OFF_SCREEN = 'position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden';
+
 const STYLE =
   'body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}' +
-  '.lf-field{margin:1rem 0}.lf-field label{display:block;font-weight:600}input,select,textarea{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}' +
-  'input[type=checkbox]{width:auto}fieldset{margin:1rem 0;border:1px solid #888;border-radius:.4rem}button{font-size:1rem;padding:.5rem 1rem;margin:.5rem 0}' +
-  '.lf-error{color:#b00020;margin:.2rem 0}.lf-errors{border:2px solid #b00020;padding:0 1rem;border-radius:.4rem}[role=status]{background:#e8f5e9;padding:.5rem 1rem;border-radius:.4rem}' +
-  '.lf-visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}';
+  FORM_LOOK.map(([selectors, declarations]) => `${selectors.join(',')}{${declarations}}`).join('') +
+  '[role=status]{background:#e8f5e9;padding:.5rem 1rem;border-radius:.4rem}' +
+  `.lf-visually-hidden{${VISUALLY_HIDDEN}}`;
+
+/**
+ * The embed's own stylesheet. What hides the honeypot and the words for screen readers always; the
+ * look unless the script tag says `data-lf-style="none"`. The markup's inline styles hide them too,
+ * but a host page whose Content-Security-Policy has no 'unsafe-inline' in `style-src` drops inline
+ * styles and `<style>` elements, and would show the honeypot: the script adds this as a constructed
+ * stylesheet, which such a policy lets through.
+ */
+const EMBED_STYLE = {
+  hidden: `.lf-form .lf-hp{${OFF_SCREEN}}.lf-form .lf-visually-hidden{${VISUALLY_HIDDEN}}`,
+  look: `:where(.lf-form){max-width:40rem;line-height:1.5}${FORM_LOOK.map(([selectors, declarations]) => `:where(${selectors.map((selector) => `.lf-form ${selector}`).join(',')}){${declarations}}`).join('')}`,
+};
 
 function page(lang: Language, title: string, body: string, head = ''): string {
   return `<!doctype html>
@@ -222,20 +248,21 @@ export function formNotFoundPage(lang: Language): string {
   return page(lang, TEXT[lang].notFoundTitle, `<p>${escapeHtml(TEXT[lang].notFound)}</p>`);
 }
 
+/** A string as a JavaScript literal, with `<` escaped so no `</script>` can end a script it is inlined in. */
+const inlineJson = (text: string) => JSON.stringify(text).replace(/</g, '\\u003c');
+
 /**
  * The embed script: `<script src=".../f/{formId}/embed.js"></script>` puts the form where the tag is,
  * points it at the API the script came from, fills the hidden fields from the host page (its address,
- * referrer and UTM parameters) and loads the CAPTCHA widget when the form has one. The form posts to
- * the API like any HTML form.
+ * referrer and UTM parameters), gives it its stylesheet (EMBED_STYLE) and loads the CAPTCHA widget
+ * when the form has one. The form posts to the API like any HTML form.
  */
 export function embedScript(form: string, captcha: CaptchaProvider | undefined): string {
-  // The markup as a JSON string, with `<` escaped so no `</script>` can end a script it is inlined in.
-  const markup = JSON.stringify(form).replace(/</g, '\\u003c');
   const widget = captcha ? JSON.stringify(CAPTCHA_SCRIPT[captcha]) : 'null';
   return `(function () {
   var here = document.currentScript;
   var holder = document.createElement('div');
-  holder.innerHTML = ${markup};
+  holder.innerHTML = ${inlineJson(form)};
   var form = holder.firstElementChild;
   if (here && here.src) form.action = new URL(form.getAttribute('action'), here.src).href;
   var query = new URLSearchParams(window.location.search);
@@ -245,6 +272,16 @@ export function embedScript(form: string, captcha: CaptchaProvider | undefined):
     var value = Object.prototype.hasOwnProperty.call(known, name) ? known[name] : query.get(name);
     if (value) input.value = value;
   });
+  var css = ${inlineJson(EMBED_STYLE.hidden)} + (here && here.getAttribute('data-lf-style') === 'none' ? '' : ${inlineJson(EMBED_STYLE.look)});
+  try {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+  } catch (error) {
+    var style = document.createElement('style');
+    style.textContent = css;
+    document.head.appendChild(style);
+  }
   if (here && here.parentNode) here.parentNode.insertBefore(form, here); else document.body.appendChild(form);
   var widget = ${widget};
   if (widget) { var script = document.createElement('script'); script.src = widget; script.async = true; document.head.appendChild(script); }
