@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -51,12 +53,20 @@ async function api(request: IncomingMessage, response: ServerResponse) {
 let apiOrigin = '';
 let siteOrigin = '';
 
+/** The README's loader stub, exactly: a site whose Content-Security-Policy has no 'unsafe-inline' allows it by its hash. */
+const LOADER_STUB = 'window.leadflow=window.leadflow||function(){(leadflow.q=leadflow.q||[]).push(arguments)};';
+const LOADER_STUB_HASH = `'sha256-${createHash('sha256').update(LOADER_STUB).digest('base64')}'`;
+/** The policy the README gives such a site: nothing inline but the stub, scripts and connections to the API only. */
+const strictPolicy = () => `default-src 'self'; script-src ${LOADER_STUB_HASH} ${apiOrigin}; connect-src ${apiOrigin}`;
+
 /** A page of the customer's site: the script tag, and what the test asks for around it. */
 function sitePage(query: URLSearchParams) {
   const consent = query.get('consent') ?? 'required';
   const stub = query.has('stub')
-    ? `<script>window.leadflow=window.leadflow||function(){(leadflow.q=leadflow.q||[]).push(arguments)};leadflow('consent',true);leadflow('track','Early Call',{from:'stub'});</script>`
-    : '';
+    ? `<script>${LOADER_STUB}leadflow('consent',true);leadflow('track','Early Call',{from:'stub'});</script>`
+    : query.has('csp')
+      ? `<script>${LOADER_STUB}</script>`
+      : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pricing - Example</title>${stub}
 <script src="${apiOrigin}/js/v1/leadflow.js" data-write-key="wk_site" data-consent="${consent}" async></script></head>
 <body><h1>Pricing</h1>
@@ -68,7 +78,10 @@ async function site(request: IncomingMessage, response: ServerResponse) {
   const url = new URL(request.url ?? '/', siteOrigin);
   await readBody(request);
   if (url.pathname === '/favicon.ico') response.writeHead(404).end();
-  else response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(url.pathname === '/pricing' ? sitePage(url.searchParams) : '<!doctype html><title>Elsewhere</title><p>Elsewhere</p>');
+  else {
+    const policy = url.searchParams.has('csp') ? { 'content-security-policy': strictPolicy() } : {};
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...policy }).end(url.pathname === '/pricing' ? sitePage(url.searchParams) : '<!doctype html><title>Elsewhere</title><p>Elsewhere</p>');
+  }
 }
 
 async function listen(server: Server) {
@@ -236,6 +249,26 @@ describe.skipIf(!chromiumAvailable)('leadflow.js in a browser', () => {
     const early = await eventuallyMessage((message) => message.type === 'track' && message.event === 'Early Call');
     expect(early).toMatchObject({ properties: { from: 'stub' } });
     expect(messages().some((message) => message.type === 'page')).toBe(true);
+    await context.close();
+  });
+
+  it("works on a site whose Content-Security-Policy allows no inline script but the README's stub, by its hash, and the API's origin; the README gives both", async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`<script>${LOADER_STUB}</script>`);
+    expect(readme).toContain(LOADER_STUB_HASH);
+    const page = await open();
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/.test(message.text())) refused.push(message.text());
+    });
+    await visit(page, '/pricing?consent=required&csp');
+    await leadflow(page, 'consent', true);
+    await leadflow(page, 'track', 'Pricing Viewed', { plan: 'team' });
+    await page.fill('input[name=email]', 'ada@example.com');
+    await Promise.all([page.waitForURL(`${siteOrigin}/thanks`), page.click('button')]);
+    await eventuallyMessage((message) => message.type === 'identify');
+    expect(messages().map((message) => message.type).sort()).toEqual(['identify', 'page', 'track']);
+    expect(refused).toEqual([]);
     await context.close();
   });
 });
