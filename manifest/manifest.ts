@@ -4,6 +4,7 @@ import { apiDocsRoutes } from '../functions/api-docs/routes';
 import { backtestRulesetRoutes } from '../functions/backtest-ruleset/routes';
 import { captureChatRoutes } from '../functions/capture-chat/routes';
 import { captureFormRoutes } from '../functions/capture-form/routes';
+import { showFormsRoutes } from '../functions/show-forms/routes';
 import { customerFeedbackRoutes } from '../functions/customer-feedback/routes';
 import { receiveHelpDeskTicketsRoutes } from '../functions/receive-help-desk-tickets/routes';
 import { collectEventsRoutes } from '../functions/collect-events/routes';
@@ -60,7 +61,7 @@ export const manifest: Manifest = {
   functions: [
     {
       name: 'capture-form',
-      description: 'Accepts a form submission (checked against its form definition when it has one), and serves the hosted form page and its embed script.',
+      description: 'Accepts a form submission (checked against its form definition when it has one), answering a browser with a page and an API caller or the embed script with JSON.',
       entry: 'functions/capture-form/handler.ts',
       trigger: { kind: 'http', routes: captureFormRoutes, audience: 'public' },
       emits: [DetailType.EngagementRecorded, DetailType.LeadContactChanged, DetailType.ConsentConfirmationRequested, DetailType.LeadIdentified],
@@ -73,6 +74,19 @@ export const manifest: Manifest = {
       // records, the submission (once per idempotency key) and its event (LEAD#), the visitor's link
       // (ANON#), the form's definition (FORM#, read only). No delete.
       table: { read: ['SUBSCRIPTION_TYPES', 'EMAIL#', 'LEAD#', 'ANON#', 'FORM#'], write: ['EMAIL#', 'LEAD#', 'ANON#'] },
+      reservedConcurrency: 50,
+    },
+    {
+      name: 'show-forms',
+      description: 'Serves a form as its hosted page and as the script that embeds it in any site, each with a fresh signed render time.',
+      entry: 'functions/show-forms/handler.ts',
+      trigger: { kind: 'http', routes: showFormsRoutes, audience: 'public' },
+      timeoutSeconds: 10,
+      memoryMb: 256,
+      // The render time is signed with the link keys, under the forms' own purpose.
+      access: ['secret:signing-keys'],
+      // The form's definition only.
+      table: { read: ['FORM#'] },
       reservedConcurrency: 50,
     },
     {

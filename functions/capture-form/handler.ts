@@ -15,8 +15,8 @@ import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-stor
 import { FormSubmission, MAX_ATTRIBUTES, withFormAttributes } from '../../src/api/schemas';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { DetailType, type DomainEvent } from '../../src/domain/events';
-import { CAPTCHA_RESPONSE_FIELD, HIDDEN_FIELDS, type FormDefinition, type FormVersion, type HiddenField } from '../../src/domain/forms/definition';
-import { captchaOrigins, embedScript, formHtml, formLanguage, formNotFoundPage, hostedFormPage, refusedPage, thankYouPage, type FormRendering } from '../../src/domain/forms/pages';
+import { CAPTCHA_RESPONSE_FIELD, type FormDefinition, type FormVersion } from '../../src/domain/forms/definition';
+import { formLanguage, hostedFormPage, refusedPage, submissionPath, thankYouPage, thanksMessage } from '../../src/domain/forms/pages';
 import { checkRenderToken, signRenderToken } from '../../src/domain/forms/render-token';
 import { prepareSubmission, withoutUnknownFields, type PreparedSubmission } from '../../src/domain/forms/submission';
 import { profileUpdates, type Touch } from '../../src/domain/lead';
@@ -24,6 +24,7 @@ import { formConsentStatus } from '../../src/domain/consent/preferences';
 import { isSubscriptionType } from '../../src/domain/subscriptions';
 import type { ConsentRecord, Language } from '../../src/domain/subscriptions';
 import { conflictError, HttpError, validationError } from '../../src/http/errors';
+import { formPage } from '../../src/http/form-pages';
 import { requestFingerprint, submissionIdFor } from '../../src/domain/idempotency';
 import { json, type ErrorPage, type ParsedBodyEvent } from '../../src/http/middleware';
 import { prefersHtml } from '../../src/http/negotiation';
@@ -67,25 +68,6 @@ function idempotencyKeyOf(headers: { readonly 'idempotency-key'?: string | undef
   return form.idempotencyKey ? { field: 'idempotencyKey', key: form.idempotencyKey } : undefined;
 }
 
-/** Pages carry nothing a cache should keep (a render time, a visitor's answers) and load nothing from elsewhere but a form's CAPTCHA widget. */
-function page(statusCode: number, body: string, definition?: FormDefinition): APIGatewayProxyStructuredResultV2 {
-  const widget = definition ? captchaOrigins(definition) : [];
-  const origins = definition?.allowedOrigins ?? [];
-  const policy = [
-    "default-src 'none'",
-    "style-src 'unsafe-inline'",
-    `form-action 'self'${origins.map((origin) => ` ${origin}`).join('')}`,
-    `frame-ancestors ${origins.length ? origins.join(' ') : "'none'"}`,
-    "base-uri 'none'",
-    ...(widget.length ? [`script-src ${widget.join(' ')}`, `frame-src ${widget.join(' ')}`, `connect-src ${widget.join(' ')}`] : []),
-  ].join('; ');
-  return {
-    statusCode,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': policy },
-    body,
-  };
-}
-
 /**
  * What a submission that was taken (or dropped as a bot's) is answered with: JSON for API callers;
  * for a browser, a 303 to the form's thank-you URL or a thank-you page, never a page of JSON.
@@ -93,7 +75,7 @@ function page(statusCode: number, body: string, definition?: FormDefinition): AP
 function accepted(event: ParsedBodyEvent, definition: FormDefinition | undefined, lang: Language, body: Record<string, unknown>): APIGatewayProxyStructuredResultV2 {
   if (!prefersHtml(event.headers.accept)) return json(202, body);
   if (definition?.success.kind === 'redirect') return { statusCode: 303, headers: { location: definition.success.url, 'cache-control': 'no-store' }, body: '' };
-  return page(200, thankYouPage(lang, definition?.success.kind === 'message' ? definition.success.message[lang] : undefined), definition);
+  return formPage(200, thankYouPage(lang, thanksMessage(definition, lang)), definition);
 }
 
 /** Why a post to a form with a definition looks automated, or undefined when a person sent it. */
@@ -158,7 +140,7 @@ const submitForm: SubmitForm = async (input, event) => {
     if (stored && posted && prefersHtml(event.headers.accept)) {
       // The form again, with what the visitor typed and each error beside its field.
       const renderToken = typeof posted.renderToken === 'string' ? posted.renderToken : signRenderToken(await keyRing(), formId, Date.now());
-      return page(400, hostedFormPage({ formId, definition: stored.definition, lang, action: submissionPath(formId), renderToken, values: posted, issues }), stored.definition);
+      return formPage(400, hostedFormPage({ formId, definition: stored.definition, lang, action: submissionPath(formId), renderToken, values: posted, issues }), stored.definition);
     }
     const first = issues[0];
     throw new InvalidInput(`Invalid request: ${first ? `${first.field} ${first.message}` : 'invalid form'}`, issues);
@@ -275,59 +257,12 @@ const submitForm: SubmitForm = async (input, event) => {
   return accepted(event, stored?.definition, lang, { status: 'accepted', leadId: outcome.leadId, submissionId });
 };
 
-const submissionPath = (formId: string) => `/v1/forms/${encodeURIComponent(formId)}/submissions`;
-
-/** A query value by name, own properties only (a `?constructor=` finds nothing). */
-const queryValue = (event: ParsedBodyEvent, name: string): string | undefined => {
-  const query = event.queryStringParameters ?? {};
-  return Object.hasOwn(query, name) ? query[name] : undefined;
-};
-
-/** The hidden fields a page knows when it renders: UTM parameters (and any other hidden field) from its address, the referrer. */
-function knownHiddenValues(event: ParsedBodyEvent): Partial<Record<HiddenField, string>> {
-  const values: Partial<Record<HiddenField, string>> = {};
-  for (const name of HIDDEN_FIELDS) {
-    const value = queryValue(event, name);
-    if (value) values[name] = value;
-  }
-  const referrer = event.headers.referer;
-  if (referrer && !values.referrer) values.referrer = referrer;
-  return values;
-}
-
-async function rendering(formId: string, stored: FormVersion, lang: Language, action: string, extra: Partial<FormRendering> = {}): Promise<FormRendering> {
-  return { formId, definition: stored.definition, lang, action, renderToken: signRenderToken(await keyRing(), formId, Date.now()), ...extra };
-}
-
 /** A browser is shown errors as a page; API callers keep JSON. */
 const errorPage: ErrorPage = (error, statusCode, event) => {
   if (!prefersHtml(event.headers.accept)) return undefined;
   const body = (event as ParsedBodyEvent).parsedBody;
   const lang = formLanguage(isFields(body) ? body.lang : event.queryStringParameters?.lang, event.headers['accept-language']);
-  return page(statusCode, refusedPage(lang, error.message, error.issues ?? []));
+  return formPage(statusCode, refusedPage(lang, error.message, error.issues ?? []));
 };
 
-export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES, errorPage }, captureFormRoutes, {
-  submitForm,
-
-  showForm: async ({ params: { formId } }, event) => {
-    const stored = await forms.latest(formId);
-    const lang = formLanguage(queryValue(event, 'lang'), event.headers['accept-language'], stored?.definition.defaultLanguage);
-    if (!stored) return page(404, formNotFoundPage(lang));
-    return page(200, hostedFormPage(await rendering(formId, stored, lang, submissionPath(formId), { hidden: knownHiddenValues(event) })), stored.definition);
-  },
-
-  formEmbedScript: async ({ params: { formId } }, event) => {
-    const stored = await forms.latest(formId);
-    if (!stored) throw new HttpError(404, `No form ${formId}`);
-    const lang = formLanguage(queryValue(event, 'lang'), event.headers['accept-language'], stored.definition.defaultLanguage);
-    // The script points the form at the address it was itself loaded from: the API's public one, whichever that is.
-    const form = formHtml(await rendering(formId, stored, lang, submissionPath(formId), { embedded: true }));
-    return {
-      statusCode: 200,
-      // A fresh render time on every load: never cached.
-      headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
-      body: embedScript(form, stored.definition.spam.captcha?.provider),
-    };
-  },
-});
+export const handler = routesHandler({ logger, unavailable: throttlingRefusal, maxBodyBytes: config.MAX_BODY_BYTES, errorPage }, captureFormRoutes, { submitForm });

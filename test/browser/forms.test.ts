@@ -181,4 +181,64 @@ describe.skipIf(!chromiumAvailable)('forms in a browser', () => {
     expect(await shown('csp=strict')).toEqual({ labelAbove: true, honeypotOutOfSight: true, wordsForReadersHidden: true });
     expect(refused.length).toBeGreaterThan(0);
   });
+
+  it("sends the embedded form in place: errors beside their fields and listed above them, then the form's message where the form was, the visitor still on the site", async () => {
+    const formId = await pushForm(demoForm({ allowedOrigins: [siteOrigin], spam: { minSecondsToSubmit: 1 } }));
+    const email = `in-place-${randomUUID()}@example.com`;
+    const context = await browser.newContext();
+    onTestFinished(() => context.close());
+    const page = await context.newPage();
+    const pricing = `${siteOrigin}/pricing?form=${formId}`;
+    await page.goto(pricing);
+    const shownAt = Date.now();
+    await page.getByLabel('Work email').fill(email);
+    await page.getByLabel('First name').fill('Sari');
+    // Blanks pass the browser's own required check; the API names the field.
+    await page.getByLabel('Company').fill('   ');
+    await pastMinimumTime(shownAt, 1);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Company: is required');
+    expect(await page.getByLabel('Company').getAttribute('aria-invalid')).toBe('true');
+    const describedBy = await page.getByLabel('Company').getAttribute('aria-describedby');
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toBe('Error: is required');
+    expect(page.url()).toBe(pricing);
+
+    await page.getByLabel('Company').fill('Nusantara Data');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Thanks, we will be in touch.');
+    expect(await page.locator('form.lf-form').count()).toBe(0);
+    expect(page.url()).toBe(pricing);
+    expect(await leadOf(email)).toMatchObject({ firstName: 'Sari', company: 'Nusantara Data' });
+  });
+
+  it('posts the embedded form plainly when the page gets no answer it may read (an API whose CORS leaves the site out), and the lead has the one submission', async () => {
+    const formId = await pushForm(demoForm({ allowedOrigins: [siteOrigin], spam: { minSecondsToSubmit: 1 } }));
+    const email = `no-cors-${randomUUID()}@example.com`;
+    const context = await browser.newContext();
+    onTestFinished(() => context.close());
+    const page = await context.newPage();
+    // The script's send reaches the API, which stores the submission, but the page is given no answer:
+    // as from a deployment whose CORS leaves this site out (the browser then hides the answer, and
+    // fetch fails just so).
+    let sentInPlace = 0;
+    await page.route(`${stack.apiUrl}/v1/forms/**`, async (route) => {
+      if (route.request().resourceType() !== 'fetch') return route.continue();
+      sentInPlace += 1;
+      expect((await route.fetch()).status()).toBe(202);
+      return route.abort('failed');
+    });
+    await page.goto(`${siteOrigin}/pricing?form=${formId}`);
+    const shownAt = Date.now();
+    await page.getByLabel('Work email').fill(email);
+    await page.getByLabel('First name').fill('Budi');
+    await page.getByLabel('Company').fill('Acme');
+    await pastMinimumTime(shownAt, 1);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.waitForURL(`${stack.apiUrl}/v1/forms/${formId}/submissions`);
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Thanks, we will be in touch.');
+    expect(sentInPlace).toBe(1);
+    const lead = (await leadOf(email)) as { recentEvents?: { type: string; properties?: { formId?: string } }[] };
+    // leadOf posts to a form of its own to learn the lead's id: only this form's submissions count.
+    expect(lead.recentEvents?.filter((event) => event.type === 'form_submission' && event.properties?.formId === formId)).toHaveLength(1);
+  });
 });

@@ -13,8 +13,8 @@ import { demoForm } from '../fixtures/forms';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 
 /**
- * Submissions to a form with a stored definition, and the hosted page and embed script, with the
- * SDK mocked and a local stand-in for the CAPTCHA provider's siteverify endpoint.
+ * Submissions to a form with a stored definition, with the SDK mocked and a local stand-in for the
+ * CAPTCHA provider's siteverify endpoint. test/handlers/show-forms.test.ts serves the form.
  */
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -82,8 +82,6 @@ const post = async (body: string, headers: Record<string, string> = {}) =>
     }),
     context,
   )) as APIGatewayProxyStructuredResultV2;
-const get = async (path: string, route: string, query: Record<string, string> = {}, headers: Record<string, string> = { accept: BROWSER }) =>
-  (await handler({ ...httpEvent({ method: 'GET', path, route, pathParameters: { formId: 'demo' }, headers }), queryStringParameters: query }, context)) as APIGatewayProxyStructuredResultV2;
 const storedItems = () => (dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []).map((item) => item.Put?.Item ?? {});
 const valid = { email: 'ayu@example.co.id', firstName: 'Ayu Ṡari 渡辺', company: 'Nusantara Data' };
 
@@ -186,37 +184,6 @@ describe('a form with a CAPTCHA', () => {
     expect(missing.statusCode).toBe(400);
     expect(missing.body).toContain('cf-turnstile-response');
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
-  });
-});
-
-describe('the hosted page and the embed script', () => {
-  it('serves the form as a page in the browser language, with UTM from the address in its hidden fields and a fresh render time', async () => {
-    const response = await get('/f/demo', '/f/{formId}', { utm_source: 'newsletter', utm_campaign: '"><script>' }, { accept: BROWSER, 'accept-language': 'id-ID,id;q=0.9' });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers?.['cache-control']).toBe('no-store');
-    expect(response.headers?.['content-security-policy']).toContain("frame-ancestors 'none'");
-    expect(response.body).toContain('<title>Minta demo</title>');
-    expect(response.body).toContain('name="utm_source" data-lf-hidden="utm_source" value="newsletter"');
-    expect(response.body).toContain('value="&quot;&gt;&lt;script&gt;"');
-    expect(response.body).toContain('name="pageUrl" data-lf-hidden="pageUrl">');
-    const token = /name="renderToken" value="([^"]+)"/.exec(response.body ?? '')?.[1] ?? '';
-    expect(token.startsWith('v1.k1.')).toBe(true);
-  });
-
-  it('answers an unknown form with a page saying so', async () => {
-    dynamo.on(GetCommand, { Key: { pk: 'FORM#demo', sk: 'FORM' } }).resolves({});
-    const response = await get('/f/demo', '/f/{formId}');
-    expect(response.statusCode).toBe(404);
-    expect(response.body).toContain('<title>Form not found</title>');
-  });
-
-  it('serves an embed script whose form posts to the submission route, made absolute from the script address', async () => {
-    const response = await get('/f/demo/embed.js', '/f/{formId}/embed.js', {}, { accept: '*/*' });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers?.['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(response.headers?.['cache-control']).toBe('no-store');
-    expect(response.body).toContain('action=\\"/v1/forms/demo/submissions\\"');
-    expect(response.body).toContain("form.action = new URL(form.getAttribute('action'), here.src).href;");
   });
 });
 

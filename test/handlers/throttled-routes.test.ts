@@ -40,6 +40,7 @@ const json = (body: unknown) => ({ headers: { 'content-type': 'application/json'
  */
 const requests: Readonly<Record<string, { readonly operationId: string; readonly params?: Record<string, string>; readonly query?: Record<string, string>; readonly headers?: Record<string, string>; readonly body?: string }>> = {
   'capture-form': { operationId: 'submitForm', params: { formId: 'demo' }, ...json({ email: 'jane@example.com' }) },
+  'show-forms': { operationId: 'showForm', params: { formId: 'demo' } },
   'ingest-events': { operationId: 'sendEvents', ...json({ events: [{ id: 'evt-00000001', type: 'page_view', occurredAt: new Date().toISOString(), email: 'jane@example.com', properties: { url: 'https://example.com/pricing' } }] }) },
   'capture-chat': { operationId: 'captureChat', params: { sourceId: 'intercom' }, ...json({}) },
   'collect-events': { operationId: 'getSourceSettings', params: { writeKey: 'wk_0123456789abcdef' } },

@@ -79,7 +79,7 @@ describe('table grants follow the manifest', () => {
 });
 
 describe('public functions', () => {
-  const publicFunctions = ['capture-form', 'ingest-events', 'capture-chat', 'collect-events', 'preference-centre', 'api-docs', 'serve-snippet', 'customer-feedback', 'receive-help-desk-tickets'];
+  const publicFunctions = ['capture-form', 'show-forms', 'ingest-events', 'capture-chat', 'collect-events', 'preference-centre', 'api-docs', 'serve-snippet', 'customer-feedback', 'receive-help-desk-tickets'];
 
   it('are exactly the functions behind public routes', () => {
     expect(manifest.functions.filter((spec) => spec.trigger.kind === 'http' && spec.trigger.audience === 'public').map((spec) => spec.name).sort()).toEqual([...publicFunctions].sort());
@@ -104,6 +104,9 @@ describe('public functions', () => {
     expect(tableKindsFor('collect-events', 'dynamodb:PutItem')).toEqual(['ANON#*', 'EMAIL#*', 'LEAD#*']);
     expect(tableKindsFor('collect-events', 'dynamodb:GetItem')).toContain('WRITEKEY#*');
     expect(tableKindsFor('preference-centre', 'dynamodb:UpdateItem')).toEqual(['CAMPAIGN#*', 'LEAD#*']);
+    // The form pages read the form's definition and write nothing.
+    for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(dynamoActionsOf('show-forms').has(write), write).toBe(false);
+    expect(tableKindsFor('show-forms', 'dynamodb:GetItem')).toEqual(['FORM#*']);
     expect(dynamoActionsOf('api-docs').size).toBe(0);
     expect(dynamoActionsOf('serve-snippet').size).toBe(0);
   });

@@ -3,7 +3,8 @@ import { FormSubmission, MAX_ATTRIBUTES, withFormAttributes } from '../../src/ap
 import type { KeyRing } from '../../src/domain/consent/signed-token';
 import { FormDefinition } from '../../src/domain/forms/definition';
 import { sameDefinition } from '../../src/domain/forms/same-definition';
-import { embedScript, formLanguage, hostedFormPage, refusedPage } from '../../src/domain/forms/pages';
+import { embedScript } from '../../src/domain/forms/embed';
+import { formLanguage, hostedFormPage, refusedPage } from '../../src/domain/forms/pages';
 import { checkRenderToken, signRenderToken } from '../../src/domain/forms/render-token';
 import { prepareSubmission, withoutUnknownFields } from '../../src/domain/forms/submission';
 import { fieldPath } from '../../src/http/errors';
@@ -195,9 +196,11 @@ describe('form pages', () => {
     expect(html).toContain('<li><strong>email</strong>: must be an email address</li>');
   });
 
-  it('embeds the markup so no </script> in it can end a script', () => {
-    const script = embedScript('<form><label>x</label></script></form>', undefined);
-    expect(script).not.toContain('</script>');
+  it('embeds the markup and the texts so no </script> in them can end a script', () => {
+    const closing = FormDefinition.parse(demoForm({ success: { kind: 'message', message: { en: 'Thanks </script><b>', id: 'Terima kasih </SCRIPT>' } } }));
+    const withClosingLabel = { ...closing, fields: closing.fields.map((field, index) => (index === 0 ? { ...field, label: { ...field.label, en: 'Email </script>' } } : field)) };
+    const script = embedScript({ formId: 'demo', definition: withClosingLabel, lang: 'en', action: '/v1/forms/demo/submissions', renderToken: 't' });
+    expect(script.toLowerCase()).not.toContain('</script');
     expect(script).toContain('\\u003c/script>');
   });
 

@@ -10,7 +10,7 @@ import { CAPTCHA_RESPONSE_FIELD, type CaptchaProvider, type FieldDefinition, typ
  * legend, each error tied to its field (aria-describedby, aria-invalid) and listed in a summary
  * linking to the field, the page language declared. English and Indonesian.
  */
-const TEXT = {
+export const TEXT = {
   en: {
     submit: 'Send',
     required: 'required',
@@ -67,7 +67,7 @@ const AUTOCOMPLETE: Readonly<Record<string, string>> = {
   country: 'country',
 };
 
-const CAPTCHA_SCRIPT = { turnstile: 'https://challenges.cloudflare.com/turnstile/v0/api.js', hcaptcha: 'https://js.hcaptcha.com/1/api.js' } as const satisfies Record<CaptchaProvider, string>;
+export const CAPTCHA_SCRIPT = { turnstile: 'https://challenges.cloudflare.com/turnstile/v0/api.js', hcaptcha: 'https://js.hcaptcha.com/1/api.js' } as const satisfies Record<CaptchaProvider, string>;
 const CAPTCHA_WIDGET_CLASS = { turnstile: 'cf-turnstile', hcaptcha: 'h-captcha' } as const satisfies Record<CaptchaProvider, string>;
 
 /** The origins a page with this form loads a CAPTCHA widget from, for its Content-Security-Policy. */
@@ -75,6 +75,9 @@ export const captchaOrigins = (definition: FormDefinition): string[] => {
   const provider = definition.spam.captcha?.provider;
   return provider ? [new URL(CAPTCHA_SCRIPT[provider]).origin] : [];
 };
+
+/** Where a form posts, as a path of the API. */
+export const submissionPath = (formId: string) => `/v1/forms/${encodeURIComponent(formId)}/submissions`;
 
 export interface FormRendering {
   readonly formId: string;
@@ -90,6 +93,11 @@ export interface FormRendering {
   readonly hidden?: Partial<Record<HiddenField, string>>;
   /** The embed: inline styles, since the host page has none of ours. */
   readonly embedded?: boolean;
+  /**
+   * The embed's key for its one submission (the idempotency key): a post repeated after a send in
+   * place whose answer the page could not read (src/domain/forms/embed.ts) is the same submission.
+   */
+  readonly idempotencyKey?: string;
 }
 
 const idOf = (name: string) => `lf-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
@@ -124,6 +132,8 @@ function fieldHtml(field: FieldDefinition, rendering: FormRendering): string {
   return `<div class="lf-field"><label for="${id}">${escapeHtml(field.label[lang])}${marker}</label>${error}${control}</div>`;
 }
 
+const attributeInput = (name: string, value: string | undefined) => (value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`);
+
 /** Visually hidden, still read by screen readers; inline in an embed, where our stylesheet is absent. */
 const hiddenStyle = (rendering: FormRendering) => (rendering.embedded ? ` style="${VISUALLY_HIDDEN}"` : '');
 
@@ -157,7 +167,7 @@ export function formHtml(rendering: FormRendering): string {
     : '';
   return `<form class="lf-form" method="post" action="${escapeHtml(rendering.action)}" accept-charset="utf-8" lang="${lang}">
 ${summary}${definition.fields.map((field) => fieldHtml(field, rendering)).join('\n')}
-${consents}${hidden}<input type="hidden" name="lang" value="${lang}"><input type="hidden" name="renderToken" value="${escapeHtml(rendering.renderToken)}">${honeypot}${captcha}
+${consents}${hidden}<input type="hidden" name="lang" value="${lang}"><input type="hidden" name="renderToken" value="${escapeHtml(rendering.renderToken)}">${attributeInput('idempotencyKey', rendering.idempotencyKey)}${honeypot}${captcha}
 <button type="submit">${escapeHtml((definition.submitLabel ?? { en: TEXT.en.submit, id: TEXT.id.submit })[lang])}</button>
 </form>`;
 }
@@ -166,7 +176,7 @@ ${consents}${hidden}<input type="hidden" name="lang" value="${lang}"><input type
  * How a form looks, rule by rule (selectors within the form): on the hosted page as written, in an
  * embed scoped to the form and of no specificity (`:where`), so that any rule of the host page wins.
  */
-const FORM_LOOK: readonly (readonly [selectors: readonly string[], declarations: string])[] = [
+export const FORM_LOOK: readonly (readonly [selectors: readonly string[], declarations: string])[] = [
   [['.lf-field'], 'margin:1rem 0'],
   [['.lf-field label'], 'display:block;font-weight:600'],
   [['input', 'select', 'textarea'], 'font:inherit;padding:.4rem;width:100%;box-sizing:border-box'],
@@ -176,26 +186,14 @@ const FORM_LOOK: readonly (readonly [selectors: readonly string[], declarations:
   [['.lf-error'], 'color:#b00020;margin:.2rem 0'],
   [['.lf-errors'], 'border:2px solid #b00020;padding:0 1rem;border-radius:.4rem'],
 ];
-const VISUALLY_HIDDEN = 'position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap';
-const OFF_SCREEN = 'position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden';
+export const VISUALLY_HIDDEN = 'position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap';
+export const OFF_SCREEN = 'position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden';
 
 const STYLE =
   'body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}' +
   FORM_LOOK.map(([selectors, declarations]) => `${selectors.join(',')}{${declarations}}`).join('') +
   '[role=status]{background:#e8f5e9;padding:.5rem 1rem;border-radius:.4rem}' +
   `.lf-visually-hidden{${VISUALLY_HIDDEN}}`;
-
-/**
- * The embed's own stylesheet. What hides the honeypot and the words for screen readers always; the
- * look unless the script tag says `data-lf-style="none"`. The markup's inline styles hide them too,
- * but a host page whose Content-Security-Policy has no 'unsafe-inline' in `style-src` drops inline
- * styles and `<style>` elements, and would show the honeypot: the script adds this as a constructed
- * stylesheet, which such a policy lets through.
- */
-const EMBED_STYLE = {
-  hidden: `.lf-form .lf-hp{${OFF_SCREEN}}.lf-form .lf-visually-hidden{${VISUALLY_HIDDEN}}`,
-  look: `:where(.lf-form){max-width:40rem;line-height:1.5}${FORM_LOOK.map(([selectors, declarations]) => `:where(${selectors.map((selector) => `.lf-form ${selector}`).join(',')}){${declarations}}`).join('')}`,
-};
 
 function page(lang: Language, title: string, body: string, head = ''): string {
   return `<!doctype html>
@@ -230,9 +228,13 @@ export function hostedFormPage(rendering: FormRendering): string {
   return page(lang, definition.title[lang], `${intro}${formHtml(rendering)}\n${switchLanguage}`, captchaScript(definition));
 }
 
+/** What a visitor reads once the form is taken: the form's message, or a plain thank-you. */
+export const thanksMessage = (definition: FormDefinition | undefined, lang: Language): string =>
+  definition?.success.kind === 'message' ? definition.success.message[lang] : TEXT[lang].thanks;
+
 /** Shown after a browser's post when the form has no redirect: its message, or a plain thank-you. */
-export function thankYouPage(lang: Language, message?: string): string {
-  return page(lang, TEXT[lang].thanksTitle, `<p role="status">${escapeHtml(message ?? TEXT[lang].thanks)}</p>`);
+export function thankYouPage(lang: Language, message: string): string {
+  return page(lang, TEXT[lang].thanksTitle, `<p role="status">${escapeHtml(message)}</p>`);
 }
 
 /** A browser's post that could not be taken, for a form with no definition to show again: what was wrong, field by field. */
@@ -247,45 +249,3 @@ export function refusedPage(lang: Language, message: string, issues: readonly Fi
 export function formNotFoundPage(lang: Language): string {
   return page(lang, TEXT[lang].notFoundTitle, `<p>${escapeHtml(TEXT[lang].notFound)}</p>`);
 }
-
-/** A string as a JavaScript literal, with `<` escaped so no `</script>` can end a script it is inlined in. */
-const inlineJson = (text: string) => JSON.stringify(text).replace(/</g, '\\u003c');
-
-/**
- * The embed script: `<script src=".../f/{formId}/embed.js"></script>` puts the form where the tag is,
- * points it at the API the script came from, fills the hidden fields from the host page (its address,
- * referrer and UTM parameters), gives it its stylesheet (EMBED_STYLE) and loads the CAPTCHA widget
- * when the form has one. The form posts to the API like any HTML form.
- */
-export function embedScript(form: string, captcha: CaptchaProvider | undefined): string {
-  const widget = captcha ? JSON.stringify(CAPTCHA_SCRIPT[captcha]) : 'null';
-  return `(function () {
-  var here = document.currentScript;
-  var holder = document.createElement('div');
-  holder.innerHTML = ${inlineJson(form)};
-  var form = holder.firstElementChild;
-  if (here && here.src) form.action = new URL(form.getAttribute('action'), here.src).href;
-  var query = new URLSearchParams(window.location.search);
-  var known = { pageUrl: window.location.href, referrer: document.referrer };
-  form.querySelectorAll('[data-lf-hidden]').forEach(function (input) {
-    var name = input.getAttribute('data-lf-hidden');
-    var value = Object.prototype.hasOwnProperty.call(known, name) ? known[name] : query.get(name);
-    if (value) input.value = value;
-  });
-  var css = ${inlineJson(EMBED_STYLE.hidden)} + (here && here.getAttribute('data-lf-style') === 'none' ? '' : ${inlineJson(EMBED_STYLE.look)});
-  try {
-    var sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
-    document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
-  } catch (error) {
-    var style = document.createElement('style');
-    style.textContent = css;
-    document.head.appendChild(style);
-  }
-  if (here && here.parentNode) here.parentNode.insertBefore(form, here); else document.body.appendChild(form);
-  var widget = ${widget};
-  if (widget) { var script = document.createElement('script'); script.src = widget; script.async = true; document.head.appendChild(script); }
-})();
-`;
-}
-
