@@ -4,9 +4,9 @@ import { LANGUAGES, type Language } from '../subscriptions';
 import { CAPTCHA_RESPONSE_FIELD, type CaptchaProvider, type FieldDefinition, type FormDefinition, type HiddenField } from './definition';
 
 /**
- * The visitor's side of a form: the hosted page, the script that embeds the same form in any page,
- * the thank-you page and the pages that say what was wrong. Plain HTML that works without JavaScript
- * (the embed script aside): every control labelled, consent boxes grouped in a fieldset with a
+ * The visitor's side of a form: the hosted page, the form itself (which the embed script, embed.ts,
+ * puts in any page), the thank-you page and the pages that say what was wrong. Plain HTML that works
+ * without JavaScript: every control labelled, consent boxes grouped in a fieldset with a
  * legend, each error tied to its field (aria-describedby, aria-invalid) and listed in a summary
  * linking to the field, the page language declared. English and Indonesian.
  */
@@ -132,7 +132,8 @@ function fieldHtml(field: FieldDefinition, rendering: FormRendering): string {
   return `<div class="lf-field"><label for="${id}">${escapeHtml(field.label[lang])}${marker}</label>${error}${control}</div>`;
 }
 
-const attributeInput = (name: string, value: string | undefined) => (value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`);
+/** A hidden field the page sets itself (not one the host page fills in): none when there is no value. */
+const hiddenInput = (name: string, value: string | undefined) => (value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`);
 
 /** Visually hidden, still read by screen readers; inline in an embed, where our stylesheet is absent. */
 const hiddenStyle = (rendering: FormRendering) => (rendering.embedded ? ` style="${VISUALLY_HIDDEN}"` : '');
@@ -167,7 +168,7 @@ export function formHtml(rendering: FormRendering): string {
     : '';
   return `<form class="lf-form" method="post" action="${escapeHtml(rendering.action)}" accept-charset="utf-8" lang="${lang}">
 ${summary}${definition.fields.map((field) => fieldHtml(field, rendering)).join('\n')}
-${consents}${hidden}<input type="hidden" name="lang" value="${lang}"><input type="hidden" name="renderToken" value="${escapeHtml(rendering.renderToken)}">${attributeInput('idempotencyKey', rendering.idempotencyKey)}${honeypot}${captcha}
+${consents}${hidden}${hiddenInput('lang', lang)}${hiddenInput('renderToken', rendering.renderToken)}${hiddenInput('idempotencyKey', rendering.idempotencyKey)}${honeypot}${captcha}
 <button type="submit">${escapeHtml((definition.submitLabel ?? { en: TEXT.en.submit, id: TEXT.id.submit })[lang])}</button>
 </form>`;
 }
@@ -232,7 +233,7 @@ export function hostedFormPage(rendering: FormRendering): string {
 export const thanksMessage = (definition: FormDefinition | undefined, lang: Language): string =>
   definition?.success.kind === 'message' ? definition.success.message[lang] : TEXT[lang].thanks;
 
-/** Shown after a browser's post when the form has no redirect: its message, or a plain thank-you. */
+/** Shown after a browser's post when the form has no redirect, saying `message` (thanksMessage). */
 export function thankYouPage(lang: Language, message: string): string {
   return page(lang, TEXT[lang].thanksTitle, `<p role="status">${escapeHtml(message)}</p>`);
 }
