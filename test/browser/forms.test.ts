@@ -79,6 +79,16 @@ async function pastMinimumTime(shownAt: number, seconds: number) {
   await expect.poll(() => Date.now() - shownAt, { timeout: 5_000, interval: 100 }).toBeGreaterThanOrEqual(seconds * 1000);
 }
 
+/** A new browser context, closed when the test ends, whatever its outcome, and a page in it. */
+async function newPage(options: Parameters<Browser['newContext']>[0] = {}) {
+  const context = await browser.newContext(options);
+  onTestFinished(() => context.close());
+  return context.newPage();
+}
+
+/** A form that the site embeds and that takes a post a second after it is shown. */
+const embeddableForm = () => pushForm(demoForm({ allowedOrigins: [siteOrigin], spam: { minSecondsToSubmit: 1 } }));
+
 describe.skipIf(!chromiumAvailable)('forms in a browser', () => {
   it('a plain HTML post from the hosted page, without JavaScript, lands on the thank-you page; UTF-8 names and extra fields intact', async () => {
     const formId = await pushForm(
@@ -152,10 +162,8 @@ describe.skipIf(!chromiumAvailable)('forms in a browser', () => {
   });
 
   it("lays the embedded form out on a page with no styles for it, yields to the page's own rules, keeps the honeypot hidden under a policy with no inline styles, and leaves the look out when asked", async () => {
-    const formId = await pushForm(demoForm({ allowedOrigins: [siteOrigin] }));
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    onTestFinished(() => context.close());
-    const page = await context.newPage();
+    const formId = await embeddableForm();
+    const page = await newPage({ viewport: { width: 1280, height: 800 } });
     const refused: string[] = [];
     page.on('console', (message) => {
       if (/Content Security Policy/.test(message.text())) refused.push(message.text());
@@ -183,11 +191,9 @@ describe.skipIf(!chromiumAvailable)('forms in a browser', () => {
   });
 
   it("sends the embedded form in place: errors beside their fields and listed above them, then the form's message where the form was, the visitor still on the site", async () => {
-    const formId = await pushForm(demoForm({ allowedOrigins: [siteOrigin], spam: { minSecondsToSubmit: 1 } }));
+    const formId = await embeddableForm();
     const email = `in-place-${randomUUID()}@example.com`;
-    const context = await browser.newContext();
-    onTestFinished(() => context.close());
-    const page = await context.newPage();
+    const page = await newPage();
     const pricing = `${siteOrigin}/pricing?form=${formId}`;
     await page.goto(pricing);
     const shownAt = Date.now();
@@ -212,11 +218,9 @@ describe.skipIf(!chromiumAvailable)('forms in a browser', () => {
   });
 
   it('posts the embedded form plainly when the page gets no answer it may read (an API whose CORS leaves the site out), and the lead has the one submission', async () => {
-    const formId = await pushForm(demoForm({ allowedOrigins: [siteOrigin], spam: { minSecondsToSubmit: 1 } }));
+    const formId = await embeddableForm();
     const email = `no-cors-${randomUUID()}@example.com`;
-    const context = await browser.newContext();
-    onTestFinished(() => context.close());
-    const page = await context.newPage();
+    const page = await newPage();
     // The script's send reaches the API, which stores the submission, but the page is given no answer:
     // as from a deployment whose CORS leaves this site out (the browser then hides the answer, and
     // fetch fails just so).
