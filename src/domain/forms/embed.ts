@@ -1,3 +1,4 @@
+import { CAPTCHA_RESPONSE_FIELD } from './definition';
 import { CAPTCHA_SCRIPT, FORM_LOOK, formHtml, OFF_SCREEN, TEXT, thanksMessage, VISUALLY_HIDDEN, type FormRendering } from './pages';
 
 /**
@@ -24,7 +25,8 @@ const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u0
  *
  * It sends the form in place, so the visitor stays on the site: the form's message takes its place
  * (or the browser goes to its thank-you URL), and what the API refuses is shown beside each field and
- * listed above them, as the hosted page shows it. Any other answer, or none the page may read (an
+ * listed above them, as the hosted page shows it (and a refused CAPTCHA answer makes the widget ask
+ * again). Any other answer, or none the page may read (an
  * API whose CORS does not name the site), and the form is posted as a plain HTML form instead, as it
  * was before the script took it: the rendered idempotency key makes that post the same submission as
  * the one that may have arrived.
@@ -39,6 +41,7 @@ export function embedScript(rendering: FormRendering): string {
     errorTitle: TEXT[lang].errorTitle,
     errorPrefix: TEXT[lang].errorPrefix,
     labels: Object.fromEntries(definition.fields.map((field) => [field.name, field.label[lang]])),
+    captchaField: captcha ? CAPTCHA_RESPONSE_FIELD[captcha] : null,
   };
   return `(function () {
   var here = document.currentScript;
@@ -127,7 +130,12 @@ export function embedScript(rendering: FormRendering): string {
         if (response.ok) return thank();
         if (response.status !== 400) return postPlainly();
         return response.json().then(function (refusal) {
-          if (refusal && Array.isArray(refusal.issues) && refusal.issues.length) showIssues(refusal.issues); else postPlainly();
+          if (!refusal || !Array.isArray(refusal.issues) || !refusal.issues.length) return postPlainly();
+          showIssues(refusal.issues);
+          // A refused answer is spent: the widget asks again (the page is not reloaded, as a plain post would).
+          var challenge = window.turnstile || window.hcaptcha;
+          var refusedChallenge = refusal.issues.some(function (issue) { return issue.field === answers.captchaField; });
+          if (refusedChallenge && challenge && challenge.reset) challenge.reset();
         });
       })
       .catch(postPlainly)
