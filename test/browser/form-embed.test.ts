@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { FormDefinition } from '../../src/domain/forms/definition';
-import { embedScript } from '../../src/domain/forms/embed';
+import { embedScript, TRUSTED_TYPES_POLICY } from '../../src/domain/forms/embed';
 import { submissionPath } from '../../src/domain/forms/pages';
 import { demoForm } from '../fixtures/forms';
 import { chromiumAvailable, workerBrowser } from './chromium';
@@ -58,6 +58,10 @@ beforeAll(async () => {
         response.writeHead(refused ? 400 : 202, { 'content-type': 'application/json' });
         response.end(JSON.stringify(refused ? { message: 'Invalid request', issues: [{ field: 'cf-turnstile-response', message: 'must be completed: answer the challenge and send the form again' }] } : { status: 'accepted' }));
       });
+    } else if (path === '/trusted-types') {
+      // A site that enforces Trusted Types and allows the embed's policy by name, with the form twice.
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': `require-trusted-types-for 'script'; trusted-types ${TRUSTED_TYPES_POLICY}` });
+      response.end('<!doctype html><html lang="en"><head><title>Acme</title></head><body><h1>Demo</h1><script src="/f/demo/embed.js"></script><script src="/f/demo/embed.js"></script></body></html>');
     } else {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       response.end('<!doctype html><html lang="en"><head><title>Acme</title></head><body><h1>Demo</h1><script src="/f/demo/embed.js"></script></body></html>');
@@ -90,5 +94,22 @@ describe.skipIf(!chromiumAvailable)('the embed script with a CAPTCHA', () => {
     await page.getByRole('button', { name: 'Send' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Thanks, we will be in touch.');
     expect(answersSent).toEqual(['answer-1', 'answer-2']);
+  });
+
+  it('works on a site that enforces Trusted Types and allows its policy by name, twice on one page', async () => {
+    const context = await browser.newContext();
+    onTestFinished(() => context.close());
+    await context.route('https://challenges.cloudflare.com/**', (route) => route.fulfill({ contentType: 'text/javascript', body: TURNSTILE_STAND_IN }));
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${origin}/trusted-types`);
+    await expect.poll(() => page.locator('form.lf-form').count()).toBe(2);
+    // The widget's script went in through the policy too: its stand-in answered in each form.
+    await expect.poll(() => page.locator('form.lf-form:has([name="cf-turnstile-response"])').count()).toBe(2);
+    expect(errors).toEqual([]);
   });
 });

@@ -14,6 +14,13 @@ const EMBED_STYLE = {
   look: `:where(.lf-form){max-width:40rem;line-height:1.5}${FORM_LOOK.map(([selectors, declarations]) => `:where(${selectors.map((selector) => `.lf-form ${selector}`).join(',')}){${declarations}}`).join('')}`,
 };
 
+/**
+ * The Trusted Types policy the script makes on a site that enforces them: it passes only the form's
+ * own markup and the CAPTCHA widget's address, both written by the API. A site whose policy lists
+ * the names it allows (`trusted-types`) adds this one.
+ */
+export const TRUSTED_TYPES_POLICY = 'leadflow-form';
+
 /** A value as a JavaScript literal, with `<` escaped so no `</script>` can end a script it is inlined in. */
 const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -45,8 +52,14 @@ export function embedScript(rendering: FormRendering): string {
   };
   return `(function () {
   var here = document.currentScript;
+  // A site enforcing Trusted Types takes markup and script addresses only through a policy it allows
+  // by name, made once a page: a second embed on it reuses the first's.
+  var passThrough = { createHTML: function (markup) { return markup; }, createScriptURL: function (address) { return address; } };
+  var trusted = window.trustedTypes && window.trustedTypes.createPolicy
+    ? (window.leadflowFormPolicy = window.leadflowFormPolicy || window.trustedTypes.createPolicy(${inlineJson(TRUSTED_TYPES_POLICY)}, passThrough))
+    : passThrough;
   var holder = document.createElement('div');
-  holder.innerHTML = ${inlineJson(formHtml(rendering))};
+  holder.innerHTML = trusted.createHTML(${inlineJson(formHtml(rendering))});
   var form = holder.firstElementChild;
   var action = here && here.src ? new URL(form.getAttribute('action'), here.src).href : form.getAttribute('action');
   form.setAttribute('action', action);
@@ -69,7 +82,7 @@ export function embedScript(rendering: FormRendering): string {
   }
   if (here && here.parentNode) here.parentNode.insertBefore(form, here); else document.body.appendChild(form);
   var widget = ${captcha ? inlineJson(CAPTCHA_SCRIPT[captcha]) : 'null'};
-  if (widget) { var script = document.createElement('script'); script.src = widget; script.async = true; document.head.appendChild(script); }
+  if (widget) { var script = document.createElement('script'); script.src = trusted.createScriptURL(widget); script.async = true; document.head.appendChild(script); }
 
   var answers = ${inlineJson(answers)};
   var idOf = function (name) { return 'lf-' + name.replace(/[^A-Za-z0-9_-]/g, '-'); };
