@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -6,7 +7,9 @@ import { dirname } from 'node:path';
  * new content: temp file, fsync, rename, fsync of the folder.
  */
 export async function replaceAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
+  // A name of its own for each write: two writers of one file in one process (two local schedulers on
+  // a test's file) would otherwise write one temporary file, and the second rename find it gone.
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
   try {
     await handle.writeFile(text);
