@@ -33,10 +33,9 @@ const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u0
  * It sends the form in place, so the visitor stays on the site: the form's message takes its place
  * (or the browser goes to its thank-you URL), and what the API refuses is shown beside each field and
  * listed above them, as the hosted page shows it (and a refused CAPTCHA answer makes the widget ask
- * again). Any other answer, or none the page may read (an
- * API whose CORS does not name the site), and the form is posted as a plain HTML form instead, as it
- * was before the script took it: the rendered idempotency key makes that post the same submission as
- * the one that may have arrived.
+ * again). Any other answer, or none the page may read (an API whose CORS does not name the site), and
+ * the form is posted as a plain HTML form instead, as it was before the script took it: the rendered
+ * idempotency key makes that post the same submission as the one that may have arrived.
  */
 export function embedScript(rendering: FormRendering): string {
   const { definition, lang } = rendering;
