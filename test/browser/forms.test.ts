@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { LocalStack } from '../../local/stack';
@@ -79,6 +79,15 @@ async function pastMinimumTime(shownAt: number, seconds: number) {
   await expect.poll(() => Date.now() - shownAt, { timeout: 5_000, interval: 100 }).toBeGreaterThanOrEqual(seconds * 1000);
 }
 
+/** A visitor fills in the embedded form's three required fields and sends it, once its minimum second since `shownAt` has passed. */
+async function fillAndSend(page: Page, shownAt: number, fields: { readonly email: string; readonly firstName: string; readonly company: string }) {
+  await page.getByLabel('Work email').fill(fields.email);
+  await page.getByLabel('First name').fill(fields.firstName);
+  await page.getByLabel('Company').fill(fields.company);
+  await pastMinimumTime(shownAt, 1);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
 /** A new browser context, closed when the test ends, whatever its outcome, and a page in it. */
 async function newPage(options: Parameters<Browser['newContext']>[0] = {}) {
   const context = await browser.newContext(options);
@@ -150,12 +159,8 @@ describe.skipIf(!chromiumAvailable)('forms in a browser', () => {
     await page.goto(`${siteOrigin}/pricing?form=${formId}&utm_source=partner`);
     // The server signs the render time while serving the page: counting from after it has loaded never starts too early.
     const shownAt = Date.now();
-    await page.getByLabel('Work email').fill(email);
-    await page.getByLabel('First name').fill('Budi');
-    await page.getByLabel('Company').fill('Acme');
     expect(await page.locator('input[name="utm_source"]').inputValue()).toBe('partner');
-    await pastMinimumTime(shownAt, 1);
-    await page.getByRole('button', { name: 'Send' }).click();
+    await fillAndSend(page, shownAt, { email, firstName: 'Budi', company: 'Acme' });
     await page.waitForURL(`${siteOrigin}/thanks`);
     await context.close();
     expect(await leadOf(email)).toMatchObject({ firstName: 'Budi' });
@@ -196,13 +201,8 @@ describe.skipIf(!chromiumAvailable)('forms in a browser', () => {
     const page = await newPage();
     const pricing = `${siteOrigin}/pricing?form=${formId}`;
     await page.goto(pricing);
-    const shownAt = Date.now();
-    await page.getByLabel('Work email').fill(email);
-    await page.getByLabel('First name').fill('Sari');
     // Blanks pass the browser's own required check; the API names the field.
-    await page.getByLabel('Company').fill('   ');
-    await pastMinimumTime(shownAt, 1);
-    await page.getByRole('button', { name: 'Send' }).click();
+    await fillAndSend(page, Date.now(), { email, firstName: 'Sari', company: '   ' });
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Company: is required');
     expect(await page.getByLabel('Company').getAttribute('aria-invalid')).toBe('true');
     const describedBy = await page.getByLabel('Company').getAttribute('aria-describedby');
@@ -232,12 +232,7 @@ describe.skipIf(!chromiumAvailable)('forms in a browser', () => {
       return route.abort('failed');
     });
     await page.goto(`${siteOrigin}/pricing?form=${formId}`);
-    const shownAt = Date.now();
-    await page.getByLabel('Work email').fill(email);
-    await page.getByLabel('First name').fill('Budi');
-    await page.getByLabel('Company').fill('Acme');
-    await pastMinimumTime(shownAt, 1);
-    await page.getByRole('button', { name: 'Send' }).click();
+    await fillAndSend(page, Date.now(), { email, firstName: 'Budi', company: 'Acme' });
     await page.waitForURL(`${stack.apiUrl}/v1/forms/${formId}/submissions`);
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Thanks, we will be in touch.');
     expect(sentInPlace).toBe(1);
