@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isRunning, waitForExit } from '../../local/processes';
 import config from '../../vitest.config';
 
@@ -11,16 +11,6 @@ const VITEST = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', imp
 const KILLED_RUN_CONFIG = fileURLToPath(new URL('../fixtures/killed-run/vitest.config.ts', import.meta.url));
 /** The fixture's file waits two minutes; its worker must be gone well before. */
 const WORKER_END_DEADLINE_MS = 15_000;
-
-async function until<T>(look: () => T | undefined, deadlineMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const found = look();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${deadlineMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('a test worker whose run was killed (test/end-with-run.ts, promise 20)', () => {
   it('is set up before every file of every project of npm test', () => {
@@ -41,7 +31,7 @@ describe('a test worker whose run was killed (test/end-with-run.ts, promise 20)'
     const runEnded = new Promise((resolve) => run.once('exit', resolve));
     let workerPid: number | undefined;
     try {
-      workerPid = await until(() => (existsSync(pidFile) && readFileSync(pidFile, 'utf8') ? Number(readFileSync(pidFile, 'utf8')) : undefined), 60_000, "worker's pid");
+      workerPid = Number(await vi.waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8'), { timeout: 60_000, interval: 100 }));
       expect(isRunning(workerPid)).toBe(true);
       run.kill('SIGKILL');
       await runEnded;
