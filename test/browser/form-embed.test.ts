@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { text } from 'node:stream/consumers';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -37,12 +38,6 @@ let server: Server;
 let origin: string;
 let browser: Browser;
 
-async function bodyOf(request: IncomingMessage) {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
-
 beforeAll(async () => {
   if (!chromiumAvailable) return;
   server = createServer((request, response) => {
@@ -51,7 +46,8 @@ beforeAll(async () => {
       response.writeHead(200, { 'content-type': 'text/javascript' });
       response.end(embedScript({ formId: 'demo', definition, lang: 'en', action: submissionPath('demo'), renderToken: 'rendered', embedded: true, idempotencyKey: 'embed-key' }));
     } else if (path === submissionPath('demo') && request.method === 'POST') {
-      void bodyOf(request).then((fields) => {
+      void text(request).then((body) => {
+        const fields = new URLSearchParams(body);
         const answer = fields.get('cf-turnstile-response') ?? '';
         answersSent.push(answer);
         const refused = answersSent.length === 1;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { text } from 'node:stream/consumers';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -27,16 +28,10 @@ const received: Received[] = [];
 const batches = () => received.filter((request) => request.method === 'POST' && request.path === '/v1/batch').map((request) => JSON.parse(request.body) as BatchBody);
 const messages = () => batches().flatMap((body) => body.batch);
 
-async function readBody(request: IncomingMessage) {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** The API: the script from the real handler, a recorder at /v1/batch answering as a collector with CORS would. */
 async function api(request: IncomingMessage, response: ServerResponse) {
   const path = new URL(request.url ?? '/', 'http://api').pathname;
-  const body = await readBody(request);
+  const body = await text(request);
   received.push({ method: request.method ?? '', path, contentType: request.headers['content-type'], body });
   if (request.method === 'GET' && path === '/js/v1/leadflow.js') {
     const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
@@ -76,7 +71,7 @@ function sitePage(query: URLSearchParams) {
 
 async function site(request: IncomingMessage, response: ServerResponse) {
   const url = new URL(request.url ?? '/', siteOrigin);
-  await readBody(request);
+  await text(request);
   if (url.pathname === '/favicon.ico') response.writeHead(404).end();
   else {
     const policy = url.searchParams.has('csp') ? { 'content-security-policy': strictPolicy() } : {};
