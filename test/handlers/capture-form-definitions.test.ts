@@ -10,7 +10,7 @@ import type { KeyRing } from '../../src/domain/consent/signed-token';
 import { FormDefinition, type FormDefinitionInput } from '../../src/domain/forms/definition';
 import { signRenderToken } from '../../src/domain/forms/render-token';
 import { demoForm } from '../fixtures/forms';
-import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { BROWSER_ACCEPT as BROWSER, context, httpEvent, setHandlerEnvironment } from './fixtures';
 
 /**
  * Submissions to a form with a stored definition, with the SDK mocked and a local stand-in for the
@@ -22,7 +22,6 @@ const bus = mockClient(EventBridgeClient);
 const secrets = mockClient(SecretsManagerClient);
 const ring: KeyRing = { current: 'k1', keys: { k1: 'the-form-render-signing-key-32-bytes!' } };
 const CAPTCHA_SECRET = 'turnstile-secret-of-the-demo-form';
-const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
 /** What the stand-in provider was asked, and whether it says yes. */
 const captcha = { requests: [] as URLSearchParams[], verdict: true };

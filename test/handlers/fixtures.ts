@@ -73,6 +73,9 @@ export function httpEvent(options: {
 }
 
 /** The context API Gateway's IAM authorizer adds to a SigV4-signed request. */
+/** The Accept header a browser sends when it navigates (a form post, a page): HTML preferred. */
+export const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
 export const IAM_AUTHORIZER = {
   iam: { accessKey: 'AKIAEXAMPLE', accountId: '123456789012', callerId: 'AIDAEXAMPLE', userArn: 'arn:aws:iam::123456789012:user/ops', userId: 'AIDAEXAMPLE' },
 };

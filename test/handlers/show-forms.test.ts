@@ -6,14 +6,13 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KeyRing } from '../../src/domain/consent/signed-token';
 import { FormDefinition } from '../../src/domain/forms/definition';
 import { demoForm } from '../fixtures/forms';
-import { context, httpEvent, setHandlerEnvironment } from './fixtures';
+import { BROWSER_ACCEPT as BROWSER, context, httpEvent, setHandlerEnvironment } from './fixtures';
 
 /** A form served as its hosted page and as its embed script, with the SDK mocked. */
 setHandlerEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
 const ring: KeyRing = { current: 'k1', keys: { k1: 'the-form-render-signing-key-32-bytes!' } };
-const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 let handler: (typeof import('../../functions/show-forms/handler'))['handler'];
 
 beforeAll(async () => {
