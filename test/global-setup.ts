@@ -42,6 +42,6 @@ export default async function setup(): Promise<() => Promise<void>> {
     if (killed.length > 0) console.warn(`test teardown: killed ${killed.length} DynamoDB Local process(es) a test worker left behind: ${killed.join(', ')}`);
     rmSync(folder, { recursive: true, force: true });
     delete process.env[CHILD_PID_DIR_VARIABLE];
-    temporary.remove();
+    await temporary.remove();
   };
 }

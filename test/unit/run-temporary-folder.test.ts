@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RUN_TEMPORARY_PREFIX, runTemporaryFolder } from '../run-temporary-folder';
 
 describe("a test run's temporary folder (test/run-temporary-folder.ts)", () => {
-  it('is the temporary folder of the process and of what it starts until removed, then goes with what was left in it, and the TMPDIR from before is back', () => {
+  it('is the temporary folder of the process and of what it starts until removed, then goes with what was left in it, and the TMPDIR from before is back', async () => {
     const before = process.env.TMPDIR;
     const machineFolder = tmpdir();
     const folder = runTemporaryFolder();
@@ -19,14 +20,14 @@ describe("a test run's temporary folder (test/run-temporary-folder.ts)", () => {
       mkdirSync(join(tmpdir(), 'org.chromium.Chromium.left'), { recursive: true });
       writeFileSync(join(tmpdir(), 'org.chromium.Chromium.left', 'SingletonCookie'), '1');
     } finally {
-      folder.remove();
+      await folder.remove();
     }
     expect(existsSync(folder.path)).toBe(false);
     expect(process.env.TMPDIR).toBe(before);
     expect(tmpdir()).toBe(machineFolder);
   });
 
-  it("removes the folders of runs that ended without removing theirs (a kill -9 of vitest), and keeps those of runs still going and everything else", () => {
+  it("removes the folders of runs that ended without removing theirs (a kill -9 of vitest), and keeps those of runs still going and everything else", async () => {
     // The pid of a process that has ended, as a killed run's is.
     const { pid: endedPid } = spawnSync(process.execPath, ['--eval', '']);
     const leftByKilledRun = join(tmpdir(), `${RUN_TEMPORARY_PREFIX}${endedPid}-x1Y2z3`);
@@ -40,8 +41,23 @@ describe("a test run's temporary folder (test/run-temporary-folder.ts)", () => {
       expect(existsSync(withoutPid)).toBe(true);
       expect(folder.path).toContain(`${RUN_TEMPORARY_PREFIX}${process.pid}-`);
     } finally {
-      folder.remove();
+      await folder.remove();
       for (const left of [leftByKilledRun, ofRunGoingOn, withoutPid]) rmSync(left, { recursive: true, force: true });
     }
+  });
+
+  it('is removed once what the run started has ended, though it still writes there when the removal begins (a Chromium\'s crash reporter)', async () => {
+    const folder = runTemporaryFolder();
+    // Makes its profile folder and a file in it again and again for a second and a half, as a dying browser's reporter may.
+    const writer = spawn(process.execPath, ['--eval', "const { mkdirSync, writeFileSync } = require('node:fs'); const { join } = require('node:path'); const profile = join(require('node:os').tmpdir(), 'profile', 'Crashpad'); const end = Date.now() + 1500; console.log('writing'); while (Date.now() < end) { mkdirSync(profile, { recursive: true }); writeFileSync(join(profile, String(Date.now())), ''); }"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await once(writer.stdout, 'data');
+    } finally {
+      await folder.remove();
+    }
+    expect(existsSync(folder.path)).toBe(false);
+    // It wrote to its end: nothing was removed under it.
+    const [code] = writer.exitCode === null ? await once(writer, 'exit') : [writer.exitCode];
+    expect(code).toBe(0);
   });
 });
