@@ -1,4 +1,4 @@
-import { CAPTCHA_RESPONSE_FIELD } from './definition';
+import { CAPTCHA_RESPONSE_FIELD, type CaptchaProvider } from './definition';
 import { CAPTCHA_SCRIPT, FORM_LOOK, formHtml, OFF_SCREEN, TEXT, thanksMessage, VISUALLY_HIDDEN, type FormRendering } from './pages';
 
 /**
@@ -21,6 +21,9 @@ const EMBED_STYLE = {
  */
 export const TRUSTED_TYPES_POLICY = 'leadflow-form';
 
+/** The global each CAPTCHA provider's script defines, with its `render` and `reset` (both take and give a widget's id). */
+const CAPTCHA_API = { turnstile: 'turnstile', hcaptcha: 'hcaptcha' } as const satisfies Record<CaptchaProvider, string>;
+
 /** A value as a JavaScript literal, with `<` escaped so no `</script>` can end a script it is inlined in. */
 const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -28,7 +31,8 @@ const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u0
  * The embed script: `<script src=".../f/{formId}/embed.js"></script>` puts the form where the tag is,
  * points it at the API the script came from, fills the hidden fields from the host page (its address,
  * referrer and UTM parameters), gives it its stylesheet (EMBED_STYLE) and loads the CAPTCHA widget
- * when the form has one.
+ * when the form has one. Forms embedded side by side (or one form twice) keep apart: each has ids of
+ * its own and its own widget, and the provider's script is loaded once.
  *
  * It sends the form in place, so the visitor stays on the site: the form's message takes its place
  * (or the browser goes to its thank-you URL), and what the API refuses is shown beside each field and
@@ -60,6 +64,12 @@ export function embedScript(rendering: FormRendering): string {
   var holder = document.createElement('div');
   holder.innerHTML = trusted.createHTML(${inlineJson(formHtml(rendering))});
   var form = holder.firstElementChild;
+  // A second form on the page (another form, or this one again) would share the first's ids: its
+  // labels and the links of its error list would lead to the first form's fields. Counted once a page.
+  var instance = window.leadflowFormCount = (window.leadflowFormCount || 0) + 1;
+  var suffix = instance > 1 ? '-' + instance : '';
+  form.querySelectorAll('[id]').forEach(function (node) { node.id += suffix; });
+  form.querySelectorAll('label[for]').forEach(function (label) { label.htmlFor += suffix; });
   var action = here && here.src ? new URL(form.getAttribute('action'), here.src).href : form.getAttribute('action');
   form.setAttribute('action', action);
   var query = new URLSearchParams(window.location.search);
@@ -80,11 +90,34 @@ export function embedScript(rendering: FormRendering): string {
     document.head.appendChild(style);
   }
   if (here && here.parentNode) here.parentNode.insertBefore(form, here); else document.body.appendChild(form);
-  var widget = ${captcha ? inlineJson(CAPTCHA_SCRIPT[captcha]) : 'null'};
-  if (widget) { var script = document.createElement('script'); script.src = trusted.createScriptURL(widget); script.async = true; document.head.appendChild(script); }
+  var captcha = ${captcha ? inlineJson({ script: CAPTCHA_SCRIPT[captcha], api: CAPTCHA_API[captcha] }) : 'null'};
+  var widget = captcha && form.querySelector('[data-sitekey]');
+  var widgetId;
+  if (captcha) {
+    // The widgets are rendered by the script, each by its own call (the provider's explicit rendering):
+    // forms side by side, or one added after the provider's script has loaded, each get theirs, and a
+    // widget is reset alone. The provider's script is loaded once a page.
+    var loader = window.leadflowCaptcha = window.leadflowCaptcha || {};
+    var state = loader[captcha.api] = loader[captcha.api] || { waiting: [] };
+    var render = function () { widgetId = window[captcha.api].render(widget, { sitekey: widget.getAttribute('data-sitekey') }); };
+    var provider = window[captcha.api];
+    if (state.ready || (!state.loading && provider && provider.render)) render();
+    else {
+      state.waiting.push(render);
+      if (!state.loading) {
+        state.loading = true;
+        var ready = 'leadflow' + captcha.api + 'Ready';
+        window[ready] = function () { state.ready = true; state.waiting.splice(0).forEach(function (waiting) { waiting(); }); };
+        var script = document.createElement('script');
+        script.src = trusted.createScriptURL(captcha.script + '?render=explicit&onload=' + ready);
+        script.async = true;
+        document.head.appendChild(script);
+      }
+    }
+  }
 
   var answers = ${inlineJson(answers)};
-  var idOf = function (name) { return 'lf-' + name.replace(/[^A-Za-z0-9_-]/g, '-'); };
+  var idOf = function (name) { return 'lf-' + name.replace(/[^A-Za-z0-9_-]/g, '-') + suffix; };
   var make = function (tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -104,10 +137,10 @@ export function embedScript(rendering: FormRendering): string {
     form.querySelectorAll('[aria-invalid]').forEach(function (node) { node.removeAttribute('aria-invalid'); node.removeAttribute('aria-describedby'); });
     var summary = make('div', 'lf-errors');
     summary.setAttribute('role', 'alert');
-    summary.setAttribute('aria-labelledby', 'lf-errors-title');
+    summary.setAttribute('aria-labelledby', 'lf-errors-title' + suffix);
     summary.tabIndex = -1;
     var title = make('h2', '', answers.errorTitle);
-    title.id = 'lf-errors-title';
+    title.id = 'lf-errors-title' + suffix;
     var list = make('ul');
     summary.appendChild(title);
     summary.appendChild(list);
@@ -145,9 +178,8 @@ export function embedScript(rendering: FormRendering): string {
           if (!refusal || !Array.isArray(refusal.issues) || !refusal.issues.length) return postPlainly();
           showIssues(refusal.issues);
           // A refused answer is spent: the widget asks again (the page is not reloaded, as a plain post would).
-          var challenge = window.turnstile || window.hcaptcha;
           var refusedChallenge = refusal.issues.some(function (issue) { return issue.field === answers.captchaField; });
-          if (refusedChallenge && challenge && challenge.reset) challenge.reset();
+          if (refusedChallenge && widgetId !== undefined) window[captcha.api].reset(widgetId);
         });
       })
       .catch(postPlainly)
