@@ -142,6 +142,9 @@ describe.skipIf(!chromiumAvailable)('the embed script with a CAPTCHA', () => {
     // The widget's script went in through the policy too: its stand-in answered in each form.
     await expect.poll(() => page.locator('form.lf-form:has([name="cf-turnstile-response"])').count()).toBe(2);
     expect(errors).toEqual([]);
+    // Each tag fetched the script (show-forms answers it with no-store, as this site does), so the two forms are two submissions, not one key's.
+    const keys = await Promise.all((await page.locator('[name="idempotencyKey"]').all()).map((input) => input.getAttribute('value')));
+    expect(new Set(keys).size).toBe(2);
   });
 
   it('keeps two forms on one page apart: ids of their own, the widget script loaded once, only the refused form\'s widget reset, a form added later rendered', async () => {
