@@ -671,7 +671,8 @@ export const manifest: Manifest = {
         // A large campaign drains at the SES send rate, so its recipients wait their turn.
         oldestMessageAlarmMinutes: 60,
       },
-      // Recipients in their quiet hours go back on the bus, through a one-time schedule, when those end.
+      // Recipients in their quiet hours go back on the bus, through a one-time schedule, when those end;
+      // those a dead sender left claimed, once its claims are stale, to be settled.
       emits: [DetailType.CampaignRecipientsPlanned],
       timeoutSeconds: 120,
       memoryMb: 512,

@@ -9,9 +9,9 @@ import { DynamoSendRate } from '../../src/adapters/send-rate';
 import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
 import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { readTemplateVersion } from '../../src/adapters/template-store';
-import { ScheduledQuietHoursDeferrals } from '../../src/adapters/quiet-hours-deferrals';
+import { ScheduledRecipientDeferrals } from '../../src/adapters/recipient-deferrals';
 import { createOneTimeSchedule, schedulerSettings } from '../../src/adapters/scheduler';
-import { positiveInteger, readConfig } from '../../src/config';
+import { claimStaleSeconds, positiveInteger, readConfig } from '../../src/config';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 
 import { CampaignSending } from '../../src/app/campaign-sending';
@@ -31,7 +31,7 @@ const sending = new CampaignSending({
   templates: { getVersion: (templateId, version) => readTemplateVersion(templateTable, tableName, templateId, version) },
   leads,
   gate: new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName), subscriptionTypes }),
-  deferrals: new ScheduledQuietHoursDeferrals((schedule) => createOneTimeSchedule(scheduler, deferralSettings, schedule)),
+  deferrals: new ScheduledRecipientDeferrals((schedule) => createOneTimeSchedule(scheduler, deferralSettings, schedule)),
   mailer,
   failures: { throttled: isThrottling, stopped: sendingStopped },
   sendRate: new DynamoSendRate(documentClient(), tableName, readConfig({ SES_MAX_SEND_RATE: positiveInteger }).SES_MAX_SEND_RATE),
@@ -40,8 +40,8 @@ const sending = new CampaignSending({
   publicBaseUrl,
   subscriptionTypes,
   log: logger,
-  // Twice the function's timeout: a send claimed longer ago was left by a sender that died.
-  abandonedClaimMs: 2 * 120_000,
+  // A send claimed longer ago was left by a sender that has surely ended (120 s: the function's timeout in the manifest).
+  abandonedClaimMs: claimStaleSeconds(120) * 1000,
 });
 
 const BusEvent = leadflowBusEvent({ [DetailType.CampaignRecipientsPlanned]: CampaignRecipientsPlannedDetail, [DetailType.CampaignTestRequested]: CampaignTestRequestedDetail, [DetailType.TemplateTestRequested]: TemplateTestRequestedDetail });

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { CampaignItem, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
+import type { CampaignItem, CampaignStatus, SendClaim, SendRecord, SkipRecord } from '../domain/campaigns/campaign';
 import type { TrackedMetric } from '../domain/campaigns/tracking';
 import type { SkipReason } from '../domain/consent/send-policy';
 import { CAMPAIGN_COUNTER_SHARDS, CampaignItems, CURRENT_LAYOUT, LEGACY, setCampaignStatus, skippedFor, type Counted, type Layout } from './campaign-items';
@@ -88,11 +88,13 @@ export class CampaignSendStore {
     const layout = await this.items.layoutOf(campaignId);
     const key = sendKey(layout, campaignId, leadId);
     if ((await this.sends.claim({ ...key, ...sendIndexKeys(layout, campaignId, leadId), entity: 'campaign-send', campaignId, leadId }, at)) === 'claimed') return { outcome: 'claimed' };
+    return { outcome: 'exists', record: await this.storedRecord(key) };
+  }
+
+  /** The send record under `key`, read consistently once a conditional write found it there. */
+  private async storedRecord(key: ClaimKey): Promise<SendRecord> {
     const stored = await this.sends.read(key);
-    return {
-      outcome: 'exists',
-      record: { status: (stored?.status ?? 'sending') as SendRecord['status'], ...(stored?.reason ? { reason: String(stored.reason) } : {}), ...(stored?.claimedAt ? { claimedAt: String(stored.claimedAt) } : {}) },
-    };
+    return { status: (stored?.status ?? 'sending') as SendRecord['status'], ...(stored?.reason ? { reason: String(stored.reason) } : {}), ...(stored?.claimedAt ? { claimedAt: String(stored.claimedAt) } : {}) };
   }
 
   /**
@@ -100,7 +102,7 @@ export class CampaignSendStore {
    * lead that no longer exists (erased after it was planned) is named by keys.goneLeadId, so nothing
    * written after its erasure carries the id.
    */
-  async recordSkip(campaignId: string, leadId: string, reason: SkipReason, at: string): Promise<void> {
+  async recordSkip(campaignId: string, leadId: string, reason: SkipReason, at: string): Promise<SkipRecord> {
     const layout = await this.items.layoutOf(campaignId);
     const recipient = reason === 'no_lead' ? { key: sendKey(layout, campaignId, keys.goneLeadId(leadId)), named: {} } : { key: sendKey(layout, campaignId, leadId), named: { ...sendIndexKeys(layout, campaignId, leadId), leadId } };
     const skip = {
@@ -110,7 +112,8 @@ export class CampaignSendStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
-    await this.recordOutcome(campaignId, ['skipped', skippedFor(reason)], skip, layout);
+    if ((await this.recordOutcome(campaignId, ['skipped', skippedFor(reason)], skip, layout)) === 'counted') return { outcome: 'recorded' };
+    return { outcome: 'exists', record: await this.storedRecord(recipient.key) };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { inParallel } from './in-parallel';
 import type { MarketingSendRequest, MarketingSendVerdict, RecipientsRead } from './marketing-send-gate';
 import type { EmailSender, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
-import type { CampaignItem, CampaignStatus, SendClaim, SendRecord } from '../domain/campaigns/campaign';
+import type { CampaignItem, CampaignStatus, SendClaim, SendRecord, SkipRecord } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
 import { renderTemplate, type Template } from '../domain/campaigns/template';
 import { listUnsubscribeHeaders, type SkipReason } from '../domain/consent/send-policy';
@@ -9,7 +9,7 @@ import type { TokenClaims, TokenPurpose } from '../domain/consent/signed-token';
 import type { CampaignRecipientsPlannedDetail, CampaignTestRequestedDetail, TemplateTestRequestedDetail } from '../domain/events';
 import type { SubscriptionType } from '../domain/subscriptions';
 
-export type { SendClaim, SendRecord };
+export type { SendClaim, SendRecord, SkipRecord };
 
 /**
  * Campaigns and one send record per campaign and recipient: claimed before the email, then marked
@@ -20,7 +20,7 @@ export interface CampaignSends {
   getItem(id: string): Promise<CampaignItem | undefined>;
   setStatus(id: string, from: readonly CampaignStatus[], to: CampaignStatus, reason?: string): Promise<boolean>;
   claimSend(campaignId: string, leadId: string, at: string): Promise<SendClaim>;
-  recordSkip(campaignId: string, leadId: string, reason: SkipReason, at: string): Promise<void>;
+  recordSkip(campaignId: string, leadId: string, reason: SkipReason, at: string): Promise<SkipRecord>;
   markSent(campaignId: string, leadId: string, messageId: string, at: string): Promise<void>;
   markInterrupted(campaignId: string, leadId: string, at: string): Promise<'counted' | 'already-counted'>;
   releaseSend(campaignId: string, leadId: string): Promise<void>;
@@ -33,10 +33,15 @@ export interface SendGate {
   release(leadId: string, messageKey: string): Promise<void>;
 }
 
-/** Recipients whose quiet hours hold now: planned again, as a batch of their own, when they end. */
-export interface QuietHoursDeferrals {
-  /** Puts `leadIds` of the campaign back on the bus at `until` (an ISO instant); the same call again changes nothing. */
+/**
+ * Recipients a batch leaves for later, put back on the bus then as a batch of their own: those whose
+ * quiet hours hold now, and those whose sends another sender claimed and has not finished.
+ */
+export interface RecipientDeferrals {
+  /** Puts `leadIds` of the campaign back on the bus at `until` (an ISO instant) to be sent; the same call again changes nothing. */
   defer(campaignId: string, leadIds: readonly string[], until: string): Promise<void>;
+  /** Puts `leadIds` of the campaign back on the bus at `at`, once their claims' senders have surely ended, to settle their records; the same call again changes nothing. */
+  settleLater(campaignId: string, leadIds: readonly string[], at: string): Promise<void>;
 }
 
 /** What a failed send call means: the provider is throttling (wait and try again), or has stopped the account from sending. */
@@ -56,7 +61,7 @@ export interface CampaignSendingDependencies {
   /** Test sends read the lead they are personalised with here; recipients are read by the gate. */
   readonly leads: LeadReader;
   readonly gate: SendGate;
-  readonly deferrals: QuietHoursDeferrals;
+  readonly deferrals: RecipientDeferrals;
   readonly mailer: EmailSender;
   readonly failures: SendFailureKinds;
   /** The send rate every sender of the account shares: resolves when one more email may go. */
@@ -69,7 +74,7 @@ export interface CampaignSendingDependencies {
   /** The subscription types, for the name in each email's footer. */
   readonly subscriptionTypes: SubscriptionCatalogueReader;
   readonly log: Log;
-  /** A send claimed longer ago was left by a sender that died (twice the function's timeout). */
+  /** A send claimed longer ago was left by a sender that has surely ended (claimStaleSeconds: five of the function's timeouts). */
   readonly abandonedClaimMs: number;
 }
 
@@ -112,8 +117,14 @@ export class CampaignSending {
    * so an account SES has stopped costs one refused call; the rest go concurrently, each within the
    * shared send rate. Once SES stops the account or a call fails, no
    * further recipient is started: the rest stay unrecorded for the resume or the batch's retry.
+   *
+   * A recipient whose send another sender claimed moments ago is that sender's to finish, unless it
+   * died mid-way (a crash, or `npm start` killed, whose queues send the batch again at once): the
+   * batch has them settled once the claim has surely outlived its sender, so that the campaign's
+   * totals reach its recipients and it is marked sent whatever became of that sender.
    */
   async sendPlanned(detail: CampaignRecipientsPlannedDetail): Promise<void> {
+    if (detail.settleClaims) return this.settleClaims(detail);
     const campaign = await this.campaign(detail.campaignId);
     if (campaign.status !== 'sending') {
       this.dependencies.log.info('Campaign not sending; recipients left', { campaignId: campaign.id, status: campaign.status, recipients: detail.leadIds.length });
@@ -121,9 +132,14 @@ export class CampaignSending {
     }
     const recipients = await this.dependencies.gate.read(detail.leadIds, new Date());
     const deferred = new Map<string, string[]>();
+    const held: { leadIds: string[]; until: number } = { leadIds: [], until: 0 };
     const outcomeOf = async (leadId: string) => {
       const outcome = await this.sendTo(campaign, leadId, recipients);
-      if (typeof outcome === 'object') deferred.set(outcome.until, [...(deferred.get(outcome.until) ?? []), leadId]);
+      if (typeof outcome === 'object' && 'until' in outcome) deferred.set(outcome.until, [...(deferred.get(outcome.until) ?? []), leadId]);
+      if (typeof outcome === 'object' && 'heldUntil' in outcome) {
+        held.leadIds.push(leadId);
+        held.until = Math.max(held.until, outcome.heldUntil);
+      }
       return outcome;
     };
     const [first, ...rest] = detail.leadIds;
@@ -144,7 +160,28 @@ export class CampaignSending {
     // Recipients in quiet hours wait for their end, whatever became of the rest of the batch.
     for (const [until, leadIds] of deferred) await this.dependencies.deferrals.defer(campaign.id, leadIds, until);
     if (deferred.size) this.dependencies.log.info('Recipients in quiet hours deferred to their end', { campaignId: campaign.id, recipients: [...deferred.values()].reduce((sum, leadIds) => sum + leadIds.length, 0) });
+    if (held.leadIds.length) {
+      await this.dependencies.deferrals.settleLater(campaign.id, held.leadIds, new Date(held.until).toISOString());
+      this.dependencies.log.info('Recipients claimed by another sender; their records are settled once it has surely ended', { campaignId: campaign.id, recipients: held.leadIds.length });
+    }
     if (failures.length) throw failures[0];
+  }
+
+  /**
+   * Settles the records of recipients whose sends a sender claimed and never finished: a send still
+   * marked as sending is counted as interrupted (never sent again: SES may have taken it); one the
+   * sender finished after all is left as it is.
+   */
+  private async settleClaims(detail: CampaignRecipientsPlannedDetail): Promise<void> {
+    const at = new Date().toISOString();
+    for (const leadId of detail.leadIds) await this.countInterrupted(detail.campaignId, leadId, at);
+  }
+
+  /** Counts a send left marked as sending as interrupted, once; a send recorded otherwise is left as it is. */
+  private async countInterrupted(campaignId: string, leadId: string, at: string): Promise<void> {
+    if ((await this.dependencies.campaigns.markInterrupted(campaignId, leadId, at)) === 'counted') {
+      this.dependencies.log.error('Send interrupted between record and SES; not sent again, counted as interrupted', { campaignId, leadId });
+    }
   }
 
   /** Sends the campaign, marked as a test, to named addresses; suppressed addresses are still never mailed. */
@@ -181,30 +218,27 @@ export class CampaignSending {
    * Sends a campaign to one recipient, at most once: the send-time policy decides now (consent and
    * suppression as read for the batch moments ago, quiet hours, frequency cap), the send is recorded
    * before the email goes, and a record found mid-send from a crashed attempt is reported, never sent again. A recipient in
-   * quiet hours is left unrecorded, to be sent when they end.
+   * quiet hours is left unrecorded, to be sent when they end; one whose send another sender claimed
+   * moments ago, to be settled when that claim has surely outlived its sender.
    */
-  private async sendTo(campaign: CampaignItem, leadId: string, recipients: RecipientsRead): Promise<'done' | 'campaign-paused' | { readonly until: string }> {
-    const { campaigns, gate, mailer, failures, link, subscriptionTypes, log, abandonedClaimMs } = this.dependencies;
+  private async sendTo(campaign: CampaignItem, leadId: string, recipients: RecipientsRead): Promise<'done' | 'campaign-paused' | { readonly until: string } | { readonly heldUntil: number }> {
+    const { campaigns, gate, mailer, failures, link, subscriptionTypes, log } = this.dependencies;
     const now = new Date();
     const at = now.toISOString();
     const messageKey = campaignMessageKey(campaign.id);
     const verdict = await gate.decide({ leadId, subscription: campaign.subscription, messageKey, now }, recipients);
     if (!verdict.send) {
       if (verdict.reason === 'quiet_hours') return { until: verdict.until };
-      await campaigns.recordSkip(campaign.id, leadId, verdict.reason, at);
-      return 'done';
+      const skip = await campaigns.recordSkip(campaign.id, leadId, verdict.reason, at);
+      // A record there already may be a claim whose sender died (the lead unsubscribed since): settled as below.
+      return skip.outcome === 'exists' ? this.settleExisting(campaign.id, leadId, skip.record, now) : 'done';
     }
     const { lead } = verdict;
     const claim = await campaigns.claimSend(campaign.id, leadId, at);
     if (claim.outcome === 'exists') {
       // Skipped before (consent, cap): this email was never sent, so the count just made goes back.
       if (claim.record.status === 'skipped') await gate.release(leadId, messageKey);
-      // A recent claim belongs to a sender still at work, which counts it; an old one to a sender that died.
-      const abandoned = claim.record.status === 'sending' && Date.parse(claim.record.claimedAt ?? at) < now.getTime() - abandonedClaimMs;
-      if (abandoned && (await campaigns.markInterrupted(campaign.id, leadId, at)) === 'counted') {
-        log.error('Send interrupted between record and SES; not sent again, counted as interrupted', { campaignId: campaign.id, leadId });
-      }
-      return 'done';
+      return this.settleExisting(campaign.id, leadId, claim.record, now);
     }
     const unsubscribeUrl = await link('/v1/unsubscribe', 'unsubscribe', { leadId, subscription: campaign.subscription, campaignId: campaign.id });
     const preferencesUrl = await link('/v1/preferences', 'preferences', { leadId });
@@ -222,6 +256,20 @@ export class CampaignSending {
       return 'campaign-paused';
     }
     await campaigns.markSent(campaign.id, leadId, messageId, new Date().toISOString());
+    return 'done';
+  }
+
+  /**
+   * What a recipient's existing send record leaves to do: nothing when it ended (sent, skipped,
+   * interrupted). A recent claim belongs to a sender still at work, which counts it, or to one that
+   * died moments ago: settled once it has surely ended. An old one belongs to a sender that died: it
+   * is counted as interrupted, never sent again.
+   */
+  private async settleExisting(campaignId: string, leadId: string, record: SendRecord, now: Date): Promise<'done' | { readonly heldUntil: number }> {
+    if (record.status !== 'sending') return 'done';
+    const heldUntil = Date.parse(record.claimedAt ?? now.toISOString()) + this.dependencies.abandonedClaimMs;
+    if (heldUntil > now.getTime()) return { heldUntil };
+    await this.countInterrupted(campaignId, leadId, now.toISOString());
     return 'done';
   }
 

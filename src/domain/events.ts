@@ -168,6 +168,12 @@ export type CampaignSendRequestedDetail = z.infer<typeof CampaignSendRequestedDe
 export const CampaignRecipientsPlannedDetail = z.extend(Envelope, {
   campaignId: z.string().check(z.minLength(1)),
   leadIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(25)),
+  /**
+   * Set when these recipients' sends were claimed by a sender that has surely ended since (a crash
+   * between the claim and its outcome): their records are settled, a send still marked as sending
+   * counted as interrupted, and nothing is sent.
+   */
+  settleClaims: z.optional(z.literal(true)),
 });
 export type CampaignRecipientsPlannedDetail = z.infer<typeof CampaignRecipientsPlannedDetail>;
 

@@ -76,6 +76,18 @@ describe('campaign counts on DynamoDB Local', () => {
     expect(await new CampaignStore(table.documents, TABLE_NAME).get(id)).toMatchObject({ sent: 1, skipped: 1 });
   });
 
+  it('records a skip once and, where a record is there already, gives it back (a claim a dead sender left), counting nothing', async () => {
+    const store = new CampaignStore(table.documents, TABLE_NAME);
+    const sends = new CampaignSendStore(table.documents, TABLE_NAME);
+    const id = await sendingCampaign(store);
+    await sends.claimSend(id, 'lead-claimed', at);
+
+    expect(await sends.recordSkip(id, 'lead-new', 'not_opted_in', at)).toEqual({ outcome: 'recorded' });
+    expect(await sends.recordSkip(id, 'lead-new', 'not_opted_in', at)).toEqual({ outcome: 'exists', record: { status: 'skipped', reason: 'not_opted_in' } });
+    expect(await sends.recordSkip(id, 'lead-claimed', 'not_opted_in', at)).toEqual({ outcome: 'exists', record: { status: 'sending', claimedAt: at } });
+    expect(await store.get(id)).toMatchObject({ skipped: 1 });
+  });
+
   it('counts the outcomes recorded at the same moment in shared transactions, not one each', async () => {
     const store = new CampaignStore(table.documents, TABLE_NAME);
     const sends = new CampaignSendStore(table.documents, TABLE_NAME);

@@ -98,7 +98,8 @@ describe('sending a planned batch', () => {
   });
 
   it('never sends again a recipient whose send a dead sender left mid-way: counted once as interrupted', async () => {
-    await campaigns.claimSend('c-1', 'lead-1', new Date(Date.now() - 1_000).toISOString());
+    const recentClaim = new Date(Date.now() - 1_000).toISOString();
+    await campaigns.claimSend('c-1', 'lead-1', recentClaim);
     await campaigns.claimSend('c-1', 'lead-2', new Date(Date.now() - ABANDONED_CLAIM_MS - 1_000).toISOString());
     await sending.sendPlanned(planned('lead-1', 'lead-2'));
     await sending.sendPlanned(planned('lead-1', 'lead-2'));
@@ -108,6 +109,44 @@ describe('sending a planned batch', () => {
     expect(campaigns.send('c-1', 'lead-2')?.status).toBe('interrupted');
     expect(campaigns.counts.get('c-1#interrupted')).toBe(1);
     expect(log.messages('error')).toEqual(['Send interrupted between record and SES; not sent again, counted as interrupted']);
+    // The recent claim is its sender's to finish; it is looked at again once that sender has surely ended.
+    const settling = { campaignId: 'c-1', leadIds: ['lead-1'], at: new Date(Date.parse(recentClaim) + ABANDONED_CLAIM_MS).toISOString() };
+    expect(deferrals.toSettle).toEqual([settling, settling]);
+  });
+
+  it("settles recipients another sender claimed moments ago once it has surely ended: counted as interrupted if it died mid-way, as it left them if it finished, so the campaign's totals reach its recipients", async () => {
+    // lead-1's sender died after its claim (a kill -9 of npm start, whose queue sends the batch again at once); lead-2's is still at work.
+    await campaigns.claimSend('c-1', 'lead-1', new Date(Date.now() - 1_000).toISOString());
+    await campaigns.claimSend('c-1', 'lead-2', new Date(Date.now() - 500).toISOString());
+    await sending.sendPlanned(planned('lead-1', 'lead-2', 'lead-3'));
+    expect(mailer.sent.map((email) => email.to)).toEqual([['lead-3@example.com']]);
+    expect(deferrals.toSettle.map((settling) => settling.leadIds)).toEqual([['lead-1', 'lead-2']]);
+
+    await campaigns.markSent('c-1', 'lead-2', 'message-of-the-other-sender');
+    await sending.sendPlanned({ ...planned(...(deferrals.toSettle[0]?.leadIds ?? [])), settleClaims: true });
+    await sending.sendPlanned({ ...planned(...(deferrals.toSettle[0]?.leadIds ?? [])), settleClaims: true });
+
+    expect(mailer.sent).toHaveLength(1);
+    expect(campaigns.send('c-1', 'lead-1')?.status).toBe('interrupted');
+    expect(campaigns.send('c-1', 'lead-2')?.status).toBe('sent');
+    expect(campaigns.counts.get('c-1#interrupted')).toBe(1);
+    expect(campaigns.counts.get('c-1#sent')).toBe(2);
+  });
+
+  it('settles a recipient a dead sender left claimed who would be skipped now (unsubscribed since) as any other: never counted as skipped too', async () => {
+    await campaigns.claimSend('c-1', 'lead-1', new Date(Date.now() - 1_000).toISOString());
+    await campaigns.claimSend('c-1', 'lead-2', new Date(Date.now() - ABANDONED_CLAIM_MS - 1_000).toISOString());
+    for (const id of ['lead-1', 'lead-2']) leads.put(subscriber(id, { subscriptions: { events: 'opted_out' } }));
+    await sending.sendPlanned(planned('lead-1', 'lead-2'));
+
+    expect(campaigns.send('c-1', 'lead-2')?.status).toBe('interrupted');
+    expect(deferrals.toSettle.map((settling) => settling.leadIds)).toEqual([['lead-1']]);
+    await sending.sendPlanned({ ...planned('lead-1'), settleClaims: true });
+
+    expect(mailer.sent).toEqual([]);
+    expect(campaigns.send('c-1', 'lead-1')?.status).toBe('interrupted');
+    expect(campaigns.counts.get('c-1#interrupted')).toBe(2);
+    expect(campaigns.counts.get('c-1#skipped')).toBeUndefined();
   });
 
   it('sends the recipients of a batch concurrently once the first has gone, each once and within the send rate', async () => {

@@ -1,7 +1,7 @@
 import type { FollowUpKey, FollowUpRouting, FollowUpStep, FollowUpStepStore, QualificationKey, ReassignAttempt } from '../../src/app/follow-up-handoff';
 import type { EventSubject, LeadScoringView, RecordedEvent, RecordedEvents, ScoreWrite, ScoreWriter, VisitorLinks } from '../../src/app/lead-scoring';
 import { distinctEvents, EMPTY_WATERMARK, isApplied, type ScoreWatermark } from '../../src/domain/event-log';
-import type { CampaignSends, QuietHoursDeferrals, SendClaim, SendRecord } from '../../src/app/campaign-sending';
+import type { CampaignSends, RecipientDeferrals, SendClaim, SendRecord, SkipRecord } from '../../src/app/campaign-sending';
 import type { MarketingSendLedger, SendPolicySource } from '../../src/app/marketing-send-gate';
 import { OPEN_POLICY, type LedgerSend, type SendPolicy } from '../../src/domain/consent/send-policy';
 import type { SendTriggers } from '../../src/app/campaign-controls';
@@ -541,10 +541,12 @@ export class MemoryCampaigns implements CampaignSends, CampaignRecords {
     return { outcome: 'claimed' };
   }
 
-  async recordSkip(campaignId: string, leadId: string, reason: string): Promise<void> {
-    if (this.sends.has(MemoryCampaigns.id(campaignId, leadId))) return;
+  async recordSkip(campaignId: string, leadId: string, reason: string): Promise<SkipRecord> {
+    const record = this.sends.get(MemoryCampaigns.id(campaignId, leadId));
+    if (record) return { outcome: 'exists', record };
     this.sends.set(MemoryCampaigns.id(campaignId, leadId), { status: 'skipped', reason });
     this.count(campaignId, 'skipped');
+    return { outcome: 'recorded' };
   }
 
   async markSent(campaignId: string, leadId: string, messageId: string): Promise<void> {
@@ -672,10 +674,14 @@ export class MemorySendLedger implements MarketingSendLedger {
   }
 }
 
-/** Campaign recipients deferred to the end of their quiet hours, by campaign and instant. */
-export class MemoryDeferrals implements QuietHoursDeferrals {
+/** Campaign recipients deferred to the end of their quiet hours, and those left to settle, by campaign and instant. */
+export class MemoryDeferrals implements RecipientDeferrals {
   readonly deferred: { campaignId: string; leadIds: string[]; until: string }[] = [];
+  readonly toSettle: { campaignId: string; leadIds: string[]; at: string }[] = [];
   async defer(campaignId: string, leadIds: readonly string[], until: string): Promise<void> {
     this.deferred.push({ campaignId, leadIds: [...leadIds], until });
+  }
+  async settleLater(campaignId: string, leadIds: readonly string[], at: string): Promise<void> {
+    this.toSettle.push({ campaignId, leadIds: [...leadIds], at });
   }
 }

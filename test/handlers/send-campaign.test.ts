@@ -196,4 +196,44 @@ describe('send-campaign', () => {
       expect(sendRecordPuts()).toHaveLength(0);
     });
   });
+
+  describe('a recipient whose send another sender claimed moments ago', () => {
+    const settle = busEnvelope('campaign.recipients-planned', { version: 1, correlationId: 'c-1', campaignId: 'c-1', leadIds: ['lead-1'], settleClaims: true });
+    let claimedAt: string;
+    afterEach(() => vi.useRealTimers());
+
+    beforeEach(() => {
+      // Past the second senders keep the policy, so the quiet hours read by the tests above are gone.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 10_000);
+      claimedAt = new Date(Date.now() - 1_000).toISOString();
+      // The claim a sender made before it died: npm start killed, its queue sending the batch again at once.
+      table.set('CAMPAIGN#c-1|SEND#lead-1', { pk: 'CAMPAIGN#c-1', sk: 'SEND#lead-1', status: 'sending', claimedAt });
+      dynamo.on(PutCommand).callsFake((input: { Item: { sk: string } }) => {
+        if (input.Item.sk === 'SEND_LEDGER') return {};
+        throw Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' });
+      });
+      scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
+    });
+
+    it('is not sent, and is put back on the bus to be settled once the claim is stale (five of the function\'s timeouts)', async () => {
+      expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
+
+      expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+      const [create, ...more] = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
+      expect(more).toEqual([]);
+      expect(create).toMatchObject({ Name: expect.stringMatching(/^campaign-settle-[0-9a-f]{40}$/), ScheduleExpression: `at(${new Date(Date.parse(claimedAt) + 600_000).toISOString().slice(0, 19)})`, ScheduleExpressionTimezone: 'UTC' });
+      expect(JSON.parse(create?.Target?.Input ?? '{}')).toEqual({ version: 1, correlationId: 'c-1', campaignId: 'c-1', leadIds: ['lead-1'], settleClaims: true });
+    });
+
+    it('is counted as interrupted when settled with its send still marked as sending, and never sent', async () => {
+      expect((await handler(sqsEvent([settle]), context)).batchItemFailures).toEqual([]);
+
+      expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+      const [record, counter] = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      expect(record?.Update).toMatchObject({ Key: { pk: 'CAMPAIGN#c-1', sk: 'SEND#lead-1' }, ConditionExpression: '#status = :sending', ExpressionAttributeValues: { ':interrupted': 'interrupted' } });
+      expect(counter?.Update?.ExpressionAttributeNames).toEqual({ '#counter0': 'interrupted' });
+      expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(0);
+    });
+  });
 });

@@ -104,3 +104,5 @@ export function isSubscriber(subscription: SubscriptionType, lead: Lead): boolea
 export type SendRecord = { readonly status: 'sending' | 'sent' | 'skipped' | 'interrupted'; readonly reason?: string; readonly claimedAt?: string };
 /** Claiming a send: `claimed` for the one sender that may send it, else the record that exists. */
 export type SendClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'exists'; readonly record: SendRecord };
+/** Recording a skip: `recorded` when it is the recipient's first record, else the record that exists (a claim a sender may have left mid-send among them). */
+export type SkipRecord = { readonly outcome: 'recorded' } | { readonly outcome: 'exists'; readonly record: SendRecord };
