@@ -24,7 +24,8 @@ const Campaign = z
     planned: z.boolean(),
     sent: z.int(),
     skipped: z.int(),
-  }).check(z.describe('A campaign with its status, its schedule when scheduled, and counters (recipients, sent, skipped, and per recipient delivered, opened, clicked, bounced, complained, rejected, unsubscribed once any).'), z.meta({ id: 'Campaign' }));
+    interrupted: z.optional(z.int()).check(z.describe('Recipients whose sender stopped between recording the send and SES\'s answer (a crash): not sent again, as SES may have taken it. Absent while none.')),
+  }).check(z.describe('A campaign with its status, its schedule when scheduled, and counters (recipients, sent, skipped, and once any interrupted and per recipient delivered, opened, clicked, bounced, complained, rejected, unsubscribed).'), z.meta({ id: 'Campaign' }));
 
 export const createCampaign = defineRoute({
   operationId: 'createCampaign',

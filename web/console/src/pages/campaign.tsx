@@ -96,6 +96,7 @@ export default function CampaignPage() {
         <h2 id="sending-title">{text('campaigns.sending')}</h2>
         <p role="status" aria-live="polite">
           {text('campaigns.progress', { sent: shown.sent, skipped: shown.skipped, recipients: shown.recipients })}
+          {shown.interrupted ? ` ${text('campaigns.interrupted', { interrupted: shown.interrupted })}` : ''}
         </p>
         {(shown.status === 'draft' || shown.status === 'scheduled') && (
           <form onSubmit={schedule} className="inline-form">
