@@ -13,8 +13,8 @@ export type CreateOneTimeSchedule = <T extends keyof DetailByType>(schedule: One
  * Recipients of a campaign put back on the bus later by a one-time schedule, as planned recipients:
  * those deferred to the end of their quiet hours (sent then), and those whose sends a sender claimed
  * and may have died holding (settled once it has surely ended). One schedule per campaign, instant,
- * purpose and batch, named by a hash of all four, so a retried batch finds the schedule it made and
- * makes no second one. Created only, never moved: the one that exists fires with the same
+ * purpose and batch, named by its purpose and a hash of the other three, so a retried batch finds the
+ * schedule it made and makes no second one. Created only, never moved: the one that exists fires with the same
  * recipients at the same instant (no UpdateSchedule call, whose code the sender would otherwise carry).
  */
 export class ScheduledRecipientDeferrals {
