@@ -124,7 +124,10 @@ export function startPoller(options: {
     }
     const lastTries = failures.filter((message) => Number(message.Attributes?.ApproximateReceiveCount ?? 1) >= fn.trigger.maxReceiveCount);
     journal.recordDeadLettered(journalIds(lastTries));
-    if (failed.size) log(`${fn.name}: ${failed.size} of ${batch.length} record(s) failed; retried after the visibility timeout`);
+    const toRetry = failed.size - lastTries.length;
+    if (toRetry) log(`${fn.name}: ${toRetry} of ${batch.length} record(s) failed; retried after the visibility timeout`);
+    // What the DLQ alarm says in AWS: nothing retries these any more.
+    if (lastTries.length) log(`${fn.name}: ${lastTries.length} record(s) failed their last try (receive ${fn.trigger.maxReceiveCount}) and go to its dead-letter queue: \`npm run leadflow -- dlq show ${fn.name}\` shows them, \`dlq redrive ${fn.name}\` sends them again`);
   }
 
   const loop = (async () => {

@@ -46,10 +46,10 @@ async function queueWithMessage(): Promise<string> {
 }
 
 /** Two pollers on the queue, as the stack runs several; the function is warm once `warm` says so. */
-function pollers(queueUrl: string, handler: (event: SQSEvent) => Promise<void>, warm: () => boolean) {
+function pollers(queueUrl: string, handler: (event: SQSEvent) => Promise<void>, warm: () => boolean, log: (line: string) => void = () => {}, fn: EventFunctionSpec = consumer) {
   for (let instance = 0; instance < 2; instance += 1) {
     const poller = startPoller({
-      fn: consumer,
+      fn,
       queueUrl,
       queues: sqs.queues,
       journal: noJournal,
@@ -57,7 +57,7 @@ function pollers(queueUrl: string, handler: (event: SQSEvent) => Promise<void>, 
       isWarm: warm,
       visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
       visibilityChanges: sqs.visibilityChanges,
-      log: () => {},
+      log,
     });
     stoppers.push(() => poller.stop());
   }
@@ -140,5 +140,26 @@ describe('a poller', () => {
 
     expect(received).toHaveLength(2);
     expect((received[1] ?? 0) - (received[0] ?? 0)).toBeGreaterThanOrEqual((POSTPONED_SECONDS - 0.5) * 1000);
+  });
+
+  it('says which records failed their last try and went to the dead-letter queue, and how to see and replay them', async () => {
+    const queueUrl = await queueWithMessage();
+    const lines: string[] = [];
+    pollers(
+      queueUrl,
+      async () => {
+        throw new Error('fails every time');
+      },
+      () => true,
+      (line) => lines.push(line),
+      { ...consumer, trigger: { ...consumer.trigger, maxReceiveCount: 2 } },
+    );
+
+    await until(() => lines.some((line) => line.includes('last try')), 20_000);
+
+    expect(lines.filter((line) => !line.includes('invocation failed'))).toEqual([
+      'cold-consumer: 1 of 1 record(s) failed; retried after the visibility timeout',
+      'cold-consumer: 1 record(s) failed their last try (receive 2) and go to its dead-letter queue: `npm run leadflow -- dlq show cold-consumer` shows them, `dlq redrive cold-consumer` sends them again',
+    ]);
   });
 });
