@@ -154,10 +154,14 @@ describe('form to MQL alert on the local stack', () => {
     expect(lead.score?.breakdown['content-download']?.times).toBe(3);
   });
 
-  it('serves the OpenAPI document generated from the schemas', async () => {
-    const response = await fetch(`${stack.apiUrl}/v1/openapi.json`);
+  it('serves the OpenAPI document generated from the schemas, linked from the root the banner prints', async () => {
+    const root = await fetch(stack.apiUrl);
+    expect(root.status).toBe(200);
+    const index = (await root.json()) as { name: string; openapi: string };
+    expect(index).toEqual({ name: 'leadflow', openapi: '/v1/openapi.json' });
+    const response = await fetch(new URL(index.openapi, stack.apiUrl));
     const document = (await response.json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/forms/{formId}/submissions', '/v1/events', '/v1/admin/leads/{leadId}']));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/', '/v1/forms/{formId}/submissions', '/v1/events', '/v1/admin/leads/{leadId}']));
   });
 });
 

@@ -52,7 +52,7 @@ describe('the OpenAPI document', () => {
 
   it('documents 503 with Retry-After on every route of a function that calls a service (a busy table or service), adding to what a route answers 503 for itself', () => {
     const operations = Object.entries(document().paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ route: `${method} ${path}`, operation })));
-    expect(operations.filter(({ operation }) => !operation.responses['503']?.description.includes('busy')).map(({ route }) => route)).toEqual(['get /v1/openapi.json', 'get /js/v1/leadflow.js', 'get /v1/admin/me']);
+    expect(operations.filter(({ operation }) => !operation.responses['503']?.description.includes('busy')).map(({ route }) => route)).toEqual(['get /v1/openapi.json', 'get /', 'get /js/v1/leadflow.js', 'get /v1/admin/me']);
     const activate = document().paths['/v1/admin/rulesets/{version}/activate']?.post?.responses['503']?.description;
     expect(activate).toMatch(/^Active, but rescoring has not started; repeat the activation\. Or: A service the route needs is busy .*`Retry-After` seconds\.$/);
   });
