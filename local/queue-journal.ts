@@ -29,9 +29,12 @@ type JournalLine = z.infer<typeof JournalLine>;
 export interface QueueJournal {
   /** Resolves once the messages are on disk (fsynced): only then may the bus answer PutEvents. */
   recordEnqueued(messages: readonly JournaledMessage[]): Promise<void>;
-  /** A consumer deleted the messages after success; written with the next group, never waited on nor fsynced. */
+  /**
+   * A consumer deleted the messages after success (one replayed from its DLQ too), or they are to be
+   * forgotten; written with the next group, never waited on nor fsynced.
+   */
   recordDeleted(ids: readonly string[]): void;
-  /** The queue moves the messages to its DLQ on their next receive: done, as far as the journal goes. */
+  /** The queue moves the messages to its DLQ on their next receive: kept, to be put back in the DLQ after a restart. */
   recordDeadLettered(ids: readonly string[]): void;
   close(): Promise<void>;
 }
@@ -46,12 +49,19 @@ export const noJournal: QueueJournal = {
 
 export const newJournalId = () => randomUUID();
 
-/** Past this size the journal is rewritten with only its pending messages. */
+/** Past this size the journal is rewritten with only what it holds (pending and dead-lettered messages). */
 const DEFAULT_COMPACT_AT_BYTES = 16 * 1024 * 1024;
 
-/** The messages journaled and not finished, in the order they were first journaled. */
-function pendingIn(text: string, log: (line: string) => void): Map<string, JournaledMessage> {
+/** What the journal holds: messages in their queues, and messages in their queues' DLQs, each in the order first journaled. */
+interface Held {
+  readonly pending: Map<string, JournaledMessage>;
+  readonly deadLettered: Map<string, JournaledMessage>;
+}
+
+/** The messages journaled and not finished, and those dead-lettered and not replayed since. */
+function heldIn(text: string, log: (line: string) => void): Held {
   const pending = new Map<string, JournaledMessage>();
+  const deadLettered = new Map<string, JournaledMessage>();
   let unreadable = 0;
   for (const raw of text.split('\n')) {
     if (!raw) continue;
@@ -64,30 +74,40 @@ function pendingIn(text: string, log: (line: string) => void): Map<string, Journ
       continue;
     }
     if (line.op === 'enqueued') {
-      if (!pending.has(line.id)) pending.set(line.id, { id: line.id, queue: line.queue, body: line.body });
+      if (!pending.has(line.id) && !deadLettered.has(line.id)) pending.set(line.id, { id: line.id, queue: line.queue, body: line.body });
     } else {
-      pending.delete(line.id);
+      finishIn({ pending, deadLettered }, line.op, line.id);
     }
   }
   if (unreadable) log(`queue journal: ${unreadable} unreadable line(s) skipped (a write cut short by a crash)`);
-  return pending;
+  return { pending, deadLettered };
 }
 
-const enqueuedLine = (message: JournaledMessage) => `${JSON.stringify({ op: 'enqueued', id: message.id, queue: message.queue, body: message.body } satisfies JournalLine)}\n`;
+/** A message deleted is forgotten, wherever it was; one dead-lettered moves from its queue to the DLQ's side. */
+function finishIn(held: Held, op: 'deleted' | 'dead-lettered', id: string): void {
+  const message = held.pending.get(id);
+  held.pending.delete(id);
+  if (op === 'deleted') held.deadLettered.delete(id);
+  else if (message) held.deadLettered.set(id, message);
+}
+
+const lineOf = (line: JournalLine) => `${JSON.stringify(line)}\n`;
+const enqueuedLine = (message: JournaledMessage) => lineOf({ op: 'enqueued', id: message.id, queue: message.queue, body: message.body });
 
 /**
  * A write-ahead journal of the local queues (fauxqs keeps them in memory): one JSON line per message
- * the bus routes to a queue, fsynced before the bus answers, and one per message a consumer finished.
- * Appends that arrive while a write is in flight are written and fsynced together (group commit), so
- * concurrent PutEvents calls share one fsync. Opening it returns the messages still pending from the
- * last run, and rewrites the file with only those; it is rewritten the same way whenever it grows past
- * `compactAtBytes`.
+ * the bus routes to a queue, fsynced before the bus answers, and one per message a consumer finished
+ * or its queue dead-lettered. Appends that arrive while a write is in flight are written and fsynced
+ * together (group commit), so concurrent PutEvents calls share one fsync. Opening it returns the
+ * messages still pending from the last run and those in DLQs (which `leadflow dlq redrive` replays
+ * with their journal id: the consumer's success then forgets them), and rewrites the file with only
+ * those; it is rewritten the same way whenever it grows past `compactAtBytes`.
  */
 export async function openQueueJournal(options: {
   file: string;
   compactAtBytes?: number;
   log: (line: string) => void;
-}): Promise<{ journal: QueueJournal; pending: readonly JournaledMessage[] }> {
+}): Promise<{ journal: QueueJournal; pending: readonly JournaledMessage[]; deadLettered: readonly JournaledMessage[] }> {
   const { file, log } = options;
   const compactAtBytes = options.compactAtBytes ?? DEFAULT_COMPACT_AT_BYTES;
   await mkdir(dirname(file), { recursive: true });
@@ -95,10 +115,12 @@ export async function openQueueJournal(options: {
     if (error.code === 'ENOENT') return '';
     throw error;
   });
-  const pending = pendingIn(previous, log);
-  const compacted = () => [...pending.values()].map(enqueuedLine).join('');
+  const held = heldIn(previous, log);
+  const { pending, deadLettered } = held;
+  const compacted = () =>
+    [...pending.values()].map(enqueuedLine).join('') + [...deadLettered.values()].map((message) => enqueuedLine(message) + lineOf({ op: 'dead-lettered', id: message.id })).join('');
   await replaceAtomically(file, compacted());
-  const recovered = [...pending.values()];
+  const recovered = { pending: [...pending.values()], deadLettered: [...deadLettered.values()] };
 
   let handle: FileHandle = await open(file, 'a', 0o600);
   let size = (await handle.stat()).size;
@@ -141,9 +163,9 @@ export async function openQueueJournal(options: {
 
   const finish = (op: 'deleted' | 'dead-lettered', ids: readonly string[]) => {
     if (ids.length === 0 || closed) return;
-    for (const id of ids) pending.delete(id);
+    for (const id of ids) finishIn(held, op, id);
     // Losing this line in a crash only sends the message again, and every consumer is idempotent.
-    append(ids.map((id) => `${JSON.stringify({ op, id } satisfies JournalLine)}\n`).join(''), false).catch((error: unknown) =>
+    append(ids.map((id) => lineOf({ op, id })).join(''), false).catch((error: unknown) =>
       log(`queue journal: could not record ${ids.length} finished message(s): ${(error as Error).message}`),
     );
   };
@@ -162,5 +184,5 @@ export async function openQueueJournal(options: {
       await handle.close();
     },
   };
-  return { journal, pending: recovered };
+  return { journal, ...recovered };
 }

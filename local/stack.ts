@@ -14,7 +14,7 @@ import { consumerQueueNames } from '../manifest/queues';
 import { tableDesign } from '../manifest/table';
 import { isEventFunction, isHttpFunction, isScheduleFunction, type Manifest, type RateLimit } from '../manifest/types';
 import { sendJournaled, startEventBus } from './event-bus';
-import { noJournal, openQueueJournal, type QueueJournal } from './queue-journal';
+import { noJournal, openQueueJournal, type JournaledMessage, type QueueJournal } from './queue-journal';
 import { startSecrets } from './secrets';
 import { newKeyRing } from './state-files';
 import type { KeyRing } from '../src/domain/consent/signed-token';
@@ -378,21 +378,28 @@ async function startOnce(options: LocalStackOptions, bundling: Promise<CachedFun
     }
 
     // fauxqs keeps its queues in memory: what the last run accepted and did not finish is sent again
-    // from the journal before any poller starts.
+    // from the journal before any poller starts, and what its DLQs held is put back in them, so that
+    // it can still be looked at and replayed (`leadflow dlq`) once the cause is fixed and npm start
+    // started again.
     let journal: QueueJournal = noJournal;
     if (options.dataDir) {
       const opened = await openQueueJournal({ file: join(options.dataDir, QUEUE_JOURNAL_FILE), log });
       journal = opened.journal;
       stoppers.push(() => opened.journal.close());
-      for (const message of opened.pending) {
-        const queueUrl = queues[message.queue]?.url;
-        if (queueUrl) await sendJournaled(sqs, queueUrl, message);
-        else {
-          log(`queue journal: no queue ${message.queue} in this manifest; a message for it is dropped`);
-          journal.recordDeadLettered([message.id]);
+      const putBack = async (messages: readonly JournaledMessage[], urlOf: (queue: { url: string; dlqUrl: string }) => string) => {
+        for (const message of messages) {
+          const queue = queues[message.queue];
+          if (queue) await sendJournaled(sqs, urlOf(queue), message);
+          else {
+            log(`queue journal: no queue ${message.queue} in this manifest; a message for it is dropped`);
+            journal.recordDeleted([message.id]);
+          }
         }
-      }
+      };
+      await putBack(opened.pending, (queue) => queue.url);
+      await putBack(opened.deadLettered, (queue) => queue.dlqUrl);
       if (opened.pending.length) log(`queue journal: ${opened.pending.length} message(s) accepted before the last stop sent again`);
+      if (opened.deadLettered.length) log(`queue journal: ${opened.deadLettered.length} message(s) of the DLQs put back in them (\`npm run leadflow -- dlq list\`)`);
     }
 
     const bus = await startEventBus({

@@ -24,8 +24,38 @@ describe('queue journal of the local stack', () => {
     const second = await open(file);
     expect(second.pending.map((pending) => pending.id)).toEqual(['b', 'd', 'e']);
     expect(second.pending[0]).toEqual(message('b', 'alert-sales'));
+    // The dead-lettered one is kept apart, for its DLQ.
+    expect(second.deadLettered).toEqual([message('c')]);
     await second.journal.close();
     await first.journal.close();
+  });
+
+  it('keeps what went to a DLQ across restarts and compaction until a replay of it succeeds, then forgets it', async () => {
+    const file = join(folder, 'dead-lettered.ndjson');
+    const first = await open(file, 4_096);
+    await first.journal.recordEnqueued([message('failing'), message('replayed')]);
+    first.journal.recordDeadLettered(['failing', 'replayed']);
+    // Enough finished traffic to compact the file while they wait in the DLQ.
+    for (let round = 0; round < 100; round += 1) {
+      await first.journal.recordEnqueued([message(`done-${round}`)]);
+      first.journal.recordDeleted([`done-${round}`]);
+    }
+    await first.journal.recordEnqueued([message('last')]);
+    expect(statSync(file).size).toBeLessThan(4_096 + 1_024);
+    await first.journal.close();
+
+    const second = await open(file);
+    expect(second.pending.map((pending) => pending.id)).toEqual(['last']);
+    expect(second.deadLettered.map((dead) => dead.id)).toEqual(['failing', 'replayed']);
+    // `leadflow dlq redrive` puts one back with its journal id; its consumer succeeds; the other fails again.
+    second.journal.recordDeleted(['replayed', 'last']);
+    second.journal.recordDeadLettered(['failing']);
+    await second.journal.close();
+
+    const third = await open(file);
+    expect(third.pending).toEqual([]);
+    expect(third.deadLettered).toEqual([message('failing')]);
+    await third.journal.close();
   });
 
   it('has each message on disk when recordEnqueued resolves, also when calls overlap', async () => {
