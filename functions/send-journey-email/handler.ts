@@ -37,11 +37,14 @@ const emails = new JourneyEmails({
   abandonedSendMs: 2 * 30_000,
 });
 
+/** The manifest's maxReceiveCount for this function's queue: a record's last delivery before its DLQ. */
+const MAX_RECEIVE_COUNT = 5;
+
 const BusEvent = leadflowBusEvent({ [DetailType.JourneyEmailStepReached]: JourneyEmailStepReachedDetail });
 
 async function sendStep(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const { leadId, journeyId, journeyVersion, stepId, run, seq } = record.body.detail;
-  const result = await emails.deliver({ leadId, journeyId, journeyVersion, stepId, run, seq });
+  const result = await emails.deliver({ leadId, journeyId, journeyVersion, stepId, run, seq }, { last: Number(record.attributes.ApproximateReceiveCount) >= MAX_RECEIVE_COUNT });
   logger.info('Journey email step', { journeyId, stepId, leadId, run, seq, result });
 }
 

@@ -61,6 +61,11 @@ export interface JourneyEmailDependencies {
   readonly clock?: () => Date;
 }
 
+/** How a delivery of a step came: its last, after which the queue gives up on it (its DLQ). */
+export interface DeliveryAttempt {
+  readonly last: boolean;
+}
+
 /** Another delivery of the same step run is sending it now: retried later, when it has ended. */
 export class EmailStepBeingSent extends Error {
   override readonly name = 'EmailStepBeingSent';
@@ -87,7 +92,14 @@ export class JourneyEmails {
     return this.deps.clock?.() ?? new Date();
   }
 
-  async deliver(reached: EmailStepReached): Promise<EmailStepResult> {
+  /**
+   * A step found taken by another delivery is retried later, until the claim is older than
+   * `abandonedSendMs`; on the last delivery the queue allows it is counted as interrupted instead of
+   * being dead-lettered: by then its sender is gone (in AWS four visibility timeouts have passed; under
+   * npm start, whose retries come seconds apart, only a crash leaves a step taken that long), and
+   * counting a sent email as interrupted can at worst misreport it, never send it twice.
+   */
+  async deliver(reached: EmailStepReached, attempt: DeliveryAttempt = { last: false }): Promise<EmailStepResult> {
     const { steps, log } = this.deps;
     const key: StepKey = { leadId: reached.leadId, journeyId: reached.journeyId, run: reached.run, seq: reached.seq };
     const found = (await this.deps.journeys.definition(reached.journeyId, reached.journeyVersion))?.steps.find((candidate) => candidate.id === reached.stepId);
@@ -106,7 +118,7 @@ export class JourneyEmails {
         await this.ended(reached);
         return 'already-ended';
       }
-      if (Date.parse(taken.record.sendingAt ?? taken.record.claimedAt) > at.getTime() - this.deps.abandonedSendMs) {
+      if (Date.parse(taken.record.sendingAt ?? taken.record.claimedAt) > at.getTime() - this.deps.abandonedSendMs && !attempt.last) {
         throw new EmailStepBeingSent(`Journey ${key.journeyId} step ${reached.stepId} is being sent by another invocation`);
       }
       // The sender that took it died before or after the send: not sent again.

@@ -115,6 +115,16 @@ describe('journey emails (send-journey-email)', () => {
     expect(log.messages('error')).toContain('Journey email step interrupted mid-send; not repeated, counted as interrupted');
   });
 
+  it("counts a step taken moments ago as interrupted on the queue's last delivery instead of retrying it into the DLQ, and never sends it", async () => {
+    const { emails, mailer, steps, handed } = sender();
+    handed('hello', 0);
+    steps.claims.set(keyOf(0), { status: 'sending', stepId: 'hello', claimedAt: '2026-01-05T08:00:00.000Z', sendingAt: '2026-01-05T08:00:00.000Z' });
+    await expect(emails.deliver(reached('hello', 0), { last: false })).rejects.toBeInstanceOf(EmailStepBeingSent);
+    expect(await emails.deliver(reached('hello', 0), { last: true })).toBe('interrupted');
+    expect(mailer.sent).toHaveLength(0);
+    expect(steps.counts).toEqual([{ metric: 'email', stepId: 'hello', outcome: 'interrupted' }]);
+  });
+
   it("emails the owner with the message and files the follow-up task; a team's inbox when named; the sales inbox without an owner", async () => {
     const { emails, mailer, tasks, handed } = sender();
     handed('tell', 1);

@@ -4,6 +4,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { manifest } from '../../manifest/manifest';
 import * as keys from '../../src/adapters/keys';
 import { verifyToken } from '../../src/domain/consent/signed-token';
 import { JourneyDefinition } from '../../src/domain/journeys/definition';
@@ -97,6 +98,24 @@ describe('send-journey-email', () => {
     expect(verifyToken(ring, 'unsubscribe', decodeURIComponent(token), Math.floor(Date.now() / 1000))).toMatchObject({ valid: true, claims: { leadId: 'lead-1', subscription: 'newsletter' } });
     expect(table.get(stepKey(0))).toMatchObject({ status: 'done' });
     expect(counters()).toEqual({ 'email:hello:sent': 1 });
+  });
+
+  it("retries a step a sender took moments ago, and on the queue's last delivery counts it as interrupted rather than leaving it to the DLQ, sending nothing", async () => {
+    // A sender took the step and died (npm start killed: its queue delivers again at once, then every few seconds).
+    const taken = new Date().toISOString();
+    table.put({ ...stepKey(0), entity: 'journey-step', stepId: 'hello', status: 'sending', claimedAt: taken, sendingAt: taken, expiresAt: Math.floor(Date.now() / 1000) + 86_400 });
+    expect((await handler(sqsEvent([reached('hello', 0)]), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(table.get(stepKey(0))).toMatchObject({ status: 'sending' });
+
+    const consumer = manifest.functions.find((fn) => fn.name === 'send-journey-email');
+    if (consumer?.trigger.kind !== 'event') throw new Error('send-journey-email is a queue consumer');
+    const lastDelivery = sqsEvent([reached('hello', 0)]);
+    for (const record of lastDelivery.Records) record.attributes.ApproximateReceiveCount = String(consumer.trigger.maxReceiveCount);
+    expect((await handler(lastDelivery, context)).batchItemFailures).toEqual([]);
+    expect(table.get(stepKey(0))).toMatchObject({ status: 'interrupted' });
+    expect(counters()).toEqual({ 'email:hello:interrupted': 1 });
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(ends()).toHaveLength(1);
   });
 
   it('leaves the record for retry when SES fails, and the retry sends it once', async () => {
