@@ -96,7 +96,7 @@ export class JourneyEmails {
    * A step found taken by another delivery is retried later, until the claim is older than
    * `abandonedSendMs`; on the last delivery the queue allows it is counted as interrupted instead of
    * being dead-lettered: by then its sender is gone (in AWS four visibility timeouts have passed; under
-   * npm start, whose retries come seconds apart, only a crash leaves a step taken that long), and
+   * npm start, whose retries come seconds apart, a step still taken then was left by a crash), and
    * counting a sent email as interrupted can at worst misreport it, never send it twice.
    */
   async deliver(reached: EmailStepReached, attempt: DeliveryAttempt = { last: false }): Promise<EmailStepResult> {
