@@ -174,7 +174,8 @@ export class CampaignSending {
    */
   private async settleClaims(detail: CampaignRecipientsPlannedDetail): Promise<void> {
     const at = new Date().toISOString();
-    for (const leadId of detail.leadIds) await this.countInterrupted(detail.campaignId, leadId, at);
+    // Together, as a batch's sends are: the send store counts outcomes recorded at the same moment in one transaction.
+    await Promise.all(detail.leadIds.map((leadId) => this.countInterrupted(detail.campaignId, leadId, at)));
   }
 
   /** Counts a send left marked as sending as interrupted, once; a send recorded otherwise is left as it is. */
