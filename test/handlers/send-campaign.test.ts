@@ -29,6 +29,12 @@ const planned = busEnvelope('campaign.recipients-planned', { version: 1, correla
 let table: Map<string, Record<string, unknown>>;
 /** The puts of campaign send records (the frequency cap's ledger is written under the lead beside them). */
 const sendRecordPuts = () => dynamo.commandCalls(PutCommand).filter((call) => String(call.args[0].input.Item?.pk).startsWith('CAMPAIGN#'));
+/** Every send record exists already (a claim's conditional put fails); the lead's send ledger takes the count. */
+const sendRecordsExist = () =>
+  dynamo.on(PutCommand).callsFake((input: { Item: { sk: string } }) => {
+    if (input.Item.sk === 'SEND_LEDGER') return {};
+    throw Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' });
+  });
 const throttled = () => Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException' });
 
 beforeEach(() => {
@@ -73,19 +79,15 @@ describe('send-campaign', () => {
   });
 
   it('sends nothing when the send is already recorded, and counts one left mid-send by a dead sender as interrupted', async () => {
-    // Every send record exists already; the lead's send ledger takes the count.
-    dynamo.on(PutCommand).callsFake((input: { Item: { sk: string } }) => {
-      if (input.Item.sk === 'SEND_LEDGER') return {};
-      throw Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' });
-    });
-    // Another sender recorded it a moment ago and is still at work: it will count it.
+    sendRecordsExist();
+    // Another sender recorded it a moment ago: it counts it, or the settling scheduled for when its claim is stale does.
     table.set('CAMPAIGN#c-1|SEND#lead-1', { status: 'sending', claimedAt: new Date().toISOString() });
     expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
     table.set('CAMPAIGN#c-1|SEND#lead-1', { status: 'sent' });
     expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
-    // Recorded ten minutes ago and never confirmed: its sender died. Not resent; counted once as interrupted.
-    table.set('CAMPAIGN#c-1|SEND#lead-1', { status: 'sending', claimedAt: new Date(Date.now() - 600_000).toISOString() });
+    // Recorded eleven minutes ago (claims are stale at ten) and never confirmed: its sender died. Not resent; counted once as interrupted.
+    table.set('CAMPAIGN#c-1|SEND#lead-1', { status: 'sending', claimedAt: new Date(Date.now() - 660_000).toISOString() });
     expect((await handler(sqsEvent([planned]), context)).batchItemFailures).toEqual([]);
     const [record, counter] = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(record?.Update).toMatchObject({ ConditionExpression: '#status = :sending', ExpressionAttributeValues: { ':interrupted': 'interrupted' } });
@@ -209,10 +211,7 @@ describe('send-campaign', () => {
       claimedAt = new Date(Date.now() - 1_000).toISOString();
       // The claim a sender made before it died: npm start killed, its queue sending the batch again at once.
       table.set('CAMPAIGN#c-1|SEND#lead-1', { pk: 'CAMPAIGN#c-1', sk: 'SEND#lead-1', status: 'sending', claimedAt });
-      dynamo.on(PutCommand).callsFake((input: { Item: { sk: string } }) => {
-        if (input.Item.sk === 'SEND_LEDGER') return {};
-        throw Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' });
-      });
+      sendRecordsExist();
       scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
     });
 
