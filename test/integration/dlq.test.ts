@@ -3,14 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { onRunDynamoDb } from '../run-dynamodb';
 import { createLeadWrites, putEvent } from '../../src/adapters/lead-items';
 import { scopedEventId } from '../../src/domain/idempotency';
-import { eventually, now, runCli, stackClient } from './helpers';
+import { eventually, now, queueDepth, runCli, stackClient } from './helpers';
 
 /**
  * `leadflow dlq` on the local stack, as an operator uses it: a message that failed every delivery
@@ -38,8 +38,8 @@ afterAll(async () => {
 const { getLead } = stackClient(() => stack);
 
 async function depthOf(queueUrl: string) {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return { visible: Number(Attributes?.ApproximateNumberOfMessages), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible) };
+  const { visible, inFlight } = await queueDepth(sqs, queueUrl);
+  return { visible, inFlight };
 }
 const messagesIn = async (queueUrl: string) => {
   const { visible, inFlight } = await depthOf(queueUrl);

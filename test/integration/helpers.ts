@@ -82,6 +82,18 @@ export async function eventually<T>(check: () => Promise<T | undefined>, deadlin
   throw new Error(`condition not met in ${deadlineMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
 }
 
+/** A queue's messages as SQS counts them: waiting, in flight (received, not yet deleted) and delayed. */
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number; delayed: number }> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+  );
+  return {
+    visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
+
 /**
  * Waits until the stack has nothing left to do: no message waiting, delayed or in flight on any of its
  * queues, seen on two looks in a row (a consumer finishing one message may just have queued the next).
@@ -91,10 +103,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, deadlin
 export async function settled(stack: LocalStack, deadlineMs = 60_000): Promise<void> {
   const sqs = new SQSClient({ endpoint: stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
   const pending = async (queueUrl: string) => {
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
-    );
-    return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+    const { visible, inFlight, delayed } = await queueDepth(sqs, queueUrl);
+    return visible + inFlight + delayed;
   };
   let quietLooks = 0;
   let busy: string[] = [];

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import * as keys from '../../src/adapters/keys';
 import { signToken } from '../../src/domain/consent/signed-token';
-import { eventually, now, runCli, settled, stackClient } from './helpers';
+import { eventually, now, queueDepth, runCli, settled, stackClient } from './helpers';
 import { sharedStack } from './shared-stack';
 
 /**
@@ -97,8 +97,8 @@ describe('double opt-in confirmations on the local stack', () => {
     const queue = stack.queues[queueName];
     if (!queue) throw new Error(`${queueName} queue missing`);
     const sqs = new SQSClient({ endpoint: stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-    return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible) === 0 ? true : undefined;
+    const { visible, inFlight } = await queueDepth(sqs, queue.url);
+    return visible + inFlight === 0 ? true : undefined;
   };
 
   it('mails one confirmation however often the same form is posted, with the same or new idempotency keys', async () => {

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JOURNAL_ID_ATTRIBUTE } from '../../local/queue-journal';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { DetailType, EVENT_SOURCE } from '../../src/domain/events';
 import { scopedEventId } from '../../src/domain/idempotency';
-import { eventually } from '../integration/helpers';
+import { eventually, queueDepth } from '../integration/helpers';
 
 /**
  * What a consumer failed on every delivery waits in its DLQ until the cause is fixed, which takes a
@@ -42,8 +42,8 @@ const withSqs = async <T>(running: LocalStack, use: (sqs: SQSClient) => Promise<
 };
 const messagesIn = (running: LocalStack, queueUrl: string) =>
   withSqs(running, async (sqs) => {
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-    return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+    const { visible, inFlight } = await queueDepth(sqs, queueUrl);
+    return visible + inFlight;
   });
 
 describe("npm start's dead-letter queues", () => {
