@@ -281,9 +281,9 @@ export class EnrolmentStore {
     return Items.map(toEnrolment);
   }
 
-  /** The item of an enrolment state at revision `rev`: in the due-time index while it waits for a timer. */
+  /** The item of an enrolment state at revision `rev`: in the due-time index while it waits for a timer, or is active (its runner's check). */
   private item(enrolment: EnrolmentState, rev: number): Item {
-    const due = enrolment.status === 'waiting' && enrolment.wakeAt ? keys.enrolmentDue(shardOf(enrolment.leadId, DUE_SHARDS), enrolment.wakeAt, enrolment.leadId, enrolment.journeyId) : {};
+    const due = (enrolment.status === 'waiting' || enrolment.status === 'active') && enrolment.wakeAt ? keys.enrolmentDue(shardOf(enrolment.leadId, DUE_SHARDS), enrolment.wakeAt, enrolment.leadId, enrolment.journeyId) : {};
     return { ...keys.enrolment(enrolment.leadId, enrolment.journeyId), ...due, entity: 'enrolment', ...enrolment, rev };
   }
 

@@ -62,7 +62,7 @@ import { createHash } from 'node:crypto';
  * | journey version   | JOURNEY#<id>       | VERSION#<version, 6 digits>      |                                     |
  * | journey counters  | JOURNEY#<id>       | STATS#<shard>                    |                                     |
  * | move of all leads | JOURNEY#<id>       | MOVEALL                          |                                     |
- * | enrolment         | LEAD#<id>          | JOURNEY#<journeyId>              | JDUE#<shard> / <wakeAt>#<leadId>#<journeyId> while waiting |
+ * | enrolment         | LEAD#<id>          | JOURNEY#<journeyId>              | JDUE#<shard> / <wakeAt>#<leadId>#<journeyId> while waiting or active |
  * | journey step claim| LEAD#<id>          | JSTEP#<journeyId>#<run>#<seq>    |                                     |
  * | date entry due    | LEAD#<id>          | JDATE#<journeyId>                | JDUE#<shard> / <dateEntryAt>#<leadId>#<journeyId>#date until requested |
  * | due shard's sweep | JDUE#<shard>       | SWEEP                            |                                     |

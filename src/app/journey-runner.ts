@@ -150,6 +150,8 @@ export class JourneyRunner {
    * A wait's timer fell due: moves the enrolment on when it still waits there (a repeated or stale timer
    * does nothing). The timer of an enrolment waiting for its email checks that the email's end was not
    * missed: it moves on when the email step's claim has ended, and otherwise the sweep sends it again.
+   * The timer of an active enrolment is the check that its runner did not leave it (RUNNER_CHECK_MS):
+   * it goes on from where it was, as `drive` goes on with every active enrolment.
    */
   async timerDue(leadId: string, journeyId: string, run: number, seq: number): Promise<void> {
     const enrolment = await this.deps.enrolments.get(leadId, journeyId);
@@ -196,7 +198,11 @@ export class JourneyRunner {
     // Only goals and branches look at the lead's view (its score, activity and purchases: several reads).
     const readsView = definition.goal !== undefined || definition.steps.some((step) => step.type === 'branch');
     let stored = start;
-    let input = first;
+    // An active enrolment is one a runner left before moving it on: its step failed (the retry comes
+    // here), or its runner died (the delivery's retry or the runner's check, RUNNER_CHECK_MS, comes
+    // here). It goes on from where it was, whatever came; an event meanwhile is nothing to it, as it is
+    // to an enrolment a live runner is moving on.
+    let input: JourneyInput = start.status === 'active' ? { kind: 'continue' } : first;
     for (;;) {
       const now = this.now();
       const lead = await leads.getLead(stored.leadId);

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DateEntryStore, dueShardOf, EmailStepRunStore, EnrolmentStore, JourneyStore, MoveAllStore } from '../../src/adapters/journey-store';
 import { SegmentMembershipStore } from '../../src/adapters/segment-membership-store';
+import { JourneyDefinition } from '../../src/domain/journeys/definition';
+import { enter } from '../../src/domain/journeys/interpreter';
 import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
 
 let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
@@ -139,6 +141,19 @@ describe("the journeys' due-time index on DynamoDB Local: segment checks and dat
     expect(await enrolments.first(shard)).toMatchObject({ kind: 'segment-check', leadId: checked, dueAt: '2027-02-01T09:00:00.000Z' });
     await memberships.scheduleCheck(checked, undefined, later);
     expect(await enrolments.first(shard)).toMatchObject({ kind: 'date-entry', leadId: dated, dateEntryAt: '2027-03-01T09:00:00.000Z' });
+  });
+
+  it("keeps an active enrolment in the index at its runner's check, and takes it out once the enrolment has ended", async () => {
+    const enrolments = new EnrolmentStore(table.documents, TABLE_NAME);
+    const leadId = 'lead-active';
+    const dueOf = async (at: string) => (await enrolments.due(dueShardOf(leadId), at, 100)).filter((entry) => entry.leadId === leadId);
+    const definition = JourneyDefinition.parse({ name: 'checked', entry: { kind: 'manual' }, steps: [{ id: 'tag', type: 'update_lead', attributes: { tier: 'gold' } }] });
+    const { enrolment, counts } = enter(definition, 'journey-active', 1, leadId, 1, new Date(now));
+    expect(await enrolments.enter(enrolment, counts)).toBe(true);
+    expect(await dueOf(now)).toEqual([]);
+    expect(await dueOf(later)).toEqual([expect.objectContaining({ leadId, journeyId: 'journey-active', run: 1, seq: 0, wakeAt: later })]);
+    expect(await enrolments.save({ ...enrolment, status: 'completed', seq: 1, endedAt: now }, 1, [])).toBe(true);
+    expect(await dueOf('2027-01-01T00:00:00.000Z')).toEqual([]);
   });
 
   it('saves the move of every lead only at the revision read', async () => {

@@ -116,9 +116,9 @@ export class MemoryEnrolments implements Enrolments, EmailStepRuns {
     const existing = this.claims.get(this.claimKey(key));
     if (existing?.status === 'sending') this.claims.set(this.claimKey(key), { status: 'handed', stepId: existing.stepId, claimedAt: existing.claimedAt });
   }
-  /** The waiting enrolments whose timer is due at `now`, as the sweep finds them. */
+  /** The waiting and active enrolments whose timer (an active one's: its runner's check) is due at `now`, as the sweep finds them. */
   due(now: Date): StoredEnrolment[] {
-    return [...this.enrolments.values()].filter((enrolment) => enrolment.status === 'waiting' && enrolment.wakeAt !== undefined && Date.parse(enrolment.wakeAt) <= now.getTime());
+    return [...this.enrolments.values()].filter((enrolment) => (enrolment.status === 'waiting' || enrolment.status === 'active') && enrolment.wakeAt !== undefined && Date.parse(enrolment.wakeAt) <= now.getTime());
   }
 }
 
@@ -131,8 +131,11 @@ export class MemoryJourneyBus {
   private readonly pending: (() => Promise<unknown>)[] = [];
   /** Deliveries made so far, by detail type. */
   readonly delivered: string[] = [];
+  /** `put`: the bus refuses an event (EventBridge's PutEvents failed), which is then not delivered. */
+  readonly faults = new Faults<'put'>();
   constructor(private readonly queued = false) {}
   async put(detailType: string, delivery: () => Promise<unknown>): Promise<void> {
+    this.faults.check('put');
     const delivered = () => {
       this.delivered.push(detailType);
       return delivery();

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JourneyDefinition } from '../../src/domain/journeys/definition';
 import type { Lead } from '../../src/domain/lead';
-import { MemoryEnrolments, MemoryJourneyVersions, memoryJourneyRunner } from './in-memory-journeys';
+import { enter, RUNNER_CHECK_MS } from '../../src/domain/journeys/interpreter';
+import { MemoryEnrolments, MemoryJourneyBus, MemoryJourneyVersions, memoryJourneyRunner } from './in-memory-journeys';
 import { MemoryLeads, MemoryLog, MemoryMailer, MemorySendPolicy } from './in-memory';
 
 const email = (id: string) => ({ id, type: 'send_email', subscription: 'newsletter', template: { subject: `subject ${id}`, html: `<p>${id}</p>` } });
@@ -17,7 +18,7 @@ const welcome = JourneyDefinition.parse({
 const lead = (id: string, extra: Partial<Lead> = {}): Lead =>
   ({ id, email: `${id}@example.com`, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', firstTouch: { at: '2026-01-01T00:00:00Z' }, lastTouch: { at: '2026-01-01T00:00:00Z' }, subscriptions: { newsletter: 'opted_in' }, version: 1, ...extra }) as Lead;
 
-function engine() {
+function engine(options: { bus?: MemoryJourneyBus } = {}) {
   let now = new Date('2026-01-05T08:00:00Z');
   const journeys = new MemoryJourneyVersions();
   journeys.publish('welcome', 1, welcome);
@@ -35,6 +36,7 @@ function engine() {
     mailer,
     log,
     clock: () => now,
+    ...options,
   });
   const later = (seconds: number) => {
     now = new Date(now.getTime() + seconds * 1000);
@@ -197,6 +199,43 @@ describe('journey runner', () => {
     expect(subjects('l1')).toEqual(['subject one']);
     expect(log.messages('error')).toContain('Journey step interrupted between claim and effect; not repeated, counted as interrupted');
     expect(enrolments.counts).toContainEqual({ metric: 'email', stepId: 'two', outcome: 'interrupted' });
+  });
+
+  it("goes on with a lead whose first step failed when the entry's delivery is retried, sending the email once", async () => {
+    const bus = new MemoryJourneyBus();
+    const { runner, leads, later, sweep, subjects, enrolments } = engine({ bus });
+    leads.put(lead('l1'));
+    // Handing the welcome email to send-journey-email failed (EventBridge refused the event): the delivery fails, to be retried.
+    bus.faults.fail('put');
+    await expect(runner.happened({ leadId: 'l1', event: submitted })).rejects.toThrow('put failed');
+    expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'active', stepId: 'one', seq: 0 });
+    // The retry finds the lead entered already: it goes on from the step that failed.
+    await runner.happened({ leadId: 'l1', event: submitted });
+    expect(subjects('l1')).toEqual(['subject one']);
+    later(11);
+    await sweep();
+    expect(subjects('l1')).toEqual(['subject one', 'subject two']);
+  });
+
+  it("goes on, at its runner's check, with a lead whose runner died right after claiming its first step, never sending that step", async () => {
+    const { runner, leads, later, sweep, subjects, enrolments, log } = engine();
+    leads.put(lead('l1'));
+    // The runner entered the lead, claimed the first email and died (npm start killed mid-step).
+    const entered = enter(welcome, 'welcome', 1, 'l1', 1, new Date('2026-01-05T08:00:00Z'));
+    await enrolments.enter(entered.enrolment, entered.counts);
+    enrolments.claims.set('l1#welcome#1#0', { status: 'claimed', stepId: 'one', claimedAt: '2026-01-05T08:00:00.000Z' });
+    // The delivery comes again at once (npm start's queue journal): the claim is too recent to be a dead runner's.
+    await runner.happened({ leadId: 'l1', event: submitted });
+    await sweep();
+    expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'active', stepId: 'one', seq: 0 });
+    later(RUNNER_CHECK_MS / 1000);
+    await sweep();
+    expect(log.messages('error')).toContain('Journey step interrupted between claim and effect; not repeated, counted as interrupted');
+    expect(enrolments.counts).toContainEqual({ metric: 'email', stepId: 'one', outcome: 'interrupted' });
+    expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'waiting', stepId: 'w1' });
+    later(11);
+    await sweep();
+    expect(subjects('l1')).toEqual(['subject two']);
   });
 
   it('sends no step twice under duplicated, reordered and concurrent deliveries (property)', async () => {

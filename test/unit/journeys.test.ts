@@ -114,6 +114,14 @@ describe('journey interpreter', () => {
     expect(advance(welcome, ended.enrolment, { kind: 'email-ended', seq: 0 }, context('2026-01-05T08:00:02Z')).changed).toBe(false);
   });
 
+  it("puts an active enrolment's runner check five minutes after it was entered or moved past a step with an effect of its own", () => {
+    expect(start).toMatchObject({ status: 'active', stepId: 'one', seq: 0, wakeAt: '2026-01-05T08:05:00.000Z' });
+    const tagged = parsed(journey([{ id: 'tag', type: 'update_lead', attributes: { tier: 'gold' } }, email('one')]));
+    const moved = advance(tagged, enter(tagged, 'j1', 1, 'lead-1', 1, new Date('2026-01-05T08:00:00Z')).enrolment, { kind: 'continue' }, context('2026-01-05T09:00:00Z'));
+    expect(moved.effect).toMatchObject({ seq: 0, step: { id: 'tag' } });
+    expect(moved.enrolment).toMatchObject({ status: 'active', stepId: 'one', seq: 1, wakeAt: '2026-01-05T09:05:00.000Z' });
+  });
+
   it('ignores a stale or repeated timer', () => {
     const waiting = runUntilStill(welcome, start, { kind: 'continue' }, context('2026-01-05T08:00:00Z')).state;
     expect(advance(welcome, waiting, { kind: 'timer', seq: 1 }, context('2026-01-05T08:01:00Z')).changed).toBe(false);

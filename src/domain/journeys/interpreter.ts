@@ -25,7 +25,10 @@ export interface EnrolmentState {
   readonly stepId?: StepId;
   /** Steps run so far; the next step runs as number `seq`, and a wait's timer carries it. */
   readonly seq: number;
-  /** Waiting: when the wait's timer falls due. */
+  /**
+   * Waiting: when the wait's timer falls due. Active: when the enrolment is looked at again in case the
+   * runner moving it on failed or died first (RUNNER_CHECK_MS).
+   */
   readonly wakeAt?: string;
   /**
    * Waiting at an email or notify step for send-journey-email to end it (sent, skipped or interrupted):
@@ -93,10 +96,22 @@ const unchanged = (enrolment: EnrolmentState): Advance => ({ enrolment, counts: 
  */
 export const EMAIL_END_CHECK_MS = 5 * 60_000;
 
+/**
+ * An active enrolment, one entered or moved past a step with an effect whose next step is still to
+ * run, is looked at again this long after it was saved: not a timeout but a check that the runner
+ * moving it on did not fail or die first, leaving it with nothing to come for it (its delivery
+ * dead-lettered, or consumed by a retry that found the step's claim still held, as `npm start`'s queue
+ * journal delivers a killed runner's messages again at once). Longer than a claim takes to go stale,
+ * so the check takes over a claim a dead runner left; a runner that moves the enrolment on replaces it.
+ */
+export const RUNNER_CHECK_MS = 5 * 60_000;
+
+const checkedAt = (now: Date) => new Date(now.getTime() + RUNNER_CHECK_MS).toISOString();
+
 /** The enrolment of a lead entering `version` of a journey now, before its first step runs. */
 export function enter(definition: JourneyDefinition, journeyId: string, version: number, leadId: string, run: number, now: Date): { enrolment: EnrolmentState; counts: CountChange[] } {
   return {
-    enrolment: { journeyId, version, leadId, run, enteredAt: now.toISOString(), status: 'active', stepId: definition.steps[0]?.id, seq: 0 },
+    enrolment: { journeyId, version, leadId, run, enteredAt: now.toISOString(), status: 'active', stepId: definition.steps[0]?.id, seq: 0, wakeAt: checkedAt(now) },
     counts: [{ metric: 'entered' }],
   };
 }
@@ -192,7 +207,7 @@ export function advance(definition: JourneyDefinition, enrolment: EnrolmentState
         return { enrolment: { ...state, status: 'waiting', stepId: step.id, seq: seq + 1, wakeAt, awaiting: 'email' }, effect: { seq, step }, counts, changed: true };
       }
       default:
-        return { enrolment: { ...state, seq: seq + 1, stepId: nextOf(definition, step) }, effect: { seq, step }, counts, changed: true };
+        return { enrolment: { ...state, seq: seq + 1, stepId: nextOf(definition, step), wakeAt: checkedAt(now) }, effect: { seq, step }, counts, changed: true };
     }
   }
   throw new Error(`journey ${enrolment.journeyId} v${enrolment.version} ran more steps than it has without a wait`);
