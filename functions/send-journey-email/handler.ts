@@ -6,7 +6,7 @@ import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { EmailStepRunStore, PublishedJourneys, SalesTaskStore } from '../../src/adapters/journey-store';
 import { RoutingConfigReader } from '../../src/adapters/routing-store';
 import { MarketingSendLedgerStore, SendPolicyStore } from '../../src/adapters/send-policy-store';
-import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+import { isLastDelivery, processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { JourneyEmails } from '../../src/app/journey-emails';
@@ -44,7 +44,7 @@ const BusEvent = leadflowBusEvent({ [DetailType.JourneyEmailStepReached]: Journe
 
 async function sendStep(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const { leadId, journeyId, journeyVersion, stepId, run, seq } = record.body.detail;
-  const result = await emails.deliver({ leadId, journeyId, journeyVersion, stepId, run, seq }, { last: Number(record.attributes.ApproximateReceiveCount) >= MAX_RECEIVE_COUNT });
+  const result = await emails.deliver({ leadId, journeyId, journeyVersion, stepId, run, seq }, { last: isLastDelivery(record, MAX_RECEIVE_COUNT) });
   logger.info('Journey email step', { journeyId, stepId, leadId, run, seq, result });
 }
 

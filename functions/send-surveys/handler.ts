@@ -5,7 +5,7 @@ import { CareStore } from '../../src/adapters/care-store';
 import { documentClient, schedulerClient, secretsManagerClient } from '../../src/adapters/clients';
 import { putOneTimeSchedule, schedulerSettings } from '../../src/adapters/scheduler';
 import { cachedSecret, keyRingFromSecret } from '../../src/adapters/secrets';
-import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+import { isLastDelivery, processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { subscriberMail } from '../../src/adapters/subscriber-mail';
 import { SurveySender } from '../../src/app/survey-sending';
 import { readConfig, setting } from '../../src/config';
@@ -18,7 +18,8 @@ const { leads, mailer, isSuppressed, link, tableName, publicBaseUrl } = subscrib
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
 // Send claims taken over once stale (twice the function's 30 s timeout). A record that finds one held is
 // retried after the queue's visibility timeout (6 x 30 s), by when a claim a crash left is stale: the
-// survey is sent late, not lost, with no SQS client in the bundle.
+// survey is sent late, not lost, with no SQS client in the bundle. On the record's last delivery a held
+// claim is taken over (npm start retries within seconds, before a claim a kill -9 left is stale).
 const care = new CareStore(documentClient(), tableName, 60_000);
 const scheduler = schedulerClient();
 const timerSettings = schedulerSettings();
@@ -41,8 +42,11 @@ const sender = new SurveySender({
 
 const BusEvent = leadflowBusEvent({ [DetailType.SurveyDue]: SurveyDueDetail });
 
+/** The manifest's maxReceiveCount for this function's queue: a record's last delivery before its DLQ. */
+const MAX_RECEIVE_COUNT = 5;
+
 async function send(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
-  return sender.surveyDue(record.body.detail);
+  return sender.surveyDue(record.body.detail, { last: isLastDelivery(record, MAX_RECEIVE_COUNT) });
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

@@ -10,7 +10,7 @@ import { LeadEventStore } from '../../src/adapters/lead-events';
 import { LeadStore } from '../../src/adapters/lead-store';
 import { SesMailer } from '../../src/adapters/mailer';
 import { RoutingStore } from '../../src/adapters/routing-store';
-import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
+import { isLastDelivery, processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 import { CustomerCareWorker } from '../../src/app/customer-care';
 import { EventIntake } from '../../src/app/event-intake';
 import { readConfig, setting } from '../../src/config';
@@ -22,7 +22,8 @@ const logger = new Logger();
 const client = documentClient();
 // Claims taken over once stale (twice the function's 30 s timeout). A record that finds one held is
 // retried after the queue's visibility timeout (6 x 30 s), by when a claim a crash left is stale: the
-// alert is sent late, not lost, with no SQS client in the bundle.
+// alert is sent late, not lost, with no SQS client in the bundle. On the record's last delivery a held
+// claim is taken over (npm start retries within seconds, before a claim a kill -9 left is stale).
 const care = new CareStore(client, config.TABLE_NAME, 60_000);
 const routing = new RoutingStore(client, config.TABLE_NAME);
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
@@ -51,10 +52,14 @@ const worker = new CustomerCareWorker({
 // Surveys, the customer's timers and their backfill are survey-customers'; its rule, not this one, takes the backfill's requests.
 const BusEvent = leadflowBusEvent({ [DetailType.TicketRecorded]: TicketRecordedDetail, [DetailType.PurchaseRecorded]: PurchaseRecordedDetail, [DetailType.SurveyAnswered]: SurveyAnsweredDetail, [DetailType.ReassessmentDue]: ReassessmentDueDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail });
 
+/** The manifest's maxReceiveCount for this function's queue: a record's last delivery before its DLQ. */
+const MAX_RECEIVE_COUNT = 5;
+
 async function watch(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const event = record.body;
-  if (event['detail-type'] === DetailType.SurveyAnswered) return worker.surveyAnswered(event.detail);
-  return worker.reassess(event.detail.leadId, event.detail.correlationId);
+  const delivery = { last: isLastDelivery(record, MAX_RECEIVE_COUNT) };
+  if (event['detail-type'] === DetailType.SurveyAnswered) return worker.surveyAnswered(event.detail, delivery);
+  return worker.reassess(event.detail.leadId, event.detail.correlationId, delivery);
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

@@ -11,7 +11,7 @@ import type { AlertClaim } from '../domain/handoff/alert-email';
 import type { Lead } from '../domain/lead';
 import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 import type { RiskBand } from '../domain/care/churn-risk';
-import { ClaimRecords } from './claims';
+import { type ClaimOptions, ClaimRecords } from './claims';
 import { failedConditions, isTransactionConflict } from './dynamo-errors';
 import * as keys from './keys';
 import { LifespanStore } from './lifespan-store';
@@ -132,10 +132,10 @@ export class CareStore {
     }
   }
 
-  async claimSend(send: { readonly leadId: string; readonly sendId: string; readonly surveyId: string; readonly kind: SurveyKind }, now: Date): Promise<SurveySendClaim> {
+  async claimSend(send: { readonly leadId: string; readonly sendId: string; readonly surveyId: string; readonly kind: SurveyKind }, now: Date, options: ClaimOptions = {}): Promise<SurveySendClaim> {
     const token = randomUUID();
     const key = keys.surveySend(send.leadId, send.sendId);
-    if ((await this.sendClaims.claim({ ...key, entity: 'survey-send', ...send, sentAt: now.toISOString() }, now.toISOString(), token)) === 'claimed') return { outcome: 'claimed', token };
+    if ((await this.sendClaims.claim({ ...key, entity: 'survey-send', ...send, sentAt: now.toISOString() }, now.toISOString(), token, options)) === 'claimed') return { outcome: 'claimed', token };
     const existing = await this.sendClaims.read(key);
     return existing?.status === 'sent' ? { outcome: 'already-sent', sentAt: String(existing.sentAt) } : { outcome: 'in-progress' };
   }
@@ -148,10 +148,10 @@ export class CareStore {
     await this.sendClaims.release(keys.surveySend(leadId, sendId), { token });
   }
 
-  async claimAlert(leadId: string, triggerId: string, episodeStartedAt: string, now: Date): Promise<AlertClaim> {
+  async claimAlert(leadId: string, triggerId: string, episodeStartedAt: string, now: Date, options: ClaimOptions = {}): Promise<AlertClaim> {
     const token = randomUUID();
     const key = keys.customerAlert(leadId, triggerId, episodeStartedAt);
-    if ((await this.alertClaims.claim({ ...key, entity: 'customer-alert', leadId, triggerId, episodeStartedAt }, now.toISOString(), token)) === 'claimed') return { outcome: 'claimed', token };
+    if ((await this.alertClaims.claim({ ...key, entity: 'customer-alert', leadId, triggerId, episodeStartedAt }, now.toISOString(), token, options)) === 'claimed') return { outcome: 'claimed', token };
     return (await this.alertClaims.read(key))?.status === 'sent' ? { outcome: 'already-sent' } : { outcome: 'in-progress' };
   }
 

@@ -31,6 +31,11 @@ export interface ClaimPolicy {
   readonly expires?: boolean;
 }
 
+/** How one claim is taken: `takeOverHeld`, a held claim is taken over however recent (ClaimRecords.claimPut). */
+export interface ClaimOptions {
+  readonly takeOverHeld?: boolean;
+}
+
 /**
  * Who may finish or give back a claim: the invocation holding its `token` (a takeover writes a new
  * one, so a consumer that was only slow cannot touch its successor's claim); anyone while the item
@@ -53,9 +58,11 @@ export class ClaimRecords<Key extends ClaimKey> {
 
   /**
    * The put that claims `item` at `at`, held by `token` when given, where no claim stands: none was
-   * taken, it expired, or it went stale. For a transaction; `claim` writes it alone.
+   * taken, it expired, or it went stale. `takeOverHeld` (a policy with a stale time only) counts every
+   * claim held since before `at` as stale: for the last delivery a queue makes, whose holder is gone
+   * (DeliveryAttempt). For a transaction; `claim` writes it alone.
    */
-  claimPut(item: Key & Readonly<Record<string, unknown>>, at: string, token?: string) {
+  claimPut(item: Key & Readonly<Record<string, unknown>>, at: string, token?: string, options: ClaimOptions = {}) {
     const { heldStatus, claimedAtAttribute, staleAfterMs, takeoverAlsoRequires, expires } = this.policy;
     const free = ['attribute_not_exists(pk)'];
     const names: Record<string, string> = {};
@@ -68,7 +75,7 @@ export class ClaimRecords<Key extends ClaimKey> {
       const stale = [`#status = :${heldStatus}`, ...(takeoverAlsoRequires ? [takeoverAlsoRequires.expression] : []), '#claimedAt < :staleBefore'];
       free.push(`(${stale.join(' AND ')})`);
       Object.assign(names, { '#status': 'status', '#claimedAt': claimedAtAttribute }, takeoverAlsoRequires?.names);
-      Object.assign(values, { [`:${heldStatus}`]: heldStatus, ':staleBefore': new Date(Date.parse(at) - staleAfterMs).toISOString() }, takeoverAlsoRequires?.values);
+      Object.assign(values, { [`:${heldStatus}`]: heldStatus, ':staleBefore': options.takeOverHeld ? at : new Date(Date.parse(at) - staleAfterMs).toISOString() }, takeoverAlsoRequires?.values);
     }
     return {
       Put: {
@@ -82,8 +89,8 @@ export class ClaimRecords<Key extends ClaimKey> {
   }
 
   /** Claims `item` alone: `refused` when a claim stands (or the effect is done); the caller reads why if it needs to. */
-  async claim(item: Key & Readonly<Record<string, unknown>>, at: string, token?: string): Promise<'claimed' | 'refused'> {
-    return conditionally(this.client.send(new PutCommand(this.claimPut(item, at, token).Put)), 'claimed', 'refused');
+  async claim(item: Key & Readonly<Record<string, unknown>>, at: string, token?: string, options: ClaimOptions = {}): Promise<'claimed' | 'refused'> {
+    return conditionally(this.client.send(new PutCommand(this.claimPut(item, at, token, options).Put)), 'claimed', 'refused');
   }
 
   /** The claim record as stored now, read consistently. */

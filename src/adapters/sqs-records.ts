@@ -101,6 +101,12 @@ export const processParsedSqsBatch = <S extends z.ZodMiniType>(event: SQSEvent, 
   return partialBatchResponse(event, context, async (record) => handleParsed(parsedRecord(schema, record, logger)));
 };
 
+/**
+ * Whether `record` comes for the last time before its queue moves it to its DLQ: its receive count has
+ * reached the queue's `maxReceiveCount` (the manifest's, which the consumer states).
+ */
+export const isLastDelivery = (record: Pick<SQSRecord, 'attributes'>, maxReceiveCount: number): boolean => Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount;
+
 /** One record with its body parsed, for a consumer that reads a whole batch before handling it (scoring groups by lead). */
 export const parseRecord = <S extends z.ZodMiniType>(schema: S, record: SQSRecord): ParsedRecordOf<S> =>
   sqsRecordOf(schema).parse(record) as ParsedRecordOf<S>;

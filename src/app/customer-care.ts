@@ -1,7 +1,7 @@
 import { CareClaimInProgress } from './care-claims';
 import type { RecentActivity } from './mql-alert';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
-import type { EmailSender, EventPublisher, LeadReader, LifespanReader, Log } from './ports';
+import type { DeliveryAttempt, EmailSender, EventPublisher, LeadReader, LifespanReader, Log } from './ports';
 import { composeCustomerAlertEmail } from '../domain/care/alert-email';
 import { assessCustomer } from '../domain/care/assessment';
 import type { StoredRiskFormula } from '../domain/care/churn-risk';
@@ -22,9 +22,12 @@ export interface SavedCare {
   saveCare(lead: Pick<Lead, 'id' | 'version'>, care: CustomerCare, at: string): Promise<'saved' | 'lead-changed'>;
 }
 
-/** The care record and the alert records, claimed before their email (a stale claim is taken over), marked after, given back when the email failed. */
+/**
+ * The care record and the alert records, claimed before their email (a stale claim is taken over, and
+ * with `takeOverHeld` any held one), marked after, given back when the email failed.
+ */
 export interface CareRecords extends SavedCare {
-  claimAlert(leadId: string, triggerId: string, episodeStartedAt: string, now: Date): Promise<AlertClaim>;
+  claimAlert(leadId: string, triggerId: string, episodeStartedAt: string, now: Date, options?: { readonly takeOverHeld?: boolean }): Promise<AlertClaim>;
   markAlertSent(leadId: string, triggerId: string, episodeStartedAt: string, token: string, messageId: string, at: Date): Promise<void>;
   releaseAlert(leadId: string, triggerId: string, episodeStartedAt: string, token: string): Promise<void>;
 }
@@ -71,7 +74,7 @@ export class CustomerCareWorker {
   constructor(private readonly deps: CustomerCareDependencies) {}
 
   /** A survey answer becomes an engagement event on the lead, then the risk moves. */
-  async surveyAnswered(detail: SurveyAnsweredDetail): Promise<void> {
+  async surveyAnswered(detail: SurveyAnsweredDetail, delivery: DeliveryAttempt = { last: false }): Promise<void> {
     const lead = await this.deps.leads.getLead(detail.leadId);
     if (!lead) return;
     await this.deps.engagement.accept(
@@ -86,11 +89,16 @@ export class CustomerCareWorker {
       ],
       detail.correlationId,
     );
-    await this.reassess(detail.leadId, detail.correlationId);
+    await this.reassess(detail.leadId, detail.correlationId, delivery);
   }
 
-  /** Recomputes the churn risk and trigger episodes, stores them when they changed, and alerts each open episode once. */
-  async reassess(leadId: string, correlationId: string): Promise<void> {
+  /**
+   * Recomputes the churn risk and trigger episodes, stores them when they changed, and alerts each open
+   * episode once. An alert another invocation holds is retried later, until its claim is stale; on the
+   * queue's last delivery it is taken over (DeliveryAttempt: its holder is gone) rather than left in the
+   * DLQ until the next day's reassessment.
+   */
+  async reassess(leadId: string, correlationId: string, delivery: DeliveryAttempt = { last: false }): Promise<void> {
     const settings = await this.deps.settings.settings();
     const formula = await this.deps.settings.activeFormula();
     const lifespan = await this.deps.settings.lifespan();
@@ -110,18 +118,18 @@ export class CustomerCareWorker {
       for (const [triggerId, startedAt] of Object.entries(assessment.episodes.open)) {
         const trigger = settings.triggers.find((candidate) => candidate.id === triggerId);
         const reason = trigger && triggerReason(trigger.when, { satisfaction: assessed.care?.satisfaction ?? {}, tickets: assessed.care?.tickets ?? [], riskBand: assessment.risk.band, riskScore: assessment.risk.score }, now);
-        if (trigger && reason) await this.alert(assessed, settings, trigger.id, trigger.notify, startedAt, [reason], correlationId);
+        if (trigger && reason) await this.alert(assessed, settings, trigger.id, trigger.notify, startedAt, [reason], correlationId, delivery);
       }
       return;
     }
     throw new LeadBusy(leadId, OPTIMISTIC_ATTEMPTS);
   }
 
-  private async alert(lead: Lead, settings: CareSettings, triggerId: string, notify: 'owner' | 'inbox', startedAt: string, reasons: readonly string[], correlationId: string): Promise<void> {
+  private async alert(lead: Lead, settings: CareSettings, triggerId: string, notify: 'owner' | 'inbox', startedAt: string, reasons: readonly string[], correlationId: string, delivery: DeliveryAttempt): Promise<void> {
     const { records, mailer, publisher, owners, log } = this.deps;
     const risk = lead.care?.risk;
     if (!risk) return;
-    const claim = await records.claimAlert(lead.id, triggerId, startedAt, this.deps.now());
+    const claim = await records.claimAlert(lead.id, triggerId, startedAt, this.deps.now(), { takeOverHeld: delivery.last });
     if (claim.outcome === 'already-sent') return;
     if (claim.outcome === 'in-progress') throw new CareClaimInProgress(`Alert ${triggerId} for lead ${lead.id} is being sent by another invocation`);
     try {

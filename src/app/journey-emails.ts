@@ -1,5 +1,5 @@
 import type { JourneyVersions, StepOutcome } from './journey-runner';
-import type { EmailSender, EventPublisher, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
+import type { DeliveryAttempt, EmailSender, EventPublisher, LeadReader, Log, SubscriptionCatalogueReader } from './ports';
 import type { SendTimeCheck } from './send-time-check';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
 import { renderTemplate, type Template } from '../domain/campaigns/template';
@@ -61,11 +61,6 @@ export interface JourneyEmailDependencies {
   readonly clock?: () => Date;
 }
 
-/** How a delivery of a step came: its last, after which the queue gives up on it (its DLQ). */
-export interface DeliveryAttempt {
-  readonly last: boolean;
-}
-
 /** Another delivery of the same step run is sending it now: retried later, when it has ended. */
 export class EmailStepBeingSent extends Error {
   override readonly name = 'EmailStepBeingSent';
@@ -95,9 +90,8 @@ export class JourneyEmails {
   /**
    * A step found taken by another delivery is retried later, until the claim is older than
    * `abandonedSendMs`; on the last delivery the queue allows it is counted as interrupted instead of
-   * being dead-lettered: by then its sender is gone (in AWS four visibility timeouts have passed; under
-   * npm start, whose retries come seconds apart, a step still taken then was left by a crash), and
-   * counting a sent email as interrupted can at worst misreport it, never send it twice.
+   * being dead-lettered (DeliveryAttempt says why its sender is gone by then): counting a sent email as
+   * interrupted can at worst misreport it, never send it twice.
    */
   async deliver(reached: EmailStepReached, attempt: DeliveryAttempt = { last: false }): Promise<EmailStepResult> {
     const { steps, log } = this.deps;

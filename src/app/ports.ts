@@ -23,6 +23,17 @@ export interface EmailSender {
   send(email: OutgoingEmail): Promise<string>;
 }
 
+/**
+ * How a queue delivered the record being handled: `last` on its last delivery, after which the queue
+ * gives up on it (its DLQ). A consumer that retries while another invocation holds its claim settles
+ * the claim then instead: by that delivery its holder is gone (in AWS four visibility timeouts have
+ * passed; under npm start, whose retries come seconds apart, a claim still held then was left by a
+ * process killed mid-way, whose messages npm start's queue journal delivers again at its next start).
+ */
+export interface DeliveryAttempt {
+  readonly last: boolean;
+}
+
 /** Structured log lines; attributes never carry personal data. */
 export interface Log {
   debug(message: string, attributes: Readonly<Record<string, unknown>>): void;

@@ -4,7 +4,7 @@ import type { CareSettingsReader, SavedCare } from './customer-care';
 import type { OneTimeSchedules } from './follow-up-timers';
 import { DAY_MS, surveyTimer } from './care-timers';
 import { OPTIMISTIC_ATTEMPTS, pauseBeforeRetry } from './optimistic-retry';
-import type { EmailSender, LeadReader, Log } from './ports';
+import type { DeliveryAttempt, EmailSender, LeadReader, Log } from './ports';
 import { lastSurveyedAt, type CustomerCare } from '../domain/care/customer';
 import type { SurveyLink } from '../domain/care/survey-links';
 import { composeSurveyEmail } from '../domain/care/survey-links';
@@ -15,9 +15,12 @@ import type { SurveyDueDetail } from '../domain/events';
 import type { SurveySendClaim } from '../domain/care/surveys';
 import { currentStage } from '../domain/handoff/lifecycle';
 
-/** Survey-send records claimed before their email (a stale claim is taken over), marked after, given back when the email failed. */
+/**
+ * Survey-send records claimed before their email (a stale claim is taken over, and with `takeOverHeld`
+ * any held one), marked after, given back when the email failed.
+ */
 export interface SurveySendRecords extends SavedCare {
-  claimSend(send: { readonly leadId: string; readonly sendId: string; readonly surveyId: string; readonly kind: SurveyDefinition['kind'] }, now: Date): Promise<SurveySendClaim>;
+  claimSend(send: { readonly leadId: string; readonly sendId: string; readonly surveyId: string; readonly kind: SurveyDefinition['kind'] }, now: Date, options?: { readonly takeOverHeld?: boolean }): Promise<SurveySendClaim>;
   markSendSent(leadId: string, sendId: string, token: string, messageId: string, at: Date): Promise<void>;
   releaseSend(leadId: string, sendId: string, token: string): Promise<void>;
 }
@@ -53,9 +56,11 @@ export class SurveySender {
   /**
    * Sends a survey when it may go: the customer opted in and not suppressed, no survey within the
    * minimum gap, and for a timer the customer still in a surveyed stage and due. Each request or timer
-   * sends once; a recurring survey's next timer is set from what happened.
+   * sends once; a recurring survey's next timer is set from what happened. A send another invocation
+   * holds is retried later, until its claim is stale; on the queue's last delivery it is taken over
+   * (DeliveryAttempt: its holder is gone), so the survey and its next round are not left in the DLQ.
    */
-  async surveyDue(detail: SurveyDueDetail): Promise<void> {
+  async surveyDue(detail: SurveyDueDetail, attempt: DeliveryAttempt = { last: false }): Promise<void> {
     const { leads, settings, surveyMail, records, mailer, log } = this.deps;
     const lead = await leads.getLead(detail.leadId);
     const { surveys, surveyGapDays } = await settings.settings();
@@ -84,7 +89,7 @@ export class SurveySender {
       return;
     }
     const sendId = sendIdOf(survey.id, detail.requestId);
-    const claim = await records.claimSend({ leadId: lead.id, sendId, surveyId: survey.id, kind: survey.kind }, now);
+    const claim = await records.claimSend({ leadId: lead.id, sendId, surveyId: survey.id, kind: survey.kind }, now, { takeOverHeld: attempt.last });
     if (claim.outcome === 'already-sent') {
       // The email went out, but the invocation that sent it may have ended before noting it on the
       // customer (else the minimum gap would have stopped this one) and before setting the next

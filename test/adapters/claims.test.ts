@@ -29,6 +29,16 @@ describe('claim records on DynamoDB Local', () => {
     expect(await read(key)).toMatchObject({ status: 'sending', claimedAt: at(STALE_AFTER_MS + 1), token: 'second', entity: 'test' });
   });
 
+  it("takes over a held claim however recent when asked (a queue's last delivery), and never a done one", async () => {
+    const key = freshKey();
+    expect(await tokens.claim(key, at(0), 'dead')).toBe('claimed');
+    expect(await tokens.claim(key, at(1000), 'last', { takeOverHeld: true })).toBe('claimed');
+    expect(await read(key)).toMatchObject({ status: 'sending', claimedAt: at(1000), token: 'last' });
+    await tokens.markDone(key, { token: 'last' }, { status: 'sent', messageId: 'm-3' });
+    expect(await tokens.claim(key, at(2000), 'after', { takeOverHeld: true })).toBe('refused');
+    expect(await read(key)).toMatchObject({ status: 'sent', messageId: 'm-3' });
+  });
+
   it('ends a claim only for its token, and a done claim is never taken over', async () => {
     const key = freshKey();
     await tokens.claim(key, at(0), 'mine');

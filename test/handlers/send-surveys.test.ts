@@ -4,6 +4,9 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { manifest } from '../../manifest/manifest';
+import * as keys from '../../src/adapters/keys';
+import { sendIdOf } from '../../src/app/survey-sending';
 import { customerItem, LEAD_ID, leadKey } from './care-customer';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
@@ -69,6 +72,24 @@ describe('send-surveys', () => {
     expect(emails()).toHaveLength(1);
     expect((table.get(leadKey)?.care as { surveyedAt?: Record<string, string> } | undefined)?.surveyedAt?.nps).toBeDefined();
     expect(scheduler.commandCalls(CreateScheduleCommand).length).toBe(timersBefore + 1);
+  });
+
+  it("retries a survey another invocation claimed moments ago, and on the queue's last delivery takes the claim over and sends it", async () => {
+    // As a sender that claimed the survey and died would have left it (npm start killed: its queue delivers again at once, then every few seconds).
+    const sendKey = keys.surveySend(LEAD_ID, sendIdOf('nps', 'req-1'));
+    table.put({ ...sendKey, entity: 'survey-send', leadId: LEAD_ID, surveyId: 'nps', kind: 'nps', status: 'sending', claimedAt: new Date().toISOString(), token: 'a-dead-sender' });
+    expect((await handler(sqsEvent([surveyDue('req-1')]), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(emails()).toHaveLength(0);
+
+    const consumer = manifest.functions.find((fn) => fn.name === 'send-surveys');
+    if (consumer?.trigger.kind !== 'event') throw new Error('send-surveys is a queue consumer');
+    const lastDelivery = sqsEvent([surveyDue('req-1')]);
+    for (const record of lastDelivery.Records) record.attributes.ApproximateReceiveCount = String(consumer.trigger.maxReceiveCount);
+    expect((await handler(lastDelivery, context)).batchItemFailures).toEqual([]);
+    expect(emails()).toHaveLength(1);
+    expect(table.get(sendKey)).toMatchObject({ status: 'sent', messageId: 'ses-1' });
+    // The next round's timer is set, as after any survey sent.
+    expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(1);
   });
 
   it('gives the send back when SES fails, so the retry sends it, once', async () => {

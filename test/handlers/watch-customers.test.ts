@@ -3,6 +3,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { manifest } from '../../manifest/manifest';
 import { customerItem, daysAgo, LEAD_ID, leadKey } from './care-customer';
 import { busEnvelope, context, setHandlerEnvironment, sqsEvent } from './fixtures';
 import { TableFake } from './table-fake';
@@ -68,6 +69,28 @@ describe('watch-customers', () => {
     expect(alerts).toEqual([['sales@example.com']]);
     const alerted = bus.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).filter((entry) => entry.DetailType === 'care.customer-alerted');
     expect(new Set(alerted.map((entry) => JSON.parse(entry.Detail ?? '{}').episodeStartedAt)).size).toBe(1);
+  });
+
+  it("retries an alert another invocation claimed moments ago, and on the queue's last delivery takes the claim over and sends it", async () => {
+    const answeredAt = at(1);
+    table.put({ ...structuredClone(customer), care: { satisfaction: { nps: { surveyId: 'nps', kind: 'nps', sendId: 'send-1', score: 3, category: 'detractor', answeredAt } } } });
+    const answered = busEnvelope('care.survey-answered', { version: 1, correlationId: 'c-1', leadId: LEAD_ID, surveyId: 'nps', kind: 'nps', sendId: 'send-1', score: 3, category: 'detractor', answeredAt });
+    expect((await handler(sqsEvent([answered]), context)).batchItemFailures).toEqual([]);
+    // As a sender that claimed the alert and died would have left it (npm start killed: its queue delivers again at once, then every few seconds).
+    const [claimKey] = [...table.items.values()].filter((item) => item.entity === 'customer-alert');
+    if (!claimKey) throw new Error('no alert claim');
+    table.put({ ...claimKey, status: 'sending', claimedAt: new Date().toISOString(), token: 'a-dead-sender', messageId: undefined });
+    ses.resetHistory();
+    expect((await handler(sqsEvent([answered]), context)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+
+    const consumer = manifest.functions.find((fn) => fn.name === 'watch-customers');
+    if (consumer?.trigger.kind !== 'event') throw new Error('watch-customers is a queue consumer');
+    const lastDelivery = sqsEvent([answered]);
+    for (const record of lastDelivery.Records) record.attributes.ApproximateReceiveCount = String(consumer.trigger.maxReceiveCount);
+    expect((await handler(lastDelivery, context)).batchItemFailures).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(table.get(claimKey)).toMatchObject({ status: 'sent', messageId: 'ses-1' });
   });
 
   it.each([
