@@ -125,7 +125,8 @@ export class JourneyRunner {
    * Enrols a lead in a journey's published version when its re-entry rule allows, once however often
    * the entry is delivered, and runs it to its first wait. `manual` enrolments work for manual entries too.
    * A date entry names its instant (`dateEntryAt`): a run entered since then was for this date, so the
-   * lead enters once per date.
+   * lead enters once per date. A lead entered whose first steps failed (this is the entry's retry) is
+   * not entered again: its enrolment goes on from where it was.
    */
   async enrol(journeyId: string, leadId: string, cause: 'entry' | 'manual' | 'date', dateEntryAt?: string): Promise<'enrolled' | 'not-eligible' | 'not-published' | 'no-lead'> {
     const live = (await this.deps.journeys.live()).find((candidate) => candidate.journeyId === journeyId && candidate.status === 'published');
@@ -134,6 +135,11 @@ export class JourneyRunner {
     if (!lead) return 'no-lead';
     const now = this.now();
     const last = await this.deps.enrolments.get(leadId, journeyId);
+    // Entered, and left before its first steps were done (they failed, and this is the entry's retry): it goes on.
+    if (last?.status === 'active') {
+      await this.drive(last, { kind: 'continue' });
+      return 'not-eligible';
+    }
     if (cause === 'date' && live.definition.entry.kind !== 'date') return 'not-eligible';
     if (dateEntryAt && last && Date.parse(last.enteredAt) >= Date.parse(dateEntryAt)) return 'not-eligible';
     // An entry requested for a date the lead no longer holds (changed or cleared since it was indexed) enters nobody.

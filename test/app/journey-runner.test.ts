@@ -201,7 +201,7 @@ describe('journey runner', () => {
     expect(enrolments.counts).toContainEqual({ metric: 'email', stepId: 'two', outcome: 'interrupted' });
   });
 
-  it("goes on with a lead whose first step failed when the entry's delivery is retried, sending the email once", async () => {
+  it("goes on with a lead whose first step failed when its entry's delivery or its enrolment request is retried, sending the email once", async () => {
     const bus = new MemoryJourneyBus();
     const { runner, leads, later, sweep, subjects, enrolments } = engine({ bus });
     leads.put(lead('l1'));
@@ -215,6 +215,13 @@ describe('journey runner', () => {
     later(11);
     await sweep();
     expect(subjects('l1')).toEqual(['subject one', 'subject two']);
+
+    // The same for a lead enrolled by hand: the request's retry finds it enrolled and goes on.
+    leads.put(lead('l2'));
+    bus.faults.fail('put');
+    await expect(runner.enrol('welcome', 'l2', 'manual')).rejects.toThrow('put failed');
+    expect(await runner.enrol('welcome', 'l2', 'manual')).toBe('not-eligible');
+    expect(subjects('l2')).toEqual(['subject one']);
   });
 
   it("goes on, at its runner's check, with a lead whose runner died right after claiming its first step, never sending that step", async () => {
