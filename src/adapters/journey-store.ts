@@ -322,6 +322,18 @@ export class EnrolmentStore {
     return { status: record.status, stepId: record.stepId, claimedAt: record.claimedAt, ...(record.sendingAt ? { sendingAt: record.sendingAt } : {}), ...(record.reason ? { reason: record.reason } : {}) } as StepRecord;
   }
 
+  async retakeStep(key: StepKey, claimedAt: string, at: string): Promise<boolean> {
+    const update = new UpdateCommand({
+      TableName: this.tableName,
+      Key: keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq),
+      UpdateExpression: 'SET claimedAt = :at',
+      ConditionExpression: '#status = :claimed AND claimedAt = :seen',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':at': at, ':claimed': 'claimed', ':seen': claimedAt },
+    });
+    return conditionally(this.client.send(update), true, false);
+  }
+
   finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string }): Promise<void> {
     return this.claims.markDone(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq), 'while-held', outcome);
   }

@@ -28,6 +28,8 @@ export interface Enrolments {
   /** Saves the next state with the counters it moves, if the enrolment is still at `rev`. */
   save(enrolment: EnrolmentState, rev: number, counts: readonly ReportCount[]): Promise<boolean>;
   claimStep(key: StepKey, stepId: string, at: string): Promise<StepClaim>;
+  /** Takes over a claim still `claimed` at `claimedAt` (its runner's), claimed again at `at`; false when it changed meanwhile. */
+  retakeStep(key: StepKey, claimedAt: string, at: string): Promise<boolean>;
   /** A step run's claim record as it is now (strongly consistent), if any. */
   stepRecord(key: StepKey): Promise<StepRecord | undefined>;
   finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string }): Promise<void>;
@@ -78,7 +80,8 @@ export interface LeadHappening {
  * Runs journeys: enters leads when an entry matches, moves waiting enrolments on when their timer falls
  * due or an awaited event happens, and does each step with an effect exactly once per enrolment run:
  * claimed under its step number before the effect, so duplicates, retries and concurrent deliveries
- * find the claim; a claim left by a runner that died mid-step is reported and never done again. Email
+ * find the claim; a claim left by a runner that died mid-step is taken over and its effect done again,
+ * which its once-key or the function it is handed to makes happen once. Email
  * and notify steps are handed under their claim to send-journey-email, which sends each once per step
  * run and counts the email's outcome; the enrolment waits at the step until the email has ended
  * (`journey.email-step-ended`), so the steps after it happen after the email, as they are listed.
@@ -92,7 +95,8 @@ export class JourneyRunner {
 
   /**
    * Something happened to a lead: its waiting enrolments hear of it (a wait for an event, a goal
-   * reached), and journeys whose entry matches enrol it. `segmentId` is set for a segment entered.
+   * reached), an active one goes on from where a failed or dead runner left it (`drive`), and journeys
+   * whose entry matches enrol it. `segmentId` is set for a segment entered.
    */
   async happened(happening: LeadHappening, segmentId?: string): Promise<void> {
     for (const enrolment of await this.deps.enrolments.ofLead(happening.leadId)) {
@@ -221,7 +225,7 @@ export class JourneyRunner {
       if (!next.changed) return 'still';
       const counts: ReportCount[] = [...next.counts];
       if (next.effect && lead) {
-        const done = await this.doOnce(stored, next.effect, lead, definition, counts);
+        const done = await this.doOnce(stored, next.effect, lead, definition);
         if (done === 'held-elsewhere') return 'held-elsewhere';
       }
       if (!(await enrolments.save(next.enrolment, stored.rev, counts))) return 'held-elsewhere';
@@ -233,8 +237,8 @@ export class JourneyRunner {
     }
   }
 
-  /** Does a step's effect at most once for the enrolment run: claim, effect, record; or finds it done or held. */
-  private async doOnce(enrolment: StoredEnrolment, effect: { seq: number; step: EffectStep }, lead: Lead, definition: JourneyDefinition, counts: ReportCount[]): Promise<'done' | 'held-elsewhere'> {
+  /** Does a step's effect once for the enrolment run: claim, effect, record; or finds it done or held. */
+  private async doOnce(enrolment: StoredEnrolment, effect: { seq: number; step: EffectStep }, lead: Lead, definition: JourneyDefinition): Promise<'done' | 'held-elsewhere'> {
     const { enrolments, log, abandonedClaimMs } = this.deps;
     const key: StepKey = { leadId: enrolment.leadId, journeyId: enrolment.journeyId, run: enrolment.run, seq: effect.seq };
     const at = this.now();
@@ -242,11 +246,12 @@ export class JourneyRunner {
     if (claim.outcome === 'exists') {
       if (claim.record.status !== 'claimed') return 'done';
       if (Date.parse(claim.record.claimedAt) > at.getTime() - abandonedClaimMs) return 'held-elsewhere';
-      // The runner that claimed it died between claim and effect, or after the effect: not done again.
-      await enrolments.finishStep(key, { status: 'interrupted', reason: 'runner stopped mid-step' });
-      log.error('Journey step interrupted between claim and effect; not repeated, counted as interrupted', { journeyId: key.journeyId, leadId: key.leadId, stepId: effect.step.id, seq: key.seq });
-      if (effect.step.type === 'send_email') counts.push({ metric: 'email', stepId: effect.step.id, outcome: 'interrupted' });
-      return 'done';
+      // The runner that claimed it stopped before recording the effect, which may or may not have
+      // happened. Each effect happens once downstream whatever the runner does again (a lead update
+      // under the step run's once-key; an email, notify or webhook step taken once by the function it
+      // is handed to), so it is done again rather than lost, by the one runner that takes the claim over.
+      if (!(await enrolments.retakeStep(key, claim.record.claimedAt, at.toISOString()))) return 'held-elsewhere';
+      log.warn('Journey step claimed by a runner that stopped mid-step; done again, once downstream', { journeyId: key.journeyId, leadId: key.leadId, stepId: effect.step.id, seq: key.seq });
     }
     try {
       const outcome = await this.perform(effect.step, lead, definition, enrolment.version, key);

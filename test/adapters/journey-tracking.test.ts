@@ -72,6 +72,20 @@ describe('a journey email step handed to send-journey-email, on DynamoDB Local',
   });
 });
 
+describe("a journey step's claim on DynamoDB Local", () => {
+  it('is taken over from a runner that stopped only while still claimed as it was read, by one runner', async () => {
+    const enrolments = new EnrolmentStore(table.documents, TABLE_NAME);
+    const key = { leadId: 'lead-retake', journeyId: 'journey-retake', run: 1, seq: 0 };
+    await enrolments.claimStep(key, 'hello', '2026-11-30T12:00:00.000Z');
+    const retakes = await Promise.all([1, 2, 3].map(() => enrolments.retakeStep(key, '2026-11-30T12:00:00.000Z', '2026-11-30T12:03:00.000Z')));
+    expect(retakes.filter(Boolean)).toHaveLength(1);
+    expect(await enrolments.stepRecord(key)).toMatchObject({ status: 'claimed', claimedAt: '2026-11-30T12:03:00.000Z' });
+    await enrolments.handStep(key);
+    expect(await enrolments.retakeStep(key, '2026-11-30T12:03:00.000Z', '2026-11-30T12:06:00.000Z')).toBe(false);
+    expect(await enrolments.stepRecord(key)).toMatchObject({ status: 'handed' });
+  });
+});
+
 describe("the journeys' due-time index on DynamoDB Local: segment checks and date entries beside the waits", () => {
   const now = '2026-11-30T12:00:00.000Z';
   const later = '2026-11-30T12:05:00.000Z';

@@ -75,6 +75,13 @@ export class MemoryEnrolments implements Enrolments, EmailStepRuns {
     this.claims.set(this.claimKey(key), { status: 'claimed', stepId, claimedAt: at });
     return { outcome: 'claimed' };
   }
+  async retakeStep(key: StepKey, claimedAt: string, at: string) {
+    await turn();
+    const existing = this.claims.get(this.claimKey(key));
+    if (existing?.status !== 'claimed' || existing.claimedAt !== claimedAt) return false;
+    this.claims.set(this.claimKey(key), { ...existing, claimedAt: at });
+    return true;
+  }
   async stepRecord(key: StepKey) {
     await turn();
     return this.claims.get(this.claimKey(key));

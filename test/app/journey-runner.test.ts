@@ -185,20 +185,21 @@ describe('journey runner', () => {
     expect(subjects('b')).toEqual(['subject one', 'subject two', 'subject three']);
   });
 
-  it('reports a claim left by a runner that died mid-email, and never sends it again', async () => {
+  it('takes over a claim left by a runner that died mid-step and hands the email again, which is sent once', async () => {
     const { runner, leads, later, sweep, subjects, enrolments, log } = engine();
     leads.put(lead('l1'));
     await runner.happened({ leadId: 'l1', event: submitted });
-    // The runner claimed step two and died before SES answered: the claim stays, the enrolment still waits.
+    // The runner claimed step two and died before handing it over: the claim stays, the enrolment still waits at the wait.
     enrolments.claims.set('l1#welcome#1#2', { status: 'claimed', stepId: 'two', claimedAt: '2026-01-05T08:00:05.000Z' });
     later(11);
     await sweep();
     expect(subjects('l1')).toEqual(['subject one']);
     later(120);
     await sweep();
-    expect(subjects('l1')).toEqual(['subject one']);
-    expect(log.messages('error')).toContain('Journey step interrupted between claim and effect; not repeated, counted as interrupted');
-    expect(enrolments.counts).toContainEqual({ metric: 'email', stepId: 'two', outcome: 'interrupted' });
+    expect(subjects('l1')).toEqual(['subject one', 'subject two']);
+    expect(log.messages('warn')).toContain('Journey step claimed by a runner that stopped mid-step; done again, once downstream');
+    expect(enrolments.claims.get('l1#welcome#1#2')).toMatchObject({ status: 'done' });
+    expect(enrolments.counts.filter((count) => count.metric === 'email' && count.stepId === 'two')).toEqual([{ metric: 'email', stepId: 'two', outcome: 'sent' }]);
   });
 
   it("goes on with a lead whose first step failed when its entry's delivery or its enrolment request is retried, sending the email once", async () => {
@@ -224,8 +225,8 @@ describe('journey runner', () => {
     expect(subjects('l2')).toEqual(['subject one']);
   });
 
-  it("goes on, at its runner's check, with a lead whose runner died right after claiming its first step, never sending that step", async () => {
-    const { runner, leads, later, sweep, subjects, enrolments, log } = engine();
+  it("goes on, at its runner's check, with a lead whose runner died right after claiming its first step, sending that step once", async () => {
+    const { runner, leads, later, sweep, subjects, enrolments } = engine();
     leads.put(lead('l1'));
     // The runner entered the lead, claimed the first email and died (npm start killed mid-step).
     const entered = enter(welcome, 'welcome', 1, 'l1', 1, new Date('2026-01-05T08:00:00Z'));
@@ -235,14 +236,15 @@ describe('journey runner', () => {
     await runner.happened({ leadId: 'l1', event: submitted });
     await sweep();
     expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'active', stepId: 'one', seq: 0 });
+    expect(subjects('l1')).toEqual([]);
     later(RUNNER_CHECK_MS / 1000);
     await sweep();
-    expect(log.messages('error')).toContain('Journey step interrupted between claim and effect; not repeated, counted as interrupted');
-    expect(enrolments.counts).toContainEqual({ metric: 'email', stepId: 'one', outcome: 'interrupted' });
+    expect(subjects('l1')).toEqual(['subject one']);
     expect(enrolments.enrolments.get('l1#welcome')).toMatchObject({ status: 'waiting', stepId: 'w1' });
     later(11);
     await sweep();
-    expect(subjects('l1')).toEqual(['subject two']);
+    await sweep();
+    expect(subjects('l1')).toEqual(['subject one', 'subject two']);
   });
 
   it('sends no step twice under duplicated, reordered and concurrent deliveries (property)', async () => {
