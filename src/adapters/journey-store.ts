@@ -334,7 +334,7 @@ export class EnrolmentStore {
     return conditionally(this.client.send(update), true, false);
   }
 
-  finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string }): Promise<void> {
+  finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped'; readonly reason?: string }): Promise<void> {
     return this.claims.markDone(keys.journeyStep(key.leadId, key.journeyId, key.run, key.seq), 'while-held', outcome);
   }
 

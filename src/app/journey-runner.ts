@@ -32,7 +32,7 @@ export interface Enrolments {
   retakeStep(key: StepKey, claimedAt: string, at: string): Promise<boolean>;
   /** A step run's claim record as it is now (strongly consistent), if any. */
   stepRecord(key: StepKey): Promise<StepRecord | undefined>;
-  finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped' | 'interrupted'; readonly reason?: string }): Promise<void>;
+  finishStep(key: StepKey, outcome: { readonly status: 'done' | 'skipped'; readonly reason?: string }): Promise<void>;
   /** Marks a claim handed to another function once the step's event is out; one that function took meanwhile is left alone. */
   handStep(key: StepKey): Promise<void>;
   /** Gives a claim back after its effect failed, so the retry can do it. */

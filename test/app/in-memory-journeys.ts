@@ -86,7 +86,7 @@ export class MemoryEnrolments implements Enrolments, EmailStepRuns {
     await turn();
     return this.claims.get(this.claimKey(key));
   }
-  async finishStep(key: StepKey, outcome: { status: 'done' | 'skipped' | 'interrupted'; reason?: string }) {
+  async finishStep(key: StepKey, outcome: { status: 'done' | 'skipped'; reason?: string }) {
     await turn();
     this.faults.check('finishStep');
     const existing = this.claims.get(this.claimKey(key));
