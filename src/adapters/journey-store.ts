@@ -90,9 +90,9 @@ export class PublishedJourneys {
     return Item?.definition as JourneyDefinition | undefined;
   }
 
-  /** Published and paused journeys at their published version, from memory for a few seconds. */
-  live(): Promise<LiveJourney[]> {
-    if (this.liveCache && Date.now() - this.liveCache.at < LIVE_CACHE_MS) return this.liveCache.journeys;
+  /** Published and paused journeys at their published version, from memory for a few seconds unless `fresh`. */
+  live(options: { readonly fresh?: boolean } = {}): Promise<LiveJourney[]> {
+    if (!options.fresh && this.liveCache && Date.now() - this.liveCache.at < LIVE_CACHE_MS) return this.liveCache.journeys;
     const journeys = this.readLive();
     this.liveCache = { at: Date.now(), journeys };
     journeys.catch(() => {

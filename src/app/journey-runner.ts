@@ -10,8 +10,11 @@ import { matchesPattern } from '../domain/pattern';
 export interface JourneyVersions {
   /** A version's definition; versions never change, so adapters may cache them. */
   definition(journeyId: string, version: number): Promise<JourneyDefinition | undefined>;
-  /** The journeys leads may enter now (published) or that hold their leads (paused), at their published version. */
-  live(): Promise<readonly LiveJourney[]>;
+  /**
+   * The journeys leads may enter now (published) or that hold their leads (paused), at their published
+   * version; adapters may serve it from memory for a few seconds, unless `fresh`.
+   */
+  live(options?: { readonly fresh?: boolean }): Promise<readonly LiveJourney[]>;
   /** The status of a journey now: paused and archived journeys run no steps. */
   status(journeyId: string): Promise<'draft' | 'published' | 'paused' | 'archived' | undefined>;
 }
@@ -133,7 +136,9 @@ export class JourneyRunner {
    * not entered again: its enrolment goes on from where it was.
    */
   async enrol(journeyId: string, leadId: string, cause: 'entry' | 'manual' | 'date', dateEntryAt?: string): Promise<'enrolled' | 'not-eligible' | 'not-published' | 'no-lead'> {
-    const live = (await this.deps.journeys.live()).find((candidate) => candidate.journeyId === journeyId && candidate.status === 'published');
+    const published = (journeys: readonly LiveJourney[]) => journeys.find((candidate) => candidate.journeyId === journeyId && candidate.status === 'published');
+    // A journey published moments ago may be missing from the list served from memory: a request naming it reads the list afresh.
+    const live = published(await this.deps.journeys.live()) ?? published(await this.deps.journeys.live({ fresh: true }));
     if (!live) return 'not-published';
     const lead = await this.deps.leads.getLead(leadId);
     if (!lead) return 'no-lead';

@@ -72,6 +72,21 @@ describe('a journey email step handed to send-journey-email, on DynamoDB Local',
   });
 });
 
+describe('the published journeys on DynamoDB Local', () => {
+  it('are served from memory for a few seconds, and read afresh when asked', async () => {
+    const journeys = new JourneyStore(table.documents, TABLE_NAME);
+    const definition = JourneyDefinition.parse({ name: 'published late', entry: { kind: 'manual' }, steps: [{ id: 'later', type: 'wait', duration: { days: 1 } }] });
+    const journeyId = 'journey-published-late';
+    const isLive = (list: readonly { journeyId: string }[]) => list.some((live) => live.journeyId === journeyId);
+    await journeys.create({ id: journeyId, name: definition.name, status: 'draft', draft: definition, createdAt: '2026-11-30T12:00:00.000Z', updatedAt: '2026-11-30T12:00:00.000Z' });
+    expect(isLive(await journeys.live())).toBe(false);
+    expect(await journeys.publish(journeyId, 1, undefined, definition, '2026-11-30T12:00:01.000Z')).toBe(true);
+    expect(isLive(await journeys.live())).toBe(false);
+    expect(isLive(await journeys.live({ fresh: true }))).toBe(true);
+    expect(isLive(await journeys.live())).toBe(true);
+  });
+});
+
 describe("a journey step's claim on DynamoDB Local", () => {
   it('is taken over from a runner that stopped only while still claimed as it was read, by one runner', async () => {
     const enrolments = new EnrolmentStore(table.documents, TABLE_NAME);

@@ -24,7 +24,15 @@ export class MemoryJourneyVersions implements JourneyVersions {
   async definition(journeyId: string, version: number) {
     return this.versions.get(`${journeyId}#${version}`);
   }
-  async live(): Promise<LiveJourney[]> {
+  /** The list as an adapter holds it in memory for a few seconds (`holdList`): served as it was until asked `fresh`. */
+  private held?: LiveJourney[];
+  holdList(): void {
+    this.held = this.current();
+  }
+  async live(options: { readonly fresh?: boolean } = {}): Promise<LiveJourney[]> {
+    return this.held && !options.fresh ? this.held : this.current();
+  }
+  private current(): LiveJourney[] {
     return [...this.heads].flatMap(([journeyId, head]) => {
       const definition = this.versions.get(`${journeyId}#${head.version}`);
       return definition && (head.status === 'published' || head.status === 'paused') ? [{ journeyId, version: head.version, status: head.status, definition }] : [];

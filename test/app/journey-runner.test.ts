@@ -137,6 +137,16 @@ describe('journey runner', () => {
     expect(waiting()).toBe(0);
   });
 
+  it('enrols a lead by hand in a journey published moments ago, which the list of published journeys held in memory lacks', async () => {
+    const { runner, journeys, leads, enrolments } = engine();
+    leads.put(lead('l1'));
+    journeys.holdList();
+    journeys.publish('launch', 1, welcome);
+    expect(await runner.enrol('launch', 'l1', 'manual')).toBe('enrolled');
+    expect(enrolments.enrolments.get('l1#launch')).toMatchObject({ status: 'waiting', stepId: 'w1' });
+    expect(await runner.enrol('never-published', 'l1', 'manual')).toBe('not-published');
+  });
+
   it('enrols a lead once however often the entry event comes', async () => {
     const { runner, leads, subjects, enrolments } = engine();
     leads.put(lead('l1'));
