@@ -151,7 +151,7 @@ const submitForm: SubmitForm = async (input, event) => {
     return accepted(event, stored?.definition, lang, { status: 'accepted' });
   }
   if (stored) await checkCaptcha(stored.definition, form, event.requestContext.http.sourceIp);
-  const catalogue = await subscriptionTypes.current();
+  const catalogue = await subscriptionTypes.current(form.consent ?? []);
   // Archived types are still taken: forms saved before the archiving keep working.
   const unknownConsent = (form.consent ?? []).flatMap((subscription, index) =>
     isSubscriptionType(catalogue, subscription) ? [] : [{ field: `consent[${index}]`, message: `must be one of ${catalogue.map((definition) => definition.id).join(', ')}` }],

@@ -46,7 +46,7 @@ export const handler = routesHandler({ logger, unavailable: throttlingRefusal, m
     const latest = head ? await forms.version(formId, head.latestVersion) : undefined;
     if (latest && sameDefinition(latest.definition, definition)) return json(200, { formId, version: latest.version, created: false });
     // A new version offers active subscription types only; versions saved before an archiving keep theirs.
-    const catalogue = await subscriptionTypes.current();
+    const catalogue = await subscriptionTypes.current(definition.consents.map((consent) => consent.subscription));
     const issues = definition.consents.flatMap((consent, index) => subscriptionTypeIssue(catalogue, consent.subscription, `consents[${index}].subscription`) ?? []);
     const [first] = issues;
     if (first) throw new InvalidInput(`Invalid request: ${first.field} ${first.message}`, issues);

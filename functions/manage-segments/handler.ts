@@ -33,7 +33,7 @@ const subscriptionTypes = new SubscriptionTypeStore(documentClient(), config.TAB
 async function checkSubscriptionTypes(rule: SegmentRule, subscription?: { readonly field: string; readonly id: string }) {
   const named = [...(subscription ? [subscription] : []), ...subscriptionTypesInCondition(rule.where, 'where')];
   if (named.length === 0) return;
-  const catalogue = await subscriptionTypes.current();
+  const catalogue = await subscriptionTypes.current(named.map(({ id }) => id));
   const issues = named.flatMap(({ field, id }) => subscriptionTypeIssue(catalogue, id, field) ?? []);
   const [first] = issues;
   if (first) throw new InvalidInput(`Invalid request: ${first.field} ${first.message}`, issues);

@@ -43,7 +43,7 @@ async function existingVersion(templateId: string, version: number) {
 
 /** The footer of a preview or test names an active subscription type. */
 async function checkSubscription(subscription: string) {
-  const issue = subscriptionTypeIssue(await subscriptionTypes.current(), subscription, 'subscription');
+  const issue = subscriptionTypeIssue(await subscriptionTypes.current([subscription]), subscription, 'subscription');
   if (issue) throw InvalidInput.field(issue.field, issue.message);
 }
 

@@ -37,7 +37,7 @@ async function sendConfirmation(record: ParsedRecordOf<typeof BusEvent>): Promis
   const { detail } = record.body;
   const lead = await store.getLead(detail.leadId);
   if (!lead) return;
-  const catalogue = await subscriptionTypes.current();
+  const catalogue = await subscriptionTypes.current(detail.subscriptions);
   const pending = detail.subscriptions.filter((subscription) => isSubscriptionType(catalogue, subscription)).filter((subscription) => lead.subscriptions[subscription] === 'pending');
   if (pending.length === 0) return;
   if (await isSuppressed(lead.email)) {

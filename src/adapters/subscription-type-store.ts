@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { subscriptionTypesMaxAgeSeconds } from '../config';
-import { SEEDED_CATALOGUE, SubscriptionTypes, type SubscriptionCatalogue } from '../domain/subscriptions';
+import { isSubscriptionType, SEEDED_CATALOGUE, SubscriptionTypes, type SubscriptionCatalogue } from '../domain/subscriptions';
 import { conditionally } from './dynamo-errors';
 import * as keys from './keys';
 
@@ -16,9 +16,12 @@ export interface StoredCatalogue {
   readonly consentsIndexed?: readonly string[];
 }
 
+/** A catalogue that lacks a type named is read again, but not sooner than this after the last read. */
+const REREAD_AFTER_MS = 1000;
+
 /** The subscription types, one item; readers keep what they read for a minute. */
 export class SubscriptionTypeStore {
-  private cached?: { readonly types: Promise<SubscriptionCatalogue>; readonly until: number };
+  private cached?: { readonly types: Promise<SubscriptionCatalogue>; readonly until: number; readonly readAt: number };
 
   /**
    * @param maxAgeMs How long a container keeps the catalogue it read: every consent check, page and
@@ -44,16 +47,27 @@ export class SubscriptionTypeStore {
     };
   }
 
-  /** The catalogue as readers use it: read at most once a minute (`maxAgeMs`) per container. */
-  readonly current = (): Promise<SubscriptionCatalogue> => {
-    if (!this.cached || this.cached.until <= Date.now()) {
-      const types = this.get().then((stored) => stored.types);
-      // A failed read is not kept: the next reader asks again.
-      types.catch(() => (this.cached = undefined));
-      this.cached = { types, until: Date.now() + this.maxAgeMs };
-    }
-    return this.cached.types;
+  /**
+   * The catalogue as readers use it: read at most once a minute (`maxAgeMs`) per container, and afresh
+   * when it lacks a type in `named` (one added moments ago that a form, a submission or a campaign
+   * names), at most once a second, so that input naming types that do not exist cannot make every
+   * request a read.
+   */
+  readonly current = async (named: readonly string[] = []): Promise<SubscriptionCatalogue> => {
+    if (!this.cached || this.cached.until <= Date.now()) this.read();
+    const held = this.cached as NonNullable<typeof this.cached>;
+    const types = await held.types;
+    if (named.every((id) => isSubscriptionType(types, id)) || Date.now() - held.readAt < REREAD_AFTER_MS) return types;
+    return this.read();
   };
+
+  /** Reads the catalogue and holds it for `maxAgeMs`; a failed read is not kept, so the next reader asks again. */
+  private read(): Promise<SubscriptionCatalogue> {
+    const types = this.get().then((stored) => stored.types);
+    types.catch(() => (this.cached = undefined));
+    this.cached = { types, until: Date.now() + this.maxAgeMs, readAt: Date.now() };
+    return types;
+  }
 
   /**
    * Saves the catalogue as the next version if nobody saved another since `previousVersion` (0 for
@@ -73,7 +87,7 @@ export class SubscriptionTypeStore {
       stored,
       'version-changed' as const,
     );
-    if (written !== 'version-changed') this.cached = { types: Promise.resolve(types), until: Date.now() + this.maxAgeMs };
+    if (written !== 'version-changed') this.cached = { types: Promise.resolve(types), until: Date.now() + this.maxAgeMs, readAt: Date.now() };
     return written;
   }
 }

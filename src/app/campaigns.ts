@@ -71,7 +71,7 @@ export class Campaigns {
 
   /** A draft, with its template resolved and its audience fixed now (a named segment at its current version). */
   async create(definition: CampaignDefinition): Promise<Campaign> {
-    const issue = subscriptionTypeIssue(await this.deps.subscriptionTypes(), definition.subscription, 'subscription');
+    const issue = subscriptionTypeIssue(await this.deps.subscriptionTypes([definition.subscription]), definition.subscription, 'subscription');
     if (issue) throw InvalidInput.field(issue.field, issue.message);
     const { segmentId: _segmentId, ...content } = await resolveCampaignTemplate(definition, this.deps.templates);
     const campaign = await this.deps.campaigns.create(randomUUID(), content, await this.audienceOf(definition), new Date().toISOString());

@@ -42,7 +42,7 @@ export class CareSettingsAdmin {
    * the timer backfill, so customers who were customers before get the new timers too.
    */
   async replaceSettings(settings: CareSettings, correlationId: string): Promise<CareSettings> {
-    const catalogue = await this.deps.subscriptionTypes();
+    const catalogue = await this.deps.subscriptionTypes(settings.surveys.map((survey) => survey.subscription));
     const issues = settings.surveys.flatMap((survey, index) => subscriptionTypeIssue(catalogue, survey.subscription, `surveys[${index}].subscription`) ?? []);
     const [first] = issues;
     if (first) throw new InvalidInput(`Invalid request: ${first.field} ${first.message}`, issues);

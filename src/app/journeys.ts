@@ -40,7 +40,7 @@ export class Journeys {
     for (const step of definition.steps) {
       if (step.type === 'send_email' && 'templateId' in step.template && (await this.deps.templates.get(step.template.templateId))) templateIds.add(step.template.templateId);
     }
-    const catalogue = await this.deps.subscriptionTypes();
+    const catalogue = await this.deps.subscriptionTypes(definition.steps.flatMap((step) => (step.type === 'send_email' ? [step.subscription] : step.type === 'update_lead' && step.subscription ? [step.subscription.type] : [])));
     // Mail goes out and opt-ins are taken under active types only; an archived type can still be left.
     const subscriptionIssues = definition.steps.flatMap((step, index): JourneyIssue[] => {
       const named =

@@ -1,7 +1,7 @@
-import type { LeadsReader } from './ports';
+import type { LeadsReader, SubscriptionCatalogueReader } from './ports';
 import type { Lead } from '../domain/lead';
 import { capOutcome, leadTimeZone, ledgerWith, quietHoursEnd, sendDecision, type LedgerSend, type SendPolicy } from '../domain/consent/send-policy';
-import { findSubscriptionType, type SubscriptionCatalogue, type SubscriptionType } from '../domain/subscriptions';
+import { findSubscriptionType, type SubscriptionType } from '../domain/subscriptions';
 
 /** The send-time policy as configured now (the adapter may keep it for a second, so one batch reads it once). */
 export interface SendPolicySource {
@@ -33,7 +33,7 @@ export interface MarketingSendGateDependencies {
   readonly policy: SendPolicySource;
   readonly ledger: MarketingSendLedger;
   /** The subscription types as stored now, to tell a transactional type (exempt from cap and quiet hours). */
-  readonly subscriptionTypes: () => Promise<SubscriptionCatalogue>;
+  readonly subscriptionTypes: SubscriptionCatalogueReader;
 }
 
 /** One marketing email about to go to one lead. */
@@ -121,7 +121,7 @@ export class MarketingSendGate {
     if (!lead || !consent.send) return { send: false, reason: consent.send ? 'no_lead' : consent.reason };
     // Mail of a transactional type is service mail the subscriber opted in to, not marketing: it waits
     // for no quiet hours, is held by no cap and takes no slot of it.
-    if (findSubscriptionType(await this.deps.subscriptionTypes(), request.subscription)?.transactional) return { send: true, lead };
+    if (findSubscriptionType(await this.deps.subscriptionTypes([request.subscription]), request.subscription)?.transactional) return { send: true, lead };
     const policy = await this.deps.policy.current();
     // Quiet hours come before the cap, so an email that waits does not hold a slot meanwhile.
     const quietEnd = policy.quietHours ? quietHoursEnd(policy.quietHours, leadTimeZone(lead, policy), request.now) : undefined;

@@ -62,6 +62,7 @@ export interface LeadsReader {
 
 /**
  * The subscription types as stored (the seeded ones until an admin saves a catalogue), as readers
- * use them: kept briefly, so a change reaches every reader within a minute.
+ * use them: kept briefly, so a change reaches every reader within a minute, and read afresh when they
+ * lack a type `named` (one added moments ago, which the input being checked names).
  */
-export type SubscriptionCatalogueReader = () => Promise<SubscriptionCatalogue>;
+export type SubscriptionCatalogueReader = (named?: readonly string[]) => Promise<SubscriptionCatalogue>;

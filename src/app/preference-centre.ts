@@ -76,7 +76,7 @@ export class PreferenceCentre {
   async savePreferences(token: string | undefined, choice: PreferenceChoice | 'everything-off', visit: Visit, lang: Language): Promise<PreferencesView | undefined> {
     const lead = await this.leadOf(token, 'preferences');
     if (!lead || !token) return undefined;
-    const catalogue = await this.dependencies.subscriptionTypes();
+    const catalogue = await this.dependencies.subscriptionTypes(choice === 'everything-off' ? [] : Object.keys(choice));
     // Only the types of the catalogue: a form field naming any other changes nothing.
     const known = choice === 'everything-off' ? unsubscribeChoice(catalogue) : Object.fromEntries(Object.entries(choice).filter(([subscription]) => isSubscriptionType(catalogue, subscription)));
     const change = consentChange(lead.subscriptions, known, context(visit, 'preference_centre', `Preference centre (${lang})`));
@@ -144,7 +144,7 @@ export class PreferenceCentre {
   private async unsubscribeLink(token: string | undefined) {
     const claims = await this.claimsOf(token, 'unsubscribe');
     if (!claims || !token) return undefined;
-    const catalogue = await this.dependencies.subscriptionTypes();
+    const catalogue = await this.dependencies.subscriptionTypes(claims.subscription ? [claims.subscription] : []);
     const subscription = claims.subscription && isSubscriptionType(catalogue, claims.subscription) ? claims.subscription : undefined;
     return { token, leadId: claims.leadId, subscription, campaignId: claims.campaignId, catalogue };
   }
@@ -152,7 +152,7 @@ export class PreferenceCentre {
   /** The confirmation link's claims, or undefined for a link that does not verify or has expired. */
   private async confirmationLink(token: string | undefined) {
     const claims = await this.claimsOf(token, 'confirmation');
-    const catalogue = await this.dependencies.subscriptionTypes();
+    const catalogue = await this.dependencies.subscriptionTypes(claims?.subscription ? [claims.subscription] : []);
     if (!claims || !token || !claims.subscription || !isSubscriptionType(catalogue, claims.subscription)) return undefined;
     return { token, leadId: claims.leadId, subscription: claims.subscription, catalogue };
   }

@@ -2,7 +2,9 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as keys from '../../src/adapters/keys';
+import { SEEDED_CATALOGUE } from '../../src/domain/subscriptions';
 import { context, httpEvent, setHandlerEnvironment } from './fixtures';
 import { answerLeadReadsFromGets } from './lead-reads';
 
@@ -39,6 +41,24 @@ const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
 
 describe('capture-form', () => {
+  it('takes a consent to a subscription type added moments ago, which the catalogue this container read lacks', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      expect((await submit(JSON.stringify({ email: 'jane@example.com', consent: ['newsletter'] }))).statusCode).toBe(202);
+      // An admin adds a type; a visitor ticks it a moment later, well within the minute the catalogue is held.
+      const webinars = { id: 'webinars', label: { en: 'Webinars', id: 'Webinar' }, description: { en: 'Live sessions.', id: 'Sesi langsung.' }, doubleOptIn: false, transactional: false, archived: false };
+      dynamo.on(GetCommand, { Key: keys.subscriptionTypes() }).resolves({ Item: { ...keys.subscriptionTypes(), types: [...SEEDED_CATALOGUE, webinars], version: 1, updatedAt: new Date().toISOString(), updatedBy: 'admin' } });
+      vi.setSystemTime(Date.now() + 1_100);
+      dynamo.resetHistory();
+      const response = await submit(JSON.stringify({ email: 'jane@example.com', consent: ['webinars'] }));
+      expect(response.statusCode).toBe(202);
+      const consents = (dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []).filter((item) => item.Put?.Item?.entity === 'consent');
+      expect(consents.map((item) => [item.Put?.Item?.subscription, item.Put?.Item?.status])).toEqual([['webinars', 'opted_in']]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('creates the lead, records consent and the submission in one transaction, then publishes', async () => {
     const response = await submit(JSON.stringify({ email: ' Jane@Example.com ', firstName: 'Jane', consent: ['product_updates'], teamSize: 40 }));
     expect(response.statusCode).toBe(202);
