@@ -69,11 +69,13 @@ async function bundledScript(folder: string, name: string, lines: readonly strin
  * Manager), the rest in manage-campaigns (154.6 KiB; run-journeys 145.6, every other function under
  * 139), then 156.4 KiB with the source-mapped stack traces and the reading of a request's events stored
  * as one item (both 2026-12-01, late), then 158.6 KiB with events and scores stored packed (2026-12-04,
- * src/adapters/packed-values.ts: every function that reads or writes an event item or a score).
+ * src/adapters/packed-values.ts: every function that reads or writes an event item or a score), then
+ * 159.7 KiB with the subscription types read again for a type the input names (2026-12-05,
+ * SubscriptionTypeStore.current: manage-campaigns, whose whole bundle is then 299.5 KiB).
  * api-docs held the second at 300 KiB while it built the OpenAPI document of every route at run time;
  * its bundle now carries the document built with it (infra/bundle-plugins.ts), 99.8 KiB besides the SDK.
  */
-const LIMIT_KIB = { bundle: 300, sdk: 202, besidesSdk: 159.5 };
+const LIMIT_KIB = { bundle: 300, sdk: 202, besidesSdk: 160.5 };
 
 /** The SDK clients a function's grants let it call: a client it has no grant for is dead weight. */
 const CLIENT_OF_ACCESS: Partial<Record<Access, string | readonly string[]>> = {
