@@ -54,11 +54,11 @@ export class SubscriptionTypeStore {
    * request a read.
    */
   readonly current = async (named: readonly string[] = []): Promise<SubscriptionCatalogue> => {
-    if (!this.cached || this.cached.until <= Date.now()) this.read();
-    const held = this.cached as NonNullable<typeof this.cached>;
-    const types = await held.types;
-    if (named.every((id) => isSubscriptionType(types, id)) || Date.now() - held.readAt < REREAD_AFTER_MS) return types;
-    return this.read();
+    const types = await (!this.cached || this.cached.until <= Date.now() ? this.read() : this.cached.types);
+    if (named.every((id) => isSubscriptionType(types, id))) return types;
+    // The newest read, which a concurrent reader may have started since: several readers of one type just added read once.
+    const latest = this.cached;
+    return latest && Date.now() - latest.readAt < REREAD_AFTER_MS ? latest.types : this.read();
   };
 
   /** Reads the catalogue and holds it for `maxAgeMs`; a failed read is not kept, so the next reader asks again. */
