@@ -33,10 +33,14 @@ describe('the subscription types as a reader holds them, on DynamoDB Local', () 
     expect(ids(await reader.current(['webinars']))).toContain('webinars');
     expect(ids(await reader.current())).toContain('webinars');
 
-    await settings.save([...withWebinars.types, typeNamed('podcasts')], withWebinars.version, new Date().toISOString(), 'admin', []);
+    const withPodcasts = await settings.save([...withWebinars.types, typeNamed('podcasts')], withWebinars.version, new Date().toISOString(), 'admin', []);
+    if (withPodcasts === 'version-changed') throw new Error('saved meanwhile');
     vi.setSystemTime(Date.now() + 1_100);
-    // A name no catalogue has is read for once, then refused from memory.
+    // A name no catalogue has makes one read...
     expect(ids(await reader.current(['no-such-type']))).toContain('podcasts');
-    expect(ids(await reader.current(['no-such-type']))).not.toContain('no-such-type');
+    // ...and no other within the second, however often it is named: a type saved meanwhile is not seen yet.
+    await settings.save([...withPodcasts.types, typeNamed('meetups')], withPodcasts.version, new Date().toISOString(), 'admin', []);
+    const named = await Promise.all([1, 2, 3].map(() => reader.current(['no-such-type'])));
+    expect(named.map(ids).filter((read) => read.includes('meetups'))).toEqual([]);
   });
 });
