@@ -21,7 +21,7 @@ const REREAD_AFTER_MS = 1000;
 
 /** The subscription types, one item; readers keep what they read for a minute. */
 export class SubscriptionTypeStore {
-  private cached?: { readonly types: Promise<SubscriptionCatalogue>; readonly until: number; readonly readAt: number };
+  private cached?: { readonly types: Promise<SubscriptionCatalogue>; readonly readAt: number };
 
   /**
    * @param maxAgeMs How long a container keeps the catalogue it read: every consent check, page and
@@ -54,7 +54,7 @@ export class SubscriptionTypeStore {
    * request a read.
    */
   readonly current = async (named: readonly string[] = []): Promise<SubscriptionCatalogue> => {
-    const types = await (!this.cached || this.cached.until <= Date.now() ? this.read() : this.cached.types);
+    const types = await (!this.cached || Date.now() - this.cached.readAt >= this.maxAgeMs ? this.read() : this.cached.types);
     if (named.every((id) => isSubscriptionType(types, id))) return types;
     // The newest read, which a concurrent reader may have started since: several readers of one type just added read once.
     const latest = this.cached;
@@ -65,7 +65,7 @@ export class SubscriptionTypeStore {
   private read(): Promise<SubscriptionCatalogue> {
     const types = this.get().then((stored) => stored.types);
     types.catch(() => (this.cached = undefined));
-    this.cached = { types, until: Date.now() + this.maxAgeMs, readAt: Date.now() };
+    this.cached = { types, readAt: Date.now() };
     return types;
   }
 
@@ -87,7 +87,7 @@ export class SubscriptionTypeStore {
       stored,
       'version-changed' as const,
     );
-    if (written !== 'version-changed') this.cached = { types: Promise.resolve(types), until: Date.now() + this.maxAgeMs, readAt: Date.now() };
+    if (written !== 'version-changed') this.cached = { types: Promise.resolve(types), readAt: Date.now() };
     return written;
   }
 }
