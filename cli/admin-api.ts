@@ -1,5 +1,6 @@
 import type { SubscriptionType } from '../src/domain/subscriptions';
 import type { SegmentDefinition } from '../src/domain/segments/segment';
+import type { CampaignDefinition } from '../src/domain/campaigns/campaign';
 import type { Ruleset } from '../src/domain/scoring/ruleset';
 import type { FormDefinitionInput } from '../src/domain/forms/definition';
 import { createForm, listForms, saveForm } from '../functions/manage-forms/routes';
@@ -8,15 +9,15 @@ import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
 import { backfillConsentIndex, backfillScoreBands } from '../functions/list-leads/routes';
 import { createChatSource, deleteChatSource, listChatSources, rotateChatSourceSecret } from '../functions/manage-chat-sources/routes';
-import { getCampaign, getCampaignReport } from '../functions/manage-campaigns/routes';
-import { cancelCampaign, pauseCampaign, resumeCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign } from '../functions/control-campaigns/routes';
+import { createCampaign, getCampaign, getCampaignReport, listCampaigns, previewCampaign } from '../functions/manage-campaigns/routes';
+import { cancelCampaign, pauseCampaign, resumeCampaign, scheduleCampaign, sendCampaign, testCampaign, unscheduleCampaign } from '../functions/control-campaigns/routes';
 import { deleteSubscriptionType, getSendPolicy, getSubscriptionTypes, replaceSendPolicy, replaceSubscriptionTypes } from '../functions/manage-send-settings/routes';
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
 import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
 import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
 import { createTemplate, listTemplates, testTemplate, updateTemplate } from '../functions/manage-templates/routes';
 import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../functions/manage-sources/routes';
-import { archiveJourney, createJourney, getJourneyReport, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
+import { archiveJourney, createJourney, getJourney, getJourneyReport, listJourneys, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
 import { enrolInJourney, getJourneyMoveAll, moveAllJourneyEnrolments, moveJourneyEnrolments } from '../functions/manage-journey-enrolments/routes';
 import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
 import { createWebhook, deleteWebhook, listWebhookChoices, listWebhooks, rotateWebhookSecret } from '../functions/manage-webhooks/routes';
@@ -45,7 +46,12 @@ export interface AdminApi {
   activateRuleset(version: string): Promise<AdminResponse>;
   getRescoringJob(jobId: string): Promise<AdminResponse>;
 
+  /** One page; `cursor` is the previous page's `nextCursor`. */
+  listCampaigns(cursor?: string): Promise<AdminResponse>;
+  createCampaign(definition: CampaignDefinition): Promise<AdminResponse>;
   getCampaign(campaignId: string): Promise<AdminResponse>;
+  previewCampaign(campaignId: string, leadId?: string): Promise<AdminResponse>;
+  testCampaign(campaignId: string, request: { to: string[]; leadId?: string }): Promise<AdminResponse>;
   getCampaignReport(campaignId: string): Promise<AdminResponse>;
   sendCampaign(campaignId: string): Promise<AdminResponse>;
   scheduleCampaign(campaignId: string, schedule: { sendAt: string; timeZone: string }): Promise<AdminResponse>;
@@ -126,6 +132,9 @@ export interface AdminApi {
   createForm(formId: string, definition: FormDefinitionInput): Promise<AdminResponse>;
   saveForm(formId: string, definition: FormDefinitionInput): Promise<AdminResponse>;
 
+  /** One page; `cursor` is the previous page's `nextCursor`. */
+  listJourneys(cursor?: string): Promise<AdminResponse>;
+  getJourney(journeyId: string): Promise<AdminResponse>;
   validateJourney(definition: JourneyDefinitionInput): Promise<AdminResponse>;
   createJourney(definition: JourneyDefinitionInput): Promise<AdminResponse>;
   saveJourneyDraft(journeyId: string, definition: JourneyDefinitionInput): Promise<AdminResponse>;
@@ -187,7 +196,11 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     activateRuleset: (version) => outcome(client.send(activateRuleset, { params: { version } })),
     getRescoringJob: (jobId) => outcome(client.send(getRescoringJob, { params: { jobId } })),
 
+    listCampaigns: (cursor) => outcome(client.send(listCampaigns, { query: { cursor } })),
+    createCampaign: (definition) => outcome(client.send(createCampaign, { body: definition })),
     getCampaign: (campaignId) => outcome(client.send(getCampaign, { params: { campaignId } })),
+    previewCampaign: (campaignId, leadId) => outcome(client.send(previewCampaign, { params: { campaignId }, query: { leadId } })),
+    testCampaign: (campaignId, request) => outcome(client.send(testCampaign, { params: { campaignId }, body: request })),
     getCampaignReport: (campaignId) => outcome(client.send(getCampaignReport, { params: { campaignId } })),
     sendCampaign: (campaignId) => outcome(client.send(sendCampaign, { params: { campaignId } })),
     scheduleCampaign: (campaignId, schedule) => outcome(client.send(scheduleCampaign, { params: { campaignId }, body: schedule })),
@@ -260,6 +273,8 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     createForm: (formId, definition) => outcome(client.send(createForm, { body: { formId, definition } })),
     saveForm: (formId, definition) => outcome(client.send(saveForm, { params: { formId }, body: definition })),
 
+    listJourneys: (cursor) => outcome(client.send(listJourneys, { query: { cursor } })),
+    getJourney: (journeyId) => outcome(client.send(getJourney, { params: { journeyId } })),
     validateJourney: (definition) => outcome(client.send(validateJourneyDefinition, { body: definition })),
     createJourney: (definition) => outcome(client.send(createJourney, { body: definition })),
     saveJourneyDraft: (journeyId, definition) => outcome(client.send(saveJourneyDraft, { params: { journeyId }, body: definition })),

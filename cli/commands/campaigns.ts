@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { accountedFor, type Campaign } from '../../src/domain/campaigns/campaign';
-import { expectOk } from '../admin-api';
+import type { AudiencePreview } from '../../src/api/responses';
+import { accountedFor, type Campaign, CampaignDefinition } from '../../src/domain/campaigns/campaign';
+import { everyItem, expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
+import { readDataFile } from '../files';
 import { followProgress } from '../progress';
+import { formatAudience } from './segments';
 
 const pad = (text: string | number, width: number) => String(text).padStart(width);
 
@@ -30,16 +33,95 @@ function formatCampaignReport(report: Record<string, unknown>): string {
   ].join('\n');
 }
 
+/** Reads a campaign file and refuses it, every problem with its path, before anything is sent. */
+async function validCampaign(file: string): Promise<CampaignDefinition> {
+  const result = CampaignDefinition.safeParse(await readDataFile(file));
+  if (!result.success) throw new CliError([`${file}: ${result.error.issues.length} problem(s)`, ...result.error.issues.map((issue) => `  ${issue.path.join('.') || '(campaign)'}: ${issue.message}`)].join('\n'));
+  return result.data;
+}
+
+interface CampaignListing {
+  readonly id: string;
+  readonly name: string;
+  readonly subscription: string;
+  readonly status: string;
+  readonly createdAt: string;
+  readonly schedule?: { readonly sendAt: string; readonly timeZone: string };
+}
+
+/** One campaign a line: id, name, status, subscription type, created, and the local time it is scheduled for. */
+export function formatCampaignLine(campaign: CampaignListing): string {
+  const schedule = campaign.schedule ? `  sends ${campaign.schedule.sendAt} ${campaign.schedule.timeZone}` : '';
+  return `${campaign.id}  ${campaign.name.padEnd(30)} ${campaign.status.padEnd(10)} ${campaign.subscription.padEnd(16)} ${campaign.createdAt}${schedule}`;
+}
+
+/** The audience, then (with a lead) the email as that lead would get it, its plain-text part as a terminal shows best. */
+export function formatCampaignPreview(preview: { audience: AudiencePreview; rendered?: { subject: string; text: string }; wouldReceive?: boolean }, leadId?: string): string {
+  const lines = [formatAudience(preview.audience, 'in the audience')];
+  if (leadId && preview.rendered) {
+    lines.push(
+      '',
+      `lead ${leadId} ${preview.wouldReceive ? 'would receive it' : 'would not receive it (outside the audience, not opted in, or suppressed)'}; as it would read:`,
+      `Subject: ${preview.rendered.subject}`,
+      '',
+      preview.rendered.text,
+    );
+  }
+  return lines.join('\n');
+}
+
 const CONTROLS = {
   pause: 'pause a campaign: senders stop at their next batch',
   resume: 'resume a paused campaign; sends already recorded are not repeated',
   cancel: 'cancel a campaign: nothing more is sent; a scheduled one loses its schedule',
 } as const;
 
-/** `leadflow campaigns send | schedule | unschedule | pause | resume | cancel | report <campaignId>`. */
+/** `leadflow campaigns create | list | preview | test | send | schedule | unschedule | pause | resume | cancel | report`. */
 export function registerCampaigns(program: Command, context: CommandContext): void {
   const { io } = context;
-  const campaigns = commandGroup(program, 'campaigns', 'send, schedule and control campaigns; their reports');
+  const campaigns = commandGroup(program, 'campaigns', 'create, preview, test, send, schedule and control campaigns; their reports');
+
+  campaigns
+    .command('create')
+    .description('save a campaign draft from a file (checked offline first); prints its id')
+    .argument('<file>', 'the campaign, YAML or JSON: name, subscription, segment or segmentId, template')
+    .action(async (file: string) => {
+      const definition = await validCampaign(file);
+      const saved = expectOk(await (await context.api()).createCampaign(definition), `Creating campaign ${definition.name}`);
+      const id = String(saved.id);
+      io.out(`campaign ${id} saved as a draft; look at it with: leadflow campaigns preview ${id} --lead <leadId>; send it with: leadflow campaigns send ${id}`);
+    });
+
+  campaigns
+    .command('list')
+    .description('every campaign, newest first: status, subscription type, created, and when a scheduled one sends')
+    .action(async () => {
+      const api = await context.api();
+      for (const campaign of await everyItem<CampaignListing>((cursor) => api.listCampaigns(cursor), 'Listing campaigns')) io.out(formatCampaignLine(campaign));
+    });
+
+  campaigns
+    .command('preview')
+    .description('who it would go to now (a count and a sample); with --lead, the email that lead would get and whether it would')
+    .argument('<campaignId>')
+    .option('--lead <leadId>', 'render the email as this lead would get it')
+    .action(async (campaignId: string, options: { lead?: string }) => {
+      const preview = expectOk(await (await context.api()).previewCampaign(campaignId, options.lead), `Previewing campaign ${campaignId}`);
+      io.out(formatCampaignPreview(preview as unknown as Parameters<typeof formatCampaignPreview>[0], options.lead));
+    });
+
+  campaigns
+    .command('test')
+    .description('send it, marked [Test], to up to 5 addresses (not recorded or tracked; its unsubscribe link changes nothing; suppressed addresses are skipped)')
+    .argument('<campaignId>')
+    .option('--to <addresses>', 'comma-separated addresses, at most 5 (required)')
+    .option('--lead <leadId>', 'personalise with this lead (the fallbacks otherwise)')
+    .action(async (campaignId: string, options: { to?: string; lead?: string }) => {
+      const to = (options.to ?? '').split(',').map((address) => address.trim()).filter(Boolean);
+      if (!to.length) throw new CliError('campaigns test needs --to with at least one address');
+      const queued = expectOk(await (await context.api()).testCampaign(campaignId, { to, ...(options.lead ? { leadId: options.lead } : {}) }), `Test-sending campaign ${campaignId}`);
+      io.out(`test of campaign ${campaignId} queued for ${(queued.to as string[]).length} address(es)`);
+    });
 
   campaigns
     .command('send')

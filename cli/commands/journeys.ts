@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import type { JourneyDefinitionInput } from '../../src/domain/journeys/definition';
+import { stringify } from 'yaml';
+import { JourneyDefinition, type JourneyDefinitionInput } from '../../src/domain/journeys/definition';
 import type { JourneyReport, MoveAll } from '../../src/domain/journeys/records';
 import { issuePath, validateJourney } from '../../src/domain/journeys/validate';
-import { expectOk } from '../admin-api';
+import { everyItem, expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 import { readDataFile } from '../files';
@@ -37,6 +38,34 @@ export function formatJourneyReport(report: JourneyReport): string {
   return lines.join('\n');
 }
 
+interface JourneyListing {
+  readonly id: string;
+  readonly name: string;
+  readonly status: string;
+  readonly publishedVersion?: number;
+  readonly updatedAt: string;
+}
+
+/** One journey a line: id, name, status, the version new leads enter, last changed. */
+export function formatJourneyLine(journey: JourneyListing): string {
+  return `${journey.id}  ${journey.name.padEnd(30)} ${journey.status.padEnd(10)} ${(journey.publishedVersion ? `v${journey.publishedVersion}` : '-').padEnd(5)} ${journey.updatedAt}`;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * `stored` with its fields in the order `ordered` (the same value read through its schema) has them:
+ * the table keeps a map's fields in no order, and a journey file reads best as the schema lists them.
+ * Only what is stored is shown: none of the defaults the schema's reading adds.
+ */
+function inOrderOf(ordered: unknown, stored: unknown): unknown {
+  if (Array.isArray(stored)) return stored.map((item, index) => inOrderOf(Array.isArray(ordered) ? ordered[index] : undefined, item));
+  if (!isRecord(stored)) return stored;
+  const order = isRecord(ordered) ? Object.keys(ordered) : [];
+  const names = [...order.filter((name) => Object.hasOwn(stored, name)), ...Object.keys(stored).filter((name) => !order.includes(name))];
+  return Object.fromEntries(names.map((name) => [name, inOrderOf(isRecord(ordered) ? ordered[name] : undefined, stored[name])]));
+}
+
 const CONTROLS = {
   publish: 'publish the draft as a new version: new entries go to it, enrolled leads finish on theirs',
   pause: 'pause: nobody enters, enrolled leads stay where they are',
@@ -44,10 +73,28 @@ const CONTROLS = {
   archive: 'archive: nobody enters, enrolled leads exit at their next step',
 } as const;
 
-/** `leadflow journeys validate | push | publish | pause | resume | archive | enrol | move | report`. */
+/** `leadflow journeys list | show | validate | push | publish | pause | resume | archive | enrol | move | report`. */
 export function registerJourneys(program: Command, context: CommandContext): void {
   const { io } = context;
   const journeys = commandGroup(program, 'journeys', 'automations: entries, waits, branches, emails, sales tasks and goals');
+
+  journeys
+    .command('list')
+    .description('every journey, newest first: status, the version new leads enter, last changed')
+    .action(async () => {
+      const api = await context.api();
+      for (const journey of await everyItem<JourneyListing>((cursor) => api.listJourneys(cursor), 'Listing journeys')) io.out(formatJourneyLine(journey));
+    });
+
+  journeys
+    .command('show')
+    .description('the draft as YAML: save it to a file, edit it, and push it back with --id (a journey made in the console too)')
+    .argument('<journeyId>')
+    .action(async (journeyId: string) => {
+      const journey = expectOk(await (await context.api()).getJourney(journeyId), `Reading journey ${journeyId}`);
+      const ordered = JourneyDefinition.safeParse(journey.draft);
+      io.out(stringify(ordered.success ? inOrderOf(ordered.data, journey.draft) : journey.draft).trimEnd());
+    });
 
   journeys
     .command('validate')

@@ -15,10 +15,10 @@ async function validSegment(file: string): Promise<SegmentDefinition> {
   return result.data;
 }
 
-/** `1,240 leads in the segment (all 52,000 leads read)` and the sample, one address a line. */
-export function formatAudience(audience: AudiencePreview): string {
+/** `1240 leads in the segment (all 52000 leads read)` and the sample, one address a line. */
+export function formatAudience(audience: AudiencePreview, where = 'in the segment'): string {
   const scope = audience.complete ? `all ${audience.leadsScanned} leads read` : `among the first ${audience.leadsScanned} leads read; stopped at the preview's limit`;
-  return [`${audience.count} leads in the segment (${scope})`, ...audience.sample.map((member) => `  ${member.email}  ${member.leadId}`)].join('\n');
+  return [`${audience.count} leads ${where} (${scope})`, ...audience.sample.map((member) => `  ${member.email}  ${member.leadId}`)].join('\n');
 }
 
 /** `leadflow segments push | preview | list`: saved audiences. */

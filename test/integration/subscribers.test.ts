@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import type { LocalStack } from '../../local/stack';
 import * as keys from '../../src/adapters/keys';
 import { signToken } from '../../src/domain/consent/signed-token';
@@ -232,13 +236,13 @@ describe('campaigns on the local stack', () => {
     return { email, leadId: ((await response.json()) as { leadId: string }).leadId };
   };
   const mailsTo = async (email: string) => (await mails()).filter((mail) => mail.destination.to.includes(email));
+  const webinarInvite = {
+    name: 'Webinar invite',
+    subscription: 'events',
+    template: { subject: 'Join us, {{ lead.firstName | "friend" }}', html: '<p>Hello {{ lead.firstName | "there" }}, our webinar is next week.</p>' },
+  };
   const createCampaign = async (segment?: Record<string, unknown>) => {
-    const response = await admin('POST', '/v1/admin/campaigns', {
-      name: 'Webinar invite',
-      subscription: 'events',
-      ...(segment ? { segment } : {}),
-      template: { subject: 'Join us, {{ lead.firstName | "friend" }}', html: '<p>Hello {{ lead.firstName | "there" }}, our webinar is next week.</p>' },
-    });
+    const response = await admin('POST', '/v1/admin/campaigns', { ...webinarInvite, ...(segment ? { segment } : {}) });
     expect(response.status).toBe(201);
     return ((await response.json()) as { id: string }).id;
   };
@@ -256,15 +260,24 @@ describe('campaigns on the local stack', () => {
     await eventually(() => suppression(cia.email));
 
     await eventually(async () => (await getLead(cia.leadId)).emailSuppression);
-    const id = await createCampaign({ lead: { industry: [{ 'equals-ignore-case': saas.toLowerCase() }] } });
+    // Made as a team keeps campaigns in files: with the CLI, which checks the file before sending it.
+    const folder = await mkdtemp(join(tmpdir(), 'leadflow-campaign-file-'));
+    const file = join(folder, 'webinar.yaml');
+    await writeFile(file, stringify({ ...webinarInvite, segment: { lead: { industry: [{ 'equals-ignore-case': saas.toLowerCase() }] } } }));
+    const created = await cli('campaigns', 'create', file);
+    await rm(folder, { recursive: true, force: true });
+    expect(created.err).toBe('');
+    const id = /^campaign (\S+) saved as a draft/.exec(created.out)?.[1] ?? '';
+    expect((await cli('campaigns', 'list')).out).toMatch(new RegExp(`^${id}  Webinar invite\\s+draft\\s+events`, 'm'));
     // A test send to a colleague, personalised as Ana would see it; a suppressed address gets nothing.
     const tester = `tester-${randomUUID()}@example.com`;
-    expect((await admin('POST', `/v1/admin/campaigns/${id}/test`, { to: [tester, cia.email], leadId: ana.leadId })).status).toBe(202);
+    expect((await cli('campaigns', 'test', id, '--to', `${tester},${cia.email}`, '--lead', ana.leadId)).out).toBe(`test of campaign ${id} queued for 2 address(es)`);
     expect((await eventually(async () => (await mailsTo(tester))[0]))?.subject).toBe('[Test] Join us, ana');
     expect((await admin('POST', `/v1/admin/campaigns/${id}/test`, { to: ['not-an-address'] })).status).toBe(400);
     const preview = (await (await admin('GET', `/v1/admin/campaigns/${id}/preview?leadId=${ana.leadId}`)).json()) as { audience: { count: number; sample: { email: string }[]; complete: boolean }; rendered: { subject: string }; wouldReceive: boolean };
     expect(preview.audience).toMatchObject({ count: 1, sample: [{ email: ana.email }], complete: true });
     expect(preview).toMatchObject({ rendered: { subject: 'Join us, ana' }, wouldReceive: true });
+    expect((await cli('campaigns', 'preview', id, '--lead', ana.leadId)).out).toMatch(new RegExp(`^1 leads in the audience \\(all \\d+ leads read\\)\\n  ${ana.email}  ${ana.leadId}\\n\\nlead ${ana.leadId} would receive it; as it would read:\\nSubject: Join us, ana\\n\\nHello ana, our webinar is next week\\.`));
     const sending = await cli('campaigns', 'send', id);
     expect(sending.err).toBe('');
     expect(sending.out.split('\n').at(-1)).toBe(`[${'#'.repeat(30)}]      1 / 1 sent or skipped`);

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../cli/leadflow';
+import { cliAnswering } from './cli-answering';
 
 const journeyId = '5b0c7b1e-2f4d-4e8a-9b3c-5d6e7f8a9b0c';
 const welcome = {
@@ -21,17 +21,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** A CLI run against an API that records each request and answers `body`. */
-function cli(body: unknown, status = 200) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const requests: { url: string; method?: string; body?: unknown }[] = [];
-  const fetch = (async (url: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
-    requests.push({ url: String(url), method: init?.method, body: init?.body ? JSON.parse(String(init.body)) : undefined });
-    return new Response(JSON.stringify(body), { status });
-  }) as typeof globalThis.fetch;
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line), env: { LEADFLOW_DEV_TOKEN: 't' }, cwd: dir, fetch };
-  return { out, err, requests, run: (...argv: string[]) => main(argv, io) };
-}
+const cli = (body: unknown, status = 200) => cliAnswering(dir, { body, status });
 
 describe('leadflow journeys', () => {
   it('refuses a journey with a loop without a wait offline, naming the path, and sends nothing', async () => {
@@ -68,22 +58,39 @@ describe('leadflow journeys', () => {
 
   it('moves every enrolled lead with --all, calling until the move is done, and prints its progress', async () => {
     const progress = (phase: string, counts: Record<string, number>) => ({ journeyId, version: 2, phase, enrolled: 250, refusals: [], counts: { leadsRead: 0, moved: 0, alreadyThere: 0, ended: 0, refused: 0, changedMeanwhile: 0, ...counts }, startedAt: '2026-11-30T12:00:00.000Z', updatedAt: '2026-11-30T12:00:05.000Z' });
-    const answers = [
-      [202, progress('checking', { leadsRead: 200 })],
-      [202, progress('moving', { leadsRead: 200, moved: 200 })],
-      [200, progress('done', { leadsRead: 251, moved: 248, ended: 2 })],
-    ] as const;
-    const out: string[] = [];
-    const requests: { url: string; body?: unknown }[] = [];
-    const fetch = (async (url: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
-      const [status, body] = answers[requests.length] ?? answers[2];
-      requests.push({ url: String(url), body: init?.body ? JSON.parse(String(init.body)) : undefined });
-      return new Response(JSON.stringify(body), { status });
-    }) as typeof globalThis.fetch;
-    const io: CliIo = { out: (line) => out.push(line), err: () => {}, env: { LEADFLOW_DEV_TOKEN: 't' }, cwd: dir, fetch };
-    expect(await main(['journeys', 'move', journeyId, '--all', '--version', '2'], io)).toBe(0);
-    expect(requests).toEqual(Array.from({ length: 3 }, () => ({ url: `http://localhost:3000/v1/admin/journeys/${journeyId}/moves/all`, body: { version: 2 } })));
-    expect(out).toEqual(['checking: 200 lead(s) read, 250 enrolled', 'moving: 200 lead(s) read, 200 moved', '248 of 250 enrolled lead(s) moved to version 2 (0 already there, 2 ended, 0 moved on by their runner meanwhile and left)']);
+    const moving = cliAnswering(
+      dir,
+      { status: 202, body: progress('checking', { leadsRead: 200 }) },
+      { status: 202, body: progress('moving', { leadsRead: 200, moved: 200 }) },
+      { status: 200, body: progress('done', { leadsRead: 251, moved: 248, ended: 2 }) },
+    );
+    expect(await moving.run('journeys', 'move', journeyId, '--all', '--version', '2')).toBe(0);
+    expect(moving.requests).toEqual(Array.from({ length: 3 }, () => ({ method: 'POST', url: `http://localhost:3000/v1/admin/journeys/${journeyId}/moves/all`, body: { version: 2 } })));
+    expect(moving.out).toEqual(['checking: 200 lead(s) read, 250 enrolled', 'moving: 200 lead(s) read, 200 moved', '248 of 250 enrolled lead(s) moved to version 2 (0 already there, 2 ended, 0 moved on by their runner meanwhile and left)']);
+  });
+
+  it('lists every journey with its status and the version new leads enter', async () => {
+    const listed = cli({ items: [
+      { id: journeyId, name: 'Welcome', status: 'published', publishedVersion: 2, draft: welcome, createdAt: '2026-11-25T10:00:00.000Z', updatedAt: '2026-11-26T10:00:00.000Z' },
+      { id: '6b0c7b1e-2f4d-4e8a-9b3c-5d6e7f8a9b0c', name: 'Win-back', status: 'draft', draft: welcome, createdAt: '2026-11-27T10:00:00.000Z', updatedAt: '2026-11-27T10:00:00.000Z' },
+    ] });
+    expect(await listed.run('journeys', 'list')).toBe(0);
+    expect(listed.requests[0]).toMatchObject({ method: 'GET', url: 'http://localhost:3000/v1/admin/journeys' });
+    expect(listed.out).toEqual([
+      `${journeyId}  Welcome                        published  v2    2026-11-26T10:00:00.000Z`,
+      '6b0c7b1e-2f4d-4e8a-9b3c-5d6e7f8a9b0c  Win-back                       draft      -     2026-11-27T10:00:00.000Z',
+    ]);
+  });
+
+  it('shows the draft as stored, as a journey file: fields in a file\'s order, none added', async () => {
+    // The table hands a map back in no particular order.
+    const scrambled = { steps: [{ template: welcome.steps[0]?.template, subscription: 'newsletter', type: 'send_email', id: 'hello' }], entry: { kind: 'manual' }, name: 'Welcome' };
+    const shown = cli({ id: journeyId, name: 'Welcome', status: 'draft', draft: scrambled, createdAt: '2026-11-25T10:00:00.000Z', updatedAt: '2026-11-25T10:00:00.000Z' });
+    expect(await shown.run('journeys', 'show', journeyId)).toBe(0);
+    expect(shown.requests[0]).toMatchObject({ method: 'GET', url: `http://localhost:3000/v1/admin/journeys/${journeyId}` });
+    const file = shown.out.join('\n');
+    expect(file.split('\n').slice(0, 5)).toEqual(['name: Welcome', 'entry:', '  kind: manual', 'steps:', '  - id: hello']);
+    expect(parse(file)).toEqual(welcome);
   });
 
   it('prints the report per journey, step and split arm', async () => {

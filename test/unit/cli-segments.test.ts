@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../cli/leadflow';
+import { cliAnswering } from './cli-answering';
 
 const segmentId = '6a0c7b1e-2f4d-4e8a-9b3c-5d6e7f8a9b0c';
 const pricingVisitors = {
@@ -21,17 +21,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** A CLI run against an API that records each request and answers `body`. */
-function cli(body: unknown, status = 200) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const requests: { url: string; method?: string; body?: unknown }[] = [];
-  const fetch = (async (url: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
-    requests.push({ url: String(url), method: init?.method, body: init?.body ? JSON.parse(String(init.body)) : undefined });
-    return new Response(JSON.stringify(body), { status });
-  }) as typeof globalThis.fetch;
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line), env: { LEADFLOW_DEV_TOKEN: 't' }, cwd: dir, fetch };
-  return { out, err, requests, run: (...argv: string[]) => main(argv, io) };
-}
+const cli = (body: unknown, status = 200) => cliAnswering(dir, { body, status });
 
 describe('leadflow segments', () => {
   it('pushes a segment file as a new segment, or as the next version of --id', async () => {
