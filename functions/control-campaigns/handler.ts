@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgeCampaignScheduler, oneTimeSchedules } from '../../src/adapters/scheduler';
+import { CampaignPlans } from '../../src/adapters/campaign-plans';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
 import { CampaignControls } from '../../src/app/campaign-controls';
@@ -18,6 +19,7 @@ const config = readConfig({
 const logger = new Logger();
 const controls = new CampaignControls({
   campaigns: new CampaignStore(documentClient(), config.TABLE_NAME),
+  plans: new CampaignPlans(documentClient(), config.TABLE_NAME),
   publisher: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
   triggers: new EventBridgeCampaignScheduler(oneTimeSchedules()),
   log: logger,

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
+import { CampaignPlans } from '../../src/adapters/campaign-plans';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
 import { EventBridgePublisher } from '../../src/adapters/event-publisher';
@@ -22,6 +23,7 @@ const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const leads = new LeadListing(documentClient(), config.TABLE_NAME);
 const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
+const plans = new CampaignPlans(documentClient(), config.TABLE_NAME);
 const audience = new Audience(leads, new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME), new LifespanStore(documentClient(), config.TABLE_NAME));
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 
@@ -66,14 +68,17 @@ async function planPage(record: ParsedRecordOf<typeof PlanningEvent>): Promise<v
   const page = await leads.leadsPage(LEADS_PER_PAGE, detail.cursor ? decodeCursor(detail.cursor) : { shard: detail.shard }, { withinShard: true });
   const subscribers = page.leads.filter((lead) => isSubscriber(campaign.subscription, lead));
   const selected = (await audience.select(campaign.audience, subscribers, new Date().toISOString())).map((lead) => lead.id);
+  const { round } = detail;
+  // A later round plans every lead again; those with an outcome from before it are counted already.
+  const counted = round ? (await plans.recipientsWithoutOutcome(campaign.id, selected, round.startedAt)).length : selected.length;
   await publishFanOutPage({
     publisher,
     selected,
     chunkSize: RECIPIENTS_PER_MESSAGE,
-    record: () => campaigns.recordPlannedPage(campaign.id, `s${detail.shard}-p${detail.page}`, selected.length, page.cursor ? undefined : detail.shard),
+    record: () => plans.recordPlannedPage(campaign.id, `${round ? `r${round.number}-` : ''}s${detail.shard}-p${detail.page}`, counted, page.cursor ? undefined : detail.shard, round?.number),
     chunk: (leadIds) => ({ detailType: DetailType.CampaignRecipientsPlanned, detail: { ...envelope, leadIds } }),
     ...(page.cursor
-      ? { next: { detailType: DetailType.CampaignSendRequested, detail: { ...envelope, shard: detail.shard, page: detail.page + 1, cursor: encodeCursor(page.cursor) } } }
+      ? { next: { detailType: DetailType.CampaignSendRequested, detail: { ...envelope, shard: detail.shard, page: detail.page + 1, cursor: encodeCursor(page.cursor), ...(round ? { round } : {}) } } }
       : {}),
   });
   logger.info('Campaign page planned', { campaignId: campaign.id, shard: detail.shard, page: detail.page, recipients: selected.length, last: !page.cursor });

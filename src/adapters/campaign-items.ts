@@ -44,7 +44,7 @@ export const LEGACY: Layout = 'legacy';
 export const layoutOfItem = (item: Record<string, unknown>): Layout => (item.layout === CURRENT_LAYOUT || item.layout === 'sharded' ? item.layout : LEGACY);
 
 /** What the campaign item stores that is not part of the campaign as the API shows it. */
-const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'layout', 'plannedPages', 'plannedShards', 'recipients', ...COUNTED];
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'layout', 'plannedPages', 'plannedShards', 'recipients', 'planRound', 'planRoundStartedAt', ...COUNTED];
 
 /** The campaign as stored, without its keys, layout and counts. */
 export const campaignOfItem = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.includes(name))) as unknown as CampaignItem;

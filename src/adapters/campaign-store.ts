@@ -4,7 +4,7 @@ import type { CampaignSchedule } from '../domain/campaigns/schedule';
 import { LEAD_LISTING_SHARDS } from '../domain/lead-listing';
 import { SKIP_REASONS } from '../domain/consent/send-policy';
 import type { Page, PageRequest } from '../domain/page';
-import { CAMPAIGN_COUNTER_SHARDS, campaignOfItem, COUNTED, CampaignItems, CURRENT_LAYOUT, LEGACY, setCampaignStatus, skippedFor, type Counted } from './campaign-items';
+import { CAMPAIGN_COUNTER_SHARDS, campaignOfItem, COUNTED, CampaignItems, CURRENT_LAYOUT, setCampaignStatus, skippedFor, type Counted } from './campaign-items';
 import type { ClaimKey } from './claims';
 import { conditionally } from './dynamo-errors';
 import * as keys from './keys';
@@ -20,7 +20,7 @@ export type CampaignListing = Pick<CampaignItem, 'id' | 'name' | 'subscription' 
  * Campaigns as marketers and planners see them: the campaign item (content, status, schedule), its
  * plan and its counts summed from the counter shards. While a campaign sends, no write touches the
  * campaign item (which holds the template): counts go to counter shards (CampaignSendStore, in
- * campaign-sends.ts), planned pages to the plan item, and `get` sums them.
+ * campaign-sends.ts), planned pages to the plan item (CampaignPlans, in campaign-plans.ts), and `get` sums them.
  */
 export class CampaignStore {
   private readonly items: CampaignItems;
@@ -176,32 +176,6 @@ export class CampaignStore {
         ExpressionAttributeNames: { '#status': 'status', ...names },
         ExpressionAttributeValues: { ':sending': 'sending', ':at': at, ...values },
       }),
-    );
-  }
-
-  /**
-   * Counts a planned page of recipients once. `finishedShard` names the listing partition this page
-   * ended; the campaign is planned when every partition has ended.
-   */
-  async recordPlannedPage(id: string, pageId: string, recipients: number, finishedShard?: number): Promise<void> {
-    const layout = await this.items.layoutOf(id);
-    await conditionally(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: layout === LEGACY ? keys.campaign(id) : keys.campaignPlan(id),
-          UpdateExpression: `ADD recipients :recipients, plannedPages :page${finishedShard === undefined ? '' : ', plannedShards :shard'}`,
-          ConditionExpression: 'NOT contains(plannedPages, :pageId)',
-          ExpressionAttributeValues: {
-            ':recipients': recipients,
-            ':page': new Set([pageId]),
-            ':pageId': pageId,
-            ...(finishedShard === undefined ? {} : { ':shard': new Set([`shard-${finishedShard}`]) }),
-          },
-        }),
-      ),
-      'recorded',
-      'already-recorded',
     );
   }
 

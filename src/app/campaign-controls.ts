@@ -1,7 +1,7 @@
 import { planningRequests } from './campaign-planning';
 import { existingCampaign, type CampaignRecords } from './campaigns';
 import type { EventPublisher, Log } from './ports';
-import { CAMPAIGN_CONTROLS, effectiveStatus, type CampaignControl } from '../domain/campaigns/campaign';
+import { accountedFor, CAMPAIGN_CONTROLS, effectiveStatus, type CampaignControl, type PlanRound } from '../domain/campaigns/campaign';
 import { resolveSchedule, ScheduleError, type CampaignSchedule, type ScheduleRequest } from '../domain/campaigns/schedule';
 import { Conflict, describeError, InvalidInput, Unavailable } from '../domain/errors';
 import { DetailType } from '../domain/events';
@@ -14,8 +14,15 @@ export interface SendTriggers {
   unschedule(campaignId: string): Promise<void>;
 }
 
+/** A campaign's plan in rounds: a resume starts the next (see CampaignPlans.startPlanRound). */
+export interface PlanRounds {
+  /** Starts the next round: the recipients become the `accounted` ones, and the round plans every lead again. */
+  startPlanRound(id: string, accounted: number, at: string): Promise<PlanRound>;
+}
+
 export interface CampaignControlsDependencies {
   readonly campaigns: CampaignRecords;
+  readonly plans: PlanRounds;
   readonly publisher: EventPublisher;
   readonly triggers: SendTriggers;
   readonly log: Log;
@@ -58,10 +65,25 @@ export class CampaignControls {
     return this.control(campaignId, 'pause');
   }
 
-  /** Resuming plans again from the start: pages count once and every send is recorded, so nobody gets it twice. */
+  /**
+   * Resuming plans every lead again, in a new round of the plan: senders dropped the batches that
+   * reached them while it was paused, and every send is recorded, so nobody gets it twice. The round
+   * keeps the recipients that have an outcome and adds those that have none, so the count stays
+   * exact however leads added or erased meanwhile moved the pages. If the bus refuses the round's
+   * start, the campaign is paused again, so that repeating the request resumes it.
+   */
   async resume(campaignId: string) {
     const resumed = await this.control(campaignId, 'resume');
-    await this.startPlanning(campaignId);
+    const campaign = await existingCampaign(this.deps.campaigns, campaignId);
+    const round = await this.deps.plans.startPlanRound(campaignId, accountedFor(campaign), new Date().toISOString());
+    try {
+      await this.deps.publisher.publish(planningRequests(campaignId, round));
+    } catch (error) {
+      this.deps.log.error('Campaign planning not resumed', { campaignId, error: describeError(error) });
+      await this.deps.campaigns.setStatus(campaignId, ['sending'], 'paused');
+      throw new Unavailable(`Campaign ${campaignId} could not resume now (its planning did not start) and is paused again; repeat the request`, 2);
+    }
+    this.deps.log.info('Campaign plan round started', { campaignId, round: round.number });
     return resumed;
   }
 

@@ -7,20 +7,25 @@ export interface LeadIdPages {
   listLeadIds(limit: number, cursor?: LeadCursor): Promise<{ leadIds: string[]; cursor?: LeadCursor }>;
 }
 
+/** What recording a planned page found: counted now, counted before (a retry), or its round overtaken. */
+export type PlannedPageRecord = 'recorded' | 'already-recorded' | 'superseded';
+
 /**
  * Publishes one planned page of a fan-out over leads: counts the selected leads with `record`, then
  * publishes them in small events followed by the request for the next page, if any. A retried page
  * publishes again; the consumers of the chunks are idempotent, and `record` counts each page once.
+ * A page `record` finds 'superseded' (a newer round of the fan-out plans every lead again) publishes
+ * nothing, so the older round's chain ends there.
  */
 export async function publishFanOutPage(options: {
   readonly publisher: EventPublisher;
   readonly selected: readonly string[];
   readonly chunkSize: number;
-  readonly record: () => Promise<unknown>;
+  readonly record: () => Promise<PlannedPageRecord>;
   readonly chunk: (leadIds: string[]) => DomainEvent;
   readonly next?: DomainEvent;
 }): Promise<void> {
-  await options.record();
+  if ((await options.record()) === 'superseded') return;
   const events: DomainEvent[] = [];
   for (let index = 0; index < options.selected.length; index += options.chunkSize) events.push(options.chunk(options.selected.slice(index, index + options.chunkSize)));
   if (options.next) events.push(options.next);
@@ -38,7 +43,7 @@ export async function fanOutLeadPage(options: {
   readonly pageSize: number;
   readonly chunkSize: number;
   readonly select: (leadIds: readonly string[]) => Promise<readonly string[]>;
-  readonly record: (selected: number, last: boolean) => Promise<unknown>;
+  readonly record: (selected: number, last: boolean) => Promise<PlannedPageRecord>;
   readonly chunk: (leadIds: string[]) => DomainEvent;
   readonly nextPage: (cursor: string) => DomainEvent;
 }): Promise<{ readonly selected: number; readonly last: boolean }> {

@@ -161,6 +161,8 @@ export const CampaignSendRequestedDetail = z.extend(Envelope, {
   shard: z.number().check(z.int(), z.nonnegative()),
   page: z.number().check(z.int(), z.nonnegative()),
   cursor: z.optional(z.string()),
+  /** The plan's round after a resume (2, 3, ...), and when it began; absent in the first plan. */
+  round: z.optional(z.object({ number: z.number().check(z.int(), z.gte(2)), startedAt: z.string().check(z.minLength(1)) })),
 });
 export type CampaignSendRequestedDetail = z.infer<typeof CampaignSendRequestedDetail>;
 

@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { CampaignSendStore } from '../../src/adapters/campaign-sends';
+import { CampaignPlans } from '../../src/adapters/campaign-plans';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import * as keys from '../../src/adapters/keys';
 import { LEAD_LISTING_SHARDS } from '../../src/domain/lead-listing';
 import { dynamoDbLocal, TABLE_NAME } from './dynamo-local';
 
 let table: Awaited<ReturnType<typeof dynamoDbLocal>>;
+let plans: CampaignPlans;
 beforeAll(async () => {
   table = await dynamoDbLocal();
+  plans = new CampaignPlans(table.documents, TABLE_NAME);
 });
 
 const at = '2026-11-30T10:00:00.000Z';
@@ -29,7 +32,7 @@ describe('campaign counts on DynamoDB Local', () => {
     const sends = new CampaignSendStore(table.documents, TABLE_NAME);
     const id = await sendingCampaign(store);
     const itemBefore = await read(keys.campaign(id));
-    for (const index of LEAD_LISTING_SHARDS.keys()) await store.recordPlannedPage(id, `s${index}-p0`, 10, index);
+    for (const index of LEAD_LISTING_SHARDS.keys()) await plans.recordPlannedPage(id, `s${index}-p0`, 10, index);
     const leadIds = Array.from({ length: 120 }, (_, index) => `lead-${index}`);
 
     // Every recipient's outcome written twice at once, as a retried batch racing its first delivery would.
@@ -131,7 +134,7 @@ describe('campaign counts on DynamoDB Local', () => {
     expect(await sends.claimSend(id, 'lead-new', at)).toEqual({ outcome: 'claimed' });
     await sends.markSent(id, 'lead-new', 'm-new', at);
     const store = new CampaignStore(table.documents, TABLE_NAME);
-    await store.recordPlannedPage(id, 's0-p0', 3, 0);
+    await plans.recordPlannedPage(id, 's0-p0', 3, 0);
 
     expect(await new CampaignSendStore(table.documents, TABLE_NAME).recordTracking(id, 'lead-new', 'unsubscribed')).toBe('counted');
 
@@ -139,5 +142,57 @@ describe('campaign counts on DynamoDB Local', () => {
     expect(await read(keys.legacyCampaignSend(id, 'lead-new'))).toMatchObject({ status: 'sent', messageId: 'm-new' });
     const { Items = [] } = await table.documents.send(new QueryCommand({ TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CAMPAIGN#${id}#SEND#lead-new` } }));
     expect(Items).toEqual([]);
+  });
+
+  it('starts a round of the plan at a resume: recipients with an outcome kept, every lead planned again, a page of the older round superseded', async () => {
+    const store = new CampaignStore(table.documents, TABLE_NAME);
+    const sends = new CampaignSendStore(table.documents, TABLE_NAME);
+    const id = await sendingCampaign(store);
+    // The first round planned every partition, 10 recipients each; three of them got an outcome.
+    for (const shard of LEAD_LISTING_SHARDS.keys()) expect(await plans.recordPlannedPage(id, `s${shard}-p0`, 10, shard)).toBe('recorded');
+    for (const leadId of ['lead-sent', 'lead-claimed']) expect(await sends.claimSend(id, leadId, at)).toEqual({ outcome: 'claimed' });
+    await sends.markSent(id, 'lead-sent', 'm-1', at);
+    await sends.recordSkip(id, 'lead-skipped', 'not_opted_in', at);
+    expect(await sends.markInterrupted(id, 'lead-claimed', at)).toBe('counted');
+    expect(await sends.claimSend(id, 'lead-in-flight', at)).toEqual({ outcome: 'claimed' });
+
+    const resumedAt = '2026-11-30T11:00:00.000Z';
+    expect(await plans.startPlanRound(id, 3, resumedAt)).toEqual({ number: 2, startedAt: resumedAt });
+    expect(await store.get(id)).toMatchObject({ recipients: 3, planned: false, sent: 1, skipped: 1, interrupted: 1 });
+    // A page the first round was still planning when it was paused counts nothing now, and must publish nothing.
+    expect(await plans.recordPlannedPage(id, 's0-p1', 25, 0)).toBe('superseded');
+
+    // Of the leads the round plans, those with an outcome from before it are counted already.
+    await sends.markSent(id, 'lead-in-flight', 'm-2', '2026-11-30T11:00:01.000Z');
+    const planned = ['lead-sent', 'lead-skipped', 'lead-claimed', 'lead-in-flight', 'lead-new', 'lead-new'];
+    expect(await plans.recipientsWithoutOutcome(id, planned, resumedAt)).toEqual(['lead-in-flight', 'lead-new', 'lead-new']);
+    expect(await plans.recordPlannedPage(id, 'r2-s0-p0', 2, 0, 2)).toBe('recorded');
+    expect(await plans.recordPlannedPage(id, 'r2-s0-p0', 2, 0, 2)).toBe('already-recorded');
+    for (const shard of LEAD_LISTING_SHARDS.keys()) if (shard) await plans.recordPlannedPage(id, `r2-s${shard}-p0`, 0, shard, 2);
+    expect(await store.get(id)).toMatchObject({ recipients: 5, planned: true, sent: 2, skipped: 1, interrupted: 1 });
+
+    // A resume after another pause starts the third round; the second's pages are superseded in turn.
+    expect(await plans.startPlanRound(id, 4, '2026-11-30T12:00:00.000Z')).toEqual({ number: 3, startedAt: '2026-11-30T12:00:00.000Z' });
+    expect(await plans.recordPlannedPage(id, 'r2-s1-p1', 7, 1, 2)).toBe('superseded');
+    expect(await store.get(id)).toMatchObject({ recipients: 4, planned: false });
+  });
+
+  it('starts a round on the item of a campaign created before the plan had an item of its own, and shows none of it', async () => {
+    const id = randomUUID();
+    await table.documents.send(
+      new PutCommand({
+        TableName: TABLE_NAME,
+        Item: { ...keys.campaign(id), ...keys.campaignListing(at, id), entity: 'campaign', id, name: 'Old', subscription: 'events', template: largeTemplate, audience: {}, status: 'sending', createdAt: at, recipients: 3, sent: 1, skipped: 0, plannedShards: new Set(['shard-0']), plannedPages: new Set(['s0-p0']) },
+      }),
+    );
+    await table.documents.send(new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.legacyCampaignSend(id, 'lead-sent'), campaignId: id, leadId: 'lead-sent', status: 'sent', sentAt: at } }));
+    const store = new CampaignStore(table.documents, TABLE_NAME);
+    expect(await plans.startPlanRound(id, 1, '2026-11-30T11:00:00.000Z')).toEqual({ number: 2, startedAt: '2026-11-30T11:00:00.000Z' });
+    expect(await plans.recipientsWithoutOutcome(id, ['lead-sent', 'lead-new'], '2026-11-30T11:00:00.000Z')).toEqual(['lead-new']);
+    expect(await plans.recordPlannedPage(id, 'r2-s0-p0', 1, 0, 2)).toBe('recorded');
+    const campaign = await store.get(id);
+    expect(campaign).toMatchObject({ recipients: 2, planned: false, sent: 1 });
+    expect(campaign).not.toHaveProperty('planRound');
+    expect(campaign).not.toHaveProperty('planRoundStartedAt');
   });
 });

@@ -49,7 +49,7 @@ beforeEach(() => {
   log = new MemoryLog();
   members = new Set(['lead-1']);
   manage = new Campaigns({ campaigns, segments, templates, leads, audience, subscriptionTypes: async () => SEEDED_CATALOGUE, log });
-  controls = new CampaignControls({ campaigns, publisher, triggers, log });
+  controls = new CampaignControls({ campaigns, plans: campaigns, publisher, triggers, log });
 });
 
 afterEach(() => {
@@ -132,14 +132,27 @@ describe('sending', () => {
     expect(campaigns.campaigns.get(id)?.planningRequested).toBe(true);
   });
 
-  it('pauses a sending campaign and resumes it, planning again; a control that does not apply is a Conflict naming the status', async () => {
+  it('pauses a sending campaign and resumes it, planning again in a new round that keeps the recipients with an outcome; a control that does not apply is a Conflict naming the status', async () => {
     const id = await stored('sending');
+    campaigns.campaigns.set(id, { ...(campaigns.campaigns.get(id) as Campaign), recipients: 40, planned: true, sent: 5, skipped: 2, interrupted: 1 });
     expect(await controls.pause(id)).toEqual({ campaignId: id, status: 'paused' });
     await expect(controls.pause(id)).rejects.toEqual(new Conflict(`Campaign ${id} is paused; pause needs it sending`));
     expect(await controls.resume(id)).toEqual({ campaignId: id, status: 'sending' });
-    expect(publisher.of('campaign.send-requested').length).toBeGreaterThan(0);
+    const round = { number: 2, startedAt: '2026-11-22T10:00:00.000Z' };
+    expect(campaigns.planRounds.get(id)).toEqual([{ ...round, accounted: 8 }]);
+    expect(campaigns.campaigns.get(id)).toMatchObject({ status: 'sending', recipients: 8, planned: false });
+    expect(publisher.of('campaign.send-requested')).toEqual(Array.from({ length: 16 }, (_, shard) => ({ version: 1, correlationId: id, campaignId: id, shard, page: 0, round })));
     expect(await controls.cancel(id)).toEqual({ campaignId: id, status: 'cancelled' });
     await expect(controls.cancel(id)).rejects.toEqual(new Conflict(`Campaign ${id} is cancelled; cancel needs it draft or scheduled or sending or paused`));
+  });
+  it('pauses a campaign again when its resumed planning cannot start, so that repeating the resume starts it', async () => {
+    const id = await stored('paused');
+    publisher.faults.fail('publish');
+    await expect(controls.resume(id)).rejects.toMatchObject({ constructor: Unavailable, message: `Campaign ${id} could not resume now (its planning did not start) and is paused again; repeat the request` });
+    expect(campaigns.campaigns.get(id)?.status).toBe('paused');
+    expect(await controls.resume(id)).toEqual({ campaignId: id, status: 'sending' });
+    expect(campaigns.planRounds.get(id)?.map((round) => round.number)).toEqual([2, 3]);
+    expect(publisher.of('campaign.send-requested').every((request) => (request.round as { number: number }).number === 3)).toBe(true);
   });
 });
 

@@ -491,6 +491,18 @@ export class MemoryCampaigns implements CampaignSends, CampaignRecords {
     if (campaign) this.campaigns.set(id, { ...campaign, planningRequested: true });
   }
 
+  /** The rounds each campaign's plan has begun, as `startPlanRound` started them. */
+  readonly planRounds = new Map<string, { number: number; startedAt: string; accounted: number }[]>();
+
+  async startPlanRound(id: string, accounted: number, at: string): Promise<{ number: number; startedAt: string }> {
+    const rounds = this.planRounds.get(id) ?? [];
+    const round = { number: rounds.length + 2, startedAt: at, accounted };
+    this.planRounds.set(id, [...rounds, round]);
+    const campaign = this.campaigns.get(id);
+    if (campaign) this.campaigns.set(id, { ...campaign, recipients: accounted, planned: false });
+    return { number: round.number, startedAt: at };
+  }
+
   async schedule(id: string, schedule: CampaignSchedule): Promise<boolean> {
     const campaign = this.campaigns.get(id);
     if (campaign?.status !== 'draft' && campaign?.status !== 'scheduled') return false;

@@ -71,7 +71,8 @@ async function bundledScript(folder: string, name: string, lines: readonly strin
  * as one item (both 2026-12-01, late), then 158.6 KiB with events and scores stored packed (2026-12-04,
  * src/adapters/packed-values.ts: every function that reads or writes an event item or a score), then
  * 159.7 KiB with the subscription types read again for a type the input names (2026-12-05,
- * SubscriptionTypeStore.current: manage-campaigns, whose whole bundle is then 299.5 KiB).
+ * SubscriptionTypeStore.current: manage-campaigns, whose whole bundle is then 299.5 KiB), and 159.2 KiB
+ * once the campaign's plan had an adapter of its own (CampaignPlans, 2026-12-05: manage-campaigns 299.1 KiB).
  * api-docs held the second at 300 KiB while it built the OpenAPI document of every route at run time;
  * its bundle now carries the document built with it (infra/bundle-plugins.ts), 99.8 KiB besides the SDK.
  */

@@ -342,6 +342,23 @@ describe('campaigns on the local stack', () => {
     expect((await everyItem()).filter((item) => item.includes(ana.leadId))).toEqual([]);
   });
 
+  it('resumes a paused campaign in a new round: a lead who joined the audience meanwhile is mailed, nobody twice, and the recipients stay exact', async () => {
+    const industry = `Resumed ${run}`;
+    const first = await Promise.all(['eka', 'fia', 'gus'].map((name) => subscriber(name, industry)));
+    const id = await createCampaign({ lead: { industry: [industry] } });
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/send`)).status).toBe(202);
+    await eventually(async () => ((await campaign(id)).sent === 3 ? true : undefined));
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/pause`)).status).toBe(200);
+    const late = await subscriber('hal', industry);
+    expect((await admin('POST', `/v1/admin/campaigns/${id}/resume`)).status).toBe(200);
+    const done = await eventually(async () => {
+      const current = await campaign(id);
+      return current.status === 'sent' ? current : undefined;
+    });
+    expect(done).toMatchObject({ recipients: 4, sent: 4, skipped: 0 });
+    for (const lead of [...first, late]) expect(await mailsTo(lead.email)).toHaveLength(1);
+  });
+
   it('pauses, resumes and cancels only from the statuses that allow it', async () => {
     const id = await createCampaign();
     expect((await admin('POST', `/v1/admin/campaigns/${id}/pause`)).status).toBe(409);

@@ -79,6 +79,12 @@ export type CampaignItem = Omit<Campaign, CampaignCountField>;
 /** Recipients with a final outcome: sent, skipped, or interrupted (recorded, never confirmed, not resent). */
 export const accountedFor = (campaign: Pick<Campaign, 'sent' | 'skipped' | 'interrupted'>) => campaign.sent + campaign.skipped + (campaign.interrupted ?? 0);
 
+/** A round of a campaign's plan after the first (2, 3, ...): a resume starts one, which plans every lead again. */
+export interface PlanRound {
+  readonly number: number;
+  readonly startedAt: string;
+}
+
 /** A sending campaign whose every planned recipient has a final outcome has been sent. */
 export function effectiveStatus(campaign: Campaign): CampaignStatus {
   return campaign.status === 'sending' && campaign.planned && accountedFor(campaign) >= campaign.recipients ? 'sent' : campaign.status;
