@@ -81,7 +81,7 @@ async function planPage(record: ParsedRecordOf<typeof PlanningEvent>): Promise<v
       ? { next: { detailType: DetailType.CampaignSendRequested, detail: { ...envelope, shard: detail.shard, page: detail.page + 1, cursor: encodeCursor(page.cursor), ...(round ? { round } : {}) } } }
       : {}),
   });
-  logger.info('Campaign page planned', { campaignId: campaign.id, shard: detail.shard, page: detail.page, recipients: selected.length, last: !page.cursor });
+  logger.info('Campaign page planned', { campaignId: campaign.id, shard: detail.shard, page: detail.page, recipients: selected.length, ...(round ? { round: round.number, counted } : {}), last: !page.cursor });
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {
