@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AudiencePreview } from '../../src/api/responses';
-import { accountedFor, type Campaign, CampaignDefinition } from '../../src/domain/campaigns/campaign';
+import { accountedFor, type Campaign, CampaignDefinition, type NotReceivingReason } from '../../src/domain/campaigns/campaign';
 import { everyItem, expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
@@ -55,13 +55,21 @@ export function formatCampaignLine(campaign: CampaignListing): string {
   return `${campaign.id}  ${campaign.name.padEnd(30)} ${campaign.status.padEnd(10)} ${campaign.subscription.padEnd(16)} ${campaign.createdAt}${schedule}`;
 }
 
+/** Why a lead would not get a campaign, as a sentence's end. */
+const NOT_RECEIVING: Record<NotReceivingReason, string> = {
+  not_opted_in: 'not opted in to its subscription type',
+  suppressed: 'its address is suppressed',
+  outside_audience: 'not in its segment',
+};
+
 /** The audience, then (with a lead) the email as that lead would get it, its plain-text part as a terminal shows best. */
-export function formatCampaignPreview(preview: { audience: AudiencePreview; rendered?: { subject: string; text: string }; wouldReceive?: boolean }, leadId?: string): string {
+export function formatCampaignPreview(preview: { audience: AudiencePreview; rendered?: { subject: string; text: string }; wouldReceive?: boolean; wouldNotReceiveBecause?: NotReceivingReason }, leadId?: string): string {
   const lines = [formatAudience(preview.audience, 'in the audience')];
   if (leadId && preview.rendered) {
+    const because = preview.wouldNotReceiveBecause ? ` (${NOT_RECEIVING[preview.wouldNotReceiveBecause]})` : '';
     lines.push(
       '',
-      `lead ${leadId} ${preview.wouldReceive ? 'would receive it' : 'would not receive it (outside the audience, not opted in, or suppressed)'}; as it would read:`,
+      `lead ${leadId} ${preview.wouldReceive ? 'would receive it' : `would not receive it${because}`}; as it would read:`,
       `Subject: ${preview.rendered.subject}`,
       '',
       preview.rendered.text,

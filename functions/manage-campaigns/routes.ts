@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { AudiencePreview, RenderedEmail } from '../../src/api/responses';
 import { CampaignIdParams, CampaignSchedule, CampaignStatus, noCampaign } from '../../src/api/campaigns';
-import { CampaignDefinition } from '../../src/domain/campaigns/campaign';
+import { CampaignDefinition, NOT_RECEIVING_REASONS } from '../../src/domain/campaigns/campaign';
 import { SKIP_REASONS } from '../../src/domain/consent/send-policy';
 import { SubscriptionTypeId } from '../../src/domain/subscriptions';
 import { PageQuery, pageOf } from '../../src/http/page-query';
@@ -122,8 +122,15 @@ export const previewCampaign = defineRoute({
   request: { params: CampaignIdParams, query: z.object({ leadId: z.optional(z.uuid('must be a lead id (UUID)')) }) },
   responses: {
     200: {
-      description: '`{ audience: { count, sample, complete }, rendered?, wouldReceive? }`; counting stops after 20,000 leads (`complete: false`).',
-      schema: z.object({ campaignId: z.uuid(), audience: AudiencePreview, rendered: z.optional(RenderedEmail), wouldReceive: z.optional(z.boolean()) }).check(z.meta({ id: 'CampaignPreview' })),
+      description: '`{ audience: { count, sample, complete }, rendered?, wouldReceive?, wouldNotReceiveBecause? }`; counting stops after 20,000 leads (`complete: false`).',
+      schema: z
+        .object({
+          campaignId: z.uuid(),
+          audience: AudiencePreview,
+          rendered: z.optional(RenderedEmail),
+          wouldReceive: z.optional(z.boolean()),
+          wouldNotReceiveBecause: z.optional(z.enum(NOT_RECEIVING_REASONS)).check(z.describe('With a lead it would not reach: `not_opted_in` to the campaign\'s type, `suppressed`, or `outside_audience` (not in its segment).')),
+        }).check(z.meta({ id: 'CampaignPreview' })),
     },
   },
   errors: { 404: 'No such campaign or lead.' },

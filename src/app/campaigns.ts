@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AudiencePreview } from './audience';
 import type { LeadReader, Log, SubscriptionCatalogueReader } from './ports';
 import { resolveCampaignTemplate } from './template-resolver';
-import { effectiveStatus, isSubscriber, type Campaign, type CampaignDefinition, type CampaignStatus, type ResolvedCampaignDefinition } from '../domain/campaigns/campaign';
+import { effectiveStatus, notSubscribedBecause, type Campaign, type CampaignDefinition, type CampaignStatus, type ResolvedCampaignDefinition } from '../domain/campaigns/campaign';
 import { withSubscriberFooter } from '../domain/campaigns/footer';
 import type { CampaignSchedule } from '../domain/campaigns/schedule';
 import { renderTemplate } from '../domain/campaigns/template';
@@ -109,8 +109,8 @@ export class Campaigns {
     const preview = await this.deps.audience.preview(campaign.audience, { subscription: campaign.subscription, sampleSize: SAMPLE_SIZE, maxLeads: PREVIEW_LEAD_LIMIT, deadline: Date.now() + PREVIEW_SECONDS * 1000, now });
     if (!lead) return { campaignId, audience: preview };
     const rendered = withSubscriberFooter(renderTemplate(campaign.template, { lead }), { subscription: campaign.subscription, unsubscribeUrl: PREVIEW_LINK, preferencesUrl: PREVIEW_LINK }, await this.deps.subscriptionTypes());
-    const wouldReceive = isSubscriber(campaign.subscription, lead) && (await this.deps.audience.includes(campaign.audience, lead, now));
-    return { campaignId, audience: preview, rendered, wouldReceive };
+    const reason = notSubscribedBecause(campaign.subscription, lead) ?? ((await this.deps.audience.includes(campaign.audience, lead, now)) ? undefined : 'outside_audience');
+    return { campaignId, audience: preview, rendered, wouldReceive: !reason, ...(reason ? { wouldNotReceiveBecause: reason } : {}) };
   }
 
   private existing(campaignId: string): Promise<Campaign> {

@@ -94,14 +94,19 @@ describe('reading and previewing', () => {
     expect(listed).toEqual({ items: [{ id: done, status: 'sent' }, { id: going, status: 'sending' }, { id: 'draft-1', status: 'draft' }], nextCursor: 'next' });
   });
 
-  it('previews the audience, and for a named lead what it would see and whether it would receive it', async () => {
+  it('previews the audience, and for a named lead what it would see, whether it would receive it and if not why', async () => {
     const id = await stored();
     expect(await manage.preview(id, undefined)).toEqual({ campaignId: id, audience: expect.objectContaining({ count: 1 }) });
     const forLead = await manage.preview(id, 'lead-1');
     expect(forLead).toMatchObject({ wouldReceive: true, rendered: { subject: 'Hi Ana' } });
+    expect(forLead).not.toHaveProperty('wouldNotReceiveBecause');
     expect(JSON.stringify(forLead)).toContain('https://preview.invalid/link-added-at-send-time');
     members.clear();
-    expect(await manage.preview(id, 'lead-1')).toMatchObject({ wouldReceive: false });
+    expect(await manage.preview(id, 'lead-1')).toMatchObject({ wouldReceive: false, wouldNotReceiveBecause: 'outside_audience' });
+    leads.put({ ...subscriber, emailSuppression: { reason: 'bounce', at: '2026-11-20T10:00:00.000Z' } } as unknown as Lead);
+    expect(await manage.preview(id, 'lead-1')).toMatchObject({ wouldReceive: false, wouldNotReceiveBecause: 'suppressed' });
+    leads.put({ ...subscriber, subscriptions: { events: 'opted_out' } } as unknown as Lead);
+    expect(await manage.preview(id, 'lead-1')).toMatchObject({ wouldReceive: false, wouldNotReceiveBecause: 'not_opted_in' });
     await expect(manage.preview(id, 'lead-9')).rejects.toEqual(new NotFound('No lead with id lead-9'));
   });
 

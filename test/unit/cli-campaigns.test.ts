@@ -71,7 +71,7 @@ describe('leadflow campaigns create | list | preview | test', () => {
     expect(counted.requests[0]?.url).toBe(`http://localhost:3000/v1/admin/campaigns/${campaignId}/preview`);
     expect(counted.out).toEqual([`2 leads in the audience (all 40 leads read)\n  ana@example.com  ${leadId}`]);
 
-    const rendered = cli({ campaignId, audience, rendered: { subject: 'Join us, Ana', html: '<p>Hello Ana</p>', text: 'Hello Ana\n\nUnsubscribe: https://example.com/u' }, wouldReceive: false });
+    const rendered = cli({ campaignId, audience, rendered: { subject: 'Join us, Ana', html: '<p>Hello Ana</p>', text: 'Hello Ana\n\nUnsubscribe: https://example.com/u' }, wouldReceive: false, wouldNotReceiveBecause: 'not_opted_in' });
     expect(await rendered.run('campaigns', 'preview', campaignId, '--lead', leadId)).toBe(0);
     expect(rendered.requests[0]?.url).toBe(`http://localhost:3000/v1/admin/campaigns/${campaignId}/preview?leadId=${leadId}`);
     expect(rendered.out.join('\n')).toBe(
@@ -79,7 +79,7 @@ describe('leadflow campaigns create | list | preview | test', () => {
         '2 leads in the audience (all 40 leads read)',
         `  ana@example.com  ${leadId}`,
         '',
-        `lead ${leadId} would not receive it (outside the audience, not opted in, or suppressed); as it would read:`,
+        `lead ${leadId} would not receive it (not opted in to its subscription type); as it would read:`,
         'Subject: Join us, Ana',
         '',
         'Hello Ana',

@@ -103,7 +103,17 @@ export type CampaignControl = keyof typeof CAMPAIGN_CONTROLS;
  * known to be suppressed. Senders check consent and suppression again, consistently, at send time.
  */
 export function isSubscriber(subscription: SubscriptionType, lead: Lead): boolean {
-  return lead.subscriptions[subscription] === 'opted_in' && !lead.emailSuppression;
+  return notSubscribedBecause(subscription, lead) === undefined;
+}
+
+/** Why a lead would not get a campaign, as a preview tells a marketer: not opted in to its type, suppressed, or not in its segment. */
+export const NOT_RECEIVING_REASONS = ['not_opted_in', 'suppressed', 'outside_audience'] as const;
+export type NotReceivingReason = (typeof NOT_RECEIVING_REASONS)[number];
+
+/** Why a lead is not a subscriber of `subscription` (as `isSubscriber` judges), or undefined when it is one. */
+export function notSubscribedBecause(subscription: SubscriptionType, lead: Lead): Exclude<NotReceivingReason, 'outside_audience'> | undefined {
+  if (lead.subscriptions[subscription] !== 'opted_in') return 'not_opted_in';
+  return lead.emailSuppression ? 'suppressed' : undefined;
 }
 
 /** The record of one campaign's send to one recipient: claimed (`sending`) before the email, then settled. */
