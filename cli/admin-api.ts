@@ -3,7 +3,7 @@ import type { SegmentDefinition } from '../src/domain/segments/segment';
 import type { CampaignDefinition } from '../src/domain/campaigns/campaign';
 import type { Ruleset } from '../src/domain/scoring/ruleset';
 import type { FormDefinitionInput } from '../src/domain/forms/definition';
-import { createForm, listForms, saveForm } from '../functions/manage-forms/routes';
+import { createForm, getForm, getFormVersion, listForms, saveForm } from '../functions/manage-forms/routes';
 import { backtestRuleset } from '../functions/backtest-ruleset/routes';
 import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
@@ -14,7 +14,7 @@ import { cancelCampaign, pauseCampaign, resumeCampaign, scheduleCampaign, sendCa
 import { deleteSubscriptionType, getSendPolicy, getSubscriptionTypes, replaceSendPolicy, replaceSubscriptionTypes } from '../functions/manage-send-settings/routes';
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
 import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
-import { createSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
+import { createSegment, getSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
 import { createTemplate, listTemplates, testTemplate, updateTemplate } from '../functions/manage-templates/routes';
 import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../functions/manage-sources/routes';
 import { archiveJourney, createJourney, getJourney, getJourneyReport, listJourneys, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
@@ -66,6 +66,7 @@ export interface AdminApi {
 
   /** One page; `cursor` is the previous page's `nextCursor`. */
   listSegments(cursor?: string): Promise<AdminResponse>;
+  getSegment(segmentId: string): Promise<AdminResponse>;
   createSegment(segment: SegmentDefinition): Promise<AdminResponse>;
   saveSegmentVersion(segmentId: string, segment: SegmentDefinition): Promise<AdminResponse>;
   previewSegment(segmentId: string, subscription?: string): Promise<AdminResponse>;
@@ -129,6 +130,8 @@ export interface AdminApi {
 
   /** One page; `cursor` is the previous page's `nextCursor`. */
   listForms(cursor?: string): Promise<AdminResponse>;
+  /** The latest version, or the one named. */
+  getForm(formId: string, version?: number): Promise<AdminResponse>;
   createForm(formId: string, definition: FormDefinitionInput): Promise<AdminResponse>;
   saveForm(formId: string, definition: FormDefinitionInput): Promise<AdminResponse>;
 
@@ -213,6 +216,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     testTemplate: (templateId, request) => outcome(client.send(testTemplate, { params: { templateId }, body: request })),
 
     listSegments: (cursor) => outcome(client.send(listSegments, { query: { cursor } })),
+    getSegment: (segmentId) => outcome(client.send(getSegment, { params: { segmentId } })),
     createSegment: (definition) => outcome(client.send(createSegment, { body: definition })),
     saveSegmentVersion: (segmentId, definition) => outcome(client.send(updateSegment, { params: { segmentId }, body: definition })),
     previewSegment: (segmentId, subscription) => outcome(client.send(previewSegment, { params: { segmentId }, query: asSent(previewSegment, 'query', { subscription }) })),
@@ -270,6 +274,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     getHandoffReport: (months) => outcome(client.send(getHandoffReport, { query: months })),
 
     listForms: (cursor) => outcome(client.send(listForms, { query: { cursor } })),
+    getForm: (formId, version) => outcome(version === undefined ? client.send(getForm, { params: { formId } }) : client.send(getFormVersion, { params: { formId, version } })),
     createForm: (formId, definition) => outcome(client.send(createForm, { body: { formId, definition } })),
     saveForm: (formId, definition) => outcome(client.send(saveForm, { params: { formId }, body: definition })),
 

@@ -25,9 +25,8 @@ export interface CommandContext {
 /** `a, b or c` */
 const inWords = (items: readonly string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)}` : (items[0] ?? ''));
 
-/** `show <function>`: a command as its group's refusal names it (a group by its name alone). */
-const synopsis = (command: Command) =>
-  [command.name(), ...(command.commands.length ? [] : command.registeredArguments.map((argument) => `<${argument.name()}${argument.variadic ? '...' : ''}>`))].join(' ');
+/** `show <function>`, `show [version]`: a command as its group's refusal names it, with its arguments as its usage gives them (a group by its name alone). */
+const synopsis = (command: Command) => (command.commands.length ? command.name() : `${command.name()} ${command.usage().replace(/\[options\]/g, '')}`.replace(/\s+/g, ' ').trim());
 
 /**
  * Makes `group` a group of commands: without a command it prints its help and exits 1; an unknown

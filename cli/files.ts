@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { CliError } from './errors';
 
 /** A file's text; one that cannot be read is refused with the reason (ENOENT, EACCES, ...). */
@@ -20,4 +20,24 @@ export async function readDataFile(file: string): Promise<unknown> {
   } catch (error) {
     throw new CliError(`${file}: not valid ${extname(file).slice(1).toUpperCase() || 'JSON'}: ${(error as Error).message}`);
   }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `stored` with the fields `read` (the same value read through its schema) has, in its order: what the schema takes, none of its defaults. */
+function inOrderOf(read: unknown, stored: unknown): unknown {
+  if (Array.isArray(stored)) return stored.map((item, index) => inOrderOf(Array.isArray(read) ? read[index] : undefined, item));
+  if (!isRecord(stored) || !isRecord(read)) return stored;
+  return Object.fromEntries(Object.keys(read).filter((name) => Object.hasOwn(stored, name)).map((name) => [name, inOrderOf(read[name], stored[name])]));
+}
+
+/**
+ * What the API holds (a journey's draft, a ruleset, a form, a segment) as a YAML file to keep in git and
+ * push back: only the fields its schema takes, in the order the schema lists them (the table keeps a
+ * map's fields in no order), and none of the defaults reading it through the schema adds. Something
+ * the schema no longer reads is written as it is.
+ */
+export function asDataFile(stored: unknown, schema: { safeParse(value: unknown): { success: boolean; data?: unknown } }): string {
+  const read = schema.safeParse(stored);
+  return stringify(read.success ? inOrderOf(read.data, stored) : stored).trimEnd();
 }

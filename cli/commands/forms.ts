@@ -5,9 +5,9 @@ import { fieldPath } from '../../src/http/errors';
 import { expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
-import { readDataFile } from '../files';
+import { asDataFile, readDataFile } from '../files';
 
-/** `leadflow forms create | push | list`: web forms as versioned data. */
+/** `leadflow forms create | push | list | show`: web forms as versioned data. */
 export function registerForms(program: Command, context: CommandContext): void {
   const { io } = context;
   const forms = commandGroup(program, 'forms', 'web forms as versioned data: hosted at /f/<formId>, embeddable, checked on submission');
@@ -55,5 +55,15 @@ export function registerForms(program: Command, context: CommandContext): void {
       const api = await context.api();
       const listed = await everyItem<{ formId: string; title: string; latestVersion: number; updatedAt: string }>((cursor) => api.listForms(cursor), 'Listing forms');
       for (const form of listed) io.out(`${form.formId.padEnd(24)} ${form.title.padEnd(30)} v${String(form.latestVersion).padEnd(5)} ${form.updatedAt}`);
+    });
+
+  forms
+    .command('show')
+    .description('a form\'s definition as a file (the latest version, or --version), to keep and push back')
+    .argument('<formId>')
+    .option('--version <n>', 'this version')
+    .action(async (formId: string, options: { version?: string }) => {
+      const stored = expectOk(await (await context.api()).getForm(formId, options.version === undefined ? undefined : Number(options.version)), `Reading form ${formId}`);
+      io.out(asDataFile(stored.definition, FormDefinition));
     });
 }

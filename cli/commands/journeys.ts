@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { JourneyDefinition, type JourneyDefinitionInput } from '../../src/domain/journeys/definition';
 import type { JourneyReport, MoveAll } from '../../src/domain/journeys/records';
 import { issuePath, validateJourney } from '../../src/domain/journeys/validate';
 import { everyItem, expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
-import { readDataFile } from '../files';
+import { asDataFile, readDataFile } from '../files';
 
 /** Reads a journey file and refuses it, every problem with its path, before anything is sent. */
 async function validJourney(file: string): Promise<JourneyDefinitionInput> {
@@ -51,21 +50,6 @@ export function formatJourneyLine(journey: JourneyListing): string {
   return `${journey.id}  ${journey.name.padEnd(30)} ${journey.status.padEnd(10)} ${(journey.publishedVersion ? `v${journey.publishedVersion}` : '-').padEnd(5)} ${journey.updatedAt}`;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/**
- * `stored` with its fields in the order `ordered` (the same value read through its schema) has them:
- * the table keeps a map's fields in no order, and a journey file reads best as the schema lists them.
- * Only what is stored is shown: none of the defaults the schema's reading adds.
- */
-function inOrderOf(ordered: unknown, stored: unknown): unknown {
-  if (Array.isArray(stored)) return stored.map((item, index) => inOrderOf(Array.isArray(ordered) ? ordered[index] : undefined, item));
-  if (!isRecord(stored)) return stored;
-  const order = isRecord(ordered) ? Object.keys(ordered) : [];
-  const names = [...order.filter((name) => Object.hasOwn(stored, name)), ...Object.keys(stored).filter((name) => !order.includes(name))];
-  return Object.fromEntries(names.map((name) => [name, inOrderOf(isRecord(ordered) ? ordered[name] : undefined, stored[name])]));
-}
-
 const CONTROLS = {
   publish: 'publish the draft as a new version: new entries go to it, enrolled leads finish on theirs',
   pause: 'pause: nobody enters, enrolled leads stay where they are',
@@ -92,8 +76,7 @@ export function registerJourneys(program: Command, context: CommandContext): voi
     .argument('<journeyId>')
     .action(async (journeyId: string) => {
       const journey = expectOk(await (await context.api()).getJourney(journeyId), `Reading journey ${journeyId}`);
-      const ordered = JourneyDefinition.safeParse(journey.draft);
-      io.out(stringify(ordered.success ? inOrderOf(ordered.data, journey.draft) : journey.draft).trimEnd());
+      io.out(asDataFile(journey.draft, JourneyDefinition));
     });
 
   journeys

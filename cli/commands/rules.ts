@@ -2,12 +2,12 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
 import type { BacktestReport, HistogramBucket } from '../../src/domain/scoring/backtest';
 import { diffRulesets, formatDiff } from '../../src/domain/scoring/diff';
-import type { Ruleset } from '../../src/domain/scoring/ruleset';
+import { Ruleset } from '../../src/domain/scoring/ruleset';
 import { validateRuleset } from '../../src/domain/scoring/validate';
 import { type AdminApi, expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
-import { readDataFile } from '../files';
+import { asDataFile, readDataFile } from '../files';
 import { followProgress } from '../progress';
 
 const RULESET_FILE = /\.(json|ya?ml)$/i;
@@ -165,5 +165,15 @@ export function registerRules(program: Command, context: CommandContext): void {
       const api = await context.api();
       const rulesets = await everyItem<{ version: string; status: string; rules: number; updatedAt: string }>((cursor) => api.listRulesets(cursor), 'Listing rulesets');
       for (const ruleset of rulesets) io.out(`${ruleset.version.padEnd(24)}${ruleset.status.padEnd(10)}${pad(ruleset.rules, 4)} rules   ${ruleset.updatedAt}`);
+    });
+
+  rules
+    .command('show')
+    .description('a ruleset version as a file (the active one by default), to copy and edit under a new version')
+    .argument('[version]', 'the version (default: the active one)')
+    .action(async (version: string | undefined) => {
+      const api = await context.api();
+      const named = version ?? String(expectOk(await api.listRulesets(), 'Reading the active ruleset').active);
+      io.out(asDataFile(expectOk(await api.getRuleset(named), `Reading ruleset ${named}`).ruleset, Ruleset));
     });
 }

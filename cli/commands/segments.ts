@@ -4,7 +4,7 @@ import { SegmentDefinition } from '../../src/domain/segments/segment';
 import { expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
-import { readDataFile } from '../files';
+import { asDataFile, readDataFile } from '../files';
 
 const SEGMENT_ID = /^[0-9a-f-]{36}$/i;
 
@@ -21,7 +21,7 @@ export function formatAudience(audience: AudiencePreview, where = 'in the segmen
   return [`${audience.count} leads ${where} (${scope})`, ...audience.sample.map((member) => `  ${member.email}  ${member.leadId}`)].join('\n');
 }
 
-/** `leadflow segments push | preview | list`: saved audiences. */
+/** `leadflow segments push | preview | list | show`: saved audiences. */
 export function registerSegments(program: Command, context: CommandContext): void {
   const { io } = context;
   const segments = commandGroup(program, 'segments', 'segments: audiences over profile, score, behaviour and purchases');
@@ -64,5 +64,15 @@ export function registerSegments(program: Command, context: CommandContext): voi
       const api = await context.api();
       const segments = await everyItem<{ id: string; name: string; version: number; updatedAt: string }>((cursor) => api.listSegments(cursor), 'Listing segments');
       for (const segment of segments) io.out(`${segment.id}  ${segment.name.padEnd(30)} v${String(segment.version).padEnd(5)} ${segment.updatedAt}`);
+    });
+
+  segments
+    .command('show')
+    .description('a saved segment as a file, to keep and push back with --id')
+    .argument('<segmentId>')
+    .action(async (segmentId: string) => {
+      // What the API adds to the definition is the segment's, not the file's.
+      const { id: _id, version: _version, createdAt: _createdAt, updatedAt: _updatedAt, ...definition } = expectOk(await (await context.api()).getSegment(segmentId), `Reading segment ${segmentId}`);
+      io.out(asDataFile(definition, SegmentDefinition));
     });
 }

@@ -62,14 +62,14 @@ describe('leadflow commands and their help', () => {
   it('refuses an unknown command with the commands of its group, and a missing argument by its name', async () => {
     const unknown = io();
     expect(await main(['rules', 'publish'], unknown.io)).toBe(1);
-    expect(unknown.err).toEqual(['unknown command rules publish: validate <file...>, diff <file>, backtest <file>, activate <file|version> or list']);
+    expect(unknown.err).toEqual(['unknown command rules publish: validate <file...>, diff <file>, backtest <file>, activate <file|version>, list or show [version]']);
     const missing = io();
     expect(await main(['campaigns', 'send'], missing.io)).toBe(1);
     expect(missing.err[0]).toBe("error: missing required argument 'campaignId'");
     // With the arguments the mistaken command was given, it is still named as unknown.
     const withArguments = io();
     expect(await main(['rules', 'check', 'rules.yaml', 'more.yaml'], withArguments.io)).toBe(1);
-    expect(withArguments.err).toEqual(['unknown command rules check: validate <file...>, diff <file>, backtest <file>, activate <file|version> or list']);
+    expect(withArguments.err).toEqual(['unknown command rules check: validate <file...>, diff <file>, backtest <file>, activate <file|version>, list or show [version]']);
   });
 
   it('refuses an API address that is not an http or https URL, naming where it came from, before calling anything; an empty LEADFLOW_API_URL counts as unset', async () => {
