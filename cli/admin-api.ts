@@ -15,7 +15,7 @@ import { deleteSubscriptionType, getSendPolicy, getSubscriptionTypes, replaceSen
 import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
 import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
 import { createSegment, getSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
-import { createTemplate, listTemplates, testTemplate, updateTemplate } from '../functions/manage-templates/routes';
+import { createTemplate, getTemplate, getTemplateVersion, listTemplates, testTemplate, updateTemplate } from '../functions/manage-templates/routes';
 import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../functions/manage-sources/routes';
 import { archiveJourney, createJourney, getJourney, getJourneyReport, listJourneys, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
 import { enrolInJourney, getJourneyMoveAll, moveAllJourneyEnrolments, moveJourneyEnrolments } from '../functions/manage-journey-enrolments/routes';
@@ -60,6 +60,8 @@ export interface AdminApi {
 
   /** One page; `cursor` is the previous page's `nextCursor`. */
   listTemplates(cursor?: string): Promise<AdminResponse>;
+  /** The latest version, or the one named. */
+  getTemplate(templateId: string, version?: number): Promise<AdminResponse>;
   createTemplate(template: TemplateContent): Promise<AdminResponse>;
   addTemplateVersion(templateId: string, template: TemplateContent): Promise<AdminResponse>;
   testTemplate(templateId: string, request: { to: string[]; leadId?: string; version?: number; subscription?: SubscriptionType }): Promise<AdminResponse>;
@@ -211,6 +213,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     controlCampaign: (campaignId, control) => outcome(client.send(CAMPAIGN_CONTROLS[control], { params: { campaignId } })),
 
     listTemplates: (cursor) => outcome(client.send(listTemplates, { query: { cursor } })),
+    getTemplate: (templateId, version) => outcome(version === undefined ? client.send(getTemplate, { params: { templateId } }) : client.send(getTemplateVersion, { params: { templateId, version } })),
     createTemplate: (template) => outcome(client.send(createTemplate, { body: template })),
     addTemplateVersion: (templateId, template) => outcome(client.send(updateTemplate, { params: { templateId }, body: template })),
     testTemplate: (templateId, request) => outcome(client.send(testTemplate, { params: { templateId }, body: request })),

@@ -5,7 +5,10 @@ import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 import { readTextFile } from '../files';
 
-/** `leadflow templates push | list | test`: versioned email templates. */
+/** The parts of a template `templates show` prints, as push takes them (the HTML file, --text, --subject). */
+const TEMPLATE_PARTS: readonly string[] = ['html', 'text', 'subject'];
+
+/** `leadflow templates push | list | show | test`: versioned email templates. */
 export function registerTemplates(program: Command, context: CommandContext): void {
   const { io } = context;
   const templates = commandGroup(program, 'templates', 'versioned email templates');
@@ -38,6 +41,21 @@ export function registerTemplates(program: Command, context: CommandContext): vo
       const api = await context.api();
       const templates = await everyItem<{ templateId: string; name: string; latestVersion: number; updatedAt: string }>((cursor) => api.listTemplates(cursor), 'Listing templates');
       for (const template of templates) io.out(`${template.templateId}  ${template.name.padEnd(30)} v${String(template.latestVersion).padEnd(5)} ${template.updatedAt}`);
+    });
+
+  templates
+    .command('show')
+    .description('one part of a template (the latest version, or --version) as it is stored: the HTML to keep as the file push takes, its text part, or its subject')
+    .argument('<templateId>', 'the template')
+    .option('--version <n>', 'this version (the latest otherwise)')
+    .option('--part <part>', 'html (default), text or subject')
+    .action(async (templateId: string, options: { version?: string; part?: string }) => {
+      const part = options.part ?? 'html';
+      if (!TEMPLATE_PARTS.includes(part)) throw new CliError(`--part must be one of ${TEMPLATE_PARTS.join(', ')}; got ${part}`);
+      const template = expectOk(await (await context.api()).getTemplate(templateId, options.version === undefined ? undefined : Number(options.version)), `Reading template ${templateId}`);
+      if (template[part] === undefined) throw new CliError(`Template ${templateId} version ${String(template.version)} has no ${part} part`);
+      // A line is printed with its newline, so a part that ends with one (as files do) is not given a second.
+      io.out(String(template[part]).replace(/\n$/, ''));
     });
 
   templates

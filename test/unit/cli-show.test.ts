@@ -49,6 +49,27 @@ describe('leadflow <group> show: what the API holds as a file to keep in git and
     expect(Object.keys(parse(shown.out.join('\n')) as object)).toEqual(['where', 'history', 'name', 'description']);
   });
 
+  it('shows a template\'s HTML, text part or subject, of the latest version or another, as push takes them', async () => {
+    const templateId = '5b0c7b1e-2f4d-4e8a-9b3c-5d6e7f8a9b0c';
+    const version = { templateId, name: 'Welcome', version: 2, subject: 'Hi {{ lead.firstName | "there" }}', html: '<p>Hello</p>\n<p>Welcome</p>\n', createdAt: '2026-11-25T10:00:00.000Z' };
+    const latest = { ...version, latestVersion: 2, updatedAt: '2026-11-25T10:00:00.000Z', versions: [{ version: 1, createdAt: '2026-11-24T10:00:00.000Z' }, { version: 2, createdAt: '2026-11-25T10:00:00.000Z' }] };
+    const html = cliAnswering(tmpdir(), { body: latest });
+    expect(await html.run('templates', 'show', templateId)).toBe(0);
+    expect(html.requests[0]?.url).toBe(`http://localhost:3000/v1/admin/templates/${templateId}`);
+    expect(html.out).toEqual(['<p>Hello</p>\n<p>Welcome</p>']);
+    const subject = cliAnswering(tmpdir(), { body: { ...version, version: 1, text: 'Hello' } });
+    expect(await subject.run('templates', 'show', templateId, '--version', '1', '--part', 'subject')).toBe(0);
+    expect(subject.requests[0]?.url).toBe(`http://localhost:3000/v1/admin/templates/${templateId}/versions/1`);
+    expect(subject.out).toEqual(['Hi {{ lead.firstName | "there" }}']);
+    const noText = cliAnswering(tmpdir(), { body: latest });
+    expect(await noText.run('templates', 'show', templateId, '--part', 'text')).toBe(1);
+    expect(noText.err.join('\n')).toContain(`Template ${templateId} version 2 has no text part`);
+    const bogus = cliAnswering(tmpdir(), { body: latest });
+    expect(await bogus.run('templates', 'show', templateId, '--part', 'css')).toBe(1);
+    expect(bogus.err.join('\n')).toContain('--part must be one of html, text, subject; got css');
+    expect(bogus.requests).toEqual([]);
+  });
+
   it('names the resource a refused read was for', async () => {
     const missing = cliAnswering(tmpdir(), { status: 404, body: { message: 'No form nope' } });
     expect(await missing.run('forms', 'show', 'nope')).toBe(1);
