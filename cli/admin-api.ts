@@ -7,7 +7,7 @@ import { createForm, getForm, getFormVersion, listForms, saveForm } from '../fun
 import { backtestRuleset } from '../functions/backtest-ruleset/routes';
 import { getHandoffReport } from '../functions/handoff-reports/routes';
 import { eraseLead, exportLead } from '../functions/lead-data-rights/routes';
-import { backfillConsentIndex, backfillScoreBands } from '../functions/list-leads/routes';
+import { backfillConsentIndex, backfillScoreBands, listLeads } from '../functions/list-leads/routes';
 import { createChatSource, deleteChatSource, listChatSources, rotateChatSourceSecret } from '../functions/manage-chat-sources/routes';
 import { createCampaign, getCampaign, getCampaignReport, listCampaigns, previewCampaign } from '../functions/manage-campaigns/routes';
 import { cancelCampaign, pauseCampaign, resumeCampaign, scheduleCampaign, sendCampaign, testCampaign, unscheduleCampaign } from '../functions/control-campaigns/routes';
@@ -124,6 +124,8 @@ export interface AdminApi {
   rotateSourceKey(sourceId: string, rotation: { graceHours?: number }): Promise<AdminResponse>;
   revokeSourceKeys(sourceId: string, revocation: { writeKey?: string }): Promise<AdminResponse>;
 
+  /** One page of the leads matching `filter` (text, stage, grade, owner; by score with `sort`); `cursor` is the previous page's `nextCursor`. */
+  findLeads(filter: LeadSearch, cursor?: string): Promise<AdminResponse>;
   exportLead(leadId: string): Promise<AdminResponse>;
   eraseLead(leadId: string): Promise<AdminResponse>;
   leadFeedback(leadId: string, feedback: LeadFeedback): Promise<AdminResponse>;
@@ -158,6 +160,15 @@ export interface TemplateContent {
   readonly subject: string;
   readonly html: string;
   readonly text?: string;
+}
+
+/** What `leads find` asks for: the API checks each value and names the one at fault. */
+export interface LeadSearch {
+  readonly q?: string;
+  readonly stage?: string;
+  readonly grade?: string;
+  readonly owner?: string;
+  readonly sort?: 'score';
 }
 
 export interface LeadFeedback {
@@ -270,6 +281,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     rotateSourceKey: (sourceId, rotation) => outcome(client.send(rotateSourceKey, { params: { sourceId }, body: asSent(rotateSourceKey, 'body', rotation) })),
     revokeSourceKeys: (sourceId, revocation) => outcome(client.send(revokeSourceKeys, { params: { sourceId }, body: revocation })),
 
+    findLeads: (filter, cursor) => outcome(client.send(listLeads, { query: asSent(listLeads, 'query', { ...filter, ...(cursor ? { cursor } : {}) }) })),
     exportLead: (leadId) => outcome(client.send(exportLead, { params: { leadId } })),
     eraseLead: (leadId) => outcome(client.send(eraseLead, { params: { leadId } })),
     leadFeedback: (leadId, feedback) => outcome(client.send(giveFeedback, { params: { leadId }, body: asSent(giveFeedback, 'body', feedback) })),

@@ -3,10 +3,58 @@ import { expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
 
-/** `leadflow leads export | erase | feedback | backfill-score-bands`: one lead's data rights and sales feedback; the score bands of leads scored before them. */
+interface FoundLead {
+  readonly id: string;
+  readonly email: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly company?: string;
+  readonly stage: string;
+  readonly score?: { readonly total: number; readonly grade: string; readonly qualified: boolean };
+}
+
+/** One lead a line: id, email, name and company, stage, and its score and grade when it has one (MQL when qualified). */
+export function formatFoundLead(lead: FoundLead): string {
+  const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
+  const score = lead.score ? `${Math.round(lead.score.total)} ${lead.score.grade}${lead.score.qualified ? ' MQL' : ''}` : '-';
+  return `${lead.id}  ${lead.email.padEnd(32)} ${name.padEnd(20)} ${(lead.company ?? '').padEnd(20)} ${lead.stage.padEnd(12)} ${score}`;
+}
+
+/** At most this many leads are printed unless --limit says otherwise. */
+const FOUND_LEADS_SHOWN = 20;
+
+/** `leadflow leads find | export | erase | feedback | backfill-score-bands`: finding leads, one lead's data rights and sales feedback; the score bands of leads scored before them. */
 export function registerLeads(program: Command, context: CommandContext): void {
   const { io } = context;
-  const leads = commandGroup(program, 'leads', "a lead's data (access, erasure) and sales feedback");
+  const leads = commandGroup(program, 'leads', "finding leads, a lead's data (access, erasure) and sales feedback");
+
+  leads
+    .command('find')
+    .description('leads whose email, name or company contains the text (any case), filtered by stage, grade or owner; by score with --by-score')
+    .argument('[text...]', 'part of the email, name or company (words as typed: Jane Doe)')
+    .option('--stage <stage>', 'in this lifecycle stage')
+    .option('--grade <grade>', 'with this fit grade (A-D)')
+    .option('--owner <rep>', "owned by this rep (the routing's rep id)")
+    .option('--by-score', 'highest current score first')
+    .option('--limit <n>', `print at most n (default ${FOUND_LEADS_SHOWN})`)
+    .action(async (words: string[], options: { stage?: string; grade?: string; owner?: string; byScore?: boolean; limit?: string }) => {
+      const text = words.join(' ');
+      const limit = options.limit === undefined ? FOUND_LEADS_SHOWN : Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a whole number of 1 or more; got ${options.limit}`);
+      const filter = { ...(text ? { q: text } : {}), ...(options.stage ? { stage: options.stage } : {}), ...(options.grade ? { grade: options.grade } : {}), ...(options.owner ? { owner: options.owner } : {}), ...(options.byScore ? { sort: 'score' as const } : {}) };
+      const api = await context.api();
+      // A page holds the matches among the leads it read, often none: pages are read until enough are found.
+      let shown = 0;
+      let cursor: string | undefined;
+      do {
+        const page = expectOk(await api.findLeads(filter, cursor), 'Finding leads');
+        for (const lead of (page.items as FoundLead[]).slice(0, limit - shown)) io.out(formatFoundLead(lead));
+        shown = Math.min(limit, shown + (page.items as FoundLead[]).length);
+        cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
+      } while (cursor && shown < limit);
+      if (!shown) io.out('no lead matches');
+      else if (cursor) io.out(`(the first ${shown}; --limit for more)`);
+    });
 
   leads
     .command('export')
