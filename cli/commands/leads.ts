@@ -45,15 +45,19 @@ export function registerLeads(program: Command, context: CommandContext): void {
       const api = await context.api();
       // A page holds the matches among the leads it read, often none: pages are read until enough are found.
       let shown = 0;
+      let cut = false;
       let cursor: string | undefined;
       do {
         const page = expectOk(await api.findLeads(filter, cursor), 'Finding leads');
-        for (const lead of (page.items as FoundLead[]).slice(0, limit - shown)) io.out(formatFoundLead(lead));
-        shown = Math.min(limit, shown + (page.items as FoundLead[]).length);
+        const matches = page.items as FoundLead[];
+        const printed = matches.slice(0, limit - shown);
+        for (const lead of printed) io.out(formatFoundLead(lead));
+        shown += printed.length;
+        cut = matches.length > printed.length;
         cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
       } while (cursor && shown < limit);
       if (!shown) io.out('no lead matches');
-      else if (cursor) io.out(`(the first ${shown}; --limit for more)`);
+      else if (cut || cursor) io.out(`(stopped at ${shown}: more may match; --limit for more)`);
     });
 
   leads

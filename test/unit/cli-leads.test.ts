@@ -18,8 +18,17 @@ describe('leadflow leads find', () => {
     expect(found.out).toEqual([
       `${ids[0]}  1b0c@example.com                 Jane Doe             Acme                 lead         112 A MQL`,
       `${ids[1]}  2b0c@example.com                 Jane Doe             Acme                 lead         -`,
-      '(the first 2; --limit for more)',
+      '(stopped at 2: more may match; --limit for more)',
     ]);
+  });
+
+  it('says it stopped when a page held more matches than the limit, even on the last page', async () => {
+    const found = cliAnswering(tmpdir(), { body: { items: [lead(ids[0]), lead(ids[1]), lead(ids[2])], scanned: 30 } });
+    expect(await found.run('leads', 'find', '--limit', '2')).toBe(0);
+    expect(found.out.at(-1)).toBe('(stopped at 2: more may match; --limit for more)');
+    const all = cliAnswering(tmpdir(), { body: { items: [lead(ids[0]), lead(ids[1])], scanned: 30 } });
+    expect(await all.run('leads', 'find', '--limit', '2')).toBe(0);
+    expect(all.out).toHaveLength(2);
   });
 
   it('says when nothing matches, and refuses a limit that is not a count without asking the API', async () => {
