@@ -68,5 +68,18 @@ export function buildProgram(io: CliIo): Command {
   for (const register of [registerRules, registerCampaigns, registerJourneys, registerTemplates, registerForms, registerSegments, registerPurchases, registerRouting, registerCare, registerSources, registerWebhooks, registerUsers, registerChatSources, registerLeads, registerReports, registerSettings, registerDlq, registerMigrate]) {
     register(program, context);
   }
+  refuseExtraWords(program);
   return program;
+}
+
+/**
+ * A word left over after a command's arguments is refused by commander ("too many arguments"), where
+ * it was taken and ignored: `journeys enrol <journey> <lead> <lead>` enrolled the first lead only.
+ * A group takes any words itself, so that it can name an unknown command; its commands inherit that.
+ */
+function refuseExtraWords(command: Command): void {
+  for (const child of command.commands) {
+    if (child.commands.length) refuseExtraWords(child);
+    else child.allowExcessArguments(false);
+  }
 }

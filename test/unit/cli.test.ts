@@ -63,6 +63,10 @@ describe('leadflow commands and their help', () => {
     const unknown = io();
     expect(await main(['rules', 'publish'], unknown.io)).toBe(1);
     expect(unknown.err).toEqual(['unknown command rules publish: validate <file...>, diff <file>, backtest <file>, activate <file|version>, list or show [version]']);
+    // A word too many is refused, not dropped: two leads named to enrol would have enrolled the first only.
+    const extra = io();
+    expect(await main(['journeys', 'enrol', 'journey-1', 'lead-1', 'lead-2'], extra.io)).toBe(1);
+    expect(extra.err[0]).toBe("error: too many arguments for 'enrol'. Expected 2 arguments but got 3.");
     const missing = io();
     expect(await main(['campaigns', 'send'], missing.io)).toBe(1);
     expect(missing.err[0]).toBe("error: missing required argument 'campaignId'");
