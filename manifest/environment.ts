@@ -81,5 +81,7 @@ export function environmentFor(
   if (settings.loopbackWebhooks && fn.table?.read?.includes('WEBHOOK#')) env.WEBHOOKS_ALLOW_LOOPBACK = 'true';
   if (settings.edgeOriginSecret && fn.trigger.kind === 'http' && fn.trigger.audience === 'public') env.EDGE_ORIGIN_SECRET = settings.edgeOriginSecret;
   if (fn.trigger.kind === 'http') env.MAX_BODY_BYTES = String(fn.maxBodyBytes ?? manifest.http.maxBodyBytes);
+  // A consumer tells a record's last delivery before its DLQ by it (isLastDelivery in src/adapters/sqs-records.ts).
+  if (fn.trigger.kind === 'event') env.MAX_RECEIVE_COUNT = String(fn.trigger.maxReceiveCount);
   return env;
 }

@@ -15,7 +15,7 @@ import { marketingSendPolicy } from '../../src/app/send-time-check';
 import { readConfig, setting } from '../../src/config';
 import { DetailType, JourneyEmailStepReachedDetail } from '../../src/domain/events';
 
-const config = readConfig({ SALES_INBOX: setting, EVENT_BUS_NAME: setting });
+const config = readConfig({ SALES_INBOX: setting, EVENT_BUS_NAME: setting, MAX_RECEIVE_COUNT: setting });
 const logger = new Logger();
 const client = documentClient();
 const { tableName, leads, mailer, suppressedAmong, link } = subscriberMail();
@@ -37,14 +37,11 @@ const emails = new JourneyEmails({
   abandonedSendMs: 2 * 30_000,
 });
 
-/** The manifest's maxReceiveCount for this function's queue: a record's last delivery before its DLQ. */
-const MAX_RECEIVE_COUNT = 5;
-
 const BusEvent = leadflowBusEvent({ [DetailType.JourneyEmailStepReached]: JourneyEmailStepReachedDetail });
 
 async function sendStep(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const { leadId, journeyId, journeyVersion, stepId, run, seq } = record.body.detail;
-  const result = await emails.deliver({ leadId, journeyId, journeyVersion, stepId, run, seq }, { last: isLastDelivery(record, MAX_RECEIVE_COUNT) });
+  const result = await emails.deliver({ leadId, journeyId, journeyVersion, stepId, run, seq }, { last: isLastDelivery(record, Number(config.MAX_RECEIVE_COUNT)) });
   logger.info('Journey email step', { journeyId, stepId, leadId, run, seq, result });
 }
 

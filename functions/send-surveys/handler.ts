@@ -12,7 +12,7 @@ import { readConfig, setting } from '../../src/config';
 import { surveyLinks } from '../../src/domain/care/survey-links';
 import { DetailType, SurveyDueDetail } from '../../src/domain/events';
 
-const config = readConfig({ SIGNING_KEYS_SECRET: setting });
+const config = readConfig({ SIGNING_KEYS_SECRET: setting, MAX_RECEIVE_COUNT: setting });
 const logger = new Logger();
 const { leads, mailer, isSuppressed, link, tableName, publicBaseUrl } = subscriberMail();
 const keyRing = cachedSecret(secretsManagerClient(), config.SIGNING_KEYS_SECRET, keyRingFromSecret);
@@ -42,11 +42,9 @@ const sender = new SurveySender({
 
 const BusEvent = leadflowBusEvent({ [DetailType.SurveyDue]: SurveyDueDetail });
 
-/** The manifest's maxReceiveCount for this function's queue: a record's last delivery before its DLQ. */
-const MAX_RECEIVE_COUNT = 5;
 
 async function send(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
-  return sender.surveyDue(record.body.detail, { last: isLastDelivery(record, MAX_RECEIVE_COUNT) });
+  return sender.surveyDue(record.body.detail, { last: isLastDelivery(record, Number(config.MAX_RECEIVE_COUNT)) });
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

@@ -17,7 +17,7 @@ import { readConfig, setting } from '../../src/config';
 import { DetailType, LeadStageChangedDetail, PurchaseRecordedDetail, ReassessmentDueDetail, SurveyAnsweredDetail, TicketRecordedDetail } from '../../src/domain/events';
 import { findOwner } from '../../src/domain/handoff/routing';
 
-const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, SALES_INBOX: setting, SENDER_ADDRESS: setting, SES_CONFIGURATION_SET: setting });
+const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting, SALES_INBOX: setting, SENDER_ADDRESS: setting, SES_CONFIGURATION_SET: setting, MAX_RECEIVE_COUNT: setting });
 const logger = new Logger();
 const client = documentClient();
 // Claims taken over once stale (twice the function's 30 s timeout). A record that finds one held is
@@ -52,12 +52,10 @@ const worker = new CustomerCareWorker({
 // Surveys, the customer's timers and their backfill are survey-customers'; its rule, not this one, takes the backfill's requests.
 const BusEvent = leadflowBusEvent({ [DetailType.TicketRecorded]: TicketRecordedDetail, [DetailType.PurchaseRecorded]: PurchaseRecordedDetail, [DetailType.SurveyAnswered]: SurveyAnsweredDetail, [DetailType.ReassessmentDue]: ReassessmentDueDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail });
 
-/** The manifest's maxReceiveCount for this function's queue: a record's last delivery before its DLQ. */
-const MAX_RECEIVE_COUNT = 5;
 
 async function watch(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const event = record.body;
-  const delivery = { last: isLastDelivery(record, MAX_RECEIVE_COUNT) };
+  const delivery = { last: isLastDelivery(record, Number(config.MAX_RECEIVE_COUNT)) };
   if (event['detail-type'] === DetailType.SurveyAnswered) return worker.surveyAnswered(event.detail, delivery);
   return worker.reassess(event.detail.leadId, event.detail.correlationId, delivery);
 }

@@ -9,6 +9,8 @@ export function setHandlerEnvironment() {
     TABLE_NAME: 'leadflow-test',
     EVENT_BUS_NAME: 'leadflow-test',
     MAX_BODY_BYTES: '16384',
+    // What the manifest gives send-journey-email, send-surveys and watch-customers, which read it; test/infra/stack.test.ts ties each function's to its queue.
+    MAX_RECEIVE_COUNT: '5',
     SENDER_ADDRESS: 'leadflow@example.com',
     SALES_INBOX: 'sales@example.com',
     SES_CONFIGURATION_SET: 'leadflow',

@@ -90,7 +90,7 @@ describe('LeadflowStack', () => {
     }
   });
 
-  it('gives every consumer its own queue with a DLQ after maxReceiveCount and a visibility timeout of 6x its timeout', () => {
+  it('gives every consumer its own queue with a DLQ after maxReceiveCount and a visibility timeout of 6x its timeout, and tells the function that count', () => {
     for (const spec of manifest.functions.filter(isEventFunction)) {
       const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, resource]) => JSON.stringify(resource.Properties.FunctionName).includes(functionLogicalId(spec.name)));
       expect(mapping?.[1].Properties).toMatchObject({ BatchSize: spec.trigger.batchSize, FunctionResponseTypes: ['ReportBatchItemFailures'] });
@@ -98,6 +98,9 @@ describe('LeadflowStack', () => {
       const queue = resources[queueId]?.Properties ?? {};
       expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * spec.timeoutSeconds);
       expect(queue.RedrivePolicy).toMatchObject({ maxReceiveCount: spec.trigger.maxReceiveCount });
+      // A consumer that settles a held claim on a record's last delivery knows which delivery that is.
+      const variables = (resources[functionLogicalId(spec.name)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.MAX_RECEIVE_COUNT, spec.name).toBe(String((queue.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount));
     }
   });
 
