@@ -259,8 +259,9 @@ export class EnrolmentStore {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {
-    // No takeover: a claim left mid-step is reported by the runner and never done again. Claims expire
-    // (long after their run), so giving one back expires it and the function needs no delete grant.
+    // A claim a runner left mid-step is taken over with `retakeStep`, once the runner judges it stale,
+    // and its effect done again. Claims expire (long after their run), so giving one back expires it
+    // and the function needs no delete grant.
     this.claims = new ClaimRecords(client, tableName, { heldStatus: 'claimed', claimedAtAttribute: 'claimedAt', expires: true });
   }
 
