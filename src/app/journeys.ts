@@ -40,15 +40,17 @@ export class Journeys {
     for (const step of definition.steps) {
       if (step.type === 'send_email' && 'templateId' in step.template && (await this.deps.templates.get(step.template.templateId))) templateIds.add(step.template.templateId);
     }
-    const catalogue = await this.deps.subscriptionTypes(definition.steps.flatMap((step) => (step.type === 'send_email' ? [step.subscription] : step.type === 'update_lead' && step.subscription ? [step.subscription.type] : [])));
-    // Mail goes out and opt-ins are taken under active types only; an archived type can still be left.
-    const subscriptionIssues = definition.steps.flatMap((step, index): JourneyIssue[] => {
-      const named =
-        step.type === 'send_email' ? { id: step.subscription, path: ['steps', index, 'subscription'] }
-        : step.type === 'update_lead' && step.subscription && !(step.subscription.status === 'opted_out' && isSubscriptionType(catalogue, step.subscription.type)) ? { id: step.subscription.type, path: ['steps', index, 'subscription', 'type'] }
-        : undefined;
-      const issue = named && subscriptionTypeIssue(catalogue, named.id, '');
-      return named && issue ? [{ path: named.path, message: issue.message }] : [];
+    // The types the steps name: mail goes out and opt-ins are taken under active types only; an
+    // archived type can still be left.
+    const named = definition.steps.flatMap((step, index) =>
+      step.type === 'send_email' ? [{ id: step.subscription, path: ['steps', index, 'subscription'], leaving: false }]
+      : step.type === 'update_lead' && step.subscription ? [{ id: step.subscription.type, path: ['steps', index, 'subscription', 'type'], leaving: step.subscription.status === 'opted_out' }]
+      : [],
+    );
+    const catalogue = await this.deps.subscriptionTypes(named.map(({ id }) => id));
+    const subscriptionIssues = named.flatMap(({ id, path, leaving }): JourneyIssue[] => {
+      const issue = leaving && isSubscriptionType(catalogue, id) ? undefined : subscriptionTypeIssue(catalogue, id, '');
+      return issue ? [{ path, message: issue.message }] : [];
     });
     return [...journeyIssues(definition, { templateIds }), ...subscriptionIssues];
   }
