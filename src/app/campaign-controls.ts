@@ -1,7 +1,7 @@
 import { planningRequests } from './campaign-planning';
 import { existingCampaign, type CampaignRecords } from './campaigns';
 import type { EventPublisher, Log } from './ports';
-import { accountedFor, CAMPAIGN_CONTROLS, effectiveStatus, type CampaignControl, type PlanRound } from '../domain/campaigns/campaign';
+import { accountedFor, CAMPAIGN_CONTROLS, effectiveStatus, type Campaign, type CampaignControl, type PlanRound } from '../domain/campaigns/campaign';
 import { resolveSchedule, ScheduleError, type CampaignSchedule, type ScheduleRequest } from '../domain/campaigns/schedule';
 import { Conflict, describeError, InvalidInput, Unavailable } from '../domain/errors';
 import { DetailType } from '../domain/events';
@@ -73,8 +73,9 @@ export class CampaignControls {
    * start, the campaign is paused again, so that repeating the request resumes it.
    */
   async resume(campaignId: string) {
-    const resumed = await this.control(campaignId, 'resume');
+    // Read once: the move refuses a campaign not paused, and the round keeps its recipients with an outcome.
     const campaign = await existingCampaign(this.deps.campaigns, campaignId);
+    const resumed = await this.control(campaignId, 'resume', campaign);
     const round = await this.deps.plans.startPlanRound(campaignId, accountedFor(campaign), new Date().toISOString());
     try {
       await this.deps.publisher.publish(planningRequests(campaignId, round));
@@ -148,8 +149,8 @@ export class CampaignControls {
   }
 
   /** Pause, resume or cancel: takes effect at the senders' next batch. */
-  private async control(campaignId: string, action: CampaignControl) {
-    const campaign = await existingCampaign(this.deps.campaigns, campaignId);
+  private async control(campaignId: string, action: CampaignControl, read?: Campaign) {
+    const campaign = read ?? (await existingCampaign(this.deps.campaigns, campaignId));
     const { from, to } = CAMPAIGN_CONTROLS[action];
     if (!(await this.deps.campaigns.setStatus(campaignId, from, to))) throw new Conflict(`Campaign ${campaignId} is ${effectiveStatus(campaign)}; ${action} needs it ${from.join(' or ')}`);
     this.deps.log.info('Campaign control', { campaignId, action });
