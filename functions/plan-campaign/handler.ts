@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { leadflowBusEvent } from '../../src/adapters/bus-events';
+import { CampaignItems } from '../../src/adapters/campaign-items';
 import { CampaignPlans } from '../../src/adapters/campaign-plans';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { documentClient, eventBridgeClient } from '../../src/adapters/clients';
@@ -22,8 +23,10 @@ import { publishFanOutPage } from '../../src/app/lead-fan-out';
 const config = readConfig({ TABLE_NAME: setting, EVENT_BUS_NAME: setting });
 const logger = new Logger();
 const leads = new LeadListing(documentClient(), config.TABLE_NAME);
-const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME);
-const plans = new CampaignPlans(documentClient(), config.TABLE_NAME);
+// One record of campaign layouts for both: the campaign read for each page notes its layout for the plan's writes.
+const campaignItems = new CampaignItems(documentClient(), config.TABLE_NAME);
+const campaigns = new CampaignStore(documentClient(), config.TABLE_NAME, campaignItems);
+const plans = new CampaignPlans(documentClient(), config.TABLE_NAME, campaignItems);
 const audience = new Audience(leads, new LeadEventStore(documentClient(), config.TABLE_NAME), new RulesetStore(documentClient(), config.TABLE_NAME), new LifespanStore(documentClient(), config.TABLE_NAME));
 const publisher = new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME);
 

@@ -14,14 +14,12 @@ const countOf = (value: unknown) => (typeof value === 'number' ? value : 0);
  * make campaigns carry none of it.
  */
 export class CampaignPlans {
-  private readonly items: CampaignItems;
-
+  /** `items`: shared with the function's CampaignStore, whose reads of a campaign note its layout. */
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {
-    this.items = new CampaignItems(client, tableName);
-  }
+    private readonly items = new CampaignItems(client, tableName),
+  ) {}
 
   /**
    * Counts a planned page of recipients once, in its round of the plan (`round`: absent for the first

@@ -23,14 +23,12 @@ export type CampaignListing = Pick<CampaignItem, 'id' | 'name' | 'subscription' 
  * campaign-sends.ts), planned pages to the plan item (CampaignPlans, in campaign-plans.ts), and `get` sums them.
  */
 export class CampaignStore {
-  private readonly items: CampaignItems;
-
+  /** `items`: the campaign items and layouts a function's other campaign adapters read too (CampaignPlans), so each layout is read once. */
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {
-    this.items = new CampaignItems(client, tableName);
-  }
+    private readonly items = new CampaignItems(client, tableName),
+  ) {}
 
   async create(id: string, definition: Omit<ResolvedCampaignDefinition, 'segmentId'>, audience: Pick<Campaign, 'audience' | 'segmentRef'>, at: string): Promise<Campaign> {
     const item: CampaignItem = { id, ...definition, ...audience, status: 'draft', createdAt: at };
