@@ -37,7 +37,7 @@ export function registerSegments(program: Command, context: CommandContext): voi
       const saved = options.id
         ? expectOk(await api.saveSegmentVersion(options.id, segment), `Saving a new version of segment ${options.id}`)
         : expectOk(await api.createSegment(segment), `Saving segment ${segment.name}`);
-      io.out(`segment ${String(saved.id)} version ${String(saved.version)}`);
+      io.out(`segment ${String(saved.id)} version ${String(saved.version)}${saved.created === false ? ' (unchanged: same definition as the latest version)' : ''}`);
     });
 
   segments

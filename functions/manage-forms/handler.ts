@@ -4,7 +4,7 @@ import { FormStore } from '../../src/adapters/form-store';
 import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-store';
 import { positiveInteger, readConfig, setting } from '../../src/config';
 import { InvalidInput } from '../../src/domain/errors';
-import { sameDefinition } from '../../src/domain/forms/same-definition';
+import { sameDefinition } from '../../src/domain/same-definition';
 import { subscriptionTypeIssue } from '../../src/domain/subscriptions';
 import { HttpError } from '../../src/http/errors';
 import { json } from '../../src/http/middleware';

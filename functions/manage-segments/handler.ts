@@ -72,8 +72,8 @@ export const handler = routesHandler({ logger, unavailable: throttlingRefusal, m
     const outcome = await segments.update(segmentId, definition, new Date().toISOString(), expectedVersion);
     if (outcome === 'not-found') throw new HttpError(404, `No segment ${segmentId}`);
     if (outcome === 'version-changed') throw new HttpError(409, `Segment ${segmentId} was changed since version ${expectedVersion ?? 'read'}; read it again and reapply the edit`);
-    logger.info('Segment updated', { segmentId, version: outcome.version });
-    return json(200, outcome);
+    if (outcome.created) logger.info('Segment updated', { segmentId, version: outcome.segment.version });
+    return json(200, { ...outcome.segment, created: outcome.created });
   },
 
   // Campaigns keep the rule they were created with, so deleting a segment never changes one.

@@ -72,10 +72,15 @@ export const updateSegment = defineRoute({
   method: 'PUT',
   path: '/v1/admin/segments/{segmentId}',
   roles: MARKETING,
-  summary: 'Save a new version of a segment',
+  summary: 'Save a new version of a segment (none when nothing changed)',
   description: 'Campaigns already created keep the version they were created with. With `expectedVersion`, refused (409) if someone saved another version since.',
   request: { params: SegmentIdParams, body: { schema: SegmentUpdate } },
-  responses: { 200: { description: 'The segment at its new version.', schema: Segment } },
+  responses: {
+    200: {
+      description: 'The segment at its new version (`created: true`), or as it was when the definition is the same as the latest version\'s (`created: false`: no version made).',
+      schema: z.extend(Segment, { created: z.boolean() }).check(z.meta({ id: 'SegmentSaved' })),
+    },
+  },
   errors: { ...noSegment, 409: 'Changed since `expectedVersion`.' },
 });
 

@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SegmentDefinition } from '../domain/segments/segment';
+import { sameDefinition } from '../domain/same-definition';
 import { conditionally } from './dynamo-errors';
 import * as keys from './keys';
 import type { Page, PageRequest } from '../domain/page';
@@ -43,13 +44,16 @@ export class SegmentStore {
   }
 
   /**
-   * Replaces a segment's definition as its next version. With `expectedVersion`, only if nobody saved
-   * another version since it was read: two marketers editing at once cannot overwrite each other.
+   * Replaces a segment's definition as its next version, unless it says what the current version says
+   * (a file pushed again unchanged makes no version: `created: false`). With `expectedVersion`, only if
+   * nobody saved another version since it was read: two marketers editing at once cannot overwrite each other.
    */
-  async update(id: string, definition: SegmentDefinition, at: string, expectedVersion?: number): Promise<Segment | 'not-found' | 'version-changed'> {
+  async update(id: string, definition: SegmentDefinition, at: string, expectedVersion?: number): Promise<{ readonly segment: Segment; readonly created: boolean } | 'not-found' | 'version-changed'> {
     const current = await this.get(id);
     if (!current) return 'not-found';
     if (expectedVersion !== undefined && expectedVersion !== current.version) return 'version-changed';
+    const { id: _id, version: _version, createdAt: _createdAt, updatedAt: _updatedAt, ...currentDefinition } = current;
+    if (sameDefinition<SegmentDefinition>(currentDefinition, definition)) return { segment: current, created: false };
     const next: Segment = { ...definition, id, version: current.version + 1, createdAt: current.createdAt, updatedAt: at };
     const written = await conditionally(
       this.client.send(
@@ -63,7 +67,7 @@ export class SegmentStore {
       true,
       false,
     );
-    return written ? next : 'version-changed';
+    return written ? { segment: next, created: true } : 'version-changed';
   }
 
   /** Every saved segment marked `tracked`: few enough (a team's saved segments) to read whole. */

@@ -297,6 +297,9 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await expect.poll(() => page.locator('#segment-preview').textContent(), { timeout: 30_000 }).toMatch(/^0 leads match/);
     await page.getByRole('button', { name: 'Save segment' }).click();
     await page.getByText(`Saved Segment ${run} as version 2.`).waitFor(UI);
+    // Saved again as it is: no version made, and the page says so.
+    await page.getByRole('button', { name: 'Save segment' }).click();
+    await page.getByText('No change: still version 2.').waitFor(UI);
     await checkAccessibility(page, 'segment editor');
 
     await page.getByRole('link', { name: 'Forms & sources' }).click();

@@ -63,9 +63,13 @@ describe('segments on the local stack', () => {
     expect(created.status).toBe(201);
     const segment = (await created.json()) as { id: string; version: number };
     expect(segment.version).toBe(1);
-    const updated = await admin('PUT', `/v1/admin/segments/${segment.id}`, { ...definition, expectedVersion: 1 });
-    expect(((await updated.json()) as { version: number }).version).toBe(2);
+    const updated = (await (await admin('PUT', `/v1/admin/segments/${segment.id}`, { ...definition, expectedVersion: 1 })).json()) as { version: number; created: boolean; updatedAt: string };
+    expect(updated).toMatchObject({ version: 2, created: true });
     expect((await admin('PUT', `/v1/admin/segments/${segment.id}`, { ...definition, expectedVersion: 1 })).status).toBe(409);
+    // The same definition again (a file pushed twice, its conditions' defaults filled in by both reads) makes no version.
+    const again = await admin('PUT', `/v1/admin/segments/${segment.id}`, { ...definition, expectedVersion: 2 });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ version: 2, created: false, updatedAt: updated.updatedAt });
 
     const preview = (await (await admin('GET', `/v1/admin/segments/${segment.id}/preview?subscription=events`)).json()) as { version: number; audience: { count: number; complete: boolean } };
     expect(preview).toMatchObject({ version: 2, audience: { count: 1, complete: true } });

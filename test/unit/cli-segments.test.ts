@@ -31,9 +31,14 @@ describe('leadflow segments', () => {
     expect(created.requests[0]).toMatchObject({ method: 'POST', url: 'http://localhost:3000/v1/admin/segments', body: pricingVisitors });
     expect(created.out).toEqual([`segment ${segmentId} version 1`]);
 
-    const edited = cli({ ...saved, version: 2, updatedAt: '2026-11-26T10:00:00.000Z' });
+    const edited = cli({ ...saved, version: 2, updatedAt: '2026-11-26T10:00:00.000Z', created: true });
     expect(await edited.run('segments', 'push', join(dir, 'pricing.yaml'), '--id', segmentId)).toBe(0);
     expect(edited.requests[0]).toMatchObject({ method: 'PUT', url: `http://localhost:3000/v1/admin/segments/${segmentId}` });
+    expect(edited.out).toEqual([`segment ${segmentId} version 2`]);
+
+    const unchanged = cli({ ...saved, version: 2, created: false });
+    expect(await unchanged.run('segments', 'push', join(dir, 'pricing.yaml'), '--id', segmentId)).toBe(0);
+    expect(unchanged.out).toEqual([`segment ${segmentId} version 2 (unchanged: same definition as the latest version)`]);
   });
 
   it('refuses a segment file with a typo offline, naming the path, and sends nothing', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FormSubmission, MAX_ATTRIBUTES, withFormAttributes } from '../../src/api/schemas';
 import type { KeyRing } from '../../src/domain/consent/signed-token';
 import { FormDefinition } from '../../src/domain/forms/definition';
-import { sameDefinition } from '../../src/domain/forms/same-definition';
+import { sameDefinition } from '../../src/domain/same-definition';
 import { embedScript } from '../../src/domain/forms/embed';
 import { formLanguage, hostedFormPage, refusedPage } from '../../src/domain/forms/pages';
 import { checkRenderToken, signRenderToken } from '../../src/domain/forms/render-token';

@@ -5,7 +5,7 @@ import { defineConfig, type Plugin } from 'vite';
 /**
  * Fails the build when a module the console imports reaches a Node built-in: Vite would give it an
  * empty stand-in that fails only when called in the browser. Keep such code in modules of its own, as
- * src/domain/forms/same-definition.ts and src/domain/handoff/webhook-requests.ts are.
+ * src/domain/same-definition.ts and src/domain/handoff/webhook-requests.ts are.
  */
 const noNodeBuiltins: Plugin = {
   name: 'leadflow:no-node-built-ins',

@@ -200,7 +200,7 @@ function SegmentBuilder({ editing, onDone }: { readonly editing: SavedSegment | 
             {text('segments.newInstead')}
           </button>
         )}
-        {save.isSuccess && <p role="status">{text('segments.savedOne', { name: save.data.name, version: save.data.version })}</p>}
+        {save.isSuccess && <p role="status">{'created' in save.data && !save.data.created ? text('segments.unchanged', { version: save.data.version }) : text('segments.savedOne', { name: save.data.name, version: save.data.version })}</p>}
         {save.isError && <ErrorNotice error={save.error} />}
       </form>
     </section>
