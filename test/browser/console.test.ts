@@ -447,6 +447,8 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     const email = `console-${randomUUID()}@example.com`;
     const industry = `industry-${randomUUID()}`;
     expect((await post('/v1/forms/events/submissions', { email, firstName: 'Dewi', industry, consent: ['events'] })).status).toBe(202);
+    const outsider = `console-outsider-${randomUUID()}@example.com`;
+    expect((await post('/v1/forms/events/submissions', { email: outsider, firstName: 'Budi', industry: `other-${industry}`, consent: ['events'] })).status).toBe(202);
     const { context, page } = await signedIn('marketer');
 
     await page.getByRole('link', { name: 'Segments' }).click();
@@ -475,6 +477,15 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await page.getByRole('button', { name: 'Create the campaign' }).click();
     await page.getByRole('heading', { name: /Console webinar invite/ }).waitFor();
     await expect.poll(() => page.getByRole('region', { name: 'Audience' }).textContent(), UI).toContain('1 leads match');
+    // The email as a lead of the sample reads it, and why a lead found by address would not get it.
+    await page.getByRole('button', { name: `Preview as ${email}` }).click();
+    const asLead = page.getByRole('region', { name: `As ${email} would read it` });
+    await expect.poll(() => asLead.getByRole('status').textContent(), UI).toBe(`${email} would receive this campaign.`);
+    expect(await asLead.getByText('Subject: Join us, Dewi').count()).toBe(1);
+    await page.getByLabel(/^Preview as a lead/).fill(outsider);
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await expect.poll(() => page.getByRole('region', { name: `As ${outsider} would read it` }).getByRole('status').textContent(), UI).toBe(`${outsider} would not receive this campaign: not in its audience.`);
+    await checkAccessibility(page, 'campaign previewed as a lead');
 
     await page.getByLabel('Time zone').selectOption('Asia/Jakarta');
     await page.getByLabel('Send at (local time)').fill(wallClockIn('Asia/Jakarta', 8));

@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { CampaignStatus } from '../../../src/domain/campaigns/campaign';
+import type { CampaignStatus, NotReceivingReason } from '../../../src/domain/campaigns/campaign';
 import type { LifecycleStage, TransitionCause } from '../../../src/domain/handoff/lifecycle';
 import type { RfmSegment } from '../../../src/domain/purchases';
 import type { SubscriptionStatus } from '../../../src/domain/subscriptions';
@@ -294,6 +294,15 @@ const en = {
   'campaigns.create': 'Create the campaign',
   'campaigns.scheduledFor': 'Scheduled for {local} {zone} ({utc} here).',
   'campaigns.audience': 'Audience',
+  'campaigns.sample': 'Some of the leads it goes to',
+  'campaigns.previewAs': 'Preview as a lead (email, name or company)',
+  'campaigns.previewAsOne': 'Preview as {email}',
+  'campaigns.preview': 'Preview',
+  'campaigns.noLeadMatches': 'No lead matches "{search}" ({scanned} leads read); type the whole address to look it up directly.',
+  'campaigns.asLeadReadsIt': 'As {email} would read it',
+  'campaigns.emailAs': 'The email as {email} would read it',
+  'campaigns.wouldReceive': '{email} would receive this campaign.',
+  'campaigns.wouldNotReceive': '{email} would not receive this campaign: {reason}.',
   'campaigns.sending': 'Sending',
   'campaigns.progress': '{sent} sent, {skipped} skipped of {recipients} recipients.',
   'campaigns.interrupted': '{interrupted} interrupted: a sender stopped between recording the send and the mail provider\'s answer, so these were not sent again, to rule out a second email.',
@@ -591,6 +600,9 @@ const en = {
   'campaignStatus.paused': 'paused',
   'campaignStatus.cancelled': 'cancelled',
   'campaignStatus.sent': 'sent',
+  'notReceiving.not_opted_in': 'not opted in to its subscription type',
+  'notReceiving.suppressed': 'the address is on the suppression list',
+  'notReceiving.outside_audience': 'not in its audience',
   'outcome.sent': 'sent',
   'outcome.delivered': 'delivered',
   'outcome.opened': 'opened',
@@ -657,6 +669,7 @@ type CodeKey =
   | `stage.${LifecycleStage}`
   | `cause.${TransitionCause | 'created'}`
   | `campaignStatus.${CampaignStatus}`
+  | `notReceiving.${NotReceivingReason}`
   | `rfm.${RfmSegment}`
   | `subscription.${SubscriptionStatus}`;
 
@@ -948,6 +961,15 @@ const id: Readonly<Record<TextKey, string>> = {
   'campaigns.create': 'Buat kampanye',
   'campaigns.scheduledFor': 'Dijadwalkan pada {local} {zone} ({utc} di sini).',
   'campaigns.audience': 'Penerima',
+  'campaigns.sample': 'Sebagian prospek yang menerimanya',
+  'campaigns.previewAs': 'Pratinjau sebagai prospek (email, nama, atau perusahaan)',
+  'campaigns.previewAsOne': 'Pratinjau sebagai {email}',
+  'campaigns.preview': 'Pratinjau',
+  'campaigns.noLeadMatches': 'Tidak ada prospek yang cocok dengan "{search}" ({scanned} prospek dibaca); ketik alamat lengkapnya untuk mencarinya langsung.',
+  'campaigns.asLeadReadsIt': 'Seperti yang akan dibaca {email}',
+  'campaigns.emailAs': 'Email seperti yang akan dibaca {email}',
+  'campaigns.wouldReceive': '{email} akan menerima kampanye ini.',
+  'campaigns.wouldNotReceive': '{email} tidak akan menerima kampanye ini: {reason}.',
   'campaigns.sending': 'Pengiriman',
   'campaigns.progress': '{sent} terkirim, {skipped} dilewati dari {recipients} penerima.',
   'campaigns.interrupted': '{interrupted} terputus: pengirim berhenti antara mencatat pengiriman dan jawaban penyedia email, jadi tidak dikirim ulang, agar tidak ada email kedua.',
@@ -1245,6 +1267,9 @@ const id: Readonly<Record<TextKey, string>> = {
   'campaignStatus.paused': 'dijeda',
   'campaignStatus.cancelled': 'dibatalkan',
   'campaignStatus.sent': 'terkirim',
+  'notReceiving.not_opted_in': 'tidak ikut berlangganan jenis langganannya',
+  'notReceiving.suppressed': 'alamatnya ada di daftar penekanan',
+  'notReceiving.outside_audience': 'bukan bagian dari penerimanya',
   'outcome.sent': 'dikirim',
   'outcome.delivered': 'sampai',
   'outcome.opened': 'dibuka',

@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { cancelCampaign, pauseCampaign, resumeCampaign, scheduleCampaign, sendCampaign, testCampaign, unscheduleCampaign } from '../../../../functions/control-campaigns/routes';
+import { listLeads } from '../../../../functions/list-leads/routes';
 import { getCampaign, getCampaignReport, previewCampaign } from '../../../../functions/manage-campaigns/routes';
 import { refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
@@ -19,6 +20,92 @@ const timeZones = (): string[] => {
   const supported = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
   return [...new Set([browserTimeZone(), 'UTC', ...supported])];
 };
+
+/** Matches a request of the search for the lead to preview as: enough to find an exact address among partial matches. */
+const LEAD_MATCHES = 20;
+/** Requests of that search at most (each reads up to 1,000 leads) before it says it found nobody. */
+const LEAD_SEARCH_PAGES = 10;
+
+/**
+ * The campaign's email as one lead would read it, and whether that lead would get it and why not (not
+ * opted in to the type, suppressed, outside the audience): a lead of the audience's sample, or one
+ * found by address, name or company (an exact address first, else the first match).
+ */
+function PreviewAsLead({ campaignId, sample }: { readonly campaignId: string; readonly sample: readonly { readonly leadId: string; readonly email: string }[] }) {
+  const api = useApi();
+  const { text, label } = useI18n();
+  const [wanted, setWanted] = useState('');
+  const previewAs = useMutation({
+    mutationFn: async (wanted: { readonly leadId: string; readonly email: string } | { readonly search: string }) => {
+      let lead = wanted;
+      if ('search' in lead) {
+        const { search } = lead;
+        let found: { readonly id: string; readonly email: string } | undefined;
+        let scanned = 0;
+        // The API looks an exact address up at once; other text walks the leads a thousand a request, which may match none.
+        let cursor: string | undefined;
+        for (let request = 0; request < LEAD_SEARCH_PAGES; request += 1) {
+          const page = await api.call(listLeads, { query: { q: search, limit: String(LEAD_MATCHES), ...(cursor ? { cursor } : {}) } });
+          found = page.items.find((item) => item.email.toLowerCase() === search.toLowerCase()) ?? page.items[0];
+          scanned += page.scanned;
+          cursor = page.nextCursor;
+          if (found || !cursor) break;
+        }
+        if (!found) throw new Error(text('campaigns.noLeadMatches', { search, scanned }));
+        lead = { leadId: found.id, email: found.email };
+      }
+      return { ...(await api.call(previewCampaign, { params: { campaignId }, query: { leadId: lead.leadId } })), email: lead.email };
+    },
+  });
+  const shown = previewAs.data;
+  return (
+    <>
+      {sample.length > 0 && (
+        <ul aria-label={text('campaigns.sample')}>
+          {sample.map((member) => (
+            <li key={member.leadId}>
+              <Link to={`/leads/${member.leadId}`}>{member.email}</Link>{' '}
+              <button type="button" onClick={() => previewAs.mutate(member)} disabled={previewAs.isPending}>
+                {text('campaigns.previewAsOne', { email: member.email })}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        className="inline-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (wanted.trim()) previewAs.mutate({ search: wanted.trim() });
+        }}
+      >
+        <label>
+          {text('campaigns.previewAs')}
+          <input type="search" value={wanted} onChange={(event) => setWanted(event.target.value)} required />
+        </label>
+        <button type="submit" disabled={previewAs.isPending}>
+          {text('campaigns.preview')}
+        </button>
+      </form>
+      {previewAs.isError && <ErrorNotice error={previewAs.error} />}
+      {shown?.rendered && (
+        <section aria-labelledby="lead-preview-title">
+          <h3 id="lead-preview-title">{text('campaigns.asLeadReadsIt', { email: shown.email })}</h3>
+          <p role="status">
+            {shown.wouldReceive
+              ? text('campaigns.wouldReceive', { email: shown.email })
+              : text('campaigns.wouldNotReceive', { email: shown.email, reason: label('notReceiving', shown.wouldNotReceiveBecause ?? 'outside_audience') })}
+          </p>
+          <p>{text('templates.subjectLine', { subject: shown.rendered.subject })}</p>
+          <div className="previews">
+            {/* No script runs in it and it cannot reach the console: an email is content, never code. */}
+            <iframe title={text('campaigns.emailAs', { email: shown.email })} sandbox="" srcDoc={shown.rendered.html} style={{ width: 640, height: 480 }} />
+          </div>
+        </section>
+      )}
+    </>
+  );
+}
 
 /** One campaign: audience preview, schedule in a time zone or send now, live progress, pause/resume/cancel, the report. */
 export default function CampaignPage() {
@@ -77,7 +164,16 @@ export default function CampaignPage() {
 
       <section aria-labelledby="audience-title">
         <h2 id="audience-title">{text('campaigns.audience')}</h2>
-        {preview.data ? <p>{text('segments.count', { count: preview.data.audience.count })}</p> : preview.isError ? <ErrorNotice error={preview.error} /> : <Loading />}
+        {preview.data ? (
+          <p>
+            {text('segments.count', { count: preview.data.audience.count })} {preview.data.audience.complete ? '' : text('segments.partial', { scanned: preview.data.audience.leadsScanned })}
+          </p>
+        ) : preview.isError ? (
+          <ErrorNotice error={preview.error} />
+        ) : (
+          <Loading />
+        )}
+        <PreviewAsLead campaignId={campaignId} sample={preview.data?.audience.sample ?? []} />
       </section>
 
       <form onSubmit={sendTest} className="inline-form">
