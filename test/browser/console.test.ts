@@ -482,6 +482,7 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     const asLead = page.getByRole('region', { name: `As ${email} would read it` });
     await expect.poll(() => asLead.getByRole('status').textContent(), UI).toBe(`${email} would receive this campaign.`);
     expect(await asLead.getByText('Subject: Join us, Dewi').count()).toBe(1);
+    expect(await page.frameLocator(`iframe[title="The email as ${email} would read it"]`).locator('body').textContent()).toContain('Dewi');
     await page.getByLabel(/^Preview as a lead/).fill(outsider);
     await page.getByRole('button', { name: 'Preview', exact: true }).click();
     await expect.poll(() => page.getByRole('region', { name: `As ${outsider} would read it` }).getByRole('status').textContent(), UI).toBe(`${outsider} would not receive this campaign: not in its audience.`);

@@ -65,8 +65,8 @@ function PreviewAsLead({ campaignId, sample }: { readonly campaignId: string; re
           {sample.map((member) => (
             <li key={member.leadId}>
               <Link to={`/leads/${member.leadId}`}>{member.email}</Link>{' '}
-              <button type="button" onClick={() => previewAs.mutate(member)} disabled={previewAs.isPending}>
-                {text('campaigns.previewAsOne', { email: member.email })}
+              <button type="button" aria-label={text('campaigns.previewAsOne', { email: member.email })} onClick={() => previewAs.mutate(member)} disabled={previewAs.isPending}>
+                {text('campaigns.preview')}
               </button>
             </li>
           ))}
@@ -157,7 +157,7 @@ export default function CampaignPage() {
         {shown.name} <span className={`status status-${shown.status}`}>{label('campaignStatus', shown.status)}</span>
       </h1>
       <p>
-        {text('campaigns.subscription')}: {typeName(shown.subscription)}. {shown.segmentRef ? `${text('campaigns.segment')}: ${shown.segmentRef.name} (v${shown.segmentRef.version}).` : text('campaigns.everyone')}{' '}
+        {text('campaigns.subscription')}: {typeName(shown.subscription)}. {shown.segmentRef ? `${text('campaigns.segment')}: ${shown.segmentRef.name} (v${shown.segmentRef.version}).` : `${text('campaigns.everyone')}.`}{' '}
         {text('campaigns.subject')}: {shown.template.subject}
       </p>
       {shown.schedule && <p>{text('campaigns.scheduledFor', { local: shown.schedule.sendAt.replace('T', ' '), zone: shown.schedule.timeZone, utc: formatDate(shown.schedule.sendsAtUtc) })}</p>}
