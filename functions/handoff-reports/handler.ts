@@ -17,7 +17,8 @@ const lifecycle = new LifecycleStore(documentClient(), config.TABLE_NAME);
 const DEFAULT_MONTHS = 6;
 
 const getHandoffReport: Implementation<(typeof handoffReportsRoutes)[number]> = async ({ query }) => {
-  const thisMonth = new Date().toISOString().slice(0, 7);
+  const now = new Date().toISOString();
+  const thisMonth = now.slice(0, 7);
   const to = query.to ?? thisMonth;
   const from = query.from ?? monthsBefore(to, DEFAULT_MONTHS);
   if (from > to) throw new HttpError(400, 'Invalid request: from must not be after to', [{ field: 'from', message: 'must not be after to' }]);
@@ -30,7 +31,7 @@ const getHandoffReport: Implementation<(typeof handoffReportsRoutes)[number]> = 
   const readMonths = monthsBetween(from, followedUntil < to ? to : followedUntil);
   const transitions = (await Promise.all(readMonths.map((month) => lifecycle.transitionsInMonth(month)))).flat();
   logger.info('Handoff report', { from, to, months: readMonths.length, transitions: transitions.length });
-  return json(200, handoffReport(transitions, months));
+  return json(200, handoffReport(transitions, months, now));
 };
 
 export const handler = routesHandler({ logger, unavailable: throttlingRefusal }, handoffReportsRoutes, { getHandoffReport });

@@ -18,7 +18,7 @@ export const getHandoffReport = defineRoute({
   roles: EVERY_ROLE,
   summary: 'Handoff report: funnel, conversion, weekly cohorts, time to MQL, MQL acceptance, won and lost reasons',
   description:
-    "Over the months `from`..`to` (UTC, at most 24): leads entering each stage per month (a lead's entry at creation included); conversion out of each funnel stage by the month leads entered it (of those, the percentage that reached a later funnel stage since, followed up to 12 months past `to`), with the window's total; cohorts by week created (leads created in the window by the Monday of their week, and how many of each have reached MQL, SQL and won since, with the median days to MQL); days from creation to first MQL (median, p90); accepted / (accepted + rejected); won and lost reasons with counts and amounts per currency.",
+    "Over the months `from`..`to` (UTC, at most 24): leads entering each stage per month (a lead's entry at creation included); conversion out of each funnel stage by the month leads entered it (of those, the percentage that reached a later funnel stage since, followed up to 12 months past `to`), with the window's total; cohorts by week created (leads created in the window by the Monday of their week, up to the current week, and how many of each have reached MQL, SQL and won since, with the median days to MQL); days from creation to first MQL (median, p90); accepted / (accepted + rejected); won and lost reasons with counts and amounts per currency.",
   request: { query: HandoffReportQuery },
   responses: {
     200: {

@@ -3,6 +3,8 @@ import { weekOf, weeklyCohorts } from '../../src/domain/handoff/cohorts';
 import { stageEntry, type EntryStage, type LifecycleStage } from '../../src/domain/handoff/lifecycle';
 import { handoffReport, type ReportedTransition } from '../../src/domain/handoff/report';
 
+/** A time after every window below: all its weeks have begun. */
+const AFTER = '2027-06-01T00:00:00.000Z';
 const entry = (leadId: string, to: EntryStage, at: string): ReportedTransition => ({ ...stageEntry(to, at), leadId, leadCreatedAt: at });
 const move = (leadId: string, createdAt: string, from: LifecycleStage, to: LifecycleStage, at: string): ReportedTransition =>
   ({ leadId, leadCreatedAt: createdAt, from, to, at, cause: to === 'mql' ? 'qualified' : to === 'sql' ? 'accepted' : to === 'customer' ? 'won' : 'crm', actor: 'rep-1' }) as ReportedTransition;
@@ -39,15 +41,22 @@ describe('cohort conversion by week created', () => {
   ];
 
   it('counts each week’s new leads and how many reached MQL, SQL and won since, with the median days to MQL', () => {
-    const weeks = weeklyCohorts(transitions, ['2026-11']);
+    const weeks = weeklyCohorts(transitions, ['2026-11'], AFTER);
     expect(weeks.map((week) => week.week)).toEqual(['2026-10-26', '2026-11-02', '2026-11-09', '2026-11-16', '2026-11-23', '2026-11-30']);
     expect(weeks[1]).toEqual({ week: '2026-11-02', created: 3, mql: 2, sql: 1, won: 1, mqlPercent: 66.67, sqlPercent: 33.33, wonPercent: 33.33, medianDaysToMql: 2 });
     expect(weeks[2]).toEqual({ week: '2026-11-09', created: 1, mql: 1, sql: 1, won: 0, mqlPercent: 100, sqlPercent: 100, wonPercent: 0, medianDaysToMql: null });
     expect(weeks[0]).toEqual({ week: '2026-10-26', created: 0, mql: 0, sql: 0, won: 0, mqlPercent: null, sqlPercent: null, wonPercent: null, medianDaysToMql: null });
   });
 
+  it('ends at the current week: the weeks still to come of a window ending this month are no cohorts', () => {
+    const weeks = weeklyCohorts(transitions, ['2026-11', '2026-12'], '2026-12-05T10:00:00.000Z');
+    expect(weeks.map((week) => week.week)).toEqual(['2026-10-26', '2026-11-02', '2026-11-09', '2026-11-16', '2026-11-23', '2026-11-30']);
+    expect(weeklyCohorts(transitions, ['2026-11', '2026-12'], '2026-12-07T00:00:00.000Z').at(-1)?.week).toBe('2026-12-07');
+    expect(weeklyCohorts(transitions, ['2026-11'], '2026-10-01T00:00:00.000Z')).toEqual([]);
+  });
+
   it('never counts more leads at a later milestone than at an earlier one', () => {
-    for (const week of weeklyCohorts(transitions, ['2026-10', '2026-11', '2026-12'])) {
+    for (const week of weeklyCohorts(transitions, ['2026-10', '2026-11', '2026-12'], AFTER)) {
       expect(week.mql).toBeLessThanOrEqual(week.created);
       expect(week.sql).toBeLessThanOrEqual(week.mql);
       expect(week.won).toBeLessThanOrEqual(week.sql);
@@ -55,7 +64,7 @@ describe('cohort conversion by week created', () => {
   });
 
   it('is part of the handoff report', () => {
-    const report = handoffReport(transitions, ['2026-11']);
-    expect(report.cohorts).toEqual(weeklyCohorts(transitions, ['2026-11']));
+    const report = handoffReport(transitions, ['2026-11'], AFTER);
+    expect(report.cohorts).toEqual(weeklyCohorts(transitions, ['2026-11'], AFTER));
   });
 });

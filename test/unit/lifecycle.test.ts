@@ -217,7 +217,7 @@ describe('handoff report', () => {
   ];
 
   it('counts the leads entering each stage per month, entries at creation included', () => {
-    const report = handoffReport(transitions, ['2026-10', '2026-11']);
+    const report = handoffReport(transitions, ['2026-10', '2026-11'], '2027-06-01T00:00:00.000Z');
     expect(report.funnel).toEqual([
       { month: '2026-10', entered: { subscriber: 1, lead: 2, mql: 2, sql: 1, opportunity: 1, customer: 0, disqualified: 0, recycled: 1, churned: 0 } },
       { month: '2026-11', entered: { subscriber: 0, lead: 1, mql: 2, sql: 1, opportunity: 1, customer: 1, disqualified: 0, recycled: 1, churned: 0 } },
@@ -225,7 +225,7 @@ describe('handoff report', () => {
   });
 
   it('converts cohorts by the month they entered a stage, counting later conversions and skipped stages', () => {
-    const conversion = Object.fromEntries(handoffReport(transitions, ['2026-10', '2026-11']).conversion.map((line) => [line.from, line]));
+    const conversion = Object.fromEntries(handoffReport(transitions, ['2026-10', '2026-11'], '2027-06-01T00:00:00.000Z').conversion.map((line) => [line.from, line]));
     // c went from subscriber straight to mql: past lead counts as converted.
     expect(conversion.subscriber).toEqual({
       from: 'subscriber', to: 'lead', entered: 1, converted: 1, ratePercent: 100,
@@ -238,7 +238,7 @@ describe('handoff report', () => {
   });
 
   it('measures time to first MQL, acceptance and reasons inside the window only', () => {
-    const report = handoffReport(transitions, ['2026-10', '2026-11']);
+    const report = handoffReport(transitions, ['2026-10', '2026-11'], '2027-06-01T00:00:00.000Z');
     // First MQLs only (a, b, c after 2, 10 and 31 days); d re-qualified from recycled; e is after the window.
     expect(report.timeToMql).toEqual({ leads: 3, medianDays: 10, p90Days: 31 });
     expect(report.mqlAcceptance).toEqual({ accepted: 2, rejected: 1, ratePercent: 66.67 });
@@ -247,7 +247,7 @@ describe('handoff report', () => {
   });
 
   it('says nothing rather than dividing by zero', () => {
-    const report = handoffReport([], ['2026-11']);
+    const report = handoffReport([], ['2026-11'], '2027-06-01T00:00:00.000Z');
     expect(report.mqlAcceptance.ratePercent).toBeNull();
     expect(report.timeToMql).toEqual({ leads: 0, medianDays: null, p90Days: null });
     expect(report.conversion.every((line) => line.ratePercent === null)).toBe(true);

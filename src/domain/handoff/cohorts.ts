@@ -19,13 +19,13 @@ export function weekOf(at: string | number): string {
   return new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() - sinceMonday)).toISOString().slice(0, 10);
 }
 
-/** Every week (its Monday) that has a day in `months` (yyyy-mm, consecutive, oldest first). */
-function weeksOf(months: readonly string[]): string[] {
+/** Every week (its Monday) that has a day in `months` (yyyy-mm, consecutive, oldest first), up to the week of `now`. */
+function weeksOf(months: readonly string[], now: string): string[] {
   const first = months[0];
   const last = months.at(-1);
   if (!first || !last) return [];
   const [lastYear, lastMonth] = last.split('-').map(Number) as [number, number];
-  const end = weekOf(Date.UTC(lastYear, lastMonth, 0));
+  const end = [weekOf(Date.UTC(lastYear, lastMonth, 0)), weekOf(now)].sort()[0] as string;
   const weeks: string[] = [];
   for (let week = weekOf(`${first}-01T00:00:00.000Z`); week <= end; week = new Date(Date.parse(week) + 7 * MS_PER_DAY).toISOString().slice(0, 10)) weeks.push(week);
   return weeks;
@@ -39,12 +39,13 @@ interface LeadPath {
 
 /**
  * Cohort conversion by week created: the leads created in `months` (UTC), grouped by the week of their
- * creation (weeks start on Monday; the first and last may hold only the window's days), and of each
+ * creation (weeks start on Monday; the first and last may hold only the window's days; none after the
+ * week of `now`, which has no lead yet: a window ending this month would show its weeks to come as empty cohorts), and of each
  * cohort how many have reached MQL, SQL and won (customer) at any time since, with the percentage of
  * the cohort and the median days from creation to the first MQL. `transitions` may go on past the
  * window so that later conversions count.
  */
-export function weeklyCohorts(transitions: readonly ReportedTransition[], months: readonly string[]) {
+export function weeklyCohorts(transitions: readonly ReportedTransition[], months: readonly string[], now: string) {
   const leads = new Map<string, LeadPath>();
   for (const change of transitions) {
     if (!months.includes(change.leadCreatedAt.slice(0, 7))) continue;
@@ -55,7 +56,7 @@ export function weeklyCohorts(transitions: readonly ReportedTransition[], months
     }
     if (change.to === 'mql') path.firstMqlAt = Math.min(Date.parse(change.at), path.firstMqlAt ?? Infinity);
   }
-  const cohorts = new Map<string, LeadPath[]>(weeksOf(months).map((week) => [week, []]));
+  const cohorts = new Map<string, LeadPath[]>(weeksOf(months, now).map((week) => [week, []]));
   for (const path of leads.values()) cohorts.get(weekOf(path.createdAt))?.push(path);
   return [...cohorts].map(([week, members]) => {
     const count = (milestone: Milestone) => members.filter((path) => path.reached.has(milestone)).length;

@@ -96,7 +96,7 @@ function cohortConversion(stage: FunnelStage, transitions: readonly ReportedTran
 }
 
 /**
- * The handoff report over the stage changes recorded in `months` (UTC); `transitions` may go on past
+ * The handoff report over the stage changes recorded in `months` (UTC), as of `now`; `transitions` may go on past
  * the window, so a cohort's later conversions count:
  * - funnel: leads entering each stage per month (a lead's entry at creation included);
  * - conversion out of each funnel stage but the last, by the month leads entered it (cohorts): of
@@ -106,7 +106,7 @@ function cohortConversion(stage: FunnelStage, transitions: readonly ReportedTran
  * - MQL acceptance: accepted / (accepted + rejected), in percent;
  * - won and lost reasons with counts and amounts.
  */
-export function handoffReport(transitions: readonly ReportedTransition[], months: readonly string[]) {
+export function handoffReport(transitions: readonly ReportedTransition[], months: readonly string[], now: string) {
   const inWindow = transitions.filter((change) => months.includes(change.at.slice(0, 7)));
   const funnel = months.map((month) => {
     const entering = new Map<LifecycleStage, Set<string>>(LIFECYCLE_STAGES.map((stage) => [stage, new Set<string>()]));
@@ -130,7 +130,7 @@ export function handoffReport(transitions: readonly ReportedTransition[], months
     months: { from: months[0], to: months.at(-1) },
     funnel,
     conversion,
-    cohorts: weeklyCohorts(transitions, months),
+    cohorts: weeklyCohorts(transitions, months, now),
     timeToMql: { leads: daysToMql.length, medianDays: median === null ? null : round(median), p90Days: p90 === null ? null : round(p90) },
     mqlAcceptance: { accepted, rejected, ratePercent: rate(accepted, accepted + rejected) },
     won: reasonLines(moves.filter((change) => change.cause === 'won')),
