@@ -522,7 +522,7 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await context.close();
   });
 
-  it('a marketer builds a journey in the visual editor (a wait and an email, a problem shown on its step) and saves the draft, then creates a form and copies its embed code', { timeout: 120_000 }, async () => {
+  it('a marketer builds a journey in the visual editor (a wait and an email, a problem shown on its step) and saves the draft, then creates a form and copies its embed code, and adds a website for the tracking snippet and rotates its key', { timeout: 120_000 }, async () => {
     const run = randomUUID().slice(0, 8);
     const hello = { id: 'hello', type: 'send_email', subscription: 'product_updates', template: { subject: `Hello ${run}`, html: '<p>Hello</p>' } };
     const journey = (await (await admin('POST', '/v1/admin/journeys', { name: `Visual journey ${run}`, entry: { kind: 'manual' }, steps: [hello] })).json()) as { id: string };
@@ -570,6 +570,34 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await checkAccessibility(page, 'new form and its embed code');
     const form = (await (await admin('GET', `/v1/admin/forms/${formId}`)).json()) as { version: number; definition: { consents: unknown[] } };
     expect(form).toMatchObject({ version: 1, definition: { consents: [{ subscription: 'events', text: { en: 'Invite me to events', id: 'Undang saya ke acara' } }] } });
+
+    // A website for the tracking snippet: an origin with a path is refused beside its input; then added, its key rotated and the old key revoked.
+    const siteName = `Site ${run}`;
+    const site = page.getByRole('form', { name: 'Add a website' });
+    await site.getByLabel('Name').fill(siteName);
+    await site.getByLabel(/^Origins whose pages may send/).fill(`https://www-${run}.example.com/pricing`);
+    await site.getByRole('button', { name: 'Add the website' }).click();
+    await expect.poll(() => site.locator('.field-error').textContent(), UI).toMatch(/^must be an origin such as https:\/\/www\.example\.com/);
+    await site.getByLabel(/^Origins whose pages may send/).fill(`https://www-${run}.example.com\nhttps://${run}.example.com`);
+    await site.getByRole('button', { name: 'Add the website' }).click();
+    await site.getByText(`Added ${siteName}: paste its snippet into every page of the site.`).waitFor(UI);
+    type Source = { name: string; origins: string[]; writeKey?: string; keys: { writeKey: string; valid: boolean }[] };
+    const sourceNamed = async () => ((await (await admin('GET', '/v1/admin/sources?limit=200')).json()) as { items: Source[] }).items.find((source) => source.name === siteName);
+    const added = await sourceNamed();
+    expect(added?.origins).toEqual([`https://www-${run}.example.com`, `https://${run}.example.com`]);
+    const firstKey = added?.writeKey ?? '';
+    const row = page.getByRole('table', { name: 'Tracking sources' }).getByRole('row').filter({ hasText: siteName });
+    await expect.poll(() => row.locator('.embed code').textContent(), UI).toBe(`<script src="${stack.apiUrl}/js/v1/leadflow.js" data-write-key="${firstKey}" data-consent="required" async></script>`);
+    await row.getByRole('button', { name: `Rotate the key of ${siteName}` }).click();
+    await page.getByText(new RegExp(`^New key for ${siteName}: paste its snippet into the site; the old key works until `)).waitFor(UI);
+    const oldKeyButton = row.getByRole('button', { name: `Revoke ${firstKey.slice(0, 10)}…` });
+    await oldKeyButton.waitFor(UI);
+    await checkAccessibility(page, 'tracking sources after a rotation');
+    await oldKeyButton.click();
+    await expect.poll(() => row.getByRole('button', { name: /^Revoke / }).count(), UI).toBe(0);
+    const rotated = await sourceNamed();
+    expect(rotated?.writeKey).not.toBe(firstKey);
+    expect(rotated?.keys.find((key) => key.writeKey === firstKey)?.valid).toBe(false);
     await context.close();
   });
 

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type * as z from 'zod';
 import { createForm, getForm, listForms, saveForm } from '../../../../functions/manage-forms/routes';
-import { listSources } from '../../../../functions/manage-sources/routes';
+import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../../../../functions/manage-sources/routes';
 import { queriesNamed, refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { FIELD_TYPES } from '../../../../src/domain/forms/definition';
@@ -43,7 +43,6 @@ export default function FormsPage({ apiUrl }: { readonly apiUrl: string }) {
   const [editing, setEditing] = useState<string>();
   const [creating, setCreating] = useState(false);
   const forms = useQuery({ queryKey: ['forms'], queryFn: () => api.call(listForms, { query: { limit: '200' } }) });
-  const sources = useQuery({ queryKey: ['sources'], queryFn: () => api.call(listSources, { query: { limit: '200' } }) });
   return (
     <section aria-labelledby="forms-title">
       <h1 id="forms-title">{text('forms.title')}</h1>
@@ -96,26 +95,110 @@ export default function FormsPage({ apiUrl }: { readonly apiUrl: string }) {
           <FormDefinitionEditor saved={NEW_FORM} apiUrl={apiUrl} onClose={() => setCreating(false)} />
         </section>
       )}
-      <h2>{text('forms.sources')}</h2>
+      <TrackingSources apiUrl={apiUrl} />
+    </section>
+  );
+}
+
+const snippetOf = (apiUrl: string, writeKey: string) => `<script src="${apiUrl}/js/v1/leadflow.js" data-write-key="${writeKey}" data-consent="required" async></script>`;
+/** Origins as typed: one a line, or separated by commas or spaces. */
+const originsIn = (typed: string) => typed.split(/[\s,]+/).filter(Boolean);
+
+/**
+ * The websites that send tracking, each with its snippet and keys: add one (its name and the origins
+ * whose pages may send), rotate its key (the old one keeps working for a day, for pages cached with
+ * the old snippet) and revoke an old key before then.
+ */
+function TrackingSources({ apiUrl }: { readonly apiUrl: string }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text, formatDate } = useI18n();
+  const [name, setName] = useState('');
+  const [origins, setOrigins] = useState('');
+  const sources = useQuery({ queryKey: ['sources'], queryFn: () => api.call(listSources, { query: { limit: '200' } }) });
+  const refresh = () => refetchAfterChange(queryClient, { queryKey: ['sources'] });
+  const add = useMutation({
+    mutationFn: () => api.call(createSource, { body: { name, origins: originsIn(origins) } }),
+    onSuccess: () => {
+      setName('');
+      setOrigins('');
+      return refresh();
+    },
+  });
+  const rotate = useMutation({ mutationFn: (sourceId: string) => api.call(rotateSourceKey, { params: { sourceId }, body: {} }), onSuccess: refresh });
+  const revoke = useMutation({ mutationFn: ({ sourceId, writeKey }: { readonly sourceId: string; readonly writeKey: string }) => api.call(revokeSourceKeys, { params: { sourceId }, body: { writeKey } }), onSuccess: refresh });
+  const errors = fieldErrorsOf(add.error);
+  const originsError = [...errors].find(([field]) => field === 'origins' || field.startsWith('origins['))?.[1];
+  const rotated = rotate.data;
+  const oldKeyUntil = rotated?.keys.find((key) => key.writeKey !== rotated.writeKey && key.valid)?.validUntil;
+  return (
+    <section aria-labelledby="sources-title">
+      <h2 id="sources-title">{text('forms.sources')}</h2>
       <QueryTable
         query={sources}
         label={text('forms.sources')}
-        columns={[{ label: text('segments.name') }, { label: text('forms.origins') }, { label: text('forms.snippet') }]}
+        columns={[{ label: text('segments.name') }, { label: text('forms.origins') }, { label: text('forms.snippet') }, { label: text('sources.keys') }, { label: text('settings.actions') }]}
         items={(page) => page.items}
         row={(source) => (
           <tr key={source.id}>
             <td>{source.name}</td>
             <td>{source.origins.join(', ')}</td>
+            <td>{source.writeKey ? <EmbedCode label={text('forms.embedOf', { name: source.name })} code={snippetOf(apiUrl, source.writeKey)} /> : text('forms.revoked')}</td>
             <td>
-              {source.writeKey ? (
-                <EmbedCode label={text('forms.embedOf', { name: source.name })} code={`<script src="${apiUrl}/js/v1/leadflow.js" data-write-key="${source.writeKey}" data-consent="required" async></script>`} />
-              ) : (
-                text('forms.revoked')
-              )}
+              <ul className="plain">
+                {source.keys
+                  .filter((key) => key.valid)
+                  .map((key) => (
+                    <li key={key.writeKey}>
+                      <code>{key.writeKey.slice(0, 10)}…</code>{' '}
+                      {key.writeKey === source.writeKey ? (
+                        text('sources.current')
+                      ) : (
+                        <>
+                          {key.validUntil ? text('sources.validUntil', { until: formatDate(key.validUntil) }) : ''}{' '}
+                          <button type="button" onClick={() => revoke.mutate({ sourceId: source.id, writeKey: key.writeKey })} disabled={revoke.isPending}>
+                            {text('sources.revokeOne', { key: `${key.writeKey.slice(0, 10)}…` })}
+                          </button>
+                        </>
+                      )}
+                    </li>
+                  ))}
+              </ul>
+            </td>
+            <td>
+              <button type="button" onClick={() => rotate.mutate(source.id)} disabled={rotate.isPending}>
+                {text('sources.rotate', { name: source.name })}
+              </button>
             </td>
           </tr>
         )}
       />
+      {rotated && (
+        <p role="status">{oldKeyUntil ? text('sources.rotated', { name: rotated.name, until: formatDate(oldKeyUntil) }) : text('sources.rotatedNow', { name: rotated.name })}</p>
+      )}
+      {rotate.isError && <ErrorNotice error={rotate.error} />}
+      {revoke.isError && <ErrorNotice error={revoke.error} />}
+      <form
+        className="stack"
+        aria-labelledby="new-source-title"
+        onSubmit={(event) => {
+          event.preventDefault();
+          add.mutate();
+        }}
+      >
+        <h3 id="new-source-title">{text('sources.new')}</h3>
+        <LabelledField id="source-name" label={text('segments.name')} error={errors.get('name')}>
+          {(described) => <input id="source-name" value={name} onChange={(event) => setName(event.target.value)} required {...described} />}
+        </LabelledField>
+        <LabelledField id="source-origins" label={text('sources.originsHelp')} error={originsError}>
+          {(described) => <textarea id="source-origins" rows={3} spellCheck={false} value={origins} onChange={(event) => setOrigins(event.target.value)} placeholder="https://www.example.com" required {...described} />}
+        </LabelledField>
+        <button type="submit" className="primary" disabled={add.isPending}>
+          {text('sources.add')}
+        </button>
+        {add.isSuccess && <p role="status">{text('sources.added', { name: add.data.name })}</p>}
+        {add.isError && !errors.size && <ErrorNotice error={add.error} />}
+      </form>
     </section>
   );
 }
