@@ -16,7 +16,7 @@ import { getRouting, replaceRouting } from '../functions/manage-routing/routes';
 import { activateRuleset, getRescoringJob, getRuleset, listRulesets, saveRulesetDraft } from '../functions/manage-rulesets/routes';
 import { createSegment, getSegment, listSegments, previewSegment, previewSegmentDefinition, updateSegment } from '../functions/manage-segments/routes';
 import { createTemplate, getTemplate, getTemplateVersion, listTemplates, testTemplate, updateTemplate } from '../functions/manage-templates/routes';
-import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../functions/manage-sources/routes';
+import { createSource, listSources, revokeSourceKeys, rotateSourceKey, updateSource } from '../functions/manage-sources/routes';
 import { archiveJourney, createJourney, getJourney, getJourneyReport, listJourneys, pauseJourney, publishJourney, resumeJourney, saveJourneyDraft, validateJourneyDefinition } from '../functions/manage-journeys/routes';
 import { enrolInJourney, getJourneyMoveAll, moveAllJourneyEnrolments, moveJourneyEnrolments } from '../functions/manage-journey-enrolments/routes';
 import type { JourneyDefinitionInput } from '../src/domain/journeys/definition';
@@ -119,6 +119,7 @@ export interface AdminApi {
   rotateChatSourceSecret(sourceId: string, rotation: { secret?: string; overlapHours?: number }): Promise<AdminResponse>;
   removeChatSource(sourceId: string): Promise<AdminResponse>;
   addSource(source: { name: string; origins: string[] }): Promise<AdminResponse>;
+  updateSource(sourceId: string, source: { name: string; origins: string[] }): Promise<AdminResponse>;
   /** One page; `cursor` is the previous page's `nextCursor`. */
   listSources(cursor?: string): Promise<AdminResponse>;
   rotateSourceKey(sourceId: string, rotation: { graceHours?: number }): Promise<AdminResponse>;
@@ -277,6 +278,7 @@ export function adminApiOverClient(client: ApiClient): AdminApi {
     rotateChatSourceSecret: (sourceId, rotation) => outcome(client.send(rotateChatSourceSecret, { params: { sourceId }, body: rotation })),
     removeChatSource: (sourceId) => outcome(client.send(deleteChatSource, { params: { sourceId } })),
     addSource: (source) => outcome(client.send(createSource, { body: source })),
+    updateSource: (sourceId, source) => outcome(client.send(updateSource, { params: { sourceId }, body: source })),
     listSources: (cursor) => outcome(client.send(listSources, { query: { cursor } })),
     rotateSourceKey: (sourceId, rotation) => outcome(client.send(rotateSourceKey, { params: { sourceId }, body: asSent(rotateSourceKey, 'body', rotation) })),
     revokeSourceKeys: (sourceId, revocation) => outcome(client.send(revokeSourceKeys, { params: { sourceId }, body: revocation })),

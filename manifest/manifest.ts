@@ -143,7 +143,7 @@ export const manifest: Manifest = {
     },
     {
       name: 'manage-sources',
-      description: 'Tracking sources: add a website with its origins and write key, list, rotate and revoke keys.',
+      description: 'Tracking sources: add a website with its origins and write key, list, rename or change its origins, rotate and revoke keys.',
       entry: 'functions/manage-sources/handler.ts',
       trigger: { kind: 'http', routes: manageSourcesRoutes, audience: 'admin' },
       timeoutSeconds: 10,

@@ -13,7 +13,10 @@ interface SourceView {
 
 const keyState = (key: SourceView['keys'][number]) => (key.revokedAt ? `revoked ${key.revokedAt}` : !key.valid ? `expired ${key.validUntil ?? ''}` : key.validUntil ? `valid until ${key.validUntil}` : 'current');
 
-/** `leadflow sources add | list | rotate | revoke`: the websites that send tracking calls, and their write keys. */
+/** Origins as given on the command line: separated by commas. */
+const originsIn = (given: string) => given.split(',').map((origin) => origin.trim()).filter(Boolean);
+
+/** `leadflow sources add | update | list | rotate | revoke`: the websites that send tracking calls, and their write keys. */
 export function registerSources(program: Command, context: CommandContext): void {
   const { io } = context;
   const sources = commandGroup(program, 'sources', 'websites sending tracking calls (analytics.js, leadflow.js) and their write keys');
@@ -25,10 +28,25 @@ export function registerSources(program: Command, context: CommandContext): void
     .option('--origins <origin,...>', 'the origins whose pages may send, e.g. https://www.example.com,https://example.com (required)')
     .action(async (name: string, options: { origins?: string }) => {
       if (!options.origins) throw new CliError('sources add needs a name and --origins, e.g. sources add "Marketing site" --origins https://www.example.com');
-      const origins = options.origins.split(',').map((origin) => origin.trim()).filter(Boolean);
-      const source = expectOk(await (await context.api()).addSource({ name, origins }), `Adding source ${name}`) as unknown as SourceView;
+      const source = expectOk(await (await context.api()).addSource({ name, origins: originsIn(options.origins) }), `Adding source ${name}`) as unknown as SourceView;
       io.out(`source ${source.id} added for ${source.origins.join(', ')}`);
       io.out(`write key: ${source.writeKey ?? ''}`);
+    });
+
+  sources
+    .command('update')
+    .description('rename a source or replace its origins; its write keys and snippet stay')
+    .argument('<sourceId>')
+    .option('--name <name>', 'its new name')
+    .option('--origins <origin,...>', 'every origin whose pages may send from now on (replaces the list)')
+    .action(async (sourceId: string, options: { name?: string; origins?: string }) => {
+      if (options.name === undefined && options.origins === undefined) throw new CliError('sources update needs --name, --origins or both, e.g. sources update <sourceId> --origins https://www.example.com,https://shop.example.com');
+      const api = await context.api();
+      const current = (await everyItem<SourceView>((cursor) => api.listSources(cursor), 'Listing sources')).find((source) => source.id === sourceId);
+      if (!current) throw new CliError(`No source ${sourceId} (sources list shows them)`);
+      const origins = options.origins === undefined ? current.origins : originsIn(options.origins);
+      const source = expectOk(await api.updateSource(sourceId, { name: options.name ?? current.name, origins }), `Updating source ${sourceId}`) as unknown as SourceView;
+      io.out(`source ${source.id} (${source.name}) now takes calls from ${source.origins.join(', ')}`);
     });
 
   sources

@@ -20,6 +20,11 @@ export const handler = routesHandler({ logger, unavailable: throttlingRefusal, m
     return json(201, source);
   },
   listSources: async ({ query }) => json(200, pageBody(await sources.list(query))),
+  updateSource: async ({ params: { sourceId }, body }) => {
+    const source = await sources.update(sourceId, body);
+    logger.info('Tracking source changed', { sourceId, origins: source.origins.length });
+    return json(200, source);
+  },
   rotateSourceKey: async ({ params: { sourceId }, body: { graceHours } }) => {
     const source = await sources.rotate(sourceId, graceHours);
     logger.info('Write key rotated', { sourceId, graceHours });

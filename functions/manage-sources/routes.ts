@@ -39,6 +39,19 @@ export const listSources = defineRoute({
   responses: { 200: { description: '`{ items, nextCursor? }`: a page of sources, oldest first.', schema: pageOf(TrackingSource).check(z.meta({ id: 'TrackingSourceList' })) } },
 });
 
+export const updateSource = defineRoute({
+  operationId: 'updateSource',
+  method: 'PUT',
+  path: '/v1/admin/sources/{sourceId}',
+  roles: MARKETING,
+  summary: 'Rename a tracking source and replace its origins',
+  description:
+    'The `name` and the browser `origins` whose pages may send with its keys, as when it was added; its keys and snippet stay. A page of an origin taken out is refused from its next call (the collector reads a key’s grant at each call).',
+  request: { params: SourceIdParams, body: { schema: SourceRequest, required: true } },
+  responses: { 200: { description: 'The source as changed.', schema: TrackingSource } },
+  errors: { 404: 'No such source.', 409: 'The source changed meanwhile (a concurrent change, rotation or revocation).' },
+});
+
 export const rotateSourceKey = defineRoute({
   operationId: 'rotateSourceKey',
   method: 'POST',
@@ -63,4 +76,4 @@ export const revokeSourceKeys = defineRoute({
   errors: { 404: 'No such source, or no such key of it.', 409: "The source's keys changed meanwhile (a concurrent rotation or revocation)." },
 });
 
-export const manageSourcesRoutes = [createSource, listSources, rotateSourceKey, revokeSourceKeys] as const;
+export const manageSourcesRoutes = [createSource, listSources, updateSource, rotateSourceKey, revokeSourceKeys] as const;

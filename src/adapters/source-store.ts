@@ -75,25 +75,51 @@ export class SourceStore {
   }
 
   /**
+   * Renames the source and replaces its origins while it is still the one read (`read`: its keys'
+   * version moves, so a rotation or revocation meanwhile is told 'changed', as this is by theirs),
+   * writing the origins onto the items of `liveKeys`, which the collector reads.
+   */
+  updateSource(read: SourceWithKeys, changes: Pick<Source, 'name' | 'origins'>, liveKeys: SourceWithKeys['keys']): Promise<'updated' | 'changed'> {
+    return this.writeOverVersion(
+      read,
+      { set: '#name = :name, origins = :origins', names: { '#name': 'name' }, values: { ':name': changes.name, ':origins': changes.origins } },
+      liveKeys.map((key) => keyItem({ ...key, sourceId: read.id }, changes.origins)),
+    );
+  }
+
+  /**
    * Replaces the source's key list with `updated` while it is still the one read (`read`), writing
    * every key whose item changed: of two concurrent rotations or revocations one wins and the other
    * is told ('changed'), so no key is left valid that the source no longer lists.
    */
-  async updateKeys(read: SourceWithKeys, updated: SourceWithKeys['keys']): Promise<'updated' | 'changed'> {
+  updateKeys(read: SourceWithKeys, updated: SourceWithKeys['keys']): Promise<'updated' | 'changed'> {
     const before = new Map(read.keys.map((key) => [key.writeKey, JSON.stringify(key)]));
     const changed = updated.filter((key) => before.get(key.writeKey) !== JSON.stringify(key));
+    return this.writeOverVersion(
+      read,
+      { set: '#keys = :updated', names: { '#keys': 'keys' }, values: { ':updated': updated } },
+      changed.map((key) => keyItem({ ...key, sourceId: read.id }, read.origins)),
+    );
+  }
+
+  /** Sets `change` on the source and puts `keyItems`, in one transaction, only while the source's keys' version is still `read`'s; 'changed' otherwise. */
+  private async writeOverVersion(
+    read: SourceWithKeys,
+    change: { readonly set: string; readonly names: Record<string, string>; readonly values: Record<string, unknown> },
+    keyItems: readonly Item[],
+  ): Promise<'updated' | 'changed'> {
     try {
       await transactWrite(this.client, this.tableName, [
         {
           Update: {
             Key: keys.source(read.id),
-            UpdateExpression: 'SET #keys = :updated, keysVersion = :next',
+            UpdateExpression: `SET ${change.set}, keysVersion = :next`,
             ConditionExpression: 'keysVersion = :read',
-            ExpressionAttributeNames: { '#keys': 'keys' },
-            ExpressionAttributeValues: { ':updated': updated, ':read': read.keysVersion, ':next': read.keysVersion + 1 },
+            ExpressionAttributeNames: change.names,
+            ExpressionAttributeValues: { ...change.values, ':read': read.keysVersion, ':next': read.keysVersion + 1 },
           },
         },
-        ...changed.map((key) => ({ Put: { Item: keyItem({ ...key, sourceId: read.id }, read.origins) } })),
+        ...keyItems.map((item) => ({ Put: { Item: item } })),
       ]);
       return 'updated';
     } catch (error) {

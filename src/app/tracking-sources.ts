@@ -17,6 +17,8 @@ export interface SourceRepository {
   get(sourceId: string): Promise<StoredSource | undefined>;
   list(request: PageRequest): Promise<Page<StoredSource>>;
   updateKeys(read: StoredSource, updated: readonly StoredKey[]): Promise<'updated' | 'changed'>;
+  /** Renames the source and replaces its origins, on the source and on each of `liveKeys`' items, while it is still as `read`. */
+  updateSource(read: StoredSource, changes: Pick<Source, 'name' | 'origins'>, liveKeys: readonly StoredKey[]): Promise<'updated' | 'changed'>;
 }
 
 /** A source as an admin sees it: its keys with whether each works now. */
@@ -32,7 +34,8 @@ const view = (source: StoredSource, now: Date): SourceView => {
 };
 
 /**
- * Tracking sources as data: add one with its origins and first write key, list them, rotate a key
+ * Tracking sources as data: add one with its origins and first write key, list them, change its name
+ * and origins, rotate a key
  * (the new one works at once; the old one for a grace period, so cached pages still send), revoke one
  * key or all of a source's (refused from then on, however recently they were rotated).
  */
@@ -52,6 +55,20 @@ export class TrackingSources {
     const now = this.clock();
     const page = await this.sources.list(request);
     return { ...page, items: page.items.map((source) => view(source, now)) };
+  }
+
+  /**
+   * Renames a source and replaces the origins whose pages may send with its keys: a site that moved or
+   * added a domain keeps its snippet and key. The keys still valid carry the new origins for the
+   * collector; revoked and ended ones refuse every call whatever their origins.
+   */
+  async update(sourceId: string, request: SourceRequest): Promise<SourceView> {
+    const now = this.clock();
+    const source = await this.existing(sourceId);
+    const changes = { name: request.name, origins: [...new Set(request.origins)] };
+    const liveKeys = source.keys.filter((key) => isKeyValid(key, now));
+    if ((await this.sources.updateSource(source, changes, liveKeys)) === 'changed') throw new Conflict(`Source ${source.id} changed meanwhile; look at it and try again`);
+    return view({ ...source, ...changes, keysVersion: source.keysVersion + 1 }, now);
   }
 
   /** A new current key; every key still valid without an end gets one `graceHours` from now (0: at once). */

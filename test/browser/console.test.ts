@@ -522,7 +522,7 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await context.close();
   });
 
-  it('a marketer builds a journey in the visual editor (a wait and an email, a problem shown on its step) and saves the draft, then creates a form and copies its embed code, and adds a website for the tracking snippet and rotates its key', { timeout: 120_000 }, async () => {
+  it('a marketer builds a journey in the visual editor (a wait and an email, a problem shown on its step) and saves the draft, then creates a form and copies its embed code, and adds a website for the tracking snippet, rotates its key and adds a domain to it', { timeout: 120_000 }, async () => {
     const run = randomUUID().slice(0, 8);
     const hello = { id: 'hello', type: 'send_email', subscription: 'product_updates', template: { subject: `Hello ${run}`, html: '<p>Hello</p>' } };
     const journey = (await (await admin('POST', '/v1/admin/journeys', { name: `Visual journey ${run}`, entry: { kind: 'manual' }, steps: [hello] })).json()) as { id: string };
@@ -598,6 +598,14 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     const rotated = await sourceNamed();
     expect(rotated?.writeKey).not.toBe(firstKey);
     expect(rotated?.keys.find((key) => key.writeKey === firstKey)?.valid).toBe(false);
+    // The site adds its shop's domain: same key, same snippet.
+    await row.getByRole('button', { name: `Edit ${siteName}` }).click();
+    const editor = page.getByRole('form', { name: `Editing ${siteName}` });
+    await editor.getByLabel(/^Origins whose pages may send/).fill(`https://www-${run}.example.com\nhttps://shop-${run}.example.com`);
+    await editor.getByRole('button', { name: 'Save the website' }).click();
+    await editor.getByText(`Saved ${siteName}: its key now works from https://www-${run}.example.com, https://shop-${run}.example.com.`).waitFor(UI);
+    expect(await sourceNamed()).toMatchObject({ origins: [`https://www-${run}.example.com`, `https://shop-${run}.example.com`], writeKey: rotated?.writeKey });
+    await expect.poll(() => row.getByRole('cell').nth(1).textContent(), UI).toBe(`https://www-${run}.example.com, https://shop-${run}.example.com`);
     await context.close();
   });
 

@@ -80,4 +80,31 @@ describe('the collector on the local stack', () => {
     const listed = (await (await admin('GET', '/v1/admin/sources?limit=200')).json()) as { items: { id: string; keys: { valid: boolean }[] }[] };
     expect(listed.items.find((item) => item.id === source.id)?.keys.every((key) => !key.valid)).toBe(true);
   });
+
+  it("takes calls from an origin added to a source, with the same key, and refuses one taken out at its next call", async () => {
+    const source = await addSource();
+    const SHOP = 'https://shop.customer.example';
+    const identify = (email: string) => ({ writeKey: source.writeKey, batch: [{ type: 'identify', messageId: `lf-${randomUUID()}`, anonymousId: randomUUID(), traits: { email } }] });
+    const early = `shop-early-${randomUUID()}@example.com`;
+    expect((await beacon(identify(early), SHOP)).status).toBe(403);
+
+    const moved = await admin('PUT', `/v1/admin/sources/${source.id}`, { name: 'Site and shop', origins: [SITE, SHOP, SHOP] });
+    expect(moved.status).toBe(200);
+    expect(await moved.json()).toMatchObject({ id: source.id, name: 'Site and shop', origins: [SITE, SHOP], writeKey: source.writeKey });
+    const welcome = `shop-${randomUUID()}@example.com`;
+    expect((await beacon(identify(welcome), SHOP)).status).toBe(200);
+    await eventually(() => leadIdOf(welcome));
+
+    expect((await admin('PUT', `/v1/admin/sources/${source.id}`, { name: 'Shop only', origins: [SHOP] })).status).toBe(200);
+    const late = `site-late-${randomUUID()}@example.com`;
+    expect((await beacon(identify(late), SITE)).status).toBe(403);
+    expect(await leadIdOf(late)).toBeUndefined();
+
+    const refused = await admin('PUT', `/v1/admin/sources/${source.id}`, { name: 'Shop', origins: ['https://shop.customer.example/'] });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { issues: { field: string }[] }).issues[0]?.field).toMatch(/^origins/);
+    expect((await admin('PUT', `/v1/admin/sources/${randomUUID()}`, { name: 'Nobody', origins: [SHOP] })).status).toBe(404);
+    const kept = ((await (await admin('GET', '/v1/admin/sources?limit=200')).json()) as { items: { id: string; name: string; origins: string[] }[] }).items.find((item) => item.id === source.id);
+    expect(kept).toMatchObject({ name: 'Shop only', origins: [SHOP] });
+  });
 });

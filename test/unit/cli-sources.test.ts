@@ -35,6 +35,26 @@ describe('leadflow sources', () => {
     expect(refused.err.join('\n')).toContain('origins[0]: must be an origin');
   });
 
+  it('update replaces the origins, keeping the name it reads, or renames; it needs one of the two before sending anything', async () => {
+    const answers: Response[] = [];
+    const cli = run((method) => (method === 'GET' ? new Response(JSON.stringify({ items: [source([])] }), { status: 200 }) : (answers.shift() ?? new Response('{}', { status: 500 }))));
+    answers.push(new Response(JSON.stringify({ ...source([]), origins: ['https://www.example.com', 'https://shop.example.com'] }), { status: 200 }));
+    expect(await main(['sources', 'update', sourceId, '--origins', 'https://www.example.com,https://shop.example.com'], cli.io)).toBe(0);
+    expect(cli.requests[1]).toEqual({ method: 'PUT', url: `http://localhost:3000/v1/admin/sources/${sourceId}`, body: { name: 'Marketing site', origins: ['https://www.example.com', 'https://shop.example.com'] } });
+    expect(cli.out).toEqual([`source ${sourceId} (Marketing site) now takes calls from https://www.example.com, https://shop.example.com`]);
+
+    answers.push(new Response(JSON.stringify({ ...source([]), name: 'Main site' }), { status: 200 }));
+    expect(await main(['sources', 'update', sourceId, '--name', 'Main site'], cli.io)).toBe(0);
+    expect(cli.requests[3]?.body).toEqual({ name: 'Main site', origins: ['https://www.example.com'] });
+
+    const neither = run(() => new Response('{}', { status: 200 }));
+    expect(await main(['sources', 'update', sourceId], neither.io)).toBe(1);
+    expect(neither.requests).toEqual([]);
+    const unknown = run(() => new Response(JSON.stringify({ items: [] }), { status: 200 }));
+    expect(await main(['sources', 'update', sourceId, '--name', 'X'], unknown.io)).toBe(1);
+    expect(unknown.err.join('\n')).toContain(`No source ${sourceId}`);
+  });
+
   it('rotate asks for the grace period given and prints the new key and the old one\'s end', async () => {
     const rotated = source([{ writeKey: 'wk_b', createdAt: '2026-11-30T01:00:00.000Z', valid: true }, { writeKey: 'wk_a', createdAt: '2026-11-30T00:00:00.000Z', validUntil: '2026-11-30T03:00:00.000Z', valid: true }], 'wk_b');
     const cli = run(() => new Response(JSON.stringify(rotated), { status: 200 }));

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type * as z from 'zod';
 import { createForm, getForm, listForms, saveForm } from '../../../../functions/manage-forms/routes';
-import { createSource, listSources, revokeSourceKeys, rotateSourceKey } from '../../../../functions/manage-sources/routes';
+import { createSource, listSources, revokeSourceKeys, rotateSourceKey, updateSource } from '../../../../functions/manage-sources/routes';
 import { queriesNamed, refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { FIELD_TYPES } from '../../../../src/domain/forms/definition';
@@ -104,9 +104,72 @@ const snippetOf = (apiUrl: string, writeKey: string) => `<script src="${apiUrl}/
 /** Origins as typed: one a line, or separated by commas or spaces. */
 const originsIn = (typed: string) => typed.split(/[\s,]+/).filter(Boolean);
 
+/** A source's name and origins as typed, each with the API's refusal of it beside it (of any one origin: `origins[1]`). */
+function SourceFields(props: {
+  readonly idPrefix: string;
+  readonly name: string;
+  readonly onName: (name: string) => void;
+  readonly origins: string;
+  readonly onOrigins: (origins: string) => void;
+  readonly errors: ReadonlyMap<string, string>;
+}) {
+  const { idPrefix, name, onName, origins, onOrigins, errors } = props;
+  const { text } = useI18n();
+  const originsError = [...errors].find(([field]) => field === 'origins' || field.startsWith('origins['))?.[1];
+  return (
+    <>
+      <LabelledField id={`${idPrefix}-name`} label={text('segments.name')} error={errors.get('name')}>
+        {(described) => <input id={`${idPrefix}-name`} value={name} onChange={(event) => onName(event.target.value)} required {...described} />}
+      </LabelledField>
+      <LabelledField id={`${idPrefix}-origins`} label={text('sources.originsHelp')} error={originsError}>
+        {(described) => (
+          <textarea id={`${idPrefix}-origins`} rows={3} spellCheck={false} value={origins} onChange={(event) => onOrigins(event.target.value)} placeholder="https://www.example.com" required {...described} />
+        )}
+      </LabelledField>
+    </>
+  );
+}
+
+/** A source's name and origins edited: a site that moved or added a domain keeps its key and snippet. */
+function SourceEditor({ source, onClose }: { readonly source: { readonly id: string; readonly name: string; readonly origins: readonly string[] }; readonly onClose: () => void }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const { text } = useI18n();
+  const [name, setName] = useState(source.name);
+  const [origins, setOrigins] = useState(source.origins.join('\n'));
+  const save = useMutation({
+    mutationFn: () => api.call(updateSource, { params: { sourceId: source.id }, body: { name, origins: originsIn(origins) } }),
+    onSuccess: () => refetchAfterChange(queryClient, { queryKey: ['sources'] }),
+  });
+  const errors = fieldErrorsOf(save.error);
+  return (
+    <form
+      className="stack"
+      aria-labelledby="source-editor-title"
+      onSubmit={(event) => {
+        event.preventDefault();
+        save.mutate();
+      }}
+    >
+      <h3 id="source-editor-title">{text('sources.editing', { name: source.name })}</h3>
+      <SourceFields idPrefix="source-edit" name={name} onName={setName} origins={origins} onOrigins={setOrigins} errors={errors} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={save.isPending}>
+          {text('sources.save')}
+        </button>{' '}
+        <button type="button" onClick={onClose}>
+          {text('templates.close')}
+        </button>
+      </div>
+      {save.isSuccess && <p role="status">{text('sources.saved', { name: save.data.name, origins: save.data.origins.join(', ') })}</p>}
+      {save.isError && !errors.size && <ErrorNotice error={save.error} />}
+    </form>
+  );
+}
+
 /**
  * The websites that send tracking, each with its snippet and keys: add one (its name and the origins
- * whose pages may send), rotate its key (the old one keeps working for a day, for pages cached with
+ * whose pages may send), change its name and origins, rotate its key (the old one keeps working for a day, for pages cached with
  * the old snippet) and revoke an old key before then.
  */
 function TrackingSources({ apiUrl }: { readonly apiUrl: string }) {
@@ -115,6 +178,7 @@ function TrackingSources({ apiUrl }: { readonly apiUrl: string }) {
   const { text, formatDate } = useI18n();
   const [name, setName] = useState('');
   const [origins, setOrigins] = useState('');
+  const [editing, setEditing] = useState<{ readonly id: string; readonly name: string; readonly origins: readonly string[] }>();
   const sources = useQuery({ queryKey: ['sources'], queryFn: () => api.call(listSources, { query: { limit: '200' } }) });
   const refresh = () => refetchAfterChange(queryClient, { queryKey: ['sources'] });
   const add = useMutation({
@@ -128,7 +192,6 @@ function TrackingSources({ apiUrl }: { readonly apiUrl: string }) {
   const rotate = useMutation({ mutationFn: (sourceId: string) => api.call(rotateSourceKey, { params: { sourceId }, body: {} }), onSuccess: refresh });
   const revoke = useMutation({ mutationFn: ({ sourceId, writeKey }: { readonly sourceId: string; readonly writeKey: string }) => api.call(revokeSourceKeys, { params: { sourceId }, body: { writeKey } }), onSuccess: refresh });
   const errors = fieldErrorsOf(add.error);
-  const originsError = [...errors].find(([field]) => field === 'origins' || field.startsWith('origins['))?.[1];
   const rotated = rotate.data;
   const oldKeyUntil = rotated?.keys.find((key) => key.writeKey !== rotated.writeKey && key.valid)?.validUntil;
   return (
@@ -166,6 +229,9 @@ function TrackingSources({ apiUrl }: { readonly apiUrl: string }) {
               </ul>
             </td>
             <td>
+              <button type="button" onClick={() => setEditing(source)}>
+                {text('sources.editOne', { name: source.name })}
+              </button>{' '}
               <button type="button" onClick={() => rotate.mutate(source.id)} disabled={rotate.isPending}>
                 {text('sources.rotate', { name: source.name })}
               </button>
@@ -176,6 +242,7 @@ function TrackingSources({ apiUrl }: { readonly apiUrl: string }) {
       {rotated && (
         <p role="status">{oldKeyUntil ? text('sources.rotated', { name: rotated.name, until: formatDate(oldKeyUntil) }) : text('sources.rotatedNow', { name: rotated.name })}</p>
       )}
+      {editing && <SourceEditor key={editing.id} source={editing} onClose={() => setEditing(undefined)} />}
       {rotate.isError && <ErrorNotice error={rotate.error} />}
       {revoke.isError && <ErrorNotice error={revoke.error} />}
       <form
@@ -187,12 +254,7 @@ function TrackingSources({ apiUrl }: { readonly apiUrl: string }) {
         }}
       >
         <h3 id="new-source-title">{text('sources.new')}</h3>
-        <LabelledField id="source-name" label={text('segments.name')} error={errors.get('name')}>
-          {(described) => <input id="source-name" value={name} onChange={(event) => setName(event.target.value)} required {...described} />}
-        </LabelledField>
-        <LabelledField id="source-origins" label={text('sources.originsHelp')} error={originsError}>
-          {(described) => <textarea id="source-origins" rows={3} spellCheck={false} value={origins} onChange={(event) => setOrigins(event.target.value)} placeholder="https://www.example.com" required {...described} />}
-        </LabelledField>
+        <SourceFields idPrefix="source-new" name={name} onName={setName} origins={origins} onOrigins={setOrigins} errors={errors} />
         <button type="submit" className="primary" disabled={add.isPending}>
           {text('sources.add')}
         </button>
