@@ -35,9 +35,9 @@ const view = (source: StoredSource, now: Date): SourceView => {
 
 /**
  * Tracking sources as data: add one with its origins and first write key, list them, change its name
- * and origins, rotate a key
- * (the new one works at once; the old one for a grace period, so cached pages still send), revoke one
- * key or all of a source's (refused from then on, however recently they were rotated).
+ * and origins, rotate a key (the new one works at once; the old one for a grace period, so cached
+ * pages still send), revoke one key or all of a source's (refused from then on, however recently they
+ * were rotated).
  */
 export class TrackingSources {
   constructor(

@@ -169,8 +169,8 @@ function SourceEditor({ source, onClose }: { readonly source: { readonly id: str
 
 /**
  * The websites that send tracking, each with its snippet and keys: add one (its name and the origins
- * whose pages may send), change its name and origins, rotate its key (the old one keeps working for a day, for pages cached with
- * the old snippet) and revoke an old key before then.
+ * whose pages may send), change its name and origins, rotate its key (the old one keeps working for
+ * a day, for pages cached with the old snippet) and revoke an old key before then.
  */
 function TrackingSources({ apiUrl }: { readonly apiUrl: string }) {
   const api = useApi();
