@@ -1,12 +1,12 @@
 import * as z from 'zod/mini';
 import { defineRoute } from '../../src/http/routes';
 import { EVERY_ROLE } from '../../src/domain/roles';
+import { ReportMonth } from '../../src/domain/report-month';
 
-const Month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm'));
 export const HandoffReportQuery = z
   .strictObject({
-    from: z.optional(Month).check(z.describe('First month (UTC), yyyy-mm; default: 5 months before `to`.')),
-    to: z.optional(Month).check(z.describe('Last month (UTC), yyyy-mm, included; default: this month.')),
+    from: z.optional(ReportMonth).check(z.describe('First month (UTC), yyyy-mm; default: 5 months before `to`.')),
+    to: z.optional(ReportMonth).check(z.describe('Last month (UTC), yyyy-mm, included; default: this month.')),
   }).check(z.meta({ id: 'HandoffReportQuery' }));
 
 const ReasonLine = z.object({ reason: z.string(), count: z.int(), amounts: z.record(z.string(), z.number()).check(z.describe('Sums per currency.')) });

@@ -3,9 +3,9 @@ import { SurveyId } from '../../src/domain/care/surveys';
 import { ADMIN_ONLY, MARKETING } from '../../src/domain/roles';
 import { defineRoute } from '../../src/http/routes';
 import { TicketBatch, TicketsRecorded } from '../../src/api/tickets';
+import { ReportMonth } from '../../src/domain/report-month';
 
 const LeadId = z.object({ leadId: z.uuid('must be a lead id (UUID)') });
-const Month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as yyyy-mm'));
 
 export const recordTickets = defineRoute({
   operationId: 'recordTickets',
@@ -71,7 +71,7 @@ export const getCareReport = defineRoute({
   path: '/v1/admin/reports/care',
   roles: MARKETING,
   summary: 'After-sale report: NPS and CSAT over time, reasons, tickets by topic, churn by exit reason, risk distribution',
-  request: { query: z.strictObject({ from: z.optional(Month).check(z.describe('Default: 5 months before `to`.')), to: z.optional(Month).check(z.describe('Default: this month.')) }) },
+  request: { query: z.strictObject({ from: z.optional(ReportMonth).check(z.describe('Default: 5 months before `to`.')), to: z.optional(ReportMonth).check(z.describe('Default: this month.')) }) },
   responses: { 200: { description: 'The report.', schema: z.record(z.string(), z.unknown()) } },
 });
 

@@ -83,6 +83,11 @@ describe('handoff-reports', () => {
     expect(tooLong.status).toBe(400);
     expect(tooLong.body).toMatchObject({ issues: [{ field: 'from' }] });
     expect((await report({ month: '2026-11' })).status).toBe(400);
+    // A year before 1970 (before 1000 it came back without its leading zero, and the report failed with a 500).
+    expect((await report({ to: '0127-12' })).body).toMatchObject({ issues: [{ field: 'to', message: 'must be a month as yyyy-mm, from 1970-01 on' }] });
+    expect((await report({ from: '1969-12', to: '1970-02' })).body).toMatchObject({ issues: [{ field: 'from' }] });
     expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
+    expect((await report({ from: '1970-01', to: '1970-02' })).status).toBe(200);
+    expect((await report({ to: '9999-12' })).status).toBe(200);
   });
 });

@@ -76,6 +76,12 @@ describe('manage-customer-care: bad input is a 400 naming the field and stores n
     expect(bus.calls()).toHaveLength(0);
   });
 
+  it('report: a month before 1970, as every report refuses it', async () => {
+    const response = await handlers.care({ ...httpEvent({ method: 'GET', path: '/v1/admin/reports/care' }), queryStringParameters: { to: '0127-12' } }, context);
+    expect(response.statusCode).toBe(400);
+    expect(fieldsOf(JSON.parse(response.body ?? '{}') as Record<string, unknown>)).toEqual(['to']);
+  });
+
   it('churn: an exit reason not on the list, leaving the customer as it was', async () => {
     const response = await call('POST', `/v1/admin/customers/${LEAD_ID}/churn`, { reason: 'bored', actor: 'ops' }, '/v1/admin/customers/{leadId}/churn', { leadId: LEAD_ID });
     expect(response.statusCode).toBe(400);
