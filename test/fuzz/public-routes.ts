@@ -42,8 +42,8 @@ export function publicRoutes(from: Manifest = manifest): RouteShape[] {
  */
 export const FUZZED_ADMIN_ROUTES = ['GET /v1/admin/leads', 'POST /v1/admin/score-bands/backfill'];
 
-export function fuzzedAdminRoutes(from: Manifest = manifest): RouteShape[] {
-  return routesOf(from, (fn, route) => fn.trigger.audience === 'admin' && FUZZED_ADMIN_ROUTES.includes(`${route.method} ${route.path}`));
+export function fuzzedAdminRoutes(from: Manifest = manifest, every = false): RouteShape[] {
+  return routesOf(from, (fn, route) => fn.trigger.audience === 'admin' && (every || FUZZED_ADMIN_ROUTES.includes(`${route.method} ${route.path}`)));
 }
 
 function routesOf(from: Manifest, chosen: (fn: HttpFunctionSpec, route: HttpTrigger['routes'][number]) => boolean): RouteShape[] {
@@ -216,13 +216,14 @@ export function answerProblem(answer: Answer): string | undefined {
  * What the fuzzer runs: every public route with the seed hints, and the submission route once more
  * aimed at the stored form, whose definition reshapes what a post may carry.
  */
-export function fuzzTargets(hints: SeedHints): { readonly label: string; readonly route: RouteShape; readonly hints: SeedHints; readonly admin?: boolean }[] {
+/** What to fuzz: every public route (a form's submissions twice: without a stored definition and with one), and the admin routes above, or with `everyAdminRoute` every admin route. */
+export function fuzzTargets(hints: SeedHints, everyAdminRoute = false): { readonly label: string; readonly route: RouteShape; readonly hints: SeedHints; readonly admin?: boolean }[] {
   const routes = publicRoutes();
   const submissions = routes.find((route) => route.method === 'POST' && route.path === '/v1/forms/{formId}/submissions');
   return [
     ...routes.map((route) => ({ label: `${route.method} ${route.path}`, route, hints })),
     ...(submissions ? [{ label: `POST /v1/forms/${FUZZ_FORM_ID}/submissions (defined form)`, route: submissions, hints: { ...hints, formId: () => FUZZ_FORM_ID } }] : []),
-    ...fuzzedAdminRoutes().map((route) => ({ label: `${route.method} ${route.path} (admin)`, route, hints, admin: true })),
+    ...fuzzedAdminRoutes(manifest, everyAdminRoute).map((route) => ({ label: `${route.method} ${route.path} (admin)`, route, hints, admin: true })),
   ];
 }
 
