@@ -122,7 +122,7 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     expect((await fetch(consoleUrl('../../v1/openapi.json'))).status).not.toBe(500);
   });
 
-  it('a sales rep finds a new MQL, reads why it qualified and accepts it', { timeout: 120_000 }, async () => {
+  it('a sales rep finds a new MQL, reads why it qualified and accepts it; an admin finds it by its owner\'s name', { timeout: 120_000 }, async () => {
     const rep = await routeLeadsToOwnRep();
     const leadId = await qualifyLead('Sari');
     const lead = await eventually(async () => {
@@ -161,6 +161,17 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await page.getByRole('heading', { name: /^Team inbox/ }).waitFor(UI);
     await checkAccessibility(page, 'team inbox');
     await context.close();
+
+    // An admin finds the rep's leads by the rep's name, and reads the owner by name, as the routing names them.
+    const asAdmin = await signedIn('admin');
+    await asAdmin.page.getByLabel('Owner').selectOption({ label: rep.name });
+    await asAdmin.page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => new URL(asAdmin.page.url()).searchParams.get('owner'), UI).toBe(rep.repId);
+    const owned = asAdmin.page.getByRole('row').filter({ hasText: lead.email });
+    await expect.poll(() => owned.getByRole('cell').allTextContents(), UI).toContain(rep.name);
+    await owned.getByRole('link', { name: lead.email }).click();
+    await expect.poll(() => asAdmin.page.getByRole('definition').filter({ hasText: rep.name }).first().textContent(), UI).toMatch(new RegExp(`^${rep.name} \\(Console\\), `));
+    await asAdmin.context.close();
   });
 
   it('a marketer edits a rule, sees validation by rule and field, back-tests, and activates with progress', { timeout: 180_000 }, async () => {

@@ -11,6 +11,7 @@ import { CustomerCare } from '../customer-care';
 import { ScoreHistory } from '../score-history';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
+import { useRepNames } from '../rep-names';
 import type { Session } from '../session';
 import { useSubscriptionTypeName } from '../subscription-types';
 
@@ -45,6 +46,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
   const queryClient = useQueryClient();
   const { text, label, formatDate } = useI18n();
   const typeName = useSubscriptionTypeName();
+  const owners = useRepNames(session);
   const lead = useQuery({ queryKey: ['lead', leadId], queryFn: () => api.call(getLead, { params: { leadId } }) });
   const reasons = useQuery({ queryKey: ['sales-reasons'], queryFn: () => api.call(getSalesReasons, {}), staleTime: 60_000 });
   const [rejectReason, setRejectReason] = useState('');
@@ -106,7 +108,7 @@ export default function LeadPage({ session }: { readonly session: Session }) {
             <dt>{text('leads.created')}</dt>
             <dd>{formatDate(shown.createdAt)}</dd>
             <dt>{text('lead.owner')}</dt>
-            <dd>{shown.owner ? `${shown.owner.repId} (${shown.owner.teamId}), ${formatDate(shown.owner.assignedAt)}` : text('lead.noOwner')}</dd>
+            <dd>{shown.owner ? `${owners.repName(shown.owner.repId)} (${owners.teamName(shown.owner.teamId)}), ${formatDate(shown.owner.assignedAt)}` : text('lead.noOwner')}</dd>
           </dl>
           <h3>{text('lead.attributes')}</h3>
           {Object.keys(shown.attributes).length ? (

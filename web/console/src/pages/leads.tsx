@@ -8,6 +8,7 @@ import { GRADES } from '../../../../src/domain/scoring/ruleset';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
+import { useRepNames } from '../rep-names';
 import type { Session } from '../session';
 
 const FILTERS = ['q', 'stage', 'grade', 'owner', 'segment', 'sort'] as const;
@@ -23,6 +24,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
     enabled: session.role !== 'sales',
     staleTime: 60_000,
   });
+  const owners = useRepNames(session);
   const { text, label, formatDate } = useI18n();
   const [params, setParams] = useSearchParams();
   const filter = Object.fromEntries(FILTERS.flatMap((name) => (params.get(name) ? [[name, params.get(name) ?? '']] : [])));
@@ -87,10 +89,24 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
             ))}
           </select>
         </label>
-        <label>
-          {text('leads.owner')}
-          <input name="owner" defaultValue={filter.owner ?? ''} />
-        </label>
+        {owners.reps.length > 0 ? (
+          <label>
+            {text('leads.owner')}
+            <select name="owner" defaultValue={filter.owner ?? ''}>
+              <option value="">{text('leads.any')}</option>
+              {[...owners.reps, ...(filter.owner && !owners.reps.some((rep) => rep.id === filter.owner) ? [{ id: filter.owner, name: filter.owner }] : [])].map((rep) => (
+                <option key={rep.id} value={rep.id}>
+                  {rep.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <label>
+            {text('leads.ownerId')}
+            <input name="owner" defaultValue={filter.owner ?? ''} />
+          </label>
+        )}
         <label>
           {text('leads.order')}
           <select name="sort" value={sort} onChange={(event) => setSort(event.target.value)}>
@@ -160,7 +176,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
                     </td>
                     <td>{lead.score?.grade}</td>
                     <td className="number">{lead.score ? Math.round(lead.score.total) : ''}</td>
-                    <td>{lead.owner?.repId}</td>
+                    <td>{lead.owner ? owners.repName(lead.owner.repId) : ''}</td>
                     <td>{formatDate(lead.createdAt)}</td>
                   </tr>
                 ))}
