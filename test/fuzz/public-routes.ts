@@ -213,10 +213,10 @@ export function answerProblem(answer: Answer): string | undefined {
 }
 
 /**
- * What the fuzzer runs: every public route with the seed hints, and the submission route once more
- * aimed at the stored form, whose definition reshapes what a post may carry.
+ * What the fuzzer runs: every public route with the seed hints, the submission route once more
+ * aimed at the stored form, whose definition reshapes what a post may carry, and the admin routes
+ * above (every admin route with `everyAdminRoute`), signed in.
  */
-/** What to fuzz: every public route (a form's submissions twice: without a stored definition and with one), and the admin routes above, or with `everyAdminRoute` every admin route. */
 export function fuzzTargets(hints: SeedHints, everyAdminRoute = false): { readonly label: string; readonly route: RouteShape; readonly hints: SeedHints; readonly admin?: boolean }[] {
   const routes = publicRoutes();
   const submissions = routes.find((route) => route.method === 'POST' && route.path === '/v1/forms/{formId}/submissions');
