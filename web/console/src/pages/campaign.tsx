@@ -36,8 +36,8 @@ function PreviewAsLead({ campaignId, sample }: { readonly campaignId: string; re
   const { text, label } = useI18n();
   const [wanted, setWanted] = useState('');
   const previewAs = useMutation({
-    mutationFn: async (wanted: { readonly leadId: string; readonly email: string } | { readonly search: string }) => {
-      let lead = wanted;
+    mutationFn: async (choice: { readonly leadId: string; readonly email: string } | { readonly search: string }) => {
+      let lead = choice;
       if ('search' in lead) {
         const { search } = lead;
         let found: { readonly id: string; readonly email: string } | undefined;
