@@ -6,6 +6,8 @@ import type { Session } from './session';
 
 /** The routing's reps and teams by id, as people know them. */
 export interface RepNames {
+  /** Whether reps are chosen by name: this user may read the routing, and it was read or is being read. */
+  readonly byName: boolean;
   readonly reps: readonly { readonly id: string; readonly name: string }[];
   /** A rep's name, or its id when the routing no longer has it (or this user may not read the routing). */
   readonly repName: (repId: string) => string;
@@ -36,5 +38,5 @@ export function useRepNames(session: Session): RepNames {
   const reps = teams.flatMap((team) => team.reps.map((rep) => ({ id: rep.id, name: rep.name })));
   const repNames = new Map(reps.map((rep) => [rep.id, rep.name]));
   const teamNames = new Map(teams.map((team) => [team.id, team.name]));
-  return { reps, repName: (repId) => repNames.get(repId) ?? repId, teamName: (teamId) => teamNames.get(teamId) ?? teamId };
+  return { byName: session.role !== 'sales' && !routing.isError, reps, repName: (repId) => repNames.get(repId) ?? repId, teamName: (teamId) => teamNames.get(teamId) ?? teamId };
 }

@@ -89,9 +89,10 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
             ))}
           </select>
         </label>
-        {owners.reps.length > 0 ? (
+        {owners.byName ? (
           <label>
             {text('leads.owner')}
+            {/* The filter in the address is an option from the start, under the key its rep's option takes once the reps are read. */}
             <select name="owner" defaultValue={filter.owner ?? ''}>
               <option value="">{text('leads.any')}</option>
               {[...owners.reps, ...(filter.owner && !owners.reps.some((rep) => rep.id === filter.owner) ? [{ id: filter.owner, name: filter.owner }] : [])].map((rep) => (
