@@ -245,6 +245,13 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     }
     expect(await page.locator('iframe[title="Mobile (375 px)"]').evaluate((frame) => (frame as unknown as { offsetWidth: number }).offsetWidth)).toBe(375);
     await checkAccessibility(page, 'templates');
+    // Previewed for a lead named by address, not by its id.
+    const reader = `console-reader-${randomUUID()}@example.com`;
+    expect((await post('/v1/forms/events/submissions', { email: reader, firstName: 'Wulan', consent: ['events'] })).status).toBe(202);
+    await page.getByLabel(/^Preview for a lead/).fill(reader);
+    await page.getByRole('button', { name: `Preview ${name}` }).click();
+    await page.getByRole('heading', { name: 'Subject: Welcome, Wulan' }).waitFor(UI);
+    await page.getByLabel(/^Preview for a lead/).fill('');
     // A test send is queued for the address typed above the list (the local stack's test shows it arrives).
     await page.getByLabel('Test send to (up to 5 addresses, comma-separated)').fill(`tester-${randomUUID()}@example.com`);
     await page.getByRole('button', { name: `Send a test of ${name}` }).click();

@@ -2,11 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { cancelCampaign, pauseCampaign, resumeCampaign, scheduleCampaign, sendCampaign, testCampaign, unscheduleCampaign } from '../../../../functions/control-campaigns/routes';
-import { listLeads } from '../../../../functions/list-leads/routes';
 import { getCampaign, getCampaignReport, previewCampaign } from '../../../../functions/manage-campaigns/routes';
 import { refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { BarChart, COLOURS } from '../charts';
+import { findLead } from '../find-lead';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
 import { useSubscriptionTypeName } from '../subscription-types';
@@ -20,11 +20,6 @@ const timeZones = (): string[] => {
   const supported = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
   return [...new Set([browserTimeZone(), 'UTC', ...supported])];
 };
-
-/** Matches a request of the search for the lead to preview as: enough to find an exact address among partial matches. */
-const LEAD_MATCHES = 20;
-/** Requests of that search at most (each reads up to 1,000 leads) before it says it found nobody. */
-const LEAD_SEARCH_PAGES = 10;
 
 /**
  * The campaign's email as one lead would read it, and whether that lead would get it and why not (not
@@ -40,19 +35,9 @@ function PreviewAsLead({ campaignId, sample }: { readonly campaignId: string; re
       let lead = choice;
       if ('search' in lead) {
         const { search } = lead;
-        let found: { readonly id: string; readonly email: string } | undefined;
-        let scanned = 0;
-        // The API looks an exact address up at once; other text walks the leads a thousand a request, which may match none.
-        let cursor: string | undefined;
-        for (let request = 0; request < LEAD_SEARCH_PAGES; request += 1) {
-          const page = await api.call(listLeads, { query: { q: search, limit: String(LEAD_MATCHES), ...(cursor ? { cursor } : {}) } });
-          found = page.items.find((item) => item.email.toLowerCase() === search.toLowerCase()) ?? page.items[0];
-          scanned += page.scanned;
-          cursor = page.nextCursor;
-          if (found || !cursor) break;
-        }
+        const { lead: found, scanned } = await findLead(api, search);
         if (!found) throw new Error(text('campaigns.noLeadMatches', { search, scanned }));
-        lead = { leadId: found.id, email: found.email };
+        lead = { leadId: found.id, email: found.email ?? search };
       }
       return { ...(await api.call(previewCampaign, { params: { campaignId }, query: { leadId: lead.leadId } })), email: lead.email };
     },

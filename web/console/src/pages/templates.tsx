@@ -4,6 +4,7 @@ import { createTemplate, getTemplate, listTemplates, previewTemplate, testTempla
 import { queriesNamed, refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { QueryTable } from '../frames';
+import { findLead } from '../find-lead';
 import { useI18n } from '../i18n';
 import { ErrorNotice, fieldErrorsOf, Loading } from '../notices';
 
@@ -29,9 +30,16 @@ export default function TemplatesPage() {
   const [leadId, setLeadId] = useState('');
   const [editing, setEditing] = useState<string>();
   const [testTo, setTestTo] = useState('');
-  const chosenLead = () => (leadId.trim() ? { leadId: leadId.trim() } : {});
+  // The lead named in the box, by id, address, name or company; none: the fallbacks.
+  const chosenLead = async (): Promise<{ leadId?: string }> => {
+    const search = leadId.trim();
+    if (!search) return {};
+    const { lead, scanned } = await findLead(api, search);
+    if (!lead) throw new Error(text('campaigns.noLeadMatches', { search, scanned }));
+    return { leadId: lead.id };
+  };
   const preview = useMutation({
-    mutationFn: ({ templateId, draft }: { readonly templateId: string; readonly draft?: Draft }) => api.call(previewTemplate, { params: { templateId }, body: { ...chosenLead(), ...(draft ? { draft } : {}) } }),
+    mutationFn: async ({ templateId, draft }: { readonly templateId: string; readonly draft?: Draft }) => api.call(previewTemplate, { params: { templateId }, body: { ...(await chosenLead()), ...(draft ? { draft } : {}) } }),
   });
   const test = useMutation({
     mutationFn: async ({ templateId, name }: { readonly templateId: string; readonly name: string }) => {
@@ -39,7 +47,7 @@ export default function TemplatesPage() {
         .split(',')
         .map((address) => address.trim())
         .filter(Boolean);
-      return { name, ...(await api.call(testTemplate, { params: { templateId }, body: { to, ...chosenLead() } })) };
+      return { name, ...(await api.call(testTemplate, { params: { templateId }, body: { to, ...(await chosenLead()) } })) };
     },
   });
   // The list (`to`) or one address in it (`to[1]`).
@@ -62,7 +70,7 @@ export default function TemplatesPage() {
       <h1 id="templates-title">{text('templates.title')}</h1>
       <div className="field">
         <label htmlFor="preview-lead">{text('templates.previewFor')}</label>
-        <input id="preview-lead" value={leadId} onChange={(event) => setLeadId(event.target.value)} placeholder="00000000-0000-0000-0000-000000000000" />
+        <input id="preview-lead" value={leadId} onChange={(event) => setLeadId(event.target.value)} placeholder="ana@example.com" />
       </div>
       <div className="field">
         <label htmlFor="test-to">{text('templates.testTo')}</label>
