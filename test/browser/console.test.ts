@@ -122,6 +122,30 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     expect((await fetch(consoleUrl('../../v1/openapi.json'))).status).not.toBe(500);
   });
 
+  it('says on the development sign-in how to get a sales rep to sign in as, while the routing has none', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    const hint = page.getByText(/^No sales rep to sign in as yet: each rep of the owner routing is one\./);
+    // The users the API offers, the sales reps taken out, as on a first start with no routing.
+    const usersList = (url: URL) => url.pathname === '/v1/dev/users';
+    await page.route(
+      usersList,
+      async (route) => {
+        const answer = await route.fetch();
+        const { users } = (await answer.json()) as { users: { role: string }[] };
+        await route.fulfill({ response: answer, json: { users: users.filter((user) => user.role !== 'sales') } });
+      },
+    );
+    await page.goto(consoleUrl());
+    await hint.waitFor(UI);
+    await page.unroute(usersList);
+    await routeLeadsToOwnRep();
+    await page.reload();
+    await page.getByRole('button', { name: /\(sales\)$/ }).first().waitFor(UI);
+    expect(await hint.count()).toBe(0);
+    await context.close();
+  });
+
   it('a sales rep finds a new MQL, reads why it qualified and accepts it; an admin finds it by its owner\'s name', { timeout: 120_000 }, async () => {
     const rep = await routeLeadsToOwnRep();
     const leadId = await qualifyLead('Sari');

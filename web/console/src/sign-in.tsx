@@ -65,6 +65,7 @@ function DevelopmentSignIn({ apiUrl, onSignIn }: { readonly apiUrl: string; read
             </li>
           ))}
         </ul>
+        {!users.data.some((user) => user.role === 'sales') && <p className="help">{text('signIn.noSalesRep')}</p>}
       </>
     );
 }
