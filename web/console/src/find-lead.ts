@@ -1,7 +1,7 @@
 import { listLeads } from '../../../functions/list-leads/routes';
 import type { ApiClient } from '../../../src/api/client';
 
-/** Matches a request of the search asks for: enough to find an exact address among partial matches. */
+/** How many matches each request of the search asks for: enough to find an exact address among partial matches. */
 const LEAD_MATCHES = 20;
 /** Requests of the search at most (each reads up to 1,000 leads) before it says it found nobody. */
 const LEAD_SEARCH_PAGES = 10;
