@@ -22,6 +22,24 @@ export async function readDataFile(file: string): Promise<unknown> {
   }
 }
 
+/** A file refused with every problem found in it, each at its place: `pricing.yaml: 2 problem(s)`, then `  where.lead.industy: ...` a line. */
+export const fileProblems = (file: string, problems: readonly { readonly at: string; readonly message: string }[]): CliError =>
+  new CliError([`${file}: ${problems.length} problem(s)`, ...problems.map((problem) => `  ${problem.at}: ${problem.message}`)].join('\n'));
+
+/**
+ * A JSON or YAML file read through `schema`: its value, or every problem refused at its path before
+ * anything is sent (`whole` names a problem of the whole value, which has no path).
+ */
+export async function readCheckedFile<Value>(
+  file: string,
+  schema: { safeParse(value: unknown): { success: true; data: Value } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } } },
+  whole: string,
+): Promise<Value> {
+  const result = schema.safeParse(await readDataFile(file));
+  if (!result.success) throw fileProblems(file, result.error.issues.map((issue) => ({ at: issue.path.join('.') || whole, message: issue.message })));
+  return result.data;
+}
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `stored` with the fields `read` (the same value read through its schema) has, in its order: what the schema takes, none of its defaults. */

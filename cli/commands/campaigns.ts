@@ -4,7 +4,7 @@ import { accountedFor, type Campaign, CampaignDefinition, type NotReceivingReaso
 import { everyItem, expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
-import { readDataFile } from '../files';
+import { readCheckedFile } from '../files';
 import { followProgress } from '../progress';
 import { formatAudience } from './segments';
 
@@ -34,11 +34,7 @@ function formatCampaignReport(report: Record<string, unknown>): string {
 }
 
 /** Reads a campaign file and refuses it, every problem with its path, before anything is sent. */
-async function validCampaign(file: string): Promise<CampaignDefinition> {
-  const result = CampaignDefinition.safeParse(await readDataFile(file));
-  if (!result.success) throw new CliError([`${file}: ${result.error.issues.length} problem(s)`, ...result.error.issues.map((issue) => `  ${issue.path.join('.') || '(campaign)'}: ${issue.message}`)].join('\n'));
-  return result.data;
-}
+const validCampaign = (file: string): Promise<CampaignDefinition> => readCheckedFile(file, CampaignDefinition, '(campaign)');
 
 interface CampaignListing {
   readonly id: string;

@@ -5,7 +5,7 @@ import { fieldPath } from '../../src/http/errors';
 import { expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
-import { asDataFile, readDataFile } from '../files';
+import { asDataFile, fileProblems, readDataFile } from '../files';
 
 /** `leadflow forms create | push | list | show`: web forms as versioned data. */
 export function registerForms(program: Command, context: CommandContext): void {
@@ -18,9 +18,7 @@ export function registerForms(program: Command, context: CommandContext): void {
     if (!FormId.safeParse(formId).success) throw new CliError(`form id "${formId}" must be 1-64 letters, digits, - or _ (name it with --id)`);
     const content = await readDataFile(file);
     const checked = FormDefinition.safeParse(content);
-    if (!checked.success) {
-      throw new CliError([`${file}: ${checked.error.issues.length} problem(s)`, ...checked.error.issues.map((issue) => `  ${fieldPath(issue.path) || '(file)'}: ${issue.message}`)].join('\n'));
-    }
+    if (!checked.success) throw fileProblems(file, checked.error.issues.map((issue) => ({ at: fieldPath(issue.path) || '(file)', message: issue.message })));
     return { formId, definition: content as FormDefinitionInput };
   }
 

@@ -5,13 +5,13 @@ import { issuePath, validateJourney } from '../../src/domain/journeys/validate';
 import { everyItem, expectOk } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
-import { asDataFile, readDataFile } from '../files';
+import { asDataFile, fileProblems, readDataFile } from '../files';
 
 /** Reads a journey file and refuses it, every problem with its path, before anything is sent. */
 async function validJourney(file: string): Promise<JourneyDefinitionInput> {
   const input = await readDataFile(file);
   const result = validateJourney(input);
-  if (!result.valid) throw new CliError([`${file}: ${result.issues.length} problem(s)`, ...result.issues.map((issue) => `  ${issuePath(issue)}: ${issue.message}`)].join('\n'));
+  if (!result.valid) throw fileProblems(file, result.issues.map((issue) => ({ at: issuePath(issue), message: issue.message })));
   return input as JourneyDefinitionInput;
 }
 

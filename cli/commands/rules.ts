@@ -7,7 +7,7 @@ import { validateRuleset } from '../../src/domain/scoring/validate';
 import { type AdminApi, expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
-import { asDataFile, readDataFile } from '../files';
+import { asDataFile, fileProblems, readDataFile } from '../files';
 import { followProgress } from '../progress';
 
 const RULESET_FILE = /\.(json|ya?ml)$/i;
@@ -15,7 +15,7 @@ const RULESET_FILE = /\.(json|ya?ml)$/i;
 /** Reads and validates a file, refusing it with every issue listed. */
 async function validRuleset(file: string): Promise<Ruleset> {
   const result = validateRuleset(await readDataFile(file));
-  if (!result.valid) throw new CliError([`${file}: ${result.issues.length} problem(s)`, ...result.issues.map((issue) => `  ${issue.path}: ${issue.message}`)].join('\n'));
+  if (!result.valid) throw fileProblems(file, result.issues.map((issue) => ({ at: issue.path, message: issue.message })));
   return result.ruleset;
 }
 

@@ -3,17 +3,12 @@ import type { AudiencePreview } from '../../src/api/responses';
 import { SegmentDefinition } from '../../src/domain/segments/segment';
 import { expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
-import { CliError } from '../errors';
-import { asDataFile, readDataFile } from '../files';
+import { asDataFile, readCheckedFile } from '../files';
 
 const SEGMENT_ID = /^[0-9a-f-]{36}$/i;
 
 /** Reads a segment file and refuses it, every problem with its path, before anything is sent. */
-async function validSegment(file: string): Promise<SegmentDefinition> {
-  const result = SegmentDefinition.safeParse(await readDataFile(file));
-  if (!result.success) throw new CliError([`${file}: ${result.error.issues.length} problem(s)`, ...result.error.issues.map((issue) => `  ${issue.path.join('.') || '(segment)'}: ${issue.message}`)].join('\n'));
-  return result.data;
-}
+const validSegment = (file: string): Promise<SegmentDefinition> => readCheckedFile(file, SegmentDefinition, '(segment)');
 
 /** `1240 leads in the segment (all 52000 leads read)` and the sample, one address a line. */
 export function formatAudience(audience: AudiencePreview, where = 'in the segment'): string {

@@ -3,7 +3,7 @@ import { checkTemplateFields } from '../../src/domain/campaigns/template';
 import { expectOk, everyItem } from '../admin-api';
 import { type CommandContext, commandGroup } from '../command-context';
 import { CliError } from '../errors';
-import { readTextFile } from '../files';
+import { fileProblems, readTextFile } from '../files';
 
 /** The parts of a template `templates show` prints, as push takes them (the HTML file, --text, --subject). */
 const TEMPLATE_PARTS: readonly string[] = ['html', 'text', 'subject'];
@@ -26,7 +26,7 @@ export function registerTemplates(program: Command, context: CommandContext): vo
       const template = { name: options.name, subject: options.subject, html: await readTextFile(file), ...(options.text ? { text: await readTextFile(options.text) } : {}) };
       // Checked here first, so a typo in a field is found before anything is sent.
       const issues = checkTemplateFields(template);
-      if (issues.length) throw new CliError([`${file}: ${issues.length} problem(s)`, ...issues.map((issue) => `  ${issue.part}: ${issue.message}`)].join('\n'));
+      if (issues.length) throw fileProblems(file, issues.map((issue) => ({ at: issue.part, message: issue.message })));
       const api = await context.api();
       const saved = options.id
         ? expectOk(await api.addTemplateVersion(options.id, template), `Adding a version to template ${options.id}`)
