@@ -42,7 +42,6 @@ const sender = new SurveySender({
 
 const BusEvent = leadflowBusEvent({ [DetailType.SurveyDue]: SurveyDueDetail });
 
-
 async function send(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   return sender.surveyDue(record.body.detail, { last: isLastDelivery(record, Number(config.MAX_RECEIVE_COUNT)) });
 }

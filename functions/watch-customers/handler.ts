@@ -52,7 +52,6 @@ const worker = new CustomerCareWorker({
 // Surveys, the customer's timers and their backfill are survey-customers'; its rule, not this one, takes the backfill's requests.
 const BusEvent = leadflowBusEvent({ [DetailType.TicketRecorded]: TicketRecordedDetail, [DetailType.PurchaseRecorded]: PurchaseRecordedDetail, [DetailType.SurveyAnswered]: SurveyAnsweredDetail, [DetailType.ReassessmentDue]: ReassessmentDueDetail, [DetailType.LeadStageChanged]: LeadStageChangedDetail });
 
-
 async function watch(record: ParsedRecordOf<typeof BusEvent>): Promise<void> {
   const event = record.body;
   const delivery = { last: isLastDelivery(record, Number(config.MAX_RECEIVE_COUNT)) };
