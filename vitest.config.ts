@@ -37,7 +37,7 @@ const mockedSdk = ['test/handlers/**/*.test.ts', ...touchTheProcess];
  * purpose: one worker process runs them in turn, each with its own stack, so the local runtime is
  * imported once per worker. A set-up file puts back the environment a file set.
  * test/local/port-retry.test.ts mocks a module (`vi.mock`), so it keeps a process of its own. The
- * integration files with a stack of their own (crash, dlq, lifecycle, rulesets, the fuzz suite) keep
+ * integration files with a stack of their own (the crash tests, dlq, lifecycle, rulesets, the fuzz suite) keep
  * theirs too: in one shared process under a load average of 30-50 the first case of each timed out
  * twice, which their own processes were not seen to do at a load of 5; that is not yet told apart
  * from the load alone.
@@ -58,6 +58,7 @@ const longestFirst = [
   'test/browser/console.test.ts',
   'test/infra/bundles.test.ts',
   'test/integration/crash.test.ts',
+  'test/integration/campaign-crash.test.ts',
   'test/integration/journeys.test.ts',
   'test/integration/subscribers.test.ts',
   'test/integration/lifecycle.test.ts',

@@ -1,15 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scopedEventId } from '../../src/domain/idempotency';
 import { eventsNotInScore, eventually, now, type StoredMail } from './helpers';
+import { documentsAt, groupAlive, killGroup, mailsAt, startStack } from './npm-start-child';
 
 /**
  * Invariant 1 on `npm start` itself: the stack runs as a child process (`local/start.ts` on a
@@ -17,71 +16,13 @@ import { eventsNotInScore, eventually, now, type StoredMail } from './helpers';
  * its whole process group, DynamoDB Local included — while work is still queued. Started again on the
  * same folder, it must score every event it answered 202 and alert sales once per qualified lead.
  */
-const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-crash-'));
 const started: ChildProcess[] = [];
-
-interface ReadyLine {
-  apiUrl: string;
-  ses: string;
-  dynamodb: string;
-}
-
-const groupAlive = (pid: number) => {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** SIGKILL to the stack's process group, then waits until no process of the group is left. */
-async function killGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined || !groupAlive(pid)) return;
-  process.kill(-pid, 'SIGKILL');
-  await eventually(async () => (groupAlive(pid) ? undefined : true), 15_000);
-}
 
 afterAll(async () => {
   await Promise.all(started.map(killGroup));
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** `npm start` on the test's data folder, every port free; resolves with its ready line. */
-function startStack(): Promise<{ child: ChildProcess; ready: ReadyLine }> {
-  const free = { LEADFLOW_DYNAMODB_PORT: '0', LEADFLOW_SQS_PORT: '0', LEADFLOW_SES_PORT: '0', LEADFLOW_BUS_PORT: '0', LEADFLOW_SECRETS_PORT: '0', LEADFLOW_DEMO_PORT: '0' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--data', dataDir, '--port', '0'], {
-    cwd: PROJECT_ROOT,
-    // Its own process group, so one kill reaches DynamoDB Local and every other child too.
-    detached: true,
-    // A claim the kill cut off is taken over after 20 s instead of 150, so the test ends in time.
-    env: { ...process.env, ...free, POWERTOOLS_LOG_LEVEL: 'SILENT', CLAIM_STALE_SECONDS: '20' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const deadline = setTimeout(() => reject(new Error(`the stack was not ready within 180 s:\n${output.slice(-2_000)}`)), 180_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = /^leadflow-ready (.*)$/m.exec(output);
-      if (line?.[1]) {
-        clearTimeout(deadline);
-        resolve({ child, ready: JSON.parse(line[1]) as ReadyLine });
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(deadline);
-      reject(new Error(`the stack exited (${code ?? signal}) before it was ready:\n${output.slice(-2_000)}`));
-    });
-  });
-}
 
 /**
  * A POST from one of many visitors: each lead posts from its own loopback address, as real visitors
@@ -137,14 +78,9 @@ async function sendLead(apiUrl: string, index: number, accepted: AcceptedLead[])
   }
 }
 
-const documentsAt = (endpoint: string) =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
-
-const mailsAt = async (sesUrl: string): Promise<StoredMail[]> => ((await (await fetch(`${sesUrl}/store`)).json()) as { emails: StoredMail[] }).emails;
-
 describe('a crash of the local stack loses nothing it accepted', () => {
   it('scores every event answered 202 and alerts sales once per qualified lead after kill -9 under load and a restart', async () => {
-    const first = await startStack();
+    const first = await startStack(dataDir, started);
     const accepted: AcceptedLead[] = [];
     const mailBeforeCrash = new Map<string, StoredMail>();
     let killed = false;
@@ -172,7 +108,7 @@ describe('a crash of the local stack loses nothing it accepted', () => {
     // Taken before the restart, not once it is ready: its consumers may take a stale claim over before
     // this process reads the ready line, and the first stack is gone, so any later claim is the second's.
     const restartedAt = new Date().toISOString();
-    const second = await startStack();
+    const second = await startStack(dataDir, started);
     const documents = documentsAt(second.ready.dynamodb);
     const eventIds = accepted.flatMap((lead) => lead.eventIds);
     expect(eventIds.length).toBeGreaterThan(100);
