@@ -120,6 +120,34 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     expect(await deepLink.text()).toContain('<div id="root">');
     expect((await fetch(consoleUrl('assets/missing.js'))).status).toBe(404);
     expect((await fetch(consoleUrl('../../v1/openapi.json'))).status).not.toBe(500);
+    const icon = await fetch(consoleUrl('favicon.svg'));
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+  });
+
+  it('runs under its own Content-Security-Policy: signing in and reading the leads ask nothing the policy refuses, and the page has its icon', async () => {
+    // No bypassCSP here: the browser enforces the policy and reports each refusal on the document.
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      const refused: string[] = [];
+      (globalThis as unknown as { refusedByPolicy: string[] }).refusedByPolicy = refused;
+      // Run in the browser; this project's TypeScript has no DOM types.
+      type Violation = { violatedDirective: string; blockedURI: string; sourceFile: string; lineNumber: number };
+      const { document } = globalThis as unknown as { document: { addEventListener(type: string, listener: (event: Violation) => void): void } };
+      document.addEventListener('securitypolicyviolation', (event) => refused.push(`${event.violatedDirective} ${event.blockedURI} (${event.sourceFile}:${event.lineNumber})`));
+    });
+    const failedRequests: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() === 404) failedRequests.push(new URL(response.url()).pathname);
+    });
+    await page.goto(consoleUrl());
+    await page.getByRole('button', { name: /^Sign in as .* \(admin\)$/ }).first().click();
+    await page.getByRole('heading', { name: 'Leads', level: 1 }).waitFor(UI);
+    await page.waitForLoadState('networkidle');
+    expect(await page.evaluate(() => (globalThis as unknown as { refusedByPolicy: string[] }).refusedByPolicy)).toEqual([]);
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/console/favicon.svg');
+    expect(failedRequests.filter((path) => !path.startsWith('/v1/'))).toEqual([]);
+    await context.close();
   });
 
   it('says on the development sign-in how to get a sales rep to sign in as, while the routing has none', async () => {
