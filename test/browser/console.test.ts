@@ -150,6 +150,28 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await context.close();
   });
 
+  it("says on a first day's empty lists what to do first, instead of a table of headings alone", async () => {
+    const { context, page } = await signedIn('marketer');
+    // The lists as a new deployment answers them (the run's stack holds other tests' data).
+    const emptyList = new Set(['/v1/admin/campaigns', '/v1/admin/templates', '/v1/admin/segments', '/v1/admin/forms', '/v1/admin/sources']);
+    await context.route(
+      (url) => emptyList.has(url.pathname),
+      (route) => (route.request().method() === 'GET' ? route.fulfill({ json: { items: [] } }) : route.fallback()),
+    );
+    for (const [link, says] of [
+      ['Campaigns', /^No campaign yet: create one with the form below\.$/],
+      ['Templates', /^No template yet: create one below/],
+      ['Segments', /^No segment yet: build one below/],
+      ['Forms & sources', /^No form yet: New form makes one/],
+      ['Forms & sources', /^No website sends events yet: add one below to get its tracking snippet\.$/],
+    ] as const) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await page.getByText(says).waitFor(UI);
+    }
+    expect(await page.getByRole('table').count()).toBe(0);
+    await context.close();
+  });
+
   it('says on the development sign-in how to get a sales rep to sign in as, while the routing has none', async () => {
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
@@ -317,9 +339,10 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await page.getByRole('link', { name: 'Forms & sources' }).click();
     await page.getByRole('heading', { name: 'Tracking sources' }).waitFor();
     await expect.poll(() => page.getByText('Loading…').count(), UI).toBe(0);
-    const forms = page.getByRole('table').first();
-    // Every form listed carries the script tag that embeds it.
-    expect(await forms.getByRole('cell', { name: /\/f\/[^/]+\/embed\.js/ }).count()).toBe((await forms.getByRole('row').count()) - 1);
+    const forms = page.getByRole('table', { name: 'Forms' });
+    // Every form listed carries the script tag that embeds it; with none yet, the page says how to make one.
+    if (await forms.count()) expect(await forms.getByRole('cell', { name: /\/f\/[^/]+\/embed\.js/ }).count()).toBe((await forms.getByRole('row').count()) - 1);
+    else expect(await page.getByText(/^No form yet: New form makes one/).count()).toBe(1);
     await checkAccessibility(page, 'forms and sources');
 
     await page.getByRole('link', { name: 'Settings' }).click();

@@ -46,6 +46,7 @@ export default function CampaignsPage() {
       <QueryTable
         query={campaigns}
         label={text('campaigns.list')}
+        empty={text('campaigns.none')}
         columns={[{ label: text('campaigns.name') }, { label: text('scoring.status') }, { label: text('campaigns.subscription') }, { label: text('leads.created') }]}
         items={(page) => page.items}
         row={(campaign) => (

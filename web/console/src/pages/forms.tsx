@@ -49,6 +49,7 @@ export default function FormsPage({ apiUrl }: { readonly apiUrl: string }) {
       <QueryTable
         query={forms}
         label={text('forms.title')}
+        empty={text('forms.none')}
         columns={[{ label: text('forms.form') }, { label: text('segments.version'), number: true }, { label: text('segments.updated') }, { label: text('forms.embed') }, { label: text('settings.actions') }]}
         items={(page) => page.items}
         row={(form) => (
@@ -200,6 +201,7 @@ function TrackingSources({ apiUrl }: { readonly apiUrl: string }) {
       <QueryTable
         query={sources}
         label={text('forms.sources')}
+        empty={text('sources.none')}
         columns={[{ label: text('segments.name') }, { label: text('forms.origins') }, { label: text('forms.snippet') }, { label: text('sources.keys') }, { label: text('settings.actions') }]}
         items={(page) => page.items}
         row={(source) => (

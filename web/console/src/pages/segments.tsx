@@ -72,6 +72,7 @@ export default function SegmentsPage() {
       <QueryTable
         query={segments}
         label={text('segments.list')}
+        empty={text('segments.none')}
         columns={[{ label: text('segments.name') }, { label: text('segments.condition') }, { label: text('segments.version'), number: true }, { label: text('segments.updated') }, { label: text('settings.actions') }]}
         items={(page) => page.items}
         row={(segment) => (

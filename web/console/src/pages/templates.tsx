@@ -94,6 +94,7 @@ export default function TemplatesPage() {
       <QueryTable
         query={templates}
         label={text('templates.title')}
+        empty={text('templates.none')}
         columns={[{ label: text('segments.name') }, { label: text('segments.version'), number: true }, { label: text('segments.updated') }, { label: text('settings.actions') }]}
         items={(page) => page.items}
         row={(template) => (
