@@ -6,7 +6,8 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineContro
 
 export interface Series {
   readonly label: string;
-  readonly values: readonly number[];
+  /** null where there is nothing to measure (a month without answers): a gap in the line and a dash in the table, not a zero. */
+  readonly values: readonly (number | null)[];
   readonly colour: string;
 }
 
@@ -49,7 +50,7 @@ function Figure({ title, labels, series, children }: ChartProps & { readonly chi
               <tr key={label}>
                 <th scope="row">{label}</th>
                 {series.map((one) => (
-                  <td key={one.label}>{one.values[index]}</td>
+                  <td key={one.label}>{one.values[index] ?? '—'}</td>
                 ))}
               </tr>
             ))}

@@ -16,7 +16,8 @@ export default function CarePage() {
   if (report.isPending) return <Loading />;
   if (report.isError) return <ErrorNotice error={report.error} onRetry={() => report.refetch()} />;
   const data = report.data;
-  const score = (value: number | undefined) => value ?? 0;
+  // A month without answers has no score: a gap, not a score of 0.
+  const score = (value: number | undefined) => value ?? null;
   const risk = data.riskDistribution;
   return (
     <section aria-labelledby="care-title">
