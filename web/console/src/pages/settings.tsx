@@ -229,8 +229,10 @@ function Webhooks() {
         <Loading />
       ) : webhooks.isError ? (
         <ErrorNotice error={webhooks.error} />
+      ) : webhooks.data.items.length === 0 ? (
+        <p>{text('settings.noWebhooks')}</p>
       ) : (
-        <table>
+        <table aria-label={text('settings.webhooks')}>
           <thead>
             <tr>
               <th scope="col">URL</th>
