@@ -150,25 +150,31 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await context.close();
   });
 
-  it("says on a first day's empty lists what to do first, instead of a table of headings alone", async () => {
-    const { context, page } = await signedIn('marketer');
+  it("says on a first day's empty lists what to do first, instead of a table of headings alone; the forms below them keep their buttons narrow", async () => {
+    const { context, page } = await signedIn('admin');
     // The lists as a new deployment answers them (the run's stack holds other tests' data).
-    const emptyList = new Set(['/v1/admin/campaigns', '/v1/admin/templates', '/v1/admin/segments', '/v1/admin/forms', '/v1/admin/sources']);
+    const emptyList = new Set(['/v1/admin/campaigns', '/v1/admin/templates', '/v1/admin/segments', '/v1/admin/forms', '/v1/admin/sources', '/v1/admin/webhooks']);
     await context.route(
       (url) => emptyList.has(url.pathname),
       (route) => (route.request().method() === 'GET' ? route.fulfill({ json: { items: [] } }) : route.fallback()),
     );
     for (const [link, says] of [
-      ['Campaigns', /^No campaign yet: create one with the form below\.$/],
-      ['Templates', /^No template yet: create one below/],
-      ['Segments', /^No segment yet: build one below/],
-      ['Forms & sources', /^No form yet: New form makes one/],
-      ['Forms & sources', /^No website sends events yet: add one below to get its tracking snippet\.$/],
+      ['Campaigns', [/^No campaign yet: create one with the form below\.$/]],
+      ['Templates', [/^No template yet: create one below/]],
+      ['Segments', [/^No segment yet: build one below/]],
+      ['Forms & sources', [/^No form yet: New form makes one/, /^No website sends events yet: add one below to get its tracking snippet\.$/]],
     ] as const) {
       await page.getByRole('link', { name: link, exact: true }).click();
-      await page.getByText(says).waitFor(UI);
+      for (const text of says) await page.getByText(text).waitFor(UI);
+      expect(await page.getByRole('table').count()).toBe(0);
     }
-    expect(await page.getByRole('table').count()).toBe(0);
+    // The form below a list keeps its button as wide as its words, not across every field.
+    const addWebsite = await page.getByRole('button', { name: 'Add the website' }).boundingBox();
+    const originsBox = await page.getByLabel(/^Origins whose pages may send/).last().boundingBox();
+    expect(addWebsite && originsBox && addWebsite.width < originsBox.width / 2).toBe(true);
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.getByText(/^No webhook yet: add a receiver below/).waitFor(UI);
+    expect(await page.getByRole('table', { name: 'Webhooks' }).count()).toBe(0);
     await context.close();
   });
 
@@ -810,9 +816,25 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await expect.poll(() => care.getByRole('list', { name: 'Open tickets' }).textContent(), UI).toContain(`billing-${run}`);
     await checkAccessibility(page, 'lead with care record');
 
+    // The report as the API gives it, but with answers in its last month only: the months before have no score.
+    await page.route(
+      (url) => url.pathname === '/v1/admin/reports/care',
+      async (route) => {
+        const answer = await route.fetch();
+        const report = (await answer.json()) as { nps: Record<string, unknown>[]; csat: Record<string, unknown>[] };
+        const without = (month: Record<string, unknown>) => ({ ...month, answers: 0, promoters: 0, passives: 0, detractors: 0, score: undefined, average: undefined });
+        const nps: Record<string, unknown>[] = report.nps.map(without);
+        nps[nps.length - 1] = { ...nps[nps.length - 1], answers: 4, promoters: 2, passives: 1, detractors: 1, score: 25 };
+        await route.fulfill({ response: answer, json: { ...report, nps, csat: report.csat.map(without) } });
+      },
+    );
     await page.getByRole('link', { name: 'Customer success' }).click();
     await page.getByRole('heading', { name: /^Customer success, \d{4}-\d{2} to \d{4}-\d{2}$/, level: 1 }).waitFor(UI);
     expect(await page.getByRole('img', { name: 'Promoters, passives and detractors per month' }).count()).toBe(1);
+    // A month without answers is a gap with a dash in the figures, not an NPS or a CSAT of 0.
+    const figures = (title: string) => page.locator('figure').filter({ has: page.getByText(title, { exact: true }) }).locator('tbody td');
+    expect(await figures('NPS per month').allTextContents()).toEqual([...Array(5).fill('—'), '25']);
+    expect(new Set(await figures('CSAT per month (% satisfied)').allTextContents())).toEqual(new Set(['—']));
     await checkAccessibility(page, 'customer success');
 
     await page.getByRole('link', { name: 'Settings' }).click();
