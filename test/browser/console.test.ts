@@ -178,6 +178,33 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await context.close();
   });
 
+  it("an admin picks a team and the rep a claim goes to by name in the team inbox, and claims a waiting MQL for that rep", { timeout: 120_000 }, async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const team = { id: `inbox-${suffix}`, name: `Inbox ${suffix}` };
+    const rep = { id: `inbox-rep-${suffix}`, name: `Wayan ${suffix}`, email: `inbox-rep-${suffix}@example.com`, capacity: 1 };
+    expect((await admin('PUT', '/v1/admin/routing', { teams: [{ ...team, inbox: `${team.id}@example.com`, reps: [rep] }], rules: [], defaultTeam: team.id })).status).toBe(200);
+    // The rep's one place goes to the first MQL; the second waits in the team's inbox.
+    const first = await qualifyLead('Ayu');
+    await eventually(async () => ((await getLead(first)) as { owner?: { repId: string } }).owner?.repId === rep.id || undefined, PIPELINE_DEADLINE_MS);
+    const waiting = await qualifyLead('Bayu');
+    const waitingEmail = await eventually(async () => {
+      const inbox = (await (await admin('GET', `/v1/admin/team-inbox?team=${team.id}`)).json()) as { items: { leadId: string; lead: { email: string } }[] };
+      return inbox.items.find((item) => item.leadId === waiting)?.lead.email;
+    }, PIPELINE_DEADLINE_MS);
+
+    const { context, page } = await signedIn('admin');
+    await page.getByRole('link', { name: 'Team inbox' }).click();
+    await page.getByRole('combobox', { name: 'Team', exact: true }).selectOption({ label: team.name });
+    await page.getByRole('combobox', { name: 'Rep who takes a claimed lead' }).selectOption({ label: rep.name });
+    await page.getByRole('button', { name: 'Show inbox' }).click();
+    await page.getByRole('heading', { name: `Team inbox: ${team.name}` }).waitFor(UI);
+    await checkAccessibility(page, 'team inbox of an admin');
+    await page.getByRole('row').filter({ hasText: waitingEmail }).getByRole('button', { name: 'Claim' }).click();
+    await page.getByRole('status').filter({ hasText: 'Claimed' }).waitFor(UI);
+    expect(((await getLead(waiting)) as { owner?: { repId: string } }).owner?.repId).toBe(rep.id);
+    await context.close();
+  });
+
   it('says on the development sign-in how to get a sales rep to sign in as, while the routing has none', async () => {
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();

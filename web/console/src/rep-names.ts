@@ -9,6 +9,10 @@ export interface RepNames {
   /** Whether reps are chosen by name: this user may read the routing, and it was read or is being read. */
   readonly byName: boolean;
   readonly reps: readonly { readonly id: string; readonly name: string }[];
+  /** Whether the routing has been read (its teams are then all there are). */
+  readonly read: boolean;
+  /** The routing's teams with their reps, in the routing's order. */
+  readonly teams: readonly { readonly id: string; readonly name: string; readonly reps: readonly { readonly id: string; readonly name: string }[] }[];
   /** A rep's name, or its id when the routing no longer has it (or this user may not read the routing). */
   readonly repName: (repId: string) => string;
   readonly teamName: (teamId: string) => string;
@@ -38,5 +42,5 @@ export function useRepNames(session: Session): RepNames {
   const reps = teams.flatMap((team) => team.reps.map((rep) => ({ id: rep.id, name: rep.name })));
   const repNames = new Map(reps.map((rep) => [rep.id, rep.name]));
   const teamNames = new Map(teams.map((team) => [team.id, team.name]));
-  return { byName: session.role !== 'sales' && !routing.isError, reps, repName: (repId) => repNames.get(repId) ?? repId, teamName: (teamId) => teamNames.get(teamId) ?? teamId };
+  return { byName: session.role !== 'sales' && !routing.isError, read: routing.isSuccess, reps, teams, repName: (repId) => repNames.get(repId) ?? repId, teamName: (teamId) => teamNames.get(teamId) ?? teamId };
 }

@@ -6,20 +6,25 @@ import { refetchAfterChange } from '../after-change';
 import { useApi } from '../api';
 import { useI18n } from '../i18n';
 import { ErrorNotice, Loading } from '../notices';
+import { useRepNames } from '../rep-names';
 import type { Session } from '../session';
 
 const PAGE_SIZE = 50;
 
 /**
  * The sales team inbox: MQLs routed to the team while every rep was at capacity, oldest first. A rep
- * sees their own team's and claims one (the API gives it to exactly one rep); an admin names the team.
+ * sees their own team's and claims one (the API gives it to exactly one rep); an admin picks the team
+ * and the rep a claim goes to by name from the routing (by id when the routing cannot be read).
  */
 export default function TeamInboxPage({ session }: { readonly session: Session }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const { text, formatDate } = useI18n();
   const isRep = session.role === 'sales';
+  const routing = useRepNames(session);
   const [team, setTeam] = useState('');
+  // The team chosen in the form, before Show inbox: its reps are the ones to choose from.
+  const [chosenTeam, setChosenTeam] = useState('');
   // An admin claims on behalf of a rep of the team, named here.
   const [repId, setRepId] = useState('');
   const [cursors, setCursors] = useState<readonly string[]>([]);
@@ -47,16 +52,47 @@ export default function TeamInboxPage({ session }: { readonly session: Session }
     <section aria-labelledby="inbox-title">
       <h1 id="inbox-title">{inbox.data ? text('inbox.titleOf', { team: inbox.data.team.name }) : text('inbox.title')}</h1>
       <p className="help">{text('inbox.help')}</p>
+      {!isRep && routing.read && routing.teams.length === 0 && <p>{text('inbox.noTeams')}</p>}
       {!isRep && (
         <form className="filters" onSubmit={chooseTeam}>
-          <label>
-            {text('inbox.team')}
-            <input name="team" defaultValue={team} required />
-          </label>
-          <label>
-            {text('inbox.rep')}
-            <input name="rep" defaultValue={repId} />
-          </label>
+          {routing.byName ? (
+            <>
+              <label>
+                {text('inbox.teamByName')}
+                <select name="team" value={chosenTeam} onChange={(event) => setChosenTeam(event.target.value)} required>
+                  <option value="">{text('inbox.chooseTeam')}</option>
+                  {routing.teams.map((one) => (
+                    <option key={one.id} value={one.id}>
+                      {one.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                {text('inbox.repByName')}
+                {/* A new team's list of reps starts unchosen. */}
+                <select name="rep" defaultValue={repId} key={chosenTeam}>
+                  <option value="">{text('inbox.chooseRep')}</option>
+                  {(routing.teams.find((one) => one.id === chosenTeam)?.reps ?? []).map((rep) => (
+                    <option key={rep.id} value={rep.id}>
+                      {rep.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </>
+          ) : (
+            <>
+              <label>
+                {text('inbox.team')}
+                <input name="team" defaultValue={team} required />
+              </label>
+              <label>
+                {text('inbox.rep')}
+                <input name="rep" defaultValue={repId} />
+              </label>
+            </>
+          )}
           <button type="submit" className="primary">
             {text('inbox.show')}
           </button>
