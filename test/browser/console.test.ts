@@ -175,6 +175,23 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
     await page.getByText(/^No webhook yet: add a receiver below/).waitFor(UI);
     expect(await page.getByRole('table', { name: 'Webhooks' }).count()).toBe(0);
+
+    // No lead at all is not "no lead matches": the list says where leads come from.
+    await context.route(
+      (url) => url.pathname === '/v1/admin/leads',
+      async (route) => {
+        const answer = await route.fetch();
+        const { nextCursor: _, ...list } = (await answer.json()) as Record<string, unknown>;
+        await route.fulfill({ response: answer, json: { ...list, items: [] } });
+      },
+    );
+    await page.getByRole('link', { name: 'Leads', exact: true }).click();
+    await page.getByText(/^No leads yet\. They arrive from your forms, the tracking snippet and chat/).waitFor(UI);
+    expect(await page.getByRole('table').count()).toBe(0);
+    await page.getByRole('main').getByRole('link', { name: 'Forms & sources' }).click();
+    await page.getByRole('heading', { name: 'Tracking sources' }).waitFor(UI);
+    // A list's request still on its way when the context closes would fail its handler's fetch.
+    await context.unrouteAll({ behavior: 'ignoreErrors' });
     await context.close();
   });
 
@@ -862,6 +879,7 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     const figures = (title: string) => page.locator('figure').filter({ has: page.getByText(title, { exact: true }) }).locator('tbody td');
     expect(await figures('NPS per month').allTextContents()).toEqual([...Array(5).fill('—'), '25']);
     expect(new Set(await figures('CSAT per month (% satisfied)').allTextContents())).toEqual(new Set(['—']));
+    await page.unrouteAll({ behavior: 'wait' });
     await checkAccessibility(page, 'customer success');
 
     await page.getByRole('link', { name: 'Settings' }).click();

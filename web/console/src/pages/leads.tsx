@@ -34,6 +34,8 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
   // The cursors of the pages before this one, so "previous" needs no request to find its start.
   const cursors = params.getAll('after');
   const cursor = cursors.at(-1);
+  // No lead at all, rather than none that matches: nothing is filtered and the first page is the last.
+  const unfiltered = Object.keys(filter).every((name) => name === 'sort') && cursors.length === 0;
   const leads = useQuery({
     queryKey: ['leads', filter, cursor],
     queryFn: () => api.call(listLeads, { query: { ...filter, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) } }),
@@ -58,6 +60,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
   };
 
   const items = leads.data?.items ?? [];
+  const firstDay = unfiltered && items.length === 0 && !leads.data?.nextCursor;
   return (
     <section aria-labelledby="leads-title">
       <h1 id="leads-title">{text('leads.title')}</h1>
@@ -148,43 +151,58 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
         <ErrorNotice error={leads.error} onRetry={() => leads.refetch()} />
       ) : (
         <>
-          <div className="table-scroll">
-            <table aria-label={text('leads.results')} aria-busy={leads.isFetching}>
-              <thead>
-                <tr>
-                  <th scope="col">{text('leads.email')}</th>
-                  <th scope="col">{text('leads.name')}</th>
-                  <th scope="col">{text('leads.company')}</th>
-                  <th scope="col">{text('leads.stage')}</th>
-                  <th scope="col">{text('leads.grade')}</th>
-                  <th scope="col" className="number">
-                    {text('leads.score')}
-                  </th>
-                  <th scope="col">{text('leads.owner')}</th>
-                  <th scope="col">{text('leads.created')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((lead) => (
-                  <tr key={lead.id}>
-                    <td>
-                      <Link to={`/leads/${lead.id}`}>{lead.email}</Link>
-                    </td>
-                    <td>{[lead.firstName, lead.lastName].filter(Boolean).join(' ')}</td>
-                    <td>{lead.company}</td>
-                    <td>
-                      <span className={`stage stage-${lead.stage}`}>{label('stage', lead.stage)}</span>
-                    </td>
-                    <td>{lead.score?.grade}</td>
-                    <td className="number">{lead.score ? Math.round(lead.score.total) : ''}</td>
-                    <td>{lead.owner ? owners.repName(lead.owner.repId) : ''}</td>
-                    <td>{formatDate(lead.createdAt)}</td>
+          {!firstDay && (
+            <div className="table-scroll">
+              <table aria-label={text('leads.results')} aria-busy={leads.isFetching}>
+                <thead>
+                  <tr>
+                    <th scope="col">{text('leads.email')}</th>
+                    <th scope="col">{text('leads.name')}</th>
+                    <th scope="col">{text('leads.company')}</th>
+                    <th scope="col">{text('leads.stage')}</th>
+                    <th scope="col">{text('leads.grade')}</th>
+                    <th scope="col" className="number">
+                      {text('leads.score')}
+                    </th>
+                    <th scope="col">{text('leads.owner')}</th>
+                    <th scope="col">{text('leads.created')}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {items.length === 0 && <p>{text('leads.none')}</p>}
+                </thead>
+                <tbody>
+                  {items.map((lead) => (
+                    <tr key={lead.id}>
+                      <td>
+                        <Link to={`/leads/${lead.id}`}>{lead.email}</Link>
+                      </td>
+                      <td>{[lead.firstName, lead.lastName].filter(Boolean).join(' ')}</td>
+                      <td>{lead.company}</td>
+                      <td>
+                        <span className={`stage stage-${lead.stage}`}>{label('stage', lead.stage)}</span>
+                      </td>
+                      <td>{lead.score?.grade}</td>
+                      <td className="number">{lead.score ? Math.round(lead.score.total) : ''}</td>
+                      <td>{lead.owner ? owners.repName(lead.owner.repId) : ''}</td>
+                      <td>{formatDate(lead.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {items.length === 0 &&
+            (firstDay ? (
+              <p>
+                {session.role === 'sales' ? (
+                  text('leads.noneOwned')
+                ) : (
+                  <>
+                    {text('leads.noneYet')} <Link to="/forms">{text('nav.forms')}</Link>.
+                  </>
+                )}
+              </p>
+            ) : (
+              <p>{text('leads.none')}</p>
+            ))}
           {leads.data.approximate && <p className="help" role="status">{text('leads.approximate')}</p>}
           <p className="help">{text('leads.scanned', { count: leads.data.scanned })}</p>
           <div className="pager">
