@@ -45,6 +45,21 @@ describe.skipIf(!chromiumAvailable)('the demo site', () => {
     expect(await demoFormVersion()).toBe(version);
   });
 
+  it("fits a phone's width, its consent banner included", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    for (const path of ['/', '/pricing']) {
+      await page.goto(`${demo.url}${path}`);
+      await page.getByRole('region', { name: 'Cookie consent' }).waitFor();
+      const fits = await page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth <= root.clientWidth;
+      });
+      expect(fits, `${path} is wider than the phone`).toBe(true);
+    }
+    await context.close();
+  });
+
   it('the contact page links to the form hosted by the API, the same form the demo page embeds', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
