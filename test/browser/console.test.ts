@@ -222,6 +222,23 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await context.close();
   });
 
+  it("on a phone (390 px), as a rep opening an alert's link would, the navigation wraps and the lead list and a lead's page fit the screen", { timeout: 90_000 }, async () => {
+    const leadId = await qualifyLead('Nadia');
+    const { context, page } = await signedIn('admin');
+    await page.setViewportSize({ width: 390, height: 844 });
+    const fitsTheWidth = () =>
+      page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth <= root.clientWidth;
+      });
+    expect(await fitsTheWidth()).toBe(true);
+    await page.goto(consoleUrl(`leads/${leadId}`));
+    await page.getByRole('heading', { name: /^Nadia/, level: 1 }).waitFor(UI);
+    await page.waitForLoadState('networkidle');
+    expect(await fitsTheWidth()).toBe(true);
+    await context.close();
+  });
+
   it('says on the development sign-in how to get a sales rep to sign in as, while the routing has none', async () => {
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
