@@ -67,6 +67,13 @@ function reportWhatThePageMetOnFailure(page: Page): void {
   });
 }
 
+/** Whether the page is no wider than its window: nothing makes the reader scroll sideways. */
+const fitsTheWidth = (page: Page) =>
+  page.evaluate(() => {
+    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return root.scrollWidth <= root.clientWidth;
+  });
+
 /** The sign-in page is the same for every role: axe checks it at the first sign-in. */
 let signInChecked = false;
 /** Signs in through the development sign-in page as the first user of the role, or the one named. */
@@ -226,16 +233,11 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     const leadId = await qualifyLead('Nadia');
     const { context, page } = await signedIn('admin');
     await page.setViewportSize({ width: 390, height: 844 });
-    const fitsTheWidth = () =>
-      page.evaluate(() => {
-        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-        return root.scrollWidth <= root.clientWidth;
-      });
-    expect(await fitsTheWidth()).toBe(true);
+    expect(await fitsTheWidth(page)).toBe(true);
     await page.goto(consoleUrl(`leads/${leadId}`));
     await page.getByRole('heading', { name: /^Nadia/, level: 1 }).waitFor(UI);
     await page.waitForLoadState('networkidle');
-    expect(await fitsTheWidth()).toBe(true);
+    expect(await fitsTheWidth(page)).toBe(true);
     await context.close();
   });
 
@@ -562,16 +564,11 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     await page.getByRole('link', { name: 'Leads' }).click();
 
     // Nothing wider than the window: no sideways scrolling on a laptop.
-    const fitsTheWidth = () =>
-      page.evaluate(() => {
-        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-        return root.scrollWidth <= root.clientWidth;
-      });
     await page.getByLabel('Language').selectOption('id');
     await page.getByRole('heading', { name: 'Prospek', level: 1 }).waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('id');
     expect(await page.getByRole('button', { name: 'Cari' }).count()).toBe(1);
-    expect(await fitsTheWidth()).toBe(true);
+    expect(await fitsTheWidth(page)).toBe(true);
     await checkAccessibility(page, 'leads in Indonesian');
 
     // What the API sends as codes (stage, cause, consent status, RFM segment) and the profile's field names, in words.
@@ -582,7 +579,7 @@ describe.skipIf(!chromiumAvailable)('the console', () => {
     expect(await profile.textContent()).toContain('prospek (belum membeli)');
     expect(await profile.getByRole('definition').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^(menunggu konfirmasi|berlangganan)$/)]));
     expect(await page.getByRole('region', { name: 'Riwayat tahap' }).getByRole('row').nth(1).textContent()).toMatch(/prospekdibuat$/);
-    expect(await fitsTheWidth()).toBe(true);
+    expect(await fitsTheWidth(page)).toBe(true);
     await checkAccessibility(page, 'lead in Indonesian');
 
     await page.getByRole('link', { name: 'Kampanye' }).click();
