@@ -185,46 +185,48 @@ function RoutingEditor({ saved, onSaved }: { readonly saved: (Routing & { readon
                   {(described) => <input id={idOf('inbox')} type="email" value={team.inbox} onChange={(event) => updateTeam(teamIndex, { inbox: event.target.value })} required {...described} />}
                 </LabelledField>
               </div>
-              <table aria-label={text('routing.repsOf', { team: team.name || team.id })}>
-                <thead>
-                  <tr>
-                    <th scope="col">{text('routing.id')}</th>
-                    <th scope="col">{text('routing.name')}</th>
-                    <th scope="col">{text('routing.email')}</th>
-                    <th scope="col">{text('routing.capacity')}</th>
-                    <th scope="col">{text('settings.actions')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {team.reps.map((rep, repIndex) => {
-                    const repAt = `${at}.reps[${repIndex}]`;
-                    const cell = (field: keyof Rep, type: string, label: string) => (
-                      <EditableCell
-                        id={`routing-${teamIndex}-${repIndex}-${field}`}
-                        type={type}
-                        label={`${label}, ${rep.name || rep.id || repIndex + 1}`}
-                        value={String(rep[field])}
-                        error={errors.get(`${repAt}.${field}`)}
-                        onChange={(event) => updateRep(teamIndex, repIndex, { [field]: type === 'number' ? event.target.valueAsNumber : event.target.value })}
-                      />
-                    );
-                    return (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: a rep's id is what the admin edits here
-                      <tr key={repIndex}>
-                        {cell('id', 'text', text('routing.id'))}
-                        {cell('name', 'text', text('routing.name'))}
-                        {cell('email', 'email', text('routing.email'))}
-                        {cell('capacity', 'number', text('routing.capacity'))}
-                        <td>
-                          <button type="button" onClick={() => updateTeam(teamIndex, { reps: team.reps.filter((_, at) => at !== repIndex) })}>
-                            {text('routing.removeRep', { name: rep.name || rep.id || String(repIndex + 1) })}
-                          </button>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+              <div className="table-scroll">
+                <table aria-label={text('routing.repsOf', { team: team.name || team.id })}>
+                  <thead>
+                    <tr>
+                      <th scope="col">{text('routing.id')}</th>
+                      <th scope="col">{text('routing.name')}</th>
+                      <th scope="col">{text('routing.email')}</th>
+                      <th scope="col">{text('routing.capacity')}</th>
+                      <th scope="col">{text('settings.actions')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {team.reps.map((rep, repIndex) => {
+                      const repAt = `${at}.reps[${repIndex}]`;
+                      const cell = (field: keyof Rep, type: string, label: string) => (
+                        <EditableCell
+                          id={`routing-${teamIndex}-${repIndex}-${field}`}
+                          type={type}
+                          label={`${label}, ${rep.name || rep.id || repIndex + 1}`}
+                          value={String(rep[field])}
+                          error={errors.get(`${repAt}.${field}`)}
+                          onChange={(event) => updateRep(teamIndex, repIndex, { [field]: type === 'number' ? event.target.valueAsNumber : event.target.value })}
+                        />
+                      );
+                      return (
+                        // biome-ignore lint/suspicious/noArrayIndexKey: a rep's id is what the admin edits here
+                        <tr key={repIndex}>
+                          {cell('id', 'text', text('routing.id'))}
+                          {cell('name', 'text', text('routing.name'))}
+                          {cell('email', 'email', text('routing.email'))}
+                          {cell('capacity', 'number', text('routing.capacity'))}
+                          <td>
+                            <button type="button" onClick={() => updateTeam(teamIndex, { reps: team.reps.filter((_, at) => at !== repIndex) })}>
+                              {text('routing.removeRep', { name: rep.name || rep.id || String(repIndex + 1) })}
+                            </button>
+                          </td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
             </>
           );
         }}

@@ -232,34 +232,36 @@ function Webhooks() {
       ) : webhooks.data.items.length === 0 ? (
         <p>{text('settings.noWebhooks')}</p>
       ) : (
-        <table aria-label={text('settings.webhooks')}>
-          <thead>
-            <tr>
-              <th scope="col">URL</th>
-              <th scope="col">{text('settings.events')}</th>
-              <th scope="col">{text('leads.created')}</th>
-              <th scope="col">{text('settings.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {webhooks.data.items.map((webhook) => (
-              <tr key={webhook.id}>
-                <td>{webhook.url}</td>
-                <td>{webhook.eventTypes.join(', ')}</td>
-                <td>{formatDate(webhook.createdAt)}</td>
-                <td>
-                  <button type="button" onClick={() => rotate.mutate(webhook.id)}>
-                    {text('settings.rotate')}
-                  </button>{' '}
-                  <button type="button" className="danger" onClick={() => window.confirm(text('settings.deleteConfirm', { url: webhook.url })) && remove.mutate(webhook.id)}>
-                    {text('settings.delete')}
-                  </button>
-                  {webhook.previousSecretUntil && <p className="help">{text('settings.overlap', { until: formatDate(webhook.previousSecretUntil) })}</p>}
-                </td>
+        <div className="table-scroll">
+          <table aria-label={text('settings.webhooks')}>
+            <thead>
+              <tr>
+                <th scope="col">URL</th>
+                <th scope="col">{text('settings.events')}</th>
+                <th scope="col">{text('leads.created')}</th>
+                <th scope="col">{text('settings.actions')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {webhooks.data.items.map((webhook) => (
+                <tr key={webhook.id}>
+                  <td>{webhook.url}</td>
+                  <td>{webhook.eventTypes.join(', ')}</td>
+                  <td>{formatDate(webhook.createdAt)}</td>
+                  <td>
+                    <button type="button" onClick={() => rotate.mutate(webhook.id)}>
+                      {text('settings.rotate')}
+                    </button>{' '}
+                    <button type="button" className="danger" onClick={() => window.confirm(text('settings.deleteConfirm', { url: webhook.url })) && remove.mutate(webhook.id)}>
+                      {text('settings.delete')}
+                    </button>
+                    {webhook.previousSecretUntil && <p className="help">{text('settings.overlap', { until: formatDate(webhook.previousSecretUntil) })}</p>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {secret && (
         <p role="status" className="notice">
@@ -307,40 +309,42 @@ function Suppressions() {
       ) : suppressions.data.items.length === 0 ? (
         <p>{text('lead.none')}</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{text('leads.email')}</th>
-              <th scope="col">{text('reports.reason')}</th>
-              <th scope="col">{text('lead.at')}</th>
-              <th scope="col">{text('settings.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {suppressions.data.items.map((suppression) => (
-              <tr key={suppression.hash}>
-                <td>{suppression.email ?? '—'}</td>
-                <td>
-                  {suppression.reason}: {suppression.detail}
-                </td>
-                <td>{formatDate(suppression.at)}</td>
-                <td>
-                  {suppression.email && suppression.reason !== 'erased' && (
-                    <button
-                      type="button"
-                      onClick={() => {
-                        const reason = window.prompt(text('settings.liftWhy'));
-                        if (reason && suppression.email) lift.mutate({ email: suppression.email, reason });
-                      }}
-                    >
-                      {text('settings.lift')}
-                    </button>
-                  )}
-                </td>
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{text('leads.email')}</th>
+                <th scope="col">{text('reports.reason')}</th>
+                <th scope="col">{text('lead.at')}</th>
+                <th scope="col">{text('settings.actions')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {suppressions.data.items.map((suppression) => (
+                <tr key={suppression.hash}>
+                  <td>{suppression.email ?? '—'}</td>
+                  <td>
+                    {suppression.reason}: {suppression.detail}
+                  </td>
+                  <td>{formatDate(suppression.at)}</td>
+                  <td>
+                    {suppression.email && suppression.reason !== 'erased' && (
+                      <button
+                        type="button"
+                        onClick={() => {
+                          const reason = window.prompt(text('settings.liftWhy'));
+                          if (reason && suppression.email) lift.mutate({ email: suppression.email, reason });
+                        }}
+                      >
+                        {text('settings.lift')}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {lift.isError && <ErrorNotice error={lift.error} />}
     </section>
@@ -385,49 +389,51 @@ function ReasonsEditor({ saved }: { readonly saved: ReasonLists }) {
         {REASON_KINDS.map((kind) => (
           <fieldset key={kind}>
             <legend>{text(`settings.reasons.${kind}`)}</legend>
-            <table aria-label={text(`settings.reasons.${kind}`)}>
-              <thead>
-                <tr>
-                  <th scope="col">{text('settings.reasonCode')}</th>
-                  <th scope="col">{text('settings.reasonLabel')}</th>
-                  {kind === 'lost' && <th scope="col">{text('settings.reasonNever')}</th>}
-                  <th scope="col">{text('settings.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {lists[kind].map((reason: Reason, index) => {
-                  const cell = (field: 'code' | 'label') => {
-                    const id = `reason-${kind}-${index}-${field}`;
+            <div className="table-scroll">
+              <table aria-label={text(`settings.reasons.${kind}`)}>
+                <thead>
+                  <tr>
+                    <th scope="col">{text('settings.reasonCode')}</th>
+                    <th scope="col">{text('settings.reasonLabel')}</th>
+                    {kind === 'lost' && <th scope="col">{text('settings.reasonNever')}</th>}
+                    <th scope="col">{text('settings.actions')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {lists[kind].map((reason: Reason, index) => {
+                    const cell = (field: 'code' | 'label') => {
+                      const id = `reason-${kind}-${index}-${field}`;
+                      return (
+                        <EditableCell
+                          id={id}
+                          label={`${text(field === 'code' ? 'settings.reasonCode' : 'settings.reasonLabel')}, ${text(`settings.reasons.${kind}`)} ${index + 1}`}
+                          value={reason[field]}
+                          error={errors.get(`${kind}[${index}].${field}`)}
+                          onChange={(event) => update(kind, index, { [field]: event.target.value })}
+                        />
+                      );
+                    };
                     return (
-                      <EditableCell
-                        id={id}
-                        label={`${text(field === 'code' ? 'settings.reasonCode' : 'settings.reasonLabel')}, ${text(`settings.reasons.${kind}`)} ${index + 1}`}
-                        value={reason[field]}
-                        error={errors.get(`${kind}[${index}].${field}`)}
-                        onChange={(event) => update(kind, index, { [field]: event.target.value })}
-                      />
-                    );
-                  };
-                  return (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: a reason's code is what the admin edits here
-                    <tr key={index}>
-                      {cell('code')}
-                      {cell('label')}
-                      {kind === 'lost' && (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: a reason's code is what the admin edits here
+                      <tr key={index}>
+                        {cell('code')}
+                        {cell('label')}
+                        {kind === 'lost' && (
+                          <td>
+                            <input type="checkbox" aria-label={`${text('settings.reasonNever')}: ${reason.label || reason.code}`} checked={reason.never ?? false} onChange={(event) => update(kind, index, { never: event.target.checked })} />
+                          </td>
+                        )}
                         <td>
-                          <input type="checkbox" aria-label={`${text('settings.reasonNever')}: ${reason.label || reason.code}`} checked={reason.never ?? false} onChange={(event) => update(kind, index, { never: event.target.checked })} />
+                          <button type="button" onClick={() => setLists((all) => ({ ...all, [kind]: all[kind].filter((_, at) => at !== index) }))}>
+                            {text('settings.removeReason', { name: reason.label || reason.code || String(index + 1) })}
+                          </button>
                         </td>
-                      )}
-                      <td>
-                        <button type="button" onClick={() => setLists((all) => ({ ...all, [kind]: all[kind].filter((_, at) => at !== index) }))}>
-                          {text('settings.removeReason', { name: reason.label || reason.code || String(index + 1) })}
-                        </button>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
             {errors.has(kind) && <p className="field-error">{errors.get(kind)}</p>}
             <button type="button" onClick={() => setLists((all) => ({ ...all, [kind]: [...all[kind], { code: '', label: '' }] }))}>
               {text('settings.addReason', { list: text(`settings.reasons.${kind}`) })}

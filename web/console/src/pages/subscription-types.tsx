@@ -21,32 +21,34 @@ export default function SubscriptionTypesPage({ session }: { readonly session: S
       ) : types.isError ? (
         <ErrorNotice error={types.error} onRetry={() => types.refetch()} />
       ) : (
-        <table aria-label={text('subscriptionTypes.title')}>
-          <thead>
-            <tr>
-              <th scope="col">{text('settings.typeId')}</th>
-              <th scope="col">{text(language === 'id' ? 'settings.typeLabelId' : 'settings.typeLabelEn')}</th>
-              <th scope="col">{text(language === 'id' ? 'settings.typeDescriptionId' : 'settings.typeDescriptionEn')}</th>
-              <th scope="col">{text('subscriptionTypes.optIn')}</th>
-              <th scope="col">{text('settings.transactional')}</th>
-              <th scope="col">{text('settings.archived')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {types.data.types.map((type) => (
-              <tr key={type.id}>
-                <th scope="row">
-                  <code>{type.id}</code>
-                </th>
-                <td>{type.label[language]}</td>
-                <td>{type.description[language]}</td>
-                <td>{text(type.doubleOptIn ? 'subscriptionTypes.doubleOptIn' : 'subscriptionTypes.singleOptIn')}</td>
-                <td>{text(type.transactional ? 'subscriptionTypes.yes' : 'subscriptionTypes.no')}</td>
-                <td>{text(type.archived ? 'subscriptionTypes.yes' : 'subscriptionTypes.no')}</td>
+        <div className="table-scroll">
+          <table aria-label={text('subscriptionTypes.title')}>
+            <thead>
+              <tr>
+                <th scope="col">{text('settings.typeId')}</th>
+                <th scope="col">{text(language === 'id' ? 'settings.typeLabelId' : 'settings.typeLabelEn')}</th>
+                <th scope="col">{text(language === 'id' ? 'settings.typeDescriptionId' : 'settings.typeDescriptionEn')}</th>
+                <th scope="col">{text('subscriptionTypes.optIn')}</th>
+                <th scope="col">{text('settings.transactional')}</th>
+                <th scope="col">{text('settings.archived')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {types.data.types.map((type) => (
+                <tr key={type.id}>
+                  <th scope="row">
+                    <code>{type.id}</code>
+                  </th>
+                  <td>{type.label[language]}</td>
+                  <td>{type.description[language]}</td>
+                  <td>{text(type.doubleOptIn ? 'subscriptionTypes.doubleOptIn' : 'subscriptionTypes.singleOptIn')}</td>
+                  <td>{text(type.transactional ? 'subscriptionTypes.yes' : 'subscriptionTypes.no')}</td>
+                  <td>{text(type.archived ? 'subscriptionTypes.yes' : 'subscriptionTypes.no')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

@@ -43,65 +43,67 @@ export function UsersSettings() {
       ) : users.isError || me.isError ? (
         <ErrorNotice error={users.error ?? me.error} />
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{text('users.user')}</th>
-              <th scope="col">{text('leads.name')}</th>
-              <th scope="col">{text('users.role')}</th>
-              <th scope="col">{text('users.status')}</th>
-              <th scope="col">{text('settings.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.data.users.map((user) => {
-              const self = me.data.user === user.user;
-              return (
-                <tr key={user.user}>
-                  <td>{user.user}</td>
-                  <td>
-                    {user.name}
-                    {user.email && <span className="help"> {user.email}</span>}
-                  </td>
-                  <td>
-                    {self ? (
-                      text(`role.${user.role ?? 'admin'}`)
-                    ) : (
-                      <select
-                        aria-label={text('users.roleOf', { user: user.user })}
-                        value={user.role ?? ''}
-                        onChange={(event) => changeRole.mutate({ user: user.user, role: event.target.value as Role })}
-                      >
-                        {!user.role && <option value="">{text('users.noRole')}</option>}
-                        {ROLES.map((role) => (
-                          <option key={role} value={role}>
-                            {text(`role.${role}`)}
-                          </option>
-                        ))}
-                      </select>
-                    )}
-                  </td>
-                  <td>
-                    {text(user.enabled ? 'users.enabled' : 'users.disabled')} <span className="help">{label('userStatus', user.status)}</span>
-                  </td>
-                  <td>
-                    {self ? (
-                      <span className="help">{text('users.you')}</span>
-                    ) : (
-                      <button
-                        type="button"
-                        className={user.enabled ? 'danger' : undefined}
-                        onClick={() => (user.enabled ? window.confirm(text('users.disableConfirm', { user: user.user })) : true) && setEnabled.mutate({ user: user.user, enabled: !user.enabled })}
-                      >
-                        {text(user.enabled ? 'users.disable' : 'users.enable')}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{text('users.user')}</th>
+                <th scope="col">{text('leads.name')}</th>
+                <th scope="col">{text('users.role')}</th>
+                <th scope="col">{text('users.status')}</th>
+                <th scope="col">{text('settings.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.data.users.map((user) => {
+                const self = me.data.user === user.user;
+                return (
+                  <tr key={user.user}>
+                    <td>{user.user}</td>
+                    <td>
+                      {user.name}
+                      {user.email && <span className="help"> {user.email}</span>}
+                    </td>
+                    <td>
+                      {self ? (
+                        text(`role.${user.role ?? 'admin'}`)
+                      ) : (
+                        <select
+                          aria-label={text('users.roleOf', { user: user.user })}
+                          value={user.role ?? ''}
+                          onChange={(event) => changeRole.mutate({ user: user.user, role: event.target.value as Role })}
+                        >
+                          {!user.role && <option value="">{text('users.noRole')}</option>}
+                          {ROLES.map((role) => (
+                            <option key={role} value={role}>
+                              {text(`role.${role}`)}
+                            </option>
+                          ))}
+                        </select>
+                      )}
+                    </td>
+                    <td>
+                      {text(user.enabled ? 'users.enabled' : 'users.disabled')} <span className="help">{label('userStatus', user.status)}</span>
+                    </td>
+                    <td>
+                      {self ? (
+                        <span className="help">{text('users.you')}</span>
+                      ) : (
+                        <button
+                          type="button"
+                          className={user.enabled ? 'danger' : undefined}
+                          onClick={() => (user.enabled ? window.confirm(text('users.disableConfirm', { user: user.user })) : true) && setEnabled.mutate({ user: user.user, enabled: !user.enabled })}
+                        >
+                          {text(user.enabled ? 'users.disable' : 'users.enable')}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       )}
       {[invite, changeRole, setEnabled].map((mutation, index) => mutation.isError && <ErrorNotice key={['invite', 'role', 'enabled'][index]} error={mutation.error} />)}
       <form onSubmit={submit} className="inline-form">
