@@ -60,7 +60,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
   };
 
   const items = leads.data?.items ?? [];
-  const firstDay = unfiltered && items.length === 0 && !leads.data?.nextCursor;
+  const noLeadAtAll = unfiltered && items.length === 0 && !leads.data?.nextCursor;
   return (
     <section aria-labelledby="leads-title">
       <h1 id="leads-title">{text('leads.title')}</h1>
@@ -151,7 +151,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
         <ErrorNotice error={leads.error} onRetry={() => leads.refetch()} />
       ) : (
         <>
-          {!firstDay && (
+          {!noLeadAtAll && (
             <div className="table-scroll">
               <table aria-label={text('leads.results')} aria-busy={leads.isFetching}>
                 <thead>
@@ -190,7 +190,7 @@ export default function LeadsPage({ session }: { readonly session: Session }) {
             </div>
           )}
           {items.length === 0 &&
-            (firstDay ? (
+            (noLeadAtAll ? (
               <p>
                 {session.role === 'sales' ? (
                   text('leads.noneOwned')
