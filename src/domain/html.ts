@@ -25,3 +25,15 @@ ${status ? `<p role="status">${escapeHtml(status)}</p>\n` : ''}${body}
 </html>
 `;
 }
+
+/**
+ * An email's HTML as a whole document, as every mail path sends it. Templates are usually written as a
+ * fragment (`<p>Hello</p>`); sent as one, a phone's mail app may lay it out at a desktop's width and
+ * shrink it, and its characters' encoding is the client's guess. A fragment goes into a document with
+ * its charset, a viewport of the device's width and the subject as its title; HTML already written as
+ * a document (it has an `<html>` element) is sent as it is.
+ */
+export function emailDocument(html: string, subject: string): string {
+  if (/<html[\s>]/i.test(html)) return html;
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(subject)}</title></head><body>${html}</body></html>`;
+}

@@ -72,6 +72,8 @@ describe('alert-sales', () => {
     expect(mail?.Content?.Simple?.Body?.Text?.Data).toContain('+30  Pricing page view x3');
     expect(mail?.Content?.Simple?.Body?.Text?.Data).toContain('page_view  https://example.com/pricing');
     expect(mail?.Content?.Simple?.Body?.Html?.Data).toContain('Acme &lt;b&gt;');
+    // A whole document, as a phone's mail app lays out at its own width, titled with the subject escaped.
+    expect(mail?.Content?.Simple?.Body?.Html?.Data).toMatch(/^<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>MQL: Jane \(Acme &lt;b&gt;\) — score 105, grade A<\/title><\/head><body>/);
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':sent']).toBe('sent');
     // The lead is read once, its profile alone (the score comes with the qualification), consistently and in one call with the routing.
     const reads = dynamo.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems?.['leadflow-test']);

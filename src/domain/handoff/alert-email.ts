@@ -77,7 +77,7 @@ export function composeAlertEmail(
   ].join('\n');
 
   const html = [
-    '<!doctype html><html><body style="font-family:sans-serif">',
+    '<div style="font-family:sans-serif">',
     `<h1 style="font-size:18px">${escapeHtml(who)} qualified</h1>`,
     '<table>',
     ...knownFacts.map(([label, value]) => `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(String(value))}</td></tr>`),
@@ -87,7 +87,7 @@ export function composeAlertEmail(
     '</ul><h2 style="font-size:16px">Recent activity</h2><ul>',
     ...(activity.length ? activity.map((line) => `<li>${escapeHtml(line)}</li>`) : ['<li>(none recorded)</li>']),
     `</ul><p style="color:#666">Lead id: ${escapeHtml(lead.id)}</p>`,
-    '</body></html>',
+    '</div>',
   ].join('\n');
 
   return { subject, text, html };

@@ -79,13 +79,13 @@ function compose(subject: string, heading: string, lines: readonly string[], lea
   const { facts } = summary(lead);
   const text = [...lines, '', ...facts.map(([label, value]) => `${label}: ${value}`), '', `Lead id: ${lead.id}`].join('\n');
   const html = [
-    '<!doctype html><html><body style="font-family:sans-serif">',
+    '<div style="font-family:sans-serif">',
     `<h1 style="font-size:18px">${escapeHtml(heading)}</h1>`,
     ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
     '<table>',
     ...facts.map(([label, value]) => `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`),
     `</table><p style="color:#666">Lead id: ${escapeHtml(lead.id)}</p>`,
-    '</body></html>',
+    '</div>',
   ].join('');
   return { subject, text, html };
 }
