@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { putItems } from './put-items';
 import { loadavg } from 'node:os';
 import { capacityBetween } from '../local/consumed-capacity';
 import { startLocalStack, type LocalStack } from '../local/stack';
@@ -46,16 +47,7 @@ async function sendCampaign(recipients: number, sesRate: number, workersPerFunct
       return { ...keys.lead(id), ...keys.leadListing(id), entity: 'lead', id, email: `bench-${index}-${run}@example.com`, firstName: `Lead ${index}`, industry: index % 2 ? 'SaaS' : 'Fintech', createdAt: at, updatedAt: at, firstTouch: { at }, lastTouch: { at }, subscriptions: { events: 'opted_in' }, version: 1 };
     });
     const loadStarted = performance.now();
-    const write = async (chunk: Record<string, unknown>[]) => {
-      let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
-      while (pending.length) {
-        const result = await documents.send(new BatchWriteCommand({ RequestItems: { [stack.settings.tableName]: pending } }));
-        pending = (result.UnprocessedItems?.[stack.settings.tableName] ?? []) as typeof pending;
-      }
-    };
-    for (let index = 0; index < leads.length; index += 25 * 8) {
-      await Promise.all(Array.from({ length: 8 }, (_, n) => leads.slice(index + n * 25, index + n * 25 + 25)).filter((chunk) => chunk.length).map(write));
-    }
+    await putItems(documents, stack.settings.tableName, leads, 8);
     const loadSeconds = (performance.now() - loadStarted) / 1000;
 
     const admin = async (method: string, path: string, body?: unknown) => {

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { putItems } from './put-items';
 import { chromium } from 'playwright-core';
 import { buildConsole, CONSOLE_BUILD, CONSOLE_PATH } from '../local/console';
 import type { LocalStack } from '../local/stack';
@@ -114,13 +115,7 @@ async function seedLeads(stack: LocalStack, count: number): Promise<number> {
         { ...keys.score(id), ...keys.scoreBand(id, bandKey(band)), entity: 'score', version: 1, score: storedScore(score), through: '', recent: [] },
       );
     }
-    for (let index = 0; index < items.length; index += 25) {
-      let pending = items.slice(index, index + 25).map((Item) => ({ PutRequest: { Item } }));
-      while (pending.length) {
-        const result = await documents.send(new BatchWriteCommand({ RequestItems: { [stack.settings.tableName]: pending } }));
-        pending = (result.UnprocessedItems?.[stack.settings.tableName] ?? []) as typeof pending;
-      }
-    }
+    await putItems(documents, stack.settings.tableName, items);
   };
   const PER_WRITER = 500;
   const WRITERS = 8;

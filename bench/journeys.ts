@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { putItems } from './put-items';
 import { percentile } from './batches';
 import type { LocalStack } from '../local/stack';
 import { PipelineMetric } from '../manifest/metrics';
@@ -30,21 +31,7 @@ export async function journeyFigures(stack: LocalStack, options: { enrolments: n
     if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(answer)}`);
     return answer;
   };
-  const write = async (items: Record<string, unknown>[]) => {
-    for (let index = 0; index < items.length; index += 25 * 8) {
-      await Promise.all(
-        Array.from({ length: 8 }, (_, n) => items.slice(index + n * 25, index + n * 25 + 25))
-          .filter((chunk) => chunk.length)
-          .map(async (chunk) => {
-            let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
-            while (pending.length) {
-              const result = await documents.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-              pending = (result.UnprocessedItems?.[table] ?? []) as typeof pending;
-            }
-          }),
-      );
-    }
-  };
+  const write = (items: Record<string, unknown>[]) => putItems(documents, table, items, 8);
   const at = new Date().toISOString();
   const lead = (index: number) => {
     const id = randomUUID();

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { putItems } from './put-items';
 import * as keys from '../src/adapters/keys';
 import { emptyScoreItem } from '../src/adapters/lead-items';
 import { Backtest } from '../src/domain/scoring/backtest';
@@ -116,15 +117,7 @@ export async function backtestOnStack(stack: LocalStack, events = 100_000) {
     ...history.events.map((event) => ({ ...keys.event({ kind: 'lead', id: history.leadId }, event.occurredAt, event.id), entity: 'event', ...event, receivedAt: event.occurredAt })),
   ]);
   const loadStarted = performance.now();
-  const chunks = Array.from({ length: Math.ceil(items.length / 25) }, (_, index) => items.slice(index * 25, index * 25 + 25));
-  const write = async (chunk: Record<string, unknown>[]) => {
-    let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
-    while (pending.length) {
-      const result = await documents.send(new BatchWriteCommand({ RequestItems: { [stack.settings.tableName]: pending } }));
-      pending = (result.UnprocessedItems?.[stack.settings.tableName] ?? []) as typeof pending;
-    }
-  };
-  for (let index = 0; index < chunks.length; index += 8) await Promise.all(chunks.slice(index, index + 8).map(write));
+  await putItems(documents, stack.settings.tableName, items, 8);
   const loadSeconds = (performance.now() - loadStarted) / 1000;
 
   const admin = (method: string, path: string, body?: unknown) =>

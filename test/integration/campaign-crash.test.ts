@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { putItems } from '../../bench/put-items';
+import { batchGet } from '../../src/adapters/batch-get';
 import * as keys from '../../src/adapters/keys';
 import { eventually, type StoredMail } from './helpers';
 import { documentsAt, groupAlive, killGroup, mailsAt, startStack, type ReadyLine } from './npm-start-child';
@@ -35,30 +37,18 @@ const TABLE = 'leadflow';
 async function seedLeads(documents: DynamoDBDocumentClient, run: string): Promise<{ id: string; email: string }[]> {
   const at = new Date().toISOString();
   const leads = Array.from({ length: RECIPIENTS }, (_, index) => ({ id: randomUUID(), email: `campaign-crash-${index}-${run}@example.com`, firstName: `Reader${index}` }));
-  for (let index = 0; index < leads.length; index += 25) {
-    let pending = leads.slice(index, index + 25).map((lead) => ({
-      PutRequest: { Item: { ...keys.lead(lead.id), ...keys.leadListing(lead.id), entity: 'lead', ...lead, industry: 'SaaS', createdAt: at, updatedAt: at, firstTouch: { at }, lastTouch: { at }, subscriptions: { events: 'opted_in' }, version: 1 } },
-    }));
-    while (pending.length) {
-      const result = await documents.send(new BatchWriteCommand({ RequestItems: { [TABLE]: pending } }));
-      pending = (result.UnprocessedItems?.[TABLE] ?? []) as typeof pending;
-    }
-  }
+  await putItems(
+    documents,
+    TABLE,
+    leads.map((lead) => ({ ...keys.lead(lead.id), ...keys.leadListing(lead.id), entity: 'lead', ...lead, industry: 'SaaS', createdAt: at, updatedAt: at, firstTouch: { at }, lastTouch: { at }, subscriptions: { events: 'opted_in' }, version: 1 })),
+  );
   return leads;
 }
 
 /** Each lead's send record of the campaign (status, claimedAt), by lead id. */
 async function sendRecords(documents: DynamoDBDocumentClient, campaignId: string, leadIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
-  const records = new Map<string, Record<string, unknown>>();
-  for (let index = 0; index < leadIds.length; index += 100) {
-    let wanted: Record<string, unknown>[] = leadIds.slice(index, index + 100).map((leadId) => keys.campaignSend(campaignId, leadId));
-    while (wanted.length) {
-      const result = await documents.send(new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: wanted, ConsistentRead: true } } }));
-      for (const item of result.Responses?.[TABLE] ?? []) records.set(String(item.leadId), item);
-      wanted = result.UnprocessedKeys?.[TABLE]?.Keys ?? [];
-    }
-  }
-  return records;
+  const records = await batchGet(documents, TABLE, leadIds.map((leadId) => keys.campaignSend(campaignId, leadId)));
+  return new Map(records.map((record) => [String(record.leadId), record]));
 }
 
 const admin = async (ready: ReadyLine, method: string, path: string, body?: unknown) => {
