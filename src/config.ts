@@ -37,6 +37,16 @@ export function claimStaleSeconds(functionTimeoutSeconds: number, env: NodeJS.Pr
 }
 
 /**
+ * How soon a one-time schedule asked for now (or a moment already past) fires: a minute, since
+ * EventBridge Scheduler takes only `at()` times in the future and fires them within their minute.
+ * `SCHEDULE_SOONEST_SECONDS` shortens it where a test waits for one (the campaign crash test, whose
+ * claims cut off by the kill are settled by such a schedule); nothing sets it in AWS.
+ */
+export function scheduleSoonestSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  return env.SCHEDULE_SOONEST_SECONDS === undefined ? 60 : positiveInteger.parse(env.SCHEDULE_SOONEST_SECONDS);
+}
+
+/**
  * How long a record that found its claim held waits before its first retry: twelve seconds, by when
  * a concurrent duplicate holding it has usually finished. `HELD_CLAIM_FIRST_WAIT_SECONDS` shortens it
  * where a test waits for every message to be handled before it counts what must have happened once

@@ -11,7 +11,7 @@ import { SubscriptionTypeStore } from '../../src/adapters/subscription-type-stor
 import { readTemplateVersion } from '../../src/adapters/template-store';
 import { ScheduledRecipientDeferrals } from '../../src/adapters/recipient-deferrals';
 import { createOneTimeSchedule, schedulerSettings } from '../../src/adapters/scheduler';
-import { claimStaleSeconds, positiveInteger, readConfig } from '../../src/config';
+import { claimStaleSeconds, positiveInteger, readConfig, scheduleSoonestSeconds } from '../../src/config';
 import { processParsedSqsBatch, type ParsedRecordOf } from '../../src/adapters/sqs-records';
 
 import { CampaignSending } from '../../src/app/campaign-sending';
@@ -31,7 +31,7 @@ const sending = new CampaignSending({
   templates: { getVersion: (templateId, version) => readTemplateVersion(templateTable, tableName, templateId, version) },
   leads,
   gate: new MarketingSendGate({ leads, suppressedAmong, policy: new SendPolicyStore(documentClient(), tableName), ledger: new MarketingSendLedgerStore(documentClient(), tableName), subscriptionTypes }),
-  deferrals: new ScheduledRecipientDeferrals((schedule) => createOneTimeSchedule(scheduler, deferralSettings, schedule)),
+  deferrals: new ScheduledRecipientDeferrals((schedule) => createOneTimeSchedule(scheduler, deferralSettings, schedule), scheduleSoonestSeconds() * 1000),
   mailer,
   failures: { throttled: isThrottling, stopped: sendingStopped },
   sendRate: new DynamoSendRate(documentClient(), tableName, readConfig({ SES_MAX_SEND_RATE: positiveInteger }).SES_MAX_SEND_RATE),

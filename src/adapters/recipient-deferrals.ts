@@ -3,8 +3,6 @@ import { DetailType, utcScheduleTime, type DetailByType, type OneTimeSchedule } 
 
 /** A deferred send (or settling) is still wanted an hour late; after the bus refused it that long the event goes to the schedules' DLQ. */
 const DEFERRAL_RETRY_POLICY = { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 };
-/** Scheduler takes `at()` times in the future: one already due (a batch retried late) fires a minute from now. */
-const SOONEST_MS = 60_000;
 
 /** Creates a one-time schedule unless one of that name exists (`createOneTimeSchedule` in scheduler.ts). */
 export type CreateOneTimeSchedule = <T extends keyof DetailByType>(schedule: OneTimeSchedule<T>) => Promise<'created' | 'exists'>;
@@ -18,7 +16,14 @@ export type CreateOneTimeSchedule = <T extends keyof DetailByType>(schedule: One
  * recipients at the same instant (no UpdateSchedule call, whose code the sender would otherwise carry).
  */
 export class ScheduledRecipientDeferrals {
-  constructor(private readonly create: CreateOneTimeSchedule) {}
+  /**
+   * `soonestMs`: how far ahead a schedule is made at the soonest (`scheduleSoonestSeconds`), since
+   * Scheduler takes `at()` times in the future: one already due (a batch retried late) fires then.
+   */
+  constructor(
+    private readonly create: CreateOneTimeSchedule,
+    private readonly soonestMs: number,
+  ) {}
 
   defer(campaignId: string, leadIds: readonly string[], until: string): Promise<void> {
     return this.schedule('quiet', campaignId, leadIds, until);
@@ -31,7 +36,7 @@ export class ScheduledRecipientDeferrals {
   private async schedule(purpose: 'quiet' | 'settle', campaignId: string, leadIds: readonly string[], at: string): Promise<void> {
     const sorted = [...leadIds].sort();
     const digest = createHash('sha256').update(JSON.stringify([campaignId, at, sorted])).digest('hex').slice(0, 40);
-    const fireAt = new Date(Math.max(Date.parse(at), Date.now() + SOONEST_MS));
+    const fireAt = new Date(Math.max(Date.parse(at), Date.now() + this.soonestMs));
     await this.create({
       name: `campaign-${purpose}-${digest}`,
       description:

@@ -77,7 +77,7 @@ describe('the environment of a local function', () => {
     // Its first invocation, a cold start: as in Lambda, loading the function took none of its 10 s.
     expect(remainingTimeInMillis).toBeGreaterThan(9_000);
     // Powertools settings and the settings tests shorten are taken from the shell, as their comment says.
-    const fromShell = Object.keys(process.env).filter((name) => name.startsWith('POWERTOOLS_') || ['CLAIM_STALE_SECONDS', 'HELD_CLAIM_FIRST_WAIT_SECONDS', 'SUBSCRIPTION_TYPES_MAX_AGE_SECONDS'].includes(name));
+    const fromShell = Object.keys(process.env).filter((name) => name.startsWith('POWERTOOLS_') || ['CLAIM_STALE_SECONDS', 'HELD_CLAIM_FIRST_WAIT_SECONDS', 'SUBSCRIPTION_TYPES_MAX_AGE_SECONDS', 'ERASURE_SWEEP_DELAY_SECONDS', 'SCHEDULE_SOONEST_SECONDS'].includes(name));
     const expected = [...new Set([...RUNTIME_AND_LOCAL, ...fromShell, 'POWERTOOLS_SERVICE_NAME', 'LEADFLOW_FUNCTION', 'EVENT_BUS_NAME', 'MAX_BODY_BYTES'])];
     expect(Object.keys(now).sort()).toEqual(expected.sort());
     expect(now).toMatchObject({
