@@ -654,7 +654,7 @@ export const manifest: Manifest = {
       timeoutSeconds: 60,
       memoryMb: 512,
       access: ['bus:put'],
-      // Walks one LEADS# shard per chain, reads each lead's score and history (LEAD#), counts pages on the campaign (CAMPAIGN#);
+      // Walks one LEADS# shard per chain, reads each lead's score and history (LEAD#), keeps and counts pages on the campaign (CAMPAIGN#);
       // the average customer lifespan (CARE).
       table: { read: ['CAMPAIGN#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
     },

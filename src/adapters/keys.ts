@@ -50,6 +50,7 @@ import { createHash } from 'node:crypto';
  * | form (head)       | FORM#<formId>      | FORM                             | FORMS / <updatedAt>#<formId>        |
  * | form version      | FORM#<formId>      | VERSION#<version, 6 digits>      |                                     |
  * | campaign plan     | CAMPAIGN#<id>      | PLAN                             |                                     |
+ * | plan page         | CAMPAIGN#<id>      | PAGE#<page id>                   |                                     |
  * | campaign counter  | CAMPAIGN#<id>#COUNTER#<shard> | COUNTER               |                                     |
  * | campaign send (before the campaign ids)      | CAMPAIGN#<id>#SEND#<leadId> | SEND | SENDS#<leadId> / <campaignId> |
  * | campaign send (before counters were sharded) | CAMPAIGN#<id> | SEND#<leadId> | SENDS#<leadId> / <campaignId>      |
@@ -181,6 +182,8 @@ export const campaignIdsPartition = 'CAMPAIGN_IDS';
 export const legacyCampaignSend = (campaignId: string, leadId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SEND#${leadId}` });
 /** Planned pages and recipients, apart from the campaign so planning never rewrites its template. */
 export const campaignPlan = (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'PLAN' });
+/** A page of a campaign's plan as first chosen (its recipients until published), so that a retry publishes the same page. */
+export const campaignPlanPage = (campaignId: string, pageId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `PAGE#${pageId}` });
 /**
  * One of a campaign's counter shards: each outcome is counted in a shard picked at random, each
  * shard its own partition, and the campaign's totals are their sum.

@@ -177,6 +177,28 @@ describe('campaign counts on DynamoDB Local', () => {
     expect(await store.get(id)).toMatchObject({ recipients: 4, planned: false });
   });
 
+  it("keeps a page of the plan as first chosen for its retries, and forgets its recipients once it is published", async () => {
+    const id = await sendingCampaign(new CampaignStore(table.documents, TABLE_NAME));
+    const first = { leadIds: ['lead-1', 'lead-2'], counted: 2, next: 'cursor-after-lead-2' };
+    expect(await plans.keepPage(id, 's0-p0', first)).toEqual(first);
+    // A retry that chose again (a lead joined the page meanwhile) is given the first choice to publish.
+    expect(await plans.keepPage(id, 's0-p0', { leadIds: ['lead-1', 'lead-1b', 'lead-2'], counted: 3, next: 'cursor-after-lead-1b' })).toEqual(first);
+    // A page that ended its partition keeps no cursor; one with no recipient keeps an empty list.
+    expect(await plans.keepPage(id, 's1-p4', { leadIds: [], counted: 0 })).toEqual({ leadIds: [], counted: 0 });
+    expect(await plans.keepPage(id, 's1-p4', { leadIds: ['lead-9'], counted: 1, next: 'c' })).toEqual({ leadIds: [], counted: 0 });
+
+    const kept = await read(keys.campaignPlanPage(id, 's0-p0'));
+    // It lasts as long as a message in the planner's dead-letter queue (14 days), by the table's time to live.
+    expect(Number(kept?.expiresAt) - Date.now() / 1000).toBeGreaterThan(14 * 24 * 3600 - 60);
+    await plans.finishPage(id, 's0-p0');
+    expect(await read(keys.campaignPlanPage(id, 's0-p0'))).not.toHaveProperty('leadIds');
+    expect(await plans.keepPage(id, 's0-p0', first)).toBe('finished');
+    // A page whose time to live ran out before it was finished leaves nothing to forget.
+    await expect(plans.finishPage(id, 's7-p0')).resolves.toBeUndefined();
+    // The campaign shows none of its plan's pages.
+    expect(Object.keys((await new CampaignStore(table.documents, TABLE_NAME).get(id)) ?? {})).not.toContain('leadIds');
+  });
+
   it('starts a round on the item of a campaign created before the plan had an item of its own, and shows none of it', async () => {
     const id = randomUUID();
     await table.documents.send(
