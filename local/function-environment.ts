@@ -32,8 +32,8 @@ export function lambdaRuntimeVariables(fn: FunctionSpec, region: string, taskRoo
  * SUBSCRIPTION_TYPES_MAX_AGE_SECONDS and ERASURE_SWEEP_DELAY_SECONDS, with which the shared test stack
  * (test/integration/shared-stack-environment.ts) waits less for a duplicate's retry, sees an edit of the
  * subscription types at once and an erasure's sweep within seconds, and SCHEDULE_SOONEST_SECONDS, with
- * which the campaign crash test sees the sends its kill cut off settled within seconds. Anything else of that environment
- * stays out, as in Lambda.
+ * which the campaign crash test sees the sends its kill cut off settled within seconds. Anything else
+ * of that environment stays out, as in Lambda.
  */
 const PASSED_THROUGH = ['CLAIM_STALE_SECONDS', 'HELD_CLAIM_FIRST_WAIT_SECONDS', 'SUBSCRIPTION_TYPES_MAX_AGE_SECONDS', 'ERASURE_SWEEP_DELAY_SECONDS', 'SCHEDULE_SOONEST_SECONDS'];
 const isPassedThrough = (name: string) => name.startsWith('POWERTOOLS_') || PASSED_THROUGH.includes(name);

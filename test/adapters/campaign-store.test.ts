@@ -195,8 +195,6 @@ describe('campaign counts on DynamoDB Local', () => {
     expect(await plans.keepPage(id, 's0-p0', first)).toBe('finished');
     // A page whose time to live ran out before it was finished leaves nothing to forget.
     await expect(plans.finishPage(id, 's7-p0')).resolves.toBeUndefined();
-    // The campaign shows none of its plan's pages.
-    expect(Object.keys((await new CampaignStore(table.documents, TABLE_NAME).get(id)) ?? {})).not.toContain('leadIds');
   });
 
   it('starts a round on the item of a campaign created before the plan had an item of its own, and shows none of it', async () => {
