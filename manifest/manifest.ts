@@ -524,8 +524,8 @@ export const manifest: Manifest = {
       timeoutSeconds: 60,
       memoryMb: 256,
       access: ['bus:put'],
-      // Lists lead ids (LEADS# shards) and counts each page into the job once (RESCORE#).
-      table: { write: ['RESCORE#'], query: { gsi1: ['LEADS#'] } },
+      // Lists lead ids (LEADS# shards), keeps each page as first listed until published and counts it into the job once (RESCORE#).
+      table: { read: ['RESCORE#'], write: ['RESCORE#'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'rescore-leads',

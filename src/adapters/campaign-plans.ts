@@ -1,19 +1,14 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { KeptPage, PlanRound } from '../domain/campaigns/campaign';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PlanRound } from '../domain/campaigns/campaign';
+import type { KeptPage } from '../domain/lead-listing';
 import { batchGet } from './batch-get';
 import { CampaignItems, LEGACY } from './campaign-items';
 import type { ClaimKey } from './claims';
-import { conditionally, isConditionFailure } from './dynamo-errors';
+import { conditionally } from './dynamo-errors';
+import { KeptPages } from './kept-pages';
 import * as keys from './keys';
 
 const countOf = (value: unknown) => (typeof value === 'number' ? value : 0);
-
-/**
- * How long a kept page of a plan stays: as long as the planner's dead-letter queue keeps a message,
- * so a page that failed every try and is sent again from there publishes what it kept. Its lead ids
- * stay only until it is published, as a message in flight holds them.
- */
-const KEPT_PAGE_SECONDS = 14 * 24 * 3600;
 
 /**
  * A sending campaign's plan, as planners count it: its pages and finished listing partitions, in
@@ -21,45 +16,26 @@ const KEPT_PAGE_SECONDS = 14 * 24 * 3600;
  * make campaigns carry none of it.
  */
 export class CampaignPlans {
+  /** Each page as first chosen, kept until published (PAGE#<page id> under the campaign). */
+  private readonly pages: KeptPages;
+
   /** `items`: shared with the function's CampaignStore, whose reads of a campaign note its layout. */
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly items = new CampaignItems(client, tableName),
-  ) {}
-
-  /**
-   * Keeps a page of the plan as this attempt chose it, unless an attempt before kept one: then that
-   * one is returned, to be published instead ('finished' once it was). Read consistently after the
-   * conditional write found it, so a retry never publishes another choice than the one counted.
-   */
-  async keepPage(id: string, pageId: string, page: KeptPage): Promise<KeptPage | 'finished'> {
-    const key = keys.campaignPlanPage(id, pageId);
-    const item = { ...key, entity: 'campaign-plan-page', leadIds: [...page.leadIds], counted: page.counted, ...(page.next ? { next: page.next } : {}), expiresAt: Math.floor(Date.now() / 1000) + KEPT_PAGE_SECONDS };
-    const kept = await conditionally(this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })), 'kept' as const, 'there' as const);
-    if (kept === 'kept') return page;
-    const { Item: earlier } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    // Gone between the two calls only if its time to live ran out: this attempt's choice is as good as any then.
-    if (!earlier) return page;
-    if (earlier.finished === true) return 'finished';
-    const leadIds = Array.isArray(earlier.leadIds) ? earlier.leadIds.map(String) : [];
-    return { leadIds, counted: countOf(earlier.counted), ...(typeof earlier.next === 'string' ? { next: earlier.next } : {}) };
+  ) {
+    this.pages = new KeptPages(client, tableName);
   }
 
-  /** Marks a kept page published (or superseded): a later delivery of its request does nothing, and its lead ids are gone. */
-  async finishPage(id: string, pageId: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.campaignPlanPage(id, pageId),
-        UpdateExpression: 'SET finished = :true REMOVE leadIds',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':true': true },
-      }),
-    ).catch((error: unknown) => {
-      // Its time to live ran out meanwhile: nothing is left to forget.
-      if (!isConditionFailure(error)) throw error;
-    });
+  /** Keeps a page of the plan as this attempt chose it, unless an attempt before kept one (KeptPages.keep). */
+  keepPage(id: string, pageId: string, page: KeptPage): Promise<KeptPage | 'finished'> {
+    return this.pages.keep(keys.campaignPlanPage(id, pageId), page);
+  }
+
+  /** Marks a kept page published (or superseded), forgetting its recipients (KeptPages.finish). */
+  finishPage(id: string, pageId: string): Promise<void> {
+    return this.pages.finish(keys.campaignPlanPage(id, pageId));
   }
 
   /**

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
  * | active ruleset    | RULESET            | ACTIVE                           |                                     |
  * | rescoring job     | RESCORE#<jobId>    | JOB                              |                                     |
  * | lead rescored     | RESCORE#<jobId>    | LEAD#<id> (LEAD#GONE-<SHA-256 of the id> if erased meanwhile) |        |
+ * | rescoring page    | RESCORE#<jobId>    | PAGE#<page id>                   |                                     |
  * | suppression       | SUPPRESSED#<hash>  | SUPPRESSION                      | SUPPRESSIONS / <at>#<hash>          |
  * | soft bounces      | SUPPRESSED#<hash>  | SOFT_BOUNCES                     |                                     |
  * | suppression lifted| SUPPRESSED#<hash>  | LIFTED#<at>                      |                                     |
@@ -161,6 +162,8 @@ export const rulesetListing = (createdAt: string, version: string) => ({ gsi1pk:
 export const activeRuleset = () => ({ pk: 'RULESET', sk: 'ACTIVE' });
 export const rescoreJob = (jobId: string) => ({ pk: `RESCORE#${jobId}`, sk: 'JOB' });
 export const leadRescored = (jobId: string, leadId: string) => ({ pk: `RESCORE#${jobId}`, sk: `LEAD#${leadId}` });
+/** A page of a rescoring as first chosen (its leads until published), so that a retry publishes the same page. */
+export const rescorePage = (jobId: string, pageId: string) => ({ pk: `RESCORE#${jobId}`, sk: `PAGE#${pageId}` });
 export const suppression = (hash: string) => ({ pk: `SUPPRESSED#${hash}`, sk: 'SUPPRESSION' });
 export const suppressionListing = (at: string, hash: string) => ({ gsi1pk: 'SUPPRESSIONS', gsi1sk: `${at}#${hash}` });
 export const softBounces = (hash: string) => ({ pk: `SUPPRESSED#${hash}`, sk: 'SOFT_BOUNCES' });

@@ -1,9 +1,9 @@
 import { publishFanOutPage, type PlannedPageRecord } from './lead-fan-out';
 import type { EventPublisher, Log } from './ports';
-import { isSubscriber, type CampaignItem, type KeptPage, type PlanRound } from '../domain/campaigns/campaign';
+import { isSubscriber, type CampaignItem, type PlanRound } from '../domain/campaigns/campaign';
 import { DetailType, type CampaignSendRequestedDetail, type DomainEvent } from '../domain/events';
 import type { Lead } from '../domain/lead';
-import { decodeCursor, encodeCursor, LEAD_LISTING_SHARDS, type LeadCursor } from '../domain/lead-listing';
+import { decodeCursor, encodeCursor, LEAD_LISTING_SHARDS, type KeptPage, type LeadCursor } from '../domain/lead-listing';
 import type { SegmentRule } from '../domain/segments/segment';
 
 /** Leads listed per page of a campaign's plan; each page becomes a few sender messages and, if more remain, the next page. */

@@ -1,6 +1,6 @@
 import type { EventPublisher } from './ports';
 import type { DomainEvent } from '../domain/events';
-import { decodeCursor, encodeCursor, type LeadCursor } from '../domain/lead-listing';
+import { decodeCursor, encodeCursor, type KeptPage, type LeadCursor } from '../domain/lead-listing';
 
 /** Pages of lead ids from the lead listing; no cursor back means every lead has been listed. */
 export interface LeadIdPages {
@@ -32,9 +32,20 @@ export async function publishFanOutPage(options: {
   await options.publisher.publish(events);
 }
 
+/** A fan-out's pages as first chosen, kept until published (KeptPages): this page's. */
+export interface FanOutPageKeeping {
+  /** Keeps `page` unless an attempt before kept one; the page kept, or 'finished' once `finish` marked it. */
+  keep(page: KeptPage): Promise<KeptPage | 'finished'>;
+  /** Marks the page published and forgets its lead ids. */
+  finish(): Promise<void>;
+}
+
 /**
  * One page of a fan-out over every lead id (rescoring): lists the next page from the cursor, keeps
- * the leads `select` returns and publishes them with `publishFanOutPage`.
+ * the leads `select` returns, and publishes them with `publishFanOutPage`. The page is kept as first
+ * chosen before it is counted and published (`pages`), and a retry publishes the kept page instead
+ * of listing again: a lead erased between the tries would otherwise stay counted and never be done.
+ * 'finished': the page was published before, and nothing is done again.
  */
 export async function fanOutLeadPage(options: {
   readonly leads: LeadIdPages;
@@ -43,19 +54,23 @@ export async function fanOutLeadPage(options: {
   readonly pageSize: number;
   readonly chunkSize: number;
   readonly select: (leadIds: readonly string[]) => Promise<readonly string[]>;
+  readonly pages: FanOutPageKeeping;
   readonly record: (selected: number, last: boolean) => Promise<PlannedPageRecord>;
   readonly chunk: (leadIds: string[]) => DomainEvent;
   readonly nextPage: (cursor: string) => DomainEvent;
-}): Promise<{ readonly selected: number; readonly last: boolean }> {
+}): Promise<{ readonly selected: number; readonly last: boolean } | 'finished'> {
   const page = await options.leads.listLeadIds(options.pageSize, options.cursor ? decodeCursor(options.cursor) : undefined);
   const selected = await options.select(page.leadIds);
+  const kept = await options.pages.keep({ leadIds: selected, counted: selected.length, ...(page.cursor ? { next: encodeCursor(page.cursor) } : {}) });
+  if (kept === 'finished') return kept;
   await publishFanOutPage({
     publisher: options.publisher,
-    selected,
+    selected: kept.leadIds,
     chunkSize: options.chunkSize,
-    record: () => options.record(selected.length, !page.cursor),
+    record: () => options.record(kept.counted, !kept.next),
     chunk: options.chunk,
-    ...(page.cursor ? { next: options.nextPage(encodeCursor(page.cursor)) } : {}),
+    ...(kept.next ? { next: options.nextPage(kept.next) } : {}),
   });
-  return { selected: selected.length, last: !page.cursor };
+  await options.pages.finish();
+  return { selected: kept.leadIds.length, last: !kept.next };
 }

@@ -1,12 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryLog } from './in-memory';
+import { MemoryLog, PartlyFailingBus } from './in-memory';
 import { CampaignPagePlanner, type CampaignPlanPages } from '../../src/app/campaign-planning';
 import type { PlannedPageRecord } from '../../src/app/lead-fan-out';
-import type { EventPublisher } from '../../src/app/ports';
-import type { CampaignItem, KeptPage } from '../../src/domain/campaigns/campaign';
-import { DetailType, type CampaignSendRequestedDetail, type DomainEvent } from '../../src/domain/events';
+import type { CampaignItem } from '../../src/domain/campaigns/campaign';
+import { DetailType, type CampaignSendRequestedDetail } from '../../src/domain/events';
 import type { Lead } from '../../src/domain/lead';
-import { decodeCursor, type LeadCursor } from '../../src/domain/lead-listing';
+import { decodeCursor, type KeptPage, type LeadCursor } from '../../src/domain/lead-listing';
 
 const campaign = { id: 'c-1', name: 'Webinar', subscription: 'events', status: 'sending', audience: { lead: { industry: ['SaaS'] } }, createdAt: '2026-12-01T00:00:00Z' } as unknown as CampaignItem;
 const subscriber = (id: string): Lead => ({ id, email: `${id}@example.com`, subscriptions: { events: 'opted_in' }, version: 1 }) as unknown as Lead;
@@ -32,24 +31,6 @@ class MemoryPlanPages implements CampaignPlanPages {
   }
   async finishPage(_campaignId: string, pageId: string): Promise<void> {
     this.kept.set(pageId, 'finished');
-  }
-}
-
-/** A bus that takes the events of a call one at a time and, while `failAfter` is set, fails the call after that many: a publish cut off part-way. */
-class PartlyFailingBus implements EventPublisher {
-  readonly events: DomainEvent[] = [];
-  failAfter: number | undefined;
-  async publish(events: readonly DomainEvent[]): Promise<void> {
-    for (const [index, event] of events.entries()) {
-      if (this.failAfter !== undefined && index >= this.failAfter) throw new Error('PutEvents failed');
-      this.events.push(event);
-    }
-  }
-  recipients(): string[] {
-    return this.events.flatMap((event) => (event.detailType === DetailType.CampaignRecipientsPlanned ? event.detail.leadIds : []));
-  }
-  nextPages(): CampaignSendRequestedDetail[] {
-    return this.events.flatMap((event) => (event.detailType === DetailType.CampaignSendRequested ? [event.detail] : []));
   }
 }
 
@@ -79,7 +60,7 @@ describe("a page of a campaign's plan", () => {
   it('publishes what it counted after a publish cut off part-way, though the listing changed before the retry', async () => {
     bus.failAfter = 1;
     await expect(planner.planPage(firstPage)).rejects.toThrow('PutEvents failed');
-    expect(bus.recipients()).toHaveLength(25);
+    expect(bus.of(DetailType.CampaignRecipientsPlanned).flatMap((detail) => detail.leadIds)).toHaveLength(25);
 
     // Before the retry, a lead of the page is erased (or unsubscribed) and a new one lands in the page.
     listing = [...listing.filter((lead) => lead.id !== 'lead-40'), subscriber('lead-40a')];
@@ -87,13 +68,13 @@ describe("a page of a campaign's plan", () => {
     bus.failAfter = undefined;
     await planner.planPage(firstPage);
 
-    const published = new Set(bus.recipients());
+    const published = new Set(bus.of(DetailType.CampaignRecipientsPlanned).flatMap((detail) => detail.leadIds));
     expect(plans.counted.get('s3-p0')).toBe(60);
     // Every recipient counted is published, and nobody else: the first attempt's choice, not the listing of the retry.
     expect(published).toEqual(new Set(Array.from({ length: 60 }, (_, index) => `lead-${String(index).padStart(2, '0')}`)));
     // The next page starts where the counted page ended, so no lead falls between the two pages or is in both.
-    expect(bus.nextPages()).toEqual([{ version: 1, correlationId: 'c-1', campaignId: 'c-1', shard: 3, page: 1, cursor: expect.any(String) }]);
-    expect(decodeCursor(String(bus.nextPages()[0]?.cursor))).toEqual({ shard: 3, startKey: { pk: 'LEAD#lead-59' } });
+    expect(bus.of(DetailType.CampaignSendRequested)).toEqual([{ version: 1, correlationId: 'c-1', campaignId: 'c-1', shard: 3, page: 1, cursor: expect.any(String) }]);
+    expect(decodeCursor(String(bus.of(DetailType.CampaignSendRequested)[0]?.cursor))).toEqual({ shard: 3, startKey: { pk: 'LEAD#lead-59' } });
     expect(plans.kept.get('s3-p0')).toBe('finished');
   });
 

@@ -75,6 +75,21 @@ export class MemoryPublisher implements EventPublisher {
   }
 }
 
+/** A bus that takes the events of a call one at a time and, while `failAfter` is set, fails the call after that many: a publish cut off part-way. */
+export class PartlyFailingBus implements EventPublisher {
+  readonly events: DomainEvent[] = [];
+  failAfter: number | undefined;
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    for (const [index, event] of events.entries()) {
+      if (this.failAfter !== undefined && index >= this.failAfter) throw new Error('PutEvents failed');
+      this.events.push(event);
+    }
+  }
+  of<T extends DetailType>(detailType: T): DetailByType[T][] {
+    return this.events.filter((event) => event.detailType === detailType).map((event) => event.detail as DetailByType[T]);
+  }
+}
+
 export class MemoryMailer implements EmailSender {
   readonly sent: Email[] = [];
   readonly faults = new Faults<'send'>();

@@ -85,15 +85,6 @@ export interface PlanRound {
   readonly startedAt: string;
 }
 
-/** A page of a campaign's plan as the attempt that first planned it chose it: what it publishes, however often it is tried. */
-export interface KeptPage {
-  readonly leadIds: readonly string[];
-  /** How many of them the plan counts: all in the first round; in a later round, those without an outcome when it began. */
-  readonly counted: number;
-  /** Where the partition's next page starts (an encoded cursor); absent when this page ended the partition. */
-  readonly next?: string;
-}
-
 /** A sending campaign whose every planned recipient has a final outcome has been sent. */
 export function effectiveStatus(campaign: Campaign): CampaignStatus {
   return campaign.status === 'sending' && campaign.planned && accountedFor(campaign) >= campaign.recipients ? 'sent' : campaign.status;
