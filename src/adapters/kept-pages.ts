@@ -13,7 +13,7 @@ const KEPT_PAGE_SECONDS = 14 * 24 * 3600;
 /**
  * Pages of a fan-out over the lead listing, each kept under its key as the attempt that first planned
  * it chose it, until it is published: a retry publishes the kept page instead of choosing again
- * (CampaignPlans for a campaign's plan, RulesetStore for a rescoring).
+ * (CampaignPlans for a campaign's plan, plan-rescoring's handler for a rescoring).
  */
 export class KeptPages {
   constructor(
