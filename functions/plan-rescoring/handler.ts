@@ -36,6 +36,7 @@ async function planPage(record: ParsedRecordOf<typeof BusEvent>): Promise<void> 
   const { detail } = record.body;
   const envelope = { version: 1 as const, correlationId: detail.correlationId, jobId: detail.jobId, rulesetVersion: detail.rulesetVersion };
   const pageId = `page-${detail.page}`;
+  const pageKey = keys.rescorePage(detail.jobId, pageId);
   const planned = await fanOutLeadPage({
     leads,
     publisher,
@@ -43,7 +44,7 @@ async function planPage(record: ParsedRecordOf<typeof BusEvent>): Promise<void> 
     pageSize: LEADS_PER_PAGE,
     chunkSize: LEADS_PER_MESSAGE,
     select: async (leadIds) => leadIds,
-    pages: { keep: (page) => pages.keep(keys.rescorePage(detail.jobId, pageId), page), finish: () => pages.finish(keys.rescorePage(detail.jobId, pageId)) },
+    pages: { keep: (page) => pages.keep(pageKey, page), finish: () => pages.finish(pageKey) },
     record: (count, isLast) => rulesets.recordPlannedPage(detail.jobId, pageId, count, isLast, new Date().toISOString()),
     chunk: (leadIds) => ({ detailType: DetailType.LeadsRescoreRequested, detail: { ...envelope, leadIds } }),
     nextPage: (cursor) => ({ detailType: DetailType.RescorePageRequested, detail: { ...envelope, page: detail.page + 1, cursor } }),
