@@ -7,8 +7,8 @@ import type { ClaimKey } from './claims';
 import { conditionally } from './dynamo-errors';
 import { KeptPages } from './kept-pages';
 import * as keys from './keys';
+import { countOf } from './packed-values';
 
-const countOf = (value: unknown) => (typeof value === 'number' ? value : 0);
 
 /**
  * A sending campaign's plan, as planners count it: its pages and finished listing partitions, in

@@ -8,9 +8,9 @@ import { CAMPAIGN_COUNTER_SHARDS, campaignOfItem, COUNTED, CampaignItems, CURREN
 import type { ClaimKey } from './claims';
 import { conditionally } from './dynamo-errors';
 import * as keys from './keys';
+import { countOf } from './packed-values';
 import { listPage } from './query-pages';
 
-const countOf = (value: unknown) => (typeof value === 'number' ? value : 0);
 const shardsOf = (value: unknown): string[] => (value instanceof Set ? [...value].map(String) : []);
 
 /** A campaign as the list shows it. */

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import type { KeptPage } from '../domain/lead-listing';
 import type { ClaimKey } from './claims';
 import { conditionally, isConditionFailure } from './dynamo-errors';
+import { countOf } from './packed-values';
 
 /**
  * How long a kept page stays: as long as a dead-letter queue keeps the message that planned it, so a
@@ -35,7 +36,7 @@ export class KeptPages {
     if (!earlier) return page;
     if (earlier.finished === true) return 'finished';
     const leadIds = Array.isArray(earlier.leadIds) ? earlier.leadIds.map(String) : [];
-    return { leadIds, counted: typeof earlier.counted === 'number' ? earlier.counted : 0, ...(typeof earlier.next === 'string' ? { next: earlier.next } : {}) };
+    return { leadIds, counted: countOf(earlier.counted), ...(typeof earlier.next === 'string' ? { next: earlier.next } : {}) };
   }
 
   /** Marks a kept page published (or superseded): a later delivery of its request does nothing, and its lead ids are gone. */

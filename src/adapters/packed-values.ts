@@ -4,6 +4,9 @@
  * what was given, and a value that would not is stored as it was.
  */
 
+/** A count as stored: the number, or 0 where the item has none yet. */
+export const countOf = (value: unknown): number => (typeof value === 'number' ? value : 0);
+
 /** Event ids as intake stores them (`scopedEventId`): `ev_` and 32 hex digits, packed as 16 bytes. */
 const INTAKE_ID = /^ev_[0-9a-f]{32}$/;
 const INTAKE_ID_PREFIX = 'ev_';
