@@ -220,9 +220,11 @@ export const manifest: Manifest = {
       // purchases, help-desk requesters and older campaigns' sends by index; newer campaigns' sends by the
       // campaign ids, CAMPAIGN_IDS; rescoring markers by the rulesets' job ids), keeps its address
       // suppressed as a hash, and deletes the rest in batches; the recurring surveys, whose timers it deletes (CARE).
+      // Takes the lead's id out of the kept pages of plans and rescorings not yet published (listed in
+      // KEPT_PAGES; each page an UpdateItem under CAMPAIGN# or RESCORE#, which its batch deletes could write anyway).
       table: {
-        read: ['LEAD#', 'ANON#', 'RULESET#', 'RULESET', 'CAMPAIGN_IDS', 'CAMPAIGN#', 'CARE'],
-        write: ['SUPPRESSED#'],
+        read: ['LEAD#', 'ANON#', 'RULESET#', 'RULESET', 'CAMPAIGN_IDS', 'CAMPAIGN#', 'RESCORE#', 'KEPT_PAGES', 'CARE'],
+        write: ['SUPPRESSED#', 'CAMPAIGN#', 'RESCORE#'],
         batchWrite: ['LEAD#', 'EMAIL#', 'ANON#', 'CAMPAIGN#', 'ORDER#', 'RESCORE#', 'REQUESTER#'],
         query: { gsi1: ['SENDS#', 'PURCHASES#', 'REQUESTERS#', 'RULESETS'] },
       },
@@ -524,8 +526,9 @@ export const manifest: Manifest = {
       timeoutSeconds: 60,
       memoryMb: 256,
       access: ['bus:put'],
-      // Lists lead ids (LEADS# shards), keeps each page as first listed until published and counts it into the job once (RESCORE#).
-      table: { read: ['RESCORE#'], write: ['RESCORE#'], query: { gsi1: ['LEADS#'] } },
+      // Lists lead ids (LEADS# shards), keeps each page as first listed until published and counts it into the job once (RESCORE#);
+      // lists each kept page until it is finished, for erasures to find (KEPT_PAGES).
+      table: { read: ['RESCORE#'], write: ['RESCORE#', 'KEPT_PAGES'], delete: ['KEPT_PAGES'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'rescore-leads',
@@ -565,9 +568,11 @@ export const manifest: Manifest = {
       access: [],
       // Finds what names the lead as lead-data-rights does (its partition; purchases, help-desk requesters and
       // older campaigns' sends by index; newer campaigns' sends by the campaign ids; rescoring markers by the
-      // rulesets' job ids) and deletes it in batches, unless the profile is still there.
+      // rulesets' job ids) and deletes it in batches, unless the profile is still there; takes the id out of
+      // kept pages listed since (KEPT_PAGES; an UpdateItem under CAMPAIGN# or RESCORE#, as lead-data-rights).
       table: {
-        read: ['LEAD#', 'RULESET#', 'RULESET', 'CAMPAIGN_IDS', 'CAMPAIGN#', 'RESCORE#'],
+        read: ['LEAD#', 'RULESET#', 'RULESET', 'CAMPAIGN_IDS', 'CAMPAIGN#', 'RESCORE#', 'KEPT_PAGES'],
+        write: ['CAMPAIGN#', 'RESCORE#'],
         batchWrite: ['LEAD#', 'CAMPAIGN#', 'ORDER#', 'RESCORE#', 'REQUESTER#'],
         query: { gsi1: ['SENDS#', 'PURCHASES#', 'REQUESTERS#', 'RULESETS'] },
       },
@@ -655,8 +660,8 @@ export const manifest: Manifest = {
       memoryMb: 512,
       access: ['bus:put'],
       // Walks one LEADS# shard per chain, reads each lead's score and history (LEAD#), keeps and counts pages on the campaign (CAMPAIGN#);
-      // the average customer lifespan (CARE).
-      table: { read: ['CAMPAIGN#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['CAMPAIGN#'], query: { gsi1: ['LEADS#'] } },
+      // the average customer lifespan (CARE); lists each kept page until it is finished, for erasures to find (KEPT_PAGES).
+      table: { read: ['CAMPAIGN#', 'LEAD#', 'RULESET#', 'RULESET', 'CARE'], write: ['CAMPAIGN#', 'KEPT_PAGES'], delete: ['KEPT_PAGES'], query: { gsi1: ['LEADS#'] } },
     },
     {
       name: 'send-campaign',

@@ -42,6 +42,8 @@ export const ITEM_KINDS = [
   'CAMPAIGN#',
   /** The ids of campaigns whose send records carry no index entry: where data rights find a lead's sends. */
   'CAMPAIGN_IDS',
+  /** The pages of a campaign's plan or of a rescoring kept and not yet published: where an erasure finds those holding a lead's id. */
+  'KEPT_PAGES',
   'SEGMENT#',
   'SEND_RATE',
   'TEMPLATE#',

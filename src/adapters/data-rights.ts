@@ -4,6 +4,7 @@ import { batchDelete } from './batch-delete';
 import { batchGet } from './batch-get';
 import * as keys from './keys';
 import type { LeadStore } from './lead-store';
+import { KeptPages } from './kept-pages';
 import { itemRecords } from './lead-items';
 import { queryAll } from './query-pages';
 import { scoreFromItem, type StoredScore } from './score-items';
@@ -38,11 +39,16 @@ const keyOf = (item: Record<string, unknown>) => ({ pk: item.pk, sk: item.sk });
 
 /** Finds, exports and erases all a lead's data in the single table (GDPR and Indonesia's UU PDP). */
 export class DataRights {
+  /** Pages of a campaign's plan or a rescoring kept until published, which hold lead ids meanwhile. */
+  private readonly pages: KeptPages;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly leads: LeadStore,
-  ) {}
+  ) {
+    this.pages = new KeptPages(client, tableName);
+  }
 
   private async query(index: 'gsi1' | undefined, partition: string): Promise<Record<string, unknown>[]> {
     return queryAll(this.client, { tableName: this.tableName, ...(index ? { index } : {}), key: partition }, (item) => item);
@@ -98,7 +104,8 @@ export class DataRights {
 
   /**
    * Deletes everything held, the profile last, so an interrupted erasure is finished by running it
-   * again. `extraKeys` are items elsewhere that name the lead (rescoring markers). Work already under
+   * again, and takes the lead's id out of the kept pages of plans and rescorings not yet published
+   * (counted among the items). `extraKeys` are items elsewhere that name the lead (rescoring markers). Work already under
    * way for the lead (an alert claimed after `holdings` was read, having read the profile before it
    * went) can still write under the lead's partition meanwhile, so that partition is read again once
    * the profile is gone and what appeared is deleted too. The alert's writer then cannot put its record
@@ -107,18 +114,20 @@ export class DataRights {
    */
   async erase(holdings: LeadHoldings, extraKeys: readonly Record<string, unknown>[]): Promise<number> {
     const profileKey = keys.lead(holdings.lead.id);
+    const pagesHolding = await this.pages.forget(holdings.lead.id);
     const rest = [...holdings.events.map(keyOf), ...holdings.sends.map(keyOf), ...holdings.purchases.map(keyOf), ...holdings.requesters.map(keyOf), ...holdings.links, ...extraKeys, ...holdings.own.map(keyOf).filter((key) => key.sk !== profileKey.sk)];
     await batchDelete(this.client, this.tableName, rest);
     await batchDelete(this.client, this.tableName, [profileKey]);
     const writtenMeanwhile = (await this.query(undefined, profileKey.pk)).map(keyOf);
     await batchDelete(this.client, this.tableName, writtenMeanwhile);
-    return rest.length + 1 + writtenMeanwhile.length;
+    return pagesHolding + rest.length + 1 + writtenMeanwhile.length;
   }
 
   /**
    * Deletes what work that read the lead just before its erasure wrote under its id after (a journey's
-   * step, a campaign send inside its batch's read, a rescoring marker): every item found by the id as
-   * `holdings` finds it, and those of `extraKeys` that exist. Run once such work has ended. A profile
+   * step, a campaign send inside its batch's read, a rescoring marker, a page kept by a plan that listed
+   * the lead before it went): every item found by the id as `holdings` finds it, and those of `extraKeys`
+   * that exist, deleted; the id taken out of kept pages. Run once such work has ended. A profile
    * with an address means the lead was not erased (an erasure that stopped before its last delete is
    * finished by running it again), and then nothing is deleted.
    */
@@ -126,8 +135,9 @@ export class DataRights {
     const [named, extras] = await Promise.all([this.namedBy(leadId), batchGet(this.client, this.tableName, extraKeys)]);
     const profileKey = keys.lead(leadId);
     if (named.own.some((item) => item.sk === profileKey.sk && typeof item.email === 'string')) return 'lead-present';
+    const pagesHolding = await this.pages.forget(leadId);
     const found = [...named.own, ...named.sends, ...named.purchases, ...named.requesters, ...extras].map(keyOf);
     await batchDelete(this.client, this.tableName, found);
-    return found.length;
+    return pagesHolding + found.length;
   }
 }

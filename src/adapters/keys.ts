@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
  * | rescoring job     | RESCORE#<jobId>    | JOB                              |                                     |
  * | lead rescored     | RESCORE#<jobId>    | LEAD#<id> (LEAD#GONE-<SHA-256 of the id> if erased meanwhile) |        |
  * | rescoring page    | RESCORE#<jobId>    | PAGE#<page id>                   |                                     |
+ * | kept page listed  | KEPT_PAGES         | <page pk> <page sk>              |                                     |
  * | suppression       | SUPPRESSED#<hash>  | SUPPRESSION                      | SUPPRESSIONS / <at>#<hash>          |
  * | soft bounces      | SUPPRESSED#<hash>  | SOFT_BOUNCES                     |                                     |
  * | suppression lifted| SUPPRESSED#<hash>  | LIFTED#<at>                      |                                     |
@@ -187,6 +188,9 @@ export const legacyCampaignSend = (campaignId: string, leadId: string) => ({ pk:
 export const campaignPlan = (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'PLAN' });
 /** A page of a campaign's plan as first chosen (its recipients until published), so that a retry publishes the same page. */
 export const campaignPlanPage = (campaignId: string, pageId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `PAGE#${pageId}` });
+/** The pages kept and not yet finished (a campaign's plan, a rescoring), listed where an erasure finds those that may hold a lead's id. */
+export const keptPagesPartition = 'KEPT_PAGES';
+export const keptPageListing = (page: { readonly pk: string; readonly sk: string }) => ({ pk: keptPagesPartition, sk: `${page.pk} ${page.sk}` });
 /**
  * One of a campaign's counter shards: each outcome is counted in a shard picked at random, each
  * shard its own partition, and the campaign's totals are their sum.

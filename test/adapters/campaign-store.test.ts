@@ -190,9 +190,15 @@ describe('campaign counts on DynamoDB Local', () => {
     const kept = await read(keys.campaignPlanPage(id, 's0-p0'));
     // It lasts as long as a message in the planner's dead-letter queue (14 days), by the table's time to live.
     expect(Number(kept?.expiresAt) - Date.now() / 1000).toBeGreaterThan(14 * 24 * 3600 - 60);
+    // Listed while it holds recipients, where an erasure looks for the pages that may hold its lead.
+    const listing = keys.keptPageListing(keys.campaignPlanPage(id, 's0-p0'));
+    expect(await read(listing)).toMatchObject({ page: keys.campaignPlanPage(id, 's0-p0') });
     await plans.finishPage(id, 's0-p0');
     expect(await read(keys.campaignPlanPage(id, 's0-p0'))).not.toHaveProperty('leadIds');
+    expect(await read(listing)).toBeUndefined();
+    // A late delivery of the page's request lists it again before finding it finished, and takes that back.
     expect(await plans.keepPage(id, 's0-p0', first)).toBe('finished');
+    expect(await read(listing)).toBeUndefined();
     // A page whose time to live ran out before it was finished leaves nothing to forget.
     await expect(plans.finishPage(id, 's7-p0')).resolves.toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, paginateScan, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { AlertStore } from '../../src/adapters/alert-store';
@@ -7,6 +7,7 @@ import { CareStore } from '../../src/adapters/care-store';
 import { FollowUpStore } from '../../src/adapters/follow-up-store';
 import { CampaignStore } from '../../src/adapters/campaign-store';
 import { DataRights } from '../../src/adapters/data-rights';
+import { KeptPages } from '../../src/adapters/kept-pages';
 import * as keys from '../../src/adapters/keys';
 import { addressOnlyLead, createLeadWrites } from '../../src/adapters/lead-items';
 import { LeadStore } from '../../src/adapters/lead-store';
@@ -22,6 +23,12 @@ beforeAll(async () => {
 const AT = '2026-12-02T22:44:40.000Z';
 
 const partitionItems = (pk: string) => queryAll(table.documents, { tableName: TABLE_NAME, key: pk }, (item) => item);
+/** Every item of the table that carries `leadId` anywhere in it. */
+const itemsNaming = async (leadId: string) => {
+  const naming: Record<string, unknown>[] = [];
+  for await (const page of paginateScan({ client: table.documents }, { TableName: TABLE_NAME })) naming.push(...(page.Items ?? []).filter((item) => JSON.stringify(item).includes(leadId)));
+  return naming;
+};
 
 describe("a lead's erasure", () => {
   it('also deletes what work under way wrote under the lead after its holdings were read, and that work cannot put it back', async () => {
@@ -100,9 +107,7 @@ describe("a lead's campaign sends", () => {
     await sends.recordSkip(current, lead.id, 'no_lead', AT);
     await new CampaignSendStore(table.documents, TABLE_NAME).recordSkip(current, lead.id, 'no_lead', AT);
     expect(await new CampaignStore(table.documents, TABLE_NAME).get(current)).toMatchObject({ sent: 1, skipped: 1, skippedByReason: { no_lead: 1 } });
-    const naming: Record<string, unknown>[] = [];
-    for await (const page of paginateScan({ client: table.documents }, { TableName: TABLE_NAME })) naming.push(...(page.Items ?? []).filter((item) => JSON.stringify(item).includes(lead.id)));
-    expect(naming).toEqual([]);
+    expect(await itemsNaming(lead.id)).toEqual([]);
   });
 });
 
@@ -127,11 +132,6 @@ describe("a lead's help-desk requester ids", () => {
 });
 
 describe("an erasure's sweep", () => {
-  const itemsNaming = async (leadId: string) => {
-    const naming: Record<string, unknown>[] = [];
-    for await (const page of paginateScan({ client: table.documents }, { TableName: TABLE_NAME })) naming.push(...(page.Items ?? []).filter((item) => JSON.stringify(item).includes(leadId)));
-    return naming;
-  };
   const put = (item: Record<string, unknown>) => table.documents.send(new PutCommand({ TableName: TABLE_NAME, Item: item }));
 
   it('deletes what work that read the lead before its erasure wrote under its id after, and nothing of anyone else', async () => {
@@ -175,5 +175,71 @@ describe("an erasure's sweep", () => {
     const rights = new DataRights(table.documents, TABLE_NAME, new LeadStore(table.documents, TABLE_NAME));
     expect(await rights.sweepErased(lead.id, [])).toBe('lead-present');
     expect(await itemsNaming(lead.id)).toEqual(before);
+  });
+});
+
+describe('pages of a plan or a rescoring kept and not yet published when their lead is erased', () => {
+  const twoLeads = async () => {
+    const created = [addressOnlyLead(`paged-${randomUUID()}@example.com`, { at: AT }), addressOnlyLead(`paged-too-${randomUUID()}@example.com`, { at: AT })] as const;
+    for (const lead of created) await transactWrite(table.documents, TABLE_NAME, createLeadWrites(TABLE_NAME, lead));
+    return created;
+  };
+
+  it("hold the erased lead's id no more: its place names the lead gone, and each page still publishes what it counted", async () => {
+    const [lead, other] = await twoLeads();
+    const pages = new KeptPages(table.documents, TABLE_NAME);
+    const campaignPage = keys.campaignPlanPage(`c-${randomUUID()}`, 's0-p0');
+    const rescoringPage = keys.rescorePage(`job-${randomUUID()}`, 's3-p1');
+    const publishedPage = keys.campaignPlanPage(`c-${randomUUID()}`, 's1-p0');
+    await pages.keep(campaignPage, { leadIds: [other.id, lead.id, 'lead-after'], counted: 3, next: 'cursor-after' });
+    await pages.keep(rescoringPage, { leadIds: [lead.id], counted: 1 });
+    await pages.keep(publishedPage, { leadIds: [lead.id, other.id], counted: 2 });
+    await pages.finish(publishedPage);
+
+    const rights = new DataRights(table.documents, TABLE_NAME, new LeadStore(table.documents, TABLE_NAME));
+    await rights.erase((await rights.holdings(lead.id)) ?? expect.fail('the lead has holdings'), []);
+
+    expect(await itemsNaming(lead.id)).toEqual([]);
+    // A retry of either page's request publishes it as counted, the erased lead named as gone: its
+    // sender finds no lead so named and counts a skip, so the plan's totals still reach its count.
+    const gone = keys.goneLeadId(lead.id);
+    expect(await pages.keep(campaignPage, { leadIds: [other.id], counted: 1 })).toEqual({ leadIds: [other.id, gone, 'lead-after'], counted: 3, next: 'cursor-after' });
+    expect(await pages.keep(rescoringPage, { leadIds: [], counted: 0 })).toEqual({ leadIds: [gone], counted: 1 });
+    expect(await itemsNaming(other.id)).toEqual(expect.arrayContaining([expect.objectContaining({ ...campaignPage, leadIds: [other.id, gone, 'lead-after'] })]));
+  });
+
+  it("are found by the erasure's sweep when a plan that listed the lead before its erasure kept the page after", async () => {
+    const [lead] = await twoLeads();
+    const rights = new DataRights(table.documents, TABLE_NAME, new LeadStore(table.documents, TABLE_NAME));
+    await rights.erase((await rights.holdings(lead.id)) ?? expect.fail('the lead has holdings'), []);
+    const pages = new KeptPages(table.documents, TABLE_NAME);
+    const page = keys.campaignPlanPage(`c-${randomUUID()}`, 's2-p0');
+    await pages.keep(page, { leadIds: [lead.id, lead.id], counted: 2 });
+
+    expect(await rights.sweepErased(lead.id, [])).toBe(1);
+    expect(await itemsNaming(lead.id)).toEqual([]);
+    expect(await pages.keep(page, { leadIds: [], counted: 0 })).toEqual({ leadIds: [keys.goneLeadId(lead.id), keys.goneLeadId(lead.id)], counted: 2 });
+  });
+
+  it('leave a page published while the id was being taken out as its publish left it, with nobody named', async () => {
+    const pages = new KeptPages(table.documents, TABLE_NAME);
+    const page = keys.campaignPlanPage(`c-${randomUUID()}`, 's0-p0');
+    const leadId = `erased-${randomUUID()}`;
+    await pages.keep(page, { leadIds: ['lead-before', leadId], counted: 2 });
+    // The planner publishes and finishes the page between the erasure's read of it and its write.
+    let published = false;
+    const publishingMeanwhile: DynamoDBDocumentClient = Object.create(table.documents);
+    publishingMeanwhile.send = (async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+      if (command instanceof UpdateCommand && !published && String(command.input.UpdateExpression).includes(':gone')) {
+        published = true;
+        await pages.finish(page);
+      }
+      return table.documents.send(command);
+    }) as DynamoDBDocumentClient['send'];
+
+    expect(await new KeptPages(publishingMeanwhile, TABLE_NAME).forget(leadId)).toBe(1);
+    expect(published).toBe(true);
+    expect(await itemsNaming(leadId)).toEqual([]);
+    expect(await pages.keep(page, { leadIds: [], counted: 0 })).toBe('finished');
   });
 });

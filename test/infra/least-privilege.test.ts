@@ -129,7 +129,7 @@ describe('tracking sources', () => {
 });
 
 describe('deletes', () => {
-  it('are granted only where the code deletes: claims given back, lifts, webhook and segment removal, visitor events moved to their lead', () => {
+  it('are granted only where the code deletes: claims given back, lifts, webhook and segment removal, visitor events moved to their lead, kept pages unlisted', () => {
     const deleters = Object.fromEntries(manifest.functions.filter((spec) => dynamoActionsOf(spec.name).has('dynamodb:DeleteItem')).map((spec) => [spec.name, tableKindsFor(spec.name, 'dynamodb:DeleteItem')]));
     expect(deleters).toEqual({
       'manage-suppressions': ['SUPPRESSED#*'],
@@ -143,6 +143,9 @@ describe('deletes', () => {
       'score-lead': ['ANON#*'],
       'watch-customers': ['LEAD#*'],
       'send-surveys': ['LEAD#*'],
+      // A page's listing, once the page is published: the planners' own partition, nothing of a lead's.
+      'plan-campaign': ['KEPT_PAGES'],
+      'plan-rescoring': ['KEPT_PAGES'],
     });
   });
 
@@ -160,7 +163,7 @@ describe('item kinds', () => {
   const tableKeys = [
     keys.lead('l'), keys.score('l'), keys.email('a@b.c'), keys.anonymousLink('v'), keys.event({ kind: 'lead', id: 'l' }, 't', 'e'), keys.event({ kind: 'anonymous', id: 'v' }, 't', 'e'), keys.submission('l', 'e'), keys.consent('l', 't', 's', 'r'), keys.alert('l', 'v1', 1),
     keys.ruleset('v1'), keys.activeRuleset(), keys.rescoreJob('j'), keys.leadRescored('j', 'l'), keys.suppression('h'), keys.softBounces('h'),
-    keys.suppressionLifted('h', 't'), keys.campaign('c'), keys.campaignSend('c', 'l'), keys.legacyCampaignSend('c', 'l'), keys.campaignPlan('c'), keys.campaignIdEntry('c'), keys.campaignCounter('c', 0), keys.segment('s'), keys.sendRateWindow(1), keys.template('t'),
+    keys.suppressionLifted('h', 't'), keys.campaign('c'), keys.campaignSend('c', 'l'), keys.legacyCampaignSend('c', 'l'), keys.campaignPlan('c'), keys.campaignPlanPage('c', 'p'), keys.rescorePage('j', 'p'), keys.keptPageListing(keys.campaignPlanPage('c', 'p')), keys.campaignIdEntry('c'), keys.campaignCounter('c', 0), keys.segment('s'), keys.sendRateWindow(1), keys.template('t'),
     keys.templateVersion('t', 1), keys.purchase('o'), keys.assignment('l', 'v1', 1), keys.routingConfig(), keys.teamRoundRobin('t'), keys.repLoad('r'),
     keys.followUp('l', 'v1', 1, 0, 'remind'), keys.webhook('w'), keys.webhookDelivery('w', 'e'), keys.stageTransition('l', 't', 1), keys.appliedOnce('l', 'k'), keys.salesReasons(),
     keys.chatSource('s'), keys.chatDelivery('s', 'h'),
