@@ -221,7 +221,7 @@ describe('pages of a plan or a rescoring kept and not yet published when their l
     expect(await pages.keep(page, { leadIds: [], counted: 0 })).toEqual({ leadIds: [keys.goneLeadId(lead.id), keys.goneLeadId(lead.id)], counted: 2 });
   });
 
-  it('leave a page published while the id was being taken out as its publish left it, with nobody named', async () => {
+  it("are left as their publish left them when it comes between the erasure's read of a page and its write, naming nobody", async () => {
     const pages = new KeptPages(table.documents, TABLE_NAME);
     const page = keys.campaignPlanPage(`c-${randomUUID()}`, 's0-p0');
     const leadId = `erased-${randomUUID()}`;
