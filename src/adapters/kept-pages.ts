@@ -53,10 +53,22 @@ export class KeptPages {
     return { leadIds, counted: countOf(earlier.counted), ...(typeof earlier.next === 'string' ? { next: earlier.next } : {}) };
   }
 
-  /** Marks a kept page published (or superseded): a later delivery of its request does nothing, and its lead ids are gone. */
+  /**
+   * Marks a kept page published (or superseded): a later delivery of its request does nothing, and its
+   * lead ids are gone, with where the next page starts (a listing key, which names the page's last lead).
+   */
   async finish(key: ClaimKey): Promise<void> {
     await this.client
-      .send(new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'SET finished = :true REMOVE leadIds', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':true': true } }))
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET finished = :true REMOVE leadIds, #next',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#next': 'next' },
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      )
       .catch((error: unknown) => {
         // Its time to live ran out meanwhile: nothing is left to forget.
         if (!isConditionFailure(error)) throw error;

@@ -194,7 +194,10 @@ describe('campaign counts on DynamoDB Local', () => {
     const listing = keys.keptPageListing(keys.campaignPlanPage(id, 's0-p0'));
     expect(await read(listing)).toMatchObject({ page: keys.campaignPlanPage(id, 's0-p0') });
     await plans.finishPage(id, 's0-p0');
+    // Nor where the next page started: a listing key names the last lead listed.
+    expect(await read(keys.campaignPlanPage(id, 's0-p0'))).toMatchObject({ finished: true, counted: 2 });
     expect(await read(keys.campaignPlanPage(id, 's0-p0'))).not.toHaveProperty('leadIds');
+    expect(await read(keys.campaignPlanPage(id, 's0-p0'))).not.toHaveProperty('next');
     expect(await read(listing)).toBeUndefined();
     // A late delivery of the page's request lists it again before finding it finished, and takes that back.
     expect(await plans.keepPage(id, 's0-p0', first)).toBe('finished');
